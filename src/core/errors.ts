@@ -1,0 +1,50 @@
+/**
+ * Every error a user can cause has a code here. The text next to each code says what it means and how
+ * to fix it; `tandem` prints it, and docs/errors.md is generated from the same table.
+ */
+export const ERROR_CODES = {
+  TANDEM_USAGE: 'A command-line flag or argument is missing or malformed. Run the command with --help to see its flags.',
+  TANDEM_CONFIG: 'The --config-file could not be read or holds a key Tandem does not know. Fix the YAML file.',
+  TANDEM_CONNECT: 'Tandem could not reach the database server. Check --*-db-host, --*-db-port, that the server is running and that a firewall lets you through.',
+  TANDEM_AUTH: 'The database rejected the user name or password. Check --*-db-user and the password (flag, SOURCE_DB_PASSWORD / TARGET_DB_PASSWORD, or the prompt).',
+  TANDEM_DB_MISSING: 'The database named by --*-db-name does not exist on the server.',
+  TANDEM_PRIVILEGE: 'The database user lacks a privilege Tandem needs. The message names the object and the GRANT that fixes it.',
+  TANDEM_PREREQUISITE: 'The database is not configured for this step (for example wal_level is not logical, or a table has no primary key). The message says what to change.',
+  TANDEM_UNKNOWN_TABLE: 'A table named in --table-list or --exclude-table-list does not exist in the selected schemas.',
+  TANDEM_UNKNOWN_SCHEMA: 'A schema named in --source-db-schema does not exist in the source database.',
+  TANDEM_EXPORT_DIR: 'The --export-dir is missing, not writable, belongs to another migration, or is in the wrong state for this command. The message says which step must run first.',
+  TANDEM_LOCKED: 'Another Tandem process is running the same command on this export dir. Wait for it or stop it; if it crashed, the lock is released automatically.',
+  TANDEM_TARGET_NOT_EMPTY: 'Tables on the target already hold rows, so importing the snapshot would duplicate or conflict. Empty them (TRUNCATE) or choose another target database.',
+  TANDEM_SCHEMA_IMPORT: 'Some DDL statements failed on the target. The report lists each statement and its error; fix the files under schema/ and rerun with --ignore-exist true.',
+  TANDEM_SCHEMA_PARSE: 'A DDL file under schema/ is not valid SQL. The message names the file and the position of the syntax error.',
+  TANDEM_DATA: 'A row could not be read or written. The message names the table and the database error (never the row values).',
+  TANDEM_UNSUPPORTED: 'The source uses a feature Tandem cannot migrate in this mode. The message names it and the ways out.',
+  TANDEM_ABORTED: 'The user declined a confirmation prompt, or the command was interrupted. Nothing further was changed.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Exit codes: 1 is an expected user-facing failure, 2 a usage error, 70 an internal bug. */
+export const EXIT_USER_ERROR = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 70;
+
+/** A failure the user can act on. `message` must never contain passwords or row values. */
+export class TandemError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  constructor(code: ErrorCode, message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'TandemError';
+    this.code = code;
+    this.hint = options?.hint;
+  }
+
+  get exitCode(): number {
+    return this.code === 'TANDEM_USAGE' ? EXIT_USAGE : EXIT_USER_ERROR;
+  }
+}
+
+export function isTandemError(e: unknown): e is TandemError {
+  return e instanceof TandemError;
+}
