@@ -1,0 +1,55 @@
+import { catalogRows, type ExportContext } from './export-context.js';
+import type { SchemaObject } from './schema-object.js';
+
+/**
+ * `COMMENT ON` for schemas, tables, partitions, views, materialized views, sequences, columns,
+ * types, domains, functions, procedures and constraints (table and domain). Comments on indexes
+ * and triggers travel with their object (they are created after the snapshot). Comments on
+ * objects that belong to an extension, and the default comment on `public`, are skipped.
+ */
+export async function exportComments(ctx: ExportContext): Promise<SchemaObject[]> {
+  const rows = await catalogRows<{ schema: string; name: string; sql: string }>(ctx, `
+    WITH c AS (
+      SELECT n.nspname AS schema, n.nspname AS name, 0 AS kind, 'SCHEMA ' || quote_ident(n.nspname) AS target, d.description, d.classoid, d.objoid
+      FROM pg_catalog.pg_description d JOIN pg_catalog.pg_namespace n ON d.classoid = 'pg_namespace'::regclass AND d.objoid = n.oid
+      WHERE n.nspname = ANY($1) AND NOT (n.nspname = 'public' AND d.description = 'standard public schema')
+    UNION ALL
+      SELECT n.nspname, t.typname, 1, CASE t.typtype WHEN 'd' THEN 'DOMAIN ' ELSE 'TYPE ' END
+             || format('%I.%I', n.nspname, t.typname), d.description, d.classoid, d.objoid
+      FROM pg_catalog.pg_description d JOIN pg_catalog.pg_type t ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid
+      JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = ANY($1)
+    UNION ALL
+      SELECT n.nspname, c.relname, 2, CASE c.relkind WHEN 'v' THEN 'VIEW ' WHEN 'm' THEN 'MATERIALIZED VIEW '
+             WHEN 'S' THEN 'SEQUENCE ' WHEN 'f' THEN 'FOREIGN TABLE ' ELSE 'TABLE ' END
+             || format('%I.%I', n.nspname, c.relname), d.description, d.classoid, d.objoid
+      FROM pg_catalog.pg_description d JOIN pg_catalog.pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1) AND d.objsubid = 0 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+    UNION ALL
+      SELECT n.nspname, c.relname || '.' || a.attname, 3, 'COLUMN ' || format('%I.%I.%I', n.nspname, c.relname, a.attname),
+             d.description, d.classoid, d.objoid
+      FROM pg_catalog.pg_description d JOIN pg_catalog.pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
+      WHERE n.nspname = ANY($1) AND d.objsubid > 0 AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')
+    UNION ALL
+      SELECT n.nspname, p.proname, 4, CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END
+             || format('%I.%I', n.nspname, p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')', d.description, d.classoid, d.objoid
+      FROM pg_catalog.pg_description d JOIN pg_catalog.pg_proc p ON d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid
+      JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p', 'w')
+    UNION ALL
+      SELECT n.nspname, co.conname, 5, 'CONSTRAINT ' || quote_ident(co.conname) || ' ON '
+             || CASE WHEN co.contypid <> 0 THEN 'DOMAIN ' || format('%I.%I', n.nspname, t.typname)
+                     ELSE format('%I.%I', n.nspname, c.relname) END, d.description, d.classoid, d.objoid
+      FROM pg_catalog.pg_description d JOIN pg_catalog.pg_constraint co ON d.classoid = 'pg_constraint'::regclass AND d.objoid = co.oid
+      LEFT JOIN pg_catalog.pg_class c ON c.oid = co.conrelid LEFT JOIN pg_catalog.pg_type t ON t.oid = co.contypid
+      JOIN pg_catalog.pg_namespace n ON n.oid = coalesce(c.relnamespace, t.typnamespace)
+      WHERE n.nspname = ANY($1) AND co.conparentid = 0
+    )
+    SELECT schema, name, 'COMMENT ON ' || target || ' IS ' || quote_literal(description) || ';' AS sql
+    FROM c WHERE description IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                      WHERE e.deptype = 'e' AND e.classid = c.classoid AND e.objid = c.objoid)
+    ORDER BY kind, schema, name, sql`);
+  return rows.map((r): SchemaObject => ({ type: 'COMMENT', schema: r.schema, name: r.name, sql: r.sql }));
+}

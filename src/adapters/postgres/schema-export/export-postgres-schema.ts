@@ -1,0 +1,55 @@
+import type pg from 'pg';
+import { exportComments } from './comments-export.js';
+import { exportDomains } from './domains-export.js';
+import type { ExportContext } from './export-context.js';
+import { exportForeignKeys } from './foreign-keys-export.js';
+import { exportGrants } from './grants-export.js';
+import { exportIndexes } from './indexes-export.js';
+import { exportPolicies } from './policies-export.js';
+import { exportRoutines } from './routines-export.js';
+import type { SchemaObject } from './schema-object.js';
+import { exportSchemas } from './schemas-export.js';
+import { exportSequences } from './sequences-export.js';
+import { exportTables } from './tables-export.js';
+import { exportTriggers } from './triggers-export.js';
+import { exportTypes } from './types-export.js';
+import { exportViews } from './views-export.js';
+
+/** Options of {@link exportPostgresSchema}. */
+export interface PostgresSchemaExportOptions {
+  /** Schemas to export, as stored in the catalog (`Ops`, not `"Ops"`). */
+  readonly schemas: readonly string[];
+  /** Also export GRANT statements. Default false. */
+  readonly includeGrants?: boolean;
+}
+
+/**
+ * Reads the catalog of a PostgreSQL 12–18 server and returns the DDL of every object in the given
+ * schemas, grouped by type in import order and deterministically ordered within a type. Names are
+ * schema-qualified: the session's search_path is emptied while reading (and restored after), so
+ * the server's deparse functions qualify every name outside pg_catalog.
+ *
+ * @example
+ * const objects = await exportPostgresSchema(client, { schemas: ['public', 'Ops'] });
+ */
+export async function exportPostgresSchema(
+  client: pg.Client,
+  options: PostgresSchemaExportOptions,
+): Promise<SchemaObject[]> {
+  const settings = await client.query<{ path: string; version: string }>(
+    "SELECT current_setting('search_path') AS path, current_setting('server_version_num') AS version");
+  const { path, version } = settings.rows[0]!;
+  const ctx: ExportContext = { client, schemas: [...options.schemas], serverVersionNum: Number(version) };
+  await client.query("SELECT pg_catalog.set_config('search_path', '', false)");
+  try {
+    const objects: SchemaObject[] = [];
+    for (const part of [exportSchemas, exportTypes, exportDomains, exportSequences, exportRoutines, exportTables,
+      exportIndexes, exportForeignKeys, exportViews, exportTriggers, exportPolicies, exportComments]) {
+      objects.push(...await part(ctx));
+    }
+    if (options.includeGrants) objects.push(...await exportGrants(ctx));
+    return objects;
+  } finally {
+    await client.query('SELECT pg_catalog.set_config($1, $2, false)', ['search_path', path]);
+  }
+}

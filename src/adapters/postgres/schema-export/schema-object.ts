@@ -1,0 +1,28 @@
+/**
+ * The unit of exported DDL: one database object and the statements that create it. Engine-neutral
+ * in shape, so MySQL and Oracle exporters can produce the same objects (it may move to `core/`).
+ */
+
+/** Every kind of object an exporter produces, in the spec's vocabulary plus two helpers. */
+export const SCHEMA_OBJECT_TYPES = [
+  'SCHEMA', 'TYPE', 'DOMAIN', 'SEQUENCE', 'TABLE', 'PARTITION', 'UNIQUE', 'INDEX', 'FOREIGN_KEY', 'VIEW',
+  'MVIEW', 'FUNCTION', 'PROCEDURE', 'TRIGGER', 'POLICY', 'COMMENT', 'GRANT', 'SEQUENCE_OWNED_BY',
+] as const;
+
+/**
+ * The kind of a schema object. `SCHEMA` also holds `CREATE EXTENSION IF NOT EXISTS` statements
+ * (they must run right after the schemas they live in); `SEQUENCE_OWNED_BY` holds the
+ * `ALTER SEQUENCE … OWNED BY` statements that can only run once the tables exist.
+ */
+export type SchemaObjectType = (typeof SCHEMA_OBJECT_TYPES)[number];
+
+/** One exported object. */
+export interface SchemaObject {
+  readonly type: SchemaObjectType;
+  /** The schema the object lives in (for a schema or extension: its own schema). */
+  readonly schema: string;
+  /** Unquoted object name; for objects on a table (index, trigger, constraint) the object's own name. */
+  readonly name: string;
+  /** One or more complete SQL statements, each ending in `;`. */
+  readonly sql: string;
+}
