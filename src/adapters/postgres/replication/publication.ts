@@ -1,0 +1,56 @@
+/**
+ * Publications name the tables a slot streams. Tandem always lists its tables (`FOR TABLE a, b`),
+ * never `FOR ALL TABLES`, so its own bookkeeping in the metadata schema is never captured.
+ */
+import type pg from 'pg';
+import { TandemError } from '../../../core/errors.js';
+import { quoteIdent } from './replication-errors.js';
+
+/** A table to publish. */
+export interface QualifiedTable {
+  readonly schema: string;
+  readonly name: string;
+}
+
+/** Schema of Tandem's own tables, which must never be published. */
+export const METADATA_SCHEMA = 'ybvoyager_metadata';
+
+/**
+ * Creates publication `name` for exactly `tables`. On PostgreSQL 13+ it sets
+ * `publish_via_partition_root = true`, so changes to partitions arrive as the parent table.
+ * @example await createPublication(client, 'tandem_pub', [{ schema: 'public', name: 'orders' }]);
+ */
+export async function createPublication(
+  client: pg.ClientBase,
+  name: string,
+  tables: readonly QualifiedTable[],
+  options: { metadataSchema?: string } = {},
+): Promise<void> {
+  if (tables.length === 0) throw new TandemError('TANDEM_USAGE', 'A publication needs at least one table.');
+  const metadataSchema = options.metadataSchema ?? METADATA_SCHEMA;
+  const own = tables.find((t) => t.schema === metadataSchema);
+  if (own) {
+    // Publishing Tandem's bookkeeping would carry it back and forth in a fall-back.
+    throw new TandemError('TANDEM_USAGE', `Table ${quoteIdent(own.schema)}.${quoteIdent(own.name)} belongs to Tandem's metadata and cannot be migrated.`);
+  }
+  const versionNum = Number((await client.query(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
+  const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ');
+  const withClause = versionNum >= 130000 ? ' WITH (publish_via_partition_root = true)' : '';
+  await client.query(`CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${list}${withClause}`);
+}
+
+/** Drops publication `name` if it exists. */
+export async function dropPublication(client: pg.ClientBase, name: string): Promise<void> {
+  await client.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(name)}`);
+}
+
+/** The tables of publication `name` (as `pg_publication_tables` lists them), or undefined if none. */
+export async function publicationTables(client: pg.ClientBase, name: string): Promise<QualifiedTable[] | undefined> {
+  const exists = await client.query('SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = $1', [name]);
+  if (exists.rows.length === 0) return undefined;
+  const { rows } = await client.query(
+    'SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables WHERE pubname = $1 ORDER BY 1, 2',
+    [name],
+  );
+  return rows.map((r) => ({ schema: r.schemaname, name: r.tablename }));
+}

@@ -1,0 +1,90 @@
+/**
+ * Turns the server errors a user can fix (configuration, privileges, exhausted slots) into
+ * TandemErrors that say what to change. Chosen by SQLSTATE, never by message text; the original
+ * error stays as `cause`. Everything else is returned unchanged so callers can retry it.
+ */
+import { TandemError } from '../../../core/errors.js';
+
+/** The fields of a pg DatabaseError we rely on. */
+interface ServerError {
+  readonly code?: string;
+  readonly routine?: string;
+}
+
+/** What was being attempted, for the message (`user`, `slot` may be named; never values or passwords). */
+export interface ReplicationErrorContext {
+  readonly action: string;
+  readonly user?: string;
+  readonly slotName?: string;
+}
+
+/** Maps `err` to a TandemError when the user can fix it; otherwise returns `err` unchanged. */
+export function toReplicationError(err: unknown, ctx: ReplicationErrorContext): unknown {
+  if (err instanceof TandemError) return err;
+  const e = err as ServerError & NodeJS.ErrnoException;
+  const user = ctx.user ? quoteIdent(ctx.user) : '<user>';
+  const slot = ctx.slotName ?? '<slot>';
+  switch (e?.code) {
+    case '42501': // insufficient_privilege: "must be superuser or replication role to start walsender"
+      return new TandemError('TANDEM_PRIVILEGE', `${ctx.action}: the database user lacks the REPLICATION attribute.`, {
+        hint: `Run as a superuser: ALTER ROLE ${user} WITH REPLICATION; (on Amazon RDS: GRANT rds_replication TO ${user};)`,
+        cause: err,
+      });
+    case '55000': // object_not_in_prerequisite_state: "logical decoding requires wal_level >= logical"
+      return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: the server is not set up for logical decoding (wal_level must be logical).`, {
+        hint: WAL_LEVEL_HINT,
+        cause: err,
+      });
+    case '53400': // configuration_limit_exceeded: "all replication slots are in use"
+      return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: all replication slots are in use (max_replication_slots).`, {
+        hint: SLOTS_HINT,
+        cause: err,
+      });
+    case '53300': // too_many_connections: "number of requested standby connections exceeds max_wal_senders"
+      return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: no free WAL sender or connection slot (max_wal_senders / max_connections).`, {
+        hint: SENDERS_HINT,
+        cause: err,
+      });
+    case '42710': // duplicate_object
+      return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: replication slot ${slot} already exists.`, {
+        hint: `If no other migration uses it, drop it: SELECT pg_drop_replication_slot('${slot}');`,
+        cause: err,
+      });
+    case '42704': // undefined_object: "replication slot … does not exist"
+      return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: replication slot ${slot} does not exist.`, {
+        hint: 'The slot was dropped or never created; the change stream cannot resume without it. Restart the migration from the snapshot.',
+        cause: err,
+      });
+    case '28000': // invalid_authorization_specification: no pg_hba.conf entry for replication
+      return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: the server does not accept replication connections from this host.`, {
+        hint: `Add a line such as "host replication ${ctx.user ?? 'all'} <client-address>/32 scram-sha-256" to pg_hba.conf and reload.`,
+        cause: err,
+      });
+    case '28P01':
+      return new TandemError('TANDEM_AUTH', `${ctx.action}: the database rejected the user name or password.`, { cause: err });
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+      return new TandemError('TANDEM_CONNECT', `${ctx.action}: could not reach the database server (${e.code}).`, { cause: err });
+    default:
+      return err;
+  }
+}
+
+export const WAL_LEVEL_HINT =
+  "Run ALTER SYSTEM SET wal_level = 'logical'; and restart PostgreSQL (on Amazon RDS / Aurora set rds.logical_replication = 1 in the parameter group; on Cloud SQL set the flag cloudsql.logical_decoding = on).";
+export const SLOTS_HINT =
+  'Drop slots nobody uses (SELECT slot_name, active FROM pg_replication_slots; SELECT pg_drop_replication_slot(\'<name>\');) or raise max_replication_slots and restart PostgreSQL.';
+export const SENDERS_HINT =
+  'Stop unused replication clients or raise max_wal_senders (and max_connections) and restart PostgreSQL.';
+
+/** Quotes an SQL identifier. */
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** Quotes an SQL string literal (standard_conforming_strings on). */
+export function quoteLiteral(value: string): string {
+  return "'" + value.replace(/'/g, "''") + "'";
+}

@@ -1,0 +1,60 @@
+/**
+ * Checks, over an ordinary connection and before anything is created, that the source can stream
+ * changes: wal_level, the REPLICATION attribute, a free slot and a free WAL sender.
+ */
+import type pg from 'pg';
+import { TandemError } from '../../../core/errors.js';
+import { quoteIdent, SENDERS_HINT, SLOTS_HINT, WAL_LEVEL_HINT } from './replication-errors.js';
+
+/** What the check found; returned when everything is in order. */
+export interface ReplicationSettings {
+  readonly walLevel: string;
+  readonly maxReplicationSlots: number;
+  readonly usedReplicationSlots: number;
+  readonly maxWalSenders: number;
+  readonly activeWalSenders: number;
+  readonly serverVersionNum: number;
+}
+
+/**
+ * Throws a TandemError (TANDEM_PREREQUISITE or TANDEM_PRIVILEGE) naming the fix for the first problem.
+ * @param slotsNeeded slots and WAL senders the caller is about to use; default 1.
+ */
+export async function checkReplicationPrerequisites(client: pg.ClientBase, slotsNeeded = 1): Promise<ReplicationSettings> {
+  const { rows } = await client.query(`
+    SELECT current_setting('wal_level') AS wal_level,
+           current_setting('max_replication_slots')::int AS max_slots,
+           (SELECT count(*) FROM pg_catalog.pg_replication_slots)::int AS used_slots,
+           current_setting('max_wal_senders')::int AS max_senders,
+           (SELECT count(*) FROM pg_catalog.pg_stat_replication)::int AS active_senders,
+           current_setting('server_version_num')::int AS version_num,
+           current_user AS user_name,
+           r.rolsuper OR r.rolreplication
+             OR (EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'rds_replication')
+                 AND pg_catalog.pg_has_role(current_user, 'rds_replication', 'member')) AS can_replicate
+      FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`);
+  const row = rows[0];
+  if (row.wal_level !== 'logical') {
+    throw new TandemError('TANDEM_PREREQUISITE', `wal_level is '${row.wal_level}', but live migration needs 'logical'.`, { hint: WAL_LEVEL_HINT });
+  }
+  if (!row.can_replicate) {
+    const user = quoteIdent(row.user_name);
+    throw new TandemError('TANDEM_PRIVILEGE', `The database user ${user} lacks the REPLICATION attribute needed to stream changes.`, {
+      hint: `Run as a superuser: ALTER ROLE ${user} WITH REPLICATION; (on Amazon RDS: GRANT rds_replication TO ${user};)`,
+    });
+  }
+  if (row.max_slots - row.used_slots < slotsNeeded) {
+    throw new TandemError('TANDEM_PREREQUISITE', `No free replication slot: ${row.used_slots} of max_replication_slots = ${row.max_slots} are in use.`, { hint: SLOTS_HINT });
+  }
+  if (row.max_senders - row.active_senders < slotsNeeded) {
+    throw new TandemError('TANDEM_PREREQUISITE', `No free WAL sender: ${row.active_senders} of max_wal_senders = ${row.max_senders} are in use.`, { hint: SENDERS_HINT });
+  }
+  return {
+    walLevel: row.wal_level,
+    maxReplicationSlots: row.max_slots,
+    usedReplicationSlots: row.used_slots,
+    maxWalSenders: row.max_senders,
+    activeWalSenders: row.active_senders,
+    serverVersionNum: row.version_num,
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * Streams a logical slot's changes with pgoutput (protocol version 1) and acknowledges them only
+ * when told to.
+ *
+ * Contract, for an exactly-once exporter:
+ * - Iterate the stream (`for await (const ev of walStream)`). Events come in commit order, each with
+ *   the WAL position of the message. Between a `begin` and its `commit` come the row messages of one
+ *   committed transaction; protocol version 1 never interleaves transactions or sends aborted ones.
+ * - Row messages (`insert`, `update`, `delete`) carry `relation`, the latest Relation message for their
+ *   table, so column names and type oids are at hand; `truncate` carries `relations`.
+ * - After persisting a transaction durably (write, fsync, record the committed size), call
+ *   `acknowledge(commit.endLsn)`. Only acknowledged positions are ever reported to the server, so the
+ *   slot keeps everything after them: a crash, `stop()` or error before the acknowledgement means the
+ *   next WalStream (from `acknowledgedLsn` or the exporter's own persisted position) delivers the
+ *   transaction again. Events are not acknowledged by reading them, by keepalives, or by `stop()`.
+ * - Memory stays bounded: at most `highWaterMark` undelivered messages are buffered; beyond that the
+ *   socket is not read and the server waits. Status updates still go out every `statusIntervalMs`, so
+ *   a slow consumer is not timed out by wal_sender_timeout.
+ * - Errors (connection cut, walsender terminated, slot dropped) reject the pending `next()`. The
+ *   stream is then dead; create a new WalStream from the last acknowledged position to resume.
+ *   Errors the user must fix (missing slot, privileges) are TandemErrors.
+ */
+import pg from 'pg';
+import { createCopyBothStream } from './copy-both-stream.js';
+import type { CopyBothStream } from './copy-both-stream.js';
+import { decodeCopyDataEnvelope, encodeStandbyStatusUpdate } from './copy-data-envelope.js';
+import { formatLsn } from './lsn.js';
+import type { Lsn } from './lsn.js';
+import { decodePgoutputMessage } from './pgoutput-decoder.js';
+import type { PgoutputMessage, RelationMessage } from './pgoutput-messages.js';
+import { assertSlotName } from './replication-connection.js';
+import type { ReplicationConnectionConfig } from './replication-connection.js';
+import { quoteLiteral, toReplicationError } from './replication-errors.js';
+
+/** Settings of a {@link WalStream}. Immutable once passed in. */
+export interface WalStreamOptions {
+  readonly connection: ReplicationConnectionConfig;
+  readonly slotName: string;
+  readonly publicationNames: readonly string[];
+  /**
+   * Where to resume: the last acknowledged (durably persisted) commit end LSN, or the slot's
+   * consistent point for a new slot. `0n` lets the server start at the slot's confirmed position.
+   */
+  readonly startLsn: Lsn;
+  /** Also deliver pg_logical_emit_message() messages (`messages 'true'`). Default false. */
+  readonly logicalMessages?: boolean;
+  /** Milliseconds between unsolicited status updates. Default 10 000 (wal_sender_timeout is 60 s). */
+  readonly statusIntervalMs?: number;
+  /** Decoded-but-unread messages buffered before the socket is paused. Default 1024. */
+  readonly highWaterMark?: number;
+  /**
+   * Session settings for the walsender, which formats the text values: default
+   * {@link CANONICAL_SESSION_OPTIONS}, so values do not depend on the server's or role's defaults.
+   * Used only when `connection.options` is not set.
+   */
+  readonly sessionOptions?: string;
+}
+
+/**
+ * ISO dates, UTC offsets, hex bytea and postgres-style intervals: one text form for every value,
+ * whatever the server's defaults. Snapshot readers should use the same settings.
+ */
+export const CANONICAL_SESSION_OPTIONS = '-c DateStyle=ISO,MDY -c IntervalStyle=postgres -c TimeZone=UTC -c bytea_output=hex';
+
+/** One decoded message and where it is in the WAL. */
+export interface WalEvent {
+  /** WAL start position of the XLogData that carried the message. */
+  readonly lsn: Lsn;
+  readonly message: PgoutputMessage;
+  /** For insert/update/delete: the table's Relation message. */
+  readonly relation?: RelationMessage;
+  /** For truncate: the Relation messages of the truncated tables, in the message's order. */
+  readonly relations?: readonly RelationMessage[];
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** A running START_REPLICATION. Call {@link WalStream.start}, iterate, and {@link WalStream.stop}. */
+export class WalStream implements AsyncIterable<WalEvent> {
+  private client?: pg.Client;
+  private copy?: CopyBothStream;
+  private timer?: NodeJS.Timeout;
+  private readonly relationCache = new Map<number, RelationMessage>();
+  private ackLsn: Lsn = 0n;
+  private failure: unknown;
+  private ended = false;
+  private stopping = false;
+  private iterating = false;
+  private wake?: () => void;
+  private receivedMessages = 0;
+
+  constructor(private readonly options: WalStreamOptions) {
+    assertSlotName(options.slotName);
+    if (options.publicationNames.length === 0) throw new RangeError('WalStream needs at least one publication');
+  }
+
+  /** The last position passed to {@link acknowledge} (0n before the first). */
+  get acknowledgedLsn(): Lsn {
+    return this.ackLsn;
+  }
+
+  /** Replication messages received from the server, keepalives included (for progress and tests). */
+  get received(): number {
+    return this.receivedMessages;
+  }
+
+  /**
+   * Connects and starts replication. Resolves once the server has entered streaming mode; rejects
+   * (e.g. with a TandemError for a missing slot) if it does not.
+   */
+  async start(): Promise<void> {
+    if (this.client) throw new Error('WalStream already started');
+    const { connection, slotName } = this.options;
+    const options = connection.options ?? this.options.sessionOptions ?? CANONICAL_SESSION_OPTIONS;
+    const client = new pg.Client({ ...connection, options, replication: 'database' } as pg.ClientConfig);
+    this.client = client;
+    client.on('error', (err) => this.fail(err));
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw toReplicationError(err, { action: 'Starting the change stream', user: connection.user, slotName });
+    }
+    const pubs = quoteLiteral(this.options.publicationNames.join(','));
+    const extra = this.options.logicalMessages ? ", messages 'true'" : '';
+    const sql = `START_REPLICATION SLOT ${slotName} LOGICAL ${formatLsn(this.options.startLsn)} (proto_version '1', publication_names ${pubs}${extra})`;
+    const copy = createCopyBothStream(sql, this.options.highWaterMark);
+    this.copy = copy;
+    copy.on('error', (err) => this.fail(err));
+    copy.on('readable', () => this.signal());
+    copy.on('end', () => {
+      this.ended = true;
+      this.signal();
+    });
+    client.query(copy as unknown as pg.QueryConfig);
+    // pg-copy-streams holds writes until CopyBothResponse arrives, so this callback marks the start.
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const onError = (err: unknown) => {
+        if (!settled) {
+          settled = true;
+          reject(toReplicationError(err, { action: 'Starting the change stream', user: connection.user, slotName }));
+        }
+      };
+      copy.once('error', onError);
+      copy.write(this.statusUpdate(false), (err) => {
+        copy.off('error', onError);
+        if (settled) return;
+        settled = true;
+        if (err) reject(err);
+        else resolve();
+      });
+    }).catch(async (err) => {
+      this.stopping = true;
+      await client.end().catch(() => {});
+      throw err;
+    });
+    const interval = this.options.statusIntervalMs ?? 10_000;
+    this.timer = setInterval(() => this.sendStatus(false), interval);
+    this.timer.unref();
+  }
+
+  /**
+   * Records that everything up to `lsn` (a Commit's `endLsn`) is durably persisted and tells the
+   * server, which may then recycle that WAL. Lower values than an earlier acknowledgement are ignored.
+   */
+  acknowledge(lsn: Lsn): void {
+    if (lsn <= this.ackLsn) return;
+    this.ackLsn = lsn;
+    this.sendStatus(false);
+  }
+
+  /** Iterates the events; only one iteration per stream. */
+  [Symbol.asyncIterator](): AsyncIterator<WalEvent> {
+    if (this.iterating) throw new Error('WalStream can be iterated only once');
+    this.iterating = true;
+    return {
+      next: () => this.next(),
+      return: async () => {
+        await this.stop();
+        return DONE;
+      },
+    };
+  }
+
+  /**
+   * Stops streaming: sends a last status update with the acknowledged LSN and closes the connection
+   * (the walsender treats the Terminate message as a clean exit). Unacknowledged events will be
+   * delivered again by the next stream. Idempotent.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.timer);
+    this.signal();
+    const client = this.client;
+    if (!client) return;
+    this.sendStatus(false);
+    const copy = this.copy;
+    if (copy) {
+      // The socket may be paused by backpressure; drain it so the server's close reaches pg.
+      copy.removeAllListeners('readable');
+      copy.on('data', () => {});
+      copy.resume();
+    }
+    const socket = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+    const timeout = setTimeout(() => socket?.destroy(), 5_000);
+    await client.end().catch(() => {});
+    clearTimeout(timeout);
+  }
+
+  private async next(): Promise<IteratorResult<WalEvent>> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.stopping) return DONE;
+      const copy = this.copy;
+      if (!copy) throw new Error('WalStream not started');
+      const chunk: Buffer | null = copy.read();
+      if (chunk !== null) {
+        const ev = this.handle(chunk);
+        if (ev) return { done: false, value: ev };
+        continue;
+      }
+      if (this.ended) {
+        // The server closed the stream without an error: treat it as a cut connection unless we stopped.
+        throw new Error('replication stream ended by the server');
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  private handle(chunk: Buffer): WalEvent | undefined {
+    this.receivedMessages++;
+    const env = decodeCopyDataEnvelope(chunk);
+    if (env.kind === 'keepalive') {
+      // Answer with what was acknowledged, never with what was merely received.
+      if (env.replyRequested) this.sendStatus(false);
+      return undefined;
+    }
+    const message = decodePgoutputMessage(env.payload);
+    switch (message.tag) {
+      case 'relation':
+        this.relationCache.set(message.relationId, message);
+        return { lsn: env.walStart, message };
+      case 'insert':
+      case 'update':
+      case 'delete':
+        return { lsn: env.walStart, message, relation: this.relation(message.relationId) };
+      case 'truncate':
+        return { lsn: env.walStart, message, relations: message.relationIds.map((id) => this.relation(id)) };
+      default:
+        return { lsn: env.walStart, message };
+    }
+  }
+
+  private relation(id: number): RelationMessage {
+    const r = this.relationCache.get(id);
+    // pgoutput sends a Relation before a table's first change in each session, so this is a protocol bug.
+    if (!r) throw new Error(`pgoutput sent a change for relation ${id} before its Relation message`);
+    return r;
+  }
+
+  private statusUpdate(replyRequested: boolean): Buffer {
+    return encodeStandbyStatusUpdate(this.ackLsn, BigInt(Date.now()) * 1000n, replyRequested);
+  }
+
+  private sendStatus(replyRequested: boolean): void {
+    const copy = this.copy;
+    if (!copy || this.failure || copy.writableEnded || copy.destroyed) return;
+    copy.write(this.statusUpdate(replyRequested));
+  }
+
+  private fail(err: unknown): void {
+    if (this.stopping || this.failure) return;
+    this.failure = toReplicationError(err, { action: 'Streaming changes', user: this.options.connection.user, slotName: this.options.slotName });
+    clearInterval(this.timer);
+    this.signal();
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
