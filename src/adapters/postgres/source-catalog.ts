@@ -1,0 +1,135 @@
+import type pg from 'pg';
+import { TandemError } from '../../core/errors.js';
+import { q } from '../../cli/identifier-list.js';
+
+/** A table Tandem copies: a plain table or the root of a partitioned table. */
+export interface SourceTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly oid: number;
+  readonly partitioned: boolean;
+  /** Columns copied, in order (generated columns are left out: the target computes them). */
+  readonly columns: string[];
+  readonly hasPrimaryKey: boolean;
+  readonly primaryKey: string[];
+  /** Binary COPY is safe unless a value embeds a type OID that differs between servers. */
+  readonly binarySafe: boolean;
+  readonly estimatedRows: number;
+  readonly pages: number;
+  /** For partitioned roots: the leaf partitions (schema, name), each copied as one chunk. */
+  readonly leaves: { schema: string; name: string; pages: number; estimatedRows: number }[];
+}
+
+export function tableKey(schema: string, name: string): string {
+  return `${schema}.${name}`;
+}
+
+export function qualified(schema: string, name: string): string {
+  return `${q(schema)}.${q(name)}`;
+}
+
+/** Lists the copyable tables of the given schemas (partitions are reached through their root). */
+export async function listSourceTables(client: pg.Client, schemas: string[]): Promise<SourceTable[]> {
+  const missing = await client.query(
+    'SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s)', [schemas]);
+  if (missing.rows.length > 0) {
+    const names = missing.rows.map((r) => r.s).join(', ');
+    const avail = await client.query("SELECT string_agg(nspname, ', ' ORDER BY nspname) AS a FROM pg_namespace WHERE nspname !~ '^(pg_|information_schema)'");
+    throw new TandemError('TANDEM_UNKNOWN_SCHEMA', `Schema(s) not found in the source database: ${names}.`, {
+      hint: `Schemas there: ${avail.rows[0].a ?? '(none)'}. Quote mixed-case names in --source-db-schema, e.g. '"Sales"'.`,
+    });
+  }
+  const r = await client.query(`
+    SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind = 'p' AS partitioned,
+           greatest(c.reltuples, 0)::float8 AS est, c.relpages::int AS pages,
+           (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
+           (SELECT array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum)) FROM pg_index i
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+             WHERE i.indrelid = c.oid AND i.indisprimary) AS pk,
+           NOT EXISTS (
+             SELECT 1 FROM pg_attribute a
+             JOIN pg_type t ON t.oid = a.atttypid
+             LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
+             LEFT JOIN pg_type et ON et.oid = coalesce(nullif(t.typelem, 0), nullif(bt.typelem, 0))
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+               AND (t.typtype = 'c' OR bt.typtype = 'c'
+                    OR (t.typcategory = 'A' AND et.oid >= 16384) OR (bt.typcategory = 'A' AND et.oid >= 16384))
+           ) AS binary_safe
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+     ORDER BY n.nspname, c.relname`, [schemas]);
+  const tables: SourceTable[] = [];
+  for (const row of r.rows) {
+    let leaves: SourceTable['leaves'] = [];
+    let est = Number(row.est);
+    let pages = Number(row.pages);
+    if (row.partitioned) {
+      const lr = await client.query(`
+        SELECT n.nspname AS schema, c.relname AS name, c.relpages::int AS pages, greatest(c.reltuples, 0)::float8 AS est
+          FROM pg_partition_tree($1::regclass) t JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE t.isleaf ORDER BY n.nspname, c.relname`, [row.oid]);
+      leaves = lr.rows.map((l) => ({ schema: l.schema, name: l.name, pages: Number(l.pages), estimatedRows: Number(l.est) }));
+      est = leaves.reduce((s, l) => s + l.estimatedRows, 0);
+      pages = leaves.reduce((s, l) => s + l.pages, 0);
+    }
+    tables.push({
+      schema: row.schema, name: row.name, oid: row.oid, partitioned: row.partitioned, columns: pgArray(row.columns),
+      primaryKey: pgArray(row.pk), hasPrimaryKey: row.pk !== null, binarySafe: row.binary_safe === true || row.binary_safe === 't',
+      estimatedRows: Math.round(est), pages, leaves,
+    });
+  }
+  return tables;
+}
+
+/** Values arrive as text (Tandem installs no type parsers), so arrays of names need parsing. */
+export function pgArray(v: unknown): string[] {
+  if (v === null || v === undefined) return [];
+  if (Array.isArray(v)) return v.map(String);
+  const s = String(v);
+  if (s === '{}') return [];
+  const out: string[] = [];
+  let i = 1;
+  while (i < s.length - 1) {
+    if (s[i] === '"') {
+      let cur = '';
+      i++;
+      while (s[i] !== '"') {
+        if (s[i] === '\\') i++;
+        cur += s[i];
+        i++;
+      }
+      out.push(cur);
+      i += 2; // closing quote and comma
+    } else {
+      const end = s.indexOf(',', i);
+      const stop = end === -1 || end > s.length - 1 ? s.length - 1 : end;
+      out.push(s.slice(i, stop));
+      i = stop + 1;
+    }
+  }
+  return out;
+}
+
+export interface SequenceInfo {
+  readonly schema: string;
+  readonly name: string;
+  readonly lastValue: string;
+  readonly isCalled: boolean;
+}
+
+/** Current values of the sequences in the schemas (sequences are not transactional: read last). */
+export async function readSequences(client: pg.Client, schemas: string[]): Promise<SequenceInfo[]> {
+  const seqs = await client.query(`
+    SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'S' AND n.nspname = ANY($1::text[])
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+     ORDER BY 1, 2`, [schemas]);
+  const out: SequenceInfo[] = [];
+  for (const s of seqs.rows) {
+    const v = await client.query(`SELECT last_value::text AS lv, is_called FROM ${qualified(s.schema, s.name)}`);
+    out.push({ schema: s.schema, name: s.name, lastValue: v.rows[0].lv, isCalled: v.rows[0].is_called === true || v.rows[0].is_called === 't' });
+  }
+  return out;
+}

@@ -1,0 +1,135 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from '../../core/copy-batch-planner.js';
+import { TandemError } from '../../core/errors.js';
+import { q } from '../../cli/identifier-list.js';
+import { pgArray, qualified } from './source-catalog.js';
+
+export const DEFAULT_METADATA_SCHEMA = 'ybvoyager_metadata';
+export const BATCHES_TABLE = 'ybvoyager_import_data_batches_metainfo_v3';
+
+/** Creates the metadata schema and the snapshot batch table on the database being written to. */
+export async function ensureSnapshotMetadata(client: pg.Client, schema = DEFAULT_METADATA_SCHEMA): Promise<void> {
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(schema)}`);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${q(schema)}.${BATCHES_TABLE} (
+    migration_uuid uuid NOT NULL,
+    data_file_name text NOT NULL,
+    batch_number int NOT NULL,
+    schema_name text NOT NULL,
+    table_name text NOT NULL,
+    rows_imported bigint NOT NULL,
+    imported_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (migration_uuid, data_file_name, batch_number))`);
+}
+
+/** Batches this migration already committed on the target: the truth for resuming. */
+export async function importedBatchKeys(client: pg.Client, migrationUuid: string, schema = DEFAULT_METADATA_SCHEMA): Promise<Set<string>> {
+  const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [`${q(schema)}.${BATCHES_TABLE}`]);
+  if (exists.rows[0].e !== true && exists.rows[0].e !== 't') return new Set();
+  const r = await client.query(`SELECT data_file_name, batch_number FROM ${q(schema)}.${BATCHES_TABLE} WHERE migration_uuid = $1`, [migrationUuid]);
+  return new Set(r.rows.map((row) => `${row.data_file_name}#${row.batch_number}`));
+}
+
+/** Rows this migration imported per table (schema.table), from the target's own records. */
+export async function importedRowsByTable(client: pg.Client, migrationUuid: string, schema = DEFAULT_METADATA_SCHEMA): Promise<Map<string, number>> {
+  const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [`${q(schema)}.${BATCHES_TABLE}`]);
+  if (exists.rows[0].e !== true && exists.rows[0].e !== 't') return new Map();
+  const r = await client.query(
+    `SELECT schema_name, table_name, sum(rows_imported)::bigint AS n FROM ${q(schema)}.${BATCHES_TABLE} WHERE migration_uuid = $1 GROUP BY 1, 2`, [migrationUuid]);
+  return new Map(r.rows.map((row) => [`${row.schema_name}.${row.table_name}`, Number(row.n)]));
+}
+
+export interface BatchToLoad {
+  readonly schema: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly format: 'binary' | 'text';
+  readonly filePath: string;
+  readonly fileName: string;
+  readonly batchNo: number;
+  readonly startOffset: number;
+  readonly endOffset: number;
+  readonly rows: number;
+}
+
+/**
+ * Loads one batch with COPY and records it in the same transaction, so a batch is either loaded and
+ * recorded or neither: a killed import reruns without duplicates.
+ */
+export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid: string, schema = DEFAULT_METADATA_SCHEMA): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    const copy = client.query(copyStreams.from(`COPY ${qualified(b.schema, b.table)} (${b.columns.map(q).join(', ')}) FROM STDIN (FORMAT ${b.format})`));
+    const body = createReadStream(b.filePath, { start: b.startOffset, end: b.endOffset - 1, highWaterMark: 1 << 20 });
+    const source = b.format === 'binary'
+      ? Readable.from((async function* () {
+        yield BINARY_COPY_HEADER;
+        for await (const c of body) yield c as Buffer;
+        yield BINARY_COPY_TRAILER;
+      })())
+      : body;
+    await pipeline(source, copy);
+    if (copy.rowCount !== b.rows) {
+      throw new TandemError('TANDEM_DATA', `Batch ${b.batchNo} of ${b.fileName} loaded ${copy.rowCount} rows, expected ${b.rows}.`);
+    }
+    await client.query(
+      `INSERT INTO ${q(schema)}.${BATCHES_TABLE} (migration_uuid, data_file_name, batch_number, schema_name, table_name, rows_imported) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [migrationUuid, b.fileName, b.batchNo, b.schema, b.table, b.rows]);
+    await client.query('COMMIT');
+    return copy.rowCount;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    const err = e as { code?: string; message?: string; table?: string; constraint?: string };
+    if (err.code && !(e instanceof TandemError)) {
+      // The driver's message can quote row values (in detail); keep only the message line.
+      throw new TandemError('TANDEM_DATA', `Loading ${b.schema}.${b.table} (batch ${b.batchNo} of ${b.fileName}) failed: ${err.message} [SQLSTATE ${err.code}${err.constraint ? `, constraint ${err.constraint}` : ''}]`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** Sets a target sequence to the source's value. */
+export async function restoreSequence(client: pg.Client, schema: string, name: string, lastValue: string, isCalled: boolean): Promise<boolean> {
+  const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [qualified(schema, name)]);
+  if (exists.rows[0].e !== true && exists.rows[0].e !== 't') return false;
+  await client.query('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [qualified(schema, name), lastValue, isCalled]);
+  return true;
+}
+
+export interface TargetTableCheck {
+  readonly missingTables: string[];
+  readonly missingColumns: { table: string; columns: string[] }[];
+  readonly nonEmptyTables: string[];
+  readonly noInsertPrivilege: string[];
+}
+
+/** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
+export async function checkTargetTables(client: pg.Client, tables: { schema: string; name: string; columns: readonly string[] }[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
+  const out: TargetTableCheck = { missingTables: [], missingColumns: [], nonEmptyTables: [], noInsertPrivilege: [] };
+  for (const t of tables) {
+    const key = `${t.schema}.${t.name}`;
+    const r = await client.query(
+      `SELECT c.oid::int AS oid, has_table_privilege(c.oid, 'INSERT') AS ins,
+              (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
+      [t.schema, t.name]);
+    if (r.rows.length === 0) {
+      out.missingTables.push(key);
+      continue;
+    }
+    const row = r.rows[0];
+    if (row.ins !== true && row.ins !== 't') out.noInsertPrivilege.push(key);
+    const cols = new Set(pgArray(row.cols));
+    const missing = t.columns.filter((c) => !cols.has(c));
+    if (missing.length) out.missingColumns.push({ table: key, columns: missing });
+    if (fresh.has(key)) {
+      const e = await client.query(`SELECT EXISTS (SELECT 1 FROM ${qualified(t.schema, t.name)}) AS e`);
+      if (e.rows[0].e === true || e.rows[0].e === 't') out.nonEmptyTables.push(key);
+    }
+  }
+  return out;
+}
+

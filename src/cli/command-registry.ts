@@ -1,0 +1,128 @@
+import type { CommandContext } from './command-context.js';
+import { COMMON_OPTIONS, EXPORT_DIR_OPTION, connectionOptions, type OptionSpec } from './option-spec.js';
+
+/** One `tandem` command: its words (the spec's grammar), flags, config section and handler. */
+export interface CommandSpec {
+  readonly words: readonly string[];
+  readonly summary: string;
+  readonly options: readonly OptionSpec[];
+  /** Config file section; commands that are one step share one (`export data` = `export data from source`). */
+  readonly configSection: string;
+  /** Loaded lazily so a command only loads the engines and drivers it needs. */
+  readonly handler: () => Promise<(ctx: CommandContext) => Promise<void>>;
+}
+
+const SOURCE = connectionOptions('source');
+const TARGET = connectionOptions('target', { withType: false });
+const TARGET_PASSWORD = TARGET.filter((o) => o.name === 'target-db-password');
+const SOURCE_PASSWORD = SOURCE.filter((o) => o.name === 'source-db-password');
+const OUTPUT_TABLE_JSON: OptionSpec = { name: 'output-format', kind: 'enum', choices: ['table', 'json'], defaultValue: 'table', description: 'table or json' };
+const TABLE_FILTERS: OptionSpec[] = [
+  { name: 'table-list', kind: 'string', description: 'comma-separated tables to include ([schema.]table; quote mixed-case names)' },
+  { name: 'exclude-table-list', kind: 'string', description: 'comma-separated tables to leave out' },
+];
+const withCommon = (...opts: OptionSpec[]): OptionSpec[] => [EXPORT_DIR_OPTION, ...opts, ...COMMON_OPTIONS];
+
+const EXPORT_DATA_OPTIONS = withCommon(
+  ...SOURCE,
+  { name: 'export-type', kind: 'enum', choices: ['snapshot-only', 'snapshot-and-changes', 'changes-only'], defaultValue: 'snapshot-only', description: 'snapshot-only (offline), snapshot-and-changes or changes-only (live migration)' },
+  ...TABLE_FILTERS,
+  { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'connections reading the snapshot in parallel' },
+  { name: 'start-clean', kind: 'bool', defaultValue: false, description: 'discard a previous data export in this export dir and start again' },
+);
+const IMPORT_DATA_OPTIONS = withCommon(
+  ...TARGET,
+  { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'connections loading batches in parallel (spread over all YugabyteDB nodes)' },
+  { name: 'batch-size', kind: 'int', defaultValue: 20000, description: 'rows per batch; each batch commits with its progress record' },
+  ...TABLE_FILTERS,
+);
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    words: ['version'], summary: 'print the Tandem version', options: [], configSection: 'version',
+    handler: async () => (await import('./version-command.js')).runVersion,
+  },
+  {
+    words: ['export', 'schema'], summary: 'export the source schema as PostgreSQL DDL into <export-dir>/schema',
+    configSection: 'export-schema',
+    options: withCommon(...SOURCE,
+      { name: 'include-grants', kind: 'bool', defaultValue: false, description: 'also export GRANT statements' },
+      { name: 'start-clean', kind: 'bool', defaultValue: false, description: 'replace a previous schema export without asking' }),
+    handler: async () => (await import('../workflow/export-schema.js')).runExportSchema,
+  },
+  {
+    words: ['analyze-schema'], summary: 'report what in the exported schema YugabyteDB does not support, with fixes',
+    configSection: 'analyze-schema',
+    options: withCommon(
+      { name: 'output-format', kind: 'enum', choices: ['html', 'json', 'txt'], defaultValue: 'html', description: 'report format, written to <export-dir>/reports' },
+      { name: 'target-db-version', kind: 'string', description: 'YugabyteDB version the schema is meant for (default 2024.2.0.0)' }),
+    handler: async () => (await import('../workflow/analyze-schema.js')).runAnalyzeSchema,
+  },
+  {
+    words: ['import', 'schema'], summary: 'create the exported schema on the target', configSection: 'import-schema',
+    options: withCommon(...TARGET,
+      { name: 'post-snapshot-import', kind: 'bool', defaultValue: false, description: 'create the indexes and triggers left out before the data import' },
+      { name: 'ignore-exist', kind: 'bool', defaultValue: false, description: 'treat "already exists" errors as done (for reruns)' },
+      { name: 'continue-on-error', kind: 'bool', defaultValue: false, description: 'go on after a failed statement and list failures at the end' },
+      { name: 'object-type-list', kind: 'string', description: 'comma-separated object types to import (e.g. TABLE,VIEW)' },
+      { name: 'exclude-object-type-list', kind: 'string', description: 'comma-separated object types to skip' }),
+    handler: async () => (await import('../workflow/import-schema.js')).runImportSchema,
+  },
+  {
+    words: ['export', 'data'], summary: 'export a consistent snapshot of the source tables (alias of "export data from source")',
+    configSection: 'export-data', options: EXPORT_DATA_OPTIONS,
+    handler: async () => (await import('../workflow/export-data.js')).runExportData,
+  },
+  {
+    words: ['export', 'data', 'from', 'source'], summary: 'export a consistent snapshot of the source tables into <export-dir>/data',
+    configSection: 'export-data', options: EXPORT_DATA_OPTIONS,
+    handler: async () => (await import('../workflow/export-data.js')).runExportData,
+  },
+  {
+    words: ['export', 'data', 'status'], summary: 'show per-table progress of the data export', configSection: 'export-data-status',
+    options: withCommon(OUTPUT_TABLE_JSON),
+    handler: async () => (await import('../workflow/data-status.js')).runExportDataStatus,
+  },
+  {
+    words: ['import', 'data'], summary: 'load the exported snapshot into the target (alias of "import data to target")',
+    configSection: 'import-data', options: IMPORT_DATA_OPTIONS,
+    handler: async () => (await import('../workflow/import-data.js')).runImportData,
+  },
+  {
+    words: ['import', 'data', 'to', 'target'], summary: 'load the exported snapshot into the target in resumable batches',
+    configSection: 'import-data', options: IMPORT_DATA_OPTIONS,
+    handler: async () => (await import('../workflow/import-data.js')).runImportData,
+  },
+  {
+    words: ['import', 'data', 'status'], summary: 'show per-table progress of the data import', configSection: 'import-data-status',
+    options: withCommon(OUTPUT_TABLE_JSON),
+    handler: async () => (await import('../workflow/data-status.js')).runImportDataStatus,
+  },
+  {
+    words: ['get', 'data-migration-report'], summary: 'rows exported and imported per table and database',
+    configSection: 'get-data-migration-report',
+    options: withCommon(OUTPUT_TABLE_JSON, ...SOURCE_PASSWORD, ...TARGET_PASSWORD),
+    handler: async () => (await import('../workflow/data-migration-report.js')).runDataMigrationReport,
+  },
+  {
+    words: ['end', 'migration'], summary: 'back up what you ask for, then remove the migration\'s state from the databases and the export dir',
+    configSection: 'end-migration',
+    options: withCommon(
+      { name: 'backup-log-files', kind: 'bool', required: true, description: 'copy logs/ to --backup-dir' },
+      { name: 'backup-data-files', kind: 'bool', required: true, description: 'copy data/ to --backup-dir' },
+      { name: 'backup-schema-files', kind: 'bool', required: true, description: 'copy schema/ to --backup-dir' },
+      { name: 'save-migration-reports', kind: 'bool', required: true, description: 'save the analysis and data-migration reports to --backup-dir' },
+      { name: 'backup-dir', kind: 'path', description: 'where backups go (required when any backup flag is true)' },
+      ...SOURCE_PASSWORD, ...TARGET_PASSWORD),
+    handler: async () => (await import('../workflow/end-migration.js')).runEndMigration,
+  },
+];
+
+/** Finds the command whose words are the longest prefix of argv's leading words. */
+export function matchCommand(argv: readonly string[]): { spec: CommandSpec; rest: string[] } | undefined {
+  let best: CommandSpec | undefined;
+  for (const spec of COMMANDS) {
+    if (spec.words.every((w, i) => argv[i] === w) && (!best || spec.words.length > best.words.length)) best = spec;
+  }
+  return best ? { spec: best, rest: argv.slice(best.words.length) } : undefined;
+}

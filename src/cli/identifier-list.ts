@@ -1,0 +1,67 @@
+import { TandemError } from '../core/errors.js';
+
+/**
+ * Splits a comma-separated list of SQL names the way PostgreSQL reads identifiers: an unquoted name
+ * folds to lower case, a double-quoted one keeps its case and may contain commas, dots and `""`.
+ * Each item may be qualified (`schema.table`); the parts come back separately.
+ */
+export function parseIdentifierList(text: string, flag: string): string[][] {
+  const items: string[][] = [];
+  let parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  let wasQuoted = false;
+  const endPart = () => {
+    const name = wasQuoted ? current : current.trim().toLowerCase();
+    if (name === '' && !wasQuoted) throw new TandemError('TANDEM_USAGE', `${flag} has an empty name in "${text}".`);
+    parts.push(name);
+    current = '';
+    wasQuoted = false;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') { current += '"'; i++; } else quoted = false;
+      } else current += ch;
+    } else if (ch === '"') {
+      if (current.trim() !== '') throw new TandemError('TANDEM_USAGE', `${flag}: a quote may only start a name, in "${text}".`);
+      current = '';
+      quoted = true;
+      wasQuoted = true;
+    } else if (ch === '.') {
+      endPart();
+    } else if (ch === ',') {
+      endPart();
+      items.push(parts);
+      parts = [];
+    } else if (wasQuoted) {
+      if (ch.trim() !== '') throw new TandemError('TANDEM_USAGE', `${flag}: unexpected "${ch}" after a quoted name in "${text}".`);
+    } else current += ch;
+  }
+  if (quoted) throw new TandemError('TANDEM_USAGE', `${flag} has an unterminated quote in "${text}".`);
+  if (text.trim() === '') return [];
+  endPart();
+  items.push(parts);
+  return items;
+}
+
+/** A list of plain names (schemas): qualification is an error. */
+export function parseNameList(text: string, flag: string): string[] {
+  return parseIdentifierList(text, flag).map((parts) => {
+    if (parts.length !== 1) throw new TandemError('TANDEM_USAGE', `${flag} takes plain names, not "${parts.join('.')}".`);
+    return parts[0]!;
+  });
+}
+
+/** Quotes a name for SQL when PostgreSQL would otherwise change or reject it. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Always-quoted form, for generated SQL where readability does not matter. */
+export function q(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+const RESERVED = new Set(['all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'both', 'case', 'cast', 'check', 'collate', 'column', 'constraint', 'create', 'current_catalog', 'current_date', 'current_role', 'current_time', 'current_timestamp', 'current_user', 'default', 'deferrable', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for', 'foreign', 'from', 'grant', 'group', 'having', 'in', 'initially', 'intersect', 'into', 'lateral', 'leading', 'limit', 'localtime', 'localtimestamp', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'placing', 'primary', 'references', 'returning', 'select', 'session_user', 'some', 'symmetric', 'table', 'then', 'to', 'trailing', 'true', 'union', 'unique', 'user', 'using', 'variadic', 'when', 'where', 'window', 'with']);

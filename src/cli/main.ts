@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { COMMANDS, matchCommand, type CommandSpec } from './command-registry.js';
+import { CommandContext } from './command-context.js';
+import { loadConfigFile, resolveOptions } from './option-resolver.js';
+import { EXIT_INTERNAL, EXIT_USAGE, TandemError, isTandemError } from '../core/errors.js';
+import { log } from '../core/logger.js';
+import { TANDEM_VERSION } from './version-command.js';
+
+function topLevelHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
+  const lines = COMMANDS.map((c) => `  ${c.words.join(' ').padEnd(width)}  ${c.summary}`);
+  return [
+    `tandem ${TANDEM_VERSION}: live migration into YugabyteDB with fall-back`,
+    '',
+    'Usage: tandem <command> [flags]     tandem <command> --help for its flags',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+  ].join('\n');
+}
+
+function buildParser(spec: CommandSpec): Command {
+  const cmd = new Command(`tandem ${spec.words.join(' ')}`)
+    .description(spec.summary)
+    .exitOverride()
+    .allowExcessArguments(false)
+    .helpOption('-h, --help', 'show the flags of this command');
+  for (const o of spec.options) {
+    const valueName = o.kind === 'bool' ? '[bool]' : o.kind === 'enum' ? `<${o.choices!.join('|')}>` : `<${o.kind === 'int' ? 'n' : 'value'}>`;
+    let description = o.description;
+    if (o.defaultValue !== undefined) description += ` (default: ${String(o.defaultValue)})`;
+    if (o.env) description += ` [env ${o.env}]`;
+    if (o.required) description += ' (required)';
+    cmd.addOption(new Option(`--${o.name} ${valueName}`, description));
+  }
+  return cmd;
+}
+
+/** Runs one tandem invocation and returns its exit code; never calls process.exit itself. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(topLevelHelp());
+    return argv.length === 0 ? EXIT_USAGE : 0;
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') argv = ['version'];
+  const match = matchCommand(argv);
+  if (!match) {
+    process.stderr.write(`error: unknown command "${argv.filter((a) => !a.startsWith('-')).join(' ')}"\n\n${topLevelHelp()}`);
+    return EXIT_USAGE;
+  }
+  const { spec, rest } = match;
+  const parser = buildParser(spec);
+  try {
+    parser.parse(rest, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    throw e;
+  }
+  const raw = parser.opts();
+  const flags: Record<string, unknown> = {};
+  for (const o of parser.options) {
+    const v = raw[o.attributeName()];
+    if (v !== undefined) flags[o.long!.slice(2)] = v;
+  }
+  const commandName = spec.words.join(' ');
+  try {
+    const configPath = flags['config-file'] as string | undefined;
+    const config = configPath ? loadConfigFile(configPath) : undefined;
+    const sections = new Set(COMMANDS.map((c) => c.configSection));
+    const options = resolveOptions(spec.options, flags, process.env, config, spec.configSection, sections);
+    for (const o of spec.options) {
+      if (o.secret) log.addSecret(options.get(o.name) as string | undefined);
+      if (o.required && !options.has(o.name)) {
+        throw new TandemError('TANDEM_USAGE', `--${o.name} is required for "tandem ${commandName}". See: tandem ${commandName} --help`);
+      }
+    }
+    log.level = (options.get('log-level') as 'info' | undefined) ?? 'info';
+    const ctx = new CommandContext(commandName, options, new Set(Object.keys(flags)));
+    const handler = await spec.handler();
+    await handler(ctx);
+    return 0;
+  } catch (e) {
+    return reportError(e, commandName);
+  }
+}
+
+function reportError(e: unknown, commandName: string): number {
+  if (isTandemError(e)) {
+    const text = log.redact(`error [${e.code}]: ${e.message}${e.hint ? `\n  fix: ${e.hint}` : ''}\n`);
+    process.stderr.write(text);
+    log.error(text.trim());
+    return e.exitCode;
+  }
+  const err = e as Error;
+  const text = log.redact(`internal error in "tandem ${commandName}": ${err?.stack ?? String(e)}\nThis is a bug in Tandem; please report it with the log file from <export-dir>/logs.\n`);
+  process.stderr.write(text);
+  log.error(text);
+  return EXIT_INTERNAL;
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
+if (isMain) {
+  runCli(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e) => { process.exitCode = reportError(e, process.argv.slice(2).join(' ')); },
+  );
+}

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { TandemError } from '../core/errors.js';
+import { coerce, type OptionSpec } from './option-spec.js';
+
+export type OptionValues = ReadonlyMap<string, string | number | boolean>;
+
+/** A parsed `--config-file`: top-level keys, `source:`/`target:` and one section per command. */
+export type ConfigFile = Record<string, unknown>;
+
+export function loadConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new TandemError('TANDEM_CONFIG', `Cannot read --config-file ${path}: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new TandemError('TANDEM_CONFIG', `--config-file ${path} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new TandemError('TANDEM_CONFIG', `--config-file ${path} must be a YAML mapping.`);
+  return doc as ConfigFile;
+}
+
+function lookup(config: ConfigFile, path: string): unknown {
+  let node: unknown = config;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/** Rejects keys the command does not know, so a typo in the file is not silently ignored. */
+function checkConfigKeys(config: ConfigFile, section: string, specs: readonly OptionSpec[], allSections: ReadonlySet<string>): void {
+  const known = new Set(specs.map((s) => s.configPath ?? `${section}.${s.name}`));
+  for (const [top, value] of Object.entries(config)) {
+    if (top === 'source' || top === 'target' || top === section) {
+      if (value === null || typeof value !== 'object') throw new TandemError('TANDEM_CONFIG', `Config section "${top}" must be a mapping.`);
+      if (top !== section) continue; // source/target are shared by many commands: checked where used
+      for (const key of Object.keys(value)) {
+        if (!known.has(`${section}.${key}`) && !specs.some((s) => s.name === key)) {
+          throw new TandemError('TANDEM_CONFIG', `Unknown key "${key}" in config section "${section}". Known: ${specs.map((s) => s.name).join(', ')}.`);
+        }
+      }
+    } else if (!allSections.has(top) && !specs.some((s) => s.configPath === top) && top !== 'export-dir' && top !== 'log-level') {
+      throw new TandemError('TANDEM_CONFIG', `Unknown top-level key "${top}" in the config file.`);
+    }
+  }
+  for (const role of ['source', 'target'] as const) {
+    const node = config[role];
+    if (!node || typeof node !== 'object') continue;
+    for (const key of Object.keys(node)) {
+      if (!/^(db-(type|host|port|user|password|name|schema)|ssl-(mode|root-cert|cert|key))$/.test(key)) {
+        throw new TandemError('TANDEM_CONFIG', `Unknown key "${key}" in config section "${role}".`);
+      }
+    }
+  }
+}
+
+/**
+ * Resolves every option of a command. Precedence: flag > environment > config file (the command's
+ * section, then the shared `source:`/`target:` sections and top-level keys) > default.
+ */
+export function resolveOptions(
+  specs: readonly OptionSpec[],
+  flags: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+  config: ConfigFile | undefined,
+  section: string,
+  allSections: ReadonlySet<string>,
+): Map<string, string | number | boolean> {
+  if (config) checkConfigKeys(config, section, specs, allSections);
+  const out = new Map<string, string | number | boolean>();
+  for (const spec of specs) {
+    let raw: unknown = flags[spec.name];
+    if (raw === undefined && spec.env && env[spec.env] !== undefined && env[spec.env] !== '') raw = env[spec.env];
+    if (raw === undefined && config) {
+      raw = lookup(config, `${section}.${spec.name}`);
+      if (raw === undefined && spec.configPath) raw = lookup(config, spec.configPath);
+    }
+    if (raw === undefined || raw === null) {
+      if (spec.defaultValue !== undefined) out.set(spec.name, spec.defaultValue);
+      continue;
+    }
+    out.set(spec.name, coerce(spec, raw));
+  }
+  return out;
+}

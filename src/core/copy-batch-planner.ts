@@ -1,0 +1,156 @@
+import { createReadStream } from 'node:fs';
+
+/** A byte range of a COPY data file holding whole rows. */
+export interface PlannedBatch {
+  readonly batchNo: number;
+  readonly startOffset: number;
+  /** Exclusive. */
+  readonly endOffset: number;
+  readonly rows: number;
+}
+
+/** PostgreSQL binary COPY signature: "PGCOPY\n\377\r\n\0". */
+export const BINARY_COPY_SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
+/** Header sent in front of every binary batch: signature, flags 0, header extension length 0. */
+export const BINARY_COPY_HEADER = Buffer.concat([BINARY_COPY_SIGNATURE, Buffer.alloc(8)]);
+/** File trailer: a field count of -1. */
+export const BINARY_COPY_TRAILER = Buffer.from([0xff, 0xff]);
+
+/**
+ * Splits a COPY file into batches of `batchSize` rows without interpreting any value. Text format:
+ * every row ends with a newline byte (newlines inside values are escaped). Binary format: walks the
+ * tuple and field length words. Boundaries depend only on the file and the batch size, so a
+ * restarted import finds the same batches.
+ */
+export class CopyBatchPlanner {
+  private readonly batches: PlannedBatch[] = [];
+  private rowsInBatch = 0;
+  private batchStart = 0;
+  private offset = 0; // absolute offset of the next byte to look at
+  // binary state
+  private phase: 'header' | 'tuple' | 'field' | 'skip' | 'done' = 'header';
+  private pending = Buffer.alloc(0);
+  private fieldsLeft = 0;
+  private skipLeft = 0;
+  private headerNeed = 19;
+
+  constructor(private readonly format: 'binary' | 'text', private readonly batchSize: number) {
+    if (format === 'text') this.phase = 'tuple';
+  }
+
+  push(chunk: Buffer): void {
+    if (this.format === 'text') this.pushText(chunk);
+    else this.pushBinary(chunk);
+  }
+
+  /** Ends the scan; throws if the file ends inside a row (a truncated export). */
+  finish(): PlannedBatch[] {
+    if (this.format === 'text') {
+      if (this.offset !== this.batchStart && this.rowsInBatch === 0) throw new Error('COPY text file does not end with a newline');
+    } else if (this.phase !== 'done' && !(this.phase === 'header' && this.offset === 0)) {
+      throw new Error('binary COPY file is truncated (no trailer)');
+    }
+    this.closeBatch(this.format === 'text' ? this.offset : this.offset - (this.phase === 'done' ? 2 : 0));
+    return this.batches;
+  }
+
+  private closeBatch(end: number): void {
+    if (this.rowsInBatch === 0) return;
+    this.batches.push({ batchNo: this.batches.length + 1, startOffset: this.batchStart, endOffset: end, rows: this.rowsInBatch });
+    this.batchStart = end;
+    this.rowsInBatch = 0;
+  }
+
+  private rowEnded(end: number): void {
+    this.rowsInBatch++;
+    if (this.rowsInBatch === this.batchSize) this.closeBatch(end);
+  }
+
+  private pushText(chunk: Buffer): void {
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, from);
+      if (nl === -1) break;
+      this.rowEnded(this.offset + nl + 1);
+      from = nl + 1;
+    }
+    this.offset += chunk.length;
+  }
+
+  private pushBinary(chunk: Buffer): void {
+    let i = 0;
+    const take = (n: number): Buffer | undefined => {
+      // Collects n bytes that may straddle chunks.
+      const need = n - this.pending.length;
+      if (chunk.length - i < need) {
+        this.pending = Buffer.concat([this.pending, chunk.subarray(i)]);
+        i = chunk.length;
+        return undefined;
+      }
+      const out = this.pending.length ? Buffer.concat([this.pending, chunk.subarray(i, i + need)]) : chunk.subarray(i, i + need);
+      i += need;
+      this.pending = Buffer.alloc(0);
+      return out;
+    };
+    while (i < chunk.length) {
+      switch (this.phase) {
+        case 'header': {
+          const h = take(this.headerNeed);
+          if (!h) break;
+          if (this.headerNeed === 19) {
+            if (!h.subarray(0, 11).equals(BINARY_COPY_SIGNATURE)) throw new Error('not a binary COPY file (bad signature)');
+            const ext = h.readUInt32BE(15);
+            if (ext > 0) { this.headerNeed = ext; break; }
+          }
+          this.phase = 'tuple';
+          this.batchStart = this.offset + i;
+          break;
+        }
+        case 'tuple': {
+          const h = take(2);
+          if (!h) break;
+          const n = h.readInt16BE(0);
+          if (n === -1) { this.phase = 'done'; break; }
+          this.fieldsLeft = n;
+          this.phase = n > 0 ? 'field' : 'tuple';
+          if (n === 0) this.rowEnded(this.offset + i);
+          break;
+        }
+        case 'field': {
+          const h = take(4);
+          if (!h) break;
+          const len = h.readInt32BE(0);
+          this.skipLeft = len > 0 ? len : 0;
+          this.phase = 'skip';
+          if (this.skipLeft === 0) this.fieldDone(i);
+          break;
+        }
+        case 'skip': {
+          const n = Math.min(this.skipLeft, chunk.length - i);
+          i += n;
+          this.skipLeft -= n;
+          if (this.skipLeft === 0) this.fieldDone(i);
+          break;
+        }
+        case 'done':
+          throw new Error('binary COPY file has data after its trailer');
+      }
+    }
+    this.offset += chunk.length;
+  }
+
+  private fieldDone(i: number): void {
+    this.fieldsLeft--;
+    if (this.fieldsLeft === 0) {
+      this.phase = 'tuple';
+      this.rowEnded(this.offset + i);
+    } else this.phase = 'field';
+  }
+}
+
+/** Plans the batches of one file. */
+export async function planCopyBatches(path: string, format: 'binary' | 'text', batchSize: number): Promise<PlannedBatch[]> {
+  const planner = new CopyBatchPlanner(format, batchSize);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) planner.push(chunk as Buffer);
+  return planner.finish();
+}

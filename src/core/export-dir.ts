@@ -1,0 +1,61 @@
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TandemError } from './errors.js';
+
+/** The sub-directories of an export dir, as the spec lists them. */
+export const EXPORT_DIR_LAYOUT = ['reports', 'schema', 'data', 'metainfo', 'temp', 'logs'] as const;
+
+/**
+ * The user's `--export-dir`: every path Tandem reads or writes in it goes through here, so the
+ * layout is described in one place.
+ */
+export class ExportDir {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  get reportsDir(): string { return join(this.root, 'reports'); }
+  get schemaDir(): string { return join(this.root, 'schema'); }
+  get dataDir(): string { return join(this.root, 'data'); }
+  get queueDir(): string { return join(this.root, 'data', 'queue'); }
+  get metainfoDir(): string { return join(this.root, 'metainfo'); }
+  get tempDir(): string { return join(this.root, 'temp'); }
+  get logsDir(): string { return join(this.root, 'logs'); }
+  get metaDbPath(): string { return join(this.root, 'metainfo', 'meta.db'); }
+
+  /** True when Tandem has already written its state here. */
+  isInitialized(): boolean {
+    return existsSync(this.metaDbPath);
+  }
+
+  /**
+   * Checks that the directory exists and is writable, then creates the sub-directories. The
+   * directory itself must exist: a typo in --export-dir should not silently create a new migration.
+   */
+  ensureLayout(): void {
+    if (!existsSync(this.root)) {
+      throw new TandemError('TANDEM_EXPORT_DIR', `The export dir ${this.root} does not exist.`, {
+        hint: `Create it first: mkdir -p ${this.root}`,
+      });
+    }
+    if (!statSync(this.root).isDirectory()) {
+      throw new TandemError('TANDEM_EXPORT_DIR', `--export-dir ${this.root} is not a directory.`);
+    }
+    try {
+      accessSync(this.root, constants.W_OK);
+    } catch {
+      throw new TandemError('TANDEM_EXPORT_DIR', `The export dir ${this.root} is not writable by this user.`);
+    }
+    for (const sub of EXPORT_DIR_LAYOUT) mkdirSync(join(this.root, sub), { recursive: true });
+    mkdirSync(this.queueDir, { recursive: true });
+  }
+
+  /** Whether the directory holds anything at all (an unrelated non-empty dir is refused). */
+  hasForeignContent(): boolean {
+    if (!existsSync(this.root)) return false;
+    const known = new Set<string>(EXPORT_DIR_LAYOUT);
+    return readdirSync(this.root).some((name) => !known.has(name) && !name.startsWith('.'));
+  }
+}

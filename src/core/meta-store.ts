@@ -1,0 +1,242 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { TandemError } from './errors.js';
+
+/** Connection facts kept in meta.db so later commands need only the password. Never a password. */
+export interface StoredDbConfig {
+  readonly type: string;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string;
+  readonly schemas: string[];
+  readonly sslMode?: string;
+  readonly sslRootCert?: string;
+}
+
+export type StepStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'DONE' | 'FAILED';
+
+export interface SnapshotTableRow {
+  readonly tableKey: string; // schema.table, both unquoted as in the catalog
+  readonly schemaName: string;
+  readonly tableName: string;
+  readonly columns: string[];
+  readonly format: 'binary' | 'text';
+  readonly exportedRows: number;
+  readonly status: StepStatus;
+}
+
+export interface SnapshotFileRow {
+  readonly fileName: string;
+  readonly tableKey: string;
+  readonly chunkNo: number;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly status: StepStatus;
+}
+
+export interface ImportBatchRow {
+  readonly fileName: string;
+  readonly batchNo: number;
+  readonly startOffset: number;
+  readonly endOffset: number;
+  readonly rows: number;
+  readonly imported: boolean;
+}
+
+export interface SequenceValueRow {
+  readonly sequenceKey: string; // schema.sequence
+  readonly lastValue: string; // bigint as text
+  readonly isCalled: boolean;
+}
+
+const SCHEMA_VERSION = 1;
+const DDL = `
+CREATE TABLE IF NOT EXISTS migration (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  migration_uuid TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  source_json TEXT,
+  target_json TEXT
+);
+CREATE TABLE IF NOT EXISTS step_status (
+  step TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  detail_json TEXT
+);
+CREATE TABLE IF NOT EXISTS snapshot_tables (
+  table_key TEXT PRIMARY KEY,
+  schema_name TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  columns_json TEXT NOT NULL,
+  format TEXT NOT NULL,
+  exported_rows INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshot_files (
+  file_name TEXT PRIMARY KEY,
+  table_key TEXT NOT NULL,
+  chunk_no INTEGER NOT NULL,
+  rows INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS import_batches (
+  file_name TEXT NOT NULL,
+  batch_no INTEGER NOT NULL,
+  start_offset INTEGER NOT NULL,
+  end_offset INTEGER NOT NULL,
+  rows INTEGER NOT NULL,
+  imported INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (file_name, batch_no)
+);
+CREATE TABLE IF NOT EXISTS sequence_values (
+  sequence_key TEXT PRIMARY KEY,
+  last_value TEXT NOT NULL,
+  is_called INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kv (
+  key TEXT PRIMARY KEY,
+  value_json TEXT NOT NULL
+);
+`;
+
+/**
+ * `metainfo/meta.db`: the migration's state on the user's disk (SQLite in WAL mode, so several
+ * Tandem processes can read while one writes). Columns are snake_case; this class maps them.
+ */
+export class MetaStore {
+  readonly db: Database.Database;
+
+  private constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('synchronous = NORMAL');
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new TandemError('TANDEM_EXPORT_DIR', `meta.db was written by a newer Tandem (schema ${version}); use that version.`);
+    }
+    this.db.exec(DDL);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }
+
+  static open(path: string): MetaStore {
+    return new MetaStore(path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** The migration's identity, created on first use of the export dir. */
+  migrationUuid(): string {
+    const row = this.db.prepare('SELECT migration_uuid FROM migration WHERE id = 1').get() as { migration_uuid: string } | undefined;
+    if (row) return row.migration_uuid;
+    const uuid = randomUUID();
+    this.db.prepare('INSERT INTO migration (id, migration_uuid, created_at) VALUES (1, ?, ?)').run(uuid, new Date().toISOString());
+    return uuid;
+  }
+
+  getDbConfig(role: 'source' | 'target'): StoredDbConfig | undefined {
+    this.migrationUuid();
+    const row = this.db.prepare(`SELECT ${role}_json AS j FROM migration WHERE id = 1`).get() as { j: string | null };
+    return row.j ? (JSON.parse(row.j) as StoredDbConfig) : undefined;
+  }
+
+  setDbConfig(role: 'source' | 'target', config: StoredDbConfig): void {
+    this.migrationUuid();
+    const { type, host, port, user, database, schemas, sslMode, sslRootCert } = config;
+    const clean: StoredDbConfig = { type, host, port, user, database, schemas, sslMode, sslRootCert };
+    this.db.prepare(`UPDATE migration SET ${role}_json = ? WHERE id = 1`).run(JSON.stringify(clean));
+  }
+
+  getStep(step: string): { status: StepStatus; updatedAt?: string; detail?: Record<string, unknown> } {
+    const row = this.db.prepare('SELECT status, updated_at, detail_json FROM step_status WHERE step = ?').get(step) as
+      | { status: StepStatus; updated_at: string; detail_json: string | null }
+      | undefined;
+    if (!row) return { status: 'NOT_STARTED' };
+    return { status: row.status, updatedAt: row.updated_at, detail: row.detail_json ? JSON.parse(row.detail_json) : undefined };
+  }
+
+  setStep(step: string, status: StepStatus, detail?: Record<string, unknown>): void {
+    this.db
+      .prepare('INSERT INTO step_status (step, status, updated_at, detail_json) VALUES (?, ?, ?, ?) ON CONFLICT (step) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, detail_json = excluded.detail_json')
+      .run(step, status, new Date().toISOString(), detail ? JSON.stringify(detail) : null);
+  }
+
+  getValue<T>(key: string): T | undefined {
+    const row = this.db.prepare('SELECT value_json FROM kv WHERE key = ?').get(key) as { value_json: string } | undefined;
+    return row ? (JSON.parse(row.value_json) as T) : undefined;
+  }
+
+  setValue(key: string, value: unknown): void {
+    this.db.prepare('INSERT INTO kv (key, value_json) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json').run(key, JSON.stringify(value));
+  }
+
+  // ---- snapshot ----
+
+  resetSnapshot(): void {
+    this.db.exec('DELETE FROM snapshot_tables; DELETE FROM snapshot_files; DELETE FROM import_batches; DELETE FROM sequence_values;');
+  }
+
+  putSnapshotTable(t: SnapshotTableRow): void {
+    this.db
+      .prepare('INSERT INTO snapshot_tables (table_key, schema_name, table_name, columns_json, format, exported_rows, status) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (table_key) DO UPDATE SET columns_json = excluded.columns_json, format = excluded.format, exported_rows = excluded.exported_rows, status = excluded.status')
+      .run(t.tableKey, t.schemaName, t.tableName, JSON.stringify(t.columns), t.format, t.exportedRows, t.status);
+  }
+
+  snapshotTables(): SnapshotTableRow[] {
+    const rows = this.db.prepare('SELECT * FROM snapshot_tables ORDER BY table_key').all() as Record<string, any>[];
+    return rows.map((r) => ({
+      tableKey: r.table_key, schemaName: r.schema_name, tableName: r.table_name, columns: JSON.parse(r.columns_json),
+      format: r.format, exportedRows: r.exported_rows, status: r.status,
+    }));
+  }
+
+  putSnapshotFile(f: SnapshotFileRow): void {
+    this.db
+      .prepare('INSERT INTO snapshot_files (file_name, table_key, chunk_no, rows, bytes, status) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (file_name) DO UPDATE SET rows = excluded.rows, bytes = excluded.bytes, status = excluded.status')
+      .run(f.fileName, f.tableKey, f.chunkNo, f.rows, f.bytes, f.status);
+  }
+
+  snapshotFiles(): SnapshotFileRow[] {
+    const rows = this.db.prepare('SELECT * FROM snapshot_files ORDER BY table_key, chunk_no').all() as Record<string, any>[];
+    return rows.map((r) => ({ fileName: r.file_name, tableKey: r.table_key, chunkNo: r.chunk_no, rows: r.rows, bytes: r.bytes, status: r.status }));
+  }
+
+  // ---- import batches (a mirror of what the target records; the target is the truth) ----
+
+  putImportBatches(batches: ImportBatchRow[]): void {
+    const stmt = this.db.prepare('INSERT OR IGNORE INTO import_batches (file_name, batch_no, start_offset, end_offset, rows, imported) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const b of batches) stmt.run(b.fileName, b.batchNo, b.startOffset, b.endOffset, b.rows, b.imported ? 1 : 0);
+    })();
+  }
+
+  importBatches(fileName?: string): ImportBatchRow[] {
+    const rows = (fileName
+      ? this.db.prepare('SELECT * FROM import_batches WHERE file_name = ? ORDER BY batch_no').all(fileName)
+      : this.db.prepare('SELECT * FROM import_batches ORDER BY file_name, batch_no').all()) as Record<string, any>[];
+    return rows.map((r) => ({ fileName: r.file_name, batchNo: r.batch_no, startOffset: r.start_offset, endOffset: r.end_offset, rows: r.rows, imported: r.imported === 1 }));
+  }
+
+  markBatchImported(fileName: string, batchNo: number): void {
+    this.db.prepare('UPDATE import_batches SET imported = 1 WHERE file_name = ? AND batch_no = ?').run(fileName, batchNo);
+  }
+
+  // ---- sequences ----
+
+  putSequenceValues(values: SequenceValueRow[]): void {
+    const stmt = this.db.prepare('INSERT INTO sequence_values (sequence_key, last_value, is_called) VALUES (?, ?, ?) ON CONFLICT (sequence_key) DO UPDATE SET last_value = excluded.last_value, is_called = excluded.is_called');
+    this.db.transaction(() => {
+      for (const v of values) stmt.run(v.sequenceKey, v.lastValue, v.isCalled ? 1 : 0);
+    })();
+  }
+
+  sequenceValues(): SequenceValueRow[] {
+    const rows = this.db.prepare('SELECT * FROM sequence_values ORDER BY sequence_key').all() as Record<string, any>[];
+    return rows.map((r) => ({ sequenceKey: r.sequence_key, lastValue: r.last_value, isCalled: r.is_called === 1 }));
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Progress bars for long work, one line per item. On a terminal the block is redrawn in place a few
+ * times a second; elsewhere (logs, CI, tests) a line is printed when an item finishes and a summary
+ * every 10 seconds, so output stays readable.
+ */
+export class ProgressBoard {
+  private readonly items = new Map<string, { done: number; total: number; finished: boolean }>();
+  private drawnLines = 0;
+  private timer?: NodeJS.Timeout;
+  private lastPlain = Date.now();
+  private readonly tty: boolean;
+
+  constructor(private readonly out: NodeJS.WriteStream | NodeJS.WritableStream = process.stdout, private readonly unit = 'rows') {
+    this.tty = Boolean((out as NodeJS.WriteStream).isTTY) && process.env.TANDEM_NO_TTY !== '1';
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.render(), this.tty ? 250 : 1000);
+    this.timer.unref();
+  }
+
+  add(label: string, total: number, done = 0): void {
+    this.items.set(label, { done, total: Math.max(total, 0), finished: false });
+  }
+
+  update(label: string, done: number, total?: number): void {
+    const it = this.items.get(label);
+    if (!it) return;
+    it.done = done;
+    if (total !== undefined) it.total = total;
+  }
+
+  finish(label: string, done?: number): void {
+    const it = this.items.get(label);
+    if (!it) return;
+    if (done !== undefined) it.done = done;
+    it.total = Math.max(it.total, it.done);
+    it.finished = true;
+    if (!this.tty) this.out.write(`${this.line(label, it)}\n`);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.tty) this.render();
+  }
+
+  private line(label: string, it: { done: number; total: number; finished: boolean }): string {
+    const total = it.total || (it.finished ? it.done : 0);
+    const frac = total > 0 ? Math.min(it.done / total, 1) : it.finished ? 1 : 0;
+    const width = 30;
+    const filled = Math.round(frac * width);
+    const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
+    const pct = `${(frac * 100).toFixed(0).padStart(3)}%`;
+    return `${label.padEnd(40)} [${bar}] ${pct} ${it.done.toLocaleString('en-US')}${total ? '/' + total.toLocaleString('en-US') : ''} ${this.unit}${it.finished ? ' done' : ''}`;
+  }
+
+  private render(): void {
+    if (this.tty) {
+      const lines = [...this.items].map(([label, it]) => this.line(label, it));
+      if (this.drawnLines > 0) this.out.write(`\x1b[${this.drawnLines}A`);
+      this.out.write(lines.map((l) => `\x1b[2K${l}`).join('\n') + '\n');
+      this.drawnLines = lines.length;
+    } else if (Date.now() - this.lastPlain >= 10000) {
+      this.lastPlain = Date.now();
+      const open = [...this.items].filter(([, it]) => !it.finished);
+      if (open.length) this.out.write(open.map(([l, it]) => this.line(l, it)).join('\n') + '\n');
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { CommandContext } from '../cli/command-context.js';
+import { openMigration } from './migration-context.js';
+import { renderTable } from './text-table.js';
+
+/** `tandem export data status`: per-table state of the snapshot export, from meta.db. */
+export async function runExportDataStatus(ctx: CommandContext): Promise<void> {
+  const m = openMigration(ctx, { create: false });
+  try {
+    const step = m.meta.getStep('export_data');
+    const rows = m.meta.snapshotTables().map((t) => ({
+      tableName: t.tableKey,
+      status: t.status === 'DONE' ? 'DONE' : step.status === 'FAILED' ? 'FAILED' : t.status === 'IN_PROGRESS' ? 'EXPORTING' : 'NOT_STARTED',
+      exportedRows: t.exportedRows,
+    }));
+    if (ctx.str('output-format') === 'json') {
+      ctx.print(JSON.stringify({ status: step.status, tables: rows.map((r) => ({ table_name: r.tableName, status: r.status, exported_count: r.exportedRows })) }, null, 2));
+      return;
+    }
+    ctx.print(`Export data: ${step.status}`);
+    if (rows.length) ctx.print(renderTable(['TABLE', 'STATUS', 'EXPORTED ROWS'], rows.map((r) => [r.tableName, r.status, String(r.exportedRows)])));
+  } finally {
+    m.close();
+  }
+}
+
+/** `tandem import data status`: per-table progress of the snapshot import, from meta.db's mirror. */
+export async function runImportDataStatus(ctx: CommandContext): Promise<void> {
+  const m = openMigration(ctx, { create: false });
+  try {
+    const step = m.meta.getStep('import_data');
+    const files = m.meta.snapshotFiles();
+    const batches = m.meta.importBatches();
+    const rows = m.meta.snapshotTables().map((t) => {
+      const tableFiles = new Set(files.filter((f) => f.tableKey === t.tableKey).map((f) => f.fileName));
+      const tb = batches.filter((b) => tableFiles.has(b.fileName));
+      const imported = tb.filter((b) => b.imported).reduce((s, b) => s + b.rows, 0);
+      const total = t.exportedRows;
+      const status = total === 0 && step.status === 'DONE' ? 'DONE' : imported === 0 ? 'NOT_STARTED' : imported >= total ? 'DONE' : 'MIGRATING';
+      return { tableName: t.tableKey, status, total, imported, pct: total === 0 ? (status === 'DONE' ? 100 : 0) : (imported * 100) / total };
+    });
+    if (ctx.str('output-format') === 'json') {
+      ctx.print(JSON.stringify({
+        status: step.status,
+        tables: rows.map((r) => ({ table_name: r.tableName, status: r.status, total_count: r.total, imported_count: r.imported, percentage_complete: Number(r.pct.toFixed(2)) })),
+      }, null, 2));
+      return;
+    }
+    ctx.print(`Import data: ${step.status}`);
+    if (rows.length) {
+      ctx.print(renderTable(['TABLE', 'STATUS', 'TOTAL ROWS', 'IMPORTED ROWS', 'PERCENTAGE'],
+        rows.map((r) => [r.tableName, r.status, String(r.total), String(r.imported), r.pct.toFixed(2)])));
+    }
+  } finally {
+    m.close();
+  }
+}
