@@ -95,6 +95,6 @@ test('user edits are respected; a broken file is a parse error naming file and l
       return true;
     });
     // The post-snapshot import does not read views.sql, so it is not affected.
-    assert.equal((await readSchemaStatements(dir, { postSnapshot: true, excludeObjectTypeList: ['MVIEW'] })).length, 5);
+    assert.equal((await readSchemaStatements(dir, { postSnapshot: true, excludeObjectTypeList: ['MVIEW'] })).length, 4);
   });
 });
