@@ -1,0 +1,97 @@
+import type { IndexElem, IndexStmt } from 'libpg-query';
+import { nodeAs } from '../ast-helpers.js';
+import { indexName } from '../object-identity.js';
+import { ALL_VERSIONS } from '../target-version.js';
+import { unorderableKeyReason } from './key-types.js';
+import { DOCS } from './schema-rule.js';
+import type { RuleHit, SchemaRule } from './schema-rule.js';
+
+/** The index's key elements. */
+export function indexElems(index: IndexStmt): IndexElem[] {
+  return (index.indexParams ?? []).map((p) => nodeAs<IndexElem>(p, 'IndexElem')).filter((e): e is IndexElem => e !== undefined);
+}
+
+/** Access method, lower-cased; PostgreSQL's default is btree (lsm in YugabyteDB). */
+export function accessMethod(index: IndexStmt): string {
+  return (index.accessMethod ?? 'btree').toLowerCase();
+}
+
+function accessMethodRule(id: string, method: string, title: string, suggestion: string): SchemaRule {
+  return {
+    id,
+    category: 'unsupported_feature',
+    title,
+    suggestion,
+    docsLink: DOCS.indexes,
+    gate: ALL_VERSIONS,
+    check: (s) => {
+      const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
+      return index !== undefined && accessMethod(index) === method ? [{ objectType: 'INDEX', objectName: indexName(index) }] : [];
+    },
+  };
+}
+
+// These methods are flagged by their own rules; the unorderable-type check is about lsm/hash indexes.
+const NON_LSM_METHODS = new Set(['gin', 'ybgin', 'gist', 'spgist', 'brin', 'hnsw', 'ivfflat', 'ybhnsw']);
+
+/** Rules about CREATE INDEX. */
+export const indexRules: SchemaRule[] = [
+  accessMethodRule(
+    'gist-index',
+    'gist',
+    'GiST index',
+    'YugabyteDB has no GiST indexes. Drop the index, or use a GIN index (for example with pg_trgm operator classes) where the queries allow.',
+  ),
+  accessMethodRule('brin-index', 'brin', 'BRIN index', 'YugabyteDB has no BRIN indexes. Use a range-sharded (ASC) lsm index on the column instead.'),
+  accessMethodRule('spgist-index', 'spgist', 'SP-GiST index', 'YugabyteDB has no SP-GiST indexes. Drop the index or replace it with an lsm index.'),
+  {
+    id: 'multi-column-gin-index',
+    category: 'unsupported_feature',
+    title: 'Multi-column GIN index',
+    suggestion: 'YugabyteDB GIN indexes take one column. Create one GIN index per column.',
+    docsLink: DOCS.compatibility,
+    gate: ALL_VERSIONS,
+    check: (s) => {
+      const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
+      return index !== undefined && accessMethod(index) === 'gin' && indexElems(index).length > 1
+        ? [{ objectType: 'INDEX', objectName: indexName(index) }]
+        : [];
+    },
+  },
+  {
+    id: 'gin-index-sort-order',
+    category: 'unsupported_feature',
+    title: 'ASC/DESC on a GIN index column',
+    suggestion: 'Remove ASC/DESC (and NULLS FIRST/LAST) from the GIN index column; YugabyteDB does not accept a sort order there.',
+    docsLink: DOCS.compatibility,
+    gate: ALL_VERSIONS,
+    check: (s) => {
+      const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
+      const ordered = (e: IndexElem): boolean =>
+        (e.ordering !== undefined && e.ordering !== 'SORTBY_DEFAULT') || (e.nulls_ordering !== undefined && e.nulls_ordering !== 'SORTBY_NULLS_DEFAULT');
+      return index !== undefined && accessMethod(index) === 'gin' && indexElems(index).some(ordered)
+        ? [{ objectType: 'INDEX', objectName: indexName(index) }]
+        : [];
+    },
+  },
+  {
+    id: 'index-on-unsupported-type',
+    category: 'unsupported_datatype',
+    title: 'Index on a column type YugabyteDB cannot order',
+    suggestion:
+      'An lsm (btree/hash) index cannot key on this type in YugabyteDB. Use a GIN index where the type has a GIN operator class (jsonb, tsvector, arrays), or index an expression that yields an orderable value (e.g. (col->>\'key\'), md5(col::text)).',
+    docsLink: DOCS.knownIssues,
+    gate: ALL_VERSIONS,
+    check: (s, ctx) => {
+      const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
+      if (index === undefined || NON_LSM_METHODS.has(accessMethod(index))) return [];
+      const hits: RuleHit[] = [];
+      for (const elem of indexElems(index)) {
+        if (elem.name === undefined) continue;
+        const reason = unorderableKeyReason(ctx.catalog.columnType(index.relation, elem.name), ctx.catalog);
+        if (reason !== undefined) hits.push({ objectType: 'INDEX', objectName: indexName(index), detail: `column ${elem.name} (${reason})` });
+      }
+      return hits;
+    },
+  },
+];

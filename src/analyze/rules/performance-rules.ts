@@ -1,0 +1,107 @@
+import type { IndexStmt } from 'libpg-query';
+import { nodeAs, relationName } from '../ast-helpers.js';
+import { indexName } from '../object-identity.js';
+import type { IndexInfo } from '../schema-catalog.js';
+import { ALL_VERSIONS } from '../target-version.js';
+import { accessMethod, indexElems } from './index-rules.js';
+import { DOCS } from './schema-rule.js';
+import type { RuleContext, RuleHit, SchemaRule } from './schema-rule.js';
+import { tableConstraintsOf } from './table-constraints.js';
+
+const TIME_TYPES = new Set(['timestamp', 'timestamptz', 'date', 'time', 'timetz']);
+
+/** The first key column of an index if it is range-sharded (explicit ASC or DESC). */
+function rangeShardedFirstColumn(index: IndexStmt): string | undefined {
+  const first = indexElems(index)[0];
+  if (first?.name === undefined) return undefined;
+  return first.ordering === 'SORTBY_ASC' || first.ordering === 'SORTBY_DESC' ? first.name : undefined;
+}
+
+function hotspotRule(id: string, title: string, suggestion: string, matches: (index: IndexStmt, column: string, ctx: RuleContext) => boolean): SchemaRule {
+  return {
+    id,
+    category: 'performance',
+    title,
+    suggestion,
+    docsLink: DOCS.sharding,
+    gate: ALL_VERSIONS,
+    check: (s, ctx) => {
+      const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
+      if (index === undefined || ['gin', 'gist', 'brin', 'spgist'].includes(accessMethod(index))) return [];
+      const column = rangeShardedFirstColumn(index);
+      return column !== undefined && matches(index, column, ctx)
+        ? [{ objectType: 'INDEX', objectName: indexName(index), detail: `column ${column}` }]
+        : [];
+    },
+  };
+}
+
+const startsWith = (longer: readonly string[], prefix: readonly string[]): boolean => prefix.every((c, i) => longer[i] === c);
+
+/** Advice that does not block the migration but matters for a distributed database. */
+export const performanceRules: SchemaRule[] = [
+  hotspotRule(
+    'timestamp-range-sharded-hotspot',
+    'Range-sharded index led by a timestamp/date column',
+    'New rows all land at the end of the key range, so one tablet takes every insert. Make the first column HASH sharded (drop ASC/DESC, or write (col HASH)), or lead with another column (e.g. a bucket id) if range scans on the time column are needed.',
+    (index, column, ctx) => {
+      const type = ctx.catalog.columnType(index.relation, column);
+      return type !== undefined && !type.isArray && TIME_TYPES.has(type.name);
+    },
+  ),
+  hotspotRule(
+    'sequence-range-sharded-hotspot',
+    'Range-sharded index led by a serial/identity column',
+    'Sequence values only grow, so one tablet takes every insert. Make the first column HASH sharded (drop ASC/DESC), or use colocation for a small table.',
+    (index, column, ctx) => ctx.catalog.column(index.relation, column)?.fromSequence === true,
+  ),
+  {
+    id: 'redundant-index',
+    category: 'performance',
+    title: 'Redundant index',
+    suggestion:
+      'Another index on the same table starts with the same columns and serves the same lookups. Drop this one: every extra index is another distributed write on each insert and update.',
+    docsLink: DOCS.indexes,
+    gate: ALL_VERSIONS,
+    check: (s, ctx) => {
+      const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
+      if (index === undefined || index.unique === true || index.whereClause !== undefined) return [];
+      const table = ctx.catalog.findTable(index.relation);
+      const mine = table?.indexes.find((i) => i.name === (index.idxname ?? ''));
+      if (table === undefined || mine === undefined || mine.special || mine.columns.includes('(expression)')) return [];
+      const covering = table.indexes.find(
+        (other: IndexInfo) =>
+          other !== mine &&
+          !other.special &&
+          (other.method === mine.method || other.unique) &&
+          startsWith(other.columns, mine.columns) &&
+          // Of two identical indexes report only the second one.
+          (other.columns.length > mine.columns.length || table.indexes.indexOf(other) < table.indexes.indexOf(mine)),
+      );
+      return covering === undefined
+        ? []
+        : [{ objectType: 'INDEX', objectName: indexName(index), detail: `covered by ${covering.name || 'the primary key'} (${covering.columns.join(', ')})` }];
+    },
+  },
+  {
+    id: 'foreign-key-without-index',
+    category: 'performance',
+    title: 'Foreign key without an index on the referencing columns',
+    suggestion:
+      'Deleting or updating a referenced row must find the referencing rows; without an index that is a full distributed scan. Create an index on the foreign-key columns.',
+    docsLink: DOCS.indexes,
+    gate: ALL_VERSIONS,
+    check: (s, ctx) => {
+      const hits: RuleHit[] = [];
+      for (const c of tableConstraintsOf(s.node)) {
+        if (c.constraint.contype !== 'CONSTR_FOREIGN') continue;
+        const columns = c.columns;
+        const table = ctx.catalog.findTable(c.table);
+        if (table === undefined || columns.length === 0) continue;
+        const indexed = table.indexes.some((i) => i.columns.length >= columns.length && columns.every((col) => i.columns.slice(0, columns.length).includes(col)));
+        if (!indexed) hits.push({ objectType: 'TABLE', objectName: relationName(c.table), detail: `columns ${columns.join(', ')}` });
+      }
+      return hits;
+    },
+  },
+];

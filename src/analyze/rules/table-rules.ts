@@ -1,0 +1,116 @@
+import type { Constraint, CreateStmt } from 'libpg-query';
+import { nodeAs, relationName } from '../ast-helpers.js';
+import { ALL_VERSIONS, BEFORE_2024_2, PG11_BASED_ONLY } from '../target-version.js';
+import { DOCS } from './schema-rule.js';
+import type { RuleHit, SchemaRule } from './schema-rule.js';
+import { alterCommandsOf, columnDefsOf } from './table-constraints.js';
+
+/** Rules about tables and their columns, other than data types. */
+export const tableRules: SchemaRule[] = [
+  {
+    id: 'stored-generated-column',
+    category: 'unsupported_feature',
+    title: 'Stored generated column',
+    suggestion:
+      'PG11-based YugabyteDB has no GENERATED ALWAYS AS ... STORED columns. Target 2025.1 or later, or make it a plain column filled by a BEFORE INSERT OR UPDATE trigger.',
+    docsLink: DOCS.pg15,
+    gate: PG11_BASED_ONLY,
+    check: (s) =>
+      columnDefsOf(s.node)
+        .filter(({ column }) =>
+          (column.constraints ?? []).some((c) => {
+            const con = nodeAs<Constraint>(c, 'Constraint');
+            return con?.contype === 'CONSTR_GENERATED' && con.generated_kind === 's';
+          }),
+        )
+        .map(({ table, column }) => ({ objectType: 'TABLE', objectName: relationName(table), detail: `column ${column.colname ?? ''}` })),
+  },
+  {
+    id: 'unlogged-table',
+    category: 'unsupported_feature',
+    title: 'UNLOGGED table',
+    suggestion:
+      'YugabyteDB before 2024.2 rejects UNLOGGED; remove the keyword (from 2024.2 it is accepted and ignored: the table is logged and replicated like any other).',
+    docsLink: DOCS.compatibility,
+    gate: BEFORE_2024_2,
+    check: (s) => {
+      const create = nodeAs<CreateStmt>(s.node, 'CreateStmt');
+      const hits: RuleHit[] = [];
+      if (create?.relation?.relpersistence === 'u') hits.push({ objectType: 'TABLE', objectName: relationName(create.relation) });
+      for (const { table, cmd } of alterCommandsOf(s.node)) {
+        if (cmd.subtype === 'AT_SetUnLogged') hits.push({ objectType: 'TABLE', objectName: relationName(table) });
+      }
+      return hits;
+    },
+  },
+  {
+    id: 'table-inheritance',
+    category: 'unsupported_feature',
+    title: 'Table inheritance',
+    suggestion:
+      'YugabyteDB does not support INHERITS. Use declarative partitioning, or copy the parent columns into the child table and query the tables with UNION ALL.',
+    docsLink: DOCS.compatibility,
+    gate: ALL_VERSIONS,
+    check: (s) => {
+      const create = nodeAs<CreateStmt>(s.node, 'CreateStmt');
+      const hits: RuleHit[] = [];
+      // PARTITION OF also fills inhRelations; only a CREATE TABLE without a partition bound inherits.
+      if (create !== undefined && (create.inhRelations?.length ?? 0) > 0 && create.partbound === undefined) {
+        hits.push({ objectType: 'TABLE', objectName: relationName(create.relation) });
+      }
+      for (const { table, cmd } of alterCommandsOf(s.node)) {
+        if (cmd.subtype === 'AT_AddInherit') hits.push({ objectType: 'TABLE', objectName: relationName(table) });
+      }
+      return hits;
+    },
+  },
+  {
+    id: 'table-without-primary-key',
+    category: 'migration_caveat',
+    title: 'Table without a primary key',
+    suggestion:
+      'Add a primary key before migrating: YugabyteDB stores rows by primary key (a table without one gets a hidden key and cannot be changed later without a rewrite), and live migration needs a key to apply updates and deletes.',
+    docsLink: DOCS.sharding,
+    gate: ALL_VERSIONS,
+    check: (s, ctx) => {
+      const create = nodeAs<CreateStmt>(s.node, 'CreateStmt');
+      if (create === undefined || create.relation?.relpersistence === 't') return [];
+      const table = ctx.catalog.findTable(create.relation);
+      if (table === undefined || ctx.catalog.hasPrimaryKeyInHierarchy(table)) return [];
+      return [{ objectType: 'TABLE', objectName: relationName(create.relation) }];
+    },
+  },
+  {
+    id: 'column-compression',
+    category: 'unsupported_feature',
+    title: 'Column COMPRESSION clause',
+    suggestion:
+      'PG11-based YugabyteDB does not accept COMPRESSION (PostgreSQL 14 syntax), and DocDB compresses data itself. Remove the clause.',
+    docsLink: DOCS.compatibility,
+    gate: PG11_BASED_ONLY,
+    check: (s) => {
+      const hits: RuleHit[] = columnDefsOf(s.node)
+        .filter(({ column }) => column.compression !== undefined && column.compression !== '')
+        .map(({ table, column }) => ({ objectType: 'TABLE', objectName: relationName(table), detail: `column ${column.colname ?? ''}` }));
+      for (const { table, cmd } of alterCommandsOf(s.node)) {
+        if (cmd.subtype === 'AT_SetCompression') hits.push({ objectType: 'TABLE', objectName: relationName(table), detail: `column ${cmd.name ?? ''}` });
+      }
+      return hits;
+    },
+  },
+  {
+    id: 'foreign-table',
+    category: 'unsupported_feature',
+    title: 'Foreign table',
+    suggestion:
+      'A foreign table needs its server, user mapping and FDW on the target: create them with postgres_fdw (bundled) before importing, or migrate the remote data as a regular table instead.',
+    docsLink: DOCS.extensions,
+    gate: ALL_VERSIONS,
+    check: (s) => {
+      const foreign = nodeAs<{ base?: CreateStmt; servername?: string }>(s.node, 'CreateForeignTableStmt');
+      return foreign === undefined
+        ? []
+        : [{ objectType: 'FOREIGN TABLE', objectName: relationName(foreign.base?.relation), detail: `server ${foreign.servername ?? ''}` }];
+    },
+  },
+];

@@ -1,0 +1,61 @@
+import { TandemError } from '../core/errors.js';
+
+/** Target version assumed when none is given: the release the spec's Voyager targets. */
+export const DEFAULT_TARGET_DB_VERSION = '2024.2.0.0';
+
+/** A parsed YugabyteDB version such as `2024.2.0.0` or `2.20.1.0`. */
+export interface TargetVersion {
+  readonly text: string;
+  readonly parts: readonly number[];
+  /** True from 2025.1 (stable) and 2.25 (preview) on, whose YSQL is based on PostgreSQL 15. */
+  readonly pg15Based: boolean;
+}
+
+/**
+ * Parses `2024.2.0.0`, `2.20.1.0`, `2025.1` (missing parts count as 0; a `-b123` build suffix is ignored).
+ * Throws a TANDEM_USAGE error for anything else.
+ */
+export function parseTargetVersion(text: string): TargetVersion {
+  const core = text.trim().replace(/-b\d+$/i, '');
+  if (!/^\d+(\.\d+){0,3}$/.test(core)) {
+    throw new TandemError('TANDEM_USAGE', `invalid --target-db-version "${text}"`, {
+      hint: 'Use a YugabyteDB version such as 2024.2.0.0, 2.20.1.0 or 2025.1.0.0.',
+    });
+  }
+  const parts = core.split('.').map(Number);
+  while (parts.length < 4) parts.push(0);
+  const [major = 0, minor = 0] = parts;
+  return { text: text.trim(), parts, pg15Based: major >= 2025 || (major === 2 && minor >= 25) };
+}
+
+/** Compares two versions of the same numbering scheme; negative when `a` is older. */
+export function compareVersions(a: TargetVersion, b: TargetVersion): number {
+  for (let i = 0; i < Math.max(a.parts.length, b.parts.length); i++) {
+    const d = (a.parts[i] ?? 0) - (b.parts[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Which target versions a rule applies to. */
+export interface VersionGate {
+  /** Text shown as `appliesTo`. */
+  readonly label: string;
+  /** True when the target version still has the problem. */
+  appliesTo(target: TargetVersion): boolean;
+}
+
+/** The problem exists in every YugabyteDB version. */
+export const ALL_VERSIONS: VersionGate = { label: 'all versions', appliesTo: () => true };
+
+/** The problem exists only on the PostgreSQL 11.2-based releases (before 2025.1). */
+export const PG11_BASED_ONLY: VersionGate = {
+  label: 'YugabyteDB < 2025.1 (PG11-based)',
+  appliesTo: (target) => !target.pg15Based,
+};
+
+/** The problem was fixed in 2024.2 (and in the PG15-based releases). */
+export const BEFORE_2024_2: VersionGate = {
+  label: 'YugabyteDB < 2024.2',
+  appliesTo: (target) => !target.pg15Based && compareVersions(target, parseTargetVersion('2024.2')) < 0,
+};
