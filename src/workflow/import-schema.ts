@@ -1,0 +1,75 @@
+import type { CommandContext } from '../cli/command-context.js';
+import { TandemError } from '../core/errors.js';
+import { describeDb } from '../core/db-config.js';
+import { ProgressBoard } from '../core/progress.js';
+import { connectPg } from '../adapters/postgres/pg-connection.js';
+import { readSchemaStatements } from './schema/schema-statements-reader.js';
+import { applySchemaStatements, assertSchemaApplied } from './schema/schema-applier.js';
+import { checkSameDatabase, openMigration, resolveDbConfig, toStored } from './migration-context.js';
+import { renderTable } from './text-table.js';
+
+const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+
+/** `tandem import schema [--post-snapshot-import true]`: applies the DDL under schema/ to the target. */
+export async function runImportSchema(ctx: CommandContext): Promise<void> {
+  const m = openMigration(ctx, { create: false, lock: 'import-schema' });
+  try {
+    const { meta, exportDir } = m;
+    if (meta.getStep('export_schema').status !== 'DONE') {
+      throw new TandemError('TANDEM_EXPORT_DIR', 'There is no exported schema in this export dir.', { hint: 'Run "tandem export schema" first.' });
+    }
+    const target = await resolveDbConfig(ctx, meta, 'target');
+    checkSameDatabase(meta, target);
+    const source = meta.getDbConfig('source');
+    const targetSchema = ctx.str('target-db-schema');
+    if (targetSchema && source?.type === 'postgresql' && !(source.schemas.length === 1 && source.schemas[0] === targetSchema)) {
+      throw new TandemError('TANDEM_USAGE', `--target-db-schema ${targetSchema}: a PostgreSQL source keeps its schema names (${source.schemas.join(', ')}) on the target.`, {
+        hint: 'Leave --target-db-schema out (it is for single-schema Oracle and MySQL sources).',
+      });
+    }
+    const postSnapshot = ctx.bool('post-snapshot-import');
+    if (postSnapshot && meta.getStep('import_data').status === 'NOT_STARTED') {
+      ctx.warn('the data import has not run yet; indexes and triggers are meant to be created after the snapshot is loaded.');
+    }
+    // Parse every file before touching the target: a syntax error changes nothing.
+    const statements = await readSchemaStatements(exportDir.schemaDir, {
+      postSnapshot, objectTypeList: list(ctx.str('object-type-list')), excludeObjectTypeList: list(ctx.str('exclude-object-type-list')),
+    });
+    const client = await connectPg(target);
+    let result;
+    try {
+      const progress = new ProgressBoard(ctx.stdout, 'statements');
+      const label = postSnapshot ? 'indexes and triggers' : 'schema objects';
+      progress.add(label, statements.length);
+      progress.start();
+      result = await applySchemaStatements(client, statements, {
+        ignoreExist: ctx.bool('ignore-exist'), continueOnError: ctx.bool('continue-on-error'),
+        onProgress: (done) => progress.update(label, done),
+      });
+      progress.finish(label, result.results.length);
+      progress.stop();
+    } finally {
+      await client.end().catch(() => {});
+    }
+    meta.setDbConfig('target', toStored(target));
+    const byType = new Map<string, { applied: number; skipped: number; failed: number }>();
+    for (const r of result.results) {
+      const t = byType.get(r.statement.objectType) ?? { applied: 0, skipped: 0, failed: 0 };
+      if (r.status === 'applied') t.applied++;
+      else if (r.status === 'skipped') t.skipped++;
+      else if (r.status === 'failed') t.failed++;
+      byType.set(r.statement.objectType, t);
+    }
+    if (byType.size) {
+      ctx.print(renderTable(['OBJECT TYPE', 'CREATED', 'ALREADY EXISTED', 'FAILED'],
+        [...byType].map(([t, c]) => [t, String(c.applied), String(c.skipped), String(c.failed)])));
+    }
+    const step = postSnapshot ? 'import_schema_post_snapshot' : 'import_schema';
+    meta.setStep(step, result.failed ? 'FAILED' : 'DONE', { applied: result.applied, skipped: result.skipped, failed: result.failed });
+    assertSchemaApplied(result);
+    ctx.print(`Schema ${postSnapshot ? '(indexes and triggers) ' : ''}imported into ${describeDb(target)}: ${result.applied} created, ${result.skipped} already existed.`);
+    if (!postSnapshot) ctx.print(`Next: tandem export data --export-dir ${exportDir.root} (if not done), then tandem import data.`);
+  } finally {
+    m.close();
+  }
+}

@@ -1,0 +1,88 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync, readdirSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { startPg15, startEmbeddedPg18, type PgServer } from '../helpers/pg-server.js';
+import { runTandem, newExportDir, sourceFlags, targetFlags } from '../helpers/cli.js';
+import { tableChecksums } from '../helpers/table-checksum.js';
+
+const SCHEMAS = ['shop', 'analytics', 'Ops'];
+const SCHEMA_FLAG = 'shop,analytics,"Ops"';
+const sampleSql = readFileSync(new URL('../../../test/fixtures/sample-db.sql', import.meta.url), 'utf8');
+
+for (const sourceVersion of [15, 18] as const) {
+  test(`offline migration of the sample database from PostgreSQL ${sourceVersion} through every command of the built CLI`, async () => {
+    const source = sourceVersion === 15 ? await startPg15() : await startEmbeddedPg18();
+    const target = await startPg15();
+    try {
+      await source.createDatabase('shopdb');
+      await target.createDatabase('shopdb_yb');
+      await source.sql('shopdb', sampleSql);
+      const dir = newExportDir();
+      const env = { SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password };
+      const ok = async (args: string[]) => {
+        const r = await runTandem(args, env);
+        assert.equal(r.code, 0, `tandem ${args.slice(0, 3).join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+        assert.doesNotMatch(r.stdout + r.stderr, new RegExp(source.password), 'the password must never be printed');
+        return r;
+      };
+
+      await ok(['export', 'schema', '--export-dir', dir, ...sourceFlags(source, 'shopdb', SCHEMA_FLAG)]);
+      assert.ok(existsSync(join(dir, 'schema', 'tables', 'tables.sql')));
+      const analyze = await ok(['analyze-schema', '--export-dir', dir, '--output-format', 'json']);
+      assert.match(analyze.stdout, /issue\(s\) found/);
+      const report = JSON.parse(readFileSync(join(dir, 'reports', 'schema_analysis_report.json'), 'utf8'));
+      assert.ok(Array.isArray(report.issues));
+
+      await ok(['import', 'schema', '--export-dir', dir, ...targetFlags(target, 'shopdb_yb')]);
+      await ok(['export', 'data', 'from', 'source', '--export-dir', dir, '--parallel-jobs', '3', ...sourceFlags(source, 'shopdb', SCHEMA_FLAG)]);
+      const es = await ok(['export', 'data', 'status', '--export-dir', dir, '--output-format', 'json']);
+      assert.equal(JSON.parse(es.stdout).status, 'DONE');
+      await ok(['import', 'data', 'to', 'target', '--export-dir', dir, '--batch-size', '500', '--parallel-jobs', '3', ...targetFlags(target, 'shopdb_yb')]);
+      const is = await ok(['import', 'data', 'status', '--export-dir', dir, '--output-format', 'json']);
+      for (const t of JSON.parse(is.stdout).tables) assert.equal(t.status, 'DONE', t.table_name);
+      await ok(['import', 'schema', '--export-dir', dir, '--post-snapshot-import', 'true', ...targetFlags(target, 'shopdb_yb')]);
+
+      // Every table equal, row by row.
+      const [a, b] = await Promise.all([tableChecksums(source, 'shopdb', SCHEMAS), tableChecksums(target, 'shopdb_yb', SCHEMAS)]);
+      assert.ok(a.size >= 5, `expected several tables, got ${a.size}`);
+      assert.deepEqual(b, a);
+
+      // The report's FINAL_ROW_COUNT is the real row count of each table on the target.
+      const rep = await ok(['get', 'data-migration-report', '--export-dir', dir, '--output-format', 'json']);
+      const rows = JSON.parse(rep.stdout) as { table_name: string; db_type: string; final_row_count: number }[];
+      for (const [table, sum] of b) {
+        const r = rows.find((x) => x.table_name === table && x.db_type === 'target');
+        assert.ok(r, `report row for ${table}`);
+        assert.equal(String(r.final_row_count), sum.split(':')[0], table);
+      }
+
+      // Sequences continue after the source's values: a new row on the target does not collide.
+      const seqSrc = await source.sql('shopdb', "SELECT last_value::text AS v FROM shop.orders_order_id_seq");
+      const seqDst = await target.sql('shopdb_yb', "SELECT last_value::text AS v FROM shop.orders_order_id_seq");
+      assert.equal(seqDst[0].v, seqSrc[0].v);
+
+      // Indexes and triggers exist after the post-snapshot import.
+      const idx = await target.sql('shopdb_yb', "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'customers_city_idx'");
+      assert.equal(idx[0].n, 1);
+
+      // Logs exist, one per command, and hold no password.
+      const logs = readdirSync(join(dir, 'logs'));
+      assert.ok(logs.length >= 5);
+      for (const f of logs) assert.doesNotMatch(readFileSync(join(dir, 'logs', f), 'utf8'), new RegExp(source.password));
+
+      const backup = mkdtempSync(join(tmpdir(), 'tandem-backup-'));
+      await ok(['end', 'migration', '--export-dir', dir, '--backup-log-files', 'yes', '--backup-data-files', 'false',
+        '--backup-schema-files', '1', '--save-migration-reports', 'true', '--backup-dir', backup, '--yes']);
+      assert.ok(existsSync(join(backup, 'schema', 'tables', 'tables.sql')));
+      assert.ok(existsSync(join(backup, 'reports', 'data-migration-report.json')));
+      assert.ok(!existsSync(join(backup, 'data')));
+      assert.deepEqual(readdirSync(dir), []);
+      const meta = await target.sql('shopdb_yb', "SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'ybvoyager_metadata'");
+      assert.equal(meta[0].n, 0);
+    } finally {
+      await Promise.all([source.stop(), target.stop()]);
+    }
+  });
+}
