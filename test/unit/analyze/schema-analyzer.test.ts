@@ -1,0 +1,257 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_TARGET_DB_VERSION, analyzeSchema } from '../../../src/analyze/index.js';
+import type { AnalysisResult } from '../../../src/analyze/index.js';
+
+const ids = (r: AnalysisResult): string[] => r.issues.map((i) => i.ruleId);
+
+test('the default target version is 2024.2.0.0 and is reported', async () => {
+  assert.equal(DEFAULT_TARGET_DB_VERSION, '2024.2.0.0');
+  const r = await analyzeSchema([{ path: 'a.sql', sql: 'CREATE TABLE t (id int PRIMARY KEY);' }]);
+  assert.equal(r.targetDbVersion, '2024.2.0.0');
+  assert.ok(!Number.isNaN(Date.parse(r.analyzedAt)));
+});
+
+test('PG11-only rules fire for 2024.2 and 2.20 but not for 2025.1 or 2.25', async () => {
+  const sql = [
+    'CREATE TABLE t (id int PRIMARY KEY, a int, b int GENERATED ALWAYS AS (a + 1) STORED, c text COMPRESSION pglz, m int4multirange, UNIQUE NULLS NOT DISTINCT (a));',
+    'CREATE VIEW v WITH (security_invoker = on) AS SELECT 1 AS x;',
+    'CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN 1;',
+  ].join('\n');
+  const pg11Rules = ['stored-generated-column', 'column-compression', 'multirange-datatype', 'unique-nulls-not-distinct', 'security-invoker-view', 'sql-standard-function-body'];
+  for (const version of ['2024.2.0.0', '2.20.1.0', '2024.1.3.0']) {
+    const found = ids(await analyzeSchema([{ path: 'a.sql', sql }], { targetDbVersion: version }));
+    for (const id of pg11Rules) assert.ok(found.includes(id), `${id} missing for ${version}`);
+  }
+  for (const version of ['2025.1.0.0', '2.25.1.0', '2025.2.1.0']) {
+    const r = await analyzeSchema([{ path: 'a.sql', sql }], { targetDbVersion: version });
+    for (const id of pg11Rules) assert.ok(!ids(r).includes(id), `${id} reported for ${version}`);
+  }
+});
+
+test('issues carry the version range they apply to', async () => {
+  const r = await analyzeSchema(
+    [{ path: 'a.sql', sql: 'CREATE TABLE t (id int PRIMARY KEY, a int, b int GENERATED ALWAYS AS (a) STORED, x xml);' }],
+  );
+  assert.equal(r.issues.find((i) => i.ruleId === 'stored-generated-column')?.appliesTo, 'YugabyteDB < 2025.1 (PG11-based)');
+  assert.equal(r.issues.find((i) => i.ruleId === 'xml-datatype')?.appliesTo, 'all versions');
+});
+
+test('UNLOGGED tables are reported before 2024.2 only', async () => {
+  const files = [{ path: 'a.sql', sql: 'CREATE UNLOGGED TABLE t (id int PRIMARY KEY);' }];
+  assert.ok(ids(await analyzeSchema(files, { targetDbVersion: '2024.1.0.0' })).includes('unlogged-table'));
+  assert.ok(!ids(await analyzeSchema(files, { targetDbVersion: '2024.2.0.0' })).includes('unlogged-table'));
+  assert.ok(!ids(await analyzeSchema(files, { targetDbVersion: '2025.1.0.0' })).includes('unlogged-table'));
+});
+
+test('an invalid target version is a usage error', async () => {
+  await assert.rejects(analyzeSchema([], { targetDbVersion: 'latest' }), (e: unknown) => (e as { code?: string }).code === 'TANDEM_USAGE');
+});
+
+test('partitioned tables are recognised across files; partitions of a table with a PK are not flagged', async () => {
+  const r = await analyzeSchema([
+    { path: 'schema/tables/table.sql', sql: 'CREATE TABLE public.sales (id int, d date, amount numeric) PARTITION BY RANGE (d);\nCREATE TABLE public.sales_2024 PARTITION OF public.sales FOR VALUES FROM (\'2024-01-01\') TO (\'2025-01-01\');\nCREATE TABLE public.log (msg text);' },
+    { path: 'schema/tables/constraints.sql', sql: '\n\nALTER TABLE ONLY public.sales ADD CONSTRAINT sales_pkey PRIMARY KEY (id, d);' },
+  ]);
+  const addPk = r.issues.filter((i) => i.ruleId === 'alter-add-primary-key-partitioned');
+  assert.equal(addPk.length, 1);
+  assert.equal(addPk[0]?.objectName, 'public.sales');
+  assert.equal(addPk[0]?.file, 'schema/tables/constraints.sql');
+  assert.equal(addPk[0]?.line, 3);
+  const noPk = r.issues.filter((i) => i.ruleId === 'table-without-primary-key').map((i) => i.objectName);
+  assert.deepEqual(noPk, ['public.log']);
+});
+
+test('partitions of a table without a primary key are flagged', async () => {
+  const r = await analyzeSchema([
+    { path: 'a.sql', sql: 'CREATE TABLE p (id int, d date) PARTITION BY RANGE (d);\nCREATE TABLE p1 PARTITION OF p FOR VALUES FROM (\'2024-01-01\') TO (\'2025-01-01\');' },
+  ]);
+  assert.deepEqual(r.issues.filter((i) => i.ruleId === 'table-without-primary-key').map((i) => i.objectName).sort(), ['p', 'p1']);
+});
+
+test('key and index type checks resolve column types, domains, arrays and user types', async () => {
+  const sql = [
+    'CREATE DOMAIN public.doc AS jsonb;',
+    'CREATE TYPE public.pair AS (a int, b int);',
+    'CREATE TABLE public.t (id int PRIMARY KEY, d public.doc, tags text[], p public.pair, r tstzrange, ok text);',
+    'CREATE INDEX t_d ON public.t (d);',
+    'CREATE INDEX t_tags ON public.t (tags);',
+    'CREATE INDEX t_p ON public.t (p);',
+    'CREATE UNIQUE INDEX t_r ON public.t (r);',
+    'CREATE INDEX t_ok ON public.t (ok);',
+    'CREATE INDEX t_tags_gin ON public.t USING gin (tags);',
+  ].join('\n');
+  const r = await analyzeSchema([{ path: 'a.sql', sql }]);
+  const flagged = r.issues.filter((i) => i.ruleId === 'index-on-unsupported-type').map((i) => i.objectName).sort();
+  assert.deepEqual(flagged, ['public.t_d', 'public.t_p', 'public.t_r', 'public.t_tags']);
+});
+
+test('PK on a column with an unorderable type is reported for the table, with the column', async () => {
+  const r = await analyzeSchema([{ path: 'a.sql', sql: 'CREATE TABLE net (addr cidr PRIMARY KEY);' }]);
+  const issue = r.issues.find((i) => i.ruleId === 'key-on-unsupported-type');
+  assert.equal(issue?.objectType, 'TABLE');
+  assert.match(issue?.title ?? '', /addr.*cidr/);
+});
+
+test('issue fields: file, 1-based line of the statement, trimmed statement, suggestion', async () => {
+  const sql = '-- header comment\nSET search_path = public;\n\n/* the table */\nCREATE TABLE public.t (\n  id int PRIMARY KEY,\n  x xml\n);\n';
+  const r = await analyzeSchema([{ path: 'schema/tables/table.sql', sql }]);
+  const issue = r.issues.find((i) => i.ruleId === 'xml-datatype');
+  assert.ok(issue);
+  assert.equal(issue.file, 'schema/tables/table.sql');
+  assert.equal(issue.line, 5);
+  assert.equal(issue.statement, 'CREATE TABLE public.t (\n  id int PRIMARY KEY,\n  x xml\n)');
+  assert.equal(issue.objectType, 'TABLE');
+  assert.equal(issue.objectName, 'public.t');
+  assert.equal(issue.category, 'unsupported_datatype');
+  assert.ok(issue.suggestion.length > 20);
+});
+
+test('line numbers are right after multi-byte characters', async () => {
+  const sql = "COMMENT ON SCHEMA public IS 'Grüße, 日本語';\nCREATE TABLE t (id int PRIMARY KEY, x xml);";
+  const r = await analyzeSchema([{ path: 'a.sql', sql }]);
+  const issue = r.issues.find((i) => i.ruleId === 'xml-datatype');
+  assert.equal(issue?.line, 2);
+  assert.equal(issue?.statement, 'CREATE TABLE t (id int PRIMARY KEY, x xml)');
+});
+
+test('very long statements are shortened', async () => {
+  const cols = Array.from({ length: 400 }, (_, i) => `column_number_${i} text`).join(', ');
+  const r = await analyzeSchema([{ path: 'a.sql', sql: `CREATE TABLE t (${cols}, x xml);` }]);
+  const issue = r.issues.find((i) => i.ruleId === 'xml-datatype');
+  assert.ok(issue !== undefined && issue.statement.length < 2100);
+  assert.match(issue.statement, /more characters\)$/);
+});
+
+test('a file with a syntax error is reported and its other statements are still analysed', async () => {
+  const bad = 'CREATE TABLE a (id int PRIMARY KEY, x xml);\nCREATE TABLE b (\n  id int,\n  oops oops oops\n);\nCREATE INDEX c_i ON a USING gist (x);\n';
+  const good = 'CREATE TABLE g (id int PRIMARY KEY, l pg_lsn);';
+  const r = await analyzeSchema([{ path: 'bad.sql', sql: bad }, { path: 'good.sql', sql: good }]);
+  assert.equal(r.parseErrors.length, 1);
+  assert.equal(r.parseErrors[0]?.file, 'bad.sql');
+  assert.equal(r.parseErrors[0]?.line, 4);
+  assert.match(r.parseErrors[0]?.message ?? '', /syntax error/);
+  const found = ids(r);
+  for (const id of ['xml-datatype', 'gist-index', 'pg-lsn-datatype']) assert.ok(found.includes(id), `${id} missing`);
+  const gist = r.issues.find((i) => i.ruleId === 'gist-index');
+  assert.equal(gist?.line, 6);
+});
+
+test('BEGIN ATOMIC bodies survive the statement-by-statement fallback', async () => {
+  const sql = 'CREATE TABLE broken (;\nCREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT a + 1;\n  SELECT a + 2;\nEND;\nCREATE TABLE x (id int PRIMARY KEY, d xml);';
+  const r = await analyzeSchema([{ path: 'a.sql', sql }], { targetDbVersion: '2.20.0.0' });
+  assert.equal(r.parseErrors.length, 1);
+  assert.equal(r.parseErrors[0]?.line, 1);
+  const fn = r.issues.find((i) => i.ruleId === 'sql-standard-function-body');
+  assert.equal(fn?.line, 2);
+  assert.equal(r.issues.find((i) => i.ruleId === 'xml-datatype')?.line, 7);
+});
+
+test('psql meta-commands in pg_dump output do not break parsing', async () => {
+  const sql = '\\restrict abc123\nCREATE TABLE t (id int PRIMARY KEY, x xml);\n\\unrestrict abc123\n';
+  const r = await analyzeSchema([{ path: 'a.sql', sql }]);
+  assert.deepEqual(r.parseErrors, []);
+  assert.equal(r.issues.find((i) => i.ruleId === 'xml-datatype')?.line, 2);
+});
+
+test('PL/pgSQL bodies are scanned statement by statement, including assignments and dynamic forms', async () => {
+  const sql = `CREATE OR REPLACE FUNCTION public.work() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  v bigint;
+BEGIN
+  v := pg_try_advisory_lock(7);
+  IF lo_unlink(v::oid) = 1 THEN
+    NOTIFY jobs, 'done';
+  END IF;
+  SELECT ctid INTO v FROM public.jobs LIMIT 1;
+  RETURN NEW;
+END
+$fn$;`;
+  const r = await analyzeSchema([{ path: 'schema/functions/function.sql', sql }]);
+  const byRule = new Map(r.issues.map((i) => [i.ruleId, i]));
+  for (const id of ['advisory-lock', 'large-object-function', 'listen-notify', 'system-column']) {
+    const issue = byRule.get(id);
+    assert.ok(issue, `${id} missing`);
+    assert.equal(issue.category, 'unsupported_plpgsql');
+    assert.equal(issue.objectType, 'FUNCTION');
+    assert.equal(issue.objectName, 'public.work');
+  }
+});
+
+test('application-level constructs in views are unsupported_feature, not plpgsql', async () => {
+  const r = await analyzeSchema([{ path: 'a.sql', sql: 'CREATE TABLE t (id int PRIMARY KEY); CREATE VIEW v AS SELECT ctid FROM t;' }]);
+  const issue = r.issues.find((i) => i.ruleId === 'system-column');
+  assert.equal(issue?.category, 'unsupported_feature');
+  assert.equal(issue?.objectType, 'VIEW');
+});
+
+test('DO blocks are scanned too', async () => {
+  const r = await analyzeSchema([{ path: 'a.sql', sql: "DO $$ BEGIN PERFORM pg_advisory_lock(1); END $$;" }]);
+  assert.ok(ids(r).includes('advisory-lock'));
+});
+
+test('extension names are reported, bundled ones are allowed', async () => {
+  const r = await analyzeSchema([
+    { path: 'a.sql', sql: 'CREATE EXTENSION pg_trgm; CREATE EXTENSION fuzzystrmatch; CREATE EXTENSION tablefunc; CREATE EXTENSION pg_stat_statements; CREATE EXTENSION postgres_fdw; CREATE EXTENSION timescaledb;' },
+  ]);
+  assert.deepEqual(r.issues.filter((i) => i.ruleId === 'unsupported-extension').map((i) => i.objectName), ['timescaledb']);
+});
+
+test('policies name the roles that must exist; PUBLIC and CURRENT_USER need nothing', async () => {
+  const r = await analyzeSchema([
+    { path: 'a.sql', sql: 'CREATE TABLE t (id int PRIMARY KEY); CREATE POLICY p1 ON t TO reporting, auditor USING (true); CREATE POLICY p2 ON t TO CURRENT_USER USING (true);' },
+  ]);
+  const issues = r.issues.filter((i) => i.ruleId === 'policy-with-roles');
+  assert.equal(issues.length, 1);
+  assert.equal(issues[0]?.category, 'migration_caveat');
+  assert.match(issues[0]?.title ?? '', /reporting, auditor/);
+});
+
+test('hotspot advice is in the performance category and does not make objects invalid', async () => {
+  const r = await analyzeSchema([{ path: 'a.sql', sql: 'CREATE TABLE ev (id int PRIMARY KEY, at timestamp); CREATE INDEX ev_at ON ev (at ASC);' }]);
+  const issue = r.issues.find((i) => i.ruleId === 'timestamp-range-sharded-hotspot');
+  assert.equal(issue?.category, 'performance');
+  const index = r.summary.find((s) => s.objectType === 'INDEX');
+  assert.deepEqual(index, { objectType: 'INDEX', total: 1, invalid: 0, names: ['ev_at'] });
+});
+
+test('summary counts created objects per type and the invalid ones', async () => {
+  const sql = [
+    'CREATE TABLE a (id int PRIMARY KEY, x xml);',
+    'CREATE TABLE b (id int PRIMARY KEY);',
+    'CREATE INDEX b_g ON b USING brin (id);',
+    'CREATE SEQUENCE s;',
+    'CREATE VIEW v AS SELECT 1 AS one;',
+    'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;',
+    'CREATE TRIGGER tr AFTER INSERT ON b FOR EACH ROW EXECUTE FUNCTION f();',
+  ].join('\n');
+  const r = await analyzeSchema([{ path: 'a.sql', sql }]);
+  const byType = Object.fromEntries(r.summary.map((s) => [s.objectType, s]));
+  assert.deepEqual(byType['TABLE'], { objectType: 'TABLE', total: 2, invalid: 1, names: ['a', 'b'] });
+  assert.deepEqual(byType['INDEX'], { objectType: 'INDEX', total: 1, invalid: 1, names: ['b_g'] });
+  assert.equal(byType['SEQUENCE']?.total, 1);
+  assert.equal(byType['VIEW']?.invalid, 0);
+  assert.equal(byType['FUNCTION']?.total, 1);
+  assert.deepEqual(byType['TRIGGER']?.names, ['tr ON b']);
+});
+
+test('deferrable foreign keys are fine, deferrable unique constraints are not', async () => {
+  const sql = [
+    'CREATE TABLE p (id int PRIMARY KEY, code text, CONSTRAINT p_code UNIQUE (code) DEFERRABLE);',
+    'CREATE TABLE c (id int PRIMARY KEY, pid int);',
+    'CREATE INDEX c_pid ON c (pid);',
+    'ALTER TABLE c ADD CONSTRAINT c_fk FOREIGN KEY (pid) REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED;',
+  ].join('\n');
+  const r = await analyzeSchema([{ path: 'a.sql', sql }]);
+  const issues = r.issues.filter((i) => i.ruleId === 'deferrable-constraint');
+  assert.equal(issues.length, 1);
+  assert.equal(issues[0]?.objectName, 'p');
+  assert.equal(issues[0]?.line, 1);
+});
+
+test('an empty input gives an empty result', async () => {
+  const r = await analyzeSchema([]);
+  assert.deepEqual(r.issues, []);
+  assert.deepEqual(r.summary, []);
+  assert.deepEqual(r.parseErrors, []);
+});
