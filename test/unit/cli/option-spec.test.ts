@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { coerce, parseBool, type OptionSpec } from '../../../src/cli/option-spec.js';
+import { TandemError } from '../../../src/core/errors.js';
+
+const usage = (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_USAGE' && e.exitCode === 2;
+
+test('parseBool accepts true/false, yes/no and 1/0 in any case', () => {
+  for (const v of ['true', 'TRUE', 'True', 'yes', 'YES', 'Yes', '1', ' true ', 'on', 't', 'Y']) assert.equal(parseBool(v, 'f'), true, v);
+  for (const v of ['false', 'FALSE', 'False', 'no', 'NO', 'No', '0', ' no ', 'off', 'f', 'N']) assert.equal(parseBool(v, 'f'), false, v);
+  assert.equal(parseBool(true, 'f'), true);
+  assert.equal(parseBool(false, 'f'), false);
+  assert.equal(parseBool(1, 'f'), true);
+  assert.equal(parseBool(0, 'f'), false);
+});
+
+test('parseBool rejects anything else with TANDEM_USAGE naming the flag and the value', () => {
+  for (const v of ['maybe', '', '2', 'tru', 'yess', '-1', 'null']) {
+    assert.throws(() => parseBool(v, 'start-clean'), (e: unknown) => {
+      assert.ok(usage(e), String(e));
+      assert.match((e as Error).message, /--start-clean/);
+      assert.match((e as Error).message, new RegExp(`"${v}"`));
+      return true;
+    });
+  }
+});
+
+test('coerce checks ints and enums', () => {
+  const int: OptionSpec = { name: 'batch-size', kind: 'int', description: '' };
+  const port: OptionSpec = { name: 'source-db-port', kind: 'int', description: '' };
+  const en: OptionSpec = { name: 'export-type', kind: 'enum', choices: ['a', 'b'], description: '' };
+  assert.equal(coerce(int, '500'), 500);
+  assert.equal(coerce(int, 7), 7);
+  for (const bad of ['0', '-1', '1.5', 'ten', '', '1e3']) assert.throws(() => coerce(int, bad), usage, bad);
+  assert.equal(coerce(port, '0'), 0);
+  assert.equal(coerce(en, ' b '), 'b');
+  assert.throws(() => coerce(en, 'c'), (e: unknown) => usage(e) && /one of a, b/.test((e as Error).message));
+  assert.equal(coerce({ name: 'x', kind: 'bool', description: '' }, 'No'), false);
+  assert.equal(coerce({ name: 'x', kind: 'string', description: '' }, 12), '12');
+});
