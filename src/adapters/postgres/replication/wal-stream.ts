@@ -64,7 +64,11 @@ export const CANONICAL_SESSION_OPTIONS = '-c DateStyle=ISO,MDY -c IntervalStyle=
 
 /** One decoded message and where it is in the WAL. */
 export interface WalEvent {
-  /** WAL start position of the XLogData that carried the message. */
+  /**
+   * WAL start position of the XLogData that carried the message: the WAL record it was decoded from.
+   * Not monotonic across transactions (a Begin carries its transaction's first record, which may
+   * precede the previous commit), so positions to persist or acknowledge are Commit `endLsn`s.
+   */
   readonly lsn: Lsn;
   readonly message: PgoutputMessage;
   /** For insert/update/delete: the table's Relation message. */
