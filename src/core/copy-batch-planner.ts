@@ -33,6 +33,8 @@ export class CopyBatchPlanner {
   private fieldsLeft = 0;
   private skipLeft = 0;
   private headerNeed = 19;
+  private inHeaderExtension = false;
+  private lastRowEnd = 0; // text: where the last complete row ended
 
   constructor(private readonly format: 'binary' | 'text', private readonly batchSize: number) {
     if (format === 'text') this.phase = 'tuple';
@@ -46,7 +48,7 @@ export class CopyBatchPlanner {
   /** Ends the scan; throws if the file ends inside a row (a truncated export). */
   finish(): PlannedBatch[] {
     if (this.format === 'text') {
-      if (this.offset !== this.batchStart && this.rowsInBatch === 0) throw new Error('COPY text file does not end with a newline');
+      if (this.offset !== this.lastRowEnd) throw new Error('COPY text file does not end with a newline (truncated row)');
     } else if (this.phase !== 'done' && !(this.phase === 'header' && this.offset === 0)) {
       throw new Error('binary COPY file is truncated (no trailer)');
     }
@@ -71,7 +73,8 @@ export class CopyBatchPlanner {
     for (;;) {
       const nl = chunk.indexOf(0x0a, from);
       if (nl === -1) break;
-      this.rowEnded(this.offset + nl + 1);
+      this.lastRowEnd = this.offset + nl + 1;
+      this.rowEnded(this.lastRowEnd);
       from = nl + 1;
     }
     this.offset += chunk.length;
@@ -97,10 +100,10 @@ export class CopyBatchPlanner {
         case 'header': {
           const h = take(this.headerNeed);
           if (!h) break;
-          if (this.headerNeed === 19) {
+          if (!this.inHeaderExtension) {
             if (!h.subarray(0, 11).equals(BINARY_COPY_SIGNATURE)) throw new Error('not a binary COPY file (bad signature)');
             const ext = h.readUInt32BE(15);
-            if (ext > 0) { this.headerNeed = ext; break; }
+            if (ext > 0) { this.headerNeed = ext; this.inHeaderExtension = true; break; }
           }
           this.phase = 'tuple';
           this.batchStart = this.offset + i;
