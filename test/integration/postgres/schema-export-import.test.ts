@@ -245,3 +245,108 @@ test('a user edit of the schema files is what gets imported; a broken file is a 
     return true;
   });
 });
+
+/** Catalog features the sample database does not have. */
+const FEATURES_SQL = `
+  DO $$ BEGIN CREATE ROLE tandem_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+  CREATE EXTENSION citext WITH SCHEMA public;
+  CREATE SCHEMA extra;
+  CREATE EXTENSION hstore WITH SCHEMA extra;
+  COMMENT ON SCHEMA extra IS 'More catalog features';
+  CREATE TYPE extra.address AS (street text, city text COLLATE "C", zip varchar(10));
+  CREATE TYPE extra.floatrange AS RANGE (subtype = float8, subtype_diff = float8mi);
+  CREATE DOMAIN extra.small_positive AS integer NOT NULL DEFAULT 1 CONSTRAINT small_positive_check CHECK (VALUE > 0);
+  CREATE DOMAIN extra.tiny_positive AS extra.small_positive CHECK (VALUE < 10);
+  COMMENT ON DOMAIN extra.tiny_positive IS 'domain over a domain';
+  CREATE TABLE extra."order" (
+    "select" int PRIMARY KEY, addr extra.address, during tsrange, fr extra.floatrange, name public.citext,
+    h extra.hstore, qty extra.tiny_positive, code text COLLATE "C", "Mixed Case" text DEFAULT 'it''s',
+    EXCLUDE USING gist (during WITH &&));
+  CREATE UNLOGGED TABLE extra.scratch (id int PRIMARY KEY, note text) WITH (fillfactor = 70);
+  CREATE TABLE extra.base (id int PRIMARY KEY, created timestamptz DEFAULT now(), kind text NOT NULL,
+    CONSTRAINT base_kind_check CHECK (kind <> ''));
+  CREATE TABLE extra.child (extra_col int) INHERITS (extra.base);
+  ALTER TABLE extra.child ADD CONSTRAINT child_extra_check CHECK (extra_col > 0) NOT VALID;
+  ALTER TABLE extra.child ALTER COLUMN created SET DEFAULT '2020-01-01 00:00:00+00';
+  ALTER TABLE extra.child ADD PRIMARY KEY (id);
+  CREATE TABLE extra.measurements (region text NOT NULL, id bigint NOT NULL, at date NOT NULL, v numeric,
+    PRIMARY KEY (region, id)) PARTITION BY LIST (region);
+  CREATE TABLE extra.measurements_eu PARTITION OF extra.measurements FOR VALUES IN ('eu', 'ch') PARTITION BY HASH (id);
+  CREATE TABLE extra.measurements_eu_0 PARTITION OF extra.measurements_eu FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+  CREATE TABLE extra.measurements_eu_1 PARTITION OF extra.measurements_eu FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+  CREATE TABLE extra.measurements_us PARTITION OF extra.measurements FOR VALUES IN ('us');
+  CREATE INDEX measurements_at_idx ON extra.measurements (at);
+  CREATE UNIQUE INDEX measurements_uq ON extra.measurements (region, id, at);
+  CREATE INDEX measurements_us_v_idx ON extra.measurements_us (v);
+  COMMENT ON INDEX extra.measurements_at_idx IS 'index comment';
+  CREATE TABLE extra.gen (a int PRIMARY KEY, b int GENERATED ALWAYS AS (a * 2) STORED,
+    c int REFERENCES extra.base DEFERRABLE INITIALLY DEFERRED, UNIQUE NULLS NOT DISTINCT (c));
+  ALTER TABLE extra.scratch REPLICA IDENTITY FULL;
+  ALTER TABLE extra.scratch ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE extra.scratch FORCE ROW LEVEL SECURITY;
+  CREATE POLICY scratch_read ON extra.scratch FOR SELECT TO tandem_reader USING (id > 0);
+  CREATE POLICY scratch_all ON extra.scratch AS RESTRICTIVE TO PUBLIC USING (true) WITH CHECK (note IS NOT NULL);
+  CREATE PROCEDURE extra.bump(p int) LANGUAGE plpgsql AS $$ BEGIN UPDATE extra.scratch SET id = id + p; END $$;
+  CREATE FUNCTION extra.log_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+  CREATE FUNCTION extra.add(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
+  CREATE FUNCTION extra.add(a numeric, b numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
+  COMMENT ON FUNCTION extra.log_change() IS 'trigger body';
+  COMMENT ON PROCEDURE extra.bump(int) IS 'procedure comment';
+  CREATE TRIGGER scratch_log BEFORE INSERT OR UPDATE ON extra.scratch FOR EACH ROW WHEN (NEW.id > 0)
+    EXECUTE FUNCTION extra.log_change();
+  CREATE TRIGGER measurements_log AFTER INSERT ON extra.measurements FOR EACH ROW EXECUTE FUNCTION extra.log_change();
+  COMMENT ON TRIGGER scratch_log ON extra.scratch IS 'trigger comment';
+  COMMENT ON CONSTRAINT base_kind_check ON extra.base IS 'constraint comment';
+  CREATE MATERIALIZED VIEW extra.base_kinds AS SELECT kind, count(*) AS n FROM extra.base GROUP BY kind;
+  CREATE UNIQUE INDEX base_kinds_kind ON extra.base_kinds (kind);
+  CREATE VIEW extra.v_child WITH (security_barrier) AS SELECT id, kind FROM extra.child WHERE id > 0 WITH CHECK OPTION;
+  CREATE VIEW extra.v_child_kinds AS SELECT kind FROM extra.v_child;
+  COMMENT ON COLUMN extra.v_child.kind IS 'view column comment';
+  GRANT USAGE ON SCHEMA extra TO tandem_reader;
+  GRANT SELECT, INSERT ON extra.scratch TO tandem_reader WITH GRANT OPTION;
+  GRANT EXECUTE ON PROCEDURE extra.bump(int) TO tandem_reader;
+`;
+
+for (const sourceVersion of [15, 18] as const) {
+  test(`catalog features beyond the sample survive export from PostgreSQL ${sourceVersion} and import`, async () => {
+    const source = sourceVersion === 15 ? pg15 : pg18;
+    await source.createDatabase('features');
+    await source.sql('features', FEATURES_SQL);
+    await pg15.sql('postgres', FEATURES_SQL.split('\n')[1]!); // the role, cluster-wide on the target
+    const { schemaDir, objects } = await exportTo(source, 'features', ['extra'], true);
+    const byType = (type: SchemaObject['type']) => objects.filter((o) => o.type === type).map((o) => o.name);
+    assert.deepEqual(byType('SCHEMA'), ['extra', 'citext', 'hstore']);
+    assert.deepEqual(byType('TYPE'), ['floatrange', 'address']); // nothing from hstore
+    assert.deepEqual(byType('DOMAIN'), ['small_positive', 'tiny_positive']);
+    assert.deepEqual(byType('FUNCTION'), ['add', 'add', 'log_change']);
+    assert.deepEqual(byType('PROCEDURE'), ['bump']);
+    assert.deepEqual(byType('TABLE'), ['base', 'child', 'gen', 'measurements', 'order', 'scratch']);
+    assert.deepEqual(byType('PARTITION'), ['measurements_eu', 'measurements_eu_0', 'measurements_eu_1', 'measurements_us']);
+    assert.deepEqual(byType('UNIQUE'), ['gen_c_key', 'order_during_excl', 'measurements_uq']);
+    assert.deepEqual(byType('INDEX'), ['base_kinds_kind', 'measurements_at_idx', 'measurements_us_v_idx']);
+    assert.deepEqual(byType('VIEW'), ['v_child', 'v_child_kinds']);
+    assert.deepEqual(byType('TRIGGER'), ['measurements_log', 'scratch_log']);
+    assert.deepEqual(byType('POLICY'), ['scratch', 'scratch_all', 'scratch_read']);
+    assert.deepEqual(objects.filter((o) => o.type === 'GRANT').map((o) => o.sql), [
+      'GRANT USAGE ON SCHEMA extra TO tandem_reader;',
+      'GRANT INSERT, SELECT ON TABLE extra.scratch TO tandem_reader WITH GRANT OPTION;',
+      'GRANT EXECUTE ON PROCEDURE extra.bump(IN p integer) TO PUBLIC;',
+      'GRANT EXECUTE ON PROCEDURE extra.bump(IN p integer) TO tandem_reader;',
+    ]);
+
+    const target = await freshTarget();
+    assertSchemaApplied(await importSchema(target, schemaDir, false));
+    assertSchemaApplied(await importSchema(target, schemaDir, true));
+    const sameVersion = sourceVersion === 15;
+    const [sourceFacts, targetFacts] = await Promise.all([
+      catalogSnapshot(source, 'features', ['extra'], sameVersion),
+      catalogSnapshot(pg15, target, ['extra'], sameVersion),
+    ]);
+    assert.deepEqual(targetFacts, sourceFacts);
+    const grants = await pg15.sql(target, `
+      SELECT has_table_privilege('tandem_reader', 'extra.scratch', 'INSERT WITH GRANT OPTION') AS t,
+             has_schema_privilege('tandem_reader', 'extra', 'USAGE') AS s,
+             has_function_privilege('tandem_reader', 'extra.bump(int)', 'EXECUTE') AS f`);
+    assert.deepEqual(grants[0], { t: true, s: true, f: true });
+  });
+}

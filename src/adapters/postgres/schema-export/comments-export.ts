@@ -49,7 +49,7 @@ export async function exportComments(ctx: ExportContext): Promise<SchemaObject[]
     SELECT schema, name, 'COMMENT ON ' || target || ' IS ' || quote_literal(description) || ';' AS sql
     FROM c WHERE description IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
-                      WHERE e.deptype = 'e' AND e.classid = c.classoid AND e.objid = c.objoid)
+                      WHERE (e.deptype = 'e' OR (e.deptype = 'i' AND e.refobjid <> c.objoid)) AND e.classid = c.classoid AND e.objid = c.objoid)
     ORDER BY kind, schema, name, sql`);
   return rows.map((r): SchemaObject => ({ type: 'COMMENT', schema: r.schema, name: r.name, sql: r.sql }));
 }

@@ -15,10 +15,14 @@ export async function catalogRows<T>(ctx: ExportContext, sql: string, params: un
   return result.rows as T[];
 }
 
-/** SQL condition: the object with this oid in catalog `catalog` does not belong to an extension. */
+/**
+ * SQL condition: the object with this oid in catalog `catalog` is the user's own: it neither
+ * belongs to an extension (deptype e) nor was created implicitly with another object (deptype i,
+ * e.g. a range type's constructor functions; a partitioned table depends internally on itself).
+ */
 export function notExtensionMember(oidExpr: string, catalog: string): string {
   return `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = '${catalog}'::regclass ` +
-    `AND dep.objid = ${oidExpr} AND dep.deptype = 'e')`;
+    `AND dep.objid = ${oidExpr} AND (dep.deptype = 'e' OR (dep.deptype = 'i' AND dep.refobjid <> ${oidExpr})))`;
 }
 
 /** SQL expression: the schema-qualified, quoted name of the collation with oid `oidExpr` (regcollation is PG13+). */
