@@ -350,3 +350,18 @@ for (const sourceVersion of [15, 18] as const) {
     assert.deepEqual(grants[0], { t: true, s: true, f: true });
   });
 }
+
+test('exporting a schema that does not exist names it', async () => {
+  await withClient(pg15, 'sample', async (c) => {
+    await assert.rejects(exportPostgresSchema(c, { schemas: ['shop', 'ops'] }), (e: unknown) => {
+      assert.ok(isTandemError(e));
+      assert.equal(e.code, 'TANDEM_UNKNOWN_SCHEMA');
+      assert.match(e.message, /: ops\.$/);
+      return true;
+    });
+    // The session's search_path is left as it was.
+    assert.ok((await exportPostgresSchema(c, { schemas: ['shop'] })).length > 10);
+    const { rows } = await c.query("SELECT current_setting('search_path') AS p");
+    assert.equal(rows[0].p, '"$user", public');
+  });
+});

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { TandemError } from '../../../core/errors.js';
 import { exportComments } from './comments-export.js';
 import { exportDomains } from './domains-export.js';
 import type { ExportContext } from './export-context.js';
@@ -27,7 +28,8 @@ export interface PostgresSchemaExportOptions {
  * Reads the catalog of a PostgreSQL 12–18 server and returns the DDL of every object in the given
  * schemas, grouped by type in import order and deterministically ordered within a type. Names are
  * schema-qualified: the session's search_path is emptied while reading (and restored after), so
- * the server's deparse functions qualify every name outside pg_catalog.
+ * the server's deparse functions qualify every name outside pg_catalog. A schema that does not
+ * exist raises `TANDEM_UNKNOWN_SCHEMA`.
  *
  * @example
  * const objects = await exportPostgresSchema(client, { schemas: ['public', 'Ops'] });
@@ -39,6 +41,14 @@ export async function exportPostgresSchema(
   const settings = await client.query<{ path: string; version: string }>(
     "SELECT current_setting('search_path') AS path, current_setting('server_version_num') AS version");
   const { path, version } = settings.rows[0]!;
+  const found = await client.query<{ name: string }>(
+    'SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE nspname = ANY($1)', [options.schemas]);
+  const missing = options.schemas.filter((s) => !found.rows.some((r) => r.name === s));
+  if (missing.length > 0) {
+    throw new TandemError('TANDEM_UNKNOWN_SCHEMA', `Schema(s) not found in the source database: ${missing.join(', ')}.`, {
+      hint: 'Schema names are case-sensitive; list them as stored, separated by commas (for example Ops, not ops).',
+    });
+  }
   const ctx: ExportContext = { client, schemas: [...options.schemas], serverVersionNum: Number(version) };
   await client.query("SELECT pg_catalog.set_config('search_path', '', false)");
   try {
