@@ -28,11 +28,16 @@ export async function writeSchemaFiles(schemaDir: string, objects: readonly Sche
   for (const [type, file] of Object.entries(SCHEMA_FILES) as [SchemaObjectType, string][]) {
     const ofType = objects.filter((o) => o.type === type);
     if (ofType.length === 0) continue;
-    const body = ofType.map((o) => `-- ${type} ${o.schema === o.name ? o.name : `${o.schema}.${o.name}`}\n${o.sql.trim()}\n`);
+    const body = ofType.map((o) => `-- ${type} ${label(o)}\n${o.sql.trim()}\n`);
     const header = `-- ${type} objects exported by tandem. Edit freely: import schema runs the statements in this file in order.\n\n`;
     await mkdir(dirname(join(schemaDir, file)), { recursive: true });
     await writeFile(join(schemaDir, file), header + body.join('\n'), 'utf8');
     written.push({ type, file, count: ofType.length });
   }
   return written;
+}
+
+/** The object's name for its comment line; line breaks in a name must not end the comment. */
+function label(o: SchemaObject): string {
+  return (o.schema === o.name ? o.name : `${o.schema}.${o.name}`).replace(/[\r\n]+/g, ' ');
 }

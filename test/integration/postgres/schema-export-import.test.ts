@@ -216,9 +216,13 @@ test('without --ignore-exist a rerun stops at the first existing object and repo
   });
   // continueOnError goes on past failures.
   const statements = await readSchemaStatements(schemaDir, { postSnapshot: false });
-  const all = await withClient(pg15, target, (c) =>
-    applySchemaStatements(c, statements, { ignoreExist: false, continueOnError: true }));
+  const progress: number[] = [];
+  const all = await withClient(pg15, target, (c) => applySchemaStatements(c, statements, {
+    ignoreExist: false, continueOnError: true, onProgress: (done, total) => progress.push(total - done),
+  }));
   assert.equal(all.notExecuted, 0);
+  assert.equal(progress.length, statements.length);
+  assert.equal(progress.at(-1), 0);
   assert.ok(all.failed > 20, `failed ${all.failed}`);
 });
 
