@@ -54,7 +54,7 @@ export class ExportDir {
 
   /** Whether the directory holds anything at all (an unrelated non-empty dir is refused). */
   hasForeignContent(): boolean {
-    if (!existsSync(this.root)) return false;
+    if (!existsSync(this.root) || !statSync(this.root).isDirectory()) return false; // ensureLayout reports it
     const known = new Set<string>(EXPORT_DIR_LAYOUT);
     return readdirSync(this.root).some((name) => !known.has(name) && !name.startsWith('.'));
   }

@@ -55,7 +55,7 @@ export async function runExportData(ctx: CommandContext): Promise<void> {
       }
       const privilege = await client.query(
         `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.oid = ANY($1::oid[]) AND NOT has_table_privilege(c.oid, 'SELECT')`, [tables.map((t) => t.oid)]);
+          WHERE c.oid = ANY($1::oid[]) AND NOT (has_table_privilege(c.oid, 'SELECT') AND has_schema_privilege(n.oid, 'USAGE'))`, [tables.map((t) => t.oid)]);
       if (privilege.rows.length > 0) {
         const names = privilege.rows.map((r) => r.t);
         throw new TandemError('TANDEM_PRIVILEGE', `User ${source.user} cannot read: ${names.join(', ')}.`, {

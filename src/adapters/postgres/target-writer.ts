@@ -112,7 +112,7 @@ export async function checkTargetTables(client: pg.Client, tables: { schema: str
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
     const r = await client.query(
-      `SELECT c.oid::int AS oid, has_table_privilege(c.oid, 'INSERT') AS ins,
+      `SELECT c.oid::int AS oid, has_table_privilege(c.oid, 'INSERT') AS ins, has_table_privilege(c.oid, 'SELECT') AS sel,
               (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
       [t.schema, t.name]);
@@ -121,11 +121,12 @@ export async function checkTargetTables(client: pg.Client, tables: { schema: str
       continue;
     }
     const row = r.rows[0];
-    if (row.ins !== true && row.ins !== 't') out.noInsertPrivilege.push(key);
+    const privileged = (row.ins === true || row.ins === 't') && (row.sel === true || row.sel === 't');
+    if (!privileged) out.noInsertPrivilege.push(key);
     const cols = new Set(pgArray(row.cols));
     const missing = t.columns.filter((c) => !cols.has(c));
     if (missing.length) out.missingColumns.push({ table: key, columns: missing });
-    if (fresh.has(key)) {
+    if (fresh.has(key) && privileged) {
       const e = await client.query(`SELECT EXISTS (SELECT 1 FROM ${qualified(t.schema, t.name)}) AS e`);
       if (e.rows[0].e === true || e.rows[0].e === 't') out.nonEmptyTables.push(key);
     }
