@@ -13,8 +13,8 @@
  *   slot keeps everything after them: a crash, `stop()` or error before the acknowledgement means the
  *   next WalStream (from `acknowledgedLsn` or the exporter's own persisted position) delivers the
  *   transaction again. Events are not acknowledged by reading them, by keepalives, or by `stop()`.
- * - Memory stays bounded: at most `highWaterMark` undelivered messages are buffered; beyond that the
- *   socket is not read and the server waits. Status updates still go out every `statusIntervalMs`, so
+ * - Memory stays bounded: about `highWaterMark` undelivered messages (plus the rest of one 64 KiB
+ *   socket read) are buffered; beyond that the socket is not read and the server waits. Status updates still go out every `statusIntervalMs`, so
  *   a slow consumer is not timed out by wal_sender_timeout.
  * - Errors (connection cut, walsender terminated, slot dropped) reject the pending `next()`. The
  *   stream is then dead; create a new WalStream from the last acknowledged position to resume.
@@ -108,6 +108,11 @@ export class WalStream implements AsyncIterable<WalEvent> {
     return this.receivedMessages;
   }
 
+  /** Messages received but not yet delivered; never far above `highWaterMark` (backpressure). */
+  get bufferedMessages(): number {
+    return this.copy?.readableLength ?? 0;
+  }
+
   /**
    * Connects and starts replication. Resolves once the server has entered streaming mode; rejects
    * (e.g. with a TandemError for a missing slot) if it does not.
@@ -188,8 +193,8 @@ export class WalStream implements AsyncIterable<WalEvent> {
   }
 
   /**
-   * Stops streaming: sends a last status update with the acknowledged LSN and closes the connection
-   * (the walsender treats the Terminate message as a clean exit). Unacknowledged events will be
+   * Stops streaming: sends a last status update with the acknowledged LSN, ends the COPY and closes
+   * the connection. Unacknowledged events will be
    * delivered again by the next stream. Idempotent.
    */
   async stop(): Promise<void> {
@@ -201,11 +206,23 @@ export class WalStream implements AsyncIterable<WalEvent> {
     if (!client) return;
     this.sendStatus(false);
     const copy = this.copy;
-    if (copy) {
-      // The socket may be paused by backpressure; drain it so the server's close reaches pg.
+    if (copy && !this.failure) {
+      // End COPY properly (CopyDone, then the server's CopyDone and ReadyForQuery) before closing:
+      // pg would otherwise destroy the socket of an active query, and a reset connection may lose
+      // the status update just sent.
       copy.removeAllListeners('readable');
-      copy.on('data', () => {});
+      copy.on('data', () => {}); // drain: the server's CopyDone may sit behind buffered messages
       copy.resume();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5_000);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        copy.once('finish', done);
+        copy.once('error', done);
+        copy.end();
+      });
     }
     const socket = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
     const timeout = setTimeout(() => socket?.destroy(), 5_000);
