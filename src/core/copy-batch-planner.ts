@@ -81,65 +81,82 @@ export class CopyBatchPlanner {
   }
 
   private pushBinary(chunk: Buffer): void {
+    const len = chunk.length;
     let i = 0;
+    // Collects n header bytes that may straddle chunks (the slow path, at most once per chunk edge).
     const take = (n: number): Buffer | undefined => {
-      // Collects n bytes that may straddle chunks.
       const need = n - this.pending.length;
-      if (chunk.length - i < need) {
+      if (len - i < need) {
         this.pending = Buffer.concat([this.pending, chunk.subarray(i)]);
-        i = chunk.length;
+        i = len;
         return undefined;
       }
-      const out = this.pending.length ? Buffer.concat([this.pending, chunk.subarray(i, i + need)]) : chunk.subarray(i, i + need);
+      const out = Buffer.concat([this.pending, chunk.subarray(i, i + need)]);
       i += need;
       this.pending = Buffer.alloc(0);
       return out;
     };
-    while (i < chunk.length) {
-      switch (this.phase) {
-        case 'header': {
-          const h = take(this.headerNeed);
-          if (!h) break;
-          if (!this.inHeaderExtension) {
-            if (!h.subarray(0, 11).equals(BINARY_COPY_SIGNATURE)) throw new Error('not a binary COPY file (bad signature)');
-            const ext = h.readUInt32BE(15);
-            if (ext > 0) { this.headerNeed = ext; this.inHeaderExtension = true; break; }
-          }
-          this.phase = 'tuple';
-          this.batchStart = this.offset + i;
-          break;
-        }
-        case 'tuple': {
-          const h = take(2);
-          if (!h) break;
-          const n = h.readInt16BE(0);
-          if (n === -1) { this.phase = 'done'; break; }
-          this.fieldsLeft = n;
-          this.phase = n > 0 ? 'field' : 'tuple';
-          if (n === 0) this.rowEnded(this.offset + i);
-          break;
-        }
-        case 'field': {
+    while (i < len) {
+      const phase = this.phase;
+      if (phase === 'skip') {
+        const n = Math.min(this.skipLeft, len - i);
+        i += n;
+        this.skipLeft -= n;
+        if (this.skipLeft === 0) this.fieldDone(i);
+      } else if (phase === 'field') {
+        let l: number;
+        if (this.pending.length === 0 && i + 4 <= len) {
+          l = chunk.readInt32BE(i);
+          i += 4;
+        } else {
           const h = take(4);
           if (!h) break;
-          const len = h.readInt32BE(0);
-          this.skipLeft = len > 0 ? len : 0;
-          this.phase = 'skip';
-          if (this.skipLeft === 0) this.fieldDone(i);
-          break;
+          l = h.readInt32BE(0);
         }
-        case 'skip': {
-          const n = Math.min(this.skipLeft, chunk.length - i);
-          i += n;
-          this.skipLeft -= n;
-          if (this.skipLeft === 0) this.fieldDone(i);
-          break;
+        if (l > 0) {
+          if (i + l <= len) {
+            i += l;
+            this.fieldDone(i);
+          } else {
+            this.skipLeft = l - (len - i);
+            i = len;
+            this.phase = 'skip';
+          }
+        } else this.fieldDone(i);
+      } else if (phase === 'tuple') {
+        let n: number;
+        if (this.pending.length === 0 && i + 2 <= len) {
+          n = chunk.readInt16BE(i);
+          i += 2;
+        } else {
+          const h = take(2);
+          if (!h) break;
+          n = h.readInt16BE(0);
         }
-        case 'done':
-          throw new Error('binary COPY file has data after its trailer');
+        if (n === -1) this.phase = 'done';
+        else if (n === 0) this.rowEnded(this.offset + i);
+        else {
+          this.fieldsLeft = n;
+          this.phase = 'field';
+        }
+      } else if (phase === 'header') {
+        const h = take(this.headerNeed);
+        if (!h) break;
+        if (this.headerNeed === 19) {
+          if (!h.subarray(0, 11).equals(BINARY_COPY_SIGNATURE)) throw new Error('not a binary COPY file (bad signature)');
+          const ext = h.readUInt32BE(15);
+          if (ext > 0) {
+            this.headerNeed = ext;
+            continue;
+          }
+        }
+        this.phase = 'tuple';
+        this.batchStart = this.offset + i;
+      } else {
+        throw new Error('binary COPY file has data after its trailer');
       }
     }
-    this.offset += chunk.length;
+    this.offset += len;
   }
 
   private fieldDone(i: number): void {
@@ -156,4 +173,30 @@ export async function planCopyBatches(path: string, format: 'binary' | 'text', b
   const planner = new CopyBatchPlanner(format, batchSize);
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) planner.push(chunk as Buffer);
   return planner.finish();
+}
+
+/** Rows per entry of the row index the exporter records while writing a file. */
+export const ROW_INDEX_STEP = 1000;
+
+/**
+ * Joins consecutive row-index entries into batches of about `batchSize` rows (a multiple of the
+ * index step, at least one entry), so the importer needs no second pass over the file.
+ */
+export function mergeIndexedBatches(index: readonly PlannedBatch[], batchSize: number): PlannedBatch[] {
+  const out: PlannedBatch[] = [];
+  let start = -1;
+  let end = 0;
+  let rows = 0;
+  for (const e of index) {
+    if (start < 0) start = e.startOffset;
+    end = e.endOffset;
+    rows += e.rows;
+    if (rows >= batchSize) {
+      out.push({ batchNo: out.length + 1, startOffset: start, endOffset: end, rows });
+      start = -1;
+      rows = 0;
+    }
+  }
+  if (rows > 0) out.push({ batchNo: out.length + 1, startOffset: start, endOffset: end, rows });
+  return out;
 }

@@ -33,6 +33,8 @@ export interface SnapshotFileRow {
   readonly rows: number;
   readonly bytes: number;
   readonly status: StepStatus;
+  /** Row boundaries every ROW_INDEX_STEP rows, recorded by the exporter: [startOffset, endOffset, rows][]. */
+  readonly rowIndex?: [number, number, number][];
 }
 
 export interface ImportBatchRow {
@@ -80,7 +82,8 @@ CREATE TABLE IF NOT EXISTS snapshot_files (
   chunk_no INTEGER NOT NULL,
   rows INTEGER NOT NULL DEFAULT 0,
   bytes INTEGER NOT NULL DEFAULT 0,
-  status TEXT NOT NULL
+  status TEXT NOT NULL,
+  row_index_json TEXT
 );
 CREATE TABLE IF NOT EXISTS import_batches (
   file_name TEXT NOT NULL,
@@ -197,13 +200,16 @@ export class MetaStore {
 
   putSnapshotFile(f: SnapshotFileRow): void {
     this.db
-      .prepare('INSERT INTO snapshot_files (file_name, table_key, chunk_no, rows, bytes, status) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (file_name) DO UPDATE SET rows = excluded.rows, bytes = excluded.bytes, status = excluded.status')
-      .run(f.fileName, f.tableKey, f.chunkNo, f.rows, f.bytes, f.status);
+      .prepare('INSERT INTO snapshot_files (file_name, table_key, chunk_no, rows, bytes, status, row_index_json) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_name) DO UPDATE SET rows = excluded.rows, bytes = excluded.bytes, status = excluded.status, row_index_json = excluded.row_index_json')
+      .run(f.fileName, f.tableKey, f.chunkNo, f.rows, f.bytes, f.status, f.rowIndex ? JSON.stringify(f.rowIndex) : null);
   }
 
   snapshotFiles(): SnapshotFileRow[] {
     const rows = this.db.prepare('SELECT * FROM snapshot_files ORDER BY table_key, chunk_no').all() as Record<string, any>[];
-    return rows.map((r) => ({ fileName: r.file_name, tableKey: r.table_key, chunkNo: r.chunk_no, rows: r.rows, bytes: r.bytes, status: r.status }));
+    return rows.map((r) => ({
+      fileName: r.file_name, tableKey: r.table_key, chunkNo: r.chunk_no, rows: r.rows, bytes: r.bytes, status: r.status,
+      rowIndex: r.row_index_json ? JSON.parse(r.row_index_json) : undefined,
+    }));
   }
 
   // ---- import batches (a mirror of what the target records; the target is the truth) ----

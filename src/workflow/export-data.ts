@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
+import { CommandLock } from '../core/lock.js';
 import { join } from 'node:path';
 import type { CommandContext } from '../cli/command-context.js';
 import { TandemError } from '../core/errors.js';
@@ -8,6 +10,7 @@ import { describeDb } from '../core/db-config.js';
 import { connectPg, serverInfo } from '../adapters/postgres/pg-connection.js';
 import { listSourceTables, readSequences, tableKey } from '../adapters/postgres/source-catalog.js';
 import { PgSnapshotReader, exportSnapshotPoint, planSnapshotChunks, type SnapshotChunk } from '../adapters/postgres/snapshot-reader.js';
+import { CopyBatchPlanner, ROW_INDEX_STEP } from '../core/copy-batch-planner.js';
 import { checkSameDatabase, openMigration, resolveDbConfig, toStored } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
@@ -36,6 +39,12 @@ export async function runExportData(ctx: CommandContext): Promise<void> {
     if (meta.getStep('export_data').status === 'DONE' && !startClean) {
       throw new TandemError('TANDEM_EXPORT_DIR', 'The data export in this export dir is already complete.', {
         hint: 'Go on with "tandem import data". To export again, add --start-clean true.',
+      });
+    }
+    const importer = CommandLock.holder(exportDir.metainfoDir, 'import-data');
+    if (importer !== undefined) {
+      throw new TandemError('TANDEM_LOCKED', `"import data" (pid ${importer}) is loading the previous export from this export dir.`, {
+        hint: 'Stop it first; after the new export starts, run import data again and it reloads from the new snapshot.',
       });
     }
     if (startClean && importStep !== 'NOT_STARTED') {
@@ -70,7 +79,11 @@ export async function runExportData(ctx: CommandContext): Promise<void> {
     }
 
     // From here on the export dir changes.
+    if (importStep !== 'NOT_STARTED') {
+      ctx.print('The previous export was interrupted after the import had started: the next import data reloads those tables from this new snapshot.');
+    }
     meta.resetSnapshot();
+    meta.setValue('snapshot_id', randomUUID());
     for (const f of readdirSync(exportDir.dataDir)) {
       if (/\.(bin|txt)$/.test(f)) rmSync(join(exportDir.dataDir, f), { force: true });
     }
@@ -144,8 +157,12 @@ async function copyChunks(
         const fileName = snapshotFileName(chunk);
         meta.putSnapshotFile({ fileName, tableKey: chunk.tableKey, chunkNo: chunk.chunkNo, rows: 0, bytes: 0, status: 'IN_PROGRESS' });
         const t = perTable.get(chunk.tableKey)!;
-        const { rows, bytes } = await reader.copyToFile(chunk, join(dataDir, fileName));
-        meta.putSnapshotFile({ fileName, tableKey: chunk.tableKey, chunkNo: chunk.chunkNo, rows, bytes, status: 'DONE' });
+        const index = new CopyBatchPlanner(chunk.format, ROW_INDEX_STEP);
+        const { rows, bytes } = await reader.copyToFile(chunk, join(dataDir, fileName), (data) => index.push(data));
+        const rowIndex = index.finish().map((b): [number, number, number] => [b.startOffset, b.endOffset, b.rows]);
+        const indexed = rowIndex.reduce((s, e) => s + e[2], 0);
+        if (indexed !== rows) throw new Error(`${fileName}: the server sent ${rows} rows but the file holds ${indexed}`);
+        meta.putSnapshotFile({ fileName, tableKey: chunk.tableKey, chunkNo: chunk.chunkNo, rows, bytes, status: 'DONE', rowIndex });
         t.done += rows;
         t.open--;
         rowsByTable.set(chunk.tableKey, (rowsByTable.get(chunk.tableKey) ?? 0) + rows);

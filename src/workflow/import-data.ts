@@ -5,38 +5,57 @@ import { TandemError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { ProgressBoard } from '../core/progress.js';
 import { describeDb, type DbConfig } from '../core/db-config.js';
-import { planCopyBatches } from '../core/copy-batch-planner.js';
+import { mergeIndexedBatches, planCopyBatches } from '../core/copy-batch-planner.js';
 import type { MetaStore, SnapshotTableRow } from '../core/meta-store.js';
 import { connectPg, serverInfo } from '../adapters/postgres/pg-connection.js';
 import {
-  checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch, restoreSequence, type BatchToLoad,
+  checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch, loadedSnapshot, restoreSequence, startSnapshot, type BatchToLoad,
 } from '../adapters/postgres/target-writer.js';
 import { assignConnections, discoverYbNodes, type YbNode } from '../adapters/yugabyte/node-discovery.js';
+import { CommandLock } from '../core/lock.js';
 import { checkSameDatabase, openMigration, resolveDbConfig, toStored } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
+
+/** How often a following importer looks for newly exported files. */
+const FOLLOW_POLL_MS = 200;
+
+/**
+ * Waits until the exporter has registered its tables. An import may start while `export data` is
+ * still running: it then follows the exporter, loading each file as soon as it is complete.
+ */
+async function waitForExport(meta: MetaStore, metainfoDir: string): Promise<void> {
+  for (;;) {
+    const status = meta.getStep('export_data').status;
+    const running = CommandLock.holder(metainfoDir, 'export-data') !== undefined;
+    if (status === 'DONE' || (status === 'IN_PROGRESS' && running)) return;
+    if (!running) {
+      throw new TandemError('TANDEM_EXPORT_DIR',
+        status === 'NOT_STARTED' ? 'There is no exported data in this export dir yet.' : `The data export stopped before it finished (status ${status}).`,
+        { hint: status === 'NOT_STARTED' ? 'Run "tandem export data" with this --export-dir first (import data may run while it works).' : 'Rerun "tandem export data"; the import then reloads from the new snapshot.' });
+    }
+    await sleep(FOLLOW_POLL_MS); // the exporter holds its lock but is still checking the source
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `tandem import data [to target]`: loads the snapshot in resumable, exactly-once batches. */
 export async function runImportData(ctx: CommandContext): Promise<void> {
   const migration = openMigration(ctx, { create: false, lock: 'import-data' });
   const { meta, exportDir, uuid } = migration;
   try {
-    const exportStep = meta.getStep('export_data').status;
-    if (exportStep !== 'DONE') {
-      throw new TandemError('TANDEM_EXPORT_DIR',
-        exportStep === 'NOT_STARTED' ? 'There is no exported data in this export dir yet.' : `The data export is not complete (status ${exportStep}).`,
-        { hint: 'Run "tandem export data" with this --export-dir first and let it finish.' });
-    }
+    await waitForExport(meta, exportDir.metainfoDir);
     const target = await resolveDbConfig(ctx, meta, 'target');
     checkSameDatabase(meta, target);
-    let tables = meta.snapshotTables();
-    tables = filterTables(tables.map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), ctx.str('table-list'), ctx.str('exclude-table-list'));
+    const tables = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), ctx.str('table-list'), ctx.str('exclude-table-list'));
     const requested = ctx.int('batch-size') ?? 20000;
     const batchSize = meta.getValue<number>('import_batch_size') ?? requested;
     if (batchSize !== requested && ctx.explicitFlags.has('batch-size')) {
       ctx.warn(`this import started with --batch-size ${batchSize}; it keeps that size so resumed batches line up.`);
     }
     const jobs = ctx.int('parallel-jobs') ?? 4;
+    const snapshotId = meta.getValue<string>('snapshot_id') ?? 'initial';
 
     const admin = await connectPg(target);
     let nodes: YbNode[] = [];
@@ -49,54 +68,28 @@ export async function runImportData(ctx: CommandContext): Promise<void> {
           return [];
         });
       }
-      loaded = await importedBatchKeys(admin, uuid);
-      const startedTables = new Set(meta.snapshotFiles().filter((f) => [...loaded].some((k) => k.startsWith(`${f.fileName}#`))).map((f) => f.tableKey));
+      const previous = await loadedSnapshot(admin, uuid);
+      loaded = previous?.snapshotId === snapshotId ? await importedBatchKeys(admin, uuid) : new Set();
+      const startedTables = new Set(previous?.tables ?? []);
       const freshTables = new Set(tables.map((t) => t.tableKey).filter((k) => !startedTables.has(k)));
-      const check = await checkTargetTables(admin, tables.map((t) => ({ schema: t.schemaName, name: t.tableName, columns: t.columns })), freshTables);
-      if (check.missingTables.length) {
-        throw new TandemError('TANDEM_PREREQUISITE', `Table(s) missing on the target ${describeDb(target)}: ${check.missingTables.join(', ')}.`, {
-          hint: 'Run "tandem import schema" first (or create the tables), then rerun import data.',
-        });
+      await checkTarget(admin, target, tables, freshTables);
+      // Checks passed: from here on the target changes.
+      if (previous && previous.snapshotId !== snapshotId && previous.tables.length > 0) {
+        ctx.print(`The export was restarted with a new snapshot: reloading ${previous.tables.length} table(s) loaded from the old one (${previous.tables.join(', ')}).`);
       }
-      if (check.missingColumns.length) {
-        throw new TandemError('TANDEM_PREREQUISITE', `Target tables lack exported columns: ${check.missingColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}.`, {
-          hint: 'Make the target tables match the exported schema (see schema/tables) and rerun.',
-        });
-      }
-      if (check.noInsertPrivilege.length) {
-        throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} lacks INSERT or SELECT on: ${check.noInsertPrivilege.join(', ')}.`, {
-          hint: `GRANT INSERT, SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA <schema> TO ${target.user}; (the spec asks for a superuser on the target)`,
-        });
-      }
-      if (check.nonEmptyTables.length) {
-        throw new TandemError('TANDEM_TARGET_NOT_EMPTY', `Target table(s) already hold rows that this migration did not load: ${check.nonEmptyTables.join(', ')}.`, {
-          hint: 'Empty them (TRUNCATE) or use another target database; Tandem does not load over existing rows.',
-        });
-      }
-      try {
-        await ensureSnapshotMetadata(admin);
-      } catch (e) {
-        if ((e as { code?: string }).code === '42501') {
-          throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} cannot create the schema ybvoyager_metadata on the target.`, {
-            hint: `GRANT CREATE ON DATABASE ${target.database} TO ${target.user};`,
-          });
-        }
-        throw e;
-      }
+      await startSnapshot(admin, uuid, snapshotId, previous?.snapshotId !== snapshotId ? previous?.tables ?? [] : []);
     } finally {
       await admin.end().catch(() => {});
     }
 
-    // Checks passed: from here on the target changes.
     meta.setDbConfig('target', toStored(target));
     meta.setValue('import_batch_size', batchSize);
     meta.setStep('import_data', 'IN_PROGRESS', { startedAt: new Date().toISOString() });
-    const work = await planWork(meta, exportDir.dataDir, tables, batchSize, loaded);
-    const pending = work.filter((b) => !loaded.has(`${b.fileName}#${b.batchNo}`));
-    ctx.print(`Importing ${tables.length} tables into ${describeDb(target)}: ${pending.length} of ${work.length} batches to load (batch size ${batchSize}, ${jobs} parallel jobs${nodes.length ? `, ${nodes.length} YugabyteDB nodes` : ''})`);
-    log.info(`import data: ${pending.length}/${work.length} batches pending`);
+    ctx.print(`Importing ${tables.length} tables into ${describeDb(target)} (batch size ${batchSize}, ${jobs} parallel jobs${nodes.length ? ` over ${nodes.length} YugabyteDB nodes` : ''})`);
+    if (meta.getStep('export_data').status !== 'DONE') ctx.print('The export is still running: each file is loaded as soon as it is complete.');
+    log.info(`import data into ${describeDb(target)}: snapshot ${snapshotId}, ${loaded.size} batches already loaded`);
 
-    await loadAll(ctx, target, nodes, jobs, work, loaded, meta, uuid);
+    const rows = await loadFollowingExport(ctx, { target, nodes, jobs, tables, batchSize, loaded, meta, uuid, dataDir: exportDir.dataDir, metainfoDir: exportDir.metainfoDir });
 
     const seqClient = await connectPg(target);
     try {
@@ -110,8 +103,6 @@ export async function runImportData(ctx: CommandContext): Promise<void> {
       await seqClient.end().catch(() => {});
     }
     meta.setStep('import_data', 'DONE', { finishedAt: new Date().toISOString() });
-    const rows = new Map<string, number>();
-    for (const b of work) rows.set(b.tableKey, (rows.get(b.tableKey) ?? 0) + b.rows);
     ctx.print('');
     ctx.print(renderTable(['TABLE', 'ROWS IMPORTED'], tables.map((t) => [t.tableKey, String(rows.get(t.tableKey) ?? 0)])));
     ctx.print('Import of the snapshot is complete. Next: tandem import schema --post-snapshot-import true, then tandem get data-migration-report.');
@@ -123,18 +114,55 @@ export async function runImportData(ctx: CommandContext): Promise<void> {
   }
 }
 
+async function checkTarget(admin: pg.Client, target: DbConfig, tables: SnapshotTableRow[], freshTables: Set<string>): Promise<void> {
+  const check = await checkTargetTables(admin, tables.map((t) => ({ schema: t.schemaName, name: t.tableName, columns: t.columns })), freshTables);
+  if (check.missingTables.length) {
+    throw new TandemError('TANDEM_PREREQUISITE', `Table(s) missing on the target ${describeDb(target)}: ${check.missingTables.join(', ')}.`, {
+      hint: 'Run "tandem import schema" first (or create the tables), then rerun import data.',
+    });
+  }
+  if (check.missingColumns.length) {
+    throw new TandemError('TANDEM_PREREQUISITE', `Target tables lack exported columns: ${check.missingColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}.`, {
+      hint: 'Make the target tables match the exported schema (see schema/tables) and rerun.',
+    });
+  }
+  if (check.noInsertPrivilege.length) {
+    throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} cannot INSERT into: ${check.noInsertPrivilege.join(', ')}.`, {
+      hint: `GRANT INSERT, SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA <schema> TO ${target.user}; (the spec asks for a superuser on the target)`,
+    });
+  }
+  if (check.nonEmptyTables.length) {
+    throw new TandemError('TANDEM_TARGET_NOT_EMPTY', `Target table(s) already hold rows that this migration did not load: ${check.nonEmptyTables.join(', ')}.`, {
+      hint: 'Empty them (TRUNCATE) or use another target database; Tandem does not load over existing rows.',
+    });
+  }
+  try {
+    await ensureSnapshotMetadata(admin);
+  } catch (e) {
+    if ((e as { code?: string }).code === '42501') {
+      throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} cannot create the schema ybvoyager_metadata on the target.`, {
+        hint: `GRANT CREATE ON DATABASE ${target.database} TO ${target.user};`,
+      });
+    }
+    throw e;
+  }
+}
+
 type Work = BatchToLoad & { tableKey: string };
 
 /** Batch boundaries are planned once and kept in meta.db, so a resumed import sees the same batches. */
-async function planWork(meta: MetaStore, dataDir: string, tables: SnapshotTableRow[], batchSize: number, loaded: Set<string>): Promise<Work[]> {
+async function planWork(meta: MetaStore, dataDir: string, tables: SnapshotTableRow[], batchSize: number, loaded: Set<string>, planned: Set<string>): Promise<Work[]> {
   const byKey = new Map(tables.map((t) => [t.tableKey, t]));
   const work: Work[] = [];
   for (const f of meta.snapshotFiles()) {
     const t = byKey.get(f.tableKey);
-    if (!t) continue;
+    if (!t || f.status !== 'DONE' || planned.has(f.fileName)) continue;
+    planned.add(f.fileName);
     let batches = meta.importBatches(f.fileName);
     if (batches.length === 0 && f.rows > 0) {
-      const planned = await planCopyBatches(join(dataDir, f.fileName), t.format, batchSize);
+      const planned = f.rowIndex
+        ? mergeIndexedBatches(f.rowIndex.map(([startOffset, endOffset, rows], i) => ({ batchNo: i + 1, startOffset, endOffset, rows })), batchSize)
+        : await planCopyBatches(join(dataDir, f.fileName), t.format, batchSize);
       const total = planned.reduce((s, b) => s + b.rows, 0);
       if (total !== f.rows) {
         throw new TandemError('TANDEM_DATA', `${f.fileName} holds ${total} rows but the export recorded ${f.rows}; the file was changed or damaged.`, {
@@ -170,48 +198,81 @@ async function openWriter(target: DbConfig, node: YbNode | undefined, ctx: Comma
   return client;
 }
 
-async function loadAll(ctx: CommandContext, target: DbConfig, nodes: YbNode[], jobs: number, work: Work[], loaded: Set<string>, meta: MetaStore, uuid: string): Promise<void> {
+interface LoadPlan {
+  readonly target: DbConfig;
+  readonly nodes: YbNode[];
+  readonly jobs: number;
+  readonly tables: SnapshotTableRow[];
+  readonly batchSize: number;
+  readonly loaded: Set<string>;
+  readonly meta: MetaStore;
+  readonly uuid: string;
+  readonly dataDir: string;
+  readonly metainfoDir: string;
+}
+
+/**
+ * Loads every batch of every finished export file with `jobs` connections, picking up files as the
+ * exporter finishes them, until the export is complete and everything is loaded. Returns rows per table.
+ */
+async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Map<string, number>> {
   const progress = new ProgressBoard(ctx.stdout, 'rows');
   const perTable = new Map<string, { total: number; done: number; left: number }>();
-  for (const b of work) {
-    const t = perTable.get(b.tableKey) ?? { total: 0, done: 0, left: 0 };
-    t.total += b.rows;
-    if (loaded.has(`${b.fileName}#${b.batchNo}`)) t.done += b.rows;
-    else t.left++;
-    perTable.set(b.tableKey, t);
+  for (const t of p.tables) {
+    perTable.set(t.tableKey, { total: 0, done: 0, left: 0 });
+    progress.add(t.tableKey, Math.max(t.exportedRows, 0));
   }
-  for (const [k, t] of perTable) {
-    progress.add(k, t.total, t.done);
-    if (t.left === 0) progress.finish(k);
-  }
-  const queue = work.filter((b) => !loaded.has(`${b.fileName}#${b.batchNo}`));
-  const endpoints = assignConnections(nodes, Math.max(1, Math.min(jobs, queue.length)), { host: target.host, port: target.port });
+  const endpoints = assignConnections(p.nodes, Math.max(1, p.jobs), { host: p.target.host, port: p.target.port });
   const warned = { v: false };
+  const writers = await Promise.all(endpoints.map((node) => openWriter(p.target, p.nodes.length ? node : undefined, ctx, warned)));
+  const planned = new Set<string>();
   progress.start();
-  let next = 0;
-  let failure: unknown;
   try {
-    await Promise.all(endpoints.map(async (node) => {
-      const client = await openWriter(target, nodes.length ? node : undefined, ctx, warned);
-      try {
+    for (;;) {
+      const exportDone = p.meta.getStep('export_data').status === 'DONE';
+      const fresh = await planWork(p.meta, p.dataDir, p.tables, p.batchSize, p.loaded, planned);
+      for (const b of fresh) {
+        const t = perTable.get(b.tableKey)!;
+        t.total += b.rows;
+        if (p.loaded.has(`${b.fileName}#${b.batchNo}`)) t.done += b.rows;
+        else t.left++;
+      }
+      const queue = fresh.filter((b) => !p.loaded.has(`${b.fileName}#${b.batchNo}`));
+      for (const [k, t] of perTable) progress.update(k, t.done, exportDone ? t.total : Math.max(t.total, p.tables.find((x) => x.tableKey === k)!.exportedRows));
+      let next = 0;
+      let failure: unknown;
+      await Promise.all(writers.map(async (client) => {
         while (next < queue.length && failure === undefined) {
           const b = queue[next++]!;
-          await loadBatch(client, b, uuid);
-          meta.markBatchImported(b.fileName, b.batchNo);
+          try {
+            await loadBatch(client, b, p.uuid);
+          } catch (e) {
+            failure ??= e;
+            return;
+          }
+          p.meta.markBatchImported(b.fileName, b.batchNo);
           const t = perTable.get(b.tableKey)!;
           t.done += b.rows;
           t.left--;
-          if (t.left === 0) progress.finish(b.tableKey, t.done);
-          else progress.update(b.tableKey, t.done);
+          progress.update(b.tableKey, t.done);
         }
-      } catch (e) {
-        failure ??= e;
-      } finally {
-        await client.end().catch(() => {});
+      }));
+      if (failure !== undefined) throw failure;
+      if (exportDone && fresh.length === 0) break;
+      if (exportDone) continue; // one more pass picks up files finished in the meantime
+      if (fresh.length === 0) {
+        if (CommandLock.holder(p.metainfoDir, 'export-data') === undefined && p.meta.getStep('export_data').status !== 'DONE') {
+          throw new TandemError('TANDEM_EXPORT_DIR', 'The data export stopped before it finished.', {
+            hint: 'Rerun "tandem export data", then "tandem import data": the import reloads the tables from the new snapshot.',
+          });
+        }
+        await sleep(FOLLOW_POLL_MS);
       }
-    }));
+    }
+    for (const [k, t] of perTable) progress.finish(k, t.done);
   } finally {
     progress.stop();
+    await Promise.all(writers.map((w) => w.end().catch(() => {})));
   }
-  if (failure !== undefined) throw failure;
+  return new Map([...perTable].map(([k, t]) => [k, t.done]));
 }

@@ -10,6 +10,7 @@ import { pgArray, qualified } from './source-catalog.js';
 
 export const DEFAULT_METADATA_SCHEMA = 'ybvoyager_metadata';
 export const BATCHES_TABLE = 'ybvoyager_import_data_batches_metainfo_v3';
+export const SNAPSHOT_STATE_TABLE = 'tandem_snapshot_state';
 
 /** Creates the metadata schema and the snapshot batch table on the database being written to. */
 export async function ensureSnapshotMetadata(client: pg.Client, schema = DEFAULT_METADATA_SCHEMA): Promise<void> {
@@ -23,6 +24,46 @@ export async function ensureSnapshotMetadata(client: pg.Client, schema = DEFAULT
     rows_imported bigint NOT NULL,
     imported_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (migration_uuid, data_file_name, batch_number))`);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${q(schema)}.${SNAPSHOT_STATE_TABLE} (
+    migration_uuid uuid PRIMARY KEY,
+    snapshot_id text NOT NULL,
+    started_at timestamptz NOT NULL DEFAULT now())`);
+}
+
+/** Which export snapshot the target's loaded rows come from, and the tables loaded so far. */
+export async function loadedSnapshot(client: pg.Client, migrationUuid: string, schema = DEFAULT_METADATA_SCHEMA): Promise<{ snapshotId: string; tables: string[] } | undefined> {
+  const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [`${q(schema)}.${SNAPSHOT_STATE_TABLE}`]);
+  if (exists.rows[0].e !== true && exists.rows[0].e !== 't') return undefined;
+  const r = await client.query(`SELECT snapshot_id FROM ${q(schema)}.${SNAPSHOT_STATE_TABLE} WHERE migration_uuid = $1`, [migrationUuid]);
+  if (r.rows.length === 0) return undefined;
+  const t = await client.query(`SELECT DISTINCT schema_name, table_name FROM ${q(schema)}.${BATCHES_TABLE} WHERE migration_uuid = $1 ORDER BY 1, 2`, [migrationUuid]);
+  return { snapshotId: String(r.rows[0].snapshot_id), tables: t.rows.map((row) => `${row.schema_name}.${row.table_name}`) };
+}
+
+/**
+ * Records the snapshot the import loads from. When the export was redone with a new snapshot, the
+ * rows loaded from the old one are removed in the same transaction (TRUNCATE of exactly the tables
+ * this migration loaded, which were empty when it began), so two snapshot points never mix.
+ */
+export async function startSnapshot(client: pg.Client, migrationUuid: string, snapshotId: string, reloadTables: string[], schema = DEFAULT_METADATA_SCHEMA): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    if (reloadTables.length > 0) {
+      const names = reloadTables.map((k) => {
+        const dot = k.indexOf('.');
+        return qualified(k.slice(0, dot), k.slice(dot + 1));
+      });
+      await client.query(`TRUNCATE ${names.join(', ')}`);
+      await client.query(`DELETE FROM ${q(schema)}.${BATCHES_TABLE} WHERE migration_uuid = $1`, [migrationUuid]);
+    }
+    await client.query(
+      `INSERT INTO ${q(schema)}.${SNAPSHOT_STATE_TABLE} (migration_uuid, snapshot_id) VALUES ($1, $2)
+       ON CONFLICT (migration_uuid) DO UPDATE SET snapshot_id = excluded.snapshot_id, started_at = now()`, [migrationUuid, snapshotId]);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
 }
 
 /** Batches this migration already committed on the target: the truth for resuming. */

@@ -1,0 +1,115 @@
+/**
+ * bench/snapshot: moves pgbench_accounts (`pgbench -i -s 50`: 5,000,000 rows) from one PostgreSQL 15
+ * server to another, once with `tandem export data` + `tandem import data` and once with the raw
+ * `psql COPY (FORMAT binary) | psql COPY` pipe into an identical table with its primary key, in the
+ * same run, and prints both times, the ratio and Tandem's peak memory.
+ *
+ * Usage: npm run bench:snapshot            (BENCH_SCALE=10 for a quicker run; BENCH_JOBS, BENCH_BATCH)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
+import { CLI_PATH } from '../../test/helpers/cli.js';
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 50);
+const JOBS = Number(process.env.BENCH_JOBS ?? 2);
+const BATCH = Number(process.env.BENCH_BATCH ?? 100000);
+const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
+const ACCOUNTS_DDL = 'CREATE TABLE pgbench_accounts (aid int NOT NULL PRIMARY KEY, bid int, abalance int, filler char(84)) WITH (fillfactor = 100)';
+
+function sh(cmd: string, env: Record<string, string>): { ms: number; stderr: string } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('bash', ['-o', 'pipefail', '-c', cmd], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`command failed (${r.status}): ${cmd}\n${r.stderr}${r.stdout}`);
+  return { ms, stderr: r.stderr };
+}
+
+/** Starts the CLI under /usr/bin/time; resolves with its wall time (from `t0`) and peak RSS. */
+function tandem(args: string[], env: Record<string, string>, t0: bigint): Promise<{ ms: number; maxRssMb: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', 'MAXRSS_KB %M', process.execPath, CLI_PATH, ...args], {
+      env: { ...process.env, ...env, TANDEM_NO_TTY: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code !== 0) return reject(new Error(`tandem ${args.slice(0, 2).join(' ')} exited ${code}: ${stderr}`));
+      resolve({ ms, maxRssMb: Number(/MAXRSS_KB (\d+)/.exec(stderr)?.[1] ?? 0) / 1024 });
+    });
+  });
+}
+
+async function resetTable(server: PgServer, db: string): Promise<void> {
+  await server.sql(db, `DROP TABLE IF EXISTS pgbench_accounts; ${ACCOUNTS_DDL}; DROP SCHEMA IF EXISTS ybvoyager_metadata CASCADE; CHECKPOINT`);
+}
+
+async function main(): Promise<void> {
+  const [source, target] = await Promise.all([startPg15(), startPg15()]);
+  const env = { PGPASSWORD: source.password, SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password };
+  try {
+    await source.createDatabase('bench');
+    await target.createDatabase('pipe');
+    await target.createDatabase('tandem');
+    process.stdout.write(`pgbench -i -s ${SCALE} (${SCALE * 100000} rows) ...\n`);
+    sh(`${PGBENCH} -i -q -s ${SCALE} -h ${source.host} -p ${source.port} -U postgres bench`, env);
+    await source.sql('bench', 'VACUUM ANALYZE pgbench_accounts');
+    await source.sql('bench', 'CHECKPOINT');
+    await source.sql('bench', 'SELECT count(*) FROM pgbench_accounts'); // warm the cache for both runs
+
+    const pipe = async (): Promise<number> => {
+      await resetTable(target, 'pipe');
+      const out = `${PSQL} -X -q -h ${source.host} -p ${source.port} -U postgres -d bench -c "SET synchronize_seqscans = off; COPY pgbench_accounts TO STDOUT (FORMAT binary)"`;
+      const into = `${PSQL} -X -q -h ${target.host} -p ${target.port} -U postgres -d pipe -c "COPY pgbench_accounts FROM STDIN (FORMAT binary)"`;
+      return sh(`${out} | ${into}`, env).ms;
+    };
+    const runTandem = async () => {
+      await resetTable(target, 'tandem');
+      const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
+      try {
+        const src = ['--source-db-type', 'postgresql', '--source-db-host', source.host, '--source-db-port', String(source.port), '--source-db-user', 'postgres', '--source-db-name', 'bench'];
+        const tgt = ['--target-db-host', target.host, '--target-db-port', String(target.port), '--target-db-user', 'postgres', '--target-db-name', 'tandem'];
+        // As a user would in two terminals: import data starts once export data is running and
+        // follows it, loading each exported piece as soon as it is complete.
+        const t0 = process.hrtime.bigint();
+        const exporting = tandem(['export', 'data', '--export-dir', dir, ...src, '--table-list', 'pgbench_accounts', '--parallel-jobs', String(JOBS)], env, t0);
+        while (!existsSync(join(dir, 'metainfo', 'export-data.lck'))) await new Promise((r) => setTimeout(r, 20));
+        const importing = tandem(['import', 'data', '--export-dir', dir, ...tgt, '--parallel-jobs', String(JOBS), '--batch-size', String(BATCH)], env, t0);
+        const [ex, im] = await Promise.all([exporting, importing]);
+        const rows = await target.sql('tandem', 'SELECT count(*)::int AS n FROM pgbench_accounts');
+        if (rows[0].n !== SCALE * 100000) throw new Error(`tandem imported ${rows[0].n} rows, expected ${SCALE * 100000}`);
+        return { exportMs: ex.ms, importMs: im.ms, totalMs: Math.max(ex.ms, im.ms), maxRssMb: Math.max(ex.maxRssMb, im.maxRssMb) };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+    const pipe1 = await pipe();
+    const t = await runTandem();
+    const pipe2 = await pipe();
+    const pipeMs = (pipe1 + pipe2) / 2;
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    process.stdout.write([
+      '',
+      `rows:                         ${SCALE * 100000}`,
+      `psql COPY | psql COPY pipe:   ${s(pipeMs)} (runs: ${s(pipe1)}, ${s(pipe2)})`,
+      `tandem export data ended at:  ${s(t.exportMs)} (--parallel-jobs ${JOBS})`,
+      `tandem import data ended at:  ${s(t.importMs)} (--parallel-jobs ${JOBS}, --batch-size ${BATCH}, started while the export ran)`,
+      `tandem total:                 ${s(t.totalMs)} (export start to import end)`,
+      `ratio tandem / pipe:          ${(t.totalMs / pipeMs).toFixed(2)}x (goal <= 1.25x)`,
+      `tandem peak memory (RSS):     ${t.maxRssMb.toFixed(0)} MB (goal < 300 MB)`,
+      '',
+    ].join('\n'));
+  } finally {
+    await Promise.all([source.stop(), target.stop()]);
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack}\n`);
+  process.exitCode = 1;
+});
