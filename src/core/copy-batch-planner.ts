@@ -142,11 +142,12 @@ export class CopyBatchPlanner {
       } else if (phase === 'header') {
         const h = take(this.headerNeed);
         if (!h) break;
-        if (this.headerNeed === 19) {
+        if (!this.inHeaderExtension) {
           if (!h.subarray(0, 11).equals(BINARY_COPY_SIGNATURE)) throw new Error('not a binary COPY file (bad signature)');
           const ext = h.readUInt32BE(15);
           if (ext > 0) {
             this.headerNeed = ext;
+            this.inHeaderExtension = true; // an extension of exactly 19 bytes is not a second header
             continue;
           }
         }

@@ -127,7 +127,7 @@ async function checkTarget(admin: pg.Client, target: DbConfig, tables: SnapshotT
     });
   }
   if (check.noInsertPrivilege.length) {
-    throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} cannot INSERT into: ${check.noInsertPrivilege.join(', ')}.`, {
+    throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} lacks INSERT or SELECT on: ${check.noInsertPrivilege.join(', ')}.`, {
       hint: `GRANT INSERT, SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA <schema> TO ${target.user}; (the spec asks for a superuser on the target)`,
     });
   }

@@ -96,7 +96,8 @@ test('export data killed mid-way, then import data killed six times at random mo
   assert.equal(killed.signal, 'SIGKILL', `the exporter finished before it could be killed:\n${killed.stdout}`);
   const notDone = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'dst')], env);
   assert.equal(notDone.code, 1, notDone.stderr);
-  assert.match(notDone.stderr, /^error \[TANDEM_EXPORT_DIR\]: The data export is not complete/);
+  assert.match(notDone.stderr, /^error \[TANDEM_EXPORT_DIR\]: The data export (is not complete|stopped before it finished)/);
+  assert.match(notDone.stderr, /tandem export data/);
   assert.equal(await committedBatches(), 0);
   // The rerun takes over the dead exporter's lock and exports everything again, consistently.
   await ok(exportArgs);
@@ -145,7 +146,7 @@ test('export data killed mid-way, then import data killed six times at random mo
   assert.ok(batchesAtLastKill < totalBatches, 'the last kill left work to resume');
 
   const last = await ok(importArgs);
-  assert.match(last.stdout, new RegExp(`${totalBatches - batchesAtLastKill} of ${totalBatches} batches to load`));
+  assert.match(last.stdout, /Import of the snapshot is complete/);
   assert.equal(await committedBatches(), totalBatches);
   const dup = await pg.sql('dst', `SELECT count(*)::int AS n FROM (SELECT data_file_name, batch_number FROM ${BATCH_TABLE} GROUP BY 1, 2 HAVING count(*) > 1) d`);
   assert.equal(dup[0].n, 0);
@@ -172,7 +173,8 @@ test('export data killed mid-way, then import data killed six times at random mo
 
   // A finished import run again loads nothing more.
   const again = await ok(importArgs);
-  assert.match(again.stdout, new RegExp(`0 of ${totalBatches} batches to load`));
+  assert.match(again.stdout, /Import of the snapshot is complete/);
+  assert.equal(await committedBatches(), totalBatches);
   assert.deepEqual(await tableChecksums(pg, 'dst', ['app']), a);
 });
 
