@@ -1,0 +1,203 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { ChangeEvent } from '../change-event.js';
+import type { MetaStore } from '../meta-store.js';
+import { TandemError } from '../errors.js';
+import { ensureQueueTables, rowToSegment, type QueueSegment } from './queue-tables.js';
+
+export interface QueueReadOptions {
+  /** Keep waiting for new events at the end of the queue until `signal` fires. Default false. */
+  readonly follow?: boolean;
+  /** Most events per yielded array. Default 1000. */
+  readonly batchSize?: number;
+  /** Stops the read (in follow mode: the only way it ends). The generator then returns quietly. */
+  readonly signal?: AbortSignal;
+  /** How often follow mode looks at meta.db for new commits. Default 150 ms. */
+  readonly pollMs?: number;
+}
+
+/** Bytes read from a segment file at a time; with one batch, this bounds the reader's memory. */
+const CHUNK_BYTES = 1024 * 1024;
+const VSN_PREFIX = Buffer.from('{"vsn":');
+
+/**
+ * Reads the change-event queue in vsn order, seeing only what meta.db records as committed (so
+ * never a torn line), in this process or another one than the writer's (give it its own MetaStore).
+ * Segment files are streamed in 1 MiB chunks, so memory stays small however far behind it is.
+ *
+ * A segment the read needs that `archive changes` moved or deleted is an error naming the segment:
+ * an importer must never silently skip events. So is a gap in the vsn sequence.
+ *
+ * @example
+ * const reader = new EventQueueReader(exportDir.queueDir, MetaStore.open(exportDir.metaDbPath));
+ * for await (const batch of reader.read(appliedVsn, { follow: true, signal })) await apply(batch);
+ */
+export class EventQueueReader {
+  private readonly firstNeeded: Database.Statement;
+  private readonly bySegmentNo: Database.Statement;
+
+  constructor(private readonly queueDir: string, meta: MetaStore) {
+    ensureQueueTables(meta);
+    this.firstNeeded = meta.db.prepare('SELECT * FROM queue_segments WHERE last_vsn > ? ORDER BY segment_no LIMIT 1');
+    this.bySegmentNo = meta.db.prepare('SELECT * FROM queue_segments WHERE segment_no = ?');
+  }
+
+  /**
+   * Yields the committed events with vsn > `afterVsn`, in order, as arrays of up to `batchSize`.
+   * Without `follow` it stops at the end of what is committed now.
+   */
+  async *read(afterVsn: number, options: QueueReadOptions = {}): AsyncGenerator<ChangeEvent[]> {
+    const batchSize = options.batchSize ?? 1000;
+    const pollMs = options.pollMs ?? 150;
+    const { signal, follow = false } = options;
+    let expected = afterVsn + 1; // the next vsn we must see; vsns of committed events have no gaps
+    let seg: QueueSegment | undefined;
+    let handle: FileHandle | undefined;
+    let offset = 0;
+    try {
+      while (!signal?.aborted) {
+        seg = seg ? this.segment(seg.segmentNo) : this.firstSegmentAfter(expected - 1);
+        if (!seg) {
+          if (!follow) return;
+          await sleep(pollMs, signal);
+          continue;
+        }
+        if (seg.committedBytes > offset) {
+          handle ??= await this.openSegment(seg);
+          const end = seg.committedBytes;
+          let batch: ChangeEvent[] = [];
+          for await (const lines of readLines(handle, offset, end, join(this.queueDir, seg.fileName))) {
+            for (const line of lines) {
+              const vsn = peekVsn(line);
+              if (vsn !== undefined && vsn < expected) continue; // before the start: skip without parsing
+              const event = JSON.parse(line.toString('utf8')) as ChangeEvent;
+              if (event.vsn !== expected) throw this.gap(seg, expected, event.vsn);
+              expected++;
+              batch.push(event);
+              if (batch.length >= batchSize) {
+                yield batch;
+                batch = [];
+                if (signal?.aborted) return;
+              }
+            }
+          }
+          offset = end;
+          if (batch.length) yield batch;
+          continue;
+        }
+        if (seg.status !== 'open') {
+          // Fully read and closed: go on with the next segment that holds what we need.
+          await handle?.close();
+          handle = undefined;
+          seg = undefined;
+          offset = 0;
+          continue;
+        }
+        if (!follow) return;
+        await sleep(pollMs, signal);
+      }
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  private firstSegmentAfter(vsn: number): QueueSegment | undefined {
+    const row = this.firstNeeded.get(vsn) as Record<string, any> | undefined;
+    return row ? rowToSegment(row) : undefined;
+  }
+
+  private segment(segmentNo: number): QueueSegment {
+    return rowToSegment(this.bySegmentNo.get(segmentNo) as Record<string, any>);
+  }
+
+  private async openSegment(seg: QueueSegment): Promise<FileHandle> {
+    if (seg.status === 'archived' || seg.status === 'deleted') throw segmentGone(seg);
+    const path = join(this.queueDir, seg.fileName);
+    try {
+      return await open(path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      const now = this.segment(seg.segmentNo);
+      if (now.status === 'archived' || now.status === 'deleted') throw segmentGone(now);
+      throw new TandemError('TANDEM_EXPORT_DIR', `The change queue file ${path} (segment ${seg.segmentNo}, events ${seg.firstVsn}..${seg.lastVsn}) is missing.`, {
+        hint: 'Restore it from a backup; the importer cannot go on without these events.',
+      });
+    }
+  }
+
+  private gap(seg: QueueSegment, expected: number, got: number): TandemError {
+    return new TandemError('TANDEM_EXPORT_DIR',
+      `The change queue skips from event ${expected - 1} to ${got} in ${join(this.queueDir, seg.fileName)} (segment ${seg.segmentNo}).`,
+      { hint: 'The queue was changed outside Tandem. Restore data/queue and metainfo/meta.db from the same backup.' });
+  }
+}
+
+function segmentGone(seg: QueueSegment): TandemError {
+  const where = seg.status === 'archived' ? `moved to ${seg.archivedTo}` : 'deleted';
+  return new TandemError('TANDEM_EXPORT_DIR',
+    `Change queue segment ${seg.segmentNo} (${seg.fileName}, events ${seg.firstVsn}..${seg.lastVsn}) is needed but was ${where} by "archive changes".`,
+    {
+      hint: seg.status === 'archived'
+        ? `Copy ${seg.archivedTo} back into the export dir's data/queue/ and set its status to closed, or restart this importer's migration.`
+        : 'The events are gone; this importer cannot resume. Only archive segments that every registered importer has applied.',
+    });
+}
+
+/** Yields the lines (without '\n') of bytes [start, end) of a file, one chunk's worth at a time. */
+async function* readLines(handle: FileHandle, start: number, end: number, path: string): AsyncGenerator<Buffer[]> {
+  let pos = start;
+  let carry: Buffer | undefined;
+  while (pos < end) {
+    const want = Math.min(CHUNK_BYTES, end - pos);
+    const chunk = Buffer.allocUnsafe(want);
+    const { bytesRead } = await handle.read(chunk, 0, want, pos);
+    if (bytesRead === 0) {
+      throw new TandemError('TANDEM_EXPORT_DIR', `The change queue file ${path} ends at byte ${pos}, before its committed size ${end}.`, {
+        hint: 'The file was shortened outside Tandem; restore it from a backup.',
+      });
+    }
+    pos += bytesRead;
+    // UTF-8 never uses byte 0x0A inside a multi-byte character, so splitting bytes on '\n' is safe.
+    const data = carry ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+    const lines: Buffer[] = [];
+    let s = 0;
+    for (let nl = data.indexOf(10, s); nl >= 0; nl = data.indexOf(10, s)) {
+      lines.push(data.subarray(s, nl));
+      s = nl + 1;
+    }
+    yield lines;
+    carry = s < data.length ? data.subarray(s) : undefined;
+  }
+  if (carry) {
+    throw new TandemError('TANDEM_EXPORT_DIR', `The committed part of ${path} ends inside a line (byte ${end}).`, {
+      hint: 'The file or meta.db was changed outside Tandem; restore both from the same backup.',
+    });
+  }
+}
+
+/** The vsn of a line written by EventQueueWriter (`{"vsn":123,…`), without parsing the JSON. */
+function peekVsn(line: Buffer): number | undefined {
+  if (line.length <= VSN_PREFIX.length || line.compare(VSN_PREFIX, 0, VSN_PREFIX.length, 0, VSN_PREFIX.length) !== 0) return undefined;
+  let n = 0;
+  let i = VSN_PREFIX.length;
+  for (; i < line.length; i++) {
+    const c = line[i]!;
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+  }
+  return i > VSN_PREFIX.length ? n : undefined;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,269 @@
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { UnnumberedChangeEvent } from '../change-event.js';
+import type { MetaStore } from '../meta-store.js';
+import { TandemError } from '../errors.js';
+import {
+  ensureQueueTables, exportedEventCounts, listSegments, parseSegmentFileName, readQueueState, segmentFileName,
+  type QueueSegment, type TableEventCounts,
+} from './queue-tables.js';
+
+/** Default size after which a segment is closed and the next append starts a new one. */
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+export interface EventQueueWriterOptions {
+  /** Close a segment once its committed size reaches this many bytes. Default 64 MiB. */
+  readonly segmentBytes?: number;
+}
+
+interface OpenSegment {
+  readonly segmentNo: number;
+  readonly fileName: string;
+  committedBytes: number;
+  firstVsn?: number;
+  eventCount: number;
+  /** Undefined until the first append after open (files are opened lazily). */
+  handle?: FileHandle;
+}
+
+/**
+ * The only writer of the change-event queue (`data/queue/segment.<n>.ndjson`). Each append numbers
+ * its events, writes them as NDJSON at the segment's committed size, fsyncs, and then records the new
+ * committed size, last vsn, source position and per-table counts in ONE meta.db transaction. The
+ * caller acknowledges the source only after `append` resolves, so a crash loses nothing the source
+ * considers delivered, and the committed size says which bytes are whole lines.
+ *
+ * Segments: an append's events always go to one segment (a batch is never split, so a source
+ * transaction passed in one append stays in one file). A segment whose committed size reaches
+ * `segmentBytes` is closed in the same transaction as its last append; the next append opens the
+ * next segment. A segment can therefore exceed `segmentBytes` by at most one append.
+ *
+ * @example
+ * const w = EventQueueWriter.open(exportDir.queueDir, meta);
+ * const { lastVsn } = await w.append(events, '0000000016B3F1A8');
+ * // now acknowledge the source up to that position
+ */
+export class EventQueueWriter {
+  private current?: OpenSegment;
+  private nextSegmentNo: number;
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private _lastVsn: number;
+  private _lastPosition?: string;
+
+  private constructor(
+    private readonly queueDir: string,
+    private readonly meta: MetaStore,
+    private readonly segmentBytes: number,
+  ) {
+    ensureQueueTables(meta);
+    const state = readQueueState(meta);
+    this._lastVsn = state.lastVsn;
+    this._lastPosition = state.lastPosition;
+    const segments = listSegments(meta);
+    this.nextSegmentNo = segments.length ? segments[segments.length - 1]!.segmentNo + 1 : 1;
+    this.recover(segments);
+  }
+
+  /**
+   * Opens the queue for writing: truncates the open segment to its committed size (a crash can leave
+   * a torn tail) and removes segment files that no committed append ever recorded. One writer per
+   * queue: the caller holds the exporter's command lock.
+   */
+  static open(queueDir: string, meta: MetaStore, options: EventQueueWriterOptions = {}): EventQueueWriter {
+    const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    if (!(segmentBytes > 0)) throw new RangeError(`segmentBytes must be positive, got ${segmentBytes}`);
+    return new EventQueueWriter(queueDir, meta, segmentBytes);
+  }
+
+  /** Events queued so far per table, for the data-migration report (any process may call it). */
+  static exportedCounts(meta: MetaStore): Map<string, TableEventCounts> {
+    return exportedEventCounts(meta);
+  }
+
+  /** The highest vsn committed so far (0 for an empty queue). The next event gets lastVsn + 1. */
+  get lastVsn(): number {
+    return this._lastVsn;
+  }
+
+  /**
+   * Source position of the last committed append. After a crash the source replays from its last
+   * acknowledged position; the exporter skips transactions at or before this one.
+   */
+  get lastPosition(): string | undefined {
+    return this._lastPosition;
+  }
+
+  /**
+   * Numbers `events` (continuing from lastVsn), appends them durably and records `position` as the
+   * last committed source position. An empty `events` only records the position (keepalive
+   * progress). `position` must sort at or after the previous one. Appends are serialised.
+   */
+  append(events: readonly UnnumberedChangeEvent[], position: string): Promise<{ firstVsn: number; lastVsn: number }> {
+    const run = this.tail.then(() => this.appendNow(events, position));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Waits for pending appends and closes the segment file. meta.db stays open (the caller owns it). */
+  async close(): Promise<void> {
+    await this.tail;
+    this.closed = true;
+    await this.current?.handle?.close();
+    if (this.current) this.current.handle = undefined;
+  }
+
+  private async appendNow(events: readonly UnnumberedChangeEvent[], position: string): Promise<{ firstVsn: number; lastVsn: number }> {
+    if (this.closed) throw new Error('EventQueueWriter is closed');
+    if (this._lastPosition !== undefined && position < this._lastPosition) {
+      // A bug in the exporter, not a user error: positions come from the source in order.
+      throw new Error(`queue position went backwards: ${position} after ${this._lastPosition}`);
+    }
+    const firstVsn = this._lastVsn + 1;
+    if (events.length === 0) {
+      this.commitState(this._lastVsn, position);
+      return { firstVsn, lastVsn: this._lastVsn };
+    }
+
+    // One string, one write: no per-event syscall. `vsn` goes first so readers can skip lines by
+    // looking at the prefix without parsing the whole object.
+    const counts = new Map<string, [number, number, number]>();
+    let text = '';
+    let vsn = firstVsn;
+    for (const e of events) {
+      const body = JSON.stringify(e);
+      text += body.length > 2 ? `{"vsn":${vsn},${body.slice(1)}\n` : `{"vsn":${vsn}}\n`;
+      vsn++;
+      if (e.op !== 't') {
+        const key = `${e.schema}.${e.table}`;
+        let c = counts.get(key);
+        if (!c) counts.set(key, (c = [0, 0, 0]));
+        c[e.op === 'c' ? 0 : e.op === 'u' ? 1 : 2]++;
+      }
+    }
+    const lastVsn = vsn - 1;
+    const bytes = Buffer.from(text, 'utf8');
+
+    const seg = await this.writableSegment();
+    try {
+      let written = 0;
+      while (written < bytes.length) {
+        const r = await seg.handle!.write(bytes, written, bytes.length - written, seg.committedBytes + written);
+        written += r.bytesWritten;
+      }
+      await seg.handle!.datasync();
+    } catch (e) {
+      await this.dropTornTail(seg);
+      throw new TandemError('TANDEM_EXPORT_DIR', `Could not write the change queue file ${join(this.queueDir, seg.fileName)}: ${(e as Error).message}`, { cause: e });
+    }
+
+    const committedBytes = seg.committedBytes + bytes.length;
+    const closeNow = committedBytes >= this.segmentBytes;
+    const now = new Date().toISOString();
+    const db = this.meta.db;
+    try {
+      db.transaction(() => {
+        db.prepare(`INSERT INTO queue_segments (segment_no, file_name, committed_bytes, first_vsn, last_vsn, event_count, status, created_at, closed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (segment_no) DO UPDATE SET committed_bytes = excluded.committed_bytes, first_vsn = excluded.first_vsn,
+                      last_vsn = excluded.last_vsn, event_count = excluded.event_count, status = excluded.status, closed_at = excluded.closed_at`)
+          .run(seg.segmentNo, seg.fileName, committedBytes, seg.firstVsn ?? firstVsn, lastVsn, seg.eventCount + events.length,
+            closeNow ? 'closed' : 'open', now, closeNow ? now : null);
+        const upsert = db.prepare(`INSERT INTO queue_table_counts (table_key, inserts, updates, deletes) VALUES (?, ?, ?, ?)
+                                   ON CONFLICT (table_key) DO UPDATE SET inserts = inserts + excluded.inserts,
+                                     updates = updates + excluded.updates, deletes = deletes + excluded.deletes`);
+        for (const [key, [ins, upd, del]] of counts) upsert.run(key, ins, upd, del);
+        this.writeState(lastVsn, position, now);
+      })();
+    } catch (e) {
+      await this.dropTornTail(seg);
+      throw e;
+    }
+    seg.committedBytes = committedBytes;
+    seg.firstVsn ??= firstVsn;
+    seg.eventCount += events.length;
+    this._lastVsn = lastVsn;
+    this._lastPosition = position;
+    if (closeNow) {
+      await seg.handle!.close();
+      this.current = undefined;
+    }
+    return { firstVsn, lastVsn };
+  }
+
+  private commitState(lastVsn: number, position: string): void {
+    this.writeState(lastVsn, position, new Date().toISOString());
+    this._lastPosition = position;
+  }
+
+  private writeState(lastVsn: number, position: string, now: string): void {
+    this.meta.db.prepare(`INSERT INTO queue_state (id, last_vsn, last_position, updated_at) VALUES (1, ?, ?, ?)
+                          ON CONFLICT (id) DO UPDATE SET last_vsn = excluded.last_vsn, last_position = excluded.last_position, updated_at = excluded.updated_at`)
+      .run(lastVsn, position, now);
+  }
+
+  /** The open segment, or a new one (its row is inserted by the append that commits into it). */
+  private async writableSegment(): Promise<OpenSegment> {
+    if (!this.current) {
+      const segmentNo = this.nextSegmentNo++;
+      this.current = { segmentNo, fileName: segmentFileName(segmentNo), committedBytes: 0, eventCount: 0 };
+    }
+    const seg = this.current;
+    if (!seg.handle) {
+      const path = join(this.queueDir, seg.fileName);
+      const isNew = !existsSync(path);
+      seg.handle = await open(path, isNew ? 'w+' : 'r+');
+      if (isNew) syncDir(this.queueDir); // the new file's directory entry must survive a crash too
+    }
+    return seg;
+  }
+
+  /** After a failed write or commit: cut the file back so the next append starts at a clean end. */
+  private async dropTornTail(seg: OpenSegment): Promise<void> {
+    try { await seg.handle?.truncate(seg.committedBytes); } catch { /* reopen truncates it anyway */ }
+  }
+
+  private recover(segments: QueueSegment[]): void {
+    const known = new Set(segments.map((s) => s.segmentNo));
+    const open = segments.filter((s) => s.status === 'open');
+    if (open.length > 1) {
+      throw new TandemError('TANDEM_EXPORT_DIR', `meta.db lists ${open.length} open queue segments; only one can be open.`);
+    }
+    for (const name of existsSync(this.queueDir) ? readdirSync(this.queueDir) : []) {
+      const no = parseSegmentFileName(name);
+      // A file with no row was created by an append that crashed before its commit: nothing in it
+      // was ever acknowledged to the source, and no reader may see it.
+      if (no !== undefined && !known.has(no)) unlinkSync(join(this.queueDir, name));
+    }
+    const seg = open[0];
+    if (!seg) return;
+    const path = join(this.queueDir, seg.fileName);
+    if (!existsSync(path)) {
+      if (seg.committedBytes > 0) {
+        throw new TandemError('TANDEM_EXPORT_DIR', `The change queue file ${path} is missing but meta.db records ${seg.committedBytes} committed bytes in it.`, {
+          hint: 'Restore the file from a backup; the events in it were acknowledged to the source and cannot be exported again.',
+        });
+      }
+    } else {
+      const size = statSync(path).size;
+      if (size < seg.committedBytes) {
+        throw new TandemError('TANDEM_EXPORT_DIR', `The change queue file ${path} has ${size} bytes but meta.db records ${seg.committedBytes} committed bytes.`, {
+          hint: 'The file was shortened outside Tandem; restore it from a backup.',
+        });
+      }
+      truncateSync(path, seg.committedBytes);
+      const fd = openSync(path, 'r+');
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+    }
+    this.current = { segmentNo: seg.segmentNo, fileName: seg.fileName, committedBytes: seg.committedBytes, firstVsn: seg.firstVsn, eventCount: seg.eventCount };
+  }
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  } catch { /* some filesystems refuse fsync on a directory; the data fsync still holds */ }
+}
+

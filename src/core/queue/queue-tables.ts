@@ -1,0 +1,122 @@
+import type { MetaStore } from '../meta-store.js';
+
+/**
+ * The queue's tables in meta.db. The writer, every reader, the consumers and `archive changes` open
+ * the same meta.db (possibly from different processes), so each of them creates the tables if they
+ * are missing: `CREATE TABLE IF NOT EXISTS` does not write when the tables exist.
+ *
+ * - `queue_segments`: one row per segment file `data/queue/segment.<n>.ndjson`. `committed_bytes` is
+ *   the only part of the file anyone may read; bytes beyond it are a torn write.
+ * - `queue_state`: one row: the last vsn handed out and the source position of the last committed
+ *   source transaction.
+ * - `queue_table_counts`: events queued per table and operation, for the data-migration report.
+ * - `queue_consumers`: per importer, the vsn up to which every event has been applied.
+ */
+const QUEUE_DDL = `
+CREATE TABLE IF NOT EXISTS queue_segments (
+  segment_no INTEGER PRIMARY KEY,
+  file_name TEXT NOT NULL,
+  committed_bytes INTEGER NOT NULL DEFAULT 0,
+  first_vsn INTEGER,
+  last_vsn INTEGER,
+  event_count INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL CHECK (status IN ('open', 'closed', 'archived', 'deleted')),
+  archived_to TEXT,
+  created_at TEXT NOT NULL,
+  closed_at TEXT
+);
+CREATE TABLE IF NOT EXISTS queue_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_vsn INTEGER NOT NULL,
+  last_position TEXT,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS queue_table_counts (
+  table_key TEXT PRIMARY KEY,
+  inserts INTEGER NOT NULL DEFAULT 0,
+  updates INTEGER NOT NULL DEFAULT 0,
+  deletes INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS queue_consumers (
+  name TEXT PRIMARY KEY,
+  applied_vsn INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`;
+
+export type SegmentStatus = 'open' | 'closed' | 'archived' | 'deleted';
+
+/** One row of `queue_segments`. `firstVsn`/`lastVsn` are undefined while the segment is empty. */
+export interface QueueSegment {
+  readonly segmentNo: number;
+  readonly fileName: string;
+  readonly committedBytes: number;
+  readonly firstVsn?: number;
+  readonly lastVsn?: number;
+  readonly eventCount: number;
+  readonly status: SegmentStatus;
+  /** Where `archive changes` moved the file (status archived). */
+  readonly archivedTo?: string;
+}
+
+/** The queue as meta.db records it, readable by any process. */
+export interface QueueState {
+  /** The highest vsn committed so far; 0 when nothing was queued yet. */
+  readonly lastVsn: number;
+  /** Source position of the last committed transaction (or keepalive), if any. */
+  readonly lastPosition?: string;
+}
+
+/** Exported events per table, for the data-migration report. */
+export interface TableEventCounts {
+  readonly inserts: number;
+  readonly updates: number;
+  readonly deletes: number;
+}
+
+/** Creates the queue's tables if they are missing. Cheap; every queue module calls it on open. */
+export function ensureQueueTables(meta: MetaStore): void {
+  meta.db.exec(QUEUE_DDL);
+}
+
+/** The name of segment `n`'s file in the queue dir. */
+export function segmentFileName(segmentNo: number): string {
+  return `segment.${segmentNo}.ndjson`;
+}
+
+/** Parses `segment.<n>.ndjson`; undefined for any other name. */
+export function parseSegmentFileName(name: string): number | undefined {
+  const m = /^segment\.(\d+)\.ndjson$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function rowToSegment(r: Record<string, any>): QueueSegment {
+  return {
+    segmentNo: r.segment_no, fileName: r.file_name, committedBytes: r.committed_bytes,
+    firstVsn: r.first_vsn ?? undefined, lastVsn: r.last_vsn ?? undefined, eventCount: r.event_count,
+    status: r.status, archivedTo: r.archived_to ?? undefined,
+  };
+}
+
+/** Every segment, oldest first. */
+export function listSegments(meta: MetaStore): QueueSegment[] {
+  ensureQueueTables(meta);
+  return (meta.db.prepare('SELECT * FROM queue_segments ORDER BY segment_no').all() as Record<string, any>[]).map(rowToSegment);
+}
+
+/** The queue state without being the writer (e.g. from a status command in another process). */
+export function readQueueState(meta: MetaStore): QueueState {
+  ensureQueueTables(meta);
+  const row = meta.db.prepare('SELECT last_vsn, last_position FROM queue_state WHERE id = 1').get() as
+    | { last_vsn: number; last_position: string | null }
+    | undefined;
+  return { lastVsn: row?.last_vsn ?? 0, lastPosition: row?.last_position ?? undefined };
+}
+
+/** Events queued so far per table (`schema.table`), as recorded with each committed append. */
+export function exportedEventCounts(meta: MetaStore): Map<string, TableEventCounts> {
+  ensureQueueTables(meta);
+  const rows = meta.db.prepare('SELECT table_key, inserts, updates, deletes FROM queue_table_counts ORDER BY table_key').all() as
+    { table_key: string; inserts: number; updates: number; deletes: number }[];
+  return new Map(rows.map((r) => [r.table_key, { inserts: r.inserts, updates: r.updates, deletes: r.deletes }]));
+}
