@@ -13,7 +13,7 @@ import {
 } from '../adapters/postgres/target-writer.js';
 import { assignConnections, discoverYbNodes, type YbNode } from '../adapters/yugabyte/node-discovery.js';
 import { CommandLock } from '../core/lock.js';
-import { checkSameDatabase, openMigration, resolveDbConfig, toStored } from './migration-context.js';
+import { checkSameDatabase, openMigration, resolveDbConfig, toStored, type Migration } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
 
@@ -40,11 +40,33 @@ async function waitForExport(meta: MetaStore, metainfoDir: string): Promise<void
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The exporter started a new snapshot while this import was loading the old one. */
+class SnapshotChanged extends Error {}
+
 /** `tandem import data [to target]`: loads the snapshot in resumable, exactly-once batches. */
 export async function runImportData(ctx: CommandContext): Promise<void> {
   const migration = openMigration(ctx, { create: false, lock: 'import-data' });
-  const { meta, exportDir, uuid } = migration;
   try {
+    for (;;) {
+      try {
+        await importSnapshot(ctx, migration);
+        break;
+      } catch (e) {
+        if (!(e instanceof SnapshotChanged)) throw e;
+        ctx.print('The export started over with a new snapshot; the import follows it and reloads.');
+      }
+    }
+  } catch (e) {
+    if (migration.meta.getStep('import_data').status === 'IN_PROGRESS') migration.meta.setStep('import_data', 'FAILED');
+    throw e;
+  } finally {
+    migration.close();
+  }
+}
+
+async function importSnapshot(ctx: CommandContext, migration: Migration): Promise<void> {
+  const { meta, exportDir, uuid } = migration;
+  {
     await waitForExport(meta, exportDir.metainfoDir);
     const target = await resolveDbConfig(ctx, meta, 'target');
     checkSameDatabase(meta, target);
@@ -89,7 +111,7 @@ export async function runImportData(ctx: CommandContext): Promise<void> {
     if (meta.getStep('export_data').status !== 'DONE') ctx.print('The export is still running: each file is loaded as soon as it is complete.');
     log.info(`import data into ${describeDb(target)}: snapshot ${snapshotId}, ${loaded.size} batches already loaded`);
 
-    const rows = await loadFollowingExport(ctx, { target, nodes, jobs, tables, batchSize, loaded, meta, uuid, dataDir: exportDir.dataDir, metainfoDir: exportDir.metainfoDir });
+    const rows = await loadFollowingExport(ctx, { target, nodes, jobs, tables, batchSize, loaded, meta, uuid, dataDir: exportDir.dataDir, metainfoDir: exportDir.metainfoDir, snapshotId });
 
     const seqClient = await connectPg(target);
     try {
@@ -106,11 +128,6 @@ export async function runImportData(ctx: CommandContext): Promise<void> {
     ctx.print('');
     ctx.print(renderTable(['TABLE', 'ROWS IMPORTED'], tables.map((t) => [t.tableKey, String(rows.get(t.tableKey) ?? 0)])));
     ctx.print('Import of the snapshot is complete. Next: tandem import schema --post-snapshot-import true, then tandem get data-migration-report.');
-  } catch (e) {
-    if (meta.getStep('import_data').status === 'IN_PROGRESS') meta.setStep('import_data', 'FAILED');
-    throw e;
-  } finally {
-    migration.close();
   }
 }
 
@@ -209,6 +226,7 @@ interface LoadPlan {
   readonly uuid: string;
   readonly dataDir: string;
   readonly metainfoDir: string;
+  readonly snapshotId: string;
 }
 
 /**
@@ -228,7 +246,9 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
   const planned = new Set<string>();
   progress.start();
   try {
+    const snapshotChanged = () => (p.meta.getValue<string>('snapshot_id') ?? 'initial') !== p.snapshotId;
     for (;;) {
+      if (snapshotChanged()) throw new SnapshotChanged();
       const exportDone = p.meta.getStep('export_data').status === 'DONE';
       const fresh = await planWork(p.meta, p.dataDir, p.tables, p.batchSize, p.loaded, planned);
       for (const b of fresh) {
@@ -257,7 +277,7 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
           progress.update(b.tableKey, t.done);
         }
       }));
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) throw snapshotChanged() ? new SnapshotChanged() : failure;
       if (exportDone && fresh.length === 0) break;
       if (exportDone) continue; // one more pass picks up files finished in the meantime
       if (fresh.length === 0) {

@@ -96,6 +96,8 @@ export class PgSnapshotReader {
     await client.query(`SET TRANSACTION SNAPSHOT '${snapshotName.replace(/'/g, "''")}'`);
     // A scan that joins another scan mid-table hands the target rows out of key order (35% slower load).
     await client.query('SET LOCAL synchronize_seqscans = off');
+    // One text form for every value whatever the server's defaults (the change stream uses the same).
+    await client.query("SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = postgres; SET LOCAL TimeZone = 'UTC'; SET LOCAL bytea_output = hex; SET LOCAL extra_float_digits = 3");
     return new PgSnapshotReader(client);
   }
 

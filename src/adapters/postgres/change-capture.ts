@@ -1,0 +1,138 @@
+import type { UnnumberedChangeEvent } from '../../core/change-event.js';
+import { TandemError } from '../../core/errors.js';
+import type { DbConfig } from '../../core/db-config.js';
+import { clientConfig } from './pg-connection.js';
+import { WalStream } from './replication/wal-stream.js';
+import { lsnToPosition, type Lsn } from './replication/lsn.js';
+import { UNCHANGED_TOAST, type RelationMessage, type Tuple } from './replication/pgoutput-messages.js';
+
+/** The committed changes of one source transaction, ready for the queue. */
+export interface CapturedTransaction {
+  readonly events: UnnumberedChangeEvent[];
+  /** The commit's end LSN: what to acknowledge once the events are durable. */
+  readonly endLsn: Lsn;
+  /** The same as a sortable position string. */
+  readonly position: string;
+  readonly xid: string;
+}
+
+export interface CaptureOptions {
+  readonly source: DbConfig;
+  readonly slotName: string;
+  readonly publicationName: string;
+  /** Resume point: the last durably queued commit end LSN (or the slot's consistent point). */
+  readonly startLsn: Lsn;
+  /** Primary-key columns per `schema.table`, from the source catalog. */
+  readonly primaryKeys: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * Turns pgoutput messages into change events, one committed transaction at a time. Values keep the
+ * server's text form; an unchanged TOASTed column is left out of `after` (never written as NULL).
+ */
+export class PgChangeCapture {
+  private readonly stream: WalStream;
+
+  constructor(private readonly options: CaptureOptions) {
+    this.stream = new WalStream({
+      connection: clientConfig(options.source),
+      slotName: options.slotName,
+      publicationNames: [options.publicationName],
+      startLsn: options.startLsn,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.stream.start();
+  }
+
+  /** Tells the source that everything up to `lsn` is durably queued. */
+  acknowledge(lsn: Lsn): void {
+    this.stream.acknowledge(lsn);
+  }
+
+  /** Messages decoded but not yet consumed: 0 means the consumer has caught up with the socket. */
+  get buffered(): number {
+    return this.stream.bufferedMessages;
+  }
+
+  async stop(): Promise<void> {
+    await this.stream.stop();
+  }
+
+  /** Committed transactions in commit order. Transactions that touch no published table are skipped. */
+  async *transactions(): AsyncGenerator<CapturedTransaction> {
+    let events: UnnumberedChangeEvent[] = [];
+    let xid = '';
+    for await (const ev of this.stream) {
+      const m = ev.message;
+      switch (m.tag) {
+        case 'begin':
+          events = [];
+          xid = String(m.xid);
+          break;
+        case 'commit':
+          if (events.length > 0) yield { events, endLsn: m.endLsn, position: lsnToPosition(m.endLsn), xid };
+          events = [];
+          break;
+        case 'insert': {
+          const rel = ev.relation!;
+          const row = tupleToRecord(rel, m.newTuple);
+          events.push({ op: 'c', schema: rel.schema, table: rel.name, key: this.keyOf(rel, row), after: row, position: '', txId: xid });
+          break;
+        }
+        case 'update': {
+          const rel = ev.relation!;
+          const after = tupleToRecord(rel, m.newTuple);
+          // The old key comes with the message only when it changed (or identity FULL/index).
+          const old = m.oldTuple ? tupleToRecord(rel, m.oldTuple) : undefined;
+          const key = this.keyOf(rel, old && this.hasKey(rel, old) ? old : after);
+          events.push({ op: 'u', schema: rel.schema, table: rel.name, key, after, position: '', txId: xid });
+          break;
+        }
+        case 'delete': {
+          const rel = ev.relation!;
+          const old = tupleToRecord(rel, m.oldTuple);
+          events.push({ op: 'd', schema: rel.schema, table: rel.name, key: this.keyOf(rel, old), position: '', txId: xid });
+          break;
+        }
+        case 'truncate':
+          for (const rel of ev.relations ?? []) events.push({ op: 't', schema: rel.schema, table: rel.name, key: {}, position: '', txId: xid });
+          break;
+        default:
+          break; // relation, type, origin, message: nothing to queue
+      }
+    }
+  }
+
+  private pkOf(rel: RelationMessage): readonly string[] {
+    const pk = this.options.primaryKeys.get(`${rel.schema}.${rel.name}`);
+    if (!pk || pk.length === 0) {
+      throw new TandemError('TANDEM_UNSUPPORTED', `A change arrived for ${rel.schema}.${rel.name}, which has no primary key known to Tandem.`, {
+        hint: 'Add a primary key to the table on the source, or leave it out with --exclude-table-list.',
+      });
+    }
+    return pk;
+  }
+
+  private hasKey(rel: RelationMessage, row: Record<string, string | null>): boolean {
+    return this.pkOf(rel).every((c) => c in row && row[c] !== null);
+  }
+
+  private keyOf(rel: RelationMessage, row: Record<string, string | null>): Record<string, string | null> {
+    const key: Record<string, string | null> = {};
+    for (const c of this.pkOf(rel)) key[c] = row[c] ?? null;
+    return key;
+  }
+}
+
+/** Column name → text value; unchanged TOAST values are left out, binary ones never requested. */
+function tupleToRecord(rel: RelationMessage, tuple: Tuple): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (let i = 0; i < rel.columns.length; i++) {
+    const v = tuple[i];
+    if (v === UNCHANGED_TOAST || v === undefined) continue;
+    out[rel.columns[i]!.name] = v === null ? null : Buffer.isBuffer(v) ? v.toString('utf8') : v;
+  }
+  return out;
+}
