@@ -105,6 +105,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     handler: async () => (await import('../workflow/data-migration-report.js')).runDataMigrationReport,
   },
   {
+    words: ['archive', 'changes'], summary: 'move or delete change-queue segments that every importer has applied, to limit disk use',
+    configSection: 'archive-changes',
+    options: withCommon(
+      { name: 'move-to', kind: 'path', description: 'existing directory to move applied change segments into' },
+      { name: 'delete-changes-without-archiving', kind: 'bool', defaultValue: false, description: 'delete applied change segments instead of moving them (only above --fs-utilization-threshold)' },
+      { name: 'fs-utilization-threshold', kind: 'string', defaultValue: '70', description: 'percent of the export dir\'s filesystem in use above which applied segments are deleted' },
+      { name: 'policy', kind: 'enum', choices: ['archive', 'delete'], description: 'archive (needs --move-to / --archive-dir) or delete; default from the flags above' },
+      { name: 'archive-dir', kind: 'path', description: 'same as --move-to' },
+      { name: 'once', kind: 'bool', defaultValue: false, description: 'make one pass and exit instead of running until interrupted' }),
+    handler: async () => (await import('../workflow/archive-changes.js')).runArchiveChanges,
+  },
+  {
     words: ['end', 'migration'], summary: 'back up what you ask for, then remove the migration\'s state from the databases and the export dir',
     configSection: 'end-migration',
     options: withCommon(

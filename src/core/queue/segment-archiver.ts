@@ -1,0 +1,149 @@
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MetaStore } from '../meta-store.js';
+import { ensureQueueTables, listSegments, type QueueSegment } from './queue-tables.js';
+import { QueueConsumers } from './queue-consumers.js';
+
+/**
+ * What to do with segments every consumer has applied:
+ * - `archive`: move them to `archiveDir` right away (copy, fsync, then remove from the export dir);
+ * - `delete`: delete them, but only while the export dir's filesystem is fuller than
+ *   `fsUtilizationThreshold` percent (as Voyager does: applied changes are kept while there is room).
+ */
+export type ArchivePolicy =
+  | { readonly kind: 'archive'; readonly archiveDir: string }
+  | { readonly kind: 'delete'; readonly fsUtilizationThreshold: number };
+
+/** One segment moved or deleted by a pass. */
+export interface ArchiveAction {
+  readonly segment: QueueSegment;
+  readonly action: 'archived' | 'deleted';
+  /** Bytes removed from the export dir. */
+  readonly bytesFreed: number;
+  /** The file's new path (archived). */
+  readonly archivedTo?: string;
+}
+
+/** The outcome of one pass, with the reason when nothing was done. */
+export interface ArchivePassResult {
+  readonly actions: ArchiveAction[];
+  /** Lowest applied vsn over the registered consumers; undefined when none is registered. */
+  readonly minAppliedVsn?: number;
+  /** Closed segments that every consumer has applied, before this pass acted. */
+  readonly eligible: number;
+  /** Filesystem use of the export dir in percent (delete policy only), measured before the pass. */
+  readonly fsUsedPercent?: number;
+}
+
+export interface SegmentArchiverOptions {
+  /** Used percent of the filesystem holding `path`; replaceable in tests. Default: fs.statfs, as df computes it. */
+  readonly fsUsedPercent?: (path: string) => Promise<number>;
+}
+
+/**
+ * The engine of `archive changes`: moves or deletes closed queue segments whose last event every
+ * registered consumer has applied, and records it in meta.db (status archived + archived_to, or
+ * deleted) so a reader that still needs one can say where it went. It never touches the open
+ * segment, and with no consumer registered it does nothing.
+ *
+ * Crash safety: an archived copy is complete and fsynced before meta.db says "archived", and
+ * meta.db says "archived"/"deleted" before the export dir's file is removed. A leftover file of a
+ * segment already marked is removed by the next pass.
+ */
+export class SegmentArchiver {
+  private readonly fsUsedPercent: (path: string) => Promise<number>;
+
+  constructor(
+    private readonly queueDir: string,
+    private readonly meta: MetaStore,
+    private readonly policy: ArchivePolicy,
+    options: SegmentArchiverOptions = {},
+  ) {
+    ensureQueueTables(meta);
+    this.fsUsedPercent = options.fsUsedPercent ?? filesystemUsedPercent;
+  }
+
+  /** One pass over the queue. `onAction` is called after each segment is done (for progress lines). */
+  async runOnce(onAction?: (a: ArchiveAction) => void): Promise<ArchivePassResult> {
+    const segments = listSegments(this.meta);
+    this.removeLeftovers(segments);
+    const minAppliedVsn = QueueConsumers.minAppliedVsn(this.meta);
+    if (minAppliedVsn === undefined) return { actions: [], eligible: 0 };
+    const eligible = segments.filter((s) => s.status === 'closed' && s.lastVsn !== undefined && s.lastVsn <= minAppliedVsn);
+    const actions: ArchiveAction[] = [];
+    let fsUsedPercent: number | undefined;
+    if (this.policy.kind === 'delete') {
+      fsUsedPercent = await this.fsUsedPercent(this.queueDir);
+      let used = fsUsedPercent;
+      for (const seg of eligible) {
+        if (used <= this.policy.fsUtilizationThreshold) break;
+        const a = this.deleteSegment(seg);
+        actions.push(a);
+        onAction?.(a);
+        used = await this.fsUsedPercent(this.queueDir);
+      }
+    } else {
+      for (const seg of eligible) {
+        const a = this.archiveSegment(seg, this.policy.archiveDir);
+        actions.push(a);
+        onAction?.(a);
+      }
+    }
+    return { actions, minAppliedVsn, eligible: eligible.length, fsUsedPercent };
+  }
+
+  private archiveSegment(seg: QueueSegment, archiveDir: string): ArchiveAction {
+    const src = join(this.queueDir, seg.fileName);
+    const dest = join(archiveDir, seg.fileName);
+    const tmp = `${dest}.partial`;
+    // Copy then remove, rather than rename: the archive dir is usually another filesystem, and a
+    // crash half-way must leave either the whole file in the export dir or a whole copy outside it.
+    copyFileSync(src, tmp);
+    truncateSync(tmp, seg.committedBytes); // only whole, committed lines leave the export dir
+    fsyncPath(tmp);
+    renameSync(tmp, dest);
+    fsyncPath(archiveDir);
+    const bytesFreed = statSync(src).size;
+    this.mark(seg, 'archived', dest);
+    unlinkSync(src);
+    return { segment: { ...seg, status: 'archived', archivedTo: dest }, action: 'archived', bytesFreed, archivedTo: dest };
+  }
+
+  private deleteSegment(seg: QueueSegment): ArchiveAction {
+    const src = join(this.queueDir, seg.fileName);
+    const bytesFreed = existsSync(src) ? statSync(src).size : 0;
+    this.mark(seg, 'deleted', null);
+    if (bytesFreed) unlinkSync(src);
+    return { segment: { ...seg, status: 'deleted' }, action: 'deleted', bytesFreed };
+  }
+
+  private mark(seg: QueueSegment, status: 'archived' | 'deleted', archivedTo: string | null): void {
+    const r = this.meta.db.prepare("UPDATE queue_segments SET status = ?, archived_to = ? WHERE segment_no = ? AND status = 'closed'")
+      .run(status, archivedTo, seg.segmentNo);
+    if (r.changes !== 1) throw new Error(`queue segment ${seg.segmentNo} changed status while being archived`);
+  }
+
+  private removeLeftovers(segments: QueueSegment[]): void {
+    for (const s of segments) {
+      if (s.status !== 'archived' && s.status !== 'deleted') continue;
+      const path = join(this.queueDir, s.fileName);
+      if (existsSync(path)) unlinkSync(path);
+    }
+  }
+}
+
+/** Used percent of a filesystem, as `df` computes it (blocks reserved for root do not count as free). */
+export async function filesystemUsedPercent(path: string): Promise<number> {
+  const s = await statfs(path);
+  const used = s.blocks - s.bfree;
+  const total = used + s.bavail;
+  return total === 0 ? 0 : (used * 100) / total;
+}
+
+function fsyncPath(path: string): void {
+  try {
+    const fd = openSync(path, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  } catch { /* some filesystems refuse fsync on a directory */ }
+}

@@ -1,0 +1,149 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { CommandContext } from '../cli/command-context.js';
+import { TandemError } from '../core/errors.js';
+import { log } from '../core/logger.js';
+import { SegmentArchiver, type ArchiveAction, type ArchivePassResult, type ArchivePolicy } from '../core/queue/segment-archiver.js';
+import { openMigration } from './migration-context.js';
+
+/** How long the continuous mode waits between passes. */
+const PASS_INTERVAL_MS = 2000;
+
+/**
+ * `tandem archive changes`: keeps the change queue from filling the disk by moving (`--move-to`) or
+ * deleting (`--delete-changes-without-archiving true`, only above `--fs-utilization-threshold`)
+ * segments that every importer has applied. Runs until interrupted or the migration ends;
+ * `--once true` does a single pass (for scripts and tests).
+ */
+export async function runArchiveChanges(ctx: CommandContext): Promise<void> {
+  const exportRoot = resolve(ctx.requireStr('export-dir'));
+  const policy = resolvePolicy(ctx, exportRoot); // every flag is checked before anything changes
+  const m = openMigration(ctx, { create: false, lock: 'archive-changes' });
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const archiver = new SegmentArchiver(m.exportDir.queueDir, m.meta, policy);
+    const once = ctx.bool('once');
+    ctx.print(policy.kind === 'archive'
+      ? `Moving applied change segments to ${policy.archiveDir}${once ? '' : ' (Ctrl-C to stop)'}.`
+      : `Deleting applied change segments while the export dir's filesystem is over ${policy.fsUtilizationThreshold}% full${once ? '' : ' (Ctrl-C to stop)'}.`);
+    let total = { segments: 0, bytes: 0 };
+    let lastReason = '';
+    while (!ac.signal.aborted) {
+      const result = await archiver.runOnce((a) => {
+        total = { segments: total.segments + 1, bytes: total.bytes + a.bytesFreed };
+        const line = describeAction(a);
+        log.info(line);
+        ctx.print(line);
+      });
+      const reason = result.actions.length ? '' : idleReason(result, policy);
+      if (once || (reason && reason !== lastReason)) {
+        if (reason) ctx.print(reason);
+        lastReason = reason;
+      }
+      if (once || migrationEnded(m)) break;
+      await sleep(PASS_INTERVAL_MS, ac.signal);
+    }
+    const verb = policy.kind === 'archive' ? 'moved' : 'deleted';
+    ctx.print(`archive changes: ${total.segments} segment${total.segments === 1 ? '' : 's'} ${verb}, ${formatBytes(total.bytes)} freed in the export dir.`);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    m.close();
+  }
+}
+
+/** The policy the flags ask for, after checking them all (Voyager's flags and the newer --policy form). */
+function resolvePolicy(ctx: CommandContext, exportRoot: string): ArchivePolicy {
+  const moveToFlag = ctx.str('move-to');
+  const archiveDirFlag = ctx.str('archive-dir');
+  if (moveToFlag && archiveDirFlag && resolve(moveToFlag) !== resolve(archiveDirFlag)) {
+    throw new TandemError('TANDEM_USAGE', '--move-to and --archive-dir name different directories; give one of them.');
+  }
+  const moveTo = moveToFlag || archiveDirFlag || undefined;
+  const deleteFlag = ctx.bool('delete-changes-without-archiving');
+  const kind = ctx.str('policy') ?? (deleteFlag ? 'delete' : moveTo ? 'archive' : undefined);
+  if (!kind) {
+    throw new TandemError('TANDEM_USAGE', 'Say what to do with applied changes: --move-to DIR to move them, or --delete-changes-without-archiving true to delete them.', {
+      hint: 'Or use --policy archive --archive-dir DIR, or --policy delete.',
+    });
+  }
+  if (kind === 'delete') {
+    if (moveTo) throw new TandemError('TANDEM_USAGE', 'Deleting changes and moving them (--move-to / --archive-dir) exclude each other; choose one.');
+    return { kind: 'delete', fsUtilizationThreshold: parseThreshold(ctx.str('fs-utilization-threshold') ?? '70') };
+  }
+  if (deleteFlag) throw new TandemError('TANDEM_USAGE', '--delete-changes-without-archiving true contradicts --policy archive; choose one.');
+  if (!moveTo) throw new TandemError('TANDEM_USAGE', '--policy archive needs --move-to DIR (or --archive-dir DIR).');
+  return { kind: 'archive', archiveDir: checkArchiveDir(moveTo, exportRoot) };
+}
+
+function parseThreshold(text: string): number {
+  const s = text.trim().replace(/%$/, '');
+  const n = Number(s);
+  if (!/^\d+(\.\d+)?$/.test(s) || n > 100) {
+    throw new TandemError('TANDEM_USAGE', `--fs-utilization-threshold takes a percentage from 0 to 100, not "${text}".`);
+  }
+  return n;
+}
+
+function checkArchiveDir(dir: string, exportRoot: string): string {
+  const abs = resolve(dir);
+  if (!existsSync(abs)) {
+    throw new TandemError('TANDEM_USAGE', `The archive directory ${abs} does not exist.`, { hint: `Create it first: mkdir -p ${abs}` });
+  }
+  if (!statSync(abs).isDirectory()) throw new TandemError('TANDEM_USAGE', `--move-to ${abs} is not a directory.`);
+  try {
+    accessSync(abs, constants.W_OK);
+  } catch {
+    throw new TandemError('TANDEM_USAGE', `The archive directory ${abs} is not writable by this user.`);
+  }
+  const rel = relative(exportRoot, abs);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+    // Inside the export dir the files would free no space, and end migration would delete them.
+    throw new TandemError('TANDEM_USAGE', `--move-to ${abs} is inside the export dir; choose a directory outside it.`);
+  }
+  return abs;
+}
+
+function describeAction(a: ArchiveAction): string {
+  const s = a.segment;
+  const what = `${s.fileName} (events ${s.firstVsn}..${s.lastVsn}, ${formatBytes(a.bytesFreed)})`;
+  return a.action === 'archived'
+    ? `Moved ${what} to ${a.archivedTo}; freed ${formatBytes(a.bytesFreed)} in the export dir.`
+    : `Deleted ${what}; freed ${formatBytes(a.bytesFreed)}.`;
+}
+
+function idleReason(r: ArchivePassResult, policy: ArchivePolicy): string {
+  if (r.minAppliedVsn === undefined) return 'Nothing to archive: no importer has registered with the change queue yet.';
+  if (r.eligible === 0) return `Nothing to archive: no closed segment is fully applied yet (every importer has applied up to event ${r.minAppliedVsn}).`;
+  if (policy.kind === 'delete') {
+    return `Nothing deleted: ${r.eligible} applied segment${r.eligible === 1 ? '' : 's'} kept, the filesystem is ${r.fsUsedPercent?.toFixed(1)}% full (threshold ${policy.fsUtilizationThreshold}%).`;
+  }
+  return '';
+}
+
+function migrationEnded(m: { exportDir: { isInitialized(): boolean }; meta: { getStep(s: string): { status: string } } }): boolean {
+  try {
+    return !m.exportDir.isInitialized() || m.meta.getStep('end_migration').status === 'DONE';
+  } catch {
+    return true; // meta.db went away under us: end migration cleared the export dir
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal.aborted) return done();
+    const finish = () => { clearTimeout(t); signal.removeEventListener('abort', finish); done(); };
+    const t = setTimeout(finish, ms);
+    signal.addEventListener('abort', finish, { once: true });
+  });
+}

@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TandemError } from '../../../src/core/errors.js';
+import { EventQueueWriter } from '../../../src/core/queue/event-queue-writer.js';
+import { EventQueueReader } from '../../../src/core/queue/event-queue-reader.js';
+import { QueueConsumers } from '../../../src/core/queue/queue-consumers.js';
+import { SegmentArchiver, filesystemUsedPercent } from '../../../src/core/queue/segment-archiver.js';
+import { listSegments } from '../../../src/core/queue/queue-tables.js';
+import { inserts, pos, tempQueue } from './queue-fixtures.js';
+
+/** A queue with closed segments of 10 events each (vsn 1..10, 11..20, …) and an open last one. */
+async function queueWithSegments(closed: number) {
+  const q = tempQueue();
+  const w = EventQueueWriter.open(q.queueDir, q.meta, { segmentBytes: 500 });
+  for (let i = 0; i < closed; i++) await w.append(inserts(10, i * 10 + 1), pos(i));
+  await w.append(inserts(1, closed * 10 + 1), pos(closed)); // stays open (under 500 bytes)
+  await w.close();
+  const segs = listSegments(q.meta);
+  assert.equal(segs.length, closed + 1);
+  assert.equal(segs.at(-1)!.status, 'open');
+  return q;
+}
+
+test('consumers: register keeps the watermark, it never moves back, min over all', () => {
+  const q = tempQueue();
+  assert.equal(QueueConsumers.minAppliedVsn(q.meta), undefined);
+  QueueConsumers.register(q.meta, 'target');
+  assert.equal(QueueConsumers.appliedVsn(q.meta, 'target'), 0);
+  QueueConsumers.setAppliedVsn(q.meta, 'target', 50);
+  QueueConsumers.setAppliedVsn(q.meta, 'target', 40);
+  QueueConsumers.register(q.meta, 'target');
+  assert.equal(QueueConsumers.appliedVsn(q.meta, 'target'), 50);
+  QueueConsumers.register(q.meta, 'source', 20);
+  assert.equal(QueueConsumers.minAppliedVsn(q.meta), 20);
+  assert.deepEqual(QueueConsumers.list(q.meta).map((c) => [c.name, c.appliedVsn]), [['source', 20], ['target', 50]]);
+  QueueConsumers.unregister(q.meta, 'source');
+  assert.equal(QueueConsumers.minAppliedVsn(q.meta), 50);
+  assert.equal(QueueConsumers.appliedVsn(q.meta, 'nobody'), undefined);
+});
+
+test('archive: nothing moves without a registered consumer', async () => {
+  const q = await queueWithSegments(3);
+  const dest = mkdtempSync(join(tmpdir(), 'tandem-archive-'));
+  const r = await new SegmentArchiver(q.queueDir, q.meta, { kind: 'archive', archiveDir: dest }).runOnce();
+  assert.deepEqual(r.actions, []);
+  assert.equal(r.minAppliedVsn, undefined);
+  assert.ok(listSegments(q.meta).every((s) => s.status === 'closed' || s.status === 'open'));
+});
+
+test('archive: moves only closed segments every consumer has applied, never the open one', async () => {
+  const q = await queueWithSegments(4);
+  const dest = mkdtempSync(join(tmpdir(), 'tandem-archive-'));
+  const original = readFileSync(join(q.queueDir, 'segment.1.ndjson'));
+  QueueConsumers.setAppliedVsn(q.meta, 'target', 25);
+  QueueConsumers.setAppliedVsn(q.meta, 'source', 19); // the slowest one decides
+  const archiver = new SegmentArchiver(q.queueDir, q.meta, { kind: 'archive', archiveDir: dest });
+  const r = await archiver.runOnce();
+  assert.deepEqual(r.actions.map((a) => a.segment.segmentNo), [1]);
+  assert.equal(r.actions[0]!.bytesFreed, original.length);
+  assert.deepEqual(readFileSync(join(dest, 'segment.1.ndjson')), original);
+  assert.equal(existsSync(join(q.queueDir, 'segment.1.ndjson')), false);
+  assert.equal(existsSync(join(q.queueDir, 'segment.2.ndjson')), true);
+  const seg1 = listSegments(q.meta)[0]!;
+  assert.equal(seg1.status, 'archived');
+  assert.equal(seg1.archivedTo, join(dest, 'segment.1.ndjson'));
+
+  // consumers far ahead of everything: all closed segments go, the open one stays
+  QueueConsumers.setAppliedVsn(q.meta, 'source', 1000);
+  QueueConsumers.setAppliedVsn(q.meta, 'target', 1000);
+  const r2 = await archiver.runOnce();
+  assert.deepEqual(r2.actions.map((a) => a.segment.segmentNo), [2, 3, 4]);
+  const last = listSegments(q.meta).at(-1)!;
+  assert.equal(last.status, 'open');
+  assert.equal(existsSync(join(q.queueDir, last.fileName)), true);
+  assert.deepEqual((await new SegmentArchiver(q.queueDir, q.meta, { kind: 'archive', archiveDir: dest }).runOnce()).actions, []);
+});
+
+test('a reader that still needs an archived segment gets an error naming where it went', async () => {
+  const q = await queueWithSegments(3);
+  const dest = mkdtempSync(join(tmpdir(), 'tandem-archive-'));
+  QueueConsumers.setAppliedVsn(q.meta, 'target', 20);
+  await new SegmentArchiver(q.queueDir, q.meta, { kind: 'archive', archiveDir: dest }).runOnce();
+  const reader = new EventQueueReader(q.queueDir, q.meta);
+  await assert.rejects(async () => { for await (const _ of reader.read(5)) { /* drain */ } },
+    (e: unknown) => e instanceof TandemError && e.message.includes('segment 1') && e.message.includes(join(dest, 'segment.1.ndjson')));
+  const rest: number[] = [];
+  for await (const b of reader.read(20)) rest.push(...b.map((e) => e.vsn));
+  assert.deepEqual(rest, Array.from({ length: 11 }, (_, i) => 21 + i));
+});
+
+test('delete policy: deletes applied segments only while the filesystem is over the threshold', async () => {
+  const q = await queueWithSegments(4);
+  QueueConsumers.setAppliedVsn(q.meta, 'target', 1000);
+  let used = 60;
+  const fsUsedPercent = async () => used;
+  const below = await new SegmentArchiver(q.queueDir, q.meta, { kind: 'delete', fsUtilizationThreshold: 70 }, { fsUsedPercent }).runOnce();
+  assert.deepEqual(below.actions, []);
+  assert.equal(below.eligible, 4);
+  assert.equal(below.fsUsedPercent, 60);
+
+  // over the threshold: each deletion frees 5 points, so two deletions bring it down to 70
+  used = 80;
+  const archiver = new SegmentArchiver(q.queueDir, q.meta, { kind: 'delete', fsUtilizationThreshold: 70 }, {
+    fsUsedPercent: async () => used,
+  });
+  const freed: number[] = [];
+  const r = await archiver.runOnce((a) => { freed.push(a.bytesFreed); used -= 5; });
+  assert.deepEqual(r.actions.map((a) => [a.segment.segmentNo, a.action]), [[1, 'deleted'], [2, 'deleted']]);
+  assert.ok(freed.every((b) => b > 0));
+  assert.equal(existsSync(join(q.queueDir, 'segment.1.ndjson')), false);
+  assert.equal(existsSync(join(q.queueDir, 'segment.3.ndjson')), true);
+  assert.deepEqual(listSegments(q.meta).map((s) => s.status), ['deleted', 'deleted', 'closed', 'closed', 'open']);
+});
+
+test('a file left behind by a crash after meta.db was updated is removed by the next pass', async () => {
+  const q = await queueWithSegments(2);
+  q.meta.db.prepare("UPDATE queue_segments SET status = 'deleted' WHERE segment_no = 1").run();
+  assert.equal(existsSync(join(q.queueDir, 'segment.1.ndjson')), true);
+  await new SegmentArchiver(q.queueDir, q.meta, { kind: 'delete', fsUtilizationThreshold: 70 }).runOnce();
+  assert.equal(existsSync(join(q.queueDir, 'segment.1.ndjson')), false);
+});
+
+test('archive copies only the committed bytes of a segment', async () => {
+  const q = await queueWithSegments(2);
+  const file = join(q.queueDir, 'segment.1.ndjson');
+  const committed = statSync(file).size;
+  writeFileSync(file, '{"vsn":999,"op":"c"', { flag: 'a' }); // junk that no commit recorded
+  const dest = mkdtempSync(join(tmpdir(), 'tandem-archive-'));
+  QueueConsumers.setAppliedVsn(q.meta, 'target', 10);
+  await new SegmentArchiver(q.queueDir, q.meta, { kind: 'archive', archiveDir: dest }).runOnce();
+  assert.equal(statSync(join(dest, 'segment.1.ndjson')).size, committed);
+});
+
+test('filesystemUsedPercent reads the filesystem of a path', async () => {
+  const p = await filesystemUsedPercent(tmpdir());
+  assert.ok(p >= 0 && p <= 100, String(p));
+});
