@@ -1,0 +1,46 @@
+import { q } from '../../../cli/identifier-list.js';
+import { qualified } from '../source-catalog.js';
+import type { AppliedTable, PlannedStatement } from './batch-plan.js';
+
+/** A table with the SQL type of each column (format_type, without typmod), for casting text values. */
+export interface TypedTable extends AppliedTable {
+  readonly types: ReadonlyMap<string, string>;
+}
+
+/**
+ * The SQL of one planned statement. Values travel as one jsonb parameter (an array of positional
+ * text arrays, which JSON.stringify builds fast) and each value is cast from text by the column's
+ * input function, exactly as COPY would read it: numeric, timestamptz, arrays, json (text kept
+ * byte for byte), bytea hex, enums and domains all arrive as the source printed them.
+ */
+export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>, table: TypedTable): string {
+  const t = qualified(table.schema, table.name);
+  const cast = (i: number, col: string) => {
+    const type = table.types.get(col);
+    if (type === undefined) throw new Error(`column ${col} of ${table.schema}.${table.name} is not in the target table`);
+    return type === 'text' ? `(r->>${i})` : `(r->>${i})::${type}`;
+  };
+  const pkMatch = table.primaryKey.map((k, i) => `t.${q(k)} = ${cast(i, k)}`).join(' AND ');
+  switch (s.kind) {
+    case 'insert':
+      return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM jsonb_array_elements($1::jsonb) r`;
+    case 'update': {
+      const n = table.primaryKey.length;
+      return `UPDATE ${t} t SET ${s.columns.map((c, i) => `${q(c)} = ${cast(n + i, c)}`).join(', ')} FROM jsonb_array_elements($1::jsonb) r WHERE ${pkMatch}`;
+    }
+    case 'delete':
+      return `DELETE FROM ${t} t USING jsonb_array_elements($1::jsonb) r WHERE ${pkMatch}`;
+  }
+}
+
+/** Short stable name for a prepared statement (the text can be long; names are limited to 63 bytes). */
+export function statementName(sql: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  return `tandem_apply_${(h1 >>> 0).toString(36)}_${(h2 >>> 0).toString(36)}_${sql.length}`;
+}

@@ -1,0 +1,163 @@
+import type { ChangeEvent } from '../../../core/change-event.js';
+import { eventTableKey } from '../../../core/change-event.js';
+
+/** A table the applier writes: its primary key and columns, in catalog order. */
+export interface AppliedTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly primaryKey: readonly string[];
+  readonly columns: readonly string[];
+}
+
+/** One set-based statement of a batch. `rows` hold source text values, positionally. */
+export type PlannedStatement =
+  | { readonly kind: 'insert'; readonly table: AppliedTable; readonly columns: readonly string[]; readonly rows: (string | null)[][]; readonly vsns: VsnRange }
+  /** rows: primary key values (of `key`, the old key) followed by the values of `columns`. */
+  | { readonly kind: 'update'; readonly table: AppliedTable; readonly columns: readonly string[]; readonly rows: (string | null)[][]; readonly vsns: VsnRange }
+  /** rows: primary key values. */
+  | { readonly kind: 'delete'; readonly table: AppliedTable; readonly rows: (string | null)[][]; readonly vsns: VsnRange }
+  /** One TRUNCATE of every table a source TRUNCATE named (consecutive events of one transaction). */
+  | { readonly kind: 'truncate'; readonly tables: AppliedTable[]; readonly vsns: VsnRange };
+
+export interface VsnRange { first: number; last: number }
+
+/** Per table (`schema.table`) counts of the events of a batch, as the metadata tables keep them. */
+export interface EventCounts { total: number; inserts: number; updates: number; deletes: number }
+
+export interface BatchPlan {
+  readonly statements: PlannedStatement[];
+  readonly counts: Map<string, EventCounts>;
+  readonly inserts: number;
+  readonly updates: number;
+  readonly deletes: number;
+}
+
+interface RowOp {
+  kind: 'c' | 'u' | 'd';
+  key: Readonly<Record<string, string | null>>;
+  after: Record<string, string | null>;
+  vsns: VsnRange;
+}
+
+/**
+ * Turns a batch of events (one channel, vsn order) into few set-based statements while keeping
+ * what a row-by-row replay would leave behind.
+ *
+ * Rows of one channel are independent of each other (foreign keys and triggers are off for the
+ * session, and unique keys other than the primary key are ordered by the dispatcher; a unique
+ * violation caused by reordering inside a batch makes the dispatcher replay it event by event), so
+ * only the order of changes to the same row matters. Changes to one row are folded: u after c or u
+ * merges into it (later values win, absent columns stay absent), d after u replaces it, d after c
+ * cancels both (the row did not exist before the insert). What is left per row is at most
+ * "delete, then insert", so two levels suffice: every level-0 statement runs before every level-1
+ * statement. Within a level, deletes run before updates before inserts, so values are released
+ * before they are taken again.
+ *
+ * A primary-key update or a truncate splits the batch: the part before runs first, then it alone,
+ * then the rest, because they change which rows later events address.
+ */
+export function planBatch(events: readonly ChangeEvent[], tableOf: (e: ChangeEvent) => AppliedTable): BatchPlan {
+  const statements: PlannedStatement[] = [];
+  const counts = new Map<string, EventCounts>();
+  let inserts = 0;
+  let updates = 0;
+  let deletes = 0;
+  let segment: ChangeEvent[] = [];
+  let truncateTx: string | undefined;
+  for (const e of events) {
+    const key = eventTableKey(e);
+    let c = counts.get(key);
+    if (!c) counts.set(key, (c = { total: 0, inserts: 0, updates: 0, deletes: 0 }));
+    c.total++;
+    if (e.op === 'c') { c.inserts++; inserts++; }
+    else if (e.op === 'u') { c.updates++; updates++; }
+    else if (e.op === 'd') { c.deletes++; deletes++; }
+    const table = tableOf(e);
+    if (e.op === 't' || movesPrimaryKey(e, table)) {
+      planSegment(segment, tableOf, statements);
+      segment = [];
+      const prev = statements[statements.length - 1];
+      if (e.op === 't' && prev?.kind === 'truncate' && truncateTx === e.txId) {
+        // One source TRUNCATE of tables linked by foreign keys must stay one statement.
+        prev.tables.push(table);
+        prev.vsns.last = e.vsn;
+      } else if (e.op === 't') {
+        statements.push({ kind: 'truncate', tables: [table], vsns: { first: e.vsn, last: e.vsn } });
+      } else {
+        planSegment([e], tableOf, statements);
+      }
+      truncateTx = e.op === 't' ? e.txId : undefined;
+      continue;
+    }
+    truncateTx = undefined;
+    segment.push(e);
+  }
+  planSegment(segment, tableOf, statements);
+  return { statements, counts, inserts, updates, deletes };
+}
+
+function movesPrimaryKey(e: ChangeEvent, table: AppliedTable): boolean {
+  if (e.op !== 'u' || !e.after) return false;
+  return table.primaryKey.some((col) => col in e.after! && e.after![col] !== e.key[col]);
+}
+
+function planSegment(events: readonly ChangeEvent[], tableOf: (e: ChangeEvent) => AppliedTable, out: PlannedStatement[]): void {
+  if (events.length === 0) return;
+  const chains = new Map<string, { table: AppliedTable; ops: RowOp[] }>();
+  for (const e of events) {
+    const table = tableOf(e);
+    const rowKey = `${e.schema}\u0000${e.table}\u0000${JSON.stringify(table.primaryKey.map((k) => e.key[k] ?? null))}`;
+    let chain = chains.get(rowKey);
+    if (!chain) chains.set(rowKey, (chain = { table, ops: [] }));
+    const ops = chain.ops;
+    const last = ops[ops.length - 1];
+    const vsns = { first: e.vsn, last: e.vsn };
+    if (e.op === 'c') {
+      ops.push({ kind: 'c', key: e.key, after: { ...e.after }, vsns });
+    } else if (e.op === 'u') {
+      if (last && last.kind !== 'd') {
+        Object.assign(last.after, e.after);
+        last.vsns.last = e.vsn;
+      } else {
+        ops.push({ kind: 'u', key: e.key, after: { ...e.after }, vsns });
+      }
+    } else if (e.op === 'd') {
+      if (last?.kind === 'c') ops.pop();
+      else if (last?.kind === 'u') ops[ops.length - 1] = { kind: 'd', key: last.key, after: {}, vsns: { first: last.vsns.first, last: e.vsn } };
+      else ops.push({ kind: 'd', key: e.key, after: {}, vsns });
+    }
+  }
+  // Group by level, table, statement kind and column set; Map keeps first-seen order.
+  const groups = new Map<string, { level: number; order: number; table: AppliedTable; kind: 'c' | 'u' | 'd'; columns: string[]; rows: (string | null)[][]; vsns: VsnRange }>();
+  for (const { table, ops } of chains.values()) {
+    ops.forEach((op, level) => {
+      let columns: string[];
+      let row: (string | null)[];
+      const pk = table.primaryKey.map((k) => op.key[k] ?? null);
+      if (op.kind === 'd') {
+        columns = [];
+        row = pk;
+      } else if (op.kind === 'c') {
+        columns = Object.keys(op.after).sort();
+        row = columns.map((c) => op.after[c] ?? null);
+      } else {
+        // Primary-key columns that keep their value are not set: no index change, HOT stays possible.
+        columns = Object.keys(op.after).filter((c) => !(table.primaryKey.includes(c) && op.after[c] === op.key[c])).sort();
+        if (columns.length === 0) return; // nothing changes (an update that carried only the key)
+        row = [...pk, ...columns.map((c) => op.after[c] ?? null)];
+      }
+      const gk = `${level}\u0000${op.kind}\u0000${table.schema}\u0000${table.name}\u0000${columns.join('\u0000')}`;
+      let g = groups.get(gk);
+      if (!g) groups.set(gk, (g = { level, order: op.kind === 'd' ? 0 : op.kind === 'u' ? 1 : 2, table, kind: op.kind, columns, rows: [], vsns: { ...op.vsns } }));
+      g.rows.push(row);
+      if (op.vsns.first < g.vsns.first) g.vsns.first = op.vsns.first;
+      if (op.vsns.last > g.vsns.last) g.vsns.last = op.vsns.last;
+    });
+  }
+  const sorted = [...groups.values()].sort((a, b) => a.level - b.level || a.order - b.order);
+  for (const g of sorted) {
+    if (g.kind === 'c') out.push({ kind: 'insert', table: g.table, columns: g.columns, rows: g.rows, vsns: g.vsns });
+    else if (g.kind === 'u') out.push({ kind: 'update', table: g.table, columns: g.columns, rows: g.rows, vsns: g.vsns });
+    else out.push({ kind: 'delete', table: g.table, rows: g.rows, vsns: g.vsns });
+  }
+}

@@ -1,0 +1,204 @@
+import type pg from 'pg';
+import type { ChangeEvent } from '../../core/change-event.js';
+import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../core/change-target.js';
+import type { DbConfig } from '../../core/db-config.js';
+import { TandemError } from '../../core/errors.js';
+import { connectPg } from './pg-connection.js';
+import { pgArray, qualified } from './source-catalog.js';
+import { DEFAULT_METADATA_SCHEMA } from './target-writer.js';
+import { planBatch } from './apply/batch-plan.js';
+import type { AppliedTable, PlannedStatement } from './apply/batch-plan.js';
+import { statementName, statementSql } from './apply/apply-sql.js';
+import type { TypedTable } from './apply/apply-sql.js';
+import { prepareChannels, progressParams, progressSql } from './apply/apply-metadata.js';
+
+/** Options of `PgChangeTarget`. */
+export interface PgChangeTargetOptions {
+  /** Schema of the progress tables. Default `ybvoyager_metadata`. */
+  readonly metadataSchema?: string;
+  /** Every table events may name, with its primary key and columns. */
+  readonly tables: readonly AppliedTable[];
+  /** Called once for a condition the user should know about (default: process.emitWarning). */
+  readonly onWarning?: (message: string) => void;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Applies change events to PostgreSQL or YugabyteDB, one connection per channel. Each batch is one
+ * transaction that also moves the channel's row in `ybvoyager_import_data_event_channels_metainfo`
+ * and the per-table counts, so a batch is applied and recorded, or neither.
+ *
+ * @example
+ * const target = new PgChangeTarget(config, { tables: [{ schema: 'public', name: 'accounts', primaryKey: ['id'], columns: ['id', 'balance'] }] });
+ * const progress = await target.prepare(migrationUuid, 4);
+ */
+export class PgChangeTarget implements ChangeTarget {
+  private readonly metadataSchema: string;
+  private readonly specs: ReadonlyMap<string, AppliedTable>;
+  private readonly warn: (message: string) => void;
+  private readonly typed = new Map<string, TypedTable>();
+  private clients: pg.Client[] = [];
+  private lastApplied: number[] = [];
+  private uniques: UniqueKeyInfo[] = [];
+  private migrationUuid = '';
+  private progressText = '';
+  private readonly sqlCache = new Map<string, { text: string; name: string }>();
+
+  constructor(private readonly config: DbConfig, options: PgChangeTargetOptions) {
+    this.metadataSchema = options.metadataSchema ?? DEFAULT_METADATA_SCHEMA;
+    this.specs = new Map(options.tables.map((t) => [`${t.schema}.${t.name}`, t]));
+    this.warn = options.onWarning ?? ((m) => process.emitWarning(m));
+  }
+
+  async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
+    if (!Number.isInteger(channels) || channels < 1) throw new TandemError('TANDEM_USAGE', `The channel count must be a positive integer (got ${channels}).`);
+    await this.close();
+    this.migrationUuid = migrationUuid;
+    this.progressText = progressSql(this.metadataSchema);
+    const admin = await connectPg(this.config);
+    let progress: ChannelProgress[];
+    try {
+      progress = await prepareChannels(admin, this.metadataSchema, migrationUuid, channels);
+      await this.loadCatalog(admin);
+    } finally {
+      await admin.end().catch(() => {});
+    }
+    this.lastApplied = progress.map((p) => p.lastAppliedVsn);
+    let refused = false;
+    this.clients = await Promise.all(progress.map(async () => {
+      const c = await connectPg(this.config);
+      try {
+        // Rows arrive in the order their own channel commits them, not the source's: foreign keys
+        // and triggers on the written database would misfire on such replicated rows.
+        await c.query('SET session_replication_role = replica');
+      } catch (e) {
+        if (!refused) {
+          refused = true;
+          this.warn(`The ${this.config.role} database refused SET session_replication_role = replica [SQLSTATE ${(e as { code?: string }).code ?? '?'}]: its foreign keys and triggers will fire for replicated rows. Grant the user superuser (or, on PostgreSQL 15+, SET privilege on that parameter) to turn them off.`);
+        }
+      }
+      return c;
+    }));
+    return progress;
+  }
+
+  uniqueKeys(): readonly UniqueKeyInfo[] {
+    return this.uniques;
+  }
+
+  async applyBatch(channelNo: number, events: readonly ChangeEvent[]): Promise<void> {
+    const client = this.clients[channelNo];
+    if (!client) throw new Error(`channel ${channelNo} is not prepared`);
+    const done = this.lastApplied[channelNo]!;
+    // Events are in vsn order: skip the prefix a previous run already committed.
+    let from = 0;
+    while (from < events.length && events[from]!.vsn <= done) from++;
+    if (from === events.length) return;
+    const todo = from === 0 ? events : events.slice(from);
+    const plan = planBatch(todo, (e) => this.tableOf(e));
+    const lastVsn = todo[todo.length - 1]!.vsn;
+    let current: PlannedStatement | undefined;
+    try {
+      // Deferrable unique keys are then checked at commit, as the source checked them per statement.
+      await client.query('BEGIN; SET CONSTRAINTS ALL DEFERRED');
+      for (const s of plan.statements) {
+        current = s;
+        if (s.kind === 'truncate') {
+          await client.query(`TRUNCATE ${s.tables.map((t) => qualified(t.schema, t.name)).join(', ')}`);
+        } else {
+          const { text, name } = this.sql(s);
+          await client.query({ name, text, values: [JSON.stringify(s.rows)] });
+        }
+      }
+      current = undefined;
+      await client.query({ name: 'tandem_apply_progress', text: this.progressText, values: progressParams(this.migrationUuid, channelNo, lastVsn, plan) });
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
+    }
+    this.lastApplied[channelNo] = lastVsn;
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+      if (e.code === UNIQUE_VIOLATION) return true;
+    }
+    return false;
+  }
+
+  async close(): Promise<void> {
+    const clients = this.clients;
+    this.clients = [];
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  }
+
+  private tableOf(e: ChangeEvent): TypedTable {
+    const t = this.typed.get(`${e.schema}.${e.table}`);
+    if (!t) throw new TandemError('TANDEM_DATA', `A change event (vsn ${e.vsn}) names the table ${e.schema}.${e.table}, which is not among the tables being migrated.`);
+    return t;
+  }
+
+  private sql(s: Exclude<PlannedStatement, { kind: 'truncate' }>): { text: string; name: string } {
+    const shape = `${s.kind}\u0000${s.table.schema}\u0000${s.table.name}\u0000${s.kind === 'delete' ? '' : s.columns.join('\u0000')}`;
+    let cached = this.sqlCache.get(shape);
+    if (!cached) {
+      const table = this.typed.get(`${s.table.schema}.${s.table.name}`)!;
+      const unknown = s.kind === 'delete' ? [] : s.columns.filter((c) => !table.types.has(c));
+      if (unknown.length) throw new TandemError('TANDEM_DATA', `Change events for ${table.schema}.${table.name} carry columns the target table lacks: ${unknown.join(', ')}.`);
+      const text = statementSql(s, table);
+      cached = { text, name: statementName(text) };
+      this.sqlCache.set(shape, cached);
+    }
+    return cached;
+  }
+
+  /** Reads column types and unique keys of every table from the written database's catalog. */
+  private async loadCatalog(client: pg.Client): Promise<void> {
+    this.typed.clear();
+    const uniques: UniqueKeyInfo[] = [];
+    for (const spec of this.specs.values()) {
+      const name = qualified(spec.schema, spec.name);
+      const cols = await client.query(
+        `SELECT a.attname AS col, format_type(a.atttypid, NULL) AS type FROM pg_attribute a
+          WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, [name]);
+      if (cols.rows.length === 0) {
+        throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} does not exist on the ${this.config.role} database.`, { hint: 'Import the schema first (import schema).' });
+      }
+      const types = new Map<string, string>(cols.rows.map((r) => [String(r.col), String(r.type)]));
+      const missing = [...spec.primaryKey, ...spec.columns].filter((c) => !types.has(c));
+      if (missing.length) throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} on the ${this.config.role} database lacks the columns ${[...new Set(missing)].join(', ')}.`);
+      this.typed.set(`${spec.schema}.${spec.name}`, { ...spec, types });
+      const idx = await client.query(
+        `SELECT ic.relname AS name, (i.indexprs IS NULL AND i.indpred IS NULL) AS by_value,
+                array(SELECT a.attname::text FROM pg_attribute a
+                       WHERE a.attrelid = i.indrelid AND (a.attnum = ANY(i.indkey::int2[]) OR a.attnum IN (
+                             -- columns read by index expressions and predicates
+                             SELECT d.refobjsubid FROM pg_depend d
+                              WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid AND d.refobjid = i.indrelid AND d.refobjsubid > 0))
+                       ORDER BY 1) AS cols
+           FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+          WHERE i.indrelid = to_regclass($1) AND i.indisunique AND NOT i.indisprimary`, [name]);
+      for (const r of idx.rows) {
+        uniques.push({ schema: spec.schema, table: spec.name, name: String(r.name), columns: pgArray(r.cols), byValue: r.by_value === true || r.by_value === 't' });
+      }
+    }
+    this.uniques = uniques;
+  }
+
+  /** A TandemError naming table, operation, vsns, SQLSTATE and constraint, never row values. */
+  private describe(e: unknown, channelNo: number, s: PlannedStatement | undefined, first: number, last: number): unknown {
+    if (e instanceof TandemError) return e;
+    const err = e as { code?: string; message?: string; constraint?: string; column?: string };
+    if (!err.code) return e;
+    const what = !s ? 'recording progress of' : s.kind === 'truncate' ? `TRUNCATE of ${s.tables.map((t) => `${t.schema}.${t.name}`).join(', ')} in`
+      : `${s.kind.toUpperCase()} of ${s.table.schema}.${s.table.name} in`;
+    const vsns = s ? s.vsns : { first, last };
+    // Messages of class 22 (data exceptions) can quote the offending value; leave them out.
+    const reason = err.code.startsWith('22') ? 'invalid value' : err.message;
+    const extra = [`SQLSTATE ${err.code}`, err.constraint ? `constraint ${err.constraint}` : '', err.column ? `column ${err.column}` : ''].filter(Boolean).join(', ');
+    return new TandemError('TANDEM_DATA',
+      `Applying changes on channel ${channelNo} failed: ${what} events ${vsns.first}..${vsns.last}: ${reason} [${extra}]`, { cause: e });
+  }
+}

@@ -1,0 +1,57 @@
+import type { ChangeEvent } from './change-event.js';
+
+/** What one channel has committed on the database being written to. */
+export interface ChannelProgress {
+  readonly channelNo: number;
+  /** Every event of this channel with a vsn at or below this one is applied; 0 for a new channel. */
+  readonly lastAppliedVsn: number;
+  readonly inserts: number;
+  readonly updates: number;
+  readonly deletes: number;
+}
+
+/**
+ * A unique key of a written table other than its primary key. The dispatcher keeps two events that
+ * could both take the same value of such a key in order (see `ChangeDispatcher`).
+ */
+export interface UniqueKeyInfo {
+  readonly schema: string;
+  readonly table: string;
+  /** Index or constraint name, for messages. */
+  readonly name: string;
+  /** The columns the key is made of (for an expression key: every column the expression reads). */
+  readonly columns: readonly string[];
+  /**
+   * True when two rows can only collide if these columns hold equal text values. False for
+   * expression keys (lower(email)): any two values may collide, so the key is compared as a whole.
+   */
+  readonly byValue: boolean;
+}
+
+/**
+ * The database a change stream is applied to, as the dispatcher sees it. Engine-neutral: PostgreSQL
+ * and YugabyteDB implement it now (`PgChangeTarget`), Oracle and MySQL writers later for fall-back.
+ *
+ * Every call for one channel comes from one caller at a time; calls for different channels run in
+ * parallel.
+ */
+export interface ChangeTarget {
+  /**
+   * Creates the metadata tables if absent, checks that the migration uses the same channel count
+   * as before, and returns each channel's progress (lastAppliedVsn 0 for new channels).
+   */
+  prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]>;
+  /** The unique keys (other than primary keys) of the written tables; valid after `prepare`. */
+  uniqueKeys(): readonly UniqueKeyInfo[];
+  /**
+   * Applies events (all of one channel, in vsn order) in ONE transaction together with the
+   * channel's progress row and the per-table counts. Events at or below the channel's
+   * lastAppliedVsn are skipped, so re-sending after a restart changes nothing. On failure nothing
+   * of the batch is kept.
+   */
+  applyBatch(channelNo: number, events: readonly ChangeEvent[]): Promise<void>;
+  /** True for the engine's unique-violation error (PostgreSQL SQLSTATE 23505), by code, never by text. */
+  isUniqueViolation(error: unknown): boolean;
+  /** Closes every connection. */
+  close(): Promise<void>;
+}

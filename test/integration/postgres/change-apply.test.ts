@@ -1,0 +1,253 @@
+/** PgChangeTarget against a throw-away PostgreSQL 15: values, TOAST, keys, metadata, restart, FKs, triggers. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type pg from 'pg';
+import { startPg15 } from '../../helpers/pg-server.js';
+import type { PgServer } from '../../helpers/pg-server.js';
+import { tableChecksums } from '../../helpers/table-checksum.js';
+import type { ChangeEvent } from '../../../src/core/change-event.js';
+import type { DbConfig } from '../../../src/core/db-config.js';
+import { PgChangeTarget } from '../../../src/adapters/postgres/change-applier.js';
+import type { AppliedTable } from '../../../src/adapters/postgres/apply/batch-plan.js';
+
+const MIGRATION = '5f0c1b9e-7a52-4d3e-9a0e-3f1f2d0c9b11';
+const TYPES_DDL = `
+  CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+  CREATE DOMAIN positive_int AS int CHECK (VALUE > 0);
+  CREATE TABLE all_types (
+    id int PRIMARY KEY, n numeric(30,10), ts timestamptz, tm time, iv interval, b bytea, ia int[], ta text[],
+    jb jsonb, js json, u uuid, m mood, d positive_int, txt text, e text, big text);`;
+const ALL_TYPES: AppliedTable = {
+  schema: 'public', name: 'all_types', primaryKey: ['id'],
+  columns: ['id', 'n', 'ts', 'tm', 'iv', 'b', 'ia', 'ta', 'jb', 'js', 'u', 'm', 'd', 'txt', 'e', 'big'],
+};
+
+let server: PgServer;
+let vsn = 0;
+
+before(async () => {
+  server = await startPg15();
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+function config(database: string): DbConfig {
+  return { type: 'postgresql', host: server.host, port: server.port, user: server.user, password: server.password, database, schemas: ['public'], role: 'target' };
+}
+
+const qi = (n: string) => `"${n.replace(/"/g, '""')}"`;
+
+/** Runs one row statement on the source and returns the change event a capture would produce. */
+async function capture(src: pg.Client, table: AppliedTable, op: 'c' | 'u' | 'd', sql: string, params: unknown[], oldKey?: Record<string, string>, carried?: string[]): Promise<ChangeEvent> {
+  const returning = table.columns.map((c) => `${qi(c)}::text AS ${qi(c)}`).join(', ');
+  const r = await src.query(`${sql} RETURNING ${returning}`, params);
+  assert.equal(r.rows.length, 1, sql);
+  const row = r.rows[0] as Record<string, string | null>;
+  const key = oldKey ?? Object.fromEntries(table.primaryKey.map((k) => [k, row[k]!]));
+  const base = { vsn: ++vsn, schema: table.schema, table: table.name, key, position: String(vsn).padStart(16, '0'), txId: String(vsn) };
+  if (op === 'd') return { ...base, op };
+  const after = carried ? Object.fromEntries(carried.map((c) => [c, row[c] ?? null])) : row;
+  return { ...base, op, after };
+}
+
+async function fresh(db: string, ddl: string): Promise<void> {
+  await server.createDatabase(db);
+  await server.sql(db, ddl);
+}
+
+test('every type round-trips exactly through insert, update and delete', async () => {
+  await fresh('types_src', TYPES_DDL);
+  await fresh('types_tgt', TYPES_DDL);
+  const src = await server.client('types_src');
+  const events: ChangeEvent[] = [];
+  try {
+    const ins = `INSERT INTO all_types VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+    events.push(await capture(src, ALL_TYPES, 'c', ins, [1, '12345678901234567890.0123456789', '2024-02-29 23:59:59.123456+05:30', '23:59:59.999999',
+      '1 year 2 mons 3 days 04:05:06.789', '\\x00ff10', '{1,NULL,3}', '{"a,b","c\\"d",NULL,"","{}"}', '{"b": 1, "a": [1, 2.50, null], "c": "\\u00e9"}',
+      '{ "z" : 1,  "z": 2 }', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'happy', 5, 'Grüße 🚀 日本 \\ \' "', '', 'x'.repeat(10000)]));
+    events.push(await capture(src, ALL_TYPES, 'c', `INSERT INTO all_types (id, e) VALUES ($1, NULL)`, [2]));
+    events.push(await capture(src, ALL_TYPES, 'c', ins, [3, '-0.0000000001', '1999-12-31 00:00:00+00', '00:00:00', '-1 days +00:00:00.000001', '\\x', '{}', '{}',
+      '[]', '"str"', '00000000-0000-0000-0000-000000000000', 'sad', 1, '', '', '']));
+    events.push(await capture(src, ALL_TYPES, 'u', `UPDATE all_types SET n = n * 2, ts = ts + interval '1 microsecond', jb = jb || '{"d": true}', ia = ia || 4, m = 'ok', e = NULL WHERE id = $1`, [1]));
+    events.push(await capture(src, ALL_TYPES, 'u', `UPDATE all_types SET n = 1.5, ts = now(), tm = '12:00', iv = '2 hours', b = '\\xdeadbeef', ia = '{7}', ta = '{x}', jb = 'null', js = '[1, 2]', u = gen_random_uuid(), m = 'sad', d = 9, txt = 'ü', e = '' WHERE id = $1`, [2]));
+    events.push(await capture(src, ALL_TYPES, 'd', `DELETE FROM all_types WHERE id = $1`, [3], { id: '3' }));
+    events.push(await capture(src, ALL_TYPES, 'c', ins, [4, '0', null, null, null, null, null, null, null, null, null, null, null, null, null, null]));
+  } finally {
+    await src.end();
+  }
+  const target = new PgChangeTarget(config('types_tgt'), { tables: [ALL_TYPES] });
+  try {
+    await target.prepare(MIGRATION, 2);
+    // First event alone, the rest in one batch: single rows and set-based groups both.
+    await target.applyBatch(0, events.slice(0, 1));
+    await target.applyBatch(0, events.slice(1));
+  } finally {
+    await target.close();
+  }
+  assert.deepEqual(await tableChecksums(server, 'types_tgt', ['public']), await tableChecksums(server, 'types_src', ['public']));
+  const rows = await server.sql('types_tgt', `SELECT id, e IS NULL AS e_null, e, js::text AS js FROM all_types ORDER BY id`);
+  assert.deepEqual(rows.map((r) => [r.id, r.e_null, r.e]), [[1, true, null], [2, false, ''], [4, true, null]]);
+  assert.equal(rows[0].js, '{ "z" : 1,  "z": 2 }', 'json keeps its text byte for byte');
+});
+
+test('an update leaves absent columns unchanged (TOAST) and sets present nulls to NULL', async () => {
+  await fresh('toast_tgt', TYPES_DDL);
+  const big = 'y'.repeat(100000);
+  const base = { schema: 'public', table: 'all_types', position: '0', txId: '1' };
+  const events: ChangeEvent[] = [
+    { ...base, vsn: 1, op: 'c', key: { id: '1' }, after: { id: '1', txt: 'a', big, e: 'keep' } },
+    { ...base, vsn: 2, op: 'u', key: { id: '1' }, after: { id: '1', txt: 'b' } },
+    { ...base, vsn: 3, op: 'u', key: { id: '1' }, after: { id: '1', e: null } },
+  ];
+  const target = new PgChangeTarget(config('toast_tgt'), { tables: [ALL_TYPES] });
+  try {
+    await target.prepare(MIGRATION, 1);
+    await target.applyBatch(0, events.slice(0, 1));
+    await target.applyBatch(0, events.slice(1, 2));
+    await target.applyBatch(0, events.slice(2));
+    // Merged in one batch as well: u after c folds into the insert.
+    await target.applyBatch(0, [
+      { ...base, vsn: 4, op: 'c', key: { id: '2' }, after: { id: '2', txt: 'a', big, e: 'keep' } },
+      { ...base, vsn: 5, op: 'u', key: { id: '2' }, after: { id: '2', txt: 'b' } },
+      { ...base, vsn: 6, op: 'u', key: { id: '2' }, after: { id: '2', e: null } },
+    ]);
+  } finally {
+    await target.close();
+  }
+  const rows = await server.sql('toast_tgt', 'SELECT id, txt, length(big) AS big, e FROM all_types ORDER BY id');
+  assert.deepEqual(rows, [{ id: 1, txt: 'b', big: 100000, e: null }, { id: 2, txt: 'b', big: 100000, e: null }]);
+});
+
+test('an update of the primary key moves the row; later events address the new key', async () => {
+  await fresh('pk_tgt', 'CREATE TABLE t (a int, b text, v text, PRIMARY KEY (a, b))');
+  const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['a', 'b'], columns: ['a', 'b', 'v'] };
+  const base = { schema: 'public', table: 't', position: '0', txId: '1' };
+  const target = new PgChangeTarget(config('pk_tgt'), { tables: [T] });
+  try {
+    await target.prepare(MIGRATION, 1);
+    await target.applyBatch(0, [
+      { ...base, vsn: 1, op: 'c', key: { a: '1', b: 'x' }, after: { a: '1', b: 'x', v: 'one' } },
+      { ...base, vsn: 2, op: 'c', key: { a: '2', b: 'x' }, after: { a: '2', b: 'x', v: 'two' } },
+      { ...base, vsn: 3, op: 'u', key: { a: '1', b: 'x' }, after: { a: '3', b: 'x' } },
+      { ...base, vsn: 4, op: 'u', key: { a: '3', b: 'x' }, after: { v: 'three' } },
+      { ...base, vsn: 5, op: 'd', key: { a: '2', b: 'x' } },
+      { ...base, vsn: 6, op: 'c', key: { a: '1', b: 'x' }, after: { a: '1', b: 'x', v: 'new one' } },
+    ]);
+  } finally {
+    await target.close();
+  }
+  assert.deepEqual(await server.sql('pk_tgt', 'SELECT a, b, v FROM t ORDER BY a'), [{ a: 1, b: 'x', v: 'new one' }, { a: 3, b: 'x', v: 'three' }]);
+});
+
+test('metadata counts per table and channel; re-applying after a restart changes and counts nothing', async () => {
+  await fresh('meta_tgt', 'CREATE TABLE a (id int PRIMARY KEY, v int); CREATE TABLE b (id int PRIMARY KEY, v int)');
+  const tables: AppliedTable[] = [
+    { schema: 'public', name: 'a', primaryKey: ['id'], columns: ['id', 'v'] },
+    { schema: 'public', name: 'b', primaryKey: ['id'], columns: ['id', 'v'] },
+  ];
+  const ev = (vsn: number, table: string, op: 'c' | 'u' | 'd', id: number, v?: number): ChangeEvent => ({
+    vsn, op, schema: 'public', table, key: { id: String(id) }, after: op === 'd' ? undefined : { id: String(id), v: String(v) }, position: '0', txId: '1',
+  });
+  const ch0 = [ev(1, 'a', 'c', 1, 10), ev(2, 'a', 'c', 2, 20), ev(4, 'a', 'u', 1, 11), ev(6, 'b', 'c', 1, 1), ev(7, 'a', 'd', 2)];
+  const ch1 = [ev(3, 'b', 'c', 5, 50), ev(5, 'b', 'u', 5, 51), ev(8, 'b', 'u', 5, 52)];
+  const first = new PgChangeTarget(config('meta_tgt'), { tables });
+  try {
+    const p = await first.prepare(MIGRATION, 2);
+    assert.deepEqual(p.map((c) => c.lastAppliedVsn), [0, 0]);
+    await first.applyBatch(0, ch0.slice(0, 3));
+    await first.applyBatch(1, ch1);
+    // "Crash" before channel 0's second batch commits.
+  } finally {
+    await first.close();
+  }
+  const before = await tableChecksums(server, 'meta_tgt', ['public']);
+  const second = new PgChangeTarget(config('meta_tgt'), { tables });
+  try {
+    const p = await second.prepare(MIGRATION, 2);
+    assert.deepEqual(p.map((c) => c.lastAppliedVsn), [4, 8]);
+    await second.applyBatch(1, ch1); // all already applied: nothing happens
+    assert.deepEqual(await tableChecksums(server, 'meta_tgt', ['public']), before);
+    await second.applyBatch(0, ch0); // the first three are skipped
+    await second.applyBatch(0, ch0);
+    await assert.rejects(second.prepare(MIGRATION, 1), /2 channels/);
+  } finally {
+    await second.close();
+  }
+  assert.deepEqual(await server.sql('meta_tgt', 'SELECT id, v FROM a ORDER BY id'), [{ id: 1, v: 11 }]);
+  assert.deepEqual(await server.sql('meta_tgt', 'SELECT id, v FROM b ORDER BY id'), [{ id: 1, v: 1 }, { id: 5, v: 52 }]);
+  const channels = await server.sql('meta_tgt', `SELECT channel_no, last_applied_vsn::int AS l, num_inserts::int AS i, num_updates::int AS u, num_deletes::int AS d
+    FROM ybvoyager_metadata.ybvoyager_import_data_event_channels_metainfo WHERE migration_uuid = $1 ORDER BY 1`, [MIGRATION]);
+  assert.deepEqual(channels, [{ channel_no: 0, l: 7, i: 3, u: 1, d: 1 }, { channel_no: 1, l: 8, i: 1, u: 2, d: 0 }]);
+  const perTable = await server.sql('meta_tgt', `SELECT table_name, channel_no, total_events::int AS n, num_inserts::int AS i, num_updates::int AS u, num_deletes::int AS d
+    FROM ybvoyager_metadata.ybvoyager_imported_event_count_by_table WHERE migration_uuid = $1 ORDER BY 1, 2`, [MIGRATION]);
+  assert.deepEqual(perTable, [
+    { table_name: 'public.a', channel_no: 0, n: 4, i: 2, u: 1, d: 1 },
+    { table_name: 'public.b', channel_no: 0, n: 1, i: 1, u: 0, d: 0 },
+    { table_name: 'public.b', channel_no: 1, n: 3, i: 1, u: 2, d: 0 },
+  ]);
+});
+
+test('foreign keys do not break out-of-order channels and target triggers do not fire', async () => {
+  const ddl = `CREATE TABLE parent (id int PRIMARY KEY);
+    CREATE TABLE child (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent);
+    CREATE TABLE audit (n serial PRIMARY KEY, what text);
+    CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit (what) VALUES (TG_OP); RETURN NEW; END $$;
+    CREATE TRIGGER child_note AFTER INSERT OR UPDATE OR DELETE ON child FOR EACH ROW EXECUTE FUNCTION note();`;
+  await fresh('fk_tgt', ddl);
+  const tables: AppliedTable[] = [
+    { schema: 'public', name: 'parent', primaryKey: ['id'], columns: ['id'] },
+    { schema: 'public', name: 'child', primaryKey: ['id'], columns: ['id', 'parent_id'] },
+  ];
+  const base = { position: '0', txId: '1', schema: 'public' };
+  const warnings: string[] = [];
+  const target = new PgChangeTarget(config('fk_tgt'), { tables, onWarning: (m) => warnings.push(m) });
+  try {
+    await target.prepare(MIGRATION, 2);
+    // Source order: parent 1 (vsn 1), child 10 (vsn 2), delete child (vsn 3), delete parent (vsn 4).
+    // Channel 1 runs ahead with the child before channel 0 has the parent.
+    await target.applyBatch(1, [{ ...base, vsn: 2, op: 'c', table: 'child', key: { id: '10' }, after: { id: '10', parent_id: '1' } }]);
+    await target.applyBatch(0, [
+      { ...base, vsn: 1, op: 'c', table: 'parent', key: { id: '1' }, after: { id: '1' } },
+      { ...base, vsn: 4, op: 'd', table: 'parent', key: { id: '1' } },
+    ]);
+    await target.applyBatch(1, [{ ...base, vsn: 3, op: 'd', table: 'child', key: { id: '10' } }]);
+  } finally {
+    await target.close();
+  }
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(await server.sql('fk_tgt', 'SELECT (SELECT count(*)::int FROM parent) AS p, (SELECT count(*)::int FROM child) AS c, (SELECT count(*)::int FROM audit) AS a'), [{ p: 0, c: 0, a: 0 }]);
+});
+
+test('errors name table, operation, vsns and SQLSTATE but never row values; unique violations are recognised by code', async () => {
+  await fresh('err_tgt', 'CREATE TABLE t (id int PRIMARY KEY, n int, u text UNIQUE)');
+  const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id'], columns: ['id', 'n', 'u'] };
+  const base = { schema: 'public', table: 't', position: '0', txId: '1' };
+  const target = new PgChangeTarget(config('err_tgt'), { tables: [T] });
+  try {
+    await target.prepare(MIGRATION, 1);
+    assert.deepEqual(target.uniqueKeys(), [{ schema: 'public', table: 't', name: 't_u_key', columns: ['u'], byValue: true }]);
+    const bad = target.applyBatch(0, [{ ...base, vsn: 1, op: 'c', key: { id: '1' }, after: { id: '1', n: 'secret-value', u: 'a' } }]);
+    await assert.rejects(bad, (e: Error) => {
+      assert.match(e.message, /INSERT of public\.t in events 1\.\.1/);
+      assert.match(e.message, /SQLSTATE 22P02/);
+      assert.doesNotMatch(e.message, /secret-value/);
+      assert.equal(target.isUniqueViolation(e), false);
+      return true;
+    });
+    await target.applyBatch(0, [{ ...base, vsn: 2, op: 'c', key: { id: '1' }, after: { id: '1', n: '1', u: 'secret-dup' } }]);
+    const dup = target.applyBatch(0, [{ ...base, vsn: 3, op: 'c', key: { id: '2' }, after: { id: '2', n: '1', u: 'secret-dup' } }]);
+    await assert.rejects(dup, (e: Error) => {
+      assert.equal(target.isUniqueViolation(e), true);
+      assert.match(e.message, /constraint t_u_key/);
+      assert.doesNotMatch(e.message, /secret-dup/);
+      return true;
+    });
+    // The failed batch left nothing behind, its progress included.
+    const p = await server.sql('err_tgt', 'SELECT last_applied_vsn::int AS l FROM ybvoyager_metadata.ybvoyager_import_data_event_channels_metainfo');
+    assert.deepEqual(p, [{ l: 2 }]);
+  } finally {
+    await target.close();
+  }
+});
