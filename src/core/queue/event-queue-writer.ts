@@ -132,7 +132,8 @@ export class EventQueueWriter {
     let text = '';
     let vsn = firstVsn;
     for (const e of events) {
-      const body = JSON.stringify(e);
+      // A numbered event passed back in (e.g. re-queued at cutover) must not carry its old vsn.
+      const body = JSON.stringify('vsn' in e ? { ...e, vsn: undefined } : e);
       text += body.length > 2 ? `{"vsn":${vsn},${body.slice(1)}\n` : `{"vsn":${vsn}}\n`;
       vsn++;
       if (e.op !== 't') {

@@ -212,3 +212,15 @@ test('bounded memory: reading 1,000,000 events keeps the heap small', { timeout:
   assert.equal(count, N);
   assert.ok(maxHeap < 100 * 1024 * 1024, `heap reached ${(maxHeap / 1048576).toFixed(1)} MB`);
 });
+
+test('an event passed in with an old vsn is renumbered, not duplicated', async () => {
+  const q = tempQueue();
+  const w = EventQueueWriter.open(q.queueDir, q.meta);
+  await w.append(inserts(2), pos(1));
+  const numbered = { vsn: 1, ...inserts(1, 3)[0]! } as UnnumberedChangeEvent;
+  assert.deepEqual(await w.append([numbered], pos(2)), { firstVsn: 3, lastVsn: 3 });
+  const got = await readAll(new EventQueueReader(q.queueDir, q.meta));
+  assert.deepEqual(got.map((e) => [e.vsn, e.key.id]), [[1, '1'], [2, '2'], [3, '3']]);
+  assert.equal(readFileSync(join(q.queueDir, 'segment.1.ndjson'), 'utf8').split('"vsn"').length - 1, 3);
+  await w.close();
+});
