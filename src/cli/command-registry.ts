@@ -105,6 +105,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     handler: async () => (await import('../workflow/data-migration-report.js')).runDataMigrationReport,
   },
   {
+    words: ['compare'], summary: 'prove that source and target hold the same rows: row count and checksum of every migrated table',
+    configSection: 'compare',
+    options: withCommon(...SOURCE_PASSWORD, ...TARGET_PASSWORD, ...TABLE_FILTERS,
+      { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'tables compared at once (connections per database)' },
+      OUTPUT_TABLE_JSON),
+    handler: async () => (await import('../workflow/verify/compare-command.js')).runCompare,
+  },
+  {
     words: ['archive', 'changes'], summary: 'move or delete change-queue segments that every importer has applied, to limit disk use',
     configSection: 'archive-changes',
     options: withCommon(

@@ -1,0 +1,88 @@
+import type pg from 'pg';
+import { TandemError } from '../../core/errors.js';
+import { q } from '../../cli/identifier-list.js';
+import { qualified, pgArray } from './source-catalog.js';
+
+/** Row count and order-independent checksum of one table, computed by the server. */
+export interface TableFingerprint {
+  readonly rows: number;
+  /** Sum of a 60-bit slice of each row's md5, as decimal text (equal multisets of rows give equal sums). */
+  readonly checksum: string;
+}
+
+/**
+ * Session settings that fix every type's text output, so two servers holding the same values produce
+ * the same row text whatever their version or configuration (timestamptz in UTC, ISO dates, postgres
+ * intervals, shortest-exact floats, hex bytea, C money). synchronize_seqscans off keeps concurrent
+ * scans from starting mid-table, which would not change the sum but makes timings erratic.
+ */
+const FIXED_SETTINGS = [
+  "SET LOCAL DateStyle = 'ISO, YMD'",
+  "SET LOCAL IntervalStyle = 'postgres'",
+  "SET LOCAL TimeZone = 'UTC'",
+  'SET LOCAL extra_float_digits = 3',
+  "SET LOCAL bytea_output = 'hex'",
+  "SET LOCAL lc_monetary = 'C'",
+  'SET LOCAL synchronize_seqscans = off',
+  'SET LOCAL statement_timeout = 0',
+];
+
+/**
+ * The canonical text of one row: each column as `col::text` wrapped by quote_nullable, so NULL is the
+ * bare word NULL, any value is a quoted literal (an embedded quote is doubled), and the comma between
+ * them can never be confused with a value's content. Built with `||` rather than concat_ws, which takes
+ * at most 100 arguments.
+ */
+export function rowTextExpression(columns: readonly string[], alias = 't'): string {
+  if (columns.length === 0) return "''";
+  return columns.map((c) => `quote_nullable(${alias}.${q(c)}::text)`).join(" || ',' || ");
+}
+
+/** The single-scan query: count and sum of the first 60 bits of each row's md5 (sum of bigint is numeric: no overflow). */
+export function fingerprintQuery(schema: string, table: string, columns: readonly string[], only: boolean): string {
+  return `SELECT count(*)::text AS rows,
+       coalesce(sum(('x' || substr(md5(${rowTextExpression(columns)}), 1, 15))::bit(60)::bigint), 0)::text AS checksum
+  FROM ${only ? 'ONLY ' : ''}${qualified(schema, table)} t`;
+}
+
+/**
+ * Fingerprints `schema.table` over `columns` (in the given order, generated columns included if
+ * listed) in one read-only scan. A partitioned table is scanned through its root (all partitions);
+ * a plain table with ONLY, as the snapshot copies it without inheritance children.
+ * Throws TANDEM_UNKNOWN_TABLE when the table does not exist. The client must be idle.
+ */
+export async function fingerprintTable(client: pg.Client, schema: string, table: string, columns: string[]): Promise<TableFingerprint> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    for (const s of FIXED_SETTINGS) await client.query(s);
+    const kind = await client.query(
+      `SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'm', 'v')`, [schema, table]);
+    if (kind.rows.length === 0) {
+      throw new TandemError('TANDEM_UNKNOWN_TABLE', `Table ${schema}.${table} does not exist.`);
+    }
+    const r = await client.query(fingerprintQuery(schema, table, columns, kind.rows[0].relkind === 'r'));
+    await client.query('COMMIT');
+    return { rows: Number(r.rows[0].rows), checksum: String(r.rows[0].checksum) };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * All columns of each table (generated ones too: they are compared like any other), in column
+ * order, keyed `schema.table`. Tables that do not exist are absent from the map.
+ */
+export async function listFingerprintColumns(client: pg.Client, tables: readonly { schema: string; name: string }[]): Promise<Map<string, string[]>> {
+  if (tables.length === 0) return new Map();
+  const r = await client.query(`
+    SELECT n.nspname AS schema, c.relname AS name,
+           (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+      FROM unnest($1::text[], $2::text[]) AS w(schema, name)
+      JOIN pg_namespace n ON n.nspname = w.schema
+      JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.name`,
+  [tables.map((t) => t.schema), tables.map((t) => t.name)]);
+  return new Map(r.rows.map((row) => [`${row.schema}.${row.name}`, pgArray(row.columns)]));
+}

@@ -1,0 +1,128 @@
+import type { CommandContext } from '../../cli/command-context.js';
+import type { MetaStore } from '../../core/meta-store.js';
+import { describeDb, type DbConfig } from '../../core/db-config.js';
+import { TandemError } from '../../core/errors.js';
+import { log } from '../../core/logger.js';
+import { ProgressBoard } from '../../core/progress.js';
+import { connectPg } from '../../adapters/postgres/pg-connection.js';
+import { listFingerprintColumns } from '../../adapters/postgres/table-fingerprint.js';
+import { filterTables } from '../table-filter.js';
+import { openMigration, resolveDbConfig } from '../migration-context.js';
+import { compareDatabases, type ComparedTable, type ComparisonProgress } from './table-comparison.js';
+import { PgFingerprintSide } from './pg-fingerprint-side.js';
+import { VerificationStore, type VerificationOccasion, type VerificationRun } from './verification-store.js';
+import { renderVerificationReport, verdictLine } from './verification-report.js';
+
+/** Options of {@link verifyMigration}; table lists use the --table-list syntax. */
+export interface VerifyOptions {
+  readonly tableList?: string;
+  readonly excludeTableList?: string;
+  /** Tables compared at once (connections per side). Default 4. */
+  readonly parallelJobs?: number;
+  readonly onProgress?: (event: ComparisonProgress) => void;
+}
+
+/**
+ * Refuses, before any connection, an export dir where there is nothing to compare yet. Exported so
+ * the cutover can run the same check before it starts.
+ */
+export function checkVerifiable(meta: MetaStore): void {
+  if (meta.snapshotTables().length === 0) {
+    throw new TandemError('TANDEM_EXPORT_DIR', 'Nothing to compare: no data has been exported into this export dir yet.', {
+      hint: 'Run "tandem export data" and "tandem import data" first.',
+    });
+  }
+  if (!meta.getDbConfig('target')) {
+    throw new TandemError('TANDEM_EXPORT_DIR', 'Nothing to compare: no target database is recorded in this export dir.', {
+      hint: 'Run "tandem import data" first; it records the target.',
+    });
+  }
+}
+
+/**
+ * The migration's tables (from the snapshot, filtered), each with the columns to fingerprint: all
+ * the source's columns in column order, generated ones included, as they must match too.
+ */
+async function tablesToCompare(meta: MetaStore, source: DbConfig, options: VerifyOptions): Promise<ComparedTable[]> {
+  const snapshot = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })),
+    options.tableList, options.excludeTableList);
+  const client = await connectPg(source);
+  let columns: Map<string, string[]>;
+  try {
+    columns = await listFingerprintColumns(client, snapshot);
+  } finally {
+    await client.end().catch(() => {});
+  }
+  return snapshot.map((t) => ({
+    key: t.tableKey, schema: t.schemaName, name: t.tableName,
+    // A table gone from the source keeps its snapshot columns; its scan then reports it missing.
+    columns: columns.get(`${t.schemaName}.${t.tableName}`) ?? t.columns,
+    estimatedRows: t.exportedRows,
+  }));
+}
+
+/**
+ * Compares every migrated table between source and target (row count and order-independent
+ * checksum, computed by each server), records the run in meta.db and returns it. Never throws for a
+ * mismatch: the caller decides (`run.match`). Throws for connection or usage errors.
+ *
+ * @example const run = await verifyMigration(meta, source, target, 'cutover-to-target', { parallelJobs: 4 });
+ */
+export async function verifyMigration(
+  meta: MetaStore, source: DbConfig, target: DbConfig, occasion: VerificationOccasion, options: VerifyOptions = {},
+): Promise<VerificationRun> {
+  checkVerifiable(meta);
+  const jobs = Math.max(1, options.parallelJobs ?? 4);
+  const tables = await tablesToCompare(meta, source, options);
+  const left = new PgFingerprintSide('source', source, jobs);
+  const right = new PgFingerprintSide('target', target, jobs);
+  try {
+    await Promise.all([left.open(), right.open()]);
+    log.info(`compare (${occasion}): ${tables.length} tables between ${describeDb(source)} and ${describeDb(target)}, ${jobs} jobs`);
+    const result = await compareDatabases({ left, right, tables, parallelJobs: jobs, onProgress: options.onProgress });
+    const run = new VerificationStore(meta).record(occasion, result);
+    log.info(`compare (${occasion}) run ${run.runId}: ${verdictLine(run)}`);
+    return run;
+  } finally {
+    await Promise.all([left.close(), right.close()]);
+  }
+}
+
+/** `tandem compare`: proves source and target hold the same rows; exits 1 naming the tables that differ. */
+export async function runCompare(ctx: CommandContext): Promise<void> {
+  const m = openMigration(ctx, { create: false });
+  try {
+    checkVerifiable(m.meta);
+    const source = await resolveDbConfig(ctx, m.meta, 'source');
+    const target = await resolveDbConfig(ctx, m.meta, 'target');
+    const json = ctx.str('output-format') === 'json';
+    // Progress goes to stderr when stdout carries JSON, so the JSON stays parseable.
+    const progressOut = json ? ctx.stderr : ctx.stdout;
+    const progress = new ProgressBoard(progressOut, 'rows');
+    progressOut.write(`Comparing tables of source ${describeDb(source)} and target ${describeDb(target)}\n`);
+    progress.start();
+    let run: VerificationRun;
+    try {
+      run = await verifyMigration(m.meta, source, target, 'compare', {
+        tableList: ctx.str('table-list'),
+        excludeTableList: ctx.str('exclude-table-list'),
+        parallelJobs: ctx.int('parallel-jobs') ?? 4,
+        onProgress: (e) => {
+          if (e.kind === 'start') progress.add(e.table.key, e.table.estimatedRows ?? 0);
+          else progress.finish(e.table.key, Math.max(e.result.leftRows ?? 0, e.result.rightRows ?? 0));
+        },
+      });
+    } finally {
+      progress.stop();
+    }
+    if (!json) ctx.print('');
+    ctx.print(renderVerificationReport(run, json ? 'json' : 'table'));
+    if (!run.match) {
+      throw new TandemError('TANDEM_DATA', verdictLine(run), {
+        hint: 'Source and target differ in these tables. Compare them row by row (for example by primary key) before a cutover.',
+      });
+    }
+  } finally {
+    m.close();
+  }
+}

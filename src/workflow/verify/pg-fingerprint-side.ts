@@ -1,0 +1,77 @@
+import pg from 'pg';
+import { isTandemError } from '../../core/errors.js';
+import type { DbConfig } from '../../core/db-config.js';
+import { connectPg } from '../../adapters/postgres/pg-connection.js';
+import { fingerprintTable } from '../../adapters/postgres/table-fingerprint.js';
+import type { ComparedTable, ComparisonSide, SideFingerprint } from './table-comparison.js';
+
+/**
+ * One PostgreSQL-compatible database (PostgreSQL or YugabyteDB) as a comparison side: a small pool
+ * of up to `maxConnections` connections, opened as scans need them and closed by `close()`.
+ */
+export class PgFingerprintSide implements ComparisonSide {
+  private readonly idle: pg.Client[] = [];
+  private readonly all = new Set<pg.Client>();
+  private readonly waiters: { resolve: (c: pg.Client) => void; reject: (e: unknown) => void }[] = [];
+  private opening = 0;
+
+  constructor(readonly label: string, private readonly config: DbConfig, private readonly maxConnections: number) {}
+
+  /** Opens the first connection, so a wrong password or host fails before any table is compared. */
+  async open(): Promise<void> {
+    if (this.all.size === 0) this.release(await this.connect());
+  }
+
+  async fingerprint(table: ComparedTable): Promise<SideFingerprint> {
+    const client = await this.acquire();
+    let healthy = true;
+    try {
+      return await fingerprintTable(client, table.schema, table.name, [...table.columns]);
+    } catch (e) {
+      // Only an error the server reported over a live session leaves the connection reusable.
+      healthy = isTandemError(e) || (e instanceof pg.DatabaseError && !/^(08|57P)/.test(e.code ?? ''));
+      throw e;
+    } finally {
+      if (healthy) this.release(client);
+      else this.discard(client);
+    }
+  }
+
+  async close(): Promise<void> {
+    const clients = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  }
+
+  private async connect(): Promise<pg.Client> {
+    this.opening++;
+    try {
+      const c = await connectPg(this.config);
+      this.all.add(c);
+      return c;
+    } finally {
+      this.opening--;
+    }
+  }
+
+  private async acquire(): Promise<pg.Client> {
+    const free = this.idle.pop();
+    if (free) return free;
+    if (this.all.size + this.opening < this.maxConnections) return this.connect();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private release(c: pg.Client): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.resolve(c);
+    else this.idle.push(c);
+  }
+
+  private discard(c: pg.Client): void {
+    this.all.delete(c);
+    c.end().catch(() => {});
+    const waiter = this.waiters.shift();
+    if (waiter) this.connect().then(waiter.resolve, waiter.reject);
+  }
+}

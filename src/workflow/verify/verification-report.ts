@@ -1,0 +1,56 @@
+import { renderTable } from '../text-table.js';
+import type { VerificationRun } from './verification-store.js';
+
+const jsonKey = (label: string) => label.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+
+/** The last line of a report: the verdict, naming every table that differs. */
+export function verdictLine(run: VerificationRun): string {
+  const bad = run.summary.mismatched;
+  return bad.length === 0
+    ? `MATCH: all ${run.summary.tables} table(s) have the same row count and checksum on ${run.leftLabel} and ${run.rightLabel}.`
+    : `MISMATCH in ${bad.length} table(s): ${bad.join(', ')}`;
+}
+
+/**
+ * Renders a verification run as a text table (TABLE, <LEFT> ROWS, <RIGHT> ROWS, RESULT), the tables
+ * that could not be read with their errors, and the verdict as the very last line; or as JSON with
+ * snake_case keys (`source_rows`, `target_checksum`, …, named after the sides' labels).
+ */
+export function renderVerificationReport(run: VerificationRun, format: 'table' | 'json'): string {
+  const l = run.leftLabel;
+  const r = run.rightLabel;
+  if (format === 'json') {
+    return JSON.stringify({
+      run_id: run.runId,
+      occasion: run.occasion,
+      started_at: run.summary.startedAt,
+      finished_at: run.summary.finishedAt,
+      result: run.match ? 'MATCH' : 'MISMATCH',
+      table_count: run.summary.tables,
+      mismatched_tables: run.summary.mismatched,
+      tables: run.results.map((t) => ({
+        table_name: t.table,
+        [`${jsonKey(l)}_rows`]: t.leftRows,
+        [`${jsonKey(r)}_rows`]: t.rightRows,
+        [`${jsonKey(l)}_checksum`]: t.leftChecksum,
+        [`${jsonKey(r)}_checksum`]: t.rightChecksum,
+        result: t.match ? 'MATCH' : 'MISMATCH',
+        ...(t.error ? { error: t.error } : {}),
+      })),
+    }, null, 2);
+  }
+  const count = (n: number | null) => (n === null ? '-' : String(n));
+  const lines = [renderTable(['TABLE', `${l.toUpperCase()} ROWS`, `${r.toUpperCase()} ROWS`, 'RESULT'],
+    run.results.map((t) => [t.table, count(t.leftRows), count(t.rightRows), t.match ? 'MATCH' : 'MISMATCH']))];
+  const failed = run.results.filter((t) => t.error);
+  if (failed.length > 0) {
+    lines.push('', 'Tables that could not be compared:');
+    for (const t of failed) lines.push(`  ${t.table}: ${t.error}`);
+  }
+  const sameCountDifferentRows = run.results.filter((t) => !t.match && !t.error && t.leftRows === t.rightRows);
+  if (sameCountDifferentRows.length > 0) {
+    lines.push('', `Same row count but different content (checksum differs): ${sameCountDifferentRows.map((t) => t.table).join(', ')}`);
+  }
+  lines.push('', verdictLine(run));
+  return lines.join('\n');
+}
