@@ -1,0 +1,385 @@
+import type { ChangeEvent } from '../../core/change-event.js';
+import { changesPrimaryKey } from '../../core/change-event.js';
+import type { ChangeTarget } from '../../core/change-target.js';
+import { TandemError } from '../../core/errors.js';
+import { channelOf } from './channel-hash.js';
+import { ChangeUniqueTracker } from './change-unique-tracker.js';
+
+/** Options of `ChangeDispatcher`. */
+export interface ChangeDispatcherOptions {
+  readonly migrationUuid: string;
+  /** Number of parallel channels; fixed for the life of a migration. */
+  readonly channels: number;
+  /** Most events per transaction. Default 2000. */
+  readonly batchSize?: number;
+  /** Most events read but not yet committed (memory bound however far behind). Default 50,000. */
+  readonly maxInFlight?: number;
+  /**
+   * Marks extra barrier events (the cutover marker): everything before is applied first, then the
+   * event alone (through `onBarrier` when given, else through the target), then dispatching goes on.
+   */
+  readonly isBarrier?: (event: ChangeEvent) => boolean;
+  /** Handles a barrier event of `isBarrier` instead of applying it to the target. */
+  readonly onBarrier?: (event: ChangeEvent) => Promise<void>;
+  /** Called after every commit that moved the low-watermark or the counters. */
+  readonly onProgress?: (progress: DispatchProgress) => void;
+  /** Stops reading; batches already sent to the database commit first. */
+  readonly signal?: AbortSignal;
+}
+
+/** Progress of a running dispatcher. */
+export interface DispatchProgress {
+  /** Every event with a vsn at or below this one is applied (in this or an earlier run). */
+  readonly lowWatermark: number;
+  /** Events applied in this run. */
+  readonly applied: number;
+  /** Events skipped because an earlier run had applied them. */
+  readonly skipped: number;
+  /** Batches rolled back on a unique violation and replayed in vsn order. */
+  readonly conflicts: number;
+  /** Events applied one group at a time in vsn order while resolving conflicts. */
+  readonly serialEvents: number;
+  readonly elapsedMs: number;
+  /** applied / elapsed time. */
+  readonly eventsPerSecond: number;
+}
+
+/** What `run` returns: the final progress and whether an AbortSignal stopped it early. */
+export interface DispatchSummary extends DispatchProgress {
+  readonly stopped: boolean;
+}
+
+interface Channel {
+  readonly no: number;
+  events: ChangeEvent[];
+  tokens: (string[] | undefined)[];
+  head: number;
+  running: boolean;
+}
+
+/**
+ * Applies a stream of change events (in vsn order) through N parallel channels, exactly once.
+ *
+ * Each event goes to the channel of its table and primary key (`channelOf`), so all changes to a
+ * row are applied in order by one channel; channels commit independently. Three kinds of event
+ * would break that independence, and each is ordered explicitly:
+ *
+ * 1. Barriers: a primary-key update (the row changes channel), a truncate (touches every row) and
+ *    `isBarrier` events. Every earlier event is committed first (all channels), then the barrier
+ *    alone, so the database then holds exactly the source's state at that vsn.
+ *
+ * 2. Unique keys other than the primary key. Two rows in different channels can exchange a unique
+ *    value (a swap done as three updates in one source transaction). Two rules keep this safe:
+ *
+ *    (a) Takers are ordered: an event that takes a unique value (inserts it or updates it into a
+ *        row) is held back while an event of another channel that takes the same value is queued
+ *        and uncommitted (`ChangeUniqueTracker`). So a channel never commits taking value u while
+ *        an older taking of u by another row is still pending.
+ *    (b) Releases are not tracked (a delete or update carries no old unique values), so a channel
+ *        that runs ahead can take u before another channel has released it. That fails with a
+ *        unique violation: the batch is rolled back, every channel finishes its running batch,
+ *        and the queued events of all channels are applied in global vsn order (runs of
+ *        consecutive events of one channel as one transaction, event by event if such a run fails
+ *        again), until past the failed batch. Then parallel batching resumes.
+ *
+ *    Why the globally smallest pending event s always applies: every event below s is committed,
+ *    so each row that has no committed event above s is exactly as in the source just before s.
+ *    Suppose s takes value u and some row r' holds u. If r' has no committed event above s, the
+ *    source itself held u in r' when it accepted s: impossible. So r' holds u through a committed
+ *    event a > s of another channel; since the source accepted s before a, r' took u at some
+ *    vsn after s, i.e. a (or a later event) is a taking of u by r', committed while s, an older
+ *    taking of u, was pending in another channel: exactly what rule (a) forbids. Hence serial
+ *    replay never fails on a history the source accepted, and the import never fails on one.
+ *    (A deferrable unique key, which the source checks at the end of a statement or transaction,
+ *    is checked at commit of each batch; a swap within one statement of such a key could still
+ *    fail event by event: that case stops with the error.)
+ *
+ * 3. Restarts: the target skips events at or below its channel's last applied vsn, and so does the
+ *    dispatcher before queueing. Every channel's committed set is a prefix of its own events, and
+ *    barriers are committed only after all earlier events, so the re-sent stream completes
+ *    exactly the missing suffixes.
+ *
+ * Memory is bounded by `maxInFlight` queued events; the low-watermark goes to `onProgress` so the
+ * queue below it can be archived.
+ */
+export class ChangeDispatcher {
+  private readonly batchSize: number;
+  private readonly maxInFlight: number;
+  private readonly channels: Channel[] = [];
+  private tracker = new ChangeUniqueTracker([]);
+  private mode: 'parallel' | 'conflict' | 'serial' = 'parallel';
+  private conflictUntil = 0;
+  private fatal: { error: unknown } | undefined;
+  private stopping = false;
+  private inFlight = 0;
+  private lastSeen = 0;
+  private holding: number | undefined;
+  private reportedWatermark = -1;
+  private reportedApplied = -1;
+  private applied = 0;
+  private skipped = 0;
+  private conflicts = 0;
+  private serialEvents = 0;
+  private startedAt = 0;
+  private wake: () => void = () => {};
+  private changed: Promise<void> = Promise.resolve();
+
+  constructor(private readonly target: ChangeTarget, private readonly options: ChangeDispatcherOptions) {
+    this.batchSize = options.batchSize ?? 2000;
+    this.maxInFlight = Math.max(options.maxInFlight ?? 50000, this.batchSize);
+    this.resetChanged();
+  }
+
+  /**
+   * Prepares the target, then applies every event of `source` (arrays of events in increasing
+   * vsn order). Resolves when all are committed or the signal stopped it; rejects with the first
+   * channel's error after the other channels' running batches have settled.
+   */
+  async run(source: AsyncIterable<readonly ChangeEvent[]>): Promise<DispatchSummary> {
+    const n = this.options.channels;
+    const progress = await this.target.prepare(this.options.migrationUuid, n);
+    const done = progress.map((p) => p.lastAppliedVsn);
+    this.tracker = new ChangeUniqueTracker(this.target.uniqueKeys());
+    for (let no = 0; no < n; no++) this.channels.push({ no, events: [], tokens: [], head: 0, running: false });
+    this.startedAt = Date.now();
+    this.lastSeen = Math.min(...done);
+    let prevVsn = -Infinity;
+    const onAbort = () => this.stop();
+    this.options.signal?.addEventListener('abort', onAbort);
+    if (this.options.signal?.aborted) this.stop();
+    try {
+      outer: for await (const chunk of source) {
+        for (let i = 0; i < chunk.length; i++) {
+          if (this.stopping || this.fatal) break outer;
+          const e = chunk[i]!;
+          if (e.vsn <= prevVsn) throw new TandemError('TANDEM_DATA', `Change events arrived out of order (vsn ${e.vsn} after ${prevVsn}).`);
+          prevVsn = e.vsn;
+          const ch = channelOf(e, n);
+          if (e.vsn <= done[ch]!) {
+            this.skipped++;
+            this.seen(e.vsn);
+            continue;
+          }
+          this.holding = e.vsn;
+          if (e.op === 't' || changesPrimaryKey(e) || this.options.isBarrier?.(e)) {
+            // A source TRUNCATE of several tables arrives as consecutive events of one transaction.
+            let end = i + 1;
+            if (e.op === 't') while (end < chunk.length && chunk[end]!.op === 't' && chunk[end]!.txId === e.txId) end++;
+            await this.applyBarrier(ch, chunk.slice(i, end));
+            i = end - 1;
+            continue;
+          }
+          const tokens = this.tracker.tokensOf(e);
+          while (tokens && this.tracker.blocked(ch, tokens) && !this.stopping && !this.fatal) await this.idle();
+          while (this.inFlight >= this.maxInFlight && !this.stopping && !this.fatal) await this.idle();
+          if (this.stopping || this.fatal) break outer;
+          const c = this.channels[ch]!;
+          c.events.push(e);
+          c.tokens.push(tokens);
+          if (tokens) this.tracker.add(ch, tokens);
+          this.inFlight++;
+          this.holding = undefined;
+          this.seen(e.vsn);
+        }
+        this.pump();
+      }
+      this.holding = undefined;
+      await this.drain();
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.options.signal?.removeEventListener('abort', onAbort);
+      // Whatever happened, no batch may still be running when run() returns.
+      while (this.channels.some((c) => c.running) || this.mode === 'serial') await this.nextChange();
+    }
+    if (this.fatal) throw this.fatal.error;
+    this.report(true);
+    return { ...this.progress(), stopped: this.stopping };
+  }
+
+  /** Current counters and low-watermark. */
+  progress(): DispatchProgress {
+    const elapsedMs = Math.max(1, Date.now() - this.startedAt);
+    return {
+      lowWatermark: this.watermark(), applied: this.applied, skipped: this.skipped, conflicts: this.conflicts,
+      serialEvents: this.serialEvents, elapsedMs, eventsPerSecond: Math.round(this.applied / (elapsedMs / 1000)),
+    };
+  }
+
+  private stop(): void {
+    this.stopping = true;
+    this.notify();
+  }
+
+  private fail(error: unknown): void {
+    if (!this.fatal) this.fatal = { error };
+    this.notify();
+  }
+
+  private seen(vsn: number): void {
+    if (vsn > this.lastSeen) this.lastSeen = vsn;
+  }
+
+  /** Commits every queued event, then applies the barrier events alone. */
+  private async applyBarrier(ch: number, events: ChangeEvent[]): Promise<void> {
+    await this.drain();
+    if (this.stopping || this.fatal) return;
+    const first = events[0]!;
+    if (this.options.onBarrier && this.options.isBarrier?.(first)) await this.options.onBarrier(first);
+    else await this.target.applyBatch(ch, events);
+    this.applied += events.length;
+    this.holding = undefined;
+    this.seen(events[events.length - 1]!.vsn);
+    this.report();
+  }
+
+  /** Waits until nothing is queued or running (or the run is stopping or failed). */
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.fatal) return;
+      const busy = this.channels.some((c) => c.running || (!this.stopping && c.head < c.events.length)) || this.mode !== 'parallel';
+      if (!busy) return;
+      await this.idle();
+    }
+  }
+
+  /** Lets queued events start, then waits for the next commit or state change. */
+  private async idle(): Promise<void> {
+    this.pump();
+    await this.nextChange();
+  }
+
+  private pump(): void {
+    if (this.fatal) return;
+    if (this.mode === 'conflict') {
+      if (!this.channels.some((c) => c.running)) void this.resolveConflict();
+      return;
+    }
+    if (this.mode !== 'parallel' || this.stopping) return;
+    for (const c of this.channels) {
+      if (!c.running && c.head < c.events.length) void this.runBatch(c);
+    }
+  }
+
+  private async runBatch(c: Channel): Promise<void> {
+    c.running = true;
+    const end = Math.min(c.events.length, c.head + this.batchSize);
+    const batch = c.events.slice(c.head, end);
+    try {
+      await this.target.applyBatch(c.no, batch);
+      this.committed(c, batch.length);
+    } catch (e) {
+      if (this.stopping) {
+        // Rolled back; the events stay above the low-watermark and come again after a restart.
+      } else if (this.target.isUniqueViolation(e)) {
+        this.conflicts++;
+        this.mode = 'conflict';
+        this.conflictUntil = Math.max(this.conflictUntil, batch[batch.length - 1]!.vsn);
+      } else {
+        this.fail(e);
+      }
+    } finally {
+      c.running = false;
+      this.notify();
+      this.pump();
+    }
+  }
+
+  /** Replays queued events of all channels in global vsn order until past the failed batch. */
+  private async resolveConflict(): Promise<void> {
+    this.mode = 'serial';
+    try {
+      for (;;) {
+        if (this.stopping || this.fatal) break;
+        let c: Channel | undefined;
+        let next = Infinity;
+        for (const x of this.channels) {
+          if (x.head >= x.events.length) continue;
+          const v = x.events[x.head]!.vsn;
+          if (!c || v < c.events[c.head]!.vsn) {
+            if (c) next = Math.min(next, c.events[c.head]!.vsn);
+            c = x;
+          } else {
+            next = Math.min(next, v);
+          }
+        }
+        if (!c || c.events[c.head]!.vsn > this.conflictUntil) break;
+        // The events of c below every other channel's next event are consecutive in global order.
+        let end = c.head;
+        while (end < c.events.length && end - c.head < this.batchSize && c.events[end]!.vsn < next) end++;
+        const run = c.events.slice(c.head, end);
+        try {
+          await this.target.applyBatch(c.no, run);
+          this.committed(c, run.length);
+        } catch (e) {
+          if (!this.target.isUniqueViolation(e) || run.length === 1) throw e;
+          // Reordered inside a set-based statement; one event per transaction is the source's order.
+          for (const one of run) {
+            await this.target.applyBatch(c.no, [one]);
+            this.committed(c, 1);
+          }
+        }
+        this.serialEvents += run.length;
+      }
+      this.mode = 'parallel';
+    } catch (e) {
+      this.mode = 'parallel';
+      this.fail(e);
+    } finally {
+      this.notify();
+      this.pump();
+    }
+  }
+
+  /** Removes n committed events from the head of c's queue. */
+  private committed(c: Channel, n: number): void {
+    for (let i = c.head; i < c.head + n; i++) {
+      const t = c.tokens[i];
+      if (t) this.tracker.release(c.no, t);
+    }
+    c.head += n;
+    this.inFlight -= n;
+    this.applied += n;
+    if (c.head === c.events.length) {
+      c.events = [];
+      c.tokens = [];
+      c.head = 0;
+    } else if (c.head > 4096 && c.head * 2 > c.events.length) {
+      c.events = c.events.slice(c.head);
+      c.tokens = c.tokens.slice(c.head);
+      c.head = 0;
+    }
+    this.report();
+  }
+
+  private watermark(): number {
+    let min = this.holding ?? Infinity;
+    for (const c of this.channels) if (c.head < c.events.length) min = Math.min(min, c.events[c.head]!.vsn);
+    return min === Infinity ? this.lastSeen : min - 1;
+  }
+
+  private report(force = false): void {
+    if (!this.options.onProgress) return;
+    const p = this.progress();
+    if (!force && p.lowWatermark === this.reportedWatermark && p.applied === this.reportedApplied) return;
+    this.reportedWatermark = p.lowWatermark;
+    this.reportedApplied = p.applied;
+    this.options.onProgress(p);
+  }
+
+  private resetChanged(): void {
+    this.changed = new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.resetChanged();
+    wake();
+  }
+
+  private nextChange(): Promise<void> {
+    return this.changed;
+  }
+}

@@ -1,0 +1,119 @@
+import type { CommandContext } from '../../cli/command-context.js';
+import type { ChangeEvent, MarkerKind } from '../../core/change-event.js';
+import type { DbConfig } from '../../core/db-config.js';
+import { log } from '../../core/logger.js';
+import { EventQueueReader } from '../../core/queue/event-queue-reader.js';
+import { QueueConsumers } from '../../core/queue/queue-consumers.js';
+import { readQueueState } from '../../core/queue/queue-tables.js';
+import { PgChangeTarget } from '../../adapters/postgres/change-applier.js';
+import { connectPg } from '../../adapters/postgres/pg-connection.js';
+import { listSourceTables, tableKey } from '../../adapters/postgres/source-catalog.js';
+import type { Migration } from '../migration-context.js';
+import { ChangeDispatcher } from './change-dispatcher.js';
+import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
+
+export interface QueueApplyOptions {
+  /** Which importer this is; its low watermark is kept in meta.db under this name. */
+  readonly consumer: 'target' | 'source';
+  readonly db: DbConfig;
+  /** Parallel channels; fixed for the life of the migration (the first run's value is kept). */
+  readonly channels: number;
+  readonly batchSize: number;
+  /** Apply everything before this marker, then stop. */
+  readonly stopAtMarker: MarkerKind;
+  /** Start after this vsn even if the consumer has no watermark yet (fall-back starts after the cutover marker). */
+  readonly startAfterVsn?: number;
+}
+
+export interface QueueApplyResult {
+  /** The marker event, once everything before it is applied; undefined when interrupted. */
+  readonly marker?: ChangeEvent;
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '-';
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/**
+ * Applies the queue to one database exactly once, in parallel channels, following the exporter
+ * until the given marker (a cutover) has been reached or the user stops it (Ctrl-C; a rerun resumes).
+ * Shows the spec's import metrics.
+ */
+export async function applyQueue(ctx: CommandContext, migration: Migration, opts: QueueApplyOptions): Promise<QueueApplyResult> {
+  const { meta, exportDir, uuid } = migration;
+  const channelsKey = `channels_${opts.consumer}`;
+  const channels = meta.getValue<number>(channelsKey) ?? opts.channels;
+  meta.setValue(channelsKey, channels);
+  const snapshotTables = meta.snapshotTables();
+  const schemas = [...new Set(snapshotTables.map((t) => t.schemaName))];
+  const client = await connectPg(opts.db);
+  let tables;
+  try {
+    const onDb = new Map((await listSourceTables(client, schemas)).map((t) => [tableKey(t.schema, t.name), t]));
+    tables = snapshotTables.map((t) => ({ schema: t.schemaName, name: t.tableName, primaryKey: onDb.get(t.tableKey)?.primaryKey ?? [], columns: t.columns }));
+  } finally {
+    await client.end().catch(() => {});
+  }
+  const target = new PgChangeTarget(opts.db, { tables, onWarning: (m) => ctx.warn(m) });
+  QueueConsumers.register(meta, opts.consumer, opts.startAfterVsn ?? 0);
+  const startAfter = Math.max(QueueConsumers.appliedVsn(meta, opts.consumer) ?? 0, opts.startAfterVsn ?? 0);
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let marker: ChangeEvent | undefined;
+  const meter = new RateMeter();
+  const printer = new MetricsPrinter(ctx.stdout);
+  let watermark = startAfter;
+  let appliedThisRun = 0;
+  const show = (force = false) => {
+    const queued = readQueueState(meta).lastVsn;
+    const remaining = Math.max(0, queued - watermark);
+    const rate3 = meter.rate(3);
+    printer.show(renderMetrics([
+      ['Total Imported events', String(watermark)],
+      ['Events Imported in this Run', String(appliedThisRun)],
+      ['Ingestion Rate (last 3 mins)', `${Math.round(rate3)} events/sec`],
+      ['Ingestion Rate (last 10 mins)', `${Math.round(meter.rate(10))} events/sec`],
+      ['Time taken in this Run', `${((Date.now() - meter.startedAt) / 60000).toFixed(2)} mins`],
+      ['Remaining Events', String(remaining)],
+      ['Estimated Time to catch up', remaining === 0 ? '0s' : formatDuration(remaining / Math.max(rate3, 1e-9))],
+    ]), force);
+  };
+  const timer = setInterval(() => show(), 1000);
+  const dispatcher = new ChangeDispatcher(target, {
+    migrationUuid: uuid,
+    channels,
+    batchSize: opts.batchSize,
+    signal: abort.signal,
+    isBarrier: (e) => e.op === 'm',
+    onBarrier: async (e) => {
+      if (e.marker === opts.stopAtMarker) {
+        marker = e;
+        abort.abort();
+      }
+    },
+    onProgress: (p) => {
+      if (p.applied > appliedThisRun) meter.add(p.applied - appliedThisRun);
+      appliedThisRun = p.applied;
+      if (p.lowWatermark > watermark) {
+        watermark = p.lowWatermark;
+        QueueConsumers.setAppliedVsn(meta, opts.consumer, watermark);
+      }
+    },
+  });
+  const reader = new EventQueueReader(exportDir.queueDir, meta);
+  log.info(`applying the queue to the ${opts.consumer} after vsn ${startAfter} with ${channels} channels`);
+  try {
+    await dispatcher.run(reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: 1000 }));
+  } finally {
+    clearInterval(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await target.close().catch(() => {});
+    show(true);
+  }
+  return { marker };
+}

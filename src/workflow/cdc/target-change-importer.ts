@@ -1,0 +1,22 @@
+import type { CommandContext } from '../../cli/command-context.js';
+import type { DbConfig } from '../../core/db-config.js';
+import type { Migration } from '../migration-context.js';
+import { applyQueue } from './queue-applier.js';
+
+/**
+ * `import data to target`, after the snapshot: applies every queued change to the target until the
+ * cutover marker (or until stopped; a rerun resumes exactly where the channels left off).
+ */
+export async function importChangesToTarget(ctx: CommandContext, migration: Migration, target: DbConfig): Promise<void> {
+  const { meta } = migration;
+  meta.setStep('import_changes', 'IN_PROGRESS');
+  ctx.print('Applying the changes captured on the source (Ctrl-C to stop; a rerun resumes).');
+  const result = await applyQueue(ctx, migration, {
+    consumer: 'target', db: target, channels: ctx.int('parallel-jobs') ?? 4, batchSize: 2000, stopAtMarker: 'cutover_to_target',
+  });
+  if (!result.marker) {
+    ctx.print('Import of changes stopped. Run the same command again to continue.');
+    return;
+  }
+  ctx.print(`All changes up to the cutover marker (vsn ${result.marker.vsn}) are applied to the target.`);
+}
