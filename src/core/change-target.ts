@@ -52,6 +52,12 @@ export interface ChangeTarget {
   applyBatch(channelNo: number, events: readonly ChangeEvent[]): Promise<void>;
   /** True for the engine's unique-violation error (PostgreSQL SQLSTATE 23505), by code, never by text. */
   isUniqueViolation(error: unknown): boolean;
+  /**
+   * True for an error that only says two transactions met (deadlock 40P01, serialization failure
+   * 40001 as YugabyteDB raises for conflicting writes): the batch was rolled back and applying
+   * the events one transaction at a time succeeds.
+   */
+  isTransientConflict(error: unknown): boolean;
   /** Closes every connection. */
   close(): Promise<void>;
 }

@@ -23,6 +23,16 @@ export interface PgChangeTargetOptions {
 }
 
 const UNIQUE_VIOLATION = '23505';
+/** Deadlock (two channels wait on each other's unique-index entries) and serialization failure. */
+const TRANSIENT_CONFLICTS = ['40P01', '40001'];
+
+/** True when the error, or an error it wraps, has one of these SQLSTATEs (by code, never by text). */
+function hasSqlState(error: unknown, codes: readonly string[]): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && codes.includes(e.code)) return true;
+  }
+  return false;
+}
 
 /**
  * Applies change events to PostgreSQL or YugabyteDB, one connection per channel. Each batch is one
@@ -122,10 +132,11 @@ export class PgChangeTarget implements ChangeTarget {
   }
 
   isUniqueViolation(error: unknown): boolean {
-    for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-      if (e.code === UNIQUE_VIOLATION) return true;
-    }
-    return false;
+    return hasSqlState(error, [UNIQUE_VIOLATION]);
+  }
+
+  isTransientConflict(error: unknown): boolean {
+    return hasSqlState(error, TRANSIENT_CONFLICTS);
   }
 
   async close(): Promise<void> {

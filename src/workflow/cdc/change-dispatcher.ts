@@ -90,6 +90,9 @@ interface Channel {
  *    vsn after s, i.e. a (or a later event) is a taking of u by r', committed while s, an older
  *    taking of u, was pending in another channel: exactly what rule (a) forbids. Hence serial
  *    replay never fails on a history the source accepted, and the import never fails on one.
+ *    Two channels can also deadlock: each waits for the other's uncommitted release of a unique
+ *    value. The database rolls one back (40P01; YugabyteDB reports 40001) and the same serial
+ *    replay applies it, one transaction at a time.
  *    (A deferrable unique key, which the source checks at the end of a statement or transaction,
  *    is checked at commit of each batch; a swap within one statement of such a key could still
  *    fail event by event: that case stops with the error.)
@@ -271,7 +274,7 @@ export class ChangeDispatcher {
     } catch (e) {
       if (this.stopping) {
         // Rolled back; the events stay above the low-watermark and come again after a restart.
-      } else if (this.target.isUniqueViolation(e)) {
+      } else if (this.target.isUniqueViolation(e) || this.target.isTransientConflict(e)) {
         this.conflicts++;
         this.mode = 'conflict';
         this.conflictUntil = Math.max(this.conflictUntil, batch[batch.length - 1]!.vsn);
@@ -312,7 +315,7 @@ export class ChangeDispatcher {
           await this.target.applyBatch(c.no, run);
           this.committed(c, run.length);
         } catch (e) {
-          if (!this.target.isUniqueViolation(e) || run.length === 1) throw e;
+          if (!(this.target.isUniqueViolation(e) || this.target.isTransientConflict(e)) || run.length === 1) throw e;
           // Reordered inside a set-based statement; one event per transaction is the source's order.
           for (const one of run) {
             await this.target.applyBatch(c.no, [one]);

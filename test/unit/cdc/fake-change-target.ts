@@ -82,6 +82,10 @@ export class FakeChangeTarget implements ChangeTarget {
     return (error as { code?: string })?.code === '23505';
   }
 
+  isTransientConflict(error: unknown): boolean {
+    return (error as { code?: string })?.code === '40P01';
+  }
+
   async close(): Promise<void> {}
 }
 
