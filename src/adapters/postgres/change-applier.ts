@@ -172,7 +172,10 @@ export class PgChangeTarget implements ChangeTarget {
     for (const spec of this.specs.values()) {
       const name = qualified(spec.schema, spec.name);
       const cols = await client.query(
-        `SELECT a.attname AS col, format_type(a.atttypid, NULL) AS type FROM pg_attribute a
+        // Casts without typmod (a narrower target column must fail loudly, never truncate), except
+        // where the bare name means length 1: character and bit (and their arrays).
+        `SELECT a.attname AS col, CASE a.atttypid WHEN 'bpchar'::regtype THEN 'bpchar' WHEN 'bpchar[]'::regtype THEN 'bpchar[]'
+                WHEN 'bit'::regtype THEN 'varbit' WHEN 'bit[]'::regtype THEN 'varbit[]' ELSE format_type(a.atttypid, NULL) END AS type FROM pg_attribute a
           WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, [name]);
       if (cols.rows.length === 0) {
         throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} does not exist on the ${this.config.role} database.`, { hint: 'Import the schema first (import schema).' });

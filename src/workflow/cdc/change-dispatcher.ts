@@ -19,7 +19,10 @@ export interface ChangeDispatcherOptions {
    * event alone (through `onBarrier` when given, else through the target), then dispatching goes on.
    */
   readonly isBarrier?: (event: ChangeEvent) => boolean;
-  /** Handles a barrier event of `isBarrier` instead of applying it to the target. */
+  /**
+   * Handles a marker (op 'm') or an `isBarrier` event instead of applying it to the target. Without
+   * it, a marker is applied to the target, which only records it in the channel's progress.
+   */
   readonly onBarrier?: (event: ChangeEvent) => Promise<void>;
   /** Called after every commit that moved the low-watermark or the counters. */
   readonly onProgress?: (progress: DispatchProgress) => void;
@@ -64,8 +67,8 @@ interface Channel {
  * row are applied in order by one channel; channels commit independently. Three kinds of event
  * would break that independence, and each is ordered explicitly:
  *
- * 1. Barriers: a primary-key update (the row changes channel), a truncate (touches every row) and
- *    `isBarrier` events. Every earlier event is committed first (all channels), then the barrier
+ * 1. Barriers: a primary-key update (the row changes channel), a truncate (touches every row), a
+ *    marker (op 'm') and `isBarrier` events. Every earlier event is committed first (all channels), then the barrier
  *    alone, so the database then holds exactly the source's state at that vsn.
  *
  * 2. Unique keys other than the primary key. Two rows in different channels can exchange a unique
@@ -164,7 +167,7 @@ export class ChangeDispatcher {
             continue;
           }
           this.holding = e.vsn;
-          if (e.op === 't' || changesPrimaryKey(e) || this.options.isBarrier?.(e)) {
+          if (e.op === 't' || (e.op as string) === 'm' || changesPrimaryKey(e) || this.options.isBarrier?.(e)) {
             // A source TRUNCATE of several tables arrives as consecutive events of one transaction.
             let end = i + 1;
             if (e.op === 't') while (end < chunk.length && chunk[end]!.op === 't' && chunk[end]!.txId === e.txId) end++;
@@ -228,7 +231,7 @@ export class ChangeDispatcher {
     await this.drain();
     if (this.stopping || this.fatal) return;
     const first = events[0]!;
-    if (this.options.onBarrier && this.options.isBarrier?.(first)) await this.options.onBarrier(first);
+    if (this.options.onBarrier && ((first.op as string) === 'm' || this.options.isBarrier?.(first))) await this.options.onBarrier(first);
     else await this.target.applyBatch(ch, events);
     this.applied += events.length;
     this.holding = undefined;

@@ -65,6 +65,8 @@ export function planBatch(events: readonly ChangeEvent[], tableOf: (e: ChangeEve
   let segment: ChangeEvent[] = [];
   let truncateTx: string | undefined;
   for (const e of events) {
+    // Markers (op 'm') carry no row: they only move the channel's progress.
+    if (e.op !== 'c' && e.op !== 'u' && e.op !== 'd' && e.op !== 't') continue;
     const key = eventTableKey(e);
     let c = counts.get(key);
     if (!c) counts.set(key, (c = { total: 0, inserts: 0, updates: 0, deletes: 0 }));
