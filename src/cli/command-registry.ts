@@ -16,6 +16,8 @@ const SOURCE = connectionOptions('source');
 const TARGET = connectionOptions('target', { withType: false });
 const TARGET_PASSWORD = TARGET.filter((o) => o.name === 'target-db-password');
 const SOURCE_PASSWORD = SOURCE.filter((o) => o.name === 'source-db-password');
+const SOURCE_PASSWORD_FOR_VERIFY: OptionSpec[] = SOURCE_PASSWORD.map((o) => ({ ...o, description: `${o.description}; used to verify both sides at cutover` }));
+const TARGET_PASSWORD_FOR_VERIFY: OptionSpec[] = TARGET_PASSWORD.map((o) => ({ ...o, description: `${o.description}; used to verify both sides at cutover` }));
 const OUTPUT_TABLE_JSON: OptionSpec = { name: 'output-format', kind: 'enum', choices: ['table', 'json'], defaultValue: 'table', description: 'table or json' };
 const TABLE_FILTERS: OptionSpec[] = [
   { name: 'table-list', kind: 'string', description: 'comma-separated tables to include ([schema.]table; quote mixed-case names)' },
@@ -24,18 +26,48 @@ const TABLE_FILTERS: OptionSpec[] = [
 const withCommon = (...opts: OptionSpec[]): OptionSpec[] => [EXPORT_DIR_OPTION, ...opts, ...COMMON_OPTIONS];
 
 const EXPORT_DATA_OPTIONS = withCommon(
-  ...SOURCE,
+  ...SOURCE, ...TARGET_PASSWORD_FOR_VERIFY,
   { name: 'export-type', kind: 'enum', choices: ['snapshot-only', 'snapshot-and-changes', 'changes-only'], defaultValue: 'snapshot-only', description: 'snapshot-only (offline), snapshot-and-changes or changes-only (live migration)' },
   ...TABLE_FILTERS,
   { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'connections reading the snapshot in parallel' },
   { name: 'start-clean', kind: 'bool', defaultValue: false, description: 'discard a previous data export in this export dir and start again' },
 );
 const IMPORT_DATA_OPTIONS = withCommon(
-  ...TARGET,
+  ...TARGET, ...SOURCE_PASSWORD_FOR_VERIFY,
   { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'connections loading batches in parallel (spread over all YugabyteDB nodes)' },
   { name: 'batch-size', kind: 'int', defaultValue: 20000, description: 'rows per batch; each batch commits with its progress record' },
   ...TABLE_FILTERS,
 );
+
+const CUTOVER_COMMANDS: CommandSpec[] = [
+  {
+    words: ['initiate', 'cutover', 'to', 'target'], summary: 'switch to the target: stop the source stream at a marker, apply the rest, restore sequences',
+    configSection: 'initiate-cutover-to-target',
+    options: withCommon({ name: 'prepare-for-fall-back', kind: 'bool', defaultValue: false, description: 'keep the source in step with the target afterwards, so that you can switch back' }),
+    handler: async () => (await import('../workflow/cutover/cutover-commands.js')).runInitiateCutoverToTarget,
+  },
+  {
+    words: ['initiate', 'cutover', 'to', 'source'], summary: 'switch back to the source (after a cutover to target prepared for fall-back)',
+    configSection: 'initiate-cutover-to-source', options: withCommon(),
+    handler: async () => (await import('../workflow/cutover/cutover-commands.js')).runInitiateCutoverToSource,
+  },
+  {
+    words: ['cutover', 'status'], summary: 'state of each cutover direction and what it is waiting for',
+    configSection: 'cutover-status', options: withCommon(OUTPUT_TABLE_JSON),
+    handler: async () => (await import('../workflow/cutover/cutover-commands.js')).runCutoverStatus,
+  },
+  {
+    words: ['export', 'data', 'from', 'target'], summary: 'stream the target\'s changes for fall-back (restarts the stream "import data to target" started)',
+    configSection: 'export-data-from-target', options: withCommon(...TARGET_PASSWORD, ...SOURCE_PASSWORD_FOR_VERIFY),
+    handler: async () => (await import('../workflow/cutover/cutover-commands.js')).runExportDataFromTarget,
+  },
+  {
+    words: ['import', 'data', 'to', 'source'], summary: 'apply the target\'s changes to the source for fall-back (restarts what "export data from source" became)',
+    configSection: 'import-data-to-source',
+    options: withCommon(...SOURCE_PASSWORD, ...TARGET_PASSWORD_FOR_VERIFY, { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'parallel channels (fixed at the first run)' }),
+    handler: async () => (await import('../workflow/cutover/cutover-commands.js')).runImportDataToSource,
+  },
+];
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -136,6 +168,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ...SOURCE_PASSWORD, ...TARGET_PASSWORD),
     handler: async () => (await import('../workflow/end-migration.js')).runEndMigration,
   },
+  ...CUTOVER_COMMANDS,
 ];
 
 /** Finds the command whose words are the longest prefix of argv's leading words. */

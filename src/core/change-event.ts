@@ -10,8 +10,12 @@
 export interface ChangeEvent {
   /** Strictly increasing across the whole migration, including restarts and the cutover. */
   readonly vsn: number;
-  /** c = insert, u = update, d = delete, t = truncate (table-level; key and after are empty). */
-  readonly op: 'c' | 'u' | 'd' | 't';
+  /**
+   * c = insert, u = update, d = delete, t = truncate (table-level; key and after are empty),
+   * m = a marker (no row: schema and table are empty; `marker` says which), such as the point of a
+   * cutover after which the other side's changes begin.
+   */
+  readonly op: 'c' | 'u' | 'd' | 't' | 'm';
   readonly schema: string;
   readonly table: string;
   /**
@@ -25,6 +29,16 @@ export interface ChangeEvent {
   readonly position: string;
   /** Source transaction id (for humans and diagnostics). */
   readonly txId: string;
+  /** Only for op 'm'. */
+  readonly marker?: MarkerKind;
+}
+
+/** The markers the queue can hold. */
+export type MarkerKind = 'cutover_to_target' | 'cutover_to_source';
+
+/** A marker event (not yet numbered). */
+export function markerEvent(marker: MarkerKind, position: string): Omit<ChangeEvent, 'vsn'> {
+  return { op: 'm', schema: '', table: '', key: {}, position, txId: '', marker };
 }
 
 /** A change event before the queue has numbered it. */

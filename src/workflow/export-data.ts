@@ -33,8 +33,8 @@ export async function runExportData(ctx: CommandContext): Promise<void> {
     const live = exportType !== 'snapshot-only';
     if (live && meta.getValue<string>('cdc_phase') === 'streaming') {
       // A restart of a live export: the snapshot is done, the slot keeps every later change.
-      const { streamChanges } = await import('./cdc/source-change-exporter.js');
-      await streamChanges(ctx, migration, source);
+      const { continueLiveExport } = await import('./cdc/source-after-cutover.js');
+      await continueLiveExport(ctx, migration, source);
       return;
     }
     if (meta.getStep('export_data').status === 'DONE' && !ctx.bool('start-clean')) {

@@ -24,11 +24,19 @@ const FOLLOW_POLL_MS = 200;
  * Waits until the exporter has registered its tables. An import may start while `export data` is
  * still running: it then follows the exporter, loading each file as soon as it is complete.
  */
-async function waitForExport(meta: MetaStore, metainfoDir: string): Promise<void> {
+async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: string, waitForStart: boolean): Promise<void> {
+  let announced = false;
   for (;;) {
     const status = meta.getStep('export_data').status;
     const running = CommandLock.holder(metainfoDir, 'export-data') !== undefined;
     if (status === 'DONE' || (status === 'IN_PROGRESS' && running)) return;
+    if (!running && status === 'NOT_STARTED' && waitForStart) {
+      // The live form waits for its exporter (the two are usually started side by side).
+      if (!announced) ctx.print('Waiting for "export data from source" to start in this export dir… (Ctrl-C to stop)');
+      announced = true;
+      await sleep(1000);
+      continue;
+    }
     if (!running) {
       throw new TandemError('TANDEM_EXPORT_DIR',
         status === 'NOT_STARTED' ? 'There is no exported data in this export dir yet.' : `The data export stopped before it finished (status ${status}).`,
@@ -45,16 +53,24 @@ class SnapshotChanged extends Error {}
 
 /** `tandem import data [to target]`: loads the snapshot in resumable, exactly-once batches. */
 export async function runImportData(ctx: CommandContext): Promise<void> {
-  const migration = openMigration(ctx, { create: false, lock: 'import-data' });
+  // `import data to target` may start before the exporter has created the export dir's state.
+  const waitForStart = ctx.commandName === 'import data to target';
+  const migration = openMigration(ctx, { create: waitForStart, lock: 'import-data' });
   try {
+    let target: DbConfig;
     for (;;) {
       try {
-        await importSnapshot(ctx, migration);
+        target = await importSnapshot(ctx, migration, waitForStart);
         break;
       } catch (e) {
         if (!(e instanceof SnapshotChanged)) throw e;
         ctx.print('The export started over with a new snapshot; the import follows it and reloads.');
       }
+    }
+    const exportType = migration.meta.getValue<string>('export_type');
+    if (exportType === 'snapshot-and-changes' || exportType === 'changes-only') {
+      const { importChangesToTarget } = await import('./cdc/target-change-importer.js');
+      await importChangesToTarget(ctx, migration, target);
     }
   } catch (e) {
     if (migration.meta.getStep('import_data').status === 'IN_PROGRESS') migration.meta.setStep('import_data', 'FAILED');
@@ -64,12 +80,18 @@ export async function runImportData(ctx: CommandContext): Promise<void> {
   }
 }
 
-async function importSnapshot(ctx: CommandContext, migration: Migration): Promise<void> {
+/** Loads the snapshot (or sees that it is loaded) and returns the target it was loaded into. */
+async function importSnapshot(ctx: CommandContext, migration: Migration, waitForStart: boolean): Promise<DbConfig> {
   const { meta, exportDir, uuid } = migration;
   {
-    await waitForExport(meta, exportDir.metainfoDir);
+    await waitForExport(ctx, meta, exportDir.metainfoDir, waitForStart);
     const target = await resolveDbConfig(ctx, meta, 'target');
     checkSameDatabase(meta, target);
+    const snapshotDone = meta.getValue<string>('imported_snapshot_id');
+    if (meta.getStep('import_data').status === 'DONE' && snapshotDone !== undefined && snapshotDone === meta.getValue<string>('snapshot_id')) {
+      ctx.print('The snapshot is already imported.');
+      return target;
+    }
     const tables = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), ctx.str('table-list'), ctx.str('exclude-table-list'));
     const requested = ctx.int('batch-size') ?? 20000;
     const batchSize = meta.getValue<number>('import_batch_size') ?? requested;
@@ -124,10 +146,14 @@ async function importSnapshot(ctx: CommandContext, migration: Migration): Promis
     } finally {
       await seqClient.end().catch(() => {});
     }
-    meta.setStep('import_data', 'DONE', { finishedAt: new Date().toISOString() });
+    meta.db.transaction(() => {
+      meta.setValue('imported_snapshot_id', snapshotId);
+      meta.setStep('import_data', 'DONE', { finishedAt: new Date().toISOString() });
+    })();
     ctx.print('');
     ctx.print(renderTable(['TABLE', 'ROWS IMPORTED'], tables.map((t) => [t.tableKey, String(rows.get(t.tableKey) ?? 0)])));
     ctx.print('Import of the snapshot is complete. Next: tandem import schema --post-snapshot-import true, then tandem get data-migration-report.');
+    return target;
   }
 }
 

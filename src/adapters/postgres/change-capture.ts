@@ -14,7 +14,12 @@ export interface CapturedTransaction {
   /** The same as a sortable position string. */
   readonly position: string;
   readonly xid: string;
+  /** Tandem markers written into this transaction with pg_logical_emit_message (prefix `tandem`). */
+  readonly markers: string[];
 }
+
+/** The logical-message prefix Tandem writes its markers with. */
+export const MARKER_PREFIX = 'tandem';
 
 export interface CaptureOptions {
   readonly source: DbConfig;
@@ -39,6 +44,7 @@ export class PgChangeCapture {
       slotName: options.slotName,
       publicationNames: [options.publicationName],
       startLsn: options.startLsn,
+      logicalMessages: true,
     });
   }
 
@@ -63,17 +69,23 @@ export class PgChangeCapture {
   /** Committed transactions in commit order. Transactions that touch no published table are skipped. */
   async *transactions(): AsyncGenerator<CapturedTransaction> {
     let events: UnnumberedChangeEvent[] = [];
+    let markers: string[] = [];
     let xid = '';
     for await (const ev of this.stream) {
       const m = ev.message;
       switch (m.tag) {
         case 'begin':
           events = [];
+          markers = [];
           xid = String(m.xid);
           break;
         case 'commit':
-          if (events.length > 0) yield { events, endLsn: m.endLsn, position: lsnToPosition(m.endLsn), xid };
+          if (events.length > 0 || markers.length > 0) yield { events, endLsn: m.endLsn, position: lsnToPosition(m.endLsn), xid, markers };
           events = [];
+          markers = [];
+          break;
+        case 'message':
+          if (m.prefix === MARKER_PREFIX && m.transactional) markers.push(m.content.toString('utf8'));
           break;
         case 'insert': {
           const rel = ev.relation!;

@@ -15,6 +15,11 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 export interface EventQueueWriterOptions {
   /** Close a segment once its committed size reaches this many bytes. Default 64 MiB. */
   readonly segmentBytes?: number;
+  /**
+   * Which database's exporter writes (after a cutover with fall-back the target's exporter continues
+   * the same queue); the per-table counts are kept apart for the report. Default 'source'.
+   */
+  readonly exporter?: 'source' | 'target';
 }
 
 interface OpenSegment {
@@ -56,6 +61,7 @@ export class EventQueueWriter {
     private readonly queueDir: string,
     private readonly meta: MetaStore,
     private readonly segmentBytes: number,
+    private readonly exporter: 'source' | 'target',
   ) {
     ensureQueueTables(meta);
     const state = readQueueState(meta);
@@ -74,12 +80,18 @@ export class EventQueueWriter {
   static open(queueDir: string, meta: MetaStore, options: EventQueueWriterOptions = {}): EventQueueWriter {
     const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     if (!(segmentBytes > 0)) throw new RangeError(`segmentBytes must be positive, got ${segmentBytes}`);
-    return new EventQueueWriter(queueDir, meta, segmentBytes);
+    return new EventQueueWriter(queueDir, meta, segmentBytes, options.exporter ?? 'source');
   }
 
-  /** Events queued so far per table, for the data-migration report (any process may call it). */
-  static exportedCounts(meta: MetaStore): Map<string, TableEventCounts> {
-    return exportedEventCounts(meta);
+  /** Events one exporter queued so far per table, for the data-migration report (any process may call it). */
+  static exportedCounts(meta: MetaStore, exporter: 'source' | 'target' = 'source'): Map<string, TableEventCounts> {
+    const prefix = countsKey('target', '');
+    const out = new Map<string, TableEventCounts>();
+    for (const [k, v] of exportedEventCounts(meta)) {
+      if (exporter === 'target' && k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
+      if (exporter === 'source' && !k.startsWith(prefix)) out.set(k, v);
+    }
+    return out;
   }
 
   /** The highest vsn committed so far (0 for an empty queue). The next event gets lastVsn + 1. */
@@ -136,8 +148,8 @@ export class EventQueueWriter {
       const body = JSON.stringify('vsn' in e ? { ...e, vsn: undefined } : e);
       text += body.length > 2 ? `{"vsn":${vsn},${body.slice(1)}\n` : `{"vsn":${vsn}}\n`;
       vsn++;
-      if (e.op !== 't') {
-        const key = `${e.schema}.${e.table}`;
+      if (e.op === 'c' || e.op === 'u' || e.op === 'd') {
+        const key = countsKey(this.exporter, `${e.schema}.${e.table}`);
         let c = counts.get(key);
         if (!c) counts.set(key, (c = [0, 0, 0]));
         c[e.op === 'c' ? 0 : e.op === 'u' ? 1 : 2]++;
@@ -268,3 +280,8 @@ function syncDir(dir: string): void {
   } catch { /* some filesystems refuse fsync on a directory; the data fsync still holds */ }
 }
 
+
+/** Key of the per-table counts: the source's counts keep the plain table key (the stored format). */
+function countsKey(exporter: 'source' | 'target', tableKey: string): string {
+  return exporter === 'target' ? `target|${tableKey}` : tableKey;
+}

@@ -1,0 +1,13 @@
+// Writes docs/errors.md from src/core/errors.ts (run after `npm run build`).
+import { writeFileSync } from 'node:fs';
+import { ERROR_CODES } from '../dist/src/core/errors.js';
+
+export function renderErrorDocs() {
+  const lines = ['# Error codes', '', 'Every failure a user can cause ends with one line `error [CODE]: message` on stderr, a `fix:` line where there is a fix, and a non-zero exit: 2 for a usage error, 1 for everything else, 70 for an internal bug (with a stack trace: please report it).', '', '| Code | What it means and how to fix it |', '| --- | --- |'];
+  for (const [code, text] of Object.entries(ERROR_CODES)) lines.push(`| \`${code}\` | ${text} |`);
+  return lines.join('\n') + '\n';
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
+  writeFileSync(new URL('../docs/errors.md', import.meta.url), renderErrorDocs());
+}

@@ -1,0 +1,54 @@
+import type pg from 'pg';
+import { decodePgoutputMessage } from './replication/pgoutput-decoder.js';
+import type { RelationMessage } from './replication/pgoutput-messages.js';
+
+/** Row changes per table that a slot holds beyond what was acknowledged. */
+export type PendingChanges = Map<string, { inserts: number; updates: number; deletes: number; truncates: number }>;
+
+/**
+ * Counts the row changes a logical slot still holds (beyond its confirmed position) without
+ * consuming them, by decoding the pgoutput bytes of `pg_logical_slot_peek_binary_changes`. Used at
+ * cutover: writes that reached a database after the cutover marker must never be dropped silently.
+ * The slot must not be in use by a walsender; a briefly lingering one is waited for.
+ */
+export async function peekPendingChanges(client: pg.Client, slot: string, publication: string): Promise<PendingChanges> {
+  let rows: { data: string }[] = [];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const r = await client.query(
+        "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)", [slot, publication]);
+      rows = r.rows;
+      break;
+    } catch (e) {
+      // 55006: the slot is still active for the walsender that is shutting down.
+      if ((e as { code?: string }).code !== '55006' || attempt >= 50) throw e;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+  const relations = new Map<number, RelationMessage>();
+  const out: PendingChanges = new Map();
+  const bump = (rel: RelationMessage | undefined, kind: 'inserts' | 'updates' | 'deletes' | 'truncates') => {
+    const key = rel ? `${rel.schema}.${rel.name}` : '(unknown table)';
+    const c = out.get(key) ?? { inserts: 0, updates: 0, deletes: 0, truncates: 0 };
+    c[kind]++;
+    out.set(key, c);
+  };
+  for (const row of rows) {
+    const hex = String(row.data);
+    const buf = Buffer.from(hex.startsWith('\\x') ? hex.slice(2) : hex, 'hex');
+    const m = decodePgoutputMessage(buf);
+    if (m.tag === 'relation') relations.set(m.relationId, m);
+    else if (m.tag === 'insert') bump(relations.get(m.relationId), 'inserts');
+    else if (m.tag === 'update') bump(relations.get(m.relationId), 'updates');
+    else if (m.tag === 'delete') bump(relations.get(m.relationId), 'deletes');
+    else if (m.tag === 'truncate') for (const id of m.relationIds) bump(relations.get(id), 'truncates');
+  }
+  return out;
+}
+
+/** "shop.orders: 3 inserts, 1 update; …" for messages (counts only, never values). */
+export function describePending(p: PendingChanges): string {
+  return [...p].map(([t, c]) => `${t}: ${[
+    c.inserts && `${c.inserts} insert(s)`, c.updates && `${c.updates} update(s)`, c.deletes && `${c.deletes} delete(s)`, c.truncates && `${c.truncates} truncate(s)`,
+  ].filter(Boolean).join(', ')}`).join('; ');
+}

@@ -1,0 +1,222 @@
+import type { CommandContext } from '../../cli/command-context.js';
+import { TandemError, isTandemError } from '../../core/errors.js';
+import { log } from '../../core/logger.js';
+import { describeDb, type DbConfig } from '../../core/db-config.js';
+import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../core/change-event.js';
+import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
+import { connectPg } from '../../adapters/postgres/pg-connection.js';
+import { listSourceTables, readSequences, tableKey, type SequenceInfo } from '../../adapters/postgres/source-catalog.js';
+import { formatLsn, positionToLsn, lsnToPosition } from '../../adapters/postgres/replication/lsn.js';
+import { MARKER_PREFIX, PgChangeCapture } from '../../adapters/postgres/change-capture.js';
+import type { Migration } from '../migration-context.js';
+import { CutoverState, type CutoverDirection } from '../cutover/cutover-state.js';
+import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
+
+export type ExporterRole = 'source' | 'target';
+
+/** Where each exporter keeps its stream state, and which cutover ends its stream. */
+export const EXPORTER_ROLES: Record<ExporterRole, { replicationKey: string; startKey: string; direction: CutoverDirection; marker: MarkerKind; positionPrefix: string }> = {
+  source: { replicationKey: 'source_replication', startKey: 'cdc_start_position', direction: 'to_target', marker: 'cutover_to_target', positionPrefix: '' },
+  // The target's WAL positions have nothing to do with the source's: prefixed with 'T' (which sorts
+  // after every hex digit) they continue the queue's order after the cutover.
+  target: { replicationKey: 'target_replication', startKey: 'target_cdc_start_position', direction: 'to_source', marker: 'cutover_to_source', positionPrefix: 'T' },
+};
+
+/** The queue's last position if this role wrote it (after a cutover the other role's is there first). */
+function ownPosition(last: string | undefined, role: ExporterRole): string | undefined {
+  if (last === undefined) return undefined;
+  return role === 'target' ? (last.startsWith('T') ? last : undefined) : (last.startsWith('T') ? undefined : last);
+}
+
+/** Transactions are grouped into one queue append up to this many events (fewer fsyncs). */
+const MAX_EVENTS_PER_APPEND = 5000;
+const RETRY_MAX_MS = 15_000;
+const SLOT_CHECK_MS = 60_000;
+
+/**
+ * Live export, second part (also what a restart resumes): streams every committed change of the
+ * published tables into the queue. A transaction is acknowledged to the source only after its
+ * events are fsynced and recorded in meta.db; after a crash the source replays from the last
+ * acknowledgement and transactions at or before the queue's last position are skipped, so nothing
+ * is lost or queued twice. Connection failures are retried with backoff.
+ */
+export async function streamChanges(ctx: CommandContext, migration: Migration, source: DbConfig, role: ExporterRole): Promise<'stopped' | 'cutover'> {
+  const { meta, exportDir } = migration;
+  const r = EXPORTER_ROLES[role];
+  if (CutoverState.get(meta, r.direction).markerVsn !== undefined) return 'cutover'; // written by an earlier run
+  const names = meta.getValue<{ slot: string; publication: string }>(r.replicationKey);
+  const startPosition = meta.getValue<string>(r.startKey);
+  if (!names || !startPosition) throw new TandemError('TANDEM_EXPORT_DIR', `The ${role} change stream's state in meta.db is incomplete.`, { hint: 'Start a new migration in a new export dir.' });
+  const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role });
+  const primaryKeys = await loadPrimaryKeys(source, meta);
+  let markerEmitted = false;
+  let reachedMarker = false;
+  const totalAtStart = queue.lastVsn;
+  const meter = new RateMeter();
+  const printer = new MetricsPrinter(ctx.stdout);
+  const show = (force = false) => printer.show(renderMetrics([
+    ['Total Exported Events', String(queue.lastVsn)],
+    ['Total Exported Events (Current Run)', String(queue.lastVsn - totalAtStart)],
+    ['Export Rate(Last 3 min)', `${Math.round(meter.rate(3))}/sec`],
+    ['Export Rate(Last 10 min)', `${Math.round(meter.rate(10))}/sec`],
+  ]), force);
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const metricsTimer = setInterval(() => {
+    show();
+    // A cutover request: write a marker into the WAL; it arrives after every change committed before it.
+    if (!markerEmitted && CutoverState.get(meta, r.direction).status === 'INITIATED') {
+      markerEmitted = true;
+      void emitMarker(source, r.marker).then(
+        () => ctx.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`),
+        (e) => { markerEmitted = false; log.warn(`could not write the cutover marker: ${(e as Error).message}`); });
+    }
+  }, 1000);
+  const slotTimer = setInterval(() => void warnAboutSlotLag(ctx, source, names.slot), SLOT_CHECK_MS);
+  ctx.print(`Streaming changes from the ${role} ${describeDb(source)} (slot ${names.slot}, publication ${names.publication}) into ${exportDir.queueDir}. Stop with Ctrl-C; a restart resumes.`);
+  let delay = 500;
+  try {
+    while (!abort.signal.aborted) {
+      const own = ownPosition(queue.lastPosition, role);
+      const resumeFrom = own !== undefined ? own.slice(r.positionPrefix.length) : startPosition;
+      const capture = new PgChangeCapture({ source, slotName: names.slot, publicationName: names.publication, startLsn: positionToLsn(resumeFrom), primaryKeys });
+      const stopOnAbort = () => void capture.stop();
+      abort.signal.addEventListener('abort', stopOnAbort);
+      try {
+        await capture.start();
+        log.info(`change stream started at ${formatLsn(positionToLsn(resumeFrom))}`);
+        delay = 500;
+        let pending: UnnumberedChangeEvent[] = [];
+        let pendingPosition = '';
+        let pendingEnd = 0n;
+        const flush = async () => {
+          if (!pendingPosition) return;
+          await queue.append(pending, pendingPosition);
+          capture.acknowledge(pendingEnd);
+          meter.add(pending.length);
+          pending = [];
+          pendingPosition = '';
+        };
+        for await (const tx of capture.transactions()) {
+          const position = r.positionPrefix + tx.position;
+          const last = ownPosition(queue.lastPosition, role);
+          if (last !== undefined && position <= last) continue; // replayed after a crash: already queued
+          if (pendingPosition && position <= pendingPosition) continue;
+          for (const e of tx.events) pending.push({ ...e, position });
+          pendingPosition = position;
+          pendingEnd = tx.endLsn;
+          if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
+            // Everything committed before the marker is in `pending` or already queued. The other
+            // side restores its sequences from these values (this side is quiet now).
+            meta.setValue(`sequences_at_${r.marker}`, await readSequenceValues(source, meta));
+            pending.push(markerEvent(r.marker, position));
+            const { lastVsn } = await queue.append(pending, pendingPosition);
+            capture.acknowledge(pendingEnd);
+            meter.add(pending.length - 1);
+            pending = [];
+            pendingPosition = '';
+            CutoverState.setMarker(meta, r.direction, lastVsn);
+            meta.setValue(`${role}_marker_end_lsn`, lsnToPosition(pendingEnd));
+            reachedMarker = true;
+            abort.abort();
+            break;
+          }
+          // Flush when caught up with the socket or the group is large: low latency under light
+          // load, few fsyncs under heavy load.
+          if (pending.length >= MAX_EVENTS_PER_APPEND || capture.buffered === 0) await flush();
+        }
+        if (!reachedMarker) await flush();
+      } catch (e) {
+        if (abort.signal.aborted) break;
+        if (isTandemError(e) && e.code !== 'TANDEM_CONNECT') throw e;
+        log.warn(`change stream interrupted: ${(e as Error).message}; reconnecting in ${delay} ms`);
+        ctx.warn(`change stream interrupted (${(e as { code?: string }).code ?? (e as Error).message}); reconnecting in ${Math.round(delay / 1000)} s`);
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+      } finally {
+        abort.signal.removeEventListener('abort', stopOnAbort);
+        await capture.stop().catch(() => {});
+      }
+    }
+  } finally {
+    clearInterval(metricsTimer);
+    clearInterval(slotTimer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    show(true);
+    await queue.close();
+  }
+  if (reachedMarker) {
+    ctx.print(`The cutover marker is queued (vsn ${queue.lastVsn}); the ${role} stream is complete.`);
+    return 'cutover';
+  }
+  ctx.print(`Export stopped; ${queue.lastVsn} events are queued. Run the same command again to continue streaming. The replication slot ${names.slot} keeps the ${role}'s WAL until then.`);
+  return 'stopped';
+}
+
+/** Current sequence values of the migrated schemas on `db`. */
+async function readSequenceValues(db: DbConfig, meta: Migration['meta']): Promise<SequenceInfo[]> {
+  const client = await connectPg(db);
+  try {
+    const schemas = [...new Set(meta.snapshotTables().map((t) => t.schemaName))];
+    return await readSequences(client, schemas);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Writes a transactional logical-decoding message: it is decoded after every earlier commit. */
+async function emitMarker(db: DbConfig, marker: MarkerKind): Promise<void> {
+  const client = await connectPg(db);
+  try {
+    await client.query('SELECT pg_logical_emit_message(true, $1, $2)', [MARKER_PREFIX, marker]);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function loadPrimaryKeys(source: DbConfig, meta: Migration['meta']): Promise<Map<string, string[]>> {
+  const client = await connectPg(source);
+  try {
+    const tables = meta.snapshotTables();
+    const wanted = new Set(tables.map((t) => t.tableKey));
+    const all = await listSourceTables(client, [...new Set(tables.map((t) => t.schemaName))]);
+    return new Map(all.filter((t) => wanted.has(tableKey(t.schema, t.name))).map((t) => [tableKey(t.schema, t.name), t.primaryKey]));
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Warns when the slot holds more WAL than is comfortable (a stalled importer fills the source's disk). */
+async function warnAboutSlotLag(ctx: CommandContext, source: DbConfig, slot: string): Promise<void> {
+  try {
+    const client = await connectPg(source);
+    try {
+      const r = await client.query(
+        `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained,
+                current_setting('max_slot_wal_keep_size') AS keep FROM pg_replication_slots WHERE slot_name = $1`, [slot]);
+      if (r.rows.length === 0) return;
+      const retained = Number(r.rows[0].retained);
+      const keep = String(r.rows[0].keep);
+      const keepBytes = keep === '-1' ? undefined : parseSize(keep);
+      const limit = keepBytes !== undefined ? keepBytes * 0.8 : 10 * 1024 ** 3;
+      if (retained > limit) {
+        ctx.warn(`replication slot ${slot} holds ${(retained / 1024 ** 3).toFixed(1)} GB of WAL on the source${keepBytes ? ` (max_slot_wal_keep_size ${keep})` : ''}; make sure the export keeps running.`);
+      }
+    } finally {
+      await client.end().catch(() => {});
+    }
+  } catch {
+    /* a failed check is not a reason to stop streaming */
+  }
+}
+
+function parseSize(s: string): number | undefined {
+  const m = /^(\d+)\s*(kB|MB|GB|TB)?$/.exec(s.trim());
+  if (!m) return undefined;
+  const unit = { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 }[m[2] ?? 'MB' as 'MB'] ?? 1024 ** 2;
+  return Number(m[1]) * unit;
+}
+

@@ -1,0 +1,163 @@
+import type { CommandContext } from '../../cli/command-context.js';
+import { TandemError } from '../../core/errors.js';
+import { CommandLock } from '../../core/lock.js';
+import type { MetaStore } from '../../core/meta-store.js';
+import { QueueConsumers } from '../../core/queue/queue-consumers.js';
+import { readQueueState } from '../../core/queue/queue-tables.js';
+import { openMigration, resolveDbConfig } from '../migration-context.js';
+import { renderTable } from '../text-table.js';
+import { CutoverState, type CutoverDirection, type CutoverRecord } from './cutover-state.js';
+
+function requireLiveMigration(meta: MetaStore): void {
+  const type = meta.getValue<string>('export_type');
+  if (type !== 'snapshot-and-changes' && type !== 'changes-only') {
+    throw new TandemError('TANDEM_EXPORT_DIR', 'Cutover applies to a live migration; this export dir holds no live export.', {
+      hint: 'Start one with: tandem export data from source --export-type snapshot-and-changes',
+    });
+  }
+}
+
+/** `tandem initiate cutover to target [--prepare-for-fall-back true]`. */
+export async function runInitiateCutoverToTarget(ctx: CommandContext): Promise<void> {
+  const m = openMigration(ctx, { create: false });
+  try {
+    requireLiveMigration(m.meta);
+    if (m.meta.getValue<string>('cdc_phase') !== 'streaming') {
+      throw new TandemError('TANDEM_EXPORT_DIR', 'The snapshot is still being exported; cutover is possible once changes are streaming.', {
+        hint: 'Wait until "export data from source" shows its streaming metrics, then initiate the cutover.',
+      });
+    }
+    const fallBack = ctx.bool('prepare-for-fall-back');
+    const { created, record } = CutoverState.request(m.meta, 'to_target', fallBack);
+    if (!created) {
+      ctx.print(`Cutover to target was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
+      if (record.prepareForFallBack !== fallBack) ctx.warn(`it was initiated with --prepare-for-fall-back ${record.prepareForFallBack}; that setting stays.`);
+      return;
+    }
+    ctx.print(`Cutover to target initiated${fallBack ? ' (prepared for fall-back)' : ''}.`);
+    ctx.print('"export data from source" writes a marker after the last change and stops; "import data to target" applies everything up to it, restores sequences' +
+      (fallBack ? ', starts the reverse stream on the target,' : '') + ' and completes the cutover.');
+    warnIfNotRunning(ctx, m.exportDir.metainfoDir, ['export-data', 'import-data']);
+    ctx.print(`Monitor it with: tandem cutover status --export-dir ${m.exportDir.root}`);
+  } finally {
+    m.close();
+  }
+}
+
+/** `tandem initiate cutover to source`. */
+export async function runInitiateCutoverToSource(ctx: CommandContext): Promise<void> {
+  const m = openMigration(ctx, { create: false });
+  try {
+    requireLiveMigration(m.meta);
+    const toTarget = CutoverState.get(m.meta, 'to_target');
+    if (toTarget.status !== 'COMPLETED' || !toTarget.prepareForFallBack) {
+      throw new TandemError('TANDEM_EXPORT_DIR',
+        toTarget.status !== 'COMPLETED' ? `Cutover to source needs a completed cutover to target (it is ${toTarget.status}).` : 'The cutover to target was not prepared for fall-back, so there is no stream back to the source.',
+        { hint: toTarget.status !== 'COMPLETED' ? 'Wait for "tandem cutover status" to show the cutover to target COMPLETED.' : 'Fall-back must be chosen at "initiate cutover to target --prepare-for-fall-back true".' });
+    }
+    const { created, record } = CutoverState.request(m.meta, 'to_source', false);
+    if (!created) {
+      ctx.print(`Cutover to source was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
+      return;
+    }
+    ctx.print('Cutover to source initiated: "export data from target" writes a marker after the last change on the target; "import data to source" applies everything up to it, restores the source\'s sequences and completes.');
+    warnIfNotRunning(ctx, m.exportDir.metainfoDir, ['export-data-from-target', 'import-data-to-source']);
+    ctx.print(`Monitor it with: tandem cutover status --export-dir ${m.exportDir.root}`);
+  } finally {
+    m.close();
+  }
+}
+
+function warnIfNotRunning(ctx: CommandContext, metainfoDir: string, locks: string[]): void {
+  const names: Record<string, string> = {
+    'export-data': 'export data from source', 'import-data': 'import data to target',
+    'export-data-from-target': 'export data from target', 'import-data-to-source': 'import data to source',
+  };
+  for (const l of locks) {
+    if (CommandLock.holder(metainfoDir, l) === undefined) ctx.warn(`"${names[l]}" is not running; start it and it carries out the cutover.`);
+  }
+}
+
+/** What a direction is waiting for while INITIATED. */
+function waitingFor(meta: MetaStore, r: CutoverRecord): { text: string; remaining?: number } {
+  if (r.status !== 'INITIATED') return { text: '' };
+  const [exporter, consumer] = r.direction === 'to_target' ? ['export data from source', 'target'] : ['export data from target', 'source'];
+  const applied = QueueConsumers.appliedVsn(meta, consumer) ?? 0;
+  if (r.markerVsn === undefined) {
+    const queued = readQueueState(meta).lastVsn;
+    return { text: `waiting for "${exporter}" to write the cutover marker; ${Math.max(0, queued - applied)} queued event(s) not yet applied`, remaining: Math.max(0, queued - applied) };
+  }
+  const remaining = Math.max(0, r.markerVsn - applied);
+  const importer = r.direction === 'to_target' ? 'import data to target' : 'import data to source';
+  return { text: remaining > 0 ? `waiting for "${importer}": ${remaining} event(s) remaining before the marker` : `waiting for "${importer}" to finish the cutover`, remaining };
+}
+
+/** `tandem cutover status`. */
+export async function runCutoverStatus(ctx: CommandContext): Promise<void> {
+  const m = openMigration(ctx, { create: false });
+  try {
+    const rows = (['to_target', 'to_source'] as CutoverDirection[]).map((d) => {
+      const r = CutoverState.get(m.meta, d);
+      const w = waitingFor(m.meta, r);
+      return { r, w };
+    });
+    if (ctx.str('output-format') === 'json') {
+      ctx.print(JSON.stringify(rows.map(({ r, w }) => ({
+        direction: r.direction === 'to_target' ? 'cutover to target' : 'cutover to source', status: r.status,
+        requested_at: r.requestedAt ?? null, completed_at: r.completedAt ?? null, prepare_for_fall_back: r.prepareForFallBack,
+        waiting_for: w.text || null, remaining_events: w.remaining ?? null, detail: r.detail,
+      })), null, 2));
+      return;
+    }
+    ctx.print(renderTable(['CUTOVER', 'STATUS', 'REQUESTED AT', 'COMPLETED AT'], rows.map(({ r }) => [
+      r.direction === 'to_target' ? `cutover to target${r.prepareForFallBack ? ' (fall-back prepared)' : ''}` : 'cutover to source',
+      r.status, r.requestedAt ?? '-', r.completedAt ?? '-'])));
+    for (const { r, w } of rows) {
+      const label = r.direction === 'to_target' ? 'Cutover to target' : 'Cutover to source';
+      if (w.text) ctx.print(`${label}: ${w.text}.`);
+      const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; reason?: string } | undefined;
+      if (v?.verified) ctx.print(`${label}: verification ${v.match ? 'MATCH for every table' : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}.`);
+      else if (v) ctx.print(`${label}: not verified (${v.reason}); run tandem compare.`);
+      if (r.detail.writesAfterMarker) ctx.print(`${label}: WARNING: writes arrived after the marker and were not migrated: ${String(r.detail.writesAfterMarker)}; slot kept: ${String(r.detail.keptSlot)}.`);
+      if (Array.isArray(r.detail.disabledOnSource) && r.detail.disabledOnSource.length) ctx.print(`${label}: disabled on the source: ${(r.detail.disabledOnSource as string[]).join('; ')}.`);
+    }
+  } finally {
+    m.close();
+  }
+}
+
+/** `tandem export data from target` (restart of the fall-back stream). */
+export async function runExportDataFromTarget(ctx: CommandContext): Promise<void> {
+  const m = openMigration(ctx, { create: false });
+  try {
+    const toTarget = CutoverState.get(m.meta, 'to_target');
+    if (toTarget.status !== 'COMPLETED' || !toTarget.prepareForFallBack) {
+      throw new TandemError('TANDEM_EXPORT_DIR', 'export data from target runs after a cutover to target prepared for fall-back has completed.', {
+        hint: 'Use: tandem initiate cutover to target --prepare-for-fall-back true (import data to target then starts this stream itself).',
+      });
+    }
+    const target = await resolveDbConfig(ctx, m.meta, 'target');
+    const { exportChangesFromTarget } = await import('./target-cutover.js');
+    await exportChangesFromTarget(ctx, m, target);
+  } finally {
+    m.close();
+  }
+}
+
+/** `tandem import data to source` (restart of the fall-back importer). */
+export async function runImportDataToSource(ctx: CommandContext): Promise<void> {
+  const m = openMigration(ctx, { create: false });
+  try {
+    const toTarget = CutoverState.get(m.meta, 'to_target');
+    if (toTarget.status === 'NOT_INITIATED' || !toTarget.prepareForFallBack) {
+      throw new TandemError('TANDEM_EXPORT_DIR', 'import data to source runs in a migration whose cutover to target was prepared for fall-back.', {
+        hint: 'Use: tandem initiate cutover to target --prepare-for-fall-back true',
+      });
+    }
+    const source = await resolveDbConfig(ctx, m.meta, 'source');
+    const { importChangesToSource } = await import('./source-importer.js');
+    await importChangesToSource(ctx, m, source);
+  } finally {
+    m.close();
+  }
+}

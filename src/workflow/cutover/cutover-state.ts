@@ -1,0 +1,73 @@
+import type { MetaStore } from '../../core/meta-store.js';
+
+export type CutoverDirection = 'to_target' | 'to_source';
+export type CutoverStatus = 'NOT_INITIATED' | 'INITIATED' | 'COMPLETED';
+
+/** One direction's cutover, as `cutover status` shows it. */
+export interface CutoverRecord {
+  readonly direction: CutoverDirection;
+  readonly status: CutoverStatus;
+  readonly requestedAt?: string;
+  readonly completedAt?: string;
+  readonly prepareForFallBack: boolean;
+  /** vsn of the marker event in the queue, once the exporter has written it. */
+  readonly markerVsn?: number;
+  /** Free-form facts for the status display (warnings, verification summary, restart hints). */
+  readonly detail: Record<string, unknown>;
+}
+
+function ensureTable(meta: MetaStore): void {
+  meta.db.exec(`CREATE TABLE IF NOT EXISTS cutover (
+    direction TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    requested_at TEXT,
+    completed_at TEXT,
+    prepare_for_fall_back INTEGER NOT NULL DEFAULT 0,
+    marker_vsn INTEGER,
+    detail_json TEXT NOT NULL DEFAULT '{}')`);
+}
+
+/**
+ * The cutover state machine per direction, NOT_INITIATED -> INITIATED -> COMPLETED, kept in meta.db:
+ * `initiate cutover …` writes the request there and the running exporter and importer notice it.
+ */
+export class CutoverState {
+  static get(meta: MetaStore, direction: CutoverDirection): CutoverRecord {
+    ensureTable(meta);
+    const r = meta.db.prepare('SELECT * FROM cutover WHERE direction = ?').get(direction) as Record<string, any> | undefined;
+    if (!r) return { direction, status: 'NOT_INITIATED', prepareForFallBack: false, detail: {} };
+    return {
+      direction, status: r.status, requestedAt: r.requested_at ?? undefined, completedAt: r.completed_at ?? undefined,
+      prepareForFallBack: r.prepare_for_fall_back === 1, markerVsn: r.marker_vsn ?? undefined, detail: JSON.parse(r.detail_json),
+    };
+  }
+
+  /** Records the request; a second request for the same direction changes nothing. */
+  static request(meta: MetaStore, direction: CutoverDirection, prepareForFallBack: boolean): { created: boolean; record: CutoverRecord } {
+    ensureTable(meta);
+    const existing = CutoverState.get(meta, direction);
+    if (existing.status !== 'NOT_INITIATED') return { created: false, record: existing };
+    meta.db.prepare('INSERT INTO cutover (direction, status, requested_at, prepare_for_fall_back) VALUES (?, ?, ?, ?)')
+      .run(direction, 'INITIATED', new Date().toISOString(), prepareForFallBack ? 1 : 0);
+    return { created: true, record: CutoverState.get(meta, direction) };
+  }
+
+  static setMarker(meta: MetaStore, direction: CutoverDirection, markerVsn: number): void {
+    ensureTable(meta);
+    meta.db.prepare('UPDATE cutover SET marker_vsn = ? WHERE direction = ?').run(markerVsn, direction);
+  }
+
+  /** Merges facts into the direction's detail. */
+  static note(meta: MetaStore, direction: CutoverDirection, facts: Record<string, unknown>): void {
+    ensureTable(meta);
+    const cur = CutoverState.get(meta, direction);
+    meta.db.prepare('UPDATE cutover SET detail_json = ? WHERE direction = ?').run(JSON.stringify({ ...cur.detail, ...facts }), direction);
+  }
+
+  static complete(meta: MetaStore, direction: CutoverDirection, facts: Record<string, unknown> = {}): void {
+    ensureTable(meta);
+    const cur = CutoverState.get(meta, direction);
+    meta.db.prepare("UPDATE cutover SET status = 'COMPLETED', completed_at = ?, detail_json = ? WHERE direction = ?")
+      .run(new Date().toISOString(), JSON.stringify({ ...cur.detail, ...facts }), direction);
+  }
+}

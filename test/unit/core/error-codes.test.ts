@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ERROR_CODES, TandemError, EXIT_USAGE, EXIT_USER_ERROR } from '../../../src/core/errors.js';
+
+test('every error code is TANDEM_UPPER_SNAKE and documents itself in one or more full sentences', () => {
+  for (const [code, text] of Object.entries(ERROR_CODES)) {
+    assert.match(code, /^TANDEM_[A-Z_]+$/, code);
+    assert.match(text, /^[A-Z].{20,}\.$/s, `${code} needs a sentence that says what it means and how to fix it`);
+  }
+});
+
+test('docs/errors.md lists every code with its text (regenerate with node scripts/gen-error-docs.mjs)', () => {
+  const doc = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8');
+  for (const [code, text] of Object.entries(ERROR_CODES)) assert.ok(doc.includes(`| \`${code}\` | ${text} |`), code);
+});
+
+test('usage errors exit 2, the others 1', () => {
+  assert.equal(new TandemError('TANDEM_USAGE', 'x').exitCode, EXIT_USAGE);
+  assert.equal(new TandemError('TANDEM_AUTH', 'x').exitCode, EXIT_USER_ERROR);
+});
