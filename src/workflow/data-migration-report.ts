@@ -1,12 +1,16 @@
 import type { CommandContext } from '../cli/command-context.js';
 import type { MetaStore } from '../core/meta-store.js';
-import { openMigration } from './migration-context.js';
+import { EventQueueWriter } from '../core/queue/event-queue-writer.js';
+import { connectPg } from '../adapters/postgres/pg-connection.js';
+import { importedEventCounts, type ImportedCounts } from '../adapters/postgres/imported-event-counts.js';
+import { openMigration, resolveDbConfig, type Migration } from './migration-context.js';
 import { renderTable } from './text-table.js';
+import { CutoverState } from './cutover/cutover-state.js';
 
 /** One line of the data-migration report: one table on one database. */
 export interface ReportRow {
   readonly tableName: string;
-  readonly dbType: 'source' | 'target' | 'source-replica';
+  readonly dbType: 'source' | 'target';
   readonly exportedSnapshotRows: number;
   readonly importedSnapshotRows: number;
   readonly erroredImportEvents: number;
@@ -22,25 +26,47 @@ export interface ReportRow {
 const HEADERS = ['TABLE_NAME', 'DB_TYPE', 'EXPORTED_SNAPSHOT_ROWS', 'IMPORTED_SNAPSHOT_ROWS', 'ERRORED_IMPORT_EVENTS', 'EXPORTED_INSERTS',
   'EXPORTED_UPDATES', 'EXPORTED_DELETES', 'IMPORTED_INSERTS', 'IMPORTED_UPDATES', 'IMPORTED_DELETES', 'FINAL_ROW_COUNT'];
 
-/** Builds the report from meta.db: snapshot rows per side, and the change-event counters. */
-export function buildReport(meta: MetaStore): ReportRow[] {
+const ZERO: ImportedCounts = { inserts: 0, updates: 0, deletes: 0 };
+
+/** Change events applied to each database, read from that database (the truth); undefined = not reachable. */
+export interface AppliedCounts {
+  readonly target?: Map<string, ImportedCounts>;
+  readonly source?: Map<string, ImportedCounts>;
+}
+
+/**
+ * Builds the report: snapshot rows from meta.db, events exported by each side from the queue's
+ * counters, events imported into each side from that database's own metadata table. A database's
+ * FINAL_ROW_COUNT = its snapshot rows + inserts − deletes of every change stream that wrote to it
+ * (its own application's changes, exported, and the other side's, imported).
+ */
+export function buildReport(meta: MetaStore, applied: AppliedCounts = {}): ReportRow[] {
   const files = meta.snapshotFiles();
-  const batches = meta.importBatches();
   const importedByFile = new Map<string, number>();
-  for (const b of batches) if (b.imported) importedByFile.set(b.fileName, (importedByFile.get(b.fileName) ?? 0) + b.rows);
+  for (const b of meta.importBatches()) if (b.imported) importedByFile.set(b.fileName, (importedByFile.get(b.fileName) ?? 0) + b.rows);
+  const fromSource = EventQueueWriter.exportedCounts(meta, 'source');
+  const fromTarget = EventQueueWriter.exportedCounts(meta, 'target');
+  const importStarted = meta.getStep('import_data').status !== 'NOT_STARTED';
   const rows: ReportRow[] = [];
   for (const t of meta.snapshotTables()) {
-    const imported = files.filter((f) => f.tableKey === t.tableKey).reduce((s, f) => s + (importedByFile.get(f.fileName) ?? 0), 0);
+    const key = t.tableKey;
+    const imported = files.filter((f) => f.tableKey === key).reduce((s, f) => s + (importedByFile.get(f.fileName) ?? 0), 0);
+    const exS = fromSource.get(key) ?? ZERO;
+    const exT = fromTarget.get(key) ?? ZERO;
+    const inS = applied.source?.get(key) ?? ZERO;
+    const inT = applied.target?.get(key) ?? ZERO;
     rows.push({
-      tableName: t.tableKey, dbType: 'source', exportedSnapshotRows: t.exportedRows, importedSnapshotRows: 0, erroredImportEvents: 0,
-      exportedInserts: 0, exportedUpdates: 0, exportedDeletes: 0, importedInserts: 0, importedUpdates: 0, importedDeletes: 0,
-      finalRowCount: t.exportedRows,
+      tableName: key, dbType: 'source', exportedSnapshotRows: t.exportedRows, importedSnapshotRows: 0, erroredImportEvents: 0,
+      exportedInserts: exS.inserts, exportedUpdates: exS.updates, exportedDeletes: exS.deletes,
+      importedInserts: inS.inserts, importedUpdates: inS.updates, importedDeletes: inS.deletes,
+      finalRowCount: t.exportedRows + exS.inserts - exS.deletes + inS.inserts - inS.deletes,
     });
-    if (meta.getStep('import_data').status !== 'NOT_STARTED') {
+    if (importStarted) {
       rows.push({
-        tableName: t.tableKey, dbType: 'target', exportedSnapshotRows: 0, importedSnapshotRows: imported, erroredImportEvents: 0,
-        exportedInserts: 0, exportedUpdates: 0, exportedDeletes: 0, importedInserts: 0, importedUpdates: 0, importedDeletes: 0,
-        finalRowCount: imported,
+        tableName: key, dbType: 'target', exportedSnapshotRows: 0, importedSnapshotRows: imported, erroredImportEvents: 0,
+        exportedInserts: exT.inserts, exportedUpdates: exT.updates, exportedDeletes: exT.deletes,
+        importedInserts: inT.inserts, importedUpdates: inT.updates, importedDeletes: inT.deletes,
+        finalRowCount: imported + inT.inserts - inT.deletes + exT.inserts - exT.deletes,
       });
     }
   }
@@ -60,16 +86,42 @@ export function renderReport(rows: ReportRow[], format: 'table' | 'json'): strin
     r.exportedInserts, r.exportedUpdates, r.exportedDeletes, r.importedInserts, r.importedUpdates, r.importedDeletes, r.finalRowCount].map(String)));
 }
 
+/** Reads the applied-event counters from the databases that received change events. */
+export async function readAppliedCounts(ctx: CommandContext, m: Migration): Promise<{ applied: AppliedCounts; notes: string[] }> {
+  const notes: string[] = [];
+  const live = m.meta.getValue<string>('export_type');
+  const applied: { target?: Map<string, ImportedCounts>; source?: Map<string, ImportedCounts> } = {};
+  if (live !== 'snapshot-and-changes' && live !== 'changes-only') return { applied, notes };
+  const sides: ('target' | 'source')[] = ['target'];
+  if (CutoverState.get(m.meta, 'to_target').prepareForFallBack) sides.push('source');
+  for (const side of sides) {
+    if (!m.meta.getDbConfig(side)) continue;
+    try {
+      const db = await resolveDbConfig(ctx, m.meta, side);
+      const client = await connectPg(db);
+      try {
+        applied[side] = await importedEventCounts(client, m.uuid);
+      } finally {
+        await client.end().catch(() => {});
+      }
+    } catch (e) {
+      notes.push(`events imported into the ${side} are not shown (${(e as Error).message.split('\n')[0]}); pass --${side}-db-password or ${side.toUpperCase()}_DB_PASSWORD.`);
+    }
+  }
+  return { applied, notes };
+}
+
 /** `tandem get data-migration-report`. */
 export async function runDataMigrationReport(ctx: CommandContext): Promise<void> {
   const m = openMigration(ctx, { create: false });
   try {
-    const rows = buildReport(m.meta);
-    if (rows.length === 0) {
+    if (m.meta.snapshotTables().length === 0) {
       ctx.print('No data has been exported yet: run "tandem export data" first.');
       return;
     }
-    ctx.print(renderReport(rows, ctx.str('output-format') === 'json' ? 'json' : 'table'));
+    const { applied, notes } = await readAppliedCounts(ctx, m);
+    ctx.print(renderReport(buildReport(m.meta, applied), ctx.str('output-format') === 'json' ? 'json' : 'table'));
+    for (const n of notes) ctx.warn(n);
   } finally {
     m.close();
   }
