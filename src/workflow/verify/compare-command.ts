@@ -77,7 +77,9 @@ export async function verifyMigration(
   const left = new PgFingerprintSide('source', source, jobs);
   const right = new PgFingerprintSide('target', target, jobs);
   try {
-    await Promise.all([left.open(), right.open()]);
+    // Both settle before the finally closes the pools, so no connection is left half-open.
+    const opened = await Promise.allSettled([left.open(), right.open()]);
+    for (const o of opened) if (o.status === 'rejected') throw o.reason;
     log.info(`compare (${occasion}): ${tables.length} tables between ${describeDb(source)} and ${describeDb(target)}, ${jobs} jobs`);
     const result = await compareDatabases({ left, right, tables, parallelJobs: jobs, onProgress: options.onProgress });
     const run = new VerificationStore(meta).record(occasion, result);

@@ -14,6 +14,7 @@ export class PgFingerprintSide implements ComparisonSide {
   private readonly all = new Set<pg.Client>();
   private readonly waiters: { resolve: (c: pg.Client) => void; reject: (e: unknown) => void }[] = [];
   private opening = 0;
+  private closed = false;
 
   constructor(readonly label: string, private readonly config: DbConfig, private readonly maxConnections: number) {}
 
@@ -38,6 +39,8 @@ export class PgFingerprintSide implements ComparisonSide {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w.reject(new Error(`the ${this.label} connection pool is closed`));
     const clients = [...this.all];
     this.all.clear();
     this.idle.length = 0;
@@ -48,6 +51,11 @@ export class PgFingerprintSide implements ComparisonSide {
     this.opening++;
     try {
       const c = await connectPg(this.config);
+      // close() may have run while this connection was being opened: it must not outlive the pool.
+      if (this.closed) {
+        await c.end().catch(() => {});
+        throw new Error(`the ${this.label} connection pool is closed`);
+      }
       this.all.add(c);
       return c;
     } finally {
@@ -63,6 +71,10 @@ export class PgFingerprintSide implements ComparisonSide {
   }
 
   private release(c: pg.Client): void {
+    if (this.closed) {
+      c.end().catch(() => {});
+      return;
+    }
     const waiter = this.waiters.shift();
     if (waiter) waiter.resolve(c);
     else this.idle.push(c);

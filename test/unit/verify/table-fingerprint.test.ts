@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fingerprintQuery, rowTextExpression } from '../../../src/adapters/postgres/table-fingerprint.js';
+
+test('the row text quotes every column name and value, with NULL as a bare word between commas', () => {
+  assert.equal(rowTextExpression(['id', 'Mixed "Case"']), `quote_nullable(t."id"::text) || ',' || quote_nullable(t."Mixed ""Case"""::text)`);
+  assert.equal(rowTextExpression([]), "''");
+});
+
+test('more than 100 columns stay one expression (concat_ws would stop at 100 arguments)', () => {
+  const cols = Array.from({ length: 250 }, (_, i) => `c${i}`);
+  const expr = rowTextExpression(cols);
+  assert.equal(expr.split('quote_nullable(').length - 1, 250);
+  assert.doesNotMatch(expr, /concat/);
+});
+
+test('plain tables are scanned with ONLY, partitioned roots without it; the sum is numeric', () => {
+  const plain = fingerprintQuery('shop', 'orders', ['id'], true);
+  assert.match(plain, /FROM ONLY "shop"\."orders" t$/);
+  assert.match(fingerprintQuery('analytics', 'events', ['id'], false), /FROM "analytics"\."events" t$/);
+  assert.match(plain, /sum\(\('x' \|\| substr\(md5\(.*\), 1, 15\)\)::bit\(60\)::bigint\)/);
+});
