@@ -1,9 +1,10 @@
 /**
- * `npm run demo`: starts two embedded PostgreSQL servers (a source and a stand-in for YugabyteDB),
- * fills the source with the sample shop database, and runs the migration with the real `tandem`
- * CLI, printing each command and its output the way a user would see them.
+ * `npm run demo`: the whole live migration with fall-back from the spec, on two embedded PostgreSQL
+ * servers (a source, and a target standing in for YugabyteDB), through the real `tandem` CLI:
+ * schema, snapshot and streaming while an application writes, cutover to the target, writes on the
+ * target, cutover back to the source, verification, report, end of the migration.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,43 +15,91 @@ import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../test/fixtures/sample-db.sql', import.meta.url));
 const PASSWORD = 'demo-password';
+const ENV = { ...process.env, SOURCE_DB_PASSWORD: PASSWORD, TARGET_DB_PASSWORD: PASSWORD, TANDEM_METRICS_INTERVAL_MS: '5000' };
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function heading(text: string): void {
-  process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+function phase(name: string, what: string): void {
+  process.stdout.write(`\n${bold(`== ${name}: ${what}`)}\n`);
 }
 
-async function tandem(args: string[]): Promise<void> {
-  const shown = args.map((a) => (/[\s",]/.test(a) ? `'${a}'` : a)).join(' ');
-  process.stdout.write(`\n$ tandem ${shown}\n`);
+function shown(args: string[]): string {
+  return args.map((a) => (/[\s",]/.test(a) ? `'${a}'` : a)).join(' ');
+}
+
+/** Runs a tandem command to completion, its output shown as is. */
+async function tandem(args: string[], opts: { quiet?: boolean } = {}): Promise<string> {
+  if (!opts.quiet) process.stdout.write(`\n$ tandem ${shown(args)}\n`);
+  let out = '';
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, SOURCE_DB_PASSWORD: PASSWORD, TARGET_DB_PASSWORD: PASSWORD },
-    });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
+    child.stdout.on('data', (d) => { out += d; if (!opts.quiet) process.stdout.write(d); });
+    child.stderr.on('data', (d) => process.stderr.write(d));
     child.on('close', resolve);
   });
-  if (code !== 0) throw new Error(`tandem ${args[0]} ${args[1] ?? ''} exited with ${code}`);
+  if (code !== 0) throw new Error(`tandem ${args.slice(0, 4).join(' ')} exited with ${code}`);
+  return out;
 }
 
-async function sql(server: EmbeddedServer, db: string, text: string): Promise<pg.QueryResult> {
+/** Starts a long-running tandem command in the background; its lines are prefixed with its name. */
+function background(label: string, args: string[]): ChildProcess {
+  process.stdout.write(`\n$ tandem ${shown(args)} &   ${bold(`[${label}]`)}\n`);
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...ENV, TANDEM_NO_TTY: '1' } });
+  const prefix = (d: Buffer) => d.toString().split('\n').filter((l) => l.trim() !== '').map((l) => `  [${label}] ${l}\n`).join('');
+  child.stdout!.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
+  child.stderr!.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
+  return child;
+}
+
+async function withClient<T>(server: EmbeddedServer, db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: PASSWORD, database: db });
   await c.connect();
   try {
-    return (await c.query(text)) as pg.QueryResult;
+    return await fn(c);
   } finally {
     await c.end();
   }
 }
 
+/** The application: a few orders-and-customers changes per tick, on whichever database is live. */
+async function applicationWrites(server: EmbeddedServer, db: string, label: string, seconds: number): Promise<number> {
+  let n = 0;
+  const until = Date.now() + seconds * 1000;
+  await withClient(server, db, async (c) => {
+    while (Date.now() < until) {
+      await c.query('BEGIN');
+      const r = await c.query(`INSERT INTO shop.customers (email, full_name, city) VALUES ($1, $2, 'Basel') RETURNING customer_id`, [`${label}${n}@example.com`, `${label} customer ${n}`]);
+      await c.query(`INSERT INTO shop.orders (customer_id, status, ordered_on, total) VALUES ($1, 'new', current_date, 42.50)`, [r.rows[0].customer_id]);
+      await c.query(`UPDATE shop.products SET attributes = attributes || jsonb_build_object('seen', $1::int) WHERE product_id = (SELECT min(product_id) FROM shop.products) + 10 * ($1::int % 20)`, [n]);
+      if (n % 5 === 0) await c.query(`DELETE FROM analytics.daily_totals WHERE day = (SELECT min(day) FROM analytics.daily_totals)`);
+      await c.query('COMMIT');
+      n++;
+      await sleep(20);
+    }
+  });
+  return n;
+}
+
+async function waitForCutover(dir: string[], direction: 'cutover to target' | 'cutover to source'): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    const out = await tandem(['cutover', 'status', ...dir, '--output-format', 'json'], { quiet: true });
+    const row = (JSON.parse(out) as { direction: string; status: string }[]).find((r) => r.direction === direction);
+    if (row?.status === 'COMPLETED') return;
+    await sleep(500);
+  }
+  throw new Error(`${direction} did not complete within 2 minutes`);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
-  heading('Starting two embedded PostgreSQL servers (source, and the target standing in for YugabyteDB)');
+  const children: ChildProcess[] = [];
+  phase('PREPARE', 'two embedded PostgreSQL servers: the source, and the target standing in for YugabyteDB');
   const [source, target] = await Promise.all([startEmbeddedServer(PASSWORD, 'demo-source'), startEmbeddedServer(PASSWORD, 'demo-target')]);
   try {
-    process.stdout.write(`source: 127.0.0.1:${source.port}   target: 127.0.0.1:${target.port}\n`);
-    await sql(source, 'postgres', 'CREATE DATABASE shop');
-    await sql(target, 'postgres', 'CREATE DATABASE shop_yb');
-    await sql(source, 'shop', readFileSync(SAMPLE, 'utf8'));
+    process.stdout.write(`source: 127.0.0.1:${source.port} (wal_level = logical)   target: 127.0.0.1:${target.port}\n`);
+    await withClient(source, 'postgres', (c) => c.query('CREATE DATABASE shop'));
+    await withClient(target, 'postgres', (c) => c.query('CREATE DATABASE shop_yb'));
+    await withClient(source, 'shop', (c) => c.query(readFileSync(SAMPLE, 'utf8')));
     process.stdout.write('Loaded the sample shop database (schemas shop, analytics, "Ops") into the source.\n');
 
     const exportDir = mkdtempSync(join(tmpdir(), 'tandem-demo-export-'));
@@ -59,25 +108,47 @@ async function main(): Promise<void> {
     const tgt = ['--target-db-host', '127.0.0.1', '--target-db-port', String(target.port), '--target-db-user', 'postgres', '--target-db-name', 'shop_yb'];
     const dir = ['--export-dir', exportDir];
 
-    heading('SCHEMA: export, analyze, import');
+    phase('SCHEMA', 'export, analyze, import');
     await tandem(['export', 'schema', ...dir, ...src]);
     await tandem(['analyze-schema', ...dir, '--output-format', 'txt']);
     await tandem(['import', 'schema', ...dir, ...tgt]);
 
-    heading('DATA: export a consistent snapshot, import it, then indexes and triggers');
-    await tandem(['export', 'data', 'from', 'source', ...dir, ...src, '--parallel-jobs', '2']);
-    await tandem(['import', 'data', 'to', 'target', ...dir, ...tgt, '--parallel-jobs', '2']);
+    phase('LIVE MIGRATION', 'snapshot, then every change, while the application keeps writing to the source');
+    const app = applicationWrites(source, 'shop', 'src', 8);
+    children.push(background('export data from source', ['export', 'data', 'from', 'source', ...dir, ...src, '--export-type', 'snapshot-and-changes']));
+    children.push(background('import data to target', ['import', 'data', 'to', 'target', ...dir, ...tgt]));
+    const written = await app;
+    process.stdout.write(`\nThe application made ${written} transactions on the source during the migration.\n`);
     await tandem(['import', 'schema', ...dir, ...tgt, '--post-snapshot-import', 'true']);
-    await tandem(['import', 'data', 'status', ...dir]);
 
-    heading('REPORT');
+    phase('CUTOVER TO TARGET', 'the application stops writing to the source; switch, and prepare for fall-back');
+    await tandem(['initiate', 'cutover', 'to', 'target', ...dir, '--prepare-for-fall-back', 'true']);
+    await waitForCutover(dir, 'cutover to target');
+    await tandem(['cutover', 'status', ...dir]);
+
+    phase('ON THE TARGET', 'the application now writes to the target; Tandem keeps the source in step');
+    const onTarget = await applicationWrites(target, 'shop_yb', 'tgt', 4);
+    process.stdout.write(`The application made ${onTarget} transactions on the target (new ids from the restored sequences).\n`);
+
+    phase('CUTOVER TO SOURCE', 'switch back: the target stops, the source receives the rest');
+    await tandem(['initiate', 'cutover', 'to', 'source', ...dir]);
+    await waitForCutover(dir, 'cutover to source');
+    await tandem(['cutover', 'status', ...dir]);
+    const exits = await Promise.all(children.map((c) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.on('close', r)))));
+    process.stdout.write(`Both background processes finished (exit codes ${exits.join(', ')}).\n`);
+
+    phase('VERIFY', 'every table on both databases: row count and checksum');
+    await tandem(['compare', ...dir]);
+
+    phase('REPORT', 'rows and changes per table and database');
     await tandem(['get', 'data-migration-report', ...dir]);
 
-    heading('END');
+    phase('END', 'clean up slots, publications, metadata and the export dir');
     await tandem(['end', 'migration', ...dir, '--backup-log-files', 'false', '--backup-data-files', 'false',
       '--backup-schema-files', 'false', '--save-migration-reports', 'false', '--yes']);
     process.stdout.write(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
   } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGINT');
     await Promise.all([source.stop(), target.stop()]);
   }
 }

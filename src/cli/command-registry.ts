@@ -101,12 +101,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     handler: async () => (await import('../workflow/import-schema.js')).runImportSchema,
   },
   {
-    words: ['export', 'data'], summary: 'export a consistent snapshot of the source tables (alias of "export data from source")',
+    words: ['export', 'data'], summary: 'alias of "export data from source"',
     configSection: 'export-data', options: EXPORT_DATA_OPTIONS,
     handler: async () => (await import('../workflow/export-data.js')).runExportData,
   },
   {
-    words: ['export', 'data', 'from', 'source'], summary: 'export a consistent snapshot of the source tables into <export-dir>/data',
+    words: ['export', 'data', 'from', 'source'], summary: 'export a consistent snapshot into <export-dir>/data; with --export-type snapshot-and-changes, then stream every change',
     configSection: 'export-data', options: EXPORT_DATA_OPTIONS,
     handler: async () => (await import('../workflow/export-data.js')).runExportData,
   },
@@ -116,12 +116,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     handler: async () => (await import('../workflow/data-status.js')).runExportDataStatus,
   },
   {
-    words: ['import', 'data'], summary: 'load the exported snapshot into the target (alias of "import data to target")',
+    words: ['import', 'data'], summary: 'alias of "import data to target" (refuses to start before an export exists)',
     configSection: 'import-data', options: IMPORT_DATA_OPTIONS,
     handler: async () => (await import('../workflow/import-data.js')).runImportData,
   },
   {
-    words: ['import', 'data', 'to', 'target'], summary: 'load the exported snapshot into the target in resumable batches',
+    words: ['import', 'data', 'to', 'target'], summary: 'load the snapshot in resumable batches, then apply every change exactly once (waits for the exporter)',
     configSection: 'import-data', options: IMPORT_DATA_OPTIONS,
     handler: async () => (await import('../workflow/import-data.js')).runImportData,
   },
