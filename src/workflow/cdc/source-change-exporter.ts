@@ -26,7 +26,11 @@ export async function exportLive(ctx: CommandContext, migration: Migration, sour
   const { meta, uuid } = migration;
   const names = meta.getValue<{ slot: string; publication: string }>('source_replication') ?? sourceReplicationNames(uuid);
   const admin = await connectPg(source);
-  const rc = await ReplicationConnection.open(clientConfig(source));
+  // A failed open must not leave `admin` open: the process would never exit.
+  const rc = await ReplicationConnection.open(clientConfig(source)).catch(async (e) => {
+    await admin.end().catch(() => {});
+    throw e;
+  });
   let info;
   try {
     info = await serverInfo(admin);

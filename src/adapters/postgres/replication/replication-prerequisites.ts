@@ -33,7 +33,14 @@ export async function checkReplicationPrerequisites(client: pg.ClientBase, slots
              OR (EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'rds_replication')
                  AND pg_catalog.pg_has_role(current_user, 'rds_replication', 'member')) AS can_replicate
       FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`);
-  const row = rows[0];
+  // Connections from connectPg return every value as text ('f', '10'): never test them for truthiness.
+  const raw = rows[0];
+  const row = {
+    ...raw,
+    can_replicate: raw.can_replicate === true || raw.can_replicate === 't',
+    max_slots: Number(raw.max_slots), used_slots: Number(raw.used_slots),
+    max_senders: Number(raw.max_senders), active_senders: Number(raw.active_senders), version_num: Number(raw.version_num),
+  };
   if (row.wal_level !== 'logical') {
     throw new TandemError('TANDEM_PREREQUISITE', `wal_level is '${row.wal_level}', but live migration needs 'logical'.`, { hint: WAL_LEVEL_HINT });
   }

@@ -1,0 +1,200 @@
+/**
+ * Bad input for a live migration through the built CLI. Each case: a non-zero exit, one
+ * `error [CODE]` line (plus its fix), and nothing changed: no replication slot and no publication
+ * on the source, and the export dir's files and meta.db rows as they were.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import Database from 'better-sqlite3';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { runTandem, newExportDir, sourceFlags, targetFlags, type CliResult } from '../../helpers/cli.js';
+import { startTandem, killAll, tail } from '../../helpers/live-process.js';
+
+const PLAIN_PW = 'plain-role-pw-5150';
+
+let good: PgServer; // wal_level logical, one replication slot
+let replica: PgServer; // wal_level replica
+let env: Record<string, string>;
+
+const DDL = `CREATE SCHEMA app;
+  CREATE TABLE app.items (id int PRIMARY KEY, name text NOT NULL);
+  CREATE TABLE app.notes (id int PRIMARY KEY, body text);
+  INSERT INTO app.items SELECT g, 'item ' || g FROM generate_series(1, 100) g;
+  INSERT INTO app.notes SELECT g, 'note ' || g FROM generate_series(1, 10) g;`;
+
+before(async () => {
+  [good, replica] = await Promise.all([
+    startPg15({ max_replication_slots: '1' }),
+    startPg15({ wal_level: 'replica' }),
+  ]);
+  env = { SOURCE_DB_PASSWORD: good.password, TARGET_DB_PASSWORD: good.password, TANDEM_METRICS_INTERVAL_MS: '60000' };
+  await Promise.all([good.createDatabase('src'), good.createDatabase('nopk'), good.createDatabase('dst'), replica.createDatabase('src')]);
+  await Promise.all([good.sql('src', DDL), replica.sql('src', DDL), good.sql('dst', DDL.split('INSERT')[0]!)]);
+  await good.sql('nopk', `${DDL}
+    CREATE TABLE app.log_lines (at timestamptz, line text);
+    CREATE TABLE app."Heap Table" (v int);
+    INSERT INTO app.log_lines VALUES (now(), 'x');`);
+  await good.sql('postgres', `CREATE ROLE plain LOGIN PASSWORD '${PLAIN_PW}'`);
+  await good.sql('src', `GRANT USAGE ON SCHEMA app TO plain; GRANT SELECT ON ALL TABLES IN SCHEMA app TO plain; GRANT CREATE ON DATABASE src TO plain;`);
+});
+
+after(async () => {
+  await killAll();
+  await Promise.all([good?.stop(), replica?.stop()]);
+});
+
+/** The export dir's files (not logs, not meta.db) and meta.db's rows that hold state. */
+function exportDirState(dir: string): unknown {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const rel = relative(dir, p);
+      if (rel === 'logs' || rel.startsWith('metainfo/meta.db') || /\.lock$/.test(rel)) continue;
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else files[rel] = `${st.size}:${readFileSync(p).subarray(0, 64).toString('hex')}`;
+    }
+  };
+  walk(dir);
+  const meta: Record<string, unknown[]> = {};
+  const dbPath = join(dir, 'metainfo', 'meta.db');
+  if (existsSync(dbPath)) {
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]) {
+        const rows = db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[];
+        const state = name === 'migration' ? rows.filter((r) => r.source_json !== null || r.target_json !== null) : rows;
+        if (state.length > 0) meta[name] = state;
+      }
+    } finally {
+      db.close();
+    }
+  }
+  return { files, meta };
+}
+
+async function replicationObjects(s: PgServer, db: string): Promise<unknown> {
+  const slots = await s.sql('postgres', `SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'tandem%' ORDER BY 1`);
+  const pubs = await s.sql(db, `SELECT pubname FROM pg_publication ORDER BY 1`);
+  return { slots: slots.map((r) => r.slot_name), pubs: pubs.map((r) => r.pubname) };
+}
+
+function assertCleanFailure(r: CliResult, code: string, what: string): void {
+  const out = `${what}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+  assert.notEqual(r.code, 0, out);
+  assert.notEqual(r.code, 70, `an internal error: ${out}`);
+  assert.doesNotMatch(r.stderr, /internal error|\n\s+at .+:\d+:\d+/, `a stack trace: ${out}`);
+  assert.match(r.stderr, new RegExp(`^error \\[${code}\\]: \\S`, 'm'), out);
+  assert.equal(r.stderr.match(/^error/gm)?.length, 1, `one error message: ${out}`);
+  for (const pw of [good.password, PLAIN_PW]) assert.ok(!(r.stdout + r.stderr).includes(pw), `a password in the output: ${out}`);
+}
+
+/** Runs a command that must fail with `code`, leaving the source's replication objects and `dir` alone. */
+async function expectFailure(what: string, args: string[], code: string, opts: { server: PgServer; db: string; dir: string; env?: Record<string, string> }): Promise<CliResult> {
+  const before = { repl: await replicationObjects(opts.server, opts.db), dir: exportDirState(opts.dir) };
+  const r = await runTandem(args, opts.env ?? env);
+  assertCleanFailure(r, code, what);
+  assert.deepEqual({ repl: await replicationObjects(opts.server, opts.db), dir: exportDirState(opts.dir) }, before, `${what} changed something`);
+  return r;
+}
+
+const liveExport = (s: PgServer, db: string, dir: string, user?: string) => {
+  const flags = sourceFlags(s, db, 'app');
+  if (user) flags[flags.indexOf('--source-db-user') + 1] = user;
+  return ['export', 'data', 'from', 'source', '--export-dir', dir, ...flags, '--export-type', 'snapshot-and-changes'];
+};
+
+test('wal_level = replica: TANDEM_PREREQUISITE naming wal_level and how to change it', async () => {
+  const dir = newExportDir();
+  const r = await expectFailure('live export, wal_level replica', liveExport(replica, 'src', dir), 'TANDEM_PREREQUISITE', { server: replica, db: 'src', dir });
+  assert.match(r.stderr, /wal_level is 'replica'/);
+  assert.match(r.stderr, /fix: .*wal_level\s*=\s*'?logical/i);
+  // The same dir is still usable: a snapshot-only export from it works.
+  const ok = await runTandem(['export', 'data', '--export-dir', dir, ...sourceFlags(replica, 'src', 'app')], env);
+  assert.equal(ok.code, 0, ok.stderr);
+});
+
+test('a user without REPLICATION: TANDEM_PRIVILEGE naming the ALTER ROLE', async () => {
+  const dir = newExportDir();
+  const r = await expectFailure('live export as plain', liveExport(good, 'src', dir, 'plain'), 'TANDEM_PRIVILEGE',
+    { server: good, db: 'src', dir, env: { ...env, SOURCE_DB_PASSWORD: PLAIN_PW } });
+  assert.match(r.stderr, /"plain" lacks the REPLICATION attribute/);
+  assert.match(r.stderr, /fix: .*ALTER ROLE "plain" WITH REPLICATION/);
+});
+
+test('max_replication_slots exhausted: TANDEM_PREREQUISITE, the other slot untouched', async () => {
+  await good.sql('src', `SELECT pg_create_logical_replication_slot('someone_elses', 'pgoutput')`);
+  try {
+    const dir = newExportDir();
+    const r = await expectFailure('live export, no free slot', liveExport(good, 'src', dir), 'TANDEM_PREREQUISITE', { server: good, db: 'src', dir });
+    assert.match(r.stderr, /No free replication slot: 1 of max_replication_slots = 1/);
+    assert.match(r.stderr, /fix: .*max_replication_slots/);
+    const left = await good.sql('postgres', `SELECT slot_name FROM pg_replication_slots`);
+    assert.deepEqual(left.map((x) => x.slot_name), ['someone_elses']);
+  } finally {
+    await good.sql('postgres', `SELECT pg_drop_replication_slot('someone_elses')`);
+  }
+});
+
+test('tables without a primary key: refused before anything starts, naming the tables and the ways out', async () => {
+  const dir = newExportDir();
+  const r = await expectFailure('live export, tables without PK', liveExport(good, 'nopk', dir), 'TANDEM_PREREQUISITE', { server: good, db: 'nopk', dir });
+  assert.match(r.stderr, /primary key/);
+  assert.match(r.stderr, /app\.log_lines/);
+  assert.match(r.stderr, /app\."?Heap Table"?/);
+  assert.doesNotMatch(r.stderr, /app\.items|app\.notes/, 'only the tables without a key are named');
+  assert.match(r.stderr, /ADD PRIMARY KEY/);
+  assert.match(r.stderr, /--exclude-table-list/);
+  assert.match(r.stderr, /snapshot-only/);
+  // One way out works: leaving them out. Checked up to the stream, then stopped.
+  const ex = startTandem([...liveExport(good, 'nopk', dir), '--exclude-table-list', 'log_lines,"Heap Table"'], env);
+  try {
+    await ex.waitFor(/Streaming changes/, 60_000);
+  } finally {
+    await ex.kill('SIGINT');
+  }
+  const pub = await good.sql('nopk', `SELECT schemaname || '.' || tablename AS t FROM pg_publication_tables ORDER BY 1`);
+  assert.deepEqual(pub.map((x) => x.t), ['app.items', 'app.notes']);
+  const slots = await good.sql('postgres', `SELECT slot_name FROM pg_replication_slots WHERE database = 'nopk'`);
+  assert.equal(slots.length, 1);
+  await good.sql('postgres', `SELECT pg_drop_replication_slot($1)`, [slots[0]!.slot_name]);
+});
+
+test('initiate cutover to target before a live export exists: TANDEM_EXPORT_DIR', async () => {
+  // An export dir with nothing in it.
+  const empty = newExportDir();
+  let r = await expectFailure('cutover in an empty dir', ['initiate', 'cutover', 'to', 'target', '--export-dir', empty], 'TANDEM_EXPORT_DIR', { server: good, db: 'src', dir: empty });
+  // An offline (snapshot-only) export.
+  const offline = newExportDir();
+  const ok = await runTandem(['export', 'data', '--export-dir', offline, ...sourceFlags(good, 'src', 'app')], env);
+  assert.equal(ok.code, 0, ok.stderr);
+  r = await expectFailure('cutover after an offline export', ['initiate', 'cutover', 'to', 'target', '--export-dir', offline], 'TANDEM_EXPORT_DIR', { server: good, db: 'src', dir: offline });
+  assert.match(r.stderr, /no live export/);
+  assert.match(r.stderr, /fix: .*snapshot-and-changes/);
+});
+
+test('initiate cutover to source before the cutover to target completed: TANDEM_EXPORT_DIR', async () => {
+  const dir = newExportDir();
+  const ex = startTandem(liveExport(good, 'src', dir), env);
+  try {
+    await ex.waitFor(/Streaming changes/, 60_000);
+    const r = await expectFailure('cutover to source while streaming', ['initiate', 'cutover', 'to', 'source', '--export-dir', dir], 'TANDEM_EXPORT_DIR', { server: good, db: 'src', dir });
+    assert.match(r.stderr, /needs a completed cutover to target \(it is NOT_INITIATED\)/);
+    assert.match(r.stderr, /fix: /);
+    const st = await runTandem(['cutover', 'status', '--export-dir', dir, '--output-format', 'json'], env);
+    assert.equal(st.code, 0, st.stderr);
+    for (const row of JSON.parse(st.stdout) as { status: string }[]) assert.equal(row.status, 'NOT_INITIATED', st.stdout);
+  } finally {
+    const code = await ex.kill('SIGINT');
+    assert.equal(code, 0, tail(ex.output()));
+  }
+  // Plain `import data` refuses to wait for an exporter that has not started (the `to target` form waits).
+  const fresh = newExportDir();
+  const r = await runTandem(['import', 'data', '--export-dir', fresh, ...targetFlags(good, 'dst')], env);
+  assertCleanFailure(r, 'TANDEM_EXPORT_DIR', 'plain import data before any export');
+  const slots = await good.sql('postgres', `SELECT slot_name FROM pg_replication_slots WHERE database = 'src'`);
+  for (const s of slots) await good.sql('postgres', `SELECT pg_drop_replication_slot($1)`, [s.slot_name]);
+});
