@@ -32,6 +32,8 @@ function ownPosition(last: string | undefined, role: ExporterRole): string | und
 const MAX_EVENTS_PER_APPEND = 5000;
 const RETRY_MAX_MS = 15_000;
 const SLOT_CHECK_MS = 60_000;
+const IDLE_FLUSH_MS = 50;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Live export, second part (also what a restart resumes): streams every committed change of the
@@ -99,7 +101,16 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
           pending = [];
           pendingPosition = '';
         };
-        for await (const tx of capture.transactions()) {
+        const txs = capture.transactions();
+        for (;;) {
+          const step = txs.next();
+          // Caught up: the server follows a commit with a keepalive, so `buffered` is rarely 0 right
+          // after it. When no next transaction arrives within IDLE_FLUSH_MS, make the pending ones
+          // durable now instead of holding them until the next commit.
+          if (pendingPosition && await Promise.race([step.then(() => false), sleep(IDLE_FLUSH_MS).then(() => true)])) await flush();
+          const next = await step;
+          if (next.done) break;
+          const tx = next.value;
           const position = r.positionPrefix + tx.position;
           const last = ownPosition(queue.lastPosition, role);
           if (last !== undefined && position <= last) continue; // replayed after a crash: already queued
@@ -121,6 +132,7 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
             meta.setValue(`${role}_marker_end_lsn`, lsnToPosition(pendingEnd));
             reachedMarker = true;
             abort.abort();
+            await txs.return(undefined);
             break;
           }
           // Flush when caught up with the socket or the group is large: low latency under light
