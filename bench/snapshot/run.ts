@@ -4,7 +4,8 @@
  * `psql COPY (FORMAT binary) | psql COPY` pipe into an identical table with its primary key, in the
  * same run, and prints both times, the ratio and Tandem's peak memory.
  *
- * Usage: npm run bench:snapshot            (BENCH_SCALE=10 for a quicker run; BENCH_JOBS, BENCH_BATCH)
+ * Usage: npm run bench:snapshot   (BENCH_SCALE=10 for a quicker run; BENCH_JOBS or BENCH_EXPORT_JOBS /
+ *        BENCH_IMPORT_JOBS for --parallel-jobs, default 1; BENCH_BATCH for --batch-size, default 100000)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,10 @@ import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
 import { CLI_PATH } from '../../test/helpers/cli.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 50);
-const JOBS = Number(process.env.BENCH_JOBS ?? 2);
+// One reader and one writer measured fastest here (2 cores; one table loaded in key order).
+const JOBS = Number(process.env.BENCH_JOBS ?? 1);
+const EXPORT_JOBS = Number(process.env.BENCH_EXPORT_JOBS ?? JOBS);
+const IMPORT_JOBS = Number(process.env.BENCH_IMPORT_JOBS ?? JOBS);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100000);
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
 const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
@@ -76,9 +80,9 @@ async function main(): Promise<void> {
         // As a user would in two terminals: import data starts once export data is running and
         // follows it, loading each exported piece as soon as it is complete.
         const t0 = process.hrtime.bigint();
-        const exporting = tandem(['export', 'data', '--export-dir', dir, ...src, '--table-list', 'pgbench_accounts', '--parallel-jobs', String(JOBS)], env, t0);
+        const exporting = tandem(['export', 'data', '--export-dir', dir, ...src, '--table-list', 'pgbench_accounts', '--parallel-jobs', String(EXPORT_JOBS)], env, t0);
         while (!existsSync(join(dir, 'metainfo', 'export-data.lck'))) await new Promise((r) => setTimeout(r, 20));
-        const importing = tandem(['import', 'data', '--export-dir', dir, ...tgt, '--parallel-jobs', String(JOBS), '--batch-size', String(BATCH)], env, t0);
+        const importing = tandem(['import', 'data', '--export-dir', dir, ...tgt, '--parallel-jobs', String(IMPORT_JOBS), '--batch-size', String(BATCH)], env, t0);
         const [ex, im] = await Promise.all([exporting, importing]);
         const rows = await target.sql('tandem', 'SELECT count(*)::int AS n FROM pgbench_accounts');
         if (rows[0].n !== SCALE * 100000) throw new Error(`tandem imported ${rows[0].n} rows, expected ${SCALE * 100000}`);
@@ -97,8 +101,8 @@ async function main(): Promise<void> {
       '',
       `rows:                         ${SCALE * 100000}`,
       `psql COPY | psql COPY pipe:   ${s(pipeMs)} (runs: ${s(pipe1)}, ${s(pipe2)})`,
-      `tandem export data ended at:  ${s(t.exportMs)} (--parallel-jobs ${JOBS})`,
-      `tandem import data ended at:  ${s(t.importMs)} (--parallel-jobs ${JOBS}, --batch-size ${BATCH}, started while the export ran)`,
+      `tandem export data ended at:  ${s(t.exportMs)} (--parallel-jobs ${EXPORT_JOBS})`,
+      `tandem import data ended at:  ${s(t.importMs)} (--parallel-jobs ${IMPORT_JOBS}, --batch-size ${BATCH}, started while the export ran)`,
       `tandem total:                 ${s(t.totalMs)} (export start to import end)`,
       `ratio tandem / pipe:          ${(t.totalMs / pipeMs).toFixed(2)}x (goal <= 1.25x)`,
       `tandem peak memory (RSS):     ${t.maxRssMb.toFixed(0)} MB (goal < 300 MB)`,

@@ -35,7 +35,7 @@ const EXPORT_DATA_OPTIONS = withCommon(
 const IMPORT_DATA_OPTIONS = withCommon(
   ...TARGET, ...SOURCE_PASSWORD_FOR_VERIFY,
   { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'connections loading batches in parallel (spread over all YugabyteDB nodes)' },
-  { name: 'batch-size', kind: 'int', defaultValue: 20000, description: 'rows per batch; each batch commits with its progress record' },
+  { name: 'batch-size', kind: 'int', defaultValue: 100000, description: 'rows per batch; each batch commits with its progress record' },
   ...TABLE_FILTERS,
 );
 

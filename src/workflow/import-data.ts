@@ -9,7 +9,7 @@ import { mergeIndexedBatches, planCopyBatches } from '../core/copy-batch-planner
 import type { MetaStore, SnapshotTableRow } from '../core/meta-store.js';
 import { connectPg, serverInfo } from '../adapters/postgres/pg-connection.js';
 import {
-  checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch, loadedSnapshot, restoreSequence, startSnapshot, type BatchToLoad,
+  SnapshotFileReader, checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch, loadedSnapshot, restoreSequence, startSnapshot, type BatchToLoad,
 } from '../adapters/postgres/target-writer.js';
 import { assignConnections, discoverYbNodes, type YbNode } from '../adapters/yugabyte/node-discovery.js';
 import { CommandLock } from '../core/lock.js';
@@ -93,7 +93,7 @@ async function importSnapshot(ctx: CommandContext, migration: Migration, waitFor
       return target;
     }
     const tables = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), ctx.str('table-list'), ctx.str('exclude-table-list'));
-    const requested = ctx.int('batch-size') ?? 20000;
+    const requested = ctx.int('batch-size') ?? 100000;
     const batchSize = meta.getValue<number>('import_batch_size') ?? requested;
     if (batchSize !== requested && ctx.explicitFlags.has('batch-size')) {
       ctx.warn(`this import started with --batch-size ${batchSize}; it keeps that size so resumed batches line up.`);
@@ -269,6 +269,7 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
   const endpoints = assignConnections(p.nodes, Math.max(1, p.jobs), { host: p.target.host, port: p.target.port });
   const warned = { v: false };
   const writers = await Promise.all(endpoints.map((node) => openWriter(p.target, p.nodes.length ? node : undefined, ctx, warned)));
+  const readers = writers.map(() => new SnapshotFileReader());
   const planned = new Set<string>();
   progress.start();
   try {
@@ -287,11 +288,11 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
       for (const [k, t] of perTable) progress.update(k, t.done, exportDone ? t.total : Math.max(t.total, p.tables.find((x) => x.tableKey === k)!.exportedRows));
       let next = 0;
       let failure: unknown;
-      await Promise.all(writers.map(async (client) => {
+      await Promise.all(writers.map(async (client, w) => {
         while (next < queue.length && failure === undefined) {
           const b = queue[next++]!;
           try {
-            await loadBatch(client, b, p.uuid);
+            await loadBatch(client, b, p.uuid, readers[w]!);
           } catch (e) {
             failure ??= e;
             return;
@@ -319,6 +320,7 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
   } finally {
     progress.stop();
     await Promise.all(writers.map((w) => w.end().catch(() => {})));
+    await Promise.all(readers.map((r) => r.close()));
   }
   return new Map([...perTable].map(([k, t]) => [k, t.done]));
 }

@@ -4,7 +4,7 @@ import type { CommandContext } from '../cli/command-context.js';
 import type { DbConfig } from '../core/db-config.js';
 import type { MetaStore } from '../core/meta-store.js';
 import { ProgressBoard } from '../core/progress.js';
-import { CopyBatchPlanner, ROW_INDEX_STEP } from '../core/copy-batch-planner.js';
+import { ROW_INDEX_STEP } from '../core/copy-batch-planner.js';
 import { PgSnapshotReader, type SnapshotChunk, type SnapshotPoint } from '../adapters/postgres/snapshot-reader.js';
 
 /**
@@ -68,9 +68,7 @@ export async function copySnapshot(
         const fileName = snapshotFileName(snapshotId, chunk);
         meta.putSnapshotFile({ fileName, tableKey: chunk.tableKey, chunkNo: chunk.chunkNo, rows: 0, bytes: 0, status: 'IN_PROGRESS' });
         const t = perTable.get(chunk.tableKey)!;
-        const index = new CopyBatchPlanner(chunk.format, ROW_INDEX_STEP);
-        const { rows, bytes } = await reader.copyToFile(chunk, join(dataDir, fileName), (data) => index.push(data));
-        const rowIndex = index.finish().map((b): [number, number, number] => [b.startOffset, b.endOffset, b.rows]);
+        const { rows, bytes, rowIndex } = await reader.copyToFile(chunk, join(dataDir, fileName), ROW_INDEX_STEP);
         const indexed = rowIndex.reduce((sum, e) => sum + e[2], 0);
         if (indexed !== rows) throw new Error(`${fileName}: the server sent ${rows} rows but the file holds ${indexed}`);
         meta.putSnapshotFile({ fileName, tableKey: chunk.tableKey, chunkNo: chunk.chunkNo, rows, bytes, status: 'DONE', rowIndex });

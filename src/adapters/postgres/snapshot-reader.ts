@@ -1,9 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import copyStreams from 'pg-copy-streams';
+import { CopyOutStream, type RowIndexEntry } from './copy-out-stream.js';
 import type { DbConfig } from '../../core/db-config.js';
 import { connectPg } from './pg-connection.js';
 import { qualified, tableKey, type SourceTable } from './source-catalog.js';
@@ -102,28 +101,22 @@ export class PgSnapshotReader {
   }
 
   /**
-   * Copies one chunk into `path` (written, then fsynced) and returns the number of rows. `observe`
-   * sees every block on its way to the file (the exporter indexes row boundaries there, while the
-   * server is busy producing the next block).
+   * Copies one chunk into `path` (written, then fsynced). Returns the rows the server reported and
+   * the row index (boundaries every `rowIndexStep` rows) the importer plans its batches from.
    */
-  async copyToFile(chunk: SnapshotChunk, path: string, observe?: (data: Buffer) => void): Promise<{ rows: number; bytes: number }> {
-    const stream = this.client.query(copyStreams.to(chunk.copySql));
+  async copyToFile(chunk: SnapshotChunk, path: string, rowIndexStep: number): Promise<{ rows: number; bytes: number; rowIndex: RowIndexEntry[] }> {
+    const stream = new CopyOutStream(chunk.copySql, { binary: chunk.format === 'binary', rowIndexStep });
+    this.client.query(stream as unknown as pg.QueryConfig);
     let bytes = 0;
-    const counter = new Transform({
-      transform(data: Buffer, _enc, cb) {
-        bytes += data.length;
-        observe?.(data);
-        cb(null, data);
-      },
-    });
-    await pipeline(stream, counter, createWriteStream(path, { highWaterMark: 1 << 20 }));
+    stream.on('data', (d: Buffer) => (bytes += d.length));
+    await pipeline(stream, createWriteStream(path, { highWaterMark: 1 << 20 }));
     const fh = await open(path, 'r');
     try {
       await fh.sync();
     } finally {
       await fh.close();
     }
-    return { rows: stream.rowCount, bytes };
+    return { rows: stream.rowCount, bytes, rowIndex: stream.rowIndex };
   }
 
   async close(): Promise<void> {

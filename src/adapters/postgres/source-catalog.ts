@@ -65,7 +65,8 @@ export async function listSourceTables(client: pg.Client, schemas: string[]): Pr
     let leaves: SourceTable['leaves'] = [];
     let est = Number(row.est);
     let pages = Number(row.pages);
-    if (row.partitioned) {
+    const partitioned = pgBool(row.partitioned);
+    if (partitioned) {
       const lr = await client.query(`
         SELECT n.nspname AS schema, c.relname AS name, c.relpages::int AS pages, greatest(c.reltuples, 0)::float8 AS est
           FROM pg_partition_tree($1::regclass) t JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -75,12 +76,17 @@ export async function listSourceTables(client: pg.Client, schemas: string[]): Pr
       pages = leaves.reduce((s, l) => s + l.pages, 0);
     }
     tables.push({
-      schema: row.schema, name: row.name, oid: row.oid, partitioned: row.partitioned, columns: pgArray(row.columns),
-      primaryKey: pgArray(row.pk), hasPrimaryKey: row.pk !== null, binarySafe: row.binary_safe === true || row.binary_safe === 't',
+      schema: row.schema, name: row.name, oid: row.oid, partitioned, columns: pgArray(row.columns),
+      primaryKey: pgArray(row.pk), hasPrimaryKey: row.pk !== null, binarySafe: pgBool(row.binary_safe),
       estimatedRows: Math.round(est), pages, leaves,
     });
   }
   return tables;
+}
+
+/** Booleans arrive as 't'/'f' (Tandem installs no type parsers): 'f' is a truthy string. */
+export function pgBool(v: unknown): boolean {
+  return v === true || v === 't';
 }
 
 /** Values arrive as text (Tandem installs no type parsers), so arrays of names need parsing. */

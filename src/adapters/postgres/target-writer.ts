@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import { open, type FileHandle } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from '../../core/copy-batch-planner.js';
@@ -100,19 +100,54 @@ export interface BatchToLoad {
  * Loads one batch with COPY and records it in the same transaction, so a batch is either loaded and
  * recorded or neither: a killed import reruns without duplicates.
  */
-export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid: string, schema = DEFAULT_METADATA_SCHEMA): Promise<number> {
+/** Open snapshot files of one loading connection, so batches of one file do not reopen it. */
+export class SnapshotFileReader {
+  private readonly handles = new Map<string, FileHandle>();
+
+  async handle(path: string): Promise<FileHandle> {
+    let h = this.handles.get(path);
+    if (!h) {
+      h = await open(path, 'r');
+      this.handles.set(path, h);
+    }
+    return h;
+  }
+
+  async close(): Promise<void> {
+    for (const h of this.handles.values()) await h.close().catch(() => {});
+    this.handles.clear();
+  }
+}
+
+const READ_BYTES = 1 << 20;
+
+/**
+ * Loads one batch with COPY and records it in the same transaction, so a batch is either loaded and
+ * recorded or neither: a killed import reruns without duplicates. The batch's byte range is read
+ * with positioned reads (no stream per batch: with small batches that set-up cost dominated).
+ */
+export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid: string, files: SnapshotFileReader, schema = DEFAULT_METADATA_SCHEMA): Promise<number> {
   await client.query('BEGIN');
   try {
     const copy = client.query(copyStreams.from(`COPY ${qualified(b.schema, b.table)} (${b.columns.map(q).join(', ')}) FROM STDIN (FORMAT ${b.format})`));
-    const body = createReadStream(b.filePath, { start: b.startOffset, end: b.endOffset - 1, highWaterMark: 1 << 20 });
-    const source = b.format === 'binary'
-      ? Readable.from((async function* () {
-        yield BINARY_COPY_HEADER;
-        for await (const c of body) yield c as Buffer;
-        yield BINARY_COPY_TRAILER;
-      })())
-      : body;
-    await pipeline(source, copy);
+    let failed: unknown;
+    const done = finished(copy).catch((e) => { failed = e; });
+    const write = async (buf: Buffer) => {
+      if (!copy.write(buf)) await Promise.race([once(copy, 'drain'), done]);
+    };
+    const fh = await files.handle(b.filePath);
+    if (b.format === 'binary') await write(BINARY_COPY_HEADER);
+    for (let pos = b.startOffset; pos < b.endOffset && failed === undefined;) {
+      const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, b.endOffset - pos));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) throw new TandemError('TANDEM_DATA', `${b.fileName} ends before batch ${b.batchNo} does; the file was changed or damaged.`);
+      pos += bytesRead;
+      await write(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+    }
+    if (failed === undefined && b.format === 'binary') await write(BINARY_COPY_TRAILER);
+    if (failed === undefined) copy.end();
+    await done;
+    if (failed !== undefined) throw failed;
     if (copy.rowCount !== b.rows) {
       throw new TandemError('TANDEM_DATA', `Batch ${b.batchNo} of ${b.fileName} loaded ${copy.rowCount} rows, expected ${b.rows}.`);
     }

@@ -88,7 +88,9 @@ test('export data killed mid-way, then import data killed six times at random mo
     const data = join(dir, 'data');
     while (alive()) {
       try {
-        if (readdirSync(data).some((f) => /\.(bin|txt)$/.test(f) && statSync(join(data, f)).size > 0)) return;
+        // Snapshot files live in data/snapshot-<id>/.
+        const files = readdirSync(data).filter((d) => d.startsWith('snapshot-')).flatMap((d) => readdirSync(join(data, d)).map((f) => join(data, d, f)));
+        if (files.some((f) => /\.(bin|txt)$/.test(f) && statSync(f).size > 0)) return;
       } catch { /* not created yet */ }
       await sleep(2);
     }
@@ -108,7 +110,9 @@ test('export data killed mid-way, then import data killed six times at random mo
     "SELECT 'app.big' AS t, count(*)::int AS n FROM app.big UNION ALL SELECT 'app.tagged', count(*)::int FROM app.tagged UNION ALL SELECT 'app.nopk', count(*)::int FROM app.nopk"))
     .map((r) => [r.t, r.n]));
   assert.deepEqual(Object.fromEntries(status.tables.map((t) => [t.table_name, t.exported_count])), sourceCounts);
-  const files = readdirSync(join(dir, 'data')).filter((f) => /\.(bin|txt)$/.test(f));
+  const files = readdirSync(join(dir, 'data')).filter((d) => d.startsWith('snapshot-'))
+    .flatMap((d) => readdirSync(join(dir, 'data', d)).map((f) => join(d, f))).filter((f) => /\.(bin|txt)$/.test(f));
+  assert.equal(new Set(files.map((f) => f.split('/')[0])).size, 1, 'one snapshot directory: the killed export\'s files are gone');
   assert.ok(files.some((f) => f.endsWith('.txt')) && files.some((f) => f.endsWith('.bin')), `both COPY formats: ${files.join(', ')}`);
   let rowsInFiles = 0;
   for (const f of files) {
@@ -173,7 +177,7 @@ test('export data killed mid-way, then import data killed six times at random mo
 
   // A finished import run again loads nothing more.
   const again = await ok(importArgs);
-  assert.match(again.stdout, /Import of the snapshot is complete/);
+  assert.match(again.stdout, /The snapshot is already imported/);
   assert.equal(await committedBatches(), totalBatches);
   assert.deepEqual(await tableChecksums(pg, 'dst', ['app']), a);
 });
