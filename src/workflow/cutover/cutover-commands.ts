@@ -35,6 +35,9 @@ export async function runInitiateCutoverToTarget(ctx: CommandContext): Promise<v
       return;
     }
     ctx.print(`Cutover to target initiated${fallBack ? ' (prepared for fall-back)' : ''}.`);
+    if (fallBack) {
+      ctx.print('No need to disable triggers or foreign keys on the source: Tandem writes the target\'s changes there with session_replication_role = replica, so they do not fire, and it checks at the end that nothing was left disabled.');
+    }
     ctx.print('"export data from source" writes a marker after the last change and stops; "import data to target" applies everything up to it, restores sequences' +
       (fallBack ? ', starts the reverse stream on the target,' : '') + ' and completes the cutover.');
     warnIfNotRunning(ctx, m.exportDir.metainfoDir, ['export-data', 'import-data']);
