@@ -32,6 +32,7 @@ function ownPosition(last: string | undefined, role: ExporterRole): string | und
 const MAX_EVENTS_PER_APPEND = 5000;
 const RETRY_MAX_MS = 15_000;
 const SLOT_CHECK_MS = 60_000;
+const IDLE_ACK_MS = 5_000;
 const IDLE_FLUSH_MS = 50;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -85,6 +86,7 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
       const resumeFrom = own !== undefined ? own.slice(r.positionPrefix.length) : startPosition;
       const capture = new PgChangeCapture({ source, slotName: names.slot, publicationName: names.publication, startLsn: positionToLsn(resumeFrom), primaryKeys });
       const stopOnAbort = () => void capture.stop();
+      let idleTimer: NodeJS.Timeout | undefined;
       abort.signal.addEventListener('abort', stopOnAbort);
       try {
         await capture.start();
@@ -93,14 +95,33 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
         let pending: UnnumberedChangeEvent[] = [];
         let pendingPosition = '';
         let pendingEnd = 0n;
+        let flushing = false;
         const flush = async () => {
           if (!pendingPosition) return;
-          await queue.append(pending, pendingPosition);
-          capture.acknowledge(pendingEnd);
-          meter.add(pending.length);
-          pending = [];
-          pendingPosition = '';
+          flushing = true;
+          try {
+            await queue.append(pending, pendingPosition);
+            capture.acknowledge(pendingEnd);
+            meter.add(pending.length);
+            pending = [];
+            pendingPosition = '';
+          } finally {
+            flushing = false;
+          }
         };
+        // While the migrated tables are quiet, move the slot on with the server's keepalives, so it
+        // does not keep the source's WAL (written by other tables) forever.
+        idleTimer = setInterval(() => {
+          if (flushing || pendingPosition || reachedMarker) return;
+          const idle = capture.idlePosition();
+          if (idle === undefined) return;
+          const position = r.positionPrefix + lsnToPosition(idle);
+          const last = ownPosition(queue.lastPosition, role);
+          if (last !== undefined && position <= last) return;
+          flushing = true;
+          void queue.append([], position).then(() => capture.acknowledge(idle), (e) => log.warn(`idle acknowledgement failed: ${(e as Error).message}`))
+            .finally(() => { flushing = false; });
+        }, IDLE_ACK_MS);
         const txs = capture.transactions();
         for (;;) {
           const step = txs.next();
@@ -148,6 +169,7 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       } finally {
+        if (idleTimer) clearInterval(idleTimer);
         abort.signal.removeEventListener('abort', stopOnAbort);
         await capture.stop().catch(() => {});
       }
