@@ -115,7 +115,9 @@ async function importSnapshot(ctx: CommandContext, migration: Migration, waitFor
       const previous = await loadedSnapshot(admin, uuid);
       loaded = previous?.snapshotId === snapshotId ? await importedBatchKeys(admin, uuid) : new Set();
       const startedTables = new Set(previous?.tables ?? []);
-      const freshTables = new Set(tables.map((t) => t.tableKey).filter((k) => !startedTables.has(k)));
+      // changes-only: the rows are already on the target (loaded some other way), so no emptiness check.
+      const changesOnly = meta.getValue<string>('export_type') === 'changes-only';
+      const freshTables = new Set(changesOnly ? [] : tables.map((t) => t.tableKey).filter((k) => !startedTables.has(k)));
       await checkTarget(admin, target, tables, freshTables);
       // Checks passed: from here on the target changes.
       if (previous && previous.snapshotId !== snapshotId && previous.tables.length > 0) {
