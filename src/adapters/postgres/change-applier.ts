@@ -3,6 +3,7 @@ import type { ChangeEvent } from '../../core/change-event.js';
 import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../core/change-target.js';
 import type { DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
+import { log } from '../../core/logger.js';
 import { connectPg } from './pg-connection.js';
 import { pgArray, qualified } from './source-catalog.js';
 import { DEFAULT_METADATA_SCHEMA } from './target-writer.js';
@@ -25,6 +26,8 @@ export interface PgChangeTargetOptions {
 const UNIQUE_VIOLATION = '23505';
 /** Deadlock (two channels wait on each other's unique-index entries) and serialization failure. */
 const TRANSIENT_CONFLICTS = ['40P01', '40001'];
+/** A cut connection is retried this many times (with backoff up to 5 s) before the batch fails. */
+const MAX_RECONNECTS = 12;
 
 /** True when the error, or an error it wraps, has one of these SQLSTATEs (by code, never by text). */
 function hasSqlState(error: unknown, codes: readonly string[]): boolean {
@@ -97,7 +100,7 @@ export class PgChangeTarget implements ChangeTarget {
     return this.uniques;
   }
 
-  async applyBatch(channelNo: number, events: readonly ChangeEvent[]): Promise<void> {
+  async applyBatch(channelNo: number, events: readonly ChangeEvent[], reconnects = 0): Promise<void> {
     const client = this.clients[channelNo];
     if (!client) throw new Error(`channel ${channelNo} is not prepared`);
     const done = this.lastApplied[channelNo]!;
@@ -125,10 +128,36 @@ export class PgChangeTarget implements ChangeTarget {
       await client.query({ name: 'tandem_apply_progress', text: this.progressText, values: progressParams(this.migrationUuid, channelNo, lastVsn, plan) });
       await client.query('COMMIT');
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
+      const alive = await client.query('ROLLBACK').then(() => true, () => false);
+      if (!alive && reconnects < MAX_RECONNECTS) {
+        // The connection was cut (server restart, pg_terminate_backend, network): reconnect and
+        // retry. The batch may have committed just before the cut, so the channel's recorded
+        // progress is read again and the committed prefix skipped: still exactly once.
+        log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${(e as Error).message}); reconnecting`);
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** reconnects, 5_000)));
+        await this.reconnect(channelNo).catch((re) => log.warn(`channel ${channelNo}: reconnect failed: ${(re as Error).message}`));
+        return this.applyBatch(channelNo, events, reconnects + 1);
+      }
       throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
     }
     this.lastApplied[channelNo] = lastVsn;
+  }
+
+  /** Replaces a channel's connection and reloads its committed progress from the metadata table. */
+  private async reconnect(channelNo: number): Promise<void> {
+    await this.clients[channelNo]?.end().catch(() => {});
+    const c = await connectPg(this.config);
+    let progress: ChannelProgress[];
+    try {
+      await c.query('SET session_replication_role = replica').catch(() => {});
+      progress = await prepareChannels(c, this.metadataSchema, this.migrationUuid, this.clients.length);
+    } catch (e) {
+      await c.end().catch(() => {});
+      throw e;
+    }
+    // Only a connection whose progress is known replaces the old one.
+    this.clients[channelNo] = c;
+    this.lastApplied[channelNo] = progress[channelNo]!.lastAppliedVsn;
   }
 
   isUniqueViolation(error: unknown): boolean {

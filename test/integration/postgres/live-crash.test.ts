@@ -1,0 +1,166 @@
+/**
+ * The crash test of a live migration: a seeded workload (inserts, updates of small and TOASTed
+ * columns, primary-key updates, deletes, multi-table transactions, unique-key swaps) runs on the
+ * source while `export data from source` and `import data to target` are killed with SIGKILL at
+ * random moments (the exporter once during its snapshot) and restarted. Then the workload stops,
+ * both catch up, and every table of the target equals the source row by row. A second test cuts
+ * their database connections with pg_terminate_backend; they must recover without a restart.
+ * Seeds: TANDEM_CRASH_SEED (default below) is printed; rerun with it to reproduce.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
+import { tableChecksums } from '../../helpers/table-checksum.js';
+import { startTandem, killAll, tail, sleep, eventually, type TandemProcess } from '../../helpers/live-process.js';
+import { prng, runWorkload, workloadDdl, WORKLOAD_SCHEMA } from '../../helpers/live-workload.js';
+
+const SEED = Number(process.env.TANDEM_CRASH_SEED ?? 20241127);
+let s: PgServer;
+let t: PgServer;
+
+before(async () => {
+  console.log(`live-crash seed: ${SEED} (set TANDEM_CRASH_SEED to reproduce)`);
+  [s, t] = await Promise.all([startPg15(), startPg15()]);
+});
+
+after(async () => {
+  await killAll();
+  await Promise.all([s?.stop(), t?.stop()]);
+});
+
+interface Pair { dir: string; env: Record<string, string>; exArgs: string[]; imArgs: string[]; db: string }
+
+async function setUp(db: string, bigRows: number): Promise<Pair> {
+  await Promise.all([s.createDatabase(db), t.createDatabase(db)]);
+  await s.sql(db, workloadDdl(bigRows));
+  const dir = newExportDir();
+  const env = { SOURCE_DB_PASSWORD: s.password, TARGET_DB_PASSWORD: t.password, TANDEM_METRICS_INTERVAL_MS: '60000' };
+  const SF = sourceFlags(s, db, WORKLOAD_SCHEMA);
+  const TF = targetFlags(t, db);
+  let r = await runTandem(['export', 'schema', '--export-dir', dir, ...SF], env);
+  assert.equal(r.code, 0, r.stderr);
+  r = await runTandem(['import', 'schema', '--export-dir', dir, ...TF], env);
+  assert.equal(r.code, 0, r.stderr);
+  return {
+    dir, env, db,
+    exArgs: ['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes', '--parallel-jobs', '2'],
+    imArgs: ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF, '--parallel-jobs', '2'],
+  };
+}
+
+async function diff(db: string): Promise<true | string> {
+  const [a, b] = await Promise.all([tableChecksums(s, db, [WORKLOAD_SCHEMA]), tableChecksums(t, db, [WORKLOAD_SCHEMA])]);
+  const d = [...a].filter(([k, v]) => b.get(k) !== v).map(([k, v]) => `${k}: source ${v} target ${b.get(k)}`);
+  return d.length === 0 ? true : d.join('; ');
+}
+
+/** Kills a process that must not have died by itself: a crash of its own is a failure to report. */
+function assertAlive(p: TandemProcess, what: string): void {
+  assert.ok(!p.exited(), `${what} exited by itself:\n${tail(p.output())}`);
+}
+
+test('SIGKILL of exporter and importer at random moments, at least 10 times each: target equals source', async () => {
+  const rnd = prng(SEED);
+  const pair = await setUp('crash', 200_000);
+  const work = runWorkload(s, pair.db, SEED, { pauseMs: 2 });
+  let ex = startTandem(pair.exArgs, pair.env);
+  let im = startTandem(pair.imArgs, pair.env);
+  const kills = { exporter: 0, importer: 0, exporterInSnapshot: 0 };
+  const started = Date.now();
+  try {
+    // 1. Kill the exporter while it copies the snapshot: it starts over with a new slot, the importer reloads.
+    await ex.waitFor(/Created replication slot/, 60_000);
+    await sleep(100 + Math.floor(rnd() * 300));
+    assert.doesNotMatch(ex.output(), /Export of the snapshot is complete/, 'the snapshot of 200k rows outlasts the kill');
+    await ex.kill('SIGKILL');
+    kills.exporter++;
+    kills.exporterInSnapshot++;
+    ex = startTandem(pair.exArgs, pair.env);
+    await ex.waitFor(/Dropping replication slot .* left by an interrupted snapshot/, 60_000);
+    await ex.waitFor(/Streaming changes/, 90_000);
+    if (im.exited()) {
+      // Known limitation: an importer that follows a snapshot export stops when that exporter dies
+      // ("rerun export data, then import data"); rerun, it reloads from the new snapshot.
+      assert.match(im.output(), /error \[TANDEM_EXPORT_DIR\]: The data export stopped before it finished/, tail(im.output()));
+      im = startTandem(pair.imArgs, pair.env);
+    }
+    await im.waitFor(/Applying the changes captured on the source/, 90_000);
+
+    // 2. Random SIGKILLs of either process until each has had at least 10.
+    while (kills.exporter < 10 || kills.importer < 10) {
+      await sleep(200 + Math.floor(rnd() * 1800));
+      const victim = kills.exporter >= 10 ? 'importer' : kills.importer >= 10 ? 'exporter' : rnd() < 0.5 ? 'exporter' : 'importer';
+      if (victim === 'exporter') {
+        assertAlive(ex, 'export data from source');
+        await ex.kill('SIGKILL');
+        kills.exporter++;
+        ex = startTandem(pair.exArgs, pair.env);
+      } else {
+        assertAlive(im, 'import data to target');
+        await im.kill('SIGKILL');
+        kills.importer++;
+        im = startTandem(pair.imArgs, pair.env);
+      }
+    }
+    const stats = await work.stop();
+    console.log(`kills: ${JSON.stringify(kills)} in ${Math.round((Date.now() - started) / 1000)} s; workload: ${JSON.stringify(stats)}`);
+    assert.ok(stats.transactions > 200, `the workload ran: ${JSON.stringify(stats)}`);
+    assert.equal(stats.errors, 0, `the workload itself failed: ${stats.lastError}`);
+
+    // 3. Both catch up; every table equal row by row.
+    await eventually(async () => {
+      assertAlive(ex, 'export data from source');
+      assertAlive(im, 'import data to target');
+      return diff(pair.db);
+    }, 90_000, 1000);
+    const [{ n }] = await t.sql(pair.db, `SELECT count(*)::int AS n FROM w.big`);
+    assert.equal(n, 200_000);
+  } catch (e) {
+    console.log(`seed ${SEED}; kills ${JSON.stringify(kills)}\n--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
+    throw e;
+  } finally {
+    await work.stop();
+    await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
+  }
+});
+
+test('connections cut with pg_terminate_backend on both servers: both recover by themselves', async () => {
+  const rnd = prng(SEED + 1);
+  const pair = await setUp('cut', 2_000);
+  const work = runWorkload(s, pair.db, SEED + 1, { pauseMs: 2 });
+  const ex = startTandem(pair.exArgs, pair.env);
+  const im = startTandem(pair.imArgs, pair.env);
+  const cuts: string[] = [];
+  try {
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await im.waitFor(/Applying the changes captured on the source/, 60_000);
+    for (let i = 0; i < 6; i++) {
+      await sleep(500 + Math.floor(rnd() * 1500));
+      // Source: the walsender of the change stream (and any other Tandem session); target: the importer's sessions.
+      const onSource = i % 2 === 0;
+      const server = onSource ? s : t;
+      const rows = await server.sql('postgres', `SELECT pg_terminate_backend(pid) AS ok, backend_type FROM pg_stat_activity
+        WHERE datname = $1 AND pid <> pg_backend_pid() AND (application_name = 'tandem' OR backend_type = 'walsender')`, [pair.db]);
+      cuts.push(`${onSource ? 'source' : 'target'}:${rows.length}`);
+      assert.ok(rows.length > 0, `a Tandem session to cut on the ${onSource ? 'source' : 'target'}`);
+      if (onSource) assert.ok(rows.some((r) => r.backend_type === 'walsender'), 'the walsender was among them');
+    }
+    const stats = await work.stop();
+    console.log(`cuts: ${cuts.join(', ')}; workload: ${JSON.stringify(stats)}`);
+    await eventually(async () => {
+      assertAlive(ex, 'export data from source');
+      assertAlive(im, 'import data to target');
+      return diff(pair.db);
+    }, 90_000, 1000);
+    assertAlive(ex, 'export data from source');
+    assertAlive(im, 'import data to target');
+    assert.match(ex.output(), /change stream interrupted/, 'the exporter saw the cut and reconnected');
+  } catch (e) {
+    console.log(`seed ${SEED + 1}; cuts ${cuts.join(', ')}\n--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
+    throw e;
+  } finally {
+    await work.stop();
+    await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
+  }
+});
