@@ -1,0 +1,327 @@
+/**
+ * bench/cdc: live migration throughput and lag, PostgreSQL 15 -> PostgreSQL 15 (the target role).
+ *
+ *   npm run build && node dist/bench/cdc/run.js
+ *
+ * Environment: BENCH_PART=all|backlog|live (default all), BENCH_SCALE=10 (pgbench -i -s),
+ * BENCH_CHANGES=500000 (row changes in the backlog), BENCH_DURATION=60 (seconds of the live run),
+ * BENCH_CLIENTS=4 (pgbench -c).
+ *
+ * (a) backlog drain. A throw-away source gets `pgbench -i -s 10` (+ `hid bigserial primary key` on
+ *     pgbench_history, + a heartbeat table). Tandem exports and imports the snapshot (export schema,
+ *     import schema, export data --export-type snapshot-and-changes, import data to target), then both
+ *     are stopped. The baseline is PostgreSQL's own logical replication into a second database on the
+ *     same target server: slot and publication created while the source is quiet, data copied with
+ *     pg_dump, `CREATE SUBSCRIPTION … WITH (enabled = false, copy_data = false, create_slot = false)`.
+ *     Then a backlog of BENCH_CHANGES row changes is generated with `pgbench -N` (2 row changes per
+ *     transaction: an update of pgbench_accounts and an insert into pgbench_history), and one last
+ *     sentinel transaction. Nothing reads either slot meanwhile. Then, one after the other (the
+ *     machine has 2 cores, so they must not compete):
+ *       1. native: ALTER SUBSCRIPTION … ENABLE; time until the sentinel is visible on the native
+ *          target (one apply worker applies in commit order, so everything before it is applied);
+ *       2. tandem export: `export data from source` restarted; time until the queue holds every
+ *          change (queue_state.last_vsn), i.e. the exporter's decode + queue rate from its start;
+ *       3. tandem import: `import data to target` restarted; time until its low watermark in meta.db
+ *          (queue_consumers.applied_vsn) reaches the queue's last vsn.
+ *     Then source, Tandem target and native target are compared (row count + md5 of every table).
+ *     The native figure includes the source's logical decoding (it runs in the walsender while the
+ *     subscriber applies); Tandem's import figure does not (the queue is decoded already), so the
+ *     report shows both Tandem's apply rate and its end-to-end rate (export + import, one after the
+ *     other).
+ * (b) live. `pgbench -N -c 4 -T 60` plus a heartbeat (`UPDATE bench_heartbeat SET ts =
+ *     clock_timestamp()` every 100 ms from a second pgbench) runs once before Tandem exists (first
+ *     thing after `pgbench -i`) and once with export and import running. Every 200 ms the target is
+ *     asked for the age of the newest applied heartbeat: lag = clock_timestamp() - ts (so it
+ *     includes up to 100 ms of heartbeat period). Prints TPS without/with Tandem and lag p50/p99/max.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
+import { sourceFlags, targetFlags } from '../../test/helpers/cli.js';
+import { tableChecksums } from '../../test/helpers/table-checksum.js';
+import {
+  Cleanup, MetaView, PG_DUMP, PSQL, type Proc, loadAvg, now, percentile, pgbench, pgbenchResult, rate, removeDir, runTandem, secs, sh,
+  sleep, startTandem, waitFor,
+} from './common.js';
+
+const PART = process.env.BENCH_PART ?? 'all';
+const SCALE = Number(process.env.BENCH_SCALE ?? 10);
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 500_000);
+const DURATION = Number(process.env.BENCH_DURATION ?? 60);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
+const DB = 'bench';
+const TABLES = ['pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history', 'bench_heartbeat'];
+const SERVER_SETTINGS = { max_wal_size: '4GB', checkpoint_timeout: '30min' };
+
+const report: string[] = [];
+const say = (s: string) => {
+  process.stdout.write(`${s}\n`);
+};
+
+async function main(): Promise<void> {
+  const cleanup = new Cleanup();
+  const t00 = now();
+  try {
+    const [source, target] = await Promise.all([startPg15(SERVER_SETTINGS), startPg15(SERVER_SETTINGS)]);
+    cleanup.add('stop servers', () => Promise.all([source.stop(), target.stop()]));
+    const work = mkdtempSync(join(tmpdir(), 'tandem-bench-cdc-'));
+    cleanup.add('remove temp dir', () => removeDir(work));
+    const dir = join(work, 'export');
+    sh(`mkdir -p ${dir}`);
+    const env = { PGPASSWORD: source.password, SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password };
+    const hbScript = join(work, 'heartbeat.sql');
+    writeFileSync(hbScript, 'UPDATE bench_heartbeat SET ts = clock_timestamp() WHERE id = 1;\n\\sleep 100 ms\n');
+
+    say(`load average at start: ${loadAvg()}`);
+    say(`pgbench -i -s ${SCALE} ...`);
+    await source.createDatabase(DB);
+    sh(`${'/usr/lib/postgresql/15/bin/pgbench'} -i -q -s ${SCALE} -h ${source.host} -p ${source.port} -U postgres ${DB}`, env);
+    await source.sql(DB, `ALTER TABLE pgbench_history ADD COLUMN hid bigserial PRIMARY KEY;
+      CREATE TABLE bench_heartbeat (id int PRIMARY KEY, ts timestamptz NOT NULL);
+      INSERT INTO bench_heartbeat VALUES (1, clock_timestamp());
+      INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, 1, 0, now())`);
+    await vacuum(source, DB);
+
+    // (b), first half: the source's TPS without Tandem.
+    let baselineTps = NaN;
+    if (PART !== 'backlog') {
+      say(`live baseline: pgbench -N -c ${CLIENTS} -T ${DURATION} without Tandem ...`);
+      baselineTps = (await liveWorkload(source, hbScript)).tps;
+      await vacuum(source, DB);
+      say(`  ${baselineTps.toFixed(0)} tps`);
+    }
+
+    // Tandem: schema, snapshot, then stop both (the changes come later).
+    await target.createDatabase('tandem');
+    const SF = sourceFlags(source, DB);
+    const TF = targetFlags(target, 'tandem');
+    await runTandem(['export', 'schema', '--export-dir', dir, ...SF], env);
+    await runTandem(['import', 'schema', '--export-dir', dir, ...TF], env);
+    const meta = new MetaView(dir);
+    cleanup.add('close meta.db', () => meta.close());
+    const procs: Proc[] = [];
+    cleanup.add('stop tandem processes', () => Promise.all(procs.map((p) => p.stop())));
+    const exporter = () => {
+      const p = startTandem('export', ['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+      procs.push(p);
+      return p;
+    };
+    const importer = () => {
+      const p = startTandem('import', ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
+      procs.push(p);
+      return p;
+    };
+    say('tandem: snapshot export + import ...');
+    let t = now();
+    let ex = exporter();
+    let im = importer();
+    const diag = () => `${ex.tail()}\n${im.tail()}`;
+    await waitFor('the snapshot to be imported', () => {
+      if (!ex.running || !im.running) throw new Error(`a tandem process ended early\n${diag()}`);
+      return meta.value('cdc_phase') === 'streaming' && meta.step('import_changes') === 'IN_PROGRESS';
+    }, 180_000, 100, diag);
+    const snapshotMs = now() - t;
+    await Promise.all([ex.stop(), im.stop()]);
+    say(`  snapshot exported and imported in ${secs(snapshotMs)}`);
+    if (meta.lastVsn() !== 0) throw new Error(`changes were queued while the source was quiet: last_vsn ${meta.lastVsn()}`);
+
+    let backlog: BacklogResult | undefined;
+    if (PART !== 'live') backlog = await backlogDrain(source, target, env, meta, exporter, importer);
+
+    if (PART !== 'backlog') {
+      say('live: starting export and import, waiting until caught up ...');
+      ex = exporter();
+      im = importer();
+      await waitCaughtUp(meta, [ex, im], 120_000);
+      await vacuum(source, DB);
+      // A fresh heartbeat on the target first (it still holds the backlog's sentinel).
+      await source.sql(DB, 'UPDATE bench_heartbeat SET ts = clock_timestamp() WHERE id = 1');
+      await waitCaughtUp(meta, [ex, im], 60_000);
+      const vsn0 = meta.lastVsn();
+      const lags: number[] = [];
+      const lagClient = await target.client('tandem');
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const r = await lagClient.query("SELECT extract(epoch FROM clock_timestamp() - ts) * 1000 AS lag FROM bench_heartbeat WHERE id = 1");
+          lags.push(Number(r.rows[0].lag));
+          await sleep(200);
+        }
+      })();
+      say(`live: pgbench -N -c ${CLIENTS} -T ${DURATION} with Tandem exporting and importing ...`);
+      const tl = now();
+      const live = await liveWorkload(source, hbScript);
+      const workloadEnd = now();
+      const runLags = [...lags];
+      const queuedAtEnd = meta.lastVsn();
+      await waitCaughtUp(meta, [ex, im], 300_000);
+      const catchUpMs = now() - workloadEnd;
+      sampling = false;
+      await sampler;
+      await lagClient.end();
+      const events = meta.lastVsn() - vsn0;
+      await Promise.all([ex.stop(), im.stop()]);
+      const sums = await compareAll(source, target, ['tandem']);
+      const s1 = runLags;
+      report.push(
+        '',
+        `(b) live: pgbench -N -c ${CLIENTS} -T ${DURATION} on the source (+ heartbeat every 100 ms)`,
+        `  source TPS without Tandem:        ${baselineTps.toFixed(0)}`,
+        `  source TPS with export + import:  ${live.tps.toFixed(0)} (${((live.tps / baselineTps) * 100).toFixed(0)}% of the baseline)`,
+        `  row changes streamed:             ${events} (${rate(events, workloadEnd - tl)}/s during the run; ${queuedAtEnd - vsn0} queued by its end)`,
+        `  replication lag (${s1.length} samples, 200 ms apart): p50 ${percentile(s1, 50).toFixed(0)} ms, p99 ${percentile(s1, 99).toFixed(0)} ms, max ${Math.max(...s1).toFixed(0)} ms (goal p99 < 2000 ms; includes <= 100 ms heartbeat period)`,
+        `  caught up ${secs(catchUpMs)} after the workload ended`,
+        `  source = target after the run:    ${sums.ok ? 'yes (row count + md5 of every table)' : `NO: ${sums.diff}`}`,
+      );
+      if (percentile(s1, 99) > 2000) report.push(`  lag over time (ms, every 5th sample): ${runLags.filter((_, i) => i % 5 === 0).map((x) => x.toFixed(0)).join(' ')}`);
+    }
+
+    if (backlog) report.unshift(...backlog.lines);
+    report.unshift('', `bench/cdc report (scale ${SCALE}; load average now ${loadAvg()}; ${secs(now() - t00)} in all)`);
+    say(report.join('\n'));
+  } finally {
+    await cleanup.run();
+  }
+}
+
+interface BacklogResult { readonly lines: string[] }
+
+async function backlogDrain(source: PgServer, target: PgServer, env: Record<string, string>, meta: MetaView,
+  exporter: () => Proc, importer: () => Proc): Promise<BacklogResult> {
+  // Native logical replication into a second database, from a slot created now (the source is quiet,
+  // so pg_dump's copy and the slot's start agree).
+  await target.createDatabase('native');
+  await source.sql(DB, `CREATE PUBLICATION native_pub FOR TABLE ${TABLES.join(', ')}`);
+  await source.sql(DB, "SELECT pg_create_logical_replication_slot('native_slot', 'pgoutput')");
+  sh(`${PG_DUMP} -h ${source.host} -p ${source.port} -U postgres --no-owner --no-publications --no-subscriptions ${TABLES.map((t) => `-t ${t}`).join(' ')} ${DB} | ` +
+    `PGPASSWORD=${target.password} ${PSQL} -X -q -v ON_ERROR_STOP=1 -h ${target.host} -p ${target.port} -U postgres -d native`, env);
+  await target.sql('native', `CREATE SUBSCRIPTION native_sub CONNECTION 'host=${source.host} port=${source.port} user=postgres password=${source.password} dbname=${DB}'
+    PUBLICATION native_pub WITH (enabled = false, copy_data = false, create_slot = false, slot_name = 'native_slot')`);
+  await vacuum(target, 'native');
+  await vacuum(target, 'tandem');
+
+  // The backlog: pgbench -N, 2 row changes per transaction, nobody reading either slot.
+  const perClient = Math.ceil(CHANGES / 2 / CLIENTS);
+  say(`backlog: pgbench -N -c ${CLIENTS} -t ${perClient} (${perClient * CLIENTS * 2} row changes), no replication running ...`);
+  const lsn0 = (await source.sql(DB, 'SELECT pg_current_wal_lsn() AS l'))[0].l;
+  const w = await pgbenchResult(pgbench(['-n', '-N', '-c', String(CLIENTS), '-j', '2', '-t', String(perClient)], source, DB));
+  const sentinel = '2001-02-03 04:05:06+00';
+  await source.sql(DB, `UPDATE bench_heartbeat SET ts = '${sentinel}' WHERE id = 1`);
+  const lsn1 = (await source.sql(DB, 'SELECT pg_current_wal_lsn() AS l, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), $1)) AS wal', [lsn0]))[0];
+  const changes = w.transactions * 2 + 1;
+  say(`  ${w.transactions} transactions at ${w.tps.toFixed(0)} tps; ${lsn1.wal} of WAL`);
+  await source.sql(DB, 'CHECKPOINT');
+
+  // 1. Native.
+  say('native logical replication: enabling the subscription ...');
+  let t = now();
+  await target.sql('native', 'ALTER SUBSCRIPTION native_sub ENABLE');
+  await waitFor('the native subscriber to apply the sentinel', async () =>
+    (await target.sql('native', `SELECT ts = '${sentinel}'::timestamptz AS done FROM bench_heartbeat WHERE id = 1`))[0].done === true, 600_000, 25);
+  const nativeMs = now() - t;
+  say(`  caught up in ${secs(nativeMs)}`);
+  await target.sql('native', 'ALTER SUBSCRIPTION native_sub DISABLE');
+  await sleep(500);
+
+  // 2. Tandem exporter: from its start until every change is queued.
+  say('tandem: export data from source (restart) until every change is queued ...');
+  const vsn0 = meta.lastVsn();
+  t = now();
+  const ex = exporter();
+  const firstAt = await waitFor('the first queued event', () => (meta.lastVsn() > vsn0 ? now() : undefined), 120_000, 10, () => ex.tail());
+  await waitFor('the exporter to queue the backlog', () => {
+    if (!ex.running) throw new Error(`export data ended early\n${ex.tail()}`);
+    return meta.lastVsn() - vsn0 >= changes;
+  }, 600_000, 25, () => ex.tail());
+  const exportMs = now() - t;
+  const queued = meta.lastVsn() - vsn0;
+  await sleep(300);
+  if (meta.lastVsn() - vsn0 !== changes) throw new Error(`the queue holds ${meta.lastVsn() - vsn0} events for ${changes} row changes`);
+  await ex.stop();
+  say(`  ${queued} events queued in ${secs(exportMs)} (first after ${secs(firstAt - t)})`);
+
+  // 3. Tandem importer: from its start until its low watermark reaches the queue's end.
+  say('tandem: import data to target (restart) until the backlog is applied ...');
+  const last = meta.lastVsn();
+  t = now();
+  const im = importer();
+  await waitFor('the importer to apply the backlog', () => {
+    if (!im.running) throw new Error(`import data ended early\n${im.tail()}`);
+    return meta.appliedVsn('target') >= last;
+  }, 900_000, 25, () => im.tail());
+  const importMs = now() - t;
+  // The watermark must not run ahead of the data: the sentinel (the last change) is on the target.
+  const sentinelSeen = (await target.sql('tandem', `SELECT ts = '${sentinel}'::timestamptz AS done FROM bench_heartbeat WHERE id = 1`))[0].done;
+  if (!sentinelSeen) throw new Error('the importer reported the backlog applied, but the sentinel is not on the target');
+  await im.stop();
+  say(`  applied in ${secs(importMs)}`);
+
+  const sums = await compareAll(source, target, ['tandem', 'native']);
+  // Leave the source as it was for the live part: no native slot holding WAL.
+  await target.sql('native', 'ALTER SUBSCRIPTION native_sub SET (slot_name = NONE)');
+  await target.sql('native', 'DROP SUBSCRIPTION native_sub');
+  await source.sql(DB, "SELECT pg_drop_replication_slot('native_slot')");
+  await source.sql(DB, 'DROP PUBLICATION native_pub');
+
+  const nativeRate = changes / (nativeMs / 1000);
+  const importRate = changes / (importMs / 1000);
+  const e2eRate = changes / ((exportMs + importMs) / 1000);
+  return {
+    lines: [
+      '',
+      `(a) backlog drain: ${changes} row changes (pgbench -N, ${w.transactions} transactions + 1 sentinel; ${lsn1.wal} of WAL)`,
+      `  native logical replication (decode + apply): ${secs(nativeMs)} = ${rate(changes, nativeMs)} row changes/s`,
+      `  tandem export data (decode + queue, from process start): ${secs(exportMs)} = ${rate(changes, exportMs)} events/s`,
+      `  tandem import data (apply from the queue, from process start): ${secs(importMs)} = ${rate(changes, importMs)} row changes/s`,
+      `  ratio tandem import / native:            ${(importRate / nativeRate).toFixed(2)} (goal >= 0.5)`,
+      `  ratio tandem export+import / native:     ${(e2eRate / nativeRate).toFixed(2)} (export and import one after the other: ${rate(changes, exportMs + importMs)}/s)`,
+      `  source = tandem target = native target:  ${sums.ok ? 'yes (row count + md5 of every table)' : `NO: ${sums.diff}`}`,
+    ],
+  };
+}
+
+/** Waits until the queue is quiet and the importer has applied all of it. */
+async function waitCaughtUp(meta: MetaView, procs: Proc[], timeoutMs: number): Promise<void> {
+  let stableSince = 0;
+  let lastSeen = -1;
+  await waitFor('the importer to catch up', () => {
+    for (const p of procs) if (!p.running) throw new Error(`tandem process ended early\n${p.tail()}`);
+    const last = meta.lastVsn();
+    if (last !== lastSeen) {
+      lastSeen = last;
+      stableSince = now();
+    }
+    return meta.appliedVsn('target') >= last && now() - stableSince > 300 && meta.step('import_changes') === 'IN_PROGRESS';
+  }, timeoutMs, 25, () => procs.map((p) => p.tail()).join('\n'));
+}
+
+/** pgbench -N for DURATION seconds, plus the heartbeat writer. */
+async function liveWorkload(source: PgServer, hbScript: string): Promise<{ tps: number }> {
+  const hb = pgbench(['-n', '-c', '1', '-T', String(DURATION), '-f', hbScript], source, DB, 'heartbeat');
+  const main = pgbench(['-n', '-N', '-c', String(CLIENTS), '-j', '2', '-T', String(DURATION)], source, DB);
+  const [r] = await Promise.all([pgbenchResult(main), pgbenchResult(hb)]);
+  return { tps: r.tps };
+}
+
+/** VACUUM cannot run in the implicit transaction of a multi-statement query: one call each. */
+async function vacuum(server: PgServer, db: string): Promise<void> {
+  await server.sql(db, 'VACUUM ANALYZE');
+  await server.sql(db, 'CHECKPOINT');
+}
+
+async function compareAll(source: PgServer, target: PgServer, dbs: string[]): Promise<{ ok: boolean; diff: string }> {
+  const ref = await tableChecksums(source, DB, ['public']);
+  const diffs: string[] = [];
+  for (const db of dbs) {
+    const got = await tableChecksums(target, db, ['public']);
+    for (const [k, v] of ref) if (got.get(k) !== v) diffs.push(`${db}.${k}: source ${v.split(':')[0]} rows, ${db} ${got.get(k)?.split(':')[0] ?? 'missing'} rows (md5 differs)`);
+  }
+  return { ok: diffs.length === 0, diff: diffs.join('; ') };
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack}\n`);
+  if (report.length) process.stderr.write(`${report.join('\n')}\n`);
+  process.exitCode = 1;
+});

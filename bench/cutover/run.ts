@@ -1,0 +1,247 @@
+/**
+ * bench/cutover: the downtime of `initiate cutover to target --prepare-for-fall-back true`,
+ * PostgreSQL 15 -> PostgreSQL 15 (the target role).
+ *
+ *   npm run build && node dist/bench/cutover/run.js
+ *
+ * Environment: BENCH_SCALE=5 (pgbench -i -s), BENCH_RUNS=3, BENCH_WARM_SECONDS=3 (pgbench -N before
+ * the cutover, so the stream and the sequences have moved).
+ *
+ * Each run is a new migration (new export dir, new target database) of the same source: export
+ * schema, import schema, export data from source --export-type snapshot-and-changes, import data to
+ * target; the snapshot is loaded, a short pgbench -N runs, then the source is quiet and the importer
+ * caught up (steady state). The clock starts when `tandem initiate cutover to target
+ * --prepare-for-fall-back true` is started, and stops at:
+ *   (i)   the cutover to target is COMPLETED (meta.db polled every 10 ms: what `cutover status` reads;
+ *         `cutover status` itself is run once afterwards and its own run time printed),
+ *   (ii)  an INSERT on the target that takes its key from a sequence (pgbench_history.hid) succeeds,
+ *         issued right after (i) (before (i) the application must not write to the target),
+ *   (iii) the reverse stream runs: that insert has reached the queue (queue_state.last_vsn passes the
+ *         cutover marker), and the target's fall-back slot is active in pg_replication_slots.
+ * The exporter's and importer's output lines are time-stamped, which splits the downtime into
+ * phases (marker written, marker queued, changes applied, sequences restored, fall-back slot
+ * created, verification, COMPLETED). `tandem compare` is timed separately after each run.
+ * Prints each run and min/median over the runs.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
+import { sourceFlags, targetFlags } from '../../test/helpers/cli.js';
+import {
+  Cleanup, MetaView, type Proc, loadAvg, median, now, pgbench, pgbenchResult, removeDir, runTandem, sh, sleep, startTandem, waitFor,
+} from '../cdc/common.js';
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 3);
+const DB = 'bench';
+
+interface RunResult {
+  readonly completed: number;
+  readonly insertOk: number;
+  readonly reverse: number;
+  readonly slotActive: number;
+  readonly initiateCli: number;
+  readonly statusCli: number;
+  readonly compareCli: number;
+  readonly phases: Array<[string, number | undefined]>;
+  readonly verifyMs?: number;
+  readonly verifyResult: string;
+  readonly insertAttempts: number;
+}
+
+async function main(): Promise<void> {
+  const cleanup = new Cleanup();
+  const t00 = now();
+  try {
+    const [source, target] = await Promise.all([startPg15(), startPg15()]);
+    cleanup.add('stop servers', () => Promise.all([source.stop(), target.stop()]));
+    const work = mkdtempSync(join(tmpdir(), 'tandem-bench-cutover-'));
+    cleanup.add('remove temp dir', () => removeDir(work));
+    const env = { PGPASSWORD: source.password, SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password };
+    process.stdout.write(`load average at start: ${loadAvg()}\npgbench -i -s ${SCALE} ...\n`);
+    await source.createDatabase(DB);
+    sh(`/usr/lib/postgresql/15/bin/pgbench -i -q -s ${SCALE} -h ${source.host} -p ${source.port} -U postgres ${DB}`, env);
+    await source.sql(DB, `ALTER TABLE pgbench_history ADD COLUMN hid bigserial PRIMARY KEY;
+      INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, 1, 0, now())`);
+    await source.sql(DB, 'VACUUM ANALYZE');
+
+    const results: RunResult[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      process.stdout.write(`run ${run}/${RUNS} ...\n`);
+      const r = await oneRun(run, source, target, env, join(work, `export-${run}`), cleanup);
+      results.push(r);
+      process.stdout.write(formatRun(run, r).join('\n') + '\n');
+    }
+
+    const stat = (f: (r: RunResult) => number) => {
+      const v = results.map(f);
+      return `min ${(Math.min(...v) / 1000).toFixed(2)} s, median ${(median(v) / 1000).toFixed(2)} s`;
+    };
+    const lines = [
+      '',
+      `bench/cutover report (pgbench -s ${SCALE}: ${SCALE * 100000} accounts; ${RUNS} runs; load average now ${loadAvg()}; ${((now() - t00) / 1000).toFixed(0)} s in all)`,
+      `  (i)   cutover status COMPLETED:              ${stat((r) => r.completed)}`,
+      `  (ii)  insert with a sequence on the target:  ${stat((r) => r.insertOk)}`,
+      `  (iii) reverse stream carries a target write: ${stat((r) => r.reverse)}   = total downtime (goal < 3 s)`,
+      `  of which verification at cutover:           ${stat((r) => r.verifyMs ?? NaN)}`,
+      `  tandem compare run separately (CLI):        ${stat((r) => r.compareCli)}`,
+      `  tandem cutover status (CLI run time):       ${stat((r) => r.statusCli)}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    await cleanup.run();
+  }
+}
+
+function formatRun(run: number, r: RunResult): string[] {
+  const ms = (x: number | undefined) => (x === undefined ? '      -' : `${(x / 1000).toFixed(3).padStart(7)} s`);
+  return [
+    `  run ${run}: completed ${ms(r.completed)}, insert ok ${ms(r.insertOk)} (${r.insertAttempts} attempt(s)), reverse stream ${ms(r.reverse)} (slot active at ${ms(r.slotActive)})`,
+    `    phases (time since the initiate command was started):`,
+    ...r.phases.map(([what, t]) => `      ${ms(t)}  ${what}`),
+    `    verification at cutover: ${r.verifyMs === undefined ? '-' : `${(r.verifyMs / 1000).toFixed(3)} s`} (${r.verifyResult}); tandem compare alone: ${(r.compareCli / 1000).toFixed(3)} s; cutover status CLI: ${(r.statusCli / 1000).toFixed(3)} s`,
+  ];
+}
+
+async function oneRun(run: number, source: PgServer, target: PgServer, env: Record<string, string>, dir: string, cleanup: Cleanup): Promise<RunResult> {
+  const db = `cutover_${run}`;
+  await target.createDatabase(db);
+  sh(`mkdir -p ${dir}`);
+  const SF = sourceFlags(source, DB);
+  const TF = targetFlags(target, db);
+  await runTandem(['export', 'schema', '--export-dir', dir, ...SF], env);
+  await runTandem(['import', 'schema', '--export-dir', dir, ...TF], env);
+  const meta = new MetaView(dir);
+  const ex = startTandem('export', ['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+  const im = startTandem('import', ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
+  const procs: Proc[] = [ex, im];
+  let stopped = false;
+  const stopAll = async () => {
+    if (stopped) return;
+    stopped = true;
+    meta.close();
+    await Promise.all(procs.map((p) => p.stop()));
+  };
+  cleanup.add(`stop run ${run}`, stopAll);
+  const diag = () => `${ex.tail()}\n${im.tail()}`;
+  const alive = () => {
+    for (const p of procs) if (!p.running) throw new Error(`${p.label} ended early\n${diag()}`);
+  };
+  try {
+    await waitFor('the snapshot to be imported', () => {
+      alive();
+      return meta.value('cdc_phase') === 'streaming' && meta.step('import_changes') === 'IN_PROGRESS';
+    }, 300_000, 100, diag);
+    await pgbenchResult(pgbench(['-n', '-N', '-c', '2', '-T', String(WARM)], source, DB));
+    // Steady state: the queue has stopped growing and the importer has applied all of it.
+    let lastSeen = -1;
+    let since = now();
+    await waitFor('the importer to catch up', () => {
+      alive();
+      const last = meta.lastVsn();
+      if (last !== lastSeen) {
+        lastSeen = last;
+        since = now();
+      }
+      return last > 0 && meta.appliedVsn('target') >= last && now() - since > 1000;
+    }, 120_000, 50, diag);
+    await runTandem(['import', 'schema', '--export-dir', dir, ...TF, '--post-snapshot-import', 'true'], env);
+    await sleep(500);
+    const maxHid = Number((await source.sql(DB, 'SELECT max(hid) AS m FROM pgbench_history'))[0].m);
+
+    // The cutover.
+    const t0 = now();
+    const initiate = runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir, '--prepare-for-fall-back', 'true'], env).then((r) => now() - t0);
+    const completedAt = await waitFor('cutover to target COMPLETED', () => {
+      alive();
+      return meta.cutover('to_target').status === 'COMPLETED' ? now() : undefined;
+    }, 120_000, 10, diag);
+    const initiateCli = await initiate;
+    const markerVsn = meta.cutover('to_target').markerVsn ?? 0;
+    // (ii) the application's first write on the target takes a key from the restored sequence.
+    const client = await target.client(db);
+    let attempts = 0;
+    let insertedHid = 0;
+    try {
+      insertedHid = await waitFor('an insert on the target to succeed', async () => {
+        attempts++;
+        try {
+          const r = await client.query('INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, 1, 0, now()) RETURNING hid');
+          return Number(r.rows[0].hid);
+        } catch (e) {
+          if (attempts === 1) process.stdout.write(`    first insert on the target failed: ${(e as Error).message}\n`);
+          return undefined;
+        }
+      }, 10_000, 10);
+    } finally {
+      await client.end();
+    }
+    const insertAt = now();
+    if (insertedHid <= maxHid) throw new Error(`the target's sequence gave hid ${insertedHid}, not above the source's max ${maxHid}`);
+    // (iii) the reverse stream: the insert is queued by "export data from target".
+    const names = meta.value<{ slot: string }>('target_replication');
+    let slotActiveAt: number | undefined;
+    const reverseAt = await waitFor('the target write in the queue', async () => {
+      alive();
+      if (slotActiveAt === undefined && names) {
+        const r = await target.sql(db, 'SELECT active FROM pg_replication_slots WHERE slot_name = $1', [names.slot]);
+        if (r[0]?.active) slotActiveAt = now();
+      }
+      return meta.lastVsn() > markerVsn ? now() : undefined;
+    }, 30_000, 10, diag);
+    if (slotActiveAt === undefined) slotActiveAt = now();
+
+    // Afterwards, not part of the downtime: the CLI's view, and a separate comparison.
+    let t = now();
+    const status = await runTandem(['cutover', 'status', '--export-dir', dir, '--output-format', 'json'], env);
+    const statusCli = now() - t;
+    const row = (JSON.parse(status.out.slice(status.out.indexOf('['))) as Array<{ direction: string; status: string }>).find((x) => x.direction === 'cutover to target');
+    if (row?.status !== 'COMPLETED') throw new Error(`cutover status shows ${row?.status}`);
+    t = now();
+    await runTandem(['compare', '--export-dir', dir], env);
+    const compareCli = now() - t;
+
+    const at = (p: Proc, re: RegExp) => {
+      const l = p.find(re, t0);
+      return l ? l.t - t0 : undefined;
+    };
+    const vStart = at(im, /^Verifying:/);
+    const vEnd = at(im, /^Verification:|VERIFICATION MISMATCH|verification skipped/);
+    const vLine = im.find(/^Verification:|VERIFICATION MISMATCH|verification skipped/, t0)?.text ?? 'no verification line';
+    const phases: Array<[string, number | undefined]> = [
+      ['initiate cutover command returned', initiateCli],
+      ['exporter wrote the marker into the WAL ("Cutover requested")', at(ex, /Cutover requested/)],
+      ['marker queued', at(ex, /cutover marker is queued/)],
+      ['importer applied everything up to the marker', at(im, /All changes up to the cutover marker/)],
+      ['sequences restored on the target', at(im, /Restored \d+ sequence/)],
+      ['fall-back slot created on the target', at(im, /for the fall-back stream/)],
+      ['verification started', vStart],
+      ['verification finished', vEnd],
+      ['COMPLETED seen in meta.db', completedAt - t0],
+      ['insert on the target succeeded', insertAt - t0],
+      ['importer streams from the target', at(im, /Streaming changes from the target/)],
+      ['exporter became "import data to source"', at(ex, /Applying the changes captured on the target/)],
+      ['target write queued (reverse stream)', reverseAt - t0],
+    ];
+    return {
+      completed: completedAt - t0, insertOk: insertAt - t0, reverse: reverseAt - t0, slotActive: slotActiveAt - t0, initiateCli, statusCli, compareCli,
+      phases, verifyMs: vStart !== undefined && vEnd !== undefined ? vEnd - vStart : undefined, verifyResult: vLine.trim(), insertAttempts: attempts,
+    };
+  } finally {
+    await stopAll();
+    // Leave the servers ready for the next run: no fall-back slot holding the target's WAL, and the
+    // source's history sequence above the row that the reverse stream brought back.
+    const slots = await target.sql(db, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'tandem%' AND NOT active");
+    for (const s of slots) await target.sql(db, 'SELECT pg_drop_replication_slot($1)', [s.slot_name]);
+    const srcSlots = await source.sql(DB, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'tandem%' AND NOT active");
+    for (const s of srcSlots) await source.sql(DB, 'SELECT pg_drop_replication_slot($1)', [s.slot_name]);
+    await source.sql(DB, "SELECT setval('pgbench_history_hid_seq', (SELECT max(hid) FROM pgbench_history))");
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack}\n`);
+  process.exitCode = 1;
+});
