@@ -23,7 +23,8 @@ export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>,
   const pkMatch = table.primaryKey.map((k, i) => `t.${q(k)} = ${cast(i, k)}`).join(' AND ');
   switch (s.kind) {
     case 'insert':
-      return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM jsonb_array_elements($1::jsonb) r`;
+      // OVERRIDING SYSTEM VALUE: the row keeps its key also in a GENERATED ALWAYS identity column.
+      return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM jsonb_array_elements($1::jsonb) r`;
     case 'update': {
       const n = table.primaryKey.length;
       return `UPDATE ${t} t SET ${s.columns.map((c, i) => `${q(c)} = ${cast(n + i, c)}`).join(', ')} FROM jsonb_array_elements($1::jsonb) r WHERE ${pkMatch}`;

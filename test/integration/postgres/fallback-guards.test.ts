@@ -1,0 +1,204 @@
+/**
+ * The cutover commands' guards, through the built CLI: cutover to source refused before the cutover
+ * to target has completed (and refused without fall-back), a repeated cutover to target harmless, a
+ * cutover without fall-back ending the source stream cleanly, and writes that reach the source after
+ * the cutover marker reported by table and count with the source slot kept.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { startTandem, killAll, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
+import { SampleMigration, slotsOf, publicationsOf, runApp, waitCompleted } from '../../helpers/fallback-kit.js';
+
+let s: PgServer;
+let t: PgServer;
+
+before(async () => {
+  [s, t] = await Promise.all([startPg15(), startPg15()]);
+});
+
+after(async () => {
+  await killAll();
+  await Promise.all([s?.stop(), t?.stop()]);
+});
+
+/** Starts exporter and importer of a fresh migration and waits for streaming. */
+async function streaming(m: SampleMigration): Promise<{ ex: TandemProcess; im: TandemProcess }> {
+  await m.createDatabases();
+  await m.schema();
+  const ex = startTandem(m.exportArgs(), m.env);
+  const im = startTandem(m.importArgs(), m.env);
+  await ex.waitFor(/Streaming changes/, 60_000);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  return { ex, im };
+}
+
+function withOutput(e: unknown, procs: Record<string, TandemProcess | undefined>): never {
+  for (const [name, p] of Object.entries(procs)) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
+  throw e;
+}
+
+test('cutover to source is refused before the cutover to target completes; a repeated cutover to target is harmless', { timeout: 150_000 }, async () => {
+  const m = new SampleMigration(s, 'shop1', t, 'yb1');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    ({ ex, im } = await streaming(m));
+    const app = runApp(s, 'shop1', 21, 'g1', 2);
+    await sleep(1000);
+    assert.equal((await app.stop()).errors, 0);
+
+    // Not initiated yet.
+    let r = await m.run(['initiate', 'cutover', 'to', 'source']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Cutover to source needs a completed cutover to target \(it is NOT_INITIATED\)/);
+    assert.deepEqual((await m.status()).map((x) => x.status), ['NOT_INITIATED', 'NOT_INITIATED']);
+
+    // Initiated but not completed: the importer is stopped, so the cutover to target waits.
+    await im.kill('SIGKILL');
+    r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    await ex.waitFor(/Waiting for "import data to target" to complete the cutover to target/, 30_000);
+    const before = await m.statusOf('cutover to target');
+    assert.equal(before.status, 'INITIATED');
+    r = await m.run(['initiate', 'cutover', 'to', 'source']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Cutover to source needs a completed cutover to target \(it is INITIATED\)/);
+    assert.match(r.stderr, /cutover status/);
+    // Twice: harmless, prints the status, exit 0.
+    r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Cutover to target was already initiated at .* \(status INITIATED\); nothing changed/);
+    const again = await m.statusOf('cutover to target');
+    assert.equal(again.status, 'INITIATED');
+    assert.equal((again as any).requested_at, (before as any).requested_at);
+    assert.equal((await m.statusOf('cutover to source')).status, 'NOT_INITIATED');
+
+    im = startTandem(m.importArgs(), m.env);
+    await waitCompleted(m, 'cutover to target', [ex, im]);
+    r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /already initiated .* \(status COMPLETED\); nothing changed/);
+    assert.equal(await m.diff(), '');
+    assert.equal((await slotsOf(t, 'yb1')).length, 1, 'one fall-back slot on the target, not two');
+
+    // Now cutover to source is allowed, and twice is harmless too.
+    r = await m.run(['initiate', 'cutover', 'to', 'source']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCompleted(m, 'cutover to source', [ex, im]);
+    r = await m.run(['initiate', 'cutover', 'to', 'source']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /already initiated .* \(status COMPLETED\); nothing changed/);
+    assert.equal(await m.diff(), '');
+    assert.deepEqual([await ex.done, await im.done], [0, 0]);
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'import data to target': im });
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
+
+test('cutover to target without fall-back ends the source stream; cutover to source is then refused', { timeout: 150_000 }, async () => {
+  const m = new SampleMigration(s, 'shop2', t, 'yb2');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    ({ ex, im } = await streaming(m));
+    assert.equal((await slotsOf(s, 'shop2')).length, 1);
+    const app = runApp(s, 'shop2', 22, 'g2', 2);
+    await sleep(1000);
+    assert.equal((await app.stop()).errors, 0);
+    let r = await m.run(['initiate', 'cutover', 'to', 'target']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /fall-back/);
+    const done = await waitCompleted(m, 'cutover to target', [ex, im]);
+    assert.equal((done as any).prepare_for_fall_back, false);
+    assert.deepEqual([await ex.done, await im.done], [0, 0], 'both processes end');
+    assert.match(ex.output(), /the source stream has ended/);
+    assert.doesNotMatch(ex.output() + im.output(), /continues as/);
+    assert.deepEqual(await slotsOf(s, 'shop2'), [], 'source slot dropped');
+    assert.deepEqual(await publicationsOf(s, 'shop2'), [], 'source publication dropped');
+    assert.deepEqual(await slotsOf(t, 'yb2'), [], 'no fall-back slot on the target');
+    assert.deepEqual(await publicationsOf(t, 'yb2'), []);
+    assert.equal(await m.diff(), '');
+
+    r = await m.run(['initiate', 'cutover', 'to', 'source']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /not prepared for fall-back/);
+    assert.equal((await m.statusOf('cutover to source')).status, 'NOT_INITIATED');
+    for (const cmd of [['import', 'data', 'to', 'source'], ['export', 'data', 'from', 'target']]) {
+      r = await m.run(cmd);
+      assert.notEqual(r.code, 0, `${cmd.join(' ')} must be refused without fall-back`);
+      assert.match(r.stderr, /fall-back/);
+    }
+    assert.deepEqual(await slotsOf(t, 'yb2'), [], 'nothing created on the target by the refused commands');
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'import data to target': im });
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
+
+test('writes that reach the source after the cutover marker are reported by table and count, and the source slot is kept', { timeout: 150_000 }, async () => {
+  const m = new SampleMigration(s, 'shop3', t, 'yb3');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  let writing = true;
+  let writes = 0;
+  let writeError: string | undefined;
+  let writer: Promise<void> | undefined;
+  try {
+    ({ ex, im } = await streaming(m));
+    // A writer that forgets to stop: inserts into shop.customers every few milliseconds.
+    writer = (async () => {
+      const c = await s.client('shop3');
+      try {
+        while (writing) {
+          await c.query(`INSERT INTO shop.customers (email, full_name) VALUES ($1, 'late writer')`, [`late${writes}@x.io`]).catch((e) => { writeError = (e as Error).message; });
+          writes++;
+          await sleep(5);
+        }
+      } finally {
+        await c.end();
+      }
+    })();
+    await sleep(500);
+    const slot = (await slotsOf(s, 'shop3'))[0]!.slot_name;
+    const r = await m.run(['initiate', 'cutover', 'to', 'target']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await ex.done, 0, 'the exporter ends at the marker');
+    writing = false;
+    await writer;
+    assert.equal(writeError, undefined);
+    await waitCompleted(m, 'cutover to target', [im]);
+
+    const row = await m.statusOf('cutover to target');
+    const after = String(row.detail.writesAfterMarker ?? '');
+    assert.match(after, /^shop\.customers: \d+ insert\(s\)$/, JSON.stringify(row.detail));
+    assert.match(String(row.detail.keptSlot), new RegExp(`source:${slot}`));
+    // Exactly the inserts the target did not get are reported.
+    const [srcN, tgtN] = [Number((await s.sql('shop3', 'SELECT count(*) AS n FROM shop.customers'))[0].n), Number((await t.sql('yb3', 'SELECT count(*) AS n FROM shop.customers'))[0].n)];
+    assert.ok(srcN > tgtN, `the source has rows the target has not: ${srcN} vs ${tgtN}`);
+    // The report counts what the slot held when the exporter looked (the writer went on a little);
+    // the slot keeps every one of them: its inserts are exactly the rows the target did not get.
+    const reported = Number(/(\d+) insert/.exec(after)![1]);
+    assert.ok(reported >= 1 && reported <= srcN - tgtN, `reported ${after}; source ${srcN}, target ${tgtN}`);
+    const pub = (await publicationsOf(s, 'shop3'))[0]!;
+    const held = await s.sql('shop3', `SELECT count(*)::int AS n FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)
+      WHERE get_byte(data, 0) = ascii('I')`, [slot, pub]);
+    assert.equal(held[0].n, srcN - tgtN, 'the kept slot holds every insert the target did not get');
+    assert.deepEqual((await slotsOf(s, 'shop3')).map((x) => x.slot_name), [slot], 'the source slot is kept');
+    assert.match(ex.output(), /AFTER the cutover marker; they are NOT migrated: shop\.customers: \d+ insert/);
+    assert.match(ex.output(), new RegExp(`pg_drop_replication_slot\\('${slot}'\\)`));
+    const text = await m.ok(['cutover', 'status']);
+    assert.match(text, /WARNING: writes arrived after the marker and were not migrated: shop\.customers: \d+ insert\(s\); slot kept: source:/);
+    assert.match(text, /verification MISMATCH in 1 table\(s\): shop\.customers/);
+    await s.sql('shop3', `SELECT pg_drop_replication_slot('${slot}')`);
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'import data to target': im });
+  } finally {
+    writing = false;
+    await writer?.catch(() => {});
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
