@@ -37,6 +37,13 @@ async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: 
       await sleep(1000);
       continue;
     }
+    if (!running && status !== 'NOT_STARTED' && isLiveExport(meta)) {
+      // A live exporter that died during its snapshot starts over when restarted; this import follows.
+      if (!announced) ctx.print('"export data from source" stopped before its snapshot was complete; waiting for it to be restarted (this import then follows the new snapshot)… (Ctrl-C to stop)');
+      announced = true;
+      await sleep(1000);
+      continue;
+    }
     if (!running) {
       throw new TandemError('TANDEM_EXPORT_DIR',
         status === 'NOT_STARTED' ? 'There is no exported data in this export dir yet.' : `The data export stopped before it finished (status ${status}).`,
@@ -47,6 +54,11 @@ async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: 
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function isLiveExport(meta: MetaStore): boolean {
+  const t = meta.getValue<string>('export_type');
+  return t === 'snapshot-and-changes' || t === 'changes-only';
+}
 
 /** The exporter started a new snapshot while this import was loading the old one. */
 class SnapshotChanged extends Error {}
@@ -276,6 +288,7 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
   progress.start();
   try {
     const snapshotChanged = () => (p.meta.getValue<string>('snapshot_id') ?? 'initial') !== p.snapshotId;
+    let waitingAnnounced = false;
     for (;;) {
       if (snapshotChanged()) throw new SnapshotChanged();
       const exportDone = p.meta.getStep('export_data').status === 'DONE';
@@ -310,7 +323,11 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
       if (exportDone && fresh.length === 0) break;
       if (exportDone) continue; // one more pass picks up files finished in the meantime
       if (fresh.length === 0) {
-        if (CommandLock.holder(p.metainfoDir, 'export-data') === undefined && p.meta.getStep('export_data').status !== 'DONE') {
+        const exporterGone = CommandLock.holder(p.metainfoDir, 'export-data') === undefined && p.meta.getStep('export_data').status !== 'DONE';
+        if (exporterGone && isLiveExport(p.meta)) {
+          if (!waitingAnnounced) ctx.print('"export data from source" stopped during the snapshot; waiting for it to be restarted (the snapshot then starts over and this import follows it)…');
+          waitingAnnounced = true;
+        } else if (exporterGone) {
           throw new TandemError('TANDEM_EXPORT_DIR', 'The data export stopped before it finished.', {
             hint: 'Rerun "tandem export data", then "tandem import data": the import reloads the tables from the new snapshot.',
           });
