@@ -62,7 +62,7 @@ export function connectionOptions(role: 'source' | 'target', options: { withSche
   }
   specs.push(
     { name: `${role}-db-host`, kind: 'string', description: `${role} database host`, defaultValue: 'localhost', configPath: `${role}.db-host` },
-    { name: `${role}-db-port`, kind: 'int', description: `${role} database port (default: the engine's, 5432 for PostgreSQL and YugabyteDB YSQL is 5433)`, configPath: `${role}.db-port` },
+    { name: `${role}-db-port`, kind: 'int', description: `${role} database port (default: 5432 for PostgreSQL, 5433 for YugabyteDB)`, configPath: `${role}.db-port` },
     { name: `${role}-db-user`, kind: 'string', description: `${role} database user`, configPath: `${role}.db-user` },
     { name: `${role}-db-password`, kind: 'string', secret: true, env, description: `${role} database password (or ${env}, or an interactive prompt)`, configPath: `${role}.db-password` },
     { name: `${role}-db-name`, kind: 'string', description: `${role} database name${role === 'target' ? ' (default: yugabyte)' : ''}`, configPath: `${role}.db-name` },

@@ -64,7 +64,7 @@ const DEFAULT_PORTS: Record<string, number> = { postgresql: 5432, yugabytedb: 54
  * The connection for one side: flags/env/config first, then what meta.db remembers from an earlier
  * command, then defaults. The password is only ever in memory.
  */
-export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore, role: 'source' | 'target'): Promise<DbConfig> {
+export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore, role: 'source' | 'target', options: { prompt?: boolean } = {}): Promise<DbConfig> {
   const stored = meta.getDbConfig(role);
   const flag = (n: string) => (ctx.explicitFlags.has(`${role}-${n}`) || ctx.has(`${role}-${n}`) ? ctx.str(`${role}-${n}`) : undefined);
   const explicit = (n: string) => ctx.explicitFlags.has(`${role}-${n}`);
@@ -89,7 +89,7 @@ export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore, role
   const sslMode = (explicit('ssl-mode') ? ctx.str(`${role}-ssl-mode`) : undefined) ?? stored?.sslMode ?? ctx.str(`${role}-ssl-mode`);
   const sslRootCert = flag('ssl-root-cert') ?? stored?.sslRootCert;
   let password = ctx.str(`${role}-db-password`);
-  if (password === undefined && process.stdin.isTTY && !ctx.bool('yes')) {
+  if (password === undefined && options.prompt !== false && process.stdin.isTTY && !ctx.bool('yes')) {
     password = await promptSecret(`Password for ${role} user ${user}@${host}:${port}/${database} (empty for none): `);
     if (password === '') password = undefined;
   }

@@ -25,7 +25,8 @@ export interface CutoverVerification {
 export async function verifyAtCutover(ctx: CommandContext, migration: Migration, one: DbConfig, occasion: VerificationOccasion): Promise<CutoverVerification> {
   const otherRole = one.role === 'source' ? 'target' : 'source';
   try {
-    const other = await resolveDbConfig(ctx, migration.meta, otherRole);
+    // Never prompt here: the cutover must not wait for someone to type a password.
+    const other = await resolveDbConfig(ctx, migration.meta, otherRole, { prompt: false });
     const [source, target] = one.role === 'source' ? [one, other] : [other, one];
     ctx.print('Verifying: comparing row counts and checksums of every table on both databases…');
     const run = await verifyMigration(migration.meta, source, target, occasion, { parallelJobs: 2 });
