@@ -158,6 +158,11 @@ export async function runImportDataToSource(ctx: CommandContext): Promise<void> 
       });
     }
     const source = await resolveDbConfig(ctx, m.meta, 'source');
+    if (toTarget.markerVsn !== undefined) {
+      // The exporter may have died between queuing the marker and ending the source stream.
+      const { endChangeStream } = await import('./stream-cleanup.js');
+      await endChangeStream(ctx, m.meta, source, 'source_replication', 'to_target', 'source');
+    }
     const { importChangesToSource } = await import('./source-importer.js');
     await importChangesToSource(ctx, m, source);
   } finally {
