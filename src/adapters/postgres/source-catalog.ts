@@ -139,3 +139,9 @@ export async function readSequences(client: pg.Client, schemas: string[]): Promi
   }
   return out;
 }
+
+/** Whether a (qualified, quoted) relation name exists. */
+export async function relationExists(client: pg.Client, name: string): Promise<boolean> {
+  const r = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [name]);
+  return pgBool(r.rows[0].e);
+}

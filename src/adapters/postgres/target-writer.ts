@@ -6,7 +6,7 @@ import copyStreams from 'pg-copy-streams';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from '../../core/copy-batch-planner.js';
 import { TandemError } from '../../core/errors.js';
 import { q } from '../../cli/identifier-list.js';
-import { pgArray, qualified } from './source-catalog.js';
+import { pgArray, qualified, relationExists } from './source-catalog.js';
 
 export const DEFAULT_METADATA_SCHEMA = 'ybvoyager_metadata';
 export const BATCHES_TABLE = 'ybvoyager_import_data_batches_metainfo_v3';
@@ -32,8 +32,7 @@ export async function ensureSnapshotMetadata(client: pg.Client, schema = DEFAULT
 
 /** Which export snapshot the target's loaded rows come from, and the tables loaded so far. */
 export async function loadedSnapshot(client: pg.Client, migrationUuid: string, schema = DEFAULT_METADATA_SCHEMA): Promise<{ snapshotId: string; tables: string[] } | undefined> {
-  const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [`${q(schema)}.${SNAPSHOT_STATE_TABLE}`]);
-  if (exists.rows[0].e !== true && exists.rows[0].e !== 't') return undefined;
+  if (!(await relationExists(client, `${q(schema)}.${SNAPSHOT_STATE_TABLE}`))) return undefined;
   const r = await client.query(`SELECT snapshot_id FROM ${q(schema)}.${SNAPSHOT_STATE_TABLE} WHERE migration_uuid = $1`, [migrationUuid]);
   if (r.rows.length === 0) return undefined;
   const t = await client.query(`SELECT DISTINCT schema_name, table_name FROM ${q(schema)}.${BATCHES_TABLE} WHERE migration_uuid = $1 ORDER BY 1, 2`, [migrationUuid]);
@@ -68,16 +67,14 @@ export async function startSnapshot(client: pg.Client, migrationUuid: string, sn
 
 /** Batches this migration already committed on the target: the truth for resuming. */
 export async function importedBatchKeys(client: pg.Client, migrationUuid: string, schema = DEFAULT_METADATA_SCHEMA): Promise<Set<string>> {
-  const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [`${q(schema)}.${BATCHES_TABLE}`]);
-  if (exists.rows[0].e !== true && exists.rows[0].e !== 't') return new Set();
+  if (!(await relationExists(client, `${q(schema)}.${BATCHES_TABLE}`))) return new Set();
   const r = await client.query(`SELECT data_file_name, batch_number FROM ${q(schema)}.${BATCHES_TABLE} WHERE migration_uuid = $1`, [migrationUuid]);
   return new Set(r.rows.map((row) => `${row.data_file_name}#${row.batch_number}`));
 }
 
 /** Rows this migration imported per table (schema.table), from the target's own records. */
 export async function importedRowsByTable(client: pg.Client, migrationUuid: string, schema = DEFAULT_METADATA_SCHEMA): Promise<Map<string, number>> {
-  const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [`${q(schema)}.${BATCHES_TABLE}`]);
-  if (exists.rows[0].e !== true && exists.rows[0].e !== 't') return new Map();
+  if (!(await relationExists(client, `${q(schema)}.${BATCHES_TABLE}`))) return new Map();
   const r = await client.query(
     `SELECT schema_name, table_name, sum(rows_imported)::bigint AS n FROM ${q(schema)}.${BATCHES_TABLE} WHERE migration_uuid = $1 GROUP BY 1, 2`, [migrationUuid]);
   return new Map(r.rows.map((row) => [`${row.schema_name}.${row.table_name}`, Number(row.n)]));
@@ -169,8 +166,7 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
 
 /** Sets a target sequence to the source's value. */
 export async function restoreSequence(client: pg.Client, schema: string, name: string, lastValue: string, isCalled: boolean): Promise<boolean> {
-  const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [qualified(schema, name)]);
-  if (exists.rows[0].e !== true && exists.rows[0].e !== 't') return false;
+  if (!(await relationExists(client, qualified(schema, name)))) return false;
   await client.query('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [qualified(schema, name), lastValue, isCalled]);
   return true;
 }
