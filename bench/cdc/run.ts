@@ -85,9 +85,11 @@ async function main(): Promise<void> {
 
     // (b), first half: the source's TPS without Tandem.
     let baselineTps = NaN;
+    let baselineLoad = '?';
     if (PART !== 'backlog') {
       say(`live baseline: pgbench -N -c ${CLIENTS} -T ${DURATION} without Tandem ...`);
       baselineTps = (await liveWorkload(source, hbScript)).tps;
+      baselineLoad = loadAvg();
       await vacuum(source, DB);
       say(`  ${baselineTps.toFixed(0)} tps`);
     }
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
       const tl = now();
       const live = await liveWorkload(source, hbScript);
       const workloadEnd = now();
+      const liveLoad = loadAvg();
       const runLags = [...lags];
       const queuedAtEnd = meta.lastVsn();
       await waitCaughtUp(meta, [ex, im], 300_000);
@@ -167,8 +170,8 @@ async function main(): Promise<void> {
       report.push(
         '',
         `(b) live: pgbench -N -c ${CLIENTS} -T ${DURATION} on the source (+ heartbeat every 100 ms)`,
-        `  source TPS without Tandem:        ${baselineTps.toFixed(0)}`,
-        `  source TPS with export + import:  ${live.tps.toFixed(0)} (${((live.tps / baselineTps) * 100).toFixed(0)}% of the baseline)`,
+        `  source TPS without Tandem:        ${baselineTps.toFixed(0)} (load average at its end: ${baselineLoad})`,
+        `  source TPS with export + import:  ${live.tps.toFixed(0)} (${((live.tps / baselineTps) * 100).toFixed(0)}% of the baseline; load average at its end: ${liveLoad}; other work on this machine skews this ratio)`,
         `  row changes streamed:             ${events} (${rate(events, workloadEnd - tl)}/s during the run; ${queuedAtEnd - vsn0} queued by its end)`,
         `  replication lag (${s1.length} samples, 200 ms apart): p50 ${percentile(s1, 50).toFixed(0)} ms, p99 ${percentile(s1, 99).toFixed(0)} ms, max ${Math.max(...s1).toFixed(0)} ms (goal p99 < 2000 ms; includes <= 100 ms heartbeat period)`,
         `  caught up ${secs(catchUpMs)} after the workload ended`,
