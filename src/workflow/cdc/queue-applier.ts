@@ -107,7 +107,8 @@ export async function applyQueue(ctx: CommandContext, migration: Migration, opts
   const reader = new EventQueueReader(exportDir.queueDir, meta);
   log.info(`applying the queue to the ${opts.consumer} after vsn ${startAfter} with ${channels} channels`);
   try {
-    await dispatcher.run(reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: 1000 }));
+    // A short poll: the time between queuing and applying a change is replication lag.
+    await dispatcher.run(reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: 1000, pollMs: 50 }));
   } finally {
     clearInterval(timer);
     process.off('SIGINT', onSignal);

@@ -33,6 +33,7 @@ const MAX_EVENTS_PER_APPEND = 5000;
 const RETRY_MAX_MS = 15_000;
 const SLOT_CHECK_MS = 60_000;
 const IDLE_ACK_MS = 5_000;
+const CUTOVER_POLL_MS = 100;
 const IDLE_FLUSH_MS = 50;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -67,16 +68,17 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const metricsTimer = setInterval(() => {
-    show();
-    // A cutover request: write a marker into the WAL; it arrives after every change committed before it.
+  const metricsTimer = setInterval(() => show(), 1000);
+  // A cutover request (checked often: this wait is part of the application's downtime): write a
+  // marker into the WAL; it arrives after every change committed before it.
+  const cutoverTimer = setInterval(() => {
     if (!markerEmitted && CutoverState.get(meta, r.direction).status === 'INITIATED') {
       markerEmitted = true;
       void emitMarker(source, r.marker).then(
         () => ctx.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`),
         (e) => { markerEmitted = false; log.warn(`could not write the cutover marker: ${(e as Error).message}`); });
     }
-  }, 1000);
+  }, CUTOVER_POLL_MS);
   const slotTimer = setInterval(() => void warnAboutSlotLag(ctx, source, names.slot), SLOT_CHECK_MS);
   ctx.print(`Streaming changes from the ${role} ${describeDb(source)} (slot ${names.slot}, publication ${names.publication}) into ${exportDir.queueDir}. Stop with Ctrl-C; a restart resumes.`);
   let delay = 500;
@@ -176,6 +178,7 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
     }
   } finally {
     clearInterval(metricsTimer);
+    clearInterval(cutoverTimer);
     clearInterval(slotTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -29,7 +29,7 @@ export async function verifyAtCutover(ctx: CommandContext, migration: Migration,
     const other = await resolveDbConfig(ctx, migration.meta, otherRole, { prompt: false });
     const [source, target] = one.role === 'source' ? [one, other] : [other, one];
     ctx.print('Verifying: comparing row counts and checksums of every table on both databases…');
-    const run = await verifyMigration(migration.meta, source, target, occasion, { parallelJobs: 2 });
+    const run = await verifyMigration(migration.meta, source, target, occasion, { parallelJobs: ctx.int('parallel-jobs') ?? 4 });
     const mismatched = run.summary.mismatched;
     if (run.match) ctx.print(`Verification: all ${run.summary.tables} tables MATCH (row counts and checksums).`);
     else {
