@@ -6,7 +6,7 @@ import { confirm } from '../cli/prompt.js';
 import { TandemError } from '../core/errors.js';
 import { CommandLock } from '../core/lock.js';
 import type { MetaStore } from '../core/meta-store.js';
-import { q } from '../cli/identifier-list.js';
+import { q } from '../core/sql-names.js';
 import { connectPg } from '../adapters/postgres/pg-connection.js';
 import { DEFAULT_METADATA_SCHEMA } from '../adapters/postgres/target-writer.js';
 import { dropPublication } from '../adapters/postgres/replication/publication.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { q } from '../../cli/identifier-list.js';
+import { q } from '../../core/sql-names.js';
 import { DEFAULT_METADATA_SCHEMA } from './target-writer.js';
 import { relationExists } from './source-catalog.js';
 import { EVENT_COUNTS_TABLE } from './apply/apply-metadata.js';

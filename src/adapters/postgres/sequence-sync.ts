@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { qualified } from './source-catalog.js';
-import { q } from '../../cli/identifier-list.js';
+import { q } from '../../core/sql-names.js';
 import type { SequenceInfo } from './source-catalog.js';
 
 export interface SequenceRestoreResult {

@@ -6,7 +6,7 @@ import { CopyOutStream, type RowIndexEntry } from './copy-out-stream.js';
 import type { DbConfig } from '../../core/db-config.js';
 import { connectPg } from './pg-connection.js';
 import { qualified, tableKey, type SourceTable } from './source-catalog.js';
-import { q } from '../../cli/identifier-list.js';
+import { q } from '../../core/sql-names.js';
 
 /** One unit of snapshot work: a COPY of (part of) one table into one file. */
 export interface SnapshotChunk {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { TandemError } from '../../core/errors.js';
-import { q } from '../../cli/identifier-list.js';
+import { q } from '../../core/sql-names.js';
 
 /** A table Tandem copies: a plain table or the root of a partitioned table. */
 export interface SourceTable {

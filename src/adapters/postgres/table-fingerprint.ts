@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { TandemError } from '../../core/errors.js';
-import { q } from '../../cli/identifier-list.js';
+import { q } from '../../core/sql-names.js';
 import { qualified, pgArray } from './source-catalog.js';
 
 /** Row count and order-independent checksum of one table, computed by the server. */

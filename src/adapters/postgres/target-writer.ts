@@ -5,7 +5,7 @@ import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from '../../core/copy-batch-planner.js';
 import { TandemError } from '../../core/errors.js';
-import { q } from '../../cli/identifier-list.js';
+import { q } from '../../core/sql-names.js';
 import { pgArray, qualified, relationExists } from './source-catalog.js';
 
 export const DEFAULT_METADATA_SCHEMA = 'ybvoyager_metadata';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { SchemaObjectType } from '../../adapters/postgres/schema-export/schema-object.js';
 import { objectTypeFilter } from './object-type-filter.js';
 import { POST_SNAPSHOT_ORDER, PRE_SNAPSHOT_ORDER, SCHEMA_FILES } from './schema-layout.js';
-import { quoteIdent } from './sql-identifier.js';
+import { quoteIdent } from '../../core/sql-names.js';
 import { loadSqlParser, splitSqlStatements } from './sql-statement-splitter.js';
 
 /** One statement ready to run on the target, with where it came from. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIdentifierList, parseNameList, quoteIdent, q } from '../../../src/cli/identifier-list.js';
+import { parseIdentifierList, parseNameList } from '../../../src/cli/identifier-list.js';
+import { quoteIdent, q } from '../../../src/core/sql-names.js';
 import { TandemError } from '../../../src/core/errors.js';
 
 const usage = (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_USAGE';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { q } from '../../../cli/identifier-list.js';
+import { q } from '../../../core/sql-names.js';
 import type { ChannelProgress } from '../../../core/change-target.js';
 import { TandemError } from '../../../core/errors.js';
 import type { EventCounts } from './batch-plan.js';

@@ -1,4 +1,4 @@
-import { q } from '../../../cli/identifier-list.js';
+import { q } from '../../../core/sql-names.js';
 import { qualified } from '../source-catalog.js';
 import type { AppliedTable, PlannedStatement } from './batch-plan.js';
 

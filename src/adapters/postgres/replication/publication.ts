@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { TandemError } from '../../../core/errors.js';
-import { quoteIdent } from './replication-errors.js';
+import { q } from '../../../core/sql-names.js';
 
 /** A table to publish. */
 export interface QualifiedTable {
@@ -31,17 +31,17 @@ export async function createPublication(
   const own = tables.find((t) => t.schema === metadataSchema);
   if (own) {
     // Publishing Tandem's bookkeeping would carry it back and forth in a fall-back.
-    throw new TandemError('TANDEM_USAGE', `Table ${quoteIdent(own.schema)}.${quoteIdent(own.name)} belongs to Tandem's metadata and cannot be migrated.`);
+    throw new TandemError('TANDEM_USAGE', `Table ${q(own.schema)}.${q(own.name)} belongs to Tandem's metadata and cannot be migrated.`);
   }
   const versionNum = Number((await client.query(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
-  const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ');
+  const list = tables.map((t) => `${q(t.schema)}.${q(t.name)}`).join(', ');
   const withClause = versionNum >= 130000 ? ' WITH (publish_via_partition_root = true)' : '';
-  await client.query(`CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${list}${withClause}`);
+  await client.query(`CREATE PUBLICATION ${q(name)} FOR TABLE ${list}${withClause}`);
 }
 
 /** Drops publication `name` if it exists. */
 export async function dropPublication(client: pg.ClientBase, name: string): Promise<void> {
-  await client.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(name)}`);
+  await client.query(`DROP PUBLICATION IF EXISTS ${q(name)}`);
 }
 
 /** The tables of publication `name` (as `pg_publication_tables` lists them), or undefined if none. */

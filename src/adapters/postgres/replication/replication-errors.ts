@@ -3,6 +3,7 @@
  * TandemErrors that say what to change. Chosen by SQLSTATE, never by message text; the original
  * error stays as `cause`. Everything else is returned unchanged so callers can retry it.
  */
+import { q } from '../../../core/sql-names.js';
 import { TandemError } from '../../../core/errors.js';
 
 /** The fields of a pg DatabaseError we rely on. */
@@ -22,7 +23,7 @@ export interface ReplicationErrorContext {
 export function toReplicationError(err: unknown, ctx: ReplicationErrorContext): unknown {
   if (err instanceof TandemError) return err;
   const e = err as ServerError & NodeJS.ErrnoException;
-  const user = ctx.user ? quoteIdent(ctx.user) : '<user>';
+  const user = ctx.user ? q(ctx.user) : '<user>';
   const slot = ctx.slotName ?? '<slot>';
   switch (e?.code) {
     case '42501': // insufficient_privilege: "must be superuser or replication role to start walsender"
@@ -79,10 +80,6 @@ export const SLOTS_HINT =
 export const SENDERS_HINT =
   'Stop unused replication clients or raise max_wal_senders (and max_connections) and restart PostgreSQL.';
 
-/** Quotes an SQL identifier. */
-export function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
 
 /** Quotes an SQL string literal (standard_conforming_strings on). */
 export function quoteLiteral(value: string): string {

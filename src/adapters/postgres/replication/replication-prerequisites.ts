@@ -4,7 +4,8 @@
  */
 import type pg from 'pg';
 import { TandemError } from '../../../core/errors.js';
-import { quoteIdent, SENDERS_HINT, SLOTS_HINT, WAL_LEVEL_HINT } from './replication-errors.js';
+import { SENDERS_HINT, SLOTS_HINT, WAL_LEVEL_HINT } from './replication-errors.js';
+import { q } from '../../../core/sql-names.js';
 
 /** What the check found; returned when everything is in order. */
 export interface ReplicationSettings {
@@ -45,7 +46,7 @@ export async function checkReplicationPrerequisites(client: pg.ClientBase, slots
     throw new TandemError('TANDEM_PREREQUISITE', `wal_level is '${row.wal_level}', but live migration needs 'logical'.`, { hint: WAL_LEVEL_HINT });
   }
   if (!row.can_replicate) {
-    const user = quoteIdent(row.user_name);
+    const user = q(row.user_name);
     throw new TandemError('TANDEM_PRIVILEGE', `The database user ${user} lacks the REPLICATION attribute needed to stream changes.`, {
       hint: `Run as a superuser: ALTER ROLE ${user} WITH REPLICATION; (on Amazon RDS: GRANT rds_replication TO ${user};)`,
     });

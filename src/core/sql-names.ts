@@ -1,3 +1,8 @@
+/** Always-quoted form, for generated SQL where readability does not matter. */
+export function q(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 /**
  * Quotes an identifier unless it is a plain lower-case name that is not a keyword. Quoting a name
  * that did not need it is harmless, so the keyword list only has to cover the ones that must be quoted.
