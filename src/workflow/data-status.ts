@@ -1,4 +1,8 @@
 import type { CommandContext } from '../cli/command-context.js';
+import { CommandLock } from '../core/lock.js';
+import type { MetaStore } from '../core/meta-store.js';
+import { QueueConsumers } from '../core/queue/queue-consumers.js';
+import { readQueueState } from '../core/queue/queue-tables.js';
 import { openMigration } from './migration-context.js';
 import { renderTable } from './text-table.js';
 
@@ -18,6 +22,8 @@ export async function runExportDataStatus(ctx: CommandContext): Promise<void> {
     }
     ctx.print(`Export data: ${step.status}`);
     if (rows.length) ctx.print(renderTable(['TABLE', 'STATUS', 'EXPORTED ROWS'], rows.map((r) => [r.tableName, r.status, String(r.exportedRows)])));
+    const live = liveSummary(m.meta, m.exportDir.metainfoDir);
+    if (live) ctx.print(live);
   } finally {
     m.close();
   }
@@ -46,6 +52,8 @@ export async function runImportDataStatus(ctx: CommandContext): Promise<void> {
       return;
     }
     ctx.print(`Import data: ${step.status}`);
+    const live = liveSummary(m.meta, m.exportDir.metainfoDir);
+    if (live) ctx.print(live);
     if (rows.length) {
       ctx.print(renderTable(['TABLE', 'STATUS', 'TOTAL ROWS', 'IMPORTED ROWS', 'PERCENTAGE'],
         rows.map((r) => [r.tableName, r.status, String(r.total), String(r.imported), r.pct.toFixed(2)])));
@@ -53,4 +61,21 @@ export async function runImportDataStatus(ctx: CommandContext): Promise<void> {
   } finally {
     m.close();
   }
+}
+
+/** For a live migration: events queued and applied on each side, and which processes run. */
+function liveSummary(meta: MetaStore, metainfoDir: string): string | undefined {
+  const type = meta.getValue<string>('export_type');
+  if (type !== 'snapshot-and-changes' && type !== 'changes-only') return undefined;
+  const queued = readQueueState(meta).lastVsn;
+  const lines = [`Change events queued: ${queued}`];
+  for (const consumer of ['target', 'source'] as const) {
+    const applied = QueueConsumers.appliedVsn(meta, consumer);
+    if (applied !== undefined) lines.push(`Applied to the ${consumer}: every event up to ${applied}`);
+  }
+  const running = [['export-data', 'export data from source'], ['import-data', 'import data to target'],
+    ['export-data-from-target', 'export data from target'], ['import-data-to-source', 'import data to source']]
+    .filter(([lock]) => CommandLock.holder(metainfoDir, lock!) !== undefined).map(([, name]) => name);
+  lines.push(`Running now: ${running.length ? running.join(', ') : 'none'}`);
+  return lines.join('\n');
 }
