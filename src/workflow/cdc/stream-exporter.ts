@@ -54,6 +54,7 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
   const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role });
   const primaryKeys = await loadPrimaryKeys(source, meta);
   let markerEmitted = false;
+  let markerWarned = false;
   let reachedMarker = false;
   const totalAtStart = queue.lastVsn;
   const meter = new RateMeter();
@@ -76,7 +77,13 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
       markerEmitted = true;
       void emitMarker(source, r.marker).then(
         () => ctx.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`),
-        (e) => { markerEmitted = false; log.warn(`could not write the cutover marker: ${(e as Error).message}`); });
+        (e) => {
+          // Retry, but not every poll: the database may be briefly unreachable.
+          if (!markerWarned) ctx.warn(`could not write the cutover marker into the ${role}'s WAL (${(e as Error).message}); retrying every 5 s.`);
+          markerWarned = true;
+          log.warn(`could not write the cutover marker: ${(e as Error).message}`);
+          setTimeout(() => { markerEmitted = false; }, 5000).unref();
+        });
     }
   }, CUTOVER_POLL_MS);
   const slotTimer = setInterval(() => void warnAboutSlotLag(ctx, source, names.slot), SLOT_CHECK_MS);
