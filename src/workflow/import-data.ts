@@ -301,22 +301,28 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
       }
       const queue = fresh.filter((b) => !p.loaded.has(`${b.fileName}#${b.batchNo}`));
       for (const [k, t] of perTable) progress.update(k, t.done, exportDone ? t.total : Math.max(t.total, p.tables.find((x) => x.tableKey === k)!.exportedRows));
+      // Each connection takes a whole file at a time and loads its batches in order: a file holds
+      // one key range, so parallel connections append to different parts of the index instead of
+      // contending for the same pages.
+      const files = [...new Map(queue.map((b) => [b.fileName, queue.filter((x) => x.fileName === b.fileName)])).values()];
       let next = 0;
       let failure: unknown;
       await Promise.all(writers.map(async (client, w) => {
-        while (next < queue.length && failure === undefined) {
-          const b = queue[next++]!;
-          try {
-            await loadBatch(client, b, p.uuid, readers[w]!);
-          } catch (e) {
-            failure ??= e;
-            return;
+        while (next < files.length && failure === undefined) {
+          for (const b of files[next++]!) {
+            if (failure !== undefined) return;
+            try {
+              await loadBatch(client, b, p.uuid, readers[w]!);
+            } catch (e) {
+              failure ??= e;
+              return;
+            }
+            p.meta.markBatchImported(b.fileName, b.batchNo);
+            const t = perTable.get(b.tableKey)!;
+            t.done += b.rows;
+            t.left--;
+            progress.update(b.tableKey, t.done);
           }
-          p.meta.markBatchImported(b.fileName, b.batchNo);
-          const t = perTable.get(b.tableKey)!;
-          t.done += b.rows;
-          t.left--;
-          progress.update(b.tableKey, t.done);
         }
       }));
       if (failure !== undefined) throw snapshotChanged() ? new SnapshotChanged() : failure;
