@@ -33,9 +33,9 @@ function sh(cmd: string, env: Record<string, string>): { ms: number; stderr: str
 }
 
 /** Starts the CLI under /usr/bin/time; resolves with its wall time (from `t0`) and peak RSS. */
-function tandem(args: string[], env: Record<string, string>, t0: bigint): Promise<{ ms: number; maxRssMb: number }> {
+function tandem(args: string[], env: Record<string, string>, t0: bigint): Promise<{ ms: number; maxRssMb: number; cpuS: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'MAXRSS_KB %M', process.execPath, CLI_PATH, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', 'MAXRSS_KB %M CPU_S %U %S', process.execPath, CLI_PATH, ...args], {
       env: { ...process.env, ...env, TANDEM_NO_TTY: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -43,7 +43,8 @@ function tandem(args: string[], env: Record<string, string>, t0: bigint): Promis
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (code !== 0) return reject(new Error(`tandem ${args.slice(0, 2).join(' ')} exited ${code}: ${stderr}`));
-      resolve({ ms, maxRssMb: Number(/MAXRSS_KB (\d+)/.exec(stderr)?.[1] ?? 0) / 1024 });
+      const cpu = /CPU_S ([\d.]+) ([\d.]+)/.exec(stderr);
+      resolve({ ms, maxRssMb: Number(/MAXRSS_KB (\d+)/.exec(stderr)?.[1] ?? 0) / 1024, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : 0 });
     });
   });
 }
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
         const [ex, im] = await Promise.all([exporting, importing]);
         const rows = await target.sql('tandem', 'SELECT count(*)::int AS n FROM pgbench_accounts');
         if (rows[0].n !== SCALE * 100000) throw new Error(`tandem imported ${rows[0].n} rows, expected ${SCALE * 100000}`);
-        return { exportMs: ex.ms, importMs: im.ms, totalMs: Math.max(ex.ms, im.ms), maxRssMb: Math.max(ex.maxRssMb, im.maxRssMb) };
+        return { exportMs: ex.ms, importMs: im.ms, totalMs: Math.max(ex.ms, im.ms), maxRssMb: Math.max(ex.maxRssMb, im.maxRssMb), exportCpuS: ex.cpuS, importCpuS: im.cpuS };
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
       `tandem total:                 ${s(t.totalMs)} (export start to import end)`,
       `ratio tandem / pipe:          ${(t.totalMs / pipeMs).toFixed(2)}x (goal <= 1.25x)`,
       `tandem peak memory (RSS):     ${t.maxRssMb.toFixed(0)} MB (goal < 300 MB)`,
+      `tandem CPU (user+sys):        export ${t.exportCpuS.toFixed(2)} s, import ${t.importCpuS.toFixed(2)} s (the Node.js processes only)`,
       '',
     ].join('\n'));
   } finally {

@@ -107,13 +107,21 @@ export class CopyOutStream extends Readable {
     while (i < n) {
       if (this.left === 0 && this.headerHave < 5) {
         if (this.headerHave === 0 && chunk[i] === ERROR_RESPONSE) return this.detach(chunk.subarray(i));
-        const take = Math.min(5 - this.headerHave, n - i);
-        chunk.copy(this.header, this.headerHave, i, i + take);
-        this.headerHave += take;
-        i += take;
-        if (this.headerHave < 5) break;
-        this.code = this.header[0]!;
-        this.left = this.header.readUInt32BE(1) - 4;
+        if (this.headerHave === 0 && i + 5 <= n) {
+          // The common case: the whole header is in this chunk; no copy.
+          this.code = chunk[i]!;
+          this.left = chunk.readUInt32BE(i + 1) - 4;
+          i += 5;
+        } else {
+          const take = Math.min(5 - this.headerHave, n - i);
+          chunk.copy(this.header, this.headerHave, i, i + take);
+          this.headerHave += take;
+          i += take;
+          if (this.headerHave < 5) break;
+          this.code = this.header[0]!;
+          this.left = this.header.readUInt32BE(1) - 4;
+        }
+        this.headerHave = 5;
         this.messageBytes = 0;
         if (this.code === COPY_DONE) {
           this.flushBlock();
@@ -123,7 +131,10 @@ export class CopyOutStream extends Readable {
           && this.code !== PARAMETER_STATUS && this.code !== NOTIFICATION_RESPONSE) {
           // Anything else ends copy-out mode: let node-postgres read it from here.
           this.flushBlock();
-          return this.detach(Buffer.concat([this.header, chunk.subarray(i)]));
+          const header = Buffer.alloc(5);
+          header[0] = this.code;
+          header.writeUInt32BE(this.left + 4, 1);
+          return this.detach(Buffer.concat([header, chunk.subarray(i)]));
         }
         if (this.left === 0) this.messageDone();
         continue;
@@ -141,6 +152,11 @@ export class CopyOutStream extends Readable {
     if (this.dataMessages === 0 && this.options.binary && this.messageBytes < 64) this.firstBytes.push(Buffer.from(src.subarray(from, Math.min(to, from + 64))));
     this.messageBytes += to - from;
     this.offset += to - from;
+    if (to - from <= BLOCK_BYTES - this.blockUsed) {
+      this.blockUsed += src.copy(this.block, this.blockUsed, from, to);
+      if (this.blockUsed === BLOCK_BYTES) this.flushBlock();
+      return;
+    }
     while (from < to) {
       const take = Math.min(BLOCK_BYTES - this.blockUsed, to - from);
       src.copy(this.block, this.blockUsed, from, from + take);
