@@ -1,9 +1,9 @@
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, readdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startPg15, startEmbeddedPg18, type PgServer } from '../helpers/pg-server.js';
+import { startPg15, startEmbeddedPg18 } from '../helpers/pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags } from '../helpers/cli.js';
 import { tableChecksums } from '../helpers/table-checksum.js';
 

@@ -1,12 +1,10 @@
 import type { CommandContext } from '../../cli/command-context.js';
-import { TandemError, isTandemError } from '../../core/errors.js';
-import { log } from '../../core/logger.js';
-import { describeDb, type DbConfig } from '../../core/db-config.js';
+import type { DbConfig } from '../../core/db-config.js';
 import { connectPg, clientConfig, serverInfo } from '../../adapters/postgres/pg-connection.js';
-import { listSourceTables, tableKey, type SourceTable } from '../../adapters/postgres/source-catalog.js';
+import { tableKey, type SourceTable } from '../../adapters/postgres/source-catalog.js';
 import { ReplicationConnection } from '../../adapters/postgres/replication/replication-connection.js';
 import { createPublication, dropPublication } from '../../adapters/postgres/replication/publication.js';
-import { formatLsn, positionToLsn, lsnToPosition, type Lsn } from '../../adapters/postgres/replication/lsn.js';
+import { formatLsn, lsnToPosition, type Lsn } from '../../adapters/postgres/replication/lsn.js';
 import type { Migration } from '../migration-context.js';
 import { beginSnapshot, runSnapshot, type ExportType } from '../export-data.js';
 import { continueLiveExport } from './source-after-cutover.js';

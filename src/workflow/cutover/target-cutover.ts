@@ -29,7 +29,7 @@ export function targetReplicationNames(migrationUuid: string): { slot: string; p
  * Every step is safe to repeat after a crash.
  */
 export async function completeCutoverToTarget(ctx: CommandContext, migration: Migration, target: DbConfig): Promise<void> {
-  const { meta, uuid } = migration;
+  const { meta } = migration;
   let record = CutoverState.get(meta, 'to_target');
   if (record.status !== 'COMPLETED') {
     const values = meta.getValue<SequenceInfo[]>('sequences_at_cutover_to_target') ?? [];
