@@ -11,6 +11,7 @@ import type { PgServer } from './pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags, type CliResult } from './cli.js';
 import { tableChecksums } from './table-checksum.js';
 import { cutoverStatus, tail, type CutoverRow, type TandemProcess } from './live-process.js';
+import { prng } from './live-workload.js';
 
 export const SAMPLE_SCHEMAS = ['shop', 'analytics', 'Ops'];
 export const SAMPLE_SQL = readFileSync(new URL('../../../test/fixtures/sample-db.sql', import.meta.url), 'utf8');
@@ -108,17 +109,8 @@ export async function insertWithSequences(server: PgServer, db: string, tag: str
   }
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the live-migration tests (mulberry32). */
+export const seeded = prng;
 
 export interface AppStats { transactions: number; errors: number; lastError?: string }
 

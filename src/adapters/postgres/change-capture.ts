@@ -57,17 +57,6 @@ export class PgChangeCapture {
     this.stream.acknowledge(lsn);
   }
 
-  private inTransaction = false;
-
-  /**
-   * A position safe to acknowledge while idle: the latest keepalive's WAL end, when no transaction
-   * is open and nothing was delivered after that keepalive. The caller must have persisted every
-   * transaction it received.
-   */
-  idlePosition(): Lsn | undefined {
-    return this.inTransaction ? undefined : this.stream.idleWalEnd;
-  }
-
   /** Messages decoded but not yet consumed: 0 means the consumer has caught up with the socket. */
   get buffered(): number {
     return this.stream.bufferedMessages;
@@ -89,10 +78,8 @@ export class PgChangeCapture {
           events = [];
           markers = [];
           xid = String(m.xid);
-          this.inTransaction = true;
           break;
         case 'commit':
-          this.inTransaction = false;
           if (events.length > 0 || markers.length > 0) yield { events, endLsn: m.endLsn, position: lsnToPosition(m.endLsn), xid, markers };
           events = [];
           markers = [];

@@ -34,6 +34,8 @@ const RETRY_MAX_MS = 15_000;
 const SLOT_CHECK_MS = 60_000;
 const IDLE_ACK_MS = 5_000;
 const CUTOVER_POLL_MS = 100;
+/** The logical message written while idle (see the idle timer). */
+const HEARTBEAT = 'heartbeat';
 const IDLE_FLUSH_MS = 50;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -118,18 +120,15 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
             flushing = false;
           }
         };
-        // While the migrated tables are quiet, move the slot on with the server's keepalives, so it
-        // does not keep the source's WAL (written by other tables) forever.
+        // While the migrated tables are quiet, write a heartbeat into the WAL: it comes back through
+        // the stream like any transaction, is queued (as a position only) and acknowledged, so the
+        // slot moves on and does not keep the WAL other tables write. (Acknowledging the server's
+        // keepalive positions instead is not safe: they can lie beyond commits not yet decoded.)
+        let lastActivity = Date.now();
         idleTimer = setInterval(() => {
-          if (flushing || pendingPosition || reachedMarker) return;
-          const idle = capture.idlePosition();
-          if (idle === undefined) return;
-          const position = r.positionPrefix + lsnToPosition(idle);
-          const last = ownPosition(queue.lastPosition, role);
-          if (last !== undefined && position <= last) return;
-          flushing = true;
-          void queue.append([], position).then(() => capture.acknowledge(idle), (e) => log.warn(`idle acknowledgement failed: ${(e as Error).message}`))
-            .finally(() => { flushing = false; });
+          if (flushing || pendingPosition || reachedMarker || Date.now() - lastActivity < IDLE_ACK_MS) return;
+          lastActivity = Date.now();
+          void emitMarker(source, HEARTBEAT).catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));
         }, IDLE_ACK_MS);
         const txs = capture.transactions();
         for (;;) {
@@ -141,6 +140,7 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
           const next = await step;
           if (next.done) break;
           const tx = next.value;
+          lastActivity = Date.now();
           const position = r.positionPrefix + tx.position;
           const last = ownPosition(queue.lastPosition, role);
           if (last !== undefined && position <= last) continue; // replayed after a crash: already queued
@@ -212,7 +212,7 @@ async function readSequenceValues(db: DbConfig, meta: Migration['meta']): Promis
 }
 
 /** Writes a transactional logical-decoding message: it is decoded after every earlier commit. */
-async function emitMarker(db: DbConfig, marker: MarkerKind): Promise<void> {
+async function emitMarker(db: DbConfig, marker: MarkerKind | typeof HEARTBEAT): Promise<void> {
   const client = await connectPg(db);
   try {
     await client.query('SELECT pg_logical_emit_message(true, $1, $2)', [MARKER_PREFIX, marker]);

@@ -92,8 +92,6 @@ export class WalStream implements AsyncIterable<WalEvent> {
   private iterating = false;
   private wake?: () => void;
   private receivedMessages = 0;
-  private deliveredEvents = 0;
-  private keepalive: { walEnd: Lsn; delivered: number } | undefined;
 
   constructor(private readonly options: WalStreamOptions) {
     assertSlotName(options.slotName);
@@ -108,15 +106,6 @@ export class WalStream implements AsyncIterable<WalEvent> {
   /** Replication messages received from the server, keepalives included (for progress and tests). */
   get received(): number {
     return this.receivedMessages;
-  }
-
-  /**
-   * The server's WAL end from the latest keepalive, if no event has been delivered since it: every
-   * change committed before that position has been delivered. A consumer that has durably handled
-   * everything delivered may acknowledge it, so an idle slot does not hold WAL forever.
-   */
-  get idleWalEnd(): Lsn | undefined {
-    return this.keepalive && this.keepalive.delivered === this.deliveredEvents ? this.keepalive.walEnd : undefined;
   }
 
   /** Messages received but not yet delivered; never far above `highWaterMark` (backpressure). */
@@ -269,10 +258,8 @@ export class WalStream implements AsyncIterable<WalEvent> {
     if (env.kind === 'keepalive') {
       // Answer with what was acknowledged, never with what was merely received.
       if (env.replyRequested) this.sendStatus(false);
-      this.keepalive = { walEnd: env.walEnd, delivered: this.deliveredEvents };
       return undefined;
     }
-    this.deliveredEvents++;
     const message = decodePgoutputMessage(env.payload);
     switch (message.tag) {
       case 'relation':
