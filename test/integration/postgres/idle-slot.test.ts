@@ -6,7 +6,7 @@ import { CLI_PATH, newExportDir, sourceFlags } from '../../helpers/cli.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('while the migrated tables are quiet, the exporter moves the slot on with the server\'s keepalives (no WAL piles up)', async () => {
+test('while the migrated tables are quiet, the exporter moves the slot on with WAL heartbeats (no WAL piles up)', async () => {
   // A short wal_sender_timeout makes the server send keepalives often.
   const s = await startPg15({ wal_sender_timeout: '2s' });
   const child = { proc: undefined as ReturnType<typeof spawn> | undefined };
