@@ -7,7 +7,8 @@ import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import { connectPg } from '../../adapters/postgres/pg-connection.js';
 import { listSourceTables, readSequences, tableKey, type SequenceInfo } from '../../adapters/postgres/source-catalog.js';
 import { formatLsn, positionToLsn, lsnToPosition } from '../../adapters/postgres/replication/lsn.js';
-import { MARKER_PREFIX, PgChangeCapture } from '../../adapters/postgres/change-capture.js';
+import { PgChangeCapture } from '../../adapters/postgres/change-capture.js';
+import { emitDurableMessage } from '../../adapters/postgres/logical-message.js';
 import type { Migration } from '../migration-context.js';
 import { CutoverState, type CutoverDirection } from '../cutover/cutover-state.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
@@ -122,8 +123,8 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
         };
         // While the migrated tables are quiet, write a heartbeat into the WAL: it comes back through
         // the stream like any transaction, is queued (as a position only) and acknowledged, so the
-        // slot moves on and does not keep the WAL other tables write. (Acknowledging the server's
-        // keepalive positions instead is not safe: they can lie beyond commits not yet decoded.)
+        // slot moves on and does not keep the WAL other tables write. Only positions of queued
+        // transactions are ever acknowledged, never the server's keepalive positions.
         let lastActivity = Date.now();
         idleTimer = setInterval(() => {
           if (flushing || pendingPosition || reachedMarker || Date.now() - lastActivity < IDLE_ACK_MS) return;
@@ -211,11 +212,15 @@ async function readSequenceValues(db: DbConfig, meta: Migration['meta']): Promis
   }
 }
 
-/** Writes a transactional logical-decoding message: it is decoded after every earlier commit. */
+/**
+ * Writes a transactional logical-decoding message: it is decoded after every earlier commit, and it
+ * is committed synchronously so it (and every earlier commit) reaches the stream at once even on a
+ * server that runs with synchronous_commit off.
+ */
 async function emitMarker(db: DbConfig, marker: MarkerKind | typeof HEARTBEAT): Promise<void> {
   const client = await connectPg(db);
   try {
-    await client.query('SELECT pg_logical_emit_message(true, $1, $2)', [MARKER_PREFIX, marker]);
+    await emitDurableMessage(client, marker);
   } finally {
     await client.end().catch(() => {});
   }

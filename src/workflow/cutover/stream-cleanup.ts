@@ -3,6 +3,7 @@ import type { DbConfig } from '../../core/db-config.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import { connectPg } from '../../adapters/postgres/pg-connection.js';
 import { dropPublication } from '../../adapters/postgres/replication/publication.js';
+import { emitDurableMessage, WAL_FLUSH_MESSAGE } from '../../adapters/postgres/logical-message.js';
 import { describePending, peekPendingChanges } from '../../adapters/postgres/slot-inspection.js';
 import { CutoverState, type CutoverDirection } from './cutover-state.js';
 
@@ -19,6 +20,10 @@ export async function endChangeStream(ctx: CommandContext, meta: MetaStore, db: 
   try {
     const exists = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [names.slot]);
     if (exists.rows.length === 0) return; // dropped by an earlier run
+    // Commits that returned to the application but are not flushed yet (synchronous_commit off)
+    // are invisible to a peek: flush the WAL first, or such writes would be missed and their slot
+    // dropped.
+    await emitDurableMessage(client, WAL_FLUSH_MESSAGE);
     const pending = await peekPendingChanges(client, names.slot, names.publication);
     if (pending.size > 0) {
       const what = describePending(pending);
