@@ -16,44 +16,103 @@ export const BINARY_COPY_HEADER = Buffer.concat([BINARY_COPY_SIGNATURE, Buffer.a
 /** File trailer: a field count of -1. */
 export const BINARY_COPY_TRAILER = Buffer.from([0xff, 0xff]);
 
+/** Protocol message type of CopyData ('d'). */
+export const COPY_DATA_TYPE = 0x64;
+
 /**
- * Splits a COPY file into batches of `batchSize` rows without interpreting any value. Text format:
- * every row ends with a newline byte (newlines inside values are escaped). Binary format: walks the
- * tuple and field length words. Boundaries depend only on the file and the batch size, so a
- * restarted import finds the same batches.
+ * The layout of a snapshot file: the rows exactly as the server sent them in COPY TO STDOUT, one
+ * protocol CopyData message per row ('d', a 4-byte length that counts itself, the row's COPY bytes),
+ * without the binary format's header and trailer. Neither side re-frames a row: the exporter writes
+ * the socket's bytes through and the importer sends a batch's byte range back as CopyData messages
+ * (after a header message of its own in binary format), so each batch is an independent COPY.
+ */
+export const SNAPSHOT_FILE_LAYOUT = 'copydata-rows-v1';
+
+/** A protocol message header (type byte, 4-byte length) that may straddle two chunks. */
+export class SplitMessageHeader {
+  readonly bytes = Buffer.alloc(5);
+  /** Header bytes collected so far (0 between messages). */
+  have = 0;
+
+  /** Copies what `chunk` holds of the header from `i`; returns the new `i`. */
+  fill(chunk: Buffer, i: number): number {
+    const take = Math.min(5 - this.have, chunk.length - i);
+    chunk.copy(this.bytes, this.have, i, i + take);
+    this.have += take;
+    return i + take;
+  }
+
+  get complete(): boolean {
+    return this.have === 5;
+  }
+}
+
+/** One CopyData message carrying `payload`. */
+export function copyDataMessage(payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(5 + payload.length);
+  out[0] = COPY_DATA_TYPE;
+  out.writeUInt32BE(payload.length + 4, 1);
+  payload.copy(out, 5);
+  return out;
+}
+
+/**
+ * Splits a snapshot file (see {@link SNAPSHOT_FILE_LAYOUT}) into batches of `batchSize` rows by
+ * walking the message headers; no value is looked at. Boundaries depend only on the file and the
+ * batch size, so a restarted import finds the same batches. Anything but whole CopyData messages
+ * (another message type, a file that ends inside a message) is an error.
  */
 export class CopyBatchPlanner {
   private readonly batches: PlannedBatch[] = [];
   private rowsInBatch = 0;
   private batchStart = 0;
   private offset = 0; // absolute offset of the next byte to look at
-  // binary state
-  private phase: 'header' | 'tuple' | 'field' | 'skip' | 'done' = 'header';
-  private pending = Buffer.alloc(0);
-  private fieldsLeft = 0;
-  private skipLeft = 0;
-  private headerNeed = 19;
-  private inHeaderExtension = false;
-  private lastRowEnd = 0; // text: where the last complete row ended
+  private skip = 0; // bytes of the current message still to pass
+  private readonly header = new SplitMessageHeader();
 
-  constructor(private readonly format: 'binary' | 'text', private readonly batchSize: number) {
-    if (format === 'text') this.phase = 'tuple';
+  constructor(private readonly batchSize: number) {
+    if (!(batchSize >= 1)) throw new RangeError(`batchSize must be at least 1, got ${batchSize}`);
   }
 
   push(chunk: Buffer): void {
-    if (this.format === 'text') this.pushText(chunk);
-    else this.pushBinary(chunk);
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      if (this.skip > 0) {
+        const take = Math.min(this.skip, n - i);
+        i += take;
+        this.skip -= take;
+        if (this.skip === 0) this.rowEnded(this.offset + i);
+        continue;
+      }
+      let len: number;
+      if (this.header.have === 0 && i + 5 <= n) {
+        if (chunk[i] !== COPY_DATA_TYPE) throw this.bad(this.offset + i, chunk[i]!);
+        len = chunk.readUInt32BE(i + 1);
+        i += 5;
+      } else {
+        i = this.header.fill(chunk, i);
+        if (!this.header.complete) break;
+        this.header.have = 0;
+        if (this.header.bytes[0] !== COPY_DATA_TYPE) throw this.bad(this.offset + i - 5, this.header.bytes[0]!);
+        len = this.header.bytes.readUInt32BE(1);
+      }
+      if (len < 4) throw new Error(`snapshot file is damaged: message length ${len} at offset ${this.offset + i - 5}`);
+      this.skip = len - 4;
+      if (this.skip === 0) this.rowEnded(this.offset + i);
+    }
+    this.offset += n;
   }
 
-  /** Ends the scan; throws if the file ends inside a row (a truncated export). */
+  /** Ends the scan; throws if the file ends inside a message (a truncated file). */
   finish(): PlannedBatch[] {
-    if (this.format === 'text') {
-      if (this.offset !== this.lastRowEnd) throw new Error('COPY text file does not end with a newline (truncated row)');
-    } else if (this.phase !== 'done' && !(this.phase === 'header' && this.offset === 0)) {
-      throw new Error('binary COPY file is truncated (no trailer)');
-    }
-    this.closeBatch(this.format === 'text' ? this.offset : this.offset - (this.phase === 'done' ? 2 : 0));
+    if (this.skip > 0 || this.header.have > 0) throw new Error('snapshot file is truncated (it ends inside a row)');
+    this.closeBatch(this.offset);
     return this.batches;
+  }
+
+  private bad(at: number, type: number): Error {
+    return new Error(`snapshot file is damaged: byte 0x${type.toString(16).padStart(2, '0')} at offset ${at} where a row (CopyData message) should start`);
   }
 
   private closeBatch(end: number): void {
@@ -67,111 +126,11 @@ export class CopyBatchPlanner {
     this.rowsInBatch++;
     if (this.rowsInBatch === this.batchSize) this.closeBatch(end);
   }
-
-  private pushText(chunk: Buffer): void {
-    let from = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, from);
-      if (nl === -1) break;
-      this.lastRowEnd = this.offset + nl + 1;
-      this.rowEnded(this.lastRowEnd);
-      from = nl + 1;
-    }
-    this.offset += chunk.length;
-  }
-
-  private pushBinary(chunk: Buffer): void {
-    const len = chunk.length;
-    let i = 0;
-    // Collects n header bytes that may straddle chunks (the slow path, at most once per chunk edge).
-    const take = (n: number): Buffer | undefined => {
-      const need = n - this.pending.length;
-      if (len - i < need) {
-        this.pending = Buffer.concat([this.pending, chunk.subarray(i)]);
-        i = len;
-        return undefined;
-      }
-      const out = Buffer.concat([this.pending, chunk.subarray(i, i + need)]);
-      i += need;
-      this.pending = Buffer.alloc(0);
-      return out;
-    };
-    while (i < len) {
-      const phase = this.phase;
-      if (phase === 'skip') {
-        const n = Math.min(this.skipLeft, len - i);
-        i += n;
-        this.skipLeft -= n;
-        if (this.skipLeft === 0) this.fieldDone(i);
-      } else if (phase === 'field') {
-        let l: number;
-        if (this.pending.length === 0 && i + 4 <= len) {
-          l = chunk.readInt32BE(i);
-          i += 4;
-        } else {
-          const h = take(4);
-          if (!h) break;
-          l = h.readInt32BE(0);
-        }
-        if (l > 0) {
-          if (i + l <= len) {
-            i += l;
-            this.fieldDone(i);
-          } else {
-            this.skipLeft = l - (len - i);
-            i = len;
-            this.phase = 'skip';
-          }
-        } else this.fieldDone(i);
-      } else if (phase === 'tuple') {
-        let n: number;
-        if (this.pending.length === 0 && i + 2 <= len) {
-          n = chunk.readInt16BE(i);
-          i += 2;
-        } else {
-          const h = take(2);
-          if (!h) break;
-          n = h.readInt16BE(0);
-        }
-        if (n === -1) this.phase = 'done';
-        else if (n === 0) this.rowEnded(this.offset + i);
-        else {
-          this.fieldsLeft = n;
-          this.phase = 'field';
-        }
-      } else if (phase === 'header') {
-        const h = take(this.headerNeed);
-        if (!h) break;
-        if (!this.inHeaderExtension) {
-          if (!h.subarray(0, 11).equals(BINARY_COPY_SIGNATURE)) throw new Error('not a binary COPY file (bad signature)');
-          const ext = h.readUInt32BE(15);
-          if (ext > 0) {
-            this.headerNeed = ext;
-            this.inHeaderExtension = true; // an extension of exactly 19 bytes is not a second header
-            continue;
-          }
-        }
-        this.phase = 'tuple';
-        this.batchStart = this.offset + i;
-      } else {
-        throw new Error('binary COPY file has data after its trailer');
-      }
-    }
-    this.offset += len;
-  }
-
-  private fieldDone(i: number): void {
-    this.fieldsLeft--;
-    if (this.fieldsLeft === 0) {
-      this.phase = 'tuple';
-      this.rowEnded(this.offset + i);
-    } else this.phase = 'field';
-  }
 }
 
-/** Plans the batches of one file. */
-export async function planCopyBatches(path: string, format: 'binary' | 'text', batchSize: number): Promise<PlannedBatch[]> {
-  const planner = new CopyBatchPlanner(format, batchSize);
+/** Plans the batches of one snapshot file. */
+export async function planCopyBatches(path: string, batchSize: number): Promise<PlannedBatch[]> {
+  const planner = new CopyBatchPlanner(batchSize);
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) planner.push(chunk as Buffer);
   return planner.finish();
 }

@@ -5,7 +5,7 @@ import { TandemError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { ProgressBoard } from '../core/progress.js';
 import { describeDb, type DbConfig } from '../core/db-config.js';
-import { mergeIndexedBatches, planCopyBatches } from '../core/copy-batch-planner.js';
+import { mergeIndexedBatches, planCopyBatches, SNAPSHOT_FILE_LAYOUT } from '../core/copy-batch-planner.js';
 import type { MetaStore, SnapshotTableRow } from '../core/meta-store.js';
 import { connectPg, serverInfo } from '../adapters/postgres/pg-connection.js';
 import {
@@ -17,8 +17,8 @@ import { checkSameDatabase, openMigration, resolveDbConfig, toStored, type Migra
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
 
-/** How often a following importer looks for newly exported files. */
-const FOLLOW_POLL_MS = 200;
+/** How often an import that follows a running export looks for newly finished files (a meta.db read). */
+const FOLLOW_POLL_MS = 50;
 
 /**
  * Waits until the exporter has registered its tables. An import may start while `export data` is
@@ -97,6 +97,7 @@ async function importSnapshot(ctx: CommandContext, migration: Migration, waitFor
   const { meta, exportDir, uuid } = migration;
   {
     await waitForExport(ctx, meta, exportDir.metainfoDir, waitForStart);
+    checkSnapshotLayout(meta);
     const target = await resolveDbConfig(ctx, meta, 'target');
     checkSameDatabase(meta, target);
     const snapshotDone = meta.getValue<string>('imported_snapshot_id');
@@ -207,10 +208,21 @@ async function checkTarget(admin: pg.Client, target: DbConfig, tables: SnapshotT
 
 type Work = BatchToLoad & { tableKey: string };
 
+/** Refuses snapshot files written in another layout (an export dir from another Tandem version). */
+function checkSnapshotLayout(meta: MetaStore): void {
+  const layout = meta.getValue<string>('snapshot_file_layout');
+  if (meta.snapshotFiles().length > 0 && layout !== SNAPSHOT_FILE_LAYOUT) {
+    throw new TandemError('TANDEM_DATA', `The snapshot files in this export dir have the layout ${layout ?? '(unrecorded, from an older Tandem)'}; this Tandem reads ${SNAPSHOT_FILE_LAYOUT}.`, {
+      hint: 'Export the data again into a new export dir with this version of Tandem.',
+    });
+  }
+}
+
 /** Batch boundaries are planned once and kept in meta.db, so a resumed import sees the same batches. */
 async function planWork(meta: MetaStore, dataDir: string, tables: SnapshotTableRow[], batchSize: number, loaded: Set<string>, planned: Set<string>): Promise<Work[]> {
   const byKey = new Map(tables.map((t) => [t.tableKey, t]));
   const work: Work[] = [];
+  checkSnapshotLayout(meta);
   for (const f of meta.snapshotFiles()) {
     const t = byKey.get(f.tableKey);
     if (!t || f.status !== 'DONE' || planned.has(f.fileName)) continue;
@@ -219,7 +231,7 @@ async function planWork(meta: MetaStore, dataDir: string, tables: SnapshotTableR
     if (batches.length === 0 && f.rows > 0) {
       const planned = f.rowIndex
         ? mergeIndexedBatches(f.rowIndex.map(([startOffset, endOffset, rows], i) => ({ batchNo: i + 1, startOffset, endOffset, rows })), batchSize)
-        : await planCopyBatches(join(dataDir, f.fileName), t.format, batchSize);
+        : await planCopyBatches(join(dataDir, f.fileName), batchSize);
       const total = planned.reduce((s, b) => s + b.rows, 0);
       if (total !== f.rows) {
         throw new TandemError('TANDEM_DATA', `${f.fileName} holds ${total} rows but the export recorded ${f.rows}; the file was changed or damaged.`, {

@@ -4,16 +4,25 @@ import type { CommandContext } from '../cli/command-context.js';
 import type { DbConfig } from '../core/db-config.js';
 import type { MetaStore } from '../core/meta-store.js';
 import { ProgressBoard } from '../core/progress.js';
-import { ROW_INDEX_STEP } from '../core/copy-batch-planner.js';
+import { ROW_INDEX_STEP, SNAPSHOT_FILE_LAYOUT } from '../core/copy-batch-planner.js';
 import { PgSnapshotReader, type SnapshotChunk, type SnapshotPoint } from '../adapters/postgres/snapshot-reader.js';
 
 /**
- * The snapshot file of one chunk, relative to data/. Each snapshot gets its own directory, so a file
- * of an abandoned snapshot can never be mistaken for one of the new snapshot.
+ * One snapshot file (part `partNo` of a chunk), relative to data/. Each snapshot gets its own
+ * directory, so a file of an abandoned snapshot can never be mistaken for one of the new snapshot.
  */
-export function snapshotFileName(snapshotId: string, chunk: Pick<SnapshotChunk, 'tableKey' | 'chunkNo' | 'format'>): string {
+export function snapshotFileName(snapshotId: string, chunk: Pick<SnapshotChunk, 'tableKey' | 'chunkNo' | 'format'>, partNo: number): string {
   const safe = chunk.tableKey.replace(/[^A-Za-z0-9_.-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return `snapshot-${snapshotId.slice(0, 8)}/${safe}.${chunk.chunkNo}.${chunk.format === 'binary' ? 'bin' : 'txt'}`;
+  return `snapshot-${snapshotId.slice(0, 8)}/${safe}.${chunk.chunkNo}.${partNo}.${chunk.format === 'binary' ? 'bin' : 'txt'}`;
+}
+
+/**
+ * A snapshot file is closed and handed to the importer once it holds this many bytes (at a row
+ * boundary): 4 MB for a COPY's first file, doubling up to 64 MB, so an importer that follows the
+ * export starts loading a big table almost at once.
+ */
+export function snapshotPartBytes(partNo: number): number {
+  return Math.min(64, 4 << Math.min(partNo, 4)) << 20;
 }
 
 /** Removes the files of earlier snapshots (data/snapshot-*), keeping the queue. */
@@ -49,6 +58,7 @@ export async function copySnapshot(
     await point.release();
   }
   mkdirSync(join(dataDir, `snapshot-${snapshotId.slice(0, 8)}`), { recursive: true });
+  meta.setValue('snapshot_file_layout', SNAPSHOT_FILE_LAYOUT);
   const progress = new ProgressBoard(ctx.stdout, 'rows');
   const perTable = new Map<string, { est: number; done: number; open: number }>();
   for (const c of chunks) {
@@ -65,14 +75,19 @@ export async function copySnapshot(
     await Promise.all(readers.map(async (reader) => {
       while (next < chunks.length) {
         const chunk = chunks[next++]!;
-        const fileName = snapshotFileName(snapshotId, chunk);
-        meta.putSnapshotFile({ fileName, tableKey: chunk.tableKey, chunkNo: chunk.chunkNo, rows: 0, bytes: 0, status: 'IN_PROGRESS' });
         const t = perTable.get(chunk.tableKey)!;
-        const { rows, bytes, rowIndex } = await reader.copyToFile(chunk, join(dataDir, fileName), ROW_INDEX_STEP);
-        const indexed = rowIndex.reduce((sum, e) => sum + e[2], 0);
-        if (indexed !== rows) throw new Error(`${fileName}: the server sent ${rows} rows but the file holds ${indexed}`);
-        meta.putSnapshotFile({ fileName, tableKey: chunk.tableKey, chunkNo: chunk.chunkNo, rows, bytes, status: 'DONE', rowIndex });
-        t.done += rows;
+        const { rows } = await reader.copyToFiles(chunk, {
+          pathOf: (partNo) => join(dataDir, snapshotFileName(snapshotId, chunk, partNo)),
+          rowIndexStep: ROW_INDEX_STEP,
+          partBytes: snapshotPartBytes,
+          onPart: (part) => {
+            // The file is on disk (fsynced): record it, and an importer that follows may load it.
+            const fileName = snapshotFileName(snapshotId, chunk, part.partNo);
+            meta.putSnapshotFile({ fileName, tableKey: chunk.tableKey, chunkNo: chunk.chunkNo, rows: part.rows, bytes: part.bytes, status: 'DONE', rowIndex: part.rowIndex });
+            t.done += part.rows;
+            progress.update(chunk.tableKey, t.done);
+          },
+        });
         t.open--;
         rowsByTable.set(chunk.tableKey, (rowsByTable.get(chunk.tableKey) ?? 0) + rows);
         if (t.open === 0) progress.finish(chunk.tableKey, t.done);

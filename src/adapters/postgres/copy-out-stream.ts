@@ -1,18 +1,40 @@
 import { Readable } from 'node:stream';
+import { COPY_DATA_TYPE, SplitMessageHeader } from '../../core/copy-batch-planner.js';
 
 const ERROR_RESPONSE = 0x45;
-const COPY_DATA = 0x64;
 const COPY_DONE = 0x63;
 const COPY_OUT_RESPONSE = 0x48;
 const NOTICE_RESPONSE = 0x4e;
 const PARAMETER_STATUS = 0x53;
 const NOTIFICATION_RESPONSE = 0x41;
 
-/** Bytes handed downstream at a time; payloads are copied into blocks of this size. */
-const BLOCK_BYTES = 1 << 20;
+/** The fixed part of the binary COPY header: signature (11), flags (4), extension length (4). */
+const BINARY_HEADER_FIXED = 19;
 
 /** A row boundary entry: [startOffset, endOffset (exclusive), rows] of `rowIndexStep` rows. */
 export type RowIndexEntry = [number, number, number];
+
+/** A finished part (file) of one COPY: its rows, bytes and row index (offsets within the part). */
+export interface CopyPart {
+  readonly partNo: number;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly rowIndex: RowIndexEntry[];
+}
+
+/** What the stream yields: bytes of the current part, or the end of a part. */
+export type CopyOutItem = Buffer | { readonly partEnd: CopyPart };
+
+export interface CopyOutOptions {
+  readonly binary: boolean;
+  /** Rows per row-index entry. */
+  readonly rowIndexStep: number;
+  /**
+   * A part ends after the row that brings it to this many bytes (a function of the part number, so
+   * the first parts can be small and an importer that follows can start early). Default: one part.
+   */
+  readonly partBytes?: number | ((partNo: number) => number);
+}
 
 type DataHandler = (chunk: Buffer) => void;
 
@@ -31,48 +53,57 @@ interface PgConnectionLike {
 }
 
 /**
- * `COPY … TO STDOUT` as a stream, submitted to a node-postgres client (`client.query(stream)`).
+ * `COPY … TO STDOUT` as a stream of snapshot-file bytes, submitted to a node-postgres client
+ * (`client.query(stream)`); see SNAPSHOT_FILE_LAYOUT.
  *
- * Why not pg-copy-streams' copy-to: PostgreSQL sends one CopyData message per row, and handling
- * each one as its own Buffer costs more CPU than the server spends producing it. This parser copies
- * payloads straight into 1 MiB blocks, and because every message is one row (the binary header
- * comes with the first row, the trailer alone), it records the row boundaries for the importer's
- * batches without looking inside any value.
+ * PostgreSQL sends one CopyData message per row. This parser passes those messages through as
+ * they arrived, as slices of the socket's buffers: no row is copied, re-framed or looked into, so
+ * the cost per row is reading one 5-byte header. What is not a row is left out: CopyOutResponse,
+ * notices, the binary header (it arrives inside the first row's message, which is the only one
+ * rewritten) and the binary trailer. It records the row boundaries for the importer's batches and
+ * cuts the output into parts of about `partBytes` at row boundaries (`{ partEnd }` items), so an
+ * importer can load the first part of a big table while the rest is still being read.
  */
 export class CopyOutStream extends Readable {
   /** Rows the server reported in CommandComplete. */
   rowCount = 0;
-  private readonly index: RowIndexEntry[] = [];
+  /** Rows passed through. */
+  rows = 0;
+  private readonly partLimit: (partNo: number) => number;
+  private partBytes: number;
   private connection?: PgConnectionLike;
   private pgHandler?: DataHandler;
   private readonly onReadable = () => this.forward();
   private drained = false;
   private forwarding = false;
   private finished = false;
-  // message parsing state
-  private header = Buffer.alloc(5);
-  private headerHave = 0;
-  private code = 0;
+  // message state
+  private readonly header = new SplitMessageHeader();
+  private mode: 'boundary' | 'row' | 'skip' | 'hold' = 'boundary';
   private left = 0; // payload bytes of the current message still to come
-  private messageBytes = 0; // payload bytes of the current CopyData message so far
-  private firstBytes: Buffer[] = []; // the first message's start, for the binary header length
-  private lead = [0, 0]; // the current message's first two bytes (the binary trailer is 0xFFFF)
-  // output state
-  private block = Buffer.allocUnsafe(BLOCK_BYTES);
-  private blockUsed = 0;
-  private offset = 0; // bytes of COPY data produced so far
-  private rows = 0;
-  private entryStart = -1;
+  private messageOut = 0; // bytes the current row message adds to the part
+  private sawFirstData = false;
+  // 'hold': the first binary message (header + first row) or a 2-byte binary message (trailer or zero-column row)
+  private hold = Buffer.alloc(0);
+  private held = 0;
+  private need = 0;
+  private skipHeader = 0; // header bytes at the start of the held payload
+  private payloadLength = 0;
+  // current chunk
+  private runStart = -1;
+  // part state
+  private partNo = 0;
+  private partOffset = 0;
+  private partRows = 0;
+  private index: RowIndexEntry[] = [];
+  private entryStart = 0;
   private entryRows = 0;
-  private dataMessages = 0;
 
-  constructor(private readonly text: string, private readonly options: { binary: boolean; rowIndexStep: number }) {
-    super({ highWaterMark: 4 * BLOCK_BYTES });
-  }
-
-  /** Row boundaries every `rowIndexStep` rows (the last entry may hold fewer); valid after 'end'. */
-  get rowIndex(): RowIndexEntry[] {
-    return this.index;
+  constructor(private readonly text: string, private readonly options: CopyOutOptions) {
+    super({ objectMode: true, highWaterMark: 64 });
+    const limit = options.partBytes ?? Infinity;
+    this.partLimit = typeof limit === 'function' ? limit : () => limit;
+    this.partBytes = this.partLimit(0);
   }
 
   /** Called by node-postgres when the query is dispatched. */
@@ -101,99 +132,182 @@ export class CopyOutStream extends Readable {
     this.forwarding = false;
   }
 
+  private out(item: CopyOutItem): void {
+    this.drained = this.push(item);
+  }
+
+  /** Passes chunk[runStart, end) through, if a run is open. */
+  private endRun(chunk: Buffer, end: number): void {
+    if (this.runStart >= 0 && end > this.runStart) this.out(chunk.subarray(this.runStart, end));
+    this.runStart = -1;
+  }
+
   private parse(chunk: Buffer): void {
-    let i = 0;
     const n = chunk.length;
+    let i = 0;
+    this.runStart = this.mode === 'row' ? 0 : -1;
     while (i < n) {
-      if (this.left === 0 && this.headerHave < 5) {
-        if (this.headerHave === 0 && chunk[i] === ERROR_RESPONSE) return this.detach(chunk.subarray(i));
-        if (this.headerHave === 0 && i + 5 <= n) {
-          // The common case: the whole header is in this chunk; no copy.
-          this.code = chunk[i]!;
-          this.left = chunk.readUInt32BE(i + 1) - 4;
+      if (this.mode === 'boundary') {
+        const msgStart = i;
+        let code: number;
+        let length: number;
+        let split = false;
+        if (this.header.have === 0 && i + 5 <= n) {
+          code = chunk[i]!;
+          if (code === ERROR_RESPONSE) {
+            this.endRun(chunk, i);
+            return this.detach(chunk.subarray(i));
+          }
+          length = chunk.readUInt32BE(i + 1) - 4;
           i += 5;
         } else {
-          const take = Math.min(5 - this.headerHave, n - i);
-          chunk.copy(this.header, this.headerHave, i, i + take);
-          this.headerHave += take;
-          i += take;
-          if (this.headerHave < 5) break;
-          this.code = this.header[0]!;
-          this.left = this.header.readUInt32BE(1) - 4;
+          if (this.header.have === 0 && chunk[i] === ERROR_RESPONSE) {
+            this.endRun(chunk, i);
+            return this.detach(chunk.subarray(i));
+          }
+          this.endRun(chunk, i);
+          i = this.header.fill(chunk, i);
+          if (!this.header.complete) break;
+          this.header.have = 0;
+          split = true;
+          code = this.header.bytes[0]!;
+          length = this.header.bytes.readUInt32BE(1) - 4;
         }
-        this.headerHave = 5;
-        this.messageBytes = 0;
-        if (this.code === COPY_DONE) {
-          this.flushBlock();
-          return this.detach(chunk.subarray(i));
+        if (code === COPY_DATA) {
+          const first = !this.sawFirstData;
+          this.sawFirstData = true;
+          if (this.options.binary && (first || length === 2)) {
+            // Held until its start is known: the header is cut off the first row; a 2-byte
+            // message is the trailer (-1) or a row of a table without columns.
+            if (!split) this.endRun(chunk, msgStart);
+            this.mode = 'hold';
+            this.payloadLength = length;
+            this.left = length;
+            this.held = 0;
+            this.skipHeader = first ? -1 : 0;
+            this.need = Math.min(length, first ? BINARY_HEADER_FIXED : 2);
+            if (this.hold.length < this.need) this.hold = Buffer.alloc(Math.max(64, this.need));
+            if (this.left === 0) this.resolveHold(chunk, i);
+            continue;
+          }
+          if (split) {
+            this.out(Buffer.from(this.header.bytes));
+            this.runStart = i;
+          } else if (this.runStart < 0) {
+            this.runStart = msgStart;
+          }
+          this.mode = 'row';
+          this.messageOut = 5 + length;
+          this.left = length;
+          if (this.left === 0) this.rowDone(chunk, i);
+          continue;
         }
-        if (this.code !== COPY_DATA && this.code !== COPY_OUT_RESPONSE && this.code !== NOTICE_RESPONSE
-          && this.code !== PARAMETER_STATUS && this.code !== NOTIFICATION_RESPONSE) {
-          // Anything else ends copy-out mode: let node-postgres read it from here.
-          this.flushBlock();
-          const header = Buffer.alloc(5);
-          header[0] = this.code;
-          header.writeUInt32BE(this.left + 4, 1);
-          return this.detach(Buffer.concat([header, chunk.subarray(i)]));
+        if (!split) this.endRun(chunk, msgStart);
+        if (code === COPY_DONE) return this.detach(chunk.subarray(i));
+        if (code === COPY_OUT_RESPONSE || code === NOTICE_RESPONSE || code === PARAMETER_STATUS || code === NOTIFICATION_RESPONSE) {
+          this.mode = 'skip';
+          this.left = length;
+          if (this.left === 0) this.mode = 'boundary';
+          continue;
         }
-        if (this.left === 0) this.messageDone();
+        // Anything else ends copy-out mode: let node-postgres read it from here.
+        const header = Buffer.alloc(5);
+        header[0] = code;
+        header.writeUInt32BE(length + 4, 1);
+        return this.detach(Buffer.concat([header, chunk.subarray(i)]));
+      }
+      if (this.mode === 'row') {
+        const take = Math.min(this.left, n - i);
+        i += take;
+        this.left -= take;
+        if (this.left === 0) this.rowDone(chunk, i);
         continue;
       }
-      const take = Math.min(this.left, n - i);
-      if (this.code === COPY_DATA) this.append(chunk, i, i + take);
-      i += take;
+      if (this.mode === 'skip') {
+        const take = Math.min(this.left, n - i);
+        i += take;
+        this.left -= take;
+        if (this.left === 0) this.mode = 'boundary';
+        continue;
+      }
+      // hold
+      const take = Math.min(this.need - this.held, n - i);
+      chunk.copy(this.hold, this.held, i, i + take);
+      this.held += take;
       this.left -= take;
-      if (this.left === 0) this.messageDone();
+      i += take;
+      if (this.held === this.need) i = this.resolveHold(chunk, i);
     }
+    this.endRun(chunk, n);
   }
 
-  private append(src: Buffer, from: number, to: number): void {
-    for (let k = 0; this.messageBytes + k < 2 && from + k < to; k++) this.lead[this.messageBytes + k] = src[from + k]!;
-    if (this.dataMessages === 0 && this.options.binary && this.messageBytes < 64) this.firstBytes.push(Buffer.from(src.subarray(from, Math.min(to, from + 64))));
-    this.messageBytes += to - from;
-    this.offset += to - from;
-    if (to - from <= BLOCK_BYTES - this.blockUsed) {
-      this.blockUsed += src.copy(this.block, this.blockUsed, from, to);
-      if (this.blockUsed === BLOCK_BYTES) this.flushBlock();
-      return;
+  /** The held start of a message is complete (so far as needed): decide what it is. Returns i. */
+  private resolveHold(chunk: Buffer, i: number): number {
+    if (this.skipHeader < 0) {
+      // The first message of a binary COPY: signature, flags, extension length, extension, then a row or the trailer.
+      const ext = this.held >= BINARY_HEADER_FIXED ? this.hold.readUInt32BE(15) : 0;
+      this.skipHeader = BINARY_HEADER_FIXED + ext;
+      const need = Math.min(this.payloadLength, this.skipHeader + 2);
+      if (need > this.held) {
+        if (need > this.hold.length) {
+          const bigger = Buffer.alloc(need);
+          this.hold.copy(bigger, 0, 0, this.held);
+          this.hold = bigger;
+        }
+        this.need = need;
+        return i;
+      }
     }
-    while (from < to) {
-      const take = Math.min(BLOCK_BYTES - this.blockUsed, to - from);
-      src.copy(this.block, this.blockUsed, from, from + take);
-      this.blockUsed += take;
-      from += take;
-      if (this.blockUsed === BLOCK_BYTES) this.flushBlock();
+    const rowLength = this.payloadLength - this.skipHeader;
+    const start = this.hold.subarray(this.skipHeader, this.held);
+    if (rowLength <= 0 || (rowLength === 2 && start[0] === 0xff && start[1] === 0xff)) {
+      // The trailer (or an empty first message): not a row.
+      this.mode = this.left > 0 ? 'skip' : 'boundary';
+      return i;
     }
+    const head = Buffer.allocUnsafe(5 + start.length);
+    head[0] = COPY_DATA_TYPE;
+    head.writeUInt32BE(rowLength + 4, 1);
+    start.copy(head, 5);
+    this.out(head);
+    this.messageOut = 5 + rowLength;
+    this.mode = 'row';
+    if (this.left === 0) this.rowDone(chunk, i);
+    else this.runStart = i;
+    return i;
   }
 
-  private messageDone(): void {
-    this.headerHave = 0;
-    if (this.code !== COPY_DATA) return;
-    const first = this.dataMessages === 0;
-    this.dataMessages++;
-    if (this.options.binary && this.messageBytes === 2 && this.lead[0] === 0xff && this.lead[1] === 0xff) return; // the trailer
-    if (first) {
-      // The binary header (signature, flags, extension) arrives together with the first row, or
-      // with the trailer when there are no rows.
-      const start = Buffer.concat(this.firstBytes);
-      this.entryStart = this.options.binary ? binaryHeaderLength(start) : 0;
-      if (this.options.binary && this.messageBytes === this.entryStart + 2 && start.length >= this.entryStart + 2 && start.readInt16BE(this.entryStart) === -1) return;
-    }
+  /** A row message ended at chunk[i]. */
+  private rowDone(chunk: Buffer, i: number): void {
+    this.mode = 'boundary';
     this.rows++;
+    this.partRows++;
+    this.partOffset += this.messageOut;
     this.entryRows++;
     if (this.entryRows === this.options.rowIndexStep) {
-      this.index.push([this.entryStart, this.offset, this.entryRows]);
-      this.entryStart = this.offset;
+      this.index.push([this.entryStart, this.partOffset, this.entryRows]);
+      this.entryStart = this.partOffset;
       this.entryRows = 0;
+    }
+    if (this.partOffset >= this.partBytes) {
+      this.endRun(chunk, i);
+      this.endPart(false);
     }
   }
 
-  private flushBlock(): void {
-    if (this.blockUsed === 0) return;
-    const out = this.block.subarray(0, this.blockUsed);
-    this.block = Buffer.allocUnsafe(BLOCK_BYTES);
-    this.blockUsed = 0;
-    this.drained = this.push(out);
+  /** Closes the current part (the last one only when it has rows or is the only one, so every COPY yields at least one). */
+  private endPart(last: boolean): void {
+    if (!last || this.partRows > 0 || this.partNo === 0) {
+      if (this.entryRows > 0) this.index.push([this.entryStart, this.partOffset, this.entryRows]);
+      this.out({ partEnd: { partNo: this.partNo, rows: this.partRows, bytes: this.partOffset, rowIndex: this.index } });
+      this.partNo++;
+      this.partBytes = this.partLimit(this.partNo);
+    }
+    this.partOffset = 0;
+    this.partRows = 0;
+    this.index = [];
+    this.entryStart = 0;
+    this.entryRows = 0;
   }
 
   /** Gives the socket back to node-postgres (CommandComplete, ReadyForQuery or an error follow). */
@@ -216,8 +330,7 @@ export class CopyOutStream extends Readable {
   handleCommandComplete(msg: { text?: string }): void {
     const m = /COPY (\d+)/.exec(msg?.text ?? '');
     if (m) this.rowCount = Number(m[1]);
-    if (this.entryRows > 0) this.index.push([this.entryStart, this.offset - (this.options.binary && this.dataMessages > this.rows ? 2 : 0), this.entryRows]);
-    this.entryRows = 0;
+    this.endPart(true);
     this.push(null);
   }
 
@@ -225,7 +338,4 @@ export class CopyOutStream extends Readable {
   handleReadyForQuery(): void {}
 }
 
-/** 11-byte signature + flags + extension length + extension. */
-function binaryHeaderLength(start: Buffer): number {
-  return start.length >= 19 ? 19 + start.readUInt32BE(15) : 19;
-}
+const COPY_DATA = COPY_DATA_TYPE;

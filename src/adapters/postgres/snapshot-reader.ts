@@ -1,8 +1,8 @@
-import { createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import type pg from 'pg';
-import { CopyOutStream, type RowIndexEntry } from './copy-out-stream.js';
+import { CopyOutStream, type CopyOutItem, type CopyPart } from './copy-out-stream.js';
 import type { DbConfig } from '../../core/db-config.js';
 import { connectPg } from './pg-connection.js';
 import { qualified, tableKey, type SourceTable } from './source-catalog.js';
@@ -18,15 +18,17 @@ export interface SnapshotChunk {
 }
 
 /**
- * Tables larger than this many pages are split into ctid ranges copied in parallel; smaller pieces
- * also let an importer that follows the export start sooner.
+ * With more than one job, tables larger than this many pages are split into one ctid range per job,
+ * copied in parallel. (An importer that follows the export does not need small chunks: every COPY
+ * is written as files of about 64 MB, and each is loadable as soon as it is complete.)
  */
 const SPLIT_PAGES = 8192; // 64 MB
 
 /**
- * Splits the tables into chunks. Big plain tables become ctid ranges (a TID range scan, PostgreSQL
- * 14+), partitioned tables one chunk per leaf partition; the last range is open-ended so rows on
- * pages beyond a stale relpages estimate are still copied.
+ * Splits the tables into chunks. With several jobs, big plain tables become one ctid range per job
+ * (a TID range scan, PostgreSQL 14+); with one job a table is one plain COPY, which the server
+ * produces fastest. Partitioned tables are one chunk per leaf partition. The last range is
+ * open-ended so rows on pages beyond a stale relpages estimate are still copied.
  */
 export function planSnapshotChunks(tables: readonly SourceTable[], opts: { parallelJobs: number; serverVersionNum: number }): SnapshotChunk[] {
   const chunks: SnapshotChunk[] = [];
@@ -44,12 +46,12 @@ export function planSnapshotChunks(tables: readonly SourceTable[], opts: { paral
       });
       continue;
     }
-    const canSplit = opts.serverVersionNum >= 140000 && t.pages > SPLIT_PAGES;
+    const canSplit = opts.serverVersionNum >= 140000 && opts.parallelJobs > 1 && t.pages > SPLIT_PAGES;
     if (!canSplit) {
       chunks.push({ tableKey: key, chunkNo: 0, format, estimatedRows: t.estimatedRows, copySql: `COPY ${qualified(t.schema, t.name)} (${cols}) TO STDOUT ${withFormat}` });
       continue;
     }
-    const parts = Math.max(opts.parallelJobs, Math.ceil(t.pages / SPLIT_PAGES));
+    const parts = Math.min(opts.parallelJobs, Math.ceil(t.pages / SPLIT_PAGES));
     const step = Math.ceil(t.pages / parts);
     for (let i = 0; i < parts; i++) {
       const from = i * step;
@@ -101,22 +103,41 @@ export class PgSnapshotReader {
   }
 
   /**
-   * Copies one chunk into `path` (written, then fsynced). Returns the rows the server reported and
-   * the row index (boundaries every `rowIndexStep` rows) the importer plans its batches from.
+   * Copies one chunk into one or more files (a new part after about `partBytes`, at a row
+   * boundary; see SNAPSHOT_FILE_LAYOUT). Each part is written, fsynced and then reported through
+   * `onPart`, so an importer can load it while the rest of the chunk is still being read. Resolves
+   * with the rows of the whole chunk once the server has confirmed them.
    */
-  async copyToFile(chunk: SnapshotChunk, path: string, rowIndexStep: number): Promise<{ rows: number; bytes: number; rowIndex: RowIndexEntry[] }> {
-    const stream = new CopyOutStream(chunk.copySql, { binary: chunk.format === 'binary', rowIndexStep });
+  async copyToFiles(
+    chunk: SnapshotChunk,
+    opts: { pathOf: (partNo: number) => string; rowIndexStep: number; partBytes: number | ((partNo: number) => number); onPart: (part: CopyPart) => void },
+  ): Promise<{ rows: number; parts: number }> {
+    const stream = new CopyOutStream(chunk.copySql, { binary: chunk.format === 'binary', rowIndexStep: opts.rowIndexStep, partBytes: opts.partBytes });
     this.client.query(stream as unknown as pg.QueryConfig);
-    let bytes = 0;
-    stream.on('data', (d: Buffer) => (bytes += d.length));
-    await pipeline(stream, createWriteStream(path, { highWaterMark: 1 << 20 }));
-    const fh = await open(path, 'r');
+    let file: WriteStream | undefined;
+    let parts = 0;
     try {
-      await fh.sync();
-    } finally {
-      await fh.close();
+      for await (const item of stream as AsyncIterable<CopyOutItem>) {
+        // Written through and fsynced before close: a part is on disk before meta.db calls it done.
+        file ??= createWriteStream(opts.pathOf(parts), { highWaterMark: 4 << 20, flush: true });
+        if (Buffer.isBuffer(item)) {
+          if (!file.write(item)) await once(file, 'drain');
+          continue;
+        }
+        file.end();
+        await finished(file);
+        file = undefined;
+        opts.onPart(item.partEnd);
+        parts++;
+      }
+    } catch (e) {
+      file?.destroy();
+      throw e;
     }
-    return { rows: stream.rowCount, bytes, rowIndex: stream.rowIndex };
+    if (stream.rows !== stream.rowCount) {
+      throw new Error(`${chunk.tableKey} chunk ${chunk.chunkNo}: the server sent ${stream.rowCount} rows but ${stream.rows} were written`);
+    }
+    return { rows: stream.rowCount, parts };
   }
 
   async close(): Promise<void> {

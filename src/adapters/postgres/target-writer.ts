@@ -1,9 +1,7 @@
-import { once } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
 import type pg from 'pg';
-import copyStreams from 'pg-copy-streams';
-import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from '../../core/copy-batch-planner.js';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, COPY_DATA_TYPE, copyDataMessage } from '../../core/copy-batch-planner.js';
+import { FramedCopyIn, type SendMessages } from './copy-in-framed.js';
 import { TandemError } from '../../core/errors.js';
 import { q } from '../../core/sql-names.js';
 import { pgArray, qualified, relationExists } from './source-catalog.js';
@@ -93,13 +91,25 @@ export interface BatchToLoad {
   readonly rows: number;
 }
 
-/**
- * Loads one batch with COPY and records it in the same transaction, so a batch is either loaded and
- * recorded or neither: a killed import reruns without duplicates.
- */
-/** Open snapshot files of one loading connection, so batches of one file do not reopen it. */
+/** Open snapshot files of one loading connection, and its read buffers (reused: no garbage per read). */
 export class SnapshotFileReader {
   private readonly handles = new Map<string, FileHandle>();
+  private readonly free: Buffer[] = Array.from({ length: READ_BUFFERS }, () => Buffer.allocUnsafe(READ_BYTES));
+  private waiting: (() => void)[] = [];
+
+  /** A free read buffer; waits while all are queued on the socket. */
+  async acquire(): Promise<Buffer> {
+    while (this.free.length === 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return this.free.pop()!;
+  }
+
+  release(buf: Buffer): void {
+    if (buf.length !== READ_BYTES) return; // a one-off buffer for a big row
+    this.free.push(buf);
+    const w = this.waiting;
+    this.waiting = [];
+    for (const wake of w) wake();
+  }
 
   async handle(path: string): Promise<FileHandle> {
     let h = this.handles.get(path);
@@ -117,34 +127,72 @@ export class SnapshotFileReader {
 }
 
 const READ_BYTES = 1 << 20;
+const READ_BUFFERS = 4;
+const BINARY_HEADER_MESSAGE = copyDataMessage(BINARY_COPY_HEADER);
+const BINARY_TRAILER_MESSAGE = copyDataMessage(BINARY_COPY_TRAILER);
+
+/**
+ * Sends the rows of a batch's byte range (whole CopyData messages; SNAPSHOT_FILE_LAYOUT) with
+ * positioned reads, checking the framing as it goes: each send ends at a message boundary, every
+ * message is a CopyData message inside the range, and there are exactly `rows` of them. A damaged
+ * file stops the COPY before anything is committed.
+ */
+async function sendBatchRows(send: SendMessages, b: BatchToLoad, files: SnapshotFileReader): Promise<void> {
+  const fh = await files.handle(b.filePath);
+  const damaged = (what: string) => new TandemError('TANDEM_DATA', `${b.fileName} is damaged: ${what} (batch ${b.batchNo}, bytes ${b.startOffset}-${b.endOffset}).`, {
+    hint: 'Export the data again in a new export dir.',
+  });
+  let rows = 0;
+  let big = 0; // size of the next read when one row is larger than a read buffer
+  for (let pos = b.startOffset; pos < b.endOffset;) {
+    const buf = big > 0 ? Buffer.allocUnsafe(big) : await files.acquire();
+    big = 0;
+    let j = 0;
+    try {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, b.endOffset - pos), pos);
+      if (bytesRead === 0) throw damaged('it ends before the batch does');
+      while (j + 5 <= bytesRead) {
+        if (buf[j] !== COPY_DATA_TYPE) throw damaged(`byte 0x${buf[j]!.toString(16)} at offset ${pos + j} where a row should start`);
+        const len = buf.readUInt32BE(j + 1);
+        if (len < 4 || pos + j + 1 + len > b.endOffset) throw damaged(`a row at offset ${pos + j} does not fit the batch`);
+        if (j + 1 + len > bytesRead) break;
+        j += 1 + len;
+        rows++;
+      }
+      if (j === 0) {
+        // One row larger than the buffer: read it whole next time.
+        if (bytesRead < 5) throw damaged(`it ends inside a row header at offset ${pos}`);
+        big = 1 + buf.readUInt32BE(1);
+      }
+    } catch (e) {
+      files.release(buf);
+      throw e;
+    }
+    if (j === 0) {
+      files.release(buf);
+      continue;
+    }
+    await send(buf.subarray(0, j), () => files.release(buf));
+    pos += j;
+  }
+  if (rows !== b.rows) throw damaged(`it holds ${rows} rows where ${b.rows} were recorded`);
+}
 
 /**
  * Loads one batch with COPY and records it in the same transaction, so a batch is either loaded and
- * recorded or neither: a killed import reruns without duplicates. The batch's byte range is read
- * with positioned reads (no stream per batch: with small batches that set-up cost dominated).
+ * recorded or neither: a killed import reruns without duplicates. The file's bytes go to the server
+ * as they are (they are CopyData messages already), behind a header message in binary format.
  */
 export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid: string, files: SnapshotFileReader, schema = DEFAULT_METADATA_SCHEMA): Promise<number> {
   await client.query('BEGIN');
   try {
-    const copy = client.query(copyStreams.from(`COPY ${qualified(b.schema, b.table)} (${b.columns.map(q).join(', ')}) FROM STDIN (FORMAT ${b.format})`));
-    let failed: unknown;
-    const done = finished(copy).catch((e) => { failed = e; });
-    const write = async (buf: Buffer) => {
-      if (!copy.write(buf)) await Promise.race([once(copy, 'drain'), done]);
-    };
-    const fh = await files.handle(b.filePath);
-    if (b.format === 'binary') await write(BINARY_COPY_HEADER);
-    for (let pos = b.startOffset; pos < b.endOffset && failed === undefined;) {
-      const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, b.endOffset - pos));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) throw new TandemError('TANDEM_DATA', `${b.fileName} ends before batch ${b.batchNo} does; the file was changed or damaged.`);
-      pos += bytesRead;
-      await write(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-    }
-    if (failed === undefined && b.format === 'binary') await write(BINARY_COPY_TRAILER);
-    if (failed === undefined) copy.end();
-    await done;
-    if (failed !== undefined) throw failed;
+    const copy = new FramedCopyIn(`COPY ${qualified(b.schema, b.table)} (${b.columns.map(q).join(', ')}) FROM STDIN (FORMAT ${b.format})`, async (send) => {
+      if (b.format === 'binary') await send(BINARY_HEADER_MESSAGE);
+      await sendBatchRows(send, b, files);
+      if (b.format === 'binary') await send(BINARY_TRAILER_MESSAGE);
+    });
+    client.query(copy as unknown as pg.QueryConfig);
+    await copy.done;
     if (copy.rowCount !== b.rows) {
       throw new TandemError('TANDEM_DATA', `Batch ${b.batchNo} of ${b.fileName} loaded ${copy.rowCount} rows, expected ${b.rows}.`);
     }
