@@ -63,8 +63,9 @@ async function main(): Promise<void> {
   const env = { PGPASSWORD: source.password, SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password };
   try {
     await source.createDatabase('bench');
-    await target.createDatabase('pipe');
-    await target.createDatabase('tandem');
+    // One target database for both, the table recreated before every run: the first load into a
+    // database is slower, and the warm-up run takes that for both.
+    await target.createDatabase('load');
     process.stdout.write(`pgbench -i -s ${SCALE} (${SCALE * 100000} rows) ...\n`);
     sh(`${PGBENCH} -i -q -s ${SCALE} -h ${source.host} -p ${source.port} -U postgres bench`, env);
     await source.sql('bench', 'VACUUM ANALYZE pgbench_accounts');
@@ -72,17 +73,17 @@ async function main(): Promise<void> {
     await source.sql('bench', 'SELECT count(*) FROM pgbench_accounts'); // warm the cache for both runs
 
     const pipe = async (): Promise<number> => {
-      await resetTable(target, 'pipe');
+      await resetTable(target, 'load');
       const out = `${PSQL} -X -q -h ${source.host} -p ${source.port} -U postgres -d bench -c "SET synchronize_seqscans = off; COPY pgbench_accounts TO STDOUT (FORMAT binary)"`;
-      const into = `${PSQL} -X -q -h ${target.host} -p ${target.port} -U postgres -d pipe -c "COPY pgbench_accounts FROM STDIN (FORMAT binary)"`;
+      const into = `${PSQL} -X -q -h ${target.host} -p ${target.port} -U postgres -d load -c "COPY pgbench_accounts FROM STDIN (FORMAT binary)"`;
       return sh(`${out} | ${into}`, env).ms;
     };
     const runTandem = async () => {
-      await resetTable(target, 'tandem');
+      await resetTable(target, 'load');
       const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
       try {
         const src = ['--source-db-type', 'postgresql', '--source-db-host', source.host, '--source-db-port', String(source.port), '--source-db-user', 'postgres', '--source-db-name', 'bench'];
-        const tgt = ['--target-db-host', target.host, '--target-db-port', String(target.port), '--target-db-user', 'postgres', '--target-db-name', 'tandem'];
+        const tgt = ['--target-db-host', target.host, '--target-db-port', String(target.port), '--target-db-user', 'postgres', '--target-db-name', 'load'];
         // As a user would in two terminals: import data starts once export data is running and
         // follows it, loading each exported piece as soon as it is complete.
         const t0 = process.hrtime.bigint();
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
         while (!existsSync(join(dir, 'metainfo', 'export-data.lck'))) await new Promise((r) => setTimeout(r, 20));
         const importing = tandem(['import', 'data', '--export-dir', dir, ...tgt, '--parallel-jobs', String(IMPORT_JOBS), '--batch-size', String(BATCH)], env, t0);
         const [ex, im] = await Promise.all([exporting, importing]);
-        const rows = await target.sql('tandem', 'SELECT count(*)::int AS n FROM pgbench_accounts');
+        const rows = await target.sql('load', 'SELECT count(*)::int AS n FROM pgbench_accounts');
         if (rows[0].n !== SCALE * 100000) throw new Error(`tandem imported ${rows[0].n} rows, expected ${SCALE * 100000}`);
         return { exportMs: ex.ms, importMs: im.ms, totalMs: Math.max(ex.ms, im.ms), maxRssMb: Math.max(ex.maxRssMb, im.maxRssMb), exportCpuS: ex.cpuS, importCpuS: im.cpuS };
       } finally {
