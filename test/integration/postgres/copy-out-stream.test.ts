@@ -187,3 +187,28 @@ test('errors: a failing COPY out rejects; a failing row or a damaged file in a C
   await client.query('ROLLBACK');
   assert.equal((await client.query('SELECT count(*)::int AS n FROM copy_t')).rows[0].n, 0);
 });
+
+test('a COPY in whose backend is terminated rejects at once and does not hang the feed', async () => {
+  const victim = await server.client('postgres');
+  try {
+    const pid = (await victim.query('SELECT pg_backend_pid() AS p')).rows[0].p as number;
+    victim.on('error', () => {}); // the terminated connection reports its end here too
+    const { files } = await copyOut('COPY (SELECT * FROM t ORDER BY id) TO STDOUT (FORMAT text)', false, 1000);
+    let sent = 0;
+    await client.query('CREATE TABLE IF NOT EXISTS copy_nokey (id int, s text, b bytea, n numeric, a int[])');
+    const copy = new FramedCopyIn('COPY copy_nokey FROM STDIN (FORMAT text)', async (send) => {
+      // Sends the same rows forever into a table without keys: only the termination ends this feed.
+      for (;;) {
+        await send(files[0]!);
+        if (++sent === 3) await client.query('SELECT pg_terminate_backend($1)', [pid]);
+      }
+    });
+    const started = Date.now();
+    victim.query(copy as unknown as pg.QueryConfig);
+    await assert.rejects(copy.done, /terminat/i);
+    assert.ok(sent >= 3);
+    assert.ok(Date.now() - started < 10_000, 'rejected promptly');
+  } finally {
+    await victim.end().catch(() => {});
+  }
+});
