@@ -127,6 +127,7 @@ export class PgSnapshotReader {
         file.end();
         await finished(file);
         file = undefined;
+        if (item.partEnd.partNo !== parts) throw new Error(`${chunk.tableKey} chunk ${chunk.chunkNo}: part ${item.partEnd.partNo} was written as file ${parts}`);
         opts.onPart(item.partEnd);
         parts++;
       }
