@@ -26,7 +26,7 @@ export interface ReportRow {
 const HEADERS = ['TABLE_NAME', 'DB_TYPE', 'EXPORTED_SNAPSHOT_ROWS', 'IMPORTED_SNAPSHOT_ROWS', 'ERRORED_IMPORT_EVENTS', 'EXPORTED_INSERTS',
   'EXPORTED_UPDATES', 'EXPORTED_DELETES', 'IMPORTED_INSERTS', 'IMPORTED_UPDATES', 'IMPORTED_DELETES', 'FINAL_ROW_COUNT'];
 
-const ZERO: ImportedCounts = { inserts: 0, updates: 0, deletes: 0 };
+const ZERO: ImportedCounts = { inserts: 0, updates: 0, deletes: 0, truncatedRows: 0 };
 
 /** Change events applied to each database, read from that database (the truth); undefined = not reachable. */
 export interface AppliedCounts {
@@ -59,14 +59,15 @@ export function buildReport(meta: MetaStore, applied: AppliedCounts = {}): Repor
       tableName: key, dbType: 'source', exportedSnapshotRows: t.exportedRows, importedSnapshotRows: 0, erroredImportEvents: 0,
       exportedInserts: exS.inserts, exportedUpdates: exS.updates, exportedDeletes: exS.deletes,
       importedInserts: inS.inserts, importedUpdates: inS.updates, importedDeletes: inS.deletes,
-      finalRowCount: t.exportedRows + exS.inserts - exS.deletes + inS.inserts - inS.deletes,
+      // A TRUNCATE removed the same rows on both sides; the database that applied it counted them.
+      finalRowCount: t.exportedRows + exS.inserts - exS.deletes + inS.inserts - inS.deletes - inS.truncatedRows - inT.truncatedRows,
     });
     if (importStarted) {
       rows.push({
         tableName: key, dbType: 'target', exportedSnapshotRows: 0, importedSnapshotRows: imported, erroredImportEvents: 0,
         exportedInserts: exT.inserts, exportedUpdates: exT.updates, exportedDeletes: exT.deletes,
         importedInserts: inT.inserts, importedUpdates: inT.updates, importedDeletes: inT.deletes,
-        finalRowCount: imported + inT.inserts - inT.deletes + exT.inserts - exT.deletes,
+        finalRowCount: imported + inT.inserts - inT.deletes + exT.inserts - exT.deletes - inT.truncatedRows - inS.truncatedRows,
       });
     }
   }

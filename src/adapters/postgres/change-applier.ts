@@ -11,7 +11,7 @@ import { planBatch } from './apply/batch-plan.js';
 import type { AppliedTable, PlannedStatement } from './apply/batch-plan.js';
 import { statementName, statementSql } from './apply/apply-sql.js';
 import type { TypedTable } from './apply/apply-sql.js';
-import { prepareChannels, progressParams, progressSql } from './apply/apply-metadata.js';
+import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 
 /** Options of `PgChangeTarget`. */
 export interface PgChangeTargetOptions {
@@ -118,7 +118,13 @@ export class PgChangeTarget implements ChangeTarget {
       for (const s of plan.statements) {
         current = s;
         if (s.kind === 'truncate') {
+          // What the truncate removes is counted first (the report's FINAL_ROW_COUNT subtracts it).
+          const removed: number[] = [];
+          for (const t of s.tables) removed.push(Number((await client.query(`SELECT count(*) AS n FROM ${qualified(t.schema, t.name)}`)).rows[0].n));
           await client.query(`TRUNCATE ${s.tables.map((t) => qualified(t.schema, t.name)).join(', ')}`);
+          for (let i = 0; i < s.tables.length; i++) {
+            await client.query(truncatedRowsSql(this.metadataSchema), [this.migrationUuid, `${s.tables[i]!.schema}.${s.tables[i]!.name}`, s.vsns.first, removed[i]]);
+          }
         } else {
           const { text, name } = this.sql(s);
           await client.query({ name, text, values: [JSON.stringify(s.rows)] });

@@ -44,6 +44,8 @@ test('live migration with fall-back: every step checked through the CLI', { time
     const appStats = await app.stop();
     assert.equal(appStats.errors, 0, `application errors on the source: ${appStats.lastError}`);
     await insertWithSequences(s, 'shopdb', 'src-late');
+    // A TRUNCATE while changes stream, then new rows: the report's FINAL_ROW_COUNT must stay exact.
+    await s.sql('shopdb', `TRUNCATE analytics.daily_totals; INSERT INTO analytics.daily_totals (day, orders, revenue) SELECT date '2030-01-01' + g, g, g * 1.5 FROM generate_series(1, 7) g`);
     const trig = await t.sql('yb', `SELECT tgname FROM pg_trigger WHERE tgname = 'order_items_count'`);
     assert.equal(trig.length, 1, 'the post-snapshot import created the trigger on the target');
 
@@ -113,6 +115,8 @@ test('live migration with fall-back: every step checked through the CLI', { time
     assert.deepEqual(disabled, [], 'no trigger or constraint disabled on the source');
     assert.equal((await s.sql('shopdb', `SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = 'order_items_count' AND tgenabled = 'O'`))[0].n, 1);
 
+    // A TRUNCATE on the target, streamed back to the source.
+    await q(`TRUNCATE analytics.daily_totals; INSERT INTO analytics.daily_totals (day, orders, revenue) SELECT date '2031-01-01' + g, g, g FROM generate_series(1, 4) g`);
     // The seeded application on the target, then everything equal again.
     const tgtApp = runApp(t, 'yb', 12, 'tgt', 2);
     await eventually(async () => (tgtApp.stats.transactions >= 150 ? true : `${tgtApp.stats.transactions} transactions`), 60_000, 100);

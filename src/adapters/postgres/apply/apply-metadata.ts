@@ -6,6 +6,11 @@ import type { EventCounts } from './batch-plan.js';
 
 export const CHANNELS_TABLE = 'ybvoyager_import_data_event_channels_metainfo';
 export const EVENT_COUNTS_TABLE = 'ybvoyager_imported_event_count_by_table';
+/**
+ * Rows each applied TRUNCATE removed (Tandem's own table, beside the spec's): counted in the
+ * transaction that truncates, so FINAL_ROW_COUNT stays exact through truncates.
+ */
+export const TRUNCATED_ROWS_TABLE = 'tandem_truncated_rows';
 
 /**
  * Creates the spec's two progress tables unless they exist (a user who prepared them as the spec
@@ -31,6 +36,12 @@ export async function prepareChannels(client: pg.Client, schema: string, migrati
     num_updates bigint NOT NULL DEFAULT 0,
     num_deletes bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (migration_uuid, table_name, channel_no))`);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${q(schema)}.${TRUNCATED_ROWS_TABLE} (
+    migration_uuid uuid NOT NULL,
+    table_name text NOT NULL,
+    vsn bigint NOT NULL,
+    rows_removed bigint NOT NULL,
+    PRIMARY KEY (migration_uuid, table_name, vsn))`);
   const existing = await client.query(
     `SELECT max(channel_no)::int AS m FROM ${q(schema)}.${CHANNELS_TABLE} WHERE migration_uuid = $1`, [migrationUuid]);
   const maxChannel = existing.rows[0].m === null ? -1 : Number(existing.rows[0].m);
@@ -70,4 +81,9 @@ export function progressSql(schema: string): string {
 export function progressParams(migrationUuid: string, channelNo: number, lastVsn: number, plan: { inserts: number; updates: number; deletes: number; counts: Map<string, EventCounts> }): unknown[] {
   const perTable = [...plan.counts].map(([t, c]) => ({ t, n: c.total, i: c.inserts, u: c.updates, d: c.deletes }));
   return [migrationUuid, channelNo, lastVsn, plan.inserts, plan.updates, plan.deletes, JSON.stringify(perTable)];
+}
+
+/** Records the rows a TRUNCATE (at `vsn`) removed from a table (`schema.table`); same transaction. */
+export function truncatedRowsSql(schema: string): string {
+  return `INSERT INTO ${q(schema)}.${TRUNCATED_ROWS_TABLE} (migration_uuid, table_name, vsn, rows_removed) VALUES ($1, $2, $3, $4)`;
 }
