@@ -3,6 +3,7 @@ import type { SchemaObjectType } from '../../adapters/postgres/schema-export/sch
 /** Where each object type lives under `<export-dir>/schema/`, relative to that directory. */
 export const SCHEMA_FILES: Readonly<Record<SchemaObjectType, string>> = {
   SCHEMA: 'schemas/schemas.sql',
+  COLLATION: 'collations/collations.sql',
   TYPE: 'types/types.sql',
   DOMAIN: 'domains/domains.sql',
   SEQUENCE: 'sequences/sequences.sql',
@@ -16,6 +17,9 @@ export const SCHEMA_FILES: Readonly<Record<SchemaObjectType, string>> = {
   MVIEW: 'mviews/mviews.sql',
   FUNCTION: 'functions/functions.sql',
   PROCEDURE: 'procedures/procedures.sql',
+  AGGREGATE: 'aggregates/aggregates.sql',
+  RULE: 'rules/rules.sql',
+  STATISTICS: 'statistics/statistics.sql',
   TRIGGER: 'triggers/triggers.sql',
   POLICY: 'policies/policies.sql',
   COMMENT: 'comments/comments.sql',
@@ -23,13 +27,17 @@ export const SCHEMA_FILES: Readonly<Record<SchemaObjectType, string>> = {
 };
 
 /**
- * Import order of `import schema` (before the snapshot). Functions come before tables because
- * defaults, CHECKs and generated columns may call them; their bodies are not checked at creation
- * (`check_function_bodies = off`), so they may name tables that do not exist yet.
+ * Import order of `import schema` (before the snapshot). Collations come before the types, domains
+ * and tables that use them. Functions come before tables because defaults, CHECKs and generated
+ * columns may call them; their bodies are not checked at creation (`check_function_bodies = off`),
+ * so they may name tables that do not exist yet. Aggregates come after their functions and the
+ * tables (an argument or state type may be a table's row type) and before the views that call
+ * them; rules and extended statistics after the tables and views they are on. (COPY does not fire
+ * rules, so they do not touch the snapshot load.)
  */
 export const PRE_SNAPSHOT_ORDER: readonly SchemaObjectType[] = [
-  'SCHEMA', 'TYPE', 'DOMAIN', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'TABLE', 'PARTITION', 'SEQUENCE_OWNED_BY',
-  'UNIQUE', 'FOREIGN_KEY', 'VIEW', 'MVIEW', 'COMMENT', 'POLICY', 'GRANT',
+  'SCHEMA', 'COLLATION', 'TYPE', 'DOMAIN', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'TABLE', 'PARTITION', 'SEQUENCE_OWNED_BY',
+  'UNIQUE', 'FOREIGN_KEY', 'AGGREGATE', 'VIEW', 'MVIEW', 'RULE', 'STATISTICS', 'COMMENT', 'POLICY', 'GRANT',
 ];
 
 /** Import order of `import schema --post-snapshot-import true`: secondary indexes, then triggers. */

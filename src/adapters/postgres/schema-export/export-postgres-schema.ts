@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { TandemError } from '../../../core/errors.js';
+import { exportAggregateGrants, exportAggregates } from './aggregates-export.js';
+import { exportCollations } from './collations-export.js';
 import { exportComments } from './comments-export.js';
 import { exportDomains } from './domains-export.js';
 import type { ExportContext } from './export-context.js';
@@ -8,9 +10,11 @@ import { exportGrants } from './grants-export.js';
 import { exportIndexes } from './indexes-export.js';
 import { exportPolicies } from './policies-export.js';
 import { exportRoutines } from './routines-export.js';
+import { exportRules } from './rules-export.js';
 import type { SchemaObject } from './schema-object.js';
 import { exportSchemas } from './schemas-export.js';
 import { exportSequences } from './sequences-export.js';
+import { exportStatistics } from './statistics-export.js';
 import { exportTables } from './tables-export.js';
 import { exportTriggers } from './triggers-export.js';
 import { exportTypes } from './types-export.js';
@@ -26,7 +30,7 @@ export interface PostgresSchemaExportOptions {
 
 /**
  * Reads the catalog of a PostgreSQL 12–18 server and returns the DDL of every object in the given
- * schemas, grouped by type in import order and deterministically ordered within a type. Names are
+ * schemas that Tandem exports, grouped by type and deterministically ordered within a type. Names are
  * schema-qualified: the session's search_path is emptied while reading (and restored after), so
  * the server's deparse functions qualify every name outside pg_catalog. A schema that does not
  * exist raises `TANDEM_UNKNOWN_SCHEMA`.
@@ -38,27 +42,38 @@ export async function exportPostgresSchema(
   client: pg.Client,
   options: PostgresSchemaExportOptions,
 ): Promise<SchemaObject[]> {
+  return readCatalog(client, options.schemas, async (ctx) => {
+    const objects: SchemaObject[] = [];
+    for (const part of [exportSchemas, exportCollations, exportTypes, exportDomains, exportSequences, exportRoutines,
+      exportAggregates, exportTables, exportIndexes, exportForeignKeys, exportViews, exportRules, exportStatistics,
+      exportTriggers, exportPolicies, exportComments]) {
+      objects.push(...await part(ctx));
+    }
+    if (options.includeGrants) objects.push(...await exportGrants(ctx), ...await exportAggregateGrants(ctx));
+    return objects;
+  });
+}
+
+/**
+ * Checks that the schemas exist, then runs `read` with the session's search_path emptied (so the
+ * server's deparse functions qualify every name outside pg_catalog) and restores it after.
+ */
+async function readCatalog<T>(client: pg.Client, schemas: readonly string[], read: (ctx: ExportContext) => Promise<T>): Promise<T> {
   const settings = await client.query<{ path: string; version: string }>(
     "SELECT current_setting('search_path') AS path, current_setting('server_version_num') AS version");
   const { path, version } = settings.rows[0]!;
   const found = await client.query<{ name: string }>(
-    'SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE nspname = ANY($1)', [options.schemas]);
-  const missing = options.schemas.filter((s) => !found.rows.some((r) => r.name === s));
+    'SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE nspname = ANY($1)', [schemas]);
+  const missing = schemas.filter((s) => !found.rows.some((r) => r.name === s));
   if (missing.length > 0) {
     throw new TandemError('TANDEM_UNKNOWN_SCHEMA', `Schema(s) not found in the source database: ${missing.join(', ')}.`, {
       hint: 'Schema names are case-sensitive; list them as stored, separated by commas (for example Ops, not ops).',
     });
   }
-  const ctx: ExportContext = { client, schemas: [...options.schemas], serverVersionNum: Number(version) };
+  const ctx: ExportContext = { client, schemas: [...schemas], serverVersionNum: Number(version) };
   await client.query("SELECT pg_catalog.set_config('search_path', '', false)");
   try {
-    const objects: SchemaObject[] = [];
-    for (const part of [exportSchemas, exportTypes, exportDomains, exportSequences, exportRoutines, exportTables,
-      exportIndexes, exportForeignKeys, exportViews, exportTriggers, exportPolicies, exportComments]) {
-      objects.push(...await part(ctx));
-    }
-    if (options.includeGrants) objects.push(...await exportGrants(ctx));
-    return objects;
+    return await read(ctx);
   } finally {
     await client.query('SELECT pg_catalog.set_config($1, $2, false)', ['search_path', path]);
   }

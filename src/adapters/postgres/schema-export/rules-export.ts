@@ -1,0 +1,26 @@
+import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import type { SchemaObject } from './schema-object.js';
+
+/**
+ * Rewrite rules on tables and views as rendered by pg_get_ruledef, each with its enabled state
+ * (`ALTER TABLE … DISABLE RULE` / `ENABLE REPLICA RULE` / `ENABLE ALWAYS RULE`) and comment.
+ * The `_RETURN` rules that make up views are part of the views.
+ */
+export async function exportRules(ctx: ExportContext): Promise<SchemaObject[]> {
+  const rows = await catalogRows<{ schema: string; name: string; definition: string; enable: string | null; comment: string | null }>(ctx, `
+    SELECT n.nspname AS schema, r.rulename AS name, pg_get_ruledef(r.oid) AS definition,
+      'ALTER TABLE ' || format('%I.%I', n.nspname, c.relname) || ' '
+        || CASE r.ev_enabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' END
+        || ' RULE ' || quote_ident(r.rulename) || ';' AS enable,
+      (SELECT 'COMMENT ON RULE ' || quote_ident(r.rulename) || ' ON ' || format('%I.%I', n.nspname, c.relname)
+              || ' IS ' || quote_literal(d.description) || ';'
+       FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_rewrite'::regclass AND d.objoid = r.oid) AS comment
+    FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY($1) AND r.rulename <> '_RETURN' AND ${notExtensionMember('c.oid', 'pg_class')}
+    ORDER BY n.nspname, c.relname, r.rulename`);
+  return rows.map((r): SchemaObject => ({
+    type: 'RULE', schema: r.schema, name: r.name,
+    sql: [`${r.definition.trim().replace(/;$/, '')};`, r.enable, r.comment].filter((s) => s !== null).join('\n'),
+  }));
+}
