@@ -18,6 +18,7 @@ import { exportStatistics } from './statistics-export.js';
 import { exportTables } from './tables-export.js';
 import { exportTriggers } from './triggers-export.js';
 import { exportTypes } from './types-export.js';
+import { findUnexportedObjects, type UnexportedObject } from './unexported-objects.js';
 import { exportViews } from './views-export.js';
 
 /** Options of {@link exportPostgresSchema}. */
@@ -30,7 +31,8 @@ export interface PostgresSchemaExportOptions {
 
 /**
  * Reads the catalog of a PostgreSQL 12–18 server and returns the DDL of every object in the given
- * schemas that Tandem exports, grouped by type and deterministically ordered within a type. Names are
+ * schemas that Tandem exports ({@link listUnexportedPostgresObjects} names the others), grouped by
+ * type and deterministically ordered within a type. Names are
  * schema-qualified: the session's search_path is emptied while reading (and restored after), so
  * the server's deparse functions qualify every name outside pg_catalog. A schema that does not
  * exist raises `TANDEM_UNKNOWN_SCHEMA`.
@@ -52,6 +54,22 @@ export async function exportPostgresSchema(
     if (options.includeGrants) objects.push(...await exportGrants(ctx), ...await exportAggregateGrants(ctx));
     return objects;
   });
+}
+
+/**
+ * Lists what {@link exportPostgresSchema} with the same options leaves out and the user must
+ * create on the target by hand (operators, casts, text search objects, …; see
+ * `findUnexportedObjects`), sorted by kind and name. Same schema check as the export.
+ *
+ * @example
+ * const missing = await listUnexportedPostgresObjects(client, { schemas: ['app'] });
+ * // [{ kind: 'operator', name: 'app.=== (integer, integer)' }, { kind: 'cast', name: '(app.mood AS integer)' }]
+ */
+export async function listUnexportedPostgresObjects(
+  client: pg.Client,
+  options: PostgresSchemaExportOptions,
+): Promise<UnexportedObject[]> {
+  return readCatalog(client, options.schemas, (ctx) => findUnexportedObjects(ctx, options.includeGrants ?? false));
 }
 
 /**
