@@ -11,6 +11,7 @@ import { connectPg, serverInfo } from '../adapters/postgres/pg-connection.js';
 import {
   SnapshotFileReader, checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch, loadedSnapshot, restoreSequence, startSnapshot, type BatchToLoad,
 } from '../adapters/postgres/target-writer.js';
+import { readYbSettings, ybSettingWarnings } from '../adapters/yugabyte/cluster-settings.js';
 import { assignConnections, discoverYbNodes, type YbNode } from '../adapters/yugabyte/node-discovery.js';
 import { CommandLock } from '../core/lock.js';
 import { checkSameDatabase, openMigration, resolveDbConfig, toStored, type Migration } from './migration-context.js';
@@ -120,6 +121,7 @@ async function importSnapshot(ctx: CommandContext, migration: Migration, waitFor
     try {
       const info = await serverInfo(admin);
       if (info.isYugabyte) {
+        for (const w of ybSettingWarnings(await readYbSettings(admin))) ctx.warn(w);
         nodes = await discoverYbNodes(admin).catch((e) => {
           ctx.warn(`yb_servers() failed (${(e as Error).message}); all connections go to ${target.host}:${target.port}`);
           return [];
