@@ -2,9 +2,10 @@ import type { CommandContext } from '../cli/command-context.js';
 import { TandemError } from '../core/errors.js';
 import { describeDb } from '../core/db-config.js';
 import { ProgressBoard } from '../core/progress.js';
+import { log } from '../core/logger.js';
 import { connectPg } from '../adapters/postgres/pg-connection.js';
 import { readSchemaStatements } from './schema/schema-statements-reader.js';
-import { applySchemaStatements, assertSchemaApplied } from './schema/schema-applier.js';
+import { applySchemaStatements, assertSchemaApplied, firstLine, type SchemaApplyResult } from './schema/schema-applier.js';
 import { checkSameDatabase, openMigration, resolveDbConfig, toStored } from './migration-context.js';
 import { renderTable } from './text-table.js';
 
@@ -45,6 +46,8 @@ export async function runImportSchema(ctx: CommandContext): Promise<void> {
       result = await applySchemaStatements(client, statements, {
         ignoreExist: ctx.bool('ignore-exist'), continueOnError: ctx.bool('continue-on-error'),
         onProgress: (done) => progress.update(label, done),
+        onWaiting: (s, error, pass) => log.info(`${s.file}:${s.line} waits for an object created later `
+          + `(${pass === 0 ? 'first run' : `retry pass ${pass}`}) [${error.sqlState}] ${error.message}: ${firstLine(s.sql)}`),
       });
       progress.finish(label, result.results.length);
       progress.stop();
@@ -64,6 +67,11 @@ export async function runImportSchema(ctx: CommandContext): Promise<void> {
       ctx.print(renderTable(['OBJECT TYPE', 'CREATED', 'ALREADY EXISTED', 'FAILED'],
         [...byType].map(([t, c]) => [t, String(c.applied), String(c.skipped), String(c.failed)])));
     }
+    const waitedLine = describeWaits(result);
+    if (waitedLine) {
+      ctx.print(waitedLine);
+      log.info(waitedLine);
+    }
     const step = postSnapshot ? 'import_schema_post_snapshot' : 'import_schema';
     meta.setStep(step, result.failed ? 'FAILED' : 'DONE', { applied: result.applied, skipped: result.skipped, failed: result.failed });
     assertSchemaApplied(result);
@@ -72,4 +80,12 @@ export async function runImportSchema(ctx: CommandContext): Promise<void> {
   } finally {
     m.close();
   }
+}
+
+/** The line saying how the statements set aside for objects created later ended; undefined if none was. */
+function describeWaits(result: SchemaApplyResult): string | undefined {
+  if (result.waited === 0) return undefined;
+  const applied = result.results.filter((r) => r.waitedPasses !== undefined && (r.status === 'applied' || r.status === 'skipped')).length;
+  const head = `${result.waited} statement${result.waited === 1 ? '' : 's'} waited for objects created later`;
+  return applied === result.waited ? `${head}; all applied.` : `${head}; ${applied} applied, ${result.waited - applied} not.`;
 }

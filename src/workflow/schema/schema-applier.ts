@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { TandemError } from '../../core/errors.js';
+import { MISSING_OBJECT_SQLSTATES } from './missing-object-errors.js';
 import type { PlannedStatement } from './schema-statements-reader.js';
 
 /**
@@ -16,8 +17,12 @@ export type StatementOutcome =
   | { readonly status: 'failed'; readonly sqlState?: string; readonly message: string }
   | { readonly status: 'not-executed' };
 
-/** One statement and its outcome. */
-export type StatementResult = { readonly statement: PlannedStatement } & StatementOutcome;
+/**
+ * One statement and its outcome. `waitedPasses` is present when the statement was set aside
+ * because something it needs did not exist yet: the number of retry passes until its outcome
+ * (0 if the run stopped before any).
+ */
+export type StatementResult = { readonly statement: PlannedStatement; readonly waitedPasses?: number } & StatementOutcome;
 
 /** The outcome of {@link applySchemaStatements}: one result per statement, in order, and the totals. */
 export interface SchemaApplyResult {
@@ -26,6 +31,8 @@ export interface SchemaApplyResult {
   readonly skipped: number;
   readonly failed: number;
   readonly notExecuted: number;
+  /** Statements that were set aside at least once (see {@link MISSING_OBJECT_SQLSTATES}). */
+  readonly waited: number;
 }
 
 /** Options of {@link applySchemaStatements}. */
@@ -34,14 +41,43 @@ export interface SchemaApplyOptions {
   readonly ignoreExist: boolean;
   /** Go on after a failure (`--continue-on-error`); otherwise stop and mark the rest not executed. */
   readonly continueOnError: boolean;
-  /** Called after each statement. */
+  /** Called each time a statement's outcome is final (so once per statement). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Called each time a statement is set aside; `pass` is 0 for the first run through the files. */
+  readonly onWaiting?: (statement: PlannedStatement, error: MissingObjectError, pass: number) => void;
 }
 
+/** The error that made a statement wait. */
+export interface MissingObjectError {
+  readonly sqlState: string;
+  readonly message: string;
+}
+
+/** A statement set aside, with what it ran under the first time. */
+interface WaitingStatement {
+  readonly index: number;
+  readonly error: MissingObjectError;
+  readonly searchPath: string;
+}
+
+type Attempt = StatementOutcome | ({ readonly status: 'waiting' } & MissingObjectError);
+
 /**
- * Runs the statements one by one, each in its own transaction, with `check_function_bodies = off`
- * (function bodies may name objects created later). Never throws for a failed statement: the
- * result says what happened to each; {@link assertSchemaApplied} turns failures into an error.
+ * Runs the statements one by one with `check_function_bodies = off` (function bodies may name
+ * objects created later). Each runs on its own in autocommit, that is as its own implicit
+ * transaction, so a failed statement leaves nothing behind.
+ *
+ * A statement that fails because something it needs does not exist yet
+ * ({@link MISSING_OBJECT_SQLSTATES}) is set aside and the run goes on; the set-aside statements are
+ * retried after the others, in their original order and with the `search_path` they first ran
+ * under, pass after pass while a pass applies at least one of them. What still fails then is a
+ * failure. Not set aside: statements run inside a transaction block the files opened themselves
+ * (`BEGIN … COMMIT`: they were meant to go together), and `DO` / `CALL`, which may commit part of
+ * their work. Other errors behave as without retries: a failure stops the run (the statements not
+ * run yet, set-aside ones included, are `not-executed`) unless `continueOnError`.
+ *
+ * Never throws for a failed statement: the result says what happened to each;
+ * {@link assertSchemaApplied} turns failures into an error.
  *
  * @example
  * const result = await applySchemaStatements(client, statements, { ignoreExist: true, continueOnError: false });
@@ -53,35 +89,126 @@ export async function applySchemaStatements(
   options: SchemaApplyOptions,
 ): Promise<SchemaApplyResult> {
   await client.query('SET check_function_bodies = off');
-  const results: StatementResult[] = [];
-  let stopped = false;
-  for (const statement of statements) {
-    if (stopped) {
-      results.push({ statement, status: 'not-executed' });
-      continue;
-    }
-    try {
-      await client.query(statement.sql);
-      results.push({ statement, status: 'applied' });
-    } catch (error) {
-      const sqlState = (error as { code?: unknown }).code;
-      const code = typeof sqlState === 'string' ? sqlState : undefined;
-      const message = (error as Error).message;
-      if (options.ignoreExist && code !== undefined && ALREADY_EXISTS_SQLSTATES.has(code)) {
-        results.push({ statement, status: 'skipped', sqlState: code, message });
-      } else {
-        results.push(code !== undefined
-          ? { statement, status: 'failed', sqlState: code, message }
-          : { statement, status: 'failed', message });
-        if (!options.continueOnError) stopped = true;
-      }
-    }
-    options.onProgress?.(results.length, statements.length);
+  const run = new StatementRun(client, statements, options);
+  const waiting = await run.firstPass();
+  const left = waiting.length > 0 ? await run.retryPasses(waiting) : { waiting, passes: 0 };
+  for (const w of left.waiting) {
+    run.settle(w.index, run.stopped ? { status: 'not-executed' } : { status: 'failed', ...w.error }, left.passes);
   }
+  const results = run.results;
   const count = (status: StatementResult['status']) => results.filter((r) => r.status === status).length;
   return {
     results, applied: count('applied'), skipped: count('skipped'), failed: count('failed'), notExecuted: count('not-executed'),
+    waited: waiting.length,
   };
+}
+
+/** The state of one {@link applySchemaStatements} call: the results so far and whether it stopped. */
+class StatementRun {
+  readonly results: StatementResult[];
+  stopped = false;
+  private done = 0;
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly statements: readonly PlannedStatement[],
+    private readonly options: SchemaApplyOptions,
+  ) {
+    this.results = new Array<StatementResult>(statements.length);
+  }
+
+  /** Records a statement's final outcome; a failure stops the run unless `continueOnError`. */
+  settle(index: number, outcome: StatementOutcome, waitedPasses?: number): void {
+    this.results[index] = { statement: this.statements[index]!, ...outcome, ...(waitedPasses === undefined ? {} : { waitedPasses }) };
+    if (outcome.status === 'failed' && !this.options.continueOnError) this.stopped = true;
+    this.options.onProgress?.(++this.done, this.statements.length);
+  }
+
+  /** Runs every statement in file order; returns those set aside. */
+  async firstPass(): Promise<WaitingStatement[]> {
+    const waiting: WaitingStatement[] = [];
+    for (const [index, statement] of this.statements.entries()) {
+      if (this.stopped) {
+        this.settle(index, { status: 'not-executed' });
+        continue;
+      }
+      const outcome = await attempt(this.client, statement, this.options.ignoreExist);
+      if (outcome.status === 'waiting') {
+        waiting.push({ index, error: this.waited(index, outcome, 0), searchPath: await searchPathOf(this.client) });
+      } else {
+        this.settle(index, outcome);
+      }
+    }
+    return waiting;
+  }
+
+  /**
+   * Retries the set-aside statements in their original order, each under the `search_path` it
+   * first ran under, while a pass creates something; returns those still waiting.
+   */
+  async retryPasses(waiting: readonly WaitingStatement[]): Promise<{ waiting: readonly WaitingStatement[]; passes: number }> {
+    if (this.stopped) return { waiting, passes: 0 };
+    const sessionPath = await searchPathOf(this.client);
+    let currentPath = sessionPath;
+    let passes = 0;
+    while (waiting.length > 0 && !this.stopped) {
+      const pass = ++passes;
+      const stillWaiting: WaitingStatement[] = [];
+      let applied = 0;
+      for (const w of waiting) {
+        if (this.stopped) {
+          stillWaiting.push(w);
+          continue;
+        }
+        if (w.searchPath !== currentPath) await setSearchPath(this.client, (currentPath = w.searchPath));
+        const outcome = await attempt(this.client, this.statements[w.index]!, this.options.ignoreExist);
+        if (outcome.status === 'waiting') {
+          stillWaiting.push({ ...w, error: this.waited(w.index, outcome, pass) });
+        } else {
+          if (outcome.status === 'applied') applied++;
+          this.settle(w.index, outcome, pass);
+        }
+      }
+      waiting = stillWaiting;
+      // Only a created object can let another statement through: without one, the rest is final.
+      if (applied === 0) break;
+    }
+    if (currentPath !== sessionPath) await setSearchPath(this.client, sessionPath);
+    return { waiting, passes };
+  }
+
+  private waited(index: number, error: MissingObjectError, pass: number): MissingObjectError {
+    const e = { sqlState: error.sqlState, message: error.message };
+    this.options.onWaiting?.(this.statements[index]!, e, pass);
+    return e;
+  }
+}
+
+/** Runs one statement and classifies its error, if any. */
+async function attempt(client: pg.Client, statement: PlannedStatement, ignoreExist: boolean): Promise<Attempt> {
+  // 'I': no transaction block is open, so the statement is its own transaction (see above).
+  const mayWait = client.getTransactionStatus() === 'I' && !statement.mayCommitInside;
+  try {
+    await client.query(statement.sql);
+    return { status: 'applied' };
+  } catch (error) {
+    const sqlState = (error as { code?: unknown }).code;
+    const code = typeof sqlState === 'string' ? sqlState : undefined;
+    const message = (error as Error).message;
+    if (code === undefined) return { status: 'failed', message };
+    if (ignoreExist && ALREADY_EXISTS_SQLSTATES.has(code)) return { status: 'skipped', sqlState: code, message };
+    if (mayWait && MISSING_OBJECT_SQLSTATES.has(code)) return { status: 'waiting', sqlState: code, message };
+    return { status: 'failed', sqlState: code, message };
+  }
+}
+
+async function searchPathOf(client: pg.Client): Promise<string> {
+  const r = await client.query<{ path: string }>("SELECT pg_catalog.current_setting('search_path') AS path");
+  return r.rows[0]!.path;
+}
+
+async function setSearchPath(client: pg.Client, path: string): Promise<void> {
+  await client.query("SELECT pg_catalog.set_config('search_path', $1, false)", [path]);
 }
 
 /**
@@ -100,7 +227,8 @@ export function assertSchemaApplied(result: SchemaApplyResult): void {
     { hint: 'Fix the files under schema/ (or the target) and rerun import schema with --ignore-exist true.' });
 }
 
-function firstLine(sql: string): string {
+/** The statement's first line, cut at 120 characters: how reports and logs name a statement. */
+export function firstLine(sql: string): string {
   const line = sql.split('\n')[0] ?? '';
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }

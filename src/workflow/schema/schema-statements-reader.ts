@@ -16,6 +16,11 @@ export interface PlannedStatement {
   readonly line: number;
   /** The statement, without the trailing semicolon. */
   readonly sql: string;
+  /**
+   * Present (true) for `DO` and `CALL`: run outside a transaction block they may COMMIT part of
+   * their work, so a failure can leave something behind and they are never retried.
+   */
+  readonly mayCommitInside?: true;
 }
 
 /** Options of {@link readSchemaStatements}. */
@@ -46,7 +51,7 @@ export async function readSchemaStatements(schemaDir: string, options: ReadSchem
   for (const type of order.filter(keep)) {
     const file = SCHEMA_FILES[type];
     for (const s of splitSqlStatements(await readIfExists(join(schemaDir, file)), file)) {
-      out.push({ objectType: type, file, line: s.line, sql: s.sql });
+      out.push({ objectType: type, file, line: s.line, sql: s.sql, ...(mayCommitInside(s.node) ? { mayCommitInside: true } : {}) });
     }
   }
   if (options.postSnapshot && keep('MVIEW')) {
@@ -66,6 +71,10 @@ async function readIfExists(path: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw error;
   }
+}
+
+function mayCommitInside(node: Record<string, unknown>): boolean {
+  return 'DoStmt' in node || 'CallStmt' in node;
 }
 
 /** The quoted name of the materialized view a `CREATE MATERIALIZED VIEW` parse tree creates, if it is one. */
