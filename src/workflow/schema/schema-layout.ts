@@ -33,7 +33,9 @@ export const SCHEMA_FILES: Readonly<Record<SchemaObjectType, string>> = {
  * so they may name tables that do not exist yet. Aggregates come after their functions and the
  * tables (an argument or state type may be a table's row type) and before the views that call
  * them; rules and extended statistics after the tables and views they are on. (COPY does not fire
- * rules, so they do not touch the snapshot load.)
+ * rules, so they do not touch the snapshot load.) A dependency that crosses this order (a view on a
+ * materialized view, a function taking a table's row type, …) makes its statement wait and be
+ * retried after the rest: see `applySchemaStatements`.
  */
 export const PRE_SNAPSHOT_ORDER: readonly SchemaObjectType[] = [
   'SCHEMA', 'COLLATION', 'TYPE', 'DOMAIN', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'TABLE', 'PARTITION', 'SEQUENCE_OWNED_BY',
