@@ -9,7 +9,7 @@ import { mergeIndexedBatches, planCopyBatches, SNAPSHOT_FILE_LAYOUT } from '../c
 import type { MetaStore, SnapshotTableRow } from '../core/meta-store.js';
 import { connectPg, serverInfo } from '../adapters/postgres/pg-connection.js';
 import {
-  SnapshotFileReader, checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch, loadedSnapshot, restoreSequence, startSnapshot, type BatchToLoad,
+  SnapshotFileReader, batchIsRecorded, checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch, loadedSnapshot, restoreSequence, startSnapshot, type BatchToLoad,
 } from '../adapters/postgres/target-writer.js';
 import { readYbSettings, ybSettingWarnings } from '../adapters/yugabyte/cluster-settings.js';
 import { assignConnections, discoverYbNodes, type YbNode } from '../adapters/yugabyte/node-discovery.js';
@@ -269,6 +269,55 @@ async function openWriter(target: DbConfig, node: YbNode | undefined, ctx: Comma
   return client;
 }
 
+/** Attempts per batch when its connection is lost or the database reports a transient conflict. */
+const BATCH_ATTEMPTS = 6;
+/** Serialization failure (YugabyteDB's restart errors too) and deadlock: the same batch may simply be run again. */
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01']);
+
+/** The SQLSTATE behind an error; loadBatch keeps the driver's error as the cause of its own. */
+function sqlStateOf(e: unknown): string | undefined {
+  for (let x = e as { code?: unknown; cause?: unknown } | undefined, depth = 0; x && depth < 5; x = x.cause as typeof x, depth++) {
+    if (typeof x.code === 'string' && /^[0-9A-Z]{5}$/.test(x.code)) return x.code;
+  }
+  return undefined;
+}
+
+/**
+ * Loads one batch; when the connection is lost (network, server restart, a terminated backend) or
+ * the database reports a transient conflict, it reconnects if needed and tries again, a few times
+ * with backoff. Exactly once still: a batch and its record commit together, and after a lost
+ * connection the record is looked up first (the COMMIT may have gone through before the cut).
+ */
+async function loadBatchRetrying(ctx: CommandContext, p: LoadPlan, writers: pg.Client[], endpoints: YbNode[], w: number, b: Work, files: SnapshotFileReader, warned: { v: boolean }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    let error: unknown;
+    try {
+      await loadBatch(writers[w]!, b, p.uuid, files);
+      return;
+    } catch (e) {
+      error = e;
+    }
+    const alive = await writers[w]!.query('SELECT 1').then(() => true, () => false);
+    const state = sqlStateOf(error);
+    if ((alive && !TRANSIENT_SQLSTATES.has(state ?? '')) || attempt >= BATCH_ATTEMPTS) throw error;
+    const why = alive ? `SQLSTATE ${state}` : 'the connection was lost';
+    ctx.warn(`batch ${b.batchNo} of ${b.fileName}: ${why} (${(error as Error).message.split('\n')[0]}); retrying (${attempt}/${BATCH_ATTEMPTS - 1})`);
+    log.warn(`batch ${b.batchNo} of ${b.fileName} failed on attempt ${attempt}: ${(error as Error).message}`);
+    await sleep(Math.min(250 * 2 ** attempt, 5_000));
+    if (!alive) {
+      try {
+        const fresh = await openWriter(p.target, p.nodes.length ? endpoints[w] : undefined, ctx, warned);
+        await writers[w]!.end().catch(() => {});
+        writers[w] = fresh;
+      } catch (e) {
+        log.warn(`reconnecting for batch ${b.batchNo} of ${b.fileName} failed: ${(e as Error).message}`);
+        continue; // the next attempt fails fast on the dead connection and reconnects again
+      }
+      if (await batchIsRecorded(writers[w]!, p.uuid, b.fileName, b.batchNo)) return;
+    }
+  }
+}
+
 interface LoadPlan {
   readonly target: DbConfig;
   readonly nodes: YbNode[];
@@ -321,12 +370,12 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
       const files = [...new Map(queue.map((b) => [b.fileName, queue.filter((x) => x.fileName === b.fileName)])).values()];
       let next = 0;
       let failure: unknown;
-      await Promise.all(writers.map(async (client, w) => {
+      await Promise.all(writers.map(async (_, w) => {
         while (next < files.length && failure === undefined) {
           for (const b of files[next++]!) {
             if (failure !== undefined) return;
             try {
-              await loadBatch(client, b, p.uuid, readers[w]!);
+              await loadBatchRetrying(ctx, p, writers, endpoints, w, b, readers[w]!, warned);
             } catch (e) {
               failure ??= e;
               return;

@@ -70,6 +70,13 @@ export async function importedBatchKeys(client: pg.Client, migrationUuid: string
   return new Set(r.rows.map((row) => `${row.data_file_name}#${row.batch_number}`));
 }
 
+/** Whether one batch is recorded (committed) on the target: after a lost connection, COMMIT may have gone through. */
+export async function batchIsRecorded(client: pg.Client, migrationUuid: string, fileName: string, batchNo: number, schema = DEFAULT_METADATA_SCHEMA): Promise<boolean> {
+  const r = await client.query(
+    `SELECT 1 FROM ${q(schema)}.${BATCHES_TABLE} WHERE migration_uuid = $1 AND data_file_name = $2 AND batch_number = $3`, [migrationUuid, fileName, batchNo]);
+  return r.rows.length > 0;
+}
+
 /** Rows this migration imported per table (schema.table), from the target's own records. */
 export async function importedRowsByTable(client: pg.Client, migrationUuid: string, schema = DEFAULT_METADATA_SCHEMA): Promise<Map<string, number>> {
   if (!(await relationExists(client, `${q(schema)}.${BATCHES_TABLE}`))) return new Map();
