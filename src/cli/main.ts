@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { COMMANDS, matchCommand, type CommandSpec } from './command-registry.js';
 import { CommandContext } from './command-context.js';
 import { loadConfigFile, resolveOptions } from './option-resolver.js';
-import { EXIT_INTERNAL, EXIT_USAGE, TandemError, isTandemError } from '../core/errors.js';
+import { EXIT_INTERNAL, EXIT_USAGE, TandemError, fileSystemError, isTandemError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { TANDEM_VERSION } from './version-command.js';
 
@@ -88,7 +88,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
 }
 
-function reportError(e: unknown, commandName: string): number {
+function reportError(error: unknown, commandName: string): number {
+  const e = isTandemError(error) ? error : fileSystemError(error) ?? error;
   if (isTandemError(e)) {
     const text = log.redact(`error [${e.code}]: ${e.message}${e.hint ? `\n  fix: ${e.hint}` : ''}\n`);
     process.stderr.write(text);
@@ -104,8 +105,17 @@ function reportError(e: unknown, commandName: string): number {
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
 if (isMain) {
+  let settled = false;
+  // Safety net: if nothing is left to run while the command has not finished (it awaits something
+  // that can never happen), Node would exit with 0 and the user would take a half-done step for a
+  // finished one. Exit as the bug it is instead.
+  process.on('beforeExit', () => {
+    if (settled) return;
+    settled = true;
+    process.exitCode = reportError(new Error('the command stopped before it finished: it was waiting for something that can no longer happen'), process.argv.slice(2).join(' '));
+  });
   runCli(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (e) => { process.exitCode = reportError(e, process.argv.slice(2).join(' ')); },
+    (code) => { settled = true; process.exitCode = code; },
+    (e) => { settled = true; process.exitCode = reportError(e, process.argv.slice(2).join(' ')); },
   );
 }

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   TANDEM_SCHEMA_PARSE: 'A DDL file under schema/ is not valid SQL. The message names the file and the position of the syntax error.',
   TANDEM_DATA: 'A row could not be read or written. The message names the table and the database error (never the row values).',
   TANDEM_UNSUPPORTED: 'The source uses a feature Tandem cannot migrate in this mode. The message names it and the ways out.',
+  TANDEM_DISK: 'The disk that holds the export dir is full. Free space on it (`tandem archive changes` moves or deletes applied change segments) or move the export dir to a bigger disk, then rerun the same command: it resumes.',
   TANDEM_ABORTED: 'The user declined a confirmation prompt, or the command was interrupted. Nothing further was changed.',
 } as const;
 
@@ -47,4 +48,28 @@ export class TandemError extends Error {
 
 export function isTandemError(e: unknown): e is TandemError {
   return e instanceof TandemError;
+}
+
+/**
+ * A file-system failure the user can act on, as a TandemError: a full disk (ENOSPC, EDQUOT, or
+ * SQLite's SQLITE_FULL for meta.db) or a path Tandem may not write (EACCES, EPERM, EROFS).
+ * Anything else: undefined.
+ */
+export function fileSystemError(e: unknown): TandemError | undefined {
+  const err = e as { code?: unknown; path?: unknown; message?: unknown } | undefined;
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  const where = typeof err?.path === 'string' ? ` (${err.path})` : '';
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+    return new TandemError('TANDEM_DISK', `The disk holding the export dir is full${where}.`, {
+      hint: 'Free space on it (tandem archive changes moves or deletes applied change segments) or move the export dir to a bigger disk, then rerun the same command: it resumes.',
+      cause: e,
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new TandemError('TANDEM_EXPORT_DIR', `Tandem may not write${where || ' in the export dir'}: ${String(err?.message ?? code)}.`, {
+      hint: 'Check the owner, permissions and mount of the export dir.',
+      cause: e,
+    });
+  }
+  return undefined;
 }

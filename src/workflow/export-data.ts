@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { CommandContext } from '../cli/command-context.js';
@@ -134,6 +135,26 @@ export function beginSnapshot(ctx: CommandContext, migration: Migration, source:
   return snapshotId;
 }
 
+/**
+ * Warns when the export dir's disk has less free space than the tables' heap (relpages; TOAST and
+ * the COPY format can make the files larger or smaller, so it is a warning, not a refusal).
+ */
+function warnIfDiskTooSmall(ctx: CommandContext, tables: SourceTable[], dataDir: string): void {
+  const pages = tables.reduce((sum, t) => sum + (t.partitioned ? t.leaves.reduce((a, l) => a + l.pages, 0) : t.pages), 0);
+  const needed = pages * 8192;
+  let free: number;
+  try {
+    const fs = statfsSync(dataDir);
+    free = fs.bavail * fs.bsize;
+  } catch {
+    return;
+  }
+  if (needed > free) {
+    const gb = (n: number) => `${(n / 1024 ** 3).toFixed(n < 1024 ** 3 ? 3 : 1)} GB`;
+    ctx.warn(`the tables take about ${gb(needed)} on the source; the export dir's disk has ${gb(free)} free. The export may fill it (it then stops with TANDEM_DISK and can be rerun).`);
+  }
+}
+
 /** Copies the snapshot at `point`, records sequences and marks the snapshot export DONE. */
 export async function runSnapshot(ctx: CommandContext, migration: Migration, source: DbConfig, tables: SourceTable[], point: SnapshotPoint, snapshotId: string, serverVersionNum: number): Promise<Map<string, number>> {
   const { meta, exportDir } = migration;
@@ -141,6 +162,7 @@ export async function runSnapshot(ctx: CommandContext, migration: Migration, sou
   const chunks = planSnapshotChunks(tables, { parallelJobs: jobs, serverVersionNum });
   log.info(`export data from ${describeDb(source)}: ${tables.length} tables in ${chunks.length} chunks, snapshot ${point.snapshotName}`);
   ctx.print(`Exporting a consistent snapshot of ${tables.length} tables from ${describeDb(source)} (${chunks.length} chunks, ${jobs} parallel jobs)`);
+  warnIfDiskTooSmall(ctx, tables, exportDir.dataDir);
   const rowsByTable = await copySnapshot(ctx, source, point, chunks, exportDir.dataDir, meta, snapshotId);
   await recordSequences(meta, source);
   for (const t of tables) {

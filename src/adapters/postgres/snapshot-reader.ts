@@ -133,12 +133,20 @@ export class PgSnapshotReader {
       }
     } catch (e) {
       file?.destroy();
+      // The COPY is still running on this connection and nobody reads it any more: close the
+      // connection, or every later query on it (COMMIT, end) would wait forever.
+      this.abandon();
       throw e;
     }
     if (stream.rows !== stream.rowCount) {
       throw new Error(`${chunk.tableKey} chunk ${chunk.chunkNo}: the server sent ${stream.rowCount} rows but ${stream.rows} were written`);
     }
     return { rows: stream.rowCount, parts };
+  }
+
+  /** Cuts the connection at once (a COPY in progress on it can no longer be finished). */
+  private abandon(): void {
+    (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   }
 
   async close(): Promise<void> {

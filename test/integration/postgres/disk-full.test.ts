@@ -1,0 +1,65 @@
+/**
+ * An export dir on a disk that fills up: `export data` warns up front that the tables may not fit,
+ * stops with one clear TANDEM_DISK error (not an internal error), and once there is room the same
+ * command completes. The small disk is a tmpfs mounted for the test (the tests run as root).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { runTandem, sourceFlags } from '../../helpers/cli.js';
+import { fileSystemError } from '../../../src/core/errors.js';
+
+let pg: PgServer;
+let env: Record<string, string>;
+let mountPoint: string;
+
+before(async () => {
+  pg = await startPg15();
+  env = { SOURCE_DB_PASSWORD: pg.password };
+  await pg.createDatabase('src');
+  // About 12 MB of heap.
+  await pg.sql('src', `CREATE TABLE big (id int PRIMARY KEY, t text);
+    INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 100000) g; ANALYZE big;`);
+  mountPoint = mkdtempSync(join(tmpdir(), 'tandem-smalldisk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mountPoint]);
+});
+
+after(async () => {
+  try {
+    execFileSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  } catch {
+    /* not mounted */
+  }
+  await pg?.stop();
+});
+
+test('a full disk stops export data with TANDEM_DISK; with room, the same command completes', async () => {
+  const dir = join(mountPoint, 'export');
+  execFileSync('mkdir', [dir]);
+  const args = ['export', 'data', '--export-dir', dir, '--parallel-jobs', '1', ...sourceFlags(pg, 'src', 'public')];
+  const r = await runTandem(args, env);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /the tables take about 0\.0\d\d GB on the source; the export dir's disk has 0\.00\d GB free/);
+  assert.match(r.stderr, /^error \[TANDEM_DISK\]: The disk holding the export dir is full/m);
+  assert.match(r.stderr, /fix: Free space on it/);
+  assert.doesNotMatch(r.stderr, /internal error|This is a bug/);
+
+  execFileSync('mount', ['-o', 'remount,size=64m', mountPoint]);
+  const again = await runTandem(args, env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /Export of the snapshot is complete: 100000 rows/);
+});
+
+test('file-system errors map to what the user can do; others are left alone', () => {
+  assert.equal(fileSystemError(Object.assign(new Error('no space'), { code: 'ENOSPC', path: '/x/y' }))?.code, 'TANDEM_DISK');
+  assert.match(fileSystemError(Object.assign(new Error('no space'), { code: 'ENOSPC', path: '/x/y' }))!.message, /\(\/x\/y\)/);
+  assert.equal(fileSystemError(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))?.code, 'TANDEM_DISK');
+  assert.equal(fileSystemError(Object.assign(new Error('denied'), { code: 'EACCES', path: '/x' }))?.code, 'TANDEM_EXPORT_DIR');
+  assert.equal(fileSystemError(Object.assign(new Error('boom'), { code: 'ECONNRESET' })), undefined);
+  assert.equal(fileSystemError(new Error('plain')), undefined);
+});
