@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UnnumberedChangeEvent } from '../change-event.js';
 import type { MetaStore } from '../meta-store.js';
-import { TandemError } from '../errors.js';
+import { TandemError, fileSystemError } from '../errors.js';
 import {
   ensureQueueTables, exportedEventCounts, listSegments, parseSegmentFileName, readQueueState, segmentFileName,
   type QueueSegment, type TableEventCounts,
@@ -168,6 +168,13 @@ export class EventQueueWriter {
       await seg.handle!.datasync();
     } catch (e) {
       await this.dropTornTail(seg);
+      // Nothing of this append counts (the tail is cut back, the source is not acknowledged).
+      if (fileSystemError(e)?.code === 'TANDEM_DISK') {
+        throw new TandemError('TANDEM_DISK', `The disk holding the change queue is full (${join(this.queueDir, seg.fileName)}); the source's slot keeps the changes not yet queued.`, {
+          hint: 'Free space (tandem archive changes moves or deletes the segments both importers have applied) and rerun the same command: it resumes.',
+          cause: e,
+        });
+      }
       throw new TandemError('TANDEM_EXPORT_DIR', `Could not write the change queue file ${join(this.queueDir, seg.fileName)}: ${(e as Error).message}`, { cause: e });
     }
 

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../../cli/command-context.js';
-import { TandemError, isTandemError } from '../../core/errors.js';
+import { TandemError, fileSystemError, isTandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 import { describeDb, type DbConfig } from '../../core/db-config.js';
 import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../core/change-event.js';
@@ -174,6 +174,8 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
       } catch (e) {
         if (abort.signal.aborted) break;
         if (isTandemError(e) && e.code !== 'TANDEM_CONNECT') throw e;
+        const fsError = fileSystemError(e); // meta.db on a full disk, say: not a stream interruption
+        if (fsError) throw fsError;
         log.warn(`change stream interrupted: ${(e as Error).message}; reconnecting in ${delay} ms`);
         ctx.warn(`change stream interrupted (${(e as { code?: string }).code ?? (e as Error).message}); reconnecting in ${Math.round(delay / 1000)} s`);
         await new Promise((r) => setTimeout(r, delay));
