@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { COPY_DATA_TYPE, SplitMessageHeader } from '../../core/copy-batch-planner.js';
 
+const COPY_DATA = COPY_DATA_TYPE;
 const ERROR_RESPONSE = 0x45;
 const COPY_DONE = 0x63;
 const COPY_OUT_RESPONSE = 0x48;
@@ -338,4 +339,3 @@ export class CopyOutStream extends Readable {
   handleReadyForQuery(): void {}
 }
 
-const COPY_DATA = COPY_DATA_TYPE;
