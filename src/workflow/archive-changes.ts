@@ -5,6 +5,7 @@ import { TandemError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { SegmentArchiver, type ArchiveAction, type ArchivePassResult, type ArchivePolicy } from '../core/queue/segment-archiver.js';
 import { openMigration } from './migration-context.js';
+import { sleep } from '../core/sleep.js';
 
 /** How long the continuous mode waits between passes. */
 const PASS_INTERVAL_MS = 2000;
@@ -139,11 +140,3 @@ function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal.aborted) return done();
-    const finish = () => { clearTimeout(t); signal.removeEventListener('abort', finish); done(); };
-    const t = setTimeout(finish, ms);
-    signal.addEventListener('abort', finish, { once: true });
-  });
-}

@@ -17,6 +17,8 @@ import { CommandLock } from '../core/lock.js';
 import { checkSameDatabase, openMigration, resolveDbConfig, toStored, type Migration } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
+import { sleep } from '../core/sleep.js';
+import { TRANSIENT_CONFLICTS, hasSqlState, sqlStatesOf } from '../adapters/postgres/sql-state.js';
 
 /** How often an import that follows a running export looks for newly finished files (a meta.db read). */
 const FOLLOW_POLL_MS = 50;
@@ -54,7 +56,6 @@ async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: 
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function isLiveExport(meta: MetaStore): boolean {
   const t = meta.getValue<string>('export_type');
@@ -211,9 +212,10 @@ async function checkTarget(admin: pg.Client, target: DbConfig, tables: SnapshotT
 type Work = BatchToLoad & { tableKey: string };
 
 /** Refuses snapshot files written in another layout (an export dir from another Tandem version). */
-function checkSnapshotLayout(meta: MetaStore): void {
+function checkSnapshotLayout(meta: MetaStore, files: readonly unknown[] = meta.snapshotFiles()): void {
+  if (files.length === 0) return;
   const layout = meta.getValue<string>('snapshot_file_layout');
-  if (meta.snapshotFiles().length > 0 && layout !== SNAPSHOT_FILE_LAYOUT) {
+  if (layout !== SNAPSHOT_FILE_LAYOUT) {
     throw new TandemError('TANDEM_DATA', `The snapshot files in this export dir have the layout ${layout ?? '(unrecorded, from an older Tandem)'}; this Tandem reads ${SNAPSHOT_FILE_LAYOUT}.`, {
       hint: 'Export the data again into a new export dir with this version of Tandem.',
     });
@@ -224,10 +226,12 @@ function checkSnapshotLayout(meta: MetaStore): void {
 async function planWork(meta: MetaStore, dataDir: string, tables: SnapshotTableRow[], batchSize: number, loaded: Set<string>, planned: Set<string>): Promise<Work[]> {
   const byKey = new Map(tables.map((t) => [t.tableKey, t]));
   const work: Work[] = [];
-  checkSnapshotLayout(meta);
-  for (const f of meta.snapshotFiles()) {
+  // Polled while following an export: only newly finished files are looked at (and checked).
+  const fresh = meta.snapshotFiles().filter((f) => !planned.has(f.fileName));
+  checkSnapshotLayout(meta, fresh);
+  for (const f of fresh) {
     const t = byKey.get(f.tableKey);
-    if (!t || f.status !== 'DONE' || planned.has(f.fileName)) continue;
+    if (!t || f.status !== 'DONE') continue;
     planned.add(f.fileName);
     let batches = meta.importBatches(f.fileName);
     if (batches.length === 0 && f.rows > 0) {
@@ -271,16 +275,6 @@ async function openWriter(target: DbConfig, node: YbNode | undefined, ctx: Comma
 
 /** Attempts per batch when its connection is lost or the database reports a transient conflict. */
 const BATCH_ATTEMPTS = 6;
-/** Serialization failure (YugabyteDB's restart errors too) and deadlock: the same batch may simply be run again. */
-const TRANSIENT_SQLSTATES = new Set(['40001', '40P01']);
-
-/** The SQLSTATE behind an error; loadBatch keeps the driver's error as the cause of its own. */
-function sqlStateOf(e: unknown): string | undefined {
-  for (let x = e as { code?: unknown; cause?: unknown } | undefined, depth = 0; x && depth < 5; x = x.cause as typeof x, depth++) {
-    if (typeof x.code === 'string' && /^[0-9A-Z]{5}$/.test(x.code)) return x.code;
-  }
-  return undefined;
-}
 
 /**
  * Loads one batch; when the connection is lost (network, server restart, a terminated backend) or
@@ -298,9 +292,10 @@ async function loadBatchRetrying(ctx: CommandContext, p: LoadPlan, writers: pg.C
       error = e;
     }
     const alive = await writers[w]!.query('SELECT 1').then(() => true, () => false);
-    const state = sqlStateOf(error);
-    if ((alive && !TRANSIENT_SQLSTATES.has(state ?? '')) || attempt >= BATCH_ATTEMPTS) throw error;
-    const why = alive ? `SQLSTATE ${state}` : 'the connection was lost';
+    // loadBatch keeps the driver's error (and its SQLSTATE) as the cause of its own.
+    const transient = hasSqlState(error, TRANSIENT_CONFLICTS);
+    if ((alive && !transient) || attempt >= BATCH_ATTEMPTS) throw error;
+    const why = alive ? `SQLSTATE ${sqlStatesOf(error).find((c) => TRANSIENT_CONFLICTS.includes(c))}` : 'the connection was lost';
     ctx.warn(`batch ${b.batchNo} of ${b.fileName}: ${why} (${(error as Error).message.split('\n')[0]}); retrying (${attempt}/${BATCH_ATTEMPTS - 1})`);
     log.warn(`batch ${b.batchNo} of ${b.fileName} failed on attempt ${attempt}: ${(error as Error).message}`);
     await sleep(Math.min(250 * 2 ** attempt, 5_000));

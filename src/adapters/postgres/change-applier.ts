@@ -11,6 +11,7 @@ import { planBatch } from './apply/batch-plan.js';
 import type { AppliedTable, PlannedStatement } from './apply/batch-plan.js';
 import { statementName, statementSql } from './apply/apply-sql.js';
 import type { TypedTable } from './apply/apply-sql.js';
+import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 
 /** Options of `PgChangeTarget`. */
@@ -24,18 +25,9 @@ export interface PgChangeTargetOptions {
 }
 
 const UNIQUE_VIOLATION = '23505';
-/** Deadlock (two channels wait on each other's unique-index entries) and serialization failure. */
-const TRANSIENT_CONFLICTS = ['40P01', '40001'];
 /** A cut connection is retried this many times (with backoff up to 5 s) before the batch fails. */
 const MAX_RECONNECTS = 12;
 
-/** True when the error, or an error it wraps, has one of these SQLSTATEs (by code, never by text). */
-function hasSqlState(error: unknown, codes: readonly string[]): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && codes.includes(e.code)) return true;
-  }
-  return false;
-}
 
 /**
  * Applies change events to PostgreSQL or YugabyteDB, one connection per channel. Each batch is one

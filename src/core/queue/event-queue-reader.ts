@@ -5,6 +5,7 @@ import type { ChangeEvent } from '../change-event.js';
 import type { MetaStore } from '../meta-store.js';
 import { TandemError } from '../errors.js';
 import { ensureQueueTables, rowToSegment, type QueueSegment } from './queue-tables.js';
+import { sleep } from '../sleep.js';
 
 export interface QueueReadOptions {
   /** Keep waiting for new events at the end of the queue until `signal` fires. Default false. */
@@ -189,15 +190,3 @@ function peekVsn(line: Buffer): number | undefined {
   return i > VSN_PREFIX.length ? n : undefined;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -12,6 +12,7 @@ import { emitDurableMessage } from '../../adapters/postgres/logical-message.js';
 import type { Migration } from '../migration-context.js';
 import { CutoverState, type CutoverDirection } from '../cutover/cutover-state.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
+import { sleep } from '../../core/sleep.js';
 
 export type ExporterRole = 'source' | 'target';
 
@@ -38,7 +39,6 @@ const CUTOVER_POLL_MS = 100;
 /** The logical message written while idle (see the idle timer). */
 const HEARTBEAT = 'heartbeat';
 const IDLE_FLUSH_MS = 50;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Live export, second part (also what a restart resumes): streams every committed change of the

@@ -9,8 +9,8 @@ import type { Migration } from '../migration-context.js';
 import { applyQueue } from '../cdc/queue-applier.js';
 import { CutoverState } from './cutover-state.js';
 import { verifyAtCutover } from './cutover-verification.js';
+import { sleep } from '../../core/sleep.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * `import data to source` (fall-back): applies the target's changes to the source with the same
