@@ -6,15 +6,31 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type pg from 'pg';
-import type { PgServer } from './pg-server.js';
+import { before, after } from 'node:test';
+import { startPg15, type PgServer } from './pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags, type CliResult } from './cli.js';
 import { tableChecksums } from './table-checksum.js';
-import { cutoverStatus, tail, type CutoverRow, type TandemProcess } from './live-process.js';
-import { prng } from './live-workload.js';
+import { cutoverStatus, killAll, tail, type CutoverRow, type TandemProcess } from './live-process.js';
+import { prng, runSteps, type WorkloadStats } from './live-workload.js';
 
 export const SAMPLE_SCHEMAS = ['shop', 'analytics', 'Ops'];
 export const SAMPLE_SQL = readFileSync(new URL('../../../test/fixtures/sample-db.sql', import.meta.url), 'utf8');
+
+/**
+ * For a test file: starts a source and a target PostgreSQL 15 before its tests (handing them to
+ * `onStart`) and, after them, kills every tandem process still running and stops both servers.
+ */
+export function sourceAndTargetServers(onStart: (source: PgServer, target: PgServer) => void): void {
+  let servers: PgServer[] = [];
+  before(async () => {
+    servers = await Promise.all([startPg15(), startPg15()]);
+    onStart(servers[0]!, servers[1]!);
+  });
+  after(async () => {
+    await killAll();
+    await Promise.all(servers.map((x) => x.stop()));
+  });
+}
 
 /** One migration of the sample database from `s`/`sdb` to `t`/`tdb`, in its own export dir. */
 export class SampleMigration {
@@ -112,20 +128,16 @@ export async function insertWithSequences(server: PgServer, db: string, tag: str
 /** The seeded PRNG of the live-migration tests (mulberry32). */
 export const seeded = prng;
 
-export interface AppStats { transactions: number; errors: number; lastError?: string }
-
 /**
  * The application: a seeded stream of transactions on the sample tables, on one connection, until
  * stopped. Inserts use the tables' sequences; order items fire the sample's trigger; there are
  * updates, deletes, a primary-key update (daily_totals.day), a unique-key swap (products.sku) and
  * deletes/updates on the partitioned events table. `tag` keeps the unique values of two sides apart.
  */
-export function runApp(server: PgServer, db: string, seed: number, tag: string, pauseMs = 5): { stop: () => Promise<AppStats>; stats: AppStats } {
+export function runApp(server: PgServer, db: string, seed: number, tag: string, pauseMs = 5): { stop: () => Promise<WorkloadStats>; stats: WorkloadStats } {
   const rnd = seeded(seed);
   const pick = (n: number) => Math.floor(rnd() * n);
-  const stats: AppStats = { transactions: 0, errors: 0 };
   let n = 0;
-  let stopped = false;
   const step = (): string => {
     n++;
     switch (pick(12)) {
@@ -159,30 +171,7 @@ export function runApp(server: PgServer, db: string, seed: number, tag: string, 
       default: return `UPDATE shop.orders SET status = 'paid', total = total + 1 WHERE order_id = ${1 + pick(1200)}`;
     }
   };
-  const run = (async () => {
-    let client: pg.Client | undefined;
-    while (!stopped) {
-      try {
-        client ??= await server.client(db);
-        await client.query(step());
-        stats.transactions++;
-      } catch (e) {
-        stats.errors++;
-        stats.lastError = (e as Error).message;
-        await client?.query('ROLLBACK').catch(() => {});
-      }
-      if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
-    }
-    await client?.end().catch(() => {});
-  })();
-  return {
-    stats,
-    async stop() {
-      stopped = true;
-      await run;
-      return stats;
-    },
-  };
+  return runSteps(server, db, step, pauseMs);
 }
 
 /** Polls `cutover status` until `direction` is COMPLETED; fails at once if a watched process exits with an error. */

@@ -35,14 +35,49 @@ export function prng(seed: number): () => number {
 export interface WorkloadStats { transactions: number; errors: number; lastError?: string }
 
 /**
+ * Runs the SQL `step()` returns, one transaction per step, on one connection until `stop()`. A
+ * failed step is rolled back; when the connection itself is gone (pg_terminate_backend in a test,
+ * say) the next step reconnects.
+ */
+export function runSteps(server: PgServer, db: string, step: () => string, pauseMs: number): { stop: () => Promise<WorkloadStats>; stats: WorkloadStats } {
+  const stats: WorkloadStats = { transactions: 0, errors: 0 };
+  let stopped = false;
+  const run = (async () => {
+    let client: pg.Client | undefined;
+    while (!stopped) {
+      try {
+        client ??= await server.client(db);
+        await client.query(step());
+        stats.transactions++;
+      } catch (e) {
+        stats.errors++;
+        stats.lastError = (e as Error).message;
+        if (!(await client?.query('ROLLBACK').then(() => true, () => false))) {
+          await client?.end().catch(() => {});
+          client = undefined;
+        }
+      }
+      if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+    }
+    await client?.end().catch(() => {});
+  })();
+  return {
+    stats,
+    async stop() {
+      stopped = true;
+      await run;
+      return stats;
+    },
+  };
+}
+
+/**
  * Runs the workload on `db` until `stop()` is called. One connection; each step is one transaction.
  * A connection error (for example pg_terminate_backend in a test) reconnects.
  */
 export function runWorkload(server: PgServer, db: string, seed: number, opts: { pauseMs?: number } = {}): { stop: () => Promise<WorkloadStats>; stats: WorkloadStats } {
   const rnd = prng(seed);
   const pick = (n: number) => Math.floor(rnd() * n);
-  const stats: WorkloadStats = { transactions: 0, errors: 0 };
-  let stopped = false;
   let nextAccount = 100_000;
   let nextItem = 100_000;
   const bigText = (n: number) => `(SELECT string_agg(md5('${n}' || x::text), '') FROM generate_series(1, ${100 + (n % 300)}) x)`;
@@ -78,29 +113,5 @@ export function runWorkload(server: PgServer, db: string, seed: number, opts: { 
       default: return `UPDATE w.big SET v = md5(v) WHERE id % 1000 = ${pick(1000)} AND id < 5000`;
     }
   };
-  const run = (async () => {
-    let client: pg.Client | undefined;
-    while (!stopped) {
-      try {
-        client ??= await server.client(db);
-        await client.query(step());
-        stats.transactions++;
-      } catch (e) {
-        stats.errors++;
-        stats.lastError = (e as Error).message;
-        await client?.end().catch(() => {});
-        client = undefined;
-      }
-      if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
-    }
-    await client?.end().catch(() => {});
-  })();
-  return {
-    stats,
-    async stop() {
-      stopped = true;
-      await run;
-      return stats;
-    },
-  };
+  return runSteps(server, db, step, opts.pauseMs ?? 0);
 }

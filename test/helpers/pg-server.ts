@@ -10,6 +10,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, startEmbeddedServer } from '../../demo/embedded-server.js';
+import type { DbConfig } from '../../src/core/db-config.js';
 
 export { freePort };
 
@@ -64,6 +65,11 @@ const DEFAULT_SETTINGS: Record<string, string> = {
   max_connections: '200',
   shared_buffers: '128MB',
 };
+
+/** The target role's DbConfig for one database of `server` (schema public), for code that connects by itself. */
+export function targetDbConfig(server: PgServer, database: string): DbConfig {
+  return { type: 'postgresql', host: server.host, port: server.port, user: server.user, password: server.password, database, schemas: ['public'], role: 'target' };
+}
 
 /** Starts a PostgreSQL 15 server from the Debian binaries. */
 export async function startPg15(settings: Record<string, string> = {}): Promise<PgServer> {

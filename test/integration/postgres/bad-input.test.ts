@@ -6,11 +6,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import Database from 'better-sqlite3';
 import { startPg15, freePort, type PgServer } from '../../helpers/pg-server.js';
+import { exportDirState } from '../../helpers/export-dir-state.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags, type CliResult } from '../../helpers/cli.js';
 import { COMMANDS } from '../../../src/cli/command-registry.js';
 import type { ErrorCode } from '../../../src/core/errors.js';
@@ -53,39 +53,8 @@ after(async () => {
   await pg?.stop();
 });
 
-/** What a failed command must leave alone in an export dir: files (not logs) and meta.db's rows. */
-function exportDirState(dir: string): unknown {
-  if (!existsSync(dir)) return 'absent';
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const rel = relative(dir, p);
-      if (rel === 'logs' || rel.startsWith('metainfo/meta.db')) continue;
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else files[rel] = `${st.size}@${st.mtimeMs}:${readFileSync(p).subarray(0, 64).toString('hex')}`;
-    }
-  };
-  walk(dir);
-  const meta: Record<string, unknown[]> = {};
-  const dbPath = join(dir, 'metainfo', 'meta.db');
-  if (existsSync(dbPath)) {
-    const db = new Database(dbPath, { readonly: true });
-    try {
-      for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]) {
-        const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all() as Record<string, unknown>[];
-        // The migration's identity row appears on first use of a directory; by itself it records no
-        // progress, so only rows that hold state count.
-        const state = name === 'migration' ? rows.filter((r) => r.source_json !== null || r.target_json !== null) : rows;
-        if (state.length > 0) meta[name] = state;
-      }
-    } finally {
-      db.close();
-    }
-  }
-  return { files, meta };
-}
+/** What a failed command must leave alone in an export dir; modification times count too. */
+const dirState = (dir: string) => exportDirState(dir, { mtimes: true });
 
 /** Schemas, tables and row counts of a database. */
 async function dbState(db: string): Promise<unknown> {
@@ -114,10 +83,10 @@ function assertCleanFailure(r: CliResult, code: ErrorCode | 'unknown command', w
 /** Runs a command that must fail with `code` and change nothing in `dirs` and the target database. */
 async function expectFailure(what: string, args: string[], code: ErrorCode | 'unknown command', opts: { env?: Record<string, string>; dirs?: string[]; exit?: number } = {}): Promise<CliResult> {
   const dirs = opts.dirs ?? [doneDir];
-  const before = { dirs: dirs.map(exportDirState), target: await dbState('dstdb') };
+  const before = { dirs: dirs.map(dirState), target: await dbState('dstdb') };
   const r = await runTandem(args, opts.env ?? env);
   assertCleanFailure(r, code, what, opts.exit);
-  assert.deepEqual({ dirs: dirs.map(exportDirState), target: await dbState('dstdb') }, before, `${what} changed something`);
+  assert.deepEqual({ dirs: dirs.map(dirState), target: await dbState('dstdb') }, before, `${what} changed something`);
   for (const d of dirs) {
     for (const f of existsSync(join(d, 'logs')) ? readdirSync(join(d, 'logs')) : []) {
       for (const pw of [pg.password, WEAK_PW, WRONG_PW]) assert.ok(!readFileSync(join(d, 'logs', f), 'utf8').includes(pw), `password in logs/${f}`);
@@ -190,7 +159,7 @@ test('unknown table or schema: TANDEM_UNKNOWN_TABLE / TANDEM_UNKNOWN_SCHEMA nami
   const fresh = newExportDir();
   await expectFailure('export into a fresh dir, unknown schema', exportArgs(fresh, [], 'srcdb', 'nosuchschema'), 'TANDEM_UNKNOWN_SCHEMA', { dirs: [doneDir, fresh] });
   // The fresh dir did not become a half-started migration: export data there still starts from scratch.
-  const meta = exportDirState(fresh) as { meta: Record<string, unknown[]> };
+  const meta = dirState(fresh) as { meta: Record<string, unknown[]> };
   assert.deepEqual(meta.meta.step_status ?? [], []);
   assert.deepEqual(meta.meta.snapshot_tables ?? [], []);
 });

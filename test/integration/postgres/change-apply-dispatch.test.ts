@@ -7,11 +7,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { startPg15 } from '../../helpers/pg-server.js';
+import { startPg15, targetDbConfig } from '../../helpers/pg-server.js';
 import type { PgServer } from '../../helpers/pg-server.js';
 import { tableChecksums } from '../../helpers/table-checksum.js';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
-import type { DbConfig } from '../../../src/core/db-config.js';
 import { PgChangeTarget } from '../../../src/adapters/postgres/change-applier.js';
 import type { AppliedTable } from '../../../src/adapters/postgres/apply/batch-plan.js';
 import { ChangeDispatcher } from '../../../src/workflow/cdc/change-dispatcher.js';
@@ -39,9 +38,7 @@ after(async () => {
   await server?.stop();
 });
 
-function config(database: string): DbConfig {
-  return { type: 'postgresql', host: server.host, port: server.port, user: server.user, password: server.password, database, schemas: ['public'], role: 'target' };
-}
+const config = (database: string) => targetDbConfig(server, database);
 
 const qi = (n: string) => `"${n.replace(/"/g, '""')}"`;
 

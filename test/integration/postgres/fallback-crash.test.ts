@@ -7,23 +7,19 @@
  * databases hold the same rows (ordered checksum per table) and the sequences work on each side
  * after its cutover. The seed is printed; FALLBACK_CRASH_SEED=<n> replays a run.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPg15, type PgServer } from '../../helpers/pg-server.js';
-import { startTandem, killAll, tail, sleep, eventually, type TandemProcess } from '../../helpers/live-process.js';
-import { SampleMigration, slotsOf, insertWithSequences, runApp, waitCompleted, seeded } from '../../helpers/fallback-kit.js';
+import type { PgServer } from '../../helpers/pg-server.js';
+import { startTandem, tail, sleep, eventually, type TandemProcess } from '../../helpers/live-process.js';
+import { sourceAndTargetServers, SampleMigration, slotsOf, insertWithSequences, runApp, waitCompleted, seeded } from '../../helpers/fallback-kit.js';
 
 const SEED = Number(process.env.FALLBACK_CRASH_SEED ?? 424242);
 let s: PgServer;
 let t: PgServer;
 
-before(async () => {
-  [s, t] = await Promise.all([startPg15(), startPg15()]);
-});
-
-after(async () => {
-  await killAll();
-  await Promise.all([s?.stop(), t?.stop()]);
+sourceAndTargetServers((source, target) => {
+  s = source;
+  t = target;
 });
 
 test(`fall-back workflow survives SIGKILL of both processes in every phase (seed ${SEED})`, { timeout: 240_000 }, async () => {

@@ -4,22 +4,18 @@
  * cutover without fall-back ending the source stream cleanly, and writes that reach the source after
  * the cutover marker reported by table and count with the source slot kept.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPg15, type PgServer } from '../../helpers/pg-server.js';
-import { startTandem, killAll, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
-import { SampleMigration, slotsOf, publicationsOf, runApp, waitCompleted } from '../../helpers/fallback-kit.js';
+import type { PgServer } from '../../helpers/pg-server.js';
+import { startTandem, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
+import { sourceAndTargetServers, SampleMigration, slotsOf, publicationsOf, runApp, waitCompleted } from '../../helpers/fallback-kit.js';
 
 let s: PgServer;
 let t: PgServer;
 
-before(async () => {
-  [s, t] = await Promise.all([startPg15(), startPg15()]);
-});
-
-after(async () => {
-  await killAll();
-  await Promise.all([s?.stop(), t?.stop()]);
+sourceAndTargetServers((source, target) => {
+  s = source;
+  t = target;
 });
 
 /** Starts exporter and importer of a fresh migration and waits for streaming. */

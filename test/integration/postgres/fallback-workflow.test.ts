@@ -7,22 +7,18 @@
  * triggers; cutover to source (tables equal, sequences usable on the source, target slot gone);
  * the data-migration report's row counts; end migration leaving nothing behind.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPg15, type PgServer } from '../../helpers/pg-server.js';
-import { startTandem, killAll, tail, eventually, type TandemProcess } from '../../helpers/live-process.js';
-import { SampleMigration, slotsOf, publicationsOf, insertWithSequences, runApp, waitCompleted } from '../../helpers/fallback-kit.js';
+import type { PgServer } from '../../helpers/pg-server.js';
+import { startTandem, tail, eventually, type TandemProcess } from '../../helpers/live-process.js';
+import { sourceAndTargetServers, SampleMigration, slotsOf, publicationsOf, insertWithSequences, runApp, waitCompleted } from '../../helpers/fallback-kit.js';
 
 let s: PgServer;
 let t: PgServer;
 
-before(async () => {
-  [s, t] = await Promise.all([startPg15(), startPg15()]);
-});
-
-after(async () => {
-  await killAll();
-  await Promise.all([s?.stop(), t?.stop()]);
+sourceAndTargetServers((source, target) => {
+  s = source;
+  t = target;
 });
 
 const count = async (server: PgServer, db: string, table: string) => Number((await server.sql(db, `SELECT count(*)::int AS n FROM ${table}`))[0].n);

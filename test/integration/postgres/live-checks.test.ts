@@ -5,10 +5,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import Database from 'better-sqlite3';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { exportDirState } from '../../helpers/export-dir-state.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags, type CliResult } from '../../helpers/cli.js';
 import { startTandem, killAll, tail } from '../../helpers/live-process.js';
 
@@ -44,37 +42,6 @@ after(async () => {
   await killAll();
   await Promise.all([good?.stop(), replica?.stop()]);
 });
-
-/** The export dir's files (not logs, not meta.db) and meta.db's rows that hold state. */
-function exportDirState(dir: string): unknown {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const rel = relative(dir, p);
-      if (rel === 'logs' || rel.startsWith('metainfo/meta.db') || /\.lock$/.test(rel)) continue;
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else files[rel] = `${st.size}:${readFileSync(p).subarray(0, 64).toString('hex')}`;
-    }
-  };
-  walk(dir);
-  const meta: Record<string, unknown[]> = {};
-  const dbPath = join(dir, 'metainfo', 'meta.db');
-  if (existsSync(dbPath)) {
-    const db = new Database(dbPath, { readonly: true });
-    try {
-      for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]) {
-        const rows = db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[];
-        const state = name === 'migration' ? rows.filter((r) => r.source_json !== null || r.target_json !== null) : rows;
-        if (state.length > 0) meta[name] = state;
-      }
-    } finally {
-      db.close();
-    }
-  }
-  return { files, meta };
-}
 
 async function replicationObjects(s: PgServer, db: string): Promise<unknown> {
   const slots = await s.sql('postgres', `SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'tandem%' ORDER BY 1`);
