@@ -46,6 +46,7 @@ interface PgSocket {
   listeners(event: 'data'): DataHandler[];
   on(event: string, fn: (...a: never[]) => void): void;
   removeListener(event: string, fn: (...a: never[]) => void): void;
+  destroy(): void;
 }
 
 interface PgConnectionLike {
@@ -320,6 +321,19 @@ export class CopyOutStream extends Readable {
     stream.on('data', this.pgHandler!);
     if (rest.length) this.pgHandler!(rest);
     process.nextTick(() => stream.resume());
+  }
+
+  /**
+   * Destroyed before the COPY ended (its reader gave up: a file write failed, say): nobody will
+   * read the rest, so the connection is cut. Otherwise every later query on it (COMMIT, end) would
+   * wait behind this COPY forever.
+   */
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.connection && !this.finished) {
+      this.finished = true;
+      this.connection.stream.destroy();
+    }
+    callback(error);
   }
 
   /** node-postgres: the query failed. */

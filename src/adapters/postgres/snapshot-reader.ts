@@ -132,21 +132,15 @@ export class PgSnapshotReader {
         parts++;
       }
     } catch (e) {
+      // Leaving the loop by a throw destroyed the stream, which cuts the connection if the COPY
+      // was still running on it.
       file?.destroy();
-      // The COPY is still running on this connection and nobody reads it any more: close the
-      // connection, or every later query on it (COMMIT, end) would wait forever.
-      this.abandon();
       throw e;
     }
     if (stream.rows !== stream.rowCount) {
       throw new Error(`${chunk.tableKey} chunk ${chunk.chunkNo}: the server sent ${stream.rowCount} rows but ${stream.rows} were written`);
     }
     return { rows: stream.rowCount, parts };
-  }
-
-  /** Cuts the connection at once (a COPY in progress on it can no longer be finished). */
-  private abandon(): void {
-    (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   }
 
   async close(): Promise<void> {
