@@ -1,64 +1,105 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TandemError } from './errors.js';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** How long `acquire` waits out another process's momentary `holder` probe before it reports a holder. */
+const ACQUIRE_WAIT_MS = 2000;
+
+/** A probe waits this long, so two probes that meet do not take each other for a holder. */
+const PROBE_WAIT_MS = 100;
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }
 
 /**
- * A lock file `metainfo/<name>.lck` holding the owner's pid. A lock whose process is gone (a crash,
- * SIGKILL) is taken over, so a crash never needs manual clean-up.
+ * A command's lock in the export dir, held as an operating-system lock: `metainfo/<name>.lock` is a
+ * small SQLite file kept open in an exclusive transaction for as long as the command runs. SQLite takes
+ * that lock with `fcntl`, and the kernel drops it when the process ends, however it ends: a process
+ * killed with SIGKILL releases it at once (also while it is still a zombie nobody has reaped), and a
+ * reboot or a reused pid can never keep a migration locked.
+ *
+ * `<name>.pid` beside it names the holder, for messages only; it decides nothing.
  */
 export class CommandLock {
   private readonly path: string;
-  private held = false;
+  private readonly pidPath: string;
+  private db?: Database.Database;
+  private readonly onExit = () => this.release();
 
-  constructor(metainfoDir: string, readonly name: string) {
-    this.path = join(metainfoDir, `${name}.lck`);
+  /** `description` names the holder in TANDEM_LOCKED messages; default `"<name>" is`. */
+  constructor(metainfoDir: string, readonly name: string, private readonly description = `"${name}" is`) {
+    this.path = join(metainfoDir, `${name}.lock`);
+    this.pidPath = join(metainfoDir, `${name}.pid`);
   }
 
+  /** Takes the lock, or throws TANDEM_LOCKED naming the live holder. Taking a lock this object holds does nothing. */
   acquire(): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(this.path, 'wx');
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        this.held = true;
-        process.once('exit', () => this.release());
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const owner = Number(readFileSync(this.path, 'utf8').trim());
-        if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-          throw new TandemError('TANDEM_LOCKED', `"${this.name}" is already running on this export dir (pid ${owner}).`, {
-            hint: `Wait for it to finish or stop it (kill ${owner}), then run the command again.`,
-          });
-        }
-        try { unlinkSync(this.path); } catch { /* raced with another taker */ }
-      }
-    }
-    throw new TandemError('TANDEM_LOCKED', `Could not take the lock ${this.path}.`);
-  }
-
-  /** The pid holding the lock, if a live process holds it. */
-  static holder(metainfoDir: string, name: string): number | undefined {
+    if (this.db) return;
+    const db = new Database(this.path, { timeout: ACQUIRE_WAIT_MS });
     try {
-      const pid = Number(readFileSync(join(metainfoDir, `${name}.lck`), 'utf8').trim());
-      return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+      db.exec('BEGIN EXCLUSIVE');
+    } catch (e) {
+      db.close();
+      if ((e as { code?: unknown }).code === 'SQLITE_NOTADB' || (e as { code?: unknown }).code === 'SQLITE_CORRUPT') {
+        throw new TandemError('TANDEM_EXPORT_DIR', `The lock file ${this.path} is damaged.`, {
+          hint: `If no "${this.name}" runs on this export dir, delete ${this.path} and run the command again.`,
+        });
+      }
+      if (!isBusy(e)) throw e;
+      const owner = readPid(this.pidPath);
+      throw new TandemError('TANDEM_LOCKED', `${this.description} already running on this export dir${owner ? ` (pid ${owner})` : ''}.`, {
+        hint: `Wait for it to finish or stop it${owner ? ` (kill ${owner})` : ''}, then run the command again. The lock goes away by itself when that process ends.`,
+      });
+    }
+    this.db = db;
+    writeFileSync(this.pidPath, String(process.pid));
+    process.once('exit', this.onExit);
+  }
+
+  /**
+   * The pid of the process holding the lock, or undefined when nobody holds it. (When a holder has
+   * just started and not yet written its pid file, the pid may be stale or missing: the answer
+   * "somebody holds it" is then given as -1.)
+   */
+  static holder(metainfoDir: string, name: string): number | undefined {
+    let db: Database.Database;
+    try {
+      db = new Database(join(metainfoDir, `${name}.lock`), { fileMustExist: true, timeout: PROBE_WAIT_MS });
     } catch {
+      return undefined; // never taken
+    }
+    try {
+      db.exec('BEGIN EXCLUSIVE');
+      db.exec('ROLLBACK');
       return undefined;
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      return readPid(join(metainfoDir, `${name}.pid`)) ?? -1;
+    } finally {
+      db.close();
     }
   }
 
+  /** Releases the lock (twice is harmless). */
   release(): void {
-    if (!this.held) return;
-    this.held = false;
-    try { unlinkSync(this.path); } catch { /* already gone */ }
+    const db = this.db;
+    if (!db) return;
+    this.db = undefined;
+    process.off('exit', this.onExit);
+    rmSync(this.pidPath, { force: true });
+    try { db.exec('ROLLBACK'); } catch { /* closing releases it anyway */ }
+    db.close();
+  }
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }

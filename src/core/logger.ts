@@ -23,9 +23,15 @@ export class Logger {
     if (secret) this.secrets.add(secret);
   }
 
+  /**
+   * Masks the registered secrets where they can really occur: Tandem never puts a password into its
+   * own messages, but a driver's error or a connection string might. A secret is masked where it
+   * stands as a token of its own (`user:x@host`, `password=x`, `'x'`), not where its text is part of
+   * a longer word: with the password `x`, "export" stays readable. `password=…` is always masked.
+   */
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) out = out.split(s).join('********');
+    for (const s of this.secrets) out = maskToken(out, s);
     return out.replace(/(password\s*[=:]\s*)\S+/gi, '$1********');
   }
 
@@ -42,3 +48,22 @@ export class Logger {
 
 /** The process-wide logger; commands open it once they know the export dir. */
 export const log = new Logger();
+
+const WORD = /[\p{L}\p{N}_]/u;
+
+/** Replaces each occurrence of `secret` in `text` that is not glued to a word character on an edge where the secret itself is a word character. */
+function maskToken(text: string, secret: string): string {
+  const glueStart = WORD.test(secret[0]!);
+  const glueEnd = WORD.test(secret[secret.length - 1]!);
+  let out = '';
+  let from = 0;
+  for (let i = text.indexOf(secret); i >= 0; i = text.indexOf(secret, i + 1)) {
+    if (i < from) continue;
+    const before = text[i - 1];
+    const after = text[i + secret.length];
+    if ((glueStart && before !== undefined && WORD.test(before)) || (glueEnd && after !== undefined && WORD.test(after))) continue;
+    out += text.slice(from, i) + '********';
+    from = i + secret.length;
+  }
+  return out + text.slice(from);
+}

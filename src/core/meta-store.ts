@@ -116,7 +116,10 @@ export class MetaStore {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('synchronous = NORMAL');
+    // FULL: every commit is on disk when it returns (WAL fsynced), also across a power loss. The
+    // queue's committed size and the cutover markers are recorded here before the source is allowed
+    // to forget the changes (slot acknowledgement); NORMAL could lose the last commits at power loss.
+    this.db.pragma('synchronous = FULL');
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new TandemError('TANDEM_EXPORT_DIR', `meta.db was written by a newer Tandem (schema ${version}); use that version.`);

@@ -1,9 +1,11 @@
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UnnumberedChangeEvent } from '../change-event.js';
 import type { MetaStore } from '../meta-store.js';
 import { TandemError, fileSystemError } from '../errors.js';
+import { CommandLock } from '../lock.js';
+import { failpoint } from '../failpoint.js';
 import {
   ensureQueueTables, exportedEventCounts, listSegments, parseSegmentFileName, readQueueState, segmentFileName,
   type QueueSegment, type TableEventCounts,
@@ -62,6 +64,7 @@ export class EventQueueWriter {
     private readonly meta: MetaStore,
     private readonly segmentBytes: number,
     private readonly exporter: 'source' | 'target',
+    private readonly lock: CommandLock,
   ) {
     ensureQueueTables(meta);
     const state = readQueueState(meta);
@@ -74,13 +77,24 @@ export class EventQueueWriter {
 
   /**
    * Opens the queue for writing: truncates the open segment to its committed size (a crash can leave
-   * a torn tail) and removes segment files that no committed append ever recorded. One writer per
-   * queue: the caller holds the exporter's command lock.
+   * a torn tail) and removes segment files that no committed append ever recorded.
+   *
+   * One writer per queue, whatever command it runs in: the writer holds the queue's own lock
+   * (`<queueDir>/queue-writer.lock`) until `close`, so the source's exporter and the target's exporter
+   * (after a cutover) can never append to the same queue at once. A second writer gets TANDEM_LOCKED.
    */
   static open(queueDir: string, meta: MetaStore, options: EventQueueWriterOptions = {}): EventQueueWriter {
     const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     if (!(segmentBytes > 0)) throw new RangeError(`segmentBytes must be positive, got ${segmentBytes}`);
-    return new EventQueueWriter(queueDir, meta, segmentBytes, options.exporter ?? 'source');
+    mkdirSync(queueDir, { recursive: true });
+    const lock = new CommandLock(queueDir, 'queue-writer', 'A change exporter (the writer of this export dir\'s change queue) is');
+    lock.acquire();
+    try {
+      return new EventQueueWriter(queueDir, meta, segmentBytes, options.exporter ?? 'source', lock);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
   }
 
   /** Events one exporter queued so far per table, for the data-migration report (any process may call it). */
@@ -111,22 +125,34 @@ export class EventQueueWriter {
    * Numbers `events` (continuing from lastVsn), appends them durably and records `position` as the
    * last committed source position. An empty `events` only records the position (keepalive
    * progress). `position` must sort at or after the previous one. Appends are serialised.
+   *
+   * `inCommit`, when given, runs inside the meta.db transaction that commits the append (with the
+   * vsns just assigned), so that what it records and the events are durable together or not at all:
+   * a cutover marker and its record in the cutover table are one step.
+   *
+   * When the returned promise resolves, the events and the position survive a power loss (the
+   * segment is fsynced, then meta.db commits with `synchronous = FULL`): only then may the caller let
+   * the source forget them.
    */
-  append(events: readonly UnnumberedChangeEvent[], position: string): Promise<{ firstVsn: number; lastVsn: number }> {
-    const run = this.tail.then(() => this.appendNow(events, position));
+  append(events: readonly UnnumberedChangeEvent[], position: string, inCommit?: (r: { firstVsn: number; lastVsn: number }) => void): Promise<{ firstVsn: number; lastVsn: number }> {
+    const run = this.tail.then(() => this.appendNow(events, position, inCommit));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
   /** Waits for pending appends and closes the segment file. meta.db stays open (the caller owns it). */
   async close(): Promise<void> {
-    await this.tail;
-    this.closed = true;
-    await this.current?.handle?.close();
-    if (this.current) this.current.handle = undefined;
+    try {
+      await this.tail;
+      this.closed = true;
+      await this.current?.handle?.close();
+      if (this.current) this.current.handle = undefined;
+    } finally {
+      this.lock.release();
+    }
   }
 
-  private async appendNow(events: readonly UnnumberedChangeEvent[], position: string): Promise<{ firstVsn: number; lastVsn: number }> {
+  private async appendNow(events: readonly UnnumberedChangeEvent[], position: string, inCommit?: (r: { firstVsn: number; lastVsn: number }) => void): Promise<{ firstVsn: number; lastVsn: number }> {
     if (this.closed) throw new Error('EventQueueWriter is closed');
     if (this._lastPosition !== undefined && position < this._lastPosition) {
       // A bug in the exporter, not a user error: positions come from the source in order.
@@ -134,7 +160,11 @@ export class EventQueueWriter {
     }
     const firstVsn = this._lastVsn + 1;
     if (events.length === 0) {
-      this.commitState(this._lastVsn, position);
+      this.meta.db.transaction(() => {
+        this.writeState(this._lastVsn, position, new Date().toISOString());
+        inCommit?.({ firstVsn, lastVsn: this._lastVsn });
+      })();
+      this._lastPosition = position;
       return { firstVsn, lastVsn: this._lastVsn };
     }
 
@@ -166,6 +196,7 @@ export class EventQueueWriter {
         written += r.bytesWritten;
       }
       await seg.handle!.datasync();
+      failpoint('queue.after-append-before-commit');
     } catch (e) {
       await this.dropTornTail(seg);
       // Nothing of this append counts (the tail is cut back, the source is not acknowledged).
@@ -195,6 +226,7 @@ export class EventQueueWriter {
                                      updates = updates + excluded.updates, deletes = deletes + excluded.deletes`);
         for (const [key, [ins, upd, del]] of counts) upsert.run(key, ins, upd, del);
         this.writeState(lastVsn, position, now);
+        inCommit?.({ firstVsn, lastVsn });
       })();
     } catch (e) {
       await this.dropTornTail(seg);
@@ -210,11 +242,6 @@ export class EventQueueWriter {
       this.current = undefined;
     }
     return { firstVsn, lastVsn };
-  }
-
-  private commitState(lastVsn: number, position: string): void {
-    this.writeState(lastVsn, position, new Date().toISOString());
-    this._lastPosition = position;
   }
 
   private writeState(lastVsn: number, position: string, now: string): void {

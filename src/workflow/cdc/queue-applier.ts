@@ -2,6 +2,8 @@ import type { CommandContext } from '../../cli/command-context.js';
 import type { ChangeEvent, MarkerKind } from '../../core/change-event.js';
 import type { DbConfig } from '../../core/db-config.js';
 import { log } from '../../core/logger.js';
+import { TandemError } from '../../core/errors.js';
+import { CutoverState } from '../cutover/cutover-state.js';
 import { EventQueueReader } from '../../core/queue/event-queue-reader.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import { readQueueState } from '../../core/queue/queue-tables.js';
@@ -93,6 +95,15 @@ export async function applyQueue(ctx: CommandContext, migration: Migration, opts
     isBarrier: (e) => e.op === 'm',
     onBarrier: async (e) => {
       if (e.marker === opts.stopAtMarker) {
+        // The marker and its record are committed together (EventQueueWriter.append's inCommit): a
+        // marker meta.db does not record, or records at another vsn, means the queue and meta.db
+        // disagree, and stopping here could lose or repeat the changes between the two.
+        const recorded = CutoverState.get(meta, e.marker === 'cutover_to_target' ? 'to_target' : 'to_source').markerVsn;
+        if (recorded !== e.vsn) {
+          throw new TandemError('TANDEM_EXPORT_DIR', `The change queue holds the ${e.marker} marker at vsn ${e.vsn}, but meta.db records ${recorded === undefined ? 'no such marker' : `it at vsn ${recorded}`}. Nothing after vsn ${e.vsn - 1} was applied.`, {
+            hint: 'The export dir is inconsistent (restored from a backup, or edited?). Do not continue the cutover; keep the export dir and report it.',
+          });
+        }
         marker = e;
         abort.abort();
       }

@@ -13,6 +13,7 @@ import type { Migration } from '../migration-context.js';
 import { CutoverState, type CutoverDirection } from '../cutover/cutover-state.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
+import { failpoint } from '../../core/failpoint.js';
 
 export type ExporterRole = 'source' | 'target';
 
@@ -113,6 +114,7 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
           flushing = true;
           try {
             await queue.append(pending, pendingPosition);
+            failpoint('queue.after-commit-before-ack');
             capture.acknowledge(pendingEnd);
             meter.add(pending.length);
             pending = [];
@@ -152,15 +154,22 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
           if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
             // Everything committed before the marker is in `pending` or already queued. The other
             // side restores its sequences from these values (this side is quiet now).
-            meta.setValue(`sequences_at_${r.marker}`, await readSequenceValues(source, meta));
+            const sequences = await readSequenceValues(source, meta);
             pending.push(markerEvent(r.marker, position));
-            const { lastVsn } = await queue.append(pending, pendingPosition);
+            // The marker, its record in the cutover table and the sequence values are committed
+            // together: a crash leaves either all of them or none (the source then replays the
+            // marker's transaction and the next run writes it once).
+            const markerEnd = lsnToPosition(pendingEnd);
+            await queue.append(pending, pendingPosition, ({ lastVsn }) => {
+              CutoverState.setMarker(meta, r.direction, lastVsn);
+              meta.setValue(`sequences_at_${r.marker}`, sequences);
+              meta.setValue(`${role}_marker_end_lsn`, markerEnd);
+            });
+            failpoint('queue.marker-after-append');
             capture.acknowledge(pendingEnd);
             meter.add(pending.length - 1);
             pending = [];
             pendingPosition = '';
-            CutoverState.setMarker(meta, r.direction, lastVsn);
-            meta.setValue(`${role}_marker_end_lsn`, lsnToPosition(pendingEnd));
             reachedMarker = true;
             abort.abort();
             await txs.return(undefined);

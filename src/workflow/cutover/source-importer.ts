@@ -1,3 +1,4 @@
+import { TandemError } from '../../core/errors.js';
 import type { CommandContext } from '../../cli/command-context.js';
 import { CommandLock } from '../../core/lock.js';
 import type { DbConfig } from '../../core/db-config.js';
@@ -39,7 +40,13 @@ export async function importChangesToSource(ctx: CommandContext, migration: Migr
       ctx.print('The cutover to source is already COMPLETED.');
       return;
     }
-    const fromVsn = CutoverState.get(meta, 'to_target').markerVsn ?? 0;
+    const fromVsn = CutoverState.get(meta, 'to_target').markerVsn;
+    if (fromVsn === undefined) {
+      // Starting at 0 would replay the whole forward queue into the source.
+      throw new TandemError('TANDEM_EXPORT_DIR', 'The cutover to target is COMPLETED, but meta.db records no cutover marker: Tandem cannot tell where the target\'s changes begin in the queue.', {
+        hint: 'Do not write to the source by hand. Keep the export dir as it is and report it.',
+      });
+    }
     const toSourceMarker = CutoverState.get(meta, 'to_source').markerVsn;
     const applied = QueueConsumers.appliedVsn(meta, 'source') ?? 0;
     if (toSourceMarker === undefined || applied < toSourceMarker) {

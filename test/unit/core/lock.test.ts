@@ -11,64 +11,102 @@ import { TandemError } from '../../../src/core/errors.js';
 
 const LOCK_MODULE = fileURLToPath(new URL('../../../src/core/lock.js', import.meta.url));
 
-/** A separate process that takes the lock and holds it until killed; resolves once it holds it. */
-async function holdLockInChild(dir: string): Promise<ChildProcess> {
-  const code = `import { CommandLock } from ${JSON.stringify(LOCK_MODULE)};
+function holderScript(dir: string): string {
+  return `import { CommandLock } from ${JSON.stringify(LOCK_MODULE)};
     new CommandLock(${JSON.stringify(dir)}, 'import-data').acquire();
     process.stdout.write('held\\n');
     setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** A separate process that takes the lock and holds it until killed; resolves once it holds it. */
+async function holdLockInChild(dir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', holderScript(dir)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await once(child.stdout!, 'data');
   return child;
+}
+
+function processState(pid: number): string | undefined {
+  try {
+    // /proc/<pid>/stat: "pid (comm) S …"; comm may hold spaces, the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
 }
 
 test('a second acquire while the holder lives is TANDEM_LOCKED naming its pid; release frees the lock', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-lock-'));
   const child = await holdLockInChild(dir);
   try {
-    assert.equal(readFileSync(join(dir, 'import-data.lck'), 'utf8'), String(child.pid));
     assert.equal(CommandLock.holder(dir, 'import-data'), child.pid);
     const lock = new CommandLock(dir, 'import-data');
     assert.throws(() => lock.acquire(), (e: unknown) => {
       assert.ok(e instanceof TandemError);
       assert.equal(e.code, 'TANDEM_LOCKED');
-      assert.match(e.message, new RegExp(`pid ${child.pid}`));
+      assert.match(e.message, new RegExp(`pid ${child.pid}\\b`));
       return true;
     });
     // Another command's lock is independent.
     const other = new CommandLock(dir, 'export-data');
     other.acquire();
+    assert.equal(CommandLock.holder(dir, 'export-data'), process.pid);
     other.release();
-    assert.equal(existsSync(join(dir, 'export-data.lck')), false);
+    assert.equal(CommandLock.holder(dir, 'export-data'), undefined);
+    assert.equal(existsSync(join(dir, 'export-data.pid')), false);
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');
   }
+  assert.equal(CommandLock.holder(dir, 'import-data'), undefined, 'a holder that ends releases the lock');
 });
 
-test('a lock left by a killed process is taken over', async () => {
+test('a holder killed with SIGKILL releases the lock at once, while it is still an unreaped zombie', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-lock-'));
-  const child = await holdLockInChild(dir);
-  child.kill('SIGKILL');
-  await once(child, 'exit');
-  assert.equal(readFileSync(join(dir, 'import-data.lck'), 'utf8'), String(child.pid), 'SIGKILL leaves the file behind');
-  assert.equal(CommandLock.holder(dir, 'import-data'), undefined);
-  const lock = new CommandLock(dir, 'import-data');
+  // The shell starts the holder in the background, prints its pid and becomes `sleep` (exec): the
+  // holder's parent is then a process that never reaps it, so after SIGKILL it stays a zombie.
+  const parent = spawn('sh', ['-c', `"$0" --input-type=module -e "$1" & echo $!; exec sleep 60`, process.execPath, holderScript(dir)],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  parent.stdout!.on('data', (d) => (out += d));
+  try {
+    while (!/^\d+\n[\s\S]*held/.test(out)) await once(parent.stdout!, 'data');
+    const pid = Number(out.split('\n')[0]);
+    assert.equal(CommandLock.holder(dir, 'import-data'), pid);
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 200 && processState(pid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(processState(pid), 'Z', 'the killed holder is a zombie nobody reaps');
+    assert.equal(readFileSync(join(dir, 'import-data.pid'), 'utf8'), String(pid), 'its pid file is left behind');
+    const lock = new CommandLock(dir, 'import-data');
+    lock.acquire(); // the old pid-file lock refused here: kill(pid, 0) succeeds on a zombie
+    assert.equal(CommandLock.holder(dir, 'import-data'), process.pid);
+    assert.equal(processState(pid), 'Z', 'the holder was still a zombie when the lock was taken');
+    lock.release();
+  } finally {
+    parent.kill('SIGKILL');
+  }
+});
+
+test('lock files naming a live unrelated process do not lock the migration', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-lock-'));
+  const unrelated = process.ppid; // alive, and not a Tandem command
+  writeFileSync(join(dir, 'x.pid'), String(unrelated));
+  writeFileSync(join(dir, 'x.lck'), String(unrelated)); // the pid file of older versions
+  assert.equal(CommandLock.holder(dir, 'x'), undefined);
+  const lock = new CommandLock(dir, 'x');
   lock.acquire();
-  assert.equal(readFileSync(join(dir, 'import-data.lck'), 'utf8'), String(process.pid));
-  assert.equal(CommandLock.holder(dir, 'import-data'), process.pid);
+  assert.equal(readFileSync(join(dir, 'x.pid'), 'utf8'), String(process.pid));
   lock.release();
-  assert.equal(existsSync(join(dir, 'import-data.lck')), false);
   lock.release(); // twice is harmless
 });
 
-test('a lock file with garbage or an empty pid is taken over', () => {
+test('a garbage lock file is refused loudly, not silently ignored', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-lock-'));
-  for (const content of ['', 'not-a-pid', '-5', '0']) {
-    writeFileSync(join(dir, 'x.lck'), content);
-    const lock = new CommandLock(dir, 'x');
-    lock.acquire();
-    assert.equal(readFileSync(join(dir, 'x.lck'), 'utf8'), String(process.pid), JSON.stringify(content));
-    lock.release();
-  }
+  writeFileSync(join(dir, 'x.lock'), 'this is not a database, and the lock must not pretend it is free');
+  assert.throws(() => new CommandLock(dir, 'x').acquire(), (e: unknown) => {
+    assert.ok(e instanceof TandemError);
+    assert.equal(e.code, 'TANDEM_EXPORT_DIR');
+    assert.match(e.message, /x\.lock is damaged/);
+    return true;
+  });
 });

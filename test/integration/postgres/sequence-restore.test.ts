@@ -1,0 +1,57 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { restoreSequences } from '../../../src/adapters/postgres/sequence-sync.js';
+import { TandemError } from '../../../src/core/errors.js';
+
+let server: PgServer;
+
+before(async () => {
+  server = await startPg15();
+  await server.createDatabase('seq');
+  await server.sql('seq', `
+    CREATE TABLE public.orders (id serial PRIMARY KEY, note text);
+    INSERT INTO public.orders (note) SELECT 'n' FROM generate_series(1, 100);
+    CREATE TABLE public.items (id bigint PRIMARY KEY DEFAULT nextval('public.orders_id_seq'));
+    CREATE ROLE seqonly LOGIN PASSWORD 'seqonly-pw';
+    GRANT USAGE ON SCHEMA public TO seqonly;
+    GRANT SELECT, UPDATE ON SEQUENCE public.orders_id_seq TO seqonly;
+    GRANT SELECT ON public.items TO seqonly;`);
+});
+after(async () => server?.stop());
+
+async function lastValue(): Promise<string> {
+  const [row] = await server.sql('seq', 'SELECT last_value::text AS v FROM public.orders_id_seq');
+  return row.v;
+}
+
+test('a column maximum that cannot be read stops the restore with the table named, and no sequence moves', async () => {
+  await server.sql('seq', "SELECT setval('public.orders_id_seq', 100)");
+  const client = new pg.Client({ host: server.host, port: server.port, user: 'seqonly', password: 'seqonly-pw', database: 'seq' });
+  await client.connect();
+  try {
+    await assert.rejects(restoreSequences(client, [{ schema: 'public', name: 'orders_id_seq', lastValue: '5', isCalled: true }]), (e: unknown) => {
+      assert.ok(e instanceof TandemError);
+      assert.equal(e.code, 'TANDEM_PRIVILEGE');
+      assert.match(e.message, /public\.orders\.id/);
+      assert.match(e.hint ?? '', /GRANT SELECT ON "public"\."orders"/);
+      return true;
+    });
+  } finally {
+    await client.end();
+  }
+  assert.equal(await lastValue(), '100', 'the sequence was not set below the data');
+});
+
+test('with SELECT on every fed column the sequence is raised to the data', async () => {
+  await server.sql('seq', "INSERT INTO public.items VALUES (250)");
+  const client = await server.client('seq');
+  try {
+    const r = await restoreSequences(client, [{ schema: 'public', name: 'orders_id_seq', lastValue: '5', isCalled: true }]);
+    assert.deepEqual(r, [{ sequence: 'public.orders_id_seq', value: '250', raisedToData: true }]);
+  } finally {
+    await client.end();
+  }
+  assert.equal(await lastValue(), '250');
+});
