@@ -23,21 +23,31 @@ import { TRANSIENT_CONFLICTS, hasSqlState, sqlStatesOf } from '../adapters/postg
 /** How often an import that follows a running export looks for newly finished files (a meta.db read). */
 const FOLLOW_POLL_MS = 50;
 
+/** How often an import looks whether the export it waits for has started. */
+const START_POLL_MS = 250;
+
 /**
- * Waits until the exporter has registered its tables. An import may start while `export data` is
- * still running: it then follows the exporter, loading each file as soon as it is complete.
+ * Waits until the exporter has registered its tables. An import may start before `export data` (two
+ * terminals, a script): it waits up to `waitSeconds` for the export to start, then follows it,
+ * loading each file as soon as it is complete.
  */
-async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: string, waitForStart: boolean): Promise<void> {
+async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: string, waitSeconds: number): Promise<void> {
+  const exporter = ctx.commandName === 'import data to target' ? 'export data from source' : 'export data';
+  const deadline = Date.now() + waitSeconds * 1000;
   let announced = false;
   for (;;) {
     const status = meta.getStep('export_data').status;
     const running = CommandLock.holder(metainfoDir, 'export-data') !== undefined;
     if (status === 'DONE' || (status === 'IN_PROGRESS' && running)) return;
-    if (!running && status === 'NOT_STARTED' && waitForStart) {
-      // The live form waits for its exporter (the two are usually started side by side).
-      if (!announced) ctx.print('Waiting for "export data from source" to start in this export dir… (Ctrl-C to stop)');
+    if (!running && status === 'NOT_STARTED') {
+      if (Date.now() >= deadline) {
+        throw new TandemError('TANDEM_EXPORT_DIR', `"${exporter}" did not start in this export dir within ${waitSeconds} s, so there is no exported data to import.`, {
+          hint: `Start "tandem ${exporter}" with this --export-dir (before or alongside this import), or let the import wait longer with --wait-for-export <seconds>.`,
+        });
+      }
+      if (!announced) ctx.print(`Waiting for "${exporter}" to start in this export dir… (up to ${waitSeconds} s, see --wait-for-export; Ctrl-C to stop)`);
       announced = true;
-      await sleep(1000);
+      await sleep(START_POLL_MS);
       continue;
     }
     if (!running && status !== 'NOT_STARTED' && isLiveExport(meta)) {
@@ -48,14 +58,12 @@ async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: 
       continue;
     }
     if (!running) {
-      throw new TandemError('TANDEM_EXPORT_DIR',
-        status === 'NOT_STARTED' ? 'There is no exported data in this export dir yet.' : `The data export stopped before it finished (status ${status}).`,
-        { hint: status === 'NOT_STARTED' ? 'Run "tandem export data" with this --export-dir first (import data may run while it works).' : 'Rerun "tandem export data"; the import then reloads from the new snapshot.' });
+      throw new TandemError('TANDEM_EXPORT_DIR', `The data export stopped before it finished (status ${status}).`,
+        { hint: 'Rerun "tandem export data"; the import then reloads from the new snapshot.' });
     }
     await sleep(FOLLOW_POLL_MS); // the exporter holds its lock but is still checking the source
   }
 }
-
 
 function isLiveExport(meta: MetaStore): boolean {
   const t = meta.getValue<string>('export_type');
@@ -67,14 +75,14 @@ class SnapshotChanged extends Error {}
 
 /** `tandem import data [to target]`: loads the snapshot in resumable, exactly-once batches. */
 export async function runImportData(ctx: CommandContext): Promise<void> {
-  // `import data to target` may start before the exporter has created the export dir's state.
-  const waitForStart = ctx.commandName === 'import data to target';
-  const migration = openMigration(ctx, { create: waitForStart, lock: 'import-data' });
+  // The import may start before the exporter has created the export dir's state.
+  const waitSeconds = ctx.int('wait-for-export') ?? 600; // the flag's default, see command-registry.ts
+  const migration = openMigration(ctx, { create: true, lock: 'import-data' });
   try {
     let target: DbConfig;
     for (;;) {
       try {
-        target = await importSnapshot(ctx, migration, waitForStart);
+        target = await importSnapshot(ctx, migration, waitSeconds);
         break;
       } catch (e) {
         if (!(e instanceof SnapshotChanged)) throw e;
@@ -95,10 +103,10 @@ export async function runImportData(ctx: CommandContext): Promise<void> {
 }
 
 /** Loads the snapshot (or sees that it is loaded) and returns the target it was loaded into. */
-async function importSnapshot(ctx: CommandContext, migration: Migration, waitForStart: boolean): Promise<DbConfig> {
+async function importSnapshot(ctx: CommandContext, migration: Migration, waitSeconds: number): Promise<DbConfig> {
   const { meta, exportDir, uuid } = migration;
   {
-    await waitForExport(ctx, meta, exportDir.metainfoDir, waitForStart);
+    await waitForExport(ctx, meta, exportDir.metainfoDir, waitSeconds);
     checkSnapshotLayout(meta);
     const target = await resolveDbConfig(ctx, meta, 'target');
     checkSameDatabase(meta, target);
