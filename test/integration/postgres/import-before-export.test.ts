@@ -5,6 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
 import { startTandem, killAll, tail } from '../../helpers/live-process.js';
@@ -71,4 +72,11 @@ test('import data with nothing ever exported gives up after --wait-for-export wi
   assert.ok(elapsed >= 2000, `gave up after ${elapsed} ms, before the limit`);
   const rows = await pg.sql('dst3', 'SELECT count(*)::int AS n FROM app.items');
   assert.equal(rows[0].n, 0);
+  // In a new, empty export dir the import sets nothing up itself: a mistyped dir stays as it was.
+  const empty = newExportDir();
+  const e = await runTandem(['import', 'data', 'to', 'target', '--export-dir', empty, '--wait-for-export', '1', ...targetFlags(pg, 'dst3')], env);
+  assert.equal(e.code, 1, `${e.stdout}\n${e.stderr}`);
+  assert.match(e.stdout, /Waiting for "export data from source" to start in this export dir… \(up to 1 s/);
+  assert.match(e.stderr, /^error \[TANDEM_EXPORT_DIR\]: "export data from source" did not start in this export dir within 1 s/m);
+  assert.deepEqual(readdirSync(empty), []);
 });
