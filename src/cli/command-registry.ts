@@ -36,6 +36,7 @@ const IMPORT_DATA_OPTIONS = withCommon(
   ...TARGET, ...SOURCE_PASSWORD_FOR_VERIFY,
   { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'connections loading batches in parallel (spread over all YugabyteDB nodes)' },
   { name: 'batch-size', kind: 'int', defaultValue: 100000, description: 'rows per batch; each batch commits with its progress record' },
+  { name: 'wait-for-export', kind: 'int', defaultValue: 600, description: 'seconds to wait for "export data" to start in this export dir when it has not (the import may be started first), then fail' },
   ...TABLE_FILTERS,
 );
 
@@ -116,12 +117,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     handler: async () => (await import('../workflow/data-status.js')).runExportDataStatus,
   },
   {
-    words: ['import', 'data'], summary: 'alias of "import data to target" (refuses to start before an export exists)',
+    words: ['import', 'data'], summary: 'alias of "import data to target"',
     configSection: 'import-data', options: IMPORT_DATA_OPTIONS,
     handler: async () => (await import('../workflow/import-data.js')).runImportData,
   },
   {
-    words: ['import', 'data', 'to', 'target'], summary: 'load the snapshot in resumable batches, then apply every change exactly once (waits for the exporter)',
+    words: ['import', 'data', 'to', 'target'], summary: 'load the snapshot in resumable batches, then apply every change exactly once (may start before the exporter: waits for it)',
     configSection: 'import-data', options: IMPORT_DATA_OPTIONS,
     handler: async () => (await import('../workflow/import-data.js')).runImportData,
   },

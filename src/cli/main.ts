@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { COMMANDS, matchCommand, type CommandSpec } from './command-registry.js';
 import { CommandContext } from './command-context.js';
@@ -103,8 +105,15 @@ function reportError(error: unknown, commandName: string): number {
   return EXIT_INTERNAL;
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
-if (isMain) {
+let started = false;
+
+/**
+ * Runs the tandem command line of this process (`process.argv`) and sets `process.exitCode`. The
+ * installed `tandem` command (`bin-entry.ts`) calls it; it runs at most once per process.
+ */
+export function runMain(): void {
+  if (started) return;
+  started = true;
   let settled = false;
   // Safety net: if nothing is left to run while the command has not finished (it awaits something
   // that can never happen), Node would exit with 0 and the user would take a half-done step for a
@@ -119,3 +128,21 @@ if (isMain) {
     (e) => { settled = true; process.exitCode = reportError(e, process.argv.slice(2).join(' ')); },
   );
 }
+
+/**
+ * Whether `script` (process.argv[1]) is this very file, through any symlink or a name given without
+ * `.js`. Only for `node dist/src/cli/main.js …`; the installed command never depends on it.
+ */
+function isThisFile(script: string | undefined): boolean {
+  if (!script) return false;
+  const self = realpathSync(fileURLToPath(import.meta.url));
+  for (const candidate of [script, `${script}.js`]) {
+    try {
+      if (realpathSync(candidate) === self) return true;
+    } catch { /* not a file: try the next */ }
+  }
+  return false;
+}
+
+// `node dist/src/cli/main.js …` runs the CLI too (tests and the demo do); importing this module does not.
+if (isThisFile(process.argv[1])) runMain();

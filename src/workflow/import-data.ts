@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type { CommandContext } from '../cli/command-context.js';
@@ -14,6 +15,7 @@ import {
 import { readYbSettings, ybSettingWarnings } from '../adapters/yugabyte/cluster-settings.js';
 import { assignConnections, discoverYbNodes, type YbNode } from '../adapters/yugabyte/node-discovery.js';
 import { CommandLock } from '../core/lock.js';
+import { ExportDir } from '../core/export-dir.js';
 import { checkSameDatabase, openMigration, resolveDbConfig, toStored, type Migration } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
@@ -23,24 +25,60 @@ import { TRANSIENT_CONFLICTS, hasSqlState, sqlStatesOf } from '../adapters/postg
 /** How often an import that follows a running export looks for newly finished files (a meta.db read). */
 const FOLLOW_POLL_MS = 50;
 
+/** How often an import looks whether the export it waits for has started. */
+const START_POLL_MS = 250;
+
 /**
- * Waits until the exporter has registered its tables. An import may start while `export data` is
- * still running: it then follows the exporter, loading each file as soon as it is complete.
+ * The wait of an import started before `export data` (two terminals, a script): it says so once and
+ * gives up after `--wait-for-export` seconds, counted from the start of the command.
  */
-async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: string, waitForStart: boolean): Promise<void> {
+class ExportStartWait {
+  private readonly deadline: number;
+  private announced = false;
+
+  constructor(private readonly ctx: CommandContext, private readonly seconds: number) {
+    this.deadline = Date.now() + seconds * 1000;
+  }
+
+  /** Waits a moment more for the export to start; throws once the time limit has passed. */
+  async moment(): Promise<void> {
+    const exporter = this.ctx.commandName === 'import data to target' ? 'export data from source' : 'export data';
+    if (Date.now() >= this.deadline) {
+      throw new TandemError('TANDEM_EXPORT_DIR', `"${exporter}" did not start in this export dir within ${this.seconds} s, so there is no exported data to import.`, {
+        hint: `Start "tandem ${exporter}" with this --export-dir (before or alongside this import), or let the import wait longer with --wait-for-export <seconds>.`,
+      });
+    }
+    if (!this.announced) this.ctx.print(`Waiting for "${exporter}" to start in this export dir… (up to ${this.seconds} s, see --wait-for-export; Ctrl-C to stop)`);
+    this.announced = true;
+    await sleep(START_POLL_MS);
+  }
+}
+
+/**
+ * Waits until the exporter has set up an existing, empty export dir. The import leaves setting it up
+ * to the exporter, so a mistyped --export-dir stays as it was when the wait gives up.
+ */
+async function waitForExportDir(dir: ExportDir, wait: ExportStartWait): Promise<void> {
+  const isEmptyDir = () => existsSync(dir.root) && statSync(dir.root).isDirectory() && !dir.hasForeignContent();
+  while (!dir.isInitialized() && isEmptyDir()) await wait.moment();
+}
+
+/**
+ * Waits until the exporter has registered its tables: up to the time limit for an export that has
+ * not started, as long as it runs for one that has. Then the import follows the export, loading
+ * each file as soon as it is complete.
+ */
+async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: string, wait: ExportStartWait): Promise<void> {
   let announced = false;
   for (;;) {
     const status = meta.getStep('export_data').status;
     const running = CommandLock.holder(metainfoDir, 'export-data') !== undefined;
     if (status === 'DONE' || (status === 'IN_PROGRESS' && running)) return;
-    if (!running && status === 'NOT_STARTED' && waitForStart) {
-      // The live form waits for its exporter (the two are usually started side by side).
-      if (!announced) ctx.print('Waiting for "export data from source" to start in this export dir… (Ctrl-C to stop)');
-      announced = true;
-      await sleep(1000);
+    if (!running && status === 'NOT_STARTED') {
+      await wait.moment();
       continue;
     }
-    if (!running && status !== 'NOT_STARTED' && isLiveExport(meta)) {
+    if (!running && isLiveExport(meta)) {
       // A live exporter that died during its snapshot starts over when restarted; this import follows.
       if (!announced) ctx.print('"export data from source" stopped before its snapshot was complete; waiting for it to be restarted (this import then follows the new snapshot)… (Ctrl-C to stop)');
       announced = true;
@@ -48,14 +86,12 @@ async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: 
       continue;
     }
     if (!running) {
-      throw new TandemError('TANDEM_EXPORT_DIR',
-        status === 'NOT_STARTED' ? 'There is no exported data in this export dir yet.' : `The data export stopped before it finished (status ${status}).`,
-        { hint: status === 'NOT_STARTED' ? 'Run "tandem export data" with this --export-dir first (import data may run while it works).' : 'Rerun "tandem export data"; the import then reloads from the new snapshot.' });
+      throw new TandemError('TANDEM_EXPORT_DIR', `The data export stopped before it finished (status ${status}).`,
+        { hint: 'Rerun "tandem export data"; the import then reloads from the new snapshot.' });
     }
     await sleep(FOLLOW_POLL_MS); // the exporter holds its lock but is still checking the source
   }
 }
-
 
 function isLiveExport(meta: MetaStore): boolean {
   const t = meta.getValue<string>('export_type');
@@ -67,14 +103,15 @@ class SnapshotChanged extends Error {}
 
 /** `tandem import data [to target]`: loads the snapshot in resumable, exactly-once batches. */
 export async function runImportData(ctx: CommandContext): Promise<void> {
-  // `import data to target` may start before the exporter has created the export dir's state.
-  const waitForStart = ctx.commandName === 'import data to target';
-  const migration = openMigration(ctx, { create: waitForStart, lock: 'import-data' });
+  // The import may start before the exporter, even before it has set up the export dir.
+  const wait = new ExportStartWait(ctx, ctx.int('wait-for-export') ?? 600); // the flag's default, see command-registry.ts
+  await waitForExportDir(new ExportDir(ctx.requireStr('export-dir')), wait);
+  const migration = openMigration(ctx, { create: false, lock: 'import-data' });
   try {
     let target: DbConfig;
     for (;;) {
       try {
-        target = await importSnapshot(ctx, migration, waitForStart);
+        target = await importSnapshot(ctx, migration, wait);
         break;
       } catch (e) {
         if (!(e instanceof SnapshotChanged)) throw e;
@@ -95,10 +132,10 @@ export async function runImportData(ctx: CommandContext): Promise<void> {
 }
 
 /** Loads the snapshot (or sees that it is loaded) and returns the target it was loaded into. */
-async function importSnapshot(ctx: CommandContext, migration: Migration, waitForStart: boolean): Promise<DbConfig> {
+async function importSnapshot(ctx: CommandContext, migration: Migration, wait: ExportStartWait): Promise<DbConfig> {
   const { meta, exportDir, uuid } = migration;
   {
-    await waitForExport(ctx, meta, exportDir.metainfoDir, waitForStart);
+    await waitForExport(ctx, meta, exportDir.metainfoDir, wait);
     checkSnapshotLayout(meta);
     const target = await resolveDbConfig(ctx, meta, 'target');
     checkSameDatabase(meta, target);

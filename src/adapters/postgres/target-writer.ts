@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, COPY_DATA_TYPE, copyDataMessage } from '../../core/copy-batch-planner.js';
 import { FramedCopyIn, type SendMessages } from './copy-in-framed.js';
 import { TandemError } from '../../core/errors.js';
+import { failpoint } from '../../core/failpoint.js';
 import { q } from '../../core/sql-names.js';
 import { pgArray, qualified, relationExists } from './source-catalog.js';
 
@@ -206,7 +207,11 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
     await client.query(
       `INSERT INTO ${q(schema)}.${BATCHES_TABLE} (migration_uuid, data_file_name, batch_number, schema_name, table_name, rows_imported) VALUES ($1, $2, $3, $4, $5, $6)`,
       [migrationUuid, b.fileName, b.batchNo, b.schema, b.table, b.rows]);
+    // Every row sent and the batch recorded, nothing committed: a cut here must lose the whole batch.
+    failpoint('import.before-batch-commit');
     await client.query('COMMIT');
+    // Committed on the target, not yet marked in meta.db: a resume must find it recorded there.
+    failpoint('import.after-batch-commit');
     return copy.rowCount;
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});

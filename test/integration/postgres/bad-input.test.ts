@@ -185,14 +185,15 @@ test('an export dir that belongs to another migration, or that does not exist', 
 
 test('import data before export data: TANDEM_EXPORT_DIR saying what to run first', async () => {
   const fresh = newExportDir();
-  let r = await expectFailure('import from an empty dir', importArgs(fresh), 'TANDEM_EXPORT_DIR', { dirs: [doneDir, fresh] });
+  // It waits for an export to start (the two may be started together), then gives up.
+  let r = await expectFailure('import from an empty dir', importArgs(fresh, ['--wait-for-export', '1']), 'TANDEM_EXPORT_DIR', { dirs: [doneDir, fresh] });
   assert.match(r.stderr, /export (schema|data)/);
   assert.deepEqual(readdirSync(fresh), [], 'an empty dir stays empty');
   // A dir where only a failed export ran.
   const port = String(await freePort());
   const started = await runTandem([...exportArgs(fresh), '--source-db-port', port], env);
   assertCleanFailure(started, 'TANDEM_CONNECT', 'export to nowhere');
-  r = await expectFailure('import after a failed export', importArgs(fresh), 'TANDEM_EXPORT_DIR', { dirs: [doneDir, fresh] });
+  r = await expectFailure('import after a failed export', importArgs(fresh, ['--wait-for-export', '1']), 'TANDEM_EXPORT_DIR', { dirs: [doneDir, fresh] });
   assert.match(r.stderr, /tandem export data/);
 });
 

@@ -158,9 +158,9 @@ test('initiate cutover to source before the cutover to target completed: TANDEM_
     const code = await ex.kill('SIGINT');
     assert.equal(code, 0, tail(ex.output()));
   }
-  // Plain `import data` refuses to wait for an exporter that has not started (the `to target` form waits).
+  // `import data` waits for an exporter that has not started, up to --wait-for-export, then fails.
   const fresh = newExportDir();
-  const r = await runTandem(['import', 'data', '--export-dir', fresh, ...targetFlags(good, 'dst')], env);
+  const r = await runTandem(['import', 'data', '--export-dir', fresh, '--wait-for-export', '1', ...targetFlags(good, 'dst')], env);
   assertCleanFailure(r, 'TANDEM_EXPORT_DIR', 'plain import data before any export');
   const slots = await good.sql('postgres', `SELECT slot_name FROM pg_replication_slots WHERE database = 'src'`);
   for (const s of slots) await good.sql('postgres', `SELECT pg_drop_replication_slot($1)`, [s.slot_name]);

@@ -84,16 +84,24 @@ test('channelOf is stable, independent of key property order, and spreads rows',
   const b: ChangeEvent = { ...a, key: { b: 'x', a: '1' } };
   assert.equal(channelOf(a, 16), channelOf(b, 16));
   assert.equal(channelOf(a, 16), channelOf({ ...a }, 16));
-  // Pinned: a changed hash would send a restarted migration's rows to other channels.
   assert.deepEqual([1, 2, 3, 4, 5].map((i) => channelOf(ev(i, 'c', 't', i), 8)), [1, 2, 3, 4, 5].map((i) => channelOf(ev(i + 100, 'u', 't', i), 8)));
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map((i) => channelOf(ev(1, 'c', 'accounts', i), 4)), PINNED);
   assert.notEqual(channelOf({ ...a, key: { a: null } }, 1000), channelOf({ ...a, key: { a: '' } }, 1000));
   assert.equal(channelOf(ev(1, 't', 'x', ''), 8), 0);
   const counts = new Array(4).fill(0);
   for (let i = 0; i < 4000; i++) counts[channelOf(ev(1, 'c', 'accounts', i), 4)]++;
   for (const c of counts) assert.ok(c > 800 && c < 1200, `uneven: ${counts}`);
 });
-const PINNED = [1, 2, 3, 4, 5, 6].map((i) => channelOf(ev(1, 'c', 'accounts', i), 4));
+
+test('channelOf is pinned: a changed hash would send a restarted migration\'s rows to other channels', () => {
+  // FNV-1a (32 bit) as documented in channel-hash.ts, computed by hand outside this code base.
+  const accounts = [1, 2, 3, 4, 5, 6].map((i) => ev(1, 'c', 'accounts', i));
+  assert.deepEqual(accounts.map((e) => channelOf(e, 4)), [1, 0, 3, 2, 1, 0]);
+  assert.deepEqual(accounts.map((e) => channelOf(e, 2 ** 32)), [784325729, 733992872, 750770491, 834658586, 851436205, 801103348]);
+  const composite: ChangeEvent = { vsn: 1, op: 'u', schema: 's', table: 't', key: { b: 'x', a: '1' }, position: '', txId: '' };
+  assert.equal(channelOf(composite, 2 ** 32), 2557243611);
+  assert.equal(channelOf({ ...composite, key: { a: null } }, 2 ** 32), 3203034649);
+  assert.equal(channelOf({ ...composite, key: { a: '' } }, 2 ** 32), 3152701792);
+});
 
 test('every event is applied exactly once, per channel in vsn order, in batches of at most batchSize', async () => {
   const events = randomHistory(3000, 7);
@@ -199,8 +207,11 @@ test('a restart skips what each channel committed and applies the rest exactly o
   assert.equal(s1.stopped, true);
   assert.ok(s1.applied < events.length);
   assert.equal(target.running, 0, 'no batch runs after run() returns');
-  for (const v of target.committedVsns) if (v <= s1.lowWatermark) continue; else assert.ok(v > s1.lowWatermark);
-  for (let v = 1; v <= s1.lowWatermark; v++) assert.ok(target.committedVsns.has(v) || !events.some((e) => e.vsn === v));
+  assert.equal(target.committedVsns.size, s1.applied);
+  // The low watermark is exact: every event up to it is committed, the next one is not.
+  for (let v = 1; v <= s1.lowWatermark; v++) assert.ok(target.committedVsns.has(v) || !events.some((e) => e.vsn === v), `vsn ${v} <= watermark ${s1.lowWatermark} not committed`);
+  assert.ok(events.some((e) => e.vsn === s1.lowWatermark + 1), 'the stop left events after the watermark');
+  assert.ok(!target.committedVsns.has(s1.lowWatermark + 1), `vsn ${s1.lowWatermark + 1}, after the watermark, is committed: the watermark is too low`);
   // A new dispatcher on the same target state; the whole stream comes again.
   const restarted = new FakeChangeTarget({ uniqueTables: ['t1'], initial: target.lastApplied });
   restarted.rows = target.rows;
