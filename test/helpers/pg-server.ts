@@ -5,7 +5,7 @@
  * exits. Host connections need the password (scram), so wrong-password cases are testable.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, chownSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, chownSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -114,11 +114,13 @@ export async function startPg15(settings: Record<string, string> = {}, options: 
     ? [...(tls.hbaLines ?? []), ...TLS_ONLY_HBA]
     : ['host all all 127.0.0.1/32 scram-sha-256', 'host replication all 127.0.0.1/32 scram-sha-256'];
   writeFileSync(join(dataDir, 'pg_hba.conf'), ['local all all trust', ...hostLines, ''].join('\n'));
-  const tlsSettings: Record<string, string> = tls
-    ? { ssl: 'on', ssl_cert_file: tls.certFile, ssl_key_file: tls.keyFile, ...(tls.caFile ? { ssl_ca_file: tls.caFile } : {}) }
-    : {};
+  if (tls) {
+    // In postgresql.conf rather than on the command line, so a test can switch files with ALTER SYSTEM.
+    const conf = { ssl: 'on', ssl_cert_file: tls.certFile, ssl_key_file: tls.keyFile, ...(tls.caFile ? { ssl_ca_file: tls.caFile } : {}) };
+    appendFileSync(join(dataDir, 'postgresql.conf'), Object.entries(conf).map(([k, v]) => `${k} = '${v}'\n`).join(''));
+  }
   const port = await freePort();
-  const opts = Object.entries({ ...DEFAULT_SETTINGS, ...tlsSettings, ...settings })
+  const opts = Object.entries({ ...DEFAULT_SETTINGS, ...settings })
     .map(([k, v]) => `-c ${k}=${v}`)
     .join(' ');
   run(`${PG15_BIN}/pg_ctl`, [
