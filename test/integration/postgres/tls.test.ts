@@ -24,6 +24,8 @@ const { connectPg } = pgConnection;
 let ca: TestCa;
 let tlsServer: PgServer; // TLS only; `cert_user` logs in with a client certificate
 let plainServer: PgServer; // no TLS at all
+const EITHER_USER = 'either_user'; // may log in to tlsServer with or without TLS
+const EITHER_PW = 'either-pw-4711';
 
 before(async () => {
   // libpq's default files live under ~/.postgresql: an empty home keeps this machine's out of the tests.
@@ -33,12 +35,15 @@ before(async () => {
     startPg15({}, {
       tls: {
         certFile: ca.serverCert, keyFile: ca.serverKey, caFile: ca.caCert,
-        hbaLines: [`hostssl all ${ca.clientUser} 127.0.0.1/32 cert`, `hostssl replication ${ca.clientUser} 127.0.0.1/32 cert`],
+        hbaLines: [
+          `hostssl all ${ca.clientUser} 127.0.0.1/32 cert`, `hostssl replication ${ca.clientUser} 127.0.0.1/32 cert`,
+          `host all ${EITHER_USER} 127.0.0.1/32 scram-sha-256`, // plain or TLS
+        ],
       },
     }),
     startPg15(),
   ]);
-  await tlsServer.sql('postgres', `CREATE ROLE ${ca.clientUser} LOGIN REPLICATION`);
+  await tlsServer.sql('postgres', `CREATE ROLE ${ca.clientUser} LOGIN REPLICATION; CREATE ROLE ${EITHER_USER} LOGIN PASSWORD '${EITHER_PW}'`);
 });
 
 after(async () => {
@@ -108,6 +113,13 @@ test('TLS-only server: disable is refused by pg_hba, and the fix names --source-
   assert.equal(e.code, 'TANDEM_AUTH', text(e));
   assert.match(e.message, /no encryption/, 'the server\'s reason is kept');
   assert.match(e.hint ?? '', /--source-ssl-mode (require|verify-ca|verify-full)/, text(e));
+});
+
+test('a server that accepts both: allow tries plain first, prefer TLS first', async () => {
+  const either = (sslMode: string) => ({ ...db(tlsServer, { sslMode }, EITHER_USER), password: EITHER_PW });
+  const got = [];
+  for (const mode of ['disable', 'allow', 'prefer', 'require']) got.push(`${mode} ssl=${(await session(either(mode))).ssl}`);
+  assert.deepEqual(got, ['disable ssl=false', 'allow ssl=false', 'prefer ssl=true', 'require ssl=true']);
 });
 
 test('server without TLS: disable, allow, prefer and the default connect in plain text', async () => {
