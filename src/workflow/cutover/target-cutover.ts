@@ -2,7 +2,7 @@ import type { CommandContext } from '../../cli/command-context.js';
 import { TandemError } from '../../core/errors.js';
 import { CommandLock } from '../../core/lock.js';
 import type { DbConfig } from '../../core/db-config.js';
-import { connectPg, clientConfig } from '../../adapters/postgres/pg-connection.js';
+import { connectPg, connectionPlan } from '../../adapters/postgres/pg-connection.js';
 import type { SequenceInfo } from '../../adapters/postgres/source-catalog.js';
 import { restoreSequences } from '../../adapters/postgres/sequence-sync.js';
 import { ReplicationConnection } from '../../adapters/postgres/replication/replication-connection.js';
@@ -60,7 +60,7 @@ async function prepareReverseStream(ctx: CommandContext, migration: Migration, t
   const tables = meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }));
   await dropPublication(client, names.publication);
   await createPublication(client, names.publication, tables);
-  const rc = await ReplicationConnection.open(clientConfig(target));
+  const rc = await ReplicationConnection.open(connectionPlan(target));
   try {
     // Not yet COMPLETED, so no application write can have reached the target: a leftover slot from
     // a crash here holds nothing, and a fresh one is exact.

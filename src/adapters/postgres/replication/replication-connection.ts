@@ -11,12 +11,22 @@
  */
 import pg from 'pg';
 import { TandemError } from '../../../core/errors.js';
+import { openPgClient, toConnectionPlan, type PgConnectionPlan } from '../pg-connection.js';
 import { parseLsn } from './lsn.js';
 import type { Lsn } from './lsn.js';
 import { toReplicationError } from './replication-errors.js';
 
-/** Connection settings as for pg; `replication` is set by this class. */
-export type ReplicationConnectionConfig = pg.ClientConfig;
+/**
+ * A connection plan (`connectionPlan(db)`: TLS as its ssl mode says), or pg settings for a single
+ * attempt; `replication` is set by this class.
+ */
+export type ReplicationConnectionConfig = pg.ClientConfig | PgConnectionPlan;
+
+/** The user a plan connects as, for messages. */
+export function replicationUser(config: ReplicationConnectionConfig): string | undefined {
+  const plan = toConnectionPlan(config);
+  return plan.db?.user ?? plan.attempts[0]?.config.user;
+}
 
 /** The server's answer to IDENTIFY_SYSTEM. */
 export interface SystemIdentity {
@@ -75,18 +85,17 @@ export class ReplicationConnection {
 
   /**
    * Opens a replication connection to `config.database`.
-   * @example const rc = await ReplicationConnection.open({ host, port, user, password, database });
+   * @example const rc = await ReplicationConnection.open(connectionPlan(source));
    */
   static async open(config: ReplicationConnectionConfig): Promise<ReplicationConnection> {
-    // @types/pg does not declare `replication`, which pg passes on in the startup packet.
-    const client = new pg.Client({ ...config, replication: 'database' } as pg.ClientConfig);
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => {});
-      throw toReplicationError(err, { action: 'Opening a replication connection', user: config.user });
-    }
-    return new ReplicationConnection(client, config.user);
+    const user = replicationUser(config);
+    const client = await openPgClient(
+      toConnectionPlan(config),
+      // @types/pg does not declare `replication`, which pg passes on in the startup packet.
+      (c) => new pg.Client({ ...c, replication: 'database' } as pg.ClientConfig),
+      (err) => toReplicationError(err, { action: 'Opening a replication connection', user }),
+    );
+    return new ReplicationConnection(client, user);
   }
 
   /** Runs IDENTIFY_SYSTEM. */

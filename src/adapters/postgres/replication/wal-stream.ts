@@ -28,7 +28,8 @@ import { formatLsn } from './lsn.js';
 import type { Lsn } from './lsn.js';
 import { decodePgoutputMessage } from './pgoutput-decoder.js';
 import type { PgoutputMessage, RelationMessage } from './pgoutput-messages.js';
-import { assertSlotName } from './replication-connection.js';
+import { assertSlotName, replicationUser } from './replication-connection.js';
+import { openPgClient, toConnectionPlan } from '../pg-connection.js';
 import type { ReplicationConnectionConfig } from './replication-connection.js';
 import { quoteLiteral, toReplicationError } from './replication-errors.js';
 
@@ -82,6 +83,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 /** A running START_REPLICATION. Call {@link WalStream.start}, iterate, and {@link WalStream.stop}. */
 export class WalStream implements AsyncIterable<WalEvent> {
   private client?: pg.Client;
+  private started = false;
   private copy?: CopyBothStream;
   private timer?: NodeJS.Timeout;
   private readonly relationCache = new Map<number, RelationMessage>();
@@ -118,18 +120,23 @@ export class WalStream implements AsyncIterable<WalEvent> {
    * (e.g. with a TandemError for a missing slot) if it does not.
    */
   async start(): Promise<void> {
-    if (this.client) throw new Error('WalStream already started');
+    if (this.started) throw new Error('WalStream already started');
+    this.started = true;
     const { connection, slotName } = this.options;
-    const options = connection.options ?? this.options.sessionOptions ?? CANONICAL_SESSION_OPTIONS;
-    const client = new pg.Client({ ...connection, options, replication: 'database' } as pg.ClientConfig);
+    const plan = toConnectionPlan(connection);
+    const user = replicationUser(connection);
+    const options = plan.attempts[0]?.config.options ?? this.options.sessionOptions ?? CANONICAL_SESSION_OPTIONS;
+    const client = await openPgClient(
+      plan,
+      (c) => new pg.Client({ ...c, options, replication: 'database' } as pg.ClientConfig),
+      (err) => toReplicationError(err, { action: 'Starting the change stream', user, slotName }),
+    );
+    if (this.stopping) {
+      await client.end().catch(() => {});
+      throw new Error('WalStream stopped while starting');
+    }
     this.client = client;
     client.on('error', (err) => this.fail(err));
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => {});
-      throw toReplicationError(err, { action: 'Starting the change stream', user: connection.user, slotName });
-    }
     const pubs = quoteLiteral(this.options.publicationNames.join(','));
     const extra = this.options.logicalMessages ? ", messages 'true'" : '';
     const sql = `START_REPLICATION SLOT ${slotName} LOGICAL ${formatLsn(this.options.startLsn)} (proto_version '1', publication_names ${pubs}${extra})`;
@@ -148,7 +155,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
       const onError = (err: unknown) => {
         if (!settled) {
           settled = true;
-          reject(toReplicationError(err, { action: 'Starting the change stream', user: connection.user, slotName }));
+          reject(toReplicationError(err, { action: 'Starting the change stream', user, slotName }));
         }
       };
       copy.once('error', onError);
@@ -295,7 +302,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
 
   private fail(err: unknown): void {
     if (this.stopping || this.failure) return;
-    this.failure = toReplicationError(err, { action: 'Streaming changes', user: this.options.connection.user, slotName: this.options.slotName });
+    this.failure = toReplicationError(err, { action: 'Streaming changes', user: replicationUser(this.options.connection), slotName: this.options.slotName });
     clearInterval(this.timer);
     this.signal();
   }
