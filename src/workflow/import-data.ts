@@ -71,8 +71,10 @@ async function waitForExportDir(dir: ExportDir, wait: ExportStartWait): Promise<
 async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: string, wait: ExportStartWait): Promise<void> {
   let announced = false;
   for (;;) {
-    const status = meta.getStep('export_data').status;
+    // Look at the lock first, then the status: an exporter that finishes between the two reads has
+    // set DONE before it let go of its lock.
     const running = CommandLock.holder(metainfoDir, 'export-data') !== undefined;
+    const status = meta.getStep('export_data').status;
     if (status === 'DONE' || (status === 'IN_PROGRESS' && running)) return;
     if (!running && status === 'NOT_STARTED') {
       await wait.moment();

@@ -6,6 +6,7 @@ import type { MetaStore } from '../core/meta-store.js';
 import { ProgressBoard } from '../core/progress.js';
 import { ROW_INDEX_STEP, SNAPSHOT_FILE_LAYOUT } from '../core/copy-batch-planner.js';
 import { PgSnapshotReader, type SnapshotChunk, type SnapshotPoint } from '../adapters/postgres/snapshot-reader.js';
+import { failpoint } from '../core/failpoint.js';
 
 /**
  * One snapshot file (part `partNo` of a chunk), relative to data/. Each snapshot gets its own
@@ -83,6 +84,7 @@ export async function copySnapshot(
           onPart: (part) => {
             // The file is on disk (fsynced): record it, and an importer that follows may load it.
             const fileName = snapshotFileName(snapshotId, chunk, part.partNo);
+            failpoint('snapshot.after-file-before-record');
             meta.putSnapshotFile({ fileName, tableKey: chunk.tableKey, chunkNo: chunk.chunkNo, rows: part.rows, bytes: part.bytes, status: 'DONE', rowIndex: part.rowIndex });
             t.done += part.rows;
             progress.update(chunk.tableKey, t.done);

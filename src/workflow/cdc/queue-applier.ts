@@ -13,6 +13,8 @@ import { listSourceTables, tableKey } from '../../adapters/postgres/source-catal
 import type { Migration } from '../migration-context.js';
 import { ChangeDispatcher } from './change-dispatcher.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
+import { failpoint, type FailpointName } from '../../core/failpoint.js';
+import type { ChangeTarget } from '../../core/change-target.js';
 
 export interface QueueApplyOptions {
   /** Which importer this is; its low watermark is kept in meta.db under this name. */
@@ -58,7 +60,8 @@ export async function applyQueue(ctx: CommandContext, migration: Migration, opts
   } finally {
     await client.end().catch(() => {});
   }
-  const target = new PgChangeTarget(opts.db, { tables, onWarning: (m) => ctx.warn(m) });
+  const target = withFailpointAfterCommit(new PgChangeTarget(opts.db, { tables, onWarning: (m) => ctx.warn(m) }),
+    opts.consumer === 'source' ? 'fallback.after-batch-commit' : 'apply.after-batch-commit');
   QueueConsumers.register(meta, opts.consumer, opts.startAfterVsn ?? 0);
   const startAfter = Math.max(QueueConsumers.appliedVsn(meta, opts.consumer) ?? 0, opts.startAfterVsn ?? 0);
   const abort = new AbortController();
@@ -130,4 +133,19 @@ export async function applyQueue(ctx: CommandContext, migration: Migration, opts
     show(true);
   }
   return { marker };
+}
+
+/** The same target, stopping at the named failpoint after each committed batch (a crash test arms it). */
+function withFailpointAfterCommit(target: ChangeTarget, name: FailpointName): ChangeTarget {
+  return {
+    prepare: (uuid, channels) => target.prepare(uuid, channels),
+    uniqueKeys: () => target.uniqueKeys(),
+    async applyBatch(channelNo, events) {
+      await target.applyBatch(channelNo, events);
+      failpoint(name);
+    },
+    isUniqueViolation: (e) => target.isUniqueViolation(e),
+    isTransientConflict: (e) => target.isTransientConflict(e),
+    close: () => target.close(),
+  };
 }

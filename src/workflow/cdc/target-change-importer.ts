@@ -4,6 +4,7 @@ import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import type { Migration } from '../migration-context.js';
 import { CutoverState } from '../cutover/cutover-state.js';
 import { applyQueue } from './queue-applier.js';
+import { failpoint } from '../../core/failpoint.js';
 
 /**
  * `import data to target`, after the snapshot: applies every queued change to the target until the
@@ -25,6 +26,7 @@ export async function importChangesToTarget(ctx: CommandContext, migration: Migr
       return;
     }
     ctx.print(`All changes up to the cutover marker (vsn ${result.marker.vsn}) are applied to the target.`);
+    failpoint('cutover.after-marker-applied');
   }
   const { completeCutoverToTarget } = await import('../cutover/target-cutover.js');
   await completeCutoverToTarget(ctx, migration, target);

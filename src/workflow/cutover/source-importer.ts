@@ -11,6 +11,7 @@ import { applyQueue } from '../cdc/queue-applier.js';
 import { CutoverState } from './cutover-state.js';
 import { verifyAtCutover } from './cutover-verification.js';
 import { sleep } from '../../core/sleep.js';
+import { failpoint } from '../../core/failpoint.js';
 
 
 /**
@@ -59,6 +60,7 @@ export async function importChangesToSource(ctx: CommandContext, migration: Migr
         ctx.print(`Import to source stopped. Restart it with: tandem import data to source --export-dir ${exportDir.root}`);
         return;
       }
+      failpoint('cutover.after-marker-applied');
     }
     await completeCutoverToSource(ctx, migration, source);
   } finally {
@@ -74,6 +76,7 @@ async function completeCutoverToSource(ctx: CommandContext, migration: Migration
   let leftDisabled: string[] = [];
   try {
     const restored = await restoreSequences(client, values);
+    failpoint('cutover.after-sequences-restored');
     if (restored.length) ctx.print(`Restored ${restored.length} sequence(s) on the source from the target's values.`);
     // Tandem never disables triggers or constraints; make sure nothing else left them disabled.
     const schemas = [...new Set(meta.snapshotTables().map((t) => t.schemaName))];
@@ -91,6 +94,7 @@ async function completeCutoverToSource(ctx: CommandContext, migration: Migration
   }
   if (leftDisabled.length) ctx.warn(`on the source, these are disabled or not validated (Tandem did not do this; re-enable them if they should be on): ${leftDisabled.join('; ')}`);
   const verification = await verifyAtCutover(ctx, migration, source, 'cutover-to-source');
+  failpoint('cutover.before-completed');
   CutoverState.complete(meta, 'to_source', { verification, disabledOnSource: leftDisabled });
   meta.setStep('import_changes_to_source', 'DONE');
   ctx.print('Cutover to source COMPLETED: the application can write to the source again.');

@@ -14,6 +14,7 @@ import { streamChanges } from '../cdc/stream-exporter.js';
 import { CutoverState } from './cutover-state.js';
 import { endChangeStream } from './stream-cleanup.js';
 import { verifyAtCutover } from './cutover-verification.js';
+import { failpoint } from '../../core/failpoint.js';
 
 /** Slot and publication names on the target (for the fall-back stream). */
 export function targetReplicationNames(migrationUuid: string): { slot: string; publication: string } {
@@ -36,12 +37,14 @@ export async function completeCutoverToTarget(ctx: CommandContext, migration: Mi
     const client = await connectPg(target);
     try {
       const restored = await restoreSequences(client, values);
+      failpoint('cutover.after-sequences-restored');
       if (restored.length) ctx.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
       if (record.prepareForFallBack) await prepareReverseStream(ctx, migration, target, client);
     } finally {
       await client.end().catch(() => {});
     }
     const verification = await verifyAtCutover(ctx, migration, target, 'cutover-to-target');
+    failpoint('cutover.before-completed');
     CutoverState.complete(meta, 'to_target', { verification });
     meta.setStep('import_changes', 'DONE');
     ctx.print('Cutover to target COMPLETED: the application can now write to the target.');
@@ -65,7 +68,9 @@ async function prepareReverseStream(ctx: CommandContext, migration: Migration, t
     // Not yet COMPLETED, so no application write can have reached the target: a leftover slot from
     // a crash here holds nothing, and a fresh one is exact.
     if (await rc.slotExists(names.slot)) await rc.dropSlot(names.slot, { wait: true });
+    failpoint('cutover.before-reverse-slot');
     const slot = await rc.createSlot(names.slot);
+    failpoint('cutover.after-reverse-slot');
     meta.setValue('target_cdc_start_position', lsnToPosition(slot.consistentPoint));
     ctx.print(`Created replication slot ${names.slot} on the target at ${formatLsn(slot.consistentPoint)} for the fall-back stream.`);
   } finally {
