@@ -3,7 +3,7 @@
  * not convert as it is. The database maps to one PostgreSQL schema (`public` unless told
  * otherwise, as in YugabyteDB Voyager). Pure: the catalog comes from `readMySqlCatalog`.
  */
-import type { SchemaObject } from '../../postgres/schema-export/schema-object.js';
+import type { SchemaObject, SchemaObjectType } from '../../postgres/schema-export/schema-object.js';
 import { TandemError } from '../../../core/errors.js';
 import { quoteIdent } from '../../../core/sql-names.js';
 import type { MySqlCatalog } from '../catalog-types.js';
@@ -16,6 +16,11 @@ import { convertTable } from './table-ddl.js';
 import { pgColumnType, UnknownMySqlTypeError } from './type-map.js';
 import { convertViews } from './view-ddl.js';
 
+/** The order `import schema` applies object types in (docs: src/workflow/schema/README.md). */
+const IMPORT_ORDER: readonly SchemaObjectType[] = [
+  'SCHEMA', 'TYPE', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'TABLE', 'SEQUENCE_OWNED_BY', 'UNIQUE', 'FOREIGN_KEY', 'VIEW', 'INDEX', 'TRIGGER',
+];
+
 /** The PostgreSQL schema a MySQL database becomes unless the user chooses another. */
 export const DEFAULT_MYSQL_TARGET_SCHEMA = 'public';
 
@@ -25,7 +30,7 @@ export interface ConvertMySqlSchemaOptions {
 }
 
 export interface MySqlSchemaConversion {
-  /** In import order within each type (types, sequences, functions, tables, owned-by, uniques, indexes, foreign keys, views, triggers, procedures). */
+  /** In the order `import schema` runs them (pre-snapshot types, then indexes and triggers); within a type, by table. */
   readonly objects: SchemaObject[];
   /** Everything converted differently or not at all; the same notes are in the objects' SQL as `-- tandem-note` lines. */
   readonly notes: ConversionNote[];
@@ -92,5 +97,7 @@ export function convertMySqlSchema(catalog: MySqlCatalog, options: ConvertMySqlS
   objects.push(...later);
   objects.push(...convertViews(ctx, catalog.views));
   for (const o of [...catalog.triggers, ...catalog.routines, ...catalog.events]) objects.push(convertStoredProgram(ctx, o));
-  return { objects, notes: ctx.notes };
+  const rank = (o: SchemaObject) => IMPORT_ORDER.indexOf(o.type);
+  const ordered = objects.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i).map((x) => x.o);
+  return { objects: ordered, notes: ctx.notes };
 }
