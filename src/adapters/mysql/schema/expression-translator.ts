@@ -227,7 +227,8 @@ class Translator {
 
   private word(raw: string): string {
     const w = raw.toLowerCase();
-    if (this.isOp(this.peek(), '(')) {
+    const isFunction = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) || w === 'cast' || w === 'trim';
+    if (this.isOp(this.peek(), '(') && (isFunction || !KEYWORDS.has(w))) {
       this.i++;
       if (w === 'cast') return this.cast();
       if (w === 'trim') return this.trim();
