@@ -40,6 +40,15 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return m;
 }
 
+/**
+ * MySQL 8 prints quotes inside GENERATION_EXPRESSION and CHECK_CLAUSE escaped (`_utf8mb4\\'x\\'`).
+ * When every quote of the text is escaped, the whole text is unescaped once. (Untested here: no MySQL 8 server.)
+ */
+export function unescapeMySql8Expression(text: string): string {
+  if (!text.includes("\\'") || /(^|[^\\])'/.test(text)) return text;
+  return text.replace(/\\(['\\])/g, '$1');
+}
+
 const JSON_VALID = /^json_valid\(`((?:[^`]|``)+)`\)$/i;
 
 function referentialAction(rule: string | null): MySqlReferentialAction {
@@ -147,7 +156,7 @@ export async function readMySqlCatalog(connection: Connection, server: MySqlServ
       foreignKeys: toForeignKeys(fksByTable.get(name) ?? []),
       checks: checks
         .filter((c) => !jsonColumns.has(c.name!) || c.level !== 'Column' || !JSON_VALID.test(c.clause ?? ''))
-        .map((c): MySqlCheck => ({ name: c.name!, clause: c.clause ?? '', enforced: c.enforced !== 'NO' }))
+        .map((c): MySqlCheck => ({ name: c.name!, clause: mariadb ? c.clause ?? '' : unescapeMySql8Expression(c.clause ?? ''), enforced: c.enforced !== 'NO' }))
         .sort(byName),
     });
   }
@@ -197,7 +206,8 @@ function toColumn(c: Row, server: MySqlServerInfo, jsonColumns: ReadonlySet<stri
   const columnType = c.columnType ?? dataType;
   const nullable = c.nullable === 'YES';
   const generatedMatch = /\b(VIRTUAL|STORED|PERSISTENT) GENERATED\b/i.exec(extra);
-  const generated = generatedMatch && c.generation ? { stored: !/^VIRTUAL$/i.test(generatedMatch[1]!), expression: c.generation } : null;
+  const expression = c.generation && server.flavor === 'mysql' ? unescapeMySql8Expression(c.generation) : c.generation;
+  const generated = generatedMatch && expression ? { stored: !/^VIRTUAL$/i.test(generatedMatch[1]!), expression } : null;
   return {
     name: c.name!,
     ordinal: Number(c.ordinal),

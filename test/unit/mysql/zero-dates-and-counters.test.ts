@@ -61,3 +61,11 @@ test('COLUMN_DEFAULT: MariaDB prints SQL, MySQL 8 prints the value', () => {
   ];
   for (const [args, expected] of cases) assert.deepEqual(parseColumnDefault(...args), expected, JSON.stringify(args));
 });
+
+test('MySQL 8 expressions whose quotes are all escaped are unescaped once; others are left alone', async () => {
+  const { unescapeMySql8Expression } = await import('../../../src/adapters/mysql/catalog.js');
+  assert.equal(unescapeMySql8Expression("concat(`s`,_utf8mb4\\'-\\',`s2`)"), "concat(`s`,_utf8mb4'-',`s2`)");
+  assert.equal(unescapeMySql8Expression("(`c` <> _utf8mb4\\'a\\\\\\\\b\\')"), "(`c` <> _utf8mb4'a\\\\b')");
+  assert.equal(unescapeMySql8Expression("`s2` <> 'x'"), "`s2` <> 'x'");
+  assert.equal(unescapeMySql8Expression("'it\\'s'"), "'it\\'s'");
+});
