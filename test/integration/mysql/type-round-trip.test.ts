@@ -20,7 +20,7 @@ import { convertMySqlSchema } from '../../../src/adapters/mysql/schema/convert-s
 import { mysqlSelectExpression, valueTypeOf } from '../../../src/adapters/mysql/schema/type-map.js';
 import { mysqlToPg } from '../../../src/adapters/mysql/values/mysql-to-pg.js';
 import { pgToMySql } from '../../../src/adapters/mysql/values/pg-to-mysql.js';
-import { encodeCopyTextRow } from '../../../src/adapters/mysql/values/copy-text-row.js';
+import { encodeCopyTextRow, mysqlRowToCopyText } from '../../../src/adapters/mysql/values/copy-text-row.js';
 import { assertNoZeroDatesInNotNull, scanZeroDates } from '../../../src/adapters/mysql/zero-dates.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { EVERY_TYPE_DDL, EVERY_TYPE_ROWS, KEYS_DDL, ZERO_DATES_SQL } from './every-type-fixture.js';
@@ -82,7 +82,9 @@ async function copyToPg(table: MySqlTable): Promise<void> {
   const columns = table.columns.filter((c) => !c.generated);
   const types = columns.map((c) => valueTypeOf(table.name, c, source.server.flavor));
   const rows = await readMySql(source.connection, 'shop', table, false);
-  const lines = rows.map((r) => encodeCopyTextRow(r.map((v, i) => mysqlToPg(v, types[i]!))));
+  const lines = rows.map((r) => mysqlRowToCopyText(r, types));
+  // The snapshot's fast path writes exactly what the general converters do.
+  assert.deepEqual(lines, rows.map((r) => encodeCopyTextRow(r.map((v, i) => mysqlToPg(v, types[i]!)))));
   const copy = target.query(copyFrom(`COPY public.${table.name} (${columns.map((c) => `"${c.name}"`).join(', ')}) FROM STDIN`));
   await pipeline(Readable.from(lines), copy);
 }

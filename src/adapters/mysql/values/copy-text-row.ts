@@ -1,8 +1,10 @@
 /**
  * PostgreSQL COPY text-format rows, framed as CopyData messages: the snapshot file layout
  * `copydata-rows-v1` (docs/positions.md §4) for readers of non-PostgreSQL sources. Engine-neutral
- * and pure (it may move to core/).
+ * and pure (it may move to core/), except the MySQL fast path at the end.
  */
+import { mysqlToPg, type MySqlValue } from './mysql-to-pg.js';
+import type { MySqlValueKind, MySqlValueType } from './value-type.js';
 
 // Backslash, newline, carriage return and tab are the characters COPY's text format must escape.
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
@@ -34,4 +36,35 @@ export function copyDataMessage(values: readonly (string | null)[]): Buffer {
   message.writeUInt32BE(length + 4, 1);
   message.write(row, 5, 'utf8');
   return message;
+}
+
+/** Kinds whose PostgreSQL text may hold a backslash, tab, newline or carriage return. */
+const FREE_TEXT_KINDS: ReadonlySet<MySqlValueKind> = new Set(['text', 'json', 'jsonb']);
+
+/**
+ * One MySQL value straight to its COPY text field (the snapshot's hot path): `mysqlToPg`, then
+ * escaping only for the kinds that can need it. Binary strings come out as `\\x…` (the bytea hex
+ * form with its backslash escaped for COPY).
+ *
+ * @example
+ * mysqlToCopyField(Buffer.from([0xff]), { kind: 'binary', column: 't.b', nullable: true }) // '\\\\xff' (i.e. \\xff)
+ */
+export function mysqlToCopyField(value: MySqlValue, type: MySqlValueType): string {
+  if (value === null) return '\\N';
+  if (type.kind === 'binary' && Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`;
+  const text = mysqlToPg(value, type);
+  if (text === null) return '\\N';
+  return FREE_TEXT_KINDS.has(type.kind) ? copyTextValue(text) : text;
+}
+
+/**
+ * A row of MySQL values as one COPY text line (fields from `mysqlToCopyField`).
+ *
+ * @example
+ * mysqlRowToCopyText(['1', null], [intType, textType]) // '1\t\\N\n'
+ */
+export function mysqlRowToCopyText(values: readonly MySqlValue[], types: readonly MySqlValueType[]): string {
+  let row = mysqlToCopyField(values[0] ?? null, types[0]!);
+  for (let i = 1; i < types.length; i++) row += `\t${mysqlToCopyField(values[i] ?? null, types[i]!)}`;
+  return `${row}\n`;
 }
