@@ -161,3 +161,31 @@ test('names Tandem makes up are cut to 63 bytes with a hash, never inside a char
   assert.match(multi, /^é{27}_[0-9a-f]{8}$/);
   assert.notEqual(derivedName('a'.repeat(40), 'b'.repeat(40)), derivedName('a'.repeat(40), `${'b'.repeat(39)}c`));
 });
+
+test('CHECKs and generated columns: converted, converted with a caveat, or reported and left out', () => {
+  const t = table('t', [
+    column('a', 'int(11)'),
+    column('b', 'int(11)', { generated: { stored: false, expression: '`a` * 2' } }),
+    column('c', 'varchar(32)', { generated: { stored: true, expression: 'md5(`a`)' } }),
+  ], { checks: [
+    { name: 'half', clause: '`a` / 2 > 1', enforced: true },
+    { name: 'pattern', clause: "`c` regexp '^x'", enforced: true },
+    { name: 'lazy', clause: '`a` > 0', enforced: false },
+  ] });
+  const { objects, notes } = convertMySqlSchema(catalog([t]));
+  assert.equal(withoutNotes(sqlOf(objects, 'TABLE', 't')), [
+    'CREATE TABLE public.t (',
+    '  a integer,',
+    '  b integer GENERATED ALWAYS AS (a * 2) STORED,',
+    '  c varchar(32),',
+    '  CONSTRAINT half CHECK (a / 2 > 1)',
+    ');',
+  ].join('\n'));
+  assert.deepEqual(notes.map((n) => `${n.rule} ${n.objectName}`), [
+    'mysql-virtual-generated public.t.b',
+    'mysql-generated-not-converted public.t.c',
+    'mysql-expression-caveat public.t.half',
+    'mysql-check-not-converted public.t.pattern',
+    'mysql-check-not-converted public.t.lazy',
+  ]);
+});

@@ -17,7 +17,7 @@ export type ConversionNoteRule =
   | 'mysql-generated-not-converted'
   | 'mysql-virtual-generated'
   | 'mysql-default-not-converted'
-  | 'mysql-default-caveat'
+  | 'mysql-expression-caveat'
   | 'mysql-zero-date-default'
   | 'mysql-on-update-timestamp'
   | 'mysql-auto-increment-sequence'

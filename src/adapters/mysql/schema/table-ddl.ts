@@ -80,7 +80,7 @@ function defaultSql(ctx: ConvertContext, table: MySqlTable, c: MySqlColumn, t: P
         notes.push(ctx.note('mysql-default-not-converted', 'COLUMN', where, `DEFAULT (${d.sql}) was left out: ${r.reason}`));
         return undefined;
       }
-      for (const w of r.warnings) notes.push(ctx.note('mysql-default-caveat', 'COLUMN', where, `DEFAULT (${d.sql}): ${w}`));
+      for (const w of r.warnings) notes.push(ctx.note('mysql-expression-caveat', 'COLUMN', where, `DEFAULT (${d.sql}): ${w}`));
       return `(${r.sql})`;
     }
   }
@@ -143,7 +143,7 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
         line += ` GENERATED ALWAYS AS (${r.sql}) STORED`;
         isGenerated = true;
         if (!c.generated.stored) columnNotes.push(ctx.note('mysql-virtual-generated', 'COLUMN', where, 'VIRTUAL generated column: PostgreSQL stores it (STORED)'));
-        for (const w of r.warnings) columnNotes.push(ctx.note('mysql-generated-not-converted', 'COLUMN', where, `generated column: ${w}`));
+        for (const w of r.warnings) columnNotes.push(ctx.note('mysql-expression-caveat', 'COLUMN', where, `generated column: ${w}`));
       } else {
         columnNotes.push(ctx.note('mysql-generated-not-converted', 'COLUMN', where,
           `generated column (${c.generated.expression}) is an ordinary column on the target, filled from the source: ${r.reason}`));
@@ -196,7 +196,7 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
       tableNotes.push(ctx.note('mysql-check-not-converted', 'CONSTRAINT', where, `CHECK (${check.clause}) was left out: ${r.reason}`));
       continue;
     }
-    for (const w of r.warnings) tableNotes.push(ctx.note('mysql-check-not-converted', 'CONSTRAINT', where, `CHECK (${check.clause}): ${w}`));
+    for (const w of r.warnings) tableNotes.push(ctx.note('mysql-expression-caveat', 'CONSTRAINT', where, `CHECK (${check.clause}): ${w}`));
     checks.push(`CONSTRAINT ${quoteIdent(check.name)} CHECK (${r.sql})`);
   }
 
