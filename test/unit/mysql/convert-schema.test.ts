@@ -189,3 +189,10 @@ test('CHECKs and generated columns: converted, converted with a caveat, or repor
     'mysql-check-not-converted public.t.lazy',
   ]);
 });
+
+test('generatedOnTarget: only the generated columns whose expression converted (the others are copied)', async () => {
+  const { generatedOnTarget } = await import('../../../src/adapters/mysql/schema/convert-schema.js');
+  const t = table('t', [column('a', 'int(11)'), column('b', 'int(11)', { generated: { stored: false, expression: '`a` * 2' } }),
+    column('c', 'varchar(32)', { generated: { stored: true, expression: 'md5(`a`)' } })]);
+  assert.deepEqual(generatedOnTarget(catalog([t]), t), ['b']);
+});

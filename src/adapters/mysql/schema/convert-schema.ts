@@ -6,7 +6,8 @@
 import type { SchemaObject, SchemaObjectType } from '../../postgres/schema-export/schema-object.js';
 import { TandemError } from '../../../core/errors.js';
 import { quoteIdent } from '../../../core/sql-names.js';
-import type { MySqlCatalog } from '../catalog-types.js';
+import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
+import { translateMySqlExpression } from './expression-translator.js';
 import { ConvertContext } from './convert-context.js';
 import type { ConversionNote } from './conversion-note.js';
 import { convertForeignKeys, convertIndexes } from './index-ddl.js';
@@ -64,6 +65,17 @@ function checkConvertible(catalog: MySqlCatalog): void {
       hint: 'Change the columns to a supported type on the source, or leave their tables out with --exclude-table-list.',
     });
   }
+}
+
+/**
+ * The columns of a table that are generated on the target (their expression converted): the
+ * snapshot and the change stream must leave them out of what they write there. Columns generated
+ * on MySQL whose expression did not convert are ordinary columns on the target and are copied.
+ * (Writes into MySQL leave out every column with `MySqlColumn.generated`.)
+ */
+export function generatedOnTarget(catalog: MySqlCatalog, table: MySqlTable, options: ConvertMySqlSchemaOptions = {}): string[] {
+  const ctx = { database: catalog.database, targetSchema: options.targetSchema ?? DEFAULT_MYSQL_TARGET_SCHEMA };
+  return table.columns.filter((c) => c.generated && translateMySqlExpression(c.generated.expression, ctx).ok).map((c) => c.name);
 }
 
 /**

@@ -111,7 +111,7 @@ export function convertForeignKeys(ctx: ConvertContext, table: MySqlTable): Conv
     }
     const parent = ctx.catalog.tables.find((t) => t.name === fk.refTable);
     if (!parent) {
-      detached.push(ctx.note('mysql-foreign-key-not-converted', 'FOREIGN_KEY', where, `the referenced table ${fk.refTable} is not in the migrated database; it was not created`));
+      detached.push(ctx.note('mysql-foreign-key-not-converted', 'FOREIGN_KEY', where, `the referenced table ${fk.refTable} is not among the migrated tables; it was not created`));
       continue;
     }
     if (!isReferenceable(parent, fk.refColumns)) {
