@@ -79,7 +79,7 @@ function bindDbType(d: OracleDb, t: OracleBindType): DbType {
     case 'blob': return d.DB_TYPE_BLOB;
     case 'binary_double': return d.DB_TYPE_BINARY_DOUBLE;
     case 'binary_float': return d.DB_TYPE_BINARY_FLOAT;
-    case 'number_flag': return d.DB_TYPE_NUMBER;
+    case 'number': return d.DB_TYPE_NUMBER;
   }
 }
 

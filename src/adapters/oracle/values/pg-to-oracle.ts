@@ -21,7 +21,7 @@ import type { OracleTypeFamily } from './oracle-type.js';
  */
 
 /** The driver-level type of a bind (mapped to oracledb's DB_TYPE_* in the I/O layer). */
-export type OracleBindType = 'varchar' | 'nvarchar' | 'long' | 'clob' | 'nclob' | 'raw' | 'long_raw' | 'blob' | 'binary_double' | 'binary_float' | 'number_flag';
+export type OracleBindType = 'varchar' | 'nvarchar' | 'long' | 'clob' | 'nclob' | 'raw' | 'long_raw' | 'blob' | 'binary_double' | 'binary_float' | 'number';
 
 /** Why a written value differs from the PostgreSQL value (counted and reported per table and column). */
 export type ValueLoss =
