@@ -71,6 +71,8 @@ test('TIMESTAMP WITH TIME ZONE text (offsets, regions, BC) is accepted; the inst
   assert.deepEqual(await viaServer(texts, 'timestamptz'), oracle.map((t) => pgTimestampOutput(parseOracleDateTime(t), 6, true)));
   const regions = await viaServer([oracleToPgText('timestamp_tz', ' 2024-07-01 09:00:00.000000000 Europe/Paris')!, oracleToPgText('timestamp_tz', ' 2024-01-01 09:00:00.000000000 America/New_York')!], 'timestamptz');
   assert.deepEqual(regions, ['2024-07-01 07:00:00+00', '2024-01-01 14:00:00+00']);
+  // LogMiner may print the region upper case (TZR); PostgreSQL matches zone names without regard to case.
+  assert.deepEqual(await viaServer([oracleToPgText('timestamp_tz', ' 2024-07-01 09:00:00.000000000 EUROPE/PARIS')!], 'timestamptz'), ['2024-07-01 07:00:00+00']);
   // The server's own output goes back into Oracle's TO_TIMESTAMP_TZ format unchanged in meaning.
   const printed = await viaServer(texts, 'timestamptz');
   assert.deepEqual(printed.map(oracleTimestampTzBind).slice(0, 2), ['2024-01-15 05:00:00.0 +00:00', '2024-01-15 18:30:00.123457 +00:00']);
