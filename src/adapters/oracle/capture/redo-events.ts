@@ -1,0 +1,205 @@
+import type { UnnumberedChangeEvent } from '../../../core/change-event.js';
+import { TandemError } from '../../../core/errors.js';
+import { OracleValueError } from '../values/value-error.js';
+import { oracleToPgText } from '../values/oracle-to-pg.js';
+import { oracleTypeFamily, type OracleColumn, type OracleTable, type OracleTypeFamily } from '../values/oracle-type.js';
+import { OPERATION } from './logminer-row.js';
+import { encodeOraclePosition } from './oracle-position.js';
+import { parseRedoSql, RedoParseError, type RedoStatement, type RedoValue } from './redo-sql-parser.js';
+import type { CommittedTransaction, RowChange } from './transaction-assembler.js';
+import { ORACLE_SESSION_DATE_FORMAT } from '../session-settings.js';
+
+/**
+ * Turns a committed transaction's LogMiner rows into queue events: SQL_REDO parsed, every literal
+ * converted with its column's type into PostgreSQL text, keys taken from the row images. Pure.
+ */
+
+/** How Oracle names become the names events carry (the schema converter's rule; identity by default). */
+export interface NameMapper {
+  schema(owner: string): string;
+  table(owner: string, table: string): string;
+  column(owner: string, table: string, column: string): string;
+}
+
+/** Keeps Oracle's names as they are stored. */
+export const ORACLE_NAMES: NameMapper = { schema: (s) => s, table: (_o, t) => t, column: (_o, _t, c) => c };
+
+/** The catalog of captured tables: undefined for a table that is not captured. */
+export type TableLookup = (owner: string, table: string) => OracleTable | undefined;
+
+/**
+ * The literal LogMiner wrote for a value of `family`, as the text `oracleToPgText` reads (or null).
+ * Calls must fit the family: TO_DATE for DATE, HEXTORAW for RAW…; the date format in TO_DATE must be
+ * the session format Tandem sets (another one means the mining session was not prepared).
+ */
+export function redoLiteral(family: OracleTypeFamily, v: RedoValue): string | null {
+  switch (v.kind) {
+    case 'null': return null;
+    case 'text': case 'number': return v.text;
+    case 'call': {
+      const arg = v.args[0];
+      const text = arg && (arg.kind === 'text' || arg.kind === 'number') ? arg.text : undefined;
+      const fits = (families: OracleTypeFamily[]) => families.includes(family) && text !== undefined;
+      switch (v.name) {
+        case 'TO_DATE': {
+          const fmt = v.args[1];
+          if (fmt && !(fmt.kind === 'text' && [ORACLE_SESSION_DATE_FORMAT, 'YYYY-MM-DD HH24:MI:SS'].includes(fmt.text.toUpperCase()))) {
+            throw new OracleValueError('TO_DATE in SQL_REDO uses a date format other than the one Tandem sets for its mining session');
+          }
+          if (fits(['date', 'timestamp', 'timestamp_tz', 'timestamp_ltz'])) return text!;
+          break;
+        }
+        case 'TO_TIMESTAMP': case 'TO_TIMESTAMP_TZ': case 'TO_TIMESTAMP_LTZ':
+          if (fits(['date', 'timestamp', 'timestamp_tz', 'timestamp_ltz'])) return text!;
+          break;
+        case 'TO_DSINTERVAL': if (fits(['interval_ds'])) return text!; break;
+        case 'TO_YMINTERVAL': if (fits(['interval_ym'])) return text!; break;
+        case 'HEXTORAW': if (fits(['raw', 'long_raw', 'blob'])) return text!; break;
+        case 'TO_BINARY_DOUBLE': case 'TO_BINARY_FLOAT': case 'TO_NUMBER':
+          if (fits(['binary_double', 'binary_float', 'number'])) return text!;
+          break;
+        case 'EMPTY_CLOB': if (v.args.length === 0 && (family === 'clob' || family === 'nclob')) return ''; break;
+        case 'EMPTY_BLOB': if (v.args.length === 0 && family === 'blob') return ''; break;
+      }
+      throw new OracleValueError(`${v.name}(…) in SQL_REDO does not fit a ${family} column`);
+    }
+  }
+}
+
+function columnValue(table: OracleTable, col: OracleColumn, v: RedoValue): string | null {
+  try {
+    return oracleToPgText(oracleTypeFamily(col.type), redoLiteral(oracleTypeFamily(col.type), v));
+  } catch (e) {
+    if (e instanceof OracleValueError) {
+      throw new TandemError('TANDEM_DATA', `A change to ${table.schema}.${table.name} column ${col.name} cannot be converted: ${e.message}.`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+interface Context {
+  readonly tx: CommittedTransaction;
+  readonly change: RowChange;
+  readonly table: OracleTable;
+  readonly names: NameMapper;
+}
+
+function where(ctx: Context): string {
+  return `${ctx.table.schema}.${ctx.table.name} at SCN ${ctx.change.scn} (transaction ${ctx.tx.xid})`;
+}
+
+function columnOf(ctx: Context, name: string): OracleColumn {
+  const col = ctx.table.columns.find((c) => c.name === name);
+  if (!col) {
+    throw new TandemError('TANDEM_UNSUPPORTED', `SQL_REDO of ${where(ctx)} names column ${name}, which the table does not have now.`, {
+      hint: 'LogMiner reads table definitions from the online catalog: a column was added, dropped or renamed after the change. Tandem does not follow DDL during a migration; export again from a new snapshot (--start-clean true).',
+    });
+  }
+  return col;
+}
+
+function convert(ctx: Context, values: ReadonlyMap<string, RedoValue>): Map<string, { col: OracleColumn; text: string | null }> {
+  const out = new Map<string, { col: OracleColumn; text: string | null }>();
+  for (const [name, v] of values) {
+    const col = columnOf(ctx, name);
+    if (col.virtual) continue;
+    out.set(name, { col, text: columnValue(ctx.table, col, v) });
+  }
+  return out;
+}
+
+function keyFrom(ctx: Context, values: Map<string, { text: string | null }>, what: string): Record<string, string | null> {
+  const key: Record<string, string | null> = {};
+  for (const k of ctx.table.primaryKey) {
+    const v = values.get(k);
+    if (!v || v.text === null) {
+      throw new TandemError('TANDEM_PREREQUISITE', `The ${what} of ${where(ctx)} does not carry primary-key column ${k}.`, {
+        hint: `Supplemental logging is missing for this table: ALTER TABLE ${q(ctx.table.schema)}.${q(ctx.table.name)} ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS; (or at database level, see tandem's preparation check).`,
+      });
+    }
+    key[ctx.names.column(ctx.table.schema, ctx.table.name, k)] = v.text;
+  }
+  return key;
+}
+
+function q(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function named(ctx: Context, values: Map<string, { text: string | null }>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [name, v] of values) out[ctx.names.column(ctx.table.schema, ctx.table.name, name)] = v.text;
+  return out;
+}
+
+function rowEvent(ctx: Context, stmt: RedoStatement, base: Omit<UnnumberedChangeEvent, 'op' | 'key' | 'after'>): UnnumberedChangeEvent {
+  if (stmt.owner !== ctx.change.owner || stmt.table !== ctx.change.table) {
+    throw new TandemError('TANDEM_DATA', `SQL_REDO at SCN ${ctx.change.scn} names ${stmt.owner}.${stmt.table}, but the row belongs to ${ctx.change.owner}.${ctx.change.table}.`);
+  }
+  switch (stmt.kind) {
+    case 'insert': {
+      const values = convert(ctx, stmt.values);
+      // Columns LogMiner left out of an insert were not given a value: NULL (a LOB written later
+      // arrives as its own change).
+      for (const col of ctx.table.columns) if (!col.virtual && !values.has(col.name)) values.set(col.name, { col, text: null });
+      const ordered = new Map(ctx.table.columns.filter((c) => !c.virtual).map((c) => [c.name, values.get(c.name)!]));
+      return { ...base, op: 'c', key: keyFrom(ctx, ordered, 'insert'), after: named(ctx, ordered) };
+    }
+    case 'update':
+      return { ...base, op: 'u', key: keyFrom(ctx, convert(ctx, stmt.where), 'row image (WHERE clause) of an update'), after: named(ctx, convert(ctx, stmt.set)) };
+    case 'delete':
+      return { ...base, op: 'd', key: keyFrom(ctx, convert(ctx, stmt.where), 'row image (WHERE clause) of a delete') };
+  }
+}
+
+/**
+ * The events of one committed transaction, in redo order, all with the transaction's position.
+ * Throws TandemError for what Tandem cannot carry: DDL other than TRUNCATE on a captured table,
+ * LOB changes made through LOB locators (DBMS_LOB writes), statements LogMiner marks UNSUPPORTED,
+ * values without a PostgreSQL form.
+ */
+export function transactionEvents(tx: CommittedTransaction, tables: TableLookup, names: NameMapper = ORACLE_NAMES): UnnumberedChangeEvent[] {
+  const position = encodeOraclePosition(tx.position);
+  const events: UnnumberedChangeEvent[] = [];
+  for (const change of tx.changes) {
+    const table = tables(change.owner, change.table);
+    if (!table) continue;
+    const ctx: Context = { tx, change, table, names };
+    const base = { schema: names.schema(table.schema), table: names.table(table.schema, table.name), position, txId: tx.xid };
+    switch (change.operationCode) {
+      case OPERATION.INSERT: case OPERATION.UPDATE: case OPERATION.DELETE: {
+        if (table.primaryKey.length === 0) {
+          throw new TandemError('TANDEM_UNSUPPORTED', `${table.schema}.${table.name} has no primary key; its changes cannot be applied exactly once.`, { hint: 'Add a primary key, or leave the table out with --exclude-table-list.' });
+        }
+        let stmt: RedoStatement;
+        try {
+          stmt = parseRedoSql(change.sqlRedo);
+        } catch (e) {
+          if (e instanceof RedoParseError) throw new TandemError('TANDEM_DATA', `SQL_REDO of ${where(ctx)} could not be read: ${e.message}.`, { cause: e });
+          throw e;
+        }
+        events.push(rowEvent(ctx, stmt, base));
+        break;
+      }
+      case OPERATION.DDL:
+        if (/^\s*truncate\s+table\b/i.test(change.sqlRedo)) {
+          events.push({ ...base, op: 't', key: {} });
+          break;
+        }
+        throw new TandemError('TANDEM_UNSUPPORTED', `DDL on ${where(ctx)}: ${change.sqlRedo.trim().split(/\s+/).slice(0, 2).join(' ').toUpperCase()} …`, {
+          hint: 'Tandem does not follow schema changes during a live migration. Apply the same change to the target by hand, then export again from a new snapshot (--start-clean true).',
+        });
+      case OPERATION.SELECT_LOB_LOCATOR: case OPERATION.LOB_WRITE: case OPERATION.LOB_TRIM: case OPERATION.LOB_ERASE:
+        throw new TandemError('TANDEM_UNSUPPORTED', `A LOB of ${where(ctx)} was changed through a LOB locator (DBMS_LOB / OCI LOB writes).`, {
+          hint: 'Tandem captures LOB values written whole by INSERT and UPDATE statements; piecewise LOB writes are not captured yet. Leave the table out (--exclude-table-list) and copy it at cutover.',
+        });
+      case OPERATION.UNSUPPORTED:
+        throw new TandemError('TANDEM_UNSUPPORTED', `LogMiner cannot show a change to ${where(ctx)}${change.info ? ` (${change.info})` : ''}.`, {
+          hint: 'The table uses a type or storage LogMiner does not support (see Oracle\'s "Supported Data Types and Table Storage Attributes" for LogMiner). Leave it out with --exclude-table-list.',
+        });
+      default:
+        break;
+    }
+  }
+  return events;
+}

@@ -1,0 +1,80 @@
+import { TandemError } from '../../core/errors.js';
+import type { OracleColumn, OracleTable } from './values/oracle-type.js';
+
+/**
+ * The tables of the migrated schema as the other roles need them (columns with their types, primary
+ * key, index organisation): the catalog SQL (pure text) and a mapper from its rows to OracleTable.
+ * Binds: :schema.
+ */
+
+export const TABLES_SQL = `SELECT TABLE_NAME, IOT_TYPE, PARTITIONED FROM ALL_TABLES
+ WHERE OWNER = :schema AND NESTED = 'NO' AND SECONDARY = 'N' AND (IOT_TYPE IS NULL OR IOT_TYPE = 'IOT')
+   AND TABLE_NAME NOT LIKE 'BIN$%' AND TABLE_NAME NOT LIKE 'MLOG$\\_%' ESCAPE '\\' AND TABLE_NAME NOT LIKE 'RUPD$\\_%' ESCAPE '\\'
+ ORDER BY TABLE_NAME`;
+
+export const COLUMNS_SQL = `SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.DATA_LENGTH, c.CHAR_LENGTH, c.DATA_PRECISION, c.DATA_SCALE,
+       c.CHAR_USED, c.NULLABLE, c.COLUMN_ID, c.VIRTUAL_COLUMN, c.HIDDEN_COLUMN, i.GENERATION_TYPE
+  FROM ALL_TAB_COLS c
+  LEFT JOIN ALL_TAB_IDENTITY_COLS i ON i.OWNER = c.OWNER AND i.TABLE_NAME = c.TABLE_NAME AND i.COLUMN_NAME = c.COLUMN_NAME
+ WHERE c.OWNER = :schema AND c.HIDDEN_COLUMN = 'NO'
+ ORDER BY c.TABLE_NAME, c.COLUMN_ID`;
+
+export const PRIMARY_KEYS_SQL = `SELECT k.TABLE_NAME, cc.COLUMN_NAME, cc.POSITION
+  FROM ALL_CONSTRAINTS k JOIN ALL_CONS_COLUMNS cc ON cc.OWNER = k.OWNER AND cc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND cc.TABLE_NAME = k.TABLE_NAME
+ WHERE k.OWNER = :schema AND k.CONSTRAINT_TYPE = 'P'
+ ORDER BY k.TABLE_NAME, cc.POSITION`;
+
+/** Unique keys other than the primary key (for the fall-back dispatcher). */
+export const UNIQUE_KEYS_SQL = `SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, cc.COLUMN_NAME, cc.POSITION
+  FROM ALL_CONSTRAINTS k JOIN ALL_CONS_COLUMNS cc ON cc.OWNER = k.OWNER AND cc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND cc.TABLE_NAME = k.TABLE_NAME
+ WHERE k.OWNER = :schema AND k.CONSTRAINT_TYPE = 'U'
+ ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, cc.POSITION`;
+
+const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** OracleTables from the three queries' rows; `only` restricts to those tables (names as stored). */
+export function oracleTablesFromRows(
+  schema: string,
+  tables: readonly Record<string, unknown>[],
+  columns: readonly Record<string, unknown>[],
+  primaryKeys: readonly Record<string, unknown>[],
+  only?: ReadonlySet<string>,
+): OracleTable[] {
+  const cols = new Map<string, OracleColumn[]>();
+  for (const r of columns) {
+    const t = String(r.TABLE_NAME);
+    let list = cols.get(t);
+    if (!list) cols.set(t, (list = []));
+    const gen = r.GENERATION_TYPE === 'ALWAYS' ? 'ALWAYS' : r.GENERATION_TYPE === 'BY DEFAULT' ? 'BY DEFAULT' : undefined;
+    list.push({
+      name: String(r.COLUMN_NAME),
+      type: {
+        dataType: String(r.DATA_TYPE), dataLength: n(r.DATA_LENGTH), charLength: n(r.CHAR_LENGTH), precision: n(r.DATA_PRECISION), scale: n(r.DATA_SCALE),
+        charUsed: r.CHAR_USED === 'B' || r.CHAR_USED === 'C' ? r.CHAR_USED : null,
+      },
+      nullable: r.NULLABLE !== 'N',
+      ...(gen ? { identity: gen } : {}),
+      ...(r.VIRTUAL_COLUMN === 'YES' ? { virtual: true } : {}),
+    });
+  }
+  const pks = new Map<string, string[]>();
+  for (const r of [...primaryKeys].sort((a, b) => Number(a.POSITION) - Number(b.POSITION))) {
+    const t = String(r.TABLE_NAME);
+    let list = pks.get(t);
+    if (!list) pks.set(t, (list = []));
+    list.push(String(r.COLUMN_NAME));
+  }
+  const out: OracleTable[] = [];
+  for (const r of tables) {
+    const name = String(r.TABLE_NAME);
+    if (only && !only.has(name)) continue;
+    const c = cols.get(name);
+    if (!c || c.length === 0) throw new TandemError('TANDEM_PRIVILEGE', `The columns of ${schema}.${name} are not visible to the migration user.`, { hint: 'GRANT SELECT ANY TABLE (the spec\'s grant) or SELECT on the table.' });
+    out.push({ schema, name, columns: c, primaryKey: pks.get(name) ?? [], ...(r.IOT_TYPE === 'IOT' ? { indexOrganized: true } : {}) });
+  }
+  if (only) {
+    const missing = [...only].filter((t) => !out.some((x) => x.name === t));
+    if (missing.length > 0) throw new TandemError('TANDEM_UNKNOWN_TABLE', `Table(s) not found in Oracle schema ${schema}: ${missing.join(', ')}.`, { hint: 'Oracle stores unquoted names in upper case; check --table-list.' });
+  }
+  return out;
+}

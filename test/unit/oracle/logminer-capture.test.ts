@@ -1,0 +1,170 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assemble, eventsOf, loadFixture } from './logminer-fixtures.js';
+import {
+  AFTER_ALL, decodeOraclePosition, encodeOraclePosition, snapshotPosition, snapshotStart,
+} from '../../../src/adapters/oracle/capture/oracle-position.js';
+import { ContinuationJoiner, TransactionAssembler } from '../../../src/adapters/oracle/capture/transaction-assembler.js';
+import { TandemError } from '../../../src/core/errors.js';
+import type { LogMinerRow } from '../../../src/adapters/oracle/capture/logminer-row.js';
+
+const P = (scn: number, ord: number, restart: number) => encodeOraclePosition({ commitScn: BigInt(scn), ordinal: ord, restartScn: BigInt(restart) });
+
+test('positions: fixed width, sort as text in commit order, decode back', () => {
+  assert.equal(P(1000020, 0, 999950), '00000000000001000020.000000.00000000000000999950');
+  assert.deepEqual(decodeOraclePosition('00000000000001000020.000003.00000000000000999950'), { commitScn: 1000020n, ordinal: 3, restartScn: 999950n });
+  const sorted = [P(9, AFTER_ALL, 1), P(10, 0, 5), P(10, 1, 2), P(10, AFTER_ALL, 11), P(99, 0, 99), P(100, 0, 1), P(1e15, 0, 1)];
+  assert.deepEqual([...sorted].reverse().sort(), sorted);
+  assert.equal(encodeOraclePosition({ commitScn: 18446744073709551615n, ordinal: 0, restartScn: 0n }), '18446744073709551615.000000.00000000000000000000');
+  assert.throws(() => decodeOraclePosition('00000016B374D848'), RangeError);
+  assert.throws(() => encodeOraclePosition({ commitScn: -1n, ordinal: 0, restartScn: 0n }), RangeError);
+});
+
+test('the snapshot start mines from the older of the first SCN read and the oldest open transaction', () => {
+  // V$TRANSACTION had a transaction open since 999950; CURRENT_SCN was 999998 before, 1000000 after.
+  assert.deepEqual(snapshotStart(999998n, 999950n, 1000000n), { commitScn: 1000000n, ordinal: AFTER_ALL, restartScn: 999950n });
+  // Nothing open: from the first SCN read (a transaction starting between the reads is still seen).
+  assert.deepEqual(snapshotStart(999998n, null, 1000000n), { commitScn: 1000000n, ordinal: AFTER_ALL, restartScn: 999998n });
+  assert.deepEqual(snapshotStart(999998n, 999999n, 1000000n), { commitScn: 1000000n, ordinal: AFTER_ALL, restartScn: 999998n });
+  assert.throws(() => snapshotStart(10n, null, 9n), RangeError);
+});
+
+test('interleaved transactions come out committed, in commit order; one begun before the snapshot SCN is captured whole; those committed at or before it are not', () => {
+  const f = loadFixture('interleaved');
+  const { transactions, assembler } = assemble(f.rows, f.snapshot);
+  assert.deepEqual(transactions.map((t) => [t.xid, encodeOraclePosition(t.position)]), [
+    ['0700080012030000', P(1000020, 0, 999950)],
+    ['0A00110034050000', P(1000021, 0, 1000010)],
+    ['0200030045010000', P(1000030, 0, 1000030)],
+  ]);
+  assert.equal(transactions[1]!.startScn, 999950n);
+  assert.deepEqual(assembler.openTransactions(), []);
+  assert.deepEqual(eventsOf(transactions), [
+    { schema: 'HR', table: 'EMP', op: 'c', position: P(1000020, 0, 999950), txId: '0700080012030000',
+      key: { ID: '10' }, after: { ID: '10', NAME: 'Edsger', HIRED: '2024-03-31 23:59:59', SALARY: '0.05', NOTE: '' } },
+    { schema: 'HR', table: 'EMP', op: 'c', position: P(1000021, 0, 1000010), txId: '0A00110034050000',
+      key: { ID: '7' }, after: { ID: '7', NAME: 'Ada', HIRED: '2024-01-15 10:30:00', SALARY: '5000', NOTE: null } },
+    { schema: 'HR', table: 'EMP', op: 'u', position: P(1000021, 0, 1000010), txId: '0A00110034050000',
+      key: { ID: '7' }, after: { SALARY: '5100' } },
+    { schema: 'HR', table: 'EMP', op: 'u', position: P(1000030, 0, 1000030), txId: '0200030045010000',
+      key: { ID: '1' }, after: { NAME: "O'Brien", SALARY: '5500.5' } },
+    { schema: 'HR', table: 'EMP', op: 'd', position: P(1000030, 0, 1000030), txId: '0200030045010000', key: { ID: '2' } },
+  ]);
+});
+
+test('a restart from any queued position resumes with nothing lost and nothing repeated', () => {
+  const f = loadFixture('interleaved');
+  const all = assemble(f.rows, f.snapshot).transactions.map((t) => encodeOraclePosition(t.position));
+  for (let i = 0; i < all.length; i++) {
+    const resume = decodeOraclePosition(all[i]!);
+    // Mining restarts at the position's restart SCN: the redo before it is not read again.
+    const rows = f.rows.filter((r) => BigInt(r.scn) >= resume.restartScn);
+    const again = assemble(rows, resume).transactions.map((t) => encodeOraclePosition(t.position));
+    assert.deepEqual(again, all.slice(i + 1), `resume after ${all[i]}`);
+  }
+  // Restarting from the first queued transaction needs the redo back to T_OLD's start, before the snapshot.
+  assert.equal(decodeOraclePosition(all[0]!).restartScn, 999950n);
+});
+
+test('mining that began after a transaction\'s start would miss part of it: it fails instead of queuing half of it', () => {
+  // (A transaction whose every change lies before the mining start shows only its COMMIT: nothing can
+  // detect that. What prevents it is the start SCN: the oldest open transaction's, tested above.)
+  const f = loadFixture('interleaved');
+  const rows = f.rows.filter((r) => BigInt(r.scn) >= 1000001n); // T_OLD's START and insert not mined, its update is
+  assert.throws(() => assemble(rows, f.snapshot), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_DATA' && /0A00110034050000.*began before/.test(e.message));
+});
+
+test('the checkpoint moves past quiet redo (minedThrough) but never back before the resume position', () => {
+  const f = loadFixture('interleaved');
+  const resume = decodeOraclePosition(P(1000021, 0, 1000010));
+  const assembler = new TransactionAssembler(resume);
+  for (const r of f.rows.filter((r) => BigInt(r.scn) >= 1000010n && BigInt(r.scn) <= 1000020n)) assembler.push(r);
+  // Replaying redo before the resume position: the checkpoint stays at the resume position.
+  assert.equal(encodeOraclePosition(assembler.checkpoint()), P(1000021, 0, 1000010));
+  assembler.minedThrough(1000020n);
+  assert.equal(encodeOraclePosition(assembler.checkpoint()), P(1000021, 0, 1000010));
+  for (const r of f.rows.filter((r) => BigInt(r.scn) > 1000020n)) assembler.push(r);
+  assert.equal(encodeOraclePosition(assembler.checkpoint()), P(1000030, 0, 1000030));
+  assembler.minedThrough(1000500n);
+  assert.equal(encodeOraclePosition(assembler.checkpoint()), P(1000500, AFTER_ALL, 1000501));
+  // An open transaction holds the restart SCN back.
+  assembler.push({ ...f.rows[0]!, scn: '1000600', xid: '0E00000000000001' });
+  assembler.minedThrough(1000700n);
+  assert.equal(encodeOraclePosition(assembler.checkpoint()), P(1000700, AFTER_ALL, 1000600));
+  assert.throws(() => assembler.minedThrough(1000699n), RangeError);
+});
+
+test('partial rollbacks remove the changes they undo; a rolled-back transaction leaves nothing', () => {
+  const f = loadFixture('partial-rollback');
+  const { transactions } = assemble(f.rows, f.snapshot);
+  assert.equal(transactions.length, 1);
+  assert.deepEqual(eventsOf(transactions).map((e) => [e.op, e.key, e.after]), [
+    ['c', { ID: '20' }, { ID: '20', NAME: 'Barbara', HIRED: '2024-04-01 09:00:00', SALARY: '3000', NOTE: null }],
+    ['u', { ID: '20' }, { SALARY: '3300' }],
+  ]);
+});
+
+test('a rollback row that matches no earlier change makes its transaction fail, never emit partially', () => {
+  const f = loadFixture('partial-rollback');
+  const rows = f.rows.filter((r) => r.rsId !== ' 0x000050.00000012.0010 '); // the insert of 21 is missing
+  assert.throws(() => assemble(rows, f.snapshot), (e: unknown) => e instanceof TandemError && /partial rollback at SCN 2000016/.test(e.message));
+});
+
+test('statements continued over several rows (CSF = 1) are joined, even inside a doubled quote', () => {
+  const f = loadFixture('continuation');
+  const events = eventsOf(assemble(f.rows, f.snapshot).transactions);
+  assert.equal(events.length, 1);
+  const note = events[0]!.after!.NOTE!;
+  assert.equal(note.length, 3937);
+  assert.equal(note.split("it's").length - 1, 63);
+  assert.ok(note.startsWith('Lorem ipsum dolor sit amet, consectetur adipiscing elit; it\'s Lorem'));
+  assert.deepEqual({ ...events[0]!.after, NOTE: '…' }, { ID: '30', NAME: 'Short', HIRED: null, SALARY: null, NOTE: '…' });
+});
+
+test('a broken continuation (another RS_ID after CSF = 1) is an error', () => {
+  const joiner = new ContinuationJoiner();
+  const base: LogMinerRow = { scn: '1', xid: 'X', operationCode: 1, segOwner: 'HR', tableName: 'EMP', rowId: null, sqlRedo: 'insert', csf: 1, rsId: 'a', ssn: 0, rollback: 0 };
+  assert.equal(joiner.push(base), undefined);
+  assert.equal(joiner.midStatement, true);
+  assert.throws(() => joiner.push({ ...base, rsId: 'b', csf: 0 }), TandemError);
+});
+
+test('several commits at one SCN get ordinals in redo order, counting commits of other transactions too', () => {
+  const f = loadFixture('same-scn');
+  const { transactions } = assemble(f.rows, f.snapshot);
+  assert.deepEqual(transactions.map((t) => encodeOraclePosition(t.position)), [P(4000020, 0, 4000010), P(4000020, 2, 4000010), P(4000020, 3, 4000020)]);
+  // Resuming after ordinal 2 at that SCN emits only ordinal 3.
+  const again = assemble(f.rows, decodeOraclePosition(P(4000020, 2, 4000010))).transactions;
+  assert.deepEqual(again.map((t) => t.xid), ['0B00030003000000']);
+  assert.deepEqual(eventsOf(again).map((e) => e.key), [{ ID: '42' }]);
+});
+
+test('every column type: LogMiner literals become PostgreSQL text', () => {
+  const f = loadFixture('types');
+  const events = eventsOf(assemble(f.rows, f.snapshot).transactions);
+  assert.deepEqual(events.map((e) => e.op), ['c', 'u', 'd']);
+  assert.deepEqual(events[0]!.after, {
+    ID: '1', N_PLAIN: '-0.000123', N_SCALED: '12345678901234567890123456789012.345678',
+    F_BIN: '3.4028235e+38', D_BIN: 'Infinity', C_FIXED: 'ab  ', V_TEXT: 'it\'s \\ "quoted"', NV_TEXT: 'café 😀', CL: '',
+    D: '0044-03-15 12:00:00 BC', TS: '2024-02-29 23:59:59.123456789', TSTZ: '2024-07-01 09:00:00.5+05:30', TSLTZ: '2024-07-01 03:30:00.5+00',
+    IYM: '-1 years -2 mons', IDS: '3 days 04:05:06.7', R: '\\x00ff10', BL: '\\x', RID: 'AAAR3sAAEAAAACXAAA',
+  });
+  assert.deepEqual(events[1]!.key, { ID: '1' });
+  assert.deepEqual(events[1]!.after, { V_TEXT: 'ab', NV_TEXT: null, TSTZ: '2024-07-01 09:00:00 EUROPE/PARIS', D_BIN: '-0.0015', F_BIN: 'NaN' });
+  assert.deepEqual(events[2], { schema: 'SHOP', table: 'ALL_TYPES', op: 'd', key: { ID: '1' }, position: P(5000014, 0, 5000014), txId: '0C00010001000000' });
+});
+
+test('TRUNCATE becomes a table event; other DDL on a captured table stops the capture with what to do', () => {
+  const f = loadFixture('ddl');
+  const first = assemble(f.rows.slice(0, 3), f.snapshot).transactions;
+  assert.deepEqual(eventsOf(first), [{ schema: 'HR', table: 'EMP', op: 't', key: {}, position: P(6000012, 0, 6000012), txId: '0D00010001000000' }]);
+  const second = assemble(f.rows, f.snapshot).transactions;
+  assert.throws(() => eventsOf(second), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED' && /DDL on HR\.EMP at SCN 6000021.*ALTER TABLE/.test(e.message));
+});
+
+test('rows going back in SCN order are refused', () => {
+  const a = new TransactionAssembler(snapshotPosition(0n, 0n));
+  const row: LogMinerRow = { scn: '10', xid: 'X', operationCode: 6, segOwner: null, tableName: null, rowId: null, sqlRedo: '', csf: 0, rsId: '', ssn: 0, rollback: 0 };
+  a.push(row);
+  assert.throws(() => a.push({ ...row, scn: '9' }), TandemError);
+});

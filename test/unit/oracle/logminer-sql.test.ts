@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  addLogFilesSql, contentsQuery, nextWindow, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL, type RedoLogFile,
+} from '../../../src/adapters/oracle/capture/logminer-sql.js';
+import { TandemError } from '../../../src/core/errors.js';
+
+const f = (thread: number, sequence: number, first: number, next: number | null, kind: 'ONLINE' | 'ARCHIVED', name = `${kind === 'ONLINE' ? '/redo' : '/arch'}/t${thread}_s${sequence}`): RedoLogFile =>
+  ({ name, thread, sequence, firstChange: BigInt(first), nextChange: next === null ? null : BigInt(next), kind });
+
+const FILES: RedoLogFile[] = [
+  f(1, 10, 1000, 2000, 'ARCHIVED'),
+  f(1, 11, 2000, 3000, 'ARCHIVED'),
+  f(1, 11, 2000, 3000, 'ONLINE'),
+  f(1, 12, 3000, 4000, 'ONLINE'),
+  f(1, 13, 4000, null, 'ONLINE'),
+];
+
+test('log files for a window: archived copy preferred, online otherwise, only those overlapping the window, in sequence order', () => {
+  assert.deepEqual(selectLogFiles(FILES, 2500n, 3500n), ['/arch/t1_s11', '/redo/t1_s12']);
+  assert.deepEqual(selectLogFiles(FILES, 1000n, 1999n), ['/arch/t1_s10']);
+  assert.deepEqual(selectLogFiles(FILES, 4100n, 4200n), ['/redo/t1_s13']);
+  assert.deepEqual(selectLogFiles(FILES, 2000n, 2000n), ['/arch/t1_s11']);
+});
+
+test('redo that is no longer there is an error naming the SCN and the missing sequence, never a silent gap', () => {
+  const isGap = (re: RegExp) => (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE' && re.test(e.message);
+  assert.throws(() => selectLogFiles(FILES, 500n, 1500n), isGap(/from SCN 500 .*sequence 9 is missing/));
+  assert.throws(() => selectLogFiles(FILES.filter((x) => x.sequence !== 11), 1500n, 3500n), isGap(/sequence 11 is missing/));
+  assert.throws(() => selectLogFiles([], 1n, 2n), isGap(/from SCN 1 is no longer available/));
+});
+
+test('windows follow each other without gap or overlap and stop at the SCN read before the flush', () => {
+  assert.deepEqual(nextWindow(999n, 1500n, 100000n), { from: 1000n, to: 1500n });
+  assert.deepEqual(nextWindow(999n, 500000n, 100000n), { from: 1000n, to: 100999n });
+  assert.equal(nextWindow(1500n, 1500n, 100000n), undefined);
+  assert.deepEqual(nextWindow(1500n, 1501n, 100000n), { from: 1501n, to: 1501n });
+});
+
+test('the LogMiner statements', () => {
+  assert.equal(addLogFilesSql(["/arch/o'brien.arc", '/redo/b.log']),
+    "BEGIN\n  DBMS_LOGMNR.ADD_LOGFILE(LOGFILENAME => '/arch/o''brien.arc', OPTIONS => DBMS_LOGMNR.NEW);\n  DBMS_LOGMNR.ADD_LOGFILE(LOGFILENAME => '/redo/b.log', OPTIONS => DBMS_LOGMNR.ADDFILE);\nEND;");
+  assert.match(START_LOGMNR_SQL, /OPTIONS => DBMS_LOGMNR\.DICT_FROM_ONLINE_CATALOG\);/);
+  assert.doesNotMatch(START_LOGMNR_SQL, /COMMITTED_DATA_ONLY/);
+  assert.equal(contentsQuery(), `SELECT TO_CHAR(SCN) AS SCN, RAWTOHEX(XID) AS XID, OPERATION_CODE, SEG_OWNER, TABLE_NAME, ROW_ID,
+       SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO
+  FROM V$LOGMNR_CONTENTS
+ WHERE SCN >= :fromScn AND SCN <= :toScn
+   AND (OPERATION_CODE IN (6, 7, 36)
+        OR (SEG_OWNER = :owner AND OPERATION_CODE IN (1, 2, 3, 5, 9, 10, 11, 28, 255)))`);
+  assert.match(contentsQuery({ pdb: true }), /, SRC_CON_NAME\n[\s\S]*\n {3}AND SRC_CON_NAME = :pdb$/);
+  assert.deepEqual(redoLogFileFromRecord({ NAME: '/a', FIRST_CHANGE: '10', NEXT_CHANGE: null, THREAD: 1, SEQUENCE: 7, KIND: 'ONLINE' }),
+    { name: '/a', firstChange: 10n, nextChange: null, thread: 1, sequence: 7, kind: 'ONLINE' });
+});

@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluatePrerequisites, METADATA_DDL, writerRoleSql, type PrerequisiteRows } from '../../../src/adapters/oracle/prerequisites.js';
+
+const ALL_LIVE_GRANTS = [
+  ...['CREATE SESSION', 'SET CONTAINER', 'FLASHBACK ANY TABLE', 'SELECT ANY TABLE', 'SELECT ANY TRANSACTION', 'LOGMINING', 'CREATE TABLE', 'LOCK ANY TABLE', 'CREATE SEQUENCE'].map((n) => ({ KIND: 'SYSTEM', NAME: n })),
+  { KIND: 'ROLE', NAME: 'SELECT_CATALOG_ROLE' }, { KIND: 'ROLE', NAME: 'EXECUTE_CATALOG_ROLE' }, { KIND: 'ROLE', NAME: 'HR_WRITER_ROLE' },
+  ...['V_$DATABASE', 'V_$LOG', 'V_$LOG_HISTORY', 'V_$LOGMNR_LOGS', 'V_$LOGMNR_CONTENTS', 'V_$LOGMNR_PARAMETERS', 'V_$LOGFILE', 'V_$ARCHIVED_LOG', 'V_$ARCHIVE_DEST_STATUS', 'V_$TRANSACTION', 'V_$MYSTAT', 'V_$STATNAME']
+    .map((v) => ({ KIND: 'OBJECT', NAME: `SELECT ON ${v}` })),
+  { KIND: 'OBJECT', NAME: 'EXECUTE ON DBMS_LOGMNR' }, { KIND: 'OBJECT', NAME: 'EXECUTE ON DBMS_LOGMNR_D' },
+];
+
+const meta = (table: string, cols: [string, string, number | null, number | null, number, number | null][]) =>
+  cols.map(([name, type, p, s, len, pk], i) => ({ TABLE_NAME: table, COLUMN_NAME: name, DATA_TYPE: type, DATA_PRECISION: p, DATA_SCALE: s, DATA_LENGTH: len, CHAR_LENGTH: type === 'VARCHAR2' ? len : 0, COLUMN_ID: i + 1, PK_POSITION: pk }));
+
+const SPEC_METADATA_COLUMNS = [
+  ...meta('YBVOYAGER_IMPORT_DATA_EVENT_CHANNELS_METAINFO', [
+    ['MIGRATION_UUID', 'VARCHAR2', null, null, 36, 1], ['CHANNEL_NO', 'NUMBER', null, 0, 22, 2], ['LAST_APPLIED_VSN', 'NUMBER', 19, 0, 22, null],
+    ['NUM_INSERTS', 'NUMBER', 19, 0, 22, null], ['NUM_UPDATES', 'NUMBER', 19, 0, 22, null], ['NUM_DELETES', 'NUMBER', 19, 0, 22, null]]),
+  ...meta('YBVOYAGER_IMPORTED_EVENT_COUNT_BY_TABLE', [
+    ['MIGRATION_UUID', 'VARCHAR2', null, null, 36, 1], ['TABLE_NAME', 'VARCHAR2', null, null, 250, 2], ['CHANNEL_NO', 'NUMBER', null, 0, 22, 3],
+    ['TOTAL_EVENTS', 'NUMBER', 19, 0, 22, null], ['NUM_INSERTS', 'NUMBER', 19, 0, 22, null], ['NUM_UPDATES', 'NUMBER', 19, 0, 22, null], ['NUM_DELETES', 'NUMBER', 19, 0, 22, null]]),
+];
+
+const WRITER_PRIVS = [
+  ...['EMP', 'DEPT'].flatMap((t) => ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'ALTER'].map((p) => ({ OWNER: 'HR', TABLE_NAME: t, PRIVILEGE: p }))),
+  ...['YBVOYAGER_IMPORT_DATA_EVENT_CHANNELS_METAINFO', 'YBVOYAGER_IMPORTED_EVENT_COUNT_BY_TABLE'].flatMap((t) =>
+    ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'ALTER', 'INDEX', 'REFERENCES'].map((p) => ({ OWNER: 'YBVOYAGER_METADATA', TABLE_NAME: t, PRIVILEGE: p }))),
+];
+
+/** A CDB prepared exactly as the spec says, plus ALL-column supplemental logging on both tables. */
+const PREPARED: PrerequisiteRows = {
+  database: { LOG_MODE: 'ARCHIVELOG', SUPPLEMENTAL_LOG_DATA_MIN: 'YES', SUPPLEMENTAL_LOG_DATA_PK: 'YES', SUPPLEMENTAL_LOG_DATA_ALL: 'NO', CDB: 'YES', CON_NAME: 'ORCLPDB1', RDSADMIN_USERS: '0', VERSION: '19.0.0.0.0' },
+  tables: [{ TABLE_NAME: 'EMP', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '1' }, { TABLE_NAME: 'DEPT', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '1' }, { TABLE_NAME: 'NOT_MIGRATED', PRIMARY_KEYS: '0', ALL_COLUMN_LOG_GROUPS: '0' }],
+  privileges: ALL_LIVE_GRANTS,
+  metadataUser: [{ USERNAME: 'YBVOYAGER_METADATA' }],
+  metadataColumns: SPEC_METADATA_COLUMNS,
+  writerRoleTablePrivileges: WRITER_PRIVS,
+  writerRoleSystemPrivileges: [{ PRIVILEGE: 'CREATE ANY SEQUENCE' }, { PRIVILEGE: 'SELECT ANY SEQUENCE' }, { PRIVILEGE: 'ALTER ANY SEQUENCE' }],
+};
+
+const CTX = { schema: 'HR', user: 'C##YBVOYAGER', live: true, fallBack: true, tables: ['EMP', 'DEPT'] };
+
+test('a source prepared as the spec says (and with all-column logging) has no findings', () => {
+  assert.deepEqual(evaluatePrerequisites(PREPARED, CTX), []);
+});
+
+test('NOARCHIVELOG, no minimal logging, missing all-column logging and primary keys: each with its fix (standalone CDB)', () => {
+  const rows: PrerequisiteRows = {
+    ...PREPARED,
+    database: { ...PREPARED.database, LOG_MODE: 'NOARCHIVELOG', SUPPLEMENTAL_LOG_DATA_MIN: 'NO' },
+    tables: [{ TABLE_NAME: 'EMP', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '0' }, { TABLE_NAME: 'DEPT', PRIMARY_KEYS: '0', ALL_COLUMN_LOG_GROUPS: '1' }],
+  };
+  const f = evaluatePrerequisites(rows, CTX);
+  assert.deepEqual(f.map((x) => x.id), ['archivelog', 'supplemental-logging-minimal', 'supplemental-logging-all', 'primary-keys']);
+  assert.match(f[0]!.fixSql, /STARTUP MOUNT\nALTER DATABASE ARCHIVELOG;\nALTER DATABASE OPEN;/);
+  assert.equal(f[1]!.fixSql, 'ALTER DATABASE ADD SUPPLEMENTAL LOG DATA;  -- in CDB$ROOT');
+  assert.equal(f[2]!.fixSql, 'ALTER TABLE "HR"."EMP" ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS;\n-- or for the whole database:\n-- ALTER DATABASE ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS;');
+  assert.match(f[3]!.message, /1 table\(s\) have no primary key \(DEPT\)/);
+  // Database-level ALL logging covers every table.
+  const dbAll = evaluatePrerequisites({ ...rows, database: { ...PREPARED.database, SUPPLEMENTAL_LOG_DATA_ALL: 'YES' } }, CTX);
+  assert.deepEqual(dbAll.map((x) => x.id), ['primary-keys']);
+  // A snapshot-only export checks none of the live requirements.
+  assert.deepEqual(evaluatePrerequisites(rows, { ...CTX, live: false, fallBack: false }).map((x) => x.id), []);
+});
+
+test('RDS variants: rdsadmin procedures instead of ALTER DATABASE and GRANT on SYS objects', () => {
+  const rows: PrerequisiteRows = {
+    ...PREPARED,
+    database: { ...PREPARED.database, LOG_MODE: 'NOARCHIVELOG', SUPPLEMENTAL_LOG_DATA_MIN: 'NO', CDB: 'NO', RDSADMIN_USERS: '1' },
+    tables: [{ TABLE_NAME: 'EMP', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '0' }, { TABLE_NAME: 'DEPT', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '1' }],
+    privileges: ALL_LIVE_GRANTS.filter((g) => g.NAME !== 'SELECT ON V_$TRANSACTION' && g.NAME !== 'EXECUTE ON DBMS_LOGMNR' && g.NAME !== 'LOGMINING'),
+  };
+  const f = evaluatePrerequisites(rows, { ...CTX, user: 'YBVOYAGER' });
+  assert.deepEqual(f.map((x) => x.id), ['archivelog', 'supplemental-logging-minimal', 'supplemental-logging-all', 'grants']);
+  assert.equal(f[0]!.fixSql, "-- RDS archives redo when automated backups are on (backup retention > 0); keep archived logs long enough:\nexec rdsadmin.rdsadmin_util.set_configuration('archivelog retention hours',24);");
+  assert.equal(f[1]!.fixSql, "exec rdsadmin.rdsadmin_util.alter_supplemental_logging('ADD');");
+  assert.match(f[2]!.fixSql, /p_type => 'ALL'/);
+  assert.equal(f[3]!.message, 'YBVOYAGER lacks 3 grant(s) the spec asks for: LOGMINING, SELECT ON V_$TRANSACTION, EXECUTE ON DBMS_LOGMNR.');
+  assert.equal(f[3]!.fixSql, [
+    'GRANT LOGMINING TO YBVOYAGER;',
+    "begin rdsadmin.rdsadmin_util.grant_sys_object(\n      p_obj_name  => 'V_$TRANSACTION',\n      p_grantee   => 'YBVOYAGER',\n      p_privilege => 'SELECT');\nend;\n/",
+    "begin rdsadmin.rdsadmin_util.grant_sys_object(\n      p_obj_name  => 'DBMS_LOGMNR',\n      p_grantee   => 'YBVOYAGER',\n      p_privilege => 'EXECUTE',\n      p_grant_option => true);\nend;\n/",
+  ].join('\n'));
+});
+
+test('standalone CDB grants carry CONTAINER=ALL; SELECT ANY DICTIONARY covers the V_$ views', () => {
+  const rows: PrerequisiteRows = { ...PREPARED, privileges: [...ALL_LIVE_GRANTS.filter((g) => !g.NAME.startsWith('SELECT ON V_$') && g.NAME !== 'SET CONTAINER')] };
+  const f = evaluatePrerequisites(rows, CTX);
+  assert.equal(f.length, 1);
+  assert.match(f[0]!.fixSql, /^GRANT SET CONTAINER TO C##YBVOYAGER CONTAINER=ALL;\nGRANT SELECT ON V_\$DATABASE TO C##YBVOYAGER CONTAINER=ALL;/);
+  assert.equal(f[0]!.fixSql.split('\n').length, 13);
+  const withDictionary = evaluatePrerequisites({ ...rows, privileges: [...rows.privileges, { KIND: 'SYSTEM', NAME: 'SELECT ANY DICTIONARY' }, { KIND: 'SYSTEM', NAME: 'SET CONTAINER' }] }, CTX);
+  assert.deepEqual(withDictionary, []);
+});
+
+test('fall-back: the metadata user and tables exactly as the spec\'s DDL, and the writer role with its privileges', () => {
+  const noUser = evaluatePrerequisites({ ...PREPARED, metadataUser: [] }, CTX);
+  assert.deepEqual(noUser.map((x) => [x.id, x.fixSql]), [['metadata-user', METADATA_DDL]]);
+  assert.match(METADATA_DDL, /CREATE TABLE ybvoyager_metadata\.ybvoyager_imported_event_count_by_table \(\n {13}migration_uuid VARCHAR2\(36\),\n {13}table_name VARCHAR2\(250\),/);
+
+  const missingTable = evaluatePrerequisites({ ...PREPARED, metadataColumns: SPEC_METADATA_COLUMNS.filter((c) => c.TABLE_NAME !== 'YBVOYAGER_IMPORTED_EVENT_COUNT_BY_TABLE') }, CTX);
+  assert.equal(missingTable.length, 1);
+  assert.match(missingTable[0]!.fixSql, /^CREATE TABLE ybvoyager_metadata\.ybvoyager_imported_event_count_by_table \(/);
+
+  const wrongType = SPEC_METADATA_COLUMNS.map((c) => (c.COLUMN_NAME === 'LAST_APPLIED_VSN' ? { ...c, DATA_PRECISION: 10 } : c));
+  const w = evaluatePrerequisites({ ...PREPARED, metadataColumns: wrongType }, CTX);
+  assert.equal(w.length, 1);
+  assert.match(w[0]!.message, /LAST_APPLIED_VSN NUMBER\(10,0\)/);
+  assert.match(w[0]!.fixSql, /DROP TABLE ybvoyager_metadata\.ybvoyager_import_data_event_channels_metainfo;/);
+
+  const noRole = evaluatePrerequisites({ ...PREPARED, privileges: ALL_LIVE_GRANTS.filter((g) => g.NAME !== 'HR_WRITER_ROLE') }, CTX);
+  assert.deepEqual(noRole.map((x) => x.id), ['writer-role']);
+  assert.equal(noRole[0]!.fixSql, writerRoleSql('HR', 'C##YBVOYAGER'));
+  assert.match(noRole[0]!.fixSql, /EXECUTE IMMEDIATE 'GRANT SELECT, INSERT, UPDATE, DELETE, ALTER on '\|\|R\.owner\|\|'\."'\|\|R\.object_name\|\|'" to  HR_writer_role';/);
+  assert.match(noRole[0]!.fixSql, /GRANT HR_writer_role TO C##YBVOYAGER;$/);
+
+  const lacking = evaluatePrerequisites({ ...PREPARED, writerRoleTablePrivileges: WRITER_PRIVS.filter((p) => !(p.TABLE_NAME === 'DEPT' && p.PRIVILEGE === 'DELETE')), writerRoleSystemPrivileges: [] }, CTX);
+  assert.equal(lacking.length, 1);
+  assert.equal(lacking[0]!.message, 'Role HR_WRITER_ROLE lacks 4 privilege(s): DELETE ON HR.DEPT, CREATE ANY SEQUENCE, SELECT ANY SEQUENCE, ALTER ANY SEQUENCE. (Tables created after the role was set up are not covered by it.)');
+  assert.doesNotMatch(lacking[0]!.fixSql, /CREATE ROLE/);
+});

@@ -1,0 +1,189 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChangeEvent } from '../../../src/core/change-event.js';
+import { planBatch, type AppliedTable } from '../../../src/adapters/postgres/apply/batch-plan.js';
+import {
+  CHANNEL_PROGRESS_SQL, describeLosses, oracleWriteStatements, progressStatements, writerTable, type LossCounts, type OracleWriteStatement,
+} from '../../../src/adapters/oracle/writer/writer-sql.js';
+import {
+  checkRestored, disableStatements, enableStatements, enabledBlockers, plsqlBlock, writeSafetyState,
+} from '../../../src/adapters/oracle/writer/triggers-and-keys.js';
+import {
+  allowExplicitIdentitySql, identityColumnsFromRows, nextAfterTarget, restoreIdentitySql, restoreSequenceSql,
+} from '../../../src/adapters/oracle/writer/identity-sequences.js';
+import { TABLES } from './logminer-fixtures.js';
+import { TandemError } from '../../../src/core/errors.js';
+
+// Events name the target's (lower-case) tables and columns; the writer maps them back to Oracle's.
+const lower = (s: string) => s.toLowerCase();
+const EMP = writerTable(TABLES['HR.EMP']!, lower);
+const APPLIED: AppliedTable = { schema: 'hr', name: 'emp', primaryKey: ['id'], columns: ['id', 'name', 'hired', 'salary', 'note'] };
+
+let vsn = 0;
+const ev = (op: ChangeEvent['op'], key: Record<string, string | null>, after?: Record<string, string | null>): ChangeEvent =>
+  ({ vsn: ++vsn, op, schema: 'hr', table: 'emp', key, ...(after ? { after } : {}), position: 'T1', txId: 't' });
+
+function statements(events: ChangeEvent[], losses: LossCounts = new Map()): OracleWriteStatement[] {
+  const plan = planBatch(events, () => APPLIED);
+  return plan.statements.flatMap((p) => oracleWriteStatements(p, () => EMP, losses));
+}
+
+test('array DML: one INSERT with binds for many rows; DATE keeps its time of day, NUMBER its digits, CLOB may be empty', () => {
+  const s = statements([
+    ev('c', { id: '1' }, { id: '1', name: 'Ada', hired: '2024-01-15 10:30:59', salary: '1234.50', note: '' }),
+    ev('c', { id: '2' }, { id: '2', name: '', hired: '0044-03-15 12:00:00 BC', salary: null, note: 'long text' }),
+  ]);
+  assert.equal(s.length, 1);
+  assert.equal(s[0]!.sql,
+    `INSERT INTO "HR"."EMP" ("HIRED", "ID", "NAME", "NOTE", "SALARY") VALUES (TO_DATE(:c0, 'SYYYY-MM-DD HH24:MI:SS'), TO_NUMBER(:c1), :c2, CASE WHEN :c3_e = 1 THEN EMPTY_CLOB() ELSE :c3 END, TO_NUMBER(:c4))`);
+  assert.deepEqual(s[0]!.rows, [
+    { c0: '2024-01-15 10:30:59', c1: '1', c2: 'Ada', c3: null, c3_e: 1, c4: '1234.5' },
+    { c0: '-0044-03-15 12:00:00', c1: '2', c2: null, c3: 'long text', c3_e: 0, c4: null },
+  ]);
+  assert.deepEqual(s[0]!.bindTypes, {
+    c0: { type: 'varchar', maxSize: 20 }, c1: { type: 'varchar', maxSize: 1 }, c2: { type: 'varchar', maxSize: 3 },
+    c3: { type: 'clob' }, c3_e: { type: 'number' }, c4: { type: 'varchar', maxSize: 6 },
+  });
+  assert.equal(s[0]!.expectedRows, undefined);
+});
+
+test('updates set only the columns an event carries, found by the old key; deletes by key; a key change runs alone', () => {
+  const s = statements([
+    ev('u', { id: '1' }, { salary: '10' }),
+    ev('u', { id: '2' }, { salary: '20' }),
+    ev('u', { id: '3' }, { name: 'X', salary: '30' }),
+    ev('d', { id: '4' }),
+    ev('u', { id: '5' }, { id: '6' }),
+  ]);
+  assert.deepEqual(s.map((x) => [x.sql, x.rows, x.expectedRows]), [
+    ['DELETE FROM "HR"."EMP" WHERE "ID" = TO_NUMBER(:k0)', [{ k0: '4' }], 1],
+    ['UPDATE "HR"."EMP" SET "SALARY" = TO_NUMBER(:c0) WHERE "ID" = TO_NUMBER(:k0)', [{ k0: '1', c0: '10' }, { k0: '2', c0: '20' }], 2],
+    ['UPDATE "HR"."EMP" SET "NAME" = :c0, "SALARY" = TO_NUMBER(:c1) WHERE "ID" = TO_NUMBER(:k0)', [{ k0: '3', c0: 'X', c1: '30' }], 1],
+    ['UPDATE "HR"."EMP" SET "ID" = TO_NUMBER(:c0) WHERE "ID" = TO_NUMBER(:k0)', [{ k0: '5', c0: '6' }], 1],
+  ]);
+});
+
+test('a TRUNCATE is a DELETE (TRUNCATE would commit on its own, outside the batch\'s transaction)', () => {
+  const s = statements([ev('t', {})]);
+  assert.deepEqual(s.map((x) => [x.sql, x.rows]), [['DELETE FROM "HR"."EMP"', [{}]]]);
+});
+
+test('values Oracle cannot hold as they are: counted per table and column, reported in words', () => {
+  const losses: LossCounts = new Map();
+  statements([
+    ev('c', { id: '7' }, { id: '7', name: '', hired: '2024-01-15 10:30:59.75', salary: '1', note: null }),
+    ev('u', { id: '8' }, { name: '' }),
+  ], losses);
+  assert.deepEqual(describeLosses(losses), [
+    "hr.emp.HIRED: 1 fractional second(s) cut off (DATE holds whole seconds)",
+    "hr.emp.NAME: 2 empty string(s) stored as NULL (Oracle has no '')",
+  ]);
+});
+
+test('a value Oracle cannot hold at all, or an unknown column, fails the batch without showing the value', () => {
+  assert.throws(() => statements([ev('c', { id: '9' }, { id: '9', name: 'n', hired: 'infinity', salary: '1', note: null })]),
+    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_DATA' && /hr\.emp cannot be written to Oracle: column HIRED: infinite timestamps/.test(e.message));
+  assert.throws(() => statements([ev('c', { id: '9' }, { id: '9', bonus: '5' })]), (e: unknown) => e instanceof TandemError && /column bonus/.test(e.message));
+});
+
+test('progress rows: the spec\'s two tables, MERGE with named binds, in the batch\'s transaction', () => {
+  const plan = planBatch([ev('c', { id: '1' }, { id: '1' }), ev('d', { id: '2' })], () => APPLIED);
+  const p = progressStatements('0b3c6d1e-0000-4000-8000-000000000001', 3, 42, plan);
+  assert.equal(p[0]!.sql, CHANNEL_PROGRESS_SQL);
+  assert.match(CHANNEL_PROGRESS_SQL, /^MERGE INTO ybvoyager_metadata\.ybvoyager_import_data_event_channels_metainfo t/);
+  assert.deepEqual(p[0]!.rows, [{ uuid: '0b3c6d1e-0000-4000-8000-000000000001', channel: 3, vsn: 42, ins: 1, upd: 0, del: 1 }]);
+  assert.match(p[1]!.sql, /^MERGE INTO ybvoyager_metadata\.ybvoyager_imported_event_count_by_table t/);
+  assert.deepEqual(p[1]!.rows, [{ uuid: '0b3c6d1e-0000-4000-8000-000000000001', tableName: 'hr.emp', channel: 3, total: 2, ins: 1, upd: 0, del: 1 }]);
+  // No bind name appears twice in a MERGE (binds by name must not depend on repeated placeholders).
+  for (const s of p) {
+    const names = [...s.sql.matchAll(/:(\w+)/g)].map((m) => m[1]);
+    assert.equal(new Set(names).size, names.length);
+  }
+});
+
+const TRIGGERS = [
+  { OWNER: 'HR', TRIGGER_NAME: 'EMP_BI', TABLE_OWNER: 'HR', TABLE_NAME: 'EMP', STATUS: 'ENABLED' },
+  { OWNER: 'HR', TRIGGER_NAME: 'EMP_AUDIT', TABLE_OWNER: 'HR', TABLE_NAME: 'EMP', STATUS: 'DISABLED' },
+  { OWNER: 'AUDIT', TRIGGER_NAME: "O'NEIL_TRG", TABLE_OWNER: 'HR', TABLE_NAME: 'DEPT', STATUS: 'ENABLED' },
+];
+const FKS = [
+  { OWNER: 'HR', TABLE_NAME: 'EMP', CONSTRAINT_NAME: 'EMP_DEPT_FK', STATUS: 'ENABLED', VALIDATED: 'VALIDATED', R_OWNER: 'HR' },
+  { OWNER: 'SALES', TABLE_NAME: 'ORDERS', CONSTRAINT_NAME: 'ORD_EMP_FK', STATUS: 'ENABLED', VALIDATED: 'NOT VALIDATED', R_OWNER: 'HR' },
+  { OWNER: 'HR', TABLE_NAME: 'EMP', CONSTRAINT_NAME: 'EMP_MGR_FK', STATUS: 'DISABLED', VALIDATED: 'NOT VALIDATED', R_OWNER: 'HR' },
+];
+
+test('triggers and foreign keys: disable exactly what is enabled, re-enable exactly that (VALIDATE as before)', () => {
+  const state = writeSafetyState(TRIGGERS, FKS);
+  assert.deepEqual(disableStatements(state), [
+    'ALTER TRIGGER "HR"."EMP_BI" DISABLE',
+    'ALTER TRIGGER "AUDIT"."O\'NEIL_TRG" DISABLE',
+    'ALTER TABLE "HR"."EMP" DISABLE CONSTRAINT "EMP_DEPT_FK"',
+    'ALTER TABLE "SALES"."ORDERS" DISABLE CONSTRAINT "ORD_EMP_FK"',
+  ]);
+  assert.deepEqual(enableStatements(state), [
+    'ALTER TABLE "HR"."EMP" ENABLE VALIDATE CONSTRAINT "EMP_DEPT_FK"',
+    'ALTER TABLE "SALES"."ORDERS" ENABLE NOVALIDATE CONSTRAINT "ORD_EMP_FK"',
+    'ALTER TRIGGER "HR"."EMP_BI" ENABLE',
+    'ALTER TRIGGER "AUDIT"."O\'NEIL_TRG" ENABLE',
+  ]);
+  assert.equal(plsqlBlock('disable triggers and foreign keys for fall-back', disableStatements(state).slice(0, 2)),
+    `-- disable triggers and foreign keys for fall-back\nBEGIN\n  EXECUTE IMMEDIATE 'ALTER TRIGGER "HR"."EMP_BI" DISABLE';\n  EXECUTE IMMEDIATE 'ALTER TRIGGER "AUDIT"."O''NEIL_TRG" DISABLE';\nEND;\n/`);
+  assert.equal(plsqlBlock('x', []), '-- x: nothing to do');
+  assert.deepEqual(enabledBlockers(state, new Set(['HR.EMP'])), { triggers: ['HR.EMP_BI'], foreignKeys: ['HR.EMP.EMP_DEPT_FK', 'SALES.ORDERS.ORD_EMP_FK'] });
+});
+
+test('the end check finds what is still disabled, no longer validated, or gone', () => {
+  const before = writeSafetyState(TRIGGERS, FKS);
+  assert.deepEqual(checkRestored(before, before), []);
+  const now = writeSafetyState(
+    TRIGGERS.filter((t) => t.TRIGGER_NAME !== "O'NEIL_TRG").map((t) => ({ ...t, STATUS: 'DISABLED' })),
+    FKS.map((f) => (f.CONSTRAINT_NAME === 'EMP_DEPT_FK' ? { ...f, VALIDATED: 'NOT VALIDATED' } : f)),
+  );
+  assert.deepEqual(checkRestored(before, now), [
+    { kind: 'trigger', name: 'HR.EMP_BI', table: 'HR.EMP', fixSql: 'ALTER TRIGGER "HR"."EMP_BI" ENABLE;' },
+    { kind: 'trigger', name: "AUDIT.O'NEIL_TRG", table: 'HR.DEPT', fixSql: '-- the trigger no longer exists: recreate it from the schema export' },
+    { kind: 'foreign key', name: 'EMP_DEPT_FK', table: 'HR.EMP', fixSql: 'ALTER TABLE "HR"."EMP" ENABLE VALIDATE CONSTRAINT "EMP_DEPT_FK";' },
+  ]);
+});
+
+test('identity columns: ALWAYS becomes BY DEFAULT for fall-back and comes back above the target\'s values', () => {
+  const [always, byDefault] = identityColumnsFromRows('HR', [
+    { TABLE_NAME: 'EMP', COLUMN_NAME: 'ID', GENERATION_TYPE: 'ALWAYS', SEQUENCE_NAME: 'ISEQ$$_7301', DEFAULT_ON_NULL: 'NO' },
+    { TABLE_NAME: 'DEPT', COLUMN_NAME: 'ID', GENERATION_TYPE: 'BY DEFAULT', SEQUENCE_NAME: 'ISEQ$$_7302', DEFAULT_ON_NULL: 'YES' },
+  ]);
+  assert.equal(allowExplicitIdentitySql(always!), 'ALTER TABLE "HR"."EMP" MODIFY ("ID" GENERATED BY DEFAULT AS IDENTITY)');
+  assert.equal(allowExplicitIdentitySql(byDefault!), undefined);
+  assert.equal(restoreIdentitySql(always!, '1001'), 'ALTER TABLE "HR"."EMP" MODIFY ("ID" GENERATED ALWAYS AS IDENTITY (START WITH 1001))');
+  assert.equal(restoreIdentitySql(byDefault!), 'ALTER TABLE "HR"."DEPT" MODIFY ("ID" GENERATED BY DEFAULT ON NULL AS IDENTITY (START WITH LIMIT VALUE))');
+  assert.equal(nextAfterTarget('1000', true, '1'), '1001');
+  assert.equal(nextAfterTarget('1', false, '1'), '1');
+  assert.equal(nextAfterTarget('99999999999999999999', true, '10'), '100000000000000000009');
+});
+
+test('sequences restart at the target\'s next value, never backwards: RESTART on 18c+, a one-off increment on 12c', () => {
+  const seq = { schema: 'HR', name: 'ORDERS_SEQ', incrementBy: '1' };
+  assert.equal(restoreSequenceSql(seq, '5001', 19), `DECLARE
+  v NUMBER;
+BEGIN
+  SELECT "HR"."ORDERS_SEQ".NEXTVAL INTO v FROM DUAL;
+  IF v < 5001 THEN
+    EXECUTE IMMEDIATE 'ALTER SEQUENCE "HR"."ORDERS_SEQ" RESTART START WITH 5001';
+  END IF;
+END;
+/`);
+  assert.equal(restoreSequenceSql({ ...seq, incrementBy: '5' }, '5001', 12), `DECLARE
+  v NUMBER;
+  step NUMBER;
+BEGIN
+  SELECT "HR"."ORDERS_SEQ".NEXTVAL INTO v FROM DUAL;
+  step := 5001 - 5 - v;
+  IF step > 0 THEN
+    EXECUTE IMMEDIATE 'ALTER SEQUENCE "HR"."ORDERS_SEQ" INCREMENT BY ' || step;
+    SELECT "HR"."ORDERS_SEQ".NEXTVAL INTO v FROM DUAL;
+    EXECUTE IMMEDIATE 'ALTER SEQUENCE "HR"."ORDERS_SEQ" INCREMENT BY 5';
+  END IF;
+END;
+/`);
+  assert.match(restoreSequenceSql({ ...seq, incrementBy: '-1' }, '5', 19), /^-- HR\.ORDERS_SEQ is descending/);
+  assert.throws(() => restoreSequenceSql(seq, '1; DROP', 19), RangeError);
+});
