@@ -7,7 +7,7 @@
  */
 import type { AnalysisIssue, IssueCategory, SchemaFile } from '../analysis-types.js';
 import type { ConversionNoteRule } from '../../adapters/mysql/schema/conversion-note.js';
-import { SCHEMA_OBJECT_TYPES } from '../../adapters/postgres/schema-export/schema-object.js';
+import { SCHEMA_OBJECT_TYPES } from '../../core/schema-object.js';
 
 interface NoteRule {
   readonly category: IssueCategory;

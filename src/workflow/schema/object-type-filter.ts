@@ -1,4 +1,4 @@
-import type { SchemaObjectType } from '../../adapters/postgres/schema-export/schema-object.js';
+import type { SchemaObjectType } from '../../core/schema-object.js';
 import { TandemError } from '../../core/errors.js';
 
 /**

@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { SchemaObject, SchemaObjectType } from '../../adapters/postgres/schema-export/schema-object.js';
+import type { SchemaObject, SchemaObjectType } from '../../core/schema-object.js';
 import { SCHEMA_FILES } from './schema-layout.js';
 
 /** One file written by {@link writeSchemaFiles}. */

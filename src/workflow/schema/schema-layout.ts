@@ -1,4 +1,4 @@
-import type { SchemaObjectType } from '../../adapters/postgres/schema-export/schema-object.js';
+import type { SchemaObjectType } from '../../core/schema-object.js';
 
 /** Where each object type lives under `<export-dir>/schema/`, relative to that directory. */
 export const SCHEMA_FILES: Readonly<Record<SchemaObjectType, string>> = {

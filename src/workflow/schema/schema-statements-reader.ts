@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SchemaObjectType } from '../../adapters/postgres/schema-export/schema-object.js';
+import type { SchemaObjectType } from '../../core/schema-object.js';
 import { objectTypeFilter } from './object-type-filter.js';
 import { POST_SNAPSHOT_ORDER, PRE_SNAPSHOT_ORDER, SCHEMA_FILES } from './schema-layout.js';
 import { quoteIdent } from '../../core/sql-names.js';

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { exportPostgresSchema } from '../../../src/adapters/postgres/schema-export/export-postgres-schema.js';
-import type { SchemaObject } from '../../../src/adapters/postgres/schema-export/schema-object.js';
+import type { SchemaObject } from '../../../src/core/schema-object.js';
 import { isTandemError } from '../../../src/core/errors.js';
 import { applySchemaStatements, assertSchemaApplied } from '../../../src/workflow/schema/schema-applier.js';
 import { writeSchemaFiles } from '../../../src/workflow/schema/schema-files-writer.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SCHEMA_OBJECT_TYPES } from '../../../src/adapters/postgres/schema-export/schema-object.js';
+import { SCHEMA_OBJECT_TYPES } from '../../../src/core/schema-object.js';
 import { isTandemError } from '../../../src/core/errors.js';
 import { objectTypeFilter } from '../../../src/workflow/schema/object-type-filter.js';
 

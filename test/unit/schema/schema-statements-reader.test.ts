@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SchemaObject } from '../../../src/adapters/postgres/schema-export/schema-object.js';
+import type { SchemaObject } from '../../../src/core/schema-object.js';
 import { isTandemError } from '../../../src/core/errors.js';
 import { writeSchemaFiles } from '../../../src/workflow/schema/schema-files-writer.js';
 import { readSchemaStatements } from '../../../src/workflow/schema/schema-statements-reader.js';

@@ -3,7 +3,7 @@
  * not convert as it is. The database maps to one PostgreSQL schema (`public` unless told
  * otherwise, as in YugabyteDB Voyager). Pure: the catalog comes from `readMySqlCatalog`.
  */
-import type { SchemaObject, SchemaObjectType } from '../../postgres/schema-export/schema-object.js';
+import type { SchemaObject, SchemaObjectType } from '../../../core/schema-object.js';
 import { TandemError } from '../../../core/errors.js';
 import { quoteIdent } from '../../../core/sql-names.js';
 import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';

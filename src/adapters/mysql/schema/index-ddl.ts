@@ -10,7 +10,7 @@
  * - A foreign key must reference a primary key or a unique key without prefixes in PostgreSQL;
  *   InnoDB also accepts any index. Such keys, and keys into other databases, are reported.
  */
-import type { SchemaObject } from '../../postgres/schema-export/schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 import { quoteIdent } from '../../../core/sql-names.js';
 import type { MySqlIndex, MySqlTable } from '../catalog-types.js';
 import type { ConvertContext } from './convert-context.js';

@@ -4,7 +4,7 @@
  * run MySQL's procedural language, and a wrong automatic translation would be worse than none.
  * Events go with the procedures (PostgreSQL has no scheduler; pg_cron or an external one). Pure.
  */
-import type { SchemaObject, SchemaObjectType } from '../../postgres/schema-export/schema-object.js';
+import type { SchemaObject, SchemaObjectType } from '../../../core/schema-object.js';
 import type { MySqlSourceObject } from '../catalog-types.js';
 import type { ConvertContext } from './convert-context.js';
 import { commentOut, noteComments, type ConversionNoteRule } from './conversion-note.js';

@@ -3,7 +3,7 @@
  * CHECKs, comments), its enum types, the sequence of a BIGINT UNSIGNED AUTO_INCREMENT column, and
  * the trigger that does ON UPDATE CURRENT_TIMESTAMP. Pure.
  */
-import type { SchemaObject } from '../../postgres/schema-export/schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 import { quoteIdent } from '../../../core/sql-names.js';
 import { TandemError } from '../../../core/errors.js';
 import type { MySqlColumn, MySqlTable } from '../catalog-types.js';

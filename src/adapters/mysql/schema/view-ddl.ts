@@ -2,7 +2,7 @@
  * MySQL views → CREATE VIEW where the query converts (see expression-translator.ts), in dependency
  * order; otherwise the MySQL definition, commented out, with a note for analyze-schema. Pure.
  */
-import type { SchemaObject } from '../../postgres/schema-export/schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 import type { MySqlView } from '../catalog-types.js';
 import type { ConvertContext } from './convert-context.js';
 import { commentOut, noteComments } from './conversion-note.js';

@@ -1,5 +1,5 @@
 import { catalogRows, type ExportContext } from './export-context.js';
-import type { SchemaObject } from './schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
  * `COMMENT ON` for schemas, tables, partitions, views, materialized views, sequences, columns,

@@ -11,7 +11,7 @@ import { exportIndexes } from './indexes-export.js';
 import { exportPolicies } from './policies-export.js';
 import { exportRoutines } from './routines-export.js';
 import { exportRules } from './rules-export.js';
-import type { SchemaObject } from './schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 import { exportSchemas } from './schemas-export.js';
 import { exportSequences } from './sequences-export.js';
 import { exportStatistics } from './statistics-export.js';

@@ -1,5 +1,5 @@
 import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
-import type { SchemaObject } from './schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
  * `ALTER TABLE … ENABLE [FORCE] ROW LEVEL SECURITY` for each table that has it (named after the

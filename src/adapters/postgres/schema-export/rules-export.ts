@@ -1,5 +1,5 @@
 import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
-import type { SchemaObject } from './schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
  * Rewrite rules on tables and views as rendered by pg_get_ruledef, each with its enabled state

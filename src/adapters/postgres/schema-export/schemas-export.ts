@@ -1,5 +1,5 @@
 import { catalogRows, type ExportContext } from './export-context.js';
-import type { SchemaObject } from './schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
  * `CREATE SCHEMA IF NOT EXISTS` for each exported schema, then `CREATE EXTENSION IF NOT EXISTS` for

@@ -1,5 +1,5 @@
 import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
-import type { SchemaObject } from './schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 
 interface SequenceRow {
   readonly schema: string;

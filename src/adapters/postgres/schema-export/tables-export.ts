@@ -1,6 +1,6 @@
 import { orderByDependencies } from './dependency-order.js';
 import { catalogRows, collationName, notExtensionMember, type ExportContext } from './export-context.js';
-import type { SchemaObject } from './schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 import { SEQUENCE_OPTIONS_SQL } from './sequences-export.js';
 
 interface TableRow {

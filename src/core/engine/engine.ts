@@ -1,0 +1,75 @@
+import type { DbConfig } from '../db-config.js';
+import type { ChangeTarget } from '../change-target.js';
+import type { SourceCatalog } from './catalog.js';
+import type { SchemaExportOptions, SchemaExportResult } from './schema-export.js';
+import type { SnapshotSource } from './snapshot.js';
+import type { ChangeCapture, ChangeStreamNames } from './change-capture.js';
+import type { SequenceSync } from './sequences.js';
+import type { ComparisonSide } from './verification.js';
+import type { TableInfo } from './catalog.js';
+
+/** The database engines Tandem knows, as `--source-db-type` / `--target-db-type` name them. */
+export type EngineType = 'postgresql' | 'yugabytedb' | 'mysql' | 'oracle';
+
+/**
+ * What an engine can and cannot do, so the workflow asks a question instead of naming an engine
+ * (`if (engine.capabilities.writerSkipsTriggers)`, never `if (type === 'mysql')`).
+ */
+export interface EngineCapabilities {
+  /**
+   * The change writer's own sessions fire no triggers and check no foreign keys
+   * (`session_replication_role = replica`). When false, the user must deal with triggers before a
+   * fall-back (the spec's manual step) and Tandem checks it.
+   */
+  readonly writerSkipsTriggers: boolean;
+  /**
+   * The change capture is told what it may forget (a PostgreSQL slot's acknowledgement). When false
+   * the source forgets on its own schedule (binlog expiry, archived redo removal): the exporter warns
+   * how long it may stop.
+   */
+  readonly acknowledgesPositions: boolean;
+  /** Snapshot files may be binary COPY (only a PostgreSQL source produces them). */
+  readonly binarySnapshot: boolean;
+}
+
+/** Options every engine's change writer takes. */
+export interface ChangeWriterOptions {
+  /** The migrated tables as the written database has them (names, primary keys, columns). */
+  readonly tables: readonly TableInfo[];
+  /** Non-fatal news for the terminal (a trigger that fired, values that changed on the way). */
+  readonly onWarning: (message: string) => void;
+  /** Schema of the spec's metadata tables on the written database. Default ybvoyager_metadata. */
+  readonly metadataSchema?: string;
+}
+
+/**
+ * One database engine, everything the workflow needs from it, each role a separate object an engine
+ * folder implements in its own file (`adapters/<engine>/…`). Loaded lazily by type
+ * (`adapters/engines.ts`): a PostgreSQL migration never loads the MySQL or Oracle driver.
+ *
+ * Every method that connects takes the resolved `DbConfig` (password in memory only) and maps
+ * connection failures to TandemErrors (TANDEM_CONNECT, TANDEM_AUTH, TANDEM_DB_MISSING, TANDEM_TLS…).
+ */
+export interface SourceEngine {
+  readonly type: EngineType;
+  /** For messages: "PostgreSQL", "MySQL", "Oracle". */
+  readonly displayName: string;
+  readonly defaultPort: number;
+  readonly capabilities: EngineCapabilities;
+  /** Connects once and names the server ("MariaDB 10.11.9", "PostgreSQL 15.4"); refuses unsupported versions. */
+  describeServer(db: DbConfig): Promise<string>;
+  /** The source's tables, keys and columns in the configured schemas. */
+  openCatalog(db: DbConfig): Promise<SourceCatalog>;
+  /** The schema converted into PostgreSQL DDL (objects, plus what was left out or needs a hand). */
+  exportSchema(db: DbConfig, options: SchemaExportOptions): Promise<SchemaExportResult>;
+  /** Snapshot readers at one consistent point. */
+  snapshotSource(db: DbConfig): SnapshotSource;
+  /** Change capture: the stream's objects on the source, its consistent start, the stream itself, markers. */
+  changeCapture(db: DbConfig, names: ChangeStreamNames): ChangeCapture;
+  /** The change writer for fall-back (and, for PostgreSQL/YugabyteDB, the target's applier). */
+  changeWriter(db: DbConfig, options: ChangeWriterOptions): ChangeTarget;
+  /** Reading and restoring sequences / auto-increment counters / identity columns. */
+  sequences(db: DbConfig): SequenceSync;
+  /** One side of a verification, at most `maxConnections` connections. */
+  comparisonSide(db: DbConfig, label: string, maxConnections: number): ComparisonSide;
+}

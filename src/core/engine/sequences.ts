@@ -1,0 +1,31 @@
+/**
+ * The value of one sequence-like counter: a PostgreSQL/Oracle sequence, an identity column, a MySQL
+ * AUTO_INCREMENT counter. `name` is what the engine needs to find it again (for an AUTO_INCREMENT
+ * counter: its table).
+ */
+export interface SequenceValue {
+  readonly schema: string;
+  readonly name: string;
+  /** bigint as text */
+  readonly lastValue: string;
+  /** False when the next value handed out is lastValue itself (PostgreSQL's is_called). */
+  readonly isCalled: boolean;
+}
+
+export interface SequenceRestoreResult {
+  readonly sequence: string;
+  readonly value: string;
+  /** True when the data already held a higher value than the other side's counter. */
+  readonly raisedToData: boolean;
+}
+
+/** Reading and restoring the counters of one database. */
+export interface SequenceSync {
+  /** Current values of every counter in the schemas (read after the data: counters are not transactional). */
+  read(schemas: readonly string[]): Promise<SequenceValue[]>;
+  /**
+   * Sets each counter that exists here to the other side's value, never below the data it feeds.
+   * Every value is worked out before any counter is set; a failed read changes nothing.
+   */
+  restore(values: readonly SequenceValue[]): Promise<SequenceRestoreResult[]>;
+}

@@ -1,0 +1,31 @@
+/** A table to compare, named the same on both sides. */
+export interface ComparedTable {
+  /** `schema.table`, both unquoted as in the catalog. */
+  readonly key: string;
+  readonly schema: string;
+  readonly name: string;
+  /** Columns fingerprinted on both sides, in this order. */
+  readonly columns: readonly string[];
+  /** A size hint: big tables start first so the run ends sooner; also the progress total. */
+  readonly estimatedRows?: number;
+}
+
+/** Row count and order-independent checksum of one table on one side. */
+export interface SideFingerprint {
+  readonly rows: number;
+  readonly checksum: string;
+}
+
+/**
+ * One database in a comparison. Both sides reduce each value to the same canonical text (what
+ * PostgreSQL prints for the target column's type), so engines compare. `fingerprint` is called
+ * concurrently up to the side's connection limit.
+ */
+export interface ComparisonSide {
+  /** Short name used in reports and JSON keys, e.g. `source` or `target`. */
+  readonly label: string;
+  /** Opens the first connection, so a wrong password or host fails before any table is compared. */
+  open(): Promise<void>;
+  fingerprint(table: ComparedTable): Promise<SideFingerprint>;
+  close(): Promise<void>;
+}
