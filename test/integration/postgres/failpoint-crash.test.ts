@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PgServer } from '../../helpers/pg-server.js';
@@ -178,6 +178,12 @@ test('every failpoint, armed in turn through every phase, kills the process exac
     assert.deepEqual(await slotsOf(s), [], 'no slot left on the source');
     assert.deepEqual(await slotsOf(t), [], 'no slot left on the target');
     await insertWithSequences(s, 'shopdb', 'after-cutover-to-source');
+
+    // Every marker was written once, however often its exporter died around it.
+    const queueDir = join(m.dir, 'data', 'queue');
+    const markers = readdirSync(queueDir).filter((f) => f.endsWith('.ndjson'))
+      .flatMap((f) => readFileSync(join(queueDir, f), 'utf8').split('\n').filter((l) => l.includes('"op":"m"')).map((l) => JSON.parse(l).marker));
+    assert.deepEqual(markers, ['cutover_to_target', 'cutover_to_source']);
 
     const total = [...hits.values()].reduce((a, b) => a + b, 0);
     const missed = FAILPOINTS.filter((f) => !hits.has(f));
