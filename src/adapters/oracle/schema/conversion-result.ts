@@ -45,6 +45,11 @@ export interface SourceObject {
   readonly name: string;
   readonly status: ObjectStatus;
   readonly plsql: boolean;
+  /**
+   * Not converted only because it calls PL/SQL that needs manual conversion first (a view or
+   * materialized view calling a package function, …): it follows the PL/SQL.
+   */
+  readonly needsPlsql?: true;
 }
 
 /** One Oracle constraint (NOT NULL included, as Oracle's catalog counts it). */

@@ -72,7 +72,7 @@ export function rewriteOuterJoins(s: Select, ownerOf: ColumnOwner): Select {
 /** The key a FROM item is known by in its query block: its alias, or its table name. */
 export function fromKey(item: FromItem): string {
   if (item.k === 'table') return item.alias ?? item.name.parts[item.name.parts.length - 1]!;
-  if (item.k === 'subquery') return item.alias ?? '';
+  if (item.k === 'subquery' || item.k === 'json_table') return item.alias ?? '';
   return '';
 }
 
@@ -117,7 +117,7 @@ function children(e: Expr): Expr[] {
   switch (e.k) {
     case 'call': return [...e.args, ...(e.over ? [...e.over.partitionBy, ...e.over.orderBy.map((o) => o.e)] : [])];
     case 'binary': return [e.left, e.right];
-    case 'unary': case 'paren': case 'cast': case 'extract': case 'charset': return [e.e];
+    case 'unary': case 'paren': case 'cast': case 'extract': case 'charset': case 'field': case 'treat': return [e.e];
     case 'row': return [...e.items];
     case 'case': return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
     case 'in': return [e.e, ...(e.list ?? [])];
@@ -136,13 +136,15 @@ function stripOuterMarks(e: Expr): Expr {
 }
 
 /** Rebuilds an expression bottom-up with `f` applied to every node (not into subqueries). */
-function mapExpr(e: Expr, f: (e: Expr) => Expr): Expr {
+export function mapExpr(e: Expr, f: (e: Expr) => Expr): Expr {
   const m = (x: Expr) => mapExpr(x, f);
   let out: Expr;
   switch (e.k) {
     case 'call': out = { ...e, args: e.args.map(m) }; break;
     case 'binary': out = { ...e, left: m(e.left), right: m(e.right) }; break;
-    case 'unary': case 'paren': case 'cast': case 'extract': case 'charset': case 'is': out = { ...e, e: m(e.e) } as Expr; break;
+    case 'unary': case 'paren': case 'cast': case 'extract': case 'charset': case 'is': case 'field': case 'treat':
+      out = { ...e, e: m(e.e) } as Expr;
+      break;
     case 'row': out = { ...e, items: e.items.map(m) }; break;
     case 'case': out = {
       ...e, ...(e.operand ? { operand: m(e.operand) } : {}), whens: e.whens.map((w) => ({ when: m(w.when), then: m(w.then) })),

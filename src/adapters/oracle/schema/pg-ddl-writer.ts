@@ -84,6 +84,7 @@ class PgDdlWriter {
   private readonly relations = new Map<string, RelationInfo>();
   private readonly userTypes = new Map<string, { sql: string; kind: ValueKind }>();
   private readonly manualRelations = new Set<string>();
+  private readonly plsqlBlockedRelations = new Set<string>();
   private readonly plsqlNames = new Set<string>();
   private readonly sequences = new Set<string>();
   private readonly env: SqlEnvironment;
@@ -146,12 +147,15 @@ class PgDdlWriter {
       }
       this.addNote(u.kind, u.name, u.code, 'manual', u.reason);
     }
+    const plsqlBlocked = new Set(this.manual.filter((m) => m.code === 'PLSQL_DEPENDENCY').map((m) => `${m.kind}\u0000${m.schema}\u0000${m.name}`));
+    const inventoryObjects = this.inventoryObjects.map((o) =>
+      o.status === 'manual' && plsqlBlocked.has(`${o.kind}\u0000${o.schema}\u0000${o.name}`) ? { ...o, needsPlsql: true as const } : o);
     const schemaObjects: SchemaObject[] = [...this.schemas].map((s) => ({
       type: 'SCHEMA', schema: s, name: s, sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)};`,
     }));
     return {
       objects: [...schemaObjects, ...this.objects], notes: this.notes, manual: this.manual,
-      inventory: { objects: this.inventoryObjects, constraints: this.constraints }, tables: this.tablesOut,
+      inventory: { objects: inventoryObjects, constraints: this.constraints }, tables: this.tablesOut,
     };
   }
 
@@ -195,7 +199,6 @@ class PgDdlWriter {
     const seen = new Map<string, QualifiedName>();
     for (const o of this.model.objects) {
       if (o.kind === 'INDEX') continue;
-      if (o.kind === 'SYNONYM' && o.isPublic) continue;
       if (o.kind === 'MVIEW' && o.prebuilt) continue;
       const schema = this.pgSchema(o.name.schema);
       const name = oracleNameToPg(o.name.name);
@@ -394,7 +397,7 @@ class PgDdlWriter {
   }
 
   private registerSynonymRelation(s: SynonymDef): void {
-    if (s.isPublic || s.dblink !== undefined) return;
+    if (s.dblink !== undefined) return;
     const target = this.relations.get(key(s.target));
     const schema = this.pgSchema(s.name.schema);
     this.relations.set(key(s.name), { sql: this.qualified(schema, oracleNameToPg(s.name.name)), columns: target?.columns ?? new Map() });
@@ -876,9 +879,11 @@ class PgDdlWriter {
       this.toManual(kind, v.name, v.text, reason, code, v.source);
       this.inventory(kind, v.name, name, 'manual');
       this.manualRelations.add(key(v.name));
+      if (code === 'PLSQL_DEPENDENCY') this.plsqlBlockedRelations.add(key(v.name));
     };
     if (!v.query) return fail(`the query does not convert: ${v.unreadable!.reason}`, v.unreadable!.code);
     const dependsOn = queryRelations(v.query).map((parts) => qualifyRef(parts, v.name.schema)).find((r) => this.manualRelations.has(key(r)));
+    if (dependsOn && this.plsqlBlockedRelations.has(key(dependsOn))) return fail(`it reads ${display(dependsOn)}, which calls PL/SQL that needs manual conversion first`, 'PLSQL_DEPENDENCY');
     if (dependsOn) return fail(`it reads ${display(dependsOn)}, which is not converted`, 'DEPENDS_ON_MANUAL');
     let query: string;
     const p = this.printer('view');
@@ -909,7 +914,6 @@ class PgDdlWriter {
       this.inventory('SYNONYM', s.name, name, 'manual');
       this.manualRelations.add(key(s.name));
     };
-    if (s.isPublic) return fail('a public synonym has no PostgreSQL counterpart (a view in a schema on every search_path can stand in for it)', 'PUBLIC_SYNONYM');
     if (s.dblink !== undefined) return fail(`the synonym points over database link ${s.dblink}`, 'DBLINK');
     const t = s.target;
     if (this.sequences.has(key(t)) || this.plsqlNames.has(key(t)) || this.userTypes.has(key(t))) {
@@ -920,6 +924,7 @@ class PgDdlWriter {
     const targetSql = target && !this.isSynonymKey(t) ? target.sql : this.qualified(this.pgSchema(t.schema), oracleNameToPg(t.name));
     this.emit('VIEW', schema, name, `CREATE VIEW ${this.qualified(schema, name)} AS\nSELECT * FROM ${targetSql};`);
     this.addNotePg('SYNONYM', schema, name, 'SYNONYM_AS_VIEW', 'changed', `the synonym became a view SELECT * FROM ${targetSql} (updatable like the table; columns added to the table later do not appear in it)`);
+    if (s.isPublic) this.addNotePg('SYNONYM', schema, name, 'PUBLIC_SYNONYM', 'changed', 'the public synonym became a view in schema public, which is on the default search_path; grant access to it as needed');
     this.inventory('SYNONYM', s.name, name, 'created');
   }
 
@@ -988,6 +993,7 @@ export function queryRelations(q: Query): string[][] {
     if (f.k === 'table') {
       if (!(f.name.parts.length === 1 && ctes.has(f.name.parts[0]!))) out.push([...f.name.parts]);
     } else if (f.k === 'subquery') out.push(...queryRelations(f.q));
+    else if (f.k === 'json_table') expr(f.doc);
     else {
       fromItem(f.left);
       fromItem(f.right);

@@ -44,7 +44,10 @@ export type Expr =
   | { readonly k: 'typed'; readonly type: 'DATE' | 'TIMESTAMP' | 'INTERVAL'; readonly value: string; readonly qualifier?: string }
   | { readonly k: 'attz'; readonly e: Expr; readonly zone: Expr | 'LOCAL' }
   /** `TRANSLATE(e USING NCHAR_CS)`: a character set conversion, meaningless in PostgreSQL. */
-  | { readonly k: 'charset'; readonly e: Expr };
+  | { readonly k: 'charset'; readonly e: Expr }
+  /** `(e).field`: an attribute of an object-type value; `treat` marks Oracle's TREAT(e AS type). */
+  | { readonly k: 'field'; readonly e: Expr; readonly field: string }
+  | { readonly k: 'treat'; readonly e: Expr };
 
 export interface CallExpr {
   readonly k: 'call';
@@ -113,10 +116,19 @@ export interface Select {
   readonly where?: Expr;
   readonly groupBy?: readonly Expr[];
   readonly having?: Expr;
+  /** A hierarchical query: START WITH and CONNECT BY (whose PRIOR operands are `unary` PRIOR nodes). */
+  readonly hierarchy?: { readonly startWith?: Expr; readonly connectBy: Expr; readonly nocycle: boolean };
 }
+
+/** A column of JSON_TABLE. */
+export type JsonTableColumn =
+  | { readonly k: 'value'; readonly name: string; readonly type: OracleType; readonly path: string; readonly formatJson: boolean; readonly exists: boolean }
+  | { readonly k: 'ordinality'; readonly name: string }
+  | { readonly k: 'nested'; readonly path: string; readonly columns: readonly JsonTableColumn[] };
 
 export type FromItem =
   | { readonly k: 'table'; readonly name: NameRef; readonly alias?: string }
+  | { readonly k: 'json_table'; readonly doc: Expr; readonly path: string; readonly columns: readonly JsonTableColumn[]; readonly alias?: string }
   | { readonly k: 'subquery'; readonly q: Query; readonly alias?: string; readonly lateral: boolean }
   | {
     readonly k: 'join'; readonly type: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'CROSS'; readonly natural: boolean;

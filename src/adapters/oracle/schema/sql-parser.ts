@@ -6,7 +6,7 @@ import { UnconvertibleError } from './conversion-note.js';
 import { parseOracleType } from './oracle-type.js';
 import type { Token } from './oracle-tokenizer.js';
 import type {
-  CallExpr, Cte, Expr, FrameBound, FromItem, NameRef, OrderItem, Query, Select, SelectItem, SetExpr, WindowSpec,
+  CallExpr, Cte, Expr, FrameBound, FromItem, JsonTableColumn, NameRef, OrderItem, Query, Select, SelectItem, SetExpr, WindowSpec,
 } from './sql-ast.js';
 import { DdlSyntaxError, TokenCursor } from './token-cursor.js';
 
@@ -46,6 +46,8 @@ export function parseQueryTokens(tokens: readonly Token[], source: string): Quer
 /** A recursive-descent parser over one token list; `source` is the text the tokens' offsets point into. */
 export class SqlParser {
   readonly c: TokenCursor;
+  /** PRIOR is an operator only inside CONNECT BY. */
+  private priorAllowed = false;
 
   constructor(tokens: readonly Token[], private readonly source: string) {
     this.c = new TokenCursor(tokens);
@@ -144,9 +146,17 @@ export class SqlParser {
     while (c.acceptPunct(','));
     let where: Expr | undefined;
     if (c.acceptWords('WHERE')) where = this.expr();
-    if (c.isWords('CONNECT', 'BY') || c.isWords('START', 'WITH')) {
-      throw new UnconvertibleError('CONNECT_BY', 'hierarchical query (CONNECT BY / START WITH) has no direct PostgreSQL form; rewrite it as WITH RECURSIVE');
-    }
+    let hierarchy: Select['hierarchy'];
+    let startWith: Expr | undefined;
+    if (c.acceptWords('START', 'WITH')) startWith = this.expr();
+    if (c.acceptWords('CONNECT', 'BY')) {
+      const nocycle = c.acceptWords('NOCYCLE');
+      this.priorAllowed = true;
+      const connectBy = this.expr();
+      this.priorAllowed = false;
+      if (!startWith && c.acceptWords('START', 'WITH')) startWith = this.expr();
+      hierarchy = { connectBy, nocycle, ...(startWith ? { startWith } : {}) };
+    } else if (startWith) throw new DdlSyntaxError('START WITH without CONNECT BY');
     let groupBy: Expr[] | undefined;
     if (c.acceptWords('GROUP', 'BY')) {
       groupBy = [];
@@ -157,7 +167,10 @@ export class SqlParser {
     if (c.acceptWords('HAVING')) having = this.expr();
     if (c.isWords('MODEL')) throw new UnconvertibleError('MODEL_CLAUSE', 'the MODEL clause has no PostgreSQL form');
     if (c.isWords('WINDOW')) throw new UnconvertibleError('WINDOW_CLAUSE', 'a named WINDOW clause');
-    return { distinct, items, from, ...(where ? { where } : {}), ...(groupBy ? { groupBy } : {}), ...(having ? { having } : {}) };
+    return {
+      distinct, items, from, ...(where ? { where } : {}), ...(groupBy ? { groupBy } : {}), ...(having ? { having } : {}),
+      ...(hierarchy ? { hierarchy } : {}),
+    };
   }
 
   private groupItem(): Expr {
@@ -180,8 +193,9 @@ export class SqlParser {
       while (c.isIdentifier(k) && c.isPunct('.', k + 1)) k += 2;
       if (k > 0 && c.isOp('*', k)) {
         const name = c.dottedName();
+        c.expectPunct('.');
         c.next();
-        return { e: { k: 'star', qualifier: name }, source: '*' };
+        return { e: { k: 'star', qualifier: { parts: name.parts, quoted: name.quoted } }, source: '*' };
       }
     }
     const from = c.pos;
@@ -264,9 +278,22 @@ export class SqlParser {
       return inner;
     }
     if (c.isWord('TABLE') && c.isPunct('(', 1)) throw new UnconvertibleError('TABLE_COLLECTION', 'TABLE(collection) in FROM');
-    if ((c.isWord('JSON_TABLE') || c.isWord('XMLTABLE')) && c.isPunct('(', 1)) {
-      throw new UnconvertibleError('JSON_XML_TABLE', `${c.peek()!.value} in FROM (no PostgreSQL 15 form)`);
+    if (c.isWord('JSON_TABLE') && c.isPunct('(', 1)) {
+      c.next();
+      c.expectPunct('(');
+      const doc = this.expr();
+      if (c.acceptWords('FORMAT', 'JSON')) { /* the default */ }
+      c.expectPunct(',');
+      const path = this.stringLiteral();
+      this.skipJsonOptions();
+      c.expectWords('COLUMNS');
+      const columns = this.jsonColumns();
+      this.skipJsonOptions();
+      c.expectPunct(')');
+      const alias = this.tableAlias();
+      return { k: 'json_table', doc, path, columns, ...(alias ? { alias } : {}) };
     }
+    if (c.isWord('XMLTABLE') && c.isPunct('(', 1)) throw new UnconvertibleError('XMLTABLE', 'XMLTABLE in FROM');
     if (c.isWord('ONLY') && c.isPunct('(', 1)) {
       c.next();
       c.expectPunct('(');
@@ -284,6 +311,71 @@ export class SqlParser {
     const alias = this.tableAlias();
     if (c.isWords('PIVOT') || c.isWords('UNPIVOT')) throw new UnconvertibleError('PIVOT', 'PIVOT/UNPIVOT has no PostgreSQL form');
     return { k: 'table', name: { parts: name.parts, quoted: name.quoted }, ...(alias ? { alias } : {}) };
+  }
+
+  private stringLiteral(): string {
+    const t = this.c.next();
+    if (t.kind !== 'string') throw new DdlSyntaxError(`expected a string, found '${t.value}'`);
+    return t.value;
+  }
+
+  /** ON ERROR / ON EMPTY / WRAPPER / SCALARS options of the JSON functions: NULL ON ERROR is Oracle's default. */
+  private skipJsonOptions(): void {
+    const c = this.c;
+    for (;;) {
+      if (c.isWords('NULL', 'ON') || c.isWords('ERROR', 'ON') || c.isWords('EMPTY', 'ON')) {
+        c.pos += 3;
+        continue;
+      }
+      if (c.acceptWords('DEFAULT')) {
+        this.additive();
+        c.expectWords('ON');
+        c.next();
+        continue;
+      }
+      if (c.acceptOneOf('WITH', 'WITHOUT')) {
+        c.acceptOneOf('CONDITIONAL', 'UNCONDITIONAL');
+        c.acceptWords('ARRAY');
+        c.expectWords('WRAPPER');
+        continue;
+      }
+      if (c.acceptOneOf('ALLOW', 'DISALLOW')) {
+        c.expectWords('SCALARS');
+        continue;
+      }
+      if (c.acceptWords('TRUNCATE')) continue;
+      return;
+    }
+  }
+
+  private jsonColumns(): JsonTableColumn[] {
+    const c = this.c;
+    c.expectPunct('(');
+    const out: JsonTableColumn[] = [];
+    do {
+      if (c.acceptWords('NESTED')) {
+        c.acceptWords('PATH');
+        const path = this.stringLiteral();
+        c.expectWords('COLUMNS');
+        out.push({ k: 'nested', path, columns: this.jsonColumns() });
+        continue;
+      }
+      const name = c.identifier().name;
+      if (c.acceptWords('FOR', 'ORDINALITY')) {
+        out.push({ k: 'ordinality', name });
+        continue;
+      }
+      const type = parseOracleType(c);
+      const formatJson = c.acceptWords('FORMAT', 'JSON');
+      c.acceptOneOf('TRUNCATE');
+      const exists = c.acceptWords('EXISTS');
+      if (!c.acceptWords('PATH')) throw new UnconvertibleError('JSON_TABLE', `JSON_TABLE column ${name} without an explicit PATH`);
+      const path = this.stringLiteral();
+      this.skipJsonOptions();
+      out.push({ k: 'value', name, type, path, formatJson, exists });
+    } while (c.acceptPunct(','));
+    c.expectPunct(')');
+    return out;
   }
 
   private tableAlias(): string | undefined {
@@ -438,8 +530,12 @@ export class SqlParser {
       const op = c.next().value;
       return { k: 'unary', op, e: this.unary() };
     }
+    if (c.isWord('PRIOR') && this.priorAllowed) {
+      c.next();
+      return { k: 'unary', op: 'PRIOR', e: this.unary() };
+    }
     if (c.isWord('PRIOR') || c.isWord('CONNECT_BY_ROOT')) {
-      throw new UnconvertibleError('CONNECT_BY', `${c.peek()!.value} (hierarchical query) has no direct PostgreSQL form`);
+      throw new UnconvertibleError('CONNECT_BY', `${c.peek()!.value} outside CONNECT BY (hierarchical query)`);
     }
     return this.postfix();
   }
@@ -458,6 +554,11 @@ export class SqlParser {
         continue;
       }
       if (c.isWords('COLLATE')) throw new UnconvertibleError('COLLATE', 'a COLLATE clause (Oracle collation names have no PostgreSQL counterpart)');
+      if ((e.k === 'paren' || e.k === 'call' || e.k === 'treat' || e.k === 'field') && c.isPunct('.') && c.isIdentifier(1)) {
+        c.next();
+        e = { k: 'field', e, field: c.identifier().name };
+        continue;
+      }
       return e;
     }
   }
@@ -572,6 +673,18 @@ export class SqlParser {
               return { k: 'charset', e };
             }
             c.pos = save;
+          }
+          break;
+        case 'TREAT':
+          if (c.isPunct('(', 1)) {
+            c.next();
+            c.expectPunct('(');
+            const e = this.expr();
+            c.expectWords('AS');
+            if (c.acceptWords('REF')) throw new UnconvertibleError('TREAT_REF', 'TREAT(… AS REF type)');
+            c.dottedName();
+            c.expectPunct(')');
+            return { k: 'treat', e };
           }
           break;
         case 'CURSOR': case 'MULTISET':

@@ -8,8 +8,8 @@ import { quoteIdent } from '../../../core/sql-names.js';
 import { UnconvertibleError, type PendingNote } from './conversion-note.js';
 import { literalDateTime, pgDateFormat } from './date-format.js';
 import { oracleNameToPg } from './oracle-name.js';
-import { andAll, conjuncts, fromKey, rewriteOuterJoins } from './outer-join-rewriter.js';
-import type { CallExpr, Expr, FrameBound, FromItem, NameRef, OrderItem, Query, Select, SetExpr, WindowSpec } from './sql-ast.js';
+import { andAll, conjuncts, fromKey, mapExpr, rewriteOuterJoins } from './outer-join-rewriter.js';
+import type { CallExpr, Expr, FrameBound, FromItem, JsonTableColumn, NameRef, OrderItem, Query, Select, SetExpr, WindowSpec } from './sql-ast.js';
 import { mapOracleType, type ValueKind } from './type-mapping.js';
 
 /** Where an expression is used; decides a few forms (index expressions must be immutable, …). */
@@ -69,7 +69,7 @@ const SAME_FUNCTIONS = new Set([
 
 /** Functions with no PostgreSQL form the converter knows of. */
 const UNSUPPORTED_FUNCTIONS = new Set([
-  'MONTHS_BETWEEN', 'NEXT_DAY', 'NEW_TIME', 'TZ_OFFSET', 'DUMP', 'VSIZE', 'ORA_HASH', 'STANDARD_HASH', 'SOUNDEX',
+  'NEXT_DAY', 'NEW_TIME', 'TZ_OFFSET', 'DUMP', 'VSIZE', 'ORA_HASH', 'STANDARD_HASH', 'SOUNDEX',
   'NLSSORT', 'DEREF', 'REF', 'VALUE', 'TREAT', 'SYS_CONNECT_BY_PATH', 'CARDINALITY', 'COLLECT', 'POWERMULTISET',
   'EXTRACTVALUE', 'EXISTSNODE', 'XMLTYPE', 'UPDATEXML', 'XMLELEMENT', 'XMLFOREST', 'XMLAGG', 'XMLQUERY', 'XMLSERIALIZE',
   'SCN_TO_TIMESTAMP', 'TIMESTAMP_TO_SCN', 'ROWIDTOCHAR', 'CHARTOROWID', 'JSON_VALUE', 'JSON_QUERY', 'JSON_EXISTS',
@@ -92,6 +92,9 @@ const PSEUDO_UNSUPPORTED: Readonly<Record<string, string>> = {
   COLUMN_VALUE: 'COLUMN_VALUE (collection unnesting)',
 };
 
+/** Pseudo-columns the printer converts. */
+const PSEUDO_NAMES = new Set(['SYSDATE', 'CURRENT_DATE', 'SYSTIMESTAMP', 'CURRENT_TIMESTAMP', 'LOCALTIMESTAMP', 'USER', 'SESSIONTIMEZONE', 'DBTIMEZONE', 'LEVEL']);
+
 /** SYSDATE: statement time to the second, as Oracle's DATE (no fractional seconds, no time zone). */
 export const PG_SYSDATE = "date_trunc('second', statement_timestamp())::timestamp(0)";
 
@@ -102,6 +105,8 @@ export const PG_SYSDATE = "date_trunc('second', statement_timestamp())::timestam
 export class SqlPrinter {
   readonly notes: PendingNote[] = [];
   private scope: Scope;
+  /** Inside a converted hierarchical query: the alias whose tandem_level column LEVEL reads. */
+  private levelOf: string | undefined;
   private aliasCounter = 0;
 
   constructor(private readonly env: SqlEnvironment, private readonly options: PrinterOptions) {
@@ -185,6 +190,7 @@ export class SqlPrinter {
     this.scope = { relations: new Map(), ctes: outer.ctes, parent: outer };
     try {
       for (const item of raw.from) this.register(item);
+      if (raw.hierarchy) return this.hierarchical(raw);
       const s = rewriteOuterJoins(raw, (name) => this.ownerOf(name));
       if (s !== raw) this.note('OUTER_JOIN_PLUS', 'Oracle (+) outer joins were rewritten as LEFT JOIN');
       const items = s.items.map((item) => {
@@ -202,6 +208,70 @@ export class SqlPrinter {
     }
   }
 
+  /**
+   * A hierarchical query (START WITH / CONNECT BY) over one table becomes a recursive WITH: the
+   * START WITH rows, then the rows whose CONNECT BY condition holds against a row already found
+   * (PRIOR operands read that row). LEVEL is counted along. A CYCLE clause stops at a row that
+   * repeats an ancestor's keys (Oracle stops with NOCYCLE and raises ORA-01436 without it).
+   */
+  private hierarchical(s: Select): string {
+    const h = s.hierarchy!;
+    const item = s.from[0]!;
+    if (s.from.length !== 1 || item.k === 'join') this.fail('CONNECT_BY', 'a hierarchical query over a join or several tables');
+    const alias = fromKey(item);
+    if (alias === '') this.fail('CONNECT_BY', 'a hierarchical query over a subquery without alias');
+    if (this.env.targetPgMajor < 14) this.fail('CONNECT_BY', 'a hierarchical query needs PostgreSQL 14 (CYCLE clause)');
+    const relation = this.scope.relations.get(alias);
+    const a = ident(alias);
+    const fromSql = this.fromItem(item);
+    const priorColumns = new Set<string>();
+    const connect = mapExpr(h.connectBy, (x) => {
+      if (x.k !== 'unary' || x.op !== 'PRIOR') return x;
+      return mapExpr(x.e, (y) => {
+        if (y.k !== 'name') return y;
+        const column = y.name.parts[y.name.parts.length - 1]!;
+        priorColumns.add(column);
+        return { k: 'name', name: { parts: ['TANDEM_PRIOR', column], quoted: [false, y.name.quoted[y.name.quoted.length - 1]!] } };
+      });
+    });
+    if (priorColumns.size === 0) this.fail('CONNECT_BY', 'CONNECT BY without PRIOR');
+    // The other operands read the child row: qualify its bare columns, which the join makes ambiguous.
+    const qualified = mapExpr(connect, (x) => {
+      if (x.k !== 'name' || x.name.parts.length !== 1) return x;
+      const column = x.name.parts[0]!;
+      const isColumn = relation ? relation.columns.has(column) : x.name.quoted[0] || !(column in PSEUDO_UNSUPPORTED || PSEUDO_NAMES.has(column));
+      return isColumn ? { k: 'name', name: { parts: [alias, column], quoted: [false, x.name.quoted[0]!] } } : x;
+    });
+    const start = h.startWith ? `
+  WHERE ${this.expr(h.startWith)}` : '';
+    const connectSql = this.expr(qualified);
+    this.levelOf = a;
+    try {
+      const items = s.items.flatMap((item) => {
+        if (item.e.k === 'star' && (!item.e.qualifier || item.e.qualifier.parts.at(-1) === alias)) {
+          if (!relation || relation.columns.size === 0) this.fail('CONNECT_BY', 'SELECT * from a hierarchical query over a table the scripts do not define');
+          return [...relation.columns.keys()].map((c) => `${a}.${ident(c)}`);
+        }
+        const text = this.expr(item.e);
+        return [item.alias ? `${text} AS ${ident(item.alias.name)}` : text];
+      });
+      const cycle = [...priorColumns].map(ident).join(', ');
+      const where = ['NOT tandem_cycle', ...(s.where ? [this.expr(s.where)] : [])].join(' AND ');
+      if (!h.nocycle) this.note('CONNECT_BY', 'CONNECT BY became WITH RECURSIVE: a cycle in the data stops the walk on PostgreSQL where Oracle raises ORA-01436; rows come in no particular order');
+      else this.note('CONNECT_BY', 'CONNECT BY NOCYCLE became WITH RECURSIVE … CYCLE; rows come in no particular order');
+      const lines = [
+        `SELECT ${s.distinct ? 'DISTINCT ' : ''}${items.join(',\n  ')}`,
+        `FROM (\nWITH RECURSIVE tandem_tree AS (\n  SELECT ${a}.*, 1 AS tandem_level FROM ${fromSql}${start}\n  UNION ALL\n  SELECT ${a}.*, tandem_prior.tandem_level + 1 FROM ${fromSql} JOIN tandem_tree tandem_prior ON ${connectSql}\n) CYCLE ${cycle} SET tandem_cycle USING tandem_path\nSELECT * FROM tandem_tree\n) ${a}`,
+        `WHERE ${where}`,
+      ];
+      if (s.groupBy) lines.push(`GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`);
+      if (s.having) lines.push(`HAVING ${this.expr(s.having)}`);
+      return lines.join('\n');
+    } finally {
+      this.levelOf = undefined;
+    }
+  }
+
   /** Puts a FROM item's relations into the current scope, for column kinds and `(+)` owners. */
   private register(item: FromItem): void {
     if (item.k === 'join') {
@@ -213,6 +283,10 @@ export class SqlPrinter {
       const key = fromKey(item);
       const isCte = item.name.parts.length === 1 && this.scope.ctes.has(item.name.parts[0]!);
       this.scope.relations.set(key, isCte ? undefined : this.resolveRelation(item.name)?.info);
+      return;
+    }
+    if (item.k === 'json_table') {
+      if (item.alias) this.scope.relations.set(item.alias, { sql: '', columns: new Map(jsonColumnNames(item.columns).map((n) => [n.name, n.kind])) });
       return;
     }
     if (item.alias) this.scope.relations.set(item.alias, undefined);
@@ -246,6 +320,7 @@ export class SqlPrinter {
         const alias = f.alias ? ident(f.alias) : `subquery_${++this.aliasCounter}`;
         return `${f.lateral ? 'LATERAL ' : ''}(\n${this.query(f.q)}\n) ${alias}`;
       }
+      case 'json_table': return this.jsonTable(f);
       case 'join': {
         const left = this.fromItem(f.left);
         const right = this.fromItem(f.right);
@@ -257,6 +332,47 @@ export class SqlPrinter {
         return `${left}\n  ${kind} ${lateral}${right}`;
       }
     }
+  }
+
+  /**
+   * JSON_TABLE (PostgreSQL 17 has it, 15 does not) as a LATERAL subquery over jsonb_path_query: one
+   * row per match of the row path, NESTED PATH rows outer-joined as Oracle does, each column read
+   * with jsonb_path_query_first and cast to its type.
+   */
+  private jsonTable(f: Extract<FromItem, { k: 'json_table' }>): string {
+    const kind = this.kindOf(f.doc);
+    const doc = this.expr(f.doc);
+    const jsonDoc = kind === 'binary' ? `convert_from(${doc}, 'UTF8')::jsonb` : `CAST(${doc} AS jsonb)`;
+    const selects: string[] = [];
+    const joins: string[] = [];
+    let n = 0;
+    const level = (columns: readonly JsonTableColumn[], source: string) => {
+      for (const col of columns) {
+        if (col.k === 'nested') {
+          const alias = `tandem_j${++n}`;
+          const hasOrdinality = col.columns.some((c) => c.k === 'ordinality');
+          joins.push(`LEFT JOIN LATERAL jsonb_path_query(${source}.v, ${literal(col.path)})${hasOrdinality ? ' WITH ORDINALITY' : ''} AS ${alias}(v${hasOrdinality ? ', n' : ''}) ON TRUE`);
+          level(col.columns, alias);
+        } else if (col.k === 'ordinality') {
+          selects.push(`${source}.n AS ${ident(col.name)}`);
+        } else {
+          const type = mapOracleType(col.type, { targetPgMajor: this.env.targetPgMajor });
+          let value: string;
+          if (col.exists) {
+            const test = `jsonb_path_exists(${source}.v, ${literal(col.path)})`;
+            value = type.kind === 'text' ? `CASE WHEN ${test} THEN 'true' ELSE 'false' END` : `CASE WHEN ${test} THEN 1 ELSE 0 END`;
+          } else if (col.formatJson) value = `CAST(jsonb_path_query_first(${source}.v, ${literal(col.path)}) AS text)`;
+          else value = `CAST(jsonb_path_query_first(${source}.v, ${literal(col.path)}) #>> '{}' AS ${type.pg})`;
+          selects.push(`${value} AS ${ident(col.name)}`);
+        }
+      }
+    };
+    const rootOrdinality = f.columns.some((c) => c.k === 'ordinality');
+    level(f.columns, 'tandem_j0');
+    this.note('JSON_TABLE', 'JSON_TABLE became a LATERAL subquery over jsonb_path_query: a value that does not fit its column type raises an error where Oracle returns NULL');
+    const alias = f.alias ? ident(f.alias) : `json_table_${++this.aliasCounter}`;
+    const from = `jsonb_path_query(${jsonDoc}, ${literal(f.path)})${rootOrdinality ? ' WITH ORDINALITY' : ''} AS tandem_j0(v${rootOrdinality ? ', n' : ''})`;
+    return `LATERAL (\n  SELECT ${selects.join(',\n    ')}\n  FROM ${[from, ...joins].join('\n  ')}\n) ${alias}`;
   }
 
   private orderItems(items: readonly OrderItem[]): string {
@@ -331,6 +447,10 @@ export class SqlPrinter {
         return `(${this.expr(e.e)} AT TIME ZONE ${zone})`;
       }
       case 'charset': return this.expr(e.e);
+      case 'field': return `(${this.expr(e.e)}).${ident(e.field)}`;
+      case 'treat':
+        this.note('TREAT', 'TREAT(… AS type) was dropped: PostgreSQL composite types have no subtypes');
+        return this.expr(e.e);
     }
   }
 
@@ -377,7 +497,8 @@ export class SqlPrinter {
       const pseudo = this.pseudoColumn(parts[0]!);
       if (pseudo !== undefined) return pseudo;
     }
-    if (parts.length >= 2 && unquotedLast && (parts[parts.length - 1] === 'NEXTVAL' || parts[parts.length - 1] === 'CURRVAL')) {
+    // seq.NEXTVAL; DBMS_METADATA writes "SCHEMA"."SEQ"."NEXTVAL".
+    if (parts.length >= 2 && (parts[parts.length - 1] === 'NEXTVAL' || parts[parts.length - 1] === 'CURRVAL')) {
       const seqParts = parts.slice(0, -1);
       const seq = seqParts[seqParts.length - 1]!;
       const schema = seqParts.length > 1 ? seqParts[seqParts.length - 2]! : this.env.defaultSchema;
@@ -390,6 +511,10 @@ export class SqlPrinter {
 
   /** A column reference: `col`, `alias.col`, `schema.table.col`. */
   private qualifiedColumn(parts: readonly string[]): string {
+    if (parts.length >= 3 && this.isAliasInScope(parts[0]!)) {
+      // alias.column.attribute: an attribute of an object-type column.
+      return parts.slice(2).reduce((acc, attr) => `(${acc}).${ident(attr)}`, `${ident(parts[0]!)}.${ident(parts[1]!)}`);
+    }
     if (parts.length >= 3) {
       const [schema, ...rest] = parts.slice(-3);
       return [ident(this.env.schemaName(schema!)), ...rest.map(ident)].join('.');
@@ -409,12 +534,20 @@ export class SqlPrinter {
         return 'SESSION_USER';
       case 'SESSIONTIMEZONE': case 'DBTIMEZONE':
         return "current_setting('TimeZone')";
+      case 'LEVEL':
+        if (this.levelOf !== undefined) return `${this.levelOf}.tandem_level`;
+        return this.fail('CONNECT_BY', 'the LEVEL pseudo-column outside a hierarchical query');
       default: {
         const unsupported = PSEUDO_UNSUPPORTED[word];
         if (unsupported && !this.isColumnInScope(word)) this.fail(word === 'ROWNUM' ? 'ROWNUM' : 'PSEUDO_COLUMN', `${unsupported} has no PostgreSQL form`);
         return undefined;
       }
     }
+  }
+
+  private isAliasInScope(alias: string): boolean {
+    for (let s: Scope | undefined = this.scope; s; s = s.parent) if (s.relations.has(alias)) return true;
+    return false;
   }
 
   private isColumnInScope(column: string): boolean {
@@ -573,6 +706,17 @@ export class SqlPrinter {
         need(2);
         this.note('ADD_MONTHS', 'ADD_MONTHS became + n months: from the last day of a shorter month Oracle goes to the last day of the target month, PostgreSQL to the same day number');
         return `(${this.operand(a[0]!, '+')} + ${this.factor(a[1]!)} * INTERVAL '1 month')`;
+      case 'MONTHS_BETWEEN': {
+        need(2);
+        // Whole months when both days are the same day of the month or both month ends; otherwise
+        // the rest counts in 31-day months, time of day included (Oracle's definition).
+        const d1 = this.factor(a[0]!);
+        const d2 = this.factor(a[1]!);
+        const whole = `((EXTRACT(YEAR FROM ${d1}) - EXTRACT(YEAR FROM ${d2})) * 12 + EXTRACT(MONTH FROM ${d1}) - EXTRACT(MONTH FROM ${d2}))`;
+        const monthEnd = (d: string) => `date_trunc('day', ${d}) = date_trunc('month', ${d}) + INTERVAL '1 month - 1 day'`;
+        const rest = `(EXTRACT(EPOCH FROM ${d1} - date_trunc('month', ${d1})) - EXTRACT(EPOCH FROM ${d2} - date_trunc('month', ${d2}))) / 2678400`;
+        return `(CASE WHEN EXTRACT(DAY FROM ${d1}) = EXTRACT(DAY FROM ${d2}) OR (${monthEnd(d1)} AND ${monthEnd(d2)}) THEN ${whole} ELSE ${whole} + ${rest} END)`;
+      }
       case 'LAST_DAY': {
         need(1);
         const d = arg(0);
@@ -736,6 +880,9 @@ export class SqlPrinter {
     if (isDate || (a.length === 2 && fmtUnit !== undefined && k === undefined)) {
       if (a.length === 2 && fmtUnit === undefined) this.fail('FUNCTION_ARGUMENTS', 'TRUNC of a date with a format PostgreSQL date_trunc has no unit for');
       const unit = fmtUnit ?? 'day';
+      if (k === 'timestamptz' && (this.options.mode === 'index' || this.options.mode === 'generated')) {
+        this.fail('NOT_IMMUTABLE', 'TRUNC of a timestamp with time zone depends on the session time zone, which PostgreSQL does not allow in an index or generated column');
+      }
       return `date_trunc('${unit}', ${this.expr(a[0]!)})`;
     }
     const x = k === 'float' ? `CAST(${this.expr(a[0]!)} AS numeric)` : this.expr(a[0]!);
@@ -838,6 +985,7 @@ export class SqlPrinter {
     const first = e.args[0] ? this.kindOf(e.args[0]) : undefined;
     switch (fn) {
       case 'TO_DATE': case 'ADD_MONTHS': case 'LAST_DAY': return 'date';
+      case 'MONTHS_BETWEEN': return 'number';
       case 'TRUNC': return first && DATE_KINDS.has(first) ? first : first ?? undefined;
       case 'TO_TIMESTAMP': return 'timestamp';
       case 'TO_TIMESTAMP_TZ': case 'FROM_TZ': return 'timestamptz';
@@ -881,6 +1029,14 @@ function precedence(op: string): number {
     case '*': case '/': return 6;
     default: return 0;
   }
+}
+
+function jsonColumnNames(columns: readonly JsonTableColumn[]): { name: string; kind: ValueKind }[] {
+  return columns.flatMap((c) => {
+    if (c.k === 'nested') return jsonColumnNames(c.columns);
+    if (c.k === 'ordinality') return [{ name: c.name, kind: 'integer' as ValueKind }];
+    return [{ name: c.name, kind: mapOracleType(c.type).kind }];
+  });
 }
 
 function concatParts(e: Expr): Expr[] {
@@ -942,6 +1098,7 @@ function queryReadsTable(q: Query, name: string): boolean {
   const inFrom = (f: FromItem): boolean => {
     if (f.k === 'table') return f.name.parts.length === 1 && f.name.parts[0] === name;
     if (f.k === 'subquery') return queryReadsTable(f.q, name);
+    if (f.k === 'json_table') return false;
     return inFrom(f.left) || inFrom(f.right);
   };
   const inSet = (s: SetExpr): boolean => {
