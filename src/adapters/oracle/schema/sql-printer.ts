@@ -702,10 +702,15 @@ export class SqlPrinter {
         const x = k === 'float' ? `CAST(${arg(0)} AS numeric)` : arg(0);
         return a.length === 1 ? `round(${x})` : `round(${x}, ${arg(1)})`;
       }
-      case 'ADD_MONTHS':
+      case 'ADD_MONTHS': {
         need(2);
-        this.note('ADD_MONTHS', 'ADD_MONTHS became + n months: from the last day of a shorter month Oracle goes to the last day of the target month, PostgreSQL to the same day number');
-        return `(${this.operand(a[0]!, '+')} + ${this.factor(a[1]!)} * INTERVAL '1 month')`;
+        // From a month's last day Oracle goes to the last day of the target month; otherwise to the
+        // same day, or the target month's last day when it is shorter (which + interval does too).
+        const d = this.factor(a[0]!);
+        const moved = `${d} + ${this.factor(a[1]!)} * INTERVAL '1 month'`;
+        const isMonthEnd = `date_trunc('day', ${d}) = date_trunc('month', ${d}) + INTERVAL '1 month - 1 day'`;
+        return `(CASE WHEN ${isMonthEnd} THEN date_trunc('month', ${moved}) + INTERVAL '1 month - 1 day' + (${d} - date_trunc('day', ${d})) ELSE ${moved} END)`;
+      }
       case 'MONTHS_BETWEEN': {
         need(2);
         // Whole months when both days are the same day of the month or both month ends; otherwise
