@@ -35,6 +35,7 @@ export function rewriteOuterJoins(s: Select, ownerOf: ColumnOwner): Select {
       kept.push(conjunct);
       continue;
     }
+    if (containsOr(conjunct)) throw new UnconvertibleError('OUTER_JOIN_PLUS', 'a (+) condition inside OR (Oracle rejects it too: ORA-01719)');
     const keyOf = (n: { name: NameRef }) => {
       const key = qualifierKey(n.name, keyed) ?? ownerOf(n.name);
       if (key === undefined) {
@@ -67,6 +68,14 @@ export function rewriteOuterJoins(s: Select, ownerOf: ColumnOwner): Select {
   const where = kept.length > 0 ? andAll(kept) : undefined;
   const { where: _old, ...rest } = s;
   return { ...rest, from: [from], ...(where ? { where } : {}) };
+}
+
+function containsOr(e: Expr): boolean {
+  let found = false;
+  visit(e, (x) => {
+    if (x.k === 'binary' && x.op === 'OR') found = true;
+  });
+  return found;
 }
 
 /** The key a FROM item is known by in its query block: its alias, or its table name. */

@@ -198,7 +198,8 @@ export class SqlPrinter {
         return item.alias ? `${text} AS ${ident(item.alias.name)}` : text;
       });
       const lines = [`SELECT ${s.distinct ? 'DISTINCT ' : ''}${items.join(',\n  ')}`];
-      lines.push(`FROM ${s.from.map((f) => this.fromItem(f)).join(', ')}`);
+      // SELECT … FROM DUAL: PostgreSQL needs no FROM.
+      if (!(s.from.length === 1 && isDual(s.from[0]!))) lines.push(`FROM ${s.from.map((f) => this.fromItem(f)).join(', ')}`);
       if (s.where) lines.push(`WHERE ${this.expr(s.where)}`);
       if (s.groupBy) lines.push(`GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`);
       if (s.having) lines.push(`HAVING ${this.expr(s.having)}`);
@@ -496,6 +497,9 @@ export class SqlPrinter {
     if (parts.length === 1 && unquotedLast) {
       const pseudo = this.pseudoColumn(parts[0]!);
       if (pseudo !== undefined) return pseudo;
+    }
+    if (parts.length >= 2 && !name.quoted[0] && /^(DBMS_|UTL_|APEX_|OWA_)/.test(parts[0]!) && !this.isAliasInScope(parts[0]!)) {
+      this.fail('PLSQL_DEPENDENCY', `calls ${parts.join('.')}, an Oracle-supplied package`);
     }
     // seq.NEXTVAL; DBMS_METADATA writes "SCHEMA"."SEQ"."NEXTVAL".
     if (parts.length >= 2 && (parts[parts.length - 1] === 'NEXTVAL' || parts[parts.length - 1] === 'CURRVAL')) {
@@ -1034,6 +1038,13 @@ function precedence(op: string): number {
     case '*': case '/': return 6;
     default: return 0;
   }
+}
+
+/** Oracle's one-row table DUAL (SYS.DUAL, PUBLIC.DUAL), read without an alias. */
+function isDual(f: FromItem): boolean {
+  if (f.k !== 'table' || f.alias !== undefined) return false;
+  const parts = f.name.parts;
+  return parts[parts.length - 1] === 'DUAL' && !f.name.quoted[parts.length - 1] && (parts.length === 1 || parts[0] === 'SYS' || parts[0] === 'PUBLIC');
 }
 
 function jsonColumnNames(columns: readonly JsonTableColumn[]): { name: string; kind: ValueKind }[] {
