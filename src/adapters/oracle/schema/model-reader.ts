@@ -254,8 +254,9 @@ class ModelReader {
   private applyComment(c: TokenCursor, ctx: ReadContext, file: string): void {
     const comment = readComment(c, ctx);
     if (comment.on === 'OTHER') return;
-    const target = this.model.objects.find((o) => (o.kind === 'TABLE' || o.kind === 'VIEW' || o.kind === 'MVIEW') && sameName(o.name, comment.object)) as
-      | TableDef | ViewDef | undefined;
+    // A materialized view's container table has its name too: the comment belongs to the view.
+    const candidates = this.model.objects.filter((o) => (o.kind === 'TABLE' || o.kind === 'VIEW' || o.kind === 'MVIEW') && sameName(o.name, comment.object));
+    const target = (candidates.find((o) => o.kind === 'MVIEW') ?? candidates.find((o) => o.kind === 'VIEW') ?? candidates[0]) as TableDef | ViewDef | undefined;
     if (!target) {
       if (this.defer(c, ctx, file)) return;
       ctx.note('COMMENT', comment.object, 'COMMENT_UNKNOWN_OBJECT', 'unsupported', `a comment on ${comment.object.name}${comment.column ? '.' + comment.column : ''}, which the scripts do not create, was dropped`);
@@ -311,6 +312,7 @@ class ModelReader {
       if (!(error instanceof DdlSyntaxError)) throw error;
       head = { kind: 'ANONYMOUS BLOCK', name: { schema: this.defaultSchema, name: `line ${statement.line}` } };
     }
+    if (head.kind === 'ANONYMOUS BLOCK') head = { ...head, name: { schema: this.defaultSchema, name: `${source.file} line ${statement.line}` } };
     const existing = this.model.plsql.findIndex((u) => u.kind === head.kind && sameName(u.name, head.name) && head.kind !== 'ANONYMOUS BLOCK');
     if (existing >= 0) this.model.plsql.splice(existing, 1);
     this.model.plsql.push({ ...head, text: `${text}\n/`, source });
@@ -321,9 +323,9 @@ function sameName(a: QualifiedName, b: QualifiedName): boolean {
   return a.schema === b.schema && a.name === b.name;
 }
 
+/** CREATE OR REPLACE replaces an object of the same kind only (a materialized view's container table stays). */
 function sameKind(a: ObjectDef['kind'], b: ObjectDef['kind']): boolean {
-  const rel = (k: string) => (k === 'TABLE' || k === 'VIEW' || k === 'MVIEW' || k === 'SYNONYM' || k === 'SEQUENCE' || k === 'TYPE' ? 'rel' : k);
-  return rel(a) === rel(b);
+  return a === b;
 }
 
 /** A best guess at what a statement creates, for the unconverted list. */
