@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
@@ -76,4 +77,11 @@ test('at least 98% of the Oracle objects and of the constraints exist on Postgre
   ].join('\n'));
   assert.ok(objectShare >= 0.98, `objects: ${percent(all.objects.loaded, all.objects.total - all.objects.omitted)}`);
   assert.ok(constraintShare >= 0.98, `constraints: ${percent(all.constraints.loaded, all.constraints.total - all.constraints.omitted)}`);
+});
+
+test('every note code the fixtures produce is documented in docs/oracle-schema.md', async () => {
+  const doc = await readFile(fileURLToPath(new URL('../../../../docs/oracle-schema.md', import.meta.url)), 'utf8');
+  const codes = new Set([...results.values()].flatMap((r) => [...r.notes.map((n) => n.code), ...r.manual.map((m) => m.code)]));
+  assert.ok(codes.size > 40, `only ${codes.size} codes`);
+  assert.deepEqual([...codes].filter((c) => !doc.includes(`\`${c}\``)), []);
 });

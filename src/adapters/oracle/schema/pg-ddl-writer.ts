@@ -768,6 +768,10 @@ class PgDdlWriter {
       refColumns ??= this.primaryKey(target)?.columns;
       const refKey = target.def.constraints.find((c) => (c.kind === 'PRIMARY KEY' || c.kind === 'UNIQUE') && refColumns && c.columns.join('\u0000') === refColumns.join('\u0000'));
       if (refKey && !target.keyNames.has(refKey)) return manual(`FOREIGN KEY ${wanted} references a key of ${display(ref.table)} that is not created (disabled)`, 'FK_TARGET_KEY_MISSING');
+      const missingPartitionColumns = target.partitionColumns.filter((c) => !(refColumns ?? []).includes(c));
+      if (refKey && missingPartitionColumns.length > 0) {
+        return manual(`FOREIGN KEY ${wanted} references a key of the partitioned table ${display(ref.table)}, which PostgreSQL widened by the partition key (${missingPartitionColumns.map(oracleNameToPg).join(', ')}); no unique key matches the referenced columns`, 'FK_TARGET_KEY_WIDENED');
+      }
     } else {
       this.addNotePg('CONSTRAINT', plan.schema, label, 'FK_UNKNOWN_TABLE', 'changed', `FOREIGN KEY ${wanted} references ${display(ref.table)}, which these scripts do not create: it loads only if that table exists on the target`);
     }

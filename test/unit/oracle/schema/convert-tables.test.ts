@@ -242,3 +242,11 @@ ALTER TABLE missing ADD (x NUMBER);` },
   assert.deepEqual(manualOf(r), ['ALTER TABLE missing ALTER_UNKNOWN_TABLE']);
   assert.deepEqual(notesOf(r), ['unsupported:DISABLED_CONSTRAINT@t.t_ck', 'manual:ALTER_UNKNOWN_TABLE@missing']);
 });
+
+test('a foreign key to a partitioned table whose key PostgreSQL had to widen cannot be created: it goes to the manual list', async () => {
+  const r = await convert(`
+CREATE TABLE p (id NUMBER(9) PRIMARY KEY, d DATE NOT NULL) PARTITION BY RANGE (d) (PARTITION p1 VALUES LESS THAN (MAXVALUE));
+CREATE TABLE c (id NUMBER(9), p_id NUMBER(9) CONSTRAINT c_p_fk REFERENCES p);`);
+  assert.deepEqual(manualOf(r), ['CONSTRAINT c.c_p_fk FK_TARGET_KEY_WIDENED']);
+  assert.deepEqual(r.inventory.constraints.filter((k) => k.kind === 'FOREIGN KEY').map((k) => k.status), ['manual']);
+});
