@@ -917,7 +917,14 @@ export class SqlPrinter {
         default: break;
       }
     }
-    return this.fail('SYS_CONTEXT', `${fn}(${[ns, key].filter(Boolean).map((x) => `'${x}'`).join(', ')}) has no PostgreSQL counterpart`);
+    if (ns === undefined || key === undefined || !/^[A-Z][A-Z0-9_$#]*$/.test(ns) || !/^[A-Z][A-Z0-9_$#]*$/.test(key)) {
+      return this.fail('SYS_CONTEXT', `${fn} with a namespace or key that is not a literal`);
+    }
+    // Application contexts (and the USERENV keys PostgreSQL has no counterpart for) become custom
+    // settings the application sets with SET / set_config, as it set the context with DBMS_SESSION.
+    const setting = `${ns.toLowerCase()}.${key.toLowerCase()}`;
+    this.note('SYS_CONTEXT', `${fn}('${ns}', '${key}') became current_setting('${setting}', true): NULL unless the application sets ${setting} (SET / set_config), as it set the context in Oracle`);
+    return `current_setting(${literal(setting)}, true)`;
   }
 
   private listagg(e: CallExpr): string {

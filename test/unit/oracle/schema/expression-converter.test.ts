@@ -163,6 +163,9 @@ test('notes: changes of behaviour are reported', () => {
   assert.deepEqual(codes("name LIKEC 'a%'"), ['LIKE_VARIANT']);
   assert.deepEqual(codes('my_func(n)'), ['UNKNOWN_FUNCTION']);
   assert.deepEqual(codes("ts AT TIME ZONE 'UTC'"), ['AT_TIME_ZONE']);
+  assert.equal(sql("SYS_CONTEXT('USERENV', 'LANG')"), "current_setting('userenv.lang', true)");
+  assert.equal(sql("SYS_CONTEXT('APP_CTX', 'TENANT_ID')"), "current_setting('app_ctx.tenant_id', true)");
+  assert.deepEqual(codes("SYS_CONTEXT('APP_CTX', 'TENANT_ID')"), ['SYS_CONTEXT']);
 });
 
 test('what has no PostgreSQL form is refused with a code', () => {
@@ -174,7 +177,7 @@ test('what has no PostgreSQL form is refused with a code', () => {
     ['NEXT_DAY(hired, \'MONDAY\')', 'UNSUPPORTED_FUNCTION'],
     ['ORA_HASH(name)', 'UNSUPPORTED_FUNCTION'],
     ['JSON_VALUE(txt, \'$.a\')', 'UNSUPPORTED_FUNCTION'],
-    ["SYS_CONTEXT('USERENV', 'LANG')", 'SYS_CONTEXT'],
+    ['SYS_CONTEXT(name, \'X\')', 'SYS_CONTEXT'],
     ['pkg.fn(n)', 'PLSQL_DEPENDENCY'],
     ['DBMS_RANDOM.VALUE', 'PLSQL_DEPENDENCY'],
     ['DBMS_RANDOM.VALUE()', 'PLSQL_DEPENDENCY'],
