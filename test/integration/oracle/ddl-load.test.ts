@@ -26,6 +26,7 @@ const SETS = [
   { path: 'scripts/entry', schema: 'ENTRY' },
   { path: 'metadata/billing.sql', schema: 'BILLING' },
   { path: 'metadata/fleet.sql', schema: 'FLEET' },
+  { path: 'metadata/clinic_sqldeveloper_export.sql', schema: 'CLINIC' },
 ] as const;
 
 let server: PgServer;

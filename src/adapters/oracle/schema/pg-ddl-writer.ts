@@ -10,7 +10,7 @@ import type {
   ManualObject, ObjectStatus, OracleConversionResult, SourceConstraint, SourceObject, ConvertedTable,
 } from './conversion-result.js';
 import type {
-  BoundValue, ColumnDef, ConstraintDef, ConstraintState, IndexDef, ObjectDef, OracleModel, PartitionDef, PartitionScheme,
+  BoundValue, ColumnDef, ConstraintDef, IndexDef, ObjectDef, OracleModel, PartitionDef, PartitionScheme,
   QualifiedName, SequenceDef, SourceRef, SynonymDef, TableDef, TypeDef, ViewDef,
 } from './oracle-model.js';
 import { oracleNameToPg, truncateIdentifier } from './oracle-name.js';
@@ -1055,4 +1055,3 @@ function orderViews(views: readonly ViewDef[]): ViewDef[] {
   return out;
 }
 
-export type { ConstraintState };
