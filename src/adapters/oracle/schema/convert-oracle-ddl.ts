@@ -58,13 +58,16 @@ export async function convertOracleDdl(input: string | readonly DdlScript[], opt
     ...(options.sequenceValues ? { sequenceValues: options.sequenceValues } : {}),
     ...(options.identityValues ? { identityValues: options.identityValues } : {}),
   });
-  parserReady ??= loadModule();
-  await parserReady;
-  return moveUnparsable(result);
+  return keepParsableObjects(result);
 }
 
-/** Objects whose SQL PostgreSQL's parser rejects go to the manual list (they would stop `import schema`). */
-function moveUnparsable(result: OracleConversionResult): OracleConversionResult {
+/**
+ * Objects whose SQL PostgreSQL's parser rejects go to the manual list (they would stop
+ * `import schema` with TANDEM_SCHEMA_PARSE), marked PG_SYNTAX: a converter bug to report.
+ */
+export async function keepParsableObjects(result: OracleConversionResult): Promise<OracleConversionResult> {
+  parserReady ??= loadModule();
+  await parserReady;
   const objects: SchemaObject[] = [];
   const manual: ManualObject[] = [...result.manual];
   const notes = [...result.notes];

@@ -85,3 +85,13 @@ CREATE BITMAP INDEX t_bix ON t (id);`);
     '',
   ].join('\n'));
 });
+
+test('an object whose converted SQL would not parse on PostgreSQL goes to the manual list instead of breaking import schema', async () => {
+  const { keepParsableObjects } = await import('../../../../src/adapters/oracle/schema/convert-oracle-ddl.js');
+  const good = await convert('CREATE TABLE t (a NUMBER); CREATE VIEW v AS SELECT a FROM t;');
+  const broken = { ...good, objects: good.objects.map((o) => (o.name === 'v' ? { ...o, sql: 'CREATE VIEW app.v AS SELECT a FROM app.t WHERE a(+) = 1;' } : o)) };
+  const checked = await keepParsableObjects(broken);
+  assert.deepEqual(checked.objects.map((o) => o.name), ['app', 't']);
+  assert.deepEqual(checked.manual.map((m) => `${m.kind} ${m.name} ${m.code}`), ['VIEW v PG_SYNTAX']);
+  assert.deepEqual(checked.inventory.objects.map((o) => `${o.name} ${o.status}`), ['t created', 'v manual']);
+});
