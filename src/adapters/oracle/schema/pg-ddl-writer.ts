@@ -132,11 +132,9 @@ class PgDdlWriter {
     for (const unit of this.model.plsql) {
       const schema = this.pgSchema(unit.name.schema);
       const name = unit.kind === 'ANONYMOUS BLOCK' ? unit.name.name : oracleNameToPg(unit.name.name);
-      this.manual.push({
-        kind: unit.kind, plsql: true, schema, name, oracleSql: unit.text,
-        reason: unit.kind === 'ANONYMOUS BLOCK' ? 'an anonymous PL/SQL block is not run; check what it does' : 'PL/SQL is exported as it is for manual conversion',
-        code: 'PLSQL', source: unit.source,
-      });
+      const reason = unit.kind === 'ANONYMOUS BLOCK' ? 'an anonymous PL/SQL block is not run; check what it does' : 'PL/SQL is exported as it is for manual conversion';
+      this.manual.push({ kind: unit.kind, plsql: true, schema, name, oracleSql: unit.text, reason, code: 'PLSQL', source: unit.source });
+      this.addNotePg(unit.kind, schema, name, 'PLSQL', 'manual', unit.table ? `${reason} (a trigger on ${oracleNameToPg(unit.table.name)})` : reason);
       this.inventoryObjects.push({ kind: unit.kind, oracleName: display(unit.name), schema, name, status: 'manual', plsql: true });
     }
     for (const u of this.model.unconverted) {
@@ -687,12 +685,13 @@ class PgDdlWriter {
       const name = this.claimName(plan.schema, base, 'PARTITION', `partition ${part.name ?? i + 1} of ${plan.name}`);
       const q = this.qualified(plan.schema, name);
       let bound: string;
+      const boundNotes: PendingNote[] = [];
       try {
         if (method === 'HASH') bound = `FOR VALUES WITH (MODULUS ${parts.length}, REMAINDER ${i})`;
         else if (part.isDefault) bound = 'DEFAULT';
-        else if (method === 'LIST') bound = `FOR VALUES IN (${part.values.map((v) => this.boundValue(v)).join(', ')})`;
+        else if (method === 'LIST') bound = `FOR VALUES IN (${part.values.map((v) => this.boundValue(v, boundNotes)).join(', ')})`;
         else {
-          const upper = part.values.map((v) => this.boundValue(v));
+          const upper = part.values.map((v) => this.boundValue(v, boundNotes));
           const lower = previous ?? columns.map(() => 'MINVALUE');
           bound = `FOR VALUES FROM (${lower.join(', ')}) TO (${upper.join(', ')})`;
           previous = upper;
@@ -702,6 +701,7 @@ class PgDdlWriter {
         this.toManual('PARTITION', plan.def.name, `PARTITION ${part.name ?? ''} ${part.values.map((v) => v.text).join(', ')}`, `the partition bound does not convert: ${error.message}`, error.code, plan.def.source, name);
         return;
       }
+      this.pending('PARTITION', plan.schema, name, boundNotes);
       const sub = top ? scheme.sub : undefined;
       let subParts: PartitionDef[] | undefined;
       if (sub) {
@@ -717,7 +717,7 @@ class PgDdlWriter {
     });
   }
 
-  private boundValue(v: BoundValue): string {
+  private boundValue(v: BoundValue, notes: PendingNote[]): string {
     if (v.tokens.length === 1 && v.tokens[0]!.kind === 'word' && v.tokens[0]!.value === 'MAXVALUE') return 'MAXVALUE';
     let expr: Expr;
     try {
@@ -729,7 +729,9 @@ class PgDdlWriter {
       throw error;
     }
     const printer = this.printer('partition');
-    return printer.expr(expr);
+    const sql = printer.expr(expr);
+    notes.push(...printer.notes);
+    return sql;
   }
 
   // ---- unique and foreign keys ----

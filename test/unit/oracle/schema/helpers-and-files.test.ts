@@ -77,8 +77,9 @@ CREATE BITMAP INDEX t_bix ON t (id);`);
   assert.equal(files[0]!.text, '-- PROCEDURE app.p (input.sql, line 3)\n-- PL/SQL is exported as it is for manual conversion\nCREATE PROCEDURE p AS BEGIN NULL; END;\n/\n');
   assert.match(files[1]!.text, /^-- TABLE app\.g \(input\.sql, line 2\)\n-- a global temporary table .*\nCREATE GLOBAL TEMPORARY TABLE g \(a NUMBER\);\n$/);
   assert.equal(renderConversionNotes(r.notes), [
-    'Not converted: convert these by hand (their Oracle DDL is under oracle_manual/) (1):',
+    'Not converted: convert these by hand (their Oracle DDL is under oracle_manual/) (2):',
     '  TABLE app.g [GLOBAL_TEMPORARY_TABLE] a global temporary table (ON COMMIT DELETE ROWS) has no PostgreSQL counterpart: PostgreSQL temporary tables are created by each session',
+    '  PROCEDURE app.p [PLSQL] PL/SQL is exported as it is for manual conversion',
     '',
     'Converted with a change of behaviour (1):',
     '  INDEX app.t_bix [BITMAP_INDEX] a bitmap index became a B-tree index',
