@@ -963,8 +963,8 @@ class PgDdlWriter {
 function typeFamily(pgType: string): string {
   if (/^(smallint|integer|bigint)$/.test(pgType)) return 'int';
   if (pgType.startsWith('numeric')) return 'numeric';
-  if (pgType.startsWith('varchar') || pgType === 'text') return 'text';
-  if (pgType.startsWith('char(')) return 'bpchar';
+  // char and varchar compare in a foreign key (tested on PostgreSQL 15).
+  if (pgType.startsWith('varchar') || pgType === 'text' || pgType.startsWith('char(')) return 'text';
   if (pgType.startsWith('timestamptz')) return 'timestamptz';
   if (pgType.startsWith('timestamp')) return 'timestamp';
   if (pgType === 'real' || pgType === 'double precision') return 'float';
