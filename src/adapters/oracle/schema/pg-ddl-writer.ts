@@ -443,7 +443,7 @@ class PgDdlWriter {
       } else if (col.def.virtual) {
         const text = col.def.virtual.text;
         let generated: string | undefined;
-        if (!text.startsWith('__unreadable__')) {
+        if (!text.startsWith('__unreadable__') && this.options.targetPgMajor >= 12) {
           try {
             const p = this.printer('generated', plan);
             generated = p.expr(col.def.virtual.expr);

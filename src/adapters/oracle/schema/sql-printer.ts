@@ -145,6 +145,7 @@ export class SqlPrinter {
       parts.push(this.setExpr(body));
       if (q.orderBy) parts.push(`ORDER BY ${this.orderItems(q.orderBy)}`);
       if (q.offset) parts.push(`OFFSET ${this.expr(q.offset)} ROWS`);
+      if (q.fetch?.withTies && this.env.targetPgMajor < 13) this.fail('FETCH_WITH_TIES', 'FETCH … WITH TIES needs PostgreSQL 13');
       if (q.fetch) parts.push(`FETCH FIRST ${q.fetch.count ? this.expr(q.fetch.count) + ' ' : ''}ROWS ${q.fetch.withTies ? 'WITH TIES' : 'ONLY'}`);
       if (limit) parts.push(`LIMIT ${limit}`);
       return parts.join('\n');
@@ -341,6 +342,7 @@ export class SqlPrinter {
    * with jsonb_path_query_first and cast to its type.
    */
   private jsonTable(f: Extract<FromItem, { k: 'json_table' }>): string {
+    if (this.env.targetPgMajor < 12) this.fail('JSON_TABLE', 'JSON_TABLE needs jsonpath (PostgreSQL 12)');
     const kind = this.kindOf(f.doc);
     const doc = this.expr(f.doc);
     const jsonDoc = kind === 'binary' ? `convert_from(${doc}, 'UTF8')::jsonb` : `CAST(${doc} AS jsonb)`;
@@ -899,6 +901,7 @@ export class SqlPrinter {
   }
 
   private sysGuid(): string {
+    if (this.env.targetPgMajor < 13) this.note('GEN_RANDOM_UUID', 'SYS_GUID() uses gen_random_uuid(), built into PostgreSQL 13; before that it needs the pgcrypto extension');
     // SYS_GUID() is RAW(16); into a character column Oracle writes it as 32 upper-case hex digits.
     if (this.options.targetKind === 'text') return "upper(replace(gen_random_uuid()::text, '-', ''))";
     return "decode(replace(gen_random_uuid()::text, '-', ''), 'hex')";

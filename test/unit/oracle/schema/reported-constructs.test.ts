@@ -63,3 +63,16 @@ test('every reported construct produces its note', async () => {
     assert.ok(codes.includes(expected), `${ddl}\n  expected ${expected}, got ${codes.join(', ') || 'no notes'}`);
   }
 });
+
+test('a target before PostgreSQL 15 gets forms it can run, or the object in the manual list', async () => {
+  const r = await convert(`CREATE TABLE t (id NUMBER, pid NUMBER, a NUMBER(5,-2), g RAW(16) DEFAULT SYS_GUID(), d NUMBER AS (id * 2), j CLOB);
+CREATE VIEW tree AS SELECT id FROM t START WITH pid IS NULL CONNECT BY PRIOR id = pid;
+CREATE VIEW top AS SELECT id FROM t ORDER BY id FETCH FIRST 3 ROWS WITH TIES;
+CREATE VIEW jt AS SELECT x.v FROM t, JSON_TABLE(t.j, '$' COLUMNS (v NUMBER PATH '$.v')) x;`, { targetPgMajor: 11 });
+  assert.equal(r.objects.find((o) => o.name === 't')!.sql, [
+    'CREATE TABLE app.t (', '  id numeric,', '  pid numeric,', '  a numeric(7),',
+    "  g bytea DEFAULT decode(replace(gen_random_uuid()::text, '-', ''), 'hex'),", '  d numeric,', '  j text', ');',
+  ].join('\n'));
+  assert.deepEqual(r.manual.map((m) => `${m.name} ${m.code}`), ['tree CONNECT_BY', 'top FETCH_WITH_TIES', 'jt JSON_TABLE']);
+  assert.deepEqual(r.notes.filter((n) => n.objectType === 'COLUMN').map((n) => n.code), ['NEGATIVE_SCALE', 'GEN_RANDOM_UUID', 'VIRTUAL_COLUMN_NOT_CONVERTED']);
+});
