@@ -73,7 +73,9 @@ class ModelReader {
         this.unconverted(guessKind(tokens), name, ctx.text, reason, code, ctx.source);
         return;
       }
-      throw error;
+      // A converter bug must cost one statement, not the whole export.
+      const reason = `the converter failed on this statement (a bug, please report it): ${(error as Error).message}`;
+      this.unconverted(guessKind(tokens), guessName(tokens, this.defaultSchema), ctx.text, reason, 'CONVERTER_ERROR', ctx.source);
     }
   }
 

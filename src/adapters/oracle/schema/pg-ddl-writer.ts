@@ -114,21 +114,21 @@ class PgDdlWriter {
     for (const s of sequences) this.sequences.add(key(s.name));
 
     this.reserveOracleNamespace();
-    for (const t of types) this.writeType(t);
-    for (const s of sequences) this.writeSequence(s);
+    for (const t of types) this.guard(t, () => this.writeType(t));
+    for (const s of sequences) this.guard(s, () => this.writeSequence(s));
     const mviewNames = new Set(views.filter((v) => v.kind === 'MVIEW' && !v.prebuilt).map((v) => key(v.name)));
-    for (const t of tableDefs) this.planTable(t, mviewNames);
+    for (const t of tableDefs) this.guard(t, () => this.planTable(t, mviewNames));
     this.alignForeignKeyTypes();
     for (const plan of this.tables.values()) this.registerTableRelation(plan);
     for (const v of views) this.registerViewRelation(v);
     for (const s of synonyms) this.registerSynonymRelation(s);
-    for (const plan of this.tables.values()) this.writeTable(plan);
-    for (const plan of this.tables.values()) this.writeUniqueAndForeignKeys(plan);
-    for (const index of indexes) this.writeIndex(index);
-    for (const v of orderViews(views)) this.writeView(v);
-    for (const s of synonyms) this.writeSynonym(s);
-    for (const plan of this.tables.values()) this.writeComments(plan.def, 'TABLE');
-    for (const v of views) this.writeComments(v, v.kind === 'MVIEW' ? 'MATERIALIZED VIEW' : 'VIEW');
+    for (const plan of this.tables.values()) this.guard(plan.def, () => this.writeTable(plan));
+    for (const plan of this.tables.values()) this.guard(plan.def, () => this.writeUniqueAndForeignKeys(plan));
+    for (const index of indexes) this.guard(index, () => this.writeIndex(index));
+    for (const v of orderViews(views)) this.guard(v, () => this.writeView(v));
+    for (const s of synonyms) this.guard(s, () => this.writeSynonym(s));
+    for (const plan of this.tables.values()) this.guard(plan.def, () => this.writeComments(plan.def, 'TABLE'));
+    for (const v of views) this.guard(v, () => this.writeComments(v, v.kind === 'MVIEW' ? 'MATERIALIZED VIEW' : 'VIEW'));
     for (const unit of this.model.plsql) {
       const schema = this.pgSchema(unit.name.schema);
       const name = unit.kind === 'ANONYMOUS BLOCK' ? unit.name.name : oracleNameToPg(unit.name.name);
@@ -155,6 +155,17 @@ class PgDdlWriter {
       objects: [...schemaObjects, ...this.objects], notes: this.notes, manual: this.manual,
       inventory: { objects: inventoryObjects, constraints: this.constraints }, tables: this.tablesOut,
     };
+  }
+
+  /** Runs one object's conversion; a converter bug costs that object (listed as CONVERTER_ERROR), not the export. */
+  private guard(def: ObjectDef, write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      if (error instanceof UnconvertibleError) throw error;
+      const reason = `the converter failed on this object (a bug, please report it): ${(error as Error).message}`;
+      this.toManual(def.kind, def.name, def.text, reason, 'CONVERTER_ERROR', def.source);
+    }
   }
 
   // ---- names ----
