@@ -162,7 +162,10 @@ class PgDdlWriter {
     try {
       write();
     } catch (error) {
-      if (error instanceof UnconvertibleError) throw error;
+      if (error instanceof UnconvertibleError) {
+        this.toManual(def.kind, def.name, def.text, error.message, error.code, def.source);
+        return;
+      }
       const reason = `the converter failed on this object (a bug, please report it): ${(error as Error).message}`;
       this.toManual(def.kind, def.name, def.text, reason, 'CONVERTER_ERROR', def.source);
     }
