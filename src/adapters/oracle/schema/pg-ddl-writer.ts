@@ -125,8 +125,11 @@ class PgDdlWriter {
     for (const plan of this.tables.values()) this.guard(plan.def, () => this.writeTable(plan));
     for (const plan of this.tables.values()) this.guard(plan.def, () => this.writeUniqueAndForeignKeys(plan));
     for (const index of indexes) this.guard(index, () => this.writeIndex(index));
+    // Synonyms of tables before the views that may read them; synonyms of views after those views.
+    const viewKeys = new Set(views.map((v) => key(v.name)));
+    for (const s of synonyms.filter((x) => !viewKeys.has(key(x.target)))) this.guard(s, () => this.writeSynonym(s));
     for (const v of orderViews(views)) this.guard(v, () => this.writeView(v));
-    for (const s of synonyms) this.guard(s, () => this.writeSynonym(s));
+    for (const s of synonyms.filter((x) => viewKeys.has(key(x.target)))) this.guard(s, () => this.writeSynonym(s));
     for (const plan of this.tables.values()) this.guard(plan.def, () => this.writeComments(plan.def, 'TABLE'));
     for (const v of views) this.guard(v, () => this.writeComments(v, v.kind === 'MVIEW' ? 'MATERIALIZED VIEW' : 'VIEW'));
     for (const unit of this.model.plsql) {
