@@ -836,13 +836,14 @@ class PgDdlWriter {
     if (plan && ix.columns.every((c) => c.column !== undefined)) {
       const cols = ix.columns.map((c) => c.column!).join('\u0000');
       for (const [k, keyName] of plan.keyNames) {
+        // Only an index on exactly the key's columns is the key's index; a wider index the key
+        // used (USING INDEX on a composite index) is created on its own.
+        if (k.columns.join('\u0000') !== cols) continue;
         const sameName = k.name === ix.name.name || k.usingIndex === ix.name.name;
-        if (sameName || k.columns.join('\u0000') === cols) {
-          if (!ix.unique && k.kind === 'UNIQUE' && !sameName) continue;
-          this.addNotePg('INDEX', schema, label, 'INDEX_OF_CONSTRAINT', 'changed', `not created: the ${k.kind} constraint ${keyName} creates its own index on PostgreSQL`);
-          this.inventoryObjects.push({ kind: 'INDEX', oracleName: display(ix.name), schema: plan.schema, name: keyName, status: 'merged', plsql: false });
-          return;
-        }
+        if (!ix.unique && k.kind === 'UNIQUE' && !sameName) continue;
+        this.addNotePg('INDEX', schema, label, 'INDEX_OF_CONSTRAINT', 'changed', `not created: the ${k.kind} constraint ${keyName} creates its own index on PostgreSQL`);
+        this.inventoryObjects.push({ kind: 'INDEX', oracleName: display(ix.name), schema: plan.schema, name: keyName, status: 'merged', plsql: false });
+        return;
       }
     }
     const printerPlan = plan;

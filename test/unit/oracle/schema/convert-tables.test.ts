@@ -250,3 +250,11 @@ CREATE TABLE c (id NUMBER(9), p_id NUMBER(9) CONSTRAINT c_p_fk REFERENCES p);`);
   assert.deepEqual(manualOf(r), ['CONSTRAINT c.c_p_fk FK_TARGET_KEY_WIDENED']);
   assert.deepEqual(r.inventory.constraints.filter((k) => k.kind === 'FOREIGN KEY').map((k) => k.status), ['manual']);
 });
+
+test('a key that used a wider index (USING INDEX) gets its own index; the wider index is created too, renamed if the key took its name', async () => {
+  const r = await convert(`CREATE TABLE t (a NUMBER, b NUMBER);
+CREATE INDEX t_ab ON t (a, b);
+ALTER TABLE t ADD CONSTRAINT t_ab PRIMARY KEY (a) USING INDEX t_ab;`);
+  assert.equal(sqlOf(r, 't'), 'CREATE TABLE app.t (\n  a numeric,\n  b numeric,\n  CONSTRAINT t_ab PRIMARY KEY (a)\n);');
+  assert.equal(sqlOf(r, 't_ab_1'), 'CREATE INDEX t_ab_1 ON app.t (a, b);');
+});
