@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type { OracleConversionResult, SourceConstraint, SourceObject } from '../../../src/adapters/oracle/schema/conversion-result.js';
-import type { SchemaObject } from '../../../src/adapters/postgres/schema-export/schema-object.js';
+import type { SchemaObject } from '../../../src/core/schema-object.js';
 import { applySchemaStatements, type StatementResult } from '../../../src/workflow/schema/schema-applier.js';
 import { writeSchemaFiles } from '../../../src/workflow/schema/schema-files-writer.js';
 import { readSchemaStatements } from '../../../src/workflow/schema/schema-statements-reader.js';

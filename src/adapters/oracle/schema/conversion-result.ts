@@ -2,7 +2,7 @@
  * What {@link convertOracleDdl} returns: the PostgreSQL objects, the notes, the objects left for a
  * person to convert, and an inventory of every Oracle object and constraint with what became of it.
  */
-import type { SchemaObject } from '../../postgres/schema-export/schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 import type { ConversionNote } from './conversion-note.js';
 import type { SourceRef } from './oracle-model.js';
 import type { ValueKind } from './type-mapping.js';

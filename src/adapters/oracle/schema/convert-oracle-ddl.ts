@@ -6,7 +6,7 @@
  */
 import { loadModule, parseSync } from 'libpg-query';
 import { TandemError } from '../../../core/errors.js';
-import type { SchemaObject } from '../../postgres/schema-export/schema-object.js';
+import type { SchemaObject } from '../../../core/schema-object.js';
 import type { ManualObject, OracleConversionResult, SourceObject } from './conversion-result.js';
 import { readOracleModel, type DdlScript } from './model-reader.js';
 import { oracleNameToPg } from './oracle-name.js';

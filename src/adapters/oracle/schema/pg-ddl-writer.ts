@@ -4,7 +4,7 @@
  * and an inventory of every Oracle object and constraint.
  */
 import { quoteIdent } from '../../../core/sql-names.js';
-import type { SchemaObject, SchemaObjectType } from '../../postgres/schema-export/schema-object.js';
+import type { SchemaObject, SchemaObjectType } from '../../../core/schema-object.js';
 import { UnconvertibleError, type ConversionNote, type NoteSeverity, type PendingNote } from './conversion-note.js';
 import type {
   ManualObject, ObjectStatus, OracleConversionResult, SourceConstraint, SourceObject, ConvertedTable,
