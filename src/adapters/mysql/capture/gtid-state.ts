@@ -91,6 +91,11 @@ export class MysqlGtidSet {
     return this.withInterval(uuid.toLowerCase(), n, n);
   }
 
+  /** The set after adding the transactions lo..hi (inclusive). */
+  addInterval(uuid: string, lo: bigint, hi: bigint): MysqlGtidSet {
+    return this.withInterval(uuid.toLowerCase(), lo, hi);
+  }
+
   /** True when the set holds this transaction. */
   contains(uuid: string, n: bigint): boolean {
     return (this.sets.get(uuid.toLowerCase()) ?? []).some(([lo, hi]) => n >= lo && n <= hi);

@@ -15,6 +15,7 @@ import { EVENT_FLAG_ARTIFICIAL } from './binlog-event-types.js';
 import type { BinlogEvent, EventHeader, RowsEvent, TableMapEvent } from './binlog-event-types.js';
 import { compileRowDecoder, decodeRows, isFullImage, type ColumnValue, type RowDecoderPlan } from './binlog-row-decoder.js';
 import { encodeBinlogPosition, type BinlogPosition, type GtidPosition } from './binlog-position.js';
+import { MariaGtidState, MysqlGtidSet } from './gtid-state.js';
 import { classifyQuery, type TableRef } from './query-classifier.js';
 import { passThroughConverters, type CaptureTable, type ConverterFactory, type ValueConverter } from './capture-table.js';
 
@@ -140,6 +141,28 @@ export class TransactionAssembler {
               g?.flavor === 'mysql' ? { flavor: 'mysql', set: g.set.add(uuid, transactionNumber) } : g);
         return undefined;
       }
+      case 'mariaGtidList':
+        // The binlog state where a file starts (or, in a GTID dump, where the dump starts). Adopted
+        // only when the start position had no GTIDs: a state already tracked is never replaced.
+        if (!this.gtid) {
+          let state = MariaGtidState.EMPTY;
+          const last = new Map<number, bigint>();
+          for (const g of ev.gtids) {
+            if ((last.get(g.domainId) ?? -1n) < g.sequence) {
+              last.set(g.domainId, g.sequence);
+              state = state.with(g.domainId, g.serverId, g.sequence);
+            }
+          }
+          this.gtid = { flavor: 'mariadb', state };
+        }
+        return undefined;
+      case 'previousGtids':
+        if (!this.gtid) {
+          let set = MysqlGtidSet.EMPTY;
+          for (const s of ev.sets) for (const [lo, hi] of s.intervals) set = set.addInterval(s.uuid, lo, hi);
+          this.gtid = { flavor: 'mysql', set };
+        }
+        return undefined;
       case 'query':
         return this.query(ev);
       case 'tableMap': {
