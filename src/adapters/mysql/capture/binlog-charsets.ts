@@ -10,10 +10,6 @@ const ENCODINGS: Readonly<Record<string, string>> = {
   utf8mb4: 'utf-8',
   utf8mb3: 'utf-8',
   utf8: 'utf-8',
-  // MySQL's latin1 is cp1252 with the five undefined bytes mapped to the C1 controls, which is
-  // exactly WHATWG's windows-1252 decoder.
-  latin1: 'windows-1252',
-  ascii: 'windows-1252',
   latin2: 'iso-8859-2',
   latin5: 'windows-1254',
   latin7: 'iso-8859-13',
@@ -47,6 +43,28 @@ export type TextDecodeFn = (bytes: Buffer) => string;
 
 const cache = new Map<string, TextDecodeFn>();
 
+/**
+ * MySQL's latin1 is cp1252, with the five bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90,
+ * 0x9D) mapped to the C1 controls of the same number. (Node 20's TextDecoder('windows-1252')
+ * decodes 0x80–0x9F as ISO-8859-1, so it cannot be used.)
+ */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+function latin1(bytes: Buffer): string {
+  let i = 0;
+  while (i < bytes.length && (bytes[i]! < 0x80 || bytes[i]! > 0x9f)) i++;
+  if (i === bytes.length) return bytes.toString('latin1');
+  let out = bytes.toString('latin1', 0, i);
+  for (; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    out += String.fromCharCode(b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80]! : b);
+  }
+  return out;
+}
+
 function utf32(bytes: Buffer): string {
   let out = '';
   for (let i = 0; i + 3 < bytes.length; i += 4) out += String.fromCodePoint(bytes.readUInt32BE(i));
@@ -63,6 +81,7 @@ export function textDecoderFor(charset: string): TextDecodeFn | undefined {
   if (hit) return hit;
   let fn: TextDecodeFn | undefined;
   if (name === 'utf32') fn = utf32;
+  else if (name === 'latin1' || name === 'ascii') fn = latin1;
   else if (ENCODINGS[name] === 'utf-8') fn = (b) => b.toString('utf8');
   else if (ENCODINGS[name]) {
     const d = new TextDecoder(ENCODINGS[name]);

@@ -493,7 +493,7 @@ function optionalMetadata(r: BinlogReader, columns: readonly BinlogColumn[]): Ta
     r.skip(len);
     switch (type) {
       case OPT.SIGNEDNESS: {
-        unsigned = new Array(n);
+        unsigned = new Array<boolean | undefined>(n).fill(undefined);
         numeric.forEach((col, k) => {
           unsigned![col] = (v.buf[v.pos + (k >> 3)]! & (0x80 >> (k & 7))) !== 0;
         });
@@ -501,13 +501,13 @@ function optionalMetadata(r: BinlogReader, columns: readonly BinlogColumn[]): Ta
       }
       case OPT.DEFAULT_CHARSET:
       case OPT.COLUMN_CHARSET: {
-        collations ??= new Array(n);
+        collations ??= new Array<number | undefined>(n).fill(undefined);
         applyCharsets(v, type === OPT.DEFAULT_CHARSET, character, collations);
         break;
       }
       case OPT.ENUM_AND_SET_DEFAULT_CHARSET:
       case OPT.ENUM_AND_SET_COLUMN_CHARSET: {
-        collations ??= new Array(n);
+        collations ??= new Array<number | undefined>(n).fill(undefined);
         applyCharsets(v, type === OPT.ENUM_AND_SET_DEFAULT_CHARSET, [...enums, ...sets].sort((a, b) => a - b), collations);
         break;
       }
@@ -519,7 +519,7 @@ function optionalMetadata(r: BinlogReader, columns: readonly BinlogColumn[]): Ta
       case OPT.SET_STR_VALUE:
       case OPT.ENUM_STR_VALUE: {
         const target = type === OPT.ENUM_STR_VALUE ? enums : sets;
-        const out: Array<string[] | undefined> = new Array(n);
+        const out = new Array<string[] | undefined>(n).fill(undefined);
         let k = 0;
         while (v.remaining > 0) {
           const count = v.packed();
