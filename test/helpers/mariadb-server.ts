@@ -168,20 +168,36 @@ export async function startMariaDb(settings: MariaDbSettings = {}): Promise<Mari
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`mariadb-install-db failed (${install.status}): ${install.stderr}${install.stdout}`);
   }
-  const port = await freePort();
   const serverId = 1000 + Math.floor(Math.random() * 100_000);
-  const child = spawn(MARIADBD, serverArgs(dir, port, serverId, settings), { stdio: 'ignore' });
+  let port = 0;
+  let child: ChildProcess | undefined;
   let stopped = false;
   const stopSync = () => {
     if (stopped) return;
     stopped = true;
-    try { child.kill('SIGKILL'); } catch { /* gone */ }
+    try { child?.kill('SIGKILL'); } catch { /* gone */ }
     rmSync(dir, { recursive: true, force: true });
   };
   running.add(stopSync);
+  let boot: mysql.Connection | undefined;
+  // A free port can be taken by someone else before mariadbd binds it: then it exits, and we try another.
+  for (let attempt = 1; boot === undefined; attempt++) {
+    port = await freePort();
+    child = spawn(MARIADBD, serverArgs(dir, port, serverId, settings), { stdio: 'ignore' });
+    try {
+      boot = await waitForSocket(dir, child);
+    } catch (err) {
+      const exited = child.exitCode !== null || child.signalCode !== null;
+      if (!exited || attempt === 3) {
+        running.delete(stopSync);
+        stopSync();
+        throw err;
+      }
+    }
+  }
+  const server = child!;
   let version: string;
   try {
-    const boot = await waitForSocket(dir, child);
     try {
       // Give every root account the password; drop the one named after the machine (unusable
       // under skip-name-resolve). Kept out of the binlog so that it starts empty.
@@ -234,10 +250,10 @@ export async function startMariaDb(settings: MariaDbSettings = {}): Promise<Mari
     async stop() {
       if (stopped) return;
       running.delete(stopSync);
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+        server.kill('SIGTERM');
+        const timer = setTimeout(() => server.kill('SIGKILL'), 20_000);
         await exited;
         clearTimeout(timer);
       }

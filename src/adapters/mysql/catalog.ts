@@ -1,0 +1,282 @@
+/**
+ * Reads one MySQL/MariaDB database's catalog from `information_schema` (plus `SHOW CREATE …` for
+ * stored programs) into a `MySqlCatalog`. Uses a connection from `connectMySql` (numbers arrive as
+ * text). Names are compared exactly in JavaScript, since information_schema may compare them
+ * case-insensitively.
+ */
+import type { Connection } from 'mysql2/promise';
+import { TandemError } from '../../core/errors.js';
+import { parseColumnDefault } from './catalog-defaults.js';
+import type {
+  MySqlCatalog, MySqlCheck, MySqlColumn, MySqlForeignKey, MySqlIndex, MySqlReferentialAction, MySqlSequence, MySqlSourceObject,
+  MySqlTable, MySqlView,
+} from './catalog-types.js';
+import { parseMemberList } from './schema/mysql-lexer.js';
+import type { MySqlServerInfo } from './server-version.js';
+
+type Row = Record<string, string | null>;
+
+async function rows(connection: Connection, sql: string, params: unknown[] = []): Promise<Row[]> {
+  const [result] = await connection.query(sql, params);
+  return result as Row[];
+}
+
+/** A backquoted MySQL identifier. */
+export function mysqlIdent(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+const num = (v: string | null): number | null => (v === null ? null : Number(v));
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const i of items) {
+    const k = key(i);
+    const list = m.get(k);
+    if (list) list.push(i);
+    else m.set(k, [i]);
+  }
+  return m;
+}
+
+/**
+ * MySQL 8 prints quotes inside GENERATION_EXPRESSION and CHECK_CLAUSE escaped (`_utf8mb4\\'x\\'`).
+ * When every quote of the text is escaped, the whole text is unescaped once. (Untested here: no MySQL 8 server.)
+ */
+export function unescapeMySql8Expression(text: string): string {
+  if (!text.includes("\\'") || /(^|[^\\])'/.test(text)) return text;
+  return text.replace(/\\(['\\])/g, '$1');
+}
+
+const JSON_VALID = /^json_valid\(`((?:[^`]|``)+)`\)$/i;
+
+function referentialAction(rule: string | null): MySqlReferentialAction {
+  const r = (rule ?? 'NO ACTION').toUpperCase();
+  return r === 'CASCADE' || r === 'SET NULL' || r === 'SET DEFAULT' || r === 'RESTRICT' ? r : 'NO ACTION';
+}
+
+async function showCreate(connection: Connection, what: string, name: string, column: string): Promise<string | null> {
+  try {
+    const r = await rows(connection, `SHOW CREATE ${what} ${name}`);
+    return r[0]?.[column] ?? null;
+  } catch (e) {
+    // ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_TABLEACCESS_DENIED_ERROR, ER_PROCACCESS_DENIED_ERROR, …: the user may not see it.
+    const errno = (e as { errno?: unknown }).errno;
+    if (errno === 1227 || errno === 1142 || errno === 1370 || errno === 1044) return null;
+    throw e;
+  }
+}
+
+/**
+ * Reads the catalog of `database` through a connection opened by `connectMySql` (whose
+ * `server` says which flavour it is). Throws TANDEM_DB_MISSING when the database does not exist.
+ *
+ * @example
+ * const { connection, server } = await connectMySql(config);
+ * const catalog = await readMySqlCatalog(connection, server, 'shop');
+ */
+export async function readMySqlCatalog(connection: Connection, server: MySqlServerInfo, database: string): Promise<MySqlCatalog> {
+  const mariadb = server.flavor === 'mariadb';
+  if (!mariadb) await connection.query('SET SESSION information_schema_stats_expiry = 0');
+  const [settings] = await rows(connection, 'SELECT @@lower_case_table_names AS lctn, @@GLOBAL.sql_mode AS sqlMode');
+  const schemata = (await rows(connection, 'SELECT SCHEMA_NAME AS name, DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database]))
+    .filter((r) => r.name === database);
+  if (schemata.length === 0) {
+    throw new TandemError('TANDEM_DB_MISSING', `The database "${database}" does not exist on the source (or the user may not see it).`, {
+      hint: 'Check --source-db-name (MySQL database names are case-sensitive on most systems) and the user\'s privileges on it.',
+    });
+  }
+  const where = [database];
+  const tableRows = (await rows(connection, `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type, ENGINE AS engine, AUTO_INCREMENT AS autoIncrement,
+      TABLE_COLLATION AS collation, TABLE_COMMENT AS comment, CREATE_OPTIONS AS options
+    FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?`, where)).filter((r) => r.db === database);
+  const columnRows = (await rows(connection, `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tableName, COLUMN_NAME AS name, ORDINAL_POSITION AS ordinal,
+      COLUMN_DEFAULT AS dflt, IS_NULLABLE AS nullable, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType,
+      CHARACTER_MAXIMUM_LENGTH AS charMax, NUMERIC_PRECISION AS numPrecision, NUMERIC_SCALE AS numScale,
+      DATETIME_PRECISION AS dtPrecision, CHARACTER_SET_NAME AS cs, COLLATION_NAME AS co, EXTRA AS extra,
+      COLUMN_COMMENT AS comment, GENERATION_EXPRESSION AS generation
+    FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?`, where)).filter((r) => r.db === database);
+  const statRows = (await rows(connection, `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tableName, INDEX_NAME AS name, NON_UNIQUE AS nonUnique,
+      SEQ_IN_INDEX AS seq, COLUMN_NAME AS col, SUB_PART AS subPart, INDEX_TYPE AS indexType, COLLATION AS direction,
+      INDEX_COMMENT AS comment, ${mariadb ? "IGNORED AS ignored, NULL AS expr" : "IF(IS_VISIBLE = 'NO', 'YES', 'NO') AS ignored, EXPRESSION AS expr"}
+    FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?`, where)).filter((r) => r.db === database);
+  const fkRows = (await rows(connection, `SELECT rc.CONSTRAINT_SCHEMA AS db, rc.TABLE_NAME AS tableName, rc.CONSTRAINT_NAME AS name,
+      rc.UPDATE_RULE AS onUpdate, rc.DELETE_RULE AS onDelete, k.COLUMN_NAME AS col, k.ORDINAL_POSITION AS pos,
+      k.REFERENCED_TABLE_SCHEMA AS refDb, k.REFERENCED_TABLE_NAME AS refTable, k.REFERENCED_COLUMN_NAME AS refCol
+    FROM information_schema.REFERENTIAL_CONSTRAINTS rc
+    JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA
+      AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME AND k.TABLE_NAME = rc.TABLE_NAME
+    WHERE rc.CONSTRAINT_SCHEMA = ?`, where)).filter((r) => r.db === database);
+  const checkRows = (await rows(connection, mariadb
+    ? `SELECT CONSTRAINT_SCHEMA AS db, TABLE_NAME AS tableName, CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause, LEVEL AS level, 'YES' AS enforced
+       FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`
+    : `SELECT cc.CONSTRAINT_SCHEMA AS db, tc.TABLE_NAME AS tableName, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS clause, 'Table' AS level, tc.ENFORCED AS enforced
+       FROM information_schema.CHECK_CONSTRAINTS cc JOIN information_schema.TABLE_CONSTRAINTS tc
+         ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME AND tc.CONSTRAINT_TYPE = 'CHECK'
+       WHERE cc.CONSTRAINT_SCHEMA = ?`, where)).filter((r) => r.db === database);
+
+  const columnsByTable = groupBy(columnRows, (r) => r.tableName!);
+  const statsByTable = groupBy(statRows, (r) => r.tableName!);
+  const fksByTable = groupBy(fkRows, (r) => r.tableName!);
+  const checksByTable = groupBy(checkRows, (r) => r.tableName!);
+
+  const tables: MySqlTable[] = [];
+  const sequences: MySqlSequence[] = [];
+  for (const t of tableRows) {
+    const name = t.name!;
+    if (t.type === 'SEQUENCE') {
+      sequences.push(await readSequence(connection, database, name));
+      continue;
+    }
+    if (t.type !== 'BASE TABLE' && t.type !== 'SYSTEM VERSIONED') continue;
+    const checks = checksByTable.get(name) ?? [];
+    // MariaDB's JSON is LONGTEXT with an automatic json_valid(`col`) CHECK named after the column.
+    const jsonColumns = new Set<string>();
+    for (const c of checks) {
+      const m = JSON_VALID.exec(c.clause ?? '');
+      if (m && c.level === 'Column' && m[1]!.replace(/``/g, '`') === c.name) jsonColumns.add(c.name!);
+    }
+    const columns = (columnsByTable.get(name) ?? [])
+      .filter((c) => !/^ROW (START|END)$/i.test(c.generation ?? ''))
+      .map((c) => toColumn(c, server, jsonColumns))
+      .sort((a, b) => a.ordinal - b.ordinal);
+    const { primaryKey, indexes } = toIndexes(statsByTable.get(name) ?? []);
+    tables.push({
+      name,
+      engine: t.engine,
+      collation: t.collation,
+      comment: t.comment ?? '',
+      autoIncrement: columns.some((c) => c.autoIncrement) ? t.autoIncrement : null,
+      partitioned: /partitioned/i.test(t.options ?? ''),
+      systemVersioned: t.type === 'SYSTEM VERSIONED',
+      columns,
+      primaryKey,
+      indexes,
+      foreignKeys: toForeignKeys(fksByTable.get(name) ?? []),
+      checks: checks
+        .filter((c) => !jsonColumns.has(c.name!) || c.level !== 'Column' || !JSON_VALID.test(c.clause ?? ''))
+        .map((c): MySqlCheck => ({ name: c.name!, clause: mariadb ? c.clause ?? '' : unescapeMySql8Expression(c.clause ?? ''), enforced: c.enforced !== 'NO' }))
+        .sort(byName),
+    });
+  }
+  tables.sort(byName);
+  sequences.sort(byName);
+
+  const views = (await rows(connection, `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, VIEW_DEFINITION AS def, CHECK_OPTION AS checkOption, IS_UPDATABLE AS updatable
+    FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?`, where))
+    .filter((r) => r.db === database)
+    .map((v): MySqlView => ({ name: v.name!, definition: v.def, checkOption: v.checkOption ?? 'NONE', updatable: v.updatable === 'YES' }))
+    .sort(byName);
+
+  const qualified = (n: string) => `${mysqlIdent(database)}.${mysqlIdent(n)}`;
+  const triggers: MySqlSourceObject[] = [];
+  for (const r of (await rows(connection, 'SELECT TRIGGER_SCHEMA AS db, TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS tableName FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', where)).filter((x) => x.db === database)) {
+    triggers.push({ kind: 'TRIGGER', name: r.name!, table: r.tableName!, createSql: await showCreate(connection, 'TRIGGER', qualified(r.name!), 'SQL Original Statement') });
+  }
+  const routines: MySqlSourceObject[] = [];
+  for (const r of (await rows(connection, 'SELECT ROUTINE_SCHEMA AS db, ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?', where)).filter((x) => x.db === database)) {
+    const kind = r.type === 'FUNCTION' ? 'FUNCTION' : 'PROCEDURE';
+    routines.push({ kind, name: r.name!, createSql: await showCreate(connection, kind, qualified(r.name!), kind === 'FUNCTION' ? 'Create Function' : 'Create Procedure') });
+  }
+  const events: MySqlSourceObject[] = [];
+  for (const r of (await rows(connection, 'SELECT EVENT_SCHEMA AS db, EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?', where)).filter((x) => x.db === database)) {
+    events.push({ kind: 'EVENT', name: r.name!, createSql: await showCreate(connection, 'EVENT', qualified(r.name!), 'Create Event') });
+  }
+
+  return {
+    database,
+    server,
+    lowerCaseTableNames: Number(settings?.lctn ?? 0),
+    sqlMode: settings?.sqlMode ?? '',
+    defaultCharset: schemata[0]!.cs ?? 'utf8mb4',
+    defaultCollation: schemata[0]!.co ?? '',
+    tables,
+    views,
+    sequences,
+    triggers: triggers.sort(byName),
+    routines: routines.sort(byName),
+    events: events.sort(byName),
+  };
+}
+
+function toColumn(c: Row, server: MySqlServerInfo, jsonColumns: ReadonlySet<string>): MySqlColumn {
+  const extra = c.extra ?? '';
+  const dataType = (c.dataType ?? '').toLowerCase();
+  const columnType = c.columnType ?? dataType;
+  const nullable = c.nullable === 'YES';
+  const generatedMatch = /\b(VIRTUAL|STORED|PERSISTENT) GENERATED\b/i.exec(extra);
+  const expression = c.generation && server.flavor === 'mysql' ? unescapeMySql8Expression(c.generation) : c.generation;
+  const generated = generatedMatch && expression ? { stored: !/^VIRTUAL$/i.test(generatedMatch[1]!), expression } : null;
+  return {
+    name: c.name!,
+    ordinal: Number(c.ordinal),
+    dataType,
+    columnType,
+    nullable,
+    unsigned: /\bunsigned\b/i.test(columnType),
+    charMaxLength: num(c.charMax),
+    numericPrecision: num(c.numPrecision),
+    numericScale: num(c.numScale),
+    datetimePrecision: num(c.dtPrecision),
+    charset: c.cs,
+    collation: c.co,
+    default: generated ? { kind: 'none' } : parseColumnDefault(server.flavor, c.dflt, extra, dataType, nullable),
+    autoIncrement: /\bauto_increment\b/i.test(extra),
+    onUpdateCurrentTimestamp: /\bon update current_timestamp\b/i.test(extra),
+    generated,
+    members: dataType === 'enum' || dataType === 'set' ? parseMemberList(columnType) : null,
+    isJson: dataType === 'json' || jsonColumns.has(c.name!),
+    invisible: /\bINVISIBLE\b/i.test(extra),
+    comment: c.comment ?? '',
+  };
+}
+
+function toIndexes(stats: readonly Row[]): { primaryKey: string[]; indexes: MySqlIndex[] } {
+  const byIndex = groupBy([...stats].sort((a, b) => Number(a.seq) - Number(b.seq)), (r) => r.name!);
+  let primaryKey: string[] = [];
+  const indexes: MySqlIndex[] = [];
+  for (const [name, parts] of byIndex) {
+    if (name === 'PRIMARY') {
+      primaryKey = parts.map((p) => p.col!);
+      continue;
+    }
+    const type = (parts[0]!.indexType ?? 'BTREE').toUpperCase();
+    indexes.push({
+      name,
+      unique: parts[0]!.nonUnique === '0',
+      kind: type === 'FULLTEXT' ? 'fulltext' : type === 'SPATIAL' ? 'spatial' : type === 'HASH' ? 'hash' : 'btree',
+      parts: parts.map((p) => ({
+        column: p.col,
+        expression: p.expr,
+        prefixLength: type === 'SPATIAL' ? null : num(p.subPart),
+        descending: p.direction === 'D',
+      })),
+      invisible: parts[0]!.ignored === 'YES',
+      comment: parts[0]!.comment ?? '',
+    });
+  }
+  return { primaryKey, indexes: indexes.sort(byName) };
+}
+
+function toForeignKeys(fkRows: readonly Row[]): MySqlForeignKey[] {
+  const byName = groupBy([...fkRows].sort((a, b) => Number(a.pos) - Number(b.pos)), (r) => r.name!);
+  return [...byName].map(([name, parts]) => ({
+    name,
+    columns: parts.map((p) => p.col!),
+    refDatabase: parts[0]!.refDb ?? '',
+    refTable: parts[0]!.refTable!,
+    refColumns: parts.map((p) => p.refCol!),
+    onUpdate: referentialAction(parts[0]!.onUpdate),
+    onDelete: referentialAction(parts[0]!.onDelete),
+  })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+async function readSequence(connection: Connection, database: string, name: string): Promise<MySqlSequence> {
+  const [s] = await rows(connection, `SELECT next_not_cached_value AS \`nextValue\`, minimum_value AS \`minValue\`, maximum_value AS \`maxValue\`,
+    start_value AS \`start\`, increment AS \`increment\`, cache_size AS \`cache\`, cycle_option AS \`cycle\` FROM ${mysqlIdent(database)}.${mysqlIdent(name)}`);
+  return {
+    name, nextValue: s!.nextValue!, minValue: s!.minValue!, maxValue: s!.maxValue!, start: s!.start!,
+    increment: s!.increment!, cache: s!.cache!, cycle: s!.cycle === '1',
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * MySQL/MariaDB catalog → PostgreSQL DDL as `SchemaObject`s, plus the notes of everything that did
+ * not convert as it is. The database maps to one PostgreSQL schema (`public` unless told
+ * otherwise, as in YugabyteDB Voyager). Pure: the catalog comes from `readMySqlCatalog`.
+ */
+import type { SchemaObject, SchemaObjectType } from '../../postgres/schema-export/schema-object.js';
+import { TandemError } from '../../../core/errors.js';
+import { quoteIdent } from '../../../core/sql-names.js';
+import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
+import { translateMySqlExpression } from './expression-translator.js';
+import { ConvertContext } from './convert-context.js';
+import type { ConversionNote } from './conversion-note.js';
+import { convertForeignKeys, convertIndexes } from './index-ddl.js';
+import { PG_MAX_NAME_BYTES, tooLongForPg } from './pg-names.js';
+import { convertStoredProgram } from './stored-programs.js';
+import { convertTable } from './table-ddl.js';
+import { pgColumnType, UnknownMySqlTypeError } from './type-map.js';
+import { convertViews } from './view-ddl.js';
+
+/** The order `import schema` applies object types in (docs: src/workflow/schema/README.md). */
+const IMPORT_ORDER: readonly SchemaObjectType[] = [
+  'SCHEMA', 'TYPE', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'TABLE', 'SEQUENCE_OWNED_BY', 'UNIQUE', 'FOREIGN_KEY', 'VIEW', 'INDEX', 'TRIGGER',
+];
+
+/** The PostgreSQL schema a MySQL database becomes unless the user chooses another. */
+export const DEFAULT_MYSQL_TARGET_SCHEMA = 'public';
+
+export interface ConvertMySqlSchemaOptions {
+  /** The PostgreSQL schema for the database's objects; default `public`. */
+  readonly targetSchema?: string;
+}
+
+export interface MySqlSchemaConversion {
+  /** In the order `import schema` runs them (pre-snapshot types, then indexes and triggers); within a type, by table. */
+  readonly objects: SchemaObject[];
+  /** Everything converted differently or not at all; the same notes are in the objects' SQL as `-- tandem-note` lines. */
+  readonly notes: ConversionNote[];
+}
+
+/** Refuses, before anything is written, what cannot be migrated at all: names PostgreSQL would truncate, types Tandem does not know. */
+function checkConvertible(catalog: MySqlCatalog): void {
+  const long: string[] = [];
+  const unknown: string[] = [];
+  for (const t of catalog.tables) {
+    if (tooLongForPg(t.name)) long.push(t.name);
+    for (const c of t.columns) {
+      if (tooLongForPg(c.name)) long.push(`${t.name}.${c.name}`);
+      try {
+        pgColumnType(c, catalog.server.flavor);
+      } catch (e) {
+        if (!(e instanceof UnknownMySqlTypeError)) throw e;
+        unknown.push(`${t.name}.${c.name} (${c.columnType})`);
+      }
+    }
+  }
+  for (const v of catalog.views) if (tooLongForPg(v.name)) long.push(v.name);
+  for (const s of catalog.sequences) if (tooLongForPg(s.name)) long.push(s.name);
+  if (long.length) {
+    throw new TandemError('TANDEM_UNSUPPORTED', `${long.length} name(s) in ${catalog.database} are longer than PostgreSQL's ${PG_MAX_NAME_BYTES} bytes: ${long.join(', ')}.`, {
+      hint: 'PostgreSQL would cut them short (and two could become one). Rename them on the source (RENAME TABLE / ALTER TABLE … RENAME COLUMN), then export again.',
+    });
+  }
+  if (unknown.length) {
+    throw new TandemError('TANDEM_UNSUPPORTED', `Tandem cannot migrate these column types of ${catalog.database}: ${unknown.join(', ')}.`, {
+      hint: 'Change the columns to a supported type on the source, or leave their tables out with --exclude-table-list.',
+    });
+  }
+}
+
+/**
+ * The columns of a table that are generated on the target (their expression converted): the
+ * snapshot and the change stream must leave them out of what they write there. Columns generated
+ * on MySQL whose expression did not convert are ordinary columns on the target and are copied.
+ * (Writes into MySQL leave out every column with `MySqlColumn.generated`.)
+ */
+export function generatedOnTarget(catalog: MySqlCatalog, table: MySqlTable, options: ConvertMySqlSchemaOptions = {}): string[] {
+  const ctx = { database: catalog.database, targetSchema: options.targetSchema ?? DEFAULT_MYSQL_TARGET_SCHEMA };
+  return table.columns.filter((c) => c.generated && translateMySqlExpression(c.generated.expression, ctx).ok).map((c) => c.name);
+}
+
+/**
+ * Converts a MySQL database's catalog into PostgreSQL schema objects.
+ *
+ * @example
+ * const { objects, notes } = convertMySqlSchema(await readMySqlCatalog(connection, 'shop'));
+ */
+export function convertMySqlSchema(catalog: MySqlCatalog, options: ConvertMySqlSchemaOptions = {}): MySqlSchemaConversion {
+  checkConvertible(catalog);
+  const targetSchema = options.targetSchema ?? DEFAULT_MYSQL_TARGET_SCHEMA;
+  const ctx = new ConvertContext(catalog, targetSchema);
+  const objects: SchemaObject[] = [];
+  if (targetSchema !== 'public') {
+    objects.push({ type: 'SCHEMA', schema: targetSchema, name: targetSchema, sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(targetSchema)};` });
+  }
+  for (const s of catalog.sequences) {
+    objects.push({
+      type: 'SEQUENCE', schema: targetSchema, name: s.name,
+      sql: `CREATE SEQUENCE ${ctx.q(s.name)} AS bigint INCREMENT BY ${s.increment} MINVALUE ${s.minValue} MAXVALUE ${s.maxValue} `
+        + `START WITH ${s.nextValue} CACHE ${Math.max(1, Number(s.cache))}${s.cycle ? ' CYCLE' : ''};`,
+    });
+  }
+  const later: SchemaObject[] = [];
+  for (const table of catalog.tables) {
+    const indexes = convertIndexes(ctx, table);
+    const fks = convertForeignKeys(ctx, table);
+    objects.push(...convertTable(ctx, table, [...indexes.detached, ...fks.detached]).objects);
+    later.push(...indexes.objects, ...fks.objects);
+  }
+  objects.push(...later);
+  objects.push(...convertViews(ctx, catalog.views));
+  for (const o of [...catalog.triggers, ...catalog.routines, ...catalog.events]) objects.push(convertStoredProgram(ctx, o));
+  const rank = (o: SchemaObject) => IMPORT_ORDER.indexOf(o.type);
+  const ordered = objects.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i).map((x) => x.o);
+  return { objects: ordered, notes: ctx.notes };
+}

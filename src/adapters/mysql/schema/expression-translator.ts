@@ -1,0 +1,334 @@
+/**
+ * Translates MySQL expressions and view queries (as the catalog prints them: backquoted names,
+ * MariaDB's `db`.`table`.`column` qualification) into PostgreSQL. Pure.
+ *
+ * It converts only what it knows to mean the same on both sides: names, literals, comparison and
+ * boolean operators, CASE, CAST to known types, and a list of functions. Anything else (a function
+ * it does not know, MySQL-only operators such as `DIV`, `XOR`, `REGEXP`, `->>`, variables,
+ * `INTERVAL` arithmetic, `COLLATE`, GROUP_CONCAT, …) makes the whole expression unconvertible, with
+ * the reason, so the caller can export it as it is and report it instead of guessing.
+ */
+import { quoteIdent } from '../../../core/sql-names.js';
+import { MySqlLexError, tokenizeMySql, type MySqlToken } from './mysql-lexer.js';
+
+/** Where the expression lives, for name qualification. */
+export interface TranslateContext {
+  /** The MySQL database being migrated: `db`.x becomes `<targetSchema>`.x. */
+  readonly database: string;
+  /** The PostgreSQL schema the database maps to. */
+  readonly targetSchema: string;
+}
+
+export type TranslateResult =
+  | { readonly ok: true; readonly sql: string; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly reason: string };
+
+class Unconvertible extends Error {}
+
+/** Words passed through as they are (upper-cased): SQL shared by both dialects. */
+const KEYWORDS = new Set([
+  'and', 'or', 'not', 'null', 'is', 'in', 'between', 'like', 'escape', 'case', 'when', 'then', 'else', 'end', 'as',
+  'select', 'from', 'where', 'group', 'by', 'order', 'asc', 'desc', 'having', 'limit', 'offset', 'join', 'inner', 'left',
+  'right', 'outer', 'cross', 'on', 'using', 'union', 'all', 'distinct', 'exists', 'true', 'false', 'unknown', 'any', 'some',
+  'over', 'partition', 'rows', 'range', 'preceding', 'following', 'unbounded', 'current', 'row', 'both', 'leading', 'trailing',
+]);
+
+/** Niladic functions (no parentheses needed) and what they become. */
+const NILADIC: Record<string, string> = {
+  current_timestamp: 'LOCALTIMESTAMP', localtime: 'LOCALTIMESTAMP', localtimestamp: 'LOCALTIMESTAMP',
+  current_date: 'CURRENT_DATE', current_time: 'LOCALTIME',
+};
+
+type FunctionHandler = (args: string[]) => string;
+const same = (name: string, arity?: readonly number[]): FunctionHandler => (args) => {
+  if (arity && !arity.includes(args.length)) throw new Unconvertible(`${name}() with ${args.length} arguments`);
+  return `${name}(${args.join(', ')})`;
+};
+const extract = (field: string): FunctionHandler => (args) => {
+  if (args.length !== 1) throw new Unconvertible(`${field.toLowerCase()}() with ${args.length} arguments`);
+  return `CAST(EXTRACT(${field} FROM ${args[0]}) AS integer)`;
+};
+
+/** MySQL functions with a PostgreSQL equivalent of the same meaning. */
+const FUNCTIONS: Record<string, FunctionHandler> = {
+  abs: same('abs', [1]), ceil: same('ceil', [1]), ceiling: same('ceil', [1]), floor: same('floor', [1]), sign: same('sign', [1]),
+  sqrt: same('sqrt', [1]), exp: same('exp', [1]), ln: same('ln', [1]), log10: same('log10', [1]), power: same('power', [2]),
+  pow: same('power', [2]), mod: same('mod', [2]),
+  round: (a) => {
+    if (a.length === 1) return `round(${a[0]})`;
+    if (a.length === 2) return `round(CAST(${a[0]} AS numeric), ${a[1]})`;
+    throw new Unconvertible('round() with more than 2 arguments');
+  },
+  greatest: same('greatest'), least: same('least'), coalesce: same('coalesce'), nullif: same('nullif', [2]),
+  ifnull: same('coalesce', [2]),
+  if: (a) => {
+    if (a.length !== 3) throw new Unconvertible('if() without 3 arguments');
+    return `CASE WHEN ${a[0]} THEN ${a[1]} ELSE ${a[2]} END`;
+  },
+  lower: same('lower', [1]), lcase: same('lower', [1]), upper: same('upper', [1]), ucase: same('upper', [1]),
+  length: same('octet_length', [1]), octet_length: same('octet_length', [1]), char_length: same('char_length', [1]),
+  character_length: same('char_length', [1]),
+  // CONCAT is NULL when any argument is; so is ||. Casting each part keeps || immutable (generated columns).
+  concat: (a) => {
+    if (a.length === 0) throw new Unconvertible('concat() without arguments');
+    return a.length === 1 ? `CAST(${a[0]} AS text)` : `(${a.map((x) => `CAST(${x} AS text)`).join(' || ')})`;
+  },
+  concat_ws: same('concat_ws'),
+  left: same('left', [2]), right: same('right', [2]), replace: same('replace', [3]), reverse: same('reverse', [1]),
+  lpad: same('lpad', [3]), rpad: same('rpad', [3]), repeat: same('repeat', [2]), ltrim: same('ltrim', [1]), rtrim: same('rtrim', [1]),
+  locate: (a) => {
+    if (a.length !== 2) throw new Unconvertible('locate() with a start position');
+    return `strpos(${a[1]}, ${a[0]})`;
+  },
+  instr: (a) => {
+    if (a.length !== 2) throw new Unconvertible('instr() without 2 arguments');
+    return `strpos(${a[0]}, ${a[1]})`;
+  },
+  now: (a) => { if (a.length > 1) throw new Unconvertible('now() with arguments'); return a.length ? `LOCALTIMESTAMP(${a[0]})` : 'LOCALTIMESTAMP'; },
+  current_timestamp: (a) => (a.length ? `LOCALTIMESTAMP(${a[0]})` : 'LOCALTIMESTAMP'),
+  localtimestamp: (a) => (a.length ? `LOCALTIMESTAMP(${a[0]})` : 'LOCALTIMESTAMP'),
+  localtime: (a) => (a.length ? `LOCALTIMESTAMP(${a[0]})` : 'LOCALTIMESTAMP'),
+  curdate: same('CURRENT_DATE', [0]), current_date: () => 'CURRENT_DATE',
+  year: extract('YEAR'), month: extract('MONTH'), day: extract('DAY'), dayofmonth: extract('DAY'),
+  hour: extract('HOUR'), minute: extract('MINUTE'), second: extract('SECOND'),
+  // MariaDB's NEXTVAL(seq) / NEXT VALUE FOR seq default; the argument is the translated sequence name.
+  nextval: (a) => {
+    if (a.length !== 1) throw new Unconvertible('nextval() without 1 argument');
+    return `nextval(${pgString(a[0]!)}::regclass)`;
+  },
+  count: same('count'), sum: same('sum'), avg: same('avg'), min: same('min'), max: same('max'),
+};
+
+/** MySQL CAST target types and their PostgreSQL names. */
+function castType(words: MySqlToken[]): string {
+  const text = words.map((t) => (t.type === 'number' || t.type === 'op' ? t.value : t.type === 'word' ? t.value.toLowerCase() : '?')).join(' ')
+    .replace(/\s*\(\s*/g, '(').replace(/\s*,\s*/g, ',').replace(/\s*\)/g, ')');
+  let m: RegExpExecArray | null;
+  if (/^signed( integer| int)?$/.test(text)) return 'bigint';
+  if (/^unsigned( integer| int)?$/.test(text)) return 'numeric(20,0)';
+  if (text === 'date') return 'date';
+  if ((m = /^datetime(\(\d\))?$/.exec(text))) return `timestamp${m[1] ?? '(0)'}`;
+  if ((m = /^time(\(\d\))?$/.exec(text))) return `time${m[1] ?? '(0)'}`;
+  if ((m = /^(?:decimal|dec|numeric)(\(\d+(?:,\d+)?\))?$/.exec(text))) return `numeric${m[1] ?? '(10,0)'}`;
+  if (text === 'double' || text === 'double precision' || text === 'real') return 'double precision';
+  if (text === 'float') return 'real';
+  if (text === 'char' || text === 'nchar') return 'text';
+  if ((m = /^n?char\((\d+)\)$/.exec(text))) return `varchar(${m[1]})`;
+  if (text === 'json') return 'jsonb';
+  throw new Unconvertible(`CAST to ${text}`);
+}
+
+class Translator {
+  private i = 0;
+  readonly warnings = new Set<string>();
+
+  constructor(private readonly tokens: MySqlToken[], private readonly ctx: TranslateContext) {}
+
+  /** Translates tokens up to (not including) a closing parenthesis or comma at depth 0 when `stopAtComma`. */
+  sequence(stopAtComma: boolean): string {
+    const out: string[] = [];
+    while (this.i < this.tokens.length) {
+      const t = this.tokens[this.i]!;
+      if (t.type === 'op' && t.value === ')') break;
+      if (stopAtComma && t.type === 'op' && t.value === ',') break;
+      out.push(this.one());
+    }
+    return join(out);
+  }
+
+  private peek(offset = 0): MySqlToken | undefined {
+    return this.tokens[this.i + offset];
+  }
+
+  private isOp(t: MySqlToken | undefined, value: string): boolean {
+    return t !== undefined && t.type === 'op' && t.value === value;
+  }
+
+  private expectClose(): void {
+    if (!this.isOp(this.peek(), ')')) throw new Unconvertible('unbalanced parentheses');
+    this.i++;
+  }
+
+  /** Arguments of a call whose `(` was just consumed, each translated; consumes the `)`. */
+  private args(): string[] {
+    const args: string[] = [];
+    if (this.isOp(this.peek(), ')')) {
+      this.i++;
+      return args;
+    }
+    for (;;) {
+      args.push(this.sequence(true));
+      const t = this.peek();
+      if (this.isOp(t, ',')) { this.i++; continue; }
+      this.expectClose();
+      return args;
+    }
+  }
+
+  private one(): string {
+    const t = this.tokens[this.i++]!;
+    switch (t.type) {
+      case 'ident': return this.name(t.value);
+      case 'string': return pgString(t.value);
+      case 'number': return t.value;
+      case 'hex': return `'\\x${t.value.toString('hex')}'::bytea`;
+      case 'bits': return `B'${t.value}'`;
+      case 'variable': throw new Unconvertible(`variable ${t.value}`);
+      case 'op': return this.op(t.value);
+      case 'word': return this.word(t.value);
+    }
+  }
+
+  /** A backquoted name, with any `.name` parts that follow; the migrated database becomes the schema. */
+  private name(first: string): string {
+    const parts = [first];
+    while (this.isOp(this.peek(), '.') && this.peek(1)?.type === 'ident') {
+      parts.push((this.peek(1) as { value: string }).value);
+      this.i += 2;
+    }
+    if (this.isOp(this.peek(), '.') && this.isOp(this.peek(1), '*')) {
+      this.i += 2;
+      return `${this.qualified(parts)}.*`;
+    }
+    return this.qualified(parts);
+  }
+
+  private qualified(parts: string[]): string {
+    if (parts.length === 3) {
+      if (parts[0] !== this.ctx.database) throw new Unconvertible(`a reference to the database ${parts[0]}`);
+      return [this.ctx.targetSchema, parts[1]!, parts[2]!].map(quoteIdent).join('.');
+    }
+    if (parts.length === 2 && parts[0] === this.ctx.database) return [this.ctx.targetSchema, parts[1]!].map(quoteIdent).join('.');
+    return parts.map(quoteIdent).join('.');
+  }
+
+  private op(value: string): string {
+    switch (value) {
+      case '(': {
+        const inner = this.sequence(false);
+        this.expectClose();
+        return `(${inner})`;
+      }
+      case '=': case '<': case '>': case '<=': case '>=': case '<>': case '+': case '-': case '*': case '%': case ',': return value;
+      case '.': throw new Unconvertible('a qualified unquoted name');
+      case '/':
+        this.warnings.add('division: MySQL divides integers exactly (5 / 2 = 2.5000), PostgreSQL truncates them (5 / 2 = 2)');
+        return '/';
+      case '!=': return '<>';
+      case '&&': return 'AND';
+      case '||': return 'OR';
+      case '<=>': return 'IS NOT DISTINCT FROM';
+      case '!':
+        if (this.isOp(this.peek(), '(')) return 'NOT';
+        throw new Unconvertible('the ! operator');
+      default: throw new Unconvertible(`the ${value} operator`);
+    }
+  }
+
+  private word(raw: string): string {
+    const w = raw.toLowerCase();
+    const isFunction = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) || w === 'cast' || w === 'trim';
+    if (this.isOp(this.peek(), '(') && (isFunction || !KEYWORDS.has(w))) {
+      this.i++;
+      if (w === 'cast') return this.cast();
+      if (w === 'trim') return this.trim();
+      const handler = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) ? FUNCTIONS[w] : undefined;
+      if (!handler) throw new Unconvertible(`the function ${w}()`);
+      if (w === 'count' && this.isOp(this.peek(), '*') && this.isOp(this.peek(1), ')')) {
+        this.i += 2;
+        return 'count(*)';
+      }
+      return handler(this.args());
+    }
+    if (w === 'mod') return '%';
+    if (w === 'limit') return this.limit();
+    if (Object.prototype.hasOwnProperty.call(NILADIC, w)) return NILADIC[w]!;
+    if (KEYWORDS.has(w)) return w.toUpperCase();
+    throw new Unconvertible(`the word ${raw}`);
+  }
+
+  /** CAST(expr AS type); the `(` is consumed. */
+  private cast(): string {
+    const start = this.i;
+    let depth = 0;
+    let asAt = -1;
+    for (let j = start; j < this.tokens.length; j++) {
+      const t = this.tokens[j]!;
+      if (t.type === 'op' && t.value === '(') depth++;
+      else if (t.type === 'op' && t.value === ')') {
+        if (depth === 0) {
+          if (asAt < 0) throw new Unconvertible('CAST without AS');
+          const inner = new Translator(this.tokens.slice(start, asAt), this.ctx);
+          const expr = inner.sequence(false);
+          inner.warnings.forEach((x) => this.warnings.add(x));
+          if (inner.i !== asAt - start) throw new Unconvertible('unbalanced parentheses');
+          const type = castType(this.tokens.slice(asAt + 1, j));
+          this.i = j + 1;
+          return `CAST(${expr} AS ${type})`;
+        }
+        depth--;
+      } else if (depth === 0 && t.type === 'word' && t.value.toLowerCase() === 'as') asAt = j;
+    }
+    throw new Unconvertible('unbalanced parentheses');
+  }
+
+  /** TRIM([BOTH|LEADING|TRAILING] [x] FROM y) has the same syntax in both; the `(` is consumed. */
+  private trim(): string {
+    const inner = this.sequence(false);
+    this.expectClose();
+    return `trim(${inner})`;
+  }
+
+  /** MySQL's `LIMIT offset, count`. */
+  private limit(): string {
+    const a = this.peek();
+    if (a?.type === 'number' && this.isOp(this.peek(1), ',') && this.peek(2)?.type === 'number') {
+      this.i += 3;
+      return `LIMIT ${(this.tokens[this.i - 1] as { value: string }).value} OFFSET ${a.value}`;
+    }
+    return 'LIMIT';
+  }
+
+  get done(): boolean {
+    return this.i >= this.tokens.length;
+  }
+}
+
+function join(parts: string[]): string {
+  let out = '';
+  for (const p of parts) out += p === ',' ? ',' : out === '' ? p : ` ${p}`;
+  return out;
+}
+
+/** A PostgreSQL string literal (standard_conforming_strings on: backslashes are plain characters). */
+export function pgString(value: string): string {
+  if (value.includes('\0')) throw new Unconvertible('a string with a NUL character');
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Translates one MySQL expression or query into PostgreSQL, or says why it cannot.
+ *
+ * @example
+ * translateMySqlExpression("concat(`s`,'-',`s2`)", { database: 'shop', targetSchema: 'public' })
+ * // → { ok: true, sql: "(CAST(s AS text) || CAST('-' AS text) || CAST(s2 AS text))", warnings: [] }
+ */
+export function translateMySqlExpression(sql: string, ctx: TranslateContext): TranslateResult {
+  let tokens: MySqlToken[];
+  try {
+    tokens = tokenizeMySql(sql);
+  } catch (e) {
+    if (e instanceof MySqlLexError) return { ok: false, reason: `it does not read as MySQL (${e.message})` };
+    throw e;
+  }
+  if (tokens.length === 0) return { ok: false, reason: 'it is empty' };
+  const t = new Translator(tokens, ctx);
+  try {
+    const out = t.sequence(false);
+    if (!t.done) throw new Unconvertible('unbalanced parentheses');
+    return { ok: true, sql: out, warnings: [...t.warnings] };
+  } catch (e) {
+    if (e instanceof Unconvertible) return { ok: false, reason: `it uses ${e.message}` };
+    throw e;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * MySQL indexes, unique keys and foreign keys → PostgreSQL. Pure.
+ *
+ * - Index names are per table in MySQL and per schema in PostgreSQL: every index is named
+ *   `<table>_<index>` (shortened with a hash past 63 bytes).
+ * - A unique key with a prefix part (`UNIQUE (code(10))`) means "the first 10 characters are
+ *   unique": a unique index on `left(code, 10)` (bytea: `substr(code, 1, 10)`) says the same.
+ *   A plain prefix index indexes the whole column (queries on the column can use it).
+ * - FULLTEXT and SPATIAL indexes are not created (reported with what to do instead).
+ * - A foreign key must reference a primary key or a unique key without prefixes in PostgreSQL;
+ *   InnoDB also accepts any index. Such keys, and keys into other databases, are reported.
+ */
+import type { SchemaObject } from '../../postgres/schema-export/schema-object.js';
+import { quoteIdent } from '../../../core/sql-names.js';
+import type { MySqlIndex, MySqlTable } from '../catalog-types.js';
+import type { ConvertContext } from './convert-context.js';
+import { noteComments, type ConversionNote } from './conversion-note.js';
+import { translateMySqlExpression } from './expression-translator.js';
+import { derivedName } from './pg-names.js';
+import { isCaseInsensitiveCollation } from './table-ddl.js';
+import { pgColumnType } from './type-map.js';
+
+/** The PostgreSQL name of a MySQL index. */
+export function pgIndexName(table: string, index: string): string {
+  return derivedName(table, index);
+}
+
+/** One index → CREATE [UNIQUE] INDEX, or notes only. */
+function convertIndex(ctx: ConvertContext, table: MySqlTable, index: MySqlIndex, detached: ConversionNote[]): SchemaObject | undefined {
+  const name = pgIndexName(table.name, index.name);
+  const where = ctx.label(table.name, index.name);
+  const notes: ConversionNote[] = [];
+  if (index.kind === 'fulltext') {
+    detached.push(ctx.note('mysql-fulltext-index', 'INDEX', where,
+      `FULLTEXT (${index.parts.map((p) => p.column).join(', ')}) was not created: use a GIN index on to_tsvector(...) and rewrite MATCH … AGAINST queries`));
+    return undefined;
+  }
+  if (index.kind === 'spatial') {
+    detached.push(ctx.note('mysql-spatial-index', 'INDEX', where, `SPATIAL index on ${index.parts.map((p) => p.column).join(', ')} was not created (spatial values are kept as bytes)`));
+    return undefined;
+  }
+  const parts: string[] = [];
+  for (const p of index.parts) {
+    let sql: string;
+    if (p.column === null) {
+      const r = translateMySqlExpression(p.expression ?? '', ctx.translate);
+      if (!r.ok) {
+        detached.push(ctx.note('mysql-index-not-converted', 'INDEX', where, `the index expression (${p.expression}) did not convert (${r.reason}); the index was not created`));
+        return undefined;
+      }
+      sql = `(${r.sql})`;
+    } else {
+      const column = table.columns.find((c) => c.name === p.column);
+      sql = quoteIdent(p.column);
+      if (p.prefixLength !== null && column) {
+        const binary = pgColumnType(column, ctx.flavor).kind === 'binary';
+        if (index.unique) {
+          sql = binary ? `substr(${sql}, 1, ${p.prefixLength})` : `left(${sql}, ${p.prefixLength})`;
+          sql = `(${sql})`;
+          notes.push(ctx.note('mysql-prefix-index', 'INDEX', where, `unique prefix ${p.column}(${p.prefixLength}) became a unique index on ${sql.slice(1, -1)}`));
+        } else {
+          notes.push(ctx.note('mysql-prefix-index', 'INDEX', where, `prefix ${p.column}(${p.prefixLength}) became an index on the whole column (values over ~2700 bytes cannot be indexed)`));
+        }
+      }
+      if (index.unique && column && isCaseInsensitiveCollation(column.collation) && pgColumnType(column, ctx.flavor).kind === 'text') {
+        notes.push(ctx.note('mysql-case-insensitive-key', 'INDEX', where,
+          `unique on ${p.column}, which the source compares case-insensitively (${column.collation}); the target compares it case-sensitively`));
+      }
+    }
+    parts.push(p.descending ? `${sql} DESC` : sql);
+  }
+  if (index.invisible) notes.push(ctx.note('mysql-invisible-index', 'INDEX', where, 'invisible (ignored) on the source; PostgreSQL has no such state, so the planner will use it'));
+  return {
+    type: index.unique ? 'UNIQUE' : 'INDEX',
+    schema: ctx.targetSchema,
+    name,
+    sql: `${noteComments(notes)}CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(name)} ON ${ctx.q(table.name)} (${parts.join(', ')});`,
+  };
+}
+
+/** What a conversion step created, and the notes about what it did not create (they go in front of the table). */
+export interface ConvertedParts {
+  readonly objects: SchemaObject[];
+  readonly detached: ConversionNote[];
+}
+
+/** Every index of a table (the primary key is part of CREATE TABLE). */
+export function convertIndexes(ctx: ConvertContext, table: MySqlTable): ConvertedParts {
+  const detached: ConversionNote[] = [];
+  const objects = table.indexes.map((i) => convertIndex(ctx, table, i, detached)).filter((o): o is SchemaObject => o !== undefined);
+  return { objects, detached };
+}
+
+/** True when PostgreSQL can reference these columns: the primary key or a unique key, in any order, without prefixes. */
+function isReferenceable(table: MySqlTable, columns: readonly string[]): boolean {
+  const same = (a: readonly string[]) => a.length === columns.length && a.every((c) => columns.includes(c));
+  if (same(table.primaryKey)) return true;
+  return table.indexes.some((i) => i.unique && i.kind !== 'fulltext' && i.parts.every((p) => p.column !== null && p.prefixLength === null)
+    && same(i.parts.map((p) => p.column!)));
+}
+
+/** Foreign keys of a table as ALTER TABLE … ADD CONSTRAINT. */
+export function convertForeignKeys(ctx: ConvertContext, table: MySqlTable): ConvertedParts {
+  const out: SchemaObject[] = [];
+  const detached: ConversionNote[] = [];
+  for (const fk of table.foreignKeys) {
+    const where = ctx.label(table.name, fk.name);
+    if (fk.refDatabase !== ctx.catalog.database) {
+      detached.push(ctx.note('mysql-foreign-key-not-converted', 'FOREIGN_KEY', where, `it references ${fk.refDatabase}.${fk.refTable}, in another database; it was not created`));
+      continue;
+    }
+    const parent = ctx.catalog.tables.find((t) => t.name === fk.refTable);
+    if (!parent) {
+      detached.push(ctx.note('mysql-foreign-key-not-converted', 'FOREIGN_KEY', where, `the referenced table ${fk.refTable} is not among the migrated tables; it was not created`));
+      continue;
+    }
+    if (!isReferenceable(parent, fk.refColumns)) {
+      detached.push(ctx.note('mysql-foreign-key-not-converted', 'FOREIGN_KEY', where,
+        `it references ${fk.refTable} (${fk.refColumns.join(', ')}), which is neither its primary key nor a unique key; PostgreSQL needs one (add a UNIQUE constraint on the target, then the foreign key)`));
+      continue;
+    }
+    const cols = (c: readonly string[]) => c.map(quoteIdent).join(', ');
+    out.push({
+      type: 'FOREIGN_KEY', schema: ctx.targetSchema, name: fk.name,
+      sql: `ALTER TABLE ${ctx.q(table.name)} ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${cols(fk.columns)}) REFERENCES ${ctx.q(fk.refTable)} (${cols(fk.refColumns)}) ON UPDATE ${fk.onUpdate} ON DELETE ${fk.onDelete};`,
+    });
+  }
+  return { objects: out, detached };
+}

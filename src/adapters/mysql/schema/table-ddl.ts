@@ -1,0 +1,258 @@
+/**
+ * One MySQL table → CREATE TABLE (columns, identity, defaults, generated columns, primary key,
+ * CHECKs, comments), its enum types, the sequence of a BIGINT UNSIGNED AUTO_INCREMENT column, and
+ * the trigger that does ON UPDATE CURRENT_TIMESTAMP. Pure.
+ */
+import type { SchemaObject } from '../../postgres/schema-export/schema-object.js';
+import { quoteIdent } from '../../../core/sql-names.js';
+import { TandemError } from '../../../core/errors.js';
+import type { MySqlColumn, MySqlTable } from '../catalog-types.js';
+import { mysqlToPg } from '../values/mysql-to-pg.js';
+import type { ConvertContext } from './convert-context.js';
+import { noteComments, type ConversionNote } from './conversion-note.js';
+import { pgString, translateMySqlExpression } from './expression-translator.js';
+import { derivedName } from './pg-names.js';
+import { pgColumnType, valueTypeOf, type PgColumnType } from './type-map.js';
+
+/** The largest value a PostgreSQL sequence (bigint) can reach. */
+const PG_BIGINT_MAX = 9223372036854775807n;
+
+/** Name of the enum type created for an ENUM column. */
+export function enumTypeName(table: string, column: string): string {
+  return derivedName(table, column, 'enum');
+}
+
+/** Name of the sequence feeding a BIGINT UNSIGNED AUTO_INCREMENT column. */
+export function autoIncrementSequenceName(table: string, column: string): string {
+  return derivedName(table, column, 'seq');
+}
+
+function pgTypeSql(ctx: ConvertContext, table: MySqlTable, c: MySqlColumn, t: PgColumnType): string {
+  return t.sql ?? ctx.q(enumTypeName(table.name, c.name));
+}
+
+/** DEFAULT clause (without the keyword), or undefined; notes what it could not keep. */
+function defaultSql(ctx: ConvertContext, table: MySqlTable, c: MySqlColumn, t: PgColumnType, notes: ConversionNote[]): string | undefined {
+  const d = c.default;
+  const where = ctx.label(table.name, c.name);
+  switch (d.kind) {
+    case 'none':
+    case 'null':
+      return undefined;
+    case 'current_timestamp':
+      if (t.kind === 'timestamp') return `CURRENT_TIMESTAMP(${d.precision})`;
+      if (t.kind === 'datetime') return `LOCALTIMESTAMP(${d.precision})`;
+      notes.push(ctx.note('mysql-default-not-converted', 'COLUMN', where, `DEFAULT CURRENT_TIMESTAMP on a ${c.dataType} column`));
+      return undefined;
+    case 'literal': {
+      if (t.kind === 'bit') {
+        const bits = typeof d.value === 'string' ? d.value : [...d.value].map((b) => b.toString(2).padStart(8, '0')).join('');
+        return pgString(bits.slice(-(t.bitLength ?? 1)).padStart(t.bitLength ?? 1, '0'));
+      }
+      const vt = valueTypeOf(table.name, c, ctx.flavor);
+      let value: string | Buffer = d.value;
+      if (Buffer.isBuffer(value) && vt.kind !== 'binary') value = value.toString('utf8');
+      if (typeof value === 'string' && vt.kind === 'binary') {
+        value = Buffer.from(value, 'utf8');
+        if (/[^\x20-\x7e]/.test(d.value as string)) {
+          notes.push(ctx.note('mysql-binary-default', 'COLUMN', where, 'the catalog shows this binary default as text; bytes outside printable ASCII may have been replaced by "?"'));
+        }
+      }
+      try {
+        const text = mysqlToPg(value, vt);
+        if (text === null) {
+          notes.push(ctx.note('mysql-zero-date-default', 'COLUMN', where, 'DEFAULT is a zero date; it became DEFAULT NULL'));
+          return undefined;
+        }
+        return pgString(text);
+      } catch (e) {
+        if (!(e instanceof TandemError)) throw e;
+        const detail = vt.kind === 'date' || vt.kind === 'datetime' || vt.kind === 'timestamp'
+          ? 'DEFAULT is a zero date in a NOT NULL column; the column has no default on the target'
+          : 'DEFAULT holds a value PostgreSQL cannot store; the column has no default on the target';
+        notes.push(ctx.note(vt.kind.startsWith('date') || vt.kind === 'timestamp' ? 'mysql-zero-date-default' : 'mysql-default-not-converted', 'COLUMN', where, detail));
+        return undefined;
+      }
+    }
+    case 'expression': {
+      const r = translateMySqlExpression(d.sql, ctx.translate);
+      if (!r.ok) {
+        notes.push(ctx.note('mysql-default-not-converted', 'COLUMN', where, `DEFAULT (${d.sql}) was left out: ${r.reason}`));
+        return undefined;
+      }
+      for (const w of r.warnings) notes.push(ctx.note('mysql-expression-caveat', 'COLUMN', where, `DEFAULT (${d.sql}): ${w}`));
+      return `(${r.sql})`;
+    }
+  }
+}
+
+interface TableParts {
+  readonly objects: SchemaObject[];
+}
+
+/** True for collations that compare case-insensitively (MySQL's default `_ci` ones). */
+export function isCaseInsensitiveCollation(collation: string | null): boolean {
+  return collation !== null && /_ci$/i.test(collation);
+}
+
+/** Everything created for one table. */
+export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNotes: readonly ConversionNote[] = []): TableParts {
+  const objects: SchemaObject[] = [];
+  const tableNotes: ConversionNote[] = [...detachedNotes];
+  const schema = ctx.targetSchema;
+  const qTable = ctx.q(table.name);
+  const tableLabel = ctx.label(table.name);
+  const columnLines: string[] = [];
+  const checks: string[] = [];
+  const comments: string[] = [];
+  const onUpdate: MySqlColumn[] = [];
+  const sequenceObjects: SchemaObject[] = [];
+  const ownedBy: SchemaObject[] = [];
+
+  if (table.engine !== null && !/^innodb$/i.test(table.engine)) {
+    tableNotes.push(ctx.note('mysql-non-transactional-table', 'TABLE', tableLabel, `engine ${table.engine} is not transactional: its snapshot is not consistent with the other tables and the binlog position`));
+  }
+  if (table.partitioned) tableNotes.push(ctx.note('mysql-partitioned-table', 'TABLE', tableLabel, 'MySQL partitioning was not converted; the table is created unpartitioned'));
+  if (table.systemVersioned) tableNotes.push(ctx.note('mysql-system-versioned-table', 'TABLE', tableLabel, 'WITH SYSTEM VERSIONING: only the current rows are migrated, not the history'));
+  if (/[A-Z]/.test(table.name)) tableNotes.push(ctx.note('mysql-mixed-case-name', 'TABLE', tableLabel, `the name ${table.name} keeps its case: PostgreSQL needs it double-quoted (${quoteIdent(table.name)})`));
+  const mixedCaseColumns = table.columns.filter((c) => /[A-Z]/.test(c.name)).map((c) => c.name);
+  if (mixedCaseColumns.length) {
+    tableNotes.push(ctx.note('mysql-mixed-case-name', 'TABLE', tableLabel, `columns keep their case and need double quotes in PostgreSQL: ${mixedCaseColumns.join(', ')}`));
+  }
+
+  for (const c of table.columns) {
+    const t = pgColumnType(c, ctx.flavor);
+    const where = ctx.label(table.name, c.name);
+    const columnNotes: ConversionNote[] = [];
+    for (const n of t.notes) columnNotes.push(ctx.note('mysql-spatial-column', 'COLUMN', where, n));
+    if (c.invisible) columnNotes.push(ctx.note('mysql-invisible-column', 'COLUMN', where, 'INVISIBLE column: it is an ordinary column on the target (SELECT * returns it)'));
+    if (c.charset && !/^(utf8mb4|utf8mb3|utf8|ascii|binary)$/i.test(c.charset)) {
+      columnNotes.push(ctx.note('mysql-charset', 'COLUMN', where, `character set ${c.charset}: text written on the target that ${c.charset} cannot hold cannot be written back during a fall-back`));
+    }
+    if (t.enumLabels) {
+      objects.push({
+        type: 'TYPE', schema, name: enumTypeName(table.name, c.name),
+        sql: `CREATE TYPE ${ctx.q(enumTypeName(table.name, c.name))} AS ENUM (${t.enumLabels.map(pgString).join(', ')});`,
+      });
+    }
+    let line = `${quoteIdent(c.name)} ${pgTypeSql(ctx, table, c, t)}`;
+    let isGenerated = false;
+    if (c.generated) {
+      const r = translateMySqlExpression(c.generated.expression, ctx.translate);
+      if (r.ok) {
+        line += ` GENERATED ALWAYS AS (${r.sql}) STORED`;
+        isGenerated = true;
+        if (!c.generated.stored) columnNotes.push(ctx.note('mysql-virtual-generated', 'COLUMN', where, 'VIRTUAL generated column: PostgreSQL stores it (STORED)'));
+        for (const w of r.warnings) columnNotes.push(ctx.note('mysql-expression-caveat', 'COLUMN', where, `generated column: ${w}`));
+      } else {
+        columnNotes.push(ctx.note('mysql-generated-not-converted', 'COLUMN', where,
+          `generated column (${c.generated.expression}) is an ordinary column on the target, filled from the source: ${r.reason}`));
+      }
+    }
+    if (c.autoIncrement) {
+      const start = table.autoIncrement ?? '1';
+      if (t.sql === 'smallint' || t.sql === 'integer' || t.sql === 'bigint') {
+        line += ` GENERATED BY DEFAULT AS IDENTITY (START WITH ${start})`;
+      } else if (t.sql === 'numeric(20,0)') {
+        const seq = autoIncrementSequenceName(table.name, c.name);
+        const capped = BigInt(start) > PG_BIGINT_MAX ? PG_BIGINT_MAX.toString() : start;
+        sequenceObjects.push({ type: 'SEQUENCE', schema, name: seq, sql: `CREATE SEQUENCE ${ctx.q(seq)} AS bigint START WITH ${capped};` });
+        ownedBy.push({ type: 'SEQUENCE_OWNED_BY', schema, name: seq, sql: `ALTER SEQUENCE ${ctx.q(seq)} OWNED BY ${qTable}.${quoteIdent(c.name)};` });
+        line += ` DEFAULT nextval(${pgString(ctx.q(seq))}::regclass)`;
+        columnNotes.push(ctx.note('mysql-auto-increment-sequence', 'COLUMN', where,
+          `BIGINT UNSIGNED AUTO_INCREMENT: numeric(20,0) (it holds every unsigned value) fed by the sequence ${seq}, which stops at 9223372036854775807`));
+      } else {
+        columnNotes.push(ctx.note('mysql-auto-increment-not-integer', 'COLUMN', where, `AUTO_INCREMENT on a ${c.dataType} column is not kept`));
+      }
+    } else if (!isGenerated) {
+      const d = defaultSql(ctx, table, c, t, columnNotes);
+      if (d !== undefined) line += ` DEFAULT ${d}`;
+    }
+    if (!c.nullable) line += ' NOT NULL';
+    columnLines.push(line);
+    if (c.onUpdateCurrentTimestamp && (t.kind === 'timestamp' || t.kind === 'datetime')) onUpdate.push(c);
+
+    const qc = quoteIdent(c.name);
+    if (t.range) {
+      const cond = t.range.max !== undefined ? `${qc} BETWEEN ${t.range.min} AND ${t.range.max}` : `${qc} >= ${t.range.min}`;
+      checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_range'))} CHECK (${cond})`);
+    }
+    if (t.year) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_range'))} CHECK (${qc} = 0 OR ${qc} BETWEEN 1901 AND 2155)`);
+    if (t.setMembers) {
+      checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_set'))} CHECK (${qc} = '' OR string_to_array(${qc}, ',') <@ ARRAY[${t.setMembers.map(pgString).join(', ')}]::text[])`);
+    }
+    if (c.comment) comments.push(`COMMENT ON COLUMN ${qTable}.${qc} IS ${pgString(c.comment)};`);
+    tableNotes.push(...columnNotes);
+  }
+
+  for (const check of table.checks) {
+    const where = `${tableLabel}.${check.name}`;
+    if (!check.enforced) {
+      tableNotes.push(ctx.note('mysql-check-not-converted', 'CONSTRAINT', where, `CHECK (${check.clause}) is NOT ENFORCED on the source and was left out`));
+      continue;
+    }
+    const r = translateMySqlExpression(check.clause, ctx.translate);
+    if (!r.ok) {
+      tableNotes.push(ctx.note('mysql-check-not-converted', 'CONSTRAINT', where, `CHECK (${check.clause}) was left out: ${r.reason}`));
+      continue;
+    }
+    for (const w of r.warnings) tableNotes.push(ctx.note('mysql-expression-caveat', 'CONSTRAINT', where, `CHECK (${check.clause}): ${w}`));
+    checks.push(`CONSTRAINT ${quoteIdent(check.name)} CHECK (${r.sql})`);
+  }
+
+  const body = [...columnLines];
+  if (table.primaryKey.length) {
+    body.push(`PRIMARY KEY (${table.primaryKey.map(quoteIdent).join(', ')})`);
+    const ciKey = table.primaryKey.map((n) => table.columns.find((c) => c.name === n)).filter((c) => c && isCaseInsensitiveCollation(c.collation));
+    if (ciKey.length) {
+      tableNotes.push(ctx.note('mysql-case-insensitive-key', 'TABLE', tableLabel,
+        `the primary key compares ${ciKey.map((c) => c!.name).join(', ')} case-insensitively on the source (${ciKey[0]!.collation}), case-sensitively on the target`));
+    }
+  }
+  body.push(...checks);
+  if (table.comment) comments.unshift(`COMMENT ON TABLE ${qTable} IS ${pgString(table.comment)};`);
+  const create = `CREATE TABLE ${qTable} (\n  ${body.join(',\n  ')}\n);`;
+  objects.push(...sequenceObjects);
+  objects.push({ type: 'TABLE', schema, name: table.name, sql: noteComments(tableNotes) + [create, ...comments].join('\n') });
+  objects.push(...ownedBy);
+  if (onUpdate.length) objects.push(...onUpdateTrigger(ctx, table, onUpdate));
+  return { objects };
+}
+
+/**
+ * ON UPDATE CURRENT_TIMESTAMP as a BEFORE UPDATE trigger: like MySQL, the column is set to the
+ * current time when another column changes and the UPDATE did not set the column itself.
+ * Generated columns are left out of the comparison (they follow the others); json columns are
+ * compared as text (json has no equality).
+ */
+function onUpdateTrigger(ctx: ConvertContext, table: MySqlTable, columns: readonly MySqlColumn[]): SchemaObject[] {
+  const fn = derivedName(table.name, 'mysql_on_update');
+  const trigger = derivedName(table.name, 'mysql_on_update');
+  const targets = new Set(columns.map((c) => c.name));
+  const others = table.columns.filter((c) => !targets.has(c.name) && !c.generated);
+  const ref = (row: string, c: MySqlColumn) => {
+    const kind = pgColumnType(c, ctx.flavor).kind;
+    return kind === 'json' ? `${row}.${quoteIdent(c.name)}::text` : `${row}.${quoteIdent(c.name)}`;
+  };
+  const changed = others.length
+    ? `ROW(${others.map((c) => ref('NEW', c)).join(', ')}) IS DISTINCT FROM ROW(${others.map((c) => ref('OLD', c)).join(', ')})`
+    : 'false';
+  const assignments = columns.map((c) => {
+    const kind = pgColumnType(c, ctx.flavor).kind;
+    const now = `${kind === 'timestamp' ? 'CURRENT_TIMESTAMP' : 'LOCALTIMESTAMP'}(${Math.min(6, c.datetimePrecision ?? 0)})`;
+    const qc = quoteIdent(c.name);
+    return `  IF NEW.${qc} IS NOT DISTINCT FROM OLD.${qc} THEN\n    NEW.${qc} := ${now};\n  END IF;`;
+  });
+  const notes = [ctx.note('mysql-on-update-timestamp', 'TRIGGER', ctx.label(table.name, trigger),
+    `ON UPDATE CURRENT_TIMESTAMP of ${columns.map((c) => c.name).join(', ')} is done by this trigger (it does not fire for Tandem's own writes)`)];
+  return [
+    {
+      type: 'FUNCTION', schema: ctx.targetSchema, name: fn,
+      sql: `CREATE FUNCTION ${ctx.q(fn)}() RETURNS trigger LANGUAGE plpgsql AS $tandem$\nBEGIN\n  IF ${changed} THEN\n${assignments.map((a) => a.replace(/^/gm, '  ')).join('\n')}\n  END IF;\n  RETURN NEW;\nEND\n$tandem$;`,
+    },
+    {
+      type: 'TRIGGER', schema: ctx.targetSchema, name: trigger,
+      sql: `${noteComments(notes)}CREATE TRIGGER ${quoteIdent(trigger)} BEFORE UPDATE ON ${ctx.q(table.name)} FOR EACH ROW EXECUTE FUNCTION ${ctx.q(fn)}();`,
+    },
+  ];
+}

@@ -1,0 +1,56 @@
+/**
+ * MySQL views → CREATE VIEW where the query converts (see expression-translator.ts), in dependency
+ * order; otherwise the MySQL definition, commented out, with a note for analyze-schema. Pure.
+ */
+import type { SchemaObject } from '../../postgres/schema-export/schema-object.js';
+import type { MySqlView } from '../catalog-types.js';
+import type { ConvertContext } from './convert-context.js';
+import { commentOut, noteComments } from './conversion-note.js';
+import { translateMySqlExpression } from './expression-translator.js';
+
+interface ConvertedView {
+  readonly view: MySqlView;
+  readonly object: SchemaObject;
+  readonly sql: string | undefined;
+}
+
+function convertView(ctx: ConvertContext, view: MySqlView): ConvertedView {
+  const where = ctx.label(view.name);
+  const base = { type: 'VIEW' as const, schema: ctx.targetSchema, name: view.name };
+  if (view.definition === null || view.definition.trim() === '') {
+    const n = ctx.note('mysql-view-not-converted', 'VIEW', where, 'the source did not show the definition to this user (it needs SHOW VIEW and SELECT on the view)');
+    return { view, sql: undefined, object: { ...base, sql: noteComments([n]) } };
+  }
+  const r = translateMySqlExpression(view.definition, ctx.translate);
+  if (!r.ok) {
+    const n = ctx.note('mysql-view-not-converted', 'VIEW', where, `the query did not convert: ${r.reason}`);
+    return {
+      view, sql: undefined,
+      object: { ...base, sql: `${noteComments([n])}-- MySQL definition (convert it, then remove the comment markers):\n${commentOut(`CREATE VIEW ${ctx.q(view.name)} AS ${view.definition};`)}` },
+    };
+  }
+  const notes = r.warnings.map((w) => ctx.note('mysql-view-caveat', 'VIEW', where, w));
+  const check = view.checkOption === 'CASCADED' || view.checkOption === 'LOCAL' ? ` WITH ${view.checkOption} CHECK OPTION` : '';
+  return { view, sql: r.sql, object: { ...base, sql: `${noteComments(notes)}CREATE VIEW ${ctx.q(view.name)} AS ${r.sql}${check};` } };
+}
+
+/** Every view, each after the views its query reads. */
+export function convertViews(ctx: ConvertContext, views: readonly MySqlView[]): SchemaObject[] {
+  const converted = [...views].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((v) => convertView(ctx, v));
+  const byName = new Map(converted.map((c) => [c.view.name, c]));
+  const done = new Set<string>();
+  const out: SchemaObject[] = [];
+  const visit = (c: ConvertedView, path: Set<string>) => {
+    if (done.has(c.view.name) || path.has(c.view.name)) return;
+    path.add(c.view.name);
+    if (c.sql !== undefined) {
+      for (const other of byName.values()) {
+        if (other !== c && c.sql.includes(ctx.q(other.view.name))) visit(other, path);
+      }
+    }
+    done.add(c.view.name);
+    out.push(c.object);
+  };
+  for (const c of converted) visit(c, new Set());
+  return out;
+}

@@ -1,0 +1,121 @@
+/**
+ * PostgreSQL text output → MySQL value, for the fall-back writer. Pure.
+ *
+ * Input: a column value in PostgreSQL's text output form (DateStyle ISO, IntervalStyle postgres,
+ * bytea_output hex or escape), as change events from the target carry it. Output: a value to bind
+ * as a mysql2 parameter: a string (MySQL converts it exactly into the column's type, in a session
+ * with time_zone '+00:00') or a Buffer (binary strings, BIT), or null.
+ */
+import { TandemError } from '../../../core/errors.js';
+import type { MySqlValueType } from './value-type.js';
+
+function unsupported(type: MySqlValueType, what: string): TandemError {
+  return new TandemError('TANDEM_DATA', `${type.column}: ${what}, which MySQL cannot store.`, {
+    hint: 'Change the value on the target to one the MySQL column accepts; the fall-back stream resumes from it.',
+  });
+}
+
+/** bytea text (`\x0aff`, or the escape format) → bytes. */
+export function byteaToBuffer(text: string): Buffer {
+  if (text.startsWith('\\x')) return Buffer.from(text.slice(2), 'hex');
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x5c) {
+      if (text[i + 1] === '\\') { bytes.push(0x5c); i++; continue; }
+      bytes.push(parseInt(text.slice(i + 1, i + 4), 8));
+      i += 3;
+      continue;
+    }
+    bytes.push(ch);
+  }
+  return Buffer.from(bytes);
+}
+
+/** `0101…` → the big-endian bytes of a BIT(n) value. */
+function bitsToBuffer(bits: string, bitLength: number): Buffer {
+  const byteLength = Math.max(1, Math.ceil(bitLength / 8));
+  const padded = bits.padStart(byteLength * 8, '0');
+  const out = Buffer.alloc(byteLength);
+  for (let i = 0; i < byteLength; i++) out[i] = parseInt(padded.slice(i * 8, i * 8 + 8), 2);
+  return out;
+}
+
+const TIMESTAMPTZ = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d+)?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?$/;
+
+/** timestamptz text with any offset → the same instant in UTC, `YYYY-MM-DD HH:MM:SS[.ffffff]`. */
+export function timestamptzToUtc(text: string, type: MySqlValueType): string {
+  const m = TIMESTAMPTZ.exec(text);
+  if (!m) throw unsupported(type, `the timestamp ${/infinity/.test(text) ? 'infinity' : /BC$/.test(text) ? 'before year 1' : 'in an unexpected form'}`);
+  const [, y, mo, d, h, mi, s, frac, sign, oh, om, os] = m;
+  const offset = (Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0)) * (sign === '-' ? -1 : 1);
+  const date = new Date(0);
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s) - offset, 0);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} `
+    + `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${frac ?? ''}`;
+}
+
+const INTERVAL = /^(?:(-?\d+) years? ?)?(?:(-?\d+) mons? ?)?(?:(-?\d+) days? ?)?(?:([+-])?(\d+):(\d\d):(\d\d)(?:\.(\d{1,6}))?)?$/;
+
+/** interval text (IntervalStyle postgres) → MySQL TIME text `[-]HH:MM:SS[.ffffff]`. */
+export function intervalToTime(text: string, type: MySqlValueType): string {
+  const m = INTERVAL.exec(text);
+  if (!m || text === '') throw unsupported(type, 'an interval in an unexpected form (Tandem reads IntervalStyle postgres)');
+  const [, years, months, days, sign, h, mi, s, frac] = m;
+  if ((years && Number(years) !== 0) || (months && Number(months) !== 0)) throw unsupported(type, 'an interval of months or years');
+  const fracMicros = frac ? BigInt(frac.padEnd(6, '0')) : 0n;
+  let micros = (BigInt(h ?? 0) * 3600n + BigInt(mi ?? 0) * 60n + BigInt(s ?? 0)) * 1_000_000n + fracMicros;
+  if (sign === '-') micros = -micros;
+  micros += BigInt(days ?? 0) * 86_400_000_000n;
+  const negative = micros < 0n;
+  if (negative) micros = -micros;
+  const totalSeconds = micros / 1_000_000n;
+  const rest = micros % 1_000_000n;
+  const hours = totalSeconds / 3600n;
+  const minutes = (totalSeconds % 3600n) / 60n;
+  const seconds = totalSeconds % 60n;
+  const two = (n: bigint) => n.toString().padStart(2, '0');
+  const fraction = rest === 0n ? '' : `.${rest.toString().padStart(6, '0').replace(/0+$/, '')}`;
+  return `${negative ? '-' : ''}${two(hours)}:${two(minutes)}:${two(seconds)}${fraction}`;
+}
+
+/**
+ * Converts one PostgreSQL text value to what the MySQL column accepts.
+ *
+ * @example
+ * pgToMySql('2024-05-06 09:08:09.5+02', { kind: 'timestamp', column: 't.ts', nullable: true }) // '2024-05-06 07:08:09.5'
+ * pgToMySql('-1 days +02:00:00', { kind: 'time', column: 't.t', nullable: true })               // '-22:00:00'
+ */
+export function pgToMySql(text: string | null, type: MySqlValueType): string | Buffer | null {
+  if (text === null) return null;
+  switch (type.kind) {
+    case 'integer':
+    case 'decimal':
+    case 'text':
+    case 'json':
+    case 'jsonb':
+    case 'datetime':
+    case 'date':
+      if ((type.kind === 'date' || type.kind === 'datetime') && (/infinity/.test(text) || text.endsWith(' BC'))) {
+        throw unsupported(type, `the date ${text.endsWith(' BC') ? 'before year 1' : 'infinity'}`);
+      }
+      if (type.kind === 'decimal' && text === 'NaN') throw unsupported(type, 'NaN');
+      return text;
+    case 'float':
+    case 'double':
+      if (text === 'NaN' || text.endsWith('Infinity')) throw unsupported(type, `the floating-point value ${text}`);
+      return text;
+    case 'bit':
+      return bitsToBuffer(text, type.bitLength ?? text.length);
+    case 'binary':
+      return byteaToBuffer(text);
+    case 'timestamp':
+      return timestamptzToUtc(text, type);
+    case 'time':
+      return intervalToTime(text, type);
+    case 'year':
+      return text === '0' ? '0000' : text;
+  }
+}

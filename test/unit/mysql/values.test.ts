@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isZeroDate, mysqlToPg } from '../../../src/adapters/mysql/values/mysql-to-pg.js';
+import { byteaToBuffer, intervalToTime, pgToMySql, timestamptzToUtc } from '../../../src/adapters/mysql/values/pg-to-mysql.js';
+import type { MySqlValueKind, MySqlValueType } from '../../../src/adapters/mysql/values/value-type.js';
+import { TandemError } from '../../../src/core/errors.js';
+
+const t = (kind: MySqlValueKind, extra: Partial<MySqlValueType> = {}): MySqlValueType => ({ kind, column: 't.c', nullable: true, ...extra });
+
+test('mysqlToPg: numbers, text and JSON pass as text; NULL stays NULL; empty string stays empty', () => {
+  assert.equal(mysqlToPg('18446744073709551615', t('integer')), '18446744073709551615');
+  assert.equal(mysqlToPg(-9223372036854775808n, t('integer')), '-9223372036854775808');
+  assert.equal(mysqlToPg(42, t('integer')), '42');
+  assert.equal(mysqlToPg('-99999999999999999999999999999999999.999999999999999999999999999999', t('decimal')), '-99999999999999999999999999999999999.999999999999999999999999999999');
+  assert.equal(mysqlToPg('0.10000000149011612', t('float')), '0.10000000149011612');
+  assert.equal(mysqlToPg('5e-324', t('double')), '5e-324');
+  assert.equal(mysqlToPg('', t('text')), '');
+  assert.equal(mysqlToPg(null, t('text')), null);
+  assert.equal(mysqlToPg('日本語 😀', t('text')), '日本語 😀');
+  assert.equal(mysqlToPg('{"b":1, "a":[1.50]}', t('json')), '{"b":1, "a":[1.50]}');
+  assert.equal(mysqlToPg('{"a": "\\\\u0000"}', t('jsonb')), '{"a": "\\\\u0000"}'); // an escaped backslash, not a NUL
+});
+
+test('mysqlToPg: BIT as n binary digits, binary strings as \\x hex', () => {
+  assert.equal(mysqlToPg(Buffer.from([0x05]), t('bit', { bitLength: 3 })), '101');
+  assert.equal(mysqlToPg(Buffer.from([0x02, 0x01]), t('bit', { bitLength: 10 })), '1000000001');
+  assert.equal(mysqlToPg(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), t('bit', { bitLength: 64 })), '1'.repeat(64));
+  assert.equal(mysqlToPg(Buffer.from([0x00]), t('bit', { bitLength: 1 })), '0');
+  assert.equal(mysqlToPg('5', t('bit', { bitLength: 4 })), '0101');
+  assert.equal(mysqlToPg(Buffer.from([0x00, 0xff, 0x5c]), t('binary')), '\\x00ff5c');
+  assert.equal(mysqlToPg(Buffer.alloc(0), t('binary')), '\\x');
+});
+
+test('mysqlToPg: dates and times; TIMESTAMP gets +00; TIME beyond 24 h and negative stays as interval text; YEAR 0000 is 0', () => {
+  assert.equal(mysqlToPg('2024-02-29', t('date')), '2024-02-29');
+  assert.equal(mysqlToPg('2024-02-29 12:34:56.000001', t('datetime')), '2024-02-29 12:34:56.000001');
+  assert.equal(mysqlToPg('2038-01-19 03:14:07.999', t('timestamp')), '2038-01-19 03:14:07.999+00');
+  assert.equal(mysqlToPg('-838:59:59.999999', t('time')), '-838:59:59.999999');
+  assert.equal(mysqlToPg('0000', t('year')), '0');
+  assert.equal(mysqlToPg('2155', t('year')), '2155');
+});
+
+test('zero dates: NULL in a nullable column, a TANDEM_DATA error naming the column in a NOT NULL one', () => {
+  for (const zero of ['0000-00-00', '2024-00-10', '2024-05-00', '0000-01-01']) {
+    assert.equal(isZeroDate(zero), true, zero);
+    assert.equal(mysqlToPg(zero, t('date')), null);
+  }
+  assert.equal(isZeroDate('2024-01-01'), false);
+  assert.equal(isZeroDate('1000-01-01 00:00:00'), false);
+  assert.equal(mysqlToPg('0000-00-00 00:00:00', t('timestamp')), null);
+  assert.equal(mysqlToPg('2024-00-10 10:00:00', t('datetime')), null);
+  assert.throws(() => mysqlToPg('0000-00-00', t('date', { column: 'orders.placed', nullable: false })),
+    (e: TandemError) => e.code === 'TANDEM_DATA' && e.message === 'orders.placed: a zero date (0000-00-00, or a zero month or day) in a NOT NULL column.');
+});
+
+test('mysqlToPg refuses what PostgreSQL cannot store, naming the column and not the value', () => {
+  assert.throws(() => mysqlToPg('a\0secret', t('text', { column: 'users.name' })),
+    (e: TandemError) => e.code === 'TANDEM_DATA' && e.message.startsWith('users.name: a value holds a NUL character') && !e.message.includes('secret'));
+  assert.throws(() => mysqlToPg('{"a": "\\u0000"}', t('jsonb')), (e: TandemError) => e.code === 'TANDEM_DATA');
+});
+
+test('pgToMySql: PostgreSQL text back into MySQL values', () => {
+  assert.equal(pgToMySql(null, t('text')), null);
+  assert.equal(pgToMySql('', t('text')), '');
+  assert.equal(pgToMySql('18446744073709551615', t('integer')), '18446744073709551615');
+  assert.equal(pgToMySql('1.6777216e+07', t('float')), '1.6777216e+07');
+  assert.deepEqual(pgToMySql('101', t('bit', { bitLength: 3 })), Buffer.from([0x05]));
+  assert.deepEqual(pgToMySql('1000000001', t('bit', { bitLength: 10 })), Buffer.from([0x02, 0x01]));
+  assert.deepEqual(pgToMySql('\\x00ff', t('binary')), Buffer.from([0x00, 0xff]));
+  assert.deepEqual(pgToMySql('\\x', t('binary')), Buffer.alloc(0));
+  assert.equal(pgToMySql('2024-02-29 18:04:56.001+05:30', t('timestamp')), '2024-02-29 12:34:56.001');
+  assert.equal(pgToMySql('0', t('year')), '0000');
+  assert.equal(pgToMySql('2024', t('year')), '2024');
+  assert.equal(pgToMySql('838:59:59.999999', t('time')), '838:59:59.999999');
+  assert.equal(pgToMySql('2024-02-29 12:34:56', t('datetime')), '2024-02-29 12:34:56');
+});
+
+test('bytea in the escape format too', () => {
+  assert.deepEqual(byteaToBuffer('a\\000\\\\b\\377'), Buffer.from([0x61, 0x00, 0x5c, 0x62, 0xff]));
+});
+
+test('timestamptz with any offset becomes the UTC instant, fractions kept', () => {
+  assert.equal(timestamptzToUtc('2024-01-01 00:30:00+01', t('timestamp')), '2023-12-31 23:30:00');
+  assert.equal(timestamptzToUtc('2038-01-19 08:44:07.999999+05:30', t('timestamp')), '2038-01-19 03:14:07.999999');
+  assert.equal(timestamptzToUtc('1970-01-01 00:00:01-03', t('timestamp')), '1970-01-01 03:00:01');
+  assert.equal(timestamptzToUtc('1900-01-01 00:00:00+00:09:21', t('timestamp')), '1899-12-31 23:50:39');
+  assert.equal(timestamptzToUtc('0099-03-01 00:00:00+00', t('timestamp')), '0099-03-01 00:00:00');
+  for (const bad of ['infinity', '-infinity', '0044-03-15 12:00:00+00 BC']) {
+    assert.throws(() => timestamptzToUtc(bad, t('timestamp')), (e: TandemError) => e.code === 'TANDEM_DATA');
+  }
+});
+
+test('interval text (IntervalStyle postgres) becomes MySQL TIME text', () => {
+  const cases: [string, string][] = [
+    ['838:59:59', '838:59:59'], ['-838:59:59', '-838:59:59'], ['-00:00:00.000001', '-00:00:00.000001'], ['00:00:00', '00:00:00'],
+    ['-12:30:00', '-12:30:00'], ['1 day 02:00:00', '26:00:00'], ['-1 days +02:00:00', '-22:00:00'], ['3 days', '72:00:00'],
+    ['-1 days -02:00:00.5', '-26:00:00.5'], ['01:02:03.100000', '01:02:03.1'],
+  ];
+  for (const [pg, my] of cases) assert.equal(intervalToTime(pg, t('time')), my, pg);
+  for (const bad of ['1 mon', '1 year 2 days', 'P1D', '']) {
+    assert.throws(() => intervalToTime(bad, t('time')), (e: TandemError) => e.code === 'TANDEM_DATA', bad);
+  }
+});
+
+test('pgToMySql refuses what MySQL cannot store', () => {
+  for (const [v, kind] of [['NaN', 'double'], ['Infinity', 'float'], ['-Infinity', 'double'], ['NaN', 'decimal'], ['infinity', 'date'], ['2024-01-01 BC', 'date'], ['infinity', 'datetime']] as const) {
+    assert.throws(() => pgToMySql(v, t(kind)), (e: TandemError) => e.code === 'TANDEM_DATA', `${kind} ${v}`);
+  }
+});
