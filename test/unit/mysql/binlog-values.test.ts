@@ -115,6 +115,12 @@ test('FLOAT as the server prints it: 6 significant digits of the float, ties to 
   for (const [v, text] of cases) assert.equal(formatFloat(v), text, String(v));
 });
 
+test('FLOAT read as the snapshot reads it (CAST AS DOUBLE): every digit of the float', () => {
+  const map = mapped([4, 4], new LE().u8(4).u8(4).build());
+  const [r] = rowsOf(map, [{ name: 'a', floatAsDouble: true }, { name: 'b' }], new LE().u8(0).f32(3.14).f32(3.14).build());
+  assert.deepEqual(r!.after, ['3.140000104904175', '3.14']);
+});
+
 test('FLOAT(M,D) / DOUBLE(M,D): exactly D decimals', () => {
   assert.equal(formatFixed(3.14, 2), '3.14');
   assert.equal(formatFixed(Math.fround(3.1416), 4), '3.1416');

@@ -15,7 +15,8 @@ import { connectMySql, type MySqlDbConfig } from '../connection.js';
 import type { MySqlFlavor } from '../server-version.js';
 import { BinlogEventDecoder } from './binlog-event-decoder.js';
 import { BinlogDump, BinlogDumpError, type DumpStart } from './binlog-dump-connection.js';
-import { decodeBinlogPosition, type BinlogPosition } from './binlog-position.js';
+import { decodeBinlogPosition, encodeBinlogPosition, type BinlogPosition } from './binlog-position.js';
+import { MariaGtidState, MysqlGtidSet } from './gtid-state.js';
 import { TransactionAssembler, type AssembledTransaction } from './transaction-assembler.js';
 import type { CaptureTable, ConverterFactory } from './capture-table.js';
 
@@ -75,6 +76,37 @@ export function replicaServerId(seed: string): number {
     h = Math.imul(h, 16777619) >>> 0;
   }
   return 2_000_000_000 + (h % 100_000_000);
+}
+
+/**
+ * The source's current binlog position (the end of the last transaction written), as a position
+ * string, with the GTID state at exactly that point: MariaDB `BINLOG_GTID_POS(file, offset)`,
+ * MySQL the executed GTID set `SHOW BINARY LOG STATUS` reports with it (none when gtid_mode is OFF).
+ * Needs REPLICATION CLIENT (MariaDB: BINLOG MONITOR).
+ */
+export async function currentBinlogPosition(connection: PromiseConnection, flavor: MySqlFlavor): Promise<string> {
+  let rows: unknown;
+  try {
+    [rows] = await connection.query('SHOW BINARY LOG STATUS');
+  } catch {
+    [rows] = await connection.query('SHOW MASTER STATUS'); // MariaDB, MySQL before 8.2
+  }
+  const row = (rows as Array<Record<string, unknown>>)[0];
+  if (!row) {
+    throw new TandemError('TANDEM_PREREQUISITE', 'The source writes no binlog (SHOW MASTER STATUS is empty).', {
+      hint: 'Enable the binlog: log_bin = mysql-bin, binlog_format = ROW, binlog_row_image = FULL, server_id = 1 in the server configuration, then restart it.',
+    });
+  }
+  const file = String(row.File);
+  const offset = Number(row.Position);
+  if (flavor === 'mariadb') {
+    const [g] = await connection.query('SELECT BINLOG_GTID_POS(?, ?) AS gtid', [file, offset]);
+    const text = (g as Array<{ gtid: string | null }>)[0]?.gtid;
+    // An empty state is kept too: the GTIDs that follow are added to it.
+    return encodeBinlogPosition({ file, offset, gtid: { flavor: 'mariadb', state: MariaGtidState.parse(text ?? '') } });
+  }
+  const executed = row.Executed_Gtid_Set === undefined || row.Executed_Gtid_Set === null ? '' : String(row.Executed_Gtid_Set);
+  return encodeBinlogPosition({ file, offset, gtid: { flavor: 'mysql', set: MysqlGtidSet.parse(executed) } });
 }
 
 export class BinlogCapture implements AsyncIterable<AssembledTransaction> {

@@ -17,6 +17,10 @@ import { decodeJsonBinary } from './binlog-json.js';
 import {
   decodeDate,
   decodeDatetime2,
+  decodeDatetimeHires,
+  decodeTimeHires,
+  decodeTimestampHires,
+  hiresBytes,
   decodeDatetimeOld,
   decodeTime2,
   decodeTimeOld,
@@ -47,6 +51,17 @@ export interface CatalogColumn {
   readonly floatDecimals?: number;
   /** ZEROFILL integers: the display width the server pads to with zeros. */
   readonly zerofillWidth?: number;
+  /**
+   * FLOAT: print the value as `CAST(col AS DOUBLE)` does (every digit of the float, what the
+   * snapshot reads) instead of as `SELECT col` does (6 significant digits). Default false.
+   */
+  readonly floatAsDouble?: boolean;
+  /**
+   * TIME/DATETIME/TIMESTAMP: the fractional digits (`DATETIME_PRECISION`). Needed only for MariaDB
+   * tables written in its own fractional format (created with mysql56_temporal_format=OFF), whose
+   * table map does not say it.
+   */
+  readonly fsp?: number;
 }
 
 /** Before/after images of one row; `undefined` where the event has no such image. */
@@ -57,8 +72,8 @@ export interface RowImage {
 
 const enum Kind {
   Int8, Int16, Int24, Int32, Int64, UInt8, UInt16, UInt24, UInt32, UInt64,
-  Float, Double, Decimal, Year, Date, Time, Time2, Datetime, Datetime2, Timestamp, Timestamp2,
-  Bit, Enum, Set, Text, Bytes, Json,
+  Float, FloatAsDouble, Double, Decimal, Year, Date, Time, Time2, Datetime, Datetime2, Timestamp, Timestamp2,
+  Bit, Enum, Set, Text, Bytes, Json, Uuid, Inet4, Inet6, TimeHires, DatetimeHires, TimestampHires,
 }
 
 interface CompiledColumn {
@@ -99,6 +114,8 @@ const COMPATIBLE: Readonly<Record<string, readonly number[]>> = {
   longblob: [ColumnType.BLOB, ColumnType.LONG_BLOB], tinytext: [ColumnType.BLOB, ColumnType.TINY_BLOB], text: [ColumnType.BLOB],
   mediumtext: [ColumnType.BLOB, ColumnType.MEDIUM_BLOB], longtext: [ColumnType.BLOB, ColumnType.LONG_BLOB],
   json: [ColumnType.JSON, ColumnType.BLOB],
+  // MariaDB's data type plugins: fixed-size binary in the binlog, text in SELECT.
+  uuid: [ColumnType.STRING], inet6: [ColumnType.STRING], inet4: [ColumnType.STRING],
   geometry: [ColumnType.GEOMETRY], point: [ColumnType.GEOMETRY], linestring: [ColumnType.GEOMETRY], polygon: [ColumnType.GEOMETRY],
   multipoint: [ColumnType.GEOMETRY], multilinestring: [ColumnType.GEOMETRY], multipolygon: [ColumnType.GEOMETRY],
   geometrycollection: [ColumnType.GEOMETRY], geomcollection: [ColumnType.GEOMETRY],
@@ -166,7 +183,8 @@ function compileColumn(map: TableMapEvent, col: BinlogColumn, i: number, info: C
     case ColumnType.INT24: return { ...base, kind: unsigned() ? Kind.UInt24 : Kind.Int24 };
     case ColumnType.LONG: return { ...base, kind: unsigned() ? Kind.UInt32 : Kind.Int32 };
     case ColumnType.LONGLONG: return { ...base, kind: unsigned() ? Kind.UInt64 : Kind.Int64 };
-    case ColumnType.FLOAT: return { ...base, kind: Kind.Float, floatDecimals: info?.floatDecimals ?? -1 };
+    case ColumnType.FLOAT:
+      return info?.floatAsDouble ? { ...base, kind: Kind.FloatAsDouble } : { ...base, kind: Kind.Float, floatDecimals: info?.floatDecimals ?? -1 };
     case ColumnType.DOUBLE: return { ...base, kind: Kind.Double, floatDecimals: info?.floatDecimals ?? -1 };
     case ColumnType.NEWDECIMAL: {
       const precision = col.meta >> 8;
@@ -176,17 +194,26 @@ function compileColumn(map: TableMapEvent, col: BinlogColumn, i: number, info: C
     case ColumnType.YEAR: return { ...base, kind: Kind.Year };
     case ColumnType.DATE:
     case ColumnType.NEWDATE: return { ...base, kind: Kind.Date };
-    case ColumnType.TIME: return { ...base, kind: Kind.Time };
+    case ColumnType.TIME:
+      return info?.fsp ? { ...base, kind: Kind.TimeHires, fsp: info.fsp, size: hiresBytes('time', info.fsp) } : { ...base, kind: Kind.Time };
     case ColumnType.TIME2: return { ...base, kind: Kind.Time2, fsp: col.meta };
-    case ColumnType.DATETIME: return { ...base, kind: Kind.Datetime };
+    case ColumnType.DATETIME:
+      return info?.fsp ? { ...base, kind: Kind.DatetimeHires, fsp: info.fsp, size: hiresBytes('datetime', info.fsp) } : { ...base, kind: Kind.Datetime };
     case ColumnType.DATETIME2: return { ...base, kind: Kind.Datetime2, fsp: col.meta };
-    case ColumnType.TIMESTAMP: return { ...base, kind: Kind.Timestamp };
+    case ColumnType.TIMESTAMP:
+      return info?.fsp ? { ...base, kind: Kind.TimestampHires, fsp: info.fsp, size: hiresBytes('timestamp', info.fsp) } : { ...base, kind: Kind.Timestamp };
     case ColumnType.TIMESTAMP2: return { ...base, kind: Kind.Timestamp2, fsp: col.meta };
     case ColumnType.BIT: return { ...base, kind: Kind.Bit, size: (col.meta >> 8) + ((col.meta & 0xff) > 0 ? 1 : 0) };
     case ColumnType.ENUM: return { ...base, kind: Kind.Enum, size: col.meta & 0xff, labels: labels('ENUM') };
     case ColumnType.SET: return { ...base, kind: Kind.Set, size: col.meta & 0xff, labels: labels('SET') };
     case ColumnType.STRING: {
       const length = stringRealType(col.meta).length;
+      const plugin = info?.dataType?.toLowerCase();
+      if (plugin === 'uuid' || plugin === 'inet6' || plugin === 'inet4') {
+        const kind = plugin === 'uuid' ? Kind.Uuid : plugin === 'inet6' ? Kind.Inet6 : Kind.Inet4;
+        if (length !== (plugin === 'inet4' ? 4 : 16)) throw internal(`${where}: ${plugin} with ${length} bytes`);
+        return { ...base, kind, size: 1 };
+      }
       const t = text();
       return { ...base, ...t, size: length > 255 ? 2 : 1, padTo: t.kind === Kind.Bytes ? length : 0 };
     }
@@ -205,6 +232,42 @@ function compileColumn(map: TableMapEvent, col: BinlogColumn, i: number, info: C
         hint: 'Leave the table out with --exclude-table-list.',
       });
   }
+}
+
+/** MariaDB UUID: the 16 bytes, in order, as 8-4-4-4-12 lower-case hex. */
+function uuidText(b: Buffer): string {
+  if (b.length !== 16) throw new BinlogDecodeError(`UUID of ${b.length} bytes`);
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * MariaDB INET6 as the server prints it: IPv4-mapped (`::ffff:1.2.3.4`) and IPv4-compatible
+ * (`::1.2.3.4`, when the seventh group is not 0) addresses with a dotted tail; otherwise hex groups
+ * with the longest run of zero groups (even a single one; the first of equal runs) shown as `::`.
+ */
+function inet6Text(b: Buffer): string {
+  if (b.length !== 16) throw new BinlogDecodeError(`INET6 of ${b.length} bytes`);
+  const w: number[] = [];
+  for (let i = 0; i < 8; i++) w.push(b.readUInt16BE(i * 2));
+  if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && ((w[5] === 0 && w[6] !== 0) || w[5] === 0xffff)) {
+    return `::${w[5] === 0xffff ? 'ffff:' : ''}${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  }
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (w[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((x) => x.toString(16)).join(':');
+  if (best < 0) return hex(w);
+  return `${hex(w.slice(0, best))}::${hex(w.slice(best + bestLen))}`;
 }
 
 function internal(message: string): Error {
@@ -293,6 +356,7 @@ function value(buf: Buffer, pos: number, c: CompiledColumn, out: ColumnValue[], 
       out[i] = c.floatDecimals >= 0 ? formatFixed(v, c.floatDecimals) : formatFloat(v);
       return pos + 4;
     }
+    case Kind.FloatAsDouble: need(buf, pos, 4); out[i] = formatDouble(buf.readFloatLE(pos)); return pos + 4;
     case Kind.Double: {
       need(buf, pos, 8);
       const v = buf.readDoubleLE(pos);
@@ -360,6 +424,20 @@ function value(buf: Buffer, pos: number, c: CompiledColumn, out: ColumnValue[], 
         out[i] = b;
       } else out[i] = Buffer.from(buf.subarray(start, start + len));
       return start + len;
+    }
+    case Kind.TimeHires: need(buf, pos, c.size); out[i] = decodeTimeHires(buf, pos, c.fsp); return pos + c.size;
+    case Kind.DatetimeHires: need(buf, pos, c.size); out[i] = decodeDatetimeHires(buf, pos, c.fsp); return pos + c.size;
+    case Kind.TimestampHires: need(buf, pos, c.size); out[i] = decodeTimestampHires(buf, pos, c.fsp); return pos + c.size;
+    case Kind.Uuid:
+    case Kind.Inet4:
+    case Kind.Inet6: {
+      const len = lengthPrefix(buf, pos, 1);
+      need(buf, pos + 1, len);
+      let b = buf.subarray(pos + 1, pos + 1 + len);
+      const full = c.kind === Kind.Inet4 ? 4 : 16;
+      if (b.length < full) b = Buffer.concat([b, Buffer.alloc(full - b.length)]); // in case trailing zero bytes were stripped
+      out[i] = c.kind === Kind.Uuid ? uuidText(b) : c.kind === Kind.Inet4 ? [...b].join('.') : inet6Text(b);
+      return pos + 1 + len;
     }
     case Kind.Json: {
       const len = lengthPrefix(buf, pos, c.size);

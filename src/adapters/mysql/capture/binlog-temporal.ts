@@ -121,3 +121,57 @@ export function decodeDatetimeOld(buf: Buffer, pos: number): string {
 export function decodeYear(v: number): string {
   return v === 0 ? '0000' : String(1900 + v);
 }
+
+/*
+ * MariaDB's own fractional formats ("hires", used for TIME(n)/DATETIME(n)/TIMESTAMP(n) with n > 0
+ * in tables created while mysql56_temporal_format was OFF). The table map then says TIME, DATETIME
+ * or TIMESTAMP without metadata: the fsp must come from the catalog.
+ */
+
+/** Bytes of MariaDB's hires TIME(fsp) / DATETIME(fsp) / TIMESTAMP(fsp). */
+export function hiresBytes(kind: 'time' | 'datetime' | 'timestamp', fsp: number): number {
+  if (kind === 'time') return [3, 4, 4, 5, 5, 5, 6][fsp]!;
+  if (kind === 'datetime') return [5, 6, 6, 7, 7, 7, 8][fsp]!;
+  return 4 + fracBytes(fsp);
+}
+
+/** The value in units of 10^-fsp seconds, back to microseconds. */
+function unshift(v: bigint, fsp: number): bigint {
+  return v * 10n ** BigInt(6 - fsp);
+}
+
+/** MariaDB hires TIME(fsp): big-endian, ±(seconds·10^6 + µs) scaled to fsp, offset by 838:59:59+1 s. */
+export function decodeTimeHires(buf: Buffer, pos: number, fsp: number): string {
+  const n = hiresBytes('time', fsp);
+  const zero = (3020400n * 1_000_000n) / 10n ** BigInt(6 - fsp);
+  const v = unshift(BigInt(buf.readUIntBE(pos, n)) - zero, fsp);
+  const neg = v < 0n;
+  const abs = neg ? -v : v;
+  const micros = Number(abs % 1_000_000n);
+  const secs = Number(abs / 1_000_000n);
+  return `${neg ? '-' : ''}${pad(Math.floor(secs / 3600), 2)}:${pad(Math.floor(secs / 60) % 60, 2)}:${pad(secs % 60, 2)}${fraction(micros, fsp)}`;
+}
+
+/** MariaDB hires DATETIME(fsp): big-endian (((((y·13+m)·32+d)·24+h)·60+mi)·60+s)·10^6+µs scaled to fsp. */
+export function decodeDatetimeHires(buf: Buffer, pos: number, fsp: number): string {
+  const n = hiresBytes('datetime', fsp);
+  let v = 0n;
+  for (let i = 0; i < n; i++) v = (v << 8n) | BigInt(buf[pos + i]!);
+  v = unshift(v, fsp);
+  const micros = Number(v % 1_000_000n);
+  let rest = v / 1_000_000n;
+  const second = Number(rest % 60n); rest /= 60n;
+  const minute = Number(rest % 60n); rest /= 60n;
+  const hour = Number(rest % 24n); rest /= 24n;
+  const day = Number(rest % 32n); rest /= 32n;
+  const month = Number(rest % 13n);
+  const year = Number(rest / 13n);
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)} ${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction(micros, fsp)}`;
+}
+
+/** MariaDB hires TIMESTAMP(fsp): seconds (4 bytes big-endian), then µs scaled to fsp (big-endian). */
+export function decodeTimestampHires(buf: Buffer, pos: number, fsp: number): string {
+  const k = fracBytes(fsp);
+  const frac = k === 0 ? 0 : Number(unshift(BigInt(buf.readUIntBE(pos + 4, k)), fsp));
+  return formatEpoch(buf.readUInt32BE(pos), frac, fsp);
+}
