@@ -134,6 +134,11 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
     return this.lastText;
   }
 
+  /** The server's id of the connection the dump runs on (`KILL CONNECTION` it to test a cut). */
+  get threadId(): number | undefined {
+    return this.dump?.threadId;
+  }
+
   /** Ends the stream: the iteration finishes after the transaction being handed out, if any. */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -53,7 +53,11 @@ const BINLOG_THROUGH_GTID = 0x04;
 /** MariaDB's replica capability "understands GTIDs" (MARIA_SLAVE_CAPABILITY_GTID). */
 const MARIA_SLAVE_CAPABILITY_GTID = 4;
 
-/** The part of mysql2's core connection this file uses. */
+/**
+ * The part of mysql2's core connection this file uses.
+ * (On the server, a dump whose client went away lives on until its next write: a heartbeat, or
+ * the next event. A new dump with the same server id ends it at once.)
+ */
 interface CoreConnection {
   writePacket(packet: { length(): number; writeHeader(sequenceId: number): void; buffer: Buffer }): void;
   addCommand(cmd: unknown): unknown;
@@ -134,7 +138,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
   private lastData = Date.now();
   private watchdog: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly core: CoreConnection, private readonly highWater: number) {}
+  private constructor(private readonly core: CoreConnection, private readonly highWater: number, readonly threadId: number | undefined) {}
 
   /** Milliseconds since the server last sent anything (an event or a heartbeat). */
   get silentFor(): number {
@@ -274,7 +278,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
         break;
     }
     const core = (connection as unknown as { connection: CoreConnection }).connection;
-    const dump = new BinlogDump(core, options.highWaterMark ?? 2000);
+    const dump = new BinlogDump(core, options.highWaterMark ?? 2000, connection.threadId ?? undefined);
     let started = false;
     const command = {
       // mysql2 calls this with no packet when the command's turn comes, then with each packet.
