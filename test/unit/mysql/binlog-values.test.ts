@@ -250,3 +250,33 @@ test('a truncated row image is a decode error', () => {
   const map = mapped([3], Buffer.alloc(0));
   assert.throws(() => rowsOf(map, [{ name: 'id', unsigned: false }], new LE().u8(0).u16(1).build()), /truncated row image/);
 });
+
+test("MariaDB's own fractional temporal format (mysql56_temporal_format=OFF): the fsp comes from the catalog", () => {
+  // A row written by MariaDB 10.11 for (id int, t time(3), dt datetime(6), ts timestamp(2), t0 time, d0 datetime, ts0 timestamp)
+  // created with mysql56_temporal_format=OFF; the table map says TIME/DATETIME/TIMESTAMP without metadata.
+  const map = mapped([3, 11, 12, 7, 11, 12, 7], Buffer.alloc(0));
+  const cat: CatalogColumn[] = [
+    { name: 'id', unsigned: false }, { name: 't', fsp: 3 }, { name: 'dt', fsp: 6 }, { name: 'ts', fsp: 2 }, { name: 't0' }, { name: 'd0' }, { name: 'ts0' },
+  ];
+  const [r] = rowsOf(map, cat, hex('80 01000000 00b158fe4c 01027ac70567e000 665b0d4032 590a80 f77cac8b68120000 ffffff7f'));
+  assert.deepEqual(r!.after, ['1', '-12:30:00.500', '2024-02-29 23:59:59.123456', '2024-06-01 12:00:00.50', '-838:59:59', '2024-02-29 23:59:59', '2038-01-19 03:14:07']);
+});
+
+test('MariaDB UUID, INET4 and INET6 as the server prints them', () => {
+  const meta = new LE().u8(0xfe, 16).u8(0xfe, 4).u8(0xfe, 16).build();
+  const map = mapped([254, 254, 254], meta);
+  const cat: CatalogColumn[] = [{ name: 'u', dataType: 'uuid' }, { name: 'i4', dataType: 'inet4' }, { name: 'i6', dataType: 'inet6' }];
+  const row = (u: string, i4: string, i6: string) => new LE().u8(0).u8(16).hex(u).u8(4).hex(i4).u8(16).hex(i6).build();
+  const cases: Array<[string, string]> = [
+    ['00000000000000000000000000000001', '::1'], ['20010db8000000000000ff0000428329', '2001:db8::ff00:42:8329'],
+    ['00000000000000000000ffff01020304', '::ffff:1.2.3.4'], ['00000000000000000000000001020304', '::1.2.3.4'],
+    ['00010000000000010000000000000001', '1:0:0:1::1'], ['00010000000200030004000500060007', '1::2:3:4:5:6:7'],
+    ['00000000000000000000000000000000', '::'], ['00010002000300040005000600070000', '1:2:3:4:5:6:7::'],
+    ['00000000000100000000000100000000', '::1:0:0:1:0:0'], ['00000000000000000000000000010000', '::0.1.0.0'],
+    ['00000000000000000000ffff00000000', '::ffff:0.0.0.0'], ['00010002000300040005000600070008', '1:2:3:4:5:6:7:8'],
+  ];
+  for (const [bytes, text] of cases) {
+    const [r] = rowsOf(map, cat, row('6ccd780cbaba102695645b8c656024db', '0a000001', bytes));
+    assert.deepEqual(r!.after, ['6ccd780c-baba-1026-9564-5b8c656024db', '10.0.0.1', text], text);
+  }
+});
