@@ -63,7 +63,9 @@ interface CoreConnection {
   addCommand(cmd: unknown): unknown;
   pause(): void;
   resume(): void;
-  destroy(): void;
+  /** Marks the connection as closing and ends our side of the socket (FIN only). */
+  close(): void;
+  readonly stream?: { destroy(): void };
   _resetSequenceId(): void;
 }
 
@@ -198,11 +200,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
     this.closed = true;
     this.done = true;
     if (this.watchdog) clearInterval(this.watchdog);
-    try {
-      this.core.destroy();
-    } catch {
-      /* already gone */
-    }
+    hardClose(this.core);
     this.wake();
   }
 
@@ -306,11 +304,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
     dump.watchdog = setInterval(() => {
       if (dump.silentFor > limit) {
         dump.fail(new BinlogDumpError(`no event or heartbeat from the source for ${Math.round(dump.silentFor / 1000)} s`, undefined, 'HEARTBEAT_TIMEOUT'));
-        try {
-          core.destroy();
-        } catch {
-          /* gone */
-        }
+        hardClose(core);
       }
     }, Math.min(limit, 1000));
     dump.watchdog.unref();
@@ -319,3 +313,21 @@ export class BinlogDump implements AsyncIterable<Buffer> {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Closes the connection for good. mysql2's close() only ends our half of the socket; the source
+ * never reads during a dump, so it would keep the connection (and its dump thread) alive with
+ * heartbeats. Destroying the socket sends a reset it notices at its next write.
+ */
+function hardClose(core: CoreConnection): void {
+  try {
+    core.close();
+  } catch {
+    /* already closing */
+  }
+  try {
+    core.stream?.destroy();
+  } catch {
+    /* already gone */
+  }
+}
