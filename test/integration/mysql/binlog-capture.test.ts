@@ -140,6 +140,22 @@ for (const resumeBy of ['gtid', 'file'] as const) {
   });
 }
 
+test('two MariaDB GTID domains interleaved: a resume by GTID after each transaction continues every domain exactly', async () => {
+  await maria.sql('shop', 'DELETE FROM stream');
+  const from = await positionNow(maria, 'shop');
+  for (let i = 1; i <= 12; i++) {
+    await maria.sql('shop', `SET SESSION gtid_domain_id = ${i % 3 === 0 ? 0 : i % 2 === 0 ? 1 : 2}; INSERT INTO stream VALUES (${i}, 'd', 1)`);
+  }
+  const full = await captureUntil(options([STREAM]), from, (all) => all.length >= 12);
+  assert.deepEqual(full.map((t) => t.events[0]!.key.id), ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
+  assert.deepEqual(full.map((t) => t.txId.split('-')[0]), ['2', '1', '0', '1', '2', '0', '2', '1', '0', '1', '2', '0']);
+  assert.match(full[11]!.position, /\|mariadb:0-\d+-\d+,1-\d+-\d+,2-\d+-\d+$/);
+  for (let k = 0; k < 11; k++) {
+    const rest = await captureUntil(options([STREAM], { resumeBy: 'gtid' }), full[k]!.position, (all) => all.length >= 11 - k);
+    assert.deepEqual(rest.map((t) => t.txId), full.slice(k + 1).map((t) => t.txId), `after transaction ${k + 1}`);
+  }
+});
+
 test('a large transaction (20,000 rows) and a 20 MB row (an event larger than one 16 MB packet)', async () => {
   const from = await positionNow(maria, 'shop');
   await maria.sql('shop', `

@@ -34,7 +34,7 @@ export interface BinlogDumpOptions {
   readonly heartbeatSeconds?: number;
   /** Ask the source to end the stream at the end of its binlog instead of waiting (BINLOG_DUMP_NON_BLOCK). */
   readonly nonBlocking?: boolean;
-  /** Events held before the socket is paused (default 2000). */
+  /** Events held before the socket is paused (default 2000; also paused beyond 64 MB of events). */
   readonly highWaterMark?: number;
 }
 
@@ -136,6 +136,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
   private failure: unknown;
   private waiter: (() => void) | undefined;
   private paused = false;
+  private queuedBytes = 0;
   private closed = false;
   private lastData = Date.now();
   private watchdog: NodeJS.Timeout | undefined;
@@ -154,7 +155,8 @@ export class BinlogDump implements AsyncIterable<Buffer> {
     this.lastData = Date.now();
     if (first === 0x00) {
       this.queue.push(b.subarray(packet.offset + 1, packet.end));
-      if (!this.paused && this.queue.length - this.head >= this.highWater) {
+      this.queuedBytes += packet.end - packet.offset - 1;
+      if (!this.paused && (this.queue.length - this.head >= this.highWater || this.queuedBytes >= MAX_QUEUED_BYTES)) {
         this.paused = true;
         this.core.pause();
       }
@@ -210,11 +212,12 @@ export class BinlogDump implements AsyncIterable<Buffer> {
         if (this.head < this.queue.length) {
           const ev = this.queue[this.head]!;
           this.queue[this.head++] = EMPTY;
+          this.queuedBytes -= ev.length;
           if (this.head > 1024 && this.head * 2 > this.queue.length) {
             this.queue.splice(0, this.head);
             this.head = 0;
           }
-          if (this.paused && this.queue.length - this.head <= this.highWater / 4) {
+          if (this.paused && this.queue.length - this.head <= this.highWater / 4 && this.queuedBytes <= MAX_QUEUED_BYTES / 4) {
             this.paused = false;
             this.core.resume();
           }
@@ -313,6 +316,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
 }
 
 const EMPTY = Buffer.alloc(0);
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 /**
  * Closes the connection for good. mysql2's close() only ends our half of the socket; the source
