@@ -111,6 +111,7 @@ export async function currentBinlogPosition(connection: PromiseConnection, flavo
 
 export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
   private dump: BinlogDump | undefined;
+  private decoder: BinlogEventDecoder | undefined;
   private stopping = false;
   private last: BinlogPosition;
   private lastText: string;
@@ -198,8 +199,6 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
       }
     }
   }
-
-  private decoder: BinlogEventDecoder | undefined;
 
   private async open(): Promise<{ dump: BinlogDump; assembler: TransactionAssembler }> {
     const o = this.options;

@@ -70,7 +70,7 @@ interface Group {
   /** Applies this group's GTID to the state (undefined: no GTID). */
   readonly nextGtid?: (g: GtidPosition | undefined) => GtidPosition | undefined;
   readonly txId: string;
-  readonly standalone: boolean;
+  /** Inside BEGIN … COMMIT (a MariaDB GTID_EVENT without FL_STANDALONE stands for BEGIN). */
   begun: boolean;
   xa: boolean;
   readonly events: PendingEvent[];
@@ -123,7 +123,7 @@ export class TransactionAssembler {
       case 'mariaGtid': {
         this.openCheck(ev);
         const { domainId, serverId, sequence } = ev;
-        this.group = newGroup(`${domainId}-${serverId}-${sequence}`, ev.standalone, (g) => {
+        this.group = newGroup(`${domainId}-${serverId}-${sequence}`, (g) => {
           const state = g?.flavor === 'mariadb' ? g.state : undefined;
           return state ? { flavor: 'mariadb', state: state.with(domainId, serverId, sequence) } : g;
         });
@@ -136,8 +136,8 @@ export class TransactionAssembler {
         this.openCheck(ev);
         const { uuid, transactionNumber, anonymous } = ev;
         this.group = anonymous
-          ? newGroup(this.here(ev), false)
-          : newGroup(`${uuid}:${transactionNumber}`, false, (g) =>
+          ? newGroup(this.here(ev))
+          : newGroup(`${uuid}:${transactionNumber}`, (g) =>
               g?.flavor === 'mysql' ? { flavor: 'mysql', set: g.set.add(uuid, transactionNumber) } : g);
         return undefined;
       }
@@ -214,7 +214,7 @@ export class TransactionAssembler {
 
   private query(ev: Extract<BinlogEvent, { kind: 'query' }>): AssembledTransaction | undefined {
     const q = classifyQuery(ev.statement);
-    if (!this.group) this.group = newGroup(this.here(ev), true);
+    if (!this.group) this.group = newGroup(this.here(ev));
     const g = this.group;
     switch (q.kind) {
       case 'begin':
@@ -280,7 +280,7 @@ export class TransactionAssembler {
   private unsupported(ev: Extract<BinlogEvent, { kind: 'unsupported' }>): AssembledTransaction | undefined {
     switch (ev.reason) {
       case 'xa-prepare':
-        this.refuseXa(this.group ?? newGroup(this.here(ev), false));
+        this.refuseXa(this.group ?? newGroup(this.here(ev)));
         return this.finish(ev);
       case 'partial-json-update':
         throw new TandemError('TANDEM_PREREQUISITE', `The binlog holds a partial JSON update at ${this.here(ev)} (binlog_row_value_options=PARTIAL_JSON): the full row is not in it.`, {
@@ -319,7 +319,7 @@ export class TransactionAssembler {
         hint: 'Restart the command; it resumes from the last transaction it queued.',
       });
     }
-    if (!this.group) this.group = newGroup(this.here(ev), false);
+    if (!this.group) this.group = newGroup(this.here(ev));
     const table = state.table;
     if (!table) return;
     const g = this.group;
@@ -368,7 +368,7 @@ export class TransactionAssembler {
   }
 
   private finish(ev: BinlogEvent): AssembledTransaction | undefined {
-    const g = this.group ?? newGroup(this.here(ev), true);
+    const g = this.group ?? newGroup(this.here(ev));
     this.group = undefined;
     if (g.nextGtid) this.gtid = g.nextGtid(this.gtid);
     if ((ev.header.flags & EVENT_FLAG_ARTIFICIAL) !== 0 || ev.header.nextPosition === 0) {
@@ -385,8 +385,8 @@ export class TransactionAssembler {
   }
 }
 
-function newGroup(txId: string, standalone: boolean, nextGtid?: Group['nextGtid']): Group {
-  return { txId, standalone, begun: false, xa: false, events: [], migratedRows: false, ...(nextGtid && { nextGtid }) };
+function newGroup(txId: string, nextGtid?: Group['nextGtid']): Group {
+  return { txId, begun: false, xa: false, events: [], migratedRows: false, ...(nextGtid && { nextGtid }) };
 }
 
 function sameShape(a: TableMapEvent, b: TableMapEvent): boolean {
