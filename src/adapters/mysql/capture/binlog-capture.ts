@@ -1,0 +1,275 @@
+/**
+ * Change capture from a MySQL/MariaDB binlog: committed transactions of the migrated tables, in
+ * commit order, from a position on, read as a replica would.
+ *
+ * MySQL has no acknowledgement: the source never learns how far Tandem got, and keeps binlogs only
+ * as long as its retention says (see `binlog-retention.ts`). Exactly-once therefore rests on the
+ * position alone: the caller records `position` of the last transaction it made durable and passes
+ * it to the next `BinlogCapture.start`, which emits the transaction after it and nothing earlier.
+ * A lost connection inside one run is resumed the same way, from the last transaction emitted.
+ */
+import type { Connection as PromiseConnection } from 'mysql2/promise';
+import { TandemError, isTandemError } from '../../../core/errors.js';
+import { sleep } from '../../../core/sleep.js';
+import { connectMySql, type MySqlDbConfig } from '../connection.js';
+import type { MySqlFlavor } from '../server-version.js';
+import { BinlogEventDecoder } from './binlog-event-decoder.js';
+import { BinlogDump, BinlogDumpError, type DumpStart } from './binlog-dump-connection.js';
+import { decodeBinlogPosition, encodeBinlogPosition, type BinlogPosition } from './binlog-position.js';
+import { MariaGtidState, MysqlGtidSet } from './gtid-state.js';
+import { TransactionAssembler, type AssembledTransaction } from './transaction-assembler.js';
+import type { CaptureTable, ConverterFactory } from './capture-table.js';
+
+export type { AssembledTransaction } from './transaction-assembler.js';
+
+/** Options for {@link BinlogCapture.start}. */
+export interface BinlogCaptureOptions {
+  /** The source, as for every other MySQL connection (TLS and all). */
+  readonly source: MySqlDbConfig;
+  /**
+   * This replica's server id: unique among everything that reads the source's binlog (the source
+   * ends an older dump with the same id). See {@link replicaServerId}.
+   */
+  readonly serverId: number;
+  /** The migrated tables. */
+  readonly tables: readonly CaptureTable[];
+  /** Value converters per column (default: text as is, binary as bytea hex). */
+  readonly converters?: ConverterFactory;
+  /** Heartbeat period asked of the source, seconds (default 5); silence for 3 periods + 5 s is a lost link. */
+  readonly heartbeatSeconds?: number;
+  /** Resume by GTID where the position has one (default), or always by file and offset. */
+  readonly resumeBy?: 'gtid' | 'file';
+  /**
+   * Transactions without migrated changes are passed on (with no events) at most this often, so
+   * that the caller can record a position that moves on while only other tables change
+   * (default 5000 ms; 0 passes every one on).
+   */
+  readonly idleProgressMs?: number;
+  /** How long to keep reconnecting after a lost connection before giving up (default 60 s). */
+  readonly reconnectForMs?: number;
+  /** Opens the connection the dump runs on (default: `connectMySql(source)`); for tests. */
+  readonly connect?: (source: MySqlDbConfig) => Promise<{ connection: PromiseConnection; flavor: MySqlFlavor }>;
+}
+
+/** Errors after which the same position can simply be read again on a new connection. */
+const RETRYABLE_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'HEARTBEAT_TIMEOUT', 'ECONNREFUSED']);
+const RETRYABLE_ERRNOS = new Set([
+  1053, // ER_SERVER_SHUTDOWN
+  1152, 1153, 1154, 1155, 1156, 1157, 1158, 1159, 1160, 1161, // aborted connection, packet and net errors
+  1927, // MariaDB ER_CONNECTION_KILLED
+  2013, // CR_SERVER_LOST
+  3169, // MySQL ER_SESSION_WAS_KILLED
+]);
+const ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
+const ER_SPECIFIC_ACCESS_DENIED = 1227;
+const ER_ACCESS_DENIED = 1045;
+
+/**
+ * A server id for Tandem's replica connection, stable for one seed (the migration's uuid and a
+ * role), in a range real servers rarely use (2,000,000,000 – 2,099,999,999).
+ * @example replicaServerId(`${migrationUuid}/source-capture`)
+ */
+export function replicaServerId(seed: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) {
+    h ^= seed.charCodeAt(i);
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  return 2_000_000_000 + (h % 100_000_000);
+}
+
+/**
+ * The source's current binlog position (the end of the last transaction written), as a position
+ * string, with the GTID state at exactly that point: MariaDB `BINLOG_GTID_POS(file, offset)`,
+ * MySQL the executed GTID set `SHOW BINARY LOG STATUS` reports with it (none when gtid_mode is OFF).
+ * Needs REPLICATION CLIENT (MariaDB: BINLOG MONITOR).
+ */
+export async function currentBinlogPosition(connection: PromiseConnection, flavor: MySqlFlavor): Promise<string> {
+  let rows: unknown;
+  try {
+    [rows] = await connection.query('SHOW BINARY LOG STATUS');
+  } catch {
+    [rows] = await connection.query('SHOW MASTER STATUS'); // MariaDB, MySQL before 8.2
+  }
+  const row = (rows as Array<Record<string, unknown>>)[0];
+  if (!row) {
+    throw new TandemError('TANDEM_PREREQUISITE', 'The source writes no binlog (SHOW MASTER STATUS is empty).', {
+      hint: 'Enable the binlog: log_bin = mysql-bin, binlog_format = ROW, binlog_row_image = FULL, server_id = 1 in the server configuration, then restart it.',
+    });
+  }
+  const file = String(row.File);
+  const offset = Number(row.Position);
+  if (flavor === 'mariadb') {
+    const [g] = await connection.query('SELECT BINLOG_GTID_POS(?, ?) AS gtid', [file, offset]);
+    const text = (g as Array<{ gtid: string | null }>)[0]?.gtid;
+    // An empty state is kept too: the GTIDs that follow are added to it.
+    return encodeBinlogPosition({ file, offset, gtid: { flavor: 'mariadb', state: MariaGtidState.parse(text ?? '') } });
+  }
+  const executed = row.Executed_Gtid_Set === undefined || row.Executed_Gtid_Set === null ? '' : String(row.Executed_Gtid_Set);
+  return encodeBinlogPosition({ file, offset, gtid: { flavor: 'mysql', set: MysqlGtidSet.parse(executed) } });
+}
+
+export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
+  private dump: BinlogDump | undefined;
+  private decoder: BinlogEventDecoder | undefined;
+  private stopping = false;
+  private last: BinlogPosition;
+  private lastText: string;
+
+  private constructor(private readonly options: BinlogCaptureOptions, from: string) {
+    this.last = decodeBinlogPosition(from);
+    this.lastText = from;
+  }
+
+  /**
+   * Starts capture after `from`: the `position` of the last transaction the caller made durable (or
+   * the snapshot's position). Nothing is read until the iteration begins.
+   * @example for await (const tx of BinlogCapture.start(options, saved)) { queue(tx.events); save(tx.position); }
+   */
+  static start(options: BinlogCaptureOptions, from: string): BinlogCapture {
+    return new BinlogCapture(options, from);
+  }
+
+  /** The end of the last transaction read (emitted or skipped): where a reconnect resumes. */
+  get position(): string {
+    return this.lastText;
+  }
+
+  /** The server's id of the connection the dump runs on (`KILL CONNECTION` it to test a cut). */
+  get threadId(): number | undefined {
+    return this.dump?.threadId;
+  }
+
+  /** Ends the stream: the iteration finishes after the transaction being handed out, if any. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.dump?.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<AssembledTransaction> {
+    return this.transactions();
+  }
+
+  /** Committed transactions in commit order (see the options for the empty ones). */
+  async *transactions(): AsyncGenerator<AssembledTransaction> {
+    const idleMs = this.options.idleProgressMs ?? 5000;
+    const reconnectFor = this.options.reconnectForMs ?? 60_000;
+    let lastYield = Date.now();
+    let failingSince: number | undefined;
+    let delay = 500;
+    while (!this.stopping) {
+      let assembler: TransactionAssembler;
+      try {
+        const opened = await this.open();
+        assembler = opened.assembler;
+        this.dump = opened.dump;
+        if (this.stopping) this.dump.close();
+      } catch (e) {
+        if (this.stopping) return;
+        if (!retryable(e) || (failingSince !== undefined && Date.now() - failingSince > reconnectFor)) throw this.fatal(e);
+        failingSince ??= Date.now();
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+        continue;
+      }
+      const decoder = this.decoder!;
+      try {
+        for await (const raw of this.dump) {
+          const tx = assembler.push(decoder.decode(raw));
+          if (!tx) continue;
+          failingSince = undefined;
+          delay = 500;
+          this.last = tx.binlogPosition;
+          this.lastText = tx.position;
+          if (tx.events.length > 0 || Date.now() - lastYield >= idleMs) {
+            lastYield = Date.now();
+            yield tx;
+            if (this.stopping) return;
+          }
+        }
+        return; // closed by stop()
+      } catch (e) {
+        this.dump.close();
+        if (this.stopping) return;
+        if (!retryable(e)) throw this.fatal(e);
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > reconnectFor) throw this.fatal(e);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  private async open(): Promise<{ dump: BinlogDump; assembler: TransactionAssembler }> {
+    const o = this.options;
+    const { connection, flavor } = o.connect
+      ? await o.connect(o.source)
+      : await connectMySql(o.source).then((s) => ({ connection: s.connection, flavor: s.server.flavor }));
+    try {
+      const [rows] = await connection.query('SELECT @@global.binlog_checksum AS checksum, @@lower_case_table_names AS lctn');
+      const row = (rows as Array<{ checksum: string; lctn: string | number }>)[0]!;
+      const checksum = String(row.checksum).toUpperCase() === 'CRC32' ? 'CRC32' : 'NONE';
+      const start = this.dumpStart(flavor);
+      const dump = await BinlogDump.open(connection, {
+        serverId: o.serverId, flavor, checksum, start, heartbeatSeconds: o.heartbeatSeconds ?? 5,
+      });
+      this.decoder = new BinlogEventDecoder({ checksum });
+      const decoder = this.decoder;
+      const assembler = new TransactionAssembler({
+        tables: o.tables,
+        start: this.last,
+        ...(o.converters && { converters: o.converters }),
+        caseInsensitiveNames: Number(row.lctn) !== 0,
+        openPayload: (p) => decoder.decodePayload(p),
+      });
+      return { dump, assembler };
+    } catch (e) {
+      connection.destroy();
+      throw e;
+    }
+  }
+
+  private dumpStart(flavor: MySqlFlavor): DumpStart {
+    const g = this.last.gtid;
+    if (this.options.resumeBy !== 'file' && g) {
+      if (g.flavor === 'mariadb' && flavor === 'mariadb' && !g.state.isEmpty) return { mode: 'mariadb-gtid', state: g.state.toString() };
+      if (g.flavor === 'mysql' && flavor === 'mysql' && !g.set.isEmpty) return { mode: 'mysql-gtid', executed: g.set };
+    }
+    return { mode: 'file', file: this.last.file, offset: this.last.offset };
+  }
+
+  /** A dump error as the TandemError the user sees. */
+  private fatal(e: unknown): unknown {
+    if (isTandemError(e) || !(e instanceof BinlogDumpError)) return e;
+    const where = this.last.gtid ? `${this.last.file}:${this.last.offset} (GTID ${this.lastText.split('|')[2]})` : `${this.last.file}:${this.last.offset}`;
+    if (e.errno === ER_MASTER_FATAL_ERROR_READING_BINLOG) {
+      return new TandemError('TANDEM_PREREQUISITE', `The source cannot stream its binlog from ${where}: ${e.message} (error 1236). The binlog the migration needs has probably been purged, so changes since then are lost to it.`, {
+        hint: 'Start the migration again from a new snapshot, and keep binlogs longer than the migration may be stopped (binlog_expire_logs_seconds).',
+        cause: e,
+      });
+    }
+    if (e.errno === ER_SPECIFIC_ACCESS_DENIED || e.errno === ER_ACCESS_DENIED) {
+      return new TandemError('TANDEM_PRIVILEGE', `The source refused to stream its binlog to user "${this.options.source.user}" (error ${e.errno}).`, {
+        hint: `GRANT REPLICATION SLAVE ON *.* TO '${this.options.source.user}'@'<host>';`,
+        cause: e,
+      });
+    }
+    if (e.code === 'HEARTBEAT_TIMEOUT' || retryable(e)) {
+      return new TandemError('TANDEM_CONNECT', `The binlog stream from the source was lost and could not be resumed: ${e.message}.`, {
+        hint: 'Check that the source is up and reachable, then rerun the command: it resumes from the last transaction it queued.',
+        cause: e,
+      });
+    }
+    return new TandemError('TANDEM_DATA', `The source ended the binlog stream with error ${e.errno ?? e.code}: ${e.message}.`, {
+      hint: 'Rerun the command: it resumes from the last transaction it queued. If the error repeats, check the source\'s error log.',
+      cause: e,
+    });
+  }
+}
+
+function retryable(e: unknown): boolean {
+  if (isTandemError(e)) return e.code === 'TANDEM_CONNECT';
+  const err = e as { code?: unknown; errno?: unknown } | undefined;
+  if (typeof err?.code === 'string' && RETRYABLE_CODES.has(err.code)) return true;
+  return typeof err?.errno === 'number' && RETRYABLE_ERRNOS.has(err.errno);
+}

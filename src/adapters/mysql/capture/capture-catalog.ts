@@ -1,0 +1,77 @@
+/**
+ * From the source catalog (`catalog.ts`) to what change capture needs: per table its columns as the
+ * binlog decoder reads them, its key, the names the change events carry, and the converters that
+ * turn each value into PostgreSQL's text input form (`values/mysql-to-pg.ts`), the same ones the
+ * snapshot uses. Pure.
+ */
+import type { MySqlCatalog, MySqlColumn, MySqlTable } from '../catalog-types.js';
+import { DEFAULT_MYSQL_TARGET_SCHEMA, generatedOnTarget } from '../schema/convert-schema.js';
+import { valueTypeOf } from '../schema/type-map.js';
+import { mysqlToPg } from '../values/mysql-to-pg.js';
+import type { CatalogColumn } from './binlog-row-decoder.js';
+import type { CaptureTable, ConverterFactory } from './capture-table.js';
+
+/** Options for {@link captureTablesFromCatalog}. */
+export interface CaptureCatalogOptions {
+  /** The PostgreSQL schema the tables were created in (default `public`, as the schema export). */
+  readonly targetSchema?: string;
+}
+
+/** What the row decoder needs of one catalog column. */
+export function catalogColumn(c: MySqlColumn): CatalogColumn {
+  const zerofill = /\bzerofill\b/i.exec(c.columnType) ? /\((\d+)\)/.exec(c.columnType) : null;
+  const type = c.dataType.toLowerCase();
+  return {
+    name: c.name,
+    dataType: type,
+    unsigned: c.unsigned,
+    charset: c.charset === null || c.charset.toLowerCase() === 'binary' ? null : c.charset,
+    ...(type === 'enum' && c.members && { enumValues: c.members }),
+    ...(type === 'set' && c.members && { setValues: c.members }),
+    // FLOAT(M,D) / DOUBLE(M,D): the server prints exactly D decimals.
+    ...((type === 'float' || type === 'double') && /\(\d+,\d+\)/.test(c.columnType) && c.numericScale !== null && { floatDecimals: c.numericScale }),
+    ...(zerofill && { zerofillWidth: Number(zerofill[1]) }),
+    ...(c.datetimePrecision !== null && c.datetimePrecision > 0 && { fsp: c.datetimePrecision }),
+    // The snapshot reads FLOAT as CAST(col AS DOUBLE) (schema/type-map.ts mysqlSelectExpression).
+    ...(type === 'float' && { floatAsDouble: true }),
+  };
+}
+
+/** The capture description of the catalog's tables (all of them, or those named). */
+export function captureTablesFromCatalog(catalog: MySqlCatalog, tables?: readonly string[], options: CaptureCatalogOptions = {}): CaptureTable[] {
+  const wanted = tables ? new Set(tables) : undefined;
+  const schema = options.targetSchema ?? DEFAULT_MYSQL_TARGET_SCHEMA;
+  return catalog.tables
+    .filter((t) => !wanted || wanted.has(t.name))
+    .map((t) => captureTableFromCatalog(catalog, t, schema));
+}
+
+function captureTableFromCatalog(catalog: MySqlCatalog, table: MySqlTable, targetSchema: string): CaptureTable {
+  const columns = [...table.columns].sort((a, b) => a.ordinal - b.ordinal);
+  const omit = generatedOnTarget(catalog, table, { targetSchema });
+  return {
+    database: catalog.database,
+    table: table.name,
+    columns: columns.map(catalogColumn),
+    primaryKey: table.primaryKey,
+    eventSchema: targetSchema,
+    eventTable: table.name,
+    ...(omit.length > 0 && { omitColumns: omit }),
+  };
+}
+
+/**
+ * Converters from the catalog's value types: each value as `mysqlToPg` converts it for the
+ * column's PostgreSQL type (zero dates become NULL; a zero date in a NOT NULL column or a NUL in
+ * text is a TANDEM_DATA error naming the column).
+ */
+export function catalogConverters(catalog: MySqlCatalog): ConverterFactory {
+  const byTable = new Map(catalog.tables.map((t) => [t.name, t]));
+  return (table, column) => {
+    const t = byTable.get(table.table);
+    const c = t?.columns.find((x) => x.name === column.name);
+    if (!t || !c) throw new Error(`binlog capture: ${table.table}.${column.name} is not in the catalog`);
+    const type = valueTypeOf(t.name, c, catalog.server.flavor);
+    return (v) => mysqlToPg(v, type);
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * Checks, before anything starts, that change capture can read the source's binlog: the server
+ * settings, the user's privileges (by trying what capture will do), the tables' primary keys and the
+ * binlog retention. Every problem is a finding with the SQL or my.cnf line that fixes it.
+ * `evaluateBinlogSettings` is the pure part; `checkCapturePrerequisites` reads the server.
+ */
+import type { Connection as PromiseConnection } from 'mysql2/promise';
+import { TandemError } from '../../../core/errors.js';
+import { connectMySql, type MySqlDbConfig } from '../connection.js';
+import type { MySqlFlavor } from '../server-version.js';
+import { BinlogDump } from './binlog-dump-connection.js';
+import { binlogRetention, type RetentionVerdict } from './binlog-retention.js';
+
+/** What a finding is about. */
+export type CapturePrerequisite =
+  | 'log_bin'
+  | 'binlog_format'
+  | 'binlog_row_image'
+  | 'binlog_checksum'
+  | 'log_bin_compress'
+  | 'binlog_row_value_options'
+  | 'binlog_transaction_compression'
+  | 'server_id'
+  | 'gtid'
+  | 'privilege_replication_slave'
+  | 'privilege_replication_client'
+  | 'privilege_select'
+  | 'primary_key'
+  | 'retention';
+
+/** One result of the checks. */
+export interface CapturePrerequisiteFinding {
+  readonly check: CapturePrerequisite;
+  /** error: capture cannot run; warning: it can, but the user should know; info: for the record. */
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly message: string;
+  /** The SQL statement(s) or my.cnf line(s) that fix it. */
+  readonly fix?: string;
+}
+
+/** Global variables as `SHOW GLOBAL VARIABLES` gives them (names lower case, values as text). */
+export type ServerVariables = Readonly<Record<string, string | undefined>>;
+
+/** The variables the checks read. */
+export const CAPTURE_VARIABLES = [
+  'log_bin', 'binlog_format', 'binlog_row_image', 'binlog_checksum', 'log_bin_compress', 'binlog_row_value_options',
+  'binlog_transaction_compression', 'binlog_row_metadata', 'server_id', 'gtid_mode', 'binlog_expire_logs_seconds',
+  'expire_logs_days', 'max_binlog_total_size', 'lower_case_table_names',
+] as const;
+
+function upper(v: string | undefined): string {
+  return (v ?? '').trim().toUpperCase();
+}
+
+/** The server settings, judged (pure). */
+export function evaluateBinlogSettings(vars: ServerVariables, flavor: MySqlFlavor): CapturePrerequisiteFinding[] {
+  const out: CapturePrerequisiteFinding[] = [];
+  const cnf = flavor === 'mariadb' ? 'the [mariadbd] section of the server configuration' : 'my.cnf ([mysqld])';
+  const persist = flavor === 'mysql' ? 'SET PERSIST' : 'SET GLOBAL';
+  if (upper(vars.log_bin) !== 'ON' && upper(vars.log_bin) !== '1') {
+    out.push({
+      check: 'log_bin', severity: 'error',
+      message: 'The source does not write a binlog (log_bin is OFF), so there are no changes to capture.',
+      fix: `Add to ${cnf}: log_bin = mysql-bin, binlog_format = ROW, binlog_row_image = FULL, server_id = 1; then restart the server.`,
+    });
+    return out; // the other binlog settings do not matter yet
+  }
+  const format = upper(vars.binlog_format);
+  if (format !== 'ROW') {
+    out.push({
+      check: 'binlog_format', severity: 'error',
+      message: `binlog_format is ${format || 'unknown'}, but change capture needs ROW: in STATEMENT or MIXED format the binlog holds SQL instead of the changed rows.`,
+      fix: `${persist} binlog_format = 'ROW'; and binlog_format = ROW in ${cnf}. Sessions already open keep their format: reconnect the applications afterwards.`,
+    });
+  }
+  const image = upper(vars.binlog_row_image);
+  if (image !== 'FULL') {
+    out.push({
+      check: 'binlog_row_image', severity: 'error',
+      message: `binlog_row_image is ${image || 'unknown'}, but change capture needs FULL: every column of every changed row.`,
+      fix: `${persist} binlog_row_image = 'FULL'; and binlog_row_image = FULL in ${cnf}. Sessions already open keep the old value: reconnect the applications afterwards.`,
+    });
+  }
+  const checksum = upper(vars.binlog_checksum);
+  if (checksum !== '' && checksum !== 'NONE' && checksum !== 'CRC32') {
+    out.push({ check: 'binlog_checksum', severity: 'error', message: `binlog_checksum is ${checksum}, which Tandem does not know.`, fix: `${persist} binlog_checksum = 'CRC32';` });
+  } else {
+    out.push({ check: 'binlog_checksum', severity: 'info', message: `binlog_checksum is ${checksum || 'NONE'}${checksum === 'CRC32' ? ': every event is verified' : ''}.` });
+  }
+  if (flavor === 'mariadb' && (upper(vars.log_bin_compress) === 'ON' || upper(vars.log_bin_compress) === '1')) {
+    out.push({ check: 'log_bin_compress', severity: 'info', message: 'log_bin_compress is ON: Tandem inflates the compressed binlog events (zlib).' });
+  }
+  if (flavor === 'mysql' && /PARTIAL_JSON/.test(upper(vars.binlog_row_value_options))) {
+    out.push({
+      check: 'binlog_row_value_options', severity: 'error',
+      message: 'binlog_row_value_options is PARTIAL_JSON: updates of JSON columns are logged as diffs, not as the full value.',
+      fix: "SET PERSIST binlog_row_value_options = '';",
+    });
+  }
+  if (flavor === 'mysql' && (upper(vars.binlog_transaction_compression) === 'ON' || upper(vars.binlog_transaction_compression) === '1')) {
+    out.push({
+      check: 'binlog_transaction_compression', severity: 'error',
+      message: 'binlog_transaction_compression is ON: transactions are logged zstd-compressed, which Tandem cannot read.',
+      fix: 'SET PERSIST binlog_transaction_compression = OFF;',
+    });
+  }
+  if (vars.server_id !== undefined && Number(vars.server_id) === 0) {
+    out.push({
+      check: 'server_id', severity: 'error',
+      message: 'server_id is 0: the source refuses every replica connection.',
+      fix: `${persist} server_id = 1; (any number not used by another server) and server_id = 1 in ${cnf}.`,
+    });
+  }
+  if (flavor === 'mysql') {
+    const gtid = upper(vars.gtid_mode);
+    out.push(gtid === 'ON'
+      ? { check: 'gtid', severity: 'info', message: 'gtid_mode is ON: positions carry the GTID set and survive a failover to a replica.' }
+      : { check: 'gtid', severity: 'info', message: `gtid_mode is ${gtid || 'OFF'}: positions are binlog file and offset, valid on this server only.`, fix: 'To survive a failover, enable GTIDs (gtid_mode = ON, enforce_gtid_consistency = ON) before the migration starts.' });
+  } else {
+    out.push({ check: 'gtid', severity: 'info', message: 'MariaDB GTIDs: positions carry the GTID position and survive a failover to a replica.' });
+  }
+  return out;
+}
+
+/** The tables capture will read: their primary keys decide the events' keys. */
+export interface CaptureTableRef {
+  readonly database: string;
+  readonly table: string;
+  readonly primaryKey: readonly string[];
+}
+
+/** Options for {@link checkCapturePrerequisites}. */
+export interface CapturePrerequisiteOptions {
+  readonly source: MySqlDbConfig;
+  readonly tables: readonly CaptureTableRef[];
+  /** The binlog file the migration would resume from (a restart), to check it is still there. */
+  readonly neededFile?: string;
+  /** Commit time of the position's transaction, seconds since the epoch. */
+  readonly positionTime?: number;
+  /**
+   * Server id of the short dump that tests REPLICATION SLAVE: must differ from every running
+   * capture's id (the source ends an older dump with the same id). Default: random.
+   */
+  readonly probeServerId?: number;
+  /** For tests: now, seconds since the epoch. */
+  readonly now?: number;
+}
+
+/** All findings, and the retention verdict. */
+export interface CapturePrerequisiteReport {
+  readonly flavor: MySqlFlavor;
+  readonly findings: readonly CapturePrerequisiteFinding[];
+  readonly retention?: RetentionVerdict;
+}
+
+const ER_SPECIFIC_ACCESS_DENIED = 1227;
+const ER_TABLEACCESS_DENIED = 1142;
+const ER_NO_SUCH_TABLE = 1146;
+const ER_DBACCESS_DENIED = 1044;
+const ER_NO_BINARY_LOGGING = 1381;
+
+function q(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+function errnoOf(e: unknown): number | undefined {
+  const n = (e as { errno?: unknown })?.errno;
+  return typeof n === 'number' ? n : undefined;
+}
+
+/** `user@host` from CURRENT_USER() as `'user'@'host'` for GRANT statements. */
+function account(current: string): string {
+  const at = current.lastIndexOf('@');
+  const user = at < 0 ? current : current.slice(0, at);
+  const host = at < 0 ? '%' : current.slice(at + 1);
+  return `'${user.replace(/'/g, "''")}'@'${host.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Runs every check against the source. Connection failures throw (as `connectMySql` maps them);
+ * everything else becomes a finding.
+ */
+export async function checkCapturePrerequisites(options: CapturePrerequisiteOptions): Promise<CapturePrerequisiteReport> {
+  const { connection, server } = await connectMySql(options.source);
+  const flavor = server.flavor;
+  const findings: CapturePrerequisiteFinding[] = [];
+  let retention: RetentionVerdict | undefined;
+  try {
+    const names = CAPTURE_VARIABLES.map((v) => `'${v}'`).join(',');
+    const [rows] = await connection.query(`SHOW GLOBAL VARIABLES WHERE Variable_name IN (${names})`);
+    const vars: Record<string, string> = {};
+    for (const r of rows as Array<{ Variable_name: string; Value: string }>) vars[r.Variable_name.toLowerCase()] = String(r.Value);
+    findings.push(...evaluateBinlogSettings(vars, flavor));
+    const [who] = await connection.query('SELECT CURRENT_USER() AS u');
+    const grantee = account(String((who as Array<{ u: string }>)[0]!.u));
+    const binlogOn = !findings.some((f) => f.check === 'log_bin');
+
+    // REPLICATION CLIENT (MariaDB: BINLOG MONITOR): SHOW BINARY LOGS is what the retention check needs.
+    let binaryLogs: Array<{ name: string; size: number }> | undefined;
+    if (binlogOn) {
+      try {
+        const [logs] = await connection.query('SHOW BINARY LOGS');
+        binaryLogs = (logs as Array<{ Log_name: string; File_size: string | number }>).map((l) => ({ name: l.Log_name, size: Number(l.File_size) }));
+      } catch (e) {
+        if (errnoOf(e) === ER_SPECIFIC_ACCESS_DENIED) {
+          findings.push({
+            check: 'privilege_replication_client', severity: 'error',
+            message: `User ${grantee} may not list the binlogs (${flavor === 'mariadb' ? 'BINLOG MONITOR' : 'REPLICATION CLIENT'} privilege missing).`,
+            fix: flavor === 'mariadb' ? `GRANT BINLOG MONITOR ON *.* TO ${grantee};` : `GRANT REPLICATION CLIENT ON *.* TO ${grantee};`,
+          });
+        } else if (errnoOf(e) !== ER_NO_BINARY_LOGGING) throw e;
+      }
+    }
+
+    // REPLICATION SLAVE: start a dump that ends at once, as capture will.
+    if (binlogOn) {
+      const probe = await replicationProbe(options, flavor);
+      if (probe === 'denied') {
+        findings.push({
+          check: 'privilege_replication_slave', severity: 'error',
+          message: `User ${grantee} may not read the binlog as a replica (REPLICATION SLAVE privilege missing).`,
+          fix: `GRANT REPLICATION SLAVE ON *.* TO ${grantee};`,
+        });
+      }
+    }
+
+    // SELECT on every table (the snapshot reads them; capture reads their catalog).
+    for (const t of options.tables) {
+      try {
+        await connection.query(`SELECT 1 FROM ${q(t.database)}.${q(t.table)} LIMIT 0`);
+      } catch (e) {
+        const n = errnoOf(e);
+        if (n === ER_TABLEACCESS_DENIED || n === ER_DBACCESS_DENIED) {
+          findings.push({
+            check: 'privilege_select', severity: 'error',
+            message: `User ${grantee} may not read ${t.database}.${t.table} (SELECT privilege missing).`,
+            fix: `GRANT SELECT ON ${q(t.database)}.* TO ${grantee};`,
+          });
+        } else if (n !== ER_NO_SUCH_TABLE) throw e;
+      }
+      if (t.primaryKey.length === 0) {
+        findings.push({
+          check: 'primary_key', severity: 'error',
+          message: `${t.database}.${t.table} has no primary key, so a change to one of its rows cannot be applied to exactly that row on the target.`,
+          fix: `ALTER TABLE ${q(t.database)}.${q(t.table)} ADD PRIMARY KEY (…); or leave the table out with --exclude-table-list.`,
+        });
+      }
+    }
+
+    if (binaryLogs) {
+      retention = binlogRetention({
+        ...(vars.binlog_expire_logs_seconds !== undefined && { expireLogsSeconds: Number(vars.binlog_expire_logs_seconds) }),
+        ...(vars.expire_logs_days !== undefined && { expireLogsDays: Number(vars.expire_logs_days) }),
+        ...(vars.max_binlog_total_size !== undefined && { maxTotalSize: Number(vars.max_binlog_total_size) }),
+        binaryLogs,
+        ...(options.neededFile !== undefined && { neededFile: options.neededFile }),
+        ...(options.positionTime !== undefined && { positionTime: options.positionTime }),
+        now: options.now ?? Math.floor(Date.now() / 1000),
+      });
+      findings.push({ check: 'retention', severity: retention.severity, message: retention.message, fix: retention.fix });
+    }
+  } finally {
+    await connection.end().catch(() => connection.destroy());
+  }
+  return { flavor, findings, ...(retention && { retention }) };
+}
+
+/** 'ok' when the source starts streaming to this user, 'denied' when it refuses for lack of privilege. */
+async function replicationProbe(options: CapturePrerequisiteOptions, flavor: MySqlFlavor): Promise<'ok' | 'denied'> {
+  const { connection } = await connectMySql(options.source);
+  const serverId = options.probeServerId ?? 2_100_000_000 + Math.floor(Math.random() * 100_000_000);
+  let dump: BinlogDump | undefined;
+  try {
+    const checksum = await globalChecksum(connection);
+    // From the first binlog, non-blocking: the first event proves the privilege; then it is closed.
+    dump = await BinlogDump.open(connection, { serverId, flavor, checksum, start: { mode: 'file', file: '', offset: 4 }, nonBlocking: true });
+    for await (const _ of dump) break;
+    return 'ok';
+  } catch (e) {
+    if (errnoOf(e) === ER_SPECIFIC_ACCESS_DENIED) return 'denied';
+    throw e;
+  } finally {
+    dump?.close();
+    connection.destroy();
+  }
+}
+
+async function globalChecksum(connection: PromiseConnection): Promise<'NONE' | 'CRC32'> {
+  const [rows] = await connection.query('SELECT @@global.binlog_checksum AS c');
+  return String((rows as Array<{ c: string }>)[0]!.c).toUpperCase() === 'CRC32' ? 'CRC32' : 'NONE';
+}
+
+/**
+ * Throws one TandemError listing every error finding with its fix (TANDEM_PRIVILEGE when only
+ * privileges are missing, TANDEM_PREREQUISITE otherwise); returns the warnings and infos.
+ */
+export function requireCapturePrerequisites(report: CapturePrerequisiteReport): CapturePrerequisiteFinding[] {
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) {
+    const onlyPrivileges = errors.every((f) => f.check.startsWith('privilege_'));
+    throw new TandemError(onlyPrivileges ? 'TANDEM_PRIVILEGE' : 'TANDEM_PREREQUISITE',
+      `The source is not ready for change capture:\n${errors.map((f) => `- ${f.message}`).join('\n')}`,
+      { hint: errors.filter((f) => f.fix).map((f) => f.fix).join('\n') });
+  }
+  return report.findings.filter((f) => f.severity !== 'error');
+}

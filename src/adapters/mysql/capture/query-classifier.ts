@@ -1,0 +1,296 @@
+/**
+ * Classifies the SQL text of a binlog QUERY event: transaction control, TRUNCATE, DDL that changes
+ * a table's definition, statement-based DML, or something capture can ignore. It errs on the
+ * side of reporting: a statement that might change a migrated table's rows or shape names every
+ * table it mentions. Pure.
+ */
+
+/** A table named in a statement; `database` undefined = the statement's default database. */
+export interface TableRef {
+  readonly database?: string;
+  readonly table: string;
+}
+
+export type QueryClass =
+  | { readonly kind: 'begin' }
+  | { readonly kind: 'commit' }
+  | { readonly kind: 'rollback' }
+  | { readonly kind: 'xa' }
+  | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
+  /** A statement that changes or removes the definition of these tables or databases. */
+  | { readonly kind: 'ddl'; readonly verb: string; readonly tables: readonly TableRef[]; readonly databases: readonly string[] }
+  /** Statement-based DML (someone logged with binlog_format=STATEMENT): every name it mentions. */
+  | { readonly kind: 'dml'; readonly verb: string; readonly tables: readonly TableRef[] }
+  | { readonly kind: 'other' };
+
+interface Token {
+  readonly text: string;
+  /** A word or quoted identifier (not punctuation, not a string literal). */
+  readonly ident: boolean;
+  /** Came from backticks: never a keyword. */
+  readonly quoted: boolean;
+}
+
+/**
+ * Splits SQL into identifiers/words and punctuation; drops comments and string literals, and keeps
+ * the contents of executable comments (`/*!50100 … *\/`, `/*M!100100 … *\/`), which the server runs.
+ */
+export function tokenize(sql: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    if (/\s/.test(c)) { i++; continue; }
+    if (c === '#' || (c === '-' && sql[i + 1] === '-' && (i + 2 >= n || /\s/.test(sql[i + 2]!)))) {
+      while (i < n && sql[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '/' && sql[i + 1] === '*') {
+      const m = /^\/\*M?!\d*/.exec(sql.slice(i, i + 12));
+      if (m) { i += m[0].length; continue; } // executable comment: read on; its '*/' is skipped below
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+      continue;
+    }
+    if (c === '*' && sql[i + 1] === '/') { i += 2; continue; }
+    if (c === '`') {
+      let s = '';
+      i++;
+      while (i < n) {
+        if (sql[i] === '`') {
+          if (sql[i + 1] === '`') { s += '`'; i += 2; continue; }
+          i++;
+          break;
+        }
+        s += sql[i++];
+      }
+      out.push({ text: s, ident: true, quoted: true });
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      i++;
+      while (i < n) {
+        if (sql[i] === '\\') { i += 2; continue; }
+        if (sql[i] === c) {
+          if (sql[i + 1] === c) { i += 2; continue; }
+          i++;
+          break;
+        }
+        i++;
+      }
+      continue;
+    }
+    const w = /^[\p{L}\p{N}_$]+/u.exec(sql.slice(i, i + 256));
+    if (w) {
+      out.push({ text: w[0], ident: true, quoted: false });
+      i += w[0].length;
+      continue;
+    }
+    out.push({ text: c, ident: false, quoted: false });
+    i++;
+  }
+  return out;
+}
+
+class Cursor {
+  i = 0;
+  constructor(readonly t: Token[]) {}
+  peek(k = 0): Token | undefined {
+    return this.t[this.i + k];
+  }
+  /** True (and consumes it) when the next token is this keyword. */
+  kw(word: string): boolean {
+    const t = this.t[this.i];
+    if (t && t.ident && !t.quoted && t.text.toUpperCase() === word) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+  isKw(word: string, k = 0): boolean {
+    const t = this.t[this.i + k];
+    return !!t && t.ident && !t.quoted && t.text.toUpperCase() === word;
+  }
+  punct(p: string): boolean {
+    const t = this.t[this.i];
+    if (t && !t.ident && t.text === p) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+  /** `name` or `db.name`. */
+  name(): TableRef | undefined {
+    const a = this.t[this.i];
+    if (!a || !a.ident) return undefined;
+    this.i++;
+    if (this.t[this.i]?.text === '.' && this.t[this.i + 1]?.ident) {
+      const b = this.t[this.i + 1]!;
+      this.i += 2;
+      return { database: a.text, table: b.text };
+    }
+    return { table: a.text };
+  }
+}
+
+/** Classifies one statement. */
+export function classifyQuery(sql: string): QueryClass {
+  const c = new Cursor(tokenize(sql));
+  const first = c.peek();
+  if (!first || !first.ident || first.quoted) return { kind: 'other' };
+  const verb = first.text.toUpperCase();
+  c.i++;
+  switch (verb) {
+    case 'BEGIN':
+      return { kind: 'begin' };
+    case 'START':
+      return c.isKw('TRANSACTION') ? { kind: 'begin' } : { kind: 'other' };
+    case 'COMMIT':
+      return { kind: 'commit' };
+    case 'ROLLBACK':
+      // ROLLBACK TO [SAVEPOINT] x only undoes part of a transaction that goes on.
+      return c.isKw('TO') || (c.isKw('WORK') && c.isKw('TO', 1)) ? { kind: 'other' } : { kind: 'rollback' };
+    case 'XA':
+      return { kind: 'xa' };
+    case 'TRUNCATE': {
+      c.kw('TABLE');
+      const t = c.name();
+      return t ? { kind: 'truncate', tables: [t] } : { kind: 'other' };
+    }
+    case 'ALTER':
+      return alter(c);
+    case 'DROP':
+      return drop(c);
+    case 'CREATE':
+      return create(c);
+    case 'RENAME':
+      return rename(c);
+    case 'INSERT':
+    case 'REPLACE':
+    case 'UPDATE':
+    case 'DELETE':
+    case 'LOAD':
+      return { kind: 'dml', verb, tables: allNames(c) };
+    default:
+      return { kind: 'other' };
+  }
+}
+
+function ddl(verb: string, tables: TableRef[], databases: string[] = []): QueryClass {
+  return { kind: 'ddl', verb, tables, databases };
+}
+
+function alter(c: Cursor): QueryClass {
+  c.kw('ONLINE');
+  c.kw('OFFLINE');
+  c.kw('IGNORE');
+  if (!c.kw('TABLE')) return { kind: 'other' }; // ALTER DATABASE/VIEW/USER/EVENT/…: no table changes shape
+  if (c.kw('IF')) c.kw('EXISTS');
+  const t = c.name();
+  if (!t) return { kind: 'other' };
+  const tables = [t];
+  // ALTER TABLE a RENAME [TO|AS] b: the new name matters too.
+  for (; c.peek(); c.i++) {
+    if (c.isKw('RENAME') && !c.isKw('COLUMN', 1) && !c.isKw('INDEX', 1) && !c.isKw('KEY', 1)) {
+      c.i++;
+      if (!c.kw('TO')) c.kw('AS');
+      const n = c.name();
+      if (n) tables.push(n);
+      break;
+    }
+  }
+  return ddl('ALTER TABLE', tables);
+}
+
+function drop(c: Cursor): QueryClass {
+  if (c.kw('TEMPORARY')) return { kind: 'other' }; // temporary tables are never migrated
+  if (c.kw('TABLE') || c.kw('TABLES')) {
+    if (c.kw('IF')) c.kw('EXISTS');
+    return ddl('DROP TABLE', nameList(c));
+  }
+  if (c.kw('DATABASE') || c.kw('SCHEMA')) {
+    if (c.kw('IF')) c.kw('EXISTS');
+    const d = c.peek();
+    return d && d.ident ? ddl('DROP DATABASE', [], [d.text]) : { kind: 'other' };
+  }
+  c.kw('ONLINE');
+  c.kw('OFFLINE');
+  if (c.kw('INDEX')) {
+    if (c.kw('IF')) c.kw('EXISTS');
+    c.name();
+    if (!c.kw('ON')) return { kind: 'other' };
+    const t = c.name();
+    return t ? ddl('DROP INDEX', [t]) : { kind: 'other' };
+  }
+  return { kind: 'other' };
+}
+
+function create(c: Cursor): QueryClass {
+  if (c.kw('OR')) c.kw('REPLACE');
+  if (c.kw('TEMPORARY')) return { kind: 'other' };
+  if (c.kw('TABLE')) {
+    if (c.kw('IF')) {
+      c.kw('NOT');
+      c.kw('EXISTS');
+    }
+    const t = c.name();
+    return t ? ddl('CREATE TABLE', [t]) : { kind: 'other' };
+  }
+  c.kw('ONLINE');
+  c.kw('OFFLINE');
+  c.kw('UNIQUE') || c.kw('FULLTEXT') || c.kw('SPATIAL');
+  if (c.kw('INDEX')) {
+    if (c.kw('IF')) {
+      c.kw('NOT');
+      c.kw('EXISTS');
+    }
+    while (c.peek() && !c.isKw('ON')) c.i++;
+    if (!c.kw('ON')) return { kind: 'other' };
+    const t = c.name();
+    return t ? ddl('CREATE INDEX', [t]) : { kind: 'other' };
+  }
+  return { kind: 'other' };
+}
+
+function rename(c: Cursor): QueryClass {
+  if (!c.kw('TABLE') && !c.kw('TABLES')) return { kind: 'other' }; // RENAME USER
+  const tables: TableRef[] = [];
+  for (;;) {
+    const from = c.name();
+    if (!from) break;
+    tables.push(from);
+    if (c.kw('WAIT')) c.i++;
+    c.kw('NOWAIT');
+    if (!c.kw('TO')) break;
+    const to = c.name();
+    if (to) tables.push(to);
+    if (!c.punct(',')) break;
+  }
+  return tables.length > 0 ? ddl('RENAME TABLE', tables) : { kind: 'other' };
+}
+
+function nameList(c: Cursor): TableRef[] {
+  const out: TableRef[] = [];
+  for (;;) {
+    const n = c.name();
+    if (!n) break;
+    out.push(n);
+    if (!c.punct(',')) break;
+  }
+  return out;
+}
+
+/** Every word or `a.b` in the rest of the statement, as possible table names. */
+function allNames(c: Cursor): TableRef[] {
+  const out: TableRef[] = [];
+  while (c.peek()) {
+    const t = c.peek()!;
+    if (!t.ident) {
+      c.i++;
+      continue;
+    }
+    out.push(c.name()!);
+  }
+  return out;
+}

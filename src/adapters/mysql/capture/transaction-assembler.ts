@@ -1,0 +1,409 @@
+/**
+ * Decoded binlog events in, committed transactions out, in binlog (= commit) order. Pure: it keeps
+ * the current file, the GTID state and the table maps, and does no I/O.
+ *
+ * A transaction is an event group: a GTID (MariaDB GTID_EVENT, MySQL GTID_LOG_EVENT) or a BEGIN, its
+ * TABLE_MAP and rows events, and XID (or a COMMIT query); a DDL statement is a group of its own. Only
+ * rows of the migrated tables become change events; a TRUNCATE of one becomes a `t` event; DDL that
+ * changes a migrated table, and statement-based DML on one, stop capture with a TandemError.
+ * Every group yields a transaction, also one without events, so the position can move on
+ * (`AssembledTransaction.events` is then empty).
+ */
+import type { UnnumberedChangeEvent } from '../../../core/change-event.js';
+import { TandemError } from '../../../core/errors.js';
+import { EVENT_FLAG_ARTIFICIAL } from './binlog-event-types.js';
+import type { BinlogEvent, EventHeader, RowsEvent, TableMapEvent } from './binlog-event-types.js';
+import { compileRowDecoder, decodeRows, isFullImage, type ColumnValue, type RowDecoderPlan } from './binlog-row-decoder.js';
+import { encodeBinlogPosition, type BinlogPosition, type GtidPosition } from './binlog-position.js';
+import { MariaGtidState, MysqlGtidSet } from './gtid-state.js';
+import { classifyQuery, type TableRef } from './query-classifier.js';
+import { passThroughConverters, type CaptureTable, type ConverterFactory, type ValueConverter } from './capture-table.js';
+
+/** One committed source transaction. */
+export interface AssembledTransaction {
+  /** Change events of migrated tables, in binlog order; each carries `position`. */
+  readonly events: UnnumberedChangeEvent[];
+  /** Sortable end position (see binlog-position.ts): resume from here to get the next transaction. */
+  readonly position: string;
+  /** The same, decoded. */
+  readonly binlogPosition: BinlogPosition;
+  /** The GTID (`0-1-100`, `uuid:100`), or `file:offset` where the group began. */
+  readonly txId: string;
+  /** The commit's timestamp (seconds since the epoch, the server's clock). */
+  readonly timestamp: number;
+}
+
+/** Options for {@link TransactionAssembler}. */
+export interface TransactionAssemblerOptions {
+  /** The migrated tables. */
+  readonly tables: readonly CaptureTable[];
+  /** Where the stream starts: the end of the last transaction already captured. */
+  readonly start: BinlogPosition;
+  /** Value converters per column (default: text as is, binary as bytea hex). */
+  readonly converters?: ConverterFactory;
+  /** True when the server compares table names without case (`lower_case_table_names` 1 or 2). */
+  readonly caseInsensitiveNames?: boolean;
+  /** Opens an uncompressed MySQL 8 transaction payload into its events. */
+  readonly openPayload?: (payload: Buffer) => BinlogEvent[];
+}
+
+interface TableState {
+  readonly map: TableMapEvent;
+  /** Undefined for tables the migration does not capture. */
+  readonly table?: CaptureTable;
+  plan?: RowDecoderPlan;
+  columns?: CompiledTable;
+}
+
+interface CompiledTable {
+  readonly names: readonly string[];
+  readonly converters: readonly ValueConverter[];
+  /** Column indexes of the primary key. */
+  readonly keyIndexes: readonly number[];
+  /** Column indexes that go into `after`. */
+  readonly afterIndexes: readonly number[];
+}
+
+type PendingEvent = Omit<UnnumberedChangeEvent, 'position' | 'txId'>;
+
+interface Group {
+  /** Applies this group's GTID to the state (undefined: no GTID). */
+  readonly nextGtid?: (g: GtidPosition | undefined) => GtidPosition | undefined;
+  readonly txId: string;
+  /** Inside BEGIN … COMMIT (a MariaDB GTID_EVENT without FL_STANDALONE stands for BEGIN). */
+  begun: boolean;
+  xa: boolean;
+  readonly events: PendingEvent[];
+  /** True once a row of a migrated table was seen (whatever became of it). */
+  migratedRows: boolean;
+}
+
+export class TransactionAssembler {
+  private file: string;
+  private gtid: GtidPosition | undefined;
+  private group: Group | undefined;
+  private readonly maps = new Map<number, TableState>();
+  private readonly byName = new Map<string, CaptureTable>();
+  private readonly converters: ConverterFactory;
+  private readonly fold: (s: string) => string;
+  private readonly startKey: string;
+
+  constructor(private readonly options: TransactionAssemblerOptions) {
+    this.file = options.start.file;
+    this.gtid = options.start.gtid;
+    this.converters = options.converters ?? passThroughConverters;
+    this.fold = options.caseInsensitiveNames ? (s) => s.toLowerCase() : (s) => s;
+    for (const t of options.tables) this.byName.set(this.key(t.database, t.table), t);
+    this.startKey = encodeBinlogPosition(options.start).slice(0, 23);
+  }
+
+  private key(database: string, table: string): string {
+    return `${this.fold(database)}\u0000${this.fold(table)}`;
+  }
+
+  /** The binlog file events are being read from. */
+  get currentFile(): string {
+    return this.file;
+  }
+
+  /** True between the start of a group and its commit. */
+  get inTransaction(): boolean {
+    return this.group !== undefined;
+  }
+
+  /**
+   * Feeds one event. Returns the transaction this event commits, if any. Throws a TandemError when
+   * capture must stop (DDL on a migrated table, a row image that is not full, …).
+   */
+  push(ev: BinlogEvent): AssembledTransaction | undefined {
+    switch (ev.kind) {
+      case 'rotate':
+        this.file = ev.file;
+        return undefined;
+      case 'mariaGtid': {
+        this.openCheck(ev);
+        const { domainId, serverId, sequence } = ev;
+        this.group = newGroup(`${domainId}-${serverId}-${sequence}`, (g) => {
+          const state = g?.flavor === 'mariadb' ? g.state : undefined;
+          return state ? { flavor: 'mariadb', state: state.with(domainId, serverId, sequence) } : g;
+        });
+        // A MariaDB GTID_EVENT stands for BEGIN unless the group is a single statement.
+        this.group.begun = !ev.standalone;
+        this.group.xa = ev.xa;
+        return undefined;
+      }
+      case 'mysqlGtid': {
+        this.openCheck(ev);
+        const { uuid, transactionNumber, anonymous } = ev;
+        this.group = anonymous
+          ? newGroup(this.here(ev))
+          : newGroup(`${uuid}:${transactionNumber}`, (g) =>
+              g?.flavor === 'mysql' ? { flavor: 'mysql', set: g.set.add(uuid, transactionNumber) } : g);
+        return undefined;
+      }
+      case 'mariaGtidList':
+        // The binlog state where a file starts (or, in a GTID dump, where the dump starts). Adopted
+        // only when the start position had no GTIDs: a state already tracked is never replaced.
+        if (!this.gtid) {
+          let state = MariaGtidState.EMPTY;
+          const last = new Map<number, bigint>();
+          for (const g of ev.gtids) {
+            if ((last.get(g.domainId) ?? -1n) < g.sequence) {
+              last.set(g.domainId, g.sequence);
+              state = state.with(g.domainId, g.serverId, g.sequence);
+            }
+          }
+          this.gtid = { flavor: 'mariadb', state };
+        }
+        return undefined;
+      case 'previousGtids':
+        if (!this.gtid) {
+          let set = MysqlGtidSet.EMPTY;
+          for (const s of ev.sets) for (const [lo, hi] of s.intervals) set = set.addInterval(s.uuid, lo, hi);
+          this.gtid = { flavor: 'mysql', set };
+        }
+        return undefined;
+      case 'query':
+        return this.query(ev);
+      case 'tableMap': {
+        const prev = this.maps.get(ev.tableId);
+        if (prev && sameShape(prev.map, ev)) return undefined;
+        const table = this.byName.get(this.key(ev.database, ev.table));
+        this.maps.set(ev.tableId, table ? { map: ev, table } : { map: ev });
+        return undefined;
+      }
+      case 'rows':
+        this.rows(ev);
+        return undefined;
+      case 'xid':
+        return this.finish(ev);
+      case 'transactionPayload': {
+        if (ev.compression !== 'none' || !this.options.openPayload) {
+          throw new TandemError('TANDEM_PREREQUISITE', `The binlog holds a ${ev.compression}-compressed transaction payload (binlog_transaction_compression=ON), which Tandem cannot read.`, {
+            hint: 'Run SET PERSIST binlog_transaction_compression = OFF; on the source. Transactions already written compressed stay so: start the migration again from a new snapshot after the change.',
+          });
+        }
+        let done: AssembledTransaction | undefined;
+        for (const inner of this.options.openPayload(ev.payload)) {
+          // Inner events carry no file offsets; the payload event's end is the transaction's end.
+          const fixed = { ...inner, header: { ...inner.header, nextPosition: ev.header.nextPosition } } as BinlogEvent;
+          const t = this.push(fixed);
+          if (t) done = t;
+        }
+        return done;
+      }
+      case 'unsupported':
+        return this.unsupported(ev);
+      default:
+        return undefined; // format description, GTID lists, heartbeats, annotations
+    }
+  }
+
+  private openCheck(ev: { readonly header: EventHeader }): void {
+    if (this.group && (this.group.begun || this.group.events.length > 0 || this.group.migratedRows)) {
+      throw new TandemError('TANDEM_DATA', `A new transaction began at ${this.here(ev)} before the previous one (${this.group.txId}) committed: the binlog stream is out of step.`, {
+        hint: 'Restart the command; it resumes from the last transaction it queued. If this repeats, report it as a bug.',
+      });
+    }
+  }
+
+  /** `file:offset` of an event's start. */
+  private here(ev: { readonly header: EventHeader }): string {
+    return `${this.file}:${ev.header.nextPosition - ev.header.eventLength}`;
+  }
+
+  private query(ev: Extract<BinlogEvent, { kind: 'query' }>): AssembledTransaction | undefined {
+    const q = classifyQuery(ev.statement);
+    if (!this.group) this.group = newGroup(this.here(ev));
+    const g = this.group;
+    switch (q.kind) {
+      case 'begin':
+        g.begun = true;
+        return undefined;
+      case 'commit':
+      case 'rollback':
+        // A ROLLBACK in the binlog ends a group whose logged changes happened anyway (changes to
+        // non-transactional tables are logged, with ROLLBACK, because they cannot be undone).
+        return this.finish(ev);
+      case 'xa': {
+        const word = /^\s*XA\s+(\w+)/i.exec(ev.statement)?.[1]?.toUpperCase();
+        if (word === 'START' || word === 'BEGIN') {
+          g.begun = true;
+          g.xa = true;
+          return undefined;
+        }
+        if (word === 'END') return undefined;
+        this.refuseXa(g);
+        return this.finish(ev);
+      }
+      case 'truncate':
+        for (const t of q.tables) {
+          const table = this.migrated(t, ev.database);
+          if (table) {
+            g.migratedRows = true;
+            g.events.push({ op: 't', schema: table.eventSchema ?? table.database, table: table.eventTable ?? table.table, key: {} });
+          }
+        }
+        return g.begun ? undefined : this.finish(ev);
+      case 'ddl': {
+        const hit = q.tables.map((t) => this.migratedLoose(t, ev.database)).find((t) => t !== undefined)
+          ?? this.options.tables.find((t) => q.databases.some((d) => d.toLowerCase() === t.database.toLowerCase()));
+        if (hit) {
+          throw new TandemError('TANDEM_UNSUPPORTED', `${q.verb} on ${hit.database}.${hit.table} at ${this.here(ev)}: the table's definition changed on the source during the migration, so it would no longer match the target. Capture stopped before this statement; everything before it was captured.`, {
+            hint: 'Schema changes to migrated tables are not replicated. Undo the change on the source, or apply the same change to the target and start the migration again from a new snapshot.',
+          });
+        }
+        return g.begun ? undefined : this.finish(ev);
+      }
+      case 'dml': {
+        const hit = q.tables.map((t) => this.migratedLoose(t, ev.database)).find((t) => t !== undefined);
+        if (hit) {
+          throw new TandemError('TANDEM_PREREQUISITE', `A ${q.verb} on ${hit.database}.${hit.table} was logged as a statement (binlog_format STATEMENT or MIXED in that session) at ${this.here(ev)}; its row changes are not in the binlog.`, {
+            hint: "Set binlog_format=ROW globally and make sure no session overrides it (SET SESSION binlog_format needs SUPER/BINLOG ADMIN: revoke it from applications), then start the migration again from a new snapshot.",
+          });
+        }
+        return g.begun ? undefined : this.finish(ev);
+      }
+      default:
+        return g.begun ? undefined : this.finish(ev);
+    }
+  }
+
+  private refuseXa(g: Group): void {
+    if (g.migratedRows) {
+      throw new TandemError('TANDEM_UNSUPPORTED', `XA transaction ${g.txId} changed migrated tables; Tandem does not capture XA (two-phase) transactions.`, {
+        hint: 'Change the application so that it does not use XA transactions on migrated tables during the migration.',
+      });
+    }
+  }
+
+  private unsupported(ev: Extract<BinlogEvent, { kind: 'unsupported' }>): AssembledTransaction | undefined {
+    switch (ev.reason) {
+      case 'xa-prepare':
+        this.refuseXa(this.group ?? newGroup(this.here(ev)));
+        return this.finish(ev);
+      case 'partial-json-update':
+        throw new TandemError('TANDEM_PREREQUISITE', `The binlog holds a partial JSON update at ${this.here(ev)} (binlog_row_value_options=PARTIAL_JSON): the full row is not in it.`, {
+          hint: "Run SET PERSIST binlog_row_value_options = ''; on the source, then start the migration again from a new snapshot.",
+        });
+      case 'incident':
+        throw new TandemError('TANDEM_DATA', `The source's binlog records an incident at ${this.here(ev)}: the server lost changes it should have logged, so the change stream has a gap.`, {
+          hint: 'Start the migration again from a new snapshot.',
+        });
+      case 'encrypted':
+        throw new TandemError('TANDEM_UNSUPPORTED', 'The binlog is encrypted and the server sent it without decrypting.', { hint: 'Read the binlog through a replication connection of a server that decrypts it.' });
+      case 'tagged-gtid':
+        throw new TandemError('TANDEM_UNSUPPORTED', `The binlog holds a tagged GTID (MySQL 8.3+) at ${this.here(ev)}, which Tandem does not read yet.`, { hint: 'Do not use tagged GTIDs (SET gtid_next = …:tag:…) during the migration.' });
+      case 'statement-based':
+        throw new TandemError('TANDEM_PREREQUISITE', 'The binlog holds statement-based changes.', { hint: 'Set binlog_format=ROW.' });
+    }
+  }
+
+  /** The migrated table a statement's name refers to (exact, or per lower_case_table_names). */
+  private migrated(ref: TableRef, defaultDb: string): CaptureTable | undefined {
+    const db = ref.database ?? defaultDb;
+    return this.byName.get(this.key(db, ref.table));
+  }
+
+  /** Like `migrated`, but ignoring case: for statements that stop capture, a false alarm is safer than a miss. */
+  private migratedLoose(ref: TableRef, defaultDb: string): CaptureTable | undefined {
+    const db = (ref.database ?? defaultDb).toLowerCase();
+    const name = ref.table.toLowerCase();
+    return this.options.tables.find((t) => t.database.toLowerCase() === db && t.table.toLowerCase() === name);
+  }
+
+  private rows(ev: RowsEvent & { readonly header: EventHeader }): void {
+    const state = this.maps.get(ev.tableId);
+    if (!state) {
+      throw new TandemError('TANDEM_DATA', `A rows event for table id ${ev.tableId} arrived without its TABLE_MAP: the binlog stream is out of step.`, {
+        hint: 'Restart the command; it resumes from the last transaction it queued.',
+      });
+    }
+    if (!this.group) this.group = newGroup(this.here(ev));
+    const table = state.table;
+    if (!table) return;
+    const g = this.group;
+    g.migratedRows = true;
+    const where = `${table.database}.${table.table}`;
+    if (!isFullImage(ev.present, ev.columnCount) || (ev.presentAfter && !isFullImage(ev.presentAfter, ev.columnCount))) {
+      throw new TandemError('TANDEM_PREREQUISITE', `The binlog holds a partial row image for ${where} at ${this.here(ev)} (binlog_row_image is not FULL); Tandem needs every column of every changed row.`, {
+        hint: 'Run SET GLOBAL binlog_row_image = FULL; (and binlog_row_image=FULL in my.cnf) on the source, then start the migration again from a new snapshot.',
+      });
+    }
+    state.plan ??= compileRowDecoder(state.map, table.columns);
+    state.columns ??= this.compileTable(table, state.map);
+    const c = state.columns;
+    const schema = table.eventSchema ?? table.database;
+    const tableName = table.eventTable ?? table.table;
+    for (const row of decodeRows(ev, state.plan)) {
+      if (ev.op === 'write') {
+        const after = record(row.after!, c, c.afterIndexes);
+        g.events.push({ op: 'c', schema, table: tableName, key: record(row.after!, c, c.keyIndexes), after });
+      } else if (ev.op === 'update') {
+        g.events.push({ op: 'u', schema, table: tableName, key: record(row.before!, c, c.keyIndexes), after: record(row.after!, c, c.afterIndexes) });
+      } else {
+        g.events.push({ op: 'd', schema, table: tableName, key: record(row.before!, c, c.keyIndexes) });
+      }
+    }
+  }
+
+  private compileTable(table: CaptureTable, map: TableMapEvent): CompiledTable {
+    const where = `${table.database}.${table.table}`;
+    if (table.primaryKey.length === 0) {
+      throw new TandemError('TANDEM_PREREQUISITE', `${where} has no primary key, so its changes cannot be applied to one row on the target.`, {
+        hint: `Add a primary key (ALTER TABLE ${where} ADD PRIMARY KEY (…)), or leave the table out with --exclude-table-list.`,
+      });
+    }
+    const names = table.columns.map((c) => c.name);
+    if (names.length !== map.columns.length) throw new Error(`binlog capture: ${where} catalog/table map column counts differ`);
+    const keyIndexes = table.primaryKey.map((k) => {
+      const i = names.indexOf(k);
+      if (i < 0) throw new Error(`binlog capture: primary-key column ${k} is not a column of ${where}`);
+      return i;
+    });
+    const omit = new Set(table.omitColumns ?? []);
+    const afterIndexes = names.map((_, i) => i).filter((i) => !omit.has(names[i]!));
+    const converters = table.columns.map((col) => this.converters(table, col));
+    return { names, converters, keyIndexes, afterIndexes };
+  }
+
+  private finish(ev: BinlogEvent): AssembledTransaction | undefined {
+    const g = this.group ?? newGroup(this.here(ev));
+    this.group = undefined;
+    if (g.nextGtid) this.gtid = g.nextGtid(this.gtid);
+    if ((ev.header.flags & EVENT_FLAG_ARTIFICIAL) !== 0 || ev.header.nextPosition === 0) {
+      throw new TandemError('TANDEM_DATA', 'A transaction ended on an event without a binlog position.', { hint: 'Report this as a bug.' });
+    }
+    const binlogPosition: BinlogPosition = this.gtid
+      ? { file: this.file, offset: ev.header.nextPosition, gtid: this.gtid }
+      : { file: this.file, offset: ev.header.nextPosition };
+    const position = encodeBinlogPosition(binlogPosition);
+    // Already captured before the start (a resume that overlaps): drop it, position included.
+    if (position.slice(0, 23) <= this.startKey) return undefined;
+    const events = g.events.map((e) => ({ ...e, position, txId: g.txId }));
+    return { events, position, binlogPosition, txId: g.txId, timestamp: ev.header.timestamp };
+  }
+}
+
+function newGroup(txId: string, nextGtid?: Group['nextGtid']): Group {
+  return { txId, begun: false, xa: false, events: [], migratedRows: false, ...(nextGtid && { nextGtid }) };
+}
+
+function sameShape(a: TableMapEvent, b: TableMapEvent): boolean {
+  if (a.database !== b.database || a.table !== b.table || a.columns.length !== b.columns.length) return false;
+  for (let i = 0; i < a.columns.length; i++) {
+    const x = a.columns[i]!;
+    const y = b.columns[i]!;
+    if (x.type !== y.type || x.meta !== y.meta || x.nullable !== y.nullable) return false;
+  }
+  return true;
+}
+
+function record(values: ColumnValue[], c: CompiledTable, indexes: readonly number[]): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const i of indexes) {
+    const v = values[i];
+    out[c.names[i]!] = v === null || v === undefined ? null : c.converters[i]!(v);
+  }
+  return out;
+}

@@ -1,0 +1,141 @@
+/**
+ * The capture prerequisites against real MariaDB servers: a good one, one with a statement binlog
+ * and minimal row images, one without a binlog, and users missing privileges.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
+import {
+  checkCapturePrerequisites,
+  requireCapturePrerequisites,
+  type CapturePrerequisiteFinding,
+} from '../../../src/adapters/mysql/capture/prerequisites.js';
+import { BinlogCapture } from '../../../src/adapters/mysql/capture/binlog-capture.js';
+import { TandemError } from '../../../src/core/errors.js';
+import { captureUntil, positionNow, sourceConfig } from './binlog-helpers.js';
+
+let good: MariaDbServer;
+
+const TABLES = [
+  { database: 'shop', table: 'orders', primaryKey: ['id'] },
+  { database: 'shop', table: 'audit', primaryKey: [] },
+];
+
+before(async () => {
+  good = await startMariaDb({ 'log-bin-compress': 'ON' });
+  await good.createDatabase('shop');
+  await good.sql('shop', 'CREATE TABLE orders (id int PRIMARY KEY, v int); CREATE TABLE audit (at datetime, what text)');
+});
+
+after(async () => {
+  await good?.stop();
+});
+
+function summary(findings: readonly CapturePrerequisiteFinding[]): string[] {
+  return findings.map((f) => `${f.severity} ${f.check}`);
+}
+
+test('a good source: only the table without a primary key is an error; checksum, compression, GTIDs and retention are reported', async () => {
+  const report = await checkCapturePrerequisites({ source: sourceConfig(good, 'shop'), tables: TABLES });
+  assert.equal(report.flavor, 'mariadb');
+  assert.deepEqual(summary(report.findings), [
+    'info binlog_checksum', 'info log_bin_compress', 'info gtid', 'error primary_key', 'info retention',
+  ]);
+  const pk = report.findings.find((f) => f.check === 'primary_key')!;
+  assert.equal(pk.message, 'shop.audit has no primary key, so a change to one of its rows cannot be applied to exactly that row on the target.');
+  assert.equal(pk.fix, 'ALTER TABLE `shop`.`audit` ADD PRIMARY KEY (…); or leave the table out with --exclude-table-list.');
+  assert.equal(report.findings.find((f) => f.check === 'binlog_checksum')!.message, 'binlog_checksum is CRC32: every event is verified.');
+  assert.equal(report.retention?.setting, 'binlog_expire_logs_seconds = 0');
+  assert.equal(report.retention?.safeStopSeconds, null);
+  assert.throws(() => requireCapturePrerequisites(report), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE' && /shop\.audit has no primary key/.test(e.message));
+  const ok = await checkCapturePrerequisites({ source: sourceConfig(good, 'shop'), tables: [TABLES[0]!] });
+  assert.deepEqual(summary(requireCapturePrerequisites(ok)), ['info binlog_checksum', 'info log_bin_compress', 'info gtid', 'info retention']);
+});
+
+test('a user without replication privileges or SELECT: each missing grant is a finding with its GRANT', async () => {
+  await good.sql(undefined, "CREATE USER 'weak'@'%' IDENTIFIED BY 'weak-pw'; GRANT SELECT ON shop.audit TO 'weak'@'%'");
+  const weak = sourceConfig(good, 'shop', 'weak', 'weak-pw');
+  const report = await checkCapturePrerequisites({ source: weak, tables: [TABLES[0]!] });
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  assert.deepEqual(errors, [
+    {
+      check: 'privilege_replication_client', severity: 'error',
+      message: "User 'weak'@'%' may not list the binlogs (BINLOG MONITOR privilege missing).",
+      fix: "GRANT BINLOG MONITOR ON *.* TO 'weak'@'%';",
+    },
+    {
+      check: 'privilege_replication_slave', severity: 'error',
+      message: "User 'weak'@'%' may not read the binlog as a replica (REPLICATION SLAVE privilege missing).",
+      fix: "GRANT REPLICATION SLAVE ON *.* TO 'weak'@'%';",
+    },
+    {
+      check: 'privilege_select', severity: 'error',
+      message: "User 'weak'@'%' may not read shop.orders (SELECT privilege missing).",
+      fix: "GRANT SELECT ON `shop`.* TO 'weak'@'%';",
+    },
+  ]);
+  assert.throws(() => requireCapturePrerequisites(report), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE'
+    && /GRANT REPLICATION SLAVE ON \*\.\* TO 'weak'@'%';/.test(e.hint ?? ''));
+
+  // The capture itself, without REPLICATION SLAVE, says the same.
+  const from = await positionNow(good, 'shop');
+  const capture = BinlogCapture.start({ source: weak, serverId: 2_000_000_300, tables: [] }, from);
+  await assert.rejects((async () => { for await (const _ of capture) { /* nothing arrives */ } })(),
+    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE' && /REPLICATION SLAVE/.test(e.hint ?? ''));
+
+  await good.sql(undefined, "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'weak'@'%'; GRANT SELECT ON shop.* TO 'weak'@'%'");
+  const granted = await checkCapturePrerequisites({ source: weak, tables: [TABLES[0]!] });
+  assert.deepEqual(granted.findings.filter((f) => f.severity === 'error'), []);
+});
+
+test('statement binlog, minimal row images and a short retention: errors and a warning with their fixes', async () => {
+  const bad = await startMariaDb({ 'binlog-format': 'STATEMENT', 'binlog-row-image': 'MINIMAL', 'binlog-expire-logs-seconds': 3600, 'binlog-checksum': 'NONE' });
+  try {
+    await bad.createDatabase('shop');
+    await bad.sql('shop', 'CREATE TABLE orders (id int PRIMARY KEY)');
+    const report = await checkCapturePrerequisites({ source: sourceConfig(bad, 'shop'), tables: [TABLES[0]!] });
+    assert.deepEqual(summary(report.findings), ['error binlog_format', 'error binlog_row_image', 'info binlog_checksum', 'info gtid', 'warning retention']);
+    const format = report.findings.find((f) => f.check === 'binlog_format')!;
+    assert.match(format.message, /^binlog_format is STATEMENT, but change capture needs ROW/);
+    assert.match(format.fix!, /^SET GLOBAL binlog_format = 'ROW'; and binlog_format = ROW in the \[mariadbd\] section/);
+    assert.match(report.findings.find((f) => f.check === 'binlog_row_image')!.message, /^binlog_row_image is MINIMAL/);
+    assert.equal(report.findings.find((f) => f.check === 'binlog_checksum')!.message, 'binlog_checksum is NONE.');
+    assert.match(report.retention!.message, /purges binlogs older than 1 hour \(binlog_expire_logs_seconds = 3600\)/);
+    assert.throws(() => requireCapturePrerequisites(report), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE'
+      && /binlog_format is STATEMENT/.test(e.message) && /binlog_row_image is MINIMAL/.test(e.message));
+  } finally {
+    await bad.stop();
+  }
+});
+
+test('no binlog at all: one error that says how to turn it on', async () => {
+  const none = await startMariaDb({ 'log-bin': null });
+  try {
+    await none.createDatabase('shop');
+    await none.sql('shop', 'CREATE TABLE orders (id int PRIMARY KEY)');
+    const report = await checkCapturePrerequisites({ source: sourceConfig(none, 'shop'), tables: [TABLES[0]!] });
+    assert.deepEqual(summary(report.findings), ['error log_bin']);
+    assert.match(report.findings[0]!.fix!, /log_bin = mysql-bin, binlog_format = ROW, binlog_row_image = FULL, server_id = 1; then restart the server/);
+    assert.equal(report.retention, undefined);
+  } finally {
+    await none.stop();
+  }
+});
+
+test('a restart whose binlog file is gone: the retention finding is an error', async () => {
+  const report = await checkCapturePrerequisites({ source: sourceConfig(good, 'shop'), tables: [TABLES[0]!], neededFile: 'binlog.000000' });
+  const r = report.findings.find((f) => f.check === 'retention')!;
+  assert.equal(r.severity, 'error');
+  assert.match(r.message, /binlog\.000000 that the migration resumes from is no longer on the source/);
+});
+
+test('log_bin_compress=ON: compressed row and query events through a live dump', async () => {
+  await good.sql('shop', 'CREATE TABLE notes (id int PRIMARY KEY, body text)');
+  const from = await positionNow(good, 'shop');
+  await good.sql('shop', "INSERT INTO notes VALUES (1, REPEAT('compress me ', 200)); UPDATE notes SET body = 'short' WHERE id = 1; DELETE FROM notes");
+  const notes = { database: 'shop', table: 'notes', columns: [{ name: 'id', unsigned: false }, { name: 'body', charset: 'utf8mb4' }], primaryKey: ['id'] };
+  const txs = await captureUntil({ source: sourceConfig(good, 'shop'), serverId: 2_000_000_301, tables: [notes] }, from, (all) => all.length >= 3);
+  assert.deepEqual(txs.map((t) => t.events.map((e) => [e.op, e.after?.body?.length ?? null])), [[['c', 2400]], [['u', 5]], [['d', null]]]);
+  const events = await good.sql(undefined, 'SHOW BINLOG EVENTS');
+  assert.ok(events.some((e) => /_compressed/i.test(String(e.Event_type))), 'the server wrote compressed events');
+});
