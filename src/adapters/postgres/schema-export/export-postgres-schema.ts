@@ -8,6 +8,7 @@ import type { ExportContext } from './export-context.js';
 import { exportForeignKeys } from './foreign-keys-export.js';
 import { exportGrants } from './grants-export.js';
 import { exportIndexes } from './indexes-export.js';
+import { exportNotValidConstraints } from './not-valid-constraints-export.js';
 import { exportPolicies } from './policies-export.js';
 import { exportRoutines } from './routines-export.js';
 import { exportRules } from './rules-export.js';
@@ -48,7 +49,7 @@ export async function exportPostgresSchema(
     const objects: SchemaObject[] = [];
     for (const part of [exportSchemas, exportCollations, exportTypes, exportDomains, exportSequences, exportRoutines,
       exportAggregates, exportTables, exportIndexes, exportForeignKeys, exportViews, exportRules, exportStatistics,
-      exportTriggers, exportPolicies, exportComments]) {
+      exportNotValidConstraints, exportTriggers, exportPolicies, exportComments]) {
       objects.push(...await part(ctx));
     }
     if (options.includeGrants) objects.push(...await exportGrants(ctx), ...await exportAggregateGrants(ctx));
