@@ -1,10 +1,16 @@
-import type { IndexElem, IndexStmt } from 'libpg-query';
-import { nodeAs } from '../ast-helpers.js';
+import type { AlterTableStmt, IndexElem, IndexStmt, Node } from 'libpg-query';
+import { nodeAs, relationName } from '../ast-helpers.js';
 import { indexName } from '../object-identity.js';
-import { ALL_VERSIONS } from '../target-version.js';
+import { ALL_VERSIONS, onlyBetween } from '../target-version.js';
 import { unorderableKeyReason } from './key-types.js';
 import { DOCS } from './schema-rule.js';
 import type { RuleHit, SchemaRule } from './schema-rule.js';
+import { alterCommandsOf, tableConstraintsOf } from './table-constraints.js';
+
+/** The names of a `WITH (…)` option list. */
+function optionNames(options: readonly Node[] | undefined): string[] {
+  return (options ?? []).map((o) => nodeAs<{ defname?: string }>(o, 'DefElem')?.defname ?? '').filter((n) => n !== '');
+}
 
 /** The index's key elements. */
 export function indexElems(index: IndexStmt): IndexElem[] {
@@ -72,6 +78,48 @@ export const indexRules: SchemaRule[] = [
       return index !== undefined && accessMethod(index) === 'gin' && indexElems(index).some(ordered)
         ? [{ objectType: 'INDEX', objectName: indexName(index) }]
         : [];
+    },
+  },
+  {
+    id: 'index-storage-parameters',
+    category: 'unsupported_feature',
+    title: 'Storage parameters on an index or constraint',
+    suggestion:
+      'YugabyteDB rejects PostgreSQL index storage parameters (fillfactor, deduplicate_items, fastupdate, …) with "unrecognized parameter" (issue 23467): DocDB does not use them. Remove the WITH (…) clause.',
+    docsLink: DOCS.knownIssues,
+    gate: ALL_VERSIONS,
+    check: (s) => {
+      const hits: RuleHit[] = [];
+      const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
+      const indexOptions = optionNames(index?.options);
+      if (index !== undefined && indexOptions.length > 0) {
+        hits.push({ objectType: 'INDEX', objectName: indexName(index), detail: indexOptions.join(', ') });
+      }
+      for (const c of tableConstraintsOf(s.node)) {
+        const names = optionNames(c.constraint.options);
+        if (names.length > 0) hits.push({ objectType: 'TABLE', objectName: relationName(c.table), detail: `${c.constraint.conname ?? 'constraint'}: ${names.join(', ')}` });
+      }
+      if (nodeAs<AlterTableStmt>(s.node, 'AlterTableStmt')?.objtype === 'OBJECT_INDEX') {
+        for (const { table, cmd } of alterCommandsOf(s.node)) {
+          if (cmd.subtype === 'AT_SetRelOptions' || cmd.subtype === 'AT_ResetRelOptions') {
+            const names = optionNames(nodeAs<{ items?: Node[] }>(cmd.def, 'List')?.items);
+            hits.push({ objectType: 'INDEX', objectName: relationName(table), detail: `ALTER INDEX: ${names.join(', ')}` });
+          }
+        }
+      }
+      return hits;
+    },
+  },
+  {
+    id: 'partitioned-table-index-regression',
+    category: 'unsupported_feature',
+    title: 'Index on a partitioned table (fails on YugabyteDB 2.15 and 2.16)',
+    suggestion: 'A regression of YugabyteDB 2.15 and 2.16 makes CREATE INDEX on a partitioned table fail (issue 14529). Target 2.17.1 or later.',
+    docsLink: DOCS.knownIssues,
+    gate: onlyBetween('2.15', '2.17.1.0'),
+    check: (s, ctx) => {
+      const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
+      return index !== undefined && ctx.catalog.isPartitioned(index.relation) ? [{ objectType: 'INDEX', objectName: indexName(index) }] : [];
     },
   },
   {

@@ -100,10 +100,10 @@ export const tableRules: SchemaRule[] = [
   },
   {
     id: 'foreign-table',
-    category: 'unsupported_feature',
+    category: 'migration_caveat',
     title: 'Foreign table',
     suggestion:
-      'A foreign table needs its server, user mapping and FDW on the target: create them with postgres_fdw (bundled) before importing, or migrate the remote data as a regular table instead.',
+      'Its rows stay on the remote server: Tandem exports the foreign table with its foreign-data wrapper, server and user mappings (schema/foreign_tables/), never its data. The wrapper must exist on every YugabyteDB node (postgres_fdw and file_fdw are bundled), the server must be reachable from them, and the user mappings\' credentials must be filled in by hand. Or migrate the remote data as a regular table instead.',
     docsLink: DOCS.extensions,
     gate: ALL_VERSIONS,
     check: (s) => {
