@@ -1,5 +1,5 @@
 import type { AlterTableStmt, IndexElem, IndexStmt, Node } from 'libpg-query';
-import { nodeAs, relationName } from '../ast-helpers.js';
+import { dottedName, nodeAs, relationName, unwrap } from '../ast-helpers.js';
 import { indexName } from '../object-identity.js';
 import { ALL_VERSIONS, onlyBetween } from '../target-version.js';
 import { unorderableKeyReason } from './key-types.js';
@@ -36,6 +36,9 @@ function accessMethodRule(id: string, method: string, title: string, suggestion:
     },
   };
 }
+
+/** Index methods YugabyteDB does not have. */
+const UNSUPPORTED_METHODS = new Set(['gist', 'spgist', 'brin']);
 
 // These methods are flagged by their own rules; the unorderable-type check is about lsm/hash indexes.
 const NON_LSM_METHODS = new Set(['gin', 'ybgin', 'gist', 'spgist', 'brin', 'hnsw', 'ivfflat', 'ybhnsw']);
@@ -120,6 +123,23 @@ export const indexRules: SchemaRule[] = [
     check: (s, ctx) => {
       const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
       return index !== undefined && ctx.catalog.isPartitioned(index.relation) ? [{ objectType: 'INDEX', objectName: indexName(index) }] : [];
+    },
+  },
+  {
+    id: 'operator-class-unsupported-method',
+    category: 'unsupported_feature',
+    title: 'Operator class or family for an index method YugabyteDB does not have',
+    suggestion:
+      'YugabyteDB builds no GiST, SP-GiST or BRIN indexes (its methods are lsm, hash and ybgin), so this operator class or family can never be used there. Drop it, with the indexes that use it.',
+    docsLink: DOCS.indexes,
+    gate: ALL_VERSIONS,
+    check: (s) => {
+      const [kind, body] = unwrap(s.node);
+      if (kind !== 'CreateOpClassStmt' && kind !== 'CreateOpFamilyStmt' && kind !== 'AlterOpFamilyStmt') return [];
+      const method = String(body['amname'] ?? '').toLowerCase();
+      if (!UNSUPPORTED_METHODS.has(method)) return [];
+      const name = dottedName((body['opclassname'] ?? body['opfamilyname']) as Node[] | undefined);
+      return [{ objectType: kind === 'CreateOpClassStmt' ? 'OPERATOR CLASS' : 'OPERATOR FAMILY', objectName: name, detail: `USING ${method}` }];
     },
   },
   {

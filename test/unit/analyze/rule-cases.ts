@@ -456,4 +456,9 @@ export const RULE_CASES: readonly RuleCase[] = [
     triggers: 'CREATE TABLE p (id bigint PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, pid int REFERENCES p (id)); CREATE INDEX c_pid ON c (pid);',
     clean: 'CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, pid integer REFERENCES p (id)); CREATE INDEX c_pid ON c (pid);',
   },
+  {
+    ruleId: 'operator-class-unsupported-method',
+    triggers: 'CREATE OPERATOR CLASS app.box_ops FOR TYPE box USING gist AS OPERATOR 3 &&;',
+    clean: 'CREATE OPERATOR CLASS app.int_triple_ops FOR TYPE int4 USING hash AS OPERATOR 1 =, FUNCTION 1 hashint4(int4);',
+  },
 ];

@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, notExcluded, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 import { NOT_VALIDATED } from './not-valid-constraints-export.js';
 
@@ -16,7 +16,7 @@ export async function exportForeignKeys(ctx: ExportContext): Promise<SchemaObjec
     FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY($1) AND co.contype = 'f' AND co.conparentid = 0 AND NOT ${NOT_VALIDATED}
-      AND ${notExtensionMember('c.oid', 'pg_class')}
+      AND ${exportable(ctx, 'c.oid', 'pg_class')}${notExcluded(ctx, 'co.oid', 'pg_constraint')}
     ORDER BY n.nspname, c.relname, co.conname`);
   return rows.map((r) => ({ type: 'FOREIGN_KEY', schema: r.schema, name: r.name, sql: r.sql }));
 }

@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, notExcluded, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
@@ -37,7 +37,7 @@ export async function exportNotValidConstraints(ctx: ExportContext): Promise<Sch
     JOIN pg_catalog.pg_namespace n ON n.oid = coalesce(c.relnamespace, t.typnamespace)
     WHERE n.nspname = ANY($1) AND ${NOT_VALIDATED} AND co.conparentid = 0 AND co.conislocal
       AND (c.relkind IN ('r', 'p') OR t.typtype = 'd')
-      AND ${notExtensionMember('c.oid', 'pg_class')} AND ${notExtensionMember('t.oid', 'pg_type')}
+      AND ${exportable(ctx, 'c.oid', 'pg_class')} AND ${exportable(ctx, 't.oid', 'pg_type')}${notExcluded(ctx, 'co.oid', 'pg_constraint')}
     ORDER BY n.nspname, coalesce(c.relname, t.typname), co.conname`);
   return rows.map((r): SchemaObject => ({
     type: 'NOT_VALID_CONSTRAINT', schema: r.schema, name: r.name,

@@ -1,5 +1,5 @@
 import { orderByDependencies } from './dependency-order.js';
-import { catalogRows, collationName, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, collationName, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 import { NOT_VALIDATED } from './not-valid-constraints-export.js';
 import { SEQUENCE_OPTIONS_SQL } from './sequences-export.js';
@@ -43,7 +43,7 @@ interface ConstraintRow {
   readonly contype: 'c' | 'p';
 }
 
-const TABLES_SQL = `
+const tablesSql = (ctx: ExportContext): string => `
   SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qname,
     c.relkind, c.relispartition AS "isPartition", c.relpersistence = 'u' AS unlogged,
     array_to_string(c.reloptions, ', ') AS reloptions,
@@ -57,7 +57,7 @@ const TABLES_SQL = `
       WHERE i.inhrelid = c.oid), '{}') AS "parentNames",
     c.relreplident AS "replicaIdentity"
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND ${notExtensionMember('c.oid', 'pg_class')}
+  WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND ${exportable(ctx, 'c.oid', 'pg_class')}
   ORDER BY n.nspname, c.relname`;
 
 const COLUMNS_SQL = `
@@ -105,7 +105,7 @@ const CONSTRAINTS_SQL = `
  * come before their children.
  */
 export async function exportTables(ctx: ExportContext): Promise<SchemaObject[]> {
-  const tables = await catalogRows<TableRow>(ctx, TABLES_SQL);
+  const tables = await catalogRows<TableRow>(ctx, tablesSql(ctx));
   const columns = groupBy(await catalogRows<ColumnRow>(ctx, COLUMNS_SQL), (c) => c.relid);
   const constraints = groupBy(await catalogRows<ConstraintRow>(ctx, CONSTRAINTS_SQL), (c) => c.relid);
   const ordered = orderByDependencies(tables, (t) => `${t.schema}.${t.name}`, (t) => t.parentKeys);
