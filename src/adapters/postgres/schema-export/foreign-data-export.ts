@@ -39,8 +39,11 @@ interface ServerRow {
  * `password_required` keeps its value); the values never leave the source. A mapping without
  * options (or whose options the export's user may not read) gets a comment saying so. A foreign
  * table has its columns (type, collation, NOT NULL, default, generated expression, per-column
- * options), its CHECK constraints, PARTITION OF / INHERITS, server and options. Their data stays on
- * the remote server: the snapshot never copies it.
+ * options), its CHECK constraints, INHERITS, server and options. Their data stays on the remote
+ * server. A foreign table that is a partition on the source is written unattached, with the
+ * `ALTER TABLE … ATTACH PARTITION` to run after the data as a comment: the snapshot copies a
+ * partitioned table through all its partitions, and attached on the target it would send the
+ * remote rows back into the remote table.
  *
  * @example
  * await exportForeignData(ctx)
@@ -51,17 +54,14 @@ export async function exportForeignData(ctx: ExportContext): Promise<SchemaObjec
   const tables = await catalogRows<ForeignTableRow>(ctx, `
     WITH ft AS (${FOREIGN_TABLES} AND ${exportable(ctx, 'c.oid', 'pg_class')})
     SELECT ft.schema, ft.name,
-      'CREATE FOREIGN TABLE ' || ft.qname
-        || CASE WHEN ft.relispartition
-             THEN ' PARTITION OF ' || (SELECT format('%I.%I', pn.nspname, p.relname) FROM pg_catalog.pg_inherits i
-                    JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-                    WHERE i.inhrelid = ft.oid)
-                  || coalesce(' (' || cons.list || ')', '') || ' ' || ft.bound
-             ELSE ' (' || concat_ws(', ', cols.list, cons.list) || ')'
-                  || coalesce(' INHERITS (' || (SELECT string_agg(format('%I.%I', pn.nspname, p.relname), ', ' ORDER BY i.inhseqno)
-                       FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
-                       JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = ft.oid) || ')', '')
-           END
+      CASE WHEN ft.relispartition THEN '-- On the source a partition of ' || parent.qname || ' (' || ft.bound || '). Its rows live on the remote'
+             || E' server, so it is not attached here:\n-- the snapshot copies a partitioned table through every partition, this one'
+             || E' included. Once the data is imported:\n-- ALTER TABLE ' || parent.qname || ' ATTACH PARTITION ' || ft.qname || ' ' || ft.bound
+             || E';\n' ELSE '' END
+      || 'CREATE FOREIGN TABLE ' || ft.qname || ' (' || concat_ws(', ', cols.list, cons.list) || ')'
+        || coalesce(' INHERITS (' || (SELECT string_agg(format('%I.%I', pn.nspname, p.relname), ', ' ORDER BY i.inhseqno)
+             FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+             JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = ft.oid AND NOT ft.relispartition) || ')', '')
         || ' SERVER ' || (SELECT quote_ident(s.srvname) FROM pg_catalog.pg_foreign_server s WHERE s.oid = ft.ftserver)
         || ${optionsClause('ft.ftoptions')} || ';'
         || coalesce(E'\\n' || notvalid.list, '') AS sql
@@ -75,7 +75,11 @@ export async function exportForeignData(ctx: ExportContext): Promise<SchemaObjec
                || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END, ', ' ORDER BY a.attnum) AS list
       FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
       LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE a.attrelid = ft.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal) cols ON true
+      WHERE a.attrelid = ft.oid AND a.attnum > 0 AND NOT a.attisdropped AND (a.attislocal OR ft.relispartition)) cols ON true
+    LEFT JOIN LATERAL (
+      SELECT format('%I.%I', pn.nspname, p.relname) AS qname FROM pg_catalog.pg_inherits i
+      JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+      WHERE i.inhrelid = ft.oid AND ft.relispartition) parent ON true
     LEFT JOIN LATERAL (
       SELECT string_agg('CONSTRAINT ' || quote_ident(co.conname) || ' ' || pg_get_constraintdef(co.oid), ', ' ORDER BY co.conname) AS list
       FROM pg_catalog.pg_constraint co WHERE co.conrelid = ft.oid AND co.contype = 'c' AND co.conislocal AND co.convalidated) cons ON true
