@@ -12,6 +12,9 @@ export const BUNDLED_EXTENSIONS: ReadonlySet<string> = new Set([
   'insert_username', 'moddatetime', 'autoinc', 'refint', 'hll', 'pg_cron', 'pg_hint_plan', 'pg_partman',
   'pg_stat_monitor', 'pgaudit', 'hypopg', 'vector', 'orafce', 'btree_gin', 'citext', 'intarray', 'isn', 'lo',
   'ltree', 'pgrowlocks', 'pgstattuple', 'seg', 'tcn', 'unaccent', 'dblink', 'yb_pg_metrics',
+  // Also bundled (the list Voyager checks against): contrib modules that ship with every YugabyteDB build.
+  'adminpack', 'amcheck', 'bloom', 'btree_gist', 'dict_int', 'dict_xsyn', 'intagg', 'pageinspect', 'pg_buffercache',
+  'pg_freespacemap', 'pg_prewarm', 'pg_visibility', 'tsm_system_rows', 'tsm_system_time',
 ]);
 
 /** Rules about extensions, views, collations, functions and policies. */

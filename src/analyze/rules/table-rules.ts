@@ -85,9 +85,9 @@ export const tableRules: SchemaRule[] = [
     category: 'unsupported_feature',
     title: 'Column COMPRESSION clause',
     suggestion:
-      'PG11-based YugabyteDB does not accept COMPRESSION (PostgreSQL 14 syntax), and DocDB compresses data itself. Remove the clause.',
-    docsLink: DOCS.compatibility,
-    gate: PG11_BASED_ONLY,
+      'PG11-based YugabyteDB rejects COMPRESSION (PostgreSQL 14 syntax); the PostgreSQL 15-based releases accept it but do nothing with it (YugabyteDB does not TOAST, DocDB compresses data itself). Remove the clause.',
+    docsLink: DOCS.knownIssues,
+    gate: ALL_VERSIONS,
     check: (s) => {
       const hits: RuleHit[] = columnDefsOf(s.node)
         .filter(({ column }) => column.compression !== undefined && column.compression !== '')

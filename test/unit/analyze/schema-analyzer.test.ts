@@ -324,3 +324,24 @@ test('every form of ALTER VIEW, CREATE/ALTER CONVERSION, multi-object DROP and s
     '18 not-valid-constraint DOMAIN app.d Constraint added NOT VALID (old rows may break it) (d_pos)',
   ], 'ALTER INDEX … SET is reported once, as an index, not as ALTER TABLE');
 });
+
+test('--target-db-version decides what is reported, release by release, as YugabyteDB documents the fixes', async () => {
+  const sql = [
+    'CREATE TABLE p (id int, d date, body text COMPRESSION lz4) PARTITION BY RANGE (d);',
+    'ALTER TABLE ONLY p ADD CONSTRAINT p_pkey PRIMARY KEY (id, d);',
+    "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);",
+    'CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(1); END $$;',
+    'CREATE UNLOGGED TABLE u (id int PRIMARY KEY);',
+  ].join('\n');
+  const rules = ['alter-add-primary-key-partitioned', 'column-compression', 'non-deterministic-collation', 'advisory-lock', 'unlogged-table'];
+  const reported = async (version: string) => {
+    const found = ids(await analyzeSchema([{ path: 'a.sql', sql }], { targetDbVersion: version }));
+    return rules.filter((r) => found.includes(r));
+  };
+  assert.deepEqual(await reported('2.20.1.0'), rules);
+  assert.deepEqual(await reported('2.23.0.0'), ['column-compression', 'non-deterministic-collation', 'advisory-lock', 'unlogged-table']);
+  assert.deepEqual(await reported('2024.1.3.0'), ['column-compression', 'non-deterministic-collation', 'advisory-lock', 'unlogged-table']);
+  assert.deepEqual(await reported('2024.2.0.0'), ['column-compression', 'non-deterministic-collation', 'advisory-lock']);
+  assert.deepEqual(await reported('2.25.1.0'), ['column-compression', 'non-deterministic-collation', 'advisory-lock']);
+  assert.deepEqual(await reported('2025.1.0.0'), ['column-compression', 'non-deterministic-collation']);
+});
