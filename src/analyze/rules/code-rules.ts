@@ -126,7 +126,7 @@ export const codeRules: SchemaRule[] = [
   },
   {
     id: 'ddl-in-routine',
-    category: 'unsupported_plpgsql',
+    category: 'migration_caveat',
     title: 'DDL inside a function, procedure or DO block',
     suggestion:
       'A routine runs inside the caller\'s transaction, and YugabyteDB does not make DDL part of a transaction (issue 1404): a rollback leaves the DDL done. Run the DDL outside transactions (in a migration step), or make the routine safe to re-run.',
@@ -147,7 +147,8 @@ export const codeRules: SchemaRule[] = [
           found.add(`${m[1]} ${m[2]}`.toLowerCase());
         }
       }
-      return hitFor(s, found);
+      // The DDL works; what differs is a rollback: a caveat, not an unsupported feature.
+      return hitFor(s, found).map((hit) => ({ ...hit, category: 'migration_caveat' as const }));
     },
   },
 ];

@@ -37,6 +37,9 @@ function accessMethodRule(id: string, method: string, title: string, suggestion:
   };
 }
 
+/** Constraints backed by an index, whose WITH (…) holds the index's storage parameters. */
+const INDEXED_CONSTRAINTS = new Set(['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_EXCLUSION']);
+
 /** Index methods YugabyteDB does not have. */
 const UNSUPPORTED_METHODS = new Set(['gist', 'spgist', 'brin']);
 
@@ -99,6 +102,8 @@ export const indexRules: SchemaRule[] = [
         hits.push({ objectType: 'INDEX', objectName: indexName(index), detail: indexOptions.join(', ') });
       }
       for (const c of tableConstraintsOf(s.node)) {
+        // An identity column's options are its sequence's, not storage parameters.
+        if (!INDEXED_CONSTRAINTS.has(c.constraint.contype ?? '')) continue;
         const names = optionNames(c.constraint.options);
         if (names.length > 0) hits.push({ objectType: 'TABLE', objectName: relationName(c.table), detail: `${c.constraint.conname ?? 'constraint'}: ${names.join(', ')}` });
       }
