@@ -11,6 +11,10 @@ export interface EmbeddedCode {
   readonly unparsedTexts: string[];
   /** True for function, procedure and DO bodies. */
   readonly inRoutine: boolean;
+  /** The code as written: a routine's SQL or PL/pgSQL body, or the statement itself. */
+  readonly sourceTexts: string[];
+  /** Types of the variables a PL/pgSQL body declares, as written (`employees.salary%TYPE`). */
+  readonly declaredTypes: string[];
 }
 
 const cache = new WeakMap<ParsedStatement, EmbeddedCode>();
@@ -33,8 +37,12 @@ function collect(statement: ParsedStatement): EmbeddedCode {
   if (fn !== undefined) {
     const language = (defElemValue(fn.options, 'language') ?? 'sql').toLowerCase();
     const body = defElemValue(fn.options, 'as');
-    const code: EmbeddedCode = { asts: [], unparsedTexts: [], inRoutine: true };
-    if (fn.sql_body !== undefined) code.asts.push(fn.sql_body);
+    const code: EmbeddedCode = { asts: [], unparsedTexts: [], inRoutine: true, sourceTexts: [], declaredTypes: [] };
+    if (fn.sql_body !== undefined) {
+      code.asts.push(fn.sql_body);
+      code.sourceTexts.push(statement.sql);
+    }
+    if (body !== undefined && (language === 'sql' || language === 'plpgsql')) code.sourceTexts.push(body);
     if (body !== undefined) {
       if (language === 'sql') addSql(code, body);
       else if (language === 'plpgsql') addPlpgsql(code, statement.sql, body);
@@ -46,7 +54,7 @@ function collect(statement: ParsedStatement): EmbeddedCode {
   if (doStmt !== undefined) {
     const body = defElemValue(doStmt.args, 'as') ?? '';
     const language = (defElemValue(doStmt.args, 'language') ?? 'plpgsql').toLowerCase();
-    const code: EmbeddedCode = { asts: [], unparsedTexts: [], inRoutine: true };
+    const code: EmbeddedCode = { asts: [], unparsedTexts: [], inRoutine: true, sourceTexts: language === 'plpgsql' ? [body] : [], declaredTypes: [] };
     if (language === 'plpgsql') {
       // The PL/pgSQL parser wants a function definition; wrap the block in one.
       const tag = uniqueDollarTag(body);
@@ -54,7 +62,7 @@ function collect(statement: ParsedStatement): EmbeddedCode {
     }
     return code;
   }
-  return { asts: [statement.node], unparsedTexts: [], inRoutine: false };
+  return { asts: [statement.node], unparsedTexts: [], inRoutine: false, sourceTexts: [statement.sql], declaredTypes: [] };
 }
 
 function addSql(code: EmbeddedCode, sql: string): void {
@@ -76,6 +84,7 @@ function addPlpgsql(code: EmbeddedCode, createFunctionSql: string, body: string)
   const queries: string[] = [];
   walkAst(parsed, (kind, value) => {
     if (kind === 'PLpgSQL_expr' && typeof value['query'] === 'string') queries.push(value['query']);
+    if (kind === 'PLpgSQL_type' && typeof value['typname'] === 'string') code.declaredTypes.push(value['typname']);
   });
   for (const query of queries) {
     const ast = parseEmbeddedQuery(query);

@@ -12,6 +12,12 @@ import type {
 } from 'libpg-query';
 import { dottedName, nodeAs, relationName, unwrap } from './ast-helpers.js';
 
+/** DefineStmt kinds of text search objects, as the report names them. */
+const TEXT_SEARCH_KINDS: Readonly<Record<string, string>> = {
+  TSCONFIGURATION: 'TEXT SEARCH CONFIGURATION', TSDICTIONARY: 'TEXT SEARCH DICTIONARY', TSPARSER: 'TEXT SEARCH PARSER',
+  TSTEMPLATE: 'TEXT SEARCH TEMPLATE',
+};
+
 /** The database object a statement is about. */
 export interface ObjectIdentity {
   readonly objectType: string;
@@ -75,7 +81,21 @@ export function identifyObject(node: Node): ObjectIdentity | undefined {
     case 'DefineStmt': {
       const def = body as DefineStmt;
       const type = (def.kind ?? 'OBJECT_TYPE').replace('OBJECT_', '');
-      return created(type === 'TSCONFIGURATION' ? 'TEXT SEARCH CONFIGURATION' : type, dottedName(def.defnames));
+      return created(TEXT_SEARCH_KINDS[type] ?? type, dottedName(def.defnames));
+    }
+    case 'CreateOpClassStmt':
+      return created('OPERATOR CLASS', dottedName(body['opclassname'] as Node[] | undefined));
+    case 'CreateOpFamilyStmt':
+      return created('OPERATOR FAMILY', dottedName(body['opfamilyname'] as Node[] | undefined));
+    case 'CreateCastStmt': {
+      const typeName = (n: unknown): string => dottedName((n as { names?: Node[] } | undefined)?.names);
+      return created('CAST', `(${typeName(body['sourcetype'])} AS ${typeName(body['targettype'])})`);
+    }
+    case 'CreateFdwStmt':
+      return created('FOREIGN DATA WRAPPER', String(body['fdwname'] ?? ''));
+    case 'CreateUserMappingStmt': {
+      const user = body['user'] as { roletype?: string; rolename?: string } | undefined;
+      return created('USER MAPPING', `${user?.roletype === 'ROLESPEC_PUBLIC' ? 'PUBLIC' : (user?.rolename ?? 'CURRENT_USER')} SERVER ${String(body['servername'] ?? '')}`);
     }
     case 'AlterTableStmt': {
       const objtype = String(body['objtype'] ?? 'OBJECT_TABLE').replace('OBJECT_', '').replace('_', ' ');

@@ -59,3 +59,47 @@ export const BEFORE_2024_2: VersionGate = {
   label: 'YugabyteDB < 2024.2',
   appliesTo: (target) => !target.pg15Based && compareVersions(target, parseTargetVersion('2024.2')) < 0,
 };
+
+/** The numbering line of a release: stable `YYYY.N` (2024.1 on) or the older/preview `2.N` line. */
+function releaseLine(version: TargetVersion): 'yyyy' | '2.x' {
+  return (version.parts[0] ?? 0) >= 2024 ? 'yyyy' : '2.x';
+}
+
+/**
+ * The problem was fixed in the given releases, at most one per release series (`2024.1.0.0`,
+ * `2.23.0.0`, …), as YugabyteDB's documentation lists them ("Fixed In"). A target is fixed when, in
+ * its own numbering line (`YYYY.N` or `2.N`), the listed release of the nearest series at or below
+ * its own is not newer than it: `fixedIn('2024.1.3.0', '2024.2.0.0')` reports 2024.1.2 but not
+ * 2024.1.3, 2024.2 or 2025.1; a line with no listed release is never fixed.
+ *
+ * @example
+ * const gate = fixedIn('2024.1.0.0', '2.23.0.0');
+ * gate.appliesTo(parseTargetVersion('2.20.1.0')) === true; gate.appliesTo(parseTargetVersion('2024.2.0.0')) === false
+ */
+export function fixedIn(...versions: string[]): VersionGate {
+  const fixes = versions.map(parseTargetVersion);
+  const series = (v: TargetVersion): TargetVersion => parseTargetVersion(v.parts.slice(0, 2).join('.'));
+  return {
+    label: `YugabyteDB before ${versions.map((v) => v.replace(/(\.0)+$/, '')).join(' / ')}`,
+    appliesTo: (target) => {
+      const candidates = fixes
+        .filter((f) => releaseLine(f) === releaseLine(target) && compareVersions(series(f), series(target)) <= 0)
+        .sort((a, b) => compareVersions(series(b), series(a)));
+      const nearest = candidates[0];
+      return nearest === undefined || compareVersions(target, nearest) < 0;
+    },
+  };
+}
+
+/**
+ * The problem exists only from `from` up to (not including) `until`, e.g. a regression of some
+ * builds: `onlyBetween('2.15', '2.17.1.0')`.
+ */
+export function onlyBetween(from: string, until: string): VersionGate {
+  const low = parseTargetVersion(from);
+  const high = parseTargetVersion(until);
+  return {
+    label: `YugabyteDB ${from} up to ${until.replace(/(\.0)+$/, '')}`,
+    appliesTo: (target) => compareVersions(target, low) >= 0 && compareVersions(target, high) < 0,
+  };
+}

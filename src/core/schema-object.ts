@@ -7,13 +7,18 @@
 export const SCHEMA_OBJECT_TYPES = [
   'SCHEMA', 'TYPE', 'DOMAIN', 'SEQUENCE', 'TABLE', 'PARTITION', 'UNIQUE', 'INDEX', 'FOREIGN_KEY', 'VIEW',
   'MVIEW', 'FUNCTION', 'PROCEDURE', 'TRIGGER', 'POLICY', 'COMMENT', 'GRANT', 'SEQUENCE_OWNED_BY',
-  'COLLATION', 'AGGREGATE', 'RULE', 'STATISTICS',
+  'COLLATION', 'AGGREGATE', 'RULE', 'STATISTICS', 'NOT_VALID_CONSTRAINT', 'FOREIGN_TABLE', 'OPERATOR', 'CAST',
+  'TEXT_SEARCH',
 ] as const;
 
 /**
  * The kind of a schema object. `SCHEMA` also holds `CREATE EXTENSION IF NOT EXISTS` statements
  * (they must run right after the schemas they live in); `SEQUENCE_OWNED_BY` holds the
- * `ALTER SEQUENCE … OWNED BY` statements that can only run once the tables exist.
+ * `ALTER SEQUENCE … OWNED BY` statements that can only run once the tables exist;
+ * `NOT_VALID_CONSTRAINT` holds CHECK and foreign-key constraints the source has not validated
+ * (old rows may break them), created after the data; `FOREIGN_TABLE` holds foreign-data wrappers,
+ * servers and user mappings before the foreign tables; `OPERATOR` holds operators, operator
+ * families and classes; `TEXT_SEARCH` text search dictionaries and configurations.
  */
 export type SchemaObjectType = (typeof SCHEMA_OBJECT_TYPES)[number];
 
@@ -27,3 +32,10 @@ export interface SchemaObject {
   /** One or more complete SQL statements, each ending in `;`. */
   readonly sql: string;
 }
+
+/**
+ * What exported DDL holds where the source had a secret that Tandem never copies (a user mapping's
+ * password, …): the user replaces it by hand before `import schema`, and `analyze-schema` reports
+ * every statement that still holds it.
+ */
+export const CREDENTIAL_PLACEHOLDER = '<fill in by hand>';

@@ -1,5 +1,6 @@
 import { alterTableRules } from './alter-table-rules.js';
 import { applicationRules } from './application-rules.js';
+import { codeRules } from './code-rules.js';
 import { constraintRules } from './constraint-rules.js';
 import { datatypeRules } from './datatype-rules.js';
 import { indexRules } from './index-rules.js';
@@ -7,6 +8,7 @@ import { objectRules } from './object-rules.js';
 import { partitionRules } from './partition-rules.js';
 import { performanceRules } from './performance-rules.js';
 import type { SchemaRule } from './schema-rule.js';
+import { statementRules } from './statement-rules.js';
 import { tableRules } from './table-rules.js';
 import { triggerRules } from './trigger-rules.js';
 
@@ -20,6 +22,8 @@ export const ALL_RULES: readonly SchemaRule[] = [
   ...alterTableRules,
   ...triggerRules,
   ...objectRules,
+  ...statementRules,
   ...applicationRules,
+  ...codeRules,
   ...performanceRules,
 ];

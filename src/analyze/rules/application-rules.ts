@@ -1,8 +1,8 @@
 import { funcCallName, embeddedCodeOf } from '../body-scanner.js';
-import { stringValues, walkAst } from '../ast-helpers.js';
+import { stringValues, unwrap, walkAst } from '../ast-helpers.js';
 import type { Node } from 'libpg-query';
 import { identifyObject } from '../object-identity.js';
-import { ALL_VERSIONS, PG11_BASED_ONLY } from '../target-version.js';
+import { ALL_VERSIONS, PG11_BASED_ONLY, fixedIn } from '../target-version.js';
 import type { VersionGate } from '../target-version.js';
 import { DOCS } from './schema-rule.js';
 import type { RuleHit, SchemaRule } from './schema-rule.js';
@@ -92,8 +92,9 @@ export const applicationRules: SchemaRule[] = [
     id: 'advisory-lock',
     title: 'Advisory lock functions',
     suggestion:
-      'PG11-based YugabyteDB has no advisory locks (newer releases add them behind a flag; check the target). Use a lock table with SELECT ... FOR UPDATE, or row-level locking, instead.',
-    gate: ALL_VERSIONS,
+      'YugabyteDB before 2025.1 has no advisory locks (2025.1 has them behind the ysql_yb_enable_advisory_locks flag; issue 3642). Use a lock table with SELECT ... FOR UPDATE, or row-level locking, instead.',
+    // Fixed In 2025.1 (behind the ysql_yb_enable_advisory_locks preview flag).
+    gate: fixedIn('2025.1.0.0'),
     matchNode: funcNamed((n) => /^pg_(try_)?advisory_/.test(n)),
     matchText: /\bpg_(try_)?advisory_\w*\s*\(/,
   }),
@@ -129,7 +130,14 @@ export const applicationRules: SchemaRule[] = [
     title: 'Large object functions',
     suggestion: 'YugabyteDB does not support large objects. Keep the content in a bytea column and read/write it with ordinary SQL.',
     gate: ALL_VERSIONS,
-    matchNode: funcNamed((n) => LARGE_OBJECT_FUNCTIONS.has(n)),
+    matchNode: (kind, value) => {
+      // A trigger can call lo_manage directly: EXECUTE FUNCTION lo_manage(col).
+      if (kind === 'CreateTrigStmt') {
+        const name = stringValues(value['funcname'] as Node[] | undefined).pop()?.toLowerCase();
+        return name !== undefined && LARGE_OBJECT_FUNCTIONS.has(name) ? name : undefined;
+      }
+      return funcNamed((n) => LARGE_OBJECT_FUNCTIONS.has(n))(kind, value);
+    },
     matchText: /\b(lo_\w+|loread|lowrite)\s*\(/,
   }),
   applicationRule({
@@ -201,6 +209,57 @@ export const applicationRules: SchemaRule[] = [
     docsLink: DOCS.pg15,
     matchNode: funcNamed((n) => ['regexp_count', 'regexp_instr', 'regexp_like', 'regexp_substr'].includes(n)),
     matchText: /\bregexp_(count|instr|like|substr)\s*\(/,
+  }),
+  applicationRule({
+    id: 'fetch-with-ties',
+    title: 'FETCH FIRST … WITH TIES',
+    suggestion: 'WITH TIES came with PostgreSQL 13; PG11-based YugabyteDB rejects it. Target 2025.1 or later, or rank the rows (rank() OVER (ORDER BY …) <= n) instead.',
+    gate: PG11_BASED_ONLY,
+    docsLink: DOCS.knownIssues,
+    matchNode: (kind, value) => (kind === 'SelectStmt' && value['limitOption'] === 'LIMIT_OPTION_WITH_TIES' ? 'with ties' : undefined),
+    matchText: /\bwith\s+ties\b/,
+  }),
+  applicationRule({
+    id: 'any-value-function',
+    title: 'any_value() aggregate (PostgreSQL 16)',
+    suggestion: 'any_value() is newer than every YugabyteDB release. Use min() or max() of the column, or (array_agg(col))[1].',
+    gate: ALL_VERSIONS,
+    docsLink: DOCS.knownIssues,
+    matchNode: funcNamed((n) => n === 'any_value'),
+    matchText: /\bany_value\s*\(/,
+  }),
+  applicationRule({
+    id: 'copy-from-where',
+    title: 'COPY FROM … WHERE (PostgreSQL 12)',
+    suggestion: 'PG11-based YugabyteDB rejects a WHERE clause on COPY FROM. Target 2025.1 or later, or COPY into a staging table and INSERT … SELECT … WHERE from it.',
+    gate: PG11_BASED_ONLY,
+    docsLink: DOCS.knownIssues,
+    matchNode: (kind, value) => (kind === 'CopyStmt' && value['is_from'] === true && value['whereClause'] !== undefined ? 'copy from … where' : undefined),
+    matchText: /\bcopy\b[^;]*\bfrom\b[^;]*\bwhere\b/,
+  }),
+  applicationRule({
+    id: 'copy-on-error',
+    title: 'COPY … ON_ERROR (PostgreSQL 17)',
+    suggestion: 'The ON_ERROR option of COPY is newer than every YugabyteDB release. Clean the input first, or load it into a staging table of text columns and convert with INSERT … SELECT.',
+    gate: ALL_VERSIONS,
+    docsLink: DOCS.knownIssues,
+    matchNode: (kind, value) => {
+      if (kind !== 'CopyStmt') return undefined;
+      return ((value['options'] as Node[] | undefined) ?? []).some((o) => {
+        const [, def] = unwrap(o);
+        return String(def['defname'] ?? '').toLowerCase() === 'on_error';
+      }) ? 'on_error' : undefined;
+    },
+    matchText: /\bon_error\b/,
+  }),
+  applicationRule({
+    id: 'lock-table',
+    title: 'LOCK TABLE',
+    suggestion: 'YugabyteDB does not take table-level locks (LOCK TABLE, issue 5384). Lock the rows involved with SELECT … FOR UPDATE, or serialize the work through a row of a lock table.',
+    gate: ALL_VERSIONS,
+    docsLink: DOCS.compatibility,
+    matchNode: (kind) => (kind === 'LockStmt' ? 'lock table' : undefined),
+    matchText: /\block\s+(table\s+)?\w+\s+in\s+\w+/,
   }),
   applicationRule({
     id: 'range-aggregate-function',

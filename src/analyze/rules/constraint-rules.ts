@@ -1,5 +1,5 @@
-import type { IndexStmt } from 'libpg-query';
-import { nodeAs, relationName } from '../ast-helpers.js';
+import type { Constraint, IndexStmt, Node } from 'libpg-query';
+import { dottedName, nodeAs, relationName } from '../ast-helpers.js';
 import { indexName } from '../object-identity.js';
 import { ALL_VERSIONS, PG11_BASED_ONLY } from '../target-version.js';
 import { unorderableKeyReason } from './key-types.js';
@@ -71,6 +71,24 @@ export const constraintRules: SchemaRule[] = [
           if (reason !== undefined) hits.push({ objectType: 'TABLE', objectName: relationName(c.table), detail: `column ${column} (${reason})` });
         }
       }
+      return hits;
+    },
+  },
+  {
+    id: 'not-valid-constraint',
+    category: 'migration_caveat',
+    title: 'Constraint added NOT VALID (old rows may break it)',
+    suggestion:
+      'The source never checked this constraint against its older rows. Tandem creates it NOT VALID after the data (import schema --post-snapshot-import), so new rows must satisfy it and old ones are kept as they are, and it never validates it. Once the old rows are fixed on the target, run ALTER TABLE … VALIDATE CONSTRAINT there.',
+    docsLink: DOCS.knownIssues,
+    gate: ALL_VERSIONS,
+    check: (s) => {
+      const hits: RuleHit[] = tableConstraintsOf(s.node)
+        .filter((c) => c.viaAlter && c.constraint.skip_validation === true)
+        .map((c) => ({ objectType: 'TABLE', objectName: relationName(c.table), detail: c.constraint.conname }));
+      const domain = nodeAs<{ subtype?: string; typeName?: Node[]; def?: Node }>(s.node, 'AlterDomainStmt');
+      const con = domain?.subtype === 'C' ? nodeAs<Constraint>(domain.def, 'Constraint') : undefined;
+      if (con?.skip_validation === true) hits.push({ objectType: 'DOMAIN', objectName: dottedName(domain?.typeName), detail: con.conname });
       return hits;
     },
   },

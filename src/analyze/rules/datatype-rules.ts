@@ -51,6 +51,13 @@ export const datatypeRules: SchemaRule[] = [
     ALL_VERSIONS,
   ),
   columnTypeRule(
+    'xid-datatype',
+    'xid / xid8 column',
+    ['xid', 'xid8'],
+    'YugabyteDB has no transaction ids (it orders transactions by hybrid time; issue 15638): the xid type and its functions such as txid_current() are not supported. Drop the column, or store the value as bigint if it is only kept for history.',
+    ALL_VERSIONS,
+  ),
+  columnTypeRule(
     'large-object-datatype',
     'Large object (lo) column',
     ['lo'],

@@ -1,4 +1,5 @@
-import type { CreateFunctionStmt, CreatePolicyStmt, DefineStmt, RoleSpec, ViewStmt } from 'libpg-query';
+import type { CreateFunctionStmt, CreatePolicyStmt, DefineStmt, Node, RoleSpec, ViewStmt } from 'libpg-query';
+import { CREDENTIAL_PLACEHOLDER } from '../../core/schema-object.js';
 import { defElemValue, dottedName, isTruthy, nodeAs, relationName } from '../ast-helpers.js';
 import { ALL_VERSIONS, PG11_BASED_ONLY } from '../target-version.js';
 import { DOCS } from './schema-rule.js';
@@ -11,6 +12,9 @@ export const BUNDLED_EXTENSIONS: ReadonlySet<string> = new Set([
   'insert_username', 'moddatetime', 'autoinc', 'refint', 'hll', 'pg_cron', 'pg_hint_plan', 'pg_partman',
   'pg_stat_monitor', 'pgaudit', 'hypopg', 'vector', 'orafce', 'btree_gin', 'citext', 'intarray', 'isn', 'lo',
   'ltree', 'pgrowlocks', 'pgstattuple', 'seg', 'tcn', 'unaccent', 'dblink', 'yb_pg_metrics',
+  // Also bundled (the list Voyager checks against): contrib modules that ship with every YugabyteDB build.
+  'adminpack', 'amcheck', 'bloom', 'btree_gist', 'dict_int', 'dict_xsyn', 'intagg', 'pageinspect', 'pg_buffercache',
+  'pg_freespacemap', 'pg_prewarm', 'pg_visibility', 'tsm_system_rows', 'tsm_system_time',
 ]);
 
 /** Rules about extensions, views, collations, functions and policies. */
@@ -50,14 +54,46 @@ export const objectRules: SchemaRule[] = [
     category: 'unsupported_feature',
     title: 'Non-deterministic collation',
     suggestion:
-      'PG11-based YugabyteDB does not support deterministic = false collations. Target 2025.1 or later, or compare with lower()/an ICU sort key instead.',
-    docsLink: DOCS.pg15,
-    gate: PG11_BASED_ONLY,
+      'YugabyteDB does not support deterministic = false collations, in any version (the PostgreSQL 15-based releases neither). Compare with lower() or an ICU sort key instead, or use citext.',
+    docsLink: DOCS.knownIssues,
+    gate: ALL_VERSIONS,
     check: (s) => {
       const def = nodeAs<DefineStmt>(s.node, 'DefineStmt');
       if (def?.kind !== 'OBJECT_COLLATION') return [];
       const deterministic = defElemValue(def.definition, 'deterministic');
       return deterministic !== undefined && !isTruthy(deterministic) ? [{ objectType: 'COLLATION', objectName: dottedName(def.defnames) }] : [];
+    },
+  },
+  {
+    id: 'collation-deterministic-option',
+    category: 'unsupported_feature',
+    title: 'deterministic option of CREATE COLLATION',
+    suggestion:
+      'PG11-based YugabyteDB does not know the deterministic option (PostgreSQL 12). Remove "deterministic = true" (it is the default), or target 2025.1 or later.',
+    docsLink: DOCS.pg15,
+    gate: PG11_BASED_ONLY,
+    check: (s) => {
+      const def = nodeAs<DefineStmt>(s.node, 'DefineStmt');
+      if (def?.kind !== 'OBJECT_COLLATION') return [];
+      return isTruthy(defElemValue(def.definition, 'deterministic')) ? [{ objectType: 'COLLATION', objectName: dottedName(def.defnames) }] : [];
+    },
+  },
+  {
+    id: 'user-mapping-credentials',
+    category: 'migration_caveat',
+    title: 'User mapping whose credentials must be filled in',
+    suggestion:
+      `Tandem never copies a user mapping's credentials: replace every ${CREDENTIAL_PLACEHOLDER} in its OPTIONS with the value for the target (or remove the option) before import schema.`,
+    docsLink: DOCS.knownIssues,
+    gate: ALL_VERSIONS,
+    check: (s) => {
+      const mapping = nodeAs<{ user?: RoleSpec; servername?: string; options?: Node[] }>(s.node, 'CreateUserMappingStmt');
+      if (mapping === undefined) return [];
+      const pending = (mapping.options ?? [])
+        .map((o) => nodeAs<{ defname?: string }>(o, 'DefElem')?.defname ?? '')
+        .filter((name) => defElemValue(mapping.options, name) === CREDENTIAL_PLACEHOLDER);
+      const user = mapping.user?.roletype === 'ROLESPEC_PUBLIC' ? 'PUBLIC' : (mapping.user?.rolename ?? 'CURRENT_USER');
+      return pending.length === 0 ? [] : [{ objectType: 'USER MAPPING', objectName: `${user} SERVER ${mapping.servername ?? ''}`, detail: pending.join(', ') }];
     },
   },
   {

@@ -1,7 +1,7 @@
 import type { CreateStmt, IndexStmt } from 'libpg-query';
 import { nodeAs, relationName } from '../ast-helpers.js';
 import { indexName } from '../object-identity.js';
-import { ALL_VERSIONS } from '../target-version.js';
+import { ALL_VERSIONS, fixedIn } from '../target-version.js';
 import { indexElems } from './index-rules.js';
 import { DOCS } from './schema-rule.js';
 import type { RuleHit, SchemaRule } from './schema-rule.js';
@@ -41,9 +41,9 @@ export const partitionRules: SchemaRule[] = [
     category: 'unsupported_feature',
     title: 'Primary key added to a partitioned table by ALTER TABLE',
     suggestion:
-      'In YugabyteDB the primary key is the storage layout and must be declared in CREATE TABLE. Move the PRIMARY KEY into the CREATE TABLE of the partitioned table (Tandem\'s export does this for you).',
+      'Before 2024.1 (2.23 in the preview line) YugabyteDB cannot add a primary key to a partitioned table: the key is the storage layout and must be declared in CREATE TABLE. Move the PRIMARY KEY into the CREATE TABLE of the partitioned table (Tandem\'s export does this for you).',
     docsLink: DOCS.knownIssues,
-    gate: ALL_VERSIONS,
+    gate: fixedIn('2024.1.0.0', '2.23.0.0'),
     check: (s, ctx) =>
       partitionedKeys(s.node, (n) => ctx.catalog.isPartitioned(n))
         .filter((k) => k.primary && k.viaAlter)

@@ -1,5 +1,5 @@
 import type { IndexStmt } from 'libpg-query';
-import { nodeAs, relationName } from '../ast-helpers.js';
+import { nodeAs, relationName, stringValues } from '../ast-helpers.js';
 import { indexName } from '../object-identity.js';
 import type { IndexInfo } from '../schema-catalog.js';
 import { ALL_VERSIONS } from '../target-version.js';
@@ -35,6 +35,10 @@ function hotspotRule(id: string, title: string, suggestion: string, matches: (in
     },
   };
 }
+
+/** serial types are integers with a default: compare them as such. */
+const SERIAL_BASE: Readonly<Record<string, string>> = { serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8', smallserial: 'int2', serial2: 'int2' };
+const baseName = (name: string): string => SERIAL_BASE[name] ?? name;
 
 const startsWith = (longer: readonly string[], prefix: readonly string[]): boolean => prefix.every((c, i) => longer[i] === c);
 
@@ -81,6 +85,31 @@ export const performanceRules: SchemaRule[] = [
       return covering === undefined
         ? []
         : [{ objectType: 'INDEX', objectName: indexName(index), detail: `covered by ${covering.name || 'the primary key'} (${covering.columns.join(', ')})` }];
+    },
+  },
+  {
+    id: 'foreign-key-type-mismatch',
+    category: 'performance',
+    title: 'Foreign key whose column type differs from the referenced column',
+    suggestion:
+      'Every foreign-key check then casts the value (for example integer to bigint), which slows inserts and updates on a distributed table. Give the referencing column exactly the referenced column\'s type.',
+    docsLink: DOCS.knownIssues,
+    gate: ALL_VERSIONS,
+    check: (s, ctx) => {
+      const hits: RuleHit[] = [];
+      for (const c of tableConstraintsOf(s.node)) {
+        if (c.constraint.contype !== 'CONSTR_FOREIGN') continue;
+        const referenced = stringValues(c.constraint.pk_attrs);
+        c.columns.forEach((column, i) => {
+          const refColumn = referenced[i];
+          if (refColumn === undefined) return;
+          const mine = ctx.catalog.columnType(c.table, column);
+          const theirs = ctx.catalog.columnType(c.constraint.pktable, refColumn);
+          if (mine === undefined || theirs === undefined || (baseName(mine.name) === baseName(theirs.name) && mine.isArray === theirs.isArray)) return;
+          hits.push({ objectType: 'TABLE', objectName: relationName(c.table), detail: `${column} ${mine.name} references ${refColumn} ${theirs.name}` });
+        });
+      }
+      return hits;
     },
   },
   {

@@ -43,4 +43,5 @@ export const DOCS = {
   indexes: 'https://docs.yugabyte.com/stable/explore/ysql-language-features/indexes-constraints/',
   sharding: 'https://docs.yugabyte.com/stable/develop/data-modeling/primary-keys-ysql/',
   knownIssues: 'https://docs.yugabyte.com/stable/yugabyte-voyager/known-issues/postgresql/',
+  knownIssuesIndex: 'https://docs.yugabyte.com/stable/yugabyte-voyager/known-issues/',
 } as const;

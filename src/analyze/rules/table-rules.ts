@@ -85,9 +85,9 @@ export const tableRules: SchemaRule[] = [
     category: 'unsupported_feature',
     title: 'Column COMPRESSION clause',
     suggestion:
-      'PG11-based YugabyteDB does not accept COMPRESSION (PostgreSQL 14 syntax), and DocDB compresses data itself. Remove the clause.',
-    docsLink: DOCS.compatibility,
-    gate: PG11_BASED_ONLY,
+      'PG11-based YugabyteDB rejects COMPRESSION (PostgreSQL 14 syntax); the PostgreSQL 15-based releases accept it but do nothing with it (YugabyteDB does not TOAST, DocDB compresses data itself). Remove the clause.',
+    docsLink: DOCS.knownIssues,
+    gate: ALL_VERSIONS,
     check: (s) => {
       const hits: RuleHit[] = columnDefsOf(s.node)
         .filter(({ column }) => column.compression !== undefined && column.compression !== '')
@@ -100,10 +100,10 @@ export const tableRules: SchemaRule[] = [
   },
   {
     id: 'foreign-table',
-    category: 'unsupported_feature',
+    category: 'migration_caveat',
     title: 'Foreign table',
     suggestion:
-      'A foreign table needs its server, user mapping and FDW on the target: create them with postgres_fdw (bundled) before importing, or migrate the remote data as a regular table instead.',
+      'Its rows stay on the remote server: Tandem exports the foreign table with its foreign-data wrapper, server and user mappings (schema/foreign_tables/), never its data. The wrapper must exist on every YugabyteDB node (postgres_fdw and file_fdw are bundled), the server must be reachable from them, and the user mappings\' credentials must be filled in by hand. Or migrate the remote data as a regular table instead.',
     docsLink: DOCS.extensions,
     gate: ALL_VERSIONS,
     check: (s) => {

@@ -4,8 +4,9 @@ import { TandemError } from '../../core/errors.js';
 /**
  * The names users may give in `--object-type-list` / `--exclude-object-type-list`, and the groups
  * each selects. As in Voyager, TABLE covers everything that belongs to a table definition
- * (partitions, sequence ownership, unique constraints and unique indexes, foreign keys);
- * PARTITION, UNIQUE and FOREIGN_KEY select only their own group. SCHEMA includes extensions.
+ * (partitions, sequence ownership, unique constraints and unique indexes, foreign keys, NOT VALID
+ * constraints); PARTITION, UNIQUE, FOREIGN_KEY and NOT_VALID_CONSTRAINT select only their own
+ * group. SCHEMA includes extensions.
  */
 export const OBJECT_TYPE_NAMES: Readonly<Record<string, readonly SchemaObjectType[]>> = {
   SCHEMA: ['SCHEMA'],
@@ -13,7 +14,7 @@ export const OBJECT_TYPE_NAMES: Readonly<Record<string, readonly SchemaObjectTyp
   DOMAIN: ['DOMAIN'],
   COLLATION: ['COLLATION'],
   SEQUENCE: ['SEQUENCE'],
-  TABLE: ['TABLE', 'PARTITION', 'SEQUENCE_OWNED_BY', 'UNIQUE', 'FOREIGN_KEY'],
+  TABLE: ['TABLE', 'PARTITION', 'SEQUENCE_OWNED_BY', 'UNIQUE', 'FOREIGN_KEY', 'NOT_VALID_CONSTRAINT'],
   PARTITION: ['PARTITION'],
   UNIQUE: ['UNIQUE'],
   FOREIGN_KEY: ['FOREIGN_KEY'],
@@ -29,6 +30,11 @@ export const OBJECT_TYPE_NAMES: Readonly<Record<string, readonly SchemaObjectTyp
   POLICY: ['POLICY'],
   COMMENT: ['COMMENT'],
   GRANT: ['GRANT'],
+  NOT_VALID_CONSTRAINT: ['NOT_VALID_CONSTRAINT'],
+  FOREIGN_TABLE: ['FOREIGN_TABLE'],
+  OPERATOR: ['OPERATOR'],
+  CAST: ['CAST'],
+  TEXT_SEARCH: ['TEXT_SEARCH'],
 };
 
 /**

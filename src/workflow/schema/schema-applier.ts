@@ -196,7 +196,9 @@ async function attempt(client: pg.Client, statement: PlannedStatement, ignoreExi
     const code = typeof sqlState === 'string' ? sqlState : undefined;
     const message = (error as Error).message;
     if (code === undefined) return { status: 'failed', message };
-    if (ignoreExist && ALREADY_EXISTS_SQLSTATES.has(code)) return { status: 'skipped', sqlState: code, message };
+    // Text search objects and mappings have no duplicate check: a pg_ts_* catalog index reports them (23505).
+    const textSearchDuplicate = code === '23505' && /^pg_ts_/.test(String((error as { constraint?: unknown }).constraint));
+    if (ignoreExist && (ALREADY_EXISTS_SQLSTATES.has(code) || textSearchDuplicate)) return { status: 'skipped', sqlState: code, message };
     if (mayWait && MISSING_OBJECT_SQLSTATES.has(code)) return { status: 'waiting', sqlState: code, message };
     return { status: 'failed', sqlState: code, message };
   }

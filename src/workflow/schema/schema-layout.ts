@@ -24,13 +24,22 @@ export const SCHEMA_FILES: Readonly<Record<SchemaObjectType, string>> = {
   POLICY: 'policies/policies.sql',
   COMMENT: 'comments/comments.sql',
   GRANT: 'grants/grants.sql',
+  NOT_VALID_CONSTRAINT: 'constraints/not_valid_constraints.sql',
+  FOREIGN_TABLE: 'foreign_tables/foreign_tables.sql',
+  OPERATOR: 'operators/operators.sql',
+  CAST: 'casts/casts.sql',
+  TEXT_SEARCH: 'text_search/text_search.sql',
 };
 
 /**
  * Import order of `import schema` (before the snapshot). Collations come before the types, domains
  * and tables that use them. Functions come before tables because defaults, CHECKs and generated
  * columns may call them; their bodies are not checked at creation (`check_function_bodies = off`),
- * so they may name tables that do not exist yet. Aggregates come after their functions and the
+ * so they may name tables that do not exist yet. Operators, casts and text search objects come
+ * after the functions that implement them and before the tables whose defaults and checks may use
+ * them; foreign tables (after their wrappers, servers and user mappings, in the same file) after
+ * the tables they may be partitions of and before the sequence ownerships that may name them.
+ * Aggregates come after their functions and the
  * tables (an argument or state type may be a table's row type) and before the views that call
  * them; rules and extended statistics after the tables and views they are on. (COPY does not fire
  * rules, so they do not touch the snapshot load.) A dependency that crosses this order (a view on a
@@ -38,9 +47,13 @@ export const SCHEMA_FILES: Readonly<Record<SchemaObjectType, string>> = {
  * retried after the rest: see `applySchemaStatements`.
  */
 export const PRE_SNAPSHOT_ORDER: readonly SchemaObjectType[] = [
-  'SCHEMA', 'COLLATION', 'TYPE', 'DOMAIN', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'TABLE', 'PARTITION', 'SEQUENCE_OWNED_BY',
+  'SCHEMA', 'COLLATION', 'TYPE', 'DOMAIN', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'OPERATOR', 'CAST', 'TEXT_SEARCH', 'TABLE',
+  'PARTITION', 'FOREIGN_TABLE', 'SEQUENCE_OWNED_BY',
   'UNIQUE', 'FOREIGN_KEY', 'AGGREGATE', 'VIEW', 'MVIEW', 'RULE', 'STATISTICS', 'COMMENT', 'POLICY', 'GRANT',
 ];
 
-/** Import order of `import schema --post-snapshot-import true`: secondary indexes, then triggers. */
-export const POST_SNAPSHOT_ORDER: readonly SchemaObjectType[] = ['INDEX', 'TRIGGER'];
+/**
+ * Import order of `import schema --post-snapshot-import true`: secondary indexes, the constraints
+ * the source has not validated (created NOT VALID: old rows may break them), then triggers.
+ */
+export const POST_SNAPSHOT_ORDER: readonly SchemaObjectType[] = ['INDEX', 'NOT_VALID_CONSTRAINT', 'TRIGGER'];

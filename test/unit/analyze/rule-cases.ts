@@ -5,19 +5,24 @@ export interface RuleCase {
   readonly clean: string;
   /** Target version for both SQL texts (default: the analyzer's default). */
   readonly version?: string;
+  /** A target version in which the problem is fixed: the offending DDL must not be reported there. */
+  readonly fixedIn?: string;
 }
 
 const PG11 = '2.20.1.0';
+const PG15 = '2025.1.0.0';
 
 export const RULE_CASES: readonly RuleCase[] = [
   {
     ruleId: 'stored-generated-column',
+    fixedIn: PG15,
     version: PG11,
     triggers: 'CREATE TABLE t (id int PRIMARY KEY, a int, b int GENERATED ALWAYS AS (a * 2) STORED);',
     clean: 'CREATE TABLE t (id int PRIMARY KEY, a int, b int GENERATED ALWAYS AS IDENTITY);',
   },
   {
     ruleId: 'unlogged-table',
+    fixedIn: '2024.2.0.0',
     version: PG11,
     triggers: 'CREATE UNLOGGED TABLE t (id int PRIMARY KEY);',
     clean: 'CREATE TABLE t (id int PRIMARY KEY);',
@@ -65,6 +70,7 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     ruleId: 'multirange-datatype',
+    fixedIn: PG15,
     version: PG11,
     triggers: 'CREATE TABLE t (id int PRIMARY KEY, slots tstzmultirange);',
     clean: 'CREATE TABLE t (id int PRIMARY KEY, slots tstzrange);',
@@ -86,6 +92,7 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     ruleId: 'unique-nulls-not-distinct',
+    fixedIn: PG15,
     version: PG11,
     triggers: 'CREATE TABLE t (id int PRIMARY KEY, code text, UNIQUE NULLS NOT DISTINCT (code));',
     clean: 'CREATE TABLE t (id int PRIMARY KEY, code text, UNIQUE NULLS DISTINCT (code));',
@@ -97,6 +104,7 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     ruleId: 'foreign-key-to-partitioned-table',
+    fixedIn: PG15,
     version: PG11,
     triggers:
       'CREATE TABLE p (id int, d date, PRIMARY KEY (id, d)) PARTITION BY RANGE (d); CREATE TABLE c (id int PRIMARY KEY, pid int, pd date, FOREIGN KEY (pid, pd) REFERENCES p (id, d));',
@@ -105,6 +113,8 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     ruleId: 'alter-add-primary-key-partitioned',
+    version: PG11,
+    fixedIn: '2024.1.0.0',
     triggers: 'CREATE TABLE p (id int, d date) PARTITION BY RANGE (d); ALTER TABLE ONLY p ADD CONSTRAINT p_pkey PRIMARY KEY (id, d);',
     clean: 'CREATE TABLE p (id int, d date); ALTER TABLE ONLY p ADD CONSTRAINT p_pkey PRIMARY KEY (id, d);',
   },
@@ -180,6 +190,7 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     ruleId: 'before-row-trigger-on-partitioned-table',
+    fixedIn: PG15,
     version: PG11,
     triggers:
       'CREATE TABLE p (id int, d date, PRIMARY KEY (id, d)) PARTITION BY RANGE (d); CREATE TRIGGER tr BEFORE INSERT ON p FOR EACH ROW EXECUTE FUNCTION f();',
@@ -193,18 +204,19 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     ruleId: 'security-invoker-view',
+    fixedIn: PG15,
     version: PG11,
     triggers: 'CREATE VIEW v WITH (security_invoker = true) AS SELECT 1 AS one;',
     clean: 'CREATE VIEW v WITH (security_barrier = true) AS SELECT 1 AS one;',
   },
   {
     ruleId: 'non-deterministic-collation',
-    version: PG11,
     triggers: "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);",
     clean: "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2');",
   },
   {
     ruleId: 'sql-standard-function-body',
+    fixedIn: PG15,
     version: PG11,
     triggers: 'CREATE FUNCTION add1(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT a + 1; END;',
     clean: 'CREATE FUNCTION add1(a int) RETURNS int LANGUAGE sql AS $$ SELECT a + 1 $$;',
@@ -216,6 +228,7 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     ruleId: 'advisory-lock',
+    fixedIn: PG15,
     triggers: 'CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(42); END $$;',
     clean: 'CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); END $$;',
   },
@@ -246,6 +259,7 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     ruleId: 'cte-materialized',
+    fixedIn: PG15,
     version: PG11,
     triggers: 'CREATE VIEW v AS WITH w AS MATERIALIZED (SELECT 1 AS a) SELECT a FROM w;',
     clean: 'CREATE VIEW v AS WITH w AS (SELECT 1 AS a) SELECT a FROM w;',
@@ -264,12 +278,14 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     ruleId: 'pg15-regex-function',
+    fixedIn: PG15,
     version: PG11,
     triggers: "CREATE VIEW v AS SELECT regexp_count('aaa', 'a') AS n;",
     clean: "CREATE VIEW v AS SELECT regexp_replace('aaa', 'a', 'b') AS n;",
   },
   {
     ruleId: 'range-aggregate-function',
+    fixedIn: PG15,
     version: PG11,
     triggers: 'CREATE TABLE t (id int PRIMARY KEY, r int4range); CREATE VIEW v AS SELECT range_agg(r) AS rs FROM t;',
     clean: 'CREATE TABLE t (id int PRIMARY KEY, r int4range); CREATE VIEW v AS SELECT array_agg(r) AS rs FROM t;',
@@ -293,5 +309,157 @@ export const RULE_CASES: readonly RuleCase[] = [
     ruleId: 'foreign-key-without-index',
     triggers: 'CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, pid int REFERENCES p (id));',
     clean: 'CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, pid int REFERENCES p (id)); CREATE INDEX c_pid ON c (pid);',
+  },
+  // Added with YugabyteDB's documented known issues for PostgreSQL sources (issue 12).
+  {
+    ruleId: 'not-valid-constraint',
+    triggers: 'CREATE TABLE t (id int PRIMARY KEY, q int); ALTER TABLE t ADD CONSTRAINT q_pos CHECK (q > 0) NOT VALID;',
+    clean: 'CREATE TABLE t (id int PRIMARY KEY, q int); ALTER TABLE t ADD CONSTRAINT q_pos CHECK (q > 0);',
+  },
+  {
+    ruleId: 'index-storage-parameters',
+    triggers: 'CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX t_a ON t (a) WITH (fillfactor = 70);',
+    clean:
+      'CREATE TABLE t (id int GENERATED BY DEFAULT AS IDENTITY (SEQUENCE NAME t_id_seq START WITH 1 INCREMENT BY 1) PRIMARY KEY, a int) WITH (fillfactor = 70); CREATE INDEX t_a ON t (a);',
+  },
+  {
+    ruleId: 'partitioned-table-index-regression',
+    version: '2.16.2.0',
+    fixedIn: '2.17.1.0',
+    triggers: 'CREATE TABLE p (id int, d date, PRIMARY KEY (id, d)) PARTITION BY RANGE (d); CREATE INDEX p_id ON p (id);',
+    clean: 'CREATE TABLE p (id int, d date, PRIMARY KEY (id, d)); CREATE INDEX p_id ON p (id);',
+  },
+  {
+    ruleId: 'alter-view',
+    triggers: 'CREATE VIEW v AS SELECT 1 AS a; ALTER VIEW v RENAME TO w;',
+    clean: 'CREATE OR REPLACE VIEW w AS SELECT 1 AS a; ALTER TABLE t RENAME TO u;',
+  },
+  {
+    ruleId: 'view-with-check-option',
+    triggers: 'CREATE TABLE t (id int PRIMARY KEY); CREATE VIEW v AS SELECT id FROM t WHERE id < 10 WITH CASCADED CHECK OPTION;',
+    clean: 'CREATE TABLE t (id int PRIMARY KEY); CREATE VIEW v WITH (security_barrier) AS SELECT id FROM t WHERE id < 10;',
+  },
+  {
+    ruleId: 'create-conversion',
+    triggers: "CREATE CONVERSION app.my_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;",
+    clean: "CREATE COLLATION app.c_latin (provider = libc, locale = 'C');",
+  },
+  {
+    ruleId: 'drop-multiple-objects',
+    triggers: 'DROP INDEX IF EXISTS app.a_idx, app.b_idx;',
+    clean: 'DROP INDEX IF EXISTS app.a_idx; DROP INDEX IF EXISTS app.b_idx; DROP TABLE app.x, app.y;',
+  },
+  {
+    ruleId: 'drop-index-concurrently',
+    triggers: 'DROP INDEX CONCURRENTLY IF EXISTS app.a_idx;',
+    clean: 'DROP INDEX IF EXISTS app.a_idx;',
+  },
+  {
+    ruleId: 'create-access-method',
+    triggers: 'CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;',
+    clean: 'CREATE TABLE t (id int PRIMARY KEY); CREATE INDEX t_id ON t USING hash (id);',
+  },
+  {
+    ruleId: 'alter-table-set-schema',
+    triggers: 'CREATE TABLE t (id int PRIMARY KEY); ALTER TABLE t SET SCHEMA archive;',
+    clean: 'CREATE TABLE archive.t (id int PRIMARY KEY); ALTER TABLE archive.t RENAME TO t2;',
+  },
+  {
+    ruleId: 'create-schema-with-elements',
+    triggers: 'CREATE SCHEMA s CREATE TABLE t (id int PRIMARY KEY);',
+    clean: 'CREATE SCHEMA IF NOT EXISTS s; CREATE TABLE s.t (id int PRIMARY KEY);',
+  },
+  {
+    ruleId: 'alter-type-unsupported-form',
+    triggers: 'CREATE TYPE pair AS (a int); ALTER TYPE pair ADD ATTRIBUTE b int;',
+    clean: "CREATE TYPE mood AS ENUM ('sad'); ALTER TYPE mood ADD VALUE 'ok'; ALTER TYPE mood RENAME TO feeling; ALTER TYPE feeling OWNER TO app;",
+  },
+  {
+    ruleId: 'alter-column-set-attribute',
+    triggers: 'CREATE TABLE t (id int PRIMARY KEY, a int); ALTER TABLE ONLY t ALTER COLUMN a SET (n_distinct = 0.1);',
+    clean: 'CREATE TABLE t (id int PRIMARY KEY, a int); ALTER TABLE ONLY t ALTER COLUMN a SET DEFAULT 1;',
+  },
+  {
+    ruleId: 'alter-table-of',
+    triggers: 'CREATE TYPE pair AS (a int, b int); CREATE TABLE t (a int PRIMARY KEY, b int); ALTER TABLE t OF pair;',
+    clean: 'CREATE TYPE pair AS (a int, b int); CREATE TABLE t OF pair (PRIMARY KEY (a));',
+  },
+  {
+    ruleId: 'xid-datatype',
+    triggers: 'CREATE TABLE t (id int PRIMARY KEY, tx xid);',
+    clean: 'CREATE TABLE t (id int PRIMARY KEY, tx bigint);',
+  },
+  {
+    ruleId: 'collation-deterministic-option',
+    version: PG11,
+    fixedIn: PG15,
+    triggers: "CREATE COLLATION c (provider = icu, locale = 'und', deterministic = true);",
+    clean: "CREATE COLLATION c (provider = icu, locale = 'und');",
+  },
+  {
+    ruleId: 'user-mapping-credentials',
+    triggers: "CREATE USER MAPPING FOR PUBLIC SERVER remote OPTIONS (\"user\" '<fill in by hand>', password '<fill in by hand>');",
+    clean: "CREATE USER MAPPING FOR PUBLIC SERVER remote OPTIONS (\"user\" 'app', password 'set-on-target');",
+  },
+  {
+    ruleId: 'fetch-with-ties',
+    version: PG11,
+    fixedIn: PG15,
+    triggers: 'CREATE TABLE t (id int PRIMARY KEY, score int); CREATE VIEW top AS SELECT id FROM t ORDER BY score DESC FETCH FIRST 3 ROWS WITH TIES;',
+    clean: 'CREATE TABLE t (id int PRIMARY KEY, score int); CREATE VIEW top AS SELECT id FROM t ORDER BY score DESC FETCH FIRST 3 ROWS ONLY;',
+  },
+  {
+    ruleId: 'any-value-function',
+    triggers: 'CREATE TABLE t (id int PRIMARY KEY, g int, a text); CREATE VIEW v AS SELECT g, any_value(a) AS a FROM t GROUP BY g;',
+    clean: 'CREATE TABLE t (id int PRIMARY KEY, g int, a text); CREATE VIEW v AS SELECT g, min(a) AS a FROM t GROUP BY g;',
+  },
+  {
+    ruleId: 'copy-from-where',
+    version: PG11,
+    fixedIn: PG15,
+    triggers: "CREATE PROCEDURE load() LANGUAGE plpgsql AS $$ BEGIN COPY t FROM '/tmp/t.csv' WITH (FORMAT csv) WHERE id > 0; END $$;",
+    clean: "CREATE PROCEDURE load() LANGUAGE plpgsql AS $$ BEGIN COPY t FROM '/tmp/t.csv' WITH (FORMAT csv); END $$;",
+  },
+  {
+    ruleId: 'copy-on-error',
+    triggers: "CREATE PROCEDURE load() LANGUAGE plpgsql AS $$ BEGIN COPY t FROM '/tmp/t.csv' WITH (FORMAT csv, ON_ERROR ignore); END $$;",
+    clean: "CREATE PROCEDURE load() LANGUAGE plpgsql AS $$ BEGIN COPY t FROM '/tmp/t.csv' WITH (FORMAT csv, HEADER true); END $$;",
+  },
+  {
+    ruleId: 'lock-table',
+    triggers: 'CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN LOCK TABLE t IN EXCLUSIVE MODE; END $$;',
+    clean: 'CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM id FROM t WHERE id = 1 FOR UPDATE; END $$;',
+  },
+  {
+    ruleId: 'non-decimal-integer-literal',
+    triggers: 'CREATE FUNCTION mask() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 0x1F & 0b101; END $$;',
+    clean: "CREATE FUNCTION mask() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE '0x1F'; RETURN 31 & 5; END $$;",
+  },
+  {
+    ruleId: 'jsonb-subscripting',
+    version: PG11,
+    fixedIn: PG15,
+    triggers: "CREATE TABLE t (id int PRIMARY KEY, data jsonb, CHECK (data['k'] <> '{}'));",
+    clean: "CREATE TABLE t (id int PRIMARY KEY, data jsonb, tags text[], CHECK (data->'k' <> '{}' AND tags[1] <> ''));",
+  },
+  {
+    ruleId: 'percent-type-declaration',
+    triggers: 'CREATE FUNCTION f(i int) RETURNS int LANGUAGE plpgsql AS $$ DECLARE v t.a%TYPE; BEGIN RETURN v; END $$;',
+    clean: 'CREATE FUNCTION f(i int) RETURNS int LANGUAGE plpgsql AS $$ DECLARE v int; BEGIN RETURN v; END $$;',
+  },
+  {
+    ruleId: 'ddl-in-routine',
+    triggers: 'CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE scratch (a int); END $$;',
+    clean: 'CREATE TABLE scratch (a int PRIMARY KEY); CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO scratch VALUES (1); END $$;',
+  },
+  {
+    ruleId: 'foreign-key-type-mismatch',
+    triggers: 'CREATE TABLE p (id bigint PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, pid int REFERENCES p (id)); CREATE INDEX c_pid ON c (pid);',
+    clean: 'CREATE TABLE p (id serial PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, pid integer REFERENCES p (id)); CREATE INDEX c_pid ON c (pid);',
+  },
+  {
+    ruleId: 'operator-class-unsupported-method',
+    triggers: 'CREATE OPERATOR CLASS app.box_ops FOR TYPE box USING gist AS OPERATOR 3 &&;',
+    clean: 'CREATE OPERATOR CLASS app.int_triple_ops FOR TYPE int4 USING hash AS OPERATOR 1 =, FUNCTION 1 hashint4(int4);',
   },
 ];

@@ -30,4 +30,11 @@ for (const c of RULE_CASES) {
     const ids = await ruleIdsFor(c.clean, c.version);
     assert.ok(!ids.includes(c.ruleId), `unexpected ${c.ruleId} in [${ids.join(', ')}]`);
   });
+  const fixedIn = c.fixedIn;
+  if (fixedIn !== undefined) {
+    test(`${c.ruleId}: not reported for YugabyteDB ${fixedIn}, where it is fixed`, async () => {
+      const ids = await ruleIdsFor(c.triggers, fixedIn);
+      assert.ok(!ids.includes(c.ruleId), `unexpected ${c.ruleId} for ${fixedIn} in [${ids.join(', ')}]`);
+    });
+  }
 }

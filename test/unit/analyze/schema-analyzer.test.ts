@@ -18,7 +18,7 @@ test('PG11-only rules fire for 2024.2 and 2.20 but not for 2025.1 or 2.25', asyn
     'CREATE VIEW v WITH (security_invoker = on) AS SELECT 1 AS x;',
     'CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN 1;',
   ].join('\n');
-  const pg11Rules = ['stored-generated-column', 'column-compression', 'multirange-datatype', 'unique-nulls-not-distinct', 'security-invoker-view', 'sql-standard-function-body'];
+  const pg11Rules = ['stored-generated-column', 'multirange-datatype', 'unique-nulls-not-distinct', 'security-invoker-view', 'sql-standard-function-body'];
   for (const version of ['2024.2.0.0', '2.20.1.0', '2024.1.3.0']) {
     const found = ids(await analyzeSchema([{ path: 'a.sql', sql }], { targetDbVersion: version }));
     for (const id of pg11Rules) assert.ok(found.includes(id), `${id} missing for ${version}`);
@@ -49,10 +49,11 @@ test('an invalid target version is a usage error', async () => {
 });
 
 test('partitioned tables are recognised across files; partitions of a table with a PK are not flagged', async () => {
+  // A primary key added to a partitioned table fails before 2024.1 / 2.23.
   const r = await analyzeSchema([
     { path: 'schema/tables/table.sql', sql: 'CREATE TABLE public.sales (id int, d date, amount numeric) PARTITION BY RANGE (d);\nCREATE TABLE public.sales_2024 PARTITION OF public.sales FOR VALUES FROM (\'2024-01-01\') TO (\'2025-01-01\');\nCREATE TABLE public.log (msg text);' },
     { path: 'schema/tables/constraints.sql', sql: '\n\nALTER TABLE ONLY public.sales ADD CONSTRAINT sales_pkey PRIMARY KEY (id, d);' },
-  ]);
+  ], { targetDbVersion: '2.20.1.0' });
   const addPk = r.issues.filter((i) => i.ruleId === 'alter-add-primary-key-partitioned');
   assert.equal(addPk.length, 1);
   assert.equal(addPk[0]?.objectName, 'public.sales');
@@ -254,4 +255,93 @@ test('an empty input gives an empty result', async () => {
   assert.deepEqual(r.issues, []);
   assert.deepEqual(r.summary, []);
   assert.deepEqual(r.parseErrors, []);
+});
+
+test('keys and indexes on bit, varbit, interval, macaddr and jsonb columns are reported, in every form', async () => {
+  const sql = [
+    'CREATE TABLE app.k (b bit(3), vb varbit, iv interval, m macaddr, j jsonb, bv bit varying(8), ok int);',
+    'ALTER TABLE ONLY app.k ADD CONSTRAINT k_pkey PRIMARY KEY (b);',
+    'CREATE TABLE app.u (id int PRIMARY KEY, iv interval UNIQUE, m macaddr, CONSTRAINT u_m UNIQUE (m));',
+    'CREATE TABLE app.p (j jsonb PRIMARY KEY);',
+    'CREATE INDEX k_vb ON app.k USING btree (vb);',
+    'CREATE UNIQUE INDEX k_bv ON app.k (bv);',
+    'CREATE INDEX k_j ON app.k USING hash (j);',
+    'CREATE INDEX k_ok ON app.k (ok);',
+  ].join('\n');
+  const r = await analyzeSchema([{ path: 'a.sql', sql }]);
+  const found = r.issues.filter((i) => i.ruleId === 'key-on-unsupported-type' || i.ruleId === 'index-on-unsupported-type')
+    .map((i) => `${i.ruleId} ${i.objectName} ${i.title.replace(/^.*\((column [^)]*\)).*$/, '$1')}`).sort();
+  assert.deepEqual(found, [
+    'index-on-unsupported-type app.k_bv column bv (type varbit)',
+    'index-on-unsupported-type app.k_j column j (type jsonb)',
+    'index-on-unsupported-type app.k_vb column vb (type varbit)',
+    'key-on-unsupported-type app.k column b (type bit)',
+    'key-on-unsupported-type app.p column j (type jsonb)',
+    'key-on-unsupported-type app.u column iv (type interval)',
+    'key-on-unsupported-type app.u column m (type macaddr)',
+  ]);
+});
+
+test('every form of ALTER VIEW, CREATE/ALTER CONVERSION, multi-object DROP and storage parameters is reported', async () => {
+  const sql = [
+    'CREATE VIEW app.v AS SELECT 1 AS a;',
+    'ALTER VIEW app.v OWNER TO app_owner;',
+    'ALTER VIEW app.v SET SCHEMA other;',
+    'ALTER VIEW app.v ALTER COLUMN a SET DEFAULT 2;',
+    'ALTER VIEW app.v RENAME COLUMN a TO b;',
+    "CREATE CONVERSION app.c FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;",
+    'ALTER CONVERSION app.c RENAME TO c2;',
+    'ALTER CONVERSION app.c2 OWNER TO app_owner;',
+    'DROP VIEW app.v1, app.v2;',
+    'DROP SEQUENCE app.s1, app.s2;',
+    'DROP COLLATION app.c1, app.c2;',
+    'DROP FOREIGN TABLE app.f1, app.f2;',
+    'CREATE TABLE app.t (id int, e text);',
+    'ALTER TABLE ONLY app.t ADD CONSTRAINT t_pkey PRIMARY KEY (id) WITH (fillfactor = 80);',
+    'ALTER TABLE ONLY app.t ADD CONSTRAINT t_e UNIQUE (e) WITH (fillfactor = 70, deduplicate_items = off);',
+    'CREATE INDEX t_e_idx ON app.t (e);',
+    'ALTER INDEX app.t_e_idx SET (fillfactor = 50);',
+    "ALTER DOMAIN app.d ADD CONSTRAINT d_pos CHECK (VALUE > 0) NOT VALID;",
+  ].join('\n');
+  const r = await analyzeSchema([{ path: 'a.sql', sql }]);
+  const wanted = new Set(['alter-view', 'create-conversion', 'drop-multiple-objects', 'index-storage-parameters', 'not-valid-constraint', 'alter-table-storage-parameters']);
+  const found = r.issues.filter((i) => wanted.has(i.ruleId)).map((i) => `${i.line} ${i.ruleId} ${i.objectType} ${i.objectName} ${i.title}`);
+  assert.deepEqual(found, [
+    '2 alter-view VIEW app.v ALTER VIEW',
+    '3 alter-view VIEW app.v ALTER VIEW',
+    '4 alter-view VIEW app.v ALTER VIEW',
+    '5 alter-view VIEW app.v ALTER VIEW',
+    '6 create-conversion CONVERSION app.c CREATE / ALTER CONVERSION',
+    '7 create-conversion CONVERSION app.c CREATE / ALTER CONVERSION (ALTER)',
+    '8 create-conversion CONVERSION app.c2 CREATE / ALTER CONVERSION (ALTER)',
+    '9 drop-multiple-objects VIEW app.v1, app.v2 DROP of several objects in one statement',
+    '10 drop-multiple-objects SEQUENCE app.s1, app.s2 DROP of several objects in one statement',
+    '11 drop-multiple-objects COLLATION app.c1, app.c2 DROP of several objects in one statement',
+    '12 drop-multiple-objects FOREIGN TABLE app.f1, app.f2 DROP of several objects in one statement',
+    '14 index-storage-parameters TABLE app.t Storage parameters on an index or constraint (t_pkey: fillfactor)',
+    '15 index-storage-parameters TABLE app.t Storage parameters on an index or constraint (t_e: fillfactor, deduplicate_items)',
+    '17 index-storage-parameters INDEX app.t_e_idx Storage parameters on an index or constraint (ALTER INDEX: fillfactor)',
+    '18 not-valid-constraint DOMAIN app.d Constraint added NOT VALID (old rows may break it) (d_pos)',
+  ], 'ALTER INDEX … SET is reported once, as an index, not as ALTER TABLE');
+});
+
+test('--target-db-version decides what is reported, release by release, as YugabyteDB documents the fixes', async () => {
+  const sql = [
+    'CREATE TABLE p (id int, d date, body text COMPRESSION lz4) PARTITION BY RANGE (d);',
+    'ALTER TABLE ONLY p ADD CONSTRAINT p_pkey PRIMARY KEY (id, d);',
+    "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);",
+    'CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(1); END $$;',
+    'CREATE UNLOGGED TABLE u (id int PRIMARY KEY);',
+  ].join('\n');
+  const rules = ['alter-add-primary-key-partitioned', 'column-compression', 'non-deterministic-collation', 'advisory-lock', 'unlogged-table'];
+  const reported = async (version: string) => {
+    const found = ids(await analyzeSchema([{ path: 'a.sql', sql }], { targetDbVersion: version }));
+    return rules.filter((r) => found.includes(r));
+  };
+  assert.deepEqual(await reported('2.20.1.0'), rules);
+  assert.deepEqual(await reported('2.23.0.0'), ['column-compression', 'non-deterministic-collation', 'advisory-lock', 'unlogged-table']);
+  assert.deepEqual(await reported('2024.1.3.0'), ['column-compression', 'non-deterministic-collation', 'advisory-lock', 'unlogged-table']);
+  assert.deepEqual(await reported('2024.2.0.0'), ['column-compression', 'non-deterministic-collation', 'advisory-lock']);
+  assert.deepEqual(await reported('2.25.1.0'), ['column-compression', 'non-deterministic-collation', 'advisory-lock']);
+  assert.deepEqual(await reported('2025.1.0.0'), ['column-compression', 'non-deterministic-collation']);
 });

@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 /** `n` normal, `o` ordered-set, `h` hypothetical-set. */
@@ -72,7 +72,7 @@ export async function exportAggregates(ctx: ExportContext): Promise<SchemaObject
        FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid) AS comment
     FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid
     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = ANY($1) AND ${notExtensionMember('p.oid', 'pg_proc')}
+    WHERE n.nspname = ANY($1) AND ${exportable(ctx, 'p.oid', 'pg_proc')}
     ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)`);
   return rows.map((r): SchemaObject => ({
     type: 'AGGREGATE', schema: r.schema, name: r.name,
@@ -121,7 +121,7 @@ export async function exportAggregateGrants(ctx: ExportContext): Promise<SchemaO
         || CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END || ';' AS sql
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     CROSS JOIN LATERAL aclexplode(p.proacl) acl LEFT JOIN pg_catalog.pg_roles r ON r.oid = acl.grantee
-    WHERE n.nspname = ANY($1) AND p.prokind = 'a' AND acl.grantee <> p.proowner AND ${notExtensionMember('p.oid', 'pg_proc')}
+    WHERE n.nspname = ANY($1) AND p.prokind = 'a' AND acl.grantee <> p.proowner AND ${exportable(ctx, 'p.oid', 'pg_proc')}
     ORDER BY n.nspname, p.proname, sql`);
   return rows.map((r): SchemaObject => ({ type: 'GRANT', schema: r.schema, name: r.name, sql: r.sql }));
 }

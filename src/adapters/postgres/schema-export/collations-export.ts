@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 interface CollationRow {
@@ -37,7 +37,7 @@ export async function exportCollations(ctx: ExportContext): Promise<SchemaObject
       (SELECT 'COMMENT ON COLLATION ' || format('%I.%I', n.nspname, co.collname) || ' IS ' || quote_literal(d.description) || ';'
        FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_collation'::regclass AND d.objoid = co.oid) AS comment
     FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
-    WHERE n.nspname = ANY($1) AND co.collprovider IN ('c', 'i', 'b') AND ${notExtensionMember('co.oid', 'pg_collation')}
+    WHERE n.nspname = ANY($1) AND co.collprovider IN ('c', 'i', 'b') AND ${exportable(ctx, 'co.oid', 'pg_collation')}
     ORDER BY n.nspname, co.collname`);
   return rows.map((r): SchemaObject => ({
     type: 'COLLATION', schema: r.schema, name: r.name,

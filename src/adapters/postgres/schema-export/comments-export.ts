@@ -1,11 +1,13 @@
-import { catalogRows, type ExportContext } from './export-context.js';
+import { catalogRows, notExcluded, notExcludedObject, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
+import { NOT_VALIDATED } from './not-valid-constraints-export.js';
 
 /**
  * `COMMENT ON` for schemas, tables, partitions, views, materialized views, sequences, columns,
  * types, domains, functions, procedures and constraints (table and domain). Comments on indexes
  * and triggers travel with their object (they are created after the snapshot). Comments on
- * objects that belong to an extension, and the default comment on `public`, are skipped.
+ * objects that belong to an extension, and the default comment on `public`, are skipped; those on
+ * constraints the source has not validated travel with the constraint (created after the data).
  */
 export async function exportComments(ctx: ExportContext): Promise<SchemaObject[]> {
   const rows = await catalogRows<{ schema: string; name: string; sql: string }>(ctx, `
@@ -44,10 +46,10 @@ export async function exportComments(ctx: ExportContext): Promise<SchemaObject[]
       FROM pg_catalog.pg_description d JOIN pg_catalog.pg_constraint co ON d.classoid = 'pg_constraint'::regclass AND d.objoid = co.oid
       LEFT JOIN pg_catalog.pg_class c ON c.oid = co.conrelid LEFT JOIN pg_catalog.pg_type t ON t.oid = co.contypid
       JOIN pg_catalog.pg_namespace n ON n.oid = coalesce(c.relnamespace, t.typnamespace)
-      WHERE n.nspname = ANY($1) AND co.conparentid = 0
+      WHERE n.nspname = ANY($1) AND co.conparentid = 0 AND NOT ${NOT_VALIDATED}${notExcluded(ctx, 'co.conrelid', 'pg_class')}${notExcluded(ctx, 'co.contypid', 'pg_type')}
     )
     SELECT schema, name, 'COMMENT ON ' || target || ' IS ' || quote_literal(description) || ';' AS sql
-    FROM c WHERE description IS NOT NULL
+    FROM c WHERE description IS NOT NULL${notExcludedObject(ctx, 'c.classoid', 'c.objoid')}
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                       WHERE (e.deptype = 'e' OR (e.deptype = 'i' AND e.refobjid <> c.objoid)) AND e.classid = c.classoid AND e.objid = c.objoid)
     ORDER BY kind, schema, name, sql`);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { SkippedRoot } from './skipped-dependents.js';
 
 /** What every catalog reader needs: the connection, the schemas to export and the server version. */
 export interface ExportContext {
@@ -7,6 +8,13 @@ export interface ExportContext {
   readonly schemas: readonly string[];
   /** `server_version_num`, e.g. 150004. */
   readonly serverVersionNum: number;
+  /**
+   * Per catalog (`pg_class`, `pg_proc`, …), objects not to export because they depend on an object
+   * the export leaves out (see `findSkippedDependents`). Usually empty.
+   */
+  readonly excluded: ReadonlyMap<string, readonly number[]>;
+  /** The objects left out that others depend on, each with those dependents (for the warning). */
+  readonly skippedRoots: readonly SkippedRoot[];
 }
 
 /** Runs a catalog query whose first parameter is the schema list and returns its rows. */
@@ -23,6 +31,28 @@ export async function catalogRows<T>(ctx: ExportContext, sql: string, params: un
 export function notExtensionMember(oidExpr: string, catalog: string): string {
   return `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = '${catalog}'::regclass ` +
     `AND dep.objid = ${oidExpr} AND (dep.deptype = 'e' OR (dep.deptype = 'i' AND dep.refobjid <> ${oidExpr})))`;
+}
+
+/**
+ * SQL condition: the object with this oid in catalog `catalog` is to be exported: the user's own
+ * ({@link notExtensionMember}) and not left out with an object it depends on (`ctx.excluded`).
+ */
+export function exportable(ctx: ExportContext, oidExpr: string, catalog: string): string {
+  return `${notExtensionMember(oidExpr, catalog)}${notExcluded(ctx, oidExpr, catalog)}`;
+}
+
+/** SQL condition (with a leading AND, or empty): the oid is not among `ctx.excluded` of that catalog. */
+export function notExcluded(ctx: ExportContext, oidExpr: string, catalog: string): string {
+  const oids = ctx.excluded.get(catalog);
+  // The oids come from the server as numbers: safe to write into the query text.
+  return oids === undefined || oids.length === 0 ? '' : ` AND NOT (coalesce(${oidExpr}, 0) = ANY('{${oids.map(Number).join(',')}}'::oid[]))`;
+}
+
+/** SQL condition (with a leading AND, or empty): the object (`classExpr` a regclass oid, `oidExpr` its oid) is not excluded. */
+export function notExcludedObject(ctx: ExportContext, classExpr: string, oidExpr: string): string {
+  return [...ctx.excluded.entries()].filter(([, oids]) => oids.length > 0)
+    .map(([catalog, oids]) => ` AND NOT (${classExpr} = '${catalog}'::regclass AND ${oidExpr} = ANY('{${oids.map(Number).join(',')}}'::oid[]))`)
+    .join('');
 }
 
 /** SQL expression: the schema-qualified, quoted name of the collation with oid `oidExpr` (regcollation is PG13+). */

@@ -5,9 +5,12 @@ import { exportCollations } from './collations-export.js';
 import { exportComments } from './comments-export.js';
 import { exportDomains } from './domains-export.js';
 import type { ExportContext } from './export-context.js';
+import { exportForeignData } from './foreign-data-export.js';
 import { exportForeignKeys } from './foreign-keys-export.js';
 import { exportGrants } from './grants-export.js';
 import { exportIndexes } from './indexes-export.js';
+import { exportNotValidConstraints } from './not-valid-constraints-export.js';
+import { exportCasts, exportOperators } from './operators-export.js';
 import { exportPolicies } from './policies-export.js';
 import { exportRoutines } from './routines-export.js';
 import { exportRules } from './rules-export.js';
@@ -16,8 +19,10 @@ import { exportSchemas } from './schemas-export.js';
 import { exportSequences } from './sequences-export.js';
 import { exportStatistics } from './statistics-export.js';
 import { exportTables } from './tables-export.js';
+import { exportTextSearch } from './text-search-export.js';
 import { exportTriggers } from './triggers-export.js';
 import { exportTypes } from './types-export.js';
+import { findSkippedDependents } from './skipped-dependents.js';
 import { findUnexportedObjects, type UnexportedObject } from './unexported-objects.js';
 import { exportViews } from './views-export.js';
 
@@ -47,8 +52,9 @@ export async function exportPostgresSchema(
   return readCatalog(client, options.schemas, async (ctx) => {
     const objects: SchemaObject[] = [];
     for (const part of [exportSchemas, exportCollations, exportTypes, exportDomains, exportSequences, exportRoutines,
-      exportAggregates, exportTables, exportIndexes, exportForeignKeys, exportViews, exportRules, exportStatistics,
-      exportTriggers, exportPolicies, exportComments]) {
+      exportOperators, exportCasts, exportTextSearch, exportAggregates, exportTables, exportForeignData, exportIndexes,
+      exportForeignKeys, exportViews, exportRules, exportStatistics, exportNotValidConstraints, exportTriggers, exportPolicies,
+      exportComments]) {
       objects.push(...await part(ctx));
     }
     if (options.includeGrants) objects.push(...await exportGrants(ctx), ...await exportAggregateGrants(ctx));
@@ -58,12 +64,13 @@ export async function exportPostgresSchema(
 
 /**
  * Lists what {@link exportPostgresSchema} with the same options leaves out and the user must
- * create on the target by hand (operators, casts, text search objects, …; see
- * `findUnexportedObjects`), sorted by kind and name. Same schema check as the export.
+ * create on the target by hand (base types written in C, conversions, event triggers, …, each
+ * with what is left out because it depends on it; see `findUnexportedObjects`), sorted by kind
+ * and name. Same schema check as the export.
  *
  * @example
  * const missing = await listUnexportedPostgresObjects(client, { schemas: ['app'] });
- * // [{ kind: 'operator', name: 'app.=== (integer, integer)' }, { kind: 'cast', name: '(app.mood AS integer)' }]
+ * // [{ kind: 'conversion', name: 'app.my_conv' }, { kind: 'event trigger', name: 'app_ddl_watch' }]
  */
 export async function listUnexportedPostgresObjects(
   client: pg.Client,
@@ -88,9 +95,12 @@ async function readCatalog<T>(client: pg.Client, schemas: readonly string[], rea
       hint: 'Schema names are case-sensitive; list them as stored, separated by commas (for example Ops, not ops).',
     });
   }
-  const ctx: ExportContext = { client, schemas: [...schemas], serverVersionNum: Number(version) };
   await client.query("SELECT pg_catalog.set_config('search_path', '', false)");
   try {
+    const skipped = await findSkippedDependents(client, schemas);
+    const ctx: ExportContext = {
+      client, schemas: [...schemas], serverVersionNum: Number(version), excluded: skipped.excluded, skippedRoots: skipped.roots,
+    };
     return await read(ctx);
   } finally {
     await client.query('SELECT pg_catalog.set_config($1, $2, false)', ['search_path', path]);

@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
@@ -16,13 +16,13 @@ export async function exportGrants(ctx: ExportContext): Promise<SchemaObject[]> 
       SELECT n.nspname, c.relname, CASE WHEN c.relkind = 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END
              || format('%I.%I', n.nspname, c.relname), c.relacl, c.relowner, 1
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${notExtensionMember('c.oid', 'pg_class')}
+      WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${exportable(ctx, 'c.oid', 'pg_class')}
     UNION ALL
       SELECT n.nspname, p.proname, CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END
              || format('%I.%I', n.nspname, p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')',
              p.proacl, p.proowner, 2
       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p', 'w') AND ${notExtensionMember('p.oid', 'pg_proc')}
+      WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p', 'w') AND ${exportable(ctx, 'p.oid', 'pg_proc')}
     ), privileges AS (
       SELECT o.kind, o.schema, o.name, o.target, a.grantee, a.is_grantable,
              string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) AS privs

@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, notExcluded, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 interface ConstraintRow { readonly schema: string; readonly name: string; readonly sql: string }
@@ -30,7 +30,7 @@ export async function exportIndexes(ctx: ExportContext): Promise<SchemaObject[]>
     FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND co.contype IN ('u', 'x') AND co.conparentid = 0
-      AND ${notExtensionMember('c.oid', 'pg_class')}
+      AND ${exportable(ctx, 'c.oid', 'pg_class')}${notExcluded(ctx, 'co.oid', 'pg_constraint')}
     ORDER BY n.nspname, c.relname, co.conname`);
   const indexes = await catalogRows<IndexRow>(ctx, `
     SELECT n.nspname AS schema, ic.relname AS name, format('%I.%I', n.nspname, ic.relname) AS qname, pg_get_indexdef(i.indexrelid) AS definition,
@@ -40,7 +40,7 @@ export async function exportIndexes(ctx: ExportContext): Promise<SchemaObject[]>
     FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
     JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace
     WHERE n.nspname = ANY($1) AND tc.relkind IN ('r', 'p', 'm') AND i.indisvalid
-      AND ${notExtensionMember('tc.oid', 'pg_class')}
+      AND ${exportable(ctx, 'tc.oid', 'pg_class')}${notExcluded(ctx, 'ic.oid', 'pg_class')}
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid
                       AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)

@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, notExcluded, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
@@ -13,7 +13,7 @@ export async function exportPolicies(ctx: ExportContext): Promise<SchemaObject[]
                 || ' FORCE ROW LEVEL SECURITY;' ELSE '' END AS sql
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND c.relrowsecurity
-      AND ${notExtensionMember('c.oid', 'pg_class')}
+      AND ${exportable(ctx, 'c.oid', 'pg_class')}
     ORDER BY n.nspname, c.relname`);
   const policies = await catalogRows<{ schema: string; name: string; sql: string }>(ctx, `
     SELECT n.nspname AS schema, p.polname AS name,
@@ -28,7 +28,7 @@ export async function exportPolicies(ctx: ExportContext): Promise<SchemaObject[]
         || coalesce(' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')', '') || ';' AS sql
     FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY($1)
+    WHERE n.nspname = ANY($1) AND ${exportable(ctx, 'c.oid', 'pg_class')}${notExcluded(ctx, 'p.oid', 'pg_policy')}
     ORDER BY n.nspname, c.relname, p.polname`);
   return [...tables, ...policies].map((r): SchemaObject => ({ type: 'POLICY', schema: r.schema, name: r.name, sql: r.sql }));
 }

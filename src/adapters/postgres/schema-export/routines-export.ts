@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
@@ -10,7 +10,7 @@ export async function exportRoutines(ctx: ExportContext): Promise<SchemaObject[]
   const rows = await catalogRows<{ schema: string; name: string; kind: string; definition: string }>(ctx, `
     SELECT n.nspname AS schema, p.proname AS name, p.prokind AS kind, pg_get_functiondef(p.oid) AS definition
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p', 'w') AND ${notExtensionMember('p.oid', 'pg_proc')}
+    WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p', 'w') AND ${exportable(ctx, 'p.oid', 'pg_proc')}
     ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)`);
   return rows.map((r): SchemaObject => ({
     type: r.kind === 'p' ? 'PROCEDURE' : 'FUNCTION', schema: r.schema, name: r.name,

@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, notExcluded, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
@@ -17,7 +17,7 @@ export async function exportRules(ctx: ExportContext): Promise<SchemaObject[]> {
        FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_rewrite'::regclass AND d.objoid = r.oid) AS comment
     FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY($1) AND r.rulename <> '_RETURN' AND ${notExtensionMember('c.oid', 'pg_class')}
+    WHERE n.nspname = ANY($1) AND r.rulename <> '_RETURN' AND ${exportable(ctx, 'c.oid', 'pg_class')}${notExcluded(ctx, 'r.oid', 'pg_rewrite')}
     ORDER BY n.nspname, c.relname, r.rulename`);
   return rows.map((r): SchemaObject => ({
     type: 'RULE', schema: r.schema, name: r.name,

@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 interface SequenceRow {
@@ -31,7 +31,7 @@ export async function exportSequences(ctx: ExportContext): Promise<SchemaObject[
          AND d.deptype = 'a' AND d.refobjsubid > 0 AND tn.nspname = ANY($1)) AS "ownedBy"
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
-    WHERE c.relkind = 'S' AND n.nspname = ANY($1) AND ${notExtensionMember('c.oid', 'pg_class')}
+    WHERE c.relkind = 'S' AND n.nspname = ANY($1) AND ${exportable(ctx, 'c.oid', 'pg_class')}
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'i')
     ORDER BY n.nspname, c.relname`);

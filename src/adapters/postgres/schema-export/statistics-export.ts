@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
@@ -16,7 +16,7 @@ export async function exportStatistics(ctx: ExportContext): Promise<SchemaObject
       (SELECT 'COMMENT ON STATISTICS ' || format('%I.%I', n.nspname, s.stxname) || ' IS ' || quote_literal(d.description) || ';'
        FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_statistic_ext'::regclass AND d.objoid = s.oid) AS comment
     FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
-    WHERE n.nspname = ANY($1) AND ${notExtensionMember('s.oid', 'pg_statistic_ext')}
+    WHERE n.nspname = ANY($1) AND ${exportable(ctx, 's.oid', 'pg_statistic_ext')}
     ORDER BY n.nspname, s.stxname`);
   return rows.map((r): SchemaObject => ({
     type: 'STATISTICS', schema: r.schema, name: r.name,

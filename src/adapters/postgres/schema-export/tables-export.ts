@@ -1,6 +1,7 @@
 import { orderByDependencies } from './dependency-order.js';
-import { catalogRows, collationName, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, collationName, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
+import { NOT_VALIDATED } from './not-valid-constraints-export.js';
 import { SEQUENCE_OPTIONS_SQL } from './sequences-export.js';
 
 interface TableRow {
@@ -40,10 +41,9 @@ interface ConstraintRow {
   readonly name: string;
   readonly definition: string;
   readonly contype: 'c' | 'p';
-  readonly validated: boolean;
 }
 
-const TABLES_SQL = `
+const tablesSql = (ctx: ExportContext): string => `
   SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qname,
     c.relkind, c.relispartition AS "isPartition", c.relpersistence = 'u' AS unlogged,
     array_to_string(c.reloptions, ', ') AS reloptions,
@@ -57,13 +57,16 @@ const TABLES_SQL = `
       WHERE i.inhrelid = c.oid), '{}') AS "parentNames",
     c.relreplident AS "replicaIdentity"
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND ${notExtensionMember('c.oid', 'pg_class')}
+  WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND ${exportable(ctx, 'c.oid', 'pg_class')}
   ORDER BY n.nspname, c.relname`;
 
 const COLUMNS_SQL = `
   SELECT a.attrelid::int AS relid, quote_ident(a.attname) AS name, format_type(a.atttypid, a.atttypmod) AS type,
     CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN ${collationName('a.attcollation')} END AS collation,
-    pg_get_expr(ad.adbin, ad.adrelid) AS "defaultExpr", a.attnotnull AS "notNull", a.attidentity AS identity,
+    pg_get_expr(ad.adbin, ad.adrelid) AS "defaultExpr", a.attidentity AS identity,
+    -- A NOT NULL the source has not validated (PG18) comes after the data, with the NOT VALID constraints.
+    a.attnotnull AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conrelid = a.attrelid
+      AND co.contype = 'n' AND NOT co.convalidated AND co.conkey[1] = a.attnum) AS "notNull",
     (SELECT format('%I.%I', sn.nspname, sc.relname) || ' ' || ${SEQUENCE_OPTIONS_SQL}
      FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class sc ON sc.oid = d.objid
      JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace JOIN pg_catalog.pg_sequence s ON s.seqrelid = sc.oid
@@ -83,24 +86,26 @@ const COLUMNS_SQL = `
   WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
   ORDER BY a.attrelid, a.attnum`;
 
-/** Primary keys and CHECK constraints defined on the table itself (not inherited or cloned from a parent). */
+/**
+ * Primary keys and CHECK constraints defined on the table itself (not inherited or cloned from a
+ * parent). CHECKs the source has not validated are created after the data (not-valid-constraints-export).
+ */
 const CONSTRAINTS_SQL = `
-  SELECT co.conrelid::int AS relid, quote_ident(co.conname) AS name, pg_get_constraintdef(co.oid) AS definition,
-    co.contype, co.convalidated AS validated
+  SELECT co.conrelid::int AS relid, quote_ident(co.conname) AS name, pg_get_constraintdef(co.oid) AS definition, co.contype
   FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND co.contype IN ('c', 'p')
-    AND co.conislocal AND co.conparentid = 0
+    AND co.conislocal AND co.conparentid = 0 AND NOT ${NOT_VALIDATED}
   ORDER BY co.conrelid, CASE co.contype WHEN 'p' THEN 0 ELSE 1 END, co.conname`;
 
 /**
  * Tables (`TABLE`) and partitions (`PARTITION`) with their columns, defaults, identity and
- * generated columns, NOT NULL, collations, primary keys and CHECK constraints, UNLOGGED, storage
+ * generated columns, NOT NULL, collations, primary keys and (validated) CHECK constraints, UNLOGGED, storage
  * options, PARTITION BY / PARTITION OF, INHERITS and REPLICA IDENTITY FULL/NOTHING. Parents
  * come before their children.
  */
 export async function exportTables(ctx: ExportContext): Promise<SchemaObject[]> {
-  const tables = await catalogRows<TableRow>(ctx, TABLES_SQL);
+  const tables = await catalogRows<TableRow>(ctx, tablesSql(ctx));
   const columns = groupBy(await catalogRows<ColumnRow>(ctx, COLUMNS_SQL), (c) => c.relid);
   const constraints = groupBy(await catalogRows<ConstraintRow>(ctx, CONSTRAINTS_SQL), (c) => c.relid);
   const ordered = orderByDependencies(tables, (t) => `${t.schema}.${t.name}`, (t) => t.parentKeys);
@@ -119,11 +124,7 @@ function renderTable(t: TableRow, columns: readonly ColumnRow[], constraints: re
       else after.push(...inheritedColumnChanges(t, c));
     }
   }
-  for (const k of constraints) {
-    // CREATE TABLE cannot take NOT VALID; add such a constraint afterwards, still unvalidated.
-    if (!k.validated) after.push(`ALTER TABLE ${t.qname} ADD CONSTRAINT ${k.name} ${k.definition};`);
-    else elements.push(`CONSTRAINT ${k.name} ${k.definition}`);
-  }
+  for (const k of constraints) elements.push(`CONSTRAINT ${k.name} ${k.definition}`);
   const body = elements.length > 0 ? ` (\n    ${elements.join(',\n    ')}\n)` : t.isPartition ? '' : ' (\n)';
   let sql = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${t.qname}`;
   if (t.isPartition) sql += ` PARTITION OF ${t.parentNames[0]}${body}\n${t.partitionBound}`;

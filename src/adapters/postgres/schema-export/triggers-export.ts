@@ -1,4 +1,4 @@
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, notExcluded, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
@@ -15,7 +15,7 @@ export async function exportTriggers(ctx: ExportContext): Promise<SchemaObject[]
        FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_trigger'::regclass AND d.objoid = tg.oid) AS comment
     FROM pg_catalog.pg_trigger tg JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY($1) AND NOT tg.tgisinternal ${notCloned} AND ${notExtensionMember('c.oid', 'pg_class')}
+    WHERE n.nspname = ANY($1) AND NOT tg.tgisinternal ${notCloned} AND ${exportable(ctx, 'c.oid', 'pg_class')}${notExcluded(ctx, 'tg.oid', 'pg_trigger')}
     ORDER BY n.nspname, c.relname, tg.tgname`);
   return rows.map((r): SchemaObject => ({
     type: 'TRIGGER', schema: r.schema, name: r.name,

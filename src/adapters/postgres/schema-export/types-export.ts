@@ -1,4 +1,4 @@
-import { catalogRows, collationName, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, collationName, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 interface TypeRow {
@@ -40,7 +40,7 @@ export async function exportTypes(ctx: ExportContext): Promise<SchemaObject[]> {
     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
     WHERE n.nspname = ANY($1) AND t.typtype IN ('e', 'c', 'r')
       AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
-      AND ${notExtensionMember('t.oid', 'pg_type')}
+      AND ${exportable(ctx, 't.oid', 'pg_type')}
     ORDER BY CASE t.typtype WHEN 'e' THEN 0 WHEN 'r' THEN 1 ELSE 2 END, n.nspname, t.typname`);
   return rows.map((r) => ({ type: 'TYPE', schema: r.schema, name: r.name, sql: `CREATE TYPE ${r.qname} AS ${r.body};` }));
 }

@@ -1,5 +1,5 @@
 import { orderByDependencies } from './dependency-order.js';
-import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 interface ViewRow {
@@ -29,7 +29,7 @@ export async function exportViews(ctx: ExportContext): Promise<SchemaObject[]> {
         JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid AND dc.relkind IN ('v', 'm')
         WHERE r.ev_class = c.oid), '{}') AS "dependsOn"
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1) AND ${notExtensionMember('c.oid', 'pg_class')}
+    WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1) AND ${exportable(ctx, 'c.oid', 'pg_class')}
     ORDER BY c.relkind DESC, n.nspname, c.relname`);
   const ordered = orderByDependencies(rows, (r) => String(r.oid), (r) => r.dependsOn.map(String));
   return ordered.map((r): SchemaObject => {
