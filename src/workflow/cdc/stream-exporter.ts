@@ -17,19 +17,15 @@ import { failpoint } from '../../core/failpoint.js';
 
 export type ExporterRole = 'source' | 'target';
 
-/** Where each exporter keeps its stream state, and which cutover ends its stream. */
-export const EXPORTER_ROLES: Record<ExporterRole, { replicationKey: string; startKey: string; direction: CutoverDirection; marker: MarkerKind; positionPrefix: string }> = {
-  source: { replicationKey: 'source_replication', startKey: 'cdc_start_position', direction: 'to_target', marker: 'cutover_to_target', positionPrefix: '' },
-  // The target's WAL positions have nothing to do with the source's: prefixed with 'T' (which sorts
-  // after every hex digit) they continue the queue's order after the cutover.
-  target: { replicationKey: 'target_replication', startKey: 'target_cdc_start_position', direction: 'to_source', marker: 'cutover_to_source', positionPrefix: 'T' },
+/**
+ * Where each exporter keeps its stream state, and which cutover ends its stream. The queue keeps
+ * each exporter's last position apart (`EventQueueWriter`'s `exporter`), so the target's positions
+ * never have to sort after the source's.
+ */
+export const EXPORTER_ROLES: Record<ExporterRole, { replicationKey: string; startKey: string; direction: CutoverDirection; marker: MarkerKind }> = {
+  source: { replicationKey: 'source_replication', startKey: 'cdc_start_position', direction: 'to_target', marker: 'cutover_to_target' },
+  target: { replicationKey: 'target_replication', startKey: 'target_cdc_start_position', direction: 'to_source', marker: 'cutover_to_source' },
 };
-
-/** The queue's last position if this role wrote it (after a cutover the other role's is there first). */
-function ownPosition(last: string | undefined, role: ExporterRole): string | undefined {
-  if (last === undefined) return undefined;
-  return role === 'target' ? (last.startsWith('T') ? last : undefined) : (last.startsWith('T') ? undefined : last);
-}
 
 /** Transactions are grouped into one queue append up to this many events (fewer fsyncs). */
 const MAX_EVENTS_PER_APPEND = 5000;
@@ -95,8 +91,7 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
   let delay = 500;
   try {
     while (!abort.signal.aborted) {
-      const own = ownPosition(queue.lastPosition, role);
-      const resumeFrom = own !== undefined ? own.slice(r.positionPrefix.length) : startPosition;
+      const resumeFrom = queue.lastPosition ?? startPosition;
       const capture = new PgChangeCapture({ source, slotName: names.slot, publicationName: names.publication, startLsn: positionToLsn(resumeFrom), primaryKeys });
       const stopOnAbort = () => void capture.stop();
       let idleTimer: NodeJS.Timeout | undefined;
@@ -144,8 +139,8 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
           if (next.done) break;
           const tx = next.value;
           lastActivity = Date.now();
-          const position = r.positionPrefix + tx.position;
-          const last = ownPosition(queue.lastPosition, role);
+          const position = tx.position;
+          const last = queue.lastPosition;
           if (last !== undefined && position <= last) continue; // replayed after a crash: already queued
           if (pendingPosition && position <= pendingPosition) continue;
           for (const e of tx.events) pending.push({ ...e, position });
