@@ -6,6 +6,7 @@ import { parseNameList } from '../core/identifier-list.js';
 import type { MetaStore } from '../core/meta-store.js';
 import type { CommandContext } from './command-context.js';
 import { promptSecret } from './prompt.js';
+import { checkEngineType } from '../adapters/engines.js';
 
 /** The port of each database type when neither a flag nor meta.db gives one. */
 const DEFAULT_PORTS: Record<string, number> = { postgresql: 5432, yugabytedb: 5433, mysql: 3306, oracle: 1521 };
@@ -23,12 +24,14 @@ export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore, role
   if (!type) {
     throw new TandemError('TANDEM_USAGE', `--${role}-db-type is required (postgresql, mysql or oracle).`);
   }
-  // YugabyteDB is the migration's target; as a source it is not supported (MySQL and Oracle are
-  // refused by the engine registry until their engines are plugged in).
-  if (role === 'source' && type === 'yugabytedb') {
-    throw new TandemError('TANDEM_UNSUPPORTED', `Source database type "${type}" is not supported yet; this version migrates PostgreSQL sources.`, {
-      hint: 'Use --source-db-type postgresql.',
-    });
+  if (role === 'source') {
+    // YugabyteDB is the migration's target, not a source; other types need their engine plugged in.
+    if (type === 'yugabytedb') {
+      throw new TandemError('TANDEM_UNSUPPORTED', `Source database type "${type}" is not supported yet; this version migrates PostgreSQL sources.`, {
+        hint: 'Use --source-db-type postgresql.',
+      });
+    }
+    checkEngineType(type);
   }
   // host has a default, so a stored host wins over the default unless the flag was given
   const host = (explicit('db-host') ? ctx.str(`${role}-db-host`) : undefined) ?? stored?.host ?? ctx.str(`${role}-db-host`) ?? 'localhost';
