@@ -30,7 +30,10 @@ export interface CapturedTransaction {
 
 /** A running stream of committed transactions. */
 export interface ChangeStream {
-  /** Connects and starts streaming; connection failures are TandemErrors (TANDEM_CONNECT to retry). */
+  /**
+   * Connects and starts streaming. The exporter retries (with backoff) any failure of `start` or of
+   * the stream except a TandemError whose code is not TANDEM_CONNECT, which stops it.
+   */
   start(): Promise<void>;
   /** Committed transactions in commit order; ends when stopped. */
   transactions(): AsyncGenerator<CapturedTransaction>;
