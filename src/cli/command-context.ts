@@ -1,8 +1,15 @@
 import type { OptionValues } from './option-resolver.js';
 import { TandemError } from '../core/errors.js';
+import type { Reporter } from '../core/reporter.js';
+import type { CommandEnv } from '../workflow/command-env.js';
+import { resolveDbConfig } from './db-config-resolver.js';
 
-/** What a command handler gets: its resolved options and where to print. */
-export class CommandContext {
+/**
+ * What a command handler gets: its resolved options (flags, environment, config file, defaults
+ * from the option spec) and where to print. Handlers turn it into the workflow's typed options and
+ * `env()`; the workflow never sees it.
+ */
+export class CommandContext implements Reporter {
   constructor(
     readonly commandName: string,
     readonly options: OptionValues,
@@ -31,6 +38,13 @@ export class CommandContext {
     return v === undefined ? undefined : Number(v);
   }
 
+  /** An int option the spec gives a default, so it always has a value. */
+  num(name: string): number {
+    const v = this.int(name);
+    if (v === undefined) throw new Error(`internal: --${name} has no value and no default in the option spec of "${this.commandName}"`);
+    return v;
+  }
+
   bool(name: string): boolean {
     return this.options.get(name) === true;
   }
@@ -41,11 +55,23 @@ export class CommandContext {
     return v === undefined ? undefined : v === true;
   }
 
+  /** A string option the spec gives a default (for an enum: one of its choices), so it always has a value. */
+  value<T extends string = string>(name: string): T {
+    const v = this.str(name);
+    if (v === undefined) throw new Error(`internal: --${name} has no value and no default in the option spec of "${this.commandName}"`);
+    return v as T;
+  }
+
   print(line = ''): void {
     this.stdout.write(line + '\n');
   }
 
   warn(line: string): void {
     this.stderr.write(`WARNING: ${line}\n`);
+  }
+
+  /** The workflow's view of this command: its name, this reporter, and connections resolved from these options. */
+  env(): CommandEnv {
+    return { commandName: this.commandName, reporter: this, resolveDb: (meta, role, options) => resolveDbConfig(this, meta, role, options) };
   }
 }

@@ -1,14 +1,18 @@
 import type { CommandContext } from './command-context.js';
 import { COMMON_OPTIONS, EXPORT_DIR_OPTION, connectionOptions, type OptionSpec } from './option-spec.js';
 
-/** One `tandem` command: its words (the spec's grammar), flags, config section and handler. */
+/**
+ * One `tandem` command: its words (the spec's grammar), flags (with their defaults: the one place
+ * they are written), config section and handler. A handler (`commands/`) turns the resolved flags
+ * into the workflow's typed options and runs the workflow with a reporter.
+ */
 export interface CommandSpec {
   readonly words: readonly string[];
   readonly summary: string;
   readonly options: readonly OptionSpec[];
   /** Config file section; commands that are one step share one (`export data` = `export data from source`). */
   readonly configSection: string;
-  /** Loaded lazily so a command only loads the engines and drivers it needs. */
+  /** Loaded lazily so a command only loads the workflow, engines and drivers it needs. */
   readonly handler: () => Promise<(ctx: CommandContext) => Promise<void>>;
 }
 
@@ -45,28 +49,28 @@ const CUTOVER_COMMANDS: CommandSpec[] = [
     words: ['initiate', 'cutover', 'to', 'target'], summary: 'switch to the target: stop the source stream at a marker, apply the rest, restore sequences',
     configSection: 'initiate-cutover-to-target',
     options: withCommon({ name: 'prepare-for-fall-back', kind: 'bool', defaultValue: false, description: 'keep the source in step with the target afterwards, so that you can switch back' }),
-    handler: async () => (await import('../workflow/cutover/cutover-commands.js')).runInitiateCutoverToTarget,
+    handler: async () => (await import('./commands/cutover-commands.js')).initiateCutoverToTarget,
   },
   {
     words: ['initiate', 'cutover', 'to', 'source'], summary: 'switch back to the source (after a cutover to target prepared for fall-back)',
     configSection: 'initiate-cutover-to-source', options: withCommon(),
-    handler: async () => (await import('../workflow/cutover/cutover-commands.js')).runInitiateCutoverToSource,
+    handler: async () => (await import('./commands/cutover-commands.js')).initiateCutoverToSource,
   },
   {
     words: ['cutover', 'status'], summary: 'state of each cutover direction and what it is waiting for',
     configSection: 'cutover-status', options: withCommon(OUTPUT_TABLE_JSON),
-    handler: async () => (await import('../workflow/cutover/cutover-commands.js')).runCutoverStatus,
+    handler: async () => (await import('./commands/cutover-commands.js')).cutoverStatus,
   },
   {
     words: ['export', 'data', 'from', 'target'], summary: 'stream the target\'s changes for fall-back (restarts the stream "import data to target" started)',
     configSection: 'export-data-from-target', options: withCommon(...TARGET_PASSWORD, ...SOURCE_PASSWORD_FOR_VERIFY),
-    handler: async () => (await import('../workflow/cutover/cutover-commands.js')).runExportDataFromTarget,
+    handler: async () => (await import('./commands/cutover-commands.js')).exportDataFromTarget,
   },
   {
     words: ['import', 'data', 'to', 'source'], summary: 'apply the target\'s changes to the source for fall-back (restarts what "export data from source" became)',
     configSection: 'import-data-to-source',
     options: withCommon(...SOURCE_PASSWORD, ...TARGET_PASSWORD_FOR_VERIFY, { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'parallel channels (fixed at the first run)' }),
-    handler: async () => (await import('../workflow/cutover/cutover-commands.js')).runImportDataToSource,
+    handler: async () => (await import('./commands/cutover-commands.js')).importDataToSource,
   },
 ];
 
@@ -81,7 +85,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: withCommon(...SOURCE,
       { name: 'include-grants', kind: 'bool', defaultValue: false, description: 'also export GRANT statements' },
       { name: 'start-clean', kind: 'bool', defaultValue: false, description: 'replace a previous schema export without asking' }),
-    handler: async () => (await import('../workflow/export-schema.js')).runExportSchema,
+    handler: async () => (await import('./commands/schema-commands.js')).exportSchema,
   },
   {
     words: ['analyze-schema'], summary: 'report what in the exported schema YugabyteDB does not support, with fixes',
@@ -89,7 +93,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: withCommon(
       { name: 'output-format', kind: 'enum', choices: ['html', 'json', 'txt'], defaultValue: 'html', description: 'report format, written to <export-dir>/reports' },
       { name: 'target-db-version', kind: 'string', description: 'YugabyteDB version the schema is meant for (default 2024.2.0.0)' }),
-    handler: async () => (await import('../workflow/analyze-schema.js')).runAnalyzeSchema,
+    handler: async () => (await import('./commands/schema-commands.js')).analyzeSchema,
   },
   {
     words: ['import', 'schema'], summary: 'create the exported schema on the target', configSection: 'import-schema',
@@ -99,43 +103,43 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'continue-on-error', kind: 'bool', defaultValue: false, description: 'go on after a failed statement and list failures at the end' },
       { name: 'object-type-list', kind: 'string', description: 'comma-separated object types to import (e.g. TABLE,VIEW)' },
       { name: 'exclude-object-type-list', kind: 'string', description: 'comma-separated object types to skip' }),
-    handler: async () => (await import('../workflow/import-schema.js')).runImportSchema,
+    handler: async () => (await import('./commands/schema-commands.js')).importSchema,
   },
   {
     words: ['export', 'data'], summary: 'alias of "export data from source"',
     configSection: 'export-data', options: EXPORT_DATA_OPTIONS,
-    handler: async () => (await import('../workflow/export-data.js')).runExportData,
+    handler: async () => (await import('./commands/data-commands.js')).exportData,
   },
   {
     words: ['export', 'data', 'from', 'source'], summary: 'export a consistent snapshot into <export-dir>/data; with --export-type snapshot-and-changes, then stream every change',
     configSection: 'export-data', options: EXPORT_DATA_OPTIONS,
-    handler: async () => (await import('../workflow/export-data.js')).runExportData,
+    handler: async () => (await import('./commands/data-commands.js')).exportData,
   },
   {
     words: ['export', 'data', 'status'], summary: 'show per-table progress of the data export', configSection: 'export-data-status',
     options: withCommon(OUTPUT_TABLE_JSON),
-    handler: async () => (await import('../workflow/data-status.js')).runExportDataStatus,
+    handler: async () => (await import('./commands/data-commands.js')).exportDataStatus,
   },
   {
     words: ['import', 'data'], summary: 'alias of "import data to target"',
     configSection: 'import-data', options: IMPORT_DATA_OPTIONS,
-    handler: async () => (await import('../workflow/import-data.js')).runImportData,
+    handler: async () => (await import('./commands/data-commands.js')).importData,
   },
   {
     words: ['import', 'data', 'to', 'target'], summary: 'load the snapshot in resumable batches, then apply every change exactly once (may start before the exporter: waits for it)',
     configSection: 'import-data', options: IMPORT_DATA_OPTIONS,
-    handler: async () => (await import('../workflow/import-data.js')).runImportData,
+    handler: async () => (await import('./commands/data-commands.js')).importData,
   },
   {
     words: ['import', 'data', 'status'], summary: 'show per-table progress of the data import', configSection: 'import-data-status',
     options: withCommon(OUTPUT_TABLE_JSON),
-    handler: async () => (await import('../workflow/data-status.js')).runImportDataStatus,
+    handler: async () => (await import('./commands/data-commands.js')).importDataStatus,
   },
   {
     words: ['get', 'data-migration-report'], summary: 'rows exported and imported per table and database',
     configSection: 'get-data-migration-report',
     options: withCommon(OUTPUT_TABLE_JSON, ...SOURCE_PASSWORD, ...TARGET_PASSWORD),
-    handler: async () => (await import('../workflow/data-migration-report.js')).runDataMigrationReport,
+    handler: async () => (await import('./commands/data-commands.js')).dataMigrationReport,
   },
   {
     words: ['compare'], summary: 'prove that source and target hold the same rows: row count and checksum of every migrated table',
@@ -143,7 +147,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: withCommon(...SOURCE_PASSWORD, ...TARGET_PASSWORD, ...TABLE_FILTERS,
       { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'tables compared at once (connections per database)' },
       OUTPUT_TABLE_JSON),
-    handler: async () => (await import('../workflow/verify/compare-command.js')).runCompare,
+    handler: async () => (await import('./commands/data-commands.js')).compare,
   },
   {
     words: ['archive', 'changes'], summary: 'move or delete change-queue segments that every importer has applied, to limit disk use',
@@ -155,7 +159,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'policy', kind: 'enum', choices: ['archive', 'delete'], description: 'archive (needs --move-to / --archive-dir) or delete; default from the flags above' },
       { name: 'archive-dir', kind: 'path', description: 'same as --move-to' },
       { name: 'once', kind: 'bool', defaultValue: false, description: 'make one pass and exit instead of running until interrupted' }),
-    handler: async () => (await import('../workflow/archive-changes.js')).runArchiveChanges,
+    handler: async () => (await import('./commands/data-commands.js')).archiveChanges,
   },
   {
     words: ['end', 'migration'], summary: 'back up what you ask for, then remove the migration\'s state from the databases and the export dir',
@@ -167,7 +171,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'save-migration-reports', kind: 'bool', required: true, description: 'save the analysis and data-migration reports to --backup-dir' },
       { name: 'backup-dir', kind: 'path', description: 'where backups go (required when any backup flag is true)' },
       ...SOURCE_PASSWORD, ...TARGET_PASSWORD),
-    handler: async () => (await import('../workflow/end-migration.js')).runEndMigration,
+    handler: async () => (await import('./commands/data-commands.js')).endMigration,
   },
   ...CUTOVER_COMMANDS,
 ];

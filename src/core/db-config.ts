@@ -17,3 +17,11 @@ export interface DbConfig extends StoredDbConfig {
 export function describeDb(c: Pick<DbConfig, 'host' | 'port' | 'database' | 'user'>): string {
   return `${c.user}@${c.host}:${c.port}/${c.database}`;
 }
+
+/** What meta.db keeps of a connection: everything but the password (and of TLS files only their paths). */
+export function toStored(c: DbConfig): StoredDbConfig {
+  return {
+    type: c.type, host: c.host, port: c.port, user: c.user, database: c.database, schemas: c.schemas,
+    sslMode: c.sslMode, sslRootCert: c.sslRootCert, sslCert: c.sslCert, sslKey: c.sslKey, sslCrl: c.sslCrl,
+  };
+}

@@ -1,10 +1,26 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { CommandContext } from '../cli/command-context.js';
 import { TandemError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { SegmentArchiver, type ArchiveAction, type ArchivePassResult, type ArchivePolicy } from '../core/queue/segment-archiver.js';
+import type { CommandEnv } from './command-env.js';
 import { openMigration } from './migration-context.js';
+
+/** Options of `tandem archive changes` (Voyager's flags and the newer --policy form, checked together). */
+export interface ArchiveChangesOptions {
+  readonly exportDir: string;
+  /** `--move-to` (or its synonym `--archive-dir`): an existing directory outside the export dir. */
+  readonly moveTo?: string;
+  readonly archiveDir?: string;
+  /** `--delete-changes-without-archiving`. */
+  readonly deleteChangesWithoutArchiving: boolean;
+  /** `--fs-utilization-threshold`: percent, as given. */
+  readonly fsUtilizationThreshold: string;
+  /** `--policy`: archive or delete; default from the flags above. */
+  readonly policy?: 'archive' | 'delete';
+  /** `--once`: one pass, then exit. */
+  readonly once: boolean;
+}
 import { sleep } from '../core/sleep.js';
 
 /** How long the continuous mode waits between passes. */
@@ -16,18 +32,19 @@ const PASS_INTERVAL_MS = 2000;
  * segments that every importer has applied. Runs until interrupted or the migration ends;
  * `--once true` does a single pass (for scripts and tests).
  */
-export async function runArchiveChanges(ctx: CommandContext): Promise<void> {
-  const exportRoot = resolve(ctx.requireStr('export-dir'));
-  const policy = resolvePolicy(ctx, exportRoot); // every flag is checked before anything changes
-  const m = openMigration(ctx, { create: false, lock: 'archive-changes' });
+export async function runArchiveChanges(env: CommandEnv, options: ArchiveChangesOptions): Promise<void> {
+  const { reporter } = env;
+  const exportRoot = resolve(options.exportDir);
+  const policy = resolvePolicy(options, exportRoot); // every flag is checked before anything changes
+  const m = openMigration(env, options.exportDir, { create: false, lock: 'archive-changes' });
   const ac = new AbortController();
   const stop = () => ac.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
     const archiver = new SegmentArchiver(m.exportDir.queueDir, m.meta, policy);
-    const once = ctx.bool('once');
-    ctx.print(policy.kind === 'archive'
+    const { once } = options;
+    reporter.print(policy.kind === 'archive'
       ? `Moving applied change segments to ${policy.archiveDir}${once ? '' : ' (Ctrl-C to stop)'}.`
       : `Deleting applied change segments while the export dir's filesystem is over ${policy.fsUtilizationThreshold}% full${once ? '' : ' (Ctrl-C to stop)'}.`);
     let total = { segments: 0, bytes: 0 };
@@ -37,18 +54,18 @@ export async function runArchiveChanges(ctx: CommandContext): Promise<void> {
         total = { segments: total.segments + 1, bytes: total.bytes + a.bytesFreed };
         const line = describeAction(a);
         log.info(line);
-        ctx.print(line);
+        reporter.print(line);
       });
       const reason = result.actions.length ? '' : idleReason(result, policy);
       if (once || (reason && reason !== lastReason)) {
-        if (reason) ctx.print(reason);
+        if (reason) reporter.print(reason);
         lastReason = reason;
       }
       if (once || migrationEnded(m)) break;
       await sleep(PASS_INTERVAL_MS, ac.signal);
     }
     const verb = policy.kind === 'archive' ? 'moved' : 'deleted';
-    ctx.print(`archive changes: ${total.segments} segment${total.segments === 1 ? '' : 's'} ${verb}, ${formatBytes(total.bytes)} freed in the export dir.`);
+    reporter.print(`archive changes: ${total.segments} segment${total.segments === 1 ? '' : 's'} ${verb}, ${formatBytes(total.bytes)} freed in the export dir.`);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -57,15 +74,15 @@ export async function runArchiveChanges(ctx: CommandContext): Promise<void> {
 }
 
 /** The policy the flags ask for, after checking them all (Voyager's flags and the newer --policy form). */
-function resolvePolicy(ctx: CommandContext, exportRoot: string): ArchivePolicy {
-  const moveToFlag = ctx.str('move-to');
-  const archiveDirFlag = ctx.str('archive-dir');
+function resolvePolicy(options: ArchiveChangesOptions, exportRoot: string): ArchivePolicy {
+  const moveToFlag = options.moveTo;
+  const archiveDirFlag = options.archiveDir;
   if (moveToFlag && archiveDirFlag && resolve(moveToFlag) !== resolve(archiveDirFlag)) {
     throw new TandemError('TANDEM_USAGE', '--move-to and --archive-dir name different directories; give one of them.');
   }
   const moveTo = moveToFlag || archiveDirFlag || undefined;
-  const deleteFlag = ctx.bool('delete-changes-without-archiving');
-  const kind = ctx.str('policy') ?? (deleteFlag ? 'delete' : moveTo ? 'archive' : undefined);
+  const deleteFlag = options.deleteChangesWithoutArchiving;
+  const kind = options.policy ?? (deleteFlag ? 'delete' : moveTo ? 'archive' : undefined);
   if (!kind) {
     throw new TandemError('TANDEM_USAGE', 'Say what to do with applied changes: --move-to DIR to move them, or --delete-changes-without-archiving true to delete them.', {
       hint: 'Or use --policy archive --archive-dir DIR, or --policy delete.',
@@ -73,7 +90,7 @@ function resolvePolicy(ctx: CommandContext, exportRoot: string): ArchivePolicy {
   }
   if (kind === 'delete') {
     if (moveTo) throw new TandemError('TANDEM_USAGE', 'Deleting changes and moving them (--move-to / --archive-dir) exclude each other; choose one.');
-    return { kind: 'delete', fsUtilizationThreshold: parseThreshold(ctx.str('fs-utilization-threshold') ?? '70') };
+    return { kind: 'delete', fsUtilizationThreshold: parseThreshold(options.fsUtilizationThreshold) };
   }
   if (deleteFlag) throw new TandemError('TANDEM_USAGE', '--delete-changes-without-archiving true contradicts --policy archive; choose one.');
   if (!moveTo) throw new TandemError('TANDEM_USAGE', '--policy archive needs --move-to DIR (or --archive-dir DIR).');

@@ -1,9 +1,8 @@
-import type { CommandContext } from '../cli/command-context.js';
 import type { MetaStore } from '../core/meta-store.js';
+import type { AppliedEventCounts as ImportedCounts } from '../core/engine/migration-metadata.js';
 import { EventQueueWriter } from '../core/queue/event-queue-writer.js';
-import { connectPg } from '../adapters/postgres/pg-connection.js';
-import { importedEventCounts, type ImportedCounts } from '../adapters/postgres/imported-event-counts.js';
-import { openMigration, resolveDbConfig, type Migration } from './migration-context.js';
+import type { CommandEnv } from './command-env.js';
+import { openMigration, sourceSide, targetSide, type Migration } from './migration-context.js';
 import { renderTable } from './text-table.js';
 import { CutoverState } from './cutover/cutover-state.js';
 
@@ -88,7 +87,7 @@ export function renderReport(rows: ReportRow[], format: 'table' | 'json'): strin
 }
 
 /** Reads the applied-event counters from the databases that received change events. */
-export async function readAppliedCounts(ctx: CommandContext, m: Migration): Promise<{ applied: AppliedCounts; notes: string[] }> {
+export async function readAppliedCounts(env: CommandEnv, m: Migration): Promise<{ applied: AppliedCounts; notes: string[] }> {
   const notes: string[] = [];
   const live = m.meta.getValue<string>('export_type');
   const applied: { target?: Map<string, ImportedCounts>; source?: Map<string, ImportedCounts> } = {};
@@ -98,13 +97,8 @@ export async function readAppliedCounts(ctx: CommandContext, m: Migration): Prom
   for (const side of sides) {
     if (!m.meta.getDbConfig(side)) continue;
     try {
-      const db = await resolveDbConfig(ctx, m.meta, side);
-      const client = await connectPg(db);
-      try {
-        applied[side] = await importedEventCounts(client, m.uuid);
-      } finally {
-        await client.end().catch(() => {});
-      }
+      const { db, engine } = side === 'target' ? await targetSide(env, m.meta) : await sourceSide(env, m.meta);
+      applied[side] = await engine.migrationMetadata(db).appliedEventCounts(m.uuid);
     } catch (e) {
       notes.push(`events imported into the ${side} are not shown (${(e as Error).message.split('\n')[0]}); pass --${side}-db-password or ${side.toUpperCase()}_DB_PASSWORD.`);
     }
@@ -113,16 +107,17 @@ export async function readAppliedCounts(ctx: CommandContext, m: Migration): Prom
 }
 
 /** `tandem get data-migration-report`. */
-export async function runDataMigrationReport(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false });
+export async function runDataMigrationReport(env: CommandEnv, options: { readonly exportDir: string; readonly outputFormat: 'table' | 'json' }): Promise<void> {
+  const { reporter } = env;
+  const m = openMigration(env, options.exportDir, { create: false });
   try {
     if (m.meta.snapshotTables().length === 0) {
-      ctx.print('No data has been exported yet: run "tandem export data" first.');
+      reporter.print('No data has been exported yet: run "tandem export data" first.');
       return;
     }
-    const { applied, notes } = await readAppliedCounts(ctx, m);
-    ctx.print(renderReport(buildReport(m.meta, applied), ctx.str('output-format') === 'json' ? 'json' : 'table'));
-    for (const n of notes) ctx.warn(n);
+    const { applied, notes } = await readAppliedCounts(env, m);
+    reporter.print(renderReport(buildReport(m.meta, applied), options.outputFormat));
+    for (const n of notes) reporter.warn(n);
   } finally {
     m.close();
   }

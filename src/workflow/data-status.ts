@@ -1,14 +1,21 @@
-import type { CommandContext } from '../cli/command-context.js';
 import { CommandLock } from '../core/lock.js';
 import type { MetaStore } from '../core/meta-store.js';
 import { QueueConsumers } from '../core/queue/queue-consumers.js';
 import { readQueueState } from '../core/queue/queue-tables.js';
+import type { CommandEnv } from './command-env.js';
 import { openMigration } from './migration-context.js';
+
+/** Options of `tandem export data status` and `tandem import data status`. */
+export interface DataStatusOptions {
+  readonly exportDir: string;
+  readonly outputFormat: 'table' | 'json';
+}
 import { renderTable } from './text-table.js';
 
 /** `tandem export data status`: per-table state of the snapshot export, from meta.db. */
-export async function runExportDataStatus(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false });
+export async function runExportDataStatus(env: CommandEnv, options: DataStatusOptions): Promise<void> {
+  const { reporter } = env;
+  const m = openMigration(env, options.exportDir, { create: false });
   try {
     const step = m.meta.getStep('export_data');
     const rows = m.meta.snapshotTables().map((t) => ({
@@ -16,22 +23,23 @@ export async function runExportDataStatus(ctx: CommandContext): Promise<void> {
       status: t.status === 'DONE' ? 'DONE' : step.status === 'FAILED' ? 'FAILED' : t.status === 'IN_PROGRESS' ? 'EXPORTING' : 'NOT_STARTED',
       exportedRows: t.exportedRows,
     }));
-    if (ctx.str('output-format') === 'json') {
-      ctx.print(JSON.stringify({ status: step.status, tables: rows.map((r) => ({ table_name: r.tableName, status: r.status, exported_count: r.exportedRows })) }, null, 2));
+    if (options.outputFormat === 'json') {
+      reporter.print(JSON.stringify({ status: step.status, tables: rows.map((r) => ({ table_name: r.tableName, status: r.status, exported_count: r.exportedRows })) }, null, 2));
       return;
     }
-    ctx.print(`Export data: ${step.status}`);
-    if (rows.length) ctx.print(renderTable(['TABLE', 'STATUS', 'EXPORTED ROWS'], rows.map((r) => [r.tableName, r.status, String(r.exportedRows)])));
+    reporter.print(`Export data: ${step.status}`);
+    if (rows.length) reporter.print(renderTable(['TABLE', 'STATUS', 'EXPORTED ROWS'], rows.map((r) => [r.tableName, r.status, String(r.exportedRows)])));
     const live = liveSummary(m.meta, m.exportDir.metainfoDir);
-    if (live) ctx.print(live);
+    if (live) reporter.print(live);
   } finally {
     m.close();
   }
 }
 
 /** `tandem import data status`: per-table progress of the snapshot import, from meta.db's mirror. */
-export async function runImportDataStatus(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false });
+export async function runImportDataStatus(env: CommandEnv, options: DataStatusOptions): Promise<void> {
+  const { reporter } = env;
+  const m = openMigration(env, options.exportDir, { create: false });
   try {
     const step = m.meta.getStep('import_data');
     const files = m.meta.snapshotFiles();
@@ -44,18 +52,18 @@ export async function runImportDataStatus(ctx: CommandContext): Promise<void> {
       const status = total === 0 && step.status === 'DONE' ? 'DONE' : imported === 0 ? 'NOT_STARTED' : imported >= total ? 'DONE' : 'MIGRATING';
       return { tableName: t.tableKey, status, total, imported, pct: total === 0 ? (status === 'DONE' ? 100 : 0) : (imported * 100) / total };
     });
-    if (ctx.str('output-format') === 'json') {
-      ctx.print(JSON.stringify({
+    if (options.outputFormat === 'json') {
+      reporter.print(JSON.stringify({
         status: step.status,
         tables: rows.map((r) => ({ table_name: r.tableName, status: r.status, total_count: r.total, imported_count: r.imported, percentage_complete: Number(r.pct.toFixed(2)) })),
       }, null, 2));
       return;
     }
-    ctx.print(`Import data: ${step.status}`);
+    reporter.print(`Import data: ${step.status}`);
     const live = liveSummary(m.meta, m.exportDir.metainfoDir);
-    if (live) ctx.print(live);
+    if (live) reporter.print(live);
     if (rows.length) {
-      ctx.print(renderTable(['TABLE', 'STATUS', 'TOTAL ROWS', 'IMPORTED ROWS', 'PERCENTAGE'],
+      reporter.print(renderTable(['TABLE', 'STATUS', 'TOTAL ROWS', 'IMPORTED ROWS', 'PERCENTAGE'],
         rows.map((r) => [r.tableName, r.status, String(r.total), String(r.imported), r.pct.toFixed(2)])));
     }
   } finally {

@@ -1,58 +1,57 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type pg from 'pg';
-import type { CommandContext } from '../cli/command-context.js';
-import { confirm } from '../cli/prompt.js';
 import { TandemError } from '../core/errors.js';
 import { CommandLock } from '../core/lock.js';
-import type { MetaStore } from '../core/meta-store.js';
-import { q } from '../core/sql-names.js';
-import { connectPg } from '../adapters/postgres/pg-connection.js';
-import { DEFAULT_METADATA_SCHEMA } from '../adapters/postgres/target-writer.js';
-import { dropPublication } from '../adapters/postgres/replication/publication.js';
-import { openMigration, resolveDbConfig } from './migration-context.js';
+import type { Reporter } from '../core/reporter.js';
+import type { CommandEnv } from './command-env.js';
+import { openMigration, sourceSide, targetSide, type Migration, type Side } from './migration-context.js';
 import { buildReport, readAppliedCounts, renderReport } from './data-migration-report.js';
+
+/** Options of `tandem end migration`. */
+export interface EndMigrationOptions {
+  readonly exportDir: string;
+  /** `--backup-log-files`, `--backup-data-files`, `--backup-schema-files`, `--save-migration-reports`. */
+  readonly backupLogFiles: boolean;
+  readonly backupDataFiles: boolean;
+  readonly backupSchemaFiles: boolean;
+  readonly saveMigrationReports: boolean;
+  /** `--backup-dir`: where backups go (required when any backup flag is true). */
+  readonly backupDir?: string;
+  /** Asks the user to confirm (the command answers it: a prompt, or --yes); false stops before anything changes. */
+  readonly confirm: (question: string) => Promise<boolean>;
+}
 
 const RUNNING_COMMANDS: Record<string, string> = {
   'export-data': 'export data from source', 'import-data': 'import data to target', 'export-data-from-target': 'export data from target',
   'import-data-to-source': 'import data to source', 'archive-changes': 'archive changes', 'export-schema': 'export schema', 'import-schema': 'import schema',
 };
 
-/** Removes what Tandem created on one database: its slot and publication, and its metadata schema. */
-async function cleanDatabase(ctx: CommandContext, client: pg.Client, meta: MetaStore, side: 'source' | 'target'): Promise<void> {
-  const names = meta.getValue<{ slot: string; publication: string }>(`${side}_replication`);
-  if (names) {
-    const slot = await client.query('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [names.slot]);
-    if (slot.rows.length > 0) {
-      if (slot.rows[0].active_pid) await client.query('SELECT pg_terminate_backend($1)', [slot.rows[0].active_pid]);
-      await client.query('SELECT pg_drop_replication_slot($1)', [names.slot]);
-      ctx.print(`Dropped replication slot ${names.slot} on the ${side}.`);
-    }
-    await dropPublication(client, names.publication);
+/** Removes what Tandem created on one database: its change stream (slot and publication), and its metadata tables. */
+async function cleanDatabase(reporter: Reporter, migration: Migration, { db, engine }: Side, side: 'source' | 'target'): Promise<void> {
+  if (migration.meta.getValue(`${side}_replication`) !== undefined) {
+    const capture = engine.changeCapture(db, { id: migration.uuid, side });
+    if (await capture.drop()) reporter.print(`Dropped ${capture.labels.stream} on the ${side}.`);
   }
-  const schema = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [DEFAULT_METADATA_SCHEMA]);
-  if (schema.rows.length > 0) {
-    await client.query(`DROP SCHEMA ${q(DEFAULT_METADATA_SCHEMA)} CASCADE`);
-    ctx.print(`Dropped schema ${DEFAULT_METADATA_SCHEMA} on the ${side}.`);
-  }
+  const dropped = await engine.migrationMetadata(db).drop();
+  if (dropped) reporter.print(`Dropped ${dropped} on the ${side}.`);
 }
 
 /**
  * `tandem end migration`: writes the backups asked for, then removes the migration's state from the
- * databases (replication slots, publications, metadata schemas) and clears the export dir. It
- * connects to both databases and writes the backups before removing anything, so a wrong password or
- * a failed backup leaves everything as it was.
+ * databases (change streams: replication slots and publications; metadata schemas) and clears the
+ * export dir. It connects to both databases and writes the backups before removing anything, so a
+ * wrong password or a failed backup leaves everything as it was.
  */
-export async function runEndMigration(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false, lock: 'end-migration' });
+export async function runEndMigration(env: CommandEnv, options: EndMigrationOptions): Promise<void> {
+  const { reporter } = env;
+  const m = openMigration(env, options.exportDir, { create: false, lock: 'end-migration' });
   const { meta, exportDir } = m;
-  const clients: { side: 'source' | 'target'; client: pg.Client }[] = [];
   try {
     const wants = {
-      logs: ctx.bool('backup-log-files'), data: ctx.bool('backup-data-files'),
-      schema: ctx.bool('backup-schema-files'), reports: ctx.bool('save-migration-reports'),
+      logs: options.backupLogFiles, data: options.backupDataFiles,
+      schema: options.backupSchemaFiles, reports: options.saveMigrationReports,
     };
-    const backupDir = ctx.str('backup-dir');
+    const backupDir = options.backupDir;
     if (Object.values(wants).some(Boolean) && !backupDir) {
       throw new TandemError('TANDEM_USAGE', '--backup-dir is required when a backup flag is true.');
     }
@@ -69,13 +68,16 @@ export async function runEndMigration(ctx: CommandContext): Promise<void> {
       if (pid) throw new TandemError('TANDEM_LOCKED', `"${name}" is still running (pid ${pid}); stop it before ending the migration.`);
     }
     // Connect to every database Tandem wrote to before changing anything.
+    const sides: { side: 'source' | 'target'; at: Side }[] = [];
     for (const side of ['source', 'target'] as const) {
       if (!meta.getDbConfig(side)) continue;
       const touched = side === 'target' || meta.getValue('source_replication') !== undefined;
       if (!touched) continue;
-      clients.push({ side, client: await connectPg(await resolveDbConfig(ctx, meta, side)) });
+      const at = side === 'source' ? await sourceSide(env, meta) : await targetSide(env, meta);
+      await at.engine.describeServer(at.db);
+      sides.push({ side, at });
     }
-    if (!(await confirm(`End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.`, ctx.bool('yes')))) {
+    if (!(await options.confirm(`End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.`))) {
       throw new TandemError('TANDEM_ABORTED', 'end migration was not confirmed; nothing was changed.', { hint: 'Add --yes true to confirm without a prompt.' });
     }
     if (backupDir) {
@@ -86,19 +88,18 @@ export async function runEndMigration(ctx: CommandContext): Promise<void> {
       if (wants.reports) {
         mkdirSync(join(dest, 'reports'), { recursive: true });
         cpSync(exportDir.reportsDir, join(dest, 'reports'), { recursive: true });
-        const { applied } = await readAppliedCounts(ctx, m);
+        const { applied } = await readAppliedCounts(env, m);
         const rows = buildReport(meta, applied);
         writeFileSync(join(dest, 'reports', 'data-migration-report.txt'), renderReport(rows, 'table') + '\n');
         writeFileSync(join(dest, 'reports', 'data-migration-report.json'), renderReport(rows, 'json') + '\n');
       }
-      ctx.print(`Backups written to ${dest}.`);
+      reporter.print(`Backups written to ${dest}.`);
     }
-    for (const { side, client } of clients) await cleanDatabase(ctx, client, meta, side);
+    for (const { side, at } of sides) await cleanDatabase(reporter, m, at, side);
     meta.setStep('end_migration', 'DONE');
   } finally {
-    for (const { client } of clients) await client.end().catch(() => {});
     m.close();
   }
   for (const name of readdirSync(exportDir.root)) rmSync(join(exportDir.root, name), { recursive: true, force: true });
-  ctx.print(`Migration ended; ${exportDir.root} is now empty.`);
+  reporter.print(`Migration ended; ${exportDir.root} is now empty.`);
 }

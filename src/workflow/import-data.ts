@@ -1,26 +1,37 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type pg from 'pg';
-import type { CommandContext } from '../cli/command-context.js';
 import { TandemError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { ProgressBoard } from '../core/progress.js';
-import { describeDb, type DbConfig } from '../core/db-config.js';
+import { describeDb, toStored, type DbConfig } from '../core/db-config.js';
 import { mergeIndexedBatches, planCopyBatches, SNAPSHOT_FILE_LAYOUT } from '../core/copy-batch-planner.js';
 import type { MetaStore, SnapshotTableRow } from '../core/meta-store.js';
-import { connectPg, serverInfo } from '../adapters/postgres/pg-connection.js';
-import {
-  SnapshotFileReader, batchIsRecorded, checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch, loadedSnapshot, restoreSequence, startSnapshot, type BatchToLoad,
-} from '../adapters/postgres/target-writer.js';
-import { readYbSettings, ybSettingWarnings } from '../adapters/yugabyte/cluster-settings.js';
-import { assignConnections, discoverYbNodes, type YbNode } from '../adapters/yugabyte/node-discovery.js';
+import type { Reporter } from '../core/reporter.js';
+import type { TargetEngine } from '../core/engine/engine.js';
+import { assignConnections, type SnapshotBatch, type SnapshotLoader, type TargetDatabase, type TargetNode } from '../core/engine/target.js';
 import { CommandLock } from '../core/lock.js';
 import { ExportDir } from '../core/export-dir.js';
-import { checkSameDatabase, openMigration, resolveDbConfig, toStored, type Migration } from './migration-context.js';
+import type { CommandEnv } from './command-env.js';
+import { checkSameDatabase, openMigration, targetSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
 import { sleep } from '../core/sleep.js';
-import { TRANSIENT_CONFLICTS, hasSqlState, sqlStatesOf } from '../adapters/postgres/sql-state.js';
+
+/** Options of `tandem import data [to target]`. */
+export interface ImportDataOptions {
+  readonly exportDir: string;
+  /** `--parallel-jobs`: loading connections; then the channels of the change import and the verification's connections. */
+  readonly parallelJobs: number;
+  /** `--batch-size`: rows per snapshot batch (the first run's size is kept). */
+  readonly batchSize: number;
+  /** Whether `--batch-size` was given (a differing size of an earlier run is then worth a warning). */
+  readonly batchSizeGiven: boolean;
+  /** `--wait-for-export`: seconds to wait for the export to start. */
+  readonly waitForExport: number;
+  /** `--table-list` / `--exclude-table-list`, in their flag syntax. */
+  readonly tableList?: string;
+  readonly excludeTableList?: string;
+}
 
 /** How often an import that follows a running export looks for newly finished files (a meta.db read). */
 const FOLLOW_POLL_MS = 50;
@@ -36,19 +47,19 @@ class ExportStartWait {
   private readonly deadline: number;
   private announced = false;
 
-  constructor(private readonly ctx: CommandContext, private readonly seconds: number) {
+  constructor(private readonly env: CommandEnv, private readonly seconds: number) {
     this.deadline = Date.now() + seconds * 1000;
   }
 
   /** Waits a moment more for the export to start; throws once the time limit has passed. */
   async moment(): Promise<void> {
-    const exporter = this.ctx.commandName === 'import data to target' ? 'export data from source' : 'export data';
+    const exporter = this.env.commandName === 'import data to target' ? 'export data from source' : 'export data';
     if (Date.now() >= this.deadline) {
       throw new TandemError('TANDEM_EXPORT_DIR', `"${exporter}" did not start in this export dir within ${this.seconds} s, so there is no exported data to import.`, {
         hint: `Start "tandem ${exporter}" with this --export-dir (before or alongside this import), or let the import wait longer with --wait-for-export <seconds>.`,
       });
     }
-    if (!this.announced) this.ctx.print(`Waiting for "${exporter}" to start in this export dir… (up to ${this.seconds} s, see --wait-for-export; Ctrl-C to stop)`);
+    if (!this.announced) this.env.reporter.print(`Waiting for "${exporter}" to start in this export dir… (up to ${this.seconds} s, see --wait-for-export; Ctrl-C to stop)`);
     this.announced = true;
     await sleep(START_POLL_MS);
   }
@@ -68,7 +79,7 @@ async function waitForExportDir(dir: ExportDir, wait: ExportStartWait): Promise<
  * not started, as long as it runs for one that has. Then the import follows the export, loading
  * each file as soon as it is complete.
  */
-async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: string, wait: ExportStartWait): Promise<void> {
+async function waitForExport(reporter: Reporter, meta: MetaStore, metainfoDir: string, wait: ExportStartWait): Promise<void> {
   let announced = false;
   for (;;) {
     // Look at the lock first, then the status: an exporter that finishes between the two reads has
@@ -82,7 +93,7 @@ async function waitForExport(ctx: CommandContext, meta: MetaStore, metainfoDir: 
     }
     if (!running && isLiveExport(meta)) {
       // A live exporter that died during its snapshot starts over when restarted; this import follows.
-      if (!announced) ctx.print('"export data from source" stopped before its snapshot was complete; waiting for it to be restarted (this import then follows the new snapshot)… (Ctrl-C to stop)');
+      if (!announced) reporter.print('"export data from source" stopped before its snapshot was complete; waiting for it to be restarted (this import then follows the new snapshot)… (Ctrl-C to stop)');
       announced = true;
       await sleep(1000);
       continue;
@@ -104,26 +115,26 @@ function isLiveExport(meta: MetaStore): boolean {
 class SnapshotChanged extends Error {}
 
 /** `tandem import data [to target]`: loads the snapshot in resumable, exactly-once batches. */
-export async function runImportData(ctx: CommandContext): Promise<void> {
+export async function runImportData(env: CommandEnv, options: ImportDataOptions): Promise<void> {
   // The import may start before the exporter, even before it has set up the export dir.
-  const wait = new ExportStartWait(ctx, ctx.int('wait-for-export') ?? 600); // the flag's default, see command-registry.ts
-  await waitForExportDir(new ExportDir(ctx.requireStr('export-dir')), wait);
-  const migration = openMigration(ctx, { create: false, lock: 'import-data' });
+  const wait = new ExportStartWait(env, options.waitForExport);
+  await waitForExportDir(new ExportDir(options.exportDir), wait);
+  const migration = openMigration(env, options.exportDir, { create: false, lock: 'import-data' });
   try {
-    let target: DbConfig;
+    let target: Side<TargetEngine>;
     for (;;) {
       try {
-        target = await importSnapshot(ctx, migration, wait);
+        target = await importSnapshot(env, migration, wait, options);
         break;
       } catch (e) {
         if (!(e instanceof SnapshotChanged)) throw e;
-        ctx.print('The export started over with a new snapshot; the import follows it and reloads.');
+        env.reporter.print('The export started over with a new snapshot; the import follows it and reloads.');
       }
     }
     const exportType = migration.meta.getValue<string>('export_type');
     if (exportType === 'snapshot-and-changes' || exportType === 'changes-only') {
       const { importChangesToTarget } = await import('./cdc/target-change-importer.js');
-      await importChangesToTarget(ctx, migration, target);
+      await importChangesToTarget(env, migration, target, { parallelJobs: options.parallelJobs });
     }
   } catch (e) {
     if (migration.meta.getStep('import_data').status === 'IN_PROGRESS') migration.meta.setStep('import_data', 'FAILED');
@@ -134,88 +145,77 @@ export async function runImportData(ctx: CommandContext): Promise<void> {
 }
 
 /** Loads the snapshot (or sees that it is loaded) and returns the target it was loaded into. */
-async function importSnapshot(ctx: CommandContext, migration: Migration, wait: ExportStartWait): Promise<DbConfig> {
+async function importSnapshot(env: CommandEnv, migration: Migration, wait: ExportStartWait, options: ImportDataOptions): Promise<Side<TargetEngine>> {
+  const { reporter } = env;
   const { meta, exportDir, uuid } = migration;
-  {
-    await waitForExport(ctx, meta, exportDir.metainfoDir, wait);
-    checkSnapshotLayout(meta);
-    const target = await resolveDbConfig(ctx, meta, 'target');
-    checkSameDatabase(meta, target);
-    const snapshotDone = meta.getValue<string>('imported_snapshot_id');
-    if (meta.getStep('import_data').status === 'DONE' && snapshotDone !== undefined && snapshotDone === meta.getValue<string>('snapshot_id')) {
-      ctx.print('The snapshot is already imported.');
-      return target;
-    }
-    const tables = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), ctx.str('table-list'), ctx.str('exclude-table-list'));
-    const requested = ctx.int('batch-size') ?? 100000;
-    const batchSize = meta.getValue<number>('import_batch_size') ?? requested;
-    if (batchSize !== requested && ctx.explicitFlags.has('batch-size')) {
-      ctx.warn(`this import started with --batch-size ${batchSize}; it keeps that size so resumed batches line up.`);
-    }
-    const jobs = ctx.int('parallel-jobs') ?? 4;
-    const snapshotId = meta.getValue<string>('snapshot_id') ?? 'initial';
-
-    const admin = await connectPg(target);
-    let nodes: YbNode[] = [];
-    let loaded: Set<string>;
-    try {
-      const info = await serverInfo(admin);
-      if (info.isYugabyte) {
-        for (const w of ybSettingWarnings(await readYbSettings(admin))) ctx.warn(w);
-        nodes = await discoverYbNodes(admin).catch((e) => {
-          ctx.warn(`yb_servers() failed (${(e as Error).message}); all connections go to ${target.host}:${target.port}`);
-          return [];
-        });
-      }
-      const previous = await loadedSnapshot(admin, uuid);
-      loaded = previous?.snapshotId === snapshotId ? await importedBatchKeys(admin, uuid) : new Set();
-      const startedTables = new Set(previous?.tables ?? []);
-      // changes-only: the rows are already on the target (loaded some other way), so no emptiness check.
-      const changesOnly = meta.getValue<string>('export_type') === 'changes-only';
-      const freshTables = new Set(changesOnly ? [] : tables.map((t) => t.tableKey).filter((k) => !startedTables.has(k)));
-      await checkTarget(admin, target, tables, freshTables);
-      // Checks passed: from here on the target changes.
-      if (previous && previous.snapshotId !== snapshotId && previous.tables.length > 0) {
-        ctx.print(`The export was restarted with a new snapshot: reloading ${previous.tables.length} table(s) loaded from the old one (${previous.tables.join(', ')}).`);
-      }
-      await startSnapshot(admin, uuid, snapshotId, previous?.snapshotId !== snapshotId ? previous?.tables ?? [] : []);
-    } finally {
-      await admin.end().catch(() => {});
-    }
-
-    meta.setDbConfig('target', toStored(target));
-    meta.setValue('import_batch_size', batchSize);
-    meta.setStep('import_data', 'IN_PROGRESS', { startedAt: new Date().toISOString() });
-    ctx.print(`Importing ${tables.length} tables into ${describeDb(target)} (batch size ${batchSize}, ${jobs} parallel jobs${nodes.length ? ` over ${nodes.length} YugabyteDB nodes` : ''})`);
-    if (meta.getStep('export_data').status !== 'DONE') ctx.print('The export is still running: each file is loaded as soon as it is complete.');
-    log.info(`import data into ${describeDb(target)}: snapshot ${snapshotId}, ${loaded.size} batches already loaded`);
-
-    const rows = await loadFollowingExport(ctx, { target, nodes, jobs, tables, batchSize, loaded, meta, uuid, dataDir: exportDir.dataDir, metainfoDir: exportDir.metainfoDir, snapshotId });
-
-    const seqClient = await connectPg(target);
-    try {
-      let restored = 0;
-      for (const s of meta.sequenceValues()) {
-        const [schema, ...rest] = s.sequenceKey.split('.');
-        if (await restoreSequence(seqClient, schema!, rest.join('.'), s.lastValue, s.isCalled)) restored++;
-      }
-      if (restored) ctx.print(`Restored ${restored} sequence value(s) from the source.`);
-    } finally {
-      await seqClient.end().catch(() => {});
-    }
-    meta.db.transaction(() => {
-      meta.setValue('imported_snapshot_id', snapshotId);
-      meta.setStep('import_data', 'DONE', { finishedAt: new Date().toISOString() });
-    })();
-    ctx.print('');
-    ctx.print(renderTable(['TABLE', 'ROWS IMPORTED'], tables.map((t) => [t.tableKey, String(rows.get(t.tableKey) ?? 0)])));
-    ctx.print('Import of the snapshot is complete. Next: tandem import schema --post-snapshot-import true, then tandem get data-migration-report.');
+  await waitForExport(reporter, meta, exportDir.metainfoDir, wait);
+  checkSnapshotLayout(meta);
+  const target = await targetSide(env, meta);
+  checkSameDatabase(meta, target.db);
+  const snapshotDone = meta.getValue<string>('imported_snapshot_id');
+  if (meta.getStep('import_data').status === 'DONE' && snapshotDone !== undefined && snapshotDone === meta.getValue<string>('snapshot_id')) {
+    reporter.print('The snapshot is already imported.');
     return target;
   }
+  const tables = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), options.tableList, options.excludeTableList);
+  const requested = options.batchSize;
+  const batchSize = meta.getValue<number>('import_batch_size') ?? requested;
+  if (batchSize !== requested && options.batchSizeGiven) {
+    reporter.warn(`this import started with --batch-size ${batchSize}; it keeps that size so resumed batches line up.`);
+  }
+  const jobs = options.parallelJobs;
+  const snapshotId = meta.getValue<string>('snapshot_id') ?? 'initial';
+
+  const db = target.engine.targetDatabase(target.db, (m) => reporter.warn(m));
+  let nodes: readonly TargetNode[] = [];
+  let loaded: Set<string>;
+  try {
+    const inspected = await db.inspect();
+    for (const w of inspected.warnings) reporter.warn(w);
+    nodes = inspected.nodes;
+    const previous = await db.loadedSnapshot(uuid);
+    loaded = previous?.snapshotId === snapshotId ? await db.importedBatchKeys(uuid) : new Set();
+    const startedTables = new Set(previous?.tables ?? []);
+    // changes-only: the rows are already on the target (loaded some other way), so no emptiness check.
+    const changesOnly = meta.getValue<string>('export_type') === 'changes-only';
+    const freshTables = new Set(changesOnly ? [] : tables.map((t) => t.tableKey).filter((k) => !startedTables.has(k)));
+    await checkTarget(db, target.db, tables, freshTables);
+    // Checks passed: from here on the target changes.
+    if (previous && previous.snapshotId !== snapshotId && previous.tables.length > 0) {
+      reporter.print(`The export was restarted with a new snapshot: reloading ${previous.tables.length} table(s) loaded from the old one (${previous.tables.join(', ')}).`);
+    }
+    await db.startSnapshot(uuid, snapshotId, previous?.snapshotId !== snapshotId ? previous?.tables ?? [] : []);
+  } finally {
+    await db.close();
+  }
+
+  meta.setDbConfig('target', toStored(target.db));
+  meta.setValue('import_batch_size', batchSize);
+  meta.setStep('import_data', 'IN_PROGRESS', { startedAt: new Date().toISOString() });
+  reporter.print(`Importing ${tables.length} tables into ${describeDb(target.db)} (batch size ${batchSize}, ${jobs} parallel jobs${nodes.length ? ` over ${nodes.length} YugabyteDB nodes` : ''})`);
+  if (meta.getStep('export_data').status !== 'DONE') reporter.print('The export is still running: each file is loaded as soon as it is complete.');
+  log.info(`import data into ${describeDb(target.db)}: snapshot ${snapshotId}, ${loaded.size} batches already loaded`);
+
+  const rows = await loadFollowingExport(reporter, { db, target: target.db, nodes, jobs, tables, batchSize, loaded, meta, uuid, dataDir: exportDir.dataDir, metainfoDir: exportDir.metainfoDir, snapshotId });
+
+  try {
+    const restored = await db.setSnapshotSequences(meta.sequenceValues());
+    if (restored) reporter.print(`Restored ${restored} sequence value(s) from the source.`);
+  } finally {
+    await db.close();
+  }
+  meta.db.transaction(() => {
+    meta.setValue('imported_snapshot_id', snapshotId);
+    meta.setStep('import_data', 'DONE', { finishedAt: new Date().toISOString() });
+  })();
+  reporter.print('');
+  reporter.print(renderTable(['TABLE', 'ROWS IMPORTED'], tables.map((t) => [t.tableKey, String(rows.get(t.tableKey) ?? 0)])));
+  reporter.print('Import of the snapshot is complete. Next: tandem import schema --post-snapshot-import true, then tandem get data-migration-report.');
+  return target;
 }
 
-async function checkTarget(admin: pg.Client, target: DbConfig, tables: SnapshotTableRow[], freshTables: Set<string>): Promise<void> {
-  const check = await checkTargetTables(admin, tables.map((t) => ({ schema: t.schemaName, name: t.tableName, columns: t.columns })), freshTables);
+async function checkTarget(db: TargetDatabase, target: DbConfig, tables: SnapshotTableRow[], freshTables: Set<string>): Promise<void> {
+  const check = await db.checkTables(tables.map((t) => ({ schema: t.schemaName, name: t.tableName, columns: t.columns })), freshTables);
   if (check.missingTables.length) {
     throw new TandemError('TANDEM_PREREQUISITE', `Table(s) missing on the target ${describeDb(target)}: ${check.missingTables.join(', ')}.`, {
       hint: 'Run "tandem import schema" first (or create the tables), then rerun import data.',
@@ -236,19 +236,10 @@ async function checkTarget(admin: pg.Client, target: DbConfig, tables: SnapshotT
       hint: 'Empty them (TRUNCATE) or use another target database; Tandem does not load over existing rows.',
     });
   }
-  try {
-    await ensureSnapshotMetadata(admin);
-  } catch (e) {
-    if ((e as { code?: string }).code === '42501') {
-      throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} cannot create the schema ybvoyager_metadata on the target.`, {
-        hint: `GRANT CREATE ON DATABASE ${target.database} TO ${target.user};`,
-      });
-    }
-    throw e;
-  }
+  await db.ensureSnapshotMetadata();
 }
 
-type Work = BatchToLoad & { tableKey: string };
+type Work = SnapshotBatch & { tableKey: string };
 
 /** Refuses snapshot files written in another layout (an export dir from another Tandem version). */
 function checkSnapshotLayout(meta: MetaStore, files: readonly unknown[] = meta.snapshotFiles()): void {
@@ -298,20 +289,6 @@ async function planWork(meta: MetaStore, dataDir: string, tables: SnapshotTableR
   return work;
 }
 
-async function openWriter(target: DbConfig, node: YbNode | undefined, ctx: CommandContext, warned: { v: boolean }): Promise<pg.Client> {
-  const client = await connectPg(node ? { ...target, host: node.host, port: node.port } : target);
-  try {
-    // Loads tables in any order: foreign keys and triggers must not fire on restored rows.
-    await client.query('SET session_replication_role = replica');
-  } catch (e) {
-    if (!warned.v) {
-      warned.v = true;
-      ctx.warn(`cannot set session_replication_role (${(e as Error).message}); foreign keys are checked while loading.`);
-    }
-  }
-  return client;
-}
-
 /** Attempts per batch when its connection is lost or the database reports a transient conflict. */
 const BATCH_ATTEMPTS = 6;
 
@@ -321,40 +298,41 @@ const BATCH_ATTEMPTS = 6;
  * with backoff. Exactly once still: a batch and its record commit together, and after a lost
  * connection the record is looked up first (the COMMIT may have gone through before the cut).
  */
-async function loadBatchRetrying(ctx: CommandContext, p: LoadPlan, writers: pg.Client[], endpoints: YbNode[], w: number, b: Work, files: SnapshotFileReader, warned: { v: boolean }): Promise<void> {
+async function loadBatchRetrying(reporter: Reporter, p: LoadPlan, loaders: SnapshotLoader[], endpoints: TargetNode[], w: number, b: Work): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     let error: unknown;
     try {
-      await loadBatch(writers[w]!, b, p.uuid, files);
+      await loaders[w]!.load(b);
       return;
     } catch (e) {
       error = e;
     }
-    const alive = await writers[w]!.query('SELECT 1').then(() => true, () => false);
-    // loadBatch keeps the driver's error (and its SQLSTATE) as the cause of its own.
-    const transient = hasSqlState(error, TRANSIENT_CONFLICTS);
-    if ((alive && !transient) || attempt >= BATCH_ATTEMPTS) throw error;
-    const why = alive ? `SQLSTATE ${sqlStatesOf(error).find((c) => TRANSIENT_CONFLICTS.includes(c))}` : 'the connection was lost';
-    ctx.warn(`batch ${b.batchNo} of ${b.fileName}: ${why} (${(error as Error).message.split('\n')[0]}); retrying (${attempt}/${BATCH_ATTEMPTS - 1})`);
+    const alive = await loaders[w]!.isAlive();
+    // The loader keeps the driver's error (and its SQLSTATE) as the cause of its own.
+    const transient = p.db.transientConflict(error);
+    if ((alive && transient === undefined) || attempt >= BATCH_ATTEMPTS) throw error;
+    const why = alive ? `SQLSTATE ${transient}` : 'the connection was lost';
+    reporter.warn(`batch ${b.batchNo} of ${b.fileName}: ${why} (${(error as Error).message.split('\n')[0]}); retrying (${attempt}/${BATCH_ATTEMPTS - 1})`);
     log.warn(`batch ${b.batchNo} of ${b.fileName} failed on attempt ${attempt}: ${(error as Error).message}`);
     await sleep(Math.min(250 * 2 ** attempt, 5_000));
     if (!alive) {
       try {
-        const fresh = await openWriter(p.target, p.nodes.length ? endpoints[w] : undefined, ctx, warned);
-        await writers[w]!.end().catch(() => {});
-        writers[w] = fresh;
+        const fresh = await p.db.openLoader(p.uuid, p.nodes.length ? endpoints[w] : undefined);
+        await loaders[w]!.close();
+        loaders[w] = fresh;
       } catch (e) {
         log.warn(`reconnecting for batch ${b.batchNo} of ${b.fileName} failed: ${(e as Error).message}`);
         continue; // the next attempt fails fast on the dead connection and reconnects again
       }
-      if (await batchIsRecorded(writers[w]!, p.uuid, b.fileName, b.batchNo)) return;
+      if (await loaders[w]!.isRecorded(b)) return;
     }
   }
 }
 
 interface LoadPlan {
+  readonly db: TargetDatabase;
   readonly target: DbConfig;
-  readonly nodes: YbNode[];
+  readonly nodes: readonly TargetNode[];
   readonly jobs: number;
   readonly tables: SnapshotTableRow[];
   readonly batchSize: number;
@@ -370,17 +348,15 @@ interface LoadPlan {
  * Loads every batch of every finished export file with `jobs` connections, picking up files as the
  * exporter finishes them, until the export is complete and everything is loaded. Returns rows per table.
  */
-async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Map<string, number>> {
-  const progress = new ProgressBoard(ctx.stdout, 'rows');
+async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map<string, number>> {
+  const progress = new ProgressBoard(reporter.stdout, 'rows');
   const perTable = new Map<string, { total: number; done: number; left: number }>();
   for (const t of p.tables) {
     perTable.set(t.tableKey, { total: 0, done: 0, left: 0 });
     progress.add(t.tableKey, Math.max(t.exportedRows, 0));
   }
   const endpoints = assignConnections(p.nodes, Math.max(1, p.jobs), { host: p.target.host, port: p.target.port });
-  const warned = { v: false };
-  const writers = await Promise.all(endpoints.map((node) => openWriter(p.target, p.nodes.length ? node : undefined, ctx, warned)));
-  const readers = writers.map(() => new SnapshotFileReader());
+  const loaders = await Promise.all(endpoints.map((node) => p.db.openLoader(p.uuid, p.nodes.length ? node : undefined)));
   const planned = new Set<string>();
   progress.start();
   try {
@@ -404,12 +380,12 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
       const files = [...new Map(queue.map((b) => [b.fileName, queue.filter((x) => x.fileName === b.fileName)])).values()];
       let next = 0;
       let failure: unknown;
-      await Promise.all(writers.map(async (_, w) => {
+      await Promise.all(loaders.map(async (_, w) => {
         while (next < files.length && failure === undefined) {
           for (const b of files[next++]!) {
             if (failure !== undefined) return;
             try {
-              await loadBatchRetrying(ctx, p, writers, endpoints, w, b, readers[w]!, warned);
+              await loadBatchRetrying(reporter, p, loaders, endpoints, w, b);
             } catch (e) {
               failure ??= e;
               return;
@@ -428,7 +404,7 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
       if (fresh.length === 0) {
         const exporterGone = CommandLock.holder(p.metainfoDir, 'export-data') === undefined && p.meta.getStep('export_data').status !== 'DONE';
         if (exporterGone && isLiveExport(p.meta)) {
-          if (!waitingAnnounced) ctx.print('"export data from source" stopped during the snapshot; waiting for it to be restarted (the snapshot then starts over and this import follows it)…');
+          if (!waitingAnnounced) reporter.print('"export data from source" stopped during the snapshot; waiting for it to be restarted (the snapshot then starts over and this import follows it)…');
           waitingAnnounced = true;
         } else if (exporterGone) {
           throw new TandemError('TANDEM_EXPORT_DIR', 'The data export stopped before it finished.', {
@@ -441,8 +417,7 @@ async function loadFollowingExport(ctx: CommandContext, p: LoadPlan): Promise<Ma
     for (const [k, t] of perTable) progress.finish(k, t.done);
   } finally {
     progress.stop();
-    await Promise.all(writers.map((w) => w.end().catch(() => {})));
-    await Promise.all(readers.map((r) => r.close()));
+    await Promise.all(loaders.map((l) => l.close()));
   }
   return new Map([...perTable].map(([k, t]) => [k, t.done]));
 }

@@ -1,50 +1,69 @@
-import type { CommandContext } from '../cli/command-context.js';
 import { TandemError } from '../core/errors.js';
-import { describeDb } from '../core/db-config.js';
+import { describeDb, toStored } from '../core/db-config.js';
 import { ProgressBoard } from '../core/progress.js';
 import { log } from '../core/logger.js';
-import { connectPg } from '../adapters/postgres/pg-connection.js';
+import type { SchemaApplyResult } from '../core/engine/target.js';
+import { loadEngine } from '../adapters/engines.js';
+import type { CommandEnv } from './command-env.js';
 import { readSchemaStatements } from './schema/schema-statements-reader.js';
-import { applySchemaStatements, assertSchemaApplied, firstLine, type SchemaApplyResult } from './schema/schema-applier.js';
-import { checkSameDatabase, openMigration, resolveDbConfig, toStored } from './migration-context.js';
+import { assertSchemaApplied, firstLine } from './schema/schema-apply-report.js';
+import { checkSameDatabase, openMigration, targetSide } from './migration-context.js';
 import { renderTable } from './text-table.js';
 
-const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+/** Options of `tandem import schema`. */
+export interface ImportSchemaOptions {
+  readonly exportDir: string;
+  /** `--target-db-schema` (for single-schema MySQL and Oracle sources). */
+  readonly targetDbSchema?: string;
+  /** `--post-snapshot-import`: create the indexes and triggers left out before the data import. */
+  readonly postSnapshotImport: boolean;
+  /** `--ignore-exist`: "already exists" errors count as done. */
+  readonly ignoreExist: boolean;
+  /** `--continue-on-error`: go on after a failed statement. */
+  readonly continueOnError: boolean;
+  /** `--object-type-list` / `--exclude-object-type-list`, split at commas. */
+  readonly objectTypeList?: readonly string[];
+  readonly excludeObjectTypeList?: readonly string[];
+}
 
 /** `tandem import schema [--post-snapshot-import true]`: applies the DDL under schema/ to the target. */
-export async function runImportSchema(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false, lock: 'import-schema' });
+export async function runImportSchema(env: CommandEnv, options: ImportSchemaOptions): Promise<void> {
+  const { reporter } = env;
+  const m = openMigration(env, options.exportDir, { create: false, lock: 'import-schema' });
   try {
     const { meta, exportDir } = m;
     if (meta.getStep('export_schema').status !== 'DONE') {
       throw new TandemError('TANDEM_EXPORT_DIR', 'There is no exported schema in this export dir.', { hint: 'Run "tandem export schema" first.' });
     }
-    const target = await resolveDbConfig(ctx, meta, 'target');
+    const { db: target, engine } = await targetSide(env, meta);
     checkSameDatabase(meta, target);
     const source = meta.getDbConfig('source');
-    const targetSchema = ctx.str('target-db-schema');
-    if (targetSchema && source?.type === 'postgresql' && !(source.schemas.length === 1 && source.schemas[0] === targetSchema)) {
-      throw new TandemError('TANDEM_USAGE', `--target-db-schema ${targetSchema}: a PostgreSQL source keeps its schema names (${source.schemas.join(', ')}) on the target.`, {
-        hint: 'Leave --target-db-schema out (it is for single-schema Oracle and MySQL sources).',
-      });
+    const targetSchema = options.targetDbSchema;
+    if (targetSchema && source && !(source.schemas.length === 1 && source.schemas[0] === targetSchema)) {
+      const sourceEngine = await loadEngine(source.type);
+      if (!sourceEngine.capabilities.namesTargetSchema) {
+        throw new TandemError('TANDEM_USAGE', `--target-db-schema ${targetSchema}: a ${sourceEngine.displayName} source keeps its schema names (${source.schemas.join(', ')}) on the target.`, {
+          hint: 'Leave --target-db-schema out (it is for single-schema Oracle and MySQL sources).',
+        });
+      }
     }
-    const postSnapshot = ctx.bool('post-snapshot-import');
+    const postSnapshot = options.postSnapshotImport;
     if (postSnapshot && meta.getStep('import_data').status === 'NOT_STARTED') {
-      ctx.warn('the data import has not run yet; indexes and triggers are meant to be created after the snapshot is loaded.');
+      reporter.warn('the data import has not run yet; indexes and triggers are meant to be created after the snapshot is loaded.');
     }
     // Parse every file before touching the target: a syntax error changes nothing.
     const statements = await readSchemaStatements(exportDir.schemaDir, {
-      postSnapshot, objectTypeList: list(ctx.str('object-type-list')), excludeObjectTypeList: list(ctx.str('exclude-object-type-list')),
+      postSnapshot, objectTypeList: options.objectTypeList, excludeObjectTypeList: options.excludeObjectTypeList,
     });
-    const client = await connectPg(target);
-    let result;
+    const db = engine.targetDatabase(target, (w) => reporter.warn(w));
+    let result: SchemaApplyResult;
     try {
-      const progress = new ProgressBoard(ctx.stdout, 'statements');
+      const progress = new ProgressBoard(reporter.stdout, 'statements');
       const label = postSnapshot ? 'indexes and triggers' : 'schema objects';
       progress.add(label, statements.length);
       progress.start();
-      result = await applySchemaStatements(client, statements, {
-        ignoreExist: ctx.bool('ignore-exist'), continueOnError: ctx.bool('continue-on-error'),
+      result = await db.applySchema(statements, {
+        ignoreExist: options.ignoreExist, continueOnError: options.continueOnError,
         onProgress: (done) => progress.update(label, done),
         onWaiting: (s, error, pass) => log.info(`${s.file}:${s.line} waits for an object created later `
           + `(${pass === 0 ? 'first run' : `retry pass ${pass}`}) [${error.sqlState}] ${error.message}: ${firstLine(s.sql)}`),
@@ -52,7 +71,7 @@ export async function runImportSchema(ctx: CommandContext): Promise<void> {
       progress.finish(label, result.results.length);
       progress.stop();
     } finally {
-      await client.end().catch(() => {});
+      await db.close();
     }
     meta.setDbConfig('target', toStored(target));
     const byType = new Map<string, { applied: number; skipped: number; failed: number }>();
@@ -64,19 +83,19 @@ export async function runImportSchema(ctx: CommandContext): Promise<void> {
       byType.set(r.statement.objectType, t);
     }
     if (byType.size) {
-      ctx.print(renderTable(['OBJECT TYPE', 'CREATED', 'ALREADY EXISTED', 'FAILED'],
+      reporter.print(renderTable(['OBJECT TYPE', 'CREATED', 'ALREADY EXISTED', 'FAILED'],
         [...byType].map(([t, c]) => [t, String(c.applied), String(c.skipped), String(c.failed)])));
     }
     const waitedLine = describeWaits(result);
     if (waitedLine) {
-      ctx.print(waitedLine);
+      reporter.print(waitedLine);
       log.info(waitedLine);
     }
     const step = postSnapshot ? 'import_schema_post_snapshot' : 'import_schema';
     meta.setStep(step, result.failed ? 'FAILED' : 'DONE', { applied: result.applied, skipped: result.skipped, failed: result.failed });
     assertSchemaApplied(result);
-    ctx.print(`Schema ${postSnapshot ? '(indexes and triggers) ' : ''}imported into ${describeDb(target)}: ${result.applied} created, ${result.skipped} already existed.`);
-    if (!postSnapshot) ctx.print(`Next: tandem export data --export-dir ${exportDir.root} (if not done), then tandem import data.`);
+    reporter.print(`Schema ${postSnapshot ? '(indexes and triggers) ' : ''}imported into ${describeDb(target)}: ${result.applied} created, ${result.skipped} already existed.`);
+    if (!postSnapshot) reporter.print(`Next: tandem export data --export-dir ${exportDir.root} (if not done), then tandem import data.`);
   } finally {
     m.close();
   }

@@ -1,13 +1,14 @@
 import { ExportDir } from '../core/export-dir.js';
-import { MetaStore, type StoredDbConfig } from '../core/meta-store.js';
+import { MetaStore } from '../core/meta-store.js';
 import { CommandLock } from '../core/lock.js';
 import { log } from '../core/logger.js';
-import { resolve as resolvePath } from 'node:path';
 import { TandemError } from '../core/errors.js';
-import { SYSTEM_ROOTS, type DbConfig } from '../core/db-config.js';
-import type { CommandContext } from '../cli/command-context.js';
-import { parseNameList } from '../cli/identifier-list.js';
-import { promptSecret } from '../cli/prompt.js';
+import type { DbConfig } from '../core/db-config.js';
+import type { Reporter } from '../core/reporter.js';
+import type { PrerequisiteFinding } from '../core/engine/catalog.js';
+import type { SourceEngine, TargetEngine } from '../core/engine/engine.js';
+import { loadEngine, loadTargetEngine } from '../adapters/engines.js';
+import type { CommandEnv } from './command-env.js';
 
 /** An open export dir with its meta.db and, for long commands, the command's lock. */
 export interface Migration {
@@ -21,8 +22,8 @@ export interface Migration {
  * Opens the export dir for a command. `create` allows initialising a new migration there (export
  * schema / export data); other commands refuse an export dir that Tandem has not set up.
  */
-export function openMigration(ctx: CommandContext, opts: { create: boolean; lock?: string }): Migration {
-  const exportDir = new ExportDir(ctx.requireStr('export-dir'));
+export function openMigration(env: CommandEnv, exportDirPath: string, opts: { create: boolean; lock?: string }): Migration {
+  const exportDir = new ExportDir(exportDirPath);
   if (!exportDir.isInitialized()) {
     if (!opts.create) {
       throw new TandemError('TANDEM_EXPORT_DIR', `${exportDir.root} is not a Tandem export dir (no metainfo/meta.db).`, {
@@ -48,7 +49,7 @@ export function openMigration(ctx: CommandContext, opts: { create: boolean; lock
     meta.close();
     throw e;
   }
-  log.open(exportDir.logsDir, ctx.commandName);
+  log.open(exportDir.logsDir, env.commandName);
   const uuid = meta.migrationUuid();
   return {
     exportDir, meta, uuid,
@@ -59,52 +60,22 @@ export function openMigration(ctx: CommandContext, opts: { create: boolean; lock
   };
 }
 
-const DEFAULT_PORTS: Record<string, number> = { postgresql: 5432, yugabytedb: 5433, mysql: 3306, oracle: 1521 };
+/** One database of the migration: its resolved connection and its engine (from the registry). */
+export interface Side<E extends SourceEngine = SourceEngine> {
+  readonly db: DbConfig;
+  readonly engine: E;
+}
 
-/**
- * The connection for one side: flags/env/config first, then what meta.db remembers from an earlier
- * command, then defaults. The password is only ever in memory.
- */
-export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore, role: 'source' | 'target', options: { prompt?: boolean } = {}): Promise<DbConfig> {
-  const stored = meta.getDbConfig(role);
-  const flag = (n: string) => (ctx.explicitFlags.has(`${role}-${n}`) || ctx.has(`${role}-${n}`) ? ctx.str(`${role}-${n}`) : undefined);
-  const explicit = (n: string) => ctx.explicitFlags.has(`${role}-${n}`);
-  const type = flag('db-type') ?? stored?.type ?? (role === 'target' ? 'yugabytedb' : undefined);
-  if (!type) {
-    throw new TandemError('TANDEM_USAGE', `--${role}-db-type is required (postgresql, mysql or oracle).`);
-  }
-  if (role === 'source' && type !== 'postgresql') {
-    throw new TandemError('TANDEM_UNSUPPORTED', `Source database type "${type}" is not supported yet; this version migrates PostgreSQL sources.`, {
-      hint: 'Use --source-db-type postgresql.',
-    });
-  }
-  // host has a default, so a stored host wins over the default unless the flag was given
-  const host = (explicit('db-host') ? ctx.str(`${role}-db-host`) : undefined) ?? stored?.host ?? ctx.str(`${role}-db-host`) ?? 'localhost';
-  const port = (ctx.int(`${role}-db-port`) as number | undefined) ?? stored?.port ?? DEFAULT_PORTS[type] ?? 5432;
-  const user = flag('db-user') ?? stored?.user;
-  if (!user) throw new TandemError('TANDEM_USAGE', `--${role}-db-user is required.`);
-  const database = flag('db-name') ?? stored?.database ?? (role === 'target' ? 'yugabyte' : undefined);
-  if (!database) throw new TandemError('TANDEM_USAGE', `--${role}-db-name is required.`);
-  const schemaText = flag('db-schema');
-  const schemas = schemaText !== undefined ? parseNameList(schemaText, `--${role}-db-schema`) : stored?.schemas ?? (role === 'source' ? ['public'] : []);
-  // TLS: a flag (or config key) wins over meta.db; no mode at all means libpq's default, prefer.
-  const sslMode = flag('ssl-mode') ?? stored?.sslMode;
-  const sslPath = (n: string, s: string | undefined) => {
-    const p = flag(n);
-    // Absolute, so that a later command run from another directory finds the same file.
-    return p === undefined ? s : n === 'ssl-root-cert' && p === SYSTEM_ROOTS ? p : resolvePath(p);
-  };
-  const sslRootCert = sslPath('ssl-root-cert', stored?.sslRootCert);
-  const sslCert = sslPath('ssl-cert', stored?.sslCert);
-  const sslKey = sslPath('ssl-key', stored?.sslKey);
-  const sslCrl = sslPath('ssl-crl', stored?.sslCrl);
-  let password = ctx.str(`${role}-db-password`);
-  if (password === undefined && options.prompt !== false && process.stdin.isTTY && !ctx.bool('yes')) {
-    password = await promptSecret(`Password for ${role} user ${user}@${host}:${port}/${database} (empty for none): `);
-    if (password === '') password = undefined;
-  }
-  log.addSecret(password);
-  return { role, type, host, port, user, database, schemas, sslMode, sslRootCert, sslCert, sslKey, sslCrl, password };
+/** The source's connection (see `CommandEnv.resolveDb`) and engine; an engine Tandem cannot migrate yet is refused here. */
+export async function sourceSide(env: CommandEnv, meta: MetaStore, options?: { prompt?: boolean }): Promise<Side> {
+  const db = await env.resolveDb(meta, 'source', options);
+  return { db, engine: await loadEngine(db.type) };
+}
+
+/** The target's connection and engine (YugabyteDB or PostgreSQL), with the roles only a target plays. */
+export async function targetSide(env: CommandEnv, meta: MetaStore, options?: { prompt?: boolean }): Promise<Side<TargetEngine>> {
+  const db = await env.resolveDb(meta, 'target', options);
+  return { db, engine: await loadTargetEngine(db.type) };
 }
 
 /** Refuses a connection that differs from the one this export dir was started with. */
@@ -119,9 +90,15 @@ export function checkSameDatabase(meta: MetaStore, config: DbConfig): void {
   }
 }
 
-export function toStored(c: DbConfig): StoredDbConfig {
-  return {
-    type: c.type, host: c.host, port: c.port, user: c.user, database: c.database, schemas: c.schemas,
-    sslMode: c.sslMode, sslRootCert: c.sslRootCert, sslCert: c.sslCert, sslKey: c.sslKey, sslCrl: c.sslCrl,
-  };
+/** Prints the warnings among `findings` and stops at the first error (its code, message and fix). */
+export function reportFindings(findings: readonly PrerequisiteFinding[], reporter: Reporter): void {
+  for (const f of findings) {
+    if (f.severity === 'warning') reporter.warn(f.message);
+    else throw new TandemError(f.code, f.message, f.fix ? { hint: f.fix } : undefined);
+  }
+}
+
+/** The schemas of the migrated tables, as the snapshot recorded them. */
+export function migratedSchemas(meta: MetaStore): string[] {
+  return [...new Set(meta.snapshotTables().map((t) => t.schemaName))];
 }

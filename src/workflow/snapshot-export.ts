@@ -1,11 +1,10 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandContext } from '../cli/command-context.js';
-import type { DbConfig } from '../core/db-config.js';
 import type { MetaStore } from '../core/meta-store.js';
+import type { Reporter } from '../core/reporter.js';
 import { ProgressBoard } from '../core/progress.js';
 import { ROW_INDEX_STEP, SNAPSHOT_FILE_LAYOUT } from '../core/copy-batch-planner.js';
-import { PgSnapshotReader, type SnapshotChunk, type SnapshotPoint } from '../adapters/postgres/snapshot-reader.js';
+import type { SnapshotChunk, SnapshotSession } from '../core/engine/snapshot.js';
 import { failpoint } from '../core/failpoint.js';
 
 /**
@@ -34,33 +33,22 @@ export function removeOldSnapshots(dataDir: string): void {
 }
 
 /**
- * Copies every chunk at one consistent point: `jobs` readers attach to the snapshot before it is
- * released, then share the chunks. Each finished file is recorded in meta.db (with its row index)
- * at once, so an importer that follows the export can load it.
+ * Copies every chunk at the session's consistent point: its readers (all attached to one snapshot
+ * before it was released) share the chunks. Each finished file is recorded in meta.db (with its row
+ * index) at once, so an importer that follows the export can load it. The caller closes the session.
  */
 export async function copySnapshot(
-  ctx: CommandContext,
-  source: DbConfig,
-  point: SnapshotPoint,
-  chunks: SnapshotChunk[],
+  reporter: Reporter,
+  session: SnapshotSession,
+  chunks: readonly SnapshotChunk[],
   dataDir: string,
   meta: MetaStore,
   snapshotId: string,
 ): Promise<Map<string, number>> {
-  const jobs = Math.max(1, Math.min(ctx.int('parallel-jobs') ?? 4, chunks.length));
-  const readers: PgSnapshotReader[] = [];
-  try {
-    // Every reader attaches before the snapshot's owner moves on (the snapshot dies with it).
-    for (let i = 0; i < jobs; i++) readers.push(await PgSnapshotReader.attach(source, point.snapshotName));
-  } catch (e) {
-    await Promise.all(readers.map((r) => r.close()));
-    throw e;
-  } finally {
-    await point.release();
-  }
+  const { readers } = session;
   mkdirSync(join(dataDir, `snapshot-${snapshotId.slice(0, 8)}`), { recursive: true });
   meta.setValue('snapshot_file_layout', SNAPSHOT_FILE_LAYOUT);
-  const progress = new ProgressBoard(ctx.stdout, 'rows');
+  const progress = new ProgressBoard(reporter.stdout, 'rows');
   const perTable = new Map<string, { est: number; done: number; open: number }>();
   for (const c of chunks) {
     const t = perTable.get(c.tableKey) ?? { est: 0, done: 0, open: 0 };
@@ -98,7 +86,6 @@ export async function copySnapshot(
     }));
   } finally {
     progress.stop();
-    await Promise.all(readers.map((r) => r.close()));
   }
   return rowsByTable;
 }

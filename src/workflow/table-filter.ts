@@ -1,5 +1,5 @@
 import { TandemError } from '../core/errors.js';
-import { parseIdentifierList } from '../cli/identifier-list.js';
+import { parseIdentifierList } from '../core/identifier-list.js';
 
 interface Named { readonly schema: string; readonly name: string }
 

@@ -1,16 +1,11 @@
 import type pg from 'pg';
+import type { AppliedEventCounts } from '../../core/engine/migration-metadata.js';
 import { q } from '../../core/sql-names.js';
 import { DEFAULT_METADATA_SCHEMA } from './target-writer.js';
 import { relationExists } from './source-catalog.js';
 import { EVENT_COUNTS_TABLE, TRUNCATED_ROWS_TABLE } from './apply/apply-metadata.js';
 
-export interface ImportedCounts {
-  readonly inserts: number;
-  readonly updates: number;
-  readonly deletes: number;
-  /** Rows removed by the TRUNCATEs applied to this database. */
-  readonly truncatedRows: number;
-}
+export type ImportedCounts = AppliedEventCounts;
 
 /** Change events this migration applied to a database, per table, from its own metadata table. */
 export async function importedEventCounts(client: pg.Client, migrationUuid: string, schema = DEFAULT_METADATA_SCHEMA): Promise<Map<string, ImportedCounts>> {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { MARKER_PREFIX } from './change-capture.js';
+import { MARKER_PREFIX } from './pg-change-stream.js';
 
 /**
  * Writes a transactional logical-decoding message (prefix `tandem`) and commits it with

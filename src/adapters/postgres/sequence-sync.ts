@@ -3,14 +3,9 @@ import { qualified } from './source-catalog.js';
 import { q } from '../../core/sql-names.js';
 import { TandemError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
-import type { SequenceInfo } from './source-catalog.js';
+import type { SequenceRestoreResult, SequenceValue } from '../../core/engine/sequences.js';
 
-export interface SequenceRestoreResult {
-  readonly sequence: string;
-  readonly value: string;
-  /** True when the column it feeds already held a higher value than the other side's sequence. */
-  readonly raisedToData: boolean;
-}
+export type { SequenceRestoreResult };
 
 /**
  * Sets each sequence that exists on this database to the other side's value, but never below the
@@ -22,7 +17,7 @@ export interface SequenceRestoreResult {
  * SELECT privilege, say) is a TANDEM_PRIVILEGE / TANDEM_DATA error naming the table, and nothing is
  * changed. (Taking a failed read for "no rows" could set a sequence below the data.)
  */
-export async function restoreSequences(client: pg.Client, values: readonly SequenceInfo[]): Promise<SequenceRestoreResult[]> {
+export async function restoreSequences(client: pg.Client, values: readonly SequenceValue[]): Promise<SequenceRestoreResult[]> {
   const plan: { name: string; result: SequenceRestoreResult; called: boolean }[] = [];
   for (const s of values) {
     const info = await client.query(

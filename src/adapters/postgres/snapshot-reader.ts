@@ -2,19 +2,16 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
-import { CopyOutStream, type CopyOutItem, type CopyPart } from './copy-out-stream.js';
+import { CopyOutStream, type CopyOutItem } from './copy-out-stream.js';
 import type { DbConfig } from '../../core/db-config.js';
+import type { CopyToFilesOptions, SnapshotChunk, SnapshotReader } from '../../core/engine/snapshot.js';
 import { connectPg } from './pg-connection.js';
 import { qualified, tableKey, type SourceTable } from './source-catalog.js';
 import { q } from '../../core/sql-names.js';
 
-/** One unit of snapshot work: a COPY of (part of) one table into one file. */
-export interface SnapshotChunk {
-  readonly tableKey: string;
-  readonly chunkNo: number;
+/** One unit of snapshot work: a COPY of (part of) one table into one or more files. */
+export interface PgSnapshotChunk extends SnapshotChunk {
   readonly copySql: string;
-  readonly format: 'binary' | 'text';
-  readonly estimatedRows: number;
 }
 
 /**
@@ -30,8 +27,8 @@ const SPLIT_PAGES = 8192; // 64 MB
  * produces fastest. Partitioned tables are one chunk per leaf partition. The last range is
  * open-ended so rows on pages beyond a stale relpages estimate are still copied.
  */
-export function planSnapshotChunks(tables: readonly SourceTable[], opts: { parallelJobs: number; serverVersionNum: number }): SnapshotChunk[] {
-  const chunks: SnapshotChunk[] = [];
+export function planSnapshotChunks(tables: readonly SourceTable[], opts: { parallelJobs: number; serverVersionNum: number }): PgSnapshotChunk[] {
+  const chunks: PgSnapshotChunk[] = [];
   for (const t of tables) {
     const key = tableKey(t.schema, t.name);
     const format = t.binarySafe ? 'binary' : 'text';
@@ -88,7 +85,7 @@ export async function exportSnapshotPoint(config: DbConfig): Promise<SnapshotPoi
 }
 
 /** One reading connection attached to the snapshot; it copies chunks into files. */
-export class PgSnapshotReader {
+export class PgSnapshotReader implements SnapshotReader {
   private constructor(private readonly client: pg.Client) {}
 
   static async attach(config: DbConfig, snapshotName: string): Promise<PgSnapshotReader> {
@@ -108,10 +105,9 @@ export class PgSnapshotReader {
    * `onPart`, so an importer can load it while the rest of the chunk is still being read. Resolves
    * with the rows of the whole chunk once the server has confirmed them.
    */
-  async copyToFiles(
-    chunk: SnapshotChunk,
-    opts: { pathOf: (partNo: number) => string; rowIndexStep: number; partBytes: number | ((partNo: number) => number); onPart: (part: CopyPart) => void },
-  ): Promise<{ rows: number; parts: number }> {
+  async copyToFiles(snapshotChunk: SnapshotChunk, opts: CopyToFilesOptions): Promise<{ rows: number; parts: number }> {
+    const chunk = snapshotChunk as PgSnapshotChunk;
+    if (typeof chunk.copySql !== 'string') throw new Error(`internal: chunk ${chunk.tableKey}.${chunk.chunkNo} was not planned by the PostgreSQL snapshot source`);
     const stream = new CopyOutStream(chunk.copySql, { binary: chunk.format === 'binary', rowIndexStep: opts.rowIndexStep, partBytes: opts.partBytes });
     this.client.query(stream as unknown as pg.QueryConfig);
     let file: WriteStream | undefined;

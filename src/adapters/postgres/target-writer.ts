@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type pg from 'pg';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, COPY_DATA_TYPE, copyDataMessage } from '../../core/copy-batch-planner.js';
 import { FramedCopyIn, type SendMessages } from './copy-in-framed.js';
+import type { SnapshotBatch, TargetTable, TargetTableCheck } from '../../core/engine/target.js';
 import { TandemError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
 import { q } from '../../core/sql-names.js';
@@ -43,7 +44,7 @@ export async function loadedSnapshot(client: pg.Client, migrationUuid: string, s
  * rows loaded from the old one are removed in the same transaction (TRUNCATE of exactly the tables
  * this migration loaded, which were empty when it began), so two snapshot points never mix.
  */
-export async function startSnapshot(client: pg.Client, migrationUuid: string, snapshotId: string, reloadTables: string[], schema = DEFAULT_METADATA_SCHEMA): Promise<void> {
+export async function startSnapshot(client: pg.Client, migrationUuid: string, snapshotId: string, reloadTables: readonly string[], schema = DEFAULT_METADATA_SCHEMA): Promise<void> {
   await client.query('BEGIN');
   try {
     if (reloadTables.length > 0) {
@@ -86,18 +87,8 @@ export async function importedRowsByTable(client: pg.Client, migrationUuid: stri
   return new Map(r.rows.map((row) => [`${row.schema_name}.${row.table_name}`, Number(row.n)]));
 }
 
-export interface BatchToLoad {
-  readonly schema: string;
-  readonly table: string;
-  readonly columns: readonly string[];
-  readonly format: 'binary' | 'text';
-  readonly filePath: string;
-  readonly fileName: string;
-  readonly batchNo: number;
-  readonly startOffset: number;
-  readonly endOffset: number;
-  readonly rows: number;
-}
+/** One batch of a snapshot file to load (see `SnapshotBatch`). */
+export type BatchToLoad = SnapshotBatch;
 
 /** Open snapshot files of one loading connection, and its read buffers (reused: no garbage per read). */
 export class SnapshotFileReader {
@@ -231,15 +222,8 @@ export async function restoreSequence(client: pg.Client, schema: string, name: s
   return true;
 }
 
-export interface TargetTableCheck {
-  readonly missingTables: string[];
-  readonly missingColumns: { table: string; columns: string[] }[];
-  readonly nonEmptyTables: string[];
-  readonly noInsertPrivilege: string[];
-}
-
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
-export async function checkTargetTables(client: pg.Client, tables: { schema: string; name: string; columns: readonly string[] }[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
+export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
   const out: TargetTableCheck = { missingTables: [], missingColumns: [], nonEmptyTables: [], noInsertPrivilege: [] };
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;

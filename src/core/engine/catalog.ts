@@ -1,4 +1,11 @@
-/** A table Tandem migrates, as an engine's catalog describes it (engine-neutral). */
+import type { ErrorCode } from '../errors.js';
+
+/**
+ * A table Tandem migrates, as an engine's catalog describes it (engine-neutral). An engine may
+ * return a richer object of its own (PostgreSQL adds the oid, partitions and pages it plans the
+ * snapshot with); the workflow hands the objects it got from `listTables` back to the same engine
+ * unchanged.
+ */
 export interface TableInfo {
   /** Schema as the target names it (a MySQL database maps to one schema; see the engine's docs). */
   readonly schema: string;
@@ -13,6 +20,9 @@ export interface TableInfo {
   readonly estimatedBytes: number;
 }
 
+/** A table by name only, where nothing else about it is needed (publications, marker checks). */
+export type TableRef = Pick<TableInfo, 'schema' | 'name'>;
+
 /** `schema.table`, both unquoted as in the catalog: the key of a table everywhere in Tandem. */
 export function tableKeyOf(t: Pick<TableInfo, 'schema' | 'name'>): string {
   return `${t.schema}.${t.name}`;
@@ -22,8 +32,10 @@ export function tableKeyOf(t: Pick<TableInfo, 'schema' | 'name'>): string {
 export interface PrerequisiteFinding {
   /** 'error' stops the command; 'warning' is printed and the command goes on. */
   readonly severity: 'error' | 'warning';
+  /** The error code an 'error' stops the command with (TANDEM_PRIVILEGE, TANDEM_PREREQUISITE, …). */
+  readonly code: ErrorCode;
   readonly message: string;
-  /** What to run or change (SQL, a configuration line). */
+  /** What to run or change (SQL, a configuration line); empty when there is nothing to add. */
   readonly fix: string;
 }
 
@@ -35,16 +47,43 @@ export interface ExportPurpose {
   readonly tables: readonly TableInfo[];
 }
 
-/** A connection to a source's catalog, open until `close`. */
+/**
+ * The engine-neutral rule every source shares: a live migration needs a primary key on every table
+ * (the change stream names rows by it); offline, tables without one are only named. An engine's
+ * `checkPrerequisites` returns it after its read-access findings and before its change-capture ones.
+ */
+export function primaryKeyFinding(purpose: ExportPurpose): PrerequisiteFinding | undefined {
+  const noPk = purpose.tables.filter((t) => t.primaryKey.length === 0).map(tableKeyOf);
+  if (noPk.length === 0) return undefined;
+  if (!purpose.live) {
+    return { severity: 'warning', code: 'TANDEM_PREREQUISITE', message: `tables without a primary key (fine offline, refused for live migration): ${noPk.join(', ')}`, fix: '' };
+  }
+  return {
+    severity: 'error', code: 'TANDEM_PREREQUISITE',
+    message: `Live migration needs a primary key on every table; these have none: ${noPk.join(', ')}.`,
+    fix: 'Add a primary key on the source (ALTER TABLE … ADD PRIMARY KEY), leave the tables out with --exclude-table-list, or migrate offline with --export-type snapshot-only.',
+  };
+}
+
+/** A connection to a database's catalog, open until `close`. */
 export interface SourceCatalog {
   /** The schemas of `names` that do not exist. */
   missingSchemas(names: readonly string[]): Promise<string[]>;
-  /** The tables of the given schemas that Tandem can migrate. */
+  /**
+   * The tables of the given schemas that Tandem can migrate. A schema that does not exist is a
+   * TANDEM_UNKNOWN_SCHEMA error naming the schemas there are.
+   */
   listTables(schemas: readonly string[]): Promise<TableInfo[]>;
   /**
-   * Everything about the source that must hold before an export starts (read privileges, change
-   * logging configured, keys, retention): errors stop the export before anything changes.
+   * Everything about the source that must hold before an export starts (read privileges,
+   * {@link primaryKeyFinding}, change logging configured, retention), in that order and up to the
+   * first error: errors stop the export before anything changes, warnings are printed.
    */
   checkPrerequisites(purpose: ExportPurpose): Promise<PrerequisiteFinding[]>;
+  /**
+   * Triggers and constraints in the schemas that are disabled or not enforced, in words ("trigger
+   * t on app.orders"). After a fall-back Tandem checks that nothing was left off.
+   */
+  disabledObjects(schemas: readonly string[]): Promise<string[]>;
   close(): Promise<void>;
 }

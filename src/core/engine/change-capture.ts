@@ -1,5 +1,5 @@
 import type { MarkerKind, UnnumberedChangeEvent } from '../change-event.js';
-import type { TableInfo } from './catalog.js';
+import type { PrerequisiteFinding, TableInfo, TableRef } from './catalog.js';
 import type { SnapshotSession } from './snapshot.js';
 
 /**
@@ -7,7 +7,7 @@ import type { SnapshotSession } from './snapshot.js';
  * `id` (a PostgreSQL slot and publication, a marker table's rows) and keeps them stable across runs.
  */
 export interface ChangeStreamNames {
-  /** Stable per migration (from its uuid). */
+  /** Stable per migration: the migration's uuid. */
   readonly id: string;
   /** The source's stream before the cutover, the target's after it (fall-back). */
   readonly side: 'source' | 'target';
@@ -15,6 +15,7 @@ export interface ChangeStreamNames {
 
 /** The committed changes of one source transaction, in commit order. */
 export interface CapturedTransaction {
+  /** The row changes; their `position` is this transaction's. */
   readonly events: UnnumberedChangeEvent[];
   /**
    * The engine's position of this transaction's commit: an opaque string that sorts correctly as
@@ -29,6 +30,10 @@ export interface CapturedTransaction {
 
 /** A running stream of committed transactions. */
 export interface ChangeStream {
+  /**
+   * Connects and starts streaming. The exporter retries (with backoff) any failure of `start` or of
+   * the stream except a TandemError whose code is not TANDEM_CONNECT, which stops it.
+   */
   start(): Promise<void>;
   /** Committed transactions in commit order; ends when stopped. */
   transactions(): AsyncGenerator<CapturedTransaction>;
@@ -46,36 +51,93 @@ export interface ChangeStream {
 export interface StreamStart {
   /** Position the stream starts after: every change committed after it is streamed, none before. */
   readonly startPosition: string;
-  /** For messages: where it starts ("slot tandem_… at 0/1F1B428"). */
-  readonly description: string;
+}
+
+/** Row changes per table, counted without their values. */
+export type ChangeCounts = Map<string, { inserts: number; updates: number; deletes: number; truncates: number }>;
+
+/** "shop.orders: 3 insert(s), 1 update(s); …" for messages (counts only, never values). */
+export function describeChangeCounts(counts: ChangeCounts): string {
+  return [...counts].map(([t, c]) => `${t}: ${[
+    c.inserts && `${c.inserts} insert(s)`, c.updates && `${c.updates} update(s)`, c.deletes && `${c.deletes} delete(s)`, c.truncates && `${c.truncates} truncate(s)`,
+  ].filter(Boolean).join(', ')}`).join('; ');
+}
+
+/**
+ * How messages name a change stream and what it keeps on its database, in the engine's own words
+ * (every field is a complete phrase, so the workflow composes sentences without knowing the engine).
+ */
+export interface ChangeStreamLabels {
+  /** What holds the changes until acknowledged, with its name: "replication slot tandem_ab12". */
+  readonly stream: string;
+  /** The stream's bare name, as `cutover status` records a kept stream: "tandem_ab12". */
+  readonly name: string;
+  /** Everything the capture creates, for "Dropped …": "replication slot tandem_ab12 and publication tandem_pub_ab12". */
+  readonly objects: string;
+  /** The short form of the streaming banner: "slot tandem_ab12, publication tandem_pub_ab12". */
+  readonly brief: string;
+  /** The database's change log, for "a marker into the source's WAL": "WAL", "binlog", "redo log". */
+  readonly changeLog: string;
+  /** What to run to drop the stream by hand: "SELECT pg_drop_replication_slot('tandem_ab12');". */
+  readonly dropStream: string;
+  /** What to run to drop everything the capture created: "SELECT pg_drop_replication_slot('…'); DROP PUBLICATION …;". */
+  readonly dropAll: string;
 }
 
 /**
  * Change capture on one database: creating the stream's objects at a consistent point shared with
  * the snapshot, streaming, markers, the look for writes after a marker, and dropping it all.
+ *
+ * The order of a new stream: `checkPrerequisites`, `prepare` (objects that must exist before the
+ * consistent point), then `createWithSnapshot` or `createWithoutSnapshot`, then `open` (also on
+ * every restart, from the last durably queued position).
  */
 export interface ChangeCapture {
+  readonly labels: ChangeStreamLabels;
   /**
-   * Creates the stream (dropping one left by an interrupted snapshot) and opens `jobs` snapshot
-   * readers at exactly its start: the snapshot holds every change committed up to `startPosition`,
-   * the stream every change after it. No gap, no overlap.
+   * The names of what the capture creates (a PostgreSQL slot and publication), as the workflow
+   * records them in meta.db before creating anything, so a failure leaves nothing unexplained and
+   * `end migration` knows this side has a stream to drop.
    */
-  createWithSnapshot(tables: readonly TableInfo[], jobs: number): Promise<StreamStart & { readonly snapshot: SnapshotSession }>;
+  readonly record: Readonly<Record<string, string>>;
+  /** What the database must allow for streaming (change logging, privileges, free slots), up to the first error. */
+  checkPrerequisites(): Promise<PrerequisiteFinding[]>;
+  /**
+   * Drops a stream left by an interrupted start (its snapshot is lost) and creates what must exist
+   * before the consistent point (PostgreSQL: the publication of `tables`). Says whether something
+   * was left over.
+   */
+  prepare(tables: readonly TableRef[]): Promise<{ readonly droppedLeftover: boolean }>;
+  /**
+   * Creates the stream and opens `readers` snapshot readers at exactly its start: the snapshot holds
+   * every change committed up to `startPosition`, the stream every change after it. No gap, no
+   * overlap. On failure every reader is closed.
+   */
+  createWithSnapshot(readers: number): Promise<StreamStart & { readonly snapshot: SnapshotSession }>;
   /** Creates the stream without a snapshot (changes only; the fall-back stream on the target). */
-  createWithoutSnapshot(tables: readonly TableInfo[]): Promise<StreamStart>;
-  /** Opens the stream after `from` (the last durably queued position, or the start position). */
+  createWithoutSnapshot(): Promise<StreamStart>;
+  /** Whether the stream exists on the database (false once dropped). */
+  exists(): Promise<boolean>;
+  /** The stream after `from` (the last durably queued position, or the start position). `tables` give the keys. */
   open(from: string, tables: readonly TableInfo[]): ChangeStream;
   /**
-   * Writes a marker (or a heartbeat) into the source's change log so that it arrives in the stream
+   * Writes a marker (or a heartbeat) into the database's change log so that it arrives in the stream
    * after every change committed before it, and is durable at once.
    */
   writeMarker(marker: MarkerKind | 'heartbeat'): Promise<void>;
-  /** Row changes the stream still holds after `position` (writes after a cutover marker), per table. */
-  changesAfter(position: string, tables: readonly TableInfo[]): Promise<Map<string, number>>;
-  /** A warning when the source keeps (or may purge) too much change log for this stream; undefined when fine. */
+  /**
+   * Row changes the stream still holds that were committed after `position` (writes after a cutover
+   * marker, whose transaction ends at `position`; undefined: everything it holds), per table.
+   * Everything committed before the call is counted. The stream must not be open.
+   */
+  changesAfter(position: string | undefined, tables: readonly TableRef[]): Promise<ChangeCounts>;
+  /** A warning when the database keeps (or may purge) too much change log for this stream; undefined when fine. */
   retentionWarning(): Promise<string | undefined>;
-  /** Drops the stream's objects on the database (slot, publication, …); nothing left behind. */
-  drop(): Promise<void>;
-  /** What the user runs to drop the stream by hand, for messages after a failure. */
-  readonly manualDropHint: string;
+  /** A position as the database's own tools print it ("0/1F1B428", "mysql-bin.000004:1543"), for messages. */
+  describePosition(position: string): string;
+  /**
+   * Drops the stream's objects (a process still reading the stream is disconnected first); nothing
+   * left behind. Resolves true when the stream existed.
+   */
+  drop(): Promise<boolean>;
 }

@@ -1,15 +1,19 @@
 import type { DbConfig } from '../db-config.js';
 import type { ChangeTarget } from '../change-target.js';
-import type { SourceCatalog } from './catalog.js';
+import type { SourceCatalog, TableInfo } from './catalog.js';
 import type { SchemaExportOptions, SchemaExportResult } from './schema-export.js';
 import type { SnapshotSource } from './snapshot.js';
 import type { ChangeCapture, ChangeStreamNames } from './change-capture.js';
 import type { SequenceSync } from './sequences.js';
 import type { ComparisonSide } from './verification.js';
-import type { TableInfo } from './catalog.js';
+import type { MigrationMetadata } from './migration-metadata.js';
+import type { TargetDatabase } from './target.js';
 
 /** The database engines Tandem knows, as `--source-db-type` / `--target-db-type` name them. */
 export type EngineType = 'postgresql' | 'yugabytedb' | 'mysql' | 'oracle';
+
+/** Every engine type, in the order `--source-db-type` lists them. */
+export const ENGINE_TYPES: readonly EngineType[] = ['postgresql', 'mysql', 'oracle', 'yugabytedb'];
 
 /**
  * What an engine can and cannot do, so the workflow asks a question instead of naming an engine
@@ -30,6 +34,12 @@ export interface EngineCapabilities {
   readonly acknowledgesPositions: boolean;
   /** Snapshot files may be binary COPY (only a PostgreSQL source produces them). */
   readonly binarySnapshot: boolean;
+  /**
+   * The source's objects go into one target schema the user may name with `--target-db-schema` (a
+   * MySQL database, an Oracle schema). False when the source's schemas keep their names on the
+   * target (PostgreSQL).
+   */
+  readonly namesTargetSchema: boolean;
 }
 
 /** Options every engine's change writer takes. */
@@ -47,24 +57,29 @@ export interface ChangeWriterOptions {
  * folder implements in its own file (`adapters/<engine>/…`). Loaded lazily by type
  * (`adapters/engines.ts`): a PostgreSQL migration never loads the MySQL or Oracle driver.
  *
+ * The roles are the same whichever side the database is on: the source before a cutover, and the
+ * target (YugabyteDB, whose engine is PostgreSQL's) as the source of the fall-back stream, with the
+ * original source then written by this engine's change writer.
+ *
  * Every method that connects takes the resolved `DbConfig` (password in memory only) and maps
  * connection failures to TandemErrors (TANDEM_CONNECT, TANDEM_AUTH, TANDEM_DB_MISSING, TANDEM_TLS…).
+ * Methods that return a role object do not connect; the role connects when first used.
  */
 export interface SourceEngine {
   readonly type: EngineType;
-  /** For messages: "PostgreSQL", "MySQL", "Oracle". */
+  /** For messages: "PostgreSQL", "YugabyteDB", "MySQL", "Oracle". */
   readonly displayName: string;
   readonly defaultPort: number;
   readonly capabilities: EngineCapabilities;
-  /** Connects once and names the server ("MariaDB 10.11.9", "PostgreSQL 15.4"); refuses unsupported versions. */
+  /** Connects once and names the server ("MariaDB 10.11.9", "PostgreSQL 15.4"); a wrong host or password fails here. */
   describeServer(db: DbConfig): Promise<string>;
-  /** The source's tables, keys and columns in the configured schemas. */
+  /** The database's tables, keys and columns in the configured schemas, and the prerequisite checks. */
   openCatalog(db: DbConfig): Promise<SourceCatalog>;
   /** The schema converted into PostgreSQL DDL (objects, plus what was left out or needs a hand). */
   exportSchema(db: DbConfig, options: SchemaExportOptions): Promise<SchemaExportResult>;
-  /** Snapshot readers at one consistent point. */
+  /** Snapshot chunks, and readers at one consistent point. */
   snapshotSource(db: DbConfig): SnapshotSource;
-  /** Change capture: the stream's objects on the source, its consistent start, the stream itself, markers. */
+  /** Change capture: the stream's objects on the database, its consistent start, the stream itself, markers. */
   changeCapture(db: DbConfig, names: ChangeStreamNames): ChangeCapture;
   /** The change writer for fall-back (and, for PostgreSQL/YugabyteDB, the target's applier). */
   changeWriter(db: DbConfig, options: ChangeWriterOptions): ChangeTarget;
@@ -72,4 +87,15 @@ export interface SourceEngine {
   sequences(db: DbConfig): SequenceSync;
   /** One side of a verification, at most `maxConnections` connections. */
   comparisonSide(db: DbConfig, label: string, maxConnections: number): ComparisonSide;
+  /** The spec's metadata tables Tandem keeps on this database when it writes to it. */
+  migrationMetadata(db: DbConfig): MigrationMetadata;
+}
+
+/**
+ * An engine that can also be the migration's target (YugabyteDB, and PostgreSQL standing in for it):
+ * the roles only a target plays (snapshot loading, schema creation) on top of every source role.
+ */
+export interface TargetEngine extends SourceEngine {
+  /** The target's own roles; `onWarning` gets non-fatal news (a session setting the user lacks). */
+  targetDatabase(db: DbConfig, onWarning: (message: string) => void): TargetDatabase;
 }

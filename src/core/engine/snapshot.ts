@@ -1,6 +1,10 @@
 import type { TableInfo } from './catalog.js';
 
-/** One unit of snapshot work: (part of) one table, copied by one reader into one or more files. */
+/**
+ * One unit of snapshot work: (part of) one table, copied by one reader into one or more files. An
+ * engine's chunks carry what its reader needs (PostgreSQL: the COPY statement); the workflow hands
+ * them back unchanged.
+ */
 export interface SnapshotChunk {
   /** `schema.table` of the target's table. */
   readonly tableKey: string;
@@ -48,10 +52,14 @@ export interface SnapshotSession {
   close(): Promise<void>;
 }
 
-/** Snapshot reading for an offline (snapshot-only) export; a live export opens its session through the change capture. */
+/**
+ * Snapshot reading: the chunks of every export, and the readers of an offline (snapshot-only) one
+ * (a live export opens its readers through the change capture, at the stream's start). Every table
+ * has at least one chunk; all chunks of a table have the same format.
+ */
 export interface SnapshotSource {
-  /** Splits the tables into chunks for `jobs` parallel readers (biggest first is the caller's choice). */
+  /** Splits the tables (from this engine's `listTables`) into chunks for `jobs` parallel readers. */
   planChunks(tables: readonly TableInfo[], jobs: number): Promise<SnapshotChunk[]>;
-  /** Opens `jobs` readers at one consistent point. */
-  open(tables: readonly TableInfo[], jobs: number): Promise<SnapshotSession>;
+  /** Opens `readers` readers at one consistent point. */
+  open(tables: readonly TableInfo[], readers: number): Promise<SnapshotSession>;
 }

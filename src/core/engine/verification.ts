@@ -1,3 +1,5 @@
+import type { TableRef } from './catalog.js';
+
 /** A table to compare, named the same on both sides. */
 export interface ComparedTable {
   /** `schema.table`, both unquoted as in the catalog. */
@@ -26,6 +28,13 @@ export interface ComparisonSide {
   readonly label: string;
   /** Opens the first connection, so a wrong password or host fails before any table is compared. */
   open(): Promise<void>;
+  /**
+   * All columns of each table that exists on this side (generated ones too: they must match as
+   * well), in column order, keyed `schema.table`. The source's columns are what both sides
+   * fingerprint.
+   */
+  listColumns(tables: readonly TableRef[]): Promise<Map<string, string[]>>;
+  /** Row count and checksum of one table; TANDEM_UNKNOWN_TABLE when it does not exist. */
   fingerprint(table: ComparedTable): Promise<SideFingerprint>;
   close(): Promise<void>;
 }

@@ -7,8 +7,8 @@ import { TandemError, fileSystemError } from '../errors.js';
 import { CommandLock } from '../lock.js';
 import { failpoint } from '../failpoint.js';
 import {
-  ensureQueueTables, exportedEventCounts, listSegments, parseSegmentFileName, readQueueState, segmentFileName,
-  type QueueSegment, type TableEventCounts,
+  ensureQueueTables, exportedEventCounts, listSegments, migrateLegacyPosition, parseSegmentFileName, readQueueState, segmentFileName,
+  type QueueExporter, type QueueSegment, type TableEventCounts,
 } from './queue-tables.js';
 
 /** Default size after which a segment is closed and the next append starts a new one. */
@@ -19,9 +19,10 @@ export interface EventQueueWriterOptions {
   readonly segmentBytes?: number;
   /**
    * Which database's exporter writes (after a cutover with fall-back the target's exporter continues
-   * the same queue); the per-table counts are kept apart for the report. Default 'source'.
+   * the same queue). Each exporter's last position is kept apart (positions of different engines or
+   * databases do not compare), and so are the per-table counts, for the report. Default 'source'.
    */
-  readonly exporter?: 'source' | 'target';
+  readonly exporter?: QueueExporter;
 }
 
 interface OpenSegment {
@@ -37,7 +38,7 @@ interface OpenSegment {
 /**
  * The only writer of the change-event queue (`data/queue/segment.<n>.ndjson`). Each append numbers
  * its events, writes them as NDJSON at the segment's committed size, fsyncs, and then records the new
- * committed size, last vsn, source position and per-table counts in ONE meta.db transaction. The
+ * committed size, last vsn, the exporter's position and per-table counts in ONE meta.db transaction. The
  * caller acknowledges the source only after `append` resolves, so a crash loses nothing the source
  * considers delivered, and the committed size says which bytes are whole lines.
  *
@@ -63,13 +64,14 @@ export class EventQueueWriter {
     private readonly queueDir: string,
     private readonly meta: MetaStore,
     private readonly segmentBytes: number,
-    private readonly exporter: 'source' | 'target',
+    private readonly exporter: QueueExporter,
     private readonly lock: CommandLock,
   ) {
     ensureQueueTables(meta);
+    migrateLegacyPosition(meta);
     const state = readQueueState(meta);
     this._lastVsn = state.lastVsn;
-    this._lastPosition = state.lastPosition;
+    this._lastPosition = state.lastPositions[exporter];
     const segments = listSegments(meta);
     this.nextSegmentNo = segments.length ? segments[segments.length - 1]!.segmentNo + 1 : 1;
     this.recover(segments);
@@ -98,7 +100,7 @@ export class EventQueueWriter {
   }
 
   /** Events one exporter queued so far per table, for the data-migration report (any process may call it). */
-  static exportedCounts(meta: MetaStore, exporter: 'source' | 'target' = 'source'): Map<string, TableEventCounts> {
+  static exportedCounts(meta: MetaStore, exporter: QueueExporter = 'source'): Map<string, TableEventCounts> {
     const prefix = countsKey('target', '');
     const out = new Map<string, TableEventCounts>();
     for (const [k, v] of exportedEventCounts(meta)) {
@@ -114,17 +116,19 @@ export class EventQueueWriter {
   }
 
   /**
-   * Source position of the last committed append. After a crash the source replays from its last
-   * acknowledged position; the exporter skips transactions at or before this one.
+   * This writer's exporter's position of its last committed append (the other exporter's positions
+   * are kept apart). After a crash the source replays from its last acknowledged position; the
+   * exporter skips transactions at or before this one.
    */
   get lastPosition(): string | undefined {
     return this._lastPosition;
   }
 
   /**
-   * Numbers `events` (continuing from lastVsn), appends them durably and records `position` as the
-   * last committed source position. An empty `events` only records the position (keepalive
-   * progress). `position` must sort at or after the previous one. Appends are serialised.
+   * Numbers `events` (continuing from lastVsn), appends them durably and records `position` as this
+   * exporter's last committed position. An empty `events` only records the position (keepalive
+   * progress). `position` must sort at or after this exporter's previous one (as text; each engine
+   * defines positions that do). Appends are serialised.
    *
    * `inCommit`, when given, runs inside the meta.db transaction that commits the append (with the
    * vsns just assigned), so that what it records and the events are durable together or not at all:
@@ -156,7 +160,7 @@ export class EventQueueWriter {
     if (this.closed) throw new Error('EventQueueWriter is closed');
     if (this._lastPosition !== undefined && position < this._lastPosition) {
       // A bug in the exporter, not a user error: positions come from the source in order.
-      throw new Error(`queue position went backwards: ${position} after ${this._lastPosition}`);
+      throw new Error(`queue position of the ${this.exporter} exporter went backwards: ${position} after ${this._lastPosition}`);
     }
     const firstVsn = this._lastVsn + 1;
     if (events.length === 0) {
@@ -244,10 +248,14 @@ export class EventQueueWriter {
     return { firstVsn, lastVsn };
   }
 
+  /** The last vsn and this exporter's position; runs inside the append's meta.db transaction. */
   private writeState(lastVsn: number, position: string, now: string): void {
-    this.meta.db.prepare(`INSERT INTO queue_state (id, last_vsn, last_position, updated_at) VALUES (1, ?, ?, ?)
-                          ON CONFLICT (id) DO UPDATE SET last_vsn = excluded.last_vsn, last_position = excluded.last_position, updated_at = excluded.updated_at`)
-      .run(lastVsn, position, now);
+    this.meta.db.prepare(`INSERT INTO queue_state (id, last_vsn, updated_at) VALUES (1, ?, ?)
+                          ON CONFLICT (id) DO UPDATE SET last_vsn = excluded.last_vsn, updated_at = excluded.updated_at`)
+      .run(lastVsn, now);
+    this.meta.db.prepare(`INSERT INTO queue_positions (exporter, last_position, updated_at) VALUES (?, ?, ?)
+                          ON CONFLICT (exporter) DO UPDATE SET last_position = excluded.last_position, updated_at = excluded.updated_at`)
+      .run(this.exporter, position, now);
   }
 
   /** The open segment, or a new one (its row is inserted by the append that commits into it). */
@@ -316,6 +324,6 @@ function syncDir(dir: string): void {
 
 
 /** Key of the per-table counts: the source's counts keep the plain table key (the stored format). */
-function countsKey(exporter: 'source' | 'target', tableKey: string): string {
+function countsKey(exporter: QueueExporter, tableKey: string): string {
   return exporter === 'target' ? `target|${tableKey}` : tableKey;
 }

@@ -7,8 +7,12 @@ import type { MetaStore } from '../meta-store.js';
  *
  * - `queue_segments`: one row per segment file `data/queue/segment.<n>.ndjson`. `committed_bytes` is
  *   the only part of the file anyone may read; bytes beyond it are a torn write.
- * - `queue_state`: one row: the last vsn handed out and the source position of the last committed
- *   source transaction.
+ * - `queue_state`: one row: the last vsn handed out. (Its `last_position` column is what Tandem
+ *   versions before per-exporter positions wrote; it is read once, see `readQueueState`.)
+ * - `queue_positions`: per exporter (the source's, and after a cutover with fall-back the
+ *   target's), the position of its last committed transaction, written in the same transaction as
+ *   the append. Positions are opaque strings of the exporter's engine: each sorts among its own
+ *   exporter's positions only, so they are never compared across exporters.
  * - `queue_table_counts`: events queued per table and operation, for the data-migration report.
  * - `queue_consumers`: per importer, the vsn up to which every event has been applied.
  */
@@ -29,6 +33,11 @@ CREATE TABLE IF NOT EXISTS queue_state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   last_vsn INTEGER NOT NULL,
   last_position TEXT,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS queue_positions (
+  exporter TEXT PRIMARY KEY CHECK (exporter IN ('source', 'target')),
+  last_position TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS queue_table_counts (
@@ -59,12 +68,21 @@ export interface QueueSegment {
   readonly archivedTo?: string;
 }
 
+/**
+ * Which exporter appends: the source's, or (after a cutover with fall-back) the target's, which
+ * continues the same queue.
+ */
+export type QueueExporter = 'source' | 'target';
+
 /** The queue as meta.db records it, readable by any process. */
 export interface QueueState {
   /** The highest vsn committed so far; 0 when nothing was queued yet. */
   readonly lastVsn: number;
-  /** Source position of the last committed transaction (or keepalive), if any. */
-  readonly lastPosition?: string;
+  /**
+   * Per exporter, the position of its last committed transaction (or keepalive); absent for an
+   * exporter that has appended nothing yet.
+   */
+  readonly lastPositions: Readonly<Partial<Record<QueueExporter, string>>>;
 }
 
 /** Exported events per table, for the data-migration report. */
@@ -104,13 +122,49 @@ export function listSegments(meta: MetaStore): QueueSegment[] {
   return (meta.db.prepare('SELECT * FROM queue_segments ORDER BY segment_no').all() as Record<string, any>[]).map(rowToSegment);
 }
 
-/** The queue state without being the writer (e.g. from a status command in another process). */
+/**
+ * The queue state without being the writer (e.g. from a status command in another process).
+ *
+ * An export dir of a Tandem version before per-exporter positions has no `queue_positions` rows,
+ * only `queue_state.last_position`, the position of the last append of either exporter, where the
+ * target's positions carried a `T` prefix (it sorted after the source's hex LSNs). Such a position
+ * is read as the target's (without the `T`) when it starts with `T`, else as the source's; the
+ * other exporter's is then unknown, which is right: the source's stream had ended at its cutover
+ * marker before the target's exporter ever appended.
+ */
 export function readQueueState(meta: MetaStore): QueueState {
   ensureQueueTables(meta);
   const row = meta.db.prepare('SELECT last_vsn, last_position FROM queue_state WHERE id = 1').get() as
     | { last_vsn: number; last_position: string | null }
     | undefined;
-  return { lastVsn: row?.last_vsn ?? 0, lastPosition: row?.last_position ?? undefined };
+  const rows = meta.db.prepare('SELECT exporter, last_position FROM queue_positions').all() as { exporter: QueueExporter; last_position: string }[];
+  const lastPositions: Partial<Record<QueueExporter, string>> = {};
+  for (const r of rows) lastPositions[r.exporter] = r.last_position;
+  if (rows.length === 0 && row?.last_position) Object.assign(lastPositions, legacyPosition(row.last_position));
+  return { lastVsn: row?.last_vsn ?? 0, lastPositions };
+}
+
+/** A `queue_state.last_position` of an earlier Tandem, as the exporter it belongs to and its position. */
+function legacyPosition(last: string): Partial<Record<QueueExporter, string>> {
+  return last.startsWith('T') ? { target: last.slice(1) } : { source: last };
+}
+
+/**
+ * Moves a position an earlier Tandem recorded in `queue_state.last_position` into `queue_positions`
+ * (see {@link readQueueState}); does nothing when `queue_positions` has rows or there is none. Only
+ * the queue's writer calls it, holding the queue's lock.
+ */
+export function migrateLegacyPosition(meta: MetaStore): void {
+  ensureQueueTables(meta);
+  meta.db.transaction(() => {
+    const n = (meta.db.prepare('SELECT COUNT(*) AS n FROM queue_positions').get() as { n: number }).n;
+    if (n > 0) return;
+    const row = meta.db.prepare('SELECT last_position, updated_at FROM queue_state WHERE id = 1').get() as { last_position: string | null; updated_at: string } | undefined;
+    if (!row?.last_position) return;
+    for (const [exporter, position] of Object.entries(legacyPosition(row.last_position))) {
+      meta.db.prepare('INSERT INTO queue_positions (exporter, last_position, updated_at) VALUES (?, ?, ?)').run(exporter, position, row.updated_at);
+    }
+  })();
 }
 
 /** Events queued so far per table (`schema.table`), as recorded with each committed append. */

@@ -1,16 +1,13 @@
-import type { CommandContext } from '../../cli/command-context.js';
 import type { ChangeEvent, MarkerKind } from '../../core/change-event.js';
-import type { DbConfig } from '../../core/db-config.js';
 import { log } from '../../core/logger.js';
 import { TandemError } from '../../core/errors.js';
+import { tableKeyOf, type TableInfo } from '../../core/engine/catalog.js';
 import { CutoverState } from '../cutover/cutover-state.js';
 import { EventQueueReader } from '../../core/queue/event-queue-reader.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import { readQueueState } from '../../core/queue/queue-tables.js';
-import { PgChangeTarget } from '../../adapters/postgres/change-applier.js';
-import { connectPg } from '../../adapters/postgres/pg-connection.js';
-import { listSourceTables, tableKey } from '../../adapters/postgres/source-catalog.js';
-import type { Migration } from '../migration-context.js';
+import type { CommandEnv } from '../command-env.js';
+import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
 import { ChangeDispatcher } from './change-dispatcher.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { failpoint, type FailpointName } from '../../core/failpoint.js';
@@ -19,7 +16,8 @@ import type { ChangeTarget } from '../../core/change-target.js';
 export interface QueueApplyOptions {
   /** Which importer this is; its low watermark is kept in meta.db under this name. */
   readonly consumer: 'target' | 'source';
-  readonly db: DbConfig;
+  /** The database written to, and its engine (whose change writer applies the events). */
+  readonly side: Side;
   /** Parallel channels; fixed for the life of the migration (the first run's value is kept). */
   readonly channels: number;
   readonly batchSize: number;
@@ -45,22 +43,25 @@ function formatDuration(seconds: number): string {
  * until the given marker (a cutover) has been reached or the user stops it (Ctrl-C; a rerun resumes).
  * Shows the spec's import metrics.
  */
-export async function applyQueue(ctx: CommandContext, migration: Migration, opts: QueueApplyOptions): Promise<QueueApplyResult> {
+export async function applyQueue(env: CommandEnv, migration: Migration, opts: QueueApplyOptions): Promise<QueueApplyResult> {
+  const { reporter } = env;
   const { meta, exportDir, uuid } = migration;
+  const { db, engine } = opts.side;
   const channelsKey = `channels_${opts.consumer}`;
   const channels = meta.getValue<number>(channelsKey) ?? opts.channels;
   meta.setValue(channelsKey, channels);
-  const snapshotTables = meta.snapshotTables();
-  const schemas = [...new Set(snapshotTables.map((t) => t.schemaName))];
-  const client = await connectPg(opts.db);
-  let tables;
+  const catalog = await engine.openCatalog(db);
+  let tables: TableInfo[];
   try {
-    const onDb = new Map((await listSourceTables(client, schemas)).map((t) => [tableKey(t.schema, t.name), t]));
-    tables = snapshotTables.map((t) => ({ schema: t.schemaName, name: t.tableName, primaryKey: onDb.get(t.tableKey)?.primaryKey ?? [], columns: t.columns }));
+    // The written database's own primary keys; the columns are the ones the snapshot copied.
+    const onDb = new Map((await catalog.listTables(migratedSchemas(meta))).map((t) => [tableKeyOf(t), t]));
+    tables = meta.snapshotTables().map((t) => ({
+      schema: t.schemaName, name: t.tableName, primaryKey: onDb.get(t.tableKey)?.primaryKey ?? [], columns: t.columns, estimatedRows: 0, estimatedBytes: 0,
+    }));
   } finally {
-    await client.end().catch(() => {});
+    await catalog.close();
   }
-  const target = withFailpointAfterCommit(new PgChangeTarget(opts.db, { tables, onWarning: (m) => ctx.warn(m) }),
+  const target = withFailpointAfterCommit(engine.changeWriter(db, { tables, onWarning: (m) => reporter.warn(m) }),
     opts.consumer === 'source' ? 'fallback.after-batch-commit' : 'apply.after-batch-commit');
   QueueConsumers.register(meta, opts.consumer, opts.startAfterVsn ?? 0);
   const startAfter = Math.max(QueueConsumers.appliedVsn(meta, opts.consumer) ?? 0, opts.startAfterVsn ?? 0);
@@ -70,7 +71,7 @@ export async function applyQueue(ctx: CommandContext, migration: Migration, opts
   process.once('SIGTERM', onSignal);
   let marker: ChangeEvent | undefined;
   const meter = new RateMeter();
-  const printer = new MetricsPrinter(ctx.stdout);
+  const printer = new MetricsPrinter(reporter.stdout);
   let watermark = startAfter;
   let appliedThisRun = 0;
   const show = (force = false) => {

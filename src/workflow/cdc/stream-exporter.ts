@@ -1,15 +1,14 @@
-import type { CommandContext } from '../../cli/command-context.js';
 import { TandemError, fileSystemError, isTandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
-import { describeDb, type DbConfig } from '../../core/db-config.js';
+import { describeDb } from '../../core/db-config.js';
+import type { MetaStore } from '../../core/meta-store.js';
+import type { Reporter } from '../../core/reporter.js';
 import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../core/change-event.js';
+import type { TableInfo } from '../../core/engine/catalog.js';
+import type { CapturedTransaction, ChangeCapture } from '../../core/engine/change-capture.js';
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
-import { connectPg } from '../../adapters/postgres/pg-connection.js';
-import { listSourceTables, readSequences, tableKey, type SequenceInfo } from '../../adapters/postgres/source-catalog.js';
-import { formatLsn, positionToLsn, lsnToPosition } from '../../adapters/postgres/replication/lsn.js';
-import { PgChangeCapture } from '../../adapters/postgres/change-capture.js';
-import { emitDurableMessage } from '../../adapters/postgres/logical-message.js';
-import type { Migration } from '../migration-context.js';
+import type { CommandEnv } from '../command-env.js';
+import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
 import { CutoverState, type CutoverDirection } from '../cutover/cutover-state.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
@@ -17,52 +16,51 @@ import { failpoint } from '../../core/failpoint.js';
 
 export type ExporterRole = 'source' | 'target';
 
-/** Where each exporter keeps its stream state, and which cutover ends its stream. */
-export const EXPORTER_ROLES: Record<ExporterRole, { replicationKey: string; startKey: string; direction: CutoverDirection; marker: MarkerKind; positionPrefix: string }> = {
-  source: { replicationKey: 'source_replication', startKey: 'cdc_start_position', direction: 'to_target', marker: 'cutover_to_target', positionPrefix: '' },
-  // The target's WAL positions have nothing to do with the source's: prefixed with 'T' (which sorts
-  // after every hex digit) they continue the queue's order after the cutover.
-  target: { replicationKey: 'target_replication', startKey: 'target_cdc_start_position', direction: 'to_source', marker: 'cutover_to_source', positionPrefix: 'T' },
+/**
+ * Where each exporter keeps its stream state, and which cutover ends its stream. The queue keeps
+ * each exporter's last position apart (`EventQueueWriter`'s `exporter`), so the target's positions
+ * never have to sort after the source's. `markerPositionKey` holds the position of the transaction
+ * that carried the cutover marker (the name is the stored format).
+ */
+export const EXPORTER_ROLES: Record<ExporterRole, { replicationKey: string; startKey: string; markerPositionKey: string; direction: CutoverDirection; marker: MarkerKind }> = {
+  source: { replicationKey: 'source_replication', startKey: 'cdc_start_position', markerPositionKey: 'source_marker_end_lsn', direction: 'to_target', marker: 'cutover_to_target' },
+  target: { replicationKey: 'target_replication', startKey: 'target_cdc_start_position', markerPositionKey: 'target_marker_end_lsn', direction: 'to_source', marker: 'cutover_to_source' },
 };
-
-/** The queue's last position if this role wrote it (after a cutover the other role's is there first). */
-function ownPosition(last: string | undefined, role: ExporterRole): string | undefined {
-  if (last === undefined) return undefined;
-  return role === 'target' ? (last.startsWith('T') ? last : undefined) : (last.startsWith('T') ? undefined : last);
-}
 
 /** Transactions are grouped into one queue append up to this many events (fewer fsyncs). */
 const MAX_EVENTS_PER_APPEND = 5000;
 const RETRY_MAX_MS = 15_000;
-const SLOT_CHECK_MS = 60_000;
+const RETENTION_CHECK_MS = 60_000;
 const IDLE_ACK_MS = 5_000;
 const CUTOVER_POLL_MS = 100;
-/** The logical message written while idle (see the idle timer). */
-const HEARTBEAT = 'heartbeat';
 const IDLE_FLUSH_MS = 50;
 
 /**
  * Live export, second part (also what a restart resumes): streams every committed change of the
- * published tables into the queue. A transaction is acknowledged to the source only after its
+ * migrated tables into the queue. A transaction is acknowledged to the source only after its
  * events are fsynced and recorded in meta.db; after a crash the source replays from the last
- * acknowledgement and transactions at or before the queue's last position are skipped, so nothing
- * is lost or queued twice. Connection failures are retried with backoff.
+ * acknowledgement and transactions at or before the exporter's last queued position are skipped,
+ * so nothing is lost or queued twice. Connection failures are retried with backoff.
+ *
+ * Everything engine-specific is the side's change capture (`ChangeCapture`): the stream, markers,
+ * the retention check. This function keeps the queue, the timers and the protocol.
  */
-export async function streamChanges(ctx: CommandContext, migration: Migration, source: DbConfig, role: ExporterRole): Promise<'stopped' | 'cutover'> {
-  const { meta, exportDir } = migration;
+export async function streamChanges(env: CommandEnv, migration: Migration, side: Side, role: ExporterRole): Promise<'stopped' | 'cutover'> {
+  const { reporter } = env;
+  const { meta, exportDir, uuid } = migration;
+  const { db, engine } = side;
   const r = EXPORTER_ROLES[role];
   if (CutoverState.get(meta, r.direction).markerVsn !== undefined) return 'cutover'; // written by an earlier run
-  const names = meta.getValue<{ slot: string; publication: string }>(r.replicationKey);
+  const recorded = meta.getValue<Record<string, string>>(r.replicationKey);
   const startPosition = meta.getValue<string>(r.startKey);
-  if (!names || !startPosition) throw new TandemError('TANDEM_EXPORT_DIR', `The ${role} change stream's state in meta.db is incomplete.`, { hint: 'Start a new migration in a new export dir.' });
+  if (!recorded || !startPosition) throw new TandemError('TANDEM_EXPORT_DIR', `The ${role} change stream's state in meta.db is incomplete.`, { hint: 'Start a new migration in a new export dir.' });
+  const capture = engine.changeCapture(db, { id: uuid, side: role });
   const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role });
-  const primaryKeys = await loadPrimaryKeys(source, meta);
-  let markerEmitted = false;
-  let markerWarned = false;
+  const tables = await capturedTables(side, meta);
   let reachedMarker = false;
   const totalAtStart = queue.lastVsn;
   const meter = new RateMeter();
-  const printer = new MetricsPrinter(ctx.stdout);
+  const printer = new MetricsPrinter(reporter.stdout);
   const show = (force = false) => printer.show(renderMetrics([
     ['Total Exported Events', String(queue.lastVsn)],
     ['Total Exported Events (Current Run)', String(queue.lastVsn - totalAtStart)],
@@ -74,102 +72,86 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const metricsTimer = setInterval(() => show(), 1000);
-  // A cutover request (checked often: this wait is part of the application's downtime): write a
-  // marker into the WAL; it arrives after every change committed before it.
-  const cutoverTimer = setInterval(() => {
-    if (!markerEmitted && CutoverState.get(meta, r.direction).status === 'INITIATED') {
-      markerEmitted = true;
-      void emitMarker(source, r.marker).then(
-        () => ctx.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`),
-        (e) => {
-          // Retry, but not every poll: the database may be briefly unreachable.
-          if (!markerWarned) ctx.warn(`could not write the cutover marker into the ${role}'s WAL (${(e as Error).message}); retrying every 5 s.`);
-          markerWarned = true;
-          log.warn(`could not write the cutover marker: ${(e as Error).message}`);
-          setTimeout(() => { markerEmitted = false; }, 5000).unref();
-        });
-    }
-  }, CUTOVER_POLL_MS);
-  const slotTimer = setInterval(() => void warnAboutSlotLag(ctx, source, names.slot), SLOT_CHECK_MS);
-  ctx.print(`Streaming changes from the ${role} ${describeDb(source)} (slot ${names.slot}, publication ${names.publication}) into ${exportDir.queueDir}. Stop with Ctrl-C; a restart resumes.`);
+  const cutoverTimer = watchForCutover(reporter, meta, capture, role);
+  const retentionTimer = setInterval(() => void capture.retentionWarning().then(
+    (w) => { if (w) reporter.warn(w); },
+    () => { /* a failed check is not a reason to stop streaming */ }), RETENTION_CHECK_MS);
+  reporter.print(`Streaming changes from the ${role} ${describeDb(db)} (${capture.labels.brief}) into ${exportDir.queueDir}. Stop with Ctrl-C; a restart resumes.`);
   let delay = 500;
   try {
     while (!abort.signal.aborted) {
-      const own = ownPosition(queue.lastPosition, role);
-      const resumeFrom = own !== undefined ? own.slice(r.positionPrefix.length) : startPosition;
-      const capture = new PgChangeCapture({ source, slotName: names.slot, publicationName: names.publication, startLsn: positionToLsn(resumeFrom), primaryKeys });
-      const stopOnAbort = () => void capture.stop();
+      const resumeFrom = queue.lastPosition ?? startPosition;
+      const stream = capture.open(resumeFrom, tables);
+      const stopOnAbort = () => void stream.stop();
       let idleTimer: NodeJS.Timeout | undefined;
       abort.signal.addEventListener('abort', stopOnAbort);
       try {
-        await capture.start();
-        log.info(`change stream started at ${formatLsn(positionToLsn(resumeFrom))}`);
+        await stream.start();
+        log.info(`change stream started at ${capture.describePosition(resumeFrom)}`);
         delay = 500;
         let pending: UnnumberedChangeEvent[] = [];
-        let pendingPosition = '';
-        let pendingEnd = 0n;
+        // The last transaction of `pending`: what is acknowledged once the group is durable.
+        let pendingTx: CapturedTransaction | undefined;
         let flushing = false;
         const flush = async () => {
-          if (!pendingPosition) return;
+          if (!pendingTx) return;
           flushing = true;
           try {
-            await queue.append(pending, pendingPosition);
+            await queue.append(pending, pendingTx.position);
             failpoint('queue.after-commit-before-ack');
-            capture.acknowledge(pendingEnd);
+            stream.acknowledge(pendingTx);
             meter.add(pending.length);
             pending = [];
-            pendingPosition = '';
+            pendingTx = undefined;
           } finally {
             flushing = false;
           }
         };
-        // While the migrated tables are quiet, write a heartbeat into the WAL: it comes back through
-        // the stream like any transaction, is queued (as a position only) and acknowledged, so the
-        // slot moves on and does not keep the WAL other tables write. Only positions of queued
-        // transactions are ever acknowledged, never the server's keepalive positions.
+        // While the migrated tables are quiet, write a heartbeat into the change log: it comes back
+        // through the stream like any transaction, is queued (as a position only) and acknowledged,
+        // so the stream moves on and does not keep the log other tables write. Only positions of
+        // queued transactions are ever acknowledged, never the server's keepalive positions.
         let lastActivity = Date.now();
         idleTimer = setInterval(() => {
-          if (flushing || pendingPosition || reachedMarker || Date.now() - lastActivity < IDLE_ACK_MS) return;
+          if (flushing || pendingTx || reachedMarker || Date.now() - lastActivity < IDLE_ACK_MS) return;
           lastActivity = Date.now();
-          void emitMarker(source, HEARTBEAT).catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));
+          void capture.writeMarker('heartbeat').catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));
         }, IDLE_ACK_MS);
-        const txs = capture.transactions();
+        const txs = stream.transactions();
         for (;;) {
           const step = txs.next();
           // Caught up: the server follows a commit with a keepalive, so `buffered` is rarely 0 right
           // after it. When no next transaction arrives within IDLE_FLUSH_MS, make the pending ones
           // durable now instead of holding them until the next commit.
-          if (pendingPosition && await Promise.race([step.then(() => false), sleep(IDLE_FLUSH_MS).then(() => true)])) await flush();
+          if (pendingTx && await Promise.race([step.then(() => false), sleep(IDLE_FLUSH_MS).then(() => true)])) await flush();
           const next = await step;
           if (next.done) break;
           const tx = next.value;
           lastActivity = Date.now();
-          const position = r.positionPrefix + tx.position;
-          const last = ownPosition(queue.lastPosition, role);
+          const { position } = tx;
+          const last = queue.lastPosition;
           if (last !== undefined && position <= last) continue; // replayed after a crash: already queued
-          if (pendingPosition && position <= pendingPosition) continue;
+          if (pendingTx && position <= pendingTx.position) continue;
           for (const e of tx.events) pending.push({ ...e, position });
-          pendingPosition = position;
-          pendingEnd = tx.endLsn;
+          pendingTx = tx;
           if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
             // Everything committed before the marker is in `pending` or already queued. The other
             // side restores its sequences from these values (this side is quiet now).
-            const sequences = await readSequenceValues(source, meta);
+            const sequences = await engine.sequences(db).read(migratedSchemas(meta));
             pending.push(markerEvent(r.marker, position));
             // The marker, its record in the cutover table and the sequence values are committed
             // together: a crash leaves either all of them or none (the source then replays the
             // marker's transaction and the next run writes it once).
-            const markerEnd = lsnToPosition(pendingEnd);
-            await queue.append(pending, pendingPosition, ({ lastVsn }) => {
+            await queue.append(pending, position, ({ lastVsn }) => {
               CutoverState.setMarker(meta, r.direction, lastVsn);
               meta.setValue(`sequences_at_${r.marker}`, sequences);
-              meta.setValue(`${role}_marker_end_lsn`, markerEnd);
+              meta.setValue(r.markerPositionKey, position);
             });
             failpoint('queue.marker-after-append');
-            capture.acknowledge(pendingEnd);
+            stream.acknowledge(tx);
             meter.add(pending.length - 1);
             pending = [];
-            pendingPosition = '';
+            pendingTx = undefined;
             reachedMarker = true;
             abort.abort();
             await txs.return(undefined);
@@ -177,7 +159,7 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
           }
           // Flush when caught up with the socket or the group is large: low latency under light
           // load, few fsyncs under heavy load.
-          if (pending.length >= MAX_EVENTS_PER_APPEND || capture.buffered === 0) await flush();
+          if (pending.length >= MAX_EVENTS_PER_APPEND || stream.buffered === 0) await flush();
         }
         if (!reachedMarker) await flush();
       } catch (e) {
@@ -186,97 +168,66 @@ export async function streamChanges(ctx: CommandContext, migration: Migration, s
         const fsError = fileSystemError(e); // meta.db on a full disk, say: not a stream interruption
         if (fsError) throw fsError;
         log.warn(`change stream interrupted: ${(e as Error).message}; reconnecting in ${delay} ms`);
-        ctx.warn(`change stream interrupted (${(e as { code?: string }).code ?? (e as Error).message}); reconnecting in ${Math.round(delay / 1000)} s`);
-        await new Promise((r) => setTimeout(r, delay));
+        reporter.warn(`change stream interrupted (${(e as { code?: string }).code ?? (e as Error).message}); reconnecting in ${Math.round(delay / 1000)} s`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       } finally {
         if (idleTimer) clearInterval(idleTimer);
         abort.signal.removeEventListener('abort', stopOnAbort);
-        await capture.stop().catch(() => {});
+        await stream.stop().catch(() => {});
       }
     }
   } finally {
     clearInterval(metricsTimer);
     clearInterval(cutoverTimer);
-    clearInterval(slotTimer);
+    clearInterval(retentionTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     show(true);
     await queue.close();
   }
   if (reachedMarker) {
-    ctx.print(`The cutover marker is queued (vsn ${queue.lastVsn}); the ${role} stream is complete.`);
+    reporter.print(`The cutover marker is queued (vsn ${queue.lastVsn}); the ${role} stream is complete.`);
     return 'cutover';
   }
-  ctx.print(`Export stopped; ${queue.lastVsn} events are queued. Run the same command again to continue streaming. The replication slot ${names.slot} keeps the ${role}'s WAL until then.`);
+  const kept = engine.capabilities.acknowledgesPositions
+    ? `The ${capture.labels.stream} keeps the ${role}'s ${capture.labels.changeLog} until then.`
+    : `The ${role} purges its ${capture.labels.changeLog} on its own schedule: restart before it removes what the stream still needs.`;
+  reporter.print(`Export stopped; ${queue.lastVsn} events are queued. Run the same command again to continue streaming. ${kept}`);
   return 'stopped';
 }
 
-/** Current sequence values of the migrated schemas on `db`. */
-async function readSequenceValues(db: DbConfig, meta: Migration['meta']): Promise<SequenceInfo[]> {
-  const client = await connectPg(db);
-  try {
-    const schemas = [...new Set(meta.snapshotTables().map((t) => t.schemaName))];
-    return await readSequences(client, schemas);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 /**
- * Writes a transactional logical-decoding message: it is decoded after every earlier commit, and it
- * is committed synchronously so it (and every earlier commit) reaches the stream at once even on a
- * server that runs with synchronous_commit off.
+ * Watches for a cutover request (checked often: this wait is part of the application's downtime)
+ * and then writes the marker into the change log, where it arrives after every change committed
+ * before it. A failed write is retried every 5 s.
  */
-async function emitMarker(db: DbConfig, marker: MarkerKind | typeof HEARTBEAT): Promise<void> {
-  const client = await connectPg(db);
+function watchForCutover(reporter: Reporter, meta: MetaStore, capture: ChangeCapture, role: ExporterRole): NodeJS.Timeout {
+  const r = EXPORTER_ROLES[role];
+  let markerEmitted = false;
+  let markerWarned = false;
+  return setInterval(() => {
+    if (markerEmitted || CutoverState.get(meta, r.direction).status !== 'INITIATED') return;
+    markerEmitted = true;
+    void capture.writeMarker(r.marker).then(
+      () => reporter.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`),
+      (e) => {
+        // Retry, but not every poll: the database may be briefly unreachable.
+        if (!markerWarned) reporter.warn(`could not write the cutover marker into the ${role}'s ${capture.labels.changeLog} (${(e as Error).message}); retrying every 5 s.`);
+        markerWarned = true;
+        log.warn(`could not write the cutover marker: ${(e as Error).message}`);
+        setTimeout(() => { markerEmitted = false; }, 5000).unref();
+      });
+  }, CUTOVER_POLL_MS);
+}
+
+/** The migrated tables as the streamed database's catalog has them now (their primary keys name the rows). */
+async function capturedTables({ db, engine }: Side, meta: MetaStore): Promise<TableInfo[]> {
+  const catalog = await engine.openCatalog(db);
   try {
-    await emitDurableMessage(client, marker);
+    const wanted = new Set(meta.snapshotTables().map((t) => t.tableKey));
+    return (await catalog.listTables(migratedSchemas(meta))).filter((t) => wanted.has(`${t.schema}.${t.name}`));
   } finally {
-    await client.end().catch(() => {});
+    await catalog.close();
   }
 }
-
-async function loadPrimaryKeys(source: DbConfig, meta: Migration['meta']): Promise<Map<string, string[]>> {
-  const client = await connectPg(source);
-  try {
-    const tables = meta.snapshotTables();
-    const wanted = new Set(tables.map((t) => t.tableKey));
-    const all = await listSourceTables(client, [...new Set(tables.map((t) => t.schemaName))]);
-    return new Map(all.filter((t) => wanted.has(tableKey(t.schema, t.name))).map((t) => [tableKey(t.schema, t.name), t.primaryKey]));
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-/** Warns when the slot holds more WAL than is comfortable (a stalled importer fills the source's disk). */
-async function warnAboutSlotLag(ctx: CommandContext, source: DbConfig, slot: string): Promise<void> {
-  try {
-    const client = await connectPg(source);
-    try {
-      const r = await client.query(
-        `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained,
-                current_setting('max_slot_wal_keep_size') AS keep FROM pg_replication_slots WHERE slot_name = $1`, [slot]);
-      if (r.rows.length === 0) return;
-      const retained = Number(r.rows[0].retained);
-      const keep = String(r.rows[0].keep);
-      const keepBytes = keep === '-1' ? undefined : parseSize(keep);
-      const limit = keepBytes !== undefined ? keepBytes * 0.8 : 10 * 1024 ** 3;
-      if (retained > limit) {
-        ctx.warn(`replication slot ${slot} holds ${(retained / 1024 ** 3).toFixed(1)} GB of WAL on the source${keepBytes ? ` (max_slot_wal_keep_size ${keep})` : ''}; make sure the export keeps running.`);
-      }
-    } finally {
-      await client.end().catch(() => {});
-    }
-  } catch {
-    /* a failed check is not a reason to stop streaming */
-  }
-}
-
-function parseSize(s: string): number | undefined {
-  const m = /^(\d+)\s*(kB|MB|GB|TB)?$/.exec(s.trim());
-  if (!m) return undefined;
-  const unit = { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 }[m[2] ?? 'MB' as 'MB'] ?? 1024 ** 2;
-  return Number(m[1]) * unit;
-}
-

@@ -1,10 +1,12 @@
-import type { CommandContext } from '../../cli/command-context.js';
 import { TandemError } from '../../core/errors.js';
 import { CommandLock } from '../../core/lock.js';
 import type { MetaStore } from '../../core/meta-store.js';
+import type { Reporter } from '../../core/reporter.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import { readQueueState } from '../../core/queue/queue-tables.js';
-import { openMigration, resolveDbConfig } from '../migration-context.js';
+import { loadEngine } from '../../adapters/engines.js';
+import type { CommandEnv } from '../command-env.js';
+import { openMigration, sourceSide, targetSide } from '../migration-context.js';
 import { renderTable } from '../text-table.js';
 import { CutoverState, type CutoverDirection, type CutoverRecord } from './cutover-state.js';
 
@@ -17,9 +19,17 @@ function requireLiveMigration(meta: MetaStore): void {
   }
 }
 
+/** Options of `tandem initiate cutover to target`. */
+export interface CutoverToTargetOptions {
+  readonly exportDir: string;
+  /** `--prepare-for-fall-back`: keep the source in step with the target afterwards. */
+  readonly prepareForFallBack: boolean;
+}
+
 /** `tandem initiate cutover to target [--prepare-for-fall-back true]`. */
-export async function runInitiateCutoverToTarget(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false });
+export async function runInitiateCutoverToTarget(env: CommandEnv, options: CutoverToTargetOptions): Promise<void> {
+  const { reporter } = env;
+  const m = openMigration(env, options.exportDir, { create: false });
   try {
     requireLiveMigration(m.meta);
     if (m.meta.getValue<string>('cdc_phase') !== 'streaming') {
@@ -27,29 +37,34 @@ export async function runInitiateCutoverToTarget(ctx: CommandContext): Promise<v
         hint: 'Wait until "export data from source" shows its streaming metrics, then initiate the cutover.',
       });
     }
-    const fallBack = ctx.bool('prepare-for-fall-back');
+    const fallBack = options.prepareForFallBack;
+    // The engine that will write the target's changes back (loaded before anything is recorded).
+    const source = fallBack ? await loadEngine(m.meta.getDbConfig('source')?.type ?? 'postgresql') : undefined;
     const { created, record } = CutoverState.request(m.meta, 'to_target', fallBack);
     if (!created) {
-      ctx.print(`Cutover to target was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
-      if (record.prepareForFallBack !== fallBack) ctx.warn(`it was initiated with --prepare-for-fall-back ${record.prepareForFallBack}; that setting stays.`);
+      reporter.print(`Cutover to target was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
+      if (record.prepareForFallBack !== fallBack) reporter.warn(`it was initiated with --prepare-for-fall-back ${record.prepareForFallBack}; that setting stays.`);
       return;
     }
-    ctx.print(`Cutover to target initiated${fallBack ? ' (prepared for fall-back)' : ''}.`);
-    if (fallBack) {
-      ctx.print('No need to disable triggers or foreign keys on the source: Tandem writes the target\'s changes there with session_replication_role = replica, so they do not fire, and it checks at the end that nothing was left disabled.');
+    reporter.print(`Cutover to target initiated${fallBack ? ' (prepared for fall-back)' : ''}.`);
+    if (source) {
+      reporter.print(source.capabilities.writerSkipsTriggers
+        ? 'No need to disable triggers or foreign keys on the source: Tandem writes the target\'s changes there with session_replication_role = replica, so they do not fire, and it checks at the end that nothing was left disabled.'
+        : `Triggers on the ${source.displayName} source fire for the target's changes written back to it: disable the triggers of the migrated tables before the cutover to source, and enable them again after it.`);
     }
-    ctx.print('"export data from source" writes a marker after the last change and stops; "import data to target" applies everything up to it, restores sequences' +
+    reporter.print('"export data from source" writes a marker after the last change and stops; "import data to target" applies everything up to it, restores sequences' +
       (fallBack ? ', starts the reverse stream on the target,' : '') + ' and completes the cutover.');
-    warnIfNotRunning(ctx, m.exportDir.metainfoDir, ['export-data', 'import-data']);
-    ctx.print(`Monitor it with: tandem cutover status --export-dir ${m.exportDir.root}`);
+    warnIfNotRunning(reporter, m.exportDir.metainfoDir, ['export-data', 'import-data']);
+    reporter.print(`Monitor it with: tandem cutover status --export-dir ${m.exportDir.root}`);
   } finally {
     m.close();
   }
 }
 
 /** `tandem initiate cutover to source`. */
-export async function runInitiateCutoverToSource(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false });
+export async function runInitiateCutoverToSource(env: CommandEnv, options: { readonly exportDir: string }): Promise<void> {
+  const { reporter } = env;
+  const m = openMigration(env, options.exportDir, { create: false });
   try {
     requireLiveMigration(m.meta);
     const toTarget = CutoverState.get(m.meta, 'to_target');
@@ -60,24 +75,24 @@ export async function runInitiateCutoverToSource(ctx: CommandContext): Promise<v
     }
     const { created, record } = CutoverState.request(m.meta, 'to_source', false);
     if (!created) {
-      ctx.print(`Cutover to source was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
+      reporter.print(`Cutover to source was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
       return;
     }
-    ctx.print('Cutover to source initiated: "export data from target" writes a marker after the last change on the target; "import data to source" applies everything up to it, restores the source\'s sequences and completes.');
-    warnIfNotRunning(ctx, m.exportDir.metainfoDir, ['export-data-from-target', 'import-data-to-source']);
-    ctx.print(`Monitor it with: tandem cutover status --export-dir ${m.exportDir.root}`);
+    reporter.print('Cutover to source initiated: "export data from target" writes a marker after the last change on the target; "import data to source" applies everything up to it, restores the source\'s sequences and completes.');
+    warnIfNotRunning(reporter, m.exportDir.metainfoDir, ['export-data-from-target', 'import-data-to-source']);
+    reporter.print(`Monitor it with: tandem cutover status --export-dir ${m.exportDir.root}`);
   } finally {
     m.close();
   }
 }
 
-function warnIfNotRunning(ctx: CommandContext, metainfoDir: string, locks: string[]): void {
+function warnIfNotRunning(reporter: Reporter, metainfoDir: string, locks: string[]): void {
   const names: Record<string, string> = {
     'export-data': 'export data from source', 'import-data': 'import data to target',
     'export-data-from-target': 'export data from target', 'import-data-to-source': 'import data to source',
   };
   for (const l of locks) {
-    if (CommandLock.holder(metainfoDir, l) === undefined) ctx.warn(`"${names[l]}" is not running; start it and it carries out the cutover.`);
+    if (CommandLock.holder(metainfoDir, l) === undefined) reporter.warn(`"${names[l]}" is not running; start it and it carries out the cutover.`);
   }
 }
 
@@ -96,33 +111,34 @@ function waitingFor(meta: MetaStore, r: CutoverRecord): { text: string; remainin
 }
 
 /** `tandem cutover status`. */
-export async function runCutoverStatus(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false });
+export async function runCutoverStatus(env: CommandEnv, options: { readonly exportDir: string; readonly outputFormat: 'table' | 'json' }): Promise<void> {
+  const { reporter } = env;
+  const m = openMigration(env, options.exportDir, { create: false });
   try {
     const rows = (['to_target', 'to_source'] as CutoverDirection[]).map((d) => {
       const r = CutoverState.get(m.meta, d);
       const w = waitingFor(m.meta, r);
       return { r, w };
     });
-    if (ctx.str('output-format') === 'json') {
-      ctx.print(JSON.stringify(rows.map(({ r, w }) => ({
+    if (options.outputFormat === 'json') {
+      reporter.print(JSON.stringify(rows.map(({ r, w }) => ({
         direction: r.direction === 'to_target' ? 'cutover to target' : 'cutover to source', status: r.status,
         requested_at: r.requestedAt ?? null, completed_at: r.completedAt ?? null, prepare_for_fall_back: r.prepareForFallBack,
         waiting_for: w.text || null, remaining_events: w.remaining ?? null, detail: r.detail,
       })), null, 2));
       return;
     }
-    ctx.print(renderTable(['CUTOVER', 'STATUS', 'REQUESTED AT', 'COMPLETED AT'], rows.map(({ r }) => [
+    reporter.print(renderTable(['CUTOVER', 'STATUS', 'REQUESTED AT', 'COMPLETED AT'], rows.map(({ r }) => [
       r.direction === 'to_target' ? `cutover to target${r.prepareForFallBack ? ' (fall-back prepared)' : ''}` : 'cutover to source',
       r.status, r.requestedAt ?? '-', r.completedAt ?? '-'])));
     for (const { r, w } of rows) {
       const label = r.direction === 'to_target' ? 'Cutover to target' : 'Cutover to source';
-      if (w.text) ctx.print(`${label}: ${w.text}.`);
+      if (w.text) reporter.print(`${label}: ${w.text}.`);
       const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; reason?: string } | undefined;
-      if (v?.verified) ctx.print(`${label}: verification ${v.match ? 'MATCH for every table' : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}.`);
-      else if (v) ctx.print(`${label}: not verified (${v.reason}); run tandem compare.`);
-      if (r.detail.writesAfterMarker) ctx.print(`${label}: WARNING: writes arrived after the marker and were not migrated: ${String(r.detail.writesAfterMarker)}; slot kept: ${String(r.detail.keptSlot)}.`);
-      if (Array.isArray(r.detail.disabledOnSource) && r.detail.disabledOnSource.length) ctx.print(`${label}: disabled on the source: ${(r.detail.disabledOnSource as string[]).join('; ')}.`);
+      if (v?.verified) reporter.print(`${label}: verification ${v.match ? 'MATCH for every table' : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}.`);
+      else if (v) reporter.print(`${label}: not verified (${v.reason}); run tandem compare.`);
+      if (r.detail.writesAfterMarker) reporter.print(`${label}: WARNING: writes arrived after the marker and were not migrated: ${String(r.detail.writesAfterMarker)}; slot kept: ${String(r.detail.keptSlot)}.`);
+      if (Array.isArray(r.detail.disabledOnSource) && r.detail.disabledOnSource.length) reporter.print(`${label}: disabled on the source: ${(r.detail.disabledOnSource as string[]).join('; ')}.`);
     }
   } finally {
     m.close();
@@ -130,8 +146,8 @@ export async function runCutoverStatus(ctx: CommandContext): Promise<void> {
 }
 
 /** `tandem export data from target` (restart of the fall-back stream). */
-export async function runExportDataFromTarget(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false });
+export async function runExportDataFromTarget(env: CommandEnv, options: { readonly exportDir: string }): Promise<void> {
+  const m = openMigration(env, options.exportDir, { create: false });
   try {
     const toTarget = CutoverState.get(m.meta, 'to_target');
     if (toTarget.status !== 'COMPLETED' || !toTarget.prepareForFallBack) {
@@ -139,17 +155,24 @@ export async function runExportDataFromTarget(ctx: CommandContext): Promise<void
         hint: 'Use: tandem initiate cutover to target --prepare-for-fall-back true (import data to target then starts this stream itself).',
       });
     }
-    const target = await resolveDbConfig(ctx, m.meta, 'target');
+    const target = await targetSide(env, m.meta);
     const { exportChangesFromTarget } = await import('./target-cutover.js');
-    await exportChangesFromTarget(ctx, m, target);
+    await exportChangesFromTarget(env, m, target);
   } finally {
     m.close();
   }
 }
 
+/** Options of `tandem import data to source`. */
+export interface ImportDataToSourceOptions {
+  readonly exportDir: string;
+  /** `--parallel-jobs`: channels (fixed at the first run) and the verification's connections. */
+  readonly parallelJobs: number;
+}
+
 /** `tandem import data to source` (restart of the fall-back importer). */
-export async function runImportDataToSource(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false });
+export async function runImportDataToSource(env: CommandEnv, options: ImportDataToSourceOptions): Promise<void> {
+  const m = openMigration(env, options.exportDir, { create: false });
   try {
     const toTarget = CutoverState.get(m.meta, 'to_target');
     if (toTarget.status === 'NOT_INITIATED' || !toTarget.prepareForFallBack) {
@@ -157,14 +180,14 @@ export async function runImportDataToSource(ctx: CommandContext): Promise<void> 
         hint: 'Use: tandem initiate cutover to target --prepare-for-fall-back true',
       });
     }
-    const source = await resolveDbConfig(ctx, m.meta, 'source');
+    const source = await sourceSide(env, m.meta);
     if (toTarget.markerVsn !== undefined) {
       // The exporter may have died between queuing the marker and ending the source stream.
       const { endChangeStream } = await import('./stream-cleanup.js');
-      await endChangeStream(ctx, m.meta, source, 'source_replication', 'to_target', 'source');
+      await endChangeStream(env, m, source, 'source');
     }
     const { importChangesToSource } = await import('./source-importer.js');
-    await importChangesToSource(ctx, m, source);
+    await importChangesToSource(env, m, source, { parallelJobs: options.parallelJobs });
   } finally {
     m.close();
   }

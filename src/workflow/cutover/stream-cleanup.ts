@@ -1,41 +1,31 @@
-import type { CommandContext } from '../../cli/command-context.js';
-import type { DbConfig } from '../../core/db-config.js';
-import type { MetaStore } from '../../core/meta-store.js';
-import { connectPg } from '../../adapters/postgres/pg-connection.js';
-import { dropPublication } from '../../adapters/postgres/replication/publication.js';
-import { emitDurableMessage, WAL_FLUSH_MESSAGE } from '../../adapters/postgres/logical-message.js';
-import { describePending, peekPendingChanges } from '../../adapters/postgres/slot-inspection.js';
-import { CutoverState, type CutoverDirection } from './cutover-state.js';
+import { describeChangeCounts } from '../../core/engine/change-capture.js';
+import type { CommandEnv } from '../command-env.js';
+import type { Migration, Side } from '../migration-context.js';
+import { EXPORTER_ROLES, type ExporterRole } from '../cdc/stream-exporter.js';
+import { CutoverState } from './cutover-state.js';
 
 /**
- * After a cutover marker, ends one side's change stream: if the slot holds row changes committed
+ * After a cutover marker, ends one side's change stream: if the stream holds row changes committed
  * after the marker (someone kept writing after the cutover was initiated), they are reported by
- * table and count, recorded in the cutover's status, and the slot is KEPT so nothing is lost
- * silently; otherwise slot and publication are dropped so the slot cannot fill the disk.
+ * table and count, recorded in the cutover's status, and the stream is KEPT so nothing is lost
+ * silently; otherwise its objects are dropped so it cannot fill the database's disk.
  */
-export async function endChangeStream(ctx: CommandContext, meta: MetaStore, db: DbConfig, replicationKey: string, direction: CutoverDirection, side: string): Promise<void> {
-  const names = meta.getValue<{ slot: string; publication: string }>(replicationKey);
-  if (!names) return;
-  const client = await connectPg(db);
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [names.slot]);
-    if (exists.rows.length === 0) return; // dropped by an earlier run
-    // Commits that returned to the application but are not flushed yet (synchronous_commit off)
-    // are invisible to a peek: flush the WAL first, or such writes would be missed and their slot
-    // dropped.
-    await emitDurableMessage(client, WAL_FLUSH_MESSAGE);
-    const pending = await peekPendingChanges(client, names.slot, names.publication);
-    if (pending.size > 0) {
-      const what = describePending(pending);
-      CutoverState.note(meta, direction, { writesAfterMarker: what, keptSlot: `${side}:${names.slot}` });
-      ctx.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${what}.`);
-      ctx.warn(`the ${side}'s replication slot ${names.slot} is kept so nothing is lost; inspect it, then drop it: SELECT pg_drop_replication_slot('${names.slot}'); DROP PUBLICATION ${names.publication};`);
-      return;
-    }
-    await client.query('SELECT pg_drop_replication_slot($1)', [names.slot]);
-    await dropPublication(client, names.publication);
-    ctx.print(`Dropped replication slot ${names.slot} and publication ${names.publication} on the ${side}.`);
-  } finally {
-    await client.end().catch(() => {});
+export async function endChangeStream(env: CommandEnv, migration: Migration, { db, engine }: Side, side: ExporterRole): Promise<void> {
+  const { reporter } = env;
+  const { meta, uuid } = migration;
+  const r = EXPORTER_ROLES[side];
+  if (meta.getValue(r.replicationKey) === undefined) return;
+  const capture = engine.changeCapture(db, { id: uuid, side });
+  if (!(await capture.exists())) return; // dropped by an earlier run
+  const tables = meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }));
+  const pending = await capture.changesAfter(meta.getValue<string>(r.markerPositionKey), tables);
+  if (pending.size > 0) {
+    const what = describeChangeCounts(pending);
+    CutoverState.note(meta, r.direction, { writesAfterMarker: what, keptSlot: `${side}:${capture.labels.name}` });
+    reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${what}.`);
+    reporter.warn(`the ${side}'s ${capture.labels.stream} is kept so nothing is lost; inspect it, then drop it: ${capture.labels.dropAll}`);
+    return;
   }
+  await capture.drop();
+  reporter.print(`Dropped ${capture.labels.objects} on the ${side}.`);
 }

@@ -1,27 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SchemaObjectType } from '../../core/schema-object.js';
+import type { SchemaStatement } from '../../core/engine/target.js';
 import { objectTypeFilter } from './object-type-filter.js';
 import { POST_SNAPSHOT_ORDER, PRE_SNAPSHOT_ORDER, SCHEMA_FILES } from './schema-layout.js';
 import { quoteIdent } from '../../core/sql-names.js';
 import { loadSqlParser, splitSqlStatements } from './sql-statement-splitter.js';
 
-/** One statement ready to run on the target, with where it came from. */
-export interface PlannedStatement {
-  /** The object group the statement's file holds. */
-  readonly objectType: SchemaObjectType;
-  /** Its file, relative to the schema dir (e.g. `tables/tables.sql`). */
-  readonly file: string;
-  /** 1-based line of the statement in that file. */
-  readonly line: number;
-  /** The statement, without the trailing semicolon. */
-  readonly sql: string;
-  /**
-   * Present (true) for `DO` and `CALL`: run outside a transaction block they may COMMIT part of
-   * their work, so a failure can leave something behind and they are never retried.
-   */
-  readonly mayCommitInside?: true;
-}
+/** One statement ready to run on the target, with where it came from (see `SchemaStatement`). */
+export type PlannedStatement = SchemaStatement;
 
 /** Options of {@link readSchemaStatements}. */
 export interface ReadSchemaOptions {

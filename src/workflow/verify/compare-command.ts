@@ -1,15 +1,14 @@
-import type { CommandContext } from '../../cli/command-context.js';
 import type { MetaStore } from '../../core/meta-store.js';
-import { describeDb, type DbConfig } from '../../core/db-config.js';
+import { describeDb } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 import { ProgressBoard } from '../../core/progress.js';
-import { connectPg } from '../../adapters/postgres/pg-connection.js';
-import { listFingerprintColumns } from '../../adapters/postgres/table-fingerprint.js';
+import type { SnapshotTableRow } from '../../core/meta-store.js';
+import type { ComparisonSide } from '../../core/engine/verification.js';
+import type { CommandEnv } from '../command-env.js';
 import { filterTables } from '../table-filter.js';
-import { openMigration, resolveDbConfig } from '../migration-context.js';
+import { openMigration, sourceSide, targetSide, type Side } from '../migration-context.js';
 import { compareDatabases, type ComparedTable, type ComparisonProgress } from './table-comparison.js';
-import { PgFingerprintSide } from './pg-fingerprint-side.js';
 import { VerificationStore, type VerificationOccasion, type VerificationRun } from './verification-store.js';
 import { renderVerificationReport, verdictLine } from './verification-report.js';
 
@@ -39,20 +38,17 @@ export function checkVerifiable(meta: MetaStore): void {
   }
 }
 
+/** The migration's tables (from the snapshot), filtered by the --table-list syntax. */
+function snapshotTablesToCompare(meta: MetaStore, options: VerifyOptions): (SnapshotTableRow & { schema: string; name: string })[] {
+  return filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), options.tableList, options.excludeTableList);
+}
+
 /**
- * The migration's tables (from the snapshot, filtered), each with the columns to fingerprint: all
- * the source's columns in column order, generated ones included, as they must match too.
+ * Each table with the columns to fingerprint: all the source's columns in column order, generated
+ * ones included, as they must match too.
  */
-async function tablesToCompare(meta: MetaStore, source: DbConfig, options: VerifyOptions): Promise<ComparedTable[]> {
-  const snapshot = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })),
-    options.tableList, options.excludeTableList);
-  const client = await connectPg(source);
-  let columns: Map<string, string[]>;
-  try {
-    columns = await listFingerprintColumns(client, snapshot);
-  } finally {
-    await client.end().catch(() => {});
-  }
+async function withSourceColumns(left: ComparisonSide, snapshot: readonly (SnapshotTableRow & { schema: string; name: string })[]): Promise<ComparedTable[]> {
+  const columns = await left.listColumns(snapshot);
   return snapshot.map((t) => ({
     key: t.tableKey, schema: t.schemaName, name: t.tableName,
     // A table gone from the source keeps its snapshot columns; its scan then reports it missing.
@@ -69,18 +65,19 @@ async function tablesToCompare(meta: MetaStore, source: DbConfig, options: Verif
  * @example const run = await verifyMigration(meta, source, target, 'cutover-to-target', { parallelJobs: 4 });
  */
 export async function verifyMigration(
-  meta: MetaStore, source: DbConfig, target: DbConfig, occasion: VerificationOccasion, options: VerifyOptions = {},
+  meta: MetaStore, source: Side, target: Side, occasion: VerificationOccasion, options: VerifyOptions = {},
 ): Promise<VerificationRun> {
   checkVerifiable(meta);
   const jobs = Math.max(1, options.parallelJobs ?? 4);
-  const tables = await tablesToCompare(meta, source, options);
-  const left = new PgFingerprintSide('source', source, jobs);
-  const right = new PgFingerprintSide('target', target, jobs);
+  const snapshot = snapshotTablesToCompare(meta, options);
+  const left = source.engine.comparisonSide(source.db, 'source', jobs);
+  const right = target.engine.comparisonSide(target.db, 'target', jobs);
   try {
     // Both settle before the finally closes the pools, so no connection is left half-open.
     const opened = await Promise.allSettled([left.open(), right.open()]);
     for (const o of opened) if (o.status === 'rejected') throw o.reason;
-    log.info(`compare (${occasion}): ${tables.length} tables between ${describeDb(source)} and ${describeDb(target)}, ${jobs} jobs`);
+    const tables = await withSourceColumns(left, snapshot);
+    log.info(`compare (${occasion}): ${tables.length} tables between ${describeDb(source.db)} and ${describeDb(target.db)}, ${jobs} jobs`);
     const result = await compareDatabases({ left, right, tables, parallelJobs: jobs, onProgress: options.onProgress });
     const run = new VerificationStore(meta).record(occasion, result);
     log.info(`compare (${occasion}) run ${run.runId}: ${verdictLine(run)}`);
@@ -90,25 +87,37 @@ export async function verifyMigration(
   }
 }
 
+/** Options of `tandem compare`. */
+export interface CompareOptions {
+  readonly exportDir: string;
+  /** `--table-list` / `--exclude-table-list`, in their flag syntax. */
+  readonly tableList?: string;
+  readonly excludeTableList?: string;
+  /** Tables compared at once (connections per database). */
+  readonly parallelJobs: number;
+  readonly outputFormat: 'table' | 'json';
+}
+
 /** `tandem compare`: proves source and target hold the same rows; exits 1 naming the tables that differ. */
-export async function runCompare(ctx: CommandContext): Promise<void> {
-  const m = openMigration(ctx, { create: false });
+export async function runCompare(env: CommandEnv, options: CompareOptions): Promise<void> {
+  const { reporter } = env;
+  const m = openMigration(env, options.exportDir, { create: false });
   try {
     checkVerifiable(m.meta);
-    const source = await resolveDbConfig(ctx, m.meta, 'source');
-    const target = await resolveDbConfig(ctx, m.meta, 'target');
-    const json = ctx.str('output-format') === 'json';
+    const source = await sourceSide(env, m.meta);
+    const target = await targetSide(env, m.meta);
+    const json = options.outputFormat === 'json';
     // Progress goes to stderr when stdout carries JSON, so the JSON stays parseable.
-    const progressOut = json ? ctx.stderr : ctx.stdout;
+    const progressOut = json ? reporter.stderr : reporter.stdout;
     const progress = new ProgressBoard(progressOut, 'rows');
-    progressOut.write(`Comparing tables of source ${describeDb(source)} and target ${describeDb(target)}\n`);
+    progressOut.write(`Comparing tables of source ${describeDb(source.db)} and target ${describeDb(target.db)}\n`);
     progress.start();
     let run: VerificationRun;
     try {
       run = await verifyMigration(m.meta, source, target, 'compare', {
-        tableList: ctx.str('table-list'),
-        excludeTableList: ctx.str('exclude-table-list'),
-        parallelJobs: ctx.int('parallel-jobs') ?? 4,
+        tableList: options.tableList,
+        excludeTableList: options.excludeTableList,
+        parallelJobs: options.parallelJobs,
         onProgress: (e) => {
           if (e.kind === 'start') progress.add(e.table.key, e.table.estimatedRows ?? 0);
           else progress.finish(e.table.key, Math.max(e.result.leftRows ?? 0, e.result.rightRows ?? 0));
@@ -117,8 +126,8 @@ export async function runCompare(ctx: CommandContext): Promise<void> {
     } finally {
       progress.stop();
     }
-    if (!json) ctx.print('');
-    ctx.print(renderVerificationReport(run, json ? 'json' : 'table'));
+    if (!json) reporter.print('');
+    reporter.print(renderVerificationReport(run, json ? 'json' : 'table'));
     if (!run.match) {
       throw new TandemError('TANDEM_DATA', verdictLine(run), {
         hint: 'Source and target differ in these tables. Compare them row by row (for example by primary key) before a cutover.',

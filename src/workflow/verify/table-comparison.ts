@@ -1,27 +1,6 @@
-/** A table to compare, named the same on both sides. */
-export interface ComparedTable {
-  /** `schema.table`, both unquoted as in the catalog. */
-  readonly key: string;
-  readonly schema: string;
-  readonly name: string;
-  /** Columns fingerprinted on both sides, in this order. */
-  readonly columns: readonly string[];
-  /** A size hint: big tables start first so the run ends sooner; also the progress total. */
-  readonly estimatedRows?: number;
-}
+import type { ComparedTable, ComparisonSide } from '../../core/engine/verification.js';
 
-/** Row count and order-independent checksum of one table on one side. */
-export interface SideFingerprint {
-  readonly rows: number;
-  readonly checksum: string;
-}
-
-/** One database in a comparison. `fingerprint` is called concurrently up to `parallelJobs` times. */
-export interface ComparisonSide {
-  /** Short name used in reports and JSON keys, e.g. `source` or `target`. */
-  readonly label: string;
-  fingerprint(table: ComparedTable): Promise<SideFingerprint>;
-}
+export type { ComparedTable, ComparisonSide, SideFingerprint } from '../../core/engine/verification.js';
 
 /** The outcome for one table; `error` set means a side could not be read (a mismatch, never a crash). */
 export interface TableComparison {
@@ -56,9 +35,12 @@ export type ComparisonProgress =
   | { readonly kind: 'start'; readonly table: ComparedTable }
   | { readonly kind: 'done'; readonly table: ComparedTable; readonly result: TableComparison };
 
+/** What {@link compareDatabases} needs of a side (`ComparisonSide`, opened by the caller). */
+export type FingerprintingSide = Pick<ComparisonSide, 'label' | 'fingerprint'>;
+
 export interface CompareDatabasesOptions {
-  readonly left: ComparisonSide;
-  readonly right: ComparisonSide;
+  readonly left: FingerprintingSide;
+  readonly right: FingerprintingSide;
   readonly tables: readonly ComparedTable[];
   /** Tables compared at once; each side then runs at most this many scans. Default 4. */
   readonly parallelJobs?: number;
@@ -101,7 +83,7 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   };
 }
 
-async function compareOne(left: ComparisonSide, right: ComparisonSide, table: ComparedTable): Promise<TableComparison> {
+async function compareOne(left: FingerprintingSide, right: FingerprintingSide, table: ComparedTable): Promise<TableComparison> {
   const [l, r] = await Promise.allSettled([left.fingerprint(table), right.fingerprint(table)]);
   const errors: string[] = [];
   if (l.status === 'rejected') errors.push(`${left.label}: ${errorText(l.reason)}`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIdentifierList, parseNameList } from '../../../src/cli/identifier-list.js';
+import { parseIdentifierList, parseNameList } from '../../../src/core/identifier-list.js';
 import { quoteIdent, q } from '../../../src/core/sql-names.js';
 import { TandemError } from '../../../src/core/errors.js';
 

@@ -12,7 +12,8 @@ import { resolveOptions } from '../../../src/cli/option-resolver.js';
 import { COMMANDS } from '../../../src/cli/command-registry.js';
 import { CommandContext } from '../../../src/cli/command-context.js';
 import { MetaStore } from '../../../src/core/meta-store.js';
-import { resolveDbConfig, toStored } from '../../../src/workflow/migration-context.js';
+import { resolveDbConfig } from '../../../src/cli/db-config-resolver.js';
+import { toStored } from '../../../src/core/db-config.js';
 
 const SECTIONS = new Set(COMMANDS.map((c) => c.configSection));
 const command = (words: string) => COMMANDS.find((c) => c.words.join(' ') === words)!;

@@ -62,9 +62,58 @@ test('vsn continues across reopen; position is kept; an empty append records onl
   await w.close();
   // another connection (as another process would) sees the same state
   const other = MetaStore.open(q.metaPath);
-  assert.deepEqual(readQueueState(other), { lastVsn: 5, lastPosition: pos(12) });
+  assert.deepEqual(readQueueState(other), { lastVsn: 5, lastPositions: { source: pos(12) } });
   assert.deepEqual((await readAll(new EventQueueReader(q.queueDir, other))).map((e) => e.vsn), [1, 2, 3, 4, 5]);
   other.close();
+});
+
+test('positions are kept per exporter: the target exporter continues the queue with positions of its own, each ordered only among its own', async () => {
+  const q = tempQueue();
+  let w = EventQueueWriter.open(q.queueDir, q.meta); // the source's exporter
+  await w.append(inserts(2), 'FFFF000000000010');
+  await w.close();
+  // After a cutover the target's exporter appends positions of another database: lower as text, and fine.
+  w = EventQueueWriter.open(q.queueDir, q.meta, { exporter: 'target' });
+  assert.equal(w.lastVsn, 2);
+  assert.equal(w.lastPosition, undefined, 'the source\'s position is not the target\'s');
+  assert.deepEqual(await w.append(inserts(1, 3), '0000000000000005'), { firstVsn: 3, lastVsn: 3 });
+  await w.append([], '0000000000000006');
+  await assert.rejects(w.append(inserts(1, 4), '0000000000000004'), /target exporter went backwards: 0000000000000004 after 0000000000000006/);
+  await w.close();
+  assert.deepEqual(readQueueState(q.meta), { lastVsn: 3, lastPositions: { source: 'FFFF000000000010', target: '0000000000000006' } });
+  w = EventQueueWriter.open(q.queueDir, q.meta, { exporter: 'target' });
+  assert.equal(w.lastPosition, '0000000000000006');
+  await w.close();
+  w = EventQueueWriter.open(q.queueDir, q.meta);
+  assert.equal(w.lastPosition, 'FFFF000000000010');
+  await w.close();
+  assert.deepEqual((await readAll(new EventQueueReader(q.queueDir, q.meta))).map((e) => e.vsn), [1, 2, 3]);
+});
+
+test('an export dir of an earlier Tandem: its single last position is the target\'s when it starts with T, else the source\'s', async () => {
+  const legacy = (last: string) => {
+    const q = tempQueue();
+    q.meta.db.exec(`CREATE TABLE queue_state (id INTEGER PRIMARY KEY CHECK (id = 1), last_vsn INTEGER NOT NULL, last_position TEXT, updated_at TEXT NOT NULL);
+                    INSERT INTO queue_state VALUES (1, 7, '${last}', '2026-11-01T00:00:00.000Z');`);
+    return q;
+  };
+  const afterCutover = legacy('T0000000000A1B2C3');
+  assert.deepEqual(readQueueState(afterCutover.meta), { lastVsn: 7, lastPositions: { target: '0000000000A1B2C3' } });
+  let w = EventQueueWriter.open(afterCutover.queueDir, afterCutover.meta, { exporter: 'target' });
+  assert.equal(w.lastPosition, '0000000000A1B2C3');
+  assert.deepEqual(await w.append(inserts(1, 8), '0000000000A1B2D0'), { firstVsn: 8, lastVsn: 8 });
+  await w.close();
+  assert.deepEqual(readQueueState(afterCutover.meta), { lastVsn: 8, lastPositions: { target: '0000000000A1B2D0' } });
+
+  const beforeCutover = legacy('00000016B374D848');
+  assert.deepEqual(readQueueState(beforeCutover.meta), { lastVsn: 7, lastPositions: { source: '00000016B374D848' } });
+  w = EventQueueWriter.open(beforeCutover.queueDir, beforeCutover.meta, { exporter: 'target' });
+  assert.equal(w.lastPosition, undefined, 'the target\'s exporter has not appended yet');
+  await w.close();
+  w = EventQueueWriter.open(beforeCutover.queueDir, beforeCutover.meta);
+  assert.equal(w.lastPosition, '00000016B374D848');
+  await assert.rejects(w.append(inserts(1, 8), '00000016B374D840'), /backwards/);
+  await w.close();
 });
 
 test('concurrent appends are serialised and numbered without gaps', async () => {

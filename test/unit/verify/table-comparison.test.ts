@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareDatabases, type ComparedTable, type ComparisonSide, type SideFingerprint } from '../../../src/workflow/verify/table-comparison.js';
+import { compareDatabases, type ComparedTable, type FingerprintingSide, type SideFingerprint } from '../../../src/workflow/verify/table-comparison.js';
 import { TandemError } from '../../../src/core/errors.js';
 
 const table = (key: string, estimatedRows = 0): ComparedTable => {
@@ -9,7 +9,7 @@ const table = (key: string, estimatedRows = 0): ComparedTable => {
 };
 
 /** A side answering from a map; a missing key behaves like a missing table. */
-function fakeSide(label: string, data: Record<string, SideFingerprint>, opts: { delayMs?: number; track?: { now: number; max: number } } = {}): ComparisonSide {
+function fakeSide(label: string, data: Record<string, SideFingerprint>, opts: { delayMs?: number; track?: { now: number; max: number } } = {}): FingerprintingSide {
   return {
     label,
     async fingerprint(t) {
@@ -67,7 +67,7 @@ test('a table missing on one side is a mismatch with an error naming the side; t
 });
 
 test('errors on both sides are both reported; a database error keeps its SQLSTATE but not its detail', async () => {
-  const failing = (label: string): ComparisonSide => ({
+  const failing = (label: string): FingerprintingSide => ({
     label,
     async fingerprint() {
       throw Object.assign(new Error('permission denied for table a'), { code: '42501', detail: 'Key (id)=(secret) …' });

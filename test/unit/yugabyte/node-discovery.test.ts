@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assignConnections } from '../../../src/adapters/yugabyte/node-discovery.js';
+import { assignConnections } from '../../../src/core/engine/target.js';
 
 test('import connections are spread round-robin over every YugabyteDB node', () => {
   const nodes = [{ host: 'yb1', port: 5433 }, { host: 'yb2', port: 5433 }, { host: 'yb3', port: 5433 }];

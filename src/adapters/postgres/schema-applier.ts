@@ -1,7 +1,8 @@
 import type pg from 'pg';
-import { TandemError } from '../../core/errors.js';
+import type {
+  MissingObjectError, SchemaApplyOptions, SchemaApplyResult, SchemaStatement, StatementOutcome, StatementResult,
+} from '../../core/engine/target.js';
 import { MISSING_OBJECT_SQLSTATES } from './missing-object-errors.js';
-import type { PlannedStatement } from './schema-statements-reader.js';
 
 /**
  * SQLSTATEs that mean "this object is already there": duplicate_table (relations, indexes,
@@ -9,49 +10,6 @@ import type { PlannedStatement } from './schema-statements-reader.js';
  * duplicate_schema, duplicate_function, duplicate_column. With `ignoreExist` they count as skipped.
  */
 export const ALREADY_EXISTS_SQLSTATES: ReadonlySet<string> = new Set(['42P07', '42710', '42P06', '42723', '42701']);
-
-/** What happened to one statement. */
-export type StatementOutcome =
-  | { readonly status: 'applied' }
-  | { readonly status: 'skipped'; readonly sqlState: string; readonly message: string }
-  | { readonly status: 'failed'; readonly sqlState?: string; readonly message: string }
-  | { readonly status: 'not-executed' };
-
-/**
- * One statement and its outcome. `waitedPasses` is present when the statement was set aside
- * because something it needs did not exist yet: the number of retry passes until its outcome
- * (0 if the run stopped before any).
- */
-export type StatementResult = { readonly statement: PlannedStatement; readonly waitedPasses?: number } & StatementOutcome;
-
-/** The outcome of {@link applySchemaStatements}: one result per statement, in order, and the totals. */
-export interface SchemaApplyResult {
-  readonly results: readonly StatementResult[];
-  readonly applied: number;
-  readonly skipped: number;
-  readonly failed: number;
-  readonly notExecuted: number;
-  /** Statements that were set aside at least once (see {@link MISSING_OBJECT_SQLSTATES}). */
-  readonly waited: number;
-}
-
-/** Options of {@link applySchemaStatements}. */
-export interface SchemaApplyOptions {
-  /** Count "already exists" errors as skipped instead of failed (`--ignore-exist`). */
-  readonly ignoreExist: boolean;
-  /** Go on after a failure (`--continue-on-error`); otherwise stop and mark the rest not executed. */
-  readonly continueOnError: boolean;
-  /** Called each time a statement's outcome is final (so once per statement). */
-  readonly onProgress?: (done: number, total: number) => void;
-  /** Called each time a statement is set aside; `pass` is 0 for the first run through the files. */
-  readonly onWaiting?: (statement: PlannedStatement, error: MissingObjectError, pass: number) => void;
-}
-
-/** The error that made a statement wait. */
-export interface MissingObjectError {
-  readonly sqlState: string;
-  readonly message: string;
-}
 
 /** A statement set aside, with what it ran under the first time. */
 interface WaitingStatement {
@@ -76,16 +34,15 @@ type Attempt = StatementOutcome | ({ readonly status: 'waiting' } & MissingObjec
  * their work. Other errors behave as without retries: a failure stops the run (the statements not
  * run yet, set-aside ones included, are `not-executed`) unless `continueOnError`.
  *
- * Never throws for a failed statement: the result says what happened to each;
- * {@link assertSchemaApplied} turns failures into an error.
+ * Never throws for a failed statement: the result says what happened to each (the workflow's
+ * `assertSchemaApplied` turns failures into an error).
  *
  * @example
  * const result = await applySchemaStatements(client, statements, { ignoreExist: true, continueOnError: false });
- * assertSchemaApplied(result);
  */
 export async function applySchemaStatements(
   client: pg.Client,
-  statements: readonly PlannedStatement[],
+  statements: readonly SchemaStatement[],
   options: SchemaApplyOptions,
 ): Promise<SchemaApplyResult> {
   await client.query('SET check_function_bodies = off');
@@ -111,7 +68,7 @@ class StatementRun {
 
   constructor(
     private readonly client: pg.Client,
-    private readonly statements: readonly PlannedStatement[],
+    private readonly statements: readonly SchemaStatement[],
     private readonly options: SchemaApplyOptions,
   ) {
     this.results = new Array<StatementResult>(statements.length);
@@ -185,7 +142,7 @@ class StatementRun {
 }
 
 /** Runs one statement and classifies its error, if any. */
-async function attempt(client: pg.Client, statement: PlannedStatement, ignoreExist: boolean): Promise<Attempt> {
+async function attempt(client: pg.Client, statement: SchemaStatement, ignoreExist: boolean): Promise<Attempt> {
   // 'I': no transaction block is open, so the statement is its own transaction (see above).
   const mayWait = client.getTransactionStatus() === 'I' && !statement.mayCommitInside;
   try {
@@ -211,26 +168,4 @@ async function searchPathOf(client: pg.Client): Promise<string> {
 
 async function setSearchPath(client: pg.Client, path: string): Promise<void> {
   await client.query("SELECT pg_catalog.set_config('search_path', $1, false)", [path]);
-}
-
-/**
- * Throws `TANDEM_SCHEMA_IMPORT` if any statement failed, naming each failure's file, line,
- * SQLSTATE and message (DDL only, never row values).
- */
-export function assertSchemaApplied(result: SchemaApplyResult): void {
-  const failures = result.results.filter((r) => r.status === 'failed');
-  if (failures.length === 0) return;
-  const lines = failures.map((r) => r.status === 'failed'
-    ? `${r.statement.file}:${r.statement.line} [${r.sqlState ?? '?'}] ${r.message}\n    ${firstLine(r.statement.sql)}`
-    : '');
-  const tail = result.notExecuted > 0 ? `\n${result.notExecuted} later statement(s) were not run.` : '';
-  throw new TandemError('TANDEM_SCHEMA_IMPORT',
-    `${failures.length} schema statement(s) failed:\n  ${lines.join('\n  ')}${tail}`,
-    { hint: 'Fix the files under schema/ (or the target) and rerun import schema with --ignore-exist true.' });
-}
-
-/** The statement's first line, cut at 120 characters: how reports and logs name a statement. */
-export function firstLine(sql: string): string {
-  const line = sql.split('\n')[0] ?? '';
-  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }

@@ -1,22 +1,11 @@
 import type { UnnumberedChangeEvent } from '../../core/change-event.js';
+import type { CapturedTransaction, ChangeStream } from '../../core/engine/change-capture.js';
 import { TandemError } from '../../core/errors.js';
 import type { DbConfig } from '../../core/db-config.js';
 import { connectionPlan } from './pg-connection.js';
 import { WalStream } from './replication/wal-stream.js';
-import { lsnToPosition, type Lsn } from './replication/lsn.js';
+import { lsnToPosition, positionToLsn, type Lsn } from './replication/lsn.js';
 import { UNCHANGED_TOAST, type RelationMessage, type Tuple } from './replication/pgoutput-messages.js';
-
-/** The committed changes of one source transaction, ready for the queue. */
-export interface CapturedTransaction {
-  readonly events: UnnumberedChangeEvent[];
-  /** The commit's end LSN: what to acknowledge once the events are durable. */
-  readonly endLsn: Lsn;
-  /** The same as a sortable position string. */
-  readonly position: string;
-  readonly xid: string;
-  /** Tandem markers written into this transaction with pg_logical_emit_message (prefix `tandem`). */
-  readonly markers: string[];
-}
 
 /** The logical-message prefix Tandem writes its markers with. */
 export const MARKER_PREFIX = 'tandem';
@@ -32,10 +21,13 @@ export interface CaptureOptions {
 }
 
 /**
- * Turns pgoutput messages into change events, one committed transaction at a time. Values keep the
- * server's text form; an unchanged TOASTed column is left out of `after` (never written as NULL).
+ * The stream of a PostgreSQL (or YugabyteDB) slot: turns pgoutput messages into change events, one
+ * committed transaction at a time. Values keep the server's text form; an unchanged TOASTed column
+ * is left out of `after` (never written as NULL). A transaction's position is its commit's end LSN
+ * as a sortable position (`lsnToPosition`), which is also what `acknowledge` confirms to the slot.
+ * Tandem's markers are transactional logical messages with the prefix `tandem`.
  */
-export class PgChangeCapture {
+export class PgChangeStream implements ChangeStream {
   private readonly stream: WalStream;
 
   constructor(private readonly options: CaptureOptions) {
@@ -52,9 +44,9 @@ export class PgChangeCapture {
     await this.stream.start();
   }
 
-  /** Tells the source that everything up to `lsn` is durably queued. */
-  acknowledge(lsn: Lsn): void {
-    this.stream.acknowledge(lsn);
+  /** Tells the source that everything up to the end of `tx` is durably queued. */
+  acknowledge(tx: CapturedTransaction): void {
+    this.stream.acknowledge(positionToLsn(tx.position));
   }
 
   /** Messages decoded but not yet consumed: 0 means the consumer has caught up with the socket. */
@@ -80,7 +72,7 @@ export class PgChangeCapture {
           xid = String(m.xid);
           break;
         case 'commit':
-          if (events.length > 0 || markers.length > 0) yield { events, endLsn: m.endLsn, position: lsnToPosition(m.endLsn), xid, markers };
+          if (events.length > 0 || markers.length > 0) yield { events, position: lsnToPosition(m.endLsn), txId: xid, markers };
           events = [];
           markers = [];
           break;

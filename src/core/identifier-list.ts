@@ -1,4 +1,4 @@
-import { TandemError } from '../core/errors.js';
+import { TandemError } from './errors.js';
 
 /**
  * Splits a comma-separated list of SQL names the way PostgreSQL reads identifiers: an unquoted name

@@ -1,13 +1,16 @@
 import pg from 'pg';
 import { isTandemError } from '../../core/errors.js';
 import type { DbConfig } from '../../core/db-config.js';
-import { connectPg } from '../../adapters/postgres/pg-connection.js';
-import { fingerprintTable } from '../../adapters/postgres/table-fingerprint.js';
-import type { ComparedTable, ComparisonSide, SideFingerprint } from './table-comparison.js';
+import type { TableRef } from '../../core/engine/catalog.js';
+import type { ComparedTable, ComparisonSide, SideFingerprint } from '../../core/engine/verification.js';
+import { connectPg } from './pg-connection.js';
+import { fingerprintTable, listFingerprintColumns } from './table-fingerprint.js';
 
 /**
  * One PostgreSQL-compatible database (PostgreSQL or YugabyteDB) as a comparison side: a small pool
- * of up to `maxConnections` connections, opened as scans need them and closed by `close()`.
+ * of up to `maxConnections` connections, opened as scans need them and closed by `close()`. Each
+ * table's fingerprint is computed by the server in one scan (`table-fingerprint.ts`): every value as
+ * PostgreSQL prints it under fixed settings, so other engines can produce the same text.
  */
 export class PgFingerprintSide implements ComparisonSide {
   private readonly idle: pg.Client[] = [];
@@ -23,11 +26,20 @@ export class PgFingerprintSide implements ComparisonSide {
     if (this.all.size === 0) this.release(await this.connect());
   }
 
+  async listColumns(tables: readonly TableRef[]): Promise<Map<string, string[]>> {
+    return this.withClient((client) => listFingerprintColumns(client, tables));
+  }
+
   async fingerprint(table: ComparedTable): Promise<SideFingerprint> {
+    return this.withClient((client) => fingerprintTable(client, table.schema, table.name, [...table.columns]));
+  }
+
+  /** Runs `fn` on a pooled connection; only a connection that is still healthy goes back to the pool. */
+  private async withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = await this.acquire();
     let healthy = true;
     try {
-      return await fingerprintTable(client, table.schema, table.name, [...table.columns]);
+      return await fn(client);
     } catch (e) {
       // Only an error the server reported over a live session leaves the connection reusable.
       healthy = isTandemError(e) || (e instanceof pg.DatabaseError && !/^(08|57P)/.test(e.code ?? ''));

@@ -1,0 +1,50 @@
+/**
+ * The engine registry: the only way the workflow obtains anything engine-specific. Each engine
+ * folder is imported lazily (`import()`), so a PostgreSQL migration never loads the MySQL or Oracle
+ * driver. A new engine plugs in by exporting its `SourceEngine` from
+ * `adapters/<engine>/<engine>-engine.ts` and filling in its line of `ENGINES` below.
+ */
+import { TandemError } from '../core/errors.js';
+import { ENGINE_TYPES, type EngineType, type SourceEngine, type TargetEngine } from '../core/engine/engine.js';
+
+/** How to load each engine; undefined for an engine that is not plugged in yet. */
+const ENGINES: Readonly<Record<EngineType, (() => Promise<SourceEngine>) | undefined>> = {
+  postgresql: async () => (await import('./postgres/postgres-engine.js')).postgresEngine('postgresql'),
+  yugabytedb: async () => (await import('./postgres/postgres-engine.js')).postgresEngine('yugabytedb'),
+  mysql: undefined,
+  oracle: undefined,
+};
+
+/** The types that can be the migration's target (they play the target's own roles too). */
+const TARGET_TYPES: readonly EngineType[] = ['yugabytedb', 'postgresql'];
+
+/**
+ * Checks a database type before anything connects: an unknown type is TANDEM_USAGE, an engine that
+ * is not plugged in yet TANDEM_UNSUPPORTED.
+ */
+export function checkEngineType(type: string): EngineType {
+  if (!(ENGINE_TYPES as readonly string[]).includes(type)) {
+    throw new TandemError('TANDEM_USAGE', `Unknown database type "${type}"; Tandem knows ${ENGINE_TYPES.join(', ')}.`);
+  }
+  if (!ENGINES[type as EngineType]) {
+    throw new TandemError('TANDEM_UNSUPPORTED', `Source database type "${type}" is not supported yet; this version migrates PostgreSQL sources.`, {
+      hint: 'Use --source-db-type postgresql.',
+    });
+  }
+  return type as EngineType;
+}
+
+/** The engine of a database type (`--source-db-type`, `--target-db-type`, or what meta.db recorded). */
+export async function loadEngine(type: EngineType | string): Promise<SourceEngine> {
+  return ENGINES[checkEngineType(type)]!();
+}
+
+/** The engine of the migration's target, which also loads the snapshot and creates the schema. */
+export async function loadTargetEngine(type: EngineType | string): Promise<TargetEngine> {
+  if ((ENGINE_TYPES as readonly string[]).includes(type) && !TARGET_TYPES.includes(type as EngineType)) {
+    throw new TandemError('TANDEM_UNSUPPORTED', `The target must be YugabyteDB or PostgreSQL, not "${type}".`, { hint: 'Use --target-db-type yugabytedb.' });
+  }
+  const engine = await loadEngine(type);
+  if (!('targetDatabase' in engine)) throw new Error(`internal: the ${engine.displayName} engine does not play the target's roles`);
+  return engine as TargetEngine;
+}

@@ -1,0 +1,106 @@
+import type pg from 'pg';
+import type { DbConfig } from '../../core/db-config.js';
+import { TandemError } from '../../core/errors.js';
+import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
+import { connectPg } from './pg-connection.js';
+import { listSourceTables, type SourceTable } from './source-catalog.js';
+import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
+
+/** A table as the PostgreSQL catalog describes it: the engine-neutral facts, and what the snapshot plans with. */
+export interface PgTableInfo extends TableInfo {
+  readonly pg: SourceTable;
+}
+
+/** The PostgreSQL facts of a table this engine's catalog listed (the workflow hands them back unchanged). */
+export function pgTableOf(t: TableInfo): SourceTable {
+  const pgTable = (t as Partial<PgTableInfo>).pg;
+  if (!pgTable) throw new Error(`internal: table ${t.schema}.${t.name} was not listed by the PostgreSQL catalog`);
+  return pgTable;
+}
+
+/** The engine-neutral view of a catalog table; `estimatedBytes` is the heap's pages (of every partition). */
+export function toTableInfo(t: SourceTable): PgTableInfo {
+  return {
+    schema: t.schema, name: t.name, columns: t.columns, primaryKey: t.primaryKey,
+    estimatedRows: t.estimatedRows, estimatedBytes: t.pages * 8192, pg: t,
+  };
+}
+
+/** A finding made of a TandemError a check threw (code, message and fix kept). */
+export function findingOf(e: unknown): PrerequisiteFinding {
+  if (!(e instanceof TandemError)) throw e;
+  return { severity: 'error', code: e.code, message: e.message, fix: e.hint ?? '' };
+}
+
+/** The source's catalog over one connection. */
+export class PgSourceCatalog implements SourceCatalog {
+  private constructor(private readonly db: DbConfig, private readonly client: pg.Client) {}
+
+  static async open(db: DbConfig): Promise<PgSourceCatalog> {
+    return new PgSourceCatalog(db, await connectPg(db));
+  }
+
+  async missingSchemas(names: readonly string[]): Promise<string[]> {
+    const r = await this.client.query('SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s)', [names]);
+    return r.rows.map((row) => String(row.s));
+  }
+
+  async listTables(schemas: readonly string[]): Promise<PgTableInfo[]> {
+    return (await listSourceTables(this.client, [...schemas])).map(toTableInfo);
+  }
+
+  /**
+   * Read privileges on every table and its schema; the primary-key rule; for a live export the
+   * replication settings (wal_level, the REPLICATION attribute, a free slot and WAL sender) and no
+   * table with REPLICA IDENTITY NOTHING (its updates and deletes could not be streamed).
+   */
+  async checkPrerequisites(purpose: ExportPurpose): Promise<PrerequisiteFinding[]> {
+    const oids = purpose.tables.map((t) => pgTableOf(t).oid);
+    const privilege = await this.client.query(
+      `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = ANY($1::oid[]) AND NOT (has_table_privilege(c.oid, 'SELECT') AND has_schema_privilege(n.oid, 'USAGE'))`, [oids]);
+    if (privilege.rows.length > 0) {
+      const { user, schemas } = this.db;
+      return [{
+        severity: 'error', code: 'TANDEM_PRIVILEGE', message: `User ${user} cannot read: ${privilege.rows.map((r) => r.t).join(', ')}.`,
+        fix: `As an owner or superuser: GRANT USAGE ON SCHEMA <schema> TO ${user}; GRANT SELECT ON ALL TABLES IN SCHEMA ${schemas.join(', ')} TO ${user};`,
+      }];
+    }
+    const findings: PrerequisiteFinding[] = [];
+    const pk = primaryKeyFinding(purpose);
+    if (pk) findings.push(pk);
+    if (!purpose.live || pk?.severity === 'error') return findings;
+    try {
+      await checkReplicationPrerequisites(this.client, 1);
+    } catch (e) {
+      return [...findings, findingOf(e)];
+    }
+    const nothing = await this.client.query(
+      `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = ANY($1::oid[]) AND c.relreplident = 'n'`, [oids]);
+    if (nothing.rows.length > 0) {
+      findings.push({
+        severity: 'error', code: 'TANDEM_PREREQUISITE',
+        message: `Tables with REPLICA IDENTITY NOTHING cannot stream updates or deletes: ${nothing.rows.map((r) => r.t).join(', ')}.`,
+        fix: 'ALTER TABLE … REPLICA IDENTITY DEFAULT; on each of them.',
+      });
+    }
+    return findings;
+  }
+
+  async disabledObjects(schemas: readonly string[]): Promise<string[]> {
+    const r = await this.client.query(
+      `SELECT format('trigger %s on %s.%s', t.tgname, n.nspname, c.relname) AS what FROM pg_trigger t
+         JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT t.tgisinternal AND t.tgenabled = 'D' AND n.nspname = ANY($1)
+       UNION ALL
+       SELECT format('constraint %s on %s.%s (NOT VALID)', co.conname, n.nspname, c.relname) FROM pg_constraint co
+         JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT co.convalidated AND n.nspname = ANY($1)`, [[...schemas]]);
+    return r.rows.map((row) => String(row.what));
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {});
+  }
+}

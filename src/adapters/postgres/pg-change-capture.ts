@@ -1,0 +1,181 @@
+import type { MarkerKind } from '../../core/change-event.js';
+import type { DbConfig } from '../../core/db-config.js';
+import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
+import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, StreamStart } from '../../core/engine/change-capture.js';
+import type { SnapshotSession } from '../../core/engine/snapshot.js';
+import { tableKeyOf } from '../../core/engine/catalog.js';
+import { connectPg, connectionPlan, withPg } from './pg-connection.js';
+import { findingOf } from './pg-catalog.js';
+import { attachSnapshotReaders } from './pg-snapshot-source.js';
+import { PgChangeStream } from './pg-change-stream.js';
+import { emitDurableMessage, WAL_FLUSH_MESSAGE } from './logical-message.js';
+import { peekPendingChanges } from './slot-inspection.js';
+import { ReplicationConnection } from './replication/replication-connection.js';
+import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
+import { createPublication, dropPublication } from './replication/publication.js';
+import { formatLsn, lsnToPosition, positionToLsn } from './replication/lsn.js';
+
+/** The slot and publication of one side's stream: `tandem_<id>` on the source, `tandem_fb_<id>` on the target (fall-back). */
+export function pgStreamNames(names: ChangeStreamNames): { slot: string; publication: string } {
+  const id = names.id.replace(/-/g, '').slice(0, 20);
+  return names.side === 'source'
+    ? { slot: `tandem_${id}`, publication: `tandem_pub_${id}` }
+    : { slot: `tandem_fb_${id}`, publication: `tandem_fb_pub_${id}` };
+}
+
+/** Slot WAL above which the stream warns when max_slot_wal_keep_size is unlimited. */
+const UNLIMITED_WARN_BYTES = 10 * 1024 ** 3;
+
+/**
+ * Change capture on PostgreSQL (and YugabyteDB, which speaks the same replication protocol): a
+ * publication listing the migrated tables (never Tandem's metadata), a logical replication slot
+ * with pgoutput whose exported snapshot the readers share (`EXPORT_SNAPSHOT`; without a snapshot
+ * `NOEXPORT_SNAPSHOT`, the form YugabyteDB accepts), markers as transactional logical messages
+ * committed synchronously, and a peek at the slot for writes after a marker. Positions are commit
+ * end LSNs as 16 hex digits (`replication/lsn.ts`).
+ */
+export class PgChangeCapture implements ChangeCapture {
+  readonly labels: ChangeStreamLabels;
+  readonly record: Readonly<Record<string, string>>;
+  private readonly slot: string;
+  private readonly publication: string;
+
+  constructor(private readonly db: DbConfig, private readonly names: ChangeStreamNames) {
+    const { slot, publication } = pgStreamNames(names);
+    this.slot = slot;
+    this.publication = publication;
+    this.record = { slot, publication };
+    this.labels = {
+      stream: `replication slot ${slot}`,
+      name: slot,
+      objects: `replication slot ${slot} and publication ${publication}`,
+      brief: `slot ${slot}, publication ${publication}`,
+      changeLog: 'WAL',
+      dropStream: `SELECT pg_drop_replication_slot('${slot}');`,
+      dropAll: `SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION ${publication};`,
+    };
+  }
+
+  async checkPrerequisites(): Promise<PrerequisiteFinding[]> {
+    return withPg(this.db, async (client) => {
+      try {
+        await checkReplicationPrerequisites(client, 1);
+        return [];
+      } catch (e) {
+        return [findingOf(e)];
+      }
+    });
+  }
+
+  async prepare(tables: readonly TableRef[]): Promise<{ droppedLeftover: boolean }> {
+    const rc = await ReplicationConnection.open(connectionPlan(this.db));
+    try {
+      // A failed open must not leave `rc` open: the process would never exit.
+      const admin = await connectPg(this.db);
+      try {
+        const leftover = await rc.slotExists(this.slot);
+        if (leftover) await rc.dropSlot(this.slot, { wait: true });
+        await dropPublication(admin, this.publication);
+        await createPublication(admin, this.publication, tables.map((t) => ({ schema: t.schema, name: t.name })));
+        return { droppedLeftover: leftover };
+      } finally {
+        await admin.end().catch(() => {});
+      }
+    } finally {
+      await rc.close().catch(() => {});
+    }
+  }
+
+  async createWithSnapshot(readers: number): Promise<StreamStart & { snapshot: SnapshotSession }> {
+    const rc = await ReplicationConnection.open(connectionPlan(this.db));
+    try {
+      const slot = await rc.createSlotWithSnapshot(this.slot);
+      const snapshot = await attachSnapshotReaders(this.db, slot.snapshotName, readers, async () => {
+        slot.release();
+        await rc.close().catch(() => {});
+      });
+      return { startPosition: lsnToPosition(slot.consistentPoint), snapshot };
+    } finally {
+      await rc.close().catch(() => {});
+    }
+  }
+
+  async createWithoutSnapshot(): Promise<StreamStart> {
+    const rc = await ReplicationConnection.open(connectionPlan(this.db));
+    try {
+      const slot = await rc.createSlot(this.slot);
+      return { startPosition: lsnToPosition(slot.consistentPoint) };
+    } finally {
+      await rc.close().catch(() => {});
+    }
+  }
+
+  async exists(): Promise<boolean> {
+    return withPg(this.db, async (client) => (await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [this.slot])).rows.length > 0);
+  }
+
+  open(from: string, tables: readonly TableInfo[]): ChangeStream {
+    return new PgChangeStream({
+      source: this.db, slotName: this.slot, publicationName: this.publication, startLsn: positionToLsn(from),
+      primaryKeys: new Map(tables.map((t) => [tableKeyOf(t), t.primaryKey])),
+    });
+  }
+
+  /**
+   * A transactional logical-decoding message: decoded after every earlier commit, and committed
+   * synchronously so it (and every earlier commit) reaches the stream at once even on a server that
+   * runs with synchronous_commit off.
+   */
+  async writeMarker(marker: MarkerKind | 'heartbeat'): Promise<void> {
+    await withPg(this.db, (client) => emitDurableMessage(client, marker));
+  }
+
+  async changesAfter(position: string | undefined, _tables: readonly TableRef[]): Promise<ChangeCounts> {
+    return withPg(this.db, async (client) => {
+      // Commits that returned to the application but are not flushed yet (synchronous_commit off)
+      // are invisible to a peek: flush the WAL first, or such writes would be missed.
+      await emitDurableMessage(client, WAL_FLUSH_MESSAGE);
+      return peekPendingChanges(client, this.slot, this.publication, { after: position === undefined ? undefined : positionToLsn(position) });
+    });
+  }
+
+  /** Warns when the slot holds more WAL than is comfortable (a stalled importer fills the database's disk). */
+  async retentionWarning(): Promise<string | undefined> {
+    return withPg(this.db, async (client) => {
+      const r = await client.query(
+        `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained,
+                current_setting('max_slot_wal_keep_size') AS keep FROM pg_replication_slots WHERE slot_name = $1`, [this.slot]);
+      if (r.rows.length === 0) return undefined;
+      const retained = Number(r.rows[0].retained);
+      const keep = String(r.rows[0].keep);
+      const keepBytes = keep === '-1' ? undefined : parseSize(keep);
+      const limit = keepBytes !== undefined ? keepBytes * 0.8 : UNLIMITED_WARN_BYTES;
+      if (retained <= limit) return undefined;
+      return `replication slot ${this.slot} holds ${(retained / 1024 ** 3).toFixed(1)} GB of WAL on the ${this.names.side}${keepBytes ? ` (max_slot_wal_keep_size ${keep})` : ''}; make sure the export keeps running.`;
+    });
+  }
+
+  describePosition(position: string): string {
+    return formatLsn(positionToLsn(position));
+  }
+
+  async drop(): Promise<boolean> {
+    return withPg(this.db, async (client) => {
+      const slot = await client.query('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [this.slot]);
+      const existed = slot.rows.length > 0;
+      if (existed) {
+        if (slot.rows[0].active_pid) await client.query('SELECT pg_terminate_backend($1)', [slot.rows[0].active_pid]);
+        await client.query('SELECT pg_drop_replication_slot($1)', [this.slot]);
+      }
+      await dropPublication(client, this.publication);
+      return existed;
+    });
+  }
+}
+
+function parseSize(s: string): number | undefined {
+  const m = /^(\d+)\s*(kB|MB|GB|TB)?$/.exec(s.trim());
+  if (!m) return undefined;
+  const unit = { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 }[m[2] ?? 'MB' as 'MB'] ?? 1024 ** 2;
+  return Number(m[1]) * unit;
+}

@@ -1,0 +1,144 @@
+import type pg from 'pg';
+import type { DbConfig } from '../../core/db-config.js';
+import type { SequenceValueRow } from '../../core/meta-store.js';
+import type {
+  SchemaApplyOptions, SchemaApplyResult, SchemaStatement, SnapshotBatch, SnapshotLoader, TargetDatabase, TargetNode, TargetTable, TargetTableCheck,
+} from '../../core/engine/target.js';
+import { TandemError } from '../../core/errors.js';
+import { readYbSettings, ybSettingWarnings } from '../yugabyte/cluster-settings.js';
+import { discoverYbNodes } from '../yugabyte/node-discovery.js';
+import { connectPg, serverInfo } from './pg-connection.js';
+import { applySchemaStatements } from './schema-applier.js';
+import { TRANSIENT_CONFLICTS, sqlStatesOf } from './sql-state.js';
+import {
+  DEFAULT_METADATA_SCHEMA, SnapshotFileReader, batchIsRecorded, checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch,
+  loadedSnapshot, restoreSequence, startSnapshot,
+} from './target-writer.js';
+
+/**
+ * One loading connection: COPY of a batch's bytes plus its record in the spec's batch table, in one
+ * transaction; its own open snapshot files.
+ */
+class PgSnapshotLoader implements SnapshotLoader {
+  private readonly files = new SnapshotFileReader();
+
+  constructor(private readonly client: pg.Client, private readonly migrationUuid: string) {}
+
+  async load(batch: SnapshotBatch): Promise<void> {
+    await loadBatch(this.client, batch, this.migrationUuid, this.files);
+  }
+
+  isAlive(): Promise<boolean> {
+    return this.client.query('SELECT 1').then(() => true, () => false);
+  }
+
+  isRecorded(batch: SnapshotBatch): Promise<boolean> {
+    return batchIsRecorded(this.client, this.migrationUuid, batch.fileName, batch.batchNo);
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {});
+    await this.files.close();
+  }
+}
+
+/**
+ * The target as PostgreSQL or YugabyteDB: YugabyteDB (detected from `version()`) gets the spec's
+ * settings checked and its nodes listed (`yb_servers()`) so loading connections spread over them.
+ * One admin connection, opened when first needed and closed by `close`.
+ */
+export class PgTargetDatabase implements TargetDatabase {
+  private client?: Promise<pg.Client>;
+  private warnedReplicationRole = false;
+
+  constructor(private readonly db: DbConfig, private readonly onWarning: (message: string) => void) {}
+
+  async inspect(): Promise<{ warnings: string[]; nodes: TargetNode[] }> {
+    const admin = await this.admin();
+    const info = await serverInfo(admin);
+    if (!info.isYugabyte) return { warnings: [], nodes: [] };
+    const warnings = ybSettingWarnings(await readYbSettings(admin));
+    const nodes = await discoverYbNodes(admin).catch((e) => {
+      warnings.push(`yb_servers() failed (${(e as Error).message}); all connections go to ${this.db.host}:${this.db.port}`);
+      return [];
+    });
+    return { warnings, nodes };
+  }
+
+  async loadedSnapshot(migrationUuid: string): Promise<{ snapshotId: string; tables: string[] } | undefined> {
+    return loadedSnapshot(await this.admin(), migrationUuid);
+  }
+
+  async importedBatchKeys(migrationUuid: string): Promise<Set<string>> {
+    return importedBatchKeys(await this.admin(), migrationUuid);
+  }
+
+  async checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
+    return checkTargetTables(await this.admin(), tables, fresh);
+  }
+
+  async ensureSnapshotMetadata(): Promise<void> {
+    try {
+      await ensureSnapshotMetadata(await this.admin());
+    } catch (e) {
+      if ((e as { code?: string }).code === '42501') {
+        throw new TandemError('TANDEM_PRIVILEGE', `User ${this.db.user} cannot create the schema ${DEFAULT_METADATA_SCHEMA} on the target.`, {
+          hint: `GRANT CREATE ON DATABASE ${this.db.database} TO ${this.db.user};`,
+        });
+      }
+      throw e;
+    }
+  }
+
+  async startSnapshot(migrationUuid: string, snapshotId: string, reloadTables: readonly string[]): Promise<void> {
+    await startSnapshot(await this.admin(), migrationUuid, snapshotId, reloadTables);
+  }
+
+  async openLoader(migrationUuid: string, node?: TargetNode): Promise<SnapshotLoader> {
+    const client = await connectPg(node ? { ...this.db, host: node.host, port: node.port } : this.db);
+    try {
+      // Loads tables in any order: foreign keys and triggers must not fire on restored rows.
+      await client.query('SET session_replication_role = replica');
+    } catch (e) {
+      if (!this.warnedReplicationRole) {
+        this.warnedReplicationRole = true;
+        this.onWarning(`cannot set session_replication_role (${(e as Error).message}); foreign keys are checked while loading.`);
+      }
+    }
+    return new PgSnapshotLoader(client, migrationUuid);
+  }
+
+  transientConflict(error: unknown): string | undefined {
+    return sqlStatesOf(error).find((c) => TRANSIENT_CONFLICTS.includes(c));
+  }
+
+  async setSnapshotSequences(values: readonly SequenceValueRow[]): Promise<number> {
+    const admin = await this.admin();
+    let restored = 0;
+    for (const s of values) {
+      const [schema, ...rest] = s.sequenceKey.split('.');
+      if (await restoreSequence(admin, schema!, rest.join('.'), s.lastValue, s.isCalled)) restored++;
+    }
+    return restored;
+  }
+
+  async applySchema(statements: readonly SchemaStatement[], options: SchemaApplyOptions): Promise<SchemaApplyResult> {
+    return applySchemaStatements(await this.admin(), statements, options);
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await (await client.catch(() => undefined))?.end().catch(() => {});
+  }
+
+  private admin(): Promise<pg.Client> {
+    if (!this.client) {
+      const opening = connectPg(this.db);
+      // A failed connect is reported by the call that needed it; the next call tries again.
+      this.client = opening;
+      opening.catch(() => { if (this.client === opening) this.client = undefined; });
+    }
+    return this.client;
+  }
+}

@@ -1,0 +1,166 @@
+import type { SchemaObjectType } from '../schema-object.js';
+import type { SequenceValueRow } from '../meta-store.js';
+import type { TableRef } from './catalog.js';
+
+/**
+ * The roles only the migration's target plays (PostgreSQL, or YugabyteDB, which speaks its wire
+ * protocol): loading the snapshot files, creating the exported schema, and the bookkeeping of the
+ * spec's batch tables. Other engines never play them, so they are PostgreSQL-shaped (COPY, SQL
+ * statements), but the workflow reaches them only through these interfaces.
+ */
+
+/** A server of the target cluster that loading connections are spread over (YugabyteDB's `yb_servers()`). */
+export interface TargetNode {
+  readonly host: string;
+  readonly port: number;
+  readonly zone?: string;
+}
+
+/**
+ * Spreads `jobs` connections over the nodes round-robin so every node takes a share of the load.
+ * With no node list (plain PostgreSQL, or yb_servers() unreachable) every job uses the given endpoint.
+ */
+export function assignConnections(nodes: readonly TargetNode[], jobs: number, fallback: TargetNode): TargetNode[] {
+  const pool = nodes.length > 0 ? nodes : [fallback];
+  return Array.from({ length: jobs }, (_, i) => pool[i % pool.length]!);
+}
+
+/** One batch of a snapshot file: a byte range of whole CopyData rows (docs/positions.md §4). */
+export interface SnapshotBatch {
+  readonly schema: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly format: 'binary' | 'text';
+  readonly filePath: string;
+  /** The file's name relative to data/, as recorded on the target with the batch. */
+  readonly fileName: string;
+  readonly batchNo: number;
+  readonly startOffset: number;
+  readonly endOffset: number;
+  readonly rows: number;
+}
+
+/** One loading connection. */
+export interface SnapshotLoader {
+  /**
+   * Loads the batch (its bytes sent as they are, the framing and row count checked) and records it
+   * in the spec's batch table in the same transaction: loaded and recorded, or neither.
+   */
+  load(batch: SnapshotBatch): Promise<void>;
+  /** After a failed load: whether the connection still answers (else open a new loader). */
+  isAlive(): Promise<boolean>;
+  /** Whether the batch is recorded (committed) on the target: after a lost connection its COMMIT may have gone through. */
+  isRecorded(batch: SnapshotBatch): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** What the target lacks for loading the snapshot, found before anything is written. */
+export interface TargetTableCheck {
+  readonly missingTables: string[];
+  readonly missingColumns: { table: string; columns: string[] }[];
+  readonly nonEmptyTables: string[];
+  readonly noInsertPrivilege: string[];
+}
+
+/** A table as the snapshot import checks it. */
+export interface TargetTable extends TableRef {
+  readonly columns: readonly string[];
+}
+
+/** One statement of the exported schema, ready to run on the target, with where it came from. */
+export interface SchemaStatement {
+  /** The object group the statement's file holds. */
+  readonly objectType: SchemaObjectType;
+  /** Its file, relative to the schema dir (e.g. `tables/tables.sql`). */
+  readonly file: string;
+  /** 1-based line of the statement in that file. */
+  readonly line: number;
+  /** The statement, without the trailing semicolon. */
+  readonly sql: string;
+  /**
+   * Present (true) for `DO` and `CALL`: run outside a transaction block they may COMMIT part of
+   * their work, so a failure can leave something behind and they are never retried.
+   */
+  readonly mayCommitInside?: true;
+}
+
+/** What happened to one statement. */
+export type StatementOutcome =
+  | { readonly status: 'applied' }
+  | { readonly status: 'skipped'; readonly sqlState: string; readonly message: string }
+  | { readonly status: 'failed'; readonly sqlState?: string; readonly message: string }
+  | { readonly status: 'not-executed' };
+
+/**
+ * One statement and its outcome. `waitedPasses` is present when the statement was set aside
+ * because something it needs did not exist yet: the number of retry passes until its outcome
+ * (0 if the run stopped before any).
+ */
+export type StatementResult = { readonly statement: SchemaStatement; readonly waitedPasses?: number } & StatementOutcome;
+
+/** The outcome of applying a schema: one result per statement, in order, and the totals. */
+export interface SchemaApplyResult {
+  readonly results: readonly StatementResult[];
+  readonly applied: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly notExecuted: number;
+  /** Statements that were set aside at least once (something they need was created later). */
+  readonly waited: number;
+}
+
+/** The error that made a statement wait. */
+export interface MissingObjectError {
+  readonly sqlState: string;
+  readonly message: string;
+}
+
+/** Options of {@link TargetDatabase.applySchema}. */
+export interface SchemaApplyOptions {
+  /** Count "already exists" errors as skipped instead of failed (`--ignore-exist`). */
+  readonly ignoreExist: boolean;
+  /** Go on after a failure (`--continue-on-error`); otherwise stop and mark the rest not executed. */
+  readonly continueOnError: boolean;
+  /** Called each time a statement's outcome is final (so once per statement). */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Called each time a statement is set aside; `pass` is 0 for the first run through the files. */
+  readonly onWaiting?: (statement: SchemaStatement, error: MissingObjectError, pass: number) => void;
+}
+
+/**
+ * The target database. Methods open one connection when first needed and keep it until `close`
+ * (a later call opens it again); loaders have connections of their own.
+ */
+export interface TargetDatabase {
+  /**
+   * What the spec asks of the target before a load, as far as a session can see it (YugabyteDB's
+   * settings), and the nodes to spread loading connections over (none for a single server, or when
+   * they cannot be listed: that is one of the warnings). Warnings are news, never errors.
+   */
+  inspect(): Promise<{ readonly warnings: readonly string[]; readonly nodes: readonly TargetNode[] }>;
+  /** Which export snapshot the target's loaded rows come from, and the tables loaded so far. */
+  loadedSnapshot(migrationUuid: string): Promise<{ snapshotId: string; tables: string[] } | undefined>;
+  /** Batches this migration committed on the target (`file#batch`): the truth for resuming. */
+  importedBatchKeys(migrationUuid: string): Promise<Set<string>>;
+  /** Checks the tables before anything is written; `fresh` = tables no batch was loaded into yet (they must be empty). */
+  checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck>;
+  /** Creates the metadata schema and the batch tables; a user who may not is a TANDEM_PRIVILEGE error. */
+  ensureSnapshotMetadata(): Promise<void>;
+  /**
+   * Records the snapshot the import loads from. When the export was redone with a new snapshot, the
+   * rows loaded from the old one (`reloadTables`) are removed in the same transaction.
+   */
+  startSnapshot(migrationUuid: string, snapshotId: string, reloadTables: readonly string[]): Promise<void>;
+  /** Opens one loading connection (to `node` when given); foreign keys and triggers do not fire where the target allows it. */
+  openLoader(migrationUuid: string, node?: TargetNode): Promise<SnapshotLoader>;
+  /** The SQLSTATE when the error (or one it wraps) only says two transactions met: the batch may simply run again. */
+  transientConflict(error: unknown): string | undefined;
+  /** Sets each sequence that exists on the target to the source's value at the snapshot; returns how many were set. */
+  setSnapshotSequences(values: readonly SequenceValueRow[]): Promise<number>;
+  /**
+   * Runs the statements one by one; a statement that needs an object created later is set aside
+   * and retried. Never throws for a failed statement: the result says what happened to each.
+   */
+  applySchema(statements: readonly SchemaStatement[], options: SchemaApplyOptions): Promise<SchemaApplyResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,130 @@
+/**
+ * The PostgreSQL engine's roles as the workflow sees them (through the registry), on a throw-away
+ * PostgreSQL 15: the catalog's prerequisite findings in their order, and the change capture's life
+ * (prepare, create, stream, marker, writes after the marker, drop).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
+import { loadEngine } from '../../../src/adapters/engines.js';
+import type { DbConfig } from '../../../src/core/db-config.js';
+import type { CapturedTransaction } from '../../../src/core/engine/change-capture.js';
+import type { SourceEngine } from '../../../src/core/engine/engine.js';
+
+const DB = 'roles';
+const READER_PW = 'reader-pw-2207';
+let server: PgServer;
+let engine: SourceEngine;
+let source: DbConfig;
+
+before(async () => {
+  server = await startPg15();
+  await server.createDatabase(DB);
+  await server.sql(DB, `
+    CREATE SCHEMA app;
+    CREATE TABLE app.items (id int PRIMARY KEY, name text);
+    CREATE TABLE app.log (at timestamptz, line text);
+    CREATE TABLE app.quiet (id int PRIMARY KEY);
+    ALTER TABLE app.quiet REPLICA IDENTITY NOTHING;
+    CREATE FUNCTION app.noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+    CREATE TRIGGER items_noop BEFORE INSERT ON app.items FOR EACH ROW EXECUTE FUNCTION app.noop();
+    ALTER TABLE app.items DISABLE TRIGGER items_noop;
+    CREATE ROLE reader LOGIN PASSWORD '${READER_PW}';
+    GRANT USAGE ON SCHEMA app TO reader;
+    GRANT SELECT ON app.items TO reader;`);
+  engine = await loadEngine('postgresql');
+  source = { ...targetDbConfig(server, DB), role: 'source', schemas: ['app'] };
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+test('catalog: tables with their keys; findings in order (read access, the primary-key rule, change capture), up to the first error', async () => {
+  const catalog = await engine.openCatalog(source);
+  try {
+    assert.deepEqual(await catalog.missingSchemas(['app', 'nosuch']), ['nosuch']);
+    const all = await catalog.listTables(['app']);
+    assert.deepEqual(all.map((t) => [t.schema, t.name, [...t.columns], [...t.primaryKey]]), [
+      ['app', 'items', ['id', 'name'], ['id']], ['app', 'log', ['at', 'line'], []], ['app', 'quiet', ['id'], ['id']],
+    ]);
+    const pick = (...names: string[]) => all.filter((t) => names.includes(t.name));
+    assert.deepEqual(await catalog.checkPrerequisites({ live: false, tables: pick('items', 'log') }), [
+      { severity: 'warning', code: 'TANDEM_PREREQUISITE', message: 'tables without a primary key (fine offline, refused for live migration): app.log', fix: '' },
+    ]);
+    assert.deepEqual(await catalog.checkPrerequisites({ live: true, tables: pick('items', 'log') }), [{
+      severity: 'error', code: 'TANDEM_PREREQUISITE', message: 'Live migration needs a primary key on every table; these have none: app.log.',
+      fix: 'Add a primary key on the source (ALTER TABLE … ADD PRIMARY KEY), leave the tables out with --exclude-table-list, or migrate offline with --export-type snapshot-only.',
+    }]);
+    assert.deepEqual(await catalog.checkPrerequisites({ live: true, tables: pick('items', 'quiet') }), [{
+      severity: 'error', code: 'TANDEM_PREREQUISITE', message: 'Tables with REPLICA IDENTITY NOTHING cannot stream updates or deletes: app.quiet.',
+      fix: 'ALTER TABLE … REPLICA IDENTITY DEFAULT; on each of them.',
+    }]);
+    assert.deepEqual(await catalog.checkPrerequisites({ live: true, tables: pick('items') }), []);
+    assert.deepEqual(await catalog.disabledObjects(['app']), ['trigger items_noop on app.items']);
+  } finally {
+    await catalog.close();
+  }
+  // A user who cannot read a table hears that first, before the primary-key rule.
+  const asReader = await engine.openCatalog({ ...source, user: 'reader', password: READER_PW });
+  try {
+    const tables = (await asReader.listTables(['app'])).filter((t) => t.name !== 'quiet');
+    assert.deepEqual(await asReader.checkPrerequisites({ live: true, tables }), [{
+      severity: 'error', code: 'TANDEM_PRIVILEGE', message: 'User reader cannot read: app.log.',
+      fix: 'As an owner or superuser: GRANT USAGE ON SCHEMA <schema> TO reader; GRANT SELECT ON ALL TABLES IN SCHEMA app TO reader;',
+    }]);
+  } finally {
+    await asReader.close();
+  }
+});
+
+test('change capture: the stream after its start, a marker, the writes after it (not those before, unacknowledged), then dropped', async () => {
+  const capture = engine.changeCapture(source, { id: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', side: 'source' });
+  assert.deepEqual(capture.record, { slot: 'tandem_0f1e2d3c4b5a69788796', publication: 'tandem_pub_0f1e2d3c4b5a69788796' });
+  assert.equal(capture.labels.stream, 'replication slot tandem_0f1e2d3c4b5a69788796');
+  assert.deepEqual(await capture.checkPrerequisites(), []);
+  const published = [{ schema: 'app', name: 'items' }];
+  assert.deepEqual(await capture.prepare(published), { droppedLeftover: false });
+  const start = await capture.createWithoutSnapshot();
+  assert.match(start.startPosition, /^[0-9A-F]{16}$/);
+  assert.match(capture.describePosition(start.startPosition), /^[0-9A-F]+\/[0-9A-F]+$/);
+  assert.equal(await capture.exists(), true);
+
+  await server.sql(DB, "INSERT INTO app.items VALUES (1, 'one')");
+  await capture.writeMarker('cutover_to_target');
+  const catalog = await engine.openCatalog(source);
+  const tables = (await catalog.listTables(['app'])).filter((t) => t.name === 'items');
+  await catalog.close();
+  const stream = capture.open(start.startPosition, tables);
+  await stream.start();
+  const seen: CapturedTransaction[] = [];
+  try {
+    for await (const tx of stream.transactions()) {
+      seen.push(tx);
+      if (tx.markers.includes('cutover_to_target')) break;
+    }
+  } finally {
+    await stream.stop();
+  }
+  assert.deepEqual(seen.map((t) => [t.events.map((e) => [e.op, `${e.schema}.${e.table}`, e.key, e.after]), t.markers]), [
+    [[['c', 'app.items', { id: '1' }, { id: '1', name: 'one' }]], []],
+    [[], ['cutover_to_target']],
+  ]);
+  assert.ok(seen[0]!.position < seen[1]!.position && start.startPosition < seen[0]!.position, 'positions sort as text in commit order');
+
+  // Nothing was acknowledged (as after a crash between queuing the marker and acknowledging it):
+  // the slot still holds the insert before the marker, which is not a write after it.
+  await server.sql(DB, "INSERT INTO app.items VALUES (2, 'two'); UPDATE app.items SET name = 'uno' WHERE id = 1; DELETE FROM app.items WHERE id = 2;");
+  const marker = seen[1]!.position;
+  assert.deepEqual(await capture.changesAfter(marker, published), new Map([['app.items', { inserts: 1, updates: 1, deletes: 1, truncates: 0 }]]));
+  assert.deepEqual(await capture.changesAfter(undefined, published), new Map([['app.items', { inserts: 2, updates: 1, deletes: 1, truncates: 0 }]]));
+
+  // A second start finds the first stream left over and drops it.
+  assert.deepEqual(await capture.prepare(published), { droppedLeftover: true });
+  assert.equal(await capture.exists(), false);
+  await capture.createWithoutSnapshot();
+  assert.equal(await capture.drop(), true);
+  assert.equal(await capture.exists(), false);
+  assert.equal(await capture.drop(), false);
+  assert.deepEqual(await server.sql(DB, "SELECT pubname FROM pg_publication WHERE pubname LIKE 'tandem%'"), []);
+});
