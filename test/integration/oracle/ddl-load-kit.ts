@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { OracleConversionResult, SourceConstraint, SourceObject } from '../../../src/adapters/oracle/schema/conversion-result.js';
 import type { SchemaObject } from '../../../src/core/schema-object.js';
-import { applySchemaStatements, type StatementResult } from '../../../src/workflow/schema/schema-applier.js';
+import { applySchemaStatements } from '../../../src/adapters/postgres/schema-applier.js';
+import type { StatementResult } from '../../../src/core/engine/target.js';
 import { writeSchemaFiles } from '../../../src/workflow/schema/schema-files-writer.js';
 import { readSchemaStatements } from '../../../src/workflow/schema/schema-statements-reader.js';
 
