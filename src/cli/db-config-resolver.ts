@@ -2,7 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import { TandemError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { SYSTEM_ROOTS, type DbConfig } from '../core/db-config.js';
-import { parseNameList } from '../core/identifier-list.js';
+import { parseNameList, parseNameRefs } from '../core/identifier-list.js';
 import type { MetaStore } from '../core/meta-store.js';
 import type { CommandContext } from './command-context.js';
 import { promptSecret } from './prompt.js';
@@ -42,6 +42,7 @@ export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore, role
   if (!database) throw new TandemError('TANDEM_USAGE', `--${role}-db-name is required.`);
   const schemaText = flag('db-schema');
   const schemas = schemaText !== undefined ? parseNameList(schemaText, `--${role}-db-schema`) : stored?.schemas ?? (role === 'source' ? ['public'] : []);
+  const schemaRefs = schemaText !== undefined ? parseNameRefs(schemaText, `--${role}-db-schema`) : undefined;
   // TLS: a flag (or config key) wins over meta.db; no mode at all means libpq's default, prefer.
   const sslMode = flag('ssl-mode') ?? stored?.sslMode;
   const sslPath = (n: string, s: string | undefined) => {
@@ -59,5 +60,5 @@ export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore, role
     if (password === '') password = undefined;
   }
   log.addSecret(password);
-  return { role, type, host, port, user, database, schemas, sslMode, sslRootCert, sslCert, sslKey, sslCrl, password };
+  return { role, type, host, port, user, database, schemas, ...(schemaRefs ? { schemaRefs } : {}), sslMode, sslRootCert, sslCert, sslKey, sslCrl, password };
 }

@@ -1,4 +1,5 @@
 import type { StoredDbConfig } from './meta-store.js';
+import type { NameRef } from './identifier-list.js';
 
 /** libpq's ssl modes, weakest first; the meaning of each is in `adapters/postgres/ssl-config.ts`. */
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -11,6 +12,12 @@ export const SYSTEM_ROOTS = 'system';
 export interface DbConfig extends StoredDbConfig {
   readonly password?: string;
   readonly role: 'source' | 'target';
+  /**
+   * `--*-db-schema` as typed in this command (unquoted names keep their case), until a command that
+   * reads the catalog resolves them into `schemas` (`resolveNameRefs`); `schemas` then holds the
+   * names as the catalog spells them, and that is what meta.db keeps.
+   */
+  readonly schemaRefs?: readonly NameRef[];
 }
 
 /** host:port/database, for messages (never includes the password). */

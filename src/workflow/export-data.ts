@@ -10,7 +10,7 @@ import { tableKeyOf, type TableInfo } from '../core/engine/catalog.js';
 import type { SourceEngine } from '../core/engine/engine.js';
 import type { SnapshotChunk, SnapshotSession } from '../core/engine/snapshot.js';
 import type { CommandEnv } from './command-env.js';
-import { checkSameDatabase, openMigration, reportFindings, sourceSide, type Migration, type Side } from './migration-context.js';
+import { checkSameDatabase, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
 import { copySnapshot, removeOldSnapshots } from './snapshot-export.js';
@@ -40,7 +40,7 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
   const migration = openMigration(env, options.exportDir, { create: true, lock: 'export-data' });
   try {
     const { meta } = migration;
-    const source = await sourceSide(env, meta);
+    let source = await sourceSide(env, meta);
     checkSameDatabase(meta, source.db);
     const recordedType = meta.getValue<ExportType>('export_type');
     if (recordedType && recordedType !== exportType && meta.getStep('export_data').status !== 'NOT_STARTED') {
@@ -65,7 +65,8 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
         hint: 'Start a new migration in a new export dir (and empty the target tables).',
       });
     }
-    const tables = await checkSource(env.reporter, source, options, live);
+    const { tables, db } = await checkSource(env.reporter, source, options, live);
+    source = { ...source, db };
     if (live) {
       const { exportLive } = await import('./cdc/source-change-exporter.js');
       await exportLive(env, migration, source, tables, { exportType, parallelJobs: options.parallelJobs });
@@ -81,16 +82,17 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
 }
 
 /** Everything about the source that can be checked before anything changes. */
-async function checkSource(reporter: Reporter, { db, engine }: Side, options: ExportDataOptions, live: boolean): Promise<TableInfo[]> {
-  const catalog = await engine.openCatalog(db);
+async function checkSource(reporter: Reporter, side: Side, options: ExportDataOptions, live: boolean): Promise<{ tables: TableInfo[]; db: DbConfig }> {
+  const catalog = await side.engine.openCatalog(side.db);
   try {
+    const db = await resolveTypedSchemas(catalog, side.db);
     const all = await catalog.listTables(db.schemas);
     const tables = filterTables(all, options.tableList, options.excludeTableList);
     if (tables.length === 0) {
       throw new TandemError('TANDEM_USAGE', `No tables to export in schema(s) ${db.schemas.join(', ')}.`, { hint: 'Check --source-db-schema and --table-list.' });
     }
     reportFindings(await catalog.checkPrerequisites({ live, tables }), reporter);
-    return tables;
+    return { tables, db };
   } finally {
     await catalog.close();
   }

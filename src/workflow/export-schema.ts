@@ -1,9 +1,9 @@
 import { TandemError } from '../core/errors.js';
-import { describeDb, toStored } from '../core/db-config.js';
+import { describeDb, toStored, type DbConfig } from '../core/db-config.js';
 import { log } from '../core/logger.js';
 import type { CommandEnv } from './command-env.js';
 import { writeSchemaFiles } from './schema/schema-files-writer.js';
-import { checkSameDatabase, openMigration, sourceSide } from './migration-context.js';
+import { checkSameDatabase, openMigration, resolveTypedSchemas, sourceSide } from './migration-context.js';
 import { renderTable } from './text-table.js';
 
 /** Options of `tandem export schema`. */
@@ -21,16 +21,19 @@ export async function runExportSchema(env: CommandEnv, options: ExportSchemaOpti
   const m = openMigration(env, options.exportDir, { create: true, lock: 'export-schema' });
   try {
     const { meta, exportDir } = m;
-    const { db: source, engine } = await sourceSide(env, meta);
-    checkSameDatabase(meta, source);
+    const side = await sourceSide(env, meta);
+    const { engine } = side;
+    checkSameDatabase(meta, side.db);
     if (meta.getStep('export_schema').status === 'DONE' && !options.startClean) {
       throw new TandemError('TANDEM_EXPORT_DIR', 'The schema was already exported into this export dir; exporting again would overwrite your edits under schema/.', {
         hint: 'Add --start-clean true to replace it.',
       });
     }
-    const catalog = await engine.openCatalog(source);
+    const catalog = await engine.openCatalog(side.db);
     let missing: string[];
+    let source: DbConfig;
     try {
+      source = await resolveTypedSchemas(catalog, side.db);
       missing = await catalog.missingSchemas(source.schemas);
     } finally {
       await catalog.close();

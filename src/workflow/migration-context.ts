@@ -5,7 +5,8 @@ import { log } from '../core/logger.js';
 import { TandemError } from '../core/errors.js';
 import type { DbConfig } from '../core/db-config.js';
 import type { Reporter } from '../core/reporter.js';
-import type { PrerequisiteFinding } from '../core/engine/catalog.js';
+import type { PrerequisiteFinding, SourceCatalog } from '../core/engine/catalog.js';
+import { resolveNameRefs } from '../core/identifier-list.js';
 import type { SourceEngine, TargetEngine } from '../core/engine/engine.js';
 import { loadEngine, loadTargetEngine } from '../adapters/engines.js';
 import type { CommandEnv } from './command-env.js';
@@ -101,4 +102,16 @@ export function reportFindings(findings: readonly PrerequisiteFinding[], reporte
 /** The schemas of the migrated tables, as the snapshot recorded them. */
 export function migratedSchemas(meta: MetaStore): string[] {
   return [...new Set(meta.snapshotTables().map((t) => t.schemaName))];
+}
+
+/**
+ * The source's `--source-db-schema` as the catalog spells it: names typed in this command are
+ * resolved the way YugabyteDB Voyager takes them (an unquoted name exactly as typed first, then
+ * folded to lower case; a quoted one only as quoted; a real ambiguity refused, naming the
+ * candidates). Names from meta.db were resolved when stored and are kept.
+ */
+export async function resolveTypedSchemas(catalog: SourceCatalog, db: DbConfig): Promise<DbConfig> {
+  if (!db.schemaRefs) return db;
+  const schemas = resolveNameRefs(db.schemaRefs, await catalog.listSchemas(), { flag: `--${db.role}-db-schema`, kind: 'schema', code: 'TANDEM_UNKNOWN_SCHEMA' });
+  return { ...db, schemas };
 }

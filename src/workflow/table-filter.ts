@@ -1,5 +1,5 @@
 import { TandemError } from '../core/errors.js';
-import { parseIdentifierList } from '../core/identifier-list.js';
+import { parseNameRefList, resolveNameRef, type NameRef } from '../core/identifier-list.js';
 
 interface Named { readonly schema: string; readonly name: string }
 
@@ -12,12 +12,16 @@ export function filterTables<T extends Named>(tables: readonly T[], include?: st
   const match = (text: string, flag: string): Set<T> => {
     const hits = new Set<T>();
     const unknown: string[] = [];
-    for (const parts of parseIdentifierList(text, flag)) {
-      if (parts.length > 2) throw new TandemError('TANDEM_USAGE', `${flag}: "${parts.join('.')}" has too many dots.`);
-      const [schema, name] = parts.length === 2 ? parts : [undefined, parts[0]!];
-      const re = new RegExp('^' + name!.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-      const found = tables.filter((t) => (schema === undefined || t.schema === schema) && re.test(t.name));
-      if (found.length === 0) unknown.push(parts.join('.'));
+    for (const parts of parseNameRefList(text, flag)) {
+      if (parts.length > 2) throw new TandemError('TANDEM_USAGE', `${flag}: "${parts.map((p) => p.text).join('.')}" has too many dots.`);
+      const [schemaRef, nameRef] = parts.length === 2 ? parts : [undefined, parts[0]!];
+      let candidates: readonly T[] = tables;
+      if (schemaRef) {
+        const schemas = unambiguous(resolveNameRef(schemaRef, [...new Set(tables.map((t) => t.schema))]), schemaRef.text, 'schema', flag);
+        candidates = tables.filter((t) => schemas.includes(t.schema));
+      }
+      const found = matchName(nameRef!, candidates, flag);
+      if (found.length === 0) unknown.push(parts.map((p) => (p.quoted ? `"${p.text}"` : p.text)).join('.'));
       for (const f of found) hits.add(f);
     }
     if (unknown.length > 0) {
@@ -37,4 +41,33 @@ export function filterTables<T extends Named>(tables: readonly T[], include?: st
     out = out.filter((t) => !exc.has(t));
   }
   return out;
+}
+
+/** One match, or none; several different names matching one typed name is an ambiguity the user resolves by quoting. */
+function unambiguous(hits: string[], typed: string, kind: string, flag: string): string[] {
+  if (hits.length > 1) {
+    throw new TandemError('TANDEM_USAGE', `${flag}: ${typed} could mean ${kind}s ${hits.map((h) => `"${h}"`).join(' or ')}.`, {
+      hint: `Quote the one you mean, e.g. ${flag} '"${hits[0]}"'.`,
+    });
+  }
+  return hits;
+}
+
+/**
+ * The tables a typed name means (YugabyteDB Voyager's rule, as for schemas: an unquoted name exactly
+ * as typed first, then folded to lower case, then ignoring case; a quoted one only as quoted). `*`
+ * matches any run of characters, tried in the same order.
+ */
+function matchName<T extends Named>(ref: NameRef, tables: readonly T[], flag: string): T[] {
+  if (!ref.text.includes('*')) {
+    const names = unambiguous(resolveNameRef(ref, [...new Set(tables.map((t) => t.name))]), ref.text, 'table', flag);
+    return tables.filter((t) => names.includes(t.name));
+  }
+  const pattern = ref.text.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const tries = ref.quoted ? [new RegExp(`^${pattern}$`)] : [new RegExp(`^${pattern}$`), new RegExp(`^${pattern.toLowerCase()}$`), new RegExp(`^${pattern}$`, 'i')];
+  for (const re of tries) {
+    const found = tables.filter((t) => re.test(t.name));
+    if (found.length > 0) return found;
+  }
+  return [];
 }

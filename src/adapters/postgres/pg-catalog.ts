@@ -45,6 +45,11 @@ export class PgSourceCatalog implements SourceCatalog {
     return r.rows.map((row) => String(row.s));
   }
 
+  async listSchemas(): Promise<string[]> {
+    const r = await this.client.query("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY nspname");
+    return r.rows.map((row) => String(row.nspname));
+  }
+
   async listTables(schemas: readonly string[]): Promise<PgTableInfo[]> {
     return (await listSourceTables(this.client, [...schemas])).map(toTableInfo);
   }

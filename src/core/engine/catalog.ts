@@ -69,6 +69,8 @@ export function primaryKeyFinding(purpose: ExportPurpose): PrerequisiteFinding |
 export interface SourceCatalog {
   /** The schemas of `names` that do not exist. */
   missingSchemas(names: readonly string[]): Promise<string[]>;
+  /** Every schema the user could name in `--source-db-schema` (system schemas left out), as the catalog spells them. */
+  listSchemas(): Promise<string[]>;
   /**
    * The tables of the given schemas that Tandem can migrate. A schema that does not exist is a
    * TANDEM_UNKNOWN_SCHEMA error naming the schemas there are.

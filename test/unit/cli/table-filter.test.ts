@@ -34,9 +34,9 @@ test('exclude removes tables, after include', () => {
 test('a name that matches nothing is TANDEM_UNKNOWN_TABLE naming it, in either list', () => {
   for (const [inc, exc, flag, name] of [
     ['orders,nosuch', undefined, '--table-list', 'nosuch'],
-    ['"ops"."Audit Log"', undefined, '--table-list', 'ops.Audit Log'],
+    ['"ops"."Audit Log"', undefined, '--table-list', '"ops"."Audit Log"'],
     [undefined, 'zzz*', '--exclude-table-list', 'zzz*'],
-    ['Audit Log', undefined, '--table-list', 'audit log'],
+    ['Audit Logs', undefined, '--table-list', 'Audit Logs'],
   ] as const) {
     assert.throws(() => filterTables(T, inc, exc), (e: unknown) => {
       assert.ok(e instanceof TandemError);
@@ -48,4 +48,26 @@ test('a name that matches nothing is TANDEM_UNKNOWN_TABLE naming it, in either l
     });
   }
   assert.throws(() => filterTables(T, 'a.b.c'), (e: unknown) => (e as TandemError).code === 'TANDEM_USAGE');
+});
+
+test('unquoted names as YugabyteDB Voyager takes them: exactly as typed first, then lower case; a quoted name only as quoted', () => {
+  const U = [
+    { schema: 'public', name: 'CaseSensitiveTable' }, { schema: 'public', name: 'orders' }, { schema: 'CaseSensitiveSchema', name: 'Items' },
+    { schema: 'public', name: 'Sales' }, { schema: 'public', name: 'SALES' },
+  ];
+  const k = (ts: typeof U) => ts.map((t) => `${t.schema}.${t.name}`);
+  assert.deepEqual(k(filterTables(U, 'CaseSensitiveTable')), ['public.CaseSensitiveTable'], 'kept as typed (folded, it would not exist)');
+  assert.deepEqual(k(filterTables(U, 'ORDERS')), ['public.orders'], 'folded when the typed case does not exist');
+  assert.deepEqual(k(filterTables(U, 'CaseSensitiveSchema.Items')), ['CaseSensitiveSchema.Items']);
+  assert.deepEqual(k(filterTables(U, 'casesensitivetable')), ['public.CaseSensitiveTable'], 'ignoring case when it is the only one');
+  assert.deepEqual(k(filterTables(U, 'Sales,"SALES"')), ['public.Sales', 'public.SALES'], 'exact matches decide');
+  assert.deepEqual(k(filterTables(U, 'CaseSensitive*')), ['public.CaseSensitiveTable']);
+  assert.deepEqual(k(filterTables(U, 'casesensitive*')), ['public.CaseSensitiveTable'], 'a pattern tries the same order');
+  assert.throws(() => filterTables(U, '"casesensitivetable"'), (e: unknown) => (e as TandemError).code === 'TANDEM_UNKNOWN_TABLE');
+  assert.throws(() => filterTables(U, 'sales'), (e: unknown) => {
+    assert.ok(e instanceof TandemError);
+    assert.equal(e.code, 'TANDEM_USAGE');
+    assert.equal(e.message, '--table-list: sales could mean tables "Sales" or "SALES".');
+    return true;
+  });
 });
