@@ -60,6 +60,11 @@ const NEXT_STATEMENT = new RegExp(
 const TYPE_SPEC_START =
   /^create\s+(?:or\s+replace\s+)?(?:(?:non)?editionable\s+)?type\s+(?!body\b)/i;
 
+/** Whether a statement's text begins a PL/SQL unit (which only a `/` line ends in a script). */
+export function startsPlsqlUnit(text: string): boolean {
+  return PLSQL_START.test(text.trimStart().slice(0, 400));
+}
+
 /**
  * Splits a script.
  *

@@ -6,7 +6,8 @@
  * and left out.
  */
 import { UnconvertibleError } from './conversion-note.js';
-import { splitOracleScript, type ScriptStatement } from './ddl-script-splitter.js';
+import { splitOracleScript, startsPlsqlUnit, type ScriptStatement } from './ddl-script-splitter.js';
+import { dynamicDdlOf } from './dynamic-ddl.js';
 import {
   readComment, readCreateIndex, readCreateMaterializedView, readCreateSequence, readCreateSynonym, readCreateType, readCreateView,
   readPlsqlHead,
@@ -310,6 +311,17 @@ class ModelReader {
         if (!type.hasMethods) return;
       } catch (error) {
         if (!(error instanceof UnconvertibleError) && !(error instanceof DdlSyntaxError)) throw error;
+      }
+    }
+    if (c.pos === 0 && (c.isWord('BEGIN') || c.isWord('DECLARE'))) {
+      const ddl = dynamicDdlOf(tokens);
+      if (ddl) {
+        this.model.readNotes.push({
+          objectType: 'SCRIPT', name: { schema: this.defaultSchema, name: `${source.file} line ${statement.line}` }, code: 'DYNAMIC_DDL', severity: 'changed',
+          message: `the anonymous block only runs DDL with EXECUTE IMMEDIATE; that DDL is converted as if written directly (the block's exception handler, which made the script re-runnable, is not)`,
+        });
+        for (const text of ddl) this.readStatement({ text, line: statement.line, plsql: startsPlsqlUnit(text) }, source.file);
+        return;
       }
     }
     let head: Pick<PlsqlUnit, 'kind' | 'name' | 'table'>;

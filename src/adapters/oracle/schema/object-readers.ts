@@ -193,7 +193,6 @@ export function readCreateType(c: TokenCursor, ctx: ReadContext): TypeDef {
   c.acceptWords('IF', 'NOT', 'EXISTS');
   const name = qualify(c.dottedName().parts, ctx.defaultSchema);
   c.acceptWords('FORCE');
-  let supertype: string | undefined;
   for (;;) {
     if (c.acceptWords('OID')) c.next();
     else if (c.acceptWords('AUTHID')) c.next();
@@ -205,24 +204,13 @@ export function readCreateType(c: TokenCursor, ctx: ReadContext): TypeDef {
   }
   const base = { kind: 'TYPE' as const, name, source: ctx.source, text: ctx.text };
   if (c.acceptWords('UNDER')) {
-    supertype = c.dottedName().parts.join('.');
-    return { ...base, form: 'OBJECT', attributes: [], hasMethods: false, supertype };
+    // A subtype: its own attributes (and methods) follow the supertype's name.
+    const supertype = qualify(c.dottedName().parts, name.schema);
+    const own = c.isPunct('(') ? readObjectAttributes(c) : { attributes: [], hasMethods: false };
+    return { ...base, form: 'OBJECT', ...own, supertype };
   }
   if (!c.acceptOneOf('AS', 'IS')) throw new DdlSyntaxError(`expected AS after the type name ${c.where()}`);
-  if (c.acceptWords('OBJECT')) {
-    const attributes: TypeAttribute[] = [];
-    let hasMethods = false;
-    for (const item of splitTopLevel(c.group())) {
-      const ic = new TokenCursor(item);
-      if (['MEMBER', 'STATIC', 'MAP', 'ORDER', 'CONSTRUCTOR', 'FINAL', 'NOT', 'INSTANTIABLE', 'OVERRIDING', 'PRAGMA'].includes(ic.peek()?.value ?? '')) {
-        hasMethods = true;
-        continue;
-      }
-      const attr = ic.identifier().name;
-      attributes.push({ name: attr, type: parseOracleType(ic) });
-    }
-    return { ...base, form: 'OBJECT', attributes, hasMethods };
-  }
+  if (c.acceptWords('OBJECT')) return { ...base, form: 'OBJECT', ...readObjectAttributes(c) };
   if (c.acceptWords('VARRAY') || c.acceptWords('VARYING', 'ARRAY')) {
     c.expectPunct('(');
     const limit = Number(c.number());
@@ -237,6 +225,22 @@ export function readCreateType(c: TokenCursor, ctx: ReadContext): TypeDef {
     return { ...base, form: 'TABLE', attributes: [], element, hasMethods: false };
   }
   throw new UnconvertibleError('PLSQL_TYPE', `a type of the form ${c.peek()?.value ?? ''}`);
+}
+
+/** The parenthesized attribute list of an object type: its attributes, and whether it declares methods. */
+function readObjectAttributes(c: TokenCursor): { attributes: TypeAttribute[]; hasMethods: boolean } {
+  const attributes: TypeAttribute[] = [];
+  let hasMethods = false;
+  for (const item of splitTopLevel(c.group())) {
+    const ic = new TokenCursor(item);
+    if (['MEMBER', 'STATIC', 'MAP', 'ORDER', 'CONSTRUCTOR', 'FINAL', 'NOT', 'INSTANTIABLE', 'OVERRIDING', 'PRAGMA'].includes(ic.peek()?.value ?? '')) {
+      hasMethods = true;
+      continue;
+    }
+    const attr = ic.identifier().name;
+    attributes.push({ name: attr, type: parseOracleType(ic) });
+  }
+  return { attributes, hasMethods };
 }
 
 /** `CREATE [OR REPLACE] [PUBLIC] SYNONYM name FOR target` (cursor on PUBLIC/SYNONYM). */

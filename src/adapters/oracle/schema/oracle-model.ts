@@ -202,7 +202,8 @@ export interface TypeDef {
   readonly element?: OracleType;
   readonly limit?: number;
   readonly hasMethods: boolean;
-  readonly supertype?: string;
+  /** For a subtype (`UNDER supertype`): the supertype; `attributes` are then the subtype's own. */
+  readonly supertype?: QualifiedName;
   readonly source: SourceRef;
   readonly text: string;
 }

@@ -11,7 +11,7 @@ import type {
 } from './conversion-result.js';
 import type {
   BoundValue, ColumnDef, ConstraintDef, IndexDef, ObjectDef, OracleModel, PartitionDef, PartitionScheme,
-  QualifiedName, SequenceDef, SourceRef, SynonymDef, TableDef, TypeDef, ViewDef,
+  QualifiedName, SequenceDef, SourceRef, SynonymDef, TableDef, TypeAttribute, TypeDef, ViewDef,
 } from './oracle-model.js';
 import { oracleNameToPg, truncateIdentifier } from './oracle-name.js';
 import type { OracleType } from './oracle-type.js';
@@ -61,6 +61,13 @@ interface TablePlan {
 const key = (q: QualifiedName) => `${q.schema}\u0000${q.name}`;
 const display = (q: QualifiedName) => `"${q.schema}"."${q.name}"`;
 
+/** Schemas Oracle creates and maintains itself (its packages, dictionary views, options). */
+const ORACLE_MAINTAINED_SCHEMAS = new Set([
+  'SYS', 'SYSTEM', 'PUBLIC', 'OUTLN', 'DBSNMP', 'APPQOSSYS', 'AUDSYS', 'CTXSYS', 'DBSFWUSER', 'DVSYS', 'DVF', 'GSMADMIN_INTERNAL',
+  'LBACSYS', 'MDSYS', 'MDDATA', 'OJVMSYS', 'OLAPSYS', 'ORDSYS', 'ORDDATA', 'ORDPLUGINS', 'SI_INFORMTN_SCHEMA', 'WMSYS', 'XDB',
+  'EXFSYS', 'ORACLE_OCM', 'REMOTE_SCHEDULER_AGENT', 'SYSBACKUP', 'SYSDG', 'SYSKM', 'SYSRAC', 'GGSYS', 'DIP', 'ANONYMOUS', 'XS$NULL',
+]);
+
 /**
  * Converts the model.
  *
@@ -88,6 +95,13 @@ class PgDdlWriter {
   private readonly plsqlBlockedRelations = new Set<string>();
   private readonly plsqlNames = new Set<string>();
   private readonly sequences = new Set<string>();
+  /** Object types of the input (converted or not), and those with PL/SQL (a TYPE BODY or methods). */
+  private readonly typeNames = new Set<string>();
+  private readonly plsqlTypes = new Set<string>();
+  /** Attributes of each converted object type, inherited ones first (a subtype's composite type holds them all). */
+  private readonly objectAttributes = new Map<string, readonly TypeAttribute[]>();
+  /** Oracle schemas the input defines objects in. */
+  private readonly inputSchemas = new Set<string>();
   private readonly env: SqlEnvironment;
 
   constructor(private readonly model: OracleModel, private readonly options: WriterOptions) {
@@ -113,6 +127,15 @@ class PgDdlWriter {
     const indexes = of('INDEX');
     const synonyms = of('SYNONYM');
     for (const s of sequences) this.sequences.add(key(s.name));
+    for (const t of types) {
+      this.typeNames.add(key(t.name));
+      if (t.hasMethods) this.plsqlTypes.add(key(t.name));
+    }
+    for (const unit of this.model.plsql) {
+      if (unit.kind === 'TYPE BODY' || unit.kind === 'TYPE') this.plsqlTypes.add(key(unit.name));
+      if (unit.kind === 'LIBRARY' || unit.kind === 'JAVA') this.plsqlNames.add(key(unit.name));
+    }
+    for (const o of [...this.model.objects, ...this.model.plsql]) this.inputSchemas.add(o.name.schema);
 
     this.reserveOracleNamespace();
     for (const t of types) this.guard(t, () => this.writeType(t));
@@ -280,21 +303,29 @@ class PgDdlWriter {
     const schema = this.pgSchema(t.name.schema);
     const name = oracleNameToPg(t.name.name);
     const q = this.qualified(schema, name);
-    if (t.supertype) {
-      this.toManual('TYPE', t.name, t.text, `a subtype (UNDER ${t.supertype}) has no PostgreSQL counterpart`, 'TYPE_INHERITANCE', t.source);
-      this.inventory('TYPE', t.name, name, 'manual');
-      return;
-    }
     if (t.form === 'OBJECT') {
-      const attrs = t.attributes.map((a) => {
+      let attributes = t.attributes;
+      if (t.supertype) {
+        const inherited = this.objectAttributes.get(key(t.supertype));
+        if (!inherited) {
+          this.toManual('TYPE', t.name, t.text, `a subtype of ${display(t.supertype)}, which is not converted`, 'TYPE_INHERITANCE', t.source);
+          this.inventory('TYPE', t.name, name, 'manual');
+          return;
+        }
+        attributes = [...inherited, ...t.attributes];
+        this.addNotePg('TYPE', schema, name, 'TYPE_INHERITANCE', 'changed',
+          `the subtype became a composite type with the attributes of ${display(t.supertype)} first, then its own: PostgreSQL has no type inheritance, so a column of the supertype cannot hold its values`);
+      }
+      const attrs = attributes.map((a) => {
         const m = this.resolveType(a.type, t.name.schema);
         if (m.note) this.addNotePg('TYPE', schema, `${name}.${oracleNameToPg(a.name)}`, m.note.code, m.note.severity, m.note.message);
         return `${quoteIdent(oracleNameToPg(a.name))} ${m.pg}`;
       });
       this.emit('TYPE', schema, name, `CREATE TYPE ${q} AS (\n  ${attrs.join(',\n  ')}\n);`);
       this.userTypes.set(key(t.name), { sql: q, kind: 'composite' });
-      if (t.hasMethods) this.addNotePg('TYPE', schema, name, 'TYPE_METHODS', 'manual', 'the object type became a composite type of its attributes; its methods (in the TYPE BODY) need manual conversion to functions');
-      else this.addNotePg('TYPE', schema, name, 'OBJECT_TYPE', 'changed', 'the object type became a composite type');
+      this.objectAttributes.set(key(t.name), attributes);
+      if (t.hasMethods || this.plsqlTypes.has(key(t.name))) this.addNotePg('TYPE', schema, name, 'TYPE_METHODS', 'manual', 'the object type became a composite type of its attributes; its methods (in the TYPE BODY) need manual conversion to functions');
+      else if (!t.supertype) this.addNotePg('TYPE', schema, name, 'OBJECT_TYPE', 'changed', 'the object type became a composite type');
       this.inventory('TYPE', t.name, name, 'created');
       return;
     }
@@ -941,8 +972,25 @@ class PgDdlWriter {
     };
     if (s.dblink !== undefined) return fail(`the synonym points over database link ${s.dblink}`, 'DBLINK');
     const t = s.target;
-    if (this.sequences.has(key(t)) || this.plsqlNames.has(key(t)) || this.userTypes.has(key(t))) {
+    if (this.plsqlNames.has(key(t)) || this.plsqlTypes.has(key(t))) {
+      return fail(`the synonym names ${display(t)}, PL/SQL that needs manual conversion; PostgreSQL has no synonyms (call it by its schema-qualified name, or put its schema on the search_path)`, 'PLSQL_DEPENDENCY');
+    }
+    if (this.sequences.has(key(t)) || this.userTypes.has(key(t)) || this.typeNames.has(key(t))) {
       return fail(`the synonym points at ${display(t)}, which is not a table or view; PostgreSQL has no synonyms (use search_path)`, 'SYNONYM_TARGET');
+    }
+    const defined = this.relations.has(key(t)) || this.manualRelations.has(key(t)) || this.isSynonymKey(t);
+    if (!defined && ORACLE_MAINTAINED_SCHEMAS.has(t.schema)) {
+      if (s.isPublic) {
+        // Oracle creates public synonyms for its own packages and views in every database
+        // (DBMS_OUTPUT, DBMS_LOB, …); an export that lists them lists Oracle's objects, not the application's.
+        this.addNotePg('SYNONYM', schema, name, 'SUPPLIED_SYNONYM', 'unsupported', `the public synonym of Oracle's own ${display(t)} is not created: Oracle creates it in every database and PostgreSQL has no such object; code that uses it is PL/SQL, converted by hand`);
+        this.inventory('SYNONYM', s.name, name, 'omitted');
+        return;
+      }
+      return fail(`the synonym points at ${display(t)}, an object Oracle supplies, which does not exist on PostgreSQL`, 'SYNONYM_TARGET');
+    }
+    if (!defined && this.inputSchemas.has(t.schema)) {
+      return fail(`the synonym points at ${display(t)}, which the DDL does not define (a table or view would become SELECT * FROM it; PostgreSQL has no synonyms)`, 'SYNONYM_TARGET');
     }
     if (this.manualRelations.has(key(t))) return fail(`the synonym points at ${display(t)}, which is not converted`, 'DEPENDS_ON_MANUAL');
     const target = this.relations.get(key(t));

@@ -398,6 +398,11 @@ function readTableProperties(c: TokenCursor, table: TableDef, ctx: ReadContext):
       if (c.isPunct('(')) c.group();
       continue;
     }
+    if (c.acceptWords('STORE', 'AS')) {
+      // LOB (…) / XMLTYPE … / NESTED TABLE … / VARRAY … STORE AS [SECUREFILE|BASICFILE] [segment] [(…)]:
+      // storage only. Its parenthesized part must not read as the query of CREATE TABLE … AS (…).
+      continue;
+    }
     if (c.isWord('AS') && (c.isWord('SELECT', 1) || c.isWord('WITH', 1) || c.isPunct('(', 1))) {
       c.next();
       const tokens = c.rest();
