@@ -136,6 +136,11 @@ class PgDdlWriter {
       if (unit.kind === 'LIBRARY' || unit.kind === 'JAVA') this.plsqlNames.add(key(unit.name));
     }
     for (const o of [...this.model.objects, ...this.model.plsql]) this.inputSchemas.add(o.name.schema);
+    // A table or view the converter could not read is not created: what depends on it follows it
+    // to the manual list instead of failing when the schema is imported.
+    for (const u of this.model.unconverted) {
+      if (['TABLE', 'VIEW', 'MVIEW', 'MATERIALIZED VIEW', 'SYNONYM'].includes(u.kind)) this.manualRelations.add(key(u.name));
+    }
 
     this.reserveOracleNamespace();
     for (const t of types) this.guard(t, () => this.writeType(t));

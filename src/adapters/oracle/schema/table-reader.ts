@@ -155,11 +155,12 @@ export function readColumn(c: TokenCursor, table: TableDef, ctx: ReadContext, mo
       }
       continue;
     }
-    if (c.isWord('GENERATED') && (c.isWords('GENERATED', 'BY') || c.isWords('GENERATED', 'ALWAYS', 'AS', 'IDENTITY'))) {
+    if (c.isWord('GENERATED') && (c.isWords('GENERATED', 'BY') || c.isWords('GENERATED', 'ALWAYS', 'AS', 'IDENTITY') || c.isWords('GENERATED', 'AS', 'IDENTITY'))) {
       c.next();
       let always = false;
       let onNull = false;
-      if (c.acceptWords('ALWAYS')) always = true;
+      // GENERATED AS IDENTITY without ALWAYS or BY DEFAULT is ALWAYS, Oracle's default.
+      if (c.acceptWords('ALWAYS') || c.isWords('AS', 'IDENTITY')) always = true;
       else {
         c.expectWords('BY', 'DEFAULT');
         if (c.acceptWords('ON', 'NULL')) onNull = true;
