@@ -100,14 +100,28 @@ export function readCreateView(c: TokenCursor, ctx: ReadContext): ViewDef {
       columns.push(new TokenCursor(item).identifier().name);
     }
   }
-  if (c.isWord('OF')) throw new UnconvertibleError('OBJECT_VIEW', 'an object view (OF type WITH OBJECT IDENTIFIER)');
+  let objectType: QualifiedName | undefined;
+  if (c.acceptWords('OF')) {
+    // An object view: OF type [UNDER superview] WITH OBJECT {IDENTIFIER | ID | OID} {DEFAULT | (attributes)}.
+    objectType = qualify(c.dottedName().parts, ctx.defaultSchema);
+    if (c.isWord('UNDER')) throw new UnconvertibleError('OBJECT_VIEW', 'an object view in a view hierarchy (UNDER superview)');
+    if (c.acceptWords('WITH', 'OBJECT')) {
+      c.acceptOneOf('IDENTIFIER', 'ID', 'OID');
+      if (!c.acceptWords('DEFAULT')) c.group();
+    }
+    // Constraints declared on the view's attributes: PostgreSQL views have none.
+    if (c.isPunct('(')) {
+      c.group();
+      ctx.note('VIEW', name, 'VIEW_CONSTRAINT', 'unsupported', 'a constraint declared on the view was dropped (PostgreSQL views have none)');
+    }
+  }
   for (;;) {
     if (c.acceptWords('BEQUEATH')) c.next();
     else if (c.acceptWords('DEFAULT', 'COLLATION')) c.next();
     else break;
   }
   c.expectWords('AS');
-  return readViewQuery(c.rest(), name, 'VIEW', columns, ctx, {});
+  return readViewQuery(c.rest(), name, 'VIEW', columns, ctx, objectType ? { objectType } : {});
 }
 
 /** `CREATE MATERIALIZED VIEW …` (cursor on MATERIALIZED). */
@@ -147,7 +161,7 @@ export function readCreateMaterializedView(c: TokenCursor, ctx: ReadContext): Vi
 
 function readViewQuery(
   tokens: Token[], name: QualifiedName, kind: 'VIEW' | 'MVIEW', columns: string[] | undefined, ctx: ReadContext,
-  extra: Pick<ViewDef, 'prebuilt' | 'buildDeferred' | 'refreshNotes'>,
+  extra: Pick<ViewDef, 'prebuilt' | 'buildDeferred' | 'refreshNotes' | 'objectType'>,
 ): ViewDef {
   // Trailing WITH READ ONLY / WITH CHECK OPTION [CONSTRAINT name].
   let end = tokens.length;

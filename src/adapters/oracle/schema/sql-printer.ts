@@ -36,6 +36,8 @@ export interface SqlEnvironment {
   relation(oracleSchema: string, name: string): RelationInfo | undefined;
   /** A PL/SQL unit (function, procedure, package) of the converted DDL: calls to it need manual conversion. */
   plsqlUnit(oracleSchema: string, name: string): boolean;
+  /** A converted object type (a composite type): its qualified PostgreSQL name. */
+  objectType?(oracleSchema: string, name: string): string | undefined;
   /** PostgreSQL major version of the target (functions such as regexp_substr need 15). */
   readonly targetPgMajor: number;
 }
@@ -73,7 +75,7 @@ const SAME_FUNCTIONS = new Set([
 /** Functions with no PostgreSQL form the converter knows of. */
 const UNSUPPORTED_FUNCTIONS = new Set([
   'NEXT_DAY', 'NEW_TIME', 'TZ_OFFSET', 'DUMP', 'VSIZE', 'ORA_HASH', 'STANDARD_HASH', 'SOUNDEX',
-  'NLSSORT', 'DEREF', 'REF', 'VALUE', 'TREAT', 'SYS_CONNECT_BY_PATH', 'CARDINALITY', 'COLLECT', 'POWERMULTISET',
+  'NLSSORT', 'DEREF', 'REF', 'MAKE_REF', 'REFTOHEX', 'VALUE', 'TREAT', 'SYS_CONNECT_BY_PATH', 'CARDINALITY', 'COLLECT', 'POWERMULTISET',
   'EXTRACTVALUE', 'EXISTSNODE', 'XMLTYPE', 'UPDATEXML', 'XMLELEMENT', 'XMLFOREST', 'XMLAGG', 'XMLQUERY', 'XMLSERIALIZE',
   'SCN_TO_TIMESTAMP', 'TIMESTAMP_TO_SCN', 'ROWIDTOCHAR', 'CHARTOROWID', 'JSON_VALUE', 'JSON_QUERY', 'JSON_EXISTS',
   'JSON_OBJECT', 'JSON_ARRAY', 'JSON_OBJECTAGG', 'JSON_ARRAYAGG', 'JSON_SERIALIZE', 'APPROX_COUNT_DISTINCT', 'SYS_TYPEID',
@@ -677,6 +679,10 @@ export class SqlPrinter {
 
   private call(e: CallExpr): string {
     const parts = e.name.parts;
+    // An object type's constructor, type_name(attribute values…): a row cast to the composite type.
+    const composite = parts.length <= 2 && !e.star && !e.over
+      ? this.env.objectType?.(parts.length === 2 ? parts[0]! : this.env.defaultSchema, parts[parts.length - 1]!) : undefined;
+    if (composite) return `ROW(${e.args.map((x) => this.expr(x)).join(', ')})::${composite}`;
     if (parts.length > 1 || e.name.quoted[0]) return this.userCall(e);
     const fn = parts[0]!;
     const a = e.args;

@@ -83,7 +83,21 @@ export function readCreateTable(c: TokenCursor, ctx: ReadContext): TableDef {
   };
   if (blockchain) ctx.note('TABLE', name, 'BLOCKCHAIN_TABLE', 'changed', 'a blockchain/immutable table becomes an ordinary table (rows can be changed and deleted)');
   if (c.acceptWords('OF')) {
-    table.objectTable = c.dottedName().parts.join('.');
+    // An object table: its columns are the type's attributes, which the writer looks up; what the
+    // table adds (constraints, defaults on attributes) is read here.
+    const parts = c.dottedName().parts;
+    table.objectTable = parts.join('.');
+    table.objectType = qualify(parts, ctx.defaultSchema);
+    if (c.acceptWords('NOT', 'SUBSTITUTABLE', 'AT', 'ALL', 'LEVELS')) table.notSubstitutable = true;
+    else c.acceptWords('SUBSTITUTABLE', 'AT', 'ALL', 'LEVELS');
+    if (c.isPunct('(')) {
+      for (const item of splitTopLevel(c.group())) {
+        // SCOPE FOR (ref_attribute) IS table, REF (ref_attribute) WITH ROWID: REFs have no PostgreSQL form.
+        if (item[0]?.kind === 'word' && (item[0].value === 'SCOPE' || item[0].value === 'REF')) continue;
+        readRelationalItem(item, table, ctx);
+      }
+    }
+    readTableProperties(c, table, ctx);
     return table;
   }
   if (c.isPunct('(')) {
@@ -397,6 +411,11 @@ function readTableProperties(c: TokenCursor, table: TableDef, ctx: ReadContext):
     if (c.acceptWords('CLUSTER')) {
       table.clustered = c.dottedName().parts.join('.');
       if (c.isPunct('(')) c.group();
+      continue;
+    }
+    if (c.acceptWords('OBJECT', 'IDENTIFIER', 'IS')) {
+      // An object table's object identifiers: SYSTEM GENERATED or PRIMARY KEY; REFs have no PostgreSQL form.
+      if (!c.acceptWords('SYSTEM', 'GENERATED')) c.acceptWords('PRIMARY', 'KEY');
       continue;
     }
     if (c.acceptWords('STORE', 'AS')) {
