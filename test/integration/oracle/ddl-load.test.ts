@@ -27,6 +27,10 @@ const SETS = [
   { path: 'metadata/billing.sql', schema: 'BILLING' },
   { path: 'metadata/fleet.sql', schema: 'FLEET' },
   { path: 'metadata/clinic_sqldeveloper_export.sql', schema: 'CLINIC' },
+  // In the shape of public schema scripts the converter was measured on (docs/oracle-schema.md).
+  { path: 'public/depot_export_noterm.sql', schema: 'DEPOT' },
+  { path: 'public/permits_changelog.sql', schema: 'PERMITS' },
+  { path: 'public/atlas', schema: 'ATLAS' },
 ] as const;
 
 let server: PgServer;

@@ -40,9 +40,30 @@ const SQLPLUS_COMMANDS = new Set([
 /** Start of a PL/SQL unit, which only a `/` line ends. */
 const PLSQL_START =
   /^(?:create\s+(?:or\s+replace\s+)?(?:(?:non)?editionable\s+|editioning\s+)?(?:and\s+(?:resolve|compile)\s+)?(?:noforce\s+)?(?:package|procedure|function|trigger|type|library|java)\b|declare\b|begin\b)/i;
+/**
+ * A line that begins another statement: it cannot continue a SQL statement at parenthesis depth 0,
+ * so the statement before it had no terminator.
+ */
+const NEXT_STATEMENT = new RegExp(
+  '^\\s*(?:'
+  + 'create\\s+(?:or\\s+replace\\s+)?(?:(?:non)?editionable\\s+|editioning\\s+|no\\s*force\\s+|force\\s+|public\\s+|global\\s+|private\\s+|unique\\s+|bitmap\\s+|multivalue\\s+)*'
+  + '(?:table|index|view|sequence|synonym|materialized|type|package|procedure|function|trigger|user|role|directory|database|tablespace|cluster|dimension|context|java|library|temporary|blockchain|immutable|sharded|duplicated)\\b'
+  + '|alter\\s+(?:table|index|sequence|view|trigger|session|user|materialized|type|package|procedure|function|system|database|synonym)\\b'
+  + '|comment\\s+on\\s'
+  + '|(?:grant|revoke)\\s'
+  + '|drop\\s+(?:table|view|sequence|synonym|type|package|procedure|function|trigger|user|role|materialized|public|index\\s+["\\w$#])'
+  + '|insert\\s+into\\s'
+  + '|(?:rem|remark|prompt)(?:\\s|$)'
+  + ')', 'i');
+
 /** A `CREATE TYPE` without BODY: its spec ends at the `;` after its closing parenthesis. */
 const TYPE_SPEC_START =
   /^create\s+(?:or\s+replace\s+)?(?:(?:non)?editionable\s+)?type\s+(?!body\b)/i;
+
+/** Whether a statement's text begins a PL/SQL unit (which only a `/` line ends in a script). */
+export function startsPlsqlUnit(text: string): boolean {
+  return PLSQL_START.test(text.trimStart().slice(0, 400));
+}
 
 /**
  * Splits a script.
@@ -152,6 +173,13 @@ class ScriptScanner {
         if (line.trim() === '/') {
           end = i;
           next = eol < 0 ? t.length : eol + 1;
+          break;
+        }
+        // A SQL statement without a terminator (SQL Developer exports with "Terminator" off,
+        // DBMS_METADATA output without SQLTERMINATOR) ends where the next statement begins.
+        if (!plsql && depth <= 0 && NEXT_STATEMENT.test(line)) {
+          end = i;
+          next = i + 1;
           break;
         }
         i++;

@@ -1,8 +1,9 @@
 /**
  * What the DDL writer asks about types and queries: which PostgreSQL types a foreign key can
- * compare, which relations a view reads, the order views must be created in.
+ * compare, which relations a view reads, the order views and types must be created in.
  */
-import type { QualifiedName, ViewDef } from './oracle-model.js';
+import type { QualifiedName, TypeDef, ViewDef } from './oracle-model.js';
+import type { OracleType } from './oracle-type.js';
 import type { Expr, FromItem, Query, SetExpr } from './sql-ast.js';
 
 const key = (q: QualifiedName) => `${q.schema}\u0000${q.name}`;
@@ -82,6 +83,32 @@ export function queryRelations(q: Query): string[][] {
   };
   for (const cte of q.with ?? []) out.push(...queryRelations(cte.q).filter((p) => !(p.length === 1 && ctes.has(p[0]!))));
   setExpr(q.body);
+  return out;
+}
+
+/**
+ * Types in an order where each comes after the types its attributes, elements and supertype are
+ * of (scripts read in file-name order may use a type before the file that creates it). REF
+ * attributes point at a type without needing it.
+ */
+export function orderTypes(types: readonly TypeDef[], defaultSchema: string): TypeDef[] {
+  const byKey = new Map(types.map((t) => [key(t.name), t]));
+  const out: TypeDef[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const dependency = (t: OracleType | undefined, schema: string): TypeDef | undefined => {
+    if (!t || !t.userDefined || t.ref) return undefined;
+    return byKey.get(key({ schema: t.owner ?? schema, name: t.name })) ?? (t.owner ? undefined : byKey.get(key({ schema: defaultSchema, name: t.name })));
+  };
+  const visit = (t: TypeDef) => {
+    const k = key(t.name);
+    if (state.get(k)) return;
+    state.set(k, 'visiting');
+    const deps = [...t.attributes.map((a) => dependency(a.type, t.name.schema)), dependency(t.element, t.name.schema), t.supertype ? byKey.get(key(t.supertype)) : undefined];
+    for (const dep of deps) if (dep && !state.get(key(dep.name))) visit(dep);
+    state.set(k, 'done');
+    out.push(t);
+  };
+  types.forEach(visit);
   return out;
 }
 

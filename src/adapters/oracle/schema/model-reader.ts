@@ -6,7 +6,8 @@
  * and left out.
  */
 import { UnconvertibleError } from './conversion-note.js';
-import { splitOracleScript, type ScriptStatement } from './ddl-script-splitter.js';
+import { splitOracleScript, startsPlsqlUnit, type ScriptStatement } from './ddl-script-splitter.js';
+import { dynamicDdlOf } from './dynamic-ddl.js';
 import {
   readComment, readCreateIndex, readCreateMaterializedView, readCreateSequence, readCreateSynonym, readCreateType, readCreateView,
   readPlsqlHead,
@@ -138,6 +139,11 @@ class ModelReader {
     };
   }
 
+  /** Whether a table or view of this name was in the scripts but could not be read (it is in the manual list). */
+  private failedTable(name: QualifiedName): boolean {
+    return this.model.unconverted.some((u) => (u.kind === 'TABLE' || u.kind === 'VIEW') && sameName(u.name, name));
+  }
+
   private unconverted(kind: string, name: QualifiedName, text: string, reason: string, code: string, source: SourceRef): void {
     this.model.unconverted.push({ kind, name, text, reason, code, source });
   }
@@ -193,6 +199,10 @@ class ModelReader {
       const table = this.find('TABLE', name) as TableDef | undefined;
       if (!table) {
         if (this.defer(c, ctx, file)) return;
+        if (this.failedTable(name)) {
+          this.unconverted('ALTER TABLE', name, ctx.text, `ALTER TABLE of ${name.name}, which is not converted`, 'DEPENDS_ON_MANUAL', ctx.source);
+          return;
+        }
         this.unconverted('ALTER TABLE', name, ctx.text, 'ALTER TABLE of a table the scripts do not create', 'ALTER_UNKNOWN_TABLE', ctx.source);
         return;
       }
@@ -266,7 +276,8 @@ class ModelReader {
     const target = (candidates.find((o) => o.kind === 'MVIEW') ?? candidates.find((o) => o.kind === 'VIEW') ?? candidates[0]) as TableDef | ViewDef | undefined;
     if (!target) {
       if (this.defer(c, ctx, file)) return;
-      ctx.note('COMMENT', comment.object, 'COMMENT_UNKNOWN_OBJECT', 'unsupported', `a comment on ${comment.object.name}${comment.column ? '.' + comment.column : ''}, which the scripts do not create, was dropped`);
+      const why = this.failedTable(comment.object) ? 'which is not converted' : 'which the scripts do not create';
+      ctx.note('COMMENT', comment.object, 'COMMENT_UNKNOWN_OBJECT', 'unsupported', `a comment on ${comment.object.name}${comment.column ? '.' + comment.column : ''}, ${why}, was dropped`);
       return;
     }
     if (comment.column !== undefined) target.columnComments.set(comment.column, comment.text);
@@ -310,6 +321,17 @@ class ModelReader {
         if (!type.hasMethods) return;
       } catch (error) {
         if (!(error instanceof UnconvertibleError) && !(error instanceof DdlSyntaxError)) throw error;
+      }
+    }
+    if (c.pos === 0 && (c.isWord('BEGIN') || c.isWord('DECLARE'))) {
+      const ddl = dynamicDdlOf(tokens);
+      if (ddl) {
+        this.model.readNotes.push({
+          objectType: 'SCRIPT', name: { schema: this.defaultSchema, name: `${source.file} line ${statement.line}` }, code: 'DYNAMIC_DDL', severity: 'changed',
+          message: `the anonymous block only runs DDL with EXECUTE IMMEDIATE; that DDL is converted as if written directly (an exception handler that made the script re-runnable is not)`,
+        });
+        for (const text of ddl) this.readStatement({ text, line: statement.line, plsql: startsPlsqlUnit(text) }, source.file);
+        return;
       }
     }
     let head: Pick<PlsqlUnit, 'kind' | 'name' | 'table'>;

@@ -100,14 +100,28 @@ export function readCreateView(c: TokenCursor, ctx: ReadContext): ViewDef {
       columns.push(new TokenCursor(item).identifier().name);
     }
   }
-  if (c.isWord('OF')) throw new UnconvertibleError('OBJECT_VIEW', 'an object view (OF type WITH OBJECT IDENTIFIER)');
+  let objectType: QualifiedName | undefined;
+  if (c.acceptWords('OF')) {
+    // An object view: OF type [UNDER superview] WITH OBJECT {IDENTIFIER | ID | OID} {DEFAULT | (attributes)}.
+    objectType = qualify(c.dottedName().parts, ctx.defaultSchema);
+    if (c.isWord('UNDER')) throw new UnconvertibleError('OBJECT_VIEW', 'an object view in a view hierarchy (UNDER superview)');
+    if (c.acceptWords('WITH', 'OBJECT')) {
+      c.acceptOneOf('IDENTIFIER', 'ID', 'OID');
+      if (!c.acceptWords('DEFAULT')) c.group();
+    }
+    // Constraints declared on the view's attributes: PostgreSQL views have none.
+    if (c.isPunct('(')) {
+      c.group();
+      ctx.note('VIEW', name, 'VIEW_CONSTRAINT', 'unsupported', 'a constraint declared on the view was dropped (PostgreSQL views have none)');
+    }
+  }
   for (;;) {
     if (c.acceptWords('BEQUEATH')) c.next();
     else if (c.acceptWords('DEFAULT', 'COLLATION')) c.next();
     else break;
   }
   c.expectWords('AS');
-  return readViewQuery(c.rest(), name, 'VIEW', columns, ctx, {});
+  return readViewQuery(c.rest(), name, 'VIEW', columns, ctx, objectType ? { objectType } : {});
 }
 
 /** `CREATE MATERIALIZED VIEW …` (cursor on MATERIALIZED). */
@@ -147,7 +161,7 @@ export function readCreateMaterializedView(c: TokenCursor, ctx: ReadContext): Vi
 
 function readViewQuery(
   tokens: Token[], name: QualifiedName, kind: 'VIEW' | 'MVIEW', columns: string[] | undefined, ctx: ReadContext,
-  extra: Pick<ViewDef, 'prebuilt' | 'buildDeferred' | 'refreshNotes'>,
+  extra: Pick<ViewDef, 'prebuilt' | 'buildDeferred' | 'refreshNotes' | 'objectType'>,
 ): ViewDef {
   // Trailing WITH READ ONLY / WITH CHECK OPTION [CONSTRAINT name].
   let end = tokens.length;
@@ -193,7 +207,6 @@ export function readCreateType(c: TokenCursor, ctx: ReadContext): TypeDef {
   c.acceptWords('IF', 'NOT', 'EXISTS');
   const name = qualify(c.dottedName().parts, ctx.defaultSchema);
   c.acceptWords('FORCE');
-  let supertype: string | undefined;
   for (;;) {
     if (c.acceptWords('OID')) c.next();
     else if (c.acceptWords('AUTHID')) c.next();
@@ -205,24 +218,13 @@ export function readCreateType(c: TokenCursor, ctx: ReadContext): TypeDef {
   }
   const base = { kind: 'TYPE' as const, name, source: ctx.source, text: ctx.text };
   if (c.acceptWords('UNDER')) {
-    supertype = c.dottedName().parts.join('.');
-    return { ...base, form: 'OBJECT', attributes: [], hasMethods: false, supertype };
+    // A subtype: its own attributes (and methods) follow the supertype's name.
+    const supertype = qualify(c.dottedName().parts, name.schema);
+    const own = c.isPunct('(') ? readObjectAttributes(c) : { attributes: [], hasMethods: false };
+    return { ...base, form: 'OBJECT', ...own, supertype };
   }
   if (!c.acceptOneOf('AS', 'IS')) throw new DdlSyntaxError(`expected AS after the type name ${c.where()}`);
-  if (c.acceptWords('OBJECT')) {
-    const attributes: TypeAttribute[] = [];
-    let hasMethods = false;
-    for (const item of splitTopLevel(c.group())) {
-      const ic = new TokenCursor(item);
-      if (['MEMBER', 'STATIC', 'MAP', 'ORDER', 'CONSTRUCTOR', 'FINAL', 'NOT', 'INSTANTIABLE', 'OVERRIDING', 'PRAGMA'].includes(ic.peek()?.value ?? '')) {
-        hasMethods = true;
-        continue;
-      }
-      const attr = ic.identifier().name;
-      attributes.push({ name: attr, type: parseOracleType(ic) });
-    }
-    return { ...base, form: 'OBJECT', attributes, hasMethods };
-  }
+  if (c.acceptWords('OBJECT')) return { ...base, form: 'OBJECT', ...readObjectAttributes(c) };
   if (c.acceptWords('VARRAY') || c.acceptWords('VARYING', 'ARRAY')) {
     c.expectPunct('(');
     const limit = Number(c.number());
@@ -237,6 +239,22 @@ export function readCreateType(c: TokenCursor, ctx: ReadContext): TypeDef {
     return { ...base, form: 'TABLE', attributes: [], element, hasMethods: false };
   }
   throw new UnconvertibleError('PLSQL_TYPE', `a type of the form ${c.peek()?.value ?? ''}`);
+}
+
+/** The parenthesized attribute list of an object type: its attributes, and whether it declares methods. */
+function readObjectAttributes(c: TokenCursor): { attributes: TypeAttribute[]; hasMethods: boolean } {
+  const attributes: TypeAttribute[] = [];
+  let hasMethods = false;
+  for (const item of splitTopLevel(c.group())) {
+    const ic = new TokenCursor(item);
+    if (['MEMBER', 'STATIC', 'MAP', 'ORDER', 'CONSTRUCTOR', 'FINAL', 'NOT', 'INSTANTIABLE', 'OVERRIDING', 'PRAGMA'].includes(ic.peek()?.value ?? '')) {
+      hasMethods = true;
+      continue;
+    }
+    const attr = ic.identifier().name;
+    attributes.push({ name: attr, type: parseOracleType(ic) });
+  }
+  return { attributes, hasMethods };
 }
 
 /** `CREATE [OR REPLACE] [PUBLIC] SYNONYM name FOR target` (cursor on PUBLIC/SYNONYM). */

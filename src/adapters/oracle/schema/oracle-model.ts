@@ -126,8 +126,14 @@ export interface TableDef {
   external?: boolean;
   organizationIndex?: boolean;
   clustered?: string;
-  /** CREATE TABLE … OF type. */
+  /**
+   * CREATE TABLE … OF type: the type as written and its name. `columns` then hold only what the
+   * table says about the type's attributes (defaults, NOT NULL), with a placeholder type.
+   */
   objectTable?: string;
+  objectType?: QualifiedName;
+  /** NOT SUBSTITUTABLE AT ALL LEVELS: the rows are of the type itself, never of a subtype. */
+  notSubstitutable?: boolean;
   /** CREATE TABLE … AS SELECT. */
   asQuery?: { readonly query: Query; readonly text: string; readonly columns?: readonly string[] };
   comment?: string;
@@ -172,6 +178,8 @@ export interface ViewDef {
   readonly kind: 'VIEW' | 'MVIEW';
   name: QualifiedName;
   readonly columns?: readonly string[];
+  /** An object view (`OF type WITH OBJECT IDENTIFIER …`): its type, whose attributes name its columns. */
+  readonly objectType?: QualifiedName;
   /** Undefined when the query could not be read (see `unreadable`). */
   readonly query?: Query;
   readonly queryText: string;
@@ -202,7 +210,8 @@ export interface TypeDef {
   readonly element?: OracleType;
   readonly limit?: number;
   readonly hasMethods: boolean;
-  readonly supertype?: string;
+  /** For a subtype (`UNDER supertype`): the supertype; `attributes` are then the subtype's own. */
+  readonly supertype?: QualifiedName;
   readonly source: SourceRef;
   readonly text: string;
 }

@@ -11,7 +11,7 @@ import type {
 } from './conversion-result.js';
 import type {
   BoundValue, ColumnDef, ConstraintDef, IndexDef, ObjectDef, OracleModel, PartitionDef, PartitionScheme,
-  QualifiedName, SequenceDef, SourceRef, SynonymDef, TableDef, TypeDef, ViewDef,
+  QualifiedName, SequenceDef, SourceRef, SynonymDef, TableDef, TypeAttribute, TypeDef, ViewDef,
 } from './oracle-model.js';
 import { oracleNameToPg, truncateIdentifier } from './oracle-name.js';
 import type { OracleType } from './oracle-type.js';
@@ -21,7 +21,7 @@ import { SqlParser } from './sql-parser.js';
 import { SqlPrinter, literal, type ExprMode, type RelationInfo, type SqlEnvironment } from './sql-printer.js';
 import { mapOracleType, type TypeMapping, type ValueKind } from './type-mapping.js';
 import { DdlSyntaxError } from './token-cursor.js';
-import { isInventoryKind, orderViews, qualifyRef, queryRelations, selectNames, typeFamily } from './ddl-writer-helpers.js';
+import { isInventoryKind, orderTypes, orderViews, qualifyRef, queryRelations, selectNames, typeFamily } from './ddl-writer-helpers.js';
 
 /** Options of {@link writePostgresDdl}. */
 export interface WriterOptions {
@@ -61,6 +61,13 @@ interface TablePlan {
 const key = (q: QualifiedName) => `${q.schema}\u0000${q.name}`;
 const display = (q: QualifiedName) => `"${q.schema}"."${q.name}"`;
 
+/** Schemas Oracle creates and maintains itself (its packages, dictionary views, options). */
+const ORACLE_MAINTAINED_SCHEMAS = new Set([
+  'SYS', 'SYSTEM', 'PUBLIC', 'OUTLN', 'DBSNMP', 'APPQOSSYS', 'AUDSYS', 'CTXSYS', 'DBSFWUSER', 'DVSYS', 'DVF', 'GSMADMIN_INTERNAL',
+  'LBACSYS', 'MDSYS', 'MDDATA', 'OJVMSYS', 'OLAPSYS', 'ORDSYS', 'ORDDATA', 'ORDPLUGINS', 'SI_INFORMTN_SCHEMA', 'WMSYS', 'XDB',
+  'EXFSYS', 'ORACLE_OCM', 'REMOTE_SCHEDULER_AGENT', 'SYSBACKUP', 'SYSDG', 'SYSKM', 'SYSRAC', 'GGSYS', 'DIP', 'ANONYMOUS', 'XS$NULL',
+]);
+
 /**
  * Converts the model.
  *
@@ -88,6 +95,13 @@ class PgDdlWriter {
   private readonly plsqlBlockedRelations = new Set<string>();
   private readonly plsqlNames = new Set<string>();
   private readonly sequences = new Set<string>();
+  /** Object types of the input (converted or not), and those with PL/SQL (a TYPE BODY or methods). */
+  private readonly typeNames = new Set<string>();
+  private readonly plsqlTypes = new Set<string>();
+  /** Attributes of each converted object type, inherited ones first (a subtype's composite type holds them all). */
+  private readonly objectAttributes = new Map<string, readonly TypeAttribute[]>();
+  /** Oracle schemas the input defines objects in. */
+  private readonly inputSchemas = new Set<string>();
   private readonly env: SqlEnvironment;
 
   constructor(private readonly model: OracleModel, private readonly options: WriterOptions) {
@@ -96,6 +110,10 @@ class PgDdlWriter {
       schemaName: (s) => this.pgSchema(s),
       relation: (schema, name) => this.relations.get(key({ schema, name })),
       plsqlUnit: (schema, name) => this.plsqlNames.has(key({ schema, name })),
+      objectType: (schema, name) => {
+        const found = this.userTypes.get(key({ schema, name }));
+        return found?.kind === 'composite' ? found.sql : undefined;
+      },
       targetPgMajor: options.targetPgMajor,
     };
   }
@@ -113,9 +131,23 @@ class PgDdlWriter {
     const indexes = of('INDEX');
     const synonyms = of('SYNONYM');
     for (const s of sequences) this.sequences.add(key(s.name));
+    for (const t of types) {
+      this.typeNames.add(key(t.name));
+      if (t.hasMethods) this.plsqlTypes.add(key(t.name));
+    }
+    for (const unit of this.model.plsql) {
+      if (unit.kind === 'TYPE BODY' || unit.kind === 'TYPE') this.plsqlTypes.add(key(unit.name));
+      if (unit.kind === 'LIBRARY' || unit.kind === 'JAVA') this.plsqlNames.add(key(unit.name));
+    }
+    for (const o of [...this.model.objects, ...this.model.plsql]) this.inputSchemas.add(o.name.schema);
+    // A table or view the converter could not read is not created: what depends on it follows it
+    // to the manual list instead of failing when the schema is imported.
+    for (const u of this.model.unconverted) {
+      if (['TABLE', 'VIEW', 'MVIEW', 'MATERIALIZED VIEW', 'SYNONYM'].includes(u.kind)) this.manualRelations.add(key(u.name));
+    }
 
     this.reserveOracleNamespace();
-    for (const t of types) this.guard(t, () => this.writeType(t));
+    for (const t of orderTypes(types, this.options.schema)) this.guard(t, () => this.writeType(t));
     for (const s of sequences) this.guard(s, () => this.writeSequence(s));
     const mviewNames = new Set(views.filter((v) => v.kind === 'MVIEW' && !v.prebuilt).map((v) => key(v.name)));
     for (const t of tableDefs) this.guard(t, () => this.planTable(t, mviewNames));
@@ -280,21 +312,29 @@ class PgDdlWriter {
     const schema = this.pgSchema(t.name.schema);
     const name = oracleNameToPg(t.name.name);
     const q = this.qualified(schema, name);
-    if (t.supertype) {
-      this.toManual('TYPE', t.name, t.text, `a subtype (UNDER ${t.supertype}) has no PostgreSQL counterpart`, 'TYPE_INHERITANCE', t.source);
-      this.inventory('TYPE', t.name, name, 'manual');
-      return;
-    }
     if (t.form === 'OBJECT') {
-      const attrs = t.attributes.map((a) => {
+      let attributes = t.attributes;
+      if (t.supertype) {
+        const inherited = this.objectAttributes.get(key(t.supertype));
+        if (!inherited) {
+          this.toManual('TYPE', t.name, t.text, `a subtype of ${display(t.supertype)}, which is not converted`, 'TYPE_INHERITANCE', t.source);
+          this.inventory('TYPE', t.name, name, 'manual');
+          return;
+        }
+        attributes = [...inherited, ...t.attributes];
+        this.addNotePg('TYPE', schema, name, 'TYPE_INHERITANCE', 'changed',
+          `the subtype became a composite type with the attributes of ${display(t.supertype)} first, then its own: PostgreSQL has no type inheritance, so a column of the supertype cannot hold its values`);
+      }
+      const attrs = attributes.map((a) => {
         const m = this.resolveType(a.type, t.name.schema);
         if (m.note) this.addNotePg('TYPE', schema, `${name}.${oracleNameToPg(a.name)}`, m.note.code, m.note.severity, m.note.message);
         return `${quoteIdent(oracleNameToPg(a.name))} ${m.pg}`;
       });
       this.emit('TYPE', schema, name, `CREATE TYPE ${q} AS (\n  ${attrs.join(',\n  ')}\n);`);
       this.userTypes.set(key(t.name), { sql: q, kind: 'composite' });
-      if (t.hasMethods) this.addNotePg('TYPE', schema, name, 'TYPE_METHODS', 'manual', 'the object type became a composite type of its attributes; its methods (in the TYPE BODY) need manual conversion to functions');
-      else this.addNotePg('TYPE', schema, name, 'OBJECT_TYPE', 'changed', 'the object type became a composite type');
+      this.objectAttributes.set(key(t.name), attributes);
+      if (t.hasMethods || this.plsqlTypes.has(key(t.name))) this.addNotePg('TYPE', schema, name, 'TYPE_METHODS', 'manual', 'the object type became a composite type of its attributes; its methods (in the TYPE BODY) need manual conversion to functions');
+      else if (!t.supertype) this.addNotePg('TYPE', schema, name, 'OBJECT_TYPE', 'changed', 'the object type became a composite type');
       this.inventory('TYPE', t.name, name, 'created');
       return;
     }
@@ -327,7 +367,9 @@ class PgDdlWriter {
 
   // ---- tables ----
 
-  private planTable(def: TableDef, mviewNames: Set<string>): void {
+  private planTable(written: TableDef, mviewNames: Set<string>): void {
+    const objectTable = written.objectType ? this.objectTableColumns(written) : undefined;
+    const def = objectTable && 'columns' in objectTable ? { ...written, columns: objectTable.columns } : written;
     const schema = this.pgSchema(def.name.schema);
     const name = oracleNameToPg(def.name.name);
     const plan: TablePlan = {
@@ -340,7 +382,10 @@ class PgDdlWriter {
     }
     if (def.temporary) plan.manual = { code: 'GLOBAL_TEMPORARY_TABLE', reason: `a global temporary table (ON COMMIT ${def.temporary} ROWS) has no PostgreSQL counterpart: PostgreSQL temporary tables are created by each session` };
     else if (def.external) plan.manual = { code: 'EXTERNAL_TABLE', reason: 'an external table reads files outside the database (file_fdw can replace it)' };
-    else if (def.objectTable) plan.manual = { code: 'OBJECT_TABLE', reason: `an object table (OF ${def.objectTable}) has no PostgreSQL counterpart` };
+    else if (objectTable && 'manual' in objectTable) plan.manual = { code: 'OBJECT_TABLE', reason: objectTable.manual };
+    else if (objectTable) {
+      this.addNote('TABLE', def.name, 'OBJECT_TABLE', 'changed', `the object table became a table whose columns are the attributes of ${display(def.objectType!)}; its object identifiers, and REFs to its rows, have no PostgreSQL form`);
+    }
     else if (def.asQuery === undefined && def.columns.length === 0) plan.manual = { code: 'TABLE_SYNTAX', reason: 'the table has no columns the converter could read' };
     for (const col of def.columns) {
       const m = this.resolveType(col.type, def.name.schema);
@@ -361,6 +406,45 @@ class PgDdlWriter {
     }
     this.tables.set(key(def.name), plan);
     if (plan.manual) this.manualRelations.add(key(def.name));
+  }
+
+  /**
+   * The columns of an object table (CREATE TABLE … OF type): the type's attributes, with what the
+   * table says about them (defaults, NOT NULL). A table whose rows may be of a subtype, with
+   * attributes of its own, has no such form.
+   */
+  private objectTableColumns(def: TableDef): { columns: ColumnDef[] } | { manual: string } {
+    const type = def.objectType!;
+    const attributes = this.objectAttributes.get(key(type));
+    if (!attributes) return { manual: `an object table of ${display(type)}, which is not converted` };
+    const subtypes = this.subtypesOf(type);
+    if (subtypes.length > 0 && !def.notSubstitutable) {
+      return { manual: `an object table of ${display(type)}, whose rows may be objects of its subtypes (${subtypes.map((t) => t.name).join(', ')}) with attributes of their own: no one PostgreSQL table of columns holds them` };
+    }
+    const unknown = def.columns.find((c) => !attributes.some((a) => a.name === c.name));
+    if (unknown) return { manual: `the table names ${unknown.name}, which is not an attribute of ${display(type)}` };
+    const owner = type.schema;
+    return {
+      columns: attributes.map((a) => {
+        const said = def.columns.find((c) => c.name === a.name);
+        const type = a.type.userDefined && !a.type.owner ? { ...a.type, owner } : a.type;
+        return { ...said, name: a.name, type };
+      }),
+    };
+  }
+
+  /** Every type of the input below this one (UNDER it, directly or not). */
+  private subtypesOf(type: QualifiedName): QualifiedName[] {
+    const types = this.model.objects.filter((o): o is TypeDef => o.kind === 'TYPE');
+    const out: QualifiedName[] = [];
+    const walk = (t: QualifiedName) => {
+      for (const sub of types.filter((x) => x.supertype && key(x.supertype) === key(t))) {
+        out.push(sub.name);
+        walk(sub.name);
+      }
+    };
+    walk(type);
+    return out;
   }
 
   private column(plan: TablePlan, oracleName: string): ColumnPlan | undefined {
@@ -406,7 +490,7 @@ class PgDdlWriter {
   private registerViewRelation(v: ViewDef): void {
     const schema = this.pgSchema(v.name.schema);
     const columns = new Map<string, ValueKind>();
-    const names = v.columns ?? (v.query ? selectNames(v.query) : []);
+    const names = v.objectType ? (this.objectAttributes.get(key(v.objectType)) ?? []).map((a) => a.name) : v.columns ?? (v.query ? selectNames(v.query) : []);
     for (const n of names) columns.set(n, 'other');
     if (v.kind === 'MVIEW' && v.prebuilt) return;
     this.relations.set(key(v.name), { sql: this.qualified(schema, oracleNameToPg(v.name.name)), columns });
@@ -907,6 +991,14 @@ class PgDdlWriter {
       if (code === 'PLSQL_DEPENDENCY') this.plsqlBlockedRelations.add(key(v.name));
     };
     if (!v.query) return fail(`the query does not convert: ${v.unreadable!.reason}`, v.unreadable!.code);
+    let columns = v.columns;
+    if (v.objectType) {
+      // An object view's rows are objects of its type: on PostgreSQL, a view whose columns are the
+      // type's attributes. The object identifier (and REFs built from it) has no counterpart.
+      const attributes = this.objectAttributes.get(key(v.objectType));
+      if (!attributes) return fail(`an object view of ${display(v.objectType)}, which is not converted`, 'OBJECT_VIEW');
+      columns = attributes.map((a) => a.name);
+    }
     const dependsOn = queryRelations(v.query).map((parts) => qualifyRef(parts, v.name.schema)).find((r) => this.manualRelations.has(key(r)));
     if (dependsOn && this.plsqlBlockedRelations.has(key(dependsOn))) return fail(`it reads ${display(dependsOn)}, which calls PL/SQL that needs manual conversion first`, 'PLSQL_DEPENDENCY');
     if (dependsOn) return fail(`it reads ${display(dependsOn)}, which is not converted`, 'DEPENDS_ON_MANUAL');
@@ -919,7 +1011,10 @@ class PgDdlWriter {
       return fail(`the query does not convert: ${error.message}`, error.code);
     }
     this.pending(kind, schema, name, p.notes);
-    const cols = v.columns ? ` (${v.columns.map((c) => quoteIdent(oracleNameToPg(c))).join(', ')})` : '';
+    if (v.objectType) {
+      this.addNotePg('VIEW', schema, name, 'OBJECT_VIEW', 'changed', `the object view became a view whose columns are the attributes of ${display(v.objectType)}; its object identifier (WITH OBJECT IDENTIFIER), and REFs to its rows, have no PostgreSQL form`);
+    }
+    const cols = columns ? ` (${columns.map((c) => quoteIdent(oracleNameToPg(c))).join(', ')})` : '';
     if (kind === 'VIEW') {
       if (v.readOnly) this.addNotePg('VIEW', schema, name, 'READ_ONLY_VIEW', 'changed', 'WITH READ ONLY has no PostgreSQL form: a simple view is updatable on PostgreSQL (revoke INSERT/UPDATE/DELETE on it instead)');
       const check = v.checkOption ? '\nWITH CASCADED CHECK OPTION' : '';
@@ -941,8 +1036,25 @@ class PgDdlWriter {
     };
     if (s.dblink !== undefined) return fail(`the synonym points over database link ${s.dblink}`, 'DBLINK');
     const t = s.target;
-    if (this.sequences.has(key(t)) || this.plsqlNames.has(key(t)) || this.userTypes.has(key(t))) {
+    if (this.plsqlNames.has(key(t)) || this.plsqlTypes.has(key(t))) {
+      return fail(`the synonym names ${display(t)}, PL/SQL that needs manual conversion; PostgreSQL has no synonyms (call it by its schema-qualified name, or put its schema on the search_path)`, 'PLSQL_DEPENDENCY');
+    }
+    if (this.sequences.has(key(t)) || this.userTypes.has(key(t)) || this.typeNames.has(key(t))) {
       return fail(`the synonym points at ${display(t)}, which is not a table or view; PostgreSQL has no synonyms (use search_path)`, 'SYNONYM_TARGET');
+    }
+    const defined = this.relations.has(key(t)) || this.manualRelations.has(key(t)) || this.isSynonymKey(t);
+    if (!defined && ORACLE_MAINTAINED_SCHEMAS.has(t.schema)) {
+      if (s.isPublic) {
+        // Oracle creates public synonyms for its own packages and views in every database
+        // (DBMS_OUTPUT, DBMS_LOB, …); an export that lists them lists Oracle's objects, not the application's.
+        this.addNotePg('SYNONYM', schema, name, 'SUPPLIED_SYNONYM', 'unsupported', `the public synonym of Oracle's own ${display(t)} is not created: Oracle creates it in every database and PostgreSQL has no such object (what uses it needs its own conversion)`);
+        this.inventory('SYNONYM', s.name, name, 'omitted');
+        return;
+      }
+      return fail(`the synonym points at ${display(t)}, an object Oracle supplies, which does not exist on PostgreSQL`, 'SYNONYM_TARGET');
+    }
+    if (!defined && this.inputSchemas.has(t.schema)) {
+      return fail(`the synonym points at ${display(t)}, which the DDL does not define (a table or view would become SELECT * FROM it; PostgreSQL has no synonyms)`, 'SYNONYM_TARGET');
     }
     if (this.manualRelations.has(key(t))) return fail(`the synonym points at ${display(t)}, which is not converted`, 'DEPENDS_ON_MANUAL');
     const target = this.relations.get(key(t));

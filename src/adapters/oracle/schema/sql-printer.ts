@@ -36,6 +36,8 @@ export interface SqlEnvironment {
   relation(oracleSchema: string, name: string): RelationInfo | undefined;
   /** A PL/SQL unit (function, procedure, package) of the converted DDL: calls to it need manual conversion. */
   plsqlUnit(oracleSchema: string, name: string): boolean;
+  /** A converted object type (a composite type): its qualified PostgreSQL name. */
+  objectType?(oracleSchema: string, name: string): string | undefined;
   /** PostgreSQL major version of the target (functions such as regexp_substr need 15). */
   readonly targetPgMajor: number;
 }
@@ -57,6 +59,7 @@ interface Scope {
 
 const DATE_KINDS = new Set<ValueKind>(['date', 'timestamp', 'timestamptz']);
 const NUMBER_KINDS = new Set<ValueKind>(['integer', 'number', 'float']);
+const COMPARISONS = new Set(['=', '<>', '!=', '^=', '<', '>', '<=', '>=']);
 
 /** Functions whose name and meaning are the same in PostgreSQL. */
 const SAME_FUNCTIONS = new Set([
@@ -72,7 +75,7 @@ const SAME_FUNCTIONS = new Set([
 /** Functions with no PostgreSQL form the converter knows of. */
 const UNSUPPORTED_FUNCTIONS = new Set([
   'NEXT_DAY', 'NEW_TIME', 'TZ_OFFSET', 'DUMP', 'VSIZE', 'ORA_HASH', 'STANDARD_HASH', 'SOUNDEX',
-  'NLSSORT', 'DEREF', 'REF', 'VALUE', 'TREAT', 'SYS_CONNECT_BY_PATH', 'CARDINALITY', 'COLLECT', 'POWERMULTISET',
+  'NLSSORT', 'DEREF', 'REF', 'MAKE_REF', 'REFTOHEX', 'VALUE', 'TREAT', 'SYS_CONNECT_BY_PATH', 'CARDINALITY', 'COLLECT', 'POWERMULTISET',
   'EXTRACTVALUE', 'EXISTSNODE', 'XMLTYPE', 'UPDATEXML', 'XMLELEMENT', 'XMLFOREST', 'XMLAGG', 'XMLQUERY', 'XMLSERIALIZE',
   'SCN_TO_TIMESTAMP', 'TIMESTAMP_TO_SCN', 'ROWIDTOCHAR', 'CHARTOROWID', 'JSON_VALUE', 'JSON_QUERY', 'JSON_EXISTS',
   'JSON_OBJECT', 'JSON_ARRAY', 'JSON_OBJECTAGG', 'JSON_ARRAYAGG', 'JSON_SERIALIZE', 'APPROX_COUNT_DISTINCT', 'SYS_TYPEID',
@@ -413,11 +416,18 @@ export class SqlPrinter {
       case 'subquery': return `(${this.query(e.q)})`;
       case 'exists': return `EXISTS (${this.query(e.q)})`;
       case 'in': {
-        const inner = e.q ? this.query(e.q) : e.list!.map((x) => this.expr(x)).join(', ');
-        return `${this.expr(e.e)} ${e.not ? 'NOT IN' : 'IN'} (${inner})`;
+        if (e.q) return `${this.expr(e.e)} ${e.not ? 'NOT IN' : 'IN'} (${this.query(e.q)})`;
+        const list = e.list!;
+        const subject = list.some((x) => this.comparedPair(e.e, x)[0] !== undefined) ? this.toNumber(e.e) : this.expr(e.e);
+        const inner = list.map((x) => this.comparedPair(e.e, x)[1] ?? this.expr(x)).join(', ');
+        return `${subject} ${e.not ? 'NOT IN' : 'IN'} (${inner})`;
       }
-      case 'between':
-        return `${this.expr(e.e)} ${e.not ? 'NOT BETWEEN' : 'BETWEEN'} ${this.expr(e.lo)} AND ${this.expr(e.hi)}`;
+      case 'between': {
+        const numeric = this.comparedPair(e.e, e.lo)[0] !== undefined || this.comparedPair(e.e, e.hi)[0] !== undefined;
+        const lo = this.comparedPair(e.e, e.lo)[1] ?? this.expr(e.lo);
+        const hi = this.comparedPair(e.e, e.hi)[1] ?? this.expr(e.hi);
+        return `${numeric ? this.toNumber(e.e) : this.expr(e.e)} ${e.not ? 'NOT BETWEEN' : 'BETWEEN'} ${lo} AND ${hi}`;
+      }
       case 'like': {
         if (e.op !== 'LIKE') this.note('LIKE_VARIANT', `${e.op} became LIKE`);
         const pattern = this.expr(e.pattern);
@@ -585,11 +595,34 @@ export class SqlPrinter {
         return `(EXTRACT(EPOCH FROM ${this.operand(left, '-')} - ${this.factor(right)}) / 86400)`;
       }
     }
+    if (COMPARISONS.has(op)) {
+      const [l, r] = this.comparedPair(left, right);
+      if (l !== undefined || r !== undefined) return `${l ?? this.operand(left, op)} ${op} ${r ?? this.operandRight(right, op)}`;
+    }
     if (op === '/' && this.kindOf(left) === 'integer' && this.kindOf(right) === 'integer') {
       // Oracle divides NUMBERs exactly; PostgreSQL divides integers to an integer.
       return `CAST(${this.expr(left)} AS numeric) / ${this.factor(right)}`;
     }
     return `${this.operand(left, op)} ${op} ${this.operandRight(right, op)}`;
+  }
+
+  /**
+   * Oracle compares a character value with a number by converting the character value to a
+   * number (ORA-01722 when it is not one); PostgreSQL has no `text = numeric` operator. Returns the
+   * converted text of the side that needs the conversion (a string literal needs none: PostgreSQL
+   * reads an untyped literal as a number itself).
+   */
+  private comparedPair(left: Expr, right: Expr): [string | undefined, string | undefined] {
+    const lk = this.kindOf(left);
+    const rk = this.kindOf(right);
+    if (lk === 'text' && rk !== undefined && NUMBER_KINDS.has(rk) && left.k !== 'str') return [this.toNumber(left), undefined];
+    if (rk === 'text' && lk !== undefined && NUMBER_KINDS.has(lk) && right.k !== 'str') return [undefined, this.toNumber(right)];
+    return [undefined, undefined];
+  }
+
+  private toNumber(e: Expr): string {
+    this.note('IMPLICIT_TO_NUMBER', 'a character value compared with a number is converted to a number, as Oracle does implicitly (a value that is not a number raises an error on both)');
+    return `CAST(${this.expr(e)} AS numeric)`;
   }
 
   /** A left operand, parenthesized when its own operator binds weaker than `op` in PostgreSQL. */
@@ -646,6 +679,10 @@ export class SqlPrinter {
 
   private call(e: CallExpr): string {
     const parts = e.name.parts;
+    // An object type's constructor, type_name(attribute values…): a row cast to the composite type.
+    const composite = parts.length <= 2 && !e.star && !e.over
+      ? this.env.objectType?.(parts.length === 2 ? parts[0]! : this.env.defaultSchema, parts[parts.length - 1]!) : undefined;
+    if (composite) return `ROW(${e.args.map((x) => this.expr(x)).join(', ')})::${composite}`;
     if (parts.length > 1 || e.name.quoted[0]) return this.userCall(e);
     const fn = parts[0]!;
     const a = e.args;
@@ -828,7 +865,10 @@ export class SqlPrinter {
     for (; i + 1 < a.length; i += 2) pairs.push([a[i]!, a[i + 1]!]);
     const fallback = i < a.length ? a[i] : undefined;
     const simple = pairs.every(([s]) => s.k === 'num' || (s.k === 'str' && s.value !== ''));
-    const x = this.expr(subject);
+    // DECODE compares in the type of its first search value: a character subject against a
+    // numeric search value is converted to a number, as Oracle does.
+    const first = pairs[0]?.[0];
+    const x = first && this.comparedPair(subject, first)[0] !== undefined ? this.toNumber(subject) : this.expr(subject);
     const whens = pairs.map(([s, r]) => {
       if (simple) return `WHEN ${this.expr(s)} THEN ${this.expr(r)}`;
       if (s.k === 'null' || (s.k === 'str' && s.value === '')) return `WHEN ${x} IS NULL THEN ${this.expr(r)}`;

@@ -83,7 +83,21 @@ export function readCreateTable(c: TokenCursor, ctx: ReadContext): TableDef {
   };
   if (blockchain) ctx.note('TABLE', name, 'BLOCKCHAIN_TABLE', 'changed', 'a blockchain/immutable table becomes an ordinary table (rows can be changed and deleted)');
   if (c.acceptWords('OF')) {
-    table.objectTable = c.dottedName().parts.join('.');
+    // An object table: its columns are the type's attributes, which the writer looks up; what the
+    // table adds (constraints, defaults on attributes) is read here.
+    const parts = c.dottedName().parts;
+    table.objectTable = parts.join('.');
+    table.objectType = qualify(parts, ctx.defaultSchema);
+    if (c.acceptWords('NOT', 'SUBSTITUTABLE', 'AT', 'ALL', 'LEVELS')) table.notSubstitutable = true;
+    else c.acceptWords('SUBSTITUTABLE', 'AT', 'ALL', 'LEVELS');
+    if (c.isPunct('(')) {
+      for (const item of splitTopLevel(c.group())) {
+        // SCOPE FOR (ref_attribute) IS table, REF (ref_attribute) WITH ROWID: REFs have no PostgreSQL form.
+        if (item[0]?.kind === 'word' && (item[0].value === 'SCOPE' || item[0].value === 'REF')) continue;
+        readRelationalItem(item, table, ctx);
+      }
+    }
+    readTableProperties(c, table, ctx);
     return table;
   }
   if (c.isPunct('(')) {
@@ -155,11 +169,12 @@ export function readColumn(c: TokenCursor, table: TableDef, ctx: ReadContext, mo
       }
       continue;
     }
-    if (c.isWord('GENERATED') && (c.isWords('GENERATED', 'BY') || c.isWords('GENERATED', 'ALWAYS', 'AS', 'IDENTITY'))) {
+    if (c.isWord('GENERATED') && (c.isWords('GENERATED', 'BY') || c.isWords('GENERATED', 'ALWAYS', 'AS', 'IDENTITY') || c.isWords('GENERATED', 'AS', 'IDENTITY'))) {
       c.next();
       let always = false;
       let onNull = false;
-      if (c.acceptWords('ALWAYS')) always = true;
+      // GENERATED AS IDENTITY without ALWAYS or BY DEFAULT is ALWAYS, Oracle's default.
+      if (c.acceptWords('ALWAYS') || c.isWords('AS', 'IDENTITY')) always = true;
       else {
         c.expectWords('BY', 'DEFAULT');
         if (c.acceptWords('ON', 'NULL')) onNull = true;
@@ -396,6 +411,16 @@ function readTableProperties(c: TokenCursor, table: TableDef, ctx: ReadContext):
     if (c.acceptWords('CLUSTER')) {
       table.clustered = c.dottedName().parts.join('.');
       if (c.isPunct('(')) c.group();
+      continue;
+    }
+    if (c.acceptWords('OBJECT', 'IDENTIFIER', 'IS')) {
+      // An object table's object identifiers: SYSTEM GENERATED or PRIMARY KEY; REFs have no PostgreSQL form.
+      if (!c.acceptWords('SYSTEM', 'GENERATED')) c.acceptWords('PRIMARY', 'KEY');
+      continue;
+    }
+    if (c.acceptWords('STORE', 'AS')) {
+      // LOB (…) / XMLTYPE … / NESTED TABLE … / VARRAY … STORE AS [SECUREFILE|BASICFILE] [segment] [(…)]:
+      // storage only. Its parenthesized part must not read as the query of CREATE TABLE … AS (…).
       continue;
     }
     if (c.isWord('AS') && (c.isWord('SELECT', 1) || c.isWord('WITH', 1) || c.isPunct('(', 1))) {

@@ -49,6 +49,43 @@ test('DBMS_METADATA output: statements indented, terminated by ; or by / after P
   assert.equal(split.statements[2]!.text, 'ALTER TRIGGER "HR"."T_BI" ENABLE');
 });
 
+test('a script without terminators (SQL Developer export, terminator off): a statement ends where the next one begins', () => {
+  const script = [
+    '--  DDL for Table T',
+    '  CREATE TABLE "S"."T" ("ID" NUMBER(5,0), "NOTE" VARCHAR2(30))',
+    '  SEGMENT CREATION IMMEDIATE',
+    '  TABLESPACE "USERS"',
+    '  CREATE UNIQUE INDEX "S"."T_PK" ON "S"."T" ("ID")',
+    '  ALTER TABLE "S"."T" ADD CONSTRAINT "T_PK" PRIMARY KEY ("ID")',
+    '  USING INDEX "S"."T_PK"  ENABLE',
+    '   COMMENT ON TABLE "S"."T"  IS \'create table in a string\'',
+    '  CREATE OR REPLACE FORCE EDITIONABLE VIEW "S"."V" ("ID") AS',
+    '  SELECT id',
+    '    FROM t',
+    'REM INSERTING into S.T',
+    'SET DEFINE OFF;',
+    'Insert into S.T (ID,NOTE) values (\'1\',\'x\');',
+    'CREATE OR REPLACE PROCEDURE p IS',
+    'BEGIN',
+    '  UPDATE t',
+    '  SET note = NULL;',
+    '  COMMENT_ROWS(1);',
+    'END;',
+    '/',
+  ].join('\n');
+  const split = splitOracleScript(script);
+  assert.deepEqual(split.statements.map((s) => [s.line, s.plsql, s.text]), [
+    [2, false, 'CREATE TABLE "S"."T" ("ID" NUMBER(5,0), "NOTE" VARCHAR2(30))\n  SEGMENT CREATION IMMEDIATE\n  TABLESPACE "USERS"'],
+    [5, false, 'CREATE UNIQUE INDEX "S"."T_PK" ON "S"."T" ("ID")'],
+    [6, false, 'ALTER TABLE "S"."T" ADD CONSTRAINT "T_PK" PRIMARY KEY ("ID")\n  USING INDEX "S"."T_PK"  ENABLE'],
+    [8, false, 'COMMENT ON TABLE "S"."T"  IS \'create table in a string\''],
+    [9, false, 'CREATE OR REPLACE FORCE EDITIONABLE VIEW "S"."V" ("ID") AS\n  SELECT id\n    FROM t'],
+    [14, false, "Insert into S.T (ID,NOTE) values ('1','x')"],
+    [15, true, 'CREATE OR REPLACE PROCEDURE p IS\nBEGIN\n  UPDATE t\n  SET note = NULL;\n  COMMENT_ROWS(1);\nEND;'],
+  ]);
+  assert.deepEqual(split.skipped.map((s) => s.command), ['REM', 'SET']);
+});
+
 test('the tokenizer: quoted names keep their case, words are upper-cased, every literal form is read', () => {
   const tokens = tokenizeOracle(`select "Mixed"."Name", emp_id, q'{it's}', N'x', nq'!y!', 'a''b', 1.5e3, .5, 2f /*+ hint */ -- c\n|| <> != ^= :=`);
   assert.deepEqual(tokens.map((t) => [t.kind, t.value]), [
