@@ -71,6 +71,14 @@ test('user without REPLICATION: the check and the connection name the ALTER ROLE
 });
 
 test('no free replication slot and no free WAL sender', async () => {
+  // The previous test's refused replication login may still hold the only WAL sender while its
+  // backend exits: wait until the server has none, so this test starts from a known state.
+  for (let i = 0; ; i++) {
+    const [row] = await tight.sql('postgres', "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'walsender'");
+    if (row.n === 0) break;
+    if (i > 200) assert.fail(`a WAL sender is still running: ${row.n}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const rc = await ReplicationConnection.open(config(tight));
   try {
     await rc.createSlot('tandem_only');
