@@ -10,7 +10,8 @@ import type { MySqlColumn, MySqlTable } from '../catalog-types.js';
 import { mysqlToPg } from '../values/mysql-to-pg.js';
 import type { ConvertContext } from './convert-context.js';
 import { noteComments, type ConversionNote } from './conversion-note.js';
-import { pgString, translateMySqlExpression } from './expression-translator.js';
+import { isBooleanShaped, pgString, translateMySqlExpression, type TranslateContext, type TranslateResult } from './expression-translator.js';
+import type { MySqlFlavor } from '../server-version.js';
 import { derivedName } from './pg-names.js';
 import { pgColumnType, valueTypeOf, type PgColumnType } from './type-map.js';
 
@@ -86,6 +87,21 @@ function defaultSql(ctx: ConvertContext, table: MySqlTable, c: MySqlColumn, t: P
   }
 }
 
+/**
+ * A generated column's expression in PostgreSQL, fitted to the column's PostgreSQL type: a
+ * comparison (MySQL computes 1 or 0) becomes an integer for a numeric column; a binary column is
+ * not generated on the target (the expression would give text, not bytea).
+ */
+export function translateGeneratedColumn(c: MySqlColumn, flavor: MySqlFlavor, translate: TranslateContext): TranslateResult {
+  if (!c.generated) return { ok: false, reason: 'not a generated column' };
+  const r = translateMySqlExpression(c.generated.expression, translate);
+  if (!r.ok) return r;
+  const kind = pgColumnType(c, flavor).kind;
+  if (kind === 'binary') return { ok: false, reason: `it computes a ${c.dataType} column, which is bytea on the target` };
+  if (['integer', 'decimal', 'float', 'double', 'year'].includes(kind) && isBooleanShaped(r.sql)) return { ...r, sql: `CAST((${r.sql}) AS integer)` };
+  return r;
+}
+
 interface TableParts {
   readonly objects: SchemaObject[];
 }
@@ -138,7 +154,7 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
     let line = `${quoteIdent(c.name)} ${pgTypeSql(ctx, table, c, t)}`;
     let isGenerated = false;
     if (c.generated) {
-      const r = translateMySqlExpression(c.generated.expression, ctx.translate);
+      const r = translateGeneratedColumn(c, ctx.flavor, ctx.translate);
       if (r.ok) {
         line += ` GENERATED ALWAYS AS (${r.sql}) STORED`;
         isGenerated = true;
