@@ -196,3 +196,47 @@ test('generatedOnTarget: only the generated columns whose expression converted (
     column('c', 'varchar(32)', { generated: { stored: true, expression: 'md5(`a`)' } })]);
   assert.deepEqual(generatedOnTarget(catalog([t]), t), ['b']);
 });
+
+test('an index whose <table>_<index> name is already a table (cacti: user_auth.realm and user_auth_realm) gets another name, with a note', () => {
+  const part = (col: string) => ({ column: col, expression: null, prefixLength: null, descending: false });
+  const auth = table('user_auth', [column('id', 'mediumint(8) unsigned', { nullable: false }), column('realm', 'mediumint(8)')], {
+    primaryKey: ['id'],
+    indexes: [{ name: 'realm', unique: false, kind: 'btree', parts: [part('realm')], invisible: false, comment: '' }],
+  });
+  const realm = table('user_auth_realm', [column('realm_id', 'int(10) unsigned', { nullable: false }), column('user_id', 'int(10) unsigned', { nullable: false })], {
+    primaryKey: ['realm_id', 'user_id'],
+    indexes: [{ name: 'user_id', unique: false, kind: 'btree', parts: [part('user_id')], invisible: false, comment: '' }],
+  });
+  const { objects, notes } = convertMySqlSchema(catalog([auth, realm]));
+  assert.deepEqual(objects.filter((o) => o.type === 'INDEX').map((o) => withoutNotes(o.sql)), [
+    'CREATE INDEX user_auth_realm_idx ON public.user_auth (realm);',
+    'CREATE INDEX user_auth_realm_user_id ON public.user_auth_realm (user_id);',
+  ]);
+  assert.deepEqual(notes.filter((n) => n.rule === 'mysql-index-renamed').map((n) => `${n.objectName}: ${n.detail}`), [
+    'public.user_auth.realm: named user_auth_realm_idx: user_auth_realm is already the name of another table, view, sequence or index in the schema',
+  ]);
+});
+
+test('generated columns fit their PostgreSQL type: a comparison becomes an integer, a binary column is not generated', () => {
+  const t = table('t', [
+    column('qty', 'int(11)'),
+    column('in_stock', 'tinyint(1)', { generated: { stored: true, expression: '(`qty` > 0)' } }),
+    column('doc', 'longtext', { isJson: true }),
+    column('doc_id', 'varbinary(32)', { generated: { stored: true, expression: "json_unquote(json_extract(`doc`,_utf8mb4'$._id'))" } }),
+    column('doc_name', 'varchar(64)', { generated: { stored: false, expression: "json_unquote(json_extract(`doc`,_utf8mb4'$.name'))" } }),
+  ]);
+  const { objects, notes } = convertMySqlSchema(catalog([t]));
+  assert.equal(withoutNotes(sqlOf(objects, 'TABLE', 't')), [
+    'CREATE TABLE public.t (',
+    '  qty integer,',
+    '  in_stock smallint GENERATED ALWAYS AS (CAST(((qty > 0)) AS integer)) STORED,',
+    '  doc json,',
+    '  doc_id bytea,',
+    "  doc_name varchar(64) GENERATED ALWAYS AS ((CAST(doc AS jsonb) #>> '{name}')) STORED,",
+    '  CONSTRAINT in_stock_mysql_range CHECK (in_stock BETWEEN -128 AND 127)',
+    ');',
+  ].join('\n'));
+  assert.deepEqual(notes.filter((n) => n.rule === 'mysql-generated-not-converted').map((n) => n.detail), [
+    "generated column (json_unquote(json_extract(`doc`,_utf8mb4'$._id'))) is an ordinary column on the target, filled from the source: it computes a varbinary column, which is bytea on the target",
+  ]);
+});
