@@ -82,6 +82,12 @@ test('IF() and TRUE/FALSE: MySQL conditions are numbers, PostgreSQL conditions b
   assert.equal(ok("if(case when `a` = 1 then 1 else 0 end,'y','n')"), "CASE WHEN (CASE WHEN a = 1 THEN 1 ELSE 0 END) <> 0 THEN 'y' ELSE 'n' END");
   assert.equal(ok('((`r`.`is_deleted` = false) and (`r`.`vip` <> true))'), '((r.is_deleted = 0) AND (r.vip <> 1))');
   assert.equal(ok('isnull(`r`.`left_on`)'), '(r.left_on IS NULL)');
+  assert.equal(ok('select `c`.`id` AS `id` from `shop`.`c` where `c`.`active`'), 'SELECT c.id AS id FROM public.c WHERE (c.active) <> 0');
+  assert.equal(ok('select `c`.`id` AS `id` from `shop`.`c` where (`c`.`active` and `c`.`n` between 1 and 3) having not `c`.`hidden`'),
+    'SELECT c.id AS id FROM public.c WHERE ((c.active) <> 0 AND c.n BETWEEN 1 AND 3) HAVING NOT (c.hidden) <> 0');
+  assert.equal(ok('case when `flag` then 1 when `a` = 2 then 2 else 0 end'), 'CASE WHEN (flag) <> 0 THEN 1 WHEN a = 2 THEN 2 ELSE 0 END');
+  assert.equal(ok('case `a` when 1 then `b` end'), 'CASE a WHEN 1 THEN b END');
+  assert.equal(ok('(`a` and `b`) or `c` > 1'), '((a) <> 0 AND (b) <> 0) OR c > 1');
 });
 
 test('GROUP_CONCAT becomes string_agg: separator, ORDER BY, DISTINCT, several expressions', () => {

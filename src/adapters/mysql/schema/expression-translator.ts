@@ -296,7 +296,7 @@ class Translator {
         }
       }
     }
-    return join(out);
+    return join(coerceConditions(out));
   }
 
   private peek(offset = 0): MySqlToken | undefined {
@@ -503,9 +503,60 @@ class Translator {
   }
 }
 
+/** Words that put what follows them in a boolean context. */
+const CONDITION_STARTS = new Set(['WHERE', 'HAVING', 'ON', 'AND', 'OR']);
+/** Pieces that end a condition. */
+const CONDITION_ENDS = new Set(['AND', 'OR', 'GROUP', 'ORDER', 'LIMIT', 'OFFSET', 'HAVING', 'UNION', 'JOIN', 'LEFT', 'RIGHT', 'INNER', 'CROSS',
+  'WHERE', 'THEN', 'ELSE', 'END', 'WHEN', ',', 'ON', 'USING']);
+
+/**
+ * MySQL takes a number wherever a condition goes (`WHERE c.active`, `a AND flag`, `CASE WHEN
+ * flag THEN`); PostgreSQL only a boolean. In translated pieces of one nesting level, each operand
+ * of AND/OR, each WHERE/HAVING/ON condition and each searched CASE's WHEN condition that is not
+ * already a boolean becomes `(x) <> 0`.
+ */
+function coerceConditions(pieces: string[]): string[] {
+  const out = [...pieces];
+  const cases: boolean[] = [];
+  const open: { start: number; depth: number }[] = [];
+  const segments: [number, number][] = [];
+  let betweenAnd = 0;
+  // Without a WHERE, HAVING or ON in front (a parenthesised group, a CHECK), an AND or OR makes its first operand a condition too.
+  const firstLogic = out.findIndex((p) => p === 'AND' || p === 'OR');
+  if (firstLogic > 0 && out[0] !== 'SELECT' && !out.slice(0, firstLogic).some((p) => CONDITION_STARTS.has(p) || p === 'BETWEEN' || p === 'CASE')) {
+    open.push({ start: 0, depth: 0 });
+  }
+  for (let i = 0; i <= out.length; i++) {
+    const p = out[i];
+    if (p === undefined) {
+      for (const o of open.reverse()) if (i > o.start) segments.push([o.start, i]);
+      break;
+    }
+    if (p === 'BETWEEN') betweenAnd++;
+    if (p === 'AND' && betweenAnd > 0) { betweenAnd--; continue; }
+    const top = open[open.length - 1];
+    if (top && CONDITION_ENDS.has(p) && top.depth === cases.length) {
+      if (i > top.start) segments.push([top.start, i]);
+      open.pop();
+    }
+    if (p === 'CASE') cases.push(out[i + 1] === 'WHEN');
+    if (p === 'END') cases.pop();
+    if (CONDITION_STARTS.has(p) || (p === 'WHEN' && cases[cases.length - 1] === true)) open.push({ start: i + 1, depth: cases.length });
+  }
+  // Inner conditions first; a replaced range keeps its length (emptied pieces) so that outer ranges stay valid.
+  for (const [from, to] of segments.sort((a, b) => b[0] - a[0] || a[1] - b[1])) {
+    const text = join(out.slice(from, to));
+    const negated = /^NOT /.test(text) ? text.slice(4) : undefined;
+    if (text === '' || (isBooleanShaped(text) && (negated === undefined || isBooleanShaped(negated)))) continue;
+    out[from] = negated === undefined ? `(${text}) <> 0` : `NOT (${negated}) <> 0`;
+    for (let k = from + 1; k < to; k++) out[k] = '';
+  }
+  return out.filter((p) => p !== '');
+}
+
 function join(parts: string[]): string {
   let out = '';
-  for (const p of parts) out += p === ',' ? ',' : out === '' ? p : ` ${p}`;
+  for (const p of parts) if (p !== '') out += p === ',' ? ',' : out === '' ? p : ` ${p}`;
   return out;
 }
 
