@@ -36,13 +36,15 @@ CREATE TABLE branch (id smallint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, r
 CREATE TABLE branch_realm (id int PRIMARY KEY);
 CREATE TABLE sale (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, branch_id smallint unsigned NOT NULL, amount decimal(8,2) NOT NULL,
   sold_at datetime NOT NULL, returned_on date, is_void tinyint(1) NOT NULL DEFAULT 0, doc json, tag varchar(10),
-  big_sale tinyint(1) AS (amount > 100) STORED, KEY sale_branch (branch_id));
+  big_sale tinyint(1) AS (amount > 100) STORED, lat decimal(9,6) AS (json_unquote(json_extract(doc, '$.geo.lat'))) STORED,
+  items int unsigned AS (json_length(json_extract(doc, '$.items'))) VIRTUAL, doc_version int AS (json_extract(doc, '$.v')) STORED,
+  KEY sale_branch (branch_id));
 INSERT INTO region VALUES (1, 'NTH', 'North'), (2, 'STH', 'South');
 INSERT INTO branch VALUES (1, 1, 'oslo', '2020-03-01', 1), (2, 1, 'bergen', NULL, 0), (3, 2, 'roma', '2021-07-15', 1);
 INSERT INTO branch_realm VALUES (1);
 INSERT INTO sale (id, branch_id, amount, sold_at, returned_on, is_void, doc, tag) VALUES
-  (1, 1, 50.00, '2024-01-05 10:00:00', NULL, 0, '{"buyer": {"name": "Ann"}, "items": ["pen", "ink"]}', 'b'),
-  (2, 1, 70.50, '2024-01-20 12:30:00', '2024-01-25', 0, '{"buyer": {"name": "Bo"}, "items": ["map"]}', 'a'),
+  (1, 1, 50.00, '2024-01-05 10:00:00', NULL, 0, '{"buyer": {"name": "Ann"}, "items": ["pen", "ink"], "geo": {"lat": 59.913868}, "v": 3}', 'b'),
+  (2, 1, 70.50, '2024-01-20 12:30:00', '2024-01-25', 0, '{"buyer": {"name": "Bo"}, "items": ["map"], "geo": {"lat": -33.5}}', 'a'),
   (3, 3, 120.00, '2024-02-02 09:15:00', '2024-03-01', 0, '{"buyer": {}, "items": []}', 'a'),
   (4, 3, 10.00, '2024-02-03 08:00:00', NULL, 1, NULL, NULL);
 CREATE VIEW branch_list AS SELECT b.id AS id, CONCAT(g.name, ', ', b.city) AS place, IF(b.active, 'open', 'closed') AS state
@@ -139,9 +141,13 @@ test('each view gives the rows MariaDB gives', async () => {
   }
 });
 
-test('a generated comparison is computed by PostgreSQL as the number MySQL stores', async () => {
-  const { rows } = await target.query({ text: 'SELECT id, big_sale FROM public.sale ORDER BY id', rowMode: 'array' });
-  assert.deepEqual(rows, [['1', '0'], ['2', '0'], ['3', '1'], ['4', '0']]);
-  const [mysqlRows] = await session.connection.query({ sql: 'SELECT id, big_sale FROM sale ORDER BY id', rowsAsArray: true });
+test('generated columns: a comparison, JSON text into DECIMAL and JSON into INT are computed by PostgreSQL as MySQL stores them', async () => {
+  const { rows } = await target.query({ text: 'SELECT id, big_sale, lat, doc_version FROM public.sale ORDER BY id', rowMode: 'array' });
+  assert.deepEqual(rows, [['1', '0', '59.913868', '3'], ['2', '0', '-33.500000', null], ['3', '1', null, null], ['4', '0', null, null]]);
+  const [mysqlRows] = await session.connection.query({ sql: 'SELECT id, big_sale, lat, doc_version FROM sale ORDER BY id', rowsAsArray: true });
   assert.deepEqual(mysqlRows, rows);
+  // json_length() does not convert: the column is filled from the source, as MariaDB computed it.
+  assert.deepEqual(generatedOnTarget(catalog, catalog.tables.find((t) => t.name === 'sale')!), ['big_sale', 'lat', 'doc_version']);
+  const items = await target.query({ text: 'SELECT items FROM public.sale ORDER BY id', rowMode: 'array' });
+  assert.deepEqual(items.rows, [['2'], ['1'], ['0'], [null]]);
 });

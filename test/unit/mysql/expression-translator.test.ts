@@ -142,3 +142,10 @@ test('a view that selects columns it does not group by: GROUP BY completed, unle
     `SELECT to_char(CAST(o.at AS timestamp), 'YYYY') AS y, count(0) AS n, (SELECT max(x.at) FROM public.o x) AS last FROM public.o o GROUP BY to_char(CAST(o.at AS timestamp), 'YYYY') ORDER BY y`);
   assert.equal(ok('select `o`.`k` AS `k`,sum(`o`.`v`) AS `s` from `shop`.`o` `o` group by 1'), 'SELECT o.k AS k, sum(o.v) AS s FROM public.o o GROUP BY 1');
 });
+
+test('isBooleanShaped: comparisons at the top level only; jsonb and array operators are not comparisons', async () => {
+  const { isBooleanShaped } = await import('../../../src/adapters/mysql/schema/expression-translator.js');
+  assert.deepEqual(['a > 1', '(a = 1)', 'a IS NULL', 'NOT a', "x LIKE 'a%'", "(CAST(d AS jsonb) #>> '{a}') = 'x'"].map(isBooleanShaped), [true, true, true, true, true, true]);
+  assert.deepEqual(['a', '(a)', "(CAST(d AS jsonb) #>> '{a}')", "(CAST(d AS jsonb) #> '{a}')", 'CASE WHEN a = 1 THEN 1 ELSE 0 END', "'a = b'", 'a || b', '(a) + (b > 1)']
+    .map(isBooleanShaped), [false, false, false, false, false, false, false, false]);
+});

@@ -216,7 +216,7 @@ const COMPARISONS = new Set(['=', '<>', '<', '>', '<=', '>=']);
  */
 export function isBooleanShaped(sql: string): boolean {
   const trimmed = sql.trim();
-  const words = trimmed.match(/'(?:[^']|'')*'|"(?:[^"]|"")*"|<>|<=|>=|[()=<>]|[A-Za-z_][A-Za-z0-9_$]*|[^\s]/g) ?? [];
+  const words = trimmed.match(/'(?:[^']|'')*'|"(?:[^"]|"")*"|#>>|#>|->>|->|<@|@>|\|\||::|<>|<=|>=|[()=<>]|[A-Za-z_][A-Za-z0-9_$]*|[^\s]/g) ?? [];
   let depth = 0;
   for (const w of words) {
     const u = w.toUpperCase();

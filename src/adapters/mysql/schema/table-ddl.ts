@@ -87,19 +87,28 @@ function defaultSql(ctx: ConvertContext, table: MySqlTable, c: MySqlColumn, t: P
   }
 }
 
+/** Kinds whose PostgreSQL type an immutable CAST reaches from text, numbers and jsonb. */
+const CAST_TO_COLUMN_KINDS = new Set(['integer', 'decimal', 'float', 'double', 'year', 'json', 'jsonb']);
+
 /**
- * A generated column's expression in PostgreSQL, fitted to the column's PostgreSQL type: a
- * comparison (MySQL computes 1 or 0) becomes an integer for a numeric column; a binary column is
- * not generated on the target (the expression would give text, not bytea).
+ * A generated column's expression in PostgreSQL, fitted to the column's PostgreSQL type. MySQL
+ * converts the value into the column's type (JSON_UNQUOTE(…) text into a DECIMAL column, a
+ * comparison's 1 or 0 into TINYINT); PostgreSQL refuses a generation expression of another type,
+ * and the whole CREATE TABLE with it. So numbers and JSON get a CAST to the column's type (a
+ * comparison through integer first); text columns take any type as it is; binary, BIT and ENUM
+ * columns are not generated on the target (no immutable cast reaches bytea, bit or an enum from text).
  */
 export function translateGeneratedColumn(c: MySqlColumn, flavor: MySqlFlavor, translate: TranslateContext): TranslateResult {
   if (!c.generated) return { ok: false, reason: 'not a generated column' };
   const r = translateMySqlExpression(c.generated.expression, translate);
   if (!r.ok) return r;
-  const kind = pgColumnType(c, flavor).kind;
-  if (kind === 'binary') return { ok: false, reason: `it computes a ${c.dataType} column, which is bytea on the target` };
-  if (['integer', 'decimal', 'float', 'double', 'year'].includes(kind) && isBooleanShaped(r.sql)) return { ...r, sql: `CAST((${r.sql}) AS integer)` };
-  return r;
+  const t = pgColumnType(c, flavor);
+  if (t.kind === 'binary' || t.kind === 'bit' || t.sql === null) {
+    return { ok: false, reason: `it computes a ${c.dataType} column, which PostgreSQL cannot compute from an expression of another type` };
+  }
+  if (!CAST_TO_COLUMN_KINDS.has(t.kind)) return r;
+  const value = isBooleanShaped(r.sql) && t.kind !== 'json' && t.kind !== 'jsonb' ? `CAST((${r.sql}) AS integer)` : r.sql;
+  return { ...r, sql: `CAST((${value}) AS ${t.sql})` };
 }
 
 interface TableParts {
