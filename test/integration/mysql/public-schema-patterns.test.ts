@@ -58,6 +58,8 @@ CREATE VIEW monthly AS SELECT DATE_FORMAT(s.sold_at, '%Y-%m') AS month, COUNT(*)
 CREATE VIEW returns_late AS SELECT s.id AS id, TO_DAYS(s.returned_on) - TO_DAYS(s.sold_at) AS days, DATEDIFF(s.returned_on, s.sold_at) AS diff,
   JSON_UNQUOTE(JSON_EXTRACT(s.doc, '$.buyer.name')) AS buyer, JSON_UNQUOTE(JSON_EXTRACT(s.doc, '$.items[0]')) AS first_item
   FROM sale s WHERE s.returned_on IS NOT NULL;
+CREATE VIEW sale_dates AS SELECT s.id AS id, DAYOFWEEK(s.sold_at) AS dow, DAYOFYEAR(s.sold_at) AS doy, QUARTER(s.sold_at) AS q, DATE(s.sold_at) AS day,
+  DATE_FORMAT(s.sold_at, '%d %M %Y %H:%i:%s %p %W %a %b %j %e %c %k %l|%y') AS label FROM sale s;
 CREATE VIEW initials AS SELECT b.id AS id, CONCAT(UCASE(SUBSTR(b.city, 1, 1)), LCASE(SUBSTR(b.city, 2, LENGTH(b.city)))) AS city FROM branch b;
 `;
 
@@ -69,6 +71,12 @@ const VIEW_ROWS: Record<string, string[][]> = {
   monthly: [['2024-01', '2', '60.25'], ['2024-02', '1', '120.00']],
   returns_late: [['2', '5', '5', 'Bo', 'map'], ['3', '28', '28', '∅', '∅']],
   initials: [['1', 'Oslo'], ['2', 'Bergen'], ['3', 'Roma']],
+  sale_dates: [
+    ['1', '6', '5', '1', '2024-01-05', '05 January 2024 10:00:00 AM Friday Fri Jan 005 5 1 10 10|24'],
+    ['2', '7', '20', '1', '2024-01-20', '20 January 2024 12:30:00 PM Saturday Sat Jan 020 20 1 12 12|24'],
+    ['3', '6', '33', '1', '2024-02-02', '02 February 2024 09:15:00 AM Friday Fri Feb 033 2 2 9 9|24'],
+    ['4', '7', '34', '1', '2024-02-03', '03 February 2024 08:00:00 AM Saturday Sat Feb 034 3 2 8 8|24'],
+  ],
 };
 
 let maria: MariaDbServer;
@@ -106,6 +114,7 @@ after(async () => {
 test('every view converts: none is reported as not converted, the changed ones carry their caveat', () => {
   assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-not-converted'), []);
   assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-caveat').map((n) => `${n.objectName}: ${n.detail.replace(/:.*/, '')}`), [
+    'public.returns_late: JSON paths',
     'public.sales_by_branch: GROUP BY completed with g.name, b.city, g.code',
     'public.tags_by_branch: group_concat(DISTINCT … ORDER BY …)',
     'public.tags_by_branch: group_concat',

@@ -402,7 +402,9 @@ class Translator {
         this.i += 2;
         return 'count(*)';
       }
-      return handler(this.args());
+      const sql = handler(this.args());
+      if (w === 'json_unquote') this.warnings.add('JSON paths: a JSON null gives SQL NULL on PostgreSQL where MySQL\'s ->> and JSON_UNQUOTE give the text null');
+      return sql;
     }
     if (w === 'mod') return '%';
     if (w === 'limit') return this.limit();
