@@ -31,7 +31,6 @@ const { startPg15 } = await load('test/helpers/pg-server.js');
 const { connectMySql } = await load('src/adapters/mysql/connection.js');
 const { readMySqlCatalog, mysqlIdent } = await load('src/adapters/mysql/catalog.js');
 const { convertMySqlSchema, generatedOnTarget } = await load('src/adapters/mysql/schema/convert-schema.js');
-const { pgIndexName } = await load('src/adapters/mysql/schema/index-ddl.js');
 const { mysqlSelectExpression, valueTypeOf } = await load('src/adapters/mysql/schema/type-map.js');
 const { mysqlRowToCopyText } = await load('src/adapters/mysql/values/copy-text-row.js');
 const { pgToMySql } = await load('src/adapters/mysql/values/pg-to-mysql.js');
@@ -77,8 +76,9 @@ function sourceInventory(catalog) {
     objects.push({ kind: 'table', name: t.name, target: t.name });
     if (t.primaryKey.length) constraints.push({ kind: 'primary key', name: `${t.name}.PRIMARY`, table: t.name, contype: 'p' });
     for (const i of t.indexes) {
-      if (i.unique) constraints.push({ kind: 'unique', name: `${t.name}.${i.name}`, index: pgIndexName(t.name, i.name) });
-      else objects.push({ kind: `index${i.kind === 'btree' ? '' : ` (${i.kind})`}`, name: `${t.name}.${i.name}`, index: pgIndexName(t.name, i.name) });
+      const entry = { name: `${t.name}.${i.name}`, table: t.name, index: i.kind === 'fulltext' || i.kind === 'spatial' ? 'never' : 'counted' };
+      if (i.unique) constraints.push({ kind: 'unique', ...entry });
+      else objects.push({ kind: `index${i.kind === 'btree' ? '' : ` (${i.kind})`}`, ...entry });
     }
     for (const f of t.foreignKeys) constraints.push({ kind: 'foreign key', name: `${t.name}.${f.name}`, table: t.name, conname: f.name, contype: 'f' });
     for (const c of t.checks) constraints.push({ kind: `check${c.enforced ? '' : ' (not enforced)'}`, name: `${t.name}.${c.name}`, table: t.name, conname: c.name, contype: 'c' });
@@ -94,9 +94,11 @@ async function presentOnTarget(client, schema, inventory) {
   const tables = new Set((await q("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r','p')")).map((r) => r.relname));
   const views = new Set((await q('SELECT viewname FROM pg_views WHERE schemaname = $1')).map((r) => r.viewname));
   const sequences = new Set((await q('SELECT sequencename FROM pg_sequences WHERE schemaname = $1')).map((r) => r.sequencename));
-  const indexNames = (await q('SELECT indexname FROM pg_indexes WHERE schemaname = $1')).map((r) => r.indexname);
-  // An index keeps pgIndexName(table, index), or that name made unique (a suffix) when it collides with another relation.
-  const indexes = { has: (name) => indexNames.some((n) => n === name || (n.startsWith(name.slice(0, 50)) && n.length > name.length && n.length <= 63)) };
+  // Indexes are counted per table (their names may change on the target): the indexes other than the
+  // primary key's that exist there, handed out to the source's indexes in order.
+  const perTable = new Map((await q(`SELECT t.relname, count(*) AS n FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid
+    JOIN pg_namespace s ON s.oid = t.relnamespace WHERE s.nspname = $1 AND NOT x.indisprimary GROUP BY t.relname`)).map((r) => [r.relname, Number(r.n)]));
+  const indexes = { has: (table) => { const n = perTable.get(table) ?? 0; perTable.set(table, n - 1); return n > 0; } };
   const cons = new Set((await q(`SELECT t.relname || '|' || c.contype::text || '|' || c.conname AS k FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
     JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = $1`)).map((r) => r.k));
   const pks = new Set([...cons].filter((k) => k.split('|')[1] === 'p').map((k) => k.split('|')[0]));
@@ -105,7 +107,8 @@ async function presentOnTarget(client, schema, inventory) {
     if (o.target) return tables.has(o.target);
     if (o.view) return views.has(o.view);
     if (o.sequence) return sequences.has(o.sequence);
-    if (o.index) return indexes.has(o.index);
+    if (o.index === 'never') return false;
+    if (o.index) return indexes.has(o.table);
     if (o.contype === 'p') return pks.has(o.table);
     return cons.has(`${o.table}|${o.contype}|${o.conname}`);
   };
