@@ -141,6 +141,9 @@ test('a view that selects columns it does not group by: GROUP BY completed, unle
   assert.equal(ok("select date_format(`o`.`at`,'%Y') AS `y`,count(0) AS `n`,(select max(`x`.`at`) from `shop`.`o` `x`) AS `last` from `shop`.`o` `o` group by date_format(`o`.`at`,'%Y') order by `y`"),
     `SELECT to_char(CAST(o.at AS timestamp), 'YYYY') AS y, count(0) AS n, (SELECT max(x.at) FROM public.o x) AS last FROM public.o o GROUP BY to_char(CAST(o.at AS timestamp), 'YYYY') ORDER BY y`);
   assert.equal(ok('select `o`.`k` AS `k`,sum(`o`.`v`) AS `s` from `shop`.`o` `o` group by 1'), 'SELECT o.k AS k, sum(o.v) AS s FROM public.o o GROUP BY 1');
+  // Each SELECT of a UNION on its own.
+  assert.equal(ok("select `a`.`k` AS `k`,`a`.`v` AS `v`,count(0) AS `n` from `shop`.`a` `a` group by `a`.`k` union all select 'x' AS `k`,`b`.`w` AS `v`,count(0) AS `n` from `shop`.`b` `b` group by `b`.`id`"),
+    "SELECT a.k AS k, a.v AS v, count(0) AS n FROM public.a a GROUP BY a.k, a.v UNION ALL SELECT 'x' AS k, b.w AS v, count(0) AS n FROM public.b b GROUP BY b.id, b.w");
 });
 
 test('isBooleanShaped: comparisons at the top level only; jsonb and array operators are not comparisons', async () => {

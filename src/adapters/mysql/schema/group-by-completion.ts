@@ -115,8 +115,8 @@ export interface GroupByCompletion {
 
 /**
  * Adds to a query's top-level GROUP BY every column it selects, orders by or tests in HAVING
- * outside an aggregate that is neither grouped nor covered by a grouped primary key. Queries
- * without GROUP BY, with UNION or WITH ROLLUP are returned as they are.
+ * outside an aggregate that is neither grouped nor covered by a grouped primary key, in each
+ * SELECT of a UNION. Queries without GROUP BY or WITH ROLLUP are returned as they are.
  *
  * @example
  * completeGroupBy(tokenizeMySql('select `c`.`city` AS `city`,sum(`p`.`amount`) AS `s` from (`p` join `c` on(…)) group by `p`.`store_id`'), 'shop')
@@ -125,6 +125,30 @@ export interface GroupByCompletion {
 export function completeGroupBy(tokens: MySqlToken[], database: string, primaryKeys: ReadonlyMap<string, readonly string[]> = new Map()): GroupByCompletion {
   const unchanged = { tokens, added: [] };
   if (!isWord(tokens[0], 'select')) return unchanged;
+  // A UNION: each SELECT on its own.
+  const unions: number[] = [];
+  let level = 0;
+  tokens.forEach((t, i) => {
+    if (isOp(t, '(')) level++;
+    else if (isOp(t, ')')) level--;
+    else if (level === 0 && isWord(t, 'union')) unions.push(i);
+  });
+  if (unions.length > 0) {
+    const out: MySqlToken[] = [];
+    const added: string[] = [];
+    let from = 0;
+    for (const at of [...unions, tokens.length]) {
+      const part = completeGroupBy(tokens.slice(from, at), database, primaryKeys);
+      out.push(...part.tokens);
+      added.push(...part.added);
+      if (at === tokens.length) break;
+      let next = at + 1;
+      if (isWord(tokens[next], 'all') || isWord(tokens[next], 'distinct')) next++;
+      out.push(...tokens.slice(at, next));
+      from = next;
+    }
+    return { tokens: out, added };
+  }
   // Clause starts at depth 0.
   const clauses = new Map<string, number>();
   let depth = 0;
@@ -138,7 +162,7 @@ export function completeGroupBy(tokens: MySqlToken[], database: string, primaryK
   }
   const groupAt = clauses.get('group');
   const fromAt = clauses.get('from');
-  if (groupAt === undefined || fromAt === undefined || clauses.has('union') || !isWord(tokens[groupAt + 1], 'by')) return unchanged;
+  if (groupAt === undefined || fromAt === undefined || !isWord(tokens[groupAt + 1], 'by')) return unchanged;
   const end = (start: number) => Math.min(...[...clauses.values()].filter((v) => v > start), tokens.length);
   const groupEnd = end(groupAt);
   const groupTokens = tokens.slice(groupAt + 2, groupEnd);
