@@ -2,7 +2,7 @@
  * What public MySQL schemas (sakila's views, mysqldump and phpMyAdmin dumps, cacti, world_x) showed
  * the conversion getting wrong, in a fixture of our own: views with IF() on a TINYINT flag, a
  * GROUP BY that leaves selected columns out, GROUP_CONCAT, DATE_FORMAT, TO_DAYS / DATEDIFF, flags
- * compared with FALSE, JSON paths and SUBSTR; an index whose `<table>_<index>` name is another
+ * compared with FALSE, a selected comparison, JSON paths and SUBSTR; an index whose `<table>_<index>` name is another
  * table's; a generated column that is a comparison. A real MariaDB holds it; the export is applied
  * to PostgreSQL 15 as `import schema` does (both phases, with the rows copied in between through
  * the snapshot's converters), and every view must give the rows MariaDB gives, written here.
@@ -60,6 +60,7 @@ CREATE VIEW returns_late AS SELECT s.id AS id, TO_DAYS(s.returned_on) - TO_DAYS(
   FROM sale s WHERE s.returned_on IS NOT NULL;
 CREATE VIEW sale_dates AS SELECT s.id AS id, DAYOFWEEK(s.sold_at) AS dow, DAYOFYEAR(s.sold_at) AS doy, QUARTER(s.sold_at) AS q, DATE(s.sold_at) AS day,
   DATE_FORMAT(s.sold_at, '%d %M %Y %H:%i:%s %p %W %a %b %j %e %c %k %l|%y') AS label FROM sale s;
+CREATE VIEW flags AS SELECT b.id AS id, (b.opened IS NULL) AS unopened, b.active = 1 AS on_duty FROM branch b;
 CREATE VIEW initials AS SELECT b.id AS id, CONCAT(UCASE(SUBSTR(b.city, 1, 1)), LCASE(SUBSTR(b.city, 2, LENGTH(b.city)))) AS city FROM branch b;
 `;
 
@@ -71,6 +72,7 @@ const VIEW_ROWS: Record<string, string[][]> = {
   monthly: [['2024-01', '2', '60.25'], ['2024-02', '1', '120.00']],
   returns_late: [['2', '5', '5', 'Bo', 'map'], ['3', '28', '28', '∅', '∅']],
   initials: [['1', 'Oslo'], ['2', 'Bergen'], ['3', 'Roma']],
+  flags: [['1', '0', '1'], ['2', '1', '0'], ['3', '0', '1']],
   sale_dates: [
     ['1', '6', '5', '1', '2024-01-05', '05 January 2024 10:00:00 AM Friday Fri Jan 005 5 1 10 10|24'],
     ['2', '7', '20', '1', '2024-01-20', '20 January 2024 12:30:00 PM Saturday Sat Jan 020 20 1 12 12|24'],

@@ -88,6 +88,9 @@ test('IF() and TRUE/FALSE: MySQL conditions are numbers, PostgreSQL conditions b
   assert.equal(ok('case when `flag` then 1 when `a` = 2 then 2 else 0 end'), 'CASE WHEN (flag) <> 0 THEN 1 WHEN a = 2 THEN 2 ELSE 0 END');
   assert.equal(ok('case `a` when 1 then `b` end'), 'CASE a WHEN 1 THEN b END');
   assert.equal(ok('(`a` and `b`) or `c` > 1'), '((a) <> 0 AND (b) <> 0) OR c > 1');
+  // A selected comparison is 1 or 0 in MySQL: the view's column stays a number.
+  assert.equal(ok('select (`o`.`qty` > 0) AS `in_stock`,`o`.`id` AS `id`,`o`.`a` = `o`.`b` AS `same` from `shop`.`o` `o`'),
+    'SELECT CAST(((o.qty > 0)) AS integer) AS in_stock, o.id AS id, CAST((o.a = o.b) AS integer) AS same FROM public.o o');
 });
 
 test('GROUP_CONCAT becomes string_agg: separator, ORDER BY, DISTINCT, several expressions', () => {

@@ -296,7 +296,7 @@ class Translator {
         }
       }
     }
-    return join(coerceConditions(out));
+    return join(numericSelectItems(coerceConditions(out)));
   }
 
   private peek(offset = 0): MySqlToken | undefined {
@@ -554,6 +554,34 @@ function coerceConditions(pieces: string[]): string[] {
     for (let k = from + 1; k < to; k++) out[k] = '';
   }
   return out.filter((p) => p !== '');
+}
+
+/**
+ * A comparison selected by a view gives 1 or 0 in MySQL, true or false in PostgreSQL: a select
+ * item that is a condition is cast to integer, so the view's column holds what it held.
+ */
+function numericSelectItems(pieces: string[]): string[] {
+  if (pieces[0] !== 'SELECT') return pieces;
+  const end = pieces.indexOf('FROM') < 0 ? pieces.length : pieces.indexOf('FROM');
+  const out: string[] = [];
+  let item: string[] = [];
+  const flush = () => {
+    const aliased = item.length >= 3 && item[item.length - 2] === 'AS';
+    const expr = aliased ? item.slice(0, -2) : item;
+    const text = join(expr);
+    if (expr.length > 0 && text !== '*' && isBooleanShaped(text)) out.push(`CAST((${text}) AS integer)`, ...(aliased ? item.slice(-2) : []));
+    else out.push(...item);
+    item = [];
+  };
+  let i = 1;
+  while (pieces[i] === 'DISTINCT' || pieces[i] === 'ALL') i++;
+  out.push(...pieces.slice(0, i));
+  for (; i < end; i++) {
+    if (pieces[i] === ',') { flush(); out.push(','); continue; }
+    item.push(pieces[i]!);
+  }
+  flush();
+  return [...out, ...pieces.slice(end)];
 }
 
 function join(parts: string[]): string {
