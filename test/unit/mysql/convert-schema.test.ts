@@ -207,13 +207,20 @@ test('an index whose <table>_<index> name is already a table (cacti: user_auth.r
     primaryKey: ['realm_id', 'user_id'],
     indexes: [{ name: 'user_id', unique: false, kind: 'btree', parts: [part('user_id')], invisible: false, comment: '' }],
   });
-  const { objects, notes } = convertMySqlSchema(catalog([auth, realm]));
-  assert.deepEqual(objects.filter((o) => o.type === 'INDEX').map((o) => withoutNotes(o.sql)), [
+  // An index named pkey would take the name PostgreSQL gives the primary key's index.
+  const keyed = table('keyed', [column('id', 'int(11)', { nullable: false }), column('k', 'int(11)')], {
+    primaryKey: ['id'],
+    indexes: [{ name: 'pkey', unique: true, kind: 'btree', parts: [part('k')], invisible: false, comment: '' }],
+  });
+  const { objects, notes } = convertMySqlSchema(catalog([auth, realm, keyed]));
+  assert.deepEqual(objects.filter((o) => o.type === 'INDEX' || o.type === 'UNIQUE').map((o) => withoutNotes(o.sql)), [
+    'CREATE UNIQUE INDEX keyed_pkey_idx ON public.keyed (k);',
     'CREATE INDEX user_auth_realm_idx ON public.user_auth (realm);',
     'CREATE INDEX user_auth_realm_user_id ON public.user_auth_realm (user_id);',
   ]);
   assert.deepEqual(notes.filter((n) => n.rule === 'mysql-index-renamed').map((n) => `${n.objectName}: ${n.detail}`), [
     'public.user_auth.realm: named user_auth_realm_idx: user_auth_realm is already the name of another table, view, sequence or index in the schema',
+    'public.keyed.pkey: named keyed_pkey_idx: keyed_pkey is already the name of another table, view, sequence or index in the schema',
   ]);
 });
 

@@ -28,13 +28,18 @@ export class ConvertContext {
 
   /**
    * A relation name for something Tandem names itself (an index): `name`, or when a table, view,
-   * sequence or earlier index already has it, `name_idx`, `name_idx2`, … (shortened with a hash
-   * past 63 bytes). Tables, views and sequences keep their names; they are reserved first.
+   * sequence, primary key index or earlier index already has it, `name_idx`, `name_idx2`, …
+   * (shortened with a hash past 63 bytes). Tables, views and sequences keep their names; they are
+   * reserved first.
    */
   uniqueRelationName(name: string): string {
     if (!this.relations) {
       this.relations = new Set([...this.catalog.tables.map((t) => t.name), ...this.catalog.views.map((v) => v.name), ...this.catalog.sequences.map((s) => s.name)]);
-      for (const t of this.catalog.tables) for (const c of t.columns) if (c.autoIncrement) this.relations.add(derivedName(t.name, c.name, 'seq'));
+      for (const t of this.catalog.tables) {
+        // PostgreSQL names a primary key's index <table>_pkey, an identity's sequence <table>_<column>_seq.
+        if (t.primaryKey.length) this.relations.add(derivedName(t.name, 'pkey'));
+        for (const c of t.columns) if (c.autoIncrement) this.relations.add(derivedName(t.name, c.name, 'seq'));
+      }
     }
     let candidate = name;
     for (let n = 1; this.relations.has(candidate); n++) candidate = derivedName(name, n === 1 ? 'idx' : `idx${n}`);
