@@ -3,9 +3,11 @@
  * MariaDB's `db`.`table`.`column` qualification) into PostgreSQL. Pure.
  *
  * It converts only what it knows to mean the same on both sides: names, literals, comparison and
- * boolean operators, CASE, CAST to known types, and a list of functions. Anything else (a function
- * it does not know, MySQL-only operators such as `DIV`, `XOR`, `REGEXP`, `->>`, variables,
- * `INTERVAL` arithmetic, `COLLATE`, GROUP_CONCAT, …) makes the whole expression unconvertible, with
+ * boolean operators, CASE, CAST to known types, a list of functions (GROUP_CONCAT as string_agg,
+ * DATE_FORMAT as to_char, JSON paths as jsonb operators, …), with MySQL's numbers-as-conditions
+ * made booleans and a view's incomplete GROUP BY completed (`group-by-completion.ts`). Anything
+ * else (a function it does not know, MySQL-only operators such as `DIV`, `XOR`, `REGEXP`,
+ * variables, `INTERVAL` arithmetic, `COLLATE`, …) makes the whole expression unconvertible, with
  * the reason, so the caller can export it as it is and report it instead of guessing.
  */
 import { quoteIdent } from '../../../core/sql-names.js';
