@@ -38,6 +38,8 @@ const { writeSchemaFiles } = await load('src/workflow/schema/schema-files-writer
 const { readSchemaStatements } = await load('src/workflow/schema/schema-statements-reader.js');
 const { applySchemaStatements } = await load('src/workflow/schema/schema-applier.js');
 const { quoteIdent } = await load('src/core/sql-names.js');
+const { analyzeSchema } = await load('src/analyze/index.js');
+const { conversionNoteIssues } = await load('src/analyze/rules/mysql-conversion-notes.js');
 
 const args = process.argv.slice(2);
 const withData = args.includes('--data');
@@ -235,7 +237,12 @@ try {
       await client.connect();
       const dir = mkdtempSync(join(tmpdir(), 'tandem-measure-'));
       try {
-        await writeSchemaFiles(join(dir, 'schema'), conversion.objects);
+        const written = await writeSchemaFiles(join(dir, 'schema'), conversion.objects);
+        // analyze-schema on the exported files, as the user would run it.
+        const files = written.map((w) => ({ path: w.file, sql: readFileSync(join(dir, 'schema', w.file), 'utf8') }));
+        const analysis = await analyzeSchema(files);
+        const byCategory = (list) => list.reduce((m, i) => { m[i.category] = (m[i.category] ?? 0) + 1; return m; }, {});
+        entry.analysis = { parseErrors: analysis.parseErrors.length, issues: byCategory(analysis.issues), noteIssues: byCategory(conversionNoteIssues(files)) };
         const failures = await applyPhase(client, join(dir, 'schema'), false);
         if (withData) {
           await maria.createDatabase(`${database}_back`);
@@ -298,6 +305,8 @@ for (const e of report) {
     console.log(`  failed statements (${e.failures.length}):`);
     for (const f of e.failures) console.log(`    ${f.file}:${f.line} [${f.sqlState ?? f.status}] ${f.message ?? ''}\n      ${f.statement}`);
   }
+  const list = (o) => Object.entries(o).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+  console.log(`  analyze-schema on the export: ${e.analysis.parseErrors} parse errors; DDL rule issues: ${list(e.analysis.issues)}; conversion-note issues: ${list(e.analysis.noteIssues)}`);
   const rules = e.notes.reduce((m, n) => { m[n.rule] = (m[n.rule] ?? 0) + 1; return m; }, {});
   console.log(`  notes: ${Object.entries(rules).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`);
   for (const n of e.notes.filter((x) => /not-converted|caveat/.test(x.rule))) console.log(`    ${n.rule} ${n.objectName}: ${n.detail.slice(0, 220)}`);
