@@ -1,7 +1,8 @@
 /**
  * What public MySQL schemas (sakila's views, mysqldump and phpMyAdmin dumps, cacti, world_x) showed
  * the conversion getting wrong, in a fixture of our own: views with IF() on a TINYINT flag, a
- * GROUP BY that leaves selected columns out, GROUP_CONCAT, DATE_FORMAT, TO_DAYS / DATEDIFF, flags
+ * GROUP BY that leaves selected columns out, GROUP_CONCAT, DATE_FORMAT, TO_DAYS / DATEDIFF,
+ * INTERVAL arithmetic and TIMESTAMPDIFF, flags
  * compared with FALSE, a selected comparison, JSON paths and SUBSTR; an index whose `<table>_<index>` name is another
  * table's; a generated column that is a comparison. A real MariaDB holds it; the export is applied
  * to PostgreSQL 15 as `import schema` does (both phases, with the rows copied in between through
@@ -60,6 +61,8 @@ CREATE VIEW returns_late AS SELECT s.id AS id, TO_DAYS(s.returned_on) - TO_DAYS(
   FROM sale s WHERE s.returned_on IS NOT NULL;
 CREATE VIEW sale_dates AS SELECT s.id AS id, DAYOFWEEK(s.sold_at) AS dow, DAYOFYEAR(s.sold_at) AS doy, QUARTER(s.sold_at) AS q, DATE(s.sold_at) AS day,
   DATE_FORMAT(s.sold_at, '%d %M %Y %H:%i:%s %p %W %a %b %j %e %c %k %l|%y') AS label FROM sale s;
+CREATE VIEW due AS SELECT s.id AS id, DATE_ADD(s.sold_at, INTERVAL 30 DAY) AS due_at, s.sold_at - INTERVAL 1 MONTH AS prev,
+  TIMESTAMPDIFF(HOUR, s.sold_at, '2024-02-03 12:00:00') AS hours FROM sale s;
 CREATE VIEW flags AS SELECT b.id AS id, (b.opened IS NULL) AS unopened, b.active = 1 AS on_duty FROM branch b;
 CREATE VIEW initials AS SELECT b.id AS id, CONCAT(UCASE(SUBSTR(b.city, 1, 1)), LCASE(SUBSTR(b.city, 2, LENGTH(b.city)))) AS city FROM branch b;
 `;
@@ -73,6 +76,10 @@ const VIEW_ROWS: Record<string, string[][]> = {
   returns_late: [['2', '5', '5', 'Bo', 'map'], ['3', '28', '28', '∅', '∅']],
   initials: [['1', 'Oslo'], ['2', 'Bergen'], ['3', 'Roma']],
   flags: [['1', '0', '1'], ['2', '1', '0'], ['3', '0', '1']],
+  due: [
+    ['1', '2024-02-04 10:00:00', '2023-12-05 10:00:00', '698'], ['2', '2024-02-19 12:30:00', '2023-12-20 12:30:00', '335'],
+    ['3', '2024-03-03 09:15:00', '2024-01-02 09:15:00', '26'], ['4', '2024-03-04 08:00:00', '2024-01-03 08:00:00', '4'],
+  ],
   sale_dates: [
     ['1', '6', '5', '1', '2024-01-05', '05 January 2024 10:00:00 AM Friday Fri Jan 005 5 1 10 10|24'],
     ['2', '7', '20', '1', '2024-01-20', '20 January 2024 12:30:00 PM Saturday Sat Jan 020 20 1 12 12|24'],
@@ -116,6 +123,7 @@ after(async () => {
 test('every view converts: none is reported as not converted, the changed ones carry their caveat', () => {
   assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-not-converted'), []);
   assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-caveat').map((n) => `${n.objectName}: ${n.detail.replace(/:.*/, '')}`), [
+    'public.due: date arithmetic',
     'public.returns_late: JSON paths',
     'public.sales_by_branch: GROUP BY completed with g.name, b.city, g.code',
     'public.tags_by_branch: group_concat(DISTINCT … ORDER BY …)',

@@ -61,7 +61,7 @@ test('division converts with a warning; MySQL-only constructs do not convert, an
   assert.equal(reason("`code` regexp '^[A-Z]+$'"), 'it uses the word regexp');
   assert.equal(reason('`a` div 2'), 'it uses the word div');
   assert.equal(reason('`a` xor `b`'), 'it uses the word xor');
-  assert.equal(reason('`d` + interval 1 day'), 'it uses the word interval');
+  assert.equal(reason("`d` + interval '1:30' hour_minute"), 'it uses INTERVAL with the unit hour_minute');
   assert.equal(reason("`j` ->> concat('$.', `k`)"), 'it uses the ->> operator without a literal path');
   assert.equal(reason('@@sql_mode'), 'it uses variable @@sql_mode');
   assert.equal(reason('select `other`.`t`.`a` from `other`.`t`'), 'it uses a reference to the database other');
@@ -113,6 +113,14 @@ test('dates: DATE_FORMAT as to_char, TO_DAYS and DATEDIFF as date arithmetic, DA
   assert.equal(ok('datediff(`a`,`b`)'), '(CAST(a AS date) - CAST(b AS date))');
   assert.equal(ok('cast(`p`.`paid_at` as date) = date(`p`.`due_at`)'), 'CAST(p.paid_at AS date) = CAST(p.due_at AS date)');
   assert.equal(ok('dayofweek(`d`)'), '(CAST(EXTRACT(DOW FROM d) AS integer) + 1)');
+  assert.equal(ok('`o`.`placed` >= (now() - interval 30 day)'), "o.placed >= (LOCALTIMESTAMP - (30 * INTERVAL '1 day'))");
+  assert.equal(ok('date_add(`o`.`placed`,interval `o`.`grace` week)'), "(o.placed + (o.grace * INTERVAL '7 days'))");
+  assert.equal(ok("date_sub(`d`,interval 1 quarter)"), "(d - (1 * INTERVAL '3 months'))");
+  assert.equal(ok('adddate(`d`,2)'), "(d + (2 * INTERVAL '1 day'))");
+  assert.equal(ok('timestampdiff(HOUR,`a`,`b`)'), 'CAST(trunc(EXTRACT(EPOCH FROM (CAST(b AS timestamp) - CAST(a AS timestamp))) / 3600) AS bigint)');
+  assert.equal(reason('timestampdiff(MONTH,`a`,`b`)'), 'it uses timestampdiff() in MONTH');
+  const r = translateMySqlExpression('`d` + interval 1 day', ctx);
+  assert.deepEqual(r.ok && r.warnings, ['date arithmetic: a DATE plus an INTERVAL is a DATE in MySQL, a timestamp in PostgreSQL']);
 });
 
 test('strings and JSON: SUBSTR with a positive start, JSON paths as jsonb operators', () => {

@@ -135,11 +135,20 @@ const FUNCTIONS: Record<string, FunctionHandler> = {
     if (!m) throw new Unconvertible('json_unquote() of something else than json_extract()');
     return `(CAST(${m[1]} AS jsonb) #>> ${m[2]})`;
   },
+  date_add: (a) => dateArithmetic('date_add', '+', a), adddate: (a) => dateArithmetic('adddate', '+', a),
+  date_sub: (a) => dateArithmetic('date_sub', '-', a), subdate: (a) => dateArithmetic('subdate', '-', a),
   truncate: (a) => {
     if (a.length !== 2) throw new Unconvertible(`truncate() with ${a.length} arguments`);
     return `trunc(CAST(${a[0]} AS numeric), ${a[1]})`;
   },
 };
+
+/** DATE_ADD(d, INTERVAL …) and ADDDATE(d, days): the interval already translated, or a number of days. */
+function dateArithmetic(name: string, op: '+' | '-', a: readonly string[]): string {
+  if (a.length !== 2) throw new Unconvertible(`${name}() with ${a.length} arguments`);
+  const amount = /\* INTERVAL '/.test(a[1]!) ? a[1]! : `(${a[1]} * INTERVAL '1 day')`;
+  return `(${a[0]} ${op} ${amount})`;
+}
 
 function one(name: string, a: readonly string[]): void {
   if (a.length !== 1) throw new Unconvertible(`${name}() with ${a.length} arguments`);
@@ -207,6 +216,15 @@ export function toCharFormat(format: string): string {
   flush();
   return out;
 }
+
+/** INTERVAL units and one of each in PostgreSQL. */
+const INTERVAL_UNITS: Record<string, string> = {
+  microsecond: '1 microsecond', second: '1 second', minute: '1 minute', hour: '1 hour', day: '1 day', week: '7 days',
+  month: '1 month', quarter: '3 months', year: '1 year',
+};
+
+/** TIMESTAMPDIFF units counted in seconds (months and years are calendar arithmetic: not converted). */
+const DIFF_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 };
 
 /** Comparison operators as the translation writes them. */
 const COMPARISONS = new Set(['=', '<>', '<', '>', '<=', '>=']);
@@ -392,12 +410,13 @@ class Translator {
 
   private word(raw: string): string {
     const w = raw.toLowerCase();
-    const isFunction = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) || w === 'cast' || w === 'trim' || w === 'group_concat';
+    const isFunction = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) || ['cast', 'trim', 'group_concat', 'timestampdiff'].includes(w);
     if (this.isOp(this.peek(), '(') && (isFunction || !KEYWORDS.has(w))) {
       this.i++;
       if (w === 'cast') return this.cast();
       if (w === 'trim') return this.trim();
       if (w === 'group_concat') return this.groupConcat();
+      if (w === 'timestampdiff') return this.timestampDiff();
       const handler = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) ? FUNCTIONS[w] : undefined;
       if (!handler) throw new Unconvertible(`the function ${w}()`);
       if (w === 'count' && this.isOp(this.peek(), '*') && this.isOp(this.peek(1), ')')) {
@@ -410,6 +429,7 @@ class Translator {
     }
     if (w === 'mod') return '%';
     if (w === 'limit') return this.limit();
+    if (w === 'interval') return this.interval();
     if (Object.prototype.hasOwnProperty.call(NILADIC, w)) return NILADIC[w]!;
     if (KEYWORDS.has(w)) return w.toUpperCase();
     throw new Unconvertible(`the word ${raw}`);
@@ -485,11 +505,39 @@ class Translator {
     return `string_agg(${distinct ? 'DISTINCT ' : ''}${arg}, ${pgString(separator)}${order ? ` ORDER BY ${order}` : ''})`;
   }
 
+  /**
+   * TIMESTAMPDIFF(unit, a, b): whole units from a to b, truncated toward zero, for units of fixed
+   * length (SECOND … WEEK); the `(` is consumed.
+   */
+  private timestampDiff(): string {
+    const unit = this.tokens[this.i++];
+    const seconds = unit?.type === 'word' ? DIFF_SECONDS[unit.value.toLowerCase()] : undefined;
+    if (seconds === undefined) throw new Unconvertible(`timestampdiff() in ${unit?.type === 'word' ? unit.value : '?'}`);
+    if (!this.isOp(this.peek(), ',')) throw new Unconvertible('timestampdiff() without 3 arguments');
+    this.i++;
+    const [from, to, extra] = this.args();
+    if (from === undefined || to === undefined || extra !== undefined) throw new Unconvertible('timestampdiff() without 3 arguments');
+    return `CAST(trunc(EXTRACT(EPOCH FROM (CAST(${to} AS timestamp) - CAST(${from} AS timestamp))) / ${seconds}) AS bigint)`;
+  }
+
   /** TRIM([BOTH|LEADING|TRAILING] [x] FROM y) has the same syntax in both; the `(` is consumed. */
   private trim(): string {
     const inner = this.sequence(false);
     this.expectClose();
     return `trim(${inner})`;
+  }
+
+  /**
+   * `INTERVAL n unit` (after `+`/`-` or inside DATE_ADD) as `(n * INTERVAL '1 unit')`. A DATE plus
+   * an interval is a DATE in MySQL and a timestamp in PostgreSQL (reported).
+   */
+  private interval(): string {
+    const amount = this.one();
+    const unit = this.tokens[this.i++];
+    const pgUnit = unit?.type === 'word' ? INTERVAL_UNITS[unit.value.toLowerCase()] : undefined;
+    if (!pgUnit) throw new Unconvertible(`INTERVAL with the unit ${unit?.type === 'word' ? unit.value : '?'}`);
+    this.warnings.add('date arithmetic: a DATE plus an INTERVAL is a DATE in MySQL, a timestamp in PostgreSQL');
+    return `(${amount} * INTERVAL '${pgUnit}')`;
   }
 
   /** MySQL's `LIMIT offset, count`. */
