@@ -2,7 +2,7 @@
  * What public MySQL schemas (sakila's views, mysqldump and phpMyAdmin dumps, cacti, world_x) showed
  * the conversion getting wrong, in a fixture of our own: views with IF() on a TINYINT flag, a
  * GROUP BY that leaves selected columns out, GROUP_CONCAT, DATE_FORMAT, TO_DAYS / DATEDIFF,
- * INTERVAL arithmetic and TIMESTAMPDIFF, flags
+ * INTERVAL arithmetic and TIMESTAMPDIFF, CONVERT … USING and COLLATE, flags
  * compared with FALSE, a selected comparison, JSON paths and SUBSTR; an index whose `<table>_<index>` name is another
  * table's; a generated column that is a comparison. A real MariaDB holds it; the export is applied
  * to PostgreSQL 15 as `import schema` does (both phases, with the rows copied in between through
@@ -63,6 +63,7 @@ CREATE VIEW sale_dates AS SELECT s.id AS id, DAYOFWEEK(s.sold_at) AS dow, DAYOFY
   DATE_FORMAT(s.sold_at, '%d %M %Y %H:%i:%s %p %W %a %b %j %e %c %k %l|%y') AS label FROM sale s;
 CREATE VIEW due AS SELECT s.id AS id, DATE_ADD(s.sold_at, INTERVAL 30 DAY) AS due_at, s.sold_at - INTERVAL 1 MONTH AS prev,
   TIMESTAMPDIFF(HOUR, s.sold_at, '2024-02-03 12:00:00') AS hours FROM sale s;
+CREATE VIEW north AS SELECT g.id AS id, CONVERT(g.name USING utf8mb4) AS name FROM region g WHERE g.code = 'NTH' COLLATE utf8mb4_general_ci;
 CREATE VIEW flags AS SELECT b.id AS id, (b.opened IS NULL) AS unopened, b.active = 1 AS on_duty FROM branch b;
 CREATE VIEW initials AS SELECT b.id AS id, CONCAT(UCASE(SUBSTR(b.city, 1, 1)), LCASE(SUBSTR(b.city, 2, LENGTH(b.city)))) AS city FROM branch b;
 `;
@@ -76,6 +77,7 @@ const VIEW_ROWS: Record<string, string[][]> = {
   returns_late: [['2', '5', '5', 'Bo', 'map'], ['3', '28', '28', '∅', '∅']],
   initials: [['1', 'Oslo'], ['2', 'Bergen'], ['3', 'Roma']],
   flags: [['1', '0', '1'], ['2', '1', '0'], ['3', '0', '1']],
+  north: [['1', 'North']],
   due: [
     ['1', '2024-02-04 10:00:00', '2023-12-05 10:00:00', '698'], ['2', '2024-02-19 12:30:00', '2023-12-20 12:30:00', '335'],
     ['3', '2024-03-03 09:15:00', '2024-01-02 09:15:00', '26'], ['4', '2024-03-04 08:00:00', '2024-01-03 08:00:00', '4'],
@@ -124,6 +126,7 @@ test('every view converts: none is reported as not converted, the changed ones c
   assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-not-converted'), []);
   assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-caveat').map((n) => `${n.objectName}: ${n.detail.replace(/:.*/, '')}`), [
     'public.due: date arithmetic',
+    'public.north: COLLATE utf8mb4_general_ci left out',
     'public.returns_late: JSON paths',
     'public.sales_by_branch: GROUP BY completed with g.name, b.city, g.code',
     'public.tags_by_branch: group_concat(DISTINCT … ORDER BY …)',

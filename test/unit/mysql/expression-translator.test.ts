@@ -68,6 +68,7 @@ test('division converts with a warning; MySQL-only constructs do not convert, an
   assert.equal(reason('uuid()'), 'it uses the function uuid()');
   assert.equal(reason('!`a` = 1'), 'it uses the ! operator');
   assert.equal(reason('cast(`a` as binary)'), 'it uses CAST to binary');
+  assert.equal(reason('convert(`a`)'), 'it uses convert() without USING or a type');
   assert.equal(reason("'unterminated"), 'it does not read as MySQL (unterminated string)');
   assert.equal(reason("'a\\0b'"), 'it uses a string with a NUL character');
 });
@@ -121,6 +122,14 @@ test('dates: DATE_FORMAT as to_char, TO_DAYS and DATEDIFF as date arithmetic, DA
   assert.equal(reason('timestampdiff(MONTH,`a`,`b`)'), 'it uses timestampdiff() in MONTH');
   const r = translateMySqlExpression('`d` + interval 1 day', ctx);
   assert.deepEqual(r.ok && r.warnings, ['date arithmetic: a DATE plus an INTERVAL is a DATE in MySQL, a timestamp in PostgreSQL']);
+});
+
+test('character sets and collations: CONVERT … USING, CAST … CHARSET and COLLATE mean nothing more on a UTF-8 target', () => {
+  assert.equal(ok('convert(`l`.`name` using utf8mb4)'), 'CAST(l.name AS text)');
+  assert.equal(ok('convert(`n`, signed)'), 'CAST(n AS bigint)');
+  assert.equal(ok('cast(`l`.`code` as char(10) charset utf8mb4)'), 'CAST(l.code AS varchar(10))');
+  const r = translateMySqlExpression("`t`.`name` = _utf8mb4'abc' collate utf8mb4_unicode_ci", ctx);
+  assert.deepEqual(r, { ok: true, sql: "t.name = 'abc'", warnings: ["COLLATE utf8mb4_unicode_ci left out: PostgreSQL compares with the column's own collation (case-sensitively)"] });
 });
 
 test('strings and JSON: SUBSTR with a positive start, JSON paths as jsonb operators', () => {

@@ -265,8 +265,9 @@ export function asCondition(sql: string): string {
 
 /** MySQL CAST target types and their PostgreSQL names. */
 function castType(words: MySqlToken[]): string {
+  // A character set changes nothing on the target, which stores UTF-8 only.
   const text = words.map((t) => (t.type === 'number' || t.type === 'op' ? t.value : t.type === 'word' ? t.value.toLowerCase() : '?')).join(' ')
-    .replace(/\s*\(\s*/g, '(').replace(/\s*,\s*/g, ',').replace(/\s*\)/g, ')');
+    .replace(/\s*\(\s*/g, '(').replace(/\s*,\s*/g, ',').replace(/\s*\)/g, ')').replace(/ (charset|character set) \w+$/, '');
   let m: RegExpExecArray | null;
   if (/^signed( integer| int)?$/.test(text)) return 'bigint';
   if (/^unsigned( integer| int)?$/.test(text)) return 'numeric(20,0)';
@@ -410,10 +411,11 @@ class Translator {
 
   private word(raw: string): string {
     const w = raw.toLowerCase();
-    const isFunction = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) || ['cast', 'trim', 'group_concat', 'timestampdiff'].includes(w);
+    const isFunction = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) || ['cast', 'convert', 'trim', 'group_concat', 'timestampdiff'].includes(w);
     if (this.isOp(this.peek(), '(') && (isFunction || !KEYWORDS.has(w))) {
       this.i++;
       if (w === 'cast') return this.cast();
+      if (w === 'convert') return this.convert();
       if (w === 'trim') return this.trim();
       if (w === 'group_concat') return this.groupConcat();
       if (w === 'timestampdiff') return this.timestampDiff();
@@ -430,6 +432,13 @@ class Translator {
     if (w === 'mod') return '%';
     if (w === 'limit') return this.limit();
     if (w === 'interval') return this.interval();
+    if (w === 'collate') {
+      // The target compares with its own collation (case-sensitively): the same caveat as for keys.
+      const name = this.tokens[this.i++];
+      if (name?.type !== 'word' && name?.type !== 'ident' && name?.type !== 'string') throw new Unconvertible('COLLATE without a collation');
+      this.warnings.add(`COLLATE ${name.value} left out: PostgreSQL compares with the column's own collation (case-sensitively)`);
+      return '';
+    }
     if (Object.prototype.hasOwnProperty.call(NILADIC, w)) return NILADIC[w]!;
     if (KEYWORDS.has(w)) return w.toUpperCase();
     throw new Unconvertible(`the word ${raw}`);
@@ -518,6 +527,38 @@ class Translator {
     const [from, to, extra] = this.args();
     if (from === undefined || to === undefined || extra !== undefined) throw new Unconvertible('timestampdiff() without 3 arguments');
     return `CAST(trunc(EXTRACT(EPOCH FROM (CAST(${to} AS timestamp) - CAST(${from} AS timestamp))) / ${seconds}) AS bigint)`;
+  }
+
+  /**
+   * CONVERT(x USING charset) is the text itself on a UTF-8 target; CONVERT(x, type) is a CAST.
+   * The `(` is consumed.
+   */
+  private convert(): string {
+    const start = this.i;
+    let depth = 0;
+    for (let j = start; j < this.tokens.length; j++) {
+      const t = this.tokens[j]!;
+      if (t.type === 'op' && t.value === '(') depth++;
+      else if (t.type === 'op' && t.value === ')' && depth-- === 0) break;
+      else if (depth === 0 && ((t.type === 'word' && t.value.toLowerCase() === 'using') || (t.type === 'op' && t.value === ','))) {
+        const inner = new Translator(this.tokens.slice(start, j), this.ctx);
+        const expr = inner.sequence(false);
+        inner.warnings.forEach((x) => this.warnings.add(x));
+        if (!inner.done) throw new Unconvertible('unbalanced parentheses');
+        let end = j + 1;
+        let d = 0;
+        for (; end < this.tokens.length; end++) {
+          const u = this.tokens[end]!;
+          if (u.type === 'op' && u.value === '(') d++;
+          else if (u.type === 'op' && u.value === ')' && d-- === 0) break;
+        }
+        if (end >= this.tokens.length) throw new Unconvertible('unbalanced parentheses');
+        const type = t.type === 'word' ? 'text' : castType(this.tokens.slice(j + 1, end));
+        this.i = end + 1;
+        return `CAST(${expr} AS ${type})`;
+      }
+    }
+    throw new Unconvertible('convert() without USING or a type');
   }
 
   /** TRIM([BOTH|LEADING|TRAILING] [x] FROM y) has the same syntax in both; the `(` is consumed. */
