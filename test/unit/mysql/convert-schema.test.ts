@@ -252,3 +252,18 @@ test('generated columns fit their PostgreSQL type: numbers and JSON cast to it, 
     "generated column (json_unquote(json_extract(`doc`,_utf8mb4'$._id'))) is an ordinary column on the target, filled from the source: it computes a varbinary column, which PostgreSQL cannot compute from an expression of another type",
   ]);
 });
+
+test('a view that reads a view left unconverted is left unconverted too, saying which one (its CREATE would fail)', () => {
+  const t = table('t', [column('id', 'int(11)', { nullable: false }), column('code', 'varchar(10)')], { primaryKey: ['id'] });
+  const views = [
+    { name: 'well_formed', definition: "select `shop`.`t`.`id` AS `id` from `shop`.`t` where `shop`.`t`.`code` regexp '^[A-Z]+$'", checkOption: 'NONE', updatable: true },
+    { name: 'well_formed_half', definition: 'select `w`.`id` / 2 AS `half` from `shop`.`well_formed` `w`', checkOption: 'NONE', updatable: true },
+    { name: 'plain', definition: 'select `shop`.`t`.`code` AS `code` from `shop`.`t`', checkOption: 'NONE', updatable: true },
+  ];
+  const { objects, notes } = convertMySqlSchema(catalog([t], { views }));
+  assert.deepEqual(objects.filter((o) => o.type === 'VIEW' && !o.sql.startsWith('-- NOTE')).map((o) => o.name), ['plain']);
+  assert.deepEqual(notes.filter((n) => n.objectType === 'VIEW').map((n) => `${n.rule} ${n.objectName}: ${n.detail}`), [
+    'mysql-view-not-converted public.well_formed: the query did not convert: it uses the word regexp',
+    'mysql-view-not-converted public.well_formed_half: it reads the view well_formed, which did not convert: convert that one first',
+  ]);
+});
