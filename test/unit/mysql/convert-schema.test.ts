@@ -176,7 +176,7 @@ test('CHECKs and generated columns: converted, converted with a caveat, or repor
   assert.equal(withoutNotes(sqlOf(objects, 'TABLE', 't')), [
     'CREATE TABLE public.t (',
     '  a integer,',
-    '  b integer GENERATED ALWAYS AS (a * 2) STORED,',
+    '  b integer GENERATED ALWAYS AS (CAST((a * 2) AS integer)) STORED,',
     '  c varchar(32),',
     '  CONSTRAINT half CHECK (a / 2 > 1)',
     ');',
@@ -195,4 +195,75 @@ test('generatedOnTarget: only the generated columns whose expression converted (
   const t = table('t', [column('a', 'int(11)'), column('b', 'int(11)', { generated: { stored: false, expression: '`a` * 2' } }),
     column('c', 'varchar(32)', { generated: { stored: true, expression: 'md5(`a`)' } })]);
   assert.deepEqual(generatedOnTarget(catalog([t]), t), ['b']);
+});
+
+test('an index whose <table>_<index> name is already a table (cacti: user_auth.realm and user_auth_realm) gets another name, with a note', () => {
+  const part = (col: string) => ({ column: col, expression: null, prefixLength: null, descending: false });
+  const auth = table('user_auth', [column('id', 'mediumint(8) unsigned', { nullable: false }), column('realm', 'mediumint(8)')], {
+    primaryKey: ['id'],
+    indexes: [{ name: 'realm', unique: false, kind: 'btree', parts: [part('realm')], invisible: false, comment: '' }],
+  });
+  const realm = table('user_auth_realm', [column('realm_id', 'int(10) unsigned', { nullable: false }), column('user_id', 'int(10) unsigned', { nullable: false })], {
+    primaryKey: ['realm_id', 'user_id'],
+    indexes: [{ name: 'user_id', unique: false, kind: 'btree', parts: [part('user_id')], invisible: false, comment: '' }],
+  });
+  // An index named pkey would take the name PostgreSQL gives the primary key's index.
+  const keyed = table('keyed', [column('id', 'int(11)', { nullable: false }), column('k', 'int(11)')], {
+    primaryKey: ['id'],
+    indexes: [{ name: 'pkey', unique: true, kind: 'btree', parts: [part('k')], invisible: false, comment: '' }],
+  });
+  const { objects, notes } = convertMySqlSchema(catalog([auth, realm, keyed]));
+  assert.deepEqual(objects.filter((o) => o.type === 'INDEX' || o.type === 'UNIQUE').map((o) => withoutNotes(o.sql)), [
+    'CREATE UNIQUE INDEX keyed_pkey_idx ON public.keyed (k);',
+    'CREATE INDEX user_auth_realm_idx ON public.user_auth (realm);',
+    'CREATE INDEX user_auth_realm_user_id ON public.user_auth_realm (user_id);',
+  ]);
+  assert.deepEqual(notes.filter((n) => n.rule === 'mysql-index-renamed').map((n) => `${n.objectName}: ${n.detail}`), [
+    'public.user_auth.realm: named user_auth_realm_idx: user_auth_realm is already the name of another table, view, sequence or index in the schema',
+    'public.keyed.pkey: named keyed_pkey_idx: keyed_pkey is already the name of another table, view, sequence or index in the schema',
+  ]);
+});
+
+test('generated columns fit their PostgreSQL type: numbers and JSON cast to it, text as it is, binary not generated', () => {
+  const t = table('t', [
+    column('qty', 'int(11)'),
+    column('in_stock', 'tinyint(1)', { generated: { stored: true, expression: '(`qty` > 0)' } }),
+    column('doc', 'longtext', { isJson: true }),
+    column('doc_id', 'varbinary(32)', { generated: { stored: true, expression: "json_unquote(json_extract(`doc`,_utf8mb4'$._id'))" } }),
+    column('doc_name', 'varchar(64)', { generated: { stored: false, expression: "json_unquote(json_extract(`doc`,_utf8mb4'$.name'))" } }),
+    column('lat', 'decimal(10,7)', { generated: { stored: true, expression: "json_unquote(json_extract(`doc`,_utf8mb4'$.latitude'))" } }),
+    column('version', 'int(11) unsigned', { generated: { stored: true, expression: "json_extract(`doc`,_utf8mb4'$._v')" } }),
+  ]);
+  const { objects, notes } = convertMySqlSchema(catalog([t]));
+  assert.equal(withoutNotes(sqlOf(objects, 'TABLE', 't')), [
+    'CREATE TABLE public.t (',
+    '  qty integer,',
+    '  in_stock smallint GENERATED ALWAYS AS (CAST((CAST(((qty > 0)) AS integer)) AS smallint)) STORED,',
+    '  doc json,',
+    '  doc_id bytea,',
+    "  doc_name varchar(64) GENERATED ALWAYS AS ((CAST(doc AS jsonb) #>> '{name}')) STORED,",
+    "  lat numeric(10,7) GENERATED ALWAYS AS (CAST(((CAST(doc AS jsonb) #>> '{latitude}')) AS numeric(10,7))) STORED,",
+    "  version bigint GENERATED ALWAYS AS (CAST(((CAST(doc AS jsonb) #> '{_v}')) AS bigint)) STORED,",
+    '  CONSTRAINT in_stock_mysql_range CHECK (in_stock BETWEEN -128 AND 127),',
+    '  CONSTRAINT version_mysql_range CHECK (version BETWEEN 0 AND 4294967295)',
+    ');',
+  ].join('\n'));
+  assert.deepEqual(notes.filter((n) => n.rule === 'mysql-generated-not-converted').map((n) => n.detail), [
+    "generated column (json_unquote(json_extract(`doc`,_utf8mb4'$._id'))) is an ordinary column on the target, filled from the source: it computes a varbinary column, which PostgreSQL cannot compute from an expression of another type",
+  ]);
+});
+
+test('a view that reads a view left unconverted is left unconverted too, saying which one (its CREATE would fail)', () => {
+  const t = table('t', [column('id', 'int(11)', { nullable: false }), column('code', 'varchar(10)')], { primaryKey: ['id'] });
+  const views = [
+    { name: 'well_formed', definition: "select `shop`.`t`.`id` AS `id` from `shop`.`t` where `shop`.`t`.`code` regexp '^[A-Z]+$'", checkOption: 'NONE', updatable: true },
+    { name: 'well_formed_half', definition: 'select `w`.`id` / 2 AS `half` from `shop`.`well_formed` `w`', checkOption: 'NONE', updatable: true },
+    { name: 'plain', definition: 'select `shop`.`t`.`code` AS `code` from `shop`.`t`', checkOption: 'NONE', updatable: true },
+  ];
+  const { objects, notes } = convertMySqlSchema(catalog([t], { views }));
+  assert.deepEqual(objects.filter((o) => o.type === 'VIEW' && !o.sql.startsWith('-- NOTE')).map((o) => o.name), ['plain']);
+  assert.deepEqual(notes.filter((n) => n.objectType === 'VIEW').map((n) => `${n.rule} ${n.objectName}: ${n.detail}`), [
+    'mysql-view-not-converted public.well_formed: the query did not convert: it uses the word regexp',
+    'mysql-view-not-converted public.well_formed_half: it reads the view well_formed, which did not convert: convert that one first',
+  ]);
 });

@@ -57,17 +57,118 @@ test('view queries: the database becomes the schema, MySQL join syntax and LIMIT
 test('division converts with a warning; MySQL-only constructs do not convert, and say why', () => {
   const r = translateMySqlExpression('`a` / 2', ctx);
   assert.deepEqual(r, { ok: true, sql: 'a / 2', warnings: ['division: MySQL divides integers exactly (5 / 2 = 2.5000), PostgreSQL truncates them (5 / 2 = 2)'] });
-  assert.equal(reason('group_concat(`a`)'), 'it uses the function group_concat()');
+  assert.equal(reason('group_concat(distinct `a` order by `b`)'), 'it uses group_concat(DISTINCT …) ordered by another expression');
   assert.equal(reason("`code` regexp '^[A-Z]+$'"), 'it uses the word regexp');
   assert.equal(reason('`a` div 2'), 'it uses the word div');
   assert.equal(reason('`a` xor `b`'), 'it uses the word xor');
-  assert.equal(reason('`d` + interval 1 day'), 'it uses the word interval');
-  assert.equal(reason("`j` ->> '$.a'"), 'it uses the ->> operator');
+  assert.equal(reason("`d` + interval '1:30' hour_minute"), 'it uses INTERVAL with the unit hour_minute');
+  assert.equal(reason("`j` ->> concat('$.', `k`)"), 'it uses the ->> operator without a literal path');
   assert.equal(reason('@@sql_mode'), 'it uses variable @@sql_mode');
   assert.equal(reason('select `other`.`t`.`a` from `other`.`t`'), 'it uses a reference to the database other');
   assert.equal(reason('uuid()'), 'it uses the function uuid()');
   assert.equal(reason('!`a` = 1'), 'it uses the ! operator');
   assert.equal(reason('cast(`a` as binary)'), 'it uses CAST to binary');
+  assert.equal(reason('convert(`a`)'), 'it uses convert() without USING or a type');
   assert.equal(reason("'unterminated"), 'it does not read as MySQL (unterminated string)');
   assert.equal(reason("'a\\0b'"), 'it uses a string with a NUL character');
+});
+
+// The next fixtures are written in the style of the views, CHECKs and generated columns found in
+// public MySQL schemas (sakila, mysqldump and phpMyAdmin dumps, world_x): MySQL's own printing of them.
+
+test('IF() and TRUE/FALSE: MySQL conditions are numbers, PostgreSQL conditions booleans', () => {
+  assert.equal(ok("if(`cu`.`active`,_utf8mb4'active',_utf8mb4'')"), "CASE WHEN (cu.active) <> 0 THEN 'active' ELSE '' END");
+  assert.equal(ok("if((`s`.`qty` > 0),'in stock','sold out')"), "CASE WHEN (s.qty > 0) THEN 'in stock' ELSE 'sold out' END");
+  assert.equal(ok("if(`a` is null or `b` like 'x%',1,0)"), "CASE WHEN a IS NULL OR b LIKE 'x%' THEN 1 ELSE 0 END");
+  assert.equal(ok("if(case when `a` = 1 then 1 else 0 end,'y','n')"), "CASE WHEN (CASE WHEN a = 1 THEN 1 ELSE 0 END) <> 0 THEN 'y' ELSE 'n' END");
+  assert.equal(ok('((`r`.`is_deleted` = false) and (`r`.`vip` <> true))'), '((r.is_deleted = 0) AND (r.vip <> 1))');
+  assert.equal(ok('isnull(`r`.`left_on`)'), '(r.left_on IS NULL)');
+  assert.equal(ok('select `c`.`id` AS `id` from `shop`.`c` where `c`.`active`'), 'SELECT c.id AS id FROM public.c WHERE (c.active) <> 0');
+  assert.equal(ok('select `c`.`id` AS `id` from `shop`.`c` where (`c`.`active` and `c`.`n` between 1 and 3) having not `c`.`hidden`'),
+    'SELECT c.id AS id FROM public.c WHERE ((c.active) <> 0 AND c.n BETWEEN 1 AND 3) HAVING NOT (c.hidden) <> 0');
+  assert.equal(ok('case when `flag` then 1 when `a` = 2 then 2 else 0 end'), 'CASE WHEN (flag) <> 0 THEN 1 WHEN a = 2 THEN 2 ELSE 0 END');
+  assert.equal(ok('case `a` when 1 then `b` end'), 'CASE a WHEN 1 THEN b END');
+  assert.equal(ok('(`a` and `b`) or `c` > 1'), '((a) <> 0 AND (b) <> 0) OR c > 1');
+  // A selected comparison is 1 or 0 in MySQL: the view's column stays a number.
+  assert.equal(ok('select (`o`.`qty` > 0) AS `in_stock`,`o`.`id` AS `id`,`o`.`a` = `o`.`b` AS `same` from `shop`.`o` `o`'),
+    'SELECT CAST(((o.qty > 0)) AS integer) AS in_stock, o.id AS id, CAST((o.a = o.b) AS integer) AS same FROM public.o o');
+});
+
+test('GROUP_CONCAT becomes string_agg: separator, ORDER BY, DISTINCT, several expressions', () => {
+  assert.equal(ok("group_concat(concat(`m`.`first_name`,_utf8mb4' ',`m`.`last_name`) separator ', ')"),
+    "string_agg(CAST((CAST(m.first_name AS text) || CAST(' ' AS text) || CAST(m.last_name AS text)) AS text), ', ')");
+  assert.equal(ok('group_concat(`t`.`tag` order by `t`.`tag` desc)'), "string_agg(CAST(t.tag AS text), ',' ORDER BY t.tag DESC)");
+  assert.equal(ok('group_concat(distinct `t`.`tag` order by `t`.`tag` separator \'|\')'), "string_agg(DISTINCT CAST(t.tag AS text), '|' ORDER BY CAST(t.tag AS text))");
+  assert.equal(ok("group_concat(`p`.`code`,':',`p`.`qty`)"), "string_agg((CAST(p.code AS text) || CAST(':' AS text) || CAST(p.qty AS text)), ',')");
+  const r = translateMySqlExpression('group_concat(`t`.`tag`)', ctx);
+  assert.deepEqual(r.ok && r.warnings, ['group_concat: MySQL cuts the result at group_concat_max_len (1024 bytes by default), string_agg does not']);
+});
+
+test('dates: DATE_FORMAT as to_char, TO_DAYS and DATEDIFF as date arithmetic, DATE(), DAYOFWEEK', () => {
+  assert.equal(ok("date_format(`b`.`billed_at`,'%Y-%m')"), `to_char(CAST(b.billed_at AS timestamp), 'YYYY"-"MM')`);
+  assert.equal(ok("date_format(`d`,'%d %M %Y, %H:%i:%s %p %%')"), `to_char(CAST(d AS timestamp), 'DD" "FMMonth" "YYYY", "HH24":"MI":"SS" "AM" %"')`);
+  assert.equal(reason("date_format(`d`,'%U')"), 'it uses date_format() with %U');
+  assert.equal(reason('date_format(`d`,`fmt`)'), 'it uses date_format() with a format that is not a literal');
+  assert.equal(ok('(to_days(`r`.`leave_on`) - to_days(`r`.`arrive_on`))'),
+    "((CAST(r.leave_on AS date) - DATE '0001-01-01' + 366) - (CAST(r.arrive_on AS date) - DATE '0001-01-01' + 366))");
+  assert.equal(ok('datediff(`a`,`b`)'), '(CAST(a AS date) - CAST(b AS date))');
+  assert.equal(ok('cast(`p`.`paid_at` as date) = date(`p`.`due_at`)'), 'CAST(p.paid_at AS date) = CAST(p.due_at AS date)');
+  assert.equal(ok('dayofweek(`d`)'), '(CAST(EXTRACT(DOW FROM d) AS integer) + 1)');
+  assert.equal(ok('`o`.`placed` >= (now() - interval 30 day)'), "o.placed >= (LOCALTIMESTAMP - (30 * INTERVAL '1 day'))");
+  assert.equal(ok('date_add(`o`.`placed`,interval `o`.`grace` week)'), "(o.placed + (o.grace * INTERVAL '7 days'))");
+  assert.equal(ok("date_sub(`d`,interval 1 quarter)"), "(d - (1 * INTERVAL '3 months'))");
+  assert.equal(ok('adddate(`d`,2)'), "(d + (2 * INTERVAL '1 day'))");
+  assert.equal(ok('timestampdiff(HOUR,`a`,`b`)'), 'CAST(trunc(EXTRACT(EPOCH FROM (CAST(b AS timestamp) - CAST(a AS timestamp))) / 3600) AS bigint)');
+  assert.equal(reason('timestampdiff(MONTH,`a`,`b`)'), 'it uses timestampdiff() in MONTH');
+  const r = translateMySqlExpression('`d` + interval 1 day', ctx);
+  assert.deepEqual(r.ok && r.warnings, ['date arithmetic: a DATE plus an INTERVAL is a DATE in MySQL, a timestamp in PostgreSQL']);
+});
+
+test('character sets and collations: CONVERT … USING, CAST … CHARSET and COLLATE mean nothing more on a UTF-8 target', () => {
+  assert.equal(ok('convert(`l`.`name` using utf8mb4)'), 'CAST(l.name AS text)');
+  assert.equal(ok('convert(`n`, signed)'), 'CAST(n AS bigint)');
+  assert.equal(ok('cast(`l`.`code` as char(10) charset utf8mb4)'), 'CAST(l.code AS varchar(10))');
+  const r = translateMySqlExpression("`t`.`name` = _utf8mb4'abc' collate utf8mb4_unicode_ci", ctx);
+  assert.deepEqual(r, { ok: true, sql: "t.name = 'abc'", warnings: ["COLLATE utf8mb4_unicode_ci left out: PostgreSQL compares with the column's own collation (case-sensitively)"] });
+});
+
+test('strings and JSON: SUBSTR with a positive start, JSON paths as jsonb operators', () => {
+  assert.equal(ok('ucase(substr(`n`,1,1))'), 'upper(substr(n, 1, 1))');
+  assert.equal(ok('lcase(substr(`n`,2,length(`n`)))'), 'lower(substr(n, 2, greatest(octet_length(n), 0)))');
+  assert.equal(reason('substr(`n`,-3)'), 'it uses substr() with a start that is not a positive literal');
+  assert.equal(ok("json_unquote(json_extract(`doc`,_utf8mb4'$._id'))"), "(CAST(doc AS jsonb) #>> '{_id}')");
+  assert.equal(ok(`json_extract(\`doc\`,'$.geo."sub region"[0]')`), `(CAST(doc AS jsonb) #> '{geo,"sub region",0}')`);
+  assert.equal(ok("`c`.`info` ->> '$.Population' > 100"), "(CAST(c.info AS jsonb) #>> '{Population}') > 100");
+  assert.equal(reason("json_extract(`doc`,'$**.a')"), 'it uses the JSON path $**.a');
+});
+
+test('a view that selects columns it does not group by: GROUP BY completed, unless a grouped primary key covers them', () => {
+  const keys = new Map([['sale', ['id']], ['branch', ['id']], ['region', ['id']]]);
+  const r = translateMySqlExpression("select concat(`g`.`name`,',',`b`.`city`) AS `branch`,`b`.`opened` AS `opened`,sum(`s`.`amount`) AS `total` "
+    + 'from ((`shop`.`sale` `s` join `shop`.`branch` `b` on((`s`.`branch_id` = `b`.`id`))) join `shop`.`region` `g` on((`b`.`region_id` = `g`.`id`))) '
+    + 'group by `b`.`id` order by `g`.`code`,`total` desc', { ...ctx, primaryKeys: keys });
+  assert.deepEqual(r, {
+    ok: true,
+    sql: "SELECT (CAST(g.name AS text) || CAST(',' AS text) || CAST(b.city AS text)) AS branch, b.opened AS opened, sum(s.amount) AS total "
+      + 'FROM ((public.sale s JOIN public.branch b ON ((s.branch_id = b.id))) JOIN public.region g ON ((b.region_id = g.id))) '
+      + 'GROUP BY b.id, g.name, g.code ORDER BY g.code, total DESC',
+    warnings: ["GROUP BY completed with g.name, g.code: PostgreSQL groups by every selected column; the rows are the same when these columns depend on the grouped ones (MySQL's ONLY_FULL_GROUP_BY rule)"],
+  });
+  // Without the primary keys (or grouped by something else) every selected column is added.
+  assert.equal(ok('select `shop`.`t`.`k` AS `k`,`shop`.`t`.`v` AS `v`,count(0) AS `n` from `shop`.`t` group by `shop`.`t`.`k`'),
+    'SELECT public.t.k AS k, public.t.v AS v, count(0) AS n FROM public.t GROUP BY public.t.k, public.t.v');
+  // Grouped by ordinal, alias or the same expression; aggregates and subqueries need nothing.
+  assert.equal(ok("select date_format(`o`.`at`,'%Y') AS `y`,count(0) AS `n`,(select max(`x`.`at`) from `shop`.`o` `x`) AS `last` from `shop`.`o` `o` group by date_format(`o`.`at`,'%Y') order by `y`"),
+    `SELECT to_char(CAST(o.at AS timestamp), 'YYYY') AS y, count(0) AS n, (SELECT max(x.at) FROM public.o x) AS last FROM public.o o GROUP BY to_char(CAST(o.at AS timestamp), 'YYYY') ORDER BY y`);
+  assert.equal(ok('select `o`.`k` AS `k`,sum(`o`.`v`) AS `s` from `shop`.`o` `o` group by 1'), 'SELECT o.k AS k, sum(o.v) AS s FROM public.o o GROUP BY 1');
+  // Each SELECT of a UNION on its own.
+  assert.equal(ok("select `a`.`k` AS `k`,`a`.`v` AS `v`,count(0) AS `n` from `shop`.`a` `a` group by `a`.`k` union all select 'x' AS `k`,`b`.`w` AS `v`,count(0) AS `n` from `shop`.`b` `b` group by `b`.`id`"),
+    "SELECT a.k AS k, a.v AS v, count(0) AS n FROM public.a a GROUP BY a.k, a.v UNION ALL SELECT 'x' AS k, b.w AS v, count(0) AS n FROM public.b b GROUP BY b.id, b.w");
+});
+
+test('isBooleanShaped: comparisons at the top level only; jsonb and array operators are not comparisons', async () => {
+  const { isBooleanShaped } = await import('../../../src/adapters/mysql/schema/expression-translator.js');
+  assert.deepEqual(['a > 1', '(a = 1)', 'a IS NULL', 'NOT a', "x LIKE 'a%'", "(CAST(d AS jsonb) #>> '{a}') = 'x'"].map(isBooleanShaped), [true, true, true, true, true, true]);
+  assert.deepEqual(['a', '(a)', "(CAST(d AS jsonb) #>> '{a}')", "(CAST(d AS jsonb) #> '{a}')", 'CASE WHEN a = 1 THEN 1 ELSE 0 END', "'a = b'", 'a || b', '(a) + (b > 1)']
+    .map(isBooleanShaped), [false, false, false, false, false, false, false, false]);
 });

@@ -27,6 +27,7 @@ export type ConversionNoteRule =
   | 'mysql-prefix-index'
   | 'mysql-invisible-index'
   | 'mysql-index-not-converted'
+  | 'mysql-index-renamed'
   | 'mysql-foreign-key-not-converted'
   | 'mysql-case-insensitive-key'
   | 'mysql-mixed-case-name'

@@ -4,7 +4,7 @@
  */
 import type { MySqlCatalog } from '../catalog-types.js';
 import type { ConversionNote, ConversionNoteRule } from './conversion-note.js';
-import { qualifiedName } from './pg-names.js';
+import { derivedName, qualifiedName } from './pg-names.js';
 import type { TranslateContext } from './expression-translator.js';
 
 export class ConvertContext {
@@ -17,7 +17,34 @@ export class ConvertContext {
   }
 
   get translate(): TranslateContext {
-    return { database: this.catalog.database, targetSchema: this.targetSchema };
+    this.primaryKeys ??= new Map(this.catalog.tables.map((t) => [t.name, t.primaryKey]));
+    return { database: this.catalog.database, targetSchema: this.targetSchema, primaryKeys: this.primaryKeys };
+  }
+
+  private primaryKeys: Map<string, readonly string[]> | undefined;
+
+  /** Names of relations (tables, views, sequences, indexes) in the target schema, taken so far. */
+  private relations: Set<string> | undefined;
+
+  /**
+   * A relation name for something Tandem names itself (an index): `name`, or when a table, view,
+   * sequence, primary key index or earlier index already has it, `name_idx`, `name_idx2`, …
+   * (shortened with a hash past 63 bytes). Tables, views and sequences keep their names; they are
+   * reserved first.
+   */
+  uniqueRelationName(name: string): string {
+    if (!this.relations) {
+      this.relations = new Set([...this.catalog.tables.map((t) => t.name), ...this.catalog.views.map((v) => v.name), ...this.catalog.sequences.map((s) => s.name)]);
+      for (const t of this.catalog.tables) {
+        // PostgreSQL names a primary key's index <table>_pkey, an identity's sequence <table>_<column>_seq.
+        if (t.primaryKey.length) this.relations.add(derivedName(t.name, 'pkey'));
+        for (const c of t.columns) if (c.autoIncrement) this.relations.add(derivedName(t.name, c.name, 'seq'));
+      }
+    }
+    let candidate = name;
+    for (let n = 1; this.relations.has(candidate); n++) candidate = derivedName(name, n === 1 ? 'idx' : `idx${n}`);
+    this.relations.add(candidate);
+    return candidate;
   }
 
   /** `schema.name` on the target. */

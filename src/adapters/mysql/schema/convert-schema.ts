@@ -7,13 +7,12 @@ import type { SchemaObject, SchemaObjectType } from '../../../core/schema-object
 import { TandemError } from '../../../core/errors.js';
 import { quoteIdent } from '../../../core/sql-names.js';
 import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
-import { translateMySqlExpression } from './expression-translator.js';
 import { ConvertContext } from './convert-context.js';
 import type { ConversionNote } from './conversion-note.js';
 import { convertForeignKeys, convertIndexes } from './index-ddl.js';
 import { PG_MAX_NAME_BYTES, tooLongForPg } from './pg-names.js';
 import { convertStoredProgram } from './stored-programs.js';
-import { convertTable } from './table-ddl.js';
+import { convertTable, translateGeneratedColumn } from './table-ddl.js';
 import { pgColumnType, UnknownMySqlTypeError } from './type-map.js';
 import { convertViews } from './view-ddl.js';
 
@@ -75,7 +74,7 @@ function checkConvertible(catalog: MySqlCatalog): void {
  */
 export function generatedOnTarget(catalog: MySqlCatalog, table: MySqlTable, options: ConvertMySqlSchemaOptions = {}): string[] {
   const ctx = { database: catalog.database, targetSchema: options.targetSchema ?? DEFAULT_MYSQL_TARGET_SCHEMA };
-  return table.columns.filter((c) => c.generated && translateMySqlExpression(c.generated.expression, ctx).ok).map((c) => c.name);
+  return table.columns.filter((c) => c.generated && translateGeneratedColumn(c, catalog.server.flavor, ctx).ok).map((c) => c.name);
 }
 
 /**

@@ -3,12 +3,15 @@
  * MariaDB's `db`.`table`.`column` qualification) into PostgreSQL. Pure.
  *
  * It converts only what it knows to mean the same on both sides: names, literals, comparison and
- * boolean operators, CASE, CAST to known types, and a list of functions. Anything else (a function
- * it does not know, MySQL-only operators such as `DIV`, `XOR`, `REGEXP`, `->>`, variables,
- * `INTERVAL` arithmetic, `COLLATE`, GROUP_CONCAT, …) makes the whole expression unconvertible, with
+ * boolean operators, CASE, CAST to known types, a list of functions (GROUP_CONCAT as string_agg,
+ * DATE_FORMAT as to_char, JSON paths as jsonb operators, …), with MySQL's numbers-as-conditions
+ * made booleans and a view's incomplete GROUP BY completed (`group-by-completion.ts`). Anything
+ * else (a function it does not know, MySQL-only operators such as `DIV`, `XOR`, `REGEXP`,
+ * variables, `INTERVAL` arithmetic, `COLLATE`, …) makes the whole expression unconvertible, with
  * the reason, so the caller can export it as it is and report it instead of guessing.
  */
 import { quoteIdent } from '../../../core/sql-names.js';
+import { completeGroupBy } from './group-by-completion.js';
 import { MySqlLexError, tokenizeMySql, type MySqlToken } from './mysql-lexer.js';
 
 /** Where the expression lives, for name qualification. */
@@ -17,6 +20,11 @@ export interface TranslateContext {
   readonly database: string;
   /** The PostgreSQL schema the database maps to. */
   readonly targetSchema: string;
+  /**
+   * Primary key columns of the database's tables, by MySQL table name: a view's GROUP BY need not
+   * list the other columns of a table whose key it groups by (PostgreSQL's functional dependency).
+   */
+  readonly primaryKeys?: ReadonlyMap<string, readonly string[]>;
 }
 
 export type TranslateResult =
@@ -63,7 +71,11 @@ const FUNCTIONS: Record<string, FunctionHandler> = {
   ifnull: same('coalesce', [2]),
   if: (a) => {
     if (a.length !== 3) throw new Unconvertible('if() without 3 arguments');
-    return `CASE WHEN ${a[0]} THEN ${a[1]} ELSE ${a[2]} END`;
+    return `CASE WHEN ${asCondition(a[0]!)} THEN ${a[1]} ELSE ${a[2]} END`;
+  },
+  isnull: (a) => {
+    if (a.length !== 1) throw new Unconvertible('isnull() without 1 argument');
+    return `(${a[0]} IS NULL)`;
   },
   lower: same('lower', [1]), lcase: same('lower', [1]), upper: same('upper', [1]), ucase: same('upper', [1]),
   length: same('octet_length', [1]), octet_length: same('octet_length', [1]), char_length: same('char_length', [1]),
@@ -97,12 +109,165 @@ const FUNCTIONS: Record<string, FunctionHandler> = {
     return `nextval(${pgString(a[0]!)}::regclass)`;
   },
   count: same('count'), sum: same('sum'), avg: same('avg'), min: same('min'), max: same('max'),
+  // Dates. TO_DAYS counts days from year 0, which (proleptic Gregorian) has 366 days.
+  date: (a) => { one('date', a); return `CAST(${a[0]} AS date)`; },
+  to_days: (a) => { one('to_days', a); return `(CAST(${a[0]} AS date) - DATE '0001-01-01' + 366)`; },
+  datediff: (a) => {
+    if (a.length !== 2) throw new Unconvertible(`datediff() with ${a.length} arguments`);
+    return `(CAST(${a[0]} AS date) - CAST(${a[1]} AS date))`;
+  },
+  dayofweek: (a) => { one('dayofweek', a); return `(CAST(EXTRACT(DOW FROM ${a[0]}) AS integer) + 1)`; },
+  dayofyear: extract('DOY'), quarter: extract('QUARTER'),
+  date_format: (a) => {
+    if (a.length !== 2) throw new Unconvertible(`date_format() with ${a.length} arguments`);
+    return `to_char(CAST(${a[0]} AS timestamp), ${pgString(toCharFormat(literalText(a[1]!, 'date_format() with a format that is not a literal')))})`;
+  },
+  // SUBSTRING counts from the end for a negative start in MySQL; only literal positive positions mean the same.
+  substr: substring('substr'), substring: substring('substring'), mid: substring('mid'),
+  // JSON: jsonb paths (PostgreSQL's JSON null gives SQL NULL where JSON_UNQUOTE gives 'null', reported).
+  json_extract: (a) => {
+    if (a.length !== 2) throw new Unconvertible('json_extract() with more than one path');
+    return `(CAST(${a[0]} AS jsonb) #> ${pgString(jsonPath(literalText(a[1]!, 'json_extract() with a path that is not a literal')))})`;
+  },
+  json_unquote: (a) => {
+    one('json_unquote', a);
+    const m = /^\(CAST\((.*) AS jsonb\) #> ('(?:[^']|'')*')\)$/.exec(a[0]!);
+    if (!m) throw new Unconvertible('json_unquote() of something else than json_extract()');
+    return `(CAST(${m[1]} AS jsonb) #>> ${m[2]})`;
+  },
+  date_add: (a) => dateArithmetic('date_add', '+', a), adddate: (a) => dateArithmetic('adddate', '+', a),
+  date_sub: (a) => dateArithmetic('date_sub', '-', a), subdate: (a) => dateArithmetic('subdate', '-', a),
+  truncate: (a) => {
+    if (a.length !== 2) throw new Unconvertible(`truncate() with ${a.length} arguments`);
+    return `trunc(CAST(${a[0]} AS numeric), ${a[1]})`;
+  },
 };
+
+/** DATE_ADD(d, INTERVAL …) and ADDDATE(d, days): the interval already translated, or a number of days. */
+function dateArithmetic(name: string, op: '+' | '-', a: readonly string[]): string {
+  if (a.length !== 2) throw new Unconvertible(`${name}() with ${a.length} arguments`);
+  const amount = /\* INTERVAL '/.test(a[1]!) ? a[1]! : `(${a[1]} * INTERVAL '1 day')`;
+  return `(${a[0]} ${op} ${amount})`;
+}
+
+function one(name: string, a: readonly string[]): void {
+  if (a.length !== 1) throw new Unconvertible(`${name}() with ${a.length} arguments`);
+}
+
+function substring(name: string): FunctionHandler {
+  return (a) => {
+    if (a.length !== 2 && a.length !== 3) throw new Unconvertible(`${name}() with ${a.length} arguments`);
+    if (!/^[1-9]\d*$/.test(a[1]!)) throw new Unconvertible(`${name}() with a start that is not a positive literal`);
+    // MySQL returns '' for a length below 1; PostgreSQL refuses a negative one.
+    if (a.length === 3 && !/^\d+$/.test(a[2]!)) return `substr(${a[0]}, ${a[1]}, greatest(${a[2]}, 0))`;
+    return `substr(${a.join(', ')})`;
+  };
+}
+
+/** The text of a translated string literal (`'it''s'` → `it's`). */
+function literalText(sql: string, what: string): string {
+  const m = /^'((?:[^']|'')*)'$/.exec(sql);
+  if (!m) throw new Unconvertible(what);
+  return m[1]!.replace(/''/g, "'");
+}
+
+/** A MySQL JSON path of member names and array positions (`$.a.b[0]`) as a PostgreSQL text[] path literal (`{a,b,0}`). */
+export function jsonPath(path: string): string {
+  if (!path.startsWith('$')) throw new Unconvertible(`the JSON path ${path}`);
+  const parts: string[] = [];
+  const re = /\.([A-Za-z_$][A-Za-z0-9_$]*)|\."((?:[^"\\]|\\.)*)"|\[(\d+)\]/y;
+  re.lastIndex = 1;
+  while (re.lastIndex < path.length) {
+    const m = re.exec(path);
+    if (!m) throw new Unconvertible(`the JSON path ${path}`);
+    parts.push(m[1] ?? (m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!));
+  }
+  if (parts.length === 0) throw new Unconvertible(`the JSON path ${path}`);
+  return `{${parts.map((p) => (/^[A-Za-z0-9_$]+$/.test(p) ? p : `"${p.replace(/["\\]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
+}
+
+/** DATE_FORMAT specifiers and the to_char patterns that print the same (English names, as MySQL's default lc_time_names). */
+const TO_CHAR: Record<string, string> = {
+  Y: 'YYYY', y: 'YY', m: 'MM', c: 'FMMM', d: 'DD', e: 'FMDD', H: 'HH24', k: 'FMHH24', h: 'HH12', I: 'HH12', l: 'FMHH12',
+  i: 'MI', s: 'SS', S: 'SS', f: 'US', p: 'AM', M: 'FMMonth', b: 'Mon', W: 'FMDay', a: 'Dy', j: 'DDD', T: 'HH24:MI:SS',
+  r: 'HH12:MI:SS AM',
+};
+
+/** A MySQL DATE_FORMAT format as a to_char format: specifiers mapped, other text quoted. */
+export function toCharFormat(format: string): string {
+  let out = '';
+  let literal = '';
+  const flush = () => {
+    if (literal === '') return;
+    if (/["\\]/.test(literal)) throw new Unconvertible('date_format() with a quote or backslash in its format');
+    out += `"${literal}"`;
+    literal = '';
+  };
+  for (let i = 0; i < format.length; i++) {
+    const ch = format[i]!;
+    if (ch !== '%' || i === format.length - 1) { literal += ch; continue; }
+    const spec = format[++i]!;
+    if (spec === '%') { literal += '%'; continue; }
+    const pattern = TO_CHAR[spec];
+    if (!pattern) throw new Unconvertible(`date_format() with %${spec}`);
+    flush();
+    out += pattern;
+  }
+  flush();
+  return out;
+}
+
+/** INTERVAL units and one of each in PostgreSQL. */
+const INTERVAL_UNITS: Record<string, string> = {
+  microsecond: '1 microsecond', second: '1 second', minute: '1 minute', hour: '1 hour', day: '1 day', week: '7 days',
+  month: '1 month', quarter: '3 months', year: '1 year',
+};
+
+/** TIMESTAMPDIFF units counted in seconds (months and years are calendar arithmetic: not converted). */
+const DIFF_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 };
+
+/** Comparison operators as the translation writes them. */
+const COMPARISONS = new Set(['=', '<>', '<', '>', '<=', '>=']);
+
+/**
+ * True when translated SQL is already a boolean at its top level: a comparison, AND/OR/NOT, IS,
+ * IN, LIKE, BETWEEN, EXISTS or a boolean literal. Parenthesised groups, CASE … END and string
+ * literals count as one operand.
+ */
+export function isBooleanShaped(sql: string): boolean {
+  const trimmed = sql.trim();
+  const words = trimmed.match(/'(?:[^']|'')*'|"(?:[^"]|"")*"|#>>|#>|->>|->|<@|@>|\|\||::|<>|<=|>=|[()=<>]|[A-Za-z_][A-Za-z0-9_$]*|[^\s]/g) ?? [];
+  let depth = 0;
+  for (const w of words) {
+    const u = w.toUpperCase();
+    if (w === '(' || u === 'CASE') { depth++; continue; }
+    if (w === ')' || u === 'END') { depth--; continue; }
+    if (depth > 0) continue;
+    if (COMPARISONS.has(w) || ['AND', 'OR', 'NOT', 'IS', 'IN', 'LIKE', 'BETWEEN', 'EXISTS', 'TRUE', 'FALSE'].includes(u)) return true;
+  }
+  // A single parenthesised group: look inside.
+  if (trimmed.startsWith('(') && trimmed.endsWith(')') && words.length > 2) {
+    let d = 0;
+    for (let i = 0; i < words.length; i++) {
+      if (words[i] === '(') d++;
+      else if (words[i] === ')') d--;
+      if (d === 0 && i < words.length - 1) return false;
+    }
+    return isBooleanShaped(trimmed.slice(1, -1));
+  }
+  return false;
+}
+
+/** A MySQL condition as a PostgreSQL boolean: MySQL takes any number (0 false, anything else true), PostgreSQL only booleans. */
+export function asCondition(sql: string): string {
+  return isBooleanShaped(sql) ? sql : `(${sql}) <> 0`;
+}
 
 /** MySQL CAST target types and their PostgreSQL names. */
 function castType(words: MySqlToken[]): string {
+  // A character set changes nothing on the target, which stores UTF-8 only.
   const text = words.map((t) => (t.type === 'number' || t.type === 'op' ? t.value : t.type === 'word' ? t.value.toLowerCase() : '?')).join(' ')
-    .replace(/\s*\(\s*/g, '(').replace(/\s*,\s*/g, ',').replace(/\s*\)/g, ')');
+    .replace(/\s*\(\s*/g, '(').replace(/\s*,\s*/g, ',').replace(/\s*\)/g, ')').replace(/ (charset|character set) \w+$/, '');
   let m: RegExpExecArray | null;
   if (/^signed( integer| int)?$/.test(text)) return 'bigint';
   if (/^unsigned( integer| int)?$/.test(text)) return 'numeric(20,0)';
@@ -124,16 +289,35 @@ class Translator {
 
   constructor(private readonly tokens: MySqlToken[], private readonly ctx: TranslateContext) {}
 
-  /** Translates tokens up to (not including) a closing parenthesis or comma at depth 0 when `stopAtComma`. */
-  sequence(stopAtComma: boolean): string {
+  /**
+   * Translates tokens up to (not including) a closing parenthesis, a comma at depth 0 when
+   * `stopAtComma`, or one of `stopWords`.
+   */
+  sequence(stopAtComma: boolean, stopWords?: ReadonlySet<string>): string {
     const out: string[] = [];
     while (this.i < this.tokens.length) {
       const t = this.tokens[this.i]!;
       if (t.type === 'op' && t.value === ')') break;
       if (stopAtComma && t.type === 'op' && t.value === ',') break;
+      if (stopWords && t.type === 'word' && stopWords.has(t.value.toLowerCase())) break;
+      if (t.type === 'op' && (t.value === '->' || t.value === '->>') && out.length > 0) {
+        const path = this.tokens[this.i + 1];
+        if (path?.type !== 'string') throw new Unconvertible(`the ${t.value} operator without a literal path`);
+        this.i += 2;
+        out.push(`(CAST(${out.pop()} AS jsonb) ${t.value === '->' ? '#>' : '#>>'} ${pgString(jsonPath(path.value))})`);
+        this.warnings.add('JSON paths: a JSON null gives SQL NULL on PostgreSQL where MySQL\'s ->> and JSON_UNQUOTE give the text null');
+        continue;
+      }
       out.push(this.one());
+      // MySQL's TRUE and FALSE are the numbers 1 and 0: compared with a column they stay numbers.
+      if (t.type === 'word' && /^(true|false)$/i.test(t.value)) {
+        const next = this.peek();
+        if (COMPARISONS.has(out[out.length - 2] ?? '') || (next?.type === 'op' && COMPARISONS.has(next.value === '!=' ? '<>' : next.value))) {
+          out[out.length - 1] = /^true$/i.test(t.value) ? '1' : '0';
+        }
+      }
     }
-    return join(out);
+    return join(numericSelectItems(coerceConditions(out)));
   }
 
   private peek(offset = 0): MySqlToken | undefined {
@@ -227,21 +411,34 @@ class Translator {
 
   private word(raw: string): string {
     const w = raw.toLowerCase();
-    const isFunction = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) || w === 'cast' || w === 'trim';
+    const isFunction = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) || ['cast', 'convert', 'trim', 'group_concat', 'timestampdiff'].includes(w);
     if (this.isOp(this.peek(), '(') && (isFunction || !KEYWORDS.has(w))) {
       this.i++;
       if (w === 'cast') return this.cast();
+      if (w === 'convert') return this.convert();
       if (w === 'trim') return this.trim();
+      if (w === 'group_concat') return this.groupConcat();
+      if (w === 'timestampdiff') return this.timestampDiff();
       const handler = Object.prototype.hasOwnProperty.call(FUNCTIONS, w) ? FUNCTIONS[w] : undefined;
       if (!handler) throw new Unconvertible(`the function ${w}()`);
       if (w === 'count' && this.isOp(this.peek(), '*') && this.isOp(this.peek(1), ')')) {
         this.i += 2;
         return 'count(*)';
       }
-      return handler(this.args());
+      const sql = handler(this.args());
+      if (w === 'json_unquote') this.warnings.add('JSON paths: a JSON null gives SQL NULL on PostgreSQL where MySQL\'s ->> and JSON_UNQUOTE give the text null');
+      return sql;
     }
     if (w === 'mod') return '%';
     if (w === 'limit') return this.limit();
+    if (w === 'interval') return this.interval();
+    if (w === 'collate') {
+      // The target compares with its own collation (case-sensitively): the same caveat as for keys.
+      const name = this.tokens[this.i++];
+      if (name?.type !== 'word' && name?.type !== 'ident' && name?.type !== 'string') throw new Unconvertible('COLLATE without a collation');
+      this.warnings.add(`COLLATE ${name.value} left out: PostgreSQL compares with the column's own collation (case-sensitively)`);
+      return '';
+    }
     if (Object.prototype.hasOwnProperty.call(NILADIC, w)) return NILADIC[w]!;
     if (KEYWORDS.has(w)) return w.toUpperCase();
     throw new Unconvertible(`the word ${raw}`);
@@ -272,11 +469,116 @@ class Translator {
     throw new Unconvertible('unbalanced parentheses');
   }
 
+  /**
+   * GROUP_CONCAT([DISTINCT] expr[, expr…] [ORDER BY …] [SEPARATOR 's']) as string_agg: both skip
+   * NULLs; MySQL cuts the result at group_concat_max_len (1024 bytes by default), string_agg does
+   * not (reported). The `(` is consumed.
+   */
+  private groupConcat(): string {
+    const next = this.peek();
+    const distinct = next?.type === 'word' && next.value.toLowerCase() === 'distinct';
+    if (distinct) this.i++;
+    const stops = new Set(['order', 'separator']);
+    const parts: string[] = [];
+    for (;;) {
+      parts.push(this.sequence(true, stops));
+      if (this.isOp(this.peek(), ',')) { this.i++; continue; }
+      break;
+    }
+    let order = '';
+    const o = this.peek();
+    if (o?.type === 'word' && o.value.toLowerCase() === 'order') {
+      this.i++;
+      const by = this.tokens[this.i++];
+      if (by?.type !== 'word' || by.value.toLowerCase() !== 'by') throw new Unconvertible('group_concat() with ORDER without BY');
+      order = this.sequence(false, new Set(['separator']));
+    }
+    let separator = ',';
+    const sep = this.peek();
+    if (sep?.type === 'word' && sep.value.toLowerCase() === 'separator') {
+      this.i++;
+      const lit = this.tokens[this.i++];
+      if (lit?.type !== 'string') throw new Unconvertible('group_concat() with a separator that is not a literal');
+      separator = lit.value;
+    }
+    this.expectClose();
+    const arg = parts.length === 1 ? `CAST(${parts[0]} AS text)` : `(${parts.map((x) => `CAST(${x} AS text)`).join(' || ')})`;
+    if (distinct && order) {
+      // PostgreSQL orders a DISTINCT aggregate only by its argument.
+      const m = /^(.*?)(\s+(?:ASC|DESC))?$/.exec(order)!;
+      if (parts.length !== 1 || m[1] !== parts[0]) throw new Unconvertible('group_concat(DISTINCT …) ordered by another expression');
+      order = `${arg}${m[2] ?? ''}`;
+      this.warnings.add('group_concat(DISTINCT … ORDER BY …): the values are ordered as text');
+    }
+    this.warnings.add('group_concat: MySQL cuts the result at group_concat_max_len (1024 bytes by default), string_agg does not');
+    return `string_agg(${distinct ? 'DISTINCT ' : ''}${arg}, ${pgString(separator)}${order ? ` ORDER BY ${order}` : ''})`;
+  }
+
+  /**
+   * TIMESTAMPDIFF(unit, a, b): whole units from a to b, truncated toward zero, for units of fixed
+   * length (SECOND … WEEK); the `(` is consumed.
+   */
+  private timestampDiff(): string {
+    const unit = this.tokens[this.i++];
+    const seconds = unit?.type === 'word' ? DIFF_SECONDS[unit.value.toLowerCase()] : undefined;
+    if (seconds === undefined) throw new Unconvertible(`timestampdiff() in ${unit?.type === 'word' ? unit.value : '?'}`);
+    if (!this.isOp(this.peek(), ',')) throw new Unconvertible('timestampdiff() without 3 arguments');
+    this.i++;
+    const [from, to, extra] = this.args();
+    if (from === undefined || to === undefined || extra !== undefined) throw new Unconvertible('timestampdiff() without 3 arguments');
+    return `CAST(trunc(EXTRACT(EPOCH FROM (CAST(${to} AS timestamp) - CAST(${from} AS timestamp))) / ${seconds}) AS bigint)`;
+  }
+
+  /**
+   * CONVERT(x USING charset) is the text itself on a UTF-8 target; CONVERT(x, type) is a CAST.
+   * The `(` is consumed.
+   */
+  private convert(): string {
+    const start = this.i;
+    let depth = 0;
+    for (let j = start; j < this.tokens.length; j++) {
+      const t = this.tokens[j]!;
+      if (t.type === 'op' && t.value === '(') depth++;
+      else if (t.type === 'op' && t.value === ')' && depth-- === 0) break;
+      else if (depth === 0 && ((t.type === 'word' && t.value.toLowerCase() === 'using') || (t.type === 'op' && t.value === ','))) {
+        const inner = new Translator(this.tokens.slice(start, j), this.ctx);
+        const expr = inner.sequence(false);
+        inner.warnings.forEach((x) => this.warnings.add(x));
+        if (!inner.done) throw new Unconvertible('unbalanced parentheses');
+        let end = j + 1;
+        let d = 0;
+        for (; end < this.tokens.length; end++) {
+          const u = this.tokens[end]!;
+          if (u.type === 'op' && u.value === '(') d++;
+          else if (u.type === 'op' && u.value === ')' && d-- === 0) break;
+        }
+        if (end >= this.tokens.length) throw new Unconvertible('unbalanced parentheses');
+        const type = t.type === 'word' ? 'text' : castType(this.tokens.slice(j + 1, end));
+        this.i = end + 1;
+        return `CAST(${expr} AS ${type})`;
+      }
+    }
+    throw new Unconvertible('convert() without USING or a type');
+  }
+
   /** TRIM([BOTH|LEADING|TRAILING] [x] FROM y) has the same syntax in both; the `(` is consumed. */
   private trim(): string {
     const inner = this.sequence(false);
     this.expectClose();
     return `trim(${inner})`;
+  }
+
+  /**
+   * `INTERVAL n unit` (after `+`/`-` or inside DATE_ADD) as `(n * INTERVAL '1 unit')`. A DATE plus
+   * an interval is a DATE in MySQL and a timestamp in PostgreSQL (reported).
+   */
+  private interval(): string {
+    const amount = this.one();
+    const unit = this.tokens[this.i++];
+    const pgUnit = unit?.type === 'word' ? INTERVAL_UNITS[unit.value.toLowerCase()] : undefined;
+    if (!pgUnit) throw new Unconvertible(`INTERVAL with the unit ${unit?.type === 'word' ? unit.value : '?'}`);
+    this.warnings.add('date arithmetic: a DATE plus an INTERVAL is a DATE in MySQL, a timestamp in PostgreSQL');
+    return `(${amount} * INTERVAL '${pgUnit}')`;
   }
 
   /** MySQL's `LIMIT offset, count`. */
@@ -294,9 +596,88 @@ class Translator {
   }
 }
 
+/** Words that put what follows them in a boolean context. */
+const CONDITION_STARTS = new Set(['WHERE', 'HAVING', 'ON', 'AND', 'OR']);
+/** Pieces that end a condition. */
+const CONDITION_ENDS = new Set(['AND', 'OR', 'GROUP', 'ORDER', 'LIMIT', 'OFFSET', 'HAVING', 'UNION', 'JOIN', 'LEFT', 'RIGHT', 'INNER', 'CROSS',
+  'WHERE', 'THEN', 'ELSE', 'END', 'WHEN', ',', 'ON', 'USING']);
+
+/**
+ * MySQL takes a number wherever a condition goes (`WHERE c.active`, `a AND flag`, `CASE WHEN
+ * flag THEN`); PostgreSQL only a boolean. In translated pieces of one nesting level, each operand
+ * of AND/OR, each WHERE/HAVING/ON condition and each searched CASE's WHEN condition that is not
+ * already a boolean becomes `(x) <> 0`.
+ */
+function coerceConditions(pieces: string[]): string[] {
+  const out = [...pieces];
+  const cases: boolean[] = [];
+  const open: { start: number; depth: number }[] = [];
+  const segments: [number, number][] = [];
+  let betweenAnd = 0;
+  // Without a WHERE, HAVING or ON in front (a parenthesised group, a CHECK), an AND or OR makes its first operand a condition too.
+  const firstLogic = out.findIndex((p) => p === 'AND' || p === 'OR');
+  if (firstLogic > 0 && out[0] !== 'SELECT' && !out.slice(0, firstLogic).some((p) => CONDITION_STARTS.has(p) || p === 'BETWEEN' || p === 'CASE')) {
+    open.push({ start: 0, depth: 0 });
+  }
+  for (let i = 0; i <= out.length; i++) {
+    const p = out[i];
+    if (p === undefined) {
+      for (const o of open.reverse()) if (i > o.start) segments.push([o.start, i]);
+      break;
+    }
+    if (p === 'BETWEEN') betweenAnd++;
+    if (p === 'AND' && betweenAnd > 0) { betweenAnd--; continue; }
+    const top = open[open.length - 1];
+    if (top && CONDITION_ENDS.has(p) && top.depth === cases.length) {
+      if (i > top.start) segments.push([top.start, i]);
+      open.pop();
+    }
+    if (p === 'CASE') cases.push(out[i + 1] === 'WHEN');
+    if (p === 'END') cases.pop();
+    if (CONDITION_STARTS.has(p) || (p === 'WHEN' && cases[cases.length - 1] === true)) open.push({ start: i + 1, depth: cases.length });
+  }
+  // Inner conditions first; a replaced range keeps its length (emptied pieces) so that outer ranges stay valid.
+  for (const [from, to] of segments.sort((a, b) => b[0] - a[0] || a[1] - b[1])) {
+    const text = join(out.slice(from, to));
+    const negated = /^NOT /.test(text) ? text.slice(4) : undefined;
+    if (text === '' || (isBooleanShaped(text) && (negated === undefined || isBooleanShaped(negated)))) continue;
+    out[from] = negated === undefined ? `(${text}) <> 0` : `NOT (${negated}) <> 0`;
+    for (let k = from + 1; k < to; k++) out[k] = '';
+  }
+  return out.filter((p) => p !== '');
+}
+
+/**
+ * A comparison selected by a view gives 1 or 0 in MySQL, true or false in PostgreSQL: a select
+ * item that is a condition is cast to integer, so the view's column holds what it held.
+ */
+function numericSelectItems(pieces: string[]): string[] {
+  if (pieces[0] !== 'SELECT') return pieces;
+  const end = pieces.indexOf('FROM') < 0 ? pieces.length : pieces.indexOf('FROM');
+  const out: string[] = [];
+  let item: string[] = [];
+  const flush = () => {
+    const aliased = item.length >= 3 && item[item.length - 2] === 'AS';
+    const expr = aliased ? item.slice(0, -2) : item;
+    const text = join(expr);
+    if (expr.length > 0 && text !== '*' && isBooleanShaped(text)) out.push(`CAST((${text}) AS integer)`, ...(aliased ? item.slice(-2) : []));
+    else out.push(...item);
+    item = [];
+  };
+  let i = 1;
+  while (pieces[i] === 'DISTINCT' || pieces[i] === 'ALL') i++;
+  out.push(...pieces.slice(0, i));
+  for (; i < end; i++) {
+    if (pieces[i] === ',') { flush(); out.push(','); continue; }
+    item.push(pieces[i]!);
+  }
+  flush();
+  return [...out, ...pieces.slice(end)];
+}
+
 function join(parts: string[]): string {
   let out = '';
-  for (const p of parts) out += p === ',' ? ',' : out === '' ? p : ` ${p}`;
+  for (const p of parts) if (p !== '') out += p === ',' ? ',' : out === '' ? p : ` ${p}`;
   return out;
 }
 
@@ -322,11 +703,15 @@ export function translateMySqlExpression(sql: string, ctx: TranslateContext): Tr
     throw e;
   }
   if (tokens.length === 0) return { ok: false, reason: 'it is empty' };
-  const t = new Translator(tokens, ctx);
+  const completion = completeGroupBy(tokens, ctx.database, ctx.primaryKeys);
+  const t = new Translator(completion.tokens, ctx);
   try {
     const out = t.sequence(false);
     if (!t.done) throw new Unconvertible('unbalanced parentheses');
-    return { ok: true, sql: out, warnings: [...t.warnings] };
+    const grouped = completion.added.length
+      ? [`GROUP BY completed with ${completion.added.join(', ')}: PostgreSQL groups by every selected column; the rows are the same when these columns depend on the grouped ones (MySQL's ONLY_FULL_GROUP_BY rule)`]
+      : [];
+    return { ok: true, sql: out, warnings: [...grouped, ...t.warnings] };
   } catch (e) {
     if (e instanceof Unconvertible) return { ok: false, reason: `it uses ${e.message}` };
     throw e;

@@ -27,7 +27,6 @@ export function pgIndexName(table: string, index: string): string {
 
 /** One index → CREATE [UNIQUE] INDEX, or notes only. */
 function convertIndex(ctx: ConvertContext, table: MySqlTable, index: MySqlIndex, detached: ConversionNote[]): SchemaObject | undefined {
-  const name = pgIndexName(table.name, index.name);
   const where = ctx.label(table.name, index.name);
   const notes: ConversionNote[] = [];
   if (index.kind === 'fulltext') {
@@ -68,6 +67,10 @@ function convertIndex(ctx: ConvertContext, table: MySqlTable, index: MySqlIndex,
       }
     }
     parts.push(p.descending ? `${sql} DESC` : sql);
+  }
+  const name = ctx.uniqueRelationName(pgIndexName(table.name, index.name));
+  if (name !== pgIndexName(table.name, index.name)) {
+    notes.push(ctx.note('mysql-index-renamed', 'INDEX', where, `named ${name}: ${pgIndexName(table.name, index.name)} is already the name of another table, view, sequence or index in the schema`));
   }
   if (index.invisible) notes.push(ctx.note('mysql-invisible-index', 'INDEX', where, 'invisible (ignored) on the source; PostgreSQL has no such state, so the planner will use it'));
   return {

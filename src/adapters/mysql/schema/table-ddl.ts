@@ -10,7 +10,8 @@ import type { MySqlColumn, MySqlTable } from '../catalog-types.js';
 import { mysqlToPg } from '../values/mysql-to-pg.js';
 import type { ConvertContext } from './convert-context.js';
 import { noteComments, type ConversionNote } from './conversion-note.js';
-import { pgString, translateMySqlExpression } from './expression-translator.js';
+import { isBooleanShaped, pgString, translateMySqlExpression, type TranslateContext, type TranslateResult } from './expression-translator.js';
+import type { MySqlFlavor } from '../server-version.js';
 import { derivedName } from './pg-names.js';
 import { pgColumnType, valueTypeOf, type PgColumnType } from './type-map.js';
 
@@ -86,6 +87,30 @@ function defaultSql(ctx: ConvertContext, table: MySqlTable, c: MySqlColumn, t: P
   }
 }
 
+/** Kinds whose PostgreSQL type an immutable CAST reaches from text, numbers and jsonb. */
+const CAST_TO_COLUMN_KINDS = new Set(['integer', 'decimal', 'float', 'double', 'year', 'json', 'jsonb']);
+
+/**
+ * A generated column's expression in PostgreSQL, fitted to the column's PostgreSQL type. MySQL
+ * converts the value into the column's type (JSON_UNQUOTE(…) text into a DECIMAL column, a
+ * comparison's 1 or 0 into TINYINT); PostgreSQL refuses a generation expression of another type,
+ * and the whole CREATE TABLE with it. So numbers and JSON get a CAST to the column's type (a
+ * comparison through integer first); text columns take any type as it is; binary, BIT and ENUM
+ * columns are not generated on the target (no immutable cast reaches bytea, bit or an enum from text).
+ */
+export function translateGeneratedColumn(c: MySqlColumn, flavor: MySqlFlavor, translate: TranslateContext): TranslateResult {
+  if (!c.generated) return { ok: false, reason: 'not a generated column' };
+  const r = translateMySqlExpression(c.generated.expression, translate);
+  if (!r.ok) return r;
+  const t = pgColumnType(c, flavor);
+  if (t.kind === 'binary' || t.kind === 'bit' || t.sql === null) {
+    return { ok: false, reason: `it computes a ${c.dataType} column, which PostgreSQL cannot compute from an expression of another type` };
+  }
+  if (!CAST_TO_COLUMN_KINDS.has(t.kind)) return r;
+  const value = isBooleanShaped(r.sql) && t.kind !== 'json' && t.kind !== 'jsonb' ? `CAST((${r.sql}) AS integer)` : r.sql;
+  return { ...r, sql: `CAST((${value}) AS ${t.sql})` };
+}
+
 interface TableParts {
   readonly objects: SchemaObject[];
 }
@@ -138,7 +163,7 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
     let line = `${quoteIdent(c.name)} ${pgTypeSql(ctx, table, c, t)}`;
     let isGenerated = false;
     if (c.generated) {
-      const r = translateMySqlExpression(c.generated.expression, ctx.translate);
+      const r = translateGeneratedColumn(c, ctx.flavor, ctx.translate);
       if (r.ok) {
         line += ` GENERATED ALWAYS AS (${r.sql}) STORED`;
         isGenerated = true;

@@ -14,6 +14,18 @@ interface ConvertedView {
   readonly sql: string | undefined;
 }
 
+/** The commented-out MySQL definition with its note. */
+function notConverted(ctx: ConvertContext, view: MySqlView, reason: string): ConvertedView {
+  const n = ctx.note('mysql-view-not-converted', 'VIEW', ctx.label(view.name), reason);
+  return {
+    view, sql: undefined,
+    object: {
+      type: 'VIEW', schema: ctx.targetSchema, name: view.name,
+      sql: `${noteComments([n])}-- MySQL definition (convert it, then remove the comment markers):\n${commentOut(`CREATE VIEW ${ctx.q(view.name)} AS ${view.definition};`)}`,
+    },
+  };
+}
+
 function convertView(ctx: ConvertContext, view: MySqlView): ConvertedView {
   const where = ctx.label(view.name);
   const base = { type: 'VIEW' as const, schema: ctx.targetSchema, name: view.name };
@@ -22,13 +34,7 @@ function convertView(ctx: ConvertContext, view: MySqlView): ConvertedView {
     return { view, sql: undefined, object: { ...base, sql: noteComments([n]) } };
   }
   const r = translateMySqlExpression(view.definition, ctx.translate);
-  if (!r.ok) {
-    const n = ctx.note('mysql-view-not-converted', 'VIEW', where, `the query did not convert: ${r.reason}`);
-    return {
-      view, sql: undefined,
-      object: { ...base, sql: `${noteComments([n])}-- MySQL definition (convert it, then remove the comment markers):\n${commentOut(`CREATE VIEW ${ctx.q(view.name)} AS ${view.definition};`)}` },
-    };
-  }
+  if (!r.ok) return notConverted(ctx, view, `the query did not convert: ${r.reason}`);
   const notes = r.warnings.map((w) => ctx.note('mysql-view-caveat', 'VIEW', where, w));
   const check = view.checkOption === 'CASCADED' || view.checkOption === 'LOCAL' ? ` WITH ${view.checkOption} CHECK OPTION` : '';
   return { view, sql: r.sql, object: { ...base, sql: `${noteComments(notes)}CREATE VIEW ${ctx.q(view.name)} AS ${r.sql}${check};` } };
@@ -37,6 +43,18 @@ function convertView(ctx: ConvertContext, view: MySqlView): ConvertedView {
 /** Every view, each after the views its query reads. */
 export function convertViews(ctx: ConvertContext, views: readonly MySqlView[]): SchemaObject[] {
   const converted = [...views].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((v) => convertView(ctx, v));
+  // A view that reads a view left unconverted cannot be created either: it waits for that one.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [i, c] of converted.entries()) {
+      const missing = c.sql === undefined ? undefined : converted.find((o) => o.sql === undefined && c.sql!.includes(ctx.q(o.view.name)));
+      if (!missing) continue;
+      const label = ctx.label(c.view.name);
+      for (let k = ctx.notes.length - 1; k >= 0; k--) if (ctx.notes[k]!.rule === 'mysql-view-caveat' && ctx.notes[k]!.objectName === label) ctx.notes.splice(k, 1);
+      converted[i] = notConverted(ctx, c.view, `it reads the view ${missing.view.name}, which did not convert: convert that one first`);
+      changed = true;
+    }
+  }
   const byName = new Map(converted.map((c) => [c.view.name, c]));
   const done = new Set<string>();
   const out: SchemaObject[] = [];
