@@ -3,6 +3,7 @@ import { ensureParserLoaded, parseSchemaFile } from './ddl-parser.js';
 import type { ParsedStatement } from './ddl-parser.js';
 import { identifyObject } from './object-identity.js';
 import { ALL_RULES } from './rules/all-rules.js';
+import { conversionNoteIssues } from './rules/mysql-conversion-notes.js';
 import type { SchemaRule } from './rules/schema-rule.js';
 import { SchemaCatalog } from './schema-catalog.js';
 import { DEFAULT_TARGET_DB_VERSION, parseTargetVersion } from './target-version.js';
@@ -44,6 +45,15 @@ export async function analyzeSchema(files: readonly SchemaFile[], options: Analy
         issues.push(issue);
       }
     }
+  }
+
+  // What the schema export itself wrote down for the user (MySQL: triggers, routines and events to
+  // convert by hand, conversions that may behave differently): `-- tandem-note` lines in the files.
+  for (const issue of conversionNoteIssues(files)) {
+    const key = `${issue.ruleId}\u0000${issue.file}\u0000${issue.line}\u0000${issue.objectName}\u0000${issue.title}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
   }
 
   return {

@@ -28,7 +28,7 @@ import { mysqlRowToCopyText } from '../../../src/adapters/mysql/values/copy-text
 import { quoteIdent } from '../../../src/core/sql-names.js';
 import { writeSchemaFiles } from '../../../src/workflow/schema/schema-files-writer.js';
 import { readSchemaStatements } from '../../../src/workflow/schema/schema-statements-reader.js';
-import { applySchemaStatements } from '../../../src/workflow/schema/schema-applier.js';
+import { applySchemaStatements } from '../../../src/adapters/postgres/schema-applier.js';
 
 const FIXTURE = `
 CREATE TABLE region (id int PRIMARY KEY, code char(3) NOT NULL, name varchar(40) NOT NULL);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conversionNoteIssues, MYSQL_NOTE_RULES } from '../../../src/analyze/rules/mysql-conversion-notes.js';
+import { analyzeSchema } from '../../../src/analyze/schema-analyzer.js';
 import { noteComments, commentOut } from '../../../src/adapters/mysql/schema/conversion-note.js';
 
 const note = (rule: string, objectType: string, objectName: string, detail: string) =>
@@ -56,4 +57,15 @@ test('nothing is reported for files without notes, unknown rules, malformed mark
     { path: 'd.sql', sql: `SELECT 1; ${note('mysql-trigger', 'TRIGGER', 'public.t', 'x')}\n` },
   ];
   assert.deepEqual(conversionNoteIssues(files), []);
+});
+
+test('analyze-schema reports the notes the export wrote (a trigger left for manual conversion)', async () => {
+  const sql = [
+    '-- TRIGGER public.trg',
+    ...noteComments([{ rule: 'mysql-trigger', objectType: 'TRIGGER', objectName: 'public.t.trg', detail: 'MySQL trigger' }]).trimEnd().split('\n'),
+    '-- MySQL definition:',
+    ...commentOut('CREATE TRIGGER trg BEFORE INSERT ON t\nFOR EACH ROW SET NEW.a = 1').trimEnd().split('\n'),
+  ].join('\n');
+  const result = await analyzeSchema([{ path: 'schema/triggers/triggers.sql', sql }]);
+  assert.deepEqual(result.issues.map((i) => [i.ruleId, i.objectName, i.file]), [['mysql-trigger', 'public.t.trg', 'schema/triggers/triggers.sql']]);
 });
