@@ -2,17 +2,18 @@ import { TandemError } from './errors.js';
 
 /**
  * Splits a comma-separated list of SQL names the way PostgreSQL reads identifiers: an unquoted name
- * folds to lower case, a double-quoted one keeps its case and may contain commas, dots and `""`.
- * Each item may be qualified (`schema.table`); the parts come back separately.
+ * folds to lower case (`fold: 'upper'`: to upper case, as Oracle reads them), a double-quoted one
+ * keeps its case and may contain commas, dots and `""`. Each item may be qualified
+ * (`schema.table`); the parts come back separately.
  */
-export function parseIdentifierList(text: string, flag: string): string[][] {
+export function parseIdentifierList(text: string, flag: string, fold: 'lower' | 'upper' = 'lower'): string[][] {
   const items: string[][] = [];
   let parts: string[] = [];
   let current = '';
   let quoted = false;
   let wasQuoted = false;
   const endPart = () => {
-    const name = wasQuoted ? current : current.trim().toLowerCase();
+    const name = wasQuoted ? current : fold === 'upper' ? current.trim().toUpperCase() : current.trim().toLowerCase();
     if (name === '' && !wasQuoted) throw new TandemError('TANDEM_USAGE', `${flag} has an empty name in "${text}".`);
     parts.push(name);
     current = '';
@@ -47,8 +48,8 @@ export function parseIdentifierList(text: string, flag: string): string[][] {
 }
 
 /** A list of plain names (schemas): qualification is an error. */
-export function parseNameList(text: string, flag: string): string[] {
-  return parseIdentifierList(text, flag).map((parts) => {
+export function parseNameList(text: string, flag: string, fold: 'lower' | 'upper' = 'lower'): string[] {
+  return parseIdentifierList(text, flag, fold).map((parts) => {
     if (parts.length !== 1) throw new TandemError('TANDEM_USAGE', `${flag} takes plain names, not "${parts.join('.')}".`);
     return parts[0]!;
   });

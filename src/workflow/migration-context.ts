@@ -66,10 +66,15 @@ export interface Side<E extends SourceEngine = SourceEngine> {
   readonly engine: E;
 }
 
-/** The source's connection (see `CommandEnv.resolveDb`) and engine; an engine Tandem cannot migrate yet is refused here. */
+/**
+ * The source's connection (see `CommandEnv.resolveDb`) and engine; an engine Tandem cannot migrate
+ * yet is refused here, and the engine's own settings are checked before anything connects.
+ */
 export async function sourceSide(env: CommandEnv, meta: MetaStore, options?: { prompt?: boolean }): Promise<Side> {
   const db = await env.resolveDb(meta, 'source', options);
-  return { db, engine: await loadEngine(db.type) };
+  const engine = await loadEngine(db.type);
+  engine.checkConfig?.(db);
+  return { db, engine };
 }
 
 /** The target's connection and engine (YugabyteDB or PostgreSQL), with the roles only a target plays. */

@@ -9,6 +9,7 @@ import {
 import { encodeOraclePosition, snapshotStart, type OraclePosition } from './oracle-position.js';
 import { transactionEvents, ORACLE_NAMES, type NameMapper, type TableLookup } from './redo-events.js';
 import { ContinuationJoiner, TransactionAssembler } from './transaction-assembler.js';
+import { MARKER_TABLE, markersIn, type MarkerSource } from './marker-table.js';
 
 /**
  * The LogMiner change capture loop (I/O; every decision in it is made by the pure, tested parts:
@@ -37,6 +38,18 @@ export interface LogMinerCaptureOptions {
   readonly pollMs?: number;
   /** Rows fetched per round trip (default 2000). */
   readonly fetchRows?: number;
+  /** Tandem's marker rows to read (`marker-table.ts`); without it markers are not mined. */
+  readonly markers?: MarkerSource;
+}
+
+/** One committed transaction as the capture hands it on. */
+export interface MinedTransaction {
+  /** Row changes of captured tables (may be empty when the transaction only wrote markers). */
+  readonly events: UnnumberedChangeEvent[];
+  readonly position: string;
+  readonly txId: string;
+  /** Markers of this capture's stream written in the transaction. */
+  readonly markers: readonly string[];
 }
 
 /**
@@ -70,20 +83,25 @@ export class LogMinerCapture {
   }
 
   /**
-   * Mines until `signal` aborts. `onTransaction` is awaited before mining goes on (back-pressure);
-   * the events it gets all carry `position`.
+   * Mines until `signal` aborts, or (with `untilScn`) until every SCN up to it is mined.
+   * `onTransaction` is awaited before mining goes on (back-pressure); it gets every committed
+   * transaction after the resume position that changed a captured table or wrote a marker of this
+   * stream. `onCheckpoint` gets the position each window reached.
    */
   async run(
-    onTransaction: (events: UnnumberedChangeEvent[], position: string) => Promise<void>,
+    onTransaction: (tx: MinedTransaction) => Promise<void>,
     onCheckpoint: (position: string) => Promise<void>,
     signal: AbortSignal,
+    untilScn?: bigint,
   ): Promise<void> {
     const o = this.options;
     const windowScns = o.windowScns ?? 100_000n;
     while (!signal.aborted) {
-      const endScn = BigInt(String((await this.session.query(CURRENT_SCN_SQL))[0]!.SCN));
-      await this.session.execute(FLUSH_SQL, { scn: endScn.toString() });
+      if (untilScn !== undefined && this.minedThrough >= untilScn) return;
+      const current = BigInt(String((await this.session.query(CURRENT_SCN_SQL))[0]!.SCN));
+      await this.session.execute(FLUSH_SQL, { scn: current.toString() });
       await this.session.commit();
+      const endScn = untilScn !== undefined && untilScn < current ? untilScn : current;
       const w = nextWindow(this.minedThrough, endScn, windowScns);
       if (!w) {
         await sleep(o.pollMs ?? 1000, signal);
@@ -94,15 +112,20 @@ export class LogMinerCapture {
       await this.session.execute(START_LOGMNR_SQL, { startScn: w.from.toString(), endScn: w.to.toString() });
       try {
         const joiner = new ContinuationJoiner();
-        const binds: Record<string, unknown> = { fromScn: w.from.toString(), toScn: w.to.toString(), owner: o.owner, ...(o.pdb ? { pdb: o.pdb } : {}) };
-        await this.session.stream(contentsQuery({ pdb: o.pdb !== undefined }), binds, o.fetchRows ?? 2000, async (rows) => {
+        const binds: Record<string, unknown> = {
+          fromScn: w.from.toString(), toScn: w.to.toString(), owner: o.owner,
+          ...(o.markers ? { markerOwner: o.markers.owner, markerTable: MARKER_TABLE } : {}),
+          ...(o.pdb ? { pdb: o.pdb } : {}),
+        };
+        await this.session.stream(contentsQuery({ pdb: o.pdb !== undefined, markers: o.markers !== undefined }), binds, o.fetchRows ?? 2000, async (rows) => {
           for (const record of rows) {
             const row = joiner.push(logMinerRowFromRecord(record));
             if (!row) continue;
             const tx = this.assembler.push(row);
             if (!tx) continue;
             const events = transactionEvents(tx, o.tables, o.names ?? ORACLE_NAMES);
-            if (events.length > 0) await onTransaction(events, encodeOraclePosition(tx.position));
+            const markers = o.markers ? markersIn(tx, o.markers) : [];
+            if (events.length > 0 || markers.length > 0) await onTransaction({ events, position: encodeOraclePosition(tx.position), txId: tx.xid, markers });
           }
         });
       } finally {
