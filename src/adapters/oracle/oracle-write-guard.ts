@@ -115,7 +115,7 @@ export class OracleWriteGuard implements WriteGuard {
     return withDataSession(this.db, async (s) => {
       const oracle = await readOracleTables(s, schema);
       const names = tables.map((t) => resolveOracleTable(oracle, schema, t)).map((t) => `${t.schema}.${t.name}`);
-      return readGuardState(s, schema, names) as unknown as Promise<GuardState>;
+      return readGuardState(s, schema, names);
     });
   }
 

@@ -7,7 +7,7 @@ import type { TableRef } from './catalog.js';
  * the workflow stores it in meta.db as it was before the first fall-back write and hands it back to
  * the same engine.
  */
-export type GuardState = Readonly<Record<string, unknown>>;
+export type GuardState = object;
 
 /** One object that still acts on replayed writes, or was not restored, in words, with its fix. */
 export interface GuardedObject {

@@ -1,4 +1,5 @@
 import type { UnnumberedChangeEvent } from '../../../core/change-event.js';
+import { TandemError } from '../../../core/errors.js';
 import { sleep } from '../../../core/sleep.js';
 import type { OracleSession } from '../connection.js';
 import { logMinerRowFromRecord } from './logminer-row.js';
@@ -63,12 +64,52 @@ export async function readSnapshotStart(session: OracleSession): Promise<OracleP
   return snapshotStart(before, open.START_SCN === null || open.START_SCN === undefined ? null : BigInt(String(open.START_SCN)), after);
 }
 
-export class LogMinerCapture {
+/**
+ * What happens to each mined row (pure): continued statements joined, transactions assembled,
+ * committed ones turned into events (captured tables) and markers (this stream's rows of the marker
+ * table). The capture loop feeds it window by window; tests feed it fixture rows.
+ */
+export class MinedRowPipeline {
+  private readonly joiner = new ContinuationJoiner();
   private readonly assembler: TransactionAssembler;
+
+  constructor(private readonly options: Pick<LogMinerCaptureOptions, 'tables' | 'names' | 'markers'>, resume: OraclePosition) {
+    this.assembler = new TransactionAssembler(resume);
+  }
+
+  /** One row of the contents query (OUT_FORMAT_OBJECT); the transaction it completes, if any is worth handing on. */
+  push(record: Readonly<Record<string, unknown>>): MinedTransaction | undefined {
+    const row = this.joiner.push(logMinerRowFromRecord(record));
+    if (!row) return undefined;
+    const tx = this.assembler.push(row);
+    if (!tx) return undefined;
+    const o = this.options;
+    const events = transactionEvents(tx, o.tables, o.names ?? ORACLE_NAMES);
+    const markers = o.markers ? markersIn(tx, o.markers) : [];
+    return events.length > 0 || markers.length > 0 ? { events, position: encodeOraclePosition(tx.position), txId: tx.xid, markers } : undefined;
+  }
+
+  /** Every row up to `scn` has been pushed (a window's end): the checkpoint a restart may resume from. */
+  endWindow(scn: bigint): string {
+    if (this.joiner.midStatement) {
+      throw new TandemError('TANDEM_DATA', `A mining window ended at SCN ${scn} inside a continued SQL_REDO statement.`, { hint: 'This is a bug in the mining windows: report it with the SCN.' });
+    }
+    this.assembler.minedThrough(scn);
+    return this.checkpoint();
+  }
+
+  /** The position to resume from. */
+  checkpoint(): string {
+    return encodeOraclePosition(this.assembler.checkpoint());
+  }
+}
+
+export class LogMinerCapture {
+  private readonly pipeline: MinedRowPipeline;
   private minedThrough: bigint;
 
   constructor(private readonly session: OracleSession, private readonly options: LogMinerCaptureOptions, resume: OraclePosition) {
-    this.assembler = new TransactionAssembler(resume);
+    this.pipeline = new MinedRowPipeline(options, resume);
     this.minedThrough = resume.restartScn - 1n;
   }
 
@@ -79,7 +120,7 @@ export class LogMinerCapture {
 
   /** The position the capture has reached (for a checkpoint). */
   checkpoint(): string {
-    return encodeOraclePosition(this.assembler.checkpoint());
+    return this.pipeline.checkpoint();
   }
 
   /**
@@ -111,7 +152,6 @@ export class LogMinerCapture {
       await this.session.execute(addLogFilesSql(files));
       await this.session.execute(START_LOGMNR_SQL, { startScn: w.from.toString(), endScn: w.to.toString() });
       try {
-        const joiner = new ContinuationJoiner();
         const binds: Record<string, unknown> = {
           fromScn: w.from.toString(), toScn: w.to.toString(), owner: o.owner,
           ...(o.markers ? { markerOwner: o.markers.owner, markerTable: MARKER_TABLE } : {}),
@@ -119,21 +159,16 @@ export class LogMinerCapture {
         };
         await this.session.stream(contentsQuery({ pdb: o.pdb !== undefined, markers: o.markers !== undefined }), binds, o.fetchRows ?? 2000, async (rows) => {
           for (const record of rows) {
-            const row = joiner.push(logMinerRowFromRecord(record));
-            if (!row) continue;
-            const tx = this.assembler.push(row);
-            if (!tx) continue;
-            const events = transactionEvents(tx, o.tables, o.names ?? ORACLE_NAMES);
-            const markers = o.markers ? markersIn(tx, o.markers) : [];
-            if (events.length > 0 || markers.length > 0) await onTransaction({ events, position: encodeOraclePosition(tx.position), txId: tx.xid, markers });
+            const tx = this.pipeline.push(record);
+            if (tx) await onTransaction(tx);
           }
         });
       } finally {
         await this.session.execute(END_LOGMNR_SQL).catch(() => {});
       }
-      this.assembler.minedThrough(w.to);
+      const checkpoint = this.pipeline.endWindow(w.to);
       this.minedThrough = w.to;
-      await onCheckpoint(this.checkpoint());
+      await onCheckpoint(checkpoint);
     }
   }
 }

@@ -101,11 +101,10 @@ export class CopyDataPartWriter {
 
   /** Closes the last part; resolves with the chunk's rows and parts. */
   async finish(): Promise<{ rows: number; parts: number }> {
+    // An empty chunk still gets its (empty) first part; the file must be named before the tracker moves on.
+    if (this.tracker.parts === 0) this.file ??= this.open();
     const part = this.tracker.end();
-    if (part) {
-      this.file ??= this.open();
-      await this.complete(part);
-    }
+    if (part) await this.complete(part);
     return { rows: this.tracker.rows, parts: this.tracker.parts };
   }
 
