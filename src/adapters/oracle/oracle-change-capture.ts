@@ -11,6 +11,7 @@ import {
 } from './capture/marker-table.js';
 import { AFTER_ALL, decodeOraclePosition, encodeOraclePosition } from './capture/oracle-position.js';
 import { oracleSchemaOf } from './oracle-config.js';
+import { isOracleMissingTable } from './oracle-errors.js';
 import { readOracleTables } from './oracle-catalog.js';
 import { exportFindings } from './oracle-prerequisite-findings.js';
 import { tableLookupOf, OracleChangeStream } from './oracle-change-stream.js';
@@ -120,8 +121,9 @@ export class OracleChangeCapture implements ChangeCapture {
     return withDataSession(this.db, async (s) => {
       try {
         return Number((await s.query(COUNT_STREAM_ROWS_SQL, { streamId: this.streamId }))[0]?.N ?? 0) > 0;
-      } catch {
-        return false; // the marker table is gone
+      } catch (e) {
+        if (isOracleMissingTable(e)) return false; // the marker table is gone
+        throw e;
       }
     });
   }
@@ -196,8 +198,9 @@ export class OracleChangeCapture implements ChangeCapture {
       try {
         existed = (await data.execute(DELETE_STREAM_ROWS_SQL, { streamId: this.streamId })) > 0;
         await data.commit();
-      } catch {
-        return false; // no marker table: nothing was ever created
+      } catch (e) {
+        if (isOracleMissingTable(e)) return false; // no marker table: nothing was ever created
+        throw e;
       }
       if (Number((await data.query(COUNT_ALL_ROWS_SQL))[0]?.N ?? 0) === 0) {
         await data.execute(dropOwnTableSql(MARKER_TABLE));

@@ -1,7 +1,6 @@
 import type { DbConfig } from '../../core/db-config.js';
-import { TandemError } from '../../core/errors.js';
 import type { AppliedEventCounts, MigrationMetadata } from '../../core/engine/migration-metadata.js';
-import { oracleErrorCode } from './oracle-errors.js';
+import { isOracleMissingTable } from './oracle-errors.js';
 import { withDataSession } from './oracle-sessions.js';
 import { CHANNELS_TABLE, EVENT_COUNTS_TABLE } from './writer/writer-sql.js';
 
@@ -32,11 +31,8 @@ export function appliedCountsFromRows(rows: readonly Record<string, unknown>[]):
   return new Map(rows.map((r) => [String(r.TABLE_NAME), { inserts: Number(r.INS ?? 0), updates: Number(r.UPD ?? 0), deletes: Number(r.DEL ?? 0), truncatedRows: 0 }]));
 }
 
-/** True for "the table does not exist / is not visible": no fall-back ever wrote here. */
-function missingTable(e: unknown): boolean {
-  const cause = e instanceof TandemError ? e.cause : e;
-  return oracleErrorCode(cause) === 'ORA-00942' || oracleErrorCode(e) === 'ORA-00942';
-}
+/** "The table does not exist / is not visible": no fall-back ever wrote here. */
+const missingTable = isOracleMissingTable;
 
 export class OracleMigrationMetadata implements MigrationMetadata {
   constructor(private readonly db: DbConfig) {}

@@ -1,11 +1,10 @@
 import type { DbConfig } from '../../core/db-config.js';
-import { TandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 import { tableKeyOf, type TableInfo } from '../../core/engine/catalog.js';
 import type { CopyToFilesOptions, SnapshotChunk, SnapshotReader, SnapshotSession, SnapshotSource } from '../../core/engine/snapshot.js';
 import type { OracleSession } from './connection.js';
 import { CURRENT_SCN_SQL } from './capture/logminer-sql.js';
-import { oracleErrorCode } from './oracle-errors.js';
+import { isOracleMissingTable } from './oracle-errors.js';
 import { oracleTableOf, type OracleTableInfo } from './oracle-names.js';
 import { openDataSession, withDataSession } from './oracle-sessions.js';
 import { OracleCopyRowEncoder } from './snapshot/copy-text-row.js';
@@ -67,7 +66,7 @@ class RowidRanges {
     if (!p) {
       p = this.session.query(ROWID_RANGES_SQL, { owner: table.schema, tableName: table.name, chunks: parts }).then(rowidRangesFromRows, (e: unknown) => {
         // Not visible (no SELECT_CATALOG_ROLE): read the table whole, in one part.
-        if (oracleErrorCode(e) === 'ORA-00942' || (e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE')) {
+        if (isOracleMissingTable(e)) {
           log.warn(`ROWID ranges of ${table.schema}.${table.name} cannot be read (DBA_EXTENTS); it is copied by one reader`);
           return undefined;
         }
@@ -138,7 +137,7 @@ export class OracleSnapshotSource implements SnapshotSource {
         for (const t of infos) {
           if (t.oracle.indexOrganized) continue;
           const r = await s.query(SEGMENT_BLOCKS_SQL, { owner: t.oracle.schema, tableName: t.oracle.name }).catch((e: unknown) => {
-            if (oracleErrorCode(e) === 'ORA-00942' || (e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE')) return [];
+            if (isOracleMissingTable(e)) return [];
             throw e;
           });
           blocks.set(t.oracle.name, Number(r[0]?.BLOCKS ?? 0));

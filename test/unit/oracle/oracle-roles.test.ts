@@ -240,3 +240,12 @@ test('metadata: applied counts read per table of one migration; end migration de
   assert.deepEqual(appliedCountsFromRows([{ TABLE_NAME: 'hr.employees', INS: '3', UPD: '10', DEL: '1' }]),
     new Map([['hr.employees', { inserts: 3, updates: 10, deletes: 1, truncatedRows: 0 }]]));
 });
+
+test('"table does not exist" is recognised by its code, also inside the TandemError the session made of it', async () => {
+  const { isOracleMissingTable, mapOracleError } = await import('../../../src/adapters/oracle/oracle-errors.js');
+  const raw = Object.assign(new Error('ORA-00942: table or view does not exist'), { code: 'ORA-00942', errorNum: 942 });
+  assert.equal(isOracleMissingTable(raw), true);
+  assert.equal(isOracleMissingTable(mapOracleError(raw, 'h:1521/p')), true);
+  assert.equal(isOracleMissingTable(Object.assign(new Error('x'), { code: 'ORA-01031' })), false);
+  assert.equal(isOracleMissingTable(new Error('ORA-00942 in the text only')), false);
+});

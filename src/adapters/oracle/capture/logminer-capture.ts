@@ -169,6 +169,9 @@ export class LogMinerCapture {
       const checkpoint = this.pipeline.endWindow(w.to);
       this.minedThrough = w.to;
       await onCheckpoint(checkpoint);
+      // Caught up: wait before the next window. (The SCN always moves, if only by the flush's own
+      // commit, so without this pause the loop would mine a few SCNs again and again.)
+      if (w.to === current && (untilScn === undefined || w.to < untilScn)) await sleep(o.pollMs ?? 1000, signal);
     }
   }
 }
