@@ -7,6 +7,7 @@ import { oracleSchemaOf } from './oracle-config.js';
 import { readOracleTables } from './oracle-catalog.js';
 import { resolveOracleTable } from './oracle-names.js';
 import { withDataSession } from './oracle-sessions.js';
+import { oracleErrorCode } from './oracle-errors.js';
 import {
   allowExplicitIdentitySql, IDENTITY_COLUMNS_SQL, identityColumnsFromRows, restoreIdentitySql, type IdentityColumn,
 } from './writer/identity-sequences.js';
@@ -135,8 +136,28 @@ export class OracleWriteGuard implements WriteGuard {
     await this.run(guardDisableStatements(before));
   }
 
+  /**
+   * Runs every enable statement even when one fails (a foreign key that no longer validates must not
+   * keep the triggers off); the failures are reported together by their ORA- codes.
+   */
   async enable(before: GuardState): Promise<void> {
-    await this.run(guardEnableStatements(before));
+    const statements = guardEnableStatements(before);
+    if (statements.length === 0) return;
+    const failed: string[] = [];
+    await withDataSession(this.db, async (s) => {
+      for (const sql of statements) {
+        try {
+          await s.execute(sql);
+        } catch (e) {
+          failed.push(`${sql} (${oracleErrorCode(e instanceof TandemError ? e.cause ?? e : e) ?? 'error'})`);
+        }
+      }
+    });
+    if (failed.length > 0) {
+      throw new TandemError('TANDEM_DATA', `${failed.length} of ${statements.length} statement(s) enabling triggers, foreign keys and identities failed on the source: ${failed.join('; ')}.`, {
+        hint: 'A foreign key that does not validate (ORA-02298) means rows written during the fall-back have no parent: find them, fix them, and run the statement again.',
+      });
+    }
   }
 
   notRestored(before: GuardState, now: GuardState): GuardedObject[] {

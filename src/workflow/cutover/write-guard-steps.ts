@@ -1,4 +1,5 @@
 import { log } from '../../core/logger.js';
+import { isTandemError } from '../../core/errors.js';
 import type { Reporter } from '../../core/reporter.js';
 import type { TableRef } from '../../core/engine/catalog.js';
 import type { GuardState, WriteGuard } from '../../core/engine/write-guard.js';
@@ -54,7 +55,7 @@ export async function recordGuardBaseline(migration: Migration, side: Side, tabl
  * Before the first fall-back write: resolves true once nothing acts on the written tables, false
  * when stopped while waiting for a DBA.
  */
-export async function guardBeforeWrites(reporter: Reporter, migration: Migration, guard: WriteGuard, consent: boolean, signal: AbortSignal): Promise<boolean> {
+export async function guardBeforeWrites(reporter: Reporter, migration: Migration, guard: WriteGuard, consent: boolean, signal: AbortSignal, pollMs = GUARD_POLL_MS): Promise<boolean> {
   const { meta } = migration;
   const tables = migratedTables(migration);
   let record = meta.getValue<GuardRecord>(GUARD_KEY);
@@ -83,7 +84,7 @@ export async function guardBeforeWrites(reporter: Reporter, migration: Migration
   reporter.print('Waiting until they are disabled; nothing is written to the source before (Ctrl-C to stop; the changes stay queued)…');
   log.info(`waiting for the source's triggers and foreign keys to be disabled: ${active.map((a) => a.what).join('; ')}`);
   while (!signal.aborted) {
-    await sleep(GUARD_POLL_MS, signal);
+    await sleep(pollMs, signal);
     if (signal.aborted) break;
     active = guard.active(await guard.read(tables), tables);
     if (active.length === 0) {
@@ -109,8 +110,14 @@ export async function guardAtCutover(reporter: Reporter, migration: Migration, g
   const record = migration.meta.getValue<GuardRecord>(GUARD_KEY);
   if (!record) return [];
   if (record.disabledByTandem) {
-    await guard.enable(record.disabledByTandem);
-    reporter.print('Enabled again on the source what Tandem had disabled for the fall-back.');
+    try {
+      await guard.enable(record.disabledByTandem);
+      reporter.print('Enabled again on the source what Tandem had disabled for the fall-back.');
+    } catch (e) {
+      // What stays off is named below with its fix and recorded in the cutover's status.
+      if (!isTandemError(e) || e.code !== 'TANDEM_DATA') throw e;
+      reporter.warn(e.message);
+    }
   }
   const missing = (await guardNotRestored(migration, guard)) ?? [];
   if (missing.length > 0) {
