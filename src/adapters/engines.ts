@@ -12,8 +12,22 @@ const ENGINES: Readonly<Record<EngineType, (() => Promise<SourceEngine>) | undef
   postgresql: async () => (await import('./postgres/postgres-engine.js')).postgresEngine('postgresql'),
   yugabytedb: async () => (await import('./postgres/postgres-engine.js')).postgresEngine('yugabytedb'),
   mysql: undefined,
-  oracle: undefined,
+  oracle: async () => (await import('./oracle/oracle-engine.js')).oracleEngine(),
 };
+
+/** The source types that are plugged in, in `--source-db-type` order (for messages): postgresql, oracle, … */
+export const SOURCE_TYPES: readonly EngineType[] = ENGINE_TYPES.filter((t) => t !== 'yugabytedb' && ENGINES[t] !== undefined);
+
+const DISPLAY: Readonly<Record<EngineType, string>> = { postgresql: 'PostgreSQL', mysql: 'MySQL', oracle: 'Oracle', yugabytedb: 'YugabyteDB' };
+
+/** "this version migrates PostgreSQL and Oracle sources" and its hint, for a source type Tandem cannot migrate. */
+export function unsupportedSource(type: string): TandemError {
+  const names = SOURCE_TYPES.map((t) => DISPLAY[t]);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join('');
+  return new TandemError('TANDEM_UNSUPPORTED', `Source database type "${type}" is not supported yet; this version migrates ${list} sources.`, {
+    hint: `Use --source-db-type ${SOURCE_TYPES.join(' or ')}.`,
+  });
+}
 
 /** The types that can be the migration's target (they play the target's own roles too). */
 const TARGET_TYPES: readonly EngineType[] = ['yugabytedb', 'postgresql'];
@@ -26,11 +40,7 @@ export function checkEngineType(type: string): EngineType {
   if (!(ENGINE_TYPES as readonly string[]).includes(type)) {
     throw new TandemError('TANDEM_USAGE', `Unknown database type "${type}"; Tandem knows ${ENGINE_TYPES.join(', ')}.`);
   }
-  if (!ENGINES[type as EngineType]) {
-    throw new TandemError('TANDEM_UNSUPPORTED', `Source database type "${type}" is not supported yet; this version migrates PostgreSQL sources.`, {
-      hint: 'Use --source-db-type postgresql.',
-    });
-  }
+  if (!ENGINES[type as EngineType]) throw unsupportedSource(type);
   return type as EngineType;
 }
 

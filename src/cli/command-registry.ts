@@ -1,5 +1,5 @@
 import type { CommandContext } from './command-context.js';
-import { COMMON_OPTIONS, EXPORT_DIR_OPTION, connectionOptions, type OptionSpec } from './option-spec.js';
+import { COMMON_OPTIONS, EXPORT_DIR_OPTION, ORACLE_CONNECTION_OPTIONS, ORACLE_WALLET_PASSWORD, connectionOptions, type OptionSpec } from './option-spec.js';
 
 /**
  * One `tandem` command: its words (the spec's grammar), flags (with their defaults: the one place
@@ -16,10 +16,12 @@ export interface CommandSpec {
   readonly handler: () => Promise<(ctx: CommandContext) => Promise<void>>;
 }
 
-const SOURCE = connectionOptions('source');
+/** Every source connection flag, Oracle's own included (export schema, export data from source). */
+const SOURCE = [...connectionOptions('source'), ...ORACLE_CONNECTION_OPTIONS, ORACLE_WALLET_PASSWORD];
 const TARGET = connectionOptions('target', { withType: false });
 const TARGET_PASSWORD = TARGET.filter((o) => o.name === 'target-db-password');
-const SOURCE_PASSWORD = SOURCE.filter((o) => o.name === 'source-db-password');
+/** The source's secrets, for commands that take the other settings from meta.db. */
+const SOURCE_PASSWORD = SOURCE.filter((o) => o.name === 'source-db-password' || o.name === ORACLE_WALLET_PASSWORD.name);
 const SOURCE_PASSWORD_FOR_VERIFY: OptionSpec[] = SOURCE_PASSWORD.map((o) => ({ ...o, description: `${o.description}; used to verify both sides at cutover` }));
 const TARGET_PASSWORD_FOR_VERIFY: OptionSpec[] = TARGET_PASSWORD.map((o) => ({ ...o, description: `${o.description}; used to verify both sides at cutover` }));
 const OUTPUT_TABLE_JSON: OptionSpec = { name: 'output-format', kind: 'enum', choices: ['table', 'json'], defaultValue: 'table', description: 'table or json' };
@@ -28,6 +30,11 @@ const TABLE_FILTERS: OptionSpec[] = [
   { name: 'exclude-table-list', kind: 'string', description: 'comma-separated tables to leave out' },
 ];
 const withCommon = (...opts: OptionSpec[]): OptionSpec[] => [EXPORT_DIR_OPTION, ...opts, ...COMMON_OPTIONS];
+/** For a source whose writer cannot skip triggers and foreign keys (Oracle): consent to switching them off for fall-back writes. */
+const DISABLE_TRIGGERS_AND_FKS: OptionSpec = {
+  name: 'disable-triggers-and-fks', kind: 'bool', defaultValue: false,
+  description: 'fall-back into an Oracle source: let Tandem run the PL/SQL that disables the triggers, foreign keys and GENERATED ALWAYS identities acting on the written tables before the first fall-back write, and enable exactly those again at the cutover to source (without it, Tandem prints the PL/SQL and waits for a DBA to run it)',
+};
 
 const EXPORT_DATA_OPTIONS = withCommon(
   ...SOURCE, ...TARGET_PASSWORD_FOR_VERIFY,
@@ -35,6 +42,7 @@ const EXPORT_DATA_OPTIONS = withCommon(
   ...TABLE_FILTERS,
   { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'connections reading the snapshot in parallel' },
   { name: 'start-clean', kind: 'bool', defaultValue: false, description: 'discard a previous data export in this export dir and start again' },
+  DISABLE_TRIGGERS_AND_FKS,
 );
 const IMPORT_DATA_OPTIONS = withCommon(
   ...TARGET, ...SOURCE_PASSWORD_FOR_VERIFY,
@@ -69,7 +77,7 @@ const CUTOVER_COMMANDS: CommandSpec[] = [
   {
     words: ['import', 'data', 'to', 'source'], summary: 'apply the target\'s changes to the source for fall-back (restarts what "export data from source" became)',
     configSection: 'import-data-to-source',
-    options: withCommon(...SOURCE_PASSWORD, ...TARGET_PASSWORD_FOR_VERIFY, { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'parallel channels (fixed at the first run)' }),
+    options: withCommon(...SOURCE_PASSWORD, ...TARGET_PASSWORD_FOR_VERIFY, { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'parallel channels (fixed at the first run)' }, DISABLE_TRIGGERS_AND_FKS),
     handler: async () => (await import('./commands/cutover-commands.js')).importDataToSource,
   },
 ];
@@ -83,6 +91,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['export', 'schema'], summary: 'export the source schema as PostgreSQL DDL into <export-dir>/schema',
     configSection: 'export-schema',
     options: withCommon(...SOURCE,
+      { name: 'source-ddl-files', kind: 'path', description: 'Oracle: convert the DDL in this .sql file, or in every DDL file under this directory (e.g. DBMS_METADATA.GET_DDL output), instead of reading it from the database: no connection, no password; needs --source-db-type oracle and --source-db-schema' },
       { name: 'include-grants', kind: 'bool', defaultValue: false, description: 'also export GRANT statements' },
       { name: 'start-clean', kind: 'bool', defaultValue: false, description: 'replace a previous schema export without asking' }),
     handler: async () => (await import('./commands/schema-commands.js')).exportSchema,

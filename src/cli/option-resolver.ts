@@ -55,7 +55,8 @@ function checkConfigKeys(config: ConfigFile, section: string, specs: readonly Op
     const node = config[role];
     if (!node || typeof node !== 'object') continue;
     for (const key of Object.keys(node)) {
-      if (!/^(db-(type|host|port|user|password|name|schema)|ssl-(mode|root-cert|cert|key|crl))$/.test(key)) {
+      const oracle = role === 'source' && /^oracle-(db-sid|tns-alias|home|cdb-name|cdb-sid|cdb-tns-alias|wallet-location|wallet-password)$/.test(key);
+      if (!oracle && !/^(db-(type|host|port|user|password|name|schema)|ssl-(mode|root-cert|cert|key|crl))$/.test(key)) {
         throw new TandemError('TANDEM_CONFIG', `Unknown key "${key}" in config section "${role}".`);
       }
     }

@@ -62,16 +62,16 @@ export function connectionOptions(role: 'source' | 'target', options: { withSche
   }
   specs.push(
     { name: `${role}-db-host`, kind: 'string', description: `${role} database host`, defaultValue: 'localhost', configPath: `${role}.db-host` },
-    { name: `${role}-db-port`, kind: 'int', description: `${role} database port (default: 5432 for PostgreSQL, 5433 for YugabyteDB)`, configPath: `${role}.db-port` },
+    { name: `${role}-db-port`, kind: 'int', description: `${role} database port (default: 5432 for PostgreSQL, 5433 for YugabyteDB${role === 'source' ? ', 1521 for Oracle' : ''})`, configPath: `${role}.db-port` },
     { name: `${role}-db-user`, kind: 'string', description: `${role} database user`, configPath: `${role}.db-user` },
     { name: `${role}-db-password`, kind: 'string', secret: true, env, description: `${role} database password (or ${env}, or an interactive prompt)`, configPath: `${role}.db-password` },
-    { name: `${role}-db-name`, kind: 'string', description: `${role} database name${role === 'target' ? ' (default: yugabyte)' : ''}`, configPath: `${role}.db-name` },
+    { name: `${role}-db-name`, kind: 'string', description: `${role} database name${role === 'target' ? ' (default: yugabyte)' : ' (Oracle: the service name; or give --oracle-db-sid or --oracle-tns-alias instead)'}`, configPath: `${role}.db-name` },
   );
   if (options.withSchema !== false) {
     specs.push({
       name: `${role}-db-schema`, kind: 'string', configPath: `${role}.db-schema`,
       description: role === 'source'
-        ? 'comma-separated schemas to migrate; quote mixed-case names: public,"Sales"'
+        ? 'comma-separated schemas to migrate; quote mixed-case names: public,"Sales" (Oracle: exactly one schema; an unquoted name is upper-cased as Oracle does, hr = HR)'
         : 'target schema (only for single-schema sources; PostgreSQL schemas keep their names)',
     });
   }
@@ -88,6 +88,33 @@ export function connectionOptions(role: 'source' | 'target', options: { withSche
   );
   return specs;
 }
+
+/**
+ * Oracle's own connection flags (the spec's, and Voyager's names), for the commands that connect to
+ * an Oracle source with all its settings: export schema and export data from source. They are kept
+ * in meta.db with the other connection settings (never the wallet password), so later commands need
+ * only the passwords. Each is refused for another source type.
+ */
+export const ORACLE_CONNECTION_OPTIONS: readonly OptionSpec[] = [
+  { name: 'oracle-db-sid', kind: 'string', configPath: 'source.oracle-db-sid', description: 'Oracle only: the System Identifier (SID) of the database, instead of its service name in --source-db-name' },
+  { name: 'oracle-tns-alias', kind: 'string', configPath: 'source.oracle-tns-alias', description: 'Oracle only: a TNS alias of tnsnames.ora (in TNS_ADMIN, else in <--oracle-home>/network/admin) naming the database; it fixes host, port, protocol and SSL, instead of --source-db-host/--source-db-port/--source-db-name' },
+  { name: 'oracle-home', kind: 'path', configPath: 'source.oracle-home', description: 'Oracle only: an Oracle home; tnsnames.ora is read from <home>/network/admin when TNS_ADMIN is not set (the thin driver needs no Oracle client otherwise)' },
+  { name: 'oracle-cdb-name', kind: 'string', configPath: 'source.oracle-cdb-name', description: 'Oracle only, live migration from a pluggable database: the service name of its container database (CDB$ROOT), where LogMiner runs; same host and port' },
+  { name: 'oracle-cdb-sid', kind: 'string', configPath: 'source.oracle-cdb-sid', description: 'Oracle only, live migration from a pluggable database: the SID of its container database' },
+  { name: 'oracle-cdb-tns-alias', kind: 'string', configPath: 'source.oracle-cdb-tns-alias', description: 'Oracle only, live migration from a pluggable database: a TNS alias naming its container database' },
+  { name: 'oracle-wallet-location', kind: 'path', configPath: 'source.oracle-wallet-location', description: 'Oracle only, SSL (TCPS): the directory holding the PEM wallet ewallet.pem with the CA certificate (and client certificate); default with a TNS alias: the TNS_ADMIN directory. Use with --source-ssl-mode require|verify-ca|verify-full or a TCPS alias' },
+];
+
+/** The password of an encrypted Oracle PEM wallet: a secret, never stored (like the database password). */
+export const ORACLE_WALLET_PASSWORD: OptionSpec = {
+  name: 'oracle-wallet-password', kind: 'string', secret: true, env: 'ORACLE_WALLET_PASSWORD', configPath: 'source.oracle-wallet-password',
+  description: 'Oracle only: the password of an encrypted ewallet.pem (or ORACLE_WALLET_PASSWORD)',
+};
+
+/** Engine-specific connection flags by source type (`<type>-…`), for the connection resolver. */
+export const ENGINE_CONNECTION_OPTIONS: Readonly<Record<string, readonly OptionSpec[]>> = {
+  oracle: [...ORACLE_CONNECTION_OPTIONS, ORACLE_WALLET_PASSWORD],
+};
 
 export const EXPORT_DIR_OPTION: OptionSpec = {
   name: 'export-dir', kind: 'path', required: true, description: 'the migration\'s working directory (must exist)', configPath: 'export-dir',

@@ -11,6 +11,11 @@ export const SYSTEM_ROOTS = 'system';
 /** A resolved connection to one database; the password lives only in memory. */
 export interface DbConfig extends StoredDbConfig {
   readonly password?: string;
+  /**
+   * Secrets only one engine has (Oracle's `--oracle-wallet-password`), keyed like `engineOptions`:
+   * in memory only, never stored or printed.
+   */
+  readonly engineSecrets?: Readonly<Record<string, string>>;
   readonly role: 'source' | 'target';
   /**
    * `--*-db-schema` as typed in this command (unquoted names keep their case), until a command that
@@ -30,5 +35,6 @@ export function toStored(c: DbConfig): StoredDbConfig {
   return {
     type: c.type, host: c.host, port: c.port, user: c.user, database: c.database, schemas: c.schemas,
     sslMode: c.sslMode, sslRootCert: c.sslRootCert, sslCert: c.sslCert, sslKey: c.sslKey, sslCrl: c.sslCrl,
+    ...(c.engineOptions && Object.keys(c.engineOptions).length > 0 ? { engineOptions: { ...c.engineOptions } } : {}),
   };
 }

@@ -56,10 +56,16 @@ export function parseNameRefList(text: string, flag: string): NameRef[][] {
   return items;
 }
 
-/** As PostgreSQL reads identifiers: unquoted names folded to lower case. */
-export function parseIdentifierList(text: string, flag: string): string[][] {
-  return parseNameRefList(text, flag).map((parts) => parts.map(folded));
+/**
+ * As the database reads identifiers: unquoted names folded to lower case (`fold: 'upper'`: to upper
+ * case, as Oracle reads them).
+ */
+export function parseIdentifierList(text: string, flag: string, fold: NameFold = 'lower'): string[][] {
+  return parseNameRefList(text, flag).map((parts) => parts.map((p) => folded(p, fold)));
 }
+
+/** How a database folds unquoted names: PostgreSQL to lower case, Oracle to upper case. */
+export type NameFold = 'lower' | 'upper';
 
 /** A list of plain names (schemas) as the user typed them: qualification is an error. */
 export function parseNameRefs(text: string, flag: string): NameRef[] {
@@ -69,26 +75,28 @@ export function parseNameRefs(text: string, flag: string): NameRef[] {
   });
 }
 
-/** A list of plain names (schemas), unquoted names folded to lower case as PostgreSQL reads them. */
-export function parseNameList(text: string, flag: string): string[] {
-  return parseNameRefs(text, flag).map(folded);
+/** A list of plain names (schemas), unquoted names folded as the database reads them. */
+export function parseNameList(text: string, flag: string, fold: NameFold = 'lower'): string[] {
+  return parseNameRefs(text, flag).map((n) => folded(n, fold));
 }
 
-function folded(n: NameRef): string {
-  return n.quoted ? n.text : n.text.toLowerCase();
+function folded(n: NameRef, fold: NameFold): string {
+  return n.quoted ? n.text : fold === 'upper' ? n.text.toUpperCase() : n.text.toLowerCase();
 }
 
 /**
  * The names among `available` that a typed name means, in YugabyteDB Voyager's way: a quoted name
- * only itself; an unquoted one itself exactly as typed if that exists, else its lower-case form, else
+ * only itself; an unquoted one itself exactly as typed if that exists, else its folded form (lower
+ * case; upper case for Oracle), else
  * every name equal to it ignoring case (`available` holding both `Sales` and `SALES`, the unquoted
  * `sales` means both: an ambiguity the caller refuses, naming them). Empty when nothing matches.
  */
-export function resolveNameRef(ref: NameRef, available: readonly string[]): string[] {
+export function resolveNameRef(ref: NameRef, available: readonly string[], fold: NameFold = 'lower'): string[] {
   if (available.includes(ref.text)) return [ref.text];
   if (ref.quoted) return [];
+  const f = folded(ref, fold);
+  if (available.includes(f)) return [f];
   const lower = ref.text.toLowerCase();
-  if (available.includes(lower)) return [lower];
   return available.filter((a) => a.toLowerCase() === lower);
 }
 
@@ -96,11 +104,11 @@ export function resolveNameRef(ref: NameRef, available: readonly string[]): stri
  * Resolves typed names against the names that exist; a name that matches nothing or more than one
  * is a TandemError (`code`) naming what is there, so a typo never silently drops anything.
  */
-export function resolveNameRefs(refs: readonly NameRef[], available: readonly string[], what: { flag: string; kind: string; code: 'TANDEM_UNKNOWN_SCHEMA' | 'TANDEM_UNKNOWN_TABLE' }): string[] {
+export function resolveNameRefs(refs: readonly NameRef[], available: readonly string[], what: { flag: string; kind: string; code: 'TANDEM_UNKNOWN_SCHEMA' | 'TANDEM_UNKNOWN_TABLE'; fold?: NameFold }): string[] {
   const out: string[] = [];
   const missing: string[] = [];
   for (const ref of refs) {
-    const hits = resolveNameRef(ref, available);
+    const hits = resolveNameRef(ref, available, what.fold);
     if (hits.length === 1) {
       if (!out.includes(hits[0]!)) out.push(hits[0]!);
     } else if (hits.length === 0) {

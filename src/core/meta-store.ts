@@ -20,6 +20,11 @@ export interface StoredDbConfig {
   readonly sslKey?: string;
   /** Path of a certificate revocation list for the server's certificate chain. */
   readonly sslCrl?: string;
+  /**
+   * Connection settings only one engine has (Oracle's `--oracle-db-sid`, `--oracle-tns-alias`, …),
+   * keyed by the flag without its engine prefix (`db-sid`, `tns-alias`). Never a secret.
+   */
+  readonly engineOptions?: Readonly<Record<string, string>>;
 }
 
 export type StepStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'DONE' | 'FAILED';
@@ -161,8 +166,8 @@ export class MetaStore {
 
   setDbConfig(role: 'source' | 'target', config: StoredDbConfig): void {
     this.migrationUuid();
-    const { type, host, port, user, database, schemas, sslMode, sslRootCert, sslCert, sslKey, sslCrl } = config;
-    const clean: StoredDbConfig = { type, host, port, user, database, schemas, sslMode, sslRootCert, sslCert, sslKey, sslCrl };
+    const { type, host, port, user, database, schemas, sslMode, sslRootCert, sslCert, sslKey, sslCrl, engineOptions } = config;
+    const clean: StoredDbConfig = { type, host, port, user, database, schemas, sslMode, sslRootCert, sslCert, sslKey, sslCrl, engineOptions };
     this.db.prepare(`UPDATE migration SET ${role}_json = ? WHERE id = 1`).run(JSON.stringify(clean));
   }
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TandemError } from '../core/errors.js';
 import { analyzeSchema, renderAnalysisReport, type SchemaFile } from '../analyze/index.js';
+import { isManualConversionFile, manualConversionIssues } from '../analyze/rules/manual-conversion-files.js';
 import type { CommandEnv } from './command-env.js';
 import { openMigration } from './migration-context.js';
 
@@ -15,10 +16,12 @@ export interface AnalyzeSchemaOptions {
 }
 import { renderTable } from './text-table.js';
 
-function sqlFiles(dir: string): string[] {
+/** The .sql files under `dir`, and the notes (.txt) of the `<engine>_manual/` directories. */
+function sqlFiles(dir: string, manual = false): string[] {
   return readdirSync(dir).sort().flatMap((name) => {
     const p = join(dir, name);
-    return statSync(p).isDirectory() ? sqlFiles(p) : name.endsWith('.sql') ? [p] : [];
+    if (statSync(p).isDirectory()) return sqlFiles(p, manual || /^[a-z0-9]+_manual$/.test(name));
+    return name.endsWith('.sql') || (manual && name.endsWith('.txt')) ? [p] : [];
   });
 }
 
@@ -34,11 +37,14 @@ export async function runAnalyzeSchema(env: CommandEnv, options: AnalyzeSchemaOp
     }
     const files: SchemaFile[] = paths.map((p) => ({ path: relative(exportDir.root, p), sql: readFileSync(p, 'utf8') }));
     const { targetDbVersion } = options;
-    const result = await analyzeSchema(files, targetDbVersion ? { targetDbVersion } : {});
+    // The source engine's own DDL left for manual conversion (schema/<engine>_manual/) is not
+    // PostgreSQL: each of its objects and notes is an issue instead of a parse error.
+    const analyzed = await analyzeSchema(files.filter((f) => !isManualConversionFile(f.path)), targetDbVersion ? { targetDbVersion } : {});
+    const result = { ...analyzed, issues: [...analyzed.issues, ...manualConversionIssues(files)] };
     const format = options.outputFormat;
-    const source = meta.getDbConfig('source');
+    const source = meta.getDbConfig('source') ?? meta.getValue<{ type: string }>('schema_export_source');
     const reportPath = join(exportDir.reportsDir, `schema_analysis_report.${format}`);
-    writeFileSync(reportPath, renderAnalysisReport(result, format, { migrationUuid: uuid, sourceDbType: source?.type, sourceDbName: source?.database }));
+    writeFileSync(reportPath, renderAnalysisReport(result, format, { migrationUuid: uuid, sourceDbType: source?.type, sourceDbName: source && 'database' in source ? String(source.database) : undefined }));
     meta.setStep('analyze_schema', 'DONE', { issues: result.issues.length, report: reportPath });
     const byCategory = new Map<string, number>();
     for (const i of result.issues) byCategory.set(i.category, (byCategory.get(i.category) ?? 0) + 1);

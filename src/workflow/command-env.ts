@@ -8,7 +8,11 @@ import type { Reporter } from '../core/reporter.js';
  * memory; the command layer may ask for it on the terminal unless `prompt` is false (a cutover never
  * waits for someone to type).
  */
-export type DbConfigResolver = (meta: MetaStore, role: 'source' | 'target', options?: { readonly prompt?: boolean }) => Promise<DbConfig>;
+export type DbConfigResolver = (meta: MetaStore, role: 'source' | 'target', options?: {
+  readonly prompt?: boolean;
+  /** Nothing will connect (a schema converted from DDL files): no user, database name or password needed. */
+  readonly offline?: boolean;
+}) => Promise<DbConfig>;
 
 /**
  * What every workflow entry point gets from the command layer besides its own typed options: its

@@ -6,6 +6,7 @@ import type { Reporter } from '../core/reporter.js';
 import type { CommandEnv } from './command-env.js';
 import { openMigration, sourceSide, targetSide, type Migration, type Side } from './migration-context.js';
 import { buildReport, readAppliedCounts, renderReport } from './data-migration-report.js';
+import { guardNotRestored, writeGuardOf } from './cutover/write-guard-steps.js';
 
 /** Options of `tandem end migration`. */
 export interface EndMigrationOptions {
@@ -32,8 +33,20 @@ async function cleanDatabase(reporter: Reporter, migration: Migration, { db, eng
     const capture = engine.changeCapture(db, { id: migration.uuid, side });
     if (await capture.drop()) reporter.print(`Dropped ${capture.labels.stream} on the ${side}.`);
   }
-  const dropped = await engine.migrationMetadata(db).drop();
+  const dropped = await engine.migrationMetadata(db).drop(migration.uuid);
   if (dropped) reporter.print(`Dropped ${dropped} on the ${side}.`);
+}
+
+/**
+ * For a source whose triggers and foreign keys had to be switched off for the fall-back: warns about
+ * anything enabled when the export started that is not enabled now (the spec's last manual step).
+ */
+async function warnIfGuardNotRestored(reporter: Reporter, migration: Migration, side: Side): Promise<void> {
+  const guard = writeGuardOf(side);
+  if (!guard) return;
+  const missing = await guardNotRestored(migration, guard);
+  if (!missing || missing.length === 0) return;
+  reporter.warn(`on the source, these were enabled when the migration started and are not now: ${missing.map((m) => m.what).join('; ')}. To enable them: ${missing.map((m) => m.fix).join(' ')}`);
 }
 
 /**
@@ -95,6 +108,7 @@ export async function runEndMigration(env: CommandEnv, options: EndMigrationOpti
       }
       reporter.print(`Backups written to ${dest}.`);
     }
+    for (const { side, at } of sides) if (side === 'source') await warnIfGuardNotRestored(reporter, m, at);
     for (const { side, at } of sides) await cleanDatabase(reporter, m, at, side);
     meta.setStep('end_migration', 'DONE');
   } finally {

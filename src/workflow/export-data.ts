@@ -32,6 +32,12 @@ export interface ExportDataOptions {
   readonly parallelJobs: number;
   /** `--start-clean`: discard a previous data export in this export dir. */
   readonly startClean: boolean;
+  /**
+   * `--disable-triggers-and-fks`: when this process continues as `import data to source` and the
+   * source's writer cannot skip triggers and foreign keys, Tandem switches them off itself (see
+   * `SourceImportOptions`).
+   */
+  readonly disableTriggersAndFks?: boolean;
 }
 
 /** `tandem export data [from source]`: a consistent snapshot, then (live migration) every change. */
@@ -52,7 +58,7 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
     if (live && meta.getValue<string>('cdc_phase') === 'streaming') {
       // A restart of a live export: the snapshot is done, the stream keeps every later change.
       const { continueLiveExport } = await import('./cdc/source-after-cutover.js');
-      await continueLiveExport(env, migration, source, { parallelJobs: options.parallelJobs });
+      await continueLiveExport(env, migration, source, { parallelJobs: options.parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks });
       return;
     }
     if (meta.getStep('export_data').status === 'DONE' && !options.startClean) {
@@ -69,7 +75,7 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
     source = { ...source, db };
     if (live) {
       const { exportLive } = await import('./cdc/source-change-exporter.js');
-      await exportLive(env, migration, source, tables, { exportType, parallelJobs: options.parallelJobs });
+      await exportLive(env, migration, source, tables, { exportType, parallelJobs: options.parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks });
     } else {
       await exportSnapshotOnly(env.reporter, migration, source, tables, options.parallelJobs);
     }
@@ -85,7 +91,7 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
 async function checkSource(reporter: Reporter, side: Side, options: ExportDataOptions, live: boolean): Promise<{ tables: TableInfo[]; db: DbConfig }> {
   const catalog = await side.engine.openCatalog(side.db);
   try {
-    const db = await resolveTypedSchemas(catalog, side.db);
+    const db = await resolveTypedSchemas(catalog, side.db, side.engine.unquotedNameCase);
     const all = await catalog.listTables(db.schemas);
     const tables = filterTables(all, options.tableList, options.excludeTableList);
     if (tables.length === 0) {

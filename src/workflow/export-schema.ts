@@ -1,9 +1,13 @@
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { TandemError } from '../core/errors.js';
 import { describeDb, toStored, type DbConfig } from '../core/db-config.js';
 import { log } from '../core/logger.js';
+import type { SchemaExportResult } from '../core/engine/schema-export.js';
+import { loadEngine } from '../adapters/engines.js';
 import type { CommandEnv } from './command-env.js';
 import { writeSchemaFiles } from './schema/schema-files-writer.js';
-import { checkSameDatabase, openMigration, resolveTypedSchemas, sourceSide } from './migration-context.js';
+import { checkSameDatabase, openMigration, resolveTypedSchemas, sourceSide, type Migration } from './migration-context.js';
 import { renderTable } from './text-table.js';
 
 /** Options of `tandem export schema`. */
@@ -13,27 +17,75 @@ export interface ExportSchemaOptions {
   readonly includeGrants: boolean;
   /** Replace a previous schema export without asking (`--start-clean`). */
   readonly startClean: boolean;
+  /**
+   * `--source-ddl-files`: convert the DDL in this file or directory instead of reading the source;
+   * nothing connects (for engines whose schema comes as DDL text: Oracle).
+   */
+  readonly ddlFiles?: string;
+}
+
+/** What the meta.db key `schema_export_source` records when the schema came from DDL files (no connection settings). */
+export interface SchemaFromFiles {
+  readonly type: string;
+  readonly schemas: readonly string[];
+  readonly ddlFiles: string;
+}
+
+/** The directories of files for a person under schema/ (`<engine>_manual/`), which export schema replaces as a whole. */
+const MANUAL_DIR = /^[a-z0-9]+_manual$/;
+
+/** Writes the DDL files, replaces the manual files, and prints what was written. */
+async function writeExport(env: CommandEnv, m: Migration, result: SchemaExportResult, from: string): Promise<void> {
+  const { reporter } = env;
+  const { exportDir } = m;
+  const { objects, unexported } = result;
+  const written = await writeSchemaFiles(exportDir.schemaDir, objects);
+  for (const name of await readdir(exportDir.schemaDir).catch(() => [] as string[])) {
+    if (MANUAL_DIR.test(name)) await rm(join(exportDir.schemaDir, name), { recursive: true, force: true });
+  }
+  for (const f of result.manualFiles ?? []) {
+    if (!MANUAL_DIR.test(f.path.split('/')[0] ?? '') || f.path.split('/').includes('..')) throw new Error(`internal: manual file ${f.path} is outside a <engine>_manual directory`);
+    const path = join(exportDir.schemaDir, f.path);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, f.text, 'utf8');
+  }
+  reporter.print(renderTable(['OBJECT TYPE', 'COUNT', 'FILE'], written.map((w) => [w.type, String(w.count), `schema/${w.file}`])));
+  reporter.print(`Exported ${objects.length} objects from ${from} into ${exportDir.schemaDir}.`);
+  if (unexported.length > 0) {
+    // One warning, on the terminal and in logs/export-schema.log: these objects exist only in the source.
+    const warning = `not exported (create them on the target by hand): ${unexported.map((o) => `${o.kind} ${o.name}`).join('; ')}`;
+    reporter.warn(warning);
+    log.warn(warning);
+  }
+  const manualDirs = [...new Set((result.manualFiles ?? []).map((f) => f.path.split('/')[0]!))];
+  for (const d of manualDirs) {
+    reporter.print(`Not converted, for you to convert by hand (never run by import schema): schema/${d}/ (${(result.manualFiles ?? []).filter((f) => f.path.startsWith(`${d}/`)).map((f) => f.path.slice(d.length + 1)).join(', ')}).`);
+  }
+  reporter.print(`Next: tandem analyze-schema --export-dir ${exportDir.root}`);
 }
 
 /** `tandem export schema`: the source schema as editable PostgreSQL DDL under schema/. */
 export async function runExportSchema(env: CommandEnv, options: ExportSchemaOptions): Promise<void> {
-  const { reporter } = env;
   const m = openMigration(env, options.exportDir, { create: true, lock: 'export-schema' });
   try {
-    const { meta, exportDir } = m;
-    const side = await sourceSide(env, meta);
-    const { engine } = side;
-    checkSameDatabase(meta, side.db);
+    const { meta } = m;
     if (meta.getStep('export_schema').status === 'DONE' && !options.startClean) {
       throw new TandemError('TANDEM_EXPORT_DIR', 'The schema was already exported into this export dir; exporting again would overwrite your edits under schema/.', {
         hint: 'Add --start-clean true to replace it.',
       });
     }
+    if (options.ddlFiles !== undefined) {
+      await exportFromFiles(env, m, options.ddlFiles);
+      return;
+    }
+    const side = await sourceSide(env, meta);
+    const { engine } = side;
+    checkSameDatabase(meta, side.db);
     const catalog = await engine.openCatalog(side.db);
     let missing: string[];
     let source: DbConfig;
     try {
-      source = await resolveTypedSchemas(catalog, side.db);
+      source = await resolveTypedSchemas(catalog, side.db, engine.unquotedNameCase);
       missing = await catalog.missingSchemas(source.schemas);
     } finally {
       await catalog.close();
@@ -43,20 +95,32 @@ export async function runExportSchema(env: CommandEnv, options: ExportSchemaOpti
         hint: 'Check --source-db-schema; quote mixed-case names, e.g. --source-db-schema \'public,"Sales"\'.',
       });
     }
-    const { objects, unexported } = await engine.exportSchema(source, { schemas: source.schemas, includeGrants: options.includeGrants });
-    const written = await writeSchemaFiles(exportDir.schemaDir, objects);
+    const result = await engine.exportSchema(source, { schemas: source.schemas, includeGrants: options.includeGrants });
     meta.setDbConfig('source', toStored(source));
-    meta.setStep('export_schema', 'DONE', { objects: objects.length });
-    reporter.print(renderTable(['OBJECT TYPE', 'COUNT', 'FILE'], written.map((w) => [w.type, String(w.count), `schema/${w.file}`])));
-    reporter.print(`Exported ${objects.length} objects from ${describeDb(source)} (schemas ${source.schemas.join(', ')}) into ${exportDir.schemaDir}.`);
-    if (unexported.length > 0) {
-      // One warning, on the terminal and in logs/export-schema.log: these objects exist only in the source.
-      const warning = `not exported (create them on the target by hand): ${unexported.map((o) => `${o.kind} ${o.name}`).join('; ')}`;
-      reporter.warn(warning);
-      log.warn(warning);
-    }
-    reporter.print(`Next: tandem analyze-schema --export-dir ${exportDir.root}`);
+    await writeExport(env, m, result, `${describeDb(source)} (schemas ${source.schemas.join(', ')})`);
+    meta.setStep('export_schema', 'DONE', { objects: result.objects.length });
   } finally {
     m.close();
   }
+}
+
+/**
+ * `export schema --source-ddl-files`: the engine converts the DDL files; nothing connects and no
+ * connection setting is recorded (a later `export data` records the real ones), only where the
+ * schema came from.
+ */
+async function exportFromFiles(env: CommandEnv, m: Migration, ddlFiles: string): Promise<void> {
+  const { meta } = m;
+  const source = await env.resolveDb(meta, 'source', { offline: true, prompt: false });
+  const engine = await loadEngine(source.type);
+  if (!engine.convertSchemaFiles) {
+    throw new TandemError('TANDEM_USAGE', `--source-ddl-files is for sources whose schema comes as DDL text (Oracle); a ${engine.displayName} schema is read from the database.`, {
+      hint: 'Leave --source-ddl-files out and give the source connection flags.',
+    });
+  }
+  const result = await engine.convertSchemaFiles(ddlFiles, { schemas: source.schemas });
+  const record: SchemaFromFiles = { type: source.type, schemas: source.schemas, ddlFiles };
+  meta.setValue('schema_export_source', record);
+  await writeExport(env, m, result, `the ${engine.displayName} DDL in ${ddlFiles} (schema ${source.schemas.join(', ')}; no connection)`);
+  meta.setStep('export_schema', 'DONE', { objects: result.objects.length, from: 'ddl-files' });
 }

@@ -6,7 +6,7 @@ import { TandemError } from '../core/errors.js';
 import type { DbConfig } from '../core/db-config.js';
 import type { Reporter } from '../core/reporter.js';
 import type { PrerequisiteFinding, SourceCatalog } from '../core/engine/catalog.js';
-import { resolveNameRefs } from '../core/identifier-list.js';
+import { resolveNameRefs, type NameFold } from '../core/identifier-list.js';
 import type { SourceEngine, TargetEngine } from '../core/engine/engine.js';
 import { loadEngine, loadTargetEngine } from '../adapters/engines.js';
 import type { CommandEnv } from './command-env.js';
@@ -67,10 +67,15 @@ export interface Side<E extends SourceEngine = SourceEngine> {
   readonly engine: E;
 }
 
-/** The source's connection (see `CommandEnv.resolveDb`) and engine; an engine Tandem cannot migrate yet is refused here. */
+/**
+ * The source's connection (see `CommandEnv.resolveDb`) and engine; an engine Tandem cannot migrate
+ * yet is refused here, and the engine's own settings are checked before anything connects.
+ */
 export async function sourceSide(env: CommandEnv, meta: MetaStore, options?: { prompt?: boolean }): Promise<Side> {
   const db = await env.resolveDb(meta, 'source', options);
-  return { db, engine: await loadEngine(db.type) };
+  const engine = await loadEngine(db.type);
+  engine.checkConfig?.(db);
+  return { db, engine };
 }
 
 /** The target's connection and engine (YugabyteDB or PostgreSQL), with the roles only a target plays. */
@@ -110,8 +115,8 @@ export function migratedSchemas(meta: MetaStore): string[] {
  * folded to lower case; a quoted one only as quoted; a real ambiguity refused, naming the
  * candidates). Names from meta.db were resolved when stored and are kept.
  */
-export async function resolveTypedSchemas(catalog: SourceCatalog, db: DbConfig): Promise<DbConfig> {
+export async function resolveTypedSchemas(catalog: SourceCatalog, db: DbConfig, fold: NameFold = 'lower'): Promise<DbConfig> {
   if (!db.schemaRefs) return db;
-  const schemas = resolveNameRefs(db.schemaRefs, await catalog.listSchemas(), { flag: `--${db.role}-db-schema`, kind: 'schema', code: 'TANDEM_UNKNOWN_SCHEMA' });
+  const schemas = resolveNameRefs(db.schemaRefs, await catalog.listSchemas(), { flag: `--${db.role}-db-schema`, kind: 'schema', code: 'TANDEM_UNKNOWN_SCHEMA', fold });
   return { ...db, schemas };
 }

@@ -92,3 +92,11 @@ export function isOracleTransientConflict(e: unknown): boolean {
   const c = codeOf(e);
   return c === 'ORA-00060' || c === 'ORA-08177';
 }
+
+/**
+ * True for "table or view does not exist" (ORA-00942), also when it reached Tandem as the
+ * TANDEM_PRIVILEGE error `mapOracleError` makes of it (the original error is its cause).
+ */
+export function isOracleMissingTable(e: unknown): boolean {
+  return codeOf(e) === 'ORA-00942' || (e instanceof TandemError && codeOf(e.cause) === 'ORA-00942');
+}

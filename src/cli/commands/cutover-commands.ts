@@ -29,5 +29,7 @@ export function exportDataFromTarget(ctx: CommandContext): Promise<void> {
 
 /** `tandem import data to source`. */
 export function importDataToSource(ctx: CommandContext): Promise<void> {
-  return runImportDataToSource(ctx.env(), { exportDir: ctx.requireStr('export-dir'), parallelJobs: ctx.num('parallel-jobs') });
+  return runImportDataToSource(ctx.env(), {
+    exportDir: ctx.requireStr('export-dir'), parallelJobs: ctx.num('parallel-jobs'), disableTriggersAndFks: ctx.bool('disable-triggers-and-fks'),
+  });
 }

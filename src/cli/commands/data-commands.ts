@@ -22,6 +22,7 @@ export function exportData(ctx: CommandContext): Promise<void> {
     excludeTableList: ctx.str('exclude-table-list'),
     parallelJobs: ctx.num('parallel-jobs'),
     startClean: ctx.bool('start-clean'),
+    disableTriggersAndFks: ctx.bool('disable-triggers-and-fks'),
   });
 }
 

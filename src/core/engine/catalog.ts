@@ -87,5 +87,11 @@ export interface SourceCatalog {
    * t on app.orders"). After a fall-back Tandem checks that nothing was left off.
    */
   disabledObjects(schemas: readonly string[]): Promise<string[]>;
+  /**
+   * What writing the other side's changes into this database needs beyond its connection (the
+   * spec's metadata tables and writer role on Oracle), checked before `import data to source` writes
+   * anything. Engines whose writer needs nothing more leave it out.
+   */
+  checkWritePrerequisites?(tables: readonly TableInfo[]): Promise<PrerequisiteFinding[]>;
   close(): Promise<void>;
 }

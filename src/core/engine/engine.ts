@@ -8,6 +8,7 @@ import type { SequenceSync } from './sequences.js';
 import type { ComparisonSide } from './verification.js';
 import type { MigrationMetadata } from './migration-metadata.js';
 import type { TargetDatabase } from './target.js';
+import type { WriteGuard } from './write-guard.js';
 
 /** The database engines Tandem knows, as `--source-db-type` / `--target-db-type` name them. */
 export type EngineType = 'postgresql' | 'yugabytedb' | 'mysql' | 'oracle';
@@ -71,12 +72,28 @@ export interface SourceEngine {
   readonly displayName: string;
   readonly defaultPort: number;
   readonly capabilities: EngineCapabilities;
+  /**
+   * How the engine stores a name written without quotes (`--source-db-schema HR` or `hr`): Oracle
+   * folds it to upper case. Default lower (PostgreSQL, MySQL as Tandem reads it).
+   */
+  readonly unquotedNameCase?: 'lower' | 'upper';
+  /**
+   * Checks the connection settings the engine alone has (its `engineOptions`, the number of schemas)
+   * before anything connects; a TANDEM_USAGE error names the flag to fix. Engines without such
+   * settings leave it out.
+   */
+  checkConfig?(db: DbConfig): void;
   /** Connects once and names the server ("MariaDB 10.11.9", "PostgreSQL 15.4"); a wrong host or password fails here. */
   describeServer(db: DbConfig): Promise<string>;
   /** The database's tables, keys and columns in the configured schemas, and the prerequisite checks. */
   openCatalog(db: DbConfig): Promise<SourceCatalog>;
   /** The schema converted into PostgreSQL DDL (objects, plus what was left out or needs a hand). */
   exportSchema(db: DbConfig, options: SchemaExportOptions): Promise<SchemaExportResult>;
+  /**
+   * The same conversion without a connection, from DDL files the user has (a file or a directory:
+   * `export schema --source-ddl-files`). Only engines whose schema comes as DDL text (Oracle) have it.
+   */
+  convertSchemaFiles?(path: string, options: SchemaExportOptions): Promise<SchemaExportResult>;
   /** Snapshot chunks, and readers at one consistent point. */
   snapshotSource(db: DbConfig): SnapshotSource;
   /** Change capture: the stream's objects on the database, its consistent start, the stream itself, markers. */
@@ -89,6 +106,11 @@ export interface SourceEngine {
   comparisonSide(db: DbConfig, label: string, maxConnections: number): ComparisonSide;
   /** The spec's metadata tables Tandem keeps on this database when it writes to it. */
   migrationMetadata(db: DbConfig): MigrationMetadata;
+  /**
+   * Triggers and foreign keys around fall-back writes (the spec's manual step, checked). Present
+   * exactly when `capabilities.writerSkipsTriggers` is false.
+   */
+  writeGuard?(db: DbConfig): WriteGuard;
 }
 
 /**

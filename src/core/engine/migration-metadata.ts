@@ -15,6 +15,10 @@ export interface AppliedEventCounts {
 export interface MigrationMetadata {
   /** Change events this migration applied to the database, per table (`schema.table`); empty when none. */
   appliedEventCounts(migrationUuid: string): Promise<Map<string, AppliedEventCounts>>;
-  /** Drops the metadata tables; resolves with what was dropped, for the message ("schema ybvoyager_metadata"), or undefined when there was none. */
-  drop(): Promise<string | undefined>;
+  /**
+   * Drops the metadata tables; resolves with what was dropped, for the message ("schema
+   * ybvoyager_metadata"), or undefined when there was none. Where the tables are the DBA's and shared
+   * (Oracle's `ybvoyager_metadata` user), only this migration's rows (`migrationUuid`) are removed.
+   */
+  drop(migrationUuid?: string): Promise<string | undefined>;
 }

@@ -13,4 +13,11 @@ export interface SchemaExportResult {
   readonly objects: SchemaObject[];
   /** Objects the export leaves out; the user creates them by hand. */
   readonly unexported: readonly { readonly kind: string; readonly name: string }[];
+  /**
+   * Files for a person, written under `schema/` next to the DDL files but never run by `import
+   * schema` (the source's own DDL of what was not converted, the conversion notes). Each path is
+   * relative to `schema/` and starts with a directory named `<engine>_manual/`, which `export schema`
+   * replaces as a whole and `analyze-schema` reports from (instead of parsing it as PostgreSQL).
+   */
+  readonly manualFiles?: readonly { readonly path: string; readonly text: string }[];
 }

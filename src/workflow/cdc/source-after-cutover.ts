@@ -3,13 +3,14 @@ import type { Migration, Side } from '../migration-context.js';
 import { CutoverState } from '../cutover/cutover-state.js';
 import { endChangeStream } from '../cutover/stream-cleanup.js';
 import { streamChanges } from './stream-exporter.js';
+import type { SourceImportOptions } from '../cutover/source-importer.js';
 
 /**
  * `export data from source` once the snapshot is done (and on every restart): streams the source's
  * changes until the cutover marker, ends the source stream, and with fall-back turns into
  * `import data to source` (with `parallelJobs` channels).
  */
-export async function continueLiveExport(env: CommandEnv, migration: Migration, source: Side, options: { parallelJobs: number }): Promise<void> {
+export async function continueLiveExport(env: CommandEnv, migration: Migration, source: Side, options: SourceImportOptions): Promise<void> {
   const { reporter } = env;
   const outcome = await streamChanges(env, migration, source, 'source');
   if (outcome === 'stopped') return;

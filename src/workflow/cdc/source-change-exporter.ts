@@ -4,6 +4,8 @@ import type { CommandEnv } from '../command-env.js';
 import type { Migration, Side } from '../migration-context.js';
 import { beginSnapshot, readersFor, runSnapshot, type ExportType } from '../export-data.js';
 import { continueLiveExport } from './source-after-cutover.js';
+import { recordGuardBaseline } from '../cutover/write-guard-steps.js';
+import type { SourceImportOptions } from '../cutover/source-importer.js';
 
 /**
  * Live export, first part: the stream's objects on the source, a stream whose consistent start IS
@@ -11,10 +13,12 @@ import { continueLiveExport } from './source-after-cutover.js';
  * stream. A crash before the snapshot is complete starts over with a new stream and a new snapshot
  * id (the importer reloads).
  */
-export async function exportLive(env: CommandEnv, migration: Migration, source: Side, tables: TableInfo[], options: { exportType: ExportType; parallelJobs: number }): Promise<void> {
+export async function exportLive(env: CommandEnv, migration: Migration, source: Side, tables: TableInfo[], options: SourceImportOptions & { exportType: ExportType }): Promise<void> {
   const { reporter } = env;
   const { meta, uuid } = migration;
   const { exportType, parallelJobs } = options;
+  // The triggers and keys as the DBA keeps them: what a fall-back must leave enabled at its end.
+  await recordGuardBaseline(migration, source, tables);
   const capture = source.engine.changeCapture(source.db, { id: uuid, side: 'source' });
   // From here on the source changes: say what we create, so a failure leaves nothing unexplained.
   meta.setValue('source_replication', capture.record);
@@ -48,5 +52,5 @@ export async function exportLive(env: CommandEnv, migration: Migration, source: 
     meta.setValue('cdc_phase', 'streaming');
     meta.setStep('export_changes', 'IN_PROGRESS', { startedAt: new Date().toISOString() });
   })();
-  await continueLiveExport(env, migration, source, { parallelJobs });
+  await continueLiveExport(env, migration, source, { parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks });
 }

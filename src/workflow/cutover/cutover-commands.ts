@@ -50,7 +50,7 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     if (source) {
       reporter.print(source.capabilities.writerSkipsTriggers
         ? 'No need to disable triggers or foreign keys on the source: Tandem writes the target\'s changes there with session_replication_role = replica, so they do not fire, and it checks at the end that nothing was left disabled.'
-        : `Triggers on the ${source.displayName} source fire for the target's changes written back to it: disable the triggers of the migrated tables before the cutover to source, and enable them again after it.`);
+        : `Triggers and foreign keys on the ${source.displayName} source would act on the target's changes written back to it (the spec's manual step): "import data to source" prints the script that disables exactly the enabled ones and waits until a DBA has run it (or does it itself when started with --disable-triggers-and-fks true); at the cutover to source it checks that everything is enabled again.`);
     }
     reporter.print('"export data from source" writes a marker after the last change and stops; "import data to target" applies everything up to it, restores sequences' +
       (fallBack ? ', starts the reverse stream on the target,' : '') + ' and completes the cutover.');
@@ -168,6 +168,8 @@ export interface ImportDataToSourceOptions {
   readonly exportDir: string;
   /** `--parallel-jobs`: channels (fixed at the first run) and the verification's connections. */
   readonly parallelJobs: number;
+  /** `--disable-triggers-and-fks`: see `SourceImportOptions`. */
+  readonly disableTriggersAndFks?: boolean;
 }
 
 /** `tandem import data to source` (restart of the fall-back importer). */
@@ -187,7 +189,7 @@ export async function runImportDataToSource(env: CommandEnv, options: ImportData
       await endChangeStream(env, m, source, 'source');
     }
     const { importChangesToSource } = await import('./source-importer.js');
-    await importChangesToSource(env, m, source, { parallelJobs: options.parallelJobs });
+    await importChangesToSource(env, m, source, { parallelJobs: options.parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks });
   } finally {
     m.close();
   }

@@ -3,12 +3,25 @@ import { CommandLock } from '../../core/lock.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import type { SequenceValue } from '../../core/engine/sequences.js';
 import type { CommandEnv } from '../command-env.js';
-import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
+import { guardAtCutover, guardBeforeWrites, writeGuardOf } from './write-guard-steps.js';
+import { migratedSchemas, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { applyQueue } from '../cdc/queue-applier.js';
 import { CutoverState } from './cutover-state.js';
 import { verifyAtCutover } from './cutover-verification.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint } from '../../core/failpoint.js';
+
+/** Options of the fall-back importer. */
+export interface SourceImportOptions {
+  /** Channels (fixed at the first run) and the verification's connections. */
+  readonly parallelJobs: number;
+  /**
+   * `--disable-triggers-and-fks`: for a source whose writer cannot skip triggers and foreign keys,
+   * Tandem switches them off itself before the first write (and on again at the cutover to source).
+   * Without it, it prints the script and waits until a DBA has run it.
+   */
+  readonly disableTriggersAndFks?: boolean;
+}
 
 /**
  * `import data to source` (fall-back): applies the target's changes to the source with the same
@@ -16,10 +29,11 @@ import { failpoint } from '../../core/failpoint.js';
  * source), from the cutover-to-target marker until the cutover-to-source marker, then restores the
  * source's sequences, verifies and completes. Where the engine's writer skips triggers and foreign
  * keys (`EngineCapabilities.writerSkipsTriggers`: PostgreSQL's session_replication_role = replica),
- * no manual trigger or constraint changes are needed. `parallelJobs`: channels (fixed at the first
+ * no manual trigger or constraint changes are needed; otherwise the engine's write guard makes the
+ * spec's manual step checkable (`guardBeforeWrites`). `parallelJobs`: channels (fixed at the first
  * run) and the verification's connections.
  */
-export async function importChangesToSource(env: CommandEnv, migration: Migration, source: Side, options: { parallelJobs: number }): Promise<void> {
+export async function importChangesToSource(env: CommandEnv, migration: Migration, source: Side, options: SourceImportOptions): Promise<void> {
   const { reporter } = env;
   const { meta, exportDir } = migration;
   const lock = new CommandLock(exportDir.metainfoDir, 'import-data-to-source');
@@ -50,6 +64,17 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     const toSourceMarker = CutoverState.get(meta, 'to_source').markerVsn;
     const applied = QueueConsumers.appliedVsn(meta, 'source') ?? 0;
     if (toSourceMarker === undefined || applied < toSourceMarker) {
+      await checkWritePrerequisites(env, migration, source);
+      const guard = writeGuardOf(source);
+      if (guard) {
+        process.once('SIGINT', onSignal);
+        const ready = await guardBeforeWrites(reporter, migration, guard, options.disableTriggersAndFks === true, abort.signal);
+        process.off('SIGINT', onSignal);
+        if (!ready) {
+          reporter.print(`Import to source stopped before writing. Restart it with: tandem import data to source --export-dir ${exportDir.root}`);
+          return;
+        }
+      }
       meta.setStep('import_changes_to_source', 'IN_PROGRESS');
       reporter.print('Applying the changes captured on the target to the source (Ctrl-C to stop; a rerun resumes).');
       const result = await applyQueue(env, migration, {
@@ -68,25 +93,45 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
   }
 }
 
+/** The source's own checks before fall-back writes (Oracle: the spec's metadata user and tables, the writer role). */
+async function checkWritePrerequisites(env: CommandEnv, migration: Migration, source: Side): Promise<void> {
+  const catalog = await source.engine.openCatalog(source.db);
+  try {
+    if (!catalog.checkWritePrerequisites) return;
+    const tables = (await catalog.listTables(migratedSchemas(migration.meta)))
+      .filter((t) => migration.meta.snapshotTables().some((s) => s.schemaName === t.schema && s.tableName === t.name));
+    reportFindings(await catalog.checkWritePrerequisites(tables), env.reporter);
+  } finally {
+    await catalog.close();
+  }
+}
+
 async function completeCutoverToSource(env: CommandEnv, migration: Migration, source: Side, parallelJobs: number): Promise<void> {
   const { reporter } = env;
   const { meta } = migration;
+  const guard = writeGuardOf(source);
+  let leftDisabled: string[];
+  if (guard) {
+    // What Tandem switched off comes back first, so that sequences restart as the columns are then.
+    leftDisabled = await guardAtCutover(reporter, migration, guard);
+  }
   const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_source') ?? [];
   const restored = await source.engine.sequences(source.db).restore(values);
   failpoint('cutover.after-sequences-restored');
   if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the source from the target's values.`);
-  // Tandem never disables triggers or constraints; make sure nothing else left them disabled.
-  const catalog = await source.engine.openCatalog(source.db);
-  let leftDisabled: string[];
-  try {
-    leftDisabled = await catalog.disabledObjects(migratedSchemas(meta));
-  } finally {
-    await catalog.close();
+  if (!guard) {
+    // Tandem never disables triggers or constraints here; make sure nothing else left them disabled.
+    const catalog = await source.engine.openCatalog(source.db);
+    try {
+      leftDisabled = await catalog.disabledObjects(migratedSchemas(meta));
+    } finally {
+      await catalog.close();
+    }
+    if (leftDisabled.length) reporter.warn(`on the source, these are disabled or not validated (Tandem did not do this; re-enable them if they should be on): ${leftDisabled.join('; ')}`);
   }
-  if (leftDisabled.length) reporter.warn(`on the source, these are disabled or not validated (Tandem did not do this; re-enable them if they should be on): ${leftDisabled.join('; ')}`);
   const verification = await verifyAtCutover(env, migration, source, 'cutover-to-source', parallelJobs);
   failpoint('cutover.before-completed');
-  CutoverState.complete(meta, 'to_source', { verification, disabledOnSource: leftDisabled });
+  CutoverState.complete(meta, 'to_source', { verification, disabledOnSource: leftDisabled! });
   meta.setStep('import_changes_to_source', 'DONE');
   reporter.print('Cutover to source COMPLETED: the application can write to the source again.');
 }

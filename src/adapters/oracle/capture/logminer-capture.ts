@@ -1,4 +1,5 @@
 import type { UnnumberedChangeEvent } from '../../../core/change-event.js';
+import { TandemError } from '../../../core/errors.js';
 import { sleep } from '../../../core/sleep.js';
 import type { OracleSession } from '../connection.js';
 import { logMinerRowFromRecord } from './logminer-row.js';
@@ -9,6 +10,7 @@ import {
 import { encodeOraclePosition, snapshotStart, type OraclePosition } from './oracle-position.js';
 import { transactionEvents, ORACLE_NAMES, type NameMapper, type TableLookup } from './redo-events.js';
 import { ContinuationJoiner, TransactionAssembler } from './transaction-assembler.js';
+import { MARKER_TABLE, markersIn, type MarkerSource } from './marker-table.js';
 
 /**
  * The LogMiner change capture loop (I/O; every decision in it is made by the pure, tested parts:
@@ -37,6 +39,18 @@ export interface LogMinerCaptureOptions {
   readonly pollMs?: number;
   /** Rows fetched per round trip (default 2000). */
   readonly fetchRows?: number;
+  /** Tandem's marker rows to read (`marker-table.ts`); without it markers are not mined. */
+  readonly markers?: MarkerSource;
+}
+
+/** One committed transaction as the capture hands it on. */
+export interface MinedTransaction {
+  /** Row changes of captured tables (may be empty when the transaction only wrote markers). */
+  readonly events: UnnumberedChangeEvent[];
+  readonly position: string;
+  readonly txId: string;
+  /** Markers of this capture's stream written in the transaction. */
+  readonly markers: readonly string[];
 }
 
 /**
@@ -50,12 +64,52 @@ export async function readSnapshotStart(session: OracleSession): Promise<OracleP
   return snapshotStart(before, open.START_SCN === null || open.START_SCN === undefined ? null : BigInt(String(open.START_SCN)), after);
 }
 
-export class LogMinerCapture {
+/**
+ * What happens to each mined row (pure): continued statements joined, transactions assembled,
+ * committed ones turned into events (captured tables) and markers (this stream's rows of the marker
+ * table). The capture loop feeds it window by window; tests feed it fixture rows.
+ */
+export class MinedRowPipeline {
+  private readonly joiner = new ContinuationJoiner();
   private readonly assembler: TransactionAssembler;
+
+  constructor(private readonly options: Pick<LogMinerCaptureOptions, 'tables' | 'names' | 'markers'>, resume: OraclePosition) {
+    this.assembler = new TransactionAssembler(resume);
+  }
+
+  /** One row of the contents query (OUT_FORMAT_OBJECT); the transaction it completes, if any is worth handing on. */
+  push(record: Readonly<Record<string, unknown>>): MinedTransaction | undefined {
+    const row = this.joiner.push(logMinerRowFromRecord(record));
+    if (!row) return undefined;
+    const tx = this.assembler.push(row);
+    if (!tx) return undefined;
+    const o = this.options;
+    const events = transactionEvents(tx, o.tables, o.names ?? ORACLE_NAMES);
+    const markers = o.markers ? markersIn(tx, o.markers) : [];
+    return events.length > 0 || markers.length > 0 ? { events, position: encodeOraclePosition(tx.position), txId: tx.xid, markers } : undefined;
+  }
+
+  /** Every row up to `scn` has been pushed (a window's end): the checkpoint a restart may resume from. */
+  endWindow(scn: bigint): string {
+    if (this.joiner.midStatement) {
+      throw new TandemError('TANDEM_DATA', `A mining window ended at SCN ${scn} inside a continued SQL_REDO statement.`, { hint: 'This is a bug in the mining windows: report it with the SCN.' });
+    }
+    this.assembler.minedThrough(scn);
+    return this.checkpoint();
+  }
+
+  /** The position to resume from. */
+  checkpoint(): string {
+    return encodeOraclePosition(this.assembler.checkpoint());
+  }
+}
+
+export class LogMinerCapture {
+  private readonly pipeline: MinedRowPipeline;
   private minedThrough: bigint;
 
   constructor(private readonly session: OracleSession, private readonly options: LogMinerCaptureOptions, resume: OraclePosition) {
-    this.assembler = new TransactionAssembler(resume);
+    this.pipeline = new MinedRowPipeline(options, resume);
     this.minedThrough = resume.restartScn - 1n;
   }
 
@@ -66,24 +120,29 @@ export class LogMinerCapture {
 
   /** The position the capture has reached (for a checkpoint). */
   checkpoint(): string {
-    return encodeOraclePosition(this.assembler.checkpoint());
+    return this.pipeline.checkpoint();
   }
 
   /**
-   * Mines until `signal` aborts. `onTransaction` is awaited before mining goes on (back-pressure);
-   * the events it gets all carry `position`.
+   * Mines until `signal` aborts, or (with `untilScn`) until every SCN up to it is mined.
+   * `onTransaction` is awaited before mining goes on (back-pressure); it gets every committed
+   * transaction after the resume position that changed a captured table or wrote a marker of this
+   * stream. `onCheckpoint` gets the position each window reached.
    */
   async run(
-    onTransaction: (events: UnnumberedChangeEvent[], position: string) => Promise<void>,
+    onTransaction: (tx: MinedTransaction) => Promise<void>,
     onCheckpoint: (position: string) => Promise<void>,
     signal: AbortSignal,
+    untilScn?: bigint,
   ): Promise<void> {
     const o = this.options;
     const windowScns = o.windowScns ?? 100_000n;
     while (!signal.aborted) {
-      const endScn = BigInt(String((await this.session.query(CURRENT_SCN_SQL))[0]!.SCN));
-      await this.session.execute(FLUSH_SQL, { scn: endScn.toString() });
+      if (untilScn !== undefined && this.minedThrough >= untilScn) return;
+      const current = BigInt(String((await this.session.query(CURRENT_SCN_SQL))[0]!.SCN));
+      await this.session.execute(FLUSH_SQL, { scn: current.toString() });
       await this.session.commit();
+      const endScn = untilScn !== undefined && untilScn < current ? untilScn : current;
       const w = nextWindow(this.minedThrough, endScn, windowScns);
       if (!w) {
         await sleep(o.pollMs ?? 1000, signal);
@@ -93,24 +152,26 @@ export class LogMinerCapture {
       await this.session.execute(addLogFilesSql(files));
       await this.session.execute(START_LOGMNR_SQL, { startScn: w.from.toString(), endScn: w.to.toString() });
       try {
-        const joiner = new ContinuationJoiner();
-        const binds: Record<string, unknown> = { fromScn: w.from.toString(), toScn: w.to.toString(), owner: o.owner, ...(o.pdb ? { pdb: o.pdb } : {}) };
-        await this.session.stream(contentsQuery({ pdb: o.pdb !== undefined }), binds, o.fetchRows ?? 2000, async (rows) => {
+        const binds: Record<string, unknown> = {
+          fromScn: w.from.toString(), toScn: w.to.toString(), owner: o.owner,
+          ...(o.markers ? { markerOwner: o.markers.owner, markerTable: MARKER_TABLE } : {}),
+          ...(o.pdb ? { pdb: o.pdb } : {}),
+        };
+        await this.session.stream(contentsQuery({ pdb: o.pdb !== undefined, markers: o.markers !== undefined }), binds, o.fetchRows ?? 2000, async (rows) => {
           for (const record of rows) {
-            const row = joiner.push(logMinerRowFromRecord(record));
-            if (!row) continue;
-            const tx = this.assembler.push(row);
-            if (!tx) continue;
-            const events = transactionEvents(tx, o.tables, o.names ?? ORACLE_NAMES);
-            if (events.length > 0) await onTransaction(events, encodeOraclePosition(tx.position));
+            const tx = this.pipeline.push(record);
+            if (tx) await onTransaction(tx);
           }
         });
       } finally {
         await this.session.execute(END_LOGMNR_SQL).catch(() => {});
       }
-      this.assembler.minedThrough(w.to);
+      const checkpoint = this.pipeline.endWindow(w.to);
       this.minedThrough = w.to;
-      await onCheckpoint(this.checkpoint());
+      await onCheckpoint(checkpoint);
+      // Caught up: wait before the next window. (The SCN always moves, if only by the flush's own
+      // commit, so without this pause the loop would mine a few SCNs again and again.)
+      if (w.to === current && (untilScn === undefined || w.to < untilScn)) await sleep(o.pollMs ?? 1000, signal);
     }
   }
 }

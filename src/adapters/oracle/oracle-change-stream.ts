@@ -1,0 +1,154 @@
+import type { DbConfig } from '../../core/db-config.js';
+import type { CapturedTransaction, ChangeStream } from '../../core/engine/change-capture.js';
+import type { TableInfo } from '../../core/engine/catalog.js';
+import type { OracleSession } from './connection.js';
+import { LogMinerCapture, type MinedTransaction } from './capture/logminer-capture.js';
+import { decodeOraclePosition } from './capture/oracle-position.js';
+import type { TableLookup } from './capture/redo-events.js';
+import { oracleSchemaOf } from './oracle-config.js';
+import { oracleTableOf, TARGET_NAMES } from './oracle-names.js';
+import { CURRENT_USER_SQL, openDataSession, openMiningSession } from './oracle-sessions.js';
+import type { OracleTable } from './values/oracle-type.js';
+
+/**
+ * The change stream of an Oracle source: `LogMinerCapture` mining from a position, run in the
+ * background and handed to the exporter one committed transaction at a time (a bounded buffer keeps
+ * memory flat: the miner waits while it is full). Events carry the target's names
+ * (`oracle-names.ts`); markers are rows of Tandem's marker table (`capture/marker-table.ts`).
+ *
+ * Oracle is not told what it may forget (`acknowledgesPositions` false): `acknowledge` does nothing,
+ * and the capture's progress between transactions comes as checkpoint transactions (no events, no
+ * markers, the position of the mined window's end) so that a restart does not mine quiet redo again.
+ *
+ * NOT RUN AGAINST A LIVE ORACLE. `CheckpointPacer` and the table lookup are pure and tested.
+ */
+
+/** Transactions held between the miner and the exporter before the miner waits. */
+const MAX_BUFFERED = 64;
+
+/** A checkpoint is queued at most this often (each is a meta.db write). */
+const CHECKPOINT_EVERY_MS = 5000;
+
+/** Which checkpoint positions become checkpoint transactions (pure: positions and times in). */
+export class CheckpointPacer {
+  private last: string;
+  private at = Number.NEGATIVE_INFINITY;
+
+  /** `from`: the position the stream resumes after (nothing at or before it is queued again). */
+  constructor(from: string, private readonly everyMs = CHECKPOINT_EVERY_MS) {
+    this.last = from;
+  }
+
+  /** A transaction with `position` was handed on. */
+  passed(position: string): void {
+    if (position > this.last) this.last = position;
+  }
+
+  /** Whether the checkpoint `position` at `now` (ms) is worth queuing: later than anything handed on, and not too soon after the previous one. */
+  take(position: string, now: number): boolean {
+    if (position <= this.last || now - this.at < this.everyMs) return false;
+    this.last = position;
+    this.at = now;
+    return true;
+  }
+}
+
+/** `(owner, table)` → the migrated Oracle table, from the tables the workflow passes. */
+export function tableLookupOf(tables: readonly TableInfo[]): TableLookup {
+  const byName = new Map<string, OracleTable>(tables.map((t) => {
+    const o = oracleTableOf(t);
+    return [`${o.schema}\u0000${o.name}`, o];
+  }));
+  return (owner, table) => byName.get(`${owner}\u0000${table}`);
+}
+
+export class OracleChangeStream implements ChangeStream {
+  private readonly queue: CapturedTransaction[] = [];
+  private readonly abort = new AbortController();
+  private wakeConsumer: (() => void) | undefined;
+  private wakeProducer: (() => void) | undefined;
+  private failure: unknown;
+  private ended = false;
+  private running: Promise<void> | undefined;
+  private sessions: OracleSession[] = [];
+  private readonly pacer: CheckpointPacer;
+
+  constructor(private readonly db: DbConfig, private readonly options: { readonly from: string; readonly tables: readonly TableInfo[]; readonly streamId: string }) {
+    this.pacer = new CheckpointPacer(options.from);
+  }
+
+  async start(): Promise<void> {
+    const data = await openDataSession(this.db);
+    this.sessions.push(data);
+    const user = String((await data.query(CURRENT_USER_SQL))[0]!.USERNAME);
+    const mining = await openMiningSession(this.db, data);
+    if (!mining.shared) this.sessions.push(mining.session);
+    const capture = new LogMinerCapture(mining.session, {
+      owner: oracleSchemaOf(this.db),
+      ...(mining.target.pdb ? { pdb: mining.target.pdb } : {}),
+      tables: tableLookupOf(this.options.tables),
+      names: TARGET_NAMES,
+      markers: { owner: user, streamId: this.options.streamId },
+    }, decodeOraclePosition(this.options.from));
+    await capture.prepare();
+    this.running = capture.run((tx) => this.push(tx), (p) => this.checkpoint(p), this.abort.signal).then(
+      () => this.finish(undefined),
+      (e: unknown) => this.finish(e),
+    );
+  }
+
+  private async push(tx: MinedTransaction): Promise<void> {
+    while (this.queue.length >= MAX_BUFFERED && !this.abort.signal.aborted) {
+      await new Promise<void>((resolve) => { this.wakeProducer = resolve; });
+    }
+    this.pacer.passed(tx.position);
+    this.queue.push({ events: tx.events, position: tx.position, txId: tx.txId, markers: tx.markers });
+    this.wakeConsumer?.();
+  }
+
+  private async checkpoint(position: string): Promise<void> {
+    if (!this.pacer.take(position, Date.now())) return;
+    await this.push({ events: [], position, txId: '', markers: [] });
+  }
+
+  private finish(error: unknown): void {
+    this.failure = this.abort.signal.aborted ? undefined : error;
+    this.ended = true;
+    this.wakeConsumer?.();
+  }
+
+  acknowledge(_tx: CapturedTransaction): void {
+    // Oracle keeps redo on its own schedule; nothing to confirm.
+  }
+
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  async *transactions(): AsyncGenerator<CapturedTransaction> {
+    for (;;) {
+      const tx = this.queue.shift();
+      if (tx) {
+        this.wakeProducer?.();
+        yield tx;
+        continue;
+      }
+      if (this.ended) {
+        if (this.failure !== undefined) throw this.failure;
+        return;
+      }
+      await new Promise<void>((resolve) => { this.wakeConsumer = resolve; });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wakeProducer?.();
+    await this.running?.catch(() => {});
+    const s = this.sessions;
+    this.sessions = [];
+    await Promise.all(s.map((x) => x.close()));
+    this.ended = true;
+    this.wakeConsumer?.();
+  }
+}

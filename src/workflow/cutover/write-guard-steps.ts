@@ -1,0 +1,128 @@
+import { log } from '../../core/logger.js';
+import { isTandemError } from '../../core/errors.js';
+import type { Reporter } from '../../core/reporter.js';
+import type { TableRef } from '../../core/engine/catalog.js';
+import type { GuardState, WriteGuard } from '../../core/engine/write-guard.js';
+import { sleep } from '../../core/sleep.js';
+import type { Migration, Side } from '../migration-context.js';
+
+/**
+ * The spec's manual fall-back step (disable the source's triggers and foreign keys before the
+ * target's changes are written back, enable them again after the cutover to source), made checkable
+ * for a source whose change writer cannot skip them (`EngineCapabilities.writerSkipsTriggers` false)
+ * through the engine's `WriteGuard`. Engine-neutral: Oracle and MySQL use the same steps.
+ *
+ * - When the live export starts, the state of the triggers and keys is recorded as the DBA keeps it
+ *   (`recordGuardBaseline`): that is what must be enabled again at the end.
+ * - Before the first fall-back write (`guardBeforeWrites`): if anything still acts on the written
+ *   tables, Tandem switches exactly that off when the user consented (`--disable-triggers-and-fks
+ *   true`), else prints the scripts and waits until a DBA has run them. Nothing is written before.
+ * - At the cutover to source (`guardAtCutover`): what Tandem switched off is switched on again; then
+ *   everything enabled at the start must be enabled, else it is reported with its fix.
+ * - `end migration` checks once more (`guardNotRestored`).
+ */
+
+/** The meta.db key of the record. */
+export const GUARD_KEY = 'source_write_guard';
+
+const GUARD_POLL_MS = 10_000;
+
+/** What meta.db keeps: the state when the export started, and the state Tandem switched off (with consent). */
+export interface GuardRecord {
+  readonly before: GuardState;
+  readonly disabledByTandem?: GuardState;
+}
+
+/** The migrated tables, as the snapshot recorded them. */
+function migratedTables(migration: Migration): TableRef[] {
+  return migration.meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }));
+}
+
+/** The write guard of a side whose writer cannot skip triggers, or undefined. */
+export function writeGuardOf({ db, engine }: Side): WriteGuard | undefined {
+  return engine.capabilities.writerSkipsTriggers ? undefined : engine.writeGuard?.(db);
+}
+
+/** At the start of a live export: records the triggers' and keys' state as the DBA keeps it (for `tables`). */
+export async function recordGuardBaseline(migration: Migration, side: Side, tables: readonly TableRef[]): Promise<void> {
+  const guard = writeGuardOf(side);
+  if (!guard) return;
+  const record: GuardRecord = { before: await guard.read(tables) };
+  migration.meta.setValue(GUARD_KEY, record);
+}
+
+/**
+ * Before the first fall-back write: resolves true once nothing acts on the written tables, false
+ * when stopped while waiting for a DBA.
+ */
+export async function guardBeforeWrites(reporter: Reporter, migration: Migration, guard: WriteGuard, consent: boolean, signal: AbortSignal, pollMs = GUARD_POLL_MS): Promise<boolean> {
+  const { meta } = migration;
+  const tables = migratedTables(migration);
+  let record = meta.getValue<GuardRecord>(GUARD_KEY);
+  let now = await guard.read(tables);
+  if (!record) {
+    record = { before: now };
+    meta.setValue(GUARD_KEY, record);
+  }
+  let active = guard.active(now, tables);
+  if (active.length === 0) return true;
+  if (consent) {
+    reporter.print(`Disabling on the source (--disable-triggers-and-fks true): ${active.map((a) => a.what).join('; ')}.`);
+    // Recorded before it runs: a crash in between leaves the record, so the cutover still re-enables them.
+    meta.setValue(GUARD_KEY, { ...record, disabledByTandem: now } satisfies GuardRecord);
+    await guard.disable(now);
+    now = await guard.read(tables);
+    active = guard.active(now, tables);
+    if (active.length === 0) {
+      reporter.print(`The cutover to source enables them again. The script that does it by hand:\n${guard.enableScript(record.before)}`);
+      return true;
+    }
+  }
+  reporter.warn(`the source's triggers and foreign keys would act on the target's changes written back to it (the spec's manual step): ${active.map((a) => a.what).join('; ')}.`);
+  reporter.print(`Run this on the source as a privileged user (or restart with --disable-triggers-and-fks true):\n${guard.disableScript(now)}`);
+  reporter.print(`After the cutover to source, this enables exactly what was enabled when the export started:\n${guard.enableScript(record.before)}`);
+  reporter.print('Waiting until they are disabled; nothing is written to the source before (Ctrl-C to stop; the changes stay queued)…');
+  log.info(`waiting for the source's triggers and foreign keys to be disabled: ${active.map((a) => a.what).join('; ')}`);
+  while (!signal.aborted) {
+    await sleep(pollMs, signal);
+    if (signal.aborted) break;
+    active = guard.active(await guard.read(tables), tables);
+    if (active.length === 0) {
+      reporter.print('Nothing acts on the written tables any more; applying the target\'s changes to the source.');
+      return true;
+    }
+  }
+  return false;
+}
+
+/** What was enabled when the export started and is not now, in words with fixes; undefined when nothing was recorded. */
+export async function guardNotRestored(migration: Migration, guard: WriteGuard): Promise<{ what: string; fix: string }[] | undefined> {
+  const record = migration.meta.getValue<GuardRecord>(GUARD_KEY);
+  if (!record) return undefined;
+  return guard.notRestored(record.before, await guard.read(migratedTables(migration)));
+}
+
+/**
+ * At the cutover to source: enables again what Tandem disabled, then checks that everything enabled
+ * when the export started is enabled now. Returns what is not (for the cutover's record).
+ */
+export async function guardAtCutover(reporter: Reporter, migration: Migration, guard: WriteGuard): Promise<string[]> {
+  const record = migration.meta.getValue<GuardRecord>(GUARD_KEY);
+  if (!record) return [];
+  if (record.disabledByTandem) {
+    try {
+      await guard.enable(record.disabledByTandem);
+      reporter.print('Enabled again on the source what Tandem had disabled for the fall-back.');
+    } catch (e) {
+      // What stays off is named below with its fix and recorded in the cutover's status.
+      if (!isTandemError(e) || e.code !== 'TANDEM_DATA') throw e;
+      reporter.warn(e.message);
+    }
+  }
+  const missing = (await guardNotRestored(migration, guard)) ?? [];
+  if (missing.length > 0) {
+    reporter.warn(`on the source, these were enabled when the export started and are not now: ${missing.map((m) => m.what).join('; ')}.`);
+    reporter.print(`Enable them again as a privileged user (the spec's last manual step):\n${guard.enableScript(record.before)}`);
+  }
+  return missing.map((m) => m.what);
+}
