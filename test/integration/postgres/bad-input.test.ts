@@ -149,7 +149,7 @@ test('unknown table or schema: TANDEM_UNKNOWN_TABLE / TANDEM_UNKNOWN_SCHEMA nami
   assert.match(r.stderr, /nosuch/);
   assert.match(r.stderr, /app\.items/, 'the hint lists the tables that exist');
   r = await expectFailure('export, excluded table unknown', reExport(['--exclude-table-list', 'Items2']), 'TANDEM_UNKNOWN_TABLE');
-  assert.match(r.stderr, /items2/);
+  assert.match(r.stderr, /Items2/);
   r = await expectFailure('export, mixed-case name needs quotes', reExport(['--table-list', '"Items"']), 'TANDEM_UNKNOWN_TABLE');
   assert.match(r.stderr, /Items/);
   r = await expectFailure('import, unknown table', importArgs(doneDir, ['--table-list', 'app.nosuch']), 'TANDEM_UNKNOWN_TABLE');

@@ -78,7 +78,7 @@ test('resolveDbConfig for Oracle: the schema upper-cased as Oracle does, port 15
       'oracle-db-sid': 'ORCLCDB', 'oracle-cdb-sid': 'ORCLCDB', 'source-db-password': 'db-pw-1', 'oracle-wallet-password': 'wallet-pw-1',
     }), meta, 'source');
     assert.deepEqual({ ...first, engineSecrets: undefined, password: undefined }, {
-      role: 'source', type: 'oracle', host: 'ora1', port: 1521, user: 'c##ybvoyager', database: '', schemas: ['HR'],
+      role: 'source', type: 'oracle', host: 'ora1', port: 1521, user: 'c##ybvoyager', database: '', schemas: ['HR'], schemaRefs: [{ text: 'hr', quoted: false }],
       sslMode: undefined, sslRootCert: undefined, sslCert: undefined, sslKey: undefined, sslCrl: undefined, password: undefined,
       engineOptions: { 'db-sid': 'ORCLCDB', 'cdb-sid': 'ORCLCDB' }, engineSecrets: undefined,
     });
