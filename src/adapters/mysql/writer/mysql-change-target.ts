@@ -78,15 +78,16 @@ export class MySqlChangeTarget implements ChangeTarget {
     const admin = await connectMySql(this.config);
     let progress: ChannelProgress[];
     try {
+      // Everything that can refuse is checked before the metadata database is created.
+      this.loadTables(await readMySqlCatalog(admin.connection, admin.server, this.config.database));
       for (const sql of metadataDdl(this.metadataDb)) await admin.connection.query(sql);
       const existing = await this.readProgress(admin.connection);
-      if (existing.length > channels) {
+      if (existing.length > 0 && existing.length !== channels) {
         // Rows were hashed to channels by the old count; another count would break exactly-once.
         throw new TandemError('TANDEM_EXPORT_DIR', `This migration applied changes with ${existing.length} channels; it must keep that number (asked for ${channels}).`);
       }
       await admin.connection.query(ensureChannelsSql(this.metadataDb, migrationUuid, channels));
       progress = await this.readProgress(admin.connection);
-      this.loadTables(await readMySqlCatalog(admin.connection, admin.server, this.config.database));
       const [rows] = await admin.connection.query('SELECT @@max_allowed_packet AS m');
       const packet = Number((rows as { m: string }[])[0]!.m);
       this.maxStatementBytes = Math.max(64 << 10, Math.min(16 << 20, Math.floor(packet / 4)));
@@ -113,14 +114,21 @@ export class MySqlChangeTarget implements ChangeTarget {
     const todo = from === 0 ? events : events.slice(from);
     const plan = planBatch(todo, (e) => this.appliedTable(e));
     const lastVsn = todo[todo.length - 1]!.vsn;
-    let current: PlannedStatement | undefined;
+    // The planned statements whose SQL is in the packet being sent (for the error message).
+    let current: PlannedStatement[] = [];
     try {
       let pending: string[] = ['START TRANSACTION'];
+      let bytes = 0;
+      const flush = async () => {
+        await this.send(connection, pending);
+        pending = [];
+        bytes = 0;
+        current = [];
+      };
       for (const s of plan.statements) {
-        current = s;
         if (s.kind === 'truncate') {
-          await this.send(connection, pending);
-          pending = [];
+          await flush();
+          current = [s];
           for (const t of s.tables) {
             const w = this.writers.get(`${t.schema}.${t.name}`)!;
             const [r] = await connection.query(truncateSql(w));
@@ -129,15 +137,16 @@ export class MySqlChangeTarget implements ChangeTarget {
           continue;
         }
         const w = this.writers.get(`${s.table.schema}.${s.table.name}`)!;
+        current.push(s);
         for (const sql of writeStatements(s, w, this.maxStatementBytes)) {
           pending.push(sql);
-          if (pending.reduce((n, x) => n + x.length, 0) > this.maxStatementBytes) {
-            await this.send(connection, pending);
-            pending = [];
+          bytes += sql.length;
+          if (bytes > this.maxStatementBytes) {
+            await flush();
+            current = [s];
           }
         }
       }
-      current = undefined;
       pending.push(...progressStatements(this.metadataDb, this.migrationUuid, channelNo, lastVsn, plan), 'COMMIT');
       await this.send(connection, pending);
     } catch (e) {
@@ -179,7 +188,8 @@ export class MySqlChangeTarget implements ChangeTarget {
   private async openChannel(): Promise<Connection> {
     const { connection } = await connectMySql(this.config, { multipleStatements: true });
     try {
-      await connection.query('SET SESSION foreign_key_checks = 0, SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await connection.query('SET SESSION foreign_key_checks = 0');
+      await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
     } catch (e) {
       connection.destroy();
       throw e;
@@ -254,13 +264,17 @@ export class MySqlChangeTarget implements ChangeTarget {
   }
 
   /** A TandemError naming channel, operation, vsns and the MySQL errno and code, never row values (MySQL's messages quote them). */
-  private describe(e: unknown, channelNo: number, s: PlannedStatement | undefined, first: number, last: number): unknown {
+  private describe(e: unknown, channelNo: number, statements: readonly PlannedStatement[], first: number, last: number): unknown {
     if (e instanceof TandemError) return e;
     const err = e as { errno?: number; code?: string };
     if (typeof err.errno !== 'number') return e;
-    const what = s ? describeStatement(s) : { what: 'the batch (or its progress record)', vsns: { first, last } };
+    // A packet holds several statements; MySQL does not say which one failed: name them all.
+    const parts = statements.map(describeStatement);
+    const what = parts.length === 0 ? 'recording the progress of the batch' : [...new Set(parts.map((p) => p.what))].join(', ');
+    const from = parts.length ? Math.min(...parts.map((p) => p.vsns.first)) : first;
+    const to = parts.length ? Math.max(...parts.map((p) => p.vsns.last)) : last;
     return new TandemError('TANDEM_DATA',
-      `Applying changes on channel ${channelNo} failed: ${what.what} in events ${what.vsns.first}..${what.vsns.last}: MySQL error ${err.errno}${err.code ? ` (${err.code})` : ''}.`,
+      `Applying changes on channel ${channelNo} failed: ${what} in events ${from}..${to}: MySQL error ${err.errno}${err.code ? ` (${err.code})` : ''}.`,
       { cause: e, hint: 'The statement that failed is in events of that range; the error code says why (see the MySQL error reference). Fix the row on the source, then run import data to source again: it resumes after the last committed batch.' });
   }
 }
