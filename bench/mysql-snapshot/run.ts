@@ -17,8 +17,8 @@
  *        BENCH_ROUNDS; BENCH_FILLER=full fills char(84) with 84 characters instead of pgbench's '')
  */
 import { spawnSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -118,11 +118,53 @@ async function importer(s: Settings): Promise<void> {
 
 // ---- the parent ----
 
-function sh(cmd: string, env: Record<string, string>): number {
+/** Runs a shell pipeline; its wall time and the CPU its processes used (user + sys, children included). */
+function sh(cmd: string, env: Record<string, string>): { ms: number; cpuS: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('bash', ['-o', 'pipefail', '-c', cmd], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', 'CPU_S %U %S', 'bash', '-o', 'pipefail', '-c', cmd], { env: { ...process.env, ...env }, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`command failed (${r.status}): ${cmd}\n${r.stderr}${r.stdout}`);
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = /CPU_S ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : 0 };
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds a process and its reaped children have used (/proc/<pid>/stat utime+stime+cutime+cstime). */
+function processCpuS(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the command: state is f[0]; utime, stime, cutime, cstime are fields 14-17 of the line.
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND;
+}
+
+/** The postmaster of a test server, found by its port on the command line. */
+function postmasterPid(port: number): number {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const args = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (args[0]?.endsWith('/postgres') && args.includes(`-p`) && args[args.indexOf('-p') + 1] === String(port)) return Number(d);
+      if (args[0]?.endsWith('/postgres') && args.some((a) => a.includes(`-p ${port} `))) return Number(d);
+    } catch {
+      /* gone */
+    }
+  }
+  throw new Error(`no postmaster on port ${port}`);
+}
+
+/** CPU seconds of both servers (MariaDB: one process; PostgreSQL: the postmaster and its backends). */
+function serversCpuS(mariadbPid: number, pgPid: number): number {
+  let live = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pgPid) live += processCpuS(Number(d)) - 0;
+    } catch {
+      /* gone */
+    }
+  }
+  return processCpuS(mariadbPid) + processCpuS(pgPid) + live;
 }
 
 function child(mode: 'export' | 'import', s: Settings): ChildProcess {
@@ -163,19 +205,24 @@ async function main(): Promise<void> {
     const tgt = { host: target.host, port: target.port, user: target.user, password: target.password, database: 'load' };
     const env = { MYSQL_PWD: maria.password, PGPASSWORD: target.password };
 
-    const pipe = async (): Promise<number> => {
+    const mariadbPid = Number(readFileSync(join(maria.dir, 'mariadb.pid'), 'utf8').trim());
+    const pgPid = postmasterPid(target.port);
+    const pipe = async (): Promise<{ ms: number; cpuS: number }> => {
       await resetTarget(target);
+      const c0 = serversCpuS(mariadbPid, pgPid);
       const out = `${MARIADB} --batch --quick --skip-column-names --protocol=TCP -h ${maria.host} -P ${maria.port} -u ${maria.user} bench -e "SELECT * FROM pgbench_accounts"`;
       const into = `${PSQL} -X -q -h ${target.host} -p ${target.port} -U ${target.user} -d load -c "COPY pgbench_accounts FROM STDIN"`;
       const t = sh(`${out} | ${into}`, env);
-      process.stdout.write(`  pipe: ${(t / 1000).toFixed(2)} s\n`);
-      return t;
+      const cpuS = t.cpuS + serversCpuS(mariadbPid, pgPid) - c0;
+      process.stdout.write(`  pipe: ${(t.ms / 1000).toFixed(2)} s, CPU ${cpuS.toFixed(2)} s\n`);
+      return { ms: t.ms, cpuS };
     };
     const runTandem = async () => {
       await resetTarget(target);
       const runDir = mkdtempSync(join(dir, 'run-'));
       try {
         const settings: Settings = { source, target: tgt, dir: runDir };
+        const c0 = serversCpuS(mariadbPid, pgPid);
         const t0 = process.hrtime.bigint();
         const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;
         const im = child('import', settings);
@@ -188,15 +235,16 @@ async function main(): Promise<void> {
         const totalMs = ms();
         const n = await target.sql('load', 'SELECT count(*)::int AS n FROM pgbench_accounts');
         if (n[0].n !== ROWS || e.rows !== ROWS || i.rows !== ROWS) throw new Error(`tandem moved ${n[0].n} rows (exported ${e.rows}, imported ${i.rows}), expected ${ROWS}`);
-        process.stdout.write(`  tandem: ${(totalMs / 1000).toFixed(2)} s (export ended at ${(exportMs / 1000).toFixed(2)} s)\n`);
-        return { totalMs, exportMs, export: e, import: i };
+        const cpuS = e.cpuS + i.cpuS + serversCpuS(mariadbPid, pgPid) - c0;
+        process.stdout.write(`  tandem: ${(totalMs / 1000).toFixed(2)} s (export ended at ${(exportMs / 1000).toFixed(2)} s), CPU ${cpuS.toFixed(2)} s\n`);
+        return { totalMs, exportMs, cpuS, export: e, import: i };
       } finally {
         rmSync(runDir, { recursive: true, force: true });
       }
     };
 
-    const warmup = await pipe();
-    const pipes: number[] = [];
+    const warmup = (await pipe()).ms;
+    const pipes: { ms: number; cpuS: number }[] = [];
     const runs: Awaited<ReturnType<typeof runTandem>>[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       pipes.push(await pipe());
@@ -207,19 +255,23 @@ async function main(): Promise<void> {
       const v = [...xs].sort((a, b) => a - b);
       return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
     };
-    const pipeMs = median(pipes);
+    const pipeMs = median(pipes.map((p) => p.ms));
+    const pipeCpuS = median(pipes.map((p) => p.cpuS));
+    const tandemCpuS = median(runs.map((r) => r.cpuS));
     const totalMs = median(runs.map((r) => r.totalMs));
     const m = [...runs].sort((a, b) => a.totalMs - b.totalMs)[Math.floor((runs.length - 1) / 2)]!;
     const sec = (x: number) => `${(x / 1000).toFixed(2)} s`;
     process.stdout.write([
       '',
       `rows:                           ${ROWS} (filler ${FULL_FILLER ? '84 characters' : "'' as pgbench writes it"})`,
-      `mariadb --batch | psql COPY:    ${sec(pipeMs)} median of ${pipes.length} (runs: ${pipes.map(sec).join(', ')}; warm-up ${sec(warmup)} not counted)`,
+      `mariadb --batch | psql COPY:    ${sec(pipeMs)} median of ${pipes.length} (runs: ${pipes.map((p) => sec(p.ms)).join(', ')}; warm-up ${sec(warmup)} not counted)`,
       `tandem total, each run:         ${runs.map((r) => sec(r.totalMs)).join(', ')}`,
       `tandem snapshot:                ${m.export.description}`,
       `tandem export ended at:         ${sec(m.exportMs)} (${EXPORT_JOBS} readers; the median run)`,
       `tandem import ended at:         ${sec(m.totalMs)} (${IMPORT_JOBS} loaders, batches of ${BATCH} rows, following the export)`,
       `ratio tandem / pipe:            ${(totalMs / pipeMs).toFixed(2)}x (medians; goal <= 1.2x)`,
+      `CPU used, all processes:        pipe ${pipeCpuS.toFixed(2)} s, tandem ${tandemCpuS.toFixed(2)} s: ${(tandemCpuS / pipeCpuS).toFixed(2)}x (medians; both servers, the clients, Tandem's two processes)`,
+      `machine load (1 min average):   ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (other work on the machine slows both the same way)`,
       `tandem peak memory (RSS):       exporter ${Math.max(...runs.map((r) => r.export.maxRssMb)).toFixed(0)} MB, importer ${Math.max(...runs.map((r) => r.import.maxRssMb)).toFixed(0)} MB (the most of any run)`,
       `tandem CPU (user+sys):          exporter ${m.export.cpuS.toFixed(2)} s, importer ${m.import.cpuS.toFixed(2)} s (the Node.js processes only)`,
       '',

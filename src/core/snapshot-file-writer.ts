@@ -117,6 +117,24 @@ export class SnapshotFileWriter {
     return this.queued < QUEUE_LIMIT;
   }
 
+  /**
+   * Like `push`, for a producer that knows where its rows end: `chunk` holds exactly `count` whole
+   * CopyData messages, the k-th ending at `ends[k]` (ascending offsets into `chunk`). Skips reading
+   * every message header. Must not be mixed with `push` inside a message.
+   */
+  pushRows(chunk: Buffer, ends: Uint32Array | readonly number[], count: number): boolean {
+    if (this.finished) throw new Error('internal: SnapshotFileWriter.pushRows after finish');
+    if (this.failure) throw this.failure;
+    if (this.inMessage || this.header.have > 0) throw new Error('internal: pushRows inside a CopyData message');
+    if (count > 0 && (chunk[0] !== COPY_DATA_TYPE || ends[count - 1] !== chunk.length)) throw new Error('internal: pushRows needs whole CopyData messages');
+    let runStart = 0;
+    for (let k = 0; k < count; k++) {
+      if (this.rowDone(chunk, runStart, ends[k]!)) runStart = ends[k]!;
+    }
+    if (runStart < chunk.length) this.enqueue(chunk.subarray(runStart));
+    return this.queued < QUEUE_LIMIT;
+  }
+
   /** Resolves once the queue is below half its limit, or a write failed. */
   whenDrained(): Promise<void> {
     if (this.queued < QUEUE_LIMIT / 2 || this.failure) return Promise.resolve();

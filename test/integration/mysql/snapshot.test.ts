@@ -49,7 +49,7 @@ function tableInfo(name: string, over: Partial<TableInfo> = {}): TableInfo {
 }
 
 before(async () => {
-  [maria, pgServer] = await Promise.all([startMariaDb(), startPg15()]);
+  [maria, pgServer] = await Promise.all([startMariaDb({ 'max-allowed-packet': '64M' }), startPg15()]);
   await maria.createDatabase('shop');
   await maria.sql('shop', EVERY_TYPE_DDL + EVERY_TYPE_ROWS);
   await maria.sql('shop', `CREATE TABLE big (id int NOT NULL PRIMARY KEY, grp int, note varchar(40));
@@ -353,4 +353,43 @@ test('privileges: without LOCK TABLES, FLUSH TABLES WITH READ LOCK (RELOAD); wit
 test('a table that is not there is refused before any snapshot opens', async () => {
   await assert.rejects(openMySqlSnapshot(config(), [tableInfo('acct'), { ...tableInfo('acct'), name: 'nope' }], 2),
     (e: TandemError) => e instanceof TandemError && e.code === 'TANDEM_UNKNOWN_TABLE' && e.message === 'nope is not a table of shop.');
+});
+
+test('a row of 17 MB arrives in several packets and is joined; a value PostgreSQL cannot hold stops the chunk with TANDEM_DATA, nothing reported', async () => {
+  await maria.sql('shop', `CREATE TABLE wide (id int PRIMARY KEY, b longblob, t longtext);
+    INSERT INTO wide VALUES (1, REPEAT('x', 17825792), 'a'), (2, 'y', REPEAT('\\\\', 9000000)), (3, NULL, 'z')`);
+  const info: TableInfo = { schema: 'public', name: 'wide', columns: ['id', 'b', 't'], primaryKey: ['id'], estimatedRows: 3, estimatedBytes: 0 };
+  const source = new MySqlSnapshotSource(config());
+  const session = await source.open([info], 1);
+  try {
+    const [chunk] = await source.planChunks([info], 1);
+    const parts = await exportChunks(session.readers, [chunk!], freshDir('wide'));
+    assert.deepEqual(parts.sort((x, y) => x.partNo - y.partNo).map((p) => p.rows), [1, 1, 1]); // each big row ends its part (4 MB, 8 MB)
+    const b = Buffer.concat(parts.sort((x, y) => x.partNo - y.partNo).map((p) => readFileSync(p.path)));
+    const rows: string[] = [];
+    for (let i = 0; i < b.length;) {
+      const len = b.readUInt32BE(i + 1);
+      rows.push(b.toString('utf8', i + 5, i + 1 + len));
+      i += 1 + len;
+    }
+    assert.equal(rows.length, 3);
+    assert.equal(rows[0]!.length, 2 + 3 + 17825792 * 2 + 3); // 1, tab, backslash backslash x, the hex, tab, a, newline
+    assert.ok(rows[0]!.startsWith(`1\t\\\\x${'78'.repeat(10)}`) && rows[0]!.endsWith('78\ta\n'));
+    assert.equal(rows[1], `2\t\\\\x79\t${'\\\\'.repeat(9000000)}\n`);
+    assert.equal(rows[2], '3\t\\N\tz\n');
+  } finally {
+    await session.close();
+  }
+  await maria.sql('shop', "CREATE TABLE nul (id int PRIMARY KEY, t varchar(10)); INSERT INTO nul SELECT seq, 'ok' FROM seq_1_to_50000; UPDATE nul SET t = CONCAT('a', CHAR(0), 'b') WHERE id = 40000");
+  const nulInfo: TableInfo = { schema: 'public', name: 'nul', columns: ['id', 't'], primaryKey: ['id'], estimatedRows: 0, estimatedBytes: 0 };
+  const s2 = await new MySqlSnapshotSource(config()).open([nulInfo], 1);
+  const reported: number[] = [];
+  try {
+    const [chunk] = await new MySqlSnapshotSource(config()).planChunks([nulInfo], 1);
+    await assert.rejects(exportChunks(s2.readers, [chunk!], freshDir('nul'), { partBytes: 1 << 30, onPart: (p) => reported.push(p.partNo) }),
+      (e: TandemError) => e instanceof TandemError && e.code === 'TANDEM_DATA' && e.message.startsWith('nul.t: a value holds a NUL character'));
+    assert.deepEqual(reported, []);
+  } finally {
+    await s2.close();
+  }
 });

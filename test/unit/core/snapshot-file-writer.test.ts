@@ -84,3 +84,23 @@ test('bytes that are not CopyData messages are refused', () => withDir(async (di
   assert.throws(() => w.push(Buffer.from('x\n')), /0x78 where a CopyData message should start/);
   await w.abort();
 }));
+
+test('pushRows (row ends known to the producer) cuts parts and indexes exactly as push does', () => withDir(async (dir) => {
+  const rows = Array.from({ length: 10 }, (_, i) => message(`r${i}\t\n`));
+  const viaPush: SnapshotFilePart[] = [];
+  const viaRows: SnapshotFilePart[] = [];
+  const opts = (name: string, out: SnapshotFilePart[]) => ({ pathOf: (n: number) => join(dir, `${name}.${n}`), rowIndexStep: 2, partBytes: (n: number) => (n === 0 ? 20 : 40), onPart: (p: SnapshotFilePart) => out.push(p) });
+  const a = new SnapshotFileWriter(opts('a', viaPush));
+  await a.write(Buffer.concat(rows));
+  await a.finish();
+  const b = new SnapshotFileWriter(opts('b', viaRows));
+  // Two buffers of whole rows: 4 rows, then 6.
+  b.pushRows(Buffer.concat(rows.slice(0, 4)), new Uint32Array([9, 18, 27, 36]), 4);
+  b.pushRows(Buffer.concat(rows.slice(4)), [9, 18, 27, 36, 45, 54], 6);
+  assert.deepEqual(await b.finish(), { rows: 10, parts: 3 });
+  assert.deepEqual(viaRows, viaPush);
+  for (let n = 0; n < 3; n++) assert.deepEqual(readFileSync(join(dir, `b.${n}`)), readFileSync(join(dir, `a.${n}`)));
+  const c = new SnapshotFileWriter(opts('c', []));
+  assert.throws(() => c.pushRows(Buffer.concat(rows.slice(0, 2)), [9], 1), /whole CopyData messages/);
+  await c.abort();
+}));

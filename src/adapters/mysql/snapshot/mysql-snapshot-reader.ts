@@ -36,12 +36,16 @@ export class MySqlSnapshotReader implements SnapshotReader {
     const writer = new SnapshotFileWriter(options);
     let out = Buffer.allocUnsafe(OUT_BYTES);
     let pos = 0;
+    // Where each row of `out` ends, so that the file writer need not read the message headers.
+    let ends = new Uint32Array(8192);
+    let count = 0;
     let waiting = false;
     const flush = (): void => {
       if (pos === 0) return;
-      const full = writer.push(out.subarray(0, pos));
+      const full = writer.pushRows(out.subarray(0, pos), ends, count);
       out = Buffer.allocUnsafe(OUT_BYTES);
       pos = 0;
+      count = 0;
       if (!full && !waiting) {
         waiting = true;
         query.pause();
@@ -58,6 +62,12 @@ export class MySqlSnapshotReader implements SnapshotReader {
         if (need > out.length) out = Buffer.allocUnsafe(need);
       }
       pos = encoder.encode(buf, start, end, out, pos);
+      if (count === ends.length) {
+        const bigger = new Uint32Array(ends.length * 2);
+        bigger.set(ends);
+        ends = bigger;
+      }
+      ends[count++] = pos;
     });
     let received: number;
     try {

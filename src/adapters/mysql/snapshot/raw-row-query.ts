@@ -1,24 +1,37 @@
 /**
  * A streaming text-protocol query whose rows are handed out as the bytes the server sent: the
- * snapshot reader turns them into COPY rows without building a JavaScript value per field (which
- * is where mysql2's own row parser spends its time). The only file of the snapshot that knows
- * mysql2's internals: it queues a small command object on the connection (the
- * `execute(packet, connection)` contract mysql2's commands follow), as the binlog dump does.
- * mysql2 still does the login, TLS, packet framing and joining of rows larger than 16 MB.
+ * snapshot reader turns them into COPY rows without building a JavaScript value per field, and
+ * without a packet object per row. The only file of the snapshot that knows mysql2's internals.
  *
- * Protocol (COM_QUERY, text resultset, without CLIENT_DEPRECATE_EOF, which mysql2 does not ask
- * for): column count, one definition packet per column, EOF, one packet per row (each field a
- * length-encoded string, or 0xFB for NULL), EOF; or an ERR packet at any point.
+ * It queues a small command object on the connection (the `execute(packet, connection)` contract
+ * mysql2's commands follow, as the binlog dump does). When its turn comes (nothing of an earlier
+ * command is left on the socket), it takes the socket's `data` events over from mysql2's packet
+ * parser, writes COM_QUERY and reads the response itself: the column count, one definition per
+ * column, EOF, then one packet per row (each field a length-encoded string, 0xFB for NULL; a row
+ * of 16 MB or more comes in several packets and is joined). At the final EOF, or an ERR packet, it
+ * gives the socket back to mysql2, handing it that packet (and its sequence id), so the command
+ * ends through mysql2 as any other. mysql2 keeps the login, TLS, writes, and the socket's error and
+ * close handling. (mysql2 does not ask for CLIENT_DEPRECATE_EOF, so both EOF packets are there.)
  */
 import type { Connection as PromiseConnection } from 'mysql2/promise';
+
+type DataHandler = (chunk: Buffer) => void;
+
+interface Socketish {
+  listeners(event: 'data'): DataHandler[];
+  on(event: 'data', fn: DataHandler): void;
+  removeListener(event: 'data', fn: DataHandler): void;
+  pause(): void;
+  resume(): void;
+}
 
 /** The part of mysql2's core connection this file uses. */
 interface CoreConnection {
   writePacket(packet: { length(): number; writeHeader(sequenceId: number): void; buffer: Buffer }): void;
   addCommand(cmd: unknown): unknown;
-  pause(): void;
-  resume(): void;
   _resetSequenceId(): void;
+  sequenceId: number;
+  stream: Socketish;
   clientEncoding?: string;
 }
 
@@ -32,6 +45,7 @@ interface CorePacket {
 }
 
 const COM_QUERY = 0x03;
+const MAX_PACKET = 0xffffff;
 
 /** Receives each row's payload bytes: `buf[start, end)`, valid only during the call. */
 export type RawRowHandler = (buf: Buffer, start: number, end: number) => void;
@@ -40,7 +54,7 @@ export type RawRowHandler = (buf: Buffer, start: number, end: number) => void;
 export interface RawRowQuery {
   /** Resolves with the number of rows once the server has sent its final EOF; rejects with its error. */
   readonly done: Promise<number>;
-  /** Stops reading the socket (rows already received may still arrive). */
+  /** Stops reading the socket (the rows of the chunk being read still arrive). */
   pause(): void;
   resume(): void;
 }
@@ -71,14 +85,10 @@ export function readLengthEncoded(buf: Buffer, p: number): [number, number] {
   throw new Error(`internal: 0x${b.toString(16)} is not a length-encoded integer`);
 }
 
-/** An EOF packet (0xFE and shorter than 9 bytes; a row can start with 0xFE only if it is longer). */
-function isEof(packet: CorePacket): boolean {
-  return packet.buffer[packet.offset] === 0xfe && packet.end - packet.offset < 9;
-}
-
 /**
  * Sends `sql` (a SELECT) on `connection` and calls `onRow` for each row as it arrives. The
- * connection must be idle; it is usable again once `done` settles.
+ * connection must not be used for anything else until `done` settles. If `onRow` throws, the query
+ * fails with that error and the connection is left mid-result: the caller must destroy it.
  *
  * @example
  * const q = rawRowQuery(connection, 'SELECT `a`, `b` FROM `db`.`t`', (buf, start, end) => encode(buf, start, end));
@@ -89,62 +99,34 @@ export function rawRowQuery(connection: PromiseConnection, sql: string, onRow: R
   let resolve!: (rows: number) => void;
   let reject!: (e: unknown) => void;
   const done = new Promise<number>((res, rej) => { resolve = res; reject = rej; });
-  let state: 'start' | 'header' | 'fields' | 'fieldsEof' | 'rows' | 'done' = 'start';
-  let fieldsLeft = 0;
   let rows = 0;
-  let paused = false;
-  const fail = (e: unknown): true => {
-    if (state !== 'done') {
-      state = 'done';
-      if (paused) core.resume();
-      reject(e);
-    }
-    return true;
+  let settled = false;
+  let reader: ResponseReader | undefined;
+  const fail = (e: unknown): void => {
+    if (settled) return;
+    settled = true;
+    reject(e);
   };
   const command = {
-    // mysql2 calls this with no packet when the command's turn comes, then with each packet; true ends the command.
+    // mysql2 calls this with no packet when the command's turn comes; then only with the packet
+    // the reader hands back (the final EOF or an ERR). true ends the command.
     execute(packet: CorePacket | undefined, conn: CoreConnection): boolean {
-      if (state === 'start') {
-        state = 'header';
+      if (!reader) {
+        reader = new ResponseReader(conn, onRow, (n) => { rows = n; }, fail);
         conn._resetSequenceId();
         conn.writePacket(queryPacket(sql));
         return false;
       }
       if (!packet) return false;
-      if (packet.isError()) return fail(packet.asError(conn.clientEncoding));
-      try {
-        switch (state) {
-          case 'header': {
-            const [count] = readLengthEncoded(packet.buffer, packet.offset);
-            if (packet.buffer[packet.offset] === 0x00 || count === 0) return fail(new Error('internal: the snapshot query returned no result set'));
-            fieldsLeft = count;
-            state = 'fields';
-            return false;
-          }
-          case 'fields':
-            if (--fieldsLeft === 0) state = 'fieldsEof';
-            return false;
-          case 'fieldsEof':
-            if (!isEof(packet)) return fail(new Error('internal: expected EOF after the column definitions'));
-            state = 'rows';
-            return false;
-          case 'rows':
-            if (isEof(packet)) {
-              state = 'done';
-              resolve(rows);
-              return true;
-            }
-            rows++;
-            onRow(packet.buffer, packet.offset, packet.end);
-            return false;
-          default:
-            return true;
-        }
-      } catch (e) {
-        // A failed row (a value the target cannot take): the rest of the result must still be
-        // read off the connection, so the handler is cut and the connection destroyed by the caller.
-        return fail(e);
+      if (packet.isError()) {
+        fail(packet.asError(conn.clientEncoding));
+        return true;
       }
+      if (!settled) {
+        settled = true;
+        resolve(rows);
+      }
+      return true;
     },
     // mysql2 reports a lost connection (or any fatal error) to the running command here.
     onResult(err: unknown): void {
@@ -155,17 +137,172 @@ export function rawRowQuery(connection: PromiseConnection, sql: string, onRow: R
   core.addCommand(command);
   return {
     done,
-    pause() {
-      if (!paused && state !== 'done') {
-        paused = true;
-        core.pause();
-      }
-    },
-    resume() {
-      if (paused) {
-        paused = false;
-        core.resume();
-      }
-    },
+    pause: () => reader?.pause(),
+    resume: () => reader?.resume(),
   };
+}
+
+/** Reads the query's response off the socket until its last packet, which goes back to mysql2. */
+class ResponseReader {
+  private readonly stream: Socketish;
+  private readonly mysqlHandler: DataHandler;
+  private readonly onData = (chunk: Buffer) => this.parse(chunk);
+  private state: 'header' | 'fields' | 'fieldsEof' | 'rows' = 'header';
+  private fieldsLeft = 0;
+  private rows = 0;
+  private attached = true;
+  private paused = false;
+  /** A row handler failed: the rest of the result is dropped until the caller destroys the connection. */
+  private discarding = false;
+  // A packet split across chunks: its header and payload so far.
+  private readonly header = Buffer.alloc(4);
+  private headerHave = 0;
+  private partial: Buffer | undefined;
+  private partialHave = 0;
+  // A row of 16 MB or more: the payloads of its packets.
+  private joined: Buffer[] = [];
+
+  constructor(private readonly conn: CoreConnection, private readonly onRow: RawRowHandler, private readonly count: (rows: number) => void,
+    private readonly fail: (e: unknown) => void) {
+    this.stream = conn.stream;
+    const listeners = this.stream.listeners('data');
+    this.mysqlHandler = listeners[listeners.length - 1]!;
+    this.stream.removeListener('data', this.mysqlHandler);
+    this.stream.on('data', this.onData);
+  }
+
+  pause(): void {
+    if (this.attached && !this.paused) {
+      this.paused = true;
+      this.stream.pause();
+    }
+  }
+
+  resume(): void {
+    if (this.paused) {
+      this.paused = false;
+      this.stream.resume();
+    }
+  }
+
+  /** Gives the socket back to mysql2. */
+  private release(): void {
+    if (!this.attached) return;
+    this.attached = false;
+    this.stream.removeListener('data', this.onData);
+    this.stream.on('data', this.mysqlHandler);
+    if (this.paused) {
+      this.paused = false;
+      this.stream.resume();
+    }
+  }
+
+  private parse(chunk: Buffer): void {
+    if (this.discarding) return;
+    const n = chunk.length;
+    let i = 0;
+    try {
+      while (i < n && this.attached) {
+        if (this.partial) {
+          // The rest of a packet whose start came in an earlier chunk.
+          const take = Math.min(this.partial.length - this.partialHave, n - i);
+          chunk.copy(this.partial, this.partialHave, i, i + take);
+          this.partialHave += take;
+          i += take;
+          if (this.partialHave < this.partial.length) return;
+          const whole = this.partial;
+          this.partial = undefined;
+          if (!this.packet(whole, 0, whole.length)) return this.handBack(whole, chunk.subarray(i));
+          continue;
+        }
+        if (this.headerHave > 0 || i + 4 > n) {
+          const take = Math.min(4 - this.headerHave, n - i);
+          chunk.copy(this.header, this.headerHave, i, i + take);
+          this.headerHave += take;
+          i += take;
+          if (this.headerHave < 4) return;
+          this.headerHave = 0;
+          const len = this.header.readUIntLE(0, 3);
+          this.partial = Buffer.allocUnsafe(4 + len);
+          this.header.copy(this.partial, 0);
+          this.partialHave = 4;
+          if (len === 0) {
+            const whole = this.partial;
+            this.partial = undefined;
+            if (!this.packet(whole, 0, whole.length)) return this.handBack(whole, chunk.subarray(i));
+          }
+          continue;
+        }
+        const len = chunk.readUIntLE(i, 3);
+        if (i + 4 + len > n) {
+          // Starts here, ends in a later chunk.
+          this.partial = Buffer.allocUnsafe(4 + len);
+          chunk.copy(this.partial, 0, i, n);
+          this.partialHave = n - i;
+          return;
+        }
+        const start = i;
+        i += 4 + len;
+        if (!this.packet(chunk, start, i)) return this.handBack(chunk.subarray(start));
+      }
+    } catch (e) {
+      this.discarding = true;
+      this.fail(e);
+    }
+  }
+
+  /**
+   * One whole packet, header included, at buf[start, end). Returns false for the response's last
+   * packet (EOF or ERR), which goes back to mysql2.
+   */
+  private packet(buf: Buffer, start: number, end: number): boolean {
+    const s = start + 4;
+    const len = end - s;
+    const first = buf[s];
+    if (this.joined.length > 0 || len === MAX_PACKET) return this.part(buf, s, end, len);
+    if (first === 0xff) return false;
+    const eof = first === 0xfe && len < 9;
+    switch (this.state) {
+      case 'header':
+        if (first === 0x00 || eof) return false; // no result set: mysql2 reports it
+        this.fieldsLeft = readLengthEncoded(buf, s)[0];
+        this.state = 'fields';
+        return true;
+      case 'fields':
+        if (--this.fieldsLeft === 0) this.state = 'fieldsEof';
+        return true;
+      case 'fieldsEof':
+        if (!eof) throw new Error('internal: expected EOF after the column definitions');
+        this.state = 'rows';
+        return true;
+      case 'rows':
+        if (eof) {
+          this.count(this.rows);
+          return false;
+        }
+        this.rows++;
+        this.onRow(buf, s, end);
+        return true;
+    }
+  }
+
+  /** A packet of a row that spans several (each full one is 16 MB - 1 bytes; the last is shorter). */
+  private part(buf: Buffer, s: number, end: number, len: number): boolean {
+    if (this.state !== 'rows') throw new Error('internal: a column definition of 16 MB or more');
+    this.joined.push(Buffer.from(buf.subarray(s, end)));
+    if (len === MAX_PACKET) return true;
+    const row = Buffer.concat(this.joined);
+    this.joined = [];
+    this.rows++;
+    this.onRow(row, 0, row.length);
+    return true;
+  }
+
+  /** The last packet (and anything after it) goes back to mysql2, with its sequence id. */
+  private handBack(packetStart: Buffer, rest?: Buffer): void {
+    const bytes = rest && rest.length > 0 ? Buffer.concat([packetStart, rest]) : packetStart;
+    this.conn.sequenceId = bytes[3]!;
+    this.release();
+    this.mysqlHandler(bytes);
+  }
 }
