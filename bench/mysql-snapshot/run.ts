@@ -14,7 +14,9 @@
  *
  * Usage: npm run bench:mysql-snapshot   (BENCH_ROWS, default 5000000; BENCH_EXPORT_JOBS, default 2;
  *        BENCH_IMPORT_JOBS, default 2; BENCH_BATCH rows per loaded batch, default 100000;
- *        BENCH_ROUNDS; BENCH_FILLER=full fills char(84) with 84 characters instead of pgbench's '')
+ *        BENCH_ROUNDS; BENCH_FILLER=full fills char(84) with 84 characters instead of pgbench's '';
+ *        BENCH_AUTOVACUUM=off, a diagnostic: the importer commits every batch, so autovacuum may
+ *        start on the table while it loads, which a single COPY never lets it do)
  */
 import { spawnSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -153,7 +155,13 @@ function postmasterPid(port: number): number {
 }
 
 /** CPU seconds of both servers (MariaDB: one process; PostgreSQL: the postmaster and its backends). */
-function serversCpuS(mariadbPid: number, pgPid: number): number {
+export function serversCpuS(mariadbPid: number, pgPid: number): number {
+  const c = serverCpu(mariadbPid, pgPid);
+  return c.mariadb + c.pg;
+}
+
+/** CPU seconds of each server. */
+function serverCpu(mariadbPid: number, pgPid: number): { mariadb: number; pg: number } {
   let live = 0;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -164,7 +172,7 @@ function serversCpuS(mariadbPid: number, pgPid: number): number {
       /* gone */
     }
   }
-  return processCpuS(mariadbPid) + processCpuS(pgPid) + live;
+  return { mariadb: processCpuS(mariadbPid), pg: processCpuS(pgPid) + live };
 }
 
 function child(mode: 'export' | 'import', s: Settings): ChildProcess {
@@ -190,7 +198,7 @@ async function resetTarget(target: PgServer): Promise<void> {
 async function main(): Promise<void> {
   const [maria, target]: [MariaDbServer, PgServer] = await Promise.all([
     startMariaDb({ 'innodb-buffer-pool-size': '1G', 'innodb-log-file-size': '256M' }),
-    startPg15({ max_wal_size: '4GB', checkpoint_timeout: '30min' }),
+    startPg15({ max_wal_size: '4GB', checkpoint_timeout: '30min', ...(process.env.BENCH_AUTOVACUUM === 'off' ? { autovacuum: 'off' } : {}) }),
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'tandem-mysql-bench-'));
   try {
@@ -209,12 +217,13 @@ async function main(): Promise<void> {
     const pgPid = postmasterPid(target.port);
     const pipe = async (): Promise<{ ms: number; cpuS: number }> => {
       await resetTarget(target);
-      const c0 = serversCpuS(mariadbPid, pgPid);
+      const c0 = serverCpu(mariadbPid, pgPid);
       const out = `${MARIADB} --batch --quick --skip-column-names --protocol=TCP -h ${maria.host} -P ${maria.port} -u ${maria.user} bench -e "SELECT * FROM pgbench_accounts"`;
       const into = `${PSQL} -X -q -h ${target.host} -p ${target.port} -U ${target.user} -d load -c "COPY pgbench_accounts FROM STDIN"`;
       const t = sh(`${out} | ${into}`, env);
-      const cpuS = t.cpuS + serversCpuS(mariadbPid, pgPid) - c0;
-      process.stdout.write(`  pipe: ${(t.ms / 1000).toFixed(2)} s, CPU ${cpuS.toFixed(2)} s\n`);
+      const c1 = serverCpu(mariadbPid, pgPid);
+      const cpuS = t.cpuS + c1.mariadb - c0.mariadb + c1.pg - c0.pg;
+      process.stdout.write(`  pipe: ${(t.ms / 1000).toFixed(2)} s, CPU ${cpuS.toFixed(2)} s (MariaDB ${(c1.mariadb - c0.mariadb).toFixed(2)}, PostgreSQL ${(c1.pg - c0.pg).toFixed(2)}, mariadb + psql ${t.cpuS.toFixed(2)})\n`);
       return { ms: t.ms, cpuS };
     };
     const runTandem = async () => {
@@ -222,7 +231,7 @@ async function main(): Promise<void> {
       const runDir = mkdtempSync(join(dir, 'run-'));
       try {
         const settings: Settings = { source, target: tgt, dir: runDir };
-        const c0 = serversCpuS(mariadbPid, pgPid);
+        const c0 = serverCpu(mariadbPid, pgPid);
         const t0 = process.hrtime.bigint();
         const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;
         const im = child('import', settings);
@@ -235,8 +244,10 @@ async function main(): Promise<void> {
         const totalMs = ms();
         const n = await target.sql('load', 'SELECT count(*)::int AS n FROM pgbench_accounts');
         if (n[0].n !== ROWS || e.rows !== ROWS || i.rows !== ROWS) throw new Error(`tandem moved ${n[0].n} rows (exported ${e.rows}, imported ${i.rows}), expected ${ROWS}`);
-        const cpuS = e.cpuS + i.cpuS + serversCpuS(mariadbPid, pgPid) - c0;
-        process.stdout.write(`  tandem: ${(totalMs / 1000).toFixed(2)} s (export ended at ${(exportMs / 1000).toFixed(2)} s), CPU ${cpuS.toFixed(2)} s\n`);
+        const c1 = serverCpu(mariadbPid, pgPid);
+        const cpuS = e.cpuS + i.cpuS + c1.mariadb - c0.mariadb + c1.pg - c0.pg;
+        process.stdout.write(`  tandem: ${(totalMs / 1000).toFixed(2)} s (export ended at ${(exportMs / 1000).toFixed(2)} s), CPU ${cpuS.toFixed(2)} s `
+          + `(MariaDB ${(c1.mariadb - c0.mariadb).toFixed(2)}, PostgreSQL ${(c1.pg - c0.pg).toFixed(2)}, exporter ${e.cpuS.toFixed(2)}, importer ${i.cpuS.toFixed(2)})\n`);
         return { totalMs, exportMs, cpuS, export: e, import: i };
       } finally {
         rmSync(runDir, { recursive: true, force: true });

@@ -48,6 +48,8 @@ export class SnapshotFileWriter {
   private file: FileHandle | undefined;
   private opening: Promise<FileHandle> | undefined;
   private tail: Promise<void> = Promise.resolve();
+  /** Parts are reported in order, each after its file is synced and closed. */
+  private reported: Promise<void> = Promise.resolve();
   private queued = 0;
   private failure: unknown;
   private waiters: (() => void)[] = [];
@@ -148,6 +150,7 @@ export class SnapshotFileWriter {
     this.finished = true;
     if (this.partRows > 0 || this.partNo === 0) this.endPart();
     await this.tail;
+    await this.reported;
     if (this.failure) throw this.failure;
     return { rows: this.rows, parts: this.partNo };
   }
@@ -157,6 +160,7 @@ export class SnapshotFileWriter {
     this.finished = true;
     this.failure ??= new Error('aborted');
     await this.tail.catch(() => {});
+    await this.reported.catch(() => {});
     const f = this.file ?? (await this.opening?.catch(() => undefined));
     this.file = undefined;
     this.opening = undefined;
@@ -213,10 +217,23 @@ export class SnapshotFileWriter {
       const f = await this.fileFor(partNo);
       this.file = undefined;
       this.opening = undefined;
-      // On disk before anyone is told: an importer may load it, meta.db may call it done.
-      await f.sync();
-      await f.close();
-      this.options.onPart(part);
+      // On disk before anyone is told: an importer may load it, meta.db may call it done. The next
+      // part's writes go on meanwhile; reports keep the parts' order.
+      const synced = f.sync().then(() => f.close(), async (e) => {
+        await f.close().catch(() => {});
+        throw e;
+      });
+      this.reported = this.reported.then(async () => {
+        try {
+          await synced;
+        } catch (e) {
+          this.failure ??= e;
+          this.wake();
+        }
+        if (!this.failure) this.options.onPart(part);
+      });
+      // Keep failures visible to the write chain without waiting for the sync.
+      synced.catch(() => {});
     });
     this.partNo++;
     this.partBytes = this.partLimit(this.partNo);

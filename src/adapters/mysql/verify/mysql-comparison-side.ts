@@ -72,6 +72,20 @@ export class MySqlComparisonSide implements ComparisonSide, KeyedRowSource {
     this.idle.push(s);
   }
 
+  /**
+   * All columns (generated ones too) of each table that exists here, in column order, keyed
+   * `schema.table` with the schema the caller names (the target's): a MySQL database is one schema.
+   */
+  async listColumns(tables: readonly { readonly schema: string; readonly name: string }[]): Promise<Map<string, string[]>> {
+    if (!this.catalog) throw new Error('internal: MySqlComparisonSide.open first');
+    const out = new Map<string, string[]>();
+    for (const t of tables) {
+      const found = this.catalog.tables.find((x) => x.name === t.name);
+      if (found) out.set(`${t.schema}.${t.name}`, found.columns.map((c) => c.name));
+    }
+    return out;
+  }
+
   async fingerprint(table: ComparedTable): Promise<SideFingerprint> {
     const plan = this.plan(table, []);
     return this.withSnapshot(async (s) => {
