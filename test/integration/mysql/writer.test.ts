@@ -25,6 +25,7 @@ import { MySqlSnapshotSource } from '../../../src/adapters/mysql/snapshot/mysql-
 import { MySqlChangeTarget } from '../../../src/adapters/mysql/writer/mysql-change-target.js';
 import { checkTriggersRestored, globalForeignKeyChecksOn, readTriggers } from '../../../src/adapters/mysql/writer/triggers.js';
 import { MySqlAutoIncrementSync, pgIdentitySequenceName } from '../../../src/adapters/mysql/writer/auto-increment-sync.js';
+import { MySqlMigrationMetadata } from '../../../src/adapters/mysql/writer/mysql-migration-metadata.js';
 import { ChangeDispatcher } from '../../../src/workflow/cdc/change-dispatcher.js';
 import { channelOf } from '../../../src/workflow/cdc/channel-hash.js';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
@@ -397,4 +398,16 @@ test('AUTO_INCREMENT: restored from the target\'s sequence, never below the data
   const seq = await target.query(`SELECT pg_get_serial_sequence('public.${long}', '${'c'.repeat(30)}') AS s`);
   assert.equal(seq.rows[0].s, `public.${pgIdentitySequenceName(long, 'c'.repeat(30))}`);
   assert.equal(pgIdentitySequenceName(long, 'c'.repeat(30)), `t_${'x'.repeat(27)}_${'c'.repeat(29)}_seq`);
+});
+
+test('the metadata the data-migration report reads: applied counts per table (truncated rows too); end migration drops the database', async () => {
+  const meta = new MySqlMigrationMetadata(config('shop_back'));
+  const counts = await meta.appliedEventCounts(UUID);
+  assert.deepEqual(counts.get('public.counter_t'), { inserts: 4, updates: 0, deletes: 0, truncatedRows: 2 });
+  assert.deepEqual(counts.get('public.every_type'), { inserts: 5, updates: 1, deletes: 0, truncatedRows: 0 });
+  assert.deepEqual(counts.get('public.pairs'), { inserts: 4, updates: 3, deletes: 1, truncatedRows: 0 });
+  assert.deepEqual((await meta.appliedEventCounts('00000000-0000-4000-8000-00000000dead')).size, 0);
+  assert.equal(await meta.drop(), 'database ybvoyager_metadata');
+  assert.equal(await meta.drop(), undefined);
+  assert.deepEqual((await meta.appliedEventCounts(UUID)).size, 0);
 });
