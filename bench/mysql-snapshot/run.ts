@@ -4,7 +4,9 @@
  * consistent point writing part files, an importer loading each part with the importer's
  * `loadBatch` as soon as it is on disk) and once with the raw pipe
  * `mariadb --batch --quick … | psql -c "COPY … FROM STDIN"`, in the same run, and prints both
- * times, the ratio and the peak memory of Tandem's two processes.
+ * times, the ratio, the CPU every process used (both servers, the pipe's clients, Tandem's two
+ * processes: a measure that other work on a shared machine disturbs less than wall time) and the
+ * peak memory of Tandem's two processes.
  *
  * The exporter and the importer run as two child processes (as `export data` and `import data`
  * would, in two terminals); the importer loads a part as soon as the exporter reports it. Each
@@ -154,20 +156,14 @@ function postmasterPid(port: number): number {
   throw new Error(`no postmaster on port ${port}`);
 }
 
-/** CPU seconds of both servers (MariaDB: one process; PostgreSQL: the postmaster and its backends). */
-export function serversCpuS(mariadbPid: number, pgPid: number): number {
-  const c = serverCpu(mariadbPid, pgPid);
-  return c.mariadb + c.pg;
-}
-
-/** CPU seconds of each server. */
+/** CPU seconds of each server (MariaDB: one process; PostgreSQL: the postmaster, its reaped and its live children). */
 function serverCpu(mariadbPid: number, pgPid: number): { mariadb: number; pg: number } {
   let live = 0;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pgPid) live += processCpuS(Number(d)) - 0;
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pgPid) live += processCpuS(Number(d));
     } catch {
       /* gone */
     }
