@@ -137,7 +137,8 @@ async function mysqlBinlogStatus(s: MySqlSession): Promise<MySqlSnapshotPosition
 }
 
 function lockTablesSql(database: string, tables: readonly TableInfo[]): string {
-  return `LOCK TABLES ${tables.map((t) => `${mysqlIdent(database)}.${mysqlIdent(t.name)} READ`).join(', ')}`;
+  const names = [...new Set(tables.map((t) => t.name))];
+  return `LOCK TABLES ${names.map((n) => `${mysqlIdent(database)}.${mysqlIdent(n)} READ`).join(', ')}`;
 }
 
 async function closeAll(sessions: readonly MySqlSession[]): Promise<void> {
