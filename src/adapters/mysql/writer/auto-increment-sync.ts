@@ -1,0 +1,116 @@
+/**
+ * AUTO_INCREMENT counters behind the `SequenceSync` role.
+ *
+ * Names: a counter is found by the name of the PostgreSQL sequence that feeds its column on the
+ * target, so that values read on one side restore on the other: `<table>_<column>_seq` as
+ * PostgreSQL names an identity column's sequence (`pgIdentitySequenceName`: cut to 63 bytes as
+ * PostgreSQL's makeObjectName does), the sequence Tandem creates for a BIGINT UNSIGNED column
+ * (`autoIncrementSequenceName`), or the table's own name.
+ *
+ * - `read`: each AUTO_INCREMENT column's counter as that sequence's state (next value N is
+ *   last value N-1, called; a counter at 1 is 1, not called), in the target's schema.
+ * - `restore` (cutover to source): sets each table's counter from the other side's value, never
+ *   below the column's maximum + 1 (InnoDB would refuse to go lower anyway; reading the maximum
+ *   first lets the result say so). Every value is worked out before any counter is set.
+ */
+import type { SequenceRestoreResult, SequenceSync, SequenceValue } from '../../../core/engine/sequences.js';
+import { TandemError } from '../../../core/errors.js';
+import { mysqlIdent, readMySqlCatalog } from '../catalog.js';
+import { withMySql, type MySqlDbConfig } from '../connection.js';
+import { autoIncrementSequenceName } from '../schema/table-ddl.js';
+import { DEFAULT_MYSQL_TARGET_SCHEMA } from '../schema/convert-schema.js';
+import { autoIncrementColumns, readAutoIncrementCounters, setMySqlAutoIncrementSql } from '../sequences.js';
+
+const NAMEDATALEN = 64;
+
+/** Cuts a name to `bytes` UTF-8 bytes without splitting a character (PostgreSQL's pg_mbcliplen). */
+function clip(name: string, bytes: number): string {
+  let out = '';
+  for (const ch of name) {
+    if (Buffer.byteLength(out + ch, 'utf8') > bytes) break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * The name PostgreSQL gives the sequence of an identity (or serial) column: `table_column_seq`,
+ * the longer of table and column names cut until it fits 63 bytes (makeObjectName). PostgreSQL adds
+ * a digit when that name is taken, which Tandem's converted schemas never cause.
+ *
+ * @example
+ * pgIdentitySequenceName('orders', 'id') // 'orders_id_seq'
+ */
+export function pgIdentitySequenceName(table: string, column: string): string {
+  let t = Buffer.byteLength(table, 'utf8');
+  let c = Buffer.byteLength(column, 'utf8');
+  const overhead = 1 + 1 + 3; // "_", "_", "seq"
+  while (t + c + overhead > NAMEDATALEN - 1) {
+    if (t > c) t--;
+    else c--;
+  }
+  return `${clip(table, t)}_${clip(column, c)}_seq`;
+}
+
+/** The names under which a counter is found (see the file's comment). */
+export function counterNames(table: string, column: string): string[] {
+  return [...new Set([pgIdentitySequenceName(table, column), autoIncrementSequenceName(table, column), table])];
+}
+
+export class MySqlAutoIncrementSync implements SequenceSync {
+  /**
+   * @param config the MySQL database
+   * @param targetSchema the PostgreSQL schema the database became (default public): the schema of what `read` returns
+   */
+  constructor(private readonly config: MySqlDbConfig, private readonly targetSchema = DEFAULT_MYSQL_TARGET_SCHEMA) {}
+
+  /** The counters of the database (the schemas argument names the target schema; others give nothing). */
+  async read(schemas: readonly string[]): Promise<SequenceValue[]> {
+    if (!schemas.includes(this.targetSchema) && !schemas.includes(this.config.database)) return [];
+    return withMySql(this.config, async ({ connection, server }) => {
+      const catalog = await readMySqlCatalog(connection, server, this.config.database);
+      const counters = await readAutoIncrementCounters(connection, catalog);
+      return counters.map((c) => {
+        const next = BigInt(c.nextValue);
+        const col = catalog.tables.find((t) => t.name === c.table)?.columns.find((x) => x.name === c.column);
+        // A BIGINT UNSIGNED column became numeric(20,0), fed by a sequence of Tandem's own name.
+        const bigUnsigned = col?.dataType === 'bigint' && col.unsigned;
+        return {
+          schema: this.targetSchema,
+          name: bigUnsigned ? autoIncrementSequenceName(c.table, c.column) : pgIdentitySequenceName(c.table, c.column),
+          lastValue: next > 1n ? (next - 1n).toString() : '1',
+          isCalled: next > 1n,
+        };
+      });
+    });
+  }
+
+  async restore(values: readonly SequenceValue[]): Promise<SequenceRestoreResult[]> {
+    return withMySql(this.config, async ({ connection, server }) => {
+      const catalog = await readMySqlCatalog(connection, server, this.config.database);
+      const byName = new Map(values.filter((v) => v.schema === this.targetSchema || v.schema === this.config.database).map((v) => [v.name, v]));
+      const plan: { table: string; column: string; next: bigint; raised: boolean }[] = [];
+      for (const { table, column } of autoIncrementColumns(catalog)) {
+        const v = counterNames(table, column).map((n) => byName.get(n)).find((x) => x !== undefined);
+        if (!v) continue;
+        if (!/^-?\d+$/.test(v.lastValue)) throw new TandemError('TANDEM_DATA', `The counter value for ${table}.${column} is not an integer.`);
+        let next = v.isCalled ? BigInt(v.lastValue) + 1n : BigInt(v.lastValue);
+        if (next < 1n) next = 1n;
+        const [rows] = await connection.query(`SELECT MAX(${mysqlIdent(column)}) AS m FROM ${mysqlIdent(this.config.database)}.${mysqlIdent(table)}`);
+        const max = (rows as { m: string | null }[])[0]?.m;
+        let raised = false;
+        if (max !== null && max !== undefined && BigInt(max) + 1n > next) {
+          next = BigInt(max) + 1n;
+          raised = true;
+        }
+        plan.push({ table, column, next, raised });
+      }
+      const out: SequenceRestoreResult[] = [];
+      for (const p of plan) {
+        await connection.query(setMySqlAutoIncrementSql(this.config.database, p.table, p.next.toString()));
+        out.push({ sequence: `${this.config.database}.${p.table}.${p.column}`, value: p.next.toString(), raisedToData: p.raised });
+      }
+      return out;
+    });
+  }
+}

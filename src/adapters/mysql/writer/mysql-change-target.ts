@@ -1,0 +1,303 @@
+/**
+ * `import data to source` into MySQL/MariaDB: the `ChangeTarget` the dispatcher drives, one
+ * connection per channel. Each batch is ONE MySQL transaction: its statements (`writer-sql.ts`)
+ * and the spec's progress rows in the `ybvoyager_metadata` database, committed together; events at
+ * or below the channel's last_applied_vsn are skipped, so re-sending a batch after a crash or a lost
+ * connection changes nothing.
+ *
+ * Sessions: the pinned settings of every Tandem connection (UTC, strict sql_mode, utf8mb4), plus
+ * `foreign_key_checks = 0` (rows arrive in their channel's order, not the application's; MySQL then
+ * also skips cascades, whose effects arrive as events of their own) and READ COMMITTED (no gap
+ * locks between channels). MySQL has no session switch for triggers: they fire for these writes,
+ * which is why the workflow refuses a fall-back while the source has triggers on migrated tables
+ * (`triggers.ts`).
+ */
+import type { Connection } from 'mysql2/promise';
+import type { ChangeEvent } from '../../../core/change-event.js';
+import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../../core/change-target.js';
+import type { ChangeWriterOptions } from '../../../core/engine/engine.js';
+import { TandemError } from '../../../core/errors.js';
+import { log } from '../../../core/logger.js';
+import { planBatch, type AppliedTable, type PlannedStatement } from '../../postgres/apply/batch-plan.js';
+import { readMySqlCatalog } from '../catalog.js';
+import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
+import { connectMySql, type MySqlDbConfig } from '../connection.js';
+import { valueTypeOf } from '../schema/type-map.js';
+import type { MySqlValueType } from '../values/value-type.js';
+import {
+  describeStatement, ensureChannelsSql, metadataDdl, progressStatements, readChannelsSql, truncateSql, truncatedRowsSql,
+  writeStatements, type WriterTable,
+} from './writer-sql.js';
+
+/** The metadata database on MySQL unless told otherwise. */
+export const DEFAULT_MYSQL_METADATA_DATABASE = 'ybvoyager_metadata';
+
+/** ER_DUP_ENTRY, ER_DUP_ENTRY_WITH_KEY_NAME, ER_DUP_KEY. */
+const UNIQUE_VIOLATIONS = new Set([1062, 1586, 1022]);
+/** ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, ER_CHECKREAD (MariaDB: record changed since last read). */
+const TRANSIENT_CONFLICTS = new Set([1213, 1205, 1020]);
+/** A cut connection is retried this many times (backoff up to 5 s) before the batch fails. */
+const MAX_RECONNECTS = 12;
+
+/** The errno of an error or of the errors it wraps (`cause`), outermost first. */
+export function mysqlErrnosOf(error: unknown): number[] {
+  const out: number[] = [];
+  for (let e = error as { errno?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.errno === 'number') out.push(e.errno);
+  }
+  return out;
+}
+
+/** Options of `MySqlChangeTarget`: the common ones (`metadataSchema` names the metadata database). */
+export type MySqlChangeTargetOptions = ChangeWriterOptions;
+
+/**
+ * @example
+ * const target = new MySqlChangeTarget(sourceConfig, { tables, onWarning: (m) => reporter.warn(m) });
+ * const progress = await target.prepare(migrationUuid, 4);
+ */
+export class MySqlChangeTarget implements ChangeTarget {
+  private readonly metadataDb: string;
+  private connections: Connection[] = [];
+  private lastApplied: number[] = [];
+  private migrationUuid = '';
+  private uniques: UniqueKeyInfo[] = [];
+  private applied = new Map<string, AppliedTable>();
+  private writers = new Map<string, WriterTable>();
+  private maxStatementBytes = 4 << 20;
+
+  constructor(private readonly config: MySqlDbConfig, private readonly options: MySqlChangeTargetOptions) {
+    this.metadataDb = options.metadataSchema ?? DEFAULT_MYSQL_METADATA_DATABASE;
+  }
+
+  async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
+    if (!Number.isInteger(channels) || channels < 1) throw new TandemError('TANDEM_USAGE', `The channel count must be a positive integer (got ${channels}).`);
+    if (!/^[0-9a-f-]{36}$/i.test(migrationUuid)) throw new TandemError('TANDEM_USAGE', `"${migrationUuid}" is not a migration uuid.`);
+    await this.close();
+    this.migrationUuid = migrationUuid;
+    const admin = await connectMySql(this.config);
+    let progress: ChannelProgress[];
+    try {
+      // Everything that can refuse is checked before the metadata database is created.
+      this.loadTables(await readMySqlCatalog(admin.connection, admin.server, this.config.database));
+      for (const sql of metadataDdl(this.metadataDb)) await admin.connection.query(sql);
+      const existing = await this.readProgress(admin.connection);
+      if (existing.length > 0 && existing.length !== channels) {
+        // Rows were hashed to channels by the old count; another count would break exactly-once.
+        throw new TandemError('TANDEM_EXPORT_DIR', `This migration applied changes with ${existing.length} channels; it must keep that number (asked for ${channels}).`);
+      }
+      await admin.connection.query(ensureChannelsSql(this.metadataDb, migrationUuid, channels));
+      progress = await this.readProgress(admin.connection);
+      const [rows] = await admin.connection.query('SELECT @@max_allowed_packet AS m');
+      const packet = Number((rows as { m: string }[])[0]!.m);
+      this.maxStatementBytes = Math.max(64 << 10, Math.min(16 << 20, Math.floor(packet / 4)));
+    } finally {
+      await admin.connection.end().catch(() => admin.connection.destroy());
+    }
+    this.lastApplied = progress.map((p) => p.lastAppliedVsn);
+    this.connections = await Promise.all(progress.map(() => this.openChannel()));
+    return progress;
+  }
+
+  uniqueKeys(): readonly UniqueKeyInfo[] {
+    return this.uniques;
+  }
+
+  async applyBatch(channelNo: number, events: readonly ChangeEvent[], reconnects = 0): Promise<void> {
+    const connection = this.connections[channelNo];
+    if (!connection) throw new Error(`internal: channel ${channelNo} is not prepared`);
+    const done = this.lastApplied[channelNo]!;
+    // Events are in vsn order: skip the prefix a previous run already committed.
+    let from = 0;
+    while (from < events.length && events[from]!.vsn <= done) from++;
+    if (from === events.length) return;
+    const todo = from === 0 ? events : events.slice(from);
+    const plan = planBatch(todo, (e) => this.appliedTable(e));
+    const lastVsn = todo[todo.length - 1]!.vsn;
+    // The planned statements whose SQL is in the packet being sent (for the error message).
+    let current: PlannedStatement[] = [];
+    try {
+      let pending: string[] = ['START TRANSACTION'];
+      let bytes = 0;
+      const flush = async () => {
+        await this.send(connection, pending);
+        pending = [];
+        bytes = 0;
+        current = [];
+      };
+      for (const s of plan.statements) {
+        if (s.kind === 'truncate') {
+          await flush();
+          current = [s];
+          for (const t of s.tables) {
+            const w = this.writers.get(`${t.schema}.${t.name}`)!;
+            const [r] = await connection.query(truncateSql(w));
+            pending.push(truncatedRowsSql(this.metadataDb, this.migrationUuid, w.key, s.vsns.first, (r as { affectedRows: number }).affectedRows));
+          }
+          continue;
+        }
+        const w = this.writers.get(`${s.table.schema}.${s.table.name}`)!;
+        current.push(s);
+        for (const sql of writeStatements(s, w, this.maxStatementBytes)) {
+          pending.push(sql);
+          bytes += sql.length;
+          if (bytes > this.maxStatementBytes) {
+            await flush();
+            current = [s];
+          }
+        }
+      }
+      pending.push(...progressStatements(this.metadataDb, this.migrationUuid, channelNo, lastVsn, plan), 'COMMIT');
+      await this.send(connection, pending);
+    } catch (e) {
+      const alive = await connection.query('ROLLBACK').then(() => true, () => false);
+      if (!alive && reconnects < MAX_RECONNECTS && !(e instanceof TandemError)) {
+        // The connection was cut (server restart, KILL, network): reconnect and retry. The batch may
+        // have committed just before the cut, so the channel's progress is read again and the
+        // committed prefix skipped: still exactly once.
+        log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${(e as { code?: string }).code ?? 'error'}); reconnecting`);
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** reconnects, 5_000)));
+        await this.reconnect(channelNo).catch((re) => log.warn(`channel ${channelNo}: reconnect failed: ${(re as { code?: string }).code ?? (re as Error).message}`));
+        return this.applyBatch(channelNo, events, reconnects + 1);
+      }
+      throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
+    }
+    this.lastApplied[channelNo] = lastVsn;
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    return mysqlErrnosOf(error).some((n) => UNIQUE_VIOLATIONS.has(n));
+  }
+
+  isTransientConflict(error: unknown): boolean {
+    return mysqlErrnosOf(error).some((n) => TRANSIENT_CONFLICTS.has(n));
+  }
+
+  async close(): Promise<void> {
+    const c = this.connections;
+    this.connections = [];
+    await Promise.all(c.map((x) => x.end().catch(() => x.destroy())));
+  }
+
+  /** Runs statements as one multi-statement packet (one round trip). */
+  private async send(connection: Connection, statements: readonly string[]): Promise<void> {
+    if (statements.length === 0) return;
+    await connection.query(statements.join(';\n'));
+  }
+
+  private async openChannel(): Promise<Connection> {
+    const { connection } = await connectMySql(this.config, { multipleStatements: true });
+    try {
+      await connection.query('SET SESSION foreign_key_checks = 0');
+      await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    } catch (e) {
+      connection.destroy();
+      throw e;
+    }
+    return connection;
+  }
+
+  private async readProgress(connection: Connection): Promise<ChannelProgress[]> {
+    const [rows] = await connection.query(readChannelsSql(this.metadataDb, this.migrationUuid));
+    return (rows as Record<string, string | number>[]).map((r) => ({
+      channelNo: Number(r.channel_no), lastAppliedVsn: Number(r.last_applied_vsn),
+      inserts: Number(r.num_inserts), updates: Number(r.num_updates), deletes: Number(r.num_deletes),
+    }));
+  }
+
+  /** Replaces a channel's connection and reloads its committed progress. */
+  private async reconnect(channelNo: number): Promise<void> {
+    this.connections[channelNo]?.destroy();
+    const c = await this.openChannel();
+    let progress: ChannelProgress[];
+    try {
+      progress = await this.readProgress(c);
+    } catch (e) {
+      c.destroy();
+      throw e;
+    }
+    // Only a connection whose progress is known replaces the old one.
+    this.connections[channelNo] = c;
+    this.lastApplied[channelNo] = progress[channelNo]!.lastAppliedVsn;
+  }
+
+  private appliedTable(e: ChangeEvent): AppliedTable {
+    const t = this.applied.get(`${e.schema}.${e.table}`);
+    if (!t) throw new TandemError('TANDEM_DATA', `A change event (vsn ${e.vsn}) names the table ${e.schema}.${e.table}, which is not among the tables being migrated.`);
+    return t;
+  }
+
+  /** The writer's view of each migrated table, from the MySQL catalog; the unique keys for the dispatcher. */
+  private loadTables(catalog: MySqlCatalog): void {
+    this.applied.clear();
+    this.writers.clear();
+    const uniques: UniqueKeyInfo[] = [];
+    for (const info of this.options.tables) {
+      const key = `${info.schema}.${info.name}`;
+      const t = catalog.tables.find((x) => x.name === info.name);
+      if (!t) {
+        throw new TandemError('TANDEM_PREREQUISITE', `The table ${info.name} does not exist in the ${this.config.role} database ${this.config.database}.`, {
+          hint: 'Fall-back writes into the tables the migration started from: do not drop or rename them until the migration has ended.',
+        });
+      }
+      if (t.primaryKey.length === 0) {
+        throw new TandemError('TANDEM_PREREQUISITE', `The table ${this.config.database}.${t.name} has no primary key; the fall-back writer finds rows by their key.`, {
+          hint: `Add the primary key back (ALTER TABLE \`${t.name}\` ADD PRIMARY KEY (…)), then run import data to source again.`,
+        });
+      }
+      const types = new Map<string, MySqlValueType>();
+      for (const c of t.columns) if (!c.generated) types.set(c.name, valueTypeOf(t.name, c, catalog.server.flavor));
+      const missing = info.columns.filter((c) => !t.columns.some((x) => x.name === c));
+      if (missing.length) {
+        throw new TandemError('TANDEM_PREREQUISITE', `The table ${this.config.database}.${t.name} lacks the columns ${missing.join(', ')}.`, {
+          hint: 'The table differs between the target and the source: make its columns the same on both.',
+        });
+      }
+      this.writers.set(key, {
+        key, database: this.config.database, name: t.name, primaryKey: t.primaryKey, types,
+        generated: new Set(t.columns.filter((c) => c.generated).map((c) => c.name)),
+      });
+      this.applied.set(key, { schema: info.schema, name: info.name, primaryKey: t.primaryKey, columns: t.columns.map((c) => c.name) });
+      uniques.push(...uniqueKeysOf(info.schema, t));
+    }
+    this.uniques = uniques;
+  }
+
+  /** A TandemError naming channel, operation, vsns and the MySQL errno and code, never row values (MySQL's messages quote them). */
+  private describe(e: unknown, channelNo: number, statements: readonly PlannedStatement[], first: number, last: number): unknown {
+    if (e instanceof TandemError) return e;
+    const err = e as { errno?: number; code?: string };
+    if (typeof err.errno !== 'number') return e;
+    // A packet holds several statements; MySQL does not say which one failed: name them all.
+    const parts = statements.map(describeStatement);
+    const what = parts.length === 0 ? 'recording the progress of the batch' : [...new Set(parts.map((p) => p.what))].join(', ');
+    const from = parts.length ? Math.min(...parts.map((p) => p.vsns.first)) : first;
+    const to = parts.length ? Math.max(...parts.map((p) => p.vsns.last)) : last;
+    return new TandemError('TANDEM_DATA',
+      `Applying changes on channel ${channelNo} failed: ${what} in events ${from}..${to}: MySQL error ${err.errno}${err.code ? ` (${err.code})` : ''}.`,
+      { cause: e, hint: 'The statement that failed is in events of that range; the error code says why (see the MySQL error reference). Fix the row on the source, then run import data to source again: it resumes after the last committed batch.' });
+  }
+}
+
+const STRING_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
+
+/**
+ * The unique keys of a table other than its primary key. `byValue` only when two rows can collide
+ * solely by holding the same text in the key's columns: not for prefix or functional key parts,
+ * and not for character columns, whose collations make different texts equal ('A' = 'a' under a
+ * `_ci` collation, 'a' = 'a ' under PAD SPACE).
+ */
+export function uniqueKeysOf(schema: string, t: MySqlTable): UniqueKeyInfo[] {
+  return t.indexes.filter((i) => i.unique).map((i) => {
+    // A functional key part reads the columns its expression names (backquoted in the catalog).
+    const read = (p: { column: string | null; expression: string | null }) => (p.column ? [p.column]
+      : [...(p.expression ?? '').matchAll(/`((?:[^`]|``)+)`/g)].map((m) => m[1]!.replace(/``/g, '`')).filter((n) => t.columns.some((c) => c.name === n)));
+    const columns = [...new Set(i.parts.flatMap(read))].sort();
+    const plain = i.parts.every((p) => p.column !== null && p.prefixLength === null);
+    const textual = i.parts.some((p) => {
+      const c = t.columns.find((x) => x.name === p.column);
+      return !c || STRING_TYPES.has(c.dataType.toLowerCase());
+    });
+    return { schema, table: t.name, name: i.name, columns, byValue: plain && !textual };
+  });
+}

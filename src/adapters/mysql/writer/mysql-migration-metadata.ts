@@ -1,0 +1,58 @@
+/**
+ * The spec's metadata tables on a MySQL database Tandem writes to (the fall-back writer's
+ * `ybvoyager_metadata` database): the counts the data-migration report reads, and their removal at
+ * `end migration`. Shaped as the `MigrationMetadata` role (`core/engine/migration-metadata.ts` on
+ * main): `appliedEventCounts` and `drop`.
+ */
+import { mysqlIdent } from '../catalog.js';
+import { withMySql, type MySqlDbConfig } from '../connection.js';
+import { DEFAULT_MYSQL_METADATA_DATABASE } from './mysql-change-target.js';
+import { EVENT_COUNTS_TABLE, TRUNCATED_ROWS_TABLE, mysqlLiteral } from './writer-sql.js';
+
+/** Change events applied to one table (as `AppliedEventCounts`). */
+export interface MySqlAppliedEventCounts {
+  readonly inserts: number;
+  readonly updates: number;
+  readonly deletes: number;
+  /** Rows removed by the truncates applied to this database. */
+  readonly truncatedRows: number;
+}
+
+export class MySqlMigrationMetadata {
+  constructor(private readonly config: MySqlDbConfig, private readonly database = DEFAULT_MYSQL_METADATA_DATABASE) {}
+
+  /** Change events this migration applied, per table (`schema.table` as events name it); empty when none. */
+  appliedEventCounts(migrationUuid: string): Promise<Map<string, MySqlAppliedEventCounts>> {
+    return withMySql(this.config, async ({ connection }) => {
+      const out = new Map<string, MySqlAppliedEventCounts>();
+      const [tables] = await connection.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [this.database]);
+      const present = new Set((tables as { t: string }[]).map((r) => r.t));
+      const db = mysqlIdent(this.database);
+      if (present.has(EVENT_COUNTS_TABLE)) {
+        const [rows] = await connection.query(`SELECT table_name AS t, SUM(num_inserts) AS i, SUM(num_updates) AS u, SUM(num_deletes) AS d
+          FROM ${db}.${mysqlIdent(EVENT_COUNTS_TABLE)} WHERE migration_uuid = ${mysqlLiteral(migrationUuid)} GROUP BY table_name`);
+        for (const r of rows as { t: string; i: string; u: string; d: string }[]) {
+          out.set(r.t, { inserts: Number(r.i), updates: Number(r.u), deletes: Number(r.d), truncatedRows: 0 });
+        }
+      }
+      if (present.has(TRUNCATED_ROWS_TABLE)) {
+        const [rows] = await connection.query(`SELECT table_name AS t, SUM(rows_removed) AS n FROM ${db}.${mysqlIdent(TRUNCATED_ROWS_TABLE)}
+          WHERE migration_uuid = ${mysqlLiteral(migrationUuid)} GROUP BY table_name`);
+        for (const r of rows as { t: string; n: string }[]) {
+          out.set(r.t, { ...(out.get(r.t) ?? { inserts: 0, updates: 0, deletes: 0 }), truncatedRows: Number(r.n) });
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Drops the metadata database; what was dropped, for the message, or undefined when there was none. */
+  drop(): Promise<string | undefined> {
+    return withMySql(this.config, async ({ connection }) => {
+      const [rows] = await connection.query('SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [this.database]);
+      if (!(rows as { s: string }[]).some((r) => r.s === this.database)) return undefined;
+      await connection.query(`DROP DATABASE ${mysqlIdent(this.database)}`);
+      return `database ${this.database}`;
+    });
+  }
+}

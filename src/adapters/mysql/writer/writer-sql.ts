@@ -1,0 +1,221 @@
+/**
+ * The SQL the fall-back writer sends to MySQL/MariaDB, built from planned statements (`planBatch`)
+ * whose values are PostgreSQL text (change events from the target). Pure.
+ *
+ * Values become MySQL literals: `pgToMySql` turns each text into what the column accepts (UTC for
+ * TIMESTAMP, TIME from an interval, bytes for binary strings and BIT), and the literal is a quoted
+ * string (backslash escapes: Tandem's sessions never run with NO_BACKSLASH_ESCAPES) or `X'…'` for
+ * bytes. MySQL converts a string into the column's type exactly (strict mode). Key values of
+ * integer and DECIMAL columns in WHERE clauses are written as numeric literals instead: MySQL
+ * compares an integer column with a string as doubles, which is not exact beyond 2^53.
+ *
+ * Statements are set-based where MySQL allows it: multi-row INSERT, DELETE … WHERE key IN (…);
+ * an UPDATE sets only the columns its event carries, one statement per row (they travel together
+ * in one multi-statement packet). Each is kept below `maxBytes` (half of max_allowed_packet).
+ */
+import type { PlannedStatement, VsnRange } from '../../postgres/apply/batch-plan.js';
+import type { EventCounts } from '../../postgres/apply/batch-plan.js';
+import { TandemError } from '../../../core/errors.js';
+import { mysqlIdent } from '../catalog.js';
+import { pgToMySql } from '../values/pg-to-mysql.js';
+import type { MySqlValueType } from '../values/value-type.js';
+
+/** A MySQL table the writer writes, as events name it. */
+export interface WriterTable {
+  /** `schema.table` as change events name it (the target's schema). */
+  readonly key: string;
+  /** The MySQL database and table. */
+  readonly database: string;
+  readonly name: string;
+  readonly primaryKey: readonly string[];
+  /** Every column MySQL lets Tandem write (generated columns left out), with its value type. */
+  readonly types: ReadonlyMap<string, MySqlValueType>;
+  /** Columns MySQL generates: values events carry for them are dropped (MySQL refuses writes to them). */
+  readonly generated: ReadonlySet<string>;
+}
+
+/** The spec's progress tables (in a database of their own on MySQL) and Tandem's truncate record. */
+export const CHANNELS_TABLE = 'ybvoyager_import_data_event_channels_metainfo';
+export const EVENT_COUNTS_TABLE = 'ybvoyager_imported_event_count_by_table';
+export const TRUNCATED_ROWS_TABLE = 'tandem_truncated_rows';
+
+/**
+ * A MySQL literal for a value: NULL, `X'…'` for bytes, or a quoted string with `\0`, `\b`, `\n`,
+ * `\r`, `\t`, `\Z`, quotes and backslashes escaped.
+ *
+ * @example
+ * mysqlLiteral("it's") // 'it\'s'
+ * mysqlLiteral(Buffer.from([0, 255])) // X'00ff'
+ */
+export function mysqlLiteral(value: string | Buffer | null): string {
+  if (value === null) return 'NULL';
+  if (Buffer.isBuffer(value)) return `X'${value.toString('hex')}'`;
+  return `'${value.replace(/[\0\b\n\r\t\x1a'"\\]/g, (c) => ESCAPES[c]!)}'`;
+}
+
+const ESCAPES: Record<string, string> = {
+  '\0': '\\0', '\b': '\\b', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1a': '\\Z', "'": "\\'", '"': '\\"', '\\': '\\\\',
+};
+
+const NUMERIC_LITERAL = /^-?\d+(?:\.\d+)?$/;
+
+function typeOf(t: WriterTable, column: string): MySqlValueType {
+  const type = t.types.get(column);
+  if (!type) {
+    throw new TandemError('TANDEM_DATA', `Change events for ${t.key} carry the column ${column}, which the MySQL table ${t.database}.${t.name} lacks.`, {
+      hint: 'The table differs between the target and the source: make its columns the same on both, then run import data to source again.',
+    });
+  }
+  return type;
+}
+
+/** The literal of a value (PostgreSQL text) for `column`. */
+export function valueLiteral(t: WriterTable, column: string, text: string | null): string {
+  return mysqlLiteral(pgToMySql(text, typeOf(t, column)));
+}
+
+/** The literal of a key value in a WHERE clause: integers and DECIMALs as numbers (exact comparison). */
+export function keyLiteral(t: WriterTable, column: string, text: string | null): string {
+  const type = typeOf(t, column);
+  if (text !== null && (type.kind === 'integer' || type.kind === 'decimal') && NUMERIC_LITERAL.test(text)) return text;
+  return mysqlLiteral(pgToMySql(text, type));
+}
+
+function qualified(t: WriterTable): string {
+  return `${mysqlIdent(t.database)}.${mysqlIdent(t.name)}`;
+}
+
+function keyMatch(t: WriterTable, values: readonly (string | null)[]): string {
+  return t.primaryKey.map((k, i) => `${mysqlIdent(k)} = ${keyLiteral(t, k, values[i] ?? null)}`).join(' AND ');
+}
+
+/** Joins items into statements `head + items.join(sep)` of at most about maxBytes each. */
+function chunked(head: string, items: readonly string[], sep: string, tail: string, maxBytes: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let bytes = 0;
+  for (const item of items) {
+    const n = Buffer.byteLength(item, 'utf8') + sep.length;
+    if (cur !== '' && bytes + n > maxBytes) {
+      out.push(head + cur + tail);
+      cur = '';
+      bytes = 0;
+    }
+    cur += (cur === '' ? '' : sep) + item;
+    bytes += n;
+  }
+  if (cur !== '') out.push(head + cur + tail);
+  return out;
+}
+
+/**
+ * The statements of one planned insert, update or delete (truncates are run by the writer itself:
+ * it counts what they remove). `maxBytes` bounds each multi-row statement.
+ *
+ * @example
+ * writeStatements({ kind: 'delete', table, rows: [['1'], ['2']], vsns }, writerTable, 1 << 20)
+ * // ['DELETE FROM `shop`.`t` WHERE `id` IN (1, 2)']
+ */
+export function writeStatements(s: Exclude<PlannedStatement, { kind: 'truncate' }>, t: WriterTable, maxBytes: number): string[] {
+  switch (s.kind) {
+    case 'insert': {
+      const keep = s.columns.map((c, i) => [c, i] as const).filter(([c]) => !t.generated.has(c));
+      const head = `INSERT INTO ${qualified(t)} (${keep.map(([c]) => mysqlIdent(c)).join(', ')}) VALUES `;
+      const rows = s.rows.map((r) => `(${keep.map(([c, i]) => valueLiteral(t, c, r[i] ?? null)).join(', ')})`);
+      return chunked(head, rows, ', ', '', maxBytes);
+    }
+    case 'update': {
+      const n = t.primaryKey.length;
+      const keep = s.columns.map((c, i) => [c, n + i] as const).filter(([c]) => !t.generated.has(c));
+      if (keep.length === 0) return [];
+      return s.rows.map((r) => `UPDATE ${qualified(t)} SET ${keep.map(([c, i]) => `${mysqlIdent(c)} = ${valueLiteral(t, c, r[i] ?? null)}`).join(', ')} WHERE ${keyMatch(t, r)}`);
+    }
+    case 'delete': {
+      if (t.primaryKey.length === 1) {
+        const k = t.primaryKey[0]!;
+        return chunked(`DELETE FROM ${qualified(t)} WHERE ${mysqlIdent(k)} IN (`, s.rows.map((r) => keyLiteral(t, k, r[0] ?? null)), ', ', ')', maxBytes);
+      }
+      const cols = `(${t.primaryKey.map(mysqlIdent).join(', ')})`;
+      const tuples = s.rows.map((r) => `(${t.primaryKey.map((k, i) => keyLiteral(t, k, r[i] ?? null)).join(', ')})`);
+      return chunked(`DELETE FROM ${qualified(t)} WHERE ${cols} IN (`, tuples, ', ', ')', maxBytes);
+    }
+  }
+}
+
+/** A truncate event: MySQL's TRUNCATE commits implicitly, so the writer deletes every row instead. */
+export function truncateSql(t: WriterTable): string {
+  return `DELETE FROM ${qualified(t)}`;
+}
+
+/** The metadata database and tables (InnoDB, names compared case-sensitively), created if absent. */
+export function metadataDdl(database: string): string[] {
+  const db = mysqlIdent(database);
+  const opts = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${mysqlIdent(CHANNELS_TABLE)} (
+  migration_uuid char(36) NOT NULL,
+  channel_no int NOT NULL,
+  last_applied_vsn bigint NOT NULL DEFAULT 0,
+  num_inserts bigint NOT NULL DEFAULT 0,
+  num_updates bigint NOT NULL DEFAULT 0,
+  num_deletes bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (migration_uuid, channel_no)) ${opts}`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${mysqlIdent(EVENT_COUNTS_TABLE)} (
+  migration_uuid char(36) NOT NULL,
+  table_name varchar(300) NOT NULL,
+  channel_no int NOT NULL,
+  total_events bigint NOT NULL DEFAULT 0,
+  num_inserts bigint NOT NULL DEFAULT 0,
+  num_updates bigint NOT NULL DEFAULT 0,
+  num_deletes bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (migration_uuid, table_name, channel_no)) ${opts}`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${mysqlIdent(TRUNCATED_ROWS_TABLE)} (
+  migration_uuid char(36) NOT NULL,
+  table_name varchar(300) NOT NULL,
+  vsn bigint NOT NULL,
+  rows_removed bigint NOT NULL,
+  PRIMARY KEY (migration_uuid, table_name, vsn)) ${opts}`,
+  ];
+}
+
+/** Adds the channel rows of a migration that are missing (existing ones keep their progress). */
+export function ensureChannelsSql(database: string, migrationUuid: string, channels: number): string {
+  const rows = Array.from({ length: channels }, (_, i) => `(${mysqlLiteral(migrationUuid)}, ${i}, 0, 0, 0, 0)`);
+  return `INSERT IGNORE INTO ${mysqlIdent(database)}.${mysqlIdent(CHANNELS_TABLE)} (migration_uuid, channel_no, last_applied_vsn, num_inserts, num_updates, num_deletes) VALUES ${rows.join(', ')}`;
+}
+
+/** The channel rows of a migration, by channel. */
+export function readChannelsSql(database: string, migrationUuid: string): string {
+  return `SELECT channel_no, last_applied_vsn, num_inserts, num_updates, num_deletes FROM ${mysqlIdent(database)}.${mysqlIdent(CHANNELS_TABLE)} WHERE migration_uuid = ${mysqlLiteral(migrationUuid)} ORDER BY channel_no`;
+}
+
+/**
+ * The statements that record a batch, in its transaction: the channel's row (last_applied_vsn and
+ * counts) and the per-table counts (added to, or inserted).
+ */
+export function progressStatements(database: string, migrationUuid: string, channelNo: number, lastVsn: number,
+  plan: { inserts: number; updates: number; deletes: number; counts: ReadonlyMap<string, EventCounts> }): string[] {
+  const db = mysqlIdent(database);
+  const uuid = mysqlLiteral(migrationUuid);
+  const out = [`UPDATE ${db}.${mysqlIdent(CHANNELS_TABLE)} SET last_applied_vsn = ${lastVsn}, num_inserts = num_inserts + ${plan.inserts}, `
+    + `num_updates = num_updates + ${plan.updates}, num_deletes = num_deletes + ${plan.deletes} WHERE migration_uuid = ${uuid} AND channel_no = ${channelNo}`];
+  if (plan.counts.size > 0) {
+    const rows = [...plan.counts].map(([t, c]) => `(${uuid}, ${mysqlLiteral(t)}, ${channelNo}, ${c.total}, ${c.inserts}, ${c.updates}, ${c.deletes})`);
+    out.push(`INSERT INTO ${db}.${mysqlIdent(EVENT_COUNTS_TABLE)} (migration_uuid, table_name, channel_no, total_events, num_inserts, num_updates, num_deletes) VALUES ${rows.join(', ')} `
+      + 'ON DUPLICATE KEY UPDATE total_events = total_events + VALUES(total_events), num_inserts = num_inserts + VALUES(num_inserts), '
+      + 'num_updates = num_updates + VALUES(num_updates), num_deletes = num_deletes + VALUES(num_deletes)');
+  }
+  return out;
+}
+
+/** Records the rows a truncate (at `vsn`) removed from `tableKey`. */
+export function truncatedRowsSql(database: string, migrationUuid: string, tableKey: string, vsn: number, removed: number): string {
+  return `INSERT INTO ${mysqlIdent(database)}.${mysqlIdent(TRUNCATED_ROWS_TABLE)} (migration_uuid, table_name, vsn, rows_removed) VALUES (${mysqlLiteral(migrationUuid)}, ${mysqlLiteral(tableKey)}, ${vsn}, ${removed})`;
+}
+
+/** For messages: `INSERT of public.t` etc. */
+export function describeStatement(s: PlannedStatement): { what: string; vsns: VsnRange } {
+  if (s.kind === 'truncate') return { what: `TRUNCATE of ${s.tables.map((t) => `${t.schema}.${t.name}`).join(', ')}`, vsns: s.vsns };
+  return { what: `${s.kind.toUpperCase()} of ${s.table.schema}.${s.table.name}`, vsns: s.vsns };
+}

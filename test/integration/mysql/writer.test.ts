@@ -1,0 +1,413 @@
+/**
+ * The fall-back writer into a real MariaDB 10.11, fed by change events built from PostgreSQL 15
+ * rows as the PostgreSQL change capture produces them (each value's text output, read in a
+ * non-UTC session): the every-type round trip MariaDB → snapshot → PostgreSQL → events → MariaDB;
+ * updates carrying some columns, deletes, a primary-key move, truncate; exactly once (re-sent
+ * batches, a restarted writer, a killed connection); foreign keys off in its own sessions only;
+ * a unique value swapped across channels (unique violation, then one-by-one replay; and through
+ * the dispatcher); a lock wait as a transient conflict; triggers; AUTO_INCREMENT counters.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Connection } from 'mysql2/promise';
+import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { connectMySql, type MySqlDbConfig } from '../../../src/adapters/mysql/connection.js';
+import { readMySqlCatalog, mysqlIdent } from '../../../src/adapters/mysql/catalog.js';
+import type { MySqlCatalog, MySqlTable } from '../../../src/adapters/mysql/catalog-types.js';
+import { convertMySqlSchema, generatedOnTarget } from '../../../src/adapters/mysql/schema/convert-schema.js';
+import { mysqlSelectExpression } from '../../../src/adapters/mysql/schema/type-map.js';
+import { MySqlSnapshotSource } from '../../../src/adapters/mysql/snapshot/mysql-snapshot-source.js';
+import { MySqlChangeTarget } from '../../../src/adapters/mysql/writer/mysql-change-target.js';
+import { checkTriggersRestored, globalForeignKeyChecksOn, readTriggers } from '../../../src/adapters/mysql/writer/triggers.js';
+import { MySqlAutoIncrementSync, pgIdentitySequenceName } from '../../../src/adapters/mysql/writer/auto-increment-sync.js';
+import { MySqlMigrationMetadata } from '../../../src/adapters/mysql/writer/mysql-migration-metadata.js';
+import { ChangeDispatcher } from '../../../src/workflow/cdc/change-dispatcher.js';
+import { channelOf } from '../../../src/workflow/cdc/channel-hash.js';
+import type { ChangeEvent } from '../../../src/core/change-event.js';
+import type { TableInfo } from '../../../src/core/engine/catalog.js';
+import { TandemError } from '../../../src/core/errors.js';
+import { EVERY_TYPE_DDL, EVERY_TYPE_ROWS } from './every-type-fixture.js';
+import { exportChunks, loadParts } from './snapshot-kit.js';
+
+const UUID = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+let maria: MariaDbServer;
+let pgServer: PgServer;
+let target: pg.Client;
+let catalog: MySqlCatalog;
+let dir: string;
+let vsn = 0;
+
+const textTypes = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
+const config = (database: string): MySqlDbConfig => ({
+  role: 'source', type: 'mysql', host: maria.host, port: maria.port, user: maria.user, password: maria.password, database, schemas: [], sslMode: 'disable',
+});
+
+const EXTRA_DDL = `
+CREATE TABLE accounts (id int NOT NULL PRIMARY KEY, email varchar(40) NOT NULL UNIQUE, code int NOT NULL UNIQUE, balance decimal(12,2) NOT NULL DEFAULT 0);
+CREATE TABLE pairs (a int NOT NULL, b varchar(10) NOT NULL, v int, PRIMARY KEY (a, b));
+CREATE TABLE parent (id int NOT NULL PRIMARY KEY);
+CREATE TABLE child (id int NOT NULL PRIMARY KEY, parent_id int, CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE);
+CREATE TABLE counter_t (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, x int);
+`;
+
+function info(name: string): TableInfo {
+  const t = catalog.tables.find((x) => x.name === name)!;
+  const skip = generatedOnTarget(catalog, t);
+  return { schema: 'public', name, columns: t.columns.filter((c) => !skip.includes(c.name)).map((c) => c.name), primaryKey: t.primaryKey, estimatedRows: 0, estimatedBytes: 0 };
+}
+
+function writer(tables: string[]): MySqlChangeTarget {
+  return new MySqlChangeTarget(config('shop_back'), { tables: tables.map(info), onWarning: () => {} });
+}
+
+const ev = (op: ChangeEvent['op'], table: string, key: Record<string, string | null>, after?: Record<string, string | null>): ChangeEvent =>
+  ({ vsn: ++vsn, op, schema: 'public', table, key, ...(after ? { after } : {}), position: '', txId: `tx${vsn}` });
+
+before(async () => {
+  [maria, pgServer] = await Promise.all([startMariaDb(), startPg15()]);
+  await maria.createDatabase('shop');
+  await maria.createDatabase('shop_back');
+  await maria.sql('shop', EVERY_TYPE_DDL + EVERY_TYPE_ROWS + EXTRA_DDL);
+  for (const t of ['every_type', 'accounts', 'pairs', 'parent', 'child', 'counter_t']) {
+    const [create] = await maria.sql('shop', `SHOW CREATE TABLE ${t}`);
+    await maria.sql('shop_back', create['Create Table']);
+  }
+  const s = await connectMySql(config('shop'));
+  try {
+    catalog = await readMySqlCatalog(s.connection, s.server, 'shop');
+  } finally {
+    await s.connection.end();
+  }
+  await pgServer.createDatabase('target');
+  target = new pg.Client({ host: pgServer.host, port: pgServer.port, user: pgServer.user, password: pgServer.password, database: 'target', types: textTypes });
+  await target.connect();
+  for (const o of convertMySqlSchema(catalog).objects) await target.query(o.sql);
+  dir = mkdtempSync(join(tmpdir(), 'tandem-mysql-writer-'));
+});
+
+after(async () => {
+  await target?.end();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  await Promise.all([maria?.stop(), pgServer?.stop()]);
+});
+
+function tableOf(name: string): MySqlTable {
+  return catalog.tables.find((x) => x.name === name)!;
+}
+
+/** Every column (generated ones too) of a MariaDB table, exactly as mysql2 returns it, by key order. */
+async function readRows(database: string, name: string, where = ''): Promise<(string | Buffer | null)[][]> {
+  const t = tableOf(name);
+  // A Tandem connection: every value as its exact text or bytes, TIMESTAMP in UTC.
+  const { connection } = await connectMySql(config(database));
+  try {
+    const [rows] = await connection.query({
+      sql: `SELECT ${t.columns.map((x) => mysqlSelectExpression(x, mysqlIdent(x.name))).join(', ')} FROM ${mysqlIdent(name)} ${where} ORDER BY 1`,
+      rowsAsArray: true,
+    });
+    return rows as (string | Buffer | null)[][];
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Change events as the PostgreSQL capture produces them: each value's text output (here in a +05:30 session). */
+async function pgEvents(op: 'c' | 'u', name: string, columns: readonly string[], where = ''): Promise<ChangeEvent[]> {
+  await target.query("SET TimeZone = 'Asia/Kolkata'");
+  const r = await target.query({ text: `SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM public.${name} ${where} ORDER BY 1`, rowMode: 'array' });
+  return (r.rows as (string | null)[][]).map((row) => ev(op, name, { id: row[0]! }, Object.fromEntries(columns.map((c, i) => [c, row[i]!]))));
+}
+
+async function metadata(table: string): Promise<any[]> {
+  return maria.sql('ybvoyager_metadata', `SELECT * FROM ${table} WHERE migration_uuid = '${UUID}' ORDER BY 2, 3`);
+}
+
+test('every type: MariaDB → snapshot → PostgreSQL → change events → writer → MariaDB equals the original; updates set only the columns they carry', async () => {
+  // The snapshot into PostgreSQL (row 2's ENUM index-0 '' cannot be written back in a strict session: docs/mysql.md).
+  const ti = info('every_type');
+  const source = new MySqlSnapshotSource(config('shop'));
+  const session = await source.open([ti], 1);
+  try {
+    await loadParts(target, await exportChunks(session.readers, await source.planChunks([ti], 1), mkdtempSync(join(dir, 'every-'))), 'public');
+  } finally {
+    await session.close();
+  }
+  await target.query('DELETE FROM public.every_type WHERE id = 2');
+  const pgGenerated = (await target.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'every_type' AND is_generated = 'ALWAYS'")).rows.map((r) => r.column_name);
+  assert.deepEqual(pgGenerated.sort(), ['gen_label', 'gen_total']);
+  const columns = ti.columns;
+  const inserts = await pgEvents('c', 'every_type', columns);
+  assert.equal(inserts.length, 5);
+
+  const w = writer(['every_type']);
+  try {
+    assert.deepEqual(await w.prepare(UUID, 2), [
+      { channelNo: 0, lastAppliedVsn: 0, inserts: 0, updates: 0, deletes: 0 },
+      { channelNo: 1, lastAppliedVsn: 0, inserts: 0, updates: 0, deletes: 0 },
+    ]);
+    await w.applyBatch(0, inserts);
+    assert.deepEqual(await readRows('shop_back', 'every_type'), await readRows('shop', 'every_type', 'WHERE id <> 2'));
+
+    // An update that carries some columns only: values from PostgreSQL in another time zone, an interval of days.
+    await target.query(`UPDATE public.every_type SET ts3 = '2030-01-01 10:00:00.123+05:30', tm6 = '-1 days +02:00:00.5', j = '{"k": [1, 2]}',
+      biu = 18446744073709551615, b10 = B'0000000001', vb = '\\x00ff', tx = E'a\\\\b\\tc', dec65 = -0.5, dtm6 = '2024-02-29 12:34:56.000007' WHERE id = 5`);
+    const changed = ['id', 'ts3', 'tm6', 'j', 'biu', 'b10', 'vb', 'tx', 'dec65', 'dtm6'];
+    const updates = await pgEvents('u', 'every_type', changed, 'WHERE id = 5');
+    assert.deepEqual(updates[0]!.after, {
+      id: '5', ts3: '2030-01-01 10:00:00.123+05:30', tm6: '-1 days +02:00:00.5', j: '{"k": [1, 2]}', biu: '18446744073709551615', b10: '0000000001',
+      vb: '\\x00ff', tx: 'a\\b\tc', dec65: '-0.500000000000000000000000000000', dtm6: '2024-02-29 12:34:56.000007',
+    });
+    await w.applyBatch(1, updates);
+    const t = tableOf('every_type');
+    const idx = (c: string) => t.columns.findIndex((x) => x.name === c);
+    const [back5] = await readRows('shop_back', 'every_type', 'WHERE id = 5');
+    const [orig5] = await readRows('shop', 'every_type', 'WHERE id = 5');
+    assert.deepEqual(changed.slice(1).map((c) => back5![idx(c)]), [
+      '2030-01-01 04:30:00.123', '-21:59:59.500000', '{"k": [1, 2]}', '18446744073709551615', Buffer.from([0x00, 0x01]),
+      Buffer.from([0x00, 0xff]), 'a\\b\tc', '-0.500000000000000000000000000000', '2024-02-29 12:34:56.000007',
+    ]);
+    for (const c of t.columns.map((x) => x.name).filter((c) => !changed.includes(c) && c !== 'gen_label')) {
+      assert.deepEqual(back5![idx(c)], orig5![idx(c)], `column ${c} unchanged`);
+    }
+    assert.equal(back5![idx('gen_label')], `${back5![idx('vc')]}/${back5![idx('ch')]}`); // MariaDB computes its own
+  } finally {
+    await w.close();
+  }
+});
+
+test('deletes, a primary-key move, truncate; re-sent batches and a restarted writer change nothing; the progress rows count every event once', async () => {
+  const w = writer(['pairs', 'counter_t']);
+  const batch1 = [
+    ev('c', 'pairs', { a: '1', b: 'x' }, { a: '1', b: 'x', v: '10' }),
+    ev('c', 'pairs', { a: '1', b: 'y' }, { a: '1', b: 'y', v: '11' }),
+    ev('c', 'pairs', { a: '2', b: "o'k" }, { a: '2', b: "o'k", v: null }),
+    ev('c', 'counter_t', { id: '7' }, { id: '7', x: '1' }),
+    ev('c', 'counter_t', { id: '8' }, { id: '8', x: '2' }),
+  ];
+  const batch2 = [
+    ev('u', 'pairs', { a: '1', b: 'x' }, { v: '12' }),
+    ev('d', 'pairs', { a: '1', b: 'y' }),
+    ev('u', 'pairs', { a: '2', b: "o'k" }, { a: '3', b: 'moved' }), // the key moves
+    ev('u', 'pairs', { a: '3', b: 'moved' }, { v: '30' }),
+  ];
+  const batch3 = [ev('t', 'counter_t', {}), ev('c', 'counter_t', { id: '9' }, { id: '9', x: '3' })];
+  const first = batch1[0]!.vsn;
+  try {
+    await w.prepare(UUID, 2);
+    for (const b of [batch1, batch2, batch3]) await w.applyBatch(1, b);
+    const expected = { pairs: [['1', 'x', '12'], ['3', 'moved', '30']], counter: [['9', '3']] };
+    const state = async () => ({ pairs: await maria.sql('shop_back', 'SELECT a, b, v FROM pairs ORDER BY a, b'), counter: await maria.sql('shop_back', 'SELECT id, x FROM counter_t ORDER BY id') });
+    const asRows = (s: { pairs: any[]; counter: any[] }) => ({ pairs: s.pairs.map((r) => [String(r.a), r.b, r.v === null ? null : String(r.v)]), counter: s.counter.map((r) => [String(r.id), String(r.x)]) });
+    assert.deepEqual(asRows(await state()), expected);
+    // Re-sent (the same target, then a restarted one): everything is at or below last_applied_vsn.
+    for (const b of [batch1, batch2, batch3]) await w.applyBatch(1, b);
+    await w.close();
+    const again = writer(['pairs', 'counter_t']);
+    try {
+      const progress = await again.prepare(UUID, 2);
+      assert.equal(progress[1]!.lastAppliedVsn, batch3[1]!.vsn);
+      for (const b of [batch1, batch2, batch3]) await again.applyBatch(1, b);
+      // A batch that straddles: its committed prefix is skipped, the rest applied.
+      await again.applyBatch(1, [...batch3, ev('c', 'counter_t', { id: '10' }, { id: '10', x: '4' })]);
+    } finally {
+      await again.close();
+    }
+    assert.deepEqual(asRows(await state()), { ...expected, counter: [['9', '3'], ['10', '4']] });
+    const channels = await metadata('ybvoyager_import_data_event_channels_metainfo');
+    assert.deepEqual(channels.map((r) => [r.channel_no, Number(r.last_applied_vsn), Number(r.num_inserts), Number(r.num_updates), Number(r.num_deletes)]).filter((r) => r[0] === 1),
+      [[1, first + 11, 7, 4, 1]]); // updates: 3 here and 1 from the every-type test on channel 1
+    const counts = await metadata('ybvoyager_imported_event_count_by_table');
+    assert.deepEqual(counts.filter((r) => r.channel_no === 1).map((r) => [r.table_name, Number(r.total_events), Number(r.num_inserts), Number(r.num_updates), Number(r.num_deletes)]),
+      [['public.counter_t', 5, 4, 0, 0], ['public.every_type', 1, 0, 1, 0], ['public.pairs', 7, 3, 3, 1]]);
+    const truncated = await maria.sql('ybvoyager_metadata', `SELECT table_name, vsn, rows_removed FROM tandem_truncated_rows WHERE migration_uuid = '${UUID}'`);
+    assert.deepEqual(truncated.map((r) => [r.table_name, Number(r.vsn), Number(r.rows_removed)]), [['public.counter_t', batch3[0]!.vsn, 2]]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('foreign keys are off in the writer\'s sessions only (a child before its parent applies; no cascade), and stay on for everyone else', async () => {
+  const w = writer(['parent', 'child']);
+  try {
+    await w.prepare(UUID, 2);
+    await w.applyBatch(0, [ev('c', 'child', { id: '1' }, { id: '1', parent_id: '10' }), ev('c', 'parent', { id: '10' }, { id: '10' })]);
+    await w.applyBatch(0, [ev('d', 'parent', { id: '10' })]);
+    assert.deepEqual(await maria.sql('shop_back', 'SELECT id, parent_id FROM child'), [{ id: 1, parent_id: 10 }]);
+    await assert.rejects(maria.sql('shop_back', 'INSERT INTO child VALUES (2, 99)'), { errno: 1452 });
+    const c = await maria.connect('shop_back');
+    try {
+      assert.equal(await globalForeignKeyChecksOn(c as unknown as Connection), true);
+    } finally {
+      await c.end();
+    }
+  } finally {
+    await w.close();
+  }
+});
+
+test('a unique value swapped across channels: the out-of-order batch is a unique violation and keeps nothing; one by one in vsn order applies', async () => {
+  const w = writer(['accounts']);
+  try {
+    await w.prepare(UUID, 2);
+    await w.applyBatch(0, [
+      ev('c', 'accounts', { id: '1' }, { id: '1', email: 'a@x', code: '100', balance: '1.00' }),
+      ev('c', 'accounts', { id: '2' }, { id: '2', email: 'b@x', code: '200', balance: '2.00' }),
+    ]);
+    const e10 = ev('u', 'accounts', { id: '1' }, { code: '-1' });
+    const e11 = ev('u', 'accounts', { id: '2' }, { code: '100', balance: '2.50' });
+    const e12 = ev('u', 'accounts', { id: '1' }, { code: '200' });
+    // Channel 1 runs ahead: takes 100 before channel 0 has released it.
+    const err = await w.applyBatch(1, [e11]).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof TandemError);
+    assert.equal(w.isUniqueViolation(err), true);
+    assert.equal(w.isTransientConflict(err), false);
+    assert.equal(err.message, `Applying changes on channel 1 failed: UPDATE of public.accounts in events ${e11.vsn}..${e11.vsn}: MySQL error 1062 (ER_DUP_ENTRY).`);
+    assert.deepEqual(await maria.sql('shop_back', 'SELECT id, code, balance FROM accounts ORDER BY id'), [{ id: 1, code: 100, balance: '1.00' }, { id: 2, code: 200, balance: '2.00' }]);
+    // The dispatcher's answer: the queued events of all channels, one transaction each, in vsn order.
+    await w.applyBatch(0, [e10]);
+    await w.applyBatch(1, [e11]);
+    await w.applyBatch(0, [e12]);
+    assert.deepEqual(await maria.sql('shop_back', 'SELECT id, code, balance FROM accounts ORDER BY id'), [{ id: 1, code: 200, balance: '1.00' }, { id: 2, code: 100, balance: '2.50' }]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('through the dispatcher: 50 swaps of a unique e-mail and a unique code between rows of different channels end as on the source', async () => {
+  await maria.sql('shop_back', 'DELETE FROM accounts');
+  const key = (id: number): ChangeEvent => ({ vsn: 1, op: 'c', schema: 'public', table: 'accounts', key: { id: String(id) }, position: '', txId: '' });
+  let b = 3;
+  while (channelOf(key(1), 4) === channelOf(key(b), 4)) b++;
+  const events: ChangeEvent[] = [
+    ev('c', 'accounts', { id: '1' }, { id: '1', email: 'a@x', code: '1', balance: '0.00' }),
+    ev('c', 'accounts', { id: String(b) }, { id: String(b), email: 'b@x', code: '2', balance: '0.00' }),
+  ];
+  for (let i = 0; i < 50; i++) {
+    const [ea, eb, ca, cb] = i % 2 === 0 ? ['a@x', 'b@x', '1', '2'] : ['b@x', 'a@x', '2', '1'];
+    events.push(ev('u', 'accounts', { id: '1' }, { email: 'tmp', code: '0' }));
+    events.push(ev('u', 'accounts', { id: String(b) }, { email: ea, code: ca }));
+    events.push(ev('u', 'accounts', { id: '1' }, { email: eb, code: cb, balance: `${i}.00` }));
+  }
+  const w = new MySqlChangeTarget(config('shop_back'), { tables: [info('accounts')], onWarning: () => {} });
+  try {
+    const uuid = '7f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+    async function* source() { for (let i = 0; i < events.length; i += 10) yield events.slice(i, i + 10); }
+    const summary = await new ChangeDispatcher(w, { migrationUuid: uuid, channels: 4, batchSize: 7 }).run(source());
+    assert.equal(summary.applied, events.length);
+  } finally {
+    await w.close();
+  }
+  assert.deepEqual(await maria.sql('shop_back', 'SELECT id, email, code, balance FROM accounts ORDER BY id'), [
+    { id: 1, email: 'a@x', code: 1, balance: '49.00' }, { id: b, email: 'b@x', code: 2, balance: '0.00' },
+  ]);
+});
+
+test('a lock wait is a transient conflict (errno 1205), the batch keeps nothing, and applies once the lock is gone', async () => {
+  await maria.sql(undefined, 'SET GLOBAL innodb_lock_wait_timeout = 1');
+  const w = writer(['accounts']);
+  const holder = await maria.connect('shop_back');
+  try {
+    await w.prepare(UUID, 2);
+    await holder.query('START TRANSACTION');
+    await holder.query('SELECT * FROM accounts WHERE id = 1 FOR UPDATE');
+    const e = ev('u', 'accounts', { id: '1' }, { balance: '99.00' });
+    const err = await w.applyBatch(0, [ev('c', 'accounts', { id: '50' }, { id: '50', email: 'c@x', code: '50', balance: '0.00' }), e]).then(() => undefined, (x: unknown) => x);
+    assert.equal(w.isTransientConflict(err), true);
+    assert.equal(w.isUniqueViolation(err), false);
+    await holder.query('COMMIT');
+    assert.deepEqual(await maria.sql('shop_back', 'SELECT id FROM accounts WHERE id = 50'), []);
+    await w.applyBatch(0, [e]);
+    assert.deepEqual(await maria.sql('shop_back', 'SELECT balance FROM accounts WHERE id = 1'), [{ balance: '99.00' }]);
+  } finally {
+    await holder.end();
+    await w.close();
+    await maria.sql(undefined, 'SET GLOBAL innodb_lock_wait_timeout = 50');
+  }
+});
+
+test('a killed connection (KILL CONNECTION) between batches: the writer reconnects, reads its progress again and applies once', async () => {
+  const w = writer(['pairs']);
+  try {
+    await w.prepare(UUID, 2);
+    const ids = await maria.sql(undefined, "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = 'shop_back' AND COMMAND = 'Sleep' AND USER = 'root'");
+    assert.ok(ids.length >= 2);
+    for (const r of ids) await maria.sql(undefined, `KILL CONNECTION ${r.ID}`);
+    await w.applyBatch(0, [ev('c', 'pairs', { a: '70', b: 'k' }, { a: '70', b: 'k', v: '1' })]);
+    assert.deepEqual(await maria.sql('shop_back', 'SELECT v FROM pairs WHERE a = 70'), [{ v: 1 }]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('bad input is refused before anything changes: a missing table, another channel count', async () => {
+  await maria.createDatabase('empty_db');
+  const missing = new MySqlChangeTarget(config('empty_db'), { tables: [info('pairs')], onWarning: () => {}, metadataSchema: 'meta_never' });
+  await assert.rejects(missing.prepare(UUID, 2), (e: TandemError) => e.code === 'TANDEM_PREREQUISITE' && e.message === 'The table pairs does not exist in the source database empty_db.');
+  assert.deepEqual(await maria.sql(undefined, "SHOW DATABASES LIKE 'meta\\_never'"), []);
+  const w = writer(['pairs']);
+  await assert.rejects(w.prepare(UUID, 3), (e: TandemError) => e.code === 'TANDEM_EXPORT_DIR' && e.message === 'This migration applied changes with 2 channels; it must keep that number (asked for 3).');
+  await assert.rejects(w.prepare(UUID, 1), (e: TandemError) => e.code === 'TANDEM_EXPORT_DIR' && e.message === 'This migration applied changes with 2 channels; it must keep that number (asked for 1).');
+  const ok = writer(['pairs']);
+  try {
+    await ok.prepare(UUID, 2);
+    await assert.rejects(ok.applyBatch(0, [ev('c', 'nope', { id: '1' }, { id: '1' })]), (e: TandemError) => e.code === 'TANDEM_DATA' && /names the table public\.nope/.test(e.message));
+    await assert.rejects(ok.applyBatch(0, [ev('c', 'pairs', { a: '1', b: 'z' }, { a: '1', b: 'z', extra: '1' })]),
+      (e: TandemError) => e.code === 'TANDEM_DATA' && e.message === 'Change events for public.pairs carry the column extra, which the MySQL table shop_back.pairs lacks.');
+  } finally {
+    await ok.close();
+  }
+});
+
+test('triggers on migrated tables are listed with their definitions; the end check finds one not recreated', async () => {
+  await maria.sql('shop_back', "CREATE TRIGGER pairs_audit BEFORE INSERT ON pairs FOR EACH ROW SET NEW.v = COALESCE(NEW.v, 0) + 1000");
+  const c = await maria.connect('shop_back') as unknown as Connection;
+  try {
+    const before = await readTriggers(c, 'shop_back', ['pairs', 'accounts']);
+    assert.deepEqual(before.map((t) => [t.name, t.table, t.timing, t.event]), [['pairs_audit', 'pairs', 'BEFORE', 'INSERT']]);
+    assert.match(before[0]!.createSql!, /^CREATE DEFINER=`root`@`[^`]+` TRIGGER pairs_audit BEFORE INSERT ON pairs FOR EACH ROW SET NEW\.v = COALESCE\(NEW\.v, 0\) \+ 1000$/);
+    assert.deepEqual(await readTriggers(c, 'shop_back', ['accounts']), []);
+    await c.query('DROP TRIGGER pairs_audit');
+    assert.deepEqual(checkTriggersRestored(before, await readTriggers(c, 'shop_back', ['pairs'])).map((f) => [f.name, f.problem]), [['pairs_audit', 'missing']]);
+    await c.query(before[0]!.createSql!);
+    assert.deepEqual(checkTriggersRestored(before, await readTriggers(c, 'shop_back', ['pairs'])), []);
+  } finally {
+    await (c as unknown as { end(): Promise<void> }).end();
+  }
+});
+
+test('AUTO_INCREMENT: restored from the target\'s sequence, never below the data; read back under PostgreSQL\'s sequence names', async () => {
+  await maria.sql('shop_back', 'DELETE FROM counter_t; INSERT INTO counter_t (id, x) VALUES (1, 0), (2, 0), (3, 0)');
+  const sync = new MySqlAutoIncrementSync(config('shop_back'));
+  assert.deepEqual(await sync.restore([{ schema: 'public', name: 'counter_t_id_seq', lastValue: '500', isCalled: true }, { schema: 'public', name: 'unrelated_seq', lastValue: '9', isCalled: true }]),
+    [{ sequence: 'shop_back.counter_t.id', value: '501', raisedToData: false }]);
+  const next = async () => Number((await maria.sql(undefined, "SELECT AUTO_INCREMENT AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop_back' AND TABLE_NAME = 'counter_t'"))[0].n);
+  assert.equal(await next(), 501);
+  assert.deepEqual(await sync.restore([{ schema: 'public', name: 'counter_t_id_seq', lastValue: '1', isCalled: true }]),
+    [{ sequence: 'shop_back.counter_t.id', value: '4', raisedToData: true }]);
+  assert.equal(await next(), 4);
+  const read = await sync.read(['public']);
+  assert.deepEqual(read.find((v) => v.name === 'counter_t_id_seq'), { schema: 'public', name: 'counter_t_id_seq', lastValue: '3', isCalled: true });
+  // PostgreSQL names identity sequences as pgIdentitySequenceName says, long names included.
+  const long = `t_${'x'.repeat(58)}`;
+  await target.query(`CREATE TABLE public.${long} (${'c'.repeat(30)} int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY)`);
+  const seq = await target.query(`SELECT pg_get_serial_sequence('public.${long}', '${'c'.repeat(30)}') AS s`);
+  assert.equal(seq.rows[0].s, `public.${pgIdentitySequenceName(long, 'c'.repeat(30))}`);
+  assert.equal(pgIdentitySequenceName(long, 'c'.repeat(30)), `t_${'x'.repeat(27)}_${'c'.repeat(29)}_seq`);
+});
+
+test('the metadata the data-migration report reads: applied counts per table (truncated rows too); end migration drops the database', async () => {
+  const meta = new MySqlMigrationMetadata(config('shop_back'));
+  const counts = await meta.appliedEventCounts(UUID);
+  assert.deepEqual(counts.get('public.counter_t'), { inserts: 4, updates: 0, deletes: 0, truncatedRows: 2 });
+  assert.deepEqual(counts.get('public.every_type'), { inserts: 5, updates: 1, deletes: 0, truncatedRows: 0 });
+  assert.deepEqual(counts.get('public.pairs'), { inserts: 4, updates: 3, deletes: 1, truncatedRows: 0 });
+  assert.deepEqual((await meta.appliedEventCounts('00000000-0000-4000-8000-00000000dead')).size, 0);
+  assert.equal(await meta.drop(), 'database ybvoyager_metadata');
+  assert.equal(await meta.drop(), undefined);
+  assert.deepEqual((await meta.appliedEventCounts(UUID)).size, 0);
+});
