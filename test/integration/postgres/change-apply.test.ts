@@ -169,6 +169,7 @@ test('metadata counts per table and channel; re-applying after a restart changes
     await second.applyBatch(0, ch0); // the first three are skipped
     await second.applyBatch(0, ch0);
     await assert.rejects(second.prepare(MIGRATION, 1), /2 channels/);
+    await assert.rejects(second.prepare(MIGRATION, 4), /2 channels; it must keep that number \(asked for 4\)/, 'more channels would re-hash rows too');
   } finally {
     await second.close();
   }

@@ -45,8 +45,9 @@ export async function prepareChannels(client: pg.Client, schema: string, migrati
   const existing = await client.query(
     `SELECT max(channel_no)::int AS m FROM ${q(schema)}.${CHANNELS_TABLE} WHERE migration_uuid = $1`, [migrationUuid]);
   const maxChannel = existing.rows[0].m === null ? -1 : Number(existing.rows[0].m);
-  if (maxChannel >= channels) {
-    // Rows were hashed to channels by the old count; another count would break exactly-once.
+  if (maxChannel >= 0 && maxChannel + 1 !== channels) {
+    // Rows were hashed to channels by the old count; another count, smaller or larger, would send a
+    // row's later events to a channel whose progress knows nothing of its earlier ones.
     throw new TandemError('TANDEM_EXPORT_DIR', `This migration applied changes with ${maxChannel + 1} channels; it must keep that number (asked for ${channels}).`);
   }
   await client.query(
