@@ -1,4 +1,5 @@
 import type { PrerequisiteFinding } from '../../core/engine/catalog.js';
+import type { MySqlTable } from './catalog-types.js';
 import type { CapturePrerequisiteFinding } from './capture/prerequisites.js';
 import type { ZeroDateScan } from './zero-dates.js';
 
@@ -51,4 +52,24 @@ export function captureFindings(findings: readonly CapturePrerequisiteFinding[])
     out.push({ severity: 'warning', code: 'TANDEM_PREREQUISITE', message: f.fix ? `${f.message} ${f.fix}` : f.message, fix: '' });
   }
   return out;
+}
+
+/**
+ * Foreign keys whose ON DELETE / ON UPDATE action changes other rows (CASCADE, SET NULL, SET
+ * DEFAULT), for a live export: InnoDB carries out these actions below the binlog, so the rows they
+ * change are not in it and never reach the target (the target's writer does not fire its own
+ * foreign-key actions either). A warning naming each key; the cutover verification would report
+ * the tables that then differ.
+ */
+export function cascadeFinding(tables: readonly MySqlTable[]): PrerequisiteFinding | undefined {
+  const keys = tables.flatMap((t) => t.foreignKeys
+    .filter((f) => f.onDelete !== 'RESTRICT' && f.onDelete !== 'NO ACTION' || f.onUpdate !== 'RESTRICT' && f.onUpdate !== 'NO ACTION')
+    .map((f) => `${t.name}.${f.name} (${[f.onDelete !== 'RESTRICT' && f.onDelete !== 'NO ACTION' ? `ON DELETE ${f.onDelete}` : '', f.onUpdate !== 'RESTRICT' && f.onUpdate !== 'NO ACTION' ? `ON UPDATE ${f.onUpdate}` : ''].filter(Boolean).join(', ')})`));
+  if (keys.length === 0) return undefined;
+  return {
+    severity: 'warning', code: 'TANDEM_PREREQUISITE',
+    message: `MySQL does not write the rows its foreign-key actions change into the binlog, so during the live migration these actions do not reach the target: ${keys.join(', ')}. `
+      + 'Until the cutover, let the application delete or update the child rows itself (or avoid such deletes and key updates); the cutover verification reports any table that differs.',
+    fix: '',
+  };
 }

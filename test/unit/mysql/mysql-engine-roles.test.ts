@@ -6,9 +6,10 @@ import type { DbConfig } from '../../../src/core/db-config.js';
 import { checkMySqlConfig, mysqlTargetSchemaOf, namesMySqlSchema } from '../../../src/adapters/mysql/mysql-config.js';
 import { describeMySqlPosition, mysqlStreamLabels, snapshotStartPosition } from '../../../src/adapters/mysql/mysql-change-capture.js';
 import { MARKER_EVENT_SCHEMA, markersOf, mysqlStreamId } from '../../../src/adapters/mysql/capture/marker-table.js';
-import { captureFindings, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
+import { captureFindings, cascadeFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
 import { activeTriggers, createTriggersScript, dropTriggersScript, notRestoredGuard } from '../../../src/adapters/mysql/mysql-write-guard.js';
 import type { UnnumberedChangeEvent } from '../../../src/core/change-event.js';
+import type { MySqlForeignKey, MySqlTable } from '../../../src/adapters/mysql/catalog-types.js';
 
 const db = (over: Partial<DbConfig> = {}): DbConfig => ({ role: 'source', type: 'mysql', host: 'h', port: 3306, user: 'u', database: 'shop', schemas: ['public'], ...over });
 
@@ -87,4 +88,13 @@ test('the write guard: triggers of written tables act on fall-back writes; scrip
   assert.deepEqual(notRestoredGuard(before, { ...before, triggers: [] }).map((g) => g.what), ['trigger audit_ins on shop.orders (missing)']);
   assert.deepEqual(notRestoredGuard(before, { ...before, globalForeignKeyChecks: false }), [{ what: 'the server\'s global foreign_key_checks (OFF)', fix: 'SET GLOBAL foreign_key_checks = 1;' }]);
   assert.throws(() => activeTriggers({ triggers: [] }), (e: TandemError) => e.code === 'TANDEM_EXPORT_DIR');
+});
+
+test('foreign-key actions the binlog does not carry are named for a live export', () => {
+  const fk = (name: string, onDelete: MySqlForeignKey['onDelete'], onUpdate: MySqlForeignKey['onUpdate']): MySqlForeignKey => ({ name, columns: ['p'], refDatabase: 'shop', refTable: 'p', refColumns: ['id'], onDelete, onUpdate });
+  const table = (name: string, foreignKeys: MySqlForeignKey[]) => ({ name, foreignKeys }) as unknown as MySqlTable;
+  assert.equal(cascadeFinding([table('c', [fk('c_p', 'RESTRICT', 'NO ACTION')])]), undefined);
+  const f = cascadeFinding([table('c', [fk('c_p', 'CASCADE', 'NO ACTION')]), table('d', [fk('d_p', 'SET NULL', 'CASCADE')])]);
+  assert.equal(f?.severity, 'warning');
+  assert.match(f!.message, /these actions do not reach the target: c\.c_p \(ON DELETE CASCADE\), d\.d_p \(ON DELETE SET NULL, ON UPDATE CASCADE\)\. /);
 });
