@@ -14,7 +14,9 @@ import type { ZeroDateScan } from './zero-dates.js';
  * neither the date nor NULL there); in a nullable column a warning (they become NULL).
  */
 export function zeroDateFindings(scan: ZeroDateScan, database: string): PrerequisiteFinding[] {
-  const out: PrerequisiteFinding[] = [];
+  // The warnings first: the workflow prints findings up to the first error.
+  const out: PrerequisiteFinding[] = scan.counts.filter((x) => x.nullable).map((c) => (
+    { severity: 'warning', code: 'TANDEM_PREREQUISITE', message: `${database}.${c.table}.${c.column}: ${c.count} zero date(s) will become NULL on the target.`, fix: '' }));
   const blocking = scan.counts.filter((c) => !c.nullable);
   if (blocking.length > 0) {
     out.push({
@@ -22,9 +24,6 @@ export function zeroDateFindings(scan: ZeroDateScan, database: string): Prerequi
       message: `Zero dates in NOT NULL columns of ${database}: ${blocking.map((c) => `${c.table}.${c.column} (${c.count} row${c.count === 1 ? '' : 's'})`).join(', ')}. PostgreSQL can store neither the zero date nor NULL there.`,
       fix: 'On the source, set real dates in those rows (e.g. UPDATE t SET c = \'1970-01-01\' WHERE YEAR(c) = 0 OR MONTH(c) = 0 OR DAYOFMONTH(c) = 0), or make the columns nullable, then rerun. Nothing was exported.',
     });
-  }
-  for (const c of scan.counts.filter((x) => x.nullable)) {
-    out.push({ severity: 'warning', code: 'TANDEM_PREREQUISITE', message: `${database}.${c.table}.${c.column}: ${c.count} zero date(s) will become NULL on the target.`, fix: '' });
   }
   return out;
 }

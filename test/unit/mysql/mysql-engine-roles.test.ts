@@ -60,9 +60,9 @@ test('marker rows become markers of their own stream and never row changes', () 
 
 test('findings: zero dates (NOT NULL stops, nullable warns), capture errors in one finding, retention always said', () => {
   const z = zeroDateFindings({ counts: [{ table: 't', column: 'd', nullable: false, count: 2 }, { table: 't', column: 'e', nullable: true, count: 1 }], newZeroDatesAllowed: true }, 'shop');
-  assert.deepEqual(z.map((f) => [f.severity, f.code]), [['error', 'TANDEM_PREREQUISITE'], ['warning', 'TANDEM_PREREQUISITE']]);
-  assert.match(z[0]!.message, /^Zero dates in NOT NULL columns of shop: t\.d \(2 rows\)\./);
-  assert.equal(z[1]!.message, 'shop.t.e: 1 zero date(s) will become NULL on the target.');
+  assert.deepEqual(z.map((f) => [f.severity, f.code]), [['warning', 'TANDEM_PREREQUISITE'], ['error', 'TANDEM_PREREQUISITE']], 'warnings first: findings are printed up to the first error');
+  assert.match(z[1]!.message, /^Zero dates in NOT NULL columns of shop: t\.d \(2 rows\)\./);
+  assert.equal(z[0]!.message, 'shop.t.e: 1 zero date(s) will become NULL on the target.');
   const c = captureFindings([
     { check: 'binlog_format', severity: 'error', message: 'binlog_format is STATEMENT.', fix: "SET GLOBAL binlog_format = 'ROW';" },
     { check: 'privilege_replication_slave', severity: 'error', message: 'no REPLICATION SLAVE.', fix: 'GRANT REPLICATION SLAVE ON *.* TO x;' },
