@@ -6,7 +6,7 @@
  * Checked: every table equal row for row both ways (each side's rows as text, compared in the
  * test), the target's identity columns and the source's AUTO_INCREMENT counters above the data,
  * the source's trigger dropped for the fall-back (so it does not fire twice) and recreated as it
- * was, the spec's metadata on MariaDB gone after end migration.
+ * was, the data-migration report's row counts, the spec's metadata on MariaDB gone after end migration.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -304,6 +304,21 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     const [exCode, imCode] = await Promise.all([ex.done, im.done]);
     assert.equal(exCode, 0, tail(ex.output()));
     assert.equal(imCode, 0, tail(im.output()));
+
+    // ---- the report: a source and a target row per table; FINAL_ROW_COUNT is the real count
+    const rep = await run(['get', 'data-migration-report', '--output-format', 'json']);
+    assert.equal(rep.code, 0, rep.stderr);
+    const reported = JSON.parse(rep.stdout) as { table_name: string; db_type: string; final_row_count: number }[];
+    assert.deepEqual([...new Set(reported.map((x) => x.table_name))].sort(), ['public.audit', 'public.customers', 'public.items', 'public.orders']);
+    const wrong: string[] = [];
+    for (const table of Object.keys(TABLES)) {
+      const real = { source: Number((await my.sql('shop', `SELECT COUNT(*) AS n FROM ${table}`))[0].n), target: Number((await pgs.sql('yb', `SELECT count(*)::int AS n FROM public.${table}`))[0].n) };
+      for (const side of ['source', 'target'] as const) {
+        const row = reported.filter((x) => x.table_name === `public.${table}` && x.db_type === side);
+        if (row.length !== 1 || row[0]!.final_row_count !== real[side]) wrong.push(`${table} ${side}: report ${JSON.stringify(row)}, real ${real[side]}`);
+      }
+    }
+    assert.deepEqual(wrong, [], 'FINAL_ROW_COUNT equals the real row count');
 
     // AUTO_INCREMENT counters on MariaDB above the target's data; the trigger fires again for the application.
     const tgtMax = await maxIds('pg');
