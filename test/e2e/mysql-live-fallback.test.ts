@@ -6,7 +6,8 @@
  * Checked: every table equal row for row both ways (each side's rows as text, compared in the
  * test), the target's identity columns and the source's AUTO_INCREMENT counters above the data,
  * the source's trigger dropped for the fall-back (so it does not fire twice) and recreated as it
- * was, the data-migration report's row counts, the spec's metadata on MariaDB gone after end migration.
+ * was, the data-migration report's row counts, `tandem compare` both ways (MATCH, then the tables
+ * MariaDB alone changed), the spec's metadata on MariaDB gone after end migration.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -320,6 +321,13 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     }
     assert.deepEqual(wrong, [], 'FINAL_ROW_COUNT equals the real row count');
 
+    // ---- tandem compare between MariaDB and the target: every table MATCHes
+    const compared = await run(['compare', '--output-format', 'json', '--parallel-jobs', '2']);
+    assert.equal(compared.code, 0, compared.stdout + compared.stderr);
+    const cmp = JSON.parse(compared.stdout) as { result: string; tables: { table_name: string; result: string; source_rows: number; target_rows: number }[] };
+    assert.equal(cmp.result, 'MATCH');
+    assert.deepEqual(cmp.tables.map((t) => `${t.table_name} ${t.result}`).sort(), ['public.audit MATCH', 'public.customers MATCH', 'public.items MATCH', 'public.orders MATCH']);
+
     // AUTO_INCREMENT counters on MariaDB above the target's data; the trigger fires again for the application.
     const tgtMax = await maxIds('pg');
     const counters = await my.sql('shop', "SELECT TABLE_NAME AS t, AUTO_INCREMENT AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND AUTO_INCREMENT IS NOT NULL ORDER BY 1");
@@ -336,6 +344,11 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     } finally {
       await c.end();
     }
+    // Rows only MariaDB has now: compare says which tables differ and exits 1.
+    const differs = await run(['compare', '--output-format', 'json']);
+    assert.equal(differs.code, 1, differs.stdout + differs.stderr);
+    const d = JSON.parse(differs.stdout) as { result: string; tables: { table_name: string; result: string }[] };
+    assert.deepEqual(d.tables.filter((t) => t.result !== 'MATCH').map((t) => t.table_name).sort(), ['public.audit', 'public.customers', 'public.orders']);
 
     // ---- end migration: nothing of Tandem's left on MariaDB
     const end = await run(['end', 'migration', '--backup-log-files', 'false', '--backup-data-files', 'false', '--backup-schema-files', 'false',
