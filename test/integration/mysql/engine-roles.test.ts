@@ -150,3 +150,26 @@ test('the write guard: triggers of migrated tables dropped and recreated exactly
   const [{ n }] = await maria.sql('shop', 'SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = \'shop\'');
   assert.equal(Number(n), 1);
 });
+
+test('migration metadata: end migration removes its own rows, and the database only when no other migration has rows there', async () => {
+  const other = '8b2d3c4e-5f60-4a71-8b92-a3b4c5d6e7f8';
+  const tables = (await (async () => {
+    const c = await engine.openCatalog(db);
+    try {
+      return await c.listTables(['public']);
+    } finally {
+      await c.close();
+    }
+  })()).filter((t) => t.name === 'notes');
+  for (const id of [UUID, other]) {
+    const writer = engine.changeWriter(db, { tables, onWarning: () => {} });
+    await writer.prepare(id, 2);
+    await writer.close();
+  }
+  const meta = engine.migrationMetadata(db);
+  assert.equal(await meta.drop(UUID), 'this migration\'s rows in database ybvoyager_metadata (other migrations\' rows kept)');
+  assert.deepEqual((await maria.sql(undefined, 'SELECT DISTINCT migration_uuid AS u FROM ybvoyager_metadata.ybvoyager_import_data_event_channels_metainfo')).map((r) => r.u), [other]);
+  assert.equal(await meta.drop(UUID), undefined, 'nothing of this migration left');
+  assert.equal(await meta.drop(other), 'database ybvoyager_metadata');
+  assert.deepEqual(await maria.sql(undefined, "SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'ybvoyager_metadata'"), []);
+});
