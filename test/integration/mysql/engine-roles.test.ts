@@ -173,3 +173,20 @@ test('migration metadata: end migration removes its own rows, and the database o
   assert.equal(await meta.drop(other), 'database ybvoyager_metadata');
   assert.deepEqual(await maria.sql(undefined, "SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'ybvoyager_metadata'"), []);
 });
+
+test('--source-db-schema names the target schema: every role names the tables by it', async () => {
+  const app: DbConfig = { ...db, schemas: ['app'] };
+  const catalog = await engine.openCatalog(app);
+  try {
+    assert.deepEqual(await catalog.listSchemas(), ['app']);
+    assert.deepEqual([...new Set((await catalog.listTables(['app'])).map((t) => t.schema))], ['app']);
+  } finally {
+    await catalog.close();
+  }
+  const exported = await engine.exportSchema(app, { schemas: ['app'] });
+  assert.deepEqual(exported.objects.filter((o) => o.type === 'SCHEMA').map((o) => o.sql), ['CREATE SCHEMA IF NOT EXISTS app;']);
+  assert.ok(exported.objects.filter((o) => o.type === 'TABLE').every((o) => o.schema === 'app'));
+  assert.deepEqual(exported.unexported, [{ kind: 'trigger', name: 'shop.orders_ai' }]);
+  const counters = await engine.sequences(app).read(['app']);
+  assert.deepEqual(counters.map((c) => `${c.schema}.${c.name}`).sort(), ['app.audit_id_seq', 'app.orders_id_seq']);
+});
