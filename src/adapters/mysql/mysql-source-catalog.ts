@@ -6,7 +6,7 @@ import type { MySqlCatalog } from './catalog-types.js';
 import { checkCapturePrerequisites } from './capture/prerequisites.js';
 import { connectMySql, type MySqlSession } from './connection.js';
 import { mysqlTargetSchemaOf, namesMySqlSchema } from './mysql-config.js';
-import { captureFindings, zeroDateFindings } from './mysql-prerequisite-findings.js';
+import { captureFindings, cascadeFinding, zeroDateFindings } from './mysql-prerequisite-findings.js';
 import { mysqlTableInfos, TABLE_SIZES_SQL, type MySqlTableInfo, type MySqlTableSize } from './mysql-table-info.js';
 import { scanZeroDates } from './zero-dates.js';
 
@@ -57,7 +57,8 @@ export class MySqlSourceCatalog implements SourceCatalog {
 
   /**
    * Zero dates in the migrated tables (one scan of each table with date columns), the primary-key
-   * rule, then for a live export the binlog checks with their fixes.
+   * rule, then for a live export the binlog checks with their fixes and the foreign-key actions the
+   * binlog does not carry.
    */
   async checkPrerequisites(purpose: ExportPurpose): Promise<PrerequisiteFinding[]> {
     const catalog = await this.read();
@@ -72,6 +73,8 @@ export class MySqlSourceCatalog implements SourceCatalog {
         tables: tables.map((t) => ({ database: this.db.database, table: t.name, primaryKey: t.primaryKey })),
       });
       out.push(...captureFindings(report.findings));
+      const cascades = cascadeFinding(tables);
+      if (cascades) out.push(cascades);
     }
     return out;
   }

@@ -6,9 +6,10 @@ import type { DbConfig } from '../../../src/core/db-config.js';
 import { checkMySqlConfig, mysqlTargetSchemaOf, namesMySqlSchema } from '../../../src/adapters/mysql/mysql-config.js';
 import { describeMySqlPosition, mysqlStreamLabels, snapshotStartPosition } from '../../../src/adapters/mysql/mysql-change-capture.js';
 import { MARKER_EVENT_SCHEMA, markersOf, mysqlStreamId } from '../../../src/adapters/mysql/capture/marker-table.js';
-import { captureFindings, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
+import { captureFindings, cascadeFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
 import { activeTriggers, createTriggersScript, dropTriggersScript, notRestoredGuard } from '../../../src/adapters/mysql/mysql-write-guard.js';
 import type { UnnumberedChangeEvent } from '../../../src/core/change-event.js';
+import type { MySqlForeignKey, MySqlTable } from '../../../src/adapters/mysql/catalog-types.js';
 
 const db = (over: Partial<DbConfig> = {}): DbConfig => ({ role: 'source', type: 'mysql', host: 'h', port: 3306, user: 'u', database: 'shop', schemas: ['public'], ...over });
 
@@ -59,9 +60,9 @@ test('marker rows become markers of their own stream and never row changes', () 
 
 test('findings: zero dates (NOT NULL stops, nullable warns), capture errors in one finding, retention always said', () => {
   const z = zeroDateFindings({ counts: [{ table: 't', column: 'd', nullable: false, count: 2 }, { table: 't', column: 'e', nullable: true, count: 1 }], newZeroDatesAllowed: true }, 'shop');
-  assert.deepEqual(z.map((f) => [f.severity, f.code]), [['error', 'TANDEM_PREREQUISITE'], ['warning', 'TANDEM_PREREQUISITE']]);
-  assert.match(z[0]!.message, /^Zero dates in NOT NULL columns of shop: t\.d \(2 rows\)\./);
-  assert.equal(z[1]!.message, 'shop.t.e: 1 zero date(s) will become NULL on the target.');
+  assert.deepEqual(z.map((f) => [f.severity, f.code]), [['warning', 'TANDEM_PREREQUISITE'], ['error', 'TANDEM_PREREQUISITE']], 'warnings first: findings are printed up to the first error');
+  assert.match(z[1]!.message, /^Zero dates in NOT NULL columns of shop: t\.d \(2 rows\)\./);
+  assert.equal(z[0]!.message, 'shop.t.e: 1 zero date(s) will become NULL on the target.');
   const c = captureFindings([
     { check: 'binlog_format', severity: 'error', message: 'binlog_format is STATEMENT.', fix: "SET GLOBAL binlog_format = 'ROW';" },
     { check: 'privilege_replication_slave', severity: 'error', message: 'no REPLICATION SLAVE.', fix: 'GRANT REPLICATION SLAVE ON *.* TO x;' },
@@ -87,4 +88,13 @@ test('the write guard: triggers of written tables act on fall-back writes; scrip
   assert.deepEqual(notRestoredGuard(before, { ...before, triggers: [] }).map((g) => g.what), ['trigger audit_ins on shop.orders (missing)']);
   assert.deepEqual(notRestoredGuard(before, { ...before, globalForeignKeyChecks: false }), [{ what: 'the server\'s global foreign_key_checks (OFF)', fix: 'SET GLOBAL foreign_key_checks = 1;' }]);
   assert.throws(() => activeTriggers({ triggers: [] }), (e: TandemError) => e.code === 'TANDEM_EXPORT_DIR');
+});
+
+test('foreign-key actions the binlog does not carry are named for a live export', () => {
+  const fk = (name: string, onDelete: MySqlForeignKey['onDelete'], onUpdate: MySqlForeignKey['onUpdate']): MySqlForeignKey => ({ name, columns: ['p'], refDatabase: 'shop', refTable: 'p', refColumns: ['id'], onDelete, onUpdate });
+  const table = (name: string, foreignKeys: MySqlForeignKey[]) => ({ name, foreignKeys }) as unknown as MySqlTable;
+  assert.equal(cascadeFinding([table('c', [fk('c_p', 'RESTRICT', 'NO ACTION')])]), undefined);
+  const f = cascadeFinding([table('c', [fk('c_p', 'CASCADE', 'NO ACTION')]), table('d', [fk('d_p', 'SET NULL', 'CASCADE')])]);
+  assert.equal(f?.severity, 'warning');
+  assert.match(f!.message, /these actions do not reach the target: c\.c_p \(ON DELETE CASCADE\), d\.d_p \(ON DELETE SET NULL, ON UPDATE CASCADE\)\. /);
 });
