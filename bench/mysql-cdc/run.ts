@@ -18,7 +18,7 @@
  * The drain rate is the backlog over the sum of both times. `tandem compare` then proves source and
  * target equal (count and checksum of every table over canonical values).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../test/helpers/mariadb-server.js';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     const work = mkdtempSync(join(tmpdir(), 'tandem-bench-mysql-cdc-'));
     cleanup.add('remove temp dir', () => removeDir(work));
     const dir = join(work, 'export');
+    mkdirSync(dir);
     const env = { SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password };
 
     say(`source: ${source.version}; ${ACCOUNTS} accounts ...`);
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
         DECLARE a int;
         DECLARE d int;
         WHILE i < n DO
-          SET a = 1 + FLOOR(RAND() * ${ACCOUNTS}), d = FLOOR(RAND() * 10001) - 5000;
+          SET a = 1 + FLOOR(RAND() * ${ACCOUNTS}), d = 1 + FLOOR(RAND() * 5000); -- never 0: an UPDATE that changes nothing writes no row event
           START TRANSACTION;
           UPDATE accounts SET abalance = abalance + d WHERE aid = a;
           INSERT INTO history (aid, delta, mtime) VALUES (a, d, NOW(6));

@@ -98,8 +98,13 @@ export class MySqlChangeStream implements ChangeStream {
     // MySQL keeps binlogs on its own schedule; nothing to confirm.
   }
 
+  /**
+   * Transactions waiting here plus the binlog events already received behind them: the exporter
+   * flushes its batch to the queue (an fsync) when this is 0, so counting only whole transactions
+   * here would flush after nearly every one of a backlog of small ones.
+   */
   get buffered(): number {
-    return this.queue.length;
+    return this.queue.length + (this.capture?.pendingEvents ?? 0);
   }
 
   async *transactions(): AsyncGenerator<CapturedTransaction> {

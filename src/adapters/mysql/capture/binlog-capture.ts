@@ -140,6 +140,14 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
     return this.lastText;
   }
 
+  /**
+   * Binlog events already received and not yet assembled: when > 0, more transactions follow at
+   * once, so a consumer batching its durable writes should not flush yet.
+   */
+  get pendingEvents(): number {
+    return this.dump?.pending ?? 0;
+  }
+
   /** The server's id of the connection the dump runs on (`KILL CONNECTION` it to test a cut). */
   get threadId(): number | undefined {
     return this.dump?.threadId;
