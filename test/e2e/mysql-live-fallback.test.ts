@@ -254,6 +254,7 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     // ---- schema
     const exported = await ok(['export', 'schema', ...SF]);
     assert.match(exported, /trigger shop\.orders_audit/, 'the trigger is named for conversion by hand');
+    assert.match(exported, /Exported \d+ objects from root@127\.0\.0\.1:\d+\/shop \(MariaDB 10\.\d+\.\d+, schemas public\)/, 'which server it is, said');
     await ok(['import', 'schema', ...TF]);
     assert.equal((await pgs.sql('yb', "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'"))[0].n, 4);
 
