@@ -124,7 +124,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   const reader = new EventQueueReader(exportDir.queueDir, meta);
   log.info(`applying the queue to the ${opts.consumer} after vsn ${startAfter} with ${channels} channels`);
   try {
-    // A short poll: the time between queuing and applying a change is replication lag.
+    // The exporter's commits to meta.db wake the reader; the short poll is for file systems that
+    // cannot report them (the time between queuing and applying a change is replication lag).
     await dispatcher.run(reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: 1000, pollMs: 50 }));
   } finally {
     clearInterval(timer);
