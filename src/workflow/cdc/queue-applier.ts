@@ -12,6 +12,8 @@ import { ChangeDispatcher } from './change-dispatcher.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { failpoint, type FailpointName } from '../../core/failpoint.js';
 import type { ChangeTarget } from '../../core/change-target.js';
+import { EarlyVerification, type EarlyVerificationOptions } from '../verify/early-verification.js';
+import type { TableComparison } from '../verify/table-comparison.js';
 
 export interface QueueApplyOptions {
   /** Which importer this is; its low watermark is kept in meta.db under this name. */
@@ -25,11 +27,15 @@ export interface QueueApplyOptions {
   readonly stopAtMarker: MarkerKind;
   /** Start after this vsn even if the consumer has no watermark yet (fall-back starts after the cutover marker). */
   readonly startAfterVsn?: number;
+  /** Verify quiet tables while streaming (`EarlyVerification`); opens the comparison's sides. */
+  readonly openEarlyComparison?: EarlyVerificationOptions['open'];
 }
 
 export interface QueueApplyResult {
   /** The marker event, once everything before it is applied; undefined when interrupted. */
   readonly marker?: ChangeEvent;
+  /** With a marker and `openEarlyComparison`: the early matches that still hold at the marker. */
+  readonly stillValid?: Map<string, TableComparison>;
 }
 
 function formatDuration(seconds: number): string {
@@ -123,18 +129,44 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   });
   const reader = new EventQueueReader(exportDir.queueDir, meta);
   log.info(`applying the queue to the ${opts.consumer} after vsn ${startAfter} with ${channels} channels`);
+  const early = opts.openEarlyComparison ? new EarlyVerification({
+    open: opts.openEarlyComparison,
+    queuedVsn: () => readQueueState(meta).lastVsn,
+    appliedVsn: () => watermark,
+    onPass: (results) => {
+      const bad = results.filter((r) => !r.match);
+      if (bad.length < results.length) reporter.print(`Verified ${results.length - bad.length} quiet table(s) ahead of the cutover: row counts and checksums match (the cutover compares only tables that change after this).`);
+      for (const r of bad) {
+        reporter.warn(`${r.table} differs between the ${opts.consumer === 'target' ? 'source and the target' : 'target and the source'} (${r.error ?? `rows ${r.leftRows} vs ${r.rightRows}${r.leftRows === r.rightRows ? ', checksums differ' : ''}`}), found while streaming; the cutover compares it again. Run "tandem compare --export-dir ${exportDir.root}" for details.`);
+      }
+    },
+  }) : undefined;
+  let stillValid: Map<string, TableComparison> | undefined;
   try {
     // The exporter's commits to meta.db wake the reader; the short poll is for file systems that
     // cannot report them (the time between queuing and applying a change is replication lag).
-    await dispatcher.run(reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: 1000, pollMs: 50 }));
+    const events = reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: 1000, pollMs: 50 });
+    early?.start();
+    await dispatcher.run(early ? noted(events, early) : events);
+    // Every event before the marker has been read (and noted) by now.
+    if (marker) stillValid = await early?.finish();
   } finally {
+    await early?.finish({ cancel: true });
     clearInterval(timer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await target.close().catch(() => {});
     show(true);
   }
-  return { marker };
+  return { marker, ...(stillValid ? { stillValid } : {}) };
+}
+
+/** The same batches, each first recorded by the early verification (which tables changed, at which vsn). */
+async function* noted(events: AsyncIterable<ChangeEvent[]>, early: EarlyVerification): AsyncGenerator<ChangeEvent[]> {
+  for await (const batch of events) {
+    early.note(batch);
+    yield batch;
+  }
 }
 
 /** The same target, stopping at the named failpoint after each committed batch (a crash test arms it). */
