@@ -38,6 +38,9 @@ export interface QueueApplyResult {
   readonly stillValid?: Map<string, TableComparison>;
 }
 
+/** Most time between a commit on the written database and meta.db's record of the new watermark. */
+const WATERMARK_RECORD_MS = 100;
+
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '-';
   const s = Math.round(seconds);
@@ -79,6 +82,17 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   const meter = new RateMeter();
   const printer = new MetricsPrinter(reporter.stdout);
   let watermark = startAfter;
+  // meta.db's copy of the watermark (the written database's progress rows are the truth) is
+  // recorded at most every WATERMARK_RECORD_MS: each record is a synchronous, fsynced SQLite
+  // commit on this thread, and one per applied batch held up the apply under load.
+  let recorded = startAfter;
+  let recordTimer: NodeJS.Timeout | undefined;
+  const recordWatermark = () => {
+    recordTimer = undefined;
+    if (watermark <= recorded) return;
+    QueueConsumers.setAppliedVsn(meta, opts.consumer, watermark);
+    recorded = watermark;
+  };
   let appliedThisRun = 0;
   const show = (force = false) => {
     const queued = readQueueState(meta).lastVsn;
@@ -123,7 +137,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
       appliedThisRun = p.applied;
       if (p.lowWatermark > watermark) {
         watermark = p.lowWatermark;
-        QueueConsumers.setAppliedVsn(meta, opts.consumer, watermark);
+        recordTimer ??= setTimeout(recordWatermark, WATERMARK_RECORD_MS);
       }
     },
   });
@@ -151,6 +165,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     // Every event before the marker has been read (and noted) by now.
     if (marker) stillValid = await early?.finish();
   } finally {
+    clearTimeout(recordTimer);
+    recordWatermark();
     await early?.finish({ cancel: true });
     clearInterval(timer);
     process.off('SIGINT', onSignal);
