@@ -5,7 +5,8 @@
  * --table-jobs N --index-jobs N`, in the same run, each into a fresh target database and each
  * followed by a row-for-row verification against the source (count and order-independent checksum
  * per table, sequence values, constraint and index definitions). Prints each tool's wall time, the
- * phases, and the ratios tandem / pg_dump and tandem / pgcopydb.
+ * phases, the CPU time each used (its client processes and both servers: see cpu-meter.ts; steadier
+ * than wall time on a shared machine), and the ratios tandem / pg_dump and tandem / pgcopydb.
  *
  * The database (see dataset.ts) has 20 tables of mixed sizes, 10M rows by default. Before the timed
  * runs, a warm-up load into a throw-away database on the target (the first load into a fresh server
@@ -22,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { startPg15 } from '../../test/helpers/pg-server.js';
 import { createDataset, datasetSizes } from './dataset.js';
 import { differences, fingerprint } from './verify.js';
+import { postmasterPid, readCpu } from './cpu-meter.js';
 import { migrateWithPgCopyDb, migrateWithPgDump, migrateWithTandem, type MigrationSetup, type MigrationTiming } from './migrations.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
@@ -58,23 +60,28 @@ async function main(): Promise<void> {
     const expected = await fingerprint(source, 'bench');
     out(`source checksummed in ${s(Date.now() - t0)}: ${expected.tables.size} tables (partitions included), ${expected.sequences.size} sequences, ${expected.objects.length} constraints and indexes`);
 
-    // Warm-up, not counted: as much WAL as a load of the data writes, into a database dropped after.
+    // Warm-up, not counted: about as much WAL as a load of the data writes, into a database dropped after.
     t0 = Date.now();
     await target.createDatabase('warmup');
-    await target.sql('warmup', `CREATE TABLE w AS SELECT g, md5(g::text) AS a, md5((g + 1)::text) AS b FROM generate_series(1, ${Math.max(1000, Math.round(sizes.total * 1.2))}) g`);
+    // About the data's size (160 bytes a row on average), in rows that cost the server little to make.
+    await target.sql('warmup', `CREATE TABLE w AS SELECT g, repeat('w', 500) AS filler FROM generate_series(1, ${Math.max(1000, Math.round(sizes.total / 3))}) g`);
     await target.sql('postgres', 'DROP DATABASE warmup');
     await target.sql('postgres', 'CHECKPOINT');
     out(`target warm-up (not counted): ${s(Date.now() - t0)}`);
 
     const setup: MigrationSetup = { source, sourceDb: 'bench', target, jobs: JOBS };
-    const results = new Map<ToolName, MigrationTiming>();
+    const postmasters = await Promise.all([postmasterPid(source), postmasterPid(target)]);
+    const results = new Map<ToolName, MigrationTiming & { clientCpuS: number; serverCpuS: number }>();
     for (const tool of ORDER as ToolName[]) {
       const db = `t_${tool}`;
       await target.createDatabase(db);
       out(`\n${tool}: migrating into ${db} (${JOBS} jobs) ... ${uptime()}`);
+      const before = readCpu(postmasters);
       const timing = await TOOLS[tool](setup, db);
-      results.set(tool, timing);
-      out(`${tool}: ${s(timing.totalMs)}`);
+      const after = readCpu(postmasters);
+      const cpu = { clientCpuS: after.clientS - before.clientS, serverCpuS: after.serversS - before.serversS };
+      results.set(tool, { ...timing, ...cpu });
+      out(`${tool}: ${s(timing.totalMs)} wall; CPU ${(cpu.clientCpuS + cpu.serverCpuS).toFixed(1)} s (clients ${cpu.clientCpuS.toFixed(1)} s, servers ${cpu.serverCpuS.toFixed(1)} s)`);
       for (const p of timing.phases) out(`  ${p.name.padEnd(50)} ${s(p.ms)}`);
       for (const n of timing.notes) out(`  | ${n}`);
       const diff = differences(expected, await fingerprint(target, db));
@@ -91,11 +98,14 @@ async function main(): Promise<void> {
 
     out('');
     out(`rows: ${sizes.total}, parallelism ${JOBS} for every tool, order ${ORDER.join(', ')}`);
-    for (const [tool, t] of results) out(`  ${tool.padEnd(10)} ${s(t.totalMs)}`);
+    const cpuOf = (t: { clientCpuS: number; serverCpuS: number }) => t.clientCpuS + t.serverCpuS;
+    for (const [tool, t] of results) out(`  ${tool.padEnd(10)} ${s(t.totalMs).padStart(8)} wall   ${cpuOf(t).toFixed(1).padStart(6)} s CPU (clients and both servers)`);
     const tandem = results.get('tandem');
     for (const other of ['pg_dump', 'pgcopydb'] as const) {
       const o = results.get(other);
-      if (tandem && o) out(`  ratio tandem / ${other.padEnd(8)} ${(tandem.totalMs / o.totalMs).toFixed(2)}x (goal < 1.00x)`);
+      if (tandem && o) {
+        out(`  ratio tandem / ${other.padEnd(8)} ${(tandem.totalMs / o.totalMs).toFixed(2)}x wall (goal < 1.00x), ${(cpuOf(tandem) / cpuOf(o)).toFixed(2)}x CPU`);
+      }
     }
     out(`end: ${uptime()}`);
   } finally {
