@@ -73,8 +73,14 @@ function uri(server: PgServer, db: string): string {
   return `postgres://${server.user}:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db}`;
 }
 
-/** Tandem's offline migration through the built CLI, into `targetDb`. */
-export async function migrateWithTandem(setup: MigrationSetup, targetDb: string): Promise<MigrationTiming> {
+/**
+ * Tandem's offline migration through the built CLI, into `targetDb`. With `lateKeys` (a diagnostic,
+ * not Tandem's behaviour) the primary keys, unique constraints and foreign keys that `import schema`
+ * created are dropped before the data and added back after the indexes, as pg_restore and pgcopydb
+ * do: the difference shows what loading into tables with their keys costs. (On YugabyteDB, Tandem's
+ * target, the primary key is the table's storage order: adding it later rewrites the table.)
+ */
+export async function migrateWithTandem(setup: MigrationSetup, targetDb: string, lateKeys = false): Promise<MigrationTiming> {
   const { source, target, jobs } = setup;
   const dir = mkdtempSync(join(tmpdir(), 'tandem-offline-'));
   const env = { SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password, TANDEM_NO_TTY: '1' };
@@ -86,10 +92,12 @@ export async function migrateWithTandem(setup: MigrationSetup, targetDb: string)
     const t0 = process.hrtime.bigint();
     const exportSchema = await tandem(['export', 'schema', ...src]);
     const importSchema = await tandem(['import', 'schema', ...tgt]);
+    const keys = lateKeys ? await dropKeys(target, targetDb) : undefined;
     const exporting = tandem(['export', 'data', ...src, '--parallel-jobs', String(jobs)]);
     const importing = tandem(['import', 'data', ...tgt, '--parallel-jobs', String(jobs)]);
     const [exportData, importData] = await Promise.all([exporting, importing]);
     const post = await tandem(['import', 'schema', ...tgt, '--post-snapshot-import', 'true']);
+    const keysAdded = keys ? await addKeys(target, targetDb, keys, jobs) : undefined;
     const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
     return {
       tool: 'tandem',
@@ -100,6 +108,8 @@ export async function migrateWithTandem(setup: MigrationSetup, targetDb: string)
         { name: 'export data (alongside the import)', ms: exportData.ms },
         { name: 'import data (started with the export)', ms: importData.ms },
         { name: 'import schema --post-snapshot-import (indexes)', ms: post.ms },
+        ...(keys ? [{ name: 'drop keys before the data (diagnostic)', ms: keys.ms }] : []),
+        ...(keysAdded !== undefined ? [{ name: `add keys after the data, ${jobs} connections (diagnostic)`, ms: keysAdded }] : []),
       ],
       notes: [],
     };
@@ -152,4 +162,39 @@ function summaryOf(output: string): string[] {
   if (start < 0) return [];
   const end = lines.findIndex((l, i) => i > start && /Total Wall Clock Duration/.test(l));
   return lines.slice(start, end < 0 ? undefined : end + 1).filter((l) => l.trim() !== '' && !/^\s*-+\s/.test(l)).map((l) => l.trimEnd());
+}
+
+interface DroppedKeys {
+  readonly ms: number;
+  /** `ALTER TABLE … ADD CONSTRAINT …` of the primary keys and unique constraints, then of the foreign keys. */
+  readonly keys: readonly string[];
+  readonly foreignKeys: readonly string[];
+}
+
+const KEYS = `SELECT contype, format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, pg_get_constraintdef(oid)) AS add,
+    format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname) AS drop
+  FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype IN ('p', 'u', 'f') AND conparentid = 0
+  ORDER BY contype <> 'f', conrelid::regclass::text`;
+
+/** Drops the foreign keys, then the primary keys and unique constraints (partitions' go with their parent's). */
+async function dropKeys(server: PgServer, db: string): Promise<DroppedKeys> {
+  const t0 = process.hrtime.bigint();
+  const rows = await server.sql(db, KEYS);
+  for (const r of rows) await server.sql(db, r.drop);
+  return {
+    ms: Number(process.hrtime.bigint() - t0) / 1e6,
+    keys: rows.filter((r) => r.contype !== 'f').map((r) => r.add),
+    foreignKeys: rows.filter((r) => r.contype === 'f').map((r) => r.add),
+  };
+}
+
+/** Adds the keys back on `jobs` connections, then the foreign keys (which check every row); returns ms. */
+async function addKeys(server: PgServer, db: string, dropped: DroppedKeys, jobs: number): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const queue = [...dropped.keys];
+  await Promise.all(Array.from({ length: jobs }, async () => {
+    for (let sql = queue.shift(); sql !== undefined; sql = queue.shift()) await server.sql(db, sql);
+  }));
+  for (const sql of dropped.foreignKeys) await server.sql(db, sql);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }

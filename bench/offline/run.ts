@@ -15,7 +15,9 @@
  * Usage: npm run bench:offline
  *   BENCH_ROWS     rows in all (default 10000000; e.g. 200000 for a smoke run)
  *   BENCH_JOBS     the parallelism given to every tool (default 2, the machine's cores)
- *   BENCH_ORDER    the order of the runs (default tandem,pg_dump,pgcopydb)
+ *   BENCH_ORDER    the order of the runs (default tandem,pg_dump,pgcopydb); tandem-late-keys is a
+ *                  diagnostic: Tandem with the keys dropped before the data and added back after
+ *   BENCH_ROUNDS   runs of each tool (default 1; each round starts one tool later; medians compared)
  *   BENCH_PGCOPYDB_SPLIT  pgcopydb's --split-tables-larger-than (default: not given, pgcopydb's default)
  * Needs the Debian packages postgresql-15 and pgcopydb (`apt-get install pgcopydb`).
  */
@@ -30,20 +32,32 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const JOBS = Number(process.env.BENCH_JOBS ?? 2);
 const ORDER = (process.env.BENCH_ORDER ?? 'tandem,pg_dump,pgcopydb').split(',').map((s) => s.trim());
 const PGCOPYDB_SPLIT = process.env.BENCH_PGCOPYDB_SPLIT;
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 
-type ToolName = 'tandem' | 'pg_dump' | 'pgcopydb';
+type ToolName = 'tandem' | 'pg_dump' | 'pgcopydb' | 'tandem-late-keys';
 const TOOLS: Record<ToolName, (setup: MigrationSetup, db: string) => Promise<MigrationTiming>> = {
-  tandem: migrateWithTandem,
+  tandem: (setup, db) => migrateWithTandem(setup, db),
   pg_dump: migrateWithPgDump,
   pgcopydb: (setup, db) => migrateWithPgCopyDb(setup, db, PGCOPYDB_SPLIT),
+  'tandem-late-keys': (setup, db) => migrateWithTandem(setup, db, true),
 };
+
+interface Run {
+  readonly timing: MigrationTiming;
+  readonly cpuS: number;
+}
+
+function median(xs: readonly number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+}
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 async function main(): Promise<void> {
-  for (const t of ORDER) if (!(t in TOOLS)) throw new Error(`BENCH_ORDER: unknown tool ${t} (tandem, pg_dump, pgcopydb)`);
+  for (const t of ORDER) if (!(t in TOOLS)) throw new Error(`BENCH_ORDER: unknown tool ${t} (tandem, pg_dump, pgcopydb, tandem-late-keys)`);
   out(`start: ${uptime()}`);
   const [source, target] = await Promise.all([startPg15(), startPg15()]);
   const failures: string[] = [];
@@ -71,16 +85,18 @@ async function main(): Promise<void> {
 
     const setup: MigrationSetup = { source, sourceDb: 'bench', target, jobs: JOBS };
     const postmasters = await Promise.all([postmasterPid(source), postmasterPid(target)]);
-    const results = new Map<ToolName, MigrationTiming & { clientCpuS: number; serverCpuS: number }>();
-    for (const tool of ORDER as ToolName[]) {
-      const db = `t_${tool}`;
+    const results = new Map<ToolName, Run[]>();
+    // Each round starts one tool later in the order, so no tool always runs first or last.
+    const runs = Array.from({ length: ROUNDS }, (_, r) => ORDER.map((_, i) => ORDER[(i + r) % ORDER.length]! as ToolName)).flat();
+    for (const [n, tool] of runs.entries()) {
+      const db = `t_${tool.replace(/-/g, '_')}`;
       await target.createDatabase(db);
-      out(`\n${tool}: migrating into ${db} (${JOBS} jobs) ... ${uptime()}`);
+      out(`\n${tool}: migrating into ${db} (${JOBS} jobs; run ${n + 1} of ${runs.length}) ... ${uptime()}`);
       const before = readCpu(postmasters);
       const timing = await TOOLS[tool](setup, db);
       const after = readCpu(postmasters);
       const cpu = { clientCpuS: after.clientS - before.clientS, serverCpuS: after.serversS - before.serversS };
-      results.set(tool, { ...timing, ...cpu });
+      results.set(tool, [...(results.get(tool) ?? []), { timing, cpuS: cpu.clientCpuS + cpu.serverCpuS }]);
       out(`${tool}: ${s(timing.totalMs)} wall; CPU ${(cpu.clientCpuS + cpu.serverCpuS).toFixed(1)} s (clients ${cpu.clientCpuS.toFixed(1)} s, servers ${cpu.serverCpuS.toFixed(1)} s)`);
       for (const p of timing.phases) out(`  ${p.name.padEnd(50)} ${s(p.ms)}`);
       for (const n of timing.notes) out(`  | ${n}`);
@@ -92,19 +108,21 @@ async function main(): Promise<void> {
       } else {
         out(`  verified: ${expected.tables.size} tables equal to the source row for row (count and checksum), sequences, constraints and indexes equal`);
       }
-      await target.sql('postgres', `DROP DATABASE ${db}`);
+      await target.sql('postgres', `DROP DATABASE "${db}"`);
       await target.sql('postgres', 'CHECKPOINT');
     }
 
     out('');
-    out(`rows: ${sizes.total}, parallelism ${JOBS} for every tool, order ${ORDER.join(', ')}`);
-    const cpuOf = (t: { clientCpuS: number; serverCpuS: number }) => t.clientCpuS + t.serverCpuS;
-    for (const [tool, t] of results) out(`  ${tool.padEnd(10)} ${s(t.totalMs).padStart(8)} wall   ${cpuOf(t).toFixed(1).padStart(6)} s CPU (clients and both servers)`);
-    const tandem = results.get('tandem');
+    out(`rows: ${sizes.total}, parallelism ${JOBS} for every tool, ${ROUNDS} round(s), order ${runs.join(', ')}`);
+    const wall = (tool: ToolName) => median(results.get(tool)!.map((r) => r.timing.totalMs));
+    const cpu = (tool: ToolName) => median(results.get(tool)!.map((r) => r.cpuS));
+    for (const [tool, rs] of results) {
+      out(`  ${tool.padEnd(16)} ${s(wall(tool)).padStart(8)} wall   ${cpu(tool).toFixed(1).padStart(6)} s CPU (clients and both servers)`
+        + (rs.length > 1 ? `   medians of ${rs.map((r) => s(r.timing.totalMs)).join(', ')}` : ''));
+    }
     for (const other of ['pg_dump', 'pgcopydb'] as const) {
-      const o = results.get(other);
-      if (tandem && o) {
-        out(`  ratio tandem / ${other.padEnd(8)} ${(tandem.totalMs / o.totalMs).toFixed(2)}x wall (goal < 1.00x), ${(cpuOf(tandem) / cpuOf(o)).toFixed(2)}x CPU`);
+      if (results.has('tandem') && results.has(other)) {
+        out(`  ratio tandem / ${other.padEnd(8)} ${(wall('tandem') / wall(other)).toFixed(2)}x wall (goal < 1.00x), ${(cpu('tandem') / cpu(other)).toFixed(2)}x CPU`);
       }
     }
     out(`end: ${uptime()}`);
