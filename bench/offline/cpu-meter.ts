@@ -33,10 +33,16 @@ function stat(pid: number | 'self'): ProcStat | undefined {
 
 /** The postmaster's pid: the parent of a backend. */
 export async function postmasterPid(server: PgServer): Promise<number> {
-  const [{ pid }] = await server.sql('postgres', 'SELECT pg_backend_pid() AS pid');
-  const s = stat(Number(pid));
-  if (!s) throw new Error(`cannot read /proc/${pid}/stat`);
-  return s.ppid;
+  // Read while the connection is open: the backend exits with it.
+  const client = await server.client('postgres');
+  try {
+    const { rows: [{ pid }] } = await client.query('SELECT pg_backend_pid() AS pid');
+    const s = stat(Number(pid));
+    if (!s) throw new Error(`cannot read /proc/${pid}/stat`);
+    return s.ppid;
+  } finally {
+    await client.end();
+  }
 }
 
 /** CPU seconds the server has used so far: postmaster, reaped backends and live children. */
