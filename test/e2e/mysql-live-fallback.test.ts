@@ -254,6 +254,7 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     // ---- schema
     const exported = await ok(['export', 'schema', ...SF]);
     assert.match(exported, /trigger shop\.orders_audit/, 'the trigger is named for conversion by hand');
+    assert.match(exported, /Exported \d+ objects from root@127\.0\.0\.1:\d+\/shop \(MariaDB 10\.\d+\.\d+, schemas public\)/, 'which server it is, said');
     await ok(['import', 'schema', ...TF]);
     assert.equal((await pgs.sql('yb', "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'"))[0].n, 4);
 
@@ -369,7 +370,7 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
   }
 });
 
-test('the spec\'s manual trigger step: import data to source writes nothing until the trigger is dropped; the cutover to source names it until it is recreated', { timeout: 300_000 }, async () => {
+test('the spec\'s manual trigger step (and a restarted exporter): import data to source writes nothing until the trigger is dropped; the cutover to source names it until it is recreated', { timeout: 300_000 }, async () => {
   await createDatabases('shop2', 'yb2');
   const dir = newExportDir();
   const env = { SOURCE_DB_PASSWORD: my.password, TARGET_DB_PASSWORD: pgs.password, TANDEM_METRICS_INTERVAL_MS: '2000' };
@@ -397,6 +398,15 @@ test('the spec\'s manual trigger step: import data to source writes nothing unti
     im = startTandem(['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
     await ex.waitFor(/Streaming changes/, 120_000);
     await my.sql('shop2', "INSERT INTO orders (customer_id, placed_at) VALUES (3, '2025-05-05 05:05:05.5'); UPDATE customers SET city = 'moved' WHERE id = 4");
+    // Stopped (Ctrl-C) and restarted: the stream resumes after the last queued transaction.
+    await eventually(async () => (/Total Exported Events\s*\|\s*[1-9]/.test(ex!.output()) ? true : 'nothing exported yet'), 30_000, 200);
+    ex.child.kill('SIGINT');
+    assert.equal(await ex.done, 0, tail(ex.output()));
+    assert.match(ex.output(), /Export stopped; \d+ events are queued\. Run the same command again to continue streaming\. The source purges its binlog on its own schedule/);
+    await my.sql('shop2', "INSERT INTO orders (customer_id, placed_at) VALUES (4, '2025-05-06 06:06:06'); DELETE FROM items WHERE order_id = 7 AND line_no = 2; UPDATE orders SET note = 'while stopped' WHERE id = 8");
+    ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await my.sql('shop2', "UPDATE customers SET city = 'after restart' WHERE id = 5");
     await ok(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
     await completed('cutover to target');
     assert.equal(await diff('shop2', 'yb2'), '');

@@ -190,3 +190,30 @@ test('--source-db-schema names the target schema: every role names the tables by
   const counters = await engine.sequences(app).read(['app']);
   assert.deepEqual(counters.map((c) => `${c.schema}.${c.name}`).sort(), ['app.audit_id_seq', 'app.orders_id_seq']);
 });
+
+test('two migrations from one server: one stream\'s preparation, markers and drop leave the other stream alone', async () => {
+  const a = engine.changeCapture(db, { id: '1a1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b', side: 'source' });
+  const b = engine.changeCapture(db, { id: '2b1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b', side: 'source' });
+  const refs = [{ schema: 'public', name: 'notes' }];
+  await a.prepare(refs);
+  const { startPosition } = await a.createWithoutSnapshot();
+  const catalog = await engine.openCatalog(db);
+  const tables = (await catalog.listTables(['public'])).filter((t) => t.name === 'notes');
+  await catalog.close();
+  const stream = a.open(startPosition, tables);
+  await stream.start();
+  try {
+    await b.prepare(refs); // the marker table exists: no DDL that would stop stream a (MariaDB would not log it anyway; MySQL 8 would)
+    await b.writeMarker('cutover_to_target');
+    await maria.sql('shop', "INSERT INTO notes VALUES (10, 'both')");
+    assert.equal(await b.drop(), true);
+    await a.writeMarker('cutover_to_target');
+    const txs = await readUntilMarker(stream.transactions(), 'cutover_to_target');
+    assert.deepEqual(txs.flatMap((t) => t.markers), ['cutover_to_target'], 'only its own marker');
+    assert.deepEqual(txs.flatMap((t) => t.events).map((e) => `${e.op} ${e.table} ${e.key.id}`), ['c notes 10']);
+  } finally {
+    await stream.stop();
+  }
+  assert.equal(await a.drop(), true);
+  assert.equal(await a.exists(), false);
+});
