@@ -63,13 +63,29 @@ function clientCpuS(): number {
   return stat('self')!.children / TICKS_PER_S;
 }
 
-/** A reading of the CPU used so far, to subtract from a later one. */
+/** CPU seconds used so far (or between two readings): client processes, source server, target server. */
 export interface CpuReading {
   readonly clientS: number;
-  readonly serversS: number;
+  readonly sourceS: number;
+  readonly targetS: number;
 }
 
-/** Reads the CPU used so far by this process's reaped children and by the servers `postmasters`. */
-export function readCpu(postmasters: readonly number[]): CpuReading {
-  return { clientS: clientCpuS(), serversS: postmasters.reduce((sum, pid) => sum + serverCpuS(pid), 0) };
+/** Reads the CPU used so far by this process's reaped children and by the two servers. */
+export function readCpu(sourcePostmaster: number, targetPostmaster: number): CpuReading {
+  return { clientS: clientCpuS(), sourceS: serverCpuS(sourcePostmaster), targetS: serverCpuS(targetPostmaster) };
+}
+
+/** `after - before`, field by field. */
+export function cpuBetween(before: CpuReading, after: CpuReading): CpuReading {
+  return { clientS: after.clientS - before.clientS, sourceS: after.sourceS - before.sourceS, targetS: after.targetS - before.targetS };
+}
+
+/** All of it, in seconds. */
+export function totalCpuS(c: CpuReading): number {
+  return c.clientS + c.sourceS + c.targetS;
+}
+
+/** `CPU 12.3 s (clients 1.0, source 4.0, target 7.3)`. */
+export function describeCpu(c: CpuReading): string {
+  return `CPU ${totalCpuS(c).toFixed(1)} s (clients ${c.clientS.toFixed(1)}, source ${c.sourceS.toFixed(1)}, target ${c.targetS.toFixed(1)})`;
 }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PgServer } from '../../test/helpers/pg-server.js';
 import { CLI_PATH } from '../../test/helpers/cli.js';
+import { cpuBetween, type CpuReading } from './cpu-meter.js';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
 const PGCOPYDB = '/usr/bin/pgcopydb';
@@ -23,6 +24,10 @@ const PGCOPYDB = '/usr/bin/pgcopydb';
 export interface Phase {
   readonly name: string;
   readonly ms: number;
+  /** CPU used during the phase, by every process (Tandem's phases only). */
+  readonly cpu?: CpuReading;
+  /** What Tandem's own processes used in the phase: CPU seconds and peak RSS, from /usr/bin/time. */
+  readonly tandem?: string;
 }
 
 /** A migration's result: its phases, in order, and its wall time (phases may overlap). */
@@ -40,6 +45,8 @@ export interface MigrationSetup {
   readonly sourceDb: string;
   readonly target: PgServer;
   readonly jobs: number;
+  /** Reads the CPU used so far (see cpu-meter.ts). */
+  readonly readCpu: () => CpuReading;
 }
 
 interface Ran {
@@ -87,27 +94,41 @@ export async function migrateWithTandem(setup: MigrationSetup, targetDb: string,
   const src = ['--source-db-type', 'postgresql', '--source-db-host', source.host, '--source-db-port', String(source.port),
     '--source-db-user', source.user, '--source-db-name', setup.sourceDb, '--source-db-schema', 'public'];
   const tgt = ['--target-db-host', target.host, '--target-db-port', String(target.port), '--target-db-user', target.user, '--target-db-name', targetDb];
-  const tandem = (args: string[]) => timed(process.execPath, [CLI_PATH, ...args, '--export-dir', dir], env);
+  // Under /usr/bin/time, for each process's CPU and peak memory.
+  const tandem = async (args: string[]) => {
+    const ran = await timed('/usr/bin/time', ['-f', 'TANDEM_RUSAGE %U %S %M', process.execPath, CLI_PATH, ...args, '--export-dir', dir], env);
+    const m = /TANDEM_RUSAGE ([\d.]+) ([\d.]+) (\d+)/.exec(ran.stderr);
+    return { ...ran, usage: m ? `${(Number(m[1]) + Number(m[2])).toFixed(1)} s CPU, ${(Number(m[3]) / 1024).toFixed(0)} MB peak RSS` : '?' };
+  };
+  const since = (before: CpuReading) => cpuBetween(before, setup.readCpu());
   try {
     const t0 = process.hrtime.bigint();
+    let c = setup.readCpu();
     const exportSchema = await tandem(['export', 'schema', ...src]);
+    const exportSchemaCpu = since(c);
+    c = setup.readCpu();
     const importSchema = await tandem(['import', 'schema', ...tgt]);
+    const importSchemaCpu = since(c);
     const keys = lateKeys ? await dropKeys(target, targetDb) : undefined;
+    c = setup.readCpu();
     const exporting = tandem(['export', 'data', ...src, '--parallel-jobs', String(jobs)]);
     const importing = tandem(['import', 'data', ...tgt, '--parallel-jobs', String(jobs)]);
     const [exportData, importData] = await Promise.all([exporting, importing]);
+    const dataCpu = since(c);
+    c = setup.readCpu();
     const post = await tandem(['import', 'schema', ...tgt, '--post-snapshot-import', 'true']);
+    const postCpu = since(c);
     const keysAdded = keys ? await addKeys(target, targetDb, keys, jobs) : undefined;
     const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
     return {
       tool: 'tandem',
       totalMs,
       phases: [
-        { name: 'export schema', ms: exportSchema.ms },
-        { name: 'import schema', ms: importSchema.ms },
-        { name: 'export data (alongside the import)', ms: exportData.ms },
-        { name: 'import data (started with the export)', ms: importData.ms },
-        { name: 'import schema --post-snapshot-import (indexes)', ms: post.ms },
+        { name: 'export schema', ms: exportSchema.ms, cpu: exportSchemaCpu, tandem: exportSchema.usage },
+        { name: 'import schema', ms: importSchema.ms, cpu: importSchemaCpu, tandem: importSchema.usage },
+        { name: 'export data (alongside the import)', ms: exportData.ms, tandem: exportData.usage },
+        { name: 'import data (started with the export)', ms: importData.ms, cpu: dataCpu, tandem: importData.usage },
+        { name: 'import schema --post-snapshot-import (indexes)', ms: post.ms, cpu: postCpu, tandem: post.usage },
         ...(keys ? [{ name: 'drop keys before the data (diagnostic)', ms: keys.ms }] : []),
         ...(keysAdded !== undefined ? [{ name: `add keys after the data, ${jobs} connections (diagnostic)`, ms: keysAdded }] : []),
       ],

@@ -25,7 +25,7 @@ import { execFileSync } from 'node:child_process';
 import { startPg15 } from '../../test/helpers/pg-server.js';
 import { createDataset, datasetSizes } from './dataset.js';
 import { differences, fingerprint } from './verify.js';
-import { postmasterPid, readCpu } from './cpu-meter.js';
+import { cpuBetween, describeCpu, postmasterPid, readCpu, totalCpuS } from './cpu-meter.js';
 import { migrateWithPgCopyDb, migrateWithPgDump, migrateWithTandem, type MigrationSetup, type MigrationTiming } from './migrations.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
@@ -83,8 +83,8 @@ async function main(): Promise<void> {
     await target.sql('postgres', 'CHECKPOINT');
     out(`target warm-up (not counted): ${s(Date.now() - t0)}`);
 
-    const setup: MigrationSetup = { source, sourceDb: 'bench', target, jobs: JOBS };
-    const postmasters = await Promise.all([postmasterPid(source), postmasterPid(target)]);
+    const [sourcePm, targetPm] = await Promise.all([postmasterPid(source), postmasterPid(target)]);
+    const setup: MigrationSetup = { source, sourceDb: 'bench', target, jobs: JOBS, readCpu: () => readCpu(sourcePm, targetPm) };
     const results = new Map<ToolName, Run[]>();
     // Each round starts one tool later in the order, so no tool always runs first or last.
     const runs = Array.from({ length: ROUNDS }, (_, r) => ORDER.map((_, i) => ORDER[(i + r) % ORDER.length]! as ToolName)).flat();
@@ -92,13 +92,15 @@ async function main(): Promise<void> {
       const db = `t_${tool.replace(/-/g, '_')}`;
       await target.createDatabase(db);
       out(`\n${tool}: migrating into ${db} (${JOBS} jobs; run ${n + 1} of ${runs.length}) ... ${uptime()}`);
-      const before = readCpu(postmasters);
+      const before = setup.readCpu();
       const timing = await TOOLS[tool](setup, db);
-      const after = readCpu(postmasters);
-      const cpu = { clientCpuS: after.clientS - before.clientS, serverCpuS: after.serversS - before.serversS };
-      results.set(tool, [...(results.get(tool) ?? []), { timing, cpuS: cpu.clientCpuS + cpu.serverCpuS }]);
-      out(`${tool}: ${s(timing.totalMs)} wall; CPU ${(cpu.clientCpuS + cpu.serverCpuS).toFixed(1)} s (clients ${cpu.clientCpuS.toFixed(1)} s, servers ${cpu.serverCpuS.toFixed(1)} s)`);
-      for (const p of timing.phases) out(`  ${p.name.padEnd(50)} ${s(p.ms)}`);
+      const cpu = cpuBetween(before, setup.readCpu());
+      results.set(tool, [...(results.get(tool) ?? []), { timing, cpuS: totalCpuS(cpu) }]);
+      out(`${tool}: ${s(timing.totalMs)} wall; ${describeCpu(cpu)}`);
+      for (const p of timing.phases) {
+        const extra = [p.cpu ? describeCpu(p.cpu) : '', p.tandem ? `tandem process: ${p.tandem}` : ''].filter(Boolean).join('; ');
+        out(`  ${p.name.padEnd(52)} ${s(p.ms).padStart(7)}${extra ? `   ${extra}` : ''}`);
+      }
       for (const n of timing.notes) out(`  | ${n}`);
       const diff = differences(expected, await fingerprint(target, db));
       if (diff.length) {
