@@ -11,7 +11,7 @@ import { ENGINE_TYPES, type EngineType, type SourceEngine, type TargetEngine } f
 const ENGINES: Readonly<Record<EngineType, (() => Promise<SourceEngine>) | undefined>> = {
   postgresql: async () => (await import('./postgres/postgres-engine.js')).postgresEngine('postgresql'),
   yugabytedb: async () => (await import('./postgres/postgres-engine.js')).postgresEngine('yugabytedb'),
-  mysql: undefined,
+  mysql: async () => (await import('./mysql/mysql-engine.js')).mysqlEngine(),
   oracle: async () => (await import('./oracle/oracle-engine.js')).oracleEngine(),
 };
 

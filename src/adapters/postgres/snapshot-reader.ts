@@ -36,7 +36,9 @@ export function planSnapshotChunks(tables: readonly SourceTable[], opts: { paral
     const withFormat = `(FORMAT ${format})`;
     if (t.partitioned) {
       if (t.leaves.length === 0) {
-        chunks.push({ tableKey: key, chunkNo: 0, format, estimatedRows: 0, copySql: `COPY (SELECT ${cols} FROM ${qualified(t.schema, t.name)}) TO STDOUT ${withFormat}` });
+        // No local leaf (none yet, or only foreign ones): ONLY the root, which holds no rows itself, so the
+        // table still has its one (empty) chunk and no remote row is read.
+        chunks.push({ tableKey: key, chunkNo: 0, format, estimatedRows: 0, copySql: `COPY (SELECT ${cols} FROM ONLY ${qualified(t.schema, t.name)}) TO STDOUT ${withFormat}` });
       }
       t.leaves.forEach((leaf, i) => {
         chunks.push({ tableKey: key, chunkNo: i, format, estimatedRows: leaf.estimatedRows, copySql: `COPY (SELECT ${cols} FROM ONLY ${qualified(leaf.schema, leaf.name)}) TO STDOUT ${withFormat}` });

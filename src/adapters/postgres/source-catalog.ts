@@ -16,7 +16,11 @@ export interface SourceTable {
   readonly binarySafe: boolean;
   readonly estimatedRows: number;
   readonly pages: number;
-  /** For partitioned roots: the leaf partitions (schema, name), each copied as one chunk. */
+  /**
+   * For partitioned roots: the leaf partitions (schema, name) that hold rows on this server, each
+   * copied as one chunk. Foreign partitions are not among them: their rows live on a remote server
+   * (the schema export creates them unattached on the target, and verification skips them too).
+   */
   readonly leaves: { schema: string; name: string; pages: number; estimatedRows: number }[];
 }
 
@@ -70,7 +74,7 @@ export async function listSourceTables(client: pg.Client, schemas: string[]): Pr
       const lr = await client.query(`
         SELECT n.nspname AS schema, c.relname AS name, c.relpages::int AS pages, greatest(c.reltuples, 0)::float8 AS est
           FROM pg_partition_tree($1::regclass) t JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE t.isleaf ORDER BY n.nspname, c.relname`, [row.oid]);
+         WHERE t.isleaf AND c.relkind <> 'f' ORDER BY n.nspname, c.relname`, [row.oid]);
       leaves = lr.rows.map((l) => ({ schema: l.schema, name: l.name, pages: Number(l.pages), estimatedRows: Number(l.est) }));
       est = leaves.reduce((s, l) => s + l.estimatedRows, 0);
       pages = leaves.reduce((s, l) => s + l.pages, 0);

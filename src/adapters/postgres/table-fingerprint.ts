@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { TandemError } from '../../core/errors.js';
 import { q } from '../../core/sql-names.js';
-import { qualified, pgArray } from './source-catalog.js';
+import { qualified, pgArray, pgBool } from './source-catalog.js';
 
 /** Row count and order-independent checksum of one table, computed by the server. */
 export interface TableFingerprint {
@@ -38,11 +38,42 @@ export function rowTextExpression(columns: readonly string[], alias = 't'): stri
   return columns.map((c) => `quote_nullable(${alias}.${q(c)}::text)`).join(" || ',' || ");
 }
 
+/**
+ * What a fingerprint scans: the table itself (`ONLY` for a plain table, as the snapshot copies it
+ * without inheritance children; the root for a partitioned table), or, for a partitioned table with
+ * foreign partitions, exactly its local leaves (a foreign partition's rows live on a remote server,
+ * are not migrated, and must not be read).
+ */
+export type FingerprintScan =
+  | { readonly kind: 'table'; readonly only: boolean }
+  | { readonly kind: 'leaves'; readonly leaves: readonly { readonly schema: string; readonly name: string }[] };
+
+/** The FROM item of a fingerprint, aliased `t`. */
+function scanSource(schema: string, table: string, columns: readonly string[], scan: FingerprintScan): string {
+  if (scan.kind === 'table') return `${scan.only ? 'ONLY ' : ''}${qualified(schema, table)} t`;
+  const cols = columns.map(q).join(', ');
+  const parts = scan.leaves.length === 0
+    ? [`SELECT ${cols} FROM ONLY ${qualified(schema, table)}`] // the root alone holds no rows: empty, with the right columns
+    : scan.leaves.map((l) => `SELECT ${cols} FROM ONLY ${qualified(l.schema, l.name)}`);
+  return `(${parts.join(' UNION ALL ')}) t`;
+}
+
 /** The single-scan query: count and sum of the first 60 bits of each row's md5 (sum of bigint is numeric: no overflow). */
-export function fingerprintQuery(schema: string, table: string, columns: readonly string[], only: boolean): string {
+export function fingerprintQuery(schema: string, table: string, columns: readonly string[], scan: FingerprintScan): string {
   return `SELECT count(*)::text AS rows,
        coalesce(sum(('x' || substr(md5(${rowTextExpression(columns)}), 1, 15))::bit(60)::bigint), 0)::text AS checksum
-  FROM ${only ? 'ONLY ' : ''}${qualified(schema, table)} t`;
+  FROM ${scanSource(schema, table, columns, scan)}`;
+}
+
+/** How to scan a table of relkind `relkind` (see {@link FingerprintScan}); one catalog query for a partitioned table. */
+async function fingerprintScan(client: pg.Client, oid: string, relkind: string): Promise<FingerprintScan> {
+  if (relkind !== 'p') return { kind: 'table', only: relkind === 'r' };
+  const r = await client.query(`
+    SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'f' AS foreign_leaf
+      FROM pg_partition_tree($1::oid::regclass) p JOIN pg_class c ON c.oid = p.relid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE p.isleaf ORDER BY n.nspname, c.relname`, [oid]);
+  if (!r.rows.some((x) => pgBool(x.foreign_leaf))) return { kind: 'table', only: false };
+  return { kind: 'leaves', leaves: r.rows.filter((x) => !pgBool(x.foreign_leaf)).map((x) => ({ schema: String(x.schema), name: String(x.name) })) };
 }
 
 /**
@@ -56,12 +87,13 @@ export async function fingerprintTable(client: pg.Client, schema: string, table:
   try {
     for (const s of FIXED_SETTINGS) await client.query(s);
     const kind = await client.query(
-      `SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      `SELECT c.oid::text AS oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'm', 'v')`, [schema, table]);
     if (kind.rows.length === 0) {
       throw new TandemError('TANDEM_UNKNOWN_TABLE', `Table ${schema}.${table} does not exist.`);
     }
-    const r = await client.query(fingerprintQuery(schema, table, columns, kind.rows[0].relkind === 'r'));
+    const scan = await fingerprintScan(client, kind.rows[0].oid, kind.rows[0].relkind);
+    const r = await client.query(fingerprintQuery(schema, table, columns, scan));
     await client.query('COMMIT');
     return { rows: Number(r.rows[0].rows), checksum: String(r.rows[0].checksum) };
   } catch (e) {

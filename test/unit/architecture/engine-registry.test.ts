@@ -1,7 +1,7 @@
-/** The engine registry: which engine each database type gets, and the refusal until MySQL is plugged in. */
+/** The engine registry: which engine each database type gets, and the refusals. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadEngine, loadTargetEngine } from '../../../src/adapters/engines.js';
+import { loadEngine, loadTargetEngine, SOURCE_TYPES, unsupportedSource } from '../../../src/adapters/engines.js';
 import { TandemError } from '../../../src/core/errors.js';
 
 test('postgresql and yugabytedb get the PostgreSQL engine, each with its name and default port', async () => {
@@ -23,14 +23,22 @@ test('oracle gets the Oracle engine: its capabilities, name case and default por
     && e.message === 'The target must be YugabyteDB or PostgreSQL, not "oracle".');
 });
 
-test('mysql is refused with TANDEM_UNSUPPORTED until its engine is plugged in; an unknown type is a usage error', async () => {
-  for (const type of ['mysql']) {
-    await assert.rejects(loadEngine(type), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED'
-      && e.message === `Source database type "${type}" is not supported yet; this version migrates PostgreSQL and Oracle sources.`
-      && e.hint === 'Use --source-db-type postgresql or oracle.');
-    await assert.rejects(loadTargetEngine(type), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED'
-      && e.message === `The target must be YugabyteDB or PostgreSQL, not "${type}".`);
-  }
+test('mysql gets the MySQL engine: its capabilities and default port, a write guard; it is no target', async () => {
+  const my = await loadEngine('mysql');
+  assert.deepEqual([my.type, my.displayName, my.defaultPort, my.unquotedNameCase], ['mysql', 'MySQL', 3306, undefined]);
+  assert.deepEqual(my.capabilities, { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true });
+  assert.equal(typeof my.writeGuard, 'function', 'an engine whose writer cannot skip triggers has a write guard');
+  assert.equal(my.convertSchemaFiles, undefined, 'MySQL\'s schema comes from its catalog only');
+  await assert.rejects(loadTargetEngine('mysql'), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED'
+    && e.message === 'The target must be YugabyteDB or PostgreSQL, not "mysql".');
+});
+
+test('yugabytedb is no source; an unknown type is a usage error', async () => {
+  assert.deepEqual(SOURCE_TYPES, ['postgresql', 'mysql', 'oracle']);
+  const e = unsupportedSource('yugabytedb');
+  assert.equal(e.code, 'TANDEM_UNSUPPORTED');
+  assert.equal(e.message, 'Source database type "yugabytedb" is not supported yet; this version migrates PostgreSQL, MySQL and Oracle sources.');
+  assert.equal(e.hint, 'Use --source-db-type postgresql or mysql or oracle.');
   await assert.rejects(loadEngine('db2'), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_USAGE'
     && e.message === 'Unknown database type "db2"; Tandem knows postgresql, mysql, oracle, yugabytedb.');
 });

@@ -15,8 +15,15 @@ test('more than 100 columns stay one expression (concat_ws would stop at 100 arg
 });
 
 test('plain tables are scanned with ONLY, partitioned roots without it; the sum is numeric', () => {
-  const plain = fingerprintQuery('shop', 'orders', ['id'], true);
+  const plain = fingerprintQuery('shop', 'orders', ['id'], { kind: 'table', only: true });
   assert.match(plain, /FROM ONLY "shop"\."orders" t$/);
-  assert.match(fingerprintQuery('analytics', 'events', ['id'], false), /FROM "analytics"\."events" t$/);
+  assert.match(fingerprintQuery('analytics', 'events', ['id'], { kind: 'table', only: false }), /FROM "analytics"\."events" t$/);
   assert.match(plain, /sum\(\('x' \|\| substr\(md5\(.*\), 1, 15\)\)::bit\(60\)::bigint\)/);
+});
+
+test('a partitioned table with foreign partitions is scanned leaf by leaf, local leaves only, columns named', () => {
+  const leaves = [{ schema: 'app', name: 'parted_a' }, { schema: 'app', name: 'Parted B' }];
+  assert.match(fingerprintQuery('app', 'parted', ['id', 'k'], { kind: 'leaves', leaves }),
+    /FROM \(SELECT "id", "k" FROM ONLY "app"\."parted_a" UNION ALL SELECT "id", "k" FROM ONLY "app"\."Parted B"\) t$/);
+  assert.match(fingerprintQuery('app', 'parted', ['id'], { kind: 'leaves', leaves: [] }), /FROM \(SELECT "id" FROM ONLY "app"\."parted"\) t$/);
 });

@@ -47,6 +47,11 @@ export interface BinlogCaptureOptions {
   readonly idleProgressMs?: number;
   /** How long to keep reconnecting after a lost connection before giving up (default 60 s). */
   readonly reconnectForMs?: number;
+  /**
+   * End at the end of the source's binlog instead of waiting for more (BINLOG_DUMP_NON_BLOCK): the
+   * iteration finishes once everything written so far is read (the look for writes after a marker).
+   */
+  readonly nonBlocking?: boolean;
   /** Opens the connection the dump runs on (default: `connectMySql(source)`); for tests. */
   readonly connect?: (source: MySqlDbConfig) => Promise<{ connection: PromiseConnection; flavor: MySqlFlavor }>;
 }
@@ -135,6 +140,14 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
     return this.lastText;
   }
 
+  /**
+   * Binlog events already received and not yet assembled: when > 0, more transactions follow at
+   * once, so a consumer batching its durable writes should not flush yet.
+   */
+  get pendingEvents(): number {
+    return this.dump?.pending ?? 0;
+  }
+
   /** The server's id of the connection the dump runs on (`KILL CONNECTION` it to test a cut). */
   get threadId(): number | undefined {
     return this.dump?.threadId;
@@ -211,7 +224,7 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
       const checksum = String(row.checksum).toUpperCase() === 'CRC32' ? 'CRC32' : 'NONE';
       const start = this.dumpStart(flavor);
       const dump = await BinlogDump.open(connection, {
-        serverId: o.serverId, flavor, checksum, start, heartbeatSeconds: o.heartbeatSeconds ?? 5,
+        serverId: o.serverId, flavor, checksum, start, heartbeatSeconds: o.heartbeatSeconds ?? 5, ...(o.nonBlocking && { nonBlocking: true }),
       });
       this.decoder = new BinlogEventDecoder({ checksum });
       const decoder = this.decoder;

@@ -143,6 +143,11 @@ export class BinlogDump implements AsyncIterable<Buffer> {
 
   private constructor(private readonly core: CoreConnection, private readonly highWater: number, readonly threadId: number | undefined) {}
 
+  /** Events received from the server and not yet handed out: more is already on its way when > 0. */
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
   /** Milliseconds since the server last sent anything (an event or a heartbeat). */
   get silentFor(): number {
     return Date.now() - this.lastData;

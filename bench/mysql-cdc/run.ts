@@ -1,0 +1,206 @@
+/**
+ * bench/mysql-cdc: a backlog of binlog row events drained from MariaDB 10.11 into PostgreSQL 15 (the
+ * target role) through the built CLI, with the source's own write rate for scale.
+ *
+ *   npm run bench:mysql-cdc      (BENCH_CHANGES, default 500000 row events; BENCH_ACCOUNTS, default 100000;
+ *                                 BENCH_PROFILE_DIR=<dir> writes a CPU profile of the draining exporter there)
+ *
+ * A throw-away MariaDB gets `accounts` (pgbench_accounts' shape), `history` (an AUTO_INCREMENT key) and
+ * a heartbeat row. Tandem exports the schema, imports it, and exports and imports the snapshot with
+ * `--export-type snapshot-and-changes`; then both processes are stopped. The backlog: a stored
+ * procedure on the source runs BENCH_CHANGES / 2 transactions of pgbench -N's shape (an UPDATE of one
+ * account and an INSERT into history: 2 row events each), committed one by one, and the time it takes
+ * is the source's own write rate. One sentinel transaction closes it. Nothing reads the binlog
+ * meanwhile. Then, one after the other (2 cores: they must not compete):
+ *   1. `export data from source` restarted; time until the queue holds every row event (binlog
+ *      decoding, values converted, queued durably);
+ *   2. `import data to target` restarted; time until its low watermark reaches the queue's end and the
+ *      sentinel is on the target.
+ *   3. a second backlog of the same size, then both started together, as a user runs them; time
+ *      until the importer has applied all of it (the goal's figure).
+ * `tandem compare` then proves source and target equal (count and checksum of every table over
+ * canonical values).
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMariaDb, type MariaDbServer } from '../../test/helpers/mariadb-server.js';
+import { startPg15 } from '../../test/helpers/pg-server.js';
+import { targetFlags } from '../../test/helpers/cli.js';
+import { Cleanup, MetaView, type Proc, loadAvg, now, rate, removeDir, runTandem, secs, sleep, startProc, startTandem, waitFor } from '../cdc/common.js';
+import { CLI_PATH } from '../../test/helpers/cli.js';
+
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 500_000);
+const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
+const DB = 'bench';
+const SENTINEL = '2001-02-03 04:05:06.000000';
+
+const say = (s: string) => {
+  process.stdout.write(`${s}\n`);
+};
+
+function mysqlSourceFlags(s: MariaDbServer, db: string): string[] {
+  return ['--source-db-type', 'mysql', '--source-db-host', s.host, '--source-db-port', String(s.port), '--source-db-user', s.user, '--source-db-name', db];
+}
+
+async function main(): Promise<void> {
+  const cleanup = new Cleanup();
+  try {
+    say(`load average at start: ${loadAvg()}`);
+    const [source, target] = await Promise.all([startMariaDb(), startPg15({ max_wal_size: '4GB', checkpoint_timeout: '30min' })]);
+    cleanup.add('stop servers', () => Promise.all([source.stop(), target.stop()]));
+    const work = mkdtempSync(join(tmpdir(), 'tandem-bench-mysql-cdc-'));
+    cleanup.add('remove temp dir', () => removeDir(work));
+    const dir = join(work, 'export');
+    mkdirSync(dir);
+    const env = { SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password };
+
+    say(`source: ${source.version}; ${ACCOUNTS} accounts ...`);
+    await source.createDatabase(DB);
+    await source.sql(DB, `
+      CREATE TABLE accounts (aid int NOT NULL PRIMARY KEY, bid int NOT NULL, abalance int NOT NULL, filler char(84));
+      CREATE TABLE history (hid bigint NOT NULL AUTO_INCREMENT PRIMARY KEY, aid int NOT NULL, delta int NOT NULL, mtime datetime(6) NOT NULL);
+      CREATE TABLE heartbeat (id int NOT NULL PRIMARY KEY, ts datetime(6) NOT NULL);
+      INSERT INTO heartbeat VALUES (1, NOW(6));
+      INSERT INTO accounts SELECT seq, 1 + seq DIV 100000, 0, '' FROM seq_1_to_${ACCOUNTS};
+      CREATE PROCEDURE backlog(n int)
+      BEGIN
+        DECLARE i int DEFAULT 0;
+        DECLARE a int;
+        DECLARE d int;
+        WHILE i < n DO
+          SET a = 1 + FLOOR(RAND() * ${ACCOUNTS}), d = 1 + FLOOR(RAND() * 5000); -- never 0: an UPDATE that changes nothing writes no row event
+          START TRANSACTION;
+          UPDATE accounts SET abalance = abalance + d WHERE aid = a;
+          INSERT INTO history (aid, delta, mtime) VALUES (a, d, NOW(6));
+          COMMIT;
+          SET i = i + 1;
+        END WHILE;
+      END`);
+
+    await target.createDatabase('tandem');
+    const SF = mysqlSourceFlags(source, DB);
+    const TF = targetFlags(target, 'tandem');
+    await runTandem(['export', 'schema', '--export-dir', dir, ...SF], env);
+    await runTandem(['import', 'schema', '--export-dir', dir, ...TF], env);
+    const meta = new MetaView(dir);
+    cleanup.add('close meta.db', () => meta.close());
+    const procs: Proc[] = [];
+    cleanup.add('stop tandem processes', () => Promise.all(procs.map((p) => p.stop())));
+    const exporter = (profile = false) => {
+      const args = ['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'];
+      const profileDir = profile ? process.env.BENCH_PROFILE_DIR : undefined;
+      const p = profileDir
+        ? startProc('export', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, CLI_PATH, ...args], { TANDEM_NO_TTY: '1', ...env })
+        : startTandem('export', args, env);
+      procs.push(p);
+      return p;
+    };
+    const importer = () => {
+      const p = startTandem('import', ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
+      procs.push(p);
+      return p;
+    };
+
+    say('tandem: snapshot export + import ...');
+    let t = now();
+    let ex = exporter();
+    let im = importer();
+    const diag = () => `${ex.tail()}\n${im.tail()}`;
+    await waitFor('the snapshot to be imported', () => {
+      if (!ex.running || !im.running) throw new Error(`a tandem process ended early\n${diag()}`);
+      return meta.value('cdc_phase') === 'streaming' && meta.step('import_changes') === 'IN_PROGRESS';
+    }, 300_000, 100, diag);
+    say(`  snapshot exported and imported in ${secs(now() - t)}`);
+    await Promise.all([ex.stop(), im.stop()]);
+    if (meta.lastVsn() !== 0) throw new Error(`changes were queued while the source was quiet: last_vsn ${meta.lastVsn()}`);
+
+    // The backlog, nobody reading the binlog.
+    const transactions = Math.ceil(CHANGES / 2);
+    say(`backlog: ${transactions} transactions of 2 row events each on the source, no capture running ...`);
+    t = now();
+    await source.sql(DB, 'CALL backlog(?)', [transactions]);
+    const sourceMs = now() - t;
+    await source.sql(DB, `UPDATE heartbeat SET ts = '${SENTINEL}' WHERE id = 1`);
+    const changes = transactions * 2 + 1;
+    const binlogs = await source.sql(undefined, 'SHOW BINARY LOGS');
+    const binlogMb = binlogs.reduce((s: number, r: { File_size: number }) => s + Number(r.File_size), 0) / 1048576;
+    say(`  source wrote ${changes - 1} row events in ${secs(sourceMs)} (${rate(changes - 1, sourceMs)} events/s, one client); ${binlogMb.toFixed(0)} MB of binlog`);
+
+    // 1. Exporter: from its start until every row event is queued.
+    say('tandem: export data from source (restart) until every row event is queued ...');
+    const vsn0 = meta.lastVsn();
+    t = now();
+    ex = exporter(true);
+    const firstAt = await waitFor('the first queued event', () => (meta.lastVsn() > vsn0 ? now() : undefined), 120_000, 10, () => ex.tail());
+    await waitFor('the exporter to queue the backlog', () => {
+      if (!ex.running) throw new Error(`export data ended early\n${ex.tail()}`);
+      return meta.lastVsn() - vsn0 >= changes;
+    }, 900_000, 25, () => ex.tail());
+    const exportMs = now() - t;
+    await sleep(300);
+    const queued = meta.lastVsn() - vsn0;
+    await ex.stop();
+    if (queued !== changes) throw new Error(`the queue holds ${queued} events for ${changes} row events`);
+    say(`  ${queued} events queued in ${secs(exportMs)} (first after ${secs(firstAt - t)})`);
+
+    // 2. Importer: from its start until its low watermark reaches the queue's end.
+    say('tandem: import data to target (restart) until the backlog is applied ...');
+    const last = meta.lastVsn();
+    t = now();
+    im = importer();
+    await waitFor('the importer to apply the backlog', () => {
+      if (!im.running) throw new Error(`import data ended early\n${im.tail()}`);
+      return meta.appliedVsn('target') >= last;
+    }, 900_000, 25, () => im.tail());
+    const importMs = now() - t;
+    const seen = await target.sql('tandem', `SELECT ts = '${SENTINEL}'::timestamp AS done FROM public.heartbeat WHERE id = 1`);
+    if (seen[0]?.done !== true) throw new Error('the importer reported the backlog applied, but the sentinel is not on the target');
+    await im.stop();
+    say(`  applied in ${secs(importMs)}`);
+
+    // 3. The same backlog again, drained the way a user runs Tandem: exporter and importer together.
+    say(`second backlog: ${transactions} transactions, then export and import started together ...`);
+    await source.sql(DB, 'CALL backlog(?)', [transactions]);
+    const sentinel2 = '2002-03-04 05:06:07.000000';
+    await source.sql(DB, `UPDATE heartbeat SET ts = '${sentinel2}' WHERE id = 1`);
+    const vsn1 = meta.lastVsn();
+    t = now();
+    ex = exporter();
+    im = importer();
+    await waitFor('both to drain the second backlog', () => {
+      if (!ex.running || !im.running) throw new Error(`a tandem process ended early\n${ex.tail()}\n${im.tail()}`);
+      return meta.lastVsn() - vsn1 >= changes && meta.appliedVsn('target') >= vsn1 + changes;
+    }, 900_000, 25, () => `${ex.tail()}\n${im.tail()}`);
+    const togetherMs = now() - t;
+    const seen2 = await target.sql('tandem', `SELECT ts = '${sentinel2}'::timestamp AS done FROM public.heartbeat WHERE id = 1`);
+    if (seen2[0]?.done !== true) throw new Error('the second backlog is reported applied, but its sentinel is not on the target');
+    if (meta.lastVsn() - vsn1 !== changes) throw new Error(`the queue holds ${meta.lastVsn() - vsn1} events for ${changes} row events`);
+    await Promise.all([ex.stop(), im.stop()]);
+    say(`  drained in ${secs(togetherMs)}`);
+
+    say('tandem compare ...');
+    const cmp = await runTandem(['compare', '--export-dir', dir], env);
+    const verdict = cmp.out.trim().split('\n').pop() ?? '';
+    if (!/^MATCH/.test(verdict)) throw new Error(`source and target differ after the drain:\n${cmp.out}`);
+    say(`  ${verdict}`);
+
+    const drainMs = exportMs + importMs;
+    say('');
+    say(`== bench/mysql-cdc: ${changes} binlog row events, MariaDB ${source.version.split('-')[0]} -> PostgreSQL 15 (load average now ${loadAvg()}) ==`);
+    say(`source's own write rate (1 client, 2 row events per transaction): ${rate(changes - 1, sourceMs)} events/s`);
+    say(`export (binlog -> queue):                    ${secs(exportMs)}  ${rate(changes, exportMs)} events/s`);
+    say(`import (queue -> target):                    ${secs(importMs)}  ${rate(changes, importMs)} events/s`);
+    say(`drain, export then import:                   ${secs(drainMs)}  ${rate(changes, drainMs)} events/s`);
+    const togetherRate = changes / (togetherMs / 1000);
+    say(`drain, export and import together:           ${secs(togetherMs)}  ${rate(changes, togetherMs)} events/s (goal >= 50,000: ${togetherRate >= 50_000 ? 'met' : 'NOT met'})`);
+    say(`drain rate (together) / source write rate:   ${(togetherRate / ((changes - 1) / (sourceMs / 1000))).toFixed(2)}x`);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

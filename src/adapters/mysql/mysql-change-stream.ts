@@ -1,0 +1,134 @@
+import type { DbConfig } from '../../core/db-config.js';
+import type { CapturedTransaction, ChangeStream } from '../../core/engine/change-capture.js';
+import { readMySqlCatalog } from './catalog.js';
+import { BinlogCapture, replicaServerId, type AssembledTransaction, type BinlogCaptureOptions } from './capture/binlog-capture.js';
+import { captureTablesFromCatalog, catalogConverters } from './capture/capture-catalog.js';
+import { passThroughConverters, type ConverterFactory } from './capture/capture-table.js';
+import { MARKER_TABLE, markerCaptureTable, markersOf } from './capture/marker-table.js';
+import { withMySql } from './connection.js';
+import { mysqlTargetSchemaOf } from './mysql-config.js';
+
+/**
+ * The change stream of a MySQL/MariaDB source: `BinlogCapture` reading the binlog as a replica
+ * from a position, run in the background and handed to the exporter one committed transaction at
+ * a time (a bounded buffer keeps memory flat: the reader waits while it is full). Events carry the
+ * target's names; rows of Tandem's marker table become the transaction's `markers`
+ * (`capture/marker-table.ts`).
+ *
+ * MySQL is not told what it may forget (`acknowledgesPositions` false): `acknowledge` does nothing.
+ * Transactions that change no migrated table come through without events at most every 5 s, so the
+ * queued position moves on while only other tables change.
+ */
+
+/** Transactions held between the binlog reader and the exporter before the reader waits. */
+const MAX_BUFFERED = 256;
+
+/** Where one stream reads: the migrated tables (by MySQL name) and the marker rows of its metadata database. */
+export interface StreamScope {
+  readonly streamId: string;
+  readonly metadataDb: string;
+  /** MySQL table names of the migrated tables. */
+  readonly tables: readonly string[];
+}
+
+/**
+ * The capture's options for `scope`: the migrated tables as the catalog has them now (their values
+ * converted as the snapshot converts them) plus the marker table, and a replica server id stable
+ * per stream and purpose (a restarted exporter ends its predecessor's dump at once).
+ */
+export async function binlogCaptureOptions(db: DbConfig, scope: StreamScope, purpose: string): Promise<BinlogCaptureOptions> {
+  const catalog = await withMySql(db, ({ connection, server }) => readMySqlCatalog(connection, server, db.database));
+  const tables = captureTablesFromCatalog(catalog, scope.tables, { targetSchema: mysqlTargetSchemaOf(db) });
+  const byCatalog = catalogConverters(catalog);
+  const converters: ConverterFactory = (table, column) => (table.database === scope.metadataDb && table.table === MARKER_TABLE
+    ? passThroughConverters(table, column) : byCatalog(table, column));
+  return {
+    source: db,
+    serverId: replicaServerId(`${scope.streamId}/${purpose}`),
+    tables: [...tables, markerCaptureTable(scope.metadataDb)],
+    converters,
+  };
+}
+
+/** A binlog transaction as the seam's: marker rows taken out of the events and named in `markers`. */
+export function capturedTransaction(tx: AssembledTransaction, streamId: string): CapturedTransaction {
+  const { events, markers } = markersOf(tx.events, streamId);
+  return { events, position: tx.position, txId: tx.txId, markers };
+}
+
+export class MySqlChangeStream implements ChangeStream {
+  private readonly queue: CapturedTransaction[] = [];
+  private wakeConsumer: (() => void) | undefined;
+  private wakeProducer: (() => void) | undefined;
+  private failure: unknown;
+  private ended = false;
+  private stopped = false;
+  private capture: BinlogCapture | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly db: DbConfig, private readonly from: string, private readonly scope: StreamScope) {}
+
+  /** Reads the catalog (a wrong password fails here) and starts reading the binlog in the background. */
+  async start(): Promise<void> {
+    const options = await binlogCaptureOptions(this.db, this.scope, 'stream');
+    if (this.stopped) return;
+    const capture = BinlogCapture.start(options, this.from);
+    this.capture = capture;
+    this.running = this.pump(capture).then(() => this.finish(undefined), (e: unknown) => this.finish(e));
+  }
+
+  private async pump(capture: BinlogCapture): Promise<void> {
+    for await (const tx of capture) {
+      while (this.queue.length >= MAX_BUFFERED && !this.stopped) {
+        await new Promise<void>((resolve) => { this.wakeProducer = resolve; });
+      }
+      if (this.stopped) return;
+      this.queue.push(capturedTransaction(tx, this.scope.streamId));
+      this.wakeConsumer?.();
+    }
+  }
+
+  private finish(error: unknown): void {
+    this.failure = this.stopped ? undefined : error;
+    this.ended = true;
+    this.wakeConsumer?.();
+  }
+
+  acknowledge(_tx: CapturedTransaction): void {
+    // MySQL keeps binlogs on its own schedule; nothing to confirm.
+  }
+
+  /**
+   * Transactions waiting here plus the binlog events already received behind them: the exporter
+   * flushes its batch to the queue (an fsync) when this is 0, so counting only whole transactions
+   * here would flush after nearly every one of a backlog of small ones.
+   */
+  get buffered(): number {
+    return this.queue.length + (this.capture?.pendingEvents ?? 0);
+  }
+
+  async *transactions(): AsyncGenerator<CapturedTransaction> {
+    for (;;) {
+      const tx = this.queue.shift();
+      if (tx) {
+        this.wakeProducer?.();
+        yield tx;
+        continue;
+      }
+      if (this.ended) {
+        if (this.failure !== undefined) throw this.failure;
+        return;
+      }
+      await new Promise<void>((resolve) => { this.wakeConsumer = resolve; });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeProducer?.();
+    await this.capture?.stop();
+    await this.running?.catch(() => {});
+    this.ended = true;
+    this.wakeConsumer?.();
+  }
+}

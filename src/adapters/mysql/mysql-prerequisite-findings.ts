@@ -1,0 +1,74 @@
+import type { PrerequisiteFinding } from '../../core/engine/catalog.js';
+import type { MySqlTable } from './catalog-types.js';
+import type { CapturePrerequisiteFinding } from './capture/prerequisites.js';
+import type { ZeroDateScan } from './zero-dates.js';
+
+/**
+ * The MySQL checks as the workflow's findings (pure): what `capture/prerequisites.ts` and
+ * `zero-dates.ts` found, in the order the seam asks for (data the export cannot carry, then change
+ * capture), each error with every fix.
+ */
+
+/**
+ * Zero dates: in a NOT NULL column an error naming table, column and count (PostgreSQL stores
+ * neither the date nor NULL there); in a nullable column a warning (they become NULL).
+ */
+export function zeroDateFindings(scan: ZeroDateScan, database: string): PrerequisiteFinding[] {
+  // The warnings first: the workflow prints findings up to the first error.
+  const out: PrerequisiteFinding[] = scan.counts.filter((x) => x.nullable).map((c) => (
+    { severity: 'warning', code: 'TANDEM_PREREQUISITE', message: `${database}.${c.table}.${c.column}: ${c.count} zero date(s) will become NULL on the target.`, fix: '' }));
+  const blocking = scan.counts.filter((c) => !c.nullable);
+  if (blocking.length > 0) {
+    out.push({
+      severity: 'error', code: 'TANDEM_PREREQUISITE',
+      message: `Zero dates in NOT NULL columns of ${database}: ${blocking.map((c) => `${c.table}.${c.column} (${c.count} row${c.count === 1 ? '' : 's'})`).join(', ')}. PostgreSQL can store neither the zero date nor NULL there.`,
+      fix: 'On the source, set real dates in those rows (e.g. UPDATE t SET c = \'1970-01-01\' WHERE YEAR(c) = 0 OR MONTH(c) = 0 OR DAYOFMONTH(c) = 0), or make the columns nullable, then rerun. Nothing was exported.',
+    });
+  }
+  return out;
+}
+
+/**
+ * The capture checks (binlog settings, privileges, retention): the errors as one finding whose fix
+ * holds every statement (TANDEM_PRIVILEGE when only privileges are missing), warnings as warnings.
+ * The retention verdict is always a warning: nothing on a MySQL server keeps binlogs for Tandem, so
+ * the user must know how long the migration may stop. The primary-key check is left out: the
+ * engine-neutral `primaryKeyFinding` says it for every engine.
+ */
+export function captureFindings(findings: readonly CapturePrerequisiteFinding[]): PrerequisiteFinding[] {
+  const relevant = findings.filter((f) => f.check !== 'primary_key');
+  const errors = relevant.filter((f) => f.severity === 'error');
+  const out: PrerequisiteFinding[] = [];
+  if (errors.length > 0) {
+    out.push({
+      severity: 'error',
+      code: errors.every((f) => f.check.startsWith('privilege_')) ? 'TANDEM_PRIVILEGE' : 'TANDEM_PREREQUISITE',
+      message: `The source is not ready for change capture from its binlog:\n${errors.map((f) => `- ${f.message}`).join('\n')}`,
+      fix: errors.filter((f) => f.fix).map((f) => f.fix).join('\n'),
+    });
+  }
+  for (const f of relevant.filter((x) => x.severity === 'warning' || (x.check === 'retention' && x.severity === 'info'))) {
+    out.push({ severity: 'warning', code: 'TANDEM_PREREQUISITE', message: f.fix ? `${f.message} ${f.fix}` : f.message, fix: '' });
+  }
+  return out;
+}
+
+/**
+ * Foreign keys whose ON DELETE / ON UPDATE action changes other rows (CASCADE, SET NULL, SET
+ * DEFAULT), for a live export: InnoDB carries out these actions below the binlog, so the rows they
+ * change are not in it and never reach the target (the target's writer does not fire its own
+ * foreign-key actions either). A warning naming each key; the cutover verification would report
+ * the tables that then differ.
+ */
+export function cascadeFinding(tables: readonly MySqlTable[]): PrerequisiteFinding | undefined {
+  const keys = tables.flatMap((t) => t.foreignKeys
+    .filter((f) => f.onDelete !== 'RESTRICT' && f.onDelete !== 'NO ACTION' || f.onUpdate !== 'RESTRICT' && f.onUpdate !== 'NO ACTION')
+    .map((f) => `${t.name}.${f.name} (${[f.onDelete !== 'RESTRICT' && f.onDelete !== 'NO ACTION' ? `ON DELETE ${f.onDelete}` : '', f.onUpdate !== 'RESTRICT' && f.onUpdate !== 'NO ACTION' ? `ON UPDATE ${f.onUpdate}` : ''].filter(Boolean).join(', ')})`));
+  if (keys.length === 0) return undefined;
+  return {
+    severity: 'warning', code: 'TANDEM_PREREQUISITE',
+    message: `MySQL does not write the rows its foreign-key actions change into the binlog, so during the live migration these actions do not reach the target: ${keys.join(', ')}. `
+      + 'Until the cutover, let the application delete or update the child rows itself (or avoid such deletes and key updates); the cutover verification reports any table that differs.',
+    fix: '',
+  };
+}

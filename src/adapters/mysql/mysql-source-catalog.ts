@@ -1,0 +1,90 @@
+import type { DbConfig } from '../../core/db-config.js';
+import { TandemError } from '../../core/errors.js';
+import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog } from '../../core/engine/catalog.js';
+import { readMySqlCatalog } from './catalog.js';
+import type { MySqlCatalog } from './catalog-types.js';
+import { checkCapturePrerequisites } from './capture/prerequisites.js';
+import { connectMySql, type MySqlSession } from './connection.js';
+import { mysqlTargetSchemaOf, namesMySqlSchema } from './mysql-config.js';
+import { captureFindings, cascadeFinding, zeroDateFindings } from './mysql-prerequisite-findings.js';
+import { mysqlTableInfos, TABLE_SIZES_SQL, type MySqlTableInfo, type MySqlTableSize } from './mysql-table-info.js';
+import { scanZeroDates } from './zero-dates.js';
+
+/**
+ * The MySQL/MariaDB source's catalog over one connection (`SourceCatalog`): the tables of the
+ * database (`--source-db-name`) named by the target's schema (`mysql-config.ts`), and the checks
+ * before an export: zero dates the target cannot store, the primary-key rule, and for a live export
+ * what binlog capture needs (`capture/prerequisites.ts`: settings, REPLICATION privileges, SELECT,
+ * retention).
+ */
+export class MySqlSourceCatalog implements SourceCatalog {
+  private catalog: MySqlCatalog | undefined;
+
+  private constructor(private readonly db: DbConfig, private readonly session: MySqlSession) {}
+
+  static async open(db: DbConfig): Promise<MySqlSourceCatalog> {
+    return new MySqlSourceCatalog(db, await connectMySql(db));
+  }
+
+  private async read(): Promise<MySqlCatalog> {
+    this.catalog ??= await readMySqlCatalog(this.session.connection, this.session.server, this.db.database);
+    return this.catalog;
+  }
+
+  async missingSchemas(names: readonly string[]): Promise<string[]> {
+    return names.filter((n) => !namesMySqlSchema(this.db, n));
+  }
+
+  /** The one schema a MySQL database becomes (a database is a schema). */
+  async listSchemas(): Promise<string[]> {
+    return [mysqlTargetSchemaOf(this.db)];
+  }
+
+  async listTables(schemas: readonly string[]): Promise<MySqlTableInfo[]> {
+    const target = mysqlTargetSchemaOf(this.db);
+    const other = schemas.filter((s) => !namesMySqlSchema(this.db, s));
+    if (other.length > 0) {
+      throw new TandemError('TANDEM_UNKNOWN_SCHEMA', `Schema ${other.join(', ')} is not the migrated MySQL database ${this.db.database} (schema ${target} on the target).`, {
+        hint: 'A MySQL migration moves one database: the one of --source-db-name.',
+      });
+    }
+    const catalog = await this.read();
+    const [rows] = await this.session.connection.query(TABLE_SIZES_SQL, [this.db.database]);
+    const sizes = new Map<string, MySqlTableSize>((rows as { name: string; n: string | null; bytes: string | null }[])
+      .map((r) => [r.name, { rows: Number(r.n ?? 0), bytes: Number(r.bytes ?? 0) }]));
+    return mysqlTableInfos(catalog, target, sizes);
+  }
+
+  /**
+   * Zero dates in the migrated tables (one scan of each table with date columns), the primary-key
+   * rule, then for a live export the binlog checks with their fixes and the foreign-key actions the
+   * binlog does not carry.
+   */
+  async checkPrerequisites(purpose: ExportPurpose): Promise<PrerequisiteFinding[]> {
+    const catalog = await this.read();
+    const names = new Set(purpose.tables.map((t) => t.name));
+    const tables = catalog.tables.filter((t) => names.has(t.name));
+    const out: PrerequisiteFinding[] = [...zeroDateFindings(await scanZeroDates(this.session.connection, catalog, tables), this.db.database)];
+    const pk = primaryKeyFinding(purpose);
+    if (pk) out.push(pk);
+    if (purpose.live) {
+      const report = await checkCapturePrerequisites({
+        source: this.db,
+        tables: tables.map((t) => ({ database: this.db.database, table: t.name, primaryKey: t.primaryKey })),
+      });
+      out.push(...captureFindings(report.findings));
+      const cascades = cascadeFinding(tables);
+      if (cascades) out.push(cascades);
+    }
+    return out;
+  }
+
+  /** MySQL cannot disable a trigger or a constraint (only drop it): nothing is ever left disabled. */
+  async disabledObjects(_schemas: readonly string[]): Promise<string[]> {
+    return [];
+  }
+
+  async close(): Promise<void> {
+    await this.session.connection.end().catch(() => this.session.connection.destroy());
+  }
+}

@@ -1,0 +1,41 @@
+import type { TableInfo } from '../../core/engine/catalog.js';
+import type { MySqlCatalog, MySqlTable } from './catalog-types.js';
+import { generatedOnTarget } from './schema/convert-schema.js';
+
+/**
+ * How the MySQL engine names its tables to the rest of Tandem (pure): the target's schema (see
+ * `mysql-config.ts`), the MySQL table name (kept exactly: the schema conversion keeps it), and the
+ * columns copied, which leave out those PostgreSQL generates itself (`generatedOnTarget`).
+ */
+
+/** A table as the MySQL catalog lists it: target names outside, the MySQL table inside. */
+export interface MySqlTableInfo extends TableInfo {
+  readonly mysql: MySqlTable;
+}
+
+/** Row and byte estimates of one table (information_schema.TABLES), 0 when the server does not say. */
+export interface MySqlTableSize {
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/** The SQL of the size estimates. Binds: the database. */
+export const TABLE_SIZES_SQL = `SELECT TABLE_NAME AS name, TABLE_ROWS AS n, DATA_LENGTH AS bytes
+  FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')`;
+
+/** The engine-neutral view of every table of the catalog, in the catalog's order. */
+export function mysqlTableInfos(catalog: MySqlCatalog, targetSchema: string, sizes: ReadonlyMap<string, MySqlTableSize> = new Map()): MySqlTableInfo[] {
+  return catalog.tables.map((t) => {
+    const skip = new Set(generatedOnTarget(catalog, t, { targetSchema }));
+    const size = sizes.get(t.name);
+    return {
+      schema: targetSchema,
+      name: t.name,
+      columns: [...t.columns].sort((a, b) => a.ordinal - b.ordinal).filter((c) => !skip.has(c.name)).map((c) => c.name),
+      primaryKey: [...t.primaryKey],
+      estimatedRows: size?.rows ?? 0,
+      estimatedBytes: size?.bytes ?? 0,
+      mysql: t,
+    };
+  });
+}

@@ -1,0 +1,147 @@
+import type { DbConfig } from '../../core/db-config.js';
+import { TandemError } from '../../core/errors.js';
+import type { TableRef } from '../../core/engine/catalog.js';
+import type { GuardedObject, GuardState, WriteGuard } from '../../core/engine/write-guard.js';
+import { mysqlIdent } from './catalog.js';
+import { withMySql } from './connection.js';
+import { namesMySqlSchema } from './mysql-config.js';
+import { checkTriggersRestored, globalForeignKeyChecksOn, readTriggers, triggerBlockers, type MySqlTriggerState } from './writer/triggers.js';
+
+/**
+ * The spec's manual fall-back step on MySQL/MariaDB, checked (`WriteGuard`). MySQL has no session
+ * switch like PostgreSQL's session_replication_role and cannot disable a trigger: a trigger on a
+ * migrated table would fire again for every change written back from the target (an audit row
+ * twice, a counter counted twice). So the triggers of the written tables must be dropped for the
+ * fall-back and created again after it; their definitions (`SHOW CREATE TRIGGER`) are recorded
+ * before the first write, so the enable script recreates exactly them. Foreign keys need nothing:
+ * the change writer turns `foreign_key_checks` off in its own sessions only; the end check says
+ * when the server's global setting was left off.
+ */
+
+/** What the guard records: the triggers of the written tables, the global foreign-key checks, and the database. */
+export interface MySqlGuardState {
+  readonly database: string;
+  readonly triggers: readonly MySqlTriggerState[];
+  readonly globalForeignKeyChecks: boolean;
+}
+
+function asState(s: GuardState): MySqlGuardState {
+  const o = s as Partial<MySqlGuardState>;
+  if (typeof o.database !== 'string' || !Array.isArray(o.triggers) || typeof o.globalForeignKeyChecks !== 'boolean') {
+    throw new TandemError('TANDEM_EXPORT_DIR', 'The trigger state recorded in meta.db is not a MySQL one.', { hint: 'The export dir was changed by hand or by another tool: keep it and report it.' });
+  }
+  return o as MySqlGuardState;
+}
+
+/** A recorded CREATE TRIGGER as a script line for the `mysql` client (its body may hold semicolons). */
+function createTriggerScript(database: string, t: MySqlTriggerState): string {
+  if (t.createSql === null) return `-- ${t.name} on ${t.table}: its definition was not visible to Tandem (TRIGGER privilege): recreate it from your copy`;
+  return `USE ${mysqlIdent(database)};\nDELIMITER $$\n${t.createSql}$$\nDELIMITER ;`;
+}
+
+/** What acts on fall-back writes: every trigger on a written table (pure). */
+export function activeTriggers(state: GuardState): GuardedObject[] {
+  const s = asState(state);
+  const { lines, dropSql } = triggerBlockers(s.database, s.triggers);
+  return lines.map((what, i) => ({ what: `trigger on ${s.database}.${what}`, fix: dropSql[i]! }));
+}
+
+/** The script that drops the triggers of the written tables (their definitions are recorded first). */
+export function dropTriggersScript(state: GuardState): string {
+  const s = asState(state);
+  if (s.triggers.length === 0) return '-- nothing to do: no trigger on the migrated tables';
+  const { dropSql } = triggerBlockers(s.database, s.triggers);
+  return [
+    '-- MySQL cannot disable a trigger: drop the triggers of the migrated tables for the fall-back (keep this script\'s companion, which recreates them)',
+    ...dropSql,
+  ].join('\n');
+}
+
+/** The script that creates the recorded triggers again (for the `mysql` client: DELIMITER around each body). */
+export function createTriggersScript(state: GuardState): string {
+  const s = asState(state);
+  if (s.triggers.length === 0) return '-- nothing to do: there was no trigger on the migrated tables';
+  return ['-- recreate the triggers of the migrated tables as they were before the fall-back', ...s.triggers.map((t) => createTriggerScript(s.database, t))].join('\n');
+}
+
+/** What `before` had that `now` has not: a trigger missing or changed, the global foreign-key checks off (pure). */
+export function notRestoredGuard(before: GuardState, now: GuardState): GuardedObject[] {
+  const b = asState(before);
+  const n = asState(now);
+  const out: GuardedObject[] = checkTriggersRestored(b.triggers, n.triggers).map((f) => ({
+    what: `trigger ${f.name} on ${b.database}.${f.table} (${f.problem})`,
+    fix: f.problem === 'changed' ? `DROP TRIGGER ${mysqlIdent(b.database)}.${mysqlIdent(f.name)}; then:\n${f.fixSql}` : f.fixSql,
+  }));
+  if (b.globalForeignKeyChecks && !n.globalForeignKeyChecks) out.push({ what: 'the server\'s global foreign_key_checks (OFF)', fix: 'SET GLOBAL foreign_key_checks = 1;' });
+  return out;
+}
+
+export class MySqlWriteGuard implements WriteGuard {
+  constructor(private readonly db: DbConfig) {}
+
+  async read(tables: readonly TableRef[]): Promise<GuardState> {
+    const names = tables.filter((t) => namesMySqlSchema(this.db, t.schema)).map((t) => t.name);
+    return withMySql(this.db, async ({ connection }) => {
+      const state: MySqlGuardState = {
+        database: this.db.database,
+        triggers: await readTriggers(connection, this.db.database, names),
+        globalForeignKeyChecks: await globalForeignKeyChecksOn(connection),
+      };
+      return state;
+    });
+  }
+
+  active(state: GuardState): GuardedObject[] {
+    return activeTriggers(state);
+  }
+
+  disableScript(before: GuardState): string {
+    return dropTriggersScript(before);
+  }
+
+  enableScript(before: GuardState): string {
+    return createTriggersScript(before);
+  }
+
+  /** Drops the triggers; refuses before dropping anything when a definition could not be read (it could not be recreated). */
+  async disable(before: GuardState): Promise<void> {
+    const s = asState(before);
+    const hidden = s.triggers.filter((t) => t.createSql === null).map((t) => t.name);
+    if (hidden.length > 0) {
+      throw new TandemError('TANDEM_PRIVILEGE', `Tandem cannot read the definition of trigger(s) ${hidden.join(', ')} on ${s.database}, so it would not be able to recreate them: nothing was dropped.`, {
+        hint: `GRANT TRIGGER ON \`${s.database}\`.* TO '${this.db.user}'@'<host>'; or drop and later recreate them yourself.`,
+      });
+    }
+    const { dropSql } = triggerBlockers(s.database, s.triggers);
+    await withMySql(this.db, async ({ connection }) => {
+      for (const sql of dropSql) await connection.query(sql.replace(/;$/, ''));
+    });
+  }
+
+  /** Creates the recorded triggers that do not exist (each one on its own: one failure does not keep the others away). */
+  async enable(before: GuardState): Promise<void> {
+    const s = asState(before);
+    const failed: string[] = [];
+    await withMySql(this.db, async ({ connection }) => {
+      const present = new Set((await readTriggers(connection, s.database, [...new Set(s.triggers.map((t) => t.table))])).map((t) => t.name));
+      await connection.query(`USE ${mysqlIdent(s.database)}`);
+      for (const t of s.triggers) {
+        if (present.has(t.name) || t.createSql === null) continue;
+        try {
+          await connection.query(t.createSql);
+        } catch (e) {
+          failed.push(`${t.name} (error ${(e as { errno?: unknown }).errno ?? 'unknown'})`);
+        }
+      }
+    });
+    if (failed.length > 0) {
+      throw new TandemError('TANDEM_DATA', `${failed.length} trigger(s) could not be created again on ${s.database}: ${failed.join(', ')}.`, {
+        hint: 'Create them by hand from the script Tandem printed (creating a trigger for another DEFINER needs SET USER / SUPER).',
+      });
+    }
+  }
+
+  notRestored(before: GuardState, now: GuardState): GuardedObject[] {
+    return notRestoredGuard(before, now);
+  }
+}

@@ -1,0 +1,454 @@
+/**
+ * The spec's whole live workflow from MariaDB with fall-back, through the built CLI: export and
+ * import schema; export data (snapshot, then the binlog) while an application writes to MariaDB,
+ * and import data to a PostgreSQL target; cutover to target prepared for fall-back; the application
+ * on the target while export data from target and import data to source run; cutover to source.
+ * Checked: every table equal row for row both ways (each side's rows as text, compared in the
+ * test), the target's identity columns and the source's AUTO_INCREMENT counters above the data,
+ * the source's trigger dropped for the fall-back (so it does not fire twice) and recreated as it
+ * was, the data-migration report's row counts, `tandem compare` both ways (MATCH, then the tables
+ * MariaDB alone changed), the spec's metadata on MariaDB gone after end migration.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import type mysql from 'mysql2/promise';
+import { startPg15, type PgServer } from '../helpers/pg-server.js';
+import { startMariaDb, type MariaDbServer } from '../helpers/mariadb-server.js';
+import { newExportDir, runTandem, targetFlags, type CliResult } from '../helpers/cli.js';
+import { cutoverStatus, eventually, killAll, startTandem, tail, type TandemProcess } from '../helpers/live-process.js';
+import { prng, runSteps, type WorkloadStats } from '../helpers/live-workload.js';
+
+let my: MariaDbServer;
+let pgs: PgServer;
+
+before(async () => {
+  [my, pgs] = await Promise.all([startMariaDb(), startPg15()]);
+});
+after(async () => {
+  await killAll();
+  await Promise.all([my?.stop(), pgs?.stop()]);
+});
+
+const SCHEMA = `
+CREATE TABLE customers (
+  id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  email varchar(120) NOT NULL,
+  full_name varchar(100) NOT NULL,
+  city varchar(40) NULL,
+  vip tinyint(1) NOT NULL DEFAULT 0,
+  UNIQUE KEY customers_email (email)
+) ENGINE=InnoDB;
+CREATE TABLE orders (
+  id bigint NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  customer_id int NOT NULL,
+  status enum('new','paid','shipped') NOT NULL DEFAULT 'new',
+  total decimal(12,2) NOT NULL DEFAULT 0,
+  note text NULL,
+  placed_at datetime(6) NOT NULL,
+  KEY orders_customer (customer_id),
+  CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id)
+) ENGINE=InnoDB;
+CREATE TABLE items (
+  order_id bigint NOT NULL,
+  line_no int NOT NULL,
+  sku varchar(20) NOT NULL,
+  qty int NOT NULL,
+  price decimal(10,2) NULL,
+  attrs json NULL,
+  PRIMARY KEY (order_id, line_no),
+  CONSTRAINT items_order_fk FOREIGN KEY (order_id) REFERENCES orders (id)
+) ENGINE=InnoDB;
+CREATE TABLE audit (
+  id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  order_id bigint NOT NULL,
+  what varchar(20) NOT NULL,
+  at timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
+) ENGINE=InnoDB;
+CREATE TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW INSERT INTO audit (order_id, what) VALUES (NEW.id, 'order placed');
+`;
+
+/** Seed rows: 500 customers, 3000 orders with 2 items each (their audit rows come from the trigger). */
+async function seed(c: mysql.Connection): Promise<void> {
+  const cust = Array.from({ length: 500 }, (_, i) => `('c${i + 1}@x.io', 'Customer ${i + 1} é', ${i % 4 === 0 ? 'NULL' : `'city${i % 30}'`}, ${i % 7 === 0 ? 1 : 0})`);
+  await c.query(`INSERT INTO customers (email, full_name, city, vip) VALUES ${cust.join(',')}`);
+  for (let b = 0; b < 3; b++) {
+    const ord = Array.from({ length: 1000 }, (_, i) => {
+      const n = b * 1000 + i + 1;
+      return `(${1 + (n % 500)}, '${['new', 'paid', 'shipped'][n % 3]}', ${n}.${n % 100}, ${n % 5 === 0 ? 'NULL' : `'note ${n}'`}, '2024-0${1 + (n % 9)}-1${n % 10} 10:0${n % 10}:00.${String(n).padStart(6, '0')}')`;
+    });
+    await c.query(`INSERT INTO orders (customer_id, status, total, note, placed_at) VALUES ${ord.join(',')}`);
+  }
+  await c.query(`INSERT INTO items (order_id, line_no, sku, qty, price, attrs)
+    SELECT id, 1, CONCAT('SKU-', id % 97), 1 + id % 5, (id % 50) + 0.99, IF(id % 3 = 0, NULL, CONCAT('{"n": ', id, ', "s": "x"}')) FROM orders`);
+  await c.query(`INSERT INTO items (order_id, line_no, sku, qty, price, attrs) SELECT id, 2, CONCAT('SKU-', id % 89), 2, NULL, '[1, 2]' FROM orders WHERE id % 2 = 0`);
+}
+
+/** The application on MariaDB: one connection, one transaction per step, seeded. */
+function runMariaApp(server: MariaDbServer, seedNo: number, tag: string, database = 'shop'): { stop: () => Promise<WorkloadStats>; stats: WorkloadStats } {
+  const rnd = prng(seedNo);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  const stats: WorkloadStats = { transactions: 0, errors: 0 };
+  let stopped = false;
+  let n = 0;
+  const step = (): string => {
+    n++;
+    switch (pick(8)) {
+      case 0: return `INSERT INTO customers (email, full_name, city) VALUES ('app-${tag}-${n}@x.io', 'App ${n}', ${rnd() < 0.3 ? 'NULL' : `'c${pick(50)}'`})`;
+      case 1: return `INSERT INTO orders (customer_id, status, total, note, placed_at) VALUES (${1 + pick(500)}, 'new', ${pick(10000)}.${pick(100)}, 'app ${tag}', '2025-02-0${1 + pick(9)} 12:00:00.${pick(1000000)}')`;
+      case 2: return `INSERT INTO items (order_id, line_no, sku, qty, price, attrs)
+          SELECT o, COALESCE((SELECT MAX(line_no) FROM items WHERE order_id = o), 0) + 1, 'APP-${n}', ${1 + pick(5)}, ${pick(90)}.99, '{"app": "${tag}"}'
+            FROM (SELECT MAX(id) AS o FROM orders) x`;
+      case 3: return `UPDATE customers SET city = 'u${n}', vip = ${pick(2)} WHERE id IN (${1 + pick(500)}, ${1 + pick(500)})`;
+      case 4: return `UPDATE orders SET status = 'paid', total = total + 1, note = ${rnd() < 0.3 ? 'NULL' : `'p${n}'`} WHERE id = ${1 + pick(3000)}`;
+      case 5: return `DELETE FROM items WHERE order_id = ${1 + pick(3000)} AND line_no = 2`;
+      case 6: return `UPDATE items SET line_no = line_no + 100 WHERE order_id = ${1 + pick(3000)} AND line_no = 1`;
+      default: {
+        const a = 1 + pick(500);
+        const b = 1 + pick(500);
+        if (a === b) return 'SELECT 1';
+        return `START TRANSACTION;
+          SELECT email INTO @ea FROM customers WHERE id = ${a};
+          SELECT email INTO @eb FROM customers WHERE id = ${b};
+          UPDATE customers SET email = 'swap-tmp-${tag}' WHERE id = ${a};
+          UPDATE customers SET email = @ea WHERE id = ${b};
+          UPDATE customers SET email = @eb WHERE id = ${a};
+          COMMIT`;
+      }
+    }
+  };
+  const run = (async () => {
+    let c: mysql.Connection | undefined;
+    while (!stopped) {
+      try {
+        c ??= await server.connect(database);
+        await c.query(step());
+        stats.transactions++;
+      } catch (e) {
+        stats.errors++;
+        stats.lastError = (e as Error).message;
+        await c?.query('ROLLBACK').catch(async () => {
+          await c?.end().catch(() => {});
+          c = undefined;
+        });
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await c?.end().catch(() => {});
+  })();
+  return { stats, async stop() { stopped = true; await run; return stats; } };
+}
+
+/** The application on the target (PostgreSQL): the same kinds of change, identity columns giving the keys. */
+function runTargetApp(server: PgServer, db: string, seedNo: number): { stop: () => Promise<WorkloadStats>; stats: WorkloadStats } {
+  const rnd = prng(seedNo);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  let n = 0;
+  return runSteps(server, db, () => {
+    n++;
+    switch (pick(7)) {
+      case 0: return `INSERT INTO public.customers (email, full_name, city) VALUES ('tgt-${n}@x.io', 'Target ${n}', ${rnd() < 0.3 ? 'NULL' : `'t${pick(50)}'`})`;
+      case 1: return `WITH o AS (INSERT INTO public.orders (customer_id, status, total, note, placed_at) VALUES (${1 + pick(500)}, 'shipped', ${pick(10000)}.${pick(100)}, 'tgt', '2025-03-01 08:00:00.${pick(1000000)}') RETURNING id)
+          INSERT INTO public.audit (order_id, what) SELECT id, 'order placed' FROM o`;
+      case 2: return `INSERT INTO public.items (order_id, line_no, sku, qty, price, attrs)
+          SELECT o, COALESCE((SELECT MAX(line_no) FROM public.items WHERE order_id = o), 0) + 1, 'TGT-${n}', 1, 1.50, '{"tgt": ${n}}'
+            FROM (SELECT MAX(id) AS o FROM public.orders) x`;
+      case 3: return `UPDATE public.customers SET city = 'tu${n}' WHERE id IN (${1 + pick(500)}, ${1 + pick(500)})`;
+      case 4: return `UPDATE public.orders SET status = 'paid', total = total + 2 WHERE id = ${1 + pick(3000)}`;
+      case 5: return `DELETE FROM public.items WHERE order_id = ${1 + pick(3000)} AND line_no = 2`;
+      default: return `UPDATE public.items SET line_no = line_no + 1000 WHERE order_id = ${1 + pick(3000)} AND line_no < 1000 AND line_no = (SELECT MIN(line_no) FROM public.items WHERE order_id = ${1 + pick(3000)})`;
+    }
+  }, 2);
+}
+
+/** Each table's rows as text on both sides (the same text for the same value), ordered by key. */
+const TABLES: Record<string, { key: string; my: string[]; pg: string[] }> = {
+  customers: { key: 'id', my: ['id', 'email', 'full_name', 'city', 'vip'], pg: ['id', 'email', 'full_name', 'city', 'vip'] },
+  orders: {
+    key: 'id',
+    my: ['id', 'customer_id', 'status', 'total', 'note', "DATE_FORMAT(placed_at, '%Y-%m-%d %H:%i:%s.%f')"],
+    pg: ['id', 'customer_id', 'status', 'total', 'note', "to_char(placed_at, 'YYYY-MM-DD HH24:MI:SS.US')"],
+  },
+  items: { key: 'order_id, line_no', my: ['order_id', 'line_no', 'sku', 'qty', 'price', 'attrs'], pg: ['order_id', 'line_no', 'sku', 'qty', 'price', 'attrs::text'] },
+  audit: {
+    key: 'id',
+    my: ['id', 'order_id', 'what', "DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s.%f')"],
+    pg: ['id', 'order_id', 'what', "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"],
+  },
+};
+
+async function rowsOf(side: 'my' | 'pg', table: string, mydb: string, pgdb: string): Promise<string[]> {
+  const t = TABLES[table]!;
+  if (side === 'my') {
+    const c = await my.connect(mydb);
+    try {
+      await c.query("SET time_zone = '+00:00'");
+      const [rows] = await c.query({ sql: `SELECT CONCAT_WS('|', ${t.my.map((e) => `COALESCE(CAST(${e} AS CHAR), '\\\\N')`).join(', ')}) AS r FROM ${table} ORDER BY ${t.key}`, rowsAsArray: false });
+      return (rows as { r: string }[]).map((r) => String(r.r));
+    } finally {
+      await c.end();
+    }
+  }
+  const rows = await pgs.sql(pgdb, `SELECT concat_ws('|', ${t.pg.map((e) => `COALESCE((${e})::text, '\\N')`).join(', ')}) AS r FROM public.${table} ORDER BY ${t.key}`);
+  return rows.map((r) => String(r.r));
+}
+
+/** '' when every table holds the same rows on both sides; else the tables that differ, with their first different row. */
+async function diff(mydb = 'shop', pgdb = 'yb'): Promise<string> {
+  const out: string[] = [];
+  for (const table of Object.keys(TABLES)) {
+    const [a, b] = await Promise.all([rowsOf('my', table, mydb, pgdb), rowsOf('pg', table, mydb, pgdb)]);
+    if (a.length === 0) out.push(`${table}: no rows on MariaDB`);
+    const h = (x: string[]) => createHash('md5').update(x.join('\n')).digest('hex');
+    if (h(a) === h(b)) continue;
+    const i = a.findIndex((r, k) => r !== b[k]);
+    out.push(`${table}: ${a.length} rows on MariaDB, ${b.length} on the target; first difference at ${i}: ${a[i] ?? '(none)'} / ${b[i] ?? '(none)'}`);
+  }
+  return out.join('; ');
+}
+
+/** A MariaDB database with the schema and the seed rows, and an empty target database. */
+async function createDatabases(mydb: string, pgdb: string): Promise<void> {
+  await my.createDatabase(mydb);
+  const setup = await my.connect(mydb);
+  try {
+    await setup.query(SCHEMA);
+    await seed(setup);
+  } finally {
+    await setup.end();
+  }
+  await pgs.createDatabase(pgdb);
+}
+
+test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back through the CLI', { timeout: 420_000 }, async () => {
+  await createDatabases('shop', 'yb');
+  const dir = newExportDir();
+  const env = { SOURCE_DB_PASSWORD: my.password, TARGET_DB_PASSWORD: pgs.password, TANDEM_METRICS_INTERVAL_MS: '2000' };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', my.user, '--source-db-name', 'shop'];
+  const TF = targetFlags(pgs, 'yb');
+  const run = (args: string[]): Promise<CliResult> => runTandem([...args, '--export-dir', dir], env);
+  const ok = async (args: string[]): Promise<string> => {
+    const r = await run(args);
+    assert.equal(r.code, 0, `tandem ${args.join(' ')} exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+    return r.stdout + r.stderr;
+  };
+  const statusOf = async (direction: string) => (await cutoverStatus(dir, env)).find((r) => r.direction === direction) as { status: string; detail: Record<string, any> };
+  const waitCompleted = async (direction: string, procs: TandemProcess[]) => {
+    await eventually(async () => {
+      for (const p of procs) if (p.exited() && (await p.done) !== 0) throw new Error(`tandem ${p.args.slice(0, 4).join(' ')} exited with ${await p.done}:\n${tail(p.output())}`);
+      const s = await statusOf(direction);
+      return s?.status === 'COMPLETED' ? true : `${direction}: ${JSON.stringify(s)}`;
+    }, 120_000, 300);
+  };
+  const maxIds = async (side: 'my' | 'pg') => {
+    const sql = 'SELECT (SELECT MAX(id) FROM customers) AS c, (SELECT MAX(id) FROM orders) AS o, (SELECT MAX(id) FROM audit) AS a';
+    const r = side === 'my' ? (await my.sql('shop', sql))[0] : (await pgs.sql('yb', sql.replace(/FROM (\w+)/g, 'FROM public.$1')))[0];
+    return { c: Number(r.c), o: Number(r.o), a: Number(r.a) };
+  };
+  const triggerDef = async () => (await my.sql('shop', "SELECT ACTION_STATEMENT AS s FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop' AND TRIGGER_NAME = 'orders_audit'")).map((r) => String(r.s));
+
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    // ---- schema
+    const exported = await ok(['export', 'schema', ...SF]);
+    assert.match(exported, /trigger shop\.orders_audit/, 'the trigger is named for conversion by hand');
+    assert.match(exported, /Exported \d+ objects from root@127\.0\.0\.1:\d+\/shop \(MariaDB 10\.\d+\.\d+, schemas public\)/, 'which server it is, said');
+    await ok(['import', 'schema', ...TF]);
+    assert.equal((await pgs.sql('yb', "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'"))[0].n, 4);
+
+    // ---- snapshot and streaming, the application writing to MariaDB all along
+    const app = runMariaApp(my, 21, 'src');
+    await eventually(async () => (app.stats.transactions >= 30 ? true : `${app.stats.transactions} transactions`), 30_000, 50);
+    // Each snapshot file holds the exporter for 1.5 s (a failpoint, not a race): the application
+    // commits all the while, after the snapshot's point, and those commits must come through the binlog.
+    const atExportStart = app.stats.transactions;
+    ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes', '--parallel-jobs', '2', '--disable-triggers-and-fks', 'true'],
+      { ...env, TANDEM_FAILPOINTS: 'snapshot.after-file-before-record=pause:1500' });
+    im = startTandem(['import', 'data', 'to', 'target', '--export-dir', dir, ...TF, '--parallel-jobs', '2'], env);
+    await ex.waitFor(/Streaming changes/, 120_000);
+    const streamedFrom = app.stats.transactions;
+    assert.ok(streamedFrom - atExportStart >= 100, `the application committed ${streamedFrom - atExportStart} transactions while the snapshot was copied`);
+    await eventually(async () => (app.stats.transactions >= streamedFrom + 400 ? true : `${app.stats.transactions} transactions`), 90_000, 100);
+    const appStats = await app.stop();
+    assert.equal(appStats.errors, 0, `application errors on MariaDB: ${appStats.lastError}`);
+    assert.match(ex.output(), /Created binlog stream tandem_\w+ at binlog binlog\.\d+:\d+ \(GTID 0-\d+-\d+\)/);
+    await ok(['import', 'schema', ...TF, '--post-snapshot-import', 'true']);
+
+    // ---- cutover to target
+    const initiated = await ok(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.match(initiated, /Cutover to target initiated \(prepared for fall-back\)/);
+    await waitCompleted('cutover to target', [ex, im]);
+    assert.equal(await diff(), '', 'every table equal after cutover to target');
+    const toTarget = await statusOf('cutover to target');
+    assert.equal(toTarget.detail.verification?.match, true, JSON.stringify(toTarget.detail));
+    assert.equal(toTarget.detail.writesAfterMarker, undefined);
+    assert.deepEqual(await my.sql('shop', "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'ybvoyager_metadata' AND TABLE_NAME = 'tandem_markers'"), [{ n: 0 }], 'the source stream\'s marker table is dropped');
+
+    // Identity columns on the target continue above the source's data.
+    const srcMax = await maxIds('my');
+    const onTarget = (await pgs.sql('yb', "INSERT INTO public.customers (email, full_name) VALUES ('first-on-target@x.io', 'First') RETURNING id"))[0].id;
+    assert.ok(Number(onTarget) > srcMax.c, `the target's customers.id continues after ${srcMax.c}: got ${onTarget}`);
+
+    // ---- the application on the target, streamed back into MariaDB
+    const tgtApp = runTargetApp(pgs, 'yb', 22);
+    await eventually(async () => (tgtApp.stats.transactions >= 200 ? true : `${tgtApp.stats.transactions} transactions`), 90_000, 100);
+    const tgtStats = await tgtApp.stop();
+    assert.equal(tgtStats.errors, 0, `application errors on the target: ${tgtStats.lastError}`);
+    await eventually(async () => (await diff()) || true, 90_000, 1000);
+    assert.deepEqual(await triggerDef(), [], 'Tandem dropped the source\'s trigger for the fall-back (--disable-triggers-and-fks true)');
+    assert.match(ex.output(), /Disabling on the source \(--disable-triggers-and-fks true\): trigger on shop\.orders: AFTER INSERT trigger orders_audit/);
+
+    // ---- cutover to source
+    const back = await ok(['initiate', 'cutover', 'to', 'source']);
+    assert.match(back, /Cutover to source initiated/);
+    await waitCompleted('cutover to source', [ex, im]);
+    const toSource = await statusOf('cutover to source');
+    assert.equal(toSource.detail.verification?.match, true, JSON.stringify(toSource.detail));
+    assert.deepEqual(toSource.detail.disabledOnSource, [], 'nothing left dropped on the source');
+    assert.equal(await diff(), '', 'every table equal after cutover to source');
+    assert.deepEqual(await triggerDef(), ["INSERT INTO audit (order_id, what) VALUES (NEW.id, 'order placed')"], 'the trigger is back as it was');
+    const [exCode, imCode] = await Promise.all([ex.done, im.done]);
+    assert.equal(exCode, 0, tail(ex.output()));
+    assert.equal(imCode, 0, tail(im.output()));
+
+    // ---- the report: a source and a target row per table; FINAL_ROW_COUNT is the real count
+    const rep = await run(['get', 'data-migration-report', '--output-format', 'json']);
+    assert.equal(rep.code, 0, rep.stderr);
+    const reported = JSON.parse(rep.stdout) as { table_name: string; db_type: string; final_row_count: number }[];
+    assert.deepEqual([...new Set(reported.map((x) => x.table_name))].sort(), ['public.audit', 'public.customers', 'public.items', 'public.orders']);
+    const wrong: string[] = [];
+    for (const table of Object.keys(TABLES)) {
+      const real = { source: Number((await my.sql('shop', `SELECT COUNT(*) AS n FROM ${table}`))[0].n), target: Number((await pgs.sql('yb', `SELECT count(*)::int AS n FROM public.${table}`))[0].n) };
+      for (const side of ['source', 'target'] as const) {
+        const row = reported.filter((x) => x.table_name === `public.${table}` && x.db_type === side);
+        if (row.length !== 1 || row[0]!.final_row_count !== real[side]) wrong.push(`${table} ${side}: report ${JSON.stringify(row)}, real ${real[side]}`);
+      }
+    }
+    assert.deepEqual(wrong, [], 'FINAL_ROW_COUNT equals the real row count');
+
+    // ---- tandem compare between MariaDB and the target: every table MATCHes
+    const compared = await run(['compare', '--output-format', 'json', '--parallel-jobs', '2']);
+    assert.equal(compared.code, 0, compared.stdout + compared.stderr);
+    const cmp = JSON.parse(compared.stdout) as { result: string; tables: { table_name: string; result: string; source_rows: number; target_rows: number }[] };
+    assert.equal(cmp.result, 'MATCH');
+    assert.deepEqual(cmp.tables.map((t) => `${t.table_name} ${t.result}`).sort(), ['public.audit MATCH', 'public.customers MATCH', 'public.items MATCH', 'public.orders MATCH']);
+
+    // AUTO_INCREMENT counters on MariaDB above the target's data; the trigger fires again for the application.
+    const tgtMax = await maxIds('pg');
+    const counters = await my.sql('shop', "SELECT TABLE_NAME AS t, AUTO_INCREMENT AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND AUTO_INCREMENT IS NOT NULL ORDER BY 1");
+    const next = Object.fromEntries(counters.map((r) => [String(r.t), Number(r.n)]));
+    assert.ok(next.customers! > tgtMax.c && next.orders! > tgtMax.o && next.audit! > tgtMax.a, `counters ${JSON.stringify(next)} above the target's data ${JSON.stringify(tgtMax)}`);
+    const c = await my.connect('shop');
+    try {
+      await c.query("INSERT INTO customers (email, full_name) VALUES ('back@x.io', 'Back')");
+      const [r] = await c.query(`INSERT INTO orders (customer_id, placed_at) VALUES (LAST_INSERT_ID(), '2026-01-01')`);
+      const orderId = Number((r as { insertId: number }).insertId);
+      assert.ok(orderId > tgtMax.o, `a new order on MariaDB gets id ${orderId} > ${tgtMax.o}`);
+      const [audit] = await c.query('SELECT COUNT(*) AS n FROM audit WHERE order_id = ?', [orderId]);
+      assert.equal(Number((audit as { n: number }[])[0]!.n), 1, 'the recreated trigger fires for the application');
+    } finally {
+      await c.end();
+    }
+    // Rows only MariaDB has now: compare says which tables differ and exits 1.
+    const differs = await run(['compare', '--output-format', 'json']);
+    assert.equal(differs.code, 1, differs.stdout + differs.stderr);
+    const d = JSON.parse(differs.stdout) as { result: string; tables: { table_name: string; result: string }[] };
+    assert.deepEqual(d.tables.filter((t) => t.result !== 'MATCH').map((t) => t.table_name).sort(), ['public.audit', 'public.customers', 'public.orders']);
+
+    // ---- end migration: nothing of Tandem's left on MariaDB
+    const end = await run(['end', 'migration', '--backup-log-files', 'false', '--backup-data-files', 'false', '--backup-schema-files', 'false',
+      '--save-migration-reports', 'false', '--yes', 'true']);
+    assert.equal(end.code, 0, end.stdout + end.stderr);
+    assert.deepEqual(await my.sql(undefined, "SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'ybvoyager_metadata'"), []);
+  } catch (e) {
+    (e as Error).message += `\n--- export data from source:\n${tail(ex?.output() ?? '')}\n--- import data to target:\n${tail(im?.output() ?? '')}`;
+    throw e;
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
+
+test('the spec\'s manual trigger step (and a restarted exporter): import data to source writes nothing until the trigger is dropped; the cutover to source names it until it is recreated', { timeout: 300_000 }, async () => {
+  await createDatabases('shop2', 'yb2');
+  const dir = newExportDir();
+  const env = { SOURCE_DB_PASSWORD: my.password, TARGET_DB_PASSWORD: pgs.password, TANDEM_METRICS_INTERVAL_MS: '2000' };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', my.user, '--source-db-name', 'shop2'];
+  const TF = targetFlags(pgs, 'yb2');
+  const ok = async (args: string[]): Promise<string> => {
+    const r = await runTandem([...args, '--export-dir', dir], env);
+    assert.equal(r.code, 0, `tandem ${args.join(' ')} exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+    return r.stdout + r.stderr;
+  };
+  const statusOf = async (direction: string) => (await cutoverStatus(dir, env)).find((r) => r.direction === direction) as { status: string; detail: Record<string, any> };
+  const completed = (direction: string) => eventually(async () => {
+    const s = await statusOf(direction);
+    return s?.status === 'COMPLETED' ? true : `${direction}: ${JSON.stringify(s)}`;
+  }, 120_000, 300);
+  const triggers = async () => (await my.sql('shop2', "SELECT TRIGGER_NAME AS n, ACTION_STATEMENT AS s FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop2'"))
+    .map((r) => `${r.n}: ${r.s}`);
+  const channelTables = async () => my.sql(undefined, "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'ybvoyager_metadata' AND TABLE_NAME LIKE 'ybvoyager%'");
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    await ok(['export', 'schema', ...SF]);
+    await ok(['import', 'schema', ...TF]);
+    ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+    im = startTandem(['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
+    await ex.waitFor(/Streaming changes/, 120_000);
+    await my.sql('shop2', "INSERT INTO orders (customer_id, placed_at) VALUES (3, '2025-05-05 05:05:05.5'); UPDATE customers SET city = 'moved' WHERE id = 4");
+    // Stopped (Ctrl-C) and restarted: the stream resumes after the last queued transaction.
+    await eventually(async () => (/Total Exported Events\s*\|\s*[1-9]/.test(ex!.output()) ? true : 'nothing exported yet'), 30_000, 200);
+    ex.child.kill('SIGINT');
+    assert.equal(await ex.done, 0, tail(ex.output()));
+    assert.match(ex.output(), /Export stopped; \d+ events are queued\. Run the same command again to continue streaming\. The source purges its binlog on its own schedule/);
+    await my.sql('shop2', "INSERT INTO orders (customer_id, placed_at) VALUES (4, '2025-05-06 06:06:06'); DELETE FROM items WHERE order_id = 7 AND line_no = 2; UPDATE orders SET note = 'while stopped' WHERE id = 8");
+    ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await my.sql('shop2', "UPDATE customers SET city = 'after restart' WHERE id = 5");
+    await ok(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    await completed('cutover to target');
+    assert.equal(await diff('shop2', 'yb2'), '');
+
+    // The application on the target; the importer to the source stops before its first write.
+    const order = (await pgs.sql('yb2', `WITH o AS (INSERT INTO public.orders (customer_id, placed_at) VALUES (5, '2025-06-01') RETURNING id)
+      INSERT INTO public.audit (order_id, what) SELECT id, 'order placed' FROM o RETURNING order_id`))[0].order_id;
+    await ex.waitFor(/Waiting until they are disabled; nothing is written to the source before/, 60_000);
+    const out = ex.output();
+    assert.match(out, /the source's triggers and foreign keys would act on the target's changes written back to it \(the spec's manual step\): trigger on shop2\.orders: AFTER INSERT trigger orders_audit\./);
+    assert.deepEqual(await channelTables(), [], 'nothing written to the source: not even the metadata tables');
+    assert.deepEqual(await my.sql('shop2', 'SELECT id FROM orders WHERE id = ?', [order]), []);
+    // The DBA runs the printed script.
+    const drops = out.match(/^DROP TRIGGER .+;$/gm) ?? [];
+    assert.deepEqual(drops, ['DROP TRIGGER `shop2`.`orders_audit`;']);
+    await my.sql('shop2', drops.join('\n'));
+    await eventually(async () => (await diff('shop2', 'yb2')) || true, 60_000, 1000);
+    assert.equal(Number((await my.sql('shop2', 'SELECT COUNT(*) AS n FROM audit WHERE order_id = ?', [order]))[0].n), 1, 'one audit row: the target\'s, no second one from a trigger');
+
+    // Cutover to source: the trigger is named as not restored, with the script that recreates it.
+    await ok(['initiate', 'cutover', 'to', 'source']);
+    await completed('cutover to source');
+    assert.deepEqual((await statusOf('cutover to source')).detail.disabledOnSource, ['trigger orders_audit on shop2.orders (missing)']);
+    const [exCode, imCode] = await Promise.all([ex.done, im.done]);
+    assert.equal(exCode, 0, tail(ex.output()));
+    assert.equal(imCode, 0, tail(im.output()));
+    const final = ex.output();
+    assert.match(final, /on the source, these were enabled when the export started and are not now: trigger orders_audit on shop2\.orders \(missing\)\./);
+    // The printed script runs as it is in the mariadb client (DELIMITER and all).
+    const script = /-- recreate the triggers of the migrated tables[^\n]*\n[\s\S]*?DELIMITER ;\n/.exec(final.slice(final.lastIndexOf('Enable them again')))?.[0];
+    assert.ok(script, `the recreate script in:\n${tail(final)}`);
+    const client = spawnSync('mariadb', ['--no-defaults', '-h', my.host, '-P', String(my.port), '-u', my.user], { input: script, encoding: 'utf8', env: { ...process.env, MYSQL_PWD: my.password } });
+    assert.equal(client.status, 0, client.stderr);
+    assert.deepEqual(await triggers(), ["orders_audit: INSERT INTO audit (order_id, what) VALUES (NEW.id, 'order placed')"]);
+    const end = await runTandem(['end', 'migration', '--export-dir', dir, '--backup-log-files', 'false', '--backup-data-files', 'false', '--backup-schema-files', 'false',
+      '--save-migration-reports', 'false', '--yes', 'true'], env);
+    assert.equal(end.code, 0, end.stdout + end.stderr);
+    assert.doesNotMatch(end.stdout + end.stderr, /orders_audit/, 'end migration finds the trigger back');
+  } catch (e) {
+    (e as Error).message += `\n--- export data from source:\n${tail(ex?.output() ?? '')}\n--- import data to target:\n${tail(im?.output() ?? '')}`;
+    throw e;
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});

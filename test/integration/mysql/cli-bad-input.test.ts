@@ -1,0 +1,92 @@
+/**
+ * Bad input from a MySQL/MariaDB source through the built CLI: each refused with one clear
+ * TandemError and its fix, before anything changes (the export dir holds no state, the source has
+ * no Tandem database, the binlog has no Tandem write): statement binlog, a user without the
+ * replication privileges, a table without a primary key, zero dates in a NOT NULL column, a
+ * database that does not exist, a wrong password, two target schemas.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
+import { newExportDir, runTandem, type CliResult } from '../../helpers/cli.js';
+import { exportDirState } from '../../helpers/export-dir-state.js';
+
+let maria: MariaDbServer;
+const WEAK_PW = 'weak-pw-4711';
+
+before(async () => {
+  maria = await startMariaDb();
+  for (const d of ['shop', 'nopk', 'zeros']) await maria.createDatabase(d);
+  await maria.sql('shop', 'CREATE TABLE t (id int PRIMARY KEY, v varchar(10)); INSERT INTO t VALUES (1, \'a\')');
+  await maria.sql('nopk', 'CREATE TABLE keyed (id int PRIMARY KEY); CREATE TABLE loose (v int); INSERT INTO loose VALUES (1)');
+  await maria.sql('zeros', "SET SESSION sql_mode = ''; CREATE TABLE d (id int PRIMARY KEY, born date NOT NULL, seen datetime NULL); INSERT INTO d VALUES (1, '0000-00-00', NULL), (2, '2024-01-01', '0000-00-00 00:00:00'), (3, '2024-00-10', NULL)");
+  await maria.sql(undefined, `CREATE USER 'weak'@'%' IDENTIFIED BY '${WEAK_PW}'; GRANT SELECT ON shop.* TO 'weak'@'%'`);
+});
+after(async () => {
+  await maria?.stop();
+});
+
+const flags = (database: string, user = maria.user) => ['--source-db-type', 'mysql', '--source-db-host', maria.host, '--source-db-port', String(maria.port),
+  '--source-db-user', user, '--source-db-name', database];
+const liveExport = (dir: string, database: string, user?: string) => ['export', 'data', '--export-dir', dir, ...flags(database, user), '--export-type', 'snapshot-and-changes'];
+
+/** What the source holds that a refused command must leave alone: Tandem's database, and the binlog's end. */
+async function sourceState(): Promise<unknown> {
+  const dbs = await maria.sql(undefined, "SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'ybvoyager_metadata'");
+  const [status] = await maria.sql(undefined, 'SHOW MASTER STATUS');
+  return { dbs, binlog: `${status.File}:${status.Position}` };
+}
+
+async function expectRefused(what: string, args: string[], code: string, env: Record<string, string> = { SOURCE_DB_PASSWORD: maria.password }): Promise<CliResult> {
+  const dir = args[args.indexOf('--export-dir') + 1]!;
+  const before = { dir: exportDirState(dir), source: await sourceState() };
+  const r = await runTandem(args, env);
+  const out = `${what}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+  assert.notEqual(r.code, 0, out);
+  assert.notEqual(r.code, 70, `an internal error: ${out}`);
+  assert.match(r.stderr, new RegExp(`^error \\[${code}\\]: \\S`, 'm'), out);
+  assert.equal(r.stderr.match(/^error/gm)?.length, 1, `one error message: ${out}`);
+  assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/, `a stack trace: ${out}`);
+  for (const pw of [maria.password, WEAK_PW]) assert.ok(!(r.stdout + r.stderr).includes(pw), `a password in the output: ${out}`);
+  assert.deepEqual({ dir: exportDirState(dir), source: await sourceState() }, before, `${what} changed something`);
+  return r;
+}
+
+test('statement binlog: TANDEM_PREREQUISITE with the setting to change', async () => {
+  await maria.sql(undefined, "SET GLOBAL binlog_format = 'STATEMENT'");
+  try {
+    const r = await expectRefused('statement binlog', liveExport(newExportDir(), 'shop'), 'TANDEM_PREREQUISITE');
+    assert.match(r.stderr, /binlog_format is STATEMENT, but change capture needs ROW/);
+    assert.match(r.stderr, /SET GLOBAL binlog_format = 'ROW'/);
+  } finally {
+    await maria.sql(undefined, "SET GLOBAL binlog_format = 'ROW'");
+  }
+});
+
+test('a user without the replication privileges: TANDEM_PRIVILEGE with the GRANTs', async () => {
+  const r = await expectRefused('no replication privileges', liveExport(newExportDir(), 'shop', 'weak'), 'TANDEM_PRIVILEGE', { SOURCE_DB_PASSWORD: WEAK_PW });
+  assert.match(r.stderr, /GRANT REPLICATION SLAVE ON \*\.\* TO 'weak'@'%';/);
+  assert.match(r.stderr, /GRANT BINLOG MONITOR ON \*\.\* TO 'weak'@'%';/);
+});
+
+test('a table without a primary key: refused for a live export, named offline', async () => {
+  const r = await expectRefused('no primary key', liveExport(newExportDir(), 'nopk'), 'TANDEM_PREREQUISITE');
+  assert.match(r.stderr, /Live migration needs a primary key on every table; these have none: public\.loose\./);
+  const excluded = newExportDir();
+  const ok = await runTandem(['export', 'data', '--export-dir', excluded, ...flags('nopk'), '--export-type', 'snapshot-only'], { SOURCE_DB_PASSWORD: maria.password });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /tables without a primary key \(fine offline, refused for live migration\): public\.loose/);
+});
+
+test('zero dates in a NOT NULL column: TANDEM_PREREQUISITE naming table, column and count; nullable ones are warned about', async () => {
+  const r = await expectRefused('zero dates', ['export', 'data', '--export-dir', newExportDir(), ...flags('zeros'), '--export-type', 'snapshot-only'], 'TANDEM_PREREQUISITE');
+  assert.match(r.stderr, /Zero dates in NOT NULL columns of zeros: d\.born \(2 rows\)\./);
+  assert.match(r.stderr, /zeros\.d\.seen: 1 zero date\(s\) will become NULL on the target/);
+});
+
+test('a database that does not exist, a wrong password, two target schemas', async () => {
+  await expectRefused('missing database', liveExport(newExportDir(), 'nosuchdb'), 'TANDEM_DB_MISSING');
+  await expectRefused('wrong password', liveExport(newExportDir(), 'shop'), 'TANDEM_AUTH', { SOURCE_DB_PASSWORD: 'wrong-pw' });
+  const r = await expectRefused('two schemas', [...liveExport(newExportDir(), 'shop'), '--source-db-schema', 'a,b'], 'TANDEM_USAGE');
+  assert.match(r.stderr, /A MySQL database becomes one PostgreSQL schema; --source-db-schema names 2 \(a, b\)\./);
+});

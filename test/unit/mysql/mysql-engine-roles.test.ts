@@ -1,0 +1,100 @@
+/** The pure parts of the MySQL engine's roles: names, positions, markers, findings, the write guard's scripts. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TandemError } from '../../../src/core/errors.js';
+import type { DbConfig } from '../../../src/core/db-config.js';
+import { checkMySqlConfig, mysqlTargetSchemaOf, namesMySqlSchema } from '../../../src/adapters/mysql/mysql-config.js';
+import { describeMySqlPosition, mysqlStreamLabels, snapshotStartPosition } from '../../../src/adapters/mysql/mysql-change-capture.js';
+import { MARKER_EVENT_SCHEMA, markersOf, mysqlStreamId } from '../../../src/adapters/mysql/capture/marker-table.js';
+import { captureFindings, cascadeFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
+import { activeTriggers, createTriggersScript, dropTriggersScript, notRestoredGuard } from '../../../src/adapters/mysql/mysql-write-guard.js';
+import type { UnnumberedChangeEvent } from '../../../src/core/change-event.js';
+import type { MySqlForeignKey, MySqlTable } from '../../../src/adapters/mysql/catalog-types.js';
+
+const db = (over: Partial<DbConfig> = {}): DbConfig => ({ role: 'source', type: 'mysql', host: 'h', port: 3306, user: 'u', database: 'shop', schemas: ['public'], ...over });
+
+test('a MySQL database becomes one target schema: public, or the one --source-db-schema names', () => {
+  assert.equal(mysqlTargetSchemaOf(db()), 'public');
+  assert.equal(mysqlTargetSchemaOf(db({ schemas: ['app'] })), 'app');
+  assert.equal(mysqlTargetSchemaOf(db({ schemas: [] })), 'public');
+  assert.equal(namesMySqlSchema(db(), 'public'), true);
+  assert.equal(namesMySqlSchema(db(), 'shop'), true);
+  assert.equal(namesMySqlSchema(db(), 'other'), false);
+  assert.throws(() => checkMySqlConfig(db({ schemas: ['a', 'b'] })), (e: TandemError) => e.code === 'TANDEM_USAGE'
+    && e.message === 'A MySQL database becomes one PostgreSQL schema; --source-db-schema names 2 (a, b).');
+  assert.throws(() => checkMySqlConfig(db({ database: '' })), (e: TandemError) => e.code === 'TANDEM_USAGE'
+    && e.message === '--source-db-name is required for MySQL: name the database to migrate.');
+  checkMySqlConfig(db());
+});
+
+test('positions as the server prints them; a snapshot position as the capture\'s text', () => {
+  assert.equal(describeMySqlPosition('0000000003.000000001234|binlog.000003|mariadb:0-1-100'), 'binlog binlog.000003:1234 (GTID 0-1-100)');
+  assert.equal(describeMySqlPosition('0000000003.000000001234|binlog.000003|'), 'binlog binlog.000003:1234');
+  assert.equal(snapshotStartPosition({ file: 'binlog.000002', offset: 1543, gtid: { flavor: 'mariadb', text: '0-1-57' } }), '0000000002.000000001543|binlog.000002|mariadb:0-1-57');
+  assert.equal(snapshotStartPosition({ file: 'binlog.000002', offset: 4 }), '0000000002.000000000004|binlog.000002|');
+});
+
+test('stream ids and labels: one per migration and side, in the binlog\'s words', () => {
+  const id = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+  assert.equal(mysqlStreamId({ id, side: 'source' }), 'tandem_0f1e2d3c4b5a69788796');
+  assert.equal(mysqlStreamId({ id, side: 'target' }), 'tandem_fb_0f1e2d3c4b5a69788796');
+  const l = mysqlStreamLabels('tandem_x', 'ybvoyager_metadata');
+  assert.equal(l.stream, 'binlog stream tandem_x');
+  assert.equal(l.changeLog, 'binlog');
+  assert.equal(l.dropAll, "DELETE FROM `ybvoyager_metadata`.`tandem_markers` WHERE stream_id = 'tandem_x'; DROP TABLE `ybvoyager_metadata`.`tandem_markers`; (the table only when no other migration uses it)");
+});
+
+test('marker rows become markers of their own stream and never row changes', () => {
+  const row = (after: Record<string, string>, op: 'c' | 'd' = 'c'): UnnumberedChangeEvent => ({ op, schema: MARKER_EVENT_SCHEMA, table: 'tandem_markers', key: { id: '1' }, after, position: 'p', txId: 't' });
+  const change: UnnumberedChangeEvent = { op: 'u', schema: 'public', table: 'orders', key: { id: '7' }, after: { id: '7', note: 'x' }, position: 'p', txId: 't' };
+  const out = markersOf([
+    change,
+    row({ stream_id: 'tandem_a', kind: 'cutover_to_target' }),
+    row({ stream_id: 'tandem_b', kind: 'cutover_to_source' }),
+    row({ stream_id: 'tandem_a', kind: 'created' }),
+    row({ stream_id: 'tandem_a', kind: 'cutover_to_source' }, 'd'),
+  ], 'tandem_a');
+  assert.deepEqual(out.markers, ['cutover_to_target']);
+  assert.deepEqual(out.events, [change]);
+});
+
+test('findings: zero dates (NOT NULL stops, nullable warns), capture errors in one finding, retention always said', () => {
+  const z = zeroDateFindings({ counts: [{ table: 't', column: 'd', nullable: false, count: 2 }, { table: 't', column: 'e', nullable: true, count: 1 }], newZeroDatesAllowed: true }, 'shop');
+  assert.deepEqual(z.map((f) => [f.severity, f.code]), [['warning', 'TANDEM_PREREQUISITE'], ['error', 'TANDEM_PREREQUISITE']], 'warnings first: findings are printed up to the first error');
+  assert.match(z[1]!.message, /^Zero dates in NOT NULL columns of shop: t\.d \(2 rows\)\./);
+  assert.equal(z[0]!.message, 'shop.t.e: 1 zero date(s) will become NULL on the target.');
+  const c = captureFindings([
+    { check: 'binlog_format', severity: 'error', message: 'binlog_format is STATEMENT.', fix: "SET GLOBAL binlog_format = 'ROW';" },
+    { check: 'privilege_replication_slave', severity: 'error', message: 'no REPLICATION SLAVE.', fix: 'GRANT REPLICATION SLAVE ON *.* TO x;' },
+    { check: 'primary_key', severity: 'error', message: 'no key', fix: 'ALTER TABLE' },
+    { check: 'gtid', severity: 'info', message: 'GTIDs on' },
+    { check: 'retention', severity: 'info', message: 'Binlogs do not expire by age.', fix: 'Nothing to change.' },
+  ]);
+  assert.deepEqual(c.map((f) => [f.severity, f.code]), [['error', 'TANDEM_PREREQUISITE'], ['warning', 'TANDEM_PREREQUISITE']]);
+  assert.equal(c[0]!.message, 'The source is not ready for change capture from its binlog:\n- binlog_format is STATEMENT.\n- no REPLICATION SLAVE.');
+  assert.equal(c[0]!.fix, "SET GLOBAL binlog_format = 'ROW';\nGRANT REPLICATION SLAVE ON *.* TO x;");
+  assert.equal(c[1]!.message, 'Binlogs do not expire by age. Nothing to change.');
+  assert.equal(captureFindings([{ check: 'privilege_select', severity: 'error', message: 'no SELECT', fix: 'GRANT SELECT' }])[0]!.code, 'TANDEM_PRIVILEGE');
+});
+
+test('the write guard: triggers of written tables act on fall-back writes; scripts drop and recreate exactly them; the end check', () => {
+  const trig = { name: 'audit_ins', table: 'orders', timing: 'AFTER', event: 'INSERT', createSql: 'CREATE DEFINER=`root`@`localhost` TRIGGER audit_ins AFTER INSERT ON orders FOR EACH ROW INSERT INTO audit VALUES (NEW.id)' };
+  const before = { database: 'shop', triggers: [trig], globalForeignKeyChecks: true };
+  assert.deepEqual(activeTriggers(before), [{ what: 'trigger on shop.orders: AFTER INSERT trigger audit_ins', fix: 'DROP TRIGGER `shop`.`audit_ins`;' }]);
+  assert.deepEqual(activeTriggers({ ...before, triggers: [] }), []);
+  assert.match(dropTriggersScript(before), /\nDROP TRIGGER `shop`\.`audit_ins`;$/);
+  assert.equal(createTriggersScript(before).split('\n').slice(1).join('\n'), `USE \`shop\`;\nDELIMITER $$\n${trig.createSql}$$\nDELIMITER ;`);
+  assert.deepEqual(notRestoredGuard(before, before), []);
+  assert.deepEqual(notRestoredGuard(before, { ...before, triggers: [] }).map((g) => g.what), ['trigger audit_ins on shop.orders (missing)']);
+  assert.deepEqual(notRestoredGuard(before, { ...before, globalForeignKeyChecks: false }), [{ what: 'the server\'s global foreign_key_checks (OFF)', fix: 'SET GLOBAL foreign_key_checks = 1;' }]);
+  assert.throws(() => activeTriggers({ triggers: [] }), (e: TandemError) => e.code === 'TANDEM_EXPORT_DIR');
+});
+
+test('foreign-key actions the binlog does not carry are named for a live export', () => {
+  const fk = (name: string, onDelete: MySqlForeignKey['onDelete'], onUpdate: MySqlForeignKey['onUpdate']): MySqlForeignKey => ({ name, columns: ['p'], refDatabase: 'shop', refTable: 'p', refColumns: ['id'], onDelete, onUpdate });
+  const table = (name: string, foreignKeys: MySqlForeignKey[]) => ({ name, foreignKeys }) as unknown as MySqlTable;
+  assert.equal(cascadeFinding([table('c', [fk('c_p', 'RESTRICT', 'NO ACTION')])]), undefined);
+  const f = cascadeFinding([table('c', [fk('c_p', 'CASCADE', 'NO ACTION')]), table('d', [fk('d_p', 'SET NULL', 'CASCADE')])]);
+  assert.equal(f?.severity, 'warning');
+  assert.match(f!.message, /these actions do not reach the target: c\.c_p \(ON DELETE CASCADE\), d\.d_p \(ON DELETE SET NULL, ON UPDATE CASCADE\)\. /);
+});
