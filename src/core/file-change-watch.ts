@@ -14,6 +14,12 @@ import { log } from './logger.js';
  * passes the version it read to `waitForChange`, which returns at once when anything changed in
  * between.
  *
+ * A notification can come before the change is visible: SQLite writes a commit's frames to
+ * `meta.db-wal` (the notification), fsyncs them, and only then publishes the commit in the
+ * memory-mapped `meta.db-shm`, which no notification reports. A reader woken by the write can look
+ * too early and then hear nothing more. So every notification is followed by a few more wake-ups
+ * (`SETTLE_MS` after it), which find the commit once it is published.
+ *
  * @example
  * const w = new FileChangeWatch(metainfoDir, (name) => name.startsWith('meta.db'));
  * for (;;) { const v = w.version; if (check()) break; await w.waitForChange(v, 1000, signal); }
@@ -23,12 +29,14 @@ export class FileChangeWatch {
   private watcher: FSWatcher | undefined;
   private _version = 0;
   private readonly waiters = new Set<() => void>();
+  private settle: NodeJS.Timeout | undefined;
+  private settleStep = 0;
 
   /** `accept`: which file names count (the name is missing on some platforms: then every event counts). */
   constructor(dir: string, private readonly accept: (fileName: string) => boolean = () => true) {
     try {
       this.watcher = watch(dir, { persistent: false }, (_event, name) => {
-        if (name === null || name === undefined || this.accept(String(name))) this.bump();
+        if (name === null || name === undefined || this.accept(String(name))) this.changed();
       });
       this.watcher.on('error', (e) => {
         log.warn(`watching ${dir} failed (${e.message}); falling back to polling`);
@@ -79,6 +87,26 @@ export class FileChangeWatch {
   private stopWatching(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    clearTimeout(this.settle);
+  }
+
+  /** A notification: wake now, and again after each of SETTLE_MS (restarted by the next notification). */
+  private changed(): void {
+    this.bump();
+    this.settleStep = 0;
+    this.scheduleSettle();
+  }
+
+  private scheduleSettle(): void {
+    clearTimeout(this.settle);
+    const delay = SETTLE_MS[this.settleStep];
+    if (delay === undefined || !this.watcher) return;
+    this.settle = setTimeout(() => {
+      this.settleStep++;
+      this.bump();
+      this.scheduleSettle();
+    }, delay);
+    this.settle.unref();
   }
 
   private bump(): void {
@@ -86,6 +114,9 @@ export class FileChangeWatch {
     for (const w of [...this.waiters]) w();
   }
 }
+
+/** Extra wake-ups after a notification, each this long after the one before (an fsync can take a while under load). */
+const SETTLE_MS = [5, 20, 75, 200];
 
 /** Whether a file name in `metainfo/` is part of meta.db (a commit writes `meta.db-wal`; a checkpoint `meta.db`). */
 export function isMetaDbFile(fileName: string): boolean {

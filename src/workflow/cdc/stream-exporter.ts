@@ -92,6 +92,8 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
       try {
         await stream.start();
         log.info(`change stream started at ${capture.describePosition(resumeFrom)}`);
+        // A heartbeat now also opens the connection a cutover marker is written through.
+        void capture.writeMarker('heartbeat').catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));
         delay = 500;
         let pending: UnnumberedChangeEvent[] = [];
         // The last transaction of `pending`: what is acknowledged once the group is durable.
@@ -189,6 +191,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     process.off('SIGTERM', onSignal);
     show(true);
     await queue.close();
+    await capture.close?.().catch(() => {});
   }
   if (reachedMarker) {
     reporter.print(`The cutover marker is queued (vsn ${queue.lastVsn}); the ${role} stream is complete.`);
@@ -213,9 +216,11 @@ function watchForCutover(reporter: Reporter, meta: MetaStore, metainfoDir: strin
   const stop = new AbortController();
   let markerEmitted = false;
   let markerWarned = false;
+  let woken = false;
   const check = () => {
     if (markerEmitted || CutoverState.get(meta, r.direction).status !== 'INITIATED') return;
     markerEmitted = true;
+    log.info(`cutover request seen (${woken ? 'woken by a meta.db commit' : 'on the fallback timer'}); writing the marker`);
     void capture.writeMarker(r.marker).then(
       () => reporter.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`),
       (e) => {
@@ -235,6 +240,7 @@ function watchForCutover(reporter: Reporter, meta: MetaStore, metainfoDir: strin
         log.warn(`could not read the cutover state: ${(e as Error).message}`); // meta.db busy: look again
       }
       await watch.waitForChange(version, watch.watching ? CUTOVER_FALLBACK_MS : CUTOVER_POLL_MS, stop.signal);
+      woken = watch.version !== version;
     }
   })();
   return {

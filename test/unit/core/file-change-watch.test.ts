@@ -71,3 +71,20 @@ test('close releases a waiter and an abort signal ends the wait', async () => {
   assert.ok(await elapsed(aborted) < 1000);
   w2.close();
 });
+
+test('a notification is followed by more wake-ups: a commit published after its write is still seen', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
+  const w = new FileChangeWatch(dir, isMetaDbFile);
+  try {
+    const v = w.version;
+    appendFileSync(join(dir, 'meta.db-wal'), 'frames');
+    await w.waitForChange(v, 30_000);
+    // The commit becomes visible (shm) without any notification; the reader looked too early.
+    const afterFirst = w.version;
+    const ms = await elapsed(w.waitForChange(afterFirst, 30_000));
+    assert.ok(ms < 5_000, `woken again ${ms} ms later without another write`);
+    assert.ok(w.version > afterFirst);
+  } finally {
+    w.close();
+  }
+});
