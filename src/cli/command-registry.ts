@@ -111,7 +111,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'ignore-exist', kind: 'bool', defaultValue: false, description: 'treat "already exists" errors as done (for reruns)' },
       { name: 'continue-on-error', kind: 'bool', defaultValue: false, description: 'go on after a failed statement and list failures at the end' },
       { name: 'object-type-list', kind: 'string', description: 'comma-separated object types to import (e.g. TABLE,VIEW)' },
-      { name: 'exclude-object-type-list', kind: 'string', description: 'comma-separated object types to skip' }),
+      { name: 'exclude-object-type-list', kind: 'string', description: 'comma-separated object types to skip' },
+      { name: 'parallel-jobs', kind: 'int', description: 'with --post-snapshot-import: secondary indexes built at once, each on its own connection (default: this machine\'s cores, at most 4)' }),
     handler: async () => (await import('./commands/schema-commands.js')).importSchema,
   },
   {
