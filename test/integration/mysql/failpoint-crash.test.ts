@@ -26,11 +26,15 @@ let my: MariaDbServer;
 let pgs: PgServer;
 
 before(async () => {
+  const t0 = Date.now();
   [my, pgs] = await Promise.all([startMariaDb(), startPg15()]);
+  console.log(`servers started in ${Date.now() - t0} ms`);
 });
 after(async () => {
+  const t0 = Date.now();
   await killAll();
   await Promise.all([my?.stop(), pgs?.stop()]);
+  console.log(`servers stopped in ${Date.now() - t0} ms`);
 });
 
 /** A second trigger on a migrated table, so that Tandem drops (and recreates) two: a crash can fall between them. */
@@ -59,8 +63,10 @@ test('MariaDB: SIGKILL of all four processes at every failpoint, at least 10 tim
   const statusOf = async (direction: 'cutover to target' | 'cutover to source') =>
     (await cutoverStatus(dir, env)).find((r) => r.direction === direction) as CutoverRow & { detail: Record<string, any> };
   const toTargetDone = async () => (await statusOf('cutover to target')).status === 'COMPLETED';
+  const t0 = Date.now();
   await ok(['export', 'schema', ...SF]);
   await ok(['import', 'schema', ...TF]);
+  console.log(`schema exported and imported in ${Date.now() - t0} ms`);
 
   const logDir = mkdtempSync(join(tmpdir(), 'tandem-mysql-failpoints-'));
   const hits = new Map<string, number>();
@@ -101,11 +107,12 @@ test('MariaDB: SIGKILL of all four processes at every failpoint, at least 10 tim
     return logFile;
   };
 
+  // (The timers below are unref'd: a pending one must not keep the test process alive after the test.)
   /** Stops an unarmed run as a user would (SIGTERM; SIGKILL if it does not end), so that the next run can be armed. */
   const stop = async (r: Role) => {
     if (!r.proc || r.proc.exited()) return;
     r.proc.child.kill('SIGTERM');
-    const ended = await Promise.race([r.proc.done.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 15_000))]);
+    const ended = await Promise.race([r.proc.done.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 15_000).unref())]);
     if (!ended) {
       await r.proc.kill('SIGKILL');
       note(`${r.name} did not end on SIGTERM within 15 s: killed`);
@@ -118,7 +125,7 @@ test('MariaDB: SIGKILL of all four processes at every failpoint, at least 10 tim
     const logFile = await start(r, armed);
     const proc = r.proc!;
     const died = (async () => {
-      const outcome = await Promise.race([proc.done, new Promise((res) => setTimeout(() => res('timeout'), 90_000))]);
+      const outcome = await Promise.race([proc.done, new Promise((res) => setTimeout(() => res('timeout'), 90_000).unref())]);
       if (outcome !== 'SIGKILL') {
         throw new Error(`${r.name} armed with ${armed[0]}=kill@${armed[1]} ended with ${String(outcome)} instead of dying there:\n${tail(proc.output())}`);
       }
@@ -144,7 +151,7 @@ test('MariaDB: SIGKILL of all four processes at every failpoint, at least 10 tim
     // 1. The application writes to MariaDB from now on. Snapshot: the exporter dies while recording
     // snapshot files (each restart takes a new snapshot at a new binlog position); then the importer
     // dies before and after its batch commits.
-    app = runMariaApp(my, 'shop', 31, 'src', 3);
+    app = runMariaApp(my, 'shop', 31, 'src', 8);
     await drive(exporter, times('snapshot.after-file-before-record', 1, 2, 3));
     await exporter.proc!.waitFor(/Streaming changes/, 90_000);
     await drive(importer, [...times('import.before-batch-commit', 1, 3), ...times('import.after-batch-commit', 1, 3)]);
@@ -185,7 +192,7 @@ test('MariaDB: SIGKILL of all four processes at every failpoint, at least 10 tim
     // 4. The fall-back stream, the application writing to the target: export data from target dies
     // in its appends; import data to source after committed batches and before a batch's commit.
     await importer.proc!.waitFor(/Streaming changes from the target/, 60_000);
-    app = runTargetApp(pgs, 'yb', 32, 3);
+    app = runTargetApp(pgs, 'yb', 32, 8);
     await Promise.all([
       drive(importer, [...times('queue.after-append-before-commit', 1, 2, 3, 4, 5), ...times('queue.after-commit-before-ack', 1, 2, 3, 4)]),
       drive(exporter, [...times('fallback.after-batch-commit', 1, 2, 3, 4, 5), ...times('mysql.fallback-before-commit', 1, 3)]),
