@@ -10,7 +10,7 @@
  * Each run is a new migration (new export dir, new target database) of the same source: export
  * schema, import schema, export data from source --export-type snapshot-and-changes, import data to
  * target; the snapshot is loaded, a short pgbench -N runs, then the source is quiet and the importer
- * caught up (steady state). The clock starts when `tandem initiate cutover to target
+ * caught up, and the importer has verified the quiet tables (steady state). The clock starts when `tandem initiate cutover to target
  * --prepare-for-fall-back true` is started, and stops at:
  *   (i)   the cutover to target is COMPLETED (meta.db polled every 10 ms: what `cutover status` reads;
  *         `cutover status` itself is run once afterwards and its own run time printed),
@@ -147,7 +147,16 @@ async function oneRun(run: number, source: PgServer, target: PgServer, env: Reco
       }
       return last > 0 && meta.appliedVsn('target') >= last && now() - since > 1000;
     }, 120_000, 50, diag);
+    const quietSince = now();
     await runTandem(['import', 'schema', '--export-dir', dir, ...TF, '--post-snapshot-import', 'true'], env);
+    // Steady state also means the importer has verified the tables that went quiet with the
+    // workload (it does once a table has been quiet for 2 s; a cutover that meets a check still
+    // running waits for it): a pass that ends after the queue went quiet.
+    const verifiedEarly = await waitFor('the importer to verify the quiet tables', () => {
+      alive();
+      return im.find(/Verified \d+ quiet table\(s\) ahead of the cutover|differs between the source and the target/, quietSince)?.text;
+    }, 120_000, 50, diag);
+    process.stdout.write(`    before the cutover: ${verifiedEarly.trim()}\n`);
     await sleep(500);
     const maxHid = Number((await source.sql(DB, 'SELECT max(hid) AS m FROM pgbench_history'))[0].m);
 

@@ -30,23 +30,23 @@ const TABLE_FILTERS: OptionSpec[] = [
   { name: 'exclude-table-list', kind: 'string', description: 'comma-separated tables to leave out' },
 ];
 const withCommon = (...opts: OptionSpec[]): OptionSpec[] => [EXPORT_DIR_OPTION, ...opts, ...COMMON_OPTIONS];
-/** For a source whose writer cannot skip triggers and foreign keys (Oracle): consent to switching them off for fall-back writes. */
+/** For a source whose writer cannot skip triggers and foreign keys (Oracle, MySQL): consent to switching them off for fall-back writes. */
 const DISABLE_TRIGGERS_AND_FKS: OptionSpec = {
   name: 'disable-triggers-and-fks', kind: 'bool', defaultValue: false,
-  description: 'fall-back into an Oracle source: let Tandem run the PL/SQL that disables the triggers, foreign keys and GENERATED ALWAYS identities acting on the written tables before the first fall-back write, and enable exactly those again at the cutover to source (without it, Tandem prints the PL/SQL and waits for a DBA to run it)',
+  description: 'fall-back into an Oracle or MySQL source: before the first fall-back write let Tandem switch off what acts on the written tables (Oracle: disable the triggers, foreign keys and GENERATED ALWAYS identities; MySQL: drop the triggers, their definitions recorded) and switch exactly those on again at the cutover to source (without it, Tandem prints the scripts and waits for a DBA to run them)',
 };
 
 const EXPORT_DATA_OPTIONS = withCommon(
   ...SOURCE, ...TARGET_PASSWORD_FOR_VERIFY,
   { name: 'export-type', kind: 'enum', choices: ['snapshot-only', 'snapshot-and-changes', 'changes-only'], defaultValue: 'snapshot-only', description: 'snapshot-only (offline), snapshot-and-changes or changes-only (live migration)' },
   ...TABLE_FILTERS,
-  { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'connections reading the snapshot in parallel' },
+  { name: 'parallel-jobs', kind: 'int', description: 'connections reading the snapshot in parallel (default: chosen from this machine\'s cores and the tables\' sizes; after a cutover with fall-back, 4 channels)' },
   { name: 'start-clean', kind: 'bool', defaultValue: false, description: 'discard a previous data export in this export dir and start again' },
   DISABLE_TRIGGERS_AND_FKS,
 );
 const IMPORT_DATA_OPTIONS = withCommon(
   ...TARGET, ...SOURCE_PASSWORD_FOR_VERIFY,
-  { name: 'parallel-jobs', kind: 'int', defaultValue: 4, description: 'connections loading batches in parallel (spread over all YugabyteDB nodes)' },
+  { name: 'parallel-jobs', kind: 'int', description: 'connections loading batches in parallel, spread over all YugabyteDB nodes (default: chosen from this machine\'s cores and the target\'s nodes, then tuned from the measured rows/s; the change import then uses 4 channels)' },
   { name: 'batch-size', kind: 'int', defaultValue: 100000, description: 'rows per batch; each batch commits with its progress record' },
   { name: 'wait-for-export', kind: 'int', defaultValue: 600, description: 'seconds to wait for "export data" to start in this export dir when it has not (the import may be started first), then fail' },
   ...TABLE_FILTERS,

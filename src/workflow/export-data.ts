@@ -14,6 +14,7 @@ import { checkSameDatabase, openMigration, reportFindings, resolveTypedSchemas, 
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
 import { copySnapshot, removeOldSnapshots } from './snapshot-export.js';
+import { DEFAULT_PARALLEL_JOBS, chooseExportJobs, clientCores } from '../core/parallelism.js';
 
 export type ExportType = 'snapshot-only' | 'snapshot-and-changes' | 'changes-only';
 
@@ -28,8 +29,10 @@ export interface ExportDataOptions {
   /**
    * `--parallel-jobs`: snapshot readers; after a cutover prepared for fall-back also the channels of
    * "import data to source", which this process becomes, and the connections of its verification.
+   * Undefined (not given): the readers are chosen from this machine's cores and the tables' sizes
+   * (`chooseExportJobs`), the channels and connections are DEFAULT_PARALLEL_JOBS.
    */
-  readonly parallelJobs: number;
+  readonly parallelJobs?: number;
   /** `--start-clean`: discard a previous data export in this export dir. */
   readonly startClean: boolean;
   /**
@@ -58,7 +61,7 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
     if (live && meta.getValue<string>('cdc_phase') === 'streaming') {
       // A restart of a live export: the snapshot is done, the stream keeps every later change.
       const { continueLiveExport } = await import('./cdc/source-after-cutover.js');
-      await continueLiveExport(env, migration, source, { parallelJobs: options.parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks });
+      await continueLiveExport(env, migration, source, { parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS, disableTriggersAndFks: options.disableTriggersAndFks });
       return;
     }
     if (meta.getStep('export_data').status === 'DONE' && !options.startClean) {
@@ -73,11 +76,15 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
     }
     const { tables, db } = await checkSource(env.reporter, source, options, live);
     source = { ...source, db };
+    const snapshotJobs = options.parallelJobs ?? chooseExportJobs({ clientCores: clientCores() }, tables.map((t) => t.estimatedBytes));
+    if (options.parallelJobs === undefined) log.info(`export data: ${snapshotJobs} snapshot reader(s), chosen from ${clientCores()} cores and ${tables.length} table(s)`);
     if (live) {
       const { exportLive } = await import('./cdc/source-change-exporter.js');
-      await exportLive(env, migration, source, tables, { exportType, parallelJobs: options.parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks });
+      await exportLive(env, migration, source, tables, {
+        exportType, snapshotJobs, parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS, disableTriggersAndFks: options.disableTriggersAndFks,
+      });
     } else {
-      await exportSnapshotOnly(env.reporter, migration, source, tables, options.parallelJobs);
+      await exportSnapshotOnly(env.reporter, migration, source, tables, snapshotJobs);
     }
   } catch (e) {
     if (migration.meta.getStep('export_data').status === 'IN_PROGRESS') migration.meta.setStep('export_data', 'FAILED');

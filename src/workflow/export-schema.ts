@@ -97,7 +97,10 @@ export async function runExportSchema(env: CommandEnv, options: ExportSchemaOpti
     }
     const result = await engine.exportSchema(source, { schemas: source.schemas, includeGrants: options.includeGrants });
     meta.setDbConfig('source', toStored(source));
-    await writeExport(env, m, result, `${describeDb(source)} (schemas ${source.schemas.join(', ')})`);
+    // Which server it was ("MariaDB 10.11.19", "MySQL 8.0.36"): a name for the message only, so a
+    // server that will not say is no reason to fail.
+    const server = await engine.describeServer(source).then((name) => `${name}, `, () => '');
+    await writeExport(env, m, result, `${describeDb(source)} (${server}schemas ${source.schemas.join(', ')})`);
     meta.setStep('export_schema', 'DONE', { objects: result.objects.length });
   } finally {
     m.close();

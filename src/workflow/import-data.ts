@@ -16,12 +16,18 @@ import { checkSameDatabase, openMigration, targetSide, type Migration, type Side
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
 import { sleep } from '../core/sleep.js';
+import { DEFAULT_PARALLEL_JOBS, ThroughputTuner, chooseImportJobs, clientCores } from '../core/parallelism.js';
 
 /** Options of `tandem import data [to target]`. */
 export interface ImportDataOptions {
   readonly exportDir: string;
-  /** `--parallel-jobs`: loading connections; then the channels of the change import and the verification's connections. */
-  readonly parallelJobs: number;
+  /**
+   * `--parallel-jobs`: loading connections; then the channels of the change import and the
+   * verification's connections. Undefined (not given): the loading connections are chosen from
+   * this machine's cores and the target's nodes and tuned while loading (`ThroughputTuner`); the
+   * channels and the verification use DEFAULT_PARALLEL_JOBS.
+   */
+  readonly parallelJobs?: number;
   /** `--batch-size`: rows per snapshot batch (the first run's size is kept). */
   readonly batchSize: number;
   /** Whether `--batch-size` was given (a differing size of an earlier run is then worth a warning). */
@@ -31,6 +37,22 @@ export interface ImportDataOptions {
   /** `--table-list` / `--exclude-table-list`, in their flag syntax. */
   readonly tableList?: string;
   readonly excludeTableList?: string;
+}
+
+/** How long a paused or idle loading worker waits before looking again. */
+const WORKER_PAUSE_MS = 20;
+
+/** The loading connections: at most `max`, as many as the tuner lets work at a time. */
+interface LoadingJobs {
+  readonly max: number;
+  readonly tuner: ThroughputTuner;
+}
+
+/** `--parallel-jobs` fixes the loading connections; without it they are chosen and tuned. */
+function loadingJobs(given: number | undefined, targetNodes: number): LoadingJobs {
+  if (given !== undefined) return { max: given, tuner: new ThroughputTuner({ initial: given, min: given, max: given }) };
+  const chosen = chooseImportJobs({ clientCores: clientCores(), targetNodes });
+  return { max: chosen.max, tuner: new ThroughputTuner({ initial: chosen.initial, max: chosen.max }) };
 }
 
 /** How often an import that follows a running export looks for newly finished files (a meta.db read). */
@@ -134,7 +156,7 @@ export async function runImportData(env: CommandEnv, options: ImportDataOptions)
     const exportType = migration.meta.getValue<string>('export_type');
     if (exportType === 'snapshot-and-changes' || exportType === 'changes-only') {
       const { importChangesToTarget } = await import('./cdc/target-change-importer.js');
-      await importChangesToTarget(env, migration, target, { parallelJobs: options.parallelJobs });
+      await importChangesToTarget(env, migration, target, { parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS });
     }
   } catch (e) {
     if (migration.meta.getStep('import_data').status === 'IN_PROGRESS') migration.meta.setStep('import_data', 'FAILED');
@@ -163,7 +185,6 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   if (batchSize !== requested && options.batchSizeGiven) {
     reporter.warn(`this import started with --batch-size ${batchSize}; it keeps that size so resumed batches line up.`);
   }
-  const jobs = options.parallelJobs;
   const snapshotId = meta.getValue<string>('snapshot_id') ?? 'initial';
 
   const db = target.engine.targetDatabase(target.db, (m) => reporter.warn(m));
@@ -192,7 +213,11 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   meta.setDbConfig('target', toStored(target.db));
   meta.setValue('import_batch_size', batchSize);
   meta.setStep('import_data', 'IN_PROGRESS', { startedAt: new Date().toISOString() });
-  reporter.print(`Importing ${tables.length} tables into ${describeDb(target.db)} (batch size ${batchSize}, ${jobs} parallel jobs${nodes.length ? ` over ${nodes.length} YugabyteDB nodes` : ''})`);
+  const jobs = loadingJobs(options.parallelJobs, nodes.length);
+  const howMany = options.parallelJobs !== undefined
+    ? `${jobs.max} parallel jobs`
+    : `${jobs.tuner.active} parallel jobs to start with, tuned up to ${jobs.max} from the measured rows/s (${clientCores()} cores here${nodes.length ? '' : '; set --parallel-jobs to fix it'})`;
+  reporter.print(`Importing ${tables.length} tables into ${describeDb(target.db)} (batch size ${batchSize}, ${howMany}${nodes.length ? ` over ${nodes.length} YugabyteDB nodes` : ''})`);
   if (meta.getStep('export_data').status !== 'DONE') reporter.print('The export is still running: each file is loaded as soon as it is complete.');
   log.info(`import data into ${describeDb(target.db)}: snapshot ${snapshotId}, ${loaded.size} batches already loaded`);
 
@@ -298,7 +323,7 @@ const BATCH_ATTEMPTS = 6;
  * with backoff. Exactly once still: a batch and its record commit together, and after a lost
  * connection the record is looked up first (the COMMIT may have gone through before the cut).
  */
-async function loadBatchRetrying(reporter: Reporter, p: LoadPlan, loaders: SnapshotLoader[], endpoints: TargetNode[], w: number, b: Work): Promise<void> {
+async function loadBatchRetrying(reporter: Reporter, p: LoadPlan, loaders: SnapshotLoader[], endpoints: TargetNode[], w: number, b: Work, onPushBack: () => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     let error: unknown;
     try {
@@ -312,6 +337,7 @@ async function loadBatchRetrying(reporter: Reporter, p: LoadPlan, loaders: Snaps
     const transient = p.db.transientConflict(error);
     if ((alive && transient === undefined) || attempt >= BATCH_ATTEMPTS) throw error;
     const why = alive ? `SQLSTATE ${transient}` : 'the connection was lost';
+    onPushBack();
     reporter.warn(`batch ${b.batchNo} of ${b.fileName}: ${why} (${(error as Error).message.split('\n')[0]}); retrying (${attempt}/${BATCH_ATTEMPTS - 1})`);
     log.warn(`batch ${b.batchNo} of ${b.fileName} failed on attempt ${attempt}: ${(error as Error).message}`);
     await sleep(Math.min(250 * 2 ** attempt, 5_000));
@@ -333,7 +359,7 @@ interface LoadPlan {
   readonly db: TargetDatabase;
   readonly target: DbConfig;
   readonly nodes: readonly TargetNode[];
-  readonly jobs: number;
+  readonly jobs: LoadingJobs;
   readonly tables: SnapshotTableRow[];
   readonly batchSize: number;
   readonly loaded: Set<string>;
@@ -355,69 +381,100 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
     perTable.set(t.tableKey, { total: 0, done: 0, left: 0 });
     progress.add(t.tableKey, Math.max(t.exportedRows, 0));
   }
-  const endpoints = assignConnections(p.nodes, Math.max(1, p.jobs), { host: p.target.host, port: p.target.port });
-  const loaders = await Promise.all(endpoints.map((node) => p.db.openLoader(p.uuid, p.nodes.length ? node : undefined)));
+  const tuner = p.jobs.tuner;
+  const endpoints = assignConnections(p.nodes, Math.max(1, p.jobs.max), { host: p.target.host, port: p.target.port });
+  // Opened when a worker first becomes active (the tuner may never use the last ones).
+  const loaders: (SnapshotLoader | undefined)[] = endpoints.map(() => undefined);
   const planned = new Set<string>();
+  const files: Work[][] = [];
+  let planningDone = false;
+  let failure: unknown;
+  const snapshotChanged = () => (p.meta.getValue<string>('snapshot_id') ?? 'initial') !== p.snapshotId;
   progress.start();
   try {
-    const snapshotChanged = () => (p.meta.getValue<string>('snapshot_id') ?? 'initial') !== p.snapshotId;
-    let waitingAnnounced = false;
-    for (;;) {
-      if (snapshotChanged()) throw new SnapshotChanged();
-      const exportDone = p.meta.getStep('export_data').status === 'DONE';
-      const fresh = await planWork(p.meta, p.dataDir, p.tables, p.batchSize, p.loaded, planned);
-      for (const b of fresh) {
-        const t = perTable.get(b.tableKey)!;
-        t.total += b.rows;
-        if (p.loaded.has(`${b.fileName}#${b.batchNo}`)) t.done += b.rows;
-        else t.left++;
-      }
-      const queue = fresh.filter((b) => !p.loaded.has(`${b.fileName}#${b.batchNo}`));
-      for (const [k, t] of perTable) progress.update(k, t.done, exportDone ? t.total : Math.max(t.total, p.tables.find((x) => x.tableKey === k)!.exportedRows));
-      // Each connection takes a whole file at a time and loads its batches in order: a file holds
-      // one key range, so parallel connections append to different parts of the index instead of
-      // contending for the same pages.
-      const files = [...new Map(queue.map((b) => [b.fileName, queue.filter((x) => x.fileName === b.fileName)])).values()];
-      let next = 0;
-      let failure: unknown;
-      await Promise.all(loaders.map(async (_, w) => {
-        while (next < files.length && failure === undefined) {
-          for (const b of files[next++]!) {
-            if (failure !== undefined) return;
-            try {
-              await loadBatchRetrying(reporter, p, loaders, endpoints, w, b);
-            } catch (e) {
-              failure ??= e;
-              return;
-            }
-            p.meta.markBatchImported(b.fileName, b.batchNo);
+    // The planner turns finished export files into work as they appear; the workers load them.
+    const planner = async () => {
+      let waitingAnnounced = false;
+      try {
+        for (;;) {
+          if (failure !== undefined) return;
+          if (snapshotChanged()) throw new SnapshotChanged();
+          const exportDone = p.meta.getStep('export_data').status === 'DONE';
+          const fresh = await planWork(p.meta, p.dataDir, p.tables, p.batchSize, p.loaded, planned);
+          for (const b of fresh) {
             const t = perTable.get(b.tableKey)!;
-            t.done += b.rows;
-            t.left--;
-            progress.update(b.tableKey, t.done);
+            t.total += b.rows;
+            if (p.loaded.has(`${b.fileName}#${b.batchNo}`)) t.done += b.rows;
+            else t.left++;
+          }
+          const queue = fresh.filter((b) => !p.loaded.has(`${b.fileName}#${b.batchNo}`));
+          for (const [k, t] of perTable) progress.update(k, t.done, exportDone ? t.total : Math.max(t.total, p.tables.find((x) => x.tableKey === k)!.exportedRows));
+          // Each connection takes a whole file at a time and loads its batches in order: a file holds
+          // one key range, so parallel connections append to different parts of the index instead of
+          // contending for the same pages.
+          files.push(...new Map(queue.map((b) => [b.fileName, queue.filter((x) => x.fileName === b.fileName)])).values());
+          if (exportDone && fresh.length === 0) return;
+          if (exportDone) continue; // one more pass picks up files finished in the meantime
+          if (fresh.length === 0) {
+            const exporterGone = CommandLock.holder(p.metainfoDir, 'export-data') === undefined && p.meta.getStep('export_data').status !== 'DONE';
+            if (exporterGone && isLiveExport(p.meta)) {
+              if (!waitingAnnounced) reporter.print('"export data from source" stopped during the snapshot; waiting for it to be restarted (the snapshot then starts over and this import follows it)…');
+              waitingAnnounced = true;
+            } else if (exporterGone) {
+              throw new TandemError('TANDEM_EXPORT_DIR', 'The data export stopped before it finished.', {
+                hint: 'Rerun "tandem export data", then "tandem import data": the import reloads the tables from the new snapshot.',
+              });
+            }
+            await sleep(FOLLOW_POLL_MS);
           }
         }
-      }));
-      if (failure !== undefined) throw snapshotChanged() ? new SnapshotChanged() : failure;
-      if (exportDone && fresh.length === 0) break;
-      if (exportDone) continue; // one more pass picks up files finished in the meantime
-      if (fresh.length === 0) {
-        const exporterGone = CommandLock.holder(p.metainfoDir, 'export-data') === undefined && p.meta.getStep('export_data').status !== 'DONE';
-        if (exporterGone && isLiveExport(p.meta)) {
-          if (!waitingAnnounced) reporter.print('"export data from source" stopped during the snapshot; waiting for it to be restarted (the snapshot then starts over and this import follows it)…');
-          waitingAnnounced = true;
-        } else if (exporterGone) {
-          throw new TandemError('TANDEM_EXPORT_DIR', 'The data export stopped before it finished.', {
-            hint: 'Rerun "tandem export data", then "tandem import data": the import reloads the tables from the new snapshot.',
-          });
-        }
-        await sleep(FOLLOW_POLL_MS);
+      } catch (e) {
+        failure ??= e;
+      } finally {
+        planningDone = true;
       }
-    }
+    };
+    const worker = async (w: number) => {
+      while (failure === undefined) {
+        if (planningDone && files.length === 0) return;
+        if (w >= tuner.active) {
+          await sleep(WORKER_PAUSE_MS);
+          continue;
+        }
+        const file = files.shift();
+        if (!file) {
+          tuner.idle(); // waiting for the export: this says nothing about the target
+          await sleep(WORKER_PAUSE_MS);
+          continue;
+        }
+        for (const b of file) {
+          if (failure !== undefined) return;
+          try {
+            loaders[w] ??= await p.db.openLoader(p.uuid, p.nodes.length ? endpoints[w] : undefined);
+            await loadBatchRetrying(reporter, p, loaders as SnapshotLoader[], endpoints, w, b, () => tuner.pushBack());
+          } catch (e) {
+            failure ??= e;
+            return;
+          }
+          p.meta.markBatchImported(b.fileName, b.batchNo);
+          const t = perTable.get(b.tableKey)!;
+          t.done += b.rows;
+          t.left--;
+          progress.update(b.tableKey, t.done);
+          const before = tuner.active;
+          tuner.record(b.rows);
+          if (tuner.active !== before) {
+            log.info(`import data: ${tuner.active} loading connections (was ${before}; ${Math.round(tuner.changes[tuner.changes.length - 1]!.rate)} rows/s measured)`);
+          }
+        }
+      }
+    };
+    await Promise.all([planner(), ...endpoints.map((_, w) => worker(w))]);
+    if (failure !== undefined) throw snapshotChanged() ? new SnapshotChanged() : failure;
     for (const [k, t] of perTable) progress.finish(k, t.done);
   } finally {
     progress.stop();
-    await Promise.all(loaders.map((l) => l.close()));
+    await Promise.all(loaders.map((l) => l?.close()));
   }
   return new Map([...perTable].map(([k, t]) => [k, t.done]));
 }

@@ -6,10 +6,12 @@
  * Checked: every table equal row for row both ways (each side's rows as text, compared in the
  * test), the target's identity columns and the source's AUTO_INCREMENT counters above the data,
  * the source's trigger dropped for the fall-back (so it does not fire twice) and recreated as it
- * was, the data-migration report's row counts, the spec's metadata on MariaDB gone after end migration.
+ * was, the data-migration report's row counts, `tandem compare` both ways (MATCH, then the tables
+ * MariaDB alone changed), the spec's metadata on MariaDB gone after end migration.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { startPg15, type PgServer } from '../helpers/pg-server.js';
 import { startMariaDb, type MariaDbServer } from '../helpers/mariadb-server.js';
 import { newExportDir, runTandem, targetFlags, type CliResult } from '../helpers/cli.js';
@@ -27,12 +29,17 @@ after(async () => {
   await Promise.all([my?.stop(), pgs?.stop()]);
 });
 
-/** Every table equal on both sides ('' when so). */
-const diff = () => shopDiff(my, 'shop', pgs, 'yb');
+/** '' when every table holds the same rows on MariaDB (`mydb`) and the target (`pgdb`). */
+const diff = (mydb = 'shop', pgdb = 'yb') => shopDiff(my, mydb, pgs, pgdb);
+
+/** A MariaDB database with the schema and the seed rows, and an empty target database. */
+async function createDatabases(mydb: string, pgdb: string): Promise<void> {
+  await createShop(my, mydb);
+  await pgs.createDatabase(pgdb);
+}
 
 test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back through the CLI', { timeout: 420_000 }, async () => {
-  await createShop(my, 'shop');
-  await pgs.createDatabase('yb');
+  await createDatabases('shop', 'yb');
   const dir = newExportDir();
   const env = { SOURCE_DB_PASSWORD: my.password, TARGET_DB_PASSWORD: pgs.password, TANDEM_METRICS_INTERVAL_MS: '2000' };
   const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', my.user, '--source-db-name', 'shop'];
@@ -64,6 +71,7 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     // ---- schema
     const exported = await ok(['export', 'schema', ...SF]);
     assert.match(exported, /trigger shop\.orders_audit/, 'the trigger is named for conversion by hand');
+    assert.match(exported, /Exported \d+ objects from root@127\.0\.0\.1:\d+\/shop \(MariaDB 10\.\d+\.\d+, schemas public\)/, 'which server it is, said');
     await ok(['import', 'schema', ...TF]);
     assert.equal((await pgs.sql('yb', "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'"))[0].n, 4);
 
@@ -137,6 +145,13 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     }
     assert.deepEqual(wrong, [], 'FINAL_ROW_COUNT equals the real row count');
 
+    // ---- tandem compare between MariaDB and the target: every table MATCHes
+    const compared = await run(['compare', '--output-format', 'json', '--parallel-jobs', '2']);
+    assert.equal(compared.code, 0, compared.stdout + compared.stderr);
+    const cmp = JSON.parse(compared.stdout) as { result: string; tables: { table_name: string; result: string; source_rows: number; target_rows: number }[] };
+    assert.equal(cmp.result, 'MATCH');
+    assert.deepEqual(cmp.tables.map((t) => `${t.table_name} ${t.result}`).sort(), ['public.audit MATCH', 'public.customers MATCH', 'public.items MATCH', 'public.orders MATCH']);
+
     // AUTO_INCREMENT counters on MariaDB above the target's data; the trigger fires again for the application.
     const tgtMax = await maxIds('pg');
     const counters = await my.sql('shop', "SELECT TABLE_NAME AS t, AUTO_INCREMENT AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND AUTO_INCREMENT IS NOT NULL ORDER BY 1");
@@ -153,12 +168,100 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     } finally {
       await c.end();
     }
+    // Rows only MariaDB has now: compare says which tables differ and exits 1.
+    const differs = await run(['compare', '--output-format', 'json']);
+    assert.equal(differs.code, 1, differs.stdout + differs.stderr);
+    const d = JSON.parse(differs.stdout) as { result: string; tables: { table_name: string; result: string }[] };
+    assert.deepEqual(d.tables.filter((t) => t.result !== 'MATCH').map((t) => t.table_name).sort(), ['public.audit', 'public.customers', 'public.orders']);
 
     // ---- end migration: nothing of Tandem's left on MariaDB
     const end = await run(['end', 'migration', '--backup-log-files', 'false', '--backup-data-files', 'false', '--backup-schema-files', 'false',
       '--save-migration-reports', 'false', '--yes', 'true']);
     assert.equal(end.code, 0, end.stdout + end.stderr);
     assert.deepEqual(await my.sql(undefined, "SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'ybvoyager_metadata'"), []);
+  } catch (e) {
+    (e as Error).message += `\n--- export data from source:\n${tail(ex?.output() ?? '')}\n--- import data to target:\n${tail(im?.output() ?? '')}`;
+    throw e;
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
+
+test('the spec\'s manual trigger step (and a restarted exporter): import data to source writes nothing until the trigger is dropped; the cutover to source names it until it is recreated', { timeout: 300_000 }, async () => {
+  await createDatabases('shop2', 'yb2');
+  const dir = newExportDir();
+  const env = { SOURCE_DB_PASSWORD: my.password, TARGET_DB_PASSWORD: pgs.password, TANDEM_METRICS_INTERVAL_MS: '2000' };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', my.user, '--source-db-name', 'shop2'];
+  const TF = targetFlags(pgs, 'yb2');
+  const ok = async (args: string[]): Promise<string> => {
+    const r = await runTandem([...args, '--export-dir', dir], env);
+    assert.equal(r.code, 0, `tandem ${args.join(' ')} exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+    return r.stdout + r.stderr;
+  };
+  const statusOf = async (direction: string) => (await cutoverStatus(dir, env)).find((r) => r.direction === direction) as { status: string; detail: Record<string, any> };
+  const completed = (direction: string) => eventually(async () => {
+    const s = await statusOf(direction);
+    return s?.status === 'COMPLETED' ? true : `${direction}: ${JSON.stringify(s)}`;
+  }, 120_000, 300);
+  const triggers = async () => (await my.sql('shop2', "SELECT TRIGGER_NAME AS n, ACTION_STATEMENT AS s FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop2'"))
+    .map((r) => `${r.n}: ${r.s}`);
+  const channelTables = async () => my.sql(undefined, "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'ybvoyager_metadata' AND TABLE_NAME LIKE 'ybvoyager%'");
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    await ok(['export', 'schema', ...SF]);
+    await ok(['import', 'schema', ...TF]);
+    ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+    im = startTandem(['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
+    await ex.waitFor(/Streaming changes/, 120_000);
+    await my.sql('shop2', "INSERT INTO orders (customer_id, placed_at) VALUES (3, '2025-05-05 05:05:05.5'); UPDATE customers SET city = 'moved' WHERE id = 4");
+    // Stopped (Ctrl-C) and restarted: the stream resumes after the last queued transaction.
+    await eventually(async () => (/Total Exported Events\s*\|\s*[1-9]/.test(ex!.output()) ? true : 'nothing exported yet'), 30_000, 200);
+    ex.child.kill('SIGINT');
+    assert.equal(await ex.done, 0, tail(ex.output()));
+    assert.match(ex.output(), /Export stopped; \d+ events are queued\. Run the same command again to continue streaming\. The source purges its binlog on its own schedule/);
+    await my.sql('shop2', "INSERT INTO orders (customer_id, placed_at) VALUES (4, '2025-05-06 06:06:06'); DELETE FROM items WHERE order_id = 7 AND line_no = 2; UPDATE orders SET note = 'while stopped' WHERE id = 8");
+    ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await my.sql('shop2', "UPDATE customers SET city = 'after restart' WHERE id = 5");
+    await ok(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    await completed('cutover to target');
+    assert.equal(await diff('shop2', 'yb2'), '');
+
+    // The application on the target; the importer to the source stops before its first write.
+    const order = (await pgs.sql('yb2', `WITH o AS (INSERT INTO public.orders (customer_id, placed_at) VALUES (5, '2025-06-01') RETURNING id)
+      INSERT INTO public.audit (order_id, what) SELECT id, 'order placed' FROM o RETURNING order_id`))[0].order_id;
+    await ex.waitFor(/Waiting until they are disabled; nothing is written to the source before/, 60_000);
+    const out = ex.output();
+    assert.match(out, /the source's triggers and foreign keys would act on the target's changes written back to it \(the spec's manual step\): trigger on shop2\.orders: AFTER INSERT trigger orders_audit\./);
+    assert.deepEqual(await channelTables(), [], 'nothing written to the source: not even the metadata tables');
+    assert.deepEqual(await my.sql('shop2', 'SELECT id FROM orders WHERE id = ?', [order]), []);
+    // The DBA runs the printed script.
+    const drops = out.match(/^DROP TRIGGER .+;$/gm) ?? [];
+    assert.deepEqual(drops, ['DROP TRIGGER `shop2`.`orders_audit`;']);
+    await my.sql('shop2', drops.join('\n'));
+    await eventually(async () => (await diff('shop2', 'yb2')) || true, 60_000, 1000);
+    assert.equal(Number((await my.sql('shop2', 'SELECT COUNT(*) AS n FROM audit WHERE order_id = ?', [order]))[0].n), 1, 'one audit row: the target\'s, no second one from a trigger');
+
+    // Cutover to source: the trigger is named as not restored, with the script that recreates it.
+    await ok(['initiate', 'cutover', 'to', 'source']);
+    await completed('cutover to source');
+    assert.deepEqual((await statusOf('cutover to source')).detail.disabledOnSource, ['trigger orders_audit on shop2.orders (missing)']);
+    const [exCode, imCode] = await Promise.all([ex.done, im.done]);
+    assert.equal(exCode, 0, tail(ex.output()));
+    assert.equal(imCode, 0, tail(im.output()));
+    const final = ex.output();
+    assert.match(final, /on the source, these were enabled when the export started and are not now: trigger orders_audit on shop2\.orders \(missing\)\./);
+    // The printed script runs as it is in the mariadb client (DELIMITER and all).
+    const script = /-- recreate the triggers of the migrated tables[^\n]*\n[\s\S]*?DELIMITER ;\n/.exec(final.slice(final.lastIndexOf('Enable them again')))?.[0];
+    assert.ok(script, `the recreate script in:\n${tail(final)}`);
+    const client = spawnSync('mariadb', ['--no-defaults', '-h', my.host, '-P', String(my.port), '-u', my.user], { input: script, encoding: 'utf8', env: { ...process.env, MYSQL_PWD: my.password } });
+    assert.equal(client.status, 0, client.stderr);
+    assert.deepEqual(await triggers(), ["orders_audit: INSERT INTO audit (order_id, what) VALUES (NEW.id, 'order placed')"]);
+    const end = await runTandem(['end', 'migration', '--export-dir', dir, '--backup-log-files', 'false', '--backup-data-files', 'false', '--backup-schema-files', 'false',
+      '--save-migration-reports', 'false', '--yes', 'true'], env);
+    assert.equal(end.code, 0, end.stdout + end.stderr);
+    assert.doesNotMatch(end.stdout + end.stderr, /orders_audit/, 'end migration finds the trigger back');
   } catch (e) {
     (e as Error).message += `\n--- export data from source:\n${tail(ex?.output() ?? '')}\n--- import data to target:\n${tail(im?.output() ?? '')}`;
     throw e;

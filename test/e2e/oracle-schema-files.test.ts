@@ -3,7 +3,7 @@
  * --source-db-type oracle --source-ddl-files <dir>` (no connection, no password), `analyze-schema`
  * listing the PL/SQL left for manual conversion, and `import schema` (both phases) into a real
  * PostgreSQL 15. Then the Oracle flags' checks that run before anything connects, through the CLI.
- * (The DBMS_METADATA path of `export schema` needs an Oracle server: see oracle-live-contract.)
+ * (The DBMS_METADATA path of `export schema` needs an Oracle server: see live-fallback-contract.)
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -103,7 +103,11 @@ export class MySqlChangeCapture implements ChangeCapture {
   async prepare(tables: readonly TableRef[]): Promise<{ readonly droppedLeftover: boolean }> {
     this.tables = [...tables];
     return withMySql(this.db, async ({ connection }) => {
-      for (const sql of createMarkerTableSql(this.metadataDb)) await connection.query(sql);
+      // Only when missing: another migration's stream on this server reads the marker table, and DDL
+      // on a table a stream reads stops that stream. (MySQL documents that it logs CREATE TABLE IF
+      // NOT EXISTS even when the table exists; MariaDB 10.11 was seen not to.)
+      const [present] = await connection.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [this.metadataDb, MARKER_TABLE]);
+      if ((present as { t: string }[]).length === 0) for (const sql of createMarkerTableSql(this.metadataDb)) await connection.query(sql);
       const [deleted] = await connection.query(deleteStreamRowsSql(this.metadataDb), [this.streamId]);
       await connection.query(insertMarkerSql(this.metadataDb), [this.streamId, STREAM_CREATED]);
       return { droppedLeftover: Number((deleted as { affectedRows?: number }).affectedRows ?? 0) > 0 };

@@ -4,6 +4,7 @@ import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine
 import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, StreamStart } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import { tableKeyOf } from '../../core/engine/catalog.js';
+import pg from 'pg';
 import { connectPg, connectionPlan, withPg } from './pg-connection.js';
 import { findingOf } from './pg-catalog.js';
 import { attachSnapshotReaders } from './pg-snapshot-source.js';
@@ -39,6 +40,8 @@ export class PgChangeCapture implements ChangeCapture {
   readonly record: Readonly<Record<string, string>>;
   private readonly slot: string;
   private readonly publication: string;
+  private markerClient: Promise<pg.Client> | undefined;
+  private markerChain: Promise<void> = Promise.resolve();
 
   constructor(private readonly db: DbConfig, private readonly names: ChangeStreamNames) {
     const { slot, publication } = pgStreamNames(names);
@@ -126,8 +129,46 @@ export class PgChangeCapture implements ChangeCapture {
    * synchronously so it (and every earlier commit) reaches the stream at once even on a server that
    * runs with synchronous_commit off.
    */
-  async writeMarker(marker: MarkerKind | 'heartbeat'): Promise<void> {
-    await withPg(this.db, (client) => emitDurableMessage(client, marker));
+  /**
+   * One connection kept for markers and heartbeats: a cutover marker is part of the application's
+   * downtime, and opening a connection (TLS, SCRAM) can take longer than writing the marker. A kept
+   * connection that has died (server restart, idle timeout) is replaced once.
+   */
+  writeMarker(marker: MarkerKind | 'heartbeat'): Promise<void> {
+    // One at a time: two callers' statements must not interleave on the kept connection.
+    const run = this.markerChain.then(() => this.writeMarkerNow(marker));
+    this.markerChain = run.catch(() => {});
+    return run;
+  }
+
+  private async writeMarkerNow(marker: MarkerKind | 'heartbeat'): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const pending = (this.markerClient ??= connectPg(this.db));
+      let client: pg.Client;
+      try {
+        client = await pending;
+      } catch (e) {
+        if (this.markerClient === pending) this.markerClient = undefined;
+        throw e;
+      }
+      try {
+        await emitDurableMessage(client, marker);
+        return;
+      } catch (e) {
+        if (this.markerClient === pending) this.markerClient = undefined;
+        await client.end().catch(() => {});
+        // Only a connection that failed is worth a second try; a server's refusal is the answer.
+        const refused = e instanceof pg.DatabaseError && !/^(08|57P)/.test(e.code ?? '');
+        if (refused || attempt >= 2) throw e;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.markerChain;
+    const pending = this.markerClient;
+    this.markerClient = undefined;
+    if (pending) await pending.then((c) => c.end(), () => {}).catch(() => {});
   }
 
   async changesAfter(position: string | undefined, _tables: readonly TableRef[]): Promise<ChangeCounts> {

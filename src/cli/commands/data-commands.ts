@@ -20,7 +20,7 @@ export function exportData(ctx: CommandContext): Promise<void> {
     exportType: ctx.value<ExportType>('export-type'),
     tableList: ctx.str('table-list'),
     excludeTableList: ctx.str('exclude-table-list'),
-    parallelJobs: ctx.num('parallel-jobs'),
+    parallelJobs: ctx.int('parallel-jobs'),
     startClean: ctx.bool('start-clean'),
     disableTriggersAndFks: ctx.bool('disable-triggers-and-fks'),
   });
@@ -30,7 +30,7 @@ export function exportData(ctx: CommandContext): Promise<void> {
 export function importData(ctx: CommandContext): Promise<void> {
   return runImportData(ctx.env(), {
     exportDir: ctx.requireStr('export-dir'),
-    parallelJobs: ctx.num('parallel-jobs'),
+    parallelJobs: ctx.int('parallel-jobs'),
     batchSize: ctx.num('batch-size'),
     batchSizeGiven: ctx.explicitFlags.has('batch-size'),
     waitForExport: ctx.num('wait-for-export'),

@@ -125,6 +125,8 @@ export interface ChangeCapture {
    * after every change committed before it, and is durable at once.
    */
   writeMarker(marker: MarkerKind | 'heartbeat'): Promise<void>;
+  /** Releases what `writeMarker` keeps between calls (a connection, so that a marker need not connect first). */
+  close?(): Promise<void>;
   /**
    * Row changes the stream still holds that were committed after `position` (writes after a cutover
    * marker, whose transaction ends at `position`; undefined: everything it holds), per table.

@@ -1,11 +1,12 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ChangeEvent } from '../change-event.js';
 import type { MetaStore } from '../meta-store.js';
 import { TandemError } from '../errors.js';
 import { ensureQueueTables, rowToSegment, type QueueSegment } from './queue-tables.js';
 import { sleep } from '../sleep.js';
+import { FileChangeWatch, isMetaDbFile } from '../file-change-watch.js';
 
 export interface QueueReadOptions {
   /** Keep waiting for new events at the end of the queue until `signal` fires. Default false. */
@@ -14,9 +15,15 @@ export interface QueueReadOptions {
   readonly batchSize?: number;
   /** Stops the read (in follow mode: the only way it ends). The generator then returns quietly. */
   readonly signal?: AbortSignal;
-  /** How often follow mode looks at meta.db for new commits. Default 150 ms. */
+  /**
+   * How often follow mode looks at meta.db for new commits when the file system cannot report them
+   * (normally a commit wakes the reader at once, see `FileChangeWatch`). Default 150 ms.
+   */
   readonly pollMs?: number;
 }
+
+/** In follow mode with a working watch: look at meta.db at least this often anyway (a missed notification costs no more). */
+const WATCHED_FALLBACK_MS = 500;
 
 /** Bytes read from a segment file at a time; with one batch, this bounds the reader's memory. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -37,16 +44,19 @@ const VSN_PREFIX = Buffer.from('{"vsn":');
 export class EventQueueReader {
   private readonly firstNeeded: Database.Statement;
   private readonly bySegmentNo: Database.Statement;
+  private readonly metaDir: string;
 
   constructor(private readonly queueDir: string, meta: MetaStore) {
     ensureQueueTables(meta);
+    this.metaDir = dirname(meta.db.name);
     this.firstNeeded = meta.db.prepare('SELECT * FROM queue_segments WHERE last_vsn > ? ORDER BY segment_no LIMIT 1');
     this.bySegmentNo = meta.db.prepare('SELECT * FROM queue_segments WHERE segment_no = ?');
   }
 
   /**
    * Yields the committed events with vsn > `afterVsn`, in order, as arrays of up to `batchSize`.
-   * Without `follow` it stops at the end of what is committed now.
+   * Without `follow` it stops at the end of what is committed now; with it, it waits for the
+   * writer's next commit to meta.db (woken by the file system, polling only as a fallback).
    */
   async *read(afterVsn: number, options: QueueReadOptions = {}): AsyncGenerator<ChangeEvent[]> {
     const batchSize = options.batchSize ?? 1000;
@@ -56,12 +66,18 @@ export class EventQueueReader {
     let seg: QueueSegment | undefined;
     let handle: FileHandle | undefined;
     let offset = 0;
+    const watch = follow ? new FileChangeWatch(this.metaDir, isMetaDbFile) : undefined;
+    // Waits for a commit after `version` was read (the watch's version, read before meta.db was).
+    const waitForCommit = (version: number) => (watch?.watching
+      ? watch.waitForChange(version, Math.max(pollMs, WATCHED_FALLBACK_MS), signal)
+      : sleep(pollMs, signal));
     try {
       while (!signal?.aborted) {
+        const version = watch?.version ?? 0;
         seg = seg ? this.segment(seg.segmentNo) : this.firstSegmentAfter(expected - 1);
         if (!seg) {
           if (!follow) return;
-          await sleep(pollMs, signal);
+          await waitForCommit(version);
           continue;
         }
         if (seg.committedBytes > offset) {
@@ -96,9 +112,10 @@ export class EventQueueReader {
           continue;
         }
         if (!follow) return;
-        await sleep(pollMs, signal);
+        await waitForCommit(version);
       }
     } finally {
+      watch?.close();
       await handle?.close();
     }
   }

@@ -12,6 +12,8 @@ import { ChangeDispatcher } from './change-dispatcher.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { failpoint, type FailpointName } from '../../core/failpoint.js';
 import type { ChangeTarget } from '../../core/change-target.js';
+import { EarlyVerification, type EarlyVerificationOptions } from '../verify/early-verification.js';
+import type { TableComparison } from '../verify/table-comparison.js';
 
 export interface QueueApplyOptions {
   /** Which importer this is; its low watermark is kept in meta.db under this name. */
@@ -25,12 +27,19 @@ export interface QueueApplyOptions {
   readonly stopAtMarker: MarkerKind;
   /** Start after this vsn even if the consumer has no watermark yet (fall-back starts after the cutover marker). */
   readonly startAfterVsn?: number;
+  /** Verify quiet tables while streaming (`EarlyVerification`); opens the comparison's sides. */
+  readonly openEarlyComparison?: EarlyVerificationOptions['open'];
 }
 
 export interface QueueApplyResult {
   /** The marker event, once everything before it is applied; undefined when interrupted. */
   readonly marker?: ChangeEvent;
+  /** With a marker and `openEarlyComparison`: the early matches that still hold at the marker. */
+  readonly stillValid?: Map<string, TableComparison>;
 }
+
+/** Most time between a commit on the written database and meta.db's record of the new watermark. */
+const WATERMARK_RECORD_MS = 100;
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '-';
@@ -73,6 +82,17 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   const meter = new RateMeter();
   const printer = new MetricsPrinter(reporter.stdout);
   let watermark = startAfter;
+  // meta.db's copy of the watermark (the written database's progress rows are the truth) is
+  // recorded at most every WATERMARK_RECORD_MS: each record is a synchronous, fsynced SQLite
+  // commit on this thread, and one per applied batch held up the apply under load.
+  let recorded = startAfter;
+  let recordTimer: NodeJS.Timeout | undefined;
+  const recordWatermark = () => {
+    recordTimer = undefined;
+    if (watermark <= recorded) return;
+    QueueConsumers.setAppliedVsn(meta, opts.consumer, watermark);
+    recorded = watermark;
+  };
   let appliedThisRun = 0;
   const show = (force = false) => {
     const queued = readQueueState(meta).lastVsn;
@@ -117,23 +137,52 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
       appliedThisRun = p.applied;
       if (p.lowWatermark > watermark) {
         watermark = p.lowWatermark;
-        QueueConsumers.setAppliedVsn(meta, opts.consumer, watermark);
+        recordTimer ??= setTimeout(recordWatermark, WATERMARK_RECORD_MS);
       }
     },
   });
   const reader = new EventQueueReader(exportDir.queueDir, meta);
   log.info(`applying the queue to the ${opts.consumer} after vsn ${startAfter} with ${channels} channels`);
+  const early = opts.openEarlyComparison ? new EarlyVerification({
+    open: opts.openEarlyComparison,
+    queuedVsn: () => readQueueState(meta).lastVsn,
+    appliedVsn: () => watermark,
+    onPass: (results) => {
+      const bad = results.filter((r) => !r.match);
+      if (bad.length < results.length) reporter.print(`Verified ${results.length - bad.length} quiet table(s) ahead of the cutover: row counts and checksums match (the cutover compares only tables that change after this).`);
+      for (const r of bad) {
+        reporter.warn(`${r.table} differs between the ${opts.consumer === 'target' ? 'source and the target' : 'target and the source'} (${r.error ?? `rows ${r.leftRows} vs ${r.rightRows}${r.leftRows === r.rightRows ? ', checksums differ' : ''}`}), found while streaming; the cutover compares it again. Run "tandem compare --export-dir ${exportDir.root}" for details.`);
+      }
+    },
+  }) : undefined;
+  let stillValid: Map<string, TableComparison> | undefined;
   try {
-    // A short poll: the time between queuing and applying a change is replication lag.
-    await dispatcher.run(reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: 1000, pollMs: 50 }));
+    // The exporter's commits to meta.db wake the reader; the short poll is for file systems that
+    // cannot report them (the time between queuing and applying a change is replication lag).
+    const events = reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: 1000, pollMs: 50 });
+    early?.start();
+    await dispatcher.run(early ? noted(events, early) : events);
+    // Every event before the marker has been read (and noted) by now.
+    if (marker) stillValid = await early?.finish();
   } finally {
+    clearTimeout(recordTimer);
+    recordWatermark();
+    await early?.finish({ cancel: true });
     clearInterval(timer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await target.close().catch(() => {});
     show(true);
   }
-  return { marker };
+  return { marker, ...(stillValid ? { stillValid } : {}) };
+}
+
+/** The same batches, each first recorded by the early verification (which tables changed, at which vsn). */
+async function* noted(events: AsyncIterable<ChangeEvent[]>, early: EarlyVerification): AsyncGenerator<ChangeEvent[]> {
+  for await (const batch of events) {
+    early.note(batch);
+    yield batch;
+  }
 }
 
 /** The same target, stopping at the named failpoint after each committed batch (a crash test arms it). */

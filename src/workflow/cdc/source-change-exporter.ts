@@ -13,10 +13,11 @@ import type { SourceImportOptions } from '../cutover/source-importer.js';
  * stream. A crash before the snapshot is complete starts over with a new stream and a new snapshot
  * id (the importer reloads).
  */
-export async function exportLive(env: CommandEnv, migration: Migration, source: Side, tables: TableInfo[], options: SourceImportOptions & { exportType: ExportType }): Promise<void> {
+export async function exportLive(env: CommandEnv, migration: Migration, source: Side, tables: TableInfo[],
+  options: SourceImportOptions & { exportType: ExportType; snapshotJobs: number }): Promise<void> {
   const { reporter } = env;
   const { meta, uuid } = migration;
-  const { exportType, parallelJobs } = options;
+  const { exportType, snapshotJobs } = options;
   // The triggers and keys as the DBA keeps them: what a fall-back must leave enabled at its end.
   await recordGuardBaseline(migration, source, tables);
   const capture = source.engine.changeCapture(source.db, { id: uuid, side: 'source' });
@@ -25,16 +26,16 @@ export async function exportLive(env: CommandEnv, migration: Migration, source: 
   const { droppedLeftover } = await capture.prepare(tables);
   if (droppedLeftover) reporter.print(`Dropping ${capture.labels.stream} left by an interrupted snapshot; the snapshot starts over.`);
   const withSnapshot = exportType === 'snapshot-and-changes';
-  const chunks = withSnapshot ? await source.engine.snapshotSource(source.db).planChunks(tables, parallelJobs) : [];
+  const chunks = withSnapshot ? await source.engine.snapshotSource(source.db).planChunks(tables, snapshotJobs) : [];
   const snapshotId = beginSnapshot(reporter, migration, source.db, tables, chunks, exportType);
   meta.setValue('cdc_phase', 'snapshot');
   let start: StreamStart;
   try {
     if (withSnapshot) {
-      const created = await capture.createWithSnapshot(readersFor(chunks, parallelJobs));
+      const created = await capture.createWithSnapshot(readersFor(chunks, snapshotJobs));
       start = created;
       reporter.print(`Created ${capture.labels.stream} at ${capture.describePosition(start.startPosition)}; copying its snapshot.`);
-      await runSnapshot(reporter, migration, source, { tables, chunks, session: created.snapshot, snapshotId, parallelJobs });
+      await runSnapshot(reporter, migration, source, { tables, chunks, session: created.snapshot, snapshotId, parallelJobs: snapshotJobs });
     } else {
       start = await capture.createWithoutSnapshot();
       meta.db.transaction(() => {
@@ -52,5 +53,5 @@ export async function exportLive(env: CommandEnv, migration: Migration, source: 
     meta.setValue('cdc_phase', 'streaming');
     meta.setStep('export_changes', 'IN_PROGRESS', { startedAt: new Date().toISOString() });
   })();
-  await continueLiveExport(env, migration, source, { parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks });
+  await continueLiveExport(env, migration, source, { parallelJobs: options.parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks });
 }

@@ -13,6 +13,7 @@ import { CutoverState, type CutoverDirection } from '../cutover/cutover-state.js
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint } from '../../core/failpoint.js';
+import { FileChangeWatch, isMetaDbFile } from '../../core/file-change-watch.js';
 
 export type ExporterRole = 'source' | 'target';
 
@@ -32,7 +33,10 @@ const MAX_EVENTS_PER_APPEND = 5000;
 const RETRY_MAX_MS = 15_000;
 const RETENTION_CHECK_MS = 60_000;
 const IDLE_ACK_MS = 5_000;
+/** How often the cutover request is looked for when meta.db's commits cannot be watched. */
 const CUTOVER_POLL_MS = 100;
+/** With a working watch, look anyway this often (a missed notification costs no more). */
+const CUTOVER_FALLBACK_MS = 1000;
 const IDLE_FLUSH_MS = 50;
 
 /**
@@ -72,7 +76,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const metricsTimer = setInterval(() => show(), 1000);
-  const cutoverTimer = watchForCutover(reporter, meta, capture, role);
+  const cutoverWatch = watchForCutover(reporter, meta, exportDir.metainfoDir, capture, role);
   const retentionTimer = setInterval(() => void capture.retentionWarning().then(
     (w) => { if (w) reporter.warn(w); },
     () => { /* a failed check is not a reason to stop streaming */ }), RETENTION_CHECK_MS);
@@ -88,6 +92,8 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
       try {
         await stream.start();
         log.info(`change stream started at ${capture.describePosition(resumeFrom)}`);
+        // A heartbeat now also opens the connection a cutover marker is written through.
+        void capture.writeMarker('heartbeat').catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));
         delay = 500;
         let pending: UnnumberedChangeEvent[] = [];
         // The last transaction of `pending`: what is acknowledged once the group is durable.
@@ -179,12 +185,13 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     }
   } finally {
     clearInterval(metricsTimer);
-    clearInterval(cutoverTimer);
+    cutoverWatch.stop();
     clearInterval(retentionTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     show(true);
     await queue.close();
+    await capture.close?.().catch(() => {});
   }
   if (reachedMarker) {
     reporter.print(`The cutover marker is queued (vsn ${queue.lastVsn}); the ${role} stream is complete.`);
@@ -198,27 +205,50 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
 }
 
 /**
- * Watches for a cutover request (checked often: this wait is part of the application's downtime)
- * and then writes the marker into the change log, where it arrives after every change committed
- * before it. A failed write is retried every 5 s.
+ * Watches for a cutover request (this wait is part of the application's downtime: `initiate
+ * cutover` commits to meta.db, and that commit wakes this check at once) and then writes the marker
+ * into the change log, where it arrives after every change committed before it. A failed write is
+ * retried every 5 s.
  */
-function watchForCutover(reporter: Reporter, meta: MetaStore, capture: ChangeCapture, role: ExporterRole): NodeJS.Timeout {
+function watchForCutover(reporter: Reporter, meta: MetaStore, metainfoDir: string, capture: ChangeCapture, role: ExporterRole): { stop(): void } {
   const r = EXPORTER_ROLES[role];
+  const watch = new FileChangeWatch(metainfoDir, isMetaDbFile);
+  const stop = new AbortController();
   let markerEmitted = false;
   let markerWarned = false;
-  return setInterval(() => {
+  let woken = false;
+  const check = () => {
     if (markerEmitted || CutoverState.get(meta, r.direction).status !== 'INITIATED') return;
     markerEmitted = true;
+    log.info(`cutover request seen (${woken ? 'woken by a meta.db commit' : 'on the fallback timer'}); writing the marker`);
     void capture.writeMarker(r.marker).then(
       () => reporter.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`),
       (e) => {
-        // Retry, but not every poll: the database may be briefly unreachable.
+        // Retry, but not on every commit: the database may be briefly unreachable.
         if (!markerWarned) reporter.warn(`could not write the cutover marker into the ${role}'s ${capture.labels.changeLog} (${(e as Error).message}); retrying every 5 s.`);
         markerWarned = true;
         log.warn(`could not write the cutover marker: ${(e as Error).message}`);
         setTimeout(() => { markerEmitted = false; }, 5000).unref();
       });
-  }, CUTOVER_POLL_MS);
+  };
+  void (async () => {
+    while (!stop.signal.aborted) {
+      const version = watch.version;
+      try {
+        check();
+      } catch (e) {
+        log.warn(`could not read the cutover state: ${(e as Error).message}`); // meta.db busy: look again
+      }
+      await watch.waitForChange(version, watch.watching ? CUTOVER_FALLBACK_MS : CUTOVER_POLL_MS, stop.signal);
+      woken = watch.version !== version;
+    }
+  })();
+  return {
+    stop: () => {
+      stop.abort();
+      watch.close();
+    },
+  };
 }
 
 /** The migrated tables as the streamed database's catalog has them now (their primary keys name the rows). */

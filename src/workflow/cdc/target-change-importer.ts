@@ -5,6 +5,8 @@ import type { Migration, Side } from '../migration-context.js';
 import { CutoverState } from '../cutover/cutover-state.js';
 import { applyQueue } from './queue-applier.js';
 import { failpoint } from '../../core/failpoint.js';
+import { openEarlyComparison } from '../cutover/cutover-verification.js';
+import type { TableComparison } from '../verify/table-comparison.js';
 
 /**
  * `import data to target`, after the snapshot: applies every queued change to the target until the
@@ -16,11 +18,14 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
   const { meta } = migration;
   const marker = CutoverState.get(meta, 'to_target').markerVsn;
   const applied = QueueConsumers.appliedVsn(meta, 'target') ?? 0;
+  // Matches found while streaming, still valid at the marker (a restarted importer has none).
+  let stillValid: Map<string, TableComparison> | undefined;
   if (marker === undefined || applied < marker) {
     meta.setStep('import_changes', 'IN_PROGRESS');
     reporter.print('Applying the changes captured on the source (Ctrl-C to stop; a rerun resumes).');
     const result = await applyQueue(env, migration, {
       consumer: 'target', side: target, channels: options.parallelJobs, batchSize: 2000, stopAtMarker: 'cutover_to_target',
+      openEarlyComparison: () => openEarlyComparison(env, migration, target),
     });
     if (!result.marker) {
       reporter.print('Import of changes stopped. Run the same command again to continue.');
@@ -28,7 +33,8 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
     }
     reporter.print(`All changes up to the cutover marker (vsn ${result.marker.vsn}) are applied to the target.`);
     failpoint('cutover.after-marker-applied');
+    stillValid = result.stillValid;
   }
   const { completeCutoverToTarget } = await import('../cutover/target-cutover.js');
-  await completeCutoverToTarget(env, migration, target, options);
+  await completeCutoverToTarget(env, migration, target, { ...options, stillValid });
 }

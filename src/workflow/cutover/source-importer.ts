@@ -7,7 +7,8 @@ import { guardAtCutover, guardBeforeWrites, writeGuardOf } from './write-guard-s
 import { migratedSchemas, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { applyQueue } from '../cdc/queue-applier.js';
 import { CutoverState } from './cutover-state.js';
-import { verifyAtCutover } from './cutover-verification.js';
+import { openEarlyComparison, verifyAtCutover } from './cutover-verification.js';
+import type { TableComparison } from '../verify/table-comparison.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint } from '../../core/failpoint.js';
 
@@ -63,6 +64,8 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     }
     const toSourceMarker = CutoverState.get(meta, 'to_source').markerVsn;
     const applied = QueueConsumers.appliedVsn(meta, 'source') ?? 0;
+    // Matches found while streaming, still valid at the marker (a restarted importer has none).
+    let stillValid: Map<string, TableComparison> | undefined;
     if (toSourceMarker === undefined || applied < toSourceMarker) {
       await checkWritePrerequisites(env, migration, source);
       const guard = writeGuardOf(source);
@@ -79,14 +82,16 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
       reporter.print('Applying the changes captured on the target to the source (Ctrl-C to stop; a rerun resumes).');
       const result = await applyQueue(env, migration, {
         consumer: 'source', side: source, channels: options.parallelJobs, batchSize: 2000, stopAtMarker: 'cutover_to_source', startAfterVsn: fromVsn,
+        openEarlyComparison: () => openEarlyComparison(env, migration, source),
       });
       if (!result.marker) {
         reporter.print(`Import to source stopped. Restart it with: tandem import data to source --export-dir ${exportDir.root}`);
         return;
       }
       failpoint('cutover.after-marker-applied');
+      stillValid = result.stillValid;
     }
-    await completeCutoverToSource(env, migration, source, options.parallelJobs);
+    await completeCutoverToSource(env, migration, source, options.parallelJobs, stillValid);
   } finally {
     process.off('SIGINT', onSignal);
     lock.release();
@@ -106,7 +111,8 @@ async function checkWritePrerequisites(env: CommandEnv, migration: Migration, so
   }
 }
 
-async function completeCutoverToSource(env: CommandEnv, migration: Migration, source: Side, parallelJobs: number): Promise<void> {
+async function completeCutoverToSource(env: CommandEnv, migration: Migration, source: Side, parallelJobs: number,
+  stillValid?: ReadonlyMap<string, TableComparison>): Promise<void> {
   const { reporter } = env;
   const { meta } = migration;
   const guard = writeGuardOf(source);
@@ -129,7 +135,7 @@ async function completeCutoverToSource(env: CommandEnv, migration: Migration, so
     }
     if (leftDisabled.length) reporter.warn(`on the source, these are disabled or not validated (Tandem did not do this; re-enable them if they should be on): ${leftDisabled.join('; ')}`);
   }
-  const verification = await verifyAtCutover(env, migration, source, 'cutover-to-source', parallelJobs);
+  const verification = await verifyAtCutover(env, migration, source, 'cutover-to-source', parallelJobs, stillValid);
   failpoint('cutover.before-completed');
   CutoverState.complete(meta, 'to_source', { verification, disabledOnSource: leftDisabled! });
   meta.setStep('import_changes_to_source', 'DONE');

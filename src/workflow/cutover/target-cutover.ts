@@ -8,6 +8,7 @@ import { CutoverState } from './cutover-state.js';
 import { endChangeStream } from './stream-cleanup.js';
 import { verifyAtCutover } from './cutover-verification.js';
 import { failpoint } from '../../core/failpoint.js';
+import type { TableComparison } from '../verify/table-comparison.js';
 
 /**
  * Runs in `import data to target` once every change before the cutover marker is applied: restores
@@ -16,7 +17,8 @@ import { failpoint } from '../../core/failpoint.js';
  * the reverse stream. Then verifies (with `parallelJobs` connections per side), completes, and with
  * fall-back turns into `export data from target`. Every step is safe to repeat after a crash.
  */
-export async function completeCutoverToTarget(env: CommandEnv, migration: Migration, target: Side, options: { parallelJobs: number }): Promise<void> {
+export async function completeCutoverToTarget(env: CommandEnv, migration: Migration, target: Side,
+  options: { parallelJobs: number; stillValid?: ReadonlyMap<string, TableComparison> }): Promise<void> {
   const { reporter } = env;
   const { meta } = migration;
   let record = CutoverState.get(meta, 'to_target');
@@ -26,7 +28,7 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
     failpoint('cutover.after-sequences-restored');
     if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
     if (record.prepareForFallBack) await prepareReverseStream(env, migration, target);
-    const verification = await verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs);
+    const verification = await verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs, options.stillValid);
     failpoint('cutover.before-completed');
     CutoverState.complete(meta, 'to_target', { verification });
     meta.setStep('import_changes', 'DONE');

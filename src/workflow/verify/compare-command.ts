@@ -8,7 +8,7 @@ import type { ComparisonSide } from '../../core/engine/verification.js';
 import type { CommandEnv } from '../command-env.js';
 import { filterTables } from '../table-filter.js';
 import { openMigration, sourceSide, targetSide, type Side } from '../migration-context.js';
-import { compareDatabases, type ComparedTable, type ComparisonProgress } from './table-comparison.js';
+import { compareDatabases, type ComparedTable, type ComparisonProgress, type TableComparison } from './table-comparison.js';
 import { VerificationStore, type VerificationOccasion, type VerificationRun } from './verification-store.js';
 import { renderVerificationReport, verdictLine } from './verification-report.js';
 
@@ -57,33 +57,59 @@ async function withSourceColumns(left: ComparisonSide, snapshot: readonly (Snaps
   }));
 }
 
+/** Both sides of a comparison, opened, and the tables to compare with the source's columns. */
+export interface OpenedComparison {
+  readonly left: ComparisonSide;
+  readonly right: ComparisonSide;
+  readonly tables: ComparedTable[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens both comparison sides (`jobs` connections at most each) and lists the migration's tables to
+ * compare. Closes what it opened when it fails.
+ */
+export async function openComparison(meta: MetaStore, source: Side, target: Side, jobs: number, options: Pick<VerifyOptions, 'tableList' | 'excludeTableList'> = {}): Promise<OpenedComparison> {
+  const snapshot = snapshotTablesToCompare(meta, options);
+  const left = source.engine.comparisonSide(source.db, 'source', jobs);
+  const right = target.engine.comparisonSide(target.db, 'target', jobs);
+  const close = async () => {
+    await Promise.all([left.close(), right.close()]);
+  };
+  try {
+    // Both settle before a failure closes the pools, so no connection is left half-open.
+    const opened = await Promise.allSettled([left.open(), right.open()]);
+    for (const o of opened) if (o.status === 'rejected') throw o.reason;
+    return { left, right, tables: await withSourceColumns(left, snapshot), close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
 /**
  * Compares every migrated table between source and target (row count and order-independent
  * checksum, computed by each server), records the run in meta.db and returns it. Never throws for a
  * mismatch: the caller decides (`run.match`). Throws for connection or usage errors.
+ * `stillValid`: matches of tables that have not changed since (not scanned again).
  *
  * @example const run = await verifyMigration(meta, source, target, 'cutover-to-target', { parallelJobs: 4 });
  */
 export async function verifyMigration(
-  meta: MetaStore, source: Side, target: Side, occasion: VerificationOccasion, options: VerifyOptions = {},
+  meta: MetaStore, source: Side, target: Side, occasion: VerificationOccasion,
+  options: VerifyOptions & { readonly stillValid?: ReadonlyMap<string, TableComparison> } = {},
 ): Promise<VerificationRun> {
   checkVerifiable(meta);
   const jobs = Math.max(1, options.parallelJobs ?? 4);
-  const snapshot = snapshotTablesToCompare(meta, options);
-  const left = source.engine.comparisonSide(source.db, 'source', jobs);
-  const right = target.engine.comparisonSide(target.db, 'target', jobs);
+  const { left, right, tables, close } = await openComparison(meta, source, target, jobs, options);
   try {
-    // Both settle before the finally closes the pools, so no connection is left half-open.
-    const opened = await Promise.allSettled([left.open(), right.open()]);
-    for (const o of opened) if (o.status === 'rejected') throw o.reason;
-    const tables = await withSourceColumns(left, snapshot);
-    log.info(`compare (${occasion}): ${tables.length} tables between ${describeDb(source.db)} and ${describeDb(target.db)}, ${jobs} jobs`);
-    const result = await compareDatabases({ left, right, tables, parallelJobs: jobs, onProgress: options.onProgress });
+    log.info(`compare (${occasion}): ${tables.length} tables between ${describeDb(source.db)} and ${describeDb(target.db)}, ${jobs} jobs${options.stillValid?.size ? `, ${options.stillValid.size} verified earlier and unchanged since` : ''}`);
+    const result = await compareDatabases({ left, right, tables, parallelJobs: jobs, onProgress: options.onProgress, stillValid: options.stillValid });
     const run = new VerificationStore(meta).record(occasion, result);
     log.info(`compare (${occasion}) run ${run.runId}: ${verdictLine(run)}`);
     return run;
   } finally {
-    await Promise.all([left.close(), right.close()]);
+    await close();
   }
 }
 

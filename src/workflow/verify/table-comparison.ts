@@ -44,6 +44,11 @@ export interface CompareDatabasesOptions {
   readonly tables: readonly ComparedTable[];
   /** Tables compared at once; each side then runs at most this many scans. Default 4. */
   readonly parallelJobs?: number;
+  /**
+   * Results that still hold, by table key (a matching comparison of a table that has not changed
+   * since: see `EarlyVerification`); these tables are not scanned again. Only matches may be passed.
+   */
+  readonly stillValid?: ReadonlyMap<string, TableComparison>;
   readonly onProgress?: (event: ComparisonProgress) => void;
 }
 
@@ -60,6 +65,12 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   const results = new Array<TableComparison>(tables.length);
   // Largest first: the longest scan should not be the one that starts last.
   const queue = tables.map((t, i) => ({ t, i })).sort((a, b) => (b.t.estimatedRows ?? 0) - (a.t.estimatedRows ?? 0));
+  for (let k = queue.length - 1; k >= 0; k--) {
+    const earlier = opts.stillValid?.get(queue[k]!.t.key);
+    if (!earlier?.match) continue;
+    results[queue[k]!.i] = earlier;
+    queue.splice(k, 1);
+  }
 
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
@@ -83,7 +94,8 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   };
 }
 
-async function compareOne(left: FingerprintingSide, right: FingerprintingSide, table: ComparedTable): Promise<TableComparison> {
+/** Compares one table: both fingerprints taken at the same time; a side's error makes it a mismatch. */
+export async function compareOne(left: FingerprintingSide, right: FingerprintingSide, table: ComparedTable): Promise<TableComparison> {
   const [l, r] = await Promise.allSettled([left.fingerprint(table), right.fingerprint(table)]);
   const errors: string[] = [];
   if (l.status === 'rejected') errors.push(`${left.label}: ${errorText(l.reason)}`);

@@ -150,3 +150,70 @@ test('the write guard: triggers of migrated tables dropped and recreated exactly
   const [{ n }] = await maria.sql('shop', 'SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = \'shop\'');
   assert.equal(Number(n), 1);
 });
+
+test('migration metadata: end migration removes its own rows, and the database only when no other migration has rows there', async () => {
+  const other = '8b2d3c4e-5f60-4a71-8b92-a3b4c5d6e7f8';
+  const tables = (await (async () => {
+    const c = await engine.openCatalog(db);
+    try {
+      return await c.listTables(['public']);
+    } finally {
+      await c.close();
+    }
+  })()).filter((t) => t.name === 'notes');
+  for (const id of [UUID, other]) {
+    const writer = engine.changeWriter(db, { tables, onWarning: () => {} });
+    await writer.prepare(id, 2);
+    await writer.close();
+  }
+  const meta = engine.migrationMetadata(db);
+  assert.equal(await meta.drop(UUID), 'this migration\'s rows in database ybvoyager_metadata (other migrations\' rows kept)');
+  assert.deepEqual((await maria.sql(undefined, 'SELECT DISTINCT migration_uuid AS u FROM ybvoyager_metadata.ybvoyager_import_data_event_channels_metainfo')).map((r) => r.u), [other]);
+  assert.equal(await meta.drop(UUID), undefined, 'nothing of this migration left');
+  assert.equal(await meta.drop(other), 'database ybvoyager_metadata');
+  assert.deepEqual(await maria.sql(undefined, "SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'ybvoyager_metadata'"), []);
+});
+
+test('--source-db-schema names the target schema: every role names the tables by it', async () => {
+  const app: DbConfig = { ...db, schemas: ['app'] };
+  const catalog = await engine.openCatalog(app);
+  try {
+    assert.deepEqual(await catalog.listSchemas(), ['app']);
+    assert.deepEqual([...new Set((await catalog.listTables(['app'])).map((t) => t.schema))], ['app']);
+  } finally {
+    await catalog.close();
+  }
+  const exported = await engine.exportSchema(app, { schemas: ['app'] });
+  assert.deepEqual(exported.objects.filter((o) => o.type === 'SCHEMA').map((o) => o.sql), ['CREATE SCHEMA IF NOT EXISTS app;']);
+  assert.ok(exported.objects.filter((o) => o.type === 'TABLE').every((o) => o.schema === 'app'));
+  assert.deepEqual(exported.unexported, [{ kind: 'trigger', name: 'shop.orders_ai' }]);
+  const counters = await engine.sequences(app).read(['app']);
+  assert.deepEqual(counters.map((c) => `${c.schema}.${c.name}`).sort(), ['app.audit_id_seq', 'app.orders_id_seq']);
+});
+
+test('two migrations from one server: one stream\'s preparation, markers and drop leave the other stream alone', async () => {
+  const a = engine.changeCapture(db, { id: '1a1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b', side: 'source' });
+  const b = engine.changeCapture(db, { id: '2b1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b', side: 'source' });
+  const refs = [{ schema: 'public', name: 'notes' }];
+  await a.prepare(refs);
+  const { startPosition } = await a.createWithoutSnapshot();
+  const catalog = await engine.openCatalog(db);
+  const tables = (await catalog.listTables(['public'])).filter((t) => t.name === 'notes');
+  await catalog.close();
+  const stream = a.open(startPosition, tables);
+  await stream.start();
+  try {
+    await b.prepare(refs); // the marker table exists: no DDL that would stop stream a (MariaDB would not log it anyway; MySQL 8 would)
+    await b.writeMarker('cutover_to_target');
+    await maria.sql('shop', "INSERT INTO notes VALUES (10, 'both')");
+    assert.equal(await b.drop(), true);
+    await a.writeMarker('cutover_to_target');
+    const txs = await readUntilMarker(stream.transactions(), 'cutover_to_target');
+    assert.deepEqual(txs.flatMap((t) => t.markers), ['cutover_to_target'], 'only its own marker');
+    assert.deepEqual(txs.flatMap((t) => t.events).map((e) => `${e.op} ${e.table} ${e.key.id}`), ['c notes 10']);
+  } finally {
+    await stream.stop();
+  }
+  assert.equal(await a.drop(), true);
+  assert.equal(await a.exists(), false);
+});

@@ -17,7 +17,7 @@ const configError = (e: unknown) => e instanceof TandemError && e.code === 'TAND
 test('defaults apply when nothing else is given', () => {
   const o = resolve({}, {});
   assert.equal(o.get('export-type'), 'snapshot-only');
-  assert.equal(o.get('parallel-jobs'), 4);
+  assert.equal(o.has('parallel-jobs'), false, 'no default: export data chooses its readers itself');
   assert.equal(o.get('start-clean'), false);
   assert.equal(o.get('source-db-host'), 'localhost');
   assert.equal(o.has('source-db-password'), false);
@@ -51,7 +51,7 @@ test('precedence: flag > environment > command section > source: section > defau
   const sharedOnly = resolve({}, {}, { source: config.source });
   assert.equal(sharedOnly.get('source-db-password'), 'from-source-section');
   assert.equal(sharedOnly.get('source-db-host'), 'h-source');
-  assert.equal(sharedOnly.get('parallel-jobs'), 4, 'default');
+  assert.equal(sharedOnly.has('parallel-jobs'), false, 'chosen by export data when nobody gives it');
 });
 
 test('values from the config file are checked like flags', () => {

@@ -230,6 +230,33 @@ test('a follow reader sees what a writer in another process appends', async () =
   assert.ok(listSegments(q.meta).length > 1, 'the child rotated segments while we followed');
 });
 
+test('a follow reader is woken by the writer\'s commit, not by its poll', async () => {
+  const q = tempQueue();
+  const w = EventQueueWriter.open(q.queueDir, q.meta);
+  await w.append(inserts(1), pos(0));
+  const ac = new AbortController();
+  const arrivals: number[] = [];
+  let appendedAt = 0;
+  const reader = new EventQueueReader(q.queueDir, MetaStore.open(q.metaPath));
+  const timer = setTimeout(() => ac.abort(), 30_000);
+  // A 60 s poll: only the commit's notification can deliver the second append in time.
+  for await (const batch of reader.read(0, { follow: true, signal: ac.signal, pollMs: 60_000 })) {
+    for (const e of batch) arrivals.push(e.vsn);
+    if (arrivals.length === 1) {
+      setTimeout(() => {
+        appendedAt = Date.now();
+        void w.append(inserts(1, 2), pos(1));
+      }, 50);
+    }
+    if (arrivals.length >= 2) ac.abort();
+  }
+  clearTimeout(timer);
+  const lagMs = Date.now() - appendedAt;
+  assert.deepEqual(arrivals, [1, 2]);
+  assert.ok(lagMs < 10_000, `the second event arrived ${lagMs} ms after its append`);
+  await w.close();
+});
+
 test('reading a segment that archive changes moved or deleted fails and names it', async () => {
   const q = tempQueue();
   const w = EventQueueWriter.open(q.queueDir, q.meta, { segmentBytes: 200 });

@@ -7,7 +7,7 @@
 import { mysqlIdent } from '../catalog.js';
 import { withMySql, type MySqlDbConfig } from '../connection.js';
 import { DEFAULT_MYSQL_METADATA_DATABASE } from './mysql-change-target.js';
-import { EVENT_COUNTS_TABLE, TRUNCATED_ROWS_TABLE, mysqlLiteral } from './writer-sql.js';
+import { CHANNELS_TABLE, EVENT_COUNTS_TABLE, TRUNCATED_ROWS_TABLE, mysqlLiteral } from './writer-sql.js';
 
 /** Change events applied to one table (as `AppliedEventCounts`). */
 export interface MySqlAppliedEventCounts {
@@ -46,12 +46,32 @@ export class MySqlMigrationMetadata {
     });
   }
 
-  /** Drops the metadata database; what was dropped, for the message, or undefined when there was none. */
-  drop(): Promise<string | undefined> {
+  /**
+   * Removes this migration's rows (`migrationUuid`), and the database once no table in it holds
+   * rows of another migration (several migrations from one server share it); without a uuid, the
+   * database. What was removed, for the message, or undefined when there was nothing.
+   */
+  drop(migrationUuid?: string): Promise<string | undefined> {
     return withMySql(this.config, async ({ connection }) => {
       const [rows] = await connection.query('SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [this.database]);
       if (!(rows as { s: string }[]).some((r) => r.s === this.database)) return undefined;
-      await connection.query(`DROP DATABASE ${mysqlIdent(this.database)}`);
+      const db = mysqlIdent(this.database);
+      if (migrationUuid !== undefined) {
+        const [tables] = await connection.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [this.database]);
+        const names = (tables as { t: string }[]).map((r) => r.t);
+        let removed = 0;
+        let left = 0;
+        for (const t of names) {
+          if ([CHANNELS_TABLE, EVENT_COUNTS_TABLE, TRUNCATED_ROWS_TABLE].includes(t)) {
+            const [r] = await connection.query(`DELETE FROM ${db}.${mysqlIdent(t)} WHERE migration_uuid = ${mysqlLiteral(migrationUuid)}`);
+            removed += Number((r as { affectedRows?: number }).affectedRows ?? 0);
+          }
+          const [n] = await connection.query(`SELECT COUNT(*) AS n FROM ${db}.${mysqlIdent(t)}`);
+          left += Number((n as { n: string | number }[])[0]?.n ?? 0);
+        }
+        if (left > 0) return removed > 0 ? `this migration's rows in database ${this.database} (other migrations' rows kept)` : undefined;
+      }
+      await connection.query(`DROP DATABASE ${db}`);
       return `database ${this.database}`;
     });
   }

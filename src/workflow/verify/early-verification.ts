@@ -1,0 +1,150 @@
+import type { ChangeEvent } from '../../core/change-event.js';
+import { log } from '../../core/logger.js';
+import { sleep } from '../../core/sleep.js';
+import { compareOne, type ComparedTable, type FingerprintingSide, type TableComparison } from './table-comparison.js';
+
+/** What an early verification needs from the importer that runs it. */
+export interface EarlyVerificationOptions {
+  /** Opens both sides (one connection each is enough) and lists the tables; throws when it cannot (a missing password, say). */
+  readonly open: () => Promise<{ left: FingerprintingSide; right: FingerprintingSide; tables: ComparedTable[]; close(): Promise<void> }>;
+  /** The queue's last committed vsn now (meta.db). */
+  readonly queuedVsn: () => number;
+  /** Every event at or below this vsn is committed on the written database (the importer's low watermark). */
+  readonly appliedVsn: () => number;
+  /** A table is compared once no event for it has been read for this long. Default 2000 ms. */
+  readonly quietMs?: number;
+  /** How often the importer looks for quiet tables. Default 500 ms. */
+  readonly checkMs?: number;
+  /** Told the tables compared in each pass (a mismatch found early is worth saying at once). */
+  readonly onPass?: (results: readonly TableComparison[]) => void;
+}
+
+interface Verified {
+  /** The queue's last vsn read before the table's scans began. */
+  readonly atVsn: number;
+  readonly result: TableComparison;
+}
+
+/**
+ * Verifies quiet tables while the importer streams, so that the verification at cutover (part of
+ * the application's downtime) scans only the tables that changed since.
+ *
+ * Why a match found early still holds at the marker. For table T, the importer first reads the
+ * queue's last vsn V, waits until every event up to V is committed on the written database, then
+ * fingerprints T on both sides (both scans start after that). Every change to T that the stream
+ * delivers after either scan began is queued after V was read, so its vsn is above V. At the marker
+ * the importer has read every event before it; if none of them is a change to T with a vsn above V,
+ * neither side's T changed through the stream since its scan, and the early match is the match at
+ * the marker. A table with such an event, a mismatch or an error is compared again at the cutover.
+ *
+ * What this does not see: a write that bypasses the stream (someone writing to the target by hand
+ * before the cutover completed) into a table after its early scan; the source's writes after the
+ * marker are reported by the end of the source's stream (`endChangeStream`).
+ *
+ * Cost: one scan per quiet table on each side, one table at a time with one connection per side,
+ * and again only after the table changed and went quiet again.
+ */
+export class EarlyVerification {
+  private readonly lastEvent = new Map<string, { vsn: number; at: number }>();
+  private readonly verified = new Map<string, Verified>();
+  private readonly stopper = new AbortController();
+  private readonly quietMs: number;
+  private readonly checkMs: number;
+  private loop: Promise<void> | undefined;
+  private sides: Awaited<ReturnType<EarlyVerificationOptions['open']>> | undefined;
+
+  constructor(private readonly options: EarlyVerificationOptions) {
+    this.quietMs = options.quietMs ?? 2000;
+    this.checkMs = options.checkMs ?? 500;
+  }
+
+  /** Records the tables that `events` change (call with every batch the importer reads, in order). */
+  note(events: readonly ChangeEvent[]): void {
+    const at = Date.now();
+    let key = '';
+    let schema: string | undefined;
+    let table: string | undefined;
+    for (const e of events) {
+      if ((e.op as string) === 'm') continue;
+      if (e.schema !== schema || e.table !== table) {
+        schema = e.schema;
+        table = e.table;
+        key = `${schema}.${table}`;
+      }
+      const last = this.lastEvent.get(key);
+      if (last) {
+        last.vsn = e.vsn;
+        last.at = at;
+      } else {
+        this.lastEvent.set(key, { vsn: e.vsn, at });
+      }
+    }
+  }
+
+  /** Starts comparing quiet tables in the background. */
+  start(): void {
+    this.loop ??= this.run().catch((e) => log.warn(`early verification stopped: ${(e as Error).message}`));
+  }
+
+  /**
+   * Stops and returns the matches that still hold: tables with no event above the vsn their
+   * comparison started from. Call once every event before the marker has been noted; a comparison in
+   * progress finishes first (its table is then not scanned again), unless `cancel` (the importer
+   * was interrupted) closes its connections at once.
+   */
+  async finish(options: { cancel?: boolean } = {}): Promise<Map<string, TableComparison>> {
+    this.stopper.abort();
+    if (options.cancel) await this.sides?.close().catch(() => {});
+    await this.loop;
+    const out = new Map<string, TableComparison>();
+    for (const [key, v] of this.verified) if (this.holds(key, v)) out.set(key, v.result);
+    return out;
+  }
+
+  private holds(key: string, v: Verified): boolean {
+    return v.result.match && (this.lastEvent.get(key)?.vsn ?? 0) <= v.atVsn;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopper.signal;
+    let sides = this.sides;
+    try {
+      while (!signal.aborted) {
+        await sleep(this.checkMs, signal);
+        if (signal.aborted) break;
+        if (!sides) {
+          try {
+            sides = await this.options.open();
+            this.sides = sides;
+            if (signal.aborted) break;
+          } catch (e) {
+            log.info(`early verification not possible (${(e as Error).message}); every table is compared at the cutover`);
+            return;
+          }
+        }
+        const now = Date.now();
+        const due = sides.tables.filter((t) => {
+          const v = this.verified.get(t.key);
+          if (v && (v.result.match ? this.holds(t.key, v) : (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn)) return false; // nothing new to learn
+          return now - (this.lastEvent.get(t.key)?.at ?? 0) >= this.quietMs;
+        });
+        const pass: TableComparison[] = [];
+        for (const t of due) {
+          if (signal.aborted) break;
+          const atVsn = this.options.queuedVsn();
+          while (this.options.appliedVsn() < atVsn && !signal.aborted) await sleep(20, signal);
+          if (signal.aborted) break;
+          // Changed again since it was found quiet: compare it at its next quiet moment instead.
+          if ((this.lastEvent.get(t.key)?.vsn ?? 0) > atVsn) continue;
+          const result = await compareOne(sides.left, sides.right, t);
+          this.verified.set(t.key, { atVsn, result });
+          pass.push(result);
+          log.info(`early verification of ${t.key} at vsn ${atVsn}: ${result.match ? 'match' : `MISMATCH${result.error ? ` (${result.error})` : ''}`}`);
+        }
+        if (pass.length && !signal.aborted) this.options.onPass?.(pass);
+      }
+    } finally {
+      await sides?.close().catch(() => {});
+    }
+  }
+}

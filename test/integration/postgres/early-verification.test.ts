@@ -1,0 +1,85 @@
+/**
+ * The verification at cutover with early verification, through the built CLI: the importer compares
+ * quiet tables while it streams, the cutover compares again only the tables that changed since, and
+ * a table that differs is still reported as a MISMATCH by the cutover (and found while streaming).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PgServer } from '../../helpers/pg-server.js';
+import { startTandem, tail, type TandemProcess } from '../../helpers/live-process.js';
+import { sourceAndTargetServers, SampleMigration, waitCompleted } from '../../helpers/fallback-kit.js';
+
+let s: PgServer;
+let t: PgServer;
+
+sourceAndTargetServers((source, target) => {
+  s = source;
+  t = target;
+});
+
+test('quiet tables verified while streaming are not compared again; a table changed after its early match is, and its mismatch stops nothing from being reported', { timeout: 150_000 }, async () => {
+  const m = new SampleMigration(s, 'shop1', t, 'yb1');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    await m.createDatabases();
+    await m.schema();
+    ex = startTandem(m.exportArgs(), m.env);
+    im = startTandem(m.importArgs(), m.env);
+    await im.waitFor(/Applying the changes captured on the source/, 60_000);
+    // The first pass covers every table (all are quiet): 8 tables of the sample (partitions through their root).
+    await im.waitFor(/Verified 8 quiet table\(s\) ahead of the cutover: row counts and checksums match/, 60_000);
+
+    // After its early match, shop.customers is changed by hand on the target (a bypassing write,
+    // so the stream cannot repair it) and through the stream on the source: its early match no
+    // longer holds.
+    await t.sql('yb1', "UPDATE shop.customers SET city = 'tampered' WHERE customer_id = (SELECT min(customer_id) FROM shop.customers)");
+    await s.sql('shop1', "INSERT INTO shop.customers (email, full_name) VALUES ('early@x.io', 'Early Check')");
+    // Once quiet again, the importer compares it again while streaming and says so at once.
+    await im.waitFor(/shop\.customers differs between the source and the target \(rows \d+ vs \d+, checksums differ\), found while streaming/, 60_000);
+
+    const r = await m.run(['initiate', 'cutover', 'to', 'target']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCompleted(m, 'cutover to target', [im, ex]);
+    // Only shop.customers is compared at the cutover; the 7 other tables' early matches still hold.
+    assert.match(im.output(), /Verifying: comparing row counts and checksums of the tables that changed since they were verified \(7 verified before the marker and unchanged since\)/);
+    assert.match(im.output(), /VERIFICATION MISMATCH in 1 table\(s\): shop\.customers\./);
+    const text = await m.ok(['cutover', 'status']);
+    assert.match(text, /verification MISMATCH in 1 table\(s\): shop\.customers/);
+    // The comparison run recorded at the cutover lists all 8 tables, 7 of them matching.
+    const cmp = await m.run(['compare', '--output-format', 'json']);
+    assert.equal(cmp.code, 1, 'tandem compare confirms the difference');
+    const report = JSON.parse(cmp.stdout) as { table_count: number; mismatched_tables: string[] };
+    assert.equal(report.table_count, 8);
+    assert.deepEqual(report.mismatched_tables, ['shop.customers']);
+  } catch (e) {
+    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
+    throw e;
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
+
+test('without changes after the early pass, the cutover compares no table again and every table matches', { timeout: 150_000 }, async () => {
+  const m = new SampleMigration(s, 'shop2', t, 'yb2');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    await m.createDatabases();
+    await m.schema();
+    ex = startTandem(m.exportArgs(), m.env);
+    im = startTandem(m.importArgs(), m.env);
+    await im.waitFor(/Verified 8 quiet table\(s\) ahead of the cutover/, 90_000);
+    const r = await m.run(['initiate', 'cutover', 'to', 'target']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCompleted(m, 'cutover to target', [im, ex]);
+    assert.match(im.output(), /\(8 verified before the marker and unchanged since\)/);
+    assert.match(im.output(), /Verification: all 8 tables MATCH \(row counts and checksums; 8 of them verified before the marker and unchanged since\)/);
+    assert.equal(await m.diff(), '');
+  } catch (e) {
+    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
+    throw e;
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});

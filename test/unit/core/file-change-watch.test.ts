@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileChangeWatch, isMetaDbFile } from '../../../src/core/file-change-watch.js';
+
+const elapsed = async (p: Promise<void>): Promise<number> => {
+  const t = Date.now();
+  await p;
+  return Date.now() - t;
+};
+
+test('a write to a watched file wakes a waiter long before its fallback time', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
+  const w = new FileChangeWatch(dir, isMetaDbFile);
+  try {
+    assert.equal(w.watching, true);
+    const v = w.version;
+    const waited = w.waitForChange(v, 30_000);
+    setTimeout(() => appendFileSync(join(dir, 'meta.db-wal'), 'x'), 20);
+    const ms = await elapsed(waited);
+    assert.ok(ms < 10_000, `woken after ${ms} ms, not by the 30 s fallback`);
+    assert.ok(w.version > v);
+  } finally {
+    w.close();
+  }
+});
+
+test('a change seen before the wait starts returns at once (no lost wake-up)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
+  const w = new FileChangeWatch(dir, isMetaDbFile);
+  try {
+    const v = w.version;
+    writeFileSync(join(dir, 'meta.db-wal'), 'y');
+    // The notification arrives through the event loop: wait for it with a generous fallback.
+    await w.waitForChange(v, 30_000);
+    assert.ok(w.version > v);
+    // Waiting again from the old version returns immediately.
+    assert.ok(await elapsed(w.waitForChange(v, 30_000)) < 1000);
+  } finally {
+    w.close();
+  }
+});
+
+test('files the filter rejects do not wake; the fallback time bounds the wait', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
+  const w = new FileChangeWatch(dir, isMetaDbFile);
+  try {
+    const v = w.version;
+    writeFileSync(join(dir, 'export-data.lock'), 'z');
+    const ms = await elapsed(w.waitForChange(v, 300));
+    assert.ok(ms >= 250, `returned after ${ms} ms: a lock file must not count as a meta.db commit`);
+    assert.equal(w.version, v);
+  } finally {
+    w.close();
+  }
+});
+
+test('close releases a waiter and an abort signal ends the wait', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
+  const w = new FileChangeWatch(dir);
+  const waiting = w.waitForChange(w.version, 30_000);
+  w.close();
+  assert.ok(await elapsed(waiting) < 1000);
+  assert.equal(w.watching, false);
+  const w2 = new FileChangeWatch(dir);
+  const ac = new AbortController();
+  const aborted = w2.waitForChange(w2.version, 30_000, ac.signal);
+  ac.abort();
+  assert.ok(await elapsed(aborted) < 1000);
+  w2.close();
+});
+
+test('a notification is followed by more wake-ups: a commit published after its write is still seen', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
+  const w = new FileChangeWatch(dir, isMetaDbFile);
+  try {
+    const v = w.version;
+    appendFileSync(join(dir, 'meta.db-wal'), 'frames');
+    await w.waitForChange(v, 30_000);
+    // The commit becomes visible (shm) without any notification; the reader looked too early.
+    const afterFirst = w.version;
+    const ms = await elapsed(w.waitForChange(afterFirst, 30_000));
+    assert.ok(ms < 5_000, `woken again ${ms} ms later without another write`);
+    assert.ok(w.version > afterFirst);
+  } finally {
+    w.close();
+  }
+});

@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChangeEvent } from '../../../src/core/change-event.js';
+import { EarlyVerification } from '../../../src/workflow/verify/early-verification.js';
+import { compareDatabases, type ComparedTable, type FingerprintingSide, type SideFingerprint, type TableComparison } from '../../../src/workflow/verify/table-comparison.js';
+
+const table = (key: string): ComparedTable => {
+  const [schema, name] = key.split('.') as [string, string];
+  return { key, schema, name, columns: ['id'] };
+};
+
+/** A side answering from a mutable map, counting scans per table. */
+function side(label: string, data: Map<string, SideFingerprint>, scans: Map<string, number>): FingerprintingSide {
+  return {
+    label,
+    async fingerprint(t) {
+      scans.set(`${label}:${t.key}`, (scans.get(`${label}:${t.key}`) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 1));
+      return data.get(t.key)!;
+    },
+  };
+}
+
+const change = (key: string, vsn: number): ChangeEvent => {
+  const [schema, table] = key.split('.') as [string, string];
+  return { vsn, op: 'u', schema, table, key: { id: '1' }, after: { id: '1' }, position: 'p', txId: '1' };
+};
+
+const until = async (what: string, cond: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+function setup(left: Map<string, SideFingerprint>, right: Map<string, SideFingerprint>) {
+  const scans = new Map<string, number>();
+  const state = { queued: 0, applied: 0, passes: [] as TableComparison[][], closed: 0 };
+  const ev = new EarlyVerification({
+    open: async () => ({
+      left: side('source', left, scans), right: side('target', right, scans), tables: ['s.a', 's.b', 's.c'].map(table),
+      close: async () => { state.closed++; },
+    }),
+    queuedVsn: () => state.queued,
+    appliedVsn: () => state.applied,
+    quietMs: 30,
+    checkMs: 5,
+    onPass: (r) => state.passes.push([...r]),
+  });
+  return { ev, scans, state };
+}
+
+const fp = (rows: number, checksum: string): SideFingerprint => ({ rows, checksum });
+
+test('quiet tables are compared early; a match holds only while its table has no later event', async () => {
+  const data = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '20')], ['s.c', fp(3, '30')]]);
+  const { ev, scans, state } = setup(data, new Map(data));
+  ev.start();
+  await until('the first pass', () => state.passes.length >= 1);
+  assert.deepEqual(state.passes[0]!.map((r) => [r.table, r.match]), [['s.a', true], ['s.b', true], ['s.c', true]]);
+  // s.a changes after its comparison (vsn 7 > the vsn 0 it was compared at); s.c gets an event at or below it? none.
+  state.queued = 7;
+  state.applied = 7;
+  ev.note([change('s.a', 7)]);
+  const valid = await ev.finish();
+  assert.deepEqual([...valid.keys()].sort(), ['s.b', 's.c']);
+  assert.equal(scans.get('source:s.b'), 1, 'an unchanged table is compared once');
+  assert.equal(state.closed, 1);
+});
+
+test('a mismatch found early is reported and never passed on as still valid', async () => {
+  const left = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '20')], ['s.c', fp(3, '30')]]);
+  const right = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '21')], ['s.c', fp(3, '30')]]);
+  const { ev, state } = setup(left, right);
+  ev.start();
+  await until('the first pass', () => state.passes.length >= 1);
+  assert.deepEqual(state.passes[0]!.filter((r) => !r.match).map((r) => r.table), ['s.b']);
+  const valid = await ev.finish();
+  assert.deepEqual([...valid.keys()].sort(), ['s.a', 's.c']);
+});
+
+test('nothing is compared before every queued event is applied; a table is compared only once quiet', async () => {
+  const data = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '20')], ['s.c', fp(3, '30')]]);
+  const { ev, scans, state } = setup(data, new Map(data));
+  state.queued = 5;
+  state.applied = 3;
+  ev.start();
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(scans.size, 0, 'the importer is behind: the target does not hold the queued changes yet');
+  state.applied = 5;
+  await until('the first pass', () => state.passes.length >= 1);
+  // s.b keeps changing: it is never quiet for 30 ms, so it is not compared.
+  const busy = setInterval(() => {
+    state.queued++;
+    state.applied = state.queued;
+    ev.note([change('s.b', state.queued)]);
+  }, 5);
+  try {
+    const before = scans.get('source:s.b') ?? 0;
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(scans.get('source:s.b') ?? 0, before, 'a busy table is not scanned again');
+  } finally {
+    clearInterval(busy);
+  }
+  const valid = await ev.finish();
+  assert.ok(!valid.has('s.b'), 's.b changed after its comparison');
+  assert.deepEqual([...valid.keys()].sort(), ['s.a', 's.c']);
+});
+
+test('compareDatabases scans only the tables without a still-valid match', async () => {
+  const scans = new Map<string, number>();
+  const data = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '20')]]);
+  const right = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '99')]]);
+  const earlier: TableComparison = { table: 's.a', leftRows: 1, rightRows: 1, leftChecksum: '10', rightChecksum: '10', match: true };
+  const stale: TableComparison = { table: 's.b', leftRows: 2, rightRows: 2, leftChecksum: '20', rightChecksum: '20', match: true };
+  const r = await compareDatabases({
+    left: side('source', data, scans), right: side('target', right, scans), tables: [table('s.a'), table('s.b')],
+    stillValid: new Map([['s.a', earlier]]),
+  });
+  assert.equal(scans.get('source:s.a'), undefined);
+  assert.equal(scans.get('source:s.b'), 1);
+  assert.deepEqual(r.summary.mismatched, ['s.b']);
+  assert.equal(r.results[0], earlier);
+  // A mismatch passed as "still valid" is ignored: the table is scanned.
+  const r2 = await compareDatabases({
+    left: side('source', data, scans), right: side('target', right, scans), tables: [table('s.b')],
+    stillValid: new Map([['s.b', { ...stale, match: false }]]),
+  });
+  assert.equal(scans.get('source:s.b'), 2);
+  assert.deepEqual(r2.summary.mismatched, ['s.b']);
+});
