@@ -92,7 +92,9 @@ async function main(): Promise<void> {
         const exportFlags = tuned ? ['--parallel-jobs', String(EXPORT_JOBS)] : [];
         const importFlags = tuned ? ['--parallel-jobs', String(IMPORT_JOBS), '--batch-size', String(BATCH)] : [];
         const exporting = tandem(['export', 'data', '--export-dir', dir, ...src, '--table-list', 'pgbench_accounts', ...exportFlags], env, t0);
-        while (!existsSync(join(dir, 'metainfo', 'export-data.lck'))) await new Promise((r) => setTimeout(r, 20));
+        let exportEnded = false;
+        void exporting.then(() => { exportEnded = true; }, () => { exportEnded = true; });
+        while (!existsSync(join(dir, 'metainfo', 'export-data.lock')) && !exportEnded) await new Promise((r) => setTimeout(r, 20));
         const importing = tandem(['import', 'data', '--export-dir', dir, ...tgt, ...importFlags], env, t0);
         const [ex, im] = await Promise.all([exporting, importing]);
         const rows = await target.sql('load', 'SELECT count(*)::int AS n FROM pgbench_accounts');

@@ -10,6 +10,7 @@
  */
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import { TandemError, isTandemError } from '../../../core/errors.js';
+import { log } from '../../../core/logger.js';
 import { sleep } from '../../../core/sleep.js';
 import { connectMySql, type MySqlDbConfig } from '../connection.js';
 import type { MySqlFlavor } from '../server-version.js';
@@ -169,6 +170,7 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
   async *transactions(): AsyncGenerator<AssembledTransaction> {
     const idleMs = this.options.idleProgressMs ?? 5000;
     const reconnectFor = this.options.reconnectForMs ?? 60_000;
+    const o = this.options;
     let lastYield = Date.now();
     let failingSince: number | undefined;
     let delay = 500;
@@ -215,6 +217,7 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
         if (!retryable(e)) throw this.fatal(e);
         failingSince ??= Date.now();
         if (Date.now() - failingSince > reconnectFor) throw this.fatal(e);
+        log.warn(`binlog stream from the ${o.source.role} interrupted (${errorCodeOf(e)}); resuming after ${this.last.file}:${this.last.offset}`);
         await sleep(delay);
         delay = Math.min(delay * 2, 10_000);
       }
@@ -286,6 +289,12 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
       cause: e,
     });
   }
+}
+
+/** An error's code or errno for a log line (never its message: MySQL's can quote values). */
+function errorCodeOf(e: unknown): string {
+  const err = e as { code?: unknown; errno?: unknown } | undefined;
+  return String(err?.code ?? err?.errno ?? 'error');
 }
 
 function retryable(e: unknown): boolean {
