@@ -4,7 +4,8 @@
  *
  * - Tandem, through the built CLI as a user runs it: `export schema`, `import schema`, then
  *   `export data` and `import data` side by side (the import waits for the export and loads each
- *   file as soon as it is written), then `import schema --post-snapshot-import true` (indexes).
+ *   file as soon as it is written), then `import schema --post-snapshot-import true` (indexes), each
+ *   of the last three with `--parallel-jobs N`.
  * - `pg_dump -Fd -j N -Z 0` into a directory, then `pg_restore -j N` from it (uncompressed: Tandem
  *   does not compress its files either, and gzip would only make pg_dump slower here).
  * - `pgcopydb clone --table-jobs N --index-jobs N` (schema, data and indexes in one command).
@@ -119,7 +120,7 @@ export async function migrateWithTandem(setup: MigrationSetup, targetDb: string,
     const [exportData, importData] = await Promise.all([exporting, importing]);
     const dataCpu = since(c);
     c = setup.readCpu();
-    const post = await tandem(['import', 'schema', ...tgt, '--post-snapshot-import', 'true']);
+    const post = await tandem(['import', 'schema', ...tgt, '--post-snapshot-import', 'true', ...parallel]);
     const postCpu = since(c);
     const keysAdded = keys ? await addKeys(target, targetDb, keys, jobs) : undefined;
     const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
