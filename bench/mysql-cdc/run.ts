@@ -21,7 +21,7 @@
  * `tandem compare` then proves source and target equal (count and checksum of every table over
  * canonical values).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../test/helpers/mariadb-server.js';
@@ -38,6 +38,17 @@ const SENTINEL = '2001-02-03 04:05:06.000000';
 const say = (s: string) => {
   process.stdout.write(`${s}\n`);
 };
+
+/** CPU seconds (user + system) a live process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14 and 15)
+  } catch {
+    return NaN;
+  }
+}
 
 function mysqlSourceFlags(s: MariaDbServer, db: string): string[] {
   return ['--source-db-type', 'mysql', '--source-db-host', s.host, '--source-db-port', String(s.port), '--source-db-user', s.user, '--source-db-name', db];
@@ -138,6 +149,7 @@ async function main(): Promise<void> {
       return meta.lastVsn() - vsn0 >= changes;
     }, 900_000, 25, () => ex.tail());
     const exportMs = now() - t;
+    const exportCpu = cpuSeconds(ex.child.pid);
     await sleep(300);
     const queued = meta.lastVsn() - vsn0;
     await ex.stop();
@@ -154,6 +166,7 @@ async function main(): Promise<void> {
       return meta.appliedVsn('target') >= last;
     }, 900_000, 25, () => im.tail());
     const importMs = now() - t;
+    const importCpu = cpuSeconds(im.child.pid);
     const seen = await target.sql('tandem', `SELECT ts = '${SENTINEL}'::timestamp AS done FROM public.heartbeat WHERE id = 1`);
     if (seen[0]?.done !== true) throw new Error('the importer reported the backlog applied, but the sentinel is not on the target');
     await im.stop();
@@ -191,6 +204,7 @@ async function main(): Promise<void> {
     say(`source's own write rate (1 client, 2 row events per transaction): ${rate(changes - 1, sourceMs)} events/s`);
     say(`export (binlog -> queue):                    ${secs(exportMs)}  ${rate(changes, exportMs)} events/s`);
     say(`import (queue -> target):                    ${secs(importMs)}  ${rate(changes, importMs)} events/s`);
+    say(`CPU per event (start-up included): export ${(exportCpu / changes * 1e6).toFixed(1)} µs, import ${(importCpu / changes * 1e6).toFixed(1)} µs (a measure other work on the machine disturbs less than wall time)`);
     say(`drain, export then import:                   ${secs(drainMs)}  ${rate(changes, drainMs)} events/s`);
     const togetherRate = changes / (togetherMs / 1000);
     say(`drain, export and import together:           ${secs(togetherMs)}  ${rate(changes, togetherMs)} events/s (goal >= 50,000: ${togetherRate >= 50_000 ? 'met' : 'NOT met'})`);

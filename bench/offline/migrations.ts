@@ -81,13 +81,15 @@ function uri(server: PgServer, db: string): string {
 }
 
 /**
- * Tandem's offline migration through the built CLI, into `targetDb`. With `lateKeys` (a diagnostic,
+ * Tandem's offline migration through the built CLI, into `targetDb`. With `ownParallelism` the data
+ * commands get no `--parallel-jobs` and choose their own (Tandem's default). With `lateKeys` (a diagnostic,
  * not Tandem's behaviour) the primary keys, unique constraints and foreign keys that `import schema`
  * created are dropped before the data and added back after the indexes, as pg_restore and pgcopydb
  * do: the difference shows what loading into tables with their keys costs. (On YugabyteDB, Tandem's
  * target, the primary key is the table's storage order: adding it later rewrites the table.)
  */
-export async function migrateWithTandem(setup: MigrationSetup, targetDb: string, lateKeys = false): Promise<MigrationTiming> {
+export async function migrateWithTandem(setup: MigrationSetup, targetDb: string, options: { lateKeys?: boolean; ownParallelism?: boolean } = {}): Promise<MigrationTiming> {
+  const lateKeys = options.lateKeys ?? false;
   const { source, target, jobs } = setup;
   const dir = mkdtempSync(join(tmpdir(), 'tandem-offline-'));
   const env = { SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password, TANDEM_NO_TTY: '1' };
@@ -111,8 +113,9 @@ export async function migrateWithTandem(setup: MigrationSetup, targetDb: string,
     const importSchemaCpu = since(c);
     const keys = lateKeys ? await dropKeys(target, targetDb) : undefined;
     c = setup.readCpu();
-    const exporting = tandem(['export', 'data', ...src, '--parallel-jobs', String(jobs)]);
-    const importing = tandem(['import', 'data', ...tgt, '--parallel-jobs', String(jobs)]);
+    const parallel = options.ownParallelism ? [] : ['--parallel-jobs', String(jobs)];
+    const exporting = tandem(['export', 'data', ...src, ...parallel]);
+    const importing = tandem(['import', 'data', ...tgt, ...parallel]);
     const [exportData, importData] = await Promise.all([exporting, importing]);
     const dataCpu = since(c);
     c = setup.readCpu();

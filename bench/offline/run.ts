@@ -15,7 +15,8 @@
  * Usage: npm run bench:offline
  *   BENCH_ROWS     rows in all (default 10000000; e.g. 200000 for a smoke run)
  *   BENCH_JOBS     the parallelism given to every tool (default 2, the machine's cores)
- *   BENCH_ORDER    the order of the runs (default tandem,pg_dump,pgcopydb); tandem-late-keys is a
+ *   BENCH_ORDER    the order of the runs (default tandem,pg_dump,pgcopydb); tandem-auto is Tandem
+ *                  with its own default parallelism (no --parallel-jobs); tandem-late-keys is a
  *                  diagnostic: Tandem with the keys dropped before the data and added back after
  *   BENCH_ROUNDS   runs of each tool (default 1; each round starts one tool later; medians compared)
  *   BENCH_PGCOPYDB_SPLIT  pgcopydb's --split-tables-larger-than (default: not given, pgcopydb's default)
@@ -34,12 +35,13 @@ const ORDER = (process.env.BENCH_ORDER ?? 'tandem,pg_dump,pgcopydb').split(',').
 const PGCOPYDB_SPLIT = process.env.BENCH_PGCOPYDB_SPLIT;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 
-type ToolName = 'tandem' | 'pg_dump' | 'pgcopydb' | 'tandem-late-keys';
+type ToolName = 'tandem' | 'pg_dump' | 'pgcopydb' | 'tandem-auto' | 'tandem-late-keys';
 const TOOLS: Record<ToolName, (setup: MigrationSetup, db: string) => Promise<MigrationTiming>> = {
   tandem: (setup, db) => migrateWithTandem(setup, db),
   pg_dump: migrateWithPgDump,
   pgcopydb: (setup, db) => migrateWithPgCopyDb(setup, db, PGCOPYDB_SPLIT),
-  'tandem-late-keys': (setup, db) => migrateWithTandem(setup, db, true),
+  'tandem-auto': (setup, db) => migrateWithTandem(setup, db, { ownParallelism: true }),
+  'tandem-late-keys': (setup, db) => migrateWithTandem(setup, db, { lateKeys: true }),
 };
 
 interface Run {
@@ -57,7 +59,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 async function main(): Promise<void> {
-  for (const t of ORDER) if (!(t in TOOLS)) throw new Error(`BENCH_ORDER: unknown tool ${t} (tandem, pg_dump, pgcopydb, tandem-late-keys)`);
+  for (const t of ORDER) if (!(t in TOOLS)) throw new Error(`BENCH_ORDER: unknown tool ${t} (tandem, pg_dump, pgcopydb, tandem-auto, tandem-late-keys)`);
   out(`start: ${uptime()}`);
   const [source, target] = await Promise.all([startPg15(), startPg15()]);
   const failures: string[] = [];
@@ -122,9 +124,11 @@ async function main(): Promise<void> {
       out(`  ${tool.padEnd(16)} ${s(wall(tool)).padStart(8)} wall   ${cpu(tool).toFixed(1).padStart(6)} s CPU (clients and both servers)`
         + (rs.length > 1 ? `   medians of ${rs.map((r) => s(r.timing.totalMs)).join(', ')}` : ''));
     }
-    for (const other of ['pg_dump', 'pgcopydb'] as const) {
-      if (results.has('tandem') && results.has(other)) {
-        out(`  ratio tandem / ${other.padEnd(8)} ${(wall('tandem') / wall(other)).toFixed(2)}x wall (goal < 1.00x), ${(cpu('tandem') / cpu(other)).toFixed(2)}x CPU`);
+    for (const ours of ['tandem', 'tandem-auto', 'tandem-late-keys'] as const) {
+      for (const other of ['pg_dump', 'pgcopydb'] as const) {
+        if (results.has(ours) && results.has(other)) {
+          out(`  ratio ${ours} / ${other.padEnd(8)} ${(wall(ours) / wall(other)).toFixed(2)}x wall (goal < 1.00x), ${(cpu(ours) / cpu(other)).toFixed(2)}x CPU`);
+        }
       }
     }
     out(`end: ${uptime()}`);

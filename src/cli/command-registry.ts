@@ -30,10 +30,10 @@ const TABLE_FILTERS: OptionSpec[] = [
   { name: 'exclude-table-list', kind: 'string', description: 'comma-separated tables to leave out' },
 ];
 const withCommon = (...opts: OptionSpec[]): OptionSpec[] => [EXPORT_DIR_OPTION, ...opts, ...COMMON_OPTIONS];
-/** For a source whose writer cannot skip triggers and foreign keys (Oracle): consent to switching them off for fall-back writes. */
+/** For a source whose writer cannot skip triggers and foreign keys (Oracle, MySQL): consent to switching them off for fall-back writes. */
 const DISABLE_TRIGGERS_AND_FKS: OptionSpec = {
   name: 'disable-triggers-and-fks', kind: 'bool', defaultValue: false,
-  description: 'fall-back into an Oracle source: let Tandem run the PL/SQL that disables the triggers, foreign keys and GENERATED ALWAYS identities acting on the written tables before the first fall-back write, and enable exactly those again at the cutover to source (without it, Tandem prints the PL/SQL and waits for a DBA to run it)',
+  description: 'fall-back into an Oracle or MySQL source: before the first fall-back write let Tandem switch off what acts on the written tables (Oracle: disable the triggers, foreign keys and GENERATED ALWAYS identities; MySQL: drop the triggers, their definitions recorded) and switch exactly those on again at the cutover to source (without it, Tandem prints the scripts and waits for a DBA to run them)',
 };
 
 const EXPORT_DATA_OPTIONS = withCommon(
@@ -111,7 +111,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'ignore-exist', kind: 'bool', defaultValue: false, description: 'treat "already exists" errors as done (for reruns)' },
       { name: 'continue-on-error', kind: 'bool', defaultValue: false, description: 'go on after a failed statement and list failures at the end' },
       { name: 'object-type-list', kind: 'string', description: 'comma-separated object types to import (e.g. TABLE,VIEW)' },
-      { name: 'exclude-object-type-list', kind: 'string', description: 'comma-separated object types to skip' }),
+      { name: 'exclude-object-type-list', kind: 'string', description: 'comma-separated object types to skip' },
+      { name: 'parallel-jobs', kind: 'int', description: 'with --post-snapshot-import: secondary indexes built at once, each on its own connection (default: this machine\'s cores, at most 4)' }),
     handler: async () => (await import('./commands/schema-commands.js')).importSchema,
   },
   {

@@ -34,7 +34,14 @@ export const FAILPOINTS = [
   'cutover.after-reverse-slot',
   'cutover.before-completed',
   'fallback.after-batch-commit',
+  // MySQL/MariaDB source only (a PostgreSQL migration never reaches them).
+  'mysql.fallback-before-commit',
+  'mysql.between-trigger-drops',
+  'mysql.between-trigger-creates',
 ] as const;
+
+/** The failpoints only a MySQL/MariaDB source reaches. */
+export const MYSQL_FAILPOINTS: readonly FailpointName[] = FAILPOINTS.filter((f) => f.startsWith('mysql.'));
 
 export type FailpointName = (typeof FAILPOINTS)[number];
 

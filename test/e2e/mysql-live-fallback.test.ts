@@ -11,14 +11,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import type mysql from 'mysql2/promise';
 import { startPg15, type PgServer } from '../helpers/pg-server.js';
 import { startMariaDb, type MariaDbServer } from '../helpers/mariadb-server.js';
 import { newExportDir, runTandem, targetFlags, type CliResult } from '../helpers/cli.js';
 import { cutoverStatus, eventually, killAll, startTandem, tail, type TandemProcess } from '../helpers/live-process.js';
-import { prng, runSteps, type WorkloadStats } from '../helpers/live-workload.js';
+import { createShop, runMariaApp, runTargetApp, shopDiff, SHOP_TABLES } from '../helpers/mariadb-workload.js';
 
 let my: MariaDbServer;
 let pgs: PgServer;
@@ -31,193 +29,12 @@ after(async () => {
   await Promise.all([my?.stop(), pgs?.stop()]);
 });
 
-const SCHEMA = `
-CREATE TABLE customers (
-  id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  email varchar(120) NOT NULL,
-  full_name varchar(100) NOT NULL,
-  city varchar(40) NULL,
-  vip tinyint(1) NOT NULL DEFAULT 0,
-  UNIQUE KEY customers_email (email)
-) ENGINE=InnoDB;
-CREATE TABLE orders (
-  id bigint NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  customer_id int NOT NULL,
-  status enum('new','paid','shipped') NOT NULL DEFAULT 'new',
-  total decimal(12,2) NOT NULL DEFAULT 0,
-  note text NULL,
-  placed_at datetime(6) NOT NULL,
-  KEY orders_customer (customer_id),
-  CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id)
-) ENGINE=InnoDB;
-CREATE TABLE items (
-  order_id bigint NOT NULL,
-  line_no int NOT NULL,
-  sku varchar(20) NOT NULL,
-  qty int NOT NULL,
-  price decimal(10,2) NULL,
-  attrs json NULL,
-  PRIMARY KEY (order_id, line_no),
-  CONSTRAINT items_order_fk FOREIGN KEY (order_id) REFERENCES orders (id)
-) ENGINE=InnoDB;
-CREATE TABLE audit (
-  id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  order_id bigint NOT NULL,
-  what varchar(20) NOT NULL,
-  at timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
-) ENGINE=InnoDB;
-CREATE TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW INSERT INTO audit (order_id, what) VALUES (NEW.id, 'order placed');
-`;
-
-/** Seed rows: 500 customers, 3000 orders with 2 items each (their audit rows come from the trigger). */
-async function seed(c: mysql.Connection): Promise<void> {
-  const cust = Array.from({ length: 500 }, (_, i) => `('c${i + 1}@x.io', 'Customer ${i + 1} é', ${i % 4 === 0 ? 'NULL' : `'city${i % 30}'`}, ${i % 7 === 0 ? 1 : 0})`);
-  await c.query(`INSERT INTO customers (email, full_name, city, vip) VALUES ${cust.join(',')}`);
-  for (let b = 0; b < 3; b++) {
-    const ord = Array.from({ length: 1000 }, (_, i) => {
-      const n = b * 1000 + i + 1;
-      return `(${1 + (n % 500)}, '${['new', 'paid', 'shipped'][n % 3]}', ${n}.${n % 100}, ${n % 5 === 0 ? 'NULL' : `'note ${n}'`}, '2024-0${1 + (n % 9)}-1${n % 10} 10:0${n % 10}:00.${String(n).padStart(6, '0')}')`;
-    });
-    await c.query(`INSERT INTO orders (customer_id, status, total, note, placed_at) VALUES ${ord.join(',')}`);
-  }
-  await c.query(`INSERT INTO items (order_id, line_no, sku, qty, price, attrs)
-    SELECT id, 1, CONCAT('SKU-', id % 97), 1 + id % 5, (id % 50) + 0.99, IF(id % 3 = 0, NULL, CONCAT('{"n": ', id, ', "s": "x"}')) FROM orders`);
-  await c.query(`INSERT INTO items (order_id, line_no, sku, qty, price, attrs) SELECT id, 2, CONCAT('SKU-', id % 89), 2, NULL, '[1, 2]' FROM orders WHERE id % 2 = 0`);
-}
-
-/** The application on MariaDB: one connection, one transaction per step, seeded. */
-function runMariaApp(server: MariaDbServer, seedNo: number, tag: string, database = 'shop'): { stop: () => Promise<WorkloadStats>; stats: WorkloadStats } {
-  const rnd = prng(seedNo);
-  const pick = (n: number) => Math.floor(rnd() * n);
-  const stats: WorkloadStats = { transactions: 0, errors: 0 };
-  let stopped = false;
-  let n = 0;
-  const step = (): string => {
-    n++;
-    switch (pick(8)) {
-      case 0: return `INSERT INTO customers (email, full_name, city) VALUES ('app-${tag}-${n}@x.io', 'App ${n}', ${rnd() < 0.3 ? 'NULL' : `'c${pick(50)}'`})`;
-      case 1: return `INSERT INTO orders (customer_id, status, total, note, placed_at) VALUES (${1 + pick(500)}, 'new', ${pick(10000)}.${pick(100)}, 'app ${tag}', '2025-02-0${1 + pick(9)} 12:00:00.${pick(1000000)}')`;
-      case 2: return `INSERT INTO items (order_id, line_no, sku, qty, price, attrs)
-          SELECT o, COALESCE((SELECT MAX(line_no) FROM items WHERE order_id = o), 0) + 1, 'APP-${n}', ${1 + pick(5)}, ${pick(90)}.99, '{"app": "${tag}"}'
-            FROM (SELECT MAX(id) AS o FROM orders) x`;
-      case 3: return `UPDATE customers SET city = 'u${n}', vip = ${pick(2)} WHERE id IN (${1 + pick(500)}, ${1 + pick(500)})`;
-      case 4: return `UPDATE orders SET status = 'paid', total = total + 1, note = ${rnd() < 0.3 ? 'NULL' : `'p${n}'`} WHERE id = ${1 + pick(3000)}`;
-      case 5: return `DELETE FROM items WHERE order_id = ${1 + pick(3000)} AND line_no = 2`;
-      case 6: return `UPDATE items SET line_no = line_no + 100 WHERE order_id = ${1 + pick(3000)} AND line_no = 1`;
-      default: {
-        const a = 1 + pick(500);
-        const b = 1 + pick(500);
-        if (a === b) return 'SELECT 1';
-        return `START TRANSACTION;
-          SELECT email INTO @ea FROM customers WHERE id = ${a};
-          SELECT email INTO @eb FROM customers WHERE id = ${b};
-          UPDATE customers SET email = 'swap-tmp-${tag}' WHERE id = ${a};
-          UPDATE customers SET email = @ea WHERE id = ${b};
-          UPDATE customers SET email = @eb WHERE id = ${a};
-          COMMIT`;
-      }
-    }
-  };
-  const run = (async () => {
-    let c: mysql.Connection | undefined;
-    while (!stopped) {
-      try {
-        c ??= await server.connect(database);
-        await c.query(step());
-        stats.transactions++;
-      } catch (e) {
-        stats.errors++;
-        stats.lastError = (e as Error).message;
-        await c?.query('ROLLBACK').catch(async () => {
-          await c?.end().catch(() => {});
-          c = undefined;
-        });
-      }
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    await c?.end().catch(() => {});
-  })();
-  return { stats, async stop() { stopped = true; await run; return stats; } };
-}
-
-/** The application on the target (PostgreSQL): the same kinds of change, identity columns giving the keys. */
-function runTargetApp(server: PgServer, db: string, seedNo: number): { stop: () => Promise<WorkloadStats>; stats: WorkloadStats } {
-  const rnd = prng(seedNo);
-  const pick = (n: number) => Math.floor(rnd() * n);
-  let n = 0;
-  return runSteps(server, db, () => {
-    n++;
-    switch (pick(7)) {
-      case 0: return `INSERT INTO public.customers (email, full_name, city) VALUES ('tgt-${n}@x.io', 'Target ${n}', ${rnd() < 0.3 ? 'NULL' : `'t${pick(50)}'`})`;
-      case 1: return `WITH o AS (INSERT INTO public.orders (customer_id, status, total, note, placed_at) VALUES (${1 + pick(500)}, 'shipped', ${pick(10000)}.${pick(100)}, 'tgt', '2025-03-01 08:00:00.${pick(1000000)}') RETURNING id)
-          INSERT INTO public.audit (order_id, what) SELECT id, 'order placed' FROM o`;
-      case 2: return `INSERT INTO public.items (order_id, line_no, sku, qty, price, attrs)
-          SELECT o, COALESCE((SELECT MAX(line_no) FROM public.items WHERE order_id = o), 0) + 1, 'TGT-${n}', 1, 1.50, '{"tgt": ${n}}'
-            FROM (SELECT MAX(id) AS o FROM public.orders) x`;
-      case 3: return `UPDATE public.customers SET city = 'tu${n}' WHERE id IN (${1 + pick(500)}, ${1 + pick(500)})`;
-      case 4: return `UPDATE public.orders SET status = 'paid', total = total + 2 WHERE id = ${1 + pick(3000)}`;
-      case 5: return `DELETE FROM public.items WHERE order_id = ${1 + pick(3000)} AND line_no = 2`;
-      default: return `UPDATE public.items SET line_no = line_no + 1000 WHERE order_id = ${1 + pick(3000)} AND line_no < 1000 AND line_no = (SELECT MIN(line_no) FROM public.items WHERE order_id = ${1 + pick(3000)})`;
-    }
-  }, 2);
-}
-
-/** Each table's rows as text on both sides (the same text for the same value), ordered by key. */
-const TABLES: Record<string, { key: string; my: string[]; pg: string[] }> = {
-  customers: { key: 'id', my: ['id', 'email', 'full_name', 'city', 'vip'], pg: ['id', 'email', 'full_name', 'city', 'vip'] },
-  orders: {
-    key: 'id',
-    my: ['id', 'customer_id', 'status', 'total', 'note', "DATE_FORMAT(placed_at, '%Y-%m-%d %H:%i:%s.%f')"],
-    pg: ['id', 'customer_id', 'status', 'total', 'note', "to_char(placed_at, 'YYYY-MM-DD HH24:MI:SS.US')"],
-  },
-  items: { key: 'order_id, line_no', my: ['order_id', 'line_no', 'sku', 'qty', 'price', 'attrs'], pg: ['order_id', 'line_no', 'sku', 'qty', 'price', 'attrs::text'] },
-  audit: {
-    key: 'id',
-    my: ['id', 'order_id', 'what', "DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s.%f')"],
-    pg: ['id', 'order_id', 'what', "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"],
-  },
-};
-
-async function rowsOf(side: 'my' | 'pg', table: string, mydb: string, pgdb: string): Promise<string[]> {
-  const t = TABLES[table]!;
-  if (side === 'my') {
-    const c = await my.connect(mydb);
-    try {
-      await c.query("SET time_zone = '+00:00'");
-      const [rows] = await c.query({ sql: `SELECT CONCAT_WS('|', ${t.my.map((e) => `COALESCE(CAST(${e} AS CHAR), '\\\\N')`).join(', ')}) AS r FROM ${table} ORDER BY ${t.key}`, rowsAsArray: false });
-      return (rows as { r: string }[]).map((r) => String(r.r));
-    } finally {
-      await c.end();
-    }
-  }
-  const rows = await pgs.sql(pgdb, `SELECT concat_ws('|', ${t.pg.map((e) => `COALESCE((${e})::text, '\\N')`).join(', ')}) AS r FROM public.${table} ORDER BY ${t.key}`);
-  return rows.map((r) => String(r.r));
-}
-
-/** '' when every table holds the same rows on both sides; else the tables that differ, with their first different row. */
-async function diff(mydb = 'shop', pgdb = 'yb'): Promise<string> {
-  const out: string[] = [];
-  for (const table of Object.keys(TABLES)) {
-    const [a, b] = await Promise.all([rowsOf('my', table, mydb, pgdb), rowsOf('pg', table, mydb, pgdb)]);
-    if (a.length === 0) out.push(`${table}: no rows on MariaDB`);
-    const h = (x: string[]) => createHash('md5').update(x.join('\n')).digest('hex');
-    if (h(a) === h(b)) continue;
-    const i = a.findIndex((r, k) => r !== b[k]);
-    out.push(`${table}: ${a.length} rows on MariaDB, ${b.length} on the target; first difference at ${i}: ${a[i] ?? '(none)'} / ${b[i] ?? '(none)'}`);
-  }
-  return out.join('; ');
-}
+/** '' when every table holds the same rows on MariaDB (`mydb`) and the target (`pgdb`). */
+const diff = (mydb = 'shop', pgdb = 'yb') => shopDiff(my, mydb, pgs, pgdb);
 
 /** A MariaDB database with the schema and the seed rows, and an empty target database. */
 async function createDatabases(mydb: string, pgdb: string): Promise<void> {
-  await my.createDatabase(mydb);
-  const setup = await my.connect(mydb);
-  try {
-    await setup.query(SCHEMA);
-    await seed(setup);
-  } finally {
-    await setup.end();
-  }
+  await createShop(my, mydb);
   await pgs.createDatabase(pgdb);
 }
 
@@ -259,7 +76,7 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     assert.equal((await pgs.sql('yb', "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'"))[0].n, 4);
 
     // ---- snapshot and streaming, the application writing to MariaDB all along
-    const app = runMariaApp(my, 21, 'src');
+    const app = runMariaApp(my, 'shop', 21, 'src');
     await eventually(async () => (app.stats.transactions >= 30 ? true : `${app.stats.transactions} transactions`), 30_000, 50);
     // Each snapshot file holds the exporter for 1.5 s (a failpoint, not a race): the application
     // commits all the while, after the snapshot's point, and those commits must come through the binlog.
@@ -319,7 +136,7 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     const reported = JSON.parse(rep.stdout) as { table_name: string; db_type: string; final_row_count: number }[];
     assert.deepEqual([...new Set(reported.map((x) => x.table_name))].sort(), ['public.audit', 'public.customers', 'public.items', 'public.orders']);
     const wrong: string[] = [];
-    for (const table of Object.keys(TABLES)) {
+    for (const table of Object.keys(SHOP_TABLES)) {
       const real = { source: Number((await my.sql('shop', `SELECT COUNT(*) AS n FROM ${table}`))[0].n), target: Number((await pgs.sql('yb', `SELECT count(*)::int AS n FROM public.${table}`))[0].n) };
       for (const side of ['source', 'target'] as const) {
         const row = reported.filter((x) => x.table_name === `public.${table}` && x.db_type === side);

@@ -1,5 +1,6 @@
 import type { DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
+import { failpoint } from '../../core/failpoint.js';
 import type { TableRef } from '../../core/engine/catalog.js';
 import type { GuardedObject, GuardState, WriteGuard } from '../../core/engine/write-guard.js';
 import { mysqlIdent } from './catalog.js';
@@ -114,7 +115,10 @@ export class MySqlWriteGuard implements WriteGuard {
     }
     const { dropSql } = triggerBlockers(s.database, s.triggers);
     await withMySql(this.db, async ({ connection }) => {
-      for (const sql of dropSql) await connection.query(sql.replace(/;$/, ''));
+      for (const [i, sql] of dropSql.entries()) {
+        if (i > 0) failpoint('mysql.between-trigger-drops');
+        await connection.query(sql.replace(/;$/, ''));
+      }
     });
   }
 
@@ -122,11 +126,13 @@ export class MySqlWriteGuard implements WriteGuard {
   async enable(before: GuardState): Promise<void> {
     const s = asState(before);
     const failed: string[] = [];
+    let created = 0;
     await withMySql(this.db, async ({ connection }) => {
       const present = new Set((await readTriggers(connection, s.database, [...new Set(s.triggers.map((t) => t.table))])).map((t) => t.name));
       await connection.query(`USE ${mysqlIdent(s.database)}`);
       for (const t of s.triggers) {
         if (present.has(t.name) || t.createSql === null) continue;
+        if (created++ > 0) failpoint('mysql.between-trigger-creates');
         try {
           await connection.query(t.createSql);
         } catch (e) {

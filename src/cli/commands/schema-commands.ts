@@ -35,5 +35,6 @@ export function importSchema(ctx: CommandContext): Promise<void> {
     continueOnError: ctx.bool('continue-on-error'),
     objectTypeList: list(ctx.str('object-type-list')),
     excludeObjectTypeList: list(ctx.str('exclude-object-type-list')),
+    parallelJobs: ctx.int('parallel-jobs'),
   });
 }

@@ -69,7 +69,9 @@ export async function guardBeforeWrites(reporter: Reporter, migration: Migration
   if (consent) {
     reporter.print(`Disabling on the source (--disable-triggers-and-fks true): ${active.map((a) => a.what).join('; ')}.`);
     // Recorded before it runs: a crash in between leaves the record, so the cutover still re-enables them.
-    meta.setValue(GUARD_KEY, { ...record, disabledByTandem: now } satisfies GuardRecord);
+    // A run that died part-way (some dropped, some not) recorded the whole set then: keep that record,
+    // or what the crashed run had already switched off would not be switched on again.
+    meta.setValue(GUARD_KEY, { ...record, disabledByTandem: record.disabledByTandem ?? now } satisfies GuardRecord);
     await guard.disable(now);
     now = await guard.read(tables);
     active = guard.active(now, tables);

@@ -28,6 +28,8 @@ class ModelGuard implements WriteGuard {
   on: string[];
   readonly calls: string[] = [];
   failEnable = false;
+  /** Dies (throws) after switching off this many objects: a process killed part-way through `disable`. */
+  dieAfter: number | undefined;
 
   constructor(initial: string[]) {
     this.on = [...initial];
@@ -51,7 +53,9 @@ class ModelGuard implements WriteGuard {
 
   async disable(before: GuardState): Promise<void> {
     this.calls.push(`disable ${(before as On).on.join(',')}`);
-    this.on = this.on.filter((x) => !(before as On).on.includes(x));
+    const off = (before as On).on.slice(0, this.dieAfter);
+    this.on = this.on.filter((x) => !off.includes(x));
+    if (this.dieAfter !== undefined) throw new Error('killed part-way through disable');
   }
 
   async enable(before: GuardState): Promise<void> {
@@ -142,6 +146,24 @@ test('with consent Tandem switches off exactly what is on, records it first, and
     assert.deepEqual(left, ['trigger t0']);
     assert.match(s.err.text(), /WARNING: on the source, these were enabled when the export started and are not now: trigger t0\./);
     assert.deepEqual(await guardNotRestored(s.migration, s.guard), [{ what: 'trigger t0', fix: 'ON trigger t0' }]);
+  } finally {
+    s.meta.close();
+  }
+});
+
+test('a run killed part-way through switching off: the rerun keeps the first record, so the cutover switches on everything Tandem switched off', async () => {
+  const s = setup(['trigger t1', 'trigger t2']);
+  try {
+    s.meta.setValue(GUARD_KEY, { before: { on: ['trigger t1', 'trigger t2'] } });
+    s.guard.dieAfter = 1;
+    await assert.rejects(guardBeforeWrites(s.reporter, s.migration, s.guard, true, new AbortController().signal, 20), /killed part-way/);
+    assert.deepEqual(s.guard.on, ['trigger t2'], 'the first one is off, the second still on');
+    s.guard.dieAfter = undefined;
+    assert.equal(await guardBeforeWrites(s.reporter, s.migration, s.guard, true, new AbortController().signal, 20), true);
+    assert.deepEqual(s.guard.on, []);
+    assert.deepEqual(s.meta.getValue(GUARD_KEY), { before: { on: ['trigger t1', 'trigger t2'] }, disabledByTandem: { on: ['trigger t1', 'trigger t2'] } });
+    assert.deepEqual(await guardAtCutover(s.reporter, s.migration, s.guard), [], 'nothing left off');
+    assert.deepEqual(s.guard.on, ['trigger t1', 'trigger t2']);
   } finally {
     s.meta.close();
   }

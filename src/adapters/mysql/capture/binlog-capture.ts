@@ -10,6 +10,7 @@
  */
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import { TandemError, isTandemError } from '../../../core/errors.js';
+import { log } from '../../../core/logger.js';
 import { sleep } from '../../../core/sleep.js';
 import { connectMySql, type MySqlDbConfig } from '../connection.js';
 import type { MySqlFlavor } from '../server-version.js';
@@ -120,6 +121,8 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
   private stopping = false;
   private last: BinlogPosition;
   private lastText: string;
+  /** Events of the batch being assembled that are not yet handled. */
+  private batchLeft = 0;
 
   private constructor(private readonly options: BinlogCaptureOptions, from: string) {
     this.last = decodeBinlogPosition(from);
@@ -145,7 +148,7 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
    * once, so a consumer batching its durable writes should not flush yet.
    */
   get pendingEvents(): number {
-    return this.dump?.pending ?? 0;
+    return (this.dump?.pending ?? 0) + this.batchLeft;
   }
 
   /** The server's id of the connection the dump runs on (`KILL CONNECTION` it to test a cut). */
@@ -167,6 +170,7 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
   async *transactions(): AsyncGenerator<AssembledTransaction> {
     const idleMs = this.options.idleProgressMs ?? 5000;
     const reconnectFor = this.options.reconnectForMs ?? 60_000;
+    const o = this.options;
     let lastYield = Date.now();
     let failingSince: number | undefined;
     let delay = 500;
@@ -187,26 +191,33 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
       }
       const decoder = this.decoder!;
       try {
-        for await (const raw of this.dump) {
-          const tx = assembler.push(decoder.decode(raw));
-          if (!tx) continue;
-          failingSince = undefined;
-          delay = 500;
-          this.last = tx.binlogPosition;
-          this.lastText = tx.position;
-          if (tx.events.length > 0 || Date.now() - lastYield >= idleMs) {
-            lastYield = Date.now();
-            yield tx;
-            if (this.stopping) return;
+        // A batch is every event already received: decoded and assembled without an await per event.
+        for await (const batch of this.dump.batches()) {
+          for (let i = 0; i < batch.length; i++) {
+            this.batchLeft = batch.length - i - 1;
+            const tx = assembler.push(decoder.decode(batch[i]!));
+            if (!tx) continue;
+            failingSince = undefined;
+            delay = 500;
+            this.last = tx.binlogPosition;
+            this.lastText = tx.position;
+            if (tx.events.length > 0 || Date.now() - lastYield >= idleMs) {
+              lastYield = Date.now();
+              yield tx;
+              if (this.stopping) return;
+            }
           }
+          this.batchLeft = 0;
         }
         return; // closed by stop()
       } catch (e) {
+        this.batchLeft = 0;
         this.dump.close();
         if (this.stopping) return;
         if (!retryable(e)) throw this.fatal(e);
         failingSince ??= Date.now();
         if (Date.now() - failingSince > reconnectFor) throw this.fatal(e);
+        log.warn(`binlog stream from the ${o.source.role} interrupted (${errorCodeOf(e)}); resuming after ${this.last.file}:${this.last.offset}`);
         await sleep(delay);
         delay = Math.min(delay * 2, 10_000);
       }
@@ -278,6 +289,12 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
       cause: e,
     });
   }
+}
+
+/** An error's code or errno for a log line (never its message: MySQL's can quote values). */
+function errorCodeOf(e: unknown): string {
+  const err = e as { code?: unknown; errno?: unknown } | undefined;
+  return String(err?.code ?? err?.errno ?? 'error');
 }
 
 function retryable(e: unknown): boolean {

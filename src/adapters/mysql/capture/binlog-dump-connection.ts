@@ -211,6 +211,36 @@ export class BinlogDump implements AsyncIterable<Buffer> {
     this.wake();
   }
 
+  /**
+   * Every event already received, as one array per wake-up (in order): the consumer handles a
+   * chunk's events in one go instead of awaiting each. Ends like the event iteration.
+   */
+  async *batches(): AsyncGenerator<Buffer[]> {
+    try {
+      for (;;) {
+        if (this.head < this.queue.length) {
+          const batch = this.head === 0 ? this.queue.splice(0) : this.queue.splice(0).slice(this.head);
+          this.head = 0;
+          this.queuedBytes = 0;
+          if (this.paused) {
+            this.paused = false;
+            this.core.resume();
+          }
+          yield batch;
+          continue;
+        }
+        if (this.closed) return;
+        if (this.done) {
+          if (this.failure) throw this.failure;
+          return;
+        }
+        await new Promise<void>((resolve) => { this.waiter = resolve; });
+      }
+    } finally {
+      this.close();
+    }
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     try {
       for (;;) {

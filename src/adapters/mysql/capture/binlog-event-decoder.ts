@@ -67,6 +67,8 @@ export class BinlogEventDecoder {
   private postHeaderLengths: Buffer = Buffer.alloc(0);
   private readonly verify: boolean;
   private readonly tableMaps = new Map<number, TableMapEvent>();
+  /** The last TABLE_MAP body of each byte length, with its decoded event (see `body`). */
+  private readonly tableMapBytes = new Map<number, { raw: Buffer; map: TableMapEvent }>();
 
   constructor(options: BinlogEventDecoderOptions = {}) {
     this.checksum = options.checksum ?? 'NONE';
@@ -98,8 +100,10 @@ export class BinlogEventDecoder {
       if (this.verify && header.typeCode !== EventType.HEARTBEAT) this.checkCrc(buf, end, header.typeCode);
     }
     const r = new BinlogReader(buf, EVENT_HEADER_LENGTH, end);
-    const body = this.body(header, r);
-    return { ...body, header } as BinlogEvent;
+    // The body is a new object made for this event: give it its header rather than copy it.
+    const body = this.body(header, r) as BinlogEventBody & { header?: EventHeader };
+    body.header = header;
+    return body as BinlogEvent;
   }
 
   /**
@@ -185,9 +189,18 @@ export class BinlogEventDecoder {
       case EventType.XID:
         return { kind: 'xid', xid: r.u64() };
       case EventType.TABLE_MAP: {
+        // Every transaction repeats its tables' maps, byte for byte while the tables stay as they
+        // are: a repeat reuses the decoded columns (same array: the assembler sees the same shape at once).
+        const raw = r.buf.subarray(r.pos, r.end);
+        const seen = this.tableMapBytes.get(raw.length);
+        if (seen && seen.raw.equals(raw)) {
+          this.tableMaps.set(seen.map.tableId, seen.map);
+          return { ...seen.map };
+        }
         const map = this.tableMapEvent(r);
         this.tableMaps.set(map.tableId, map);
-        return map;
+        this.tableMapBytes.set(raw.length, { raw: Buffer.from(raw), map });
+        return { ...map };
       }
       case EventType.WRITE_ROWS_V1:
       case EventType.UPDATE_ROWS_V1:

@@ -380,7 +380,12 @@ export class TransactionAssembler {
     const position = encodeBinlogPosition(binlogPosition);
     // Already captured before the start (a resume that overlaps): drop it, position included.
     if (position.slice(0, 23) <= this.startKey) return undefined;
-    const events = g.events.map((e) => ({ ...e, position, txId: g.txId }));
+    // The events were made for this group alone: stamp them in place.
+    const events = g.events as Array<UnnumberedChangeEvent>;
+    for (const e of events) {
+      (e as { position: string }).position = position;
+      (e as { txId: string }).txId = g.txId;
+    }
     return { events, position, binlogPosition, txId: g.txId, timestamp: ev.header.timestamp };
   }
 }
@@ -391,6 +396,7 @@ function newGroup(txId: string, nextGtid?: Group['nextGtid']): Group {
 
 function sameShape(a: TableMapEvent, b: TableMapEvent): boolean {
   if (a.database !== b.database || a.table !== b.table || a.columns.length !== b.columns.length) return false;
+  if (a.columns === b.columns) return true; // a repeat the decoder recognised byte for byte
   for (let i = 0; i < a.columns.length; i++) {
     const x = a.columns[i]!;
     const y = b.columns[i]!;

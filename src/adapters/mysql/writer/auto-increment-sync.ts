@@ -15,6 +15,7 @@
  */
 import type { SequenceRestoreResult, SequenceSync, SequenceValue } from '../../../core/engine/sequences.js';
 import { TandemError } from '../../../core/errors.js';
+import { failpoint } from '../../../core/failpoint.js';
 import { mysqlIdent, readMySqlCatalog } from '../catalog.js';
 import { withMySql, type MySqlDbConfig } from '../connection.js';
 import { autoIncrementSequenceName } from '../schema/table-ddl.js';
@@ -107,6 +108,7 @@ export class MySqlAutoIncrementSync implements SequenceSync {
       }
       const out: SequenceRestoreResult[] = [];
       for (const p of plan) {
+        if (out.length > 0) failpoint('cutover.between-sequence-restores');
         await connection.query(setMySqlAutoIncrementSql(this.config.database, p.table, p.next.toString()));
         out.push({ sequence: `${this.config.database}.${p.table}.${p.column}`, value: p.next.toString(), raisedToData: p.raised });
       }

@@ -17,6 +17,7 @@ import type { ChangeEvent } from '../../../core/change-event.js';
 import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../../core/change-target.js';
 import type { ChangeWriterOptions } from '../../../core/engine/engine.js';
 import { TandemError } from '../../../core/errors.js';
+import { failpoint } from '../../../core/failpoint.js';
 import { log } from '../../../core/logger.js';
 import { planBatch, type AppliedTable, type PlannedStatement } from '../../postgres/apply/batch-plan.js';
 import { readMySqlCatalog } from '../catalog.js';
@@ -148,6 +149,8 @@ export class MySqlChangeTarget implements ChangeTarget {
         }
       }
       pending.push(...progressStatements(this.metadataDb, this.migrationUuid, channelNo, lastVsn, plan), 'COMMIT');
+      // A batch larger than one packet has its first statements applied in the open transaction by now.
+      failpoint('mysql.fallback-before-commit');
       await this.send(connection, pending);
     } catch (e) {
       const alive = await connection.query('ROLLBACK').then(() => true, () => false);
