@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
  * and first bytes, with `mtimes` also the modification time) and meta.db's rows that hold state.
  * 'absent' when the directory does not exist.
  */
-export function exportDirState(dir: string, opts: { mtimes?: boolean } = {}): unknown {
+export function exportDirState(dir: string, opts: { mtimes?: boolean; ignoreTables?: readonly string[] } = {}): unknown {
   if (!existsSync(dir)) return 'absent';
   const files: Record<string, string> = {};
   const walk = (d: string) => {
@@ -27,6 +27,7 @@ export function exportDirState(dir: string, opts: { mtimes?: boolean } = {}): un
     const db = new Database(dbPath, { readonly: true });
     try {
       for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]) {
+        if (opts.ignoreTables?.includes(name)) continue;
         const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all() as Record<string, unknown>[];
         // The migration's identity row appears on first use of a directory; by itself it records no
         // progress, so only rows that hold state count.

@@ -51,6 +51,8 @@ export class EarlyVerification {
   private readonly quietMs: number;
   private readonly checkMs: number;
   private loop: Promise<void> | undefined;
+  /** A table without any event yet counts as changed at the start (a restarted importer knows nothing of the last seconds). */
+  private readonly startedAt = Date.now();
   private sides: Awaited<ReturnType<EarlyVerificationOptions['open']>> | undefined;
 
   constructor(private readonly options: EarlyVerificationOptions) {
@@ -126,7 +128,7 @@ export class EarlyVerification {
         const due = sides.tables.filter((t) => {
           const v = this.verified.get(t.key);
           if (v && (v.result.match ? this.holds(t.key, v) : (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn)) return false; // nothing new to learn
-          return now - (this.lastEvent.get(t.key)?.at ?? 0) >= this.quietMs;
+          return now - (this.lastEvent.get(t.key)?.at ?? this.startedAt) >= this.quietMs;
         });
         const pass: TableComparison[] = [];
         for (const t of due) {

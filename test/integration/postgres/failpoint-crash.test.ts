@@ -68,7 +68,7 @@ test('every failpoint, armed in turn through every phase, kills the process exac
   const stop = async (r: Role) => {
     if (!r.proc || r.proc.exited()) return;
     r.proc.child.kill('SIGTERM');
-    const ended = await Promise.race([r.proc.done.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 15_000))]);
+    const ended = await Promise.race([r.proc.done.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 15_000).unref())]);
     if (!ended) await r.proc.kill('SIGKILL');
   };
 
@@ -78,7 +78,7 @@ test('every failpoint, armed in turn through every phase, kills the process exac
     const logFile = await start(r, armed);
     const proc = r.proc!;
     const died = (async () => {
-      const outcome = await Promise.race([proc.done, new Promise((res) => setTimeout(() => res('timeout'), 90_000))]);
+      const outcome = await Promise.race([proc.done, new Promise((res) => setTimeout(() => res('timeout'), 90_000).unref())]);
       if (outcome !== 'SIGKILL') {
         throw new Error(`${r.name} armed with ${armed[0]}=kill@${armed[1]} ended with ${String(outcome)} instead of dying there:\n${tail(proc.output())}`);
       }
