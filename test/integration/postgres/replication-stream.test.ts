@@ -315,6 +315,11 @@ test('a slow consumer pauses the socket: the buffer stays at the high-water mark
   await exec('CREATE TABLE bulk (id int PRIMARY KEY, filler text)', 'CREATE PUBLICATION pub_bulk FOR TABLE bulk');
   const start = await createSlot('slot_bulk');
   await exec(`INSERT INTO bulk SELECT i, repeat('x', 200) FROM generate_series(1, 50000) i`);
+  // A paused socket cannot answer the server's keepalive requests: with this file's 2 s
+  // wal_sender_timeout a busy machine stretching the 1 s pause below would end the stream. This
+  // test is about buffering, so it gets the default timeout.
+  await server.sql(DB, "ALTER SYSTEM SET wal_sender_timeout = '60s'");
+  await server.sql(DB, 'SELECT pg_reload_conf()');
   const s = new WalStream({ connection: connection(), slotName: 'slot_bulk', publicationNames: ['pub_bulk'], startLsn: start, highWaterMark: 16 });
   await s.start();
   try {
@@ -344,6 +349,8 @@ test('a slow consumer pauses the socket: the buffer stays at the high-water mark
     assert.ok(maxBuffered <= bound, `max buffered ${maxBuffered}`);
   } finally {
     await s.stop();
+    await server.sql(DB, "ALTER SYSTEM SET wal_sender_timeout = '2s'");
+    await server.sql(DB, 'SELECT pg_reload_conf()');
   }
 });
 
