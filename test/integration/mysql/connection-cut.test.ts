@@ -105,13 +105,16 @@ test('MariaDB: KILL CONNECTION of the binlog dump while streaming and of the fal
       try {
         await locker.query('START TRANSACTION');
         await locker.query('SELECT id FROM customers FOR UPDATE');
+        // A change to customers on the target now, so that a fall-back batch certainly comes to the
+        // locked rows (the application's random steps might not touch customers for a while).
+        await pgs.sql('yb', `UPDATE public.customers SET city = 'cut ${i}' WHERE id = ${1 + i}`);
         let waiting: number | undefined;
         await eventually(async () => {
           both();
           const rows = await my.sql(undefined, "SELECT trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'");
           waiting = rows.length > 0 ? Number(rows[0].id) : undefined;
           return waiting !== undefined ? true : 'no fall-back write waiting for the lock yet';
-        }, 30_000, 50);
+        }, 60_000, 50);
         await my.sql(undefined, `KILL CONNECTION ${waiting}`);
         cuts.push(`fall-back writer ${waiting}`);
       } finally {
