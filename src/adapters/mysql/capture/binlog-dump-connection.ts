@@ -130,8 +130,7 @@ function sqlString(s: string): string {
  * one or the connection is lost.
  */
 export class BinlogDump implements AsyncIterable<Buffer> {
-  private readonly queue: Buffer[] = [];
-  private head = 0;
+  private queue: Buffer[] = [];
   private done = false;
   private failure: unknown;
   private waiter: (() => void) | undefined;
@@ -145,7 +144,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
 
   /** Events received from the server and not yet handed out: more is already on its way when > 0. */
   get pending(): number {
-    return this.queue.length - this.head;
+    return this.queue.length;
   }
 
   /** Milliseconds since the server last sent anything (an event or a heartbeat). */
@@ -161,7 +160,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
     if (first === 0x00) {
       this.queue.push(b.subarray(packet.offset + 1, packet.end));
       this.queuedBytes += packet.end - packet.offset - 1;
-      if (!this.paused && (this.queue.length - this.head >= this.highWater || this.queuedBytes >= MAX_QUEUED_BYTES)) {
+      if (!this.paused && (this.queue.length >= this.highWater || this.queuedBytes >= MAX_QUEUED_BYTES)) {
         this.paused = true;
         this.core.pause();
       }
@@ -218,9 +217,9 @@ export class BinlogDump implements AsyncIterable<Buffer> {
   async *batches(): AsyncGenerator<Buffer[]> {
     try {
       for (;;) {
-        if (this.head < this.queue.length) {
-          const batch = this.head === 0 ? this.queue.splice(0) : this.queue.splice(0).slice(this.head);
-          this.head = 0;
+        if (this.queue.length > 0) {
+          const batch = this.queue;
+          this.queue = [];
           this.queuedBytes = 0;
           if (this.paused) {
             this.paused = false;
@@ -241,35 +240,11 @@ export class BinlogDump implements AsyncIterable<Buffer> {
     }
   }
 
+  /** The events one at a time (the same stream as `batches`). */
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    try {
-      for (;;) {
-        if (this.head < this.queue.length) {
-          const ev = this.queue[this.head]!;
-          this.queue[this.head++] = EMPTY;
-          this.queuedBytes -= ev.length;
-          if (this.head > 1024 && this.head * 2 > this.queue.length) {
-            this.queue.splice(0, this.head);
-            this.head = 0;
-          }
-          if (this.paused && this.queue.length - this.head <= this.highWater / 4 && this.queuedBytes <= MAX_QUEUED_BYTES / 4) {
-            this.paused = false;
-            this.core.resume();
-          }
-          yield ev;
-          continue;
-        }
-        if (this.closed) return;
-        if (this.done) {
-          if (this.failure) throw this.failure;
-          return;
-        }
-        await new Promise<void>((resolve) => { this.waiter = resolve; });
-      }
-    } finally {
-      this.close();
-    }
+    for await (const batch of this.batches()) yield* batch;
   }
+
 
   /**
    * Sets the replica session variables on `connection` and starts the dump on it. The connection
@@ -350,7 +325,6 @@ export class BinlogDump implements AsyncIterable<Buffer> {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 /**
