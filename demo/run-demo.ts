@@ -4,52 +4,20 @@
  * schema, snapshot and streaming while an application writes, cutover to the target, writes on the
  * target, cutover back to the source, verification, report, end of the migration.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
+import { demoCli, phase, sleep } from './demo-cli.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../test/fixtures/sample-db.sql', import.meta.url));
 const PASSWORD = 'demo-password';
 const ENV = { ...process.env, SOURCE_DB_PASSWORD: PASSWORD, TARGET_DB_PASSWORD: PASSWORD, TANDEM_METRICS_INTERVAL_MS: '5000' };
-const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { tandem, background, waitForCutover } = demoCli(ENV);
 
-function phase(name: string, what: string): void {
-  process.stdout.write(`\n${bold(`== ${name}: ${what}`)}\n`);
-}
-
-function shown(args: string[]): string {
-  return args.map((a) => (/[\s",]/.test(a) ? `'${a}'` : a)).join(' ');
-}
-
-/** Runs a tandem command to completion, its output shown as is. */
-async function tandem(args: string[], opts: { quiet?: boolean } = {}): Promise<string> {
-  if (!opts.quiet) process.stdout.write(`\n$ tandem ${shown(args)}\n`);
-  let out = '';
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
-    child.stdout.on('data', (d) => { out += d; if (!opts.quiet) process.stdout.write(d); });
-    child.stderr.on('data', (d) => process.stderr.write(d));
-    child.on('close', resolve);
-  });
-  if (code !== 0) throw new Error(`tandem ${args.slice(0, 4).join(' ')} exited with ${code}`);
-  return out;
-}
-
-/** Starts a long-running tandem command in the background; its lines are prefixed with its name. */
-function background(label: string, args: string[]): ChildProcess {
-  process.stdout.write(`\n$ tandem ${shown(args)} &   ${bold(`[${label}]`)}\n`);
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...ENV, TANDEM_NO_TTY: '1' } });
-  const prefix = (d: Buffer) => d.toString().split('\n').filter((l) => l.trim() !== '').map((l) => `  [${label}] ${l}\n`).join('');
-  child.stdout!.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
-  child.stderr!.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
-  return child;
-}
 
 async function withClient<T>(server: EmbeddedServer, db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: PASSWORD, database: db });
@@ -80,15 +48,6 @@ async function applicationWrites(server: EmbeddedServer, db: string, label: stri
   return n;
 }
 
-async function waitForCutover(dir: string[], direction: 'cutover to target' | 'cutover to source'): Promise<void> {
-  for (let i = 0; i < 240; i++) {
-    const out = await tandem(['cutover', 'status', ...dir, '--output-format', 'json'], { quiet: true });
-    const row = (JSON.parse(out) as { direction: string; status: string }[]).find((r) => r.direction === direction);
-    if (row?.status === 'COMPLETED') return;
-    await sleep(500);
-  }
-  throw new Error(`${direction} did not complete within 2 minutes`);
-}
 
 async function main(): Promise<void> {
   const started = Date.now();

@@ -9,7 +9,7 @@
  * MariaDB's server binaries come from Debian's `mariadb-server` package; when they are missing the
  * demo installs them (as root) with `scripts/install-system-packages.sh`, or says how.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,45 +17,11 @@ import { fileURLToPath } from 'node:url';
 import type mysql from 'mysql2/promise';
 import pg from 'pg';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
+import { demoCli, phase, sleep, type DemoCli } from './demo-cli.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const INSTALL = fileURLToPath(new URL('../../scripts/install-system-packages.sh', import.meta.url));
 const PASSWORD = 'demo-password';
-const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let env: NodeJS.ProcessEnv = process.env;
 
-function phase(name: string, what: string): void {
-  process.stdout.write(`\n${bold(`== ${name}: ${what}`)}\n`);
-}
-
-function shown(args: string[]): string {
-  return args.map((a) => (/[\s",]/.test(a) ? `'${a}'` : a)).join(' ');
-}
-
-/** Runs a tandem command to completion, its output shown as is. */
-async function tandem(args: string[], opts: { quiet?: boolean } = {}): Promise<string> {
-  if (!opts.quiet) process.stdout.write(`\n$ tandem ${shown(args)}\n`);
-  let out = '';
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    child.stdout.on('data', (d) => { out += d; if (!opts.quiet) process.stdout.write(d); });
-    child.stderr.on('data', (d) => process.stderr.write(d));
-    child.on('close', resolve);
-  });
-  if (code !== 0) throw new Error(`tandem ${args.slice(0, 4).join(' ')} exited with ${code}`);
-  return out;
-}
-
-/** Starts a long-running tandem command in the background; its lines are prefixed with its name. */
-function background(label: string, args: string[]): ChildProcess {
-  process.stdout.write(`\n$ tandem ${shown(args)} &   ${bold(`[${label}]`)}\n`);
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, TANDEM_NO_TTY: '1' } });
-  const prefix = (d: Buffer) => d.toString().split('\n').filter((l) => l.trim() !== '').map((l) => `  [${label}] ${l}\n`).join('');
-  child.stdout!.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
-  child.stderr!.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
-  return child;
-}
 
 /** MariaDB's server binaries, installed from Debian's packages when missing (root only). */
 function ensureMariaDb(): void {
@@ -142,15 +108,6 @@ async function writesOnTarget(server: EmbeddedServer, db: string, seconds: numbe
   return n;
 }
 
-async function waitForCutover(dir: string[], direction: 'cutover to target' | 'cutover to source'): Promise<void> {
-  for (let i = 0; i < 240; i++) {
-    const out = await tandem(['cutover', 'status', ...dir, '--output-format', 'json'], { quiet: true });
-    const row = (JSON.parse(out) as { direction: string; status: string }[]).find((r) => r.direction === direction);
-    if (row?.status === 'COMPLETED') return;
-    await sleep(500);
-  }
-  throw new Error(`${direction} did not complete within 2 minutes`);
-}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -159,7 +116,7 @@ async function main(): Promise<void> {
   ensureMariaDb();
   const { startMariaDb } = await import('../test/helpers/mariadb-server.js');
   const [source, target] = await Promise.all([startMariaDb(), startEmbeddedServer(PASSWORD, 'demo-target')]);
-  env = { ...process.env, SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: PASSWORD, TANDEM_METRICS_INTERVAL_MS: '5000' };
+  const { tandem, background, waitForCutover }: DemoCli = demoCli({ ...process.env, SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: PASSWORD, TANDEM_METRICS_INTERVAL_MS: '5000' });
   try {
     process.stdout.write(`source: ${source.version} on 127.0.0.1:${source.port}   target: 127.0.0.1:${target.port}\n`);
     await source.createDatabase('shop');
