@@ -191,7 +191,9 @@ function withFailpointAfterCommit(target: ChangeTarget, name: FailpointName): Ch
     prepare: (uuid, channels) => target.prepare(uuid, channels),
     uniqueKeys: () => target.uniqueKeys(),
     async applyBatch(channelNo, events) {
+      const t0 = log.level === 'debug' ? Date.now() : 0;
       await target.applyBatch(channelNo, events);
+      if (t0) log.debug(`channel ${channelNo}: ${events.length} events (vsn ${events[0]?.vsn}..${events[events.length - 1]?.vsn}) committed in ${Date.now() - t0} ms`);
       failpoint(name);
     },
     isUniqueViolation: (e) => target.isUniqueViolation(e),

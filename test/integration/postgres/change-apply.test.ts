@@ -249,3 +249,44 @@ test('errors name table, operation, vsns and SQLSTATE but never row values; uniq
     await target.close();
   }
 });
+
+test('a batch is one round trip; values holding dollar-quote tags, quotes and backslashes arrive exactly', async () => {
+  await fresh('trip_tgt', 'CREATE TABLE t (id int PRIMARY KEY, s text, j jsonb, b bytea)');
+  const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id'], columns: ['id', 's', 'j', 'b'] };
+  const base = { schema: 'public', table: 't', position: '0', txId: '1' };
+  const nasty = ["$t$'); DROP TABLE t; --", '$t0$ $t$ $t1$', "it's \\ a \\\\ back'slash", 'ünïcødé 🐘 $$', ''];
+  const target = new PgChangeTarget(config('trip_tgt'), { tables: [T] });
+  const { default: pgLib } = await import('pg');
+  const original = pgLib.Client.prototype.query;
+  let calls = 0;
+  (pgLib.Client.prototype as { query: unknown }).query = function counted(this: unknown, ...args: unknown[]) {
+    calls++;
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  try {
+    await target.prepare(MIGRATION, 1);
+    calls = 0;
+    await target.applyBatch(0, nasty.map((s, i) => ({
+      ...base, vsn: i + 1, op: 'c' as const, key: { id: String(i) },
+      after: { id: String(i), s, j: JSON.stringify({ s, n: [1.5e300, '1.10'] }), b: `\\x${Buffer.from(s).toString('hex')}` },
+    })));
+    assert.equal(calls, 1, 'inserts, the progress row and COMMIT in one query');
+    await target.applyBatch(0, [
+      { ...base, vsn: 6, op: 'u', key: { id: '0' }, after: { id: '0', s: nasty[1]!, j: '{"a": "$t$"}', b: '\\x00' } },
+      { ...base, vsn: 7, op: 'd', key: { id: '4' } },
+    ]);
+    assert.equal(calls, 2);
+    const rows = await server.sql('trip_tgt', "SELECT id, s, j::text AS j, encode(b, 'hex') AS b FROM t ORDER BY id");
+    assert.deepEqual(rows, [
+      { id: 0, s: nasty[1], j: '{"a": "$t$"}', b: '00' },
+      ...await Promise.all(nasty.slice(1, 4).map(async (s, i) => ({
+        id: i + 1, s, j: (await server.sql('trip_tgt', 'SELECT $1::jsonb::text AS j', [JSON.stringify({ s, n: [1.5e300, '1.10'] })]))[0].j, b: Buffer.from(s).toString('hex'),
+      }))),
+    ]);
+    const p = await server.sql('trip_tgt', 'SELECT last_applied_vsn::int AS l, num_inserts::int AS i, num_updates::int AS u, num_deletes::int AS d FROM ybvoyager_metadata.ybvoyager_import_data_event_channels_metainfo');
+    assert.deepEqual(p, [{ l: 7, i: 5, u: 1, d: 1 }]);
+  } finally {
+    (pgLib.Client.prototype as { query: unknown }).query = original;
+    await target.close();
+  }
+});

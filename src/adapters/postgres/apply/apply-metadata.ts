@@ -67,13 +67,14 @@ export async function prepareChannels(client: pg.Client, schema: string, migrati
 }
 
 /** One statement that records a batch: the channel row and the per-table counts. */
-export function progressSql(schema: string): string {
+export function progressSql(schema: string, param: (n: number) => string = (n) => `$${n}`): string {
+  const [p1, p2, p3, p4, p5, p6, p7] = [1, 2, 3, 4, 5, 6, 7].map(param);
   return `WITH ch AS (
-      UPDATE ${q(schema)}.${CHANNELS_TABLE} SET last_applied_vsn = $3,
-             num_inserts = num_inserts + $4, num_updates = num_updates + $5, num_deletes = num_deletes + $6
-       WHERE migration_uuid = $1 AND channel_no = $2 RETURNING 1)
+      UPDATE ${q(schema)}.${CHANNELS_TABLE} SET last_applied_vsn = ${p3},
+             num_inserts = num_inserts + ${p4}, num_updates = num_updates + ${p5}, num_deletes = num_deletes + ${p6}
+       WHERE migration_uuid = ${p1} AND channel_no = ${p2} RETURNING 1)
     INSERT INTO ${q(schema)}.${EVENT_COUNTS_TABLE} AS c (migration_uuid, table_name, channel_no, total_events, num_inserts, num_updates, num_deletes)
-    SELECT $1, x.t, $2, x.n, x.i, x.u, x.d FROM jsonb_to_recordset($7::jsonb) AS x(t text, n bigint, i bigint, u bigint, d bigint)
+    SELECT ${p1}, x.t, ${p2}, x.n, x.i, x.u, x.d FROM jsonb_to_recordset(${p7}::jsonb) AS x(t text, n bigint, i bigint, u bigint, d bigint)
     ON CONFLICT (migration_uuid, table_name, channel_no) DO UPDATE SET
       total_events = c.total_events + excluded.total_events, num_inserts = c.num_inserts + excluded.num_inserts,
       num_updates = c.num_updates + excluded.num_updates, num_deletes = c.num_deletes + excluded.num_deletes`;

@@ -11,9 +11,11 @@ export interface TypedTable extends AppliedTable {
  * The SQL of one planned statement. Values travel as one jsonb parameter (an array of positional
  * text arrays, which JSON.stringify builds fast) and each value is cast from text by the column's
  * input function, exactly as COPY would read it: numeric, timestamptz, arrays, json (text kept
- * byte for byte), bytea hex, enums and domains all arrive as the source printed them.
+ * byte for byte), bytea hex, enums and domains all arrive as the source printed them. `rows` is what
+ * the rows are read from: the parameter by default, or a literal (`sqlLiteral`) for a statement sent
+ * as text with others in one round trip.
  */
-export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>, table: TypedTable): string {
+export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>, table: TypedTable, rows = '$1::jsonb'): string {
   const t = qualified(table.schema, table.name);
   const cast = (i: number, col: string) => {
     const type = table.types.get(col);
@@ -24,13 +26,13 @@ export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>,
   switch (s.kind) {
     case 'insert':
       // OVERRIDING SYSTEM VALUE: the row keeps its key also in a GENERATED ALWAYS identity column.
-      return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM jsonb_array_elements($1::jsonb) r`;
+      return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM jsonb_array_elements(${rows}) r`;
     case 'update': {
       const n = table.primaryKey.length;
-      return `UPDATE ${t} t SET ${s.columns.map((c, i) => `${q(c)} = ${cast(n + i, c)}`).join(', ')} FROM jsonb_array_elements($1::jsonb) r WHERE ${pkMatch}`;
+      return `UPDATE ${t} t SET ${s.columns.map((c, i) => `${q(c)} = ${cast(n + i, c)}`).join(', ')} FROM jsonb_array_elements(${rows}) r WHERE ${pkMatch}`;
     }
     case 'delete':
-      return `DELETE FROM ${t} t USING jsonb_array_elements($1::jsonb) r WHERE ${pkMatch}`;
+      return `DELETE FROM ${t} t USING jsonb_array_elements(${rows}) r WHERE ${pkMatch}`;
   }
 }
 
@@ -44,4 +46,15 @@ export function statementName(sql: string): string {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
   }
   return `tandem_apply_${(h1 >>> 0).toString(36)}_${(h2 >>> 0).toString(36)}_${sql.length}`;
+}
+
+/**
+ * A string constant holding `text` as it is, for SQL sent without parameters: dollar-quoted with a
+ * tag the text does not contain, so nothing inside needs escaping and no setting
+ * (standard_conforming_strings) changes its meaning.
+ */
+export function sqlLiteral(text: string): string {
+  let tag = '$t$';
+  for (let n = 0; text.includes(tag); n++) tag = `$t${n}$`;
+  return `${tag}${text}${tag}`;
 }
