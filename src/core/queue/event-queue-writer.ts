@@ -219,13 +219,13 @@ export class EventQueueWriter {
     const db = this.meta.db;
     try {
       db.transaction(() => {
-        db.prepare(`INSERT INTO queue_segments (segment_no, file_name, committed_bytes, first_vsn, last_vsn, event_count, status, created_at, closed_at)
+        this.meta.prepare(`INSERT INTO queue_segments (segment_no, file_name, committed_bytes, first_vsn, last_vsn, event_count, status, created_at, closed_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (segment_no) DO UPDATE SET committed_bytes = excluded.committed_bytes, first_vsn = excluded.first_vsn,
                       last_vsn = excluded.last_vsn, event_count = excluded.event_count, status = excluded.status, closed_at = excluded.closed_at`)
           .run(seg.segmentNo, seg.fileName, committedBytes, seg.firstVsn ?? firstVsn, lastVsn, seg.eventCount + events.length,
             closeNow ? 'closed' : 'open', now, closeNow ? now : null);
-        const upsert = db.prepare(`INSERT INTO queue_table_counts (table_key, inserts, updates, deletes) VALUES (?, ?, ?, ?)
+        const upsert = this.meta.prepare(`INSERT INTO queue_table_counts (table_key, inserts, updates, deletes) VALUES (?, ?, ?, ?)
                                    ON CONFLICT (table_key) DO UPDATE SET inserts = inserts + excluded.inserts,
                                      updates = updates + excluded.updates, deletes = deletes + excluded.deletes`);
         for (const [key, [ins, upd, del]] of counts) upsert.run(key, ins, upd, del);
@@ -250,10 +250,10 @@ export class EventQueueWriter {
 
   /** The last vsn and this exporter's position; runs inside the append's meta.db transaction. */
   private writeState(lastVsn: number, position: string, now: string): void {
-    this.meta.db.prepare(`INSERT INTO queue_state (id, last_vsn, updated_at) VALUES (1, ?, ?)
+    this.meta.prepare(`INSERT INTO queue_state (id, last_vsn, updated_at) VALUES (1, ?, ?)
                           ON CONFLICT (id) DO UPDATE SET last_vsn = excluded.last_vsn, updated_at = excluded.updated_at`)
       .run(lastVsn, now);
-    this.meta.db.prepare(`INSERT INTO queue_positions (exporter, last_position, updated_at) VALUES (?, ?, ?)
+    this.meta.prepare(`INSERT INTO queue_positions (exporter, last_position, updated_at) VALUES (?, ?, ?)
                           ON CONFLICT (exporter) DO UPDATE SET last_position = excluded.last_position, updated_at = excluded.updated_at`)
       .run(this.exporter, position, now);
   }

@@ -27,7 +27,7 @@ export class QueueConsumers {
    */
   static register(meta: MetaStore, name: string, appliedVsn = 0): void {
     ensureQueueTables(meta);
-    meta.db.prepare('INSERT INTO queue_consumers (name, applied_vsn, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING')
+    meta.prepare('INSERT INTO queue_consumers (name, applied_vsn, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING')
       .run(name, appliedVsn, new Date().toISOString());
   }
 
@@ -37,7 +37,7 @@ export class QueueConsumers {
    */
   static setAppliedVsn(meta: MetaStore, name: string, appliedVsn: number): void {
     ensureQueueTables(meta);
-    meta.db.prepare(`INSERT INTO queue_consumers (name, applied_vsn, updated_at) VALUES (?, ?, ?)
+    meta.prepare(`INSERT INTO queue_consumers (name, applied_vsn, updated_at) VALUES (?, ?, ?)
                      ON CONFLICT (name) DO UPDATE SET applied_vsn = MAX(applied_vsn, excluded.applied_vsn), updated_at = excluded.updated_at`)
       .run(name, appliedVsn, new Date().toISOString());
   }
@@ -45,14 +45,14 @@ export class QueueConsumers {
   /** The applied watermark of `name`, or undefined if it never registered. */
   static appliedVsn(meta: MetaStore, name: string): number | undefined {
     ensureQueueTables(meta);
-    const row = meta.db.prepare('SELECT applied_vsn FROM queue_consumers WHERE name = ?').get(name) as { applied_vsn: number } | undefined;
+    const row = meta.prepare('SELECT applied_vsn FROM queue_consumers WHERE name = ?').get(name) as { applied_vsn: number } | undefined;
     return row?.applied_vsn;
   }
 
   /** Every registered consumer, by name. */
   static list(meta: MetaStore): QueueConsumer[] {
     ensureQueueTables(meta);
-    const rows = meta.db.prepare('SELECT name, applied_vsn, updated_at FROM queue_consumers ORDER BY name').all() as
+    const rows = meta.prepare('SELECT name, applied_vsn, updated_at FROM queue_consumers ORDER BY name').all() as
       { name: string; applied_vsn: number; updated_at: string }[];
     return rows.map((r) => ({ name: r.name, appliedVsn: r.applied_vsn, updatedAt: r.updated_at }));
   }
@@ -60,13 +60,13 @@ export class QueueConsumers {
   /** The lowest watermark over all consumers: events up to it are applied everywhere. Undefined with none. */
   static minAppliedVsn(meta: MetaStore): number | undefined {
     ensureQueueTables(meta);
-    const row = meta.db.prepare('SELECT COUNT(*) AS n, MIN(applied_vsn) AS m FROM queue_consumers').get() as { n: number; m: number | null };
+    const row = meta.prepare('SELECT COUNT(*) AS n, MIN(applied_vsn) AS m FROM queue_consumers').get() as { n: number; m: number | null };
     return row.n === 0 ? undefined : row.m ?? undefined;
   }
 
   /** Removes a consumer that will never read again (e.g. the source importer after the migration ends). */
   static unregister(meta: MetaStore, name: string): void {
     ensureQueueTables(meta);
-    meta.db.prepare('DELETE FROM queue_consumers WHERE name = ?').run(name);
+    meta.prepare('DELETE FROM queue_consumers WHERE name = ?').run(name);
   }
 }

@@ -94,7 +94,7 @@ export interface TableEventCounts {
 
 /** Creates the queue's tables if they are missing. Cheap; every queue module calls it on open. */
 export function ensureQueueTables(meta: MetaStore): void {
-  meta.db.exec(QUEUE_DDL);
+  meta.ensure('queue', QUEUE_DDL);
 }
 
 /** The name of segment `n`'s file in the queue dir. */

@@ -39,7 +39,7 @@ export interface QueueApplyResult {
 }
 
 /** Most time between a commit on the written database and meta.db's record of the new watermark. */
-const WATERMARK_RECORD_MS = 100;
+const WATERMARK_RECORD_MS = 250;
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '-';

@@ -17,7 +17,7 @@ export interface CutoverRecord {
 }
 
 function ensureTable(meta: MetaStore): void {
-  meta.db.exec(`CREATE TABLE IF NOT EXISTS cutover (
+  meta.ensure('cutover', `CREATE TABLE IF NOT EXISTS cutover (
     direction TEXT PRIMARY KEY,
     status TEXT NOT NULL,
     requested_at TEXT,
@@ -34,7 +34,7 @@ function ensureTable(meta: MetaStore): void {
 export class CutoverState {
   static get(meta: MetaStore, direction: CutoverDirection): CutoverRecord {
     ensureTable(meta);
-    const r = meta.db.prepare('SELECT * FROM cutover WHERE direction = ?').get(direction) as Record<string, any> | undefined;
+    const r = meta.prepare('SELECT * FROM cutover WHERE direction = ?').get(direction) as Record<string, any> | undefined;
     if (!r) return { direction, status: 'NOT_INITIATED', prepareForFallBack: false, detail: {} };
     return {
       direction, status: r.status, requestedAt: r.requested_at ?? undefined, completedAt: r.completed_at ?? undefined,
@@ -47,27 +47,27 @@ export class CutoverState {
     ensureTable(meta);
     const existing = CutoverState.get(meta, direction);
     if (existing.status !== 'NOT_INITIATED') return { created: false, record: existing };
-    meta.db.prepare('INSERT INTO cutover (direction, status, requested_at, prepare_for_fall_back) VALUES (?, ?, ?, ?)')
+    meta.prepare('INSERT INTO cutover (direction, status, requested_at, prepare_for_fall_back) VALUES (?, ?, ?, ?)')
       .run(direction, 'INITIATED', new Date().toISOString(), prepareForFallBack ? 1 : 0);
     return { created: true, record: CutoverState.get(meta, direction) };
   }
 
   static setMarker(meta: MetaStore, direction: CutoverDirection, markerVsn: number): void {
     ensureTable(meta);
-    meta.db.prepare('UPDATE cutover SET marker_vsn = ? WHERE direction = ?').run(markerVsn, direction);
+    meta.prepare('UPDATE cutover SET marker_vsn = ? WHERE direction = ?').run(markerVsn, direction);
   }
 
   /** Merges facts into the direction's detail. */
   static note(meta: MetaStore, direction: CutoverDirection, facts: Record<string, unknown>): void {
     ensureTable(meta);
     const cur = CutoverState.get(meta, direction);
-    meta.db.prepare('UPDATE cutover SET detail_json = ? WHERE direction = ?').run(JSON.stringify({ ...cur.detail, ...facts }), direction);
+    meta.prepare('UPDATE cutover SET detail_json = ? WHERE direction = ?').run(JSON.stringify({ ...cur.detail, ...facts }), direction);
   }
 
   static complete(meta: MetaStore, direction: CutoverDirection, facts: Record<string, unknown> = {}): void {
     ensureTable(meta);
     const cur = CutoverState.get(meta, direction);
-    meta.db.prepare("UPDATE cutover SET status = 'COMPLETED', completed_at = ?, detail_json = ? WHERE direction = ?")
+    meta.prepare("UPDATE cutover SET status = 'COMPLETED', completed_at = ?, detail_json = ? WHERE direction = ?")
       .run(new Date().toISOString(), JSON.stringify({ ...cur.detail, ...facts }), direction);
   }
 }
