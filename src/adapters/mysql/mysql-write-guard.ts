@@ -6,7 +6,7 @@ import type { GuardedObject, GuardState, WriteGuard } from '../../core/engine/wr
 import { mysqlIdent } from './catalog.js';
 import { withMySql } from './connection.js';
 import { namesMySqlSchema } from './mysql-config.js';
-import { checkTriggersRestored, globalForeignKeyChecksOn, readTriggers, triggerBlockers, type MySqlTriggerState } from './writer/triggers.js';
+import { checkTriggersRestored, createUnderSqlMode, globalForeignKeyChecksOn, readTriggers, triggerBlockers, type MySqlTriggerState } from './writer/triggers.js';
 
 /**
  * The spec's manual fall-back step on MySQL/MariaDB, checked (`WriteGuard`). MySQL has no session
@@ -37,7 +37,7 @@ function asState(s: GuardState): MySqlGuardState {
 /** A recorded CREATE TRIGGER as a script line for the `mysql` client (its body may hold semicolons). */
 function createTriggerScript(database: string, t: MySqlTriggerState): string {
   if (t.createSql === null) return `-- ${t.name} on ${t.table}: its definition was not visible to Tandem (TRIGGER privilege): recreate it from your copy`;
-  return `USE ${mysqlIdent(database)};\nDELIMITER $$\n${t.createSql}$$\nDELIMITER ;`;
+  return `USE ${mysqlIdent(database)};\n${createUnderSqlMode(t)}`;
 }
 
 /** What acts on fall-back writes: every trigger on a written table (pure). */
@@ -130,10 +130,15 @@ export class MySqlWriteGuard implements WriteGuard {
     await withMySql(this.db, async ({ connection }) => {
       const present = new Set((await readTriggers(connection, s.database, [...new Set(s.triggers.map((t) => t.table))])).map((t) => t.name));
       await connection.query(`USE ${mysqlIdent(s.database)}`);
+      const [modeRows] = await connection.query('SELECT @@SESSION.sql_mode AS m');
+      const sessionMode = String((modeRows as { m: string }[])[0]!.m);
       for (const t of s.triggers) {
         if (present.has(t.name) || t.createSql === null) continue;
         if (created++ > 0) failpoint('mysql.between-trigger-creates');
         try {
+          // Under the sql_mode it was created with: its body runs with that mode (strictness, zero
+          // dates, PIPES_AS_CONCAT). A state recorded without it keeps the session's own.
+          await connection.query('SET SESSION sql_mode = ?', [t.sqlMode ?? sessionMode]);
           await connection.query(t.createSql);
         } catch (e) {
           failed.push(`${t.name} (error ${(e as { errno?: unknown }).errno ?? 'unknown'})`);

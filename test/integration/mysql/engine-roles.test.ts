@@ -151,6 +151,33 @@ test('the write guard: triggers of migrated tables dropped and recreated exactly
   assert.equal(Number(n), 1);
 });
 
+test('the write guard recreates a trigger under the sql_mode it was created with, so its body behaves as before', async () => {
+  await maria.sql('shop', `CREATE TABLE cat_t (id int PRIMARY KEY, a varchar(10), s varchar(20));
+    SET SESSION sql_mode = 'PIPES_AS_CONCAT,STRICT_TRANS_TABLES';
+    CREATE TRIGGER cat_bi BEFORE INSERT ON cat_t FOR EACH ROW SET NEW.s = NEW.a || '-x';
+    SET SESSION sql_mode = DEFAULT`);
+  const guard = engine.writeGuard!(db);
+  const refs = [{ schema: 'public', name: 'cat_t' }];
+  try {
+    const before = await guard.read(refs);
+    await guard.disable(before);
+    // Tandem's own session runs with the server's default sql_mode, where || is OR.
+    await guard.enable(before);
+    const [mode] = await maria.sql('shop', "SELECT SQL_MODE AS m FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop' AND TRIGGER_NAME = 'cat_bi'");
+    assert.equal(String(mode.m), 'PIPES_AS_CONCAT,STRICT_TRANS_TABLES');
+    await maria.sql('shop', "INSERT INTO cat_t (id, a) VALUES (1, 'ab')");
+    assert.deepEqual(await maria.sql('shop', 'SELECT s FROM cat_t'), [{ s: 'ab-x' }], 'the body concatenates, as when it was created');
+    assert.deepEqual(guard.notRestored(before, await guard.read(refs)), []);
+    // Created again by hand under another sql_mode: the end check says it changed, with the fix.
+    await maria.sql('shop', "DROP TRIGGER cat_bi; SET SESSION sql_mode = 'STRICT_TRANS_TABLES'; CREATE TRIGGER cat_bi BEFORE INSERT ON cat_t FOR EACH ROW SET NEW.s = NEW.a || '-x'; SET SESSION sql_mode = DEFAULT");
+    const findings = guard.notRestored(before, await guard.read(refs));
+    assert.deepEqual(findings.map((f) => f.what), ['trigger cat_bi on shop.cat_t (changed)']);
+    assert.match(findings[0]!.fix, /SET SESSION sql_mode = 'PIPES_AS_CONCAT,STRICT_TRANS_TABLES';\nDELIMITER \$\$\nCREATE/);
+  } finally {
+    await maria.sql('shop', 'DROP TABLE cat_t');
+  }
+});
+
 test('migration metadata: end migration removes its own rows, and the database only when no other migration has rows there', async () => {
   const other = '8b2d3c4e-5f60-4a71-8b92-a3b4c5d6e7f8';
   const tables = (await (async () => {

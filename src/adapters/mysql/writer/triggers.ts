@@ -24,6 +24,11 @@ export interface MySqlTriggerState {
   readonly event: string;
   /** `SHOW CREATE TRIGGER`'s statement, to recreate it; null when the user may not see it. */
   readonly createSql: string | null;
+  /**
+   * The sql_mode the trigger was created under (`SHOW CREATE TRIGGER`), which its body runs with;
+   * it is recreated under it. Absent in states recorded by older versions.
+   */
+  readonly sqlMode?: string;
 }
 
 /** The triggers of `database` on `tables` (MySQL table names), with their definitions. */
@@ -37,13 +42,16 @@ export async function readTriggers(connection: Connection, database: string, tab
     // information_schema may compare names case-insensitively: compare exactly here.
     if (!wanted.has(r.tbl)) continue;
     let createSql: string | null = null;
+    let sqlMode: string | undefined;
     try {
       const [c] = await connection.query(`SHOW CREATE TRIGGER ${mysqlIdent(database)}.${mysqlIdent(r.name)}`);
-      createSql = String((c as Record<string, unknown>[])[0]?.['SQL Original Statement'] ?? '') || null;
+      const row = (c as Record<string, unknown>[])[0];
+      createSql = String(row?.['SQL Original Statement'] ?? '') || null;
+      if (createSql !== null && typeof row?.['sql_mode'] === 'string') sqlMode = row['sql_mode'];
     } catch {
       createSql = null;
     }
-    out.push({ name: r.name, table: r.tbl, timing: r.timing, event: r.event, createSql });
+    out.push({ name: r.name, table: r.tbl, timing: r.timing, event: r.event, createSql, ...(sqlMode !== undefined ? { sqlMode } : {}) });
   }
   return out;
 }
@@ -77,11 +85,29 @@ export function checkTriggersRestored(before: readonly MySqlTriggerState[], now:
   const out: TriggerFinding[] = [];
   for (const t of before) {
     const n = current.get(t.name);
-    const fixSql = t.createSql ?? `-- the definition of ${t.name} was not visible to Tandem (TRIGGER privilege): recreate it from your copy`;
+    const fixSql = t.createSql === null ? `-- the definition of ${t.name} was not visible to Tandem (TRIGGER privilege): recreate it from your copy` : createUnderSqlMode(t);
     if (!n) out.push({ name: t.name, table: t.table, problem: 'missing', fixSql });
-    else if (t.createSql !== null && n.createSql !== null && n.createSql !== t.createSql) out.push({ name: t.name, table: t.table, problem: 'changed', fixSql });
+    else if (t.createSql !== null && n.createSql !== null && (n.createSql !== t.createSql || (t.sqlMode !== undefined && n.sqlMode !== undefined && n.sqlMode !== t.sqlMode))) {
+      // A trigger created again under another sql_mode runs its body differently (strictness, zero dates, ||).
+      out.push({ name: t.name, table: t.table, problem: 'changed', fixSql });
+    }
   }
   return out;
+}
+
+/**
+ * The recorded CREATE TRIGGER for the `mysql` client, under the sql_mode it was created with (the
+ * session's own is restored after it); DELIMITER around the body, which may hold semicolons.
+ */
+export function createUnderSqlMode(t: MySqlTriggerState): string {
+  const create = `DELIMITER $$\n${t.createSql}$$\nDELIMITER ;`;
+  if (t.sqlMode === undefined) return create;
+  return `SET @tandem_sql_mode = @@SESSION.sql_mode;\nSET SESSION sql_mode = ${sqlString(t.sqlMode)};\n${create}\nSET SESSION sql_mode = @tandem_sql_mode;`;
+}
+
+/** A MySQL string literal (backslashes and quotes escaped: right under any sql_mode). */
+function sqlString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 /** False when the server's global foreign_key_checks is off (someone turned it off for everyone). */
