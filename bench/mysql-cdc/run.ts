@@ -3,7 +3,8 @@
  * target role) through the built CLI, with the source's own write rate for scale.
  *
  *   npm run bench:mysql-cdc      (BENCH_CHANGES, default 500000 row events; BENCH_ACCOUNTS, default 100000;
- *                                 BENCH_PROFILE_DIR=<dir> writes a CPU profile of the draining exporter there)
+ *                                 BENCH_PROFILE_DIR=<dir> writes CPU profiles of the draining exporter
+ *                                 and importer there: export.cpuprofile, import.cpuprofile)
  *
  * A throw-away MariaDB gets `accounts` (pgbench_accounts' shape), `history` (an AUTO_INCREMENT key) and
  * a heartbeat row. Tandem exports the schema, imports it, and exports and imports the snapshot with
@@ -102,13 +103,17 @@ async function main(): Promise<void> {
       const args = ['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'];
       const profileDir = profile ? process.env.BENCH_PROFILE_DIR : undefined;
       const p = profileDir
-        ? startProc('export', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, CLI_PATH, ...args], { TANDEM_NO_TTY: '1', ...env })
+        ? startProc('export', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=export.cpuprofile', CLI_PATH, ...args], { TANDEM_NO_TTY: '1', TANDEM_METRICS_INTERVAL_MS: '3600000', ...env })
         : startTandem('export', args, env);
       procs.push(p);
       return p;
     };
-    const importer = () => {
-      const p = startTandem('import', ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
+    const importer = (profile = false) => {
+      const args = ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF];
+      const profileDir = profile ? process.env.BENCH_PROFILE_DIR : undefined;
+      const p = profileDir
+        ? startProc('import', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=import.cpuprofile', CLI_PATH, ...args], { TANDEM_NO_TTY: '1', TANDEM_METRICS_INTERVAL_MS: '3600000', ...env })
+        : startTandem('import', args, env);
       procs.push(p);
       return p;
     };
@@ -160,7 +165,7 @@ async function main(): Promise<void> {
     say('tandem: import data to target (restart) until the backlog is applied ...');
     const last = meta.lastVsn();
     t = now();
-    im = importer();
+    im = importer(true);
     await waitFor('the importer to apply the backlog', () => {
       if (!im.running) throw new Error(`import data ended early\n${im.tail()}`);
       return meta.appliedVsn('target') >= last;
