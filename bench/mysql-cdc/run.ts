@@ -204,8 +204,10 @@ async function main(): Promise<void> {
     const vsn1 = meta.lastVsn();
     // The servers' CPU while both drain: the two cores are theirs too.
     const mariadbPid = Number(readFileSync(join(source.dir, 'mariadb.pid'), 'utf8').trim());
-    const backend = (await target.sql('tandem', 'SELECT pg_backend_pid() AS pid'))[0].pid as number;
+    const pidClient = await target.client('tandem'); // its backend lives while the postmaster's pid is read
+    const backend = (await pidClient.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
     const postmasterPid = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+    await pidClient.end();
     const serversCpu0 = [cpuSeconds(mariadbPid), treeCpuSeconds(postmasterPid)];
     t = now();
     ex = exporter();
