@@ -38,6 +38,9 @@ const CUTOVER_POLL_MS = 100;
 /** With a working watch, look anyway this often (a missed notification costs no more). */
 const CUTOVER_FALLBACK_MS = 1000;
 const IDLE_FLUSH_MS = 50;
+/** Events pending when the socket runs dry that mean the stream is behind; the group then waits BEHIND_FLUSH_MS for more. */
+const BEHIND_GROUP = 1000;
+const BEHIND_FLUSH_MS = 5;
 
 /**
  * Live export, second part (also what a restart resumes): streams every committed change of the
@@ -125,12 +128,13 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         }, IDLE_ACK_MS);
         // Streams that can hand out everything already received at once save an await per transaction.
         const batches = stream.transactionBatches?.() ?? oneByOne(stream.transactions());
+        let flushWaitMs = IDLE_FLUSH_MS;
         stream: for (;;) {
           const step = batches.next();
           // Caught up: the server follows a commit with a keepalive, so `buffered` is rarely 0 right
           // after it. When no next transaction arrives within IDLE_FLUSH_MS, make the pending ones
           // durable now instead of holding them until the next commit.
-          if (pendingTx && await Promise.race([step.then(() => false), sleep(IDLE_FLUSH_MS).then(() => true)])) await flush();
+          if (pendingTx && await Promise.race([step.then(() => false), sleep(flushWaitMs).then(() => true)])) await flush();
           const next = await step;
           if (next.done) break;
           lastActivity = Date.now();
@@ -168,8 +172,15 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             if (pending.length >= MAX_EVENTS_PER_APPEND) await flush();
           }
           // Flush when caught up with the socket or the group is large: low latency under light
-          // load, few fsyncs under heavy load.
-          if (stream.buffered === 0) await flush();
+          // load, few fsyncs under heavy load. A group that is already large when the socket runs
+          // dry means the stream is behind (a backlog): the next batch follows at once, so the
+          // group waits for it a little (the race above) and grows towards MAX_EVENTS_PER_APPEND,
+          // which also hands the importer larger groups.
+          flushWaitMs = IDLE_FLUSH_MS;
+          if (stream.buffered === 0) {
+            if (pending.length < BEHIND_GROUP) await flush();
+            else flushWaitMs = BEHIND_FLUSH_MS;
+          }
         }
         if (!reachedMarker) await flush();
       } catch (e) {
