@@ -3,7 +3,8 @@
  * target role) through the built CLI, with the source's own write rate for scale.
  *
  *   npm run bench:mysql-cdc      (BENCH_CHANGES, default 500000 row events; BENCH_ACCOUNTS, default 100000;
- *                                 BENCH_PROFILE_DIR=<dir> writes a CPU profile of the draining exporter there)
+ *                                 BENCH_PROFILE_DIR=<dir> writes CPU profiles of the draining exporter
+ *                                 and importer there: export.cpuprofile, import.cpuprofile)
  *
  * A throw-away MariaDB gets `accounts` (pgbench_accounts' shape), `history` (an AUTO_INCREMENT key) and
  * a heartbeat row. Tandem exports the schema, imports it, and exports and imports the snapshot with
@@ -21,7 +22,7 @@
  * `tandem compare` then proves source and target equal (count and checksum of every table over
  * canonical values).
  */
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../test/helpers/mariadb-server.js';
@@ -45,6 +46,25 @@ function cpuSeconds(pid: number | undefined): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14 and 15)
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds of a process and of its children, live and ended (the PostgreSQL server: postmaster and backends). */
+function treeCpuSeconds(pid: number): number {
+  const stat = (p: number) => readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  try {
+    const own = stat(pid);
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]); // utime stime cutime cstime
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const f = stat(Number(name));
+        if (Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]); // a live child (ppid is field 4)
+      } catch { /* ended meanwhile */ }
+    }
+    return ticks / 100;
   } catch {
     return NaN;
   }
@@ -102,13 +122,17 @@ async function main(): Promise<void> {
       const args = ['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'];
       const profileDir = profile ? process.env.BENCH_PROFILE_DIR : undefined;
       const p = profileDir
-        ? startProc('export', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, CLI_PATH, ...args], { TANDEM_NO_TTY: '1', ...env })
+        ? startProc('export', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=export.cpuprofile', CLI_PATH, ...args], { TANDEM_NO_TTY: '1', TANDEM_METRICS_INTERVAL_MS: '3600000', ...env })
         : startTandem('export', args, env);
       procs.push(p);
       return p;
     };
-    const importer = () => {
-      const p = startTandem('import', ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
+    const importer = (profile = false) => {
+      const args = ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF];
+      const profileDir = profile ? process.env.BENCH_PROFILE_DIR : undefined;
+      const p = profileDir
+        ? startProc('import', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=import.cpuprofile', CLI_PATH, ...args], { TANDEM_NO_TTY: '1', TANDEM_METRICS_INTERVAL_MS: '3600000', ...env })
+        : startTandem('import', args, env);
       procs.push(p);
       return p;
     };
@@ -160,7 +184,7 @@ async function main(): Promise<void> {
     say('tandem: import data to target (restart) until the backlog is applied ...');
     const last = meta.lastVsn();
     t = now();
-    im = importer();
+    im = importer(true);
     await waitFor('the importer to apply the backlog', () => {
       if (!im.running) throw new Error(`import data ended early\n${im.tail()}`);
       return meta.appliedVsn('target') >= last;
@@ -178,6 +202,13 @@ async function main(): Promise<void> {
     const sentinel2 = '2002-03-04 05:06:07.000000';
     await source.sql(DB, `UPDATE heartbeat SET ts = '${sentinel2}' WHERE id = 1`);
     const vsn1 = meta.lastVsn();
+    // The servers' CPU while both drain: the two cores are theirs too.
+    const mariadbPid = Number(readFileSync(join(source.dir, 'mariadb.pid'), 'utf8').trim());
+    const pidClient = await target.client('tandem'); // its backend lives while the postmaster's pid is read
+    const backend = (await pidClient.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+    const postmasterPid = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+    await pidClient.end();
+    const serversCpu0 = [cpuSeconds(mariadbPid), treeCpuSeconds(postmasterPid)];
     t = now();
     ex = exporter();
     im = importer();
@@ -186,6 +217,7 @@ async function main(): Promise<void> {
       return meta.lastVsn() - vsn1 >= changes && meta.appliedVsn('target') >= vsn1 + changes;
     }, 900_000, 25, () => `${ex.tail()}\n${im.tail()}`);
     const togetherMs = now() - t;
+    const togetherCpu = [cpuSeconds(ex.child.pid), cpuSeconds(im.child.pid), cpuSeconds(mariadbPid) - serversCpu0[0]!, treeCpuSeconds(postmasterPid) - serversCpu0[1]!];
     const seen2 = await target.sql('tandem', `SELECT ts = '${sentinel2}'::timestamp AS done FROM public.heartbeat WHERE id = 1`);
     if (seen2[0]?.done !== true) throw new Error('the second backlog is reported applied, but its sentinel is not on the target');
     if (meta.lastVsn() - vsn1 !== changes) throw new Error(`the queue holds ${meta.lastVsn() - vsn1} events for ${changes} row events`);
@@ -208,6 +240,8 @@ async function main(): Promise<void> {
     say(`drain, export then import:                   ${secs(drainMs)}  ${rate(changes, drainMs)} events/s`);
     const togetherRate = changes / (togetherMs / 1000);
     say(`drain, export and import together:           ${secs(togetherMs)}  ${rate(changes, togetherMs)} events/s (goal >= 50,000: ${togetherRate >= 50_000 ? 'met' : 'NOT met'})`);
+    const us = (cpu: number) => `${(cpu / changes * 1e6).toFixed(1)} µs`;
+    say(`CPU per event, together: export ${us(togetherCpu[0]!)}, import ${us(togetherCpu[1]!)}, MariaDB ${us(togetherCpu[2]!)}, PostgreSQL ${us(togetherCpu[3]!)} (2 cores = ${(2e6 / 50_000).toFixed(0)} µs per event at 50,000/s)`);
     say(`drain rate (together) / source write rate:   ${(togetherRate / ((changes - 1) / (sourceMs / 1000))).toFixed(2)}x`);
   } finally {
     await cleanup.run();

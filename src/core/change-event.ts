@@ -52,8 +52,9 @@ export function eventTableKey(e: Pick<ChangeEvent, 'schema' | 'table'>): string 
 /** True when an update moves the row to another primary key. */
 export function changesPrimaryKey(e: ChangeEvent): boolean {
   if (e.op !== 'u' || !e.after) return false;
-  for (const [col, value] of Object.entries(e.key)) {
-    if (col in e.after && e.after[col] !== value) return true;
+  const after = e.after;
+  for (const col in e.key) {
+    if (col in after && after[col] !== e.key[col]) return true;
   }
   return false;
 }

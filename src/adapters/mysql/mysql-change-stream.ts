@@ -10,8 +10,8 @@ import { mysqlTargetSchemaOf } from './mysql-config.js';
 
 /**
  * The change stream of a MySQL/MariaDB source: `BinlogCapture` reading the binlog as a replica
- * from a position, run in the background and handed to the exporter one committed transaction at
- * a time (a bounded buffer keeps memory flat: the reader waits while it is full). Events carry the
+ * from a position, run in the background and handed to the exporter as the committed transactions
+ * already decoded (a bounded buffer keeps memory flat: the reader waits while it is full). Events carry the
  * target's names; rows of Tandem's marker table become the transaction's `markers`
  * (`capture/marker-table.ts`).
  *
@@ -20,7 +20,7 @@ import { mysqlTargetSchemaOf } from './mysql-config.js';
  * queued position moves on while only other tables change.
  */
 
-/** Transactions held between the binlog reader and the exporter before the reader waits. */
+/** Transactions held between the binlog reader and the exporter before the reader waits (a chunk of the binlog may add more at once). */
 const MAX_BUFFERED = 256;
 
 /** Where one stream reads: the migrated tables (by MySQL name) and the marker rows of its metadata database. */
@@ -57,7 +57,7 @@ export function capturedTransaction(tx: AssembledTransaction, streamId: string):
 }
 
 export class MySqlChangeStream implements ChangeStream {
-  private readonly queue: CapturedTransaction[] = [];
+  private queue: CapturedTransaction[] = [];
   private wakeConsumer: (() => void) | undefined;
   private wakeProducer: (() => void) | undefined;
   private failure: unknown;
@@ -78,12 +78,12 @@ export class MySqlChangeStream implements ChangeStream {
   }
 
   private async pump(capture: BinlogCapture): Promise<void> {
-    for await (const tx of capture) {
+    for await (const batch of capture.transactionBatches()) {
       while (this.queue.length >= MAX_BUFFERED && !this.stopped) {
         await new Promise<void>((resolve) => { this.wakeProducer = resolve; });
       }
       if (this.stopped) return;
-      this.queue.push(capturedTransaction(tx, this.scope.streamId));
+      for (const tx of batch) this.queue.push(capturedTransaction(tx, this.scope.streamId));
       this.wakeConsumer?.();
     }
   }
@@ -108,11 +108,17 @@ export class MySqlChangeStream implements ChangeStream {
   }
 
   async *transactions(): AsyncGenerator<CapturedTransaction> {
+    for await (const batch of this.transactionBatches()) yield* batch;
+  }
+
+  /** Every transaction waiting here, in one array per wake-up. */
+  async *transactionBatches(): AsyncGenerator<CapturedTransaction[]> {
     for (;;) {
-      const tx = this.queue.shift();
-      if (tx) {
+      if (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
         this.wakeProducer?.();
-        yield tx;
+        yield batch;
         continue;
       }
       if (this.ended) {

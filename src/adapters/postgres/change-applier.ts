@@ -43,6 +43,7 @@ export class PgChangeTarget implements ChangeTarget {
   private readonly specs: ReadonlyMap<string, AppliedTable>;
   private readonly warn: (message: string) => void;
   private readonly typed = new Map<string, TypedTable>();
+  private readonly typedByName = new Map<string, Map<string, TypedTable>>();
   private clients: pg.Client[] = [];
   private lastApplied: number[] = [];
   private uniques: UniqueKeyInfo[] = [];
@@ -207,7 +208,8 @@ export class PgChangeTarget implements ChangeTarget {
   }
 
   private tableOf(e: ChangeEvent): TypedTable {
-    const t = this.typed.get(`${e.schema}.${e.table}`);
+    // By schema, then table: no key string built per event.
+    const t = this.typedByName.get(e.schema)?.get(e.table);
     if (!t) throw new TandemError('TANDEM_DATA', `A change event (vsn ${e.vsn}) names the table ${e.schema}.${e.table}, which is not among the tables being migrated.`);
     return t;
   }
@@ -234,6 +236,7 @@ export class PgChangeTarget implements ChangeTarget {
   /** Reads column types and unique keys of every table from the written database's catalog. */
   private async loadCatalog(client: pg.Client): Promise<void> {
     this.typed.clear();
+    this.typedByName.clear();
     const uniques: UniqueKeyInfo[] = [];
     for (const spec of this.specs.values()) {
       const name = qualified(spec.schema, spec.name);
@@ -249,7 +252,11 @@ export class PgChangeTarget implements ChangeTarget {
       const types = new Map<string, string>(cols.rows.map((r) => [String(r.col), String(r.type)]));
       const missing = [...spec.primaryKey, ...spec.columns].filter((c) => !types.has(c));
       if (missing.length) throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} on the ${this.config.role} database lacks the columns ${[...new Set(missing)].join(', ')}.`);
-      this.typed.set(`${spec.schema}.${spec.name}`, { ...spec, types });
+      const typed = { ...spec, types };
+      this.typed.set(`${spec.schema}.${spec.name}`, typed);
+      let bySchema = this.typedByName.get(spec.schema);
+      if (!bySchema) this.typedByName.set(spec.schema, (bySchema = new Map()));
+      bySchema.set(spec.name, typed);
       const idx = await client.query(
         `SELECT ic.relname AS name, (i.indexprs IS NULL AND i.indpred IS NULL) AS by_value,
                 array(SELECT a.attname::text FROM pg_attribute a

@@ -38,6 +38,12 @@ export interface ChangeStream {
   /** Committed transactions in commit order; ends when stopped. */
   transactions(): AsyncGenerator<CapturedTransaction>;
   /**
+   * Optional: the same transactions in the same order, as arrays of every transaction already
+   * received (never empty). An engine that decodes many transactions per read of its socket saves
+   * the consumer one await per transaction. Use either this or `transactions`, not both.
+   */
+  transactionBatches?(): AsyncGenerator<readonly CapturedTransaction[]>;
+  /**
    * Everything up to and including this transaction is durable in the queue: the source may forget
    * it. (A no-op for engines that are not told; see `EngineCapabilities.acknowledgesPositions`.)
    */

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -27,7 +28,7 @@ const WATCHED_FALLBACK_MS = 500;
 
 /** Bytes read from a segment file at a time; with one batch, this bounds the reader's memory. */
 const CHUNK_BYTES = 1024 * 1024;
-const VSN_PREFIX = Buffer.from('{"vsn":');
+const VSN_PREFIX = '{"vsn":';
 
 /**
  * Reads the change-event queue in vsn order, seeing only what meta.db records as committed (so
@@ -88,7 +89,7 @@ export class EventQueueReader {
             for (const line of lines) {
               const vsn = peekVsn(line);
               if (vsn !== undefined && vsn < expected) continue; // before the start: skip without parsing
-              const event = JSON.parse(line.toString('utf8')) as ChangeEvent;
+              const event = JSON.parse(line) as ChangeEvent;
               if (event.vsn !== expected) throw this.gap(seg, expected, event.vsn);
               expected++;
               batch.push(event);
@@ -162,32 +163,53 @@ function segmentGone(seg: QueueSegment): TandemError {
     });
 }
 
-/** Yields the lines (without '\n') of bytes [start, end) of a file, one chunk's worth at a time. */
-async function* readLines(handle: FileHandle, start: number, end: number, path: string): AsyncGenerator<Buffer[]> {
+/**
+ * Yields the lines (without '\n') of bytes [start, end) of a file as text, one chunk's worth at a
+ * time. Each chunk is decoded once (the bytes after its last '\n' wait for the next chunk), so a
+ * line costs no Buffer and no decoder call of its own.
+ */
+async function* readLines(handle: FileHandle, start: number, end: number, path: string): AsyncGenerator<string[]> {
   let pos = start;
-  let carry: Buffer | undefined;
+  let carry = 0; // bytes of an unfinished line at the start of `buf`
+  let buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, end - start));
   while (pos < end) {
     const want = Math.min(CHUNK_BYTES, end - pos);
-    const chunk = Buffer.allocUnsafe(want);
-    const { bytesRead } = await handle.read(chunk, 0, want, pos);
+    if (buf.length < carry + want) {
+      // A line longer than what is left of the chunk: grow, keeping the unfinished line.
+      const bigger = Buffer.allocUnsafe(carry + want);
+      buf.copy(bigger, 0, 0, carry);
+      buf = bigger;
+    }
+    const { bytesRead } = await handle.read(buf, carry, want, pos);
     if (bytesRead === 0) {
       throw new TandemError('TANDEM_EXPORT_DIR', `The change queue file ${path} ends at byte ${pos}, before its committed size ${end}.`, {
         hint: 'The file was shortened outside Tandem; restore it from a backup.',
       });
     }
     pos += bytesRead;
-    // UTF-8 never uses byte 0x0A inside a multi-byte character, so splitting bytes on '\n' is safe.
-    const data = carry ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-    const lines: Buffer[] = [];
-    let s = 0;
-    for (let nl = data.indexOf(10, s); nl >= 0; nl = data.indexOf(10, s)) {
-      lines.push(data.subarray(s, nl));
-      s = nl + 1;
+    const filled = carry + bytesRead;
+    // UTF-8 never uses byte 0x0A inside a multi-byte character, so the bytes up to the last '\n'
+    // are whole characters and splitting the text on '\n' is safe.
+    const lastNl = buf.lastIndexOf(10, filled - 1);
+    const lines: string[] = [];
+    if (lastNl >= 0) {
+      // Plain ASCII (the usual queue) is copied as it is, which is quicker than decoding UTF-8.
+      const text = isAscii(buf.subarray(0, lastNl)) ? buf.toString('latin1', 0, lastNl) : buf.toString('utf8', 0, lastNl);
+      let s = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', s)) {
+        lines.push(text.slice(s, nl));
+        s = nl + 1;
+      }
+      lines.push(text.slice(s));
+      carry = filled - lastNl - 1;
+      // The unfinished line moves to the front; the next read continues it.
+      if (carry > 0) buf.copy(buf, 0, lastNl + 1, filled);
+    } else {
+      carry = filled;
     }
     yield lines;
-    carry = s < data.length ? data.subarray(s) : undefined;
   }
-  if (carry) {
+  if (carry > 0) {
     throw new TandemError('TANDEM_EXPORT_DIR', `The committed part of ${path} ends inside a line (byte ${end}).`, {
       hint: 'The file or meta.db was changed outside Tandem; restore both from the same backup.',
     });
@@ -195,15 +217,14 @@ async function* readLines(handle: FileHandle, start: number, end: number, path: 
 }
 
 /** The vsn of a line written by EventQueueWriter (`{"vsn":123,…`), without parsing the JSON. */
-function peekVsn(line: Buffer): number | undefined {
-  if (line.length <= VSN_PREFIX.length || line.compare(VSN_PREFIX, 0, VSN_PREFIX.length, 0, VSN_PREFIX.length) !== 0) return undefined;
+function peekVsn(line: string): number | undefined {
+  if (!line.startsWith(VSN_PREFIX)) return undefined;
   let n = 0;
   let i = VSN_PREFIX.length;
   for (; i < line.length; i++) {
-    const c = line[i]!;
+    const c = line.charCodeAt(i);
     if (c < 48 || c > 57) break;
     n = n * 10 + (c - 48);
   }
   return i > VSN_PREFIX.length ? n : undefined;
 }
-

@@ -38,6 +38,13 @@ export interface QueueApplyResult {
   readonly stillValid?: Map<string, TableComparison>;
 }
 
+/**
+ * Events read from the queue before the dispatcher starts the idle channels: the events of one
+ * exporter append are spread over the channels first, so each channel's transaction carries a
+ * share of the whole append rather than of a small part of it (fewer, larger transactions).
+ */
+const READ_BATCH = 5000;
+
 /** Most time between a commit on the written database and meta.db's record of the new watermark. */
 const WATERMARK_RECORD_MS = 250;
 
@@ -159,7 +166,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   try {
     // The exporter's commits to meta.db wake the reader; the short poll is for file systems that
     // cannot report them (the time between queuing and applying a change is replication lag).
-    const events = reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: 1000, pollMs: 50 });
+    const events = reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: READ_BATCH, pollMs: 50 });
     early?.start();
     await dispatcher.run(early ? noted(events, early) : events);
     // Every event before the marker has been read (and noted) by now.

@@ -44,6 +44,9 @@ const CUTOVER_POLL_MS = 100;
 /** With a working watch, look anyway this often (a missed notification costs no more). */
 const CUTOVER_FALLBACK_MS = 1000;
 const IDLE_FLUSH_MS = 10;
+/** Events pending when the socket runs dry that mean the stream is behind; the group then waits BEHIND_FLUSH_MS for more. */
+const BEHIND_GROUP = 1000;
+const BEHIND_FLUSH_MS = 5;
 
 /**
  * Live export, second part (also what a restart resumes): streams every committed change of the
@@ -133,50 +136,66 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           lastActivity = Date.now();
           void capture.writeMarker('heartbeat').catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));
         }, IDLE_ACK_MS);
-        const txs = stream.transactions();
-        for (;;) {
-          const step = txs.next();
+        // Streams that can hand out everything already received at once save an await per transaction.
+        const batches = stream.transactionBatches?.() ?? oneByOne(stream.transactions());
+        let flushWaitMs = IDLE_FLUSH_MS;
+        stream: for (;;) {
+          const step = batches.next();
           // Caught up: the server follows a commit with a keepalive, so `buffered` is rarely 0 right
           // after it. When no next transaction arrives within IDLE_FLUSH_MS, make the pending ones
           // durable now instead of holding them until the next commit.
-          if (pendingTx && await Promise.race([step.then(() => false), sleep(IDLE_FLUSH_MS).then(() => true)])) await flush();
+          if (pendingTx && await Promise.race([step.then(() => false), sleep(flushWaitMs).then(() => true)])) await flush();
           const next = await step;
           if (next.done) break;
-          const tx = next.value;
           lastActivity = Date.now();
-          const { position } = tx;
-          const last = queue.lastPosition;
-          if (last !== undefined && position <= last) continue; // replayed after a crash: already queued
-          if (pendingTx && position <= pendingTx.position) continue;
-          if (!pendingTx) groupSince = Date.now();
-          for (const e of tx.events) pending.push({ ...e, position });
-          pendingTx = tx;
-          if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
-            // Everything committed before the marker is in `pending` or already queued. The other
-            // side restores its sequences from these values (this side is quiet now).
-            const sequences = await engine.sequences(db).read(migratedSchemas(meta));
-            pending.push(markerEvent(r.marker, position));
-            // The marker, its record in the cutover table and the sequence values are committed
-            // together: a crash leaves either all of them or none (the source then replays the
-            // marker's transaction and the next run writes it once).
-            await queue.append(pending, position, ({ lastVsn }) => {
-              CutoverState.setMarker(meta, r.direction, lastVsn);
-              meta.setValue(`sequences_at_${r.marker}`, sequences);
-              meta.setValue(r.markerPositionKey, position);
-            });
-            failpoint('queue.marker-after-append');
-            stream.acknowledge(tx);
-            meter.add(pending.length - 1);
-            pending = [];
-            pendingTx = undefined;
-            reachedMarker = true;
-            abort.abort();
-            await txs.return(undefined);
-            break;
+          for (const tx of next.value) {
+            const { position } = tx;
+            const last = queue.lastPosition;
+            if (last !== undefined && position <= last) continue; // replayed after a crash: already queued
+            if (pendingTx && position <= pendingTx.position) continue;
+            // Events that already carry their transaction's position are queued as they are.
+            for (const e of tx.events) pending.push(e.position === position ? e : { ...e, position });
+            if (!pendingTx) groupSince = Date.now();
+            pendingTx = tx;
+            if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
+              // Everything committed before the marker is in `pending` or already queued. The other
+              // side restores its sequences from these values (this side is quiet now).
+              const sequences = await engine.sequences(db).read(migratedSchemas(meta));
+              pending.push(markerEvent(r.marker, position));
+              // The marker, its record in the cutover table and the sequence values are committed
+              // together: a crash leaves either all of them or none (the source then replays the
+              // marker's transaction and the next run writes it once).
+              await queue.append(pending, position, ({ lastVsn }) => {
+                CutoverState.setMarker(meta, r.direction, lastVsn);
+                meta.setValue(`sequences_at_${r.marker}`, sequences);
+                meta.setValue(r.markerPositionKey, position);
+              });
+              failpoint('queue.marker-after-append');
+              stream.acknowledge(tx);
+              meter.add(pending.length - 1);
+              pending = [];
+              pendingTx = undefined;
+              reachedMarker = true;
+              abort.abort();
+              await batches.return(undefined);
+              break stream;
+            }
+            if (pending.length >= MAX_EVENTS_PER_APPEND) await flush();
           }
-          // Flush when caught up with the socket, the group is large or its first transaction has
-          // waited MAX_GROUP_MS: low latency under any load, few fsyncs under heavy load.
-          if (pending.length >= MAX_EVENTS_PER_APPEND || stream.buffered === 0 || Date.now() - groupSince >= MAX_GROUP_MS) await flush();
+          // Flush when caught up with the socket or the group is large: low latency under light
+          // load, few fsyncs under heavy load. A group that is already large when the socket runs
+          // dry means the stream is behind (a backlog): the next batch follows at once, so the
+          // group waits for it a little (the race above) and grows towards MAX_EVENTS_PER_APPEND,
+          // which also hands the importer larger groups.
+          // Under a steady live stream the socket is rarely empty: a group below BEHIND_GROUP is
+          // also made durable once its first transaction has waited MAX_GROUP_MS (replication lag).
+          flushWaitMs = IDLE_FLUSH_MS;
+          if (stream.buffered === 0) {
+            if (pending.length < BEHIND_GROUP) await flush();
+            else flushWaitMs = BEHIND_FLUSH_MS;
+          } else if (pendingTx && pending.length < BEHIND_GROUP && Date.now() - groupSince >= MAX_GROUP_MS) {
+            await flush();
+          }
         }
         if (!reachedMarker) await flush();
       } catch (e) {
@@ -213,6 +232,11 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     : `The ${role} purges its ${capture.labels.changeLog} on its own schedule: restart before it removes what the stream still needs.`;
   reporter.print(`Export stopped; ${queue.lastVsn} events are queued. Run the same command again to continue streaming. ${kept}`);
   return 'stopped';
+}
+
+/** A stream's transactions one at a time, as one-element batches. */
+async function* oneByOne(txs: AsyncGenerator<CapturedTransaction>): AsyncGenerator<readonly CapturedTransaction[]> {
+  for await (const tx of txs) yield [tx];
 }
 
 /**

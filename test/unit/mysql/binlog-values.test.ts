@@ -225,6 +225,37 @@ test('UPDATE before and after images; DELETE before image; several rows in one e
   assert.deepEqual(del, [{ before: ['5', 'x'] }, { before: ['6', 'y'] }]);
 });
 
+test('before images decoded for some columns only: the others are stepped over, whatever their size, and left out', () => {
+  // BIGINT, DECIMAL(10,2), DATETIME2(6), VARCHAR(10) latin1, BLOB (2-byte length), then the INT key last.
+  const map = mapped([8, 246, 18, 15, 252, 3], new LE().u8(10, 2).u8(6).u16(10).u8(2).build());
+  const cat: CatalogColumn[] = [
+    { name: 'big', unsigned: false }, { name: 'dec' }, { name: 'dt', fsp: 6 }, { name: 'lat', charset: 'latin1' }, { name: 'bl', charset: null }, { name: 'id', unsigned: false },
+  ];
+  const datetime = Buffer.alloc(8);
+  datetime.writeUIntBE((((2024 * 13 + 2) * 32 + 29) * 2 ** 17 + ((23 << 12) | (59 << 6) | 59)) + 0x8000000000, 0, 5);
+  datetime.writeUIntBE(1, 5, 3);
+  const img = (id: number, text: string) => new LE().u8(0).i64(-123n).hex('80 12 d6 87 59').raw(datetime).u8(text.length).str(text, 'latin1').u16(3).hex('00ff10').u32(id).build();
+  const d = new BinlogEventDecoder();
+  d.decode(formatDescription('8.0.36', 'NONE'));
+  const up = d.decode(rowsEvent(31, 1, 6, Buffer.concat([img(7, 'abc'), img(8, 'dé'), img(9, ''), img(10, 'x')])));
+  const del = d.decode(rowsEvent(32, 1, 6, Buffer.concat([img(11, 'abc'), img(12, '')])));
+  assert.ok(up.kind === 'rows' && del.kind === 'rows');
+  const plan = compileRowDecoder(map, cat);
+  const keyOnly = [false, false, false, false, false, true];
+  const full = ['-123', '1234567.89', '2024-02-29 23:59:59.000001'];
+  assert.deepEqual(decodeRows(up, plan)[0]!.before!.slice(0, 4), [...full, 'abc']);
+  const partial = decodeRows(up, plan, keyOnly);
+  assert.deepEqual(partial.map((r) => r.before![5]), ['7', '9']);
+  assert.deepEqual(partial.map((r) => [0, 1, 2, 3, 4].filter((i) => i in r.before!)), [[], []]);
+  assert.deepEqual(partial.map((r) => r.after!.slice(0, 4)), [[...full, 'dé'], [...full, 'x']]);
+  assert.deepEqual(partial.map((r) => r.after![5]), ['8', '10']);
+  assert.deepEqual(decodeRows(del, plan, keyOnly).map((r) => r.before![5]), ['11', '12']);
+  // A value cut short is still an error when it is only stepped over.
+  const cut = d.decode(rowsEvent(32, 1, 6, img(13, 'abc').subarray(0, 30)));
+  assert.ok(cut.kind === 'rows');
+  assert.throws(() => decodeRows(cut, plan, keyOnly), /truncated row image/);
+});
+
 test('a partial image (binlog_row_image=MINIMAL) is visible in the bitmap; absent columns are undefined', () => {
   assert.equal(isFullImage(bitmap(10), 10), true);
   assert.equal(isFullImage(bitmap(10, [0, 1, 2, 3, 4, 5, 6, 7, 9]), 10), false);

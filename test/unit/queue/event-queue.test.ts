@@ -45,6 +45,24 @@ test('append and read round-trip: multi-byte text, NULL vs empty string vs absen
   await w.close();
 });
 
+test('lines cut by the reader\'s 1 MiB reads: multi-byte text on every byte boundary, a line longer than a read', async () => {
+  const q = tempQueue();
+  const w = EventQueueWriter.open(q.queueDir, q.meta);
+  const events: UnnumberedChangeEvent[] = [];
+  // Lines of odd lengths full of 2-, 3- and 4-byte characters: chunk edges fall inside characters.
+  for (let i = 0; i < 12_000; i++) {
+    events.push({ op: 'c', schema: 'public', table: 'straße', key: { id: String(i) }, after: { id: String(i), t: 'é😀日'.repeat(1 + (i % 17)) + 'x'.repeat(i % 7) }, position: pos(1), txId: '1' });
+    if (i === 6000) events.push({ op: 'u', schema: 'public', table: 'straße', key: { id: '1' }, after: { t: 'Ω'.repeat(1_500_000) }, position: pos(1), txId: '1' });
+  }
+  await w.append(events, pos(1));
+  await w.close();
+  const expected = events.map((e, i) => ({ vsn: i + 1, ...e }));
+  const got = await readAll(new EventQueueReader(q.queueDir, q.meta));
+  assert.equal(got.length, expected.length);
+  assert.deepEqual(got, expected);
+  assert.deepEqual(await readAll(new EventQueueReader(q.queueDir, q.meta), 5999), expected.slice(5999));
+});
+
 test('vsn continues across reopen; position is kept; an empty append records only the position', async () => {
   const q = tempQueue();
   let w = EventQueueWriter.open(q.queueDir, q.meta);

@@ -168,6 +168,19 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
 
   /** Committed transactions in commit order (see the options for the empty ones). */
   async *transactions(): AsyncGenerator<AssembledTransaction> {
+    for await (const batch of this.transactionBatches()) {
+      for (const tx of batch) {
+        yield tx;
+        if (this.stopping) return;
+      }
+    }
+  }
+
+  /**
+   * The same transactions, as one array per chunk of binlog events received (never empty): every
+   * transaction the chunk completes, decoded and assembled without an await between them.
+   */
+  async *transactionBatches(): AsyncGenerator<AssembledTransaction[]> {
     const idleMs = this.options.idleProgressMs ?? 5000;
     const reconnectFor = this.options.reconnectForMs ?? 60_000;
     const o = this.options;
@@ -193,21 +206,32 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
       try {
         // A batch is every event already received: decoded and assembled without an await per event.
         for await (const batch of this.dump.batches()) {
-          for (let i = 0; i < batch.length; i++) {
-            this.batchLeft = batch.length - i - 1;
-            const tx = assembler.push(decoder.decode(batch[i]!));
-            if (!tx) continue;
-            failingSince = undefined;
-            delay = 500;
-            this.last = tx.binlogPosition;
-            this.lastText = tx.position;
-            if (tx.events.length > 0 || Date.now() - lastYield >= idleMs) {
-              lastYield = Date.now();
-              yield tx;
-              if (this.stopping) return;
+          const out: AssembledTransaction[] = [];
+          let failure: { error: unknown } | undefined;
+          try {
+            for (let i = 0; i < batch.length; i++) {
+              this.batchLeft = batch.length - i - 1;
+              const tx = assembler.push(decoder.decode(batch[i]!));
+              if (!tx) continue;
+              failingSince = undefined;
+              delay = 500;
+              this.last = tx.binlogPosition;
+              this.lastText = tx.position;
+              if (tx.events.length > 0 || Date.now() - lastYield >= idleMs) {
+                lastYield = Date.now();
+                out.push(tx);
+              }
             }
+          } catch (e) {
+            failure = { error: e };
           }
           this.batchLeft = 0;
+          // What the chunk completed before a failure is handed out first: a reconnect resumes after it.
+          if (out.length > 0) {
+            yield out;
+            if (this.stopping) return;
+          }
+          if (failure) throw failure.error;
         }
         return; // closed by stop()
       } catch (e) {

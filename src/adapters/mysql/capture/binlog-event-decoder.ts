@@ -191,15 +191,16 @@ export class BinlogEventDecoder {
       case EventType.TABLE_MAP: {
         // Every transaction repeats its tables' maps, byte for byte while the tables stay as they
         // are: a repeat reuses the decoded columns (same array: the assembler sees the same shape at once).
-        const raw = r.buf.subarray(r.pos, r.end);
-        const seen = this.tableMapBytes.get(raw.length);
-        if (seen && seen.raw.equals(raw)) {
+        const length = r.end - r.pos;
+        const seen = this.tableMapBytes.get(length);
+        if (seen && seen.raw.compare(r.buf, r.pos, r.end) === 0) {
           this.tableMaps.set(seen.map.tableId, seen.map);
           return { ...seen.map };
         }
+        const raw = Buffer.from(r.buf.subarray(r.pos, r.end));
         const map = this.tableMapEvent(r);
         this.tableMaps.set(map.tableId, map);
-        this.tableMapBytes.set(raw.length, { raw: Buffer.from(raw), map });
+        this.tableMapBytes.set(length, { raw, map });
         return { ...map };
       }
       case EventType.WRITE_ROWS_V1:

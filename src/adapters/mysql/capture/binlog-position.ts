@@ -48,13 +48,22 @@ export function binlogFileSequence(file: string): number {
  * @example encodeBinlogPosition({ file: 'mysql-bin.000003', offset: 1234 }) // '0000000003.000000001234|mysql-bin.000003|'
  */
 export function encodeBinlogPosition(p: BinlogPosition): string {
-  if (p.file.includes('|')) throw new TandemError('TANDEM_DATA', `The binlog file name "${p.file}" contains '|'.`);
-  if (!Number.isSafeInteger(p.offset) || p.offset < 0 || String(p.offset).length > OFFSET_WIDTH) {
+  if (!Number.isSafeInteger(p.offset) || p.offset < 0 || p.offset >= 10 ** OFFSET_WIDTH) {
     throw new TandemError('TANDEM_DATA', `${p.offset} is not a binlog offset.`);
   }
-  const seq = String(binlogFileSequence(p.file)).padStart(SEQ_WIDTH, '0');
   const off = String(p.offset).padStart(OFFSET_WIDTH, '0');
-  return `${seq}.${off}|${p.file}|${gtidText(p.gtid)}`;
+  return `${fileSequenceText(p.file)}.${off}|${p.file}|${gtidText(p.gtid)}`;
+}
+
+/** The last file's checked, padded sequence number: every transaction of a file asks for it. */
+let lastFile: { readonly file: string; readonly seq: string } | undefined;
+
+function fileSequenceText(file: string): string {
+  if (lastFile?.file === file) return lastFile.seq;
+  if (file.includes('|')) throw new TandemError('TANDEM_DATA', `The binlog file name "${file}" contains '|'.`);
+  const seq = String(binlogFileSequence(file)).padStart(SEQ_WIDTH, '0');
+  lastFile = { file, seq };
+  return seq;
 }
 
 function gtidText(g: GtidPosition | undefined): string {

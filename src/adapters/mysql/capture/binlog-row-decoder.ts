@@ -280,8 +280,12 @@ export function isFullImage(bitmap: Buffer, n: number): boolean {
   return true;
 }
 
-/** Decodes every row of a rows event. */
-export function decodeRows(ev: RowsEvent, plan: RowDecoderPlan): RowImage[] {
+/**
+ * Decodes every row of a rows event. With `beforeColumns`, only those columns of a before image
+ * (updates, deletes) are decoded, the others are stepped over and left `undefined`: the capture
+ * needs only the primary key of the row as it was.
+ */
+export function decodeRows(ev: RowsEvent, plan: RowDecoderPlan, beforeColumns?: readonly boolean[]): RowImage[] {
   if (ev.columnCount !== plan.columnCount) {
     throw new BinlogDecodeError(`rows event has ${ev.columnCount} columns, its table map ${plan.columnCount}`);
   }
@@ -290,16 +294,16 @@ export function decodeRows(ev: RowsEvent, plan: RowDecoderPlan): RowImage[] {
   const out: RowImage[] = [];
   while (cursor.pos < buf.length) {
     if (ev.op === 'write') out.push({ after: image(buf, cursor, ev.present, plan) });
-    else if (ev.op === 'delete') out.push({ before: image(buf, cursor, ev.present, plan) });
+    else if (ev.op === 'delete') out.push({ before: image(buf, cursor, ev.present, plan, beforeColumns) });
     else {
-      const before = image(buf, cursor, ev.present, plan);
+      const before = image(buf, cursor, ev.present, plan, beforeColumns);
       out.push({ before, after: image(buf, cursor, ev.presentAfter!, plan) });
     }
   }
   return out;
 }
 
-function image(buf: Buffer, cursor: { pos: number }, present: Buffer, plan: RowDecoderPlan): ColumnValue[] {
+function image(buf: Buffer, cursor: { pos: number }, present: Buffer, plan: RowDecoderPlan, wanted?: readonly boolean[]): ColumnValue[] {
   const n = plan.columnCount;
   let count = 0;
   for (let i = 0; i < n; i++) if (present[i >> 3]! & (1 << (i & 7))) count++;
@@ -311,11 +315,33 @@ function image(buf: Buffer, cursor: { pos: number }, present: Buffer, plan: RowD
   for (let i = 0; i < n; i++) {
     if ((present[i >> 3]! & (1 << (i & 7))) === 0) continue;
     if (buf[nullStart + (k >> 3)]! & (1 << (k & 7))) values[i] = null;
+    else if (wanted && !wanted[i]) pos = valueEnd(buf, pos, plan.columns[i]!);
     else pos = value(buf, pos, plan.columns[i]!, values, i);
     k++;
   }
   cursor.pos = pos;
   return values;
+}
+
+/** The position after the value at `pos`, without decoding it. */
+function valueEnd(buf: Buffer, pos: number, c: CompiledColumn): number {
+  let n: number;
+  switch (c.kind) {
+    case Kind.Int8: case Kind.UInt8: case Kind.Year: n = 1; break;
+    case Kind.Int16: case Kind.UInt16: n = 2; break;
+    case Kind.Int24: case Kind.UInt24: case Kind.Date: case Kind.Time: n = 3; break;
+    case Kind.Int32: case Kind.UInt32: case Kind.Float: case Kind.FloatAsDouble: case Kind.Timestamp: n = 4; break;
+    case Kind.Int64: case Kind.UInt64: case Kind.Double: case Kind.Datetime: n = 8; break;
+    case Kind.Time2: n = 3 + fracBytes(c.fsp); break;
+    case Kind.Datetime2: n = 5 + fracBytes(c.fsp); break;
+    case Kind.Timestamp2: n = 4 + fracBytes(c.fsp); break;
+    case Kind.Decimal: case Kind.Bit: case Kind.Enum: case Kind.Set:
+    case Kind.TimeHires: case Kind.DatetimeHires: case Kind.TimestampHires: n = c.size; break;
+    case Kind.Text: case Kind.Bytes: case Kind.Json: n = c.size + lengthPrefix(buf, pos, c.size); break;
+    case Kind.Uuid: case Kind.Inet4: case Kind.Inet6: n = 1 + lengthPrefix(buf, pos, 1); break;
+  }
+  need(buf, pos, n);
+  return pos + n;
 }
 
 function need(buf: Buffer, pos: number, n: number): void {
@@ -337,6 +363,17 @@ function lengthPrefix(buf: Buffer, pos: number, size: number): number {
   }
 }
 
+/**
+ * A 64-bit little-endian integer as decimal text: as a number while it is exact (|v| < 2^53, the
+ * usual case), else through BigInt.
+ */
+function int64Text(buf: Buffer, pos: number, signed: boolean): string {
+  const lo = buf.readUInt32LE(pos);
+  const hi = signed ? buf.readInt32LE(pos + 4) : buf.readUInt32LE(pos + 4);
+  if (hi >= -0x200000 && hi < 0x200000) return String(hi * 0x100000000 + lo);
+  return (signed ? buf.readBigInt64LE(pos) : buf.readBigUInt64LE(pos)).toString();
+}
+
 /** Decodes one value at `pos` into `out[i]`; returns the position after it. */
 function value(buf: Buffer, pos: number, c: CompiledColumn, out: ColumnValue[], i: number): number {
   switch (c.kind) {
@@ -348,8 +385,8 @@ function value(buf: Buffer, pos: number, c: CompiledColumn, out: ColumnValue[], 
     case Kind.UInt24: need(buf, pos, 3); out[i] = zerofill(String(buf.readUIntLE(pos, 3)), c.zerofill); return pos + 3;
     case Kind.Int32: need(buf, pos, 4); out[i] = zerofill(String(buf.readInt32LE(pos)), c.zerofill); return pos + 4;
     case Kind.UInt32: need(buf, pos, 4); out[i] = zerofill(String(buf.readUInt32LE(pos)), c.zerofill); return pos + 4;
-    case Kind.Int64: need(buf, pos, 8); out[i] = zerofill(buf.readBigInt64LE(pos).toString(), c.zerofill); return pos + 8;
-    case Kind.UInt64: need(buf, pos, 8); out[i] = zerofill(buf.readBigUInt64LE(pos).toString(), c.zerofill); return pos + 8;
+    case Kind.Int64: need(buf, pos, 8); out[i] = zerofill(int64Text(buf, pos, true), c.zerofill); return pos + 8;
+    case Kind.UInt64: need(buf, pos, 8); out[i] = zerofill(int64Text(buf, pos, false), c.zerofill); return pos + 8;
     case Kind.Float: {
       need(buf, pos, 4);
       const v = buf.readFloatLE(pos);

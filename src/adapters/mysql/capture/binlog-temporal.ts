@@ -10,7 +10,11 @@ export function fracBytes(fsp: number): number {
   return (fsp + 1) >> 1;
 }
 
+/** '00' … '99': most fields of a date or time are two digits. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+
 function pad(n: number, w: number): string {
+  if (w === 2 && n >= 0 && n < 100) return TWO_DIGITS[n]!;
   return String(n).padStart(w, '0');
 }
 

@@ -43,11 +43,22 @@ export class MariaGtidState {
 
   /** Canonical text: domains in ascending order. */
   toString(): string {
-    return [...this.domains.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([d, g]) => `${d}-${g.serverId}-${g.sequence}`)
-      .join(',');
+    // Worked out once: a position is encoded from the state after every transaction.
+    if (this.text === undefined) {
+      if (this.domains.size === 1) {
+        const [d, g] = this.domains.entries().next().value as [number, { serverId: number; sequence: bigint }];
+        this.text = `${d}-${g.serverId}-${g.sequence}`;
+      } else {
+        this.text = [...this.domains.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([d, g]) => `${d}-${g.serverId}-${g.sequence}`)
+          .join(',');
+      }
+    }
+    return this.text;
   }
+
+  private text: string | undefined;
 }
 
 /** One MySQL source UUID's transaction numbers, as sorted, disjoint, inclusive intervals. */

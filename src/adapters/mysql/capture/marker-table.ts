@@ -94,7 +94,11 @@ export function isMarkerRow(e: Pick<UnnumberedChangeEvent, 'schema'>): boolean {
  * Splits a transaction's events into the row changes of migrated tables and the markers of
  * `streamId` inserted in it (another stream's rows, `created` rows and deletes are ignored).
  */
-export function markersOf(events: readonly UnnumberedChangeEvent[], streamId: string): { events: UnnumberedChangeEvent[]; markers: MarkerKind[] } {
+export function markersOf(events: UnnumberedChangeEvent[], streamId: string): { events: UnnumberedChangeEvent[]; markers: MarkerKind[] } {
+  // Nearly every transaction has no marker row: its events are passed on as they are.
+  let i = 0;
+  while (i < events.length && !isMarkerRow(events[i]!)) i++;
+  if (i === events.length) return { events, markers: [] };
   const rows: UnnumberedChangeEvent[] = [];
   const markers: MarkerKind[] = [];
   for (const e of events) {

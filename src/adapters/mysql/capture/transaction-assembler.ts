@@ -62,6 +62,10 @@ interface CompiledTable {
   readonly keyIndexes: readonly number[];
   /** Column indexes that go into `after`. */
   readonly afterIndexes: readonly number[];
+  /** Per column: part of the primary key. */
+  readonly keyColumns: readonly boolean[];
+  /** Every key column goes into `after` (an insert's key is then taken from its converted `after`). */
+  readonly keyInAfter: boolean;
 }
 
 type PendingEvent = Omit<UnnumberedChangeEvent, 'position' | 'txId'>;
@@ -335,10 +339,11 @@ export class TransactionAssembler {
     const c = state.columns;
     const schema = table.eventSchema ?? table.database;
     const tableName = table.eventTable ?? table.table;
-    for (const row of decodeRows(ev, state.plan)) {
+    // Of the row as it was, only its primary key is needed.
+    for (const row of decodeRows(ev, state.plan, c.keyColumns)) {
       if (ev.op === 'write') {
         const after = record(row.after!, c, c.afterIndexes);
-        g.events.push({ op: 'c', schema, table: tableName, key: record(row.after!, c, c.keyIndexes), after });
+        g.events.push({ op: 'c', schema, table: tableName, key: c.keyInAfter ? pick(after, c) : record(row.after!, c, c.keyIndexes), after });
       } else if (ev.op === 'update') {
         g.events.push({ op: 'u', schema, table: tableName, key: record(row.before!, c, c.keyIndexes), after: record(row.after!, c, c.afterIndexes) });
       } else {
@@ -364,7 +369,9 @@ export class TransactionAssembler {
     const omit = new Set(table.omitColumns ?? []);
     const afterIndexes = names.map((_, i) => i).filter((i) => !omit.has(names[i]!));
     const converters = table.columns.map((col) => this.converters(table, col));
-    return { names, converters, keyIndexes, afterIndexes };
+    const keyColumns = names.map((_, i) => keyIndexes.includes(i));
+    const keyInAfter = keyIndexes.every((i) => !omit.has(names[i]!));
+    return { names, converters, keyIndexes, afterIndexes, keyColumns, keyInAfter };
   }
 
   private finish(ev: BinlogEvent): AssembledTransaction | undefined {
@@ -403,6 +410,16 @@ function sameShape(a: TableMapEvent, b: TableMapEvent): boolean {
     if (x.type !== y.type || x.meta !== y.meta || x.nullable !== y.nullable) return false;
   }
   return true;
+}
+
+/** The key columns of an already converted row, in key order. */
+function pick(after: Record<string, string | null>, c: CompiledTable): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const i of c.keyIndexes) {
+    const name = c.names[i]!;
+    out[name] = after[name]!;
+  }
+  return out;
 }
 
 function record(values: ColumnValue[], c: CompiledTable, indexes: readonly number[]): Record<string, string | null> {

@@ -35,7 +35,9 @@ export interface BatchPlan {
 interface RowOp {
   kind: 'c' | 'u' | 'd';
   key: Readonly<Record<string, string | null>>;
+  /** The event's own object until `owned` (a merge copies it first: events are never changed). */
   after: Record<string, string | null>;
+  owned: boolean;
   vsns: VsnRange;
 }
 
@@ -58,26 +60,28 @@ interface RowOp {
  */
 export function planBatch(events: readonly ChangeEvent[], tableOf: (e: ChangeEvent) => AppliedTable): BatchPlan {
   const statements: PlannedStatement[] = [];
-  const counts = new Map<string, EventCounts>();
+  // Counted per table object (no key string per event), keyed by `schema.table` at the end.
+  const countsOf = new Map<AppliedTable, EventCounts & { key: string }>();
   let inserts = 0;
   let updates = 0;
   let deletes = 0;
   let segment: ChangeEvent[] = [];
+  let segmentTables: AppliedTable[] = [];
   let truncateTx: string | undefined;
   for (const e of events) {
     // Markers (op 'm') carry no row: they only move the channel's progress.
     if (e.op !== 'c' && e.op !== 'u' && e.op !== 'd' && e.op !== 't') continue;
-    const key = eventTableKey(e);
-    let c = counts.get(key);
-    if (!c) counts.set(key, (c = { total: 0, inserts: 0, updates: 0, deletes: 0 }));
+    const table = tableOf(e);
+    let c = countsOf.get(table);
+    if (!c) countsOf.set(table, (c = { key: eventTableKey(e), total: 0, inserts: 0, updates: 0, deletes: 0 }));
     c.total++;
     if (e.op === 'c') { c.inserts++; inserts++; }
     else if (e.op === 'u') { c.updates++; updates++; }
     else if (e.op === 'd') { c.deletes++; deletes++; }
-    const table = tableOf(e);
     if (e.op === 't' || movesPrimaryKey(e, table)) {
-      planSegment(segment, tableOf, statements);
+      planSegment(segment, segmentTables, statements);
       segment = [];
+      segmentTables = [];
       const prev = statements[statements.length - 1];
       if (e.op === 't' && prev?.kind === 'truncate' && truncateTx === e.txId) {
         // One source TRUNCATE of tables linked by foreign keys must stay one statement.
@@ -86,75 +90,143 @@ export function planBatch(events: readonly ChangeEvent[], tableOf: (e: ChangeEve
       } else if (e.op === 't') {
         statements.push({ kind: 'truncate', tables: [table], vsns: { first: e.vsn, last: e.vsn } });
       } else {
-        planSegment([e], tableOf, statements);
+        planSegment([e], [table], statements);
       }
       truncateTx = e.op === 't' ? e.txId : undefined;
       continue;
     }
     truncateTx = undefined;
     segment.push(e);
+    segmentTables.push(table);
   }
-  planSegment(segment, tableOf, statements);
+  planSegment(segment, segmentTables, statements);
+  const counts = new Map<string, EventCounts>();
+  for (const { key, total, inserts: i, updates: u, deletes: d } of countsOf.values()) counts.set(key, { total, inserts: i, updates: u, deletes: d });
   return { statements, counts, inserts, updates, deletes };
 }
 
 function movesPrimaryKey(e: ChangeEvent, table: AppliedTable): boolean {
   if (e.op !== 'u' || !e.after) return false;
-  return table.primaryKey.some((col) => col in e.after! && e.after![col] !== e.key[col]);
+  const after = e.after;
+  for (const col of table.primaryKey) if (col in after && after[col] !== e.key[col]) return true;
+  return false;
 }
 
-function planSegment(events: readonly ChangeEvent[], tableOf: (e: ChangeEvent) => AppliedTable, out: PlannedStatement[]): void {
+/** The identity of a row within a segment: its table and primary-key values. */
+function rowKeyOf(e: ChangeEvent, table: AppliedTable): string {
+  const pk = table.primaryKey;
+  if (pk.length === 1) {
+    // One column: the value itself, marked so that a NULL and the text 'null' differ.
+    const v = e.key[pk[0]!];
+    return `${e.schema}\u0000${e.table}\u0000${v === null || v === undefined ? '\u0001' : `\u0002${v}`}`;
+  }
+  return `${e.schema}\u0000${e.table}\u0000${JSON.stringify(pk.map((k) => e.key[k] ?? null))}`;
+}
+
+/**
+ * The sorted column lists of one segment's statements, worked out once per table, statement kind
+ * and order of the row's properties (rows of one table nearly always share it), each with an id
+ * that names the statement's shape in the grouping key.
+ */
+class ColumnShapes {
+  private readonly last = new Map<string, { keys: string[]; columns: string[]; id: number }>();
+  private readonly ids = new Map<string, number>();
+
+  shape(table: AppliedTable, kind: 'c' | 'u' | 'd', keys: string[], keep: (col: string) => boolean, skipped: number): { columns: string[]; id: number } {
+    const slot = `${kind}${skipped}\u0000${table.schema}\u0000${table.name}`;
+    const prev = this.last.get(slot);
+    if (prev && sameStrings(prev.keys, keys)) return prev;
+    const columns = (skipped === 0 ? keys.slice() : keys.filter(keep)).sort();
+    const full = `${kind}\u0000${table.schema}\u0000${table.name}\u0000${columns.join('\u0000')}`;
+    let id = this.ids.get(full);
+    if (id === undefined) this.ids.set(full, (id = this.ids.size));
+    const next = { keys, columns, id };
+    this.last.set(slot, next);
+    return next;
+  }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function planSegment(events: readonly ChangeEvent[], tables: readonly AppliedTable[], out: PlannedStatement[]): void {
   if (events.length === 0) return;
   const chains = new Map<string, { table: AppliedTable; ops: RowOp[] }>();
-  for (const e of events) {
-    const table = tableOf(e);
-    const rowKey = `${e.schema}\u0000${e.table}\u0000${JSON.stringify(table.primaryKey.map((k) => e.key[k] ?? null))}`;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    const table = tables[i]!;
+    const rowKey = rowKeyOf(e, table);
     let chain = chains.get(rowKey);
     if (!chain) chains.set(rowKey, (chain = { table, ops: [] }));
     const ops = chain.ops;
     const last = ops[ops.length - 1];
     const vsns = { first: e.vsn, last: e.vsn };
+    // An event's `after` is shared until a later update merges into it (then copied once).
     if (e.op === 'c') {
-      ops.push({ kind: 'c', key: e.key, after: { ...e.after }, vsns });
+      ops.push({ kind: 'c', key: e.key, after: e.after ?? {}, owned: false, vsns });
     } else if (e.op === 'u') {
       if (last && last.kind !== 'd') {
+        if (!last.owned) {
+          last.after = { ...last.after };
+          last.owned = true;
+        }
         Object.assign(last.after, e.after);
         last.vsns.last = e.vsn;
       } else {
-        ops.push({ kind: 'u', key: e.key, after: { ...e.after }, vsns });
+        ops.push({ kind: 'u', key: e.key, after: e.after ?? {}, owned: false, vsns });
       }
     } else if (e.op === 'd') {
       if (last?.kind === 'c') ops.pop();
-      else if (last?.kind === 'u') ops[ops.length - 1] = { kind: 'd', key: last.key, after: {}, vsns: { first: last.vsns.first, last: e.vsn } };
-      else ops.push({ kind: 'd', key: e.key, after: {}, vsns });
+      else if (last?.kind === 'u') ops[ops.length - 1] = { kind: 'd', key: last.key, after: {}, owned: true, vsns: { first: last.vsns.first, last: e.vsn } };
+      else ops.push({ kind: 'd', key: e.key, after: {}, owned: true, vsns });
     }
   }
   // Group by level, table, statement kind and column set; Map keeps first-seen order.
+  const shapes = new ColumnShapes();
   const groups = new Map<string, { level: number; order: number; table: AppliedTable; kind: 'c' | 'u' | 'd'; columns: string[]; rows: (string | null)[][]; vsns: VsnRange }>();
   for (const { table, ops } of chains.values()) {
-    ops.forEach((op, level) => {
+    for (let level = 0; level < ops.length; level++) {
+      const op = ops[level]!;
       let columns: string[];
       let row: (string | null)[];
+      let shapeId: number;
       const pk = table.primaryKey.map((k) => op.key[k] ?? null);
       if (op.kind === 'd') {
         columns = [];
         row = pk;
-      } else if (op.kind === 'c') {
-        columns = Object.keys(op.after).sort();
-        row = columns.map((c) => op.after[c] ?? null);
+        shapeId = -1;
       } else {
+        const after = op.after;
+        const keys = Object.keys(after);
         // Primary-key columns that keep their value are not set: no index change, HOT stays possible.
-        columns = Object.keys(op.after).filter((c) => !(table.primaryKey.includes(c) && op.after[c] === op.key[c])).sort();
-        if (columns.length === 0) return; // nothing changes (an update that carried only the key)
-        row = [...pk, ...columns.map((c) => op.after[c] ?? null)];
+        let skipped = 0;
+        if (op.kind === 'u') {
+          for (let k = 0; k < table.primaryKey.length; k++) {
+            const col = table.primaryKey[k]!;
+            if (col in after && after[col] === op.key[col]) skipped |= 1 << k;
+          }
+        }
+        const keep = (c: string) => !(table.primaryKey.includes(c) && after[c] === op.key[c]);
+        ({ columns, id: shapeId } = shapes.shape(table, op.kind, keys, keep, skipped));
+        if (op.kind === 'c') {
+          row = new Array<string | null>(columns.length);
+          for (let k = 0; k < columns.length; k++) row[k] = after[columns[k]!] ?? null;
+        } else {
+          if (columns.length === 0) continue; // nothing changes (an update that carried only the key)
+          row = pk;
+          for (let k = 0; k < columns.length; k++) row.push(after[columns[k]!] ?? null);
+        }
       }
-      const gk = `${level}\u0000${op.kind}\u0000${table.schema}\u0000${table.name}\u0000${columns.join('\u0000')}`;
+      const gk = op.kind === 'd' ? `${level}\u0000d\u0000${table.schema}\u0000${table.name}` : `${level}\u0000${shapeId}`;
       let g = groups.get(gk);
       if (!g) groups.set(gk, (g = { level, order: op.kind === 'd' ? 0 : op.kind === 'u' ? 1 : 2, table, kind: op.kind, columns, rows: [], vsns: { ...op.vsns } }));
       g.rows.push(row);
       if (op.vsns.first < g.vsns.first) g.vsns.first = op.vsns.first;
       if (op.vsns.last > g.vsns.last) g.vsns.last = op.vsns.last;
-    });
+    }
   }
   const sorted = [...groups.values()].sort((a, b) => a.level - b.level || a.order - b.order);
   for (const g of sorted) {
