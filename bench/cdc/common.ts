@@ -94,9 +94,15 @@ export function startProc(label: string, cmd: string, args: string[], env: Recor
   return new Proc(label, spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
-/** The built CLI, as a user would run it in a terminal of its own. */
-export function startTandem(label: string, args: string[], env: Record<string, string>): Proc {
-  return startProc(label, process.execPath, [CLI_PATH, ...args], { TANDEM_NO_TTY: '1', TANDEM_METRICS_INTERVAL_MS: '3600000', ...env });
+/** The built CLI, as a user would run it in a terminal of its own; `nodeArgs` go to node (a CPU profile, say). */
+export function startTandem(label: string, args: string[], env: Record<string, string>, nodeArgs: readonly string[] = []): Proc {
+  return startProc(label, process.execPath, [...nodeArgs, CLI_PATH, ...args], { TANDEM_NO_TTY: '1', TANDEM_METRICS_INTERVAL_MS: '3600000', ...env });
+}
+
+/** node's flags that write a CPU profile into `dir` when the process ends (none without a dir); `name` fixes the file's name. */
+export function cpuProfileArgs(dir: string | undefined, name?: string): string[] {
+  if (!dir) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(name ? [`--cpu-prof-name=${name}`] : [])];
 }
 
 /** Runs the CLI to its end; throws on a non-zero exit. */

@@ -45,11 +45,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
-import { CLI_PATH, sourceFlags, targetFlags } from '../../test/helpers/cli.js';
+import { sourceFlags, targetFlags } from '../../test/helpers/cli.js';
 import { tableChecksums } from '../../test/helpers/table-checksum.js';
 import {
   Cleanup, MetaView, PG_DUMP, PSQL, type Proc, loadAvg, now, percentile, pgbench, pgbenchResult, rate, removeDir, runTandem, secs, sh,
-  sleep, startProc, startTandem, waitFor,
+  sleep, startTandem, waitFor, cpuProfileArgs,
 } from './common.js';
 
 const PART = process.env.BENCH_PART ?? 'all';
@@ -73,8 +73,7 @@ const PREWARM_S = Number(process.env.BENCH_PREWARM_S ?? 0);
 
 /** A Tandem process of the run; with BENCH_PROFILE_DIR, it writes a CPU profile there when it ends. */
 function startCli(label: string, args: string[], env: Record<string, string>): Proc {
-  if (!PROFILE_DIR) return startTandem(label, args, env);
-  return startProc(label, process.execPath, ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, CLI_PATH, ...args], { TANDEM_NO_TTY: '1', TANDEM_METRICS_INTERVAL_MS: '3600000', ...env });
+  return startTandem(label, args, env, cpuProfileArgs(PROFILE_DIR));
 }
 const TABLES = ['pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history', 'bench_heartbeat'];
 const SERVER_SETTINGS = { max_wal_size: '4GB', checkpoint_timeout: '30min' };

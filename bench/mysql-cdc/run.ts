@@ -28,8 +28,7 @@ import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../test/helpers/mariadb-server.js';
 import { startPg15 } from '../../test/helpers/pg-server.js';
 import { targetFlags } from '../../test/helpers/cli.js';
-import { Cleanup, MetaView, type Proc, loadAvg, now, rate, removeDir, runTandem, secs, sleep, startProc, startTandem, waitFor } from '../cdc/common.js';
-import { CLI_PATH } from '../../test/helpers/cli.js';
+import { Cleanup, MetaView, type Proc, loadAvg, now, rate, removeDir, runTandem, secs, sleep, startTandem, waitFor, cpuProfileArgs } from '../cdc/common.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 500_000);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
@@ -120,19 +119,13 @@ async function main(): Promise<void> {
     cleanup.add('stop tandem processes', () => Promise.all(procs.map((p) => p.stop())));
     const exporter = (profile = false) => {
       const args = ['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'];
-      const profileDir = profile ? process.env.BENCH_PROFILE_DIR : undefined;
-      const p = profileDir
-        ? startProc('export', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=export.cpuprofile', CLI_PATH, ...args], { TANDEM_NO_TTY: '1', TANDEM_METRICS_INTERVAL_MS: '3600000', ...env })
-        : startTandem('export', args, env);
+      const p = startTandem('export', args, env, cpuProfileArgs(profile ? process.env.BENCH_PROFILE_DIR : undefined, 'export.cpuprofile'));
       procs.push(p);
       return p;
     };
     const importer = (profile = false) => {
       const args = ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF];
-      const profileDir = profile ? process.env.BENCH_PROFILE_DIR : undefined;
-      const p = profileDir
-        ? startProc('import', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=import.cpuprofile', CLI_PATH, ...args], { TANDEM_NO_TTY: '1', TANDEM_METRICS_INTERVAL_MS: '3600000', ...env })
-        : startTandem('import', args, env);
+      const p = startTandem('import', args, env, cpuProfileArgs(profile ? process.env.BENCH_PROFILE_DIR : undefined, 'import.cpuprofile'));
       procs.push(p);
       return p;
     };

@@ -105,7 +105,7 @@ export function createUnderSqlMode(t: MySqlTriggerState): string {
   return `SET @tandem_sql_mode = @@SESSION.sql_mode;\nSET SESSION sql_mode = ${sqlString(t.sqlMode)};\n${create}\nSET SESSION sql_mode = @tandem_sql_mode;`;
 }
 
-/** A MySQL string literal (backslashes and quotes escaped: right under any sql_mode). */
+/** A MySQL string literal, quotes doubled and backslashes escaped (an sql_mode's names hold neither). */
 function sqlString(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
