@@ -1,5 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UnnumberedChangeEvent } from '../change-event.js';
 import type { MetaStore } from '../meta-store.js';
@@ -31,8 +30,13 @@ interface OpenSegment {
   committedBytes: number;
   firstVsn?: number;
   eventCount: number;
-  /** Undefined until the first append after open (files are opened lazily). */
-  handle?: FileHandle;
+  /**
+   * The file descriptor; undefined until the first append after open (files are opened lazily).
+   * Segment I/O is synchronous: an append is one write and one fdatasync of a small group, and the
+   * exporter waits for it anyway, while two hops through libuv's thread pool cost a live stream
+   * milliseconds of latency per append on a busy machine.
+   */
+  handle?: number;
 }
 
 /**
@@ -149,7 +153,7 @@ export class EventQueueWriter {
     try {
       await this.tail;
       this.closed = true;
-      await this.current?.handle?.close();
+      if (this.current?.handle !== undefined) closeSync(this.current.handle);
       if (this.current) this.current.handle = undefined;
     } finally {
       this.lock.release();
@@ -192,17 +196,16 @@ export class EventQueueWriter {
     const lastVsn = vsn - 1;
     const bytes = Buffer.from(text, 'utf8');
 
-    const seg = await this.writableSegment();
+    const seg = this.writableSegment();
     try {
       let written = 0;
       while (written < bytes.length) {
-        const r = await seg.handle!.write(bytes, written, bytes.length - written, seg.committedBytes + written);
-        written += r.bytesWritten;
+        written += writeSync(seg.handle!, bytes, written, bytes.length - written, seg.committedBytes + written);
       }
-      await seg.handle!.datasync();
+      fdatasyncSync(seg.handle!);
       failpoint('queue.after-append-before-commit');
     } catch (e) {
-      await this.dropTornTail(seg);
+      this.dropTornTail(seg);
       // Nothing of this append counts (the tail is cut back, the source is not acknowledged).
       if (fileSystemError(e)?.code === 'TANDEM_DISK') {
         throw new TandemError('TANDEM_DISK', `The disk holding the change queue is full (${join(this.queueDir, seg.fileName)}); the source's slot keeps the changes not yet queued.`, {
@@ -233,7 +236,7 @@ export class EventQueueWriter {
         inCommit?.({ firstVsn, lastVsn });
       })();
     } catch (e) {
-      await this.dropTornTail(seg);
+      this.dropTornTail(seg);
       throw e;
     }
     seg.committedBytes = committedBytes;
@@ -242,7 +245,7 @@ export class EventQueueWriter {
     this._lastVsn = lastVsn;
     this._lastPosition = position;
     if (closeNow) {
-      await seg.handle!.close();
+      closeSync(seg.handle!);
       this.current = undefined;
     }
     return { firstVsn, lastVsn };
@@ -259,24 +262,24 @@ export class EventQueueWriter {
   }
 
   /** The open segment, or a new one (its row is inserted by the append that commits into it). */
-  private async writableSegment(): Promise<OpenSegment> {
+  private writableSegment(): OpenSegment {
     if (!this.current) {
       const segmentNo = this.nextSegmentNo++;
       this.current = { segmentNo, fileName: segmentFileName(segmentNo), committedBytes: 0, eventCount: 0 };
     }
     const seg = this.current;
-    if (!seg.handle) {
+    if (seg.handle === undefined) {
       const path = join(this.queueDir, seg.fileName);
       const isNew = !existsSync(path);
-      seg.handle = await open(path, isNew ? 'w+' : 'r+');
+      seg.handle = openSync(path, isNew ? 'w+' : 'r+');
       if (isNew) syncDir(this.queueDir); // the new file's directory entry must survive a crash too
     }
     return seg;
   }
 
   /** After a failed write or commit: cut the file back so the next append starts at a clean end. */
-  private async dropTornTail(seg: OpenSegment): Promise<void> {
-    try { await seg.handle?.truncate(seg.committedBytes); } catch { /* reopen truncates it anyway */ }
+  private dropTornTail(seg: OpenSegment): void {
+    try { if (seg.handle !== undefined) ftruncateSync(seg.handle, seg.committedBytes); } catch { /* reopen truncates it anyway */ }
   }
 
   private recover(segments: QueueSegment[]): void {

@@ -35,7 +35,7 @@ const MAX_EVENTS_PER_APPEND = 5000;
  * rarely empty, and a group that only ended at MAX_EVENTS_PER_APPEND held its first transaction for
  * up to a second at 5,000 events/s (replication lag). At most this many fsyncs a second are added.
  */
-const MAX_GROUP_MS = 20;
+const MAX_GROUP_MS = 10;
 const RETRY_MAX_MS = 15_000;
 const RETENTION_CHECK_MS = 60_000;
 const IDLE_ACK_MS = 5_000;
