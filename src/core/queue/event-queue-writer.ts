@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { UnnumberedChangeEvent } from '../change-event.js';
 import type { MetaStore } from '../meta-store.js';
@@ -9,6 +10,17 @@ import {
   ensureQueueTables, exportedEventCounts, listSegments, migrateLegacyPosition, parseSegmentFileName, readQueueState, segmentFileName,
   type QueueExporter, type QueueSegment, type TableEventCounts,
 } from './queue-tables.js';
+
+const writeAsync = promisify(write);
+const fdatasyncAsync = promisify(fdatasync);
+
+/**
+ * Appends up to this many bytes write and fdatasync synchronously. A live stream's small groups
+ * then skip two hops through libuv's thread pool, which cost milliseconds of latency per append on
+ * a busy machine (measured under bench/cdc: 21 -> 11 ms per append, p50); a backlog's large groups
+ * stay asynchronous, so the exporter decodes the next events while the disk works.
+ */
+const SYNC_APPEND_BYTES = 256 * 1024;
 
 /** Default size after which a segment is closed and the next append starts a new one. */
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -30,12 +42,7 @@ interface OpenSegment {
   committedBytes: number;
   firstVsn?: number;
   eventCount: number;
-  /**
-   * The file descriptor; undefined until the first append after open (files are opened lazily).
-   * Segment I/O is synchronous: an append is one write and one fdatasync of a small group, and the
-   * exporter waits for it anyway, while two hops through libuv's thread pool cost a live stream
-   * milliseconds of latency per append on a busy machine.
-   */
+  /** The file descriptor; undefined until the first append after open (files are opened lazily). */
   handle?: number;
 }
 
@@ -198,11 +205,15 @@ export class EventQueueWriter {
 
     const seg = this.writableSegment();
     try {
+      const fd = seg.handle!;
       let written = 0;
-      while (written < bytes.length) {
-        written += writeSync(seg.handle!, bytes, written, bytes.length - written, seg.committedBytes + written);
+      if (bytes.length <= SYNC_APPEND_BYTES) {
+        while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, seg.committedBytes + written);
+        fdatasyncSync(fd);
+      } else {
+        while (written < bytes.length) written += (await writeAsync(fd, bytes, written, bytes.length - written, seg.committedBytes + written)).bytesWritten;
+        await fdatasyncAsync(fd);
       }
-      fdatasyncSync(seg.handle!);
       failpoint('queue.after-append-before-commit');
     } catch (e) {
       this.dropTornTail(seg);

@@ -166,7 +166,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   try {
     // The exporter's commits to meta.db wake the reader; the short poll is for file systems that
     // cannot report them (the time between queuing and applying a change is replication lag).
-    const events = reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: READ_BATCH, pollMs: 50 });
+    const read = reader.read(startAfter, { follow: true, signal: abort.signal, batchSize: READ_BATCH, pollMs: 50 });
+    const events = log.level === 'debug' ? logged(read) : read;
     early?.start();
     await dispatcher.run(early ? noted(events, early) : events);
     // Every event before the marker has been read (and noted) by now.
@@ -182,6 +183,14 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     show(true);
   }
   return { marker, ...(stillValid ? { stillValid } : {}) };
+}
+
+/** The same batches, each logged when read (debug: with the commits' log lines this shows where the lag goes). */
+async function* logged(events: AsyncIterable<ChangeEvent[]>): AsyncGenerator<ChangeEvent[]> {
+  for await (const batch of events) {
+    log.debug(`read ${batch.length} events (vsn ${batch[0]?.vsn}..${batch[batch.length - 1]?.vsn})`);
+    yield batch;
+  }
 }
 
 /** The same batches, each first recorded by the early verification (which tables changed, at which vsn). */
