@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { startPg15 } from '../../test/helpers/pg-server.js';
 import type { ChangeEvent } from '../../src/core/change-event.js';
 import { PgChangeTarget } from '../../src/adapters/postgres/change-applier.js';
-import type { AppliedTable } from '../../src/adapters/postgres/apply/batch-plan.js';
+import type { AppliedTable } from '../../src/core/apply/batch-plan.js';
 import { ChangeDispatcher } from '../../src/workflow/cdc/change-dispatcher.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500000);

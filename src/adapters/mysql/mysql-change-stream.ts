@@ -1,3 +1,4 @@
+import { BoundedBuffer } from '../../core/bounded-buffer.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { CapturedTransaction, ChangeStream } from '../../core/engine/change-capture.js';
 import { readMySqlCatalog } from './catalog.js';
@@ -57,11 +58,7 @@ export function capturedTransaction(tx: AssembledTransaction, streamId: string):
 }
 
 export class MySqlChangeStream implements ChangeStream {
-  private queue: CapturedTransaction[] = [];
-  private wakeConsumer: (() => void) | undefined;
-  private wakeProducer: (() => void) | undefined;
-  private failure: unknown;
-  private ended = false;
+  private readonly buffer = new BoundedBuffer<CapturedTransaction>(MAX_BUFFERED);
   private stopped = false;
   private capture: BinlogCapture | undefined;
   private running: Promise<void> | undefined;
@@ -79,19 +76,14 @@ export class MySqlChangeStream implements ChangeStream {
 
   private async pump(capture: BinlogCapture): Promise<void> {
     for await (const batch of capture.transactionBatches()) {
-      while (this.queue.length >= MAX_BUFFERED && !this.stopped) {
-        await new Promise<void>((resolve) => { this.wakeProducer = resolve; });
-      }
+      await this.buffer.room();
       if (this.stopped) return;
-      for (const tx of batch) this.queue.push(capturedTransaction(tx, this.scope.streamId));
-      this.wakeConsumer?.();
+      this.buffer.pushAll(batch.map((tx) => capturedTransaction(tx, this.scope.streamId)));
     }
   }
 
   private finish(error: unknown): void {
-    this.failure = this.stopped ? undefined : error;
-    this.ended = true;
-    this.wakeConsumer?.();
+    this.buffer.end(this.stopped ? undefined : error);
   }
 
   acknowledge(_tx: CapturedTransaction): void {
@@ -104,7 +96,7 @@ export class MySqlChangeStream implements ChangeStream {
    * here would flush after nearly every one of a backlog of small ones.
    */
   get buffered(): number {
-    return this.queue.length + (this.capture?.pendingEvents ?? 0);
+    return this.buffer.size + (this.capture?.pendingEvents ?? 0);
   }
 
   async *transactions(): AsyncGenerator<CapturedTransaction> {
@@ -112,29 +104,15 @@ export class MySqlChangeStream implements ChangeStream {
   }
 
   /** Every transaction waiting here, in one array per wake-up. */
-  async *transactionBatches(): AsyncGenerator<CapturedTransaction[]> {
-    for (;;) {
-      if (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        this.wakeProducer?.();
-        yield batch;
-        continue;
-      }
-      if (this.ended) {
-        if (this.failure !== undefined) throw this.failure;
-        return;
-      }
-      await new Promise<void>((resolve) => { this.wakeConsumer = resolve; });
-    }
+  transactionBatches(): AsyncGenerator<CapturedTransaction[]> {
+    return this.buffer.batches();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wakeProducer?.();
+    this.buffer.release();
     await this.capture?.stop();
     await this.running?.catch(() => {});
-    this.ended = true;
-    this.wakeConsumer?.();
+    this.buffer.end();
   }
 }

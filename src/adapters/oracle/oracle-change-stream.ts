@@ -1,3 +1,4 @@
+import { BoundedBuffer } from '../../core/bounded-buffer.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { CapturedTransaction, ChangeStream } from '../../core/engine/change-capture.js';
 import type { TableInfo } from '../../core/engine/catalog.js';
@@ -63,12 +64,8 @@ export function tableLookupOf(tables: readonly TableInfo[]): TableLookup {
 }
 
 export class OracleChangeStream implements ChangeStream {
-  private readonly queue: CapturedTransaction[] = [];
+  private readonly buffer = new BoundedBuffer<CapturedTransaction>(MAX_BUFFERED);
   private readonly abort = new AbortController();
-  private wakeConsumer: (() => void) | undefined;
-  private wakeProducer: (() => void) | undefined;
-  private failure: unknown;
-  private ended = false;
   private running: Promise<void> | undefined;
   private sessions: OracleSession[] = [];
   private readonly pacer: CheckpointPacer;
@@ -98,12 +95,9 @@ export class OracleChangeStream implements ChangeStream {
   }
 
   private async push(tx: MinedTransaction): Promise<void> {
-    while (this.queue.length >= MAX_BUFFERED && !this.abort.signal.aborted) {
-      await new Promise<void>((resolve) => { this.wakeProducer = resolve; });
-    }
+    await this.buffer.room();
     this.pacer.passed(tx.position);
-    this.queue.push({ events: tx.events, position: tx.position, txId: tx.txId, markers: tx.markers });
-    this.wakeConsumer?.();
+    this.buffer.push({ events: tx.events, position: tx.position, txId: tx.txId, markers: tx.markers });
   }
 
   private async checkpoint(position: string): Promise<void> {
@@ -112,9 +106,7 @@ export class OracleChangeStream implements ChangeStream {
   }
 
   private finish(error: unknown): void {
-    this.failure = this.abort.signal.aborted ? undefined : error;
-    this.ended = true;
-    this.wakeConsumer?.();
+    this.buffer.end(this.abort.signal.aborted ? undefined : error);
   }
 
   acknowledge(_tx: CapturedTransaction): void {
@@ -122,33 +114,20 @@ export class OracleChangeStream implements ChangeStream {
   }
 
   get buffered(): number {
-    return this.queue.length;
+    return this.buffer.size;
   }
 
-  async *transactions(): AsyncGenerator<CapturedTransaction> {
-    for (;;) {
-      const tx = this.queue.shift();
-      if (tx) {
-        this.wakeProducer?.();
-        yield tx;
-        continue;
-      }
-      if (this.ended) {
-        if (this.failure !== undefined) throw this.failure;
-        return;
-      }
-      await new Promise<void>((resolve) => { this.wakeConsumer = resolve; });
-    }
+  transactions(): AsyncGenerator<CapturedTransaction> {
+    return this.buffer.items();
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
-    this.wakeProducer?.();
+    this.buffer.release();
     await this.running?.catch(() => {});
     const s = this.sessions;
     this.sessions = [];
     await Promise.all(s.map((x) => x.close()));
-    this.ended = true;
-    this.wakeConsumer?.();
+    this.buffer.end();
   }
 }

@@ -4,7 +4,7 @@ import type { DbConfig } from '../../core/db-config.js';
 import { tableKeyOf } from '../../core/engine/catalog.js';
 import type { ChangeWriterOptions } from '../../core/engine/engine.js';
 import { TandemError } from '../../core/errors.js';
-import type { AppliedTable } from '../postgres/apply/batch-plan.js';
+import type { AppliedTable } from '../../core/apply/batch-plan.js';
 import { UNIQUE_KEYS_SQL } from './catalog.js';
 import { oracleSchemaOf } from './oracle-config.js';
 import { readOracleTables } from './oracle-catalog.js';

@@ -12,7 +12,7 @@ import type { PgServer } from '../../helpers/pg-server.js';
 import { tableChecksums } from '../../helpers/table-checksum.js';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { PgChangeTarget } from '../../../src/adapters/postgres/change-applier.js';
-import type { AppliedTable } from '../../../src/adapters/postgres/apply/batch-plan.js';
+import type { AppliedTable } from '../../../src/core/apply/batch-plan.js';
 import { ChangeDispatcher } from '../../../src/workflow/cdc/change-dispatcher.js';
 import { channelOf } from '../../../src/workflow/cdc/channel-hash.js';
 

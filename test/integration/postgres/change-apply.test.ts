@@ -7,7 +7,7 @@ import type { PgServer } from '../../helpers/pg-server.js';
 import { tableChecksums } from '../../helpers/table-checksum.js';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { PgChangeTarget } from '../../../src/adapters/postgres/change-applier.js';
-import type { AppliedTable } from '../../../src/adapters/postgres/apply/batch-plan.js';
+import type { AppliedTable } from '../../../src/core/apply/batch-plan.js';
 
 const MIGRATION = '5f0c1b9e-7a52-4d3e-9a0e-3f1f2d0c9b11';
 const TYPES_DDL = `

@@ -1,7 +1,8 @@
 /**
  * The layering rules of docs/architecture.md, checked on the sources: the workflow reaches engines
  * only through the registry (`src/adapters/engines.ts`) and the role interfaces in `src/core/`, never
- * a driver, an engine folder or the command layer; `src/core/` knows no engine, workflow or command.
+ * a driver, an engine folder or the command layer; `src/core/` knows no engine, workflow or command;
+ * an engine folder imports no other engine's folder (but `postgres/` uses `yugabyte/`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,6 +89,50 @@ test('src/core imports no driver and nothing of src/adapters, src/workflow or sr
     return undefined;
   });
   assert.deepEqual(found, []);
+});
+
+/** Engine folders that may import another: `postgres/` serves YugabyteDB too and uses `yugabyte/` for what only it needs. */
+const ENGINE_REFINEMENTS: Readonly<Record<string, readonly string[]>> = { postgres: ['yugabyte'] };
+
+/**
+ * Imports of another engine's folder that are known and not yet moved: MySQL's verification reads
+ * values as PostgreSQL prints them with the code Oracle's verification uses, which sits on Oracle's
+ * value conversions (`oracle/values/`, whose errors are `OracleValueError`). Moving it means moving
+ * those conversions into `src/core/`; until then, these two and no more.
+ */
+const KNOWN_CROSS_ENGINE: readonly string[] = [
+  'src/adapters/mysql/verify/differing-keys.ts -> src/adapters/oracle/values/interval-text.ts',
+  'src/adapters/mysql/verify/mysql-canonical-value.ts -> src/adapters/oracle/verify/canonical-value.ts',
+];
+
+/** The engine folder a repository path lies in (`src/adapters/<engine>/…`), if any. */
+function engineOf(path: string): string | undefined {
+  return /^src\/adapters\/([^/]+)\//.exec(path)?.[1];
+}
+
+test('an engine folder imports no other engine folder (shared parts live in src/core), but for the refinements docs/architecture.md names', () => {
+  const found: string[] = [];
+  for (const file of sourceFiles(join(ROOT, 'src/adapters'))) {
+    const from = engineOf(relative(ROOT, file));
+    if (!from) continue; // the registry, src/adapters/engines.ts, loads every engine
+    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+      const t = target(file, spec);
+      if (!('path' in t)) continue;
+      const to = engineOf(t.path);
+      if (!to || to === from || ENGINE_REFINEMENTS[from]?.includes(to)) continue;
+      found.push(`${relative(ROOT, file)} -> ${t.path}`);
+    }
+  }
+  assert.deepEqual(found.sort(), [...KNOWN_CROSS_ENGINE]);
+});
+
+test('the engine-folder rule sees a cross-engine import (checked on a literal path)', () => {
+  const file = join(ROOT, 'src/adapters/oracle/writer/oracle-change-target.ts');
+  const t = target(file, '../../postgres/apply/apply-sql.js');
+  assert.deepEqual(t, { path: 'src/adapters/postgres/apply/apply-sql.ts' });
+  assert.deepEqual([engineOf(relative(ROOT, file)), engineOf(t.path)], ['oracle', 'postgres']);
+  assert.equal(engineOf('src/adapters/engines.ts'), undefined);
+  assert.equal(engineOf('src/core/apply/batch-plan.ts'), undefined);
 });
 
 test('every workflow and core file was scanned (the rules above are not vacuous)', () => {

@@ -6,7 +6,7 @@ import {
 import { uniqueKeysOf, mysqlErrnosOf, MySqlChangeTarget } from '../../../src/adapters/mysql/writer/mysql-change-target.js';
 import { checkTriggersRestored, createUnderSqlMode, triggerBlockers } from '../../../src/adapters/mysql/writer/triggers.js';
 import { counterNames, pgIdentitySequenceName } from '../../../src/adapters/mysql/writer/auto-increment-sync.js';
-import type { AppliedTable } from '../../../src/adapters/postgres/apply/batch-plan.js';
+import type { AppliedTable } from '../../../src/core/apply/batch-plan.js';
 import type { MySqlValueKind, MySqlValueType } from '../../../src/adapters/mysql/values/value-type.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { column, table } from './catalog-builders.js';

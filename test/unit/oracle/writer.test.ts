@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
-import { planBatch, type AppliedTable } from '../../../src/adapters/postgres/apply/batch-plan.js';
+import { planBatch, type AppliedTable } from '../../../src/core/apply/batch-plan.js';
 import {
   CHANNEL_PROGRESS_SQL, describeLosses, oracleWriteStatements, progressStatements, writerTable, type LossCounts, type OracleWriteStatement,
 } from '../../../src/adapters/oracle/writer/writer-sql.js';

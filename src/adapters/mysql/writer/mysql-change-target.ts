@@ -19,7 +19,7 @@ import type { ChangeWriterOptions } from '../../../core/engine/engine.js';
 import { TandemError } from '../../../core/errors.js';
 import { failpoint } from '../../../core/failpoint.js';
 import { log } from '../../../core/logger.js';
-import { planBatch, type AppliedTable, type PlannedStatement } from '../../postgres/apply/batch-plan.js';
+import { planBatch, type AppliedTable, type PlannedStatement } from '../../../core/apply/batch-plan.js';
 import { readMySqlCatalog } from '../catalog.js';
 import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
 import { connectMySql, type MySqlDbConfig } from '../connection.js';

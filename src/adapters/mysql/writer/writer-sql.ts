@@ -13,8 +13,7 @@
  * an UPDATE sets only the columns its event carries, one statement per row (they travel together
  * in one multi-statement packet). Each is kept below `maxBytes` (half of max_allowed_packet).
  */
-import type { PlannedStatement, VsnRange } from '../../postgres/apply/batch-plan.js';
-import type { EventCounts } from '../../postgres/apply/batch-plan.js';
+import type { EventCounts, PlannedStatement, VsnRange } from '../../../core/apply/batch-plan.js';
 import { TandemError } from '../../../core/errors.js';
 import { mysqlIdent } from '../catalog.js';
 import { pgToMySql } from '../values/pg-to-mysql.js';

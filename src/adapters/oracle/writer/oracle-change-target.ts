@@ -1,7 +1,7 @@
 import type { ChangeEvent } from '../../../core/change-event.js';
 import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../../core/change-target.js';
 import { TandemError } from '../../../core/errors.js';
-import { planBatch, type AppliedTable } from '../../postgres/apply/batch-plan.js';
+import { planBatch, type AppliedTable } from '../../../core/apply/batch-plan.js';
 import type { OracleSession } from '../connection.js';
 import { isOracleTransientConflict, isOracleUniqueViolation } from '../oracle-errors.js';
 import {

@@ -1,5 +1,5 @@
 import { TandemError } from '../../../core/errors.js';
-import type { PlannedStatement } from '../../postgres/apply/batch-plan.js';
+import type { PlannedStatement } from '../../../core/apply/batch-plan.js';
 import { OracleValueError } from '../values/value-error.js';
 import { oracleTypeFamily, type OracleColumn, type OracleTable, type OracleTypeFamily } from '../values/oracle-type.js';
 import {

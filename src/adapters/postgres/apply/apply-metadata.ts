@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { q } from '../../../core/sql-names.js';
 import type { ChannelProgress } from '../../../core/change-target.js';
 import { TandemError } from '../../../core/errors.js';
-import type { EventCounts } from './batch-plan.js';
+import type { EventCounts } from '../../../core/apply/batch-plan.js';
 
 export const CHANNELS_TABLE = 'ybvoyager_import_data_event_channels_metainfo';
 export const EVENT_COUNTS_TABLE = 'ybvoyager_imported_event_count_by_table';

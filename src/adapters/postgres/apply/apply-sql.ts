@@ -1,6 +1,6 @@
 import { q } from '../../../core/sql-names.js';
 import { qualified } from '../source-catalog.js';
-import type { AppliedTable, PlannedStatement } from './batch-plan.js';
+import type { AppliedTable, PlannedStatement } from '../../../core/apply/batch-plan.js';
 
 /** A table with the SQL type of each column (format_type, without typmod), for casting text values. */
 export interface TypedTable extends AppliedTable {

@@ -1,5 +1,5 @@
-import type { ChangeEvent } from '../../../core/change-event.js';
-import { eventTableKey } from '../../../core/change-event.js';
+import type { ChangeEvent } from '../change-event.js';
+import { eventTableKey } from '../change-event.js';
 
 /** A table the applier writes: its primary key and columns, in catalog order. */
 export interface AppliedTable {
