@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { takeFile } from '../../../src/workflow/import-data.js';
+
+const file = (tableKey: string, name: string) => [{ tableKey, name }];
+
+test('takeFile: a worker takes the oldest file of a table that no other worker is loading', () => {
+  const files = [file('public.events', 'e1'), file('public.events', 'e2'), file('public.orders', 'o1'), file('public.blobs', 'b1')];
+  assert.equal(takeFile(files, ['public.events', undefined])?.[0]?.name, 'o1');
+  assert.equal(takeFile(files, ['public.events', 'public.orders'])?.[0]?.name, 'b1');
+  assert.deepEqual(files.map((f) => f[0]!.name), ['e1', 'e2']);
+});
+
+test('takeFile: with only busy tables left, it takes the oldest file (a single table gets every connection)', () => {
+  const files = [file('public.events', 'e1'), file('public.events', 'e2')];
+  assert.equal(takeFile(files, ['public.events', undefined])?.[0]?.name, 'e1');
+  assert.equal(takeFile(files, ['public.events', 'public.events'])?.[0]?.name, 'e2');
+  assert.equal(takeFile(files, [undefined, undefined]), undefined);
+});
+
+test('takeFile: with no worker loading, files go in the order they were exported', () => {
+  const files = [file('a.t1', 'x'), file('a.t2', 'y')];
+  assert.equal(takeFile(files, [undefined, undefined])?.[0]?.name, 'x');
+  assert.equal(takeFile(files, [undefined, undefined])?.[0]?.name, 'y');
+});
