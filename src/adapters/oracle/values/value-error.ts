@@ -12,3 +12,10 @@ export class OracleValueError extends ValueConversionError {
   }
 }
 
+/**
+ * The error of a conversion in `src/core/values/` as Oracle's (same message), so that Oracle's
+ * value conversions throw one class whichever part failed; any other error is returned unchanged.
+ */
+export function asOracleValueError(e: unknown): unknown {
+  return e instanceof ValueConversionError && !(e instanceof OracleValueError) ? new OracleValueError(e.message) : e;
+}

@@ -1,7 +1,7 @@
-import { normalizeDecimal, roundDecimal } from '../values/decimal-text.js';
-import { float4Text, float8Text, parseFloatText } from '../values/float-text.js';
-import { parsePgDateTime, pgTimestampOutput } from '../values/datetime-text.js';
-import { parsePgInterval, pgIntervalOutput } from '../values/interval-text.js';
+import { normalizeDecimal, roundDecimal } from '../../../core/values/decimal-text.js';
+import { float4Text, float8Text, parsePgFloatText } from '../../../core/values/float-text.js';
+import { parsePgDateTime, pgTimestampOutput } from '../../../core/values/datetime-text.js';
+import { parsePgInterval, pgIntervalOutput } from '../../../core/values/interval-text.js';
 
 /**
  * The canonical text of a value for comparing an Oracle table with its PostgreSQL (YugabyteDB)
@@ -62,8 +62,8 @@ export function canonicalValue(pgType: string | PgType, text: string | null): st
       if (lower === 'infinity' || lower === '-infinity') return lower === 'infinity' ? 'Infinity' : '-Infinity';
       return t.mod === undefined ? normalizeDecimal(text) : roundDecimal(text, t.mod);
     }
-    case 'float4': return float4Text(parseFloatText(text));
-    case 'float8': return float8Text(parseFloatText(text));
+    case 'float4': return float4Text(parsePgFloatText(text));
+    case 'float8': return float8Text(parsePgFloatText(text));
     case 'bool': return /^(t|true|1|yes|on)$/i.test(text.trim()) ? 'true' : 'false';
     case 'bpchar': return text.replace(/ +$/, '');
     case 'bytea': return text.startsWith('\\x') ? text.toLowerCase() : text;
