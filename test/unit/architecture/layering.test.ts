@@ -94,15 +94,6 @@ test('src/core imports no driver and nothing of src/adapters, src/workflow or sr
 /** Engine folders that may import another: `postgres/` serves YugabyteDB too and uses `yugabyte/` for what only it needs. */
 const ENGINE_REFINEMENTS: Readonly<Record<string, readonly string[]>> = { postgres: ['yugabyte'] };
 
-/**
- * Imports of another engine's folder that are known and not yet moved: MySQL's verification reads
- * values as PostgreSQL prints them with the code Oracle's verification uses; its value text is in
- * `src/core/values/` now, the canonical value itself not yet. This one and no more.
- */
-const KNOWN_CROSS_ENGINE: readonly string[] = [
-  'src/adapters/mysql/verify/mysql-canonical-value.ts -> src/adapters/oracle/verify/canonical-value.ts',
-];
-
 /** The engine folder a repository path lies in (`src/adapters/<engine>/…`), if any. */
 function engineOf(path: string): string | undefined {
   return /^src\/adapters\/([^/]+)\//.exec(path)?.[1];
@@ -121,7 +112,7 @@ test('an engine folder imports no other engine folder (shared parts live in src/
       found.push(`${relative(ROOT, file)} -> ${t.path}`);
     }
   }
-  assert.deepEqual(found.sort(), [...KNOWN_CROSS_ENGINE]);
+  assert.deepEqual(found.sort(), []);
 });
 
 test('the engine-folder rule sees a cross-engine import (checked on a literal path)', () => {

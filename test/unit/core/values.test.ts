@@ -6,6 +6,7 @@ import { civilFromDays, daysFromCivil, pgFractionMicros } from '../../../src/cor
 import { parsePgDateTime } from '../../../src/core/values/datetime-text.js';
 import { parsePgInterval, pgIntervalOutput } from '../../../src/core/values/interval-text.js';
 import { ValueConversionError } from '../../../src/core/values/value-conversion-error.js';
+import { canonicalValue } from '../../../src/core/verify/canonical-value.js';
 
 /** PostgreSQL's value text, shared by every engine (Oracle's spellings: test/unit/oracle/values.test.ts). */
 
@@ -74,6 +75,7 @@ test('text that is not a value throws ValueConversionError, whose message never 
     () => parsePgDateTime('2023-02-29 00:00:00'),
     () => parsePgInterval('secret'),
     () => parsePgInterval('1 secret'),
+    () => canonicalValue('numeric', 'secret'),
   ];
   for (const f of refused) assert.throws(f, (e: unknown) => e instanceof ValueConversionError && e.name === 'ValueConversionError' && !e.message.includes('secret'));
 });
