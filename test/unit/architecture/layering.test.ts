@@ -94,17 +94,6 @@ test('src/core imports no driver and nothing of src/adapters, src/workflow or sr
 /** Engine folders that may import another: `postgres/` serves YugabyteDB too and uses `yugabyte/` for what only it needs. */
 const ENGINE_REFINEMENTS: Readonly<Record<string, readonly string[]>> = { postgres: ['yugabyte'] };
 
-/**
- * Imports of another engine's folder that are known and not yet moved: MySQL's verification reads
- * values as PostgreSQL prints them with the code Oracle's verification uses, which sits on Oracle's
- * value conversions (`oracle/values/`, whose errors are `OracleValueError`). Moving it means moving
- * those conversions into `src/core/`; until then, these two and no more.
- */
-const KNOWN_CROSS_ENGINE: readonly string[] = [
-  'src/adapters/mysql/verify/differing-keys.ts -> src/adapters/oracle/values/interval-text.ts',
-  'src/adapters/mysql/verify/mysql-canonical-value.ts -> src/adapters/oracle/verify/canonical-value.ts',
-];
-
 /** The engine folder a repository path lies in (`src/adapters/<engine>/…`), if any. */
 function engineOf(path: string): string | undefined {
   return /^src\/adapters\/([^/]+)\//.exec(path)?.[1];
@@ -123,7 +112,7 @@ test('an engine folder imports no other engine folder (shared parts live in src/
       found.push(`${relative(ROOT, file)} -> ${t.path}`);
     }
   }
-  assert.deepEqual(found.sort(), [...KNOWN_CROSS_ENGINE]);
+  assert.deepEqual(found.sort(), []);
 });
 
 test('the engine-folder rule sees a cross-engine import (checked on a literal path)', () => {

@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { oracleToPgText } from '../../../src/adapters/oracle/values/oracle-to-pg.js';
-import { parseOracleDateTime, pgTimestampOutput, oracleTimestampTzBind, oracleTimestampBind, oracleDateBind } from '../../../src/adapters/oracle/values/datetime-text.js';
+import { parseOracleDateTime, oracleTimestampTzBind, oracleTimestampBind, oracleDateBind } from '../../../src/adapters/oracle/values/datetime-text.js';
 import {
-  parseOracleDaySecond, pgIntervalFromDaySecondValue, pgIntervalOutput, oracleDaySecondBind, oracleYearMonthBind, parseOracleYearMonth, pgIntervalFromMonths,
+  parseOracleDaySecond, pgIntervalFromDaySecondValue, oracleDaySecondBind, oracleYearMonthBind, parseOracleYearMonth,
 } from '../../../src/adapters/oracle/values/interval-text.js';
-import { float4Text, float8Text } from '../../../src/adapters/oracle/values/float-text.js';
-import { roundDecimal } from '../../../src/adapters/oracle/values/decimal-text.js';
+import { pgTimestampOutput } from '../../../src/core/values/datetime-text.js';
+import { pgIntervalFromMonths, pgIntervalOutput } from '../../../src/core/values/interval-text.js';
+import { float4Text, float8Text } from '../../../src/core/values/float-text.js';
+import { roundDecimal } from '../../../src/core/values/decimal-text.js';
 
 let server: PgServer;
 let client: pg.Client;

@@ -1,20 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeDecimal, roundDecimal, significantDigits } from '../../../src/adapters/oracle/values/decimal-text.js';
-import { float4Text, float8Text, parseFloatText } from '../../../src/adapters/oracle/values/float-text.js';
-import { civilFromDays, daysFromCivil, pgFractionMicros } from '../../../src/adapters/oracle/values/civil-time.js';
-import {
-  oracleDateBind, oracleTimestampBind, oracleTimestampTzBind, parseOracleDateTime, pgTimestampOutput,
-} from '../../../src/adapters/oracle/values/datetime-text.js';
-import {
-  oracleDaySecondBind, oracleYearMonthBind, parsePgInterval, pgIntervalOutput,
-} from '../../../src/adapters/oracle/values/interval-text.js';
+import { significantDigits } from '../../../src/core/values/decimal-text.js';
+import { pgTimestampOutput } from '../../../src/core/values/datetime-text.js';
+import { oracleNumberText } from '../../../src/adapters/oracle/values/number-text.js';
+import { parseFloatText } from '../../../src/adapters/oracle/values/float-text.js';
+import { oracleDateBind, oracleTimestampBind, oracleTimestampTzBind, parseOracleDateTime } from '../../../src/adapters/oracle/values/datetime-text.js';
+import { oracleDaySecondBind, oracleYearMonthBind } from '../../../src/adapters/oracle/values/interval-text.js';
 import { parseBytea } from '../../../src/adapters/oracle/values/binary-text.js';
 import { oracleToPgText } from '../../../src/adapters/oracle/values/oracle-to-pg.js';
 import { bindExpression, pgTextToOracle } from '../../../src/adapters/oracle/values/pg-to-oracle.js';
 import { oracleTypeFamily } from '../../../src/adapters/oracle/values/oracle-type.js';
 import { pgTypeFor } from '../../../src/adapters/oracle/values/type-map.js';
 import { OracleValueError } from '../../../src/adapters/oracle/values/value-error.js';
+import { ValueConversionError } from '../../../src/core/values/value-conversion-error.js';
 
 test('NUMBER text: every shape Oracle prints becomes one plain decimal, digit for digit', () => {
   const cases: [string, string][] = [
@@ -25,63 +23,21 @@ test('NUMBER text: every shape Oracle prints becomes one plain decimal, digit fo
       '0.000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001'],
     ['9999999999999999999999999999999999999.9', '9999999999999999999999999999999999999.9'],
   ];
-  for (const [input, expected] of cases) assert.equal(normalizeDecimal(input), expected, input);
-  for (const bad of ['', '.', 'abc', '1.2.3', '1e', '--1']) assert.throws(() => normalizeDecimal(bad), OracleValueError, bad);
+  for (const [input, expected] of cases) assert.equal(oracleNumberText(input), expected, input);
+  for (const bad of ['', '.', 'abc', '1.2.3', '1e', '--1']) assert.throws(() => oracleNumberText(bad), OracleValueError, bad);
   assert.equal(significantDigits('1200'), 2);
   assert.equal(significantDigits('0.0012'), 2);
 });
 
-test('roundDecimal rounds half away from zero and prints exactly the scale', () => {
-  assert.equal(roundDecimal('1.5', 2), '1.50');
-  assert.equal(roundDecimal('1', 3), '1.000');
-  assert.equal(roundDecimal('0.005', 2), '0.01');
-  assert.equal(roundDecimal('0.004', 2), '0.00');
-  assert.equal(roundDecimal('-0.5', 0), '-1');
-  assert.equal(roundDecimal('-0.4', 0), '0');
-  assert.equal(roundDecimal('9.96', 1), '10.0');
-  assert.equal(roundDecimal('1250', -2), '1300');
-  assert.equal(roundDecimal('0.0009', 2), '0.00');
-});
-
-test('floats print as PostgreSQL prints them: shortest exact digits, its thresholds for exponents', () => {
-  assert.equal(float8Text(0.1), '0.1');
-  assert.equal(float8Text(1e15), '1e+15');
-  assert.equal(float8Text(123456789012345), '123456789012345');
-  assert.equal(float8Text(0.0001), '0.0001');
-  assert.equal(float8Text(0.00001), '1e-05');
-  assert.equal(float8Text(-1.5e-7), '-1.5e-07');
-  assert.equal(float8Text(1.7976931348623157e308), '1.7976931348623157e+308');
-  assert.equal(float8Text(5e-324), '5e-324');
-  assert.equal(float8Text(Infinity), 'Infinity');
-  assert.equal(float8Text(-Infinity), '-Infinity');
-  assert.equal(float8Text(NaN), 'NaN');
-  assert.equal(float8Text(-0), '-0');
-  // A BINARY_FLOAT arrives widened to a double; it prints as the float32 it is.
-  assert.equal(float4Text(Math.fround(0.1)), '0.1');
-  assert.equal(float4Text(Math.fround(3.4028235e38)), '3.4028235e+38');
-  assert.equal(float4Text(100000), '100000');
-  assert.equal(float4Text(1000000), '1e+06');
-  assert.equal(float4Text(Math.fround(1.4e-45)), '1e-45');
-  assert.equal(float4Text(Math.fround(16777216)), '1.6777216e+07');
+test('Oracle\'s float text: TO_CHAR\'s and Oracle\'s own spellings of infinity and NaN', () => {
   assert.equal(parseFloatText('1.5E+000'), 1.5);
   assert.equal(parseFloatText('Inf'), Infinity);
   assert.equal(parseFloatText('-Inf'), -Infinity);
   assert.ok(Number.isNaN(parseFloatText('Nan')));
   assert.equal(parseFloatText('-~'), -Infinity);
   assert.throws(() => parseFloatText('1,5'), OracleValueError);
-});
-
-test('civil day arithmetic is the proleptic Gregorian calendar', () => {
-  assert.equal(daysFromCivil(1970, 1, 1), 0);
-  assert.equal(daysFromCivil(2000, 3, 1), 11017);
-  assert.equal(daysFromCivil(0, 2, 29), -719469); // 1 BC was a leap year
-  assert.deepEqual(civilFromDays(-719469), { year: 0, month: 2, day: 29 });
-  assert.deepEqual(civilFromDays(2932896), { year: 9999, month: 12, day: 31 });
-  // PostgreSQL reads extra fraction digits as a double and rounds half to even.
-  assert.equal(pgFractionMicros('123456789'), 123457);
-  assert.equal(pgFractionMicros('9999996'), 1000000);
-  assert.equal(pgFractionMicros('0000005'), 0);
-  assert.equal(pgFractionMicros('0000015'), 2);
+  assert.equal(parseFloatText('~'), Infinity);
+  assert.ok(Number.isNaN(parseFloatText('BINARY_DOUBLE_NAN')));
 });
 
 test('Oracle date-time text: sign and BC years, every fractional digit, offsets and regions', () => {
@@ -141,13 +97,6 @@ test('intervals: Oracle text to PostgreSQL output form and back', () => {
   assert.equal(oracleToPgText('interval_ds', '-03 00:00:00'), '-3 days');
   assert.equal(oracleToPgText('interval_ds', '+00 00:00:00'), '00:00:00');
   assert.throws(() => oracleToPgText('interval_ds', '+01 25:00:00'), OracleValueError);
-
-  assert.deepEqual(parsePgInterval('1 year 2 mons 3 days -04:05:06.5'), { months: 14, days: 3, micros: -14706500000n });
-  assert.deepEqual(parsePgInterval('-1 days +02:00:00'), { months: 0, days: -1, micros: 7200000000n });
-  assert.deepEqual(parsePgInterval('P1Y2M3DT4H5M6.5S'), { months: 14, days: 3, micros: 14706500000n });
-  assert.equal(pgIntervalOutput({ months: 0, days: -1, micros: 7200000000n }), '-1 days +02:00:00');
-  assert.equal(pgIntervalOutput({ months: -14, days: 0, micros: 0n }), '-1 years -2 mons');
-  assert.equal(pgIntervalOutput({ months: 0, days: 0, micros: 360000000000n }), '100:00:00');
 
   assert.equal(oracleYearMonthBind('2 years 3 mons'), '2-3');
   assert.equal(oracleYearMonthBind('-2 years -3 mons'), '-2-3');
@@ -223,4 +172,19 @@ test('type families and the type-map contract', () => {
   assert.equal(pgTypeFor({ dataType: 'TIMESTAMP(3) WITH TIME ZONE' }), 'timestamptz(3)');
   assert.equal(pgTypeFor({ dataType: 'INTERVAL DAY(2) TO SECOND(9)' }), 'interval day to second(6)');
   assert.equal(pgTypeFor({ dataType: 'SDO_GEOMETRY' }), undefined);
+});
+
+test('what core/values cannot read reaches Oracle\'s callers as an OracleValueError, a ValueConversionError', () => {
+  assert.ok(new OracleValueError('x') instanceof ValueConversionError);
+  const refused: [() => unknown, string][] = [
+    [() => oracleToPgText('number', 'abc'), 'not a decimal number'],
+    [() => oracleToPgText('binary_double', '1,5'), 'not a floating-point number'],
+    [() => oracleToPgText('timestamp_tz', '2024-01-15 10:30:00 +25:00'), 'time-zone offset out of range'],
+    [() => pgTextToOracle('number', 'abc'), 'not a decimal number'],
+    [() => pgTextToOracle('date', 'yesterday'), 'not a PostgreSQL ISO timestamp'],
+    [() => pgTextToOracle('timestamp', '2023-02-29 00:00:00'), 'not a valid date or time of day'],
+    [() => pgTextToOracle('interval_ds', '1 fortnight'), 'unknown interval unit'],
+    [() => pgTextToOracle('timestamp', '-infinity'), 'infinite timestamps cannot be stored in Oracle'],
+  ];
+  for (const [f, message] of refused) assert.throws(f, (e: unknown) => e instanceof OracleValueError && e.message === message, message);
 });

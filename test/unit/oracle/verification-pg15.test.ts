@@ -12,7 +12,7 @@ import { fingerprintTable } from '../../../src/adapters/postgres/table-fingerpri
 import { OracleCopyRowEncoder } from '../../../src/adapters/oracle/snapshot/copy-text-row.js';
 import { copiedColumns } from '../../../src/adapters/oracle/snapshot/snapshot-sql.js';
 import { pgTypeFor } from '../../../src/adapters/oracle/values/type-map.js';
-import { canonicalValue, parsePgType } from '../../../src/adapters/oracle/verify/canonical-value.js';
+import { canonicalValue, parsePgType } from '../../../src/core/verify/canonical-value.js';
 import { canonicalRowText, oracleCanonicalRow, pgCanonicalExpression, quoteNullable, RowFingerprint } from '../../../src/adapters/oracle/verify/row-fingerprint.js';
 import type { OracleTable } from '../../../src/adapters/oracle/values/oracle-type.js';
 

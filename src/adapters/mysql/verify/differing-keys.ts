@@ -15,7 +15,7 @@
  * - `interval`: both natively; compared as a length of time.
  * A side whose rows do not arrive in that order is an error, never a wrong answer.
  */
-import { parsePgInterval } from '../../oracle/values/interval-text.js';
+import { parsePgInterval } from '../../../core/values/interval-text.js';
 import type { ComparedTable } from '../../../core/engine/verification.js';
 
 /** How a key column is ordered (see the file's comment). */

@@ -5,13 +5,14 @@
  *
  * The value first takes the path the snapshot and the change stream give it (`mysqlToPg`: zero
  * dates become NULL, YEAR 0000 becomes 0, TIMESTAMP is UTC with `+00`, bytes `\x…`), then becomes
- * what PostgreSQL prints for the target column's type (`pgColumnType`), with the same rules the
- * Oracle side uses (`canonicalValue`): floats as PostgreSQL's shortest text (a FLOAT read as DOUBLE,
- * `0.10000000149011612`, is the real `0.1`), numeric(p,s) with s digits, timestamps and intervals
- * without trailing zeros, char(n) without its padding. PostgreSQL's `inet::text` always carries
- * the prefix length (`10.0.0.1/32`), which MariaDB's INET4/INET6 text does not.
+ * what PostgreSQL prints for the target column's type (`pgColumnType`), with the rules every
+ * engine's verification uses (`core/verify/canonical-value.ts`): floats as PostgreSQL's shortest
+ * text (a FLOAT read as DOUBLE, `0.10000000149011612`, is the real `0.1`), numeric(p,s) with s
+ * digits, timestamps and intervals without trailing zeros, char(n) without its padding.
+ * PostgreSQL's `inet::text` always carries the prefix length (`10.0.0.1/32`), which MariaDB's
+ * INET4/INET6 text does not.
  */
-import { canonicalValue, parsePgType } from '../../oracle/verify/canonical-value.js';
+import { canonicalValue, parsePgType } from '../../../core/verify/canonical-value.js';
 import type { MySqlColumn } from '../catalog-types.js';
 import { pgColumnType, valueTypeOf } from '../schema/type-map.js';
 import type { MySqlFlavor } from '../server-version.js';

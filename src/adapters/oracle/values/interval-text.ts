@@ -1,17 +1,14 @@
-import { OracleValueError } from './value-error.js';
-import { microsDigits, pad2, pgFractionMicros, USECS_PER_DAY, USECS_PER_SECOND } from './civil-time.js';
+import { parsePgInterval, pgIntervalText, type PgInterval } from '../../../core/values/interval-text.js';
+import { pad2, pgFractionMicros, USECS_PER_DAY, USECS_PER_SECOND } from '../../../core/values/civil-time.js';
+import { asOracleValueError, OracleValueError } from './value-error.js';
 
 /**
- * Intervals in both directions.
+ * Oracle's intervals in both directions; PostgreSQL's interval text, which Tandem carries, is
+ * `core/values/interval-text.ts`.
  *
  * Oracle prints INTERVAL YEAR TO MONTH as `+02-03` (sign, years, months; TO_CHAR pads years to the
  * column's precision: `+000000002-03`) and INTERVAL DAY TO SECOND as `+01 02:03:04.500000`. The sign
- * applies to the whole value.
- *
- * PostgreSQL's own output (IntervalStyle postgres, the default) is used as Tandem's text, because it
- * is also valid input and reads back unchanged: `2 years 3 mons`, `-2 years -3 mons`,
- * `1 day 02:03:04.5`, `-1 days -02:03:04.5`, `00:00:00` for zero. Days and the time of day stay
- * apart, as in Oracle (PostgreSQL does not fold 24 hours into a day either).
+ * applies to the whole value. Days and the time of day stay apart, as in PostgreSQL.
  */
 
 /** An Oracle INTERVAL DAY TO SECOND, split. `fraction` keeps every digit Oracle printed. */
@@ -39,20 +36,6 @@ export function parseOracleDaySecond(text: string): DaySecondInterval {
   return { negative: m[1] === '-', days: Number(m[2]), hours: Number(m[3]), minutes: Number(m[4]), seconds: Number(m[5]), fraction: m[6] ?? '' };
 }
 
-function unitPart(value: number, unit: string, state: { first: boolean; before: boolean }): string {
-  const s = `${state.first ? '' : ' '}${state.before && value > 0 ? '+' : ''}${value} ${unit}${value === 1 ? '' : 's'}`;
-  state.first = false;
-  state.before = value < 0;
-  return s;
-}
-
-/** PostgreSQL's text of a number of months: `2 years 3 mons`, `-1 years -2 mons`, `00:00:00`. */
-export function pgIntervalFromMonths(months: number): string {
-  const years = Math.trunc(months / 12);
-  const mons = months - years * 12;
-  return pgIntervalText({ months: 0, years, mons, days: 0, timeNegative: false, hours: 0, minutes: 0, seconds: 0, fraction: '' });
-}
-
 /** PostgreSQL's text of an Oracle day-to-second interval, every fractional digit kept. */
 export function pgIntervalFromDaySecond(v: DaySecondInterval): string {
   const zeroTime = v.hours === 0 && v.minutes === 0 && v.seconds === 0 && /^0*$/.test(v.fraction);
@@ -64,99 +47,13 @@ export function pgIntervalFromDaySecond(v: DaySecondInterval): string {
   });
 }
 
-interface IntervalParts {
-  months: number; years: number; mons: number; days: number;
-  timeNegative: boolean; hours: number; minutes: number; seconds: number; fraction: string;
-}
-
-/** EncodeInterval, INTSTYLE_POSTGRES. */
-function pgIntervalText(p: IntervalParts): string {
-  const state = { first: true, before: false };
-  let s = '';
-  if (p.years !== 0) s += unitPart(p.years, 'year', state);
-  if (p.mons !== 0) s += unitPart(p.mons, 'mon', state);
-  if (p.days !== 0) s += unitPart(p.days, 'day', state);
-  const hasTime = p.hours !== 0 || p.minutes !== 0 || p.seconds !== 0 || p.fraction !== '';
-  if (state.first || hasTime) {
-    const sign = p.timeNegative ? '-' : state.before ? '+' : '';
-    s += `${state.first ? '' : ' '}${sign}${pad2(p.hours)}:${pad2(p.minutes)}:${pad2(p.seconds)}${p.fraction ? `.${p.fraction}` : ''}`;
+/** Reads PostgreSQL interval text for an Oracle bind. */
+function parsePgIntervalForOracle(pgText: string): PgInterval {
+  try {
+    return parsePgInterval(pgText);
+  } catch (e) {
+    throw asOracleValueError(e);
   }
-  return s;
-}
-
-/** An interval as PostgreSQL stores it: months, days, microseconds (each with its own sign). */
-export interface PgInterval {
-  readonly months: number;
-  readonly days: number;
-  readonly micros: bigint;
-}
-
-const UNIT_MONTHS: Record<string, number> = { year: 12, years: 12, yr: 12, yrs: 12, y: 12, mon: 1, mons: 1, month: 1, months: 1 };
-
-/**
- * Reads PostgreSQL interval text in the postgres style (the default output: `1 year 2 mons 3 days
- * -04:05:06.5`) or ISO 8601 (`P1Y2M3DT4H5M6.5S`). Fractions beyond microseconds are rounded as
- * PostgreSQL's input does.
- */
-export function parsePgInterval(text: string): PgInterval {
-  const t = text.trim();
-  if (/^-?P/i.test(t)) return parseIso8601Interval(t);
-  let months = 0;
-  let days = 0;
-  let micros = 0n;
-  const re = /([+-]?\d+)\s+([a-z]+)|([+-])?(\d+):(\d{2})(?::(\d{2})(?:\.(\d+))?)?/gy;
-  let pos = 0;
-  const s = t.toLowerCase();
-  while (pos < s.length) {
-    while (s[pos] === ' ') pos++;
-    if (pos >= s.length) break;
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) throw new OracleValueError('not a PostgreSQL interval');
-    pos = re.lastIndex;
-    if (m[2] !== undefined) {
-      const n = Number(m[1]);
-      const unit = m[2];
-      if (unit in UNIT_MONTHS) months += n * UNIT_MONTHS[unit]!;
-      else if (unit === 'day' || unit === 'days' || unit === 'd') days += n;
-      else if (unit === 'hour' || unit === 'hours') micros += BigInt(n) * 3_600_000_000n;
-      else if (unit === 'min' || unit === 'mins' || unit === 'minute' || unit === 'minutes') micros += BigInt(n) * 60_000_000n;
-      else if (unit === 'sec' || unit === 'secs' || unit === 'second' || unit === 'seconds') micros += BigInt(n) * USECS_PER_SECOND;
-      else throw new OracleValueError('unknown interval unit');
-    } else {
-      const sign = m[3] === '-' ? -1n : 1n;
-      const us = BigInt(Number(m[4]) * 3600 + Number(m[5]) * 60 + Number(m[6] ?? 0)) * USECS_PER_SECOND + BigInt(pgFractionMicros(m[7] ?? ''));
-      micros += sign * us;
-    }
-  }
-  return { months, days, micros };
-}
-
-function parseIso8601Interval(t: string): PgInterval {
-  const m = /^(-)?P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)W)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+)(?:\.(\d+))?S)?)?$/i.exec(t);
-  if (!m || t === 'P' || /T$/i.test(t)) throw new OracleValueError('not an ISO 8601 interval');
-  const sign = m[1] ? -1 : 1;
-  const months = sign * (Number(m[2] ?? 0) * 12 + Number(m[3] ?? 0));
-  const days = sign * (Number(m[4] ?? 0) * 7 + Number(m[5] ?? 0));
-  const secField = m[8] ?? '0';
-  const secNegative = secField.startsWith('-');
-  const secUs = BigInt(Math.abs(Number(secField))) * USECS_PER_SECOND + BigInt(pgFractionMicros(m[9] ?? ''));
-  const micros = BigInt(sign) * (BigInt(Number(m[6] ?? 0)) * 3_600_000_000n + BigInt(Number(m[7] ?? 0)) * 60_000_000n + (secNegative ? -secUs : secUs));
-  return { months, days, micros };
-}
-
-/** PostgreSQL's output (IntervalStyle postgres) of a stored interval. */
-export function pgIntervalOutput(v: PgInterval): string {
-  const years = Math.trunc(v.months / 12);
-  const mons = v.months - years * 12;
-  const neg = v.micros < 0n;
-  const a = neg ? -v.micros : v.micros;
-  const totalSecs = a / USECS_PER_SECOND;
-  return pgIntervalText({
-    months: v.months, years, mons, days: v.days, timeNegative: neg,
-    hours: Number(totalSecs / 3600n), minutes: Number((totalSecs / 60n) % 60n), seconds: Number(totalSecs % 60n),
-    fraction: microsDigits(Number(a % USECS_PER_SECOND)),
-  });
 }
 
 /** The interval PostgreSQL stores for an Oracle day-to-second value (fraction rounded as its input does). */
@@ -170,7 +67,7 @@ export function pgIntervalFromDaySecondValue(v: DaySecondInterval): PgInterval {
  * by a year-to-month interval: OracleValueError.
  */
 export function oracleYearMonthBind(pgText: string): string {
-  const v = parsePgInterval(pgText);
+  const v = parsePgIntervalForOracle(pgText);
   if (v.days !== 0 || v.micros !== 0n) throw new OracleValueError('an INTERVAL YEAR TO MONTH holds no days or time of day');
   const a = Math.abs(v.months);
   return `${v.months < 0 ? '-' : ''}${Math.trunc(a / 12)}-${a % 12}`;
@@ -181,7 +78,7 @@ export function oracleYearMonthBind(pgText: string): string {
  * up (a PostgreSQL day counts 24 hours here, as in Oracle). Months cannot be held: OracleValueError.
  */
 export function oracleDaySecondBind(pgText: string): string {
-  const v = parsePgInterval(pgText);
+  const v = parsePgIntervalForOracle(pgText);
   if (v.months !== 0) throw new OracleValueError('an INTERVAL DAY TO SECOND holds no months or years');
   const total = BigInt(v.days) * USECS_PER_DAY + v.micros;
   const neg = total < 0n;

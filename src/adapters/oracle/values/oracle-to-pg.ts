@@ -1,8 +1,10 @@
 import { OracleValueError } from './value-error.js';
-import { normalizeDecimal } from './decimal-text.js';
-import { float4Text, float8Text, parseFloatText } from './float-text.js';
+import { float4Text, float8Text } from '../../../core/values/float-text.js';
+import { pgIntervalFromMonths } from '../../../core/values/interval-text.js';
+import { oracleNumberText } from './number-text.js';
+import { parseFloatText } from './float-text.js';
 import { oracleDateToPg, oracleTimestampToPg, oracleTimestampTzToPg } from './datetime-text.js';
-import { parseOracleDaySecond, parseOracleYearMonth, pgIntervalFromDaySecond, pgIntervalFromMonths } from './interval-text.js';
+import { parseOracleDaySecond, parseOracleYearMonth, pgIntervalFromDaySecond } from './interval-text.js';
 import { byteaHex, oracleHexToBytea } from './binary-text.js';
 import type { OracleTypeFamily } from './oracle-type.js';
 
@@ -27,7 +29,7 @@ export function oracleToPgText(family: OracleTypeFamily, value: OracleReadValue)
   if (value === null) return null;
   switch (family) {
     case 'number':
-      return normalizeDecimal(asText(value));
+      return oracleNumberText(asText(value));
     case 'binary_double':
       return float8Text(typeof value === 'number' ? value : parseFloatText(asText(value)));
     case 'binary_float':

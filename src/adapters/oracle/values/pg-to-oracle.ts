@@ -1,5 +1,6 @@
 import { OracleValueError } from './value-error.js';
-import { normalizeDecimal, ORACLE_NUMBER_DIGITS, significantDigits } from './decimal-text.js';
+import { significantDigits } from '../../../core/values/decimal-text.js';
+import { ORACLE_NUMBER_DIGITS, oracleNumberText } from './number-text.js';
 import { parseFloatText } from './float-text.js';
 import {
   ORACLE_DATE_FORMAT, ORACLE_TIMESTAMP_FORMAT, ORACLE_TIMESTAMP_TZ_FORMAT,
@@ -96,7 +97,7 @@ export function pgTextToOracle(family: OracleTypeFamily, text: string | null): O
       if (t === 't' || t === 'true') return { value: '1' };
       if (t === 'f' || t === 'false') return { value: '0' };
       if (t === 'nan' || t === 'infinity' || t === '-infinity') throw new OracleValueError('NUMBER cannot hold NaN or infinity');
-      const n = normalizeDecimal(text);
+      const n = oracleNumberText(text);
       return significantDigits(n) > ORACLE_NUMBER_DIGITS ? { value: n, loss: 'number-rounded' } : { value: n };
     }
     case 'binary_double': case 'binary_float':

@@ -1,4 +1,4 @@
-import { canonicalValue, parsePgType } from './canonical-value.js';
+import { canonicalValue, parsePgType } from '../../../core/verify/canonical-value.js';
 import { oracleToPgText, type OracleReadValue } from '../values/oracle-to-pg.js';
 import { oracleTypeFamily, type OracleColumn } from '../values/oracle-type.js';
 

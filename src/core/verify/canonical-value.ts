@@ -1,17 +1,19 @@
 import { normalizeDecimal, roundDecimal } from '../values/decimal-text.js';
-import { float4Text, float8Text, parseFloatText } from '../values/float-text.js';
+import { float4Text, float8Text, parsePgFloatText } from '../values/float-text.js';
 import { parsePgDateTime, pgTimestampOutput } from '../values/datetime-text.js';
 import { parsePgInterval, pgIntervalOutput } from '../values/interval-text.js';
 
 /**
- * The canonical text of a value for comparing an Oracle table with its PostgreSQL (YugabyteDB)
- * copy: what PostgreSQL prints for the value with `col::text` in the target column's type, under the
- * fixed settings of the PostgreSQL fingerprint (`adapters/postgres/table-fingerprint.ts`: DateStyle
- * ISO, IntervalStyle postgres, TimeZone UTC, shortest-exact floats, hex bytea). Applied to the
- * Oracle value (after `oracleToPgText`) it predicts the target's text; applied to the target's own
- * text it changes nothing, with one exception: a numeric without a declared scale is printed
- * without trailing zeros (PostgreSQL keeps the scale a value was written with, Oracle's NUMBER does
- * not), so both sides agree on `1.50` = `1.5`.
+ * The canonical text of a value for comparing a source table with its PostgreSQL (YugabyteDB) copy,
+ * whatever the source engine: what PostgreSQL prints for the value with `col::text` in the target
+ * column's type, under the fixed settings of the PostgreSQL fingerprint
+ * (`adapters/postgres/table-fingerprint.ts`: DateStyle ISO, IntervalStyle postgres, TimeZone UTC,
+ * shortest-exact floats, hex bytea). Applied to a source value once converted to PostgreSQL text
+ * (Oracle's `oracleToPgText`, MySQL's `mysqlToPg`) it predicts the target's text; applied to the
+ * target's own text it changes nothing, with one exception: a numeric without a declared scale is
+ * printed without trailing zeros (PostgreSQL keeps the scale a value was written with, Oracle's
+ * NUMBER does not), so both sides agree on `1.50` = `1.5`. Text it cannot read throws
+ * ValueConversionError.
  *
  * `pgType` is the target column's type as `format_type` prints it (`numeric(10,2)`,
  * `timestamp(0) without time zone`, `character(4)`…).
@@ -62,8 +64,8 @@ export function canonicalValue(pgType: string | PgType, text: string | null): st
       if (lower === 'infinity' || lower === '-infinity') return lower === 'infinity' ? 'Infinity' : '-Infinity';
       return t.mod === undefined ? normalizeDecimal(text) : roundDecimal(text, t.mod);
     }
-    case 'float4': return float4Text(parseFloatText(text));
-    case 'float8': return float8Text(parseFloatText(text));
+    case 'float4': return float4Text(parsePgFloatText(text));
+    case 'float8': return float8Text(parsePgFloatText(text));
     case 'bool': return /^(t|true|1|yes|on)$/i.test(text.trim()) ? 'true' : 'false';
     case 'bpchar': return text.replace(/ +$/, '');
     case 'bytea': return text.startsWith('\\x') ? text.toLowerCase() : text;

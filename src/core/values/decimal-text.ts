@@ -1,14 +1,10 @@
-import { OracleValueError } from './value-error.js';
+import { ValueConversionError } from './value-conversion-error.js';
 
 /**
- * Exact decimal text, without ever going through a JavaScript number. Oracle prints NUMBER in
- * several shapes: the thin driver's `.5` / `-.05`, LogMiner's quoted `'1.5'`, TO_CHAR's
- * `1.0E+125`. PostgreSQL's numeric input accepts most of them, but the queue and the comparisons
- * need one form, so every NUMBER becomes the plain form here.
+ * Exact decimal text, without ever going through a JavaScript number. Decimals arrive in several
+ * shapes (`.5` / `-.05`, `1.500`, `1.0E+125`); PostgreSQL's numeric input accepts most of them,
+ * but the queue and the comparisons need one form, so every decimal becomes the plain form here.
  */
-
-/** Oracle's NUMBER keeps at most this many significant decimal digits. */
-export const ORACLE_NUMBER_DIGITS = 38;
 
 interface Decimal {
   negative: boolean;
@@ -22,9 +18,9 @@ const DECIMAL = /^\s*([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/;
 
 function parseDecimal(text: string): Decimal {
   const m = DECIMAL.exec(text);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new OracleValueError('not a decimal number');
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new ValueConversionError('not a decimal number');
   const exp = m[4] === undefined ? 0 : Number(m[4]);
-  if (!Number.isSafeInteger(exp) || Math.abs(exp) > 100000) throw new OracleValueError('decimal exponent out of range');
+  if (!Number.isSafeInteger(exp) || Math.abs(exp) > 100000) throw new ValueConversionError('decimal exponent out of range');
   const intPart = m[2]!;
   const fracPart = m[3] ?? '';
   let digits = intPart + fracPart;
@@ -49,7 +45,7 @@ function formatDecimal(d: Decimal): string {
 /**
  * The plain form of a decimal: no exponent, no leading zeros, no trailing fractional zeros, `0`
  * for any zero. `'.5'` → `'0.5'`, `'-1.0E+3'` → `'-1000'`, `'1.500'` → `'1.5'`, `'-0'` → `'0'`.
- * Throws OracleValueError for text that is not a decimal number.
+ * Throws ValueConversionError for text that is not a decimal number.
  */
 export function normalizeDecimal(text: string): string {
   return formatDecimal(parseDecimal(text));
@@ -68,8 +64,8 @@ export function fractionDigits(text: string): number {
 
 /**
  * Rounds to `scale` fractional digits, half away from zero (what PostgreSQL's numeric(p,s) input
- * and Oracle's NUMBER(p,s) do), and prints exactly `scale` digits after the point (numeric(p,s)
- * output). A negative scale rounds to tens, hundreds…; the result is printed without a point.
+ * does), and prints exactly `scale` digits after the point (numeric(p,s) output). A negative scale
+ * rounds to tens, hundreds…; the result is printed without a point.
  */
 export function roundDecimal(text: string, scale: number): string {
   const d = parseDecimal(text);
