@@ -9,12 +9,16 @@
  * --parallel-jobs, no --batch-size) and a Tandem run with hand-picked flags, one more pipe run
  * closes, and the medians are compared. The headline is the default flags' ratio to the pipe.
  *
+ * It also prints what writing into new page cache costs on this machine (the snapshot files are new
+ * page cache; the pipe allocates none): on a VM that returns free memory to its host, a fresh page
+ * costs a fault in the host (docs/benchmarks.md, sixth session).
+ *
  * Usage: npm run bench:snapshot   (BENCH_SCALE=10 for a quicker run; the hand-picked run's flags:
  *        BENCH_JOBS or BENCH_EXPORT_JOBS / BENCH_IMPORT_JOBS for --parallel-jobs, default 1 and 2;
  *        BENCH_BATCH for --batch-size, default 100000; BENCH_ROUNDS for the number of rounds)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
@@ -56,6 +60,31 @@ function tandem(args: string[], env: Record<string, string>, t0: bigint): Promis
   });
 }
 
+/** Kernel CPU seconds to write `mib` MiB into a new file, after pausing so that recently freed pages are returned. */
+async function newPageCacheCost(mib: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 3000));
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-pages-'));
+  try {
+    const block = Buffer.alloc(1024 * 1024, 1);
+    const fd = openSync(join(dir, 'probe'), 'w');
+    const before = process.cpuUsage();
+    for (let i = 0; i < mib; i++) writeSync(fd, block);
+    const used = process.cpuUsage(before);
+    closeSync(fd);
+    return (used.system + used.user) / 1e6;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Bytes of every file under `dir`. */
+function treeBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => {
+    const p = join(dir, e.name);
+    return sum + (e.isDirectory() ? treeBytes(p) : e.isFile() ? statSync(p).size : 0);
+  }, 0);
+}
+
 async function resetTable(server: PgServer, db: string): Promise<void> {
   await server.sql(db, `DROP TABLE IF EXISTS pgbench_accounts; ${ACCOUNTS_DDL}; DROP SCHEMA IF EXISTS ybvoyager_metadata CASCADE; CHECKPOINT`);
 }
@@ -80,6 +109,7 @@ async function main(): Promise<void> {
       const into = `${PSQL} -X -q -h ${target.host} -p ${target.port} -U postgres -d load -c "COPY pgbench_accounts FROM STDIN (FORMAT binary)"`;
       return sh(`${out} | ${into}`, env).ms;
     };
+    let snapshotBytes = 0;
     const runTandem = async (tuned: boolean) => {
       await resetTable(target, 'load');
       const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
@@ -97,6 +127,7 @@ async function main(): Promise<void> {
         while (!existsSync(join(dir, 'metainfo', 'export-data.lock')) && !exportEnded) await new Promise((r) => setTimeout(r, 20));
         const importing = tandem(['import', 'data', '--export-dir', dir, ...tgt, ...importFlags], env, t0);
         const [ex, im] = await Promise.all([exporting, importing]);
+        snapshotBytes = treeBytes(join(dir, 'data'));
         const rows = await target.sql('load', 'SELECT count(*)::int AS n FROM pgbench_accounts');
         if (rows[0].n !== SCALE * 100000) throw new Error(`tandem imported ${rows[0].n} rows, expected ${SCALE * 100000}`);
         return { exportMs: ex.ms, importMs: im.ms, totalMs: Math.max(ex.ms, im.ms), maxRssMb: Math.max(ex.maxRssMb, im.maxRssMb), exportCpuS: ex.cpuS, importCpuS: im.cpuS };
@@ -107,6 +138,7 @@ async function main(): Promise<void> {
 
     // The first load into a fresh server is slower for everyone (new WAL segments): a warm-up pipe
     // run, not counted. Then pipe and tandem runs alternate, so drift on a shared machine hits both.
+    const pageCost = await newPageCacheCost(256);
     const warmup = await pipe();
     const pipes: number[] = [];
     const defaults: Awaited<ReturnType<typeof runTandem>>[] = [];
@@ -148,6 +180,7 @@ async function main(): Promise<void> {
       `psql COPY | psql COPY pipe:   ${s(pipeMs)} median of ${pipes.length} (runs: ${pipes.map(s).join(', ')}; warm-up ${s(warmup)} not counted)`,
       ...d.lines,
       ...h.lines,
+      `new page cache on this machine: ${pageCost.toFixed(2)} s of CPU to write 256 MiB into a new file (a machine whose page cache is cheap: about 0.1 s); Tandem's snapshot files: ${(snapshotBytes / 1048576).toFixed(0)} MiB, about ${(pageCost * snapshotBytes / (256 * 1048576)).toFixed(1)} s of CPU here that the pipe does not spend`,
       `HEADLINE: default flags ${d.ratio.toFixed(2)}x the warmed pipe (goal <= 1.15x); hand-picked flags ${h.ratio.toFixed(2)}x`,
       '',
     ].join('\n'));
