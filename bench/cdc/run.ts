@@ -6,7 +6,8 @@
  * Environment: BENCH_PART=all|backlog|live (default all), BENCH_SCALE=10 (pgbench -i -s),
  * BENCH_CHANGES=500000 (row changes in the backlog), BENCH_DURATION=60 (seconds of the live run),
  * BENCH_CLIENTS=4 (pgbench -c), BENCH_KEEP_DIR=1 (keep the export dir and its logs),
- * BENCH_LOG_LEVEL=debug (the exporter's and importer's --log-level: debug logs every queue append and batch),
+ * BENCH_LOG_LEVEL=debug (the exporter's and importer's --log-level: debug logs every queue append and batch,
+ * and the report then splits the heartbeats' lag into stages, see stages.ts),
  * BENCH_PROFILE_DIR=<dir> (every export and import data process writes a --cpu-prof profile there),
  * BENCH_WARM_S=10 (the live lag is also reported apart for the workload's first seconds and for the rest),
  * BENCH_PREWARM_S=0 (seconds of the workload through the same Tandem processes before the measured run).
@@ -46,6 +47,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
 import { sourceFlags, targetFlags } from '../../test/helpers/cli.js';
+import { DEFAULT_PARALLEL_JOBS } from '../../src/core/parallelism.js';
+import { stageReport } from './stages.js';
 import { tableChecksums } from '../../test/helpers/table-checksum.js';
 import {
   Cleanup, MetaView, PG_DUMP, PSQL, type Proc, loadAvg, now, percentile, pgbench, pgbenchResult, rate, removeDir, runTandem, secs, sh,
@@ -209,6 +212,7 @@ async function main(): Promise<void> {
         `  source = target after the run:    ${sums.ok ? 'yes (row count + md5 of every table)' : `NO: ${sums.diff}`}`,
       );
       report.push(`  lag over time (ms; the first 10 samples, then every 5th): ${runLags.filter((_, i) => i < 10 || i % 5 === 0).map((x) => x.toFixed(0)).join(' ')}`);
+      if (process.env.BENCH_LOG_LEVEL === 'debug') report.push(...stageReport(dir, vsn0, WARM_MS, startedAt, DEFAULT_PARALLEL_JOBS));
     }
 
     if (backlog) report.unshift(...backlog.lines);
