@@ -44,6 +44,13 @@ export interface ChangeTarget {
   /** The unique keys (other than primary keys) of the written tables; valid after `prepare`. */
   uniqueKeys(): readonly UniqueKeyInfo[];
   /**
+   * True when applying this event also changes other rows: the writer carries out foreign-key
+   * actions (`ChangeWriterOptions.foreignKeyActions`) and the event deletes or updates a row that
+   * such a key references. The dispatcher applies such an event alone, after every earlier event
+   * of every channel (the referencing rows may belong to any channel). Valid after `prepare`.
+   */
+  changesOtherRows?(event: ChangeEvent): boolean;
+  /**
    * Applies events (all of one channel, in vsn order) in ONE transaction together with the
    * channel's progress row and the per-table counts. Events at or below the channel's
    * lastAppliedVsn are skipped, so re-sending after a restart changes nothing. On failure nothing

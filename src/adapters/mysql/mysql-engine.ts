@@ -30,7 +30,7 @@ export function mysqlEngine(): SourceEngine {
     type: 'mysql',
     displayName: 'MySQL',
     defaultPort: MYSQL_DEFAULT_PORT,
-    capabilities: { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true },
+    capabilities: { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true, streamOmitsForeignKeyActions: true },
     checkConfig: checkMySqlConfig,
     describeServer,
     openCatalog: (db) => MySqlSourceCatalog.open(db),

@@ -56,19 +56,20 @@ export function captureFindings(findings: readonly CapturePrerequisiteFinding[])
 /**
  * Foreign keys whose ON DELETE / ON UPDATE action changes other rows (CASCADE, SET NULL, SET
  * DEFAULT), for a live export: InnoDB carries out these actions below the binlog, so the rows they
- * change are not in it and never reach the target (the target's writer does not fire its own
- * foreign-key actions either). A warning naming each key; the cutover verification would report
- * the tables that then differ.
+ * change are not in it. The target's importer carries them out itself from the target's foreign
+ * keys (`EngineCapabilities.streamOmitsForeignKeyActions`), which must therefore be there: a
+ * warning naming each key, so that nobody drops them before the cutover.
  */
 export function cascadeFinding(tables: readonly MySqlTable[]): PrerequisiteFinding | undefined {
+  const acts = (a: string) => a !== 'RESTRICT' && a !== 'NO ACTION';
   const keys = tables.flatMap((t) => t.foreignKeys
-    .filter((f) => f.onDelete !== 'RESTRICT' && f.onDelete !== 'NO ACTION' || f.onUpdate !== 'RESTRICT' && f.onUpdate !== 'NO ACTION')
-    .map((f) => `${t.name}.${f.name} (${[f.onDelete !== 'RESTRICT' && f.onDelete !== 'NO ACTION' ? `ON DELETE ${f.onDelete}` : '', f.onUpdate !== 'RESTRICT' && f.onUpdate !== 'NO ACTION' ? `ON UPDATE ${f.onUpdate}` : ''].filter(Boolean).join(', ')})`));
+    .filter((f) => acts(f.onDelete) || acts(f.onUpdate))
+    .map((f) => `${t.name}.${f.name} (${[acts(f.onDelete) ? `ON DELETE ${f.onDelete}` : '', acts(f.onUpdate) ? `ON UPDATE ${f.onUpdate}` : ''].filter(Boolean).join(', ')})`));
   if (keys.length === 0) return undefined;
   return {
     severity: 'warning', code: 'TANDEM_PREREQUISITE',
-    message: `MySQL does not write the rows its foreign-key actions change into the binlog, so during the live migration these actions do not reach the target: ${keys.join(', ')}. `
-      + 'Until the cutover, let the application delete or update the child rows itself (or avoid such deletes and key updates); the cutover verification reports any table that differs.',
+    message: `MySQL does not write the rows its foreign-key actions change into the binlog: ${keys.join(', ')}. `
+      + '"import data to target" carries out these foreign-key actions on the target itself, from the target\'s own foreign keys (created by "import schema"): keep those keys on the target, with the same actions, until the cutover.',
     fix: '',
   };
 }

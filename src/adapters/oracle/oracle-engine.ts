@@ -42,7 +42,7 @@ export function oracleEngine(): SourceEngine {
     type: 'oracle',
     displayName: 'Oracle',
     defaultPort: 1521,
-    capabilities: { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true },
+    capabilities: { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true, streamOmitsForeignKeyActions: false },
     unquotedNameCase: 'upper',
     checkConfig: checkOracleConfig,
     describeServer,

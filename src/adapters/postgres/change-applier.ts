@@ -13,6 +13,7 @@ import { sqlLiteral, statementName, statementSql } from './apply/apply-sql.js';
 import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
+import { ForeignKeyActions, readForeignKeyRows } from './apply/foreign-key-actions.js';
 
 /** Options of `PgChangeTarget`. */
 export interface PgChangeTargetOptions {
@@ -22,6 +23,11 @@ export interface PgChangeTargetOptions {
   readonly tables: readonly AppliedTable[];
   /** Called once for a condition the user should know about (default: process.emitWarning). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Carry out the written database's foreign-key actions (ON DELETE / ON UPDATE CASCADE, SET NULL,
+   * SET DEFAULT) for a stream that leaves out the rows they change (`ForeignKeyActions`).
+   */
+  readonly foreignKeyActions?: boolean;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -50,11 +56,14 @@ export class PgChangeTarget implements ChangeTarget {
   private migrationUuid = '';
   private progressText = '';
   private readonly sqlCache = new Map<string, { text: string; name: string }>();
+  private actions: ForeignKeyActions | undefined;
+  private readonly foreignKeyActions: boolean;
 
   constructor(private readonly config: DbConfig, options: PgChangeTargetOptions) {
     this.metadataSchema = options.metadataSchema ?? DEFAULT_METADATA_SCHEMA;
     this.specs = new Map(options.tables.map((t) => [`${t.schema}.${t.name}`, t]));
     this.warn = options.onWarning ?? ((m) => process.emitWarning(m));
+    this.foreignKeyActions = options.foreignKeyActions === true;
   }
 
   async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
@@ -93,6 +102,12 @@ export class PgChangeTarget implements ChangeTarget {
     return this.uniques;
   }
 
+  changesOtherRows(e: ChangeEvent): boolean {
+    if (!this.actions || (e.op !== 'd' && e.op !== 'u')) return false;
+    const table = this.typedByName.get(e.schema)?.get(e.table);
+    return table !== undefined && this.actions.changesOtherRows(e, table);
+  }
+
   async applyBatch(channelNo: number, events: readonly ChangeEvent[], reconnects = 0, stepwise = false): Promise<void> {
     const client = this.clients[channelNo];
     if (!client) throw new Error(`channel ${channelNo} is not prepared`);
@@ -107,10 +122,13 @@ export class PgChangeTarget implements ChangeTarget {
     // One round trip for the whole transaction, unless it truncates (which counts rows first). Each
     // round trip costs a wake-up of both processes, and on a busy machine the wake-ups, not the
     // statements, were most of a small batch's time (3 events took 77-140 ms in five round trips).
-    const oneTrip = !stepwise && !plan.statements.some((s) => s.kind === 'truncate');
+    // Foreign-key actions run before their event's statement and read what it returns: step by step.
+    const acting = this.actions !== undefined && todo.some((e) => this.changesOtherRows(e));
+    const oneTrip = !stepwise && !acting && !plan.statements.some((s) => s.kind === 'truncate');
     let current: PlannedStatement | undefined;
     try {
       if (oneTrip) await client.query(this.transactionText(plan, channelNo, lastVsn));
+      else if (acting) await this.applyWithActions(client, todo, plan, channelNo, lastVsn, (s) => { current = s; });
       else await this.applyStepwise(client, plan, channelNo, lastVsn, (s) => { current = s; });
     } catch (e) {
       const alive = await client.query('ROLLBACK').then(() => true, () => false);
@@ -173,7 +191,46 @@ export class PgChangeTarget implements ChangeTarget {
   private async applyStepwise(client: pg.Client, plan: BatchPlan, channelNo: number, lastVsn: number, onStatement: (s: PlannedStatement | undefined) => void): Promise<void> {
     // Deferrable unique keys are then checked at commit, as the source checked them per statement.
     await client.query('BEGIN; SET CONSTRAINTS ALL DEFERRED');
-    for (const s of plan.statements) {
+    await this.runStatements(client, plan.statements, onStatement);
+    onStatement(undefined);
+    await client.query({ name: 'tandem_apply_progress', text: this.progressText, values: progressParams(this.migrationUuid, channelNo, lastVsn, plan) });
+    await client.query('COMMIT');
+  }
+
+  /**
+   * The batch's transaction step by step, with the foreign-key actions each event sets off run just
+   * before its own statement (the events between such events are planned together, as usual). The
+   * rows the actions delete are recorded like a truncate's, so the report's row counts stay exact.
+   */
+  private async applyWithActions(client: pg.Client, events: readonly ChangeEvent[], plan: BatchPlan, channelNo: number, lastVsn: number,
+    onStatement: (s: PlannedStatement | undefined) => void): Promise<void> {
+    const tableOf = (e: ChangeEvent) => this.tableOf(e);
+    await client.query('BEGIN; SET CONSTRAINTS ALL DEFERRED');
+    let run: ChangeEvent[] = [];
+    for (const e of events) {
+      if (!this.changesOtherRows(e)) {
+        run.push(e);
+        continue;
+      }
+      if (run.length) await this.runStatements(client, planBatch(run, tableOf).statements, onStatement);
+      run = [];
+      onStatement(undefined);
+      const removed = await this.actions!.carryOut(client, e, this.tableOf(e));
+      for (const [table, n] of removed) {
+        if (n > 0) await client.query(truncatedRowsSql(this.metadataSchema), [this.migrationUuid, table, e.vsn, n]);
+      }
+      if (removed.size) log.debug(`foreign-key actions of vsn ${e.vsn} (${e.op} on ${e.schema}.${e.table}) deleted ${[...removed].map(([t, n]) => `${n} rows of ${t}`).join(', ')}`);
+      await this.runStatements(client, planBatch([e], tableOf).statements, onStatement);
+    }
+    if (run.length) await this.runStatements(client, planBatch(run, tableOf).statements, onStatement);
+    onStatement(undefined);
+    await client.query({ name: 'tandem_apply_progress', text: this.progressText, values: progressParams(this.migrationUuid, channelNo, lastVsn, plan) });
+    await client.query('COMMIT');
+  }
+
+  /** Runs planned statements, each told to `onStatement` first, in the open transaction. */
+  private async runStatements(client: pg.Client, statements: readonly PlannedStatement[], onStatement: (s: PlannedStatement | undefined) => void): Promise<void> {
+    for (const s of statements) {
       onStatement(s);
       if (s.kind === 'truncate') {
         // What the truncate removes is counted first (the report's FINAL_ROW_COUNT subtracts it).
@@ -188,9 +245,6 @@ export class PgChangeTarget implements ChangeTarget {
         await client.query({ name, text, values: [JSON.stringify(s.rows)] });
       }
     }
-    onStatement(undefined);
-    await client.query({ name: 'tandem_apply_progress', text: this.progressText, values: progressParams(this.migrationUuid, channelNo, lastVsn, plan) });
-    await client.query('COMMIT');
   }
 
   isUniqueViolation(error: unknown): boolean {
@@ -272,6 +326,12 @@ export class PgChangeTarget implements ChangeTarget {
       }
     }
     this.uniques = uniques;
+    if (this.foreignKeyActions) {
+      this.actions = ForeignKeyActions.fromRows(await readForeignKeyRows(client), this.typed);
+      if (this.actions.keys.length) {
+        log.info(`carrying out the foreign-key actions the change stream leaves out: ${this.actions.keys.map((k) => `${k.child.schema}.${k.child.name}.${k.name}`).join(', ')}`);
+      }
+    }
   }
 
   /** A TandemError naming table, operation, vsns, SQLSTATE and constraint, never row values. */

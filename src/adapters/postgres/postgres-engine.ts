@@ -30,7 +30,7 @@ export function postgresEngine(type: 'postgresql' | 'yugabytedb'): TargetEngine 
     type,
     displayName: type === 'yugabytedb' ? 'YugabyteDB' : 'PostgreSQL',
     defaultPort: type === 'yugabytedb' ? 5433 : 5432,
-    capabilities: { writerSkipsTriggers: true, acknowledgesPositions: true, binarySnapshot: true, namesTargetSchema: false },
+    capabilities: { writerSkipsTriggers: true, acknowledgesPositions: true, binarySnapshot: true, namesTargetSchema: false, streamOmitsForeignKeyActions: false },
     describeServer,
     openCatalog: (db) => PgSourceCatalog.open(db),
     exportSchema: exportPgSchema,

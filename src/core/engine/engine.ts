@@ -41,6 +41,13 @@ export interface EngineCapabilities {
    * target (PostgreSQL).
    */
   readonly namesTargetSchema: boolean;
+  /**
+   * The change stream leaves out the rows the source's own foreign-key actions changed (InnoDB
+   * carries out ON DELETE / ON UPDATE CASCADE and SET NULL below MySQL's binlog). The target's
+   * change writer then carries out the written database's foreign-key actions itself
+   * (`ChangeWriterOptions.foreignKeyActions`).
+   */
+  readonly streamOmitsForeignKeyActions: boolean;
 }
 
 /** Options every engine's change writer takes. */
@@ -51,6 +58,15 @@ export interface ChangeWriterOptions {
   readonly onWarning: (message: string) => void;
   /** Schema of the spec's metadata tables on the written database. Default ybvoyager_metadata. */
   readonly metadataSchema?: string;
+  /**
+   * The stream this writer applies leaves out the rows foreign-key actions changed on its source
+   * (`EngineCapabilities.streamOmitsForeignKeyActions`): for each delete or key update of a row
+   * that the written database's foreign keys with ON DELETE / ON UPDATE CASCADE, SET NULL or SET
+   * DEFAULT reference, the writer changes the referencing rows as the source did, in the same
+   * transaction. Only PostgreSQL's writer (the target's) implements it; the others are only ever
+   * written to from a PostgreSQL or YugabyteDB stream, which carries those rows.
+   */
+  readonly foreignKeyActions?: boolean;
 }
 
 /**

@@ -68,7 +68,8 @@ interface Channel {
  * would break that independence, and each is ordered explicitly:
  *
  * 1. Barriers: a primary-key update (the row changes channel), a truncate (touches every row), a
- *    marker (op 'm') and `isBarrier` events. Every earlier event is committed first (all channels), then the barrier
+ *    marker (op 'm'), an event whose foreign-key actions the target carries out
+ *    (`ChangeTarget.changesOtherRows`: the referencing rows may be any channel's) and `isBarrier` events. Every earlier event is committed first (all channels), then the barrier
  *    alone, so the database then holds exactly the source's state at that vsn.
  *
  * 2. Unique keys other than the primary key. Two rows in different channels can exchange a unique
@@ -167,7 +168,7 @@ export class ChangeDispatcher {
             continue;
           }
           this.holding = e.vsn;
-          if (e.op === 't' || (e.op as string) === 'm' || changesPrimaryKey(e) || this.options.isBarrier?.(e)) {
+          if (e.op === 't' || (e.op as string) === 'm' || changesPrimaryKey(e) || this.options.isBarrier?.(e) || this.target.changesOtherRows?.(e)) {
             // A source TRUNCATE of several tables arrives as consecutive events of one transaction.
             let end = i + 1;
             if (e.op === 't') while (end < chunk.length && chunk[end]!.op === 't' && chunk[end]!.txId === e.txId) end++;

@@ -8,6 +8,7 @@ import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import { readQueueState } from '../../core/queue/queue-tables.js';
 import type { CommandEnv } from '../command-env.js';
 import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
+import { loadEngine } from '../../adapters/engines.js';
 import { ChangeDispatcher } from './change-dispatcher.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { failpoint, type FailpointName } from '../../core/failpoint.js';
@@ -77,7 +78,10 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   } finally {
     await catalog.close();
   }
-  const target = withFailpointAfterCommit(engine.changeWriter(db, { tables, onWarning: (m) => reporter.warn(m) }),
+  // The stream's producer: the source for the target's importer, the target for the source's.
+  const producer = meta.getDbConfig(opts.consumer === 'target' ? 'source' : 'target');
+  const foreignKeyActions = producer !== undefined && (await loadEngine(producer.type)).capabilities.streamOmitsForeignKeyActions;
+  const target = withFailpointAfterCommit(engine.changeWriter(db, { tables, onWarning: (m) => reporter.warn(m), foreignKeyActions }),
     opts.consumer === 'source' ? 'fallback.after-batch-commit' : 'apply.after-batch-commit');
   QueueConsumers.register(meta, opts.consumer, opts.startAfterVsn ?? 0);
   const startAfter = Math.max(QueueConsumers.appliedVsn(meta, opts.consumer) ?? 0, opts.startAfterVsn ?? 0);
@@ -206,6 +210,7 @@ function withFailpointAfterCommit(target: ChangeTarget, name: FailpointName): Ch
   return {
     prepare: (uuid, channels) => target.prepare(uuid, channels),
     uniqueKeys: () => target.uniqueKeys(),
+    changesOtherRows: target.changesOtherRows ? (e) => target.changesOtherRows!(e) : undefined,
     async applyBatch(channelNo, events) {
       const t0 = log.level === 'debug' ? Date.now() : 0;
       await target.applyBatch(channelNo, events);

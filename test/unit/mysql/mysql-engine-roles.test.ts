@@ -90,11 +90,12 @@ test('the write guard: triggers of written tables act on fall-back writes; scrip
   assert.throws(() => activeTriggers({ triggers: [] }), (e: TandemError) => e.code === 'TANDEM_EXPORT_DIR');
 });
 
-test('foreign-key actions the binlog does not carry are named for a live export', () => {
+test('foreign-key actions the binlog does not carry are named for a live export, with who carries them out', () => {
   const fk = (name: string, onDelete: MySqlForeignKey['onDelete'], onUpdate: MySqlForeignKey['onUpdate']): MySqlForeignKey => ({ name, columns: ['p'], refDatabase: 'shop', refTable: 'p', refColumns: ['id'], onDelete, onUpdate });
   const table = (name: string, foreignKeys: MySqlForeignKey[]) => ({ name, foreignKeys }) as unknown as MySqlTable;
   assert.equal(cascadeFinding([table('c', [fk('c_p', 'RESTRICT', 'NO ACTION')])]), undefined);
   const f = cascadeFinding([table('c', [fk('c_p', 'CASCADE', 'NO ACTION')]), table('d', [fk('d_p', 'SET NULL', 'CASCADE')])]);
   assert.equal(f?.severity, 'warning');
-  assert.match(f!.message, /these actions do not reach the target: c\.c_p \(ON DELETE CASCADE\), d\.d_p \(ON DELETE SET NULL, ON UPDATE CASCADE\)\. /);
+  assert.match(f!.message, /into the binlog: c\.c_p \(ON DELETE CASCADE\), d\.d_p \(ON DELETE SET NULL, ON UPDATE CASCADE\)\. /);
+  assert.match(f!.message, /"import data to target" carries out these foreign-key actions on the target itself/);
 });
