@@ -128,6 +128,18 @@ export class SqlPrinter {
     throw new UnconvertibleError(code, message);
   }
 
+  /**
+   * Index expressions and generated columns take only IMMUTABLE functions on PostgreSQL; `what`
+   * (to_char, to_timestamp, a cast between text and a date…) is STABLE there, because its result
+   * depends on session settings (lc_time, DateStyle, TimeZone). Oracle allows it, PostgreSQL
+   * rejects the whole CREATE INDEX or CREATE TABLE: better not convert the expression.
+   */
+  private requireImmutable(what: string): void {
+    if (this.options.mode === 'index' || this.options.mode === 'generated') {
+      this.fail('NOT_IMMUTABLE', `${what} depends on session settings on PostgreSQL (it is not IMMUTABLE), which an index or generated column does not allow`);
+    }
+  }
+
   // ---- queries ----
 
   /** A whole query (a view's SELECT). */
@@ -445,7 +457,14 @@ export class SqlPrinter {
         if (e.op === '<>' && e.quantifier === 'ALL') return `${left} NOT IN (${list})`;
         return `${left} ${e.op} ${e.quantifier} (ARRAY[${list}])`;
       }
-      case 'cast': return `CAST(${this.expr(e.e)} AS ${this.castType(e.type)})`;
+      case 'cast': {
+        const from = this.kindOf(e.e);
+        const to = mapOracleType(e.type).kind;
+        if ((from !== undefined && DATE_KINDS.has(from) && to === 'text') || (from === 'text' && DATE_KINDS.has(to))) {
+          this.requireImmutable(`CAST between text and a date (${from} to ${to})`);
+        }
+        return `CAST(${this.expr(e.e)} AS ${this.castType(e.type)})`;
+      }
       case 'extract': {
         if (e.field === 'TIMEZONE_REGION' || e.field === 'TIMEZONE_ABBR') this.fail('EXTRACT_TIMEZONE', `EXTRACT(${e.field} …): PostgreSQL keeps no time zone name with a value`);
         return `EXTRACT(${e.field} FROM ${this.expr(e.e)})`;
@@ -666,6 +685,7 @@ export class SqlPrinter {
       body = parts.map((p) => {
         if (p.k === 'str') return this.expr(p);
         const k = this.kindOf(p);
+        if (k !== undefined && DATE_KINDS.has(k)) this.requireImmutable('a date concatenated as text');
         const asText = k === 'text' ? this.expr(p) : `CAST(${this.expr(p)} AS text)`;
         return `COALESCE(${asText}, '')`;
       }).join(' || ');
@@ -710,7 +730,7 @@ export class SqlPrinter {
         }
         return `strpos(${arg(0)}, ${arg(1)})`;
       case 'LENGTHB': need(1); return `octet_length(${arg(0)})`;
-      case 'REPLACE': need(2, 3); return a.length === 2 ? `replace(${arg(0)}, ${arg(1)}, '')` : `replace(${args()})`;
+      case 'REPLACE': need(2, 3); return `replace(${arg(0)}, ${arg(1)}, ${a.length === 2 ? "''" : this.replacement(a[2]!)})`;
       case 'NLS_UPPER': case 'NLS_LOWER': case 'NLS_INITCAP':
         need(1, 2);
         return `${fn.slice(4).toLowerCase()}(${arg(0)})`;
@@ -719,16 +739,19 @@ export class SqlPrinter {
       case 'TO_NUMBER':
         need(1, 3);
         if (a.length === 3) this.note('NLS_PARAMETER', 'the NLS parameter of TO_NUMBER was dropped');
+        if (a.length > 1) this.requireImmutable('TO_NUMBER with a format (to_number)');
         return a.length === 1 ? `CAST(${arg(0)} AS numeric)` : `to_number(${arg(0)}, ${arg(1)})`;
       case 'TO_BINARY_DOUBLE': need(1); return `CAST(${arg(0)} AS double precision)`;
       case 'TO_BINARY_FLOAT': need(1); return `CAST(${arg(0)} AS real)`;
       case 'TO_DATE': return this.toDate(a);
       case 'TO_TIMESTAMP':
         need(1, 3);
+        this.requireImmutable('TO_TIMESTAMP (to_timestamp)');
         if (a.length === 1) return `CAST(${arg(0)} AS timestamp)`;
         return `CAST(to_timestamp(${arg(0)}, ${this.format(a[1]!)}) AS timestamp)`;
       case 'TO_TIMESTAMP_TZ':
         need(1, 3);
+        this.requireImmutable('TO_TIMESTAMP_TZ (to_timestamp)');
         if (a.length === 1) return `CAST(${arg(0)} AS timestamptz)`;
         return `to_timestamp(${arg(0)}, ${this.format(a[1]!)})`;
       case 'TO_DSINTERVAL': case 'TO_YMINTERVAL': need(1); return `CAST(${arg(0)} AS interval)`;
@@ -794,9 +817,13 @@ export class SqlPrinter {
       case 'REGEXP_REPLACE':
         need(2, 6);
         if (a.length === 2) return `regexp_replace(${args()}, '', 'g')`;
-        if (a.length === 3) return `regexp_replace(${args()}, 'g')`;
-        if (this.env.targetPgMajor < 15) this.fail('UNSUPPORTED_FUNCTION', 'REGEXP_REPLACE with a position needs PostgreSQL 15');
-        return a.length === 4 ? `regexp_replace(${args()}, 0)` : `regexp_replace(${args()})`;
+        {
+          const head = `${arg(0)}, ${arg(1)}, ${this.replacement(a[2]!)}`;
+          const rest = a.slice(3).map((x) => `, ${this.expr(x)}`).join('');
+          if (a.length === 3) return `regexp_replace(${head}, 'g')`;
+          if (this.env.targetPgMajor < 15) this.fail('UNSUPPORTED_FUNCTION', 'REGEXP_REPLACE with a position needs PostgreSQL 15');
+          return a.length === 4 ? `regexp_replace(${head}${rest}, 0)` : `regexp_replace(${head}${rest})`;
+        }
       case 'REGEXP_SUBSTR': case 'REGEXP_INSTR': case 'REGEXP_COUNT':
         return `${fn.toLowerCase()}(${args()})`;
       case 'LISTAGG': return this.listagg(e);
@@ -900,11 +927,25 @@ export class SqlPrinter {
     const k = this.kindOf(a[0]!);
     if (a.length === 1) {
       if (k === 'text') return this.expr(a[0]!);
-      if (k && DATE_KINDS.has(k)) this.note('IMPLICIT_TO_CHAR', 'TO_CHAR of a date without a format: PostgreSQL writes YYYY-MM-DD HH24:MI:SS, not the NLS_DATE_FORMAT');
+      if (k && DATE_KINDS.has(k)) {
+        this.requireImmutable('TO_CHAR of a date');
+        this.note('IMPLICIT_TO_CHAR', 'TO_CHAR of a date without a format: PostgreSQL writes YYYY-MM-DD HH24:MI:SS, not the NLS_DATE_FORMAT');
+      }
       return `CAST(${this.expr(a[0]!)} AS text)`;
     }
+    this.requireImmutable('TO_CHAR with a format (to_char)');
     if (a.length === 3) this.note('NLS_PARAMETER', 'the NLS parameter of TO_CHAR was dropped');
     return `to_char(${this.expr(a[0]!)}, ${this.format(a[1]!)})`;
+  }
+
+  /**
+   * The replacement string of REPLACE / REGEXP_REPLACE: Oracle's '' is NULL, and a NULL replacement
+   * removes what matched; PostgreSQL's replace and regexp_replace return NULL for it.
+   */
+  private replacement(r: Expr): string {
+    if (r.k === 'null' || (r.k === 'str' && r.value === '')) return "''";
+    if (r.k === 'str') return this.expr(r);
+    return `COALESCE(${this.expr(r)}, '')`;
   }
 
   private format(f: Expr): string {
@@ -918,6 +959,7 @@ export class SqlPrinter {
       const value = literalDateTime(a[0]!.value, a[1]!.value);
       if (value !== undefined) return `TIMESTAMP ${literal(value)}`;
     }
+    this.requireImmutable('TO_DATE of a value that is not a literal (to_timestamp)');
     if (a.length === 1) {
       this.note('TO_DATE_NLS', 'TO_DATE without a format depends on NLS_DATE_FORMAT; PostgreSQL parses the text with its own rules');
       return `CAST(${this.expr(a[0]!)} AS timestamp(0))`;
