@@ -54,6 +54,8 @@ export interface PrinterOptions {
 interface Scope {
   readonly relations: Map<string, RelationInfo | undefined>;
   readonly ctes: Set<string>;
+  /** The columns of the WITH queries in reach, by name (what `date - cte.col` needs to know). */
+  readonly cteRelations?: Map<string, RelationInfo>;
   readonly parent?: Scope;
 }
 
@@ -146,13 +148,15 @@ export class SqlPrinter {
   query(q: Query): string {
     const outerScope = this.scope;
     const ctes = new Set(outerScope.ctes);
-    this.scope = { relations: new Map(), ctes, parent: outerScope.parent ?? (outerScope.relations.size > 0 ? outerScope : undefined) };
+    const cteRelations = new Map(outerScope.cteRelations);
+    this.scope = { relations: new Map(), ctes, cteRelations, parent: outerScope.parent ?? (outerScope.relations.size > 0 ? outerScope : undefined) };
     try {
       const parts: string[] = [];
       if (q.with) {
         const recursive = q.with.some((cte) => queryReadsTable(cte.q, cte.name));
         const items = q.with.map((cte) => {
           ctes.add(cte.name);
+          cteRelations.set(cte.name, this.resultRelation(cte.q, cte.columns));
           const cols = cte.columns ? ` (${cte.columns.map(ident).join(', ')})` : '';
           return `${ident(cte.name)}${cols} AS (\n${this.query(cte.q)}\n)`;
         });
@@ -205,7 +209,7 @@ export class SqlPrinter {
 
   private select(raw: Select): string {
     const outer = this.scope;
-    this.scope = { relations: new Map(), ctes: outer.ctes, parent: outer };
+    this.scope = { relations: new Map(), ctes: outer.ctes, ...(outer.cteRelations ? { cteRelations: outer.cteRelations } : {}), parent: outer };
     try {
       for (const item of raw.from) this.register(item);
       if (raw.hierarchy) return this.hierarchical(raw);
@@ -301,14 +305,45 @@ export class SqlPrinter {
     if (item.k === 'table') {
       const key = fromKey(item);
       const isCte = item.name.parts.length === 1 && this.scope.ctes.has(item.name.parts[0]!);
-      this.scope.relations.set(key, isCte ? undefined : this.resolveRelation(item.name)?.info);
+      this.scope.relations.set(key, isCte ? this.scope.cteRelations?.get(item.name.parts[0]!) : this.resolveRelation(item.name)?.info);
       return;
     }
     if (item.k === 'json_table') {
       if (item.alias) this.scope.relations.set(item.alias, { sql: '', columns: new Map(jsonColumnNames(item.columns).map((n) => [n.name, n.kind])) });
       return;
     }
-    if (item.alias) this.scope.relations.set(item.alias, undefined);
+    if (item.alias) this.scope.relations.set(item.alias, this.resultRelation(item.q));
+  }
+
+  /**
+   * The columns of a query's result with their kinds (`other` when the converter cannot tell), for
+   * a WITH query or a subquery in FROM: Oracle's `SYSDATE - x.hired` is a number of days only if the
+   * converter knows that x.hired is a date. Names come from `names` (a WITH column list), the
+   * aliases, or the column a plain column reference reads; a `*` brings the columns of its tables.
+   */
+  private resultRelation(q: Query, names?: readonly string[]): RelationInfo {
+    let body = q.body;
+    while (body.k !== 'select') body = body.k === 'set' ? body.left : body.q.body;
+    const s = body.s;
+    const outer = this.scope;
+    this.scope = { relations: new Map(), ctes: outer.ctes, ...(outer.cteRelations ? { cteRelations: outer.cteRelations } : {}), parent: outer };
+    const columns = new Map<string, ValueKind>();
+    try {
+      if (q.with) return { sql: '', columns };
+      for (const item of s.from) this.register(item);
+      s.items.forEach((item, i) => {
+        if (item.e.k === 'star') {
+          const from = item.e.qualifier ? [this.scope.relations.get(item.e.qualifier.parts[item.e.qualifier.parts.length - 1]!)] : [...this.scope.relations.values()];
+          for (const info of from) for (const [n, k] of info?.columns ?? []) if (!columns.has(n)) columns.set(n, k);
+          return;
+        }
+        const name = names?.[i] ?? item.alias?.name ?? (item.e.k === 'name' ? item.e.name.parts[item.e.name.parts.length - 1] : undefined);
+        if (name !== undefined) columns.set(name, this.kindOf(item.e) ?? 'other');
+      });
+    } finally {
+      this.scope = outer;
+    }
+    return { sql: '', columns };
   }
 
   private resolveRelation(name: NameRef): { sql: string; info?: RelationInfo } {

@@ -114,3 +114,14 @@ test('a recursive WITH (recursive subquery factoring) gets RECURSIVE', () => {
     'WITH RECURSIVE t (id, lvl) AS (\nSELECT id,\n  1\nFROM hr.emp\nWHERE mgr_id IS NULL\nUNION ALL\nSELECT e.id,\n  t.lvl + 1\nFROM hr.emp e\n  JOIN t ON e.mgr_id = t.id\n)\nSELECT id\nFROM t',
   );
 });
+
+test('columns of WITH queries and FROM subqueries keep their kinds: date arithmetic through them is Oracle\'s', () => {
+  const days = "(EXTRACT(EPOCH FROM date_trunc('second', statement_timestamp())::timestamp(0) - %) / 86400)";
+  assert.equal(q('WITH h AS (SELECT id, hired started FROM emp) SELECT SYSDATE - h.started FROM h'),
+    `WITH h AS (\nSELECT id,\n  hired AS started\nFROM hr.emp\n)\nSELECT ${days.replace('%', 'h.started')}\nFROM h`);
+  assert.equal(q('SELECT SYSDATE - x.hired FROM (SELECT * FROM emp) x'), `SELECT ${days.replace('%', 'x.hired')}\nFROM (\nSELECT *\nFROM hr.emp\n) x`);
+  assert.equal(q('WITH h (id, d) AS (SELECT id, hired FROM emp) SELECT d + 1 FROM h'),
+    "WITH h (id, d) AS (\nSELECT id,\n  hired\nFROM hr.emp\n)\nSELECT (d + 1 * INTERVAL '1 day')\nFROM h");
+  // A character column of a subquery compared with a number is converted, as for a table's column.
+  assert.equal(q('SELECT 1 FROM (SELECT name n FROM emp) s WHERE s.n = 5'), 'SELECT 1\nFROM (\nSELECT name AS n\nFROM hr.emp\n) s\nWHERE CAST(s.n AS numeric) = 5');
+});
