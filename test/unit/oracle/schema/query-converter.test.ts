@@ -106,6 +106,8 @@ test('FROM forms: subqueries get an alias, APPLY becomes LATERAL, JSON_TABLE bec
   assert.equal(failure('SELECT * FROM emp AS OF SCN 1234'), 'FLASHBACK_QUERY');
   assert.equal(failure('SELECT * FROM TABLE(my_fn())'), 'TABLE_COLLECTION');
   assert.equal(failure('SELECT * FROM emp PIVOT (count(*) FOR dept_id IN (1, 2))'), 'PIVOT');
+  assert.equal(failure('SELECT * FROM (SELECT dept_id, id FROM emp) PIVOT (count(id) FOR dept_id IN (1 AS a, 2 AS b))'), 'PIVOT');
+  assert.equal(failure('SELECT * FROM (SELECT dept_id, id FROM emp) s UNPIVOT (v FOR k IN (dept_id, id))'), 'PIVOT');
 });
 
 test('a recursive WITH (recursive subquery factoring) gets RECURSIVE', () => {
