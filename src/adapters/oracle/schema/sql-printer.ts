@@ -257,7 +257,11 @@ export class SqlPrinter {
         return { k: 'name', name: { parts: ['TANDEM_PRIOR', column], quoted: [false, y.name.quoted[y.name.quoted.length - 1]!] } };
       });
     });
-    if (priorColumns.size === 0) this.fail('CONNECT_BY', 'CONNECT BY without PRIOR');
+    if (priorColumns.size === 0) {
+      const rows = isDual(item) && !h.startWith ? rowGeneratorBound(h.connectBy) : undefined;
+      if (rows === undefined) this.fail('CONNECT_BY', 'CONNECT BY without PRIOR');
+      return this.rowGenerator(s, rows);
+    }
     // The other operands read the child row: qualify its bare columns, which the join makes ambiguous.
     const qualified = mapExpr(connect, (x) => {
       if (x.k !== 'name' || x.name.parts.length !== 1) return x;
@@ -287,6 +291,36 @@ export class SqlPrinter {
         `FROM (\nWITH RECURSIVE tandem_tree AS (\n  SELECT ${a}.*, 1 AS tandem_level FROM ${fromSql}${start}\n  UNION ALL\n  SELECT ${a}.*, tandem_prior.tandem_level + 1 FROM ${fromSql} JOIN tandem_tree tandem_prior ON ${connectSql}\n) CYCLE ${cycle} SET tandem_cycle USING tandem_path\nSELECT * FROM tandem_tree\n) ${a}`,
         `WHERE ${where}`,
       ];
+      if (s.groupBy) lines.push(`GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`);
+      if (s.having) lines.push(`HAVING ${this.expr(s.having)}`);
+      return lines.join('\n');
+    } finally {
+      this.levelOf = undefined;
+    }
+  }
+
+  /**
+   * `SELECT … FROM DUAL CONNECT BY LEVEL <= n`, Oracle's row generator: rows 1 to n, numbered by
+   * LEVEL. Oracle always returns the first row (the CONNECT BY condition only decides the
+   * children), hence GREATEST(n, 1) when n is not a literal.
+   */
+  private rowGenerator(s: Select, rows: { readonly bound: Expr; readonly inclusive: boolean }): string {
+    let upper: string;
+    if (rows.bound.k === 'num' && /^\d+$/.test(rows.bound.text)) {
+      upper = String(Math.max(Number(rows.bound.text) - (rows.inclusive ? 0 : 1), 1));
+    } else {
+      const n = this.expr(rows.bound);
+      upper = `GREATEST(${rows.inclusive ? n : `(${n}) - 1`}, 1)`;
+    }
+    this.note('CONNECT_BY', `CONNECT BY LEVEL ${rows.inclusive ? '<=' : '<'} n over DUAL became generate_series(1, n)`);
+    this.levelOf = 'tandem_rows';
+    try {
+      const items = s.items.map((item) => {
+        const text = this.expr(item.e);
+        return item.alias ? `${text} AS ${ident(item.alias.name)}` : text;
+      });
+      const lines = [`SELECT ${s.distinct ? 'DISTINCT ' : ''}${items.join(',\n  ')}`, `FROM generate_series(1, ${upper}) AS tandem_rows(tandem_level)`];
+      if (s.where) lines.push(`WHERE ${this.expr(s.where)}`);
       if (s.groupBy) lines.push(`GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`);
       if (s.having) lines.push(`HAVING ${this.expr(s.having)}`);
       return lines.join('\n');
@@ -1099,6 +1133,7 @@ export class SqlPrinter {
         case 'SYSTIMESTAMP': case 'CURRENT_TIMESTAMP': return 'timestamptz';
         case 'LOCALTIMESTAMP': return 'timestamp';
         case 'USER': return 'text';
+        case 'LEVEL': if (this.levelOf !== undefined) return 'integer'; break;
         default: break;
       }
     }
@@ -1143,4 +1178,14 @@ export class SqlPrinter {
       default: return undefined;
     }
   }
+}
+
+/** The bound of `LEVEL <= n` / `LEVEL < n` (or `n >= LEVEL`), the condition of Oracle's row generator. */
+function rowGeneratorBound(e: Expr): { readonly bound: Expr; readonly inclusive: boolean } | undefined {
+  if (e.k !== 'binary') return undefined;
+  const isLevel = (x: Expr) => x.k === 'name' && x.name.parts.length === 1 && !x.name.quoted[0] && x.name.parts[0] === 'LEVEL';
+  const mentionsLevel = (x: Expr) => { let found = false; mapExpr(x, (y) => { if (isLevel(y)) found = true; return y; }); return found; };
+  if (isLevel(e.left) && (e.op === '<=' || e.op === '<') && !mentionsLevel(e.right)) return { bound: e.right, inclusive: e.op === '<=' };
+  if (isLevel(e.right) && (e.op === '>=' || e.op === '>') && !mentionsLevel(e.left)) return { bound: e.left, inclusive: e.op === '>=' };
+  return undefined;
 }

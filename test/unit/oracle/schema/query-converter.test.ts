@@ -127,3 +127,17 @@ test('columns of WITH queries and FROM subqueries keep their kinds: date arithme
   // A character column of a subquery compared with a number is converted, as for a table's column.
   assert.equal(q('SELECT 1 FROM (SELECT name n FROM emp) s WHERE s.n = 5'), 'SELECT 1\nFROM (\nSELECT name AS n\nFROM hr.emp\n) s\nWHERE CAST(s.n AS numeric) = 5');
 });
+
+test('the row generator SELECT … FROM DUAL CONNECT BY LEVEL <= n becomes generate_series', () => {
+  assert.equal(q('SELECT LEVEL n FROM dual CONNECT BY LEVEL <= 10'), 'SELECT tandem_rows.tandem_level AS n\nFROM generate_series(1, 10) AS tandem_rows(tandem_level)');
+  assert.equal(q('SELECT LEVEL - 1 d FROM dual CONNECT BY LEVEL < 8'), 'SELECT tandem_rows.tandem_level - 1 AS d\nFROM generate_series(1, 7) AS tandem_rows(tandem_level)');
+  assert.equal(q('SELECT LEVEL FROM dual CONNECT BY (SELECT MAX(id) FROM emp) >= LEVEL'),
+    'SELECT tandem_rows.tandem_level\nFROM generate_series(1, GREATEST((SELECT max(id)\nFROM hr.emp), 1)) AS tandem_rows(tandem_level)');
+  assert.deepEqual(codes('SELECT LEVEL FROM dual CONNECT BY LEVEL <= 3'), ['CONNECT_BY']);
+  // LEVEL is a number: a date minus LEVEL is date arithmetic.
+  assert.equal(q('SELECT DATE \'2024-01-31\' - LEVEL d FROM dual CONNECT BY LEVEL <= 2'),
+    "SELECT (TIMESTAMP '2024-01-31 00:00:00' - tandem_rows.tandem_level * INTERVAL '1 day') AS d\nFROM generate_series(1, 2) AS tandem_rows(tandem_level)");
+  // Anything else without PRIOR is still refused.
+  assert.equal(failure('SELECT LEVEL FROM emp CONNECT BY LEVEL <= 3'), 'CONNECT_BY');
+  assert.equal(failure('SELECT LEVEL FROM dual CONNECT BY LEVEL <= LEVEL'), 'CONNECT_BY');
+});
