@@ -31,6 +31,7 @@ const SETS = [
   { path: 'public/depot_export_noterm.sql', schema: 'DEPOT' },
   { path: 'public/permits_changelog.sql', schema: 'PERMITS' },
   { path: 'public/atlas', schema: 'ATLAS' },
+  { path: 'public/meters_install.sql', schema: 'METERS' },
 ] as const;
 
 let server: PgServer;

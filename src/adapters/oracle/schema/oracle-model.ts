@@ -65,6 +65,8 @@ export interface ColumnDef {
   identity?: IdentitySpec;
   /** A virtual column's expression. */
   virtual?: ParsedExpr;
+  /** The column was written without a type (a virtual column's type then comes from its expression). */
+  typeOmitted?: boolean;
   notNull?: { readonly name?: string; readonly state: ConstraintState };
   invisible?: boolean;
   encrypted?: boolean;

@@ -36,6 +36,12 @@ export interface WriterOptions {
   readonly identityValues?: ReadonlyMap<string, string>;
 }
 
+/** The PostgreSQL type of a virtual column written without a type, by the kind of its expression. */
+const VIRTUAL_COLUMN_TYPES: Partial<Record<ValueKind, string>> = {
+  integer: 'numeric', number: 'numeric', float: 'double precision', text: 'text', date: 'timestamp(0)', timestamp: 'timestamp',
+  timestamptz: 'timestamptz', interval: 'interval', binary: 'bytea',
+};
+
 interface ColumnPlan {
   readonly def: ColumnDef;
   readonly name: string;
@@ -153,6 +159,7 @@ class PgDdlWriter {
     for (const t of tableDefs) this.guard(t, () => this.planTable(t, mviewNames));
     this.alignForeignKeyTypes();
     for (const plan of this.tables.values()) this.registerTableRelation(plan);
+    for (const plan of this.tables.values()) this.guard(plan.def, () => this.typeVirtualColumns(plan));
     for (const v of views) this.registerViewRelation(v);
     for (const s of synonyms) this.registerSynonymRelation(s);
     for (const plan of this.tables.values()) this.guard(plan.def, () => this.writeTable(plan));
@@ -487,6 +494,24 @@ class PgDdlWriter {
     this.relations.set(key(plan.def.name), { sql: plan.sql, columns });
   }
 
+  /**
+   * A virtual column written without a type has the type of its expression in Oracle: TO_CHAR(…)
+   * is a VARCHAR2, TRUNC(date) a DATE. PostgreSQL needs the type written, and a generated column
+   * of the wrong type does not create (`numeric` for a text expression fails the whole table).
+   */
+  private typeVirtualColumns(plan: TablePlan): void {
+    const relation = this.relations.get(key(plan.def.name));
+    for (const col of plan.columns) {
+      if (!col.def.typeOmitted || !col.def.virtual || col.def.virtual.text.startsWith('__unreadable__')) continue;
+      const kind = this.printer('generated', plan).kindOf(col.def.virtual.expr);
+      const pgType = kind === undefined ? undefined : VIRTUAL_COLUMN_TYPES[kind];
+      if (pgType === undefined) continue;
+      col.pgType = pgType;
+      col.kind = kind!;
+      (relation?.columns as Map<string, ValueKind> | undefined)?.set(col.def.name, kind!);
+    }
+  }
+
   private registerViewRelation(v: ViewDef): void {
     const schema = this.pgSchema(v.name.schema);
     const columns = new Map<string, ValueKind>();
@@ -545,6 +570,7 @@ class PgDdlWriter {
       } else if (col.def.virtual) {
         const text = col.def.virtual.text;
         let generated: string | undefined;
+        let why = '';
         if (!text.startsWith('__unreadable__') && this.options.targetPgMajor >= 12) {
           try {
             const p = this.printer('generated', plan);
@@ -552,6 +578,7 @@ class PgDdlWriter {
             this.pending('COLUMN', schema, colName, p.notes);
           } catch (error) {
             if (!(error instanceof UnconvertibleError)) throw error;
+            why = ` (${error.message})`;
           }
         }
         if (generated !== undefined) {
@@ -559,7 +586,7 @@ class PgDdlWriter {
           generatedColumns.add(col.def.name);
           this.addNotePg('COLUMN', schema, colName, 'VIRTUAL_COLUMN', 'changed', 'the virtual column became a STORED generated column (computed on write; the data load must not write it)');
         } else {
-          this.addNotePg('COLUMN', schema, colName, 'VIRTUAL_COLUMN_NOT_CONVERTED', 'unsupported', `the virtual column's expression (${text.replace(/^__unreadable__/, '')}) does not convert; it is an ordinary column filled by the data load and not kept up to date`);
+          this.addNotePg('COLUMN', schema, colName, 'VIRTUAL_COLUMN_NOT_CONVERTED', 'unsupported', `the virtual column's expression (${text.replace(/^__unreadable__/, '')}) does not convert${why}; it is an ordinary column filled by the data load and not kept up to date`);
         }
       } else if (col.def.default) {
         try {

@@ -268,7 +268,9 @@ export class SqlParser {
       if (c.isWord('SELECT') || c.isWord('WITH') || c.isPunct('(')) {
         const q = this.query();
         c.expectPunct(')');
+        if (c.isWords('PIVOT') || c.isWords('UNPIVOT')) throw new UnconvertibleError('PIVOT', 'PIVOT/UNPIVOT has no PostgreSQL form');
         const alias = this.tableAlias();
+        if (c.isWords('PIVOT') || c.isWords('UNPIVOT')) throw new UnconvertibleError('PIVOT', 'PIVOT/UNPIVOT has no PostgreSQL form');
         return { k: 'subquery', q, lateral, ...(alias ? { alias } : {}) };
       }
       c.pos = save;

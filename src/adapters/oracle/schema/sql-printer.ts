@@ -54,6 +54,8 @@ export interface PrinterOptions {
 interface Scope {
   readonly relations: Map<string, RelationInfo | undefined>;
   readonly ctes: Set<string>;
+  /** The columns of the WITH queries in reach, by name (what `date - cte.col` needs to know). */
+  readonly cteRelations?: Map<string, RelationInfo>;
   readonly parent?: Scope;
 }
 
@@ -128,19 +130,33 @@ export class SqlPrinter {
     throw new UnconvertibleError(code, message);
   }
 
+  /**
+   * Index expressions and generated columns take only IMMUTABLE functions on PostgreSQL; `what`
+   * (to_char, to_timestamp, a cast between text and a date…) is STABLE there, because its result
+   * depends on session settings (lc_time, DateStyle, TimeZone). Oracle allows it, PostgreSQL
+   * rejects the whole CREATE INDEX or CREATE TABLE: better not convert the expression.
+   */
+  private requireImmutable(what: string): void {
+    if (this.options.mode === 'index' || this.options.mode === 'generated') {
+      this.fail('NOT_IMMUTABLE', `${what} depends on session settings on PostgreSQL (it is not IMMUTABLE), which an index or generated column does not allow`);
+    }
+  }
+
   // ---- queries ----
 
   /** A whole query (a view's SELECT). */
   query(q: Query): string {
     const outerScope = this.scope;
     const ctes = new Set(outerScope.ctes);
-    this.scope = { relations: new Map(), ctes, parent: outerScope.parent ?? (outerScope.relations.size > 0 ? outerScope : undefined) };
+    const cteRelations = new Map(outerScope.cteRelations);
+    this.scope = { relations: new Map(), ctes, cteRelations, parent: outerScope.parent ?? (outerScope.relations.size > 0 ? outerScope : undefined) };
     try {
       const parts: string[] = [];
       if (q.with) {
         const recursive = q.with.some((cte) => queryReadsTable(cte.q, cte.name));
         const items = q.with.map((cte) => {
           ctes.add(cte.name);
+          cteRelations.set(cte.name, this.resultRelation(cte.q, cte.columns));
           const cols = cte.columns ? ` (${cte.columns.map(ident).join(', ')})` : '';
           return `${ident(cte.name)}${cols} AS (\n${this.query(cte.q)}\n)`;
         });
@@ -193,7 +209,7 @@ export class SqlPrinter {
 
   private select(raw: Select): string {
     const outer = this.scope;
-    this.scope = { relations: new Map(), ctes: outer.ctes, parent: outer };
+    this.scope = { relations: new Map(), ctes: outer.ctes, ...(outer.cteRelations ? { cteRelations: outer.cteRelations } : {}), parent: outer };
     try {
       for (const item of raw.from) this.register(item);
       if (raw.hierarchy) return this.hierarchical(raw);
@@ -241,7 +257,11 @@ export class SqlPrinter {
         return { k: 'name', name: { parts: ['TANDEM_PRIOR', column], quoted: [false, y.name.quoted[y.name.quoted.length - 1]!] } };
       });
     });
-    if (priorColumns.size === 0) this.fail('CONNECT_BY', 'CONNECT BY without PRIOR');
+    if (priorColumns.size === 0) {
+      const rows = isDual(item) && !h.startWith ? rowGeneratorBound(h.connectBy) : undefined;
+      if (rows === undefined) this.fail('CONNECT_BY', 'CONNECT BY without PRIOR');
+      return this.rowGenerator(s, rows);
+    }
     // The other operands read the child row: qualify its bare columns, which the join makes ambiguous.
     const qualified = mapExpr(connect, (x) => {
       if (x.k !== 'name' || x.name.parts.length !== 1) return x;
@@ -279,6 +299,36 @@ export class SqlPrinter {
     }
   }
 
+  /**
+   * `SELECT … FROM DUAL CONNECT BY LEVEL <= n`, Oracle's row generator: rows 1 to n, numbered by
+   * LEVEL. Oracle always returns the first row (the CONNECT BY condition only decides the
+   * children), hence GREATEST(n, 1) when n is not a literal.
+   */
+  private rowGenerator(s: Select, rows: { readonly bound: Expr; readonly inclusive: boolean }): string {
+    let upper: string;
+    if (rows.bound.k === 'num' && /^\d+$/.test(rows.bound.text)) {
+      upper = String(Math.max(Number(rows.bound.text) - (rows.inclusive ? 0 : 1), 1));
+    } else {
+      const n = this.expr(rows.bound);
+      upper = `GREATEST(${rows.inclusive ? n : `(${n}) - 1`}, 1)`;
+    }
+    this.note('CONNECT_BY', `CONNECT BY LEVEL ${rows.inclusive ? '<=' : '<'} n over DUAL became generate_series(1, n)`);
+    this.levelOf = 'tandem_rows';
+    try {
+      const items = s.items.map((item) => {
+        const text = this.expr(item.e);
+        return item.alias ? `${text} AS ${ident(item.alias.name)}` : text;
+      });
+      const lines = [`SELECT ${s.distinct ? 'DISTINCT ' : ''}${items.join(',\n  ')}`, `FROM generate_series(1, ${upper}) AS tandem_rows(tandem_level)`];
+      if (s.where) lines.push(`WHERE ${this.expr(s.where)}`);
+      if (s.groupBy) lines.push(`GROUP BY ${s.groupBy.map((g) => this.expr(g)).join(', ')}`);
+      if (s.having) lines.push(`HAVING ${this.expr(s.having)}`);
+      return lines.join('\n');
+    } finally {
+      this.levelOf = undefined;
+    }
+  }
+
   /** Puts a FROM item's relations into the current scope, for column kinds and `(+)` owners. */
   private register(item: FromItem): void {
     if (item.k === 'join') {
@@ -289,14 +339,45 @@ export class SqlPrinter {
     if (item.k === 'table') {
       const key = fromKey(item);
       const isCte = item.name.parts.length === 1 && this.scope.ctes.has(item.name.parts[0]!);
-      this.scope.relations.set(key, isCte ? undefined : this.resolveRelation(item.name)?.info);
+      this.scope.relations.set(key, isCte ? this.scope.cteRelations?.get(item.name.parts[0]!) : this.resolveRelation(item.name)?.info);
       return;
     }
     if (item.k === 'json_table') {
       if (item.alias) this.scope.relations.set(item.alias, { sql: '', columns: new Map(jsonColumnNames(item.columns).map((n) => [n.name, n.kind])) });
       return;
     }
-    if (item.alias) this.scope.relations.set(item.alias, undefined);
+    if (item.alias) this.scope.relations.set(item.alias, this.resultRelation(item.q));
+  }
+
+  /**
+   * The columns of a query's result with their kinds (`other` when the converter cannot tell), for
+   * a WITH query or a subquery in FROM: Oracle's `SYSDATE - x.hired` is a number of days only if the
+   * converter knows that x.hired is a date. Names come from `names` (a WITH column list), the
+   * aliases, or the column a plain column reference reads; a `*` brings the columns of its tables.
+   */
+  private resultRelation(q: Query, names?: readonly string[]): RelationInfo {
+    let body = q.body;
+    while (body.k !== 'select') body = body.k === 'set' ? body.left : body.q.body;
+    const s = body.s;
+    const outer = this.scope;
+    this.scope = { relations: new Map(), ctes: outer.ctes, ...(outer.cteRelations ? { cteRelations: outer.cteRelations } : {}), parent: outer };
+    const columns = new Map<string, ValueKind>();
+    try {
+      if (q.with) return { sql: '', columns };
+      for (const item of s.from) this.register(item);
+      s.items.forEach((item, i) => {
+        if (item.e.k === 'star') {
+          const from = item.e.qualifier ? [this.scope.relations.get(item.e.qualifier.parts[item.e.qualifier.parts.length - 1]!)] : [...this.scope.relations.values()];
+          for (const info of from) for (const [n, k] of info?.columns ?? []) if (!columns.has(n)) columns.set(n, k);
+          return;
+        }
+        const name = names?.[i] ?? item.alias?.name ?? (item.e.k === 'name' ? item.e.name.parts[item.e.name.parts.length - 1] : undefined);
+        if (name !== undefined) columns.set(name, this.kindOf(item.e) ?? 'other');
+      });
+    } finally {
+      this.scope = outer;
+    }
+    return { sql: '', columns };
   }
 
   private resolveRelation(name: NameRef): { sql: string; info?: RelationInfo } {
@@ -445,7 +526,14 @@ export class SqlPrinter {
         if (e.op === '<>' && e.quantifier === 'ALL') return `${left} NOT IN (${list})`;
         return `${left} ${e.op} ${e.quantifier} (ARRAY[${list}])`;
       }
-      case 'cast': return `CAST(${this.expr(e.e)} AS ${this.castType(e.type)})`;
+      case 'cast': {
+        const from = this.kindOf(e.e);
+        const to = mapOracleType(e.type).kind;
+        if ((from !== undefined && DATE_KINDS.has(from) && to === 'text') || (from === 'text' && DATE_KINDS.has(to))) {
+          this.requireImmutable(`CAST between text and a date (${from} to ${to})`);
+        }
+        return `CAST(${this.expr(e.e)} AS ${this.castType(e.type)})`;
+      }
       case 'extract': {
         if (e.field === 'TIMEZONE_REGION' || e.field === 'TIMEZONE_ABBR') this.fail('EXTRACT_TIMEZONE', `EXTRACT(${e.field} …): PostgreSQL keeps no time zone name with a value`);
         return `EXTRACT(${e.field} FROM ${this.expr(e.e)})`;
@@ -666,6 +754,7 @@ export class SqlPrinter {
       body = parts.map((p) => {
         if (p.k === 'str') return this.expr(p);
         const k = this.kindOf(p);
+        if (k !== undefined && DATE_KINDS.has(k)) this.requireImmutable('a date concatenated as text');
         const asText = k === 'text' ? this.expr(p) : `CAST(${this.expr(p)} AS text)`;
         return `COALESCE(${asText}, '')`;
       }).join(' || ');
@@ -710,7 +799,7 @@ export class SqlPrinter {
         }
         return `strpos(${arg(0)}, ${arg(1)})`;
       case 'LENGTHB': need(1); return `octet_length(${arg(0)})`;
-      case 'REPLACE': need(2, 3); return a.length === 2 ? `replace(${arg(0)}, ${arg(1)}, '')` : `replace(${args()})`;
+      case 'REPLACE': need(2, 3); return `replace(${arg(0)}, ${arg(1)}, ${a.length === 2 ? "''" : this.replacement(a[2]!)})`;
       case 'NLS_UPPER': case 'NLS_LOWER': case 'NLS_INITCAP':
         need(1, 2);
         return `${fn.slice(4).toLowerCase()}(${arg(0)})`;
@@ -719,16 +808,19 @@ export class SqlPrinter {
       case 'TO_NUMBER':
         need(1, 3);
         if (a.length === 3) this.note('NLS_PARAMETER', 'the NLS parameter of TO_NUMBER was dropped');
+        if (a.length > 1) this.requireImmutable('TO_NUMBER with a format (to_number)');
         return a.length === 1 ? `CAST(${arg(0)} AS numeric)` : `to_number(${arg(0)}, ${arg(1)})`;
       case 'TO_BINARY_DOUBLE': need(1); return `CAST(${arg(0)} AS double precision)`;
       case 'TO_BINARY_FLOAT': need(1); return `CAST(${arg(0)} AS real)`;
       case 'TO_DATE': return this.toDate(a);
       case 'TO_TIMESTAMP':
         need(1, 3);
+        this.requireImmutable('TO_TIMESTAMP (to_timestamp)');
         if (a.length === 1) return `CAST(${arg(0)} AS timestamp)`;
         return `CAST(to_timestamp(${arg(0)}, ${this.format(a[1]!)}) AS timestamp)`;
       case 'TO_TIMESTAMP_TZ':
         need(1, 3);
+        this.requireImmutable('TO_TIMESTAMP_TZ (to_timestamp)');
         if (a.length === 1) return `CAST(${arg(0)} AS timestamptz)`;
         return `to_timestamp(${arg(0)}, ${this.format(a[1]!)})`;
       case 'TO_DSINTERVAL': case 'TO_YMINTERVAL': need(1); return `CAST(${arg(0)} AS interval)`;
@@ -794,9 +886,13 @@ export class SqlPrinter {
       case 'REGEXP_REPLACE':
         need(2, 6);
         if (a.length === 2) return `regexp_replace(${args()}, '', 'g')`;
-        if (a.length === 3) return `regexp_replace(${args()}, 'g')`;
-        if (this.env.targetPgMajor < 15) this.fail('UNSUPPORTED_FUNCTION', 'REGEXP_REPLACE with a position needs PostgreSQL 15');
-        return a.length === 4 ? `regexp_replace(${args()}, 0)` : `regexp_replace(${args()})`;
+        {
+          const head = `${arg(0)}, ${arg(1)}, ${this.replacement(a[2]!)}`;
+          const rest = a.slice(3).map((x) => `, ${this.expr(x)}`).join('');
+          if (a.length === 3) return `regexp_replace(${head}, 'g')`;
+          if (this.env.targetPgMajor < 15) this.fail('UNSUPPORTED_FUNCTION', 'REGEXP_REPLACE with a position needs PostgreSQL 15');
+          return a.length === 4 ? `regexp_replace(${head}${rest}, 0)` : `regexp_replace(${head}${rest})`;
+        }
       case 'REGEXP_SUBSTR': case 'REGEXP_INSTR': case 'REGEXP_COUNT':
         return `${fn.toLowerCase()}(${args()})`;
       case 'LISTAGG': return this.listagg(e);
@@ -900,11 +996,25 @@ export class SqlPrinter {
     const k = this.kindOf(a[0]!);
     if (a.length === 1) {
       if (k === 'text') return this.expr(a[0]!);
-      if (k && DATE_KINDS.has(k)) this.note('IMPLICIT_TO_CHAR', 'TO_CHAR of a date without a format: PostgreSQL writes YYYY-MM-DD HH24:MI:SS, not the NLS_DATE_FORMAT');
+      if (k && DATE_KINDS.has(k)) {
+        this.requireImmutable('TO_CHAR of a date');
+        this.note('IMPLICIT_TO_CHAR', 'TO_CHAR of a date without a format: PostgreSQL writes YYYY-MM-DD HH24:MI:SS, not the NLS_DATE_FORMAT');
+      }
       return `CAST(${this.expr(a[0]!)} AS text)`;
     }
+    this.requireImmutable('TO_CHAR with a format (to_char)');
     if (a.length === 3) this.note('NLS_PARAMETER', 'the NLS parameter of TO_CHAR was dropped');
     return `to_char(${this.expr(a[0]!)}, ${this.format(a[1]!)})`;
+  }
+
+  /**
+   * The replacement string of REPLACE / REGEXP_REPLACE: Oracle's '' is NULL, and a NULL replacement
+   * removes what matched; PostgreSQL's replace and regexp_replace return NULL for it.
+   */
+  private replacement(r: Expr): string {
+    if (r.k === 'null' || (r.k === 'str' && r.value === '')) return "''";
+    if (r.k === 'str') return this.expr(r);
+    return `COALESCE(${this.expr(r)}, '')`;
   }
 
   private format(f: Expr): string {
@@ -918,6 +1028,7 @@ export class SqlPrinter {
       const value = literalDateTime(a[0]!.value, a[1]!.value);
       if (value !== undefined) return `TIMESTAMP ${literal(value)}`;
     }
+    this.requireImmutable('TO_DATE of a value that is not a literal (to_timestamp)');
     if (a.length === 1) {
       this.note('TO_DATE_NLS', 'TO_DATE without a format depends on NLS_DATE_FORMAT; PostgreSQL parses the text with its own rules');
       return `CAST(${this.expr(a[0]!)} AS timestamp(0))`;
@@ -1022,6 +1133,7 @@ export class SqlPrinter {
         case 'SYSTIMESTAMP': case 'CURRENT_TIMESTAMP': return 'timestamptz';
         case 'LOCALTIMESTAMP': return 'timestamp';
         case 'USER': return 'text';
+        case 'LEVEL': if (this.levelOf !== undefined) return 'integer'; break;
         default: break;
       }
     }
@@ -1066,4 +1178,14 @@ export class SqlPrinter {
       default: return undefined;
     }
   }
+}
+
+/** The bound of `LEVEL <= n` / `LEVEL < n` (or `n >= LEVEL`), the condition of Oracle's row generator. */
+function rowGeneratorBound(e: Expr): { readonly bound: Expr; readonly inclusive: boolean } | undefined {
+  if (e.k !== 'binary') return undefined;
+  const isLevel = (x: Expr) => x.k === 'name' && x.name.parts.length === 1 && !x.name.quoted[0] && x.name.parts[0] === 'LEVEL';
+  const mentionsLevel = (x: Expr) => { let found = false; mapExpr(x, (y) => { if (isLevel(y)) found = true; return y; }); return found; };
+  if (isLevel(e.left) && (e.op === '<=' || e.op === '<') && !mentionsLevel(e.right)) return { bound: e.right, inclusive: e.op === '<=' };
+  if (isLevel(e.right) && (e.op === '>=' || e.op === '>') && !mentionsLevel(e.left)) return { bound: e.left, inclusive: e.op === '>=' };
+  return undefined;
 }

@@ -131,8 +131,11 @@ export function readColumn(c: TokenCursor, table: TableDef, ctx: ReadContext, mo
     (c.peek()!.kind === 'word' && (CONSTRAINT_START.has(c.peek()!.value) || STATE_WORDS.has(c.peek()!.value)));
   let column = modify ? table.columns.find((col) => col.name === name) : undefined;
   if (!column) {
-    // A virtual column may leave out its type: NUMBER is Oracle's choice for arithmetic.
-    column = { name, type: startsAttribute() ? { name: 'NUMBER', written: 'NUMBER' } : parseOracleType(c) };
+    // A virtual column may leave out its type: Oracle takes it from the expression (NUMBER for
+    // arithmetic, VARCHAR2 for TO_CHAR, DATE for TRUNC(date)…); the writer does the same.
+    column = startsAttribute()
+      ? { name, type: { name: 'NUMBER', written: 'NUMBER' }, typeOmitted: true }
+      : { name, type: parseOracleType(c) };
     table.columns.push(column);
   } else if (!startsAttribute()) {
     column.type = parseOracleType(c);

@@ -79,6 +79,11 @@ const TABLE: [string, string][] = [
   ["REGEXP_LIKE(name, '^a', 'i')", "(name ~* '^a')"],
   ["REGEXP_REPLACE(name, '[0-9]')", "regexp_replace(name, '[0-9]', '', 'g')"],
   ["REGEXP_REPLACE(name, 'a', 'b')", "regexp_replace(name, 'a', 'b', 'g')"],
+  // '' is NULL in Oracle, and a NULL replacement removes the matches; PostgreSQL would return NULL.
+  ["REGEXP_REPLACE(name, '[^0-9]', '')", "regexp_replace(name, '[^0-9]', '', 'g')"],
+  ["REGEXP_REPLACE(name, 'a', NULL, 1, 2)", "regexp_replace(name, 'a', '', 1, 2)"],
+  ["REPLACE(name, '-', '')", "replace(name, '-', '')"],
+  ['REPLACE(name, name, name)', "replace(name, name, COALESCE(name, ''))"],
   ["REGEXP_SUBSTR(name, '[a-z]+')", "regexp_substr(name, '[a-z]+')"],
   ['CAST(n AS VARCHAR2(10))', 'CAST(n AS varchar(10))'],
   ['CAST(name AS DATE)', 'CAST(name AS timestamp(0))'],
@@ -139,6 +144,21 @@ test('defaults: sequence NEXTVAL, SYS_GUID() by target column type, SYSDATE', ()
 test('in index and generated-column expressions || stays immutable (COALESCE, not concat)', () => {
   assert.equal(sql("name || ', ' || n", { ...EMP, mode: 'index' }), "(COALESCE(name, '') || ', ' || COALESCE(CAST(n AS text), ''))");
   assert.equal(sql('name || name', { ...EMP, mode: 'generated' }), "NULLIF(COALESCE(name, '') || COALESCE(name, ''), '')");
+});
+
+test('index and generated-column expressions refuse what is not IMMUTABLE on PostgreSQL (to_char, to_timestamp, text <-> date casts)', () => {
+  for (const mode of ['index', 'generated'] as const) {
+    for (const e of ["TO_CHAR(hired, 'YYYY')", 'TO_CHAR(hired)', "TO_DATE(name, 'YYYY-MM-DD')", "TO_NUMBER(name, '999')", "TO_TIMESTAMP(name, 'YYYY')",
+      "hired || 'x'", 'CAST(name AS DATE)', 'CAST(hired AS VARCHAR2(20))']) {
+      assert.equal(failure(e, { ...EMP, mode }), 'NOT_IMMUTABLE', `${mode}: ${e}`);
+    }
+  }
+  // The same forms convert elsewhere, and the immutable ones convert everywhere.
+  assert.equal(sql("TO_CHAR(hired, 'YYYY')", { ...EMP, mode: 'view' }), "to_char(hired, 'YYYY')");
+  assert.equal(sql('TO_CHAR(n)', { ...EMP, mode: 'index' }), 'CAST(n AS text)');
+  assert.equal(sql('TO_NUMBER(name)', { ...EMP, mode: 'index' }), 'CAST(name AS numeric)');
+  assert.equal(sql("TRUNC(hired, 'MM')", { ...EMP, mode: 'generated' }), "date_trunc('month', hired)");
+  assert.equal(sql("TO_DATE('2020-01-31', 'YYYY-MM-DD')", { ...EMP, mode: 'index' }), "TIMESTAMP '2020-01-31 00:00:00'");
 });
 
 test('IS JSON converts in a CHECK (a cast that rejects invalid JSON), not elsewhere', () => {

@@ -106,6 +106,8 @@ test('FROM forms: subqueries get an alias, APPLY becomes LATERAL, JSON_TABLE bec
   assert.equal(failure('SELECT * FROM emp AS OF SCN 1234'), 'FLASHBACK_QUERY');
   assert.equal(failure('SELECT * FROM TABLE(my_fn())'), 'TABLE_COLLECTION');
   assert.equal(failure('SELECT * FROM emp PIVOT (count(*) FOR dept_id IN (1, 2))'), 'PIVOT');
+  assert.equal(failure('SELECT * FROM (SELECT dept_id, id FROM emp) PIVOT (count(id) FOR dept_id IN (1 AS a, 2 AS b))'), 'PIVOT');
+  assert.equal(failure('SELECT * FROM (SELECT dept_id, id FROM emp) s UNPIVOT (v FOR k IN (dept_id, id))'), 'PIVOT');
 });
 
 test('a recursive WITH (recursive subquery factoring) gets RECURSIVE', () => {
@@ -113,4 +115,29 @@ test('a recursive WITH (recursive subquery factoring) gets RECURSIVE', () => {
     q('WITH t (id, lvl) AS (SELECT id, 1 FROM emp WHERE mgr_id IS NULL UNION ALL SELECT e.id, t.lvl + 1 FROM emp e JOIN t ON e.mgr_id = t.id) SELECT id FROM t'),
     'WITH RECURSIVE t (id, lvl) AS (\nSELECT id,\n  1\nFROM hr.emp\nWHERE mgr_id IS NULL\nUNION ALL\nSELECT e.id,\n  t.lvl + 1\nFROM hr.emp e\n  JOIN t ON e.mgr_id = t.id\n)\nSELECT id\nFROM t',
   );
+});
+
+test('columns of WITH queries and FROM subqueries keep their kinds: date arithmetic through them is Oracle\'s', () => {
+  const days = "(EXTRACT(EPOCH FROM date_trunc('second', statement_timestamp())::timestamp(0) - %) / 86400)";
+  assert.equal(q('WITH h AS (SELECT id, hired started FROM emp) SELECT SYSDATE - h.started FROM h'),
+    `WITH h AS (\nSELECT id,\n  hired AS started\nFROM hr.emp\n)\nSELECT ${days.replace('%', 'h.started')}\nFROM h`);
+  assert.equal(q('SELECT SYSDATE - x.hired FROM (SELECT * FROM emp) x'), `SELECT ${days.replace('%', 'x.hired')}\nFROM (\nSELECT *\nFROM hr.emp\n) x`);
+  assert.equal(q('WITH h (id, d) AS (SELECT id, hired FROM emp) SELECT d + 1 FROM h'),
+    "WITH h (id, d) AS (\nSELECT id,\n  hired\nFROM hr.emp\n)\nSELECT (d + 1 * INTERVAL '1 day')\nFROM h");
+  // A character column of a subquery compared with a number is converted, as for a table's column.
+  assert.equal(q('SELECT 1 FROM (SELECT name n FROM emp) s WHERE s.n = 5'), 'SELECT 1\nFROM (\nSELECT name AS n\nFROM hr.emp\n) s\nWHERE CAST(s.n AS numeric) = 5');
+});
+
+test('the row generator SELECT … FROM DUAL CONNECT BY LEVEL <= n becomes generate_series', () => {
+  assert.equal(q('SELECT LEVEL n FROM dual CONNECT BY LEVEL <= 10'), 'SELECT tandem_rows.tandem_level AS n\nFROM generate_series(1, 10) AS tandem_rows(tandem_level)');
+  assert.equal(q('SELECT LEVEL - 1 d FROM dual CONNECT BY LEVEL < 8'), 'SELECT tandem_rows.tandem_level - 1 AS d\nFROM generate_series(1, 7) AS tandem_rows(tandem_level)');
+  assert.equal(q('SELECT LEVEL FROM dual CONNECT BY (SELECT MAX(id) FROM emp) >= LEVEL'),
+    'SELECT tandem_rows.tandem_level\nFROM generate_series(1, GREATEST((SELECT max(id)\nFROM hr.emp), 1)) AS tandem_rows(tandem_level)');
+  assert.deepEqual(codes('SELECT LEVEL FROM dual CONNECT BY LEVEL <= 3'), ['CONNECT_BY']);
+  // LEVEL is a number: a date minus LEVEL is date arithmetic.
+  assert.equal(q('SELECT DATE \'2024-01-31\' - LEVEL d FROM dual CONNECT BY LEVEL <= 2'),
+    "SELECT (TIMESTAMP '2024-01-31 00:00:00' - tandem_rows.tandem_level * INTERVAL '1 day') AS d\nFROM generate_series(1, 2) AS tandem_rows(tandem_level)");
+  // Anything else without PRIOR is still refused.
+  assert.equal(failure('SELECT LEVEL FROM emp CONNECT BY LEVEL <= 3'), 'CONNECT_BY');
+  assert.equal(failure('SELECT LEVEL FROM dual CONNECT BY LEVEL <= LEVEL'), 'CONNECT_BY');
 });
