@@ -5,7 +5,7 @@
  * from the target's foreign keys. The source runs deletes and key updates that set off cascades
  * three levels deep, SET NULL through a key on a non-primary unique column, ON UPDATE CASCADE of a
  * primary key and of a unique column, a self-referencing tree, and children inserted just before
- * their parent is deleted (in other transactions and in the same one). Then every table must hold
+ * their parent is deleted (in other transactions and in the same one), and a REPLACE of a parent. Then every table must hold
  * the same rows on both sides, the data-migration report's FINAL_ROW_COUNT must be the real count,
  * and the cutover's verification must match.
  */
@@ -125,6 +125,8 @@ test('MariaDB -> PostgreSQL live: the target carries out the foreign-key actions
       // A child that moved to another parent before that parent goes.
       await c.query('UPDATE child SET parent_id = 21 WHERE id = 200');
       await c.query('DELETE FROM parent WHERE id = 21');
+      // REPLACE of a referenced row is a delete and an insert in InnoDB: the children go.
+      await c.query("REPLACE INTO parent VALUES (22, 'P22', 'replaced')");
       // Writes that set nothing off, after all that.
       await c.query(`INSERT INTO parent VALUES (500, 'P500', 'new'); INSERT INTO child VALUES (5000, 500, 'new')`);
     } finally {
