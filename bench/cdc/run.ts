@@ -10,7 +10,11 @@
  * and the report then splits the heartbeats' lag into stages, see stages.ts),
  * BENCH_PROFILE_DIR=<dir> (every export and import data process writes a --cpu-prof profile there),
  * BENCH_WARM_S=10 (the live lag is also reported apart for the workload's first seconds and for the rest),
- * BENCH_PREWARM_S=0 (seconds of the workload through the same Tandem processes before the measured run).
+ * BENCH_PREWARM_S=0 (seconds of the workload through the same Tandem processes before the measured run),
+ * BENCH_SOURCE_SYNCHRONOUS_COMMIT=on (the source server's synchronous_commit: `on` is PostgreSQL's
+ * default; with `off`, as the test servers run and as every run before 2026-12-01 measured, a commit
+ * reaches the WAL, and so every logical consumer, native replication included, only when the WAL
+ * writer flushes it, up to wal_writer_delay = 200 ms later. Both servers keep fsync = off).
  *
  * (a) backlog drain. A throw-away source gets `pgbench -i -s 10` (+ `hid bigserial primary key` on
  *     pgbench_history, + a heartbeat table). Tandem exports and imports the snapshot (export schema,
@@ -80,6 +84,7 @@ function startCli(label: string, args: string[], env: Record<string, string>): P
 }
 const TABLES = ['pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history', 'bench_heartbeat'];
 const SERVER_SETTINGS = { max_wal_size: '4GB', checkpoint_timeout: '30min' };
+const SOURCE_SYNC_COMMIT = process.env.BENCH_SOURCE_SYNCHRONOUS_COMMIT ?? 'on';
 
 const report: string[] = [];
 const say = (s: string) => {
@@ -90,7 +95,9 @@ async function main(): Promise<void> {
   const cleanup = new Cleanup();
   const t00 = now();
   try {
-    const [source, target] = await Promise.all([startPg15(SERVER_SETTINGS), startPg15(SERVER_SETTINGS)]);
+    const [source, target] = await Promise.all([startPg15({ ...SERVER_SETTINGS, synchronous_commit: SOURCE_SYNC_COMMIT }), startPg15(SERVER_SETTINGS)]);
+    say(`source: synchronous_commit = ${SOURCE_SYNC_COMMIT} (BENCH_SOURCE_SYNCHRONOUS_COMMIT), fsync = off on both servers`);
+    report.push(`source server: synchronous_commit = ${SOURCE_SYNC_COMMIT}, fsync = off (both servers)`);
     cleanup.add('stop servers', () => Promise.all([source.stop(), target.stop()]));
     const work = mkdtempSync(join(tmpdir(), 'tandem-bench-cdc-'));
     if (process.env.BENCH_KEEP_DIR) say(`keeping the export dir and logs: ${work}`);
