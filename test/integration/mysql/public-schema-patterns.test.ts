@@ -4,7 +4,7 @@
  * GROUP BY that leaves selected columns out, GROUP_CONCAT, DATE_FORMAT, TO_DAYS / DATEDIFF,
  * INTERVAL arithmetic and TIMESTAMPDIFF, CONVERT … USING and COLLATE, flags
  * compared with FALSE, a selected comparison, JSON paths and SUBSTR; an index whose `<table>_<index>` name is another
- * table's; a generated column that is a comparison. A real MariaDB holds it; the export is applied
+ * table's; a generated column that is a comparison; a view that calls a stored function (employees). A real MariaDB holds it; the export is applied
  * to PostgreSQL 15 as `import schema` does (both phases, with the rows copied in between through
  * the snapshot's converters), and every view must give the rows MariaDB gives, written here.
  */
@@ -66,6 +66,10 @@ CREATE VIEW due AS SELECT s.id AS id, DATE_ADD(s.sold_at, INTERVAL 30 DAY) AS du
 CREATE VIEW north AS SELECT g.id AS id, CONVERT(g.name USING utf8mb4) AS name FROM region g WHERE g.code = 'NTH' COLLATE utf8mb4_general_ci;
 CREATE VIEW flags AS SELECT b.id AS id, (b.opened IS NULL) AS unopened, b.active = 1 AS on_duty FROM branch b;
 CREATE VIEW initials AS SELECT b.id AS id, CONCAT(UCASE(SUBSTR(b.city, 1, 1)), LCASE(SUBSTR(b.city, 2, LENGTH(b.city)))) AS city FROM branch b;
+CREATE FUNCTION branch_code(b_id int) RETURNS varchar(50) READS SQL DATA
+  RETURN (SELECT CONCAT(g.code, '-', b.id) FROM branch b JOIN region g ON g.id = b.region_id WHERE b.id = b_id);
+CREATE VIEW branch_codes AS SELECT b.id AS id, branch_code(b.id) AS code FROM branch b;
+CREATE VIEW open_branch_codes AS SELECT c.id AS id, c.code AS code FROM branch_codes c JOIN branch b ON b.id = c.id WHERE b.active = 1;
 `;
 
 /** Each view's rows as both servers must give them (text, sorted). */
@@ -122,8 +126,14 @@ after(async () => {
   if (exportDir) rmSync(exportDir, { recursive: true, force: true });
 });
 
-test('every view converts: none is reported as not converted, the changed ones carry their caveat', () => {
-  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-not-converted'), []);
+test('every view converts but those that call a stored function (and those that read them); the changed ones carry their caveat', () => {
+  // employees' v_full_departments calls its stored function current_manager(): PostgreSQL has no
+  // such function until someone has rewritten it, so the view is left to that person too.
+  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-not-converted').map((n) => `${n.objectName}: ${n.detail}`), [
+    'public.branch_codes: the query did not convert: it uses the stored function branch_code(), which is converted by hand: create it on the target first, then this view',
+    'public.open_branch_codes: it reads the view branch_codes, which did not convert: convert that one first',
+  ]);
+  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-routine').map((n) => n.objectName), ['public.branch_code']);
   assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-caveat').map((n) => `${n.objectName}: ${n.detail.replace(/:.*/, '')}`), [
     'public.due: date arithmetic',
     'public.north: COLLATE utf8mb4_general_ci left out',

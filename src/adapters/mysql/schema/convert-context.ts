@@ -18,10 +18,12 @@ export class ConvertContext {
 
   get translate(): TranslateContext {
     this.primaryKeys ??= new Map(this.catalog.tables.map((t) => [t.name, t.primaryKey]));
-    return { database: this.catalog.database, targetSchema: this.targetSchema, primaryKeys: this.primaryKeys };
+    this.storedFunctions ??= new Set(this.catalog.routines.filter((r) => r.kind === 'FUNCTION').map((r) => r.name.toLowerCase()));
+    return { database: this.catalog.database, targetSchema: this.targetSchema, primaryKeys: this.primaryKeys, storedFunctions: this.storedFunctions };
   }
 
   private primaryKeys: Map<string, readonly string[]> | undefined;
+  private storedFunctions: Set<string> | undefined;
 
   /** Names of relations (tables, views, sequences, indexes) in the target schema, taken so far. */
   private relations: Set<string> | undefined;

@@ -25,6 +25,11 @@ export interface TranslateContext {
    * list the other columns of a table whose key it groups by (PostgreSQL's functional dependency).
    */
   readonly primaryKeys?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The database's stored functions (lower case): a view that calls one cannot be created before
+   * someone has rewritten the function on the target, which Tandem leaves to a person.
+   */
+  readonly storedFunctions?: ReadonlySet<string>;
 }
 
 export type TranslateResult =
@@ -374,7 +379,23 @@ class Translator {
       this.i += 2;
       return `${this.qualified(parts)}.*`;
     }
+    // The catalog prints built-in functions unquoted and stored (or loadable) ones as quoted names,
+    // `fn`(…) or `db`.`fn`(…). A name right after `)` or AS followed by `(` is a derived table's
+    // alias with its column list, not a call.
+    const before = this.tokens[this.i - parts.length * 2];
+    const isAlias = before !== undefined && (this.isOp(before, ')') || (before.type === 'word' && before.value.toLowerCase() === 'as'));
+    if (this.isOp(this.peek(), '(') && !isAlias) throw new Unconvertible(this.storedCall(parts));
     return this.qualified(parts);
+  }
+
+  /** Why a call of a function that is not MySQL's own cannot be translated. */
+  private storedCall(parts: string[]): string {
+    const name = parts[parts.length - 1]!;
+    const own = parts.length === 1 || parts[0] === this.ctx.database;
+    if (own && this.ctx.storedFunctions?.has(name.toLowerCase())) {
+      return `the stored function ${name}(), which is converted by hand: create it on the target first, then this view`;
+    }
+    return `the function ${parts.join('.')}(), which is not a MySQL built-in (a stored or loadable function): create it on the target first, then this view`;
   }
 
   private qualified(parts: string[]): string {
