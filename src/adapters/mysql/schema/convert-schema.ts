@@ -73,7 +73,7 @@ function checkConvertible(catalog: MySqlCatalog): void {
  * (Writes into MySQL leave out every column with `MySqlColumn.generated`.)
  */
 export function generatedOnTarget(catalog: MySqlCatalog, table: MySqlTable, options: ConvertMySqlSchemaOptions = {}): string[] {
-  const ctx = { database: catalog.database, targetSchema: options.targetSchema ?? DEFAULT_MYSQL_TARGET_SCHEMA };
+  const ctx = new ConvertContext(catalog, options.targetSchema ?? DEFAULT_MYSQL_TARGET_SCHEMA).translateIn(table.name);
   return table.columns.filter((c) => c.generated && translateGeneratedColumn(c, catalog.server.flavor, ctx).ok).map((c) => c.name);
 }
 

@@ -13,6 +13,7 @@
 import { quoteIdent } from '../../../core/sql-names.js';
 import { completeGroupBy } from './group-by-completion.js';
 import { MySqlLexError, tokenizeMySql, type MySqlToken } from './mysql-lexer.js';
+import { typedOperands, type OperandTypes } from './typed-operands.js';
 
 /** Where the expression lives, for name qualification. */
 export interface TranslateContext {
@@ -30,6 +31,13 @@ export interface TranslateContext {
    * someone has rewritten the function on the target, which Tandem leaves to a person.
    */
   readonly storedFunctions?: ReadonlySet<string>;
+  /**
+   * The database's columns (MySQL DATA_TYPE, BIT width) by table: a BIT column compared with a
+   * number and `+` on text need their operands' types (`typed-operands.ts`).
+   */
+  readonly columns?: OperandTypes['columns'];
+  /** The table an unqualified column name belongs to, for a CHECK, generated column or default. */
+  readonly table?: string;
 }
 
 export type TranslateResult =
@@ -724,7 +732,9 @@ export function translateMySqlExpression(sql: string, ctx: TranslateContext): Tr
     throw e;
   }
   if (tokens.length === 0) return { ok: false, reason: 'it is empty' };
-  const completion = completeGroupBy(tokens, ctx.database, ctx.primaryKeys);
+  const typed = typedOperands(tokens, { database: ctx.database, ...(ctx.columns ? { columns: ctx.columns } : {}), ...(ctx.table !== undefined ? { table: ctx.table } : {}) });
+  if (!typed.ok) return { ok: false, reason: `it uses ${typed.reason}` };
+  const completion = completeGroupBy(typed.tokens, ctx.database, ctx.primaryKeys);
   const t = new Translator(completion.tokens, ctx);
   try {
     const out = t.sequence(false);
