@@ -238,7 +238,10 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
   if (table.comment) comments.unshift(`COMMENT ON TABLE ${qTable} IS ${pgString(table.comment)};`);
   const create = `CREATE TABLE ${qTable} (\n  ${body.join(',\n  ')}\n);`;
   objects.push(...sequenceObjects);
-  objects.push({ type: 'TABLE', schema, name: table.name, sql: noteComments(tableNotes) + [create, ...comments].join('\n') });
+  objects.push({ type: 'TABLE', schema, name: table.name, sql: noteComments(tableNotes) + create });
+  // Comments are objects of their own, as in a PostgreSQL export: import schema counts each
+  // statement under its object's type, and a table's comments are not tables.
+  if (comments.length) objects.push({ type: 'COMMENT', schema, name: table.name, sql: comments.join('\n') });
   objects.push(...ownedBy);
   if (onUpdate.length) objects.push(...onUpdateTrigger(ctx, table, onUpdate));
   return { objects };
