@@ -18,7 +18,7 @@ import { convertViews } from './view-ddl.js';
 
 /** The order `import schema` applies object types in (docs: src/workflow/schema/README.md). */
 const IMPORT_ORDER: readonly SchemaObjectType[] = [
-  'SCHEMA', 'TYPE', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'TABLE', 'SEQUENCE_OWNED_BY', 'UNIQUE', 'FOREIGN_KEY', 'VIEW', 'INDEX', 'TRIGGER',
+  'SCHEMA', 'TYPE', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'TABLE', 'SEQUENCE_OWNED_BY', 'UNIQUE', 'FOREIGN_KEY', 'VIEW', 'COMMENT', 'INDEX', 'TRIGGER',
 ];
 
 /** The PostgreSQL schema a MySQL database becomes unless the user chooses another. */
