@@ -4,7 +4,8 @@
  * GROUP BY that leaves selected columns out, GROUP_CONCAT, DATE_FORMAT, TO_DAYS / DATEDIFF,
  * INTERVAL arithmetic and TIMESTAMPDIFF, CONVERT … USING and COLLATE, flags
  * compared with FALSE, a selected comparison, JSON paths and SUBSTR; an index whose `<table>_<index>` name is another
- * table's; a generated column that is a comparison. A real MariaDB holds it; the export is applied
+ * table's; a generated column that is a comparison; a view that calls a stored function (employees); BIT columns
+ * compared with numbers in a view and a CHECK, and `+` on text (Northwind). A real MariaDB holds it; the export is applied
  * to PostgreSQL 15 as `import schema` does (both phases, with the rows copied in between through
  * the snapshot's converters), and every view must give the rows MariaDB gives, written here.
  */
@@ -66,6 +67,15 @@ CREATE VIEW due AS SELECT s.id AS id, DATE_ADD(s.sold_at, INTERVAL 30 DAY) AS du
 CREATE VIEW north AS SELECT g.id AS id, CONVERT(g.name USING utf8mb4) AS name FROM region g WHERE g.code = 'NTH' COLLATE utf8mb4_general_ci;
 CREATE VIEW flags AS SELECT b.id AS id, (b.opened IS NULL) AS unopened, b.active = 1 AS on_duty FROM branch b;
 CREATE VIEW initials AS SELECT b.id AS id, CONCAT(UCASE(SUBSTR(b.city, 1, 1)), LCASE(SUBSTR(b.city, 2, LENGTH(b.city)))) AS city FROM branch b;
+CREATE FUNCTION branch_code(b_id int) RETURNS varchar(50) READS SQL DATA
+  RETURN (SELECT CONCAT(g.code, '-', b.id) FROM branch b JOIN region g ON g.id = b.region_id WHERE b.id = b_id);
+CREATE VIEW branch_codes AS SELECT b.id AS id, branch_code(b.id) AS code FROM branch b;
+CREATE TABLE gadget (id int PRIMARY KEY, name varchar(20) NOT NULL, retired bit(1) NOT NULL DEFAULT b'0', grade bit(3) NOT NULL DEFAULT b'0',
+  CONSTRAINT grade_max CHECK (grade <= 5));
+INSERT INTO gadget VALUES (1, 'lamp', b'0', 3), (2, 'fan', b'1', 5), (3, 'radio', b'0', 0);
+CREATE VIEW gadgets_in_use AS SELECT g.id AS id, g.name AS name FROM gadget g WHERE g.retired = 0 AND 1 < g.grade;
+CREATE VIEW gadget_labels AS SELECT g.id AS id, g.name + ' ' + g.id AS label FROM gadget g;
+CREATE VIEW open_branch_codes AS SELECT c.id AS id, c.code AS code FROM branch_codes c JOIN branch b ON b.id = c.id WHERE b.active = 1;
 `;
 
 /** Each view's rows as both servers must give them (text, sorted). */
@@ -78,6 +88,8 @@ const VIEW_ROWS: Record<string, string[][]> = {
   initials: [['1', 'Oslo'], ['2', 'Bergen'], ['3', 'Roma']],
   flags: [['1', '0', '1'], ['2', '1', '0'], ['3', '0', '1']],
   north: [['1', 'North']],
+  // Northwind's views compare a BIT column with 0.
+  gadgets_in_use: [['1', 'lamp']],
   due: [
     ['1', '2024-02-04 10:00:00', '2023-12-05 10:00:00', '698'], ['2', '2024-02-19 12:30:00', '2023-12-20 12:30:00', '335'],
     ['3', '2024-03-03 09:15:00', '2024-01-02 09:15:00', '26'], ['4', '2024-03-04 08:00:00', '2024-01-03 08:00:00', '4'],
@@ -122,8 +134,16 @@ after(async () => {
   if (exportDir) rmSync(exportDir, { recursive: true, force: true });
 });
 
-test('every view converts: none is reported as not converted, the changed ones carry their caveat', () => {
-  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-not-converted'), []);
+test('every view converts but those that call a stored function (and those that read them); the changed ones carry their caveat', () => {
+  // employees' v_full_departments calls its stored function current_manager(): PostgreSQL has no
+  // such function until someone has rewritten it, so the view is left to that person too.
+  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-not-converted').map((n) => `${n.objectName}: ${n.detail}`), [
+    'public.branch_codes: the query did not convert: it uses the stored function branch_code(), which is converted by hand: create it on the target first, then this view',
+    // Northwind's Invoices view: MySQL adds the numbers the names start with.
+    'public.gadget_labels: the query did not convert: it uses the + operator on text: MySQL adds the numbers the strings start with (usually 0), PostgreSQL has no such operator (to join text, CONCAT() converts)',
+    'public.open_branch_codes: it reads the view branch_codes, which did not convert: convert that one first',
+  ]);
+  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-routine').map((n) => n.objectName), ['public.branch_code']);
   assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-view-caveat').map((n) => `${n.objectName}: ${n.detail.replace(/:.*/, '')}`), [
     'public.due: date arithmetic',
     'public.north: COLLATE utf8mb4_general_ci left out',

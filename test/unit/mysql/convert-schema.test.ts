@@ -26,7 +26,7 @@ test('a table: identity at the AUTO_INCREMENT counter, range CHECKs, defaults, e
     column('doc', 'longtext', { isJson: true, comment: 'the order as JSON' }),
   ], { primaryKey: ['id'], autoIncrement: '1001', comment: "customers' orders", checks: [{ name: 'qty_positive', clause: '`qty` > 0', enforced: true }] });
   const { objects, notes } = convertMySqlSchema(catalog([orders]));
-  assert.deepEqual(objects.map((o) => `${o.type} ${o.name}`), ['TYPE orders_status_enum', 'FUNCTION orders_mysql_on_update', 'TABLE orders', 'TRIGGER orders_mysql_on_update']);
+  assert.deepEqual(objects.map((o) => `${o.type} ${o.name}`), ['TYPE orders_status_enum', 'FUNCTION orders_mysql_on_update', 'TABLE orders', 'COMMENT orders', 'TRIGGER orders_mysql_on_update']);
   assert.equal(sqlOf(objects, 'TYPE', 'orders_status_enum'), "CREATE TYPE public.orders_status_enum AS ENUM ('', 'new', 'paid');");
   assert.equal(sqlOf(objects, 'TABLE', 'orders'), [
     'CREATE TABLE public.orders (',
@@ -46,6 +46,8 @@ test('a table: identity at the AUTO_INCREMENT counter, range CHECKs, defaults, e
     "  CONSTRAINT flags_mysql_set CHECK (flags = '' OR string_to_array(flags, ',') <@ ARRAY['a', 'b']::text[]),",
     '  CONSTRAINT qty_positive CHECK (qty > 0)',
     ');',
+  ].join('\n'));
+  assert.equal(sqlOf(objects, 'COMMENT', 'orders'), [
     "COMMENT ON TABLE public.orders IS 'customers'' orders';",
     "COMMENT ON COLUMN public.orders.doc IS 'the order as JSON';",
   ].join('\n'));

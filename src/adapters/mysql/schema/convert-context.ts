@@ -18,10 +18,21 @@ export class ConvertContext {
 
   get translate(): TranslateContext {
     this.primaryKeys ??= new Map(this.catalog.tables.map((t) => [t.name, t.primaryKey]));
-    return { database: this.catalog.database, targetSchema: this.targetSchema, primaryKeys: this.primaryKeys };
+    this.storedFunctions ??= new Set(this.catalog.routines.filter((r) => r.kind === 'FUNCTION').map((r) => r.name.toLowerCase()));
+    this.columns ??= new Map(this.catalog.tables.map((t) => [t.name, new Map(t.columns.map((c) => [c.name, {
+      dataType: c.dataType, ...(c.dataType === 'bit' ? { bitWidth: c.numericPrecision ?? 1 } : {}),
+    }]))]));
+    return { database: this.catalog.database, targetSchema: this.targetSchema, primaryKeys: this.primaryKeys, storedFunctions: this.storedFunctions, columns: this.columns };
+  }
+
+  /** `translate` for an expression of one table (a CHECK, a generated column, a default, an index part). */
+  translateIn(table: string): TranslateContext {
+    return { ...this.translate, table };
   }
 
   private primaryKeys: Map<string, readonly string[]> | undefined;
+  private storedFunctions: Set<string> | undefined;
+  private columns: Map<string, Map<string, { dataType: string; bitWidth?: number }>> | undefined;
 
   /** Names of relations (tables, views, sequences, indexes) in the target schema, taken so far. */
   private relations: Set<string> | undefined;

@@ -18,7 +18,7 @@ import { convertViews } from './view-ddl.js';
 
 /** The order `import schema` applies object types in (docs: src/workflow/schema/README.md). */
 const IMPORT_ORDER: readonly SchemaObjectType[] = [
-  'SCHEMA', 'TYPE', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'TABLE', 'SEQUENCE_OWNED_BY', 'UNIQUE', 'FOREIGN_KEY', 'VIEW', 'INDEX', 'TRIGGER',
+  'SCHEMA', 'TYPE', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'TABLE', 'SEQUENCE_OWNED_BY', 'UNIQUE', 'FOREIGN_KEY', 'VIEW', 'COMMENT', 'INDEX', 'TRIGGER',
 ];
 
 /** The PostgreSQL schema a MySQL database becomes unless the user chooses another. */
@@ -73,7 +73,7 @@ function checkConvertible(catalog: MySqlCatalog): void {
  * (Writes into MySQL leave out every column with `MySqlColumn.generated`.)
  */
 export function generatedOnTarget(catalog: MySqlCatalog, table: MySqlTable, options: ConvertMySqlSchemaOptions = {}): string[] {
-  const ctx = { database: catalog.database, targetSchema: options.targetSchema ?? DEFAULT_MYSQL_TARGET_SCHEMA };
+  const ctx = new ConvertContext(catalog, options.targetSchema ?? DEFAULT_MYSQL_TARGET_SCHEMA).translateIn(table.name);
   return table.columns.filter((c) => c.generated && translateGeneratedColumn(c, catalog.server.flavor, ctx).ok).map((c) => c.name);
 }
 

@@ -13,6 +13,7 @@
 import { quoteIdent } from '../../../core/sql-names.js';
 import { completeGroupBy } from './group-by-completion.js';
 import { MySqlLexError, tokenizeMySql, type MySqlToken } from './mysql-lexer.js';
+import { typedOperands, type OperandTypes } from './typed-operands.js';
 
 /** Where the expression lives, for name qualification. */
 export interface TranslateContext {
@@ -25,6 +26,18 @@ export interface TranslateContext {
    * list the other columns of a table whose key it groups by (PostgreSQL's functional dependency).
    */
   readonly primaryKeys?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The database's stored functions (lower case): a view that calls one cannot be created before
+   * someone has rewritten the function on the target, which Tandem leaves to a person.
+   */
+  readonly storedFunctions?: ReadonlySet<string>;
+  /**
+   * The database's columns (MySQL DATA_TYPE, BIT width) by table: a BIT column compared with a
+   * number and `+` on text need their operands' types (`typed-operands.ts`).
+   */
+  readonly columns?: OperandTypes['columns'];
+  /** The table an unqualified column name belongs to, for a CHECK, generated column or default. */
+  readonly table?: string;
 }
 
 export type TranslateResult =
@@ -374,7 +387,23 @@ class Translator {
       this.i += 2;
       return `${this.qualified(parts)}.*`;
     }
+    // The catalog prints built-in functions unquoted and stored (or loadable) ones as quoted names,
+    // `fn`(…) or `db`.`fn`(…). A name right after `)` or AS followed by `(` is a derived table's
+    // alias with its column list, not a call.
+    const before = this.tokens[this.i - parts.length * 2];
+    const isAlias = before !== undefined && (this.isOp(before, ')') || (before.type === 'word' && before.value.toLowerCase() === 'as'));
+    if (this.isOp(this.peek(), '(') && !isAlias) throw new Unconvertible(this.storedCall(parts));
     return this.qualified(parts);
+  }
+
+  /** Why a call of a function that is not MySQL's own cannot be translated. */
+  private storedCall(parts: string[]): string {
+    const name = parts[parts.length - 1]!;
+    const own = parts.length === 1 || parts[0] === this.ctx.database;
+    if (own && this.ctx.storedFunctions?.has(name.toLowerCase())) {
+      return `the stored function ${name}(), which is converted by hand: create it on the target first, then this view`;
+    }
+    return `the function ${parts.join('.')}(), which is not a MySQL built-in (a stored or loadable function): create it on the target first, then this view`;
   }
 
   private qualified(parts: string[]): string {
@@ -703,7 +732,9 @@ export function translateMySqlExpression(sql: string, ctx: TranslateContext): Tr
     throw e;
   }
   if (tokens.length === 0) return { ok: false, reason: 'it is empty' };
-  const completion = completeGroupBy(tokens, ctx.database, ctx.primaryKeys);
+  const typed = typedOperands(tokens, { database: ctx.database, ...(ctx.columns ? { columns: ctx.columns } : {}), ...(ctx.table !== undefined ? { table: ctx.table } : {}) });
+  if (!typed.ok) return { ok: false, reason: `it uses ${typed.reason}` };
+  const completion = completeGroupBy(typed.tokens, ctx.database, ctx.primaryKeys);
   const t = new Translator(completion.tokens, ctx);
   try {
     const out = t.sequence(false);

@@ -80,7 +80,7 @@ function columnRefs(tokens: Range): { refs: ColumnRef[]; star: boolean } {
 }
 
 /** Table aliases of a FROM clause (alias → MySQL table name), tables of other databases and subqueries left out. */
-function tableAliases(from: Range, database: string): Map<string, string> {
+export function tableAliases(from: Range, database: string): Map<string, string> {
   const aliases = new Map<string, string>();
   for (let i = 0; i < from.length; i++) {
     const t = from[i]!;

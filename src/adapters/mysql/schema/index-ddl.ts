@@ -42,7 +42,7 @@ function convertIndex(ctx: ConvertContext, table: MySqlTable, index: MySqlIndex,
   for (const p of index.parts) {
     let sql: string;
     if (p.column === null) {
-      const r = translateMySqlExpression(p.expression ?? '', ctx.translate);
+      const r = translateMySqlExpression(p.expression ?? '', ctx.translateIn(table.name));
       if (!r.ok) {
         detached.push(ctx.note('mysql-index-not-converted', 'INDEX', where, `the index expression (${p.expression}) did not convert (${r.reason}); the index was not created`));
         return undefined;

@@ -76,7 +76,7 @@ function defaultSql(ctx: ConvertContext, table: MySqlTable, c: MySqlColumn, t: P
       }
     }
     case 'expression': {
-      const r = translateMySqlExpression(d.sql, ctx.translate);
+      const r = translateMySqlExpression(d.sql, ctx.translateIn(table.name));
       if (!r.ok) {
         notes.push(ctx.note('mysql-default-not-converted', 'COLUMN', where, `DEFAULT (${d.sql}) was left out: ${r.reason}`));
         return undefined;
@@ -163,7 +163,7 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
     let line = `${quoteIdent(c.name)} ${pgTypeSql(ctx, table, c, t)}`;
     let isGenerated = false;
     if (c.generated) {
-      const r = translateGeneratedColumn(c, ctx.flavor, ctx.translate);
+      const r = translateGeneratedColumn(c, ctx.flavor, ctx.translateIn(table.name));
       if (r.ok) {
         line += ` GENERATED ALWAYS AS (${r.sql}) STORED`;
         isGenerated = true;
@@ -216,7 +216,7 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
       tableNotes.push(ctx.note('mysql-check-not-converted', 'CONSTRAINT', where, `CHECK (${check.clause}) is NOT ENFORCED on the source and was left out`));
       continue;
     }
-    const r = translateMySqlExpression(check.clause, ctx.translate);
+    const r = translateMySqlExpression(check.clause, ctx.translateIn(table.name));
     if (!r.ok) {
       tableNotes.push(ctx.note('mysql-check-not-converted', 'CONSTRAINT', where, `CHECK (${check.clause}) was left out: ${r.reason}`));
       continue;
@@ -238,7 +238,10 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
   if (table.comment) comments.unshift(`COMMENT ON TABLE ${qTable} IS ${pgString(table.comment)};`);
   const create = `CREATE TABLE ${qTable} (\n  ${body.join(',\n  ')}\n);`;
   objects.push(...sequenceObjects);
-  objects.push({ type: 'TABLE', schema, name: table.name, sql: noteComments(tableNotes) + [create, ...comments].join('\n') });
+  objects.push({ type: 'TABLE', schema, name: table.name, sql: noteComments(tableNotes) + create });
+  // Comments are objects of their own, as in a PostgreSQL export: import schema counts each
+  // statement under its object's type, and a table's comments are not tables.
+  if (comments.length) objects.push({ type: 'COMMENT', schema, name: table.name, sql: comments.join('\n') });
   objects.push(...ownedBy);
   if (onUpdate.length) objects.push(...onUpdateTrigger(ctx, table, onUpdate));
   return { objects };
