@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { OutsideType } from './outside-types.js';
 import type { SkippedRoot } from './skipped-dependents.js';
 
 /** What every catalog reader needs: the connection, the schemas to export and the server version. */
@@ -15,6 +16,18 @@ export interface ExportContext {
   readonly excluded: ReadonlyMap<string, readonly number[]>;
   /** The objects left out that others depend on, each with those dependents (for the warning). */
   readonly skippedRoots: readonly SkippedRoot[];
+  /**
+   * Types and domains of schemas not exported that exported objects use (see `findOutsideTypes`):
+   * exported with them. Default none.
+   */
+  readonly outsideTypes?: readonly OutsideType[];
+}
+
+/** SQL condition: the type with oid `oidExpr`, in the schema named `schemaExpr`, is exported (an exported schema, or one of `ctx.outsideTypes`). */
+export function inExportedSchemaOrOutsideType(ctx: ExportContext, schemaExpr: string, oidExpr: string): string {
+  const oids = (ctx.outsideTypes ?? []).map((t) => Number(t.oid));
+  // The oids come from the server as numbers: safe to write into the query text.
+  return oids.length === 0 ? `${schemaExpr} = ANY($1)` : `(${schemaExpr} = ANY($1) OR ${oidExpr} = ANY('{${oids.join(',')}}'::oid[]))`;
 }
 
 /** Runs a catalog query whose first parameter is the schema list and returns its rows. */

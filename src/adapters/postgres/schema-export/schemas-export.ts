@@ -4,12 +4,14 @@ import type { SchemaObject } from '../../../core/schema-object.js';
 /**
  * `CREATE SCHEMA IF NOT EXISTS` for each exported schema, then `CREATE EXTENSION IF NOT EXISTS` for
  * every extension of the database (except plpgsql) whose schema is exported, `public` or
- * `pg_catalog`. Extensions share the SCHEMA type so they run right after the schemas.
+ * `pg_catalog`. Extensions share the SCHEMA type so they run right after the schemas. The schemas of
+ * `ctx.outsideTypes` (types of other schemas that exported objects use) are created too.
  */
 export async function exportSchemas(ctx: ExportContext): Promise<SchemaObject[]> {
   const schemas = await catalogRows<{ name: string; q: string }>(ctx, `
     SELECT n.nspname AS name, quote_ident(n.nspname) AS q
-    FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1) ORDER BY n.nspname`);
+    FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1) OR n.nspname = ANY($2) ORDER BY n.nspname`,
+  [[...new Set((ctx.outsideTypes ?? []).map((t) => t.schema))]]);
   const extensions = await catalogRows<{ name: string; schema: string; q: string; qs: string }>(ctx, `
     SELECT e.extname AS name, n.nspname AS schema, quote_ident(e.extname) AS q, quote_ident(n.nspname) AS qs
     FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
