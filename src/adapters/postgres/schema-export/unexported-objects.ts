@@ -38,6 +38,17 @@ const KINDS: readonly { readonly kind: string; readonly sql: string }[] = [
     sql: `SELECT quote_ident(e.evtname) FROM pg_catalog.pg_event_trigger e
           WHERE ${notExtensionMember('e.oid', 'pg_event_trigger')} AND $1::text[] IS NOT NULL`,
   },
+  {
+    // Settings of the database (ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET), e.g. a
+    // search_path the application relies on or a custom setting its functions read. Only the names:
+    // a value may be a secret.
+    kind: 'database setting (ALTER DATABASE … SET)',
+    sql: `SELECT split_part(cfg, '=', 1) || coalesce(' for role ' || quote_ident(r.rolname), '')
+          FROM pg_catalog.pg_db_role_setting s CROSS JOIN LATERAL unnest(s.setconfig) cfg
+          LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole
+          WHERE s.setdatabase = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+            AND $1::text[] IS NOT NULL`,
+  },
 ];
 
 /** Column privileges, one entry per table: only reported when grants are exported. */
@@ -52,7 +63,8 @@ const COLUMN_PRIVILEGES_SQL = `
 /**
  * The objects in the exported schemas (and the database's event triggers) that `export schema`
  * does not write: base types written in C, text search parsers and templates, conversions
- * (YugabyteDB has none), event triggers and, when grants are exported, column privileges; each
+ * (YugabyteDB has none), event triggers, the database's settings (`ALTER DATABASE … SET`, by name
+ * only) and, when grants are exported, column privileges; each
  * base type, parser or template with the objects left out because they depend on it
  * (`ctx.skippedRoots`). Objects that belong to an extension are left out (the extension brings
  * them). Sorted by kind, then name.
