@@ -1,7 +1,8 @@
 /**
  * Types and domains that live in a schema not listed in --source-db-schema (typically `public`,
- * where sample databases keep their domains) but that exported tables, functions or domains use:
- * export schema writes them too (with their schema), so import schema can create the tables.
+ * where sample databases keep their domains), and extensions kept in a schema of their own, that
+ * exported tables, functions or domains use: export schema writes them too (with their schema), so
+ * import schema can create the tables.
  * Through the built CLI against PostgreSQL 15.
  */
 import { test, before, after } from 'node:test';
@@ -27,15 +28,18 @@ before(async () => {
     CREATE DOMAIN common.weight_kg AS numeric(8, 2) CHECK (VALUE > 0);
     CREATE DOMAIN common.heavy_kg AS common.weight_kg CHECK (VALUE >= 100);
     CREATE TYPE public.dimensions AS (w int, h int);
+    CREATE SCHEMA extensions;
+    CREATE EXTENSION "uuid-ossp" WITH SCHEMA extensions;
     CREATE SCHEMA depot;
     CREATE TABLE depot.crates (
       id int PRIMARY KEY,
+      token uuid NOT NULL DEFAULT extensions.uuid_generate_v4(),
       title public."Label",
       state common.crate_state NOT NULL DEFAULT 'packed',
       mass common.heavy_kg,
       tags public."Label"[]);
     CREATE FUNCTION depot.area(d public.dimensions) RETURNS int LANGUAGE sql AS 'SELECT d.w * d.h';
-    INSERT INTO depot.crates SELECT g, 'crate ' || g, 'shipped', 100 + g, ARRAY['a' || g, 'b']::public."Label"[] FROM generate_series(1, 40) g;`);
+    INSERT INTO depot.crates (id, title, state, mass, tags) SELECT g, 'crate ' || g, 'shipped', 100 + g, ARRAY['a' || g, 'b']::public."Label"[] FROM generate_series(1, 40) g;`);
   await target.createDatabase('depot_yb');
 });
 after(async () => Promise.all([source?.stop(), target?.stop()]));
@@ -57,7 +61,11 @@ test('the types and domains of other schemas that exported objects use are expor
   assert.match(domains, /CREATE DOMAIN public\."Label" AS character varying\(30\) NOT NULL;/);
   assert.ok(domains.indexOf('common.weight_kg AS') < domains.indexOf('common.heavy_kg AS'), 'a domain over a domain comes after it');
   assert.doesNotMatch(domains, /unused_code/);
-  assert.match(readFileSync(join(dir, 'schema', 'schemas', 'schemas.sql'), 'utf8'), /CREATE SCHEMA IF NOT EXISTS common;/);
+  const schemasSql = readFileSync(join(dir, 'schema', 'schemas', 'schemas.sql'), 'utf8');
+  assert.match(schemasSql, /CREATE SCHEMA IF NOT EXISTS common;/);
+  // An extension kept in a schema of its own, whose function a default calls, comes along with its schema.
+  assert.match(schemasSql, /CREATE SCHEMA IF NOT EXISTS extensions;/);
+  assert.match(schemasSql, /CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;/);
 
   await ok(['import', 'schema', '--export-dir', dir, ...targetFlags(target, 'depot_yb')]);
   await ok(['export', 'data', '--export-dir', dir, ...sourceFlags(source, 'depot', 'depot')]);
@@ -75,4 +83,7 @@ test('the types and domains of other schemas that exported objects use are expor
   assert.deepEqual(row[0], { title: 'crate 7', state: 'shipped', mass: '107.00', tags: '{a7,b}' });
   const fn = await target.sql('depot_yb', 'SELECT depot.area(ROW(3, 4)::public.dimensions) AS a');
   assert.equal(fn[0].a, 12);
+  await target.sql('depot_yb', "INSERT INTO depot.crates (id, title) VALUES (99, 'made on the target')");
+  const fresh = await target.sql('depot_yb', 'SELECT token IS NOT NULL AS ok FROM depot.crates WHERE id = 99');
+  assert.equal(fresh[0].ok, true);
 });

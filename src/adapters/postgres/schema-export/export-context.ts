@@ -73,3 +73,20 @@ export function collationName(oidExpr: string): string {
   return `(SELECT format('%I.%I', cn.nspname, co.collname) FROM pg_catalog.pg_collation co ` +
     `JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = ${oidExpr})`;
 }
+
+/**
+ * SQL expression: the schema (unquoted) of the object `objidExpr` of catalog `classidExpr`, as a
+ * pg_depend row names it. Defaults, rules, triggers and policies have no schema of their own
+ * (`pg_identify_object` gives none): theirs is their table's.
+ */
+export function dependentSchema(classidExpr: string, objidExpr: string): string {
+  const viaTable = (catalog: string, relColumn: string) =>
+    `(SELECT ns.nspname FROM pg_catalog.${catalog} x JOIN pg_catalog.pg_class rel ON rel.oid = x.${relColumn} ` +
+    `JOIN pg_catalog.pg_namespace ns ON ns.oid = rel.relnamespace WHERE x.oid = ${objidExpr})`;
+  return `CASE ${classidExpr}
+    WHEN 'pg_attrdef'::regclass THEN ${viaTable('pg_attrdef', 'adrelid')}
+    WHEN 'pg_rewrite'::regclass THEN ${viaTable('pg_rewrite', 'ev_class')}
+    WHEN 'pg_trigger'::regclass THEN ${viaTable('pg_trigger', 'tgrelid')}
+    WHEN 'pg_policy'::regclass THEN ${viaTable('pg_policy', 'polrelid')}
+    ELSE (pg_catalog.pg_identify_object(${classidExpr}, ${objidExpr}, 0)).schema END`;
+}

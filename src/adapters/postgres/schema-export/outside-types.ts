@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { notExtensionMember } from './export-context.js';
+import { dependentSchema, notExtensionMember } from './export-context.js';
 
 /** A type or domain of a schema the user did not list, which an exported object uses. */
 export interface OutsideType {
@@ -25,7 +25,7 @@ const OUTSIDE_TYPES_SQL = `
     SELECT coalesce((SELECT e.oid FROM pg_catalog.pg_type e WHERE e.typarray = d.refobjid), d.refobjid)
     FROM pg_catalog.pg_depend d
     WHERE d.refclassid = 'pg_type'::regclass AND d.deptype = 'n'
-      AND (pg_catalog.pg_identify_object(d.classid, d.objid, 0)).schema = ANY($1)
+      AND ${dependentSchema('d.classid', 'd.objid')} = ANY($1)
     UNION
     SELECT coalesce((SELECT e.oid FROM pg_catalog.pg_type e WHERE e.typarray = d.refobjid), d.refobjid)
     FROM used u JOIN pg_catalog.pg_type t ON t.oid = u.oid
