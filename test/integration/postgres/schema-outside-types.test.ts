@@ -57,6 +57,7 @@ test('the types and domains of other schemas that exported objects use are expor
     assert.ok(exported.stdout.includes(name), `${name} named in:\n${exported.stdout}`);
   }
   assert.ok(!exported.stdout.includes('unused_code'), 'a type nothing exported uses stays out');
+  assert.doesNotMatch(exported.stderr, /WARNING/, 'everything exported objects need was exported');
   const domains = readFileSync(join(dir, 'schema', 'domains', 'domains.sql'), 'utf8');
   assert.match(domains, /CREATE DOMAIN public\."Label" AS character varying\(30\) NOT NULL;/);
   assert.ok(domains.indexOf('common.weight_kg AS') < domains.indexOf('common.heavy_kg AS'), 'a domain over a domain comes after it');
@@ -86,4 +87,22 @@ test('the types and domains of other schemas that exported objects use are expor
   await target.sql('depot_yb', "INSERT INTO depot.crates (id, title) VALUES (99, 'made on the target')");
   const fresh = await target.sql('depot_yb', 'SELECT token IS NOT NULL AS ok FROM depot.crates WHERE id = 99');
   assert.equal(fresh[0].ok, true);
+});
+
+test('what exported objects need from an unlisted schema besides types and extensions is named before import schema fails on it', async () => {
+  await source.createDatabase('branch');
+  await source.sql('branch', `
+    CREATE SCHEMA hq;
+    CREATE TABLE hq.offices (id int PRIMARY KEY, city text);
+    CREATE FUNCTION hq.next_code() RETURNS text LANGUAGE sql AS $$SELECT 'B-' || floor(random() * 1000)::text$$;
+    CREATE SCHEMA branch;
+    CREATE TABLE branch.desks (id int PRIMARY KEY, office_id int REFERENCES hq.offices, code text DEFAULT hq.next_code());
+    CREATE VIEW branch.desk_cities AS SELECT d.id, o.city FROM branch.desks d JOIN hq.offices o ON o.id = d.office_id;`);
+  const dir = newExportDir();
+  const r = await runTandem(['export', 'schema', '--export-dir', dir, ...sourceFlags(source, 'branch', 'branch')], env);
+  assert.equal(r.code, 0, r.stderr);
+  const warning = r.stderr.split('\n').filter((l) => l.startsWith('WARNING:'));
+  assert.deepEqual(warning, ['WARNING: not exported (create them on the target by hand): '
+    + 'object of a schema not in --source-db-schema function hq.next_code() (needed by default value for column code of table branch.desks); '
+    + 'object of a schema not in --source-db-schema table hq.offices (needed by constraint desks_office_id_fkey on table branch.desks, view branch.desk_cities)']);
 });

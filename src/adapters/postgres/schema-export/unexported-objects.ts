@@ -1,4 +1,5 @@
 import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { findOutsideReferences } from './outside-types.js';
 
 /** An object the schema export does not write, which the user has to create on the target by hand. */
 export interface UnexportedObject {
@@ -67,7 +68,8 @@ const COLUMN_PRIVILEGES_SQL = `
  * only) and, when grants are exported, column privileges; each
  * base type, parser or template with the objects left out because they depend on it
  * (`ctx.skippedRoots`). Objects that belong to an extension are left out (the extension brings
- * them). Sorted by kind, then name.
+ * them). Sorted by kind, then name; last, the objects of schemas not exported that exported objects
+ * need (a table a foreign key references, a function a default calls), each with what needs it.
  *
  * @example
  * await findUnexportedObjects(ctx, false)
@@ -82,6 +84,10 @@ export async function findUnexportedObjects(ctx: ExportContext, includeGrants: b
       const dependents = ctx.skippedRoots.find((root) => root.kind === kind && root.name === r.name)?.dependents ?? [];
       return { kind, name: dependents.length === 0 ? r.name : `${r.name} (and what depends on it: ${dependents.join(', ')})` };
     }));
+  }
+  // Last: what exported objects need from schemas not exported (import schema fails on those users).
+  for (const r of await findOutsideReferences(ctx.client, ctx.schemas)) {
+    out.push({ kind: 'object of a schema not in --source-db-schema', name: `${r.needed} (needed by ${r.users})` });
   }
   return out;
 }
