@@ -51,6 +51,10 @@ async function writeExport(env: CommandEnv, m: Migration, result: SchemaExportRe
   }
   reporter.print(renderTable(['OBJECT TYPE', 'COUNT', 'FILE'], written.map((w) => [w.type, String(w.count), `schema/${w.file}`])));
   reporter.print(`Exported ${objects.length} objects from ${from} into ${exportDir.schemaDir}.`);
+  for (const note of result.notes ?? []) {
+    reporter.print(note);
+    log.info(note);
+  }
   if (unexported.length > 0) {
     // One warning, on the terminal and in logs/export-schema.log: these objects exist only in the source.
     const warning = `not exported (create them on the target by hand): ${unexported.map((o) => `${o.kind} ${o.name}`).join('; ')}`;

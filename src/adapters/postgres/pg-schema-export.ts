@@ -14,7 +14,12 @@ export async function exportPgSchema(db: DbConfig, options: SchemaExportOptions)
   try {
     const objects = await exportPostgresSchema(client, options);
     const unexported = await listUnexportedPostgresObjects(client, options);
-    return { objects, unexported };
+    const outside = objects.filter((o) => (o.type === 'TYPE' || o.type === 'DOMAIN') && !options.schemas.includes(o.schema));
+    const notes = outside.length === 0 ? [] : [
+      `Also exported ${outside.length} type(s) and domain(s) of schemas not in --source-db-schema, because exported objects use them: ` +
+      `${outside.map((o) => `${o.schema}.${o.name}`).join(', ')} (created on the target with their schema if missing).`,
+    ];
+    return { objects, unexported, notes };
   } finally {
     await client.end().catch(() => {});
   }

@@ -13,6 +13,8 @@ export interface SchemaExportResult {
   readonly objects: SchemaObject[];
   /** Objects the export leaves out; the user creates them by hand. */
   readonly unexported: readonly { readonly kind: string; readonly name: string }[];
+  /** Sentences for the user about what was exported beyond the listed schemas (printed after the summary). */
+  readonly notes?: readonly string[];
   /**
    * Files for a person, written under `schema/` next to the DDL files but never run by `import
    * schema` (the source's own DDL of what was not converted, the conversion notes). Each path is

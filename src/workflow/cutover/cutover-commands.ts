@@ -40,6 +40,9 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     const fallBack = options.prepareForFallBack;
     // The engine that will write the target's changes back (loaded before anything is recorded).
     const source = fallBack ? await loadEngine(m.meta.getDbConfig('source')?.type ?? 'postgresql') : undefined;
+    // Looked at before the request: on a small database both processes can finish the whole cutover
+    // and exit within milliseconds of it, and must not then be reported as "not running".
+    const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export-data', 'import-data']);
     const { created, record } = CutoverState.request(m.meta, 'to_target', fallBack);
     if (!created) {
       reporter.print(`Cutover to target was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
@@ -54,7 +57,7 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     }
     reporter.print('"export data from source" writes a marker after the last change and stops; "import data to target" applies everything up to it, restores sequences' +
       (fallBack ? ', starts the reverse stream on the target,' : '') + ' and completes the cutover.');
-    warnIfNotRunning(reporter, m.exportDir.metainfoDir, ['export-data', 'import-data']);
+    warnNotRunning(reporter, notRunning);
     reporter.print(`Monitor it with: tandem cutover status --export-dir ${m.exportDir.root}`);
   } finally {
     m.close();
@@ -73,27 +76,31 @@ export async function runInitiateCutoverToSource(env: CommandEnv, options: { rea
         toTarget.status !== 'COMPLETED' ? `Cutover to source needs a completed cutover to target (it is ${toTarget.status}).` : 'The cutover to target was not prepared for fall-back, so there is no stream back to the source.',
         { hint: toTarget.status !== 'COMPLETED' ? 'Wait for "tandem cutover status" to show the cutover to target COMPLETED.' : 'Fall-back must be chosen at "initiate cutover to target --prepare-for-fall-back true".' });
     }
+    const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export-data-from-target', 'import-data-to-source']);
     const { created, record } = CutoverState.request(m.meta, 'to_source', false);
     if (!created) {
       reporter.print(`Cutover to source was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
       return;
     }
     reporter.print('Cutover to source initiated: "export data from target" writes a marker after the last change on the target; "import data to source" applies everything up to it, restores the source\'s sequences and completes.');
-    warnIfNotRunning(reporter, m.exportDir.metainfoDir, ['export-data-from-target', 'import-data-to-source']);
+    warnNotRunning(reporter, notRunning);
     reporter.print(`Monitor it with: tandem cutover status --export-dir ${m.exportDir.root}`);
   } finally {
     m.close();
   }
 }
 
-function warnIfNotRunning(reporter: Reporter, metainfoDir: string, locks: string[]): void {
+/** The commands (by their lock's name) of `locks` that no process runs now, as the user types them. */
+function commandsNotRunning(metainfoDir: string, locks: string[]): string[] {
   const names: Record<string, string> = {
     'export-data': 'export data from source', 'import-data': 'import data to target',
     'export-data-from-target': 'export data from target', 'import-data-to-source': 'import data to source',
   };
-  for (const l of locks) {
-    if (CommandLock.holder(metainfoDir, l) === undefined) reporter.warn(`"${names[l]}" is not running; start it and it carries out the cutover.`);
-  }
+  return locks.filter((l) => CommandLock.holder(metainfoDir, l) === undefined).map((l) => names[l]!);
+}
+
+function warnNotRunning(reporter: Reporter, commands: readonly string[]): void {
+  for (const c of commands) reporter.warn(`"${c}" is not running; start it and it carries out the cutover.`);
 }
 
 /** What a direction is waiting for while INITIATED. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { exportDirState } from '../../helpers/export-dir-state.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags, type CliResult } from '../../helpers/cli.js';
-import { startTandem, killAll, tail } from '../../helpers/live-process.js';
+import { startTandem, killAll, tail, sleep } from '../../helpers/live-process.js';
 
 const PLAIN_PW = 'plain-role-pw-5150';
 
@@ -145,6 +145,23 @@ test('initiate cutover to target before a live export exists: TANDEM_EXPORT_DIR'
   r = await expectFailure('cutover after an offline export', ['initiate', 'cutover', 'to', 'target', '--export-dir', offline], 'TANDEM_EXPORT_DIR', { server: good, db: 'src', dir: offline });
   assert.match(r.stderr, /no live export/);
   assert.match(r.stderr, /fix: .*snapshot-and-changes/);
+});
+
+test('initiate cutover to target names the command that is not running, and only that one', async () => {
+  const dir = newExportDir();
+  const ex = startTandem(liveExport(good, 'src', dir), env);
+  try {
+    await ex.waitFor(/Streaming changes/, 60_000);
+    const r = await runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout + r.stderr, /"import data to target" is not running; start it and it carries out the cutover\./);
+    assert.doesNotMatch(r.stdout + r.stderr, /"export data from source" is not running/);
+    assert.equal(await Promise.race([ex.done, sleep(30_000).then(() => 'still running')]), 0, tail(ex.output()));
+  } finally {
+    await ex.kill('SIGINT');
+  }
+  const slots = await good.sql('postgres', `SELECT slot_name FROM pg_replication_slots WHERE database = 'src'`);
+  for (const s of slots) await good.sql('postgres', `SELECT pg_drop_replication_slot($1)`, [s.slot_name]);
 });
 
 test('initiate cutover to source before the cutover to target completed: TANDEM_EXPORT_DIR', async () => {

@@ -81,6 +81,8 @@ const SOURCE_SQL = `
   CREATE FUNCTION app.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
   CREATE EVENT TRIGGER app_ddl_watch ON ddl_command_end EXECUTE FUNCTION app.on_ddl();
   GRANT SELECT (name, city) ON app.people TO tandem_col_reader;
+  ALTER DATABASE src SET app.region = 'secret-eu-7';
+  ALTER ROLE tandem_col_reader IN DATABASE src SET work_mem = '8MB';
 `;
 
 /** Collation features of newer servers: ICU tailoring rules (PG16+) and the builtin provider (PG17+). */
@@ -92,7 +94,8 @@ const PG18_SOURCE_SQL = `
 
 // Operators, operator families and classes, casts, text search dictionaries and configurations and
 // foreign tables (with their wrapper and server) are exported since issue 12: see schema-skipped-dependents.test.ts.
-const NOT_EXPORTED = 'not exported (create them on the target by hand): conversion app.my_conv; event trigger app_ddl_watch';
+const NOT_EXPORTED = 'not exported (create them on the target by hand): conversion app.my_conv; event trigger app_ddl_watch; '
+  + 'database setting (ALTER DATABASE … SET) app.region; database setting (ALTER DATABASE … SET) work_mem for role tandem_col_reader';
 
 let pg15: PgServer;
 let pg18: PgServer;
@@ -300,6 +303,7 @@ test('--object-type-list and --exclude-object-type-list select the new types', a
 test('from PostgreSQL 18: ICU rules and builtin collations, aggregates, rules and statistics round-trip', async () => {
   const { dir, result } = await exportSchema(pg18);
   assert.deepEqual(warnings(result), [`WARNING: ${NOT_EXPORTED}`]);
+  assert.doesNotMatch(result.stdout + result.stderr, /secret-eu-7/, 'a setting is named, never its value');
   const collations = await readFile(join(dir, 'schema', 'collations/collations.sql'), 'utf8');
   assert.match(collations, /^CREATE COLLATION app\.tailored \(provider = icu, locale = 'und', rules = '&a < g'\);$/m);
   assert.match(collations, /^CREATE COLLATION app\.builtin_c \(provider = builtin, locale = 'C\.UTF-8'\);$/m);

@@ -1,5 +1,5 @@
 import { orderByDependencies } from './dependency-order.js';
-import { catalogRows, collationName, exportable, type ExportContext } from './export-context.js';
+import { catalogRows, collationName, exportable, inExportedSchemaOrOutsideType, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 import { NOT_VALIDATED } from './not-valid-constraints-export.js';
 
@@ -13,6 +13,7 @@ interface DomainRow {
 /**
  * Domains with their collation, default, NOT NULL and CHECK constraints (those the source has not
  * validated come after the data: see `exportNotValidConstraints`); a domain over a domain comes after it.
+ * Domains of other schemas that exported objects use (`ctx.outsideTypes`) are exported too.
  */
 export async function exportDomains(ctx: ExportContext): Promise<SchemaObject[]> {
   const rows = await catalogRows<DomainRow>(ctx, `
@@ -28,7 +29,7 @@ export async function exportDomains(ctx: ExportContext): Promise<SchemaObject[]>
       CASE WHEN bt.typtype = 'd' THEN bn.nspname || '.' || bt.typname END AS "baseKey"
     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
     JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype JOIN pg_catalog.pg_namespace bn ON bn.oid = bt.typnamespace
-    WHERE n.nspname = ANY($1) AND t.typtype = 'd' AND ${exportable(ctx, 't.oid', 'pg_type')}
+    WHERE ${inExportedSchemaOrOutsideType(ctx, 'n.nspname', 't.oid')} AND t.typtype = 'd' AND ${exportable(ctx, 't.oid', 'pg_type')}
     ORDER BY n.nspname, t.typname`);
   return orderByDependencies(rows, (r) => `${r.schema}.${r.name}`, (r) => (r.baseKey ? [r.baseKey] : []))
     .map((r) => ({ type: 'DOMAIN', schema: r.schema, name: r.name, sql: r.sql }));

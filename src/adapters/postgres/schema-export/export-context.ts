@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { OutsideType } from './outside-types.js';
 import type { SkippedRoot } from './skipped-dependents.js';
 
 /** What every catalog reader needs: the connection, the schemas to export and the server version. */
@@ -15,6 +16,18 @@ export interface ExportContext {
   readonly excluded: ReadonlyMap<string, readonly number[]>;
   /** The objects left out that others depend on, each with those dependents (for the warning). */
   readonly skippedRoots: readonly SkippedRoot[];
+  /**
+   * Types and domains of schemas not exported that exported objects use (see `findOutsideTypes`):
+   * exported with them. Default none.
+   */
+  readonly outsideTypes?: readonly OutsideType[];
+}
+
+/** SQL condition: the type with oid `oidExpr`, in the schema named `schemaExpr`, is exported (an exported schema, or one of `ctx.outsideTypes`). */
+export function inExportedSchemaOrOutsideType(ctx: ExportContext, schemaExpr: string, oidExpr: string): string {
+  const oids = (ctx.outsideTypes ?? []).map((t) => Number(t.oid));
+  // The oids come from the server as numbers: safe to write into the query text.
+  return oids.length === 0 ? `${schemaExpr} = ANY($1)` : `(${schemaExpr} = ANY($1) OR ${oidExpr} = ANY('{${oids.join(',')}}'::oid[]))`;
 }
 
 /** Runs a catalog query whose first parameter is the schema list and returns its rows. */
@@ -59,4 +72,21 @@ export function notExcludedObject(ctx: ExportContext, classExpr: string, oidExpr
 export function collationName(oidExpr: string): string {
   return `(SELECT format('%I.%I', cn.nspname, co.collname) FROM pg_catalog.pg_collation co ` +
     `JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = ${oidExpr})`;
+}
+
+/**
+ * SQL expression: the schema (unquoted) of the object `objidExpr` of catalog `classidExpr`, as a
+ * pg_depend row names it. Defaults, rules, triggers and policies have no schema of their own
+ * (`pg_identify_object` gives none): theirs is their table's.
+ */
+export function dependentSchema(classidExpr: string, objidExpr: string): string {
+  const viaTable = (catalog: string, relColumn: string) =>
+    `(SELECT ns.nspname FROM pg_catalog.${catalog} x JOIN pg_catalog.pg_class rel ON rel.oid = x.${relColumn} ` +
+    `JOIN pg_catalog.pg_namespace ns ON ns.oid = rel.relnamespace WHERE x.oid = ${objidExpr})`;
+  return `CASE ${classidExpr}
+    WHEN 'pg_attrdef'::regclass THEN ${viaTable('pg_attrdef', 'adrelid')}
+    WHEN 'pg_rewrite'::regclass THEN ${viaTable('pg_rewrite', 'ev_class')}
+    WHEN 'pg_trigger'::regclass THEN ${viaTable('pg_trigger', 'tgrelid')}
+    WHEN 'pg_policy'::regclass THEN ${viaTable('pg_policy', 'polrelid')}
+    ELSE (pg_catalog.pg_identify_object(${classidExpr}, ${objidExpr}, 0)).schema END`;
 }

@@ -22,6 +22,7 @@ import { exportTables } from './tables-export.js';
 import { exportTextSearch } from './text-search-export.js';
 import { exportTriggers } from './triggers-export.js';
 import { exportTypes } from './types-export.js';
+import { findOutsideTypes } from './outside-types.js';
 import { findSkippedDependents } from './skipped-dependents.js';
 import { findUnexportedObjects, type UnexportedObject } from './unexported-objects.js';
 import { exportViews } from './views-export.js';
@@ -37,7 +38,9 @@ export interface PostgresSchemaExportOptions {
 /**
  * Reads the catalog of a PostgreSQL 12–18 server and returns the DDL of every object in the given
  * schemas that Tandem exports ({@link listUnexportedPostgresObjects} names the others), grouped by
- * type and deterministically ordered within a type. Names are
+ * type and deterministically ordered within a type, plus the types and domains of other schemas
+ * that those objects use (a table of `sales` with a column of domain `public.money_amount`), with
+ * a `CREATE SCHEMA IF NOT EXISTS` for their schemas. Names are
  * schema-qualified: the session's search_path is emptied while reading (and restored after), so
  * the server's deparse functions qualify every name outside pg_catalog. A schema that does not
  * exist raises `TANDEM_UNKNOWN_SCHEMA`.
@@ -98,8 +101,9 @@ async function readCatalog<T>(client: pg.Client, schemas: readonly string[], rea
   await client.query("SELECT pg_catalog.set_config('search_path', '', false)");
   try {
     const skipped = await findSkippedDependents(client, schemas);
+    const outsideTypes = await findOutsideTypes(client, schemas);
     const ctx: ExportContext = {
-      client, schemas: [...schemas], serverVersionNum: Number(version), excluded: skipped.excluded, skippedRoots: skipped.roots,
+      client, schemas: [...schemas], serverVersionNum: Number(version), excluded: skipped.excluded, skippedRoots: skipped.roots, outsideTypes,
     };
     return await read(ctx);
   } finally {

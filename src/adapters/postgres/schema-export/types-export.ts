@@ -1,4 +1,4 @@
-import { catalogRows, collationName, exportable, type ExportContext } from './export-context.js';
+import { catalogRows, collationName, exportable, inExportedSchemaOrOutsideType, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 interface TypeRow {
@@ -11,7 +11,8 @@ interface TypeRow {
 
 /**
  * Enum, composite and range types (kind order: enums, ranges, composites, since a composite may
- * use the others). Base types written in C and array types are not exported.
+ * use the others). Base types written in C and array types are not exported. Types of other schemas
+ * that exported objects use (`ctx.outsideTypes`) are exported too.
  */
 export async function exportTypes(ctx: ExportContext): Promise<SchemaObject[]> {
   const rows = await catalogRows<TypeRow>(ctx, `
@@ -38,7 +39,7 @@ export async function exportTypes(ctx: ExportContext): Promise<SchemaObject[]> {
                        WHERE r.rngtypid = t.oid)
       END AS body
     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-    WHERE n.nspname = ANY($1) AND t.typtype IN ('e', 'c', 'r')
+    WHERE ${inExportedSchemaOrOutsideType(ctx, 'n.nspname', 't.oid')} AND t.typtype IN ('e', 'c', 'r')
       AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
       AND ${exportable(ctx, 't.oid', 'pg_type')}
     ORDER BY CASE t.typtype WHEN 'e' THEN 0 WHEN 'r' THEN 1 ELSE 2 END, n.nspname, t.typname`);

@@ -1,4 +1,5 @@
 import { catalogRows, notExtensionMember, type ExportContext } from './export-context.js';
+import { findOutsideReferences } from './outside-types.js';
 
 /** An object the schema export does not write, which the user has to create on the target by hand. */
 export interface UnexportedObject {
@@ -38,6 +39,17 @@ const KINDS: readonly { readonly kind: string; readonly sql: string }[] = [
     sql: `SELECT quote_ident(e.evtname) FROM pg_catalog.pg_event_trigger e
           WHERE ${notExtensionMember('e.oid', 'pg_event_trigger')} AND $1::text[] IS NOT NULL`,
   },
+  {
+    // Settings of the database (ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET), e.g. a
+    // search_path the application relies on or a custom setting its functions read. Only the names:
+    // a value may be a secret.
+    kind: 'database setting (ALTER DATABASE … SET)',
+    sql: `SELECT split_part(cfg, '=', 1) || coalesce(' for role ' || quote_ident(r.rolname), '')
+          FROM pg_catalog.pg_db_role_setting s CROSS JOIN LATERAL unnest(s.setconfig) cfg
+          LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole
+          WHERE s.setdatabase = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+            AND $1::text[] IS NOT NULL`,
+  },
 ];
 
 /** Column privileges, one entry per table: only reported when grants are exported. */
@@ -52,10 +64,12 @@ const COLUMN_PRIVILEGES_SQL = `
 /**
  * The objects in the exported schemas (and the database's event triggers) that `export schema`
  * does not write: base types written in C, text search parsers and templates, conversions
- * (YugabyteDB has none), event triggers and, when grants are exported, column privileges; each
+ * (YugabyteDB has none), event triggers, the database's settings (`ALTER DATABASE … SET`, by name
+ * only) and, when grants are exported, column privileges; each
  * base type, parser or template with the objects left out because they depend on it
  * (`ctx.skippedRoots`). Objects that belong to an extension are left out (the extension brings
- * them). Sorted by kind, then name.
+ * them). Sorted by kind, then name; last, the objects of schemas not exported that exported objects
+ * need (a table a foreign key references, a function a default calls), each with what needs it.
  *
  * @example
  * await findUnexportedObjects(ctx, false)
@@ -70,6 +84,10 @@ export async function findUnexportedObjects(ctx: ExportContext, includeGrants: b
       const dependents = ctx.skippedRoots.find((root) => root.kind === kind && root.name === r.name)?.dependents ?? [];
       return { kind, name: dependents.length === 0 ? r.name : `${r.name} (and what depends on it: ${dependents.join(', ')})` };
     }));
+  }
+  // Last: what exported objects need from schemas not exported (import schema fails on those users).
+  for (const r of await findOutsideReferences(ctx.client, ctx.schemas)) {
+    out.push({ kind: 'object of a schema not in --source-db-schema', name: `${r.needed} (needed by ${r.users})` });
   }
   return out;
 }
