@@ -74,6 +74,7 @@ CREATE TABLE gadget (id int PRIMARY KEY, name varchar(20) NOT NULL, retired bit(
   CONSTRAINT grade_max CHECK (grade <= 5));
 INSERT INTO gadget VALUES (1, 'lamp', b'0', 3), (2, 'fan', b'1', 5), (3, 'radio', b'0', 0);
 CREATE VIEW gadgets_in_use AS SELECT g.id AS id, g.name AS name FROM gadget g WHERE g.retired = 0 AND 1 < g.grade;
+CREATE VIEW gadgets_retired AS SELECT g.id AS id, IF(g.grade, 'graded', 'ungraded') AS graded FROM gadget g WHERE g.retired OR NOT (g.grade);
 CREATE VIEW gadget_labels AS SELECT g.id AS id, g.name + ' ' + g.id AS label FROM gadget g;
 CREATE VIEW open_branch_codes AS SELECT c.id AS id, c.code AS code FROM branch_codes c JOIN branch b ON b.id = c.id WHERE b.active = 1;
 `;
@@ -90,6 +91,8 @@ const VIEW_ROWS: Record<string, string[][]> = {
   north: [['1', 'North']],
   // Northwind's views compare a BIT column with 0.
   gadgets_in_use: [['1', 'lamp']],
+  // … and use one alone as a condition.
+  gadgets_retired: [['2', 'graded'], ['3', 'ungraded']],
   due: [
     ['1', '2024-02-04 10:00:00', '2023-12-05 10:00:00', '698'], ['2', '2024-02-19 12:30:00', '2023-12-20 12:30:00', '335'],
     ['3', '2024-03-03 09:15:00', '2024-01-02 09:15:00', '26'], ['4', '2024-03-04 08:00:00', '2024-01-03 08:00:00', '4'],

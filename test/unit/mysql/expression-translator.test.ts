@@ -209,4 +209,13 @@ test('a BIT column compared with a number compares with a bit string of its widt
   assert.equal(translate('select `i`.`label` + `i`.`id` AS `n` from `shop`.`item` `i`'), plus);
   assert.equal(translate('`id` + 1', { table: 'item' }), 'id + 1');
   assert.equal(translate("'2024-01-31' + interval 1 day"), "'2024-01-31' + (1 * INTERVAL '1 day')");
+  // A BIT column alone as a condition is true unless all its bits are 0.
+  assert.equal(translate('select `i`.`id` AS `id` from `shop`.`item` `i` where `i`.`retired` and not `i`.`flags`'),
+    "SELECT i.id AS id FROM public.item i WHERE i.retired <> B'0' AND NOT i.flags <> B'0000'");
+  assert.equal(translate("select if(`i`.`retired`, 'gone', 'here') AS `state` from `shop`.`item` `i` where (`i`.`flags`) order by `i`.`id`"),
+    "SELECT CASE WHEN i.retired <> B'0' THEN 'gone' ELSE 'here' END AS state FROM public.item i WHERE (i.flags <> B'0000') ORDER BY i.id");
+  // Not alone: compared, tested for NULL, selected.
+  assert.equal(translate('`retired` is null or `flags`', { table: 'item' }), "retired IS NULL OR flags <> B'0000'");
+  assert.equal(translate('(`retired`) = 1', { table: 'item' }), '(retired) = 1');
+  assert.equal(translate('select `i`.`retired` AS `r` from `shop`.`item` `i`'), 'SELECT i.retired AS r FROM public.item i');
 });

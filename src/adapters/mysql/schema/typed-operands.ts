@@ -8,6 +8,9 @@
  *   compares the bits as an unsigned integer; PostgreSQL has no `bit = integer` operator and refuses
  *   the whole CREATE VIEW. The number becomes a bit string of the column's width (`B'0'`), which
  *   PostgreSQL compares the same way.
+ * - A BIT column alone as a condition (`WHERE discontinued`, `x AND NOT flag`, `IF(flag, …)`): MySQL
+ *   takes its bits as a number, true unless 0; the translator would write `(flag) <> 0`, which
+ *   PostgreSQL refuses for the same reason. It becomes `flag <> B'0'` (zeros of the column's width).
  * - `+` between text (`first_name + ' ' + last_name`, the same views): MySQL adds the numbers the
  *   strings start with (usually 0); PostgreSQL has no such operator. Not converted, with the reason.
  */
@@ -31,6 +34,9 @@ const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '<=>']);
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^', '&', '|', '<<', '>>', '~']);
 const TEXT_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
 const CLAUSE_END = new Set(['where', 'group', 'having', 'order', 'limit', 'window', 'union', 'for', 'into', 'lock']);
+/** Words after which, and before which, an operand is a whole condition. */
+const CONDITION_BEFORE = new Set(['where', 'and', 'or', 'not', 'when', 'on', 'having', 'xor']);
+const CONDITION_AFTER = new Set(['and', 'or', 'then', 'xor', ...CLAUSE_END]);
 
 const isOp = (t: MySqlToken | undefined, v: string): boolean => t?.type === 'op' && t.value === v;
 const isWord = (t: MySqlToken | undefined, w: string): boolean => t?.type === 'word' && t.value.toLowerCase() === w;
@@ -137,5 +143,39 @@ export function typedOperands(tokens: MySqlToken[], types: OperandTypes): TypedO
       }
     }
   }
-  return { ok: true, tokens: out };
+  return { ok: true, tokens: bareBitConditions(out, columnOf) };
+}
+
+/** `flag` alone as a condition, for a BIT column: `flag <> B'0…'` (see the file comment). */
+function bareBitConditions(tokens: MySqlToken[], columnOf: (parts: readonly string[]) => { readonly dataType: string; readonly bitWidth?: number } | undefined): MySqlToken[] {
+  const out: MySqlToken[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const ref = nameStartingAt(tokens, k);
+    if (!ref) {
+      out.push(tokens[k]!);
+      continue;
+    }
+    for (let i = k; i <= ref.end; i++) out.push(tokens[i]!);
+    k = ref.end;
+    const column = columnOf(ref.parts);
+    if (column?.dataType !== 'bit' || column.bitWidth === undefined) continue;
+    // IF(flag, a, b): the first argument is a condition.
+    const ifArgument = isOp(tokens[ref.start - 1], '(') && isWord(tokens[ref.start - 2], 'if') && isOp(tokens[ref.end + 1], ',');
+    // Parentheses around it alone (`WHERE (flag)`) change nothing: look past them on both sides.
+    let b = ref.start - 1;
+    while (isOp(tokens[b], '(')) b--;
+    const opens = ref.start - 1 - b;
+    let a = ref.end + 1;
+    while (a - ref.end - 1 < opens && isOp(tokens[a], ')')) a++;
+    const before = tokens[b];
+    const after = tokens[a];
+    const startsCondition = before?.type === 'word' && CONDITION_BEFORE.has(before.value.toLowerCase());
+    const endsCondition = after === undefined || (after.type === 'word' && CONDITION_AFTER.has(after.value.toLowerCase()))
+      || (isOp(after, ')') && a - ref.end - 1 === opens);
+    if (ifArgument || (startsCondition && endsCondition)) {
+      const pos = (tokens[ref.end] as { pos: number }).pos;
+      out.push({ type: 'op', value: '<>', pos }, { type: 'bits', value: '0'.repeat(column.bitWidth), pos });
+    }
+  }
+  return out;
 }
