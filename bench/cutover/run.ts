@@ -208,6 +208,13 @@ async function oneRun(run: number, source: PgServer, target: PgServer, env: Reco
     const statusCli = now() - t;
     const row = (JSON.parse(status.out.slice(status.out.indexOf('['))) as Array<{ direction: string; status: string }>).find((x) => x.direction === 'cutover to target');
     if (row?.status !== 'COMPLETED') throw new Error(`cutover status shows ${row?.status}`);
+    // The target's insert travels back to the source; compare once "import data to source" has
+    // applied it (else the two sides differ by that row, rightly).
+    const reverseVsn = meta.lastVsn();
+    await waitFor('the target write applied to the source', () => {
+      alive();
+      return meta.appliedVsn('source') >= reverseVsn;
+    }, 30_000, 10, diag);
     t = now();
     await runTandem(['compare', '--export-dir', dir], env);
     const compareCli = now() - t;
