@@ -171,8 +171,11 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     // Rows only MariaDB has now: compare says which tables differ and exits 1.
     const differs = await run(['compare', '--output-format', 'json']);
     assert.equal(differs.code, 1, differs.stdout + differs.stderr);
-    const d = JSON.parse(differs.stdout) as { result: string; tables: { table_name: string; result: string }[] };
+    const d = JSON.parse(differs.stdout) as { result: string; tables: { table_name: string; result: string; first_differing_keys?: { key: Record<string, string>; kind: string; present_on?: string }[] }[] };
     assert.deepEqual(d.tables.filter((t) => t.result !== 'MATCH').map((t) => t.table_name).sort(), ['public.audit', 'public.customers', 'public.orders']);
+    // … and names the rows: MariaDB's new keys, read by key on both engines.
+    const newCustomer = (await my.sql('shop', "SELECT id FROM customers WHERE email = 'back@x.io'"))[0].id;
+    assert.deepEqual(d.tables.find((t) => t.table_name === 'public.customers')?.first_differing_keys, [{ key: { id: String(newCustomer) }, kind: 'missing', present_on: 'source' }]);
 
     // ---- end migration: nothing of Tandem's left on MariaDB
     const end = await run(['end', 'migration', '--backup-log-files', 'false', '--backup-data-files', 'false', '--backup-schema-files', 'false',

@@ -3,8 +3,15 @@ import { isTandemError } from '../../core/errors.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { TableRef } from '../../core/engine/catalog.js';
 import type { ComparedTable, ComparisonSide, SideFingerprint } from '../../core/engine/verification.js';
+import { canonicalRowText } from '../../core/row-fingerprint.js';
+import { q } from '../../core/sql-names.js';
+import { keyOrderOf, type KeyedRow, type KeyOrder } from '../../core/verify/differing-keys.js';
 import { connectPg } from './pg-connection.js';
-import { fingerprintTable, listFingerprintColumns } from './table-fingerprint.js';
+import { qualified } from './source-catalog.js';
+import { FIXED_SETTINGS, fingerprintTable, listFingerprintColumns } from './table-fingerprint.js';
+
+/** Rows fetched at a time while streaming a table by key. */
+const KEYED_FETCH = 2000;
 
 /**
  * One PostgreSQL-compatible database (PostgreSQL or YugabyteDB) as a comparison side: a small pool
@@ -32,6 +39,45 @@ export class PgFingerprintSide implements ComparisonSide {
 
   async fingerprint(table: ComparedTable): Promise<SideFingerprint> {
     return this.withClient((client) => fingerprintTable(client, table.schema, table.name, [...table.columns]));
+  }
+
+  async keyOf(table: ComparedTable): Promise<{ key: string[]; orders: KeyOrder[] } | undefined> {
+    const r = await this.withClient((client) => client.query(
+      `SELECT a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type
+         FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[])
+        WHERE i.indrelid = to_regclass($1) AND i.indisprimary
+        ORDER BY array_position(i.indkey::int2[], a.attnum)`, [qualified(table.schema, table.name)]));
+    if (r.rows.length === 0) return undefined;
+    return { key: r.rows.map((x) => String(x.name)), orders: r.rows.map((x) => keyOrderOf(String(x.type))) };
+  }
+
+  /**
+   * The table's rows ordered by key (text keys by their UTF-8 bytes: `COLLATE "C"`), each value as
+   * the fingerprint prints it (the same fixed settings), through a cursor in one read-only snapshot.
+   */
+  async *rowsByKey(table: ComparedTable, key: readonly string[], orders: readonly KeyOrder[]): AsyncGenerator<KeyedRow> {
+    const client = await this.acquire();
+    let healthy = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      for (const s of FIXED_SETTINGS) await client.query(s);
+      const order = key.map((k, i) => (orders[i] === 'text' ? `t.${q(k)}::text COLLATE "C"` : `t.${q(k)}`)).join(', ');
+      await client.query(`DECLARE tandem_keyed NO SCROLL CURSOR FOR SELECT ${table.columns.map((c) => `t.${q(c)}::text`).join(', ')} FROM ${qualified(table.schema, table.name)} t ORDER BY ${order}`);
+      const at = key.map((k) => table.columns.indexOf(k));
+      if (at.some((i) => i < 0)) throw new Error(`internal: the key of ${table.key} is not among its compared columns`);
+      for (;;) {
+        const r = await client.query({ text: `FETCH ${KEYED_FETCH} FROM tandem_keyed`, rowMode: 'array' });
+        for (const row of r.rows as (string | null)[][]) yield { key: at.map((i) => row[i] ?? null), text: canonicalRowText(row) };
+        if (r.rows.length < KEYED_FETCH) break;
+      }
+      await client.query('COMMIT');
+      healthy = true;
+    } finally {
+      // Left early (enough keys found) or failed: roll back, and keep the connection if that works.
+      if (!healthy) healthy = await client.query('ROLLBACK').then(() => true, () => false);
+      if (healthy) this.release(client);
+      else this.discard(client);
+    }
   }
 
   /** Runs `fn` on a pooled connection; only a connection that is still healthy goes back to the pool. */

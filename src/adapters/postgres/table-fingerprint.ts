@@ -16,7 +16,7 @@ export interface TableFingerprint {
  * intervals, shortest-exact floats, hex bytea, C money). synchronize_seqscans off keeps concurrent
  * scans from starting mid-table, which would not change the sum but makes timings erratic.
  */
-const FIXED_SETTINGS = [
+export const FIXED_SETTINGS = [
   "SET LOCAL DateStyle = 'ISO, YMD'",
   "SET LOCAL IntervalStyle = 'postgres'",
   "SET LOCAL TimeZone = 'UTC'",

@@ -1,4 +1,5 @@
 import type { TableRef } from './catalog.js';
+import type { KeyedRow, KeyOrder } from '../verify/differing-keys.js';
 
 /** A table to compare, named the same on both sides. */
 export interface ComparedTable {
@@ -36,5 +37,13 @@ export interface ComparisonSide {
   listColumns(tables: readonly TableRef[]): Promise<Map<string, string[]>>;
   /** Row count and checksum of one table; TANDEM_UNKNOWN_TABLE when it does not exist. */
   fingerprint(table: ComparedTable): Promise<SideFingerprint>;
+  /**
+   * The table's rows (its `columns`, as canonical row text) ordered by `key` in the portable order
+   * of `core/verify/differing-keys.ts`, read in one snapshot with flat memory: with both sides
+   * streaming, a mismatch is narrowed down to its first differing keys.
+   */
+  rowsByKey?(table: ComparedTable, key: readonly string[], orders: readonly KeyOrder[]): AsyncIterable<KeyedRow>;
+  /** The table's primary key on this side, with the portable order of each column (from its type); undefined without one. */
+  keyOf?(table: ComparedTable): Promise<{ readonly key: string[]; readonly orders: KeyOrder[] } | undefined>;
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { openMigration, sourceSide, targetSide, type Side } from '../migration-c
 import { compareDatabases, type ComparedTable, type ComparisonProgress, type TableComparison } from './table-comparison.js';
 import { VerificationStore, type VerificationOccasion, type VerificationRun } from './verification-store.js';
 import { renderVerificationReport, verdictLine } from './verification-report.js';
+import { firstDifferingKeys, type KeyDifference } from '../../core/verify/differing-keys.js';
 
 /** Options of {@link verifyMigration}; table lists use the --table-list syntax. */
 export interface VerifyOptions {
@@ -19,7 +20,21 @@ export interface VerifyOptions {
   /** Tables compared at once (connections per side). Default 4. */
   readonly parallelJobs?: number;
   readonly onProgress?: (event: ComparisonProgress) => void;
+  /**
+   * For a table that differs, name its first differing primary keys, at most this many (both sides
+   * read the table once more, ordered by key). Default 0: not looked for.
+   */
+  readonly differingKeys?: number;
 }
+
+/** Most tables whose differing keys `verifyMigration` looks for in one run. */
+const MAX_TABLES_WITH_KEYS = 10;
+
+/** A verification run, with the first differing keys of tables that differ when they were looked for. */
+export type VerificationRunWithKeys = VerificationRun & {
+  /** By table key: the first differing keys, or why they could not be named. */
+  readonly differingKeys?: ReadonlyMap<string, KeyDifference[] | { readonly error: string }>;
+};
 
 /**
  * Refuses, before any connection, an export dir where there is nothing to compare yet. Exported so
@@ -98,7 +113,7 @@ export async function openComparison(meta: MetaStore, source: Side, target: Side
 export async function verifyMigration(
   meta: MetaStore, source: Side, target: Side, occasion: VerificationOccasion,
   options: VerifyOptions & { readonly stillValid?: ReadonlyMap<string, TableComparison> } = {},
-): Promise<VerificationRun> {
+): Promise<VerificationRunWithKeys> {
   checkVerifiable(meta);
   const jobs = Math.max(1, options.parallelJobs ?? 4);
   const { left, right, tables, close } = await openComparison(meta, source, target, jobs, options);
@@ -107,10 +122,40 @@ export async function verifyMigration(
     const result = await compareDatabases({ left, right, tables, parallelJobs: jobs, onProgress: options.onProgress, stillValid: options.stillValid });
     const run = new VerificationStore(meta).record(occasion, result);
     log.info(`compare (${occasion}) run ${run.runId}: ${verdictLine(run)}`);
-    return run;
+    if (!options.differingKeys || run.match) return run;
+    return { ...run, differingKeys: await namedDifferences(left, right, tables, run, options.differingKeys) };
   } finally {
     await close();
   }
+}
+
+/**
+ * The first `limit` differing primary keys of each table that differs (up to MAX_TABLES_WITH_KEYS
+ * tables; not for a table a side could not read), when both sides can stream rows by key and the
+ * target names the table's key. A table without a primary key, or whose rows a side does not
+ * deliver in the portable order, gets the reason instead.
+ */
+async function namedDifferences(left: ComparisonSide, right: ComparisonSide, tables: readonly ComparedTable[], run: VerificationRun, limit: number): Promise<Map<string, KeyDifference[] | { error: string }>> {
+  const out = new Map<string, KeyDifference[] | { error: string }>();
+  if (!left.rowsByKey || !right.rowsByKey || !right.keyOf) return out;
+  const byKey = new Map(tables.map((t) => [t.key, t]));
+  const differing = run.results.filter((r) => !r.match && !r.error).slice(0, MAX_TABLES_WITH_KEYS);
+  for (const r of differing) {
+    const table = byKey.get(r.table);
+    if (!table) continue;
+    try {
+      const key = await right.keyOf(table);
+      if (!key) {
+        out.set(r.table, { error: `no primary key on the ${right.label}` });
+        continue;
+      }
+      const keyed = (side: ComparisonSide) => ({ label: side.label, rowsByKey: side.rowsByKey!.bind(side) });
+      out.set(r.table, await firstDifferingKeys(keyed(left), keyed(right), table, key.key, key.orders, limit));
+    } catch (e) {
+      out.set(r.table, { error: (e as Error).message });
+    }
+  }
+  return out;
 }
 
 /** Options of `tandem compare`. */
@@ -124,7 +169,10 @@ export interface CompareOptions {
   readonly outputFormat: 'table' | 'json';
 }
 
-/** `tandem compare`: proves source and target hold the same rows; exits 1 naming the tables that differ. */
+/** Differing keys `tandem compare` names per table that differs. */
+const FIRST_DIFFERING_KEYS = 5;
+
+/** `tandem compare`: proves source and target hold the same rows; exits 1 naming the tables that differ and their first differing keys. */
 export async function runCompare(env: CommandEnv, options: CompareOptions): Promise<void> {
   const { reporter } = env;
   const m = openMigration(env, options.exportDir, { create: false });
@@ -138,9 +186,10 @@ export async function runCompare(env: CommandEnv, options: CompareOptions): Prom
     const progress = new ProgressBoard(progressOut, 'rows');
     progressOut.write(`Comparing tables of source ${describeDb(source.db)} and target ${describeDb(target.db)}\n`);
     progress.start();
-    let run: VerificationRun;
+    let run: VerificationRunWithKeys;
     try {
       run = await verifyMigration(m.meta, source, target, 'compare', {
+        differingKeys: FIRST_DIFFERING_KEYS,
         tableList: options.tableList,
         excludeTableList: options.excludeTableList,
         parallelJobs: options.parallelJobs,
@@ -153,7 +202,7 @@ export async function runCompare(env: CommandEnv, options: CompareOptions): Prom
       progress.stop();
     }
     if (!json) reporter.print('');
-    reporter.print(renderVerificationReport(run, json ? 'json' : 'table'));
+    reporter.print(renderVerificationReport(run, json ? 'json' : 'table', run.differingKeys));
     if (!run.match) {
       throw new TandemError('TANDEM_DATA', verdictLine(run), {
         hint: 'Source and target differ in these tables. Compare them row by row (for example by primary key) before a cutover.',

@@ -1,5 +1,18 @@
 import { renderTable } from '../text-table.js';
 import type { VerificationRun } from './verification-store.js';
+import type { KeyDifference } from '../../core/verify/differing-keys.js';
+
+/** By table key: a table's first differing keys, or why they could not be named. */
+export type DifferingKeys = ReadonlyMap<string, KeyDifference[] | { readonly error: string }>;
+
+/** `id=17, code='x'` (a key's columns as their canonical text; NULL bare). */
+function keyText(key: Readonly<Record<string, string | null>>): string {
+  return Object.entries(key).map(([c, v]) => `${c}=${v === null ? 'NULL' : /^-?\d+(\.\d+)?$/.test(v) ? v : `'${v.replace(/'/g, "''")}'`}`).join(', ');
+}
+
+function differenceText(d: KeyDifference): string {
+  return d.kind === 'changed' ? `${keyText(d.key)} (different values)` : `${keyText(d.key)} (only on ${d.presentOn})`;
+}
 
 const jsonKey = (label: string) => label.toLowerCase().replace(/[^a-z0-9]+/g, '_');
 
@@ -16,7 +29,7 @@ export function verdictLine(run: VerificationRun): string {
  * that could not be read with their errors, and the verdict as the very last line; or as JSON with
  * snake_case keys (`source_rows`, `target_checksum`, …, named after the sides' labels).
  */
-export function renderVerificationReport(run: VerificationRun, format: 'table' | 'json'): string {
+export function renderVerificationReport(run: VerificationRun, format: 'table' | 'json', differingKeys?: DifferingKeys): string {
   const l = run.leftLabel;
   const r = run.rightLabel;
   if (format === 'json') {
@@ -36,6 +49,7 @@ export function renderVerificationReport(run: VerificationRun, format: 'table' |
         [`${jsonKey(r)}_checksum`]: t.rightChecksum,
         result: t.match ? 'MATCH' : 'MISMATCH',
         ...(t.error ? { error: t.error } : {}),
+        ...keysJson(differingKeys?.get(t.table)),
       })),
     }, null, 2);
   }
@@ -51,6 +65,20 @@ export function renderVerificationReport(run: VerificationRun, format: 'table' |
   if (sameCountDifferentRows.length > 0) {
     lines.push('', `Same row count but different content (checksum differs): ${sameCountDifferentRows.map((t) => t.table).join(', ')}`);
   }
+  const named = run.results.filter((t) => differingKeys?.has(t.table));
+  if (named.length > 0) {
+    lines.push('', 'First differing primary keys (in key order):');
+    for (const t of named) {
+      const k = differingKeys!.get(t.table)!;
+      lines.push(`  ${t.table}: ${Array.isArray(k) ? (k.length ? k.map(differenceText).join('; ') : 'none found (the rows changed while they were read?)') : `not named: ${k.error}`}`);
+    }
+  }
   lines.push('', verdictLine(run));
   return lines.join('\n');
+}
+
+function keysJson(k: KeyDifference[] | { readonly error: string } | undefined): object {
+  if (k === undefined) return {};
+  if (!Array.isArray(k)) return { first_differing_keys_error: k.error };
+  return { first_differing_keys: k.map((d) => ({ key: d.key, kind: d.kind === 'changed' ? 'different_values' : 'missing', ...(d.presentOn ? { present_on: d.presentOn } : {}) })) };
 }

@@ -19,7 +19,7 @@ import type { MySqlCatalog } from '../../../src/adapters/mysql/catalog-types.js'
 import { convertMySqlSchema, generatedOnTarget } from '../../../src/adapters/mysql/schema/convert-schema.js';
 import { MySqlSnapshotSource } from '../../../src/adapters/mysql/snapshot/mysql-snapshot-source.js';
 import { MySqlComparisonSide } from '../../../src/adapters/mysql/verify/mysql-comparison-side.js';
-import { firstDifferingKeys, keyOrderOf, type KeyedRow, type KeyedRowSource, type KeyOrder } from '../../../src/adapters/mysql/verify/differing-keys.js';
+import { firstDifferingKeys, keyOrderOf, type KeyedRow, type KeyedRowSource, type KeyOrder } from '../../../src/core/verify/differing-keys.js';
 import { fingerprintTable, listFingerprintColumns } from '../../../src/adapters/postgres/table-fingerprint.js';
 import { canonicalRowText } from '../../../src/core/row-fingerprint.js';
 import type { ComparedTable } from '../../../src/core/engine/verification.js';

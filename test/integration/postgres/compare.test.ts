@@ -84,31 +84,36 @@ test('after a migration every table MATCHes and compare exits 0; the run is in m
 });
 
 /** Each change is made on the target, must be caught in exactly its table, and is then undone. */
-const CHANGES: { name: string; table: string; apply: string; undo: string }[] = [
+const CHANGES: { name: string; table: string; apply: string; undo: string; keys: unknown[] }[] = [
   {
     name: 'one value changed in one row', table: 'shop.customers',
     apply: "UPDATE shop.customers SET full_name = 'Customer 7!' WHERE customer_id = 7",
     undo: "UPDATE shop.customers SET full_name = 'Customer 7' WHERE customer_id = 7",
+    keys: [{ key: { customer_id: '7' }, kind: 'different_values' }],
   },
   {
     name: 'one row deleted', table: 'analytics.daily_totals',
     apply: "CREATE TABLE public.saved AS SELECT * FROM analytics.daily_totals WHERE day = '2024-03-01'; DELETE FROM analytics.daily_totals WHERE day = '2024-03-01'",
     undo: 'INSERT INTO analytics.daily_totals SELECT * FROM public.saved; DROP TABLE public.saved',
+    keys: [{ key: { day: '2024-03-01' }, kind: 'missing', present_on: 'source' }],
   },
   {
     name: 'two values swapped between two rows (same count, different content)', table: 'Ops.AuditLog',
     apply: `UPDATE "Ops"."AuditLog" a SET "user" = b."user" FROM "Ops"."AuditLog" b WHERE (a."Id", b."Id") IN ((1, 2), (2, 1))`,
     undo: `UPDATE "Ops"."AuditLog" a SET "user" = b."user" FROM "Ops"."AuditLog" b WHERE (a."Id", b."Id") IN ((1, 2), (2, 1))`,
+    keys: [{ key: { Id: '1' }, kind: 'different_values' }, { key: { Id: '2' }, kind: 'different_values' }],
   },
   {
     name: 'whitespace-only change inside a text value', table: 'shop.orders',
     apply: "UPDATE shop.orders SET note = 'note  7' WHERE order_id = 7",
     undo: "UPDATE shop.orders SET note = 'note 7' WHERE order_id = 7",
+    keys: [{ key: { order_id: '7' }, kind: 'different_values' }],
   },
   {
     name: 'a NULL turned into an empty string', table: 'shop.customers',
     apply: "UPDATE shop.customers SET nickname = '' WHERE customer_id = 1 AND nickname IS NULL",
     undo: 'UPDATE shop.customers SET nickname = NULL WHERE customer_id = 1',
+    keys: [{ key: { customer_id: '1' }, kind: 'different_values' }],
   },
 ];
 
@@ -122,7 +127,9 @@ for (const change of CHANGES) {
       assert.equal(rep.result, 'MISMATCH');
       assert.deepEqual(rep.mismatched_tables, [change.table]);
       assert.match(r.stderr, new RegExp(`TANDEM_DATA.*MISMATCH in 1 table\\(s\\): ${change.table.replace('.', '\\.')}`));
-      // No row values in the output: only counts and checksums.
+      // The first differing primary keys are named (both sides read by key).
+      assert.deepEqual(rep.tables.find((t) => t.table_name === change.table)?.first_differing_keys, change.keys);
+      // No other row values in the output: counts, checksums and keys.
       assert.doesNotMatch(r.stdout + r.stderr, /Customer 7|note {2}7|admin/);
     } finally {
       await target.sql('shopdb_yb', change.undo);
@@ -131,6 +138,18 @@ for (const change of CHANGES) {
     assert.equal(back.code, 0, `undo restored ${change.table}: ${back.stdout}${back.stderr}`);
   });
 }
+
+test('the text report names the first differing keys of a table that differs, in key order, at most 5', LIMIT, async () => {
+  await target.sql('shopdb_yb', "UPDATE shop.customers SET full_name = full_name || '!' WHERE customer_id BETWEEN 3 AND 9; DELETE FROM shop.order_items WHERE false");
+  try {
+    const r = await runTandem(['compare', '--export-dir', dir, '--table-list', 'shop.customers'], env);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /First differing primary keys \(in key order\):\n {2}shop\.customers: customer_id=3 \(different values\); customer_id=4 \(different values\); customer_id=5 \(different values\); customer_id=6 \(different values\); customer_id=7 \(different values\)\n/);
+    assert.equal(r.stdout.trim().split('\n').at(-1), 'MISMATCH in 1 table(s): shop.customers');
+  } finally {
+    await target.sql('shopdb_yb', "UPDATE shop.customers SET full_name = rtrim(full_name, '!') WHERE customer_id BETWEEN 3 AND 9");
+  }
+});
 
 test('the text report ends with the MISMATCH line; a table missing on the target is reported, not a crash', LIMIT, async () => {
   await target.sql('shopdb_yb', 'ALTER TABLE analytics.daily_totals RENAME TO daily_totals_gone');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalColumn } from '../../../src/adapters/mysql/verify/mysql-canonical-value.js';
-import { compareKeys, compareNumericText, firstDifferingKeys, keyOrderOf, type KeyedRow, type KeyedRowSource } from '../../../src/adapters/mysql/verify/differing-keys.js';
+import { compareKeys, compareNumericText, firstDifferingKeys, keyOrderOf, type KeyedRow, type KeyedRowSource } from '../../../src/core/verify/differing-keys.js';
 import { decodeTextRow } from '../../../src/adapters/mysql/verify/mysql-comparison-side.js';
 import type { ComparedTable } from '../../../src/core/engine/verification.js';
 import { canonicalRowText, quoteNullable, RowFingerprint } from '../../../src/core/row-fingerprint.js';

@@ -16,7 +16,7 @@ import { connectMySql, type MySqlDbConfig, type MySqlSession } from '../connecti
 import { mysqlSelectExpression, valueTypeOf } from '../schema/type-map.js';
 import { rawRowQuery, readLengthEncoded } from '../snapshot/raw-row-query.js';
 import type { MySqlValue } from '../values/mysql-to-pg.js';
-import type { KeyedRow, KeyedRowSource, KeyOrder } from './differing-keys.js';
+import type { KeyedRow, KeyedRowSource, KeyOrder } from '../../../core/verify/differing-keys.js';
 import { canonicalColumn, type CanonicalColumn } from './mysql-canonical-value.js';
 
 /**

@@ -1,8 +1,8 @@
 /**
  * For a table whose fingerprints differ: the first differing primary keys, found by streaming both
- * sides ordered by key and merging them. Engine-neutral (it should move to core/verify with the
- * `KeyedRowSource` role; see the report): each side delivers its rows in one portable key order and
- * as canonical text, so rows compare as the fingerprints do.
+ * sides ordered by key and merging them. Engine-neutral: each side (a `ComparisonSide` with
+ * `rowsByKey`) delivers its rows in one portable key order and as canonical text, so rows compare
+ * as the fingerprints do.
  *
  * The order must be the same on two engines, so each key column gets one of four orders, chosen
  * from its PostgreSQL type, that both engines produce and this file compares:
@@ -15,8 +15,8 @@
  * - `interval`: both natively; compared as a length of time.
  * A side whose rows do not arrive in that order is an error, never a wrong answer.
  */
-import { parsePgInterval } from '../../../core/values/interval-text.js';
-import type { ComparedTable } from '../../../core/engine/verification.js';
+import { parsePgInterval } from '../values/interval-text.js';
+import type { ComparedTable } from '../engine/verification.js';
 
 /** How a key column is ordered (see the file's comment). */
 export type KeyOrder = 'numeric' | 'lexical' | 'text' | 'interval';
