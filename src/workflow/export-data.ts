@@ -134,6 +134,8 @@ export function beginSnapshot(reporter: Reporter, migration: Migration, source: 
     meta.setValue('snapshot_id', snapshotId);
     meta.setDbConfig('source', toStored(source));
     meta.setValue('export_type', exportType);
+    // Foreign-key actions the source's change stream leaves out, for the target's importer.
+    meta.setValue('source_referential_actions', tables.flatMap((t) => (t.referentialActions ?? []).map((k) => ({ schema: t.schema, table: t.name, ...k }))));
     meta.setStep('export_data', 'IN_PROGRESS', { exportType, startedAt: new Date().toISOString() });
     for (const t of tables) {
       const key = tableKeyOf(t);

@@ -56,9 +56,9 @@ export function captureFindings(findings: readonly CapturePrerequisiteFinding[])
 /**
  * Foreign keys whose ON DELETE / ON UPDATE action changes other rows (CASCADE, SET NULL, SET
  * DEFAULT), for a live export: InnoDB carries out these actions below the binlog, so the rows they
- * change are not in it. The target's importer carries them out itself from the target's foreign
- * keys (`EngineCapabilities.streamOmitsForeignKeyActions`), which must therefore be there: a
- * warning naming each key, so that nobody drops them before the cutover.
+ * change are not in it. The target's importer carries them out itself from the definitions this
+ * export records (`TableInfo.referentialActions`, `EngineCapabilities.streamOmitsForeignKeyActions`):
+ * a notice naming each key.
  */
 export function cascadeFinding(tables: readonly MySqlTable[]): PrerequisiteFinding | undefined {
   const acts = (a: string) => a !== 'RESTRICT' && a !== 'NO ACTION';
@@ -69,7 +69,7 @@ export function cascadeFinding(tables: readonly MySqlTable[]): PrerequisiteFindi
   return {
     severity: 'warning', code: 'TANDEM_PREREQUISITE',
     message: `MySQL does not write the rows its foreign-key actions change into the binlog: ${keys.join(', ')}. `
-      + '"import data to target" carries out these foreign-key actions on the target itself, from the target\'s own foreign keys (created by "import schema"): keep those keys on the target, with the same actions, until the cutover.',
+      + '"import data to target" carries out these foreign-key actions on the target itself, as the source defines them (recorded by this export); each change that sets one off is applied alone, after every earlier change.',
     fix: '',
   };
 }

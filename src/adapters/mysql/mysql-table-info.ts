@@ -1,4 +1,4 @@
-import type { TableInfo } from '../../core/engine/catalog.js';
+import type { ReferentialAction, ReferentialActionKey, TableInfo } from '../../core/engine/catalog.js';
 import type { MySqlCatalog, MySqlTable } from './catalog-types.js';
 import { generatedOnTarget } from './schema/convert-schema.js';
 
@@ -35,7 +35,23 @@ export function mysqlTableInfos(catalog: MySqlCatalog, targetSchema: string, siz
       primaryKey: [...t.primaryKey],
       estimatedRows: size?.rows ?? 0,
       estimatedBytes: size?.bytes ?? 0,
+      referentialActions: referentialActionsOf(t, catalog.database, targetSchema),
       mysql: t,
     };
   });
+}
+
+const ACTIONS: Partial<Record<string, ReferentialAction>> = { CASCADE: 'cascade', 'SET NULL': 'set null', 'SET DEFAULT': 'set default' };
+
+/**
+ * The table's foreign keys whose actions InnoDB carries out below the binlog, named as on the target
+ * (keys into another database are left out: that table is not migrated into this schema).
+ */
+function referentialActionsOf(t: MySqlTable, database: string, targetSchema: string): ReferentialActionKey[] {
+  return t.foreignKeys
+    .filter((f) => f.refDatabase === database && (ACTIONS[f.onDelete] || ACTIONS[f.onUpdate]))
+    .map((f) => ({
+      name: f.name, columns: [...f.columns], refSchema: targetSchema, refTable: f.refTable, refColumns: [...f.refColumns],
+      ...(ACTIONS[f.onDelete] ? { onDelete: ACTIONS[f.onDelete] } : {}), ...(ACTIONS[f.onUpdate] ? { onUpdate: ACTIONS[f.onUpdate] } : {}),
+    }));
 }

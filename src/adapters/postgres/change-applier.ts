@@ -13,7 +13,8 @@ import { sqlLiteral, statementName, statementSql } from './apply/apply-sql.js';
 import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
-import { ForeignKeyActions, readForeignKeyRows } from './apply/foreign-key-actions.js';
+import { ForeignKeyActions, readForeignKeyRows, recordedForeignKeyRows } from './apply/foreign-key-actions.js';
+import type { TableReferentialAction } from '../../core/engine/catalog.js';
 
 /** Options of `PgChangeTarget`. */
 export interface PgChangeTargetOptions {
@@ -28,6 +29,8 @@ export interface PgChangeTargetOptions {
    * SET DEFAULT) for a stream that leaves out the rows they change (`ForeignKeyActions`).
    */
   readonly foreignKeyActions?: boolean;
+  /** With `foreignKeyActions`: the source's keys to carry out (else the written database's own). */
+  readonly referentialActions?: readonly TableReferentialAction[];
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -58,12 +61,14 @@ export class PgChangeTarget implements ChangeTarget {
   private readonly sqlCache = new Map<string, { text: string; name: string }>();
   private actions: ForeignKeyActions | undefined;
   private readonly foreignKeyActions: boolean;
+  private readonly referentialActions: readonly TableReferentialAction[] | undefined;
 
   constructor(private readonly config: DbConfig, options: PgChangeTargetOptions) {
     this.metadataSchema = options.metadataSchema ?? DEFAULT_METADATA_SCHEMA;
     this.specs = new Map(options.tables.map((t) => [`${t.schema}.${t.name}`, t]));
     this.warn = options.onWarning ?? ((m) => process.emitWarning(m));
     this.foreignKeyActions = options.foreignKeyActions === true;
+    this.referentialActions = options.referentialActions;
   }
 
   async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
@@ -327,7 +332,10 @@ export class PgChangeTarget implements ChangeTarget {
     }
     this.uniques = uniques;
     if (this.foreignKeyActions) {
-      this.actions = ForeignKeyActions.fromRows(await readForeignKeyRows(client), this.typed);
+      // The source's own keys when export data recorded them: what the source did, whatever keys
+      // the target has (one may have been dropped there); else the target's.
+      const rows = this.referentialActions ? recordedForeignKeyRows(this.referentialActions) : await readForeignKeyRows(client);
+      this.actions = ForeignKeyActions.fromRows(rows, this.typed);
       if (this.actions.keys.length) {
         log.info(`carrying out the foreign-key actions the change stream leaves out: ${this.actions.keys.map((k) => `${k.child.schema}.${k.child.name}.${k.name}`).join(', ')}`);
       }

@@ -18,6 +18,33 @@ export interface TableInfo {
   readonly estimatedRows: number;
   /** Estimated bytes on the source (the disk-space warning); 0 when unknown. */
   readonly estimatedBytes: number;
+  /**
+   * This table's foreign keys whose ON DELETE / ON UPDATE action changes rows, where the engine's
+   * change stream leaves those rows out (`EngineCapabilities.streamOmitsForeignKeyActions`): the
+   * target's importer carries them out from these definitions.
+   */
+  readonly referentialActions?: readonly ReferentialActionKey[];
+}
+
+/** What a foreign key does to its referencing rows when the referenced row goes or changes key. */
+export type ReferentialAction = 'cascade' | 'set null' | 'set default';
+
+/** A foreign key with a row-changing action, named as on the target (see `TableInfo.referentialActions`). */
+export interface ReferentialActionKey {
+  readonly name: string;
+  /** The referencing (this table's) columns, in key order. */
+  readonly columns: readonly string[];
+  readonly refSchema: string;
+  readonly refTable: string;
+  readonly refColumns: readonly string[];
+  readonly onDelete?: ReferentialAction;
+  readonly onUpdate?: ReferentialAction;
+}
+
+/** A `ReferentialActionKey` with the referencing table's name, as `export data` records them in meta.db. */
+export interface TableReferentialAction extends ReferentialActionKey {
+  readonly schema: string;
+  readonly table: string;
 }
 
 /** A table by name only, where nothing else about it is needed (publications, marker checks). */

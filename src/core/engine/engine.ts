@@ -1,6 +1,6 @@
 import type { DbConfig } from '../db-config.js';
 import type { ChangeTarget } from '../change-target.js';
-import type { SourceCatalog, TableInfo } from './catalog.js';
+import type { SourceCatalog, TableInfo, TableReferentialAction } from './catalog.js';
 import type { SchemaExportOptions, SchemaExportResult } from './schema-export.js';
 import type { SnapshotSource } from './snapshot.js';
 import type { ChangeCapture, ChangeStreamNames } from './change-capture.js';
@@ -67,6 +67,12 @@ export interface ChangeWriterOptions {
    * written to from a PostgreSQL or YugabyteDB stream, which carries those rows.
    */
   readonly foreignKeyActions?: boolean;
+  /**
+   * With `foreignKeyActions`: the source's keys with row-changing actions, as `export data` recorded
+   * them. The writer carries out these (the source's behaviour, whatever the written database's own
+   * keys are); without them it reads the written database's foreign keys.
+   */
+  readonly referentialActions?: readonly TableReferentialAction[];
 }
 
 /**

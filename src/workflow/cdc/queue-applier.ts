@@ -1,7 +1,7 @@
 import type { ChangeEvent, MarkerKind } from '../../core/change-event.js';
 import { log } from '../../core/logger.js';
 import { TandemError } from '../../core/errors.js';
-import { tableKeyOf, type TableInfo } from '../../core/engine/catalog.js';
+import { tableKeyOf, type TableInfo, type TableReferentialAction } from '../../core/engine/catalog.js';
 import { CutoverState } from '../cutover/cutover-state.js';
 import { EventQueueReader } from '../../core/queue/event-queue-reader.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
@@ -81,7 +81,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   // The stream's producer: the source for the target's importer, the target for the source's.
   const producer = meta.getDbConfig(opts.consumer === 'target' ? 'source' : 'target');
   const foreignKeyActions = producer !== undefined && (await loadEngine(producer.type)).capabilities.streamOmitsForeignKeyActions;
-  const target = withFailpointAfterCommit(engine.changeWriter(db, { tables, onWarning: (m) => reporter.warn(m), foreignKeyActions }),
+  const referentialActions = foreignKeyActions ? meta.getValue<TableReferentialAction[]>('source_referential_actions') : undefined;
+  const target = withFailpointAfterCommit(engine.changeWriter(db, { tables, onWarning: (m) => reporter.warn(m), foreignKeyActions, referentialActions }),
     opts.consumer === 'source' ? 'fallback.after-batch-commit' : 'apply.after-batch-commit');
   QueueConsumers.register(meta, opts.consumer, opts.startAfterVsn ?? 0);
   const startAfter = Math.max(QueueConsumers.appliedVsn(meta, opts.consumer) ?? 0, opts.startAfterVsn ?? 0);

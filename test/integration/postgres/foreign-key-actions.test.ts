@@ -4,8 +4,8 @@
  * MariaDB end-to-end test does not reach: a composite key whose ON UPDATE CASCADE goes on into a
  * second composite key, SET DEFAULT, a key whose child is not migrated (left alone), which events
  * are flagged for the dispatcher, the rows the actions delete recorded for the report, a rerun of
- * an applied batch changing nothing, and a chain deeper than InnoDB allows stopping with an error
- * before anything is committed.
+ * an applied batch changing nothing, a chain deeper than InnoDB allows stopping with an error
+ * before anything is committed, and the source's recorded keys carried out without any on the target.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,6 +98,32 @@ test('a chain of actions deeper than 64 levels stops with an error and commits n
     await server.sql('deep', 'INSERT INTO node SELECT g, g - 1 FROM generate_series(5, 80) g');
     await assert.rejects(target.applyBatch(0, [ev('d', 'node', { id: '4' })]), (e: unknown) => e instanceof TandemError && /deeper than 64 levels at public\.node/.test(e.message));
     assert.equal((await server.sql('deep', 'SELECT count(*)::int AS n FROM node'))[0].n, 80, 'nothing of the failed batch is kept');
+  } finally {
+    await target.close();
+  }
+});
+
+test('the source\'s recorded keys are carried out when the target has none of them', { timeout: 60_000 }, async () => {
+  await server.createDatabase('recorded');
+  await server.sql('recorded', `CREATE TABLE account (id int PRIMARY KEY, code text NOT NULL UNIQUE);
+    CREATE TABLE login (id int PRIMARY KEY, account_id int, account_code text);
+    INSERT INTO account VALUES (1, 'a'), (2, 'b');
+    INSERT INTO login VALUES (10, 1, 'a'), (11, 1, 'a'), (20, 2, 'b');`);
+  const tables: AppliedTable[] = [
+    { schema: 'public', name: 'account', primaryKey: ['id'], columns: ['id', 'code'] },
+    { schema: 'public', name: 'login', primaryKey: ['id'], columns: ['id', 'account_id', 'account_code'] },
+  ];
+  const referentialActions = [
+    { schema: 'public', table: 'login', name: 'login_account', columns: ['account_id'], refSchema: 'public', refTable: 'account', refColumns: ['id'], onDelete: 'cascade' as const },
+    { schema: 'public', table: 'login', name: 'login_code', columns: ['account_code'], refSchema: 'public', refTable: 'account', refColumns: ['code'], onUpdate: 'cascade' as const },
+    // A key of a table that is not migrated is left alone.
+    { schema: 'public', table: 'elsewhere', name: 'x', columns: ['a'], refSchema: 'public', refTable: 'account', refColumns: ['id'], onDelete: 'cascade' as const },
+  ];
+  const target = new PgChangeTarget(targetDbConfig(server, 'recorded'), { tables, foreignKeyActions: true, referentialActions });
+  try {
+    await target.prepare(MIGRATION, 1);
+    await target.applyBatch(0, [ev('u', 'account', { id: '2' }, { id: '2', code: 'B' }), ev('d', 'account', { id: '1' })]);
+    assert.deepEqual(await rows('recorded', 'SELECT * FROM login ORDER BY 1'), ['20|2|B']);
   } finally {
     await target.close();
   }

@@ -1,12 +1,10 @@
 import type pg from 'pg';
 import type { ChangeEvent } from '../../../core/change-event.js';
+import type { ReferentialAction, TableReferentialAction } from '../../../core/engine/catalog.js';
 import { TandemError } from '../../../core/errors.js';
 import { q } from '../../../core/sql-names.js';
 import { pgArray, qualified } from '../source-catalog.js';
 import type { TypedTable } from './apply-sql.js';
-
-/** What a foreign key does to its referencing rows when the referenced row goes or changes key. */
-export type ReferentialAction = 'cascade' | 'set null' | 'set default';
 
 /** A foreign key of the written database whose ON DELETE or ON UPDATE action changes other rows. */
 export interface ForeignKeyAction {
@@ -62,6 +60,17 @@ SELECT con.conname AS name, cn.nspname AS child_schema, cc.relname AS child_tabl
  WHERE con.contype = 'f' AND con.conparentid = 0
    AND (con.confdeltype IN ('c', 'n', 'd') OR con.confupdtype IN ('c', 'n', 'd'))
  ORDER BY cn.nspname, cc.relname, con.conname`;
+
+const LETTERS: Record<ReferentialAction, string> = { cascade: 'c', 'set null': 'n', 'set default': 'd' };
+
+/** The source's keys as `export data` recorded them, in the catalog query's form. */
+export function recordedForeignKeyRows(keys: readonly TableReferentialAction[]): ForeignKeyRow[] {
+  return keys.map((k) => ({
+    name: k.name, childSchema: k.schema, childTable: k.table, childColumns: k.columns,
+    parentSchema: k.refSchema, parentTable: k.refTable, parentColumns: k.refColumns,
+    deleteType: k.onDelete ? LETTERS[k.onDelete] : 'a', updateType: k.onUpdate ? LETTERS[k.onUpdate] : 'a',
+  }));
+}
 
 /** Reads the written database's foreign keys with row-changing actions. */
 export async function readForeignKeyRows(client: pg.Client): Promise<ForeignKeyRow[]> {
