@@ -1,5 +1,6 @@
 import type { PrerequisiteFinding } from '../../core/engine/catalog.js';
-import type { MySqlTable } from './catalog-types.js';
+import type { MySqlReferentialAction, MySqlTable } from './catalog-types.js';
+import { rowChangingAction } from './mysql-table-info.js';
 import type { CapturePrerequisiteFinding } from './capture/prerequisites.js';
 import type { ZeroDateScan } from './zero-dates.js';
 
@@ -61,7 +62,7 @@ export function captureFindings(findings: readonly CapturePrerequisiteFinding[])
  * a notice naming each key.
  */
 export function cascadeFinding(tables: readonly MySqlTable[]): PrerequisiteFinding | undefined {
-  const acts = (a: string) => a !== 'RESTRICT' && a !== 'NO ACTION';
+  const acts = (a: MySqlReferentialAction) => rowChangingAction(a) !== undefined;
   const keys = tables.flatMap((t) => t.foreignKeys
     .filter((f) => acts(f.onDelete) || acts(f.onUpdate))
     .map((f) => `${t.name}.${f.name} (${[acts(f.onDelete) ? `ON DELETE ${f.onDelete}` : '', acts(f.onUpdate) ? `ON UPDATE ${f.onUpdate}` : ''].filter(Boolean).join(', ')})`));

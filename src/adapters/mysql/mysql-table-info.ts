@@ -1,5 +1,5 @@
 import type { ReferentialAction, ReferentialActionKey, TableInfo } from '../../core/engine/catalog.js';
-import type { MySqlCatalog, MySqlTable } from './catalog-types.js';
+import type { MySqlCatalog, MySqlReferentialAction, MySqlTable } from './catalog-types.js';
 import { generatedOnTarget } from './schema/convert-schema.js';
 
 /**
@@ -41,7 +41,12 @@ export function mysqlTableInfos(catalog: MySqlCatalog, targetSchema: string, siz
   });
 }
 
-const ACTIONS: Partial<Record<string, ReferentialAction>> = { CASCADE: 'cascade', 'SET NULL': 'set null', 'SET DEFAULT': 'set default' };
+const ACTIONS: Partial<Record<MySqlReferentialAction, ReferentialAction>> = { CASCADE: 'cascade', 'SET NULL': 'set null', 'SET DEFAULT': 'set default' };
+
+/** The action a MySQL ON DELETE / ON UPDATE clause takes on the referencing rows; undefined for RESTRICT and NO ACTION, which change none. */
+export function rowChangingAction(a: MySqlReferentialAction): ReferentialAction | undefined {
+  return ACTIONS[a];
+}
 
 /**
  * The table's foreign keys whose actions InnoDB carries out below the binlog, named as on the target
@@ -49,9 +54,10 @@ const ACTIONS: Partial<Record<string, ReferentialAction>> = { CASCADE: 'cascade'
  */
 function referentialActionsOf(t: MySqlTable, database: string, targetSchema: string): ReferentialActionKey[] {
   return t.foreignKeys
-    .filter((f) => f.refDatabase === database && (ACTIONS[f.onDelete] || ACTIONS[f.onUpdate]))
+    .filter((f) => f.refDatabase === database && (rowChangingAction(f.onDelete) || rowChangingAction(f.onUpdate)))
     .map((f) => ({
       name: f.name, columns: [...f.columns], refSchema: targetSchema, refTable: f.refTable, refColumns: [...f.refColumns],
-      ...(ACTIONS[f.onDelete] ? { onDelete: ACTIONS[f.onDelete] } : {}), ...(ACTIONS[f.onUpdate] ? { onUpdate: ACTIONS[f.onUpdate] } : {}),
+      ...(rowChangingAction(f.onDelete) ? { onDelete: rowChangingAction(f.onDelete) } : {}),
+      ...(rowChangingAction(f.onUpdate) ? { onUpdate: rowChangingAction(f.onUpdate) } : {}),
     }));
 }

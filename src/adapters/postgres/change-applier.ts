@@ -13,7 +13,7 @@ import { sqlLiteral, statementName, statementSql } from './apply/apply-sql.js';
 import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
-import { ForeignKeyActions, readForeignKeyRows, recordedForeignKeyRows } from './apply/foreign-key-actions.js';
+import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
 
 /** Options of `PgChangeTarget`. */
@@ -334,8 +334,7 @@ export class PgChangeTarget implements ChangeTarget {
     if (this.foreignKeyActions) {
       // The source's own keys when export data recorded them: what the source did, whatever keys
       // the target has (one may have been dropped there); else the target's.
-      const rows = this.referentialActions ? recordedForeignKeyRows(this.referentialActions) : await readForeignKeyRows(client);
-      this.actions = ForeignKeyActions.fromRows(rows, this.typed);
+      this.actions = ForeignKeyActions.fromKeys(this.referentialActions ?? await readForeignKeyActions(client), this.typed);
       if (this.actions.keys.length) {
         log.info(`carrying out the foreign-key actions the change stream leaves out: ${this.actions.keys.map((k) => `${k.child.schema}.${k.child.name}.${k.name}`).join(', ')}`);
       }

@@ -8,7 +8,7 @@ import { q } from '../../core/sql-names.js';
 import { keyOrderOf, type KeyedRow, type KeyOrder } from '../../core/verify/differing-keys.js';
 import { connectPg } from './pg-connection.js';
 import { qualified } from './source-catalog.js';
-import { FIXED_SETTINGS, fingerprintTable, listFingerprintColumns } from './table-fingerprint.js';
+import { beginComparisonRead, fingerprintTable, listFingerprintColumns } from './table-fingerprint.js';
 
 /** Rows fetched at a time while streaming a table by key. */
 const KEYED_FETCH = 2000;
@@ -59,8 +59,7 @@ export class PgFingerprintSide implements ComparisonSide {
     const client = await this.acquire();
     let healthy = false;
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      for (const s of FIXED_SETTINGS) await client.query(s);
+      await beginComparisonRead(client);
       const order = key.map((k, i) => (orders[i] === 'text' ? `t.${q(k)}::text COLLATE "C"` : `t.${q(k)}`)).join(', ');
       await client.query(`DECLARE tandem_keyed NO SCROLL CURSOR FOR SELECT ${table.columns.map((c) => `t.${q(c)}::text`).join(', ')} FROM ${qualified(table.schema, table.name)} t ORDER BY ${order}`);
       const at = key.map((k) => table.columns.indexOf(k));

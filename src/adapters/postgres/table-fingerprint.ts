@@ -16,7 +16,7 @@ export interface TableFingerprint {
  * intervals, shortest-exact floats, hex bytea, C money). synchronize_seqscans off keeps concurrent
  * scans from starting mid-table, which would not change the sum but makes timings erratic.
  */
-export const FIXED_SETTINGS = [
+const FIXED_SETTINGS = [
   "SET LOCAL DateStyle = 'ISO, YMD'",
   "SET LOCAL IntervalStyle = 'postgres'",
   "SET LOCAL TimeZone = 'UTC'",
@@ -26,6 +26,20 @@ export const FIXED_SETTINGS = [
   'SET LOCAL synchronize_seqscans = off',
   'SET LOCAL statement_timeout = 0',
 ];
+
+/**
+ * Opens the read-only snapshot every comparison read runs in, with the fixed settings: the
+ * fingerprint's scan and a read of the rows by key print every value the same way.
+ */
+export async function beginComparisonRead(client: pg.Client): Promise<void> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    for (const s of FIXED_SETTINGS) await client.query(s);
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}
 
 /**
  * The canonical text of one row: each column as `col::text` wrapped by quote_nullable, so NULL is the
@@ -83,9 +97,8 @@ async function fingerprintScan(client: pg.Client, oid: string, relkind: string):
  * Throws TANDEM_UNKNOWN_TABLE when the table does not exist. The client must be idle.
  */
 export async function fingerprintTable(client: pg.Client, schema: string, table: string, columns: string[]): Promise<TableFingerprint> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  await beginComparisonRead(client);
   try {
-    for (const s of FIXED_SETTINGS) await client.query(s);
     const kind = await client.query(
       `SELECT c.oid::text AS oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'm', 'v')`, [schema, table]);

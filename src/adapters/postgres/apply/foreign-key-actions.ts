@@ -19,20 +19,6 @@ export interface ForeignKeyAction {
   readonly onUpdate?: ReferentialAction;
 }
 
-/** One foreign key as the catalog query returns it (names, pg_constraint's action letters). */
-export interface ForeignKeyRow {
-  readonly name: string;
-  readonly childSchema: string;
-  readonly childTable: string;
-  readonly childColumns: readonly string[];
-  readonly parentSchema: string;
-  readonly parentTable: string;
-  readonly parentColumns: readonly string[];
-  /** pg_constraint.confdeltype / confupdtype: a no action, r restrict, c cascade, n set null, d set default. */
-  readonly deleteType: string;
-  readonly updateType: string;
-}
-
 /**
  * InnoDB stops a chain of foreign-key actions about 15 levels deep with an error, so a chain the
  * source carried out is never much deeper. A chain that still changes rows deeper than this means
@@ -43,7 +29,8 @@ export const MAX_ACTION_DEPTH = 64;
 /** Row values as text, by column name (null for SQL NULL). */
 type Row = Record<string, string | null>;
 
-const ACTIONS: Record<string, ReferentialAction | undefined> = { c: 'cascade', n: 'set null', d: 'set default' };
+/** pg_constraint.confdeltype / confupdtype letters of the row-changing actions (a no action and r restrict change none). */
+const ACTIONS: Partial<Record<string, ReferentialAction>> = { c: 'cascade', n: 'set null', d: 'set default' };
 
 /** The foreign keys (top-level constraints, not partitions' clones) with a row-changing action. */
 export const FOREIGN_KEY_ACTIONS_SQL = `
@@ -61,25 +48,18 @@ SELECT con.conname AS name, cn.nspname AS child_schema, cc.relname AS child_tabl
    AND (con.confdeltype IN ('c', 'n', 'd') OR con.confupdtype IN ('c', 'n', 'd'))
  ORDER BY cn.nspname, cc.relname, con.conname`;
 
-const LETTERS: Record<ReferentialAction, string> = { cascade: 'c', 'set null': 'n', 'set default': 'd' };
-
-/** The source's keys as `export data` recorded them, in the catalog query's form. */
-export function recordedForeignKeyRows(keys: readonly TableReferentialAction[]): ForeignKeyRow[] {
-  return keys.map((k) => ({
-    name: k.name, childSchema: k.schema, childTable: k.table, childColumns: k.columns,
-    parentSchema: k.refSchema, parentTable: k.refTable, parentColumns: k.refColumns,
-    deleteType: k.onDelete ? LETTERS[k.onDelete] : 'a', updateType: k.onUpdate ? LETTERS[k.onUpdate] : 'a',
-  }));
-}
-
-/** Reads the written database's foreign keys with row-changing actions. */
-export async function readForeignKeyRows(client: pg.Client): Promise<ForeignKeyRow[]> {
+/** Reads the written database's foreign keys with row-changing actions, in the form `export data` records the source's. */
+export async function readForeignKeyActions(client: pg.Client): Promise<TableReferentialAction[]> {
   const res = await client.query(FOREIGN_KEY_ACTIONS_SQL);
-  return res.rows.map((r) => ({
-    name: String(r.name), childSchema: String(r.child_schema), childTable: String(r.child_table), childColumns: pgArray(r.child_columns),
-    parentSchema: String(r.parent_schema), parentTable: String(r.parent_table), parentColumns: pgArray(r.parent_columns),
-    deleteType: String(r.delete_type), updateType: String(r.update_type),
-  }));
+  return res.rows.map((r) => {
+    const onDelete = ACTIONS[String(r.delete_type)];
+    const onUpdate = ACTIONS[String(r.update_type)];
+    return {
+      schema: String(r.child_schema), table: String(r.child_table), name: String(r.name), columns: pgArray(r.child_columns),
+      refSchema: String(r.parent_schema), refTable: String(r.parent_table), refColumns: pgArray(r.parent_columns),
+      ...(onDelete ? { onDelete } : {}), ...(onUpdate ? { onUpdate } : {}),
+    };
+  });
 }
 
 /**
@@ -114,17 +94,15 @@ export class ForeignKeyActions {
   }
 
   /** Keeps the keys whose tables are both among `tables` (by `schema.name`). */
-  static fromRows(rows: readonly ForeignKeyRow[], tables: ReadonlyMap<string, TypedTable>): ForeignKeyActions {
-    const keys: ForeignKeyAction[] = [];
-    for (const r of rows) {
-      const child = tables.get(`${r.childSchema}.${r.childTable}`);
-      const parent = tables.get(`${r.parentSchema}.${r.parentTable}`);
-      const onDelete = ACTIONS[r.deleteType];
-      const onUpdate = ACTIONS[r.updateType];
-      if (!child || !parent || (!onDelete && !onUpdate)) continue;
-      keys.push({ name: r.name, child, childColumns: r.childColumns, parent, parentColumns: r.parentColumns, onDelete, onUpdate });
+  static fromKeys(keys: readonly TableReferentialAction[], tables: ReadonlyMap<string, TypedTable>): ForeignKeyActions {
+    const kept: ForeignKeyAction[] = [];
+    for (const k of keys) {
+      const child = tables.get(`${k.schema}.${k.table}`);
+      const parent = tables.get(`${k.refSchema}.${k.refTable}`);
+      if (!child || !parent || (!k.onDelete && !k.onUpdate)) continue;
+      kept.push({ name: k.name, child, childColumns: k.columns, parent, parentColumns: k.refColumns, onDelete: k.onDelete, onUpdate: k.onUpdate });
     }
-    return new ForeignKeyActions(keys);
+    return new ForeignKeyActions(kept);
   }
 
   /**
