@@ -58,19 +58,33 @@ export function captureFindings(findings: readonly CapturePrerequisiteFinding[])
  * Foreign keys whose ON DELETE / ON UPDATE action changes other rows (CASCADE, SET NULL, SET
  * DEFAULT), for a live export: InnoDB carries out these actions below the binlog, so the rows they
  * change are not in it. The target's importer carries them out itself from the definitions this
- * export records (`TableInfo.referentialActions`, `EngineCapabilities.streamOmitsForeignKeyActions`):
- * a notice naming each key.
+ * export records (`TableInfo.referentialActions`, `EngineCapabilities.streamOmitsForeignKeyActions`)
+ * when the key's table and the table it references are both migrated: a notice naming each key.
+ * A key referencing a table that is not migrated (another database, or left out of the table list)
+ * cannot be: that table's changes never reach the target, so the rows its actions change on the
+ * source stay as they were on the target. Those keys are named apart, with what to do.
+ *
+ * @param tables the migrated tables of `database`.
  */
-export function cascadeFinding(tables: readonly MySqlTable[]): PrerequisiteFinding | undefined {
+export function cascadeFinding(tables: readonly MySqlTable[], database: string): PrerequisiteFinding | undefined {
   const acts = (a: MySqlReferentialAction) => rowChangingAction(a) !== undefined;
-  const keys = tables.flatMap((t) => t.foreignKeys
-    .filter((f) => acts(f.onDelete) || acts(f.onUpdate))
-    .map((f) => `${t.name}.${f.name} (${[acts(f.onDelete) ? `ON DELETE ${f.onDelete}` : '', acts(f.onUpdate) ? `ON UPDATE ${f.onUpdate}` : ''].filter(Boolean).join(', ')})`));
-  if (keys.length === 0) return undefined;
-  return {
-    severity: 'warning', code: 'TANDEM_PREREQUISITE',
-    message: `MySQL does not write the rows its foreign-key actions change into the binlog: ${keys.join(', ')}. `
-      + '"import data to target" carries out these foreign-key actions on the target itself, as the source defines them (recorded by this export); each change that sets one off is applied alone, after every earlier change.',
-    fix: '',
-  };
+  const migrated = new Set(tables.map((t) => t.name));
+  const carried: string[] = [];
+  const notCarried: string[] = [];
+  for (const t of tables) {
+    for (const f of t.foreignKeys.filter((k) => acts(k.onDelete) || acts(k.onUpdate))) {
+      const what = [acts(f.onDelete) ? `ON DELETE ${f.onDelete}` : '', acts(f.onUpdate) ? `ON UPDATE ${f.onUpdate}` : ''].filter(Boolean).join(', ');
+      if (f.refDatabase === database && migrated.has(f.refTable)) carried.push(`${t.name}.${f.name} (${what})`);
+      else notCarried.push(`${t.name}.${f.name} (${what}, referencing ${f.refDatabase === database ? '' : `${f.refDatabase}.`}${f.refTable})`);
+    }
+  }
+  if (carried.length === 0 && notCarried.length === 0) return undefined;
+  const parts = [`MySQL does not write the rows its foreign-key actions change into the binlog: ${[...carried, ...notCarried].join(', ')}.`];
+  if (carried.length) {
+    parts.push(`"import data to target" carries out ${notCarried.length ? `those of ${carried.join(', ')}` : 'these foreign-key actions'} on the target itself, as the source defines them (recorded by this export); each change that sets one off is applied alone, after every earlier change.`);
+  }
+  if (notCarried.length) {
+    parts.push(`Not carried out: ${notCarried.join(', ')}, because the table referenced is not migrated, so its deletes and updates never reach the target and the rows these actions change on the source keep their old values on the target. Migrate the referenced tables too (--table-list), or expect these tables to differ ("tandem compare" names the rows).`);
+  }
+  return { severity: 'warning', code: 'TANDEM_PREREQUISITE', message: parts.join(' '), fix: '' };
 }

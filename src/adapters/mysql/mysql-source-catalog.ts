@@ -73,7 +73,7 @@ export class MySqlSourceCatalog implements SourceCatalog {
         tables: tables.map((t) => ({ database: this.db.database, table: t.name, primaryKey: t.primaryKey })),
       });
       out.push(...captureFindings(report.findings));
-      const cascades = cascadeFinding(tables);
+      const cascades = cascadeFinding(tables, this.db.database);
       if (cascades) out.push(cascades);
     }
     return out;

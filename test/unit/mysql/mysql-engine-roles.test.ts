@@ -93,9 +93,22 @@ test('the write guard: triggers of written tables act on fall-back writes; scrip
 test('foreign-key actions the binlog does not carry are named for a live export, with who carries them out', () => {
   const fk = (name: string, onDelete: MySqlForeignKey['onDelete'], onUpdate: MySqlForeignKey['onUpdate']): MySqlForeignKey => ({ name, columns: ['p'], refDatabase: 'shop', refTable: 'p', refColumns: ['id'], onDelete, onUpdate });
   const table = (name: string, foreignKeys: MySqlForeignKey[]) => ({ name, foreignKeys }) as unknown as MySqlTable;
-  assert.equal(cascadeFinding([table('c', [fk('c_p', 'RESTRICT', 'NO ACTION')])]), undefined);
-  const f = cascadeFinding([table('c', [fk('c_p', 'CASCADE', 'NO ACTION')]), table('d', [fk('d_p', 'SET NULL', 'CASCADE')])]);
+  assert.equal(cascadeFinding([table('c', [fk('c_p', 'RESTRICT', 'NO ACTION')]), table('p', [])], 'shop'), undefined);
+  const f = cascadeFinding([table('c', [fk('c_p', 'CASCADE', 'NO ACTION')]), table('d', [fk('d_p', 'SET NULL', 'CASCADE')]), table('p', [])], 'shop');
   assert.equal(f?.severity, 'warning');
   assert.match(f!.message, /into the binlog: c\.c_p \(ON DELETE CASCADE\), d\.d_p \(ON DELETE SET NULL, ON UPDATE CASCADE\)\. /);
   assert.match(f!.message, /"import data to target" carries out these foreign-key actions on the target itself, as the source defines them/);
+  assert.doesNotMatch(f!.message, /Not carried out/);
+});
+
+test('a foreign-key action referencing a table that is not migrated is named as not carried out, with what to do', () => {
+  const fk = (name: string, refDatabase: string, refTable: string): MySqlForeignKey => ({ name, columns: ['p'], refDatabase, refTable, refColumns: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' });
+  const table = (name: string, foreignKeys: MySqlForeignKey[]) => ({ name, foreignKeys }) as unknown as MySqlTable;
+  const f = cascadeFinding([table('c', [fk('c_p', 'shop', 'p'), fk('c_q', 'shop', 'q'), fk('c_o', 'other', 'p')]), table('p', [])], 'shop');
+  assert.match(f!.message, /carries out those of c\.c_p \(ON DELETE CASCADE\) on the target itself/);
+  assert.match(f!.message, /Not carried out: c\.c_q \(ON DELETE CASCADE, referencing q\), c\.c_o \(ON DELETE CASCADE, referencing other\.p\), because the table referenced is not migrated/);
+  assert.match(f!.message, /Migrate the referenced tables too \(--table-list\)/);
+  const none = cascadeFinding([table('c', [fk('c_q', 'shop', 'q')])], 'shop');
+  assert.doesNotMatch(none!.message, /carries out/);
+  assert.match(none!.message, /Not carried out: c\.c_q/);
 });
