@@ -89,7 +89,7 @@ function uri(server: PgServer, db: string): string {
  * do: the difference shows what loading into tables with their keys costs. (On YugabyteDB, Tandem's
  * target, the primary key is the table's storage order: adding it later rewrites the table.)
  */
-export async function migrateWithTandem(setup: MigrationSetup, targetDb: string, options: { lateKeys?: boolean; ownParallelism?: boolean } = {}): Promise<MigrationTiming> {
+export async function migrateWithTandem(setup: MigrationSetup, targetDb: string, options: { lateKeys?: boolean; ownParallelism?: boolean; lateIndexes?: boolean } = {}): Promise<MigrationTiming> {
   const lateKeys = options.lateKeys ?? false;
   const { source, target, jobs } = setup;
   const dir = mkdtempSync(join(tmpdir(), 'tandem-offline-'));
@@ -116,7 +116,7 @@ export async function migrateWithTandem(setup: MigrationSetup, targetDb: string,
     c = setup.readCpu();
     const parallel = options.ownParallelism ? [] : ['--parallel-jobs', String(jobs)];
     const exporting = tandem(['export', 'data', ...src, ...parallel]);
-    const importing = tandem(['import', 'data', ...tgt, ...parallel]);
+    const importing = tandem(['import', 'data', ...tgt, ...parallel, ...(options.lateIndexes ? ['--build-indexes', 'false'] : [])]);
     const [exportData, importData] = await Promise.all([exporting, importing]);
     const dataCpu = since(c);
     c = setup.readCpu();
@@ -139,7 +139,9 @@ export async function migrateWithTandem(setup: MigrationSetup, targetDb: string,
       notes: [],
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // BENCH_KEEP_EXPORT_DIR=1 keeps Tandem's export dir (its logs say when each file and index was done).
+    if (process.env.BENCH_KEEP_EXPORT_DIR) console.log(`  export dir kept: ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

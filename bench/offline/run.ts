@@ -17,9 +17,12 @@
  *   BENCH_JOBS     the parallelism given to every tool (default 2, the machine's cores)
  *   BENCH_ORDER    the order of the runs (default tandem,pg_dump,pgcopydb); tandem-auto is Tandem
  *                  with its own default parallelism (no --parallel-jobs); tandem-late-keys is a
- *                  diagnostic: Tandem with the keys dropped before the data and added back after
+ *                  diagnostic: Tandem with the keys dropped before the data and added back after;
+ *                  tandem-late-indexes is Tandem with every secondary index left to the
+ *                  post-snapshot import (`import data --build-indexes false`, the earlier default)
  *   BENCH_ROUNDS   runs of each tool (default 1; each round starts one tool later; medians compared)
  *   BENCH_PGCOPYDB_SPLIT  pgcopydb's --split-tables-larger-than (default: not given, pgcopydb's default)
+ *   BENCH_KEEP_EXPORT_DIR=1  keep Tandem's export dir (its logs/) and print where it is
  * Needs the Debian packages postgresql-15 and pgcopydb (`apt-get install pgcopydb`).
  */
 import { execFileSync } from 'node:child_process';
@@ -35,13 +38,14 @@ const ORDER = (process.env.BENCH_ORDER ?? 'tandem,pg_dump,pgcopydb').split(',').
 const PGCOPYDB_SPLIT = process.env.BENCH_PGCOPYDB_SPLIT;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 
-type ToolName = 'tandem' | 'pg_dump' | 'pgcopydb' | 'tandem-auto' | 'tandem-late-keys';
+type ToolName = 'tandem' | 'pg_dump' | 'pgcopydb' | 'tandem-auto' | 'tandem-late-keys' | 'tandem-late-indexes';
 const TOOLS: Record<ToolName, (setup: MigrationSetup, db: string) => Promise<MigrationTiming>> = {
   tandem: (setup, db) => migrateWithTandem(setup, db),
   pg_dump: migrateWithPgDump,
   pgcopydb: (setup, db) => migrateWithPgCopyDb(setup, db, PGCOPYDB_SPLIT),
   'tandem-auto': (setup, db) => migrateWithTandem(setup, db, { ownParallelism: true }),
   'tandem-late-keys': (setup, db) => migrateWithTandem(setup, db, { lateKeys: true }),
+  'tandem-late-indexes': (setup, db) => migrateWithTandem(setup, db, { lateIndexes: true }),
 };
 
 interface Run {
@@ -59,7 +63,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 async function main(): Promise<void> {
-  for (const t of ORDER) if (!(t in TOOLS)) throw new Error(`BENCH_ORDER: unknown tool ${t} (tandem, pg_dump, pgcopydb, tandem-auto, tandem-late-keys)`);
+  for (const t of ORDER) if (!(t in TOOLS)) throw new Error(`BENCH_ORDER: unknown tool ${t} (tandem, pg_dump, pgcopydb, tandem-auto, tandem-late-keys, tandem-late-indexes)`);
   out(`start: ${uptime()}`);
   const [source, target] = await Promise.all([startPg15(), startPg15()]);
   const failures: string[] = [];
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
       out(`  ${tool.padEnd(16)} ${s(wall(tool)).padStart(8)} wall   ${cpu(tool).toFixed(1).padStart(6)} s CPU (clients and both servers)`
         + (rs.length > 1 ? `   medians of ${rs.map((r) => s(r.timing.totalMs)).join(', ')}` : ''));
     }
-    for (const ours of ['tandem', 'tandem-auto', 'tandem-late-keys'] as const) {
+    for (const ours of ['tandem', 'tandem-auto', 'tandem-late-keys', 'tandem-late-indexes'] as const) {
       for (const other of ['pg_dump', 'pgcopydb'] as const) {
         if (results.has(ours) && results.has(other)) {
           out(`  ratio ${ours} / ${other.padEnd(8)} ${(wall(ours) / wall(other)).toFixed(2)}x wall (goal < 1.00x), ${(cpu(ours) / cpu(other)).toFixed(2)}x CPU`);

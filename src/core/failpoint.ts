@@ -24,6 +24,7 @@ export const FAILPOINTS = [
   'snapshot.after-file-before-record',
   'import.after-batch-commit',
   'import.before-batch-commit',
+  'import.after-index-built',
   // Change apply (import side).
   'apply.after-batch-commit',
   // Cutover.

@@ -229,6 +229,14 @@ export class MetaStore {
       .run(t.tableKey, t.schemaName, t.tableName, JSON.stringify(t.columns), t.format, t.exportedRows, t.status);
   }
 
+  /**
+   * The exporter has written every file of a table: the table is DONE with its rows (the whole
+   * snapshot's DONE comes later). An importer that follows may then finish the table (its indexes).
+   */
+  markSnapshotTableExported(tableKey: string, rows: number): void {
+    this.db.prepare("UPDATE snapshot_tables SET status = 'DONE', exported_rows = ? WHERE table_key = ?").run(rows, tableKey);
+  }
+
   snapshotTables(): SnapshotTableRow[] {
     const rows = this.db.prepare('SELECT * FROM snapshot_tables ORDER BY table_key').all() as Record<string, any>[];
     return rows.map((r) => ({

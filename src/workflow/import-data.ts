@@ -16,7 +16,10 @@ import { checkSameDatabase, openMigration, targetSide, type Migration, type Side
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
 import { sleep } from '../core/sleep.js';
+import { failpoint } from '../core/failpoint.js';
 import { DEFAULT_PARALLEL_JOBS, ThroughputTuner, chooseImportJobs, clientCores } from '../core/parallelism.js';
+import { readTableIndexes, type TableIndexStatement } from './schema/schema-statements-reader.js';
+import { INDEXES_BUILT_BY_IMPORT, SnapshotIndexBuilds } from './snapshot-index-builds.js';
 
 /** Options of `tandem import data [to target]`. */
 export interface ImportDataOptions {
@@ -34,6 +37,8 @@ export interface ImportDataOptions {
   readonly batchSizeGiven: boolean;
   /** `--wait-for-export`: seconds to wait for the export to start. */
   readonly waitForExport: number;
+  /** `--build-indexes`: build each table's secondary indexes as soon as it is loaded (`SnapshotIndexBuilds`). */
+  readonly buildIndexes: boolean;
   /** `--table-list` / `--exclude-table-list`, in their flag syntax. */
   readonly tableList?: string;
   readonly excludeTableList?: string;
@@ -221,7 +226,9 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   if (meta.getStep('export_data').status !== 'DONE') reporter.print('The export is still running: each file is loaded as soon as it is complete.');
   log.info(`import data into ${describeDb(target.db)}: snapshot ${snapshotId}, ${loaded.size} batches already loaded`);
 
-  const rows = await loadFollowingExport(reporter, { db, target: target.db, nodes, jobs, tables, batchSize, loaded, meta, uuid, dataDir: exportDir.dataDir, metainfoDir: exportDir.metainfoDir, snapshotId });
+  const indexes = await planIndexBuilds(reporter, migration, tables, options.buildIndexes);
+  const openSession = () => target.engine.targetDatabase(target.db, (m) => reporter.warn(m));
+  const rows = await loadFollowingExport(reporter, { db, target: target.db, nodes, jobs, tables, batchSize, loaded, meta, uuid, dataDir: exportDir.dataDir, metainfoDir: exportDir.metainfoDir, snapshotId, indexes, openSession });
 
   try {
     const restored = await db.setSnapshotSequences(meta.sequenceValues());
@@ -235,6 +242,9 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   })();
   reporter.print('');
   reporter.print(renderTable(['TABLE', 'ROWS IMPORTED'], tables.map((t) => [t.tableKey, String(rows.get(t.tableKey) ?? 0)])));
+  if (indexes && (indexes.built || indexes.failed)) {
+    reporter.print(`Built ${indexes.built} secondary index(es) as their tables finished loading${indexes.failed ? `; ${indexes.failed} could not be built now and are left for "import schema --post-snapshot-import" (see the log)` : ''}.`);
+  }
   reporter.print('Import of the snapshot is complete. Next: tandem import schema --post-snapshot-import true, then tandem get data-migration-report.');
   return target;
 }
@@ -267,16 +277,51 @@ async function checkTarget(db: TargetDatabase, target: DbConfig, tables: Snapsho
 type Work = SnapshotBatch & { tableKey: string };
 
 /**
- * The next file for a worker: the oldest one of a table that no other worker is loading, else the
- * oldest one. Two connections loading one table contend for its heap's end and its index pages
- * (measured on PostgreSQL: two streams into one table were no faster than one and cost the server
- * 20-50% more CPU), while other tables' files wait; a table's files still all get loaded, and a
- * single table still gets every connection.
+ * The next file for a worker: the oldest file of the table with the most rows waiting among those
+ * that no other worker is loading, else the oldest file. Two connections loading one table contend
+ * for its heap's end and its index pages (measured on PostgreSQL: two streams into one table were
+ * no faster than one and cost the server 20-50% more CPU), while other tables' files wait; a
+ * table's files still all get loaded, and a single table still gets every connection. The table
+ * with the most rows waiting goes first because it finishes last (the longest job first): its
+ * connection stays on it while the others load the smaller tables and build their indexes, so the
+ * load does not end with one big table on one connection and the other connections idle. With
+ * `freeTablesOnly` (a loaded table's index is waiting to be built: better work than a second
+ * stream into a busy table) it returns undefined rather than a file of a table another worker loads.
  */
-export function takeFile<T extends { readonly tableKey: string }>(files: T[][], loading: readonly (string | undefined)[]): T[] | undefined {
+export function takeFile<T extends { readonly tableKey: string; readonly rows?: number }>(files: T[][], loading: readonly (string | undefined)[], freeTablesOnly = false): T[] | undefined {
   const busy = new Set(loading.filter((k): k is string => k !== undefined));
-  const i = files.findIndex((f) => f.length > 0 && !busy.has(f[0]!.tableKey));
-  return files.splice(i >= 0 ? i : 0, 1)[0];
+  const waiting = new Map<string, number>();
+  for (const f of files) {
+    const key = f[0]?.tableKey;
+    if (key !== undefined && !busy.has(key)) waiting.set(key, (waiting.get(key) ?? 0) + f.reduce((sum, b) => sum + (b.rows ?? 1), 0));
+  }
+  let table: string | undefined;
+  for (const [key, rows] of waiting) if (table === undefined || rows > waiting.get(table)!) table = key;
+  if (table === undefined && freeTablesOnly) return undefined;
+  const i = table === undefined ? files.findIndex((f) => f.length > 0) : files.findIndex((f) => f[0]?.tableKey === table);
+  return i < 0 ? undefined : files.splice(i, 1)[0];
+}
+
+/**
+ * The secondary indexes this import builds as their tables finish loading: those of
+ * `schema/indexes/indexes.sql` when `import schema` created the tables and
+ * `--post-snapshot-import` has not run yet (undefined: none). A schema file that cannot be read
+ * here leaves every index to `--post-snapshot-import`, which reports what is wrong with it.
+ */
+async function planIndexBuilds(reporter: Reporter, migration: Migration, tables: readonly SnapshotTableRow[], wanted: boolean): Promise<SnapshotIndexBuilds | undefined> {
+  const { meta, exportDir } = migration;
+  if (!wanted || meta.getStep('import_schema').status !== 'DONE' || meta.getStep('import_schema_post_snapshot').status === 'DONE') return undefined;
+  if (meta.getValue<string>('export_type') === 'changes-only') return undefined; // the rows were loaded some other way
+  let statements: TableIndexStatement[];
+  try {
+    statements = await readTableIndexes(exportDir.schemaDir);
+  } catch (e) {
+    log.warn(`import data: the indexes are left to "import schema --post-snapshot-import": ${(e as Error).message}`);
+    return undefined;
+  }
+  const builds = new SnapshotIndexBuilds(statements, tables, new Set(meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? []));
+  if (builds.planned) reporter.print(`${builds.planned} secondary index(es) of schema/indexes are built as their tables finish loading (--build-indexes false leaves them to "import schema --post-snapshot-import").`);
+  return builds;
 }
 
 /** Refuses snapshot files written in another layout (an export dir from another Tandem version). */
@@ -381,6 +426,10 @@ interface LoadPlan {
   readonly dataDir: string;
   readonly metainfoDir: string;
   readonly snapshotId: string;
+  /** The indexes to build as tables finish loading (undefined: none). */
+  readonly indexes?: SnapshotIndexBuilds;
+  /** A new target session for an index build. */
+  readonly openSession: () => TargetDatabase;
 }
 
 /**
@@ -405,6 +454,41 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
   let planningDone = false;
   let failure: unknown;
   const snapshotChanged = () => (p.meta.getValue<string>('snapshot_id') ?? 'initial') !== p.snapshotId;
+  const { indexes } = p;
+  /** Tables whose every file the exporter has recorded. */
+  const exported = new Set<string>();
+  /** Hands the tables that are exported and wholly loaded to the index builds. */
+  const releaseLoadedTables = () => {
+    if (!indexes) return;
+    for (const k of exported) {
+      if (perTable.get(k)!.left > 0 || loading.includes(k)) continue;
+      const added = indexes.tableLoaded(k);
+      if (added) log.info(`import data: ${k} is loaded; its ${added} secondary index(es) may be built`);
+    }
+  };
+  /** Index build sessions, one per worker, opened when first needed. */
+  const sessions: (TargetDatabase | undefined)[] = endpoints.map(() => undefined);
+  const buildIndex = async (w: number, index: TableIndexStatement) => {
+    const s = index.statement;
+    let ok = false;
+    try {
+      sessions[w] ??= p.openSession();
+      const started = Date.now();
+      const result = (await sessions[w]!.applySchema([s], { ignoreExist: false, continueOnError: true })).results[0]!;
+      ok = result.status === 'applied';
+      if (ok) {
+        p.meta.setValue(INDEXES_BUILT_BY_IMPORT, [...(p.meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? []), s.sql]);
+        failpoint('import.after-index-built');
+        log.info(`import data: built ${s.file}:${s.line} in ${Date.now() - started} ms`);
+      } else {
+        log.warn(`import data: ${s.file}:${s.line} was not built while loading (${result.status}${'message' in result ? `: ${result.message}` : ''}); "import schema --post-snapshot-import" builds it`);
+      }
+    } catch (e) {
+      log.warn(`import data: ${s.file}:${s.line} was not built while loading (${(e as Error).message}); "import schema --post-snapshot-import" builds it`);
+    } finally {
+      indexes!.finished(ok);
+    }
+  };
   progress.start();
   try {
     // The planner turns finished export files into work as they appear; the workers load them.
@@ -415,6 +499,8 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
           if (failure !== undefined) return;
           if (snapshotChanged()) throw new SnapshotChanged();
           const exportDone = p.meta.getStep('export_data').status === 'DONE';
+          // Read before the files: a table marked exported then has all its files recorded.
+          if (indexes) for (const t of p.meta.snapshotTables()) if (t.status === 'DONE' && perTable.has(t.tableKey)) exported.add(t.tableKey);
           const fresh = await planWork(p.meta, p.dataDir, p.tables, p.batchSize, p.loaded, planned);
           for (const b of fresh) {
             const t = perTable.get(b.tableKey)!;
@@ -428,6 +514,7 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
           // one key range, so parallel connections append to different parts of the index instead of
           // contending for the same pages.
           files.push(...new Map(queue.map((b) => [b.fileName, queue.filter((x) => x.fileName === b.fileName)])).values());
+          releaseLoadedTables();
           if (exportDone && fresh.length === 0) return;
           if (exportDone) continue; // one more pass picks up files finished in the meantime
           if (fresh.length === 0) {
@@ -451,12 +538,20 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
     };
     const worker = async (w: number) => {
       while (failure === undefined) {
-        if (planningDone && files.length === 0) return;
+        // With index builds, the last worker out waits for every table to finish (its indexes come next).
+        if (planningDone && files.length === 0 && !indexes?.waiting && !(indexes && loading.some((k) => k !== undefined))) return;
         if (w >= tuner.active) {
           await sleep(WORKER_PAUSE_MS);
           continue;
         }
-        const file = takeFile(files, loading);
+        // A file of a table no other worker loads comes first, then a loaded table's index, then any file.
+        const file = takeFile(files, loading, indexes?.waiting ?? false);
+        const index = file ? undefined : indexes?.take();
+        if (index) {
+          tuner.idle(); // an index build loads no rows: this window says nothing about loading
+          await buildIndex(w, index);
+          continue;
+        }
         if (!file) {
           tuner.idle(); // waiting for the export: this says nothing about the target
           await sleep(WORKER_PAUSE_MS);
@@ -484,6 +579,7 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
           }
         }
         loading[w] = undefined;
+        releaseLoadedTables();
       }
     };
     await Promise.all([planner(), ...endpoints.map((_, w) => worker(w))]);
@@ -491,7 +587,7 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
     for (const [k, t] of perTable) progress.finish(k, t.done);
   } finally {
     progress.stop();
-    await Promise.all(loaders.map((l) => l?.close()));
+    await Promise.all([...loaders.map((l) => l?.close()), ...sessions.map((db) => db?.close().catch(() => {}))]);
   }
   return new Map([...perTable].map(([k, t]) => [k, t.done]));
 }

@@ -2,7 +2,7 @@ import { TandemError } from '../core/errors.js';
 import { describeDb, toStored } from '../core/db-config.js';
 import { ProgressBoard } from '../core/progress.js';
 import { log } from '../core/logger.js';
-import type { SchemaApplyResult } from '../core/engine/target.js';
+import type { SchemaApplyResult, StatementResult } from '../core/engine/target.js';
 import { loadEngine } from '../adapters/engines.js';
 import type { CommandEnv } from './command-env.js';
 import { readSchemaStatements } from './schema/schema-statements-reader.js';
@@ -11,6 +11,7 @@ import { checkSameDatabase, openMigration, targetSide } from './migration-contex
 import { renderTable } from './text-table.js';
 import { applyWithParallelIndexes } from './schema/parallel-index-apply.js';
 import { availableParallelism } from 'node:os';
+import { INDEXES_BUILT_BY_IMPORT } from './snapshot-index-builds.js';
 
 /** Options of `tandem import schema`. */
 export interface ImportSchemaOptions {
@@ -59,9 +60,13 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
       reporter.warn('the data import has not run yet; indexes and triggers are meant to be created after the snapshot is loaded.');
     }
     // Parse every file before touching the target: a syntax error changes nothing.
-    const statements = await readSchemaStatements(exportDir.schemaDir, {
+    const read = await readSchemaStatements(exportDir.schemaDir, {
       postSnapshot, objectTypeList: options.objectTypeList, excludeObjectTypeList: options.excludeObjectTypeList,
     });
+    // Indexes that "import data" built as their tables finished loading (--build-indexes) are done.
+    const builtByImport = new Set(postSnapshot ? meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? [] : []);
+    const prebuilt = read.filter((st) => st.objectType === 'INDEX' && builtByImport.has(st.sql));
+    const statements = read.filter((st) => !prebuilt.includes(st));
     const jobs = postSnapshot ? options.parallelJobs ?? Math.min(4, availableParallelism()) : 1;
     let result: SchemaApplyResult;
     {
@@ -77,6 +82,11 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
       }, jobs);
       progress.finish(label, result.results.length);
       progress.stop();
+    }
+    if (prebuilt.length) {
+      const done: StatementResult[] = prebuilt.map((statement) => ({ statement, status: 'skipped', sqlState: '', message: 'built by import data' }));
+      result = { ...result, results: [...done, ...result.results], skipped: result.skipped + done.length };
+      reporter.print(`${prebuilt.length} index(es) were already built by "import data" as their tables finished loading.`);
     }
     meta.setDbConfig('target', toStored(target));
     const byType = new Map<string, { applied: number; skipped: number; failed: number }>();

@@ -80,8 +80,13 @@ export async function copySnapshot(
         });
         t.open--;
         rowsByTable.set(chunk.tableKey, (rowsByTable.get(chunk.tableKey) ?? 0) + rows);
-        if (t.open === 0) progress.finish(chunk.tableKey, t.done);
-        else progress.update(chunk.tableKey, t.done);
+        if (t.open === 0) {
+          // Every file of the table is recorded: an importer that follows may now finish the table.
+          meta.markSnapshotTableExported(chunk.tableKey, rowsByTable.get(chunk.tableKey)!);
+          progress.finish(chunk.tableKey, t.done);
+        } else {
+          progress.update(chunk.tableKey, t.done);
+        }
       }
     }));
   } finally {

@@ -34,6 +34,7 @@ export function importData(ctx: CommandContext): Promise<void> {
     batchSize: ctx.num('batch-size'),
     batchSizeGiven: ctx.explicitFlags.has('batch-size'),
     waitForExport: ctx.num('wait-for-export'),
+    buildIndexes: ctx.bool('build-indexes'),
     tableList: ctx.str('table-list'),
     excludeTableList: ctx.str('exclude-table-list'),
   });

@@ -72,3 +72,34 @@ function materializedViewName(node: Record<string, unknown>): string | undefined
   if (!rel?.relname) return undefined;
   return rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
 }
+
+/** A secondary index of `indexes/indexes.sql` and the table it is on, as the statement names it. */
+export interface TableIndexStatement {
+  readonly statement: PlannedStatement;
+  /** The table's schema, when the statement qualifies the name. */
+  readonly schema?: string;
+  readonly table: string;
+}
+
+/**
+ * The plain `CREATE INDEX` statements of `indexes/indexes.sql` (the user's edits included) with the
+ * table each is on: what `import data` may build as soon as a table is loaded. Statements that are
+ * not a plain index of a named table (`CONCURRENTLY`, which cannot run in a transaction block,
+ * `DO` blocks, anything else) are left out: `import schema --post-snapshot-import` runs them.
+ */
+export async function readTableIndexes(schemaDir: string): Promise<TableIndexStatement[]> {
+  await loadSqlParser();
+  const file = SCHEMA_FILES.INDEX;
+  const out: TableIndexStatement[] = [];
+  for (const s of splitSqlStatements(await readIfExists(join(schemaDir, file)), file)) {
+    const index = s.node['IndexStmt'] as { concurrent?: boolean; relation?: { schemaname?: string; relname?: string } } | undefined;
+    const rel = index?.relation;
+    if (!index || index.concurrent || !rel?.relname) continue;
+    out.push({
+      statement: { objectType: 'INDEX', file, line: s.line, sql: s.sql },
+      ...(rel.schemaname ? { schema: rel.schemaname } : {}),
+      table: rel.relname,
+    });
+  }
+  return out;
+}

@@ -53,7 +53,8 @@ async function migrateData(targetDb: string): Promise<string> {
   await ok(['export', 'schema', '--export-dir', dir, ...sourceFlags(pg15, 'src', 'app')]);
   await ok(['import', 'schema', '--export-dir', dir, ...targetFlags(pg15, targetDb)]);
   await ok(['export', 'data', '--export-dir', dir, ...sourceFlags(pg15, 'src', 'app')]);
-  await ok(['import', 'data', '--export-dir', dir, ...targetFlags(pg15, targetDb)]);
+  // --build-indexes false: this file tests the post-snapshot import's own parallel index builds.
+  await ok(['import', 'data', '--export-dir', dir, '--build-indexes', 'false', ...targetFlags(pg15, targetDb)]);
   // Before the post-snapshot import the target has only the primary keys and unique indexes.
   assert.equal((await indexes(targetDb)).filter((d) => !/_pkey |UNIQUE/.test(d)).length, 0);
   return dir;
