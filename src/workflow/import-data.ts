@@ -277,23 +277,24 @@ async function checkTarget(db: TargetDatabase, target: DbConfig, tables: Snapsho
 type Work = SnapshotBatch & { tableKey: string };
 
 /**
- * The next file for a worker: the oldest file of the table with the most rows waiting among those
+ * The next file for a worker: the oldest file of the table with the most bytes waiting among those
  * that no other worker is loading, else the oldest file. Two connections loading one table contend
  * for its heap's end and its index pages (measured on PostgreSQL: two streams into one table were
  * no faster than one and cost the server 20-50% more CPU), while other tables' files wait; a
  * table's files still all get loaded, and a single table still gets every connection. The table
- * with the most rows waiting goes first because it finishes last (the longest job first): its
+ * with the most bytes waiting (rows are a poor measure of work: a table of wide, TOASTed rows
+ * loads few rows per second) goes first because it finishes last (the longest job first): its
  * connection stays on it while the others load the smaller tables and build their indexes, so the
  * load does not end with one big table on one connection and the other connections idle. With
  * `freeTablesOnly` (a loaded table's index is waiting to be built: better work than a second
  * stream into a busy table) it returns undefined rather than a file of a table another worker loads.
  */
-export function takeFile<T extends { readonly tableKey: string; readonly rows?: number }>(files: T[][], loading: readonly (string | undefined)[], freeTablesOnly = false): T[] | undefined {
+export function takeFile<T extends { readonly tableKey: string; readonly startOffset?: number; readonly endOffset?: number }>(files: T[][], loading: readonly (string | undefined)[], freeTablesOnly = false): T[] | undefined {
   const busy = new Set(loading.filter((k): k is string => k !== undefined));
   const waiting = new Map<string, number>();
   for (const f of files) {
     const key = f[0]?.tableKey;
-    if (key !== undefined && !busy.has(key)) waiting.set(key, (waiting.get(key) ?? 0) + f.reduce((sum, b) => sum + (b.rows ?? 1), 0));
+    if (key !== undefined && !busy.has(key)) waiting.set(key, (waiting.get(key) ?? 0) + f.reduce((sum, b) => sum + ((b.endOffset ?? 1) - (b.startOffset ?? 0)), 0));
   }
   let table: string | undefined;
   for (const [key, rows] of waiting) if (table === undefined || rows > waiting.get(table)!) table = key;

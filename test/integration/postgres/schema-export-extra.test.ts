@@ -82,6 +82,7 @@ const SOURCE_SQL = `
   CREATE EVENT TRIGGER app_ddl_watch ON ddl_command_end EXECUTE FUNCTION app.on_ddl();
   GRANT SELECT (name, city) ON app.people TO tandem_col_reader;
   ALTER DATABASE src SET app.region = 'secret-eu-7';
+  CLUSTER app.people USING people_pkey;
   ALTER ROLE tandem_col_reader IN DATABASE src SET work_mem = '8MB';
 `;
 
@@ -95,7 +96,8 @@ const PG18_SOURCE_SQL = `
 // Operators, operator families and classes, casts, text search dictionaries and configurations and
 // foreign tables (with their wrapper and server) are exported since issue 12: see schema-skipped-dependents.test.ts.
 const NOT_EXPORTED = 'not exported (create them on the target by hand): conversion app.my_conv; event trigger app_ddl_watch; '
-  + 'database setting (ALTER DATABASE … SET) app.region; database setting (ALTER DATABASE … SET) work_mem for role tandem_col_reader';
+  + 'database setting (ALTER DATABASE … SET) app.region; database setting (ALTER DATABASE … SET) work_mem for role tandem_col_reader; '
+  + 'CLUSTER ON mark (YugabyteDB has no CLUSTER: rows stay in primary-key order) app.people on people_pkey';
 
 let pg15: PgServer;
 let pg18: PgServer;

@@ -32,8 +32,8 @@ test('takeFile: freeTablesOnly leaves a busy table\'s files for later (an index 
   assert.equal(takeFile(files, ['public.events', undefined])?.[0]?.name, 'e1');
 });
 
-test('takeFile: the free table with the most rows waiting goes first (it finishes last), its oldest file first', () => {
-  const rows = (tableKey: string, name: string, n: number) => [{ tableKey, name, rows: n }, { tableKey, name: `${name}b`, rows: n }];
+test('takeFile: the free table with the most bytes waiting goes first (it finishes last), its oldest file first', () => {
+  const rows = (tableKey: string, name: string, n: number) => [{ tableKey, name, startOffset: 0, endOffset: n }, { tableKey, name: `${name}b`, startOffset: n, endOffset: 2 * n }];
   const files = [rows('app.small', 's1', 10), rows('app.big', 'b1', 500), rows('app.mid', 'm1', 300), rows('app.big', 'b2', 500)];
   assert.equal(takeFile(files, [undefined, undefined])?.[0]?.name, 'b1');
   // The worker that loads app.big goes on with it; another worker takes the next largest free table.

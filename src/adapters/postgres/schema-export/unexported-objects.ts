@@ -50,6 +50,15 @@ const KINDS: readonly { readonly kind: string; readonly sql: string }[] = [
           WHERE s.setdatabase = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
             AND $1::text[] IS NOT NULL`,
   },
+  {
+    // The index a table was last CLUSTERed on (ALTER TABLE … CLUSTER ON): YugabyteDB has no CLUSTER
+    // and keeps rows in primary-key order, so the mark is not exported.
+    kind: 'CLUSTER ON mark (YugabyteDB has no CLUSTER: rows stay in primary-key order)',
+    sql: `SELECT format('%I.%I', n.nspname, tc.relname) || ' on ' || quote_ident(ic.relname)
+          FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+          JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace
+          WHERE n.nspname = ANY($1) AND i.indisclustered AND ${notExtensionMember('tc.oid', 'pg_class')}`,
+  },
 ];
 
 /** Column privileges, one entry per table: only reported when grants are exported. */
@@ -65,7 +74,7 @@ const COLUMN_PRIVILEGES_SQL = `
  * The objects in the exported schemas (and the database's event triggers) that `export schema`
  * does not write: base types written in C, text search parsers and templates, conversions
  * (YugabyteDB has none), event triggers, the database's settings (`ALTER DATABASE … SET`, by name
- * only) and, when grants are exported, column privileges; each
+ * only), the index each CLUSTERed table is marked with, and, when grants are exported, column privileges; each
  * base type, parser or template with the objects left out because they depend on it
  * (`ctx.skippedRoots`). Objects that belong to an extension are left out (the extension brings
  * them). Sorted by kind, then name; last, the objects of schemas not exported that exported objects
