@@ -19,7 +19,7 @@ import { sleep } from '../core/sleep.js';
 import { failpoint } from '../core/failpoint.js';
 import { DEFAULT_PARALLEL_JOBS, ThroughputTuner, chooseImportJobs, clientCores } from '../core/parallelism.js';
 import { readTableIndexes, type TableIndexStatement } from './schema/schema-statements-reader.js';
-import { INDEXES_BUILT_BY_IMPORT, SnapshotIndexBuilds } from './snapshot-index-builds.js';
+import { INDEXES_BUILT_BY_IMPORT, INDEXES_STARTED_BY_IMPORT, SnapshotIndexBuilds } from './snapshot-index-builds.js';
 
 /** Options of `tandem import data [to target]`. */
 export interface ImportDataOptions {
@@ -313,6 +313,10 @@ async function planIndexBuilds(reporter: Reporter, migration: Migration, tables:
   const { meta, exportDir } = migration;
   if (!wanted || meta.getStep('import_schema').status !== 'DONE' || meta.getStep('import_schema_post_snapshot').status === 'DONE') return undefined;
   if (meta.getValue<string>('export_type') === 'changes-only') return undefined; // the rows were loaded some other way
+  if (CommandLock.holder(exportDir.metainfoDir, 'import-schema') !== undefined) {
+    log.info('import data: "import schema" is running in this export dir; the indexes are left to it');
+    return undefined;
+  }
   let statements: TableIndexStatement[];
   try {
     statements = await readTableIndexes(exportDir.schemaDir);
@@ -320,7 +324,8 @@ async function planIndexBuilds(reporter: Reporter, migration: Migration, tables:
     log.warn(`import data: the indexes are left to "import schema --post-snapshot-import": ${(e as Error).message}`);
     return undefined;
   }
-  const builds = new SnapshotIndexBuilds(statements, tables, new Set(meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? []));
+  const builds = new SnapshotIndexBuilds(statements, tables, new Set(meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? []),
+    new Set(meta.getValue<string[]>(INDEXES_STARTED_BY_IMPORT) ?? []));
   if (builds.planned) reporter.print(`${builds.planned} secondary index(es) of schema/indexes are built as their tables finish loading (--build-indexes false leaves them to "import schema --post-snapshot-import").`);
   return builds;
 }
@@ -471,12 +476,15 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
   const sessions: (TargetDatabase | undefined)[] = endpoints.map(() => undefined);
   const buildIndex = async (w: number, index: TableIndexStatement) => {
     const s = index.statement;
+    const resumed = indexes!.resumed(index);
     let ok = false;
     try {
       sessions[w] ??= p.openSession();
       const started = Date.now();
-      const result = (await sessions[w]!.applySchema([s], { ignoreExist: false, continueOnError: true })).results[0]!;
-      ok = result.status === 'applied';
+      if (!resumed) p.meta.setValue(INDEXES_STARTED_BY_IMPORT, [...(p.meta.getValue<string[]>(INDEXES_STARTED_BY_IMPORT) ?? []), s.sql]);
+      // A build an earlier run started may have committed after that run died: then it is there.
+      const result = (await sessions[w]!.applySchema([s], { ignoreExist: resumed, continueOnError: true })).results[0]!;
+      ok = result.status === 'applied' || (resumed && result.status === 'skipped');
       if (ok) {
         p.meta.setValue(INDEXES_BUILT_BY_IMPORT, [...(p.meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? []), s.sql]);
         failpoint('import.after-index-built');

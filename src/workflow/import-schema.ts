@@ -11,7 +11,11 @@ import { checkSameDatabase, openMigration, targetSide } from './migration-contex
 import { renderTable } from './text-table.js';
 import { applyWithParallelIndexes } from './schema/parallel-index-apply.js';
 import { availableParallelism } from 'node:os';
-import { INDEXES_BUILT_BY_IMPORT } from './snapshot-index-builds.js';
+import { INDEXES_BUILT_BY_IMPORT, INDEXES_STARTED_BY_IMPORT } from './snapshot-index-builds.js';
+import { CommandLock } from '../core/lock.js';
+import { sleep } from '../core/sleep.js';
+import type { MetaStore } from '../core/meta-store.js';
+import type { Reporter } from '../core/reporter.js';
 
 /** Options of `tandem import schema`. */
 export interface ImportSchemaOptions {
@@ -60,6 +64,7 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
       reporter.warn('the data import has not run yet; indexes and triggers are meant to be created after the snapshot is loaded.');
     }
     // Parse every file before touching the target: a syntax error changes nothing.
+    if (postSnapshot) await waitForSnapshotIndexBuilds(reporter, meta, exportDir.metainfoDir);
     const read = await readSchemaStatements(exportDir.schemaDir, {
       postSnapshot, objectTypeList: options.objectTypeList, excludeObjectTypeList: options.excludeObjectTypeList,
     });
@@ -67,6 +72,9 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
     const builtByImport = new Set(postSnapshot ? meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? [] : []);
     const prebuilt = read.filter((st) => st.objectType === 'INDEX' && builtByImport.has(st.sql));
     const statements = read.filter((st) => !prebuilt.includes(st));
+    // An index whose build a killed "import data" had started may have been committed after it died:
+    // if it is there, it is that build's.
+    const startedByImport = new Set(postSnapshot ? meta.getValue<string[]>(INDEXES_STARTED_BY_IMPORT) ?? [] : []);
     const jobs = postSnapshot ? options.parallelJobs ?? Math.min(4, availableParallelism()) : 1;
     let result: SchemaApplyResult;
     {
@@ -75,7 +83,7 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
       progress.add(label, statements.length);
       progress.start();
       result = await applyWithParallelIndexes(() => engine.targetDatabase(target, (w) => reporter.warn(w)), statements, {
-        ignoreExist: options.ignoreExist, continueOnError: options.continueOnError,
+        ignoreExist: options.ignoreExist, continueOnError: options.continueOnError, ignoreExistFor: startedByImport,
         onProgress: (done) => progress.update(label, done),
         onWaiting: (s, error, pass) => log.info(`${s.file}:${s.line} waits for an object created later `
           + `(${pass === 0 ? 'first run' : `retry pass ${pass}`}) [${error.sqlState}] ${error.message}: ${firstLine(s.sql)}`),
@@ -113,6 +121,23 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
     if (!postSnapshot) reporter.print(`Next: tandem export data --export-dir ${exportDir.root} (if not done), then tandem import data.`);
   } finally {
     m.close();
+  }
+}
+
+/** How often the post-snapshot import looks whether a running `import data` has loaded the snapshot. */
+const SNAPSHOT_WAIT_MS = 500;
+
+/**
+ * A running `import data` that has not finished its snapshot builds each table's indexes as the
+ * table finishes loading (`--build-indexes`): the post-snapshot import waits for it, then creates
+ * what is left, so that the two never build the same index.
+ */
+async function waitForSnapshotIndexBuilds(reporter: Reporter, meta: MetaStore, metainfoDir: string): Promise<void> {
+  let announced = false;
+  while (CommandLock.holder(metainfoDir, 'import-data') !== undefined && meta.getStep('import_data').status !== 'DONE') {
+    if (!announced) reporter.print('"import data" is still loading the snapshot and builds each table\'s indexes as the table finishes; waiting for it to finish… (Ctrl-C to stop)');
+    announced = true;
+    await sleep(SNAPSHOT_WAIT_MS);
   }
 }
 

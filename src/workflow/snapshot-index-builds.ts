@@ -3,6 +3,13 @@ import type { TableIndexStatement } from './schema/schema-statements-reader.js';
 /** The meta.db key listing the index statements (their SQL) that `import data` built. */
 export const INDEXES_BUILT_BY_IMPORT = 'indexes_built_by_import';
 
+/**
+ * The meta.db key listing the index statements `import data` started to build. A build whose
+ * importer died may still commit on the server (a backend finishes its statement after its client
+ * is gone); the next run then finds that index already there and takes it as built.
+ */
+export const INDEXES_STARTED_BY_IMPORT = 'indexes_started_by_import';
+
 /** A table of the snapshot as the index builds see it. */
 export interface IndexedTable {
   readonly tableKey: string;
@@ -36,8 +43,10 @@ export class SnapshotIndexBuilds {
    * @param indexes the index statements of the schema dir.
    * @param tables the tables this import loads.
    * @param alreadyBuilt SQL of the statements an earlier run built (not built again).
+   * @param startedBefore SQL of the statements an earlier run started to build (see {@link resumed}).
    */
-  constructor(indexes: readonly TableIndexStatement[], tables: readonly IndexedTable[], alreadyBuilt: ReadonlySet<string>) {
+  constructor(indexes: readonly TableIndexStatement[], tables: readonly IndexedTable[], alreadyBuilt: ReadonlySet<string>,
+    private readonly startedBefore: ReadonlySet<string> = new Set()) {
     const byName = new Map<string, IndexedTable[]>();
     for (const t of tables) byName.set(t.tableName, [...(byName.get(t.tableName) ?? []), t]);
     for (const index of indexes) {
@@ -63,6 +72,15 @@ export class SnapshotIndexBuilds {
     const indexes = this.byTable.get(tableKey) ?? [];
     this.ready.push(...indexes);
     return indexes.length;
+  }
+
+  /**
+   * Whether an earlier run started to build this index and did not record it built: if the target
+   * has an index of that name now, that run's build committed after the run died, and it counts as
+   * built ("already exists" is then success, not failure).
+   */
+  resumed(index: TableIndexStatement): boolean {
+    return this.startedBefore.has(index.statement.sql);
   }
 
   /** Whether an index is waiting for a connection. */

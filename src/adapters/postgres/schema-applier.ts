@@ -82,6 +82,11 @@ class StatementRun {
   }
 
   /** Runs every statement in file order; returns those set aside. */
+  /** Whether "already exists" counts as done for this statement (`ignoreExist`, `ignoreExistFor`). */
+  private ignoresExist(statement: SchemaStatement): boolean {
+    return this.options.ignoreExist || (this.options.ignoreExistFor?.has(statement.sql) ?? false);
+  }
+
   async firstPass(): Promise<WaitingStatement[]> {
     const waiting: WaitingStatement[] = [];
     for (const [index, statement] of this.statements.entries()) {
@@ -89,7 +94,7 @@ class StatementRun {
         this.settle(index, { status: 'not-executed' });
         continue;
       }
-      const outcome = await attempt(this.client, statement, this.options.ignoreExist);
+      const outcome = await attempt(this.client, statement, this.ignoresExist(statement));
       if (outcome.status === 'waiting') {
         waiting.push({ index, error: this.waited(index, outcome, 0), searchPath: await searchPathOf(this.client) });
       } else {
@@ -118,7 +123,7 @@ class StatementRun {
           continue;
         }
         if (w.searchPath !== currentPath) await setSearchPath(this.client, (currentPath = w.searchPath));
-        const outcome = await attempt(this.client, this.statements[w.index]!, this.options.ignoreExist);
+        const outcome = await attempt(this.client, this.statements[w.index]!, this.ignoresExist(this.statements[w.index]!));
         if (outcome.status === 'waiting') {
           stillWaiting.push({ ...w, error: this.waited(w.index, outcome, pass) });
         } else {

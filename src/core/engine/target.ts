@@ -119,6 +119,8 @@ export interface MissingObjectError {
 export interface SchemaApplyOptions {
   /** Count "already exists" errors as skipped instead of failed (`--ignore-exist`). */
   readonly ignoreExist: boolean;
+  /** The same for these statements only (by their SQL): objects an earlier command may have created. */
+  readonly ignoreExistFor?: ReadonlySet<string>;
   /** Go on after a failure (`--continue-on-error`); otherwise stop and mark the rest not executed. */
   readonly continueOnError: boolean;
   /** Called each time a statement's outcome is final (so once per statement). */

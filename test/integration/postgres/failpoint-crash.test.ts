@@ -104,7 +104,9 @@ test('every failpoint, armed in turn through every phase, kills the process exac
     await drive(exporter, times('snapshot.after-file-before-record', 1, 2, 4));
     await exporter.proc!.waitFor(/Streaming changes/, 60_000);
     // (Batches follow the exporter's row index, so the sample's snapshot has about a dozen.)
-    await drive(importer, [...times('import.before-batch-commit', 1, 2), ...times('import.after-batch-commit', 1, 2)]);
+    // Last, the importer dies right after building a loaded table's index (indexes are built once
+    // no other table's files wait, so that run loads the rest first).
+    await drive(importer, [...times('import.before-batch-commit', 1, 2), ...times('import.after-batch-commit', 1, 2), ...times('import.after-index-built', 1)]);
     await m.ok(['import', 'schema', ...m.TF, '--post-snapshot-import', 'true']);
 
     // 2. Streaming, the application writing to the source: the exporter dies between a segment's

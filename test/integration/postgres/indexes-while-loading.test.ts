@@ -3,14 +3,20 @@
  * loaded (`--build-indexes`, on by default), and `import schema --post-snapshot-import` then
  * builds only the rest: here one that failed while loading (reported by the post-snapshot import,
  * as before). A crash right after an index was built and
- * recorded resumes without building it twice; `--build-indexes false` leaves them all to the
- * post-snapshot import. PostgreSQL 15, through the CLI.
+ * recorded resumes without building it twice; a post-snapshot import started while `import data`
+ * still builds waits for it; `--build-indexes false` leaves them all to the post-snapshot import.
+ * PostgreSQL 15, through the CLI.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { appendFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newExportDir, runTandem, sourceFlags, targetFlags, type CliResult } from '../../helpers/cli.js';
+import { eventually, startTandem } from '../../helpers/live-process.js';
+import Database from 'better-sqlite3';
+import { readTableIndexes } from '../../../src/workflow/schema/schema-statements-reader.js';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 
 let pg15: PgServer;
@@ -114,4 +120,57 @@ test('--build-indexes false leaves every index to the post-snapshot import', asy
   assert.match(post.stdout, /\| INDEX +\| +5 \| +0 \| +0 \|/);
   assert.doesNotMatch(post.stdout, /already built by "import data"/);
   assert.deepEqual(await secondary('tgt_off'), await secondary('src'));
+});
+
+test('a post-snapshot import started while import data still builds indexes waits for it, then builds only the rest', async () => {
+  const dir = await prepared('tgt_concurrent');
+  const logDir = mkdtempSync(join(tmpdir(), 'tandem-index-pause-'));
+  dirs.push(logDir);
+  const hitLog = join(logDir, 'failpoints.log');
+  // The importer stops for 1.5 s after each of its 5 index builds (7.5 s in all), holding its lock,
+  // its snapshot not done: the post-snapshot import starts within the first pause.
+  const importing = startTandem(['import', 'data', '--export-dir', dir, '--parallel-jobs', '1', ...targetFlags(pg15, 'tgt_concurrent')], {
+    TARGET_DB_PASSWORD: pg15.password, TANDEM_FAILPOINTS: 'import.after-index-built=pause:1500', TANDEM_FAILPOINT_LOG: hitLog,
+  });
+  await eventually(async () => (existsSync(hitLog) ? true : 'no index built yet'), 60_000, 50);
+  const post = await ok(['import', 'schema', '--export-dir', dir, '--post-snapshot-import', 'true', ...targetFlags(pg15, 'tgt_concurrent')]);
+  assert.equal(await importing.done, 0, importing.output());
+  assert.match(post.stdout, /"import data" is still loading the snapshot and builds each table's indexes as the table finishes; waiting/);
+  assert.match(post.stdout, /5 index\(es\) were already built by "import data"/);
+  assert.match(post.stdout, /\| INDEX +\| +0 \| +5 \| +0 \|/);
+  assert.deepEqual(await secondary('tgt_concurrent'), await secondary('src'));
+});
+
+test('an index a killed build had started and the server committed anyway counts as built, in import data and in the post-snapshot import', async () => {
+  // As if an importer died while its backend went on to commit the index: recorded as started only.
+  const orphan = async (dir: string, db: string, table: string) => {
+    // The statement exactly as import data reads (and records) it.
+    const sql = (await readTableIndexes(join(dir, 'schema'))).find((i) => i.table === table)!.statement.sql;
+    const meta = new Database(join(dir, 'metainfo', 'meta.db'));
+    meta.prepare("INSERT INTO kv (key, value_json) VALUES ('indexes_started_by_import', ?) ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json").run(JSON.stringify([sql]));
+    meta.close();
+    await pg15.sql(db, sql);
+  };
+
+  const dir = await prepared('tgt_orphan');
+  await orphan(dir, 'tgt_orphan', 'events');
+  const loaded = await ok(['import', 'data', '--export-dir', dir, ...targetFlags(pg15, 'tgt_orphan')]);
+  assert.match(loaded.stdout, /Built 5 secondary index\(es\) as their tables finished loading\.\n/);
+  const post = await ok(['import', 'schema', '--export-dir', dir, '--post-snapshot-import', 'true', ...targetFlags(pg15, 'tgt_orphan')]);
+  assert.match(post.stdout, /5 index\(es\) were already built by "import data"/);
+  assert.deepEqual(await secondary('tgt_orphan'), await secondary('src'));
+
+  const late = await prepared('tgt_orphan_late');
+  await ok(['import', 'data', '--export-dir', late, '--build-indexes', 'false', ...targetFlags(pg15, 'tgt_orphan_late')]);
+  await orphan(late, 'tgt_orphan_late', 'events');
+  const post2 = await ok(['import', 'schema', '--export-dir', late, '--post-snapshot-import', 'true', ...targetFlags(pg15, 'tgt_orphan_late')]);
+  assert.match(post2.stdout, /\| INDEX +\| +4 \| +1 \| +0 \|/);
+  assert.deepEqual(await secondary('tgt_orphan_late'), await secondary('src'));
+  // Anything else of that name is still "already exists" without --ignore-exist.
+  const other = await prepared('tgt_clash');
+  await ok(['import', 'data', '--export-dir', other, '--build-indexes', 'false', ...targetFlags(pg15, 'tgt_clash')]);
+  await pg15.sql('tgt_clash', 'CREATE INDEX events_kind ON app.events (at)');
+  const clash = await tandem(['import', 'schema', '--export-dir', other, '--post-snapshot-import', 'true', ...targetFlags(pg15, 'tgt_clash')]);
+  assert.notEqual(clash.code, 0);
+  assert.match(clash.stdout + clash.stderr, /events_kind" already exists/);
 });

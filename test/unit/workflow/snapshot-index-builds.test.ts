@@ -47,3 +47,12 @@ test('SnapshotIndexBuilds: an index built by an earlier run, on another table, o
   assert.equal(builds.take()?.statement.sql, 'unique-name');
   assert.equal(builds.take(), undefined);
 });
+
+test('SnapshotIndexBuilds: an index an earlier run started and did not record built is resumed (an existing one then counts as built)', () => {
+  const builds = new SnapshotIndexBuilds([index('started', 'orders', 'app'), index('fresh', 'orders', 'app')], [table('app', 'orders')], new Set(), new Set(['started']));
+  builds.tableLoaded('app.orders');
+  const first = builds.take()!;
+  const second = builds.take()!;
+  assert.deepEqual([first.statement.sql, builds.resumed(first)], ['started', true]);
+  assert.deepEqual([second.statement.sql, builds.resumed(second)], ['fresh', false]);
+});
