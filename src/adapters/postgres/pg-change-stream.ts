@@ -3,12 +3,22 @@ import type { CapturedTransaction, ChangeStream } from '../../core/engine/change
 import { TandemError } from '../../core/errors.js';
 import type { DbConfig } from '../../core/db-config.js';
 import { connectionPlan } from './pg-connection.js';
-import { WalStream } from './replication/wal-stream.js';
+import { WalStream, type WalEvent } from './replication/wal-stream.js';
 import { lsnToPosition, positionToLsn, type Lsn } from './replication/lsn.js';
 import { UNCHANGED_TOAST, type RelationMessage, type Tuple } from './replication/pgoutput-messages.js';
 
 /** The logical-message prefix Tandem writes its markers with. */
 export const MARKER_PREFIX = 'tandem';
+
+/** Most replication messages decoded per read of the socket (one batch of transactions). */
+const MESSAGES_PER_READ = 4096;
+
+/** The transaction being received: its events and markers so far. */
+interface OpenTransaction {
+  events: UnnumberedChangeEvent[];
+  markers: string[];
+  xid: string;
+}
 
 export interface CaptureOptions {
   readonly source: DbConfig;
@@ -60,52 +70,73 @@ export class PgChangeStream implements ChangeStream {
 
   /** Committed transactions in commit order. Transactions that touch no published table are skipped. */
   async *transactions(): AsyncGenerator<CapturedTransaction> {
-    let events: UnnumberedChangeEvent[] = [];
-    let markers: string[] = [];
-    let xid = '';
-    for await (const ev of this.stream) {
-      const m = ev.message;
-      switch (m.tag) {
-        case 'begin':
-          events = [];
-          markers = [];
-          xid = String(m.xid);
-          break;
-        case 'commit':
-          if (events.length > 0 || markers.length > 0) yield { events, position: lsnToPosition(m.endLsn), txId: xid, markers };
-          events = [];
-          markers = [];
-          break;
-        case 'message':
-          if (m.prefix === MARKER_PREFIX && m.transactional) markers.push(m.content.toString('utf8'));
-          break;
-        case 'insert': {
-          const rel = ev.relation!;
-          const row = tupleToRecord(rel, m.newTuple);
-          events.push({ op: 'c', schema: rel.schema, table: rel.name, key: this.keyOf(rel, row), after: row, position: '', txId: xid });
-          break;
-        }
-        case 'update': {
-          const rel = ev.relation!;
-          const after = tupleToRecord(rel, m.newTuple);
-          // The old key comes with the message only when it changed (or identity FULL/index).
-          const old = m.oldTuple ? tupleToRecord(rel, m.oldTuple) : undefined;
-          const key = this.keyOf(rel, old && this.hasKey(rel, old) ? old : after);
-          events.push({ op: 'u', schema: rel.schema, table: rel.name, key, after, position: '', txId: xid });
-          break;
-        }
-        case 'delete': {
-          const rel = ev.relation!;
-          const old = tupleToRecord(rel, m.oldTuple);
-          events.push({ op: 'd', schema: rel.schema, table: rel.name, key: this.keyOf(rel, old), position: '', txId: xid });
-          break;
-        }
-        case 'truncate':
-          for (const rel of ev.relations ?? []) events.push({ op: 't', schema: rel.schema, table: rel.name, key: {}, position: '', txId: xid });
-          break;
-        default:
-          break; // relation, type, origin, message: nothing to queue
+    for await (const batch of this.transactionBatches()) yield* batch;
+  }
+
+  /**
+   * The transactions committed in everything received so far, in commit order, one array per read
+   * of the socket (never empty): the consumer awaits once per read instead of once per message and
+   * per transaction. A transaction may span reads; it is handed out with the read of its commit.
+   */
+  async *transactionBatches(): AsyncGenerator<CapturedTransaction[]> {
+    const open: OpenTransaction = { events: [], markers: [], xid: '' };
+    for (;;) {
+      const received = await this.stream.nextBatch(MESSAGES_PER_READ);
+      if (!received) return;
+      const committed: CapturedTransaction[] = [];
+      for (const ev of received) {
+        const tx = this.accept(open, ev);
+        if (tx) committed.push(tx);
       }
+      if (committed.length > 0) yield committed;
+    }
+  }
+
+  /** Adds one message to the open transaction; returns the transaction its commit completes. */
+  private accept(open: OpenTransaction, ev: WalEvent): CapturedTransaction | undefined {
+    const m = ev.message;
+    const xid = open.xid;
+    switch (m.tag) {
+      case 'begin':
+        open.events = [];
+        open.markers = [];
+        open.xid = String(m.xid);
+        return undefined;
+      case 'commit': {
+        const { events, markers } = open;
+        open.events = [];
+        open.markers = [];
+        return events.length > 0 || markers.length > 0 ? { events, position: lsnToPosition(m.endLsn), txId: xid, markers } : undefined;
+      }
+      case 'message':
+        if (m.prefix === MARKER_PREFIX && m.transactional) open.markers.push(m.content.toString('utf8'));
+        return undefined;
+      case 'insert': {
+        const rel = ev.relation!;
+        const row = tupleToRecord(rel, m.newTuple);
+        open.events.push({ op: 'c', schema: rel.schema, table: rel.name, key: this.keyOf(rel, row), after: row, position: '', txId: xid });
+        return undefined;
+      }
+      case 'update': {
+        const rel = ev.relation!;
+        const after = tupleToRecord(rel, m.newTuple);
+        // The old key comes with the message only when it changed (or identity FULL/index).
+        const old = m.oldTuple ? tupleToRecord(rel, m.oldTuple) : undefined;
+        const key = this.keyOf(rel, old && this.hasKey(rel, old) ? old : after);
+        open.events.push({ op: 'u', schema: rel.schema, table: rel.name, key, after, position: '', txId: xid });
+        return undefined;
+      }
+      case 'delete': {
+        const rel = ev.relation!;
+        const old = tupleToRecord(rel, m.oldTuple);
+        open.events.push({ op: 'd', schema: rel.schema, table: rel.name, key: this.keyOf(rel, old), position: '', txId: xid });
+        return undefined;
+      }
+      case 'truncate':
+        for (const rel of ev.relations ?? []) open.events.push({ op: 't', schema: rel.schema, table: rel.name, key: {}, position: '', txId: xid });
+        return undefined;
+      default:
+        return undefined; // relation, type, origin, message: nothing to queue
     }
   }
 

@@ -81,6 +81,9 @@ export interface WalEvent {
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /** A running START_REPLICATION. Call {@link WalStream.start}, iterate, and {@link WalStream.stop}. */
+/** Least time between two status updates sent for acknowledgements (keepalive replies go at once). */
+const ACK_INTERVAL_MS = 50;
+
 export class WalStream implements AsyncIterable<WalEvent> {
   private client?: pg.Client;
   private started = false;
@@ -88,6 +91,9 @@ export class WalStream implements AsyncIterable<WalEvent> {
   private timer?: NodeJS.Timeout;
   private readonly relationCache = new Map<number, RelationMessage>();
   private ackLsn: Lsn = 0n;
+  /** When the last status update went out, and the timer of one held back (see {@link acknowledge}). */
+  private lastStatusAt = 0;
+  private ackTimer?: NodeJS.Timeout;
   private failure: unknown;
   private ended = false;
   private stopping = false;
@@ -183,7 +189,19 @@ export class WalStream implements AsyncIterable<WalEvent> {
   acknowledge(lsn: Lsn): void {
     if (lsn <= this.ackLsn) return;
     this.ackLsn = lsn;
-    this.sendStatus(false);
+    // Each status update wakes the walsender (CPU on the source): at most one per ACK_INTERVAL_MS,
+    // the latest position going out at the end of the interval. (The server only keeps WAL a little
+    // longer; an unacknowledged change is never lost, at worst sent again.)
+    const wait = this.lastStatusAt + ACK_INTERVAL_MS - Date.now();
+    if (wait <= 0) {
+      this.sendStatus(false);
+    } else if (!this.ackTimer) {
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = undefined;
+        this.sendStatus(false);
+      }, wait);
+      this.ackTimer.unref();
+    }
   }
 
   /** Iterates the events; only one iteration per stream. */
@@ -208,6 +226,8 @@ export class WalStream implements AsyncIterable<WalEvent> {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.timer);
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     this.signal();
     const client = this.client;
     if (!client) return;
@@ -235,6 +255,33 @@ export class WalStream implements AsyncIterable<WalEvent> {
     const timeout = setTimeout(() => socket?.destroy(), 5_000);
     await client.end().catch(() => {});
     clearTimeout(timeout);
+  }
+
+  /**
+   * Every event decodable from what has been received (at most `max`), waiting for the first one:
+   * one await per read of the socket instead of one per message. Undefined once the stream is
+   * stopped. Use either this or the iterator, not both.
+   */
+  async nextBatch(max = 4096): Promise<WalEvent[] | undefined> {
+    this.iterating = true;
+    const out: WalEvent[] = [];
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.stopping) return undefined;
+      const copy = this.copy;
+      if (!copy) throw new Error('WalStream not started');
+      while (out.length < max) {
+        const chunk: Buffer | null = copy.read();
+        if (chunk === null) break;
+        const ev = this.handle(chunk);
+        if (ev) out.push(ev);
+      }
+      if (out.length > 0) return out;
+      if (this.ended) throw new Error('replication stream ended by the server');
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
   }
 
   private async next(): Promise<IteratorResult<WalEvent>> {
@@ -297,6 +344,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
   private sendStatus(replyRequested: boolean): void {
     const copy = this.copy;
     if (!copy || this.failure || copy.writableEnded || copy.destroyed) return;
+    this.lastStatusAt = Date.now();
     copy.write(this.statusUpdate(replyRequested));
   }
 
