@@ -330,6 +330,11 @@ async function planIndexBuilds(reporter: Reporter, migration: Migration, tables:
   return builds;
 }
 
+/** Adds `value` to the list kept in meta.db under `key`. */
+function appendToList(meta: MetaStore, key: string, value: string): void {
+  meta.setValue(key, [...(meta.getValue<string[]>(key) ?? []), value]);
+}
+
 /** Refuses snapshot files written in another layout (an export dir from another Tandem version). */
 function checkSnapshotLayout(meta: MetaStore, files: readonly unknown[] = meta.snapshotFiles()): void {
   if (files.length === 0) return;
@@ -481,12 +486,12 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
     try {
       sessions[w] ??= p.openSession();
       const started = Date.now();
-      if (!resumed) p.meta.setValue(INDEXES_STARTED_BY_IMPORT, [...(p.meta.getValue<string[]>(INDEXES_STARTED_BY_IMPORT) ?? []), s.sql]);
+      if (!resumed) appendToList(p.meta, INDEXES_STARTED_BY_IMPORT, s.sql);
       // A build an earlier run started may have committed after that run died: then it is there.
       const result = (await sessions[w]!.applySchema([s], { ignoreExist: resumed, continueOnError: true })).results[0]!;
       ok = result.status === 'applied' || (resumed && result.status === 'skipped');
       if (ok) {
-        p.meta.setValue(INDEXES_BUILT_BY_IMPORT, [...(p.meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? []), s.sql]);
+        appendToList(p.meta, INDEXES_BUILT_BY_IMPORT, s.sql);
         failpoint('import.after-index-built');
         log.info(`import data: built ${s.file}:${s.line} in ${Date.now() - started} ms`);
       } else {
@@ -509,7 +514,9 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
           if (snapshotChanged()) throw new SnapshotChanged();
           const exportDone = p.meta.getStep('export_data').status === 'DONE';
           // Read before the files: a table marked exported then has all its files recorded.
-          if (indexes) for (const t of p.meta.snapshotTables()) if (t.status === 'DONE' && perTable.has(t.tableKey)) exported.add(t.tableKey);
+          if (indexes && exported.size < perTable.size) {
+            for (const t of p.meta.snapshotTables()) if (t.status === 'DONE' && perTable.has(t.tableKey)) exported.add(t.tableKey);
+          }
           const fresh = await planWork(p.meta, p.dataDir, p.tables, p.batchSize, p.loaded, planned);
           for (const b of fresh) {
             const t = perTable.get(b.tableKey)!;

@@ -285,25 +285,8 @@ export class WalStream implements AsyncIterable<WalEvent> {
   }
 
   private async next(): Promise<IteratorResult<WalEvent>> {
-    for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.stopping) return DONE;
-      const copy = this.copy;
-      if (!copy) throw new Error('WalStream not started');
-      const chunk: Buffer | null = copy.read();
-      if (chunk !== null) {
-        const ev = this.handle(chunk);
-        if (ev) return { done: false, value: ev };
-        continue;
-      }
-      if (this.ended) {
-        // The server closed the stream without an error: treat it as a cut connection unless we stopped.
-        throw new Error('replication stream ended by the server');
-      }
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-    }
+    const one = await this.nextBatch(1);
+    return one ? { done: false, value: one[0]! } : DONE;
   }
 
   private handle(chunk: Buffer): WalEvent | undefined {
