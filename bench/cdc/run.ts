@@ -54,6 +54,7 @@ import { sourceFlags, targetFlags } from '../../test/helpers/cli.js';
 import { DEFAULT_PARALLEL_JOBS } from '../../src/core/parallelism.js';
 import { stageReport } from './stages.js';
 import { tableChecksums } from '../../test/helpers/table-checksum.js';
+import { cpuBetween, postmasterPid, processCpuS, readCpu, type CpuReading } from '../offline/cpu-meter.js';
 import {
   Cleanup, MetaView, PG_DUMP, PSQL, type Proc, loadAvg, now, percentile, pgbench, pgbenchResult, rate, removeDir, runTandem, secs, sh,
   sleep, startTandem, waitFor, cpuProfileArgs,
@@ -121,9 +122,13 @@ async function main(): Promise<void> {
     // (b), first half: the source's TPS without Tandem.
     let baselineTps = NaN;
     let baselineLoad = '?';
+    let baselineCpu: WorkloadCpu | undefined;
+    postmasters = [await postmasterPid(source), await postmasterPid(target)];
     if (PART !== 'backlog') {
       say(`live baseline: pgbench -N -c ${CLIENTS} -T ${DURATION} without Tandem ...`);
-      baselineTps = (await liveWorkload(source, hbScript)).tps;
+      const base = await liveWorkload(source, hbScript);
+      baselineTps = base.tps;
+      baselineCpu = base.cpu;
       baselineLoad = loadAvg();
       await vacuum(source, DB);
       say(`  ${baselineTps.toFixed(0)} tps`);
@@ -185,7 +190,7 @@ async function main(): Promise<void> {
       say(`live: pgbench -N -c ${CLIENTS} -T ${DURATION} with Tandem exporting and importing ...`);
       const tl = now();
       const startedAt = Date.now();
-      const live = await liveWorkload(source, hbScript);
+      const live = await liveWorkload(source, hbScript, DURATION, [ex, im]);
       const workloadEnd = now();
       const runLags = sampler.lags(startedAt, Date.now());
       const startLags = sampler.lags(startedAt, startedAt + WARM_MS);
@@ -217,6 +222,12 @@ async function main(): Promise<void> {
         `    from ${WARM_MS / 1000} s on (${steadyLags.length} samples): p50 ${percentile(steadyLags, 50).toFixed(0)} ms, p99 ${percentile(steadyLags, 99).toFixed(0)} ms, max ${Math.max(...steadyLags).toFixed(0)} ms`,
         `  caught up ${secs(catchUpMs)} after the workload ended`,
         `  source = target after the run:    ${sums.ok ? 'yes (row count + md5 of every table)' : `NO: ${sums.diff}`}`,
+      );
+      report.push(
+        `  CPU during the workload, seconds (per 1,000 row changes the source committed): pgbench / source server / target server / Tandem's exporter + importer`,
+        ...(baselineCpu ? [`    without replication: ${describeWorkloadCpu(baselineCpu)}`] : []),
+        `    native replication:  ${describeWorkloadCpu(native.cpu)}`,
+        `    Tandem:              ${describeWorkloadCpu(live.cpu)}`,
       );
       report.push(`  lag over time (ms; the first 10 samples, then every 5th): ${runLags.filter((_, i) => i < 10 || i % 5 === 0).map((x) => x.toFixed(0)).join(' ')}`);
       if (process.env.BENCH_LOG_LEVEL === 'debug') report.push(...stageReport(dir, vsn0, WARM_MS, startedAt, DEFAULT_PARALLEL_JOBS));
@@ -326,7 +337,7 @@ async function backlogDrain(source: PgServer, target: PgServer, env: Record<stri
   };
 }
 
-interface NativeLive { readonly tps: number; readonly lags: number[]; readonly steady: number[]; readonly load: string; readonly equal: boolean; readonly diff: string }
+interface NativeLive { readonly cpu: WorkloadCpu; readonly tps: number; readonly lags: number[]; readonly steady: number[]; readonly load: string; readonly equal: boolean; readonly diff: string }
 
 /**
  * The live workload with PostgreSQL's own logical replication into database native_live (slot
@@ -369,7 +380,7 @@ async function nativeLive(source: PgServer, target: PgServer, env: Record<string
   await source.sql(DB, 'DROP PUBLICATION native_live_pub');
   await vacuum(source, DB);
   say(`  ${live.tps.toFixed(0)} tps; lag p50 ${percentile(lags, 50).toFixed(0)} ms, p99 ${percentile(lags, 99).toFixed(0)} ms`);
-  return { tps: live.tps, lags, steady, load, equal: sums.ok, diff: sums.diff };
+  return { tps: live.tps, cpu: live.cpu, lags, steady, load, equal: sums.ok, diff: sums.diff };
 }
 
 /**
@@ -429,11 +440,28 @@ async function waitCaughtUp(meta: MetaView, procs: Proc[], timeoutMs: number): P
 }
 
 /** pgbench -N for DURATION seconds, plus the heartbeat writer. */
-async function liveWorkload(source: PgServer, hbScript: string, seconds = DURATION): Promise<{ tps: number }> {
+/** The source's and target's postmasters (their CPU is read around each workload run). */
+let postmasters: [number, number] = [0, 0];
+
+/** CPU used during one workload run, and the row changes the source committed in it (2 per pgbench -N transaction). */
+interface WorkloadCpu { readonly servers: CpuReading; readonly tandemS: number; readonly changes: number }
+
+/** `pgbench 3.1 (0.05) / source 20.0 (0.33) / target 6.0 (0.10) / tandem 9.0 (0.15)`. */
+function describeWorkloadCpu(c: WorkloadCpu): string {
+  const per = (s: number) => `${s.toFixed(1)} (${((s * 1000) / Math.max(1, c.changes)).toFixed(3)})`;
+  return `${per(c.servers.clientS)} / ${per(c.servers.sourceS)} / ${per(c.servers.targetS)} / ${per(c.tandemS)}; ${c.changes} row changes`;
+}
+
+/** pgbench -N with the heartbeat; `tandem`, the running Tandem processes whose CPU is counted too. */
+async function liveWorkload(source: PgServer, hbScript: string, seconds = DURATION, tandem: readonly Proc[] = []): Promise<{ tps: number; cpu: WorkloadCpu }> {
+  const tandemCpu = () => tandem.reduce((sum, p) => sum + (p.child.pid ? processCpuS(p.child.pid) : 0), 0);
+  const before = readCpu(...postmasters);
+  const tandemBefore = tandemCpu();
   const hb = pgbench(['-n', '-c', '1', '-T', String(seconds), '-f', hbScript], source, DB, 'heartbeat');
   const main = pgbench(['-n', '-N', '-c', String(CLIENTS), '-j', '2', '-T', String(seconds)], source, DB);
   const [r] = await Promise.all([pgbenchResult(main), pgbenchResult(hb)]);
-  return { tps: r.tps };
+  const cpu = { servers: cpuBetween(before, readCpu(...postmasters)), tandemS: tandemCpu() - tandemBefore, changes: 2 * r.transactions };
+  return { tps: r.tps, cpu };
 }
 
 /** VACUUM cannot run in the implicit transaction of a multi-statement query: one call each. */

@@ -31,6 +31,12 @@ function stat(pid: number | 'self'): ProcStat | undefined {
   return { ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
 }
 
+/** CPU seconds a live process has used so far (its own, not its children's); 0 once it has exited. */
+export function processCpuS(pid: number): number {
+  const s = stat(pid);
+  return s ? s.own / TICKS_PER_S : 0;
+}
+
 /** The postmaster's pid: the parent of a backend. */
 export async function postmasterPid(server: PgServer): Promise<number> {
   // Read while the connection is open: the backend exits with it.
