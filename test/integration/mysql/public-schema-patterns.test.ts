@@ -63,7 +63,7 @@ CREATE VIEW returns_late AS SELECT s.id AS id, TO_DAYS(s.returned_on) - TO_DAYS(
 CREATE VIEW sale_dates AS SELECT s.id AS id, DAYOFWEEK(s.sold_at) AS dow, DAYOFYEAR(s.sold_at) AS doy, QUARTER(s.sold_at) AS q, DATE(s.sold_at) AS day,
   DATE_FORMAT(s.sold_at, '%d %M %Y %H:%i:%s %p %W %a %b %j %e %c %k %l|%y') AS label FROM sale s;
 CREATE VIEW due AS SELECT s.id AS id, DATE_ADD(s.sold_at, INTERVAL 30 DAY) AS due_at, s.sold_at - INTERVAL 1 MONTH AS prev,
-  TIMESTAMPDIFF(HOUR, s.sold_at, '2024-02-03 12:00:00') AS hours FROM sale s;
+  TIMESTAMPDIFF(HOUR, s.sold_at, '2024-02-03 12:00:00') AS hours, '2024-02-03 10:00:00' + INTERVAL 90 MINUTE AS fixed FROM sale s;
 CREATE VIEW north AS SELECT g.id AS id, CONVERT(g.name USING utf8mb4) AS name FROM region g WHERE g.code = 'NTH' COLLATE utf8mb4_general_ci;
 CREATE VIEW flags AS SELECT b.id AS id, (b.opened IS NULL) AS unopened, b.active = 1 AS on_duty FROM branch b;
 CREATE VIEW initials AS SELECT b.id AS id, CONCAT(UCASE(SUBSTR(b.city, 1, 1)), LCASE(SUBSTR(b.city, 2, LENGTH(b.city)))) AS city FROM branch b;
@@ -94,8 +94,9 @@ const VIEW_ROWS: Record<string, string[][]> = {
   // … and use one alone as a condition.
   gadgets_retired: [['2', 'graded'], ['3', 'ungraded']],
   due: [
-    ['1', '2024-02-04 10:00:00', '2023-12-05 10:00:00', '698'], ['2', '2024-02-19 12:30:00', '2023-12-20 12:30:00', '335'],
-    ['3', '2024-03-03 09:15:00', '2024-01-02 09:15:00', '26'], ['4', '2024-03-04 08:00:00', '2024-01-03 08:00:00', '4'],
+    // A string plus an INTERVAL: MySQL reads the string as a date (the literal is cast on PostgreSQL).
+    ['1', '2024-02-04 10:00:00', '2023-12-05 10:00:00', '698', '2024-02-03 11:30:00'], ['2', '2024-02-19 12:30:00', '2023-12-20 12:30:00', '335', '2024-02-03 11:30:00'],
+    ['3', '2024-03-03 09:15:00', '2024-01-02 09:15:00', '26', '2024-02-03 11:30:00'], ['4', '2024-03-04 08:00:00', '2024-01-03 08:00:00', '4', '2024-02-03 11:30:00'],
   ],
   sale_dates: [
     ['1', '6', '5', '1', '2024-01-05', '05 January 2024 10:00:00 AM Friday Fri Jan 005 5 1 10 10|24'],

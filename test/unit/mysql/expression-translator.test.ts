@@ -208,7 +208,15 @@ test('a BIT column compared with a number compares with a bit string of its widt
   assert.equal(translate("select (`s`.`name` + ' ' + `s`.`id`) AS `n` from `shop`.`shelf` `s`"), plus);
   assert.equal(translate('select `i`.`label` + `i`.`id` AS `n` from `shop`.`item` `i`'), plus);
   assert.equal(translate('`id` + 1', { table: 'item' }), 'id + 1');
-  assert.equal(translate("'2024-01-31' + interval 1 day"), "'2024-01-31' + (1 * INTERVAL '1 day')");
+  // A string plus or minus an INTERVAL is a date to MySQL: the literal is cast (PostgreSQL would read it as an interval).
+  assert.equal(translate("'2024-01-31' + interval 1 day"), "CAST('2024-01-31' AS timestamp) + (1 * INTERVAL '1 day')");
+  assert.equal(translate("select ('2024-01-31 10:00' - interval 90 minute) AS `t`"), "SELECT (CAST('2024-01-31 10:00' AS timestamp) - (90 * INTERVAL '1 minute')) AS t");
+  assert.equal(translate("select date_add('2024-01-31', interval 1 month) AS `t`"), "SELECT (CAST('2024-01-31' AS timestamp) + (1 * INTERVAL '1 month')) AS t");
+  assert.equal(translate("select adddate('2024-01-31', 2) AS `t`"), "SELECT (CAST('2024-01-31' AS timestamp) + (2 * INTERVAL '1 day')) AS t");
+  // Only a literal right before the operator: a column or a parenthesised expression stays as it is.
+  assert.equal(translate("`d` + interval 1 day", { table: 'item' }), "d + (1 * INTERVAL '1 day')");
+  assert.equal(translate("'2024-01-31' <= `d` and `d` < '2024-02-01' + interval 1 day", { table: 'item' }),
+    "'2024-01-31' <= d AND d < CAST('2024-02-01' AS timestamp) + (1 * INTERVAL '1 day')");
   // A BIT column alone as a condition is true unless all its bits are 0.
   assert.equal(translate('select `i`.`id` AS `id` from `shop`.`item` `i` where `i`.`retired` and not `i`.`flags`'),
     "SELECT i.id AS id FROM public.item i WHERE i.retired <> B'0' AND NOT i.flags <> B'0000'");

@@ -160,7 +160,9 @@ const FUNCTIONS: Record<string, FunctionHandler> = {
 function dateArithmetic(name: string, op: '+' | '-', a: readonly string[]): string {
   if (a.length !== 2) throw new Unconvertible(`${name}() with ${a.length} arguments`);
   const amount = /\* INTERVAL '/.test(a[1]!) ? a[1]! : `(${a[1]} * INTERVAL '1 day')`;
-  return `(${a[0]} ${op} ${amount})`;
+  // A string is read as a date by MySQL; PostgreSQL needs the cast.
+  const date = /^'(?:[^']|'')*'$/.test(a[0]!) ? `CAST(${a[0]} AS timestamp)` : a[0]!;
+  return `(${date} ${op} ${amount})`;
 }
 
 function one(name: string, a: readonly string[]): void {
@@ -308,6 +310,8 @@ class Translator {
    */
   sequence(stopAtComma: boolean, stopWords?: ReadonlySet<string>): string {
     const out: string[] = [];
+    // Which entries of `out` are string literals (a literal plus an INTERVAL is cast below).
+    const literal: boolean[] = [];
     while (this.i < this.tokens.length) {
       const t = this.tokens[this.i]!;
       if (t.type === 'op' && t.value === ')') break;
@@ -318,10 +322,18 @@ class Translator {
         if (path?.type !== 'string') throw new Unconvertible(`the ${t.value} operator without a literal path`);
         this.i += 2;
         out.push(`(CAST(${out.pop()} AS jsonb) ${t.value === '->' ? '#>' : '#>>'} ${pgString(jsonPath(path.value))})`);
+        literal[out.length - 1] = false;
         this.warnings.add('JSON paths: a JSON null gives SQL NULL on PostgreSQL where MySQL\'s ->> and JSON_UNQUOTE give the text null');
         continue;
       }
       out.push(this.one());
+      literal[out.length - 1] = t.type === 'string';
+      // MySQL reads a string plus or minus an INTERVAL as a date; PostgreSQL takes the string for an
+      // interval and fails: the literal is cast to a timestamp.
+      const n = out.length;
+      if (t.type === 'word' && t.value.toLowerCase() === 'interval' && n >= 3 && literal[n - 3] && (out[n - 2] === '+' || out[n - 2] === '-')) {
+        out[n - 3] = `CAST(${out[n - 3]} AS timestamp)`;
+      }
       // MySQL's TRUE and FALSE are the numbers 1 and 0: compared with a column they stay numbers.
       if (t.type === 'word' && /^(true|false)$/i.test(t.value)) {
         const next = this.peek();
