@@ -44,10 +44,6 @@ interface OpenSegment {
  * caller acknowledges the source only after `append` resolves, so a crash loses nothing the source
  * considers delivered, and the committed size says which bytes are whole lines.
  *
- * The write, the fsync and the transaction run in an append thread (`append-worker.ts`, with its
- * own meta.db connection), so the caller's thread goes on decoding meanwhile; an append whose
- * `inCommit` records something through the caller's connection runs on the caller's thread.
- *
  * Segments: an append's events always go to one segment (a batch is never split, so a source
  * transaction passed in one append stays in one file). A segment whose committed size reaches
  * `segmentBytes` is closed in the same transaction as its last append; the next append opens the
