@@ -97,13 +97,6 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
       const stream = capture.open(resumeFrom, tables);
       const stopOnAbort = () => void stream.stop();
       let idleTimer: NodeJS.Timeout | undefined;
-      // The groups on their way into the queue; each one is acknowledged once it is durable.
-      const groups = new GroupPipeline(queue, (tx, count, since, t0) => {
-        if (log.level === 'debug') log.debug(`queued ${count} events in ${Date.now() - t0} ms, ${t0 - since} ms after the group's first transaction arrived`);
-        failpoint('queue.after-commit-before-ack');
-        stream.acknowledge(tx);
-        meter.add(count);
-      });
       abort.signal.addEventListener('abort', stopOnAbort);
       try {
         await stream.start();
@@ -111,13 +104,35 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         // A heartbeat now also opens the connection a cutover marker is written through.
         void capture.writeMarker('heartbeat').catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));
         delay = 500;
+        let pending: UnnumberedChangeEvent[] = [];
+        // The last transaction of `pending`: what is acknowledged once the group is durable.
+        let pendingTx: CapturedTransaction | undefined;
+        // When the group's first transaction arrived (it is the one that has waited longest).
+        let groupSince = 0;
+        let flushing = false;
+        const flush = async () => {
+          if (!pendingTx) return;
+          flushing = true;
+          try {
+            const t0 = Date.now();
+            await queue.append(pending, pendingTx.position);
+            if (log.level === 'debug') log.debug(`queued ${pending.length} events in ${Date.now() - t0} ms, ${t0 - groupSince} ms after the group's first transaction arrived`);
+            failpoint('queue.after-commit-before-ack');
+            stream.acknowledge(pendingTx);
+            meter.add(pending.length);
+            pending = [];
+            pendingTx = undefined;
+          } finally {
+            flushing = false;
+          }
+        };
         // While the migrated tables are quiet, write a heartbeat into the change log: it comes back
         // through the stream like any transaction, is queued (as a position only) and acknowledged,
         // so the stream moves on and does not keep the log other tables write. Only positions of
         // queued transactions are ever acknowledged, never the server's keepalive positions.
         let lastActivity = Date.now();
         idleTimer = setInterval(() => {
-          if (groups.busy || reachedMarker || Date.now() - lastActivity < IDLE_ACK_MS) return;
+          if (flushing || pendingTx || reachedMarker || Date.now() - lastActivity < IDLE_ACK_MS) return;
           lastActivity = Date.now();
           void capture.writeMarker('heartbeat').catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));
         }, IDLE_ACK_MS);
@@ -129,20 +144,22 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           // Caught up: the server follows a commit with a keepalive, so `buffered` is rarely 0 right
           // after it. When no next transaction arrives within IDLE_FLUSH_MS, make the pending ones
           // durable now instead of holding them until the next commit.
-          if (groups.gathering && await Promise.race([step.then(() => false), sleep(flushWaitMs).then(() => true), groups.failed])) groups.flush();
-          const next = await Promise.race([step, groups.failed]);
+          if (pendingTx && await Promise.race([step.then(() => false), sleep(flushWaitMs).then(() => true)])) await flush();
+          const next = await step;
           if (next.done) break;
           lastActivity = Date.now();
           for (const tx of next.value) {
-            // Replayed after a crash (already queued), or already taken into a group.
-            if (!groups.add(tx)) continue;
             const { position } = tx;
+            const last = queue.lastPosition;
+            if (last !== undefined && position <= last) continue; // replayed after a crash: already queued
+            if (pendingTx && position <= pendingTx.position) continue;
+            // Events that already carry their transaction's position are queued as they are.
+            for (const e of tx.events) pending.push(e.position === position ? e : { ...e, position });
+            if (!pendingTx) groupSince = Date.now();
+            pendingTx = tx;
             if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
-              // The marker's transaction must not go into a group of its own: its position,
-              // acknowledged, would make a restart skip the marker. Wait for the append in flight;
-              // everything committed before the marker is then queued or in the group.
-              const pending = await groups.takeForMarker();
-              // The other side restores its sequences from these values (this side is quiet now).
+              // Everything committed before the marker is in `pending` or already queued. The other
+              // side restores its sequences from these values (this side is quiet now).
               const sequences = await engine.sequences(db).read(migratedSchemas(meta));
               pending.push(markerEvent(r.marker, position));
               // The marker, its record in the cutover table and the sequence values are committed
@@ -156,13 +173,14 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
               failpoint('queue.marker-after-append');
               stream.acknowledge(tx);
               meter.add(pending.length - 1);
+              pending = [];
+              pendingTx = undefined;
               reachedMarker = true;
               abort.abort();
               await batches.return(undefined);
               break stream;
             }
-            // A full group waits for the append in flight (the stream is read no further meanwhile).
-            if (groups.size >= MAX_EVENTS_PER_APPEND) await groups.flushWhenFree();
+            if (pending.length >= MAX_EVENTS_PER_APPEND) await flush();
           }
           // Flush when caught up with the socket or the group is large: low latency under light
           // load, few fsyncs under heavy load. A group that is already large when the socket runs
@@ -173,13 +191,13 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           // also made durable once its first transaction has waited MAX_GROUP_MS (replication lag).
           flushWaitMs = IDLE_FLUSH_MS;
           if (stream.buffered === 0) {
-            if (groups.size < BEHIND_GROUP) groups.flush();
+            if (pending.length < BEHIND_GROUP) await flush();
             else flushWaitMs = BEHIND_FLUSH_MS;
-          } else if (groups.gathering && groups.size < BEHIND_GROUP && Date.now() - groups.since >= MAX_GROUP_MS) {
-            groups.flush();
+          } else if (pendingTx && pending.length < BEHIND_GROUP && Date.now() - groupSince >= MAX_GROUP_MS) {
+            await flush();
           }
         }
-        if (!reachedMarker) await groups.flushAll();
+        if (!reachedMarker) await flush();
       } catch (e) {
         if (abort.signal.aborted) break;
         if (isTandemError(e) && e.code !== 'TANDEM_CONNECT') throw e;
@@ -192,8 +210,6 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
       } finally {
         if (idleTimer) clearInterval(idleTimer);
         abort.signal.removeEventListener('abort', stopOnAbort);
-        // A reconnect resumes from the queue's last position: no append may still be running then.
-        await groups.stop();
         await stream.stop().catch(() => {});
       }
     }
@@ -216,139 +232,6 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     : `The ${role} purges its ${capture.labels.changeLog} on its own schedule: restart before it removes what the stream still needs.`;
   reporter.print(`Export stopped; ${queue.lastVsn} events are queued. Run the same command again to continue streaming. ${kept}`);
   return 'stopped';
-}
-
-/**
- * The exporter's transactions on their way into the queue, as groups (one append each). At most one
- * append is in flight: while its bytes and meta.db record are made durable (in the queue's append
- * thread), the next transactions are decoded and gather into the next group, which goes as soon as
- * the one in flight is durable if it was due meanwhile (group commit). Each group is acknowledged
- * (`onDurable`) after its append, in order. Once an append has failed, nothing more is appended
- * (`failed` rejects): the stream reconnects and resumes from the queue's last position, so the
- * failed group's transactions are replayed, never skipped.
- */
-class GroupPipeline {
-  private pending: UnnumberedChangeEvent[] = [];
-  /** The last transaction of `pending`: what is acknowledged once the group is durable. */
-  private pendingTx?: CapturedTransaction;
-  /** When the group's first transaction arrived (the one that has waited longest). */
-  private groupSince = 0;
-  /** The last position handed to an append (in flight or durable). */
-  private queuedPosition: string | undefined;
-  private inFlight?: Promise<void>;
-  /** The gathering group was due while an append was in flight: it goes when that one is durable. */
-  private due = false;
-  /** No group may start (a marker is being queued, or the stream is stopping). */
-  private held = false;
-  private error?: unknown;
-  private fail!: (e: unknown) => void;
-  /** Rejects when an append fails (never resolves). */
-  readonly failed: Promise<never>;
-
-  constructor(private readonly queue: EventQueueWriter, private readonly onDurable: (tx: CapturedTransaction, count: number, since: number, t0: number) => void) {
-    this.queuedPosition = queue.lastPosition;
-    this.failed = new Promise<never>((_, reject) => { this.fail = reject; });
-    this.failed.catch(() => { /* read through `failed` by the loop */ });
-  }
-
-  /** An append is in flight or a group is gathering. */
-  get busy(): boolean {
-    return this.inFlight !== undefined || this.pendingTx !== undefined;
-  }
-
-  get gathering(): boolean {
-    return this.pendingTx !== undefined;
-  }
-
-  get size(): number {
-    return this.pending.length;
-  }
-
-  get since(): number {
-    return this.groupSince;
-  }
-
-  /** Adds a transaction to the gathering group; false for one at or before a position already taken (a replay). */
-  add(tx: CapturedTransaction): boolean {
-    const { position } = tx;
-    if (this.queuedPosition !== undefined && position <= this.queuedPosition) return false;
-    if (this.pendingTx && position <= this.pendingTx.position) return false;
-    // Events that already carry their transaction's position are queued as they are.
-    for (const e of tx.events) this.pending.push(e.position === position ? e : { ...e, position });
-    if (!this.pendingTx) this.groupSince = Date.now();
-    this.pendingTx = tx;
-    return true;
-  }
-
-  /** Appends the gathering group now, or as soon as the append in flight is durable. */
-  flush(): void {
-    if (!this.pendingTx || this.held || this.error !== undefined) return;
-    if (this.inFlight) {
-      this.due = true;
-      return;
-    }
-    this.due = false;
-    const events = this.pending;
-    const tx = this.pendingTx;
-    const since = this.groupSince;
-    this.pending = [];
-    this.pendingTx = undefined;
-    this.queuedPosition = tx.position;
-    this.inFlight = this.append(events, tx, since);
-  }
-
-  /** Waits for the append in flight, then appends the gathering group (backpressure for a full one). */
-  async flushWhenFree(): Promise<void> {
-    await this.settle();
-    this.flush();
-  }
-
-  /** Appends everything gathered and waits until it is durable (the stream's end). */
-  async flushAll(): Promise<void> {
-    await this.settle();
-    this.flush();
-    await this.settle();
-  }
-
-  /**
-   * For the cutover marker's transaction (the last one added): waits for the append in flight and
-   * hands over the gathering group, which the caller appends with the marker. No group starts after.
-   */
-  async takeForMarker(): Promise<UnnumberedChangeEvent[]> {
-    this.held = true;
-    await this.settle();
-    const events = this.pending;
-    this.pending = [];
-    this.pendingTx = undefined;
-    return events;
-  }
-
-  /** Starts no more appends and waits for the one in flight (its failure is the loop's to report). */
-  async stop(): Promise<void> {
-    this.held = true;
-    while (this.inFlight) await this.inFlight;
-  }
-
-  /** Waits until no append is in flight; throws the failure of one. */
-  private async settle(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
-    if (this.error !== undefined) throw this.error;
-  }
-
-  private async append(events: UnnumberedChangeEvent[], tx: CapturedTransaction, since: number): Promise<void> {
-    try {
-      const t0 = Date.now();
-      await this.queue.append(events, tx.position);
-      this.onDurable(tx, events.length, since, t0);
-    } catch (e) {
-      this.error ??= e;
-      this.fail(e);
-      return;
-    } finally {
-      this.inFlight = undefined;
-    }
-    if (this.due) this.flush();
-  }
 }
 
 /** A stream's transactions one at a time, as one-element batches. */
