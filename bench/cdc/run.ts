@@ -364,9 +364,9 @@ async function nativeLive(source: PgServer, target: PgServer, env: Record<string
   const startedAt = Date.now();
   const live = await liveWorkload(source, hbScript);
   const lags = sampler.lags(startedAt, Date.now());
-  const cpu = await live.cpu();
   const steady = sampler.lags(startedAt + WARM_MS, Date.now());
   const load = loadAvg();
+  const cpu = await live.cpu();
   const sentinel = '2001-02-03 04:05:07+00';
   await source.sql(DB, `UPDATE bench_heartbeat SET ts = '${sentinel}' WHERE id = 1`);
   await waitFor('the native subscriber to catch up', async () =>
