@@ -9,6 +9,7 @@
  * BENCH_LOG_LEVEL=debug (the exporter's and importer's --log-level: debug logs every queue append and batch,
  * and the report then splits the heartbeats' lag into stages, see stages.ts),
  * BENCH_PROFILE_DIR=<dir> (every export and import data process writes a --cpu-prof profile there),
+ * BENCH_IMPORT_JOBS=<n> (import data's --parallel-jobs: its change channels; default Tandem's own),
  * BENCH_WARM_S=10 (the live lag is also reported apart for the workload's first seconds and for the rest),
  * BENCH_PREWARM_S=0 (seconds of the workload through the same Tandem processes before the measured run),
  * BENCH_SOURCE_SYNCHRONOUS_COMMIT=on (the source server's synchronous_commit: `on` is PostgreSQL's
@@ -68,6 +69,8 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
 const DB = 'bench';
 const LOG_FLAGS = process.env.BENCH_LOG_LEVEL ? ['--log-level', process.env.BENCH_LOG_LEVEL] : [];
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+/** BENCH_IMPORT_JOBS=n: `import data --parallel-jobs n` (the snapshot's loading connections and the change channels); default Tandem's own. */
+const IMPORT_JOBS = process.env.BENCH_IMPORT_JOBS ? ['--parallel-jobs', process.env.BENCH_IMPORT_JOBS] : [];
 /**
  * The live lag is also given apart for the workload's first seconds: the exporter and importer are
  * started just before it. In every run their first seconds of events lagged 0.8-1.6 s for about 2 s
@@ -150,7 +153,7 @@ async function main(): Promise<void> {
       return p;
     };
     const importer = () => {
-      const p = startCli('import', ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF, ...LOG_FLAGS], env);
+      const p = startCli('import', ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF, ...IMPORT_JOBS, ...LOG_FLAGS], env);
       procs.push(p);
       return p;
     };
@@ -235,7 +238,7 @@ async function main(): Promise<void> {
     }
 
     if (backlog) report.unshift(...backlog.lines);
-    report.unshift('', `bench/cdc report (scale ${SCALE}; load average now ${loadAvg()}; ${secs(now() - t00)} in all)`);
+    report.unshift('', `bench/cdc report (scale ${SCALE}; load average now ${loadAvg()}; ${secs(now() - t00)} in all${IMPORT_JOBS.length ? `; import data ${IMPORT_JOBS.join(' ')}` : ''})`);
     say(report.join('\n'));
   } finally {
     await cleanup.run();
