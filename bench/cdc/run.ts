@@ -228,7 +228,7 @@ async function main(): Promise<void> {
         `  source = target after the run:    ${sums.ok ? 'yes (row count + md5 of every table)' : `NO: ${sums.diff}`}`,
       );
       report.push(
-        `  CPU during the workload, seconds (per 1,000 row changes the source committed): pgbench / source server / target server / Tandem's exporter + importer`,
+        `  CPU during the workload, seconds (per 1,000 row changes the source committed): pgbench / source server, of it its walsender / target server / Tandem = exporter + importer`,
         ...(baselineCpu ? [`    without replication: ${describeWorkloadCpu(baselineCpu)}`] : []),
         `    native replication:  ${describeWorkloadCpu(native.cpu)}`,
         `    Tandem:              ${describeWorkloadCpu(liveCpu)}`,
@@ -449,12 +449,20 @@ async function waitCaughtUp(meta: MetaView, procs: Proc[], timeoutMs: number): P
 let postmasters: [number, number] = [0, 0];
 
 /** CPU used during one workload run, and the row changes the source committed in it (2 per pgbench -N transaction). */
-interface WorkloadCpu { readonly servers: CpuReading; readonly tandemS: number; readonly changes: number }
+interface WorkloadCpu {
+  readonly servers: CpuReading;
+  /** Each Tandem process's (exporter, importer). */
+  readonly tandemS: number[];
+  /** The source's walsenders' (part of the source server's). */
+  readonly walsenderS: number;
+  readonly changes: number;
+}
 
-/** `pgbench 3.1 (0.05) / source 20.0 (0.33) / target 6.0 (0.10) / tandem 9.0 (0.15)`. */
+/** `pgbench 3.1 (0.05) / source 20.0 (0.33; walsender 2.0 (0.03)) / target 6.0 (0.10) / tandem 9.0 (0.15: 5.0 (0.08) + 4.0 (0.07))`. */
 function describeWorkloadCpu(c: WorkloadCpu): string {
   const per = (s: number) => `${s.toFixed(1)} (${((s * 1000) / Math.max(1, c.changes)).toFixed(3)})`;
-  return `${per(c.servers.clientS)} / ${per(c.servers.sourceS)} / ${per(c.servers.targetS)} / ${per(c.tandemS)}; ${c.changes} row changes`;
+  const tandem = c.tandemS.reduce((a, b) => a + b, 0);
+  return `${per(c.servers.clientS)} / ${per(c.servers.sourceS)}, of it walsender ${per(c.walsenderS)} / ${per(c.servers.targetS)} / ${per(tandem)}${c.tandemS.length > 1 ? ` = ${c.tandemS.map(per).join(' + ')}` : ''}; ${c.changes} row changes`;
 }
 
 /**
@@ -469,16 +477,23 @@ const CPU_SETTLE_MS = 2000;
  * `cpu()` reads the CPU used since the start, at least CPU_SETTLE_MS after the workload's end.
  */
 async function liveWorkload(source: PgServer, hbScript: string, seconds = DURATION, tandem: readonly Proc[] = []): Promise<{ tps: number; cpu: () => Promise<WorkloadCpu> }> {
-  const tandemCpu = () => tandem.reduce((sum, p) => sum + (p.child.pid ? processCpuS(p.child.pid) : 0), 0);
+  const tandemCpu = () => tandem.map((p) => (p.child.pid ? processCpuS(p.child.pid) : 0));
+  const walsenders = (await source.sql('postgres', 'SELECT pid FROM pg_stat_replication')).map((r) => Number(r.pid));
+  const walsenderCpu = () => walsenders.reduce((sum, pid) => sum + processCpuS(pid), 0);
   const before = readCpu(...postmasters);
   const tandemBefore = tandemCpu();
+  const walsenderBefore = walsenderCpu();
   const hb = pgbench(['-n', '-c', '1', '-T', String(seconds), '-f', hbScript], source, DB, 'heartbeat');
   const main = pgbench(['-n', '-N', '-c', String(CLIENTS), '-j', '2', '-T', String(seconds)], source, DB);
   const [r] = await Promise.all([pgbenchResult(main), pgbenchResult(hb)]);
   const endedAt = now();
   const cpu = async () => {
     await sleep(Math.max(0, CPU_SETTLE_MS - (now() - endedAt)));
-    return { servers: cpuBetween(before, readCpu(...postmasters)), tandemS: tandemCpu() - tandemBefore, changes: 2 * r.transactions };
+    const tandemNow = tandemCpu();
+    return {
+      servers: cpuBetween(before, readCpu(...postmasters)), tandemS: tandemNow.map((s, i) => s - tandemBefore[i]!),
+      walsenderS: walsenderCpu() - walsenderBefore, changes: 2 * r.transactions,
+    };
   };
   return { tps: r.tps, cpu };
 }

@@ -264,3 +264,47 @@ test('isBarrier: a marker waits for everything before it and goes to onBarrier',
   assert.ok(!target.committedVsns.has(3));
   assert.equal(progress[progress.length - 1]!.lowWatermark, 4);
 });
+
+test('adaptive concurrency: a trickle that one channel keeps up with is applied one batch at a time, in larger batches', async () => {
+  const events = Array.from({ length: 400 }, (_, i) => ev(i + 1, 'c', 't2', i + 1, { id: String(i + 1) }));
+  const target = new FakeChangeTarget({ maxDelayMs: 1 });
+  async function* trickle() {
+    for (let i = 0; i < events.length; i += 4) {
+      yield events.slice(i, i + 4);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+  const d = new ChangeDispatcher(target, { migrationUuid: UUID, channels: 4, batchSize: 200 });
+  const summary = await d.run(trickle());
+  assert.equal(summary.applied, events.length);
+  assert.deepEqual(target.rows, replay(events));
+  assert.equal(target.maxRunning, 1, 'one batch at a time');
+  assert.equal(d.concurrency, 1);
+  // The events of all four channels went through, each channel's in vsn order.
+  assert.deepEqual(new Set(target.commits.map((c) => c.channel)), new Set([0, 1, 2, 3]));
+  for (const c of target.commits) assert.deepEqual(c.vsns, [...c.vsns].sort((x, y) => x - y));
+});
+
+test('adaptive concurrency: a backlog gets every channel, and the count comes back down once it is drained', async () => {
+  const backlog = Array.from({ length: 6000 }, (_, i) => ev(i + 1, 'c', 't2', i + 1, { id: String(i + 1) }));
+  const target = new FakeChangeTarget({ maxDelayMs: 3 });
+  const seen: number[] = [];
+  let d: ChangeDispatcher | undefined;
+  async function* source() {
+    yield backlog;
+    // Then a quiet stream: one event at a time, each applied before the next arrives.
+    for (let i = 0; i < 20; i++) {
+      const vsn = backlog.length + i + 1;
+      while (target.committedVsns.size < vsn - 1) await new Promise((r) => setTimeout(r, 1));
+      seen.push(d!.concurrency);
+      yield [ev(vsn, 'c', 't2', vsn, { id: String(vsn) })];
+    }
+  }
+  d = new ChangeDispatcher(target, { migrationUuid: UUID, channels: 4, batchSize: 100, onProgress: () => seen.push(d!.concurrency) });
+  const summary = await d.run(source());
+  assert.equal(summary.applied, backlog.length + 20);
+  assert.equal(target.maxRunning, 4, 'every channel applied at once during the backlog');
+  assert.equal(Math.max(...seen), 4);
+  assert.equal(d.concurrency, 1, 'back to one once only single events arrive');
+  assert.equal(target.committedVsns.size, backlog.length + 20);
+});
