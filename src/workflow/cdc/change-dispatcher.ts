@@ -114,7 +114,7 @@ interface Channel {
  *
  * How many channels apply a batch at once adapts to the backlog: one to start with; one more after
  * a commit that leaves at least a quarter of a batch waiting in the channels that are not running,
- * one fewer after a commit that leaves at most a twentieth. A live stream that one connection keeps
+ * one fewer after a commit that leaves at most an eighth. A live stream that one connection keeps
  * up with is then applied in few, larger transactions (measured on a PostgreSQL target under
  * bench/cdc: 0.041 s of the target's CPU per 1,000 changes with one channel against 0.095 s with
  * four), and a backlog gets every channel. The channel that has waited longest (its oldest queued
@@ -150,7 +150,7 @@ export class ChangeDispatcher {
   constructor(private readonly target: ChangeTarget, private readonly options: ChangeDispatcherOptions) {
     this.batchSize = options.batchSize ?? 2000;
     this.growAt = Math.max(1, Math.floor(this.batchSize / 4));
-    this.shrinkAt = Math.floor(this.batchSize / 20);
+    this.shrinkAt = Math.floor(this.batchSize / 8);
     this.maxInFlight = Math.max(options.maxInFlight ?? 50000, this.batchSize);
     this.resetChanged();
   }
