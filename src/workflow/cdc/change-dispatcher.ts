@@ -2,6 +2,7 @@ import type { ChangeEvent } from '../../core/change-event.js';
 import { changesPrimaryKey } from '../../core/change-event.js';
 import type { ChangeTarget } from '../../core/change-target.js';
 import { TandemError } from '../../core/errors.js';
+import { log } from '../../core/logger.js';
 import { channelOf } from './channel-hash.js';
 import { ChangeUniqueTracker } from './change-unique-tracker.js';
 
@@ -300,8 +301,10 @@ export class ChangeDispatcher {
   private adapt(): void {
     let waiting = 0;
     for (const c of this.channels) if (!c.running) waiting += c.events.length - c.head;
+    const before = this.active;
     if (waiting >= this.growAt) this.active = Math.min(this.channels.length, this.active + 1);
     else if (waiting <= this.shrinkAt && this.active > 1) this.active--;
+    if (this.active !== before && log.level === 'debug') log.debug(`channels applying at once: ${this.active} (${waiting} events waiting)`);
   }
 
   /** Channels that may apply a batch at the same time now (for tests and logs). */
