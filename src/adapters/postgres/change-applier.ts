@@ -54,8 +54,6 @@ export class PgChangeTarget implements ChangeTarget {
   private readonly typed = new Map<string, TypedTable>();
   private readonly typedByName = new Map<string, Map<string, TypedTable>>();
   private clients: pg.Client[] = [];
-  /** Which connections run a batch now (a batch takes the lowest free one). */
-  private busy: boolean[] = [];
   private lastApplied: number[] = [];
   private uniques: UniqueKeyInfo[] = [];
   private migrationUuid = '';
@@ -102,7 +100,6 @@ export class PgChangeTarget implements ChangeTarget {
       }
       return c;
     }));
-    this.busy = this.clients.map(() => false);
     return progress;
   }
 
@@ -116,27 +113,9 @@ export class PgChangeTarget implements ChangeTarget {
     return table !== undefined && this.actions.changesOtherRows(e, table);
   }
 
-  /**
-   * Applies one channel's batch on a free connection: the lowest-numbered one, so that while one
-   * batch runs at a time (a live stream that one connection keeps up with) every batch goes through
-   * the same backend, whose caches are warm. A connection is only a session: which channel's
-   * progress row a batch moves is decided by `channelNo`, whatever connection commits it. There
-   * are as many connections as channels, and a channel runs one batch at a time, so one is free.
-   */
-  async applyBatch(channelNo: number, events: readonly ChangeEvent[]): Promise<void> {
-    if (!this.clients.length) throw new Error(`channel ${channelNo} is not prepared`);
-    const conn = this.busy.indexOf(false);
-    if (conn < 0) throw new Error('every change connection is busy: a channel ran two batches at once');
-    this.busy[conn] = true;
-    try {
-      await this.applyOn(conn, channelNo, events);
-    } finally {
-      this.busy[conn] = false;
-    }
-  }
-
-  private async applyOn(conn: number, channelNo: number, events: readonly ChangeEvent[], reconnects = 0, stepwise = false): Promise<void> {
-    const client = this.clients[conn]!;
+  async applyBatch(channelNo: number, events: readonly ChangeEvent[], reconnects = 0, stepwise = false): Promise<void> {
+    const client = this.clients[channelNo];
+    if (!client) throw new Error(`channel ${channelNo} is not prepared`);
     const done = this.lastApplied[channelNo]!;
     // Events are in vsn order: skip the prefix a previous run already committed.
     let from = 0;
@@ -164,21 +143,21 @@ export class PgChangeTarget implements ChangeTarget {
         // progress is read again and the committed prefix skipped: still exactly once.
         log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${(e as Error).message}); reconnecting`);
         await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** reconnects, 5_000)));
-        await this.reconnect(conn, channelNo).catch((re) => log.warn(`channel ${channelNo}: reconnect failed: ${(re as Error).message}`));
-        return this.applyOn(conn, channelNo, events, reconnects + 1);
+        await this.reconnect(channelNo).catch((re) => log.warn(`channel ${channelNo}: reconnect failed: ${(re as Error).message}`));
+        return this.applyBatch(channelNo, events, reconnects + 1);
       }
       if (!alive || !oneTrip) throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
       // The transaction failed and was rolled back as a whole (nothing of it committed: COMMIT is
       // its last statement). Run it again one statement at a time: the error then names the
       // statement that fails, and a conflict another channel caused may have cleared.
-      return this.applyOn(conn, channelNo, events, reconnects, true);
+      return this.applyBatch(channelNo, events, reconnects, true);
     }
     this.lastApplied[channelNo] = lastVsn;
   }
 
-  /** Replaces a connection and reloads the channel's committed progress from the metadata table. */
-  private async reconnect(conn: number, channelNo: number): Promise<void> {
-    await this.clients[conn]?.end().catch(() => {});
+  /** Replaces a channel's connection and reloads its committed progress from the metadata table. */
+  private async reconnect(channelNo: number): Promise<void> {
+    await this.clients[channelNo]?.end().catch(() => {});
     const c = await connectPg(this.config);
     let progress: ChannelProgress[];
     try {
@@ -189,7 +168,7 @@ export class PgChangeTarget implements ChangeTarget {
       throw e;
     }
     // Only a connection whose progress is known replaces the old one.
-    this.clients[conn] = c;
+    this.clients[channelNo] = c;
     this.lastApplied[channelNo] = progress[channelNo]!.lastAppliedVsn;
   }
 
