@@ -180,9 +180,13 @@ export class MetaView {
     return r ? (JSON.parse(r.value_json) as T) : undefined;
   }
 
-  cutover(direction: 'to_target' | 'to_source'): { status: string; markerVsn?: number; detail: Record<string, unknown> } {
-    const r = this.get<{ status: string; marker_vsn: number | null; detail_json: string }>('SELECT status, marker_vsn, detail_json FROM cutover WHERE direction = ?', direction);
-    return r ? { status: r.status, markerVsn: r.marker_vsn ?? undefined, detail: JSON.parse(r.detail_json) } : { status: 'NOT_INITIATED', detail: {} };
+  /** The direction's cutover row; `requestedAt` in ms since the epoch (when `initiate cutover` recorded it). */
+  cutover(direction: 'to_target' | 'to_source'): { status: string; markerVsn?: number; requestedAt?: number; detail: Record<string, unknown> } {
+    const r = this.get<{ status: string; marker_vsn: number | null; requested_at: string | null; detail_json: string }>(
+      'SELECT status, marker_vsn, requested_at, detail_json FROM cutover WHERE direction = ?', direction);
+    return r
+      ? { status: r.status, markerVsn: r.marker_vsn ?? undefined, requestedAt: r.requested_at ? Date.parse(r.requested_at) : undefined, detail: JSON.parse(r.detail_json) }
+      : { status: 'NOT_INITIATED', detail: {} };
   }
 
   close(): void {

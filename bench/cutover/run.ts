@@ -162,13 +162,14 @@ async function oneRun(run: number, source: PgServer, target: PgServer, env: Reco
 
     // The cutover.
     const t0 = now();
+    const wallT0 = Date.now();
     const initiate = runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir, '--prepare-for-fall-back', 'true'], env).then((r) => now() - t0);
     const completedAt = await waitFor('cutover to target COMPLETED', () => {
       alive();
       return meta.cutover('to_target').status === 'COMPLETED' ? now() : undefined;
     }, 120_000, 10, diag);
     const initiateCli = await initiate;
-    const markerVsn = meta.cutover('to_target').markerVsn ?? 0;
+    const { markerVsn = 0, requestedAt } = meta.cutover('to_target');
     // (ii) the application's first write on the target takes a key from the restored sequence.
     const client = await target.client(db);
     let attempts = 0;
@@ -227,6 +228,7 @@ async function oneRun(run: number, source: PgServer, target: PgServer, env: Reco
     const vEnd = at(im, /^Verification:|VERIFICATION MISMATCH|verification skipped/);
     const vLine = im.find(/^Verification:|VERIFICATION MISMATCH|verification skipped/, t0)?.text ?? 'no verification line';
     const phases: Array<[string, number | undefined]> = [
+      ['initiate cutover command recorded the request in meta.db', requestedAt === undefined ? undefined : requestedAt - wallT0],
       ['initiate cutover command returned', initiateCli],
       ['exporter wrote the marker into the WAL ("Cutover requested")', at(ex, /Cutover requested/)],
       ['marker queued', at(ex, /cutover marker is queued/)],
