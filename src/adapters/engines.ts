@@ -5,7 +5,10 @@
  * `adapters/<engine>/<engine>-engine.ts` and filling in its line of `ENGINES` below.
  */
 import { TandemError } from '../core/errors.js';
-import { ENGINE_TYPES, type EngineType, type SourceEngine, type TargetEngine } from '../core/engine/engine.js';
+import { ENGINE_TYPES, type EngineCapabilities, type EngineType, type SourceEngine, type TargetEngine } from '../core/engine/engine.js';
+import { MYSQL_CAPABILITIES } from './mysql/mysql-capabilities.js';
+import { ORACLE_CAPABILITIES } from './oracle/oracle-capabilities.js';
+import { PG_CAPABILITIES } from './postgres/pg-capabilities.js';
 
 /** How to load each engine; undefined for an engine that is not plugged in yet. */
 const ENGINES: Readonly<Record<EngineType, (() => Promise<SourceEngine>) | undefined>> = {
@@ -19,6 +22,20 @@ const ENGINES: Readonly<Record<EngineType, (() => Promise<SourceEngine>) | undef
 export const SOURCE_TYPES: readonly EngineType[] = ENGINE_TYPES.filter((t) => t !== 'yugabytedb' && ENGINES[t] !== undefined);
 
 const DISPLAY: Readonly<Record<EngineType, string>> = { postgresql: 'PostgreSQL', mysql: 'MySQL', oracle: 'Oracle', yugabytedb: 'YugabyteDB' };
+
+/** Each engine's capabilities (the same object its `SourceEngine` carries), without loading its driver. */
+const CAPABILITIES: Readonly<Record<EngineType, EngineCapabilities>> = {
+  postgresql: PG_CAPABILITIES, yugabytedb: PG_CAPABILITIES, mysql: MYSQL_CAPABILITIES, oracle: ORACLE_CAPABILITIES,
+};
+
+/**
+ * An engine's display name and capabilities without loading it (`initiate cutover` is part of the
+ * application's downtime, and loading a driver costs it 0.1-0.3 s).
+ */
+export function engineFacts(type: EngineType | string): { readonly displayName: string; readonly capabilities: EngineCapabilities } {
+  const t = checkEngineType(type);
+  return { displayName: DISPLAY[t], capabilities: CAPABILITIES[t] };
+}
 
 /** "this version migrates PostgreSQL and Oracle sources" and its hint, for a source type Tandem cannot migrate. */
 export function unsupportedSource(type: string): TandemError {

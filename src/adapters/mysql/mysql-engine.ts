@@ -11,6 +11,7 @@ import { MySqlComparisonSide } from './verify/mysql-comparison-side.js';
 import { MySqlAutoIncrementSync } from './writer/auto-increment-sync.js';
 import { MySqlChangeTarget } from './writer/mysql-change-target.js';
 import { MySqlMigrationMetadata } from './writer/mysql-migration-metadata.js';
+import { MYSQL_CAPABILITIES } from './mysql-capabilities.js';
 
 /** Connects once and names the server: `MariaDB 10.11.19` or `MySQL 8.0.36`. */
 async function describeServer(db: DbConfig): Promise<string> {
@@ -30,7 +31,7 @@ export function mysqlEngine(): SourceEngine {
     type: 'mysql',
     displayName: 'MySQL',
     defaultPort: MYSQL_DEFAULT_PORT,
-    capabilities: { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true, streamOmitsForeignKeyActions: true },
+    capabilities: MYSQL_CAPABILITIES,
     checkConfig: checkMySqlConfig,
     describeServer,
     openCatalog: (db) => MySqlSourceCatalog.open(db),

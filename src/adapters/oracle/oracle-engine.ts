@@ -11,6 +11,7 @@ import { OracleSequenceSync } from './oracle-sequences.js';
 import { withDataSession } from './oracle-sessions.js';
 import { OracleSnapshotSource } from './oracle-snapshot-source.js';
 import { OracleWriteGuard } from './oracle-write-guard.js';
+import { ORACLE_CAPABILITIES } from './oracle-capabilities.js';
 
 /** The server's banner line. */
 export const BANNER_SQL = "SELECT BANNER_FULL AS BANNER FROM V$VERSION WHERE BANNER_FULL LIKE 'Oracle%' AND ROWNUM = 1";
@@ -42,7 +43,7 @@ export function oracleEngine(): SourceEngine {
     type: 'oracle',
     displayName: 'Oracle',
     defaultPort: 1521,
-    capabilities: { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true, streamOmitsForeignKeyActions: false },
+    capabilities: ORACLE_CAPABILITIES,
     unquotedNameCase: 'upper',
     checkConfig: checkOracleConfig,
     describeServer,

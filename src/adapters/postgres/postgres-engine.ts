@@ -11,6 +11,7 @@ import { exportPgSchema } from './pg-schema-export.js';
 import { PgSequenceSync } from './pg-sequences.js';
 import { PgSnapshotSource } from './pg-snapshot-source.js';
 import { PgTargetDatabase } from './pg-target-database.js';
+import { PG_CAPABILITIES } from './pg-capabilities.js';
 
 /** "PostgreSQL 15.4" or "YugabyteDB 2024.2.0.0", from the server's `version()`. */
 async function describeServer(db: DbConfig): Promise<string> {
@@ -30,7 +31,7 @@ export function postgresEngine(type: 'postgresql' | 'yugabytedb'): TargetEngine 
     type,
     displayName: type === 'yugabytedb' ? 'YugabyteDB' : 'PostgreSQL',
     defaultPort: type === 'yugabytedb' ? 5433 : 5432,
-    capabilities: { writerSkipsTriggers: true, acknowledgesPositions: true, binarySnapshot: true, namesTargetSchema: false, streamOmitsForeignKeyActions: false },
+    capabilities: PG_CAPABILITIES,
     describeServer,
     openCatalog: (db) => PgSourceCatalog.open(db),
     exportSchema: exportPgSchema,

@@ -1,7 +1,8 @@
 /** The engine registry: which engine each database type gets, and the refusals. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadEngine, loadTargetEngine, SOURCE_TYPES, unsupportedSource } from '../../../src/adapters/engines.js';
+import { engineFacts, loadEngine, loadTargetEngine, SOURCE_TYPES, unsupportedSource } from '../../../src/adapters/engines.js';
+import { ENGINE_TYPES } from '../../../src/core/engine/engine.js';
 import { TandemError } from '../../../src/core/errors.js';
 
 test('postgresql and yugabytedb get the PostgreSQL engine, each with its name and default port', async () => {
@@ -41,4 +42,14 @@ test('yugabytedb is no source; an unknown type is a usage error', async () => {
   assert.equal(e.hint, 'Use --source-db-type postgresql or mysql or oracle.');
   await assert.rejects(loadEngine('db2'), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_USAGE'
     && e.message === 'Unknown database type "db2"; Tandem knows postgresql, mysql, oracle, yugabytedb.');
+});
+
+test('engineFacts gives every engine\'s name and capabilities as its loaded engine has them, and refuses an unknown type', async () => {
+  for (const type of ENGINE_TYPES) {
+    const engine = await loadEngine(type);
+    const facts = engineFacts(type);
+    assert.equal(facts.displayName, engine.displayName, type);
+    assert.equal(facts.capabilities, engine.capabilities, `${type}: the very object the engine carries`);
+  }
+  assert.throws(() => engineFacts('db2'), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_USAGE');
 });
