@@ -71,21 +71,24 @@ export class PgChangeCapture implements ChangeCapture {
   }
 
   async prepare(tables: readonly TableRef[]): Promise<{ droppedLeftover: boolean }> {
-    const rc = await ReplicationConnection.open(connectionPlan(this.db));
+    const admin = await connectPg(this.db);
     try {
-      // A failed open must not leave `rc` open: the process would never exit.
-      const admin = await connectPg(this.db);
-      try {
-        const leftover = await rc.slotExists(this.slot);
-        if (leftover) await rc.dropSlot(this.slot, { wait: true });
-        await dropPublication(admin, this.publication);
-        await createPublication(admin, this.publication, tables.map((t) => ({ schema: t.schema, name: t.name })));
-        return { droppedLeftover: leftover };
-      } finally {
-        await admin.end().catch(() => {});
+      // A replication connection only for a leftover slot (its DROP waits until no one uses it): at
+      // a cutover, every connection opened is part of the application's downtime.
+      const leftover = (await admin.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [this.slot])).rows.length > 0;
+      if (leftover) {
+        const rc = await ReplicationConnection.open(connectionPlan(this.db));
+        try {
+          await rc.dropSlot(this.slot, { wait: true });
+        } finally {
+          await rc.close().catch(() => {});
+        }
       }
+      await dropPublication(admin, this.publication);
+      await createPublication(admin, this.publication, tables.map((t) => ({ schema: t.schema, name: t.name })));
+      return { droppedLeftover: leftover };
     } finally {
-      await rc.close().catch(() => {});
+      await admin.end().catch(() => {});
     }
   }
 

@@ -12,10 +12,11 @@ import type { TableComparison } from '../verify/table-comparison.js';
 
 /**
  * Runs in `import data to target` once every change before the cutover marker is applied: restores
- * the target's sequences (never below the data), and with fall-back creates the target's change
- * stream BEFORE the cutover is reported COMPLETED, so no application write on the target can predate
- * the reverse stream. Then verifies (with `parallelJobs` connections per side), completes, and with
- * fall-back turns into `export data from target`. Every step is safe to repeat after a crash.
+ * the target's sequences (never below the data), with fall-back creates the target's change stream,
+ * and verifies (with `parallelJobs` connections per side), the three at once; all of them end BEFORE
+ * the cutover is reported COMPLETED, so no application write on the target can predate the reverse
+ * stream. Then completes, and with fall-back turns into `export data from target`. Every step is
+ * safe to repeat after a crash.
  */
 export async function completeCutoverToTarget(env: CommandEnv, migration: Migration, target: Side,
   options: { parallelJobs: number; stillValid?: ReadonlyMap<string, TableComparison> }): Promise<void> {
@@ -23,12 +24,21 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
   const { meta } = migration;
   let record = CutoverState.get(meta, 'to_target');
   if (record.status !== 'COMPLETED') {
-    const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_target') ?? [];
-    const restored = await target.engine.sequences(target.db).restore(values);
-    failpoint('cutover.after-sequences-restored');
-    if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
-    if (record.prepareForFallBack) await prepareReverseStream(env, migration, target);
-    const verification = await verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs, options.stillValid);
+    // The application waits for COMPLETED, so these three run at once: none reads or writes what
+    // another does (sequences are not table rows, a slot and a publication are not data, the
+    // verification only reads the tables), and each is safe to repeat after a crash in any other.
+    const restoring = (async () => {
+      const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_target') ?? [];
+      const restored = await target.engine.sequences(target.db).restore(values);
+      failpoint('cutover.after-sequences-restored');
+      if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
+    })();
+    const reverse = record.prepareForFallBack ? prepareReverseStream(env, migration, target) : Promise.resolve();
+    const verifying = verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs, options.stillValid);
+    // Every step settles before a failure is reported: none is left running behind it.
+    const [r, p, v] = await Promise.allSettled([restoring, reverse, verifying]);
+    for (const step of [r, p, v]) if (step.status === 'rejected') throw step.reason;
+    const verification = (v as PromiseFulfilledResult<Awaited<typeof verifying>>).value;
     failpoint('cutover.before-completed');
     CutoverState.complete(meta, 'to_target', { verification });
     meta.setStep('import_changes', 'DONE');

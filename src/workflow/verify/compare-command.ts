@@ -84,13 +84,19 @@ export interface OpenedComparison {
  * Opens both comparison sides (`jobs` connections at most each) and lists the migration's tables to
  * compare. Closes what it opened when it fails.
  */
-export async function openComparison(meta: MetaStore, source: Side, target: Side, jobs: number, options: Pick<VerifyOptions, 'tableList' | 'excludeTableList'> = {}): Promise<OpenedComparison> {
+export async function openComparison(meta: MetaStore, source: Side, target: Side, jobs: number,
+  options: Pick<VerifyOptions, 'tableList' | 'excludeTableList'> & { readonly stillValid?: ReadonlyMap<string, TableComparison> } = {}): Promise<OpenedComparison> {
   const snapshot = snapshotTablesToCompare(meta, options);
   const left = source.engine.comparisonSide(source.db, 'source', jobs);
   const right = target.engine.comparisonSide(target.db, 'target', jobs);
   const close = async () => {
     await Promise.all([left.close(), right.close()]);
   };
+  if (snapshot.length > 0 && snapshot.every((t) => options.stillValid?.get(t.tableKey)?.match)) {
+    // Every table matched earlier and has not changed since: nothing will be scanned, so nothing is
+    // opened (at a cutover, connecting both sides would only add to the application's downtime).
+    return { left, right, tables: snapshot.map((t) => ({ key: t.tableKey, schema: t.schemaName, name: t.tableName, columns: t.columns, estimatedRows: t.exportedRows })), close };
+  }
   try {
     // Both settle before a failure closes the pools, so no connection is left half-open.
     const opened = await Promise.allSettled([left.open(), right.open()]);
