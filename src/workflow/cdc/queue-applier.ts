@@ -37,6 +37,12 @@ export interface QueueApplyResult {
   readonly marker?: ChangeEvent;
   /** With a marker and `openEarlyComparison`: the early matches that still hold at the marker. */
   readonly stillValid?: Map<string, TableComparison>;
+  /**
+   * With a marker: resolves once the writer's and the early verification's connections are closed.
+   * They close while the caller goes on with the cutover (part of the application's downtime);
+   * await it before the process ends. Without a marker they are closed before applyQueue returns.
+   */
+  readonly closed: Promise<void>;
 }
 
 /**
@@ -168,6 +174,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     },
   }) : undefined;
   let stillValid: Map<string, TableComparison> | undefined;
+  let closed: Promise<void> = Promise.resolve();
+  let reached = false;
   try {
     // The exporter's commits to meta.db wake the reader; the short poll is for file systems that
     // cannot report them (the time between queuing and applying a change is replication lag).
@@ -177,17 +185,21 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     await dispatcher.run(early ? noted(events, early) : events);
     // Every event before the marker has been read (and noted) by now.
     if (marker) stillValid = await early?.finish();
+    reached = marker !== undefined;
   } finally {
     clearTimeout(recordTimer);
     recordWatermark();
-    await early?.finish({ cancel: true });
     clearInterval(timer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await target.close().catch(() => {});
+    closed = Promise.all([
+      reached ? early?.closed() : early?.finish({ cancel: true }),
+      target.close().catch(() => {}),
+    ]).then(() => {});
+    if (!reached) await closed;
     show(true);
   }
-  return { marker, ...(stillValid ? { stillValid } : {}) };
+  return { marker, ...(stillValid ? { stillValid } : {}), closed };
 }
 
 /** The same batches, each logged when read (debug: with the commits' log lines this shows where the lag goes). */

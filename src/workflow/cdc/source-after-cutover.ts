@@ -7,8 +7,8 @@ import type { SourceImportOptions } from '../cutover/source-importer.js';
 
 /**
  * `export data from source` once the snapshot is done (and on every restart): streams the source's
- * changes until the cutover marker, ends the source stream, and with fall-back turns into
- * `import data to source` (with `parallelJobs` channels).
+ * changes until the cutover marker, then ends the source stream, or with fall-back turns into
+ * `import data to source` (with `parallelJobs` channels), which ends it after the cutover to target.
  */
 export async function continueLiveExport(env: CommandEnv, migration: Migration, source: Side, options: SourceImportOptions): Promise<void> {
   const { reporter } = env;
@@ -16,11 +16,12 @@ export async function continueLiveExport(env: CommandEnv, migration: Migration, 
   if (outcome === 'stopped') return;
   const { meta } = migration;
   meta.setStep('export_changes', 'DONE');
-  await endChangeStream(env, migration, source, 'source');
   if (!CutoverState.get(meta, 'to_target').prepareForFallBack) {
+    await endChangeStream(env, migration, source, 'source');
     reporter.print('Cutover to target: the source stream has ended. "import data to target" completes the cutover.');
     return;
   }
+  // With fall-back, "import data to source" ends the source stream once the cutover to target has completed.
   reporter.print('Preparing for fall-back: this process continues as "import data to source" (if it stops, restart it with: tandem import data to source --export-dir ' + migration.exportDir.root + ').');
   const { importChangesToSource } = await import('../cutover/source-importer.js');
   await importChangesToSource(env, migration, source, options);

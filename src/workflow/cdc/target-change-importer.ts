@@ -20,6 +20,7 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
   const applied = QueueConsumers.appliedVsn(meta, 'target') ?? 0;
   // Matches found while streaming, still valid at the marker (a restarted importer has none).
   let stillValid: Map<string, TableComparison> | undefined;
+  let closed: Promise<void> = Promise.resolve();
   if (marker === undefined || applied < marker) {
     meta.setStep('import_changes', 'IN_PROGRESS');
     reporter.print('Applying the changes captured on the source (Ctrl-C to stop; a rerun resumes).');
@@ -34,7 +35,9 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
     reporter.print(`All changes up to the cutover marker (vsn ${result.marker.vsn}) are applied to the target.`);
     failpoint('cutover.after-marker-applied');
     stillValid = result.stillValid;
+    closed = result.closed;
   }
   const { completeCutoverToTarget } = await import('../cutover/target-cutover.js');
-  await completeCutoverToTarget(env, migration, target, { ...options, stillValid });
+  // The apply's connections close while the cutover goes on.
+  await Promise.all([completeCutoverToTarget(env, migration, target, { ...options, stillValid }), closed]);
 }

@@ -4,7 +4,7 @@ import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import { readQueueState } from '../../core/queue/queue-tables.js';
-import { loadEngine } from '../../adapters/engines.js';
+import { engineFacts } from '../../adapters/engines.js';
 import type { CommandEnv } from '../command-env.js';
 import { openMigration, sourceSide, targetSide } from '../migration-context.js';
 import { renderTable } from '../text-table.js';
@@ -38,8 +38,9 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
       });
     }
     const fallBack = options.prepareForFallBack;
-    // The engine that will write the target's changes back (loaded before anything is recorded).
-    const source = fallBack ? await loadEngine(m.meta.getDbConfig('source')?.type ?? 'postgresql') : undefined;
+    // What the fall-back will write the target's changes back into, from the registry: loading the
+    // engine (its driver) would add to the application's downtime, which starts with this command.
+    const source = fallBack ? engineFacts(m.meta.getDbConfig('source')?.type ?? 'postgresql') : undefined;
     // Looked at before the request: on a small database both processes can finish the whole cutover
     // and exit within milliseconds of it, and must not then be reported as "not running".
     const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export-data', 'import-data']);
@@ -190,11 +191,7 @@ export async function runImportDataToSource(env: CommandEnv, options: ImportData
       });
     }
     const source = await sourceSide(env, m.meta);
-    if (toTarget.markerVsn !== undefined) {
-      // The exporter may have died between queuing the marker and ending the source stream.
-      const { endChangeStream } = await import('./stream-cleanup.js');
-      await endChangeStream(env, m, source, 'source');
-    }
+    // It also ends the source's stream if the exporter died before it could.
     const { importChangesToSource } = await import('./source-importer.js');
     await importChangesToSource(env, m, source, { parallelJobs: options.parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks });
   } finally {

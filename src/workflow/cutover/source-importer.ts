@@ -11,6 +11,7 @@ import { openEarlyComparison, verifyAtCutover } from './cutover-verification.js'
 import type { TableComparison } from '../verify/table-comparison.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint } from '../../core/failpoint.js';
+import { endChangeStream } from './stream-cleanup.js';
 
 /** Options of the fall-back importer. */
 export interface SourceImportOptions {
@@ -62,10 +63,16 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
         hint: 'Do not write to the source by hand. Keep the export dir as it is and report it.',
       });
     }
+    // The source's stream ends only now, after the cutover to target: its last checks (writes after
+    // the marker, dropping the slot) would otherwise take the servers' CPU and connections from the
+    // cutover's own steps, which the application waits for. Also what a restart does when the
+    // exporter died between queuing the marker and ending the stream.
+    await endChangeStream(env, migration, source, 'source');
     const toSourceMarker = CutoverState.get(meta, 'to_source').markerVsn;
     const applied = QueueConsumers.appliedVsn(meta, 'source') ?? 0;
     // Matches found while streaming, still valid at the marker (a restarted importer has none).
     let stillValid: Map<string, TableComparison> | undefined;
+    let closed: Promise<void> = Promise.resolve();
     if (toSourceMarker === undefined || applied < toSourceMarker) {
       await checkWritePrerequisites(env, migration, source);
       const guard = writeGuardOf(source);
@@ -90,8 +97,9 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
       }
       failpoint('cutover.after-marker-applied');
       stillValid = result.stillValid;
+      closed = result.closed;
     }
-    await completeCutoverToSource(env, migration, source, options.parallelJobs, stillValid);
+    await Promise.all([completeCutoverToSource(env, migration, source, options.parallelJobs, stillValid), closed]);
   } finally {
     process.off('SIGINT', onSignal);
     lock.release();

@@ -54,6 +54,7 @@ export class EarlyVerification {
   /** A table without any event yet counts as changed at the start (a restarted importer knows nothing of the last seconds). */
   private readonly startedAt = Date.now();
   private sides: Awaited<ReturnType<EarlyVerificationOptions['open']>> | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: EarlyVerificationOptions) {
     this.quietMs = options.quietMs ?? 2000;
@@ -98,6 +99,7 @@ export class EarlyVerification {
     this.stopper.abort();
     if (options.cancel) await this.sides?.close().catch(() => {});
     await this.loop;
+    if (options.cancel) await this.closing;
     const out = new Map<string, TableComparison>();
     for (const [key, v] of this.verified) if (this.holds(key, v)) out.set(key, v.result);
     return out;
@@ -139,6 +141,8 @@ export class EarlyVerification {
           // Changed again since it was found quiet: compare it at its next quiet moment instead.
           if ((this.lastEvent.get(t.key)?.vsn ?? 0) > atVsn) continue;
           const result = await compareOne(sides.left, sides.right, t);
+          // finish({ cancel }) closed the connections under it: that is not a finding.
+          if (signal.aborted && result.error) break;
           this.verified.set(t.key, { atVsn, result });
           pass.push(result);
           log.info(`early verification of ${t.key} at vsn ${atVsn}: ${result.match ? 'match' : `MISMATCH${result.error ? ` (${result.error})` : ''}`}`);
@@ -146,7 +150,14 @@ export class EarlyVerification {
         if (pass.length && !signal.aborted) this.options.onPass?.(pass);
       }
     } finally {
-      await sides?.close().catch(() => {});
+      // Not waited for by finish() (at a cutover the results are needed at once); closed() waits.
+      this.closing = sides?.close().catch(() => {});
     }
+  }
+
+  /** Resolves once the comparison's connections are closed (after finish). */
+  async closed(): Promise<void> {
+    await this.loop;
+    await this.closing;
   }
 }
