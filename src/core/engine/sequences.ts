@@ -24,6 +24,14 @@ export interface SequenceSync {
   /** Current values of every counter in the schemas (read after the data: counters are not transactional). */
   read(schemas: readonly string[]): Promise<SequenceValue[]>;
   /**
+   * Optional: opens now the connection the next `read` uses (and then closes), so that read does not
+   * wait for a connection: the cutover marker waits for that read, and the application for the
+   * marker. A failed or lost warm connection only means `read` connects as usual. `close` ends a
+   * warm connection that no read used.
+   */
+  warm?(): void;
+  close?(): Promise<void>;
+  /**
    * Sets each counter that exists here to the other side's value, never below the data it feeds.
    * Every value is worked out before any counter is set; a failed read changes nothing.
    */

@@ -85,7 +85,10 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const metricsTimer = setInterval(() => show(), 1000);
-  const cutoverWatch = watchForCutover(reporter, meta, exportDir.metainfoDir, capture, role);
+  // The counters are read once the marker arrives; the connection for that is opened when the
+  // request is seen, while the marker travels through the stream.
+  const sequences = engine.sequences(db);
+  const cutoverWatch = watchForCutover(reporter, meta, exportDir.metainfoDir, capture, role, () => sequences.warm?.());
   const retentionTimer = setInterval(() => void capture.retentionWarning().then(
     (w) => { if (w) reporter.warn(w); },
     () => { /* a failed check is not a reason to stop streaming */ }), RETENTION_CHECK_MS);
@@ -160,14 +163,14 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
               // Everything committed before the marker is in `pending` or already queued. The other
               // side restores its sequences from these values (this side is quiet now).
-              const sequences = await engine.sequences(db).read(migratedSchemas(meta));
+              const values = await sequences.read(migratedSchemas(meta));
               pending.push(markerEvent(r.marker, position));
               // The marker, its record in the cutover table and the sequence values are committed
               // together: a crash leaves either all of them or none (the source then replays the
               // marker's transaction and the next run writes it once).
               await queue.append(pending, position, ({ lastVsn }) => {
                 CutoverState.setMarker(meta, r.direction, lastVsn);
-                meta.setValue(`sequences_at_${r.marker}`, sequences);
+                meta.setValue(`sequences_at_${r.marker}`, values);
                 meta.setValue(r.markerPositionKey, position);
               });
               failpoint('queue.marker-after-append');
@@ -216,6 +219,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   } finally {
     clearInterval(metricsTimer);
     cutoverWatch.stop();
+    await sequences.close?.().catch(() => {});
     clearInterval(retentionTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -245,7 +249,7 @@ async function* oneByOne(txs: AsyncGenerator<CapturedTransaction>): AsyncGenerat
  * into the change log, where it arrives after every change committed before it. A failed write is
  * retried every 5 s.
  */
-function watchForCutover(reporter: Reporter, meta: MetaStore, metainfoDir: string, capture: ChangeCapture, role: ExporterRole): { stop(): void } {
+function watchForCutover(reporter: Reporter, meta: MetaStore, metainfoDir: string, capture: ChangeCapture, role: ExporterRole, onRequest: () => void): { stop(): void } {
   const r = EXPORTER_ROLES[role];
   const watch = new FileChangeWatch(metainfoDir, isMetaDbFile);
   const stop = new AbortController();
@@ -256,6 +260,7 @@ function watchForCutover(reporter: Reporter, meta: MetaStore, metainfoDir: strin
     if (markerEmitted || CutoverState.get(meta, r.direction).status !== 'INITIATED') return;
     markerEmitted = true;
     log.info(`cutover request seen (${woken ? 'woken by a meta.db commit' : 'on the fallback timer'}); writing the marker`);
+    onRequest();
     void capture.writeMarker(r.marker).then(
       () => reporter.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`),
       (e) => {

@@ -55,3 +55,33 @@ test('with SELECT on every fed column the sequence is raised to the data', async
   }
   assert.equal(await lastValue(), '250');
 });
+
+test('a warmed sequence reader reads on its own connection, and connects again when that one was lost while it waited', async () => {
+  const { PgSequenceSync } = await import('../../../src/adapters/postgres/pg-sequences.js');
+  const { targetDbConfig } = await import('../../helpers/pg-server.js');
+  await server.sql('seq', "SELECT setval('public.orders_id_seq', 300)");
+  const sync = new PgSequenceSync(targetDbConfig(server, 'seq'));
+  const backends = async () => Number((await server.sql('seq', "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'seq' AND pid <> pg_backend_pid()"))[0].n);
+  const before = await backends();
+  sync.warm();
+  sync.warm(); // a second request opens nothing more
+  for (let i = 0; i < 200 && (await backends()) === before; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(await backends(), before + 1, 'warm() opened one connection ahead of the read');
+  const first = await sync.read(['public']);
+  assert.deepEqual(first.map((s) => [s.name, s.lastValue]), [['orders_id_seq', '300']]);
+
+  // Warmed again, then the connection dies (an idle timeout, a restart): the read still answers.
+  sync.warm();
+  for (let i = 0; i < 200 && (await backends()) === before; i++) await new Promise((r) => setTimeout(r, 10));
+  await server.sql('seq', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'seq' AND pid <> pg_backend_pid()");
+  await new Promise((r) => setTimeout(r, 100));
+  const second = await sync.read(['public']);
+  assert.deepEqual(second.map((s) => [s.name, s.lastValue]), [['orders_id_seq', '300']]);
+
+  // A warm connection that no read used is closed by close().
+  sync.warm();
+  for (let i = 0; i < 200 && (await backends()) === before; i++) await new Promise((r) => setTimeout(r, 10));
+  await sync.close();
+  for (let i = 0; i < 200 && (await backends()) !== before; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(await backends(), before, 'close() ended the unused connection');
+});
