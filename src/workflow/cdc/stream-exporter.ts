@@ -58,7 +58,8 @@ const BEHIND_FLUSH_MS = 5;
  * Everything engine-specific is the side's change capture (`ChangeCapture`): the stream, markers,
  * the retention check. This function keeps the queue, the timers and the protocol.
  */
-export async function streamChanges(env: CommandEnv, migration: Migration, side: Side, role: ExporterRole): Promise<'stopped' | 'cutover'> {
+export async function streamChanges(env: CommandEnv, migration: Migration, side: Side, role: ExporterRole,
+  options: { readonly tables?: TableInfo[] } = {}): Promise<'stopped' | 'cutover'> {
   const { reporter } = env;
   const { meta, exportDir, uuid } = migration;
   const { db, engine } = side;
@@ -69,7 +70,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   if (!recorded || !startPosition) throw new TandemError('TANDEM_EXPORT_DIR', `The ${role} change stream's state in meta.db is incomplete.`, { hint: 'Start a new migration in a new export dir.' });
   const capture = engine.changeCapture(db, { id: uuid, side: role });
   const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role });
-  const tables = await capturedTables(side, meta);
+  const tables = options.tables ?? await capturedTables(side, meta);
   let reachedMarker = false;
   const totalAtStart = queue.lastVsn;
   const meter = new RateMeter();
@@ -292,7 +293,7 @@ function watchForCutover(reporter: Reporter, meta: MetaStore, metainfoDir: strin
 }
 
 /** The migrated tables as the streamed database's catalog has them now (their primary keys name the rows). */
-async function capturedTables({ db, engine }: Side, meta: MetaStore): Promise<TableInfo[]> {
+export async function capturedTables({ db, engine }: Side, meta: MetaStore): Promise<TableInfo[]> {
   const catalog = await engine.openCatalog(db);
   try {
     const wanted = new Set(meta.snapshotTables().map((t) => t.tableKey));

@@ -129,11 +129,16 @@ async function completeCutoverToSource(env: CommandEnv, migration: Migration, so
     // What Tandem switched off comes back first, so that sequences restart as the columns are then.
     leftDisabled = await guardAtCutover(reporter, migration, guard);
   }
-  const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_source') ?? [];
-  const restored = await source.engine.sequences(source.db).restore(values);
-  failpoint('cutover.after-sequences-restored');
-  if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the source from the target's values.`);
-  if (!guard) {
+  // The application waits for COMPLETED, so these run at once, as at the cutover to target: the
+  // counters, the catalog check and the verification's reads do not touch what the others do.
+  const restoring = (async () => {
+    const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_source') ?? [];
+    const restored = await source.engine.sequences(source.db).restore(values);
+    failpoint('cutover.after-sequences-restored');
+    if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the source from the target's values.`);
+  })();
+  const checking = (async () => {
+    if (guard) return;
     // Tandem never disables triggers or constraints here; make sure nothing else left them disabled.
     const catalog = await source.engine.openCatalog(source.db);
     try {
@@ -142,8 +147,12 @@ async function completeCutoverToSource(env: CommandEnv, migration: Migration, so
       await catalog.close();
     }
     if (leftDisabled.length) reporter.warn(`on the source, these are disabled or not validated (Tandem did not do this; re-enable them if they should be on): ${leftDisabled.join('; ')}`);
-  }
-  const verification = await verifyAtCutover(env, migration, source, 'cutover-to-source', parallelJobs, stillValid);
+  })();
+  const verifying = verifyAtCutover(env, migration, source, 'cutover-to-source', parallelJobs, stillValid);
+  // Every step settles before a failure is reported: none is left running behind it.
+  const settled = await Promise.allSettled([restoring, checking, verifying]);
+  for (const step of settled) if (step.status === 'rejected') throw step.reason;
+  const verification = await verifying;
   failpoint('cutover.before-completed');
   CutoverState.complete(meta, 'to_source', { verification, disabledOnSource: leftDisabled! });
   meta.setStep('import_changes_to_source', 'DONE');

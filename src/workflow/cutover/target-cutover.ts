@@ -3,7 +3,8 @@ import { CommandLock } from '../../core/lock.js';
 import type { SequenceValue } from '../../core/engine/sequences.js';
 import type { CommandEnv } from '../command-env.js';
 import { reportFindings, type Migration, type Side } from '../migration-context.js';
-import { streamChanges } from '../cdc/stream-exporter.js';
+import { capturedTables, streamChanges } from '../cdc/stream-exporter.js';
+import type { TableInfo } from '../../core/engine/catalog.js';
 import { CutoverState } from './cutover-state.js';
 import { endChangeStream } from './stream-cleanup.js';
 import { verifyAtCutover } from './cutover-verification.js';
@@ -23,6 +24,7 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
   const { reporter } = env;
   const { meta } = migration;
   let record = CutoverState.get(meta, 'to_target');
+  let listing: Promise<TableInfo[] | undefined> | undefined;
   if (record.status !== 'COMPLETED') {
     // The application waits for COMPLETED, so these three run at once: none reads or writes what
     // another does (sequences are not table rows, a slot and a publication are not data, the
@@ -34,11 +36,14 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
       if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
     })();
     const reverse = record.prepareForFallBack ? prepareReverseStream(env, migration, target) : Promise.resolve();
+    // The reverse stream's tables, listed meanwhile: "export data from target" then starts streaming
+    // right after COMPLETED. A failure here is not the cutover's: the stream lists them again.
+    if (record.prepareForFallBack) listing = capturedTables(target, meta).catch(() => undefined);
     const verifying = verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs, options.stillValid);
     // Every step settles before a failure is reported: none is left running behind it.
-    const [r, p, v] = await Promise.allSettled([restoring, reverse, verifying]);
-    for (const step of [r, p, v]) if (step.status === 'rejected') throw step.reason;
-    const verification = (v as PromiseFulfilledResult<Awaited<typeof verifying>>).value;
+    const settled = await Promise.allSettled([restoring, reverse, verifying]);
+    for (const step of settled) if (step.status === 'rejected') throw step.reason;
+    const verification = await verifying;
     failpoint('cutover.before-completed');
     CutoverState.complete(meta, 'to_target', { verification });
     meta.setStep('import_changes', 'DONE');
@@ -47,7 +52,7 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
   }
   if (!record.prepareForFallBack) return;
   reporter.print(`Fall-back: this process continues as "export data from target" (if it stops, restart it with: tandem export data from target --export-dir ${migration.exportDir.root}).`);
-  await exportChangesFromTarget(env, migration, target);
+  await exportChangesFromTarget(env, migration, target, await listing);
 }
 
 async function prepareReverseStream(env: CommandEnv, migration: Migration, target: Side): Promise<void> {
@@ -66,7 +71,7 @@ async function prepareReverseStream(env: CommandEnv, migration: Migration, targe
 }
 
 /** `export data from target`: streams the target's changes into the queue until the cutover to source. */
-export async function exportChangesFromTarget(env: CommandEnv, migration: Migration, target: Side): Promise<void> {
+export async function exportChangesFromTarget(env: CommandEnv, migration: Migration, target: Side, tables?: TableInfo[]): Promise<void> {
   const { meta, exportDir } = migration;
   const lock = new CommandLock(exportDir.metainfoDir, 'export-data-from-target');
   lock.acquire();
@@ -75,7 +80,7 @@ export async function exportChangesFromTarget(env: CommandEnv, migration: Migrat
       throw new TandemError('TANDEM_EXPORT_DIR', 'The target has no fall-back stream yet: the cutover to target has not completed with --prepare-for-fall-back true.');
     }
     meta.setStep('export_changes_from_target', 'IN_PROGRESS');
-    const outcome = await streamChanges(env, migration, target, 'target');
+    const outcome = await streamChanges(env, migration, target, 'target', { tables });
     if (outcome === 'cutover') {
       meta.setStep('export_changes_from_target', 'DONE');
       await endChangeStream(env, migration, target, 'target');
