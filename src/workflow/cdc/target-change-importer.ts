@@ -2,7 +2,9 @@ import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import type { TargetEngine } from '../../core/engine/engine.js';
 import type { CommandEnv } from '../command-env.js';
 import type { Migration, Side } from '../migration-context.js';
-import { CutoverState } from '../cutover/cutover-state.js';
+import { CutoverState, whenCutoverRequested } from '../cutover/cutover-state.js';
+import { completeCutoverToTarget, prepareReverseStreamObjects } from '../cutover/target-cutover.js';
+import type { ChangeCapture } from '../../core/engine/change-capture.js';
 import { applyQueue } from './queue-applier.js';
 import { failpoint } from '../../core/failpoint.js';
 import { openEarlyComparison } from '../cutover/cutover-verification.js';
@@ -21,14 +23,28 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
   // Matches found while streaming, still valid at the marker (a restarted importer has none).
   let stillValid: Map<string, TableComparison> | undefined;
   let closed: Promise<void> = Promise.resolve();
+  let reversePrepared: Promise<ChangeCapture> | undefined;
   if (marker === undefined || applied < marker) {
     meta.setStep('import_changes', 'IN_PROGRESS');
     reporter.print('Applying the changes captured on the source (Ctrl-C to stop; a rerun resumes).');
-    const result = await applyQueue(env, migration, {
-      consumer: 'target', side: target, channels: options.parallelJobs, batchSize: 2000, stopAtMarker: 'cutover_to_target',
-      openEarlyComparison: () => openEarlyComparison(env, migration, target),
+    // With fall-back, the reverse stream's objects are made as soon as the cutover is requested,
+    // while the marker travels and the last changes are applied: part of the application's downtime.
+    const request = whenCutoverRequested(meta, migration.exportDir.metainfoDir, 'to_target', (r) => {
+      if (r.status !== 'INITIATED' || !r.prepareForFallBack) return;
+      reversePrepared = prepareReverseStreamObjects(env, migration, target);
+      reversePrepared.catch(() => {}); // reported where it is awaited, at the cutover
     });
+    let result: Awaited<ReturnType<typeof applyQueue>>;
+    try {
+      result = await applyQueue(env, migration, {
+        consumer: 'target', side: target, channels: options.parallelJobs, batchSize: 2000, stopAtMarker: 'cutover_to_target',
+        openEarlyComparison: () => openEarlyComparison(env, migration, target),
+      });
+    } finally {
+      request.stop();
+    }
     if (!result.marker) {
+      await reversePrepared?.catch(() => {});
       reporter.print('Import of changes stopped. Run the same command again to continue.');
       return;
     }
@@ -37,7 +53,6 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
     stillValid = result.stillValid;
     closed = result.closed;
   }
-  const { completeCutoverToTarget } = await import('../cutover/target-cutover.js');
   // The apply's connections close while the cutover goes on.
-  await Promise.all([completeCutoverToTarget(env, migration, target, { ...options, stillValid }), closed]);
+  await Promise.all([completeCutoverToTarget(env, migration, target, { ...options, stillValid, reversePrepared }), closed]);
 }

@@ -1,4 +1,5 @@
 import type { MetaStore } from '../../core/meta-store.js';
+import { FileChangeWatch, isMetaDbFile } from '../../core/file-change-watch.js';
 
 export type CutoverDirection = 'to_target' | 'to_source';
 export type CutoverStatus = 'NOT_INITIATED' | 'INITIATED' | 'COMPLETED';
@@ -70,4 +71,42 @@ export class CutoverState {
     meta.prepare("UPDATE cutover SET status = 'COMPLETED', completed_at = ?, detail_json = ? WHERE direction = ?")
       .run(new Date().toISOString(), JSON.stringify({ ...cur.detail, ...facts }), direction);
   }
+}
+
+/**
+ * Calls `onMatch` once, as soon as the direction's cutover record passes `test` (at once if it
+ * already does), woken by meta.db's commits like the exporter's own watch; a look every `fallbackMs`
+ * covers a lost notification. `stop()` ends the watch (onMatch is then never called).
+ */
+export function watchCutover(meta: MetaStore, metainfoDir: string, direction: CutoverDirection, test: (record: CutoverRecord) => boolean,
+  onMatch: (record: CutoverRecord) => void, fallbackMs = 1000): { stop(): void } {
+  const watch = new FileChangeWatch(metainfoDir, isMetaDbFile);
+  const stop = new AbortController();
+  void (async () => {
+    try {
+      while (!stop.signal.aborted) {
+        const version = watch.version;
+        let record: CutoverRecord | undefined;
+        try {
+          record = CutoverState.get(meta, direction);
+        } catch {
+          // meta.db busy: look again at the next commit
+        }
+        if (record && test(record)) {
+          onMatch(record);
+          return;
+        }
+        await watch.waitForChange(version, watch.watching ? fallbackMs : 100, stop.signal);
+      }
+    } finally {
+      watch.close();
+    }
+  })();
+  return { stop: () => stop.abort() };
+}
+
+/** `watchCutover` for the moment the direction's cutover is requested (INITIATED, or further). */
+export function whenCutoverRequested(meta: MetaStore, metainfoDir: string, direction: CutoverDirection,
+  onRequest: (record: CutoverRecord) => void, fallbackMs = 1000): { stop(): void } {
+  return watchCutover(meta, metainfoDir, direction, (r) => r.status !== 'NOT_INITIATED', onRequest, fallbackMs);
 }

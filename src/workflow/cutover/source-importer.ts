@@ -6,10 +6,9 @@ import type { CommandEnv } from '../command-env.js';
 import { guardAtCutover, guardBeforeWrites, writeGuardOf } from './write-guard-steps.js';
 import { migratedSchemas, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { applyQueue } from '../cdc/queue-applier.js';
-import { CutoverState } from './cutover-state.js';
+import { CutoverState, watchCutover } from './cutover-state.js';
 import { openEarlyComparison, verifyAtCutover } from './cutover-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
-import { sleep } from '../../core/sleep.js';
 import { failpoint } from '../../core/failpoint.js';
 import { endChangeStream } from './stream-cleanup.js';
 
@@ -44,12 +43,14 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   try {
-    let announced = false;
-    while (CutoverState.get(meta, 'to_target').status !== 'COMPLETED') {
+    if (CutoverState.get(meta, 'to_target').status !== 'COMPLETED') {
+      reporter.print('Waiting for "import data to target" to complete the cutover to target…');
+      // Woken by meta.db's commits: the source's stream is ended right after COMPLETED.
+      if (!abort.signal.aborted) await new Promise<void>((resolve) => {
+        const w = watchCutover(meta, exportDir.metainfoDir, 'to_target', (r) => r.status === 'COMPLETED', () => resolve(), 500);
+        abort.signal.addEventListener('abort', () => { w.stop(); resolve(); }, { once: true });
+      });
       if (abort.signal.aborted) return;
-      if (!announced) reporter.print('Waiting for "import data to target" to complete the cutover to target…');
-      announced = true;
-      await sleep(500);
     }
     process.off('SIGINT', onSignal);
     if (CutoverState.get(meta, 'to_source').status === 'COMPLETED') {

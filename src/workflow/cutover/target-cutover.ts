@@ -5,6 +5,7 @@ import type { CommandEnv } from '../command-env.js';
 import { reportFindings, type Migration, type Side } from '../migration-context.js';
 import { capturedTables, streamChanges } from '../cdc/stream-exporter.js';
 import type { TableInfo } from '../../core/engine/catalog.js';
+import type { ChangeCapture } from '../../core/engine/change-capture.js';
 import { CutoverState } from './cutover-state.js';
 import { endChangeStream } from './stream-cleanup.js';
 import { verifyAtCutover } from './cutover-verification.js';
@@ -20,7 +21,7 @@ import type { TableComparison } from '../verify/table-comparison.js';
  * safe to repeat after a crash.
  */
 export async function completeCutoverToTarget(env: CommandEnv, migration: Migration, target: Side,
-  options: { parallelJobs: number; stillValid?: ReadonlyMap<string, TableComparison> }): Promise<void> {
+  options: { parallelJobs: number; stillValid?: ReadonlyMap<string, TableComparison>; reversePrepared?: Promise<ChangeCapture> }): Promise<void> {
   const { reporter } = env;
   const { meta } = migration;
   let record = CutoverState.get(meta, 'to_target');
@@ -35,7 +36,7 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
       failpoint('cutover.after-sequences-restored');
       if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
     })();
-    const reverse = record.prepareForFallBack ? prepareReverseStream(env, migration, target) : Promise.resolve();
+    const reverse = record.prepareForFallBack ? prepareReverseStream(env, migration, target, options.reversePrepared) : Promise.resolve();
     // The reverse stream's tables, listed meanwhile: "export data from target" then starts streaming
     // right after COMPLETED. A failure here is not the cutover's: the stream lists them again.
     if (record.prepareForFallBack) listing = capturedTables(target, meta).catch(() => undefined);
@@ -55,14 +56,27 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
   await exportChangesFromTarget(env, migration, target, await listing);
 }
 
-async function prepareReverseStream(env: CommandEnv, migration: Migration, target: Side): Promise<void> {
+/**
+ * The fall-back stream's objects on the target, before its slot: the prerequisites checked, a
+ * leftover slot dropped, the publication (re)created. `import data to target` runs this as soon as
+ * a cutover with fall-back is requested, while the last changes are still applied (none of it is
+ * data, and no application write can reach the target before COMPLETED); the slot itself waits
+ * until everything up to the marker is applied.
+ */
+export async function prepareReverseStreamObjects(env: CommandEnv, migration: Migration, target: Side): Promise<ChangeCapture> {
   const { meta, uuid } = migration;
   const capture = target.engine.changeCapture(target.db, { id: uuid, side: 'target' });
   reportFindings(await capture.checkPrerequisites(), env.reporter);
   meta.setValue('target_replication', capture.record);
   // Not yet COMPLETED, so no application write can have reached the target: a leftover stream from
-  // a crash here holds nothing, and a fresh one is exact.
+  // a crash here holds nothing the fall-back needs, and a fresh one is exact.
   await capture.prepare(meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName })));
+  return capture;
+}
+
+async function prepareReverseStream(env: CommandEnv, migration: Migration, target: Side, prepared?: Promise<ChangeCapture>): Promise<void> {
+  const { meta } = migration;
+  const capture = await (prepared ?? prepareReverseStreamObjects(env, migration, target));
   failpoint('cutover.before-reverse-slot');
   const start = await capture.createWithoutSnapshot();
   failpoint('cutover.after-reverse-slot');

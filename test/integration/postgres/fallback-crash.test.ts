@@ -117,7 +117,8 @@ test(`fall-back workflow survives SIGKILL of both processes in every phase (seed
     assert.equal(await m.diff(), '', 'every table equal at the cutover to target');
     const toTarget = await m.statusOf('cutover to target');
     assert.equal(toTarget.detail.verification?.match, true, JSON.stringify(toTarget.detail));
-    assert.deepEqual(await slotsOf(s, 'shopdb'), [], 'source slot dropped');
+    // "import data to source" ends the source's stream right after COMPLETED (it may be restarting).
+    await eventually(async () => ((await slotsOf(s, 'shopdb')).length === 0 ? true : 'the source slot is still there'), 60_000, 50);
     await insertWithSequences(t, 'yb', 'after-cutover-to-target');
     tgtApp = runApp(t, 'yb', SEED + 1, 'tgt', 3);
     await crash(importer, 'reverse stream starting', between(0, 800));

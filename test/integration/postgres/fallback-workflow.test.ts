@@ -50,6 +50,9 @@ test('live migration with fall-back: every step checked through the CLI', { time
     assert.match(initiated, /Cutover to target initiated \(prepared for fall-back\)/);
     await waitCompleted(m, 'cutover to target', [ex, im]);
     assert.equal(await m.diff(), '', 'every table equal after cutover to target');
+    // With fall-back, "import data to source" (what the exporter became) ends the source's stream
+    // right after COMPLETED, before it writes anything to the source.
+    await ex.waitFor(/Dropped replication slot \S+ and publication \S+ on the source/, 30_000);
     assert.deepEqual(await slotsOf(s, 'shopdb'), [], 'the source slot is dropped');
     assert.deepEqual(await publicationsOf(s, 'shopdb'), [], 'the source publication is dropped');
     const tSlots = await slotsOf(t, 'yb');
