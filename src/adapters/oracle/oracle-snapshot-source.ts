@@ -1,6 +1,7 @@
 import type { DbConfig } from '../../core/db-config.js';
 import { log } from '../../core/logger.js';
 import { tableKeyOf, type TableInfo } from '../../core/engine/catalog.js';
+import { SnapshotFileWriter } from '../../core/snapshot-file-writer.js';
 import type { CopyToFilesOptions, SnapshotChunk, SnapshotReader, SnapshotSession, SnapshotSource } from '../../core/engine/snapshot.js';
 import type { OracleSession } from './connection.js';
 import { CURRENT_SCN_SQL } from './capture/logminer-sql.js';
@@ -8,7 +9,6 @@ import { isOracleMissingTable } from './oracle-errors.js';
 import { oracleTableOf, type OracleTableInfo } from './oracle-names.js';
 import { openDataSession, withDataSession } from './oracle-sessions.js';
 import { OracleCopyRowEncoder } from './snapshot/copy-text-row.js';
-import { CopyDataPartWriter } from './snapshot/part-files.js';
 import { partQuery, partsFor, rowidRangesFromRows, type RowidRange } from './snapshot/rowid-parts.js';
 import { ROWID_RANGES_SQL, SEGMENT_BLOCKS_SQL } from './snapshot/snapshot-sql.js';
 import type { OracleTable } from './values/oracle-type.js';
@@ -16,7 +16,8 @@ import type { OracleTable } from './values/oracle-type.js';
 /**
  * Snapshot reading on Oracle: every chunk is a flashback query `AS OF SCN` the snapshot's SCN, so
  * the readers need no shared transaction, each on its own session; rows are encoded as text-format
- * COPY rows in CopyData framing (`snapshot/copy-text-row.ts`) into part files (`snapshot/part-files.ts`).
+ * COPY rows in CopyData framing (`snapshot/copy-text-row.ts`) into part files by the writer MySQL
+ * uses too (`core/snapshot-file-writer.ts`).
  * A big heap table is read in parts by ROWID ranges computed once after the SCN (`snapshot/rowid-parts.ts`).
  *
  * NOT RUN AGAINST A LIVE ORACLE. The chunk plan, the part queries, the row encoding and the part
@@ -78,6 +79,13 @@ class RowidRanges {
   }
 }
 
+/** Queues one fetch's row messages; waits while the disk is behind; throws the first write error. */
+export async function writeRows(writer: SnapshotFileWriter, messages: readonly Buffer[]): Promise<void> {
+  let room = true;
+  for (const m of messages) room = writer.push(m);
+  if (!room) await writer.whenDrained();
+}
+
 /** One reading session at the snapshot's SCN. */
 export class OracleSnapshotReader implements SnapshotReader {
   constructor(private readonly session: OracleSession, private readonly scn: string, private readonly ranges: RowidRanges) {}
@@ -86,15 +94,15 @@ export class OracleSnapshotReader implements SnapshotReader {
     const chunk = oracleChunkOf(snapshotChunk);
     const ranges = chunk.parts > 1 ? await this.ranges.get(chunk.table, chunk.parts) : undefined;
     const query = partQuery(chunk.table, chunk.part, chunk.parts, this.scn, ranges);
-    const writer = new CopyDataPartWriter(options);
+    const writer = new SnapshotFileWriter(options);
     try {
       if (query) {
         const encoder = new OracleCopyRowEncoder(chunk.table);
-        await this.session.stream(query.sql, query.binds, FETCH_ROWS, (rows) => writer.write(rows.map((r) => encoder.encode(r))));
+        await this.session.stream(query.sql, query.binds, FETCH_ROWS, (rows) => writeRows(writer, rows.map((r) => encoder.encode(r))));
       }
       return await writer.finish();
     } catch (e) {
-      writer.abort();
+      await writer.abort();
       throw e;
     }
   }

@@ -114,10 +114,16 @@ export class PgSnapshotReader implements SnapshotReader {
     this.client.query(stream as unknown as pg.QueryConfig);
     let file: WriteStream | undefined;
     let parts = 0;
+    // A write that fails (a full disk) while the loop waits for the server's next bytes must stop
+    // the COPY at once and reach the caller, not crash the process as an unheard 'error' event.
+    const writeFailed = (e: Error) => stream.destroy(e);
     try {
       for await (const item of stream as AsyncIterable<CopyOutItem>) {
         // Written through and fsynced before close: a part is on disk before meta.db calls it done.
-        file ??= createWriteStream(opts.pathOf(parts), { highWaterMark: 4 << 20, flush: true });
+        if (!file) {
+          file = createWriteStream(opts.pathOf(parts), { highWaterMark: 4 << 20, flush: true });
+          file.on('error', writeFailed);
+        }
         if (Buffer.isBuffer(item)) {
           if (!file.write(item)) await once(file, 'drain');
           continue;

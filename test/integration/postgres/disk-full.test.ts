@@ -9,9 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
 import { runTandem, sourceFlags } from '../../helpers/cli.js';
 import { fileSystemError } from '../../../src/core/errors.js';
+import { exportSnapshotPoint, PgSnapshotReader, type PgSnapshotChunk } from '../../../src/adapters/postgres/snapshot-reader.js';
 
 let pg: PgServer;
 let env: Record<string, string>;
@@ -53,6 +54,32 @@ test('a full disk stops export data with TANDEM_DISK; with room, the same comman
   const again = await runTandem(args, env);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /Export of the snapshot is complete: 100000 rows/);
+});
+
+test('a write that fails while the COPY waits for the server rejects the chunk with ENOSPC (never an unheard error event), reporting no part', async () => {
+  const db = { ...targetDbConfig(pg, 'src'), role: 'source' as const };
+  const point = await exportSnapshotPoint(db);
+  const reader = await PgSnapshotReader.attach(db, point.snapshotName);
+  await point.release();
+  const chunk: PgSnapshotChunk = { tableKey: 'public.big', chunkNo: 0, format: 'text', estimatedRows: 100000, copySql:
+    // 100 kB of rows, then the server sleeps for 2 s before the last row: the rows sent so far fail on
+    // the disk while the reader waits for more.
+    `COPY (SELECT id, t FROM public.big WHERE id <= 1000 UNION ALL SELECT 0, pg_sleep(2)::text) TO STDOUT (FORMAT text)` };
+  const reported: number[] = [];
+  try {
+    // /dev/full fails every write with ENOSPC. The parts are large and the rows few, so the loop is
+    // waiting for the server's next bytes, not for the file, when the failure arrives; it must not
+    // wait out the sleep either.
+    const started = Date.now();
+    await assert.rejects(
+      reader.copyToFiles(chunk, { pathOf: () => '/dev/full', rowIndexStep: 1000, partBytes: 64 << 20, onPart: (p) => reported.push(p.partNo) }),
+      (e: NodeJS.ErrnoException) => e.code === 'ENOSPC',
+    );
+    assert.ok(Date.now() - started < 1500, `the failure took ${Date.now() - started} ms to surface`);
+  } finally {
+    await reader.close();
+  }
+  assert.deepEqual(reported, []);
 });
 
 test('file-system errors map to what the user can do; others are left alone', () => {

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CopyDataPartWriter, PartTracker } from '../../../src/adapters/oracle/snapshot/part-files.js';
+import { SnapshotFileWriter } from '../../../src/core/snapshot-file-writer.js';
 import { partQuery, partsFor, rowidRangesFromRows, SPLIT_BLOCKS } from '../../../src/adapters/oracle/snapshot/rowid-parts.js';
 import { copyDataMessage, copyTextRow } from '../../../src/adapters/oracle/snapshot/copy-text-row.js';
-import { planOracleChunks } from '../../../src/adapters/oracle/oracle-snapshot-source.js';
+import { planOracleChunks, writeRows } from '../../../src/adapters/oracle/oracle-snapshot-source.js';
 import { toOracleTableInfo } from '../../../src/adapters/oracle/oracle-names.js';
 import type { SnapshotFilePart } from '../../../src/core/engine/snapshot.js';
 import type { OracleTable } from '../../../src/adapters/oracle/values/oracle-type.js';
@@ -61,34 +61,35 @@ test('each part reads the ROWID ranges of its group, all at the snapshot SCN; a 
   assert.deepEqual(partQuery(EMP, 0, 1, '7', undefined), { sql: select, binds: { scn: '7' } });
 });
 
-test('part bookkeeping: a new part once a part reaches its size (at a row boundary), an index entry every N rows, one empty part for an empty chunk', () => {
-  const t = new PartTracker(2, (n) => (n === 0 ? 25 : 100));
-  const parts = [10, 10, 10, 10, 10].map((b) => t.row(b));
-  assert.deepEqual(parts, [undefined, undefined, { partNo: 0, rows: 3, bytes: 30, rowIndex: [[0, 20, 2], [20, 30, 1]] }, undefined, undefined]);
-  assert.deepEqual(t.end(), { partNo: 1, rows: 2, bytes: 20, rowIndex: [[0, 20, 2]] });
-  assert.deepEqual([t.rows, t.parts], [5, 2]);
-  const empty = new PartTracker(1000, 1 << 20);
-  assert.deepEqual(empty.end(), { partNo: 0, rows: 0, bytes: 0, rowIndex: [] });
-  const exact = new PartTracker(1000, 20);
-  assert.deepEqual([exact.row(10), exact.row(10)], [undefined, { partNo: 0, rows: 2, bytes: 20, rowIndex: [[0, 20, 2]] }]);
-  assert.equal(exact.end(), undefined, 'no empty part after a full one');
-});
-
 test('part files on disk: CopyData messages written through, each part reported once complete', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-ora-parts-'));
   const reported: SnapshotFilePart[] = [];
-  const w = new CopyDataPartWriter({ pathOf: (n) => join(dir, `emp.0.${n}.txt`), rowIndexStep: 2, partBytes: 30, onPart: (p) => reported.push(p) });
+  const w = new SnapshotFileWriter({ pathOf: (n) => join(dir, `emp.0.${n}.txt`), rowIndexStep: 2, partBytes: 30, onPart: (p) => reported.push(p) });
   const rows = [['1', '2024-01-15 10:30:00'], ['2', null], ['3', 'tab\there']].map((r) => copyDataMessage(copyTextRow(r)));
-  await w.write(rows.slice(0, 2));
-  await w.write(rows.slice(2));
+  await writeRows(w, rows.slice(0, 2));
+  await writeRows(w, rows.slice(2));
   assert.deepEqual(await w.finish(), { rows: 3, parts: 2 });
   assert.deepEqual(rows.map((r) => r.length), [27, 10, 17]);
   assert.deepEqual(reported, [{ partNo: 0, rows: 2, bytes: 37, rowIndex: [[0, 37, 2]] }, { partNo: 1, rows: 1, bytes: 17, rowIndex: [[0, 17, 1]] }]);
   assert.deepEqual(readFileSync(join(dir, 'emp.0.0.txt')), Buffer.concat(rows.slice(0, 2)));
   assert.equal(readFileSync(join(dir, 'emp.0.1.txt')).toString('latin1'), 'd\u0000\u0000\u0000\u00103\ttab\\there\n');
   const none: SnapshotFilePart[] = [];
-  const e = new CopyDataPartWriter({ pathOf: (n) => join(dir, `empty.0.${n}.txt`), rowIndexStep: 2, partBytes: 40, onPart: (p) => none.push(p) });
+  const e = new SnapshotFileWriter({ pathOf: (n) => join(dir, `empty.0.${n}.txt`), rowIndexStep: 2, partBytes: 40, onPart: (p) => none.push(p) });
   assert.deepEqual(await e.finish(), { rows: 0, parts: 1 });
   assert.deepEqual(none, [{ partNo: 0, rows: 0, bytes: 0, rowIndex: [] }]);
   assert.equal(statSync(join(dir, 'empty.0.0.txt')).size, 0);
+});
+
+test('a full disk (/dev/full) fails the chunk with ENOSPC, through the next write or finish, and reports no part', async () => {
+  const reported: SnapshotFilePart[] = [];
+  const w = new SnapshotFileWriter({ pathOf: () => '/dev/full', rowIndexStep: 2, partBytes: 1 << 20, onPart: (p) => reported.push(p) });
+  const rows = Array.from({ length: 100 }, (_, i) => copyDataMessage(copyTextRow([String(i), 'x'.repeat(100)])));
+  const copied = (async () => {
+    await writeRows(w, rows.slice(0, 50));
+    await writeRows(w, rows.slice(50));
+    return w.finish();
+  })();
+  await assert.rejects(copied, (e: NodeJS.ErrnoException) => e.code === 'ENOSPC');
+  await w.abort();
+  assert.deepEqual(reported, []);
 });
