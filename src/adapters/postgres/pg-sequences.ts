@@ -18,23 +18,11 @@ export class PgSequenceSync implements SequenceSync {
   warm(): void {
     if (this.warmed) return;
     this.warmed = connectPg(this.db);
-    this.warmed.catch(() => {}); // read() connects again
+    this.warmed.catch(() => {}); // read() or restore() connects again
   }
 
-  async read(schemas: readonly string[]): Promise<SequenceValue[]> {
-    const warmed = this.warmed;
-    this.warmed = undefined;
-    const client = await warmed?.catch(() => undefined);
-    if (client) {
-      try {
-        return await readSequences(client, [...schemas]);
-      } catch {
-        // The warm connection may have been lost while it waited (an idle timeout): connect again.
-      } finally {
-        await client.end().catch(() => {});
-      }
-    }
-    return withPg(this.db, (c) => readSequences(c, [...schemas]));
+  read(schemas: readonly string[]): Promise<SequenceValue[]> {
+    return this.onWarmConnection((c) => readSequences(c, [...schemas]));
   }
 
   async close(): Promise<void> {
@@ -44,6 +32,29 @@ export class PgSequenceSync implements SequenceSync {
   }
 
   restore(values: readonly SequenceValue[]): Promise<SequenceRestoreResult[]> {
-    return withPg(this.db, (client) => restoreSequences(client, values));
+    return this.onWarmConnection((c) => restoreSequences(c, values));
+  }
+
+  /**
+   * Runs `fn` on the warm connection if there is one (then closes it), else on a new one. A failure
+   * on the warm connection runs `fn` once more on a new one: it may have been lost while it waited
+   * (an idle timeout), and both reading and restoring are safe to repeat (a restore works out every
+   * value before it sets any).
+   */
+  private async onWarmConnection<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+    const warmed = this.warmed;
+    this.warmed = undefined;
+    const client = await warmed?.catch(() => undefined);
+    if (client) {
+      try {
+        return await fn(client);
+      } catch {
+        // connect again below
+      } finally {
+        // Closed behind the answer: the cutover waits for the answer, not for the socket to close.
+        void client.end().catch(() => {});
+      }
+    }
+    return withPg(this.db, fn);
   }
 }

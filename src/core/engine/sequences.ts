@@ -24,10 +24,10 @@ export interface SequenceSync {
   /** Current values of every counter in the schemas (read after the data: counters are not transactional). */
   read(schemas: readonly string[]): Promise<SequenceValue[]>;
   /**
-   * Optional: opens now the connection the next `read` uses (and then closes), so that read does not
-   * wait for a connection: the cutover marker waits for that read, and the application for the
-   * marker. A failed or lost warm connection only means `read` connects as usual. `close` ends a
-   * warm connection that no read used.
+   * Optional: opens now the connection the next `read` or `restore` uses (and then closes), so that
+   * it does not wait for a connection during the cutover: the marker waits for the source's read,
+   * COMPLETED for the target's restore, and the application for both. A failed or lost warm
+   * connection only means the call connects as usual. `close` ends a warm connection nothing used.
    */
   warm?(): void;
   close?(): Promise<void>;

@@ -5,6 +5,7 @@ import type { Migration, Side } from '../migration-context.js';
 import { CutoverState, whenCutoverRequested } from '../cutover/cutover-state.js';
 import { completeCutoverToTarget, prepareReverseStreamObjects } from '../cutover/target-cutover.js';
 import type { ChangeCapture } from '../../core/engine/change-capture.js';
+import type { SequenceSync } from '../../core/engine/sequences.js';
 import { applyQueue } from './queue-applier.js';
 import { failpoint } from '../../core/failpoint.js';
 import { openEarlyComparison } from '../cutover/cutover-verification.js';
@@ -24,13 +25,18 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
   let stillValid: Map<string, TableComparison> | undefined;
   let closed: Promise<void> = Promise.resolve();
   let reversePrepared: Promise<ChangeCapture> | undefined;
+  let sequences: SequenceSync | undefined;
   if (marker === undefined || applied < marker) {
     meta.setStep('import_changes', 'IN_PROGRESS');
     reporter.print('Applying the changes captured on the source (Ctrl-C to stop; a rerun resumes).');
-    // With fall-back, the reverse stream's objects are made as soon as the cutover is requested,
-    // while the marker travels and the last changes are applied: part of the application's downtime.
+    // As soon as the cutover is requested, while the marker travels and the last changes are
+    // applied (part of the application's downtime): the sequence restore's connection opens, and
+    // with fall-back the reverse stream's objects are made.
     const request = whenCutoverRequested(meta, migration.exportDir.metainfoDir, 'to_target', (r) => {
-      if (r.status !== 'INITIATED' || !r.prepareForFallBack) return;
+      if (r.status !== 'INITIATED') return;
+      sequences = target.engine.sequences(target.db);
+      sequences.warm?.();
+      if (!r.prepareForFallBack) return;
       reversePrepared = prepareReverseStreamObjects(env, migration, target);
       reversePrepared.catch(() => {}); // reported where it is awaited, at the cutover
     });
@@ -45,6 +51,7 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
     }
     if (!result.marker) {
       await reversePrepared?.catch(() => {});
+      await sequences?.close?.();
       reporter.print('Import of changes stopped. Run the same command again to continue.');
       return;
     }
@@ -54,5 +61,5 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
     closed = result.closed;
   }
   // The apply's connections close while the cutover goes on.
-  await Promise.all([completeCutoverToTarget(env, migration, target, { ...options, stillValid, reversePrepared }), closed]);
+  await Promise.all([completeCutoverToTarget(env, migration, target, { ...options, stillValid, reversePrepared, sequences }), closed]);
 }

@@ -1,12 +1,12 @@
 import { TandemError } from '../../core/errors.js';
 import { CommandLock } from '../../core/lock.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
-import type { SequenceValue } from '../../core/engine/sequences.js';
+import type { SequenceSync, SequenceValue } from '../../core/engine/sequences.js';
 import type { CommandEnv } from '../command-env.js';
 import { guardAtCutover, guardBeforeWrites, writeGuardOf } from './write-guard-steps.js';
 import { migratedSchemas, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { applyQueue } from '../cdc/queue-applier.js';
-import { CutoverState, watchCutover } from './cutover-state.js';
+import { CutoverState, watchCutover, whenCutoverRequested } from './cutover-state.js';
 import { openEarlyComparison, verifyAtCutover } from './cutover-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
 import { failpoint } from '../../core/failpoint.js';
@@ -74,6 +74,7 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     // Matches found while streaming, still valid at the marker (a restarted importer has none).
     let stillValid: Map<string, TableComparison> | undefined;
     let closed: Promise<void> = Promise.resolve();
+    let sequences: SequenceSync | undefined;
     if (toSourceMarker === undefined || applied < toSourceMarker) {
       await checkWritePrerequisites(env, migration, source);
       const guard = writeGuardOf(source);
@@ -88,11 +89,23 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
       }
       meta.setStep('import_changes_to_source', 'IN_PROGRESS');
       reporter.print('Applying the changes captured on the target to the source (Ctrl-C to stop; a rerun resumes).');
-      const result = await applyQueue(env, migration, {
-        consumer: 'source', side: source, channels: options.parallelJobs, batchSize: 2000, stopAtMarker: 'cutover_to_source', startAfterVsn: fromVsn,
-        openEarlyComparison: () => openEarlyComparison(env, migration, source),
+      // The sequence restore's connection opens as soon as the cutover to source is requested.
+      const request = whenCutoverRequested(meta, exportDir.metainfoDir, 'to_source', (r) => {
+        if (r.status !== 'INITIATED') return;
+        sequences = source.engine.sequences(source.db);
+        sequences.warm?.();
       });
+      let result: Awaited<ReturnType<typeof applyQueue>>;
+      try {
+        result = await applyQueue(env, migration, {
+          consumer: 'source', side: source, channels: options.parallelJobs, batchSize: 2000, stopAtMarker: 'cutover_to_source', startAfterVsn: fromVsn,
+          openEarlyComparison: () => openEarlyComparison(env, migration, source),
+        });
+      } finally {
+        request.stop();
+      }
       if (!result.marker) {
+        await sequences?.close?.();
         reporter.print(`Import to source stopped. Restart it with: tandem import data to source --export-dir ${exportDir.root}`);
         return;
       }
@@ -100,7 +113,7 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
       stillValid = result.stillValid;
       closed = result.closed;
     }
-    await Promise.all([completeCutoverToSource(env, migration, source, options.parallelJobs, stillValid), closed]);
+    await Promise.all([completeCutoverToSource(env, migration, source, options.parallelJobs, stillValid, sequences), closed]);
   } finally {
     process.off('SIGINT', onSignal);
     lock.release();
@@ -121,6 +134,17 @@ async function checkWritePrerequisites(env: CommandEnv, migration: Migration, so
 }
 
 async function completeCutoverToSource(env: CommandEnv, migration: Migration, source: Side, parallelJobs: number,
+  stillValid?: ReadonlyMap<string, TableComparison>, warmSequences?: SequenceSync): Promise<void> {
+  // Warmed when the request was seen, if this process saw it.
+  const sequences = warmSequences ?? source.engine.sequences(source.db);
+  try {
+    await completeWithSequences(env, migration, source, parallelJobs, sequences, stillValid);
+  } finally {
+    await sequences.close?.();
+  }
+}
+
+async function completeWithSequences(env: CommandEnv, migration: Migration, source: Side, parallelJobs: number, sequences: SequenceSync,
   stillValid?: ReadonlyMap<string, TableComparison>): Promise<void> {
   const { reporter } = env;
   const { meta } = migration;
@@ -134,7 +158,7 @@ async function completeCutoverToSource(env: CommandEnv, migration: Migration, so
   // counters, the catalog check and the verification's reads do not touch what the others do.
   const restoring = (async () => {
     const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_source') ?? [];
-    const restored = await source.engine.sequences(source.db).restore(values);
+    const restored = await sequences.restore(values);
     failpoint('cutover.after-sequences-restored');
     if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the source from the target's values.`);
   })();

@@ -1,6 +1,6 @@
 import { TandemError } from '../../core/errors.js';
 import { CommandLock } from '../../core/lock.js';
-import type { SequenceValue } from '../../core/engine/sequences.js';
+import type { SequenceSync, SequenceValue } from '../../core/engine/sequences.js';
 import type { CommandEnv } from '../command-env.js';
 import { reportFindings, type Migration, type Side } from '../migration-context.js';
 import { capturedTables, streamChanges } from '../cdc/stream-exporter.js';
@@ -21,35 +21,41 @@ import type { TableComparison } from '../verify/table-comparison.js';
  * safe to repeat after a crash.
  */
 export async function completeCutoverToTarget(env: CommandEnv, migration: Migration, target: Side,
-  options: { parallelJobs: number; stillValid?: ReadonlyMap<string, TableComparison>; reversePrepared?: Promise<ChangeCapture> }): Promise<void> {
+  options: { parallelJobs: number; stillValid?: ReadonlyMap<string, TableComparison>; reversePrepared?: Promise<ChangeCapture>; sequences?: SequenceSync }): Promise<void> {
   const { reporter } = env;
   const { meta } = migration;
   let record = CutoverState.get(meta, 'to_target');
   let listing: Promise<TableInfo[] | undefined> | undefined;
-  if (record.status !== 'COMPLETED') {
-    // The application waits for COMPLETED, so these three run at once: none reads or writes what
-    // another does (sequences are not table rows, a slot and a publication are not data, the
-    // verification only reads the tables), and each is safe to repeat after a crash in any other.
-    const restoring = (async () => {
-      const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_target') ?? [];
-      const restored = await target.engine.sequences(target.db).restore(values);
-      failpoint('cutover.after-sequences-restored');
-      if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
-    })();
-    const reverse = record.prepareForFallBack ? prepareReverseStream(env, migration, target, options.reversePrepared) : Promise.resolve();
-    // The reverse stream's tables, listed meanwhile: "export data from target" then starts streaming
-    // right after COMPLETED. A failure here is not the cutover's: the stream lists them again.
-    if (record.prepareForFallBack) listing = capturedTables(target, meta).catch(() => undefined);
-    const verifying = verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs, options.stillValid);
-    // Every step settles before a failure is reported: none is left running behind it.
-    const settled = await Promise.allSettled([restoring, reverse, verifying]);
-    for (const step of settled) if (step.status === 'rejected') throw step.reason;
-    const verification = await verifying;
-    failpoint('cutover.before-completed');
-    CutoverState.complete(meta, 'to_target', { verification });
-    meta.setStep('import_changes', 'DONE');
-    reporter.print('Cutover to target COMPLETED: the application can now write to the target.');
-    record = CutoverState.get(meta, 'to_target');
+  // Warmed when the request was seen, if this process saw it.
+  const sequences = options.sequences ?? target.engine.sequences(target.db);
+  try {
+    if (record.status !== 'COMPLETED') {
+      // The application waits for COMPLETED, so these three run at once: none reads or writes what
+      // another does (sequences are not table rows, a slot and a publication are not data, the
+      // verification only reads the tables), and each is safe to repeat after a crash in any other.
+      const restoring = (async () => {
+        const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_target') ?? [];
+        const restored = await sequences.restore(values);
+        failpoint('cutover.after-sequences-restored');
+        if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
+      })();
+      const reverse = record.prepareForFallBack ? prepareReverseStream(env, migration, target, options.reversePrepared) : Promise.resolve();
+      // The reverse stream's tables, listed meanwhile: "export data from target" then starts streaming
+      // right after COMPLETED. A failure here is not the cutover's: the stream lists them again.
+      if (record.prepareForFallBack) listing = capturedTables(target, meta).catch(() => undefined);
+      const verifying = verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs, options.stillValid);
+      // Every step settles before a failure is reported: none is left running behind it.
+      const settled = await Promise.allSettled([restoring, reverse, verifying]);
+      for (const step of settled) if (step.status === 'rejected') throw step.reason;
+      const verification = await verifying;
+      failpoint('cutover.before-completed');
+      CutoverState.complete(meta, 'to_target', { verification });
+      meta.setStep('import_changes', 'DONE');
+      reporter.print('Cutover to target COMPLETED: the application can now write to the target.');
+      record = CutoverState.get(meta, 'to_target');
+    }
+  } finally {
+    await sequences.close?.();
   }
   if (!record.prepareForFallBack) return;
   reporter.print(`Fall-back: this process continues as "export data from target" (if it stops, restart it with: tandem export data from target --export-dir ${migration.exportDir.root}).`);

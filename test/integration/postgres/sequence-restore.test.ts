@@ -85,3 +85,37 @@ test('a warmed sequence reader reads on its own connection, and connects again w
   for (let i = 0; i < 200 && (await backends()) !== before; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(await backends(), before, 'close() ended the unused connection');
 });
+
+test('a warmed restore runs on the connection opened ahead (new connections are refused meanwhile), and connects again when that one was lost', async () => {
+  const { PgSequenceSync } = await import('../../../src/adapters/postgres/pg-sequences.js');
+  const { targetDbConfig } = await import('../../helpers/pg-server.js');
+  const items = await server.sql('seq', 'SELECT coalesce(max(id), 0)::bigint AS m FROM public.items');
+  const above = String(Math.max(1000, Number(items[0].m) + 1));
+  const backends = async () => Number((await server.sql('postgres', "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'seq'"))[0].n);
+  const before = await backends();
+  const sync = new PgSequenceSync(targetDbConfig(server, 'seq'));
+  sync.warm();
+  for (let i = 0; i < 200 && (await backends()) === before; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(await backends(), before + 1, 'warm() opened one connection');
+  // From here no new connection to the database can open: the restore can only use the warm one.
+  await server.sql('postgres', 'ALTER DATABASE seq ALLOW_CONNECTIONS false');
+  try {
+    const r = await sync.restore([{ schema: 'public', name: 'orders_id_seq', lastValue: above, isCalled: true }]);
+    assert.deepEqual(r, [{ sequence: 'public.orders_id_seq', value: above, raisedToData: false }]);
+  } finally {
+    await server.sql('postgres', 'ALTER DATABASE seq ALLOW_CONNECTIONS true');
+  }
+  assert.equal(await lastValue(), above);
+  for (let i = 0; i < 200 && (await backends()) !== before; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(await backends(), before, 'the warm connection was closed after the restore');
+
+  // Warmed, then lost: the restore connects again and still sets the value.
+  const higher = String(Number(above) + 500);
+  sync.warm();
+  for (let i = 0; i < 200 && (await backends()) === before; i++) await new Promise((r) => setTimeout(r, 10));
+  await server.sql('postgres', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'seq'");
+  await new Promise((r) => setTimeout(r, 100));
+  const again = await sync.restore([{ schema: 'public', name: 'orders_id_seq', lastValue: higher, isCalled: true }]);
+  assert.deepEqual(again.map((x) => x.value), [higher]);
+  assert.equal(await lastValue(), higher);
+});
