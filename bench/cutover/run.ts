@@ -15,7 +15,8 @@
  *   (i)   the cutover to target is COMPLETED (meta.db polled every 10 ms: what `cutover status` reads;
  *         `cutover status` itself is run once afterwards and its own run time printed),
  *   (ii)  an INSERT on the target that takes its key from a sequence (pgbench_history.hid) succeeds,
- *         issued right after (i) (before (i) the application must not write to the target),
+ *         issued right after (i) (before (i) the application must not write to the target) on a
+ *         connection opened before the cutover (an application's pool is connected already),
  *   (iii) the reverse stream runs: that insert has reached the queue (queue_state.last_vsn passes the
  *         cutover marker), and the target's fall-back slot is active in pg_replication_slots.
  * The exporter's and importer's output lines are time-stamped, which splits the downtime into
@@ -160,6 +161,9 @@ async function oneRun(run: number, source: PgServer, target: PgServer, env: Reco
     await sleep(500);
     const maxHid = Number((await source.sql(DB, 'SELECT max(hid) AS m FROM pgbench_history'))[0].m);
 
+    // The application's connection to the target is open before the cutover, as a pool's would be:
+    // connecting is not part of the downtime Tandem causes.
+    const client = await target.client(db);
     // The cutover.
     const t0 = now();
     const wallT0 = Date.now();
@@ -171,7 +175,6 @@ async function oneRun(run: number, source: PgServer, target: PgServer, env: Reco
     const initiateCli = await initiate;
     const { markerVsn = 0, requestedAt } = meta.cutover('to_target');
     // (ii) the application's first write on the target takes a key from the restored sequence.
-    const client = await target.client(db);
     let attempts = 0;
     let insertedHid = 0;
     try {
