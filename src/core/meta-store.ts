@@ -139,8 +139,11 @@ export class MetaStore {
     if (version > SCHEMA_VERSION) {
       throw new TandemError('TANDEM_EXPORT_DIR', `meta.db was written by a newer Tandem (schema ${version}); use that version.`);
     }
+    // CREATE … IF NOT EXISTS of existing tables reads only; setting user_version writes (it waits
+    // for the write lock the exporter and importer take on every commit, then fsyncs): only when
+    // it changes. Every command opens meta.db, `initiate cutover` too, which the application waits for.
     this.db.exec(DDL);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    if (version !== SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
   /**
    * `db.prepare(sql)`, prepared once per text and kept: the queue's and the cutover's statements run

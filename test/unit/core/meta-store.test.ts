@@ -85,3 +85,23 @@ test('a meta.db written by a newer Tandem is refused', () => {
   raw.close();
   assert.throws(() => MetaStore.open(path), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_EXPORT_DIR' && /newer/.test(e.message));
 });
+
+test('opening an existing meta.db writes nothing: it opens and reads while another process holds the write lock', () => {
+  const path = newDbPath();
+  const first = MetaStore.open(path);
+  const uuid = first.migrationUuid();
+  first.close();
+  const writer = new Database(path);
+  writer.exec('BEGIN IMMEDIATE'); // what the exporter or importer holds while it commits
+  try {
+    const again = MetaStore.open(path);
+    try {
+      assert.equal(again.migrationUuid(), uuid);
+    } finally {
+      again.close();
+    }
+  } finally {
+    writer.exec('COMMIT');
+    writer.close();
+  }
+});
