@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { CommandLock } from '../../../src/core/lock.js';
 import { TandemError } from '../../../src/core/errors.js';
 
@@ -109,4 +110,21 @@ test('a garbage lock file is refused loudly, not silently ignored', () => {
     assert.match(e.message, /x\.lock is damaged/);
     return true;
   });
+});
+
+test('a probe that meets another probe does not take it for a holder, and does not wait for it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-lock-'));
+  const lock = new CommandLock(dir, 'import-data');
+  lock.acquire();
+  lock.release(); // the lock file exists, nobody holds it
+  // Another process's probe, caught in the middle of its look (its read lock held).
+  const otherProbe = new Database(join(dir, 'import-data.lock'), { timeout: 0 });
+  otherProbe.exec('BEGIN');
+  otherProbe.prepare('SELECT count(*) FROM sqlite_master').get();
+  try {
+    assert.equal(CommandLock.holder(dir, 'import-data'), undefined);
+  } finally {
+    otherProbe.exec('COMMIT');
+    otherProbe.close();
+  }
 });
