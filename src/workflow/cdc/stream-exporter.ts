@@ -5,7 +5,7 @@ import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../core/change-event.js';
 import type { TableInfo } from '../../core/engine/catalog.js';
-import type { CapturedTransaction, ChangeCapture, ChangeStream } from '../../core/engine/change-capture.js';
+import type { CapturedTransaction, ChangeCapture } from '../../core/engine/change-capture.js';
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import type { CommandEnv } from '../command-env.js';
 import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
@@ -49,35 +49,6 @@ const BEHIND_GROUP = 1000;
 const BEHIND_FLUSH_MS = 5;
 
 /**
- * A stream opened and started ahead of `streamChanges` (the fall-back stream, connected before the
- * cutover is COMPLETED). The stream takes it only if it starts from the same position; whoever
- * does not take it calls `discardStartedStream`. `stream` never rejects (undefined: it failed).
- */
-export interface StartedStream {
-  readonly from: string;
-  readonly stream: Promise<ChangeStream | undefined>;
-}
-
-const takenStreams = new WeakSet<StartedStream>();
-
-/** Stops a started stream that `streamChanges` did not take (no-op if it did, or if there is none). */
-export function discardStartedStream(started: StartedStream | undefined): void {
-  if (!started || takenStreams.has(started)) return;
-  takenStreams.add(started);
-  void started.stream.then((s) => s?.stop()).catch(() => {});
-}
-
-/** The started stream if it starts at `from` and nobody took it yet; otherwise stops it. */
-async function takeStartedStream(started: StartedStream | undefined, from: string): Promise<ChangeStream | undefined> {
-  if (!started || takenStreams.has(started)) return undefined;
-  takenStreams.add(started);
-  const stream = await started.stream;
-  if (stream && started.from === from) return stream;
-  await stream?.stop().catch(() => {});
-  return undefined;
-}
-
-/**
  * Live export, second part (also what a restart resumes): streams every committed change of the
  * migrated tables into the queue. A transaction is acknowledged to the source only after its
  * events are fsynced and recorded in meta.db; after a crash the source replays from the last
@@ -88,7 +59,7 @@ async function takeStartedStream(started: StartedStream | undefined, from: strin
  * the retention check. This function keeps the queue, the timers and the protocol.
  */
 export async function streamChanges(env: CommandEnv, migration: Migration, side: Side, role: ExporterRole,
-  options: { readonly tables?: TableInfo[]; readonly started?: StartedStream } = {}): Promise<'stopped' | 'cutover'> {
+  options: { readonly tables?: TableInfo[] } = {}): Promise<'stopped' | 'cutover'> {
   const { reporter } = env;
   const { meta, exportDir, uuid } = migration;
   const { db, engine } = side;
@@ -127,13 +98,12 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   try {
     while (!abort.signal.aborted) {
       const resumeFrom = queue.lastPosition ?? startPosition;
-      const ahead = await takeStartedStream(options.started, resumeFrom);
-      const stream = ahead ?? capture.open(resumeFrom, tables);
+      const stream = capture.open(resumeFrom, tables);
       const stopOnAbort = () => void stream.stop();
       let idleTimer: NodeJS.Timeout | undefined;
       abort.signal.addEventListener('abort', stopOnAbort);
       try {
-        if (!ahead) await stream.start();
+        await stream.start();
         log.info(`change stream started at ${capture.describePosition(resumeFrom)}`);
         // A heartbeat now also opens the connection a cutover marker is written through.
         void capture.writeMarker('heartbeat').catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));

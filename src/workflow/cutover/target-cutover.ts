@@ -3,9 +3,9 @@ import { CommandLock } from '../../core/lock.js';
 import type { SequenceSync, SequenceValue } from '../../core/engine/sequences.js';
 import type { CommandEnv } from '../command-env.js';
 import { reportFindings, type Migration, type Side } from '../migration-context.js';
-import { capturedTables, discardStartedStream, streamChanges, type StartedStream } from '../cdc/stream-exporter.js';
+import { capturedTables, streamChanges } from '../cdc/stream-exporter.js';
 import type { TableInfo } from '../../core/engine/catalog.js';
-import type { ChangeCapture, ChangeStream } from '../../core/engine/change-capture.js';
+import type { ChangeCapture } from '../../core/engine/change-capture.js';
 import { CutoverState } from './cutover-state.js';
 import { endChangeStream } from './stream-cleanup.js';
 import { verifyAtCutover } from './cutover-verification.js';
@@ -26,7 +26,6 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
   const { meta } = migration;
   let record = CutoverState.get(meta, 'to_target');
   let listing: Promise<TableInfo[] | undefined> | undefined;
-  let started: StartedStream | undefined;
   // Warmed when the request was seen, if this process saw it.
   const sequences = options.sequences ?? target.engine.sequences(target.db);
   try {
@@ -40,35 +39,17 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
         failpoint('cutover.after-sequences-restored');
         if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
       })();
-      const reverse = record.prepareForFallBack ? prepareReverseStream(env, migration, target, options.reversePrepared) : Promise.resolve(undefined);
-      let stream: Promise<ChangeStream | undefined> | undefined;
-      if (record.prepareForFallBack) {
-        // The reverse stream's tables, listed meanwhile, and its connection started as soon as the
-        // slot exists: "export data from target" then carries the application's first write on the
-        // target without connecting first. COMPLETED waits for neither (the slot alone keeps every
-        // change after it); if either fails, the stream lists and connects again by itself.
-        const tables = capturedTables(target, meta).catch(() => undefined);
-        listing = tables;
-        stream = reverse.then((made) => made && startAhead(made.capture, made.startPosition, tables), () => undefined);
-      }
+      const reverse = record.prepareForFallBack ? prepareReverseStream(env, migration, target, options.reversePrepared) : Promise.resolve();
+      // The reverse stream's tables, listed meanwhile: "export data from target" then starts streaming
+      // right after COMPLETED. A failure here is not the cutover's: the stream lists them again.
+      if (record.prepareForFallBack) listing = capturedTables(target, meta).catch(() => undefined);
       const verifying = verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs, options.stillValid);
       // Every step settles before a failure is reported: none is left running behind it.
       const settled = await Promise.allSettled([restoring, reverse, verifying]);
-      const failed = settled.find((step) => step.status === 'rejected');
-      if (failed) {
-        if (stream) discardStartedStream({ from: '', stream });
-        throw failed.reason;
-      }
-      const made = await reverse;
-      if (made && stream) started = { from: made.startPosition, stream };
+      for (const step of settled) if (step.status === 'rejected') throw step.reason;
       const verification = await verifying;
-      try {
-        failpoint('cutover.before-completed');
-        CutoverState.complete(meta, 'to_target', { verification });
-      } catch (e) {
-        discardStartedStream(started);
-        throw e;
-      }
+      failpoint('cutover.before-completed');
+      CutoverState.complete(meta, 'to_target', { verification });
       meta.setStep('import_changes', 'DONE');
       reporter.print('Cutover to target COMPLETED: the application can now write to the target.');
       record = CutoverState.get(meta, 'to_target');
@@ -78,21 +59,7 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
   }
   if (!record.prepareForFallBack) return;
   reporter.print(`Fall-back: this process continues as "export data from target" (if it stops, restart it with: tandem export data from target --export-dir ${migration.exportDir.root}).`);
-  await exportChangesFromTarget(env, migration, target, await listing, started);
-}
-
-/** Opens and starts `capture`'s stream from `from` once `tables` are listed; undefined if either fails (the stream then starts as usual). */
-async function startAhead(capture: ChangeCapture, from: string, tables: Promise<TableInfo[] | undefined>): Promise<ChangeStream | undefined> {
-  const listed = await tables;
-  if (!listed) return undefined;
-  const stream = capture.open(from, listed);
-  try {
-    await stream.start();
-    return stream;
-  } catch {
-    await stream.stop().catch(() => {});
-    return undefined;
-  }
+  await exportChangesFromTarget(env, migration, target, await listing);
 }
 
 /**
@@ -113,7 +80,7 @@ export async function prepareReverseStreamObjects(env: CommandEnv, migration: Mi
   return capture;
 }
 
-async function prepareReverseStream(env: CommandEnv, migration: Migration, target: Side, prepared?: Promise<ChangeCapture>): Promise<{ capture: ChangeCapture; startPosition: string }> {
+async function prepareReverseStream(env: CommandEnv, migration: Migration, target: Side, prepared?: Promise<ChangeCapture>): Promise<void> {
   const { meta } = migration;
   const capture = await (prepared ?? prepareReverseStreamObjects(env, migration, target));
   failpoint('cutover.before-reverse-slot');
@@ -121,32 +88,25 @@ async function prepareReverseStream(env: CommandEnv, migration: Migration, targe
   failpoint('cutover.after-reverse-slot');
   meta.setValue('target_cdc_start_position', start.startPosition);
   env.reporter.print(`Created ${capture.labels.stream} on the target at ${capture.describePosition(start.startPosition)} for the fall-back stream.`);
-  return { capture, startPosition: start.startPosition };
 }
 
 /** `export data from target`: streams the target's changes into the queue until the cutover to source. */
-export async function exportChangesFromTarget(env: CommandEnv, migration: Migration, target: Side, tables?: TableInfo[], started?: StartedStream): Promise<void> {
+export async function exportChangesFromTarget(env: CommandEnv, migration: Migration, target: Side, tables?: TableInfo[]): Promise<void> {
   const { meta, exportDir } = migration;
   const lock = new CommandLock(exportDir.metainfoDir, 'export-data-from-target');
-  try {
-    lock.acquire();
-  } catch (e) {
-    discardStartedStream(started);
-    throw e;
-  }
+  lock.acquire();
   try {
     if (!meta.getValue('target_cdc_start_position')) {
       throw new TandemError('TANDEM_EXPORT_DIR', 'The target has no fall-back stream yet: the cutover to target has not completed with --prepare-for-fall-back true.');
     }
     meta.setStep('export_changes_from_target', 'IN_PROGRESS');
-    const outcome = await streamChanges(env, migration, target, 'target', { tables, started });
+    const outcome = await streamChanges(env, migration, target, 'target', { tables });
     if (outcome === 'cutover') {
       meta.setStep('export_changes_from_target', 'DONE');
       await endChangeStream(env, migration, target, 'target');
       env.reporter.print('The target stream has ended; "import data to source" completes the cutover to source.');
     }
   } finally {
-    discardStartedStream(started); // unless the stream took it
     lock.release();
   }
 }
