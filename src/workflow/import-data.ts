@@ -221,7 +221,9 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   const jobs = loadingJobs(options.parallelJobs, nodes.length);
   const howMany = options.parallelJobs !== undefined
     ? `${jobs.max} parallel jobs`
-    : `${jobs.tuner.active} parallel jobs to start with, tuned up to ${jobs.max} from the measured rows/s (${clientCores()} cores here${nodes.length ? '' : '; set --parallel-jobs to fix it'})`;
+    : jobs.max > jobs.tuner.active
+      ? `${jobs.tuner.active} parallel jobs to start with, tuned up to ${jobs.max} from the measured rows/s (${clientCores()} cores here)`
+      : `${jobs.max} parallel jobs: one per core here, fewer if the target pushes back; set --parallel-jobs to choose`;
   reporter.print(`Importing ${tables.length} tables into ${describeDb(target.db)} (batch size ${batchSize}, ${howMany}${nodes.length ? ` over ${nodes.length} YugabyteDB nodes` : ''})`);
   if (meta.getStep('export_data').status !== 'DONE') reporter.print('The export is still running: each file is loaded as soon as it is complete.');
   log.info(`import data into ${describeDb(target.db)}: snapshot ${snapshotId}, ${loaded.size} batches already loaded`);

@@ -13,10 +13,10 @@ test('export readers: one per two cores for one big table; no more readers than 
   assert.equal(chooseExportJobs({ clientCores: 1 }, [700 * MB, 900 * MB]), 1);
 });
 
-test('import connections: client cores on PostgreSQL, two per YugabyteDB node, with room to tune upward', () => {
-  assert.deepEqual(chooseImportJobs({ clientCores: 2 }), { initial: 2, max: 4 });
-  assert.deepEqual(chooseImportJobs({ clientCores: 1 }), { initial: 1, max: 2 });
-  assert.deepEqual(chooseImportJobs({ clientCores: 32 }), { initial: 8, max: 16 });
+test('import connections: client cores on PostgreSQL, not tuned upward; two per YugabyteDB node, with room to tune upward', () => {
+  assert.deepEqual(chooseImportJobs({ clientCores: 2 }), { initial: 2, max: 2 });
+  assert.deepEqual(chooseImportJobs({ clientCores: 1 }), { initial: 1, max: 1 });
+  assert.deepEqual(chooseImportJobs({ clientCores: 32 }), { initial: 8, max: 8 });
   assert.deepEqual(chooseImportJobs({ clientCores: 2, targetNodes: 3 }), { initial: 6, max: 12 });
   assert.deepEqual(chooseImportJobs({ clientCores: 1, targetNodes: 9 }), { initial: 4, max: 8 });
 });
