@@ -9,11 +9,10 @@ import type { CapturedTransaction, ChangeCapture } from '../../core/engine/chang
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import type { CommandEnv } from '../command-env.js';
 import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
-import { CutoverState, type CutoverDirection } from '../cutover/cutover-state.js';
+import { CutoverState, watchCutover, type CutoverDirection } from '../cutover/cutover-state.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint } from '../../core/failpoint.js';
-import { FileChangeWatch, isMetaDbFile } from '../../core/file-change-watch.js';
 
 export type ExporterRole = 'source' | 'target';
 
@@ -39,8 +38,6 @@ const MAX_GROUP_MS = 10;
 const RETRY_MAX_MS = 15_000;
 const RETENTION_CHECK_MS = 60_000;
 const IDLE_ACK_MS = 5_000;
-/** How often the cutover request is looked for when meta.db's commits cannot be watched. */
-const CUTOVER_POLL_MS = 100;
 /** With a working watch, look anyway this often (a missed notification costs no more). */
 const CUTOVER_FALLBACK_MS = 1000;
 const IDLE_FLUSH_MS = 10;
@@ -246,50 +243,54 @@ async function* oneByOne(txs: AsyncGenerator<CapturedTransaction>): AsyncGenerat
 
 /**
  * Watches for a cutover request (this wait is part of the application's downtime: `initiate
- * cutover` commits to meta.db, and that commit wakes this check at once) and then writes the marker
+ * cutover` commits to meta.db, and that commit wakes this watch at once) and then writes the marker
  * into the change log, where it arrives after every change committed before it. A failed write is
- * retried every 5 s.
+ * retried every 5 s while the request stands.
  */
-function watchForCutover(reporter: Reporter, meta: MetaStore, metainfoDir: string, capture: ChangeCapture, role: ExporterRole, onRequest: () => void): { stop(): void } {
+export function watchForCutover(reporter: Reporter, meta: MetaStore, metainfoDir: string, capture: Pick<ChangeCapture, 'writeMarker' | 'labels'>, role: ExporterRole,
+  onRequest: () => void, retryMs = 5000): { stop(): void } {
   const r = EXPORTER_ROLES[role];
-  const watch = new FileChangeWatch(metainfoDir, isMetaDbFile);
   const stop = new AbortController();
-  let markerEmitted = false;
-  let markerWarned = false;
-  let woken = false;
-  const check = () => {
-    if (markerEmitted || CutoverState.get(meta, r.direction).status !== 'INITIATED') return;
-    markerEmitted = true;
-    log.info(`cutover request seen (${woken ? 'woken by a meta.db commit' : 'on the fallback timer'}); writing the marker`);
+  const watch = watchCutover(meta, metainfoDir, r.direction, (c) => c.status === 'INITIATED', () => {
+    log.info('cutover request seen; writing the marker');
     onRequest();
-    void capture.writeMarker(r.marker).then(
-      () => reporter.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`),
-      (e) => {
-        // Retry, but not on every commit: the database may be briefly unreachable.
-        if (!markerWarned) reporter.warn(`could not write the cutover marker into the ${role}'s ${capture.labels.changeLog} (${(e as Error).message}); retrying every 5 s.`);
-        markerWarned = true;
-        log.warn(`could not write the cutover marker: ${(e as Error).message}`);
-        setTimeout(() => { markerEmitted = false; }, 5000).unref();
-      });
-  };
-  void (async () => {
-    while (!stop.signal.aborted) {
-      const version = watch.version;
-      try {
-        check();
-      } catch (e) {
-        log.warn(`could not read the cutover state: ${(e as Error).message}`); // meta.db busy: look again
-      }
-      await watch.waitForChange(version, watch.watching ? CUTOVER_FALLBACK_MS : CUTOVER_POLL_MS, stop.signal);
-      woken = watch.version !== version;
-    }
-  })();
+    void writeMarkerRetrying(reporter, meta, capture, role, stop.signal, retryMs);
+  }, CUTOVER_FALLBACK_MS);
   return {
     stop: () => {
       stop.abort();
-      watch.close();
+      watch.stop();
     },
   };
+}
+
+async function writeMarkerRetrying(reporter: Reporter, meta: MetaStore, capture: Pick<ChangeCapture, 'writeMarker' | 'labels'>, role: ExporterRole,
+  signal: AbortSignal, retryMs: number): Promise<void> {
+  const r = EXPORTER_ROLES[role];
+  let warned = false;
+  for (;;) {
+    try {
+      await capture.writeMarker(r.marker);
+      reporter.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`);
+      return;
+    } catch (e) {
+      // Retry, but not at once: the database may be briefly unreachable.
+      if (!warned) reporter.warn(`could not write the cutover marker into the ${role}'s ${capture.labels.changeLog} (${(e as Error).message}); retrying every 5 s.`);
+      warned = true;
+      log.warn(`could not write the cutover marker: ${(e as Error).message}`);
+    }
+    await sleep(retryMs, signal);
+    if (signal.aborted || !stillRequested(meta, r.direction)) return;
+  }
+}
+
+/** Whether the direction's cutover still waits for its marker (a busy meta.db counts as yes: retry). */
+function stillRequested(meta: MetaStore, direction: CutoverDirection): boolean {
+  try {
+    return CutoverState.get(meta, direction).status === 'INITIATED';
+  } catch {
+    return true;
+  }
 }
 
 /** The migrated tables as the streamed database's catalog has them now (their primary keys name the rows). */

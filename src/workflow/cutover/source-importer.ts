@@ -10,6 +10,7 @@ import { CutoverState, watchCutover, whenCutoverRequested } from './cutover-stat
 import { openEarlyComparison, verifyAtCutover } from './cutover-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
 import { failpoint } from '../../core/failpoint.js';
+import { settleAll } from '../../core/settle.js';
 import { endChangeStream } from './stream-cleanup.js';
 
 /** Options of the fall-back importer. */
@@ -175,9 +176,7 @@ async function completeWithSequences(env: CommandEnv, migration: Migration, sour
   })();
   const verifying = verifyAtCutover(env, migration, source, 'cutover-to-source', parallelJobs, stillValid);
   // Every step settles before a failure is reported: none is left running behind it.
-  const settled = await Promise.allSettled([restoring, checking, verifying]);
-  for (const step of settled) if (step.status === 'rejected') throw step.reason;
-  const verification = await verifying;
+  const [, , verification] = await settleAll([restoring, checking, verifying]);
   failpoint('cutover.before-completed');
   CutoverState.complete(meta, 'to_source', { verification, disabledOnSource: leftDisabled! });
   meta.setStep('import_changes_to_source', 'DONE');

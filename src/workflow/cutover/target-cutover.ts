@@ -10,6 +10,7 @@ import { CutoverState } from './cutover-state.js';
 import { endChangeStream } from './stream-cleanup.js';
 import { verifyAtCutover } from './cutover-verification.js';
 import { failpoint } from '../../core/failpoint.js';
+import { settleAll } from '../../core/settle.js';
 import type { TableComparison } from '../verify/table-comparison.js';
 
 /**
@@ -45,9 +46,7 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
       if (record.prepareForFallBack) listing = capturedTables(target, meta).catch(() => undefined);
       const verifying = verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs, options.stillValid);
       // Every step settles before a failure is reported: none is left running behind it.
-      const settled = await Promise.allSettled([restoring, reverse, verifying]);
-      for (const step of settled) if (step.status === 'rejected') throw step.reason;
-      const verification = await verifying;
+      const [, , verification] = await settleAll([restoring, reverse, verifying]);
       failpoint('cutover.before-completed');
       CutoverState.complete(meta, 'to_target', { verification });
       meta.setStep('import_changes', 'DONE');

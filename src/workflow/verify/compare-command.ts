@@ -12,6 +12,7 @@ import { compareDatabases, type ComparedTable, type ComparisonProgress, type Tab
 import { VerificationStore, type VerificationOccasion, type VerificationRun } from './verification-store.js';
 import { renderVerificationReport, verdictLine } from './verification-report.js';
 import { firstDifferingKeys, type KeyDifference } from '../../core/verify/differing-keys.js';
+import { settleAll } from '../../core/settle.js';
 
 /** Options of {@link verifyMigration}; table lists use the --table-list syntax. */
 export interface VerifyOptions {
@@ -99,8 +100,7 @@ export async function openComparison(meta: MetaStore, source: Side, target: Side
   }
   try {
     // Both settle before a failure closes the pools, so no connection is left half-open.
-    const opened = await Promise.allSettled([left.open(), right.open()]);
-    for (const o of opened) if (o.status === 'rejected') throw o.reason;
+    await settleAll([left.open(), right.open()]);
     return { left, right, tables: await withSourceColumns(left, snapshot), close };
   } catch (e) {
     await close();

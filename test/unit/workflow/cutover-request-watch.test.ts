@@ -1,11 +1,18 @@
-/** whenCutoverRequested: the importer's early notice of a cutover request, woken by meta.db's commits. */
+/**
+ * whenCutoverRequested: the importer's early notice of a cutover request, woken by meta.db's commits;
+ * watchForCutover: the exporter's, which writes the marker and retries a failed write.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetaStore } from '../../../src/core/meta-store.js';
+import { Writable } from 'node:stream';
 import { CutoverState, whenCutoverRequested, type CutoverRecord } from '../../../src/workflow/cutover/cutover-state.js';
+import { watchForCutover } from '../../../src/workflow/cdc/stream-exporter.js';
+import { streamReporter } from '../../../src/core/reporter.js';
+import type { ChangeCapture } from '../../../src/core/engine/change-capture.js';
 
 function metaIn(): { dir: string; meta: MetaStore; other: MetaStore } {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-request-watch-'));
@@ -55,6 +62,68 @@ test('a request made before the watch starts is seen at once; a stopped watch ne
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(none.length, 0);
   } finally {
+    meta.close();
+    other.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the exporter writes the marker once per request; a failed write is retried while the request stands, and warned about once', async () => {
+  const { dir, meta, other } = metaIn();
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (to: string[]) => new Writable({ write(chunk, _enc, done) { to.push(String(chunk)); done(); } });
+  const writes: string[] = [];
+  let failuresLeft = 2;
+  const capture: Pick<ChangeCapture, 'writeMarker' | 'labels'> = {
+    labels: { changeLog: 'WAL' } as ChangeCapture['labels'],
+    writeMarker: async (m) => {
+      writes.push(m);
+      if (failuresLeft-- > 0) throw new Error('connection refused');
+    },
+  };
+  let requests = 0;
+  const w = watchForCutover(streamReporter(sink(out), sink(err)), meta, dir, capture, 'source', () => requests++, 20);
+  try {
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(writes, [], 'no request, no marker');
+    CutoverState.request(other, 'to_target', true);
+    const t0 = Date.now();
+    while (!out.join('').includes('Cutover requested') && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(writes, ['cutover_to_target', 'cutover_to_target', 'cutover_to_target'], 'two failures, then the write that succeeds');
+    assert.equal(requests, 1);
+    assert.equal(err.join('').match(/could not write the cutover marker/g)?.length, 1, err.join(''));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(writes.length, 3, 'nothing is written after the marker');
+  } finally {
+    w.stop();
+    meta.close();
+    other.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failing marker write stops being retried once the request no longer waits for it', async () => {
+  const { dir, meta, other } = metaIn();
+  const writes: string[] = [];
+  const capture: Pick<ChangeCapture, 'writeMarker' | 'labels'> = {
+    labels: { changeLog: 'WAL' } as ChangeCapture['labels'],
+    writeMarker: async (m) => { writes.push(m); throw new Error('connection refused'); },
+  };
+  const quiet = new Writable({ write(_c, _e, done) { done(); } });
+  CutoverState.request(other, 'to_target', false);
+  const w = watchForCutover(streamReporter(quiet, quiet), meta, dir, capture, 'source', () => {}, 20);
+  try {
+    const t0 = Date.now();
+    while (writes.length < 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(writes.length >= 2, 'retried');
+    CutoverState.complete(other, 'to_target');
+    await new Promise((r) => setTimeout(r, 100));
+    const after = writes.length;
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(writes.length, after, 'no retry once the cutover no longer waits for a marker');
+  } finally {
+    w.stop();
     meta.close();
     other.close();
     rmSync(dir, { recursive: true, force: true });
