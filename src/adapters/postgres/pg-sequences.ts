@@ -1,7 +1,8 @@
 import type { DbConfig } from '../../core/db-config.js';
 import type { SequenceRestoreResult, SequenceSync, SequenceValue } from '../../core/engine/sequences.js';
 import type pg from 'pg';
-import { connectPg, withPg } from './pg-connection.js';
+import { connectPg } from './pg-connection.js';
+import { WarmConnection } from '../../core/warm-connection.js';
 import { readSequences } from './source-catalog.js';
 import { restoreSequences } from './sequence-sync.js';
 
@@ -11,50 +12,26 @@ import { restoreSequences } from './sequence-sync.js';
  * sequence feeds (`sequence-sync.ts`).
  */
 export class PgSequenceSync implements SequenceSync {
-  private warmed: Promise<pg.Client> | undefined;
+  private readonly connection: WarmConnection<pg.Client>;
 
-  constructor(private readonly db: DbConfig) {}
+  constructor(db: DbConfig) {
+    this.connection = new WarmConnection(() => connectPg(db), (c) => c.end());
+  }
 
   warm(): void {
-    if (this.warmed) return;
-    this.warmed = connectPg(this.db);
-    this.warmed.catch(() => {}); // read() or restore() connects again
+    this.connection.warm();
   }
 
   read(schemas: readonly string[]): Promise<SequenceValue[]> {
-    return this.onWarmConnection((c) => readSequences(c, [...schemas]));
+    return this.connection.run((c) => readSequences(c, [...schemas]));
   }
 
-  async close(): Promise<void> {
-    const warmed = this.warmed;
-    this.warmed = undefined;
-    await (await warmed?.catch(() => undefined))?.end().catch(() => {});
+  close(): Promise<void> {
+    return this.connection.close();
   }
 
+  /** Safe to repeat (a second run on a new connection if the warm one was lost): every value is worked out before any is set. */
   restore(values: readonly SequenceValue[]): Promise<SequenceRestoreResult[]> {
-    return this.onWarmConnection((c) => restoreSequences(c, values));
-  }
-
-  /**
-   * Runs `fn` on the warm connection if there is one (then closes it), else on a new one. A failure
-   * on the warm connection runs `fn` once more on a new one: it may have been lost while it waited
-   * (an idle timeout), and both reading and restoring are safe to repeat (a restore works out every
-   * value before it sets any).
-   */
-  private async onWarmConnection<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-    const warmed = this.warmed;
-    this.warmed = undefined;
-    const client = await warmed?.catch(() => undefined);
-    if (client) {
-      try {
-        return await fn(client);
-      } catch {
-        // connect again below
-      } finally {
-        // Closed behind the answer: the cutover waits for the answer, not for the socket to close.
-        void client.end().catch(() => {});
-      }
-    }
-    return withPg(this.db, fn);
+    return this.connection.run((c) => restoreSequences(c, values));
   }
 }

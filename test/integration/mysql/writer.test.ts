@@ -400,6 +400,43 @@ test('AUTO_INCREMENT: restored from the target\'s sequence, never below the data
   assert.equal(pgIdentitySequenceName(long, 'c'.repeat(30)), `t_${'x'.repeat(27)}_${'c'.repeat(29)}_seq`);
 });
 
+test('a warmed AUTO_INCREMENT restore runs on the connection opened ahead (new logins refused meanwhile); a lost one is replaced', async () => {
+  await maria.sql(undefined, "CREATE USER IF NOT EXISTS 'seqwarm'@'%' IDENTIFIED BY 'seqwarm-pw'; GRANT ALL ON shop_back.* TO 'seqwarm'@'%'");
+  const sync = new MySqlAutoIncrementSync({ ...config('shop_back'), user: 'seqwarm', password: 'seqwarm-pw' });
+  const sessions = async () => (await maria.sql(undefined, "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'seqwarm'")).map((r) => Number(r.id));
+  const waitFor = async (n: number) => {
+    for (let i = 0; i < 300 && (await sessions()).length !== n; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal((await sessions()).length, n);
+  };
+  const next = async () => Number((await maria.sql(undefined, "SELECT AUTO_INCREMENT AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop_back' AND TABLE_NAME = 'counter_t'"))[0].n);
+  sync.warm();
+  sync.warm(); // once
+  await waitFor(1);
+  // From here the user cannot log in: the restore can only use the connection opened ahead.
+  await maria.sql(undefined, "ALTER USER 'seqwarm'@'%' ACCOUNT LOCK");
+  try {
+    assert.deepEqual(await sync.restore([{ schema: 'public', name: 'counter_t_id_seq', lastValue: '700', isCalled: true }]),
+      [{ sequence: 'shop_back.counter_t.id', value: '701', raisedToData: false }]);
+  } finally {
+    await maria.sql(undefined, "ALTER USER 'seqwarm'@'%' ACCOUNT UNLOCK");
+  }
+  assert.equal(await next(), 701);
+  await waitFor(0);
+
+  // Warmed, then lost (killed while it waited): the restore connects again.
+  sync.warm();
+  await waitFor(1);
+  for (const id of await sessions()) await maria.sql(undefined, `KILL ${id}`);
+  await waitFor(0);
+  assert.deepEqual((await sync.restore([{ schema: 'public', name: 'counter_t_id_seq', lastValue: '800', isCalled: true }])).map((r) => r.value), ['801']);
+  assert.equal(await next(), 801);
+  // A warm connection nothing used is ended by close().
+  sync.warm();
+  await waitFor(1);
+  await sync.close();
+  await waitFor(0);
+});
+
 test('the metadata the data-migration report reads: applied counts per table (truncated rows too); end migration drops the database', async () => {
   const meta = new MySqlMigrationMetadata(config('shop_back'));
   const counts = await meta.appliedEventCounts(UUID);

@@ -17,7 +17,8 @@ import type { SequenceRestoreResult, SequenceSync, SequenceValue } from '../../.
 import { TandemError } from '../../../core/errors.js';
 import { failpoint } from '../../../core/failpoint.js';
 import { mysqlIdent, readMySqlCatalog } from '../catalog.js';
-import { withMySql, type MySqlDbConfig } from '../connection.js';
+import { connectMySql, type MySqlDbConfig, type MySqlSession } from '../connection.js';
+import { WarmConnection } from '../../../core/warm-connection.js';
 import { autoIncrementSequenceName } from '../schema/table-ddl.js';
 import { DEFAULT_MYSQL_TARGET_SCHEMA } from '../schema/convert-schema.js';
 import { autoIncrementColumns, readAutoIncrementCounters, setMySqlAutoIncrementSql } from '../sequences.js';
@@ -63,12 +64,25 @@ export class MySqlAutoIncrementSync implements SequenceSync {
    * @param config the MySQL database
    * @param targetSchema the PostgreSQL schema the database became (default public): the schema of what `read` returns
    */
-  constructor(private readonly config: MySqlDbConfig, private readonly targetSchema = DEFAULT_MYSQL_TARGET_SCHEMA) {}
+  constructor(private readonly config: MySqlDbConfig, private readonly targetSchema = DEFAULT_MYSQL_TARGET_SCHEMA) {
+    this.connection = new WarmConnection(() => connectMySql(config), (s) => s.connection.end().catch(() => s.connection.destroy()));
+  }
+
+  private readonly connection: WarmConnection<MySqlSession>;
+
+  /** Opens the connection the next `read` or `restore` uses (the cutover waits for both). */
+  warm(): void {
+    this.connection.warm();
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
 
   /** The counters of the database (the schemas argument names the target schema; others give nothing). */
   async read(schemas: readonly string[]): Promise<SequenceValue[]> {
     if (!schemas.includes(this.targetSchema) && !schemas.includes(this.config.database)) return [];
-    return withMySql(this.config, async ({ connection, server }) => {
+    return this.connection.run(async ({ connection, server }) => {
       const catalog = await readMySqlCatalog(connection, server, this.config.database);
       const counters = await readAutoIncrementCounters(connection, catalog);
       return counters.map((c) => {
@@ -87,7 +101,7 @@ export class MySqlAutoIncrementSync implements SequenceSync {
   }
 
   async restore(values: readonly SequenceValue[]): Promise<SequenceRestoreResult[]> {
-    return withMySql(this.config, async ({ connection, server }) => {
+    return this.connection.run(async ({ connection, server }) => {
       const catalog = await readMySqlCatalog(connection, server, this.config.database);
       const byName = new Map(values.filter((v) => v.schema === this.targetSchema || v.schema === this.config.database).map((v) => [v.name, v]));
       const plan: { table: string; column: string; next: bigint; raised: boolean }[] = [];
