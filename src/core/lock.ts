@@ -6,7 +6,6 @@ import { TandemError } from './errors.js';
 /** How long `acquire` waits out another process's momentary `holder` probe before it reports a holder. */
 const ACQUIRE_WAIT_MS = 2000;
 
-
 function isBusy(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
@@ -72,7 +71,7 @@ export class CommandLock {
     try {
       // A read takes a shared lock, which a holder's exclusive lock refuses at once, and which other
       // probes share: a probe neither waits nor takes another probe for a holder. (An exclusive
-      // probe had to wait out the other probes; \`initiate cutover\` probes two locks, and the
+      // probe had to wait out the other probes; `initiate cutover` probes two locks, and the
       // application's downtime ran on during those waits.)
       db.prepare('SELECT count(*) FROM sqlite_master').get();
       return undefined;
