@@ -1,0 +1,46 @@
+/**
+ * groupStep: when the stream exporter appends its pending transactions to the queue. A live
+ * stream's appends are spaced at least GROUPING.minAppendIntervalMs apart (each costs fsyncs, a
+ * wake-up and a transaction on the other side); a transaction after a quiet spell goes at once; a
+ * backlog's groups grow.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GROUPING, groupStep } from '../../../src/workflow/cdc/stream-exporter.js';
+
+const quietSpell = { sinceAppendMs: 60_000, sinceGroupMs: 0 };
+
+test('a transaction after a quiet spell is appended as soon as the socket is empty', () => {
+  assert.equal(groupStep({ pendingEvents: 2, socketEmpty: true, ...quietSpell }), 'append');
+});
+
+test('the first append of a connection is not held (no append yet: the time since it is large)', () => {
+  assert.equal(groupStep({ pendingEvents: 1, socketEmpty: true, sinceAppendMs: Date.now() - 0, sinceGroupMs: 0 }), 'append');
+});
+
+test('soon after an append, a live group waits for the rest of the interval, however small', () => {
+  const d = groupStep({ pendingEvents: 2, socketEmpty: true, sinceAppendMs: 7, sinceGroupMs: 0 });
+  assert.deepEqual(d, { waitMs: GROUPING.minAppendIntervalMs - 7 });
+  // Just before the interval ends it still waits (at least 1 ms, so the wait is a real timer).
+  assert.deepEqual(groupStep({ pendingEvents: 2, socketEmpty: true, sinceAppendMs: GROUPING.minAppendIntervalMs - 0.5, sinceGroupMs: 0 }), { waitMs: 1 });
+  // Once the interval is over, it goes.
+  assert.equal(groupStep({ pendingEvents: 2, socketEmpty: true, sinceAppendMs: GROUPING.minAppendIntervalMs, sinceGroupMs: 20 }), 'append');
+});
+
+test('a steady stream whose socket never runs dry is appended once its first transaction has waited maxGroupMs', () => {
+  assert.deepEqual(groupStep({ pendingEvents: 40, socketEmpty: false, sinceAppendMs: 100, sinceGroupMs: GROUPING.maxGroupMs - 1 }), { waitMs: GROUPING.idleWaitMs });
+  assert.equal(groupStep({ pendingEvents: 40, socketEmpty: false, sinceAppendMs: 100, sinceGroupMs: GROUPING.maxGroupMs }), 'append');
+});
+
+test('a backlog (a large group when the socket runs dry) waits briefly for the next batch instead of appending', () => {
+  assert.deepEqual(groupStep({ pendingEvents: GROUPING.behindGroup, socketEmpty: true, ...quietSpell }), { waitMs: GROUPING.behindWaitMs });
+  assert.deepEqual(groupStep({ pendingEvents: GROUPING.behindGroup + 500, socketEmpty: false, ...quietSpell }), { waitMs: GROUPING.idleWaitMs });
+  // One event fewer is a live group: appended.
+  assert.equal(groupStep({ pendingEvents: GROUPING.behindGroup - 1, socketEmpty: true, ...quietSpell }), 'append');
+});
+
+test('other settings are honoured (the decision is made from its arguments only)', () => {
+  const c = { ...GROUPING, minAppendIntervalMs: 100 };
+  assert.deepEqual(groupStep({ pendingEvents: 5, socketEmpty: true, sinceAppendMs: 30, sinceGroupMs: 30 }, c), { waitMs: 70 });
+  assert.equal(groupStep({ pendingEvents: 5, socketEmpty: true, sinceAppendMs: 30, sinceGroupMs: 30 }, { ...GROUPING, minAppendIntervalMs: 0 }), 'append');
+});
