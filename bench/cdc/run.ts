@@ -5,7 +5,8 @@
  *
  * Environment: BENCH_PART=all|backlog|live (default all), BENCH_SCALE=10 (pgbench -i -s),
  * BENCH_CHANGES=500000 (row changes in the backlog), BENCH_DURATION=60 (seconds of the live run),
- * BENCH_CLIENTS=4 (pgbench -c), BENCH_KEEP_DIR=1 (keep the export dir and its logs),
+ * BENCH_CLIENTS=4 (pgbench -c), BENCH_RATE=<tps> (the live workload throttled to that rate with pgbench -R: the TPS
+ * ratio then means nothing, but two builds' CPU per change compare at the same load), BENCH_KEEP_DIR=1 (keep the export dir and its logs),
  * BENCH_LOG_LEVEL=debug (the exporter's and importer's --log-level: debug logs every queue append and batch,
  * and the report then splits the heartbeats' lag into stages, see stages.ts),
  * BENCH_PROFILE_DIR=<dir> (every export and import data process writes a --cpu-prof profile there),
@@ -66,6 +67,8 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 500_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 60);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
+/** BENCH_RATE=n: the live workload at a fixed n transactions/s (pgbench -R), so that builds compare CPU per change at the same load. */
+const RATE = process.env.BENCH_RATE;
 const DB = 'bench';
 const LOG_FLAGS = process.env.BENCH_LOG_LEVEL ? ['--log-level', process.env.BENCH_LOG_LEVEL] : [];
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
@@ -483,7 +486,7 @@ async function liveWorkload(source: PgServer, hbScript: string, seconds = DURATI
   const tandemBefore = tandemCpu();
   const walsenderBefore = walsenderCpu();
   const hb = pgbench(['-n', '-c', '1', '-T', String(seconds), '-f', hbScript], source, DB, 'heartbeat');
-  const main = pgbench(['-n', '-N', '-c', String(CLIENTS), '-j', '2', '-T', String(seconds)], source, DB);
+  const main = pgbench(['-n', '-N', '-c', String(CLIENTS), '-j', '2', '-T', String(seconds), ...(RATE ? ['-R', RATE] : [])], source, DB);
   const [r] = await Promise.all([pgbenchResult(main), pgbenchResult(hb)]);
   const endedAt = now();
   const cpu = async () => {

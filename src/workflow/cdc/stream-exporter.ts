@@ -68,14 +68,18 @@ export const GROUPING: GroupingSettings = {
 };
 
 /**
- * What the exporter does with its pending group after handling a batch of transactions: append it
- * now, or wait up to `waitMs` for the next batch (and append if none arrives by then). Pure; the
- * times are milliseconds since the last append and since the group's first transaction arrived.
+ * What the exporter does with its pending group after handling a batch of transactions:
+ * - `'append'` it now;
+ * - `{ waitMs }`: wait up to that long for the next batch, and append if none arrives by then;
+ * - `{ holdMs }`: gather for that long without looking at each batch as it arrives (the rate
+ *   limit: nothing that arrives meanwhile could make the group go sooner), then decide again.
+ * Pure; the times are milliseconds since the last append and since the group began gathering (its
+ * first transaction arrived, or its last hold ended: what collected during a hold is read before it goes).
  */
 export function groupStep(g: { readonly pendingEvents: number; readonly socketEmpty: boolean; readonly sinceAppendMs: number; readonly sinceGroupMs: number },
-  c: GroupingSettings = GROUPING): 'append' | { readonly waitMs: number } {
+  c: GroupingSettings = GROUPING): 'append' | { readonly waitMs: number } | { readonly holdMs: number } {
   if (g.pendingEvents >= c.behindGroup) return { waitMs: g.socketEmpty ? c.behindWaitMs : c.idleWaitMs };
-  if (g.sinceAppendMs < c.minAppendIntervalMs) return { waitMs: Math.max(1, c.minAppendIntervalMs - g.sinceAppendMs) };
+  if (g.sinceAppendMs < c.minAppendIntervalMs) return { holdMs: Math.max(1, c.minAppendIntervalMs - g.sinceAppendMs) };
   if (g.socketEmpty || g.sinceGroupMs >= c.maxGroupMs) return 'append';
   return { waitMs: c.idleWaitMs };
 }
@@ -178,8 +182,18 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         // Streams that can hand out everything already received at once save an await per transaction.
         const batches = stream.transactionBatches?.() ?? oneByOne(stream.transactions());
         let flushWaitMs = GROUPING.idleWaitMs;
+        let holdMs = 0;
+        let heldUntil = 0;
         stream: for (;;) {
           const step = batches.next();
+          if (pendingTx && holdMs > 0) {
+            // The rate limit: let what arrives meanwhile collect (one look at it afterwards, not one
+            // per arrival), then append unless more is already here.
+            await sleep(holdMs, abort.signal);
+            holdMs = 0;
+            heldUntil = Date.now();
+            flushWaitMs = 0;
+          }
           // Caught up: the server follows a commit with a keepalive, so `buffered` is rarely 0 right
           // after it. When no next transaction arrives within the wait `groupStep` chose, make the
           // pending ones durable now instead of holding them until the next commit.
@@ -231,8 +245,9 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           flushWaitMs = GROUPING.idleWaitMs;
           if (pendingTx) {
             const now = Date.now();
-            const decision = groupStep({ pendingEvents: pending.length, socketEmpty: stream.buffered === 0, sinceAppendMs: now - lastAppendAt, sinceGroupMs: now - groupSince });
+            const decision = groupStep({ pendingEvents: pending.length, socketEmpty: stream.buffered === 0, sinceAppendMs: now - lastAppendAt, sinceGroupMs: now - Math.max(groupSince, heldUntil) });
             if (decision === 'append') await flush();
+            else if ('holdMs' in decision) holdMs = decision.holdMs;
             else flushWaitMs = decision.waitMs;
           }
         }

@@ -18,16 +18,18 @@ test('the first append of a connection is not held (no append yet: the time sinc
   assert.equal(groupStep({ pendingEvents: 1, socketEmpty: true, sinceAppendMs: Date.now() - 0, sinceGroupMs: 0 }), 'append');
 });
 
-test('soon after an append, a live group waits for the rest of the interval, however small', () => {
+test('soon after an append, a live group is held for the rest of the interval, however small', () => {
   const d = groupStep({ pendingEvents: 2, socketEmpty: true, sinceAppendMs: 7, sinceGroupMs: 0 });
-  assert.deepEqual(d, { waitMs: GROUPING.minAppendIntervalMs - 7 });
-  // Just before the interval ends it still waits (at least 1 ms, so the wait is a real timer).
-  assert.deepEqual(groupStep({ pendingEvents: 2, socketEmpty: true, sinceAppendMs: GROUPING.minAppendIntervalMs - 0.5, sinceGroupMs: 0 }), { waitMs: 1 });
+  assert.deepEqual(d, { holdMs: GROUPING.minAppendIntervalMs - 7 });
+  // Also while more is arriving: nothing that arrives could make it go sooner.
+  assert.deepEqual(groupStep({ pendingEvents: 2, socketEmpty: false, sinceAppendMs: 7, sinceGroupMs: 50 }), { holdMs: GROUPING.minAppendIntervalMs - 7 });
+  // Just before the interval ends it is still held (at least 1 ms, so the hold is a real timer).
+  assert.deepEqual(groupStep({ pendingEvents: 2, socketEmpty: true, sinceAppendMs: GROUPING.minAppendIntervalMs - 0.5, sinceGroupMs: 0 }), { holdMs: 1 });
   // Once the interval is over, it goes.
   assert.equal(groupStep({ pendingEvents: 2, socketEmpty: true, sinceAppendMs: GROUPING.minAppendIntervalMs, sinceGroupMs: 20 }), 'append');
 });
 
-test('a steady stream whose socket never runs dry is appended once its first transaction has waited maxGroupMs', () => {
+test('a steady stream whose socket never runs dry is appended once it has gathered for maxGroupMs (since its first transaction or its last hold)', () => {
   assert.deepEqual(groupStep({ pendingEvents: 40, socketEmpty: false, sinceAppendMs: 100, sinceGroupMs: GROUPING.maxGroupMs - 1 }), { waitMs: GROUPING.idleWaitMs });
   assert.equal(groupStep({ pendingEvents: 40, socketEmpty: false, sinceAppendMs: 100, sinceGroupMs: GROUPING.maxGroupMs }), 'append');
 });
@@ -41,6 +43,6 @@ test('a backlog (a large group when the socket runs dry) waits briefly for the n
 
 test('other settings are honoured (the decision is made from its arguments only)', () => {
   const c = { ...GROUPING, minAppendIntervalMs: 100 };
-  assert.deepEqual(groupStep({ pendingEvents: 5, socketEmpty: true, sinceAppendMs: 30, sinceGroupMs: 30 }, c), { waitMs: 70 });
+  assert.deepEqual(groupStep({ pendingEvents: 5, socketEmpty: true, sinceAppendMs: 30, sinceGroupMs: 30 }, c), { holdMs: 70 });
   assert.equal(groupStep({ pendingEvents: 5, socketEmpty: true, sinceAppendMs: 30, sinceGroupMs: 30 }, { ...GROUPING, minAppendIntervalMs: 0 }), 'append');
 });
