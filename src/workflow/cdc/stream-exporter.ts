@@ -56,7 +56,8 @@ export const GROUPING: GroupingSettings = {
    * commit, a wake-up of the importer and a transaction on the target, whatever its size: at
    * 3,400 changes/s (bench/cdc) appends every 7 ms carried 18 events (p50), and spacing them 25 ms
    * apart cut Tandem's CPU per change by about a third (the target's by a fifth). A transaction
-   * after a quiet spell is appended at once; under load each waits at most this long.
+   * after a quiet spell is appended at once; under load each waits at most this long. Not applied
+   * after a backlog-sized append (`behindGroup` events or more): a backlog must not wait.
    */
   minAppendIntervalMs: 25,
   /** A group of this many events when the socket runs dry means the stream is behind (a backlog). */
@@ -76,10 +77,13 @@ export const GROUPING: GroupingSettings = {
  * Pure; the times are milliseconds since the last append and since the group began gathering (its
  * first transaction arrived, or its last hold ended: what collected during a hold is read before it goes).
  */
-export function groupStep(g: { readonly pendingEvents: number; readonly socketEmpty: boolean; readonly sinceAppendMs: number; readonly sinceGroupMs: number },
-  c: GroupingSettings = GROUPING): 'append' | { readonly waitMs: number } | { readonly holdMs: number } {
+export function groupStep(g: {
+  readonly pendingEvents: number; readonly socketEmpty: boolean; readonly sinceAppendMs: number; readonly sinceGroupMs: number;
+  /** Events of the last append: a backlog-sized one (behindGroup or more) means the stream is behind, and is never held. */
+  readonly lastAppendEvents: number;
+}, c: GroupingSettings = GROUPING): 'append' | { readonly waitMs: number } | { readonly holdMs: number } {
   if (g.pendingEvents >= c.behindGroup) return { waitMs: g.socketEmpty ? c.behindWaitMs : c.idleWaitMs };
-  if (g.sinceAppendMs < c.minAppendIntervalMs) return { holdMs: Math.max(1, c.minAppendIntervalMs - g.sinceAppendMs) };
+  if (g.sinceAppendMs < c.minAppendIntervalMs && g.lastAppendEvents < c.behindGroup) return { holdMs: Math.max(1, c.minAppendIntervalMs - g.sinceAppendMs) };
   if (g.socketEmpty || g.sinceGroupMs >= c.maxGroupMs) return 'append';
   return { waitMs: c.idleWaitMs };
 }
@@ -152,6 +156,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         let flushing = false;
         // When the last append finished (0: none yet in this connection, so the first is not held).
         let lastAppendAt = 0;
+        let lastAppendEvents = 0;
         const flush = async () => {
           if (!pendingTx) return;
           flushing = true;
@@ -159,6 +164,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             const t0 = Date.now();
             await queue.append(pending, pendingTx.position);
             lastAppendAt = Date.now();
+            lastAppendEvents = pending.length;
             if (log.level === 'debug') log.debug(`queued ${pending.length} events in ${Date.now() - t0} ms, ${t0 - groupSince} ms after the group's first transaction arrived`);
             failpoint('queue.after-commit-before-ack');
             stream.acknowledge(pendingTx);
@@ -245,7 +251,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           flushWaitMs = GROUPING.idleWaitMs;
           if (pendingTx) {
             const now = Date.now();
-            const decision = groupStep({ pendingEvents: pending.length, socketEmpty: stream.buffered === 0, sinceAppendMs: now - lastAppendAt, sinceGroupMs: now - Math.max(groupSince, heldUntil) });
+            const decision = groupStep({ pendingEvents: pending.length, socketEmpty: stream.buffered === 0, sinceAppendMs: now - lastAppendAt, sinceGroupMs: now - Math.max(groupSince, heldUntil), lastAppendEvents });
             if (decision === 'append') await flush();
             else if ('holdMs' in decision) holdMs = decision.holdMs;
             else flushWaitMs = decision.waitMs;
