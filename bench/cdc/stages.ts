@@ -56,6 +56,8 @@ export function stageReport(exportDir: string, afterVsn: number, warmMs: number,
   const queueDir = join(exportDir, 'data', 'queue');
   const stages = { toAppend: [] as number[], waited: [] as number[], append: [] as number[], toRead: [] as number[], toCommit: [] as number[] };
   const early = { toAppend: [] as number[], toRead: [] as number[], toCommit: [] as number[] };
+  // Every heartbeat's whole trip and its parts, to name where the slowest ones lost their time.
+  const trips: { readonly total: number; readonly toAppend: number; readonly waited: number; readonly append: number; readonly toRead: number; readonly toCommit: number; readonly at: number }[] = [];
   const segments = readdirSync(queueDir).filter((f) => /^segment\.\d+\.ndjson$/.test(f)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
   for (const f of segments) {
     for (const l of readFileSync(join(queueDir, f), 'utf8').split('\n')) {
@@ -76,6 +78,7 @@ export function stageReport(exportDir: string, afterVsn: number, warmMs: number,
       if (target === stages) {
         stages.waited.push(a.waitedMs);
         stages.append.push(a.tookMs);
+        trips.push({ total: c.at - committedAt, toAppend: a.at - committedAt, waited: a.waitedMs, append: a.tookMs, toRead: r.at - a.at, toCommit: c.at - r.at, at: committedAt });
       }
     }
   }
@@ -86,5 +89,7 @@ export function stageReport(exportDir: string, afterVsn: number, warmMs: number,
     `    queue append -> importer read:   ${p(stages.toRead)}`,
     `    importer read -> target commit:  ${p(stages.toCommit)}`,
     `  the same for ${early.toAppend.length} heartbeats of the first ${warmMs / 1000} s: ${p(early.toAppend)}; ${p(early.toRead)}; ${p(early.toCommit)}`,
+    `  the 3 slowest from ${warmMs / 1000} s on (source commit -> target commit: to the append [group's wait, append] + to the read + to the commit):`,
+    ...[...trips].sort((x, y) => y.total - x.total).slice(0, 3).map((t) => `    ${t.total} ms at ${((t.at - startedAt) / 1000).toFixed(1)} s: ${t.toAppend} [${t.waited}, ${t.append}] + ${t.toRead} + ${t.toCommit} ms`),
   ];
 }
