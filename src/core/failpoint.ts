@@ -6,8 +6,11 @@ import { appendFileSync } from 'node:fs';
  *
  * `TANDEM_FAILPOINTS` is a `;`-separated list of `name=action`, where action is
  * - `kill`: SIGKILL this process at the first hit (`kill@3`: at the third hit);
- * - `pause:<ms>`: wait that long (synchronously: the event loop stops too) at every hit;
- * - `error`: throw an error at every hit (for paths that must survive a failure, not a crash).
+ * - `pause:<ms>`: wait that long (synchronously: the event loop stops too) at every hit
+ *   (`pause:<ms>@3`: at the third hit only);
+ * - `error`: throw an error at every hit (for paths that must survive a failure, not a crash);
+ * - `delay:<ms>` (`delay:<ms>@3`: at the third hit only), for {@link PAUSE_POINTS} only: wait that
+ *   long asynchronously (the event loop runs on, so a connection can fail meanwhile).
  *
  * `TANDEM_FAILPOINT_LOG`, when set, is a file each hit is appended to (`name\n`) before the action, so
  * a test can prove that every failpoint was reached.
@@ -41,12 +44,23 @@ export const FAILPOINTS = [
   'mysql.between-trigger-creates',
 ] as const;
 
+/**
+ * Points where a test only delays the process (through {@link failpointDelay}), to make something
+ * happen there (a connection cut while the exporter holds its group); not crash points of the
+ * protocol, so the crash suites, which kill at every name of {@link FAILPOINTS}, do not arm them.
+ */
+export const PAUSE_POINTS = [
+  // The stream exporter, right before it sleeps out the append interval with a batch pending.
+  'cdc.before-hold',
+] as const;
+
 /** The failpoints only a MySQL/MariaDB source reaches. */
 export const MYSQL_FAILPOINTS: readonly FailpointName[] = FAILPOINTS.filter((f) => f.startsWith('mysql.'));
 
 export type FailpointName = (typeof FAILPOINTS)[number];
+export type PausePointName = (typeof PAUSE_POINTS)[number];
 
-type Action = { kind: 'kill'; at: number } | { kind: 'pause'; ms: number } | { kind: 'error' };
+type Action = { kind: 'kill'; at: number } | { kind: 'pause' | 'delay'; ms: number; at?: number } | { kind: 'error' };
 
 let armed: Map<string, Action> | undefined;
 const hits = new Map<string, number>();
@@ -55,30 +69,52 @@ function parse(spec: string | undefined): Map<string, Action> {
   const out = new Map<string, Action>();
   for (const part of (spec ?? '').split(';').map((s) => s.trim()).filter(Boolean)) {
     const [name, action = 'kill'] = part.split('=');
-    if (!(FAILPOINTS as readonly string[]).includes(name!)) throw new Error(`TANDEM_FAILPOINTS names an unknown failpoint "${name}"`);
+    if (![...FAILPOINTS, ...PAUSE_POINTS].includes(name as FailpointName | PausePointName)) throw new Error(`TANDEM_FAILPOINTS names an unknown failpoint "${name}"`);
     const kill = /^kill(?:@(\d+))?$/.exec(action);
-    const pause = /^pause:(\d+)$/.exec(action);
+    const pause = /^(pause|delay):(\d+)(?:@(\d+))?$/.exec(action);
     if (kill) out.set(name!, { kind: 'kill', at: Number(kill[1] ?? 1) });
-    else if (pause) out.set(name!, { kind: 'pause', ms: Number(pause[1]) });
+    else if (pause) out.set(name!, { kind: pause[1] as 'pause' | 'delay', ms: Number(pause[2]), ...(pause[3] ? { at: Number(pause[3]) } : {}) });
     else if (action === 'error') out.set(name!, { kind: 'error' });
     else throw new Error(`TANDEM_FAILPOINTS: unknown action "${action}" for ${name}`);
+    const isPausePoint = (PAUSE_POINTS as readonly string[]).includes(name!);
+    if (isPausePoint !== (out.get(name!)!.kind === 'delay')) {
+      throw new Error(`TANDEM_FAILPOINTS: ${name} ${isPausePoint ? 'takes only delay:<ms>' : 'does not take delay (only the pause points do)'}`);
+    }
   }
   return out;
 }
 
 /** Stops here as armed by `TANDEM_FAILPOINTS`; does nothing (one map lookup) when not armed. */
 export function failpoint(name: FailpointName): void {
-  armed ??= parse(process.env.TANDEM_FAILPOINTS);
-  if (armed.size === 0) return;
-  const action = armed.get(name);
+  const action = armedAction(name);
   if (!action) return;
   const n = (hits.get(name) ?? 0) + 1;
   hits.set(name, n);
   if (action.kind === 'kill' && n < action.at) return;
+  if (action.kind === 'pause' && action.at !== undefined && n !== action.at) return;
   if (process.env.TANDEM_FAILPOINT_LOG) appendFileSync(process.env.TANDEM_FAILPOINT_LOG, `${name}\n`);
   if (action.kind === 'kill') process.kill(process.pid, 'SIGKILL');
   if (action.kind === 'pause') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, action.ms);
   if (action.kind === 'error') throw new Error(`failpoint ${name}`);
+}
+
+/**
+ * A pause point: a promise to await when `TANDEM_FAILPOINTS` arms it with `delay:<ms>` (for this
+ * hit), undefined otherwise, so an unarmed point costs no await.
+ */
+export function failpointDelay(name: PausePointName): Promise<void> | undefined {
+  const action = armedAction(name);
+  if (action?.kind !== 'delay') return undefined;
+  const n = (hits.get(name) ?? 0) + 1;
+  hits.set(name, n);
+  if (action.at !== undefined && n !== action.at) return undefined;
+  if (process.env.TANDEM_FAILPOINT_LOG) appendFileSync(process.env.TANDEM_FAILPOINT_LOG, `${name}\n`);
+  return new Promise((resolve) => setTimeout(resolve, action.ms));
+}
+
+function armedAction(name: string): Action | undefined {
+  armed ??= parse(process.env.TANDEM_FAILPOINTS);
+  return armed.size === 0 ? undefined : armed.get(name);
 }
 
 /** For unit tests: forget the parsed environment so the next hit reads it again. */

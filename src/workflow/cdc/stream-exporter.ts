@@ -12,7 +12,7 @@ import { migratedSchemas, type Migration, type Side } from '../migration-context
 import { CutoverState, watchCutover, type CutoverDirection } from '../cutover/cutover-state.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
-import { failpoint } from '../../core/failpoint.js';
+import { failpoint, failpointDelay } from '../../core/failpoint.js';
 
 export type ExporterRole = 'source' | 'target';
 
@@ -29,21 +29,73 @@ export const EXPORTER_ROLES: Record<ExporterRole, { replicationKey: string; star
 
 /** Transactions are grouped into one queue append up to this many events (fewer fsyncs). */
 const MAX_EVENTS_PER_APPEND = 5000;
-/**
- * Most time a transaction waits in a group for the next ones: under a steady stream the socket is
- * rarely empty, and a group that only ended at MAX_EVENTS_PER_APPEND held its first transaction for
- * up to a second at 5,000 events/s (replication lag). At most this many fsyncs a second are added.
- */
-const MAX_GROUP_MS = 10;
 const RETRY_MAX_MS = 15_000;
 const RETENTION_CHECK_MS = 60_000;
 const IDLE_ACK_MS = 5_000;
 /** With a working watch, look anyway this often (a missed notification costs no more). */
 const CUTOVER_FALLBACK_MS = 1000;
-const IDLE_FLUSH_MS = 10;
-/** Events pending when the socket runs dry that mean the stream is behind; the group then waits BEHIND_FLUSH_MS for more. */
-const BEHIND_GROUP = 1000;
-const BEHIND_FLUSH_MS = 5;
+
+/** When the stream exporter makes its pending transactions durable (see `groupStep`); milliseconds and events. */
+export interface GroupingSettings {
+  readonly maxGroupMs: number;
+  readonly minAppendIntervalMs: number;
+  readonly behindGroup: number;
+  readonly behindWaitMs: number;
+  readonly maxBehindGroupMs: number;
+  readonly idleWaitMs: number;
+}
+
+export const GROUPING: GroupingSettings = {
+  /**
+   * Most time a group waits for the socket to run dry: under a steady stream the socket is rarely
+   * empty, and a group that only ended at MAX_EVENTS_PER_APPEND held its first transaction for up
+   * to a second at 5,000 events/s (replication lag).
+   */
+  maxGroupMs: 10,
+  /**
+   * Least time between two appends of a live stream. Each append costs an fdatasync, a meta.db
+   * commit, a wake-up of the importer and a transaction on the target, whatever its size: at
+   * 3,400 changes/s (bench/cdc) appends every 7 ms carried 18 events (p50), and spacing them 25 ms
+   * apart cut Tandem's CPU per change by about a third (the target's by a fifth). A transaction
+   * after a quiet spell is appended at once; under load each waits at most this long. Not applied
+   * after a backlog-sized append (`behindGroup` events or more): a backlog must not wait.
+   */
+  minAppendIntervalMs: 25,
+  /** A group of this many events when the socket runs dry means the stream is behind (a backlog). */
+  behindGroup: 1000,
+  /** ... and then waits this long for the next batch, growing towards MAX_EVENTS_PER_APPEND. */
+  behindWaitMs: 5,
+  /**
+   * ... but appends once it has gathered this long. A live group can pass `behindGroup` after a slow
+   * fsync or a hold; while batches keep coming within `behindWaitMs` it would otherwise gather
+   * towards MAX_EVENTS_PER_APPEND (about 400 ms at 3,400 changes/s: the lag outliers of bench/cdc).
+   * A real backlog fills MAX_EVENTS_PER_APPEND sooner than this.
+   */
+  maxBehindGroupMs: 100,
+  /** With nothing else to wait for: how long the next batch may take before the group is flushed anyway. */
+  idleWaitMs: 10,
+};
+
+/**
+ * What the exporter does with its pending group after handling a batch of transactions:
+ * - `'append'` it now;
+ * - `{ waitMs }`: wait up to that long for the next batch, and append if none arrives by then;
+ * - `{ holdMs }`: gather for that long without looking at each batch as it arrives (the rate
+ *   limit: nothing that arrives meanwhile could make the group go sooner), then decide again.
+ * Pure; the times are milliseconds since the last append and since the group began gathering (its
+ * first transaction arrived, or its last hold ended: what collected during a hold is read before it goes).
+ */
+export function groupStep(g: {
+  readonly pendingEvents: number; readonly socketEmpty: boolean; readonly sinceAppendMs: number; readonly sinceGroupMs: number;
+  /** Events of the last append: a backlog-sized one (behindGroup or more) means the stream is behind, and is never held. */
+  readonly lastAppendEvents: number;
+}, c: GroupingSettings = GROUPING): 'append' | { readonly waitMs: number } | { readonly holdMs: number } {
+  if (g.pendingEvents >= c.behindGroup && g.sinceGroupMs >= c.maxBehindGroupMs) return 'append';
+  if (g.pendingEvents >= c.behindGroup) return { waitMs: g.socketEmpty ? c.behindWaitMs : c.idleWaitMs };
+  if (g.sinceAppendMs < c.minAppendIntervalMs && g.lastAppendEvents < c.behindGroup) return { holdMs: Math.max(1, c.minAppendIntervalMs - g.sinceAppendMs) };
+  if (g.socketEmpty || g.sinceGroupMs >= c.maxGroupMs) return 'append';
+  return { waitMs: c.idleWaitMs };
+}
 
 /**
  * Live export, second part (also what a restart resumes): streams every committed change of the
@@ -111,12 +163,17 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         // When the group's first transaction arrived (it is the one that has waited longest).
         let groupSince = 0;
         let flushing = false;
+        // When the last append finished (0: none yet in this connection, so the first is not held).
+        let lastAppendAt = 0;
+        let lastAppendEvents = 0;
         const flush = async () => {
           if (!pendingTx) return;
           flushing = true;
           try {
             const t0 = Date.now();
             await queue.append(pending, pendingTx.position);
+            lastAppendAt = Date.now();
+            lastAppendEvents = pending.length;
             if (log.level === 'debug') log.debug(`queued ${pending.length} events in ${Date.now() - t0} ms, ${t0 - groupSince} ms after the group's first transaction arrived`);
             failpoint('queue.after-commit-before-ack');
             stream.acknowledge(pendingTx);
@@ -139,12 +196,29 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         }, IDLE_ACK_MS);
         // Streams that can hand out everything already received at once save an await per transaction.
         const batches = stream.transactionBatches?.() ?? oneByOne(stream.transactions());
-        let flushWaitMs = IDLE_FLUSH_MS;
+        let flushWaitMs = GROUPING.idleWaitMs;
+        let holdMs = 0;
+        let heldUntil = 0;
         stream: for (;;) {
           const step = batches.next();
+          // The stream may fail (walsender terminated, connection cut) while this loop awaits
+          // something else (the hold below): `step` then rejects with nobody listening yet, which
+          // Node.js treats as an uncaught error and exits on. Its rejection still reaches `await
+          // step` below, which reconnects.
+          step.catch(() => {});
+          if (pendingTx && holdMs > 0) {
+            // The rate limit: let what arrives meanwhile collect (one look at it afterwards, not one
+            // per arrival), then append unless more is already here.
+            const delayed = failpointDelay('cdc.before-hold');
+            if (delayed) await delayed;
+            await sleep(holdMs, abort.signal);
+            holdMs = 0;
+            heldUntil = Date.now();
+            flushWaitMs = 0;
+          }
           // Caught up: the server follows a commit with a keepalive, so `buffered` is rarely 0 right
-          // after it. When no next transaction arrives within IDLE_FLUSH_MS, make the pending ones
-          // durable now instead of holding them until the next commit.
+          // after it. When no next transaction arrives within the wait `groupStep` chose, make the
+          // pending ones durable now instead of holding them until the next commit.
           if (pendingTx && await Promise.race([step.then(() => false), sleep(flushWaitMs).then(() => true)])) await flush();
           const next = await step;
           if (next.done) break;
@@ -183,19 +257,20 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             }
             if (pending.length >= MAX_EVENTS_PER_APPEND) await flush();
           }
-          // Flush when caught up with the socket or the group is large: low latency under light
-          // load, few fsyncs under heavy load. A group that is already large when the socket runs
-          // dry means the stream is behind (a backlog): the next batch follows at once, so the
-          // group waits for it a little (the race above) and grows towards MAX_EVENTS_PER_APPEND,
-          // which also hands the importer larger groups.
-          // Under a steady live stream the socket is rarely empty: a group below BEHIND_GROUP is
-          // also made durable once its first transaction has waited MAX_GROUP_MS (replication lag).
-          flushWaitMs = IDLE_FLUSH_MS;
-          if (stream.buffered === 0) {
-            if (pending.length < BEHIND_GROUP) await flush();
-            else flushWaitMs = BEHIND_FLUSH_MS;
-          } else if (pendingTx && pending.length < BEHIND_GROUP && Date.now() - groupSince >= MAX_GROUP_MS) {
-            await flush();
+          // Append when caught up with the socket (low latency under light load), but not sooner
+          // than GROUPING.minAppendIntervalMs after the last append (few appends under a steady
+          // stream: each costs fsyncs, a wake-up and a transaction on the other side), or once the
+          // group's first transaction has waited GROUPING.maxGroupMs while the socket never ran dry.
+          // A group that is already large when the socket runs dry means the stream is behind (a
+          // backlog): the next batch follows at once, so the group waits for it a little (the race
+          // above) and grows towards MAX_EVENTS_PER_APPEND, which also hands the importer larger groups.
+          flushWaitMs = GROUPING.idleWaitMs;
+          if (pendingTx) {
+            const now = Date.now();
+            const decision = groupStep({ pendingEvents: pending.length, socketEmpty: stream.buffered === 0, sinceAppendMs: now - lastAppendAt, sinceGroupMs: now - Math.max(groupSince, heldUntil), lastAppendEvents });
+            if (decision === 'append') await flush();
+            else if ('holdMs' in decision) holdMs = decision.holdMs;
+            else flushWaitMs = decision.waitMs;
           }
         }
         if (!reachedMarker) await flush();

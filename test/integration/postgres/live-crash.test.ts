@@ -4,11 +4,15 @@
  * source while `export data from source` and `import data to target` are killed with SIGKILL at
  * random moments (the exporter once during its snapshot) and restarted. Then the workload stops,
  * both catch up, and every table of the target equals the source row by row. A second test cuts
- * their database connections with pg_terminate_backend; they must recover without a restart.
+ * their database connections with pg_terminate_backend; they must recover without a restart. A
+ * third cuts the walsender exactly while the exporter holds a group (a pause point delays it there).
  * Seeds: TANDEM_CRASH_SEED (default below) is printed; rerun with it to reproduce.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
 import { tableChecksums } from '../../helpers/table-checksum.js';
@@ -154,6 +158,50 @@ test('connections cut with pg_terminate_backend on both servers: both recover by
     assert.match(ex.output(), /change stream interrupted/, 'the exporter saw the cut and reconnected');
   } catch (e) {
     console.log(`seed ${SEED + 1}; cuts ${cuts.join(', ')}\n--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
+    throw e;
+  } finally {
+    await work.stop();
+    await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
+  }
+});
+
+test('walsender terminated while the exporter holds a group for the append interval: it reconnects, nothing lost or doubled', async () => {
+  // The exporter spaces a live stream's appends (GROUPING.minAppendIntervalMs) and sleeps out the
+  // interval with the next batch already requested. The pause point stretches the 5th such hold to
+  // DELAY_MS, and the walsender is terminated inside it: the stream fails while nobody awaits the
+  // request. (Without a handler on it, Node.js exited on that rejection as an uncaught error.)
+  const DELAY_MS = 4_000;
+  const pair = await setUp('hold', 500);
+  const hitLog = join(mkdtempSync(join(tmpdir(), 'tandem-hold-')), 'hits.log');
+  const env = { ...pair.env, TANDEM_FAILPOINTS: `cdc.before-hold=delay:${DELAY_MS}@5`, TANDEM_FAILPOINT_LOG: hitLog };
+  const ex = startTandem(pair.exArgs, env);
+  const im = startTandem(pair.imArgs, pair.env);
+  const work = runWorkload(s, pair.db, SEED + 2, { pauseMs: 2 });
+  try {
+    await ex.waitFor(/Streaming changes/, 60_000);
+    const seenAt = await (async () => {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(20)) {
+        if (existsSync(hitLog) && readFileSync(hitLog, 'utf8').includes('cdc.before-hold')) return Date.now();
+        assertAlive(ex, 'export data from source');
+      }
+      throw new Error(`the exporter never held a group 5 times:\n${tail(ex.output())}`);
+    })();
+    const rows = await s.sql('postgres', `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'walsender'`, [pair.db]);
+    assert.equal(rows.length, 1, 'the change stream\'s walsender was terminated');
+    // The cut must land inside the delay for this test to test anything: say so if it did not.
+    assert.ok(Date.now() - seenAt < DELAY_MS - 1_000, `the walsender was terminated ${Date.now() - seenAt} ms into the ${DELAY_MS} ms hold`);
+    await ex.waitFor(/change stream interrupted/, DELAY_MS + 30_000);
+    await sleep(1_000);
+    const stats = await work.stop();
+    console.log(`hold cut: workload ${JSON.stringify(stats)}`);
+    await eventually(async () => {
+      assertAlive(ex, 'export data from source');
+      assertAlive(im, 'import data to target');
+      return diff(pair.db);
+    }, 90_000, 1000);
+    assertAlive(ex, 'export data from source');
+  } catch (e) {
+    console.log(`--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
     throw e;
   } finally {
     await work.stop();

@@ -1,0 +1,62 @@
+/**
+ * groupStep: when the stream exporter appends its pending transactions to the queue. A live
+ * stream's appends are spaced at least GROUPING.minAppendIntervalMs apart (each costs fsyncs, a
+ * wake-up and a transaction on the other side); a transaction after a quiet spell goes at once; a
+ * backlog's groups grow.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GROUPING, groupStep } from '../../../src/workflow/cdc/stream-exporter.js';
+
+const quietSpell = { sinceAppendMs: 60_000, sinceGroupMs: 0, lastAppendEvents: 20 };
+
+test('a transaction after a quiet spell is appended as soon as the socket is empty', () => {
+  assert.equal(groupStep({ pendingEvents: 2, socketEmpty: true, ...quietSpell }), 'append');
+});
+
+test('the first append of a connection is not held (no append yet: the time since it is large)', () => {
+  assert.equal(groupStep({ pendingEvents: 1, socketEmpty: true, sinceAppendMs: Date.now() - 0, sinceGroupMs: 0, lastAppendEvents: 20 }), 'append');
+});
+
+test('soon after an append, a live group is held for the rest of the interval, however small', () => {
+  const d = groupStep({ pendingEvents: 2, socketEmpty: true, sinceAppendMs: 7, sinceGroupMs: 0, lastAppendEvents: 20 });
+  assert.deepEqual(d, { holdMs: GROUPING.minAppendIntervalMs - 7 });
+  // Also while more is arriving: nothing that arrives could make it go sooner.
+  assert.deepEqual(groupStep({ pendingEvents: 2, socketEmpty: false, sinceAppendMs: 7, sinceGroupMs: 50, lastAppendEvents: 20 }), { holdMs: GROUPING.minAppendIntervalMs - 7 });
+  // Just before the interval ends it is still held (at least 1 ms, so the hold is a real timer).
+  assert.deepEqual(groupStep({ pendingEvents: 2, socketEmpty: true, sinceAppendMs: GROUPING.minAppendIntervalMs - 0.5, sinceGroupMs: 0, lastAppendEvents: 20 }), { holdMs: 1 });
+  // Once the interval is over, it goes.
+  assert.equal(groupStep({ pendingEvents: 2, socketEmpty: true, sinceAppendMs: GROUPING.minAppendIntervalMs, sinceGroupMs: 20, lastAppendEvents: 20 }), 'append');
+});
+
+test('after a backlog-sized append the next group is not held: a backlog must not wait', () => {
+  assert.equal(groupStep({ pendingEvents: 300, socketEmpty: true, sinceAppendMs: 3, sinceGroupMs: 0, lastAppendEvents: GROUPING.behindGroup }), 'append');
+  assert.deepEqual(groupStep({ pendingEvents: 300, socketEmpty: false, sinceAppendMs: 3, sinceGroupMs: 0, lastAppendEvents: 5000 }), { waitMs: GROUPING.idleWaitMs });
+  // One event fewer in the last append: a live stream's, held.
+  assert.deepEqual(groupStep({ pendingEvents: 300, socketEmpty: true, sinceAppendMs: 3, sinceGroupMs: 0, lastAppendEvents: GROUPING.behindGroup - 1 }), { holdMs: GROUPING.minAppendIntervalMs - 3 });
+});
+
+test('a steady stream whose socket never runs dry is appended once it has gathered for maxGroupMs (since its first transaction or its last hold)', () => {
+  assert.deepEqual(groupStep({ pendingEvents: 40, socketEmpty: false, sinceAppendMs: 100, sinceGroupMs: GROUPING.maxGroupMs - 1, lastAppendEvents: 20 }), { waitMs: GROUPING.idleWaitMs });
+  assert.equal(groupStep({ pendingEvents: 40, socketEmpty: false, sinceAppendMs: 100, sinceGroupMs: GROUPING.maxGroupMs, lastAppendEvents: 20 }), 'append');
+});
+
+test('a backlog (a large group when the socket runs dry) waits briefly for the next batch instead of appending', () => {
+  assert.deepEqual(groupStep({ pendingEvents: GROUPING.behindGroup, socketEmpty: true, ...quietSpell }), { waitMs: GROUPING.behindWaitMs });
+  assert.deepEqual(groupStep({ pendingEvents: GROUPING.behindGroup + 500, socketEmpty: false, ...quietSpell }), { waitMs: GROUPING.idleWaitMs });
+  // One event fewer is a live group: appended.
+  assert.equal(groupStep({ pendingEvents: GROUPING.behindGroup - 1, socketEmpty: true, ...quietSpell }), 'append');
+});
+
+test('other settings are honoured (the decision is made from its arguments only)', () => {
+  const c = { ...GROUPING, minAppendIntervalMs: 100 };
+  assert.deepEqual(groupStep({ pendingEvents: 5, socketEmpty: true, sinceAppendMs: 30, sinceGroupMs: 30, lastAppendEvents: 20 }, c), { holdMs: 70 });
+  assert.equal(groupStep({ pendingEvents: 5, socketEmpty: true, sinceAppendMs: 30, sinceGroupMs: 30, lastAppendEvents: 20 }, { ...GROUPING, minAppendIntervalMs: 0 }), 'append');
+});
+
+test('a live group that grew past behindGroup (after a slow fsync or a hold) appends once it has gathered maxBehindGroupMs, even while batches keep coming', () => {
+  const big = { pendingEvents: GROUPING.behindGroup + 200, sinceAppendMs: 200, lastAppendEvents: 30 };
+  assert.deepEqual(groupStep({ ...big, socketEmpty: true, sinceGroupMs: GROUPING.maxBehindGroupMs - 1 }), { waitMs: GROUPING.behindWaitMs });
+  assert.equal(groupStep({ ...big, socketEmpty: true, sinceGroupMs: GROUPING.maxBehindGroupMs }), 'append');
+  assert.equal(groupStep({ ...big, socketEmpty: false, sinceGroupMs: GROUPING.maxBehindGroupMs + 50 }), 'append');
+});
