@@ -230,7 +230,16 @@ export class SnapshotFileWriter {
           this.failure ??= e;
           this.wake();
         }
-        if (!this.failure) this.options.onPart(part);
+        if (this.failure) return;
+        try {
+          this.options.onPart(part);
+        } catch (e) {
+          // Recording the part failed (meta.db full or busy): the writer fails like a failed write.
+          // Thrown from here it would reject a promise nobody awaits until finish(), and Node.js
+          // exits on such a rejection.
+          this.failure ??= e;
+          this.wake();
+        }
       });
       // Keep failures visible to the write chain without waiting for the sync.
       synced.catch(() => {});

@@ -148,7 +148,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     while (!abort.signal.aborted) {
       const resumeFrom = queue.lastPosition ?? startPosition;
       const stream = capture.open(resumeFrom, tables);
-      const stopOnAbort = () => void stream.stop();
+      const stopOnAbort = () => void stream.stop().catch(() => {}); // the loop's finally stops it again and waits
       let idleTimer: NodeJS.Timeout | undefined;
       abort.signal.addEventListener('abort', stopOnAbort);
       try {

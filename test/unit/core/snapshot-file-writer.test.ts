@@ -104,3 +104,32 @@ test('pushRows (row ends known to the producer) cuts parts and indexes exactly a
   assert.throws(() => c.pushRows(Buffer.concat(rows.slice(0, 2)), [9], 1), /whole CopyData messages/);
   await c.abort();
 }));
+
+test('a part whose report throws (meta.db full or busy) fails the writer: the next write and finish reject with that error, and no rejection goes unhandled', () => withDir(async (dir) => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const reported: number[] = [];
+    const w = new SnapshotFileWriter({
+      pathOf: (n) => join(dir, `f.${n}`), rowIndexStep: 10, partBytes: 8,
+      onPart: (p) => {
+        if (p.partNo === 0) throw full;
+        reported.push(p.partNo);
+      },
+    });
+    // Part 0 ends with the first row; its report runs once its fsync is done, while rows go on.
+    await w.write(Buffer.concat([message('a\t\n'), message('bc\n')]));
+    for (let i = 0; i < 50 && unhandled.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      if (await w.write(message('cd\n')).then(() => false, (e) => { assert.equal(e, full); return true; })) break;
+    }
+    await assert.rejects(w.finish(), (e) => e === full);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(unhandled, []);
+    assert.deepEqual(reported, [], 'no part after the failed one is reported');
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+}));
