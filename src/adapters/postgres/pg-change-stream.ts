@@ -60,10 +60,6 @@ export class PgChangeStream implements ChangeStream {
   }
 
   /** Messages decoded but not yet consumed: 0 means the consumer has caught up with the socket. */
-  quiet(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.stream.quiet(ms, signal);
-  }
-
   get buffered(): number {
     return this.stream.bufferedMessages;
   }

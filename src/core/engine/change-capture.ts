@@ -50,12 +50,6 @@ export interface ChangeStream {
   acknowledge(tx: CapturedTransaction): void;
   /** Transactions decoded but not yet consumed: 0 means the consumer has caught up. */
   readonly buffered: number;
-  /**
-   * Optional: waits `ms` (or until `signal`) without reading the connection, which the kernel
-   * buffers meanwhile: one wake-up of the process instead of one per arriving packet, while the
-   * consumer holds its group anyway. A connection that fails meanwhile is noticed afterwards.
-   */
-  quiet?(ms: number, signal?: AbortSignal): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -211,7 +211,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             // per arrival), then append unless more is already here.
             const delayed = failpointDelay('cdc.before-hold');
             if (delayed) await delayed;
-            await (stream.quiet ? stream.quiet(holdMs, abort.signal) : sleep(holdMs, abort.signal));
+            await sleep(holdMs, abort.signal);
             holdMs = 0;
             heldUntil = Date.now();
             flushWaitMs = 0;

@@ -32,7 +32,6 @@ import { assertSlotName, replicationUser } from './replication-connection.js';
 import { openPgClient, toConnectionPlan } from '../pg-connection.js';
 import type { ReplicationConnectionConfig } from './replication-connection.js';
 import { quoteLiteral, toReplicationError } from './replication-errors.js';
-import { sleep } from '../../../core/sleep.js';
 
 /** Settings of a {@link WalStream}. Immutable once passed in. */
 export interface WalStreamOptions {
@@ -80,13 +79,6 @@ export interface WalEvent {
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-
-/** The parts of a net.Socket (and its libuv handle, Node.js internals) that `quiet` uses. */
-interface QuietableSocket {
-  readonly destroyed: boolean;
-  destroy(err?: Error): void;
-  readonly _handle?: { reading?: boolean; readStop(): number; readStart(): number } | null;
-}
 
 /** A running START_REPLICATION. Call {@link WalStream.start}, iterate, and {@link WalStream.stop}. */
 /** Least time between two status updates sent for acknowledgements (keepalive replies go at once). */
@@ -263,29 +255,6 @@ export class WalStream implements AsyncIterable<WalEvent> {
     const timeout = setTimeout(() => socket?.destroy(), 5_000);
     await client.end().catch(() => {});
     clearTimeout(timeout);
-  }
-
-  /**
-   * Waits `ms` (or until `signal` aborts) with the socket not read: the kernel buffers what arrives
-   * (the server waits once its send window is full), and the process is not woken for every packet.
-   * Reading resumes afterwards; a connection that failed meanwhile fails the stream then.
-   */
-  async quiet(ms: number, signal?: AbortSignal): Promise<void> {
-    const socket = (this.client as unknown as { connection?: { stream?: QuietableSocket } } | undefined)?.connection?.stream;
-    const handle = socket?._handle;
-    // Node.js's own flag: `reading` false means it has stopped the handle itself (its buffer is
-    // full) and will start it again; only a handle it reads from is stopped here, and started again
-    // only if nothing changed meanwhile (Node.js destroys a socket whose readStart fails).
-    const stop = !!handle && handle.reading === true && typeof handle.readStop === 'function' && !this.failure && !this.stopping;
-    if (stop && handle.readStop() !== 0) return sleep(ms, signal);
-    try {
-      await sleep(ms, signal);
-    } finally {
-      if (stop && socket!._handle === handle && handle.reading === true && !socket!.destroyed) {
-        const err = handle.readStart();
-        if (err !== 0) socket!.destroy(new Error(`the replication connection could not be read again (libuv ${err})`));
-      }
-    }
   }
 
   /**
