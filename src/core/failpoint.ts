@@ -87,12 +87,7 @@ function parse(spec: string | undefined): Map<string, Action> {
 /** Stops here as armed by `TANDEM_FAILPOINTS`; does nothing (one map lookup) when not armed. */
 export function failpoint(name: FailpointName): void {
   const action = armedAction(name);
-  if (!action) return;
-  const n = (hits.get(name) ?? 0) + 1;
-  hits.set(name, n);
-  if (action.kind === 'kill' && n < action.at) return;
-  if (action.kind === 'pause' && action.at !== undefined && n !== action.at) return;
-  if (process.env.TANDEM_FAILPOINT_LOG) appendFileSync(process.env.TANDEM_FAILPOINT_LOG, `${name}\n`);
+  if (!action || !acts(name, action)) return;
   if (action.kind === 'kill') process.kill(process.pid, 'SIGKILL');
   if (action.kind === 'pause') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, action.ms);
   if (action.kind === 'error') throw new Error(`failpoint ${name}`);
@@ -104,12 +99,20 @@ export function failpoint(name: FailpointName): void {
  */
 export function failpointDelay(name: PausePointName): Promise<void> | undefined {
   const action = armedAction(name);
-  if (action?.kind !== 'delay') return undefined;
+  if (action?.kind !== 'delay' || !acts(name, action)) return undefined;
+  return new Promise((resolve) => setTimeout(resolve, action.ms));
+}
+
+/**
+ * Counts a hit of an armed point and says whether its action runs at this one (`kill@n`: from the
+ * n-th on; `pause`/`delay` with `@n`: at the n-th only; otherwise every hit), logging it if so.
+ */
+function acts(name: string, action: Action): boolean {
   const n = (hits.get(name) ?? 0) + 1;
   hits.set(name, n);
-  if (action.at !== undefined && n !== action.at) return undefined;
+  if (action.kind === 'kill' ? n < action.at : action.kind !== 'error' && action.at !== undefined && n !== action.at) return false;
   if (process.env.TANDEM_FAILPOINT_LOG) appendFileSync(process.env.TANDEM_FAILPOINT_LOG, `${name}\n`);
-  return new Promise((resolve) => setTimeout(resolve, action.ms));
+  return true;
 }
 
 function armedAction(name: string): Action | undefined {

@@ -224,19 +224,13 @@ export class SnapshotFileWriter {
         throw e;
       });
       this.reported = this.reported.then(async () => {
+        // A failed sync, or a failed record of the part (meta.db full or busy), fails the writer
+        // like a failed write. Thrown from here either would reject a promise nobody awaits until
+        // finish(), and Node.js exits on such a rejection.
         try {
           await synced;
+          if (!this.failure) this.options.onPart(part);
         } catch (e) {
-          this.failure ??= e;
-          this.wake();
-        }
-        if (this.failure) return;
-        try {
-          this.options.onPart(part);
-        } catch (e) {
-          // Recording the part failed (meta.db full or busy): the writer fails like a failed write.
-          // Thrown from here it would reject a promise nobody awaits until finish(), and Node.js
-          // exits on such a rejection.
           this.failure ??= e;
           this.wake();
         }

@@ -59,6 +59,17 @@ async function diff(db: string): Promise<true | string> {
   return d.length === 0 ? true : d.join('; ');
 }
 
+/** Waits until the target equals the source, neither process having died by itself meanwhile or at the end. */
+async function bothCatchUp(ex: TandemProcess, im: TandemProcess, db: string): Promise<void> {
+  await eventually(async () => {
+    assertAlive(ex, 'export data from source');
+    assertAlive(im, 'import data to target');
+    return diff(db);
+  }, 90_000, 1000);
+  assertAlive(ex, 'export data from source');
+  assertAlive(im, 'import data to target');
+}
+
 /** Kills a process that must not have died by itself: a crash of its own is a failure to report. */
 function assertAlive(p: TandemProcess, what: string): void {
   assert.ok(!p.exited(), `${what} exited by itself:\n${tail(p.output())}`);
@@ -148,13 +159,7 @@ test('connections cut with pg_terminate_backend on both servers: both recover by
     }
     const stats = await work.stop();
     console.log(`cuts: ${cuts.join(', ')}; workload: ${JSON.stringify(stats)}`);
-    await eventually(async () => {
-      assertAlive(ex, 'export data from source');
-      assertAlive(im, 'import data to target');
-      return diff(pair.db);
-    }, 90_000, 1000);
-    assertAlive(ex, 'export data from source');
-    assertAlive(im, 'import data to target');
+    await bothCatchUp(ex, im, pair.db);
     assert.match(ex.output(), /change stream interrupted/, 'the exporter saw the cut and reconnected');
   } catch (e) {
     console.log(`seed ${SEED + 1}; cuts ${cuts.join(', ')}\n--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
@@ -194,12 +199,7 @@ test('walsender terminated while the exporter holds a group for the append inter
     await sleep(1_000);
     const stats = await work.stop();
     console.log(`hold cut: workload ${JSON.stringify(stats)}`);
-    await eventually(async () => {
-      assertAlive(ex, 'export data from source');
-      assertAlive(im, 'import data to target');
-      return diff(pair.db);
-    }, 90_000, 1000);
-    assertAlive(ex, 'export data from source');
+    await bothCatchUp(ex, im, pair.db);
   } catch (e) {
     console.log(`--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
     throw e;
