@@ -10,7 +10,8 @@ import { appendFileSync } from 'node:fs';
  *   (`pause:<ms>@3`: at the third hit only);
  * - `error`: throw an error at every hit (for paths that must survive a failure, not a crash);
  * - `delay:<ms>` (`delay:<ms>@3`: at the third hit only), for {@link PAUSE_POINTS} only: wait that
- *   long asynchronously (the event loop runs on, so a connection can fail meanwhile).
+ *   long asynchronously (the event loop runs on, so a connection can fail meanwhile);
+ * - `error` is also the only action of the {@link FAULT_POINTS}.
  *
  * `TANDEM_FAILPOINT_LOG`, when set, is a file each hit is appended to (`name\n`) before the action, so
  * a test can prove that every failpoint was reached.
@@ -54,11 +55,23 @@ export const PAUSE_POINTS = [
   'cdc.before-hold',
 ] as const;
 
+/**
+ * Points where a test makes a side job fail (`error` only, through {@link faultpoint}): a failure
+ * there must be survived with a warning, so they are neither crash points nor pause points.
+ */
+export const FAULT_POINTS = [
+  // The importer's timed record of its watermark in meta.db (a copy: the target's progress rows are the truth).
+  'apply.record-watermark',
+  // The importer's metrics display, which reads the queue's state from meta.db.
+  'apply.show-metrics',
+] as const;
+
 /** The failpoints only a MySQL/MariaDB source reaches. */
 export const MYSQL_FAILPOINTS: readonly FailpointName[] = FAILPOINTS.filter((f) => f.startsWith('mysql.'));
 
 export type FailpointName = (typeof FAILPOINTS)[number];
 export type PausePointName = (typeof PAUSE_POINTS)[number];
+export type FaultPointName = (typeof FAULT_POINTS)[number];
 
 type Action = { kind: 'kill'; at: number } | { kind: 'pause' | 'delay'; ms: number; at?: number } | { kind: 'error' };
 
@@ -69,7 +82,7 @@ function parse(spec: string | undefined): Map<string, Action> {
   const out = new Map<string, Action>();
   for (const part of (spec ?? '').split(';').map((s) => s.trim()).filter(Boolean)) {
     const [name, action = 'kill'] = part.split('=');
-    if (![...FAILPOINTS, ...PAUSE_POINTS].includes(name as FailpointName | PausePointName)) throw new Error(`TANDEM_FAILPOINTS names an unknown failpoint "${name}"`);
+    if (![...FAILPOINTS, ...PAUSE_POINTS, ...FAULT_POINTS].includes(name as FailpointName | PausePointName | FaultPointName)) throw new Error(`TANDEM_FAILPOINTS names an unknown failpoint "${name}"`);
     const kill = /^kill(?:@(\d+))?$/.exec(action);
     const pause = /^(pause|delay):(\d+)(?:@(\d+))?$/.exec(action);
     if (kill) out.set(name!, { kind: 'kill', at: Number(kill[1] ?? 1) });
@@ -79,6 +92,9 @@ function parse(spec: string | undefined): Map<string, Action> {
     const isPausePoint = (PAUSE_POINTS as readonly string[]).includes(name!);
     if (isPausePoint !== (out.get(name!)!.kind === 'delay')) {
       throw new Error(`TANDEM_FAILPOINTS: ${name} ${isPausePoint ? 'takes only delay:<ms>' : 'does not take delay (only the pause points do)'}`);
+    }
+    if ((FAULT_POINTS as readonly string[]).includes(name!) && out.get(name!)!.kind !== 'error') {
+      throw new Error(`TANDEM_FAILPOINTS: ${name} takes only error`);
     }
   }
   return out;
@@ -101,6 +117,12 @@ export function failpointDelay(name: PausePointName): Promise<void> | undefined 
   const action = armedAction(name);
   if (action?.kind !== 'delay' || !acts(name, action)) return undefined;
   return new Promise((resolve) => setTimeout(resolve, action.ms));
+}
+
+/** A fault point: throws when `TANDEM_FAILPOINTS` arms it with `error`; one map lookup otherwise. */
+export function faultpoint(name: FaultPointName): void {
+  const action = armedAction(name);
+  if (action?.kind === 'error' && acts(name, action)) throw new Error(`failpoint ${name}`);
 }
 
 /**

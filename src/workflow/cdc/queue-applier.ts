@@ -11,7 +11,7 @@ import { migratedSchemas, type Migration, type Side } from '../migration-context
 import { loadEngine } from '../../adapters/engines.js';
 import { ChangeDispatcher } from './change-dispatcher.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
-import { failpoint, type FailpointName } from '../../core/failpoint.js';
+import { failpoint, faultpoint, type FailpointName } from '../../core/failpoint.js';
 import type { ChangeTarget } from '../../core/change-target.js';
 import { EarlyVerification, type EarlyVerificationOptions } from '../verify/early-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
@@ -105,15 +105,37 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   // commit on this thread, and one per applied batch held up the apply under load.
   let recorded = startAfter;
   let recordTimer: NodeJS.Timeout | undefined;
+  // Both timers' meta.db work can fail (disk full, meta.db busy beyond its timeout). A throw in a
+  // timer would end the process with a stack; the apply goes on instead, with one warning each.
+  const warnedFor = new Set<string>();
+  const sideJobFailed = (what: string, e: unknown) => {
+    log.warn(`${what} failed: ${(e as Error).message}`);
+    if (warnedFor.has(what)) return;
+    warnedFor.add(what);
+    reporter.warn(`${what} failed (${(e as Error).message}); applying goes on, and it is tried again.`);
+  };
   const recordWatermark = () => {
     recordTimer = undefined;
     if (watermark <= recorded) return;
-    QueueConsumers.setAppliedVsn(meta, opts.consumer, watermark);
-    recorded = watermark;
+    try {
+      faultpoint('apply.record-watermark');
+      QueueConsumers.setAppliedVsn(meta, opts.consumer, watermark);
+      recorded = watermark;
+    } catch (e) {
+      // Only meta.db's copy is behind (the queue's files are then kept longer); the next applied batch tries again.
+      sideJobFailed('recording the applied position in meta.db', e);
+    }
   };
   let appliedThisRun = 0;
   const show = (force = false) => {
-    const queued = readQueueState(meta).lastVsn;
+    let queued: number;
+    try {
+      faultpoint('apply.show-metrics');
+      queued = readQueueState(meta).lastVsn;
+    } catch (e) {
+      sideJobFailed('reading the queue\'s state for the progress display', e);
+      return;
+    }
     const remaining = Math.max(0, queued - watermark);
     const rate3 = meter.rate(3);
     printer.show(renderMetrics([

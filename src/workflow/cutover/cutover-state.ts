@@ -1,5 +1,6 @@
 import type { MetaStore } from '../../core/meta-store.js';
 import { FileChangeWatch, isMetaDbFile } from '../../core/file-change-watch.js';
+import { log } from '../../core/logger.js';
 
 export type CutoverDirection = 'to_target' | 'to_source';
 export type CutoverStatus = 'NOT_INITIATED' | 'INITIATED' | 'COMPLETED';
@@ -93,7 +94,12 @@ export function watchCutover(meta: MetaStore, metainfoDir: string, direction: Cu
           // meta.db busy: look again at the next commit
         }
         if (record && test(record)) {
-          onMatch(record);
+          try {
+            onMatch(record);
+          } catch (e) {
+            // Not awaited by anyone: a throw here would end the process as an unhandled rejection.
+            log.error(`reacting to the ${direction} cutover record failed: ${(e as Error).stack ?? e}`);
+          }
           return;
         }
         await watch.waitForChange(version, watch.watching ? fallbackMs : 100, stop.signal);

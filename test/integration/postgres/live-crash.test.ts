@@ -5,7 +5,8 @@
  * random moments (the exporter once during its snapshot) and restarted. Then the workload stops,
  * both catch up, and every table of the target equals the source row by row. A second test cuts
  * their database connections with pg_terminate_backend; they must recover without a restart. A
- * third cuts the walsender exactly while the exporter holds a group (a pause point delays it there).
+ * third cuts the walsender exactly while the exporter holds a group (a pause point delays it there);
+ * a fourth makes the importer's meta.db side jobs fail (fault points), which it must survive.
  * Seeds: TANDEM_CRASH_SEED (default below) is printed; rerun with it to reproduce.
  */
 import { test, before, after } from 'node:test';
@@ -200,6 +201,32 @@ test('walsender terminated while the exporter holds a group for the append inter
     const stats = await work.stop();
     console.log(`hold cut: workload ${JSON.stringify(stats)}`);
     await bothCatchUp(ex, im, pair.db);
+  } catch (e) {
+    console.log(`--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
+    throw e;
+  } finally {
+    await work.stop();
+    await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
+  }
+});
+
+test('meta.db failing under the importer\'s timers (its applied position, its progress display): it warns once each and applies on', async () => {
+  // Both are side jobs on timers: a throw there once ended `import data` with a stack. The fault
+  // points make every such meta.db call fail for the whole run.
+  const pair = await setUp('faults', 200);
+  const ex = startTandem(pair.exArgs, pair.env);
+  const im = startTandem(pair.imArgs, { ...pair.env, TANDEM_FAILPOINTS: 'apply.record-watermark=error;apply.show-metrics=error' });
+  const work = runWorkload(s, pair.db, SEED + 3, { pauseMs: 2 });
+  try {
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await sleep(3_000);
+    const stats = await work.stop();
+    console.log(`faults: workload ${JSON.stringify(stats)}`);
+    await bothCatchUp(ex, im, pair.db);
+    const out = im.output();
+    assert.equal(out.match(/recording the applied position in meta\.db failed \(failpoint apply\.record-watermark\)/g)?.length, 1, tail(out));
+    assert.equal(out.match(/reading the queue's state for the progress display failed \(failpoint apply\.show-metrics\)/g)?.length, 1, tail(out));
+    assert.doesNotMatch(out, /internal error|This is a bug/);
   } catch (e) {
     console.log(`--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
     throw e;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { failpoint, failpointDelay, resetFailpoints, FAILPOINTS, PAUSE_POINTS } from '../../../src/core/failpoint.js';
+import { failpoint, failpointDelay, faultpoint, resetFailpoints, FAILPOINTS, PAUSE_POINTS, FAULT_POINTS } from '../../../src/core/failpoint.js';
 
 function arm(spec: string): string {
   const log = join(mkdtempSync(join(tmpdir(), 'tandem-fp-')), 'hits.log');
@@ -60,8 +60,18 @@ test('delay:<ms>@n at a pause point: a promise at the n-th hit only, and the eve
   assert.equal(failpointDelay('cdc.before-hold'), undefined, 'unarmed');
 });
 
-test('pause points are not crash points: the crash suites, which kill at each of FAILPOINTS, never arm them', () => {
-  for (const p of PAUSE_POINTS) assert.ok(!(FAILPOINTS as readonly string[]).includes(p), p);
+test('pause points and fault points are not crash points: the crash suites, which kill at each of FAILPOINTS, never arm them', () => {
+  for (const p of [...PAUSE_POINTS, ...FAULT_POINTS]) assert.ok(!(FAILPOINTS as readonly string[]).includes(p), p);
+});
+
+test('a fault point throws at every hit when armed with error, and does nothing unarmed', () => {
+  const log = arm('apply.record-watermark=error');
+  assert.throws(() => faultpoint('apply.record-watermark'), /failpoint apply.record-watermark/);
+  assert.throws(() => faultpoint('apply.record-watermark'), /failpoint apply.record-watermark/);
+  assert.equal(hitsIn(log), 2);
+  assert.doesNotThrow(() => faultpoint('apply.show-metrics'), 'another fault point is not armed');
+  arm('');
+  assert.doesNotThrow(() => faultpoint('apply.record-watermark'));
 });
 
 test('an unknown name or action, or an action the point does not take, is refused when the first point is reached', () => {
@@ -73,6 +83,10 @@ test('an unknown name or action, or an action the point does not take, is refuse
   assert.throws(() => failpointDelay('cdc.before-hold'), /cdc.before-hold takes only delay/);
   arm('queue.after-commit-before-ack=delay:5');
   assert.throws(() => failpoint('queue.after-commit-before-ack'), /does not take delay/);
+  arm('apply.show-metrics=kill');
+  assert.throws(() => faultpoint('apply.show-metrics'), /apply.show-metrics takes only error/);
+  arm('apply.show-metrics=delay:5');
+  assert.throws(() => faultpoint('apply.show-metrics'), /does not take delay/);
   arm('import.before-batch-commit=error');
   assert.throws(() => failpoint('import.before-batch-commit'), /failpoint import.before-batch-commit/);
 });

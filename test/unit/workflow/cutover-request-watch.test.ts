@@ -68,6 +68,30 @@ test('a request made before the watch starts is seen at once; a stopped watch ne
   }
 });
 
+test('an onRequest that throws is logged, not left as an unhandled rejection (which would end the process)', async () => {
+  const { dir, meta, other } = metaIn();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    CutoverState.request(other, 'to_target', false);
+    let called = 0;
+    const w = whenCutoverRequested(meta, dir, 'to_target', () => {
+      called++;
+      throw new Error('the reaction failed');
+    }, 60_000);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(called, 1);
+    assert.deepEqual(unhandled, []);
+    w.stop();
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    meta.close();
+    other.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the exporter writes the marker once per request; a failed write is retried while the request stands, and warned about once', async () => {
   const { dir, meta, other } = metaIn();
   const out: string[] = [];
