@@ -3,8 +3,12 @@ import { log } from './logger.js';
 
 /**
  * Wakes waiters when a file in one directory changes, so a process that follows another one's
- * commits to meta.db (SQLite in WAL mode: every commit writes `meta.db-wal`) reacts within a
- * millisecond instead of on its next poll, and spends no CPU while nothing happens.
+ * commits reacts within a millisecond instead of on its next poll, and spends no CPU while nothing
+ * happens. The writer rewrites a small signal file after each commit it wants noticed (the queue's
+ * `queue.signal`, the cutover's `cutover.signal`): what a woken reader looks at is then already
+ * visible. (Watching meta.db's own files woke readers on every commit of anything, several times,
+ * and before the commit was visible: SQLite writes `meta.db-wal`, the notification, before it
+ * publishes the commit in `meta.db-shm`, which no notification reports.)
  *
  * A change notification can be missed (some file systems, a full inotify queue) or the watch can
  * fail to start; a waiter therefore never waits longer than the fallback time it gives, and a caller
@@ -14,14 +18,8 @@ import { log } from './logger.js';
  * passes the version it read to `waitForChange`, which returns at once when anything changed in
  * between.
  *
- * A notification can come before the change is visible: SQLite writes a commit's frames to
- * `meta.db-wal` (the notification), fsyncs them, and only then publishes the commit in the
- * memory-mapped `meta.db-shm`, which no notification reports. A reader woken by the write can look
- * too early and then hear nothing more. So every notification is followed by a few more wake-ups
- * (`SETTLE_MS` after it), which find the commit once it is published.
- *
  * @example
- * const w = new FileChangeWatch(metainfoDir, (name) => name.startsWith('meta.db'));
+ * const w = new FileChangeWatch(metainfoDir, (name) => name === 'queue.signal');
  * for (;;) { const v = w.version; if (check()) break; await w.waitForChange(v, 1000, signal); }
  * w.close();
  */
@@ -29,14 +27,12 @@ export class FileChangeWatch {
   private watcher: FSWatcher | undefined;
   private _version = 0;
   private readonly waiters = new Set<() => void>();
-  private settle: NodeJS.Timeout | undefined;
-  private settleStep = 0;
 
   /** `accept`: which file names count (the name is missing on some platforms: then every event counts). */
   constructor(dir: string, private readonly accept: (fileName: string) => boolean = () => true) {
     try {
       this.watcher = watch(dir, { persistent: false }, (_event, name) => {
-        if (name === null || name === undefined || this.accept(String(name))) this.changed();
+        if (name === null || name === undefined || this.accept(String(name))) this.bump();
       });
       this.watcher.on('error', (e) => {
         log.warn(`watching ${dir} failed (${e.message}); falling back to polling`);
@@ -87,38 +83,10 @@ export class FileChangeWatch {
   private stopWatching(): void {
     this.watcher?.close();
     this.watcher = undefined;
-    clearTimeout(this.settle);
-  }
-
-  /** A notification: wake now, and again after each of SETTLE_MS (restarted by the next notification). */
-  private changed(): void {
-    this.bump();
-    this.settleStep = 0;
-    this.scheduleSettle();
-  }
-
-  private scheduleSettle(): void {
-    clearTimeout(this.settle);
-    const delay = SETTLE_MS[this.settleStep];
-    if (delay === undefined || !this.watcher) return;
-    this.settle = setTimeout(() => {
-      this.settleStep++;
-      this.bump();
-      this.scheduleSettle();
-    }, delay);
-    this.settle.unref();
   }
 
   private bump(): void {
     this._version++;
     for (const w of [...this.waiters]) w();
   }
-}
-
-/** Extra wake-ups after a notification, each this long after the one before (an fsync can take a while under load). */
-const SETTLE_MS = [5, 20, 75, 200];
-
-/** Whether a file name in `metainfo/` is part of meta.db (a commit writes `meta.db-wal`; a checkpoint `meta.db`). */
-export function isMetaDbFile(fileName: string): boolean {
-  return fileName.startsWith('meta.db');
 }

@@ -3,7 +3,8 @@ import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 
 /**
- * What a refused command must leave alone in an export dir: its files (not logs, not meta.db; size
+ * What a refused command must leave alone in an export dir: its files (not logs, not meta.db, not
+ * the lock files or the signal files that only wake other processes; size
  * and first bytes, with `mtimes` also the modification time) and meta.db's rows that hold state.
  * 'absent' when the directory does not exist.
  */
@@ -14,7 +15,7 @@ export function exportDirState(dir: string, opts: { mtimes?: boolean; ignoreTabl
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       const rel = relative(dir, p);
-      if (rel === 'logs' || rel.startsWith('metainfo/meta.db') || /\.lock$/.test(rel)) continue;
+      if (rel === 'logs' || rel.startsWith('metainfo/meta.db') || /\.(lock|signal)$/.test(rel)) continue;
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
       else files[rel] = `${st.size}${opts.mtimes ? `@${st.mtimeMs}` : ''}:${readFileSync(p).subarray(0, 64).toString('hex')}`;

@@ -5,9 +5,9 @@ import type Database from 'better-sqlite3';
 import type { ChangeEvent } from '../change-event.js';
 import type { MetaStore } from '../meta-store.js';
 import { TandemError } from '../errors.js';
-import { ensureQueueTables, rowToSegment, type QueueSegment } from './queue-tables.js';
+import { ensureQueueTables, rowToSegment, QUEUE_SIGNAL_FILE, type QueueSegment } from './queue-tables.js';
 import { sleep } from '../sleep.js';
-import { FileChangeWatch, isMetaDbFile } from '../file-change-watch.js';
+import { FileChangeWatch } from '../file-change-watch.js';
 
 export interface QueueReadOptions {
   /** Keep waiting for new events at the end of the queue until `signal` fires. Default false. */
@@ -67,7 +67,7 @@ export class EventQueueReader {
     let seg: QueueSegment | undefined;
     let handle: FileHandle | undefined;
     let offset = 0;
-    const watch = follow ? new FileChangeWatch(this.metaDir, isMetaDbFile) : undefined;
+    const watch = follow ? new FileChangeWatch(this.metaDir, (name) => name === QUEUE_SIGNAL_FILE) : undefined;
     // Waits for a commit after `version` was read (the watch's version, read before meta.db was).
     const waitForCommit = (version: number) => (watch?.watching
       ? watch.waitForChange(version, Math.max(pollMs, WATCHED_FALLBACK_MS), signal)

@@ -1,18 +1,20 @@
 import { closeSync, existsSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { UnnumberedChangeEvent } from '../change-event.js';
 import type { MetaStore } from '../meta-store.js';
 import { TandemError, fileSystemError } from '../errors.js';
 import { CommandLock } from '../lock.js';
 import { failpoint } from '../failpoint.js';
+import { log } from '../logger.js';
 import {
-  ensureQueueTables, exportedEventCounts, listSegments, migrateLegacyPosition, parseSegmentFileName, readQueueState, segmentFileName,
+  ensureQueueTables, exportedEventCounts, listSegments, migrateLegacyPosition, parseSegmentFileName, readQueueState, segmentFileName, QUEUE_SIGNAL_FILE,
   type QueueExporter, type QueueSegment, type TableEventCounts,
 } from './queue-tables.js';
 
 const writeAsync = promisify(write);
 const fdatasyncAsync = promisify(fdatasync);
+const SIGNAL_BYTE = Buffer.from('.');
 
 /**
  * Appends up to this many bytes write and fdatasync synchronously. A live stream's small groups
@@ -68,6 +70,8 @@ export class EventQueueWriter {
   private nextSegmentNo: number;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private signalFd: number | undefined;
+  private signalFailed = false;
   private _lastVsn: number;
   private _lastPosition?: string;
 
@@ -162,6 +166,8 @@ export class EventQueueWriter {
       this.closed = true;
       if (this.current?.handle !== undefined) closeSync(this.current.handle);
       if (this.current) this.current.handle = undefined;
+      if (this.signalFd !== undefined) closeSync(this.signalFd);
+      this.signalFd = undefined;
     } finally {
       this.lock.release();
     }
@@ -259,7 +265,22 @@ export class EventQueueWriter {
       closeSync(seg.handle!);
       this.current = undefined;
     }
+    this.signal();
     return { firstVsn, lastVsn };
+  }
+
+  /**
+   * Wakes the queue's followers (after the commit, so what they look at is visible): one byte
+   * rewritten in {@link QUEUE_SIGNAL_FILE}. A failure only costs them their periodic look.
+   */
+  private signal(): void {
+    try {
+      this.signalFd ??= openSync(join(dirname(this.meta.db.name), QUEUE_SIGNAL_FILE), 'w');
+      writeSync(this.signalFd, SIGNAL_BYTE, 0, 1, 0);
+    } catch (e) {
+      if (!this.signalFailed) log.warn(`could not write ${QUEUE_SIGNAL_FILE} (${(e as Error).message}); the importers notice new changes within half a second instead`);
+      this.signalFailed = true;
+    }
   }
 
   /** The last vsn and this exporter's position; runs inside the append's meta.db transaction. */

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileChangeWatch, isMetaDbFile } from '../../../src/core/file-change-watch.js';
+import { FileChangeWatch } from '../../../src/core/file-change-watch.js';
+
+const isSignal = (name: string) => name === 'queue.signal';
 
 const elapsed = async (p: Promise<void>): Promise<number> => {
   const t = Date.now();
@@ -13,12 +15,12 @@ const elapsed = async (p: Promise<void>): Promise<number> => {
 
 test('a write to a watched file wakes a waiter long before its fallback time', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
-  const w = new FileChangeWatch(dir, isMetaDbFile);
+  const w = new FileChangeWatch(dir, isSignal);
   try {
     assert.equal(w.watching, true);
     const v = w.version;
     const waited = w.waitForChange(v, 30_000);
-    setTimeout(() => appendFileSync(join(dir, 'meta.db-wal'), 'x'), 20);
+    setTimeout(() => appendFileSync(join(dir, 'queue.signal'), 'x'), 20);
     const ms = await elapsed(waited);
     assert.ok(ms < 10_000, `woken after ${ms} ms, not by the 30 s fallback`);
     assert.ok(w.version > v);
@@ -29,10 +31,10 @@ test('a write to a watched file wakes a waiter long before its fallback time', a
 
 test('a change seen before the wait starts returns at once (no lost wake-up)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
-  const w = new FileChangeWatch(dir, isMetaDbFile);
+  const w = new FileChangeWatch(dir, isSignal);
   try {
     const v = w.version;
-    writeFileSync(join(dir, 'meta.db-wal'), 'y');
+    writeFileSync(join(dir, 'queue.signal'), 'y');
     // The notification arrives through the event loop: wait for it with a generous fallback.
     await w.waitForChange(v, 30_000);
     assert.ok(w.version > v);
@@ -45,12 +47,12 @@ test('a change seen before the wait starts returns at once (no lost wake-up)', a
 
 test('files the filter rejects do not wake; the fallback time bounds the wait', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
-  const w = new FileChangeWatch(dir, isMetaDbFile);
+  const w = new FileChangeWatch(dir, isSignal);
   try {
     const v = w.version;
-    writeFileSync(join(dir, 'export-data.lock'), 'z');
+    writeFileSync(join(dir, 'meta.db-wal'), 'z');
     const ms = await elapsed(w.waitForChange(v, 300));
-    assert.ok(ms >= 250, `returned after ${ms} ms: a lock file must not count as a meta.db commit`);
+    assert.ok(ms >= 250, `returned after ${ms} ms: meta.db's own files must not count as a signal`);
     assert.equal(w.version, v);
   } finally {
     w.close();
@@ -72,18 +74,18 @@ test('close releases a waiter and an abort signal ends the wait', async () => {
   w2.close();
 });
 
-test('a notification is followed by more wake-ups: a commit published after its write is still seen', async () => {
+test('one write, one wake-up: no further wake-ups follow it (the writer signals after its commit is visible)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
-  const w = new FileChangeWatch(dir, isMetaDbFile);
+  writeFileSync(join(dir, 'queue.signal'), '.'); // created before: its creation is a notification too
+  const w = new FileChangeWatch(dir, isSignal);
   try {
     const v = w.version;
-    appendFileSync(join(dir, 'meta.db-wal'), 'frames');
+    appendFileSync(join(dir, 'queue.signal'), '.');
     await w.waitForChange(v, 30_000);
-    // The commit becomes visible (shm) without any notification; the reader looked too early.
     const afterFirst = w.version;
-    const ms = await elapsed(w.waitForChange(afterFirst, 30_000));
-    assert.ok(ms < 5_000, `woken again ${ms} ms later without another write`);
-    assert.ok(w.version > afterFirst);
+    const ms = await elapsed(w.waitForChange(afterFirst, 400));
+    assert.ok(ms >= 350, `woken again ${ms} ms later without another write`);
+    assert.equal(w.version, afterFirst);
   } finally {
     w.close();
   }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetaStore } from '../../../src/core/meta-store.js';
 import { Writable } from 'node:stream';
-import { CutoverState, whenCutoverRequested, type CutoverRecord } from '../../../src/workflow/cutover/cutover-state.js';
+import { CutoverState, watchCutover, whenCutoverRequested, type CutoverRecord } from '../../../src/workflow/cutover/cutover-state.js';
 import { watchForCutover } from '../../../src/workflow/cdc/stream-exporter.js';
 import { streamReporter } from '../../../src/core/reporter.js';
 import type { ChangeCapture } from '../../../src/core/engine/change-capture.js';
@@ -62,6 +62,37 @@ test('a request made before the watch starts is seen at once; a stopped watch ne
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(none.length, 0);
   } finally {
+    meta.close();
+    other.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('other commits to meta.db (the queue\'s, dozens a second) do not make the watch look; a cutover change does', async () => {
+  const { dir, meta, other } = metaIn();
+  let w: { stop(): void } | undefined;
+  try {
+    let looks = 0;
+    const seen: CutoverRecord[] = [];
+    w = watchCutover(meta, dir, 'to_target', (r) => { looks++; return r.status === 'COMPLETED'; }, (r) => seen.push(r), 60_000);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(looks, 1, 'one look at the start');
+    for (let i = 0; i < 20; i++) {
+      other.setValue('unrelated', i);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(looks, 1, 'twenty unrelated commits: no look');
+    CutoverState.request(other, 'to_target', false);
+    const t0 = Date.now();
+    while (looks < 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(looks >= 2, 'the request made it look');
+    assert.equal(seen.length, 0, 'INITIATED is not COMPLETED');
+    CutoverState.complete(other, 'to_target');
+    while (seen.length === 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(seen.map((r) => r.status), ['COMPLETED']);
+  } finally {
+    w?.stop();
     meta.close();
     other.close();
     rmSync(dir, { recursive: true, force: true });
