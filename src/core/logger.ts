@@ -11,6 +11,7 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 export class Logger {
   private file?: string;
   private readonly secrets = new Set<string>();
+  private writeFailed = false;
   level: LogLevel = 'info';
 
   open(logsDir: string, command: string): void {
@@ -40,9 +41,20 @@ export class Logger {
   warn(msg: string): void { this.write('warn', msg); }
   error(msg: string): void { this.write('error', msg); }
 
+  /**
+   * A line that cannot be written (the export dir's disk full, the file removed with its directory)
+   * is dropped, with one warning on stderr: the log is called from timers and error handlers, where a
+   * throw would end a migration that can go on (or hide the error being handled).
+   */
   private write(level: LogLevel, msg: string): void {
     if (!this.file || ORDER[level] < ORDER[this.level]) return;
-    appendFileSync(this.file, `${new Date().toISOString()} ${level.toUpperCase()} ${this.redact(msg)}\n`);
+    try {
+      appendFileSync(this.file, `${new Date().toISOString()} ${level.toUpperCase()} ${this.redact(msg)}\n`);
+    } catch (e) {
+      if (this.writeFailed) return;
+      this.writeFailed = true;
+      process.stderr.write(`WARNING: cannot write the log file ${this.file} (${this.redact((e as Error).message)}); log lines are dropped until it can be written.\n`);
+    }
   }
 }
 

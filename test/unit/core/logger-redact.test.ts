@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '../../../src/core/logger.js';
@@ -34,4 +34,24 @@ test('through the CLI: with the password x every message stays readable, and x n
   assert.match(r.stderr, /error \[TANDEM_EXPORT_DIR\]: .* is not a Tandem export dir/);
   assert.match(r.stderr, /Run "tandem export schema" or "tandem export data" with this --export-dir first/);
   assert.doesNotMatch(r.stderr, /\*{8}/, 'nothing needed masking');
+});
+
+test('a log file that cannot be written drops the line with one warning on stderr, never a throw', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-log-'));
+  const log = new Logger();
+  log.open(dir, 'export data');
+  log.info('first line');
+  assert.match(readFileSync(join(dir, 'export-data.log'), 'utf8'), /INFO first line/);
+  rmSync(dir, { recursive: true, force: true }); // the directory is gone: every append fails with ENOENT
+  const warned: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => { warned.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  try {
+    assert.doesNotThrow(() => log.warn('second line'));
+    assert.doesNotThrow(() => log.error('third line'));
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.equal(warned.length, 1, warned.join(''));
+  assert.match(warned[0]!, /^WARNING: cannot write the log file .*export-data\.log \(ENOENT.*\); log lines are dropped until it can be written\.\n$/);
 });
