@@ -18,29 +18,39 @@ export type { SequenceRestoreResult };
  * changed. (Taking a failed read for "no rows" could set a sequence below the data.)
  */
 export async function restoreSequences(client: pg.Client, values: readonly SequenceValue[]): Promise<SequenceRestoreResult[]> {
+  if (values.length === 0) return [];
+  // The whole plan in a few round trips, not several per sequence: this runs between the last
+  // change applied and COMPLETED, while the application waits.
+  const info = await client.query(
+    `SELECT v.i::int AS i, c.oid::text AS oid, seq.seqincrement::text AS inc
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(schema, name, i)
+       JOIN pg_namespace n ON n.nspname = v.schema
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = v.name AND c.relkind = 'S'
+       JOIN pg_sequence seq ON seq.seqrelid = c.oid`, [values.map((v) => v.schema), values.map((v) => v.name)]);
+  const found = new Map<number, { oid: string; ascending: boolean }>(
+    info.rows.map((r) => [Number(r.i) - 1, { oid: String(r.oid), ascending: !String(r.inc).startsWith('-') }]));
+  const ascendingOids = [...found.values()].filter((f) => f.ascending).map((f) => f.oid);
+  const fed = await columnsFedBy(client, ascendingOids);
+  const nameByOid = new Map([...found.entries()].map(([i, f]) => [f.oid, `${values[i]!.schema}.${values[i]!.name}`]));
+  const maxima = await columnMaxima(client, [...fed.entries()].flatMap(([oid, cols]) => cols.map((c) => ({ ...c, oid }))),
+    (oid) => nameByOid.get(oid) ?? oid);
   const plan: { name: string; result: SequenceRestoreResult; called: boolean }[] = [];
-  for (const s of values) {
-    const info = await client.query(
-      `SELECT c.oid::int AS oid, seq.seqincrement::text AS inc FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         JOIN pg_sequence seq ON seq.seqrelid = c.oid WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'S'`, [s.schema, s.name]);
-    if (info.rows.length === 0) continue;
-    const oid = info.rows[0].oid;
-    const ascending = !String(info.rows[0].inc).startsWith('-');
+  values.forEach((s, i) => {
+    const f = found.get(i);
+    if (!f) return;
     let value = BigInt(s.lastValue);
     let called = s.isCalled;
     let raised = false;
-    if (ascending) {
-      for (const c of await columnsFedBy(client, oid)) {
-        const max = await columnMax(client, c, `${s.schema}.${s.name}`);
-        if (max !== undefined && max > value) {
-          value = max;
-          called = true;
-          raised = true;
-        }
+    for (const c of f.ascending ? fed.get(f.oid) ?? [] : []) {
+      const max = maxima.get(columnKey(c));
+      if (max !== undefined && max > value) {
+        value = max;
+        called = true;
+        raised = true;
       }
     }
     plan.push({ name: qualified(s.schema, s.name), called, result: { sequence: `${s.schema}.${s.name}`, value: value.toString(), raisedToData: raised } });
-  }
+  });
   const out: SequenceRestoreResult[] = [];
   for (const p of plan) {
     if (out.length > 0) failpoint('cutover.between-sequence-restores');
@@ -52,20 +62,56 @@ export async function restoreSequences(client: pg.Client, values: readonly Seque
 
 interface FedColumn { readonly schema: string; readonly table: string; readonly column: string }
 
-/** Columns fed by a sequence: owned-by (serial, identity) and DEFAULT nextval('seq'). */
-async function columnsFedBy(client: pg.Client, sequenceOid: number): Promise<FedColumn[]> {
+const columnKey = (c: FedColumn) => JSON.stringify([c.schema, c.table, c.column]);
+
+/** Columns fed by each sequence (by oid): owned-by (serial, identity) and DEFAULT nextval('seq'). */
+async function columnsFedBy(client: pg.Client, sequenceOids: readonly string[]): Promise<Map<string, FedColumn[]>> {
+  const out = new Map<string, FedColumn[]>();
+  if (sequenceOids.length === 0) return out;
   const r = await client.query(
-    `SELECT DISTINCT n.nspname AS schema, c.relname AS table, a.attname AS column
+    `SELECT d.objid::text AS seq, n.nspname AS schema, c.relname AS table, a.attname AS column
        FROM pg_depend d JOIN pg_class c ON c.oid = d.refobjid JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
-      WHERE d.classid = 'pg_class'::regclass AND d.objid = $1 AND d.refobjsubid > 0 AND c.relkind IN ('r', 'p')
+      WHERE d.classid = 'pg_class'::regclass AND d.objid = ANY($1::oid[]) AND d.refobjsubid > 0 AND c.relkind IN ('r', 'p')
      UNION
-     SELECT DISTINCT n.nspname, c.relname, a.attname
+     SELECT d.refobjid::text, n.nspname, c.relname, a.attname
        FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid
        JOIN pg_class c ON c.oid = ad.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
-      WHERE d.classid = 'pg_attrdef'::regclass AND d.refobjid = $1 AND c.relkind IN ('r', 'p')`, [sequenceOid]);
-  return r.rows as FedColumn[];
+      WHERE d.classid = 'pg_attrdef'::regclass AND d.refobjid = ANY($1::oid[]) AND c.relkind IN ('r', 'p')`, [sequenceOids]);
+  for (const row of r.rows) {
+    const list = out.get(row.seq) ?? [];
+    list.push({ schema: row.schema, table: row.table, column: row.column });
+    out.set(row.seq, list);
+  }
+  return out;
+}
+
+/** Columns read per statement (one scalar subquery each). */
+const MAX_CHUNK = 200;
+
+/**
+ * The maximum of every column, by columnKey: one statement per MAX_CHUNK columns. When a statement
+ * fails (no SELECT privilege on one table, say), the columns are read one by one, so that the error
+ * names the table.
+ */
+async function columnMaxima(client: pg.Client, columns: readonly (FedColumn & { oid: string })[], sequenceOf: (oid: string) => string): Promise<Map<string, bigint | undefined>> {
+  const out = new Map<string, bigint | undefined>();
+  const unique = [...new Map(columns.map((c) => [columnKey(c), c])).values()];
+  for (let from = 0; from < unique.length; from += MAX_CHUNK) {
+    const chunk = unique.slice(from, from + MAX_CHUNK);
+    let row: Record<string, unknown> | undefined;
+    try {
+      const r = await client.query(`SELECT ${chunk.map((c, i) => `(SELECT max(${q(c.column)})::text FROM ${qualified(c.schema, c.table)}) AS m${i}`).join(', ')}`);
+      row = r.rows[0];
+    } catch {
+      row = undefined;
+    }
+    for (const [i, c] of chunk.entries()) {
+      out.set(columnKey(c), row ? parseMax(row[`m${i}`], c, sequenceOf(c.oid)) : await columnMax(client, c, sequenceOf(c.oid)));
+    }
+  }
+  return out;
 }
 
 /** The column's maximum as an integer (its integer part for a numeric column); undefined for an empty table. */
@@ -83,6 +129,10 @@ async function columnMax(client: pg.Client, c: FedColumn, sequence: string): Pro
         cause: e,
       });
   }
+  return parseMax(max, c, sequence);
+}
+
+function parseMax(max: unknown, c: FedColumn, sequence: string): bigint | undefined {
   if (max === null || max === undefined) return undefined;
   const m = /^(-?\d+)(?:\.\d*)?$/.exec(String(max));
   if (!m) {

@@ -136,13 +136,24 @@ export async function readSequences(client: pg.Client, schemas: string[]): Promi
      WHERE c.relkind = 'S' AND n.nspname = ANY($1::text[])
        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
      ORDER BY 1, 2`, [schemas]);
+  // The values in one round trip per SEQUENCE_READ_CHUNK sequences, not one each: the source's read
+  // happens while the cutover marker waits for it (the application's downtime).
   const out: SequenceInfo[] = [];
-  for (const s of seqs.rows) {
-    const v = await client.query(`SELECT last_value::text AS lv, is_called FROM ${qualified(s.schema, s.name)}`);
-    out.push({ schema: s.schema, name: s.name, lastValue: v.rows[0].lv, isCalled: v.rows[0].is_called === true || v.rows[0].is_called === 't' });
+  for (let from = 0; from < seqs.rows.length; from += SEQUENCE_READ_CHUNK) {
+    const chunk = seqs.rows.slice(from, from + SEQUENCE_READ_CHUNK);
+    const v = await client.query(chunk.map((s, i) => `SELECT ${i} AS i, last_value::text AS lv, is_called FROM ${qualified(s.schema, s.name)}`).join('\nUNION ALL '));
+    const byIndex = new Map(v.rows.map((r) => [Number(r.i), r]));
+    chunk.forEach((s, i) => {
+      const r = byIndex.get(i);
+      if (!r) throw new Error(`sequence ${s.schema}.${s.name} returned no row`);
+      out.push({ schema: s.schema, name: s.name, lastValue: r.lv, isCalled: r.is_called === true || r.is_called === 't' });
+    });
   }
   return out;
 }
+
+/** Sequences read per statement (a UNION ALL of one SELECT each). */
+const SEQUENCE_READ_CHUNK = 500;
 
 /** Whether a (qualified, quoted) relation name exists. */
 export async function relationExists(client: pg.Client, name: string): Promise<boolean> {

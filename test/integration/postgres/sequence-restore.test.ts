@@ -119,3 +119,70 @@ test('a warmed restore runs on the connection opened ahead (new connections are 
   assert.deepEqual(again.map((x) => x.value), [higher]);
   assert.equal(await lastValue(), higher);
 });
+
+test('hundreds of sequences: read in one statement per 500, restored from a plan of a few statements, each value as one by one', async () => {
+  const { readSequences } = await import('../../../src/adapters/postgres/source-catalog.js');
+  // 620 sequences (more than one read statement's 500), 40 of them feeding a table each (some above
+  // the value to restore, some below, one empty), one counting down, one fed by two tables.
+  await server.sql('seq', `CREATE SCHEMA many;
+    DO $$ BEGIN
+      FOR i IN 1..580 LOOP EXECUTE format('CREATE SEQUENCE many.s%s START %s', i, i); END LOOP;
+      FOR i IN 1..40 LOOP
+        EXECUTE format('CREATE TABLE many.t%s (id bigserial PRIMARY KEY)', i);
+        IF i > 1 THEN EXECUTE format('INSERT INTO many.t%s SELECT generate_series(1, %s)', i, i * 10); END IF;
+      END LOOP;
+    END $$;
+    SELECT setval('many.s7', 70);
+    CREATE SEQUENCE many.down INCREMENT -1 MINVALUE -1000 MAXVALUE 1 START 1;
+    CREATE TABLE many.shared_a (id bigint DEFAULT nextval('many.s9'));
+    CREATE TABLE many.shared_b (id bigint DEFAULT nextval('many.s9'));
+    INSERT INTO many.shared_a VALUES (900); INSERT INTO many.shared_b VALUES (950);`);
+  const client = await server.client('seq');
+  try {
+    const read = await readSequences(client, ['many']);
+    assert.equal(read.length, 621);
+    const byName = new Map(read.map((s) => [s.name, s]));
+    assert.deepEqual(byName.get('s7'), { schema: 'many', name: 's7', lastValue: '70', isCalled: true });
+    assert.deepEqual(byName.get('s8'), { schema: 'many', name: 's8', lastValue: '8', isCalled: false });
+    assert.deepEqual(byName.get('t5_id_seq'), { schema: 'many', name: 't5_id_seq', lastValue: '1', isCalled: false }, 'rows inserted with their ids do not move it');
+
+    // What the other side says: every counter at 100, the one counting down at -5, and one this side lacks.
+    const values = [
+      ...read.map((s) => ({ ...s, lastValue: s.name === 'down' ? '-5' : '100', isCalled: true })),
+      { schema: 'many', name: 'not_here', lastValue: '1', isCalled: true },
+    ];
+    const restored = await restoreSequences(client, values);
+    assert.equal(restored.length, 621, 'the missing sequence is skipped');
+    const result = new Map(restored.map((r) => [r.sequence, r]));
+    assert.deepEqual(result.get('many.s1'), { sequence: 'many.s1', value: '100', raisedToData: false });
+    assert.deepEqual(result.get('many.t5_id_seq'), { sequence: 'many.t5_id_seq', value: '100', raisedToData: false }, '50 rows: below 100');
+    assert.deepEqual(result.get('many.t1_id_seq'), { sequence: 'many.t1_id_seq', value: '100', raisedToData: false }, 'an empty table');
+    assert.deepEqual(result.get('many.t25_id_seq'), { sequence: 'many.t25_id_seq', value: '250', raisedToData: true });
+    assert.deepEqual(result.get('many.s9'), { sequence: 'many.s9', value: '950', raisedToData: true }, 'the higher of the two tables it feeds');
+    assert.deepEqual(result.get('many.down'), { sequence: 'many.down', value: '-5', raisedToData: false });
+    const [check] = await server.sql('seq', `SELECT (SELECT last_value::text FROM many.t25_id_seq) AS t25, (SELECT last_value::text FROM many.s580) AS s580,
+      (SELECT last_value::text FROM many.down) AS down, nextval('many.s9')::text AS next9`);
+    assert.deepEqual(check, { t25: '250', s580: '100', down: '-5', next9: '951' });
+  } finally {
+    await client.end();
+  }
+});
+
+test('a fed column holding a value that is not a number stops the batched restore with its table named, nothing set', async () => {
+  await server.sql('seq', `CREATE SCHEMA odd; CREATE SEQUENCE odd.s; SELECT setval('odd.s', 3);
+    CREATE TABLE odd.fine (id bigint DEFAULT nextval('odd.s')); INSERT INTO odd.fine VALUES (7);
+    CREATE TABLE odd.words (code text DEFAULT nextval('odd.s')::text); INSERT INTO odd.words VALUES ('abc');`);
+  const client = await server.client('seq');
+  try {
+    await assert.rejects(restoreSequences(client, [{ schema: 'odd', name: 's', lastValue: '5', isCalled: true }]), (e: unknown) => {
+      assert.ok(e instanceof TandemError);
+      assert.equal(e.code, 'TANDEM_DATA');
+      assert.match(e.message, /odd\.words\.code, fed by sequence odd\.s, holds a value that is not a number; no sequence was changed/);
+      return true;
+    });
+  } finally {
+    await client.end();
+  }
+  const [row] = await server.sql('seq', 'SELECT last_value::text AS v FROM odd.s');
+  assert.equal(row.v, '3');
+});
