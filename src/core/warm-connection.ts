@@ -6,17 +6,40 @@
  */
 export class WarmConnection<C> {
   private warmed: Promise<C> | undefined;
+  private refresher: NodeJS.Timeout | undefined;
 
   constructor(private readonly connect: () => Promise<C>, private readonly end: (connection: C) => Promise<void>) {}
 
-  /** Opens the connection now (once; a failure only means `run` connects as usual). */
-  warm(): void {
-    if (this.warmed) return;
-    this.warmed = this.connect();
-    this.warmed.catch(() => {});
+  /**
+   * Opens the connection now (once; a failure only means `run` connects as usual). With
+   * `refreshMs`, keeps one open until the next `run` or `close`, replaced by a new one every
+   * `refreshMs` (the new one first), so that the one `run` finds is never older than that: a
+   * connection idle for hours may have been cut without a word (a firewall's idle timeout), and a
+   * query on it could hang instead of failing.
+   */
+  warm(refreshMs?: number): void {
+    if (!this.warmed) {
+      this.warmed = this.connect();
+      this.warmed.catch(() => {});
+    }
+    if (refreshMs === undefined || this.refresher) return;
+    this.refresher = setInterval(() => {
+      const old = this.warmed;
+      const fresh = this.connect();
+      fresh.then((c) => {
+        if (this.refresher === undefined || this.warmed !== old) {
+          void this.end(c).catch(() => {}); // a run or close came meanwhile
+          return;
+        }
+        this.warmed = fresh;
+        void old?.then((o) => this.end(o)).catch(() => {});
+      }, () => { /* keep the old one; the next refresh tries again */ });
+    }, refreshMs);
+    this.refresher.unref();
   }
 
   async run<T>(fn: (connection: C) => Promise<T>): Promise<T> {
+    this.stopRefreshing();
     const warmed = this.warmed;
     this.warmed = undefined;
     const ready = await warmed?.catch(() => undefined);
@@ -40,9 +63,15 @@ export class WarmConnection<C> {
 
   /** Ends a warm connection that no `run` used. */
   async close(): Promise<void> {
+    this.stopRefreshing();
     const warmed = this.warmed;
     this.warmed = undefined;
     const ready = await warmed?.catch(() => undefined);
     if (ready) await this.end(ready).catch(() => {});
+  }
+
+  private stopRefreshing(): void {
+    clearInterval(this.refresher);
+    this.refresher = undefined;
   }
 }

@@ -18,8 +18,8 @@ export class PgSequenceSync implements SequenceSync {
     this.connection = new WarmConnection(() => connectPg(db), (c) => c.end());
   }
 
-  warm(): void {
-    this.connection.warm();
+  warm(refreshMs?: number): void {
+    this.connection.warm(refreshMs);
   }
 
   read(schemas: readonly string[]): Promise<SequenceValue[]> {

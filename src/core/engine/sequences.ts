@@ -28,8 +28,9 @@ export interface SequenceSync {
    * it does not wait for a connection during the cutover: the marker waits for the source's read,
    * COMPLETED for the target's restore, and the application for both. A failed or lost warm
    * connection only means the call connects as usual. `close` ends a warm connection nothing used.
+   * With `refreshMs`, one stays open until then, replaced every `refreshMs` (see WarmConnection).
    */
-  warm?(): void;
+  warm?(refreshMs?: number): void;
   close?(): Promise<void>;
   /**
    * Sets each counter that exists here to the other side's value, never below the data it feeds.

@@ -71,8 +71,8 @@ export class MySqlAutoIncrementSync implements SequenceSync {
   private readonly connection: WarmConnection<MySqlSession>;
 
   /** Opens the connection the next `read` or `restore` uses (the cutover waits for both). */
-  warm(): void {
-    this.connection.warm();
+  warm(refreshMs?: number): void {
+    this.connection.warm(refreshMs);
   }
 
   close(): Promise<void> {
