@@ -71,6 +71,19 @@ async function bothCatchUp(ex: TandemProcess, im: TandemProcess, db: string): Pr
   assertAlive(im, 'import data to target');
 }
 
+/** Runs a test's body; prints both processes' output if it fails; then stops the workload and kills both. */
+async function running(ex: TandemProcess, im: TandemProcess, work: ReturnType<typeof runWorkload>, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    console.log(`--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
+    throw e;
+  } finally {
+    await work.stop();
+    await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
+  }
+}
+
 /** Kills a process that must not have died by itself: a crash of its own is a failure to report. */
 function assertAlive(p: TandemProcess, what: string): void {
   assert.ok(!p.exited(), `${what} exited by itself:\n${tail(p.output())}`);
@@ -183,7 +196,7 @@ test('walsender terminated while the exporter holds a group for the append inter
   const ex = startTandem(pair.exArgs, env);
   const im = startTandem(pair.imArgs, pair.env);
   const work = runWorkload(s, pair.db, SEED + 2, { pauseMs: 2 });
-  try {
+  await running(ex, im, work, async () => {
     await ex.waitFor(/Streaming changes/, 60_000);
     const seenAt = await (async () => {
       for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(20)) {
@@ -201,13 +214,7 @@ test('walsender terminated while the exporter holds a group for the append inter
     const stats = await work.stop();
     console.log(`hold cut: workload ${JSON.stringify(stats)}`);
     await bothCatchUp(ex, im, pair.db);
-  } catch (e) {
-    console.log(`--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
-    throw e;
-  } finally {
-    await work.stop();
-    await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
-  }
+  });
 });
 
 test('meta.db failing under the importer\'s timers (its applied position, its progress display): it warns once each and applies on', async () => {
@@ -217,7 +224,7 @@ test('meta.db failing under the importer\'s timers (its applied position, its pr
   const ex = startTandem(pair.exArgs, pair.env);
   const im = startTandem(pair.imArgs, { ...pair.env, TANDEM_FAILPOINTS: 'apply.record-watermark=error;apply.show-metrics=error' });
   const work = runWorkload(s, pair.db, SEED + 3, { pauseMs: 2 });
-  try {
+  await running(ex, im, work, async () => {
     await ex.waitFor(/Streaming changes/, 60_000);
     await sleep(3_000);
     const stats = await work.stop();
@@ -227,11 +234,5 @@ test('meta.db failing under the importer\'s timers (its applied position, its pr
     assert.equal(out.match(/recording the applied position in meta\.db failed \(failpoint apply\.record-watermark\)/g)?.length, 1, tail(out));
     assert.equal(out.match(/reading the queue's state for the progress display failed \(failpoint apply\.show-metrics\)/g)?.length, 1, tail(out));
     assert.doesNotMatch(out, /internal error|This is a bug/);
-  } catch (e) {
-    console.log(`--- export output\n${tail(ex.output())}\n--- import output\n${tail(im.output())}`);
-    throw e;
-  } finally {
-    await work.stop();
-    await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
-  }
+  });
 });
