@@ -1,4 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { closeSync, constants, openSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
 import { log } from './logger.js';
 
 /**
@@ -88,5 +89,27 @@ export class FileChangeWatch {
   private bump(): void {
     this._version++;
     for (const w of [...this.waiters]) w();
+  }
+}
+
+const SIGNAL_BYTE = Buffer.from('.');
+
+/**
+ * What a writer calls after a commit it wants noticed: rewrites the first byte of `dir/name`
+ * (creating it), one change notification for the watchers of `dir`. False when it cannot (the
+ * watchers then find the change at their next periodic look).
+ */
+export function writeSignalFile(dir: string, name: string): boolean {
+  try {
+    // No truncation: a truncate would be a second notification.
+    const fd = openSync(join(dir, name), constants.O_WRONLY | constants.O_CREAT);
+    try {
+      writeSync(fd, SIGNAL_BYTE, 0, 1, 0);
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  } catch {
+    return false;
   }
 }

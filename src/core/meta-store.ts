@@ -127,7 +127,7 @@ export class MetaStore {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly ensured = new Set<string>();
 
-  private constructor(readonly path: string) {
+  private constructor(path: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');

@@ -41,7 +41,7 @@ export async function restoreSequences(client: pg.Client, values: readonly Seque
     let value = BigInt(s.lastValue);
     let called = s.isCalled;
     let raised = false;
-    for (const c of f.ascending ? fed.get(f.oid) ?? [] : []) {
+    for (const c of fed.get(f.oid) ?? []) { // only ascending sequences were looked up
       const max = maxima.get(columnKey(c));
       if (max !== undefined && max > value) {
         value = max;

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
+import { writeSignalFile } from '../file-change-watch.js';
 import type { UnnumberedChangeEvent } from '../change-event.js';
 import type { MetaStore } from '../meta-store.js';
 import { TandemError, fileSystemError } from '../errors.js';
@@ -14,7 +15,6 @@ import {
 
 const writeAsync = promisify(write);
 const fdatasyncAsync = promisify(fdatasync);
-const SIGNAL_BYTE = Buffer.from('.');
 
 /**
  * Appends up to this many bytes write and fdatasync synchronously. A live stream's small groups
@@ -70,7 +70,6 @@ export class EventQueueWriter {
   private nextSegmentNo: number;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
-  private signalFd: number | undefined;
   private signalFailed = false;
   private _lastVsn: number;
   private _lastPosition?: string;
@@ -166,8 +165,6 @@ export class EventQueueWriter {
       this.closed = true;
       if (this.current?.handle !== undefined) closeSync(this.current.handle);
       if (this.current) this.current.handle = undefined;
-      if (this.signalFd !== undefined) closeSync(this.signalFd);
-      this.signalFd = undefined;
     } finally {
       this.lock.release();
     }
@@ -274,13 +271,9 @@ export class EventQueueWriter {
    * rewritten in {@link QUEUE_SIGNAL_FILE}. A failure only costs them their periodic look.
    */
   private signal(): void {
-    try {
-      this.signalFd ??= openSync(join(dirname(this.meta.db.name), QUEUE_SIGNAL_FILE), 'w');
-      writeSync(this.signalFd, SIGNAL_BYTE, 0, 1, 0);
-    } catch (e) {
-      if (!this.signalFailed) log.warn(`could not write ${QUEUE_SIGNAL_FILE} (${(e as Error).message}); the importers notice new changes within half a second instead`);
-      this.signalFailed = true;
-    }
+    if (writeSignalFile(dirname(this.meta.db.name), QUEUE_SIGNAL_FILE) || this.signalFailed) return;
+    this.signalFailed = true;
+    log.warn(`could not write ${QUEUE_SIGNAL_FILE}; the importers notice new changes within half a second instead`);
   }
 
   /** The last vsn and this exporter's position; runs inside the append's meta.db transaction. */

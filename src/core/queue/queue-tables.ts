@@ -92,13 +92,13 @@ export interface TableEventCounts {
   readonly deletes: number;
 }
 
-/** Creates the queue's tables if they are missing. Cheap; every queue module calls it on open. */
 /**
  * A file in metainfo/ (beside meta.db) that the queue's writer rewrites after every commit of an
  * append: followers of the queue wake on it (see FileChangeWatch).
  */
 export const QUEUE_SIGNAL_FILE = 'queue.signal';
 
+/** Creates the queue's tables if they are missing. Cheap; every queue module calls it on open. */
 export function ensureQueueTables(meta: MetaStore): void {
   meta.ensure('queue', QUEUE_DDL);
 }

@@ -1,7 +1,6 @@
 import type { MetaStore } from '../../core/meta-store.js';
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { FileChangeWatch } from '../../core/file-change-watch.js';
+import { dirname } from 'node:path';
+import { FileChangeWatch, writeSignalFile } from '../../core/file-change-watch.js';
 import { log } from '../../core/logger.js';
 
 export type CutoverDirection = 'to_target' | 'to_source';
@@ -29,12 +28,9 @@ export interface CutoverRecord {
  */
 export const CUTOVER_SIGNAL_FILE = 'cutover.signal';
 
+/** A failure only delays the watches to their periodic look (within a second). */
 function signalChange(meta: MetaStore): void {
-  try {
-    writeFileSync(join(dirname(meta.path), CUTOVER_SIGNAL_FILE), `${Date.now()}\n`);
-  } catch {
-    // The watches' periodic look finds the change (within a second).
-  }
+  writeSignalFile(dirname(meta.db.name), CUTOVER_SIGNAL_FILE);
 }
 
 function ensureTable(meta: MetaStore): void {

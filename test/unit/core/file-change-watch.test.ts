@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileChangeWatch } from '../../../src/core/file-change-watch.js';
+import { FileChangeWatch, writeSignalFile } from '../../../src/core/file-change-watch.js';
 
 const isSignal = (name: string) => name === 'queue.signal';
 
@@ -80,7 +80,7 @@ test('one write, one wake-up: no further wake-ups follow it (the writer signals 
   const w = new FileChangeWatch(dir, isSignal);
   try {
     const v = w.version;
-    appendFileSync(join(dir, 'queue.signal'), '.');
+    assert.equal(writeSignalFile(dir, 'queue.signal'), true);
     await w.waitForChange(v, 30_000);
     const afterFirst = w.version;
     const ms = await elapsed(w.waitForChange(afterFirst, 400));
