@@ -86,6 +86,38 @@ test('a warmed sequence reader reads on its own connection, and connects again w
   assert.equal(await backends(), before, 'close() ended the unused connection');
 });
 
+test('a sequence reader kept warm with a refresh interval replaces its connection (one at a time), reads on the newest, and leaves none behind', async () => {
+  const { PgSequenceSync } = await import('../../../src/adapters/postgres/pg-sequences.js');
+  const { targetDbConfig } = await import('../../helpers/pg-server.js');
+  await server.sql('seq', "SELECT setval('public.orders_id_seq', 400)");
+  const pids = async () => (await server.sql('postgres', "SELECT pid FROM pg_stat_activity WHERE datname = 'seq' AND backend_type = 'client backend'")).map((r) => Number(r.pid));
+  const before = await pids();
+  const sync = new PgSequenceSync(targetDbConfig(server, 'seq'));
+  sync.warm(150);
+  let first: number[] = [];
+  for (let i = 0; i < 200 && first.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    first = (await pids()).filter((p) => !before.includes(p));
+  }
+  assert.equal(first.length, 1, 'one connection opened');
+  let now: number[] = first;
+  for (let i = 0; i < 300 && (now.length !== 1 || now[0] === first[0]); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    now = (await pids()).filter((p) => !before.includes(p));
+  }
+  assert.equal(now.length, 1, 'replaced, not added to');
+  assert.notEqual(now[0], first[0], 'a new backend');
+  const read = await sync.read(['public']);
+  assert.deepEqual(read.map((s) => [s.name, s.lastValue]), [['orders_id_seq', '400']]);
+  await new Promise((r) => setTimeout(r, 400));
+  let left = (await pids()).filter((p) => !before.includes(p));
+  for (let i = 0; i < 200 && left.length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    left = (await pids()).filter((p) => !before.includes(p));
+  }
+  assert.deepEqual(left, [], 'the read closed it, and no refresh opened another');
+});
+
 test('a warmed restore runs on the connection opened ahead (new connections are refused meanwhile), and connects again when that one was lost', async () => {
   const { PgSequenceSync } = await import('../../../src/adapters/postgres/pg-sequences.js');
   const { targetDbConfig } = await import('../../helpers/pg-server.js');
