@@ -78,6 +78,37 @@ test('snapshot tables, files and import batches; putImportBatches never overwrit
   m.close();
 });
 
+test('an unsynced write commits without an fsync and leaves every later commit FULL, also when it throws or runs inside a transaction', () => {
+  const path = newDbPath();
+  const m = MetaStore.open(path);
+  const level = () => m.db.pragma('synchronous', { simple: true });
+  assert.equal(level(), 2, 'meta.db commits with synchronous = FULL');
+  let inside: unknown;
+  m.unsynced(() => {
+    inside = level();
+    m.setValue('k', 1);
+  });
+  assert.equal(inside, 1, 'the unsynced commit runs with synchronous = NORMAL');
+  assert.equal(level(), 2);
+  assert.throws(() => m.unsynced(() => {
+    m.setValue('k', 2);
+    throw new Error('boom');
+  }), /boom/);
+  assert.equal(level(), 2, 'FULL again after a throw');
+  // Inside a transaction the level cannot change: the write joins the transaction and its fate.
+  assert.throws(() => m.db.transaction(() => {
+    m.unsynced(() => m.setValue('k', 3));
+    throw new Error('rolled back');
+  })(), /rolled back/);
+  assert.equal(m.getValue('k'), 2);
+  assert.equal(level(), 2);
+  // Another connection (another Tandem process) sees the unsynced commit at once.
+  const other = MetaStore.open(path);
+  assert.equal(other.getValue('k'), 2);
+  other.close();
+  m.close();
+});
+
 test('a meta.db written by a newer Tandem is refused', () => {
   const path = newDbPath();
   const raw = new Database(path);
