@@ -150,6 +150,19 @@ export class CopyOutStream extends Readable {
     this.runStart = this.mode === 'row' ? 0 : -1;
     while (i < n) {
       if (this.mode === 'boundary') {
+        // Whole rows inside this chunk, the common case: one header read and no mode change per row.
+        if (this.sawFirstData && this.header.have === 0) {
+          const binary = this.options.binary;
+          while (i + 5 <= n && chunk[i] === COPY_DATA) {
+            const length = chunk.readUInt32BE(i + 1) - 4;
+            if (i + 5 + length > n || (binary && length === 2)) break;
+            if (this.runStart < 0) this.runStart = i;
+            i += 5 + length;
+            this.messageOut = 5 + length;
+            this.rowDone(chunk, i);
+          }
+          if (i >= n) break;
+        }
         const msgStart = i;
         let code: number;
         let length: number;

@@ -86,6 +86,9 @@ export async function exportSnapshotPoint(config: DbConfig): Promise<SnapshotPoi
   };
 }
 
+/** Bytes of snapshot data gathered into one write. */
+const WRITE_GATHER_BYTES = 1 << 20;
+
 /** One reading connection attached to the snapshot; it copies chunks into files. */
 export class PgSnapshotReader implements SnapshotReader {
   private constructor(private readonly client: pg.Client) {}
@@ -114,6 +117,7 @@ export class PgSnapshotReader implements SnapshotReader {
     this.client.query(stream as unknown as pg.QueryConfig);
     let file: WriteStream | undefined;
     let parts = 0;
+    let corked = 0;
     // A write that fails (a full disk) while the loop waits for the server's next bytes must stop
     // the COPY at once and reach the caller, not crash the process as an unheard 'error' event.
     const writeFailed = (e: Error) => stream.destroy(e);
@@ -125,8 +129,27 @@ export class PgSnapshotReader implements SnapshotReader {
           file.on('error', writeFailed);
         }
         if (Buffer.isBuffer(item)) {
-          if (!file.write(item)) await once(file, 'drain');
+          // Corked: the slices (one per socket read, mostly 8 KiB) go to the disk in one writev per
+          // MiB instead of one write each, a syscall and a thread-pool hop saved per slice.
+          if (corked === 0) file.cork();
+          corked += item.length;
+          const more = file.write(item);
+          if (corked >= WRITE_GATHER_BYTES) {
+            corked = 0;
+            file.uncork();
+          }
+          if (!more) {
+            if (corked > 0) {
+              corked = 0;
+              file.uncork();
+            }
+            await once(file, 'drain');
+          }
           continue;
+        }
+        if (corked > 0) {
+          corked = 0;
+          file.uncork();
         }
         file.end();
         await finished(file);
