@@ -51,6 +51,10 @@ export function toConnectionPlan(config: pg.ClientConfig | PgConnectionPlan): Pg
 
 const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
 
+/** Servers (host:port) that answered a TLS request of this process with "no TLS" (`ssl = off`). */
+const SERVERS_WITHOUT_TLS = new Set<string>();
+const serverKey = (config: pg.ClientConfig) => `${config.host ?? ''}:${config.port ?? ''}`;
+
 /** libpq's retry rule: after which failures the next attempt (the other TLS choice) runs. */
 function worthRetrying(attempt: PgAttempt, err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };
@@ -78,7 +82,12 @@ export async function openPgClient(
   mapError: (err: unknown) => unknown,
 ): Promise<pg.Client> {
   const failures: { attempt: PgAttempt; err: unknown }[] = [];
-  for (const attempt of plan.attempts) {
+  for (const [i, attempt] of plan.attempts.entries()) {
+    // A server that answered this process's TLS request with "no TLS" is asked again only when
+    // TLS is all the plan allows: where a plain attempt follows (prefer), it runs at once. libpq
+    // goes on in plain on the same connection after that answer; node-postgres cannot, so every
+    // TLS attempt at such a server costs a connection and a server process forked and dropped.
+    if (attempt.tls && plan.attempts.slice(i + 1).some((a) => !a.tls) && SERVERS_WITHOUT_TLS.has(serverKey(attempt.config))) continue;
     const client = create(attempt.config);
     client.on('error', () => { /* a failed connect rejects; the caller listens once connected */ });
     try {
@@ -86,6 +95,7 @@ export async function openPgClient(
       return client;
     } catch (err) {
       client.end().catch(() => {});
+      if (attempt.tls && isServerWithoutTls(err)) SERVERS_WITHOUT_TLS.add(serverKey(attempt.config));
       failures.push({ attempt, err });
       if (!worthRetrying(attempt, err)) break;
     }
