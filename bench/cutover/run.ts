@@ -36,6 +36,7 @@ import {
 const SCALE = Number(process.env.BENCH_SCALE ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 3);
+const LOG_FLAGS = process.env.BENCH_LOG_LEVEL ? ['--log-level', process.env.BENCH_LOG_LEVEL] : [];
 const DB = 'bench';
 
 interface RunResult {
@@ -59,7 +60,9 @@ async function main(): Promise<void> {
     const [source, target] = await Promise.all([startPg15(), startPg15()]);
     cleanup.add('stop servers', () => Promise.all([source.stop(), target.stop()]));
     const work = mkdtempSync(join(tmpdir(), 'tandem-bench-cutover-'));
-    cleanup.add('remove temp dir', () => removeDir(work));
+    // BENCH_KEEP_DIR=1 keeps the export dirs (their logs/; BENCH_LOG_LEVEL=debug for the exporter's and importer's steps).
+    if (process.env.BENCH_KEEP_DIR) process.stdout.write(`keeping the export dirs: ${work}\n`);
+    else cleanup.add('remove temp dir', () => removeDir(work));
     const env = { PGPASSWORD: source.password, SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password };
     process.stdout.write(`load average at start: ${loadAvg()}\npgbench -i -s ${SCALE} ...\n`);
     await source.createDatabase(DB);
@@ -115,8 +118,8 @@ async function oneRun(run: number, source: PgServer, target: PgServer, env: Reco
   await runTandem(['export', 'schema', '--export-dir', dir, ...SF], env);
   await runTandem(['import', 'schema', '--export-dir', dir, ...TF], env);
   const meta = new MetaView(dir);
-  const ex = startTandem('export', ['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
-  const im = startTandem('import', ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
+  const ex = startTandem('export', ['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes', ...LOG_FLAGS], env);
+  const im = startTandem('import', ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF, ...LOG_FLAGS], env);
   const procs: Proc[] = [ex, im];
   let stopped = false;
   const stopAll = async () => {

@@ -98,8 +98,10 @@ export async function migrateWithTandem(setup: MigrationSetup, targetDb: string,
     '--source-db-user', source.user, '--source-db-name', setup.sourceDb, '--source-db-schema', 'public'];
   const tgt = ['--target-db-host', target.host, '--target-db-port', String(target.port), '--target-db-user', target.user, '--target-db-name', targetDb];
   // Under /usr/bin/time, for each process's CPU and peak memory.
+  // BENCH_LOG_LEVEL=debug: each loaded batch and built index in the export dir's logs (with BENCH_KEEP_EXPORT_DIR).
+  const logFlags = process.env.BENCH_LOG_LEVEL ? ['--log-level', process.env.BENCH_LOG_LEVEL] : [];
   const tandem = async (args: string[]) => {
-    const ran = await timed('/usr/bin/time', ['-f', 'TANDEM_RUSAGE %U %S %M', process.execPath, CLI_PATH, ...args, '--export-dir', dir], env);
+    const ran = await timed('/usr/bin/time', ['-f', 'TANDEM_RUSAGE %U %S %M', process.execPath, CLI_PATH, ...args, '--export-dir', dir, ...logFlags], env);
     const m = /TANDEM_RUSAGE ([\d.]+) ([\d.]+) (\d+)/.exec(ran.stderr);
     return { ...ran, usage: m ? `${(Number(m[1]) + Number(m[2])).toFixed(1)} s CPU, ${(Number(m[3]) / 1024).toFixed(0)} MB peak RSS` : '?' };
   };

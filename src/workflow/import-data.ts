@@ -580,7 +580,9 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
           if (failure !== undefined) return;
           try {
             loaders[w] ??= await p.db.openLoader(p.uuid, p.nodes.length ? endpoints[w] : undefined);
+            const started = Date.now();
             await loadBatchRetrying(reporter, p, loaders as SnapshotLoader[], endpoints, w, b, () => tuner.pushBack());
+            log.debug(`import data: connection ${w} loaded ${b.fileName} batch ${b.batchNo} (${b.rows} rows) in ${Date.now() - started} ms`);
           } catch (e) {
             failure ??= e;
             return;

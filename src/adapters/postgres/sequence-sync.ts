@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { log } from '../../core/logger.js';
 import { qualified } from './source-catalog.js';
 import { q } from '../../core/sql-names.js';
 import { TandemError } from '../../core/errors.js';
@@ -19,6 +20,7 @@ export type { SequenceRestoreResult };
  */
 export async function restoreSequences(client: pg.Client, values: readonly SequenceValue[]): Promise<SequenceRestoreResult[]> {
   if (values.length === 0) return [];
+  const started = Date.now();
   // The whole plan in a few round trips, not several per sequence: this runs between the last
   // change applied and COMPLETED, while the application waits.
   const info = await client.query(
@@ -51,12 +53,14 @@ export async function restoreSequences(client: pg.Client, values: readonly Seque
     }
     plan.push({ name: qualified(s.schema, s.name), called, result: { sequence: `${s.schema}.${s.name}`, value: value.toString(), raisedToData: raised } });
   });
+  const planned = Date.now();
   const out: SequenceRestoreResult[] = [];
   for (const p of plan) {
     if (out.length > 0) failpoint('cutover.between-sequence-restores');
     await client.query('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [p.name, p.result.value, p.called]);
     out.push(p.result);
   }
+  log.debug(`sequences: planned in ${planned - started} ms, ${out.length} set in ${Date.now() - planned} ms`);
   return out;
 }
 

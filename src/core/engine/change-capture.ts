@@ -96,7 +96,9 @@ export interface ChangeStreamLabels {
  *
  * The order of a new stream: `checkPrerequisites`, `prepare` (objects that must exist before the
  * consistent point), then `createWithSnapshot` or `createWithoutSnapshot`, then `open` (also on
- * every restart, from the last durably queued position).
+ * every restart, from the last durably queued position). `checkPrerequisites` and `prepare` may run
+ * at once (the fall-back stream's preparation at a cutover does, while the application waits); what
+ * `prepare` makes before a failed check is made again by a rerun.
  */
 export interface ChangeCapture {
   readonly labels: ChangeStreamLabels;

@@ -5,6 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
 import { loadEngine } from '../../../src/adapters/engines.js';
 import type { DbConfig } from '../../../src/core/db-config.js';
@@ -75,6 +76,46 @@ test('catalog: tables with their keys; findings in order (read access, the prima
     }]);
   } finally {
     await asReader.close();
+  }
+});
+
+test('change capture: the check and the objects run at once on one connection, closed when both are done (a cutover waits for them)', async () => {
+  // A TCP relay in front of the server counts connections; one connect first, so that the server's
+  // "no TLS" answer is known and every later connect is one connection.
+  let opened = 0;
+  const relay = createServer((client) => {
+    opened++;
+    const upstream = createConnection(server.port, server.host);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const viaRelay: DbConfig = { ...source, host: '127.0.0.1', port: (relay.address() as AddressInfo).port };
+  try {
+    const catalog = await engine.openCatalog(viaRelay);
+    await catalog.close();
+    const capture = engine.changeCapture(viaRelay, { id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', side: 'target' });
+    const before = opened;
+    const [findings, prepared] = await Promise.all([capture.checkPrerequisites(), capture.prepare([{ schema: 'app', name: 'items' }])]);
+    assert.deepEqual(findings, []);
+    assert.deepEqual(prepared, { droppedLeftover: false });
+    assert.equal(opened - before, 1, 'one connection for both');
+    const { publication } = capture.record;
+    assert.equal((await server.sql(DB, 'SELECT count(*)::int AS n FROM pg_publication WHERE pubname = $1', [publication]))[0].n, 1);
+    // Closed once both were done: no session of this capture is left on the server.
+    for (let i = 0; ; i++) {
+      const left = (await server.sql(DB, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tandem' AND pid <> pg_backend_pid()"))[0].n;
+      if (left === 0) break;
+      assert.ok(i < 100, `${left} connection(s) left open`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Later calls open their own connection again.
+    assert.deepEqual(await capture.checkPrerequisites(), []);
+    assert.equal(opened - before, 2);
+    await server.sql(DB, `DROP PUBLICATION ${publication}`);
+  } finally {
+    await new Promise((resolve) => relay.close(resolve));
   }
 });
 
