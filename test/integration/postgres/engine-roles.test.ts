@@ -5,8 +5,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
+import { startTcpRelay } from '../../helpers/tcp-relay.js';
 import { loadEngine } from '../../../src/adapters/engines.js';
 import type { DbConfig } from '../../../src/core/db-config.js';
 import type { CapturedTransaction } from '../../../src/core/engine/change-capture.js';
@@ -82,25 +82,17 @@ test('catalog: tables with their keys; findings in order (read access, the prima
 test('change capture: the check and the objects run at once on one connection, closed when both are done (a cutover waits for them)', async () => {
   // A TCP relay in front of the server counts connections; one connect first, so that the server's
   // "no TLS" answer is known and every later connect is one connection.
-  let opened = 0;
-  const relay = createServer((client) => {
-    opened++;
-    const upstream = createConnection(server.port, server.host);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const viaRelay: DbConfig = { ...source, host: '127.0.0.1', port: (relay.address() as AddressInfo).port };
+  const relay = await startTcpRelay(server.host, server.port);
+  const viaRelay: DbConfig = { ...source, host: '127.0.0.1', port: relay.port };
   try {
     const catalog = await engine.openCatalog(viaRelay);
     await catalog.close();
     const capture = engine.changeCapture(viaRelay, { id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', side: 'target' });
-    const before = opened;
+    const before = relay.opened;
     const [findings, prepared] = await Promise.all([capture.checkPrerequisites(), capture.prepare([{ schema: 'app', name: 'items' }])]);
     assert.deepEqual(findings, []);
     assert.deepEqual(prepared, { droppedLeftover: false });
-    assert.equal(opened - before, 1, 'one connection for both');
+    assert.equal(relay.opened - before, 1, 'one connection for both');
     const { publication } = capture.record;
     assert.equal((await server.sql(DB, 'SELECT count(*)::int AS n FROM pg_publication WHERE pubname = $1', [publication]))[0].n, 1);
     // Closed once both were done: no session of this capture is left on the server.
@@ -112,10 +104,10 @@ test('change capture: the check and the objects run at once on one connection, c
     }
     // Later calls open their own connection again.
     assert.deepEqual(await capture.checkPrerequisites(), []);
-    assert.equal(opened - before, 2);
+    assert.equal(relay.opened - before, 2);
     await server.sql(DB, `DROP PUBLICATION ${publication}`);
   } finally {
-    await new Promise((resolve) => relay.close(resolve));
+    await relay.close();
   }
 });
 

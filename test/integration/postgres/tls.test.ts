@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { makeTestCa, type TestCa } from '../../helpers/tls-ca.js';
+import { startTcpRelay } from '../../helpers/tcp-relay.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
 import { startTandem, killAll, tail, eventually, type TandemProcess } from '../../helpers/live-process.js';
 import * as pgConnection from '../../../src/adapters/postgres/pg-connection.js';
@@ -131,33 +131,24 @@ test('server without TLS: disable, allow, prefer and the default connect in plai
 
 test('server without TLS: after its "no TLS" answer, prefer connects in plain at once (one connection, not a refused TLS one first); require still asks for TLS', async () => {
   // A TCP relay in front of the server counts the connections each connect opens.
-  let opened = 0;
-  const relay = createServer((client) => {
-    opened++;
-    const upstream = createConnection(plainServer.port, plainServer.host);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const port = (relay.address() as AddressInfo).port;
-  const viaRelay = (sslMode?: string) => ({ ...db(plainServer, { sslMode }), host: '127.0.0.1', port });
+  const relay = await startTcpRelay(plainServer.host, plainServer.port);
+  const viaRelay = (sslMode?: string) => ({ ...db(plainServer, { sslMode }), host: '127.0.0.1', port: relay.port });
   const connections = async (c: DbConfig) => {
-    const before = opened;
+    const before = relay.opened;
     assert.deepEqual(await session(c), { ssl: false, clientDn: null });
-    return opened - before;
+    return relay.opened - before;
   };
   try {
     assert.equal(await connections(viaRelay('prefer')), 2, 'the first connect asks for TLS, is told no, and connects again in plain');
     assert.equal(await connections(viaRelay('prefer')), 1, 'the server is known to have no TLS');
     assert.equal(await connections(viaRelay(undefined)), 1, 'the default (prefer) too');
     assert.equal(await connections(viaRelay('allow')), 1);
-    const before = opened;
+    const before = relay.opened;
     const e = await refused({ ...viaRelay('require'), sslRootCert: ca.caCert } as DbConfig, 'require');
     assert.equal(e.code, 'TANDEM_TLS', text(e));
-    assert.equal(opened - before, 1, 'require asks the server for TLS again');
+    assert.equal(relay.opened - before, 1, 'require asks the server for TLS again');
   } finally {
-    await new Promise((resolve) => relay.close(resolve));
+    await relay.close();
   }
 });
 
