@@ -86,8 +86,9 @@ export async function exportSnapshotPoint(config: DbConfig): Promise<SnapshotPoi
   };
 }
 
-/** Bytes of snapshot data gathered into one write. */
+/** Bytes of snapshot data gathered into one write, and the longest a gathered byte waits. */
 const WRITE_GATHER_BYTES = 1 << 20;
+const WRITE_GATHER_MS = 10;
 
 /** One reading connection attached to the snapshot; it copies chunks into files. */
 export class PgSnapshotReader implements SnapshotReader {
@@ -117,7 +118,18 @@ export class PgSnapshotReader implements SnapshotReader {
     this.client.query(stream as unknown as pg.QueryConfig);
     let file: WriteStream | undefined;
     let parts = 0;
+    // Corked: the slices (one per socket read, mostly 8 KiB) go to the disk in one writev per MiB
+    // instead of one write each, a syscall and a thread-pool hop saved per slice; and at the latest
+    // WRITE_GATHER_MS after the first, so a write that fails while the server is slow to send more
+    // still fails at once.
     let corked = 0;
+    let flushTimer: NodeJS.Timeout | undefined;
+    const uncork = () => {
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+      if (corked > 0) file?.uncork();
+      corked = 0;
+    };
     // A write that fails (a full disk) while the loop waits for the server's next bytes must stop
     // the COPY at once and reach the caller, not crash the process as an unheard 'error' event.
     const writeFailed = (e: Error) => stream.destroy(e);
@@ -129,28 +141,17 @@ export class PgSnapshotReader implements SnapshotReader {
           file.on('error', writeFailed);
         }
         if (Buffer.isBuffer(item)) {
-          // Corked: the slices (one per socket read, mostly 8 KiB) go to the disk in one writev per
-          // MiB instead of one write each, a syscall and a thread-pool hop saved per slice.
-          if (corked === 0) file.cork();
+          if (corked === 0) {
+            file.cork();
+            flushTimer = setTimeout(uncork, WRITE_GATHER_MS);
+          }
           corked += item.length;
           const more = file.write(item);
-          if (corked >= WRITE_GATHER_BYTES) {
-            corked = 0;
-            file.uncork();
-          }
-          if (!more) {
-            if (corked > 0) {
-              corked = 0;
-              file.uncork();
-            }
-            await once(file, 'drain');
-          }
+          if (corked >= WRITE_GATHER_BYTES || !more) uncork();
+          if (!more) await once(file, 'drain');
           continue;
         }
-        if (corked > 0) {
-          corked = 0;
-          file.uncork();
-        }
+        uncork();
         file.end();
         await finished(file);
         file = undefined;
@@ -163,6 +164,8 @@ export class PgSnapshotReader implements SnapshotReader {
       // was still running on it.
       file?.destroy();
       throw e;
+    } finally {
+      clearTimeout(flushTimer);
     }
     if (stream.rows !== stream.rowCount) {
       throw new Error(`${chunk.tableKey} chunk ${chunk.chunkNo}: the server sent ${stream.rowCount} rows but ${stream.rows} were written`);
