@@ -95,21 +95,45 @@ export class FileChangeWatch {
 const SIGNAL_BYTE = Buffer.from('.');
 
 /**
- * What a writer calls after a commit it wants noticed: rewrites the first byte of `dir/name`
- * (creating it), one change notification for the watchers of `dir`. False when it cannot (the
- * watchers then find the change at their next periodic look).
+ * A file in a watched directory that a writer rewrites after a commit it wants noticed: its first
+ * byte, one change notification for the watchers of the directory. Kept open between signals (the
+ * queue's writer signals after every append); `close` when done.
  */
-export function writeSignalFile(dir: string, name: string): boolean {
-  try {
-    // No truncation: a truncate would be a second notification.
-    const fd = openSync(join(dir, name), constants.O_WRONLY | constants.O_CREAT);
+export class SignalFile {
+  private fd: number | undefined;
+
+  constructor(private readonly path: string) {}
+
+  /** Signals (creating the file). False when it cannot: the watchers then find the change at their next periodic look. */
+  touch(): boolean {
     try {
-      writeSync(fd, SIGNAL_BYTE, 0, 1, 0);
-    } finally {
-      closeSync(fd);
+      // No truncation: a truncate would be a second notification.
+      this.fd ??= openSync(this.path, constants.O_WRONLY | constants.O_CREAT);
+      writeSync(this.fd, SIGNAL_BYTE, 0, 1, 0);
+      return true;
+    } catch {
+      this.close();
+      return false;
     }
-    return true;
-  } catch {
-    return false;
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already gone
+    }
+    this.fd = undefined;
+  }
+}
+
+/** One signal by a writer that signals rarely (the cutover's state): `SignalFile` opened and closed. */
+export function writeSignalFile(dir: string, name: string): boolean {
+  const file = new SignalFile(join(dir, name));
+  try {
+    return file.touch();
+  } finally {
+    file.close();
   }
 }

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
-import { writeSignalFile } from '../file-change-watch.js';
+import { SignalFile } from '../file-change-watch.js';
 import type { UnnumberedChangeEvent } from '../change-event.js';
 import type { MetaStore } from '../meta-store.js';
 import { TandemError, fileSystemError } from '../errors.js';
@@ -70,6 +70,7 @@ export class EventQueueWriter {
   private nextSegmentNo: number;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly signalFile: SignalFile;
   private signalFailed = false;
   private _lastVsn: number;
   private _lastPosition?: string;
@@ -81,6 +82,7 @@ export class EventQueueWriter {
     private readonly exporter: QueueExporter,
     private readonly lock: CommandLock,
   ) {
+    this.signalFile = new SignalFile(join(dirname(meta.db.name), QUEUE_SIGNAL_FILE));
     ensureQueueTables(meta);
     migrateLegacyPosition(meta);
     const state = readQueueState(meta);
@@ -165,6 +167,7 @@ export class EventQueueWriter {
       this.closed = true;
       if (this.current?.handle !== undefined) closeSync(this.current.handle);
       if (this.current) this.current.handle = undefined;
+      this.signalFile.close();
     } finally {
       this.lock.release();
     }
@@ -271,7 +274,7 @@ export class EventQueueWriter {
    * rewritten in {@link QUEUE_SIGNAL_FILE}. A failure only costs them their periodic look.
    */
   private signal(): void {
-    if (writeSignalFile(dirname(this.meta.db.name), QUEUE_SIGNAL_FILE) || this.signalFailed) return;
+    if (this.signalFile.touch() || this.signalFailed) return;
     this.signalFailed = true;
     log.warn(`could not write ${QUEUE_SIGNAL_FILE}; the importers notice new changes within half a second instead`);
   }

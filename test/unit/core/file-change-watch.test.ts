@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileChangeWatch, writeSignalFile } from '../../../src/core/file-change-watch.js';
+import { FileChangeWatch, SignalFile, writeSignalFile } from '../../../src/core/file-change-watch.js';
 
 const isSignal = (name: string) => name === 'queue.signal';
 
@@ -89,4 +89,24 @@ test('one write, one wake-up: no further wake-ups follow it (the writer signals 
   } finally {
     w.close();
   }
+});
+
+test('a signal file kept open wakes the watch at every touch, creates the file, and opens it again after close', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-watch-'));
+  const w = new FileChangeWatch(dir, isSignal);
+  const file = new SignalFile(join(dir, 'queue.signal'));
+  try {
+    for (let i = 0; i < 3; i++) {
+      const v = w.version;
+      assert.equal(file.touch(), true);
+      await w.waitForChange(v, 30_000);
+      assert.ok(w.version > v, `touch ${i + 1} noticed`);
+      if (i === 1) file.close();
+    }
+    assert.equal(readFileSync(join(dir, 'queue.signal'), 'utf8'), '.');
+  } finally {
+    file.close();
+    w.close();
+  }
+  assert.equal(new SignalFile(join(dir, 'missing', 'queue.signal')).touch(), false, 'a directory that is gone: false, no throw');
 });
