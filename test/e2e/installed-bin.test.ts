@@ -48,6 +48,7 @@ let userEnv: Record<string, string>;
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'tandem-install-'));
   prefix = join(tmp, 'prefix');
+  mkdirSync(join(prefix, 'lib'), { recursive: true }); // npm 11's strict install-script check reads the global prefix's lib before creating it
   const serverStarted = startPg15();
   try {
     // `npm test` has just built dist/; prepack would build it again.
@@ -67,7 +68,7 @@ before(async () => {
       assert.equal(tar.code, 0, tar.stderr);
       env.npm_config_better_sqlite3_local_prebuilds = prebuilds;
     }
-    const install = await run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(tmp, info!.filename)], { cwd: tmp, env });
+    const install = await run('npm', ['install', '-g', '--allow-scripts=better-sqlite3,oracledb', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(tmp, info!.filename)], { cwd: tmp, env });
     assert.equal(install.code, 0, `npm install -g failed:\n${install.stdout}\n${install.stderr}`);
   } finally {
     pg = await serverStarted;
