@@ -44,18 +44,20 @@ function sh(cmd: string, env: Record<string, string>): { ms: number; stderr: str
 }
 
 /** Starts the CLI under /usr/bin/time; resolves with its wall time (from `t0`) and peak RSS. */
-function tandem(args: string[], env: Record<string, string>, t0: bigint): Promise<{ ms: number; maxRssMb: number; cpuS: number }> {
+function tandem(args: string[], env: Record<string, string>, t0: bigint): Promise<{ ms: number; maxRssMb: number; cpuS: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', ['-f', 'MAXRSS_KB %M CPU_S %U %S', process.execPath, CLI_PATH, ...args], {
-      env: { ...process.env, ...env, TANDEM_NO_TTY: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...env, TANDEM_NO_TTY: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (code !== 0) return reject(new Error(`tandem ${args.slice(0, 2).join(' ')} exited ${code}: ${stderr}`));
       const cpu = /CPU_S ([\d.]+) ([\d.]+)/.exec(stderr);
-      resolve({ ms, maxRssMb: Number(/MAXRSS_KB (\d+)/.exec(stderr)?.[1] ?? 0) / 1024, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : 0 });
+      resolve({ ms, maxRssMb: Number(/MAXRSS_KB (\d+)/.exec(stderr)?.[1] ?? 0) / 1024, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : 0, stdout });
     });
   });
 }
@@ -134,7 +136,10 @@ async function main(): Promise<void> {
         snapshotBytes = treeBytes(join(dir, 'data'));
         const rows = await target.sql('load', 'SELECT count(*)::int AS n FROM pgbench_accounts');
         if (rows[0].n !== SCALE * 100000) throw new Error(`tandem imported ${rows[0].n} rows, expected ${SCALE * 100000}`);
-        return { exportMs: ex.ms, importMs: im.ms, totalMs: Math.max(ex.ms, im.ms), maxRssMb: Math.max(ex.maxRssMb, im.maxRssMb), exportCpuS: ex.cpuS, importCpuS: im.cpuS };
+        // What the commands say they chose (the default run's flags are Tandem's own choice).
+        const imp = /\(batch size (\d+), (\d+) parallel jobs(?: to start with, tuned up to (\d+))?/.exec(im.stdout);
+        const chosen = `export ${/(\d+) parallel jobs\)/.exec(ex.stdout)?.[1] ?? '?'} job(s); import ${imp ? `${imp[2]}${imp[3] ? `-${imp[3]}` : ''} connection(s), batch size ${imp[1]}` : '?'}`;
+        return { exportMs: ex.ms, importMs: im.ms, totalMs: Math.max(ex.ms, im.ms), maxRssMb: Math.max(ex.maxRssMb, im.maxRssMb), exportCpuS: ex.cpuS, importCpuS: im.cpuS, chosen };
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -166,6 +171,7 @@ async function main(): Promise<void> {
       const t = [...runs].sort((a, b) => a.totalMs - b.totalMs)[Math.floor((runs.length - 1) / 2)]!;
       return {
         ratio: totalMs / pipeMs,
+        chosen: [...new Set(runs.map((r) => r.chosen))].join('; '),
         lines: [
           `${label} (${flags}):`,
           `  each run:                   ${runs.map((r) => s(r.totalMs)).join(', ')}`,
@@ -173,6 +179,7 @@ async function main(): Promise<void> {
           `  total:                      ${s(totalMs)} median of ${runs.length} (export start to import end)`,
           `  ratio tandem / pipe:        ${(totalMs / pipeMs).toFixed(2)}x (medians)`,
           `  peak memory (RSS):          ${Math.max(...runs.map((r) => r.maxRssMb)).toFixed(0)} MB; CPU (user+sys) export ${t.exportCpuS.toFixed(2)} s, import ${t.importCpuS.toFixed(2)} s`,
+          `  what the commands used:     ${[...new Set(runs.map((r) => r.chosen))].join('; ')}`,
         ],
       };
     };
@@ -185,6 +192,9 @@ async function main(): Promise<void> {
       ...d.lines,
       ...h.lines,
       `new page cache on this machine: ${pageCost.toFixed(2)} s of CPU to write 256 MiB into a new file (a machine whose page cache is cheap: about 0.1 s); Tandem's snapshot files: ${(snapshotBytes / 1048576).toFixed(0)} MiB, about ${(pageCost * snapshotBytes / (256 * 1048576)).toFixed(1)} s of CPU here that the pipe does not spend`,
+      ...(d.chosen === h.chosen
+        ? [`(the defaults chose the hand-picked flags on this machine: both rows measure one configuration, and their difference is this machine's noise)`]
+        : []),
       `HEADLINE: default flags ${d.ratio.toFixed(2)}x the warmed pipe (goal <= 1.15x); hand-picked flags ${h.ratio.toFixed(2)}x`,
       '',
     ].join('\n'));
