@@ -169,9 +169,10 @@ async function main(): Promise<void> {
     const describe = (label: string, runs: typeof defaults, flags: string) => {
       const totalMs = median(runs.map((r) => r.totalMs));
       const t = [...runs].sort((a, b) => a.totalMs - b.totalMs)[Math.floor((runs.length - 1) / 2)]!;
+      const chosen = [...new Set(runs.map((r) => r.chosen))].join('; ');
       return {
         ratio: totalMs / pipeMs,
-        chosen: [...new Set(runs.map((r) => r.chosen))].join('; '),
+        chosen,
         lines: [
           `${label} (${flags}):`,
           `  each run:                   ${runs.map((r) => s(r.totalMs)).join(', ')}`,
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
           `  total:                      ${s(totalMs)} median of ${runs.length} (export start to import end)`,
           `  ratio tandem / pipe:        ${(totalMs / pipeMs).toFixed(2)}x (medians)`,
           `  peak memory (RSS):          ${Math.max(...runs.map((r) => r.maxRssMb)).toFixed(0)} MB; CPU (user+sys) export ${t.exportCpuS.toFixed(2)} s, import ${t.importCpuS.toFixed(2)} s`,
-          `  what the commands used:     ${[...new Set(runs.map((r) => r.chosen))].join('; ')}`,
+          `  what the commands used:     ${chosen}`,
         ],
       };
     };
