@@ -25,3 +25,28 @@ test('after the CLI set-up, loading node-postgres does not load Node.js fetch (u
   if (plain.userAgent === null) assert.equal(plain.undici, true);
   else assert.equal(plain.userAgent, `Node.js/${major}`);
 });
+
+/**
+ * Parses 900 statements with libpg-query in a fresh process (after the CLI's set-up when asked),
+ * with V8 printing every WebAssembly function it compiles; returns how many it compiled with
+ * TurboFan, its optimizing compiler.
+ */
+function turbofanCompilesWhileParsing(withSetup: boolean): number {
+  const script = `${withSetup ? `await import(${JSON.stringify(SETUP)});` : ''}
+    const { createRequire } = await import('node:module');
+    const { loadModule, parseSync } = createRequire(${JSON.stringify(SETUP)})('libpg-query');
+    await loadModule();
+    for (let i = 0; i < 300; i++) {
+      parseSync(\`CREATE TABLE t\${i} (id bigint PRIMARY KEY, name text DEFAULT 'x', amount numeric(12,2) CHECK (amount >= 0))\`);
+      parseSync(\`CREATE VIEW v\${i} AS SELECT id, sum(amount) OVER (PARTITION BY name ORDER BY id) AS s FROM t\${i} WHERE name LIKE 'a%'\`);
+      parseSync(\`CREATE FUNCTION f\${i}(a integer) RETURNS integer LANGUAGE sql AS 'SELECT a + 1'\`);
+    }`;
+  const out = execFileSync(process.execPath, ['--trace-wasm-compilation-times', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => / using TurboFan/.test(l)).length;
+}
+
+test('after the CLI set-up, the SQL parser (WebAssembly) stays on V8\'s baseline compiler instead of being recompiled by TurboFan', () => {
+  // The same parsing without the set-up: V8 recompiles the parser's hot functions (the control).
+  assert.ok(turbofanCompilesWhileParsing(false) > 0, 'without the set-up V8 tiers the parser up');
+  assert.equal(turbofanCompilesWhileParsing(true), 0);
+});
