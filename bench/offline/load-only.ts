@@ -68,6 +68,13 @@ async function main(): Promise<void> {
       for (const { tool, jobs } of LOADS) {
         const db = `load_${n++}`;
         await target.createDatabase(db);
+        // Tandem's loads each get a copy of the export dir (an import starts from an export nothing
+        // was loaded from), made before the clock starts; its writes are flushed first.
+        const dir = tool === 'tandem' ? mkdtempSync(join(work, 'import-')) : '';
+        if (dir) {
+          cpSync(exportDir, dir, { recursive: true });
+          execFileSync('sync');
+        }
         const before = readCpu(sourcePm, targetPm);
         const t0 = process.hrtime.bigint();
         let kept = '';
@@ -75,9 +82,6 @@ async function main(): Promise<void> {
           execFileSync(`${PG15_BIN}/pg_restore`, ['-j', String(jobs), '-d', db, '-h', target.host, '-p', String(target.port), '-U', target.user, dumpDir],
             { env: { ...process.env, PGPASSWORD: target.password } });
         } else {
-          // A copy of the export dir per load: each import starts from an export nothing was loaded from.
-          const dir = mkdtempSync(join(work, 'import-'));
-          cpSync(exportDir, dir, { recursive: true });
           const tgt = ['--target-db-host', target.host, '--target-db-port', String(target.port), '--target-db-user', target.user,
             '--target-db-name', db, '--export-dir', dir, ...(LOG_LEVEL ? ['--log-level', LOG_LEVEL] : [])];
           const run = (args: string[]) => execFileSync(process.execPath, [CLI_PATH, ...args, ...tgt], { env, stdio: 'ignore' });
