@@ -15,9 +15,11 @@
  * machine, 5 runs each): 900 statements parsed in 165 ms instead of 285 ms and 0.42 s of process CPU
  * instead of 0.78 s; 9,000 statements 4% slower (1.14 s instead of 1.10 s) for 15% less CPU; `import
  * schema` of a 20-table database 0.58 s of CPU instead of 0.95 s and 80 MB of memory instead of 130
- * MB. So the CLI keeps WebAssembly on the baseline compiler (`--no-wasm-tier-up` and
- * `--no-wasm-dynamic-tiering`, V8 flags Node.js 20 to 24 have; set before anything compiles
- * WebAssembly). Nothing else in Tandem's dependencies is WebAssembly.
+ * MB. So the CLI keeps WebAssembly on the baseline compiler (V8's `--no-wasm-tier-up` and
+ * `--no-wasm-dynamic-tiering`, set before anything compiles WebAssembly; checked on Node.js 20: a
+ * V8 without either flag would print "unrecognized flag" at every start, which the unit test
+ * checks). The only other WebAssembly in the dependencies is `long`'s (mysql2's 64-bit integer
+ * helper): a few 64-bit multiply and divide functions of a few instructions each.
  */
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
