@@ -16,12 +16,12 @@
  * Needs the Debian package postgresql-15.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15 } from '../../test/helpers/pg-server.js';
 import { CLI_PATH } from '../../test/helpers/cli.js';
-import { createDataset, datasetSizes } from './dataset.js';
+import { createDataset, datasetSizes, warmUpTarget } from './dataset.js';
 import { cpuBetween, postmasterPid, readCpu } from './cpu-meter.js';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
@@ -49,18 +49,14 @@ async function main(): Promise<void> {
     const env = { ...process.env, SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password, TANDEM_NO_TTY: '1' };
     const src = ['--source-db-type', 'postgresql', '--source-db-host', source.host, '--source-db-port', String(source.port),
       '--source-db-user', source.user, '--source-db-name', 'bench', '--source-db-schema', 'public', '--export-dir', exportDir];
-    execFileSync('mkdir', ['-p', exportDir]);
+    mkdirSync(exportDir);
     execFileSync(process.execPath, [CLI_PATH, 'export', 'schema', ...src], { env, stdio: 'ignore' });
     execFileSync(process.execPath, [CLI_PATH, 'export', 'data', ...src, '--parallel-jobs', '2'], { env, stdio: 'ignore' });
     execFileSync(`${PG15_BIN}/pg_dump`, ['-Fd', '-j', '2', '-Z', '0', '-f', dumpDir, '-h', source.host, '-p', String(source.port), '-U', source.user, 'bench'],
       { env: { ...process.env, PGPASSWORD: source.password } });
     out(`${ROWS} rows exported once by each tool; loading ${ROUNDS} round(s) of ${LOADS.map((l) => `${l.tool}-${l.jobs}`).join(', ')}`);
 
-    // Warm-up, not counted: about as much WAL as a load writes, into a database dropped after.
-    await target.createDatabase('warmup');
-    await target.sql('warmup', `CREATE TABLE w AS SELECT g, repeat('w', 500) AS filler FROM generate_series(1, ${Math.max(1000, Math.round(ROWS / 3))}) g`);
-    await target.sql('postgres', 'DROP DATABASE warmup');
-    await target.sql('postgres', 'CHECKPOINT');
+    await warmUpTarget(target, ROWS); // not counted
 
     const [sourcePm, targetPm] = await Promise.all([postmasterPid(source), postmasterPid(target)]);
     let n = 0;

@@ -27,7 +27,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { startPg15 } from '../../test/helpers/pg-server.js';
-import { createDataset, datasetSizes } from './dataset.js';
+import { createDataset, datasetSizes, warmUpTarget } from './dataset.js';
 import { differences, fingerprint } from './verify.js';
 import { cpuBetween, describeCpu, postmasterPid, readCpu, totalCpuS } from './cpu-meter.js';
 import { migrateWithPgCopyDb, migrateWithPgDump, migrateWithTandem, type MigrationSetup, type MigrationTiming } from './migrations.js';
@@ -80,13 +80,9 @@ async function main(): Promise<void> {
     const expected = await fingerprint(source, 'bench');
     out(`source checksummed in ${s(Date.now() - t0)}: ${expected.tables.size} tables (partitions included), ${expected.sequences.size} sequences, ${expected.objects.length} constraints and indexes`);
 
-    // Warm-up, not counted: about as much WAL as a load of the data writes, into a database dropped after.
+    // Warm-up, not counted.
     t0 = Date.now();
-    await target.createDatabase('warmup');
-    // About the data's size (160 bytes a row on average), in rows that cost the server little to make.
-    await target.sql('warmup', `CREATE TABLE w AS SELECT g, repeat('w', 500) AS filler FROM generate_series(1, ${Math.max(1000, Math.round(sizes.total / 3))}) g`);
-    await target.sql('postgres', 'DROP DATABASE warmup');
-    await target.sql('postgres', 'CHECKPOINT');
+    await warmUpTarget(target, sizes.total);
     out(`target warm-up (not counted): ${s(Date.now() - t0)}`);
 
     const [sourcePm, targetPm] = await Promise.all([postmasterPid(source), postmasterPid(target)]);
