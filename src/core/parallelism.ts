@@ -78,7 +78,8 @@ export interface ThroughputTunerOptions {
  * in which every active worker had work, it compares the rate with the window before. It tries one
  * worker more while the rate grows; when a step makes the rate fall (or the target pushes back:
  * `pushBack`), it steps back down and holds for a while before probing upward again. Windows in
- * which workers waited for work (the import is ahead of the export) are not measured.
+ * which workers waited for work (the import is ahead of the export) are not measured. A target
+ * that reports its own load (`targetBusy`) can also take workers away and keep it from adding any.
  *
  * @example
  * const tuner = new ThroughputTuner({ initial: 2, max: 4 });
@@ -98,6 +99,8 @@ export class ThroughputTuner {
   private previousRate: number | undefined;
   private lastStep = 0;
   private hold = 0;
+  /** The target said it is overloaded (`targetBusy`) and has not said otherwise since. */
+  private busy = false;
   /** Every change: [time, workers, rows/s measured before it] (the log and the report). */
   readonly changes: Array<{ readonly at: number; readonly active: number; readonly rate: number }> = [];
 
@@ -130,6 +133,24 @@ export class ThroughputTuner {
     this.previousRate = undefined;
   }
 
+  /**
+   * What the target reports of its own load (a YugabyteDB node's CPU or memory over its limit),
+   * called at each reading: while it is busy, each reading takes one worker away (down to the
+   * minimum) and no worker is added; once it is not, the throughput decides again after the hold.
+   * Returns true when the reading changed the number of workers.
+   */
+  targetBusy(busy: boolean): boolean {
+    this.busy = busy;
+    if (!busy) return false;
+    const before = this._active;
+    if (this._active > this.min) this.step(-1, this.previousRate ?? 0);
+    this.lastStep = 0;
+    this.hold = this.holdWindows;
+    this.restartWindow();
+    this.previousRate = undefined;
+    return this._active !== before;
+  }
+
   /** Counts finished work and, at the end of a window, decides. */
   record(rows: number): void {
     this.rows += rows;
@@ -148,7 +169,7 @@ export class ThroughputTuner {
     this.previousRate = rate;
     if (before === undefined) {
       if (this.hold > 0) this.hold--;
-      else if (this._active < this.max) this.step(+1, rate);
+      else if (this._active < this.max && !this.busy) this.step(+1, rate);
       return;
     }
     if (this.lastStep > 0 && rate < before * (1 + this.gain)) {
@@ -163,7 +184,7 @@ export class ThroughputTuner {
       this.lastStep = 0;
       return;
     }
-    if (this._active < this.max) this.step(+1, rate);
+    if (this._active < this.max && !this.busy) this.step(+1, rate);
     else this.lastStep = 0;
   }
 

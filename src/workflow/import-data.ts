@@ -20,6 +20,7 @@ import { failpoint } from '../core/failpoint.js';
 import { DEFAULT_PARALLEL_JOBS, ThroughputTuner, chooseImportJobs, clientCores } from '../core/parallelism.js';
 import { readTableIndexes, type TableIndexStatement } from './schema/schema-statements-reader.js';
 import { INDEXES_BUILT_BY_IMPORT, INDEXES_STARTED_BY_IMPORT, SnapshotIndexBuilds } from './snapshot-index-builds.js';
+import { TargetLoadWatch } from './target-load-watch.js';
 
 /** Options of `tandem import data [to target]`. */
 export interface ImportDataOptions {
@@ -51,13 +52,15 @@ const WORKER_PAUSE_MS = 20;
 interface LoadingJobs {
   readonly max: number;
   readonly tuner: ThroughputTuner;
+  /** Chosen by Tandem (no --parallel-jobs): the tuner may change it, also from the target's own load. */
+  readonly adaptive: boolean;
 }
 
 /** `--parallel-jobs` fixes the loading connections; without it they are chosen and tuned. */
 function loadingJobs(given: number | undefined, targetNodes: number): LoadingJobs {
-  if (given !== undefined) return { max: given, tuner: new ThroughputTuner({ initial: given, min: given, max: given }) };
+  if (given !== undefined) return { max: given, tuner: new ThroughputTuner({ initial: given, min: given, max: given }), adaptive: false };
   const chosen = chooseImportJobs({ clientCores: clientCores(), targetNodes });
-  return { max: chosen.max, tuner: new ThroughputTuner({ initial: chosen.initial, max: chosen.max }) };
+  return { max: chosen.max, tuner: new ThroughputTuner({ initial: chosen.initial, max: chosen.max }), adaptive: true };
 }
 
 /** How often an import that follows a running export looks for newly finished files (a meta.db read). */
@@ -505,6 +508,8 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
       indexes!.finished(ok);
     }
   };
+  // Read before the first batch: a target that is busy already starts with fewer connections.
+  const loadWatch = p.jobs.adaptive ? await TargetLoadWatch.start(p.openSession, tuner) : undefined;
   progress.start();
   try {
     // The planner turns finished export files into work as they appear; the workers load them.
@@ -607,7 +612,8 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
     for (const [k, t] of perTable) progress.finish(k, t.done);
   } finally {
     progress.stop();
-    await Promise.all([...loaders.map((l) => l?.close()), ...sessions.map((db) => db?.close().catch(() => {}))]);
+    await Promise.all([...loaders.map((l) => l?.close()), ...sessions.map((db) => db?.close().catch(() => {})), loadWatch?.stop()]);
   }
+  if (loadWatch?.busyReadings) log.info(`import data: the target reported itself busy in ${loadWatch.busyReadings} of ${loadWatch.readings} readings of its load`);
   return new Map([...perTable].map(([k, t]) => [k, t.done]));
 }

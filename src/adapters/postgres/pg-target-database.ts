@@ -2,11 +2,12 @@ import type pg from 'pg';
 import type { DbConfig } from '../../core/db-config.js';
 import type { SequenceValueRow } from '../../core/meta-store.js';
 import type {
-  SchemaApplyOptions, SchemaApplyResult, SchemaStatement, SnapshotBatch, SnapshotLoader, TargetDatabase, TargetNode, TargetTable, TargetTableCheck,
+  SchemaApplyOptions, SchemaApplyResult, SchemaStatement, SnapshotBatch, SnapshotLoader, TargetDatabase, TargetLoad, TargetNode, TargetTable, TargetTableCheck,
 } from '../../core/engine/target.js';
 import { TandemError } from '../../core/errors.js';
 import { readYbSettings, ybSettingWarnings } from '../yugabyte/cluster-settings.js';
 import { discoverYbNodes } from '../yugabyte/node-discovery.js';
+import { hasClusterMetrics, readClusterLoad } from '../yugabyte/cluster-load.js';
 import { connectPg, serverInfo } from './pg-connection.js';
 import { applySchemaStatements } from './schema-applier.js';
 import { TRANSIENT_CONFLICTS, sqlStatesOf } from './sql-state.js';
@@ -50,6 +51,8 @@ class PgSnapshotLoader implements SnapshotLoader {
 export class PgTargetDatabase implements TargetDatabase {
   private client?: Promise<pg.Client>;
   private warnedReplicationRole = false;
+  /** Whether the server has `yb_servers_metrics()` (looked up once). */
+  private clusterMetrics?: boolean;
 
   constructor(private readonly db: DbConfig, private readonly onWarning: (message: string) => void) {}
 
@@ -124,6 +127,12 @@ export class PgTargetDatabase implements TargetDatabase {
 
   async applySchema(statements: readonly SchemaStatement[], options: SchemaApplyOptions): Promise<SchemaApplyResult> {
     return applySchemaStatements(await this.admin(), statements, options);
+  }
+
+  async targetLoad(): Promise<TargetLoad | undefined> {
+    const admin = await this.admin();
+    this.clusterMetrics ??= await hasClusterMetrics(admin);
+    return this.clusterMetrics ? readClusterLoad(admin) : undefined;
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,15 @@ export interface TargetNode {
 }
 
 /**
+ * How busy the target is, as far as it reports it (YugabyteDB's `yb_servers_metrics()`): `busy`
+ * when a node is over its CPU or memory limit, with what was seen in `reason` (for the log).
+ */
+export interface TargetLoad {
+  readonly busy: boolean;
+  readonly reason: string;
+}
+
+/**
  * Spreads `jobs` connections over the nodes round-robin so every node takes a share of the load.
  * With no node list (plain PostgreSQL, or yb_servers() unreachable) every job uses the given endpoint.
  */
@@ -164,5 +173,10 @@ export interface TargetDatabase {
    * and retried. Never throws for a failed statement: the result says what happened to each.
    */
   applySchema(statements: readonly SchemaStatement[], options: SchemaApplyOptions): Promise<SchemaApplyResult>;
+  /**
+   * The target's load now, when it reports one (YugabyteDB 2.21 and later); undefined when it does
+   * not (PostgreSQL, older YugabyteDB): the import then tunes from its own throughput alone.
+   */
+  targetLoad(): Promise<TargetLoad | undefined>;
   close(): Promise<void>;
 }

@@ -62,3 +62,29 @@ test('a fixed count (--parallel-jobs) never changes', () => {
   tuner.pushBack();
   assert.equal(tuner.active, 3);
 });
+
+test('a busy target takes one worker away per reading and keeps the tuner from adding any until it is not busy', () => {
+  const clock = { t: 0 };
+  const tuner = new ThroughputTuner({ initial: 4, max: 6, now: () => clock.t, holdWindows: 2 });
+  const linear = (w: number) => w * 100; // every worker more would pay
+  assert.equal(tuner.targetBusy(true), true);
+  assert.equal(tuner.active, 3);
+  assert.equal(tuner.targetBusy(true), true);
+  assert.equal(tuner.active, 2);
+  // The rate would grow with more workers, but the target said it is busy: no step up, even after the hold.
+  assert.deepEqual(drive(tuner, clock, linear, 6), [2, 2, 2, 2, 2, 2]);
+  tuner.targetBusy(true);
+  tuner.targetBusy(true);
+  assert.equal(tuner.active, 1, 'down to the minimum');
+  assert.equal(tuner.targetBusy(true), false, 'never below it');
+  // Not busy any more: after the hold, the throughput decides again and workers come back while they pay.
+  assert.equal(tuner.targetBusy(false), false);
+  assert.deepEqual(drive(tuner, clock, linear, 6), [1, 1, 2, 3, 4, 5]);
+  assert.deepEqual(tuner.changes.map((c) => c.active), [3, 2, 1, 2, 3, 4, 5]);
+});
+
+test('a fixed count (--parallel-jobs) does not follow the target\'s load either', () => {
+  const tuner = new ThroughputTuner({ initial: 3, min: 3, max: 3 });
+  assert.equal(tuner.targetBusy(true), false);
+  assert.equal(tuner.active, 3);
+});
