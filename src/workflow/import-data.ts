@@ -581,8 +581,17 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
           continue;
         }
         loading[w] = file[0]!.tableKey;
-        for (const b of file) {
+        for (let i = 0; i < file.length; i++) {
+          const b = file[i]!;
           if (failure !== undefined) return;
+          if (w >= tuner.active) {
+            // Fewer connections now (the tuner stepped down, or the target is busy): this one stops
+            // between batches, and the rest of its file goes back to the front of the queue, where
+            // a remaining connection carries on in the same order. Each batch is recorded on its own.
+            files.unshift(file.slice(i));
+            log.info(`import data: connection ${w} stops (${tuner.active} loading connection(s) now); the rest of ${b.fileName} (from batch ${b.batchNo}) goes back to the queue`);
+            break;
+          }
           try {
             loaders[w] ??= await p.db.openLoader(p.uuid, p.nodes.length ? endpoints[w] : undefined);
             const started = Date.now();

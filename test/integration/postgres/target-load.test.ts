@@ -9,12 +9,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
-import { eventually } from '../../helpers/live-process.js';
+import { eventually, startTandem, killAll, tail, sleep } from '../../helpers/live-process.js';
 import { tableChecksums } from '../../helpers/table-checksum.js';
 import { PgTargetDatabase } from '../../../src/adapters/postgres/pg-target-database.js';
 import { ThroughputTuner } from '../../../src/core/parallelism.js';
@@ -43,14 +43,16 @@ END $$;`;
 before(async () => {
   pg = await startPg15();
   env = { SOURCE_DB_PASSWORD: pg.password, TARGET_DB_PASSWORD: pg.password };
-  await Promise.all(['src', 'busy', 'plain', 'watch'].map((d) => pg.createDatabase(d)));
-  await pg.sql('src', `${DDL} INSERT INTO app.items SELECT g, repeat('n', g % 50) FROM generate_series(1, 3000) g;
-    INSERT INTO app.tags SELECT g, 'tag ' || g FROM generate_series(1, 3000) g;`);
-  await Promise.all(['busy', 'plain'].map((d) => pg.sql(d, DDL)));
-  await Promise.all(['busy', 'watch'].map((d) => pg.sql(d, STAND_IN)));
+  await Promise.all(['src', 'busy', 'plain', 'watch', 'midway'].map((d) => pg.createDatabase(d)));
+  await pg.sql('src', `${DDL} INSERT INTO app.items SELECT g, repeat('n', g % 50) FROM generate_series(1, 10000) g;
+    INSERT INTO app.tags SELECT g, 'tag ' || g FROM generate_series(1, 10000) g;`);
+  await Promise.all(['busy', 'plain', 'midway'].map((d) => pg.sql(d, DDL)));
+  await Promise.all(['busy', 'watch', 'midway'].map((d) => pg.sql(d, STAND_IN)));
+  await pg.sql('midway', "UPDATE standin.reading SET cpu = '0.20'");
 });
 
 after(async () => {
+  await killAll();
   await pg?.stop();
 });
 
@@ -149,4 +151,35 @@ test('import data on a target that reports itself busy starts with one connectio
   assert.deepEqual(await tableChecksums(pg, 'plain', ['app']), await tableChecksums(pg, 'src', ['app']));
   const log2 = readFileSync(join(dir2, 'logs', 'import-data.log'), 'utf8');
   assert.doesNotMatch(log2, /target reports its load|target is busy/);
+});
+
+test('a target that becomes busy while loading: a connection stops between two batches and another carries on with the rest of its file', { timeout: 120_000 }, async (t) => {
+  if (availableParallelism() < 2) {
+    t.skip('one core: Tandem loads on one connection anyway, so there is none to take away');
+    return;
+  }
+  const dir = newExportDir();
+  assert.equal((await runTandem(['export', 'data', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app')], env)).code, 0);
+  const hits = join(dir, 'failpoints.log');
+  // 10 batches per table, each held 150 ms before its COMMIT: each connection's file takes seconds.
+  const im = startTandem(['import', 'data', '--export-dir', dir, '--batch-size', '1000', '--log-level', 'debug', ...targetFlags(pg, 'midway')],
+    { ...env, TANDEM_TARGET_LOAD_POLL_MS: '50', TANDEM_FAILPOINTS: 'import.before-batch-commit=pause:150', TANDEM_FAILPOINT_LOG: hits });
+  while (!(existsSync(hits) && readFileSync(hits, 'utf8').length > 0) && !im.exited()) await sleep(10);
+  // The first batch is on its way: the cluster turns busy.
+  await pg.sql('midway', "UPDATE standin.reading SET cpu = '0.95'");
+  assert.equal(await im.done, 0, tail(im.output()));
+  assert.deepEqual(await tableChecksums(pg, 'midway', ['app']), await tableChecksums(pg, 'src', ['app']));
+  const batches = await pg.sql('midway', `SELECT count(*)::int AS n, count(DISTINCT (data_file_name, batch_number))::int AS d
+    FROM ybvoyager_metadata.ybvoyager_import_data_batches_metainfo_v3`);
+  assert.deepEqual(batches[0], { n: 20, d: 20 }, 'every batch recorded once');
+  const log = readFileSync(join(dir, 'logs', 'import-data.log'), 'utf8').split('\n');
+  const busyAt = log.findIndex((l) => /the target is busy \(node bf98c74d at 95% CPU \(limit 70%\)\): 1 loading connection\(s\) \(was 2\)/.test(l));
+  assert.ok(busyAt > 0, 'the busy reading is logged');
+  const stop = log.findIndex((l) => /connection 1 stops \(1 loading connection\(s\) now\); the rest of \S+ \(from batch \d+\) goes back to the queue/.test(l));
+  assert.ok(stop > busyAt, `connection 1 stops after the reading: ${log.filter((l) => /stops|busy/.test(l)).join(' | ')}`);
+  // Between the reading and its stop, connection 1 finished at most the batch it was in.
+  assert.ok(log.slice(busyAt, stop).filter((l) => /connection 1 loaded/.test(l)).length <= 1);
+  assert.equal(log.slice(stop).filter((l) => /connection 1 loaded/.test(l)).length, 0, 'and loads nothing after');
+  const file = /the rest of (\S+) \(from batch (\d+)\)/.exec(log[stop]!)!;
+  assert.ok(log.slice(stop).some((l) => l.includes(`connection 0 loaded ${file[1]} batch ${file[2]} `)), 'connection 0 carries on where it stopped');
 });
