@@ -5,6 +5,9 @@ import { log } from '../core/logger.js';
 /** How often the import reads the target's load (YugabyteDB's `yb_servers_metrics()`). */
 export const TARGET_LOAD_POLL_MS = 5_000;
 
+/** How long the first batch waits for the first reading (the function asks every tablet server). */
+export const FIRST_READING_WAIT_MS = 2_000;
+
 /**
  * Reads the target's own report of its load while the snapshot loads and hands it to the tuner
  * (`ThroughputTuner.targetBusy`): a node over its CPU or memory limit takes a loading connection
@@ -29,33 +32,42 @@ export class TargetLoadWatch {
    * load with fewer connections) and keeps reading every `everyMs`. Undefined when the target
    * reports no load, or the first reading failed (logged).
    */
-  static async start(openSession: () => TargetDatabase, tuner: ThroughputTuner, everyMs = pollInterval()): Promise<TargetLoadWatch | undefined> {
+  static async start(openSession: () => TargetDatabase, tuner: ThroughputTuner, everyMs = pollInterval(), firstWaitMs = FIRST_READING_WAIT_MS): Promise<TargetLoadWatch | undefined> {
     const session = openSession();
-    let first: TargetLoad | undefined;
+    const firstReading = session.targetLoad();
+    let first: TargetLoad | undefined | 'late';
     try {
-      first = await session.targetLoad();
+      // The load starts without it when the cluster is slow to answer; it is applied when it comes.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), firstWaitMs); });
+      first = await Promise.race([firstReading, late]).finally(() => clearTimeout(timer));
     } catch (e) {
       log.warn(`import data: could not read the target's load (${(e as Error).message}); the loading connections follow the measured throughput only`);
       await session.close().catch(() => {});
       return undefined;
     }
-    if (!first) {
+    if (first === undefined) {
       await session.close().catch(() => {});
       return undefined;
     }
     const watch = new TargetLoadWatch(session, tuner, everyMs);
+    if (first === 'late') {
+      log.info(`import data: the target has not reported its load within ${firstWaitMs} ms; loading starts without it`);
+      watch.reading = watch.settle(firstReading).finally(() => watch.schedule());
+      return watch;
+    }
     log.info(`import data: the target reports its load; read every ${everyMs} ms`);
     watch.apply(first);
     watch.schedule();
     return watch;
   }
 
-  /** Stops reading and closes the session (waits for a reading in progress). */
+  /** Stops reading and closes the session (which ends a reading still in progress). */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.reading;
     await this.session.close().catch(() => {});
+    await this.reading.catch(() => {});
   }
 
   private schedule(): void {
@@ -66,11 +78,17 @@ export class TargetLoadWatch {
     this.timer.unref();
   }
 
-  private async readOnce(): Promise<void> {
+  private readOnce(): Promise<void> {
+    return this.settle(this.session.targetLoad());
+  }
+
+  /** Applies a reading when it comes; a failed one ends the watch. */
+  private async settle(reading: Promise<TargetLoad | undefined>): Promise<void> {
     try {
-      const load = await this.session.targetLoad();
+      const load = await reading;
       if (this.stopped) return;
       if (load) this.apply(load);
+      else this.stopped = true; // it reports no load after all: nothing to read
     } catch (e) {
       if (this.stopped) return;
       this.stopped = true;

@@ -27,11 +27,12 @@ const DDL = 'CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, note
 /** The stand-in: one tablet server whose CPU share and memory the test sets in `standin.reading`. */
 const STAND_IN = `
 CREATE SCHEMA standin;
-CREATE TABLE standin.reading (cpu text NOT NULL, soft_limit_breached boolean NOT NULL DEFAULT false, calls int NOT NULL DEFAULT 0);
+CREATE TABLE standin.reading (cpu text NOT NULL, soft_limit_breached boolean NOT NULL DEFAULT false, calls int NOT NULL DEFAULT 0, delay_s float8 NOT NULL DEFAULT 0);
 INSERT INTO standin.reading (cpu) VALUES ('0.93');
 CREATE FUNCTION public.yb_servers_metrics() RETURNS TABLE (uuid text, metrics jsonb, status text, error text) LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE standin.reading SET calls = calls + 1;
+  PERFORM pg_sleep(delay_s) FROM standin.reading;
   RETURN QUERY SELECT 'bf98c74dd7044b34943c5bff7bd3d0d1'::text,
     jsonb_build_object('memory_free', '0', 'memory_total', '17179869184', 'cpu_usage_user', r.cpu, 'cpu_usage_system', '0',
       'memory_available', '8589934592', 'tserver_root_memory_limit', '11166914969', 'tserver_root_memory_soft_limit', '9491877723',
@@ -43,11 +44,12 @@ END $$;`;
 before(async () => {
   pg = await startPg15();
   env = { SOURCE_DB_PASSWORD: pg.password, TARGET_DB_PASSWORD: pg.password };
-  await Promise.all(['src', 'busy', 'plain', 'watch', 'midway'].map((d) => pg.createDatabase(d)));
+  await Promise.all(['src', 'busy', 'plain', 'watch', 'midway', 'slow'].map((d) => pg.createDatabase(d)));
   await pg.sql('src', `${DDL} INSERT INTO app.items SELECT g, repeat('n', g % 50) FROM generate_series(1, 10000) g;
     INSERT INTO app.tags SELECT g, 'tag ' || g FROM generate_series(1, 10000) g;`);
   await Promise.all(['busy', 'plain', 'midway'].map((d) => pg.sql(d, DDL)));
-  await Promise.all(['busy', 'watch', 'midway'].map((d) => pg.sql(d, STAND_IN)));
+  await Promise.all(['busy', 'watch', 'midway', 'slow'].map((d) => pg.sql(d, STAND_IN)));
+  await pg.sql('slow', 'UPDATE standin.reading SET delay_s = 3');
   await pg.sql('midway', "UPDATE standin.reading SET cpu = '0.20'");
 });
 
@@ -122,6 +124,26 @@ test('the reading loop: a busy node takes a connection away at each reading, dow
     await watch2.stop();
   }
   assert.equal((await pg.sql('watch', "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'watch' AND pid <> pg_backend_pid()"))[0].n, 0, 'its session is closed');
+});
+
+test('a cluster slow to report its load does not hold up the load: its reading counts when it comes, and stop ends one in progress', { timeout: 60_000 }, async () => {
+  const open = () => new PgTargetDatabase(targetDbConfig(pg, 'slow'), () => {});
+  const tuner = new ThroughputTuner({ initial: 2, max: 2 });
+  const started = Date.now();
+  const watch = await TargetLoadWatch.start(open, tuner, 60_000, 100);
+  assert.ok(watch, 'the function exists; its answer is late');
+  try {
+    assert.ok(Date.now() - started < 2_500, `start waited ${Date.now() - started} ms for a reading that takes 3 s`);
+    assert.equal(tuner.active, 2, 'nothing read yet');
+    await eventually(async () => (tuner.active === 1 ? true : `${tuner.active} workers`), 15_000, 50);
+  } finally {
+    await watch.stop();
+  }
+  const other = await TargetLoadWatch.start(open, new ThroughputTuner({ initial: 2, max: 2 }), 60_000, 100);
+  assert.ok(other);
+  const stopping = Date.now();
+  await other.stop();
+  assert.ok(Date.now() - stopping < 2_500, `stop waited ${Date.now() - stopping} ms for the reading in progress`);
 });
 
 test('import data on a target that reports itself busy starts with one connection and loads every row', { timeout: 120_000 }, async (t) => {
