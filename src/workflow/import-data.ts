@@ -510,6 +510,9 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
   };
   // Read before the first batch: a target that is busy already starts with fewer connections.
   const loadWatch = p.jobs.adaptive ? await TargetLoadWatch.start(p.openSession, tuner) : undefined;
+  if (loadWatch) {
+    reporter.print(`Following the target's own load report (read every ${loadWatch.everyMs / 1000} s): while a node is over its CPU or memory limit, each reading gives up a loading connection${loadWatch.busyReadings ? ` (busy now: ${tuner.active} to start with)` : ''}.`);
+  }
   progress.start();
   try {
     // The planner turns finished export files into work as they appear; the workers load them.
@@ -623,6 +626,8 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
     progress.stop();
     await Promise.all([...loaders.map((l) => l?.close()), ...sessions.map((db) => db?.close().catch(() => {})), loadWatch?.stop()]);
   }
-  if (loadWatch?.busyReadings) log.info(`import data: the target reported itself busy in ${loadWatch.busyReadings} of ${loadWatch.readings} readings of its load`);
+  if (loadWatch?.busyReadings) {
+    reporter.print(`The target reported itself busy in ${loadWatch.busyReadings} of ${loadWatch.readings} readings of its load; the import gave up loading connections then (the log says which node and why).`);
+  }
   return new Map([...perTable].map(([k, t]) => [k, t.done]));
 }

@@ -25,7 +25,7 @@ export class TargetLoadWatch {
   busyReadings = 0;
   readings = 0;
 
-  private constructor(private readonly session: TargetDatabase, private readonly tuner: ThroughputTuner, private readonly everyMs: number) {}
+  private constructor(private readonly session: TargetDatabase, private readonly tuner: ThroughputTuner, readonly everyMs: number) {}
 
   /**
    * Takes the first reading (before any batch is loaded: a cluster that is busy already starts the

@@ -164,6 +164,9 @@ test('import data on a target that reports itself busy starts with one connectio
   assert.match(log, /connection 0 loaded/);
   assert.doesNotMatch(log, /connection 1 loaded/);
   assert.ok((await calls('busy')) >= 1);
+  // The user is told too, at the start and in the summary.
+  assert.match(im.stdout, /Following the target's own load report \(read every 5 s\): while a node is over its CPU or memory limit, each reading gives up a loading connection \(busy now: 1 to start with\)\./);
+  assert.match(im.stdout, /The target reported itself busy in \d+ of \d+ readings of its load; the import gave up loading connections then/);
 
   // The same import into a database without the function: no load read, no change.
   const dir2 = newExportDir();
@@ -173,6 +176,7 @@ test('import data on a target that reports itself busy starts with one connectio
   assert.deepEqual(await tableChecksums(pg, 'plain', ['app']), await tableChecksums(pg, 'src', ['app']));
   const log2 = readFileSync(join(dir2, 'logs', 'import-data.log'), 'utf8');
   assert.doesNotMatch(log2, /target reports its load|target is busy/);
+  assert.doesNotMatch(im2.stdout, /Following the target's own load|reported itself busy/);
 });
 
 test('a target that becomes busy while loading: a connection stops between two batches and another carries on with the rest of its file', { timeout: 120_000 }, async (t) => {
