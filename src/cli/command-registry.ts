@@ -46,7 +46,7 @@ const EXPORT_DATA_OPTIONS = withCommon(
 );
 const IMPORT_DATA_OPTIONS = withCommon(
   ...TARGET, ...SOURCE_PASSWORD_FOR_VERIFY,
-  { name: 'parallel-jobs', kind: 'int', description: 'connections loading batches in parallel, spread over all YugabyteDB nodes (default: chosen from this machine\'s cores and the target\'s nodes, then tuned from the measured rows/s; the change import then uses 4 channels)' },
+  { name: 'parallel-jobs', kind: 'int', description: 'connections loading batches in parallel, spread over all YugabyteDB nodes (default: chosen from this machine\'s cores and the target\'s nodes, then tuned from the measured rows/s and, on YugabyteDB 2.21+, from the nodes\' CPU and memory; the change import then uses 4 channels)' },
   { name: 'batch-size', kind: 'int', defaultValue: 100000, description: 'rows per batch; each batch commits with its progress record' },
   { name: 'wait-for-export', kind: 'int', defaultValue: 600, description: 'seconds to wait for "export data" to start in this export dir when it has not (the import may be started first), then fail' },
   { name: 'build-indexes', kind: 'bool', defaultValue: true, description: 'build each table\'s secondary indexes (schema/indexes) as soon as its rows are loaded, while other tables load; "import schema --post-snapshot-import" then builds only the rest (false: leave them all to it)' },
