@@ -143,11 +143,8 @@ export class ThroughputTuner {
     this.busy = busy;
     if (!busy) return false;
     const before = this._active;
-    if (this._active > this.min) this.step(-1, this.previousRate ?? 0);
+    this.pushBack();
     this.lastStep = 0;
-    this.hold = this.holdWindows;
-    this.restartWindow();
-    this.previousRate = undefined;
     return this._active !== before;
   }
 

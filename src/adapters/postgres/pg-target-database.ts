@@ -7,8 +7,9 @@ import type {
 import { TandemError } from '../../core/errors.js';
 import { readYbSettings, ybSettingWarnings } from '../yugabyte/cluster-settings.js';
 import { discoverYbNodes } from '../yugabyte/node-discovery.js';
-import { hasClusterMetrics, readClusterLoad } from '../yugabyte/cluster-load.js';
+import { HAS_CLUSTER_METRICS_SQL, readClusterLoad } from '../yugabyte/cluster-load.js';
 import { connectPg, serverInfo } from './pg-connection.js';
+import { pgBool } from './source-catalog.js';
 import { applySchemaStatements } from './schema-applier.js';
 import { TRANSIENT_CONFLICTS, sqlStatesOf } from './sql-state.js';
 import {
@@ -131,7 +132,7 @@ export class PgTargetDatabase implements TargetDatabase {
 
   async targetLoad(): Promise<TargetLoad | undefined> {
     const admin = await this.admin();
-    this.clusterMetrics ??= await hasClusterMetrics(admin);
+    this.clusterMetrics ??= pgBool((await admin.query(HAS_CLUSTER_METRICS_SQL)).rows[0].present);
     return this.clusterMetrics ? readClusterLoad(admin) : undefined;
   }
 

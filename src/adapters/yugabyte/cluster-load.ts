@@ -103,14 +103,6 @@ export function judgeClusterLoad(nodes: readonly NodeLoad[], limits: LoadLimits 
   return reasons.length ? { busy: true, reason: reasons.join('; ') } : { busy: false, reason: summary };
 }
 
-/** Whether the server has `yb_servers_metrics()`. */
-export async function hasClusterMetrics(client: pg.Client): Promise<boolean> {
-  const r = await client.query(HAS_CLUSTER_METRICS_SQL);
-  const present: unknown = r.rows[0].present;
-  return present === true || present === 't'; // Tandem's sessions may read values as text
-
-}
-
 /** Reads and judges the cluster's load once. */
 export async function readClusterLoad(client: pg.Client, limits: LoadLimits = DEFAULT_LOAD_LIMITS): Promise<TargetLoad | undefined> {
   const r = await client.query(CLUSTER_METRICS_SQL);
