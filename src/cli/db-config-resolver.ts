@@ -56,8 +56,8 @@ export function engineConnectionSettings(
  * command, then defaults. The password is only ever in memory; without one, a terminal is asked
  * (unless `prompt` is false or --yes is given).
  */
-export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore, role: 'source' | 'target', options: ResolveDbOptions = {}): Promise<DbConfig> {
-  const stored = meta.getDbConfig(role);
+export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore | undefined, role: 'source' | 'target', options: ResolveDbOptions = {}): Promise<DbConfig> {
+  const stored = meta?.getDbConfig(role);
   const flag = (n: string) => (ctx.explicitFlags.has(`${role}-${n}`) || ctx.has(`${role}-${n}`) ? ctx.str(`${role}-${n}`) : undefined);
   const explicit = (n: string) => ctx.explicitFlags.has(`${role}-${n}`);
   const type = flag('db-type') ?? stored?.type ?? (role === 'target' ? 'yugabytedb' : undefined);

@@ -4,11 +4,11 @@ import type { Reporter } from '../core/reporter.js';
 
 /**
  * Resolves one side's connection: the command's flags, environment and config file first, then
- * what meta.db remembers from an earlier command, then defaults. The password is only ever in
- * memory; the command layer may ask for it on the terminal unless `prompt` is false (a cutover never
- * waits for someone to type).
+ * what meta.db remembers from an earlier command (nothing without `meta`: an export dir not set up
+ * yet), then defaults. The password is only ever in memory; the command layer may ask for it on the
+ * terminal unless `prompt` is false (a cutover never waits for someone to type).
  */
-export type DbConfigResolver = (meta: MetaStore, role: 'source' | 'target', options?: {
+export type DbConfigResolver = (meta: MetaStore | undefined, role: 'source' | 'target', options?: {
   readonly prompt?: boolean;
   /** Nothing will connect (a schema converted from DDL files): no user, database name or password needed. */
   readonly offline?: boolean;

@@ -100,8 +100,26 @@ class ExportStartWait {
  * to the exporter, so a mistyped --export-dir stays as it was when the wait gives up.
  */
 async function waitForExportDir(dir: ExportDir, wait: ExportStartWait): Promise<void> {
-  const isEmptyDir = () => existsSync(dir.root) && statSync(dir.root).isDirectory() && !dir.hasForeignContent();
-  while (!dir.isInitialized() && isEmptyDir()) await wait.moment();
+  while (awaitsExporter(dir)) await wait.moment();
+}
+
+/** An existing, empty export dir that the exporter has not set up yet (the import waits for it). */
+function awaitsExporter(dir: ExportDir): boolean {
+  return !dir.isInitialized() && existsSync(dir.root) && statSync(dir.root).isDirectory() && !dir.hasForeignContent();
+}
+
+/**
+ * Connects to the target and reads what `import data` reads first, changing nothing: an import
+ * about to wait for its export says at once that the target cannot be reached (a wrong host, port,
+ * user or password), not after the export has started, or after `--wait-for-export` has run out.
+ */
+async function checkTargetReachable(env: CommandEnv, target: Side<TargetEngine>): Promise<void> {
+  const db = target.engine.targetDatabase(target.db, (m) => env.reporter.warn(m));
+  try {
+    await db.inspect();
+  } finally {
+    await db.close();
+  }
 }
 
 /**
@@ -148,13 +166,19 @@ class SnapshotChanged extends Error {}
 export async function runImportData(env: CommandEnv, options: ImportDataOptions): Promise<void> {
   // The import may start before the exporter, even before it has set up the export dir.
   const wait = new ExportStartWait(env, options.waitForExport);
-  await waitForExportDir(new ExportDir(options.exportDir), wait);
+  const dir = new ExportDir(options.exportDir);
+  // Nothing in the export dir remembers a target yet: the flags say all there is to know about it.
+  let target: Side<TargetEngine> | undefined;
+  if (awaitsExporter(dir)) {
+    target = await targetSide(env, undefined);
+    await checkTargetReachable(env, target);
+  }
+  await waitForExportDir(dir, wait);
   const migration = openMigration(env, options.exportDir, { create: false, lock: 'import-data' });
   try {
-    let target: Side<TargetEngine>;
     for (;;) {
       try {
-        target = await importSnapshot(env, migration, wait, options);
+        target = await importSnapshot(env, migration, wait, options, target);
         break;
       } catch (e) {
         if (!(e instanceof SnapshotChanged)) throw e;
@@ -175,13 +199,15 @@ export async function runImportData(env: CommandEnv, options: ImportDataOptions)
 }
 
 /** Loads the snapshot (or sees that it is loaded) and returns the target it was loaded into. */
-async function importSnapshot(env: CommandEnv, migration: Migration, wait: ExportStartWait, options: ImportDataOptions): Promise<Side<TargetEngine>> {
+async function importSnapshot(env: CommandEnv, migration: Migration, wait: ExportStartWait, options: ImportDataOptions,
+  resolved: Side<TargetEngine> | undefined): Promise<Side<TargetEngine>> {
   const { reporter } = env;
   const { meta, exportDir, uuid } = migration;
+  const target = resolved ?? await targetSide(env, meta);
+  checkSameDatabase(meta, target.db);
+  if (!resolved && meta.getStep('export_data').status !== 'DONE') await checkTargetReachable(env, target);
   await waitForExport(reporter, meta, exportDir.metainfoDir, wait);
   checkSnapshotLayout(meta);
-  const target = await targetSide(env, meta);
-  checkSameDatabase(meta, target.db);
   const snapshotDone = meta.getValue<string>('imported_snapshot_id');
   if (meta.getStep('import_data').status === 'DONE' && snapshotDone !== undefined && snapshotDone === meta.getValue<string>('snapshot_id')) {
     reporter.print('The snapshot is already imported.');

@@ -79,7 +79,7 @@ export async function sourceSide(env: CommandEnv, meta: MetaStore, options?: { p
 }
 
 /** The target's connection and engine (YugabyteDB or PostgreSQL), with the roles only a target plays. */
-export async function targetSide(env: CommandEnv, meta: MetaStore, options?: { prompt?: boolean }): Promise<Side<TargetEngine>> {
+export async function targetSide(env: CommandEnv, meta: MetaStore | undefined, options?: { prompt?: boolean }): Promise<Side<TargetEngine>> {
   const db = await env.resolveDb(meta, 'target', options);
   return { db, engine: await loadTargetEngine(db.type) };
 }

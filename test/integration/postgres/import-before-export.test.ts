@@ -80,3 +80,31 @@ test('import data with nothing ever exported gives up after --wait-for-export wi
   assert.match(e.stderr, /^error \[TANDEM_EXPORT_DIR\]: "export data from source" did not start in this export dir within 1 s/m);
   assert.deepEqual(readdirSync(empty), []);
 });
+
+test('import data about to wait for its export says at once that the target cannot be reached, and changes nothing', { timeout: 60_000 }, async () => {
+  // A wrong password, in a new empty export dir and in one export schema set up: the error comes
+  // before the wait (which would last 600 s by default), and the export dir stays as it was.
+  const wrong = { ...env, TARGET_DB_PASSWORD: 'not-the-password' };
+  const empty = newExportDir();
+  const started = Date.now();
+  const e = await runTandem(['import', 'data', '--export-dir', empty, ...targetFlags(pg, 'dst3')], wrong);
+  assert.equal(e.code, 1, `${e.stdout}\n${e.stderr}`);
+  assert.match(e.stderr, /^error \[TANDEM_[A-Z_]+\]: .*target/m);
+  assert.doesNotMatch(e.stdout, /Waiting for "export data"/);
+  assert.doesNotMatch(`${e.stdout}${e.stderr}`, /not-the-password/);
+  assert.deepEqual(readdirSync(empty), []);
+
+  const dir = newExportDir();
+  const schema = await runTandem(['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app')], env);
+  assert.equal(schema.code, 0, schema.stderr);
+  // A port where nothing listens (1: never a PostgreSQL server).
+  const flags = targetFlags(pg, 'dst3').map((f, i, all) => (all[i - 1] === '--target-db-port' ? '1' : f));
+  const r = await runTandem(['import', 'data', '--export-dir', dir, ...flags], env);
+  assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stderr, /^error \[TANDEM_CONNECT\]: Cannot reach the target database .*:1\//m);
+  assert.match(r.stderr, /fix: Check --target-db-host and --target-db-port/);
+  assert.doesNotMatch(r.stdout, /Waiting for "export data"/);
+  assert.ok(Date.now() - started < 30_000, 'failed at once, not after a wait');
+  const rows = await pg.sql('dst3', 'SELECT count(*)::int AS n FROM app.items');
+  assert.equal(rows[0].n, 0);
+});
