@@ -193,7 +193,7 @@ export async function runImportDataToSource(env: CommandEnv, options: ImportData
     const source = await sourceSide(env, m.meta);
     // It also ends the source's stream if the exporter died before it could.
     const { importChangesToSource } = await import('./source-importer.js');
-    await importChangesToSource(env, m, source, { parallelJobs: options.parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks });
+    await importChangesToSource(env, m, source, { parallelJobs: options.parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks, checkConnectionFirst: true });
   } finally {
     m.close();
   }

@@ -23,6 +23,12 @@ export interface SourceImportOptions {
    * Without it, it prints the script and waits until a DBA has run it.
    */
   readonly disableTriggersAndFks?: boolean;
+  /**
+   * Started by hand: connect to the source once before waiting for the cutover to target, so that
+   * bad connection settings fail at once. (`export data`, which continues as this importer, has
+   * just used its source connection.)
+   */
+  readonly checkConnectionFirst?: boolean;
 }
 
 /**
@@ -45,6 +51,9 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
   process.once('SIGINT', onSignal);
   try {
     if (CutoverState.get(meta, 'to_target').status !== 'COMPLETED') {
+      // Started by hand (a restart) before the cutover: a wrong host, port, user or password is an
+      // error now, not when the cutover completes and the target's changes are waiting to be applied.
+      if (options.checkConnectionFirst) await checkSourceReachable(source);
       reporter.print('Waiting for "import data to target" to complete the cutover to target…');
       // Woken by meta.db's commits: the source's stream is ended right after COMPLETED.
       if (!abort.signal.aborted) await new Promise<void>((resolve) => {
@@ -119,6 +128,12 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     process.off('SIGINT', onSignal);
     lock.release();
   }
+}
+
+/** Opens one connection to the source and closes it: the engine's own error when it cannot connect. */
+async function checkSourceReachable(source: Side): Promise<void> {
+  const catalog = await source.engine.openCatalog(source.db);
+  await catalog.close();
 }
 
 /** The source's own checks before fall-back writes (Oracle: the spec's metadata user and tables, the writer role). */

@@ -1,13 +1,15 @@
 /**
  * The cutover commands' guards, through the built CLI: cutover to source refused before the cutover
  * to target has completed (and refused without fall-back), a repeated cutover to target harmless, a
- * cutover without fall-back ending the source stream cleanly, and writes that reach the source after
+ * cutover without fall-back ending the source stream cleanly, a restarted fall-back importer failing
+ * at once on a wrong password (before waiting for the cutover), and writes that reach the source after
  * the cutover marker reported by table and count with the source slot kept.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PgServer } from '../../helpers/pg-server.js';
 import { startTandem, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
+import { runTandem } from '../../helpers/cli.js';
 import { sourceAndTargetServers, SampleMigration, slotsOf, publicationsOf, runApp, waitCompleted } from '../../helpers/fallback-kit.js';
 
 let s: PgServer;
@@ -69,6 +71,20 @@ test('cutover to source is refused before the cutover to target completes; a rep
     assert.equal(again.status, 'INITIATED');
     assert.equal((again as any).requested_at, (before as any).requested_at);
     assert.equal((await m.statusOf('cutover to source')).status, 'NOT_INITIATED');
+
+    // The exporter, which had become "import data to source", dies before the cutover completes. Its
+    // restart by hand with a wrong password fails at once, before waiting for the cutover; with the
+    // right one it waits and takes over.
+    await ex.kill('SIGKILL');
+    const started = Date.now();
+    r = await runTandem(['import', 'data', 'to', 'source', '--export-dir', m.dir], { ...m.env, SOURCE_DB_PASSWORD: 'not-the-password' });
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /^error \[TANDEM_[A-Z_]+\]: .*source/m);
+    assert.doesNotMatch(r.stdout, /Waiting for "import data to target"/);
+    assert.doesNotMatch(`${r.stdout}${r.stderr}`, /not-the-password/);
+    assert.ok(Date.now() - started < 30_000, 'failed at once, not after a wait');
+    ex = startTandem(['import', 'data', 'to', 'source', '--export-dir', m.dir], m.env);
+    await ex.waitFor(/Waiting for "import data to target" to complete the cutover to target/, 30_000);
 
     im = startTandem(m.importArgs(), m.env);
     await waitCompleted(m, 'cutover to target', [ex, im]);
