@@ -5,6 +5,9 @@ import { log } from '../core/logger.js';
 import { SegmentArchiver, type ArchiveAction, type ArchivePassResult, type ArchivePolicy } from '../core/queue/segment-archiver.js';
 import type { CommandEnv } from './command-env.js';
 import { openMigration } from './migration-context.js';
+import type { MetaStore } from '../core/meta-store.js';
+import { QueueConsumers } from '../core/queue/queue-consumers.js';
+import { CutoverState } from './cutover/cutover-state.js';
 
 /** Options of `tandem archive changes` (Voyager's flags and the newer --policy form, checked together). */
 export interface ArchiveChangesOptions {
@@ -42,7 +45,7 @@ export async function runArchiveChanges(env: CommandEnv, options: ArchiveChanges
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const archiver = new SegmentArchiver(m.exportDir.queueDir, m.meta, policy);
+    const archiver = new SegmentArchiver(m.exportDir.queueDir, m.meta, policy, { appliedLimit: () => archiveLimit(m.meta) });
     const { once } = options;
     reporter.print(policy.kind === 'archive'
       ? `Moving applied change segments to ${policy.archiveDir}${once ? '' : ' (Ctrl-C to stop)'}.`
@@ -135,11 +138,38 @@ function describeAction(a: ArchiveAction): string {
 
 function idleReason(r: ArchivePassResult, policy: ArchivePolicy): string {
   if (r.minAppliedVsn === undefined) return 'Nothing to archive: no importer has registered with the change queue yet.';
+  if (r.eligible === 0 && r.minAppliedVsn === Infinity) return 'Nothing to archive: no closed segment is left (every importer has finished).';
   if (r.eligible === 0) return `Nothing to archive: no closed segment is fully applied yet (every importer has applied up to event ${r.minAppliedVsn}).`;
   if (policy.kind === 'delete') {
     return `Nothing deleted: ${r.eligible} applied segment${r.eligible === 1 ? '' : 's'} kept, the filesystem is ${r.fsUsedPercent?.toFixed(1)}% full (threshold ${policy.fsUtilizationThreshold}%).`;
   }
   return '';
+}
+
+/**
+ * The vsn up to which no importer will read the queue again; Infinity when none will; undefined
+ * while none has registered. An importer whose cutover has completed never reads again: "import
+ * data to target" stops at the cutover-to-target marker, and every later event is the target's,
+ * for "import data to source". That importer needs everything after the marker from the moment the
+ * cutover to target completes, before it has registered itself. Without this, the stopped target
+ * importer's watermark would keep every segment of the fall-back phase, which can last weeks.
+ * Read in one meta.db transaction, so the cutover records and the consumers agree.
+ */
+export function archiveLimit(meta: MetaStore): number | undefined {
+  return meta.db.transaction(() => {
+    const consumers = QueueConsumers.list(meta);
+    const toTarget = CutoverState.get(meta, 'to_target');
+    const toSource = CutoverState.get(meta, 'to_source');
+    const finished = new Set<string>();
+    if (toTarget.status === 'COMPLETED') finished.add('target');
+    if (toSource.status === 'COMPLETED') finished.add('source');
+    const limits = consumers.filter((c) => !finished.has(c.name)).map((c) => c.appliedVsn);
+    if (toTarget.status === 'COMPLETED' && toTarget.prepareForFallBack && !finished.has('source') && !consumers.some((c) => c.name === 'source')) {
+      limits.push(toTarget.markerVsn ?? 0);
+    }
+    if (limits.length > 0) return Math.min(...limits);
+    return consumers.length > 0 ? Infinity : undefined;
+  })();
 }
 
 function migrationEnded(m: { exportDir: { isInitialized(): boolean }; meta: { getStep(s: string): { status: string } } }): boolean {

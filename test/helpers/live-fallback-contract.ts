@@ -10,9 +10,14 @@
  * --post-snapshot-import; cutover to target prepared for fall-back (its verification MATCH); the
  * application on the target, its changes reaching the source (`tandem compare` MATCH); cutover to
  * source (its verification MATCH, both processes exit 0); the source's key generator above the
- * data; the report; end migration.
+ * data; the report; end migration. Throughout, `archive changes` moves the applied queue segments
+ * (a few KiB each here) out of the export dir, those of the fall-back phase included.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { newExportDir, runTandem, targetFlags, type CliResult } from './cli.js';
 import { cutoverStatus, eventually, startTandem, tail, type TandemProcess } from './live-process.js';
 import type { PgServer } from './pg-server.js';
@@ -84,6 +89,18 @@ async function compareMatches(dir: string, env: Record<string, string>): Promise
   return (JSON.parse(r.stdout) as { result: string }).result === 'MATCH' ? true : r.stdout.slice(-800);
 }
 
+/** The queue's segments as meta.db lists them, and where the cutover to target's marker is. */
+function queueState(dir: string): { marker?: number; segments: { first_vsn: number; last_vsn: number; status: string; archived_to: string | null; committed_bytes: number }[] } {
+  const db = new Database(join(dir, 'metainfo', 'meta.db'), { readonly: true });
+  try {
+    const marker = (db.prepare("SELECT marker_vsn FROM cutover WHERE direction = 'to_target'").get() as { marker_vsn: number | null } | undefined)?.marker_vsn;
+    const segments = db.prepare('SELECT first_vsn, last_vsn, status, archived_to, committed_bytes FROM queue_segments ORDER BY segment_no').all() as ReturnType<typeof queueState>['segments'];
+    return { marker: marker ?? undefined, segments };
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * Runs the contract from `source` into a fresh database of `target`. `timeoutMs` bounds each wait
  * (an Oracle's LogMiner is slower to start than a binlog or a slot).
@@ -92,12 +109,14 @@ export async function runLiveFallbackContract(source: ContractSource, target: Pg
   await source.setUp();
   await target.createDatabase(targetDb);
   const dir = newExportDir();
-  const env = { SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password, TANDEM_METRICS_INTERVAL_MS: '3600000' };
+  const env = { SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password, TANDEM_METRICS_INTERVAL_MS: '3600000', TANDEM_QUEUE_SEGMENT_BYTES: '1024' };
+  const archive = mkdtempSync(join(tmpdir(), 'tandem-archive-'));
   const SF = [...source.flags];
   const TF = targetFlags(target, targetDb);
   const s = source.targetSchema;
   let ex: TandemProcess | undefined;
   let im: TandemProcess | undefined;
+  let ar: TandemProcess | undefined;
   try {
     // ---- schema: exported (converted from the engine's catalog), analyzed, imported
     const exported = await ok(['export', 'schema', '--export-dir', dir, ...SF], env);
@@ -110,6 +129,7 @@ export async function runLiveFallbackContract(source: ContractSource, target: Pg
     // ---- live migration while the application writes to the source
     ex = startTandem(['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes', ...source.exportDataFlags], env);
     im = startTandem(['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
+    ar = startTandem(['archive', 'changes', '--export-dir', dir, '--move-to', archive], env);
     await ex.waitFor(/Streaming changes/, timeoutMs);
     for (let round = 1; round <= 20; round++) await source.write(round);
     await eventually(() => compareMatches(dir, env), timeoutMs, 1000);
@@ -129,6 +149,13 @@ export async function runLiveFallbackContract(source: ContractSource, target: Pg
     const ctx: ContractContext = { dir, env, target, targetDb, exporter: ex };
     await source.afterFallBackWrites?.(ctx);
     await eventually(() => compareMatches(dir, env), timeoutMs, 1000);
+    // The stopped target importer does not hold back the fall-back phase's segments: once the
+    // source has applied them, they leave the export dir too.
+    await eventually(async () => {
+      const q = queueState(dir);
+      return (q.marker !== undefined && q.segments.some((g) => g.status === 'archived' && g.last_vsn > q.marker!))
+        || `no segment after the marker (${q.marker}) archived: ${JSON.stringify(q.segments.map((g) => [g.first_vsn, g.last_vsn, g.status]))}`;
+    }, timeoutMs, 1000);
 
     // ---- cutover to source
     await ok(['initiate', 'cutover', 'to', 'source', '--export-dir', dir], env);
@@ -144,6 +171,13 @@ export async function runLiveFallbackContract(source: ContractSource, target: Pg
     const key = await source.nextCustomerKey();
     assert.ok(key.generated > key.largestBefore, `${source.name}: a new customer got key ${key.generated}, not above ${key.largestBefore}`);
 
+    // ---- archive changes stops on Ctrl-C; every segment it moved is whole outside the export dir
+    assert.equal(await ar.kill('SIGINT'), 0, tail(ar.output()));
+    assert.match(ar.output(), /archive changes: \d+ segments? moved/);
+    const moved = queueState(dir).segments.filter((g) => g.status === 'archived');
+    assert.ok(moved.length >= 2, tail(ar.output()));
+    for (const g of moved) assert.equal(statSync(g.archived_to!).size, g.committed_bytes, g.archived_to!);
+
     // ---- report and end
     const rep = await ok(['get', 'data-migration-report', '--export-dir', dir, '--output-format', 'json'], env);
     const rows = JSON.parse(rep.stdout) as { table_name: string; db_type: string; final_row_count: number }[];
@@ -154,9 +188,9 @@ export async function runLiveFallbackContract(source: ContractSource, target: Pg
       '--save-migration-reports', 'false', '--yes'], env);
     await source.afterEnd?.();
   } catch (e) {
-    (e as Error).message += `\n--- export data from source:\n${tail(ex?.output() ?? '')}\n--- import data to target:\n${tail(im?.output() ?? '')}`;
+    (e as Error).message += `\n--- export data from source:\n${tail(ex?.output() ?? '')}\n--- import data to target:\n${tail(im?.output() ?? '')}\n--- archive changes:\n${tail(ar?.output() ?? '')}`;
     throw e;
   } finally {
-    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL'), ar?.kill('SIGKILL')]);
   }
 }

@@ -28,7 +28,7 @@ export interface ArchiveAction {
 /** The outcome of one pass, with the reason when nothing was done. */
 export interface ArchivePassResult {
   readonly actions: ArchiveAction[];
-  /** Lowest applied vsn over the registered consumers; undefined when none is registered. */
+  /** Lowest applied vsn over the consumers that still read (Infinity: none does); undefined when none is registered. */
   readonly minAppliedVsn?: number;
   /** Closed segments that every consumer has applied, before this pass acted. */
   readonly eligible: number;
@@ -39,6 +39,12 @@ export interface ArchivePassResult {
 export interface SegmentArchiverOptions {
   /** Used percent of the filesystem holding `path`; replaceable in tests. Default: fs.statfs, as df computes it. */
   readonly fsUsedPercent?: (path: string) => Promise<number>;
+  /**
+   * The vsn up to which no importer will read the queue again (Infinity: none will read any of it);
+   * undefined while none has registered. Default: the lowest applied vsn over the registered
+   * consumers. The workflow passes one that also knows which importers have finished.
+   */
+  readonly appliedLimit?: () => number | undefined;
 }
 
 /**
@@ -53,6 +59,7 @@ export interface SegmentArchiverOptions {
  */
 export class SegmentArchiver {
   private readonly fsUsedPercent: (path: string) => Promise<number>;
+  private readonly appliedLimit: () => number | undefined;
 
   constructor(
     private readonly queueDir: string,
@@ -62,13 +69,14 @@ export class SegmentArchiver {
   ) {
     ensureQueueTables(meta);
     this.fsUsedPercent = options.fsUsedPercent ?? filesystemUsedPercent;
+    this.appliedLimit = options.appliedLimit ?? (() => QueueConsumers.minAppliedVsn(meta));
   }
 
   /** One pass over the queue. `onAction` is called after each segment is done (for progress lines). */
   async runOnce(onAction?: (a: ArchiveAction) => void): Promise<ArchivePassResult> {
     const segments = listSegments(this.meta);
     this.removeLeftovers(segments);
-    const minAppliedVsn = QueueConsumers.minAppliedVsn(this.meta);
+    const minAppliedVsn = this.appliedLimit();
     if (minAppliedVsn === undefined) return { actions: [], eligible: 0 };
     const eligible = segments.filter((s) => s.status === 'closed' && s.lastVsn !== undefined && s.lastVsn <= minAppliedVsn);
     const actions: ArchiveAction[] = [];

@@ -100,6 +100,18 @@ export function groupStep(g: {
 }
 
 /**
+ * `TANDEM_QUEUE_SEGMENT_BYTES`: the queue's segment size (default 64 MiB), for tests and experiments
+ * that need segments to close after a few changes (`archive changes` moves only closed ones).
+ */
+function segmentBytesFromEnv(): number | undefined {
+  const given = process.env.TANDEM_QUEUE_SEGMENT_BYTES;
+  if (given === undefined || given === '') return undefined;
+  const n = Number(given);
+  if (!Number.isInteger(n) || n < 1) throw new TandemError('TANDEM_USAGE', `TANDEM_QUEUE_SEGMENT_BYTES must be a positive whole number of bytes, not "${given}".`);
+  return n;
+}
+
+/**
  * Live export, second part (also what a restart resumes): streams every committed change of the
  * migrated tables into the queue. A transaction is acknowledged to the source only after its
  * events are fsynced and recorded in meta.db; after a crash the source replays from the last
@@ -120,7 +132,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   const startPosition = meta.getValue<string>(r.startKey);
   if (!recorded || !startPosition) throw new TandemError('TANDEM_EXPORT_DIR', `The ${role} change stream's state in meta.db is incomplete.`, { hint: 'Start a new migration in a new export dir.' });
   const capture = engine.changeCapture(db, { id: uuid, side: role });
-  const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role });
+  const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role, segmentBytes: segmentBytesFromEnv() });
   const tables = options.tables ?? await capturedTables(side, meta);
   let reachedMarker = false;
   const totalAtStart = queue.lastVsn;
