@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ChangeEvent } from '../../core/change-event.js';
 import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../core/change-target.js';
 import type { DbConfig } from '../../core/db-config.js';
+import { describeDb } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 import { connectPg } from './pg-connection.js';
@@ -288,7 +289,12 @@ export class PgChangeTarget implements ChangeTarget {
   private typedTable(s: Exclude<PlannedStatement, { kind: 'truncate' }>): TypedTable {
     const table = this.typed.get(`${s.table.schema}.${s.table.name}`)!;
     const unknown = s.kind === 'delete' ? [] : s.columns.filter((c) => !table.types.has(c));
-    if (unknown.length) throw new TandemError('TANDEM_DATA', `Change events for ${table.schema}.${table.name} carry columns the target table lacks: ${unknown.join(', ')}.`);
+    if (unknown.length) {
+      const name = `${table.schema}.${table.name}`;
+      throw new TandemError('TANDEM_DATA', `Change events for ${name} carry columns that ${name} on ${describeDb(this.config)} lacks: ${unknown.join(', ')}. Was the table changed on the database being read (a column added or renamed) during the migration? Nothing of these changes was written; they wait in the export dir's queue.`, {
+        hint: `Make ${name} on ${describeDb(this.config)} match: add each missing column with the same name and type (ALTER TABLE … ADD COLUMN …), or rename it as on the other side; then rerun the same import command: it resumes where it stopped.`,
+      });
+    }
     return table;
   }
 

@@ -143,6 +143,8 @@ export class ChangeDispatcher {
   private serialEvents = 0;
   private startedAt = 0;
   private wake: () => void = () => {};
+  /** Ends `run`'s wait for the source's next chunk (set by `run`). */
+  private interrupt: () => void = () => {};
   private changed: Promise<void> = Promise.resolve();
   /** Channels that may apply a batch at the same time (1..channels). */
   private active = 1;
@@ -174,8 +176,21 @@ export class ChangeDispatcher {
     const onAbort = () => this.stop();
     this.options.signal?.addEventListener('abort', onAbort);
     if (this.options.signal?.aborted) this.stop();
+    // A live source waits for the next change as long as the database is quiet: an error (or a
+    // stop) while it waits must end the run at once, not when the next change arrives.
+    const iterator = source[Symbol.asyncIterator]();
+    const interrupted = new Promise<'interrupted'>((resolve) => { this.interrupt = () => resolve('interrupted'); });
+    if (this.stopping || this.fatal) this.interrupt();
     try {
-      outer: for await (const chunk of source) {
+      outer: for (;;) {
+        const pending = iterator.next();
+        const next = await Promise.race([pending, interrupted]);
+        if (next === 'interrupted') {
+          pending.catch(() => {}); // settles after the source's own stop signal; its error is not ours
+          break;
+        }
+        if (next.done) break;
+        const chunk = next.value;
         for (let i = 0; i < chunk.length; i++) {
           if (this.stopping || this.fatal) break outer;
           const e = chunk[i]!;
@@ -215,6 +230,8 @@ export class ChangeDispatcher {
     } catch (e) {
       this.fail(e);
     } finally {
+      // Ends the source's iteration (a generator's own cleanup runs once it is at a yield).
+      void Promise.resolve(iterator.return?.()).catch(() => {});
       this.options.signal?.removeEventListener('abort', onAbort);
       // Whatever happened, no batch may still be running when run() returns.
       while (this.channels.some((c) => c.running) || this.mode === 'serial') await this.nextChange();
@@ -235,11 +252,13 @@ export class ChangeDispatcher {
 
   private stop(): void {
     this.stopping = true;
+    this.interrupt();
     this.notify();
   }
 
   private fail(error: unknown): void {
     if (!this.fatal) this.fatal = { error };
+    this.interrupt();
     this.notify();
   }
 

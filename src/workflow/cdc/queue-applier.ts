@@ -214,6 +214,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     if (marker) stillValid = await early?.finish();
     reached = marker !== undefined;
   } finally {
+    abort.abort(); // ends the reader's wait for new events (an apply error ends the run while it waits)
     clearTimeout(recordTimer);
     recordWatermark();
     clearInterval(timer);

@@ -1,5 +1,6 @@
 /** ChangeDispatcher with an in-memory target: order, barriers, conflicts, restart, backpressure, stop, errors. */
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { ChangeDispatcher } from '../../../src/workflow/cdc/change-dispatcher.js';
@@ -248,6 +249,42 @@ test('an error in one channel stops all and surfaces; other batches settle first
   await assert.rejects(d.run(chunks(events, 50)), (e) => e === boom);
   assert.equal(target.running, 0);
   assert.ok(!target.committedVsns.has(700));
+});
+
+/** What `p` settles to, or 'still waiting' after `ms` (the timer cleared either way). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | 'still waiting'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'still waiting'>((resolve) => { timer = setTimeout(() => resolve('still waiting'), ms); });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('an error while the live source waits for its next change ends the run at once, and a stop does too', async () => {
+  // A quiet database: the source yields what it has, then waits for a change that never comes.
+  async function* quiet(events: ChangeEvent[]): AsyncGenerator<ChangeEvent[]> {
+    yield events;
+    await new Promise(() => {});
+  }
+  const target = new FakeChangeTarget();
+  const boom = new Error('column b of public.t2 is not in the target table');
+  target.failOn = () => boom;
+  const failing = new ChangeDispatcher(target, { migrationUuid: UUID, channels: 2 }).run(quiet([ev(1, 'c', 't2', 1, { id: '1', b: '5' })]));
+  const outcome = await within(failing.then(() => 'resolved', (e) => e), 5000);
+  assert.equal(outcome, boom);
+
+  const stop = new AbortController();
+  const ok = new FakeChangeTarget();
+  const stopped = new ChangeDispatcher(ok, { migrationUuid: UUID, channels: 2, signal: stop.signal })
+    .run(quiet([ev(1, 'c', 't2', 1, { id: '1' })]));
+  while (ok.committedVsns.size < 1) await sleep(5);
+  stop.abort();
+  const summary = await within(stopped, 5000);
+  assert.notEqual(summary, 'still waiting');
+  assert.equal((summary as { stopped: boolean }).stopped, true);
+  assert.equal((summary as { lowWatermark: number }).lowWatermark, 1);
 });
 
 test('isBarrier: a marker waits for everything before it and goes to onBarrier', async () => {

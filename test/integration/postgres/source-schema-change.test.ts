@@ -1,0 +1,71 @@
+/**
+ * A column added on the PostgreSQL source during a live migration, then written while the source is
+ * otherwise quiet: "import data" stops at once with an error that names the table and the column
+ * and says what to do (before, it waited silently until the next change arrived), writes nothing of
+ * those changes, and once the column is added on the target a rerun applies them exactly once.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
+import { startTandem, killAll, tail } from '../../helpers/live-process.js';
+import { tableChecksums } from '../../helpers/table-checksum.js';
+
+let pg: PgServer;
+let env: Record<string, string>;
+
+before(async () => {
+  pg = await startPg15();
+  env = { SOURCE_DB_PASSWORD: pg.password, TARGET_DB_PASSWORD: pg.password, TANDEM_METRICS_INTERVAL_MS: '3600000' };
+  await pg.createDatabase('src');
+  await pg.createDatabase('dst');
+  await pg.sql('src', `CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, note text);
+    INSERT INTO app.items SELECT g, 'note ' || g FROM generate_series(1, 300) g;`);
+});
+
+after(async () => {
+  await killAll();
+  await pg?.stop();
+});
+
+test('a column added on the source mid-migration stops import data at once with a clear error; after the same change on the target a rerun applies everything once', { timeout: 120_000 }, async () => {
+  const dir = newExportDir();
+  const SF = sourceFlags(pg, 'src', 'app');
+  const TF = targetFlags(pg, 'dst');
+  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...TF]]) {
+    const r = await runTandem(args, env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+  let im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await ex.waitFor(/Streaming changes/, 60_000);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  await pg.sql('src', `UPDATE app.items SET note = 'before the change' WHERE id = 1`);
+  await pg.sql('src', `ALTER TABLE app.items ADD COLUMN qty int;
+    INSERT INTO app.items VALUES (1001, 'with qty', 5);
+    UPDATE app.items SET qty = 7 WHERE id = 2;`);
+  // Nothing more is written: the error must not wait for another change.
+  const code = await Promise.race([im.done, new Promise<string>((r) => setTimeout(() => r('still running'), 30_000).unref())]);
+  assert.equal(code, 1, tail(im.output()));
+  assert.match(im.output(), /error \[TANDEM_DATA\]: Change events for app\.items carry columns that app\.items on .*\/dst lacks: qty\./);
+  assert.match(im.output(), /fix: Make app\.items on .* match: add each missing column .*rerun the same import command/);
+  const rows = await pg.sql('dst', `SELECT count(*)::int AS n, max(note) FILTER (WHERE id = 1) AS note FROM app.items`);
+  assert.deepEqual(rows[0], { n: 300, note: 'before the change' }, 'the change before the ALTER was applied, nothing after it');
+
+  await pg.sql('dst', 'ALTER TABLE app.items ADD COLUMN qty int');
+  im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  const deadline = Date.now() + 30_000;
+  let last: { source: unknown[]; target: unknown[] } | undefined;
+  while (Date.now() < deadline) {
+    const [s, t] = await Promise.all([tableChecksums(pg, 'src', ['app']), tableChecksums(pg, 'dst', ['app'])]);
+    last = { source: [...s], target: [...t] };
+    if (JSON.stringify(last.source) === JSON.stringify(last.target)) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.deepEqual(await tableChecksums(pg, 'dst', ['app']), await tableChecksums(pg, 'src', ['app']), JSON.stringify(last));
+  const after = await pg.sql('dst', `SELECT id, note, qty FROM app.items WHERE id IN (2, 1001) ORDER BY id`);
+  assert.deepEqual(after, [{ id: 2, note: 'note 2', qty: 7 }, { id: 1001, note: 'with qty', qty: 5 }]);
+  assert.equal(im.exited(), false, tail(im.output()));
+  await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
+});
