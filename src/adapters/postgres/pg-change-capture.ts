@@ -140,10 +140,12 @@ export class PgChangeCapture implements ChangeCapture {
     return withPg(this.db, async (client) => (await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [this.slot])).rows.length > 0);
   }
 
-  open(from: string, tables: readonly TableInfo[]): ChangeStream {
+  open(from: string, tables: readonly TableInfo[], onWarning?: (message: string) => void): ChangeStream {
     return new PgChangeStream({
       source: this.db, slotName: this.slot, publicationName: this.publication, startLsn: positionToLsn(from),
       primaryKeys: new Map(tables.map((t) => [tableKeyOf(t), t.primaryKey])),
+      columns: new Map(tables.map((t) => [tableKeyOf(t), t.columns])),
+      onWarning,
     });
   }
 

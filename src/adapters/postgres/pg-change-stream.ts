@@ -1,7 +1,7 @@
 import type { UnnumberedChangeEvent } from '../../core/change-event.js';
 import type { CapturedTransaction, ChangeStream } from '../../core/engine/change-capture.js';
 import { TandemError } from '../../core/errors.js';
-import type { DbConfig } from '../../core/db-config.js';
+import { describeDb, type DbConfig } from '../../core/db-config.js';
 import { connectionPlan } from './pg-connection.js';
 import { WalStream, type WalEvent } from './replication/wal-stream.js';
 import { lsnToPosition, positionToLsn, type Lsn } from './replication/lsn.js';
@@ -28,6 +28,10 @@ export interface CaptureOptions {
   readonly startLsn: Lsn;
   /** Primary-key columns per `schema.table`, from the source catalog. */
   readonly primaryKeys: ReadonlyMap<string, readonly string[]>;
+  /** The copied columns per `schema.table` when the stream opened: a Relation message that differs is warned about. */
+  readonly columns?: ReadonlyMap<string, readonly string[]>;
+  /** Receives the warning about a table whose columns changed while the stream ran. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -39,6 +43,8 @@ export interface CaptureOptions {
  */
 export class PgChangeStream implements ChangeStream {
   private readonly stream: WalStream;
+  /** Each table's columns as of its last warning (until then: `options.columns`). */
+  private readonly knownColumns = new Map<string, readonly string[]>();
 
   constructor(private readonly options: CaptureOptions) {
     this.stream = new WalStream({
@@ -135,9 +141,33 @@ export class PgChangeStream implements ChangeStream {
       case 'truncate':
         for (const rel of ev.relations ?? []) open.events.push({ op: 't', schema: rel.schema, table: rel.name, key: {}, position: '', txId: xid });
         return undefined;
+      case 'relation':
+        this.checkColumns(m);
+        return undefined;
       default:
-        return undefined; // relation, type, origin, message: nothing to queue
+        return undefined; // type, origin, message: nothing to queue
     }
+  }
+
+  /**
+   * pgoutput sends a table's Relation message before its first change in a session and again after
+   * its definition changed. Logical decoding carries rows, not DDL: a column added or renamed on the
+   * database being read makes the importer stop at the first change that carries it (until the
+   * written table has it too), and a dropped column silently stops arriving. Said here, once per
+   * change of a table's columns (against those it had at the last warning, or when the stream
+   * opened), when the change happens rather than when an import fails.
+   */
+  private checkColumns(rel: RelationMessage): void {
+    const key = `${rel.schema}.${rel.name}`;
+    const known = this.knownColumns.get(key) ?? this.options.columns?.get(key);
+    if (!known || !this.options.onWarning) return;
+    const names = rel.columns.map((c) => c.name);
+    const added = names.filter((n) => !known.includes(n));
+    const dropped = known.filter((n) => !names.includes(n));
+    if (added.length === 0 && dropped.length === 0) return;
+    this.knownColumns.set(key, names);
+    const what = [added.length ? `now has ${added.join(', ')}` : '', dropped.length ? `no longer has ${dropped.join(', ')}` : ''].filter(Boolean).join(' and ');
+    this.options.onWarning(`${key} was changed on ${describeDb(this.options.source)} during the migration: it ${what} (renamed columns show as both). Schema changes are not replicated: make the same change to ${key} on the database being written. Until it has every column the changes carry, the import stops at the first such change and waits for a rerun (nothing is lost); a column dropped here stays there, filled with its default in new rows.`);
   }
 
   private pkOf(rel: RelationMessage): readonly string[] {

@@ -126,8 +126,13 @@ export interface ChangeCapture {
   createWithoutSnapshot(): Promise<StreamStart>;
   /** Whether the stream exists on the database (false once dropped). */
   exists(): Promise<boolean>;
-  /** The stream after `from` (the last durably queued position, or the start position). `tables` give the keys. */
-  open(from: string, tables: readonly TableInfo[]): ChangeStream;
+  /**
+   * The stream after `from` (the last durably queued position, or the start position). `tables` give
+   * the keys. `onWarning`: for a stream that carries rows only and goes on past a change of a
+   * table's definition (PostgreSQL), a warning naming the table and its changed columns; engines
+   * that stop at such a change do not call it.
+   */
+  open(from: string, tables: readonly TableInfo[], onWarning?: (message: string) => void): ChangeStream;
   /**
    * Writes a marker (or a heartbeat) into the database's change log so that it arrives in the stream
    * after every change committed before it, and is durable at once.

@@ -164,7 +164,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   try {
     while (!abort.signal.aborted) {
       const resumeFrom = queue.lastPosition ?? startPosition;
-      const stream = capture.open(resumeFrom, tables);
+      const stream = capture.open(resumeFrom, tables, (m) => reporter.warn(m));
       const stopOnAbort = () => void stream.stop().catch(() => {}); // the loop's finally stops it again and waits
       let idleTimer: NodeJS.Timeout | undefined;
       abort.signal.addEventListener('abort', stopOnAbort);

@@ -2,7 +2,9 @@
  * A column added on the PostgreSQL source during a live migration, then written while the source is
  * otherwise quiet: "import data" stops at once with an error that names the table and the column
  * and says what to do (before, it waited silently until the next change arrived), writes nothing of
- * those changes, and once the column is added on the target a rerun applies them exactly once.
+ * those changes, and once the column is added on the target a rerun applies them exactly once. The
+ * exporter warns about each change of a migrated table's columns as it arrives (a dropped column
+ * fails nothing, so that warning is all there is).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,5 +69,12 @@ test('a column added on the source mid-migration stops import data at once with 
   const after = await pg.sql('dst', `SELECT id, note, qty FROM app.items WHERE id IN (2, 1001) ORDER BY id`);
   assert.deepEqual(after, [{ id: 2, note: 'note 2', qty: 7 }, { id: 1001, note: 'with qty', qty: 5 }]);
   assert.equal(im.exited(), false, tail(im.output()));
+  // The exporter said so when the change arrived, before any import failed.
+  assert.match(ex.output(), /WARNING: app\.items was changed on .*\/src during the migration: it now has qty \(renamed columns show as both\)\. Schema changes are not replicated/);
+
+  // A dropped column: nothing fails, so the exporter's warning is what tells.
+  await pg.sql('src', `ALTER TABLE app.items DROP COLUMN note; UPDATE app.items SET qty = 8 WHERE id = 3`);
+  await ex.waitFor(/app\.items was changed on .* it no longer has note/, 30_000);
+  assert.equal((ex.output().match(/app\.items was changed on/g) ?? []).length, 2, 'one warning per change, not per event');
   await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
 });
