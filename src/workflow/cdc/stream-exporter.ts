@@ -1,4 +1,6 @@
 import { TandemError, fileSystemError, isTandemError } from '../../core/errors.js';
+import { filesystemUsedPercent } from '../../core/queue/segment-archiver.js';
+import { queueSpace, queueSpaceWarning } from './queue-space.js';
 import { log } from '../../core/logger.js';
 import { describeDb } from '../../core/db-config.js';
 import type { MetaStore } from '../../core/meta-store.js';
@@ -156,9 +158,19 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   const sequences = engine.sequences(db);
   sequences.warm?.(SEQUENCE_CONNECTION_REFRESH_MS);
   const cutoverWatch = watchForCutover(reporter, meta, exportDir.metainfoDir, capture, role, () => sequences.warm?.());
-  const retentionTimer = setInterval(() => void capture.retentionWarning().then(
-    (w) => { if (w) reporter.warn(w); },
-    () => { /* a failed check is not a reason to stop streaming */ }), RETENTION_CHECK_MS);
+  let diskWarnedAt: number | undefined;
+  const checkQueueSpace = async () => {
+    const space = queueSpace(meta, exportDir.metainfoDir, await filesystemUsedPercent(exportDir.queueDir));
+    const w = queueSpaceWarning(space, diskWarnedAt, exportDir.root);
+    diskWarnedAt = w.warnedAt;
+    if (w.message) reporter.warn(w.message);
+  };
+  const retentionTimer = setInterval(() => {
+    void capture.retentionWarning().then(
+      (w) => { if (w) reporter.warn(w); },
+      () => { /* a failed check is not a reason to stop streaming */ });
+    checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
+  }, RETENTION_CHECK_MS);
   reporter.print(`Streaming changes from the ${role} ${describeDb(db)} (${capture.labels.brief}) into ${exportDir.queueDir}. Stop with Ctrl-C; a restart resumes.`);
   let delay = 500;
   try {
