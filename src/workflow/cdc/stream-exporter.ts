@@ -172,6 +172,8 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
   }, RETENTION_CHECK_MS);
   reporter.print(`Streaming changes from the ${role} ${describeDb(db)} (${capture.labels.brief}) into ${exportDir.queueDir}. Stop with Ctrl-C; a restart resumes.`);
+  // At once, then with every retention check: a disk already nearly full is said before it fills.
+  await checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
   let delay = 500;
   try {
     while (!abort.signal.aborted) {

@@ -1,7 +1,8 @@
 /**
  * An export dir on a disk that fills up: `export data` warns up front that the tables may not fit,
  * stops with one clear TANDEM_DISK error (not an internal error), and once there is room the same
- * command completes. The small disk is a tmpfs mounted for the test (the tests run as root).
+ * command completes; a live export on a disk already 80% full warns as soon as it streams. The small
+ * disks are tmpfs mounted for the tests (the tests run as root).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
 import { runTandem, sourceFlags } from '../../helpers/cli.js';
+import { startTandem, type TandemProcess } from '../../helpers/live-process.js';
 import { fileSystemError } from '../../../src/core/errors.js';
 import { exportSnapshotPoint, PgSnapshotReader, type PgSnapshotChunk } from '../../../src/adapters/postgres/snapshot-reader.js';
 
@@ -54,6 +56,26 @@ test('a full disk stops export data with TANDEM_DISK; with room, the same comman
   const again = await runTandem(args, env);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /Export of the snapshot is complete: 100000 rows/);
+});
+
+test('a live export on a disk already 80% full warns as soon as it streams, with how to free the change queue', { timeout: 60_000 }, async () => {
+  await pg.sql('src', 'CREATE TABLE small (id int PRIMARY KEY, t text); INSERT INTO small SELECT g, md5(g::text) FROM generate_series(1, 10) g;');
+  const mount = mkdtempSync(join(tmpdir(), 'tandem-fulldisk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mount]);
+  let ex: TandemProcess | undefined;
+  try {
+    execFileSync('dd', ['if=/dev/zero', `of=${join(mount, 'ballast')}`, 'bs=1M', 'count=7'], { stdio: 'ignore' });
+    const dir = join(mount, 'export');
+    execFileSync('mkdir', [dir]);
+    ex = startTandem(['export', 'data', '--export-dir', dir, '--table-list', 'small', '--export-type', 'snapshot-and-changes', ...sourceFlags(pg, 'src', 'public')], env);
+    await ex.waitFor(/Streaming changes/, 30_000);
+    await ex.waitFor(/WARNING: the export dir's disk is (8|9)\d% full; the change queue holds [\d.]+ KB in it, 0\.0 KB of that applied by every importer\. Start "tandem archive changes --export-dir .*export --move-to <dir on another disk>"/, 10_000);
+    assert.equal((ex.output().match(/the export dir's disk is/g) ?? []).length, 1);
+  } finally {
+    await ex?.kill('SIGKILL');
+    execFileSync('umount', [mount]);
+    rmSync(mount, { recursive: true, force: true });
+  }
 });
 
 test('a write that fails while the COPY waits for the server rejects the chunk with ENOSPC (never an unheard error event), reporting no part', async () => {
