@@ -359,6 +359,21 @@ export class PgChangeTarget implements ChangeTarget {
     const reason = err.code.startsWith('22') ? 'invalid value' : err.message;
     const extra = [`SQLSTATE ${err.code}`, err.constraint ? `constraint ${err.constraint}` : '', err.column ? `column ${err.column}` : ''].filter(Boolean).join(', ');
     return new TandemError('TANDEM_DATA',
-      `Applying changes on channel ${channelNo} failed: ${what} events ${vsns.first}..${vsns.last}: ${reason} [${extra}]`, { cause: e });
+      `Applying changes on channel ${channelNo} failed: ${what} events ${vsns.first}..${vsns.last}: ${reason} [${extra}]. Nothing of this batch was written; the changes wait in the export dir's queue.`,
+      { cause: e, hint: this.hintFor(err.code, err.message ?? '', s) });
+  }
+
+  /** What to do about an apply error, by SQLSTATE (never by the row's values). */
+  private hintFor(code: string, message: string, s: PlannedStatement | undefined): string {
+    const where = describeDb(this.config);
+    const table = s && s.kind !== 'truncate' ? `${s.table.schema}.${s.table.name}` : 'the table';
+    const rerun = 'then rerun the same import command: it resumes where it stopped.';
+    if (code === '23514' && /no partition of relation/.test(message)) {
+      return `A partition was added on the database being read during the migration: create the same partition of ${table} on ${where}, ${rerun}`;
+    }
+    if (code.startsWith('22')) {
+      return `A value does not fit the column on ${where}: was the column's type changed on the database being read during the migration? Change it the same way on ${where}, ${rerun}`;
+    }
+    return `Make ${table} on ${where} accept the change (it differs from the database being read), ${rerun}`;
   }
 }

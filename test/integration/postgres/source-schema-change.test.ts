@@ -4,7 +4,8 @@
  * and says what to do (before, it waited silently until the next change arrived), writes nothing of
  * those changes, and once the column is added on the target a rerun applies them exactly once. The
  * exporter warns about each change of a migrated table's columns as it arrives (a dropped column
- * fails nothing, so that warning is all there is).
+ * fails nothing, so that warning is all there is). A partition added on the source stops the import
+ * the same way, with what to do.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,8 +23,25 @@ before(async () => {
   await pg.createDatabase('src');
   await pg.createDatabase('dst');
   await pg.sql('src', `CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, note text);
-    INSERT INTO app.items SELECT g, 'note ' || g FROM generate_series(1, 300) g;`);
+    INSERT INTO app.items SELECT g, 'note ' || g FROM generate_series(1, 300) g;
+    CREATE SCHEMA logs; CREATE TABLE logs.events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+    CREATE TABLE logs.events_2024 PARTITION OF logs.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    INSERT INTO logs.events SELECT g, date '2024-01-01' + g FROM generate_series(1, 100) g;`);
+  await pg.createDatabase('dst2');
 });
+
+/** Waits until the target's tables of `schema` equal the source's (row count and md5 of each). */
+async function untilEqual(schema: string, targetDb: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last: { source: unknown[]; target: unknown[] } | undefined;
+  while (Date.now() < deadline) {
+    const [s, t] = await Promise.all([tableChecksums(pg, 'src', [schema]), tableChecksums(pg, targetDb, [schema])]);
+    last = { source: [...s], target: [...t] };
+    if (JSON.stringify(last.source) === JSON.stringify(last.target)) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.fail(`not equal after 30 s: ${JSON.stringify(last)}`);
+}
 
 after(async () => {
   await killAll();
@@ -57,15 +75,7 @@ test('a column added on the source mid-migration stops import data at once with 
   await pg.sql('dst', 'ALTER TABLE app.items ADD COLUMN qty int');
   im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
   await im.waitFor(/Applying the changes captured on the source/, 60_000);
-  const deadline = Date.now() + 30_000;
-  let last: { source: unknown[]; target: unknown[] } | undefined;
-  while (Date.now() < deadline) {
-    const [s, t] = await Promise.all([tableChecksums(pg, 'src', ['app']), tableChecksums(pg, 'dst', ['app'])]);
-    last = { source: [...s], target: [...t] };
-    if (JSON.stringify(last.source) === JSON.stringify(last.target)) break;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  assert.deepEqual(await tableChecksums(pg, 'dst', ['app']), await tableChecksums(pg, 'src', ['app']), JSON.stringify(last));
+  await untilEqual('app', 'dst');
   const after = await pg.sql('dst', `SELECT id, note, qty FROM app.items WHERE id IN (2, 1001) ORDER BY id`);
   assert.deepEqual(after, [{ id: 2, note: 'note 2', qty: 7 }, { id: 1001, note: 'with qty', qty: 5 }]);
   assert.equal(im.exited(), false, tail(im.output()));
@@ -76,5 +86,33 @@ test('a column added on the source mid-migration stops import data at once with 
   await pg.sql('src', `ALTER TABLE app.items DROP COLUMN note; UPDATE app.items SET qty = 8 WHERE id = 3`);
   await ex.waitFor(/app\.items was changed on .* it no longer has note/, 30_000);
   assert.equal((ex.output().match(/app\.items was changed on/g) ?? []).length, 2, 'one warning per change, not per event');
+  await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
+});
+
+test('a partition added on the source mid-migration stops import data with what to do; once the target has it a rerun applies the rows', { timeout: 120_000 }, async () => {
+  const dir = newExportDir();
+  const SF = sourceFlags(pg, 'src', 'logs');
+  const TF = targetFlags(pg, 'dst2');
+  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...TF]]) {
+    const r = await runTandem(args, env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+  let im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await ex.waitFor(/Streaming changes/, 60_000);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  const partition = `CREATE TABLE logs.events_2025 PARTITION OF logs.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`;
+  await pg.sql('src', `${partition}; INSERT INTO logs.events VALUES (1000, '2025-03-03'), (1001, '2024-03-03');`);
+  const code = await Promise.race([im.done, new Promise<string>((r) => setTimeout(() => r('still running'), 30_000).unref())]);
+  assert.equal(code, 1, tail(im.output()));
+  assert.match(im.output(), /error \[TANDEM_DATA\]: Applying changes on channel \d+ failed: INSERT of logs\.events in events \d+\.\.\d+: no partition of relation "events" found for row \[SQLSTATE 23514.*\]\. Nothing of this batch was written/);
+  assert.match(im.output(), /fix: A partition was added on the database being read during the migration: create the same partition of logs\.events on .*\/dst2, then rerun the same import command/);
+  assert.doesNotMatch(ex.output(), /was changed on/, 'the columns did not change');
+
+  await pg.sql('dst2', partition);
+  im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  await untilEqual('logs', 'dst2');
+  assert.equal((await pg.sql('dst2', 'SELECT count(*)::int AS n FROM logs.events_2025'))[0].n, 1);
   await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
 });
