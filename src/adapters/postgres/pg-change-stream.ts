@@ -45,6 +45,8 @@ export class PgChangeStream implements ChangeStream {
   private readonly stream: WalStream;
   /** Each table's columns as of its last warning (until then: `options.columns`). */
   private readonly knownColumns = new Map<string, readonly string[]>();
+  /** Each table's column types in its last Relation message of this session. */
+  private readonly knownTypes = new Map<string, Map<string, { oid: number; mod: number }>>();
 
   constructor(private readonly options: CaptureOptions) {
     this.stream = new WalStream({
@@ -153,21 +155,35 @@ export class PgChangeStream implements ChangeStream {
    * pgoutput sends a table's Relation message before its first change in a session and again after
    * its definition changed. Logical decoding carries rows, not DDL: a column added or renamed on the
    * database being read makes the importer stop at the first change that carries it (until the
-   * written table has it too), and a dropped column silently stops arriving. Said here, once per
-   * change of a table's columns (against those it had at the last warning, or when the stream
-   * opened), when the change happens rather than when an import fails.
+   * written table has it too), a dropped column silently stops arriving, and a column whose type
+   * changed may carry values the written column cannot take. Said here, once per change of a
+   * table's definition, when the change happens rather than when an import fails. Columns are
+   * compared with those of the last warning (else those of the stream's opening); types with the
+   * table's previous Relation message in this session (the first one has nothing to compare with).
    */
   private checkColumns(rel: RelationMessage): void {
     const key = `${rel.schema}.${rel.name}`;
     const known = this.knownColumns.get(key) ?? this.options.columns?.get(key);
+    const types = new Map(rel.columns.map((c) => [c.name, { oid: c.typeOid, mod: c.typeMod }]));
+    const before = this.knownTypes.get(key);
+    this.knownTypes.set(key, types);
     if (!known || !this.options.onWarning) return;
     const names = rel.columns.map((c) => c.name);
     const added = names.filter((n) => !known.includes(n));
     const dropped = known.filter((n) => !names.includes(n));
-    if (added.length === 0 && dropped.length === 0) return;
+    const retyped = before ? names.filter((n) => {
+      const was = before.get(n);
+      const now = types.get(n)!;
+      return was !== undefined && (was.oid !== now.oid || was.mod !== now.mod);
+    }) : [];
+    if (added.length === 0 && dropped.length === 0 && retyped.length === 0) return;
     this.knownColumns.set(key, names);
-    const what = [added.length ? `now has ${added.join(', ')}` : '', dropped.length ? `no longer has ${dropped.join(', ')}` : ''].filter(Boolean).join(' and ');
-    this.options.onWarning(`${key} was changed on ${describeDb(this.options.source)} during the migration: it ${what} (renamed columns show as both). Schema changes are not replicated: make the same change to ${key} on the database being written. Until it has every column the changes carry, the import stops at the first such change and waits for a rerun (nothing is lost); a column dropped here stays there, filled with its default in new rows.`);
+    const what = [
+      added.length ? `now has ${added.join(', ')}` : '',
+      dropped.length ? `no longer has ${dropped.join(', ')}` : '',
+      retyped.length ? `changed the type of ${retyped.map((n) => `${n} (${typeName(before!.get(n)!)} to ${typeName(types.get(n)!)})`).join(', ')}` : '',
+    ].filter(Boolean).join(' and ');
+    this.options.onWarning(`${key} was changed on ${describeDb(this.options.source)} during the migration: it ${what}${added.length && dropped.length ? ' (renamed columns show as both)' : ''}. Schema changes are not replicated: make the same change to ${key} on the database being written. Until it has every column the changes carry, and types that take their values, the import stops at the first change it cannot write and waits for a rerun (nothing is lost); a column dropped here stays there, filled with its default in new rows.`);
   }
 
   private pkOf(rel: RelationMessage): readonly string[] {
@@ -200,4 +216,20 @@ function tupleToRecord(rel: RelationMessage, tuple: Tuple): Record<string, strin
     out[rel.columns[i]!.name] = v === null ? null : Buffer.isBuffer(v) ? v.toString('utf8') : v;
   }
   return out;
+}
+
+/** Names of the built-in types a column is most often changed from or to (others by OID). */
+const TYPE_NAMES: Readonly<Record<number, string>> = {
+  16: 'boolean', 17: 'bytea', 20: 'bigint', 21: 'smallint', 23: 'integer', 25: 'text', 114: 'json', 700: 'real',
+  701: 'double precision', 1042: 'character', 1043: 'character varying', 1082: 'date', 1083: 'time',
+  1114: 'timestamp', 1184: 'timestamptz', 1700: 'numeric', 2950: 'uuid', 3802: 'jsonb',
+};
+
+/** A type as a Relation message gives it: a name where known, with its modifier (varchar length, numeric precision). */
+function typeName(t: { oid: number; mod: number }): string {
+  const name = TYPE_NAMES[t.oid] ?? `type ${t.oid}`;
+  if (t.mod < 0) return name;
+  if (t.oid === 1042 || t.oid === 1043) return `${name}(${t.mod - 4})`;
+  if (t.oid === 1700) return `${name}(${(t.mod - 4) >> 16},${(t.mod - 4) & 0xffff})`;
+  return `${name} (modifier ${t.mod})`;
 }
