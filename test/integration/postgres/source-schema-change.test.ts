@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
-import { startTandem, killAll, tail } from '../../helpers/live-process.js';
+import { startTandem, killAll, tail, type TandemProcess } from '../../helpers/live-process.js';
 import { tableChecksums } from '../../helpers/table-checksum.js';
 
 let pg: PgServer;
@@ -43,22 +43,28 @@ async function untilEqual(schema: string, targetDb: string): Promise<void> {
   assert.fail(`not equal after 30 s: ${JSON.stringify(last)}`);
 }
 
+/** Exports and imports the schema of `schema`, then starts a live export: streaming when it returns. */
+async function streaming(schema: string, targetDb: string): Promise<{ dir: string; TF: string[]; ex: TandemProcess }> {
+  const dir = newExportDir();
+  const SF = sourceFlags(pg, 'src', schema);
+  const TF = targetFlags(pg, targetDb);
+  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...TF]]) {
+    const r = await runTandem(args, env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+  await ex.waitFor(/Streaming changes/, 60_000);
+  return { dir, TF, ex };
+}
+
 after(async () => {
   await killAll();
   await pg?.stop();
 });
 
 test('a column added on the source mid-migration stops import data at once with a clear error; after the same change on the target a rerun applies everything once', { timeout: 120_000 }, async () => {
-  const dir = newExportDir();
-  const SF = sourceFlags(pg, 'src', 'app');
-  const TF = targetFlags(pg, 'dst');
-  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...TF]]) {
-    const r = await runTandem(args, env);
-    assert.equal(r.code, 0, r.stderr);
-  }
-  const ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+  const { dir, TF, ex } = await streaming('app', 'dst');
   let im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
-  await ex.waitFor(/Streaming changes/, 60_000);
   await im.waitFor(/Applying the changes captured on the source/, 60_000);
   await pg.sql('src', `UPDATE app.items SET note = 'before the change' WHERE id = 1`);
   await pg.sql('src', `ALTER TABLE app.items ADD COLUMN qty int;
@@ -93,16 +99,8 @@ test('a column added on the source mid-migration stops import data at once with 
 });
 
 test('a partition added on the source mid-migration stops import data with what to do; once the target has it a rerun applies the rows', { timeout: 120_000 }, async () => {
-  const dir = newExportDir();
-  const SF = sourceFlags(pg, 'src', 'logs');
-  const TF = targetFlags(pg, 'dst2');
-  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...TF]]) {
-    const r = await runTandem(args, env);
-    assert.equal(r.code, 0, r.stderr);
-  }
-  const ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+  const { dir, TF, ex } = await streaming('logs', 'dst2');
   let im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
-  await ex.waitFor(/Streaming changes/, 60_000);
   await im.waitFor(/Applying the changes captured on the source/, 60_000);
   const partition = `CREATE TABLE logs.events_2025 PARTITION OF logs.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`;
   await pg.sql('src', `${partition}; INSERT INTO logs.events VALUES (1000, '2025-03-03'), (1001, '2024-03-03');`);
