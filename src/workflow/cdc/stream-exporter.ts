@@ -6,7 +6,7 @@ import { describeDb } from '../../core/db-config.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../core/change-event.js';
-import type { TableInfo } from '../../core/engine/catalog.js';
+import { tableKeyOf, type TableInfo } from '../../core/engine/catalog.js';
 import type { CapturedTransaction, ChangeCapture } from '../../core/engine/change-capture.js';
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import type { CommandEnv } from '../command-env.js';
@@ -136,6 +136,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   const capture = engine.changeCapture(db, { id: uuid, side: role });
   const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role, segmentBytes: segmentBytesFromEnv() });
   const tables = options.tables ?? await capturedTables(side, meta);
+  if (role === 'source') for (const w of columnsChangedSinceSnapshot(meta, tables, describeDb(db))) reporter.warn(w);
   let reachedMarker = false;
   const totalAtStart = queue.lastVsn;
   const meter = new RateMeter();
@@ -400,6 +401,26 @@ function stillRequested(meta: MetaStore, direction: CutoverDirection): boolean {
 }
 
 /** The migrated tables as the streamed database's catalog has them now (their primary keys name the rows). */
+/**
+ * Tables whose columns on the source differ from those the snapshot recorded: changed while no
+ * exporter ran (a running one warns as the change arrives). Said at every start while it holds.
+ */
+export function columnsChangedSinceSnapshot(meta: MetaStore, tables: readonly TableInfo[], where: string): string[] {
+  const recorded = new Map(meta.snapshotTables().map((t) => [t.tableKey, t.columns]));
+  const warnings: string[] = [];
+  for (const t of tables) {
+    const key = tableKeyOf(t);
+    const was = recorded.get(key);
+    if (!was) continue;
+    const added = t.columns.filter((c) => !was.includes(c));
+    const dropped = was.filter((c) => !t.columns.includes(c));
+    if (added.length === 0 && dropped.length === 0) continue;
+    const what = [added.length ? `now has ${added.join(', ')}` : '', dropped.length ? `no longer has ${dropped.join(', ')}` : ''].filter(Boolean).join(' and ');
+    warnings.push(`${key} on ${where} differs from when its snapshot was taken: it ${what}. Schema changes are not replicated: the table on the database being written needs the same change (skip this if it has it already). Until it has every column the changes carry, the import stops at the first change it cannot write and waits for a rerun (nothing is lost).`);
+  }
+  return warnings;
+}
+
 export async function capturedTables({ db, engine }: Side, meta: MetaStore): Promise<TableInfo[]> {
   const catalog = await engine.openCatalog(db);
   try {
