@@ -2,6 +2,7 @@ import type { UnnumberedChangeEvent } from '../../core/change-event.js';
 import type { CapturedTransaction, ChangeStream } from '../../core/engine/change-capture.js';
 import { TandemError } from '../../core/errors.js';
 import { describeDb, type DbConfig } from '../../core/db-config.js';
+import { columnChange } from '../../core/engine/catalog.js';
 import { connectionPlan } from './pg-connection.js';
 import { WalStream, type WalEvent } from './replication/wal-stream.js';
 import { lsnToPosition, positionToLsn, type Lsn } from './replication/lsn.js';
@@ -169,21 +170,19 @@ export class PgChangeStream implements ChangeStream {
     this.knownTypes.set(key, types);
     if (!known || !this.options.onWarning) return;
     const names = rel.columns.map((c) => c.name);
-    const added = names.filter((n) => !known.includes(n));
-    const dropped = known.filter((n) => !names.includes(n));
+    const change = columnChange(known, names);
     const retyped = before ? names.filter((n) => {
       const was = before.get(n);
       const now = types.get(n)!;
       return was !== undefined && (was.oid !== now.oid || was.mod !== now.mod);
     }) : [];
-    if (added.length === 0 && dropped.length === 0 && retyped.length === 0) return;
+    if (!change && retyped.length === 0) return;
     this.knownColumns.set(key, names);
     const what = [
-      added.length ? `now has ${added.join(', ')}` : '',
-      dropped.length ? `no longer has ${dropped.join(', ')}` : '',
+      change?.text ?? '',
       retyped.length ? `changed the type of ${retyped.map((n) => `${n} (${typeName(before!.get(n)!)} to ${typeName(types.get(n)!)})`).join(', ')}` : '',
     ].filter(Boolean).join(' and ');
-    this.options.onWarning(`${key} was changed on ${describeDb(this.options.source)} during the migration: it ${what}${added.length && dropped.length ? ' (renamed columns show as both)' : ''}. Schema changes are not replicated: make the same change to ${key} on the database being written. Until it has every column the changes carry, and types that take their values, the import stops at the first change it cannot write and waits for a rerun (nothing is lost); a column dropped here stays there, filled with its default in new rows.`);
+    this.options.onWarning(`${key} was changed on ${describeDb(this.options.source)} during the migration: it ${what}${change?.renamed ? ' (renamed columns show as both)' : ''}. Schema changes are not replicated: make the same change to ${key} on the database being written. Until it has every column the changes carry, and types that take their values, the import stops at the first change it cannot write and waits for a rerun (nothing is lost); a column dropped here stays there, filled with its default in new rows.`);
   }
 
   private pkOf(rel: RelationMessage): readonly string[] {

@@ -55,6 +55,19 @@ export function tableKeyOf(t: Pick<TableInfo, 'schema' | 'name'>): string {
   return `${t.schema}.${t.name}`;
 }
 
+/**
+ * How a table's column list changed, by name, for a warning: "now has a, b and no longer has c"
+ * (undefined when the names are the same). `renamed` when columns were both added and dropped (a
+ * rename shows as both).
+ */
+export function columnChange(was: readonly string[], now: readonly string[]): { text: string; renamed: boolean } | undefined {
+  const added = now.filter((c) => !was.includes(c));
+  const dropped = was.filter((c) => !now.includes(c));
+  if (added.length === 0 && dropped.length === 0) return undefined;
+  const text = [added.length ? `now has ${added.join(', ')}` : '', dropped.length ? `no longer has ${dropped.join(', ')}` : ''].filter(Boolean).join(' and ');
+  return { text, renamed: added.length > 0 && dropped.length > 0 };
+}
+
 /** A problem found before anything changes, with the way to fix it. */
 export interface PrerequisiteFinding {
   /** 'error' stops the command; 'warning' is printed and the command goes on. */

@@ -143,7 +143,7 @@ export class ChangeDispatcher {
   private serialEvents = 0;
   private startedAt = 0;
   private wake: () => void = () => {};
-  /** Ends `run`'s wait for the source's next chunk (set by `run`). */
+  /** Ends `run`'s current wait for the source's next chunk (set by `run` for each wait). */
   private interrupt: () => void = () => {};
   private changed: Promise<void> = Promise.resolve();
   /** Channels that may apply a batch at the same time (1..channels). */
@@ -178,13 +178,18 @@ export class ChangeDispatcher {
     if (this.options.signal?.aborted) this.stop();
     // A live source waits for the next change as long as the database is quiet: an error (or a
     // stop) while it waits must end the run at once, not when the next change arrives.
+    // (A fresh promise per wait: a race against one promise pending for the whole run would add a
+    // reaction to it per chunk, kept until the run ends.)
     const iterator = source[Symbol.asyncIterator]();
-    const interrupted = new Promise<'interrupted'>((resolve) => { this.interrupt = () => resolve('interrupted'); });
-    if (this.stopping || this.fatal) this.interrupt();
     try {
       outer: for (;;) {
         const pending = iterator.next();
-        const next = await Promise.race([pending, interrupted]);
+        const next = await new Promise<IteratorResult<readonly ChangeEvent[]> | 'interrupted'>((resolve, reject) => {
+          this.interrupt = () => resolve('interrupted');
+          if (this.stopping || this.fatal) resolve('interrupted');
+          pending.then(resolve, reject);
+        });
+        this.interrupt = () => {};
         if (next === 'interrupted') {
           pending.catch(() => {}); // settles after the source's own stop signal; its error is not ours
           break;

@@ -6,7 +6,7 @@ import { describeDb } from '../../core/db-config.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../core/change-event.js';
-import { tableKeyOf, type TableInfo } from '../../core/engine/catalog.js';
+import { columnChange, tableKeyOf, type TableInfo } from '../../core/engine/catalog.js';
 import type { CapturedTransaction, ChangeCapture } from '../../core/engine/change-capture.js';
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import type { CommandEnv } from '../command-env.js';
@@ -412,11 +412,9 @@ export function columnsChangedSinceSnapshot(meta: MetaStore, tables: readonly Ta
     const key = tableKeyOf(t);
     const was = recorded.get(key);
     if (!was) continue;
-    const added = t.columns.filter((c) => !was.includes(c));
-    const dropped = was.filter((c) => !t.columns.includes(c));
-    if (added.length === 0 && dropped.length === 0) continue;
-    const what = [added.length ? `now has ${added.join(', ')}` : '', dropped.length ? `no longer has ${dropped.join(', ')}` : ''].filter(Boolean).join(' and ');
-    warnings.push(`${key} on ${where} differs from when its snapshot was taken: it ${what}. Schema changes are not replicated: the table on the database being written needs the same change (skip this if it has it already). Until it has every column the changes carry, the import stops at the first change it cannot write and waits for a rerun (nothing is lost).`);
+    const change = columnChange(was, t.columns);
+    if (!change) continue;
+    warnings.push(`${key} on ${where} differs from when its snapshot was taken: it ${change.text}. Schema changes are not replicated: the table on the database being written needs the same change (skip this if it has it already). Until it has every column the changes carry, the import stops at the first change it cannot write and waits for a rerun (nothing is lost).`);
   }
   return warnings;
 }
