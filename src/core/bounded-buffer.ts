@@ -23,9 +23,14 @@ export class BoundedBuffer<T> {
   private failure: unknown;
   private ended = false;
   private released = false;
+  private waitingWeight = 0;
 
-  /** `limit`: how many items may wait before `room()` waits. */
-  constructor(readonly limit: number) {}
+  /**
+   * `limit`: how many items may wait before `room()` waits; `weight`, optionally, a second limit on
+   * the sum of the waiting items' weights (a change capture's transactions: their events, so that
+   * a few large transactions wait no more than many small ones).
+   */
+  constructor(readonly limit: number, private readonly weight?: { readonly limit: number; readonly of: (item: T) => number }) {}
 
   /** How many items wait. */
   get size(): number {
@@ -34,7 +39,7 @@ export class BoundedBuffer<T> {
 
   /** Resolves when fewer than `limit` items wait, or at once after `release()`. */
   async room(): Promise<void> {
-    while (this.queue.length >= this.limit && !this.released) {
+    while ((this.queue.length >= this.limit || (this.weight !== undefined && this.waitingWeight >= this.weight.limit)) && !this.released) {
       await new Promise<void>((resolve) => { this.wakeProducer = resolve; });
     }
   }
@@ -42,12 +47,16 @@ export class BoundedBuffer<T> {
   /** Adds an item (whether there is room is the producer's to ask first) and wakes the consumer. */
   push(item: T): void {
     this.queue.push(item);
+    if (this.weight) this.waitingWeight += this.weight.of(item);
     this.wakeConsumer?.();
   }
 
   /** Adds several items at once, waking the consumer once (however many there are: no room is asked). */
   pushAll(items: Iterable<T>): void {
-    for (const item of items) this.queue.push(item);
+    for (const item of items) {
+      this.queue.push(item);
+      if (this.weight) this.waitingWeight += this.weight.of(item);
+    }
     this.wakeConsumer?.();
   }
 
@@ -69,7 +78,11 @@ export class BoundedBuffer<T> {
 
   /** The items, one at a time (each read makes room for the producer). */
   items(): AsyncGenerator<T> {
-    return this.read(() => this.queue.shift()!);
+    return this.read(() => {
+      const item = this.queue.shift()!;
+      if (this.weight) this.waitingWeight -= this.weight.of(item);
+      return item;
+    });
   }
 
   /** Every item waiting, in one array per wake-up (the buffer is empty again after each). */
@@ -77,6 +90,7 @@ export class BoundedBuffer<T> {
     return this.read(() => {
       const batch = this.queue;
       this.queue = [];
+      this.waitingWeight = 0;
       return batch;
     });
   }

@@ -24,6 +24,8 @@ export const FAILPOINTS = [
   'queue.after-append-before-commit',
   'queue.after-commit-before-ack',
   'queue.marker-after-append',
+  // A part of a transaction too large to hold in memory committed (reached only by such a transaction).
+  'queue.after-part-commit',
   // Snapshot.
   'snapshot.after-file-before-record',
   'import.after-batch-commit',
@@ -65,6 +67,12 @@ export const FAULT_POINTS = [
   // The importer's metrics display, which reads the queue's state from meta.db.
   'apply.show-metrics',
 ] as const;
+
+/**
+ * The failpoints only a transaction too large to hold in memory reaches (the crash suites' small
+ * transactions never do); test/integration/postgres/large-transaction.test.ts kills there.
+ */
+export const LARGE_TRANSACTION_FAILPOINTS: readonly FailpointName[] = ['queue.after-part-commit'];
 
 /** The failpoints only a MySQL/MariaDB source reaches. */
 export const MYSQL_FAILPOINTS: readonly FailpointName[] = FAILPOINTS.filter((f) => f.startsWith('mysql.'));

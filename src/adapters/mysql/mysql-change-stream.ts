@@ -23,6 +23,8 @@ import { mysqlTargetSchemaOf } from './mysql-config.js';
 
 /** Transactions held between the binlog reader and the exporter before the reader waits (a chunk of the binlog may add more at once). */
 const MAX_BUFFERED = 256;
+/** ... and their events (a large transaction comes in parts of TRANSACTION_PART_EVENTS). */
+const MAX_BUFFERED_EVENTS = 20_000;
 
 /** Where one stream reads: the migrated tables (by MySQL name) and the marker rows of its metadata database. */
 export interface StreamScope {
@@ -54,11 +56,13 @@ export async function binlogCaptureOptions(db: DbConfig, scope: StreamScope, pur
 /** A binlog transaction as the seam's: marker rows taken out of the events and named in `markers`. */
 export function capturedTransaction(tx: AssembledTransaction, streamId: string): CapturedTransaction {
   const { events, markers } = markersOf(tx.events, streamId);
-  return { events, position: tx.position, txId: tx.txId, markers };
+  return { events, position: tx.position, txId: tx.txId, markers, ...(tx.continues && { continues: true as const }) };
 }
 
 export class MySqlChangeStream implements ChangeStream {
-  private readonly buffer = new BoundedBuffer<CapturedTransaction>(MAX_BUFFERED);
+  private readonly buffer = new BoundedBuffer<CapturedTransaction>(MAX_BUFFERED, { limit: MAX_BUFFERED_EVENTS, of: (tx) => tx.events.length });
+  /** Markers found in the parts of a large transaction so far: the seam names them on its last part. */
+  private partMarkers: string[] = [];
   private stopped = false;
   private capture: BinlogCapture | undefined;
   private running: Promise<void> | undefined;
@@ -78,8 +82,21 @@ export class MySqlChangeStream implements ChangeStream {
     for await (const batch of capture.transactionBatches()) {
       await this.buffer.room();
       if (this.stopped) return;
-      this.buffer.pushAll(batch.map((tx) => capturedTransaction(tx, this.scope.streamId)));
+      this.buffer.pushAll(batch.map((tx) => this.captured(tx)));
     }
+  }
+
+  private captured(tx: AssembledTransaction): CapturedTransaction {
+    const c = capturedTransaction(tx, this.scope.streamId);
+    if (c.continues) {
+      if (c.markers.length === 0) return c;
+      this.partMarkers.push(...c.markers);
+      return { ...c, markers: [] };
+    }
+    if (this.partMarkers.length === 0) return c;
+    const markers = [...this.partMarkers, ...c.markers];
+    this.partMarkers = [];
+    return { ...c, markers };
   }
 
   private finish(error: unknown): void {

@@ -14,11 +14,22 @@ export const MARKER_PREFIX = 'tandem';
 /** Most replication messages decoded per read of the socket (one batch of transactions). */
 const MESSAGES_PER_READ = 4096;
 
-/** The transaction being received: its events and markers so far. */
+/**
+ * A transaction is handed over in parts of this many events (`CapturedTransaction.continues`), so
+ * that one transaction of millions of rows does not have to fit in memory: about 1.4 KB per event
+ * decoded (a 2,000,000-row UPDATE held whole took 2.8 GB), so a part is about 15 MB.
+ */
+export const TRANSACTION_PART_EVENTS = 10_000;
+
+/** The transaction being received: its events (since its last part) and markers so far. */
 interface OpenTransaction {
   events: UnnumberedChangeEvent[];
   markers: string[];
   xid: string;
+  /** Its commit record's LSN (from Begin): the position of its parts. */
+  finalLsn: Lsn;
+  /** Parts of it were handed over: its commit is handed over even with no events left. */
+  parted: boolean;
 }
 
 export interface CaptureOptions {
@@ -33,6 +44,8 @@ export interface CaptureOptions {
   readonly columns?: ReadonlyMap<string, readonly string[]>;
   /** Receives the warning about a table whose columns changed while the stream ran. */
   readonly onWarning?: (message: string) => void;
+  /** Events per part of a large transaction; default TRANSACTION_PART_EVENTS. */
+  readonly partEvents?: number;
 }
 
 /**
@@ -40,7 +53,10 @@ export interface CaptureOptions {
  * committed transaction at a time. Values keep the server's text form; an unchanged TOASTed column
  * is left out of `after` (never written as NULL). A transaction's position is its commit's end LSN
  * as a sortable position (`lsnToPosition`), which is also what `acknowledge` confirms to the slot.
- * Tandem's markers are transactional logical messages with the prefix `tandem`.
+ * Tandem's markers are transactional logical messages with the prefix `tandem`. A transaction of
+ * more than `partEvents` events is handed over in parts as it arrives, each with the LSN of its
+ * commit record (known from its Begin message) as position: after every earlier transaction's
+ * commit end (or equal to it) and before its own.
  */
 export class PgChangeStream implements ChangeStream {
   private readonly stream: WalStream;
@@ -85,10 +101,12 @@ export class PgChangeStream implements ChangeStream {
   /**
    * The transactions committed in everything received so far, in commit order, one array per read
    * of the socket (never empty): the consumer awaits once per read instead of once per message and
-   * per transaction. A transaction may span reads; it is handed out with the read of its commit.
+   * per transaction. A transaction may span reads; it is handed out with the read of its commit, or
+   * in parts (the read that fills each part).
    */
   async *transactionBatches(): AsyncGenerator<CapturedTransaction[]> {
-    const open: OpenTransaction = { events: [], markers: [], xid: '' };
+    const open: OpenTransaction = { events: [], markers: [], xid: '', finalLsn: 0n, parted: false };
+    const partEvents = this.options.partEvents ?? TRANSACTION_PART_EVENTS;
     for (;;) {
       const received = await this.stream.nextBatch(MESSAGES_PER_READ);
       if (!received) return;
@@ -96,6 +114,11 @@ export class PgChangeStream implements ChangeStream {
       for (const ev of received) {
         const tx = this.accept(open, ev);
         if (tx) committed.push(tx);
+        else if (open.events.length >= partEvents) {
+          committed.push({ events: open.events, position: lsnToPosition(open.finalLsn), txId: open.xid, markers: [], continues: true });
+          open.events = [];
+          open.parted = true;
+        }
       }
       if (committed.length > 0) yield committed;
     }
@@ -110,12 +133,14 @@ export class PgChangeStream implements ChangeStream {
         open.events = [];
         open.markers = [];
         open.xid = String(m.xid);
+        open.finalLsn = m.finalLsn;
+        open.parted = false;
         return undefined;
       case 'commit': {
         const { events, markers } = open;
         open.events = [];
         open.markers = [];
-        return events.length > 0 || markers.length > 0 ? { events, position: lsnToPosition(m.endLsn), txId: xid, markers } : undefined;
+        return events.length > 0 || markers.length > 0 || open.parted ? { events, position: lsnToPosition(m.endLsn), txId: xid, markers } : undefined;
       }
       case 'message':
         if (m.prefix === MARKER_PREFIX && m.transactional) open.markers.push(m.content.toString('utf8'));

@@ -26,6 +26,18 @@ export interface CapturedTransaction {
   readonly txId: string;
   /** Tandem markers written into this transaction (`writeMarker`); events may be empty. */
   readonly markers: readonly string[];
+  /**
+   * Set on a part of a transaction too large to hold in memory (a batch job's million-row UPDATE):
+   * the next items carry the rest of its events in order, the last of them (with its markers)
+   * without `continues`, and all with the same `txId`. A part's `position` sorts at or after every
+   * earlier transaction's and strictly before this transaction's own (PostgreSQL: the LSN of its
+   * commit record, known from its first message); a part is never acknowledged. The source has
+   * committed the whole transaction before it is streamed, so a part is never rolled back. The
+   * exporter queues each part as it comes and records how many of the transaction's events it
+   * holds; a stream resumed after a crash replays the transaction from its start, in the same
+   * order, wherever its parts are cut.
+   */
+  readonly continues?: true;
 }
 
 /** A running stream of committed transactions. */

@@ -15,6 +15,7 @@ import { CutoverState, watchCutover, type CutoverDirection } from '../cutover/cu
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
+import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
 
 export type ExporterRole = 'source' | 'target';
 
@@ -22,11 +23,12 @@ export type ExporterRole = 'source' | 'target';
  * Where each exporter keeps its stream state, and which cutover ends its stream. The queue keeps
  * each exporter's last position apart (`EventQueueWriter`'s `exporter`), so the target's positions
  * never have to sort after the source's. `markerPositionKey` holds the position of the transaction
- * that carried the cutover marker (the name is the stored format).
+ * that carried the cutover marker (the name is the stored format). `partsKey` holds what the queue
+ * holds of a transaction handed over in parts (`QueuedParts`), null when none.
  */
-export const EXPORTER_ROLES: Record<ExporterRole, { replicationKey: string; startKey: string; markerPositionKey: string; direction: CutoverDirection; marker: MarkerKind }> = {
-  source: { replicationKey: 'source_replication', startKey: 'cdc_start_position', markerPositionKey: 'source_marker_end_lsn', direction: 'to_target', marker: 'cutover_to_target' },
-  target: { replicationKey: 'target_replication', startKey: 'target_cdc_start_position', markerPositionKey: 'target_marker_end_lsn', direction: 'to_source', marker: 'cutover_to_source' },
+export const EXPORTER_ROLES: Record<ExporterRole, { replicationKey: string; startKey: string; markerPositionKey: string; partsKey: string; direction: CutoverDirection; marker: MarkerKind }> = {
+  source: { replicationKey: 'source_replication', startKey: 'cdc_start_position', markerPositionKey: 'source_marker_end_lsn', partsKey: 'source_transaction_in_parts', direction: 'to_target', marker: 'cutover_to_target' },
+  target: { replicationKey: 'target_replication', startKey: 'target_cdc_start_position', markerPositionKey: 'target_marker_end_lsn', partsKey: 'target_transaction_in_parts', direction: 'to_source', marker: 'cutover_to_source' },
 };
 
 /** Transactions are grouped into one queue append up to this many events (fewer fsyncs). */
@@ -138,6 +140,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   const tables = options.tables ?? await capturedTables(side, meta);
   if (role === 'source') for (const w of columnsChangedSinceSnapshot(meta, tables, describeDb(db))) reporter.warn(w);
   let reachedMarker = false;
+  const parts = new TransactionParts(meta.getValue<QueuedParts | null>(r.partsKey) ?? undefined);
   const totalAtStart = queue.lastVsn;
   const meter = new RateMeter();
   const printer = new MetricsPrinter(reporter.stdout);
@@ -203,7 +206,10 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           flushing = true;
           try {
             const t0 = Date.now();
-            await queue.append(pending, pendingTx.position);
+            // A group that holds a transaction's last part clears, in its commit, the record of its earlier parts.
+            const clears = parts.clearsRecord;
+            await queue.append(pending, pendingTx.position, clears ? () => meta.setValue(r.partsKey, null) : undefined);
+            if (clears) parts.lastPartQueued();
             lastAppendAt = Date.now();
             lastAppendEvents = pending.length;
             if (log.level === 'debug') log.debug(`queued ${pending.length} events in ${Date.now() - t0} ms, ${t0 - groupSince} ms after the group's first transaction arrived`);
@@ -228,6 +234,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         }, IDLE_ACK_MS);
         // Streams that can hand out everything already received at once save an await per transaction.
         const batches = stream.transactionBatches?.() ?? oneByOne(stream.transactions());
+        parts.streamStarted();
         let flushWaitMs = GROUPING.idleWaitMs;
         let holdMs = 0;
         let heldUntil = 0;
@@ -257,11 +264,28 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           lastActivity = Date.now();
           for (const tx of next.value) {
             const { position } = tx;
-            const last = queue.lastPosition;
-            if (last !== undefined && position <= last) continue; // replayed after a crash: already queued
-            if (pendingTx && position <= pendingTx.position) continue;
+            // Replayed after a crash or a reconnection: already queued.
+            if (alreadyQueued(tx, queue.lastPosition) || (pendingTx && alreadyQueued(tx, pendingTx.position))) continue;
+            const events = parts.unqueuedEvents(tx);
+            if (tx.continues) {
+              // A part of a transaction too large to hold: queued at once (after the whole ones
+              // before it), without moving the queue's position; meta.db records, in the same
+              // commit, how much of the transaction the queue holds.
+              await flush();
+              if (events.length > 0) {
+                const at = queue.lastPosition ?? startPosition;
+                const record = parts.partRecord(tx, at, events.length);
+                await queue.append(events.map((e) => (e.position === position ? e : { ...e, position })), at, () => meta.setValue(r.partsKey, record));
+                parts.partQueued(record);
+                failpoint('queue.after-part-commit');
+                lastAppendAt = Date.now();
+                lastAppendEvents = events.length;
+                meter.add(events.length);
+              }
+              continue;
+            }
             // Events that already carry their transaction's position are queued as they are.
-            for (const e of tx.events) pending.push(e.position === position ? e : { ...e, position });
+            for (const e of events) pending.push(e.position === position ? e : { ...e, position });
             if (!pendingTx) groupSince = Date.now();
             pendingTx = tx;
             if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
@@ -272,11 +296,14 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
               // The marker, its record in the cutover table and the sequence values are committed
               // together: a crash leaves either all of them or none (the source then replays the
               // marker's transaction and the next run writes it once).
+              const clears = parts.clearsRecord;
               await queue.append(pending, position, ({ lastVsn }) => {
+                if (clears) meta.setValue(r.partsKey, null);
                 CutoverState.setMarker(meta, r.direction, lastVsn);
                 meta.setValue(`sequences_at_${r.marker}`, values);
                 meta.setValue(r.markerPositionKey, position);
               });
+              if (clears) parts.lastPartQueued();
               failpoint('queue.marker-after-append');
               stream.acknowledge(tx);
               meter.add(pending.length - 1);

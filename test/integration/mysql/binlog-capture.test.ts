@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
 import type { CaptureTable } from '../../../src/adapters/mysql/capture/capture-table.js';
-import type { AssembledTransaction } from '../../../src/adapters/mysql/capture/transaction-assembler.js';
+import { TRANSACTION_PART_EVENTS, type AssembledTransaction } from '../../../src/adapters/mysql/capture/transaction-assembler.js';
 import { decodeBinlogPosition } from '../../../src/adapters/mysql/capture/binlog-position.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { captureUntil, eventCount, positionNow, sourceConfig } from './binlog-helpers.js';
@@ -156,7 +156,7 @@ test('two MariaDB GTID domains interleaved: a resume by GTID after each transact
   }
 });
 
-test('a large transaction (20,000 rows) and a 20 MB row (an event larger than one 16 MB packet)', async () => {
+test('a large transaction (20,000 rows, handed over in parts) and a 20 MB row (an event larger than one 16 MB packet)', async () => {
   const from = await positionNow(maria, 'shop');
   await maria.sql('shop', `
     SET SESSION max_heap_table_size = 64*1024*1024;
@@ -165,8 +165,16 @@ test('a large transaction (20,000 rows) and a 20 MB row (an event larger than on
     INSERT INTO big VALUES (0, REPEAT('x', 20000000));
     COMMIT;`);
   const txs = await captureUntil(options([BIG]), from, (all) => eventCount(all) >= 20001, 60_000);
-  assert.equal(txs.length, 1);
-  const events = txs[0]!.events;
+  // Handed over in a part once TRANSACTION_PART_EVENTS rows arrived (cut after a rows event of
+  // several rows), positioned where the group began; the commit comes last, with the rest.
+  assert.equal(txs.length, 2);
+  const [part, last] = txs as [AssembledTransaction, AssembledTransaction];
+  assert.ok(part.continues && !part.endsParts && part.events.length >= TRANSACTION_PART_EVENTS && part.events.length < TRANSACTION_PART_EVENTS + 200, `${part.events.length} events in the part`);
+  assert.ok(!last.continues && last.endsParts && last.events.length === 20001 - part.events.length);
+  assert.equal(part.position, from, 'a part sits at the end of the transaction before it (here: where the stream started)');
+  assert.ok(part.position < last.position);
+  assert.equal(new Set(txs.map((t) => t.txId)).size, 1);
+  const events = txs.flatMap((t) => t.events);
   assert.equal(events.length, 20001);
   assert.deepEqual(events[0]!.after, { id: '1', payload: '\\x00000001' });
   assert.deepEqual(events[19999]!.after, { id: '20000', payload: '\\x00004e20' });

@@ -89,3 +89,20 @@ test('an end without a failure ends a waiting consumer', async () => {
   buffer.end();
   assert.deepEqual(await next, { value: undefined, done: true });
 });
+
+test('with a weight limit the producer also waits while the waiting items weigh that much, however few they are', async () => {
+  const buffer = new BoundedBuffer<number[]>(100, { limit: 10, of: (xs) => xs.length });
+  buffer.push([1, 2, 3, 4, 5, 6]);
+  assert.equal(await settled(buffer.room()), true, 'weight 6 of 10: room');
+  buffer.push([7, 8, 9, 10]);
+  const waiting = buffer.room();
+  assert.equal(await settled(waiting), false, 'weight 10 of 10: the producer waits with only 2 items waiting');
+  const reader = buffer.items();
+  assert.deepEqual((await reader.next()).value, [1, 2, 3, 4, 5, 6]);
+  assert.equal(await settled(waiting), true, 'weight 4 after one read: room again');
+  buffer.push([11, 12, 13, 14, 15, 16, 17]);
+  assert.equal(await settled(buffer.room()), false, 'weight 11');
+  const batches = buffer.batches();
+  assert.deepEqual((await batches.next()).value, [[7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17]]);
+  assert.equal(await settled(buffer.room()), true, 'a batch read empties the weight too');
+});

@@ -371,3 +371,50 @@ test('rows for a table id without a table map, and a GTID inside an open transac
   assert.throws(() => a.push(m.gtid(12n)), /before the previous one .* committed/);
   assert.equal(decodeEventHeader(event(16, Buffer.alloc(8))).typeCode, 16);
 });
+
+test('a large group is handed over in parts as its rows come: positioned at its start, then its end with endsParts; XA groups and payloads are not cut', () => {
+  const m = new Mysql8();
+  const a = new TransactionAssembler({ tables: [ITEMS], start: START, partEvents: 2 });
+  const out = [m.gtid(11n), m.query('BEGIN'), m.map(), m.rows(30, Buffer.concat([img(1, 'a', 1), img(2, 'b', 1)])),
+    m.rows(30, img(3, 'c', 1)), m.rows(30, img(4, 'd', 1)), m.xid()].map((e) => a.push(e));
+  const start = '0000000007.000000000004|binlog.000007|mysql:' + `${UUID}:1-10`;
+  const end = `0000000007.000000000${m.pos}|binlog.000007|mysql:${UUID}:1-11`;
+  assert.deepEqual(out.map((t) => t && [t.position, t.continues ?? false, t.endsParts ?? false, t.events.map((e) => `${e.key.id}@${e.position === t.position}:${e.txId}`)]), [
+    undefined, undefined, undefined,
+    [start, true, false, [`1@true:${UUID}:11`, `2@true:${UUID}:11`]],
+    undefined,
+    [start, true, false, [`3@true:${UUID}:11`, `4@true:${UUID}:11`]],
+    [end, false, true, []],
+  ]);
+  // The part's position is the previous transaction's end (the stream started there): it sorts at or after it, and before the group's own.
+  assert.ok(out[3]!.position < out[6]!.position);
+
+  // An XA group is held whole (it may be refused at its end); an uncut group carries no endsParts.
+  const x = new TransactionAssembler({ tables: [ITEMS], start: START, partEvents: 1 });
+  const xa = [m.gtid(12n), m.query("XA START 'x1'"), m.map(), m.rows(30, Buffer.concat([img(5, 'e', 1), img(6, 'f', 1)])), m.query("XA END 'x1'")].map((e) => x.push(e));
+  assert.deepEqual(xa, [undefined, undefined, undefined, undefined, undefined]);
+  const small = new TransactionAssembler({ tables: [ITEMS], start: START, partEvents: 5 });
+  const whole = [m.gtid(13n), m.query('BEGIN'), m.map(), m.rows(30, img(7, 'g', 1)), m.xid()].map((e) => small.push(e));
+  assert.equal(whole[4]!.endsParts, undefined);
+  assert.equal(whole[4]!.events.length, 1);
+
+  // A payload holds its whole transaction already: not cut.
+  const p = new Mysql8();
+  const inner = Buffer.concat([
+    event(33, new LE().u8(1).hex(UUID.replace(/-/g, '')).u64(14n).u8(2).u64(0n).u64(0n).build(), { nextPosition: 0 }),
+    event(2, new LE().u32(1).u32(0).u8(4).u16(0).u16(0).str('shop').u8(0).str('BEGIN').build(), { nextPosition: 0 }),
+    tableMap(70, 'shop', 'items', [3, 15, 3], new LE().u16(80).build(), [false, true, true], undefined, { nextPosition: 0 }),
+    rowsEvent(30, 70, 3, Buffer.concat([img(8, 'h', 1), img(9, 'i', 1)]), { nextPosition: 0 }),
+    event(16, new LE().u64(1n).build(), { nextPosition: 0 }),
+  ]);
+  const body = new LE().packed(1).packed(inner.length < 251 ? 1 : 3).packed(inner.length).packed(2).packed(3).packed(255).packed(0).raw(inner).build();
+  const pa = new TransactionAssembler({ tables: [ITEMS], start: START, partEvents: 1, openPayload: (b) => p.d.decodePayload(b) });
+  const paid = pa.push(p.ev(40, body))!;
+  assert.deepEqual([paid.continues, paid.endsParts, paid.events.map((e) => e.key.id)], [undefined, undefined, ['8', '9']]);
+
+  // A resume that starts after the group's beginning (it was queued whole before) drops its parts too.
+  const n = new Mysql8();
+  const evs = [n.gtid(11n), n.query('BEGIN'), n.map(), n.rows(30, Buffer.concat([img(1, 'a', 1), img(2, 'b', 1)])), n.xid()];
+  const r = new TransactionAssembler({ tables: [ITEMS], start: { file: 'binlog.000007', offset: n.pos, gtid: { flavor: 'mysql', set: MysqlGtidSet.parse(`${UUID}:1-11`) } }, partEvents: 1 });
+  assert.deepEqual(evs.map((e) => r.push(e)), [undefined, undefined, undefined, undefined, undefined]);
+});

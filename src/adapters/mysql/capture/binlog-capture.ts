@@ -123,6 +123,8 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
   private lastText: string;
   /** Events of the batch being assembled that are not yet handled. */
   private batchLeft = 0;
+  /** Parts of the group being read were handed out (`AssembledTransaction.continues`). */
+  private handedParts = false;
 
   private constructor(private readonly options: BinlogCaptureOptions, from: string) {
     this.last = decodeBinlogPosition(from);
@@ -215,9 +217,16 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
               if (!tx) continue;
               failingSince = undefined;
               delay = 500;
+              if (tx.continues) {
+                // A part of a large group: the position stays before the group (a reconnect replays it whole).
+                this.handedParts = true;
+                out.push(tx);
+                continue;
+              }
+              this.handedParts = false;
               this.last = tx.binlogPosition;
               this.lastText = tx.position;
-              if (tx.events.length > 0 || Date.now() - lastYield >= idleMs) {
+              if (tx.events.length > 0 || tx.endsParts || Date.now() - lastYield >= idleMs) {
                 lastYield = Date.now();
                 out.push(tx);
               }
@@ -239,6 +248,11 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
         this.dump.close();
         if (this.stopping) return;
         if (!retryable(e)) throw this.fatal(e);
+        if (this.handedParts) {
+          // Parts of the group being read were handed out: resuming here would hand them out again.
+          // The consumer resumes from what it queued, and skips the parts it holds.
+          throw new TandemError('TANDEM_CONNECT', `The binlog stream from the ${o.source.role} was interrupted (${errorCodeOf(e)}) inside a large transaction; it resumes from the last transaction queued.`, { cause: e });
+        }
         failingSince ??= Date.now();
         if (Date.now() - failingSince > reconnectFor) throw this.fatal(e);
         log.warn(`binlog stream from the ${o.source.role} interrupted (${errorCodeOf(e)}); resuming after ${this.last.file}:${this.last.offset}`);

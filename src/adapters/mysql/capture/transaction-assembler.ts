@@ -31,7 +31,22 @@ export interface AssembledTransaction {
   readonly txId: string;
   /** The commit's timestamp (seconds since the epoch, the server's clock). */
   readonly timestamp: number;
+  /**
+   * A part of a group too large to hold (`CapturedTransaction.continues`): more of its events
+   * follow. Its `position` is where the group began (the GTID state before it): at or after the
+   * previous transaction's end, before this one's.
+   */
+  readonly continues?: true;
+  /** The last of a group handed over in parts: handed out even without events. */
+  readonly endsParts?: true;
 }
+
+/**
+ * A group is handed over in parts of this many events (`AssembledTransaction.continues`), so that a
+ * transaction of millions of rows does not have to fit in memory. XA groups are not: they are
+ * refused when they change a migrated table, which may only show at their end.
+ */
+export const TRANSACTION_PART_EVENTS = 10_000;
 
 /** Options for {@link TransactionAssembler}. */
 export interface TransactionAssemblerOptions {
@@ -45,6 +60,8 @@ export interface TransactionAssemblerOptions {
   readonly caseInsensitiveNames?: boolean;
   /** Opens an uncompressed MySQL 8 transaction payload into its events. */
   readonly openPayload?: (payload: Buffer) => BinlogEvent[];
+  /** Events per part of a large group; default TRANSACTION_PART_EVENTS. */
+  readonly partEvents?: number;
 }
 
 interface TableState {
@@ -77,7 +94,13 @@ interface Group {
   /** Inside BEGIN … COMMIT (a MariaDB GTID_EVENT without FL_STANDALONE stands for BEGIN). */
   begun: boolean;
   xa: boolean;
-  readonly events: PendingEvent[];
+  /** Its events since its last part. */
+  events: PendingEvent[];
+  /** Where it began (`file:offset` of its first event). */
+  readonly startFile: string;
+  readonly startOffset: number;
+  /** Parts of it were handed over. */
+  parted: boolean;
   /** True once a row of a migrated table was seen (whatever became of it). */
   migratedRows: boolean;
 }
@@ -91,6 +114,7 @@ export class TransactionAssembler {
   private readonly converters: ConverterFactory;
   private readonly fold: (s: string) => string;
   private readonly startKey: string;
+  private inPayload = false;
 
   constructor(private readonly options: TransactionAssemblerOptions) {
     this.file = options.start.file;
@@ -127,7 +151,7 @@ export class TransactionAssembler {
       case 'mariaGtid': {
         this.openCheck(ev);
         const { domainId, serverId, sequence } = ev;
-        this.group = newGroup(`${domainId}-${serverId}-${sequence}`, (g) => {
+        this.group = newGroup(`${domainId}-${serverId}-${sequence}`, this.startOf(ev), (g) => {
           const state = g?.flavor === 'mariadb' ? g.state : undefined;
           return state ? { flavor: 'mariadb', state: state.with(domainId, serverId, sequence) } : g;
         });
@@ -140,8 +164,8 @@ export class TransactionAssembler {
         this.openCheck(ev);
         const { uuid, transactionNumber, anonymous } = ev;
         this.group = anonymous
-          ? newGroup(this.here(ev))
-          : newGroup(`${uuid}:${transactionNumber}`, (g) =>
+          ? newGroup(this.here(ev), this.startOf(ev))
+          : newGroup(`${uuid}:${transactionNumber}`, this.startOf(ev), (g) =>
               g?.flavor === 'mysql' ? { flavor: 'mysql', set: g.set.add(uuid, transactionNumber) } : g);
         return undefined;
       }
@@ -178,7 +202,7 @@ export class TransactionAssembler {
       }
       case 'rows':
         this.rows(ev);
-        return undefined;
+        return this.part(ev);
       case 'xid':
         return this.finish(ev);
       case 'transactionPayload': {
@@ -188,11 +212,17 @@ export class TransactionAssembler {
           });
         }
         let done: AssembledTransaction | undefined;
-        for (const inner of this.options.openPayload(ev.payload)) {
+        // The payload holds the whole transaction already: not cut into parts.
+        this.inPayload = true;
+        try {
+          for (const inner of this.options.openPayload(ev.payload)) {
           // Inner events carry no file offsets; the payload event's end is the transaction's end.
-          const fixed = { ...inner, header: { ...inner.header, nextPosition: ev.header.nextPosition } } as BinlogEvent;
-          const t = this.push(fixed);
-          if (t) done = t;
+            const fixed = { ...inner, header: { ...inner.header, nextPosition: ev.header.nextPosition } } as BinlogEvent;
+            const t = this.push(fixed);
+            if (t) done = t;
+          }
+        } finally {
+          this.inPayload = false;
         }
         return done;
       }
@@ -216,9 +246,13 @@ export class TransactionAssembler {
     return `${this.file}:${ev.header.nextPosition - ev.header.eventLength}`;
   }
 
+  private startOf(ev: { readonly header: EventHeader }): { file: string; offset: number } {
+    return { file: this.file, offset: ev.header.nextPosition - ev.header.eventLength };
+  }
+
   private query(ev: Extract<BinlogEvent, { kind: 'query' }>): AssembledTransaction | undefined {
     const q = classifyQuery(ev.statement);
-    if (!this.group) this.group = newGroup(this.here(ev));
+    if (!this.group) this.group = newGroup(this.here(ev), this.startOf(ev));
     const g = this.group;
     switch (q.kind) {
       case 'begin':
@@ -284,7 +318,7 @@ export class TransactionAssembler {
   private unsupported(ev: Extract<BinlogEvent, { kind: 'unsupported' }>): AssembledTransaction | undefined {
     switch (ev.reason) {
       case 'xa-prepare':
-        this.refuseXa(this.group ?? newGroup(this.here(ev)));
+        this.refuseXa(this.group ?? newGroup(this.here(ev), this.startOf(ev)));
         return this.finish(ev);
       case 'partial-json-update':
         throw new TandemError('TANDEM_PREREQUISITE', `The binlog holds a partial JSON update at ${this.here(ev)} (binlog_row_value_options=PARTIAL_JSON): the full row is not in it.`, {
@@ -323,7 +357,7 @@ export class TransactionAssembler {
         hint: 'Restart the command; it resumes from the last transaction it queued.',
       });
     }
-    if (!this.group) this.group = newGroup(this.here(ev));
+    if (!this.group) this.group = newGroup(this.here(ev), this.startOf(ev));
     const table = state.table;
     if (!table) return;
     const g = this.group;
@@ -374,8 +408,30 @@ export class TransactionAssembler {
     return { names, converters, keyIndexes, afterIndexes, keyColumns, keyInAfter };
   }
 
+  /**
+   * A part of the open group once it holds `partEvents` events (not an XA group); the group goes on
+   * with none. Events of a group that began before the start (a resume that overlaps) are dropped.
+   */
+  private part(ev: BinlogEvent): AssembledTransaction | undefined {
+    const g = this.group;
+    if (!g || g.xa || this.inPayload || g.events.length < (this.options.partEvents ?? TRANSACTION_PART_EVENTS)) return undefined;
+    const binlogPosition: BinlogPosition = this.gtid
+      ? { file: g.startFile, offset: g.startOffset, gtid: this.gtid }
+      : { file: g.startFile, offset: g.startOffset };
+    const position = encodeBinlogPosition(binlogPosition);
+    const events = g.events as Array<UnnumberedChangeEvent>;
+    g.events = [];
+    g.parted = true;
+    if (position.slice(0, 23) < this.startKey) return undefined;
+    for (const e of events) {
+      (e as { position: string }).position = position;
+      (e as { txId: string }).txId = g.txId;
+    }
+    return { events, position, binlogPosition, txId: g.txId, timestamp: ev.header.timestamp, continues: true };
+  }
+
   private finish(ev: BinlogEvent): AssembledTransaction | undefined {
-    const g = this.group ?? newGroup(this.here(ev));
+    const g = this.group ?? newGroup(this.here(ev), this.startOf(ev));
     this.group = undefined;
     if (g.nextGtid) this.gtid = g.nextGtid(this.gtid);
     if ((ev.header.flags & EVENT_FLAG_ARTIFICIAL) !== 0 || ev.header.nextPosition === 0) {
@@ -393,12 +449,12 @@ export class TransactionAssembler {
       (e as { position: string }).position = position;
       (e as { txId: string }).txId = g.txId;
     }
-    return { events, position, binlogPosition, txId: g.txId, timestamp: ev.header.timestamp };
+    return { events, position, binlogPosition, txId: g.txId, timestamp: ev.header.timestamp, ...(g.parted && { endsParts: true as const }) };
   }
 }
 
-function newGroup(txId: string, nextGtid?: Group['nextGtid']): Group {
-  return { txId, begun: false, xa: false, events: [], migratedRows: false, ...(nextGtid && { nextGtid }) };
+function newGroup(txId: string, start: { readonly file: string; readonly offset: number }, nextGtid?: Group['nextGtid']): Group {
+  return { txId, begun: false, xa: false, events: [], migratedRows: false, startFile: start.file, startOffset: start.offset, parted: false, ...(nextGtid && { nextGtid }) };
 }
 
 function sameShape(a: TableMapEvent, b: TableMapEvent): boolean {
