@@ -4,7 +4,9 @@
  *   npm run build && node dist/bench/cdc/run.js
  *
  * Environment: BENCH_PART=all|backlog|live (default all), BENCH_SCALE=10 (pgbench -i -s),
- * BENCH_CHANGES=500000 (row changes in the backlog), BENCH_DURATION=60 (seconds of the live run),
+ * BENCH_CHANGES=500000 (row changes in the backlog), BENCH_BACKLOG=pgbench|one-transaction (the backlog's shape:
+ * pgbench -N transactions, or one UPDATE of every pgbench_accounts row, as a batch job writes: 100,000
+ * per unit of BENCH_SCALE, BENCH_CHANGES ignored), BENCH_DURATION=60 (seconds of the live run),
  * BENCH_CLIENTS=4 (pgbench -c), BENCH_RATE=<tps> (the live workload throttled to that rate with pgbench -R: the TPS
  * ratio then means nothing, but two builds' CPU per change compare at the same load), BENCH_KEEP_DIR=1 (keep the export dir and its logs),
  * BENCH_LOG_LEVEL=debug (the exporter's and importer's --log-level: debug logs every queue append and batch,
@@ -50,7 +52,7 @@
  *     database (a subscription; Tandem stopped), sampled the same way: the TPS the source keeps and
  *     the lag with native replication are the baseline of Tandem's.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
@@ -67,6 +69,7 @@ import {
 const PART = process.env.BENCH_PART ?? 'all';
 const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 500_000);
+const BACKLOG = process.env.BENCH_BACKLOG ?? 'pgbench';
 const DURATION = Number(process.env.BENCH_DURATION ?? 60);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
 /** BENCH_RATE=n: the live workload at a fixed n transactions/s (pgbench -R), so that builds compare CPU per change at the same load. */
@@ -255,6 +258,16 @@ async function main(): Promise<void> {
 
 interface BacklogResult { readonly lines: string[] }
 
+/** A running process's peak resident memory so far (VmHWM), in MB. */
+function peakRssMb(p: Proc): string {
+  try {
+    const kb = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p.child.pid}/status`, 'utf8'))?.[1];
+    return kb ? String(Math.round(Number(kb) / 1024)) : '?';
+  } catch {
+    return '?';
+  }
+}
+
 async function backlogDrain(source: PgServer, target: PgServer, env: Record<string, string>, meta: MetaView,
   exporter: () => Proc, importer: () => Proc): Promise<BacklogResult> {
   // Native logical replication into a second database, from a slot created now (the source is quiet,
@@ -269,16 +282,27 @@ async function backlogDrain(source: PgServer, target: PgServer, env: Record<stri
   await vacuum(target, 'native');
   await vacuum(target, 'tandem');
 
-  // The backlog: pgbench -N, 2 row changes per transaction, nobody reading either slot.
-  const perClient = Math.ceil(CHANGES / 2 / CLIENTS);
-  say(`backlog: pgbench -N -c ${CLIENTS} -t ${perClient} (${perClient * CLIENTS * 2} row changes), no replication running ...`);
+  // The backlog: pgbench -N, 2 row changes per transaction (or one transaction), nobody reading either slot.
   const lsn0 = (await source.sql(DB, 'SELECT pg_current_wal_lsn() AS l'))[0].l;
-  const w = await pgbenchResult(pgbench(['-n', '-N', '-c', String(CLIENTS), '-j', '2', '-t', String(perClient)], source, DB));
+  let changes: number;
+  let shape: string;
+  if (BACKLOG === 'one-transaction') {
+    say('backlog: one UPDATE of every pgbench_accounts row, no replication running ...');
+    const [{ n }] = await source.sql(DB, 'WITH u AS (UPDATE pgbench_accounts SET abalance = abalance + 1 RETURNING 1) SELECT count(*)::int AS n FROM u');
+    changes = n + 1;
+    shape = `one transaction of ${n} updates + 1 sentinel`;
+  } else {
+    const perClient = Math.ceil(CHANGES / 2 / CLIENTS);
+    say(`backlog: pgbench -N -c ${CLIENTS} -t ${perClient} (${perClient * CLIENTS * 2} row changes), no replication running ...`);
+    const w = await pgbenchResult(pgbench(['-n', '-N', '-c', String(CLIENTS), '-j', '2', '-t', String(perClient)], source, DB));
+    say(`  ${w.transactions} transactions at ${w.tps.toFixed(0)} tps`);
+    changes = w.transactions * 2 + 1;
+    shape = `pgbench -N, ${w.transactions} transactions + 1 sentinel`;
+  }
   const sentinel = '2001-02-03 04:05:06+00';
   await source.sql(DB, `UPDATE bench_heartbeat SET ts = '${sentinel}' WHERE id = 1`);
   const lsn1 = (await source.sql(DB, 'SELECT pg_current_wal_lsn() AS l, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), $1)) AS wal', [lsn0]))[0];
-  const changes = w.transactions * 2 + 1;
-  say(`  ${w.transactions} transactions at ${w.tps.toFixed(0)} tps; ${lsn1.wal} of WAL`);
+  say(`  ${changes} row changes; ${lsn1.wal} of WAL`);
   await source.sql(DB, 'CHECKPOINT');
 
   // 1. Native.
@@ -306,6 +330,7 @@ async function backlogDrain(source: PgServer, target: PgServer, env: Record<stri
   const queued = meta.lastVsn() - vsn0;
   await sleep(300);
   if (meta.lastVsn() - vsn0 !== changes) throw new Error(`the queue holds ${meta.lastVsn() - vsn0} events for ${changes} row changes`);
+  const exportPeak = peakRssMb(ex);
   await ex.stop();
   say(`  ${queued} events queued in ${secs(exportMs)} (first after ${secs(firstAt - t)})`);
 
@@ -322,6 +347,7 @@ async function backlogDrain(source: PgServer, target: PgServer, env: Record<stri
   // The watermark must not run ahead of the data: the sentinel (the last change) is on the target.
   const sentinelSeen = (await target.sql('tandem', `SELECT ts = '${sentinel}'::timestamptz AS done FROM bench_heartbeat WHERE id = 1`))[0].done;
   if (!sentinelSeen) throw new Error('the importer reported the backlog applied, but the sentinel is not on the target');
+  const importPeak = peakRssMb(im);
   await im.stop();
   say(`  applied in ${secs(importMs)}`);
 
@@ -338,13 +364,14 @@ async function backlogDrain(source: PgServer, target: PgServer, env: Record<stri
   return {
     lines: [
       '',
-      `(a) backlog drain: ${changes} row changes (pgbench -N, ${w.transactions} transactions + 1 sentinel; ${lsn1.wal} of WAL)`,
+      `(a) backlog drain: ${changes} row changes (${shape}; ${lsn1.wal} of WAL)`,
       `  native logical replication (decode + apply): ${secs(nativeMs)} = ${rate(changes, nativeMs)} row changes/s`,
       `  tandem export data (decode + queue, from process start): ${secs(exportMs)} = ${rate(changes, exportMs)} events/s`,
       `  tandem import data (apply from the queue, from process start): ${secs(importMs)} = ${rate(changes, importMs)} row changes/s`,
       `  ratio tandem import / native:            ${(importRate / nativeRate).toFixed(2)} (goal >= 1.0)`,
       `  ratio tandem export+import / native:     ${(e2eRate / nativeRate).toFixed(2)} (export and import one after the other: ${rate(changes, exportMs + importMs)}/s)`,
       `  source = tandem target = native target:  ${sums.ok ? 'yes (row count + md5 of every table)' : `NO: ${sums.diff}`}`,
+      `  peak memory (resident): export data ${exportPeak} MB, import data ${importPeak} MB`,
     ],
   };
 }

@@ -12,6 +12,7 @@ import type { SnapshotChunk, SnapshotSession } from '../core/engine/snapshot.js'
 import type { CommandEnv } from './command-env.js';
 import { checkSameDatabase, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
+import { TABLE_FILTER_KEY, type TableFilter } from './cdc/new-tables.js';
 import { renderTable } from './text-table.js';
 import { copySnapshot, removeOldSnapshots } from './snapshot-export.js';
 import { DEFAULT_PARALLEL_JOBS, chooseExportJobs, clientCores } from '../core/parallelism.js';
@@ -76,6 +77,8 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
     }
     const { tables, db } = await checkSource(env.reporter, source, options, live);
     source = { ...source, db };
+    // For the streaming exporter's check of tables created after the snapshot.
+    meta.setValue(TABLE_FILTER_KEY, { tableList: options.tableList, excludeTableList: options.excludeTableList } satisfies TableFilter);
     const snapshotJobs = options.parallelJobs ?? chooseExportJobs({ clientCores: clientCores() }, tables.map((t) => t.estimatedBytes));
     if (options.parallelJobs === undefined) log.info(`export data: ${snapshotJobs} snapshot reader(s), chosen from ${clientCores()} cores and ${tables.length} table(s)`);
     if (live) {

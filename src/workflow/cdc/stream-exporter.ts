@@ -16,6 +16,7 @@ import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
+import { newTablesWarning, tablesCreatedSinceSnapshot } from './new-tables.js';
 
 export type ExporterRole = 'source' | 'target';
 
@@ -169,15 +170,25 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     diskWarnedAt = w.warnedAt;
     if (w.message) reporter.warn(w.message);
   };
+  // Tables created on the source after the snapshot, each said once per run.
+  const newTablesSaid = new Set<string>();
+  const checkNewTables = async () => {
+    if (role !== 'source') return;
+    const fresh = (await tablesCreatedSinceSnapshot(side, meta)).filter((t) => !newTablesSaid.has(t));
+    for (const t of fresh) newTablesSaid.add(t);
+    if (fresh.length > 0) reporter.warn(newTablesWarning(fresh, describeDb(db)));
+  };
   const retentionTimer = setInterval(() => {
     void capture.retentionWarning().then(
       (w) => { if (w) reporter.warn(w); },
       () => { /* a failed check is not a reason to stop streaming */ });
     checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
+    checkNewTables().catch((e) => log.debug(`new-table check failed: ${(e as Error).message}`));
   }, RETENTION_CHECK_MS);
   reporter.print(`Streaming changes from the ${role} ${describeDb(db)} (${capture.labels.brief}) into ${exportDir.queueDir}. Stop with Ctrl-C; a restart resumes.`);
   // At once, then with every retention check: a disk already nearly full is said before it fills.
   await checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
+  await checkNewTables().catch((e) => log.debug(`new-table check failed: ${(e as Error).message}`));
   let delay = 500;
   try {
     while (!abort.signal.aborted) {
