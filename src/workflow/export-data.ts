@@ -13,6 +13,7 @@ import type { CommandEnv } from './command-env.js';
 import { checkSameDatabase, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { TABLE_FILTER_KEY, type TableFilter } from './cdc/new-tables.js';
+import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
 import { renderTable } from './text-table.js';
 import { copySnapshot, removeOldSnapshots } from './snapshot-export.js';
 import { DEFAULT_PARALLEL_JOBS, chooseExportJobs, clientCores } from '../core/parallelism.js';
@@ -47,6 +48,7 @@ export interface ExportDataOptions {
 /** `tandem export data [from source]`: a consistent snapshot, then (live migration) every change. */
 export async function runExportData(env: CommandEnv, options: ExportDataOptions): Promise<void> {
   const { exportType } = options;
+  segmentBytesFromEnv(); // a bad test knob is refused before the export dir is touched
   const migration = openMigration(env, options.exportDir, { create: true, lock: 'export-data' });
   try {
     const { meta } = migration;

@@ -21,6 +21,7 @@ import { DEFAULT_PARALLEL_JOBS, ThroughputTuner, chooseImportJobs, clientCores }
 import { readTableIndexes, type TableIndexStatement } from './schema/schema-statements-reader.js';
 import { INDEXES_BUILT_BY_IMPORT, INDEXES_STARTED_BY_IMPORT, SnapshotIndexBuilds } from './snapshot-index-builds.js';
 import { TargetLoadWatch } from './target-load-watch.js';
+import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
 
 /** Options of `tandem import data [to target]`. */
 export interface ImportDataOptions {
@@ -164,6 +165,7 @@ class SnapshotChanged extends Error {}
 
 /** `tandem import data [to target]`: loads the snapshot in resumable, exactly-once batches. */
 export async function runImportData(env: CommandEnv, options: ImportDataOptions): Promise<void> {
+  segmentBytesFromEnv(); // streams after a cutover prepared for fall-back: a bad test knob is refused first
   // The import may start before the exporter, even before it has set up the export dir.
   const wait = new ExportStartWait(env, options.waitForExport);
   const dir = new ExportDir(options.exportDir);

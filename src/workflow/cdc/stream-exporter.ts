@@ -17,6 +17,7 @@ import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
 import { newTablesWarning, tablesCreatedSinceSnapshot } from './new-tables.js';
+import { segmentBytesFromEnv } from './queue-segment-size.js';
 
 export type ExporterRole = 'source' | 'target';
 
@@ -102,18 +103,6 @@ export function groupStep(g: {
   if (g.sinceAppendMs < c.minAppendIntervalMs && g.lastAppendEvents < c.behindGroup) return { holdMs: Math.max(1, c.minAppendIntervalMs - g.sinceAppendMs) };
   if (g.socketEmpty || g.sinceGroupMs >= c.maxGroupMs) return 'append';
   return { waitMs: c.idleWaitMs };
-}
-
-/**
- * `TANDEM_QUEUE_SEGMENT_BYTES`: the queue's segment size (default 64 MiB), for tests and experiments
- * that need segments to close after a few changes (`archive changes` moves only closed ones).
- */
-function segmentBytesFromEnv(): number | undefined {
-  const given = process.env.TANDEM_QUEUE_SEGMENT_BYTES;
-  if (given === undefined || given === '') return undefined;
-  const n = Number(given);
-  if (!Number.isInteger(n) || n < 1) throw new TandemError('TANDEM_USAGE', `TANDEM_QUEUE_SEGMENT_BYTES must be a positive whole number of bytes, not "${given}".`);
-  return n;
 }
 
 /**

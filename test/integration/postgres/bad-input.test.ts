@@ -229,6 +229,11 @@ test('malformed flags: TANDEM_USAGE with exit code 2', async () => {
   writeFileSync(cfg, 'export-data:\n  paralel-jobs: 3\n');
   r = await expectFailure('unknown config key', [...exportArgs(fresh), '--config-file', cfg], 'TANDEM_CONFIG', { dirs });
   assert.match(r.stderr, /paralel-jobs/);
+  // The queue's segment size (a test knob read when streaming starts) is checked before anything else.
+  const knob = { ...env, TANDEM_QUEUE_SEGMENT_BYTES: 'lots' };
+  r = await expectFailure('bad TANDEM_QUEUE_SEGMENT_BYTES', exportArgs(fresh, ['--export-type', 'snapshot-and-changes']), 'TANDEM_USAGE', { dirs, env: knob });
+  assert.match(r.stderr, /TANDEM_QUEUE_SEGMENT_BYTES must be a positive whole number of bytes, not "lots"/);
+  await expectFailure('bad TANDEM_QUEUE_SEGMENT_BYTES, import', importArgs(doneDir), 'TANDEM_USAGE', { dirs, env: knob });
   r = await runTandem(['export', 'data', '--no-such-flag', 'x', '--export-dir', fresh]);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /unknown option '--no-such-flag'/);
