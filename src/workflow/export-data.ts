@@ -12,7 +12,7 @@ import type { SnapshotChunk, SnapshotSession } from '../core/engine/snapshot.js'
 import type { CommandEnv } from './command-env.js';
 import { checkSameDatabase, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
-import { TABLE_FILTER_KEY, type TableFilter } from './cdc/new-tables.js';
+import { SNAPSHOT_COLUMN_TYPES_KEY, TABLE_FILTER_KEY, type TableFilter } from './cdc/schema-drift.js';
 import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
 import { renderTable } from './text-table.js';
 import { copySnapshot, removeOldSnapshots } from './snapshot-export.js';
@@ -140,6 +140,8 @@ export function beginSnapshot(reporter: Reporter, migration: Migration, source: 
     meta.setDbConfig('source', toStored(source));
     meta.setValue('export_type', exportType);
     // Foreign-key actions the source's change stream leaves out, for the target's importer.
+    // Each column's type where the engine names it: a restarted exporter says which changed meanwhile.
+    meta.setValue(SNAPSHOT_COLUMN_TYPES_KEY, Object.fromEntries(tables.filter((t) => t.columnTypes).map((t) => [tableKeyOf(t), t.columnTypes])));
     meta.setValue('source_referential_actions', tables.flatMap((t) => (t.referentialActions ?? []).map((k) => ({ schema: t.schema, table: t.name, ...k }))));
     meta.setStep('export_data', 'IN_PROGRESS', { exportType, startedAt: new Date().toISOString() });
     for (const t of tables) {

@@ -10,6 +10,8 @@ export interface SourceTable {
   readonly partitioned: boolean;
   /** Columns copied, in order (generated columns are left out: the target computes them). */
   readonly columns: string[];
+  /** Their types (`format_type`), in the same order. */
+  readonly columnTypes: string[];
   readonly hasPrimaryKey: boolean;
   readonly primaryKey: string[];
   /** Binary COPY is safe unless a value embeds a type OID that differs between servers. */
@@ -48,6 +50,8 @@ export async function listSourceTables(client: pg.Client, schemas: string[]): Pr
            greatest(c.reltuples, 0)::float8 AS est, c.relpages::int AS pages,
            (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
+           (SELECT array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS column_types,
            (SELECT array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum)) FROM pg_index i
              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
              WHERE i.indrelid = c.oid AND i.indisprimary) AS pk,
@@ -80,7 +84,7 @@ export async function listSourceTables(client: pg.Client, schemas: string[]): Pr
       pages = leaves.reduce((s, l) => s + l.pages, 0);
     }
     tables.push({
-      schema: row.schema, name: row.name, oid: row.oid, partitioned, columns: pgArray(row.columns),
+      schema: row.schema, name: row.name, oid: row.oid, partitioned, columns: pgArray(row.columns), columnTypes: pgArray(row.column_types),
       primaryKey: pgArray(row.pk), hasPrimaryKey: row.pk !== null, binarySafe: pgBool(row.binary_safe),
       estimatedRows: Math.round(est), pages, leaves,
     });

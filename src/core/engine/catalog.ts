@@ -12,6 +12,11 @@ export interface TableInfo {
   readonly name: string;
   /** Columns copied, in order (columns the target computes, such as generated ones, are left out). */
   readonly columns: readonly string[];
+  /**
+   * Optional: each column's type as the engine names it, in `columns` order. Recorded with the
+   * snapshot, so that a restarted exporter can say which columns changed type while none ran.
+   */
+  readonly columnTypes?: readonly string[];
   /** Primary-key columns in key order; empty when the table has none. */
   readonly primaryKey: readonly string[];
   /** Estimated rows (progress bars, ordering big tables first); 0 when unknown. */

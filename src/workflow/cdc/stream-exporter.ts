@@ -6,7 +6,7 @@ import { describeDb } from '../../core/db-config.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../core/change-event.js';
-import { columnChange, tableKeyOf, type TableInfo } from '../../core/engine/catalog.js';
+import type { TableInfo } from '../../core/engine/catalog.js';
 import type { CapturedTransaction, ChangeCapture } from '../../core/engine/change-capture.js';
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import type { CommandEnv } from '../command-env.js';
@@ -16,7 +16,7 @@ import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
-import { newTablesWarning, tablesCreatedSinceSnapshot } from './new-tables.js';
+import { columnsChangedSinceSnapshot, newTablesWarning, tablesCreatedSinceSnapshot } from './schema-drift.js';
 import { segmentBytesFromEnv } from './queue-segment-size.js';
 
 export type ExporterRole = 'source' | 'target';
@@ -428,24 +428,6 @@ function stillRequested(meta: MetaStore, direction: CutoverDirection): boolean {
 }
 
 /** The migrated tables as the streamed database's catalog has them now (their primary keys name the rows). */
-/**
- * Tables whose columns on the source differ from those the snapshot recorded: changed while no
- * exporter ran (a running one warns as the change arrives). Said at every start while it holds.
- */
-export function columnsChangedSinceSnapshot(meta: MetaStore, tables: readonly TableInfo[], where: string): string[] {
-  const recorded = new Map(meta.snapshotTables().map((t) => [t.tableKey, t.columns]));
-  const warnings: string[] = [];
-  for (const t of tables) {
-    const key = tableKeyOf(t);
-    const was = recorded.get(key);
-    if (!was) continue;
-    const change = columnChange(was, t.columns);
-    if (!change) continue;
-    warnings.push(`${key} on ${where} differs from when its snapshot was taken: it ${change.text}. Schema changes are not replicated: the table on the database being written needs the same change (skip this if it has it already). Until it has every column the changes carry, the import stops at the first change it cannot write and waits for a rerun (nothing is lost).`);
-  }
-  return warnings;
-}
-
 export async function capturedTables({ db, engine }: Side, meta: MetaStore): Promise<TableInfo[]> {
   const catalog = await engine.openCatalog(db);
   try {

@@ -1,8 +1,15 @@
+/**
+ * How the source's schema drifted since the migration's snapshot, said by the streaming exporter:
+ * columns added, dropped or retyped in a migrated table, and tables created since.
+ */
 import { log } from '../../core/logger.js';
-import { tableKeyOf } from '../../core/engine/catalog.js';
+import { columnChange, tableKeyOf, type TableInfo } from '../../core/engine/catalog.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import { migratedSchemas, type Side } from '../migration-context.js';
 import { filterTables } from '../table-filter.js';
+
+/** meta.db key: each snapshot table's column types (`TableInfo.columnTypes`), by table key, where the engine gives them. */
+export const SNAPSHOT_COLUMN_TYPES_KEY = 'snapshot_column_types';
 
 /** meta.db key: the table flags `export data` chose its tables with (`TableFilter`). */
 export const TABLE_FILTER_KEY = 'source_table_filter';
@@ -47,4 +54,35 @@ export function newTablesWarning(tables: readonly string[], where: string): stri
     + `${tables.length === 1 ? 'its' : 'their'} rows are not migrated (the change stream carries only the tables the migration started with, and schema changes are not replicated). `
     + 'If the application needs it on the target, create it there and copy its rows while nothing writes to it (at the cutover, say), or start a new migration in a new export dir; '
     + 'if not, this warning is all there is.';
+}
+
+/**
+ * Tables whose columns on the source differ from those the snapshot recorded: changed while no
+ * exporter ran (a running one warns as the change arrives). Said at every start while it holds.
+ */
+export function columnsChangedSinceSnapshot(meta: MetaStore, tables: readonly TableInfo[], where: string): string[] {
+  const recorded = new Map(meta.snapshotTables().map((t) => [t.tableKey, t.columns]));
+  const recordedTypes = meta.getValue<Record<string, readonly string[]>>(SNAPSHOT_COLUMN_TYPES_KEY) ?? {};
+  const warnings: string[] = [];
+  for (const t of tables) {
+    const key = tableKeyOf(t);
+    const was = recorded.get(key);
+    if (!was) continue;
+    const change = columnChange(was, t.columns);
+    const retyped = retypedColumns(was, recordedTypes[key], t.columns, t.columnTypes);
+    if (!change && retyped.length === 0) continue;
+    const what = [change?.text ?? '', retyped.length ? `changed the type of ${retyped.join(', ')}` : ''].filter(Boolean).join(' and ');
+    warnings.push(`${key} on ${where} differs from when its snapshot was taken: it ${what}. Schema changes are not replicated: the table on the database being written needs the same change (skip this if it has it already). Until it has every column the changes carry, and types that take their values, the import stops at the first change it cannot write and waits for a rerun (nothing is lost).`);
+  }
+  return warnings;
+}
+
+/** Columns in both lists whose type differs, as `name (was to now)`; none when either side's types are unknown. */
+export function retypedColumns(wasColumns: readonly string[], wasTypes: readonly string[] | undefined, columns: readonly string[], types: readonly string[] | undefined): string[] {
+  if (!wasTypes || !types || wasTypes.length !== wasColumns.length || types.length !== columns.length) return [];
+  const before = new Map(wasColumns.map((c, i) => [c, wasTypes[i]!]));
+  return columns.flatMap((c, i) => {
+    const was = before.get(c);
+    return was !== undefined && was !== types[i] ? [`${c} (${was} to ${types[i]})`] : [];
+  });
 }
