@@ -13,6 +13,7 @@ import { PgChangeStream } from './pg-change-stream.js';
 import { emitDurableMessage, WAL_FLUSH_MESSAGE } from './logical-message.js';
 import { peekPendingChanges } from './slot-inspection.js';
 import { ReplicationConnection } from './replication/replication-connection.js';
+import { watchSlotCreation } from './replication/slot-wait.js';
 import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
 import { createPublication, dropPublication } from './replication/publication.js';
 import { formatLsn, lsnToPosition, positionToLsn } from './replication/lsn.js';
@@ -110,10 +111,10 @@ export class PgChangeCapture implements ChangeCapture {
     }
   }
 
-  async createWithSnapshot(readers: number): Promise<StreamStart & { snapshot: SnapshotSession }> {
+  async createWithSnapshot(readers: number, onWaiting?: (message: string) => void): Promise<StreamStart & { snapshot: SnapshotSession }> {
     const rc = await ReplicationConnection.open(connectionPlan(this.db));
     try {
-      const slot = await rc.createSlotWithSnapshot(this.slot);
+      const slot = await watchSlotCreation(this.db, rc.createSlotWithSnapshot(this.slot), onWaiting);
       const snapshot = await attachSnapshotReaders(this.db, slot.snapshotName, readers, async () => {
         slot.release();
         await rc.close().catch(() => {});
@@ -124,12 +125,12 @@ export class PgChangeCapture implements ChangeCapture {
     }
   }
 
-  async createWithoutSnapshot(): Promise<StreamStart> {
+  async createWithoutSnapshot(onWaiting?: (message: string) => void): Promise<StreamStart> {
     const opened = Date.now();
     const rc = await ReplicationConnection.open(connectionPlan(this.db));
     try {
       log.debug(`replication connection for ${this.slot} opened in ${Date.now() - opened} ms`);
-      const slot = await rc.createSlot(this.slot);
+      const slot = await watchSlotCreation(this.db, rc.createSlot(this.slot), onWaiting);
       return { startPosition: lsnToPosition(slot.consistentPoint) };
     } finally {
       await rc.close().catch(() => {});

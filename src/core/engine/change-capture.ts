@@ -131,11 +131,13 @@ export interface ChangeCapture {
   /**
    * Creates the stream and opens `readers` snapshot readers at exactly its start: the snapshot holds
    * every change committed up to `startPosition`, the stream every change after it. No gap, no
-   * overlap. On failure every reader is closed.
+   * overlap. On failure every reader is closed. `onWaiting`: while the creation waits for something
+   * on the database (PostgreSQL: transactions open when it began), what it waits for and what to do,
+   * said after a few seconds and then now and then.
    */
-  createWithSnapshot(readers: number): Promise<StreamStart & { readonly snapshot: SnapshotSession }>;
-  /** Creates the stream without a snapshot (changes only; the fall-back stream on the target). */
-  createWithoutSnapshot(): Promise<StreamStart>;
+  createWithSnapshot(readers: number, onWaiting?: (message: string) => void): Promise<StreamStart & { readonly snapshot: SnapshotSession }>;
+  /** Creates the stream without a snapshot (changes only; the fall-back stream on the target). `onWaiting` as above. */
+  createWithoutSnapshot(onWaiting?: (message: string) => void): Promise<StreamStart>;
   /** Whether the stream exists on the database (false once dropped). */
   exists(): Promise<boolean>;
   /**

@@ -32,12 +32,12 @@ export async function exportLive(env: CommandEnv, migration: Migration, source: 
   let start: StreamStart;
   try {
     if (withSnapshot) {
-      const created = await capture.createWithSnapshot(readersFor(chunks, snapshotJobs));
+      const created = await capture.createWithSnapshot(readersFor(chunks, snapshotJobs), (m) => reporter.warn(m));
       start = created;
       reporter.print(`Created ${capture.labels.stream} at ${capture.describePosition(start.startPosition)}; copying its snapshot.`);
       await runSnapshot(reporter, migration, source, { tables, chunks, session: created.snapshot, snapshotId, parallelJobs: snapshotJobs });
     } else {
-      start = await capture.createWithoutSnapshot();
+      start = await capture.createWithoutSnapshot((m) => reporter.warn(m));
       meta.db.transaction(() => {
         for (const t of tables) meta.putSnapshotTable({ tableKey: tableKeyOf(t), schemaName: t.schema, tableName: t.name, columns: [...t.columns], format: 'text', exportedRows: 0, status: 'DONE' });
         meta.setStep('export_data', 'DONE', { exportType, finishedAt: new Date().toISOString() });

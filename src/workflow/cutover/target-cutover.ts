@@ -98,7 +98,8 @@ async function prepareReverseStream(env: CommandEnv, migration: Migration, targe
   const capture = await (prepared ?? prepareReverseStreamObjects(env, migration, target));
   failpoint('cutover.before-reverse-slot');
   const started = Date.now();
-  const start = await capture.createWithoutSnapshot();
+  // The application waits meanwhile: a transaction left open on the target holds the slot's creation, and says so.
+  const start = await capture.createWithoutSnapshot((m) => env.reporter.warn(m));
   log.debug(`cutover to target: the fall-back stream's ${capture.labels.stream} created in ${Date.now() - started} ms`);
   failpoint('cutover.after-reverse-slot');
   meta.setValue('target_cdc_start_position', start.startPosition);
