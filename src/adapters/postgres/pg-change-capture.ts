@@ -17,6 +17,7 @@ import { watchSlotCreation } from './replication/slot-wait.js';
 import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
 import { createPublication, dropPublication } from './replication/publication.js';
 import { formatLsn, lsnToPosition, positionToLsn } from './replication/lsn.js';
+import { SLOT_INVALIDATED_HINT } from './replication/replication-errors.js';
 
 /** The slot and publication of one side's stream: `tandem_<id>` on the source, `tandem_fb_<id>` on the target (fall-back). */
 export function pgStreamNames(names: ChangeStreamNames): { slot: string; publication: string } {
@@ -211,8 +212,17 @@ export class PgChangeCapture implements ChangeCapture {
     return withPg(this.db, async (client) => {
       const r = await client.query(
         `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained,
-                current_setting('max_slot_wal_keep_size') AS keep FROM pg_replication_slots WHERE slot_name = $1`, [this.slot]);
+                current_setting('max_slot_wal_keep_size') AS keep, to_jsonb(s) ->> 'wal_status' AS wal_status
+           FROM pg_replication_slots s WHERE slot_name = $1`, [this.slot]);
       if (r.rows.length === 0) return undefined;
+      // wal_status (PostgreSQL 13+; read through to_jsonb so that a server without it answers too).
+      const status = r.rows[0].wal_status as string | null;
+      if (status === 'lost') {
+        return `replication slot ${this.slot} on the ${this.names.side} was invalidated by the server (wal_status lost: it held more WAL than max_slot_wal_keep_size allows); the changes since are lost to it, and this migration cannot go on from it. ${SLOT_INVALIDATED_HINT}`;
+      }
+      if (status === 'unreserved') {
+        return `replication slot ${this.slot} on the ${this.names.side} holds more WAL than max_slot_wal_keep_size (${String(r.rows[0].keep)}) allows (wal_status unreserved): the server invalidates it at its next checkpoint unless the export catches up, and the migration would have to start again. Raise max_slot_wal_keep_size now (ALTER SYSTEM SET max_slot_wal_keep_size = …; SELECT pg_reload_conf();).`;
+      }
       const retained = Number(r.rows[0].retained);
       const keep = String(r.rows[0].keep);
       const keepBytes = keep === '-1' ? undefined : parseSize(keep);

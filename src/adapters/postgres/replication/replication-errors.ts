@@ -10,6 +10,8 @@ import { TandemError } from '../../../core/errors.js';
 interface ServerError {
   readonly code?: string;
   readonly routine?: string;
+  readonly message?: string;
+  readonly detail?: string;
 }
 
 /** What was being attempted, for the message (`user`, `slot` may be named; never values or passwords). */
@@ -31,7 +33,15 @@ export function toReplicationError(err: unknown, ctx: ReplicationErrorContext): 
         hint: `Run as a superuser: ALTER ROLE ${user} WITH REPLICATION; (on Amazon RDS: GRANT rds_replication TO ${user};)`,
         cause: err,
       });
-    case '55000': // object_not_in_prerequisite_state: "logical decoding requires wal_level >= logical"
+    case '55000': // object_not_in_prerequisite_state: "logical decoding requires wal_level >= logical" …
+      // … but also a slot the server invalidated (PostgreSQL 15: StartLogicalReplication; later
+      // versions raise it elsewhere): told apart by the routine that raised it, never by the text.
+      if (e.routine !== undefined && e.routine !== 'CheckLogicalDecodingRequirements') {
+        return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: the server refused replication slot ${slot}: ${e.message ?? 'object not in prerequisite state'}${e.detail ? ` ${e.detail}` : ''}`, {
+          hint: SLOT_INVALIDATED_HINT,
+          cause: err,
+        });
+      }
       return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: the server is not set up for logical decoding (wal_level must be logical).`, {
         hint: WAL_LEVEL_HINT,
         cause: err,
@@ -75,6 +85,8 @@ export function toReplicationError(err: unknown, ctx: ReplicationErrorContext): 
 
 export const WAL_LEVEL_HINT =
   "Run ALTER SYSTEM SET wal_level = 'logical'; and restart PostgreSQL (on Amazon RDS / Aurora set rds.logical_replication = 1 in the parameter group; on Cloud SQL set the flag cloudsql.logical_decoding = on).";
+export const SLOT_INVALIDATED_HINT =
+  "A slot the server invalidated (pg_replication_slots.wal_status = 'lost': it held more WAL than max_slot_wal_keep_size allows, while the export was stopped or behind) no longer has the changes since, so this migration cannot resume from it: start it again from a new snapshot (tandem end migration, then a new export dir and empty target tables). To keep it from happening, raise max_slot_wal_keep_size (-1: no limit) and keep export data running; it warns when its slot's WAL nears the limit.";
 export const SLOTS_HINT =
   'Drop slots nobody uses (SELECT slot_name, active FROM pg_replication_slots; SELECT pg_drop_replication_slot(\'<name>\');) or raise max_replication_slots and restart PostgreSQL.';
 export const SENDERS_HINT =

@@ -1,0 +1,49 @@
+/**
+ * A source slot the server invalidated while the exporter was stopped (it held more WAL than
+ * max_slot_wal_keep_size allows): the restarted exporter stops at once with what happened and what
+ * to do. It used to say that wal_level was not logical (the same SQLSTATE).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
+import { startTandem, killAll, tail } from '../../helpers/live-process.js';
+
+let pg: PgServer;
+
+before(async () => {
+  pg = await startPg15({ max_slot_wal_keep_size: '32MB', max_wal_size: '64MB', min_wal_size: '32MB' });
+  await pg.createDatabase('src');
+  await pg.createDatabase('dst');
+  await pg.sql('src', `CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY); INSERT INTO app.t SELECT generate_series(1, 100);
+    CREATE TABLE public.other (id int, f text);`);
+});
+after(async () => {
+  await killAll();
+  await pg?.stop();
+});
+
+test('an invalidated slot: the restarted exporter names it and says the migration must start again; not wal_level', { timeout: 120_000 }, async () => {
+  const env = { SOURCE_DB_PASSWORD: pg.password, TARGET_DB_PASSWORD: pg.password, TANDEM_METRICS_INTERVAL_MS: '3600000' };
+  const dir = newExportDir();
+  const SF = sourceFlags(pg, 'src', 'app');
+  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...targetFlags(pg, 'dst')]]) {
+    const r = await runTandem(args, env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const exportArgs = ['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'];
+  const ex = startTandem(exportArgs, env);
+  await ex.waitFor(/Streaming changes/, 60_000);
+  await ex.kill('SIGTERM');
+  await pg.sql('src', 'INSERT INTO app.t VALUES (1000)');
+  // Far more WAL than max_slot_wal_keep_size while nothing reads the slot; checkpoints invalidate it.
+  for (let i = 0; i < 4; i++) await pg.sql('src', `INSERT INTO public.other SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g; CHECKPOINT; SELECT pg_switch_wal();`);
+  await pg.sql('src', 'CHECKPOINT');
+  assert.deepEqual(await pg.sql('src', 'SELECT wal_status FROM pg_replication_slots'), [{ wal_status: 'lost' }]);
+
+  const r = await runTandem(exportArgs, env);
+  assert.equal(r.code, 1, tail(r.stdout + r.stderr));
+  assert.match(r.stderr, /error \[TANDEM_PREREQUISITE\]: Starting the change stream: the server refused replication slot tandem_\w+: .*invalidated because it exceeded the maximum reserved size\./);
+  assert.match(r.stderr, /fix: .*wal_status = 'lost'.*start it again from a new snapshot/);
+  assert.doesNotMatch(r.stderr, /wal_level/);
+});
