@@ -57,7 +57,8 @@ export class PgSourceCatalog implements SourceCatalog {
   /**
    * Read privileges on every table and its schema; the primary-key rule; for a live export the
    * replication settings (wal_level, the REPLICATION attribute, a free slot and WAL sender) and no
-   * table with REPLICA IDENTITY NOTHING (its updates and deletes could not be streamed).
+   * table with REPLICA IDENTITY NOTHING or an identity index other than its primary key (its
+   * updates and deletes could not be streamed with the key they are applied by).
    */
   async checkPrerequisites(purpose: ExportPurpose): Promise<PrerequisiteFinding[]> {
     const oids = purpose.tables.map((t) => pgTableOf(t).oid);
@@ -88,6 +89,19 @@ export class PgSourceCatalog implements SourceCatalog {
         severity: 'error', code: 'TANDEM_PREREQUISITE',
         message: `Tables with REPLICA IDENTITY NOTHING cannot stream updates or deletes: ${nothing.rows.map((r) => r.t).join(', ')}.`,
         fix: 'ALTER TABLE … REPLICA IDENTITY DEFAULT; on each of them.',
+      });
+    }
+    // An identity index other than the primary key's: deletes and key changes would come without
+    // the primary key the target's rows are found by.
+    const otherIndex = await this.client.query(
+      `SELECT n.nspname || '.' || c.relname AS t, ic.relname AS idx FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_index i ON i.indrelid = c.oid AND i.indisreplident JOIN pg_class ic ON ic.oid = i.indexrelid
+        WHERE c.oid = ANY($1::oid[]) AND c.relreplident = 'i' AND NOT i.indisprimary ORDER BY 1`, [oids]);
+    if (otherIndex.rows.length > 0) {
+      findings.push({
+        severity: 'error', code: 'TANDEM_PREREQUISITE',
+        message: `Tables whose REPLICA IDENTITY is an index other than the primary key would stream deletes and primary-key changes without the primary key, so they could not be applied to their rows: ${otherIndex.rows.map((r) => `${r.t} (index ${r.idx})`).join(', ')}.`,
+        fix: 'ALTER TABLE … REPLICA IDENTITY DEFAULT; on each of them (or FULL).',
       });
     }
     return findings;

@@ -170,6 +170,7 @@ export class PgChangeStream implements ChangeStream {
         for (const rel of ev.relations ?? []) open.events.push({ op: 't', schema: rel.schema, table: rel.name, key: {}, position: '', txId: xid });
         return undefined;
       case 'relation':
+        this.checkIdentity(m);
         this.checkColumns(m);
         return undefined;
       default:
@@ -208,6 +209,27 @@ export class PgChangeStream implements ChangeStream {
       retyped.length ? `changed the type of ${retyped.map((n) => `${n} (${typeName(before!.get(n)!)} to ${typeName(types.get(n)!)})`).join(', ')}` : '',
     ].filter(Boolean).join(' and ');
     this.options.onWarning(`${key} was changed on ${describeDb(this.options.source)} during the migration: it ${what}${change?.renamed ? ' (renamed columns show as both)' : ''}. Schema changes are not replicated: make the same change to ${key} on the database being written. Until it has every column the changes carry, and types that take their values, the import stops at the first change it cannot write and waits for a rerun (nothing is lost); a column dropped here stays there, filled with its default in new rows.`);
+  }
+
+  /**
+   * A delete (and a primary-key change) reaches the stream with the row's replica identity: its
+   * primary key under REPLICA IDENTITY DEFAULT, every column under FULL. Under NOTHING, or an index
+   * other than the primary key's, it would come without the primary key, and the change could not
+   * be applied to its row (it would be lost on the target, silently). `export data` refuses such a
+   * table; one changed so during the migration stops the capture at its Relation message, which
+   * pgoutput sends before the table's next change.
+   */
+  private checkIdentity(rel: RelationMessage): void {
+    if (rel.replicaIdentity === 'd' || rel.replicaIdentity === 'f') return;
+    const key = `${rel.schema}.${rel.name}`;
+    const pk = this.options.primaryKeys.get(key);
+    if (!pk || pk.length === 0) return; // not a table Tandem knows a key for: pkOf says so at its first change
+    const identity = rel.columns.filter((c) => c.isKey).map((c) => c.name);
+    if (rel.replicaIdentity === 'i' && identity.length === pk.length && pk.every((c) => identity.includes(c))) return;
+    const what = rel.replicaIdentity === 'n' ? 'REPLICA IDENTITY NOTHING' : `REPLICA IDENTITY USING INDEX on (${identity.join(', ')}), not its primary key (${pk.join(', ')})`;
+    throw new TandemError('TANDEM_PREREQUISITE', `${key} on ${describeDb(this.options.source)} was given ${what} during the migration: its deletes and primary-key changes would arrive without the primary key and could not be applied to their rows. Capture stopped before the table's next change.`, {
+      hint: `Run ALTER TABLE ${key} REPLICA IDENTITY DEFAULT; on the source and rerun export data: it resumes, unless ${key} was changed while the setting held (the change log keeps those changes without their keys); then start the migration again from a new snapshot.`,
+    });
   }
 
   private pkOf(rel: RelationMessage): readonly string[] {

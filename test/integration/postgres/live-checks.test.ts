@@ -134,6 +134,20 @@ test('tables without a primary key: refused before anything starts, naming the t
   await good.sql('postgres', `SELECT pg_drop_replication_slot($1)`, [slots[0]!.slot_name]);
 });
 
+test('a replica identity index other than the primary key: refused before anything starts (deletes would come without the key)', async () => {
+  await good.createDatabase('ident');
+  await good.sql('ident', `${DDL}
+    CREATE TABLE app.codes (id int PRIMARY KEY, code text NOT NULL UNIQUE);
+    ALTER TABLE app.codes REPLICA IDENTITY USING INDEX codes_code_key;
+    CREATE TABLE app.by_pk (id int PRIMARY KEY);
+    ALTER TABLE app.by_pk REPLICA IDENTITY USING INDEX by_pk_pkey;`);
+  const dir = newExportDir();
+  const r = await expectFailure('live export, identity index', liveExport(good, 'ident', dir), 'TANDEM_PREREQUISITE', { server: good, db: 'ident', dir });
+  assert.match(r.stderr, /REPLICA IDENTITY is an index other than the primary key .*: app\.codes \(index codes_code_key\)\./);
+  assert.doesNotMatch(r.stderr, /by_pk/, 'the primary key\'s own index as the identity is fine');
+  assert.match(r.stderr, /fix: ALTER TABLE … REPLICA IDENTITY DEFAULT;/);
+});
+
 test('initiate cutover to target before a live export exists: TANDEM_EXPORT_DIR', async () => {
   // An export dir with nothing in it.
   const empty = newExportDir();

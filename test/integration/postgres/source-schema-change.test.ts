@@ -150,3 +150,25 @@ test('a table created on the source after the snapshot is named by the exporter 
   assert.doesNotMatch(again.output(), /fresh\.(b|p_2025|p)\b[^\n]*created on/);
   await again.kill('SIGKILL');
 });
+
+test('REPLICA IDENTITY set to a non-key index mid-migration stops the capture before the table\'s next change (it would lose deletes); set and undone with no change between, nothing stops', { timeout: 120_000 }, async () => {
+  await pg.createDatabase('dst4');
+  await pg.sql('src', `CREATE SCHEMA ident; CREATE TABLE ident.t (id int PRIMARY KEY, code text NOT NULL UNIQUE);
+    INSERT INTO ident.t SELECT g, 'c' || g FROM generate_series(1, 10) g;`);
+  const { dir, TF, ex } = await streaming('ident', 'dst4');
+  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  // Set and undone before any change: no change carries the index, so nothing stops.
+  await pg.sql('src', `ALTER TABLE ident.t REPLICA IDENTITY USING INDEX t_code_key; ALTER TABLE ident.t REPLICA IDENTITY DEFAULT;
+    DELETE FROM ident.t WHERE id = 1;`);
+  await untilEqual('ident', 'dst4');
+  // Left so while a row is deleted: the exporter stops before queueing it.
+  await pg.sql('src', `ALTER TABLE ident.t REPLICA IDENTITY USING INDEX t_code_key; DELETE FROM ident.t WHERE id = 2;`);
+  const code = await Promise.race([ex.done, new Promise<string>((r) => setTimeout(() => r('still running'), 30_000).unref())]);
+  assert.equal(code, 1, tail(ex.output()));
+  assert.match(ex.output(), /error \[TANDEM_PREREQUISITE\]: ident\.t on .*\/src was given REPLICA IDENTITY USING INDEX on \(code\), not its primary key \(id\) during the migration: its deletes and primary-key changes would arrive without the primary key/);
+  assert.match(ex.output(), /fix: Run ALTER TABLE ident\.t REPLICA IDENTITY DEFAULT; on the source and rerun export data: it resumes, unless ident\.t was changed while the setting held/);
+  const rows = await pg.sql('dst4', 'SELECT count(*)::int AS n FROM ident.t');
+  assert.equal(rows[0].n, 9, 'the delete made under the index was not applied as anything else');
+  await im.kill('SIGKILL');
+});
