@@ -3,7 +3,7 @@ import type { DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
 import { connectPg } from './pg-connection.js';
-import { listSourceTables, type SourceTable } from './source-catalog.js';
+import { listSourceTables, qualified, type SourceTable } from './source-catalog.js';
 import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
 
 /** A table as the PostgreSQL catalog describes it: the engine-neutral facts, and what the snapshot plans with. */
@@ -73,6 +73,21 @@ export class PgSourceCatalog implements SourceCatalog {
       }];
     }
     const findings: PrerequisiteFinding[] = [];
+    // Row-level security that applies to this user: every read would see only the rows its policies
+    // allow (the snapshot, and the verification, which would then compare the same subset).
+    const leaves = purpose.tables.flatMap((t) => pgTableOf(t).leaves.map((l) => qualified(l.schema, l.name)));
+    const rls = await this.client.query(
+      `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE (c.oid = ANY($1::oid[]) OR c.oid = ANY(SELECT to_regclass(x)::oid FROM unnest($2::text[]) x))
+          AND c.relrowsecurity AND row_security_active(c.oid) ORDER BY 1`, [oids, leaves]);
+    if (rls.rows.length > 0) {
+      findings.push({
+        severity: 'error', code: 'TANDEM_PRIVILEGE',
+        message: `User ${this.db.user} reads ${rls.rows.map((r) => r.t).join(', ')} through row-level security: the snapshot (and the verification) would see only the rows its policies allow.`,
+        fix: `As a superuser: ALTER ROLE ${this.db.user} BYPASSRLS; (or migrate as the tables' owner, where they are not FORCE ROW LEVEL SECURITY).`,
+      });
+      return findings;
+    }
     const pk = primaryKeyFinding(purpose);
     if (pk) findings.push(pk);
     if (!purpose.live || pk?.severity === 'error') return findings;
