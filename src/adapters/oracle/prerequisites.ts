@@ -45,7 +45,8 @@ export const PREREQUISITE_QUERIES = {
   FROM V$DATABASE d`,
   tables: `SELECT t.TABLE_NAME,
        (SELECT COUNT(*) FROM ALL_CONSTRAINTS c WHERE c.OWNER = t.OWNER AND c.TABLE_NAME = t.TABLE_NAME AND c.CONSTRAINT_TYPE = 'P') AS PRIMARY_KEYS,
-       (SELECT COUNT(*) FROM ALL_LOG_GROUPS g WHERE g.OWNER = t.OWNER AND g.TABLE_NAME = t.TABLE_NAME AND g.LOG_GROUP_TYPE = 'ALL COLUMN LOGGING') AS ALL_COLUMN_LOG_GROUPS
+       (SELECT COUNT(*) FROM ALL_LOG_GROUPS g WHERE g.OWNER = t.OWNER AND g.TABLE_NAME = t.TABLE_NAME AND g.LOG_GROUP_TYPE = 'ALL COLUMN LOGGING') AS ALL_COLUMN_LOG_GROUPS,
+       (SELECT COUNT(*) FROM ALL_POLICIES p WHERE p.OBJECT_OWNER = t.OWNER AND p.OBJECT_NAME = t.TABLE_NAME AND p.SEL = 'YES' AND p.ENABLE = 'YES') AS SELECT_POLICIES
   FROM ALL_TABLES t WHERE t.OWNER = :schema AND t.NESTED = 'NO' AND t.SECONDARY = 'N'`,
   privileges: `SELECT 'SYSTEM' AS KIND, PRIVILEGE AS NAME FROM SESSION_PRIVS
 UNION ALL SELECT 'ROLE', ROLE FROM SESSION_ROLES
@@ -244,6 +245,17 @@ export function evaluatePrerequisites(rows: PrerequisiteRows, ctx: PrerequisiteC
   for (const r of rows.privileges) {
     const k = str(r.KIND) as keyof typeof have;
     if (k in have) have[k].add(str(r.NAME).toUpperCase());
+  }
+
+  // Virtual Private Database policies on queries: every read (the snapshot, the verification) would
+  // see only the rows they allow, and the two would agree on the subset. EXEMPT ACCESS POLICY lifts them.
+  const policed = tables.filter((t) => num(t.SELECT_POLICIES) > 0).map((t) => str(t.TABLE_NAME)).sort();
+  if (policed.length > 0 && !have.SYSTEM.has('EXEMPT ACCESS POLICY')) {
+    out.push({
+      id: 'row-level-security', severity: 'error',
+      message: `${policed.length} table(s) have Virtual Private Database policies on queries (${policed.slice(0, 10).join(', ')}${policed.length > 10 ? ', …' : ''}): ${ctx.user} would read only the rows they allow, and the snapshot and the verification would both miss the rest.`,
+      fixSql: `GRANT EXEMPT ACCESS POLICY TO ${q(ctx.user)};  -- for the migration; revoke it afterwards`,
+    });
   }
   const missing: { kind: 'SYSTEM' | 'ROLE' | 'OBJECT'; name: string }[] = [];
   const sys = ctx.live ? [...LIVE_SYSTEM_PRIVILEGES, ...(cdb && !rds ? ['SET CONTAINER'] : [])] : OFFLINE_SYSTEM_PRIVILEGES;

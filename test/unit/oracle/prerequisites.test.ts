@@ -120,3 +120,18 @@ test('fall-back: the metadata user and tables exactly as the spec\'s DDL, and th
   assert.equal(lacking[0]!.message, 'Role HR_WRITER_ROLE lacks 4 privilege(s): DELETE ON HR.DEPT, CREATE ANY SEQUENCE, SELECT ANY SEQUENCE, ALTER ANY SEQUENCE. (Tables created after the role was set up are not covered by it.)');
   assert.doesNotMatch(lacking[0]!.fixSql, /CREATE ROLE/);
 });
+
+test('Virtual Private Database policies on a migrated table\'s queries: refused offline and live unless the user is exempt', () => {
+  const rows: PrerequisiteRows = {
+    ...PREPARED,
+    tables: [{ ...PREPARED.tables[0]!, SELECT_POLICIES: '2' }, { ...PREPARED.tables[1]!, SELECT_POLICIES: '0' }, { TABLE_NAME: 'NOT_MIGRATED', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '1', SELECT_POLICIES: '1' }],
+  };
+  for (const live of [true, false]) {
+    const f = evaluatePrerequisites(rows, { ...CTX, live, fallBack: live });
+    assert.deepEqual(f.map((x) => x.id), ['row-level-security'], `live ${live}`);
+    assert.equal(f[0]!.message, '1 table(s) have Virtual Private Database policies on queries (EMP): C##YBVOYAGER would read only the rows they allow, and the snapshot and the verification would both miss the rest.');
+    assert.equal(f[0]!.fixSql, 'GRANT EXEMPT ACCESS POLICY TO "C##YBVOYAGER";  -- for the migration; revoke it afterwards');
+  }
+  const exempt = { ...rows, privileges: [...ALL_LIVE_GRANTS, { KIND: 'SYSTEM', NAME: 'EXEMPT ACCESS POLICY' }] };
+  assert.deepEqual(evaluatePrerequisites(exempt, CTX), []);
+});
