@@ -299,6 +299,11 @@ async function checkTarget(db: TargetDatabase, target: DbConfig, tables: Snapsho
       hint: `GRANT INSERT, SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA <schema> TO ${target.user}; (the spec asks for a superuser on the target)`,
     });
   }
+  if (check.rowSecurity?.length) {
+    throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} writes ${check.rowSecurity.join(', ')} on the target through row-level security (FORCE ROW LEVEL SECURITY, or tables it does not own): loading would fail, and changes to rows its policies hide would be skipped.`, {
+      hint: `As a superuser on the target: ALTER ROLE ${target.user} BYPASSRLS; (or import as a superuser, as the spec asks), then rerun.`,
+    });
+  }
   if (check.nonEmptyTables.length) {
     throw new TandemError('TANDEM_TARGET_NOT_EMPTY', `Target table(s) already hold rows that this migration did not load: ${check.nonEmptyTables.join(', ')}.`, {
       hint: 'Empty them (TRUNCATE) or use another target database; Tandem does not load over existing rows.',

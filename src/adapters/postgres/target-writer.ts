@@ -224,11 +224,12 @@ export async function restoreSequence(client: pg.Client, schema: string, name: s
 
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
 export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
-  const out: TargetTableCheck = { missingTables: [], missingColumns: [], nonEmptyTables: [], noInsertPrivilege: [] };
+  const out: TargetTableCheck & { rowSecurity: string[] } = { missingTables: [], missingColumns: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
     const r = await client.query(
       `SELECT c.oid::int AS oid, has_table_privilege(c.oid, 'INSERT') AS ins, has_table_privilege(c.oid, 'SELECT') AS sel,
+              c.relrowsecurity AND row_security_active(c.oid) AS rls,
               (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
       [t.schema, t.name]);
@@ -239,6 +240,10 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
     const row = r.rows[0];
     const privileged = (row.ins === true || row.ins === 't') && (row.sel === true || row.sel === 't');
     if (!privileged) out.noInsertPrivilege.push(key);
+    if (row.rls === true || row.rls === 't') {
+      out.rowSecurity.push(key);
+      continue; // its emptiness cannot be seen through the policies
+    }
     const cols = new Set(pgArray(row.cols));
     const missing = t.columns.filter((c) => !cols.has(c));
     if (missing.length) out.missingColumns.push({ table: key, columns: missing });

@@ -69,6 +69,12 @@ export interface TargetTableCheck {
   readonly missingColumns: { table: string; columns: string[] }[];
   readonly nonEmptyTables: string[];
   readonly noInsertPrivilege: string[];
+  /**
+   * Tables whose row-level security applies to the user (optional: engines without it leave it
+   * out): loading into them fails, the emptiness check sees only the rows policies allow, and
+   * changes to rows they hide would be skipped.
+   */
+  readonly rowSecurity?: string[];
 }
 
 /** A table as the snapshot import checks it. */

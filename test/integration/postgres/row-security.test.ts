@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
-import { runTandem, newExportDir, sourceFlags } from '../../helpers/cli.js';
+import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
 import { exportDirState } from '../../helpers/export-dir-state.js';
 import { beginComparisonRead, fingerprintTable } from '../../../src/adapters/postgres/table-fingerprint.js';
 
@@ -77,4 +77,31 @@ test('a comparison read that row-level security would filter fails instead of co
   } finally {
     await c.end();
   }
+});
+
+test('import data refuses target tables the target user writes through row-level security (FORCE): the emptiness check and the apply would see only what policies allow', { timeout: 60_000 }, async () => {
+  await server.createDatabase('src2');
+  await server.createDatabase('dst2');
+  await server.sql('src2', `CREATE SCHEMA app; CREATE TABLE app.f (id int PRIMARY KEY, tenant text);
+    INSERT INTO app.f SELECT g, 'b' FROM generate_series(1, 5) g;
+    ALTER TABLE app.f ENABLE ROW LEVEL SECURITY; ALTER TABLE app.f FORCE ROW LEVEL SECURITY; CREATE POLICY only_a ON app.f USING (tenant = 'a');`);
+  await server.sql('postgres', `CREATE ROLE tgt LOGIN PASSWORD '${MIG_PW}'; ALTER DATABASE dst2 OWNER TO tgt`);
+  const dir = newExportDir();
+  const SF = sourceFlags(server, 'src2', 'app');
+  const TF = targetFlags(server, 'dst2').map((a) => (a === server.user ? 'tgt' : a));
+  const env = { SOURCE_DB_PASSWORD: server.password, TARGET_DB_PASSWORD: MIG_PW };
+  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...TF], ['export', 'data', '--export-dir', dir, ...SF]]) {
+    const r = await runTandem(args, env);
+    assert.equal(r.code, 0, `${args.slice(0, 2).join(' ')}: ${r.stdout}\n${r.stderr}`);
+  }
+  assert.deepEqual(await server.sql('dst2', `SELECT relforcerowsecurity AS f, pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname = 'f'`), [{ f: true, owner: 'tgt' }]);
+  const r = await runTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /^error \[TANDEM_PRIVILEGE\]: User tgt writes app\.f on the target through row-level security/m);
+  assert.match(r.stderr, /fix: As a superuser on the target: ALTER ROLE tgt BYPASSRLS;/);
+  assert.deepEqual(await server.sql('dst2', 'SELECT count(*)::int AS n FROM app.f'), [{ n: 0 }]);
+  await server.sql('postgres', 'ALTER ROLE tgt BYPASSRLS');
+  const ok = await runTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.deepEqual(await server.sql('dst2', 'SELECT count(*)::int AS n FROM app.f'), [{ n: 5 }]);
 });
