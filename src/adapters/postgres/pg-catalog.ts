@@ -96,6 +96,18 @@ export class PgSourceCatalog implements SourceCatalog {
     } catch (e) {
       return [...findings, findingOf(e)];
     }
+    // Unlogged tables write no WAL: logical decoding never sees their changes (a publication refuses them).
+    const unlogged = await this.client.query(
+      `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE (c.oid = ANY($1::oid[]) OR c.oid = ANY(SELECT to_regclass(x)::oid FROM unnest($2::text[]) x)) AND c.relpersistence = 'u' ORDER BY 1`, [oids, leaves]);
+    if (unlogged.rows.length > 0) {
+      const names = unlogged.rows.map((r) => r.t as string);
+      findings.push({
+        severity: 'error', code: 'TANDEM_PREREQUISITE',
+        message: `Unlogged tables write no WAL, so their changes cannot be streamed: ${names.join(', ')}.`,
+        fix: `ALTER TABLE … SET LOGGED; on each of them (it rewrites the table), or leave them out (--exclude-table-list ${names.join(',')}), or migrate offline (--export-type snapshot-only).`,
+      });
+    }
     const nothing = await this.client.query(
       `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.oid = ANY($1::oid[]) AND c.relreplident = 'n'`, [oids]);

@@ -148,6 +148,16 @@ test('a replica identity index other than the primary key: refused before anythi
   assert.match(r.stderr, /fix: ALTER TABLE … REPLICA IDENTITY DEFAULT;/);
 });
 
+test('an unlogged table: refused before anything starts (its changes are never in the WAL), with the ways out', async () => {
+  await good.createDatabase('unlogged');
+  await good.sql('unlogged', `${DDL} CREATE UNLOGGED TABLE app.scratch (id int PRIMARY KEY); INSERT INTO app.scratch VALUES (1);`);
+  const dir = newExportDir();
+  const r = await expectFailure('live export, unlogged table', liveExport(good, 'unlogged', dir), 'TANDEM_PREREQUISITE', { server: good, db: 'unlogged', dir });
+  assert.match(r.stderr, /Unlogged tables write no WAL, so their changes cannot be streamed: app\.scratch\./);
+  assert.match(r.stderr, /fix: ALTER TABLE … SET LOGGED; .*--exclude-table-list app\.scratch.*--export-type snapshot-only/);
+  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+});
+
 test('initiate cutover to target before a live export exists: TANDEM_EXPORT_DIR', async () => {
   // An export dir with nothing in it.
   const empty = newExportDir();
