@@ -88,3 +88,20 @@ export function cascadeFinding(tables: readonly MySqlTable[], database: string):
   }
   return { severity: 'warning', code: 'TANDEM_PREREQUISITE', message: parts.join(' '), fix: '' };
 }
+
+/**
+ * Tables of a non-transactional engine (MyISAM, Aria, MEMORY, …), for a live export: their rows are
+ * read as they are when the reader gets to them, not at the snapshot's binlog position, so a row
+ * written to one while the snapshot runs is in the snapshot and in the binlog after it. Replayed, an
+ * update or a delete lands where it already is, but an insert meets its own row and stops the import
+ * (unique key). A warning, with what to do.
+ */
+export function nonTransactionalFinding(tables: readonly MySqlTable[], database: string): PrerequisiteFinding | undefined {
+  const hits = tables.filter((t) => t.engine !== null && !/^innodb$/i.test(t.engine)).map((t) => `${t.name} (${t.engine})`);
+  if (hits.length === 0) return undefined;
+  return {
+    severity: 'warning', code: 'TANDEM_PREREQUISITE',
+    message: `${database}: ${hits.join(', ')} ${hits.length === 1 ? 'is' : 'are'} not transactional, so ${hits.length === 1 ? 'its' : 'their'} snapshot cannot be taken at the binlog position the other tables' is: a row inserted while the snapshot runs reaches the target twice and stops the import at the duplicate (a new snapshot is then needed). Convert ${hits.length === 1 ? 'it' : 'them'} to InnoDB (ALTER TABLE … ENGINE=InnoDB) before the migration, or keep writes off ${hits.length === 1 ? 'it' : 'them'} until the snapshot is exported.`,
+    fix: '',
+  };
+}

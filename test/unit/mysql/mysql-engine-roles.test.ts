@@ -6,7 +6,7 @@ import type { DbConfig } from '../../../src/core/db-config.js';
 import { checkMySqlConfig, mysqlTargetSchemaOf, namesMySqlSchema } from '../../../src/adapters/mysql/mysql-config.js';
 import { describeMySqlPosition, mysqlStreamLabels, snapshotStartPosition } from '../../../src/adapters/mysql/mysql-change-capture.js';
 import { MARKER_EVENT_SCHEMA, markersOf, mysqlStreamId } from '../../../src/adapters/mysql/capture/marker-table.js';
-import { captureFindings, cascadeFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
+import { captureFindings, cascadeFinding, nonTransactionalFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
 import { activeTriggers, createTriggersScript, dropTriggersScript, notRestoredGuard } from '../../../src/adapters/mysql/mysql-write-guard.js';
 import type { UnnumberedChangeEvent } from '../../../src/core/change-event.js';
 import type { MySqlForeignKey, MySqlTable } from '../../../src/adapters/mysql/catalog-types.js';
@@ -111,4 +111,13 @@ test('a foreign-key action referencing a table that is not migrated is named as 
   const none = cascadeFinding([table('c', [fk('c_q', 'shop', 'q')])], 'shop');
   assert.doesNotMatch(none!.message, /carries out/);
   assert.match(none!.message, /Not carried out: c\.c_q/);
+});
+
+test('a live export warns about non-transactional tables (their snapshot is not at the binlog position); InnoDB and unknown engines are quiet', () => {
+  const table = (name: string, engine: string | null) => ({ name, engine }) as unknown as MySqlTable;
+  assert.equal(nonTransactionalFinding([table('a', 'InnoDB'), table('v', null)], 'shop'), undefined);
+  const f = nonTransactionalFinding([table('a', 'InnoDB'), table('legacy', 'MyISAM'), table('cache', 'MEMORY')], 'shop')!;
+  assert.equal(f.severity, 'warning');
+  assert.match(f.message, /^shop: legacy \(MyISAM\), cache \(MEMORY\) are not transactional, so their snapshot cannot be taken at the binlog position .* Convert them to InnoDB \(ALTER TABLE … ENGINE=InnoDB\)/);
+  assert.match(nonTransactionalFinding([table('legacy', 'Aria')], 'shop')!.message, /legacy \(Aria\) is not transactional, so its snapshot/);
 });
