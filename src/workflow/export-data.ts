@@ -12,7 +12,7 @@ import type { SnapshotChunk, SnapshotSession } from '../core/engine/snapshot.js'
 import type { CommandEnv } from './command-env.js';
 import { checkSameDatabase, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
-import { SNAPSHOT_COLUMN_TYPES_KEY, TABLE_FILTER_KEY, type TableFilter } from './cdc/schema-drift.js';
+import { SNAPSHOT_COLUMN_TYPES_KEY, SNAPSHOT_TABLE_IDS_KEY, TABLE_FILTER_KEY, type TableFilter } from './cdc/schema-drift.js';
 import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
 import { renderTable } from './text-table.js';
 import { copySnapshot, removeOldSnapshots } from './snapshot-export.js';
@@ -141,6 +141,7 @@ export function beginSnapshot(reporter: Reporter, migration: Migration, source: 
     meta.setValue('export_type', exportType);
     // Foreign-key actions the source's change stream leaves out, for the target's importer.
     // Each column's type where the engine names it: a restarted exporter says which changed meanwhile.
+    meta.setValue(SNAPSHOT_TABLE_IDS_KEY, Object.fromEntries(tables.filter((t) => t.id !== undefined).map((t) => [tableKeyOf(t), t.id])));
     meta.setValue(SNAPSHOT_COLUMN_TYPES_KEY, Object.fromEntries(tables.filter((t) => t.columnTypes).map((t) => [tableKeyOf(t), t.columnTypes])));
     meta.setValue('source_referential_actions', tables.flatMap((t) => (t.referentialActions ?? []).map((k) => ({ schema: t.schema, table: t.name, ...k }))));
     meta.setStep('export_data', 'IN_PROGRESS', { exportType, startedAt: new Date().toISOString() });

@@ -21,7 +21,7 @@ export function pgTableOf(t: TableInfo): SourceTable {
 /** The engine-neutral view of a catalog table; `estimatedBytes` is the heap's pages (of every partition). */
 export function toTableInfo(t: SourceTable): PgTableInfo {
   return {
-    schema: t.schema, name: t.name, columns: t.columns, columnTypes: t.columnTypes, primaryKey: t.primaryKey,
+    schema: t.schema, name: t.name, id: String(t.oid), columns: t.columns, columnTypes: t.columnTypes, primaryKey: t.primaryKey,
     estimatedRows: t.estimatedRows, estimatedBytes: t.pages * 8192, pg: t,
   };
 }

@@ -7,7 +7,7 @@ import { tableKeyOf } from '../../core/engine/catalog.js';
 import pg from 'pg';
 import { log } from '../../core/logger.js';
 import { connectPg, connectionPlan, withPg } from './pg-connection.js';
-import { findingOf } from './pg-catalog.js';
+import { findingOf, type PgTableInfo } from './pg-catalog.js';
 import { attachSnapshotReaders } from './pg-snapshot-source.js';
 import { PgChangeStream } from './pg-change-stream.js';
 import { emitDurableMessage, WAL_FLUSH_MESSAGE } from './logical-message.js';
@@ -147,6 +147,11 @@ export class PgChangeCapture implements ChangeCapture {
       source: this.db, slotName: this.slot, publicationName: this.publication, startLsn: positionToLsn(from),
       primaryKeys: new Map(tables.map((t) => [tableKeyOf(t), t.primaryKey])),
       columns: new Map(tables.map((t) => [tableKeyOf(t), t.columns])),
+      namesByOid: new Map(tables.flatMap((t) => {
+        const pgTable = (t as Partial<PgTableInfo>).pg;
+        // The catalog hands the oid over as text (Tandem installs no type parsers).
+        return pgTable ? [[Number(pgTable.oid), { schema: t.schema, name: t.name }] as const] : [];
+      })),
       onWarning,
     });
   }

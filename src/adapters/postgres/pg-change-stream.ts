@@ -46,6 +46,11 @@ export interface CaptureOptions {
   readonly onWarning?: (message: string) => void;
   /** Events per part of a large transaction; default TRANSACTION_PART_EVENTS. */
   readonly partEvents?: number;
+  /**
+   * Each migrated table's name by its oid (pgoutput's relation id): a table renamed during the
+   * migration keeps its changes going to the table of the migration's name.
+   */
+  readonly namesByOid?: ReadonlyMap<number, { readonly schema: string; readonly name: string }>;
 }
 
 /**
@@ -64,6 +69,10 @@ export class PgChangeStream implements ChangeStream {
   private readonly knownColumns = new Map<string, readonly string[]>();
   /** Each table's column types in its last Relation message of this session. */
   private readonly knownTypes = new Map<string, Map<string, { oid: number; mod: number }>>();
+  /** A renamed table's Relation message as the migration names it, by the message it stands for. */
+  private readonly renamedViews = new WeakMap<RelationMessage, RelationMessage>();
+  /** Renames already warned about (`oid:schema.name`). */
+  private readonly renamesSaid = new Set<string>();
 
   constructor(private readonly options: CaptureOptions) {
     this.stream = new WalStream({
@@ -146,13 +155,13 @@ export class PgChangeStream implements ChangeStream {
         if (m.prefix === MARKER_PREFIX && m.transactional) open.markers.push(m.content.toString('utf8'));
         return undefined;
       case 'insert': {
-        const rel = ev.relation!;
+        const rel = this.migrated(ev.relation!);
         const row = tupleToRecord(rel, m.newTuple);
         open.events.push({ op: 'c', schema: rel.schema, table: rel.name, key: this.keyOf(rel, row), after: row, position: '', txId: xid });
         return undefined;
       }
       case 'update': {
-        const rel = ev.relation!;
+        const rel = this.migrated(ev.relation!);
         const after = tupleToRecord(rel, m.newTuple);
         // The old key comes with the message only when it changed (or identity FULL/index).
         const old = m.oldTuple ? tupleToRecord(rel, m.oldTuple) : undefined;
@@ -161,18 +170,24 @@ export class PgChangeStream implements ChangeStream {
         return undefined;
       }
       case 'delete': {
-        const rel = ev.relation!;
+        const rel = this.migrated(ev.relation!);
         const old = tupleToRecord(rel, m.oldTuple);
         open.events.push({ op: 'd', schema: rel.schema, table: rel.name, key: this.keyOf(rel, old), position: '', txId: xid });
         return undefined;
       }
       case 'truncate':
-        for (const rel of ev.relations ?? []) open.events.push({ op: 't', schema: rel.schema, table: rel.name, key: {}, position: '', txId: xid });
+        for (const r of ev.relations ?? []) {
+          const rel = this.migrated(r);
+          open.events.push({ op: 't', schema: rel.schema, table: rel.name, key: {}, position: '', txId: xid });
+        }
         return undefined;
-      case 'relation':
-        this.checkIdentity(m);
-        this.checkColumns(m);
+      case 'relation': {
+        const rel = this.migrated(m);
+        if (rel !== m) this.sayRenamed(m, rel);
+        this.checkIdentity(rel);
+        this.checkColumns(rel);
         return undefined;
+      }
       default:
         return undefined; // type, origin, message: nothing to queue
     }
@@ -232,11 +247,32 @@ export class PgChangeStream implements ChangeStream {
     });
   }
 
+  /**
+   * The relation as the migration names it: a table renamed (or moved to another schema) on the
+   * database being read is the same table (its oid), and its changes go on to the table of the
+   * migration's name. Everything after the stream's decoding sees only that name.
+   */
+  private migrated(rel: RelationMessage): RelationMessage {
+    const named = this.options.namesByOid?.get(rel.relationId);
+    if (!named || (named.schema === rel.schema && named.name === rel.name)) return rel;
+    let view = this.renamedViews.get(rel);
+    if (!view) this.renamedViews.set(rel, (view = { ...rel, schema: named.schema, name: named.name }));
+    return view;
+  }
+
+  private sayRenamed(now: RelationMessage, migrated: RelationMessage): void {
+    const said = `${now.relationId}:${now.schema}.${now.name}`;
+    if (this.renamesSaid.has(said) || !this.options.onWarning) return;
+    this.renamesSaid.add(said);
+    const key = `${migrated.schema}.${migrated.name}`;
+    this.options.onWarning(`${key} is named ${now.schema}.${now.name} on ${describeDb(this.options.source)} now (renamed during the migration): its changes keep going to ${key} on the database being written. Rename it back before the cutover, or the same on both sides: the cutover's verification and the fall-back find tables by name.`);
+  }
+
   private pkOf(rel: RelationMessage): readonly string[] {
     const pk = this.options.primaryKeys.get(`${rel.schema}.${rel.name}`);
     if (!pk || pk.length === 0) {
-      throw new TandemError('TANDEM_UNSUPPORTED', `A change arrived for ${rel.schema}.${rel.name}, which has no primary key known to Tandem.`, {
-        hint: 'Add a primary key to the table on the source, or leave it out with --exclude-table-list.',
+      throw new TandemError('TANDEM_UNSUPPORTED', `A change arrived for ${rel.schema}.${rel.name}, which is not a table this migration knows a primary key of.`, {
+        hint: 'A table the migration started with carries its key; one added to the publication by hand, or a primary key dropped on the source, does not. Undo that, then rerun export data: it resumes.',
       });
     }
     return pk;

@@ -17,6 +17,11 @@ export interface TableInfo {
    * snapshot, so that a restarted exporter can say which columns changed type while none ran.
    */
   readonly columnTypes?: readonly string[];
+  /**
+   * Optional: the table's identity on its server, the same after a rename (PostgreSQL: its oid).
+   * Recorded with the snapshot, so that a restarted exporter finds a migrated table renamed since.
+   */
+  readonly id?: string;
   /** Primary-key columns in key order; empty when the table has none. */
   readonly primaryKey: readonly string[];
   /** Estimated rows (progress bars, ordering big tables first); 0 when unknown. */

@@ -11,6 +11,9 @@ import { filterTables } from '../table-filter.js';
 /** meta.db key: each snapshot table's column types (`TableInfo.columnTypes`), by table key, where the engine gives them. */
 export const SNAPSHOT_COLUMN_TYPES_KEY = 'snapshot_column_types';
 
+/** meta.db key: each snapshot table's identity on the source (`TableInfo.id`), by table key, where the engine gives one. */
+export const SNAPSHOT_TABLE_IDS_KEY = 'snapshot_table_ids';
+
 /** meta.db key: the table flags `export data` chose its tables with (`TableFilter`). */
 export const TABLE_FILTER_KEY = 'source_table_filter';
 
@@ -42,7 +45,9 @@ export async function tablesCreatedSinceSnapshot({ db, engine }: Side, meta: Met
       return [];
     }
     const migrated = new Set(meta.snapshotTables().map((t) => t.tableKey));
-    return wanted.map(tableKeyOf).filter((k) => !migrated.has(k));
+    // A migrated table renamed since is not a new one.
+    const ids = new Set(Object.values(meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {}));
+    return wanted.filter((t) => t.id === undefined || !ids.has(t.id)).map(tableKeyOf).filter((k) => !migrated.has(k));
   } finally {
     await catalog.close();
   }

@@ -205,7 +205,9 @@ test('a COPY in whose backend is terminated rejects at once and does not hang th
     });
     const started = Date.now();
     victim.query(copy as unknown as pg.QueryConfig);
-    await assert.rejects(copy.done, /terminat/i);
+    // Either the server's FATAL ("terminating connection …") or the socket's own end arrives first
+    // (a write into the closed connection fails with ECONNRESET or EPIPE): both end the feed.
+    await assert.rejects(copy.done, /terminat|ECONNRESET|EPIPE/i);
     assert.ok(sent >= 3);
     assert.ok(Date.now() - started < 10_000, 'rejected promptly');
   } finally {

@@ -172,3 +172,27 @@ test('REPLICA IDENTITY set to a non-key index mid-migration stops the capture be
   assert.equal(rows[0].n, 9, 'the delete made under the index was not applied as anything else');
   await im.kill('SIGKILL');
 });
+
+test('a table renamed on the source mid-migration is the same table: its changes keep going to the migrated name, across an exporter restart, and once renamed back everything is equal', { timeout: 120_000 }, async () => {
+  await pg.createDatabase('dst5');
+  await pg.sql('src', `CREATE SCHEMA ren; CREATE TABLE ren.t (id int PRIMARY KEY, v int); INSERT INTO ren.t SELECT g, 0 FROM generate_series(1, 10) g;`);
+  const { dir, SF, TF, ex } = await streaming('ren', 'dst5');
+  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  // The rename and changes under both names in one transaction: decoded under the new name.
+  await pg.sql('src', `UPDATE ren.t SET v = 1 WHERE id = 1; ALTER TABLE ren.t RENAME TO t_new; UPDATE ren.t_new SET v = 2 WHERE id = 2;`);
+  await ex.waitFor(/WARNING: ren\.t is named ren\.t_new on .*\/src now \(renamed during the migration\): its changes keep going to ren\.t on the database being written\. Rename it back before the cutover/, 30_000);
+  // Restarted while renamed: it finds the table by its identity, and no "new table" is named.
+  await ex.kill('SIGTERM');
+  await pg.sql('src', `DELETE FROM ren.t_new WHERE id = 3`);
+  const again = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+  await again.waitFor(/Streaming changes/, 60_000);
+  await again.waitFor(/ren\.t is named ren\.t_new/, 30_000);
+  await pg.sql('src', `ALTER TABLE ren.t_new RENAME TO t; INSERT INTO ren.t VALUES (11, 11);`);
+  await untilEqual('ren', 'dst5');
+  assert.deepEqual(await pg.sql('dst5', 'SELECT id, v FROM ren.t WHERE v > 0 OR id = 3 ORDER BY id'), [{ id: 1, v: 1 }, { id: 2, v: 2 }, { id: 11, v: 11 }]);
+  assert.doesNotMatch(again.output(), /created on/);
+  assert.equal(again.exited(), false, tail(again.output()));
+  assert.equal(im.exited(), false, tail(im.output()));
+  await Promise.all([again.kill('SIGKILL'), im.kill('SIGKILL')]);
+});
