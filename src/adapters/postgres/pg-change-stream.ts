@@ -265,7 +265,7 @@ export class PgChangeStream implements ChangeStream {
     if (this.renamesSaid.has(said) || !this.options.onWarning) return;
     this.renamesSaid.add(said);
     const key = `${migrated.schema}.${migrated.name}`;
-    this.options.onWarning(`${key} is named ${now.schema}.${now.name} on ${describeDb(this.options.source)} now (renamed during the migration): its changes keep going to ${key} on the database being written. Rename it back before the cutover, or the same on both sides: the cutover's verification and the fall-back find tables by name.`);
+    this.options.onWarning(`${key} is named ${now.schema}.${now.name} on ${describeDb(this.options.source)} now (renamed during the migration): its changes keep going to ${key} on the database being written. Rename it back on the source before the cutover: the cutover's verification and the fall-back find tables by name (renaming the written table too would make these changes fail there).`);
   }
 
   private pkOf(rel: RelationMessage): readonly string[] {
