@@ -181,7 +181,7 @@ test('a table renamed on the source mid-migration is the same table: its changes
   await im.waitFor(/Applying the changes captured on the source/, 60_000);
   // The rename and changes under both names in one transaction: decoded under the new name.
   await pg.sql('src', `UPDATE ren.t SET v = 1 WHERE id = 1; ALTER TABLE ren.t RENAME TO t_new; UPDATE ren.t_new SET v = 2 WHERE id = 2;`);
-  await ex.waitFor(/WARNING: ren\.t is named ren\.t_new on .*\/src now \(renamed during the migration\): its changes keep going to ren\.t on the database being written\. Rename it back before the cutover/, 30_000);
+  await ex.waitFor(/WARNING: ren\.t is named ren\.t_new on .*\/src now \(renamed during the migration\): its changes keep going to ren\.t on the database being written\. Rename it back on the source before the cutover/, 30_000);
   // Restarted while renamed: it finds the table by its identity, and no "new table" is named.
   await ex.kill('SIGTERM');
   await pg.sql('src', `DELETE FROM ren.t_new WHERE id = 3`);
