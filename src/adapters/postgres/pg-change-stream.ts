@@ -235,7 +235,8 @@ export class PgChangeStream implements ChangeStream {
    * pgoutput sends before the table's next change.
    */
   private checkIdentity(rel: RelationMessage): void {
-    if (rel.replicaIdentity === 'd' || rel.replicaIdentity === 'f') return;
+    // Only NOTHING and an index are known to leave the key out (YugabyteDB adds its own CHANGE mode, 'c').
+    if (rel.replicaIdentity !== 'n' && rel.replicaIdentity !== 'i') return;
     const key = `${rel.schema}.${rel.name}`;
     const pk = this.options.primaryKeys.get(key);
     if (!pk || pk.length === 0) return; // not a table Tandem knows a key for: pkOf says so at its first change
