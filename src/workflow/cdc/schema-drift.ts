@@ -91,3 +91,16 @@ export function retypedColumns(wasColumns: readonly string[], wasTypes: readonly
     return was !== undefined && was !== types[i] ? [`${c} (${was} to ${types[i]})`] : [];
   });
 }
+
+/** Migrated tables the source no longer has (by name, or by identity where the snapshot recorded one): dropped since the snapshot. */
+export function tablesGoneSinceSnapshot(meta: MetaStore, found: readonly TableInfo[]): string[] {
+  const present = new Set(found.map(tableKeyOf));
+  return meta.snapshotTables().map((t) => t.tableKey).filter((k) => !present.has(k));
+}
+
+/** The warning about tables `tablesGoneSinceSnapshot` found. */
+export function goneTablesWarning(tables: readonly string[], where: string): string {
+  return `${tables.join(', ')} ${tables.length === 1 ? 'is' : 'are'} no longer on ${where} (dropped since the migration's snapshot?): nothing more of ${tables.length === 1 ? 'it' : 'them'} is streamed, `
+    + `the target keeps ${tables.length === 1 ? 'its' : 'their'} rows, and the cutover's verification will report ${tables.length === 1 ? 'it' : 'them'} as a mismatch (missing on the source). `
+    + 'If the drop was meant, drop the same on the target when the application no longer needs it there.';
+}

@@ -16,7 +16,7 @@ import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
-import { SNAPSHOT_TABLE_IDS_KEY, columnsChangedSinceSnapshot, newTablesWarning, tablesCreatedSinceSnapshot } from './schema-drift.js';
+import { SNAPSHOT_TABLE_IDS_KEY, columnsChangedSinceSnapshot, goneTablesWarning, newTablesWarning, tablesCreatedSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
 import { segmentBytesFromEnv } from './queue-segment-size.js';
 
 export type ExporterRole = 'source' | 'target';
@@ -128,7 +128,11 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   const capture = engine.changeCapture(db, { id: uuid, side: role });
   const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role, segmentBytes: segmentBytesFromEnv() });
   const tables = options.tables ?? await capturedTables(side, meta);
-  if (role === 'source') for (const w of columnsChangedSinceSnapshot(meta, tables, describeDb(db))) reporter.warn(w);
+  if (role === 'source') {
+    for (const w of columnsChangedSinceSnapshot(meta, tables, describeDb(db))) reporter.warn(w);
+    const gone = tablesGoneSinceSnapshot(meta, tables);
+    if (gone.length > 0) reporter.warn(goneTablesWarning(gone, describeDb(db)));
+  }
   let reachedMarker = false;
   const parts = new TransactionParts(meta.getValue<QueuedParts | null>(r.partsKey) ?? undefined);
   const totalAtStart = queue.lastVsn;
