@@ -24,36 +24,44 @@ export interface TableFilter {
 }
 
 /**
- * Tables of the migrated schemas that `export data` would have taken (same flags) but that are not in
- * the migration: created on the source after the snapshot. Their rows are not migrated (the stream
- * carries only the tables the migration started with), which nothing else would say until the
- * application missed them on the target. Empty when the migration names its tables (`--table-list`:
- * a new table is not wanted), when the flags were not recorded (an export dir from before they
- * were), or when an excluded name no longer exists (the flags can no longer be applied as given).
+ * How a migrated schema's table list drifted from the snapshot's, from one listing of the source:
+ * - `created`: tables `export data` would have taken (same flags) but that are not in the migration,
+ *   created after the snapshot. Their rows are not migrated (the stream carries only the tables the
+ *   migration started with), which nothing else would say until the application missed them on the
+ *   target. Empty when the migration names its tables (`--table-list`: a new table is not wanted),
+ *   when the flags were not recorded (an export dir from before they were), or when an excluded name
+ *   no longer exists (the flags can no longer be applied as given).
+ * - `gone`: migrated tables the source has under neither their name nor (where the snapshot recorded
+ *   one) their identity: dropped.
  */
-export async function tablesCreatedSinceSnapshot({ db, engine }: Side, meta: MetaStore): Promise<string[]> {
-  const filter = meta.getValue<TableFilter>(TABLE_FILTER_KEY);
-  if (!filter || (filter.tableList !== undefined && filter.tableList.trim() !== '')) return [];
+export async function tableDriftSinceSnapshot({ db, engine }: Side, meta: MetaStore): Promise<{ created: string[]; gone: string[] }> {
   const catalog = await engine.openCatalog(db);
   try {
     const all = await catalog.listTables(migratedSchemas(meta));
+    const snapshot = meta.snapshotTables().map((t) => t.tableKey);
+    const recordedIds = meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {};
+    const names = new Set(all.map(tableKeyOf));
+    const idsNow = new Set(all.flatMap((t) => (t.id === undefined ? [] : [t.id])));
+    const gone = snapshot.filter((k) => !names.has(k) && !(recordedIds[k] !== undefined && idsNow.has(recordedIds[k]!)));
+    const filter = meta.getValue<TableFilter>(TABLE_FILTER_KEY);
+    if (!filter || (filter.tableList !== undefined && filter.tableList.trim() !== '')) return { created: [], gone };
     let wanted;
     try {
       wanted = filterTables(all, undefined, filter.excludeTableList);
     } catch (e) {
       log.debug(`new-table check skipped: ${(e as Error).message}`);
-      return [];
+      return { created: [], gone };
     }
-    const migrated = new Set(meta.snapshotTables().map((t) => t.tableKey));
+    const migrated = new Set(snapshot);
     // A migrated table renamed since is not a new one.
-    const ids = new Set(Object.values(meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {}));
-    return wanted.filter((t) => t.id === undefined || !ids.has(t.id)).map(tableKeyOf).filter((k) => !migrated.has(k));
+    const ids = new Set(Object.values(recordedIds));
+    return { created: wanted.filter((t) => t.id === undefined || !ids.has(t.id)).map(tableKeyOf).filter((k) => !migrated.has(k)), gone };
   } finally {
     await catalog.close();
   }
 }
 
-/** The warning about tables `tablesCreatedSinceSnapshot` found. */
+/** The warning about the tables `tableDriftSinceSnapshot` found created. */
 export function newTablesWarning(tables: readonly string[], where: string): string {
   return `${tables.join(', ')} ${tables.length === 1 ? 'was' : 'were'} created on ${where} after the migration's snapshot: `
     + `${tables.length === 1 ? 'its' : 'their'} rows are not migrated (the change stream carries only the tables the migration started with, and schema changes are not replicated). `

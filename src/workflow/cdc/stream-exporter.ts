@@ -16,7 +16,7 @@ import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
-import { SNAPSHOT_TABLE_IDS_KEY, columnsChangedSinceSnapshot, goneTablesWarning, newTablesWarning, tablesCreatedSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
+import { SNAPSHOT_TABLE_IDS_KEY, columnsChangedSinceSnapshot, goneTablesWarning, newTablesWarning, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
 import { segmentBytesFromEnv } from './queue-segment-size.js';
 
 export type ExporterRole = 'source' | 'target';
@@ -128,10 +128,10 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   const capture = engine.changeCapture(db, { id: uuid, side: role });
   const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role, segmentBytes: segmentBytesFromEnv() });
   const tables = options.tables ?? await capturedTables(side, meta);
+  const goneAtStart = role === 'source' ? tablesGoneSinceSnapshot(meta, tables) : [];
   if (role === 'source') {
     for (const w of columnsChangedSinceSnapshot(meta, tables, describeDb(db))) reporter.warn(w);
-    const gone = tablesGoneSinceSnapshot(meta, tables);
-    if (gone.length > 0) reporter.warn(goneTablesWarning(gone, describeDb(db)));
+    if (goneAtStart.length > 0) reporter.warn(goneTablesWarning(goneAtStart, describeDb(db)));
   }
   let reachedMarker = false;
   const parts = new TransactionParts(meta.getValue<QueuedParts | null>(r.partsKey) ?? undefined);
@@ -164,12 +164,17 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     if (w.message) reporter.warn(w.message);
   };
   // Tables created on the source after the snapshot, each said once per run.
-  const newTablesSaid = new Set<string>();
+  // Tables created on the source after the snapshot, and migrated ones dropped, each said once per run.
+  const driftSaid = new Set<string>(goneAtStart.map((t) => `gone ${t}`));
   const checkNewTables = async () => {
     if (role !== 'source') return;
-    const fresh = (await tablesCreatedSinceSnapshot(side, meta)).filter((t) => !newTablesSaid.has(t));
-    for (const t of fresh) newTablesSaid.add(t);
+    const drift = await tableDriftSinceSnapshot(side, meta);
+    const fresh = drift.created.filter((t) => !driftSaid.has(`new ${t}`));
+    const gone = drift.gone.filter((t) => !driftSaid.has(`gone ${t}`));
+    for (const t of fresh) driftSaid.add(`new ${t}`);
+    for (const t of gone) driftSaid.add(`gone ${t}`);
     if (fresh.length > 0) reporter.warn(newTablesWarning(fresh, describeDb(db)));
+    if (gone.length > 0) reporter.warn(goneTablesWarning(gone, describeDb(db)));
   };
   const retentionTimer = setInterval(() => {
     void capture.retentionWarning().then(
