@@ -65,3 +65,8 @@ export function eventCount(txs: readonly AssembledTransaction[]): number {
 export async function exec(server: MariaDbServer, database: string, sql: string, params?: unknown[]): Promise<any[]> {
   return server.sql(database, sql, params);
 }
+
+/** The ids of the server's binlog dump connections (in these tests only Tandem's exporter reads the binlog). */
+export async function dumpConnections(server: MariaDbServer): Promise<number[]> {
+  return (await server.sql(undefined, "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%' ORDER BY ID")).map((r) => Number(r.id));
+}

@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
+import { dumpConnections } from './binlog-helpers.js';
 import { newExportDir, runTandem, targetFlags } from '../../helpers/cli.js';
 import { cutoverStatus, eventually, killAll, sleep, startTandem, tail, type TandemProcess } from '../../helpers/live-process.js';
 import { createShop, runMariaApp, runTargetApp, shopDiff, type RunningApp } from '../../helpers/mariadb-workload.js';
@@ -26,10 +27,6 @@ after(async () => {
   await Promise.all([my?.stop(), pgs?.stop()]);
 });
 
-/** The ids of the binlog dump connections on MariaDB (only Tandem's exporter reads the binlog here). */
-async function dumpConnections(): Promise<number[]> {
-  return (await my.sql(undefined, "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%' ORDER BY ID")).map((r) => Number(r.id));
-}
 
 function assertAlive(p: TandemProcess, what: string): void {
   assert.ok(!p.exited(), `${what} exited by itself:\n${tail(p.output())}`);
@@ -67,14 +64,14 @@ test('MariaDB: KILL CONNECTION of the binlog dump while streaming and of the fal
     for (let i = 0; i < 3; i++) {
       const before = app.stats.transactions;
       await eventually(async () => (app!.stats.transactions >= before + 100 ? true : `${app!.stats.transactions} transactions`), 30_000, 50);
-      const [dump, ...others] = await dumpConnections();
+      const [dump, ...others] = await dumpConnections(my);
       assert.ok(dump !== undefined && others.length === 0, `one binlog dump connection: ${[dump, ...others].join(', ')}`);
       await my.sql(undefined, `KILL CONNECTION ${dump}`);
       cuts.push(`binlog dump ${dump}`);
       // The exporter reads on from where it was, on a new connection.
       await eventually(async () => {
         both();
-        const now = await dumpConnections();
+        const now = await dumpConnections(my);
         return now.length === 1 && now[0] !== dump ? true : `dump connections ${now.join(', ')}`;
       }, 30_000, 100);
     }

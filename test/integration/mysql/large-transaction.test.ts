@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
+import { dumpConnections } from './binlog-helpers.js';
 import { newExportDir, runTandem, targetFlags } from '../../helpers/cli.js';
 import { eventually, killAll, startTandem, tail, sleep } from '../../helpers/live-process.js';
 import { TRANSACTION_PART_EVENTS } from '../../../src/adapters/mysql/capture/transaction-assembler.js';
@@ -31,9 +32,6 @@ after(async () => {
   await Promise.all([my?.stop(), pgs?.stop()]);
 });
 
-async function dumpConnections(): Promise<number[]> {
-  return (await my.sql(undefined, "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")).map((r) => Number(r.id));
-}
 
 interface QueuedEvent { vsn: number; op: string; table: string; key: Record<string, string>; txId: string }
 
@@ -108,7 +106,7 @@ test('MariaDB: a large transaction is queued in parts, exactly once across two c
   assert.equal(m.im.exited(), false, tail(m.im.output()));
   // The next test finds its exporter's dump connection as the only one.
   await killAll();
-  await eventually(async () => ((await dumpConnections()).length === 0 ? true : 'a dump connection is left'), 30_000, 100);
+  await eventually(async () => ((await dumpConnections(my)).length === 0 ? true : 'a dump connection is left'), 30_000, 100);
 });
 
 test('MariaDB: the binlog dump cut inside a large transaction: the exporter resumes from the last whole transaction and skips the parts it holds', { timeout: 240_000 }, async () => {
@@ -121,7 +119,7 @@ test('MariaDB: the binlog dump cut inside a large transaction: the exporter resu
   const m = await migrate('big2', 'yb2', rows, { TANDEM_FAILPOINTS: 'queue.after-part-commit=pause:10000@1', TANDEM_FAILPOINT_LOG: hitLog });
   await write('big2');
   await eventually(async () => (existsSync(hitLog) && readFileSync(hitLog, 'utf8').includes('queue.after-part-commit') ? true : 'no part yet'), 60_000, 20);
-  const dumps = await dumpConnections();
+  const dumps = await dumpConnections(my);
   assert.equal(dumps.length, 1, JSON.stringify(dumps));
   await my.sql(undefined, `KILL CONNECTION ${dumps[0]}`);
   await checkExactlyOnce(m.dir, 'yb2', rows);
