@@ -163,7 +163,6 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     diskWarnedAt = w.warnedAt;
     if (w.message) reporter.warn(w.message);
   };
-  // Tables created on the source after the snapshot, each said once per run.
   // Tables created on the source after the snapshot, and migrated ones dropped, each said once per run.
   const driftSaid = new Set<string>(goneAtStart.map((t) => `gone ${t}`));
   const checkNewTables = async () => {
