@@ -58,10 +58,11 @@ export interface WalStreamOptions {
 }
 
 /**
- * ISO dates, UTC offsets, hex bytea and postgres-style intervals: one text form for every value,
+ * ISO dates, UTC offsets, hex bytea, postgres-style intervals and shortest-exact floats (a server
+ * configured with extra_float_digits = 0 printed 0.30000000000000004 as 0.3): one text form for every value,
  * whatever the server's defaults. Snapshot readers should use the same settings.
  */
-export const CANONICAL_SESSION_OPTIONS = '-c DateStyle=ISO,MDY -c IntervalStyle=postgres -c TimeZone=UTC -c bytea_output=hex';
+export const CANONICAL_SESSION_OPTIONS = '-c DateStyle=ISO,MDY -c IntervalStyle=postgres -c TimeZone=UTC -c bytea_output=hex -c extra_float_digits=3';
 
 /** One decoded message and where it is in the WAL. */
 export interface WalEvent {
