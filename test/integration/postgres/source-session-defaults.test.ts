@@ -2,7 +2,7 @@
  * A source server whose session defaults print values differently (extra_float_digits 0, SQL-style
  * dates in DMY order, sql_standard intervals, an Indian time zone, escaped bytea): the snapshot and
  * the change stream both read values in one canonical text form, so the target holds exactly the
- * source's values. Before the stream set extra_float_digits, such a server streamed
+ * source's values, on a target with odd defaults of its own too. Before the stream set extra_float_digits, such a server streamed
  * 0.30000000000000004 as 0.3 (measured: a silent difference the early verification flagged).
  */
 import { test, before, after } from 'node:test';
@@ -15,10 +15,9 @@ let src: PgServer;
 let dst: PgServer;
 
 before(async () => {
-  [src, dst] = await Promise.all([
-    startPg15({ extra_float_digits: '0', DateStyle: "'SQL, DMY'", IntervalStyle: 'sql_standard', TimeZone: "'Asia/Kolkata'", bytea_output: 'escape' }),
-    startPg15(),
-  ]);
+  const odd = { extra_float_digits: '0', DateStyle: "'SQL, DMY'", IntervalStyle: 'sql_standard', TimeZone: "'Asia/Kolkata'", bytea_output: 'escape' };
+  // The target parses what it is given whatever its own defaults: it gets the same odd ones.
+  [src, dst] = await Promise.all([startPg15(odd), startPg15({ ...odd, TimeZone: "'America/St_Johns'" })]);
   await src.createDatabase('src');
   await dst.createDatabase('dst');
   await src.sql('src', `CREATE SCHEMA app;
