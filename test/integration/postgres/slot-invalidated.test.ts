@@ -8,6 +8,10 @@ import assert from 'node:assert/strict';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
 import { startTandem, killAll, tail } from '../../helpers/live-process.js';
+import { join } from 'node:path';
+import { MetaStore } from '../../../src/core/meta-store.js';
+import { PgChangeCapture } from '../../../src/adapters/postgres/pg-change-capture.js';
+import type { DbConfig } from '../../../src/core/db-config.js';
 
 let pg: PgServer;
 
@@ -46,4 +50,34 @@ test('an invalidated slot: the restarted exporter names it and says the migratio
   assert.match(r.stderr, /error \[TANDEM_PREREQUISITE\]: Starting the change stream: the server refused replication slot tandem_\w+: .*invalidated because it exceeded the maximum reserved size\./);
   assert.match(r.stderr, /fix: .*wal_status = 'lost'.*start it again from a new snapshot/);
   assert.doesNotMatch(r.stderr, /wal_level/);
+});
+
+test('a slot past max_slot_wal_keep_size before a checkpoint (wal_status unreserved), then invalidated: the retention check says each, with what to do', { timeout: 120_000 }, async () => {
+  // No checkpoint comes by itself here (max_wal_size far above what is written), so the slot stays
+  // unreserved until the test asks for one.
+  const s = await startPg15({ max_slot_wal_keep_size: '32MB', max_wal_size: '2GB', checkpoint_timeout: '1h' });
+  try {
+    await s.createDatabase('src');
+    await s.sql('src', 'CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY); CREATE TABLE public.other (id int, f text);');
+    const env = { SOURCE_DB_PASSWORD: s.password, TANDEM_METRICS_INTERVAL_MS: '3600000' };
+    const dir = newExportDir();
+    const ex = startTandem(['export', 'data', '--export-dir', dir, ...sourceFlags(s, 'src', 'app'), '--export-type', 'snapshot-and-changes'], env);
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await ex.kill('SIGTERM');
+    const meta = MetaStore.open(join(dir, 'metainfo', 'meta.db'));
+    const id = meta.migrationUuid();
+    meta.close();
+    const db = { type: 'postgresql', host: s.host, port: s.port, user: s.user, password: s.password, database: 'src', schemas: ['app'], role: 'source' } as DbConfig;
+    const capture = new PgChangeCapture(db, { id, side: 'source' });
+    assert.equal(await capture.retentionWarning(), undefined, 'nothing to say yet');
+    await s.sql('src', `INSERT INTO public.other SELECT g, repeat('x', 200) FROM generate_series(1, 300000) g; SELECT pg_switch_wal();`);
+    assert.deepEqual(await s.sql('src', 'SELECT wal_status FROM pg_replication_slots'), [{ wal_status: 'unreserved' }]);
+    assert.match(await capture.retentionWarning() ?? '', /holds more WAL than max_slot_wal_keep_size \(32MB\) allows \(wal_status unreserved\): the server invalidates it at its next checkpoint unless the export catches up.*Raise max_slot_wal_keep_size now/);
+    await s.sql('src', 'CHECKPOINT');
+    assert.deepEqual(await s.sql('src', 'SELECT wal_status FROM pg_replication_slots'), [{ wal_status: 'lost' }]);
+    assert.match(await capture.retentionWarning() ?? '', /was invalidated by the server \(wal_status lost.*start it again from a new snapshot/);
+    await capture.close?.();
+  } finally {
+    await s.stop();
+  }
 });
