@@ -175,13 +175,16 @@ export class MetaStore {
     this.db.close();
   }
 
-  /** The migration's identity, created on first use of the export dir. */
+  /**
+   * The migration's identity, created on first use of the export dir. Two commands may open a new
+   * export dir at the same moment (import data started beside export data): the first insert wins
+   * and both read its row (a select-then-insert here once ended export data with a UNIQUE error).
+   */
   migrationUuid(): string {
     const row = this.db.prepare('SELECT migration_uuid FROM migration WHERE id = 1').get() as { migration_uuid: string } | undefined;
     if (row) return row.migration_uuid;
-    const uuid = randomUUID();
-    this.db.prepare('INSERT INTO migration (id, migration_uuid, created_at) VALUES (1, ?, ?)').run(uuid, new Date().toISOString());
-    return uuid;
+    this.db.prepare('INSERT INTO migration (id, migration_uuid, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING').run(randomUUID(), new Date().toISOString());
+    return (this.db.prepare('SELECT migration_uuid FROM migration WHERE id = 1').get() as { migration_uuid: string }).migration_uuid;
   }
 
   getDbConfig(role: 'source' | 'target'): StoredDbConfig | undefined {

@@ -9,6 +9,31 @@ import { TandemError } from '../../../src/core/errors.js';
 
 const newDbPath = () => join(mkdtempSync(join(tmpdir(), 'tandem-meta-')), 'meta.db');
 
+test('two commands opening a new export dir at once agree on one migration uuid (the second insert yields)', () => {
+  const path = newDbPath();
+  const a = MetaStore.open(path);
+  const b = MetaStore.open(path);
+  // The interleaving that ended export data with a UNIQUE error: a's look finds no row, then b
+  // creates it, then a inserts. The look is forced to run before b's insert by answering it from a
+  // moment when the table was still empty (the schedule is forced; the database is real).
+  const prepare = a.db.prepare.bind(a.db);
+  let first = true;
+  (a.db as { prepare: typeof a.db.prepare }).prepare = ((sql: string) => {
+    const stmt = prepare(sql);
+    if (first && /^SELECT migration_uuid/.test(sql)) {
+      first = false;
+      const fromB = b.migrationUuid();
+      assert.ok(fromB);
+      return { get: () => undefined } as unknown as ReturnType<typeof prepare>;
+    }
+    return stmt;
+  }) as typeof a.db.prepare;
+  const fromA = a.migrationUuid();
+  assert.equal(fromA, b.migrationUuid());
+  a.close();
+  b.close();
+});
+
 test('the migration uuid is created once and survives reopening', () => {
   const path = newDbPath();
   const a = MetaStore.open(path);
