@@ -3,7 +3,7 @@ import type { DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
 import { connectPg } from './pg-connection.js';
-import { listSourceTables, qualified, type SourceTable } from './source-catalog.js';
+import { listSourceTables, pgBool, qualified, type SourceTable } from './source-catalog.js';
 import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
 
 /** A table as the PostgreSQL catalog describes it: the engine-neutral facts, and what the snapshot plans with. */
@@ -76,14 +76,16 @@ export class PgSourceCatalog implements SourceCatalog {
     // Row-level security that applies to this user: every read would see only the rows its policies
     // allow (the snapshot, and the verification, which would then compare the same subset).
     const leaves = purpose.tables.flatMap((t) => pgTableOf(t).leaves.map((l) => qualified(l.schema, l.name)));
-    const rls = await this.client.query(
-      `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE (c.oid = ANY($1::oid[]) OR c.oid = ANY(SELECT to_regclass(x)::oid FROM unnest($2::text[]) x))
-          AND c.relrowsecurity AND row_security_active(c.oid) ORDER BY 1`, [oids, leaves]);
-    if (rls.rows.length > 0) {
+    // The tables and their partitions, once: row-level security here, unlogged ones below (live only).
+    const relations = (await this.client.query(
+      `SELECT n.nspname || '.' || c.relname AS t, c.relrowsecurity AND row_security_active(c.oid) AS rls, c.relpersistence = 'u' AS unlogged
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = ANY($1::oid[]) OR c.oid = ANY(SELECT to_regclass(x)::oid FROM unnest($2::text[]) x) ORDER BY 1`, [oids, leaves])).rows;
+    const rls = relations.filter((r) => pgBool(r.rls));
+    if (rls.length > 0) {
       findings.push({
         severity: 'error', code: 'TANDEM_PRIVILEGE',
-        message: `User ${this.db.user} reads ${rls.rows.map((r) => r.t).join(', ')} through row-level security: the snapshot (and the verification) would see only the rows its policies allow.`,
+        message: `User ${this.db.user} reads ${rls.map((r) => r.t).join(', ')} through row-level security: the snapshot (and the verification) would see only the rows its policies allow.`,
         fix: `As a superuser: ALTER ROLE ${this.db.user} BYPASSRLS; (or migrate as the tables' owner, where they are not FORCE ROW LEVEL SECURITY).`,
       });
       return findings;
@@ -97,11 +99,8 @@ export class PgSourceCatalog implements SourceCatalog {
       return [...findings, findingOf(e)];
     }
     // Unlogged tables write no WAL: logical decoding never sees their changes (a publication refuses them).
-    const unlogged = await this.client.query(
-      `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE (c.oid = ANY($1::oid[]) OR c.oid = ANY(SELECT to_regclass(x)::oid FROM unnest($2::text[]) x)) AND c.relpersistence = 'u' ORDER BY 1`, [oids, leaves]);
-    if (unlogged.rows.length > 0) {
-      const names = unlogged.rows.map((r) => r.t as string);
+    const names = relations.filter((r) => pgBool(r.unlogged)).map((r) => r.t as string);
+    if (names.length > 0) {
       findings.push({
         severity: 'error', code: 'TANDEM_PREREQUISITE',
         message: `Unlogged tables write no WAL, so their changes cannot be streamed: ${names.join(', ')}.`,

@@ -40,9 +40,7 @@ export async function tableDriftSinceSnapshot({ db, engine }: Side, meta: MetaSt
     const all = await catalog.listTables(migratedSchemas(meta));
     const snapshot = meta.snapshotTables().map((t) => t.tableKey);
     const recordedIds = meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {};
-    const names = new Set(all.map(tableKeyOf));
-    const idsNow = new Set(all.flatMap((t) => (t.id === undefined ? [] : [t.id])));
-    const gone = snapshot.filter((k) => !names.has(k) && !(recordedIds[k] !== undefined && idsNow.has(recordedIds[k]!)));
+    const { gone } = matchSnapshotTables(meta, all);
     const filter = meta.getValue<TableFilter>(TABLE_FILTER_KEY);
     if (!filter || (filter.tableList !== undefined && filter.tableList.trim() !== '')) return { created: [], gone };
     let wanted;
@@ -111,4 +109,25 @@ export function goneTablesWarning(tables: readonly string[], where: string): str
   return `${tables.join(', ')} ${tables.length === 1 ? 'is' : 'are'} no longer on ${where} (dropped since the migration's snapshot?): nothing more of ${tables.length === 1 ? 'it' : 'them'} is streamed, `
     + `the target keeps ${tables.length === 1 ? 'its' : 'their'} rows, and the cutover's verification will report ${tables.length === 1 ? 'it' : 'them'} as a mismatch (missing on the source). `
     + 'If the drop was meant, drop the same on the target when the application no longer needs it there.';
+}
+
+/**
+ * The migration's tables among those `listed` on the source: each by its name, else (a table renamed
+ * since) by the identity the snapshot recorded, under the migration's name (its changes keep going to
+ * the table of that name); and the migrated tables found neither way (`gone`: dropped).
+ */
+export function matchSnapshotTables(meta: MetaStore, listed: readonly TableInfo[]): { tables: TableInfo[]; gone: string[] } {
+  const byName = new Map(listed.map((t) => [tableKeyOf(t), t]));
+  const byId = new Map(listed.flatMap((t) => (t.id === undefined ? [] : [[t.id, t] as const])));
+  const ids = meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {};
+  const tables: TableInfo[] = [];
+  const gone: string[] = [];
+  for (const s of meta.snapshotTables()) {
+    const named = byName.get(s.tableKey);
+    const renamed = named || ids[s.tableKey] === undefined ? undefined : byId.get(ids[s.tableKey]!);
+    if (named) tables.push(named);
+    else if (renamed) tables.push({ ...renamed, schema: s.schemaName, name: s.tableName });
+    else gone.push(s.tableKey);
+  }
+  return { tables, gone };
 }

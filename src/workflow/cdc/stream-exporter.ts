@@ -6,7 +6,7 @@ import { describeDb } from '../../core/db-config.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../core/change-event.js';
-import { tableKeyOf, type TableInfo } from '../../core/engine/catalog.js';
+import type { TableInfo } from '../../core/engine/catalog.js';
 import type { CapturedTransaction, ChangeCapture } from '../../core/engine/change-capture.js';
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import type { CommandEnv } from '../command-env.js';
@@ -16,7 +16,7 @@ import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
-import { SNAPSHOT_TABLE_IDS_KEY, columnsChangedSinceSnapshot, goneTablesWarning, newTablesWarning, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
+import { columnsChangedSinceSnapshot, goneTablesWarning, matchSnapshotTables, newTablesWarning, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
 import { segmentBytesFromEnv } from './queue-segment-size.js';
 
 export type ExporterRole = 'source' | 'target';
@@ -439,21 +439,7 @@ function stillRequested(meta: MetaStore, direction: CutoverDirection): boolean {
 export async function capturedTables({ db, engine }: Side, meta: MetaStore): Promise<TableInfo[]> {
   const catalog = await engine.openCatalog(db);
   try {
-    const snapshot = meta.snapshotTables();
-    const listed = await catalog.listTables(migratedSchemas(meta));
-    const byName = new Map(listed.map((t) => [tableKeyOf(t), t]));
-    const byId = new Map(listed.filter((t) => t.id !== undefined).map((t) => [t.id!, t]));
-    const ids = meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {};
-    const out: TableInfo[] = [];
-    for (const s of snapshot) {
-      const named = byName.get(s.tableKey);
-      // A migrated table renamed since the snapshot is the same table: it keeps the migration's name
-      // (its changes go to the table of that name; the stream names the rename).
-      const renamed = named ? undefined : ids[s.tableKey] !== undefined ? byId.get(ids[s.tableKey]!) : undefined;
-      if (named) out.push(named);
-      else if (renamed) out.push({ ...renamed, schema: s.schemaName, name: s.tableName });
-    }
-    return out;
+    return matchSnapshotTables(meta, await catalog.listTables(migratedSchemas(meta))).tables;
   } finally {
     await catalog.close();
   }

@@ -59,6 +59,11 @@ export class TransactionParts {
    * parts of another transaction (the source did not replay what it had sent: a bug, never guessed at).
    */
   unqueuedEvents(tx: CapturedTransaction): readonly UnnumberedChangeEvent[] {
+    // Nearly every transaction: whole, and nothing held of any. No bookkeeping per transaction.
+    if (this.queued === undefined && !tx.continues) {
+      this.onStream = undefined;
+      return tx.events;
+    }
     if (this.queued && !this.lastPartPending && tx.txId !== this.queued.txId) {
       throw new Error(`internal: the change queue holds the first ${this.queued.events} events of source transaction ${this.queued.txId}, but the stream went on with transaction ${tx.txId}`);
     }
