@@ -10,7 +10,7 @@ import { tableKeyOf, type TableInfo } from '../core/engine/catalog.js';
 import type { SourceEngine } from '../core/engine/engine.js';
 import type { SnapshotChunk, SnapshotSession } from '../core/engine/snapshot.js';
 import type { CommandEnv } from './command-env.js';
-import { checkSameDatabase, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
+import { FALL_BACK_WARNINGS_KEY, checkSameDatabase, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { SNAPSHOT_COLUMN_TYPES_KEY, SNAPSHOT_TABLE_IDS_KEY, TABLE_FILTER_KEY, type TableFilter } from './cdc/schema-drift.js';
 import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
@@ -77,8 +77,9 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
         hint: 'Start a new migration in a new export dir (and empty the target tables).',
       });
     }
-    const { tables, db } = await checkSource(env.reporter, source, options, live);
+    const { tables, db, fallBackWarnings } = await checkSource(env.reporter, source, options, live);
     source = { ...source, db };
+    meta.setValue(FALL_BACK_WARNINGS_KEY, fallBackWarnings);
     // For the streaming exporter's check of tables created after the snapshot.
     meta.setValue(TABLE_FILTER_KEY, { tableList: options.tableList, excludeTableList: options.excludeTableList } satisfies TableFilter);
     const snapshotJobs = options.parallelJobs ?? chooseExportJobs({ clientCores: clientCores() }, tables.map((t) => t.estimatedBytes));
@@ -100,7 +101,7 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
 }
 
 /** Everything about the source that can be checked before anything changes. */
-async function checkSource(reporter: Reporter, side: Side, options: ExportDataOptions, live: boolean): Promise<{ tables: TableInfo[]; db: DbConfig }> {
+async function checkSource(reporter: Reporter, side: Side, options: ExportDataOptions, live: boolean): Promise<{ tables: TableInfo[]; db: DbConfig; fallBackWarnings: string[] }> {
   const catalog = await side.engine.openCatalog(side.db);
   try {
     const db = await resolveTypedSchemas(catalog, side.db, side.engine.unquotedNameCase);
@@ -109,8 +110,9 @@ async function checkSource(reporter: Reporter, side: Side, options: ExportDataOp
     if (tables.length === 0) {
       throw new TandemError('TANDEM_USAGE', `No tables to export in schema(s) ${db.schemas.join(', ')}.`, { hint: 'Check --source-db-schema and --table-list.' });
     }
-    reportFindings(await catalog.checkPrerequisites({ live, tables }), reporter);
-    return { tables, db };
+    const findings = await catalog.checkPrerequisites({ live, tables });
+    reportFindings(findings, reporter);
+    return { tables, db, fallBackWarnings: findings.filter((f) => f.fallBack).map((f) => f.message) };
   } finally {
     await catalog.close();
   }

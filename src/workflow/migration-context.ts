@@ -96,6 +96,12 @@ export function checkSameDatabase(meta: MetaStore, config: DbConfig): void {
   }
 }
 
+/**
+ * meta.db key: the messages of the source's findings that matter for a fall-back
+ * (`PrerequisiteFinding.fallBack`), recorded by `export data` for `initiate cutover to target`.
+ */
+export const FALL_BACK_WARNINGS_KEY = 'fall_back_warnings';
+
 /** Prints the warnings among `findings` and stops at the first error (its code, message and fix). */
 export function reportFindings(findings: readonly PrerequisiteFinding[], reporter: Reporter): void {
   for (const f of findings) {

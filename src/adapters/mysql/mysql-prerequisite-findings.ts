@@ -3,6 +3,7 @@ import type { MySqlReferentialAction, MySqlTable } from './catalog-types.js';
 import { rowChangingAction } from './mysql-table-info.js';
 import type { CapturePrerequisiteFinding } from './capture/prerequisites.js';
 import type { ZeroDateScan } from './zero-dates.js';
+import { holdsLessThanUnicode } from './values/charset-repertoire.js';
 
 /**
  * The MySQL checks as the workflow's findings (pure): what `capture/prerequisites.ts` and
@@ -103,5 +104,27 @@ export function nonTransactionalFinding(tables: readonly MySqlTable[], database:
     severity: 'warning', code: 'TANDEM_PREREQUISITE',
     message: `${database}: ${hits.join(', ')} ${hits.length === 1 ? 'is' : 'are'} not transactional, so ${hits.length === 1 ? 'its' : 'their'} snapshot cannot be taken at the binlog position the other tables' is: a row inserted while the snapshot runs reaches the target twice and stops the import at the duplicate (a new snapshot is then needed). Convert ${hits.length === 1 ? 'it' : 'them'} to InnoDB (ALTER TABLE … ENGINE=InnoDB) before the migration, or keep writes off ${hits.length === 1 ? 'it' : 'them'} until the snapshot is exported.`,
     fix: '',
+  };
+}
+
+/** How many columns the character-set warning names before it only counts the rest. */
+const CHARSET_WARNING_COLUMNS = 20;
+
+/**
+ * Text columns in a character set that stores fewer characters than the target (latin1, utf8mb3,
+ * ascii, …), for a live export: if the migration falls back, a value written on the target with a
+ * character the column's set lacks cannot be written back, and the fall-back stops at that change
+ * until the column is converted on the source. A warning that `initiate cutover to target
+ * --prepare-for-fall-back true` repeats.
+ */
+export function characterSetFinding(tables: readonly MySqlTable[], database: string): PrerequisiteFinding | undefined {
+  const hits = tables.flatMap((t) => t.columns.filter((c) => c.charset !== null && holdsLessThanUnicode(c.charset)).map((c) => `${t.name}.${c.name} (${c.charset})`));
+  if (hits.length === 0) return undefined;
+  const named = hits.length > CHARSET_WARNING_COLUMNS ? `${hits.slice(0, CHARSET_WARNING_COLUMNS).join(', ')} and ${hits.length - CHARSET_WARNING_COLUMNS} more` : hits.join(', ');
+  return {
+    severity: 'warning', code: 'TANDEM_PREREQUISITE', fallBack: true, fix: '',
+    message: `${database}: ${hits.length} column(s) in a character set that stores fewer characters than the target (UTF-8): ${named}. `
+      + 'If the migration falls back, a value written on the target with a character outside a column\'s set stops the fall-back at that change '
+      + 'until the column is converted on the source (ALTER TABLE … MODIFY … CHARACTER SET utf8mb4; then rerun import data to source). Converting them before the cutover avoids it.',
   };
 }

@@ -6,7 +6,7 @@ import type { MySqlCatalog } from './catalog-types.js';
 import { checkCapturePrerequisites } from './capture/prerequisites.js';
 import { connectMySql, type MySqlSession } from './connection.js';
 import { mysqlTargetSchemaOf, namesMySqlSchema } from './mysql-config.js';
-import { captureFindings, cascadeFinding, nonTransactionalFinding, zeroDateFindings } from './mysql-prerequisite-findings.js';
+import { captureFindings, cascadeFinding, characterSetFinding, nonTransactionalFinding, zeroDateFindings } from './mysql-prerequisite-findings.js';
 import { mysqlTableInfos, TABLE_SIZES_SQL, type MySqlTableInfo, type MySqlTableSize } from './mysql-table-info.js';
 import { scanZeroDates } from './zero-dates.js';
 
@@ -68,6 +68,8 @@ export class MySqlSourceCatalog implements SourceCatalog {
     // Warnings before errors: the workflow prints findings up to the first error.
     const nonTransactional = purpose.live ? nonTransactionalFinding(tables, this.db.database) : undefined;
     if (nonTransactional) out.push(nonTransactional);
+    const charsets = purpose.live ? characterSetFinding(tables, this.db.database) : undefined;
+    if (charsets) out.push(charsets);
     out.push(...zeroDateFindings(await scanZeroDates(this.session.connection, catalog, tables), this.db.database));
     const pk = primaryKeyFinding(purpose);
     if (pk) out.push(pk);

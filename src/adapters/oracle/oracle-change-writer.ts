@@ -11,6 +11,7 @@ import { readOracleTables } from './oracle-catalog.js';
 import { findOracleTable, namesSchema } from './oracle-names.js';
 import { openDataSession, withDataSession } from './oracle-sessions.js';
 import { oracleNameToPg } from './schema/index.js';
+import { oracleRepertoire } from './values/character-set.js';
 import type { OracleTable } from './values/oracle-type.js';
 import { OracleChangeTarget } from './writer/oracle-change-target.js';
 import { writerTable, type WriterTable } from './writer/writer-sql.js';
@@ -33,16 +34,22 @@ export const UNIQUE_INDEXES_SQL = `SELECT i.TABLE_NAME, i.INDEX_NAME, i.INDEX_TY
                     AND k.CONSTRAINT_TYPE IN ('P', 'U') AND k.INDEX_NAME = i.INDEX_NAME)
  ORDER BY i.TABLE_NAME, i.INDEX_NAME, c.COLUMN_POSITION`;
 
+/** The database character set (CHAR, VARCHAR2, LONG, CLOB). */
+export const CHARACTER_SET_SQL = `SELECT VALUE FROM NLS_DATABASE_PARAMETERS WHERE PARAMETER = 'NLS_CHARACTERSET'`;
+
 /**
  * The tables the writer writes, keyed as events name them: `applied` is the workflow's view (target
  * names), `writer` maps each event column to its Oracle column.
  */
-export function writerTablesFor(sourceSchema: string, written: readonly { schema: string; name: string; primaryKey: readonly string[]; columns: readonly string[] }[], oracle: readonly OracleTable[]): Map<string, { applied: AppliedTable; writer: WriterTable }> {
+export function writerTablesFor(sourceSchema: string, written: readonly { schema: string; name: string; primaryKey: readonly string[]; columns: readonly string[] }[], oracle: readonly OracleTable[], characterSet?: string): Map<string, { applied: AppliedTable; writer: WriterTable }> {
+  // A database character set that stores fewer characters than the target: the writer checks each text (Oracle would replace what it cannot store).
+  const repertoire = characterSet !== undefined ? oracleRepertoire(characterSet) : undefined;
+  const databaseCharacters = characterSet !== undefined && repertoire !== undefined && repertoire !== 'unicode' ? { characterSet, repertoire } : undefined;
   const out = new Map<string, { applied: AppliedTable; writer: WriterTable }>();
   for (const t of written) {
     const o = namesSchema(sourceSchema, t.schema) ? findOracleTable(oracle, t.name) : undefined;
     if (!o) throw new TandemError('TANDEM_UNKNOWN_TABLE', `Table ${t.schema}.${t.name} does not exist in Oracle schema ${sourceSchema}: fall-back writes cannot reach it.`, { hint: 'Create the table on the source again (same columns), then restart import data to source.' });
-    const w = writerTable(o, oracleNameToPg);
+    const w = writerTable(o, oracleNameToPg, databaseCharacters);
     const primaryKey = t.primaryKey.length > 0 ? t.primaryKey : w.primaryKeyEventNames;
     out.set(tableKeyOf(t), { applied: { schema: t.schema, name: t.name, primaryKey, columns: t.columns }, writer: w });
   }
@@ -91,7 +98,7 @@ export class OracleChangeWriter implements ChangeTarget {
     const { tables, keys } = await withDataSession(this.db, async (s) => {
       const oracle = await readOracleTables(s, schema);
       return {
-        tables: writerTablesFor(schema, this.options.tables, oracle),
+        tables: writerTablesFor(schema, this.options.tables, oracle, String((await s.query(CHARACTER_SET_SQL))[0]?.VALUE ?? '')),
         keys: uniqueKeysFromRows(oracle, await s.query(UNIQUE_KEYS_SQL, { schema }), await s.query(UNIQUE_INDEXES_SQL, { schema })),
       };
     });

@@ -37,7 +37,12 @@ export function exportFindings(findings: readonly OracleFinding[], live: boolean
   const fallBack = findings.filter((f) => FALL_BACK_IDS.test(f.id));
   const out: PrerequisiteFinding[] = [];
   const warnings = own.filter((f) => f.severity === 'warning');
-  for (const w of warnings) out.push({ severity: 'warning', code: 'TANDEM_PREREQUISITE', message: `${w.message} Fix:\n${w.fixSql}`, fix: w.fixSql });
+  for (const w of warnings) {
+    out.push({
+      severity: 'warning', code: 'TANDEM_PREREQUISITE', message: w.fixSql ? `${w.message} Fix:\n${w.fixSql}` : w.message, fix: w.fixSql,
+      ...(w.id === 'character-set' ? { fallBack: true } : {}),
+    });
+  }
   if (live) {
     for (const f of fallBack) {
       out.push({

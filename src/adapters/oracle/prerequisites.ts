@@ -10,6 +10,8 @@
  * verification compares whole rows.
  */
 
+import { oracleRepertoire, storesAllUnicode } from './values/character-set.js';
+
 /** What to check and for what. */
 export interface PrerequisiteContext {
   /** The migrated schema (upper case as Oracle stores it, e.g. HR). */
@@ -41,7 +43,8 @@ export const PREREQUISITE_QUERIES = {
   database: `SELECT d.LOG_MODE, d.SUPPLEMENTAL_LOG_DATA_MIN, d.SUPPLEMENTAL_LOG_DATA_PK, d.SUPPLEMENTAL_LOG_DATA_ALL, d.CDB,
        SYS_CONTEXT('USERENV', 'CON_NAME') AS CON_NAME,
        (SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME = 'RDSADMIN') AS RDSADMIN_USERS,
-       (SELECT MAX(VERSION) FROM PRODUCT_COMPONENT_VERSION WHERE PRODUCT LIKE 'Oracle Database%') AS VERSION
+       (SELECT MAX(VERSION) FROM PRODUCT_COMPONENT_VERSION WHERE PRODUCT LIKE 'Oracle Database%') AS VERSION,
+       (SELECT VALUE FROM NLS_DATABASE_PARAMETERS WHERE PARAMETER = 'NLS_CHARACTERSET') AS CHARACTERSET
   FROM V$DATABASE d`,
   tables: `SELECT t.TABLE_NAME,
        (SELECT COUNT(*) FROM ALL_CONSTRAINTS c WHERE c.OWNER = t.OWNER AND c.TABLE_NAME = t.TABLE_NAME AND c.CONSTRAINT_TYPE = 'P') AS PRIMARY_KEYS,
@@ -238,6 +241,21 @@ export function evaluatePrerequisites(rows: PrerequisiteRows, ctx: PrerequisiteC
         fixSql: `${noPk.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} ADD PRIMARY KEY (<columns>);`).join('\n')}\n-- or leave them out: --exclude-table-list ${noPk.join(',')}`,
       });
     }
+  }
+
+  // A fall-back writes the target's text into CHAR, VARCHAR2 and CLOB columns in the database
+  // character set; Oracle replaces a character that set lacks without an error. Only a warning: the
+  // fall-back is chosen later, and its writer refuses such a value before binding it.
+  const characterSet = str(db.CHARACTERSET);
+  if (ctx.live && characterSet !== '' && !storesAllUnicode(characterSet)) {
+    const known = oracleRepertoire(characterSet) !== undefined;
+    out.push({
+      id: 'character-set', severity: 'warning',
+      message: `The database character set is ${characterSet}, and YugabyteDB stores UTF-8: if the migration falls back, a value written on the target with a character ${characterSet} lacks cannot be written back to a CHAR, VARCHAR2 or CLOB column `
+        + (known ? '(Oracle would replace it without an error, so the fall-back stops at that change, naming the column; an NVARCHAR2 or NCLOB column stores every character).'
+          : `(Oracle would replace it without an error, and Tandem cannot check the characters of ${characterSet}: such a value would reach Oracle changed). Columns of the national types (NVARCHAR2, NCLOB) store every character.`),
+      fixSql: '',
+    });
   }
 
   // Grants of the migration user.

@@ -373,6 +373,14 @@ export class PgChangeTarget implements ChangeTarget {
     if (code === '23514' && /no partition of relation/.test(message)) {
       return `A partition was added on the database being read during the migration: create the same partition of ${table} on ${where}, ${rerun}`;
     }
+    if (code === '22P05') {
+      // untranslatable_character: the written database's encoding has no such character (a
+      // fall-back into a LATIN1 source). The message names the encoding, never the value.
+      const encoding = /in encoding "([^"]+)" has no equivalent in encoding "([^"]+)"/.exec(message)?.[2] ?? 'its encoding';
+      return `A value of ${table} holds a character that ${where} cannot store (its encoding is ${encoding}), so this change can never be written there: `
+        + 'a database\'s encoding cannot be changed, and the stream cannot go past the change. Nothing is lost on the database being read: keep the application there, '
+        + `or bring ${where} in step with it by hand (without such characters) before moving back.`;
+    }
     if (code.startsWith('22')) {
       return `A value does not fit the column on ${where}: was the column's type changed on the database being read during the migration? Change it the same way on ${where}, ${rerun}`;
     }

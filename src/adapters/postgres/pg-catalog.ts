@@ -73,6 +73,11 @@ export class PgSourceCatalog implements SourceCatalog {
       }];
     }
     const findings: PrerequisiteFinding[] = [];
+    if (purpose.live) {
+      const encoding = String((await this.client.query("SELECT current_setting('server_encoding') AS e")).rows[0].e);
+      const warning = sourceEncodingWarning(encoding);
+      if (warning) findings.push(warning);
+    }
     // Row-level security that applies to this user: every read would see only the rows its policies
     // allow (the snapshot, and the verification, which would then compare the same subset).
     const leaves = purpose.tables.flatMap((t) => pgTableOf(t).leaves.map((l) => qualified(l.schema, l.name)));
@@ -148,4 +153,21 @@ export class PgSourceCatalog implements SourceCatalog {
   async close(): Promise<void> {
     await this.client.end().catch(() => {});
   }
+}
+
+/**
+ * A fall-back writes the target's changes back into the source, and YugabyteDB stores UTF-8: a
+ * source database in another encoding (LATIN1, WIN1252, EUC_JP, …) cannot store every character
+ * the application may write on the target after the cutover. PostgreSQL refuses such a value
+ * (SQLSTATE 22P05), and since a database's encoding cannot be changed, the fall-back could never go
+ * past it. SQL_ASCII stores the bytes as they come, so UTF-8 text goes back unchanged.
+ */
+export function sourceEncodingWarning(encoding: string): PrerequisiteFinding | undefined {
+  if (encoding === 'UTF8' || encoding === 'SQL_ASCII') return undefined;
+  return {
+    severity: 'warning', code: 'TANDEM_PREREQUISITE', fallBack: true, fix: '',
+    message: `The source database's encoding is ${encoding}, and YugabyteDB stores UTF-8: if the migration falls back, only characters ${encoding} has can be written back. `
+      + `A value with any other character written on the target after the cutover would stop the fall-back at that change for good (a database's encoding cannot be changed); `
+      + `the application must write only ${encoding}'s characters on the target while a fall-back may be needed.`,
+  };
 }

@@ -75,10 +75,20 @@ function scanSource(schema: string, table: string, columns: readonly string[], s
   return `(${parts.join(' UNION ALL ')}) t`;
 }
 
-/** The single-scan query: count and sum of the first 60 bits of each row's md5 (sum of bigint is numeric: no overflow). */
-export function fingerprintQuery(schema: string, table: string, columns: readonly string[], scan: FingerprintScan): string {
+/**
+ * The single-scan query: count and sum of the first 60 bits of each row's md5 (sum of bigint is
+ * numeric: no overflow). md5 hashes a text's bytes in the server's encoding, so on a server whose
+ * encoding is neither UTF8 nor SQL_ASCII (a LATIN1 source) the row text is converted to UTF-8 first:
+ * the same characters hash the same on both sides, and the same as the MySQL and Oracle sides, which
+ * hash UTF-8 (measured before: 'café' on a LATIN1 source against the same row on a UTF8 target was a
+ * verification MISMATCH). SQL_ASCII text has no known encoding: its bytes are hashed as they are,
+ * as the snapshot copied them.
+ */
+export function fingerprintQuery(schema: string, table: string, columns: readonly string[], scan: FingerprintScan, serverEncoding = 'UTF8'): string {
+  const text = rowTextExpression(columns);
+  const bytes = serverEncoding === 'UTF8' || serverEncoding === 'SQL_ASCII' ? text : `convert_to(${text}, 'UTF8')`;
   return `SELECT count(*)::text AS rows,
-       coalesce(sum(('x' || substr(md5(${rowTextExpression(columns)}), 1, 15))::bit(60)::bigint), 0)::text AS checksum
+       coalesce(sum(('x' || substr(md5(${bytes}), 1, 15))::bit(60)::bigint), 0)::text AS checksum
   FROM ${scanSource(schema, table, columns, scan)}`;
 }
 
@@ -103,13 +113,13 @@ export async function fingerprintTable(client: pg.Client, schema: string, table:
   await beginComparisonRead(client);
   try {
     const kind = await client.query(
-      `SELECT c.oid::text AS oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      `SELECT c.oid::text AS oid, c.relkind, current_setting('server_encoding') AS encoding FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'm', 'v')`, [schema, table]);
     if (kind.rows.length === 0) {
       throw new TandemError('TANDEM_UNKNOWN_TABLE', `Table ${schema}.${table} does not exist.`);
     }
     const scan = await fingerprintScan(client, kind.rows[0].oid, kind.rows[0].relkind);
-    const r = await client.query(fingerprintQuery(schema, table, columns, scan));
+    const r = await client.query(fingerprintQuery(schema, table, columns, scan, String(kind.rows[0].encoding)));
     await client.query('COMMIT');
     return { rows: Number(r.rows[0].rows), checksum: String(r.rows[0].checksum) };
   } catch (e) {

@@ -87,6 +87,12 @@ export interface PrerequisiteFinding {
   readonly message: string;
   /** What to run or change (SQL, a configuration line); empty when there is nothing to add. */
   readonly fix: string;
+  /**
+   * A warning that matters if the migration falls back to the source (characters the source cannot
+   * store, say): `export data` records it, and `initiate cutover to target --prepare-for-fall-back
+   * true` says it again, when the choice is made.
+   */
+  readonly fallBack?: boolean;
 }
 
 /** What an export may do, so the prerequisite check asks for exactly what it needs. */

@@ -6,7 +6,7 @@ import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import { readQueueState } from '../../core/queue/queue-tables.js';
 import { engineFacts } from '../../adapters/engines.js';
 import type { CommandEnv } from '../command-env.js';
-import { openMigration, sourceSide, targetSide } from '../migration-context.js';
+import { FALL_BACK_WARNINGS_KEY, openMigration, sourceSide, targetSide } from '../migration-context.js';
 import { renderTable } from '../text-table.js';
 import { CutoverState, type CutoverDirection, type CutoverRecord } from './cutover-state.js';
 
@@ -56,6 +56,9 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
         ? 'No need to disable triggers or foreign keys on the source: Tandem writes the target\'s changes there with session_replication_role = replica, so they do not fire, and it checks at the end that nothing was left disabled.'
         : `Triggers and foreign keys on the ${source.displayName} source would act on the target's changes written back to it (the spec's manual step): "import data to source" prints the script that disables exactly the enabled ones and waits until a DBA has run it (or does it itself when started with --disable-triggers-and-fks true); at the cutover to source it checks that everything is enabled again.`);
     }
+    // What export data found that matters now that a fall-back is chosen (characters the source
+    // cannot store, say): said again here, where the choice is made.
+    if (fallBack) for (const w of m.meta.getValue<string[]>(FALL_BACK_WARNINGS_KEY) ?? []) reporter.warn(`when export data started: ${w}`);
     reporter.print('"export data from source" writes a marker after the last change and stops; "import data to target" applies everything up to it, restores sequences' +
       (fallBack ? ', starts the reverse stream on the target,' : '') + ' and completes the cutover.');
     warnNotRunning(reporter, notRunning);

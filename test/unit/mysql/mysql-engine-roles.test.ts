@@ -6,7 +6,7 @@ import type { DbConfig } from '../../../src/core/db-config.js';
 import { checkMySqlConfig, mysqlTargetSchemaOf, namesMySqlSchema } from '../../../src/adapters/mysql/mysql-config.js';
 import { describeMySqlPosition, mysqlStreamLabels, snapshotStartPosition } from '../../../src/adapters/mysql/mysql-change-capture.js';
 import { MARKER_EVENT_SCHEMA, markersOf, mysqlStreamId } from '../../../src/adapters/mysql/capture/marker-table.js';
-import { captureFindings, cascadeFinding, nonTransactionalFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
+import { captureFindings, cascadeFinding, characterSetFinding, nonTransactionalFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
 import { activeTriggers, createTriggersScript, dropTriggersScript, notRestoredGuard } from '../../../src/adapters/mysql/mysql-write-guard.js';
 import type { UnnumberedChangeEvent } from '../../../src/core/change-event.js';
 import type { MySqlForeignKey, MySqlTable } from '../../../src/adapters/mysql/catalog-types.js';
@@ -120,4 +120,15 @@ test('a live export warns about non-transactional tables (their snapshot is not 
   assert.equal(f.severity, 'warning');
   assert.match(f.message, /^shop: legacy \(MyISAM\), cache \(MEMORY\) are not transactional, so their snapshot cannot be taken at the binlog position .* Convert them to InnoDB \(ALTER TABLE … ENGINE=InnoDB\)/);
   assert.match(nonTransactionalFinding([table('legacy', 'Aria')], 'shop')!.message, /legacy \(Aria\) is not transactional, so its snapshot/);
+});
+
+test('a live export warns, for a fall-back, about text columns whose character set stores fewer characters than UTF-8', () => {
+  const table = (name: string, columns: [string, string | null][]) => ({ name, columns: columns.map(([n, charset]) => ({ name: n, charset })) }) as unknown as MySqlTable;
+  assert.equal(characterSetFinding([table('a', [['id', null], ['u', 'utf8mb4'], ['b', 'binary'], ['w', 'utf16']])], 'shop'), undefined);
+  const f = characterSetFinding([table('people', [['id', null], ['name', 'latin1'], ['bio', 'utf8mb3']]), table('codes', [['c', 'ascii'], ['x', 'utf8mb4']])], 'shop')!;
+  assert.equal(f.severity, 'warning');
+  assert.equal(f.fallBack, true, 'repeated at initiate cutover --prepare-for-fall-back');
+  assert.match(f.message, /^shop: 3 column\(s\) in a character set that stores fewer characters than the target \(UTF-8\): people\.name \(latin1\), people\.bio \(utf8mb3\), codes\.c \(ascii\)\. If the migration falls back, .* stops the fall-back at that change until the column is converted on the source \(ALTER TABLE … MODIFY … CHARACTER SET utf8mb4; then rerun import data to source\)/);
+  const many = characterSetFinding([table('wide', Array.from({ length: 25 }, (_, i) => [`c${i}`, 'latin1'] as [string, string]))], 'shop')!;
+  assert.match(many.message, /25 column\(s\) .*wide\.c19 \(latin1\) and 5 more\./);
 });

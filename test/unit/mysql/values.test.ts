@@ -107,3 +107,17 @@ test('pgToMySql refuses what MySQL cannot store', () => {
     assert.throws(() => pgToMySql(v, t(kind)), (e: TandemError) => e.code === 'TANDEM_DATA', `${kind} ${v}`);
   }
 });
+
+test('pgToMySql refuses a character the column\'s character set cannot store, naming the column and the fix, never the value', () => {
+  const check = (charset: string, text: string) => pgToMySql(text, t('text', { column: 'people.name', charset }));
+  assert.equal(check('latin1', 'café €'), 'café €');
+  assert.equal(check('utf8mb3', '中文'), '中文');
+  assert.equal(check('latin2', 'any ł 😀'), 'any ł 😀', 'a set Tandem does not know is left to MySQL\'s own check');
+  for (const [charset, text] of [['latin1', 'Ā'], ['utf8mb3', 'x 😀'], ['utf8', '😀'], ['ascii', 'é'], ['ucs2', '𝄞']] as const) {
+    assert.throws(() => check(charset, text), (e: TandemError) => e.code === 'TANDEM_DATA'
+      && e.message === `people.name: a character that the column's character set ${charset} cannot store, written on the target.`
+      && /ALTER TABLE `people` MODIFY `name` <its type as in SHOW CREATE TABLE> CHARACTER SET utf8mb4; then rerun import data to source: it resumes with this change\./.test(e.hint ?? '')
+      && !e.message.includes(text) && !(e.hint ?? '').includes(text), `${charset}`);
+  }
+  assert.equal(pgToMySql('😀', t('text')), '😀', 'utf8mb4 (no charset recorded): anything');
+});

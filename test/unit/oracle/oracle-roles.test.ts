@@ -94,6 +94,10 @@ test('preparation findings: every error of the export in one finding holding all
     fix: 'Run as a DBA (review first):\n-- (1) grants\nGRANT LOGMINING TO C##YBVOYAGER CONTAINER=ALL;\n\n-- (2) primary-keys\n-- Add a primary key.',
   }]);
   assert.deepEqual(exportFindings([findings[3]!], false), [], 'an offline export does not warn about fall-back');
+  // The database character set: a warning without SQL, marked for the fall-back (initiate cutover repeats it); never an error of the writer's check.
+  const charset = F('character-set', 'warning', 'The database character set is WE8MSWIN1252, and YugabyteDB stores UTF-8: …', '');
+  assert.deepEqual(exportFindings([charset], true), [{ severity: 'warning', code: 'TANDEM_PREREQUISITE', message: charset.message, fix: '', fallBack: true }]);
+  assert.deepEqual(writeFindings([charset]), []);
   assert.deepEqual(writeFindings(findings), [{
     severity: 'error', code: 'TANDEM_PREREQUISITE',
     message: 'The Oracle source is not prepared for fall-back writes: (1) The ybvoyager_metadata user (schema) for fall-back progress does not exist.',
@@ -210,6 +214,13 @@ test('writer: each event table maps to its Oracle table and columns; unique cons
   assert.equal(emp.writer.oracle, EMPLOYEES);
   assert.deepEqual([...emp.writer.columnsByEventName.keys()], ['employee_id', 'email', 'Nick Name', 'salary', 'hired', 'annual']);
   assert.throws(() => writerTablesFor('HR', [{ schema: 'hr', name: 'gone', primaryKey: [], columns: [] }], [EMPLOYEES]), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNKNOWN_TABLE');
+  // The database character set (NLS_CHARACTERSET): the writer checks texts only where it stores fewer characters than UTF-8, and Tandem knows which.
+  assert.equal(emp.writer.databaseCharacters, undefined);
+  const characters = (cs: string) => writerTablesFor('HR', [{ schema: 'hr', name: 'employees', primaryKey: ['employee_id'], columns: [] }], [EMPLOYEES], cs).get('hr.employees')!.writer.databaseCharacters;
+  assert.deepEqual(characters('WE8MSWIN1252'), { characterSet: 'WE8MSWIN1252', repertoire: 'windows-1252' });
+  assert.deepEqual(characters('US7ASCII'), { characterSet: 'US7ASCII', repertoire: 'ascii' });
+  assert.equal(characters('AL32UTF8'), undefined);
+  assert.equal(characters('JA16SJIS'), undefined, 'unknown to Tandem: the export\'s warning says so');
   assert.deepEqual(uniqueKeysFromRows([EMPLOYEES, jobs], [
     { TABLE_NAME: 'EMPLOYEES', CONSTRAINT_NAME: 'EMP_EMAIL_UK', COLUMN_NAME: 'EMAIL', POSITION: 1 },
   ], [

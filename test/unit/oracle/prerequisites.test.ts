@@ -135,3 +135,13 @@ test('Virtual Private Database policies on a migrated table\'s queries: refused 
   const exempt = { ...rows, privileges: [...ALL_LIVE_GRANTS, { KIND: 'SYSTEM', NAME: 'EXEMPT ACCESS POLICY' }] };
   assert.deepEqual(evaluatePrerequisites(exempt, CTX), []);
 });
+
+test('a database character set other than AL32UTF8/UTF8: a warning for a fall-back, saying whether Tandem can check its characters', () => {
+  for (const cs of ['AL32UTF8', 'UTF8']) assert.deepEqual(evaluatePrerequisites({ ...PREPARED, database: { ...PREPARED.database, CHARACTERSET: cs } }, CTX), [], cs);
+  const known = evaluatePrerequisites({ ...PREPARED, database: { ...PREPARED.database, CHARACTERSET: 'WE8MSWIN1252' } }, CTX);
+  assert.deepEqual(known.map((f) => [f.id, f.severity, f.fixSql]), [['character-set', 'warning', '']]);
+  assert.match(known[0]!.message, /^The database character set is WE8MSWIN1252, and YugabyteDB stores UTF-8: .*Oracle would replace it without an error, so the fall-back stops at that change, naming the column; an NVARCHAR2 or NCLOB column stores every character/);
+  const unknown = evaluatePrerequisites({ ...PREPARED, database: { ...PREPARED.database, CHARACTERSET: 'JA16SJIS' } }, CTX);
+  assert.match(unknown[0]!.message, /Tandem cannot check the characters of JA16SJIS: such a value would reach Oracle changed/);
+  assert.deepEqual(evaluatePrerequisites({ ...PREPARED, database: { ...PREPARED.database, CHARACTERSET: 'WE8MSWIN1252' } }, { ...CTX, live: false, fallBack: false }), [], 'offline: no fall-back');
+});

@@ -187,3 +187,17 @@ END;
   assert.match(restoreSequenceSql({ ...seq, incrementBy: '-1' }, '5', 19), /^-- HR\.ORDERS_SEQ is descending/);
   assert.throws(() => restoreSequenceSql(seq, '1; DROP', 19), RangeError);
 });
+
+test('a database character set that stores fewer characters than the target: a text it cannot store fails the batch, naming the column, not the value (Oracle would replace it silently)', () => {
+  const win = writerTable(TABLES['HR.EMP']!, lower, { characterSet: 'WE8MSWIN1252', repertoire: 'windows-1252' });
+  const write = (after: Record<string, string | null>) => planBatch([ev('c', { id: '1' }, { id: '1', ...after })], () => APPLIED).statements.flatMap((p) => oracleWriteStatements(p, () => win, new Map()));
+  assert.equal(write({ name: 'Zoë €', note: 'café' })[0]!.rows[0]!.c1, 'Zoë €');
+  for (const [column, text] of [['name', 'Ā'], ['note', 'a 😀 b']] as const) {
+    assert.throws(() => write({ [column]: text }), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_DATA'
+      && e.message === `A change to hr.emp cannot be written to Oracle: column ${column.toUpperCase()} gets a character that the database character set WE8MSWIN1252 cannot store (Oracle would replace it without an error).`
+      && /change HR\.EMP\.[A-Z]+ to NVARCHAR2 \(or NCLOB\), then rerun import data to source: it resumes with this change\./.test(e.hint ?? '') && !e.message.includes(text));
+  }
+  // Numbers and dates are not text: no check. Without a recorded character set (AL32UTF8), anything.
+  assert.equal(write({ salary: '5' })[0]!.rows.length, 1);
+  assert.equal(statements([ev('c', { id: '2' }, { id: '2', name: 'Ā 😀' })])[0]!.rows[0]!.c1, 'Ā 😀');
+});

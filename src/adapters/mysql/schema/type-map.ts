@@ -7,6 +7,7 @@
 import type { MySqlColumn } from '../catalog-types.js';
 import type { MySqlFlavor } from '../server-version.js';
 import type { MySqlValueKind, MySqlValueType } from '../values/value-type.js';
+import { holdsLessThanUnicode } from '../values/charset-repertoire.js';
 
 /** The PostgreSQL side of one column. */
 export interface PgColumnType {
@@ -123,7 +124,11 @@ export function pgColumnType(c: MySqlColumn, flavor: MySqlFlavor): PgColumnType 
  */
 export function valueTypeOf(table: string, c: MySqlColumn, flavor: MySqlFlavor): MySqlValueType {
   const t = pgColumnType(c, flavor);
-  return { kind: t.kind, column: `${table}.${c.name}`, nullable: c.nullable, ...(t.bitLength !== undefined ? { bitLength: t.bitLength } : {}) };
+  const limited = t.kind === 'text' && c.charset !== null && holdsLessThanUnicode(c.charset);
+  return {
+    kind: t.kind, column: `${table}.${c.name}`, nullable: c.nullable,
+    ...(t.bitLength !== undefined ? { bitLength: t.bitLength } : {}), ...(limited ? { charset: c.charset!.toLowerCase() } : {}),
+  };
 }
 
 /**

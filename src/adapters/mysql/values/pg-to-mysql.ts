@@ -8,10 +8,26 @@
  */
 import { TandemError } from '../../../core/errors.js';
 import type { MySqlValueType } from './value-type.js';
+import { repertoireHolds } from '../../../core/values/character-repertoire.js';
+import { mysqlRepertoire } from './charset-repertoire.js';
 
+/**
+ * A value the column cannot store. The change stays queued (a rerun meets it again), so the way out
+ * is on the source's column, not the target's value.
+ */
 function unsupported(type: MySqlValueType, what: string): TandemError {
   return new TandemError('TANDEM_DATA', `${type.column}: ${what}, which MySQL cannot store.`, {
-    hint: 'Change the value on the target to one the MySQL column accepts; the fall-back stream resumes from it.',
+    hint: 'This change cannot be written to the source, and the fall-back cannot go past it (the data on the target is unharmed). If a MySQL type holds such values, '
+      + 'change the column on the source to it, then rerun import data to source: it resumes with this change; otherwise keep the application on the target.',
+  });
+}
+
+/** A text with a character the column's character set cannot store (checked before MySQL's error 1366, which quotes the value). */
+function outsideCharset(type: MySqlValueType, charset: string): TandemError {
+  const [table, column] = [type.column.slice(0, type.column.lastIndexOf('.')), type.column.slice(type.column.lastIndexOf('.') + 1)];
+  return new TandemError('TANDEM_DATA', `${type.column}: a character that the column's character set ${charset} cannot store, written on the target.`, {
+    hint: `Convert the column on the source to utf8mb4, which stores every character: ALTER TABLE \`${table}\` MODIFY \`${column}\` <its type as in SHOW CREATE TABLE> CHARACTER SET utf8mb4; `
+      + 'then rerun import data to source: it resumes with this change.',
   });
 }
 
@@ -102,6 +118,10 @@ export function pgToMySql(text: string | null, type: MySqlValueType): string | B
         throw unsupported(type, `the date ${text.endsWith(' BC') ? 'before year 1' : 'infinity'}`);
       }
       if (type.kind === 'decimal' && text === 'NaN') throw unsupported(type, 'NaN');
+      if (type.charset !== undefined) {
+        const repertoire = mysqlRepertoire(type.charset);
+        if (repertoire !== undefined && !repertoireHolds(repertoire, text)) throw outsideCharset(type, type.charset);
+      }
       return text;
     case 'float':
     case 'double':

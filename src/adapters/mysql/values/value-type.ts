@@ -42,4 +42,6 @@ export interface MySqlValueType {
   readonly nullable: boolean;
   /** BIT(n): n. */
   readonly bitLength?: number;
+  /** Text columns in a character set that stores fewer characters than UTF-8 (latin1, utf8mb3, …). */
+  readonly charset?: string;
 }

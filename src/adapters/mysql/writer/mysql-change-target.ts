@@ -278,8 +278,22 @@ export class MySqlChangeTarget implements ChangeTarget {
     const to = parts.length ? Math.max(...parts.map((p) => p.vsns.last)) : last;
     return new TandemError('TANDEM_DATA',
       `Applying changes on channel ${channelNo} failed: ${what} in events ${from}..${to}: MySQL error ${err.errno}${err.code ? ` (${err.code})` : ''}.`,
-      { cause: e, hint: 'The statement that failed is in events of that range; the error code says why (see the MySQL error reference). Fix the row on the source, then run import data to source again: it resumes after the last committed batch.' });
+      { cause: e, hint: applyErrorHint(err.errno) });
   }
+}
+
+/**
+ * What to do about a MySQL error while writing the target's changes back. The change stays queued,
+ * so the way out is making the source's table accept it.
+ */
+export function applyErrorHint(errno: number): string {
+  const rerun = 'then run import data to source again: it resumes after the last committed batch.';
+  if (errno === 1366) {
+    return 'A value the column cannot take (for text, a character that its character set cannot store): change the column on the source to a type (for text, CHARACTER SET utf8mb4) '
+      + `that holds the target's value, ${rerun}`;
+  }
+  return 'The statement that failed is in events of that range; the error code says why (see the MySQL error reference). Make the table on the source accept the change '
+    + `(it differs from the target's: a column's type, a constraint the target lacks), ${rerun}`;
 }
 
 const STRING_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);

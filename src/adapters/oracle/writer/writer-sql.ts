@@ -1,6 +1,7 @@
 import { TandemError } from '../../../core/errors.js';
 import type { PlannedStatement } from '../../../core/apply/batch-plan.js';
 import { OracleValueError } from '../values/value-error.js';
+import { repertoireHolds, type Repertoire } from '../../../core/values/character-repertoire.js';
 import { oracleTypeFamily, type OracleColumn, type OracleTable, type OracleTypeFamily } from '../values/oracle-type.js';
 import {
   bindExpression, bindTypeOf, pgTextToOracle, takesEmptyLobFlag, type OracleBindType, type ValueLoss,
@@ -43,13 +44,21 @@ export interface WriterTable {
   readonly columnsByEventName: ReadonlyMap<string, OracleColumn>;
   /** Event column names of the primary key, in key order. */
   readonly primaryKeyEventNames: readonly string[];
+  /**
+   * The database character set, with the characters it stores (CHAR, VARCHAR2, LONG, CLOB; the
+   * N types use the national set, which holds every character), when Tandem knows them.
+   */
+  readonly databaseCharacters?: { readonly characterSet: string; readonly repertoire: Repertoire };
 }
 
 /** Builds a WriterTable with a name mapper (identity by default: events use Oracle's names). */
-export function writerTable(oracle: OracleTable, eventColumnName: (oracleColumn: string) => string = (c) => c): WriterTable {
+export function writerTable(oracle: OracleTable, eventColumnName: (oracleColumn: string) => string = (c) => c, databaseCharacters?: WriterTable['databaseCharacters']): WriterTable {
   const byEvent = new Map(oracle.columns.map((c) => [eventColumnName(c.name), c]));
-  return { oracle, columnsByEventName: byEvent, primaryKeyEventNames: oracle.primaryKey.map(eventColumnName) };
+  return { oracle, columnsByEventName: byEvent, primaryKeyEventNames: oracle.primaryKey.map(eventColumnName), ...(databaseCharacters ? { databaseCharacters } : {}) };
 }
+
+/** Families stored in the database character set (the N types use the national one). */
+const DATABASE_CHARACTER_SET_FAMILIES = new Set<OracleTypeFamily>(['char', 'varchar2', 'long', 'clob', 'xmltype']);
 
 function q(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -89,6 +98,13 @@ class StatementBuilder {
 
   /** Adds the converted value of `c` to `row`. */
   put(row: Record<string, unknown>, c: BoundColumn, text: string | null): void {
+    const chars = this.table.databaseCharacters;
+    if (chars && text !== null && DATABASE_CHARACTER_SET_FAMILIES.has(c.family) && !repertoireHolds(chars.repertoire, text)) {
+      // Oracle would store a replacement character in its place, without an error.
+      throw new TandemError('TANDEM_DATA', `A change to ${this.tableKey} cannot be written to Oracle: column ${c.column.name} gets a character that the database character set ${chars.characterSet} cannot store (Oracle would replace it without an error).`, {
+        hint: `Only a column of a national type stores every character: change ${this.table.oracle.schema}.${this.table.oracle.name}.${c.column.name} to NVARCHAR2 (or NCLOB), then rerun import data to source: it resumes with this change.`,
+      });
+    }
     let v;
     try {
       v = pgTextToOracle(c.family, text);
