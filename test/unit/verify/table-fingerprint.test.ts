@@ -27,3 +27,13 @@ test('a partitioned table with foreign partitions is scanned leaf by leaf, local
     /FROM \(SELECT "id", "k" FROM ONLY "app"\."parted_a" UNION ALL SELECT "id", "k" FROM ONLY "app"\."Parted B"\) t$/);
   assert.match(fingerprintQuery('app', 'parted', ['id'], { kind: 'leaves', leaves: [] }), /FROM \(SELECT "id" FROM ONLY "app"\."parted"\) t$/);
 });
+
+test('the row text is hashed as UTF-8: converted on a server in another encoding, as it is on UTF8 and SQL_ASCII ones', () => {
+  const scan = { kind: 'table', only: true } as const;
+  assert.match(fingerprintQuery('app', 't', ['v'], scan, 'LATIN1'), /md5\(convert_to\(quote_nullable\(t\."v"::text\), 'UTF8'\)\)/);
+  for (const enc of ['UTF8', 'SQL_ASCII', undefined]) {
+    const sql = fingerprintQuery('app', 't', ['v'], scan, enc);
+    assert.match(sql, /md5\(quote_nullable\(t\."v"::text\)\)/, String(enc));
+    assert.doesNotMatch(sql, /convert_to/);
+  }
+});
