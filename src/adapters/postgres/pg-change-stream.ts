@@ -73,6 +73,12 @@ export class PgChangeStream implements ChangeStream {
   private readonly renamedViews = new WeakMap<RelationMessage, RelationMessage>();
   /** Renames already warned about (`oid:schema.name`). */
   private readonly renamesSaid = new Set<string>();
+  /**
+   * Tables whose latest Relation message names rows by other columns than the migration's primary
+   * key (REPLICA IDENTITY NOTHING, a non-key index, another primary key), with how: their next
+   * update or delete stops the capture; inserts go on.
+   */
+  private readonly foreignIdentity = new Map<string, string>();
 
   constructor(private readonly options: CaptureOptions) {
     this.stream = new WalStream({
@@ -164,14 +170,19 @@ export class PgChangeStream implements ChangeStream {
         const rel = this.migrated(ev.relation!);
         const after = tupleToRecord(rel, m.newTuple);
         // The old key comes with the message only when it changed (or identity FULL/index).
+        this.checkLoggedKey(rel, 'an update');
         const old = m.oldTuple ? tupleToRecord(rel, m.oldTuple) : undefined;
-        const key = this.keyOf(rel, old && this.hasKey(rel, old) ? old : after);
+        // An old tuple always holds the key (identity DEFAULT: the key; FULL: every column); one without it was logged under another key.
+        if (old && !this.hasKey(rel, old)) throw this.keyMissing(rel, 'an update');
+        const key = this.keyOf(rel, old ?? after);
         open.events.push({ op: 'u', schema: rel.schema, table: rel.name, key, after, position: '', txId: xid });
         return undefined;
       }
       case 'delete': {
         const rel = this.migrated(ev.relation!);
+        this.checkLoggedKey(rel, 'a delete');
         const old = tupleToRecord(rel, m.oldTuple);
+        if (!this.hasKey(rel, old)) throw this.keyMissing(rel, 'a delete');
         open.events.push({ op: 'd', schema: rel.schema, table: rel.name, key: this.keyOf(rel, old), position: '', txId: xid });
         return undefined;
       }
@@ -227,24 +238,49 @@ export class PgChangeStream implements ChangeStream {
   }
 
   /**
-   * A delete (and a primary-key change) reaches the stream with the row's replica identity: its
-   * primary key under REPLICA IDENTITY DEFAULT, every column under FULL. Under NOTHING, or an index
-   * other than the primary key's, it would come without the primary key, and the change could not
-   * be applied to its row (it would be lost on the target, silently). `export data` refuses such a
-   * table; one changed so during the migration stops the capture at its Relation message, which
-   * pgoutput sends before the table's next change.
+   * A delete (and a change of a row's primary key) reaches the stream with the row's replica
+   * identity: its primary key under REPLICA IDENTITY DEFAULT, every column under FULL. Under
+   * NOTHING, an index other than the primary key's, or a primary key changed on the source (DEFAULT
+   * is then the new key), it comes without the migration's key, and an update that changes that key
+   * cannot be told from one that does not: applied, such changes would miss their rows and be lost
+   * on the target, silently (measured before these checks, for the index and for a new primary key).
+   * `export data` refuses the first two up front. Set during the migration, pgoutput describes the
+   * table again before its next change: the exporter warns at once, and the table's next update or
+   * delete stops the capture before it is queued (inserts carry whole rows and go on). Undone before
+   * that, nothing stops.
    */
   private checkIdentity(rel: RelationMessage): void {
-    // Only NOTHING and an index are known to leave the key out (YugabyteDB adds its own CHANGE mode, 'c').
-    if (rel.replicaIdentity !== 'n' && rel.replicaIdentity !== 'i') return;
     const key = `${rel.schema}.${rel.name}`;
     const pk = this.options.primaryKeys.get(key);
     if (!pk || pk.length === 0) return; // not a table Tandem knows a key for: pkOf says so at its first change
     const identity = rel.columns.filter((c) => c.isKey).map((c) => c.name);
-    if (rel.replicaIdentity === 'i' && identity.length === pk.length && pk.every((c) => identity.includes(c))) return;
-    const what = rel.replicaIdentity === 'n' ? 'REPLICA IDENTITY NOTHING' : `REPLICA IDENTITY USING INDEX on (${identity.join(', ')}), not its primary key (${pk.join(', ')})`;
-    throw new TandemError('TANDEM_PREREQUISITE', `${key} on ${describeDb(this.options.source)} was given ${what} during the migration: its deletes and primary-key changes would arrive without the primary key and could not be applied to their rows. Capture stopped before the table's next change.`, {
-      hint: `Run ALTER TABLE ${key} REPLICA IDENTITY DEFAULT; on the source and rerun export data: it resumes, unless ${key} was changed while the setting held (the change log keeps those changes without their keys); then start the migration again from a new snapshot.`,
+    const samePk = identity.length === pk.length && pk.every((c) => identity.includes(c));
+    let how: string | undefined;
+    let restore = `ALTER TABLE ${key} REPLICA IDENTITY DEFAULT;`;
+    if (rel.replicaIdentity === 'n') how = 'REPLICA IDENTITY NOTHING';
+    else if (rel.replicaIdentity === 'i' && !samePk) how = `REPLICA IDENTITY USING INDEX on (${identity.join(', ')}), not its primary key (${pk.join(', ')})`;
+    // DEFAULT with no key at all: the source refuses the table's updates and deletes, so its inserts go on as they are.
+    else if (rel.replicaIdentity === 'd' && identity.length > 0 && !samePk) {
+      how = `a new primary key (${identity.join(', ')}), not the migration's (${pk.join(', ')})`;
+      restore = `give ${key} its primary key on (${pk.join(', ')}) back, or ALTER TABLE ${key} REPLICA IDENTITY FULL;`;
+    }
+    // YugabyteDB's own CHANGE mode ('c') and FULL carry what the key needs.
+    if (how === undefined) {
+      this.foreignIdentity.delete(key);
+      return;
+    }
+    if (this.foreignIdentity.get(key) === how) return;
+    this.foreignIdentity.set(key, how);
+    this.options.onWarning?.(`${key} on ${describeDb(this.options.source)} was given ${how} during the migration: its next update or delete would be logged without the migration's key and stop the capture, and the migration could not go past it. Now, before the table's next update or delete: ${restore} Inserts go on as they are.`);
+  }
+
+  /** Stops the capture at an update or delete of a table described with another identity than the migration's key (see {@link checkIdentity}). */
+  private checkLoggedKey(rel: RelationMessage, what: string): void {
+    const key = `${rel.schema}.${rel.name}`;
+    const how = this.foreignIdentity.get(key);
+    if (how === undefined) return;
+    throw new TandemError('TANDEM_PREREQUISITE', `${what[0]!.toUpperCase()}${what.slice(1)} of ${key} arrived from ${describeDb(this.options.source)} logged under ${how} (changed during the migration): it is logged without the migration's key and cannot be applied to its row exactly. Capture stopped before it.`, {
+      hint: `The change log keeps this ${what.slice(what.indexOf(' ') + 1)} so, and every update and delete of ${key} made until the setting is undone: the migration cannot go past them. Start it again from a new snapshot (tandem end migration, a new export dir) once ${key} has its primary key and REPLICA IDENTITY DEFAULT (or FULL) again.`,
     });
   }
 
@@ -277,6 +313,18 @@ export class PgChangeStream implements ChangeStream {
       });
     }
     return pk;
+  }
+
+  /**
+   * A delete or an update whose logged old row lacks the migration's primary key: it was logged
+   * under another replica identity than the one the Relation checks saw (a safety net: applied, it
+   * would find no row and be lost without an error).
+   */
+  private keyMissing(rel: RelationMessage, what: string): TandemError {
+    const key = `${rel.schema}.${rel.name}`;
+    return new TandemError('TANDEM_PREREQUISITE', `${what[0]!.toUpperCase()}${what.slice(1)} of ${key} arrived from ${describeDb(this.options.source)} without its primary key (${this.pkOf(rel).join(', ')}): it could not be applied to its row. Capture stopped before it.`, {
+      hint: `Check ${key}'s primary key and replica identity on the source (ALTER TABLE ${key} REPLICA IDENTITY DEFAULT; with its original primary key), then rerun export data; if the table changed meanwhile, start the migration again from a new snapshot.`,
+    });
   }
 
   private hasKey(rel: RelationMessage, row: Record<string, string | null>): boolean {

@@ -43,6 +43,19 @@ async function untilEqual(schema: string, targetDb: string): Promise<void> {
   assert.fail(`not equal after 30 s: ${JSON.stringify(last)}`);
 }
 
+/** Waits until `schema`.t holds the same rows on both sides, ordered by id (for a table whose primary key differs between them). */
+async function untilSameRowsById(schema: string, targetDb: string): Promise<void> {
+  const read = (db: string) => pg.sql(db, `SELECT * FROM ${schema}.t ORDER BY id`).then((r) => JSON.stringify(r));
+  const deadline = Date.now() + 30_000;
+  let last: string[] = [];
+  while (Date.now() < deadline) {
+    last = await Promise.all([read('src'), read(targetDb)]);
+    if (last[0] === last[1]) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.fail(`not equal after 30 s: ${last.join(' / ')}`);
+}
+
 /** Exports and imports the schema of `schema`, then starts a live export: streaming when it returns. */
 async function streaming(schema: string, targetDb: string): Promise<{ dir: string; SF: string[]; TF: string[]; ex: TandemProcess }> {
   const dir = newExportDir();
@@ -151,7 +164,7 @@ test('a table created on the source after the snapshot is named by the exporter 
   await again.kill('SIGKILL');
 });
 
-test('REPLICA IDENTITY set to a non-key index mid-migration stops the capture before the table\'s next change (it would lose deletes); set and undone with no change between, nothing stops', { timeout: 120_000 }, async () => {
+test('REPLICA IDENTITY set to a non-key index mid-migration: warned at once, inserts go on, the next delete stops the capture before it (it would be lost); set and undone with no change between, nothing stops', { timeout: 120_000 }, async () => {
   await pg.createDatabase('dst4');
   await pg.sql('src', `CREATE SCHEMA ident; CREATE TABLE ident.t (id int PRIMARY KEY, code text NOT NULL UNIQUE);
     INSERT INTO ident.t SELECT g, 'c' || g FROM generate_series(1, 10) g;`);
@@ -162,15 +175,53 @@ test('REPLICA IDENTITY set to a non-key index mid-migration stops the capture be
   await pg.sql('src', `ALTER TABLE ident.t REPLICA IDENTITY USING INDEX t_code_key; ALTER TABLE ident.t REPLICA IDENTITY DEFAULT;
     DELETE FROM ident.t WHERE id = 1;`);
   await untilEqual('ident', 'dst4');
-  // Left so while a row is deleted: the exporter stops before queueing it.
-  await pg.sql('src', `ALTER TABLE ident.t REPLICA IDENTITY USING INDEX t_code_key; DELETE FROM ident.t WHERE id = 2;`);
+  // Left so: an insert carries its whole row and goes on, with a warning.
+  await pg.sql('src', `ALTER TABLE ident.t REPLICA IDENTITY USING INDEX t_code_key; INSERT INTO ident.t VALUES (11, 'c11');`);
+  await ex.waitFor(/WARNING: ident\.t on .*\/src was given REPLICA IDENTITY USING INDEX on \(code\), not its primary key \(id\) during the migration: its next update or delete would be logged without the migration's key and stop the capture/, 30_000);
+  await untilEqual('ident', 'dst4');
+  // Then a delete: the exporter stops before queueing it.
+  await pg.sql('src', 'DELETE FROM ident.t WHERE id = 2');
   const code = await Promise.race([ex.done, new Promise<string>((r) => setTimeout(() => r('still running'), 30_000).unref())]);
   assert.equal(code, 1, tail(ex.output()));
-  assert.match(ex.output(), /error \[TANDEM_PREREQUISITE\]: ident\.t on .*\/src was given REPLICA IDENTITY USING INDEX on \(code\), not its primary key \(id\) during the migration: its deletes and primary-key changes would arrive without the primary key/);
-  assert.match(ex.output(), /fix: Run ALTER TABLE ident\.t REPLICA IDENTITY DEFAULT; on the source and rerun export data: it resumes, unless ident\.t was changed while the setting held/);
+  assert.match(ex.output(), /error \[TANDEM_PREREQUISITE\]: A delete of ident\.t arrived from .*\/src logged under REPLICA IDENTITY USING INDEX on \(code\), not its primary key \(id\) \(changed during the migration\): it is logged without the migration's key and cannot be applied to its row exactly\. Capture stopped before it\./);
+  assert.match(ex.output(), /fix: The change log keeps this delete so, and every update and delete of ident\.t made until the setting is undone: the migration cannot go past them\. Start it again from a new snapshot/);
   const rows = await pg.sql('dst4', 'SELECT count(*)::int AS n FROM ident.t');
-  assert.equal(rows[0].n, 9, 'the delete made under the index was not applied as anything else');
+  assert.equal(rows[0].n, 10, 'the insert arrived; the delete made under the index was not applied as anything else');
   await im.kill('SIGKILL');
+});
+
+test('a primary key changed on the source mid-migration: warned at once, inserts and updates before go on, the next update stops the capture before it (measured before: a delete and a change of the old key were lost on the target, silently)', { timeout: 120_000 }, async () => {
+  await pg.createDatabase('dst_newpk');
+  await pg.sql('src', `CREATE SCHEMA newpk; CREATE TABLE newpk.t (id int PRIMARY KEY, code text NOT NULL UNIQUE, v text);
+    INSERT INTO newpk.t SELECT g, 'c' || g, 'v' FROM generate_series(1, 10) g;`);
+  const { dir, TF, ex } = await streaming('newpk', 'dst_newpk');
+  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  await pg.sql('src', `ALTER TABLE newpk.t DROP CONSTRAINT t_pkey; ALTER TABLE newpk.t ADD PRIMARY KEY (code); INSERT INTO newpk.t VALUES (11, 'c11', 'new')`);
+  await ex.waitFor(/WARNING: newpk\.t on .*\/src was given a new primary key \(code\), not the migration's \(id\) during the migration: .* Now, before the table's next update or delete: give newpk\.t its primary key on \(id\) back, or ALTER TABLE newpk\.t REPLICA IDENTITY FULL; Inserts go on as they are\./, 30_000);
+  await untilSameRowsById('newpk', 'dst_newpk');
+  // The old key's change would be logged without it (the new key did not change): stopped before it.
+  await pg.sql('src', 'UPDATE newpk.t SET id = 100 WHERE id = 7');
+  const code = await Promise.race([ex.done, new Promise<string>((r) => setTimeout(() => r('still running'), 30_000).unref())]);
+  assert.equal(code, 1, tail(ex.output()));
+  assert.match(ex.output(), /error \[TANDEM_PREREQUISITE\]: An update of newpk\.t arrived from .*\/src logged under a new primary key \(code\), not the migration's \(id\) \(changed during the migration\)/);
+  assert.deepEqual(await pg.sql('dst_newpk', 'SELECT id FROM newpk.t WHERE code = \'c7\''), [{ id: 7 }], 'nothing else was applied in its place');
+  await im.kill('SIGKILL');
+});
+
+test('REPLICA IDENTITY FULL set mid-migration (the way to change a key safely): every change goes on, primary-key changes too', { timeout: 120_000 }, async () => {
+  await pg.createDatabase('dst_fullid');
+  await pg.sql('src', `CREATE SCHEMA fullid; CREATE TABLE fullid.t (id int PRIMARY KEY, code text NOT NULL UNIQUE, v text);
+    INSERT INTO fullid.t SELECT g, 'c' || g, 'v' FROM generate_series(1, 10) g;`);
+  const { TF, ex, dir } = await streaming('fullid', 'dst_fullid');
+  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  await pg.sql('src', `ALTER TABLE fullid.t REPLICA IDENTITY FULL; ALTER TABLE fullid.t DROP CONSTRAINT t_pkey; ALTER TABLE fullid.t ADD PRIMARY KEY (code);
+    DELETE FROM fullid.t WHERE id = 5; UPDATE fullid.t SET id = 100 WHERE id = 7; UPDATE fullid.t SET code = 'n8' WHERE id = 8; UPDATE fullid.t SET v = 'x' WHERE id = 9;`);
+  await untilSameRowsById('fullid', 'dst_fullid');
+  assert.equal(ex.exited(), false, tail(ex.output()));
+  assert.doesNotMatch(ex.output(), /was given/);
+  await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
 });
 
 test('a table renamed on the source mid-migration is the same table: its changes keep going to the migrated name, across an exporter restart, and once renamed back everything is equal', { timeout: 120_000 }, async () => {
