@@ -54,6 +54,10 @@ export class PgSourceCatalog implements SourceCatalog {
     return (await listSourceTables(this.client, [...schemas])).map(toTableInfo);
   }
 
+  async tablesByIds(ids: readonly string[]): Promise<PgTableInfo[]> {
+    return (await listSourceTables(this.client, { oids: ids.map(Number) })).map(toTableInfo);
+  }
+
   /**
    * Read privileges on every table and its schema; the primary-key rule; for a live export the
    * replication settings (wal_level, the REPLICATION attribute, a free slot and WAL sender) and no

@@ -34,9 +34,14 @@ export function qualified(schema: string, name: string): string {
   return `${q(schema)}.${q(name)}`;
 }
 
-/** Lists the copyable tables of the given schemas (partitions are reached through their root). */
-export async function listSourceTables(client: pg.Client, schemas: string[]): Promise<SourceTable[]> {
-  const missing = await client.query(
+/**
+ * Lists the copyable tables of the given schemas (partitions are reached through their root), or
+ * those with the given oids wherever they are (`{ oids }`: migrated tables moved to another schema).
+ */
+export async function listSourceTables(client: pg.Client, which: string[] | { readonly oids: readonly number[] }): Promise<SourceTable[]> {
+  const byOid = !Array.isArray(which);
+  const schemas = Array.isArray(which) ? which : [];
+  const missing = byOid ? { rows: [] } : await client.query(
     'SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s)', [schemas]);
   if (missing.rows.length > 0) {
     const names = missing.rows.map((r) => r.s).join(', ');
@@ -65,9 +70,9 @@ export async function listSourceTables(client: pg.Client, schemas: string[]): Pr
                     OR (t.typcategory = 'A' AND et.oid >= 16384) OR (bt.typcategory = 'A' AND et.oid >= 16384))
            ) AS binary_safe
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+     WHERE ${byOid ? 'c.oid = ANY($1::oid[])' : 'n.nspname = ANY($1::text[])'} AND c.relkind IN ('r', 'p') AND NOT c.relispartition
        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
-     ORDER BY n.nspname, c.relname`, [schemas]);
+     ORDER BY n.nspname, c.relname`, [byOid ? (which as { oids: readonly number[] }).oids : schemas]);
   const tables: SourceTable[] = [];
   for (const row of r.rows) {
     let leaves: SourceTable['leaves'] = [];

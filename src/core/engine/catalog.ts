@@ -133,6 +133,12 @@ export interface SourceCatalog {
    */
   listTables(schemas: readonly string[]): Promise<TableInfo[]>;
   /**
+   * The tables with these identities (`TableInfo.id`) wherever they are now, in any schema: a
+   * migrated table moved to another schema, or whose schema was renamed, during the migration.
+   * Engines whose tables have no identity leave it out.
+   */
+  tablesByIds?(ids: readonly string[]): Promise<TableInfo[]>;
+  /**
    * Everything about the source that must hold before an export starts (read privileges,
    * {@link primaryKeyFinding}, change logging configured, retention), in that order and up to the
    * first error: errors stop the export before anything changes, warnings are printed.

@@ -16,7 +16,7 @@ import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
-import { columnsChangedSinceSnapshot, goneTablesWarning, matchSnapshotTables, newTablesWarning, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
+import { columnsChangedSinceSnapshot, goneTablesWarning, listMigratedTables, matchSnapshotTables, newTablesWarning, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
 import { segmentBytesFromEnv } from './queue-segment-size.js';
 
 export type ExporterRole = 'source' | 'target';
@@ -439,7 +439,7 @@ function stillRequested(meta: MetaStore, direction: CutoverDirection): boolean {
 export async function capturedTables({ db, engine }: Side, meta: MetaStore): Promise<TableInfo[]> {
   const catalog = await engine.openCatalog(db);
   try {
-    return matchSnapshotTables(meta, await catalog.listTables(migratedSchemas(meta))).tables;
+    return matchSnapshotTables(meta, await listMigratedTables(catalog, meta)).tables;
   } finally {
     await catalog.close();
   }

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
-import { startTandem, killAll, tail, type TandemProcess } from '../../helpers/live-process.js';
+import { eventually, startTandem, killAll, tail, type TandemProcess } from '../../helpers/live-process.js';
 import { tableChecksums } from '../../helpers/table-checksum.js';
 
 let pg: PgServer;
@@ -260,4 +260,33 @@ test('a migrated table dropped on the source while no exporter ran is named when
   assert.match(again.output(), /WARNING: gone\.b is no longer on .*\/src \(dropped since the migration's snapshot\?\): nothing more of it is streamed, the target keeps its rows, and the cutover's verification will report it as a mismatch/);
   assert.doesNotMatch(again.output(), /gone\.a is no longer/);
   await again.kill('SIGKILL');
+});
+
+test('a table moved to another schema, then its schema renamed, on the source mid-migration: followed across exporter restarts (measured before: taken for dropped, then the capture stopped at its next change; a renamed schema failed the restart)', { timeout: 150_000 }, async () => {
+  await pg.createDatabase('dst_moved');
+  await pg.sql('src', `CREATE SCHEMA mv; CREATE SCHEMA elsewhere; CREATE TABLE mv.t (id int PRIMARY KEY, v int); CREATE TABLE mv.u (id int PRIMARY KEY, v int);
+    INSERT INTO mv.t SELECT g, 0 FROM generate_series(1, 5) g; INSERT INTO mv.u SELECT g, 0 FROM generate_series(1, 5) g;`);
+  const { dir, SF, TF, ex } = await streaming('mv', 'dst_moved');
+  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  const exportArgs = ['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'];
+  const onTarget = async () => (await pg.sql('dst_moved', `SELECT 't' || id || '=' || v AS r FROM mv.t WHERE v > 0 UNION ALL SELECT 'u' || id || '=' || v FROM mv.u WHERE v > 0 ORDER BY 1`)).map((x) => String(x.r));
+  await pg.sql('src', 'ALTER TABLE mv.t SET SCHEMA elsewhere; UPDATE elsewhere.t SET v = 1 WHERE id = 1');
+  await ex.waitFor(/WARNING: mv\.t is named elsewhere\.t on .*\/src now/, 30_000);
+  // Restarted while the table is in another schema.
+  await ex.kill('SIGTERM');
+  const second = startTandem(exportArgs, env);
+  await second.waitFor(/Streaming changes/, 60_000);
+  await pg.sql('src', 'UPDATE elsewhere.t SET v = 2 WHERE id = 2');
+  await eventually(async () => ((await onTarget()).join() === 't1=1,t2=2' ? true : (await onTarget()).join()), 30_000);
+  // The migrated schema renamed (the other table with it), then another restart.
+  await second.kill('SIGTERM');
+  await pg.sql('src', 'ALTER SCHEMA mv RENAME TO mv2; UPDATE mv2.u SET v = 3 WHERE id = 3');
+  const third = startTandem(exportArgs, env);
+  await third.waitFor(/Streaming changes/, 60_000);
+  await pg.sql('src', 'UPDATE mv2.u SET v = 4 WHERE id = 4; UPDATE elsewhere.t SET v = 5 WHERE id = 5');
+  await eventually(async () => ((await onTarget()).join() === 't1=1,t2=2,t5=5,u3=3,u4=4' ? true : (await onTarget()).join()), 30_000);
+  for (const p of [second, third]) assert.doesNotMatch(p.output(), /no longer on|created on|not found|error/, tail(p.output()));
+  assert.equal(third.exited(), false, tail(third.output()));
+  await Promise.all([third.kill('SIGKILL'), im.kill('SIGKILL')]);
 });
