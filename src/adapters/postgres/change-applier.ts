@@ -80,6 +80,7 @@ export class PgChangeTarget implements ChangeTarget {
     const admin = await connectPg(this.config);
     let progress: ChannelProgress[];
     try {
+      await this.refuseReplicaTriggers(admin);
       progress = await prepareChannels(admin, this.metadataSchema, migrationUuid, channels);
       await this.loadCatalog(admin);
     } finally {
@@ -301,6 +302,27 @@ export class PgChangeTarget implements ChangeTarget {
   }
 
   /** Reads column types and unique keys of every table from the written database's catalog. */
+  /**
+   * Triggers marked ENABLE ALWAYS or ENABLE REPLICA fire in the writer's sessions
+   * (session_replication_role = replica switches off only the ordinary ones): for every replicated
+   * row they would do again what the other side's own trigger already did and streamed (an audit
+   * row twice, a counter counted twice, a timestamp overwritten). Refused before anything is written.
+   */
+  private async refuseReplicaTriggers(client: pg.Client): Promise<void> {
+    const specs = [...this.specs.values()];
+    if (specs.length === 0) return;
+    const r = await client.query(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS tbl, quote_ident(t.tgname) AS trg, t.tgenabled AS mode
+         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN unnest($1::text[], $2::text[]) w(s, t) ON w.s = n.nspname AND w.t = c.relname
+        WHERE NOT t.tgisinternal AND t.tgenabled IN ('A', 'R') ORDER BY 1, 2`, [specs.map((x) => x.schema), specs.map((x) => x.name)]);
+    if (r.rows.length === 0) return;
+    const mode = (m: unknown) => (m === 'A' ? 'ALWAYS' : 'REPLICA');
+    throw new TandemError('TANDEM_PREREQUISITE',
+      `Triggers on ${describeDb(this.config)} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's triggers already did: ${r.rows.map((x) => `${x.trg} on ${x.tbl} (${mode(x.mode)})`).join(', ')}. Nothing was written.`,
+      { hint: `Disable them while Tandem writes: ${r.rows.map((x) => `ALTER TABLE ${x.tbl} DISABLE TRIGGER ${x.trg};`).join(' ')} Then rerun the same import command: it resumes. Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${r.rows.map((x) => `ALTER TABLE ${x.tbl} ENABLE ${mode(x.mode)} TRIGGER ${x.trg};`).join(' ')}` });
+  }
+
   private async loadCatalog(client: pg.Client): Promise<void> {
     this.typed.clear();
     this.typedByName.clear();

@@ -81,6 +81,17 @@ export class PgSourceCatalog implements SourceCatalog {
       const encoding = String((await this.client.query("SELECT current_setting('server_encoding') AS e")).rows[0].e);
       const warning = sourceEncodingWarning(encoding);
       if (warning) findings.push(warning);
+      // ENABLE ALWAYS / REPLICA triggers fire in a fall-back's writing sessions too: the fall-back refuses to write until they are disabled.
+      const firing = await this.client.query(
+        `SELECT format('%I on %I.%I (ENABLE %s)', t.tgname, n.nspname, c.relname, CASE t.tgenabled WHEN 'A' THEN 'ALWAYS' ELSE 'REPLICA' END) AS what
+           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.oid = ANY($1::oid[]) AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R') ORDER BY 1`, [oids]);
+      if (firing.rows.length > 0) {
+        findings.push({
+          severity: 'warning', code: 'TANDEM_PREREQUISITE', fallBack: true, fix: '',
+          message: `Triggers that fire even for replicated rows: ${firing.rows.map((r) => r.what).join(', ')}. If the migration falls back, they would fire for every row Tandem writes back to the source and repeat what the target's triggers did: import data to source refuses to write until they are disabled (it names the statements).`,
+        });
+      }
     }
     // Row-level security that applies to this user: every read would see only the rows its policies
     // allow (the snapshot, and the verification, which would then compare the same subset).

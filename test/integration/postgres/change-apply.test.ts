@@ -218,6 +218,34 @@ test('foreign keys do not break out-of-order channels and target triggers do not
   assert.deepEqual(await server.sql('fk_tgt', 'SELECT (SELECT count(*)::int FROM parent) AS p, (SELECT count(*)::int FROM child) AS c, (SELECT count(*)::int FROM audit) AS a'), [{ p: 0, c: 0, a: 0 }]);
 });
 
+test('triggers marked ENABLE ALWAYS or ENABLE REPLICA (they fire even in replica sessions) are refused before anything is written, with the statements that disable and restore them', async () => {
+  await fresh('always_tgt', `CREATE TABLE child (id int PRIMARY KEY, v int); CREATE TABLE audit (n serial PRIMARY KEY, what text);
+    CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit (what) VALUES (TG_OP); RETURN NEW; END $$;
+    CREATE TRIGGER "Always Note" AFTER INSERT ON child FOR EACH ROW EXECUTE FUNCTION note();
+    CREATE TRIGGER replica_note AFTER UPDATE ON child FOR EACH ROW EXECUTE FUNCTION note();
+    CREATE TRIGGER plain_note AFTER DELETE ON child FOR EACH ROW EXECUTE FUNCTION note();
+    ALTER TABLE child ENABLE ALWAYS TRIGGER "Always Note"; ALTER TABLE child ENABLE REPLICA TRIGGER replica_note;`);
+  const tables: AppliedTable[] = [{ schema: 'public', name: 'child', primaryKey: ['id'], columns: ['id', 'v'] }];
+  const target = new PgChangeTarget(config('always_tgt'), { tables });
+  try {
+    await assert.rejects(target.prepare(MIGRATION, 1), (e: any) => e.code === 'TANDEM_PREREQUISITE'
+      && /fire for the rows Tandem writes \(ENABLE ALWAYS or ENABLE REPLICA/.test(e.message)
+      && /"Always Note" on public\.child \(ALWAYS\), replica_note on public\.child \(REPLICA\)\. Nothing was written\./.test(e.message)
+      && !/plain_note/.test(e.message)
+      && e.hint.includes('ALTER TABLE public.child DISABLE TRIGGER "Always Note"; ALTER TABLE public.child DISABLE TRIGGER replica_note;')
+      && e.hint.includes('ALTER TABLE public.child ENABLE ALWAYS TRIGGER "Always Note"; ALTER TABLE public.child ENABLE REPLICA TRIGGER replica_note;'));
+    assert.deepEqual(await server.sql('always_tgt', "SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'ybvoyager_metadata'"), [{ n: 0 }], 'nothing created');
+    // Disabled as the error says: the writer runs, and no trigger fires for the replicated rows.
+    await server.sql('always_tgt', 'ALTER TABLE child DISABLE TRIGGER "Always Note"; ALTER TABLE child DISABLE TRIGGER replica_note;');
+    await target.prepare(MIGRATION, 1);
+    await target.applyBatch(0, [{ vsn: 1, op: 'c', schema: 'public', table: 'child', key: { id: '1' }, after: { id: '1', v: '1' }, position: '0', txId: '1' },
+      { vsn: 2, op: 'u', schema: 'public', table: 'child', key: { id: '1' }, after: { v: '2' }, position: '0', txId: '1' }]);
+  } finally {
+    await target.close();
+  }
+  assert.deepEqual(await server.sql('always_tgt', 'SELECT (SELECT count(*)::int FROM child) AS c, (SELECT count(*)::int FROM audit) AS a'), [{ c: 1, a: 0 }]);
+});
+
 test('errors name table, operation, vsns and SQLSTATE but never row values; unique violations are recognised by code', async () => {
   await fresh('err_tgt', 'CREATE TABLE t (id int PRIMARY KEY, n int, u text UNIQUE)');
   const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id'], columns: ['id', 'n', 'u'] };

@@ -51,6 +51,17 @@ const KINDS: readonly { readonly kind: string; readonly sql: string }[] = [
             AND $1::text[] IS NOT NULL`,
   },
   {
+    // ENABLE ALWAYS / ENABLE REPLICA: such a trigger would fire in Tandem's writing sessions on the
+    // target (session_replication_role = replica) and repeat what the source's trigger did; the
+    // export creates it ordinary (ALWAYS) or disabled (REPLICA), and names it to be set after the cutover.
+    kind: 'trigger firing mode (set it after the cutover: as it is, it would fire for every row Tandem writes)',
+    sql: `SELECT format('ALTER TABLE %I.%I ENABLE %s TRIGGER %I', n.nspname, c.relname, CASE t.tgenabled WHEN 'A' THEN 'ALWAYS' ELSE 'REPLICA' END, t.tgname)
+          FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ANY($1) AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R') AND ${notExtensionMember('c.oid', 'pg_class')}
+            -- a partition's clone of its parent's trigger follows the parent's
+            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_trigger pt ON pt.tgrelid = i.inhparent AND pt.tgname = t.tgname WHERE i.inhrelid = c.oid)`,
+  },
+  {
     // The index a table was last CLUSTERed on (ALTER TABLE … CLUSTER ON): YugabyteDB has no CLUSTER
     // and keeps rows in primary-key order, so the mark is not exported.
     kind: 'CLUSTER ON mark (YugabyteDB has no CLUSTER: rows stay in primary-key order)',

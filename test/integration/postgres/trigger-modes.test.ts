@@ -1,0 +1,70 @@
+/**
+ * Whether a trigger fires, through the schema export: measured before, a trigger disabled on the
+ * source came back enabled on the target (and would fire for the application's writes after the
+ * cutover), and ENABLE ALWAYS / ENABLE REPLICA came back as ordinary triggers without a word. Now a
+ * disabled trigger is created disabled; ALWAYS and REPLICA triggers, which would fire in Tandem's
+ * own writing sessions (session_replication_role = replica) and repeat what the source's trigger
+ * did, are created ordinary (ALWAYS) or disabled (REPLICA) and named with the statement that sets
+ * them after the cutover; and a live export warns that they would fire for a fall-back's writes on
+ * the source (where the writer refuses them: change-apply.test.ts).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newExportDir, runTandem, sourceFlags, targetFlags } from '../../helpers/cli.js';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { startTandem, killAll } from '../../helpers/live-process.js';
+
+let pg: PgServer;
+
+before(async () => {
+  pg = await startPg15();
+  await pg.createDatabase('src');
+  await pg.sql('src', `CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY, v int);
+    CREATE TABLE app.p (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+    CREATE TABLE app.p_2024 PARTITION OF app.p FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    CREATE FUNCTION app.bump() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.v := NEW.v + 1000; RETURN NEW; END$$;
+    CREATE FUNCTION app.noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+    CREATE TRIGGER t_disabled BEFORE INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.bump();
+    CREATE TRIGGER t_always BEFORE UPDATE ON app.t FOR EACH ROW EXECUTE FUNCTION app.bump();
+    CREATE TRIGGER t_replica BEFORE DELETE ON app.t FOR EACH ROW EXECUTE FUNCTION app.bump();
+    CREATE TRIGGER t_plain AFTER INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.bump();
+    CREATE TRIGGER p_always AFTER INSERT ON app.p FOR EACH ROW EXECUTE FUNCTION app.noop();
+    ALTER TABLE app.t DISABLE TRIGGER t_disabled; ALTER TABLE app.t ENABLE ALWAYS TRIGGER t_always;
+    ALTER TABLE app.t ENABLE REPLICA TRIGGER t_replica; ALTER TABLE app.p ENABLE ALWAYS TRIGGER p_always;`);
+});
+after(async () => {
+  await killAll();
+  await pg?.stop();
+});
+
+const modes = async (db: string) => (await pg.sql(db, `SELECT c.relname || '.' || t.tgname AS trg, t.tgenabled AS mode FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+  WHERE NOT t.tgisinternal ORDER BY 1`)).map((r) => `${r.trg}=${r.mode}`);
+
+test('export schema keeps a disabled trigger disabled and names ENABLE ALWAYS / REPLICA triggers, created so they do not fire for Tandem\'s writes', { timeout: 60_000 }, async () => {
+  await pg.createDatabase('dst');
+  const dir = newExportDir();
+  const env = { SOURCE_DB_PASSWORD: pg.password, TARGET_DB_PASSWORD: pg.password };
+  const exported = await runTandem(['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app')], env);
+  assert.equal(exported.code, 0, exported.stderr);
+  const warning = exported.stderr.split('\n').find((l) => l.startsWith('WARNING: not exported')) ?? '';
+  for (const set of ['ALTER TABLE app.p ENABLE ALWAYS TRIGGER p_always', 'ALTER TABLE app.t ENABLE ALWAYS TRIGGER t_always', 'ALTER TABLE app.t ENABLE REPLICA TRIGGER t_replica']) {
+    assert.ok(warning.includes(`trigger firing mode (set it after the cutover: as it is, it would fire for every row Tandem writes) ${set}`), `${set} in: ${warning}`);
+  }
+  assert.doesNotMatch(warning, /p_2024|t_disabled|t_plain/, 'a partition\'s clone, a disabled and an ordinary trigger are not named');
+  for (const extra of [[], ['--post-snapshot-import', 'true']]) {
+    const r = await runTandem(['import', 'schema', '--export-dir', dir, ...targetFlags(pg, 'dst'), ...extra], env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  assert.deepEqual(await modes('src'), ['p.p_always=A', 'p_2024.p_always=A', 't.t_always=A', 't.t_disabled=D', 't.t_plain=O', 't.t_replica=R']);
+  assert.deepEqual(await modes('dst'), ['p.p_always=O', 'p_2024.p_always=O', 't.t_always=O', 't.t_disabled=D', 't.t_plain=O', 't.t_replica=D']);
+});
+
+test('a live export warns that ENABLE ALWAYS / REPLICA triggers on the source would fire for a fall-back\'s writes', { timeout: 60_000 }, async () => {
+  const ex = startTandem(['export', 'data', '--export-dir', newExportDir(), ...sourceFlags(pg, 'src', 'app'), '--export-type', 'snapshot-and-changes'], { SOURCE_DB_PASSWORD: pg.password });
+  try {
+    await ex.waitFor(/Streaming changes/, 30_000);
+    assert.match(ex.output(), /WARNING: Triggers that fire even for replicated rows: p_always on app\.p \(ENABLE ALWAYS\), t_always on app\.t \(ENABLE ALWAYS\), t_replica on app\.t \(ENABLE REPLICA\)\. If the migration falls back, they would fire for every row Tandem writes back to the source/);
+  } finally {
+    await ex.kill();
+  }
+});
