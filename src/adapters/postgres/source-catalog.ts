@@ -14,7 +14,7 @@ export interface SourceTable {
   readonly columnTypes: string[];
   readonly hasPrimaryKey: boolean;
   readonly primaryKey: string[];
-  /** Binary COPY is safe unless a value embeds a type OID that differs between servers. */
+  /** Binary COPY is safe unless a value embeds an OID that differs between servers (a composite's or a user array's type, a regclass…). */
   readonly binarySafe: boolean;
   readonly estimatedRows: number;
   readonly pages: number;
@@ -33,6 +33,13 @@ export function tableKey(schema: string, name: string): string {
 export function qualified(schema: string, name: string): string {
   return `${q(schema)}.${q(name)}`;
 }
+
+/**
+ * The object-identifier types whose values are OIDs of catalog objects (a table, a type, a role…):
+ * binary COPY moves the OID, which on the target names another object or none (measured: a
+ * regclass of app.other arrived as 16391), while their text is the object's name.
+ */
+const REG_TYPES = "('regclass', 'regcollation', 'regconfig', 'regdictionary', 'regnamespace', 'regoper', 'regoperator', 'regproc', 'regprocedure', 'regrole', 'regtype')";
 
 /**
  * Lists the copyable tables of the given schemas (partitions are reached through their root), or
@@ -67,7 +74,11 @@ export async function listSourceTables(client: pg.Client, which: string[] | { re
              LEFT JOIN pg_type et ON et.oid = coalesce(nullif(t.typelem, 0), nullif(bt.typelem, 0))
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                AND (t.typtype = 'c' OR bt.typtype = 'c'
-                    OR (t.typcategory = 'A' AND et.oid >= 16384) OR (bt.typcategory = 'A' AND et.oid >= 16384))
+                    OR (t.typcategory = 'A' AND et.oid >= 16384) OR (bt.typcategory = 'A' AND et.oid >= 16384)
+                    -- regclass, regtype, …: binary is the object's OID, which names another object (or
+                    -- none) on the target; their text is the object's name
+                    OR EXISTS (SELECT 1 FROM pg_type r WHERE r.oid IN (t.oid, bt.oid, et.oid)
+                                 AND r.typnamespace = 'pg_catalog'::regnamespace AND r.typname IN ${REG_TYPES}))
            ) AS binary_safe
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE ${byOid ? 'c.oid = ANY($1::oid[])' : 'n.nspname = ANY($1::text[])'} AND c.relkind IN ('r', 'p') AND NOT c.relispartition

@@ -1,0 +1,46 @@
+/**
+ * Columns of the object-identifier types (regclass, regtype, regnamespace, regrole, regconfig…)
+ * hold the OID of a catalog object. Measured before: the snapshot copied them with binary COPY, so a
+ * regclass naming app.other arrived as 16391 (an OID that names nothing, or another object, on the
+ * target), and `tandem compare` reported the table as a MISMATCH. Such tables are now copied as
+ * text, where the value is the object's name.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newExportDir, runTandem, sourceFlags, targetFlags } from '../../helpers/cli.js';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+
+let s: PgServer;
+let t: PgServer;
+
+before(async () => {
+  [s, t] = await Promise.all([startPg15(), startPg15()]);
+});
+after(async () => {
+  await Promise.all([s?.stop(), t?.stop()]);
+});
+
+test('regclass, regtype, regnamespace, regrole and regconfig columns (and arrays of them) arrive as the same objects, by name', { timeout: 90_000 }, async () => {
+  await Promise.all([s.createDatabase('src'), t.createDatabase('dst')]);
+  // The target's catalog has other objects first, so the same names get other OIDs there.
+  await t.sql('dst', 'CREATE TABLE filler_a (id int); CREATE TABLE filler_b (id int); CREATE SCHEMA filler_s;');
+  await s.sql('src', `CREATE SCHEMA app; CREATE TYPE app.mood AS ENUM ('ok');
+    CREATE TABLE app.other (id int PRIMARY KEY);
+    CREATE TABLE app.refs (id int PRIMARY KEY, rc regclass, rt regtype, rn regnamespace, rr regrole, cfg regconfig, rcs regclass[], o oid);
+    INSERT INTO app.refs VALUES (1, 'app.other', 'app.mood', 'app', 'postgres', 'english', '{app.other,app.refs}', 12345),
+                                (2, 'app.refs', 'integer', 'public', NULL, 'simple', NULL, NULL);`);
+  const dir = newExportDir();
+  const env = { SOURCE_DB_PASSWORD: s.password, TARGET_DB_PASSWORD: t.password };
+  for (const args of [['export', 'schema', ...sourceFlags(s, 'src', 'app')], ['import', 'schema', ...targetFlags(t, 'dst')],
+    ['export', 'data', ...sourceFlags(s, 'src', 'app')], ['import', 'data', ...targetFlags(t, 'dst')], ['compare']]) {
+    const r = await runTandem([...args, '--export-dir', dir], env);
+    assert.equal(r.code, 0, `${args.slice(0, 2).join(' ')}: ${r.stdout}\n${r.stderr}`);
+  }
+  const read = 'SELECT id, rc::text, rt::text, rn::text, rr::text, cfg::text, rcs::text, o::text FROM app.refs ORDER BY id';
+  const [src, dst] = await Promise.all([s.sql('src', read), t.sql('dst', read)]);
+  assert.deepEqual(dst, src);
+  assert.equal(dst[0].rc, 'app.other');
+  assert.equal(dst[0].rcs, '{app.other,app.refs}');
+  // The names resolve to the target's own objects.
+  assert.deepEqual(await t.sql('dst', "SELECT rc = 'app.other'::regclass AS same_table, rt = 'app.mood'::regtype AS same_type FROM app.refs WHERE id = 1"), [{ same_table: true, same_type: true }]);
+});
