@@ -78,7 +78,9 @@ export async function listSourceTables(client: pg.Client, which: string[] | { re
                     -- regclass, regtype, …: binary is the object's OID, which names another object (or
                     -- none) on the target; their text is the object's name
                     OR EXISTS (SELECT 1 FROM pg_type r WHERE r.oid IN (t.oid, bt.oid, et.oid)
-                                 AND r.typnamespace = 'pg_catalog'::regnamespace AND r.typname IN ${REG_TYPES}))
+                                 AND r.typnamespace = 'pg_catalog'::regnamespace AND r.typname IN ${REG_TYPES})
+                    -- a type without binary input or output (aclitem, some extensions' types) has only text
+                    OR EXISTS (SELECT 1 FROM pg_type r WHERE r.oid IN (t.oid, bt.oid, et.oid) AND (r.typsend = 0 OR r.typreceive = 0)))
            ) AS binary_safe
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE ${byOid ? 'c.oid = ANY($1::oid[])' : 'n.nspname = ANY($1::text[])'} AND c.relkind IN ('r', 'p') AND NOT c.relispartition

@@ -3,7 +3,8 @@
  * hold the OID of a catalog object. Measured before: the snapshot copied them with binary COPY, so a
  * regclass naming app.other arrived as 16391 (an OID that names nothing, or another object, on the
  * target), and `tandem compare` reported the table as a MISMATCH. Such tables are now copied as
- * text, where the value is the object's name.
+ * text, where the value is the object's name; so are tables with a type that has no binary input or
+ * output (aclitem).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,4 +44,18 @@ test('regclass, regtype, regnamespace, regrole and regconfig columns (and arrays
   assert.equal(dst[0].rcs, '{app.other,app.refs}');
   // The names resolve to the target's own objects.
   assert.deepEqual(await t.sql('dst', "SELECT rc = 'app.other'::regclass AS same_table, rt = 'app.mood'::regtype AS same_type FROM app.refs WHERE id = 1"), [{ same_table: true, same_type: true }]);
+});
+
+test('a type without binary input or output (aclitem) is copied as text (it ended export data with an internal error)', { timeout: 60_000 }, async () => {
+  await Promise.all([s.createDatabase('src2'), t.createDatabase('dst2')]);
+  await s.sql('src2', `CREATE SCHEMA app; CREATE TABLE app.acl (id int PRIMARY KEY, a aclitem, al aclitem[]);
+    INSERT INTO app.acl VALUES (1, 'postgres=r/postgres', '{postgres=arw/postgres}')`);
+  const dir = newExportDir();
+  const env = { SOURCE_DB_PASSWORD: s.password, TARGET_DB_PASSWORD: t.password };
+  for (const args of [['export', 'schema', ...sourceFlags(s, 'src2', 'app')], ['import', 'schema', ...targetFlags(t, 'dst2')],
+    ['export', 'data', ...sourceFlags(s, 'src2', 'app')], ['import', 'data', ...targetFlags(t, 'dst2')], ['compare']]) {
+    const r = await runTandem([...args, '--export-dir', dir], env);
+    assert.equal(r.code, 0, `${args.slice(0, 2).join(' ')}: ${r.stdout}\n${r.stderr}`);
+  }
+  assert.deepEqual(await t.sql('dst2', 'SELECT a::text, al::text FROM app.acl'), [{ a: 'postgres=r/postgres', al: '{postgres=arw/postgres}' }]);
 });
