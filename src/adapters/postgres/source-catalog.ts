@@ -75,7 +75,7 @@ export async function listSourceTables(client: pg.Client, which: string[] | { re
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                AND (t.typtype = 'c' OR bt.typtype = 'c'
                     OR (t.typcategory = 'A' AND et.oid >= 16384) OR (bt.typcategory = 'A' AND et.oid >= 16384)
-                    -- regclass, regtype, …: binary is the object's OID, which names another object (or
+                    -- regclass, regtype and the like: binary is the object's OID, which names another object (or
                     -- none) on the target; their text is the object's name
                     OR EXISTS (SELECT 1 FROM pg_type r WHERE r.oid IN (t.oid, bt.oid, et.oid)
                                  AND r.typnamespace = 'pg_catalog'::regnamespace AND r.typname IN ${REG_TYPES})

@@ -67,7 +67,7 @@ const CLOSURE_SQL = `
   )
   SELECT c.classid::int AS classid, cat.relname AS catalog, c.objid::int AS objid, c.root::int AS root,
     pg_catalog.pg_describe_object(c.classid, c.objid, 0) AS description,
-    -- What the export writes as an object of its own (not arrays, row types, toast tables, constraint indexes, …).
+    -- What the export writes as an object of its own (not arrays, row types, toast tables, constraint indexes and the like).
     CASE
       WHEN c.classid = 'pg_class'::regclass THEN (SELECT r.relnamespace <> 'pg_toast'::regnamespace AND (r.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
              OR (r.relkind IN ('i', 'I') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = r.oid)))
