@@ -129,7 +129,7 @@ export class PgSourceCatalog implements SourceCatalog {
     }
     const nothing = await this.client.query(
       `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.oid = ANY($1::oid[]) AND c.relreplident = 'n'`, [oids]);
+        WHERE (c.oid = ANY($1::oid[]) OR c.oid = ANY(SELECT to_regclass(x)::oid FROM unnest($2::text[]) x)) AND c.relreplident = 'n' ORDER BY 1`, [oids, leaves]);
     if (nothing.rows.length > 0) {
       findings.push({
         severity: 'error', code: 'TANDEM_PREREQUISITE',
@@ -138,11 +138,12 @@ export class PgSourceCatalog implements SourceCatalog {
       });
     }
     // An identity index other than the primary key's: deletes and key changes would come without
-    // the primary key the target's rows are found by.
+    // the primary key the target's rows are found by. A partition's own setting counts (its changes
+    // are logged with it, then published through the root).
     const otherIndex = await this.client.query(
       `SELECT n.nspname || '.' || c.relname AS t, ic.relname AS idx FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_index i ON i.indrelid = c.oid AND i.indisreplident JOIN pg_class ic ON ic.oid = i.indexrelid
-        WHERE c.oid = ANY($1::oid[]) AND c.relreplident = 'i' AND NOT i.indisprimary ORDER BY 1`, [oids]);
+        WHERE (c.oid = ANY($1::oid[]) OR c.oid = ANY(SELECT to_regclass(x)::oid FROM unnest($2::text[]) x)) AND c.relreplident = 'i' AND NOT i.indisprimary ORDER BY 1`, [oids, leaves]);
     if (otherIndex.rows.length > 0) {
       findings.push({
         severity: 'error', code: 'TANDEM_PREREQUISITE',

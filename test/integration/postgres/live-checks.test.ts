@@ -140,10 +140,15 @@ test('a replica identity index other than the primary key: refused before anythi
     CREATE TABLE app.codes (id int PRIMARY KEY, code text NOT NULL UNIQUE);
     ALTER TABLE app.codes REPLICA IDENTITY USING INDEX codes_code_key;
     CREATE TABLE app.by_pk (id int PRIMARY KEY);
-    ALTER TABLE app.by_pk REPLICA IDENTITY USING INDEX by_pk_pkey;`);
+    ALTER TABLE app.by_pk REPLICA IDENTITY USING INDEX by_pk_pkey;
+    -- A partition's own setting: its changes are logged with it, then published through the root.
+    CREATE TABLE app.parted (id int, at date, code text NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+    CREATE TABLE app.parted_2024 PARTITION OF app.parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    CREATE UNIQUE INDEX parted_2024_code ON app.parted_2024 (code);
+    ALTER TABLE app.parted_2024 REPLICA IDENTITY USING INDEX parted_2024_code;`);
   const dir = newExportDir();
   const r = await expectFailure('live export, identity index', liveExport(good, 'ident', dir), 'TANDEM_PREREQUISITE', { server: good, db: 'ident', dir });
-  assert.match(r.stderr, /REPLICA IDENTITY is an index other than the primary key .*: app\.codes \(index codes_code_key\)\./);
+  assert.match(r.stderr, /REPLICA IDENTITY is an index other than the primary key .*: app\.codes \(index codes_code_key\), app\.parted_2024 \(index parted_2024_code\)\./);
   assert.doesNotMatch(r.stderr, /by_pk/, 'the primary key\'s own index as the identity is fine');
   assert.match(r.stderr, /fix: ALTER TABLE … REPLICA IDENTITY DEFAULT;/);
 });
