@@ -139,9 +139,11 @@ export async function listMigratedTables(catalog: SourceCatalog, meta: MetaStore
 }
 
 /**
- * The migration's tables among those `listed` on the source: each by its name, else (a table renamed
- * since) by the identity the snapshot recorded, under the migration's name (its changes keep going to
- * the table of that name); and the migrated tables found neither way (`gone`: dropped).
+ * The migration's tables among those `listed` on the source: each by the identity the snapshot
+ * recorded (wherever its name is now: renamed or moved, it keeps the migration's name and its changes
+ * keep going to that table), or by its name where no identity was recorded; and the migrated tables
+ * not found (`gone`: dropped, even when a new table has taken the name: measured before, such a table
+ * was taken for the migrated one, and nothing said that its rows were not streamed).
  */
 export function matchSnapshotTables(meta: MetaStore, listed: readonly TableInfo[]): { tables: TableInfo[]; gone: string[] } {
   const byName = new Map(listed.map((t) => [tableKeyOf(t), t]));
@@ -150,11 +152,13 @@ export function matchSnapshotTables(meta: MetaStore, listed: readonly TableInfo[
   const tables: TableInfo[] = [];
   const gone: string[] = [];
   for (const s of meta.snapshotTables()) {
-    const named = byName.get(s.tableKey);
-    const renamed = named || ids[s.tableKey] === undefined ? undefined : byId.get(ids[s.tableKey]!);
-    if (named) tables.push(named);
-    else if (renamed) tables.push({ ...renamed, schema: s.schemaName, name: s.tableName });
-    else gone.push(s.tableKey);
+    const id = ids[s.tableKey];
+    // Without a recorded identity (MySQL, Oracle, an export dir from before it was recorded): by name.
+    const found = id === undefined ? byName.get(s.tableKey) : byId.get(id);
+    // A table of the migration's name with another identity is another table (dropped and created
+    // again): the migrated one is gone, and the publication never had the new one.
+    if (!found) gone.push(s.tableKey);
+    else tables.push(found.schema === s.schemaName && found.name === s.tableName ? found : { ...found, schema: s.schemaName, name: s.tableName });
   }
   return { tables, gone };
 }

@@ -1,8 +1,9 @@
 /**
  * The streaming exporter's minute check of the source's table list against the snapshot's
  * (`tableDriftSinceSnapshot`), on a real catalog and the meta.db `export data` wrote: a table created
- * since (unless excluded), a migrated one dropped, a migrated one renamed (neither new nor gone: the
- * same oid), and a new partition of a migrated table (not a table of its own).
+ * since (unless excluded), a migrated one dropped (also when another table took its name), a migrated
+ * one renamed (neither new nor gone: the same oid), and a new partition of a migrated table (not a
+ * table of its own).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,6 +42,11 @@ test('created, dropped and renamed tables since the snapshot, from one listing o
     await pg.sql('src', `DROP TABLE app.doomed; ALTER TABLE app.moving RENAME TO moved; CREATE TABLE app.fresh (id int PRIMARY KEY);
       CREATE TABLE app.p_2025 PARTITION OF app.p FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');`);
     assert.deepEqual(await tableDriftSinceSnapshot(side, meta), { created: ['app.fresh'], gone: ['app.doomed'] });
+    // Dropped and created again under the same name: another table (the publication never had it),
+    // so the migrated one is gone. Measured before: taken for the migrated table, and nothing said
+    // that its changes were not streamed.
+    await pg.sql('src', 'DROP TABLE app.keep; CREATE TABLE app.keep (id int PRIMARY KEY)');
+    assert.deepEqual(await tableDriftSinceSnapshot(side, meta), { created: ['app.fresh'], gone: ['app.doomed', 'app.keep'] });
   } finally {
     meta.close();
   }
