@@ -56,6 +56,20 @@ async function untilSameRowsById(schema: string, targetDb: string): Promise<void
   assert.fail(`not equal after 30 s: ${last.join(' / ')}`);
 }
 
+/**
+ * A table `schema`.t (id primary key, code unique, v) of 10 rows, exported live and imported into
+ * `dst_<schema>`: both processes running, changes being applied, when it returns.
+ */
+async function keyedTableStreaming(schema: string): Promise<{ ex: TandemProcess; im: TandemProcess }> {
+  await pg.createDatabase(`dst_${schema}`);
+  await pg.sql('src', `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.t (id int PRIMARY KEY, code text NOT NULL UNIQUE, v text);
+    INSERT INTO ${schema}.t SELECT g, 'c' || g, 'v' FROM generate_series(1, 10) g;`);
+  const { dir, TF, ex } = await streaming(schema, `dst_${schema}`);
+  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  return { ex, im };
+}
+
 /** Exports and imports the schema of `schema`, then starts a live export: streaming when it returns. */
 async function streaming(schema: string, targetDb: string): Promise<{ dir: string; SF: string[]; TF: string[]; ex: TandemProcess }> {
   const dir = newExportDir();
@@ -191,12 +205,7 @@ test('REPLICA IDENTITY set to a non-key index mid-migration: warned at once, ins
 });
 
 test('a primary key changed on the source mid-migration: warned at once, inserts and updates before go on, the next update stops the capture before it (measured before: a delete and a change of the old key were lost on the target, silently)', { timeout: 120_000 }, async () => {
-  await pg.createDatabase('dst_newpk');
-  await pg.sql('src', `CREATE SCHEMA newpk; CREATE TABLE newpk.t (id int PRIMARY KEY, code text NOT NULL UNIQUE, v text);
-    INSERT INTO newpk.t SELECT g, 'c' || g, 'v' FROM generate_series(1, 10) g;`);
-  const { dir, TF, ex } = await streaming('newpk', 'dst_newpk');
-  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
-  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  const { ex, im } = await keyedTableStreaming('newpk');
   await pg.sql('src', `ALTER TABLE newpk.t DROP CONSTRAINT t_pkey; ALTER TABLE newpk.t ADD PRIMARY KEY (code); INSERT INTO newpk.t VALUES (11, 'c11', 'new')`);
   await ex.waitFor(/WARNING: newpk\.t on .*\/src was given a new primary key \(code\), not the migration's \(id\) during the migration: .* Now, before the table's next update or delete: give newpk\.t its primary key on \(id\) back, or ALTER TABLE newpk\.t REPLICA IDENTITY FULL; Inserts go on as they are\./, 30_000);
   await untilSameRowsById('newpk', 'dst_newpk');
@@ -210,12 +219,7 @@ test('a primary key changed on the source mid-migration: warned at once, inserts
 });
 
 test('REPLICA IDENTITY FULL set mid-migration (the way to change a key safely): every change goes on, primary-key changes too', { timeout: 120_000 }, async () => {
-  await pg.createDatabase('dst_fullid');
-  await pg.sql('src', `CREATE SCHEMA fullid; CREATE TABLE fullid.t (id int PRIMARY KEY, code text NOT NULL UNIQUE, v text);
-    INSERT INTO fullid.t SELECT g, 'c' || g, 'v' FROM generate_series(1, 10) g;`);
-  const { TF, ex, dir } = await streaming('fullid', 'dst_fullid');
-  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
-  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  const { ex, im } = await keyedTableStreaming('fullid');
   await pg.sql('src', `ALTER TABLE fullid.t REPLICA IDENTITY FULL; ALTER TABLE fullid.t DROP CONSTRAINT t_pkey; ALTER TABLE fullid.t ADD PRIMARY KEY (code);
     DELETE FROM fullid.t WHERE id = 5; UPDATE fullid.t SET id = 100 WHERE id = 7; UPDATE fullid.t SET code = 'n8' WHERE id = 8; UPDATE fullid.t SET v = 'x' WHERE id = 9;`);
   await untilSameRowsById('fullid', 'dst_fullid');
