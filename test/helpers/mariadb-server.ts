@@ -183,7 +183,9 @@ export async function startMariaDb(settings: MariaDbSettings = {}): Promise<Mari
   // A free port can be taken by someone else before mariadbd binds it: then it exits, and we try another.
   for (let attempt = 1; boot === undefined; attempt++) {
     port = await freePort();
-    child = spawn(MARIADBD, serverArgs(dir, port, serverId, settings), { stdio: 'ignore' });
+    // The server's SYSTEM time zone is its process's: UTC, so that a test's literal TIMESTAMP means
+    // the same instant on any machine (under TZ=Pacific/Chatham a type test read 12:45 hours off).
+    child = spawn(MARIADBD, serverArgs(dir, port, serverId, settings), { stdio: 'ignore', env: { ...process.env, TZ: 'UTC' } });
     try {
       boot = await waitForSocket(dir, child);
     } catch (err) {
