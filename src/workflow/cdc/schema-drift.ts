@@ -38,10 +38,11 @@ export interface TableFilter {
 export async function tableDriftSinceSnapshot({ db, engine }: Side, meta: MetaStore): Promise<{ created: string[]; gone: string[] }> {
   const catalog = await engine.openCatalog(db);
   try {
-    const all = await listMigratedTables(catalog, meta);
+    const byIdentity = db.role === 'source';
+    const all = await listMigratedTables(catalog, meta, byIdentity);
     const snapshot = meta.snapshotTables().map((t) => t.tableKey);
     const recordedIds = meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {};
-    const { gone } = matchSnapshotTables(meta, all);
+    const { gone } = matchSnapshotTables(meta, all, byIdentity);
     const filter = meta.getValue<TableFilter>(TABLE_FILTER_KEY);
     if (!filter || (filter.tableList !== undefined && filter.tableList.trim() !== '')) return { created: [], gone };
     let wanted;
@@ -113,42 +114,45 @@ export function goneTablesWarning(tables: readonly string[], where: string): str
 }
 
 /**
- * The source's tables of the migrated schemas, and, by the identity the snapshot recorded, migrated
- * tables that are no longer in them: moved to another schema, or their schema renamed, during the
- * migration (the stream follows them; measured before: a restart then took such a table for dropped
- * and stopped at its next change, or failed on the renamed schema). A schema gone altogether is not
- * an error when the engine can find tables by identity; without that, listTables says it is gone.
+ * The streamed database's tables of the migrated schemas and, on the source (`byIdentity`: the
+ * snapshot recorded the source's identities, which mean nothing on the target), migrated tables
+ * that are no longer in them, found by the identity the snapshot recorded: moved to another schema,
+ * or their schema renamed, during the migration (the stream follows them; measured before: a restart
+ * then took such a table for dropped and stopped at its next change, or failed on the renamed
+ * schema). A schema gone altogether is not an error when the engine can find tables by identity;
+ * without that, listTables says it is gone.
  */
-export async function listMigratedTables(catalog: SourceCatalog, meta: MetaStore): Promise<TableInfo[]> {
+export async function listMigratedTables(catalog: SourceCatalog, meta: MetaStore, byIdentity: boolean): Promise<TableInfo[]> {
   const schemas = migratedSchemas(meta);
   let listed: TableInfo[];
   try {
     listed = await catalog.listTables(schemas);
   } catch (e) {
-    if (!(e instanceof TandemError && e.code === 'TANDEM_UNKNOWN_SCHEMA') || !catalog.tablesByIds) throw e;
+    if (!(e instanceof TandemError && e.code === 'TANDEM_UNKNOWN_SCHEMA') || !byIdentity || !catalog.tablesByIds) throw e;
     const missing = new Set(await catalog.missingSchemas(schemas));
     const present = schemas.filter((x) => !missing.has(x));
     listed = present.length > 0 ? await catalog.listTables(present) : [];
   }
-  if (!catalog.tablesByIds) return listed;
+  if (!byIdentity || !catalog.tablesByIds) return listed;
   const ids = meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {};
-  const names = new Set(listed.map(tableKeyOf));
+  // Every recorded identity not listed: moved away (also when a new table has taken its name), or dropped (then not found).
   const listedIds = new Set(listed.map((t) => t.id));
-  const elsewhere = Object.entries(ids).filter(([k, id]) => !names.has(k) && !listedIds.has(id)).map(([, id]) => id);
+  const elsewhere = Object.values(ids).filter((id) => !listedIds.has(id));
   return elsewhere.length === 0 ? listed : [...listed, ...(await catalog.tablesByIds(elsewhere))];
 }
 
 /**
- * The migration's tables among those `listed` on the source: each by the identity the snapshot
- * recorded (wherever its name is now: renamed or moved, it keeps the migration's name and its changes
- * keep going to that table), or by its name where no identity was recorded; and the migrated tables
- * not found (`gone`: dropped, even when a new table has taken the name: measured before, such a table
- * was taken for the migrated one, and nothing said that its rows were not streamed).
+ * The migration's tables among those `listed` on the streamed database: on the source
+ * (`byIdentity`), each by the identity the snapshot recorded (wherever its name is now: renamed or
+ * moved, it keeps the migration's name and its changes keep going to that table); by name where no
+ * identity was recorded, and always on the target. Also the migrated tables not found (`gone`:
+ * dropped, even when a new table has taken the name: measured before, such a table was taken for the
+ * migrated one, and nothing said that its rows were not streamed).
  */
-export function matchSnapshotTables(meta: MetaStore, listed: readonly TableInfo[]): { tables: TableInfo[]; gone: string[] } {
+export function matchSnapshotTables(meta: MetaStore, listed: readonly TableInfo[], byIdentity: boolean): { tables: TableInfo[]; gone: string[] } {
   const byName = new Map(listed.map((t) => [tableKeyOf(t), t]));
   const byId = new Map(listed.flatMap((t) => (t.id === undefined ? [] : [[t.id, t] as const])));
-  const ids = meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {};
+  const ids = byIdentity ? meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {} : {};
   const tables: TableInfo[] = [];
   const gone: string[] = [];
   for (const s of meta.snapshotTables()) {

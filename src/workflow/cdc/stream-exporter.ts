@@ -439,7 +439,9 @@ function stillRequested(meta: MetaStore, direction: CutoverDirection): boolean {
 export async function capturedTables({ db, engine }: Side, meta: MetaStore): Promise<TableInfo[]> {
   const catalog = await engine.openCatalog(db);
   try {
-    return matchSnapshotTables(meta, await listMigratedTables(catalog, meta)).tables;
+    // The identities the snapshot recorded are the source's: on the target (a fall-back's stream) tables go by name.
+    const byIdentity = db.role === 'source';
+    return matchSnapshotTables(meta, await listMigratedTables(catalog, meta, byIdentity), byIdentity).tables;
   } finally {
     await catalog.close();
   }

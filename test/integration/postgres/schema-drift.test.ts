@@ -13,6 +13,7 @@ import { runTandem, newExportDir, sourceFlags } from '../../helpers/cli.js';
 import { MetaStore } from '../../../src/core/meta-store.js';
 import { loadEngine } from '../../../src/adapters/engines.js';
 import { tableDriftSinceSnapshot } from '../../../src/workflow/cdc/schema-drift.js';
+import { capturedTables } from '../../../src/workflow/cdc/stream-exporter.js';
 import type { DbConfig } from '../../../src/core/db-config.js';
 
 let pg: PgServer;
@@ -42,6 +43,18 @@ test('created, dropped and renamed tables since the snapshot, from one listing o
     await pg.sql('src', `DROP TABLE app.doomed; ALTER TABLE app.moving RENAME TO moved; CREATE TABLE app.fresh (id int PRIMARY KEY);
       CREATE TABLE app.p_2025 PARTITION OF app.p FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');`);
     assert.deepEqual(await tableDriftSinceSnapshot(side, meta), { created: ['app.fresh'], gone: ['app.doomed'] });
+    // The identities recorded are the source's: a fall-back's stream from the target finds its tables
+    // by name (found first by CI: the target's listing was matched against the source's oids, and a
+    // fall-back stream stopped at its first change; where the oids happened to match another table,
+    // it would have streamed that one under the migrated name).
+    await pg.createDatabase('tgt');
+    await pg.sql('tgt', `CREATE SCHEMA app; CREATE TABLE app.filler (id int); CREATE TABLE app.p (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE app.moving (id int PRIMARY KEY); CREATE TABLE app.doomed (id int PRIMARY KEY); CREATE TABLE app.keep (id int PRIMARY KEY);`);
+    const targetSide = { ...side, db: { ...side.db, database: 'tgt', role: 'target' } as DbConfig };
+    const onTarget = await capturedTables(targetSide, meta);
+    const targetIds = await pg.sql('tgt', `SELECT c.relname AS name, c.oid::text AS id FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app' AND c.relkind IN ('r', 'p')`);
+    assert.deepEqual(onTarget.map((t) => `${t.schema}.${t.name}=${t.id}`).sort(),
+      targetIds.filter((r) => ['keep', 'doomed', 'moving', 'p'].includes(String(r.name))).map((r) => `app.${r.name}=${r.id}`).sort());
     // Dropped and created again under the same name: another table (the publication never had it),
     // so the migrated one is gone. Measured before: taken for the migrated table, and nothing said
     // that its changes were not streamed.
