@@ -15,6 +15,7 @@ import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
+import { readFiringTriggers } from './firing-triggers.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
 
 /** Options of `PgChangeTarget`. */
@@ -311,16 +312,11 @@ export class PgChangeTarget implements ChangeTarget {
   private async refuseReplicaTriggers(client: pg.Client): Promise<void> {
     const specs = [...this.specs.values()];
     if (specs.length === 0) return;
-    const r = await client.query(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS tbl, quote_ident(t.tgname) AS trg, t.tgenabled AS mode
-         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-         JOIN unnest($1::text[], $2::text[]) w(s, t) ON w.s = n.nspname AND w.t = c.relname
-        WHERE NOT t.tgisinternal AND t.tgenabled IN ('A', 'R') ORDER BY 1, 2`, [specs.map((x) => x.schema), specs.map((x) => x.name)]);
-    if (r.rows.length === 0) return;
-    const mode = (m: unknown) => (m === 'A' ? 'ALWAYS' : 'REPLICA');
+    const firing = await readFiringTriggers(client, { names: specs });
+    if (firing.length === 0) return;
     throw new TandemError('TANDEM_PREREQUISITE',
-      `Triggers on ${describeDb(this.config)} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's triggers already did: ${r.rows.map((x) => `${x.trg} on ${x.tbl} (${mode(x.mode)})`).join(', ')}. Nothing was written.`,
-      { hint: `Disable them while Tandem writes: ${r.rows.map((x) => `ALTER TABLE ${x.tbl} DISABLE TRIGGER ${x.trg};`).join(' ')} Then rerun the same import command: it resumes. Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${r.rows.map((x) => `ALTER TABLE ${x.tbl} ENABLE ${mode(x.mode)} TRIGGER ${x.trg};`).join(' ')}` });
+      `Triggers on ${describeDb(this.config)} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's triggers already did: ${firing.map((x) => `${x.trigger} on ${x.table} (${x.mode})`).join(', ')}. Nothing was written.`,
+      { hint: `Disable them while Tandem writes: ${firing.map((x) => `ALTER TABLE ${x.table} DISABLE TRIGGER ${x.trigger};`).join(' ')} Then rerun the same import command: it resumes. Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${firing.map((x) => `ALTER TABLE ${x.table} ENABLE ${x.mode} TRIGGER ${x.trigger};`).join(' ')}` });
   }
 
   private async loadCatalog(client: pg.Client): Promise<void> {

@@ -5,6 +5,7 @@ import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type S
 import { connectPg } from './pg-connection.js';
 import { listSourceTables, pgBool, qualified, type SourceTable } from './source-catalog.js';
 import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
+import { readFiringTriggers } from './firing-triggers.js';
 
 /** A table as the PostgreSQL catalog describes it: the engine-neutral facts, and what the snapshot plans with. */
 export interface PgTableInfo extends TableInfo {
@@ -82,14 +83,11 @@ export class PgSourceCatalog implements SourceCatalog {
       const warning = sourceEncodingWarning(encoding);
       if (warning) findings.push(warning);
       // ENABLE ALWAYS / REPLICA triggers fire in a fall-back's writing sessions too: the fall-back refuses to write until they are disabled.
-      const firing = await this.client.query(
-        `SELECT format('%I on %I.%I (ENABLE %s)', t.tgname, n.nspname, c.relname, CASE t.tgenabled WHEN 'A' THEN 'ALWAYS' ELSE 'REPLICA' END) AS what
-           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.oid = ANY($1::oid[]) AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R') ORDER BY 1`, [oids]);
-      if (firing.rows.length > 0) {
+      const firing = await readFiringTriggers(this.client, { oids });
+      if (firing.length > 0) {
         findings.push({
           severity: 'warning', code: 'TANDEM_PREREQUISITE', fallBack: true, fix: '',
-          message: `Triggers that fire even for replicated rows: ${firing.rows.map((r) => r.what).join(', ')}. If the migration falls back, they would fire for every row Tandem writes back to the source and repeat what the target's triggers did: import data to source refuses to write until they are disabled (it names the statements).`,
+          message: `Triggers that fire even for replicated rows: ${firing.map((f) => `${f.trigger} on ${f.table} (ENABLE ${f.mode})`).join(', ')}. If the migration falls back, they would fire for every row Tandem writes back to the source and repeat what the target's triggers did: import data to source refuses to write until they are disabled (it names the statements).`,
         });
       }
     }

@@ -276,6 +276,7 @@ export class PgChangeStream implements ChangeStream {
 
   /** Stops the capture at an update or delete of a table described with another identity than the migration's key (see {@link checkIdentity}). */
   private checkLoggedKey(rel: RelationMessage, what: string): void {
+    if (this.foreignIdentity.size === 0) return; // nearly always: no table changed its identity
     const key = `${rel.schema}.${rel.name}`;
     const how = this.foreignIdentity.get(key);
     if (how === undefined) return;
