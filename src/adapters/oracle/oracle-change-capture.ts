@@ -61,9 +61,11 @@ export class OracleChangeCapture implements ChangeCapture {
   readonly labels: ChangeStreamLabels;
   readonly record: Readonly<Record<string, string>>;
   private readonly streamId: string;
+  private readonly spillDir: string | undefined;
 
   constructor(private readonly db: DbConfig, names: ChangeStreamNames) {
     this.streamId = oracleStreamId(names);
+    this.spillDir = names.spillDir;
     this.labels = oracleStreamLabels(this.streamId);
     this.record = { capture: 'logminer', stream: this.streamId, markerTable: MARKER_TABLE };
   }
@@ -129,7 +131,7 @@ export class OracleChangeCapture implements ChangeCapture {
   }
 
   open(from: string, tables: readonly TableInfo[]): ChangeStream {
-    return new OracleChangeStream(this.db, { from, tables, streamId: this.streamId });
+    return new OracleChangeStream(this.db, { from, tables, streamId: this.streamId, ...(this.spillDir ? { spillDir: this.spillDir } : {}) });
   }
 
   /** A heartbeat needs no row: the capture's checkpoints move the position. A marker is a committed row. */

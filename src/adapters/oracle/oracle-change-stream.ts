@@ -10,12 +10,17 @@ import { oracleSchemaOf } from './oracle-config.js';
 import { oracleTableOf, TARGET_NAMES } from './oracle-names.js';
 import { CURRENT_USER_SQL, openDataSession, openMiningSession } from './oracle-sessions.js';
 import type { OracleTable } from './values/oracle-type.js';
+import { openChangeSpill, type ChangeSpill } from './capture/transaction-spill.js';
+import { join } from 'node:path';
 
 /**
  * The change stream of an Oracle source: `LogMinerCapture` mining from a position, run in the
  * background and handed to the exporter one committed transaction at a time (a bounded buffer keeps
  * memory flat: the miner waits while it is full). Events carry the target's names
  * (`oracle-names.ts`); markers are rows of Tandem's marker table (`capture/marker-table.ts`).
+ *
+ * An open transaction holds at most CHANGES_IN_MEMORY changes in memory; the older ones wait in a
+ * scratch file of the export dir's temp folder until its commit, which is handed on in parts.
  *
  * Oracle is not told what it may forget (`acknowledgesPositions` false): `acknowledge` does nothing,
  * and the capture's progress between transactions comes as checkpoint transactions (no events, no
@@ -24,8 +29,10 @@ import type { OracleTable } from './values/oracle-type.js';
  * NOT RUN AGAINST A LIVE ORACLE. `CheckpointPacer` and the table lookup are pure and tested.
  */
 
-/** Transactions held between the miner and the exporter before the miner waits. */
+/** Transactions held between the miner and the exporter before the miner waits ... */
 const MAX_BUFFERED = 64;
+/** ... and their events (a large transaction comes in parts of TRANSACTION_PART_EVENTS). */
+const MAX_BUFFERED_EVENTS = 20_000;
 
 /** A checkpoint is queued at most this often (each is a meta.db write). */
 const CHECKPOINT_EVERY_MS = 5000;
@@ -64,13 +71,15 @@ export function tableLookupOf(tables: readonly TableInfo[]): TableLookup {
 }
 
 export class OracleChangeStream implements ChangeStream {
-  private readonly buffer = new BoundedBuffer<CapturedTransaction>(MAX_BUFFERED);
+  private readonly buffer = new BoundedBuffer<CapturedTransaction>(MAX_BUFFERED, { limit: MAX_BUFFERED_EVENTS, of: (tx) => tx.events.length });
+  private spill: ChangeSpill | undefined;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
   private sessions: OracleSession[] = [];
   private readonly pacer: CheckpointPacer;
 
-  constructor(private readonly db: DbConfig, private readonly options: { readonly from: string; readonly tables: readonly TableInfo[]; readonly streamId: string }) {
+  /** `spillDir`: where open transactions too large to hold in memory wait for their commit (without it, in memory). */
+  constructor(private readonly db: DbConfig, private readonly options: { readonly from: string; readonly tables: readonly TableInfo[]; readonly streamId: string; readonly spillDir?: string }) {
     this.pacer = new CheckpointPacer(options.from);
   }
 
@@ -80,12 +89,15 @@ export class OracleChangeStream implements ChangeStream {
     const user = String((await data.query(CURRENT_USER_SQL))[0]!.USERNAME);
     const mining = await openMiningSession(this.db, data);
     if (!mining.shared) this.sessions.push(mining.session);
+    this.spill?.close(); // a start retried after a failure
+    if (this.options.spillDir) this.spill = openChangeSpill(join(this.options.spillDir, `${this.options.streamId}-open-transactions.sqlite`));
     const capture = new LogMinerCapture(mining.session, {
       owner: oracleSchemaOf(this.db),
       ...(mining.target.pdb ? { pdb: mining.target.pdb } : {}),
       tables: tableLookupOf(this.options.tables),
       names: TARGET_NAMES,
       markers: { owner: user, streamId: this.options.streamId },
+      ...(this.spill ? { spill: this.spill } : {}),
     }, decodeOraclePosition(this.options.from));
     await capture.prepare();
     this.running = capture.run((tx) => this.push(tx), (p) => this.checkpoint(p), this.abort.signal).then(
@@ -97,7 +109,7 @@ export class OracleChangeStream implements ChangeStream {
   private async push(tx: MinedTransaction): Promise<void> {
     await this.buffer.room();
     this.pacer.passed(tx.position);
-    this.buffer.push({ events: tx.events, position: tx.position, txId: tx.txId, markers: tx.markers });
+    this.buffer.push({ events: tx.events, position: tx.position, txId: tx.txId, markers: tx.markers, ...(tx.continues && { continues: true as const }) });
   }
 
   private async checkpoint(position: string): Promise<void> {
@@ -128,6 +140,8 @@ export class OracleChangeStream implements ChangeStream {
     const s = this.sessions;
     this.sessions = [];
     await Promise.all(s.map((x) => x.close()));
+    this.spill?.close();
+    this.spill = undefined;
     this.buffer.end();
   }
 }

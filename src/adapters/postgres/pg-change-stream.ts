@@ -1,5 +1,5 @@
 import type { UnnumberedChangeEvent } from '../../core/change-event.js';
-import type { CapturedTransaction, ChangeStream } from '../../core/engine/change-capture.js';
+import { TRANSACTION_PART_EVENTS, type CapturedTransaction, type ChangeStream } from '../../core/engine/change-capture.js';
 import { TandemError } from '../../core/errors.js';
 import { describeDb, type DbConfig } from '../../core/db-config.js';
 import { columnChange } from '../../core/engine/catalog.js';
@@ -14,12 +14,6 @@ export const MARKER_PREFIX = 'tandem';
 /** Most replication messages decoded per read of the socket (one batch of transactions). */
 const MESSAGES_PER_READ = 4096;
 
-/**
- * A transaction is handed over in parts of this many events (`CapturedTransaction.continues`), so
- * that one transaction of millions of rows does not have to fit in memory: about 1.4 KB per event
- * decoded (a 2,000,000-row UPDATE held whole took 2.8 GB), so a part is about 15 MB.
- */
-export const TRANSACTION_PART_EVENTS = 10_000;
 
 /** The transaction being received: its events (since its last part) and markers so far. */
 interface OpenTransaction {

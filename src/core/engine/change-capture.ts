@@ -11,7 +11,19 @@ export interface ChangeStreamNames {
   readonly id: string;
   /** The source's stream before the cutover, the target's after it (fall-back). */
   readonly side: 'source' | 'target';
+  /**
+   * A directory of the export dir where a stream may keep scratch files (an Oracle stream's open
+   * transactions too large to hold in memory); given to the exporters' streams only.
+   */
+  readonly spillDir?: string;
 }
+
+/**
+ * A transaction too large to hold in memory is handed over in parts of this many events
+ * (`CapturedTransaction.continues`): about 1.4 KB per event decoded on PostgreSQL (a 2,000,000-row
+ * UPDATE held whole took 2.8 GB), so a part is about 15 MB.
+ */
+export const TRANSACTION_PART_EVENTS = 10_000;
 
 /** The committed changes of one source transaction, in commit order. */
 export interface CapturedTransaction {

@@ -125,7 +125,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   const recorded = meta.getValue<Record<string, string>>(r.replicationKey);
   const startPosition = meta.getValue<string>(r.startKey);
   if (!recorded || !startPosition) throw new TandemError('TANDEM_EXPORT_DIR', `The ${role} change stream's state in meta.db is incomplete.`, { hint: 'Start a new migration in a new export dir.' });
-  const capture = engine.changeCapture(db, { id: uuid, side: role });
+  const capture = engine.changeCapture(db, { id: uuid, side: role, spillDir: exportDir.tempDir });
   const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role, segmentBytes: segmentBytesFromEnv() });
   const tables = options.tables ?? await capturedTables(side, meta);
   const goneAtStart = role === 'source' ? tablesGoneSinceSnapshot(meta, tables) : [];
@@ -274,6 +274,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             const { position } = tx;
             // Replayed after a crash or a reconnection: already queued.
             if (alreadyQueued(tx, queue.lastPosition) || (pendingTx && alreadyQueued(tx, pendingTx.position))) continue;
+            if (parts.skipsPositionOnly(tx)) continue;
             const events = parts.unqueuedEvents(tx);
             if (tx.continues) {
               // A part of a transaction too large to hold: queued at once (after the whole ones

@@ -78,6 +78,18 @@ export class TransactionParts {
     return skip === 0 ? tx.events : tx.events.slice(skip);
   }
 
+  /**
+   * Whether `tx` only moves the position (no events, no markers, not a part: an engine's checkpoint,
+   * such as an Oracle stream's mined window) while the queue holds the first parts of another
+   * transaction: it is skipped. A stream replaying after a crash may come to such a checkpoint
+   * before the transaction's parts again (Oracle's are paced by time, so the replay need not take
+   * the same ones), and nothing but that transaction may follow its recorded parts.
+   */
+  skipsPositionOnly(tx: CapturedTransaction): boolean {
+    return this.queued !== undefined && !this.lastPartPending && tx.txId !== this.queued.txId
+      && !tx.continues && tx.events.length === 0 && tx.markers.length === 0;
+  }
+
   /** The record to commit with the append of `count` more events of the part `tx` (`at`: the queue's position now). */
   partRecord(tx: CapturedTransaction, at: string, count: number): QueuedParts {
     const same = this.queued?.txId === tx.txId;

@@ -19,7 +19,7 @@ import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.j
 import { dumpConnections } from './binlog-helpers.js';
 import { newExportDir, runTandem, targetFlags } from '../../helpers/cli.js';
 import { eventually, killAll, startTandem, tail, sleep } from '../../helpers/live-process.js';
-import { TRANSACTION_PART_EVENTS } from '../../../src/adapters/mysql/capture/transaction-assembler.js';
+import { TRANSACTION_PART_EVENTS } from '../../../src/core/engine/change-capture.js';
 
 let my: MariaDbServer;
 let pgs: PgServer;

@@ -16,7 +16,7 @@ import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
 import { startTandem, killAll, tail, eventually } from '../../helpers/live-process.js';
 import { tableChecksums } from '../../helpers/table-checksum.js';
-import { TRANSACTION_PART_EVENTS } from '../../../src/adapters/postgres/pg-change-stream.js';
+import { TRANSACTION_PART_EVENTS } from '../../../src/core/engine/change-capture.js';
 
 let pg: PgServer;
 const ROWS = Math.round(TRANSACTION_PART_EVENTS * 2.5);

@@ -93,3 +93,17 @@ test('another transaction where the queue holds the first parts of one is a bug,
   p.streamStarted();
   assert.throws(() => p.unqueuedEvents(tx('9', 1, 2)), /holds the first 3 events of source transaction 7, but the stream went on with transaction 9/);
 });
+
+test('a checkpoint (no events, no markers) where the queue holds the first parts of a transaction is skipped, not taken for another transaction', () => {
+  const checkpoint: CapturedTransaction = { events: [], position: '0000000150', txId: '', markers: [] };
+  const p = new TransactionParts({ txId: '7', after: 'A', events: 3 });
+  p.streamStarted();
+  assert.equal(p.skipsPositionOnly(checkpoint), true, 'an Oracle replay may come to a checkpoint the first pass did not take');
+  assert.equal(p.skipsPositionOnly({ ...checkpoint, markers: ['cutover_to_target'] }), false, 'a marker is never skipped');
+  assert.equal(p.skipsPositionOnly(tx('9', 1, 2, true)), false, 'another transaction with events is still a bug (unqueuedEvents says so)');
+  assert.equal(p.skipsPositionOnly({ ...tx('7', 1, 3), events: [] }), false);
+  assert.deepEqual(ids(p.unqueuedEvents(tx('7', 1, 4))), [4]);
+  assert.deepEqual(ids(p.unqueuedEvents(tx('7', 5, 5, true))), [5]);
+  assert.equal(p.skipsPositionOnly(checkpoint), false, 'once the last part is pending, positions move again');
+  assert.equal(new TransactionParts(undefined).skipsPositionOnly(checkpoint), false, 'nothing held: a checkpoint moves the position');
+});

@@ -44,7 +44,7 @@ const OPTIONS = { tables: tableLookupOf([TABLE_INFO]), names: TARGET_NAMES, mark
 
 function mine(resume = snapshotPosition(2000000n, 2000000n), rows = ROWS) {
   const p = new MinedRowPipeline(OPTIONS, resume);
-  const out = rows.map((r) => p.push(r)).filter((t) => t !== undefined);
+  const out = rows.flatMap((r) => [...p.push(r)]);
   return { out, checkpoint: p.endWindow(2000050n) };
 }
 

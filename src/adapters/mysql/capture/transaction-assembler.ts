@@ -11,6 +11,7 @@
  */
 import type { UnnumberedChangeEvent } from '../../../core/change-event.js';
 import { TandemError } from '../../../core/errors.js';
+import { TRANSACTION_PART_EVENTS } from '../../../core/engine/change-capture.js';
 import { EVENT_FLAG_ARTIFICIAL } from './binlog-event-types.js';
 import type { BinlogEvent, EventHeader, RowsEvent, TableMapEvent } from './binlog-event-types.js';
 import { compileRowDecoder, decodeRows, isFullImage, type ColumnValue, type RowDecoderPlan } from './binlog-row-decoder.js';
@@ -41,12 +42,11 @@ export interface AssembledTransaction {
   readonly endsParts?: true;
 }
 
-/**
- * A group is handed over in parts of this many events (`AssembledTransaction.continues`), so that a
- * transaction of millions of rows does not have to fit in memory. XA groups are not: they are
- * refused when they change a migrated table, which may only show at their end.
+/*
+ * A group is handed over in parts of TRANSACTION_PART_EVENTS events (`AssembledTransaction.continues`),
+ * so that a transaction of millions of rows does not have to fit in memory. XA groups are not: they
+ * are refused when they change a migrated table, which may only show at their end.
  */
-export const TRANSACTION_PART_EVENTS = 10_000;
 
 /** Options for {@link TransactionAssembler}. */
 export interface TransactionAssemblerOptions {

@@ -9,7 +9,9 @@ import {
 } from './logminer-sql.js';
 import { encodeOraclePosition, snapshotStart, type OraclePosition } from './oracle-position.js';
 import { transactionEvents, ORACLE_NAMES, type NameMapper, type TableLookup } from './redo-events.js';
-import { ContinuationJoiner, TransactionAssembler } from './transaction-assembler.js';
+import { changeChunks, ContinuationJoiner, TransactionAssembler, type CommittedTransaction } from './transaction-assembler.js';
+import type { ChangeSpill } from './transaction-spill.js';
+import { TRANSACTION_PART_EVENTS } from '../../../core/engine/change-capture.js';
 import { MARKER_TABLE, markersIn, type MarkerSource } from './marker-table.js';
 
 /**
@@ -41,6 +43,8 @@ export interface LogMinerCaptureOptions {
   readonly fetchRows?: number;
   /** Tandem's marker rows to read (`marker-table.ts`); without it markers are not mined. */
   readonly markers?: MarkerSource;
+  /** Where open transactions' changes beyond CHANGES_IN_MEMORY wait for their commit (without it, all are held in memory). */
+  readonly spill?: ChangeSpill;
 }
 
 /** One committed transaction as the capture hands it on. */
@@ -51,7 +55,15 @@ export interface MinedTransaction {
   readonly txId: string;
   /** Markers of this capture's stream written in the transaction. */
   readonly markers: readonly string[];
+  /**
+   * A part of a transaction that held more changes than the capture keeps in memory
+   * (`CapturedTransaction.continues`): its position is the one before the transaction's own.
+   */
+  readonly continues?: true;
 }
+
+/** What a mined row completes: nothing, one transaction, or a large one's parts (read one at a time). */
+const NOTHING: readonly MinedTransaction[] = [];
 
 /**
  * Where a snapshot and its capture meet: CURRENT_SCN, the oldest open transaction's start, then
@@ -73,20 +85,64 @@ export class MinedRowPipeline {
   private readonly joiner = new ContinuationJoiner();
   private readonly assembler: TransactionAssembler;
 
-  constructor(private readonly options: Pick<LogMinerCaptureOptions, 'tables' | 'names' | 'markers'>, resume: OraclePosition) {
-    this.assembler = new TransactionAssembler(resume);
+  /**
+   * `spill`: where open transactions' changes beyond `inMemory` wait for their commit; such a
+   * transaction is handed on in parts of `partEvents` events.
+   */
+  constructor(private readonly options: Pick<LogMinerCaptureOptions, 'tables' | 'names' | 'markers'> & {
+    readonly spill?: { readonly store: ChangeSpill; readonly inMemory?: number } | undefined;
+    readonly partEvents?: number;
+  }, resume: OraclePosition) {
+    this.assembler = new TransactionAssembler(resume, options.spill);
   }
 
-  /** One row of the contents query (OUT_FORMAT_OBJECT); the transaction it completes, if any is worth handing on. */
-  push(record: Readonly<Record<string, unknown>>): MinedTransaction | undefined {
+  /**
+   * One row of the contents query (OUT_FORMAT_OBJECT); the transaction it completes, if any is worth
+   * handing on, or its parts. Parts are read from the spill as they are iterated: take each before
+   * pushing another row.
+   */
+  push(record: Readonly<Record<string, unknown>>): Iterable<MinedTransaction> {
     const row = this.joiner.push(logMinerRowFromRecord(record));
-    if (!row) return undefined;
+    if (!row) return NOTHING;
+    const before = this.assembler.checkpoint();
     const tx = this.assembler.push(row);
-    if (!tx) return undefined;
+    if (!tx) return NOTHING;
+    if (tx.spilled) return this.parts(tx, encodeOraclePosition(before));
     const o = this.options;
     const events = transactionEvents(tx, o.tables, o.names ?? ORACLE_NAMES);
     const markers = o.markers ? markersIn(tx, o.markers) : [];
-    return events.length > 0 || markers.length > 0 ? { events, position: encodeOraclePosition(tx.position), txId: tx.xid, markers } : undefined;
+    return events.length > 0 || markers.length > 0 ? [{ events, position: encodeOraclePosition(tx.position), txId: tx.xid, markers }] : NOTHING;
+  }
+
+  /**
+   * A transaction whose earlier changes were spilled, in parts: each part's position is `before`
+   * (the position the capture had reached before the transaction's commit: at or after every
+   * transaction handed on before it, strictly before its own); the last part, with its markers,
+   * carries its own position and is handed on even without events, so the exporter knows the
+   * transaction ended.
+   */
+  private *parts(tx: CommittedTransaction, before: string): Generator<MinedTransaction> {
+    const o = this.options;
+    const size = o.partEvents ?? TRANSACTION_PART_EVENTS;
+    const markers: string[] = [];
+    let events: UnnumberedChangeEvent[] = [];
+    let handed = false;
+    try {
+      for (const changes of changeChunks(tx, size)) {
+        const chunk: CommittedTransaction = { ...tx, changes, spilled: undefined };
+        for (const e of transactionEvents(chunk, o.tables, o.names ?? ORACLE_NAMES)) events.push(e);
+        if (o.markers) markers.push(...markersIn(chunk, o.markers));
+        while (events.length >= size) {
+          const part = events.length === size ? events : events.slice(0, size);
+          events = events.length === size ? [] : events.slice(size);
+          yield { events: part, position: before, txId: tx.xid, markers: [], continues: true };
+          handed = true;
+        }
+      }
+    } finally {
+      tx.spilled!.release();
+    }
+    if (handed || events.length > 0 || markers.length > 0) yield { events, position: encodeOraclePosition(tx.position), txId: tx.xid, markers };
   }
 
   /** Every row up to `scn` has been pushed (a window's end): the checkpoint a restart may resume from. */
@@ -109,7 +165,8 @@ export class LogMinerCapture {
   private minedThrough: bigint;
 
   constructor(private readonly session: OracleSession, private readonly options: LogMinerCaptureOptions, resume: OraclePosition) {
-    this.pipeline = new MinedRowPipeline(options, resume);
+    const { tables, names, markers, spill } = options;
+    this.pipeline = new MinedRowPipeline({ tables, names, markers, spill: spill ? { store: spill } : undefined }, resume);
     this.minedThrough = resume.restartScn - 1n;
   }
 
@@ -159,8 +216,7 @@ export class LogMinerCapture {
         };
         await this.session.stream(contentsQuery({ pdb: o.pdb !== undefined, markers: o.markers !== undefined }), binds, o.fetchRows ?? 2000, async (rows) => {
           for (const record of rows) {
-            const tx = this.pipeline.push(record);
-            if (tx) await onTransaction(tx);
+            for (const tx of this.pipeline.push(record)) await onTransaction(tx);
           }
         });
       } finally {

@@ -1,6 +1,7 @@
 import { TandemError } from '../../../core/errors.js';
 import { OPERATION, type LogMinerRow } from './logminer-row.js';
 import { AFTER_ALL, commitIsAfter, type OraclePosition } from './oracle-position.js';
+import type { ChangeSpill } from './transaction-spill.js';
 
 /**
  * Rebuilds committed transactions from V$LOGMNR_CONTENTS rows, which arrive in SCN order with the
@@ -20,6 +21,9 @@ import { AFTER_ALL, commitIsAfter, type OraclePosition } from './oracle-position
  * - COMMIT (7) ends it. Its position is (commit SCN, ordinal among the commits at that SCN); it is
  *   emitted only when that comes after the resume position, so a restart repeats nothing.
  * - An incomplete transaction that must be emitted is an error, never a partial emission.
+ * - With a spill (`ChangeSpill`), an open transaction keeps at most `inMemory` changes in memory: the
+ *   older ones go to the spill, and a partial rollback that matches none of those in memory removes
+ *   the latest matching spilled one. Its commit hands them on through `spilled`, before `changes`.
  */
 
 /** One change of a captured table, kept until its transaction commits. */
@@ -39,14 +43,37 @@ export interface CommittedTransaction {
   readonly startScn: bigint;
   readonly commitScn: bigint;
   readonly position: OraclePosition;
+  /** Its changes held in memory: all of them, or with `spilled` the latest ones. */
   readonly changes: readonly RowChange[];
+  /** Its earlier changes, when it held more than the assembler keeps in memory: they come before `changes`. */
+  readonly spilled?: SpilledChanges;
 }
+
+/** The changes of a committed transaction that went to the spill. */
+export interface SpilledChanges {
+  readonly count: number;
+  /** Reads them in order, `size` at a time. */
+  chunks(size: number): Generator<RowChange[]>;
+  /** Forgets them (once they have been read). */
+  release(): void;
+}
+
+/** Every change of `tx` in order, at most `size` at a time (the spilled ones read page by page). */
+export function* changeChunks(tx: CommittedTransaction, size: number): Generator<readonly RowChange[]> {
+  if (tx.spilled) yield* tx.spilled.chunks(size);
+  for (let i = 0; i < tx.changes.length; i += size) yield i === 0 && tx.changes.length <= size ? tx.changes : tx.changes.slice(i, i + size);
+}
+
+/** How many changes of one open transaction the assembler holds in memory before it spills them. */
+export const CHANGES_IN_MEMORY = 10_000;
 
 interface OpenTransaction {
   readonly xid: string;
   startScn: bigint;
   sawStart: boolean;
-  readonly changes: RowChange[];
+  changes: RowChange[];
+  /** How many of its earlier changes are in the spill. */
+  spilled: number;
   /** Set when a rollback row matched no earlier change: emitting it would be wrong. */
   inconsistency?: string;
 }
@@ -95,8 +122,11 @@ export class TransactionAssembler {
   private ordinal = -1;
   private last: OraclePosition;
 
-  /** `resume`: the position of the last transaction already queued (or the snapshot's position). */
-  constructor(private readonly resume: OraclePosition) {
+  /**
+   * `resume`: the position of the last transaction already queued (or the snapshot's position).
+   * `spill`: where an open transaction's changes beyond `inMemory` go (without it, all are held).
+   */
+  constructor(private readonly resume: OraclePosition, private readonly spill?: { readonly store: ChangeSpill; readonly inMemory?: number }) {
     this.last = resume;
   }
 
@@ -115,13 +145,16 @@ export class TransactionAssembler {
           tx.sawStart = true;
           if (scn < tx.startScn) tx.startScn = scn;
         } else {
-          this.open.set(row.xid, { xid: row.xid, startScn: scn, sawStart: true, changes: [] });
+          this.open.set(row.xid, { xid: row.xid, startScn: scn, sawStart: true, changes: [], spilled: 0 });
         }
         return undefined;
       }
-      case OPERATION.ROLLBACK:
+      case OPERATION.ROLLBACK: {
+        const tx = this.open.get(row.xid);
         this.open.delete(row.xid);
+        if (tx && tx.spilled > 0) this.spill!.store.drop(row.xid);
         return undefined;
+      }
       case OPERATION.COMMIT:
         return this.commit(row.xid, scn);
       default:
@@ -133,7 +166,7 @@ export class TransactionAssembler {
 
   private change(row: LogMinerRow, scn: bigint): void {
     let tx = this.open.get(row.xid);
-    if (!tx) this.open.set(row.xid, (tx = { xid: row.xid, startScn: scn, sawStart: false, changes: [] }));
+    if (!tx) this.open.set(row.xid, (tx = { xid: row.xid, startScn: scn, sawStart: false, changes: [], spilled: 0 }));
     if (row.rollback === 1) {
       if (!DML.has(row.operationCode)) {
         tx.inconsistency ??= `a rollback of a ${row.operationCode === OPERATION.DDL ? 'DDL statement' : 'LOB operation'} at SCN ${scn}`;
@@ -146,6 +179,10 @@ export class TransactionAssembler {
           return;
         }
       }
+      if (tx.spilled > 0 && this.spill!.store.removeLatest(tx.xid, row.segOwner!, row.tableName!, row.rowId, [...DML])) {
+        tx.spilled -= 1;
+        return;
+      }
       tx.inconsistency ??= `a partial rollback at SCN ${scn} of a change that was not mined`;
       return;
     }
@@ -153,6 +190,11 @@ export class TransactionAssembler {
       operationCode: row.operationCode, scn, owner: row.segOwner!, table: row.tableName!, rowId: row.rowId,
       sqlRedo: row.sqlRedo ?? '', info: row.info ?? null,
     });
+    if (this.spill && tx.changes.length >= (this.spill.inMemory ?? CHANGES_IN_MEMORY)) {
+      this.spill.store.append(tx.xid, tx.changes);
+      tx.spilled += tx.changes.length;
+      tx.changes = [];
+    }
   }
 
   private commit(xid: string, scn: bigint): CommittedTransaction | undefined {
@@ -166,20 +208,37 @@ export class TransactionAssembler {
     const tx = this.open.get(xid);
     this.open.delete(xid);
     const position: OraclePosition = { commitScn: scn, ordinal: this.ordinal, restartScn: this.restartScn(scn) };
-    if (!commitIsAfter(scn, this.ordinal, this.resume)) return undefined;
-    this.last = position;
-    if (!tx || tx.changes.length === 0) return undefined;
-    if (!tx.sawStart) {
-      throw new TandemError('TANDEM_DATA', `Transaction ${xid} (committed at SCN ${scn}) began before the SCN mining started from; its first changes were not mined.`, {
-        hint: 'Tandem starts mining at the oldest open transaction; this means that start was missed. Export again from a new snapshot (--start-clean true) and report it.',
-      });
+    const spilled = tx && tx.spilled > 0 ? this.spilledOf(tx) : undefined;
+    let handedOn = false;
+    try {
+      if (!commitIsAfter(scn, this.ordinal, this.resume)) return undefined;
+      this.last = position;
+      if (!tx || (tx.changes.length === 0 && !spilled)) return undefined;
+      if (!tx.sawStart) {
+        throw new TandemError('TANDEM_DATA', `Transaction ${xid} (committed at SCN ${scn}) began before the SCN mining started from; its first changes were not mined.`, {
+          hint: 'Tandem starts mining at the oldest open transaction; this means that start was missed. Export again from a new snapshot (--start-clean true) and report it.',
+        });
+      }
+      if (tx.inconsistency) {
+        throw new TandemError('TANDEM_DATA', `Transaction ${xid} (committed at SCN ${scn}) holds ${tx.inconsistency}; Tandem will not queue it partially.`, {
+          hint: 'Export again from a new snapshot (--start-clean true) and report it with the SCN.',
+        });
+      }
+      handedOn = true;
+      return { xid, startScn: tx.startScn, commitScn: scn, position, changes: tx.changes, ...(spilled ? { spilled } : {}) };
+    } finally {
+      // What is not handed on is forgotten here; what is, by its reader (`release`).
+      if (!handedOn) spilled?.release();
     }
-    if (tx.inconsistency) {
-      throw new TandemError('TANDEM_DATA', `Transaction ${xid} (committed at SCN ${scn}) holds ${tx.inconsistency}; Tandem will not queue it partially.`, {
-        hint: 'Export again from a new snapshot (--start-clean true) and report it with the SCN.',
-      });
-    }
-    return { xid, startScn: tx.startScn, commitScn: scn, position, changes: tx.changes };
+  }
+
+  private spilledOf(tx: OpenTransaction): SpilledChanges | undefined {
+    const store = this.spill!.store;
+    return {
+      count: tx.spilled,
+      chunks: (size) => store.chunks(tx.xid, size),
+      release: () => store.drop(tx.xid),
+    };
   }
 
   /** The oldest start among the open transactions, or `upTo` if that is older. */
@@ -210,7 +269,7 @@ export class TransactionAssembler {
   }
 
   /** Transactions begun and not yet ended (for diagnostics and the restart SCN). */
-  openTransactions(): { xid: string; startScn: bigint; changes: number }[] {
-    return [...this.open.values()].map((t) => ({ xid: t.xid, startScn: t.startScn, changes: t.changes.length }));
+  openTransactions(): { xid: string; startScn: bigint; changes: number; inMemory: number }[] {
+    return [...this.open.values()].map((t) => ({ xid: t.xid, startScn: t.startScn, changes: t.spilled + t.changes.length, inMemory: t.changes.length }));
   }
 }
