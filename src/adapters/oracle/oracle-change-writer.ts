@@ -1,6 +1,6 @@
 import type { ChangeEvent } from '../../core/change-event.js';
 import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../core/change-target.js';
-import type { DbConfig } from '../../core/db-config.js';
+import { describeDb, type DbConfig } from '../../core/db-config.js';
 import { tableKeyOf } from '../../core/engine/catalog.js';
 import type { ChangeWriterOptions } from '../../core/engine/engine.js';
 import { TandemError } from '../../core/errors.js';
@@ -105,7 +105,7 @@ export class OracleChangeWriter implements ChangeTarget {
     this.keys = keys;
     await this.inner?.close();
     this.inner = new OracleChangeTarget(() => openDataSession(this.db), {
-      tables, uniqueKeys: keys,
+      tables, uniqueKeys: keys, where: describeDb(this.db),
       onLoss: (lines) => { for (const l of lines) this.options.onWarning(`written to Oracle differently: ${l}`); },
     });
     return this.inner.prepare(migrationUuid, channels);

@@ -16,6 +16,7 @@ import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
 import { readFiringTriggers } from './firing-triggers.js';
+import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
 
 /** Options of `PgChangeTarget`. */
@@ -185,7 +186,9 @@ export class PgChangeTarget implements ChangeTarget {
     const parts = ['BEGIN', 'SET CONSTRAINTS ALL DEFERRED'];
     for (const s of plan.statements) {
       if (s.kind === 'truncate') throw new Error('a truncate is applied step by step');
-      parts.push(statementSql(s, this.typedTable(s), `${sqlLiteral(JSON.stringify(s.rows))}::jsonb`));
+      // An UPDATE or DELETE that misses a row fails the whole text (nothing commits); the step-by-step
+      // rerun that follows names the rows.
+      parts.push(statementSql(s, this.typedTable(s), `${sqlLiteral(JSON.stringify(s.rows))}::jsonb`, s.kind === 'insert' ? undefined : 'count'));
     }
     // Parameters 2-6 are integers; the uuid must be typed (an untyped literal in a SELECT list is text).
     const values = progressParams(this.migrationUuid, channelNo, lastVsn, plan);
@@ -252,7 +255,8 @@ export class PgChangeTarget implements ChangeTarget {
         }
       } else {
         const { text, name } = this.sql(s);
-        await client.query({ name, text, values: [JSON.stringify(s.rows)] });
+        const res = await client.query({ name, text, values: [JSON.stringify(s.rows)] });
+        if (s.kind !== 'insert' && res.rowCount !== s.rows.length) throw this.rowsNotFound(s, res.rows);
       }
     }
   }
@@ -282,11 +286,27 @@ export class PgChangeTarget implements ChangeTarget {
     const shape = `${s.kind}\u0000${s.table.schema}\u0000${s.table.name}\u0000${s.kind === 'delete' ? '' : s.columns.join('\u0000')}`;
     let cached = this.sqlCache.get(shape);
     if (!cached) {
-      const text = statementSql(s, this.typedTable(s));
+      const text = statementSql(s, this.typedTable(s), undefined, s.kind === 'insert' ? undefined : 'keys');
       cached = { text, name: statementName(text) };
       this.sqlCache.set(shape, cached);
     }
     return cached;
+  }
+
+  /**
+   * An UPDATE or DELETE that did not find every row it names (`found`: the key values of those it
+   * found): the written database no longer holds rows the other side changed, so something else
+   * wrote to it. Applying on would lose those changes without a word.
+   */
+  private rowsNotFound(s: Extract<PlannedStatement, { kind: 'update' | 'delete' }>, found: readonly Record<string, unknown>[]): TandemError {
+    const pk = s.table.primaryKey;
+    const keyOf = (values: readonly unknown[]) => JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));
+    const seen = new Set(found.map((r) => keyOf(pk.map((_, i) => r[`k${i}`]))));
+    const missing = s.rows.filter((r) => !seen.has(keyOf(r.slice(0, pk.length))));
+    return rowsNotFoundError({
+      table: `${s.table.schema}.${s.table.name}`, kind: s.kind, missing: missing.length, total: s.rows.length, vsns: s.vsns, where: describeDb(this.config),
+      keys: missing.slice(0, 5).map((r) => pk.map((k, i) => `${k}=${r[i] ?? 'NULL'}`).join(', ')),
+    });
   }
 
   /** The statement's table with its column types; an event column the table lacks is an error. */

@@ -50,6 +50,7 @@ const config = (database: string): MySqlDbConfig => ({
 const EXTRA_DDL = `
 CREATE TABLE accounts (id int NOT NULL PRIMARY KEY, email varchar(40) NOT NULL UNIQUE, code int NOT NULL UNIQUE, balance decimal(12,2) NOT NULL DEFAULT 0);
 CREATE TABLE pairs (a int NOT NULL, b varchar(10) NOT NULL, v int, PRIMARY KEY (a, b));
+CREATE TABLE kept_pairs (a int NOT NULL, b varchar(10) NOT NULL, v int, PRIMARY KEY (a, b));
 CREATE TABLE parent (id int NOT NULL PRIMARY KEY);
 CREATE TABLE child (id int NOT NULL PRIMARY KEY, parent_id int, CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE);
 CREATE TABLE counter_t (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, x int);
@@ -73,7 +74,7 @@ before(async () => {
   await maria.createDatabase('shop');
   await maria.createDatabase('shop_back');
   await maria.sql('shop', EVERY_TYPE_DDL + EVERY_TYPE_ROWS + EXTRA_DDL);
-  for (const t of ['every_type', 'accounts', 'pairs', 'parent', 'child', 'counter_t']) {
+  for (const t of ['every_type', 'accounts', 'pairs', 'kept_pairs', 'parent', 'child', 'counter_t']) {
     const [create] = await maria.sql('shop', `SHOW CREATE TABLE ${t}`);
     await maria.sql('shop_back', create['Create Table']);
   }
@@ -447,4 +448,33 @@ test('the metadata the data-migration report reads: applied counts per table (tr
   assert.equal(await meta.drop(), 'database ybvoyager_metadata');
   assert.equal(await meta.drop(), undefined);
   assert.deepEqual((await meta.appliedEventCounts(UUID)).size, 0);
+});
+
+test('an update or delete of a row MariaDB does not hold stops the batch, naming it, instead of losing the change; put back, the rerun applies it', async () => {
+  const w = writer(['kept_pairs']);
+  const key = (a: string, b: string) => ({ a, b });
+  try {
+    await w.prepare(UUID, 2);
+    await w.applyBatch(0, [
+      ev('c', 'kept_pairs', key('910', 'a'), { a: '910', b: 'a', v: '0' }), ev('c', 'kept_pairs', key('910', 'b'), { a: '910', b: 'b', v: '0' }),
+      ev('c', 'kept_pairs', key('911', 'a'), { a: '911', b: 'a', v: '0' }), ev('c', 'kept_pairs', key('911', 'b'), { a: '911', b: 'b', v: '0' }),
+    ]);
+    // Something else deletes two rows on the database written to.
+    await maria.sql('shop_back', "DELETE FROM kept_pairs WHERE (a, b) IN ((910, 'b'), (911, 'b'))");
+    const updates = [ev('d', 'kept_pairs', key('911', 'a')), ev('u', 'kept_pairs', key('910', 'a'), { v: '1' }), ev('u', 'kept_pairs', key('910', 'b'), { v: '2' }), ev('c', 'kept_pairs', key('912', 'a'), { a: '912', b: 'a', v: '0' })];
+    const rows = async () => (await maria.sql('shop_back', 'SELECT a, b, v FROM kept_pairs WHERE a >= 900 ORDER BY a, b')).map((r) => `${r.a}${r.b}=${r.v}`);
+    await assert.rejects(w.applyBatch(0, updates), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_DATA'
+      && /^1 of the 2 rows of public\.kept_pairs to update \(events \d+\.\.\d+\) are not on root@127\.0\.0\.1:\d+\/shop_back: a=910, b=b\. Something other than Tandem changed that table there/.test(e.message)
+      && /Put these rows back .* then rerun the same import command: it resumes/.test(e.hint ?? ''));
+    assert.deepEqual(await rows(), ['910a=0', '911a=0'], 'nothing of the batch was written: the delete of 911a rolled back, 912a not inserted');
+    await maria.sql('shop_back', "INSERT INTO kept_pairs VALUES (910, 'b', 0)");
+    await w.applyBatch(0, updates);
+    assert.deepEqual(await rows(), ['910a=1', '910b=2', '912a=0']);
+    // A delete of a row not there: how many (a multi-row DELETE does not say which).
+    await assert.rejects(w.applyBatch(0, [ev('d', 'kept_pairs', key('911', 'b')), ev('d', 'kept_pairs', key('912', 'a'))]), (e: unknown) => e instanceof TandemError
+      && /^1 of the 2 rows of public\.kept_pairs to delete \(events \d+\.\.\d+\) are not on root@127\.0\.0\.1:\d+\/shop_back\. Something other/.test(e.message));
+    assert.deepEqual(await rows(), ['910a=1', '910b=2', '912a=0']);
+  } finally {
+    await w.close();
+  }
 });

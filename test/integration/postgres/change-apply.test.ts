@@ -6,6 +6,7 @@ import { startPg15, targetDbConfig } from '../../helpers/pg-server.js';
 import type { PgServer } from '../../helpers/pg-server.js';
 import { tableChecksums } from '../../helpers/table-checksum.js';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
+import { TandemError } from '../../../src/core/errors.js';
 import { PgChangeTarget } from '../../../src/adapters/postgres/change-applier.js';
 import type { AppliedTable } from '../../../src/core/apply/batch-plan.js';
 
@@ -315,6 +316,41 @@ test('a batch is one round trip; values holding dollar-quote tags, quotes and ba
     assert.deepEqual(p, [{ l: 7, i: 5, u: 1, d: 1 }]);
   } finally {
     (pgLib.Client.prototype as { query: unknown }).query = original;
+    await target.close();
+  }
+});
+
+test('an update or delete of a row the written database does not hold stops the batch, naming the rows, instead of losing the change; put back, the rerun applies it', async () => {
+  await fresh('gone_tgt', 'CREATE TABLE t (id int, part text, v int, PRIMARY KEY (id, part)); INSERT INTO t SELECT g, \'x\', 0 FROM generate_series(1, 8) g');
+  const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id', 'part'], columns: ['id', 'part', 'v'] };
+  const base = { schema: 'public', table: 't', position: '0', txId: '1' };
+  const key = (id: number) => ({ id: String(id), part: 'x' });
+  const upd = (vsn: number, id: number, v: number): ChangeEvent => ({ ...base, vsn, op: 'u', key: key(id), after: { v: String(v) } });
+  const del = (vsn: number, id: number): ChangeEvent => ({ ...base, vsn, op: 'd', key: key(id) });
+  const target = new PgChangeTarget(config('gone_tgt'), { tables: [T] });
+  try {
+    await target.prepare(MIGRATION, 1);
+    await target.applyBatch(0, [upd(1, 1, 10)]);
+    // Something else deletes rows 3 and 5 on the written database.
+    await server.sql('gone_tgt', 'DELETE FROM t WHERE id IN (3, 5)');
+    const batch = [upd(2, 2, 20), upd(3, 3, 30), del(4, 4), del(5, 5), { ...base, vsn: 6, op: 'c' as const, key: key(9), after: { id: '9', part: 'x', v: '90' } }];
+    await assert.rejects(target.applyBatch(0, batch), (e: unknown) => {
+      assert.ok(e instanceof TandemError && e.code === 'TANDEM_DATA', String(e));
+      // Deletes run before updates: the delete of 5 is the first statement to miss a row.
+      assert.match(e.message, /^1 of the 2 rows of public\.t to delete \(events 4\.\.5\) are not on postgres@127\.0\.0\.1:\d+\/gone_tgt: id=5, part=x\. Something other than Tandem changed that table there/);
+      assert.match(e.hint ?? '', /Put these rows back on .* as they are on the database being read, then rerun the same import command: it resumes/);
+      return true;
+    });
+    // Nothing of the batch was written, its progress included.
+    assert.deepEqual(await server.sql('gone_tgt', 'SELECT id, v FROM t ORDER BY id'), [1, 2, 4, 6, 7, 8].map((id) => ({ id, v: id === 1 ? 10 : 0 })));
+    const progress = await server.sql('gone_tgt', 'SELECT last_applied_vsn::int AS l FROM ybvoyager_metadata.ybvoyager_import_data_event_channels_metainfo');
+    assert.deepEqual(progress, [{ l: 1 }]);
+    await server.sql('gone_tgt', "INSERT INTO t VALUES (5, 'x', 0)");
+    await assert.rejects(target.applyBatch(0, batch), (e: unknown) => e instanceof TandemError && /^1 of the 2 rows of public\.t to update \(events 2\.\.3\) are not on .*: id=3, part=x\./.test(e.message));
+    await server.sql('gone_tgt', "INSERT INTO t VALUES (3, 'x', 0)");
+    await target.applyBatch(0, batch);
+    assert.deepEqual(await server.sql('gone_tgt', 'SELECT id, v FROM t ORDER BY id'), [[1, 10], [2, 20], [3, 30], [6, 0], [7, 0], [8, 0], [9, 90]].map(([id, v]) => ({ id, v })));
+  } finally {
     await target.close();
   }
 });

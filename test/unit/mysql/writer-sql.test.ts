@@ -11,6 +11,8 @@ import type { MySqlValueKind, MySqlValueType } from '../../../src/adapters/mysql
 import { TandemError } from '../../../src/core/errors.js';
 import { column, table } from './catalog-builders.js';
 
+/** The SQL texts of writeStatements. */
+const sqlOf = (...a: Parameters<typeof writeStatements>) => writeStatements(...a).map((w) => w.sql);
 const vt = (kind: MySqlValueKind, extra: Partial<MySqlValueType> = {}): MySqlValueType => ({ kind, column: 't.c', nullable: true, ...extra });
 
 const T: WriterTable = {
@@ -47,8 +49,8 @@ test('values from PostgreSQL text: TIMESTAMP to UTC, intervals to TIME, bytea an
 
 test('inserts: multi-row, generated columns dropped, split below the byte limit', () => {
   const s = { kind: 'insert' as const, table: applied(T), columns: ['id', 'name', 'total'], rows: [['1', 'a', '9'], ['2', null, '9'], ['3', 'c\td', '9']], vsns };
-  assert.deepEqual(writeStatements(s, T, 1 << 20), ["INSERT INTO `shop`.`t` (`id`, `name`) VALUES ('1', 'a'), ('2', NULL), ('3', 'c\\td')"]);
-  assert.deepEqual(writeStatements(s, T, 26), [
+  assert.deepEqual(sqlOf(s, T, 1 << 20), ["INSERT INTO `shop`.`t` (`id`, `name`) VALUES ('1', 'a'), ('2', NULL), ('3', 'c\\td')"]);
+  assert.deepEqual(sqlOf(s, T, 26), [
     "INSERT INTO `shop`.`t` (`id`, `name`) VALUES ('1', 'a'), ('2', NULL)",
     "INSERT INTO `shop`.`t` (`id`, `name`) VALUES ('3', 'c\\td')",
   ]);
@@ -56,20 +58,20 @@ test('inserts: multi-row, generated columns dropped, split below the byte limit'
 
 test('updates set only the carried columns, one statement per row, found by numeric key; a primary-key move sets the key', () => {
   const s = { kind: 'update' as const, table: applied(T), columns: ['name', 'total'], rows: [['1', 'x'], ['9223372036854775807', 'y']], vsns };
-  assert.deepEqual(writeStatements(s, T, 1 << 20), [
+  assert.deepEqual(sqlOf(s, T, 1 << 20), [
     "UPDATE `shop`.`t` SET `name` = 'x' WHERE `id` = 1",
     "UPDATE `shop`.`t` SET `name` = 'y' WHERE `id` = 9223372036854775807",
   ]);
-  assert.deepEqual(writeStatements({ ...s, columns: ['id'], rows: [['1', '7']] }, T, 1 << 20), ["UPDATE `shop`.`t` SET `id` = '7' WHERE `id` = 1"]);
-  assert.deepEqual(writeStatements({ ...s, columns: ['total'], rows: [['1', '5']] }, T, 1 << 20), []);
+  assert.deepEqual(sqlOf({ ...s, columns: ['id'], rows: [['1', '7']] }, T, 1 << 20), ["UPDATE `shop`.`t` SET `id` = '7' WHERE `id` = 1"]);
+  assert.deepEqual(sqlOf({ ...s, columns: ['total'], rows: [['1', '5']] }, T, 1 << 20), []);
 });
 
 test('deletes: IN lists of keys, tuples for composite keys, split below the byte limit', () => {
-  assert.deepEqual(writeStatements({ kind: 'delete', table: applied(T), rows: [['1'], ['2'], ['30']], vsns }, T, 1 << 20), ['DELETE FROM `shop`.`t` WHERE `id` IN (1, 2, 30)']);
-  assert.deepEqual(writeStatements({ kind: 'delete', table: applied(T), rows: [['1'], ['2'], ['30']], vsns }, T, 6), [
+  assert.deepEqual(sqlOf({ kind: 'delete', table: applied(T), rows: [['1'], ['2'], ['30']], vsns }, T, 1 << 20), ['DELETE FROM `shop`.`t` WHERE `id` IN (1, 2, 30)']);
+  assert.deepEqual(sqlOf({ kind: 'delete', table: applied(T), rows: [['1'], ['2'], ['30']], vsns }, T, 6), [
     'DELETE FROM `shop`.`t` WHERE `id` IN (1, 2)', 'DELETE FROM `shop`.`t` WHERE `id` IN (30)',
   ]);
-  assert.deepEqual(writeStatements({ kind: 'delete', table: applied(C), rows: [['1', 'a'], ['2', "b'"]], vsns }, C, 1 << 20),
+  assert.deepEqual(sqlOf({ kind: 'delete', table: applied(C), rows: [['1', 'a'], ['2', "b'"]], vsns }, C, 1 << 20),
     ["DELETE FROM `shop`.`c` WHERE (`a`, `name`) IN ((1, 'a'), (2, 'b\\''))"]);
 });
 

@@ -17,6 +17,8 @@ import type { ChangeEvent } from '../../../core/change-event.js';
 import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../../core/change-target.js';
 import type { ChangeWriterOptions } from '../../../core/engine/engine.js';
 import { TandemError } from '../../../core/errors.js';
+import { rowsNotFoundError } from '../../../core/apply/rows-not-found.js';
+import { describeDb } from '../../../core/db-config.js';
 import { failpoint } from '../../../core/failpoint.js';
 import { log } from '../../../core/logger.js';
 import { planBatch, type AppliedTable, type PlannedStatement } from '../../../core/apply/batch-plan.js';
@@ -27,7 +29,7 @@ import { valueTypeOf } from '../schema/type-map.js';
 import type { MySqlValueType } from '../values/value-type.js';
 import {
   describeStatement, ensureChannelsSql, metadataDdl, progressStatements, readChannelsSql, truncateSql, truncatedRowsSql,
-  writeStatements, type WriterTable,
+  writeStatements, type WriterTable, type WriteStatement,
 } from './writer-sql.js';
 
 /** The metadata database on MySQL unless told otherwise. */
@@ -119,10 +121,14 @@ export class MySqlChangeTarget implements ChangeTarget {
     let current: PlannedStatement[] = [];
     try {
       let pending: string[] = ['START TRANSACTION'];
+      // What each statement of `pending` must find (UPDATE and DELETE), by its index.
+      let checks = new Map<number, { s: PlannedStatement; w: WriteStatement }>();
       let bytes = 0;
       const flush = async () => {
-        await this.send(connection, pending);
+        const results = await this.send(connection, pending);
+        this.checkFound(results, checks);
         pending = [];
+        checks = new Map();
         bytes = 0;
         current = [];
       };
@@ -139,18 +145,22 @@ export class MySqlChangeTarget implements ChangeTarget {
         }
         const w = this.writers.get(`${s.table.schema}.${s.table.name}`)!;
         current.push(s);
-        for (const sql of writeStatements(s, w, this.maxStatementBytes)) {
-          pending.push(sql);
-          bytes += sql.length;
+        for (const ws of writeStatements(s, w, this.maxStatementBytes)) {
+          if (ws.mustFind !== undefined) checks.set(pending.length, { s, w: ws });
+          pending.push(ws.sql);
+          bytes += ws.sql.length;
           if (bytes > this.maxStatementBytes) {
             await flush();
             current = [s];
           }
         }
       }
-      pending.push(...progressStatements(this.metadataDb, this.migrationUuid, channelNo, lastVsn, plan), 'COMMIT');
+      pending.push(...progressStatements(this.metadataDb, this.migrationUuid, channelNo, lastVsn, plan));
       // A batch larger than one packet has its first statements applied in the open transaction by now.
       failpoint('mysql.fallback-before-commit');
+      // COMMIT only once every UPDATE and DELETE found its rows (one more round trip when there are any).
+      if (checks.size > 0) await flush();
+      pending.push('COMMIT');
       await this.send(connection, pending);
     } catch (e) {
       const alive = await connection.query('ROLLBACK').then(() => true, () => false);
@@ -182,10 +192,33 @@ export class MySqlChangeTarget implements ChangeTarget {
     await Promise.all(c.map((x) => x.end().catch(() => x.destroy())));
   }
 
-  /** Runs statements as one multi-statement packet (one round trip). */
-  private async send(connection: Connection, statements: readonly string[]): Promise<void> {
-    if (statements.length === 0) return;
-    await connection.query(statements.join(';\n'));
+  /** Runs statements as one multi-statement packet (one round trip); the result of each. */
+  private async send(connection: Connection, statements: readonly string[]): Promise<readonly unknown[]> {
+    if (statements.length === 0) return [];
+    const [results] = await connection.query(statements.join(';\n'));
+    return statements.length === 1 ? [results] : results as unknown[];
+  }
+
+  /** Every UPDATE and DELETE in `checks` (by index into `results`) found the rows it names, or the batch stops. */
+  private checkFound(results: readonly unknown[], checks: ReadonlyMap<number, { s: PlannedStatement; w: WriteStatement }>): void {
+    const missed = new Map<PlannedStatement, { missing: number; total: number; keys: string[] }>();
+    for (const [i, { s, w }] of checks) {
+      const found = Number((results[i] as { affectedRows?: number } | undefined)?.affectedRows ?? 0);
+      const m = missed.get(s) ?? { missing: 0, total: 0, keys: [] };
+      m.total += w.mustFind!;
+      if (found < w.mustFind!) {
+        m.missing += w.mustFind! - found;
+        if (w.key !== undefined && m.keys.length < 5) m.keys.push(w.key);
+      }
+      missed.set(s, m);
+    }
+    for (const [s, m] of missed) {
+      if (m.missing === 0 || s.kind === 'truncate' || s.kind === 'insert') continue;
+      throw rowsNotFoundError({
+        table: `${s.table.schema}.${s.table.name}`, kind: s.kind, missing: m.missing, total: m.total, vsns: s.vsns, where: describeDb(this.config),
+        ...(m.keys.length > 0 ? { keys: m.keys } : {}),
+      });
+    }
   }
 
   private async openChannel(): Promise<Connection> {

@@ -89,22 +89,33 @@ function keyMatch(t: WriterTable, values: readonly (string | null)[]): string {
 }
 
 /** Joins items into statements `head + items.join(sep)` of at most about maxBytes each. */
-function chunked(head: string, items: readonly string[], sep: string, tail: string, maxBytes: number): string[] {
-  const out: string[] = [];
+function chunked(head: string, items: readonly string[], sep: string, tail: string, maxBytes: number): { sql: string; items: number }[] {
+  const out: { sql: string; items: number }[] = [];
   let cur = '';
   let bytes = 0;
+  let count = 0;
   for (const item of items) {
     const n = Buffer.byteLength(item, 'utf8') + sep.length;
     if (cur !== '' && bytes + n > maxBytes) {
-      out.push(head + cur + tail);
+      out.push({ sql: head + cur + tail, items: count });
       cur = '';
       bytes = 0;
+      count = 0;
     }
     cur += (cur === '' ? '' : sep) + item;
     bytes += n;
+    count += 1;
   }
-  if (cur !== '') out.push(head + cur + tail);
+  if (cur !== '') out.push({ sql: head + cur + tail, items: count });
   return out;
+}
+
+/** A statement of the writer, and for an UPDATE or DELETE how many rows it must find (the connection reports found rows: FOUND_ROWS). */
+export interface WriteStatement {
+  readonly sql: string;
+  readonly mustFind?: number;
+  /** An UPDATE's row, named by its key (`id=5`), for the error when it is not found. */
+  readonly key?: string;
 }
 
 /**
@@ -113,30 +124,31 @@ function chunked(head: string, items: readonly string[], sep: string, tail: stri
  *
  * @example
  * writeStatements({ kind: 'delete', table, rows: [['1'], ['2']], vsns }, writerTable, 1 << 20)
- * // ['DELETE FROM `shop`.`t` WHERE `id` IN (1, 2)']
+ * // [{ sql: 'DELETE FROM `shop`.`t` WHERE `id` IN (1, 2)', mustFind: 2 }]
  */
-export function writeStatements(s: Exclude<PlannedStatement, { kind: 'truncate' }>, t: WriterTable, maxBytes: number): string[] {
+export function writeStatements(s: Exclude<PlannedStatement, { kind: 'truncate' }>, t: WriterTable, maxBytes: number): WriteStatement[] {
   switch (s.kind) {
     case 'insert': {
       const keep = s.columns.map((c, i) => [c, i] as const).filter(([c]) => !t.generated.has(c));
       const head = `INSERT INTO ${qualified(t)} (${keep.map(([c]) => mysqlIdent(c)).join(', ')}) VALUES `;
       const rows = s.rows.map((r) => `(${keep.map(([c, i]) => valueLiteral(t, c, r[i] ?? null)).join(', ')})`);
-      return chunked(head, rows, ', ', '', maxBytes);
+      return chunked(head, rows, ', ', '', maxBytes).map((c) => ({ sql: c.sql }));
     }
     case 'update': {
       const n = t.primaryKey.length;
       const keep = s.columns.map((c, i) => [c, n + i] as const).filter(([c]) => !t.generated.has(c));
       if (keep.length === 0) return [];
-      return s.rows.map((r) => `UPDATE ${qualified(t)} SET ${keep.map(([c, i]) => `${mysqlIdent(c)} = ${valueLiteral(t, c, r[i] ?? null)}`).join(', ')} WHERE ${keyMatch(t, r)}`);
+      return s.rows.map((r) => ({ sql: `UPDATE ${qualified(t)} SET ${keep.map(([c, i]) => `${mysqlIdent(c)} = ${valueLiteral(t, c, r[i] ?? null)}`).join(', ')} WHERE ${keyMatch(t, r)}`, mustFind: 1,
+        key: t.primaryKey.map((k, i) => `${k}=${r[i] ?? 'NULL'}`).join(', ') }));
     }
     case 'delete': {
       if (t.primaryKey.length === 1) {
         const k = t.primaryKey[0]!;
-        return chunked(`DELETE FROM ${qualified(t)} WHERE ${mysqlIdent(k)} IN (`, s.rows.map((r) => keyLiteral(t, k, r[0] ?? null)), ', ', ')', maxBytes);
+        return chunked(`DELETE FROM ${qualified(t)} WHERE ${mysqlIdent(k)} IN (`, s.rows.map((r) => keyLiteral(t, k, r[0] ?? null)), ', ', ')', maxBytes).map((c) => ({ sql: c.sql, mustFind: c.items }));
       }
       const cols = `(${t.primaryKey.map(mysqlIdent).join(', ')})`;
       const tuples = s.rows.map((r) => `(${t.primaryKey.map((k, i) => keyLiteral(t, k, r[i] ?? null)).join(', ')})`);
-      return chunked(`DELETE FROM ${qualified(t)} WHERE ${cols} IN (`, tuples, ', ', ')', maxBytes);
+      return chunked(`DELETE FROM ${qualified(t)} WHERE ${cols} IN (`, tuples, ', ', ')', maxBytes).map((c) => ({ sql: c.sql, mustFind: c.items }));
     }
   }
 }

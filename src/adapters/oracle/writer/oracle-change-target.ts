@@ -1,6 +1,7 @@
 import type { ChangeEvent } from '../../../core/change-event.js';
 import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../../core/change-target.js';
 import { TandemError } from '../../../core/errors.js';
+import { rowsNotFoundError } from '../../../core/apply/rows-not-found.js';
 import { planBatch, type AppliedTable } from '../../../core/apply/batch-plan.js';
 import type { OracleSession } from '../connection.js';
 import { isOracleTransientConflict, isOracleUniqueViolation } from '../oracle-errors.js';
@@ -25,6 +26,8 @@ export interface OracleChangeTargetOptions {
   readonly uniqueKeys?: readonly UniqueKeyInfo[];
   /** Reports values Oracle stores differently ('' as NULL…), per batch that has any. */
   readonly onLoss?: (lines: string[]) => void;
+  /** The database as messages name it (`describeDb`); "the Oracle database" without it. */
+  readonly where?: string;
 }
 
 const ENSURE_CHANNEL_SQL = `MERGE INTO ${CHANNELS_TABLE} t
@@ -88,10 +91,8 @@ export class OracleChangeTarget implements ChangeTarget {
       for (const p of plan.statements) {
         for (const s of oracleWriteStatements(p, (k) => this.table(k).writer, batchLosses)) {
           const n = await session.executeMany(s.sql, s.rows, s.bindTypes);
-          if (s.expectedRows !== undefined && n !== s.expectedRows) {
-            throw new TandemError('TANDEM_DATA', `${s.tableKey}: ${s.expectedRows - n} of ${s.expectedRows} rows to change were not found in Oracle.`, {
-              hint: 'The source changed outside the migration after cutover (or a fall-back write was lost): compare the tables and repair them before continuing.',
-            });
+          if (s.expectedRows !== undefined && n !== s.expectedRows && p.kind !== 'insert' && p.kind !== 'truncate') {
+            throw rowsNotFoundError({ table: s.tableKey, kind: p.kind, missing: s.expectedRows - n, total: s.expectedRows, vsns: p.vsns, where: this.options.where ?? 'the Oracle database' });
           }
         }
       }

@@ -8,14 +8,23 @@ export interface TypedTable extends AppliedTable {
 }
 
 /**
+ * How an UPDATE or DELETE reports the rows it found (each must find every row it names: one it
+ * does not find means the written database no longer holds a row the other side changed).
+ * 'count': one row, 0, when every row was found; otherwise the statement fails (a text that is no
+ * integer), so a transaction sent whole in one round trip never commits past a missing row.
+ * 'keys': the key values (as sent) of every row found, to name the missing ones.
+ */
+export type RowCheck = 'count' | 'keys';
+
+/**
  * The SQL of one planned statement. Values travel as one jsonb parameter (an array of positional
  * text arrays, which JSON.stringify builds fast) and each value is cast from text by the column's
  * input function, exactly as COPY would read it: numeric, timestamptz, arrays, json (text kept
  * byte for byte), bytea hex, enums and domains all arrive as the source printed them. `rows` is what
  * the rows are read from: the parameter by default, or a literal (`sqlLiteral`) for a statement sent
- * as text with others in one round trip.
+ * as text with others in one round trip. `check`: how an UPDATE or DELETE reports what it found.
  */
-export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>, table: TypedTable, rows = '$1::jsonb'): string {
+export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>, table: TypedTable, rows = '$1::jsonb', check?: RowCheck): string {
   const t = qualified(table.schema, table.name);
   const cast = (i: number, col: string) => {
     const type = table.types.get(col);
@@ -23,17 +32,28 @@ export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>,
     return type === 'text' ? `(r->>${i})` : `(r->>${i})::${type}`;
   };
   const pkMatch = table.primaryKey.map((k, i) => `t.${q(k)} = ${cast(i, k)}`).join(' AND ');
+  let sql: string;
   switch (s.kind) {
     case 'insert':
       // OVERRIDING SYSTEM VALUE: the row keeps its key also in a GENERATED ALWAYS identity column.
       return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM jsonb_array_elements(${rows}) r`;
     case 'update': {
       const n = table.primaryKey.length;
-      return `UPDATE ${t} t SET ${s.columns.map((c, i) => `${q(c)} = ${cast(n + i, c)}`).join(', ')} FROM jsonb_array_elements(${rows}) r WHERE ${pkMatch}`;
+      sql = `UPDATE ${t} t SET ${s.columns.map((c, i) => `${q(c)} = ${cast(n + i, c)}`).join(', ')} FROM jsonb_array_elements(${rows}) r WHERE ${pkMatch}`;
+      break;
     }
     case 'delete':
-      return `DELETE FROM ${t} t USING jsonb_array_elements(${rows}) r WHERE ${pkMatch}`;
+      sql = `DELETE FROM ${t} t USING jsonb_array_elements(${rows}) r WHERE ${pkMatch}`;
+      break;
   }
+  if (check === 'keys') return `${sql} RETURNING ${table.primaryKey.map((_, i) => `r->>${i} AS k${i}`).join(', ')}`;
+  if (check === 'count') {
+    // The ELSE branch depends on count(*), so it is evaluated only when taken (a constant one would
+    // be folded, and fail, while the statement is planned).
+    const n = s.rows.length;
+    return `WITH w AS (${sql} RETURNING 1) SELECT CASE count(*) WHEN ${n} THEN 0 ELSE ('tandem: ' || (${n} - count(*)) || ' of ${n} rows to ${s.kind} were not found')::int END AS missing FROM w`;
+  }
+  return sql;
 }
 
 /** Short stable name for a prepared statement (the text can be long; names are limited to 63 bytes). */
