@@ -232,7 +232,7 @@ export class TransactionAssembler {
     }
   }
 
-  private spilledOf(tx: OpenTransaction): SpilledChanges | undefined {
+  private spilledOf(tx: OpenTransaction): SpilledChanges {
     const store = this.spill!.store;
     return {
       count: tx.spilled,
