@@ -296,28 +296,28 @@ test('a table moved to another schema, then its schema renamed, on the source mi
 });
 
 test('a row deleted on the target by something else: the source\'s next update of it stops import data, naming the row, with nothing lost; put back, a rerun applies everything once', { timeout: 120_000 }, async () => {
-  await pg.createDatabase('dst_gone');
-  await pg.sql('src', `CREATE SCHEMA gone; CREATE TABLE gone.t (id int PRIMARY KEY, code text NOT NULL UNIQUE, v text);
-    INSERT INTO gone.t SELECT g, 'c' || g, 'v' FROM generate_series(1, 10) g;`);
-  const { dir, TF, ex } = await streaming('gone', 'dst_gone');
+  await pg.createDatabase('dst_lostrow');
+  await pg.sql('src', `CREATE SCHEMA lostrow; CREATE TABLE lostrow.t (id int PRIMARY KEY, code text NOT NULL UNIQUE, v text);
+    INSERT INTO lostrow.t SELECT g, 'c' || g, 'v' FROM generate_series(1, 10) g;`);
+  const { dir, TF, ex } = await streaming('lostrow', 'dst_lostrow');
   let im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
   await im.waitFor(/Applying the changes captured on the source/, 60_000);
-  await untilSameRowsById('gone', 'dst_gone');
+  await untilSameRowsById('lostrow', 'dst_lostrow');
   // Someone deletes a row on the target while the migration runs; the application then changes it.
-  await pg.sql('dst_gone', 'DELETE FROM gone.t WHERE id = 4');
-  await pg.sql('src', `UPDATE gone.t SET v = 'changed' WHERE id IN (3, 4, 5); INSERT INTO gone.t VALUES (11, 'c11', 'new')`);
+  await pg.sql('dst_lostrow', 'DELETE FROM lostrow.t WHERE id = 4');
+  await pg.sql('src', `UPDATE lostrow.t SET v = 'changed' WHERE id IN (3, 4, 5); INSERT INTO lostrow.t VALUES (11, 'c11', 'new')`);
   const code = await Promise.race([im.done, new Promise<string>((r) => setTimeout(() => r('still running'), 30_000).unref())]);
   assert.equal(code, 1, tail(im.output()));
-  assert.match(im.output(), /error \[TANDEM_DATA\]: 1 of the \d rows of gone\.t to update \(events \d+\.\.\d+\) are not on .*\/dst_gone: id=4\. Something other than Tandem changed that table there during the migration/);
-  assert.match(im.output(), /fix: Only Tandem may write to .*\/dst_gone until the cutover to it\. .*Put these rows back .* then rerun the same import command: it resumes where it stopped/);
+  assert.match(im.output(), /error \[TANDEM_DATA\]: 1 of the \d rows of lostrow\.t to update \(events \d+\.\.\d+\) are not on .*\/dst_lostrow: id=4\. Something other than Tandem changed that table there during the migration/);
+  assert.match(im.output(), /fix: Only Tandem may write to .*\/dst_lostrow until the cutover to it\. .*Put these rows back .* then rerun the same import command: it resumes where it stopped/);
   // (Its channel's batch was rolled back; other channels may have applied their own rows of the transaction.)
-  assert.deepEqual(await pg.sql('dst_gone', 'SELECT count(*)::int AS n FROM gone.t WHERE id = 4'), [{ n: 0 }]);
+  assert.deepEqual(await pg.sql('dst_lostrow', 'SELECT count(*)::int AS n FROM lostrow.t WHERE id = 4'), [{ n: 0 }]);
   // Put back as it is on the source: the rerun applies the queued changes once.
-  const [row] = await pg.sql('src', 'SELECT id, code, v FROM gone.t WHERE id = 4');
-  await pg.sql('dst_gone', 'INSERT INTO gone.t VALUES ($1, $2, $3)', [row.id, row.code, row.v]);
+  const [row] = await pg.sql('src', 'SELECT id, code, v FROM lostrow.t WHERE id = 4');
+  await pg.sql('dst_lostrow', 'INSERT INTO lostrow.t VALUES ($1, $2, $3)', [row.id, row.code, row.v]);
   im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
   await im.waitFor(/Applying the changes captured on the source/, 60_000);
-  await untilSameRowsById('gone', 'dst_gone');
+  await untilSameRowsById('lostrow', 'dst_lostrow');
   assert.equal(im.exited(), false, tail(im.output()));
   await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
 });
