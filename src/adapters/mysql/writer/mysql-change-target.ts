@@ -208,7 +208,7 @@ export class MySqlChangeTarget implements ChangeTarget {
       m.total += w.mustFind!;
       if (found < w.mustFind!) {
         m.missing += w.mustFind! - found;
-        if (w.key !== undefined && m.keys.length < 5) m.keys.push(w.key);
+        if (w.row && s.kind !== 'truncate' && m.keys.length < 5) m.keys.push(this.writers.get(`${s.table.schema}.${s.table.name}`)!.primaryKey.map((k, j) => `${k}=${w.row![j] ?? 'NULL'}`).join(', '));
       }
       missed.set(s, m);
     }

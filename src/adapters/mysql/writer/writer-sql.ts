@@ -114,8 +114,8 @@ function chunked(head: string, items: readonly string[], sep: string, tail: stri
 export interface WriteStatement {
   readonly sql: string;
   readonly mustFind?: number;
-  /** An UPDATE's row, named by its key (`id=5`), for the error when it is not found. */
-  readonly key?: string;
+  /** An UPDATE's planned row (its key first), to name it when it is not found. */
+  readonly row?: readonly (string | null)[];
 }
 
 /**
@@ -138,8 +138,7 @@ export function writeStatements(s: Exclude<PlannedStatement, { kind: 'truncate' 
       const n = t.primaryKey.length;
       const keep = s.columns.map((c, i) => [c, n + i] as const).filter(([c]) => !t.generated.has(c));
       if (keep.length === 0) return [];
-      return s.rows.map((r) => ({ sql: `UPDATE ${qualified(t)} SET ${keep.map(([c, i]) => `${mysqlIdent(c)} = ${valueLiteral(t, c, r[i] ?? null)}`).join(', ')} WHERE ${keyMatch(t, r)}`, mustFind: 1,
-        key: t.primaryKey.map((k, i) => `${k}=${r[i] ?? 'NULL'}`).join(', ') }));
+      return s.rows.map((r) => ({ sql: `UPDATE ${qualified(t)} SET ${keep.map(([c, i]) => `${mysqlIdent(c)} = ${valueLiteral(t, c, r[i] ?? null)}`).join(', ')} WHERE ${keyMatch(t, r)}`, mustFind: 1, row: r }));
     }
     case 'delete': {
       if (t.primaryKey.length === 1) {
