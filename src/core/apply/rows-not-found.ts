@@ -17,14 +17,17 @@ export interface RowsNotFound {
 /**
  * The error of a change writer whose UPDATE or DELETE did not find every row it names. Every change
  * is applied exactly once to a database that held the same rows, so a row that is not there was
- * changed by something other than Tandem: applying on would lose the change without a word (an
- * UPDATE or DELETE that finds nothing succeeds). The writer rolls its batch back and stops.
+ * changed by something other than Tandem, or the change names the row by a key it did not have
+ * there (a key change the database being read logged without the old key, which its checks did not
+ * see: on PostgreSQL, a partition given its own REPLICA IDENTITY during the migration). Applying on
+ * would lose the change without a word (an UPDATE or DELETE that finds nothing succeeds). The
+ * writer rolls its batch back and stops.
  */
 export function rowsNotFoundError(r: RowsNotFound): TandemError {
   const keys = r.keys && r.keys.length > 0 ? `: ${r.keys.join('; ')}${r.missing > r.keys.length ? `; and ${r.missing - r.keys.length} more` : ''}` : '';
   return new TandemError('TANDEM_DATA',
     `${r.missing} of the ${r.total} rows of ${r.table} to ${r.kind} (events ${r.vsns.first}..${r.vsns.last}) are not on ${r.where}${keys}. `
-    + 'Something other than Tandem changed that table there during the migration; applying on would lose these changes without a word. '
+    + 'Something other than Tandem changed that table there during the migration, or the database being read logged a change of these rows\' key without the old key (on PostgreSQL: a partition given its own REPLICA IDENTITY during the migration); applying on would lose these changes without a word. '
     + 'Nothing of this batch was written; the changes wait in the export dir\'s queue.',
-    { hint: `Only Tandem may write to ${r.where} until the cutover to it. Find what wrote there and stop it; run tandem compare to see every difference. Put these rows back on ${r.where} as they are on the database being read, then rerun the same import command: it resumes where it stopped. Or start the migration again from a new snapshot.` });
+    { hint: `Only Tandem may write to ${r.where} until the cutover to it. Find what wrote there and stop it; run tandem compare to see every difference. Put these rows back on ${r.where} as they are on the database being read (and remove the rows it holds that the database being read no longer has: tandem compare names both), then rerun the same import command: it resumes where it stopped. Or start the migration again from a new snapshot.` });
 }

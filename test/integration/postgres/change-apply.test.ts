@@ -338,7 +338,7 @@ test('an update or delete of a row the written database does not hold stops the 
       assert.ok(e instanceof TandemError && e.code === 'TANDEM_DATA', String(e));
       // Deletes run before updates: the delete of 5 is the first statement to miss a row.
       assert.match(e.message, /^1 of the 2 rows of public\.t to delete \(events 4\.\.5\) are not on postgres@127\.0\.0\.1:\d+\/gone_tgt: id=5, part=x\. Something other than Tandem changed that table there/);
-      assert.match(e.hint ?? '', /Put these rows back on .* as they are on the database being read, then rerun the same import command: it resumes/);
+      assert.match(e.hint ?? '', /Put these rows back on .* as they are on the database being read \(and remove the rows it holds that the database being read no longer has: tandem compare names both\), then rerun the same import command: it resumes/);
       return true;
     });
     // Nothing of the batch was written, its progress included.
