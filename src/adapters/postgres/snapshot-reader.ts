@@ -103,8 +103,9 @@ export class PgSnapshotReader implements SnapshotReader {
     // Row-level security that applies to this user would hand out only the rows its policies allow,
     // silently: with row_security off such a read fails instead (export data refuses such tables first).
     await client.query('SET LOCAL row_security = off');
-    // One text form for every value whatever the server's defaults (the change stream uses the same).
-    await client.query("SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = postgres; SET LOCAL TimeZone = 'UTC'; SET LOCAL bytea_output = hex; SET LOCAL extra_float_digits = 3");
+    // One text form for every value whatever the server's defaults (the change stream uses the same;
+    // search_path pg_catalog: object-identifier values name their schema, see CANONICAL_SESSION_OPTIONS).
+    await client.query("SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = postgres; SET LOCAL TimeZone = 'UTC'; SET LOCAL bytea_output = hex; SET LOCAL extra_float_digits = 3; SET LOCAL search_path = pg_catalog");
     return new PgSnapshotReader(client);
   }
 

@@ -13,7 +13,7 @@ export interface TableFingerprint {
 /**
  * Session settings that fix every type's text output, so two servers holding the same values produce
  * the same row text whatever their version or configuration (timestamptz in UTC, ISO dates, postgres
- * intervals, shortest-exact floats, hex bytea, C money). synchronize_seqscans off keeps concurrent
+ * intervals, shortest-exact floats, hex bytea, C money, schema-qualified object names). synchronize_seqscans off keeps concurrent
  * scans from starting mid-table, which would not change the sum but makes timings erratic.
  */
 const FIXED_SETTINGS = [
@@ -28,6 +28,9 @@ const FIXED_SETTINGS = [
   // A side read through row-level security would compare only the rows its policies allow (and
   // could match a subset on the other side): with row_security off such a read fails instead.
   'SET LOCAL row_security = off',
+  // Object-identifier values (regclass…) print their schema whatever either side's search_path (as
+  // the snapshot and the change stream read them): otherwise `app.t` on one side and `t` on the other.
+  'SET LOCAL search_path = pg_catalog',
 ];
 
 /**
