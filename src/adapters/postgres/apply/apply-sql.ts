@@ -23,30 +23,33 @@ export type RowCheck = 'count' | 'keys';
  * byte for byte), bytea hex, enums and domains all arrive as the source printed them. `rows` is what
  * the rows are read from: the parameter by default, or a literal (`sqlLiteral`) for a statement sent
  * as text with others in one round trip. `check`: how an UPDATE or DELETE reports what it found.
+ * Every name the SQL adds is qualified (`t.col`, `r.v`): a table's column named `r` or `v` would
+ * otherwise be read in place of the change's values (measured: an update looked for under a jsonb
+ * column `r`'s own elements).
  */
 export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>, table: TypedTable, rows = '$1::jsonb', check?: RowCheck): string {
   const t = qualified(table.schema, table.name);
   const cast = (i: number, col: string) => {
     const type = table.types.get(col);
     if (type === undefined) throw new Error(`column ${col} of ${table.schema}.${table.name} is not in the target table`);
-    return type === 'text' ? `(r->>${i})` : `(r->>${i})::${type}`;
+    return type === 'text' ? `(r.v->>${i})` : `(r.v->>${i})::${type}`;
   };
   const pkMatch = table.primaryKey.map((k, i) => `t.${q(k)} = ${cast(i, k)}`).join(' AND ');
   let sql: string;
   switch (s.kind) {
     case 'insert':
       // OVERRIDING SYSTEM VALUE: the row keeps its key also in a GENERATED ALWAYS identity column.
-      return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM jsonb_array_elements(${rows}) r`;
+      return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM jsonb_array_elements(${rows}) AS r(v)`;
     case 'update': {
       const n = table.primaryKey.length;
-      sql = `UPDATE ${t} t SET ${s.columns.map((c, i) => `${q(c)} = ${cast(n + i, c)}`).join(', ')} FROM jsonb_array_elements(${rows}) r WHERE ${pkMatch}`;
+      sql = `UPDATE ${t} t SET ${s.columns.map((c, i) => `${q(c)} = ${cast(n + i, c)}`).join(', ')} FROM jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}`;
       break;
     }
     case 'delete':
-      sql = `DELETE FROM ${t} t USING jsonb_array_elements(${rows}) r WHERE ${pkMatch}`;
+      sql = `DELETE FROM ${t} t USING jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}`;
       break;
   }
-  if (check === 'keys') return `${sql} RETURNING ${table.primaryKey.map((_, i) => `r->>${i} AS k${i}`).join(', ')}`;
+  if (check === 'keys') return `${sql} RETURNING ${table.primaryKey.map((_, i) => `r.v->>${i} AS k${i}`).join(', ')}`;
   if (check === 'count') {
     // The ELSE branch depends on count(*), so it is evaluated only when taken (a constant one would
     // be folded, and fail, while the statement is planned).
