@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs, from Debian's packages, the database servers Tandem's tests, demos and benches start
 # (never as services: each test starts its own server in a temp dir on a free port):
-# PostgreSQL 15 (initdb, postgres, psql, pgbench) and MariaDB (mariadbd, mariadb-install-db).
+# PostgreSQL 15 (initdb, postgres, psql, pgbench) and MariaDB (mariadbd, mariadb-install-db);
+# and glibc's locales (localedef), which a test compiles a locale with.
 # Does nothing when they are there. Needs root (apt-get) only when something is missing.
 set -eu
 
@@ -9,10 +10,13 @@ need_pg=no
 need_maria=no
 if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v psql >/dev/null 2>&1 || [ ! -x /usr/lib/postgresql/15/bin/pgbench ]; then need_pg=yes; fi
 if [ ! -x /usr/sbin/mariadbd ] || ! command -v mariadb-install-db >/dev/null 2>&1; then need_maria=yes; fi
+# localedef and the locales' sources: tests compile locales (de_DE, fr_FR) for a server's lc_monetary.
+need_locales=no
+if ! command -v localedef >/dev/null 2>&1 || [ ! -e /usr/share/i18n/locales/de_DE ] || [ ! -e /usr/share/i18n/locales/fr_FR ]; then need_locales=yes; fi
 
-if [ "$need_pg" = yes ] || [ "$need_maria" = yes ]; then
+if [ "$need_pg" = yes ] || [ "$need_maria" = yes ] || [ "$need_locales" = yes ]; then
   if [ "$(id -u)" != 0 ]; then
-    echo "Tandem's tests need PostgreSQL 15 and MariaDB server binaries from Debian's packages; run as root:" >&2
+    echo "Tandem's tests need PostgreSQL 15 and MariaDB server binaries (and glibc's locales) from Debian's packages; run as root:" >&2
     echo "  sudo sh scripts/install-system-packages.sh" >&2
     exit 1
   fi
@@ -26,6 +30,7 @@ if [ "$need_pg" = yes ] || [ "$need_maria" = yes ]; then
   pkgs=""
   if [ "$need_pg" = yes ]; then pkgs="$pkgs postgresql-15 postgresql-client-15 postgresql-contrib"; fi
   if [ "$need_maria" = yes ]; then pkgs="$pkgs mariadb-server mariadb-client"; fi
+  if [ "$need_locales" = yes ]; then pkgs="$pkgs locales"; fi
   # shellcheck disable=SC2086
   apt-get install -y -qq $pkgs >/dev/null || { [ "$own_policy" = yes ] && rm -f /usr/sbin/policy-rc.d; exit 1; }
   if [ "$own_policy" = yes ]; then rm -f /usr/sbin/policy-rc.d; fi

@@ -49,9 +49,9 @@ function giveToPostgresUser(path: string): void {
   chownSync(path, uid, gid);
 }
 
-function run(cmd: string, args: string[]): void {
+function run(cmd: string, args: string[], env?: Record<string, string>): void {
   const [c, ...a] = asPostgresUser(cmd, args);
-  const r = spawnSync(c!, a, { encoding: 'utf8' });
+  const r = spawnSync(c!, a, { encoding: 'utf8', ...(env ? { env: { ...process.env, ...env } } : {}) });
   if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}${r.stdout}`);
 }
 
@@ -96,7 +96,11 @@ const TLS_ONLY_HBA = [
  * Starts a PostgreSQL 15 server from the Debian binaries. With `options.tls` it accepts TCP
  * connections only over TLS, and the test's admin client (`client()`, `sql()`) uses the Unix socket.
  */
-export async function startPg15(settings: Record<string, string> = {}, options: { tls?: PgTlsOptions } = {}): Promise<PgServer> {
+export async function startPg15(settings: Record<string, string> = {}, options: {
+  tls?: PgTlsOptions;
+  /** Environment of the server's processes (e.g. LOCPATH for locales compiled by `compiledLocales`). */
+  env?: Record<string, string>;
+} = {}): Promise<PgServer> {
   const tls = options.tls;
   const dir = mkdtempSync(join(tmpdir(), 'tandem-pg15-'));
   const dataDir = join(dir, 'data');
@@ -126,7 +130,7 @@ export async function startPg15(settings: Record<string, string> = {}, options: 
   run(`${PG15_BIN}/pg_ctl`, [
     '-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60',
     '-o', `-p ${port} -k ${sockDir} -c listen_addresses=127.0.0.1 ${opts}`, 'start',
-  ]);
+  ], options.env);
   let stopped = false;
   const stopSync = () => {
     if (stopped) return;

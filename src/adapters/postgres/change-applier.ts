@@ -5,7 +5,7 @@ import type { DbConfig } from '../../core/db-config.js';
 import { describeDb } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
-import { connectPg, rowSecurityOff } from './pg-connection.js';
+import { connectPg, prepareWritingSession } from './pg-connection.js';
 import { pgArray, qualified } from './source-catalog.js';
 import { DEFAULT_METADATA_SCHEMA } from './target-writer.js';
 import { planBatch } from '../../core/apply/batch-plan.js';
@@ -92,7 +92,7 @@ export class PgChangeTarget implements ChangeTarget {
     let refused = false;
     this.clients = await Promise.all(progress.map(async () => {
       const c = await connectPg(this.config);
-      await rowSecurityOff(c);
+      await prepareWritingSession(c);
       try {
         // Rows arrive in the order their own channel commits them, not the source's: foreign keys
         // and triggers on the written database would misfire on such replicated rows.
@@ -166,7 +166,7 @@ export class PgChangeTarget implements ChangeTarget {
     const c = await connectPg(this.config);
     let progress: ChannelProgress[];
     try {
-      await rowSecurityOff(c);
+      await prepareWritingSession(c);
       await c.query('SET session_replication_role = replica').catch(() => {});
       progress = await prepareChannels(c, this.metadataSchema, this.migrationUuid, this.clients.length);
     } catch (e) {

@@ -187,11 +187,15 @@ export async function withPg<T>(c: DbConfig, fn: (client: pg.Client) => Promise<
 }
 
 /**
- * Turns row-level security off for a session that writes migrated rows: where a policy would
- * filter a statement for this user, the statement then fails (SQLSTATE 42501) instead of silently
- * touching fewer rows (`import data` refuses such tables first; this is the second line). A server
- * that refuses the setting leaves the session as it was.
+ * Settings of a session that writes migrated rows; a server that refuses one leaves it as it was.
+ * - row_security off: where a policy would filter a statement for this user, the statement then
+ *   fails (SQLSTATE 42501) instead of silently touching fewer rows (`import data` refuses such
+ *   tables first; this is the second line).
+ * - lc_monetary C: `money` is read in C's text form (`CANONICAL_SESSION_OPTIONS`, the snapshot
+ *   reader) and parsed by the same rules here, whatever either server's setting (a source with a
+ *   German lc_monetary sent `1.234,56 €`, which a target in C refused).
  */
-export async function rowSecurityOff(client: pg.Client): Promise<void> {
+export async function prepareWritingSession(client: pg.Client): Promise<void> {
   await client.query('SET row_security = off').catch(() => {});
+  await client.query("SET lc_monetary = 'C'").catch(() => {});
 }

@@ -8,7 +8,7 @@ import { TandemError } from '../../core/errors.js';
 import { readYbSettings, ybSettingWarnings } from '../yugabyte/cluster-settings.js';
 import { discoverYbNodes } from '../yugabyte/node-discovery.js';
 import { HAS_CLUSTER_METRICS_SQL, readClusterLoad } from '../yugabyte/cluster-load.js';
-import { connectPg, rowSecurityOff, serverInfo } from './pg-connection.js';
+import { connectPg, prepareWritingSession, serverInfo } from './pg-connection.js';
 import { pgBool } from './source-catalog.js';
 import { applySchemaStatements } from './schema-applier.js';
 import { TRANSIENT_CONFLICTS, sqlStatesOf } from './sql-state.js';
@@ -100,7 +100,7 @@ export class PgTargetDatabase implements TargetDatabase {
 
   async openLoader(migrationUuid: string, node?: TargetNode): Promise<SnapshotLoader> {
     const client = await connectPg(node ? { ...this.db, host: node.host, port: node.port } : this.db);
-    await rowSecurityOff(client);
+    await prepareWritingSession(client);
     try {
       // Loads tables in any order: foreign keys and triggers must not fire on restored rows.
       await client.query('SET session_replication_role = replica');

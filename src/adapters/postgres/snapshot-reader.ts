@@ -105,7 +105,7 @@ export class PgSnapshotReader implements SnapshotReader {
     await client.query('SET LOCAL row_security = off');
     // One text form for every value whatever the server's defaults (the change stream uses the same;
     // search_path pg_catalog: object-identifier values name their schema, see CANONICAL_SESSION_OPTIONS).
-    await client.query("SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = postgres; SET LOCAL TimeZone = 'UTC'; SET LOCAL bytea_output = hex; SET LOCAL extra_float_digits = 3; SET LOCAL search_path = pg_catalog");
+    await client.query("SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = postgres; SET LOCAL TimeZone = 'UTC'; SET LOCAL bytea_output = hex; SET LOCAL extra_float_digits = 3; SET LOCAL search_path = pg_catalog; SET LOCAL lc_monetary = 'C'");
     return new PgSnapshotReader(client);
   }
 

@@ -58,15 +58,16 @@ export interface WalStreamOptions {
 }
 
 /**
- * ISO dates, UTC offsets, hex bytea, postgres-style intervals and shortest-exact floats (a server
+ * ISO dates, UTC offsets, hex bytea, postgres-style intervals, C's money and shortest-exact floats (a server
  * configured with extra_float_digits = 0 printed 0.30000000000000004 as 0.3): one text form for every value,
  * whatever the server's defaults. `search_path` holds only pg_catalog, so an object-identifier value
  * (regclass, regtype…) names every object outside pg_catalog with its schema, which the other side
  * reads the same whatever its own search_path (under the source's, `app.t` printed as `t` where the
  * source's path held `app`, and named whatever `t` the target's path found). Snapshot readers use the
- * same settings.
+ * same settings; `money` in lc_monetary C's form is parsed by the same rules on the writing side
+ * (`prepareWritingSession`).
  */
-export const CANONICAL_SESSION_OPTIONS = '-c DateStyle=ISO,MDY -c IntervalStyle=postgres -c TimeZone=UTC -c bytea_output=hex -c extra_float_digits=3 -c search_path=pg_catalog';
+export const CANONICAL_SESSION_OPTIONS = '-c DateStyle=ISO,MDY -c IntervalStyle=postgres -c TimeZone=UTC -c bytea_output=hex -c extra_float_digits=3 -c search_path=pg_catalog -c lc_monetary=C';
 
 /** One decoded message and where it is in the WAL. */
 export interface WalEvent {

@@ -1,0 +1,60 @@
+/**
+ * `money`'s text form follows lc_monetary (German: `1.234,56 €`; French: `1 234,56 €`; C:
+ * `$1,234.56`). A source whose lc_monetary is German streamed its values in that form, which a
+ * target with another setting read by its own rules (measured: refused, stopping the import). Tandem reads and writes every value with lc_monetary C, so the value
+ * arrives whatever either side's setting: streamed, and in a snapshot copied as text (a table with
+ * a regclass column is copied as text).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { compiledLocales } from '../../helpers/locales.js';
+import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
+import { startTandem, killAll, eventually, tail } from '../../helpers/live-process.js';
+
+let src: PgServer;
+let dst: PgServer;
+
+before(async () => {
+  const LOCPATH = compiledLocales(['de_DE.UTF-8', 'fr_FR.UTF-8']);
+  [src, dst] = await Promise.all([startPg15({ lc_monetary: "'de_DE.UTF-8'" }, { env: { LOCPATH } }), startPg15({ lc_monetary: "'fr_FR.UTF-8'" }, { env: { LOCPATH } })]);
+  await src.createDatabase('src');
+  await dst.createDatabase('dst');
+});
+after(async () => {
+  await killAll();
+  await Promise.all([src?.stop(), dst?.stop()]);
+});
+
+/** Every value in cents, and the text in C's form: the same on both servers whatever their setting. */
+const READ = `SELECT id, (m::numeric * 100)::bigint AS cents, ms::text AS ms FROM app.m ORDER BY id`;
+const CENTS = "SET lc_monetary = 'C'; " + READ;
+
+test('money from a source whose lc_monetary is German arrives as the same amounts, in the snapshot copied as text and streamed (a fall-back writes the same way)', { timeout: 120_000 }, async () => {
+  assert.deepEqual(await src.sql('src', "SELECT 1234.56::money::text AS t"), [{ t: '1.234,56 €' }], 'the source prints money the German way');
+  assert.match((await dst.sql('dst', "SELECT 1234.56::money::text AS t"))[0].t, /^1\s234,56 €$/, 'the target the French way');
+  await src.sql('src', `CREATE SCHEMA app; CREATE TABLE app.m (id int PRIMARY KEY, m money, ms money[], r regclass);
+    INSERT INTO app.m VALUES (1, 1234.56, '{0.5,-1000000}', 'app.m'), (2, 12.5, NULL, NULL);`);
+  const env = { SOURCE_DB_PASSWORD: src.password, TARGET_DB_PASSWORD: dst.password, TANDEM_METRICS_INTERVAL_MS: '3600000' };
+  const dir = newExportDir();
+  const SF = sourceFlags(src, 'src', 'app');
+  const TF = targetFlags(dst, 'dst');
+  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...TF]]) {
+    const r = await runTandem(args, env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+  await ex.waitFor(/Streaming changes/, 60_000);
+  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  await src.sql('src', `INSERT INTO app.m VALUES (3, 9876543.21, '{1.5,2}', NULL); UPDATE app.m SET m = m * 3, ms = '{12.34}' WHERE id = 2`);
+  const expected = await src.sql('src', CENTS);
+  assert.deepEqual(expected.map((r) => r.cents), ['123456', '3750', '987654321']);
+  await eventually(async () => {
+    const got = await dst.sql('dst', CENTS);
+    return JSON.stringify(got) === JSON.stringify(expected) ? true : `target ${JSON.stringify(got)}\nsource ${JSON.stringify(expected)}\n${tail(im.output(), 500)}`;
+  }, 30_000, 300);
+  assert.equal(ex.exited() || im.exited(), false, tail(ex.output() + im.output()));
+  const r = await runTandem(['compare', '--export-dir', dir], env);
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+});
