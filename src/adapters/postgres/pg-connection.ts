@@ -194,8 +194,10 @@ export async function withPg<T>(c: DbConfig, fn: (client: pg.Client) => Promise<
  * - lc_monetary C: `money` is read in C's text form (`CANONICAL_SESSION_OPTIONS`, the snapshot
  *   reader) and parsed by the same rules here, whatever either server's setting (a source with a
  *   German lc_monetary sent `1.234,56 €`, which a target in C refused).
+ * - array_nulls on: an unquoted NULL in an array's text is a null element (with it off, as a
+ *   server may be configured for old applications, it was read as the text 'NULL', silently).
  */
 export async function prepareWritingSession(client: pg.Client): Promise<void> {
   await client.query('SET row_security = off').catch(() => {});
-  await client.query("SET lc_monetary = 'C'").catch(() => {});
+  await client.query("SET lc_monetary = 'C'; SET array_nulls = on").catch(() => {});
 }
