@@ -12,6 +12,8 @@ export interface RowsNotFound {
   readonly where: string;
   /** The keys of the missing rows, when the writer knows them (`id=5, part=x`); a few at most. */
   readonly keys?: readonly string[];
+  /** Another cause the writer knows of, for this table: a sentence added to the message. */
+  readonly alsoMeans?: string;
 }
 
 /**
@@ -28,6 +30,6 @@ export function rowsNotFoundError(r: RowsNotFound): TandemError {
   return new TandemError('TANDEM_DATA',
     `${r.missing} of the ${r.total} rows of ${r.table} to ${r.kind} (events ${r.vsns.first}..${r.vsns.last}) are not on ${r.where}${keys}. `
     + 'Something other than Tandem changed that table there during the migration, or the database being read logged a change of these rows\' key without the old key (on PostgreSQL: a partition given its own REPLICA IDENTITY during the migration); applying on would lose these changes without a word. '
-    + 'Nothing of this batch was written; the changes wait in the export dir\'s queue.',
+    + `${r.alsoMeans ? `${r.alsoMeans} ` : ''}Nothing of this batch was written; the changes wait in the export dir's queue.`,
     { hint: `Only Tandem may write to ${r.where} until the cutover to it. Find what wrote there and stop it; run tandem compare to see every difference. Put these rows back on ${r.where} as they are on the database being read (and remove the rows it holds that the database being read no longer has: tandem compare names both), then rerun the same import command: it resumes where it stopped. Or start the migration again from a new snapshot.` });
 }

@@ -395,3 +395,54 @@ test('columns named like the names the writer\'s SQL uses (r, v, t, w, k0, missi
     await again.close();
   }
 });
+
+test('a GENERATED ALWAYS identity column outside the key: inserts write the source\'s value, updates leave it (no UPDATE may write it), and one the source gave a new value (SET … = DEFAULT) stops the batch saying so (measured before: every update of such a table failed, SQLSTATE 428C9)', async () => {
+  const ddl = 'CREATE TABLE g (id text PRIMARY KEY, seq int GENERATED ALWAYS AS IDENTITY, v text)';
+  await fresh('ident_src', ddl);
+  await fresh('ident_tgt', ddl);
+  const T: AppliedTable = { schema: 'public', name: 'g', primaryKey: ['id'], columns: ['id', 'seq', 'v'] };
+  const src = await server.client('ident_src');
+  const first: ChangeEvent[] = [];
+  const second: ChangeEvent[] = [];
+  try {
+    await src.query("INSERT INTO g (id, v) VALUES ('skipped', 'x')"); // the source's counter is ahead of the target's
+    first.push(await capture(src, T, 'c', "INSERT INTO g (id, v) VALUES ($1, 'one')", ['a']));
+    first.push(await capture(src, T, 'c', "INSERT INTO g (id, v) VALUES ($1, 'two')", ['b']));
+    second.push(await capture(src, T, 'u', "UPDATE g SET v = 'changed' WHERE id = $1", ['a']));
+    second.push(await capture(src, T, 'u', "UPDATE g SET id = 'c' WHERE id = $1", ['b'], { id: 'b' }));
+  } finally {
+    await src.end();
+  }
+  const target = new PgChangeTarget(config('ident_tgt'), { tables: [T] });
+  try {
+    await target.prepare(MIGRATION, 1);
+    await target.applyBatch(0, first);
+    await target.applyBatch(0, second);
+  } finally {
+    await target.close();
+  }
+  const read = "SELECT id, seq, v FROM g WHERE id <> 'skipped' ORDER BY id";
+  assert.deepEqual(await server.sql('ident_tgt', read), await server.sql('ident_src', read));
+  assert.deepEqual((await server.sql('ident_tgt', read)).map((r) => r.seq), [2, 3]);
+  // An update of the identity column alone (the key is not changed, and is set to itself).
+  const src2 = await server.client('ident_src');
+  let renumbered: ChangeEvent;
+  try {
+    renumbered = await capture(src2, T, 'u', 'UPDATE g SET seq = DEFAULT WHERE id = $1', ['a']);
+  } finally {
+    await src2.end();
+  }
+  assert.deepEqual(Object.keys(renumbered.after ?? {}).sort(), ['id', 'seq', 'v']);
+  const again = new PgChangeTarget(config('ident_tgt'), { tables: [T] });
+  try {
+    await again.prepare(MIGRATION, 1);
+    await assert.rejects(again.applyBatch(0, [renumbered]), (e: unknown) => e instanceof TandemError
+      && /^1 of the 1 rows of public\.g to update \(events \d+\.\.\d+\) are not on .*: id=a\. .*Or the rows are there, but the database being read gave their GENERATED ALWAYS identity column seq a new value \(UPDATE … SET seq = DEFAULT\), which no UPDATE can write on /.test(e.message));
+    // Only the identity value changed (v and the key as before): the update sets nothing else.
+    const onlySeq: ChangeEvent = { ...renumbered, vsn: ++vsn, after: { id: 'a', seq: '2' } };
+    await again.applyBatch(0, [onlySeq]);
+  } finally {
+    await again.close();
+  }
+  assert.deepEqual(await server.sql('ident_tgt', "SELECT seq, v FROM g WHERE id = 'a'"), [{ seq: 2, v: 'changed' }]);
+});

@@ -5,6 +5,12 @@ import type { AppliedTable, PlannedStatement } from '../../../core/apply/batch-p
 /** A table with the SQL type of each column (format_type, without typmod), for casting text values. */
 export interface TypedTable extends AppliedTable {
   readonly types: ReadonlyMap<string, string>;
+  /**
+   * Its GENERATED ALWAYS identity column outside the primary key, if any (a table has at most one
+   * identity column). An UPDATE may set such a column only to DEFAULT (a new value): the writer
+   * never sets it, and instead finds the row by it too (see `statementSql`).
+   */
+  readonly alwaysIdentity?: string;
 }
 
 /**
@@ -42,7 +48,16 @@ export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>,
       return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM jsonb_array_elements(${rows}) AS r(v)`;
     case 'update': {
       const n = table.primaryKey.length;
-      sql = `UPDATE ${t} t SET ${s.columns.map((c, i) => `${q(c)} = ${cast(n + i, c)}`).join(', ')} FROM jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}`;
+      // A GENERATED ALWAYS identity column cannot be written by an UPDATE (SQLSTATE 428C9): its value
+      // is matched instead. A row whose value there differs (the other side gave it a new one with
+      // SET … = DEFAULT, which cannot be repeated here) is then not found: the row check stops the
+      // batch instead of leaving the old value behind.
+      const guarded = table.alwaysIdentity;
+      const set = s.columns.map((c, i) => [c, i] as const).filter(([c]) => c !== guarded);
+      const guard = s.columns.map((c, i) => [c, i] as const).filter(([c]) => c === guarded).map(([c, i]) => ` AND t.${q(c)} = ${cast(n + i, c)}`).join('');
+      // Nothing else to set: the key set to itself (the identity column is not in it).
+      const assignments = set.length > 0 ? set.map(([c, i]) => `${q(c)} = ${cast(n + i, c)}`) : [`${q(table.primaryKey[0]!)} = t.${q(table.primaryKey[0]!)}`];
+      sql = `UPDATE ${t} t SET ${assignments.join(', ')} FROM jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}${guard}`;
       break;
     }
     case 'delete':
