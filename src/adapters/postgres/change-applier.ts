@@ -15,7 +15,7 @@ import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
-import { readFiringTriggers } from './firing-triggers.js';
+import { describeFiring, readFiringTriggers } from './firing-triggers.js';
 import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
 
@@ -328,19 +328,21 @@ export class PgChangeTarget implements ChangeTarget {
 
   /** Reads column types and unique keys of every table from the written database's catalog. */
   /**
-   * Triggers marked ENABLE ALWAYS or ENABLE REPLICA fire in the writer's sessions
+   * Triggers and rewrite rules marked ENABLE ALWAYS or ENABLE REPLICA fire in the writer's sessions
    * (session_replication_role = replica switches off only the ordinary ones): for every replicated
    * row they would do again what the other side's own trigger already did and streamed (an audit
-   * row twice, a counter counted twice, a timestamp overwritten). Refused before anything is written.
+   * row twice, a counter counted twice, a timestamp overwritten; a DO INSTEAD rule replaces the
+   * write). Refused before anything is written.
    */
   private async refuseReplicaTriggers(client: pg.Client): Promise<void> {
     const specs = [...this.specs.values()];
     if (specs.length === 0) return;
     const firing = await readFiringTriggers(client, { names: specs });
     if (firing.length === 0) return;
+    const rules = firing.some((x) => x.kind === 'RULE');
     throw new TandemError('TANDEM_PREREQUISITE',
-      `Triggers on ${describeDb(this.config)} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's triggers already did: ${firing.map((x) => `${x.trigger} on ${x.table} (${x.mode})`).join(', ')}. Nothing was written.`,
-      { hint: `Disable them while Tandem writes: ${firing.map((x) => `ALTER TABLE ${x.table} DISABLE TRIGGER ${x.trigger};`).join(' ')} Then rerun the same import command: it resumes. Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${firing.map((x) => `ALTER TABLE ${x.table} ENABLE ${x.mode} TRIGGER ${x.trigger};`).join(' ')}` });
+      `Triggers${rules ? ' and rules' : ''} on ${describeDb(this.config)} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's ${rules ? 'triggers and rules' : 'triggers'} already did${rules ? ' (a DO INSTEAD rule would replace the write)' : ''}: ${firing.map(describeFiring).join(', ')}. Nothing was written.`,
+      { hint: `Disable them while Tandem writes: ${firing.map((x) => `ALTER TABLE ${x.table} DISABLE ${x.kind} ${x.trigger};`).join(' ')} Then rerun the same import command: it resumes. Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${firing.map((x) => `ALTER TABLE ${x.table} ENABLE ${x.mode} ${x.kind} ${x.trigger};`).join(' ')}` });
   }
 
   private async loadCatalog(client: pg.Client): Promise<void> {

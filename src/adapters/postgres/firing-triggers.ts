@@ -1,25 +1,39 @@
 import type pg from 'pg';
 
-/** A trigger that fires even in a replica-mode session (ENABLE ALWAYS or ENABLE REPLICA). */
+/** A trigger or rewrite rule that fires even in a replica-mode session (ENABLE ALWAYS or ENABLE REPLICA). */
 export interface FiringTrigger {
   /** The table, schema-qualified and quoted as SQL needs it. */
   table: string;
-  /** The trigger's name, quoted as SQL needs it. */
+  /** The trigger's (or rule's) name, quoted as SQL needs it. */
   trigger: string;
   mode: 'ALWAYS' | 'REPLICA';
+  /** What it is, as `ALTER TABLE … ENABLE/DISABLE` names it. */
+  kind: 'TRIGGER' | 'RULE';
+}
+
+/** `name on table (MODE)`, a rule's name preceded by `rule`. */
+export function describeFiring(f: FiringTrigger): string {
+  return `${f.kind === 'RULE' ? 'rule ' : ''}${f.trigger} on ${f.table} (${f.mode})`;
 }
 
 /**
- * The triggers of the given tables (by oid, or by schema and name) that session_replication_role =
- * replica does not switch off: the writers' sessions would fire them for every replicated row.
+ * The triggers and rewrite rules of the given tables (by oid, or by schema and name) that
+ * session_replication_role = replica does not switch off: the writers' sessions would fire them for
+ * every replicated row (a rule rewrites the writer's statement: DO ALSO repeats what the other
+ * side's rule did, DO INSTEAD replaces the write).
  */
 export async function readFiringTriggers(client: pg.Client, tables: { oids: number[] } | { names: { schema: string; name: string }[] }): Promise<FiringTrigger[]> {
   const byOid = 'oids' in tables;
+  const which = byOid ? 'c.oid = ANY($1::oid[])' : '(n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))';
   const r = await client.query(
-    `SELECT format('%I.%I', n.nspname, c.relname) AS tbl, quote_ident(t.tgname) AS trg, t.tgenabled AS mode
+    `SELECT format('%I.%I', n.nspname, c.relname) AS tbl, quote_ident(t.tgname) AS trg, t.tgenabled AS mode, 'TRIGGER' AS kind
        FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE ${byOid ? 'c.oid = ANY($1::oid[])' : '(n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))'}
-        AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R') ORDER BY 1, 2`,
+      WHERE ${which} AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R')
+     UNION ALL
+     SELECT format('%I.%I', n.nspname, c.relname), quote_ident(w.rulename), w.ev_enabled, 'RULE'
+       FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_class c ON c.oid = w.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE ${which} AND w.rulename <> '_RETURN' AND w.ev_enabled IN ('A', 'R')
+      ORDER BY 4 DESC, 1, 2`,
     byOid ? [tables.oids] : [tables.names.map((x) => x.schema), tables.names.map((x) => x.name)]);
-  return r.rows.map((x) => ({ table: String(x.tbl), trigger: String(x.trg), mode: x.mode === 'A' ? 'ALWAYS' : 'REPLICA' }));
+  return r.rows.map((x) => ({ table: String(x.tbl), trigger: String(x.trg), mode: x.mode === 'A' ? 'ALWAYS' : 'REPLICA', kind: x.kind === 'RULE' ? 'RULE' : 'TRIGGER' }));
 }

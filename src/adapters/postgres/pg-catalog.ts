@@ -87,7 +87,7 @@ export class PgSourceCatalog implements SourceCatalog {
       if (firing.length > 0) {
         findings.push({
           severity: 'warning', code: 'TANDEM_PREREQUISITE', fallBack: true, fix: '',
-          message: `Triggers that fire even for replicated rows: ${firing.map((f) => `${f.trigger} on ${f.table} (ENABLE ${f.mode})`).join(', ')}. If the migration falls back, they would fire for every row Tandem writes back to the source and repeat what the target's triggers did: import data to source refuses to write until they are disabled (it names the statements).`,
+          message: `Triggers${firing.some((f) => f.kind === 'RULE') ? ' and rules' : ''} that fire even for replicated rows: ${firing.map((f) => `${f.kind === 'RULE' ? 'rule ' : ''}${f.trigger} on ${f.table} (ENABLE ${f.mode})`).join(', ')}. If the migration falls back, they would fire for every row Tandem writes back to the source and repeat what the target's did: import data to source refuses to write until they are disabled (it names the statements).`,
         });
       }
     }

@@ -247,6 +247,31 @@ test('triggers marked ENABLE ALWAYS or ENABLE REPLICA (they fire even in replica
   assert.deepEqual(await server.sql('always_tgt', 'SELECT (SELECT count(*)::int FROM child) AS c, (SELECT count(*)::int FROM audit) AS a'), [{ c: 1, a: 0 }]);
 });
 
+test('rules marked ENABLE ALWAYS or ENABLE REPLICA (they rewrite writes even in replica sessions) are refused like triggers; an ordinary one does not fire', async () => {
+  await fresh('rules_tgt', `CREATE TABLE kept (id int PRIMARY KEY, v int); CREATE TABLE log (n serial PRIMARY KEY, what text);
+    CREATE RULE swallow AS ON INSERT TO kept DO INSTEAD NOTHING;
+    CREATE RULE noted AS ON UPDATE TO kept DO ALSO INSERT INTO log (what) VALUES ('updated');
+    CREATE RULE plain AS ON DELETE TO kept DO INSTEAD NOTHING;
+    ALTER TABLE kept ENABLE ALWAYS RULE swallow; ALTER TABLE kept ENABLE REPLICA RULE noted;`);
+  const tables: AppliedTable[] = [{ schema: 'public', name: 'kept', primaryKey: ['id'], columns: ['id', 'v'] }];
+  const target = new PgChangeTarget(config('rules_tgt'), { tables });
+  try {
+    await assert.rejects(target.prepare(MIGRATION, 1), (e: any) => e.code === 'TANDEM_PREREQUISITE'
+      && /^Triggers and rules on .* fire for the rows Tandem writes .*\(a DO INSTEAD rule would replace the write\): rule noted on public\.kept \(REPLICA\), rule swallow on public\.kept \(ALWAYS\)\. Nothing was written\./.test(e.message)
+      && e.hint.includes('ALTER TABLE public.kept DISABLE RULE noted; ALTER TABLE public.kept DISABLE RULE swallow;')
+      && e.hint.includes('ALTER TABLE public.kept ENABLE REPLICA RULE noted; ALTER TABLE public.kept ENABLE ALWAYS RULE swallow;'));
+    await server.sql('rules_tgt', 'ALTER TABLE kept DISABLE RULE swallow; ALTER TABLE kept DISABLE RULE noted;');
+    await target.prepare(MIGRATION, 1);
+    const base = { schema: 'public', table: 'kept', position: '0', txId: '1' };
+    await target.applyBatch(0, [{ ...base, vsn: 1, op: 'c', key: { id: '1' }, after: { id: '1', v: '1' } }, { ...base, vsn: 2, op: 'c', key: { id: '2' }, after: { id: '2', v: '2' } }]);
+    await target.applyBatch(0, [{ ...base, vsn: 3, op: 'u', key: { id: '1' }, after: { id: '1', v: '5' } }, { ...base, vsn: 4, op: 'd', key: { id: '2' } }]);
+  } finally {
+    await target.close();
+  }
+  // The ordinary DO INSTEAD NOTHING rule on delete did not fire in the writer's replica session.
+  assert.deepEqual(await server.sql('rules_tgt', 'SELECT id, v, (SELECT count(*)::int FROM log) AS logged FROM kept ORDER BY id'), [{ id: 1, v: 5, logged: 0 }]);
+});
+
 test('errors name table, operation, vsns and SQLSTATE but never row values; unique violations are recognised by code', async () => {
   await fresh('err_tgt', 'CREATE TABLE t (id int PRIMARY KEY, n int, u text UNIQUE)');
   const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id'], columns: ['id', 'n', 'u'] };

@@ -1,12 +1,14 @@
 /**
- * Whether a trigger fires, through the schema export: measured before, a trigger disabled on the
+ * Whether a trigger (or rewrite rule) fires, through the schema export: measured before, a trigger disabled on the
  * source came back enabled on the target (and would fire for the application's writes after the
  * cutover), and ENABLE ALWAYS / ENABLE REPLICA came back as ordinary triggers without a word. Now a
  * disabled trigger is created disabled; ALWAYS and REPLICA triggers, which would fire in Tandem's
  * own writing sessions (session_replication_role = replica) and repeat what the source's trigger
  * did, are created ordinary (ALWAYS) or disabled (REPLICA) and named with the statement that sets
  * them after the cutover; and a live export warns that they would fire for a fall-back's writes on
- * the source (where the writer refuses them: change-apply.test.ts).
+ * the source (where the writer refuses them: change-apply.test.ts). Rules have the same modes
+ * and get the same treatment (measured before: ENABLE ALWAYS / REPLICA rules were created as they
+ * were, and would have rewritten Tandem's own writes on the target).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,7 +32,13 @@ before(async () => {
     CREATE TRIGGER t_plain AFTER INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.bump();
     CREATE TRIGGER p_always AFTER INSERT ON app.p FOR EACH ROW EXECUTE FUNCTION app.noop();
     ALTER TABLE app.t DISABLE TRIGGER t_disabled; ALTER TABLE app.t ENABLE ALWAYS TRIGGER t_always;
-    ALTER TABLE app.t ENABLE REPLICA TRIGGER t_replica; ALTER TABLE app.p ENABLE ALWAYS TRIGGER p_always;`);
+    ALTER TABLE app.t ENABLE REPLICA TRIGGER t_replica; ALTER TABLE app.p ENABLE ALWAYS TRIGGER p_always;
+    CREATE TABLE app.log (n serial PRIMARY KEY, what text);
+    CREATE RULE r_always AS ON INSERT TO app.t DO ALSO INSERT INTO app.log (what) VALUES ('inserted');
+    CREATE RULE r_replica AS ON DELETE TO app.t DO INSTEAD NOTHING;
+    CREATE RULE r_disabled AS ON UPDATE TO app.log DO INSTEAD NOTHING;
+    CREATE RULE r_plain AS ON DELETE TO app.log DO INSTEAD NOTHING;
+    ALTER TABLE app.t ENABLE ALWAYS RULE r_always; ALTER TABLE app.t ENABLE REPLICA RULE r_replica; ALTER TABLE app.log DISABLE RULE r_disabled;`);
 });
 after(async () => {
   await killAll();
@@ -39,6 +47,8 @@ after(async () => {
 
 const modes = async (db: string) => (await pg.sql(db, `SELECT c.relname || '.' || t.tgname AS trg, t.tgenabled AS mode FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
   WHERE NOT t.tgisinternal ORDER BY 1`)).map((r) => `${r.trg}=${r.mode}`);
+const ruleModes = async (db: string) => (await pg.sql(db, `SELECT c.relname || '.' || r.rulename AS rule, r.ev_enabled AS mode FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+  WHERE r.rulename <> '_RETURN' AND c.relnamespace = 'app'::regnamespace ORDER BY 1`)).map((r) => `${r.rule}=${r.mode}`);
 
 test('export schema keeps a disabled trigger disabled and names ENABLE ALWAYS / REPLICA triggers, created so they do not fire for Tandem\'s writes', { timeout: 60_000 }, async () => {
   await pg.createDatabase('dst');
@@ -51,19 +61,25 @@ test('export schema keeps a disabled trigger disabled and names ENABLE ALWAYS / 
     assert.ok(warning.includes(`trigger firing mode (set it after the cutover: as it is, it would fire for every row Tandem writes) ${set}`), `${set} in: ${warning}`);
   }
   assert.doesNotMatch(warning, /p_2024|t_disabled|t_plain/, 'a partition\'s clone, a disabled and an ordinary trigger are not named');
+  for (const set of ['ALTER TABLE app.t ENABLE ALWAYS RULE r_always', 'ALTER TABLE app.t ENABLE REPLICA RULE r_replica']) {
+    assert.ok(warning.includes(`rule firing mode (set it after the cutover: as it is, it would rewrite every write Tandem makes) ${set}`), `${set} in: ${warning}`);
+  }
+  assert.doesNotMatch(warning, /r_disabled|r_plain/, 'a disabled and an ordinary rule are not named');
   for (const extra of [[], ['--post-snapshot-import', 'true']]) {
     const r = await runTandem(['import', 'schema', '--export-dir', dir, ...targetFlags(pg, 'dst'), ...extra], env);
     assert.equal(r.code, 0, r.stderr);
   }
   assert.deepEqual(await modes('src'), ['p.p_always=A', 'p_2024.p_always=A', 't.t_always=A', 't.t_disabled=D', 't.t_plain=O', 't.t_replica=R']);
   assert.deepEqual(await modes('dst'), ['p.p_always=O', 'p_2024.p_always=O', 't.t_always=O', 't.t_disabled=D', 't.t_plain=O', 't.t_replica=D']);
+  assert.deepEqual(await ruleModes('src'), ['log.r_disabled=D', 'log.r_plain=O', 't.r_always=A', 't.r_replica=R']);
+  assert.deepEqual(await ruleModes('dst'), ['log.r_disabled=D', 'log.r_plain=O', 't.r_always=O', 't.r_replica=D']);
 });
 
 test('a live export warns that ENABLE ALWAYS / REPLICA triggers on the source would fire for a fall-back\'s writes', { timeout: 60_000 }, async () => {
   const ex = startTandem(['export', 'data', '--export-dir', newExportDir(), ...sourceFlags(pg, 'src', 'app'), '--export-type', 'snapshot-and-changes'], { SOURCE_DB_PASSWORD: pg.password });
   try {
     await ex.waitFor(/Streaming changes/, 30_000);
-    assert.match(ex.output(), /WARNING: Triggers that fire even for replicated rows: p_always on app\.p \(ENABLE ALWAYS\), t_always on app\.t \(ENABLE ALWAYS\), t_replica on app\.t \(ENABLE REPLICA\)\. If the migration falls back, they would fire for every row Tandem writes back to the source/);
+    assert.match(ex.output(), /WARNING: Triggers and rules that fire even for replicated rows: p_always on app\.p \(ENABLE ALWAYS\), t_always on app\.t \(ENABLE ALWAYS\), t_replica on app\.t \(ENABLE REPLICA\), rule r_always on app\.t \(ENABLE ALWAYS\), rule r_replica on app\.t \(ENABLE REPLICA\)\. If the migration falls back, they would fire for every row Tandem writes back to the source/);
   } finally {
     await ex.kill();
   }

@@ -2,16 +2,20 @@ import { catalogRows, exportable, notExcluded, type ExportContext } from './expo
 import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
- * Rewrite rules on tables and views as rendered by pg_get_ruledef, each with its enabled state
- * (`ALTER TABLE … DISABLE RULE` / `ENABLE REPLICA RULE` / `ENABLE ALWAYS RULE`) and comment.
- * The `_RETURN` rules that make up views are part of the views.
+ * Rewrite rules on tables and views as rendered by pg_get_ruledef, each with its comment and
+ * whether it fires. The `_RETURN` rules that make up views are part of the views.
+ *
+ * A disabled rule is created disabled. As with triggers (`exportTriggers`), ENABLE ALWAYS and
+ * ENABLE REPLICA rules fire in Tandem's own writing sessions (session_replication_role = replica),
+ * where they would rewrite every replicated write (DO ALSO repeats what the source's rule did, DO
+ * INSTEAD replaces the write): an ALWAYS rule is created as an ordinary one (the same for the
+ * application's writes), a REPLICA one disabled; `findUnexportedObjects` names both, to be set
+ * after the cutover.
  */
 export async function exportRules(ctx: ExportContext): Promise<SchemaObject[]> {
   const rows = await catalogRows<{ schema: string; name: string; definition: string; enable: string | null; comment: string | null }>(ctx, `
     SELECT n.nspname AS schema, r.rulename AS name, pg_get_ruledef(r.oid) AS definition,
-      'ALTER TABLE ' || format('%I.%I', n.nspname, c.relname) || ' '
-        || CASE r.ev_enabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' END
-        || ' RULE ' || quote_ident(r.rulename) || ';' AS enable,
+      CASE WHEN r.ev_enabled IN ('D', 'R') THEN format('ALTER TABLE %I.%I DISABLE RULE %I;', n.nspname, c.relname, r.rulename) END AS enable,
       (SELECT 'COMMENT ON RULE ' || quote_ident(r.rulename) || ' ON ' || format('%I.%I', n.nspname, c.relname)
               || ' IS ' || quote_literal(d.description) || ';'
        FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_rewrite'::regclass AND d.objoid = r.oid) AS comment

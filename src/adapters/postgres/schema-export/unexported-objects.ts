@@ -62,6 +62,13 @@ const KINDS: readonly { readonly kind: string; readonly sql: string }[] = [
             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_trigger pt ON pt.tgrelid = i.inhparent AND pt.tgname = t.tgname WHERE i.inhrelid = c.oid)`,
   },
   {
+    // The same for rewrite rules (`exportRules`): created ordinary (ALWAYS) or disabled (REPLICA).
+    kind: 'rule firing mode (set it after the cutover: as it is, it would rewrite every write Tandem makes)',
+    sql: `SELECT format('ALTER TABLE %I.%I ENABLE %s RULE %I', n.nspname, c.relname, CASE r.ev_enabled WHEN 'A' THEN 'ALWAYS' ELSE 'REPLICA' END, r.rulename)
+          FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ANY($1) AND r.rulename <> '_RETURN' AND r.ev_enabled IN ('A', 'R') AND ${notExtensionMember('c.oid', 'pg_class')}`,
+  },
+  {
     // The index a table was last CLUSTERed on (ALTER TABLE … CLUSTER ON): YugabyteDB has no CLUSTER
     // and keeps rows in primary-key order, so the mark is not exported.
     kind: 'CLUSTER ON mark (YugabyteDB has no CLUSTER: rows stay in primary-key order)',
