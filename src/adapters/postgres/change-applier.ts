@@ -10,7 +10,7 @@ import { pgArray, pgBool, qualified } from './source-catalog.js';
 import { DEFAULT_METADATA_SCHEMA } from './target-writer.js';
 import { planBatch } from '../../core/apply/batch-plan.js';
 import type { AppliedTable, BatchPlan, PlannedStatement } from '../../core/apply/batch-plan.js';
-import { sqlLiteral, statementName, statementSql } from './apply/apply-sql.js';
+import { sqlLiteral, statementName, statementSql, writtenTable } from './apply/apply-sql.js';
 import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
@@ -247,9 +247,12 @@ export class PgChangeTarget implements ChangeTarget {
       onStatement(s);
       if (s.kind === 'truncate') {
         // What the truncate removes is counted first (the report's FINAL_ROW_COUNT subtracts it).
+        // ONLY for plain tables: the change names each table truncated (a child's own event follows
+        // when the source's TRUNCATE reached it).
         const removed: number[] = [];
-        for (const t of s.tables) removed.push(Number((await client.query(`SELECT count(*) AS n FROM ${qualified(t.schema, t.name)}`)).rows[0].n));
-        await client.query(`TRUNCATE ${s.tables.map((t) => qualified(t.schema, t.name)).join(', ')}`);
+        const written = s.tables.map((t) => writtenTable(this.typed.get(`${t.schema}.${t.name}`) ?? { ...t, types: new Map() }));
+        for (const w of written) removed.push(Number((await client.query(`SELECT count(*) AS n FROM ${w}`)).rows[0].n));
+        await client.query(`TRUNCATE ${written.join(', ')}`);
         for (let i = 0; i < s.tables.length; i++) {
           await client.query(truncatedRowsSql(this.metadataSchema), [this.migrationUuid, `${s.tables[i]!.schema}.${s.tables[i]!.name}`, s.vsns.first, removed[i]]);
         }
@@ -356,7 +359,7 @@ export class PgChangeTarget implements ChangeTarget {
         // where the bare name means length 1: character and bit (and their arrays).
         `SELECT a.attname AS col, CASE a.atttypid WHEN 'bpchar'::regtype THEN 'bpchar' WHEN 'bpchar[]'::regtype THEN 'bpchar[]'
                 WHEN 'bit'::regtype THEN 'varbit' WHEN 'bit[]'::regtype THEN 'varbit[]' ELSE format_type(a.atttypid, NULL) END AS type,
-                a.attidentity = 'a' AS always_identity FROM pg_attribute a
+                a.attidentity = 'a' AS always_identity, (SELECT c.relkind FROM pg_class c WHERE c.oid = a.attrelid) AS relkind FROM pg_attribute a
           WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, [name]);
       if (cols.rows.length === 0) {
         throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} does not exist on the ${this.config.role} database.`, { hint: 'Import the schema first (import schema).' });
@@ -365,7 +368,7 @@ export class PgChangeTarget implements ChangeTarget {
       const missing = [...spec.primaryKey, ...spec.columns].filter((c) => !types.has(c));
       if (missing.length) throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} on the ${this.config.role} database lacks the columns ${[...new Set(missing)].join(', ')}.`);
       const always = cols.rows.find((r) => pgBool(r.always_identity) && !spec.primaryKey.includes(String(r.col)));
-      const typed: TypedTable = { ...spec, types, ...(always ? { alwaysIdentity: String(always.col) } : {}) };
+      const typed: TypedTable = { ...spec, types, plain: cols.rows[0].relkind !== 'p', ...(always ? { alwaysIdentity: String(always.col) } : {}) };
       this.typed.set(`${spec.schema}.${spec.name}`, typed);
       let bySchema = this.typedByName.get(spec.schema);
       if (!bySchema) this.typedByName.set(spec.schema, (bySchema = new Map()));

@@ -11,6 +11,17 @@ export interface TypedTable extends AppliedTable {
    * never sets it, and instead finds the row by it too (see `statementSql`).
    */
   readonly alwaysIdentity?: string;
+  /**
+   * A plain table (not partitioned): its UPDATEs and DELETEs say ONLY, as the change names a row of
+   * this table alone. Without it they reached its inheritance children's rows of the same key too
+   * (a child's rows are its own table's changes). A partitioned table is written through its root.
+   */
+  readonly plain?: boolean;
+}
+
+/** `ONLY schema.table` for a plain table, `schema.table` for a partitioned one (see `TypedTable.plain`). */
+export function writtenTable(table: TypedTable): string {
+  return `${table.plain ? 'ONLY ' : ''}${qualified(table.schema, table.name)}`;
 }
 
 /**
@@ -57,11 +68,11 @@ export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>,
       const guard = s.columns.map((c, i) => [c, i] as const).filter(([c]) => c === guarded).map(([c, i]) => ` AND t.${q(c)} = ${cast(n + i, c)}`).join('');
       // Nothing else to set: the key set to itself (the identity column is not in it).
       const assignments = set.length > 0 ? set.map(([c, i]) => `${q(c)} = ${cast(n + i, c)}`) : [`${q(table.primaryKey[0]!)} = t.${q(table.primaryKey[0]!)}`];
-      sql = `UPDATE ${t} t SET ${assignments.join(', ')} FROM jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}${guard}`;
+      sql = `UPDATE ${writtenTable(table)} t SET ${assignments.join(', ')} FROM jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}${guard}`;
       break;
     }
     case 'delete':
-      sql = `DELETE FROM ${t} t USING jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}`;
+      sql = `DELETE FROM ${writtenTable(table)} t USING jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}`;
       break;
   }
   if (check === 'keys') return `${sql} RETURNING ${table.primaryKey.map((_, i) => `r.v->>${i} AS k${i}`).join(', ')}`;

@@ -3,8 +3,8 @@ import type { ChangeEvent } from '../../../core/change-event.js';
 import type { ReferentialAction, TableReferentialAction } from '../../../core/engine/catalog.js';
 import { TandemError } from '../../../core/errors.js';
 import { q } from '../../../core/sql-names.js';
-import { pgArray, qualified } from '../source-catalog.js';
-import type { TypedTable } from './apply-sql.js';
+import { pgArray } from '../source-catalog.js';
+import { writtenTable, type TypedTable } from './apply-sql.js';
 
 /** A foreign key of the written database whose ON DELETE or ON UPDATE action changes other rows. */
 export interface ForeignKeyAction {
@@ -141,7 +141,7 @@ export class ForeignKeyActions {
       return `($${values.length}::${typeOf(table, c)})::text`;
     });
     const res = await client.query({
-      text: `SELECT ${[...wanted.map((c) => `${q(c)}::text`), ...renewed].join(', ')} FROM ${qualified(table.schema, table.name)} WHERE ${pk.map((c, i) => `${q(c)} = $${i + 1}::${typeOf(table, c)}`).join(' AND ')}`,
+      text: `SELECT ${[...wanted.map((c) => `${q(c)}::text`), ...renewed].join(', ')} FROM ${writtenTable(table)} WHERE ${pk.map((c, i) => `${q(c)} = $${i + 1}::${typeOf(table, c)}`).join(' AND ')}`,
       values, rowMode: 'array',
     });
     if (res.rows.length === 0) return removed;
@@ -188,7 +188,7 @@ export class ForeignKeyActions {
     const tooDeep = () => new TandemError('TANDEM_DATA', `The foreign-key actions set off by a change nest deeper than ${MAX_ACTION_DEPTH} levels at ${k.child.schema}.${k.child.name} (key ${k.name}); the source stops such a chain with an error, so the target's foreign keys differ from the source's.`,
         { hint: 'Make the target\'s foreign keys the ones of the exported schema (tandem import schema), then rerun the import.' });
     const child = k.child;
-    const t = qualified(child.schema, child.name);
+    const t = writtenTable(child);
     const match = k.childColumns.map((c, i) => `${q(c)} = $${i + 1}::${typeOf(child, c)}`).join(' AND ');
     const params: (string | null)[] = [...values];
     const deleting = action === 'cascade' && newValues === undefined;
