@@ -3,7 +3,7 @@
  * kill it (SIGKILL or SIGINT), and make sure every child is gone when the test ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLI_PATH, runTandem } from './cli.js';
+import { CLI_PATH, newExportDir, runTandem } from './cli.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -108,4 +108,22 @@ export async function eventually(check: () => Promise<true | string>, timeoutMs:
     await sleep(intervalMs);
   }
   throw new Error(`condition not reached in ${timeoutMs} ms: ${last}`);
+}
+
+/**
+ * The live migration's start as a user types it: export schema and import schema into a new export
+ * dir, then export data (snapshot and changes) and import data side by side. Resolves once the
+ * exporter streams and the importer applies changes.
+ */
+export async function startLiveMigration(source: string[], target: string[], env: Record<string, string>): Promise<{ dir: string; ex: TandemProcess; im: TandemProcess }> {
+  const dir = newExportDir();
+  for (const args of [['export', 'schema', '--export-dir', dir, ...source], ['import', 'schema', '--export-dir', dir, ...target]]) {
+    const r = await runTandem(args, env);
+    if (r.code !== 0) throw new Error(`tandem ${args.slice(0, 2).join(' ')} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  const ex = startTandem(['export', 'data', '--export-dir', dir, ...source, '--export-type', 'snapshot-and-changes'], env);
+  await ex.waitFor(/Streaming changes/, 60_000);
+  const im = startTandem(['import', 'data', '--export-dir', dir, ...target], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  return { dir, ex, im };
 }

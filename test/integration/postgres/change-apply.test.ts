@@ -50,6 +50,17 @@ async function capture(src: pg.Client, table: AppliedTable, op: 'c' | 'u' | 'd',
   return { ...base, op, after };
 }
 
+/** Applies `batches` in turn on channel 0 of a fresh writer of `database` (one channel), then closes it. */
+async function applyOnce(database: string, tables: AppliedTable[], ...batches: ChangeEvent[][]): Promise<void> {
+  const target = new PgChangeTarget(config(database), { tables });
+  try {
+    await target.prepare(MIGRATION, 1);
+    for (const b of batches) await target.applyBatch(0, b);
+  } finally {
+    await target.close();
+  }
+}
+
 async function fresh(db: string, ddl: string): Promise<void> {
   await server.createDatabase(db);
   await server.sql(db, ddl);
@@ -399,14 +410,7 @@ test('columns named like the names the writer\'s SQL uses (r, v, t, w, k0, missi
   } finally {
     await src.end();
   }
-  const target = new PgChangeTarget(config('alias_tgt'), { tables: [T] });
-  try {
-    await target.prepare(MIGRATION, 1);
-    await target.applyBatch(0, first);
-    await target.applyBatch(0, second);
-  } finally {
-    await target.close();
-  }
+  await applyOnce('alias_tgt', [T], first, second);
   const read = 'SELECT t, r::text AS r, v, w, k0, missing FROM t ORDER BY t';
   assert.deepEqual(await server.sql('alias_tgt', read), await server.sql('alias_src', read));
   assert.equal((await server.sql('alias_tgt', read)).length, 3);
@@ -438,14 +442,7 @@ test('a GENERATED ALWAYS identity column outside the key: inserts write the sour
   } finally {
     await src.end();
   }
-  const target = new PgChangeTarget(config('ident_tgt'), { tables: [T] });
-  try {
-    await target.prepare(MIGRATION, 1);
-    await target.applyBatch(0, first);
-    await target.applyBatch(0, second);
-  } finally {
-    await target.close();
-  }
+  await applyOnce('ident_tgt', [T], first, second);
   const read = "SELECT id, seq, v FROM g WHERE id <> 'skipped' ORDER BY id";
   assert.deepEqual(await server.sql('ident_tgt', read), await server.sql('ident_src', read));
   assert.deepEqual((await server.sql('ident_tgt', read)).map((r) => r.seq), [2, 3]);
@@ -502,13 +499,7 @@ test('a table with inheritance children: an update, delete or truncate of the pa
     { t: 'child', id: 1, v: 'child' }, { t: 'child', id: 2, v: 'child' }, { t: 'parent', id: 1, v: 'changed' },
   ]);
   // TRUNCATE ONLY parent on the source: one event, for the parent alone.
-  const again = new PgChangeTarget(config('inh_tgt'), { tables: [P, C] });
-  try {
-    await again.prepare(MIGRATION, 1);
-    await again.applyBatch(0, [{ schema: 'public', table: 'parent', position: '0', txId: '10', vsn: ++vsn, op: 't', key: {} }]);
-  } finally {
-    await again.close();
-  }
+  await applyOnce('inh_tgt', [P, C], [{ schema: 'public', table: 'parent', position: '0', txId: '10', vsn: ++vsn, op: 't', key: {} }]);
   assert.deepEqual(await server.sql('inh_tgt', 'SELECT tableoid::regclass::text AS t, id FROM parent ORDER BY 1, 2'), [{ t: 'child', id: 1 }, { t: 'child', id: 2 }]);
   assert.deepEqual(await server.sql('inh_tgt', "SELECT rows_removed::int AS n FROM ybvoyager_metadata.tandem_truncated_rows WHERE table_name = 'public.parent'"), [{ n: 1 }]);
 });

@@ -9,8 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { compiledLocales } from '../../helpers/locales.js';
-import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
-import { startTandem, killAll, eventually, tail } from '../../helpers/live-process.js';
+import { runTandem, sourceFlags, targetFlags } from '../../helpers/cli.js';
+import { startLiveMigration, killAll, eventually, tail } from '../../helpers/live-process.js';
 
 let src: PgServer;
 let dst: PgServer;
@@ -36,17 +36,7 @@ test('money from a source whose lc_monetary is German arrives as the same amount
   await src.sql('src', `CREATE SCHEMA app; CREATE TABLE app.m (id int PRIMARY KEY, m money, ms money[], r regclass);
     INSERT INTO app.m VALUES (1, 1234.56, '{0.5,-1000000}', 'app.m'), (2, 12.5, NULL, NULL);`);
   const env = { SOURCE_DB_PASSWORD: src.password, TARGET_DB_PASSWORD: dst.password, TANDEM_METRICS_INTERVAL_MS: '3600000' };
-  const dir = newExportDir();
-  const SF = sourceFlags(src, 'src', 'app');
-  const TF = targetFlags(dst, 'dst');
-  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...TF]]) {
-    const r = await runTandem(args, env);
-    assert.equal(r.code, 0, r.stderr);
-  }
-  const ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
-  await ex.waitFor(/Streaming changes/, 60_000);
-  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
-  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  const { dir, ex, im } = await startLiveMigration(sourceFlags(src, 'src', 'app'), targetFlags(dst, 'dst'), env);
   await src.sql('src', `INSERT INTO app.m VALUES (3, 9876543.21, '{1.5,2}', NULL); UPDATE app.m SET m = m * 3, ms = '{12.34}' WHERE id = 2`);
   const expected = await src.sql('src', CENTS);
   assert.deepEqual(expected.map((r) => r.cents), ['123456', '3750', '987654321']);

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newExportDir, runTandem, sourceFlags, targetFlags } from '../../helpers/cli.js';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
-import { startTandem, killAll, eventually, tail } from '../../helpers/live-process.js';
+import { startLiveMigration, killAll, eventually, tail } from '../../helpers/live-process.js';
 
 let s: PgServer;
 let t: PgServer;
@@ -72,16 +72,8 @@ test('a source whose search_path holds the migrated schema: snapshot, streamed r
     CREATE TABLE app.other (id int PRIMARY KEY);
     CREATE TABLE app.refs (id int PRIMARY KEY, rc regclass, rt regtype, rcs regclass[]);
     INSERT INTO app.refs VALUES (1, 'app.other', 'app.mood', '{app.other,app.refs}'), (2, 'pg_class', 'integer', NULL);`);
-  const dir = newExportDir();
   const env = { SOURCE_DB_PASSWORD: s.password, TARGET_DB_PASSWORD: t.password, TANDEM_METRICS_INTERVAL_MS: '3600000' };
-  for (const args of [['export', 'schema', ...sourceFlags(s, 'src3', 'app')], ['import', 'schema', ...targetFlags(t, 'dst3')]]) {
-    const r = await runTandem([...args, '--export-dir', dir], env);
-    assert.equal(r.code, 0, `${args.slice(0, 2).join(' ')}: ${r.stdout}\n${r.stderr}`);
-  }
-  const ex = startTandem(['export', 'data', '--export-dir', dir, ...sourceFlags(s, 'src3', 'app'), '--export-type', 'snapshot-and-changes'], env);
-  await ex.waitFor(/Streaming changes/, 60_000);
-  const im = startTandem(['import', 'data', '--export-dir', dir, ...targetFlags(t, 'dst3')], env);
-  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  const { dir, ex, im } = await startLiveMigration(sourceFlags(s, 'src3', 'app'), targetFlags(t, 'dst3'), env);
   // Streamed: an insert and an update.
   await s.sql('src3', `INSERT INTO app.refs VALUES (3, 'app.other', 'app.mood', '{app.other}'); UPDATE app.refs SET rc = 'app.other' WHERE id = 2`);
   const same = "SELECT id, rc = 'app.other'::regclass AS rc_app, rt = 'app.mood'::regtype AS rt_app, rcs::text FROM app.refs ORDER BY id";

@@ -9,8 +9,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
-import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
-import { startTandem, killAll, eventually, tail } from '../../helpers/live-process.js';
+import { sourceFlags, targetFlags } from '../../helpers/cli.js';
+import { startLiveMigration, killAll, eventually, tail } from '../../helpers/live-process.js';
 
 let src: PgServer;
 let dst: PgServer;
@@ -39,17 +39,7 @@ const CANON = `SET extra_float_digits = 3; SET DateStyle = 'ISO, MDY'; SET Inter
 test('snapshot and streamed rows from a server with other session defaults arrive exactly (floats, dates, intervals, time zones, bytea)', { timeout: 120_000 }, async () => {
   await src.sql('src', `INSERT INTO app.v VALUES ${ROW(1)}`);
   const env = { SOURCE_DB_PASSWORD: src.password, TARGET_DB_PASSWORD: dst.password, TANDEM_METRICS_INTERVAL_MS: '3600000' };
-  const dir = newExportDir();
-  const SF = sourceFlags(src, 'src', 'app');
-  const TF = targetFlags(dst, 'dst');
-  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...TF]]) {
-    const r = await runTandem(args, env);
-    assert.equal(r.code, 0, r.stderr);
-  }
-  const ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
-  await ex.waitFor(/Streaming changes/, 60_000);
-  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
-  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  const { im } = await startLiveMigration(sourceFlags(src, 'src', 'app'), targetFlags(dst, 'dst'), env);
   await src.sql('src', `INSERT INTO app.v VALUES ${ROW(2)}; UPDATE app.v SET f8 = f8 * 3, f4 = f4 / 3 WHERE id = 1`);
   const expected = await src.sql('src', CANON);
   assert.equal(expected[1].f8, '0.30000000000000004', 'the source holds the inexact sum');
