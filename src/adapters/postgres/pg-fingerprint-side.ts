@@ -61,7 +61,10 @@ export class PgFingerprintSide implements ComparisonSide {
     try {
       await beginComparisonRead(client);
       const order = key.map((k, i) => (orders[i] === 'text' ? `t.${q(k)}::text COLLATE "C"` : `t.${q(k)}`)).join(', ');
-      await client.query(`DECLARE tandem_keyed NO SCROLL CURSOR FOR SELECT ${table.columns.map((c) => `t.${q(c)}::text`).join(', ')} FROM ${qualified(table.schema, table.name)} t ORDER BY ${order}`);
+      // A plain table's own rows (ONLY), as the fingerprint counts them: not its inheritance children's.
+      const kind = await client.query("SELECT relkind FROM pg_catalog.pg_class WHERE oid = to_regclass($1)", [qualified(table.schema, table.name)]);
+      const only = kind.rows[0]?.relkind === 'r' ? 'ONLY ' : '';
+      await client.query(`DECLARE tandem_keyed NO SCROLL CURSOR FOR SELECT ${table.columns.map((c) => `t.${q(c)}::text`).join(', ')} FROM ${only}${qualified(table.schema, table.name)} t ORDER BY ${order}`);
       const at = key.map((k) => table.columns.indexOf(k));
       if (at.some((i) => i < 0)) throw new Error(`internal: the key of ${table.key} is not among its compared columns`);
       for (;;) {

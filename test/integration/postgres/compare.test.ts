@@ -216,3 +216,22 @@ test('a PostgreSQL 18 source and a PostgreSQL 15 target with other session defau
     await Promise.all([s18.stop(), t15.stop()]);
   }
 });
+
+test('a table with inheritance children is compared as its own rows: its differing keys are its own, never a child\'s', LIMIT, async () => {
+  await source.createDatabase('inh');
+  await target.createDatabase('inh_yb');
+  await source.sql('inh', `CREATE SCHEMA app; CREATE TABLE app.parent (id int PRIMARY KEY, v text); CREATE TABLE app.child (PRIMARY KEY (id)) INHERITS (app.parent);
+    INSERT INTO app.parent SELECT g, 'parent ' || g FROM generate_series(1, 6) g; INSERT INTO app.child SELECT g, 'child ' || g FROM generate_series(1, 6) g;`);
+  const inhDir = newExportDir();
+  for (const args of [['export', 'schema', ...sourceFlags(source, 'inh', 'app')], ['import', 'schema', ...targetFlags(target, 'inh_yb')],
+    ['export', 'data', ...sourceFlags(source, 'inh', 'app')], ['import', 'data', ...targetFlags(target, 'inh_yb')]]) {
+    const r = await runTandem([...args, '--export-dir', inhDir], env);
+    assert.equal(r.code, 0, `${args.slice(0, 2).join(' ')}: ${r.stdout}\n${r.stderr}`);
+  }
+  assert.deepEqual(await target.sql('inh_yb', 'SELECT count(*)::int AS n FROM ONLY app.parent'), [{ n: 6 }]);
+  await target.sql('inh_yb', "UPDATE ONLY app.parent SET v = 'changed' WHERE id = 4");
+  const r = await runTandem(['compare', '--export-dir', inhDir], env);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /First differing primary keys \(in key order\):\n {2}app\.parent: id=4 \(different values\)\n/);
+  assert.equal(r.stdout.trim().split('\n').at(-1), 'MISMATCH in 1 table(s): app.parent');
+});
