@@ -210,12 +210,22 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   if (!resolved && meta.getStep('export_data').status !== 'DONE') await checkTargetReachable(env, target);
   await waitForExport(reporter, meta, exportDir.metainfoDir, wait);
   checkSnapshotLayout(meta);
+  if (isLiveExport(meta) && (options.tableList !== undefined || options.excludeTableList !== undefined)) {
+    // The change stream carries every exported table's changes: a table left out here would get
+    // them without its snapshot (inserts applied to an empty table, its updates stopping the import).
+    throw new TandemError('TANDEM_USAGE', `--${options.tableList !== undefined ? 'table-list' : 'exclude-table-list'} cannot narrow the import of a live migration (export type ${meta.getValue<string>('export_type')}): the change stream carries the changes of every exported table, which need their snapshot on the target. Nothing was changed.`,
+      { hint: 'Rerun the same import data command without it. To migrate fewer tables, choose them when exporting (export data --table-list / --exclude-table-list), in a new export dir.' });
+  }
+  const tables = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), options.tableList, options.excludeTableList);
+  // Done only for the tables an earlier run loaded (a run with --table-list loads only those): one
+  // that names others loads them (measured before: "already imported", with a table left empty).
   const snapshotDone = meta.getValue<string>('imported_snapshot_id');
-  if (meta.getStep('import_data').status === 'DONE' && snapshotDone !== undefined && snapshotDone === meta.getValue<string>('snapshot_id')) {
+  const doneTables = meta.getValue<string[]>('imported_snapshot_tables'); // absent: an export dir of an earlier version, whose runs loaded every table
+  if (meta.getStep('import_data').status === 'DONE' && snapshotDone !== undefined && snapshotDone === meta.getValue<string>('snapshot_id')
+    && (doneTables === undefined || tables.every((t) => doneTables.includes(t.tableKey)))) {
     reporter.print('The snapshot is already imported.');
     return target;
   }
-  const tables = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), options.tableList, options.excludeTableList);
   const requested = options.batchSize;
   const batchSize = meta.getValue<number>('import_batch_size') ?? requested;
   if (batchSize !== requested && options.batchSizeGiven) {
@@ -270,6 +280,8 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     await db.close();
   }
   meta.db.transaction(() => {
+    const earlier = meta.getValue<string>('imported_snapshot_id') === snapshotId ? meta.getValue<string[]>('imported_snapshot_tables') ?? [] : [];
+    meta.setValue('imported_snapshot_tables', [...new Set([...earlier, ...tables.map((t) => t.tableKey)])].sort());
     meta.setValue('imported_snapshot_id', snapshotId);
     meta.setStep('import_data', 'DONE', { finishedAt: new Date().toISOString() });
   })();

@@ -228,7 +228,7 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
     const r = await client.query(
-      `SELECT c.oid::int AS oid, has_table_privilege(c.oid, 'INSERT') AS ins, has_table_privilege(c.oid, 'SELECT') AS sel,
+      `SELECT c.oid::int AS oid, c.relkind, has_table_privilege(c.oid, 'INSERT') AS ins, has_table_privilege(c.oid, 'SELECT') AS sel,
               c.relrowsecurity AND row_security_active(c.oid) AS rls,
               (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
@@ -248,7 +248,8 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
     const missing = t.columns.filter((c) => !cols.has(c));
     if (missing.length) out.missingColumns.push({ table: key, columns: missing });
     if (fresh.has(key) && privileged) {
-      const e = await client.query(`SELECT EXISTS (SELECT 1 FROM ${qualified(t.schema, t.name)}) AS e`);
+      // A plain table's own rows (ONLY): its inheritance children are tables of their own, loaded apart.
+      const e = await client.query(`SELECT EXISTS (SELECT 1 FROM ${row.relkind === 'r' ? 'ONLY ' : ''}${qualified(t.schema, t.name)}) AS e`);
       if (e.rows[0].e === true || e.rows[0].e === 't') out.nonEmptyTables.push(key);
     }
   }

@@ -217,14 +217,16 @@ test('a PostgreSQL 18 source and a PostgreSQL 15 target with other session defau
   }
 });
 
-test('a table with inheritance children is compared as its own rows: its differing keys are its own, never a child\'s', LIMIT, async () => {
+test('a table with inheritance children is loaded and compared as its own rows: a child loaded first does not make it look loaded, and its differing keys are its own (measured before: the import refused the parent as not empty; compare reported an internal key-order error)', LIMIT, async () => {
   await source.createDatabase('inh');
   await target.createDatabase('inh_yb');
   await source.sql('inh', `CREATE SCHEMA app; CREATE TABLE app.parent (id int PRIMARY KEY, v text); CREATE TABLE app.child (PRIMARY KEY (id)) INHERITS (app.parent);
     INSERT INTO app.parent SELECT g, 'parent ' || g FROM generate_series(1, 6) g; INSERT INTO app.child SELECT g, 'child ' || g FROM generate_series(1, 6) g;`);
   const inhDir = newExportDir();
+  // The child loaded first on its own: the parent, not loaded yet, is still empty (its own rows).
   for (const args of [['export', 'schema', ...sourceFlags(source, 'inh', 'app')], ['import', 'schema', ...targetFlags(target, 'inh_yb')],
-    ['export', 'data', ...sourceFlags(source, 'inh', 'app')], ['import', 'data', ...targetFlags(target, 'inh_yb')]]) {
+    ['export', 'data', ...sourceFlags(source, 'inh', 'app')], ['import', 'data', ...targetFlags(target, 'inh_yb'), '--table-list', 'app.child'],
+    ['import', 'data', ...targetFlags(target, 'inh_yb')]]) {
     const r = await runTandem([...args, '--export-dir', inhDir], env);
     assert.equal(r.code, 0, `${args.slice(0, 2).join(' ')}: ${r.stdout}\n${r.stderr}`);
   }

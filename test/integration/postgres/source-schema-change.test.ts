@@ -363,3 +363,22 @@ test('a table with a GENERATED ALWAYS identity column outside its key: streamed 
   assert.equal(im.exited(), false, tail(im.output()));
   await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
 });
+
+test('import data --table-list of a live migration is refused before anything is written (the stream carries every exported table\'s changes)', { timeout: 120_000 }, async () => {
+  await pg.createDatabase('dst_narrow');
+  await pg.sql('src', `CREATE SCHEMA narrow; CREATE TABLE narrow.a (id int PRIMARY KEY); CREATE TABLE narrow.b (id int PRIMARY KEY);
+    INSERT INTO narrow.a SELECT generate_series(1, 5); INSERT INTO narrow.b SELECT generate_series(1, 5);`);
+  const { dir, TF, ex } = await streaming('narrow', 'dst_narrow');
+  for (const flag of ['--table-list', '--exclude-table-list']) {
+    const r = await runTandem(['import', 'data', '--export-dir', dir, ...TF, flag, 'narrow.a'], env);
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`error \\[TANDEM_USAGE\\]: ${flag} cannot narrow the import of a live migration \\(export type snapshot-and-changes\\): the change stream carries the changes of every exported table`));
+    assert.match(r.stderr, /fix: Rerun the same import data command without it\. To migrate fewer tables, choose them when exporting/);
+  }
+  assert.deepEqual(await pg.sql('dst_narrow', "SELECT (SELECT count(*)::int FROM narrow.a) AS a, (SELECT count(*)::int FROM pg_namespace WHERE nspname = 'ybvoyager_metadata') AS meta"), [{ a: 0, meta: 0 }]);
+  // Without it, the same command imports everything.
+  const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
+  await im.waitFor(/Applying the changes captured on the source/, 60_000);
+  await untilEqual('narrow', 'dst_narrow');
+  await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
+});
