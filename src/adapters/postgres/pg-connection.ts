@@ -30,12 +30,22 @@ export interface PgConnectionPlan {
  * connection); `extra` overrides pg settings of every attempt.
  * @example await ReplicationConnection.open(connectionPlan(source));
  */
+/**
+ * Startup options of every Tandem session, as pg_dump sets them: a timeout the server, database or
+ * role sets for the application (`ALTER ROLE app SET statement_timeout = '30s'`, common in
+ * production) would cancel a snapshot's COPY of a big table, a batch being loaded, or the snapshot's
+ * exporting transaction while it sits idle for its readers. Settings the client sends at startup
+ * outrank those.
+ */
+export const SESSION_TIMEOUT_OPTIONS = '-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0';
+
 export function connectionPlan(c: DbConfig, extra: Partial<pg.ClientConfig> = {}): PgConnectionPlan {
   const ssl = planSsl(c, c.host, c.role, defaultSslFiles());
   const tlsOptions = ssl.tls ? loadTlsOptions(ssl.tls, c.role) : undefined;
   const base: pg.ClientConfig = {
     host: c.host, port: c.port, user: c.user, password: c.password, database: c.database,
     application_name: 'tandem', types: textTypes, connectionTimeoutMillis: 15000, ...extra,
+    options: [SESSION_TIMEOUT_OPTIONS, extra.options].filter(Boolean).join(' '),
   };
   const { password: _password, ...db } = c;
   return {
