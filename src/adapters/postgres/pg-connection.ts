@@ -31,13 +31,13 @@ export interface PgConnectionPlan {
  * @example await ReplicationConnection.open(connectionPlan(source));
  */
 /**
- * Startup options of every Tandem session, as pg_dump sets them: a timeout the server, database or
- * role sets for the application (`ALTER ROLE app SET statement_timeout = '30s'`, common in
- * production) would cancel a snapshot's COPY of a big table, a batch being loaded, or the snapshot's
- * exporting transaction while it sits idle for its readers. Settings the client sends at startup
- * outrank those.
+ * Set on every Tandem session right after it connects, as pg_dump sets them: a timeout the server,
+ * database or role sets for its applications (`ALTER ROLE app SET statement_timeout = '30s'`, common
+ * in production) would cancel a snapshot's COPY of a big table, a batch being loaded, or the
+ * snapshot's exporting transaction while it sits idle for its readers. A SET rather than a startup
+ * option: connection poolers (PgBouncer) refuse unknown startup options.
  */
-export const SESSION_TIMEOUT_OPTIONS = '-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0';
+export const SESSION_TIMEOUTS_SQL = 'SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0';
 
 export function connectionPlan(c: DbConfig, extra: Partial<pg.ClientConfig> = {}): PgConnectionPlan {
   const ssl = planSsl(c, c.host, c.role, defaultSslFiles());
@@ -45,7 +45,6 @@ export function connectionPlan(c: DbConfig, extra: Partial<pg.ClientConfig> = {}
   const base: pg.ClientConfig = {
     host: c.host, port: c.port, user: c.user, password: c.password, database: c.database,
     application_name: 'tandem', types: textTypes, connectionTimeoutMillis: 15000, ...extra,
-    options: [SESSION_TIMEOUT_OPTIONS, extra.options].filter(Boolean).join(' '),
   };
   const { password: _password, ...db } = c;
   return {
@@ -171,7 +170,14 @@ export function mapConnectError(e: unknown, c: DbConfig): unknown {
 
 /** Opens one connection (TLS as the ssl mode says) with errors mapped for the user. */
 export async function connectPg(c: DbConfig, extra: Partial<pg.ClientConfig> = {}): Promise<pg.Client> {
-  return openPgClient(connectionPlan(c, extra), (config) => new pg.Client(config), (e) => mapConnectError(e, c));
+  const client = await openPgClient(connectionPlan(c, extra), (config) => new pg.Client(config), (e) => mapConnectError(e, c));
+  try {
+    await client.query(SESSION_TIMEOUTS_SQL);
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw mapConnectError(e, c);
+  }
+  return client;
 }
 
 export interface ServerInfo {

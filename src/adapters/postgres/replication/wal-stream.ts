@@ -52,7 +52,7 @@ export interface WalStreamOptions {
   /**
    * Session settings for the walsender, which formats the text values: default
    * {@link CANONICAL_SESSION_OPTIONS}, so values do not depend on the server's or role's defaults.
-   * Added to `connection.options` (the timeouts every Tandem session sets).
+   * Used only when `connection.options` is not set.
    */
   readonly sessionOptions?: string;
 }
@@ -137,7 +137,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
     const { connection, slotName } = this.options;
     const plan = toConnectionPlan(connection);
     const user = replicationUser(connection);
-    const options = [plan.attempts[0]?.config.options, this.options.sessionOptions ?? CANONICAL_SESSION_OPTIONS].filter(Boolean).join(' ');
+    const options = plan.attempts[0]?.config.options ?? this.options.sessionOptions ?? CANONICAL_SESSION_OPTIONS;
     const client = await openPgClient(
       plan,
       (c) => new pg.Client({ ...c, options, replication: 'database' } as pg.ClientConfig),
