@@ -51,6 +51,15 @@ export const SESSION_SETTINGS = `SET SESSION time_zone = '+00:00', sql_mode = '$
   + "character_set_client = 'utf8mb4', character_set_connection = 'utf8mb4', character_set_results = 'utf8mb4', "
   + 'net_write_timeout = 3600, net_read_timeout = 3600';
 
+/**
+ * No limit on a statement's run time, whatever the server sets for its applications (MariaDB's
+ * `max_statement_time`, MySQL's `max_execution_time`, which applies to SELECTs): a limit would cut
+ * off a snapshot's read of a big table.
+ */
+export function statementLimitOff(server: Pick<MySqlServerInfo, 'flavor'>): string {
+  return server.flavor === 'mariadb' ? ', max_statement_time = 0' : ', max_execution_time = 0';
+}
+
 /** Numbers arrive as their text; spatial values as their bytes; everything else as mysql2's text/Buffer. */
 const exactTypeCast: TypeCast = (field, next) => {
   switch (field.type) {
@@ -278,7 +287,7 @@ export async function connectMySql(c: MySqlDbConfig, extra: Partial<ConnectionOp
     const [rows] = await connection.query<any[]>('SELECT VERSION() AS version, @@version_comment AS comment');
     const server = parseServerVersion(String(rows[0].version), String(rows[0].comment ?? ''));
     checkSupportedVersion(server, `the ${c.role} database ${describeDb(c)}`);
-    await connection.query(SESSION_SETTINGS);
+    await connection.query(SESSION_SETTINGS + statementLimitOff(server));
     return { connection, server };
   } catch (e) {
     connection.destroy();

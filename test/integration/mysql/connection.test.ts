@@ -76,6 +76,19 @@ test('connects, detects MariaDB and pins the session: UTC, sql_mode, utf8mb4', a
   });
 });
 
+test('a server that limits statements to 50 ms (max_statement_time) does not limit Tandem\'s sessions (a snapshot\'s read of a big table is one long statement)', async () => {
+  await plain.sql(undefined, 'SET GLOBAL max_statement_time = 0.05');
+  try {
+    await assert.rejects(plain.sql(undefined, 'SELECT SLEEP(0.3) AS s, COUNT(*) FROM information_schema.columns'), /max_statement_time exceeded/, 'another session is limited');
+    await withMySql(config(plain), async ({ connection }) => {
+      const [rows] = await connection.query<any[]>('SELECT @@session.max_statement_time AS limit_s, SLEEP(0.3) AS interrupted');
+      assert.deepEqual({ ...rows[0] }, { limit_s: '0.000000', interrupted: '0' });
+    });
+  } finally {
+    await plain.sql(undefined, 'SET GLOBAL max_statement_time = 0');
+  }
+});
+
 test('every value arrives as text or bytes, never as a JS number, Date or parsed JSON', async () => {
   await withMySql(config(plain), async ({ connection }) => {
     const [rows] = await connection.query<any[]>(`SELECT 1 AS i, CAST(18446744073709551615 AS UNSIGNED) AS u, CAST(-9223372036854775808 AS SIGNED) AS s,
