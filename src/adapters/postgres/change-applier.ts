@@ -344,7 +344,7 @@ export class PgChangeTarget implements ChangeTarget {
     if (firing.length === 0) return;
     const rules = firing.some((x) => x.kind === 'RULE');
     throw new TandemError('TANDEM_PREREQUISITE',
-      `Triggers${rules ? ' and rules' : ''} on ${describeDb(this.config)} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's ${rules ? 'triggers and rules' : 'triggers'} already did${rules ? ' (a DO INSTEAD rule would replace the write)' : ''}: ${firing.map(describeFiring).join(', ')}. Nothing was written.`,
+      `Triggers${rules ? ' and rules' : ''} on ${describeDb(this.config)} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's ${rules ? 'triggers and rules' : 'triggers'} already did${rules ? ' (a DO INSTEAD rule would replace the write)' : ''}: ${firing.map((x) => describeFiring(x)).join(', ')}. Nothing was written.`,
       { hint: `Disable them while Tandem writes: ${firing.map((x) => `ALTER TABLE ${x.table} DISABLE ${x.kind} ${x.trigger};`).join(' ')} Then rerun the same import command: it resumes. Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${firing.map((x) => `ALTER TABLE ${x.table} ENABLE ${x.mode} ${x.kind} ${x.trigger};`).join(' ')}` });
   }
 

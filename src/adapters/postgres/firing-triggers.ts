@@ -11,9 +11,9 @@ export interface FiringTrigger {
   kind: 'TRIGGER' | 'RULE';
 }
 
-/** `name on table (MODE)`, a rule's name preceded by `rule`. */
-export function describeFiring(f: FiringTrigger): string {
-  return `${f.kind === 'RULE' ? 'rule ' : ''}${f.trigger} on ${f.table} (${f.mode})`;
+/** `name on table (MODE)` (`(ENABLE MODE)` with `enable`), a rule's name preceded by `rule`. */
+export function describeFiring(f: FiringTrigger, enable = false): string {
+  return `${f.kind === 'RULE' ? 'rule ' : ''}${f.trigger} on ${f.table} (${enable ? 'ENABLE ' : ''}${f.mode})`;
 }
 
 /**

@@ -5,7 +5,7 @@ import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type S
 import { connectPg } from './pg-connection.js';
 import { listSourceTables, pgBool, qualified, type SourceTable } from './source-catalog.js';
 import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
-import { readFiringTriggers } from './firing-triggers.js';
+import { describeFiring, readFiringTriggers } from './firing-triggers.js';
 
 /** A table as the PostgreSQL catalog describes it: the engine-neutral facts, and what the snapshot plans with. */
 export interface PgTableInfo extends TableInfo {
@@ -87,7 +87,7 @@ export class PgSourceCatalog implements SourceCatalog {
       if (firing.length > 0) {
         findings.push({
           severity: 'warning', code: 'TANDEM_PREREQUISITE', fallBack: true, fix: '',
-          message: `Triggers${firing.some((f) => f.kind === 'RULE') ? ' and rules' : ''} that fire even for replicated rows: ${firing.map((f) => `${f.kind === 'RULE' ? 'rule ' : ''}${f.trigger} on ${f.table} (ENABLE ${f.mode})`).join(', ')}. If the migration falls back, they would fire for every row Tandem writes back to the source and repeat what the target's did: import data to source refuses to write until they are disabled (it names the statements).`,
+          message: `Triggers${firing.some((f) => f.kind === 'RULE') ? ' and rules' : ''} that fire even for replicated rows: ${firing.map((f) => describeFiring(f, true)).join(', ')}. If the migration falls back, they would fire for every row Tandem writes back to the source and repeat what the target's did: import data to source refuses to write until they are disabled (it names the statements).`,
         });
       }
     }
