@@ -279,8 +279,11 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   } finally {
     await db.close();
   }
+  // Read before the transaction: a read inside it would make its first write an upgrade, which
+  // SQLite refuses at once (database is locked) when the exporter committed meanwhile. This
+  // process holds the import's lock, so nothing else writes these keys.
+  const earlier = meta.getValue<string>('imported_snapshot_id') === snapshotId ? meta.getValue<string[]>('imported_snapshot_tables') ?? [] : [];
   meta.db.transaction(() => {
-    const earlier = meta.getValue<string>('imported_snapshot_id') === snapshotId ? meta.getValue<string[]>('imported_snapshot_tables') ?? [] : [];
     meta.setValue('imported_snapshot_tables', [...new Set([...earlier, ...tables.map((t) => t.tableKey)])].sort());
     meta.setValue('imported_snapshot_id', snapshotId);
     meta.setStep('import_data', 'DONE', { finishedAt: new Date().toISOString() });
