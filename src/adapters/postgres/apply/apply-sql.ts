@@ -63,11 +63,14 @@ export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>,
       // is matched instead. A row whose value there differs (the other side gave it a new one with
       // SET … = DEFAULT, which cannot be repeated here) is then not found: the row check stops the
       // batch instead of leaving the old value behind.
-      const guarded = table.alwaysIdentity;
-      const set = s.columns.map((c, i) => [c, i] as const).filter(([c]) => c !== guarded);
-      const guard = s.columns.map((c, i) => [c, i] as const).filter(([c]) => c === guarded).map(([c, i]) => ` AND t.${q(c)} = ${cast(n + i, c)}`).join('');
+      const assignments: string[] = [];
+      let guard = '';
+      s.columns.forEach((c, i) => {
+        if (c === table.alwaysIdentity) guard = ` AND t.${q(c)} = ${cast(n + i, c)}`;
+        else assignments.push(`${q(c)} = ${cast(n + i, c)}`);
+      });
       // Nothing else to set: the key set to itself (the identity column is not in it).
-      const assignments = set.length > 0 ? set.map(([c, i]) => `${q(c)} = ${cast(n + i, c)}`) : [`${q(table.primaryKey[0]!)} = t.${q(table.primaryKey[0]!)}`];
+      if (assignments.length === 0) assignments.push(`${q(table.primaryKey[0]!)} = t.${q(table.primaryKey[0]!)}`);
       sql = `UPDATE ${writtenTable(table)} t SET ${assignments.join(', ')} FROM jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}${guard}`;
       break;
     }
