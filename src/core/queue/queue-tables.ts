@@ -158,7 +158,9 @@ function legacyPosition(last: string): Partial<Record<QueueExporter, string>> {
 /**
  * Moves a position an earlier Tandem recorded in `queue_state.last_position` into `queue_positions`
  * (see {@link readQueueState}); does nothing when `queue_positions` has rows or there is none. Only
- * the queue's writer calls it, holding the queue's lock.
+ * the queue's writer calls it, holding the queue's lock. The transaction takes SQLite's write lock
+ * before its first read (`immediate`): a read-then-write transaction that starts deferred is refused
+ * with "database is locked", without waiting, when another connection commits between the two.
  */
 export function migrateLegacyPosition(meta: MetaStore): void {
   ensureQueueTables(meta);
@@ -170,7 +172,7 @@ export function migrateLegacyPosition(meta: MetaStore): void {
     for (const [exporter, position] of Object.entries(legacyPosition(row.last_position))) {
       meta.db.prepare('INSERT INTO queue_positions (exporter, last_position, updated_at) VALUES (?, ?, ?)').run(exporter, position, row.updated_at);
     }
-  })();
+  }).immediate();
 }
 
 /** Events queued so far per table (`schema.table`), as recorded with each committed append. */
