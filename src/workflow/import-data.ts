@@ -309,6 +309,12 @@ async function checkTarget(db: TargetDatabase, target: DbConfig, tables: Snapsho
       hint: 'Make the target tables match the exported schema (see schema/tables) and rerun.',
     });
   }
+  if (check.requiredExtraColumns?.length) {
+    const [first] = check.requiredExtraColumns;
+    throw new TandemError('TANDEM_PREREQUISITE', `Target tables have NOT NULL columns without a default that the source does not export: ${check.requiredExtraColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. Every row loaded or streamed into them would be refused.`, {
+      hint: `Give each a default (ALTER TABLE ${first!.table} ALTER COLUMN ${first!.columns[0]} SET DEFAULT …), let it take NULL (… DROP NOT NULL) or drop it, then rerun import data.`,
+    });
+  }
   if (check.noInsertPrivilege.length) {
     throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} lacks INSERT or SELECT on: ${check.noInsertPrivilege.join(', ')}.`, {
       hint: `GRANT INSERT, SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA <schema> TO ${target.user}; (the spec asks for a superuser on the target)`,

@@ -224,13 +224,17 @@ export async function restoreSequence(client: pg.Client, schema: string, name: s
 
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
 export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
-  const out: TargetTableCheck & { rowSecurity: string[] } = { missingTables: [], missingColumns: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
+  const out: TargetTableCheck & { rowSecurity: string[]; requiredExtraColumns: { table: string; columns: string[] }[] } =
+    { missingTables: [], missingColumns: [], requiredExtraColumns: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
     const r = await client.query(
       `SELECT c.oid::int AS oid, c.relkind, has_table_privilege(c.oid, 'INSERT') AS ins, has_table_privilege(c.oid, 'SELECT') AS sel,
               c.relrowsecurity AND row_security_active(c.oid) AS rls,
-              (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols
+              (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols,
+              -- NOT NULL without a default: a generated column has one (its expression), an identity column its sequence.
+              (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
+                  AND attnotnull AND NOT atthasdef AND attidentity = '') AS required
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
       [t.schema, t.name]);
     if (r.rows.length === 0) {
@@ -247,6 +251,9 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
     const cols = new Set(pgArray(row.cols));
     const missing = t.columns.filter((c) => !cols.has(c));
     if (missing.length) out.missingColumns.push({ table: key, columns: missing });
+    const exported = new Set(t.columns);
+    const extra = pgArray(row.required).filter((c) => !exported.has(c));
+    if (extra.length) out.requiredExtraColumns.push({ table: key, columns: extra });
     if (fresh.has(key) && privileged) {
       // A plain table's own rows (ONLY): its inheritance children are tables of their own, loaded apart.
       const e = await client.query(`SELECT EXISTS (SELECT 1 FROM ${row.relkind === 'r' ? 'ONLY ' : ''}${qualified(t.schema, t.name)}) AS e`);

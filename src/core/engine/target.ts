@@ -67,6 +67,11 @@ export interface SnapshotLoader {
 export interface TargetTableCheck {
   readonly missingTables: string[];
   readonly missingColumns: { table: string; columns: string[] }[];
+  /**
+   * Target columns the snapshot does not carry that refuse NULL and have no default (optional:
+   * engines that do not look leave it out): every row loaded or streamed into their tables would fail.
+   */
+  readonly requiredExtraColumns?: { table: string; columns: string[] }[];
   readonly nonEmptyTables: string[];
   readonly noInsertPrivilege: string[];
   /**
