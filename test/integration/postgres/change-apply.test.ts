@@ -283,6 +283,23 @@ test('rules marked ENABLE ALWAYS or ENABLE REPLICA (they rewrite writes even in 
   assert.deepEqual(await server.sql('rules_tgt', 'SELECT id, v, (SELECT count(*)::int FROM log) AS logged FROM kept ORDER BY id'), [{ id: 1, v: 5, logged: 0 }]);
 });
 
+test('a label the target enum lacks (added on the source mid-migration): the hint names the type and ALTER TYPE, never the value', async () => {
+  await fresh('enum_tgt', "CREATE TYPE app_mood AS ENUM ('sad', 'ok'); CREATE TABLE t (id int PRIMARY KEY, m app_mood)");
+  const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id'], columns: ['id', 'm'] };
+  const base = { schema: 'public', table: 't', position: '0', txId: '1' };
+  const insert: ChangeEvent = { ...base, vsn: 1, op: 'c', key: { id: '1' }, after: { id: '1', m: 'secret-label' } };
+  await assert.rejects(applyOnce('enum_tgt', [T], [insert]), (e: any) => {
+    assert.equal(e.code, 'TANDEM_DATA');
+    assert.match(e.message, /INSERT of public\.t in events 1\.\.1: invalid value \[SQLSTATE 22P02\]/);
+    assert.match(e.hint, /not a label of enum type app_mood on .*ALTER TYPE … ADD VALUE.*ALTER TYPE app_mood ADD VALUE '…'/);
+    assert.doesNotMatch(`${e.message} ${e.hint}`, /secret-label/);
+    return true;
+  });
+  await server.sql('enum_tgt', "ALTER TYPE app_mood ADD VALUE 'secret-label'");
+  await applyOnce('enum_tgt', [T], [insert]);
+  assert.deepEqual(await server.sql('enum_tgt', 'SELECT id, m::text FROM t'), [{ id: 1, m: 'secret-label' }]);
+});
+
 test('errors name table, operation, vsns and SQLSTATE but never row values; unique violations are recognised by code', async () => {
   await fresh('err_tgt', 'CREATE TABLE t (id int PRIMARY KEY, n int, u text UNIQUE)');
   const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id'], columns: ['id', 'n', 'u'] };
