@@ -300,6 +300,23 @@ test('a label the target enum lacks (added on the source mid-migration): the hin
   assert.deepEqual(await server.sql('enum_tgt', 'SELECT id, m::text FROM t'), [{ id: 1, m: 'secret-label' }]);
 });
 
+test('a NOT NULL column the change leaves out (dropped on the source mid-migration): the hint names the column and the way on', async () => {
+  await fresh('notnull_tgt', 'CREATE TABLE t (id int PRIMARY KEY, v text, gone int NOT NULL)');
+  const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id'], columns: ['id', 'v'] };
+  const base = { schema: 'public', table: 't', position: '0', txId: '1' };
+  const insert: ChangeEvent = { ...base, vsn: 1, op: 'c', key: { id: '1' }, after: { id: '1', v: 'secret-text' } };
+  await assert.rejects(applyOnce('notnull_tgt', [T], [insert]), (e: any) => {
+    assert.equal(e.code, 'TANDEM_DATA');
+    assert.match(e.message, /INSERT of public\.t in events 1\.\.1: .*\[SQLSTATE 23502, column gone\]/);
+    assert.match(e.hint, /Column gone of public\.t on .* refuses NULL.*dropped, or made nullable.*ALTER TABLE public\.t DROP COLUMN gone, or ALTER COLUMN gone DROP NOT NULL/);
+    assert.doesNotMatch(`${e.message} ${e.hint}`, /secret-text/);
+    return true;
+  });
+  await server.sql('notnull_tgt', 'ALTER TABLE t DROP COLUMN gone');
+  await applyOnce('notnull_tgt', [T], [insert]);
+  assert.deepEqual(await server.sql('notnull_tgt', 'SELECT id, v FROM t'), [{ id: 1, v: 'secret-text' }]);
+});
+
 test('errors name table, operation, vsns and SQLSTATE but never row values; unique violations are recognised by code', async () => {
   await fresh('err_tgt', 'CREATE TABLE t (id int PRIMARY KEY, n int, u text UNIQUE)');
   const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id'], columns: ['id', 'n', 'u'] };
