@@ -411,11 +411,11 @@ export class PgChangeTarget implements ChangeTarget {
     const extra = [`SQLSTATE ${err.code}`, err.constraint ? `constraint ${err.constraint}` : '', err.column ? `column ${err.column}` : ''].filter(Boolean).join(', ');
     return new TandemError('TANDEM_DATA',
       `Applying changes on channel ${channelNo} failed: ${what} events ${vsns.first}..${vsns.last}: ${reason} [${extra}]. Nothing of this batch was written; the changes wait in the export dir's queue.`,
-      { cause: e, hint: this.hintFor(err.code, err.message ?? '', s, err.column) });
+      { cause: e, hint: this.hintFor(err.code, err.message ?? '', s, err.column, err.constraint) });
   }
 
   /** What to do about an apply error, by SQLSTATE (never by the row's values). */
-  private hintFor(code: string, message: string, s: PlannedStatement | undefined, column?: string): string {
+  private hintFor(code: string, message: string, s: PlannedStatement | undefined, column?: string, constraint?: string): string {
     const where = describeDb(this.config);
     const table = s && s.kind !== 'truncate' ? `${s.table.schema}.${s.table.name}` : 'the table';
     const rerun = 'then rerun the same import command: it resumes where it stopped.';
@@ -426,6 +426,11 @@ export class PgChangeTarget implements ChangeTarget {
       // not_null_violation: the change carries NULL for the column, or (an insert) does not carry it at all.
       return `Column ${column} of ${table} on ${where} refuses NULL, which this change carries or leaves to it: was the column dropped, or made nullable, `
         + `on the database being read during the migration? Do the same on ${where} (ALTER TABLE ${table} DROP COLUMN ${column}, or ALTER COLUMN ${column} DROP NOT NULL), ${rerun}`;
+    }
+    if (code === '23505') {
+      const under = constraint !== undefined ? ` under unique constraint ${constraint}` : '';
+      return `A row of ${table} clashes with another row on ${where}${under}: the two databases differ there (a unique constraint or index that the database being read `
+        + `does not have, or a row written on ${where} outside the migration). Make ${where} agree with the database being read, ${rerun}`;
     }
     if (code === '22P05') {
       // untranslatable_character: the written database's encoding has no such character (a
