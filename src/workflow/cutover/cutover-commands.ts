@@ -9,6 +9,8 @@ import type { CommandEnv } from '../command-env.js';
 import { FALL_BACK_WARNINGS_KEY, openMigration, sourceSide, targetSide } from '../migration-context.js';
 import { renderTable } from '../text-table.js';
 import { CutoverState, type CutoverDirection, type CutoverRecord } from './cutover-state.js';
+import { readSchemaStatements } from '../schema/schema-statements-reader.js';
+import { INDEXES_BUILT_BY_IMPORT } from '../snapshot-index-builds.js';
 
 function requireLiveMigration(meta: MetaStore): void {
   const type = meta.getValue<string>('export_type');
@@ -62,10 +64,41 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     reporter.print('"export data from source" writes a marker after the last change and stops; "import data to target" applies everything up to it, restores sequences' +
       (fallBack ? ', starts the reverse stream on the target,' : '') + ' and completes the cutover.');
     warnNotRunning(reporter, notRunning);
+    // After the request: reading the schema files must not delay the cutover itself.
+    const pending = await postSnapshotPending(m.meta, m.exportDir.schemaDir);
+    if (pending) {
+      reporter.warn(`"import schema --post-snapshot-import" has not run, so the target lacks part of the exported schema (${pending}). `
+        + `Run it now (it can run while the cutover completes): tandem import schema --export-dir ${m.exportDir.root} --post-snapshot-import true`);
+    }
     reporter.print(`Monitor it with: tandem cutover status --export-dir ${m.exportDir.root}`);
   } finally {
     m.close();
   }
+}
+
+/**
+ * What `import schema --post-snapshot-import` would still create, described ("2 trigger(s), 1
+ * index(es)"), when `import schema` created the schema and the post-snapshot import has not run;
+ * undefined when nothing is pending or Tandem did not create the schema. Indexes `import data`
+ * built while loading are not pending; a materialized view is filled (refreshed) by it.
+ */
+async function postSnapshotPending(meta: MetaStore, schemaDir: string): Promise<string | undefined> {
+  if (meta.getStep('import_schema').status !== 'DONE' || meta.getStep('import_schema_post_snapshot').status === 'DONE') return undefined;
+  let statements: Awaited<ReturnType<typeof readSchemaStatements>>;
+  try {
+    statements = await readSchemaStatements(schemaDir, { postSnapshot: true });
+  } catch {
+    return 'the objects of its post-snapshot files (they cannot be read now)';
+  }
+  const built = new Set(meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? []);
+  const counts = new Map<string, number>();
+  for (const st of statements) {
+    if (st.objectType === 'INDEX' && built.has(st.sql)) continue;
+    const what = st.objectType === 'INDEX' ? 'index(es)' : st.objectType === 'TRIGGER' ? 'trigger(s)'
+      : st.objectType === 'MVIEW' ? 'materialized view(s) left empty' : 'constraint(s) the source has not validated';
+    counts.set(what, (counts.get(what) ?? 0) + 1);
+  }
+  return counts.size ? [...counts].map(([what, n]) => `${n} ${what}`).join(', ') : undefined;
 }
 
 /** `tandem initiate cutover to source`. */

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,7 +13,8 @@ import { MetaStore } from '../../../src/core/meta-store.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { streamReporter } from '../../../src/core/reporter.js';
 import type { CommandEnv } from '../../../src/workflow/command-env.js';
-import { runCutoverStatus } from '../../../src/workflow/cutover/cutover-commands.js';
+import { runCutoverStatus, runInitiateCutoverToTarget } from '../../../src/workflow/cutover/cutover-commands.js';
+import { INDEXES_BUILT_BY_IMPORT } from '../../../src/workflow/snapshot-index-builds.js';
 import { runEndMigration, type EndMigrationOptions } from '../../../src/workflow/end-migration.js';
 
 /** A Writable that keeps what is written. */
@@ -70,4 +71,43 @@ test('end migration asks its caller to confirm: no answers TANDEM_ABORTED with n
   await runEndMigration(e, options(true));
   assert.equal(e.out.text(), `Migration ended; ${root} is now empty.\n`);
   assert.deepEqual(readdirSync(root), []);
+});
+
+test('initiate cutover to target warns, after recording the request, when the post-snapshot schema import has not run', async () => {
+  /** A live export dir whose schema Tandem imported, with post-snapshot objects in its files. */
+  const streaming = (postSnapshotDone: boolean): string => {
+    const root = exportDir();
+    const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+    meta.setValue('export_type', 'snapshot-and-changes');
+    meta.setValue('cdc_phase', 'streaming');
+    meta.setStep('export_schema', 'DONE');
+    meta.setStep('import_schema', 'DONE');
+    if (postSnapshotDone) meta.setStep('import_schema_post_snapshot', 'DONE');
+    // import data built one of the two indexes while loading: that one is not pending.
+    meta.setValue(INDEXES_BUILT_BY_IMPORT, ['CREATE INDEX a_v ON public.a (v)']);
+    meta.close();
+    const file = (rel: string, sql: string) => {
+      mkdirSync(join(root, 'schema', rel, '..'), { recursive: true });
+      writeFileSync(join(root, 'schema', rel), sql);
+    };
+    file('indexes/indexes.sql', 'CREATE INDEX a_v ON public.a (v);\nCREATE INDEX a_w ON public.a (w);\n');
+    file('triggers/triggers.sql', 'CREATE TRIGGER a_audit AFTER INSERT ON public.a FOR EACH ROW EXECUTE FUNCTION public.audit();\n');
+    file('mviews/mviews.sql', 'CREATE MATERIALIZED VIEW public.totals AS SELECT count(*) AS n FROM public.a WITH NO DATA;\n');
+    return root;
+  };
+  const pendingRoot = streaming(false);
+  const e = env('initiate cutover to target');
+  await runInitiateCutoverToTarget(e, { exportDir: pendingRoot, prepareForFallBack: false });
+  assert.match(e.out.text(), /^Cutover to target initiated\./);
+  assert.equal(e.err.text().match(/post-snapshot-import/g)?.length, 2, e.err.text());
+  assert.ok(e.err.text().includes(`"import schema --post-snapshot-import" has not run, so the target lacks part of the exported schema (1 index(es), 1 trigger(s), 1 materialized view(s) left empty). `
+    + `Run it now (it can run while the cutover completes): tandem import schema --export-dir ${pendingRoot} --post-snapshot-import true`), e.err.text());
+  const meta = MetaStore.open(new ExportDir(pendingRoot).metaDbPath);
+  assert.equal(meta.getValue<string>('cdc_phase'), 'streaming');
+  meta.close();
+  const doneRoot = streaming(true);
+  const d = env('initiate cutover to target');
+  await runInitiateCutoverToTarget(d, { exportDir: doneRoot, prepareForFallBack: false });
+  assert.match(d.out.text(), /^Cutover to target initiated\./);
+  assert.doesNotMatch(d.err.text(), /post-snapshot/);
 });
