@@ -425,7 +425,12 @@ export class PgChangeTarget implements ChangeTarget {
     if (code === '23502' && column !== undefined) {
       // not_null_violation: the change carries NULL for the column, or (an insert) does not carry it at all.
       return `Column ${column} of ${table} on ${where} refuses NULL, which this change carries or leaves to it: was the column dropped, or made nullable, `
-        + `on the database being read during the migration? Do the same on ${where} (ALTER TABLE ${table} DROP COLUMN ${column}, or ALTER COLUMN ${column} DROP NOT NULL), ${rerun}`;
+        + `on the database being read during the migration (or added on ${where})? Do the same on ${where} (ALTER TABLE ${table} DROP COLUMN ${column}, or ALTER COLUMN ${column} DROP NOT NULL), ${rerun}`;
+    }
+    if (code === '23514' && constraint !== undefined) {
+      // check_violation (a missing partition was handled above).
+      return `CHECK constraint ${constraint} of ${table} on ${where} refuses a row that the database being read holds: the two differ there (a constraint the database being read `
+        + `does not have, or has not validated). Drop it on ${where} (ALTER TABLE ${table} DROP CONSTRAINT ${constraint}; it can be added back NOT VALID later), ${rerun}`;
     }
     if (code === '23505') {
       const under = constraint !== undefined ? ` under unique constraint ${constraint}` : '';

@@ -308,13 +308,30 @@ test('a NOT NULL column the change leaves out (dropped on the source mid-migrati
   await assert.rejects(applyOnce('notnull_tgt', [T], [insert]), (e: any) => {
     assert.equal(e.code, 'TANDEM_DATA');
     assert.match(e.message, /INSERT of public\.t in events 1\.\.1: .*\[SQLSTATE 23502, column gone\]/);
-    assert.match(e.hint, /Column gone of public\.t on .* refuses NULL.*dropped, or made nullable.*ALTER TABLE public\.t DROP COLUMN gone, or ALTER COLUMN gone DROP NOT NULL/);
+    assert.match(e.hint, /Column gone of public\.t on .* refuses NULL.*dropped, or made nullable.*\(or added on .*\)\?.*ALTER TABLE public\.t DROP COLUMN gone, or ALTER COLUMN gone DROP NOT NULL/);
     assert.doesNotMatch(`${e.message} ${e.hint}`, /secret-text/);
     return true;
   });
   await server.sql('notnull_tgt', 'ALTER TABLE t DROP COLUMN gone');
   await applyOnce('notnull_tgt', [T], [insert]);
   assert.deepEqual(await server.sql('notnull_tgt', 'SELECT id, v FROM t'), [{ id: 1, v: 'secret-text' }]);
+});
+
+test('a CHECK constraint only the target has: the hint names it and says how to drop it, never the value', async () => {
+  await fresh('check_tgt', 'CREATE TABLE t (id int PRIMARY KEY, n int CONSTRAINT n_small CHECK (n < 10))');
+  const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id'], columns: ['id', 'n'] };
+  const base = { schema: 'public', table: 't', position: '0', txId: '1' };
+  const insert: ChangeEvent = { ...base, vsn: 1, op: 'c', key: { id: '1' }, after: { id: '1', n: '4711' } };
+  await assert.rejects(applyOnce('check_tgt', [T], [insert]), (e: any) => {
+    assert.equal(e.code, 'TANDEM_DATA');
+    assert.match(e.message, /\[SQLSTATE 23514, constraint n_small\]/);
+    assert.match(e.hint, /^CHECK constraint n_small of public\.t on .* refuses a row that the database being read holds: .*ALTER TABLE public\.t DROP CONSTRAINT n_small;/);
+    assert.doesNotMatch(`${e.message} ${e.hint}`, /4711/);
+    return true;
+  });
+  await server.sql('check_tgt', 'ALTER TABLE t DROP CONSTRAINT n_small');
+  await applyOnce('check_tgt', [T], [insert]);
+  assert.deepEqual(await server.sql('check_tgt', 'SELECT id, n FROM t'), [{ id: 1, n: 4711 }]);
 });
 
 test('errors name table, operation, vsns and SQLSTATE but never row values; unique violations are recognised by code', async () => {
