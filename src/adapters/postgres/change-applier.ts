@@ -3,6 +3,7 @@ import type { ChangeEvent } from '../../core/change-event.js';
 import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../core/change-target.js';
 import type { DbConfig } from '../../core/db-config.js';
 import { describeDb } from '../../core/db-config.js';
+import { quoteIdent } from '../../core/sql-names.js';
 import { TandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 import { connectPg, prepareWritingSession } from './pg-connection.js';
@@ -418,6 +419,8 @@ export class PgChangeTarget implements ChangeTarget {
   private hintFor(code: string, message: string, s: PlannedStatement | undefined, column?: string, constraint?: string): string {
     const where = describeDb(this.config);
     const table = s && s.kind !== 'truncate' ? `${s.table.schema}.${s.table.name}` : 'the table';
+    // The names as SQL (quoted where they must be), for the statements the hints suggest.
+    const sqlTable = s && s.kind !== 'truncate' ? `${quoteIdent(s.table.schema)}.${quoteIdent(s.table.name)}` : table;
     const rerun = 'then rerun the same import command: it resumes where it stopped.';
     if (code === '23514' && /no partition of relation/.test(message)) {
       return `A partition was added on the database being read during the migration: create the same partition of ${table} on ${where}, ${rerun}`;
@@ -425,12 +428,12 @@ export class PgChangeTarget implements ChangeTarget {
     if (code === '23502' && column !== undefined) {
       // not_null_violation: the change carries NULL for the column, or (an insert) does not carry it at all.
       return `Column ${column} of ${table} on ${where} refuses NULL, which this change carries or leaves to it: was the column dropped, or made nullable, `
-        + `on the database being read during the migration (or added on ${where})? Do the same on ${where} (ALTER TABLE ${table} DROP COLUMN ${column}, or ALTER COLUMN ${column} DROP NOT NULL), ${rerun}`;
+        + `on the database being read during the migration (or added on ${where})? Do the same on ${where} (ALTER TABLE ${sqlTable} DROP COLUMN ${quoteIdent(column)}, or ALTER COLUMN ${quoteIdent(column)} DROP NOT NULL), ${rerun}`;
     }
     if (code === '23514' && constraint !== undefined) {
       // check_violation (a missing partition was handled above).
       return `CHECK constraint ${constraint} of ${table} on ${where} refuses a row that the database being read holds: the two differ there (a constraint the database being read `
-        + `does not have, or has not validated). Drop it on ${where} (ALTER TABLE ${table} DROP CONSTRAINT ${constraint}; it can be added back NOT VALID later), ${rerun}`;
+        + `does not have, or has not validated). Drop it on ${where} (ALTER TABLE ${sqlTable} DROP CONSTRAINT ${quoteIdent(constraint)}; it can be added back NOT VALID later), ${rerun}`;
     }
     if (code === '23505') {
       const under = constraint !== undefined ? ` under unique constraint ${constraint}` : '';

@@ -301,18 +301,18 @@ test('a label the target enum lacks (added on the source mid-migration): the hin
 });
 
 test('a NOT NULL column the change leaves out (dropped on the source mid-migration): the hint names the column and the way on', async () => {
-  await fresh('notnull_tgt', 'CREATE TABLE t (id int PRIMARY KEY, v text, gone int NOT NULL)');
+  await fresh('notnull_tgt', 'CREATE TABLE t (id int PRIMARY KEY, v text, "Gone" int NOT NULL)');
   const T: AppliedTable = { schema: 'public', name: 't', primaryKey: ['id'], columns: ['id', 'v'] };
   const base = { schema: 'public', table: 't', position: '0', txId: '1' };
   const insert: ChangeEvent = { ...base, vsn: 1, op: 'c', key: { id: '1' }, after: { id: '1', v: 'secret-text' } };
   await assert.rejects(applyOnce('notnull_tgt', [T], [insert]), (e: any) => {
     assert.equal(e.code, 'TANDEM_DATA');
-    assert.match(e.message, /INSERT of public\.t in events 1\.\.1: .*\[SQLSTATE 23502, column gone\]/);
-    assert.match(e.hint, /Column gone of public\.t on .* refuses NULL.*dropped, or made nullable.*\(or added on .*\)\?.*ALTER TABLE public\.t DROP COLUMN gone, or ALTER COLUMN gone DROP NOT NULL/);
+    assert.match(e.message, /INSERT of public\.t in events 1\.\.1: .*\[SQLSTATE 23502, column Gone\]/);
+    assert.match(e.hint, /Column Gone of public\.t on .* refuses NULL.*dropped, or made nullable.*\(or added on .*\)\?.*ALTER TABLE public\.t DROP COLUMN "Gone", or ALTER COLUMN "Gone" DROP NOT NULL/);
     assert.doesNotMatch(`${e.message} ${e.hint}`, /secret-text/);
     return true;
   });
-  await server.sql('notnull_tgt', 'ALTER TABLE t DROP COLUMN gone');
+  await server.sql('notnull_tgt', 'ALTER TABLE t DROP COLUMN "Gone"');
   await applyOnce('notnull_tgt', [T], [insert]);
   assert.deepEqual(await server.sql('notnull_tgt', 'SELECT id, v FROM t'), [{ id: 1, v: 'secret-text' }]);
 });
