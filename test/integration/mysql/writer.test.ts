@@ -478,3 +478,28 @@ test('an update or delete of a row MariaDB does not hold stops the batch, naming
     await w.close();
   }
 });
+
+test('a value the source table cannot hold (too long, out of range, NULL in a NOT NULL column): the hint names the column and the change, never the value; nothing is written', async () => {
+  const w = writer(['pairs', 'accounts']);
+  try {
+    await w.prepare(UUID, 2);
+    await w.applyBatch(0, [ev('c', 'accounts', { id: '970' }, { id: '970', email: 'kept@example.com', code: '970', balance: '1.00' })]);
+    const cases: [ChangeEvent, RegExp][] = [
+      [ev('c', 'pairs', { a: '970', b: 'secret-too-long' }, { a: '970', b: 'secret-too-long', v: '1' }), /^A value written on the target is longer than column `b` of the source's table can hold \(Data too long\): .*MODIFY `b`/],
+      [ev('c', 'pairs', { a: '971', b: 'x' }, { a: '971', b: 'x', v: '98765432109' }), /^A number written on the target is outside the range of column `v` of the source's table \(Out of range value\)/],
+      [ev('u', 'accounts', { id: '970' }, { email: null }), /^Column `email` of the source's table is NOT NULL, and the target's row holds NULL there/],
+    ];
+    for (const [event, hint] of cases) {
+      await assert.rejects(w.applyBatch(0, [event]), (e: unknown) => {
+        assert.ok(e instanceof TandemError && e.code === 'TANDEM_DATA', String(e));
+        assert.match(e.message, /^Applying changes on channel 0 failed: .* MySQL error (1406|1264|1048)/);
+        assert.match(e.hint ?? '', hint);
+        assert.doesNotMatch(`${e.message} ${e.hint}`, /secret-too-long|98765432109/);
+        return true;
+      });
+    }
+    assert.deepEqual(await maria.sql('shop_back', 'SELECT (SELECT count(*) FROM pairs WHERE a >= 970) AS p, (SELECT email FROM accounts WHERE id = 970) AS e'), [{ p: 0, e: 'kept@example.com' }]);
+  } finally {
+    await w.close();
+  }
+});

@@ -22,7 +22,7 @@ import { describeDb } from '../../../core/db-config.js';
 import { failpoint } from '../../../core/failpoint.js';
 import { log } from '../../../core/logger.js';
 import { planBatch, type AppliedTable, type PlannedStatement } from '../../../core/apply/batch-plan.js';
-import { readMySqlCatalog } from '../catalog.js';
+import { mysqlIdent, readMySqlCatalog } from '../catalog.js';
 import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
 import { connectMySql, type MySqlDbConfig } from '../connection.js';
 import { valueTypeOf } from '../schema/type-map.js';
@@ -311,7 +311,7 @@ export class MySqlChangeTarget implements ChangeTarget {
     const to = parts.length ? Math.max(...parts.map((p) => p.vsns.last)) : last;
     return new TandemError('TANDEM_DATA',
       `Applying changes on channel ${channelNo} failed: ${what} in events ${from}..${to}: MySQL error ${err.errno}${err.code ? ` (${err.code})` : ''}.`,
-      { cause: e, hint: applyErrorHint(err.errno) });
+      { cause: e, hint: applyErrorHint(err.errno, (e as Error).message) });
   }
 }
 
@@ -319,8 +319,23 @@ export class MySqlChangeTarget implements ChangeTarget {
  * What to do about a MySQL error while writing the target's changes back. The change stays queued,
  * so the way out is making the source's table accept it.
  */
-export function applyErrorHint(errno: number): string {
+export function applyErrorHint(errno: number, message = ''): string {
   const rerun = 'then run import data to source again: it resumes after the last committed batch.';
+  // These messages name the column (never the value): "… for column 'c' at row 1", "Column 'c' cannot be null".
+  const column = /column '((?:[^']|'')+)'/i.exec(message)?.[1]?.replace(/''/g, "'");
+  const named = column !== undefined ? `column ${mysqlIdent(column)}` : 'a column';
+  if (errno === 1406) {
+    return `A value written on the target is longer than ${named} of the source's table can hold (Data too long): widen it on the source `
+      + `(ALTER TABLE … MODIFY ${column !== undefined ? mysqlIdent(column) : '…'} with a larger length or type), ${rerun}`;
+  }
+  if (errno === 1264) {
+    return `A number written on the target is outside the range of ${named} of the source's table (Out of range value): widen its type on the source `
+      + `(a larger integer type, more DECIMAL digits), ${rerun}`;
+  }
+  if (errno === 1048) {
+    return `${column !== undefined ? `Column ${mysqlIdent(column)}` : 'A column'} of the source's table is NOT NULL, and the target's row holds NULL there (or the change leaves it out): `
+      + `let it take NULL on the source (ALTER TABLE … MODIFY … NULL), or give the row a value on the target, ${rerun}`;
+  }
   if (errno === 1366) {
     return 'A value the column cannot take (for text, a character that its character set cannot store): change the column on the source to a type (for text, CHARACTER SET utf8mb4) '
       + `that holds the target's value, ${rerun}`;
