@@ -10,8 +10,21 @@ import { TandemError, type ErrorCode } from '../../core/errors.js';
 interface Rule {
   readonly code: ErrorCode;
   readonly message: (where: string) => string;
-  readonly hint: string;
+  /** The fix; `column` is the column Oracle's message names (`"HR"."EMP"."NAME"`), when it names one. */
+  readonly hint: string | ((column: string | undefined) => string);
 }
+
+/**
+ * The column an Oracle data error names: ORA-12899 `… for column "HR"."EMP"."NAME" (actual: 20, …)`,
+ * ORA-01400 `cannot insert NULL into ("HR"."EMP"."NAME")`. Only the quoted names are taken, never
+ * the sizes or anything else of the message.
+ */
+function namedColumn(e: unknown): string | undefined {
+  const message = String((e as { message?: unknown } | null)?.message ?? '');
+  return /(?:for column |into \()((?:"(?:[^"]|"")+"\.){0,2}"(?:[^"]|"")+")/.exec(message)?.[1];
+}
+
+const FALL_BACK_RERUN = 'then rerun import data to source: it resumes after the last committed batch.';
 
 const CONNECT_HINT = 'Check --source-db-host and --source-db-port (Oracle listens on 1521 by default), that the listener runs (lsnrctl status) and that a firewall lets you through.';
 const SERVICE_HINT = 'The listener does not know that service: check --source-db-name (lsnrctl services lists them; a PDB has its own service) or use --oracle-db-sid / --oracle-tns-alias.';
@@ -53,6 +66,15 @@ const RULES: Record<string, Rule> = {
   'ORA-01466': { code: 'TANDEM_DATA', message: (w) => `A table changed its definition after the snapshot SCN on ${w} (ORA-01466).`, hint: 'DDL ran on a migrated table during the snapshot. Export again (--start-clean true) and avoid DDL until the migration ends.' },
   'ORA-00054': { code: 'TANDEM_DATA', message: (w) => `A table on ${w} is locked by another session (ORA-00054).`, hint: 'Retry when the other session has finished.' },
   'ORA-01950': { code: 'TANDEM_PRIVILEGE', message: (w) => `The Oracle user has no quota on its tablespace on ${w} (ORA-01950).`, hint: 'ALTER USER <user> QUOTA UNLIMITED ON <tablespace>; (the spec gives LOGMINER_TBS / USERS unlimited quota).' },
+  // Writing the target's changes back during a fall-back: a value the source's column cannot take.
+  'ORA-12899': { code: 'TANDEM_DATA', message: (w) => `A value written on the target is too large for its column on ${w} (ORA-12899).`,
+    hint: (c) => `Widen ${c ?? 'the column'} on the source (ALTER TABLE … MODIFY (… VARCHAR2(n CHAR)): a length in characters, not bytes, holds what the target stores), ${FALL_BACK_RERUN}` },
+  'ORA-01400': { code: 'TANDEM_DATA', message: (w) => `A row written on the target holds NULL where the source's column is NOT NULL on ${w} (ORA-01400).`,
+    hint: (c) => `Let ${c ?? 'the column'} take NULL on the source (ALTER TABLE … MODIFY (… NULL)), or give the row a value on the target, ${FALL_BACK_RERUN}` },
+  'ORA-01438': { code: 'TANDEM_DATA', message: (w) => `A number written on the target has more digits than its column allows on ${w} (ORA-01438).`,
+    hint: `Widen the NUMBER column's precision on the source (ALTER TABLE … MODIFY (… NUMBER(p, s))), ${FALL_BACK_RERUN}` },
+  'ORA-02290': { code: 'TANDEM_DATA', message: (w) => `A row written on the target breaks a CHECK constraint on ${w} (ORA-02290).`,
+    hint: `The two databases differ there (a constraint the target does not have): disable it on the source (ALTER TABLE … DISABLE CONSTRAINT …), ${FALL_BACK_RERUN}` },
   'ORA-65040': { code: 'TANDEM_PRIVILEGE', message: (w) => `The operation is not allowed from this container on ${w} (ORA-65040).`, hint: 'LogMiner must run in CDB$ROOT: pass --oracle-cdb-name / --oracle-cdb-sid / --oracle-cdb-tns-alias.' },
 };
 
@@ -79,7 +101,7 @@ export function mapOracleError(e: unknown, where: string): TandemError | undefin
   if (!code) return undefined;
   const rule = RULES[code];
   if (!rule) return undefined;
-  return new TandemError(rule.code, rule.message(where), { hint: rule.hint, cause: e });
+  return new TandemError(rule.code, rule.message(where), { hint: typeof rule.hint === 'string' ? rule.hint : rule.hint(namedColumn(e)), cause: e });
 }
 
 /** True for the unique-constraint violation (ORA-00001), by code. */

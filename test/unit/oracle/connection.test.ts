@@ -144,6 +144,19 @@ test('Oracle errors map by code (never by message text), and the message carries
     assert.ok(!t.message.includes('secret'), code);
     assert.ok((t.hint ?? '').length > 20, code);
   }
+  // Fall-back writes: a value the source's column cannot take is a data error whose hint names the
+  // column Oracle's message names (documented message forms), never the sizes or values around it.
+  const data = (code: string, message: string) => mapOracleError(Object.assign(new Error(message), { code }), 'db1:1521/ORCLPDB1')!;
+  const tooLarge = data('ORA-12899', 'ORA-12899: value too large for column "HR"."EMPLOYEES"."LAST_NAME" (actual: 30, maximum: 25)');
+  assert.equal(tooLarge.code, 'TANDEM_DATA');
+  assert.equal(tooLarge.message, 'A value written on the target is too large for its column on db1:1521/ORCLPDB1 (ORA-12899).');
+  assert.match(tooLarge.hint ?? '', /^Widen "HR"\."EMPLOYEES"\."LAST_NAME" on the source \(ALTER TABLE … MODIFY/);
+  assert.doesNotMatch(`${tooLarge.message} ${tooLarge.hint}`, /actual|30|maximum/);
+  const notNull = data('ORA-01400', 'ORA-01400: cannot insert NULL into ("HR"."EMPLOYEES"."EMAIL")');
+  assert.equal(notNull.code, 'TANDEM_DATA');
+  assert.match(notNull.hint ?? '', /^Let "HR"\."EMPLOYEES"\."EMAIL" take NULL on the source/);
+  assert.match(data('ORA-12899', 'ORA-12899: something else').hint ?? '', /^Widen the column on the source/);
+  for (const code of ['ORA-01438', 'ORA-02290']) assert.equal(data(code, `${code}: …`).code, 'TANDEM_DATA', code);
   // The message text alone decides nothing.
   assert.equal(mapOracleError(new Error('ORA-01017: invalid username/password'), 'x'), undefined);
   assert.equal(mapOracleError(Object.assign(new Error('x'), { errorNum: 1017 }), 'x')!.code, 'TANDEM_AUTH');

@@ -201,3 +201,57 @@ test('a database character set that stores fewer characters than the target: a t
   assert.equal(write({ salary: '5' })[0]!.rows.length, 1);
   assert.equal(statements([ev('c', { id: '2' }, { id: '2', name: 'Ā 😀' })])[0]!.rows[0]!.c1, 'Ā 😀');
 });
+
+test('sequencing (no Oracle here, a scripted session): a data error names statement and events, rolls back, commits nothing; a missed row stops the batch the same way', async () => {
+  const { OracleChangeTarget } = await import('../../../src/adapters/oracle/writer/oracle-change-target.js');
+  const { mapOracleError } = await import('../../../src/adapters/oracle/oracle-errors.js');
+  const calls: string[] = [];
+  // What ThinSession does with an Oracle error (connection.ts): maps it by code, the original as cause.
+  let failWith: unknown;
+  let affected = (n: number) => n;
+  const session = {
+    describe: 'db1:1521/ORCLPDB1',
+    async query(sql: string) {
+      calls.push(`query ${sql.split(/\s+/)[0]}`);
+      return sql.startsWith('SELECT') ? [{ CHANNEL_NO: 0, LAST_APPLIED_VSN: 0, NUM_INSERTS: 0, NUM_UPDATES: 0, NUM_DELETES: 0 }] : [];
+    },
+    async executeMany(sql: string, rows: Record<string, unknown>[]) {
+      calls.push(`executeMany ${sql.split(/\s+/)[0]}`);
+      if (failWith && /^(INSERT|UPDATE|DELETE)/.test(sql)) throw failWith;
+      return affected(rows.length);
+    },
+    async commit() { calls.push('commit'); },
+    async rollback() { calls.push('rollback'); },
+    async close() {},
+  };
+  const target = new OracleChangeTarget(async () => session as never, { tables: new Map([['hr.emp', { applied: APPLIED, writer: EMP }]]), where: 'db1:1521/ORCLPDB1' });
+  await target.prepare('uuid-1', 1);
+  vsn = 0;
+  failWith = mapOracleError(Object.assign(new Error('ORA-12899: value too large for column "HR"."EMP"."NAME" (actual: 30, maximum: 25)'), { code: 'ORA-12899' }), session.describe);
+  calls.length = 0;
+  await assert.rejects(target.applyBatch(0, [ev('c', { id: '1' }, { id: '1', name: 'secret-name', hired: null, salary: null, note: null })]), (e: unknown) => {
+    assert.ok(e instanceof TandemError && e.code === 'TANDEM_DATA', String(e));
+    assert.equal(e.message, 'Applying changes on channel 0 failed: INSERT of hr.emp in events 1..1: A value written on the target is too large for its column on '
+      + 'db1:1521/ORCLPDB1 (ORA-12899). Nothing of this batch was written; the changes wait in the export dir\'s queue.');
+    assert.match(e.hint ?? '', /^Widen "HR"\."EMP"\."NAME" on the source/);
+    assert.doesNotMatch(`${e.message} ${e.hint}`, /secret-name/);
+    return true;
+  });
+  assert.deepEqual(calls, ['executeMany INSERT', 'rollback']);
+  // An update that finds no row: stopped before the progress rows, rolled back.
+  failWith = undefined;
+  affected = () => 0;
+  calls.length = 0;
+  await assert.rejects(target.applyBatch(0, [ev('u', { id: '7' }, { name: 'x' })]), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_DATA'
+    && /^1 of the 1 rows? of hr\.emp to update \(events 2\.\.2\) are not on db1:1521\/ORCLPDB1/.test(e.message));
+  assert.deepEqual(calls, ['executeMany UPDATE', 'rollback']);
+  // Found: the statement, the progress rows, one commit.
+  affected = (n) => n;
+  calls.length = 0;
+  await target.applyBatch(0, [ev('u', { id: '7' }, { name: 'x' })]);
+  assert.equal(calls[0], 'executeMany UPDATE');
+  assert.equal(calls.at(-1), 'commit');
+  assert.equal(calls.filter((c) => c === 'commit').length, 1);
+  assert.ok(calls.slice(1, -1).every((c) => c.startsWith('executeMany MERGE') || c.startsWith('executeMany UPDATE')), calls.join(', '));
+  await target.close();
+});

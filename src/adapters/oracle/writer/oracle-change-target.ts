@@ -90,7 +90,12 @@ export class OracleChangeTarget implements ChangeTarget {
     try {
       for (const p of plan.statements) {
         for (const s of oracleWriteStatements(p, (k) => this.table(k).writer, batchLosses)) {
-          const n = await session.executeMany(s.sql, s.rows, s.bindTypes);
+          const n = await session.executeMany(s.sql, s.rows, s.bindTypes).catch((e: unknown) => {
+            // A data error (mapped by the session, see oracle-errors.ts) says which statement and events it stopped at.
+            if (!(e instanceof TandemError) || e.code !== 'TANDEM_DATA') throw e;
+            throw new TandemError('TANDEM_DATA', `Applying changes on channel ${channelNo} failed: ${p.kind.toUpperCase()} of ${s.tableKey} in events ${p.vsns.first}..${p.vsns.last}: ${e.message} `
+              + 'Nothing of this batch was written; the changes wait in the export dir\'s queue.', { hint: e.hint, cause: e.cause });
+          });
           if (s.expectedRows !== undefined && n !== s.expectedRows && p.kind !== 'insert' && p.kind !== 'truncate') {
             throw rowsNotFoundError({ table: s.tableKey, kind: p.kind, missing: s.expectedRows - n, total: s.expectedRows, vsns: p.vsns, where: this.options.where ?? 'the Oracle database' });
           }
