@@ -479,8 +479,8 @@ test('an update or delete of a row MariaDB does not hold stops the batch, naming
   }
 });
 
-test('a value the source table cannot hold (too long, out of range, NULL in a NOT NULL column): the hint names the column and the change, never the value; nothing is written', async () => {
-  const w = writer(['pairs', 'accounts']);
+test('a value the source table cannot hold (too long, out of range, NULL in a NOT NULL column, no such ENUM member): the hint names the column and the change, never the value; nothing is written', async () => {
+  const w = writer(['pairs', 'accounts', 'every_type']);
   try {
     await w.prepare(UUID, 2);
     await w.applyBatch(0, [ev('c', 'accounts', { id: '970' }, { id: '970', email: 'kept@example.com', code: '970', balance: '1.00' })]);
@@ -488,13 +488,14 @@ test('a value the source table cannot hold (too long, out of range, NULL in a NO
       [ev('c', 'pairs', { a: '970', b: 'secret-too-long' }, { a: '970', b: 'secret-too-long', v: '1' }), /^A value written on the target is longer than column `b` of the source's table can hold \(Data too long\): .*MODIFY `b`/],
       [ev('c', 'pairs', { a: '971', b: 'x' }, { a: '971', b: 'x', v: '98765432109' }), /^A number written on the target is outside the range of column `v` of the source's table \(Out of range value\)/],
       [ev('u', 'accounts', { id: '970' }, { email: null }), /^Column `email` of the source's table is NOT NULL, and the target's row holds NULL there/],
+      [ev('c', 'every_type', { id: '970' }, { id: '970', e: 'secret-label' }), /^A value written on the target does not fit column `e` of the source's table \(Data truncated\): for an ENUM or SET, a member/],
     ];
     for (const [event, hint] of cases) {
       await assert.rejects(w.applyBatch(0, [event]), (e: unknown) => {
         assert.ok(e instanceof TandemError && e.code === 'TANDEM_DATA', String(e));
-        assert.match(e.message, /^Applying changes on channel 0 failed: .* MySQL error (1406|1264|1048)/);
+        assert.match(e.message, /^Applying changes on channel 0 failed: .* MySQL error (1406|1264|1048|1265)/);
         assert.match(e.hint ?? '', hint);
-        assert.doesNotMatch(`${e.message} ${e.hint}`, /secret-too-long|98765432109/);
+        assert.doesNotMatch(`${e.message} ${e.hint}`, /secret-too-long|98765432109|secret-label/);
         return true;
       });
     }

@@ -332,6 +332,10 @@ export function applyErrorHint(errno: number, message = ''): string {
     return `A number written on the target is outside the range of ${named} of the source's table (Out of range value): widen its type on the source `
       + `(a larger integer type, more DECIMAL digits), ${rerun}`;
   }
+  if (errno === 1265) {
+    return `A value written on the target does not fit ${named} of the source's table (Data truncated): for an ENUM or SET, a member the source's column does not have `
+      + `(a label added on the target after the cutover): add it on the source (ALTER TABLE … MODIFY … ENUM(…) with the member), ${rerun}`;
+  }
   if (errno === 1048) {
     return `${column !== undefined ? `Column ${mysqlIdent(column)}` : 'A column'} of the source's table is NOT NULL, and the target's row holds NULL there (or the change leaves it out): `
       + `let it take NULL on the source (ALTER TABLE … MODIFY … NULL), or give the row a value on the target, ${rerun}`;
