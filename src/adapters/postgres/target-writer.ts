@@ -232,9 +232,11 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
       `SELECT c.oid::int AS oid, c.relkind, has_table_privilege(c.oid, 'INSERT') AS ins, has_table_privilege(c.oid, 'SELECT') AS sel,
               c.relrowsecurity AND row_security_active(c.oid) AS rls,
               (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols,
-              -- NOT NULL without a default: a generated column has one (its expression), an identity column its sequence.
-              (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
-                  AND attnotnull AND NOT atthasdef AND attidentity = '') AS required
+              -- NOT NULL without a default: a generated column has one (its expression), an identity column its
+              -- sequence, a column of a domain with a default that one.
+              (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                  AND a.attnotnull AND NOT a.atthasdef AND a.attidentity = ''
+                  AND NOT EXISTS (SELECT 1 FROM pg_type ty WHERE ty.oid = a.atttypid AND ty.typtype = 'd' AND ty.typdefaultbin IS NOT NULL)) AS required
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
       [t.schema, t.name]);
     if (r.rows.length === 0) {

@@ -210,17 +210,19 @@ test('target tables that already hold rows: TANDEM_TARGET_NOT_EMPTY, and nothing
 });
 
 test('a target column the source lacks that refuses NULL and has no default: TANDEM_PREREQUISITE naming it, nothing loaded', async () => {
-  // Only `extra` would refuse every row: the others take a default, an identity, an expression or NULL.
-  await pg.sql('dstdb', `ALTER TABLE app.items ADD COLUMN extra int NOT NULL, ADD COLUMN with_default int NOT NULL DEFAULT 0,
-    ADD COLUMN ident int GENERATED ALWAYS AS IDENTITY, ADD COLUMN computed int GENERATED ALWAYS AS (id * 2) STORED, ADD COLUMN nullable int`);
+  // Only `extra` would refuse every row: the others take a default (their own or their domain's), an identity, an expression or NULL.
+  await pg.sql('dstdb', `CREATE DOMAIN app.stamp AS timestamptz DEFAULT now();
+    ALTER TABLE app.items ADD COLUMN extra int NOT NULL, ADD COLUMN with_default int NOT NULL DEFAULT 0,
+    ADD COLUMN ident int GENERATED ALWAYS AS IDENTITY, ADD COLUMN computed int GENERATED ALWAYS AS (id * 2) STORED, ADD COLUMN nullable int,
+    ADD COLUMN stamped app.stamp NOT NULL`);
   try {
     const r = await expectFailure('import into a table with a required extra column', importArgs(doneDir), 'TANDEM_PREREQUISITE');
     assert.match(r.stderr, /NOT NULL columns without a default that the source does not export: app\.items \(extra\)\./);
     assert.match(r.stderr, /ALTER TABLE app\.items ALTER COLUMN extra SET DEFAULT/);
-    assert.doesNotMatch(r.stderr, /with_default|ident|computed|nullable/);
+    assert.doesNotMatch(r.stderr, /with_default|ident|computed|nullable|stamped/);
     assert.deepEqual(await pg.sql('dstdb', 'SELECT (SELECT count(*)::int FROM app.items) AS items, (SELECT count(*)::int FROM app.secret) AS secret'), [{ items: 0, secret: 0 }]);
   } finally {
-    await pg.sql('dstdb', 'ALTER TABLE app.items DROP COLUMN extra, DROP COLUMN with_default, DROP COLUMN ident, DROP COLUMN computed, DROP COLUMN nullable');
+    await pg.sql('dstdb', 'ALTER TABLE app.items DROP COLUMN extra, DROP COLUMN with_default, DROP COLUMN ident, DROP COLUMN computed, DROP COLUMN nullable, DROP COLUMN stamped; DROP DOMAIN app.stamp');
   }
 });
 
