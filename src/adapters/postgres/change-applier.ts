@@ -449,7 +449,7 @@ export class PgChangeTarget implements ChangeTarget {
         + `or bring ${where} in step with it by hand (without such characters) before moving back.`;
     }
     // The enum's name is the schema's, not the row's: a label added to it on the source (ALTER TYPE … ADD VALUE) is not replicated.
-    const enumType = code === '22P02' ? /^invalid input value for enum (.+): "/.exec(message)?.[1] : undefined;
+    const enumType = code === '22P02' ? /^invalid input value for enum (.+?): "/.exec(message)?.[1] : undefined;
     if (enumType !== undefined) {
       return `A value is not a label of enum type ${enumType} on ${where}: was a label added to it on the database being read during the migration (ALTER TYPE … ADD VALUE)? `
         + `Add the same label on ${where} (ALTER TYPE ${enumType} ADD VALUE '…', in the same place: BEFORE/AFTER), ${rerun}`;
