@@ -255,3 +255,18 @@ test('sequencing (no Oracle here, a scripted session): a data error names statem
   assert.ok(calls.slice(1, -1).every((c) => c.startsWith('executeMany MERGE') || c.startsWith('executeMany UPDATE')), calls.join(', '));
   await target.close();
 });
+
+test('a virtual column the target holds as an ordinary column (its expression did not convert): left out of inserts and updates, Oracle computes it', () => {
+  const base = TABLES['HR.EMP']!;
+  const withVirtual = writerTable({ ...base, columns: [...base.columns, { name: 'PAY_LABEL', nullable: true, type: { dataType: 'VARCHAR2', dataLength: 60, charLength: 60, charUsed: 'B' }, virtual: true }] }, lower);
+  const applied: AppliedTable = { ...APPLIED, columns: [...APPLIED.columns, 'pay_label'] };
+  const write = (events: ChangeEvent[]) => planBatch(events, () => applied).statements.flatMap((p) => oracleWriteStatements(p, () => withVirtual, new Map()));
+  const [insert] = write([ev('c', { id: '1' }, { id: '1', name: 'Ada', pay_label: 'stale on the target', salary: '10' })]);
+  assert.equal(insert!.sql, 'INSERT INTO "HR"."EMP" ("ID", "NAME", "SALARY") VALUES (TO_NUMBER(:c0), :c1, TO_NUMBER(:c3))');
+  assert.deepEqual(insert!.rows, [{ c0: '1', c1: 'Ada', c3: '10' }]);
+  const [update] = write([ev('u', { id: '1' }, { pay_label: 'x', salary: '12' })]);
+  assert.equal(update!.sql, 'UPDATE "HR"."EMP" SET "SALARY" = TO_NUMBER(:c1) WHERE "ID" = TO_NUMBER(:k0)');
+  assert.deepEqual(update!.rows, [{ k0: '1', c1: '12' }]);
+  assert.equal(update!.expectedRows, 1);
+  assert.deepEqual(write([ev('u', { id: '1' }, { pay_label: 'y' })]), [], 'an update of the virtual column alone writes nothing');
+});

@@ -586,7 +586,7 @@ class PgDdlWriter {
           generatedColumns.add(col.def.name);
           this.addNotePg('COLUMN', schema, colName, 'VIRTUAL_COLUMN', 'changed', 'the virtual column became a STORED generated column (computed on write; the data load must not write it)');
         } else {
-          this.addNotePg('COLUMN', schema, colName, 'VIRTUAL_COLUMN_NOT_CONVERTED', 'unsupported', `the virtual column's expression (${text.replace(/^__unreadable__/, '')}) does not convert${why}; it is an ordinary column filled by the data load and not kept up to date`);
+          this.addNotePg('COLUMN', schema, colName, 'VIRTUAL_COLUMN_NOT_CONVERTED', 'unsupported', `the virtual column's expression (${text.replace(/^__unreadable__/, '')}) does not convert${why}; it is an ordinary column on the target that Tandem leaves empty (the snapshot and the stream copy no virtual column; a fall-back leaves it to Oracle): fill it by hand, or write the expression as a generated column`);
         }
       } else if (col.def.default) {
         try {

@@ -92,6 +92,15 @@ class StatementBuilder {
     return { eventName, column, family: oracleTypeFamily(column.type), bind };
   }
 
+  /**
+   * A column an insert or update sets, or undefined for a virtual one: Oracle computes it, so the
+   * value the target holds (an ordinary column there when its expression did not convert) is left
+   * out, as MySQL's writer leaves out generated columns.
+   */
+  settable(eventName: string, bind: string): BoundColumn | undefined {
+    return this.table.columnsByEventName.get(eventName)?.virtual ? undefined : this.column(eventName, bind);
+  }
+
   expression(c: BoundColumn): string {
     return bindExpression(c.family, c.bind);
   }
@@ -151,11 +160,17 @@ export function oracleWriteStatements(p: PlannedStatement, tableOf: (tableKey: s
   const target = qualifiedOracleName(w.oracle.schema, w.oracle.name);
   const pk = p.table.primaryKey.map((k, i) => b.column(k, `k${i}`));
   const where = pk.map((c) => `${q(c.column.name)} = ${b.expression(c)}`).join(' AND ');
+  // The columns set, each with its value's place in the planned rows (virtual ones left out).
+  const settable = (offset: number) => p.kind === 'delete' ? [] : p.columns.flatMap((c, i) => {
+    const bound = b.settable(c, `c${i}`);
+    return bound ? [{ bound, at: offset + i }] : [];
+  });
   if (p.kind === 'insert') {
-    const cols = p.columns.map((c, i) => b.column(c, `c${i}`));
+    const set = settable(0);
+    const cols = set.map((x) => x.bound);
     for (const r of p.rows) {
       const row: Record<string, unknown> = {};
-      cols.forEach((c, i) => b.put(row, c, r[i] ?? null));
+      for (const x of set) b.put(row, x.bound, r[x.at] ?? null);
       b.rows.push(row);
     }
     return [{
@@ -164,11 +179,13 @@ export function oracleWriteStatements(p: PlannedStatement, tableOf: (tableKey: s
     }];
   }
   if (p.kind === 'update') {
-    const cols = p.columns.map((c, i) => b.column(c, `c${i}`));
+    const set = settable(pk.length);
+    const cols = set.map((x) => x.bound);
+    if (cols.length === 0) return []; // only virtual columns changed: Oracle computes them
     for (const r of p.rows) {
       const row: Record<string, unknown> = {};
       pk.forEach((c, i) => b.put(row, c, r[i] ?? null));
-      cols.forEach((c, i) => b.put(row, c, r[pk.length + i] ?? null));
+      for (const x of set) b.put(row, x.bound, r[x.at] ?? null);
       b.rows.push(row);
     }
     return [{
