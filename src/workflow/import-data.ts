@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TandemError } from '../core/errors.js';
-import { quoteIdent } from '../core/sql-names.js';
 import { log } from '../core/logger.js';
 import { ProgressBoard } from '../core/progress.js';
 import { describeDb, toStored, type DbConfig } from '../core/db-config.js';
@@ -311,11 +310,8 @@ async function checkTarget(db: TargetDatabase, target: DbConfig, tables: Snapsho
     });
   }
   if (check.requiredExtraColumns?.length) {
-    const [first] = check.requiredExtraColumns;
-    const firstTable = tables.find((t) => t.tableKey === first!.table);
-    const sqlTable = firstTable ? `${quoteIdent(firstTable.schemaName)}.${quoteIdent(firstTable.tableName)}` : first!.table;
     throw new TandemError('TANDEM_PREREQUISITE', `Target tables have NOT NULL columns without a default that the source does not export: ${check.requiredExtraColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. Every row loaded or streamed into them would be refused.`, {
-      hint: `Give each a default (ALTER TABLE ${sqlTable} ALTER COLUMN ${quoteIdent(first!.columns[0]!)} SET DEFAULT …), let it take NULL (… DROP NOT NULL) or drop it, then rerun import data.`,
+      hint: `Give each a default (${check.requiredExtraColumns[0]!.setDefault}), let it take NULL (… DROP NOT NULL) or drop it, then rerun import data.`,
     });
   }
   if (check.noInsertPrivilege.length) {

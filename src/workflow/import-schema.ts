@@ -11,7 +11,7 @@ import { checkSameDatabase, openMigration, targetSide } from './migration-contex
 import { renderTable } from './text-table.js';
 import { applyWithParallelIndexes } from './schema/parallel-index-apply.js';
 import { availableParallelism } from 'node:os';
-import { INDEXES_BUILT_BY_IMPORT, INDEXES_STARTED_BY_IMPORT } from './snapshot-index-builds.js';
+import { INDEXES_STARTED_BY_IMPORT, splitBuiltByImport } from './snapshot-index-builds.js';
 import { CommandLock } from '../core/lock.js';
 import { sleep } from '../core/sleep.js';
 import type { MetaStore } from '../core/meta-store.js';
@@ -69,9 +69,7 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
       postSnapshot, objectTypeList: options.objectTypeList, excludeObjectTypeList: options.excludeObjectTypeList,
     });
     // Indexes that "import data" built as their tables finished loading (--build-indexes) are done.
-    const builtByImport = new Set(postSnapshot ? meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? [] : []);
-    const prebuilt = read.filter((st) => st.objectType === 'INDEX' && builtByImport.has(st.sql));
-    const statements = read.filter((st) => !prebuilt.includes(st));
+    const { built: prebuilt, rest: statements } = postSnapshot ? splitBuiltByImport(meta, read) : { built: [], rest: read };
     // An index whose build a killed "import data" had started may have been committed after it died:
     // if it is there, it is that build's.
     const startedByImport = new Set(postSnapshot ? meta.getValue<string[]>(INDEXES_STARTED_BY_IMPORT) ?? [] : []);

@@ -1,4 +1,5 @@
-import type { TableIndexStatement } from './schema/schema-statements-reader.js';
+import type { MetaStore } from '../core/meta-store.js';
+import type { PlannedStatement, TableIndexStatement } from './schema/schema-statements-reader.js';
 
 /** The meta.db key listing the index statements (their SQL) that `import data` built. */
 export const INDEXES_BUILT_BY_IMPORT = 'indexes_built_by_import';
@@ -9,6 +10,18 @@ export const INDEXES_BUILT_BY_IMPORT = 'indexes_built_by_import';
  * is gone); the next run then finds that index already there and takes it as built.
  */
 export const INDEXES_STARTED_BY_IMPORT = 'indexes_started_by_import';
+
+/**
+ * Splits post-snapshot statements into the index statements `import data` already built while
+ * loading (matched by their SQL, as recorded under {@link INDEXES_BUILT_BY_IMPORT}) and the rest.
+ */
+export function splitBuiltByImport<T extends PlannedStatement>(meta: MetaStore, statements: readonly T[]): { readonly built: T[]; readonly rest: T[] } {
+  const recorded = new Set(meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? []);
+  const built: T[] = [];
+  const rest: T[] = [];
+  for (const st of statements) (st.objectType === 'INDEX' && recorded.has(st.sql) ? built : rest).push(st);
+  return { built, rest };
+}
 
 /** A table of the snapshot as the index builds see it. */
 export interface IndexedTable {

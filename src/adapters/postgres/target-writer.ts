@@ -5,7 +5,7 @@ import { FramedCopyIn, type SendMessages } from './copy-in-framed.js';
 import type { SnapshotBatch, TargetTable, TargetTableCheck } from '../../core/engine/target.js';
 import { TandemError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
-import { q } from '../../core/sql-names.js';
+import { q, quoteIdent } from '../../core/sql-names.js';
 import { pgArray, qualified, relationExists } from './source-catalog.js';
 
 export const DEFAULT_METADATA_SCHEMA = 'ybvoyager_metadata';
@@ -224,7 +224,7 @@ export async function restoreSequence(client: pg.Client, schema: string, name: s
 
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
 export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
-  const out: TargetTableCheck & { rowSecurity: string[]; requiredExtraColumns: { table: string; columns: string[] }[] } =
+  const out: TargetTableCheck & { rowSecurity: string[]; requiredExtraColumns: { table: string; columns: string[]; setDefault: string }[] } =
     { missingTables: [], missingColumns: [], requiredExtraColumns: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
@@ -255,7 +255,7 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
     if (missing.length) out.missingColumns.push({ table: key, columns: missing });
     const exported = new Set(t.columns);
     const extra = pgArray(row.required).filter((c) => !exported.has(c));
-    if (extra.length) out.requiredExtraColumns.push({ table: key, columns: extra });
+    if (extra.length) out.requiredExtraColumns.push({ table: key, columns: extra, setDefault: `ALTER TABLE ${quoteIdent(t.schema)}.${quoteIdent(t.name)} ALTER COLUMN ${quoteIdent(extra[0]!)} SET DEFAULT …` });
     if (fresh.has(key) && privileged) {
       // A plain table's own rows (ONLY): its inheritance children are tables of their own, loaded apart.
       const e = await client.query(`SELECT EXISTS (SELECT 1 FROM ${row.relkind === 'r' ? 'ONLY ' : ''}${qualified(t.schema, t.name)}) AS e`);

@@ -70,8 +70,9 @@ export interface TargetTableCheck {
   /**
    * Target columns the snapshot does not carry that refuse NULL and have no default (optional:
    * engines that do not look leave it out): every row loaded or streamed into their tables would fail.
+   * `setDefault` is the target's statement giving the first column a default, with `…` for the value.
    */
-  readonly requiredExtraColumns?: { table: string; columns: string[] }[];
+  readonly requiredExtraColumns?: { table: string; columns: string[]; setDefault: string }[];
   readonly nonEmptyTables: string[];
   readonly noInsertPrivilege: string[];
   /**

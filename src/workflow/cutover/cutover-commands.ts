@@ -10,7 +10,7 @@ import { FALL_BACK_WARNINGS_KEY, openMigration, sourceSide, targetSide } from '.
 import { renderTable } from '../text-table.js';
 import { CutoverState, type CutoverDirection, type CutoverRecord } from './cutover-state.js';
 import { readSchemaStatements } from '../schema/schema-statements-reader.js';
-import { INDEXES_BUILT_BY_IMPORT } from '../snapshot-index-builds.js';
+import { splitBuiltByImport } from '../snapshot-index-builds.js';
 
 function requireLiveMigration(meta: MetaStore): void {
   const type = meta.getValue<string>('export_type');
@@ -90,10 +90,8 @@ async function postSnapshotPending(meta: MetaStore, schemaDir: string): Promise<
   } catch {
     return 'the objects of its post-snapshot files (they cannot be read now)';
   }
-  const built = new Set(meta.getValue<string[]>(INDEXES_BUILT_BY_IMPORT) ?? []);
   const counts = new Map<string, number>();
-  for (const st of statements) {
-    if (st.objectType === 'INDEX' && built.has(st.sql)) continue;
+  for (const st of splitBuiltByImport(meta, statements).rest) {
     const what = st.objectType === 'INDEX' ? 'index(es)' : st.objectType === 'TRIGGER' ? 'trigger(s)'
       : st.objectType === 'MVIEW' ? 'materialized view(s) left empty' : 'constraint(s) the source has not validated';
     counts.set(what, (counts.get(what) ?? 0) + 1);
