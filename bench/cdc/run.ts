@@ -15,6 +15,7 @@
  * BENCH_IMPORT_JOBS=<n> (import data's --parallel-jobs: its change channels; default Tandem's own),
  * BENCH_WARM_S=10 (the live lag is also reported apart for the workload's first seconds and for the rest),
  * BENCH_PREWARM_S=0 (seconds of the workload through the same Tandem processes before the measured run),
+ * BENCH_DB_DIR=<dir> (where both servers keep their data; default the temp dir, which holds the export dir too),
  * BENCH_SOURCE_SYNCHRONOUS_COMMIT=on (the source server's synchronous_commit: `on` is PostgreSQL's
  * default; with `off`, as the test servers run and as every run before 2026-12-01 measured, a commit
  * reaches the WAL, and so every logical consumer, native replication included, only when the WAL
@@ -97,6 +98,13 @@ function startCli(label: string, args: string[], env: Record<string, string>): P
 const TABLES = ['pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history', 'bench_heartbeat'];
 const SERVER_SETTINGS = { max_wal_size: '4GB', checkpoint_timeout: '30min' };
 const SOURCE_SYNC_COMMIT = process.env.BENCH_SOURCE_SYNCHRONOUS_COMMIT ?? 'on';
+/**
+ * BENCH_DB_DIR=<dir>: where the source and target servers keep their data (default the temp dir,
+ * the disk of Tandem's export dir). On one machine the servers share that disk with Tandem's queue,
+ * which a deployment does not (the databases run elsewhere): their writeback then stalls the queue's
+ * fdatasync (see docs/benchmarks.md, twenty-fifth session). BENCH_DB_DIR=/dev/shm keeps them off it.
+ */
+const DB_DIR = process.env.BENCH_DB_DIR;
 
 const report: string[] = [];
 const say = (s: string) => {
@@ -107,9 +115,10 @@ async function main(): Promise<void> {
   const cleanup = new Cleanup();
   const t00 = now();
   try {
-    const [source, target] = await Promise.all([startPg15({ ...SERVER_SETTINGS, synchronous_commit: SOURCE_SYNC_COMMIT }), startPg15(SERVER_SETTINGS)]);
+    const where = { baseDir: DB_DIR };
+    const [source, target] = await Promise.all([startPg15({ ...SERVER_SETTINGS, synchronous_commit: SOURCE_SYNC_COMMIT }, where), startPg15(SERVER_SETTINGS, where)]);
     say(`source: synchronous_commit = ${SOURCE_SYNC_COMMIT} (BENCH_SOURCE_SYNCHRONOUS_COMMIT), fsync = off on both servers`);
-    report.push(`source server: synchronous_commit = ${SOURCE_SYNC_COMMIT}, fsync = off (both servers)`);
+    report.push(`source server: synchronous_commit = ${SOURCE_SYNC_COMMIT}, fsync = off (both servers); servers' data in ${DB_DIR ?? `${tmpdir()} (the export dir's disk)`}`);
     cleanup.add('stop servers', () => Promise.all([source.stop(), target.stop()]));
     const work = mkdtempSync(join(tmpdir(), 'tandem-bench-cdc-'));
     if (process.env.BENCH_KEEP_DIR) say(`keeping the export dir and logs: ${work}`);

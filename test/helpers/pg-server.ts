@@ -100,9 +100,11 @@ export async function startPg15(settings: Record<string, string> = {}, options: 
   tls?: PgTlsOptions;
   /** Environment of the server's processes (e.g. LOCPATH for locales compiled by `compiledLocales`). */
   env?: Record<string, string>;
+  /** Where the server's directory is made (default the system's temp dir). */
+  baseDir?: string;
 } = {}): Promise<PgServer> {
   const tls = options.tls;
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-pg15-'));
+  const dir = mkdtempSync(join(options.baseDir ?? tmpdir(), 'tandem-pg15-'));
   const dataDir = join(dir, 'data');
   const sockDir = join(dir, 'sock');
   mkdirSync(sockDir);
