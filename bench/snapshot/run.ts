@@ -15,7 +15,9 @@
  *
  * Usage: npm run bench:snapshot   (BENCH_SCALE=10 for a quicker run; the hand-picked run's flags:
  *        BENCH_JOBS or BENCH_EXPORT_JOBS / BENCH_IMPORT_JOBS for --parallel-jobs, default 1 and 2;
- *        BENCH_BATCH for --batch-size, default 100000; BENCH_ROUNDS for the number of rounds)
+ *        BENCH_BATCH for --batch-size, default 100000; BENCH_ROUNDS for the number of rounds;
+ *        BENCH_DB_DIR=<dir> puts both servers' data there, e.g. /dev/shm, instead of the temp dir that
+ *        holds Tandem's export dir: on one machine they share that disk, which a deployment does not)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -31,6 +33,7 @@ const EXPORT_JOBS = Number(process.env.BENCH_EXPORT_JOBS ?? process.env.BENCH_JO
 const IMPORT_JOBS = Number(process.env.BENCH_IMPORT_JOBS ?? process.env.BENCH_JOBS ?? 2);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const DB_DIR = process.env.BENCH_DB_DIR;
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
 const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
 const ACCOUNTS_DDL = 'CREATE TABLE pgbench_accounts (aid int NOT NULL PRIMARY KEY, bid int, abalance int, filler char(84)) WITH (fillfactor = 100)';
@@ -96,7 +99,8 @@ async function resetTable(server: PgServer, db: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [source, target] = await Promise.all([startPg15(), startPg15()]);
+  const [source, target] = await Promise.all([startPg15({}, { baseDir: DB_DIR }), startPg15({}, { baseDir: DB_DIR })]);
+  process.stdout.write(`servers' data in ${DB_DIR ?? `${tmpdir()} (the export dir's disk)`}\n`);
   const env = { PGPASSWORD: source.password, SOURCE_DB_PASSWORD: source.password, TARGET_DB_PASSWORD: target.password };
   try {
     await source.createDatabase('bench');

@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   TANDEM_AUTH: 'The database rejected the user name or password. Check --*-db-user and the password (flag, SOURCE_DB_PASSWORD / TARGET_DB_PASSWORD, or the prompt).',
   TANDEM_DB_MISSING: 'The database named by --*-db-name does not exist on the server.',
   TANDEM_PRIVILEGE: 'The database user lacks a privilege Tandem needs. The message names the object and the GRANT that fixes it.',
-  TANDEM_PREREQUISITE: 'The database is not configured for this step (for example wal_level is not logical, a table has no primary key, or a target table lacks an exported column or has a NOT NULL column without a default that the source does not export, which would refuse every row). The message says what to change.',
+  TANDEM_PREREQUISITE: 'The database is not configured for this step (for example wal_level is not logical, a table has no primary key, or a target table lacks an exported column or has a column refusing NULL without a default that the source does not export, which would refuse every row). The message says what to change.',
   TANDEM_UNKNOWN_TABLE: 'A table named in --table-list or --exclude-table-list does not exist in the selected schemas.',
   TANDEM_UNKNOWN_SCHEMA: 'A schema named in --source-db-schema does not exist in the source database.',
   TANDEM_EXPORT_DIR: 'The --export-dir is missing, not writable, belongs to another migration, or is in the wrong state for this command. The message says which step must run first.',

@@ -310,8 +310,8 @@ async function checkTarget(db: TargetDatabase, target: DbConfig, tables: Snapsho
     });
   }
   if (check.requiredExtraColumns?.length) {
-    throw new TandemError('TANDEM_PREREQUISITE', `Target tables have NOT NULL columns without a default that the source does not export: ${check.requiredExtraColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. Every row loaded or streamed into them would be refused.`, {
-      hint: `Give each a default (${check.requiredExtraColumns[0]!.setDefault}), let it take NULL (… DROP NOT NULL) or drop it, then rerun import data.`,
+    throw new TandemError('TANDEM_PREREQUISITE', `Target tables have columns that refuse NULL (NOT NULL, or of a NOT NULL domain) and have no default, which the source does not export: ${check.requiredExtraColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. Loading or streaming rows into them would fail (or, for a NOT NULL domain, COPY would load the NULL the domain forbids).`, {
+      hint: `Give each a default (${check.requiredExtraColumns[0]!.setDefault}), let it take NULL (… DROP NOT NULL, or a type other than the domain) or drop it, then rerun import data.`,
     });
   }
   if (check.noInsertPrivilege.length) {

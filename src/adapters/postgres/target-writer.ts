@@ -232,10 +232,17 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
       `SELECT c.oid::int AS oid, c.relkind, has_table_privilege(c.oid, 'INSERT') AS ins, has_table_privilege(c.oid, 'SELECT') AS sel,
               c.relrowsecurity AND row_security_active(c.oid) AS rls,
               (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols,
-              -- NOT NULL without a default: a generated column has one (its expression), an identity column its
-              -- sequence, a column of a domain with a default that one.
+              -- Refusing NULL (NOT NULL, or of a domain that is NOT NULL or over one that is) without a default:
+              -- a generated column has one (its expression), an identity column its sequence, a column of a
+              -- domain with a default that one (its own type's: a domain takes its base domain's default
+              -- when it is created, as the executor reads it). COPY lets NULL into a NOT NULL domain's
+              -- column that it leaves out, where INSERT refuses it: the snapshot would load, the stream stop.
               (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                  AND a.attnotnull AND NOT a.atthasdef AND a.attidentity = ''
+                  AND NOT a.atthasdef AND a.attidentity = ''
+                  AND (a.attnotnull OR EXISTS (
+                    WITH RECURSIVE chain (oid) AS (SELECT a.atttypid
+                      UNION ALL SELECT ty.typbasetype FROM pg_type ty JOIN chain ON ty.oid = chain.oid WHERE ty.typtype = 'd')
+                    SELECT 1 FROM chain JOIN pg_type ty ON ty.oid = chain.oid WHERE ty.typtype = 'd' AND ty.typnotnull))
                   AND NOT EXISTS (SELECT 1 FROM pg_type ty WHERE ty.oid = a.atttypid AND ty.typtype = 'd' AND ty.typdefaultbin IS NOT NULL)) AS required
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
       [t.schema, t.name]);

@@ -210,19 +210,25 @@ test('target tables that already hold rows: TANDEM_TARGET_NOT_EMPTY, and nothing
 });
 
 test('a target column the source lacks that refuses NULL and has no default: TANDEM_PREREQUISITE naming it, nothing loaded', async () => {
-  // Only `extra` would refuse every row: the others take a default (their own or their domain's), an identity, an expression or NULL.
-  await pg.sql('dstdb', `CREATE DOMAIN app.stamp AS timestamptz DEFAULT now();
+  // `extra`, `strict` and `stricter` would refuse every row (the last two through their domain, NOT NULL itself or over
+  // one that is: INSERT refuses their NULL, COPY would load it). The others take a default (their own, their
+  // domain's, or the one a domain took from its base domain when it was created), an identity, an expression or NULL.
+  await pg.sql('dstdb', `CREATE DOMAIN app.stamp AS timestamptz DEFAULT now(); CREATE DOMAIN app.restamp AS app.stamp;
+    CREATE DOMAIN app.strict_int AS int NOT NULL; CREATE DOMAIN app.stricter_int AS app.strict_int; CREATE DOMAIN app.lenient_int AS app.strict_int DEFAULT 1;
     ALTER TABLE app.items ADD COLUMN extra int NOT NULL, ADD COLUMN with_default int NOT NULL DEFAULT 0,
     ADD COLUMN ident int GENERATED ALWAYS AS IDENTITY, ADD COLUMN computed int GENERATED ALWAYS AS (id * 2) STORED, ADD COLUMN nullable int,
-    ADD COLUMN stamped app.stamp NOT NULL`);
+    ADD COLUMN stamped app.stamp NOT NULL, ADD COLUMN restamped app.restamp NOT NULL, ADD COLUMN strict app.strict_int,
+    ADD COLUMN stricter app.stricter_int, ADD COLUMN lenient app.lenient_int, ADD COLUMN strict_default app.strict_int DEFAULT 2`);
   try {
     const r = await expectFailure('import into a table with a required extra column', importArgs(doneDir), 'TANDEM_PREREQUISITE');
-    assert.match(r.stderr, /NOT NULL columns without a default that the source does not export: app\.items \(extra\)\./);
+    assert.match(r.stderr, /columns that refuse NULL \(NOT NULL, or of a NOT NULL domain\) and have no default, which the source does not export: app\.items \(extra, strict, stricter\)\./);
     assert.match(r.stderr, /ALTER TABLE app\.items ALTER COLUMN extra SET DEFAULT/);
-    assert.doesNotMatch(r.stderr, /with_default|ident|computed|nullable|stamped/);
+    assert.doesNotMatch(r.stderr, /with_default|ident|computed|nullable|stamped|lenient|strict_default/);
     assert.deepEqual(await pg.sql('dstdb', 'SELECT (SELECT count(*)::int FROM app.items) AS items, (SELECT count(*)::int FROM app.secret) AS secret'), [{ items: 0, secret: 0 }]);
   } finally {
-    await pg.sql('dstdb', 'ALTER TABLE app.items DROP COLUMN extra, DROP COLUMN with_default, DROP COLUMN ident, DROP COLUMN computed, DROP COLUMN nullable, DROP COLUMN stamped; DROP DOMAIN app.stamp');
+    await pg.sql('dstdb', `ALTER TABLE app.items DROP COLUMN extra, DROP COLUMN with_default, DROP COLUMN ident, DROP COLUMN computed, DROP COLUMN nullable,
+      DROP COLUMN stamped, DROP COLUMN restamped, DROP COLUMN strict, DROP COLUMN stricter, DROP COLUMN lenient, DROP COLUMN strict_default;
+      DROP DOMAIN app.restamp; DROP DOMAIN app.stamp; DROP DOMAIN app.lenient_int; DROP DOMAIN app.stricter_int; DROP DOMAIN app.strict_int`);
   }
 });
 
