@@ -430,6 +430,13 @@ export class PgChangeTarget implements ChangeTarget {
       return `Column ${column} of ${table} on ${where} refuses NULL, which this change carries or leaves to it: was the column dropped, or made nullable, `
         + `on the database being read during the migration (or added on ${where})? Do the same on ${where} (ALTER TABLE ${sqlTable} DROP COLUMN ${quoteIdent(column)}, or ALTER COLUMN ${quoteIdent(column)} DROP NOT NULL), ${rerun}`;
     }
+    // A NULL the column's domain refuses (the error names the domain, not the column).
+    const notNullDomain = code === '23502' && column === undefined ? /^domain (.+) does not allow null values/.exec(message)?.[1] : undefined;
+    if (notNullDomain !== undefined) {
+      return `A column of ${table} on ${where} is of domain ${notNullDomain}, which refuses NULL, and this change carries NULL for it or leaves it out: the column or the domain `
+        + `differs from the database being read. Give the column a default on ${where} (ALTER TABLE ${sqlTable} ALTER COLUMN … SET DEFAULT …) or let the domain take NULL `
+        + `(ALTER DOMAIN ${notNullDomain} DROP NOT NULL), ${rerun}`;
+    }
     if (code === '23514' && constraint !== undefined) {
       // check_violation (a missing partition was handled above).
       return `CHECK constraint ${constraint} of ${table} on ${where} refuses a row that the database being read holds: the two differ there (a constraint the database being read `

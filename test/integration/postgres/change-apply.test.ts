@@ -320,6 +320,13 @@ test('a NOT NULL column the change leaves out (dropped on the source mid-migrati
   }, 'ALTER TABLE t DROP COLUMN "Gone"', 'SELECT id, v FROM t', [{ id: 1, v: 'secret-text' }]);
 });
 
+test('a column of a NOT NULL domain that the change leaves out: the hint names the domain (the error names no column)', async () => {
+  await stopsUntilFixed('domain_tgt', 'CREATE DOMAIN strict_int AS int NOT NULL; CREATE TABLE t (id int PRIMARY KEY, v text, s strict_int)', { id: '1', v: 'secret-text' }, 'secret-text', {
+    message: /INSERT of public\.t in events 1\.\.1: domain strict_int does not allow null values \[SQLSTATE 23502\]/,
+    hint: /of domain strict_int, which refuses NULL.*ALTER TABLE public\.t ALTER COLUMN … SET DEFAULT ….*ALTER DOMAIN strict_int DROP NOT NULL/,
+  }, 'ALTER TABLE t ALTER COLUMN s SET DEFAULT 0', 'SELECT id, v, s FROM t', [{ id: 1, v: 'secret-text', s: 0 }]);
+});
+
 test('a CHECK constraint only the target has: the hint names it and says how to drop it, never the value', async () => {
   await stopsUntilFixed('check_tgt', 'CREATE TABLE t (id int PRIMARY KEY, n int CONSTRAINT n_small CHECK (n < 10))', { id: '1', n: '4711' }, '4711', {
     message: /\[SQLSTATE 23514, constraint n_small\]/,
