@@ -22,6 +22,7 @@ import { readTableIndexes, type TableIndexStatement } from './schema/schema-stat
 import { INDEXES_BUILT_BY_IMPORT, INDEXES_STARTED_BY_IMPORT, SnapshotIndexBuilds } from './snapshot-index-builds.js';
 import { TargetLoadWatch } from './target-load-watch.js';
 import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
+import { SNAPSHOT_COLUMN_TYPES_KEY } from './cdc/schema-drift.js';
 
 /** Options of `tandem import data [to target]`. */
 export interface ImportDataOptions {
@@ -246,7 +247,7 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     // changes-only: the rows are already on the target (loaded some other way), so no emptiness check.
     const changesOnly = meta.getValue<string>('export_type') === 'changes-only';
     const freshTables = new Set(changesOnly ? [] : tables.map((t) => t.tableKey).filter((k) => !startedTables.has(k)));
-    await checkTarget(db, target.db, tables, freshTables);
+    await checkTarget(db, target.db, meta, tables, freshTables);
     // Checks passed: from here on the target changes.
     if (previous && previous.snapshotId !== snapshotId && previous.tables.length > 0) {
       reporter.print(`The export was restarted with a new snapshot: reloading ${previous.tables.length} table(s) loaded from the old one (${previous.tables.join(', ')}).`);
@@ -297,8 +298,11 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   return target;
 }
 
-async function checkTarget(db: TargetDatabase, target: DbConfig, tables: SnapshotTableRow[], freshTables: Set<string>): Promise<void> {
-  const check = await db.checkTables(tables.map((t) => ({ schema: t.schemaName, name: t.tableName, columns: t.columns })), freshTables);
+async function checkTarget(db: TargetDatabase, target: DbConfig, meta: MetaStore, tables: SnapshotTableRow[], freshTables: Set<string>): Promise<void> {
+  const sourceTypes = meta.getValue<Record<string, readonly string[]>>(SNAPSHOT_COLUMN_TYPES_KEY) ?? {};
+  const check = await db.checkTables(tables.map((t) => ({
+    schema: t.schemaName, name: t.tableName, columns: t.columns, binaryTypes: t.format === 'binary' ? sourceTypes[t.tableKey] : undefined,
+  })), freshTables);
   if (check.missingTables.length) {
     throw new TandemError('TANDEM_PREREQUISITE', `Table(s) missing on the target ${describeDb(target)}: ${check.missingTables.join(', ')}.`, {
       hint: 'Run "tandem import schema" first (or create the tables), then rerun import data.',
@@ -312,6 +316,12 @@ async function checkTarget(db: TargetDatabase, target: DbConfig, tables: Snapsho
   if (check.requiredExtraColumns?.length) {
     throw new TandemError('TANDEM_PREREQUISITE', `Target tables have columns that refuse NULL (NOT NULL, or of a NOT NULL domain) and have no default, which the source does not export: ${check.requiredExtraColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. Loading or streaming rows into them would fail (or, for a NOT NULL domain, COPY would load the NULL the domain forbids).`, {
       hint: `Give each a default (${check.requiredExtraColumns[0]!.setDefault}), let it take NULL (… DROP NOT NULL, or a type other than the domain) or drop it, then rerun import data.`,
+    });
+  }
+  if (check.retypedBinaryColumns?.length) {
+    const list = check.retypedBinaryColumns.map((m) => `${m.table} (${m.columns.map((c) => `${c.column}: ${c.source} on the source, ${c.target} here`).join(', ')})`).join('; ');
+    throw new TandemError('TANDEM_PREREQUISITE', `Target columns have another type than the source's, and the snapshot holds their tables in PostgreSQL's binary COPY format, which Tandem loads only into the same type (modifiers aside) or from one text type into another: ${list}.`, {
+      hint: `Give each its source type for the load (${check.retypedBinaryColumns[0]!.alter}; the changes stream as text and take the new type), rerun import data, and change the type once the snapshot is loaded.`,
     });
   }
   if (check.noInsertPrivilege.length) {

@@ -222,16 +222,53 @@ export async function restoreSequence(client: pg.Client, schema: string, name: s
   return true;
 }
 
+/**
+ * A type's name without its modifiers (`numeric(10,2)` → `numeric`, `interval day to second(3)` →
+ * `interval`) and without its schema (`format_type` qualifies a type its session's search_path does
+ * not show, and the two sessions' paths may differ).
+ */
+function bareTypeName(name: string): string {
+  const array = name.endsWith('[]') ? '[]' : '';
+  const bare = name.slice(0, name.length - array.length).replace(/^(?:"(?:[^"]|"")*"|[^."(]+)\.(?=.)/, '')
+    .replace(/\(\s*\d+\s*(?:,\s*-?\d+\s*)?\)/g, '').replace(/\s+/g, ' ').trim();
+  return (bare.startsWith('interval') ? 'interval' : bare) + array;
+}
+
+/** Types whose binary form is the text's bytes, read the same by each of them (not as arrays: an array's binary form names its element type). */
+const TEXT_LIKE = new Set(['text', 'character varying', 'character']);
+
+/**
+ * Whether a target column of type `target` (`targetBase`: the type under its domains) may load the
+ * binary COPY form of a source column of type `source`: the same type (modifiers aside: they are
+ * checked on reading, as in text), or both of the text types. Anything else is refused: most pairs
+ * would not load (int4 into int8), and some would load with another meaning (timestamp into
+ * timestamptz reads the bytes as UTC).
+ */
+export function binaryReadable(source: string, target: string, targetBase: string): boolean {
+  const s = bareTypeName(source);
+  return [target, targetBase].some((t) => {
+    const b = bareTypeName(t);
+    return b === s || (TEXT_LIKE.has(b) && TEXT_LIKE.has(s));
+  });
+}
+
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
 export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
-  const out: TargetTableCheck & { rowSecurity: string[]; requiredExtraColumns: { table: string; columns: string[]; setDefault: string }[] } =
-    { missingTables: [], missingColumns: [], requiredExtraColumns: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
+  const out: TargetTableCheck & { rowSecurity: string[]; requiredExtraColumns: { table: string; columns: string[]; setDefault: string }[];
+    retypedBinaryColumns: NonNullable<TargetTableCheck['retypedBinaryColumns']> } =
+    { missingTables: [], missingColumns: [], requiredExtraColumns: [], retypedBinaryColumns: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
     const r = await client.query(
       `SELECT c.oid::int AS oid, c.relkind, has_table_privilege(c.oid, 'INSERT') AS ins, has_table_privilege(c.oid, 'SELECT') AS sel,
               c.relrowsecurity AND row_security_active(c.oid) AS rls,
               (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols,
+              -- Each column's type and, for a domain, the type at the bottom of its chain (what its binary form is).
+              (SELECT array_agg(format_type(a.atttypid, a.atttypmod)) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS col_types,
+              (SELECT array_agg((WITH RECURSIVE chain (oid, depth) AS (SELECT a.atttypid, 0
+                    UNION ALL SELECT ty.typbasetype, depth + 1 FROM pg_type ty JOIN chain ON ty.oid = chain.oid WHERE ty.typtype = 'd')
+                  SELECT format_type(oid, NULL) FROM chain ORDER BY depth DESC LIMIT 1))
+                 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS col_base_types,
               -- Refusing NULL (NOT NULL, or of a domain that is NOT NULL or over one that is) without a default:
               -- a generated column has one (its expression), an identity column its sequence, a column of a
               -- domain with a default that one (its own type's: a domain takes its base domain's default
@@ -257,9 +294,25 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
       out.rowSecurity.push(key);
       continue; // its emptiness cannot be seen through the policies
     }
-    const cols = new Set(pgArray(row.cols));
+    const colNames = pgArray(row.cols);
+    const cols = new Set(colNames);
     const missing = t.columns.filter((c) => !cols.has(c));
     if (missing.length) out.missingColumns.push({ table: key, columns: missing });
+    if (t.binaryTypes && t.binaryTypes.length === t.columns.length) {
+      const types = pgArray(row.col_types);
+      const bases = pgArray(row.col_base_types);
+      const retyped: { column: string; source: string; target: string }[] = [];
+      t.columns.forEach((c, i) => {
+        const at = colNames.indexOf(c);
+        if (at < 0) return;
+        if (!binaryReadable(t.binaryTypes![i]!, types[at]!, bases[at]!)) retyped.push({ column: c, source: t.binaryTypes![i]!, target: types[at]! });
+      });
+      if (retyped.length) {
+        const first = retyped[0]!;
+        out.retypedBinaryColumns.push({ table: key, columns: retyped,
+          alter: `ALTER TABLE ${quoteIdent(t.schema)}.${quoteIdent(t.name)} ALTER COLUMN ${quoteIdent(first.column)} TYPE ${first.source}` });
+      }
+    }
     const exported = new Set(t.columns);
     const extra = pgArray(row.required).filter((c) => !exported.has(c));
     if (extra.length) out.requiredExtraColumns.push({ table: key, columns: extra, setDefault: `ALTER TABLE ${quoteIdent(t.schema)}.${quoteIdent(t.name)} ALTER COLUMN ${quoteIdent(extra[0]!)} SET DEFAULT …` });

@@ -73,6 +73,12 @@ export interface TargetTableCheck {
    * `setDefault` is the target's statement giving the first column a default, with `…` for the value.
    */
   readonly requiredExtraColumns?: { table: string; columns: string[]; setDefault: string }[];
+  /**
+   * Columns of tables held in binary COPY format whose target type cannot read the source type's
+   * binary form (optional: engines that do not look leave it out). `alter` is the target's statement
+   * giving the first one the source's type back.
+   */
+  readonly retypedBinaryColumns?: { table: string; columns: { column: string; source: string; target: string }[]; alter: string }[];
   readonly nonEmptyTables: string[];
   readonly noInsertPrivilege: string[];
   /**
@@ -86,6 +92,11 @@ export interface TargetTableCheck {
 /** A table as the snapshot import checks it. */
 export interface TargetTable extends TableRef {
   readonly columns: readonly string[];
+  /**
+   * The source's type of each column (as PostgreSQL's `format_type` names it) when the snapshot
+   * holds the table in PostgreSQL's binary COPY format, which only a column of the same type reads.
+   */
+  readonly binaryTypes?: readonly string[];
 }
 
 /** One statement of the exported schema, ready to run on the target, with where it came from. */

@@ -232,6 +232,20 @@ test('a target column the source lacks that refuses NULL and has no default: TAN
   }
 });
 
+test('a target column retyped where the binary snapshot cannot load it: TANDEM_PREREQUISITE naming it and the ALTER, nothing loaded', async () => {
+  // int -> bigint would fail in the middle of the load (insufficient data left in message); text -> varchar loads.
+  await pg.sql('dstdb', 'ALTER TABLE app.items ALTER COLUMN id TYPE bigint, ALTER COLUMN name TYPE varchar(50)');
+  try {
+    const r = await expectFailure('import into a widened column', importArgs(doneDir), 'TANDEM_PREREQUISITE');
+    assert.match(r.stderr, /binary COPY format.*: app\.items \(id: integer on the source, bigint here\)\./);
+    assert.match(r.stderr, /ALTER TABLE app\.items ALTER COLUMN id TYPE integer/);
+    assert.doesNotMatch(r.stderr, /name:/);
+    assert.deepEqual(await pg.sql('dstdb', 'SELECT (SELECT count(*)::int FROM app.items) AS items, (SELECT count(*)::int FROM app.secret) AS secret'), [{ items: 0, secret: 0 }]);
+  } finally {
+    await pg.sql('dstdb', 'ALTER TABLE app.items ALTER COLUMN id TYPE int, ALTER COLUMN name TYPE text');
+  }
+});
+
 test('malformed flags: TANDEM_USAGE with exit code 2', async () => {
   const fresh = newExportDir();
   const dirs = [doneDir, fresh];
