@@ -235,7 +235,7 @@ function bareTypeName(name: string): string {
 }
 
 /** Types whose binary form is the text's bytes, read the same by each of them (not as arrays: an array's binary form names its element type). */
-const TEXT_LIKE = new Set(['text', 'character varying', 'character']);
+const TEXT_LIKE = new Set(['text', 'character varying', 'character', 'bpchar']);
 
 /**
  * Whether a target column of type `target` (`targetBase`: the type under its domains) may load the

@@ -12,6 +12,7 @@ test('the same type, modifiers and schema aside, or two text types: readable', (
     ['integer', 'integer'],
     ['character varying(10)', 'text'],
     ['text', 'character(5)'],
+    ['bpchar', 'character varying'], // format_type's name of a char without a length
     ['numeric(10,2)', 'numeric'],
     ['timestamp(3) without time zone', 'timestamp without time zone'],
     ['interval day to second(3)', 'interval'],
