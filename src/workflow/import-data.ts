@@ -247,7 +247,9 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     // changes-only: the rows are already on the target (loaded some other way), so no emptiness check.
     const changesOnly = meta.getValue<string>('export_type') === 'changes-only';
     const freshTables = new Set(changesOnly ? [] : tables.map((t) => t.tableKey).filter((k) => !startedTables.has(k)));
-    await checkTarget(db, target.db, meta, tables, freshTables);
+    // Tables an earlier run of this snapshot loaded whole (with --table-list) have nothing left to load in binary form.
+    const loadedWhole = new Set(snapshotDone === snapshotId ? doneTables ?? [] : []);
+    await checkTarget(db, target.db, meta, tables, freshTables, loadedWhole);
     // Checks passed: from here on the target changes.
     if (previous && previous.snapshotId !== snapshotId && previous.tables.length > 0) {
       reporter.print(`The export was restarted with a new snapshot: reloading ${previous.tables.length} table(s) loaded from the old one (${previous.tables.join(', ')}).`);
@@ -298,10 +300,10 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   return target;
 }
 
-async function checkTarget(db: TargetDatabase, target: DbConfig, meta: MetaStore, tables: SnapshotTableRow[], freshTables: Set<string>): Promise<void> {
+async function checkTarget(db: TargetDatabase, target: DbConfig, meta: MetaStore, tables: SnapshotTableRow[], freshTables: Set<string>, loadedWhole: ReadonlySet<string>): Promise<void> {
   const sourceTypes = meta.getValue<Record<string, readonly string[]>>(SNAPSHOT_COLUMN_TYPES_KEY) ?? {};
   const check = await db.checkTables(tables.map((t) => ({
-    schema: t.schemaName, name: t.tableName, columns: t.columns, binaryTypes: t.format === 'binary' ? sourceTypes[t.tableKey] : undefined,
+    schema: t.schemaName, name: t.tableName, columns: t.columns, binaryTypes: t.format === 'binary' && !loadedWhole.has(t.tableKey) ? sourceTypes[t.tableKey] : undefined,
   })), freshTables);
   if (check.missingTables.length) {
     throw new TandemError('TANDEM_PREREQUISITE', `Table(s) missing on the target ${describeDb(target)}: ${check.missingTables.join(', ')}.`, {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startPg15, freePort, type PgServer } from '../../helpers/pg-server.js';
@@ -244,6 +244,20 @@ test('a target column retyped where the binary snapshot cannot load it: TANDEM_P
   } finally {
     await pg.sql('dstdb', 'ALTER TABLE app.items ALTER COLUMN id TYPE int, ALTER COLUMN name TYPE text');
   }
+});
+
+test('a column retyped after its table loaded (as the hint says) does not stop the import of the other tables', async () => {
+  await pg.createDatabase('retypedb');
+  await pg.sql('retypedb', `CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, name text NOT NULL); CREATE TABLE app.secret (id int PRIMARY KEY, v text);`);
+  const dir = newExportDir();
+  cpSync(doneDir, dir, { recursive: true });
+  const load = (extra: string[]) => runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'retypedb'), ...extra], env);
+  let r = await load(['--table-list', 'app.secret']);
+  assert.equal(r.code, 0, r.stderr);
+  await pg.sql('retypedb', 'ALTER TABLE app.secret ALTER COLUMN id TYPE bigint');
+  r = await load([]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(await pg.sql('retypedb', 'SELECT (SELECT count(*)::int FROM app.items) AS items, (SELECT count(*)::int FROM app.secret) AS secret'), [{ items: 200, secret: 20 }]);
 });
 
 test('malformed flags: TANDEM_USAGE with exit code 2', async () => {
