@@ -262,12 +262,13 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
     const r = await client.query(
       `SELECT c.oid::int AS oid, c.relkind, has_table_privilege(c.oid, 'INSERT') AS ins, has_table_privilege(c.oid, 'SELECT') AS sel,
               c.relrowsecurity AND row_security_active(c.oid) AS rls,
-              (SELECT array_agg(attname::text) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols,
-              -- Each column's type and, for a domain, the type at the bottom of its chain (what its binary form is).
-              (SELECT array_agg(format_type(a.atttypid, a.atttypmod)) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS col_types,
+              (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols,
+              -- Each column's type and, for a domain, the type at the bottom of its chain (what its binary form is),
+              -- in the order of cols.
+              (SELECT array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS col_types,
               (SELECT array_agg((WITH RECURSIVE chain (oid, depth) AS (SELECT a.atttypid, 0
                     UNION ALL SELECT ty.typbasetype, depth + 1 FROM pg_type ty JOIN chain ON ty.oid = chain.oid WHERE ty.typtype = 'd')
-                  SELECT format_type(oid, NULL) FROM chain ORDER BY depth DESC LIMIT 1))
+                  SELECT format_type(oid, NULL) FROM chain ORDER BY depth DESC LIMIT 1) ORDER BY a.attnum)
                  FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS col_base_types,
               -- Refusing NULL (NOT NULL, or of a domain that is NOT NULL or over one that is) without a default:
               -- a generated column has one (its expression), an identity column its sequence, a column of a
