@@ -217,7 +217,7 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     throw new TandemError('TANDEM_USAGE', `--${options.tableList !== undefined ? 'table-list' : 'exclude-table-list'} cannot narrow the import of a live migration (export type ${meta.getValue<string>('export_type')}): the change stream carries the changes of every exported table, which need their snapshot on the target. Nothing was changed.`,
       { hint: 'Rerun the same import data command without it. To migrate fewer tables, choose them when exporting (export data --table-list / --exclude-table-list), in a new export dir.' });
   }
-  const tables = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), options.tableList, options.excludeTableList);
+  let tables: LoadTable[] = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), options.tableList, options.excludeTableList);
   // Done only for the tables an earlier run loaded (a run with --table-list loads only those): one
   // that names others loads them (measured before: "already imported", with a table left empty).
   const snapshotDone = meta.getValue<string>('imported_snapshot_id');
@@ -249,7 +249,8 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     const freshTables = new Set(changesOnly ? [] : tables.map((t) => t.tableKey).filter((k) => !startedTables.has(k)));
     // Tables an earlier run of this snapshot loaded whole (with --table-list) have nothing left to load in binary form.
     const loadedWhole = new Set(snapshotDone === snapshotId ? doneTables ?? [] : []);
-    await checkTarget(db, target.db, meta, tables, freshTables, loadedWhole);
+    const staged = await checkTarget(reporter, db, target.db, meta, tables, freshTables, loadedWhole);
+    tables = tables.map((t) => staged.has(t.tableKey) ? { ...t, stagedTypes: staged.get(t.tableKey) } : t);
     // Checks passed: from here on the target changes.
     if (previous && previous.snapshotId !== snapshotId && previous.tables.length > 0) {
       reporter.print(`The export was restarted with a new snapshot: reloading ${previous.tables.length} table(s) loaded from the old one (${previous.tables.join(', ')}).`);
@@ -300,7 +301,12 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   return target;
 }
 
-async function checkTarget(db: TargetDatabase, target: DbConfig, meta: MetaStore, tables: SnapshotTableRow[], freshTables: Set<string>, loadedWhole: ReadonlySet<string>): Promise<void> {
+/**
+ * Checks the target before anything is written; returns the tables to load through a staging table
+ * of the source's column types (by table key: those types), see `TargetTableCheck.castWhileLoading`.
+ */
+async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbConfig, meta: MetaStore, tables: LoadTable[], freshTables: Set<string>,
+  loadedWhole: ReadonlySet<string>): Promise<Map<string, readonly string[]>> {
   const sourceTypes = meta.getValue<Record<string, readonly string[]>>(SNAPSHOT_COLUMN_TYPES_KEY) ?? {};
   const check = await db.checkTables(tables.map((t) => ({
     schema: t.schemaName, name: t.tableName, columns: t.columns, binaryTypes: t.format === 'binary' && !loadedWhole.has(t.tableKey) ? sourceTypes[t.tableKey] : undefined,
@@ -320,9 +326,11 @@ async function checkTarget(db: TargetDatabase, target: DbConfig, meta: MetaStore
       hint: `Give each a default (${check.requiredExtraColumns[0]!.setDefault}), let it take NULL (… DROP NOT NULL, or a type other than the domain) or drop it, then rerun import data.`,
     });
   }
+  const retypedList = (m: { table: string; columns: { column: string; source: string; target: string }[] }) =>
+    `${m.table} (${m.columns.map((c) => `${c.column}: ${c.source} on the source, ${c.target} here`).join(', ')})`;
   if (check.retypedBinaryColumns?.length) {
-    const list = check.retypedBinaryColumns.map((m) => `${m.table} (${m.columns.map((c) => `${c.column}: ${c.source} on the source, ${c.target} here`).join(', ')})`).join('; ');
-    throw new TandemError('TANDEM_PREREQUISITE', `Target columns have another type than the source's, and the snapshot holds their tables in PostgreSQL's binary COPY format, which Tandem loads only into the same type (modifiers aside) or from one text type into another: ${list}.`, {
+    const list = check.retypedBinaryColumns.map((m) => `${retypedList(m)}: ${m.reason}`).join('; ');
+    throw new TandemError('TANDEM_PREREQUISITE', `Target columns have another type than the source's that the snapshot cannot be loaded into: ${list}.`, {
       hint: `Give each its source type for the load (${check.retypedBinaryColumns[0]!.alter}; the changes stream as text and take the new type), rerun import data, and change the type once the snapshot is loaded.`,
     });
   }
@@ -342,9 +350,18 @@ async function checkTarget(db: TargetDatabase, target: DbConfig, meta: MetaStore
     });
   }
   await db.ensureSnapshotMetadata();
+  const staged = new Map<string, readonly string[]>();
+  for (const m of check.castWhileLoading ?? []) {
+    reporter.print(`${retypedList(m)}: the snapshot holds these in the source's binary form, so the table is loaded through a staging table and cast as an INSERT casts.`);
+    staged.set(m.table, sourceTypes[m.table]!);
+  }
+  return staged;
 }
 
 type Work = SnapshotBatch & { tableKey: string };
+
+/** A snapshot table as the import loads it: with the source's types when it loads through a staging table. */
+type LoadTable = SnapshotTableRow & { readonly stagedTypes?: readonly string[] };
 
 /**
  * The next file for a worker: the oldest file of the table with the most bytes waiting among those
@@ -417,7 +434,7 @@ function checkSnapshotLayout(meta: MetaStore, files: readonly unknown[] = meta.s
 }
 
 /** Batch boundaries are planned once and kept in meta.db, so a resumed import sees the same batches. */
-async function planWork(meta: MetaStore, dataDir: string, tables: SnapshotTableRow[], batchSize: number, loaded: Set<string>, planned: Set<string>): Promise<Work[]> {
+async function planWork(meta: MetaStore, dataDir: string, tables: LoadTable[], batchSize: number, loaded: Set<string>, planned: Set<string>): Promise<Work[]> {
   const byKey = new Map(tables.map((t) => [t.tableKey, t]));
   const work: Work[] = [];
   // Polled while following an export: only newly finished files are looked at (and checked).
@@ -447,6 +464,7 @@ async function planWork(meta: MetaStore, dataDir: string, tables: SnapshotTableR
       work.push({
         tableKey: t.tableKey, schema: t.schemaName, table: t.tableName, columns: t.columns, format: t.format,
         filePath: join(dataDir, f.fileName), fileName: f.fileName, batchNo: b.batchNo, startOffset: b.startOffset, endOffset: b.endOffset, rows: b.rows,
+        ...(t.stagedTypes ? { stagedTypes: t.stagedTypes } : {}),
       });
     }
   }
@@ -499,7 +517,7 @@ interface LoadPlan {
   readonly target: DbConfig;
   readonly nodes: readonly TargetNode[];
   readonly jobs: LoadingJobs;
-  readonly tables: SnapshotTableRow[];
+  readonly tables: LoadTable[];
   readonly batchSize: number;
   readonly loaded: Set<string>;
   readonly meta: MetaStore;

@@ -185,7 +185,12 @@ async function sendBatchRows(send: SendMessages, b: BatchToLoad, files: Snapshot
 export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid: string, files: SnapshotFileReader, schema = DEFAULT_METADATA_SCHEMA): Promise<number> {
   await client.query('BEGIN');
   try {
-    const copy = new FramedCopyIn(`COPY ${qualified(b.schema, b.table)} (${b.columns.map(q).join(', ')}) FROM STDIN (FORMAT ${b.format})`, async (send) => {
+    // A retyped table: COPY into a staging table of the source's types, then INSERT from it with the casts.
+    const stage = b.stagedTypes ? stagingTable(b) : undefined;
+    if (stage) {
+      await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (${b.columns.map((c, i) => `${q(c)} ${b.stagedTypes![i]}`).join(', ')}) ON COMMIT DELETE ROWS`);
+    }
+    const copy = new FramedCopyIn(`COPY ${stage ?? qualified(b.schema, b.table)} (${b.columns.map(q).join(', ')}) FROM STDIN (FORMAT ${b.format})`, async (send) => {
       if (b.format === 'binary') await send(BINARY_HEADER_MESSAGE);
       await sendBatchRows(send, b, files);
       if (b.format === 'binary') await send(BINARY_TRAILER_MESSAGE);
@@ -194,6 +199,13 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
     await copy.done;
     if (copy.rowCount !== b.rows) {
       throw new TandemError('TANDEM_DATA', `Batch ${b.batchNo} of ${b.fileName} loaded ${copy.rowCount} rows, expected ${b.rows}.`);
+    }
+    if (stage) {
+      const cols = b.columns.map(q).join(', ');
+      const moved = await client.query(`INSERT INTO ${qualified(b.schema, b.table)} (${cols}) SELECT ${cols} FROM ${stage}`);
+      if (moved.rowCount !== b.rows) {
+        throw new TandemError('TANDEM_DATA', `Batch ${b.batchNo} of ${b.fileName} moved ${moved.rowCount} rows from its staging table, expected ${b.rows}.`);
+      }
     }
     await client.query(
       `INSERT INTO ${q(schema)}.${BATCHES_TABLE} (migration_uuid, data_file_name, batch_number, schema_name, table_name, rows_imported) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -239,10 +251,10 @@ const TEXT_LIKE = new Set(['text', 'character varying', 'character', 'bpchar']);
 
 /**
  * Whether a target column of type `target` (`targetBase`: the type under its domains) may load the
- * binary COPY form of a source column of type `source`: the same type (modifiers aside: they are
- * checked on reading, as in text), or both of the text types. Anything else is refused: most pairs
- * would not load (int4 into int8), and some would load with another meaning (timestamp into
- * timestamptz reads the bytes as UTC).
+ * binary COPY form of a source column of type `source` directly: the same type (modifiers aside:
+ * they are checked on reading, as in text), or both of the text types. Any other pair goes through a
+ * staging table of the source's types, or is refused (`castRefusal`): most would not load (int4 into
+ * int8), and some would load with another meaning (timestamp into timestamptz reads the bytes as UTC).
  */
 export function binaryReadable(source: string, target: string, targetBase: string): boolean {
   const s = bareTypeName(source);
@@ -252,11 +264,37 @@ export function binaryReadable(source: string, target: string, targetBase: strin
   });
 }
 
+/**
+ * Why the retyped columns cannot be loaded through a staging table of the source's types, or
+ * undefined when they can: every one takes its source type by an INSERT's cast (asked of the
+ * server with EXPLAIN, which plans the INSERT and runs nothing), and none moves between a type with a
+ * time zone and one without (the cast would read the value in the session's time zone, which the
+ * source's value does not name).
+ */
+async function castRefusal(client: pg.Client, t: TargetTable, retyped: readonly { column: string; source: string; target: string }[]): Promise<string | undefined> {
+  const zoned = (type: string) => /\bwith time zone\b/.test(type) ? 1 : /\bwithout time zone\b|^(timestamp|time)\b/.test(bareTypeName(type)) ? 0 : -1;
+  const shifted = retyped.find((c) => zoned(c.source) >= 0 && zoned(c.target) >= 0 && zoned(c.source) !== zoned(c.target));
+  if (shifted) return `${shifted.column} would move between a type with a time zone and one without`;
+  try {
+    await client.query(`EXPLAIN INSERT INTO ${qualified(t.schema, t.name)} (${retyped.map((c) => q(c.column)).join(', ')}) SELECT ${retyped.map((c) => `NULL::${c.source}`).join(', ')}`);
+    return undefined;
+  } catch (e) {
+    return `the target cannot cast them (${(e as Error).message.split('\n')[0]})`;
+  }
+}
+
+/** The name of the staging table a connection loads a retyped table's batches through (its temp schema is its own). */
+function stagingTable(b: BatchToLoad): string {
+  let h = 0x811c9dc5;
+  for (const ch of `${b.schema}.${b.table}`) h = Math.imul(h ^ ch.codePointAt(0)!, 0x01000193) >>> 0;
+  return `pg_temp.${q(`tandem_stage_${h.toString(16)}`)}`;
+}
+
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
 export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
   const out: TargetTableCheck & { rowSecurity: string[]; requiredExtraColumns: { table: string; columns: string[]; setDefault: string }[];
-    retypedBinaryColumns: NonNullable<TargetTableCheck['retypedBinaryColumns']> } =
-    { missingTables: [], missingColumns: [], requiredExtraColumns: [], retypedBinaryColumns: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
+    retypedBinaryColumns: NonNullable<TargetTableCheck['retypedBinaryColumns']>; castWhileLoading: NonNullable<TargetTableCheck['castWhileLoading']> } =
+    { missingTables: [], missingColumns: [], requiredExtraColumns: [], retypedBinaryColumns: [], castWhileLoading: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
     const r = await client.query(
@@ -309,9 +347,13 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
         if (!binaryReadable(t.binaryTypes![i]!, types[at]!, bases[at]!)) retyped.push({ column: c, source: t.binaryTypes![i]!, target: types[at]! });
       });
       if (retyped.length) {
-        const first = retyped[0]!;
-        out.retypedBinaryColumns.push({ table: key, columns: retyped,
-          alter: `ALTER TABLE ${quoteIdent(t.schema)}.${quoteIdent(t.name)} ALTER COLUMN ${quoteIdent(first.column)} TYPE ${first.source}` });
+        const reason = await castRefusal(client, t, retyped);
+        if (reason === undefined) out.castWhileLoading.push({ table: key, columns: retyped });
+        else {
+          const first = retyped[0]!;
+          out.retypedBinaryColumns.push({ table: key, columns: retyped, reason,
+            alter: `ALTER TABLE ${quoteIdent(t.schema)}.${quoteIdent(t.name)} ALTER COLUMN ${quoteIdent(first.column)} TYPE ${first.source}` });
+        }
       }
     }
     const exported = new Set(t.columns);

@@ -47,6 +47,12 @@ export interface SnapshotBatch {
   readonly startOffset: number;
   readonly endOffset: number;
   readonly rows: number;
+  /**
+   * The source's column types, when the target's types differ from them and the rows are in binary
+   * COPY form (which only the same type reads): the batch is loaded into a staging table of these
+   * types and inserted from there, cast as an INSERT casts (see `TargetTableCheck.castWhileLoading`).
+   */
+  readonly stagedTypes?: readonly string[];
 }
 
 /** One loading connection. */
@@ -75,10 +81,17 @@ export interface TargetTableCheck {
   readonly requiredExtraColumns?: { table: string; columns: string[]; setDefault: string }[];
   /**
    * Columns of tables held in binary COPY format whose target type cannot read the source type's
-   * binary form (optional: engines that do not look leave it out). `alter` is the target's statement
-   * giving the first one the source's type back.
+   * binary form and cannot take it by a cast either (optional: engines that do not look leave it
+   * out); `reason` says why. `alter` is the target's statement giving the first one the source's
+   * type back.
    */
-  readonly retypedBinaryColumns?: { table: string; columns: { column: string; source: string; target: string }[]; alter: string }[];
+  readonly retypedBinaryColumns?: { table: string; columns: { column: string; source: string; target: string }[]; reason: string; alter: string }[];
+  /**
+   * Tables held in binary COPY format with columns whose target type differs from the source's but
+   * takes its values by an INSERT's cast (an integer widened to bigint): loaded through a staging
+   * table of the source's types (`SnapshotBatch.stagedTypes`).
+   */
+  readonly castWhileLoading?: { table: string; columns: { column: string; source: string; target: string }[] }[];
   readonly nonEmptyTables: string[];
   readonly noInsertPrivilege: string[];
   /**

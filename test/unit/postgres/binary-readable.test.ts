@@ -1,13 +1,14 @@
 /**
- * Which target column types read a source column's binary COPY form (`binaryReadable`, the check
- * `import data` runs before loading a binary snapshot). What PostgreSQL itself does with each pair
- * is in the integration test (bad-input.test.ts: a widened column refused before anything loads).
+ * Which target column types read a source column's binary COPY form directly (`binaryReadable`, the
+ * check `import data` runs before loading a binary snapshot; other pairs load through a staging
+ * table or are refused). What PostgreSQL does with such pairs is in the integration tests
+ * (retyped-columns.test.ts, bad-input.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { binaryReadable } from '../../../src/adapters/postgres/target-writer.js';
 
-test('the same type, modifiers and schema aside, or two text types: readable', () => {
+test('the same type, modifiers and schema aside, or two text types: read directly', () => {
   const readable: [string, string, string?][] = [
     ['integer', 'integer'],
     ['character varying(10)', 'text'],
@@ -24,7 +25,7 @@ test('the same type, modifiers and schema aside, or two text types: readable', (
   for (const [source, target, base] of readable) assert.equal(binaryReadable(source, target, base ?? target), true, `${source} -> ${target}`);
 });
 
-test('another type: refused, even where text would convert', () => {
+test('another type: not read directly, even where text would convert', () => {
   const refused: [string, string][] = [
     ['integer', 'bigint'], // PostgreSQL: insufficient data left in message
     ['double precision', 'real'],
