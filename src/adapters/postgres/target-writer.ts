@@ -202,7 +202,8 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
     }
     if (stage) {
       const cols = b.columns.map(q).join(', ');
-      const moved = await client.query(`INSERT INTO ${qualified(b.schema, b.table)} (${cols}) SELECT ${cols} FROM ${stage}`);
+      // OVERRIDING SYSTEM VALUE: a GENERATED ALWAYS identity column keeps the source's values, as COPY keeps them.
+      const moved = await client.query(`INSERT INTO ${qualified(b.schema, b.table)} (${cols}) OVERRIDING SYSTEM VALUE SELECT ${cols} FROM ${stage}`);
       if (moved.rowCount !== b.rows) {
         throw new TandemError('TANDEM_DATA', `Batch ${b.batchNo} of ${b.fileName} moved ${moved.rowCount} rows from its staging table, expected ${b.rows}.`);
       }
@@ -276,7 +277,7 @@ async function castRefusal(client: pg.Client, t: TargetTable, retyped: readonly 
   const shifted = retyped.find((c) => zoned(c.source) >= 0 && zoned(c.target) >= 0 && zoned(c.source) !== zoned(c.target));
   if (shifted) return `${shifted.column} would move between a type with a time zone and one without`;
   try {
-    await client.query(`EXPLAIN INSERT INTO ${qualified(t.schema, t.name)} (${retyped.map((c) => q(c.column)).join(', ')}) SELECT ${retyped.map((c) => `NULL::${c.source}`).join(', ')}`);
+    await client.query(`EXPLAIN INSERT INTO ${qualified(t.schema, t.name)} (${retyped.map((c) => q(c.column)).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${retyped.map((c) => `NULL::${c.source}`).join(', ')}`);
     return undefined;
   } catch (e) {
     return `the target cannot cast them (${(e as Error).message.split('\n')[0]})`;

@@ -1,6 +1,6 @@
 /**
  * Target columns retyped in the schema files (an integer widened to bigint, an array of them, an
- * enum kept as text, a varchar as text) while the snapshot holds the table in PostgreSQL's binary
+ * enum kept as text, a varchar as text; the table also has a GENERATED ALWAYS identity column) while the snapshot holds the table in PostgreSQL's binary
  * COPY form, which only the same type reads: `import data` loads such a table through a staging
  * table of the source's types and inserts from it, cast as an INSERT casts. The rows must arrive
  * equal, value for value, and a rerun must find the batches recorded. (Pairs it cannot cast are
@@ -19,13 +19,13 @@ before(async () => {
   env = { SOURCE_DB_PASSWORD: pg.password, TARGET_DB_PASSWORD: pg.password };
   await Promise.all(['src', 'dst'].map((d) => pg.createDatabase(d)));
   await pg.sql('src', `CREATE SCHEMA app; CREATE TYPE app.mood AS ENUM ('sad', 'ok', 'happy');
-    CREATE TABLE app.wide (id int PRIMARY KEY, n int, tags int[], m app.mood, label varchar(20), at timestamp);
+    CREATE TABLE app.wide (id int PRIMARY KEY, n int, tags int[], m app.mood, label varchar(20), at timestamp, seq int GENERATED ALWAYS AS IDENTITY (START WITH 1000));
     INSERT INTO app.wide SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE 2147483647 - g END, ARRAY[g, -g, NULL],
       (ARRAY['sad', 'ok', 'happy'])[1 + g % 3]::app.mood, 'label ' || g, timestamp '2020-02-29 12:00:00' + g * interval '1 minute'
       FROM generate_series(1, 25000) g;
     CREATE TABLE app.same (id int PRIMARY KEY, v text); INSERT INTO app.same SELECT g, md5(g::text) FROM generate_series(1, 100) g;`);
   await pg.sql('dst', `CREATE SCHEMA app; CREATE TYPE app.mood AS ENUM ('sad', 'ok', 'happy');
-    CREATE TABLE app.wide (id bigint PRIMARY KEY, n bigint, tags bigint[], m text, label text, at timestamp(0));
+    CREATE TABLE app.wide (id bigint PRIMARY KEY, n bigint, tags bigint[], m text, label text, at timestamp(0), seq int GENERATED ALWAYS AS IDENTITY);
     CREATE TABLE app.same (id int PRIMARY KEY, v text);`);
 });
 
@@ -34,7 +34,7 @@ after(async () => {
 });
 
 const rows = (db: string) => pg.sql(db, `SELECT count(*)::int AS n,
-    md5(string_agg(format('%s|%s|%s|%s|%s|%s', id, n, tags, m, label, at), ',' ORDER BY id)) AS h FROM app.wide`);
+    md5(string_agg(format('%s|%s|%s|%s|%s|%s|%s', id, n, tags, m, label, at, seq), ',' ORDER BY id)) AS h FROM app.wide`);
 
 test('a binary snapshot loads into widened and retyped columns through a staging table, value for value', { timeout: 120_000 }, async () => {
   const dir = newExportDir();
