@@ -186,9 +186,9 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
   await client.query('BEGIN');
   try {
     // A retyped table: COPY into a staging table of the source's types, then INSERT from it with the casts.
-    const stage = b.stagedTypes ? stagingTable(b) : undefined;
+    const stage = b.stagedTypes ? STAGING_TABLE : undefined;
     if (stage) {
-      await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (${b.columns.map((c, i) => `${q(c)} ${b.stagedTypes![i]}`).join(', ')}) ON COMMIT DELETE ROWS`);
+      await client.query(`CREATE TEMP TABLE ${stage} (${b.columns.map((c, i) => `${q(c)} ${b.stagedTypes![i]}`).join(', ')}) ON COMMIT DROP`);
     }
     const copy = new FramedCopyIn(`COPY ${stage ?? qualified(b.schema, b.table)} (${b.columns.map(q).join(', ')}) FROM STDIN (FORMAT ${b.format})`, async (send) => {
       if (b.format === 'binary') await send(BINARY_HEADER_MESSAGE);
@@ -284,12 +284,11 @@ async function castRefusal(client: pg.Client, t: TargetTable, retyped: readonly 
   }
 }
 
-/** The name of the staging table a connection loads a retyped table's batches through (its temp schema is its own). */
-function stagingTable(b: BatchToLoad): string {
-  let h = 0x811c9dc5;
-  for (const ch of `${b.schema}.${b.table}`) h = Math.imul(h ^ ch.codePointAt(0)!, 0x01000193) >>> 0;
-  return `pg_temp.${q(`tandem_stage_${h.toString(16)}`)}`;
-}
+/**
+ * The staging table of a retyped table's batch: created in the batch's transaction and dropped at
+ * its end (commit or rollback), in the session's own temp schema, so one name serves every table.
+ */
+const STAGING_TABLE = 'pg_temp.tandem_stage';
 
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
 export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
@@ -334,6 +333,7 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
       out.rowSecurity.push(key);
       continue; // its emptiness cannot be seen through the policies
     }
+    const sqlTable = `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`; // for the hints' statements
     const colNames = pgArray(row.cols);
     const cols = new Set(colNames);
     const missing = t.columns.filter((c) => !cols.has(c));
@@ -353,13 +353,13 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
         else {
           const first = retyped[0]!;
           out.retypedBinaryColumns.push({ table: key, columns: retyped, reason,
-            alter: `ALTER TABLE ${quoteIdent(t.schema)}.${quoteIdent(t.name)} ALTER COLUMN ${quoteIdent(first.column)} TYPE ${first.source}` });
+            alter: `ALTER TABLE ${sqlTable} ALTER COLUMN ${quoteIdent(first.column)} TYPE ${first.source}` });
         }
       }
     }
     const exported = new Set(t.columns);
     const extra = pgArray(row.required).filter((c) => !exported.has(c));
-    if (extra.length) out.requiredExtraColumns.push({ table: key, columns: extra, setDefault: `ALTER TABLE ${quoteIdent(t.schema)}.${quoteIdent(t.name)} ALTER COLUMN ${quoteIdent(extra[0]!)} SET DEFAULT …` });
+    if (extra.length) out.requiredExtraColumns.push({ table: key, columns: extra, setDefault: `ALTER TABLE ${sqlTable} ALTER COLUMN ${quoteIdent(extra[0]!)} SET DEFAULT …` });
     if (fresh.has(key) && privileged) {
       // A plain table's own rows (ONLY): its inheritance children are tables of their own, loaded apart.
       const e = await client.query(`SELECT EXISTS (SELECT 1 FROM ${row.relkind === 'r' ? 'ONLY ' : ''}${qualified(t.schema, t.name)}) AS e`);

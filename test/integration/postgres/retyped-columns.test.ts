@@ -40,7 +40,7 @@ test('a binary snapshot loads into widened and retyped columns through a staging
   const dir = newExportDir();
   let r = await runTandem(['export', 'data', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app')], env);
   assert.equal(r.code, 0, r.stderr);
-  // Small batches: the staging table is emptied at each commit and reused by the next batch.
+  // Small batches: each batch makes its own staging table, dropped when its transaction ends.
   r = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'dst'), '--batch-size', '5000'], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /app\.wide \(id: integer on the source, bigint here, n: integer on the source, bigint here, tags: integer\[\] on the source, bigint\[\] here, m: app\.mood on the source, text here\): .*staging table/);
