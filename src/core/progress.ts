@@ -34,7 +34,9 @@ export class ProgressBoard {
     const it = this.items.get(label);
     if (!it) return;
     if (done !== undefined) it.done = done;
-    it.total = Math.max(it.total, it.done);
+    // A finished item is whole: its total was an estimate (table statistics, rows exported), and
+    // what was done is the real count, above or below it.
+    it.total = it.done;
     it.finished = true;
     if (!this.tty) this.out.write(`${this.line(label, it)}\n`);
   }
