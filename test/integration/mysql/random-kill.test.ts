@@ -8,11 +8,14 @@
  * application writes on the target; and the cutover to source. At the end every table is equal on
  * both sides row by row (the snapshot-only table by count, sums and a check of every value), both
  * cutover verifications matched, and the trigger Tandem dropped for the fall-back is back.
+ * Throughout, `archive changes` moves applied queue segments (64 KiB each here) out of the export
+ * dir, and is killed at random too: no process may ever need a segment it moved.
  * Seed: TANDEM_CRASH_SEED (default below) is printed; rerun with it to reproduce the kill schedule.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
@@ -57,7 +60,9 @@ test('MariaDB with fall-back: SIGKILL of both processes at random moments in eve
   const triggersBefore = await my.sql('shop', TRIGGERS_SQL);
   assert.equal(triggersBefore.length, 1);
   const dir = newExportDir();
-  const env = { SOURCE_DB_PASSWORD: my.password, TARGET_DB_PASSWORD: pgs.password, TANDEM_METRICS_INTERVAL_MS: '60000' };
+  // Small queue segments, so that there are many to archive while everything runs.
+  const env = { SOURCE_DB_PASSWORD: my.password, TARGET_DB_PASSWORD: pgs.password, TANDEM_METRICS_INTERVAL_MS: '60000', TANDEM_QUEUE_SEGMENT_BYTES: '65536' };
+  const archiveDir = mkdtempSync(join(tmpdir(), 'tandem-rk-archive-'));
   const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', my.user, '--source-db-name', 'shop'];
   const TF = targetFlags(pgs, 'yb');
   const ok = async (args: string[]) => {
@@ -91,6 +96,10 @@ test('MariaDB with fall-back: SIGKILL of both processes at random moments in eve
         : ['import', 'data', 'to', 'target', '--export-dir', dir, ...TF, '--batch-size', '5000'];
     },
   };
+  const A: Role = {
+    name: 'A', kills: {}, proc: undefined as unknown as TandemProcess,
+    async command() { return ['archive', 'changes', '--export-dir', dir, '--move-to', archiveDir]; },
+  };
   const start = async (r: Role) => {
     const args = await r.command();
     r.proc = startTandem(args, env);
@@ -112,7 +121,8 @@ test('MariaDB with fall-back: SIGKILL of both processes at random moments in eve
       await sleep(between(200, 2000));
       if (done && count(E) >= 1 && count(I) >= 1 && await done()) return;
       const victim = count(E) >= each ? I : count(I) >= each ? E : rnd() < 0.5 ? E : I;
-      await kill(victim, phase);
+      // Now and then the archiver instead (not counted towards `each`).
+      await kill(rnd() < 0.15 ? A : victim, phase);
     }
   };
 
@@ -120,6 +130,7 @@ test('MariaDB with fall-back: SIGKILL of both processes at random moments in eve
   try {
     await start(E);
     await start(I);
+    await start(A);
     app = runMariaApp(my, 'shop', SEED, 'rk', 2);
 
     // 1. The exporter dies while it copies the snapshot (some files written, the snapshot not complete).
@@ -186,6 +197,12 @@ test('MariaDB with fall-back: SIGKILL of both processes at random moments in eve
       await eventually(async () => (r.proc.exited() ? true : `${r.name} still running`), 60_000, 200);
       assert.equal(await r.proc.done, 0, `${r.name}:\n${tail(r.proc.output())}`);
     }
+    // The archiver stops on Ctrl-C; it moved segments all along (each restart says how many it moved).
+    assertRunning(A);
+    assert.equal(await A.proc.kill('SIGINT'), 0, tail(A.proc.output()));
+    const moved = readdirSync(archiveDir, { recursive: true }).map(String).filter((f) => f.endsWith('.ndjson'));
+    assert.ok(moved.length >= 5, `archive changes moved segments while the processes were killed: ${moved.length}`);
+    assert.ok(moved.every((f) => statSync(join(archiveDir, f)).size > 0));
 
     // Checked at the end: nothing lost or duplicated, both verifications matched, the trigger back.
     assert.equal(await shopDiff(my, 'shop', pgs, 'yb'), '', 'every table equal at the end');
@@ -197,12 +214,12 @@ test('MariaDB with fall-back: SIGKILL of both processes at random moments in eve
       (SELECT count(*) FROM public.big b WHERE b.pad <> b.id || ':' || repeat('x', 100 + b.id % 50))::int AS wrong FROM public.big`);
     assert.equal(Number(mine.n), BIG_ROWS);
     assert.deepEqual([theirs.n, Number(theirs.s), Number(theirs.l), theirs.wrong], [BIG_ROWS, Number(mine.s), Number(mine.l), 0]);
-    console.log(`MariaDB random-kill test (seed ${SEED}): kills E ${JSON.stringify(E.kills)}, I ${JSON.stringify(I.kills)} in ${Math.round((Date.now() - started) / 1000)} s; 0 rows lost or duplicated`);
+    console.log(`MariaDB random-kill test (seed ${SEED}): kills E ${JSON.stringify(E.kills)}, I ${JSON.stringify(I.kills)}, A ${JSON.stringify(A.kills)}; ${moved.length} segments archived; in ${Math.round((Date.now() - started) / 1000)} s; 0 rows lost or duplicated`);
   } catch (e) {
-    (e as Error).message += `\n  seed ${SEED}\n  ${log.join('\n  ')}\n--- last E run:\n${tail(E.proc?.output() ?? '')}\n--- last I run:\n${tail(I.proc?.output() ?? '')}`;
+    (e as Error).message += `\n  seed ${SEED}\n  ${log.join('\n  ')}\n--- last E run:\n${tail(E.proc?.output() ?? '')}\n--- last I run:\n${tail(I.proc?.output() ?? '')}\n--- last A run:\n${tail(A.proc?.output() ?? '')}`;
     throw e;
   } finally {
     await app?.stop();
-    await Promise.all([E.proc?.kill('SIGKILL'), I.proc?.kill('SIGKILL')]);
+    await Promise.all([E.proc?.kill('SIGKILL'), I.proc?.kill('SIGKILL'), A.proc?.kill('SIGKILL')]);
   }
 });
