@@ -5,10 +5,15 @@
  * completes while the reverse stream starts, during the fall-back stream, during the cutover to
  * source). Each is restarted with the command of its current role, as a user would. At the end both
  * databases hold the same rows (ordered checksum per table) and the sequences work on each side
- * after its cutover. The seed is printed; FALLBACK_CRASH_SEED=<n> replays a run.
+ * after its cutover. Throughout, `archive changes` moves applied queue segments (8 KiB each here)
+ * out of the export dir and is killed at random too: no process may ever need a segment it moved.
+ * The seed is printed; FALLBACK_CRASH_SEED=<n> replays a run.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PgServer } from '../../helpers/pg-server.js';
 import { startTandem, tail, sleep, eventually, type TandemProcess } from '../../helpers/live-process.js';
 import { sourceAndTargetServers, SampleMigration, slotsOf, insertWithSequences, runApp, waitCompleted, seeded } from '../../helpers/fallback-kit.js';
@@ -27,6 +32,9 @@ test(`fall-back workflow survives SIGKILL of both processes in every phase (seed
   const rnd = seeded(SEED);
   const between = (a: number, b: number) => a + Math.floor(rnd() * (b - a));
   const m = new SampleMigration(s, 'shopdb', t, 'yb');
+  // Small queue segments, so that there are many to archive while everything runs.
+  Object.assign(m.env, { TANDEM_QUEUE_SEGMENT_BYTES: '8192' });
+  const archiveDir = mkdtempSync(join(tmpdir(), 'tandem-fallback-archive-'));
   await m.createDatabases();
   await m.schema();
   const log: string[] = [];
@@ -49,6 +57,10 @@ test(`fall-back workflow survives SIGKILL of both processes in every phase (seed
     async command() {
       return (await m.statusOf('cutover to target')).status === 'COMPLETED' ? ['export', 'data', 'from', 'target', '--export-dir', m.dir] : m.importArgs();
     },
+  };
+  const archiver: Role = {
+    name: 'A', kills: 0, runs: [], proc: undefined as unknown as TandemProcess,
+    async command() { return ['archive', 'changes', '--export-dir', m.dir, '--move-to', archiveDir]; },
   };
   const start = async (r: Role) => {
     const args = await r.command();
@@ -83,6 +95,7 @@ test(`fall-back workflow survives SIGKILL of both processes in every phase (seed
     await start(exporter);
     await start(importer);
     await exporter.proc.waitFor(/Streaming changes/, 60_000);
+    await start(archiver);
 
     // 1. Streaming, before the marker: the application writes to the source.
     srcApp = runApp(s, 'shopdb', SEED, 'src', 3);
@@ -91,6 +104,7 @@ test(`fall-back workflow survives SIGKILL of both processes in every phase (seed
       await crash(exporter, 'streaming', between(300, 1500));
       await crash(importer, 'streaming', between(300, 1500));
     }
+    await crash(archiver, 'streaming', between(0, 500));
 
     // 2. Applying up to the marker: the importer is down while a backlog builds, then the cutover.
     await sleep(between(200, 800));
@@ -128,6 +142,7 @@ test(`fall-back workflow survives SIGKILL of both processes in every phase (seed
       await crash(exporter, 'fall-back stream', between(300, 1500));
       await crash(importer, 'fall-back stream', between(300, 1500));
     }
+    await crash(archiver, 'fall-back stream', between(0, 500));
     await sleep(between(300, 1000));
     const tgtStats = await tgtApp.stop();
     tgtApp = undefined;
@@ -154,13 +169,18 @@ test(`fall-back workflow survives SIGKILL of both processes in every phase (seed
     assert.deepEqual(await slotsOf(s), [], 'no slot left on the source');
     assert.deepEqual(await slotsOf(t), [], 'no slot left on the target');
     await insertWithSequences(s, 'shopdb', 'after-cutover-to-source');
+    // The archiver stops on Ctrl-C; it moved segments all along, while the others were killed.
+    assert.ok(!archiver.proc.exited(), `archive changes exited by itself:\n${tail(archiver.proc.output())}`);
+    assert.equal(await archiver.proc.kill('SIGINT'), 0, tail(archiver.proc.output()));
+    const moved = readdirSync(archiveDir, { recursive: true }).map(String).filter((f) => f.endsWith('.ndjson'));
+    assert.ok(moved.length >= 3, `archive changes moved segments: ${moved.length}`);
     assert.ok(exporter.kills >= 5 && importer.kills >= 5, `each process killed at least 5 times: E ${exporter.kills}, I ${importer.kills}`);
-    console.log(`fallback-crash seed ${SEED}: E killed ${exporter.kills}x, I killed ${importer.kills}x\n  ${log.join('\n  ')}`);
+    console.log(`fallback-crash seed ${SEED}: E killed ${exporter.kills}x, I killed ${importer.kills}x, A killed ${archiver.kills}x; ${moved.length} segments archived\n  ${log.join('\n  ')}`);
   } catch (e) {
-    (e as Error).message += `\nseed ${SEED}\n  ${log.join('\n  ')}\n--- last E run:\n${tail(exporter.proc?.output() ?? '')}\n--- last I run:\n${tail(importer.proc?.output() ?? '')}`;
+    (e as Error).message += `\nseed ${SEED}\n  ${log.join('\n  ')}\n--- last E run:\n${tail(exporter.proc?.output() ?? '')}\n--- last I run:\n${tail(importer.proc?.output() ?? '')}\n--- last A run:\n${tail(archiver.proc?.output() ?? '')}`;
     throw e;
   } finally {
     await Promise.all([srcApp?.stop(), tgtApp?.stop()]);
-    await Promise.all([exporter.proc?.kill('SIGKILL'), importer.proc?.kill('SIGKILL')]);
+    await Promise.all([exporter.proc?.kill('SIGKILL'), importer.proc?.kill('SIGKILL'), archiver.proc?.kill('SIGKILL')]);
   }
 });
