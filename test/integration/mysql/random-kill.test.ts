@@ -14,7 +14,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
@@ -221,5 +221,6 @@ test('MariaDB with fall-back: SIGKILL of both processes at random moments in eve
   } finally {
     await app?.stop();
     await Promise.all([E.proc?.kill('SIGKILL'), I.proc?.kill('SIGKILL'), A.proc?.kill('SIGKILL')]);
+    rmSync(archiveDir, { recursive: true, force: true });
   }
 });

@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PgServer } from '../../helpers/pg-server.js';
@@ -182,5 +182,6 @@ test(`fall-back workflow survives SIGKILL of both processes in every phase (seed
   } finally {
     await Promise.all([srcApp?.stop(), tgtApp?.stop()]);
     await Promise.all([exporter.proc?.kill('SIGKILL'), importer.proc?.kill('SIGKILL'), archiver.proc?.kill('SIGKILL')]);
+    rmSync(archiveDir, { recursive: true, force: true });
   }
 });
