@@ -186,10 +186,19 @@ test('MariaDB with fall-back: SIGKILL of both processes at random moments in eve
     const toSourceDone = () => completed('cutover to source');
     for (let n = 0; n < 2 && !(await toSourceDone()); n++) {
       await sleep(between(100, 1500));
-      // A process that ended by itself here finished its part of the cutover (exit 0); kill only a running one.
-      const running = [E, I].filter((r) => !r.proc.exited());
-      if (running.length === 0 || await toSourceDone()) break;
-      await kill(running[Math.floor(rnd() * running.length)]!, 'cutover to source');
+      if (await toSourceDone()) break;
+      // A process may end by itself here, having done its part of the cutover: then it must have
+      // exited 0, and it is not restarted; a running one is killed and restarted.
+      const victim = rnd() < 0.5 ? E : I;
+      if (victim.proc.exited()) {
+        assert.equal(await victim.proc.done, 0, `${victim.name} ended by itself during the cutover to source:\n${tail(victim.proc.output())}`);
+        note(`${victim.name} had already finished (cutover to source)`);
+        continue;
+      }
+      await victim.proc.kill('SIGKILL');
+      victim.kills['cutover to source'] = (victim.kills['cutover to source'] ?? 0) + 1;
+      note(`${victim.name} killed (cutover to source)`);
+      await start(victim);
     }
     await eventually(async () => ((await toSourceDone()) ? true : JSON.stringify(await statusOf('cutover to source'))), 120_000, 300);
     note('cutover to source COMPLETED');
