@@ -9,23 +9,25 @@ test('groupDigits groups thousands with commas, as en-US does', () => {
   }
 });
 
-test('a finished item prints one plain line with its grouped counts off a terminal', () => {
+/** A board writing to a stream off a terminal, and what it has written so far. */
+function plainBoard(): { board: ProgressBoard; text: () => string } {
   const out = new PassThrough();
   let text = '';
   out.on('data', (d) => (text += d));
-  const board = new ProgressBoard(out);
+  return { board: new ProgressBoard(out), text: () => text };
+}
+
+test('a finished item prints one plain line with its grouped counts off a terminal', () => {
+  const { board, text } = plainBoard();
   board.add('public.accounts', 1234567);
   board.finish('public.accounts', 1234567);
-  assert.match(text, /^public\.accounts\s+\[#{30}\] 100% 1,234,567\/1,234,567 rows done\n$/);
+  assert.match(text(), /^public\.accounts\s+\[#{30}\] 100% 1,234,567\/1,234,567 rows done\n$/);
 });
 
 test('an item finished below its estimated total shows its real count as whole, not a part of the estimate', () => {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (d) => (text += d));
-  const board = new ProgressBoard(out);
+  const { board, text } = plainBoard();
   board.add('analytics.daily_totals', 295);
   board.update('analytics.daily_totals', 150);
   board.finish('analytics.daily_totals', 196);
-  assert.match(text, /^analytics\.daily_totals\s+\[#{30}\] 100% 196\/196 rows done\n$/);
+  assert.match(text(), /^analytics\.daily_totals\s+\[#{30}\] 100% 196\/196 rows done\n$/);
 });
