@@ -109,7 +109,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['import', 'schema'], summary: 'create the exported schema on the target', configSection: 'import-schema',
     options: withCommon(...TARGET,
       { name: 'post-snapshot-import', kind: 'bool', defaultValue: false, description: 'create the indexes and triggers left out before the data import' },
-      { name: 'ignore-exist', kind: 'bool', defaultValue: false, description: 'treat "already exists" errors as done (for reruns)' },
+      { name: 'ignore-exist', kind: 'bool', defaultValue: false, description: 'treat every "already exists" error as done, also for objects the target had before (a rerun needs it only for those: what earlier runs created is found done)' },
       { name: 'continue-on-error', kind: 'bool', defaultValue: false, description: 'go on after a failed statement and list failures at the end' },
       { name: 'object-type-list', kind: 'string', description: 'comma-separated object types to import (e.g. TABLE,VIEW)' },
       { name: 'exclude-object-type-list', kind: 'string', description: 'comma-separated object types to skip' },

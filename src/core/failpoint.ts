@@ -41,6 +41,8 @@ export const FAILPOINTS = [
   'cutover.after-reverse-slot',
   'cutover.before-completed',
   'fallback.after-batch-commit',
+  // import schema: a statement ran on the target (test/integration/postgres/schema-import-resume.test.ts).
+  'schema.after-statement',
   // MySQL/MariaDB source only (a PostgreSQL migration never reaches them).
   'mysql.fallback-before-commit',
   'mysql.between-trigger-drops',
@@ -73,6 +75,12 @@ export const FAULT_POINTS = [
  * transactions never do); test/integration/postgres/large-transaction.test.ts kills there.
  */
 export const LARGE_TRANSACTION_FAILPOINTS: readonly FailpointName[] = ['queue.after-part-commit'];
+
+/**
+ * The failpoints of `import schema`, which the crash suites run before their workloads start:
+ * test/integration/postgres/schema-import-resume.test.ts kills there.
+ */
+export const SCHEMA_FAILPOINTS: readonly FailpointName[] = ['schema.after-statement'];
 
 /** The failpoints only a MySQL/MariaDB source reaches. */
 export const MYSQL_FAILPOINTS: readonly FailpointName[] = FAILPOINTS.filter((f) => f.startsWith('mysql.'));

@@ -13,6 +13,8 @@ import { applyWithParallelIndexes } from './schema/parallel-index-apply.js';
 import { availableParallelism } from 'node:os';
 import { INDEXES_STARTED_BY_IMPORT, splitBuiltByImport } from './snapshot-index-builds.js';
 import { CommandLock } from '../core/lock.js';
+import { failpoint } from '../core/failpoint.js';
+import { SchemaRunRecord } from './schema/schema-run-record.js';
 import { sleep } from '../core/sleep.js';
 import type { MetaStore } from '../core/meta-store.js';
 import type { Reporter } from '../core/reporter.js';
@@ -73,6 +75,9 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
     // An index whose build a killed "import data" had started may have been committed after it died:
     // if it is there, it is that build's.
     const startedByImport = new Set(postSnapshot ? meta.getValue<string[]>(INDEXES_STARTED_BY_IMPORT) ?? [] : []);
+    // What an earlier run of import schema (killed, or stopped by a failure) left is this migration's own.
+    const record = SchemaRunRecord.open(meta);
+    const startedBefore = record.startedBefore(statements);
     const jobs = postSnapshot ? options.parallelJobs ?? Math.min(4, availableParallelism()) : 1;
     let result: SchemaApplyResult;
     {
@@ -81,7 +86,12 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
       progress.add(label, statements.length);
       progress.start();
       result = await applyWithParallelIndexes(() => engine.targetDatabase(target, (w) => reporter.warn(w)), statements, {
-        ignoreExist: options.ignoreExist, continueOnError: options.continueOnError, ignoreExistFor: startedByImport,
+        ignoreExist: options.ignoreExist, continueOnError: options.continueOnError, ignoreExistFor: new Set([...startedByImport, ...startedBefore]),
+        beforeRun: (s) => record.starting(s),
+        afterRun: (s, mayHaveCreated) => {
+          record.ran(s, mayHaveCreated);
+          failpoint('schema.after-statement');
+        },
         onProgress: (done) => progress.update(label, done),
         onWaiting: (s, error, pass) => log.info(`${s.file}:${s.line} waits for an object created later `
           + `(${pass === 0 ? 'first run' : `retry pass ${pass}`}) [${error.sqlState}] ${error.message}: ${firstLine(s.sql)}`),
@@ -94,6 +104,8 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
       result = { ...result, results: [...done, ...result.results], skipped: result.skipped + done.length };
       reporter.print(`${prebuilt.length} index(es) were already built by "import data" as their tables finished loading.`);
     }
+    const foundDone = result.results.filter((r) => r.status === 'skipped' && startedBefore.has(r.statement.sql) && !startedByImport.has(r.statement.sql)).length;
+    if (foundDone) reporter.print(`${foundDone} statement(s) that an earlier run of import schema had applied were found done.`);
     meta.setDbConfig('target', toStored(target));
     const byType = new Map<string, { applied: number; skipped: number; failed: number }>();
     for (const r of result.results) {

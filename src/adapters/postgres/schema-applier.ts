@@ -94,7 +94,7 @@ class StatementRun {
         this.settle(index, { status: 'not-executed' });
         continue;
       }
-      const outcome = await attempt(this.client, statement, this.ignoresExist(statement));
+      const outcome = await attempt(this.client, statement, this.options, this.ignoresExist(statement));
       if (outcome.status === 'waiting') {
         waiting.push({ index, error: this.waited(index, outcome, 0), searchPath: await searchPathOf(this.client) });
       } else {
@@ -123,7 +123,7 @@ class StatementRun {
           continue;
         }
         if (w.searchPath !== currentPath) await setSearchPath(this.client, (currentPath = w.searchPath));
-        const outcome = await attempt(this.client, this.statements[w.index]!, this.ignoresExist(this.statements[w.index]!));
+        const outcome = await attempt(this.client, this.statements[w.index]!, this.options, this.ignoresExist(this.statements[w.index]!));
         if (outcome.status === 'waiting') {
           stillWaiting.push({ ...w, error: this.waited(w.index, outcome, pass) });
         } else {
@@ -147,7 +147,15 @@ class StatementRun {
 }
 
 /** Runs one statement and classifies its error, if any. */
-async function attempt(client: pg.Client, statement: SchemaStatement, ignoreExist: boolean): Promise<Attempt> {
+async function attempt(client: pg.Client, statement: SchemaStatement, options: SchemaApplyOptions, ignoreExist: boolean): Promise<Attempt> {
+  options.beforeRun?.(statement);
+  const outcome = await run(client, statement, ignoreExist);
+  // Rejected by the server (an SQLSTATE): rolled back. No answer at all: it may have committed.
+  options.afterRun?.(statement, !((outcome.status === 'failed' && outcome.sqlState !== undefined) || outcome.status === 'waiting'));
+  return outcome;
+}
+
+async function run(client: pg.Client, statement: SchemaStatement, ignoreExist: boolean): Promise<Attempt> {
   // 'I': no transaction block is open, so the statement is its own transaction (see above).
   const mayWait = client.getTransactionStatus() === 'I' && !statement.mayCommitInside;
   try {

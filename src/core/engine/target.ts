@@ -172,6 +172,14 @@ export interface SchemaApplyOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Called each time a statement is set aside; `pass` is 0 for the first run through the files. */
   readonly onWaiting?: (statement: SchemaStatement, error: MissingObjectError, pass: number) => void;
+  /**
+   * Called right before each run of a statement (a retry too), and right after it with whether the
+   * run may have left its object behind: false when the server rejected the statement (failed or
+   * set aside; its own transaction rolled back), true when it was applied or already there, and
+   * also when the connection failed without an answer (it may have committed).
+   */
+  readonly beforeRun?: (statement: SchemaStatement) => void;
+  readonly afterRun?: (statement: SchemaStatement, mayHaveCreated: boolean) => void;
 }
 
 /**

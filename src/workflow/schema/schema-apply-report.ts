@@ -14,7 +14,8 @@ export function assertSchemaApplied(result: SchemaApplyResult): void {
   const tail = result.notExecuted > 0 ? `\n${result.notExecuted} later statement(s) were not run.` : '';
   throw new TandemError('TANDEM_SCHEMA_IMPORT',
     `${failures.length} schema statement(s) failed:\n  ${lines.join('\n  ')}${tail}`,
-    { hint: 'Fix the files under schema/ (or the target) and rerun import schema with --ignore-exist true.' });
+    { hint: 'Fix the files under schema/ (or the target) and rerun the same import schema: what its earlier runs created is found done. '
+      + 'Add --ignore-exist true only to keep objects the target had before (look at them first).' });
 }
 
 /** The statement's first line, cut at 120 characters: how reports and logs name a statement. */
