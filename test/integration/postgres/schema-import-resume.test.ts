@@ -3,8 +3,10 @@
  * `--ignore-exist`: what an earlier run applied is this migration's own and is found done, while an
  * object of the same name that the target had before still stops the import as "already exists".
  *
- * The sample database plus partitions, a foreign key, CHECK and UNIQUE constraints and comments is
- * exported from PostgreSQL 15; `import schema` is killed again and again (failpoint
+ * Three exported schemas, one per source engine: the PostgreSQL sample database plus partitions, a
+ * foreign key, CHECK and UNIQUE constraints and comments (exported from PostgreSQL 15); the shop
+ * schema on MariaDB with an enum, a JSON column and foreign keys; and the Oracle shop DDL files (no
+ * server needed). For each, `import schema` into PostgreSQL 15 is killed again and again (failpoint
  * `schema.after-statement`, each run further along), before the data and after it (indexes built
  * on two connections), and the target's schema must come out as pg_dump prints a clean import's.
  */
@@ -14,8 +16,11 @@ import { execFileSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { newExportDir, runTandem, sourceFlags, targetFlags, type CliResult } from '../../helpers/cli.js';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
+import { SHOP_SCHEMA } from '../../helpers/mariadb-workload.js';
 
 const SAMPLE_SQL = new URL('../../../../test/fixtures/sample-db.sql', import.meta.url);
+const ORACLE_SHOP = new URL('../../../../test/fixtures/oracle/scripts/shop', import.meta.url).pathname;
 
 const EXTRA_SQL = `
   CREATE TABLE shop.events (id bigint NOT NULL, at date NOT NULL, kind text CHECK (kind <> ''), PRIMARY KEY (id, at))
@@ -31,26 +36,42 @@ const EXTRA_SQL = `
   COMMENT ON COLUMN shop.tags.label IS 'unique';
 `;
 
+const MARIADB_EXTRA = `
+  CREATE TABLE tags (id int NOT NULL PRIMARY KEY, label varchar(40) NOT NULL, UNIQUE KEY tags_label (label), CHECK (label <> ''));
+  CREATE TABLE order_tags (order_id bigint NOT NULL, tag_id int NOT NULL, PRIMARY KEY (order_id, tag_id),
+    KEY order_tags_tag (tag_id), CONSTRAINT order_tags_tag_fk FOREIGN KEY (tag_id) REFERENCES tags (id));
+  CREATE VIEW paid_orders AS SELECT id, total FROM orders WHERE status = 'paid';
+`;
+
 let pg: PgServer;
+let my: MariaDbServer;
+/** The PostgreSQL sample's export dir (the other engines' are made by their tests). */
 let dir: string;
+const dirs: string[] = [];
 
 before(async () => {
-  pg = await startPg15();
+  [pg, my] = await Promise.all([startPg15(), startMariaDb()]);
   await pg.createDatabase('src');
   await pg.sql('src', await readFile(SAMPLE_SQL, 'utf8'));
   await pg.sql('src', EXTRA_SQL);
-  dir = newExportDir();
-  const r = await tandem(['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'src', 'shop,analytics,Ops')]);
-  assert.equal(r.code, 0, `export schema failed:\n${r.stdout}\n${r.stderr}`);
+  dir = await exportSchema(sourceFlags(pg, 'src', 'shop,analytics,Ops'));
 });
 
 after(async () => {
-  await pg?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await Promise.all([pg?.stop(), my?.stop()]);
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 function tandem(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return runTandem(args, { SOURCE_DB_PASSWORD: pg.password, TARGET_DB_PASSWORD: pg.password, ...env });
+  return runTandem(args, { SOURCE_DB_PASSWORD: args.includes('mysql') ? my.password : pg.password, TARGET_DB_PASSWORD: pg.password, ...env });
+}
+
+async function exportSchema(source: string[]): Promise<string> {
+  const exportDir = newExportDir();
+  dirs.push(exportDir);
+  const r = await tandem(['export', 'schema', '--export-dir', exportDir, ...source]);
+  assert.equal(r.code, 0, `export schema failed:\n${r.stdout}\n${r.stderr}`);
+  return exportDir;
 }
 
 /** `import schema` into `database` of a copy of the export dir (each target its own migration). */
@@ -58,9 +79,10 @@ function importSchema(exportDir: string, database: string, extra: string[] = [],
   return tandem(['import', 'schema', '--export-dir', exportDir, ...targetFlags(pg, database), ...extra], env);
 }
 
-function copyOfExport(): string {
+function copyOf(exportDir: string): string {
   const copy = newExportDir();
-  execFileSync('cp', ['-a', `${dir}/.`, copy]);
+  dirs.push(copy);
+  execFileSync('cp', ['-a', `${exportDir}/.`, copy]);
   return copy;
 }
 
@@ -89,38 +111,57 @@ async function killUntilDone(exportDir: string, database: string, step: number, 
   }
 }
 
-test('import schema killed again and again is resumed by rerunning it, before and after the data, without --ignore-exist', async () => {
-  const clean = copyOfExport();
-  const resumed = copyOfExport();
-  try {
-    await pg.createDatabase('clean');
-    await pg.createDatabase('resumed');
-    const pre = await importSchema(clean, 'clean');
-    assert.equal(pre.code, 0, `clean import failed:\n${pre.stdout}\n${pre.stderr}`);
-    const created = Number(/: (\d+) created, 0 already existed\./.exec(pre.stdout)?.[1]);
-    assert.ok(created > 30, `the schema has enough statements to kill between (${pre.stdout})`);
+/**
+ * Imports the export dir's schema into a fresh database twice: once cleanly, once killed after every
+ * `step`-th statement until a run finishes (then the post-snapshot part, killed after every second
+ * statement); the two must be equal.
+ */
+async function resumedEqualsClean(name: string, exportDir: string, step: number): Promise<void> {
+  const clean = copyOf(exportDir);
+  const resumed = copyOf(exportDir);
+  await pg.createDatabase(`${name}_clean`);
+  await pg.createDatabase(`${name}_resumed`);
+  const pre = await importSchema(clean, `${name}_clean`);
+  assert.equal(pre.code, 0, `clean import failed:\n${pre.stdout}\n${pre.stderr}`);
+  const created = Number(/: (\d+) created, 0 already existed\./.exec(pre.stdout)?.[1]);
+  assert.ok(created >= 4 * step, `the schema has enough statements to kill between (${pre.stdout})`);
 
-    const first = await killUntilDone(resumed, 'resumed', 4);
-    assert.ok(first.kills >= Math.floor(created / 4) - 1, `killed about every 4th statement (${first.kills} kills for ${created})`);
-    assert.match(first.last.stdout, /^\d+ statement\(s\) that an earlier run of import schema had applied were found done\.$/m);
-    assert.match(first.last.stdout, /: \d+ created, \d+ already existed\./);
+  const first = await killUntilDone(resumed, `${name}_resumed`, step);
+  assert.ok(first.kills >= Math.floor(created / step) - 1, `killed about every ${step}th statement (${first.kills} kills for ${created})`);
+  assert.match(first.last.stdout, /^\d+ statement\(s\) that an earlier run of import schema had applied were found done\.$/m);
+  assert.match(first.last.stdout, /: \d+ created, \d+ already existed\./);
 
-    const post = ['--post-snapshot-import', 'true', '--parallel-jobs', '2'];
-    const cleanPost = await importSchema(clean, 'clean', post);
-    assert.equal(cleanPost.code, 0, `clean post-snapshot import failed:\n${cleanPost.stdout}\n${cleanPost.stderr}`);
-    const second = await killUntilDone(resumed, 'resumed', 2, post);
-    assert.ok(second.kills >= 3, `the post-snapshot import was killed several times (${second.kills})`);
+  const post = ['--post-snapshot-import', 'true', '--parallel-jobs', '2'];
+  const cleanPost = await importSchema(clean, `${name}_clean`, post);
+  assert.equal(cleanPost.code, 0, `clean post-snapshot import failed:\n${cleanPost.stdout}\n${cleanPost.stderr}`);
+  const postCreated = Number(/: (\d+) created, 0 already existed\./.exec(cleanPost.stdout)?.[1]);
+  const second = await killUntilDone(resumed, `${name}_resumed`, 2, post);
+  assert.ok(second.kills >= Math.floor(postCreated / 2) - 1, `the post-snapshot import was killed after every 2nd statement (${second.kills} for ${postCreated})`);
 
-    assert.equal(schemaOf('resumed'), schemaOf('clean'), 'the resumed target has the schema of a clean import');
-    console.log(`import schema: ${first.kills} kills before the data (${created} statements), ${second.kills} after it; schema equal to a clean import`);
-  } finally {
-    await Promise.all([rm(clean, { recursive: true, force: true }), rm(resumed, { recursive: true, force: true })]);
-  }
+  assert.equal(schemaOf(`${name}_resumed`), schemaOf(`${name}_clean`), 'the resumed target has the schema of a clean import');
+  console.log(`${name}: import schema killed ${first.kills} times before the data (${created} statements), ${second.kills} after it (${postCreated}); schema equal to a clean import`);
+}
+
+test('import schema killed again and again is resumed by rerunning it, before and after the data, without --ignore-exist: PostgreSQL source', async () => {
+  await resumedEqualsClean('pg', dir, 4);
+});
+
+test('the same for a MariaDB source\'s converted schema', async () => {
+  await my.createDatabase('shop');
+  await my.sql('shop', SHOP_SCHEMA + MARIADB_EXTRA);
+  const exportDir = await exportSchema(['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port),
+    '--source-db-user', my.user, '--source-db-name', 'shop']);
+  await resumedEqualsClean('mariadb', exportDir, 2);
+});
+
+test('the same for an Oracle source\'s converted schema (from its DDL files: no Oracle server)', async () => {
+  const exportDir = await exportSchema(['--source-db-type', 'oracle', '--source-db-schema', 'shop', '--source-ddl-files', ORACLE_SHOP]);
+  await resumedEqualsClean('oracle', exportDir, 3);
 });
 
 test('a table the target had before still stops the rerun; what the stopped run created is found done', async () => {
-  const exportDir = copyOfExport();
-  try {
+  const exportDir = copyOf(dir);
+  {
     await pg.createDatabase('occupied');
     await pg.sql('occupied', `CREATE SCHEMA shop; CREATE TABLE shop.tags (id int PRIMARY KEY, label text NOT NULL UNIQUE);
                               INSERT INTO shop.tags VALUES (7, 'there before')`);
@@ -144,7 +185,5 @@ test('a table the target had before still stops the rerun; what the stopped run 
     // Accepting the target's own table is the user's decision.
     const third = await importSchema(exportDir, 'occupied', ['--ignore-exist', 'true']);
     assert.equal(third.code, 0, `import with --ignore-exist failed:\n${third.stdout}\n${third.stderr}`);
-  } finally {
-    await rm(exportDir, { recursive: true, force: true });
   }
 });
