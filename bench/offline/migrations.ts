@@ -19,7 +19,7 @@ import { CLI_PATH } from '../../test/helpers/cli.js';
 import { cpuBetween, type CpuReading } from './cpu-meter.js';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
-const PGCOPYDB = '/usr/bin/pgcopydb';
+export const PGCOPYDB = '/usr/bin/pgcopydb';
 
 /** One timed phase of a migration. */
 export interface Phase {

@@ -23,14 +23,16 @@
  *   BENCH_ROUNDS   runs of each tool (default 1; each round starts one tool later; medians compared)
  *   BENCH_PGCOPYDB_SPLIT  pgcopydb's --split-tables-larger-than (default: not given, pgcopydb's default)
  *   BENCH_KEEP_EXPORT_DIR=1  keep Tandem's export dir (its logs/) and print where it is
- * Needs the Debian packages postgresql-15 and pgcopydb (`apt-get install pgcopydb`).
+ * Needs the Debian packages postgresql-15 and pgcopydb: `npm run bench:offline` installs them
+ * (scripts/install-system-packages.sh --with-pgcopydb, as root) when they are missing.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { startPg15 } from '../../test/helpers/pg-server.js';
 import { createDataset, datasetSizes, warmUpTarget } from './dataset.js';
 import { differences, fingerprint } from './verify.js';
 import { cpuBetween, describeCpu, postmasterPid, readCpu, totalCpuS } from './cpu-meter.js';
-import { migrateWithPgCopyDb, migrateWithPgDump, migrateWithTandem, type MigrationSetup, type MigrationTiming } from './migrations.js';
+import { PGCOPYDB, migrateWithPgCopyDb, migrateWithPgDump, migrateWithTandem, type MigrationSetup, type MigrationTiming } from './migrations.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const JOBS = Number(process.env.BENCH_JOBS ?? 2);
@@ -64,6 +66,10 @@ const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 async function main(): Promise<void> {
   for (const t of ORDER) if (!(t in TOOLS)) throw new Error(`BENCH_ORDER: unknown tool ${t} (tandem, pg_dump, pgcopydb, tandem-auto, tandem-late-keys, tandem-late-indexes)`);
+  // Before the minutes the dataset takes: a missing tool would otherwise fail only at its turn.
+  if (ORDER.includes('pgcopydb') && !existsSync(PGCOPYDB)) {
+    throw new Error(`${PGCOPYDB} is not installed: run "sh scripts/install-system-packages.sh --with-pgcopydb" as root (npm run bench:offline does), or leave pgcopydb out of BENCH_ORDER`);
+  }
   out(`start: ${uptime()}`);
   const [source, target] = await Promise.all([startPg15(), startPg15()]);
   const failures: string[] = [];
