@@ -43,6 +43,8 @@ export const FAILPOINTS = [
   'fallback.after-batch-commit',
   // import schema: a statement ran on the target (test/integration/postgres/schema-import-resume.test.ts).
   'schema.after-statement',
+  // end migration: before each entry of the export dir is removed (test/e2e/offline-migration.test.ts).
+  'end.before-removing',
   // MySQL/MariaDB source only (a PostgreSQL migration never reaches them).
   'mysql.fallback-before-commit',
   'mysql.between-trigger-drops',
@@ -77,10 +79,11 @@ export const FAULT_POINTS = [
 export const LARGE_TRANSACTION_FAILPOINTS: readonly FailpointName[] = ['queue.after-part-commit'];
 
 /**
- * The failpoints of `import schema`, which the crash suites run before their workloads start:
- * test/integration/postgres/schema-import-resume.test.ts kills there.
+ * The failpoints of the commands before and after the data moves (`import schema`, `end
+ * migration`), which the crash suites do not run under kills: test/integration/postgres/
+ * schema-import-resume.test.ts and test/e2e/offline-migration.test.ts kill there.
  */
-export const SCHEMA_FAILPOINTS: readonly FailpointName[] = ['schema.after-statement'];
+export const SCHEMA_AND_END_FAILPOINTS: readonly FailpointName[] = ['schema.after-statement', 'end.before-removing'];
 
 /** The failpoints only a MySQL/MariaDB source reaches. */
 export const MYSQL_FAILPOINTS: readonly FailpointName[] = FAILPOINTS.filter((f) => f.startsWith('mysql.'));

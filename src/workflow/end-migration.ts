@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } fro
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { TandemError } from '../core/errors.js';
 import { CommandLock } from '../core/lock.js';
+import { failpoint } from '../core/failpoint.js';
 import type { Reporter } from '../core/reporter.js';
 import type { CommandEnv } from './command-env.js';
 import { openMigration, sourceSide, targetSide, type Migration, type Side } from './migration-context.js';
@@ -50,6 +51,48 @@ async function warnIfGuardNotRestored(reporter: Reporter, migration: Migration, 
 }
 
 /**
+ * Connects to every database Tandem wrote to (before anything is changed), asks for confirmation,
+ * writes the backups asked for, then removes the migration's state from the databases and records
+ * the step as done.
+ */
+async function backUpAndClean(env: CommandEnv, m: Migration, options: EndMigrationOptions): Promise<void> {
+  const { reporter } = env;
+  const { meta, exportDir } = m;
+  const backupDir = options.backupDir;
+  // Connect to every database Tandem wrote to before changing anything.
+  const sides: { side: 'source' | 'target'; at: Side }[] = [];
+  for (const side of ['source', 'target'] as const) {
+    if (!meta.getDbConfig(side)) continue;
+    const touched = side === 'target' || meta.getValue('source_replication') !== undefined;
+    if (!touched) continue;
+    const at = side === 'source' ? await sourceSide(env, meta) : await targetSide(env, meta);
+    await at.engine.describeServer(at.db);
+    sides.push({ side, at });
+  }
+  if (!(await options.confirm(`End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.`))) {
+    throw new TandemError('TANDEM_ABORTED', 'end migration was not confirmed; nothing was changed.', { hint: 'Add --yes true to confirm without a prompt.' });
+  }
+  if (backupDir) {
+    const dest = resolve(backupDir);
+    if (options.backupSchemaFiles) cpSync(exportDir.schemaDir, join(dest, 'schema'), { recursive: true });
+    if (options.backupDataFiles) cpSync(exportDir.dataDir, join(dest, 'data'), { recursive: true });
+    if (options.backupLogFiles) cpSync(exportDir.logsDir, join(dest, 'logs'), { recursive: true });
+    if (options.saveMigrationReports) {
+      mkdirSync(join(dest, 'reports'), { recursive: true });
+      cpSync(exportDir.reportsDir, join(dest, 'reports'), { recursive: true });
+      const { applied } = await readAppliedCounts(env, m);
+      const rows = buildReport(meta, applied);
+      writeFileSync(join(dest, 'reports', 'data-migration-report.txt'), renderReport(rows, 'table') + '\n');
+      writeFileSync(join(dest, 'reports', 'data-migration-report.json'), renderReport(rows, 'json') + '\n');
+    }
+    reporter.print(`Backups written to ${dest}.`);
+  }
+  for (const { side, at } of sides) if (side === 'source') await warnIfGuardNotRestored(reporter, m, at);
+  for (const { side, at } of sides) await cleanDatabase(reporter, m, at, side);
+  meta.setStep('end_migration', 'DONE');
+}
+
+/**
  * `tandem end migration`: writes the backups asked for, then removes the migration's state from the
  * databases (change streams: replication slots and publications; metadata schemas) and clears the
  * export dir. It connects to both databases and writes the backups before removing anything, so a
@@ -57,15 +100,11 @@ async function warnIfGuardNotRestored(reporter: Reporter, migration: Migration, 
  */
 export async function runEndMigration(env: CommandEnv, options: EndMigrationOptions): Promise<void> {
   const { reporter } = env;
-  const m = openMigration(env, options.exportDir, { create: false, lock: 'end-migration' });
+  const m = openMigration(env, options.exportDir, { create: false, lock: 'end-migration', allowEnded: true });
   const { meta, exportDir } = m;
   try {
-    const wants = {
-      logs: options.backupLogFiles, data: options.backupDataFiles,
-      schema: options.backupSchemaFiles, reports: options.saveMigrationReports,
-    };
     const backupDir = options.backupDir;
-    if (Object.values(wants).some(Boolean) && !backupDir) {
+    if ([options.backupLogFiles, options.backupDataFiles, options.backupSchemaFiles, options.saveMigrationReports].some(Boolean) && !backupDir) {
       throw new TandemError('TANDEM_USAGE', '--backup-dir is required when a backup flag is true.');
     }
     if (backupDir) {
@@ -80,40 +119,23 @@ export async function runEndMigration(env: CommandEnv, options: EndMigrationOpti
       const pid = CommandLock.holder(exportDir.metainfoDir, lock);
       if (pid) throw new TandemError('TANDEM_LOCKED', `"${name}" is still running (pid ${pid}); stop it before ending the migration.`);
     }
-    // Connect to every database Tandem wrote to before changing anything.
-    const sides: { side: 'source' | 'target'; at: Side }[] = [];
-    for (const side of ['source', 'target'] as const) {
-      if (!meta.getDbConfig(side)) continue;
-      const touched = side === 'target' || meta.getValue('source_replication') !== undefined;
-      if (!touched) continue;
-      const at = side === 'source' ? await sourceSide(env, meta) : await targetSide(env, meta);
-      await at.engine.describeServer(at.db);
-      sides.push({ side, at });
-    }
-    if (!(await options.confirm(`End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.`))) {
-      throw new TandemError('TANDEM_ABORTED', 'end migration was not confirmed; nothing was changed.', { hint: 'Add --yes true to confirm without a prompt.' });
-    }
-    if (backupDir) {
-      const dest = resolve(backupDir);
-      if (wants.schema) cpSync(exportDir.schemaDir, join(dest, 'schema'), { recursive: true });
-      if (wants.data) cpSync(exportDir.dataDir, join(dest, 'data'), { recursive: true });
-      if (wants.logs) cpSync(exportDir.logsDir, join(dest, 'logs'), { recursive: true });
-      if (wants.reports) {
-        mkdirSync(join(dest, 'reports'), { recursive: true });
-        cpSync(exportDir.reportsDir, join(dest, 'reports'), { recursive: true });
-        const { applied } = await readAppliedCounts(env, m);
-        const rows = buildReport(meta, applied);
-        writeFileSync(join(dest, 'reports', 'data-migration-report.txt'), renderReport(rows, 'table') + '\n');
-        writeFileSync(join(dest, 'reports', 'data-migration-report.json'), renderReport(rows, 'json') + '\n');
+    if (meta.getStep('end_migration').status === 'DONE') {
+      // An earlier run wrote its backups and cleaned the databases, then stopped while it emptied the export dir.
+      if (!(await options.confirm(`Finish ending the migration in ${exportDir.root}? An earlier end migration cleaned the databases and wrote its backups; this removes what is left of the export dir.`))) {
+        throw new TandemError('TANDEM_ABORTED', 'end migration was not confirmed; nothing was changed.', { hint: 'Add --yes true to confirm without a prompt.' });
       }
-      reporter.print(`Backups written to ${dest}.`);
+      reporter.print('An earlier end migration cleaned the databases and wrote its backups; removing what is left of the export dir.');
+    } else {
+      await backUpAndClean(env, m, options);
     }
-    for (const { side, at } of sides) if (side === 'source') await warnIfGuardNotRestored(reporter, m, at);
-    for (const { side, at } of sides) await cleanDatabase(reporter, m, at, side);
-    meta.setStep('end_migration', 'DONE');
   } finally {
     m.close();
   }
-  for (const name of readdirSync(exportDir.root)) rmSync(join(exportDir.root, name), { recursive: true, force: true });
+  // metainfo/ last: a run killed before the end finds meta.db and finishes the job when run again.
+  const names = readdirSync(exportDir.root).sort((a, b) => Number(a === 'metainfo') - Number(b === 'metainfo') || a.localeCompare(b));
+  for (const name of names) {
+    failpoint('end.before-removing');
+    rmSync(join(exportDir.root, name), { recursive: true, force: true });
+  }
   reporter.print(`Migration ended; ${exportDir.root} is now empty.`);
 }

@@ -21,9 +21,11 @@ export interface Migration {
 
 /**
  * Opens the export dir for a command. `create` allows initialising a new migration there (export
- * schema / export data); other commands refuse an export dir that Tandem has not set up.
+ * schema / export data); other commands refuse an export dir that Tandem has not set up, and one
+ * whose migration has ended (`allowEnded`: end migration itself, finishing a run that stopped while
+ * it emptied the dir).
  */
-export function openMigration(env: CommandEnv, exportDirPath: string, opts: { create: boolean; lock?: string }): Migration {
+export function openMigration(env: CommandEnv, exportDirPath: string, opts: { create: boolean; lock?: string; allowEnded?: boolean }): Migration {
   const exportDir = new ExportDir(exportDirPath);
   if (!exportDir.isInitialized()) {
     if (!opts.create) {
@@ -39,7 +41,7 @@ export function openMigration(env: CommandEnv, exportDirPath: string, opts: { cr
   }
   exportDir.ensureLayout();
   const meta = MetaStore.open(exportDir.metaDbPath);
-  if (meta.getStep('end_migration').status === 'DONE') {
+  if (meta.getStep('end_migration').status === 'DONE' && !opts.allowEnded) {
     meta.close();
     throw new TandemError('TANDEM_EXPORT_DIR', `The migration in ${exportDir.root} has ended.`, { hint: 'Start a new migration in a new export dir.' });
   }

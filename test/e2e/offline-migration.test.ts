@@ -73,8 +73,16 @@ for (const sourceVersion of [15, 18] as const) {
       for (const f of logs) assert.doesNotMatch(readFileSync(join(dir, 'logs', f), 'utf8'), new RegExp(source.password));
 
       const backup = mkdtempSync(join(tmpdir(), 'tandem-backup-'));
-      await ok(['end', 'migration', '--export-dir', dir, '--backup-log-files', 'yes', '--backup-data-files', 'false',
-        '--backup-schema-files', '1', '--save-migration-reports', 'true', '--backup-dir', backup, '--yes']);
+      const end = ['end', 'migration', '--export-dir', dir, '--backup-log-files', 'yes', '--backup-data-files', 'false',
+        '--backup-schema-files', '1', '--save-migration-reports', 'true', '--backup-dir', backup, '--yes'];
+      // Killed while it empties the export dir (after the backups and the databases' cleaning), at
+      // the fourth entry (data, logs and reports are gone; in plain name order metainfo/ would have
+      // been): metainfo/ goes last, so the rerun finds meta.db and finishes the job.
+      const killed = await runTandem(end, { ...env, TANDEM_FAILPOINTS: 'end.before-removing=kill@4' });
+      assert.equal(killed.signal, 'SIGKILL', `end migration was not killed:\n${killed.stdout}\n${killed.stderr}`);
+      assert.ok(!existsSync(join(dir, 'data')) && !existsSync(join(dir, 'reports')) && existsSync(join(dir, 'metainfo', 'meta.db')), readdirSync(dir).join(', '));
+      const rerun = await ok(end);
+      assert.match(rerun.stdout, /An earlier end migration cleaned the databases and wrote its backups; removing what is left of the export dir\./);
       assert.ok(existsSync(join(backup, 'schema', 'tables', 'tables.sql')));
       assert.ok(existsSync(join(backup, 'reports', 'data-migration-report.json')));
       assert.ok(!existsSync(join(backup, 'data')));
