@@ -121,10 +121,11 @@ export async function runEndMigration(env: CommandEnv, options: EndMigrationOpti
     }
     if (meta.getStep('end_migration').status === 'DONE') {
       // An earlier run wrote its backups and cleaned the databases, then stopped while it emptied the export dir.
-      if (!(await options.confirm(`Finish ending the migration in ${exportDir.root}? An earlier end migration cleaned the databases and wrote its backups; this removes what is left of the export dir.`))) {
+      if (!(await options.confirm(`Finish ending the migration in ${exportDir.root}? An earlier end migration wrote the backups it was asked for and cleaned the databases; this removes what is left of the export dir (backup flags given now are not used).`))) {
         throw new TandemError('TANDEM_ABORTED', 'end migration was not confirmed; nothing was changed.', { hint: 'Add --yes true to confirm without a prompt.' });
       }
-      reporter.print('An earlier end migration cleaned the databases and wrote its backups; removing what is left of the export dir.');
+      reporter.print('An earlier end migration wrote the backups it was asked for and cleaned the databases; removing what is left of the export dir.');
+      if (backupDir) reporter.warn(`nothing is backed up into ${resolve(backupDir)} now: the earlier run wrote the backups it was asked for before it cleaned anything.`);
     } else {
       await backUpAndClean(env, m, options);
     }
