@@ -50,6 +50,13 @@ async function warnIfGuardNotRestored(reporter: Reporter, migration: Migration, 
   reporter.warn(`on the source, these were enabled when the migration started and are not now: ${missing.map((m) => m.what).join('; ')}. To enable them: ${missing.map((m) => m.fix).join(' ')}`);
 }
 
+/** Asks the user (or takes --yes); a no stops the command before anything is changed. */
+async function confirmOrAbort(options: EndMigrationOptions, question: string): Promise<void> {
+  if (!(await options.confirm(question))) {
+    throw new TandemError('TANDEM_ABORTED', 'end migration was not confirmed; nothing was changed.', { hint: 'Add --yes true to confirm without a prompt.' });
+  }
+}
+
 /**
  * Connects to every database Tandem wrote to (before anything is changed), asks for confirmation,
  * writes the backups asked for, then removes the migration's state from the databases and records
@@ -69,9 +76,7 @@ async function backUpAndClean(env: CommandEnv, m: Migration, options: EndMigrati
     await at.engine.describeServer(at.db);
     sides.push({ side, at });
   }
-  if (!(await options.confirm(`End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.`))) {
-    throw new TandemError('TANDEM_ABORTED', 'end migration was not confirmed; nothing was changed.', { hint: 'Add --yes true to confirm without a prompt.' });
-  }
+  await confirmOrAbort(options, `End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.`);
   if (backupDir) {
     const dest = resolve(backupDir);
     if (options.backupSchemaFiles) cpSync(exportDir.schemaDir, join(dest, 'schema'), { recursive: true });
@@ -121,9 +126,7 @@ export async function runEndMigration(env: CommandEnv, options: EndMigrationOpti
     }
     if (meta.getStep('end_migration').status === 'DONE') {
       // An earlier run wrote its backups and cleaned the databases, then stopped while it emptied the export dir.
-      if (!(await options.confirm(`Finish ending the migration in ${exportDir.root}? An earlier end migration wrote the backups it was asked for and cleaned the databases; this removes what is left of the export dir (backup flags given now are not used).`))) {
-        throw new TandemError('TANDEM_ABORTED', 'end migration was not confirmed; nothing was changed.', { hint: 'Add --yes true to confirm without a prompt.' });
-      }
+      await confirmOrAbort(options, `Finish ending the migration in ${exportDir.root}? An earlier end migration wrote the backups it was asked for and cleaned the databases; this removes what is left of the export dir (backup flags given now are not used).`);
       reporter.print('An earlier end migration wrote the backups it was asked for and cleaned the databases; removing what is left of the export dir.');
       if (backupDir) reporter.warn(`nothing is backed up into ${resolve(backupDir)} now: the earlier run wrote the backups it was asked for before it cleaned anything.`);
     } else {
