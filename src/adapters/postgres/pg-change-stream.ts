@@ -149,7 +149,10 @@ export class PgChangeStream implements ChangeStream {
         const { events, markers } = open;
         open.events = [];
         open.markers = [];
-        return events.length > 0 || markers.length > 0 || open.parted ? { events, position: lsnToPosition(m.endLsn), txId: xid, markers } : undefined;
+        if (!(events.length > 0 || markers.length > 0 || open.parted)) return undefined;
+        // Both times are the server's clock: how long after its commit the server sent it.
+        const sourceBehindMs = Math.max(0, Number(ev.sentAt - m.commitTime) / 1000);
+        return { events, position: lsnToPosition(m.endLsn), txId: xid, markers, sourceBehindMs };
       }
       case 'message':
         if (m.prefix === MARKER_PREFIX && m.transactional) open.markers.push(m.content.toString('utf8'));

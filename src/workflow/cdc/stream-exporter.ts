@@ -50,6 +50,7 @@ export interface GroupingSettings {
   readonly behindGroup: number;
   readonly behindWaitMs: number;
   readonly maxBehindGroupMs: number;
+  readonly backlogBehindMs: number;
   readonly idleWaitMs: number;
 }
 
@@ -69,17 +70,29 @@ export const GROUPING: GroupingSettings = {
    * after a backlog-sized append (`behindGroup` events or more): a backlog must not wait.
    */
   minAppendIntervalMs: 25,
-  /** A group of this many events when the socket runs dry means the stream is behind (a backlog). */
+  /**
+   * A group of this many events when the socket runs dry means the stream is behind (a backlog),
+   * unless the source tells that its newest transaction is fresh (`backlogBehindMs`).
+   */
   behindGroup: 1000,
   /** ... and then waits this long for the next batch, growing towards MAX_EVENTS_PER_APPEND. */
   behindWaitMs: 5,
   /**
    * ... but appends once it has gathered this long. A live group can pass `behindGroup` after a slow
-   * fsync or a hold; while batches keep coming within `behindWaitMs` it would otherwise gather
+   * fsync or a hold (where the engine does not tell `sourceBehindMs`, it is then taken for a
+   * backlog's); while batches keep coming within `behindWaitMs` it would otherwise gather
    * towards MAX_EVENTS_PER_APPEND (about 400 ms at 3,400 changes/s: the lag outliers of bench/cdc).
    * A real backlog fills MAX_EVENTS_PER_APPEND sooner than this.
    */
   maxBehindGroupMs: 100,
+  /**
+   * A large group is a backlog's only when its newest transaction was sent this long or longer after
+   * its commit (`CapturedTransaction.sourceBehindMs`, where the engine tells it). A live stream's
+   * group passes `behindGroup` after any hiccup at 14,000 changes/s (bench/cdc: 70 ms of changes),
+   * and then gathered up to maxBehindGroupMs: the heartbeats' p99 of the group's wait was 126 ms
+   * against 35-41 ms when such groups went as live ones (docs/benchmarks.md, twenty-ninth session).
+   */
+  backlogBehindMs: 1000,
   /** With nothing else to wait for: how long the next batch may take before the group is flushed anyway. */
   idleWaitMs: 10,
 };
@@ -97,9 +110,13 @@ export function groupStep(g: {
   readonly pendingEvents: number; readonly socketEmpty: boolean; readonly sinceAppendMs: number; readonly sinceGroupMs: number;
   /** Events of the last append: a backlog-sized one (behindGroup or more) means the stream is behind, and is never held. */
   readonly lastAppendEvents: number;
+  /** The newest pending transaction's `sourceBehindMs`; undefined when the engine does not tell. */
+  readonly sourceBehindMs?: number;
 }, c: GroupingSettings = GROUPING): 'append' | { readonly waitMs: number } | { readonly holdMs: number } {
-  if (g.pendingEvents >= c.behindGroup && g.sinceGroupMs >= c.maxBehindGroupMs) return 'append';
-  if (g.pendingEvents >= c.behindGroup) return { waitMs: g.socketEmpty ? c.behindWaitMs : c.idleWaitMs };
+  // A large group is a backlog's unless the source says its transactions are fresh.
+  const backlog = g.pendingEvents >= c.behindGroup && !(g.sourceBehindMs !== undefined && g.sourceBehindMs < c.backlogBehindMs);
+  if (backlog && g.sinceGroupMs >= c.maxBehindGroupMs) return 'append';
+  if (backlog) return { waitMs: g.socketEmpty ? c.behindWaitMs : c.idleWaitMs };
   if (g.sinceAppendMs < c.minAppendIntervalMs && g.lastAppendEvents < c.behindGroup) return { holdMs: Math.max(1, c.minAppendIntervalMs - g.sinceAppendMs) };
   if (g.socketEmpty || g.sinceGroupMs >= c.maxGroupMs) return 'append';
   return { waitMs: c.idleWaitMs };
@@ -335,7 +352,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           flushWaitMs = GROUPING.idleWaitMs;
           if (pendingTx) {
             const now = Date.now();
-            const decision = groupStep({ pendingEvents: pending.length, socketEmpty: stream.buffered === 0, sinceAppendMs: now - lastAppendAt, sinceGroupMs: now - Math.max(groupSince, heldUntil), lastAppendEvents });
+            const decision = groupStep({ pendingEvents: pending.length, socketEmpty: stream.buffered === 0, sinceAppendMs: now - lastAppendAt, sinceGroupMs: now - Math.max(groupSince, heldUntil), lastAppendEvents, sourceBehindMs: pendingTx.sourceBehindMs });
             if (decision === 'append') await flush();
             else if ('holdMs' in decision) holdMs = decision.holdMs;
             else flushWaitMs = decision.waitMs;

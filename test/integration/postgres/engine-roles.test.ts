@@ -161,3 +161,40 @@ test('change capture: the stream after its start, a marker, the writes after it 
   assert.equal(await capture.drop(), false);
   assert.deepEqual(await server.sql(DB, "SELECT pubname FROM pg_publication WHERE pubname LIKE 'tandem%'"), []);
 });
+
+test('change capture: each transaction tells how long after its commit the server sent it (sourceBehindMs, the server\'s clock): a backlog\'s are old, a live one\'s fresh', async () => {
+  const capture = engine.changeCapture(source, { id: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a', side: 'source' });
+  const published = [{ schema: 'app', name: 'items' }];
+  await capture.prepare(published);
+  const start = await capture.createWithoutSnapshot();
+  const catalog = await engine.openCatalog(source);
+  const tables = (await catalog.listTables(['app'])).filter((t) => t.name === 'items');
+  await catalog.close();
+  // Committed well before the stream opens: the server can only send it after that.
+  const beforeOld = Date.now();
+  await server.sql(DB, "INSERT INTO app.items VALUES (11, 'old')");
+  const committedOld = Date.now();
+  await new Promise((r) => setTimeout(r, 1200));
+  const opened = Date.now();
+  const stream = capture.open(start.startPosition, tables);
+  await stream.start();
+  try {
+    const it = stream.transactions()[Symbol.asyncIterator]();
+    const old = (await it.next()).value as CapturedTransaction;
+    const receivedOld = Date.now();
+    const beforeLive = Date.now();
+    await server.sql(DB, "INSERT INTO app.items VALUES (12, 'live')");
+    const live = (await it.next()).value as CapturedTransaction;
+    const receivedLive = Date.now();
+    assert.deepEqual([old.events[0]!.key, live.events[0]!.key], [{ id: '11' }, { id: '12' }]);
+    // Same machine, same clock (2 ms for the milliseconds' rounding): sent after the stream
+    // opened, committed before the insert returned; and never more than the time from before the
+    // commit to its arrival here.
+    assert.ok(old.sourceBehindMs! >= opened - committedOld - 2, `old: ${old.sourceBehindMs} ms, opened ${opened - committedOld} ms after its commit`);
+    assert.ok(old.sourceBehindMs! <= receivedOld - beforeOld + 2, `old: ${old.sourceBehindMs} ms, at most ${receivedOld - beforeOld} ms`);
+    assert.ok(live.sourceBehindMs! >= 0 && live.sourceBehindMs! <= receivedLive - beforeLive + 2, `live: ${live.sourceBehindMs} ms, at most ${receivedLive - beforeLive} ms`);
+  } finally {
+    await stream.stop();
+    await capture.drop();
+  }
+});

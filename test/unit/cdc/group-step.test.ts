@@ -60,3 +60,20 @@ test('a live group that grew past behindGroup (after a slow fsync or a hold) app
   assert.equal(groupStep({ ...big, socketEmpty: true, sinceGroupMs: GROUPING.maxBehindGroupMs }), 'append');
   assert.equal(groupStep({ ...big, socketEmpty: false, sinceGroupMs: GROUPING.maxBehindGroupMs + 50 }), 'append');
 });
+
+test('a large group of fresh transactions (the source sent them soon after their commit) goes as a live one; an old one is a backlog\'s', () => {
+  const big = { pendingEvents: GROUPING.behindGroup + 200, sinceAppendMs: 200, lastAppendEvents: 30 };
+  // Fresh: appended once the socket is empty, or after maxGroupMs while it is not; never gathered towards maxBehindGroupMs.
+  assert.equal(groupStep({ ...big, socketEmpty: true, sinceGroupMs: 0, sourceBehindMs: 40 }), 'append');
+  assert.deepEqual(groupStep({ ...big, socketEmpty: false, sinceGroupMs: GROUPING.maxGroupMs - 1, sourceBehindMs: 40 }), { waitMs: GROUPING.idleWaitMs });
+  assert.equal(groupStep({ ...big, socketEmpty: false, sinceGroupMs: GROUPING.maxGroupMs, sourceBehindMs: GROUPING.backlogBehindMs - 1 }), 'append');
+  // Soon after an append it is held like any live group.
+  assert.deepEqual(groupStep({ ...big, sinceAppendMs: 5, socketEmpty: true, sinceGroupMs: 0, sourceBehindMs: 40 }), { holdMs: GROUPING.minAppendIntervalMs - 5 });
+  // Sent a second or more after its commit: a backlog, whose group grows.
+  assert.deepEqual(groupStep({ ...big, socketEmpty: true, sinceGroupMs: 0, sourceBehindMs: GROUPING.backlogBehindMs }), { waitMs: GROUPING.behindWaitMs });
+  assert.deepEqual(groupStep({ ...big, socketEmpty: false, sinceGroupMs: GROUPING.maxGroupMs, sourceBehindMs: 3_600_000 }), { waitMs: GROUPING.idleWaitMs });
+  // An engine that does not tell: judged by size alone, as before.
+  assert.deepEqual(groupStep({ ...big, socketEmpty: true, sinceGroupMs: 0 }), { waitMs: GROUPING.behindWaitMs });
+  // A small group is live whatever its age.
+  assert.equal(groupStep({ pendingEvents: 10, socketEmpty: true, sinceAppendMs: 200, sinceGroupMs: 0, lastAppendEvents: 30, sourceBehindMs: 3_600_000 }), 'append');
+});

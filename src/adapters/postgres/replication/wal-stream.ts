@@ -77,6 +77,12 @@ export interface WalEvent {
    * precede the previous commit), so positions to persist or acknowledge are Commit `endLsn`s.
    */
   readonly lsn: Lsn;
+  /**
+   * When the server wrote the XLogData that carried the message (its `sendTime`: microseconds since
+   * the Unix epoch, by the server's clock). Against a Commit's `commitTime` (the same clock) it tells
+   * how long after its commit the transaction was decoded and sent: a stream working through a backlog.
+   */
+  readonly sentAt: bigint;
   readonly message: PgoutputMessage;
   /** For insert/update/delete: the table's Relation message. */
   readonly relation?: RelationMessage;
@@ -304,18 +310,20 @@ export class WalStream implements AsyncIterable<WalEvent> {
       return undefined;
     }
     const message = decodePgoutputMessage(env.payload);
+    const lsn = env.walStart;
+    const sentAt = env.sendTime;
     switch (message.tag) {
       case 'relation':
         this.relationCache.set(message.relationId, message);
-        return { lsn: env.walStart, message };
+        return { lsn, sentAt, message };
       case 'insert':
       case 'update':
       case 'delete':
-        return { lsn: env.walStart, message, relation: this.relation(message.relationId) };
+        return { lsn, sentAt, message, relation: this.relation(message.relationId) };
       case 'truncate':
-        return { lsn: env.walStart, message, relations: message.relationIds.map((id) => this.relation(id)) };
+        return { lsn, sentAt, message, relations: message.relationIds.map((id) => this.relation(id)) };
       default:
-        return { lsn: env.walStart, message };
+        return { lsn, sentAt, message };
     }
   }
 
