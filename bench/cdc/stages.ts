@@ -5,7 +5,9 @@
  * batch a channel commits ("channel c: N events (vsn a..b) committed in T ms"). Each heartbeat row
  * in the queue carries the source's timestamp of its UPDATE; matched against those lines, its trip
  * splits into: source commit -> queue append (the source's WAL writer and walsender, the exporter's
- * decode, the group's wait and the append), append -> read, read -> commit on the target.
+ * decode, the group's wait and the append; what is left after the group's wait and the append is a
+ * lower bound of the time before the heartbeat reached the exporter), append -> read, read -> commit
+ * on the target.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +56,7 @@ export function stageReport(exportDir: string, afterVsn: number, warmMs: number,
   if (appends.length === 0 || commits.length === 0) return ['  lag stages: no debug lines in the logs (run with BENCH_LOG_LEVEL=debug)'];
 
   const queueDir = join(exportDir, 'data', 'queue');
-  const stages = { toAppend: [] as number[], waited: [] as number[], append: [] as number[], toRead: [] as number[], toCommit: [] as number[] };
+  const stages = { toAppend: [] as number[], waited: [] as number[], append: [] as number[], beforeGroup: [] as number[], toRead: [] as number[], toCommit: [] as number[] };
   const early = { toAppend: [] as number[], toRead: [] as number[], toCommit: [] as number[] };
   // Every heartbeat's whole trip and its parts, to name where the slowest ones lost their time.
   const trips: { readonly total: number; readonly toAppend: number; readonly waited: number; readonly append: number; readonly toRead: number; readonly toCommit: number; readonly at: number }[] = [];
@@ -78,6 +80,9 @@ export function stageReport(exportDir: string, afterVsn: number, warmMs: number,
       if (target === stages) {
         stages.waited.push(a.waitedMs);
         stages.append.push(a.tookMs);
+        // The group began when its first transaction reached the exporter, at or before this one:
+        // so this heartbeat reached the exporter at least this long after its commit.
+        stages.beforeGroup.push(Math.max(0, a.at - committedAt - a.waitedMs - a.tookMs));
         trips.push({ total: c.at - committedAt, toAppend: a.at - committedAt, waited: a.waitedMs, append: a.tookMs, toRead: r.at - a.at, toCommit: c.at - r.at, at: committedAt });
       }
     }
@@ -86,6 +91,7 @@ export function stageReport(exportDir: string, afterVsn: number, warmMs: number,
   return [
     `  lag stages of ${stages.toAppend.length} heartbeats from ${warmMs / 1000} s on (debug logs; timestamps, not samples):`,
     `    source commit -> queue append:   ${p(stages.toAppend)} (of which the group's wait ${p(stages.waited)}, the append ${p(stages.append)})`,
+    `      before the group began:        ${p(stages.beforeGroup)} (at least this long after its commit the heartbeat reached the exporter: the source's walsender had not sent it, or the exporter had not read it)`,
     `    queue append -> importer read:   ${p(stages.toRead)}`,
     `    importer read -> target commit:  ${p(stages.toCommit)}`,
     `  the same for ${early.toAppend.length} heartbeats of the first ${warmMs / 1000} s: ${p(early.toAppend)}; ${p(early.toRead)}; ${p(early.toCommit)}`,
