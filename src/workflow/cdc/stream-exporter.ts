@@ -114,7 +114,7 @@ export function groupStep(g: {
   readonly sourceBehindMs?: number;
 }, c: GroupingSettings = GROUPING): 'append' | { readonly waitMs: number } | { readonly holdMs: number } {
   // A large group is a backlog's unless the source says its transactions are fresh.
-  const backlog = g.pendingEvents >= c.behindGroup && !(g.sourceBehindMs !== undefined && g.sourceBehindMs < c.backlogBehindMs);
+  const backlog = g.pendingEvents >= c.behindGroup && (g.sourceBehindMs ?? Infinity) >= c.backlogBehindMs;
   if (backlog && g.sinceGroupMs >= c.maxBehindGroupMs) return 'append';
   if (backlog) return { waitMs: g.socketEmpty ? c.behindWaitMs : c.idleWaitMs };
   if (g.sinceAppendMs < c.minAppendIntervalMs && g.lastAppendEvents < c.behindGroup) return { holdMs: Math.max(1, c.minAppendIntervalMs - g.sinceAppendMs) };
