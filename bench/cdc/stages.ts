@@ -1,7 +1,8 @@
 /**
  * Where a heartbeat's lag goes, from the debug logs of one live run (`BENCH_LOG_LEVEL=debug`): the
  * exporter logs every queue append ("queued N events in T ms, W ms after the group's first
- * transaction arrived"), the importer every batch it reads ("read N events (vsn a..b)") and every
+ * transaction arrived", and where the engine tells it, how long after its commit the server sent the
+ * group's newest transaction), the importer every batch it reads ("read N events (vsn a..b)") and every
  * batch a channel commits ("channel c: N events (vsn a..b) committed in T ms"). Each heartbeat row
  * in the queue carries the source's timestamp of its UPDATE; matched against those lines, its trip
  * splits into: source commit -> queue append (the source's WAL writer and walsender, the exporter's
@@ -15,10 +16,10 @@ import type { ChangeEvent } from '../../src/core/change-event.js';
 import { channelOf } from '../../src/workflow/cdc/channel-hash.js';
 import { percentile } from './common.js';
 
-interface Append { readonly at: number; readonly lastVsn: number; readonly waitedMs: number; readonly tookMs: number }
+interface Append { readonly at: number; readonly lastVsn: number; readonly waitedMs: number; readonly tookMs: number; readonly sentAfterMs?: number }
 interface Range { readonly at: number; readonly channel?: number; readonly first: number; readonly last: number }
 
-const APPEND = /^(\S+) DEBUG queued (\d+) events in (\d+) ms, (\d+) ms after/;
+const APPEND = /^(\S+) DEBUG queued (\d+) events in (\d+) ms, (\d+) ms after[^;]*(?:; its newest transaction was sent (\d+) ms after its commit)?/;
 const READ = /^(\S+) DEBUG read \d+ events \(vsn (\d+)\.\.(\d+)\)/;
 const COMMIT = /^(\S+) DEBUG channel (\d+): \d+ events \(vsn (\d+)\.\.(\d+)\) committed/;
 
@@ -43,7 +44,7 @@ export function stageReport(exportDir: string, afterVsn: number, warmMs: number,
     const m = APPEND.exec(l);
     if (!m) continue;
     vsn += Number(m[2]);
-    appends.push({ at: Date.parse(m[1]!), lastVsn: vsn, waitedMs: Number(m[4]), tookMs: Number(m[3]) });
+    appends.push({ at: Date.parse(m[1]!), lastVsn: vsn, waitedMs: Number(m[4]), tookMs: Number(m[3]), sentAfterMs: m[5] === undefined ? undefined : Number(m[5]) });
   }
   const reads: Range[] = [];
   const commits: Range[] = [];
@@ -56,10 +57,10 @@ export function stageReport(exportDir: string, afterVsn: number, warmMs: number,
   if (appends.length === 0 || commits.length === 0) return ['  lag stages: no debug lines in the logs (run with BENCH_LOG_LEVEL=debug)'];
 
   const queueDir = join(exportDir, 'data', 'queue');
-  const stages = { toAppend: [] as number[], waited: [] as number[], append: [] as number[], beforeGroup: [] as number[], toRead: [] as number[], toCommit: [] as number[] };
+  const stages = { toAppend: [] as number[], waited: [] as number[], append: [] as number[], beforeGroup: [] as number[], sentAfter: [] as number[], toRead: [] as number[], toCommit: [] as number[] };
   const early = { toAppend: [] as number[], toRead: [] as number[], toCommit: [] as number[] };
   // Every heartbeat's whole trip and its parts, to name where the slowest ones lost their time.
-  const trips: { readonly total: number; readonly toAppend: number; readonly waited: number; readonly append: number; readonly toRead: number; readonly toCommit: number; readonly at: number }[] = [];
+  const trips: { readonly total: number; readonly toAppend: number; readonly waited: number; readonly append: number; readonly toRead: number; readonly toCommit: number; readonly at: number; readonly sent?: number }[] = [];
   const segments = readdirSync(queueDir).filter((f) => /^segment\.\d+\.ndjson$/.test(f)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
   for (const f of segments) {
     for (const l of readFileSync(join(queueDir, f), 'utf8').split('\n')) {
@@ -83,7 +84,8 @@ export function stageReport(exportDir: string, afterVsn: number, warmMs: number,
         // The group began when its first transaction reached the exporter, at or before this one:
         // so this heartbeat reached the exporter at least this long after its commit.
         stages.beforeGroup.push(Math.max(0, a.at - committedAt - a.waitedMs - a.tookMs));
-        trips.push({ total: c.at - committedAt, toAppend: a.at - committedAt, waited: a.waitedMs, append: a.tookMs, toRead: r.at - a.at, toCommit: c.at - r.at, at: committedAt });
+        if (a.sentAfterMs !== undefined) stages.sentAfter.push(a.sentAfterMs);
+        trips.push({ total: c.at - committedAt, toAppend: a.at - committedAt, waited: a.waitedMs, append: a.tookMs, toRead: r.at - a.at, toCommit: c.at - r.at, at: committedAt, sent: a.sentAfterMs });
       }
     }
   }
@@ -92,10 +94,11 @@ export function stageReport(exportDir: string, afterVsn: number, warmMs: number,
     `  lag stages of ${stages.toAppend.length} heartbeats from ${warmMs / 1000} s on (debug logs; timestamps, not samples):`,
     `    source commit -> queue append:   ${p(stages.toAppend)} (of which the group's wait ${p(stages.waited)}, the append ${p(stages.append)})`,
     `      before the group began:        ${p(stages.beforeGroup)} (at least this long after its commit the heartbeat reached the exporter: the source's walsender had not sent it, or the exporter had not read it)`,
+    ...(stages.sentAfter.length ? [`      the walsender's delay:         ${p(stages.sentAfter)} (how long after its commit the server sent the newest transaction of the heartbeat's group: the source's decoding behind its commits)`] : []),
     `    queue append -> importer read:   ${p(stages.toRead)}`,
     `    importer read -> target commit:  ${p(stages.toCommit)}`,
     `  the same for ${early.toAppend.length} heartbeats of the first ${warmMs / 1000} s: ${p(early.toAppend)}; ${p(early.toRead)}; ${p(early.toCommit)}`,
     `  the 3 slowest from ${warmMs / 1000} s on (source commit -> target commit: to the append [group's wait, append] + to the read + to the commit):`,
-    ...[...trips].sort((x, y) => y.total - x.total).slice(0, 3).map((t) => `    ${t.total} ms at ${((t.at - startedAt) / 1000).toFixed(1)} s: ${t.toAppend} [${t.waited}, ${t.append}] + ${t.toRead} + ${t.toCommit} ms`),
+    ...[...trips].sort((x, y) => y.total - x.total).slice(0, 3).map((t) => `    ${t.total} ms at ${((t.at - startedAt) / 1000).toFixed(1)} s: ${t.toAppend} [${t.waited}, ${t.append}] + ${t.toRead} + ${t.toCommit} ms${t.sent === undefined ? '' : ` (its group's newest transaction sent ${t.sent} ms after its commit)`}`),
   ];
 }

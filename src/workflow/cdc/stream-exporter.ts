@@ -237,7 +237,10 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             if (clears) parts.lastPartQueued();
             lastAppendAt = Date.now();
             lastAppendEvents = pending.length;
-            if (log.level === 'debug') log.debug(`queued ${pending.length} events in ${Date.now() - t0} ms, ${t0 - groupSince} ms after the group's first transaction arrived`);
+            if (log.level === 'debug') {
+              const sent = pendingTx.sourceBehindMs === undefined ? '' : `; its newest transaction was sent ${Math.round(pendingTx.sourceBehindMs)} ms after its commit`;
+              log.debug(`queued ${pending.length} events in ${Date.now() - t0} ms, ${t0 - groupSince} ms after the group's first transaction arrived${sent}`);
+            }
             failpoint('queue.after-commit-before-ack');
             stream.acknowledge(pendingTx);
             meter.add(pending.length);
