@@ -15,6 +15,9 @@
  * BENCH_IMPORT_JOBS=<n> (import data's --parallel-jobs: its change channels; default Tandem's own),
  * BENCH_WARM_S=10 (the live lag is also reported apart for the workload's first seconds and for the rest),
  * BENCH_PREWARM_S=0 (seconds of the workload through the same Tandem processes before the measured run),
+ * BENCH_LIVE_ROUNDS=3 (the live comparison, Tandem's run then native replication's, this many times in
+ * turn; with more than one, the report ends with each goal's median and range over the rounds: one
+ * round's lag p99 and TPS ratio vary by a third between runs on a busy 2-core machine),
  * BENCH_DB_DIR=<dir> (where both servers keep their data; default the temp dir, which holds the export dir too),
  * BENCH_SOURCE_SYNCHRONOUS_COMMIT=on (the source server's synchronous_commit: `on` is PostgreSQL's
  * default; with `off`, as the test servers run and as every run before 2026-12-01 measured, a commit
@@ -90,6 +93,8 @@ const IMPORT_JOBS = process.env.BENCH_IMPORT_JOBS ? ['--parallel-jobs', process.
 const WARM_MS = Number(process.env.BENCH_WARM_S ?? 10) * 1000;
 /** Seconds of the workload run through the same Tandem processes before the measured run (default 0). */
 const PREWARM_S = Number(process.env.BENCH_PREWARM_S ?? 0);
+/** BENCH_LIVE_ROUNDS=n: the live comparison (Tandem, then native replication) n times in turn; the goals are judged on the rounds' medians. */
+const LIVE_ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 3);
 
 /** A Tandem process of the run; with BENCH_PROFILE_DIR, it writes a CPU profile there when it ends. */
 function startCli(label: string, args: string[], env: Record<string, string>): Proc {
@@ -192,69 +197,79 @@ async function main(): Promise<void> {
     if (PART !== 'live') backlog = await backlogDrain(source, target, env, meta, exporter, importer);
 
     if (PART !== 'backlog') {
-      say('live: starting export and import, waiting until caught up ...');
-      ex = exporter();
-      im = importer();
-      await waitCaughtUp(meta, [ex, im], 120_000);
-      if (PREWARM_S > 0) {
-        say(`live: ${PREWARM_S} s of the workload first, not measured (BENCH_PREWARM_S) ...`);
-        await liveWorkload(source, hbScript, PREWARM_S);
+      const rounds: LiveRoundFigures[] = [];
+      for (let round = 1; round <= LIVE_ROUNDS; round++) {
+        const label = LIVE_ROUNDS > 1 ? ` (round ${round} of ${LIVE_ROUNDS})` : '';
+        say(`live${label}: starting export and import, waiting until caught up ...`);
+        // The importer refuses to start beside a trigger that fires for its rows (the heartbeat
+        // log below, an earlier round's): it is created again once the importer runs, as in round 1.
+        await target.sql('tandem', 'DROP TRIGGER IF EXISTS bench_heartbeat_log ON bench_heartbeat');
+        ex = exporter();
+        im = importer();
         await waitCaughtUp(meta, [ex, im], 120_000);
+        if (PREWARM_S > 0 && round === 1) {
+          say(`live: ${PREWARM_S} s of the workload first, not measured (BENCH_PREWARM_S) ...`);
+          await liveWorkload(source, hbScript, PREWARM_S);
+          await waitCaughtUp(meta, [ex, im], 120_000);
+        }
+        await vacuum(source, DB);
+        // A fresh heartbeat on the target first (it still holds the backlog's sentinel).
+        await source.sql(DB, 'UPDATE bench_heartbeat SET ts = clock_timestamp() WHERE id = 1');
+        await waitCaughtUp(meta, [ex, im], 60_000);
+        const vsn0 = meta.lastVsn();
+        await logAppliedHeartbeats(target, 'tandem');
+        const sampler = await LagSampler.start(target, 'tandem');
+        say(`live${label}: pgbench -N -c ${CLIENTS} -T ${DURATION} with Tandem exporting and importing ...`);
+        const tl = now();
+        const startedAt = Date.now();
+        const live = await liveWorkload(source, hbScript, DURATION, [ex, im]);
+        const workloadEnd = now();
+        const runLags = sampler.lags(startedAt, Date.now());
+        const startLags = sampler.lags(startedAt, startedAt + WARM_MS);
+        const steadyLags = sampler.lags(startedAt + WARM_MS, Date.now());
+        const liveLoad = loadAvg();
+        const queuedAtEnd = meta.lastVsn();
+        await waitCaughtUp(meta, [ex, im], 300_000);
+        const catchUpMs = now() - workloadEnd;
+        const liveCpu = await live.cpu();
+        await sampler.stop();
+        const exact = await appliedLags(target, 'tandem', startedAt, startedAt + DURATION * 1000);
+        const events = meta.lastVsn() - vsn0;
+        await Promise.all([ex.stop(), im.stop()]);
+        const sums = await compareAll(source, target, ['tandem']);
+        // Afterwards (Tandem's slot is not read meanwhile, and Tandem is not measured again).
+        const native = await nativeLive(source, target, env, hbScript);
+        const s1 = runLags;
+        rounds.push({ tpsKept: live.tps / native.tps, sampledP99: percentile(s1, 99), exactP99: percentile(exact, 99), nativeExactP99: percentile(native.exact, 99),
+          tandemCpuPer1000: (liveCpu.tandemS.reduce((a, b) => a + b, 0) * 1000) / Math.max(1, liveCpu.changes) });
+        report.push(
+          '',
+          `(b) live${label}: pgbench -N -c ${CLIENTS} -T ${DURATION} on the source (+ heartbeat every 100 ms)`,
+          `  source TPS without Tandem:        ${baselineTps.toFixed(0)} (load average at its end: ${baselineLoad})`,
+          ...([
+            `  source TPS with native logical replication: ${native.tps.toFixed(0)} (${((native.tps / baselineTps) * 100).toFixed(0)}% of the baseline; load average at its end: ${native.load})`,
+            `  native replication lag (${native.lags.length} samples): p50 ${percentile(native.lags, 50).toFixed(0)} ms, p99 ${percentile(native.lags, 99).toFixed(0)} ms, max ${Math.max(...native.lags).toFixed(0)} ms; from ${WARM_MS / 1000} s on: p50 ${percentile(native.steady, 50).toFixed(0)} ms, p99 ${percentile(native.steady, 99).toFixed(0)} ms; native target = source after the run: ${native.equal ? 'yes' : `NO: ${native.diff}`}`,
+          ]),
+          `  source TPS with export + import:  ${live.tps.toFixed(0)} (${((live.tps / baselineTps) * 100).toFixed(0)}% of the baseline; load average at its end: ${liveLoad}; other work on this machine skews this ratio)`,
+          `  ratio of TPS kept, tandem / native: ${(live.tps / native.tps).toFixed(2)} (goal >= 1.0: the source keeps at least as much of its TPS as with native logical replication)`,
+          `  row changes streamed:             ${events} (${rate(events, workloadEnd - tl)}/s during the run; ${queuedAtEnd - vsn0} queued by its end)`,
+          `  replication lag (${s1.length} samples, 200 ms apart): p50 ${percentile(s1, 50).toFixed(0)} ms, p99 ${percentile(s1, 99).toFixed(0)} ms, max ${Math.max(...s1).toFixed(0)} ms (goal p99 < 300 ms; includes <= 100 ms heartbeat period)`,
+          `    the first ${WARM_MS / 1000} s (both processes had just started; ${startLags.length} samples): p50 ${percentile(startLags, 50).toFixed(0)} ms, p99 ${percentile(startLags, 99).toFixed(0)} ms`,
+          `    from ${WARM_MS / 1000} s on (${steadyLags.length} samples): p50 ${percentile(steadyLags, 50).toFixed(0)} ms, p99 ${percentile(steadyLags, 99).toFixed(0)} ms, max ${Math.max(...steadyLags).toFixed(0)} ms`,
+          `  lag per heartbeat, source commit to applied on the target (${exact.length} heartbeats; native: ${native.exact.length}): p50 ${percentile(exact, 50).toFixed(0)} ms, p99 ${percentile(exact, 99).toFixed(0)} ms, max ${Math.max(...exact).toFixed(0)} ms; native p50 ${percentile(native.exact, 50).toFixed(0)} ms, p99 ${percentile(native.exact, 99).toFixed(0)} ms, max ${Math.max(...native.exact).toFixed(0)} ms`,
+          `  caught up ${secs(catchUpMs)} after the workload ended`,
+          `  source = target after the run:    ${sums.ok ? 'yes (row count + md5 of every table)' : `NO: ${sums.diff}`}`,
+        );
+        report.push(
+          `  CPU during the workload, seconds (per 1,000 row changes the source committed): pgbench / source server, of it its walsender / target server / Tandem = exporter + importer`,
+          ...(baselineCpu && round === 1 ? [`    without replication: ${describeWorkloadCpu(baselineCpu)}`] : []),
+          `    native replication:  ${describeWorkloadCpu(native.cpu)}`,
+          `    Tandem:              ${describeWorkloadCpu(liveCpu)}`,
+        );
+        report.push(`  lag over time (ms; the first 10 samples, then every 5th): ${runLags.filter((_, i) => i < 10 || i % 5 === 0).map((x) => x.toFixed(0)).join(' ')}`);
+        if (process.env.BENCH_LOG_LEVEL === 'debug') report.push(...stageReport(dir, vsn0, WARM_MS, startedAt, DEFAULT_PARALLEL_JOBS));
       }
-      await vacuum(source, DB);
-      // A fresh heartbeat on the target first (it still holds the backlog's sentinel).
-      await source.sql(DB, 'UPDATE bench_heartbeat SET ts = clock_timestamp() WHERE id = 1');
-      await waitCaughtUp(meta, [ex, im], 60_000);
-      const vsn0 = meta.lastVsn();
-      await logAppliedHeartbeats(target, 'tandem');
-      const sampler = await LagSampler.start(target, 'tandem');
-      say(`live: pgbench -N -c ${CLIENTS} -T ${DURATION} with Tandem exporting and importing ...`);
-      const tl = now();
-      const startedAt = Date.now();
-      const live = await liveWorkload(source, hbScript, DURATION, [ex, im]);
-      const workloadEnd = now();
-      const runLags = sampler.lags(startedAt, Date.now());
-      const startLags = sampler.lags(startedAt, startedAt + WARM_MS);
-      const steadyLags = sampler.lags(startedAt + WARM_MS, Date.now());
-      const liveLoad = loadAvg();
-      const queuedAtEnd = meta.lastVsn();
-      await waitCaughtUp(meta, [ex, im], 300_000);
-      const catchUpMs = now() - workloadEnd;
-      const liveCpu = await live.cpu();
-      await sampler.stop();
-      const exact = await appliedLags(target, 'tandem', startedAt, startedAt + DURATION * 1000);
-      const events = meta.lastVsn() - vsn0;
-      await Promise.all([ex.stop(), im.stop()]);
-      const sums = await compareAll(source, target, ['tandem']);
-      // Afterwards (Tandem's slot is not read meanwhile, and Tandem is not measured again).
-      const native = await nativeLive(source, target, env, hbScript);
-      const s1 = runLags;
-      report.push(
-        '',
-        `(b) live: pgbench -N -c ${CLIENTS} -T ${DURATION} on the source (+ heartbeat every 100 ms)`,
-        `  source TPS without Tandem:        ${baselineTps.toFixed(0)} (load average at its end: ${baselineLoad})`,
-        ...([
-          `  source TPS with native logical replication: ${native.tps.toFixed(0)} (${((native.tps / baselineTps) * 100).toFixed(0)}% of the baseline; load average at its end: ${native.load})`,
-          `  native replication lag (${native.lags.length} samples): p50 ${percentile(native.lags, 50).toFixed(0)} ms, p99 ${percentile(native.lags, 99).toFixed(0)} ms, max ${Math.max(...native.lags).toFixed(0)} ms; from ${WARM_MS / 1000} s on: p50 ${percentile(native.steady, 50).toFixed(0)} ms, p99 ${percentile(native.steady, 99).toFixed(0)} ms; native target = source after the run: ${native.equal ? 'yes' : `NO: ${native.diff}`}`,
-        ]),
-        `  source TPS with export + import:  ${live.tps.toFixed(0)} (${((live.tps / baselineTps) * 100).toFixed(0)}% of the baseline; load average at its end: ${liveLoad}; other work on this machine skews this ratio)`,
-        `  ratio of TPS kept, tandem / native: ${(live.tps / native.tps).toFixed(2)} (goal >= 1.0: the source keeps at least as much of its TPS as with native logical replication)`,
-        `  row changes streamed:             ${events} (${rate(events, workloadEnd - tl)}/s during the run; ${queuedAtEnd - vsn0} queued by its end)`,
-        `  replication lag (${s1.length} samples, 200 ms apart): p50 ${percentile(s1, 50).toFixed(0)} ms, p99 ${percentile(s1, 99).toFixed(0)} ms, max ${Math.max(...s1).toFixed(0)} ms (goal p99 < 300 ms; includes <= 100 ms heartbeat period)`,
-        `    the first ${WARM_MS / 1000} s (both processes had just started; ${startLags.length} samples): p50 ${percentile(startLags, 50).toFixed(0)} ms, p99 ${percentile(startLags, 99).toFixed(0)} ms`,
-        `    from ${WARM_MS / 1000} s on (${steadyLags.length} samples): p50 ${percentile(steadyLags, 50).toFixed(0)} ms, p99 ${percentile(steadyLags, 99).toFixed(0)} ms, max ${Math.max(...steadyLags).toFixed(0)} ms`,
-        `  lag per heartbeat, source commit to applied on the target (${exact.length} heartbeats; native: ${native.exact.length}): p50 ${percentile(exact, 50).toFixed(0)} ms, p99 ${percentile(exact, 99).toFixed(0)} ms, max ${Math.max(...exact).toFixed(0)} ms; native p50 ${percentile(native.exact, 50).toFixed(0)} ms, p99 ${percentile(native.exact, 99).toFixed(0)} ms, max ${Math.max(...native.exact).toFixed(0)} ms`,
-        `  caught up ${secs(catchUpMs)} after the workload ended`,
-        `  source = target after the run:    ${sums.ok ? 'yes (row count + md5 of every table)' : `NO: ${sums.diff}`}`,
-      );
-      report.push(
-        `  CPU during the workload, seconds (per 1,000 row changes the source committed): pgbench / source server, of it its walsender / target server / Tandem = exporter + importer`,
-        ...(baselineCpu ? [`    without replication: ${describeWorkloadCpu(baselineCpu)}`] : []),
-        `    native replication:  ${describeWorkloadCpu(native.cpu)}`,
-        `    Tandem:              ${describeWorkloadCpu(liveCpu)}`,
-      );
-      report.push(`  lag over time (ms; the first 10 samples, then every 5th): ${runLags.filter((_, i) => i < 10 || i % 5 === 0).map((x) => x.toFixed(0)).join(' ')}`);
-      if (process.env.BENCH_LOG_LEVEL === 'debug') report.push(...stageReport(dir, vsn0, WARM_MS, startedAt, DEFAULT_PARALLEL_JOBS));
+      if (rounds.length > 1) report.push('', ...summarizeRounds(rounds));
     }
 
     if (backlog) report.unshift(...backlog.lines);
@@ -266,6 +281,25 @@ async function main(): Promise<void> {
 }
 
 interface BacklogResult { readonly lines: string[] }
+
+/** One live round's figures that the goals are judged on. */
+interface LiveRoundFigures { readonly tpsKept: number; readonly sampledP99: number; readonly exactP99: number; readonly nativeExactP99: number; readonly tandemCpuPer1000: number }
+
+/** The live goals over all rounds: median, then every round's value in the order they ran. */
+function summarizeRounds(rounds: readonly LiveRoundFigures[]): string[] {
+  const line = (name: string, pick: (r: LiveRoundFigures) => number, digits: number, unit: string, goal: string) => {
+    const xs = rounds.map(pick);
+    return `  ${name} median ${percentile(xs, 50).toFixed(digits)}${unit} (rounds: ${xs.map((x) => x.toFixed(digits)).join(', ')})${goal}`;
+  };
+  return [
+    `live, ${rounds.length} rounds (Tandem, then native replication, in turn):`,
+    line('ratio of TPS kept, tandem / native:', (r) => r.tpsKept, 2, '', ' (goal >= 1.0)'),
+    line('replication lag p99 (sampled):     ', (r) => r.sampledP99, 0, ' ms', ' (goal < 300 ms)'),
+    line('lag per heartbeat p99:             ', (r) => r.exactP99, 0, ' ms', ''),
+    line('native lag per heartbeat p99:      ', (r) => r.nativeExactP99, 0, ' ms', ''),
+    line("Tandem's CPU per 1,000 changes:    ", (r) => r.tandemCpuPer1000, 3, ' s', ''),
+  ];
+}
 
 /** A running process's peak resident memory so far (VmHWM), in MB. */
 function peakRssMb(p: Proc): string {
@@ -394,6 +428,7 @@ interface NativeLive { readonly cpu: WorkloadCpu; readonly tps: number; readonly
  */
 async function nativeLive(source: PgServer, target: PgServer, env: Record<string, string>, hbScript: string): Promise<NativeLive> {
   say('live, native: subscription into a copy, then the same workload ...');
+  await target.sql('postgres', 'DROP DATABASE IF EXISTS native_live WITH (FORCE)'); // an earlier round's copy
   await target.createDatabase('native_live');
   await source.sql(DB, `CREATE PUBLICATION native_live_pub FOR TABLE ${TABLES.join(', ')}`);
   await source.sql(DB, "SELECT pg_create_logical_replication_slot('native_live_slot', 'pgoutput')");
@@ -445,9 +480,10 @@ async function nativeLive(source: PgServer, target: PgServer, env: Record<string
  */
 async function logAppliedHeartbeats(target: PgServer, db: string): Promise<void> {
   await target.sql(db, `
-    CREATE TABLE bench_heartbeat_applied (ts timestamptz NOT NULL, applied timestamptz NOT NULL);
-    CREATE FUNCTION bench_heartbeat_log() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+    CREATE TABLE IF NOT EXISTS bench_heartbeat_applied (ts timestamptz NOT NULL, applied timestamptz NOT NULL);
+    CREATE OR REPLACE FUNCTION bench_heartbeat_log() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$
       BEGIN INSERT INTO public.bench_heartbeat_applied VALUES (NEW.ts, clock_timestamp()); RETURN NULL; END $$;
+    DROP TRIGGER IF EXISTS bench_heartbeat_log ON bench_heartbeat;
     CREATE TRIGGER bench_heartbeat_log AFTER INSERT OR UPDATE ON bench_heartbeat FOR EACH ROW EXECUTE FUNCTION bench_heartbeat_log();
     ALTER TABLE bench_heartbeat ENABLE ALWAYS TRIGGER bench_heartbeat_log;`);
 }
