@@ -54,7 +54,10 @@
  *     heartbeat is applied (source commit to applied, without the sampling's heartbeat period).
  *     Then the same workload runs once more with PostgreSQL's own logical replication into a third
  *     database (a subscription; Tandem stopped), sampled the same way: the TPS the source keeps and
- *     the lag with native replication are the baseline of Tandem's.
+ *     the lag with native replication are the baseline of Tandem's. During both workloads the source's
+ *     walsender is sampled every 50 ms (decoding or sending, waiting for WAL, or waiting for the
+ *     consumer to read: whether the consumer back-pressures the source). The Tandem run and the
+ *     native run repeat BENCH_LIVE_ROUNDS times in turn; the report ends with the goals' medians.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -219,6 +222,7 @@ async function main(): Promise<void> {
         const vsn0 = meta.lastVsn();
         await logAppliedHeartbeats(target, 'tandem');
         const sampler = await LagSampler.start(target, 'tandem');
+        const walsender = await WalsenderSampler.start(source);
         say(`live${label}: pgbench -N -c ${CLIENTS} -T ${DURATION} with Tandem exporting and importing ...`);
         const tl = now();
         const startedAt = Date.now();
@@ -228,6 +232,7 @@ async function main(): Promise<void> {
         const startLags = sampler.lags(startedAt, startedAt + WARM_MS);
         const steadyLags = sampler.lags(startedAt + WARM_MS, Date.now());
         const liveLoad = loadAvg();
+        const walsenderStates = await walsender.stop();
         const queuedAtEnd = meta.lastVsn();
         await waitCaughtUp(meta, [ex, im], 300_000);
         const catchUpMs = now() - workloadEnd;
@@ -257,6 +262,7 @@ async function main(): Promise<void> {
           `    the first ${WARM_MS / 1000} s (both processes had just started; ${startLags.length} samples): p50 ${percentile(startLags, 50).toFixed(0)} ms, p99 ${percentile(startLags, 99).toFixed(0)} ms`,
           `    from ${WARM_MS / 1000} s on (${steadyLags.length} samples): p50 ${percentile(steadyLags, 50).toFixed(0)} ms, p99 ${percentile(steadyLags, 99).toFixed(0)} ms, max ${Math.max(...steadyLags).toFixed(0)} ms`,
           `  lag per heartbeat, source commit to applied on the target (${exact.length} heartbeats; native: ${native.exact.length}): p50 ${percentile(exact, 50).toFixed(0)} ms, p99 ${percentile(exact, 99).toFixed(0)} ms, max ${Math.max(...exact).toFixed(0)} ms; native p50 ${percentile(native.exact, 50).toFixed(0)} ms, p99 ${percentile(native.exact, 99).toFixed(0)} ms, max ${Math.max(...native.exact).toFixed(0)} ms`,
+          `  the source's walsender during the workload (pg_stat_activity every 50 ms): Tandem's: ${walsenderStates}; native's: ${native.walsender}`,
           `  caught up ${secs(catchUpMs)} after the workload ended`,
           `  source = target after the run:    ${sums.ok ? 'yes (row count + md5 of every table)' : `NO: ${sums.diff}`}`,
         );
@@ -419,7 +425,7 @@ async function backlogDrain(source: PgServer, target: PgServer, env: Record<stri
   };
 }
 
-interface NativeLive { readonly cpu: WorkloadCpu; readonly tps: number; readonly lags: number[]; readonly steady: number[]; readonly exact: number[]; readonly load: string; readonly equal: boolean; readonly diff: string }
+interface NativeLive { readonly cpu: WorkloadCpu; readonly walsender: string; readonly tps: number; readonly lags: number[]; readonly steady: number[]; readonly exact: number[]; readonly load: string; readonly equal: boolean; readonly diff: string }
 
 /**
  * The live workload with PostgreSQL's own logical replication into database native_live (slot
@@ -444,8 +450,10 @@ async function nativeLive(source: PgServer, target: PgServer, env: Record<string
   await source.sql(DB, 'UPDATE bench_heartbeat SET ts = clock_timestamp() WHERE id = 1');
   await sleep(1000);
   const sampler = await LagSampler.start(target, 'native_live');
+  const walsenderSampler = await WalsenderSampler.start(source);
   const startedAt = Date.now();
   const live = await liveWorkload(source, hbScript);
+  const walsender = await walsenderSampler.stop();
   const lags = sampler.lags(startedAt, Date.now());
   const steady = sampler.lags(startedAt + WARM_MS, Date.now());
   const load = loadAvg();
@@ -466,7 +474,7 @@ async function nativeLive(source: PgServer, target: PgServer, env: Record<string
   await source.sql(DB, 'DROP PUBLICATION native_live_pub');
   await vacuum(source, DB);
   say(`  ${live.tps.toFixed(0)} tps; lag p50 ${percentile(lags, 50).toFixed(0)} ms, p99 ${percentile(lags, 99).toFixed(0)} ms`);
-  return { tps: live.tps, cpu, lags, steady, exact, load, equal: sums.ok, diff: sums.diff };
+  return { tps: live.tps, cpu, walsender, lags, steady, exact, load, equal: sums.ok, diff: sums.diff };
 }
 
 /**
@@ -533,6 +541,47 @@ class LagSampler {
   async stop(): Promise<void> {
     this.sampling = false;
     await this.loop;
+  }
+}
+
+/**
+ * Every 50 ms, what the source's walsenders are doing (pg_stat_activity's wait event): decoding or
+ * sending (no wait event: on a core or waiting for one), waiting for new WAL (caught up), or waiting
+ * for the client to read what it sent (`WalSenderWriteData`: the consumer is back-pressuring the
+ * source). Tells whether a heartbeat's delay before it reaches the consumer is the consumer's doing.
+ */
+class WalsenderSampler {
+  private readonly counts = new Map<string, number>();
+  private sampling = true;
+  private loop: Promise<void> = Promise.resolve();
+
+  static async start(source: PgServer): Promise<WalsenderSampler> {
+    const s = new WalsenderSampler();
+    const client = await source.client('postgres');
+    s.loop = (async () => {
+      try {
+        while (s.sampling) {
+          const r = await client.query("SELECT coalesce(wait_event, '') AS w FROM pg_stat_activity WHERE backend_type = 'walsender'");
+          for (const row of r.rows) s.counts.set(row.w, (s.counts.get(row.w) ?? 0) + 1);
+          await sleep(50);
+        }
+      } finally {
+        await client.end();
+      }
+    })();
+    return s;
+  }
+
+  async stop(): Promise<string> {
+    this.sampling = false;
+    await this.loop;
+    const total = [...this.counts.values()].reduce((a, b) => a + b, 0);
+    if (total === 0) return 'no samples';
+    const share = (n: number) => `${((n / total) * 100).toFixed(1)}%`;
+    const named = new Set(['', 'WalSenderWaitForWAL', 'WalSenderWriteData']);
+    const other = [...this.counts].filter(([w]) => !named.has(w)).reduce((a, [, n]) => a + n, 0);
+    return `decoding or sending ${share(this.counts.get('') ?? 0)}, waiting for WAL ${share(this.counts.get('WalSenderWaitForWAL') ?? 0)}, `
+      + `waiting for the consumer to read ${share(this.counts.get('WalSenderWriteData') ?? 0)}, other ${share(other)} (${total} samples)`;
   }
 }
 
