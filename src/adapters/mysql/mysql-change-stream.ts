@@ -66,12 +66,16 @@ export class MySqlChangeStream implements ChangeStream {
   private stopped = false;
   private capture: BinlogCapture | undefined;
   private running: Promise<void> | undefined;
+  /** The server's clock minus this process's, read when the stream starts (undefined: not known). */
+  private clockOffsetMs: number | undefined;
 
   constructor(private readonly db: DbConfig, private readonly from: string, private readonly scope: StreamScope) {}
 
   /** Reads the catalog (a wrong password fails here) and starts reading the binlog in the background. */
   async start(): Promise<void> {
     const options = await binlogCaptureOptions(this.db, this.scope, 'stream');
+    // Without the server's clock the exporter judges groups by size alone, as before it was read.
+    this.clockOffsetMs = await serverClockOffsetMs(this.db).catch(() => undefined);
     if (this.stopped) return;
     const capture = BinlogCapture.start(options, this.from);
     this.capture = capture;
@@ -87,7 +91,7 @@ export class MySqlChangeStream implements ChangeStream {
   }
 
   private captured(tx: AssembledTransaction): CapturedTransaction {
-    const c = capturedTransaction(tx, this.scope.streamId);
+    const c = this.withAge(capturedTransaction(tx, this.scope.streamId), tx.timestamp);
     if (c.continues) {
       if (c.markers.length === 0) return c;
       this.partMarkers.push(...c.markers);
@@ -97,6 +101,16 @@ export class MySqlChangeStream implements ChangeStream {
     const markers = [...this.partMarkers, ...c.markers];
     this.partMarkers = [];
     return { ...c, markers };
+  }
+
+  /**
+   * `sourceBehindMs`: how long ago, by the server's clock, the transaction committed, as a lower
+   * bound. The binlog stamps events in whole seconds (the commit happened within the second after
+   * `timestamp`), so a second is taken off: a live transaction is never taken for an old one.
+   */
+  private withAge(c: CapturedTransaction, timestamp: number): CapturedTransaction {
+    if (this.clockOffsetMs === undefined) return c;
+    return { ...c, sourceBehindMs: commitAgeLowerBoundMs(Date.now() + this.clockOffsetMs, timestamp) };
   }
 
   private finish(error: unknown): void {
@@ -132,4 +146,27 @@ export class MySqlChangeStream implements ChangeStream {
     await this.running?.catch(() => {});
     this.buffer.end();
   }
+}
+
+/**
+ * A lower bound of how long before `serverNowMs` a transaction whose binlog events carry `timestamp`
+ * (whole seconds since the epoch, the server's clock) committed: the commit happened within the
+ * second after `timestamp`. (MySQL stamps an event with the start of the statement that wrote it; an
+ * autocommitted statement that ran long is therefore taken for older than it is: its group may then
+ * be gathered as a backlog's, for at most 100 ms.)
+ */
+export function commitAgeLowerBoundMs(serverNowMs: number, timestamp: number): number {
+  return Math.max(0, serverNowMs - (timestamp + 1) * 1000);
+}
+
+/** The server's clock minus this process's (milliseconds), from one query: each side's reading taken halfway through the round trip. */
+async function serverClockOffsetMs(db: DbConfig): Promise<number> {
+  return withMySql(db, async ({ connection }) => {
+    const sent = Date.now();
+    const [rows] = await connection.query('SELECT UNIX_TIMESTAMP(NOW(6)) AS now_s');
+    const received = Date.now();
+    const serverMs = Number((rows as { now_s: string | number }[])[0]!.now_s) * 1000;
+    if (!Number.isFinite(serverMs)) throw new Error(`the server's clock read as ${String((rows as unknown[])[0])}`);
+    return serverMs - (sent + received) / 2;
+  });
 }

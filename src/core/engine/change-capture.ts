@@ -52,11 +52,12 @@ export interface CapturedTransaction {
   readonly continues?: true;
   /**
    * How long after its commit the source sent this transaction, by the source's own clock
-   * (milliseconds; PostgreSQL: the XLogData's send time against the Commit's commit time). A stream
-   * working through a backlog sends transactions seconds or hours old; a live one, a few
-   * milliseconds. The exporter only groups a live stream's transactions briefly (`groupStep`).
-   * Undefined when the engine cannot tell (MySQL's binlog has whole-second event times and no send
-   * time; Oracle): the exporter then judges by the group's size alone.
+   * (milliseconds; PostgreSQL: the XLogData's send time against the Commit's commit time; MySQL: a
+   * lower bound, the binlog's whole-second event time against the server's clock read when the
+   * stream started). A stream working through a backlog sends transactions seconds or hours old; a
+   * live one, a few milliseconds. The exporter only groups a live stream's transactions briefly
+   * (`groupStep`). Undefined when the engine cannot tell (Oracle): the exporter then judges by the
+   * group's size alone.
    */
   readonly sourceBehindMs?: number;
 }

@@ -244,3 +244,48 @@ test('two migrations from one server: one stream\'s preparation, markers and dro
   assert.equal(await a.drop(), true);
   assert.equal(await a.exists(), false);
 });
+
+test('change capture: each transaction tells at least how long ago it committed (sourceBehindMs: the binlog\'s second against the server\'s clock): a backlog\'s old, a live one\'s fresh', async () => {
+  await maria.sql('shop', 'CREATE TABLE aged (id int NOT NULL PRIMARY KEY, t text)');
+  const capture = engine.changeCapture(db, { id: '3c1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b', side: 'source' });
+  await capture.prepare([{ schema: 'public', name: 'aged' }]);
+  const { startPosition } = await capture.createWithoutSnapshot();
+  const catalog = await engine.openCatalog(db);
+  const tables = (await catalog.listTables(['public'])).filter((t) => t.name === 'aged');
+  await catalog.close();
+  // Committed well before the stream opens.
+  const beforeOld = Date.now();
+  await maria.sql('shop', "INSERT INTO aged VALUES (1, 'old')");
+  const committedOld = Date.now();
+  await new Promise((r) => setTimeout(r, 2500));
+  const opened = Date.now();
+  const stream = capture.open(startPosition, tables);
+  await stream.start();
+  try {
+    const txs = stream.transactions();
+    const nextWithRows = async () => {
+      for (;;) {
+        const next = await txs.next();
+        assert.ok(!next.done, 'the stream ended');
+        if (next.value.events.length > 0) return next.value;
+      }
+    };
+    const old = await nextWithRows();
+    const receivedOld = Date.now();
+    const beforeLive = Date.now();
+    await maria.sql('shop', "INSERT INTO aged VALUES (2, 'live')");
+    const live = await nextWithRows();
+    const receivedLive = Date.now();
+    assert.deepEqual([old.events[0]!.key, live.events[0]!.key], [{ id: '1' }, { id: '2' }]);
+    // Same machine, same clock (5 ms for reading it): a lower bound, never more than the time from
+    // before the commit to its arrival here, and at most the binlog's one second less than the real
+    // age (it committed before committedOld and arrived after the stream opened).
+    assert.ok(old.sourceBehindMs! <= receivedOld - beforeOld + 5, `old: ${old.sourceBehindMs} ms, at most ${receivedOld - beforeOld} ms`);
+    assert.ok(old.sourceBehindMs! >= opened - committedOld - 1000 - 5, `old: ${old.sourceBehindMs} ms, opened ${opened - committedOld} ms after its commit`);
+    assert.ok(live.sourceBehindMs! >= 0 && live.sourceBehindMs! <= receivedLive - beforeLive + 5, `live: ${live.sourceBehindMs} ms, at most ${receivedLive - beforeLive} ms`);
+  } finally {
+    await stream.stop();
+    await capture.drop();
+    await maria.sql('shop', 'DROP TABLE aged');
+  }
+});

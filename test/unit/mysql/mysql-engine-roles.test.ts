@@ -6,6 +6,7 @@ import type { DbConfig } from '../../../src/core/db-config.js';
 import { checkMySqlConfig, mysqlTargetSchemaOf, namesMySqlSchema } from '../../../src/adapters/mysql/mysql-config.js';
 import { describeMySqlPosition, mysqlStreamLabels, snapshotStartPosition } from '../../../src/adapters/mysql/mysql-change-capture.js';
 import { MARKER_EVENT_SCHEMA, markersOf, mysqlStreamId } from '../../../src/adapters/mysql/capture/marker-table.js';
+import { commitAgeLowerBoundMs } from '../../../src/adapters/mysql/mysql-change-stream.js';
 import { captureFindings, cascadeFinding, characterSetFinding, nonTransactionalFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
 import { activeTriggers, createTriggersScript, dropTriggersScript, notRestoredGuard } from '../../../src/adapters/mysql/mysql-write-guard.js';
 import type { UnnumberedChangeEvent } from '../../../src/core/change-event.js';
@@ -131,4 +132,13 @@ test('a live export warns, for a fall-back, about text columns whose character s
   assert.match(f.message, /^shop: 3 column\(s\) in a character set that stores fewer characters than the target \(UTF-8\): people\.name \(latin1\), people\.bio \(utf8mb3\), codes\.c \(ascii\)\. If the migration falls back, .* stops the fall-back at that change until the column is converted on the source \(ALTER TABLE … MODIFY … CHARACTER SET utf8mb4; then rerun import data to source\)/);
   const many = characterSetFinding([table('wide', Array.from({ length: 25 }, (_, i) => [`c${i}`, 'latin1'] as [string, string]))], 'shop')!;
   assert.match(many.message, /25 column\(s\) .*wide\.c19 \(latin1\) and 5 more\./);
+});
+
+test('a binlog transaction\'s age is a lower bound: its whole-second time means it committed within the second after it', () => {
+  // Stamped second 100: committed between 100.000 and 100.999 s.
+  assert.equal(commitAgeLowerBoundMs(100_400, 100), 0, 'within its own second: maybe just now');
+  assert.equal(commitAgeLowerBoundMs(101_000, 100), 0);
+  assert.equal(commitAgeLowerBoundMs(101_250, 100), 250, 'at least 0.25 s old (at most 1.25 s)');
+  assert.equal(commitAgeLowerBoundMs(3_600_000 + 100_000, 100), 3_599_000, 'an hour-old backlog');
+  assert.equal(commitAgeLowerBoundMs(99_000, 100), 0, 'a server clock read behind the binlog (a clock step): not negative');
 });
