@@ -19,6 +19,13 @@
  *      sentinel is on the target.
  *   3. a second backlog of the same size, then both started together, as a user runs them; time
  *      until the importer has applied all of it (the goal's figure).
+ *   4. live (BENCH_LIVE_S seconds, default 20; 0 skips it): the same transactions from BENCH_LIVE_CLIENTS
+ *      sessions (default 2) at BENCH_LIVE_RATE transactions/s in all (default 5000, 10,000 row events/s; 0:
+ *      as fast as they go) for that long, first with nothing reading the binlog (the source's own rate),
+ *      then with export and import running, plus a heartbeat row updated every 100 ms. An ALWAYS trigger
+ *      on the target logs when each heartbeat is applied (created once the importer runs: the importer
+ *      refuses to start beside a trigger that fires for its rows), so each heartbeat's lag is the
+ *      target's clock at apply minus the source's at its UPDATE (one machine, one clock).
  * `tandem compare` then proves source and target equal (count and checksum of every table over
  * canonical values).
  */
@@ -28,12 +35,16 @@ import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../test/helpers/mariadb-server.js';
 import { startPg15 } from '../../test/helpers/pg-server.js';
 import { targetFlags } from '../../test/helpers/cli.js';
-import { Cleanup, MetaView, type Proc, loadAvg, now, rate, removeDir, runTandem, secs, sleep, startTandem, waitFor, cpuProfileArgs } from '../cdc/common.js';
+import { Cleanup, MetaView, type Proc, loadAvg, now, percentile, rate, removeDir, runTandem, secs, sleep, startTandem, waitFor, cpuProfileArgs } from '../cdc/common.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 500_000);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 const DB = 'bench';
 const SENTINEL = '2001-02-03 04:05:06.000000';
+const LIVE_S = Number(process.env.BENCH_LIVE_S ?? 20);
+const LIVE_CLIENTS = Number(process.env.BENCH_LIVE_CLIENTS ?? 2);
+/** Transactions per second of all live sessions together (2 row events each); 0: as fast as they go. */
+const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE ?? 5000);
 
 const say = (s: string) => {
   process.stdout.write(`${s}\n`);
@@ -67,6 +78,36 @@ function treeCpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+interface LiveResult { readonly alone: number; readonly withTandem: number; readonly lags: number[]; readonly events: number; readonly cpu: number[] }
+
+/**
+ * LIVE_CLIENTS sessions run live_load for LIVE_S seconds (with `heartbeat`, one more updates the
+ * heartbeat row every 100 ms meanwhile); returns the transactions the sessions committed.
+ */
+async function liveLoad(source: MariaDbServer, heartbeat = false): Promise<number> {
+  const before = Number((await source.sql(DB, 'SELECT COUNT(*) AS n FROM history'))[0].n);
+  let beating = heartbeat;
+  const beat = heartbeat ? (async () => {
+    const c = await source.connect(DB);
+    try {
+      await c.query("SET time_zone = '+00:00'");
+      while (beating) {
+        await c.query('UPDATE heartbeat SET ts = NOW(6) WHERE id = 1');
+        await sleep(100);
+      }
+    } finally {
+      await c.end();
+    }
+  })() : Promise.resolve();
+  try {
+    await Promise.all(Array.from({ length: LIVE_CLIENTS }, () => source.sql(DB, 'CALL live_load(?, ?)', [LIVE_S, LIVE_RATE / LIVE_CLIENTS])));
+  } finally {
+    beating = false;
+    await beat;
+  }
+  return Number((await source.sql(DB, 'SELECT COUNT(*) AS n FROM history'))[0].n) - before;
 }
 
 function mysqlSourceFlags(s: MariaDbServer, db: string): string[] {
@@ -105,6 +146,28 @@ async function main(): Promise<void> {
           INSERT INTO history (aid, delta, mtime) VALUES (a, d, NOW(6));
           COMMIT;
           SET i = i + 1;
+        END WHILE;
+      END;
+      CREATE PROCEDURE live_load(seconds int, per_second double)
+      BEGIN
+        DECLARE a int;
+        DECLARE d int;
+        DECLARE i int DEFAULT 0;
+        DECLARE ahead double;
+        DECLARE started datetime(6) DEFAULT SYSDATE(6);
+        DECLARE stop_at datetime(6) DEFAULT started + INTERVAL seconds SECOND;
+        WHILE SYSDATE(6) < stop_at DO
+          SET a = 1 + FLOOR(RAND() * ${ACCOUNTS}), d = 1 + FLOOR(RAND() * 5000);
+          START TRANSACTION;
+          UPDATE accounts SET abalance = abalance + d WHERE aid = a;
+          INSERT INTO history (aid, delta, mtime) VALUES (a, d, NOW(6));
+          COMMIT;
+          SET i = i + 1;
+          -- Throttled (per_second > 0): every 10 transactions, wait until the schedule catches up.
+          IF per_second > 0 AND i % 10 = 0 THEN
+            SET ahead = i / per_second - TIMESTAMPDIFF(MICROSECOND, started, SYSDATE(6)) / 1000000;
+            IF ahead > 0 THEN DO SLEEP(ahead); END IF;
+          END IF;
         END WHILE;
       END`);
 
@@ -217,6 +280,53 @@ async function main(): Promise<void> {
     await Promise.all([ex.stop(), im.stop()]);
     say(`  drained in ${secs(togetherMs)}`);
 
+    let live: LiveResult | undefined;
+    if (LIVE_S > 0) {
+      say(`live: ${LIVE_CLIENTS} sessions for ${LIVE_S} s${LIVE_RATE > 0 ? ` at ${LIVE_RATE} transactions/s` : ''} with nothing reading the binlog ...`);
+      const alone = await liveLoad(source);
+      say(`  ${rate(alone, LIVE_S * 1000)} transactions/s`);
+      say('live: export and import started, waiting until caught up ...');
+      ex = exporter();
+      im = importer();
+      const quiet = meta.lastVsn();
+      await waitFor('the importer to catch up', () => {
+        if (!ex.running || !im.running) throw new Error(`a tandem process ended early\n${ex.tail()}\n${im.tail()}`);
+        return meta.step('import_changes') === 'IN_PROGRESS' && meta.appliedVsn('target') >= quiet && meta.lastVsn() === quiet;
+      }, 120_000, 50, () => `${ex.tail()}\n${im.tail()}`);
+      // One heartbeat through: the importer has then checked the target's triggers and writes.
+      const probe = '2003-04-05 06:07:08.000000';
+      await source.sql(DB, `UPDATE heartbeat SET ts = '${probe}' WHERE id = 1`);
+      await waitFor('the importer to apply a first heartbeat', async () => {
+        if (!ex.running || !im.running) throw new Error(`a tandem process ended early\n${ex.tail()}\n${im.tail()}`);
+        return (await target.sql('tandem', `SELECT ts = '${probe}'::timestamp AS done FROM public.heartbeat WHERE id = 1`))[0]?.done === true;
+      }, 120_000, 25, () => `${ex.tail()}\n${im.tail()}`);
+      await target.sql('tandem', `
+        CREATE TABLE heartbeat_applied (ts timestamp NOT NULL, applied timestamptz NOT NULL);
+        CREATE FUNCTION heartbeat_log() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+          BEGIN INSERT INTO public.heartbeat_applied VALUES (NEW.ts, clock_timestamp()); RETURN NULL; END $$;
+        CREATE TRIGGER heartbeat_log AFTER UPDATE ON public.heartbeat FOR EACH ROW EXECUTE FUNCTION heartbeat_log();
+        ALTER TABLE public.heartbeat ENABLE ALWAYS TRIGGER heartbeat_log;`);
+      say(`live: ${LIVE_CLIENTS} sessions for ${LIVE_S} s with export and import running, heartbeat every 100 ms ...`);
+      const vsnLive = meta.lastVsn();
+      const startedAt = Date.now();
+      const cpu0 = [cpuSeconds(ex.child.pid), cpuSeconds(im.child.pid)];
+      const withTandem = await liveLoad(source, true);
+      const cpu1 = [cpuSeconds(ex.child.pid) - cpu0[0]!, cpuSeconds(im.child.pid) - cpu0[1]!];
+      await source.sql(DB, `UPDATE heartbeat SET ts = '${SENTINEL}' WHERE id = 1`);
+      await waitFor('the live run to be applied', async () => {
+        if (!ex.running || !im.running) throw new Error(`a tandem process ended early\n${ex.tail()}\n${im.tail()}`);
+        return (await target.sql('tandem', `SELECT ts = '${SENTINEL}'::timestamp AS done FROM public.heartbeat WHERE id = 1`))[0]?.done === true;
+      }, 300_000, 25, () => `${ex.tail()}\n${im.tail()}`);
+      const events = meta.lastVsn() - vsnLive;
+      // ts is the source's NOW(6) in UTC (the heartbeat session's time zone), a timestamp without time zone.
+      const rows = await target.sql('tandem', `SELECT extract(epoch FROM applied) * 1000 - extract(epoch FROM ts) * 1000 AS lag
+        FROM public.heartbeat_applied WHERE ts <> '${SENTINEL}'::timestamp AND ts >= to_timestamp(${startedAt / 1000}) AT TIME ZONE 'UTC'`);
+      await target.sql('tandem', 'DROP TRIGGER heartbeat_log ON public.heartbeat');
+      await Promise.all([ex.stop(), im.stop()]);
+      live = { alone, withTandem, lags: rows.map((r) => Number(r.lag)), events, cpu: cpu1 };
+      say(`  ${rate(withTandem, LIVE_S * 1000)} transactions/s; ${live.lags.length} heartbeats applied`);
+    }
+
     say('tandem compare ...');
     const cmp = await runTandem(['compare', '--export-dir', dir], env);
     const verdict = cmp.out.trim().split('\n').pop() ?? '';
@@ -236,6 +346,12 @@ async function main(): Promise<void> {
     const us = (cpu: number) => `${(cpu / changes * 1e6).toFixed(1)} µs`;
     say(`CPU per event, together: export ${us(togetherCpu[0]!)}, import ${us(togetherCpu[1]!)}, MariaDB ${us(togetherCpu[2]!)}, PostgreSQL ${us(togetherCpu[3]!)} (2 cores = ${(2e6 / 50_000).toFixed(0)} µs per event at 50,000/s)`);
     say(`drain rate (together) / source write rate:   ${(togetherRate / ((changes - 1) / (sourceMs / 1000))).toFixed(2)}x`);
+    if (live) {
+      const pct = (q: number) => percentile(live!.lags, q).toFixed(0);
+      say(`live, ${LIVE_CLIENTS} sessions for ${LIVE_S} s${LIVE_RATE > 0 ? ` at ${LIVE_RATE} transactions/s in all (BENCH_LIVE_RATE)` : ', unthrottled'}: the source wrote ${rate(live.alone, LIVE_S * 1000)} transactions/s alone, ${rate(live.withTandem, LIVE_S * 1000)}/s while Tandem streamed (${((live.withTandem / live.alone) * 100).toFixed(0)}% kept)`);
+      say(`  lag per heartbeat, source UPDATE to applied on the target (${live.lags.length} heartbeats): p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${Math.max(...live.lags).toFixed(0)} ms`);
+      say(`  CPU per event: export ${(live.cpu[0]! / Math.max(1, live.events) * 1e6).toFixed(1)} µs, import ${(live.cpu[1]! / Math.max(1, live.events) * 1e6).toFixed(1)} µs (${live.events} events)`);
+    }
   } finally {
     await cleanup.run();
   }
