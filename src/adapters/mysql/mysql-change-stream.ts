@@ -106,7 +106,8 @@ export class MySqlChangeStream implements ChangeStream {
   /**
    * `sourceBehindMs`: how long ago, by the server's clock, the transaction committed, as a lower
    * bound. The binlog stamps events in whole seconds (the commit happened within the second after
-   * `timestamp`), so a second is taken off: a live transaction is never taken for an old one.
+   * `timestamp`), so a second is taken off: a live transaction is not taken for an old one (but
+   * see `commitAgeLowerBoundMs` on long statements).
    */
   private withAge(c: CapturedTransaction, timestamp: number): CapturedTransaction {
     if (this.clockOffsetMs === undefined) return c;
