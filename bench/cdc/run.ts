@@ -60,6 +60,7 @@
  *     native run repeat BENCH_LIVE_ROUNDS times in turn; the report ends with the goals' medians.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
@@ -69,7 +70,7 @@ import { stageReport } from './stages.js';
 import { tableChecksums } from '../../test/helpers/table-checksum.js';
 import { cpuBetween, postmasterPid, processCpuS, readCpu, type CpuReading } from '../offline/cpu-meter.js';
 import {
-  Cleanup, MetaView, PG_DUMP, PSQL, type Proc, loadAvg, now, percentile, pgbench, pgbenchResult, rate, removeDir, runTandem, secs, sh,
+  Cleanup, MetaView, PG_DUMP, PSQL, type Proc, appliedLags, loadAvg, logAppliedHeartbeats, now, percentile, pgbench, pgbenchResult, rate, removeDir, runTandem, secs, sh,
   sleep, startTandem, waitFor, cpuProfileArgs,
 } from './common.js';
 
@@ -220,7 +221,7 @@ async function main(): Promise<void> {
         await source.sql(DB, 'UPDATE bench_heartbeat SET ts = clock_timestamp() WHERE id = 1');
         await waitCaughtUp(meta, [ex, im], 60_000);
         const vsn0 = meta.lastVsn();
-        await logAppliedHeartbeats(target, 'tandem');
+        await logAppliedHeartbeats(target, 'tandem', 'bench_heartbeat', 'timestamptz');
         const sampler = await LagSampler.start(target, 'tandem');
         const walsender = await WalsenderSampler.start(source);
         say(`live${label}: pgbench -N -c ${CLIENTS} -T ${DURATION} with Tandem exporting and importing ...`);
@@ -238,7 +239,7 @@ async function main(): Promise<void> {
         const catchUpMs = now() - workloadEnd;
         const liveCpu = await live.cpu();
         await sampler.stop();
-        const exact = await appliedLags(target, 'tandem', startedAt, startedAt + DURATION * 1000);
+        const exact = await appliedLags(target, 'tandem', 'bench_heartbeat', startedAt, startedAt + DURATION * 1000);
         const events = meta.lastVsn() - vsn0;
         await Promise.all([ex.stop(), im.stop()]);
         const sums = await compareAll(source, target, ['tandem']);
@@ -442,7 +443,7 @@ async function nativeLive(source: PgServer, target: PgServer, env: Record<string
     `PGPASSWORD=${target.password} ${PSQL} -X -q -v ON_ERROR_STOP=1 -h ${target.host} -p ${target.port} -U postgres -d native_live`, env);
   await target.sql('native_live', `CREATE SUBSCRIPTION native_live_sub CONNECTION 'host=${source.host} port=${source.port} user=postgres password=${source.password} dbname=${DB}'
     PUBLICATION native_live_pub WITH (copy_data = false, create_slot = false, slot_name = 'native_live_slot')`);
-  await logAppliedHeartbeats(target, 'native_live');
+  await logAppliedHeartbeats(target, 'native_live', 'bench_heartbeat', 'timestamptz');
   await vacuum(target, 'native_live');
   await vacuum(source, DB);
   await waitFor('the native subscription to stream', async () =>
@@ -463,7 +464,7 @@ async function nativeLive(source: PgServer, target: PgServer, env: Record<string
   await waitFor('the native subscriber to catch up', async () =>
     (await target.sql('native_live', `SELECT ts = '${sentinel}'::timestamptz AS done FROM bench_heartbeat WHERE id = 1`))[0].done === true, 300_000, 25);
   await sampler.stop();
-  const exact = await appliedLags(target, 'native_live', startedAt, startedAt + DURATION * 1000);
+  const exact = await appliedLags(target, 'native_live', 'bench_heartbeat', startedAt, startedAt + DURATION * 1000);
   const sums = await compareAll(source, target, ['native_live']);
   await target.sql('native_live', 'ALTER SUBSCRIPTION native_live_sub DISABLE');
   await target.sql('native_live', 'ALTER SUBSCRIPTION native_live_sub SET (slot_name = NONE)');
@@ -477,31 +478,6 @@ async function nativeLive(source: PgServer, target: PgServer, env: Record<string
   return { tps: live.tps, cpu, walsender, lags, steady, exact, load, equal: sums.ok, diff: sums.diff };
 }
 
-/**
- * The exact lag of every heartbeat, which the sampled age (LagSampler) overstates by up to the
- * heartbeat's period: an ALWAYS trigger on the target's bench_heartbeat (it fires for replicated
- * rows too: Tandem's importer and PostgreSQL's apply worker both write as `replica`) logs each
- * applied heartbeat's source timestamp with the target's clock_timestamp() (one machine, one clock).
- * The row is logged when its statement runs, just before its transaction commits: Tandem sends a
- * batch's COMMIT in the same round trip, the apply worker commits at the source transaction's end.
- * (The function names its table in full: the apply worker runs with an empty search_path.)
- */
-async function logAppliedHeartbeats(target: PgServer, db: string): Promise<void> {
-  await target.sql(db, `
-    CREATE TABLE IF NOT EXISTS bench_heartbeat_applied (ts timestamptz NOT NULL, applied timestamptz NOT NULL);
-    CREATE OR REPLACE FUNCTION bench_heartbeat_log() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$
-      BEGIN INSERT INTO public.bench_heartbeat_applied VALUES (NEW.ts, clock_timestamp()); RETURN NULL; END $$;
-    DROP TRIGGER IF EXISTS bench_heartbeat_log ON bench_heartbeat;
-    CREATE TRIGGER bench_heartbeat_log AFTER INSERT OR UPDATE ON bench_heartbeat FOR EACH ROW EXECUTE FUNCTION bench_heartbeat_log();
-    ALTER TABLE bench_heartbeat ENABLE ALWAYS TRIGGER bench_heartbeat_log;`);
-}
-
-/** Applied minus committed (ms) of the heartbeats written from `fromMs` to `toMs` (epoch ms). */
-async function appliedLags(target: PgServer, db: string, fromMs: number, toMs: number): Promise<number[]> {
-  const rows = await target.sql(db, 'SELECT extract(epoch FROM ts) * 1000 AS ts, extract(epoch FROM applied) * 1000 AS applied FROM bench_heartbeat_applied');
-  return rows.map((r) => ({ ts: Number(r.ts), applied: Number(r.applied) }))
-    .filter((r) => r.ts >= fromMs && r.ts <= toMs).map((r) => r.applied - r.ts);
-}
 
 /**
  * Every 200 ms, the age of the newest applied heartbeat in one target database. Until the first
@@ -513,23 +489,14 @@ async function appliedLags(target: PgServer, db: string, fromMs: number, toMs: n
 class LagSampler {
   /** Sample time and the applied heartbeat's timestamp, both epoch ms by the server's clock. */
   private readonly samples: { at: number; ts: number }[] = [];
-  private sampling = true;
-  private loop: Promise<void> = Promise.resolve();
+  private stopPolling: () => Promise<void> = async () => {};
 
   static async start(target: PgServer, db: string): Promise<LagSampler> {
     const s = new LagSampler();
-    const client = await target.client(db);
-    s.loop = (async () => {
-      try {
-        while (s.sampling) {
-          const r = await client.query('SELECT extract(epoch FROM clock_timestamp()) * 1000 AS at, extract(epoch FROM ts) * 1000 AS ts FROM bench_heartbeat WHERE id = 1');
-          s.samples.push({ at: Number(r.rows[0].at), ts: Number(r.rows[0].ts) });
-          await sleep(200);
-        }
-      } finally {
-        await client.end();
-      }
-    })();
+    s.stopPolling = await pollEvery(await target.client(db), 200, async (client) => {
+      const r = await client.query('SELECT extract(epoch FROM clock_timestamp()) * 1000 AS at, extract(epoch FROM ts) * 1000 AS ts FROM bench_heartbeat WHERE id = 1');
+      s.samples.push({ at: Number(r.rows[0].at), ts: Number(r.rows[0].ts) });
+    });
     return s;
   }
 
@@ -539,9 +506,27 @@ class LagSampler {
   }
 
   async stop(): Promise<void> {
-    this.sampling = false;
-    await this.loop;
+    await this.stopPolling();
   }
+}
+
+/** Runs `step` on `client` every `everyMs` until the returned function is called; that waits for the last step and ends the client. */
+async function pollEvery(client: pg.Client, everyMs: number, step: (client: pg.Client) => Promise<void>): Promise<() => Promise<void>> {
+  let polling = true;
+  const loop = (async () => {
+    try {
+      while (polling) {
+        await step(client);
+        await sleep(everyMs);
+      }
+    } finally {
+      await client.end();
+    }
+  })();
+  return async () => {
+    polling = false;
+    await loop;
+  };
 }
 
 /**
@@ -552,29 +537,19 @@ class LagSampler {
  */
 class WalsenderSampler {
   private readonly counts = new Map<string, number>();
-  private sampling = true;
-  private loop: Promise<void> = Promise.resolve();
+  private stopPolling: () => Promise<void> = async () => {};
 
   static async start(source: PgServer): Promise<WalsenderSampler> {
     const s = new WalsenderSampler();
-    const client = await source.client('postgres');
-    s.loop = (async () => {
-      try {
-        while (s.sampling) {
-          const r = await client.query("SELECT coalesce(wait_event, '') AS w FROM pg_stat_activity WHERE backend_type = 'walsender'");
-          for (const row of r.rows) s.counts.set(row.w, (s.counts.get(row.w) ?? 0) + 1);
-          await sleep(50);
-        }
-      } finally {
-        await client.end();
-      }
-    })();
+    s.stopPolling = await pollEvery(await source.client('postgres'), 50, async (client) => {
+      const r = await client.query("SELECT coalesce(wait_event, '') AS w FROM pg_stat_activity WHERE backend_type = 'walsender'");
+      for (const row of r.rows) s.counts.set(row.w, (s.counts.get(row.w) ?? 0) + 1);
+    });
     return s;
   }
 
   async stop(): Promise<string> {
-    this.sampling = false;
-    await this.loop;
+    await this.stopPolling();
     const total = [...this.counts.values()].reduce((a, b) => a + b, 0);
     if (total === 0) return 'no samples';
     const share = (n: number) => `${((n / total) * 100).toFixed(1)}%`;

@@ -35,7 +35,7 @@ import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../test/helpers/mariadb-server.js';
 import { startPg15 } from '../../test/helpers/pg-server.js';
 import { targetFlags } from '../../test/helpers/cli.js';
-import { Cleanup, MetaView, type Proc, loadAvg, now, percentile, rate, removeDir, runTandem, secs, sleep, startTandem, waitFor, cpuProfileArgs } from '../cdc/common.js';
+import { Cleanup, MetaView, type Proc, appliedLags, loadAvg, logAppliedHeartbeats, now, percentile, rate, removeDir, runTandem, secs, sleep, startTandem, waitFor, cpuProfileArgs } from '../cdc/common.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 500_000);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
@@ -300,12 +300,7 @@ async function main(): Promise<void> {
         if (!ex.running || !im.running) throw new Error(`a tandem process ended early\n${ex.tail()}\n${im.tail()}`);
         return (await target.sql('tandem', `SELECT ts = '${probe}'::timestamp AS done FROM public.heartbeat WHERE id = 1`))[0]?.done === true;
       }, 120_000, 25, () => `${ex.tail()}\n${im.tail()}`);
-      await target.sql('tandem', `
-        CREATE TABLE heartbeat_applied (ts timestamp NOT NULL, applied timestamptz NOT NULL);
-        CREATE FUNCTION heartbeat_log() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$
-          BEGIN INSERT INTO public.heartbeat_applied VALUES (NEW.ts, clock_timestamp()); RETURN NULL; END $$;
-        CREATE TRIGGER heartbeat_log AFTER UPDATE ON public.heartbeat FOR EACH ROW EXECUTE FUNCTION heartbeat_log();
-        ALTER TABLE public.heartbeat ENABLE ALWAYS TRIGGER heartbeat_log;`);
+      await logAppliedHeartbeats(target, 'tandem', 'heartbeat', 'timestamp');
       say(`live: ${LIVE_CLIENTS} sessions for ${LIVE_S} s with export and import running, heartbeat every 100 ms ...`);
       const vsnLive = meta.lastVsn();
       const startedAt = Date.now();
@@ -319,11 +314,10 @@ async function main(): Promise<void> {
       }, 300_000, 25, () => `${ex.tail()}\n${im.tail()}`);
       const events = meta.lastVsn() - vsnLive;
       // ts is the source's NOW(6) in UTC (the heartbeat session's time zone), a timestamp without time zone.
-      const rows = await target.sql('tandem', `SELECT extract(epoch FROM applied) * 1000 - extract(epoch FROM ts) * 1000 AS lag
-        FROM public.heartbeat_applied WHERE ts <> '${SENTINEL}'::timestamp AND ts >= to_timestamp(${startedAt / 1000}) AT TIME ZONE 'UTC'`);
+      const lags = await appliedLags(target, 'tandem', 'heartbeat', startedAt, startedAt + LIVE_S * 1000);
       await target.sql('tandem', 'DROP TRIGGER heartbeat_log ON public.heartbeat');
       await Promise.all([ex.stop(), im.stop()]);
-      live = { alone, withTandem, lags: rows.map((r) => Number(r.lag)), events, cpu: cpu1 };
+      live = { alone, withTandem, lags, events, cpu: cpu1 };
       say(`  ${rate(withTandem, LIVE_S * 1000)} transactions/s; ${live.lags.length} heartbeats applied`);
     }
 

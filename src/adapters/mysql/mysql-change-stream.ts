@@ -53,10 +53,16 @@ export async function binlogCaptureOptions(db: DbConfig, scope: StreamScope, pur
   };
 }
 
-/** A binlog transaction as the seam's: marker rows taken out of the events and named in `markers`. */
-export function capturedTransaction(tx: AssembledTransaction, streamId: string): CapturedTransaction {
+/**
+ * A binlog transaction as the seam's: marker rows taken out of the events and named in `markers`.
+ * With `serverNowMs` (the server's clock when it arrived), it also tells its age (`sourceBehindMs`).
+ */
+export function capturedTransaction(tx: AssembledTransaction, streamId: string, serverNowMs?: number): CapturedTransaction {
   const { events, markers } = markersOf(tx.events, streamId);
-  return { events, position: tx.position, txId: tx.txId, markers, ...(tx.continues && { continues: true as const }) };
+  return {
+    events, position: tx.position, txId: tx.txId, markers, ...(tx.continues && { continues: true as const }),
+    ...(serverNowMs !== undefined && { sourceBehindMs: commitAgeLowerBoundMs(serverNowMs, tx.timestamp) }),
+  };
 }
 
 export class MySqlChangeStream implements ChangeStream {
@@ -86,12 +92,14 @@ export class MySqlChangeStream implements ChangeStream {
     for await (const batch of capture.transactionBatches()) {
       await this.buffer.room();
       if (this.stopped) return;
-      this.buffer.pushAll(batch.map((tx) => this.captured(tx)));
+      // The binlog's second against the server's clock, read once per batch (see commitAgeLowerBoundMs).
+      const serverNowMs = this.clockOffsetMs === undefined ? undefined : Date.now() + this.clockOffsetMs;
+      this.buffer.pushAll(batch.map((tx) => this.captured(tx, serverNowMs)));
     }
   }
 
-  private captured(tx: AssembledTransaction): CapturedTransaction {
-    const c = this.withAge(capturedTransaction(tx, this.scope.streamId), tx.timestamp);
+  private captured(tx: AssembledTransaction, serverNowMs: number | undefined): CapturedTransaction {
+    const c = capturedTransaction(tx, this.scope.streamId, serverNowMs);
     if (c.continues) {
       if (c.markers.length === 0) return c;
       this.partMarkers.push(...c.markers);
@@ -101,17 +109,6 @@ export class MySqlChangeStream implements ChangeStream {
     const markers = [...this.partMarkers, ...c.markers];
     this.partMarkers = [];
     return { ...c, markers };
-  }
-
-  /**
-   * `sourceBehindMs`: how long ago, by the server's clock, the transaction committed, as a lower
-   * bound. The binlog stamps events in whole seconds (the commit happened within the second after
-   * `timestamp`), so a second is taken off: a live transaction is not taken for an old one (but
-   * see `commitAgeLowerBoundMs` on long statements).
-   */
-  private withAge(c: CapturedTransaction, timestamp: number): CapturedTransaction {
-    if (this.clockOffsetMs === undefined) return c;
-    return { ...c, sourceBehindMs: commitAgeLowerBoundMs(Date.now() + this.clockOffsetMs, timestamp) };
   }
 
   private finish(error: unknown): void {
@@ -152,7 +149,8 @@ export class MySqlChangeStream implements ChangeStream {
 /**
  * A lower bound of how long before `serverNowMs` a transaction whose binlog events carry `timestamp`
  * (whole seconds since the epoch, the server's clock) committed: the commit happened within the
- * second after `timestamp`. (MySQL stamps an event with the start of the statement that wrote it; an
+ * second after `timestamp`, so a second is taken off and a live transaction is not taken for an old
+ * one. (MySQL stamps an event with the start of the statement that wrote it; an
  * autocommitted statement that ran long is therefore taken for older than it is: its group may then
  * be gathered as a backlog's, for at most 100 ms.)
  */
