@@ -14,11 +14,12 @@ import type { ChangeEvent } from '../../src/core/change-event.js';
 import { PgChangeTarget } from '../../src/adapters/postgres/change-applier.js';
 import type { AppliedTable } from '../../src/core/apply/batch-plan.js';
 import { ChangeDispatcher } from '../../src/workflow/cdc/change-dispatcher.js';
+import { benchNumber, benchNumbers } from '../env.js';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 500000);
-const SCALE = Number(process.env.BENCH_SCALE ?? 10);
-const CHANNELS = (process.env.BENCH_CHANNELS ?? '4').split(',').map(Number);
-const BATCH = Number(process.env.BENCH_BATCH ?? 2000);
+const EVENTS = benchNumber('BENCH_EVENTS', 500000, { min: 1 });
+const SCALE = benchNumber('BENCH_SCALE', 10, { min: 1 });
+const CHANNELS = benchNumbers('BENCH_CHANNELS', [4], { min: 1 });
+const BATCH = benchNumber('BENCH_BATCH', 2000, { min: 1 });
 const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
 
 const TABLES: AppliedTable[] = [

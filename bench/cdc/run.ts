@@ -73,20 +73,21 @@ import {
   Cleanup, MetaView, PG_DUMP, PSQL, type Proc, appliedLags, loadAvg, logAppliedHeartbeats, now, percentile, pgbench, pgbenchResult, rate, removeDir, runTandem, secs, sh,
   sleep, startTandem, waitFor, cpuProfileArgs,
 } from './common.js';
+import { benchChoice, benchNumber } from '../env.js';
 
-const PART = process.env.BENCH_PART ?? 'all';
-const SCALE = Number(process.env.BENCH_SCALE ?? 10);
-const CHANGES = Number(process.env.BENCH_CHANGES ?? 500_000);
-const BACKLOG = process.env.BENCH_BACKLOG ?? 'pgbench';
-const DURATION = Number(process.env.BENCH_DURATION ?? 60);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
+const PART = benchChoice('BENCH_PART', ['all', 'backlog', 'live'], 'all');
+const SCALE = benchNumber('BENCH_SCALE', 10, { min: 1 });
+const CHANGES = benchNumber('BENCH_CHANGES', 500_000, { min: 1 });
+const BACKLOG = benchChoice('BENCH_BACKLOG', ['pgbench', 'one-transaction'], 'pgbench');
+const DURATION = benchNumber('BENCH_DURATION', 60, { min: 1 });
+const CLIENTS = benchNumber('BENCH_CLIENTS', 4, { min: 1 });
 /** BENCH_RATE=n: the live workload at a fixed n transactions/s (pgbench -R), so that builds compare CPU per change at the same load. */
-const RATE = process.env.BENCH_RATE;
+const RATE = process.env.BENCH_RATE ? String(benchNumber('BENCH_RATE', 0, { min: 1, integer: false })) : undefined;
 const DB = 'bench';
 const LOG_FLAGS = process.env.BENCH_LOG_LEVEL ? ['--log-level', process.env.BENCH_LOG_LEVEL] : [];
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** BENCH_IMPORT_JOBS=n: `import data --parallel-jobs n` (the snapshot's loading connections and the change channels); default Tandem's own. */
-const IMPORT_JOBS = process.env.BENCH_IMPORT_JOBS ? ['--parallel-jobs', process.env.BENCH_IMPORT_JOBS] : [];
+const IMPORT_JOBS = process.env.BENCH_IMPORT_JOBS ? ['--parallel-jobs', String(benchNumber('BENCH_IMPORT_JOBS', 0, { min: 1 }))] : [];
 /**
  * The live lag is also given apart for the workload's first seconds: the exporter and importer are
  * started just before it. In every run their first seconds of events lagged 0.8-1.6 s for about 2 s
@@ -94,11 +95,11 @@ const IMPORT_JOBS = process.env.BENCH_IMPORT_JOBS ? ['--parallel-jobs', process.
  * workload first) the first seconds were like the rest, so it is the processes' warm-up (V8
  * compiling the hot paths, first statements), which a migration meets once per process start.
  */
-const WARM_MS = Number(process.env.BENCH_WARM_S ?? 10) * 1000;
+const WARM_MS = benchNumber('BENCH_WARM_S', 10, { integer: false }) * 1000;
 /** Seconds of the workload run through the same Tandem processes before the measured run (default 0). */
-const PREWARM_S = Number(process.env.BENCH_PREWARM_S ?? 0);
+const PREWARM_S = benchNumber('BENCH_PREWARM_S', 0, { integer: false });
 /** BENCH_LIVE_ROUNDS=n: the live comparison (Tandem, then native replication) n times in turn; the goals are judged on the rounds' medians. */
-const LIVE_ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 3);
+const LIVE_ROUNDS = benchNumber('BENCH_LIVE_ROUNDS', 3);
 
 /** A Tandem process of the run; with BENCH_PROFILE_DIR, it writes a CPU profile there when it ends. */
 function startCli(label: string, args: string[], env: Record<string, string>): Proc {

@@ -32,10 +32,11 @@ import { sourceFlags, targetFlags } from '../../test/helpers/cli.js';
 import {
   Cleanup, MetaView, type Proc, loadAvg, median, now, pgbench, pgbenchResult, removeDir, runTandem, sh, sleep, startTandem, waitFor,
 } from '../cdc/common.js';
+import { benchNumber } from '../env.js';
 
-const SCALE = Number(process.env.BENCH_SCALE ?? 5);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 3);
+const SCALE = benchNumber('BENCH_SCALE', 5, { min: 1 });
+const RUNS = benchNumber('BENCH_RUNS', 3, { min: 1 });
+const WARM = benchNumber('BENCH_WARM_SECONDS', 3, { integer: false });
 const LOG_FLAGS = process.env.BENCH_LOG_LEVEL ? ['--log-level', process.env.BENCH_LOG_LEVEL] : [];
 const DB = 'bench';
 

@@ -36,15 +36,16 @@ import { startMariaDb, type MariaDbServer } from '../../test/helpers/mariadb-ser
 import { startPg15 } from '../../test/helpers/pg-server.js';
 import { targetFlags } from '../../test/helpers/cli.js';
 import { Cleanup, MetaView, type Proc, appliedLags, loadAvg, logAppliedHeartbeats, now, percentile, rate, removeDir, runTandem, secs, sleep, startTandem, waitFor, cpuProfileArgs } from '../cdc/common.js';
+import { benchNumber } from '../env.js';
 
-const CHANGES = Number(process.env.BENCH_CHANGES ?? 500_000);
-const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
+const CHANGES = benchNumber('BENCH_CHANGES', 500_000, { min: 1 });
+const ACCOUNTS = benchNumber('BENCH_ACCOUNTS', 100_000, { min: 1 });
 const DB = 'bench';
 const SENTINEL = '2001-02-03 04:05:06.000000';
-const LIVE_S = Number(process.env.BENCH_LIVE_S ?? 20);
-const LIVE_CLIENTS = Number(process.env.BENCH_LIVE_CLIENTS ?? 2);
+const LIVE_S = benchNumber('BENCH_LIVE_S', 20, { integer: false });
+const LIVE_CLIENTS = benchNumber('BENCH_LIVE_CLIENTS', 2, { min: 1 });
 /** Transactions per second of all live sessions together (2 row events each); 0: as fast as they go. */
-const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE ?? 5000);
+const LIVE_RATE = benchNumber('BENCH_LIVE_RATE', 5000);
 
 const say = (s: string) => {
   process.stdout.write(`${s}\n`);

@@ -34,12 +34,13 @@ import { MySqlSnapshotSource } from '../../src/adapters/mysql/snapshot/mysql-sna
 import type { TableInfo } from '../../src/core/engine/catalog.js';
 import { ensureSnapshotMetadata, SnapshotFileReader } from '../../src/adapters/postgres/target-writer.js';
 import { exportChunks, loadPart, type ExportedPart } from '../../test/integration/mysql/snapshot-kit.js';
+import { benchNumber } from '../env.js';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 5_000_000);
-const EXPORT_JOBS = Number(process.env.BENCH_EXPORT_JOBS ?? 2);
-const IMPORT_JOBS = Number(process.env.BENCH_IMPORT_JOBS ?? 2);
-const BATCH = Number(process.env.BENCH_BATCH ?? 100_000);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROWS = benchNumber('BENCH_ROWS', 5_000_000, { min: 1 });
+const EXPORT_JOBS = benchNumber('BENCH_EXPORT_JOBS', 2, { min: 1 });
+const IMPORT_JOBS = benchNumber('BENCH_IMPORT_JOBS', 2, { min: 1 });
+const BATCH = benchNumber('BENCH_BATCH', 100_000, { min: 1 });
+const ROUNDS = benchNumber('BENCH_ROUNDS', 3, { min: 1 });
 const FULL_FILLER = process.env.BENCH_FILLER === 'full';
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
 const MARIADB = '/usr/bin/mariadb';

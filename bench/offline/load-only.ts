@@ -23,10 +23,11 @@ import { startPg15 } from '../../test/helpers/pg-server.js';
 import { CLI_PATH } from '../../test/helpers/cli.js';
 import { createDataset, datasetSizes, warmUpTarget } from './dataset.js';
 import { cpuBetween, postmasterPid, readCpu } from './cpu-meter.js';
+import { benchNumber } from '../env.js';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
-const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
+const ROWS = benchNumber('BENCH_ROWS', 10_000_000, { min: 1 });
+const ROUNDS = benchNumber('BENCH_ROUNDS', 2, { min: 1 });
 const LOADS = (process.env.BENCH_LOADS ?? 'pg_restore-1,tandem-1,pg_restore-2,tandem-2').split(',').map((l) => {
   const m = /^(pg_restore|tandem)-(\d+)$/.exec(l.trim());
   if (!m) throw new Error(`BENCH_LOADS: ${l} is not pg_restore-N or tandem-N`);

@@ -33,12 +33,13 @@ import { createDataset, datasetSizes, warmUpTarget } from './dataset.js';
 import { differences, fingerprint } from './verify.js';
 import { cpuBetween, describeCpu, postmasterPid, readCpu, totalCpuS } from './cpu-meter.js';
 import { PGCOPYDB, migrateWithPgCopyDb, migrateWithPgDump, migrateWithTandem, type MigrationSetup, type MigrationTiming } from './migrations.js';
+import { benchNumber } from '../env.js';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
-const JOBS = Number(process.env.BENCH_JOBS ?? 2);
+const ROWS = benchNumber('BENCH_ROWS', 10_000_000, { min: 1 });
+const JOBS = benchNumber('BENCH_JOBS', 2, { min: 1 });
 const ORDER = (process.env.BENCH_ORDER ?? 'tandem,pg_dump,pgcopydb').split(',').map((s) => s.trim());
 const PGCOPYDB_SPLIT = process.env.BENCH_PGCOPYDB_SPLIT;
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+const ROUNDS = benchNumber('BENCH_ROUNDS', 1, { min: 1 });
 
 type ToolName = 'tandem' | 'pg_dump' | 'pgcopydb' | 'tandem-auto' | 'tandem-late-keys' | 'tandem-late-indexes';
 const TOOLS: Record<ToolName, (setup: MigrationSetup, db: string) => Promise<MigrationTiming>> = {

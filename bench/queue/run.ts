@@ -12,9 +12,10 @@ import type { UnnumberedChangeEvent } from '../../src/core/change-event.js';
 import { MetaStore } from '../../src/core/meta-store.js';
 import { EventQueueWriter } from '../../src/core/queue/event-queue-writer.js';
 import { EventQueueReader } from '../../src/core/queue/event-queue-reader.js';
+import { benchNumber, benchNumbers } from '../env.js';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-const BATCHES = (process.env.BENCH_BATCHES ?? '100,1000,10000').split(',').map(Number);
+const EVENTS = benchNumber('BENCH_EVENTS', 1_000_000, { min: 1 });
+const BATCHES = benchNumbers('BENCH_BATCHES', [100, 1000, 10000], { min: 1 });
 
 function makeBatch(n: number, start: number): UnnumberedChangeEvent[] {
   const out: UnnumberedChangeEvent[] = new Array(n);

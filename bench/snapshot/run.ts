@@ -25,14 +25,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
 import { CLI_PATH } from '../../test/helpers/cli.js';
+import { benchNumber } from '../env.js';
 
-const SCALE = Number(process.env.BENCH_SCALE ?? 50);
+const SCALE = benchNumber('BENCH_SCALE', 50, { min: 1 });
 // Measured fastest here (2 cores shared by both servers and both processes): one reader, whose
 // plain COPY the server produces fastest, and two writers, each loading its own files.
-const EXPORT_JOBS = Number(process.env.BENCH_EXPORT_JOBS ?? process.env.BENCH_JOBS ?? 1);
-const IMPORT_JOBS = Number(process.env.BENCH_IMPORT_JOBS ?? process.env.BENCH_JOBS ?? 2);
-const BATCH = Number(process.env.BENCH_BATCH ?? 100000);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const EXPORT_JOBS = benchNumber('BENCH_EXPORT_JOBS', benchNumber('BENCH_JOBS', 1, { min: 1 }), { min: 1 });
+const IMPORT_JOBS = benchNumber('BENCH_IMPORT_JOBS', benchNumber('BENCH_JOBS', 2, { min: 1 }), { min: 1 });
+const BATCH = benchNumber('BENCH_BATCH', 100000, { min: 1 });
+const ROUNDS = benchNumber('BENCH_ROUNDS', 3, { min: 1 });
 const DB_DIR = process.env.BENCH_DB_DIR;
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
 const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
