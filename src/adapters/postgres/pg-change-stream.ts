@@ -98,6 +98,14 @@ export class PgChangeStream implements ChangeStream {
     return this.stream.bufferedMessages;
   }
 
+  pauseReading(): void {
+    this.stream.pauseReading();
+  }
+
+  resumeReading(): void {
+    this.stream.resumeReading();
+  }
+
   async stop(): Promise<void> {
     await this.stream.stop();
   }

@@ -84,6 +84,13 @@ export interface ChangeStream {
   acknowledge(tx: CapturedTransaction): void;
   /** Transactions decoded but not yet consumed: 0 means the consumer has caught up. */
   readonly buffered: number;
+  /**
+   * Optional: stop reading from the source until `resumeReading` (the exporter's hold between two
+   * appends), so that what arrives meanwhile is read at once afterwards instead of waking the
+   * exporter once per transaction. Nothing is lost: the source's data waits in the connection.
+   */
+  pauseReading?(): void;
+  resumeReading?(): void;
   stop(): Promise<void>;
 }
 

@@ -278,7 +278,12 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             // per arrival), then append unless more is already here.
             const delayed = failpointDelay('cdc.before-hold');
             if (delayed) await delayed;
-            await sleep(holdMs, abort.signal);
+            stream.pauseReading?.();
+            try {
+              await sleep(holdMs, abort.signal);
+            } finally {
+              stream.resumeReading?.();
+            }
             holdMs = 0;
             heldUntil = Date.now();
             flushWaitMs = 0;

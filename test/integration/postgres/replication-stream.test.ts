@@ -355,3 +355,46 @@ test('a dropped or missing slot is a TandemError naming the slot', async () => {
   await assert.rejects(s.start(), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE' && /no_such_slot/.test(e.message));
   await s.stop();
 });
+
+test('pauseReading leaves what the server sends in the connection; resumeReading reads all of it, in order; stop while paused ends at once', async () => {
+  await exec('CREATE TABLE pause_test (id int PRIMARY KEY)', 'CREATE PUBLICATION pub_pause FOR TABLE pause_test');
+  const start = await createSlot('slot_pause');
+  const s = new WalStream({ connection: connection(), slotName: 'slot_pause', publicationNames: ['pub_pause'], startLsn: start });
+  await s.start();
+  let stopped = false;
+  try {
+    const it = s[Symbol.asyncIterator]();
+    const ids = (evs: WalEvent[]) => evs.filter((e) => e.message.tag === 'insert').map((e) => Number(named(e).id));
+    await exec('INSERT INTO pause_test VALUES (1)');
+    assert.deepEqual(ids(await readCommits(it, 1)), [1]);
+
+    s.pauseReading();
+    const held = s.bufferedMessages; // read before the pause (the keepalive that follows a commit, say)
+    const statements = Array.from({ length: 100 }, (_, i) => `INSERT INTO pause_test VALUES (${i + 2})`);
+    await exec(...statements);
+    const [{ end }] = await server.sql(DB, 'SELECT pg_current_wal_lsn()::text AS end');
+    // The server has sent every one of them (its own account), and none was read: they wait in the connection.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const rows = await server.sql(DB, `SELECT r.sent_lsn::text AS sent FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE s.slot_name = 'slot_pause'`);
+      const sent = rows[0]?.sent ? parseLsn(rows[0].sent) : 0n;
+      if (sent >= parseLsn(end)) break;
+      assert.ok(Date.now() < deadline, `the server did not send up to ${end} (sent ${sent})`);
+      await sleep(50);
+    }
+    assert.equal(s.bufferedMessages, held, 'messages were read while reading was paused');
+
+    s.resumeReading();
+    assert.deepEqual(ids(await readCommits(it, 100)), statements.map((_, i) => i + 2));
+
+    // Paused again, with more waiting: stop still reads the server's end of the COPY instead of timing out.
+    s.pauseReading();
+    await exec('INSERT INTO pause_test VALUES (500)');
+    const t0 = Date.now();
+    await s.stop();
+    stopped = true;
+    assert.ok(Date.now() - t0 < 4000, `stop took ${Date.now() - t0} ms (it waits 5 s for a COPY end it cannot read)`);
+  } finally {
+    if (!stopped) await s.stop();
+  }
+});

@@ -112,6 +112,8 @@ export class WalStream implements AsyncIterable<WalEvent> {
   private iterating = false;
   private wake?: () => void;
   private receivedMessages = 0;
+  /** The socket handle {@link pauseReading} stopped, until {@link resumeReading}. */
+  private pausedHandle?: { reading: boolean; readStart(): number };
 
   constructor(private readonly options: WalStreamOptions) {
     assertSlotName(options.slotName);
@@ -216,6 +218,37 @@ export class WalStream implements AsyncIterable<WalEvent> {
     }
   }
 
+  /**
+   * Stops reading the socket until {@link resumeReading}: what the server sends meanwhile waits in
+   * the kernel's receive buffer (and, once that is full, in the walsender), and is read in a few
+   * large reads afterwards instead of one wake-up of this process per transaction. Node.js's own
+   * flow control stays in charge: it starts reading again whenever its stream asks for more.
+   */
+  pauseReading(): void {
+    const handle = this.socketHandle();
+    if (this.stopping || !handle?.reading) return; // not reading already: Node.js's flow control has it, leave it there
+    handle.reading = false;
+    handle.readStop();
+    this.pausedHandle = handle;
+  }
+
+  /** Reads the socket again after {@link pauseReading}; only what that call stopped is started again. */
+  resumeReading(): void {
+    const handle = this.pausedHandle;
+    this.pausedHandle = undefined;
+    if (!handle || handle.reading || handle !== this.socketHandle()) return;
+    handle.reading = true;
+    handle.readStart();
+  }
+
+  /** The socket's libuv handle (Node.js's internal `_handle`), when it has one that can stop reading. */
+  private socketHandle(): { reading: boolean; readStop(): number; readStart(): number } | undefined {
+    const socket = (this.client as unknown as { connection?: { stream?: { _handle?: unknown; destroyed?: boolean } } } | undefined)?.connection?.stream;
+    const handle = socket && !socket.destroyed ? socket._handle as { reading?: unknown; readStop?: unknown; readStart?: unknown } | null | undefined : undefined;
+    if (!handle || typeof handle.reading !== 'boolean' || typeof handle.readStop !== 'function' || typeof handle.readStart !== 'function') return undefined;
+    return handle as { reading: boolean; readStop(): number; readStart(): number };
+  }
+
   /** Iterates the events; only one iteration per stream. */
   [Symbol.asyncIterator](): AsyncIterator<WalEvent> {
     if (this.iterating) throw new Error('WalStream can be iterated only once');
@@ -249,6 +282,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
       // End COPY properly (CopyDone, then the server's CopyDone and ReadyForQuery) before closing:
       // pg would otherwise destroy the socket of an active query, and a reset connection may lose
       // the status update just sent.
+      this.resumeReading(); // the server's CopyDone must be read
       copy.removeAllListeners('readable');
       copy.on('data', () => {}); // drain: the server's CopyDone may sit behind buffered messages
       copy.resume();
