@@ -86,8 +86,9 @@ export interface ChangeStream {
   readonly buffered: number;
   /**
    * Optional: stop reading from the source until `resumeReading` (the exporter's hold between two
-   * appends), so that what arrives meanwhile is read at once afterwards instead of waking the
-   * exporter once per transaction. Nothing is lost: the source's data waits in the connection.
+   * appends of a live stream: `pausesDuringHold`), so that what arrives meanwhile is read at once
+   * afterwards instead of waking the exporter once per transaction. Nothing is lost: the source's
+   * data waits in the connection. PostgreSQL and MySQL have it; Oracle's LogMiner reads are polls.
    */
   pauseReading?(): void;
   resumeReading?(): void;

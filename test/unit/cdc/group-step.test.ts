@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GROUPING, groupStep } from '../../../src/workflow/cdc/stream-exporter.js';
+import { GROUPING, groupStep, pausesDuringHold } from '../../../src/workflow/cdc/stream-exporter.js';
 
 const quietSpell = { sinceAppendMs: 60_000, sinceGroupMs: 0, lastAppendEvents: 20 };
 
@@ -76,4 +76,14 @@ test('a large group of fresh transactions (the source sent them soon after their
   assert.deepEqual(groupStep({ ...big, socketEmpty: true, sinceGroupMs: 0 }), { waitMs: GROUPING.behindWaitMs });
   // A small group is live whatever its age.
   assert.equal(groupStep({ pendingEvents: 10, socketEmpty: true, sinceAppendMs: 200, sinceGroupMs: 0, lastAppendEvents: 30, sourceBehindMs: 3_600_000 }), 'append');
+});
+
+test('the source is not read during a hold only while its newest transaction is fresh: a backlog\'s groups must grow during it', () => {
+  assert.equal(pausesDuringHold(0), true);
+  assert.equal(pausesDuringHold(GROUPING.backlogBehindMs - 1), true);
+  assert.equal(pausesDuringHold(GROUPING.backlogBehindMs), false);
+  assert.equal(pausesDuringHold(60_000), false);
+  // An engine that cannot tell (Oracle) is read during the hold, as before.
+  assert.equal(pausesDuringHold(undefined), false);
+  assert.equal(pausesDuringHold(400, { ...GROUPING, backlogBehindMs: 300 }), false);
 });
