@@ -114,7 +114,7 @@ export function groupStep(g: {
   readonly sourceBehindMs?: number;
 }, c: GroupingSettings = GROUPING): 'append' | { readonly waitMs: number } | { readonly holdMs: number } {
   // A large group is a backlog's unless the source says its transactions are fresh.
-  const backlog = g.pendingEvents >= c.behindGroup && (g.sourceBehindMs ?? Infinity) >= c.backlogBehindMs;
+  const backlog = g.pendingEvents >= c.behindGroup && !freshSource(g.sourceBehindMs, c);
   if (backlog && g.sinceGroupMs >= c.maxBehindGroupMs) return 'append';
   if (backlog) return { waitMs: g.socketEmpty ? c.behindWaitMs : c.idleWaitMs };
   if (g.sinceAppendMs < c.minAppendIntervalMs && g.lastAppendEvents < c.behindGroup) return { holdMs: Math.max(1, c.minAppendIntervalMs - g.sinceAppendMs) };
@@ -123,15 +123,18 @@ export function groupStep(g: {
 }
 
 /**
- * Whether the exporter stops reading the source during a hold (`groupStep`'s `holdMs`): what the
- * source sends meanwhile is then read at once afterwards, instead of waking this process for every
- * transaction (half the exporter's CPU at a live rate). Only when the source says its newest
- * transaction is fresh (`sourceBehindMs` under `backlogBehindMs`): behind, a group must be able to
- * grow past `behindGroup` during the hold, or every hold would let one socket read through, each
- * append would stay small and be held again (a backlog exported 3x slower: docs/benchmarks.md,
- * thirteenth session). Where the engine does not tell, it is read as before.
+ * Whether the source says the newest transaction of a group is fresh: sent under `backlogBehindMs`
+ * after its commit (`CapturedTransaction.sourceBehindMs`; false where the engine does not tell). It
+ * decides twice:
+ * - `groupStep`: a large group is a backlog's (gathered longer) only when it is not fresh;
+ * - the hold: the exporter stops reading the source during a fresh group's hold, so that what the
+ *   source sends meanwhile is read at once afterwards, instead of waking this process for every
+ *   transaction (half the exporter's CPU at a live rate). Behind, a group must be able to grow past
+ *   `behindGroup` during the hold, or every hold would let one socket read through, each append
+ *   would stay small and be held again (a backlog exported 3x slower: docs/benchmarks.md,
+ *   thirteenth session).
  */
-export function pausesDuringHold(sourceBehindMs: number | undefined, c: GroupingSettings = GROUPING): boolean {
+export function freshSource(sourceBehindMs: number | undefined, c: GroupingSettings = GROUPING): boolean {
   return sourceBehindMs !== undefined && sourceBehindMs < c.backlogBehindMs;
 }
 
@@ -291,9 +294,9 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             // per arrival), then append unless more is already here.
             const delayed = failpointDelay('cdc.before-hold');
             if (delayed) await delayed;
-            // A live stream's source is not read meanwhile (see `pausesDuringHold`).
-            const paused = pausesDuringHold(pendingTx.sourceBehindMs) && stream.pauseReading !== undefined;
-            if (paused) stream.pauseReading!();
+            // A live stream's source is not read meanwhile (see `freshSource`).
+            const paused = freshSource(pendingTx.sourceBehindMs);
+            if (paused) stream.pauseReading?.();
             try {
               await sleep(holdMs, abort.signal);
             } finally {

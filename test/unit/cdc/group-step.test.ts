@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GROUPING, groupStep, pausesDuringHold } from '../../../src/workflow/cdc/stream-exporter.js';
+import { GROUPING, groupStep, freshSource } from '../../../src/workflow/cdc/stream-exporter.js';
 
 const quietSpell = { sinceAppendMs: 60_000, sinceGroupMs: 0, lastAppendEvents: 20 };
 
@@ -79,11 +79,11 @@ test('a large group of fresh transactions (the source sent them soon after their
 });
 
 test('the source is not read during a hold only while its newest transaction is fresh: a backlog\'s groups must grow during it', () => {
-  assert.equal(pausesDuringHold(0), true);
-  assert.equal(pausesDuringHold(GROUPING.backlogBehindMs - 1), true);
-  assert.equal(pausesDuringHold(GROUPING.backlogBehindMs), false);
-  assert.equal(pausesDuringHold(60_000), false);
+  assert.equal(freshSource(0), true);
+  assert.equal(freshSource(GROUPING.backlogBehindMs - 1), true);
+  assert.equal(freshSource(GROUPING.backlogBehindMs), false);
+  assert.equal(freshSource(60_000), false);
   // An engine that cannot tell (Oracle) is read during the hold, as before.
-  assert.equal(pausesDuringHold(undefined), false);
-  assert.equal(pausesDuringHold(400, { ...GROUPING, backlogBehindMs: 300 }), false);
+  assert.equal(freshSource(undefined), false);
+  assert.equal(freshSource(400, { ...GROUPING, backlogBehindMs: 300 }), false);
 });

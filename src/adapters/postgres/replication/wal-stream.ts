@@ -90,6 +90,13 @@ export interface WalEvent {
   readonly relations?: readonly RelationMessage[];
 }
 
+/** What a socket's libuv handle offers to stop and start reading (`reading` is Node.js's own flag on it). */
+interface ReadHandle {
+  reading: boolean;
+  readStop(): number;
+  readStart(): number;
+}
+
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /** A running START_REPLICATION. Call {@link WalStream.start}, iterate, and {@link WalStream.stop}. */
@@ -113,7 +120,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
   private wake?: () => void;
   private receivedMessages = 0;
   /** The socket handle {@link pauseReading} stopped, until {@link resumeReading}. */
-  private pausedHandle?: { reading: boolean; readStart(): number };
+  private pausedHandle?: ReadHandle;
 
   constructor(private readonly options: WalStreamOptions) {
     assertSlotName(options.slotName);
@@ -242,11 +249,11 @@ export class WalStream implements AsyncIterable<WalEvent> {
   }
 
   /** The socket's libuv handle (Node.js's internal `_handle`), when it has one that can stop reading. */
-  private socketHandle(): { reading: boolean; readStop(): number; readStart(): number } | undefined {
-    const socket = (this.client as unknown as { connection?: { stream?: { _handle?: unknown; destroyed?: boolean } } } | undefined)?.connection?.stream;
-    const handle = socket && !socket.destroyed ? socket._handle as { reading?: unknown; readStop?: unknown; readStart?: unknown } | null | undefined : undefined;
+  private socketHandle(): ReadHandle | undefined {
+    const socket = (this.client as unknown as { connection?: { stream?: { _handle?: Partial<ReadHandle> | null; destroyed?: boolean } } } | undefined)?.connection?.stream;
+    const handle = socket && !socket.destroyed ? socket._handle : undefined;
     if (!handle || typeof handle.reading !== 'boolean' || typeof handle.readStop !== 'function' || typeof handle.readStart !== 'function') return undefined;
-    return handle as { reading: boolean; readStop(): number; readStart(): number };
+    return handle as ReadHandle;
   }
 
   /** Iterates the events; only one iteration per stream. */
