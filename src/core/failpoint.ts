@@ -59,6 +59,8 @@ export const FAILPOINTS = [
 export const PAUSE_POINTS = [
   // The stream exporter, right before it sleeps out the append interval with a batch pending.
   'cdc.before-hold',
+  // The same hold after it stopped reading the source (a fresh group: `holdGroup`); the reads resume after the delay.
+  'cdc.while-paused',
 ] as const;
 
 /**

@@ -7,7 +7,7 @@ import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../core/change-event.js';
 import type { TableInfo } from '../../core/engine/catalog.js';
-import type { CapturedTransaction, ChangeCapture } from '../../core/engine/change-capture.js';
+import type { CapturedTransaction, ChangeCapture, ChangeStream } from '../../core/engine/change-capture.js';
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import type { CommandEnv } from '../command-env.js';
 import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
@@ -136,6 +136,28 @@ export function groupStep(g: {
  */
 export function freshSource(sourceBehindMs: number | undefined, c: GroupingSettings = GROUPING): boolean {
   return sourceBehindMs !== undefined && sourceBehindMs < c.backlogBehindMs;
+}
+
+/**
+ * The exporter's hold (`groupStep`'s `holdMs`): sleeps `holdMs` or until `signal` aborts. When the
+ * group is fresh (`freshSource` of its newest transaction's `sourceBehindMs`) and the stream can,
+ * the source is not read meanwhile, and is read again when the hold ends, however it ends. Resolves
+ * true when it stopped the reads. The pause point `cdc.while-paused` is reached only then.
+ */
+export async function holdGroup(stream: Pick<ChangeStream, 'pauseReading' | 'resumeReading'>, sourceBehindMs: number | undefined, holdMs: number, signal: AbortSignal): Promise<boolean> {
+  if (!freshSource(sourceBehindMs) || !stream.pauseReading) {
+    await sleep(holdMs, signal);
+    return false;
+  }
+  stream.pauseReading();
+  try {
+    const delayed = failpointDelay('cdc.while-paused');
+    if (delayed) await delayed;
+    await sleep(holdMs, signal);
+  } finally {
+    stream.resumeReading?.();
+  }
+  return true;
 }
 
 /**
@@ -294,14 +316,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             // per arrival), then append unless more is already here.
             const delayed = failpointDelay('cdc.before-hold');
             if (delayed) await delayed;
-            // A live stream's source is not read meanwhile (see `freshSource`).
-            const paused = freshSource(pendingTx.sourceBehindMs);
-            if (paused) stream.pauseReading?.();
-            try {
-              await sleep(holdMs, abort.signal);
-            } finally {
-              if (paused) stream.resumeReading?.();
-            }
+            await holdGroup(stream, pendingTx.sourceBehindMs, holdMs, abort.signal);
             holdMs = 0;
             heldUntil = Date.now();
             flushWaitMs = 0;

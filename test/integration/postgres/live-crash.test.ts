@@ -5,8 +5,9 @@
  * random moments (the exporter once during its snapshot) and restarted. Then the workload stops,
  * both catch up, and every table of the target equals the source row by row. A second test cuts
  * their database connections with pg_terminate_backend; they must recover without a restart. A
- * third cuts the walsender exactly while the exporter holds a group (a pause point delays it there);
- * a fourth makes the importer's meta.db side jobs fail (fault points), which it must survive.
+ * third cuts the walsender exactly while the exporter holds a group (a pause point delays it there),
+ * a fourth while it holds one with the source's reads stopped (a fresh group's hold); a fifth makes
+ * the importer's meta.db side jobs fail (fault points), which it must survive.
  * Seeds: TANDEM_CRASH_SEED (default below) is printed; rerun with it to reproduce.
  */
 import { test, before, after } from 'node:test';
@@ -213,6 +214,37 @@ test('walsender terminated while the exporter holds a group for the append inter
     await sleep(1_000);
     const stats = await work.stop();
     console.log(`hold cut: workload ${JSON.stringify(stats)}`);
+    await bothCatchUp(ex, im, pair.db);
+  });
+});
+
+test('the walsender terminated while the exporter has stopped reading it (a fresh group\'s hold): it reconnects once the hold ends, target equals source', async () => {
+  // The pause point is reached only after the exporter stopped reading the source for a fresh
+  // group's hold (holdGroup), so its hit also proves that a live PostgreSQL stream is paused so.
+  // The connection's end waits unread in the socket meanwhile; the reads resume after the delay.
+  const DELAY_MS = 4_000;
+  const pair = await setUp('paused', 500);
+  const hitLog = join(mkdtempSync(join(tmpdir(), 'tandem-paused-')), 'hits.log');
+  const env = { ...pair.env, TANDEM_FAILPOINTS: `cdc.while-paused=delay:${DELAY_MS}@5`, TANDEM_FAILPOINT_LOG: hitLog };
+  const ex = startTandem(pair.exArgs, env);
+  const im = startTandem(pair.imArgs, pair.env);
+  const work = runWorkload(s, pair.db, SEED + 4, { pauseMs: 2 });
+  await running(ex, im, work, async () => {
+    await ex.waitFor(/Streaming changes/, 60_000);
+    const seenAt = await (async () => {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(20)) {
+        if (existsSync(hitLog) && readFileSync(hitLog, 'utf8').includes('cdc.while-paused')) return Date.now();
+        assertAlive(ex, 'export data from source');
+      }
+      throw new Error(`the exporter never stopped reading its source for a hold 5 times:\n${tail(ex.output())}`);
+    })();
+    const rows = await s.sql('postgres', `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'walsender'`, [pair.db]);
+    assert.equal(rows.length, 1, 'the change stream\'s walsender was terminated');
+    assert.ok(Date.now() - seenAt < DELAY_MS - 1_000, `the walsender was terminated ${Date.now() - seenAt} ms into the ${DELAY_MS} ms paused hold`);
+    await ex.waitFor(/change stream interrupted/, DELAY_MS + 30_000);
+    await sleep(1_000);
+    const stats = await work.stop();
+    console.log(`paused hold cut: workload ${JSON.stringify(stats)}`);
     await bothCatchUp(ex, im, pair.db);
   });
 });

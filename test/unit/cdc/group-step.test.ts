@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GROUPING, groupStep, freshSource } from '../../../src/workflow/cdc/stream-exporter.js';
+import { GROUPING, groupStep, freshSource, holdGroup } from '../../../src/workflow/cdc/stream-exporter.js';
 
 const quietSpell = { sinceAppendMs: 60_000, sinceGroupMs: 0, lastAppendEvents: 20 };
 
@@ -86,4 +86,41 @@ test('the source is not read during a hold only while its newest transaction is 
   // An engine that cannot tell (Oracle) is read during the hold, as before.
   assert.equal(freshSource(undefined), false);
   assert.equal(freshSource(400, { ...GROUPING, backlogBehindMs: 300 }), false);
+});
+
+/** A stream that records, in order, its pause and resume calls. */
+function recordingStream(calls: string[]) {
+  return { pauseReading: () => void calls.push('pause'), resumeReading: () => void calls.push('resume') };
+}
+
+test('the exporter\'s hold stops reading the source only for a fresh group, and always reads again when it ends', async () => {
+  const never = new AbortController().signal;
+  const calls: string[] = [];
+  const stream = recordingStream(calls);
+  // Fresh: the reads stop as the hold begins and start again once it has lasted.
+  const t0 = Date.now();
+  const fresh = holdGroup(stream, 5, 25, never);
+  assert.deepEqual(calls, ['pause']);
+  assert.equal(await fresh, true);
+  assert.ok(Date.now() - t0 >= 20, `the hold lasted ${Date.now() - t0} ms`);
+  assert.deepEqual(calls, ['pause', 'resume']);
+  // Behind (a backlog), or an engine that does not tell: read during the hold, which still lasts.
+  for (const behind of [GROUPING.backlogBehindMs, 60_000, undefined]) {
+    calls.length = 0;
+    const t1 = Date.now();
+    assert.equal(await holdGroup(stream, behind, 20, never), false);
+    assert.ok(Date.now() - t1 >= 15, `the hold lasted ${Date.now() - t1} ms`);
+    assert.deepEqual(calls, [], `sourceBehindMs ${behind}`);
+  }
+  // A stream that cannot pause (MySQL's) is read during a fresh group's hold too.
+  assert.equal(await holdGroup({}, 5, 1, never), false);
+  // Aborted (Ctrl-C) during the hold: it ends at once and the reads resume, so stop() can read the server's end.
+  calls.length = 0;
+  const abort = new AbortController();
+  const t2 = Date.now();
+  const held = holdGroup(stream, 5, 60_000, abort.signal);
+  setTimeout(() => abort.abort(), 10);
+  assert.equal(await held, true);
+  assert.ok(Date.now() - t2 < 5_000, 'the abort ended the hold');
+  assert.deepEqual(calls, ['pause', 'resume']);
 });
