@@ -115,6 +115,15 @@ export class MySqlChangeStream implements ChangeStream {
     this.buffer.end(this.stopped ? undefined : error);
   }
 
+  /** The exporter's hold: the binlog connection is not read meanwhile (transactions already read stay buffered here). */
+  pauseReading(): void {
+    this.capture?.holdReading(true);
+  }
+
+  resumeReading(): void {
+    this.capture?.holdReading(false);
+  }
+
   acknowledge(_tx: CapturedTransaction): void {
     // MySQL keeps binlogs on its own schedule; nothing to confirm.
   }

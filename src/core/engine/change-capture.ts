@@ -88,7 +88,7 @@ export interface ChangeStream {
    * Optional: stop reading from the source until `resumeReading` (the exporter's hold between two
    * appends of a live stream: `freshSource`), so that what arrives meanwhile is read at once
    * afterwards instead of waking the exporter once per transaction. Nothing is lost: the source's
-   * data waits in the connection. PostgreSQL has it (MySQL's binlog connection, paused so, lagged more: docs/positions.md §3).
+   * data waits in the connection. PostgreSQL and MySQL have it (`holdGroup`, docs/positions.md §3).
    */
   pauseReading?(): void;
   resumeReading?(): void;

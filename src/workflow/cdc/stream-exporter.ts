@@ -52,6 +52,7 @@ export interface GroupingSettings {
   readonly maxBehindGroupMs: number;
   readonly backlogBehindMs: number;
   readonly idleWaitMs: number;
+  readonly readAheadMs: number;
 }
 
 export const GROUPING: GroupingSettings = {
@@ -95,6 +96,14 @@ export const GROUPING: GroupingSettings = {
   backlogBehindMs: 1000,
   /** With nothing else to wait for: how long the next batch may take before the group is flushed anyway. */
   idleWaitMs: 10,
+  /**
+   * A hold that stopped reading the source (`holdGroup`) reads it again this long before it ends, so
+   * that what waited in the connection is read by then and goes with the group. Resumed exactly at
+   * the end, the first read's transactions went alone, and the rest (at 12,000 MySQL transactions/s,
+   * 25 ms of them fill several reads) waited for the next hold: the lag's median doubled
+   * (docs/benchmarks.md, thirty-second session).
+   */
+  readAheadMs: 5,
 };
 
 /**
@@ -141,11 +150,13 @@ export function freshSource(sourceBehindMs: number | undefined, c: GroupingSetti
 /**
  * The exporter's hold (`groupStep`'s `holdMs`): sleeps `holdMs` or until `signal` aborts. When the
  * group is fresh (`freshSource` of its newest transaction's `sourceBehindMs`) and the stream can,
- * the source is not read meanwhile, and is read again when the hold ends, however it ends. Resolves
- * true when it stopped the reads. The pause point `cdc.while-paused` is reached only then.
+ * the source is not read for all but the hold's last `readAheadMs`, and is read again however the
+ * hold ends. Resolves true when it stopped the reads. The pause point `cdc.while-paused` is reached
+ * only then.
  */
-export async function holdGroup(stream: Pick<ChangeStream, 'pauseReading' | 'resumeReading'>, sourceBehindMs: number | undefined, holdMs: number, signal: AbortSignal): Promise<boolean> {
-  if (!freshSource(sourceBehindMs) || !stream.pauseReading) {
+export async function holdGroup(stream: Pick<ChangeStream, 'pauseReading' | 'resumeReading'>, sourceBehindMs: number | undefined, holdMs: number, signal: AbortSignal, c: GroupingSettings = GROUPING): Promise<boolean> {
+  const pauseMs = holdMs - c.readAheadMs;
+  if (pauseMs <= 0 || !freshSource(sourceBehindMs, c) || !stream.pauseReading) {
     await sleep(holdMs, signal);
     return false;
   }
@@ -153,10 +164,11 @@ export async function holdGroup(stream: Pick<ChangeStream, 'pauseReading' | 'res
   try {
     const delayed = failpointDelay('cdc.while-paused');
     if (delayed) await delayed;
-    await sleep(holdMs, signal);
+    await sleep(pauseMs, signal);
   } finally {
     stream.resumeReading?.();
   }
+  await sleep(c.readAheadMs, signal);
   return true;
 }
 

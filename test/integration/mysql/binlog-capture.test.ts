@@ -205,6 +205,56 @@ test('KILL CONNECTION on the dump thread: the capture reconnects and resumes; no
   assertIncreasing(txs);
 });
 
+test('holdReading: while held, nothing more is read from the connection; released, everything arrives in order', async () => {
+  await maria.sql('shop', 'DELETE FROM stream');
+  const from = await positionNow(maria, 'shop');
+  await maria.sql('shop', "INSERT INTO stream VALUES (1, 'first', 1)");
+  let held = 0;
+  const txs = await captureUntil(options([STREAM]), from, (all) => eventCount(all) >= 51, 30_000, async (tx, capture) => {
+    if (tx.events[0]?.key.id !== '1' || held > 0) return;
+    held++;
+    capture.holdReading(true);
+    const before = capture.pendingEvents;
+    for (let i = 2; i <= 51; i++) await maria.sql('shop', `INSERT INTO stream VALUES (${i}, 'held', 1)`);
+    // The server's own account: its dump thread has sent everything and waited since (300 ms in that state).
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const [t] = await maria.sql(undefined, "SELECT STATE AS state, TIME_MS AS ms FROM information_schema.PROCESSLIST WHERE ID = ?", [capture.threadId]);
+      if (t && /^Master has sent all binlog/.test(String(t.state)) && Number(t.ms) >= 300) break;
+      assert.ok(Date.now() < deadline, `the dump thread did not finish sending (${JSON.stringify(t)})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(capture.pendingEvents, before, 'events were read while reading was held');
+    capture.holdReading(false);
+  });
+  assert.equal(held, 1);
+  assert.deepEqual(txs.flatMap((t) => t.events.map((e) => Number(e.key.id))), Array.from({ length: 51 }, (_, i) => i + 1));
+  assertIncreasing(txs);
+});
+
+test('KILL CONNECTION on the dump thread while reading is held: released, the capture sees the cut, reconnects and resumes; nothing lost, nothing twice', async () => {
+  await maria.sql('shop', 'DELETE FROM stream');
+  const from = await positionNow(maria, 'shop');
+  await maria.sql('shop', "INSERT INTO stream VALUES (1, 'first', 1)");
+  let killedThread: number | undefined;
+  let after: number | undefined;
+  const txs = await captureUntil(options([STREAM]), from, (all) => eventCount(all) >= 30, 30_000, async (tx, capture) => {
+    if (tx.events[0]?.key.id === '1' && killedThread === undefined) {
+      capture.holdReading(true);
+      for (let i = 2; i <= 10; i++) await maria.sql('shop', `INSERT INTO stream VALUES (${i}, 'held', 1)`);
+      killedThread = capture.threadId;
+      await maria.sql(undefined, `KILL CONNECTION ${killedThread}`);
+      for (let i = 11; i <= 30; i++) await maria.sql('shop', `INSERT INTO stream VALUES (${i}, 'after the cut', 1)`);
+      await new Promise((r) => setTimeout(r, 200));
+      capture.holdReading(false);
+    }
+    if (tx.events[0]?.key.id === '30') after = capture.threadId;
+  });
+  assert.ok(killedThread !== undefined && after !== undefined && after !== killedThread, `the dump reconnected (killed ${killedThread}, then ${after})`);
+  assert.deepEqual(txs.flatMap((t) => t.events.map((e) => Number(e.key.id))), Array.from({ length: 30 }, (_, i) => i + 1));
+  assertIncreasing(txs);
+});
+
 test('an idle source: heartbeats keep the stream alive; transactions elsewhere still report progress', async () => {
   const from = await positionNow(maria, 'shop');
   const seen: string[] = [];

@@ -88,37 +88,48 @@ test('the source is not read during a hold only while its newest transaction is 
   assert.equal(freshSource(400, { ...GROUPING, backlogBehindMs: 300 }), false);
 });
 
-/** A stream that records, in order, its pause and resume calls. */
-function recordingStream(calls: string[]) {
-  return { pauseReading: () => void calls.push('pause'), resumeReading: () => void calls.push('resume') };
+/** A stream that records, in order, its pause and resume calls and when each came (ms after `t0`). */
+function recordingStream(calls: string[], at: number[] = [], t0 = Date.now()) {
+  return {
+    pauseReading: () => { calls.push('pause'); at.push(Date.now() - t0); },
+    resumeReading: () => { calls.push('resume'); at.push(Date.now() - t0); },
+  };
 }
 
-test('the exporter\'s hold stops reading the source only for a fresh group, and always reads again when it ends', async () => {
+test('the exporter\'s hold stops reading the source only for a fresh group, reads again before it ends, and always reads again', async () => {
   const never = new AbortController().signal;
+  const c = { ...GROUPING, readAheadMs: 15 };
+  // Fresh: the reads stop as the hold begins and start again readAheadMs before its end (what
+  // waited in the connection is read by then and goes with the group).
   const calls: string[] = [];
-  const stream = recordingStream(calls);
-  // Fresh: the reads stop as the hold begins and start again once it has lasted.
+  const at: number[] = [];
   const t0 = Date.now();
-  const fresh = holdGroup(stream, 5, 25, never);
+  const fresh = holdGroup(recordingStream(calls, at, t0), 5, 50, never, c);
   assert.deepEqual(calls, ['pause']);
   assert.equal(await fresh, true);
-  assert.ok(Date.now() - t0 >= 20, `the hold lasted ${Date.now() - t0} ms`);
+  const ended = Date.now() - t0;
   assert.deepEqual(calls, ['pause', 'resume']);
+  assert.ok(at[1]! >= 50 - 15 - 1 && at[1]! < ended, `resumed at ${at[1]} ms of a hold that ended at ${ended} ms`);
+  assert.ok(ended - at[1]! >= 14, `read for ${ended - at[1]!} ms before the hold ended`);
+  assert.ok(ended >= 49, `the hold lasted ${ended} ms`);
+  const stream = recordingStream(calls);
   // Behind (a backlog), or an engine that does not tell: read during the hold, which still lasts.
   for (const behind of [GROUPING.backlogBehindMs, 60_000, undefined]) {
     calls.length = 0;
     const t1 = Date.now();
-    assert.equal(await holdGroup(stream, behind, 20, never), false);
-    assert.ok(Date.now() - t1 >= 15, `the hold lasted ${Date.now() - t1} ms`);
+    assert.equal(await holdGroup(stream, behind, 20, never, c), false);
+    assert.ok(Date.now() - t1 >= 19, `the hold lasted ${Date.now() - t1} ms`);
     assert.deepEqual(calls, [], `sourceBehindMs ${behind}`);
   }
-  // A stream that cannot pause (MySQL's) is read during a fresh group's hold too.
-  assert.equal(await holdGroup({}, 5, 1, never), false);
+  // A hold no longer than the read-ahead is not worth stopping the reads for.
+  assert.equal(await holdGroup(stream, 5, 15, never, c), false);
+  assert.deepEqual(calls, []);
+  // A stream that cannot pause is read during a fresh group's hold too.
+  assert.equal(await holdGroup({}, 5, 30, never, c), false);
   // Aborted (Ctrl-C) during the hold: it ends at once and the reads resume, so stop() can read the server's end.
-  calls.length = 0;
   const abort = new AbortController();
   const t2 = Date.now();
-  const held = holdGroup(stream, 5, 60_000, abort.signal);
+  const held = holdGroup(stream, 5, 60_000, abort.signal, c);
   setTimeout(() => abort.abort(), 10);
   assert.equal(await held, true);
   assert.ok(Date.now() - t2 < 5_000, 'the abort ended the hold');

@@ -117,6 +117,8 @@ export async function currentBinlogPosition(connection: PromiseConnection, flavo
 
 export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
   private dump: BinlogDump | undefined;
+  /** The exporter holds reading (see {@link holdReading}). */
+  private readingHeld = false;
   private decoder: BinlogEventDecoder | undefined;
   private stopping = false;
   private last: BinlogPosition;
@@ -158,6 +160,12 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
     return this.dump?.threadId;
   }
 
+  /** Stops reading the binlog connection while `on` (see `BinlogDump.holdReading`); a reconnected dump starts as it says. */
+  holdReading(on: boolean): void {
+    this.readingHeld = on;
+    this.dump?.holdReading(on);
+  }
+
   /** Ends the stream: the iteration finishes after the transaction being handed out, if any. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -196,6 +204,7 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
         assembler = opened.assembler;
         this.dump = opened.dump;
         if (this.stopping) this.dump.close();
+        else if (this.readingHeld) this.dump.holdReading(true);
       } catch (e) {
         if (this.stopping) return;
         if (!retryable(e) || (failingSince !== undefined && Date.now() - failingSince > reconnectFor)) throw this.fatal(e);

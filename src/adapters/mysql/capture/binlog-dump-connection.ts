@@ -134,7 +134,10 @@ export class BinlogDump implements AsyncIterable<Buffer> {
   private done = false;
   private failure: unknown;
   private waiter: (() => void) | undefined;
+  /** Paused by backpressure (the consumer is behind). */
   private paused = false;
+  /** Paused by {@link holdReading} (the exporter's hold between two appends). */
+  private held = false;
   private queuedBytes = 0;
   private closed = false;
   private lastData = Date.now();
@@ -162,7 +165,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
       this.queuedBytes += packet.end - packet.offset - 1;
       if (!this.paused && (this.queue.length >= this.highWater || this.queuedBytes >= MAX_QUEUED_BYTES)) {
         this.paused = true;
-        this.core.pause();
+        if (!this.held) this.core.pause();
       }
       this.wake();
       return false;
@@ -200,6 +203,20 @@ export class BinlogDump implements AsyncIterable<Buffer> {
     w?.();
   }
 
+  /**
+   * Stops reading the connection while `on` (the exporter's hold between two appends): what the
+   * server sends meanwhile waits in the connection and is read at once afterwards, instead of waking
+   * this process for every transaction. Backpressure keeps its own say: the connection reads again
+   * only when neither holds it. A hold lasts milliseconds, far below the heartbeat watchdog's limit.
+   */
+  holdReading(on: boolean): void {
+    if (this.held === on || this.closed) return;
+    this.held = on;
+    if (this.paused) return;
+    if (on) this.core.pause();
+    else this.core.resume();
+  }
+
   /** Ends the dump by closing its connection; the iteration then ends without an error. */
   close(): void {
     if (this.closed) return;
@@ -223,7 +240,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
           this.queuedBytes = 0;
           if (this.paused) {
             this.paused = false;
-            this.core.resume();
+            if (!this.held) this.core.resume();
           }
           yield batch;
           continue;
