@@ -185,68 +185,53 @@ test('connections cut with pg_terminate_backend on both servers: both recover by
   }
 });
 
-test('walsender terminated while the exporter holds a group for the append interval: it reconnects, nothing lost or doubled', async () => {
-  // The exporter spaces a live stream's appends (GROUPING.minAppendIntervalMs) and sleeps out the
-  // interval with the next batch already requested. The pause point stretches the 5th such hold to
-  // DELAY_MS, and the walsender is terminated inside it: the stream fails while nobody awaits the
-  // request. (Without a handler on it, Node.js exited on that rejection as an uncaught error.)
+/**
+ * Delays the exporter's 5th hit of the pause point `point` by DELAY_MS, terminates the change
+ * stream's walsender inside that delay, and waits until the exporter has reconnected and both
+ * processes have caught up with the workload: target equals source.
+ */
+async function cutWalsenderAt(point: 'cdc.before-hold' | 'cdc.while-paused', db: string, seed: number, never: string): Promise<void> {
   const DELAY_MS = 4_000;
-  const pair = await setUp('hold', 500);
-  const hitLog = join(mkdtempSync(join(tmpdir(), 'tandem-hold-')), 'hits.log');
-  const env = { ...pair.env, TANDEM_FAILPOINTS: `cdc.before-hold=delay:${DELAY_MS}@5`, TANDEM_FAILPOINT_LOG: hitLog };
+  const pair = await setUp(db, 500);
+  const hitLog = join(mkdtempSync(join(tmpdir(), `tandem-${db}-`)), 'hits.log');
+  const env = { ...pair.env, TANDEM_FAILPOINTS: `${point}=delay:${DELAY_MS}@5`, TANDEM_FAILPOINT_LOG: hitLog };
   const ex = startTandem(pair.exArgs, env);
   const im = startTandem(pair.imArgs, pair.env);
-  const work = runWorkload(s, pair.db, SEED + 2, { pauseMs: 2 });
+  const work = runWorkload(s, pair.db, seed, { pauseMs: 2 });
   await running(ex, im, work, async () => {
     await ex.waitFor(/Streaming changes/, 60_000);
     const seenAt = await (async () => {
       for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(20)) {
-        if (existsSync(hitLog) && readFileSync(hitLog, 'utf8').includes('cdc.before-hold')) return Date.now();
+        if (existsSync(hitLog) && readFileSync(hitLog, 'utf8').includes(point)) return Date.now();
         assertAlive(ex, 'export data from source');
       }
-      throw new Error(`the exporter never held a group 5 times:\n${tail(ex.output())}`);
+      throw new Error(`${never}:\n${tail(ex.output())}`);
     })();
     const rows = await s.sql('postgres', `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'walsender'`, [pair.db]);
     assert.equal(rows.length, 1, 'the change stream\'s walsender was terminated');
-    // The cut must land inside the delay for this test to test anything: say so if it did not.
-    assert.ok(Date.now() - seenAt < DELAY_MS - 1_000, `the walsender was terminated ${Date.now() - seenAt} ms into the ${DELAY_MS} ms hold`);
+    // The cut must land inside the delay for the test to test anything: say so if it did not.
+    assert.ok(Date.now() - seenAt < DELAY_MS - 1_000, `the walsender was terminated ${Date.now() - seenAt} ms into the ${DELAY_MS} ms delay at ${point}`);
     await ex.waitFor(/change stream interrupted/, DELAY_MS + 30_000);
     await sleep(1_000);
     const stats = await work.stop();
-    console.log(`hold cut: workload ${JSON.stringify(stats)}`);
+    console.log(`${db} cut: workload ${JSON.stringify(stats)}`);
     await bothCatchUp(ex, im, pair.db);
   });
+}
+
+test('walsender terminated while the exporter holds a group for the append interval: it reconnects, nothing lost or doubled', async () => {
+  // The exporter spaces a live stream's appends (GROUPING.minAppendIntervalMs) and sleeps out the
+  // interval with the next batch already requested. The pause point stretches the 5th such hold,
+  // and the walsender is terminated inside it: the stream fails while nobody awaits the request.
+  // (Without a handler on it, Node.js exited on that rejection as an uncaught error.)
+  await cutWalsenderAt('cdc.before-hold', 'hold', SEED + 2, 'the exporter never held a group 5 times');
 });
 
 test('the walsender terminated while the exporter has stopped reading it (a fresh group\'s hold): it reconnects once the hold ends, target equals source', async () => {
   // The pause point is reached only after the exporter stopped reading the source for a fresh
   // group's hold (holdGroup), so its hit also proves that a live PostgreSQL stream is paused so.
   // The connection's end waits unread in the socket meanwhile; the reads resume after the delay.
-  const DELAY_MS = 4_000;
-  const pair = await setUp('paused', 500);
-  const hitLog = join(mkdtempSync(join(tmpdir(), 'tandem-paused-')), 'hits.log');
-  const env = { ...pair.env, TANDEM_FAILPOINTS: `cdc.while-paused=delay:${DELAY_MS}@5`, TANDEM_FAILPOINT_LOG: hitLog };
-  const ex = startTandem(pair.exArgs, env);
-  const im = startTandem(pair.imArgs, pair.env);
-  const work = runWorkload(s, pair.db, SEED + 4, { pauseMs: 2 });
-  await running(ex, im, work, async () => {
-    await ex.waitFor(/Streaming changes/, 60_000);
-    const seenAt = await (async () => {
-      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(20)) {
-        if (existsSync(hitLog) && readFileSync(hitLog, 'utf8').includes('cdc.while-paused')) return Date.now();
-        assertAlive(ex, 'export data from source');
-      }
-      throw new Error(`the exporter never stopped reading its source for a hold 5 times:\n${tail(ex.output())}`);
-    })();
-    const rows = await s.sql('postgres', `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'walsender'`, [pair.db]);
-    assert.equal(rows.length, 1, 'the change stream\'s walsender was terminated');
-    assert.ok(Date.now() - seenAt < DELAY_MS - 1_000, `the walsender was terminated ${Date.now() - seenAt} ms into the ${DELAY_MS} ms paused hold`);
-    await ex.waitFor(/change stream interrupted/, DELAY_MS + 30_000);
-    await sleep(1_000);
-    const stats = await work.stop();
-    console.log(`paused hold cut: workload ${JSON.stringify(stats)}`);
-    await bothCatchUp(ex, im, pair.db);
-  });
+  await cutWalsenderAt('cdc.while-paused', 'paused', SEED + 4, 'the exporter never stopped reading its source for a hold 5 times');
 });
 
 test('meta.db failing under the importer\'s timers (its applied position, its progress display): it warns once each and applies on', async () => {
