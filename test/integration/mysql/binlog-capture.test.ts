@@ -232,6 +232,44 @@ test('holdReading: while held, nothing more is read from the connection; release
   assertIncreasing(txs);
 });
 
+test('held until the dump thread blocks writing to the connection, the source still commits: a hold never stalls the application', async () => {
+  // What makes the exporter's hold safe for the source: MariaDB's commits do not wait for a binlog
+  // reader. The hold is stretched here until the server's send buffers are full and its dump thread
+  // waits in a write ("Writing to net"); transactions committed then must complete, and be streamed
+  // once reading resumes.
+  await maria.sql('shop', 'DELETE FROM big');
+  const from = await positionNow(maria, 'shop');
+  await maria.sql('shop', "INSERT INTO big VALUES (0, 'first')");
+  let blocked: unknown;
+  let committedWhileBlocked = 0;
+  const txs = await captureUntil(options([BIG]), from, (all) => eventCount(all) >= 1 + 40 * 100 + 200, 60_000, async (tx, capture) => {
+    if (tx.events[0]?.key.id !== '0') return;
+    capture.holdReading(true);
+    // 40 MB of row images, more than the connection's buffers hold.
+    for (let k = 0; k < 40; k++) await maria.sql('shop', `INSERT INTO big (id, payload) SELECT ${k * 100} + seq, REPEAT('x', 10000) FROM seq_1_to_100`);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const [t] = await maria.sql(undefined, 'SELECT STATE AS state FROM information_schema.PROCESSLIST WHERE ID = ?', [capture.threadId]);
+      if (t && /Writing to net/.test(String(t.state))) break;
+      assert.ok(Date.now() < deadline, `the dump thread never blocked on the held connection (${JSON.stringify(t)})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (let i = 1; i <= 200; i++) {
+      await maria.sql('shop', `INSERT INTO big VALUES (${10_000 + i}, 'while blocked')`);
+      committedWhileBlocked++;
+    }
+    const [t] = await maria.sql(undefined, 'SELECT STATE AS state FROM information_schema.PROCESSLIST WHERE ID = ?', [capture.threadId]);
+    blocked = t?.state;
+    capture.holdReading(false);
+  });
+  assert.equal(committedWhileBlocked, 200);
+  assert.match(String(blocked), /Writing to net/, 'the dump thread was still blocked after the 200 commits');
+  const ids = txs.flatMap((t) => t.events.map((e) => Number(e.key.id)));
+  assert.equal(ids.length, 1 + 4000 + 200);
+  assert.equal(new Set(ids).size, ids.length, 'nothing twice');
+  assertIncreasing(txs);
+});
+
 test('KILL CONNECTION on the dump thread while reading is held: released, the capture sees the cut, reconnects and resumes; nothing lost, nothing twice', async () => {
   await maria.sql('shop', 'DELETE FROM stream');
   const from = await positionNow(maria, 'shop');
