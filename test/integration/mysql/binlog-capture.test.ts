@@ -205,6 +205,21 @@ test('KILL CONNECTION on the dump thread: the capture reconnects and resumes; no
   assertIncreasing(txs);
 });
 
+/** The dump thread's state in the server's PROCESSLIST (and how long it has been in it), if it is listed. */
+async function dumpThread(threadId: number | undefined): Promise<{ state: string; ms: number } | undefined> {
+  const [t] = await maria.sql(undefined, 'SELECT STATE AS state, TIME_MS AS ms FROM information_schema.PROCESSLIST WHERE ID = ?', [threadId]);
+  return t ? { state: String(t.state), ms: Number(t.ms) } : undefined;
+}
+
+/** Polls the dump thread every 50 ms until `ok` holds; fails with `never` (and the last state seen) after 20 s. */
+async function untilDumpThread(threadId: number | undefined, ok: (t: { state: string; ms: number }) => boolean, never: string): Promise<void> {
+  for (const deadline = Date.now() + 20_000; ; await new Promise((r) => setTimeout(r, 50))) {
+    const t = await dumpThread(threadId);
+    if (t && ok(t)) return;
+    assert.ok(Date.now() < deadline, `${never} (${JSON.stringify(t)})`);
+  }
+}
+
 test('holdReading: while held, nothing more is read from the connection; released, everything arrives in order', async () => {
   await maria.sql('shop', 'DELETE FROM stream');
   const from = await positionNow(maria, 'shop');
@@ -217,13 +232,7 @@ test('holdReading: while held, nothing more is read from the connection; release
     const before = capture.pendingEvents;
     for (let i = 2; i <= 51; i++) await maria.sql('shop', `INSERT INTO stream VALUES (${i}, 'held', 1)`);
     // The server's own account: its dump thread has sent everything and waited since (300 ms in that state).
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const [t] = await maria.sql(undefined, "SELECT STATE AS state, TIME_MS AS ms FROM information_schema.PROCESSLIST WHERE ID = ?", [capture.threadId]);
-      if (t && /^Master has sent all binlog/.test(String(t.state)) && Number(t.ms) >= 300) break;
-      assert.ok(Date.now() < deadline, `the dump thread did not finish sending (${JSON.stringify(t)})`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilDumpThread(capture.threadId, (t) => /^Master has sent all binlog/.test(t.state) && t.ms >= 300, 'the dump thread did not finish sending');
     assert.equal(capture.pendingEvents, before, 'events were read while reading was held');
     capture.holdReading(false);
   });
@@ -247,19 +256,12 @@ test('held until the dump thread blocks writing to the connection, the source st
     capture.holdReading(true);
     // 40 MB of row images, more than the connection's buffers hold.
     for (let k = 0; k < 40; k++) await maria.sql('shop', `INSERT INTO big (id, payload) SELECT ${k * 100} + seq, REPEAT('x', 10000) FROM seq_1_to_100`);
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const [t] = await maria.sql(undefined, 'SELECT STATE AS state FROM information_schema.PROCESSLIST WHERE ID = ?', [capture.threadId]);
-      if (t && /Writing to net/.test(String(t.state))) break;
-      assert.ok(Date.now() < deadline, `the dump thread never blocked on the held connection (${JSON.stringify(t)})`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilDumpThread(capture.threadId, (t) => /Writing to net/.test(t.state), 'the dump thread never blocked on the held connection');
     for (let i = 1; i <= 200; i++) {
       await maria.sql('shop', `INSERT INTO big VALUES (${10_000 + i}, 'while blocked')`);
       committedWhileBlocked++;
     }
-    const [t] = await maria.sql(undefined, 'SELECT STATE AS state FROM information_schema.PROCESSLIST WHERE ID = ?', [capture.threadId]);
-    blocked = t?.state;
+    blocked = (await dumpThread(capture.threadId))?.state;
     capture.holdReading(false);
   });
   assert.equal(committedWhileBlocked, 200);

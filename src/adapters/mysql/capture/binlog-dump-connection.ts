@@ -165,7 +165,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
       this.queuedBytes += packet.end - packet.offset - 1;
       if (!this.paused && (this.queue.length >= this.highWater || this.queuedBytes >= MAX_QUEUED_BYTES)) {
         this.paused = true;
-        if (!this.held) this.core.pause();
+        this.applyReading();
       }
       this.wake();
       return false;
@@ -212,8 +212,12 @@ export class BinlogDump implements AsyncIterable<Buffer> {
   holdReading(on: boolean): void {
     if (this.held === on || this.closed) return;
     this.held = on;
-    if (this.paused) return;
-    if (on) this.core.pause();
+    this.applyReading();
+  }
+
+  /** The connection reads unless backpressure or a hold stops it; called when either changes. */
+  private applyReading(): void {
+    if (this.paused || this.held) this.core.pause();
     else this.core.resume();
   }
 
@@ -240,7 +244,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
           this.queuedBytes = 0;
           if (this.paused) {
             this.paused = false;
-            if (!this.held) this.core.resume();
+            this.applyReading();
           }
           yield batch;
           continue;
