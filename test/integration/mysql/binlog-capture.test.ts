@@ -295,6 +295,30 @@ test('KILL CONNECTION on the dump thread while reading is held: released, the ca
   assertIncreasing(txs);
 });
 
+test('held for longer than the heartbeat watchdog allows: not taken for a lost link (no reconnect); released, everything arrives once', async () => {
+  // Heartbeats every second: the watchdog gives up after 3 missed + 5 s = 8 s of silence. While the
+  // consumer holds the reads, what the server sends waits unread, so the clock must not run; a
+  // watchdog that counted it would cut the connection and reconnect (a new dump thread).
+  await maria.sql('shop', 'DELETE FROM stream');
+  const from = await positionNow(maria, 'shop');
+  await maria.sql('shop', "INSERT INTO stream VALUES (1, 'first', 1)");
+  let heldThread: number | undefined;
+  let after: number | undefined;
+  const txs = await captureUntil(options([STREAM], { heartbeatSeconds: 1 }), from, (all) => eventCount(all) >= 20, 40_000, async (tx, capture) => {
+    if (tx.events[0]?.key.id === '1' && heldThread === undefined) {
+      heldThread = capture.threadId;
+      capture.holdReading(true);
+      for (let i = 2; i <= 20; i++) await maria.sql('shop', `INSERT INTO stream VALUES (${i}, 'held', 1)`);
+      await new Promise((r) => setTimeout(r, 10_000));
+      capture.holdReading(false);
+    }
+    if (tx.events[0]?.key.id === '20') after = capture.threadId;
+  });
+  assert.ok(heldThread !== undefined && after === heldThread, `one dump thread throughout (held ${heldThread}, then ${after})`);
+  assert.deepEqual(txs.flatMap((t) => t.events.map((e) => Number(e.key.id))), Array.from({ length: 20 }, (_, i) => i + 1));
+  assertIncreasing(txs);
+});
+
 test('an idle source: heartbeats keep the stream alive; transactions elsewhere still report progress', async () => {
   const from = await positionNow(maria, 'shop');
   const seen: string[] = [];

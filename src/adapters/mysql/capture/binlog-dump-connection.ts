@@ -207,7 +207,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
    * Stops reading the connection while `on` (the exporter's hold between two appends): what the
    * server sends meanwhile waits in the connection and is read at once afterwards, instead of waking
    * this process for every transaction. Backpressure keeps its own say: the connection reads again
-   * only when neither holds it. A hold lasts milliseconds, far below the heartbeat watchdog's limit.
+   * only when neither holds it. Neither counts as silence for the heartbeat watchdog.
    */
   holdReading(on: boolean): void {
     if (this.held === on || this.closed) return;
@@ -215,10 +215,24 @@ export class BinlogDump implements AsyncIterable<Buffer> {
     this.applyReading();
   }
 
-  /** The connection reads unless backpressure or a hold stops it; called when either changes. */
+  /** Not reading: backpressure or a hold stops it. */
+  private get stopped(): boolean {
+    return this.paused || this.held;
+  }
+
+  /**
+   * The connection reads unless backpressure or a hold stops it; called when either changes. The
+   * watchdog's clock of silence restarts when reading does: what the server sent while nothing was
+   * read is waiting unread, so a stop (a consumer slow for longer than the watchdog's limit) is not
+   * a silent source.
+   */
   private applyReading(): void {
-    if (this.paused || this.held) this.core.pause();
-    else this.core.resume();
+    if (this.stopped) {
+      this.core.pause();
+    } else {
+      this.lastData = Date.now();
+      this.core.resume();
+    }
   }
 
   /** Ends the dump by closing its connection; the iteration then ends without an error. */
@@ -336,7 +350,7 @@ export class BinlogDump implements AsyncIterable<Buffer> {
     // Heartbeats arrive every `heartbeat` seconds on an idle source: three missed means the link is gone.
     const limit = (heartbeat * 3 + 5) * 1000;
     dump.watchdog = setInterval(() => {
-      if (dump.silentFor > limit) {
+      if (!dump.stopped && dump.silentFor > limit) {
         dump.fail(new BinlogDumpError(`no event or heartbeat from the source for ${Math.round(dump.silentFor / 1000)} s`, undefined, 'HEARTBEAT_TIMEOUT'));
         hardClose(core);
       }
