@@ -149,6 +149,20 @@ export class PgSourceCatalog implements SourceCatalog {
         fix: 'ALTER TABLE … REPLICA IDENTITY DEFAULT; on each of them (or FULL).',
       });
     }
+    // A deferrable primary key cannot be a replica identity: once the table is in the publication,
+    // PostgreSQL refuses every UPDATE and DELETE the application runs on it ("does not have a
+    // replica identity and publishes updates").
+    const deferrable = await this.client.query(
+      `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND NOT i.indimmediate
+        WHERE (c.oid = ANY($1::oid[]) OR c.oid = ANY(SELECT to_regclass(x)::oid FROM unnest($2::text[]) x)) AND c.relreplident = 'd' ORDER BY 1`, [oids, leaves]);
+    if (deferrable.rows.length > 0) {
+      findings.push({
+        severity: 'error', code: 'TANDEM_PREREQUISITE',
+        message: `Tables whose primary key is DEFERRABLE have no replica identity: once they were published, the source would refuse every UPDATE and DELETE the application runs on them: ${deferrable.rows.map((r) => r.t).join(', ')}.`,
+        fix: 'ALTER TABLE … REPLICA IDENTITY FULL; on each of them (every update then logs the whole old row), or make the primary key NOT DEFERRABLE (drop and add it again).',
+      });
+    }
     return findings;
   }
 

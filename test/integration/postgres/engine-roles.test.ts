@@ -27,6 +27,9 @@ before(async () => {
     CREATE TABLE app.log (at timestamptz, line text);
     CREATE TABLE app.quiet (id int PRIMARY KEY);
     ALTER TABLE app.quiet REPLICA IDENTITY NOTHING;
+    CREATE TABLE app.swap (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, v int);
+    CREATE TABLE app.swap_full (id int PRIMARY KEY DEFERRABLE, v int);
+    ALTER TABLE app.swap_full REPLICA IDENTITY FULL;
     CREATE FUNCTION app.noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
     CREATE TRIGGER items_noop BEFORE INSERT ON app.items FOR EACH ROW EXECUTE FUNCTION app.noop();
     ALTER TABLE app.items DISABLE TRIGGER items_noop;
@@ -48,6 +51,7 @@ test('catalog: tables with their keys; findings in order (read access, the prima
     const all = await catalog.listTables(['app']);
     assert.deepEqual(all.map((t) => [t.schema, t.name, [...t.columns], [...t.primaryKey]]), [
       ['app', 'items', ['id', 'name'], ['id']], ['app', 'log', ['at', 'line'], []], ['app', 'quiet', ['id'], ['id']],
+      ['app', 'swap', ['id', 'v'], ['id']], ['app', 'swap_full', ['id', 'v'], ['id']],
     ]);
     const pick = (...names: string[]) => all.filter((t) => names.includes(t.name));
     assert.deepEqual(await catalog.checkPrerequisites({ live: false, tables: pick('items', 'log') }), [
@@ -61,6 +65,14 @@ test('catalog: tables with their keys; findings in order (read access, the prima
       severity: 'error', code: 'TANDEM_PREREQUISITE', message: 'Tables with REPLICA IDENTITY NOTHING cannot stream updates or deletes: app.quiet.',
       fix: 'ALTER TABLE … REPLICA IDENTITY DEFAULT; on each of them.',
     }]);
+    // A deferrable primary key is no replica identity (the application's updates would fail once
+    // the table is published); with REPLICA IDENTITY FULL the table streams.
+    assert.deepEqual(await catalog.checkPrerequisites({ live: true, tables: pick('items', 'swap', 'swap_full') }), [{
+      severity: 'error', code: 'TANDEM_PREREQUISITE',
+      message: 'Tables whose primary key is DEFERRABLE have no replica identity: once they were published, the source would refuse every UPDATE and DELETE the application runs on them: app.swap.',
+      fix: 'ALTER TABLE … REPLICA IDENTITY FULL; on each of them (every update then logs the whole old row), or make the primary key NOT DEFERRABLE (drop and add it again).',
+    }]);
+    assert.deepEqual(await catalog.checkPrerequisites({ live: false, tables: pick('swap') }), []);
     assert.deepEqual(await catalog.checkPrerequisites({ live: true, tables: pick('items') }), []);
     assert.deepEqual(await catalog.disabledObjects(['app']), ['trigger items_noop on app.items']);
   } finally {
@@ -69,7 +81,7 @@ test('catalog: tables with their keys; findings in order (read access, the prima
   // A user who cannot read a table hears that first, before the primary-key rule.
   const asReader = await engine.openCatalog({ ...source, user: 'reader', password: READER_PW });
   try {
-    const tables = (await asReader.listTables(['app'])).filter((t) => t.name !== 'quiet');
+    const tables = (await asReader.listTables(['app'])).filter((t) => !['quiet', 'swap', 'swap_full'].includes(t.name));
     assert.deepEqual(await asReader.checkPrerequisites({ live: true, tables }), [{
       severity: 'error', code: 'TANDEM_PRIVILEGE', message: 'User reader cannot read: app.log.',
       fix: 'As an owner or superuser: GRANT USAGE ON SCHEMA <schema> TO reader; GRANT SELECT ON ALL TABLES IN SCHEMA app TO reader;',
