@@ -16,7 +16,7 @@ import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
-import { describeFiring, readFiringTriggers } from './firing-triggers.js';
+import { describeFiring, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys } from './firing-triggers.js';
 import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
 
@@ -84,6 +84,7 @@ export class PgChangeTarget implements ChangeTarget {
     let progress: ChannelProgress[];
     try {
       await this.refuseReplicaTriggers(admin);
+      await this.requireReplicaRole(admin);
       progress = await prepareChannels(admin, this.metadataSchema, migrationUuid, channels);
       await this.loadCatalog(admin);
     } finally {
@@ -347,6 +348,25 @@ export class PgChangeTarget implements ChangeTarget {
     throw new TandemError('TANDEM_PREREQUISITE',
       `Triggers${rules ? ' and rules' : ''} on ${describeDb(this.config)} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's ${rules ? 'triggers and rules' : 'triggers'} already did${rules ? ' (a DO INSTEAD rule would replace the write)' : ''}: ${firing.map((x) => describeFiring(x)).join(', ')}. Nothing was written.`,
       { hint: `Disable them while Tandem writes: ${firing.map((x) => `ALTER TABLE ${x.table} DISABLE ${x.kind} ${x.trigger};`).join(' ')} Then rerun the same import command: it resumes. Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${firing.map((x) => `ALTER TABLE ${x.table} ENABLE ${x.mode} ${x.kind} ${x.trigger};`).join(' ')}` });
+  }
+
+  /**
+   * Without session_replication_role = replica the written tables' triggers fire and their foreign
+   * keys are checked and act (ON DELETE CASCADE, SET NULL) for every replicated row, repeating what
+   * the other side's already did: an audit row written twice, a cascade that deletes the rows the
+   * stream deletes next. A user who may not set it is refused before anything is written when a
+   * written table has an enabled trigger or a foreign key; with neither, nothing would fire.
+   */
+  private async requireReplicaRole(client: pg.Client): Promise<void> {
+    const specs = [...this.specs.values()];
+    if (specs.length === 0) return;
+    if (await mayUseReplicaRole(client)) return;
+    const acting = await readTriggersAndForeignKeys(client, { names: specs });
+    if (acting.length === 0) return;
+    const user = this.config.user;
+    throw new TandemError('TANDEM_PRIVILEGE',
+      `User ${user} may not SET session_replication_role = replica on ${describeDb(this.config)}, so the rows Tandem writes there would fire these tables' triggers and foreign-key checks and actions, repeating what the other side already did: ${acting.join(', ')}. Nothing was written.`,
+      { hint: `As a superuser: GRANT SET ON PARAMETER session_replication_role TO ${quoteIdent(user)}; (PostgreSQL 15 and later; before 15 only a superuser may set it: ALTER ROLE ${quoteIdent(user)} SUPERUSER;). Then rerun the same import command: it resumes where it stopped.` });
   }
 
   private async loadCatalog(client: pg.Client): Promise<void> {

@@ -5,7 +5,7 @@ import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type S
 import { connectPg } from './pg-connection.js';
 import { listSourceTables, pgBool, qualified, type SourceTable } from './source-catalog.js';
 import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
-import { describeFiring, readFiringTriggers } from './firing-triggers.js';
+import { describeFiring, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys } from './firing-triggers.js';
 
 /** A table as the PostgreSQL catalog describes it: the engine-neutral facts, and what the snapshot plans with. */
 export interface PgTableInfo extends TableInfo {
@@ -89,6 +89,16 @@ export class PgSourceCatalog implements SourceCatalog {
           severity: 'warning', code: 'TANDEM_PREREQUISITE', fallBack: true, fix: '',
           message: `Triggers${firing.some((f) => f.kind === 'RULE') ? ' and rules' : ''} that fire even for replicated rows: ${firing.map((f) => describeFiring(f, true)).join(', ')}. If the migration falls back, they would fire for every row Tandem writes back to the source and repeat what the target's did: import data to source refuses to write until they are disabled (it names the statements).`,
         });
+      }
+      // Without the replica role every trigger and foreign key acts on a fall-back's rows: the fall-back refuses to write until the user may set it.
+      if (!(await mayUseReplicaRole(this.client))) {
+        const acting = await readTriggersAndForeignKeys(this.client, { oids });
+        if (acting.length > 0) {
+          findings.push({
+            severity: 'warning', code: 'TANDEM_PRIVILEGE', fallBack: true, fix: `As a superuser: GRANT SET ON PARAMETER session_replication_role TO ${this.db.user}; (PostgreSQL 15 and later; before 15, only a superuser may set it).`,
+            message: `User ${this.db.user} may not SET session_replication_role = replica: if the migration falls back, the rows Tandem writes back to the source would fire these triggers and foreign-key checks and actions and repeat what the target's did (${acting.join(', ')}), so import data to source refuses to write until the user may.`,
+          });
+        }
       }
     }
     // Row-level security that applies to this user: every read would see only the rows its policies

@@ -55,7 +55,7 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     reporter.print(`Cutover to target initiated${fallBack ? ' (prepared for fall-back)' : ''}.`);
     if (source) {
       reporter.print(source.capabilities.writerSkipsTriggers
-        ? 'No need to disable triggers or foreign keys on the source: Tandem writes the target\'s changes there with session_replication_role = replica, so they do not fire, and it checks at the end that nothing was left disabled.'
+        ? 'No need to disable triggers or foreign keys on the source: Tandem writes the target\'s changes there with session_replication_role = replica, so they do not fire (its user must be allowed to set it: "import data to source" refuses to write otherwise, before anything is written), and it checks at the end that nothing was left disabled.'
         : `Triggers and foreign keys on the ${source.displayName} source would act on the target's changes written back to it (the spec's manual step): "import data to source" prints the script that disables exactly the enabled ones and waits until a DBA has run it (or does it itself when started with --disable-triggers-and-fks true); at the cutover to source it checks that everything is enabled again.`);
     }
     // What export data found that matters now that a fall-back is chosen (characters the source

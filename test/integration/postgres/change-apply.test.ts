@@ -555,3 +555,56 @@ test('a table with inheritance children: an update, delete or truncate of the pa
   assert.deepEqual(await server.sql('inh_tgt', 'SELECT tableoid::regclass::text AS t, id FROM parent ORDER BY 1, 2'), [{ t: 'child', id: 1 }, { t: 'child', id: 2 }]);
   assert.deepEqual(await server.sql('inh_tgt', "SELECT rows_removed::int AS n FROM ybvoyager_metadata.tandem_truncated_rows WHERE table_name = 'public.parent'"), [{ n: 1 }]);
 });
+
+test('a writing user who may not SET session_replication_role: refused before anything is written when a written table has a trigger or a foreign key (measured before: a warning, then the source\'s trigger wrote its row a second time); allowed without them, and once granted SET', async () => {
+  await fresh('role_db', `
+    CREATE TABLE audited (id int PRIMARY KEY, v text);
+    CREATE TABLE audit_log (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, audited_id int);
+    CREATE FUNCTION log_it() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN INSERT INTO audit_log (audited_id) VALUES (NEW.id); RETURN NEW; END';
+    CREATE TRIGGER audited_log AFTER INSERT ON audited FOR EACH ROW EXECUTE FUNCTION log_it();
+    CREATE TABLE parent (id int PRIMARY KEY);
+    CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id) ON DELETE CASCADE);
+    CREATE TABLE plain (id int PRIMARY KEY, v text);
+    CREATE ROLE writer LOGIN PASSWORD 'writer-pw-5521';
+    GRANT CREATE ON DATABASE role_db TO writer;
+    GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO writer;`);
+  const asWriter = { ...config('role_db'), user: 'writer', password: 'writer-pw-5521' };
+  const AUDITED: AppliedTable = { schema: 'public', name: 'audited', primaryKey: ['id'], columns: ['id', 'v'] };
+  const PARENT: AppliedTable = { schema: 'public', name: 'parent', primaryKey: ['id'], columns: ['id'] };
+  const PLAIN: AppliedTable = { schema: 'public', name: 'plain', primaryKey: ['id'], columns: ['id', 'v'] };
+  const insert = (table: string, id: number): ChangeEvent => ({ vsn: ++vsn, schema: 'public', table, key: { id: String(id) }, op: 'c', after: { id: String(id), v: 'x' }, position: String(vsn).padStart(16, '0'), txId: String(vsn) });
+  for (const [tables, names] of [[[AUDITED, PLAIN], /trigger audited_log on audited/], [[PARENT], /foreign key child_parent_id_fkey on child/]] as const) {
+    const target = new PgChangeTarget(asWriter, { tables: [...tables] });
+    try {
+      await assert.rejects(target.prepare(MIGRATION, 1), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE'
+        && names.test(e.message) && /Nothing was written/.test(e.message) && /GRANT SET ON PARAMETER session_replication_role TO writer/.test(e.hint ?? ''));
+    } finally {
+      await target.close();
+    }
+  }
+  assert.deepEqual(await server.sql('role_db', "SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'ybvoyager_metadata'"), [{ n: 0 }], 'nothing was written, not even the metadata');
+  // A table with neither: nothing would fire, so it is written.
+  const plainTarget = new PgChangeTarget(asWriter, { tables: [PLAIN] });
+  try {
+    await plainTarget.prepare(MIGRATION, 1);
+    await plainTarget.applyBatch(0, [insert('plain', 1)]);
+  } finally {
+    await plainTarget.close();
+  }
+  assert.deepEqual(await server.sql('role_db', 'SELECT id FROM plain'), [{ id: 1 }]);
+  // Granted the parameter: written, and the trigger does not fire for the replicated row.
+  await server.sql('role_db', 'GRANT SET ON PARAMETER session_replication_role TO writer');
+  await applyAs(asWriter, [AUDITED], [insert('audited', 7)]);
+  assert.deepEqual(await server.sql('role_db', 'SELECT id FROM audited'), [{ id: 7 }]);
+  assert.deepEqual(await server.sql('role_db', 'SELECT count(*)::int AS n FROM audit_log'), [{ n: 0 }]);
+});
+
+async function applyAs(cfg: ReturnType<typeof config>, tables: AppliedTable[], batch: ChangeEvent[]): Promise<void> {
+  const target = new PgChangeTarget(cfg, { tables });
+  try {
+    await target.prepare(MIGRATION, 1);
+    await target.applyBatch(0, batch);
+  } finally {
+    await target.close();
+  }
+}

@@ -91,6 +91,34 @@ test('catalog: tables with their keys; findings in order (read access, the prima
   }
 });
 
+test('catalog: a live export by a user who may not SET session_replication_role warns, for a fall-back, of the triggers and foreign keys that would act on its writes; once granted, nothing', async () => {
+  await server.sql(DB, `
+    CREATE SCHEMA fb;
+    CREATE TABLE fb.customers (id int PRIMARY KEY);
+    CREATE TABLE fb.orders (id int PRIMARY KEY, customer_id int REFERENCES fb.customers (id) ON DELETE CASCADE);
+    CREATE TABLE fb.notes (id int PRIMARY KEY);
+    CREATE ROLE fbuser LOGIN REPLICATION PASSWORD '${READER_PW}';
+    GRANT USAGE ON SCHEMA fb TO fbuser;
+    GRANT SELECT ON ALL TABLES IN SCHEMA fb TO fbuser;`);
+  const findingsOf = async (names: string[]) => {
+    const catalog = await engine.openCatalog({ ...source, schemas: ['fb'], user: 'fbuser', password: READER_PW });
+    try {
+      return await catalog.checkPrerequisites({ live: true, tables: (await catalog.listTables(['fb'])).filter((t) => names.includes(t.name)) });
+    } finally {
+      await catalog.close();
+    }
+  };
+  assert.deepEqual(await findingsOf(['customers', 'orders', 'notes']), [{
+    severity: 'warning', code: 'TANDEM_PRIVILEGE', fallBack: true,
+    fix: 'As a superuser: GRANT SET ON PARAMETER session_replication_role TO fbuser; (PostgreSQL 15 and later; before 15, only a superuser may set it).',
+    message: 'User fbuser may not SET session_replication_role = replica: if the migration falls back, the rows Tandem writes back to the source would fire these triggers and foreign-key checks and actions and repeat what the target\'s did (foreign key orders_customer_id_fkey on fb.orders), so import data to source refuses to write until the user may.',
+  }]);
+  // Nothing acts on a table without triggers and foreign keys: no warning.
+  assert.deepEqual(await findingsOf(['notes']), []);
+  await server.sql(DB, 'GRANT SET ON PARAMETER session_replication_role TO fbuser');
+  assert.deepEqual(await findingsOf(['customers', 'orders', 'notes']), []);
+});
+
 test('change capture: the check and the objects run at once on one connection, closed when both are done (a cutover waits for them)', async () => {
   // A TCP relay in front of the server counts connections; one connect first, so that the server's
   // "no TLS" answer is known and every later connect is one connection.
