@@ -23,6 +23,13 @@ interface Verified {
   /** The queue's last vsn read before the table's scans began. */
   readonly atVsn: number;
   readonly result: TableComparison;
+  /**
+   * Told (onPass): a match, an error, or a mismatch found twice with no change to the table in
+   * between. A first mismatch is not told: the source may hold changes of the table that the stream
+   * has not delivered yet (an exporter restarting or behind); compared again once the queue has
+   * moved on, it is told if it still differs.
+   */
+  readonly told: boolean;
 }
 
 /**
@@ -36,6 +43,11 @@ interface Verified {
  * the importer has read every event before it; if none of them is a change to T with a vsn above V,
  * neither side's T changed through the stream since its scan, and the early match is the match at
  * the marker. A table with such an event, a mismatch or an error is compared again at the cutover.
+ *
+ * A mismatch is said only once found twice, the table unchanged in between and the queue moved on
+ * (see `Verified.told`): while the exporter restarts or lags, a table quiet in the queue may have
+ * changed on the source, and a first comparison would report a difference that is only a delay.
+ * Either way the cutover compares it again.
  *
  * What this does not see: a write that bypasses the stream (someone writing to the target by hand
  * before the cutover completed) into a table after its early scan; the source's writes after the
@@ -127,9 +139,11 @@ export class EarlyVerification {
           }
         }
         const now = Date.now();
+        const queued = this.options.queuedVsn();
         const due = sides.tables.filter((t) => {
           const v = this.verified.get(t.key);
-          if (v && (v.result.match ? this.holds(t.key, v) : (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn)) return false; // nothing new to learn
+          // Nothing new to learn: no change since, and for a mismatch not yet told, the queue not moved on.
+          if (v && (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn && (v.told || queued <= v.atVsn)) return false;
           return now - (this.lastEvent.get(t.key)?.at ?? this.startedAt) >= this.quietMs;
         });
         const pass: TableComparison[] = [];
@@ -143,8 +157,11 @@ export class EarlyVerification {
           const result = await compareOne(sides.left, sides.right, t);
           // finish({ cancel }) closed the connections under it: that is not a finding.
           if (signal.aborted && result.error) break;
-          this.verified.set(t.key, { atVsn, result });
-          pass.push(result);
+          const before = this.verified.get(t.key);
+          const again = before !== undefined && !before.result.match && (this.lastEvent.get(t.key)?.vsn ?? 0) <= before.atVsn;
+          const told = result.match || result.error !== undefined || again;
+          this.verified.set(t.key, { atVsn, result, told });
+          if (told) pass.push(result);
           log.info(`early verification of ${t.key} at vsn ${atVsn}: ${result.match ? 'match' : `MISMATCH${result.error ? ` (${result.error})` : ''}`}`);
         }
         if (pass.length && !signal.aborted) this.options.onPass?.(pass);
