@@ -3,6 +3,7 @@ import type { DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
 import { connectPg } from './pg-connection.js';
+import { q } from '../../core/sql-names.js';
 import { listSourceTables, pgBool, qualified, type SourceTable } from './source-catalog.js';
 import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
 import { describeFiring, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys } from './firing-triggers.js';
@@ -61,7 +62,8 @@ export class PgSourceCatalog implements SourceCatalog {
 
   /**
    * Read privileges on every table and its schema; the primary-key rule; for a live export the
-   * replication settings (wal_level, the REPLICATION attribute, a free slot and WAL sender) and no
+   * replication settings (wal_level, the REPLICATION attribute, a free slot and WAL sender), what
+   * creating the publication needs (CREATE on the database, owning each table) and no
    * table with REPLICA IDENTITY NOTHING or an identity index other than its primary key (its
    * updates and deletes could not be streamed with the key they are applied by).
    */
@@ -126,6 +128,8 @@ export class PgSourceCatalog implements SourceCatalog {
     } catch (e) {
       return [...findings, findingOf(e)];
     }
+    const publishing = await publicationPrivilegeFinding(this.client, this.db.user, oids);
+    if (publishing) return [...findings, publishing];
     // Unlogged tables write no WAL: logical decoding never sees their changes (a publication refuses them).
     const names = relations.filter((r) => pgBool(r.unlogged)).map((r) => r.t as string);
     if (names.length > 0) {
@@ -209,3 +213,35 @@ export function sourceEncodingWarning(encoding: string): PrerequisiteFinding | u
       + `the application must write only ${encoding}'s characters on the target while a fall-back may be needed.`,
   };
 }
+
+/**
+ * CREATE PUBLICATION … FOR TABLE needs CREATE on the database and ownership of every table it
+ * lists (being a member of the owner's role counts; a superuser passes both). Without them the
+ * publication could not be created, after the slot's wait for open transactions: said here, before
+ * anything exists, with the GRANT / ALTER … OWNER that fixes it.
+ */
+export async function publicationPrivilegeFinding(client: pg.ClientBase, user: string, oids: readonly number[]): Promise<PrerequisiteFinding | undefined> {
+  const r = await client.query(
+    `SELECT has_database_privilege(current_user, current_database(), 'CREATE') AS can_create, current_database() AS db,
+            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser`);
+  const row = r.rows[0];
+  const canCreate = pgBool(row.can_create) || pgBool(row.superuser);
+  const notOwned = pgBool(row.superuser) ? [] : (await client.query(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS t, c.relowner::regrole::text AS owner
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.oid = ANY($1::oid[]) AND NOT pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY 1`, [oids])).rows;
+  if (canCreate && notOwned.length === 0) return undefined;
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  if (!canCreate) {
+    problems.push(`User ${user} lacks CREATE on database ${row.db}, which creating the publication needs.`);
+    fixes.push(`GRANT CREATE ON DATABASE ${q(String(row.db))} TO ${q(user)};`);
+  }
+  if (notOwned.length > 0) {
+    problems.push(`User ${user} neither owns nor is a member of the owner of ${notOwned.map((t) => `${t.t} (owner ${t.owner})`).join(', ')}: a publication lists only tables its creator owns.`);
+    const owners = [...new Set(notOwned.map((t) => String(t.owner)))];
+    fixes.push(`GRANT ${owners.join(', ')} TO ${q(user)}; (membership in the tables' owner) or ALTER TABLE … OWNER TO ${q(user)}; on each of them`);
+  }
+  return { severity: 'error', code: 'TANDEM_PRIVILEGE', message: problems.join(' '), fix: `As a superuser (or the owner): ${fixes.join(' ')}` };
+}
+

@@ -36,7 +36,18 @@ export async function createPublication(
   const versionNum = Number((await client.query(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
   const list = tables.map((t) => `${q(t.schema)}.${q(t.name)}`).join(', ');
   const withClause = versionNum >= 130000 ? ' WITH (publish_via_partition_root = true)' : '';
-  await client.query(`CREATE PUBLICATION ${q(name)} FOR TABLE ${list}${withClause}`);
+  try {
+    await client.query(`CREATE PUBLICATION ${q(name)} FOR TABLE ${list}${withClause}`);
+  } catch (e) {
+    if ((e as { code?: string }).code !== '42501') throw e;
+    // The prerequisite check says this before anything is created; a grant revoked since lands here.
+    const who = (await client.query('SELECT current_user AS u, current_database() AS d').catch(() => undefined))?.rows[0];
+    const user = who ? q(String(who.u)) : '<user>';
+    throw new TandemError('TANDEM_PRIVILEGE', `Cannot create publication ${name}: ${(e as Error).message}.`, {
+      hint: `As a superuser: GRANT CREATE ON DATABASE ${who ? q(String(who.d)) : '<database>'} TO ${user}; and make ${user} the owner (ALTER TABLE … OWNER TO ${user};) or a member of the owner (GRANT <owner> TO ${user};) of each migrated table.`,
+      cause: e,
+    });
+  }
 }
 
 /** Drops publication `name` if it exists. */

@@ -1,0 +1,86 @@
+/**
+ * What a PostgreSQL source user without superuser needs beyond reading its tables, each said as
+ * TANDEM_PRIVILEGE with the fix before anything is created: CREATE on the database and ownership
+ * of the tables for the publication of a live export.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { newExportDir, runTandem, sourceFlags } from '../../helpers/cli.js';
+import { TandemError } from '../../../src/core/errors.js';
+import { createPublication } from '../../../src/adapters/postgres/replication/publication.js';
+
+const MIGR_PW = 'migr-pw-2718';
+
+let server: PgServer;
+
+before(async () => {
+  server = await startPg15();
+  await server.createDatabase('shopdb');
+  await server.sql('postgres', `CREATE ROLE app_owner NOLOGIN; CREATE ROLE migr LOGIN REPLICATION PASSWORD '${MIGR_PW}';`);
+  // The tester's setup: REPLICATION, USAGE on the schema, SELECT on the tables, nothing more.
+  await server.sql('shopdb', `CREATE SCHEMA app;
+    CREATE TABLE app."Event Log" (id int PRIMARY KEY, what text);
+    CREATE TABLE app.orders (id serial PRIMARY KEY, total numeric);
+    ALTER TABLE app."Event Log" OWNER TO app_owner; ALTER TABLE app.orders OWNER TO app_owner;
+    CREATE SEQUENCE app.invoice_seq;
+    INSERT INTO app."Event Log" VALUES (1, 'start'); INSERT INTO app.orders (total) VALUES (9.5);
+    GRANT USAGE ON SCHEMA app TO migr; GRANT SELECT ON ALL TABLES IN SCHEMA app TO migr;
+    GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA app TO migr;`);
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+async function asMigr<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ host: server.host, port: server.port, user: 'migr', password: MIGR_PW, database: 'shopdb' });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A live export as migr; it must stop before the slot or the publication exists. */
+async function exportLiveFails(): Promise<string> {
+  const flags = sourceFlags(server, 'shopdb', 'app').map((a, i, all) => (all[i - 1] === '--source-db-user' ? 'migr' : a));
+  const r = await runTandem(['export', 'data', '--export-dir', newExportDir(), '--export-type', 'snapshot-and-changes', ...flags], { SOURCE_DB_PASSWORD: MIGR_PW });
+  const out = `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+  assert.equal(r.code, 1, out);
+  assert.match(r.stderr, /^error \[TANDEM_PRIVILEGE\]: /, out);
+  assert.doesNotMatch(r.stderr, /internal error|\n\s+at .+:\d+:\d+/, out);
+  assert.deepEqual(await server.sql('shopdb', 'SELECT slot_name FROM pg_replication_slots'), [], 'a slot was left');
+  assert.deepEqual(await server.sql('shopdb', 'SELECT pubname FROM pg_publication'), [], 'a publication was left');
+  return r.stderr;
+}
+
+test('live export without CREATE on the database: TANDEM_PRIVILEGE with the GRANT, no slot, no publication', async () => {
+  const stderr = await exportLiveFails();
+  assert.match(stderr, /User migr lacks CREATE on database shopdb/);
+  assert.match(stderr, /GRANT CREATE ON DATABASE "shopdb" TO "migr";/);
+});
+
+test('live export as neither owner nor member of the owner: TANDEM_PRIVILEGE naming the tables and the fix', async () => {
+  await server.sql('shopdb', 'GRANT CREATE ON DATABASE shopdb TO migr');
+  try {
+    const stderr = await exportLiveFails();
+    assert.doesNotMatch(stderr, /lacks CREATE/);
+    assert.match(stderr, /neither owns nor is a member of the owner of app\."Event Log" \(owner app_owner\), app\.orders \(owner app_owner\)/);
+    assert.match(stderr, /GRANT app_owner TO "migr";/);
+    assert.match(stderr, /ALTER TABLE … OWNER TO "migr";/);
+    // The publication itself, should a grant be revoked after the check: the same code, not an internal error.
+    await asMigr((c) => assert.rejects(createPublication(c, 'tandem_pub_x', [{ schema: 'app', name: 'Event Log' }]), (e: unknown) => {
+      assert.ok(e instanceof TandemError, String(e));
+      assert.equal(e.code, 'TANDEM_PRIVILEGE');
+      assert.match(e.message, /Cannot create publication tandem_pub_x: must be owner of table Event Log/);
+      assert.match(e.hint ?? '', /ALTER TABLE … OWNER TO "migr";/);
+      return true;
+    }));
+  } finally {
+    await server.sql('shopdb', 'REVOKE CREATE ON DATABASE shopdb FROM migr');
+  }
+});
+
