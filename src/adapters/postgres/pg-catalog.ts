@@ -63,7 +63,8 @@ export class PgSourceCatalog implements SourceCatalog {
   /**
    * Read privileges on every table and its schema; the primary-key rule; for a live export the
    * replication settings (wal_level, the REPLICATION attribute, a free slot and WAL sender), what
-   * creating the publication needs (CREATE on the database, owning each table) and no
+   * creating the publication needs (CREATE on the database, owning each table), UPDATE on the
+   * sequences a fall-back sets (a warning, recorded for the fall-back), and no
    * table with REPLICA IDENTITY NOTHING or an identity index other than its primary key (its
    * updates and deletes could not be streamed with the key they are applied by).
    */
@@ -130,6 +131,8 @@ export class PgSourceCatalog implements SourceCatalog {
     }
     const publishing = await publicationPrivilegeFinding(this.client, this.db.user, oids);
     if (publishing) return [...findings, publishing];
+    const sequences = await sequenceUpdateFinding(this.client, this.db.user, this.db.schemas);
+    if (sequences) findings.push({ ...sequences, severity: 'warning', fallBack: true });
     // Unlogged tables write no WAL: logical decoding never sees their changes (a publication refuses them).
     const names = relations.filter((r) => pgBool(r.unlogged)).map((r) => r.t as string);
     if (names.length > 0) {
@@ -178,6 +181,12 @@ export class PgSourceCatalog implements SourceCatalog {
       });
     }
     return findings;
+  }
+
+  /** A fall-back sets the migrated sequences on the source at its cutover (setval needs UPDATE on each). */
+  async checkWritePrerequisites(): Promise<PrerequisiteFinding[]> {
+    const sequences = await sequenceUpdateFinding(this.client, this.db.user, this.db.schemas);
+    return sequences ? [sequences] : [];
   }
 
   async disabledObjects(schemas: readonly string[]): Promise<string[]> {
@@ -245,3 +254,22 @@ export async function publicationPrivilegeFinding(client: pg.ClientBase, user: s
   return { severity: 'error', code: 'TANDEM_PRIVILEGE', message: problems.join(' '), fix: `As a superuser (or the owner): ${fixes.join(' ')}` };
 }
 
+/**
+ * The sequences of `schemas` the user may not set: a fall-back's cutover restores each of them on
+ * the source with setval, which needs UPDATE (its owner, or a superuser, has it).
+ */
+export async function sequenceUpdateFinding(client: pg.ClientBase, user: string, schemas: readonly string[]): Promise<PrerequisiteFinding | undefined> {
+  const r = await client.query(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS s FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'S' AND n.nspname = ANY($1::text[])
+        -- CASE: the planner may test the privilege before the relkind, and it refuses other relations.
+        AND CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(c.oid, 'UPDATE') ELSE false END
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') ORDER BY 1`, [[...schemas]]);
+  if (r.rows.length === 0) return undefined;
+  const names = r.rows.map((row) => String(row.s));
+  return {
+    severity: 'error', code: 'TANDEM_PRIVILEGE',
+    message: `User ${user} lacks UPDATE on the sequence(s) ${names.join(', ')}: a fall-back's cutover sets them on the source, and would stop there.`,
+    fix: `As an owner or superuser: GRANT UPDATE ON SEQUENCE ${names.join(', ')} TO ${q(user)};`,
+  };
+}

@@ -57,7 +57,16 @@ export async function restoreSequences(client: pg.Client, values: readonly Seque
   const out: SequenceRestoreResult[] = [];
   for (const p of plan) {
     if (out.length > 0) failpoint('cutover.between-sequence-restores');
-    await client.query('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [p.name, p.result.value, p.called]);
+    try {
+      await client.query('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [p.name, p.result.value, p.called]);
+    } catch (e) {
+      if ((e as { code?: string }).code !== '42501') throw e;
+      const user = (await client.query('SELECT current_user AS u').catch(() => undefined))?.rows[0]?.u;
+      throw new TandemError('TANDEM_PRIVILEGE', `${user ? `User ${user}` : 'The user'} may not set sequence ${p.result.sequence}: it lacks UPDATE on it${out.length > 0 ? ` (${out.length} sequence(s) before it were set)` : ''}.`, {
+        hint: `As its owner or a superuser: GRANT UPDATE ON SEQUENCE ${p.name} TO ${user ? q(String(user)) : '<user>'}; then run the command again (it sets every sequence again).`,
+        cause: e,
+      });
+    }
     out.push(p.result);
   }
   log.debug(`sequences: planned in ${planned - started} ms, ${out.length} set in ${Date.now() - planned} ms`);

@@ -151,8 +151,9 @@ export interface SourceCatalog {
   disabledObjects(schemas: readonly string[]): Promise<string[]>;
   /**
    * What writing the other side's changes into this database needs beyond its connection (the
-   * spec's metadata tables and writer role on Oracle), checked before `import data to source` writes
-   * anything. Engines whose writer needs nothing more leave it out.
+   * spec's metadata tables and writer role on Oracle, UPDATE on the sequences on PostgreSQL),
+   * checked before `import data to source` writes anything. Engines whose writer needs nothing
+   * more leave it out.
    */
   checkWritePrerequisites?(tables: readonly TableInfo[]): Promise<PrerequisiteFinding[]>;
   close(): Promise<void>;

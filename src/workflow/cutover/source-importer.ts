@@ -136,7 +136,7 @@ async function checkSourceReachable(source: Side): Promise<void> {
   await catalog.close();
 }
 
-/** The source's own checks before fall-back writes (Oracle: the spec's metadata user and tables, the writer role). */
+/** The source's own checks before fall-back writes (Oracle: the spec's metadata user and tables, the writer role; PostgreSQL: UPDATE on the sequences). */
 async function checkWritePrerequisites(env: CommandEnv, migration: Migration, source: Side): Promise<void> {
   const catalog = await source.engine.openCatalog(source.db);
   try {

@@ -1,15 +1,18 @@
 /**
  * What a PostgreSQL source user without superuser needs beyond reading its tables, each said as
  * TANDEM_PRIVILEGE with the fix before anything is created: CREATE on the database and ownership
- * of the tables for the publication of a live export.
+ * of the tables for the publication of a live export, UPDATE on the sequences a fall-back sets.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { newExportDir, runTandem, sourceFlags } from '../../helpers/cli.js';
+import type { DbConfig } from '../../../src/core/db-config.js';
 import { TandemError } from '../../../src/core/errors.js';
+import { PgSourceCatalog } from '../../../src/adapters/postgres/pg-catalog.js';
 import { createPublication } from '../../../src/adapters/postgres/replication/publication.js';
+import { restoreSequences } from '../../../src/adapters/postgres/sequence-sync.js';
 
 const MIGR_PW = 'migr-pw-2718';
 
@@ -32,6 +35,10 @@ before(async () => {
 
 after(async () => {
   await server?.stop();
+});
+
+const migrConfig = (): DbConfig => ({
+  type: 'postgresql', host: server.host, port: server.port, user: 'migr', password: MIGR_PW, database: 'shopdb', schemas: ['app'], role: 'source',
 });
 
 async function asMigr<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -84,3 +91,33 @@ test('live export as neither owner nor member of the owner: TANDEM_PRIVILEGE nam
   }
 });
 
+test('UPDATE on the sequences: a fall-back warning at export, an error before writing to the source, and TANDEM_PRIVILEGE at the restore', async () => {
+  await server.sql('shopdb', 'GRANT CREATE ON DATABASE shopdb TO migr; GRANT app_owner TO migr');
+  try {
+    const catalog = await PgSourceCatalog.open(migrConfig());
+    try {
+      const tables = await catalog.listTables(['app']);
+      const findings = await catalog.checkPrerequisites({ live: true, tables });
+      assert.deepEqual(findings.filter((f) => f.severity === 'error'), []);
+      // orders_id_seq belongs to app_owner, which migr is a member of: only invoice_seq is named.
+      const sequence = findings.filter((f) => /sequence/.test(f.message));
+      assert.deepEqual(sequence.map((f) => [f.severity, f.fallBack, f.message]), [[
+        'warning', true, 'User migr lacks UPDATE on the sequence(s) app.invoice_seq: a fall-back\'s cutover sets them on the source, and would stop there.',
+      ]]);
+      const write = await catalog.checkWritePrerequisites();
+      assert.deepEqual(write.map((f) => [f.severity, f.code, f.fix]), [['error', 'TANDEM_PRIVILEGE', 'As an owner or superuser: GRANT UPDATE ON SEQUENCE app.invoice_seq TO "migr";']]);
+    } finally {
+      await catalog.close();
+    }
+    await asMigr((c) => assert.rejects(restoreSequences(c, [{ schema: 'app', name: 'invoice_seq', lastValue: '100', isCalled: true }]), (e: unknown) => {
+      assert.ok(e instanceof TandemError, String(e));
+      assert.equal(e.code, 'TANDEM_PRIVILEGE');
+      assert.equal(e.message, 'User migr may not set sequence app.invoice_seq: it lacks UPDATE on it.');
+      assert.match(e.hint ?? '', /GRANT UPDATE ON SEQUENCE "app"\."invoice_seq" TO "migr";/);
+      return true;
+    }));
+    assert.deepEqual(await server.sql('shopdb', 'SELECT last_value::text AS v FROM app.invoice_seq'), [{ v: '1' }]);
+  } finally {
+    await server.sql('shopdb', 'REVOKE app_owner FROM migr; REVOKE CREATE ON DATABASE shopdb FROM migr');
+  }
+});
