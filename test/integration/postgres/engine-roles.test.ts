@@ -99,7 +99,10 @@ test('catalog: a live export by a user who may not SET session_replication_role 
     CREATE TABLE fb.notes (id int PRIMARY KEY);
     CREATE ROLE fbuser LOGIN REPLICATION PASSWORD '${READER_PW}';
     GRANT USAGE ON SCHEMA fb TO fbuser;
-    GRANT SELECT ON ALL TABLES IN SCHEMA fb TO fbuser;`);
+    GRANT SELECT ON ALL TABLES IN SCHEMA fb TO fbuser;
+    -- What creating the publication asks (checked too): CREATE on the database, owning the tables.
+    GRANT CREATE ON DATABASE ${DB} TO fbuser;
+    ALTER TABLE fb.customers OWNER TO fbuser; ALTER TABLE fb.orders OWNER TO fbuser; ALTER TABLE fb.notes OWNER TO fbuser;`);
   const findingsOf = async (names: string[]) => {
     const catalog = await engine.openCatalog({ ...source, schemas: ['fb'], user: 'fbuser', password: READER_PW });
     try {
