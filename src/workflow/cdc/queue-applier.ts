@@ -192,6 +192,10 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     open: opts.openEarlyComparison,
     queuedVsn: () => readQueueState(meta).lastVsn,
     appliedVsn: () => watermark,
+    onUnavailable: (reason) => {
+      reporter.warn(`The tables cannot be compared while streaming (${reason}); the cutover's verification needs the same connection, and without it the cutover completes unverified. `
+        + `Fix it and restart this command (it resumes), or run "tandem compare --export-dir ${exportDir.root}" after the cutover.`);
+    },
     onPass: (results) => {
       const bad = results.filter((r) => !r.match);
       if (bad.length < results.length) reporter.print(`Verified ${results.length - bad.length} quiet table(s) ahead of the cutover: row counts and checksums match (the cutover compares only tables that change after this).`);

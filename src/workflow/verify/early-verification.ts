@@ -17,6 +17,8 @@ export interface EarlyVerificationOptions {
   readonly checkMs?: number;
   /** Told the tables compared in each pass (a mismatch found early is worth saying at once). */
   readonly onPass?: (results: readonly TableComparison[]) => void;
+  /** Told once when both sides cannot be opened (a wrong or missing password): nothing is compared early. */
+  readonly onUnavailable?: (reason: string) => void;
 }
 
 interface Verified {
@@ -135,6 +137,7 @@ export class EarlyVerification {
             if (signal.aborted) break;
           } catch (e) {
             log.info(`early verification not possible (${(e as Error).message}); every table is compared at the cutover`);
+            this.options.onUnavailable?.((e as Error).message);
             return;
           }
         }
