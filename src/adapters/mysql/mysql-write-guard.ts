@@ -1,3 +1,4 @@
+import type { Connection } from 'mysql2/promise';
 import type { DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
@@ -77,6 +78,47 @@ export function notRestoredGuard(before: GuardState, now: GuardState): GuardedOb
   return out;
 }
 
+/** `recorded` with each hidden definition (null) taken from the same trigger in `now` when it is readable there (pure). */
+export function completeTriggerDefinitions(recorded: MySqlGuardState, now: MySqlGuardState): MySqlGuardState {
+  if (!recorded.triggers.some((t) => t.createSql === null)) return recorded;
+  const seen = new Map(now.triggers.map((t) => [t.name, t]));
+  const triggers = recorded.triggers.map((t) => {
+    const n = seen.get(t.name);
+    if (t.createSql !== null || !n || n.createSql === null || n.table !== t.table) return t;
+    return { ...t, createSql: n.createSql, ...(n.sqlMode !== undefined ? { sqlMode: n.sqlMode } : {}) };
+  });
+  return { ...recorded, triggers };
+}
+
+/** What decides whether the server lets this user drop and create the triggers. */
+interface TriggerDdlRights {
+  /** Binary logging on (always, for a live migration) and log_bin_trust_function_creators off (the default). */
+  readonly binlogNeedsSuper: boolean;
+  /** The user's global privileges (information_schema names, e.g. SUPER, SET USER). */
+  readonly privileges: ReadonlySet<string>;
+  /** CURRENT_USER() as a DEFINER clause names it: `user`@`host`. */
+  readonly definer: string;
+}
+
+async function readTriggerDdlRights(connection: Connection): Promise<TriggerDdlRights> {
+  const [rows] = await connection.query('SELECT @@GLOBAL.log_bin AS binlog, @@GLOBAL.log_bin_trust_function_creators AS trusted, CURRENT_USER() AS who');
+  const r = (rows as { binlog: unknown; trusted: unknown; who: string }[])[0]!;
+  // information_schema names the grantee 'user'@'host'; the host follows the last @.
+  const at = r.who.lastIndexOf('@');
+  const [user, host] = [r.who.slice(0, at), r.who.slice(at + 1)];
+  const [grants] = await connection.query('SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ?', [`'${user}'@'${host}'`]);
+  return {
+    binlogNeedsSuper: Number(r.binlog) === 1 && Number(r.trusted) === 0,
+    privileges: new Set((grants as { p: string }[]).map((g) => g.p)),
+    definer: `${mysqlIdent(user)}@${mysqlIdent(host)}`,
+  };
+}
+
+/** The DEFINER of a recorded CREATE TRIGGER (`user`@`host`), or undefined when it names none. */
+function definerOf(createSql: string): string | undefined {
+  return /^CREATE\s+DEFINER\s*=\s*(`(?:[^`]|``)*`@`(?:[^`]|``)*`)/i.exec(createSql)?.[1];
+}
+
 export class MySqlWriteGuard implements WriteGuard {
   constructor(private readonly db: DbConfig) {}
 
@@ -104,15 +146,46 @@ export class MySqlWriteGuard implements WriteGuard {
     return createTriggersScript(before);
   }
 
-  /** Drops the triggers; refuses before dropping anything when a definition could not be read (it could not be recreated). */
-  async disable(before: GuardState): Promise<void> {
-    const s = asState(before);
+  /**
+   * Refuses (TANDEM_PRIVILEGE) before anything is dropped when a trigger could not be recreated: its
+   * definition is hidden (no TRIGGER privilege), or the server would refuse DROP / CREATE TRIGGER
+   * (binary logging on, log_bin_trust_function_creators off, and the user without SUPER).
+   */
+  async checkDisable(state: GuardState): Promise<void> {
+    const s = asState(state);
+    if (s.triggers.length === 0) return;
+    const names = s.triggers.map((t) => t.name).join(', ');
     const hidden = s.triggers.filter((t) => t.createSql === null).map((t) => t.name);
     if (hidden.length > 0) {
-      throw new TandemError('TANDEM_PRIVILEGE', `Tandem cannot read the definition of trigger(s) ${hidden.join(', ')} on ${s.database}, so it would not be able to recreate them: nothing was dropped.`, {
-        hint: `GRANT TRIGGER ON \`${s.database}\`.* TO '${this.db.user}'@'<host>'; or drop and later recreate them yourself.`,
+      throw new TandemError('TANDEM_PRIVILEGE', `Tandem cannot read the definition of trigger(s) ${hidden.join(', ')} on ${s.database}, so it would not be able to recreate them: it drops none of the triggers (${names}).`, {
+        hint: `GRANT TRIGGER ON \`${s.database}\`.* TO '${this.db.user}'@'<host>'; then rerun (the definitions are read again before the first fall-back write). Or drop and later recreate them yourself.`,
       });
     }
+    const rights = await withMySql(this.db, async ({ connection }) => readTriggerDdlRights(connection));
+    const has = (p: string) => rights.privileges.has(p);
+    if (rights.binlogNeedsSuper && !has('SUPER')) {
+      // The server's error 1419, for DROP and CREATE TRIGGER alike.
+      throw new TandemError('TANDEM_PRIVILEGE', `The source has binary logging on and log_bin_trust_function_creators off, and '${this.db.user}' lacks the SUPER privilege: the server refuses it DROP and CREATE TRIGGER, so Tandem drops none of the triggers (${names}) on ${s.database}.`, {
+        hint: `GRANT SUPER ON *.* TO '${this.db.user}'@'<host>'; or, as an administrator, SET GLOBAL log_bin_trust_function_creators = 1; (also in the server's configuration, to survive a restart). Then rerun. Or run the printed DROP TRIGGER script yourself, without --disable-triggers-and-fks.`,
+      });
+    }
+    const foreign = s.triggers.filter((t) => (definerOf(t.createSql!) ?? rights.definer) !== rights.definer);
+    if (foreign.length > 0 && !has('SUPER') && !has('SET USER') && !has('SET_USER_ID')) {
+      throw new TandemError('TANDEM_PRIVILEGE', `Trigger(s) ${foreign.map((t) => `${t.name} (DEFINER ${definerOf(t.createSql!)})`).join(', ')} on ${s.database} belong to another user, and '${this.db.user}' may not create a trigger for another DEFINER: Tandem drops none of the triggers (${names}).`, {
+        hint: `GRANT SET USER ON *.* TO '${this.db.user}'@'<host>'; (MariaDB 10.5 and later; MySQL: SET_USER_ID, or SUPER). Then rerun. Or run the printed DROP TRIGGER script yourself, without --disable-triggers-and-fks.`,
+      });
+    }
+  }
+
+  /** `recorded` with the definitions it could not read taken from `now` (the same trigger on the same table). */
+  completeRecord(recorded: GuardState, now: GuardState): GuardState {
+    return completeTriggerDefinitions(asState(recorded), asState(now));
+  }
+
+  /** Drops the triggers; refuses before dropping anything when one could not be recreated (`checkDisable`). */
+  async disable(before: GuardState): Promise<void> {
+    const s = asState(before);
+    await this.checkDisable(s);
     const { dropSql } = triggerBlockers(s.database, s.triggers);
     await withMySql(this.db, async ({ connection }) => {
       for (const [i, sql] of dropSql.entries()) {
@@ -147,7 +220,7 @@ export class MySqlWriteGuard implements WriteGuard {
     });
     if (failed.length > 0) {
       throw new TandemError('TANDEM_DATA', `${failed.length} trigger(s) could not be created again on ${s.database}: ${failed.join(', ')}.`, {
-        hint: 'Create them by hand from the script Tandem printed (creating a trigger for another DEFINER needs SET USER / SUPER).',
+        hint: 'Create them by hand from the script Tandem printed (creating a trigger for another DEFINER needs SET USER / SUPER; error 1419: with binary logging on, SUPER or SET GLOBAL log_bin_trust_function_creators = 1).',
       });
     }
   }

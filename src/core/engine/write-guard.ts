@@ -34,6 +34,18 @@ export interface WriteGuard {
   disableScript(before: GuardState): string;
   /** A script that switches on again exactly what `before` had on. */
   enableScript(before: GuardState): string;
+  /**
+   * Throws a TandemError when `disable(state)` could not run to its end (a definition it cannot read,
+   * so could not recreate; a privilege it lacks), before anything is changed. Optional: a guard whose
+   * `disable` cannot fail part-way for such a reason has none.
+   */
+  checkDisable?(state: GuardState): Promise<void>;
+  /**
+   * `recorded` with what could not be read when it was recorded taken from `now` (e.g. a trigger
+   * definition hidden by a privilege granted since), so that what is switched off can be switched on
+   * again. Optional: a guard that always reads its whole state has none.
+   */
+  completeRecord?(recorded: GuardState, now: GuardState): GuardState;
   /** Runs the disable script (only with the user's explicit consent). */
   disable(before: GuardState): Promise<void>;
   /** Runs the enable script. */

@@ -19,7 +19,7 @@ export async function exportLive(env: CommandEnv, migration: Migration, source: 
   const { meta, uuid } = migration;
   const { exportType, snapshotJobs } = options;
   // The triggers and keys as the DBA keeps them: what a fall-back must leave enabled at its end.
-  await recordGuardBaseline(migration, source, tables);
+  await recordGuardBaseline(migration, source, tables, options.disableTriggersAndFks === true ? { reporter } : undefined);
   const capture = source.engine.changeCapture(source.db, { id: uuid, side: 'source' });
   // From here on the source changes: say what we create, so a failure leaves nothing unexplained.
   meta.setValue('source_replication', capture.record);

@@ -14,9 +14,11 @@ import type { Migration, Side } from '../migration-context.js';
  *
  * - When the live export starts, the state of the triggers and keys is recorded as the DBA keeps it
  *   (`recordGuardBaseline`): that is what must be enabled again at the end.
- * - Before the first fall-back write (`guardBeforeWrites`): if anything still acts on the written
- *   tables, Tandem switches exactly that off when the user consented (`--disable-triggers-and-fks
- *   true`), else prints the scripts and waits until a DBA has run them. Nothing is written before.
+ * - Before the first fall-back write (`guardBeforeWrites`): what the start could not read (a
+ *   privilege granted since) is recorded; if anything still acts on the written tables, Tandem
+ *   switches exactly that off when the user consented (`--disable-triggers-and-fks true`, refused
+ *   before anything is switched off when it could not be switched on again), else prints the
+ *   scripts and waits until a DBA has run them. Nothing is written before.
  * - At the cutover to source (`guardAtCutover`): what Tandem switched off is switched on again; then
  *   everything enabled at the start must be enabled, else it is reported with its fix.
  * - `end migration` checks once more (`guardNotRestored`).
@@ -43,12 +45,23 @@ export function writeGuardOf({ db, engine }: Side): WriteGuard | undefined {
   return engine.capabilities.writerSkipsTriggers ? undefined : engine.writeGuard?.(db);
 }
 
-/** At the start of a live export: records the triggers' and keys' state as the DBA keeps it (for `tables`). */
-export async function recordGuardBaseline(migration: Migration, side: Side, tables: readonly TableRef[]): Promise<void> {
+/**
+ * At the start of a live export: records the triggers' and keys' state as the DBA keeps it (for
+ * `tables`). With `consent` (`--disable-triggers-and-fks true`), warns now of what would make
+ * Tandem refuse to switch them off at the fall-back (a privilege the user can still grant).
+ */
+export async function recordGuardBaseline(migration: Migration, side: Side, tables: readonly TableRef[], consent?: { reporter: Reporter }): Promise<void> {
   const guard = writeGuardOf(side);
   if (!guard) return;
   const record: GuardRecord = { before: await guard.read(tables) };
   migration.meta.setValue(GUARD_KEY, record);
+  if (!consent || !guard.checkDisable) return;
+  try {
+    await guard.checkDisable(record.before);
+  } catch (e) {
+    if (!isTandemError(e)) throw e;
+    consent.reporter.warn(`--disable-triggers-and-fks true: fix this before the cutover to target, or "import data to source" will refuse to write: ${e.message} ${e.hint ?? ''}`.trimEnd());
+  }
 }
 
 /**
@@ -63,10 +76,20 @@ export async function guardBeforeWrites(reporter: Reporter, migration: Migration
   if (!record) {
     record = { before: now };
     meta.setValue(GUARD_KEY, record);
+  } else if (guard.completeRecord) {
+    // What was hidden when it was recorded (a privilege granted since) is recorded now, before
+    // anything is switched off: else the cutover to source could not switch it on again.
+    const completed: GuardRecord = { ...record, before: guard.completeRecord(record.before, now), ...(record.disabledByTandem ? { disabledByTandem: guard.completeRecord(record.disabledByTandem, now) } : {}) };
+    if (JSON.stringify(completed) !== JSON.stringify(record)) {
+      record = completed;
+      meta.setValue(GUARD_KEY, record);
+    }
   }
   let active = guard.active(now, tables);
   if (active.length === 0) return true;
   if (consent) {
+    // Refused before anything is recorded as switched off or switched off (what could not be switched on again).
+    await guard.checkDisable?.(now);
     reporter.print(`Disabling on the source (--disable-triggers-and-fks true): ${active.map((a) => a.what).join('; ')}.`);
     // Recorded before it runs: a crash in between leaves the record, so the cutover still re-enables them.
     // A run that died part-way (some dropped, some not) recorded the whole set then: keep that record,
