@@ -92,3 +92,23 @@ test('without changes after the early pass, the cutover compares no table again 
     await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
   }
 });
+
+test('an importer given a wrong source password says at once that nothing can be compared while streaming and that the cutover would complete unverified (measured before: said only at the cutover)', { timeout: 150_000 }, async () => {
+  const m = new SampleMigration(s, 'shop3', t, 'yb3');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    await m.createDatabases();
+    await m.schema();
+    ex = startTandem(m.exportArgs(), m.env);
+    im = startTandem(m.importArgs(), { ...m.env, SOURCE_DB_PASSWORD: 'not-the-password' });
+    await im.waitFor(/The tables cannot be compared while streaming \(.*rejected.*\); the cutover's verification needs the same connection, and without it the cutover completes unverified/, 90_000);
+    assert.doesNotMatch(im.output(), /not-the-password/);
+    assert.ok(!im.exited(), 'the importer streams on');
+  } catch (e) {
+    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
+    throw e;
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
