@@ -2,7 +2,7 @@ import type { PrerequisiteFinding } from '../../core/engine/catalog.js';
 import type { MySqlReferentialAction, MySqlTable } from './catalog-types.js';
 import { rowChangingAction } from './mysql-table-info.js';
 import type { CapturePrerequisiteFinding } from './capture/prerequisites.js';
-import type { ZeroDateScan } from './zero-dates.js';
+import { zeroDateColumns, type ZeroDateScan } from './zero-dates.js';
 import { holdsLessThanUnicode } from './values/charset-repertoire.js';
 
 /**
@@ -28,6 +28,21 @@ export function zeroDateFindings(scan: ZeroDateScan, database: string): Prerequi
     });
   }
   return out;
+}
+
+/**
+ * For a live export, a warning when the server's sql_mode lets sessions write zero dates and a
+ * migrated NOT NULL column could take one: such a row, once in the binlog, stops the change stream
+ * for good (PostgreSQL stores neither the date nor NULL there, and every rerun reads it again).
+ */
+export function newZeroDateFinding(scan: ZeroDateScan, tables: readonly MySqlTable[], database: string, sqlMode: string): PrerequisiteFinding | undefined {
+  if (!scan.newZeroDatesAllowed) return undefined;
+  const columns = tables.flatMap((t) => zeroDateColumns(t).filter((c) => !c.nullable).map((c) => `${t.name}.${c.name}`));
+  if (columns.length === 0) return undefined;
+  return {
+    severity: 'warning', code: 'TANDEM_PREREQUISITE', fix: '',
+    message: `The source's sql_mode (${sqlMode || 'empty'}) lets the application write zero dates (0000-00-00, or a zero month or day), and these NOT NULL columns of ${database} could take one: ${columns.join(', ')}. PostgreSQL can store neither the zero date nor NULL there, so such a row would stop the change stream for good (it stays in the binlog; only a new snapshot gets past it). Unless the application never writes one, make the server refuse them (a sql_mode with STRICT_TRANS_TABLES, NO_ZERO_DATE and NO_ZERO_IN_DATE: SET GLOBAL sql_mode = CONCAT(@@GLOBAL.sql_mode, ',NO_ZERO_DATE,NO_ZERO_IN_DATE'), and in the application's sessions if they set their own), or make the columns nullable (a zero date then becomes NULL).`,
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { MySqlCatalog } from './catalog-types.js';
 import { checkCapturePrerequisites } from './capture/prerequisites.js';
 import { connectMySql, type MySqlSession } from './connection.js';
 import { mysqlTargetSchemaOf, namesMySqlSchema } from './mysql-config.js';
-import { captureFindings, cascadeFinding, characterSetFinding, nonTransactionalFinding, zeroDateFindings } from './mysql-prerequisite-findings.js';
+import { captureFindings, cascadeFinding, characterSetFinding, newZeroDateFinding, nonTransactionalFinding, zeroDateFindings } from './mysql-prerequisite-findings.js';
 import { mysqlTableInfos, TABLE_SIZES_SQL, type MySqlTableInfo, type MySqlTableSize } from './mysql-table-info.js';
 import { scanZeroDates } from './zero-dates.js';
 
@@ -70,7 +70,10 @@ export class MySqlSourceCatalog implements SourceCatalog {
     if (nonTransactional) out.push(nonTransactional);
     const charsets = purpose.live ? characterSetFinding(tables, this.db.database) : undefined;
     if (charsets) out.push(charsets);
-    out.push(...zeroDateFindings(await scanZeroDates(this.session.connection, catalog, tables), this.db.database));
+    const zeroDates = await scanZeroDates(this.session.connection, catalog, tables);
+    const newZeroDates = purpose.live ? newZeroDateFinding(zeroDates, tables, this.db.database, catalog.sqlMode) : undefined;
+    if (newZeroDates) out.push(newZeroDates);
+    out.push(...zeroDateFindings(zeroDates, this.db.database));
     const pk = primaryKeyFinding(purpose);
     if (pk) out.push(pk);
     if (purpose.live) {

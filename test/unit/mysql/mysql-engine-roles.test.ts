@@ -7,7 +7,8 @@ import { checkMySqlConfig, mysqlTargetSchemaOf, namesMySqlSchema } from '../../.
 import { describeMySqlPosition, mysqlStreamLabels, snapshotStartPosition } from '../../../src/adapters/mysql/mysql-change-capture.js';
 import { MARKER_EVENT_SCHEMA, markersOf, mysqlStreamId } from '../../../src/adapters/mysql/capture/marker-table.js';
 import { commitAgeLowerBoundMs } from '../../../src/adapters/mysql/mysql-change-stream.js';
-import { captureFindings, cascadeFinding, characterSetFinding, nonTransactionalFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
+import { captureFindings, cascadeFinding, characterSetFinding, newZeroDateFinding, nonTransactionalFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
+import { zeroDatesAllowed } from '../../../src/adapters/mysql/zero-dates.js';
 import { activeTriggers, createTriggersScript, dropTriggersScript, notRestoredGuard } from '../../../src/adapters/mysql/mysql-write-guard.js';
 import type { UnnumberedChangeEvent } from '../../../src/core/change-event.js';
 import type { MySqlForeignKey, MySqlTable } from '../../../src/adapters/mysql/catalog-types.js';
@@ -141,4 +142,21 @@ test('a binlog transaction\'s age is a lower bound: its whole-second time means 
   assert.equal(commitAgeLowerBoundMs(101_250, 100), 250, 'at least 0.25 s old (at most 1.25 s)');
   assert.equal(commitAgeLowerBoundMs(3_600_000 + 100_000, 100), 3_599_000, 'an hour-old backlog');
   assert.equal(commitAgeLowerBoundMs(99_000, 100), 0, 'a server clock read behind the binlog (a clock step): not negative');
+});
+
+test('a live export from a server whose sql_mode allows zero dates warns of the NOT NULL date columns a new one would stop the stream on; none when the mode refuses them or every such column is nullable', () => {
+  const col = (name: string, dataType: string, nullable: boolean) => ({ name, dataType, nullable, generated: false });
+  const tables = [
+    { name: 'orders', columns: [col('id', 'int', false), col('placed', 'date', false), col('shipped', 'datetime', true)] },
+    { name: 'notes', columns: [col('id', 'int', false), col('at', 'timestamp', true)] },
+  ] as unknown as MySqlTable[];
+  const mariadbDefault = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION';
+  const f = newZeroDateFinding({ counts: [], newZeroDatesAllowed: zeroDatesAllowed(mariadbDefault) }, tables, 'shop', mariadbDefault);
+  assert.equal(f?.severity, 'warning');
+  assert.match(f!.message, /^The source's sql_mode \(STRICT_TRANS_TABLES,[^)]*\) lets the application write zero dates/);
+  assert.match(f!.message, /NOT NULL columns of shop could take one: orders\.placed\. /);
+  assert.match(f!.message, /would stop the change stream for good/);
+  const refusing = 'STRICT_TRANS_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE';
+  assert.equal(newZeroDateFinding({ counts: [], newZeroDatesAllowed: zeroDatesAllowed(refusing) }, tables, 'shop', refusing), undefined);
+  assert.equal(newZeroDateFinding({ counts: [], newZeroDatesAllowed: true }, [tables[1]!], 'shop', ''), undefined, 'only nullable date columns: a zero date becomes NULL');
 });

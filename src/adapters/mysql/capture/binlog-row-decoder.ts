@@ -129,7 +129,7 @@ export function compileRowDecoder(map: TableMapEvent, catalog?: readonly Catalog
   const where = `${map.database}.${map.table}`;
   if (catalog && catalog.length !== map.columns.length) {
     throw new TandemError('TANDEM_UNSUPPORTED', `The binlog has ${map.columns.length} columns for ${where} but the table had ${catalog.length} when the migration read its catalog: its definition changed.`, {
-      hint: 'A table cannot change shape during a live migration. Undo the change, or start the migration again from a new snapshot.',
+      hint: 'A table cannot change shape during a live migration, and these rows stay in the binlog as written: undoing the change on the source does not get past them. Start the migration again from a new snapshot (a new export dir, the target\'s tables emptied).',
     });
   }
   const columns = map.columns.map((col, i) => compileColumn(map, col, i, catalog?.[i], where));
@@ -148,7 +148,7 @@ function compileColumn(map: TableMapEvent, col: BinlogColumn, i: number, info: C
     }
     if (!allowed.includes(col.type)) {
       throw new TandemError('TANDEM_UNSUPPORTED', `${where} is ${info.dataType} in the catalog but ${columnTypeName(col.type)} in the binlog: the table's definition changed.`, {
-        hint: 'A table cannot change shape during a live migration. Undo the change, or start the migration again from a new snapshot.',
+        hint: 'A table cannot change shape during a live migration, and these rows stay in the binlog as written: undoing the change on the source does not get past them. Start the migration again from a new snapshot (a new export dir, the target\'s tables emptied).',
       });
     }
   }

@@ -288,7 +288,7 @@ export class TransactionAssembler {
           ?? this.options.tables.find((t) => q.databases.some((d) => d.toLowerCase() === t.database.toLowerCase()));
         if (hit) {
           throw new TandemError('TANDEM_UNSUPPORTED', `${q.verb} on ${hit.database}.${hit.table} at ${this.here(ev)}: the table's definition changed on the source during the migration, so it would no longer match the target. Capture stopped before this statement; everything before it was captured.`, {
-            hint: 'Schema changes to migrated tables are not replicated. Undo the change on the source, or apply the same change to the target and start the migration again from a new snapshot.',
+            hint: 'Schema changes to migrated tables are not replicated, and this statement stays in the binlog: every rerun reads it again and stops here, so undoing the change on the source does not get past it. Start the migration again from a new snapshot (a new export dir, the target\'s tables emptied), with the same change made on the target if you keep it.',
           });
         }
         return g.begun ? undefined : this.finish(ev);

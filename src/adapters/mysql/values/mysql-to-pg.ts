@@ -95,7 +95,7 @@ export function mysqlToPg(value: MySqlValue, type: MySqlValueType): string | nul
       if (isZeroDate(text)) {
         if (!type.nullable) {
           throw dataError(type, 'a zero date (0000-00-00, or a zero month or day) in a NOT NULL column',
-            'PostgreSQL cannot store it and NULL is not allowed: set real dates on the source (or make the column nullable there), then rerun.');
+            'PostgreSQL cannot store it and NULL is not allowed. In the snapshot: set real dates on the source (or make the column nullable there), then rerun. In the change stream the row stays in the binlog as written, so every rerun stops here: start again from a new snapshot once the source no longer writes zero dates (sql_mode with NO_ZERO_DATE and NO_ZERO_IN_DATE, or strict mode).');
         }
         return null;
       }
