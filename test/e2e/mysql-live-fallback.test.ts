@@ -116,6 +116,8 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     await eventually(async () => (await diff()) || true, 90_000, 1000);
     assert.deepEqual(await triggerDef(), [], 'Tandem dropped the source\'s trigger for the fall-back (--disable-triggers-and-fks true)');
     assert.match(ex.output(), /Disabling on the source \(--disable-triggers-and-fks true\): trigger on shop\.orders: AFTER INSERT trigger orders_audit/);
+    // The restart command it gives keeps the consent (measured before: it left the flag out, and run as printed the importer waited for a DBA).
+    assert.match(ex.output(), /restart it with: tandem import data to source --export-dir \S+ --disable-triggers-and-fks true\)/);
 
     // ---- cutover to source
     const back = await ok(['initiate', 'cutover', 'to', 'source']);

@@ -22,7 +22,7 @@ export async function continueLiveExport(env: CommandEnv, migration: Migration, 
     return;
   }
   // With fall-back, "import data to source" ends the source stream once the cutover to target has completed.
-  reporter.print('Preparing for fall-back: this process continues as "import data to source" (if it stops, restart it with: tandem import data to source --export-dir ' + migration.exportDir.root + ').');
-  const { importChangesToSource } = await import('../cutover/source-importer.js');
+  const { importChangesToSource, restartCommand } = await import('../cutover/source-importer.js');
+  reporter.print(`Preparing for fall-back: this process continues as "import data to source" (if it stops, restart it with: ${restartCommand(migration.exportDir.root, options)}).`);
   await importChangesToSource(env, migration, source, options);
 }

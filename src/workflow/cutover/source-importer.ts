@@ -93,7 +93,7 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
         const ready = await guardBeforeWrites(reporter, migration, guard, options.disableTriggersAndFks === true, abort.signal);
         process.off('SIGINT', onSignal);
         if (!ready) {
-          reporter.print(`Import to source stopped before writing. Restart it with: tandem import data to source --export-dir ${exportDir.root}`);
+          reporter.print(`Import to source stopped before writing. Restart it with: ${restartCommand(exportDir.root, options)}`);
           return;
         }
       }
@@ -116,7 +116,7 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
       }
       if (!result.marker) {
         await sequences?.close?.();
-        reporter.print(`Import to source stopped. Restart it with: tandem import data to source --export-dir ${exportDir.root}`);
+        reporter.print(`Import to source stopped. Restart it with: ${restartCommand(exportDir.root, options)}`);
         return;
       }
       failpoint('cutover.after-marker-applied');
@@ -196,4 +196,9 @@ async function completeWithSequences(env: CommandEnv, migration: Migration, sour
   CutoverState.complete(meta, 'to_source', { verification, disabledOnSource: leftDisabled! });
   meta.setStep('import_changes_to_source', 'DONE');
   reporter.print('Cutover to source COMPLETED: the application can write to the source again.');
+}
+
+/** The command that restarts this importer as it was started (the consent to disable triggers included). */
+export function restartCommand(exportDir: string, options: { readonly disableTriggersAndFks?: boolean }): string {
+  return `tandem import data to source --export-dir ${exportDir}${options.disableTriggersAndFks === true ? ' --disable-triggers-and-fks true' : ''}`;
 }
