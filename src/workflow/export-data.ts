@@ -12,6 +12,7 @@ import type { SnapshotChunk, SnapshotSession } from '../core/engine/snapshot.js'
 import type { CommandEnv } from './command-env.js';
 import { FALL_BACK_WARNINGS_KEY, checkSameDatabase, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
+import { parseNameRefList } from '../core/identifier-list.js';
 import { SNAPSHOT_COLUMN_TYPES_KEY, SNAPSHOT_TABLE_IDS_KEY, TABLE_FILTER_KEY, type TableFilter } from './cdc/schema-drift.js';
 import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
 import { renderTable } from './text-table.js';
@@ -62,7 +63,19 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
     }
     const live = exportType !== 'snapshot-only';
     if (live && meta.getValue<string>('cdc_phase') === 'streaming') {
-      // A restart of a live export: the snapshot is done, the stream keeps every later change.
+      // A restart of a live export: the snapshot is done, the stream keeps every later change. Its
+      // tables and snapshot are fixed from here on: flags that would change them are refused, not ignored.
+      if (options.startClean) {
+        throw new TandemError('TANDEM_EXPORT_DIR', 'This live migration is already streaming changes; --start-clean cannot take a new snapshot for it (the target holds the old one and the changes since).', {
+          hint: `Rerun without --start-clean to resume streaming. To start over, use a new export dir and empty the target tables; to stop this migration, run "tandem end migration --export-dir ${options.exportDir}".`,
+        });
+      }
+      const recordedFilter = meta.getValue<TableFilter>(TABLE_FILTER_KEY);
+      if (filterGiven(options) && recordedFilter && !sameFilter(recordedFilter, options)) {
+        throw new TandemError('TANDEM_USAGE', `This live migration streams the tables chosen with ${describeFilter(recordedFilter)}; a restart cannot change them (given: ${describeFilter(options)}).`, {
+          hint: 'Rerun with the same table flags (or none). To migrate other tables, start a new migration in a new export dir.',
+        });
+      }
       const { continueLiveExport } = await import('./cdc/source-after-cutover.js');
       await continueLiveExport(env, migration, source, { parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS, disableTriggersAndFks: options.disableTriggersAndFks });
       return;
@@ -98,6 +111,32 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
   } finally {
     migration.close();
   }
+}
+
+/** Whether --table-list or --exclude-table-list was given (an empty value counts as not given). */
+function filterGiven(filter: TableFilter): boolean {
+  return normalizedNames(filter.tableList, '--table-list') !== '' || normalizedNames(filter.excludeTableList, '--exclude-table-list') !== '';
+}
+
+/** Whether two sets of table flags name the same entries (order, spaces and repeats aside). */
+function sameFilter(a: TableFilter, b: TableFilter): boolean {
+  return normalizedNames(a.tableList, '--table-list') === normalizedNames(b.tableList, '--table-list')
+    && normalizedNames(a.excludeTableList, '--exclude-table-list') === normalizedNames(b.excludeTableList, '--exclude-table-list');
+}
+
+function normalizedNames(list: string | undefined, flag: string): string {
+  if (list === undefined || list.trim() === '') return '';
+  const entries = parseNameRefList(list, flag).map((parts) => parts.map((p) => (p.quoted ? `"${p.text.replaceAll('"', '""')}"` : p.text)).join('.'));
+  return [...new Set(entries)].sort().join(',');
+}
+
+/** The table flags as a user would type them, or "no table flags". */
+function describeFilter(filter: TableFilter): string {
+  const flags = [
+    ...(filter.tableList?.trim() ? [`--table-list ${filter.tableList.trim()}`] : []),
+    ...(filter.excludeTableList?.trim() ? [`--exclude-table-list ${filter.excludeTableList.trim()}`] : []),
+  ];
+  return flags.length > 0 ? flags.join(' ') : 'no table flags';
 }
 
 /** Everything about the source that can be checked before anything changes. */

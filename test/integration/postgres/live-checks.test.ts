@@ -215,3 +215,42 @@ test('initiate cutover to source before the cutover to target completed: TANDEM_
   const slots = await good.sql('postgres', `SELECT slot_name FROM pg_replication_slots WHERE database = 'src'`);
   for (const s of slots) await good.sql('postgres', `SELECT pg_drop_replication_slot($1)`, [s.slot_name]);
 });
+
+test('restarting a streaming export: --start-clean and changed table flags are refused before anything changes; the same command line resumes', { timeout: 240_000 }, async () => {
+  // Publications left by the earlier tests would blur the check of which tables this one streams.
+  for (const p of await good.sql('src', `SELECT pubname FROM pg_publication`)) await good.sql('src', `DROP PUBLICATION "${p.pubname}"`);
+  const dir = newExportDir();
+  const first = startTandem([...liveExport(good, 'src', dir), '--exclude-table-list', 'notes'], env);
+  try {
+    await first.waitFor(/Streaming changes/, 60_000);
+  } finally {
+    assert.equal(await first.kill('SIGINT'), 0, tail(first.output()));
+  }
+  try {
+    let r = await expectFailure('restart with --start-clean', [...liveExport(good, 'src', dir), '--exclude-table-list', 'notes', '--start-clean', 'true', '--yes'],
+      'TANDEM_EXPORT_DIR', { server: good, db: 'src', dir });
+    assert.match(r.stderr, /already streaming changes; --start-clean cannot take a new snapshot/);
+    assert.match(r.stderr, /fix: .*new export dir.*empty the target tables.*tandem end migration --export-dir/);
+    r = await expectFailure('restart with another --exclude-table-list', [...liveExport(good, 'src', dir), '--exclude-table-list', 'items'],
+      'TANDEM_USAGE', { server: good, db: 'src', dir });
+    assert.match(r.stderr, /streams the tables chosen with --exclude-table-list notes; a restart cannot change them \(given: --exclude-table-list items\)/);
+    r = await expectFailure('restart with a --table-list', [...liveExport(good, 'src', dir), '--table-list', 'items,notes'],
+      'TANDEM_USAGE', { server: good, db: 'src', dir });
+    assert.match(r.stderr, /given: --table-list items,notes\)/);
+    // The same flags (spelled differently) and no flags at all both resume the stream.
+    for (const flags of [['--exclude-table-list', 'notes , notes'], []]) {
+      const again = startTandem([...liveExport(good, 'src', dir), ...flags], env);
+      try {
+        await again.waitFor(/Streaming changes/, 60_000);
+      } finally {
+        assert.equal(await again.kill('SIGINT'), 0, tail(again.output()));
+      }
+    }
+    const pub = await good.sql('src', `SELECT schemaname || '.' || tablename AS t FROM pg_publication_tables ORDER BY 1`);
+    assert.deepEqual(pub.map((x) => x.t), ['app.items'], 'notes is still left out');
+  } finally {
+    const slots = await good.sql('postgres', `SELECT slot_name FROM pg_replication_slots WHERE database = 'src'`);
+    for (const s of slots) await good.sql('postgres', `SELECT pg_drop_replication_slot($1)`, [s.slot_name]);
+    for (const p of await good.sql('src', `SELECT pubname FROM pg_publication`)) await good.sql('src', `DROP PUBLICATION "${p.pubname}"`);
+  }
+});
