@@ -9,6 +9,7 @@ import { loadConfigFile, resolveOptions } from './option-resolver.js';
 import { EXIT_INTERNAL, EXIT_USAGE, TandemError, fileSystemError, isTandemError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { TANDEM_VERSION } from './version-command.js';
+import { endOutputQuietlyWhenReaderCloses } from './closed-output.js';
 
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
@@ -115,6 +116,7 @@ let started = false;
 export function runMain(): void {
   if (started) return;
   started = true;
+  endOutputQuietlyWhenReaderCloses();
   let settled = false;
   // Safety net: if nothing is left to run while the command has not finished (it awaits something
   // that can never happen), Node would exit with 0 and the user would take a half-done step for a
