@@ -10,7 +10,7 @@ import type { CommandEnv } from '../command-env.js';
 import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
 import { loadEngine } from '../../adapters/engines.js';
 import { ChangeDispatcher } from './change-dispatcher.js';
-import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
+import { MetricsPrinter, RateMeter, estimateCatchUp, renderMetrics } from './rate-meter.js';
 import { failpoint, faultpoint, type FailpointName } from '../../core/failpoint.js';
 import type { ChangeTarget } from '../../core/change-target.js';
 import { EarlyVerification, type EarlyVerificationOptions } from '../verify/early-verification.js';
@@ -59,12 +59,6 @@ const READ_BATCH = 5000;
  * 2.3% of the importer's time in bench/cdc.
  */
 const WATERMARK_RECORD_MS = 1000;
-
-function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '-';
-  const s = Math.round(seconds);
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
-}
 
 /**
  * Applies the queue to one database exactly once, in parallel channels, following the exporter
@@ -150,7 +144,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
       ['Ingestion Rate (last 10 mins)', `${Math.round(meter.rate(10))} events/sec`],
       ['Time taken in this Run', `${((Date.now() - meter.startedAt) / 60000).toFixed(2)} mins`],
       ['Remaining Events', String(remaining)],
-      ['Estimated Time to catch up', remaining === 0 ? '0s' : formatDuration(remaining / Math.max(rate3, 1e-9))],
+      ['Estimated Time to catch up', remaining === 0 ? '0s' : estimateCatchUp(remaining, rate3)],
     ]), force);
   };
   const timer = setInterval(() => show(), 1000);

@@ -37,6 +37,23 @@ export class RateMeter {
   }
 }
 
+/** Longest catch-up time worth stating: past it the rate is too low (or too new) to tell. */
+const LONGEST_ESTIMATE_S = 7 * 86400;
+
+/**
+ * The metrics table's "Estimated Time to catch up": `remaining` events at `ratePerSecond`, as `42s`,
+ * `5m07s` or `3h02m`. "unknown" while no rate is measured (an importer that has just started, or
+ * idle), "more than 7 days" when the estimate would be longer: a near-zero rate divides into nonsense.
+ */
+export function estimateCatchUp(remaining: number, ratePerSecond: number): string {
+  if (remaining <= 0) return '0s';
+  if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) return 'unknown';
+  const s = Math.round(remaining / ratePerSecond);
+  if (s > LONGEST_ESTIMATE_S) return 'more than 7 days';
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
 /** Renders the two-column metrics table the spec shows (`| Metric | Value |`). */
 export function renderMetrics(rows: [string, string][]): string {
   const w1 = Math.max(39, ...rows.map((r) => r[0].length));
