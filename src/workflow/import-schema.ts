@@ -60,6 +60,10 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
           hint: 'Leave --target-db-schema out (it is for single-schema Oracle and MySQL sources).',
         });
       }
+      // The exported DDL and every change event name the target schema chosen at export schema.
+      throw new TandemError('TANDEM_USAGE', `--target-db-schema ${targetSchema}: the schema was exported for the target schema ${source.schemas.join(', ')} (export schema names it: --source-db-schema for a ${sourceEngine.displayName} source), so the flag would be ignored.`, {
+        hint: `Leave --target-db-schema out, or export the schema again into that schema: tandem export schema --start-clean true --source-db-schema ${targetSchema} …`,
+      });
     }
     const postSnapshot = options.postSnapshotImport;
     if (postSnapshot && meta.getStep('import_data').status === 'NOT_STARTED') {

@@ -90,3 +90,13 @@ test('a database that does not exist, a wrong password, two target schemas', asy
   const r = await expectRefused('two schemas', [...liveExport(newExportDir(), 'shop'), '--source-db-schema', 'a,b'], 'TANDEM_USAGE');
   assert.match(r.stderr, /A MySQL database becomes one PostgreSQL schema; --source-db-schema names 2 \(a, b\)\./);
 });
+
+test('import schema --target-db-schema naming another schema than the exported one: TANDEM_USAGE (measured before: accepted, and everything went into public anyway)', async () => {
+  const dir = newExportDir();
+  const ex = await runTandem(['export', 'schema', '--export-dir', dir, ...flags('shop')], { SOURCE_DB_PASSWORD: maria.password });
+  assert.equal(ex.code, 0, ex.stderr);
+  const target = ['--target-db-host', '127.0.0.1', '--target-db-port', '1', '--target-db-user', 'nobody', '--target-db-name', 'nowhere'];
+  const r = await expectRefused('another target schema', ['import', 'schema', '--export-dir', dir, ...target, '--target-db-schema', 'app'], 'TANDEM_USAGE', { TARGET_DB_PASSWORD: 'x' });
+  assert.match(r.stderr, /--target-db-schema app: the schema was exported for the target schema public \(export schema names it: --source-db-schema for a MySQL source\), so the flag would be ignored\./);
+  assert.match(r.stderr, /tandem export schema --start-clean true --source-db-schema app/);
+});
