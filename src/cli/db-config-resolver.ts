@@ -84,6 +84,9 @@ export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore | und
   const database = flag('db-name') ?? stored?.database ?? (role === 'target' ? 'yugabyte' : options.offline || engineChecksConfig ? '' : undefined);
   if (database === undefined) throw new TandemError('TANDEM_USAGE', `--${role}-db-name is required.`);
   const schemaText = flag('db-schema');
+  if (schemaText !== undefined && schemaText.replace(/[\s,]/g, '') === '') {
+    throw new TandemError('TANDEM_USAGE', `--${role}-db-schema is empty.`, { hint: `Name the schema(s), e.g. --${role}-db-schema public, or leave the flag out for the default.` });
+  }
   const schemas = schemaText !== undefined
     ? parseNameList(schemaText, `--${role}-db-schema`, nameCase)
     : (sameType ? stored?.schemas : undefined) ?? (role === 'source' && nameCase === 'lower' ? ['public'] : []);

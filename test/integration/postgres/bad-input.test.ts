@@ -273,6 +273,9 @@ test('malformed flags: TANDEM_USAGE with exit code 2', async () => {
   r = await expectFailure('bad --batch-size', importArgs(doneDir, ['--batch-size', '0']), 'TANDEM_USAGE', { dirs, exit: 2 });
   r = await expectFailure('bad --parallel-jobs', importArgs(doneDir, ['--parallel-jobs', 'many']), 'TANDEM_USAGE', { dirs, exit: 2 });
   r = await expectFailure('bad port', [...importArgs(doneDir), '--target-db-port', 'x'], 'TANDEM_USAGE', { dirs, exit: 2 });
+  // An empty schema list (measured before: "Exported 0 objects", exit 0).
+  r = await expectFailure('empty --source-db-schema', ['export', 'schema', '--export-dir', fresh, ...sourceFlags(pg, 'srcdb', 'app'), '--source-db-schema', ' , '], 'TANDEM_USAGE', { dirs, exit: 2 });
+  assert.match(r.stderr, /--source-db-schema is empty\./);
   r = await expectFailure('unterminated quote', reExport(['--table-list', '"items']), 'TANDEM_USAGE', { exit: 2 });
   assert.match(r.stderr, /unterminated quote/);
   r = await expectFailure('bad config file', [...exportArgs(fresh), '--config-file', join(fresh, 'nope.yaml')], 'TANDEM_CONFIG', { dirs });
