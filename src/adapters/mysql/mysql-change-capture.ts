@@ -13,7 +13,8 @@ import {
   mysqlStreamId, STREAM_CREATED,
 } from './capture/marker-table.js';
 import { checkCapturePrerequisites } from './capture/prerequisites.js';
-import { withMySql } from './connection.js';
+import { withMySql, type MySqlSession } from './connection.js';
+import { currentAccount, METADATA_PRIVILEGES, privilegeError } from './privilege-errors.js';
 import { binlogCaptureOptions, capturedTransaction, MySqlChangeStream, type StreamScope } from './mysql-change-stream.js';
 import { captureFindings } from './mysql-prerequisite-findings.js';
 import { openMySqlSnapshot, type MySqlSnapshotPosition } from './snapshot/consistent-snapshot.js';
@@ -103,15 +104,28 @@ export class MySqlChangeCapture implements ChangeCapture {
   async prepare(tables: readonly TableRef[]): Promise<{ readonly droppedLeftover: boolean }> {
     this.tables = [...tables];
     return withMySql(this.db, async ({ connection }) => {
-      // Only when missing: another migration's stream on this server reads the marker table, and DDL
-      // on a table a stream reads stops that stream. (MySQL documents that it logs CREATE TABLE IF
-      // NOT EXISTS even when the table exists; MariaDB 10.11 was seen not to.)
-      const [present] = await connection.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [this.metadataDb, MARKER_TABLE]);
-      if ((present as { t: string }[]).length === 0) for (const sql of createMarkerTableSql(this.metadataDb)) await connection.query(sql);
-      const [deleted] = await connection.query(deleteStreamRowsSql(this.metadataDb), [this.streamId]);
-      await connection.query(insertMarkerSql(this.metadataDb), [this.streamId, STREAM_CREATED]);
-      return { droppedLeftover: Number((deleted as { affectedRows?: number }).affectedRows ?? 0) > 0 };
+      try {
+        return await this.prepareMarkers(connection);
+      } catch (e) {
+        // Checked at export data's start (capture/prerequisites.ts); the backstop for a grant revoked since.
+        throw privilegeError(e, {
+          doing: `Preparing the marker table ${this.metadataDb}.${MARKER_TABLE}`, database: this.metadataDb,
+          account: await currentAccount(connection, this.db.user), privilegesFor: () => METADATA_PRIVILEGES,
+          then: 'run export data again.',
+        }) ?? e;
+      }
     });
+  }
+
+  private async prepareMarkers(connection: MySqlSession['connection']): Promise<{ readonly droppedLeftover: boolean }> {
+    // Only when missing: another migration's stream on this server reads the marker table, and DDL
+    // on a table a stream reads stops that stream. (MySQL documents that it logs CREATE TABLE IF
+    // NOT EXISTS even when the table exists; MariaDB 10.11 was seen not to.)
+    const [present] = await connection.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [this.metadataDb, MARKER_TABLE]);
+    if ((present as { t: string }[]).length === 0) for (const sql of createMarkerTableSql(this.metadataDb)) await connection.query(sql);
+    const [deleted] = await connection.query(deleteStreamRowsSql(this.metadataDb), [this.streamId]);
+    await connection.query(insertMarkerSql(this.metadataDb), [this.streamId, STREAM_CREATED]);
+    return { droppedLeftover: Number((deleted as { affectedRows?: number }).affectedRows ?? 0) > 0 };
   }
 
   /** Readers at one consistent point (`openMySqlSnapshot`); the stream starts at its binlog position. */

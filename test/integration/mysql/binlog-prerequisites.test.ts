@@ -73,6 +73,12 @@ test('a user without replication privileges or SELECT: each missing grant is a f
       message: "User 'weak'@'%' may not read shop.orders (SELECT privilege missing).",
       fix: "GRANT SELECT ON `shop`.* TO 'weak'@'%';",
     },
+    {
+      check: 'privilege_metadata', severity: 'error',
+      message: "User 'weak'@'%' may not use Tandem's metadata database ybvoyager_metadata (CREATE, SELECT, INSERT, UPDATE, DELETE privileges missing): "
+        + 'live migration keeps its marker table there, and a fall-back its progress.',
+      fix: "GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON `ybvoyager_metadata`.* TO 'weak'@'%';",
+    },
   ]);
   assert.throws(() => requireCapturePrerequisites(report), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE'
     && /GRANT REPLICATION SLAVE ON \*\.\* TO 'weak'@'%';/.test(e.hint ?? ''));
@@ -83,7 +89,7 @@ test('a user without replication privileges or SELECT: each missing grant is a f
   await assert.rejects((async () => { for await (const _ of capture) { /* nothing arrives */ } })(),
     (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE' && /REPLICATION SLAVE/.test(e.hint ?? ''));
 
-  await good.sql(undefined, "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'weak'@'%'; GRANT SELECT ON shop.* TO 'weak'@'%'");
+  await good.sql(undefined, "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'weak'@'%'; GRANT SELECT ON shop.* TO 'weak'@'%'; GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON ybvoyager_metadata.* TO 'weak'@'%'");
   const granted = await checkCapturePrerequisites({ source: weak, tables: [TABLES[0]!] });
   assert.deepEqual(granted.findings.filter((f) => f.severity === 'error'), []);
 });

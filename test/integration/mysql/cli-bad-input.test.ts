@@ -2,7 +2,7 @@
  * Bad input from a MySQL/MariaDB source through the built CLI: each refused with one clear
  * TandemError and its fix, before anything changes (the export dir holds no state, the source has
  * no Tandem database, the binlog has no Tandem write): statement binlog, a user without the
- * replication privileges, a table without a primary key, zero dates in a NOT NULL column, a
+ * replication privileges, one without privileges on the metadata database, a table without a primary key, zero dates in a NOT NULL column, a
  * database that does not exist, a wrong password, two target schemas.
  */
 import { test, before, after } from 'node:test';
@@ -67,6 +67,15 @@ test('a user without the replication privileges: TANDEM_PRIVILEGE with the GRANT
   const r = await expectRefused('no replication privileges', liveExport(newExportDir(), 'shop', 'weak'), 'TANDEM_PRIVILEGE', { SOURCE_DB_PASSWORD: WEAK_PW });
   assert.match(r.stderr, /GRANT REPLICATION SLAVE ON \*\.\* TO 'weak'@'%';/);
   assert.match(r.stderr, /GRANT BINLOG MONITOR ON \*\.\* TO 'weak'@'%';/);
+});
+
+test('a user with replication privileges but none on ybvoyager_metadata: TANDEM_PRIVILEGE with its GRANT, nothing created', async () => {
+  await maria.sql(undefined, `CREATE USER 'mig3'@'%' IDENTIFIED BY '${WEAK_PW}';
+    GRANT SELECT, INSERT, UPDATE, DELETE ON shop.* TO 'mig3'@'%'; GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'mig3'@'%'`);
+  const r = await expectRefused('no metadata privileges', liveExport(newExportDir(), 'shop', 'mig3'), 'TANDEM_PRIVILEGE', { SOURCE_DB_PASSWORD: WEAK_PW });
+  assert.match(r.stderr, /may not use Tandem's metadata database ybvoyager_metadata \(CREATE, SELECT, INSERT, UPDATE, DELETE privileges missing\)/);
+  assert.match(r.stderr, /GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON `ybvoyager_metadata`\.\* TO 'mig3'@'%';/);
+  assert.doesNotMatch(r.stderr, /REPLICATION SLAVE|BINLOG MONITOR/);
 });
 
 test('a table without a primary key: refused for a live export, named offline', async () => {

@@ -6,7 +6,9 @@
  */
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import { TandemError } from '../../../core/errors.js';
+import { mysqlIdent } from '../catalog.js';
 import { connectMySql, type MySqlDbConfig } from '../connection.js';
+import { grantAccount, METADATA_PRIVILEGES } from '../privilege-errors.js';
 import type { MySqlFlavor } from '../server-version.js';
 import { BinlogDump } from './binlog-dump-connection.js';
 import { binlogRetention, type RetentionVerdict } from './binlog-retention.js';
@@ -25,6 +27,7 @@ export type CapturePrerequisite =
   | 'privilege_replication_slave'
   | 'privilege_replication_client'
   | 'privilege_select'
+  | 'privilege_metadata'
   | 'primary_key'
   | 'retention';
 
@@ -144,6 +147,8 @@ export interface CapturePrerequisiteOptions {
   readonly probeServerId?: number;
   /** For tests: now, seconds since the epoch. */
   readonly now?: number;
+  /** The metadata database (marker table, fall-back progress tables). Default `ybvoyager_metadata`. */
+  readonly metadataDatabase?: string;
 }
 
 /** All findings, and the retention verdict. */
@@ -158,6 +163,43 @@ const ER_TABLEACCESS_DENIED = 1142;
 const ER_NO_SUCH_TABLE = 1146;
 const ER_DBACCESS_DENIED = 1044;
 const ER_NO_BINARY_LOGGING = 1381;
+const ER_BAD_DB = 1049;
+const ER_DUP_FIELDNAME = 1060;
+
+/** A table name no database holds: the probes below are refused before (or because) it is not found. */
+const PROBE_TABLE = 'tandem_privilege_probe';
+
+/**
+ * Statements that test one privilege on a database and change nothing: the server checks the
+ * privilege first, then refuses the statement (no such table, a duplicate column); a user without
+ * it gets ER_TABLEACCESS_DENIED / ER_DBACCESS_DENIED instead.
+ */
+export function privilegeProbes(database: string): ReadonlyArray<{ readonly privilege: string; readonly sql: string }> {
+  const t = `${mysqlIdent(database)}.${mysqlIdent(PROBE_TABLE)}`;
+  return [
+    { privilege: 'CREATE', sql: `CREATE TABLE ${t} (c int, c int)` },
+    { privilege: 'SELECT', sql: `SELECT c FROM ${t} WHERE 1 = 0` },
+    { privilege: 'INSERT', sql: `INSERT INTO ${t} (c) SELECT 1 FROM DUAL WHERE 1 = 0` },
+    { privilege: 'UPDATE', sql: `UPDATE ${t} SET c = 1 WHERE 1 = 0` },
+    { privilege: 'DELETE', sql: `DELETE FROM ${t} WHERE 1 = 0` },
+    { privilege: 'ALTER', sql: `ALTER TABLE ${t} ADD COLUMN c2 int` },
+  ];
+}
+
+/** The privileges of `wanted` (names as in `privilegeProbes`) the connection's user lacks on `database`. */
+export async function missingPrivileges(connection: PromiseConnection, database: string, wanted: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const probe of privilegeProbes(database).filter((p) => wanted.includes(p.privilege))) {
+    try {
+      await connection.query(probe.sql);
+    } catch (e) {
+      const n = errnoOf(e);
+      if (n === ER_TABLEACCESS_DENIED || n === ER_DBACCESS_DENIED) missing.push(probe.privilege);
+      else if (n !== ER_NO_SUCH_TABLE && n !== ER_BAD_DB && n !== ER_DUP_FIELDNAME) throw e;
+    }
+  }
+  return missing;
+}
 
 function q(name: string): string {
   return `\`${name.replace(/`/g, '``')}\``;
@@ -168,13 +210,6 @@ function errnoOf(e: unknown): number | undefined {
   return typeof n === 'number' ? n : undefined;
 }
 
-/** `user@host` from CURRENT_USER() as `'user'@'host'` for GRANT statements. */
-function account(current: string): string {
-  const at = current.lastIndexOf('@');
-  const user = at < 0 ? current : current.slice(0, at);
-  const host = at < 0 ? '%' : current.slice(at + 1);
-  return `'${user.replace(/'/g, "''")}'@'${host.replace(/'/g, "''")}'`;
-}
 
 /**
  * Runs every check against the source. Connection failures throw (as `connectMySql` maps them);
@@ -192,7 +227,7 @@ export async function checkCapturePrerequisites(options: CapturePrerequisiteOpti
     for (const r of rows as Array<{ Variable_name: string; Value: string }>) vars[r.Variable_name.toLowerCase()] = String(r.Value);
     findings.push(...evaluateBinlogSettings(vars, flavor));
     const [who] = await connection.query('SELECT CURRENT_USER() AS u');
-    const grantee = account(String((who as Array<{ u: string }>)[0]!.u));
+    const grantee = grantAccount(String((who as Array<{ u: string }>)[0]!.u));
     const binlogOn = !findings.some((f) => f.check === 'log_bin');
 
     // REPLICATION CLIENT (MariaDB: BINLOG MONITOR): SHOW BINARY LOGS is what the retention check needs.
@@ -245,6 +280,18 @@ export async function checkCapturePrerequisites(options: CapturePrerequisiteOpti
           fix: `ALTER TABLE ${q(t.database)}.${q(t.table)} ADD PRIMARY KEY (…); or leave the table out with --exclude-table-list.`,
         });
       }
+    }
+
+    // The metadata database: capture's marker table, the fall-back writer's progress tables.
+    const metadataDb = options.metadataDatabase ?? 'ybvoyager_metadata';
+    const metadataMissing = await missingPrivileges(connection, metadataDb, METADATA_PRIVILEGES.split(', '));
+    if (metadataMissing.length > 0) {
+      findings.push({
+        check: 'privilege_metadata', severity: 'error',
+        message: `User ${grantee} may not use Tandem's metadata database ${metadataDb} (${metadataMissing.join(', ')} privilege${metadataMissing.length === 1 ? '' : 's'} missing): `
+          + 'live migration keeps its marker table there, and a fall-back its progress.',
+        fix: `GRANT ${METADATA_PRIVILEGES} ON ${q(metadataDb)}.* TO ${grantee};`,
+      });
     }
 
     if (binaryLogs) {
