@@ -1,7 +1,9 @@
 /**
  * What a non-root migration user may lack on a real MariaDB 10.11, and what Tandem says: the
  * metadata database (`ybvoyager_metadata`: CREATE, SELECT, INSERT, UPDATE, DELETE) checked at a
- * live export's start with nothing created, and as the backstop when the marker table is created.
+ * live export's start with nothing created, and as the backstop when the marker table is created;
+ * access denied in the fall-back writer as TANDEM_PRIVILEGE naming the table (not a schema
+ * difference).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +12,9 @@ import { checkCapturePrerequisites, requireCapturePrerequisites } from '../../..
 import { loadEngine } from '../../../src/adapters/engines.js';
 import type { SourceEngine } from '../../../src/core/engine/engine.js';
 import { MySqlChangeCapture } from '../../../src/adapters/mysql/mysql-change-capture.js';
+import { MySqlChangeTarget } from '../../../src/adapters/mysql/writer/mysql-change-target.js';
+import type { ChangeEvent } from '../../../src/core/change-event.js';
+import type { TableInfo } from '../../../src/core/engine/catalog.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { sourceConfig } from './binlog-helpers.js';
 
@@ -36,6 +41,8 @@ after(async () => {
 async function metadataDatabaseExists(): Promise<boolean> {
   return (await maria.sql(undefined, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'ybvoyager_metadata'")).length > 0;
 }
+
+const tableInfo = (name: string, columns: string[]): TableInfo => ({ schema: 'public', name, columns, primaryKey: ['id'], estimatedRows: 0, estimatedBytes: 0 });
 
 test('a live export by a user without privileges on ybvoyager_metadata stops at its checks with the GRANT, before anything is created', async () => {
   const mig3 = { ...sourceConfig(maria, 'shop3', 'mig3', 'mig3-pw'), schemas: ['public'] };
@@ -70,4 +77,53 @@ test('a live export by a user without privileges on ybvoyager_metadata stops at 
     return true;
   });
   assert.equal(await metadataDatabaseExists(), false);
+});
+
+test('the fall-back writer without UPDATE on ybvoyager_metadata, or INSERT on a migrated table: TANDEM_PRIVILEGE naming the table and the GRANT', async () => {
+  await maria.sql(undefined, `CREATE USER 'mig3b'@'%' IDENTIFIED BY 'mig3b-pw';
+    GRANT SELECT, INSERT, UPDATE, DELETE ON shop3.* TO 'mig3b'@'%';
+    GRANT CREATE, SELECT, INSERT, DELETE ON ybvoyager_metadata.* TO 'mig3b'@'%';
+    CREATE USER 'mig3c'@'%' IDENTIFIED BY 'mig3c-pw';
+    GRANT SELECT, INSERT, UPDATE, DELETE ON shop3.t1 TO 'mig3c'@'%';
+    GRANT SELECT ON shop3.t2 TO 'mig3c'@'%';
+    GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON ybvoyager_metadata.* TO 'mig3c'@'%'`);
+  const tables = [tableInfo('t1', ['id', 'v']), tableInfo('t2', ['id', 'v'])];
+  const events: ChangeEvent[] = [
+    { vsn: 11, op: 'c', schema: 'public', table: 't2', key: { id: '1' }, after: { id: '1', v: '5' }, position: '', txId: 'a' },
+    { vsn: 12, op: 'c', schema: 'public', table: 't1', key: { id: '1' }, after: { id: '1', v: 'x' }, position: '', txId: 'a' },
+  ];
+
+  // The capture's check names the one privilege missing on the metadata database (this user has no replication privileges either).
+  const report = await checkCapturePrerequisites({ source: sourceConfig(maria, 'shop3', 'mig3b', 'mig3b-pw'), tables: [] });
+  assert.deepEqual(report.findings.filter((f) => f.check === 'privilege_metadata').map((f) => [f.check, /\((.*) missing\)/.exec(f.message)?.[1], f.fix]),
+    [['privilege_metadata', 'UPDATE privilege', `${METADATA_GRANT} TO 'mig3b'@'%';`]]);
+
+  const noUpdate = new MySqlChangeTarget(sourceConfig(maria, 'shop3', 'mig3b', 'mig3b-pw'), { tables, onWarning: () => {} });
+  try {
+    await noUpdate.prepare(UUID, 1);
+    await assert.rejects(noUpdate.applyBatch(0, events), (e: unknown) => {
+      assert.ok(e instanceof TandemError, String(e));
+      assert.equal(e.code, 'TANDEM_PRIVILEGE');
+      assert.match(e.message, /^Applying changes on channel 0 failed: .* in events 11\.\.12: user 'mig3b'@'%' lacks a privilege on the table ybvoyager_metadata\.ybvoyager_import_data_event_channels_metainfo \(MySQL error 1142/);
+      assert.equal(e.hint, `${METADATA_GRANT} TO 'mig3b'@'%'; then run import data to source again: it resumes after the last committed batch.`);
+      return true;
+    });
+  } finally {
+    await noUpdate.close();
+  }
+  assert.deepEqual(await maria.sql('shop3', 'SELECT * FROM t1 UNION ALL SELECT id, v FROM t2'), [], 'the batch was rolled back');
+
+  const noInsert = new MySqlChangeTarget(sourceConfig(maria, 'shop3', 'mig3c', 'mig3c-pw'), { tables, onWarning: () => {} });
+  try {
+    await noInsert.prepare(UUID, 1);
+    await assert.rejects(noInsert.applyBatch(0, events), (e: unknown) => {
+      assert.ok(e instanceof TandemError, String(e));
+      assert.equal(e.code, 'TANDEM_PRIVILEGE');
+      assert.match(e.message, /user 'mig3c'@'%' lacks a privilege on the table shop3\.t2 \(MySQL error 1142/);
+      assert.equal(e.hint, "GRANT SELECT, INSERT, UPDATE, DELETE ON `shop3`.* TO 'mig3c'@'%'; then run import data to source again: it resumes after the last committed batch.");
+      return true;
+    });
+  } finally {
+    await noInsert.close();
+  }
 });

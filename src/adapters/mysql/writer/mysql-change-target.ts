@@ -25,6 +25,7 @@ import { planBatch, type AppliedTable, type PlannedStatement } from '../../../co
 import { mysqlIdent, readMySqlCatalog } from '../catalog.js';
 import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
 import { connectMySql, type MySqlDbConfig } from '../connection.js';
+import { currentAccount, METADATA_PRIVILEGES, privilegeError } from '../privilege-errors.js';
 import { valueTypeOf } from '../schema/type-map.js';
 import type { MySqlValueType } from '../values/value-type.js';
 import {
@@ -68,6 +69,8 @@ export class MySqlChangeTarget implements ChangeTarget {
   private applied = new Map<string, AppliedTable>();
   private writers = new Map<string, WriterTable>();
   private maxStatementBytes = 4 << 20;
+  /** The account for a GRANT in an access-denied error (read in `prepare`). */
+  private account = '';
 
   constructor(private readonly config: MySqlDbConfig, private readonly options: MySqlChangeTargetOptions) {
     this.metadataDb = options.metadataSchema ?? DEFAULT_MYSQL_METADATA_DATABASE;
@@ -83,7 +86,12 @@ export class MySqlChangeTarget implements ChangeTarget {
     try {
       // Everything that can refuse is checked before the metadata database is created.
       this.loadTables(await readMySqlCatalog(admin.connection, admin.server, this.config.database));
-      for (const sql of metadataDdl(this.metadataDb)) await admin.connection.query(sql);
+      this.account = await currentAccount(admin.connection, this.config.user);
+      try {
+        for (const sql of metadataDdl(this.metadataDb)) await admin.connection.query(sql);
+      } catch (e) {
+        throw this.privilegeError(e, `Creating the metadata tables in ${this.metadataDb}`) ?? e;
+      }
       const existing = await this.readProgress(admin.connection);
       if (existing.length > 0 && existing.length !== channels) {
         // Rows were hashed to channels by the old count; another count would break exactly-once.
@@ -309,9 +317,18 @@ export class MySqlChangeTarget implements ChangeTarget {
     const what = parts.length === 0 ? 'recording the progress of the batch' : [...new Set(parts.map((p) => p.what))].join(', ');
     const from = parts.length ? Math.min(...parts.map((p) => p.vsns.first)) : first;
     const to = parts.length ? Math.max(...parts.map((p) => p.vsns.last)) : last;
-    return new TandemError('TANDEM_DATA',
-      `Applying changes on channel ${channelNo} failed: ${what} in events ${from}..${to}: MySQL error ${err.errno}${err.code ? ` (${err.code})` : ''}.`,
+    const doing = `Applying changes on channel ${channelNo} failed: ${what} in events ${from}..${to}`;
+    return this.privilegeError(e, doing) ?? new TandemError('TANDEM_DATA', `${doing}: MySQL error ${err.errno}${err.code ? ` (${err.code})` : ''}.`,
       { cause: e, hint: applyErrorHint(err.errno, (e as Error).message) });
+  }
+
+  /** An access-denied error as TANDEM_PRIVILEGE naming the table the server names and the GRANT (undefined for other errors). */
+  private privilegeError(e: unknown, doing: string): TandemError | undefined {
+    return privilegeError(e, {
+      doing, database: this.config.database, account: this.account || `'${this.config.user}'@'%'`,
+      privilegesFor: (db) => (db === this.metadataDb ? METADATA_PRIVILEGES : 'SELECT, INSERT, UPDATE, DELETE'),
+      then: 'run import data to source again: it resumes after the last committed batch.',
+    });
   }
 }
 
