@@ -2,8 +2,9 @@ import type { DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog } from '../../core/engine/catalog.js';
 import { readMySqlCatalog } from './catalog.js';
-import type { MySqlCatalog } from './catalog-types.js';
-import { checkCapturePrerequisites } from './capture/prerequisites.js';
+import type { MySqlCatalog, MySqlTable } from './catalog-types.js';
+import { checkCapturePrerequisites, missingPrivileges } from './capture/prerequisites.js';
+import { currentAccount } from './privilege-errors.js';
 import { connectMySql, type MySqlSession } from './connection.js';
 import { mysqlTargetSchemaOf, namesMySqlSchema } from './mysql-config.js';
 import { captureFindings, cascadeFinding, characterSetFinding, newZeroDateFinding, nonTransactionalFinding, zeroDateFindings } from './mysql-prerequisite-findings.js';
@@ -81,11 +82,31 @@ export class MySqlSourceCatalog implements SourceCatalog {
         source: this.db,
         tables: tables.map((t) => ({ database: this.db.database, table: t.name, primaryKey: t.primaryKey })),
       });
+      const alter = await this.alterFinding(tables);
+      if (alter) out.unshift(alter); // a warning: before any error
       out.push(...captureFindings(report.findings));
       const cascades = cascadeFinding(tables, this.db.database);
       if (cascades) out.push(cascades);
     }
     return out;
+  }
+
+  /**
+   * For a live export, a fall-back warning when the user may not ALTER the migrated tables and one
+   * has an AUTO_INCREMENT column: the cutover to source sets their counters (ALTER TABLE …
+   * AUTO_INCREMENT) and would stop there.
+   */
+  private async alterFinding(tables: readonly MySqlTable[]): Promise<PrerequisiteFinding | undefined> {
+    const counted = tables.filter((t) => t.columns.some((c) => c.autoIncrement)).map((t) => t.name);
+    if (counted.length === 0) return undefined;
+    const { connection } = this.session;
+    if ((await missingPrivileges(connection, this.db.database, ['ALTER'])).length === 0) return undefined;
+    const grant = `GRANT ALTER ON \`${this.db.database.replace(/`/g, '``')}\`.* TO ${await currentAccount(connection, this.db.user)};`;
+    return {
+      severity: 'warning', code: 'TANDEM_PRIVILEGE', fallBack: true, fix: grant,
+      message: `User ${this.db.user} may not ALTER the tables of ${this.db.database}: if the migration falls back, the cutover to source cannot set the AUTO_INCREMENT counters of ${counted.join(', ')} `
+        + `and stops there until it is granted. Before a cutover prepared for fall-back: ${grant}`,
+    };
   }
 
   /** MySQL cannot disable a trigger or a constraint (only drop it): nothing is ever left disabled. */

@@ -3,7 +3,8 @@
  * metadata database (`ybvoyager_metadata`: CREATE, SELECT, INSERT, UPDATE, DELETE) checked at a
  * live export's start with nothing created, and as the backstop when the marker table is created;
  * access denied in the fall-back writer as TANDEM_PRIVILEGE naming the table (not a schema
- * difference).
+ * difference); ALTER on the migrated database, warned about for a fall-back and mapped when the
+ * cutover to source sets the AUTO_INCREMENT counters.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { loadEngine } from '../../../src/adapters/engines.js';
 import type { SourceEngine } from '../../../src/core/engine/engine.js';
 import { MySqlChangeCapture } from '../../../src/adapters/mysql/mysql-change-capture.js';
 import { MySqlChangeTarget } from '../../../src/adapters/mysql/writer/mysql-change-target.js';
+import { MySqlAutoIncrementSync } from '../../../src/adapters/mysql/writer/auto-increment-sync.js';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import type { TableInfo } from '../../../src/core/engine/catalog.js';
 import { TandemError } from '../../../src/core/errors.js';
@@ -55,10 +57,15 @@ test('a live export by a user without privileges on ybvoyager_metadata stops at 
   }]);
   assert.throws(() => requireCapturePrerequisites(report), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE');
 
-  // Through the engine's catalog, as export data checks.
+  // Through the engine's catalog, as export data checks: the ALTER warning (recorded for a fall-back) first, then the error.
   const catalog = await engine.openCatalog(mig3);
   try {
     const findings = await catalog.checkPrerequisites({ live: true, tables: await catalog.listTables(['public']) });
+    const alter = findings.find((f) => f.fallBack && f.code === 'TANDEM_PRIVILEGE');
+    assert.ok(alter, JSON.stringify(findings));
+    assert.equal(alter.severity, 'warning');
+    assert.match(alter.message, /^User mig3 may not ALTER the tables of shop3: .*AUTO_INCREMENT counters of t1 .*GRANT ALTER ON `shop3`\.\* TO 'mig3'@'%';$/);
+    assert.ok(findings.indexOf(alter) < findings.findIndex((f) => f.severity === 'error'));
     const errors = findings.filter((f) => f.severity === 'error');
     assert.deepEqual(errors.map((f) => [f.code, f.fix]), [['TANDEM_PRIVILEGE', `${METADATA_GRANT} TO 'mig3'@'%';`]]);
     assert.match(errors[0]!.message, /metadata database ybvoyager_metadata/);
@@ -125,5 +132,23 @@ test('the fall-back writer without UPDATE on ybvoyager_metadata, or INSERT on a 
     });
   } finally {
     await noInsert.close();
+  }
+});
+
+test('the cutover to source without ALTER: setting an AUTO_INCREMENT counter is TANDEM_PRIVILEGE with GRANT ALTER; granted, the rerun sets it', async () => {
+  const sync = new MySqlAutoIncrementSync(sourceConfig(maria, 'shop3', 'mig3', 'mig3-pw'));
+  const counter = [{ schema: 'public', name: 't1_id_seq', lastValue: '100', isCalled: true }];
+  try {
+    await assert.rejects(sync.restore(counter), (e: unknown) => {
+      assert.ok(e instanceof TandemError, String(e));
+      assert.equal(e.code, 'TANDEM_PRIVILEGE');
+      assert.match(e.message, /^Setting the AUTO_INCREMENT counter of shop3\.t1 to 101: user 'mig3'@'%' lacks a privilege on the table shop3\.t1 \(MySQL error 1142/);
+      assert.match(e.hint ?? '', /^GRANT ALTER ON `shop3`\.\* TO 'mig3'@'%'; then run the cutover again/);
+      return true;
+    });
+    await maria.sql(undefined, "GRANT ALTER ON shop3.* TO 'mig3'@'%'");
+    assert.deepEqual((await sync.restore(counter)).map((r) => [r.sequence, r.value]), [['shop3.t1.id', '101']]);
+  } finally {
+    await sync.close();
   }
 });

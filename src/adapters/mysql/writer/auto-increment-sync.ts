@@ -18,6 +18,7 @@ import { TandemError } from '../../../core/errors.js';
 import { failpoint } from '../../../core/failpoint.js';
 import { mysqlIdent, readMySqlCatalog } from '../catalog.js';
 import { connectMySql, type MySqlDbConfig, type MySqlSession } from '../connection.js';
+import { currentAccount, privilegeError } from '../privilege-errors.js';
 import { WarmConnection } from '../../../core/warm-connection.js';
 import { autoIncrementSequenceName } from '../schema/table-ddl.js';
 import { DEFAULT_MYSQL_TARGET_SCHEMA } from '../schema/convert-schema.js';
@@ -123,7 +124,15 @@ export class MySqlAutoIncrementSync implements SequenceSync {
       const out: SequenceRestoreResult[] = [];
       for (const p of plan) {
         if (out.length > 0) failpoint('cutover.between-sequence-restores');
-        await connection.query(setMySqlAutoIncrementSql(this.config.database, p.table, p.next.toString()));
+        try {
+          await connection.query(setMySqlAutoIncrementSql(this.config.database, p.table, p.next.toString()));
+        } catch (e) {
+          throw privilegeError(e, {
+            doing: `Setting the AUTO_INCREMENT counter of ${this.config.database}.${p.table} to ${p.next}`, database: this.config.database,
+            account: await currentAccount(connection, this.config.user), privilegesFor: () => 'ALTER',
+            then: 'run the cutover again (the counters are set once more; the data is already there).',
+          }) ?? e;
+        }
         out.push({ sequence: `${this.config.database}.${p.table}.${p.column}`, value: p.next.toString(), raisedToData: p.raised });
       }
       return out;
