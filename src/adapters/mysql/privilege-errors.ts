@@ -48,14 +48,14 @@ function unquote(name: string): string {
 
 /**
  * The database and table the server's message names ("… for table `db`.`t`", "… for table 't'",
- * "… to database 'db'"): for the message only, never to decide what to do. `database` falls back
+ * "… for column 'c' in table 't'", "… to database 'db'"): for the message only, never to decide what to do. `database` falls back
  * to `defaultDatabase` when the server names the table alone.
  */
 export function deniedObject(error: unknown, defaultDatabase: string): { database: string; table?: string } {
   const message = String((error as { sqlMessage?: unknown; message?: unknown })?.sqlMessage ?? (error as Error)?.message ?? '');
   const db = / to database ((?:`(?:[^`]|``)+`)|(?:'[^']*')|\S+)\s*$/.exec(message);
   if (db) return { database: unquote(db[1]!) };
-  const table = / for table ((?:`(?:[^`]|``)+`|'[^']*'|[^\s.`']+)(?:\.(?:`(?:[^`]|``)+`|'[^']*'|[^\s.`']+))?)\s*$/.exec(message);
+  const table = / (?:for|in) table ((?:`(?:[^`]|``)+`|'[^']*'|[^\s.`']+)(?:\.(?:`(?:[^`]|``)+`|'[^']*'|[^\s.`']+))?)\s*$/.exec(message);
   if (!table) return { database: defaultDatabase };
   const parts = table[1]!.match(/`(?:[^`]|``)+`|'[^']*'|[^\s.`']+/g)!.map(unquote);
   if (parts.length === 2) return { database: parts[0]!, table: parts[1]! };
