@@ -182,7 +182,8 @@ export function privilegeProbes(database: string): ReadonlyArray<{ readonly priv
     { privilege: 'INSERT', sql: `INSERT INTO ${t} (c) SELECT 1 FROM DUAL WHERE 1 = 0` },
     { privilege: 'UPDATE', sql: `UPDATE ${t} SET c = 1 WHERE 1 = 0` },
     { privilege: 'DELETE', sql: `DELETE FROM ${t} WHERE 1 = 0` },
-    { privilege: 'ALTER', sql: `ALTER TABLE ${t} ADD COLUMN c2 int` },
+    // Refused for the duplicate column even if a table of that name existed: nothing is ever altered.
+    { privilege: 'ALTER', sql: `ALTER TABLE ${t} ADD COLUMN tandem_probe int, ADD COLUMN tandem_probe int` },
   ];
 }
 
