@@ -17,15 +17,31 @@ sourceAndTargetServers((source, target) => {
   t = target;
 });
 
-test('quiet tables verified while streaming are not compared again; a table changed after its early match is, and its mismatch stops nothing from being reported', { timeout: 150_000 }, async () => {
-  const m = new SampleMigration(s, 'shop1', t, 'yb1');
+/**
+ * Runs `body` with the exporter and importer of a fresh migration of the sample (databases `sdb` and
+ * `tdb`) started; prints both outputs if it fails; kills both at the end. `importerEnv` adds to
+ * the importer's environment.
+ */
+async function withLiveMigration(sdb: string, tdb: string, body: (m: SampleMigration, ex: TandemProcess, im: TandemProcess) => Promise<void>, importerEnv: Record<string, string> = {}): Promise<void> {
+  const m = new SampleMigration(s, sdb, t, tdb);
   let ex: TandemProcess | undefined;
   let im: TandemProcess | undefined;
   try {
     await m.createDatabases();
     await m.schema();
     ex = startTandem(m.exportArgs(), m.env);
-    im = startTandem(m.importArgs(), m.env);
+    im = startTandem(m.importArgs(), { ...m.env, ...importerEnv });
+    await body(m, ex, im);
+  } catch (e) {
+    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
+    throw e;
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+}
+
+test('quiet tables verified while streaming are not compared again; a table changed after its early match is, and its mismatch stops nothing from being reported', { timeout: 150_000 }, async () => {
+  await withLiveMigration('shop1', 'yb1', async (m, ex, im) => {
     await im.waitFor(/Applying the changes captured on the source/, 60_000);
     // The first pass covers every table (all are quiet): 8 tables of the sample (partitions through their root).
     await im.waitFor(/Verified 8 quiet table\(s\) ahead of the cutover: row counts and checksums match/, 60_000);
@@ -61,23 +77,11 @@ test('quiet tables verified while streaming are not compared again; a table chan
     const report = JSON.parse(cmp.stdout) as { table_count: number; mismatched_tables: string[] };
     assert.equal(report.table_count, 8);
     assert.deepEqual(report.mismatched_tables, ['shop.customers']);
-  } catch (e) {
-    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
-    throw e;
-  } finally {
-    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
-  }
+  });
 });
 
 test('without changes after the early pass, the cutover compares no table again and every table matches', { timeout: 150_000 }, async () => {
-  const m = new SampleMigration(s, 'shop2', t, 'yb2');
-  let ex: TandemProcess | undefined;
-  let im: TandemProcess | undefined;
-  try {
-    await m.createDatabases();
-    await m.schema();
-    ex = startTandem(m.exportArgs(), m.env);
-    im = startTandem(m.importArgs(), m.env);
+  await withLiveMigration('shop2', 'yb2', async (m, ex, im) => {
     await im.waitFor(/Verified 8 quiet table\(s\) ahead of the cutover/, 90_000);
     const r = await m.run(['initiate', 'cutover', 'to', 'target']);
     assert.equal(r.code, 0, r.stderr);
@@ -85,30 +89,13 @@ test('without changes after the early pass, the cutover compares no table again 
     assert.match(im.output(), /\(8 verified before the marker and unchanged since\)/);
     assert.match(im.output(), /Verification: all 8 tables MATCH \(row counts and checksums; 8 of them verified before the marker and unchanged since\)/);
     assert.equal(await m.diff(), '');
-  } catch (e) {
-    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
-    throw e;
-  } finally {
-    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
-  }
+  });
 });
 
 test('an importer given a wrong source password says at once that nothing can be compared while streaming and that the cutover would complete unverified (measured before: said only at the cutover)', { timeout: 150_000 }, async () => {
-  const m = new SampleMigration(s, 'shop3', t, 'yb3');
-  let ex: TandemProcess | undefined;
-  let im: TandemProcess | undefined;
-  try {
-    await m.createDatabases();
-    await m.schema();
-    ex = startTandem(m.exportArgs(), m.env);
-    im = startTandem(m.importArgs(), { ...m.env, SOURCE_DB_PASSWORD: 'not-the-password' });
+  await withLiveMigration('shop3', 'yb3', async (m, ex, im) => {
     await im.waitFor(/The tables cannot be compared while streaming \(.*rejected.*\); the cutover's verification needs the same connection, and without it the cutover completes unverified/, 90_000);
     assert.doesNotMatch(im.output(), /not-the-password/);
     assert.ok(!im.exited(), 'the importer streams on');
-  } catch (e) {
-    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
-    throw e;
-  } finally {
-    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
-  }
+  }, { SOURCE_DB_PASSWORD: 'not-the-password' });
 });
