@@ -3,7 +3,6 @@ import { describeDb, toStored } from '../core/db-config.js';
 import { ProgressBoard } from '../core/progress.js';
 import { log } from '../core/logger.js';
 import type { SchemaApplyResult, StatementResult } from '../core/engine/target.js';
-import { loadEngine } from '../adapters/engines.js';
 import type { CommandEnv } from './command-env.js';
 import { readSchemaStatements } from './schema/schema-statements-reader.js';
 import { assertSchemaApplied, firstLine } from './schema/schema-apply-report.js';
@@ -22,8 +21,6 @@ import type { Reporter } from '../core/reporter.js';
 /** Options of `tandem import schema`. */
 export interface ImportSchemaOptions {
   readonly exportDir: string;
-  /** `--target-db-schema` (for single-schema MySQL and Oracle sources). */
-  readonly targetDbSchema?: string;
   /** `--post-snapshot-import`: create the indexes and triggers left out before the data import. */
   readonly postSnapshotImport: boolean;
   /** `--ignore-exist`: "already exists" errors count as done. */
@@ -51,20 +48,6 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
     }
     const { db: target, engine } = await targetSide(env, meta);
     checkSameDatabase(meta, target);
-    const source = meta.getDbConfig('source');
-    const targetSchema = options.targetDbSchema;
-    if (targetSchema && source && !(source.schemas.length === 1 && source.schemas[0] === targetSchema)) {
-      const sourceEngine = await loadEngine(source.type);
-      if (!sourceEngine.capabilities.namesTargetSchema) {
-        throw new TandemError('TANDEM_USAGE', `--target-db-schema ${targetSchema}: a ${sourceEngine.displayName} source keeps its schema names (${source.schemas.join(', ')}) on the target.`, {
-          hint: 'Leave --target-db-schema out (it is for single-schema Oracle and MySQL sources).',
-        });
-      }
-      // The exported DDL and every change event name the target schema chosen at export schema.
-      throw new TandemError('TANDEM_USAGE', `--target-db-schema ${targetSchema}: the schema was exported for the target schema ${source.schemas.join(', ')} (export schema names it: --source-db-schema for a ${sourceEngine.displayName} source), so the flag would be ignored.`, {
-        hint: `Leave --target-db-schema out, or export the schema again into that schema: tandem export schema --start-clean true --source-db-schema ${targetSchema} …`,
-      });
-    }
     const postSnapshot = options.postSnapshotImport;
     if (postSnapshot && meta.getStep('import_data').status === 'NOT_STARTED') {
       reporter.warn('the data import has not run yet; indexes and triggers are meant to be created after the snapshot is loaded.');

@@ -83,7 +83,34 @@ export async function sourceSide(env: CommandEnv, meta: MetaStore, options?: { p
 /** The target's connection and engine (YugabyteDB or PostgreSQL), with the roles only a target plays. */
 export async function targetSide(env: CommandEnv, meta: MetaStore | undefined, options?: { prompt?: boolean }): Promise<Side<TargetEngine>> {
   const db = await env.resolveDb(meta, 'target', options);
+  if (meta) await checkTargetSchemaFlag(meta, db);
   return { db, engine: await loadTargetEngine(db.type) };
+}
+
+/**
+ * `--target-db-schema` may only repeat the one schema the source's tables have on the target: the
+ * exported DDL and every change event name it, so another name would be silently ignored. Refused
+ * before anything connects, for every command that takes the flag.
+ */
+export async function checkTargetSchemaFlag(meta: MetaStore, target: DbConfig): Promise<void> {
+  if (!target.schemaRefs) return;
+  const source = meta.getDbConfig('source');
+  if (!source) return;
+  const engine = await loadEngine(source.type);
+  const onTarget = engine.targetSchemas(source);
+  const given = target.schemas;
+  if (given.length === 1 && onTarget.length === 1 && given[0] === onTarget[0]) return;
+  const named = given.join(', ');
+  if (!engine.capabilities.namesTargetSchema) {
+    throw new TandemError('TANDEM_USAGE', `--target-db-schema ${named}: a ${engine.displayName} source keeps its schema names (${onTarget.join(', ')}) on the target.`, {
+      hint: 'Leave --target-db-schema out (it is for single-schema Oracle and MySQL sources).',
+    });
+  }
+  throw new TandemError('TANDEM_USAGE', `--target-db-schema ${named}: this migration's tables are in the target schema ${onTarget.join(', ')} (chosen by export schema), so the flag would be ignored.`, {
+    hint: engine.type === 'mysql'
+      ? `Leave --target-db-schema out, or export the schema again into that schema: tandem export schema --start-clean true --source-db-schema ${named} …`
+      : `Leave --target-db-schema out, or give --target-db-schema ${onTarget[0]}: the converter names the ${engine.displayName} schema on the target.`,
+  });
 }
 
 /** Refuses a connection that differs from the one this export dir was started with. */

@@ -33,6 +33,7 @@ export function mysqlEngine(): SourceEngine {
     defaultPort: MYSQL_DEFAULT_PORT,
     capabilities: MYSQL_CAPABILITIES,
     checkConfig: checkMySqlConfig,
+    targetSchemas: (db) => [mysqlTargetSchemaOf(db)],
     describeServer,
     openCatalog: (db) => MySqlSourceCatalog.open(db),
     exportSchema: exportMySqlSchema,

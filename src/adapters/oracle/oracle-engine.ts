@@ -1,6 +1,6 @@
 import type { DbConfig } from '../../core/db-config.js';
 import type { SourceEngine } from '../../core/engine/engine.js';
-import { checkOracleConfig } from './oracle-config.js';
+import { checkOracleConfig, targetSchemaOf } from './oracle-config.js';
 import { OracleSourceCatalog } from './oracle-catalog.js';
 import { OracleChangeCapture } from './oracle-change-capture.js';
 import { OracleChangeWriter } from './oracle-change-writer.js';
@@ -46,6 +46,7 @@ export function oracleEngine(): SourceEngine {
     capabilities: ORACLE_CAPABILITIES,
     unquotedNameCase: 'upper',
     checkConfig: checkOracleConfig,
+    targetSchemas: (db) => [targetSchemaOf(db)],
     describeServer,
     openCatalog: (db) => OracleSourceCatalog.open(db),
     exportSchema: exportOracleSchema,

@@ -32,6 +32,7 @@ export function postgresEngine(type: 'postgresql' | 'yugabytedb'): TargetEngine 
     displayName: type === 'yugabytedb' ? 'YugabyteDB' : 'PostgreSQL',
     defaultPort: type === 'yugabytedb' ? 5433 : 5432,
     capabilities: PG_CAPABILITIES,
+    targetSchemas: (db) => db.schemas,
     describeServer,
     openCatalog: (db) => PgSourceCatalog.open(db),
     exportSchema: exportPgSchema,

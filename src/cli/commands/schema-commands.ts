@@ -29,7 +29,6 @@ export function analyzeSchema(ctx: CommandContext): Promise<void> {
 export function importSchema(ctx: CommandContext): Promise<void> {
   return runImportSchema(ctx.env(), {
     exportDir: ctx.requireStr('export-dir'),
-    targetDbSchema: ctx.str('target-db-schema'),
     postSnapshotImport: ctx.bool('post-snapshot-import'),
     ignoreExist: ctx.bool('ignore-exist'),
     continueOnError: ctx.bool('continue-on-error'),

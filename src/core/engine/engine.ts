@@ -105,6 +105,12 @@ export interface SourceEngine {
    * settings leave it out.
    */
   checkConfig?(db: DbConfig): void;
+  /**
+   * The schemas the source's tables have on the target (PostgreSQL: its schemas, same names; MySQL:
+   * the one target schema; Oracle: the converter's name, `HR` → `hr`). `--target-db-schema` may
+   * only repeat the one name, as the exported DDL and every change event use it.
+   */
+  targetSchemas(db: Pick<DbConfig, 'schemas'>): readonly string[];
   /** Connects once and names the server ("MariaDB 10.11.9", "PostgreSQL 15.4"); a wrong host or password fails here. */
   describeServer(db: DbConfig): Promise<string>;
   /** The database's tables, keys and columns in the configured schemas, and the prerequisite checks. */

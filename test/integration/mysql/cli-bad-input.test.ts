@@ -106,6 +106,17 @@ test('import schema --target-db-schema naming another schema than the exported o
   assert.equal(ex.code, 0, ex.stderr);
   const target = ['--target-db-host', '127.0.0.1', '--target-db-port', '1', '--target-db-user', 'nobody', '--target-db-name', 'nowhere'];
   const r = await expectRefused('another target schema', ['import', 'schema', '--export-dir', dir, ...target, '--target-db-schema', 'app'], 'TANDEM_USAGE', { TARGET_DB_PASSWORD: 'x' });
-  assert.match(r.stderr, /--target-db-schema app: the schema was exported for the target schema public \(export schema names it: --source-db-schema for a MySQL source\), so the flag would be ignored\./);
+  assert.match(r.stderr, /--target-db-schema app: this migration's tables are in the target schema public \(chosen by export schema\), so the flag would be ignored\./);
   assert.match(r.stderr, /tandem export schema --start-clean true --source-db-schema app/);
+  // Every command that takes the flag refuses it the same way (measured before: import data to
+  // target accepted it and loaded into public).
+  for (const command of [['import', 'data', 'to', 'target'], ['import', 'data']]) {
+    const c = await expectRefused(`${command.join(' ')} with another target schema`, [...command, '--export-dir', dir, ...target, '--target-db-schema', 'app'], 'TANDEM_USAGE', { TARGET_DB_PASSWORD: 'x' });
+    assert.match(c.stderr, /--target-db-schema app: this migration's tables are in the target schema public/);
+  }
+  // Repeating the migration's own target schema passes this check: the command goes on to connect (port 1: refused).
+  const same = await runTandem(['import', 'schema', '--export-dir', dir, ...target, '--target-db-schema', 'public'], { TARGET_DB_PASSWORD: 'x' });
+  assert.notEqual(same.code, 0);
+  assert.doesNotMatch(same.stderr, /TANDEM_USAGE/);
+  assert.match(same.stderr, /127\.0\.0\.1:1/);
 });
