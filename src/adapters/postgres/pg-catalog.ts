@@ -183,10 +183,15 @@ export class PgSourceCatalog implements SourceCatalog {
     return findings;
   }
 
-  /** A fall-back sets the migrated sequences on the source at its cutover (setval needs UPDATE on each). */
-  async checkWritePrerequisites(): Promise<PrerequisiteFinding[]> {
+  /**
+   * A fall-back writes the target's changes into the migrated tables (INSERT, UPDATE, DELETE) and
+   * sets the migrated sequences at its cutover (setval needs UPDATE on each). The export's user owns
+   * the tables (the publication needs it), but import data to source may run as another user.
+   */
+  async checkWritePrerequisites(tables: readonly TableInfo[] = []): Promise<PrerequisiteFinding[]> {
+    const writes = await tableWriteFinding(this.client, this.db.user, tables.map((t) => pgTableOf(t).oid));
     const sequences = await sequenceUpdateFinding(this.client, this.db.user, this.db.schemas);
-    return sequences ? [sequences] : [];
+    return [writes, sequences].filter((f): f is PrerequisiteFinding => f !== undefined);
   }
 
   async disabledObjects(schemas: readonly string[]): Promise<string[]> {
@@ -258,6 +263,23 @@ export async function publicationPrivilegeFinding(client: pg.ClientBase, user: s
  * The sequences of `schemas` the user may not set: a fall-back's cutover restores each of them on
  * the source with setval, which needs UPDATE (its owner, or a superuser, has it).
  */
+/** The tables among `oids` this session's user may not INSERT into, UPDATE or DELETE from, with what each lacks. */
+export async function tableWriteFinding(client: pg.ClientBase, user: string, oids: readonly number[]): Promise<PrerequisiteFinding | undefined> {
+  if (oids.length === 0) return undefined;
+  const r = await client.query(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS t,
+            array_to_string(ARRAY(SELECT p FROM unnest(ARRAY['INSERT', 'UPDATE', 'DELETE']) p WHERE NOT has_table_privilege(c.oid, p)), ', ') AS missing
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($1::oid[]) ORDER BY 1`, [[...oids]]);
+  const lacking = r.rows.filter((row) => row.missing !== '');
+  if (lacking.length === 0) return undefined;
+  const names = lacking.map((row) => String(row.t));
+  return {
+    severity: 'error', code: 'TANDEM_PRIVILEGE',
+    message: `User ${user} may not write the target's changes into ${lacking.map((row) => `${row.t} (lacks ${row.missing})`).join(', ')}: the fall-back would stop at its first change there. Nothing was written.`,
+    fix: `As an owner or superuser: GRANT INSERT, UPDATE, DELETE ON ${names.join(', ')} TO ${q(user)}; then rerun the same command.`,
+  };
+}
+
 export async function sequenceUpdateFinding(client: pg.ClientBase, user: string, schemas: readonly string[]): Promise<PrerequisiteFinding | undefined> {
   const r = await client.query(
     `SELECT format('%I.%I', n.nspname, c.relname) AS s FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -1,7 +1,8 @@
 /**
  * What a PostgreSQL source user without superuser needs beyond reading its tables, each said as
  * TANDEM_PRIVILEGE with the fix before anything is created: CREATE on the database and ownership
- * of the tables for the publication of a live export, UPDATE on the sequences a fall-back sets.
+ * of the tables for the publication of a live export, UPDATE on the sequences a fall-back sets,
+ * INSERT/UPDATE/DELETE on the tables for a fall-back run as another user.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -104,7 +105,7 @@ test('UPDATE on the sequences: a fall-back warning at export, an error before wr
       assert.deepEqual(sequence.map((f) => [f.severity, f.fallBack, f.message]), [[
         'warning', true, 'User migr lacks UPDATE on the sequence(s) app.invoice_seq: a fall-back\'s cutover sets them on the source, and would stop there.',
       ]]);
-      const write = await catalog.checkWritePrerequisites();
+      const write = await catalog.checkWritePrerequisites(tables);
       assert.deepEqual(write.map((f) => [f.severity, f.code, f.fix]), [['error', 'TANDEM_PRIVILEGE', 'As an owner or superuser: GRANT UPDATE ON SEQUENCE app.invoice_seq TO "migr";']]);
     } finally {
       await catalog.close();
@@ -119,5 +120,28 @@ test('UPDATE on the sequences: a fall-back warning at export, an error before wr
     assert.deepEqual(await server.sql('shopdb', 'SELECT last_value::text AS v FROM app.invoice_seq'), [{ v: '1' }]);
   } finally {
     await server.sql('shopdb', 'REVOKE app_owner FROM migr; REVOKE CREATE ON DATABASE shopdb FROM migr');
+  }
+});
+
+test('import data to source as a user that may not write the tables: TANDEM_PRIVILEGE naming each table and what it lacks, before writing', async () => {
+  await server.sql('shopdb', `CREATE ROLE fallback_writer LOGIN PASSWORD '${MIGR_PW}'; GRANT USAGE ON SCHEMA app TO fallback_writer;
+    GRANT SELECT, INSERT, UPDATE ON app."Event Log" TO fallback_writer; GRANT SELECT ON app.orders TO fallback_writer;
+    GRANT UPDATE ON ALL SEQUENCES IN SCHEMA app TO fallback_writer;`);
+  try {
+    const catalog = await PgSourceCatalog.open({ ...migrConfig(), user: 'fallback_writer' });
+    try {
+      const write = await catalog.checkWritePrerequisites(await catalog.listTables(['app']));
+      assert.deepEqual(write.map((f) => [f.severity, f.code, f.message, f.fix]), [[
+        'error', 'TANDEM_PRIVILEGE',
+        'User fallback_writer may not write the target\'s changes into app."Event Log" (lacks DELETE), app.orders (lacks INSERT, UPDATE, DELETE): the fall-back would stop at its first change there. Nothing was written.',
+        'As an owner or superuser: GRANT INSERT, UPDATE, DELETE ON app."Event Log", app.orders TO "fallback_writer"; then rerun the same command.',
+      ]]);
+      await server.sql('shopdb', 'GRANT DELETE ON app."Event Log" TO fallback_writer; GRANT INSERT, UPDATE, DELETE ON app.orders TO fallback_writer');
+      assert.deepEqual(await catalog.checkWritePrerequisites(await catalog.listTables(['app'])), []);
+    } finally {
+      await catalog.close();
+    }
+  } finally {
+    await server.sql('shopdb', 'DROP OWNED BY fallback_writer; DROP ROLE fallback_writer');
   }
 });
