@@ -152,3 +152,23 @@ test('the cutover to source without ALTER: setting an AUTO_INCREMENT counter is 
     await sync.close();
   }
 });
+
+test('end migration by a user without DROP on ybvoyager_metadata: its rows removed, then TANDEM_PRIVILEGE with the GRANT; granted, the rerun drops the database', async () => {
+  // The fall-back writers of the test above left their channel rows for UUID there; mig3c has every metadata privilege but DROP.
+  assert.ok(await metadataDatabaseExists());
+  const rows = async () => Number((await maria.sql(undefined, `SELECT COUNT(*) AS n FROM ybvoyager_metadata.ybvoyager_import_data_event_channels_metainfo WHERE migration_uuid = '${UUID}'`))[0].n);
+  assert.ok(await rows() > 0);
+  const metadata = engine.migrationMetadata(sourceConfig(maria, 'shop3', 'mig3c', 'mig3c-pw'));
+  await assert.rejects(metadata.drop(UUID), (e: unknown) => {
+    assert.ok(e instanceof TandemError, String(e));
+    assert.equal(e.code, 'TANDEM_PRIVILEGE');
+    assert.match(e.message, /^User 'mig3c'@'%' may not drop Tandem's metadata database ybvoyager_metadata on mig3c@.* \(DROP privilege missing\): this migration's rows in it are removed, the database is kept\.$/);
+    assert.equal(e.hint, "GRANT DROP ON `ybvoyager_metadata`.* TO 'mig3c'@'%'; then rerun tandem end migration (it resumes), or drop it as an administrator: DROP DATABASE `ybvoyager_metadata`;");
+    return true;
+  });
+  assert.ok(await metadataDatabaseExists());
+  assert.equal(await rows(), 0);
+  await maria.sql(undefined, "GRANT DROP ON ybvoyager_metadata.* TO 'mig3c'@'%'");
+  assert.equal(await metadata.drop(UUID), 'database ybvoyager_metadata');
+  assert.equal(await metadataDatabaseExists(), false);
+});

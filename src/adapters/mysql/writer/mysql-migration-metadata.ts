@@ -5,6 +5,9 @@
  * main): `appliedEventCounts` and `drop`.
  */
 import { mysqlIdent } from '../catalog.js';
+import { TandemError } from '../../../core/errors.js';
+import { describeDb } from '../../../core/db-config.js';
+import { accessDeniedErrno, currentAccount } from '../privilege-errors.js';
 import { withMySql, type MySqlDbConfig } from '../connection.js';
 import { DEFAULT_MYSQL_METADATA_DATABASE } from './mysql-change-target.js';
 import { CHANNELS_TABLE, EVENT_COUNTS_TABLE, TRUNCATED_ROWS_TABLE, mysqlLiteral } from './writer-sql.js';
@@ -71,7 +74,17 @@ export class MySqlMigrationMetadata {
         }
         if (left > 0) return removed > 0 ? `this migration's rows in database ${this.database} (other migrations' rows kept)` : undefined;
       }
-      await connection.query(`DROP DATABASE ${db}`);
+      try {
+        await connection.query(`DROP DATABASE ${db}`);
+      } catch (e) {
+        if (accessDeniedErrno(e) === undefined) throw e;
+        // Nothing else is left to do on this database: a rerun of end migration resumes here.
+        const account = await currentAccount(connection, this.config.user);
+        throw new TandemError('TANDEM_PRIVILEGE', `User ${account} may not drop Tandem's metadata database ${this.database} on ${describeDb(this.config)} (DROP privilege missing): ${migrationUuid !== undefined ? 'this migration\'s rows in it are removed, ' : ''}the database is kept.`, {
+          hint: `GRANT DROP ON ${db}.* TO ${account}; then rerun tandem end migration (it resumes), or drop it as an administrator: DROP DATABASE ${db};`,
+          cause: e,
+        });
+      }
       return `database ${this.database}`;
     });
   }
