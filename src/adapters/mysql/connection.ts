@@ -181,13 +181,13 @@ const TLS_CODES = new Set([
  * Turns a mysql2 connection error into one clear TandemError, by errno or `err.code` (never by the
  * message text); unknown errors pass through unchanged. Never includes the password.
  */
-export function mapMySqlConnectError(e: unknown, c: Pick<MySqlDbConfig, 'role' | 'host' | 'port' | 'user' | 'database' | 'sslMode'>): unknown {
+export function mapMySqlConnectError(e: unknown, c: Pick<MySqlDbConfig, 'role' | 'host' | 'port' | 'user' | 'database' | 'sslMode' | 'password'>): unknown {
   const err = e as { code?: unknown; errno?: unknown } | undefined;
   const code = typeof err?.code === 'string' ? err.code : undefined;
   const errno = typeof err?.errno === 'number' ? err.errno : undefined;
   const where = `the ${c.role} database ${describeDb(c)}`;
   const role = c.role;
-  const passwordSources = `--${role}-db-password, ${role === 'source' ? 'SOURCE' : 'TARGET'}_DB_PASSWORD, or the prompt`;
+  const variable = `${role === 'source' ? 'SOURCE' : 'TARGET'}_DB_PASSWORD`;
   const make = (code: ConstructorParameters<typeof TandemError>[0], message: string, hint: string) => new TandemError(code, message, { hint, cause: e });
   if (code && NETWORK_CODES.has(code)) {
     return make('TANDEM_CONNECT', `Cannot reach ${where} (${code}).`, `Check --${role}-db-host and --${role}-db-port (MySQL's default is 3306) and that the server accepts TCP connections.`);
@@ -204,8 +204,13 @@ export function mapMySqlConnectError(e: unknown, c: Pick<MySqlDbConfig, 'role' |
   switch (errno) {
     case ERRNO.ACCESS_DENIED:
     case ERRNO.ACCESS_DENIED_NO_PASSWORD:
+      // No flag, no variable and no terminal to prompt in (a script): said as such, not as a wrong password.
+      if (!c.password) {
+        return make('TANDEM_AUTH', `The user "${c.user}" was rejected by ${where}, and no password was given.`,
+          `Pass it with --${role}-db-password or ${variable} (Tandem prompts for it only when run in a terminal); check --${role}-db-user.`);
+      }
       return make('TANDEM_AUTH', `The user name or password for user "${c.user}" was rejected by ${where}.`,
-        `Check --${role}-db-user and pass the right password with ${passwordSources}. A user may also be limited to certain client hosts ('${c.user}'@'host').`);
+        `Check --${role}-db-user and pass the right password with --${role}-db-password, ${variable}, or the prompt. A user may also be limited to certain client hosts ('${c.user}'@'host').`);
     case ERRNO.HOST_NOT_PRIVILEGED:
       return make('TANDEM_AUTH', `${where} does not let user "${c.user}" connect from this machine.`,
         `Create the account for this client's host on the server (CREATE USER '${c.user}'@'<this host>' ...) or use an account that may connect from here.`);

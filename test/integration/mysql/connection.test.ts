@@ -109,6 +109,12 @@ test('a wrong password is TANDEM_AUTH and the message never holds it', async () 
   assert.match(e.message, /user "root"/);
 });
 
+test('no password at all (no flag, no variable, no terminal): TANDEM_AUTH saying none was given, not a wrong one', async () => {
+  const e = await rejectsWith(connectMySql(config(plain, { password: undefined })), 'TANDEM_AUTH');
+  assert.match(e.message, /The user "root" was rejected by the source database .*, and no password was given\./);
+  assert.equal(e.hint, 'Pass it with --source-db-password or SOURCE_DB_PASSWORD (Tandem prompts for it only when run in a terminal); check --source-db-user.');
+});
+
 test('a missing database is TANDEM_DB_MISSING, naming it', async () => {
   const e = await rejectsWith(connectMySql(config(plain, { database: 'nosuchdb' })), 'TANDEM_DB_MISSING');
   assert.equal(e.message, `The database "nosuchdb" does not exist on 127.0.0.1:${plain.port}.`);
