@@ -103,7 +103,7 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
       byType.set(r.statement.objectType, t);
     }
     if (byType.size) {
-      reporter.print(renderTable(['OBJECT TYPE', 'CREATED', 'ALREADY EXISTED', 'FAILED'],
+      reporter.print(renderTable(['OBJECT TYPE', 'STATEMENTS APPLIED', 'ALREADY DONE', 'FAILED'],
         [...byType].map(([t, c]) => [t, String(c.applied), String(c.skipped), String(c.failed)])));
     }
     const waitedLine = describeWaits(result);
