@@ -212,3 +212,41 @@ function listSql(dir: string): string[] {
     return statSync(p).isDirectory() ? listSql(p) : name.endsWith('.sql') ? [p] : [];
   });
 }
+
+test('the target refuses what a fall-back could not write back unchanged: a SET out of MySQL\'s order or repeated, a TIMESTAMP past MySQL\'s range, a BINARY(n) of another length', async () => {
+  await maria.createDatabase('kept');
+  await maria.sql('kept', "CREATE TABLE k (id int PRIMARY KEY, s set('a','b','c d','ü','x.y','(p)'), ts timestamp(6) NULL, bn binary(4), vb varbinary(8))");
+  const { connection, server } = await connectMySql({ role: 'source', type: 'mysql', host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: 'kept', schemas: [], sslMode: 'disable' });
+  let kept: MySqlCatalog;
+  try {
+    kept = await readMySqlCatalog(connection, server, 'kept');
+  } finally {
+    await connection.end();
+  }
+  // Every subset of the members, written to MariaDB in reverse order: what MariaDB stores is its canonical form.
+  const members = ['a', 'b', 'c d', 'ü', 'x.y', '(p)'];
+  const subsets = Array.from({ length: 1 << members.length }, (_, bits) => members.filter((_, i) => bits & (1 << i)).reverse().join(','));
+  await maria.sql('kept', `INSERT INTO k (id, s) VALUES ${subsets.map((s, i) => `(${i}, '${s}')`).join(', ')}`);
+  const stored = (await maria.sql('kept', 'SELECT id, s FROM k ORDER BY id')).map((r: { id: number; s: string }) => r.s);
+  assert.equal(stored.length, 64);
+  await pgServer.createDatabase('kept');
+  const client = await pgServer.client('kept');
+  try {
+    for (const o of convertMySqlSchema(kept).objects.filter((x) => x.type === 'TABLE')) await client.query(o.sql);
+    for (const [i, s] of stored.entries()) await client.query('INSERT INTO public.k (id, s) VALUES ($1, $2)', [i, s]);
+    const refused = async (sets: string, values: unknown[]) => {
+      await assert.rejects(client.query(`UPDATE public.k SET ${sets} WHERE id = 1`, values), (e: { code?: string; constraint?: string }) => {
+        assert.equal(e.code, '23514', `${sets} ${JSON.stringify(values)}`);
+        return true;
+      });
+    };
+    for (const s of ['ü,a', 'a,a', 'b,', ',a', 'x_y', 'A', 'a,b,c d,ü,x.y,(p),a']) await refused('s = $1', [s]);
+    await client.query('UPDATE public.k SET ts = $1, bn = $2, vb = $3 WHERE id = 1', ['2038-01-19 03:14:07.999999+00', Buffer.from('abcd'), Buffer.alloc(8)]);
+    await client.query("UPDATE public.k SET ts = '1970-01-01 00:00:01+00' WHERE id = 1");
+    for (const ts of ['2038-01-19 03:14:08+00', '2040-01-01 00:00:00+00', '1970-01-01 00:00:00+00']) await refused('ts = $1', [ts]);
+    for (const bn of [Buffer.from('a'), Buffer.from('abcde'), Buffer.alloc(0)]) await refused('bn = $1', [bn]);
+    await refused('vb = $1', [Buffer.alloc(9)]);
+  } finally {
+    await client.end();
+  }
+});

@@ -18,6 +18,34 @@ import { pgColumnType, valueTypeOf, type PgColumnType } from './type-map.js';
 /** The largest value a PostgreSQL sequence (bigint) can reach. */
 const PG_BIGINT_MAX = 9223372036854775807n;
 
+/**
+ * A SET value as MySQL stores it: members of the definition, each at most once, in the definition's
+ * order (MySQL reorders 'b,a' and drops a repeated member, so a value the target accepted otherwise
+ * would come back changed by a fall-back). Members never hold a comma; the value is matched with a
+ * comma on each side against the members in order, each optional.
+ */
+function setCheck(qc: string, members: readonly string[]): string {
+  const pattern = `^,${members.map((m) => `(${m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')},)?`).join('')}$`;
+  return `${qc} = '' OR (',' || ${qc} || ',') ~ ${pgString(pattern)}`;
+}
+
+/**
+ * What a fall-back could not write back unchanged, refused on the target when the application
+ * writes it: a TIMESTAMP outside MySQL's range (to 2038-01-19 03:14:07 UTC; MariaDB 11.5+ to
+ * 2106-02-07 06:28:15 UTC), a BINARY(n) value of another length than n (MySQL pads it with 0x00), a
+ * VARBINARY(n) value longer than n bytes.
+ */
+function valueRangeCheck(c: MySqlColumn, qc: string, server: { readonly flavor: MySqlFlavor; readonly major: number; readonly minor: number }): string | undefined {
+  const type = c.dataType.toLowerCase();
+  if (type === 'timestamp') {
+    const wide = server.flavor === 'mariadb' && (server.major > 11 || (server.major === 11 && server.minor >= 5));
+    return `${qc} BETWEEN '1970-01-01 00:00:01+00' AND '${wide ? '2106-02-07 06:28:15.999999' : '2038-01-19 03:14:07.999999'}+00'`;
+  }
+  if (type === 'binary' && c.charMaxLength !== null) return `octet_length(${qc}) = ${c.charMaxLength}`;
+  if (type === 'varbinary' && c.charMaxLength !== null) return `octet_length(${qc}) <= ${c.charMaxLength}`;
+  return undefined;
+}
+
 /** Name of the enum type created for an ENUM column. */
 export function enumTypeName(table: string, column: string): string {
   return derivedName(table, column, 'enum');
@@ -203,9 +231,9 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
       checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_range'))} CHECK (${cond})`);
     }
     if (t.year) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_range'))} CHECK (${qc} = 0 OR ${qc} BETWEEN 1901 AND 2155)`);
-    if (t.setMembers) {
-      checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_set'))} CHECK (${qc} = '' OR string_to_array(${qc}, ',') <@ ARRAY[${t.setMembers.map(pgString).join(', ')}]::text[])`);
-    }
+    if (t.setMembers) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_set'))} CHECK (${setCheck(qc, t.setMembers)})`);
+    const fallBackRange = valueRangeCheck(c, qc, ctx.catalog.server);
+    if (fallBackRange) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_range'))} CHECK (${fallBackRange})`);
     if (c.comment) comments.push(`COMMENT ON COLUMN ${qTable}.${qc} IS ${pgString(c.comment)};`);
     tableNotes.push(...columnNotes);
   }
