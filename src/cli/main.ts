@@ -29,6 +29,11 @@ function buildParser(spec: CommandSpec): Command {
   const cmd = new Command(`tandem ${spec.words.join(' ')}`)
     .description(spec.summary)
     .exitOverride()
+    // A flag the command does not know, or a bad value: the one-line error format of every other
+    // failure (docs/errors.md), with the command's help as the fix.
+    .configureOutput({
+      outputError: (text, write) => write(`error [TANDEM_USAGE]: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n  fix: See the flags of this command: tandem ${spec.words.join(' ')} --help\n`),
+    })
     .allowExcessArguments(false)
     .helpOption('-h, --help', 'show the flags of this command');
   for (const o of spec.options) {
@@ -51,7 +56,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-v') argv = ['version'];
   const match = matchCommand(argv);
   if (!match) {
-    process.stderr.write(`error: unknown command "${argv.filter((a) => !a.startsWith('-')).join(' ')}"\n\n${topLevelHelp()}`);
+    process.stderr.write(`error [TANDEM_USAGE]: unknown command "${argv.filter((a) => !a.startsWith('-')).join(' ')}"\n  fix: Use one of the commands below.\n\n${topLevelHelp()}`);
     return EXIT_USAGE;
   }
   const { spec, rest } = match;

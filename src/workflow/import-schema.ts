@@ -49,6 +49,12 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
     const { db: target, engine } = await targetSide(env, meta);
     checkSameDatabase(meta, target);
     const postSnapshot = options.postSnapshotImport;
+    if (postSnapshot && meta.getStep('import_schema').status !== 'DONE') {
+      // Its indexes and triggers are created on the tables (and in the schemas) that import schema creates.
+      throw new TandemError('TANDEM_USAGE', 'import schema --post-snapshot-import true creates the indexes and triggers on the tables that import schema creates, and import schema has not completed in this export dir.', {
+        hint: `Run tandem import schema --export-dir ${exportDir.root} (without --post-snapshot-import) first; it skips what already exists.`,
+      });
+    }
     if (postSnapshot && meta.getStep('import_data').status === 'NOT_STARTED') {
       reporter.warn('the data import has not run yet; indexes and triggers are meant to be created after the snapshot is loaded.');
     }
@@ -114,7 +120,7 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
     const step = postSnapshot ? 'import_schema_post_snapshot' : 'import_schema';
     meta.setStep(step, result.failed ? 'FAILED' : 'DONE', { applied: result.applied, skipped: result.skipped, failed: result.failed });
     assertSchemaApplied(result);
-    reporter.print(`Schema ${postSnapshot ? '(indexes and triggers) ' : ''}imported into ${describeDb(target)}: ${result.applied} created, ${result.skipped} already existed.`);
+    reporter.print(`Schema ${postSnapshot ? '(indexes and triggers) ' : ''}imported into ${describeDb(target)}: ${result.applied} statement(s) applied, ${result.skipped} already done.`);
     if (!postSnapshot) reporter.print(`Next: tandem export data --export-dir ${exportDir.root} (if not done), then tandem import data.`);
   } finally {
     m.close();

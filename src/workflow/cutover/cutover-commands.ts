@@ -187,6 +187,14 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
   }
 }
 
+/** What to do when a fall-back command meets a migration whose cutover to target has no fall-back (yet). */
+function fallBackHint(toTarget: { readonly status: string; readonly prepareForFallBack?: boolean }): string {
+  if (toTarget.status === 'NOT_INITIATED') return 'Use: tandem initiate cutover to target --prepare-for-fall-back true (import data to target then starts the fall-back stream itself).';
+  if (toTarget.prepareForFallBack) return 'Wait for "tandem cutover status" to show the cutover to target COMPLETED: import data to target then starts the fall-back stream itself.';
+  // The choice is made once, at initiate cutover to target, and stays.
+  return 'This migration\'s cutover to target was initiated without --prepare-for-fall-back, which cannot be changed afterwards: there is no fall-back in this migration. To keep the source in step, start a new migration (with --prepare-for-fall-back true at its cutover).';
+}
+
 /** `tandem export data from target` (restart of the fall-back stream). */
 export async function runExportDataFromTarget(env: CommandEnv, options: { readonly exportDir: string }): Promise<void> {
   const m = openMigration(env, options.exportDir, { create: false });
@@ -194,7 +202,7 @@ export async function runExportDataFromTarget(env: CommandEnv, options: { readon
     const toTarget = CutoverState.get(m.meta, 'to_target');
     if (toTarget.status !== 'COMPLETED' || !toTarget.prepareForFallBack) {
       throw new TandemError('TANDEM_EXPORT_DIR', 'export data from target runs after a cutover to target prepared for fall-back has completed.', {
-        hint: 'Use: tandem initiate cutover to target --prepare-for-fall-back true (import data to target then starts this stream itself).',
+        hint: fallBackHint(toTarget),
       });
     }
     const target = await targetSide(env, m.meta);
@@ -221,7 +229,7 @@ export async function runImportDataToSource(env: CommandEnv, options: ImportData
     const toTarget = CutoverState.get(m.meta, 'to_target');
     if (toTarget.status === 'NOT_INITIATED' || !toTarget.prepareForFallBack) {
       throw new TandemError('TANDEM_EXPORT_DIR', 'import data to source runs in a migration whose cutover to target was prepared for fall-back.', {
-        hint: 'Use: tandem initiate cutover to target --prepare-for-fall-back true',
+        hint: fallBackHint(toTarget),
       });
     }
     const source = await sourceSide(env, m.meta);

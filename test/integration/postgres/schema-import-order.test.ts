@@ -119,7 +119,7 @@ test('objects whose dependencies cross the import order are created and work on 
   const pre = await importSchema(dir, target);
   assert.equal(pre.code, 0, `import schema failed:\n${pre.stdout}\n${pre.stderr}`);
   assert.match(pre.stdout, /^9 statements waited for objects created later; all applied\.$/m);
-  assert.match(pre.stdout, /Schema imported into .*: 15 created, 0 already existed\./);
+  assert.match(pre.stdout, /Schema imported into .*: 15 statement\(s\) applied, 0 already done\./);
 
   // Every wait is in the command's log with its SQLSTATE; code_ref waited a second pass, for known_code.
   const logText = await readFile(join(dir, 'logs/import-schema.log'), 'utf8');

@@ -123,18 +123,18 @@ async function resumedEqualsClean(name: string, exportDir: string, step: number)
   await pg.createDatabase(`${name}_resumed`);
   const pre = await importSchema(clean, `${name}_clean`);
   assert.equal(pre.code, 0, `clean import failed:\n${pre.stdout}\n${pre.stderr}`);
-  const created = Number(/: (\d+) created, 0 already existed\./.exec(pre.stdout)?.[1]);
+  const created = Number(/: (\d+) statement\(s\) applied, 0 already done\./.exec(pre.stdout)?.[1]);
   assert.ok(created >= 4 * step, `the schema has enough statements to kill between (${pre.stdout})`);
 
   const first = await killUntilDone(resumed, `${name}_resumed`, step);
   assert.ok(first.kills >= Math.floor(created / step) - 1, `killed about every ${step}th statement (${first.kills} kills for ${created})`);
   assert.match(first.last.stdout, /^\d+ statement\(s\) that an earlier run of import schema had applied were found done\.$/m);
-  assert.match(first.last.stdout, /: \d+ created, \d+ already existed\./);
+  assert.match(first.last.stdout, /: \d+ statement\(s\) applied, \d+ already done\./);
 
   const post = ['--post-snapshot-import', 'true', '--parallel-jobs', '2'];
   const cleanPost = await importSchema(clean, `${name}_clean`, post);
   assert.equal(cleanPost.code, 0, `clean post-snapshot import failed:\n${cleanPost.stdout}\n${cleanPost.stderr}`);
-  const postCreated = Number(/: (\d+) created, 0 already existed\./.exec(cleanPost.stdout)?.[1]);
+  const postCreated = Number(/: (\d+) statement\(s\) applied, 0 already done\./.exec(cleanPost.stdout)?.[1]);
   const second = await killUntilDone(resumed, `${name}_resumed`, 2, post);
   assert.ok(second.kills >= Math.floor(postCreated / 2) - 1, `the post-snapshot import was killed after every 2nd statement (${second.kills} for ${postCreated})`);
 

@@ -13,7 +13,8 @@ import { MetaStore } from '../../../src/core/meta-store.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { streamReporter } from '../../../src/core/reporter.js';
 import type { CommandEnv } from '../../../src/workflow/command-env.js';
-import { runCutoverStatus, runInitiateCutoverToTarget } from '../../../src/workflow/cutover/cutover-commands.js';
+import { runCutoverStatus, runExportDataFromTarget, runImportDataToSource, runInitiateCutoverToTarget } from '../../../src/workflow/cutover/cutover-commands.js';
+import { CutoverState } from '../../../src/workflow/cutover/cutover-state.js';
 import { INDEXES_BUILT_BY_IMPORT } from '../../../src/workflow/snapshot-index-builds.js';
 import { runEndMigration, type EndMigrationOptions } from '../../../src/workflow/end-migration.js';
 
@@ -110,4 +111,31 @@ test('initiate cutover to target warns, after recording the request, when the po
   await runInitiateCutoverToTarget(d, { exportDir: doneRoot, prepareForFallBack: false });
   assert.match(d.out.text(), /^Cutover to target initiated\./);
   assert.doesNotMatch(d.err.text(), /post-snapshot/);
+});
+
+test('the fall-back commands in a migration cut over without fall-back: a fix that can work, not the flag that can no longer be set', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    const refusal = async (run: () => Promise<void>) => {
+      let caught: unknown;
+      await run().catch((e: unknown) => { caught = e; });
+      assert.ok(caught instanceof TandemError, String(caught));
+      assert.equal(caught.code, 'TANDEM_EXPORT_DIR');
+      return caught.hint ?? '';
+    };
+    const both = async () => [
+      await refusal(() => runExportDataFromTarget(env('export data from target'), { exportDir: root })),
+      await refusal(() => runImportDataToSource(env('import data to source'), { exportDir: root, parallelJobs: 1 })),
+    ];
+    for (const hint of await both()) assert.match(hint, /^Use: tandem initiate cutover to target --prepare-for-fall-back true/);
+    CutoverState.request(meta, 'to_target', false);
+    CutoverState.complete(meta, 'to_target');
+    for (const hint of await both()) {
+      assert.match(hint, /initiated without --prepare-for-fall-back, which cannot be changed afterwards: there is no fall-back in this migration/);
+      assert.doesNotMatch(hint, /^Use: tandem initiate cutover/);
+    }
+  } finally {
+    meta.close();
+  }
 });
