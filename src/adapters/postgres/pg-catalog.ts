@@ -66,7 +66,9 @@ export class PgSourceCatalog implements SourceCatalog {
    * creating the publication needs (CREATE on the database, owning each table), UPDATE on the
    * sequences a fall-back sets (a warning, recorded for the fall-back), and no
    * table with REPLICA IDENTITY NOTHING or an identity index other than its primary key (its
-   * updates and deletes could not be streamed with the key they are applied by).
+   * updates and deletes could not be streamed with the key they are applied by). For a live
+   * export with partitioned tables, warnings that a TRUNCATE of one of their partitions is not
+   * streamed (on the source; on the target, recorded for the fall-back).
    */
   async checkPrerequisites(purpose: ExportPurpose): Promise<PrerequisiteFinding[]> {
     const oids = purpose.tables.map((t) => pgTableOf(t).oid);
@@ -180,6 +182,7 @@ export class PgSourceCatalog implements SourceCatalog {
         fix: 'ALTER TABLE … REPLICA IDENTITY FULL; on each of them (every update then logs the whole old row), or make the primary key NOT DEFERRABLE (drop and add it again).',
       });
     }
+    findings.push(...partitionTruncateFindings(purpose.tables.map(pgTableOf)));
     return findings;
   }
 
@@ -209,6 +212,28 @@ export class PgSourceCatalog implements SourceCatalog {
   async close(): Promise<void> {
     await this.client.end().catch(() => {});
   }
+}
+
+/**
+ * Tandem's publications publish through the partitioned table (`publish_via_partition_root`), so
+ * that a partition's changes arrive as its root's; PostgreSQL then publishes a TRUNCATE only when
+ * it names the partitioned table itself: a TRUNCATE run on one of its partitions (at any level) is
+ * not published at all, and the rows it removed stay on the other side. Nothing in the stream
+ * shows it, so the user is told before: on the source (while streaming), and, recorded for the
+ * cutover with fall-back, on the target (whose fall-back stream publishes the same way).
+ */
+export function partitionTruncateFindings(tables: readonly SourceTable[]): PrerequisiteFinding[] {
+  const partitioned = tables.filter((t) => t.partitioned).map((t) => qualified(t.schema, t.name));
+  if (partitioned.length === 0) return [];
+  const names = partitioned.join(', ');
+  const instead = 'truncate the partitioned table itself, or DELETE from the partition';
+  return [{
+    severity: 'warning', code: 'TANDEM_PREREQUISITE', fix: '',
+    message: `A TRUNCATE run on a partition of ${names} (rather than on the partitioned table) is not streamed: PostgreSQL does not publish it through the partitioned table, so the rows it removes on the source stay on the target. While the migration runs, ${instead}.`,
+  }, {
+    severity: 'warning', code: 'TANDEM_PREREQUISITE', fallBack: true, fix: '',
+    message: `If the migration falls back: a TRUNCATE run on a partition of ${names} on the target after the cutover is not streamed back either (the rows it removes stay on the source); ${instead}.`,
+  }];
 }
 
 /**
