@@ -75,6 +75,16 @@ export function collationName(oidExpr: string): string {
 }
 
 /**
+ * SQL expression: the schema of the object `objidExpr` of catalog `classidExpr` as stored (unquoted,
+ * comparable with the export's schema list), or null for an object outside schemas.
+ * `pg_identify_object` quotes the name where SQL would need it (`"x,y"`, `"Ops"`, `"Ünï"`), so it
+ * is parsed back.
+ */
+export function objectSchema(classidExpr: string, objidExpr: string): string {
+  return `(pg_catalog.parse_ident((pg_catalog.pg_identify_object(${classidExpr}, ${objidExpr}, 0)).schema))[1]`;
+}
+
+/**
  * SQL expression: the schema (unquoted) of the object `objidExpr` of catalog `classidExpr`, as a
  * pg_depend row names it. Defaults, rules, triggers and policies have no schema of their own
  * (`pg_identify_object` gives none): theirs is their table's.
@@ -88,5 +98,5 @@ export function dependentSchema(classidExpr: string, objidExpr: string): string 
     WHEN 'pg_rewrite'::regclass THEN ${viaTable('pg_rewrite', 'ev_class')}
     WHEN 'pg_trigger'::regclass THEN ${viaTable('pg_trigger', 'tgrelid')}
     WHEN 'pg_policy'::regclass THEN ${viaTable('pg_policy', 'polrelid')}
-    ELSE (pg_catalog.pg_identify_object(${classidExpr}, ${objidExpr}, 0)).schema END`;
+    ELSE ${objectSchema(classidExpr, objidExpr)} END`;
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { dependentSchema, notExtensionMember } from './export-context.js';
+import { dependentSchema, notExtensionMember, objectSchema } from './export-context.js';
 
 /** A type or domain of a schema the user did not list, which an exported object uses. */
 export interface OutsideType {
@@ -65,8 +65,8 @@ const OUTSIDE_REFERENCES_SQL = `
     -- A foreign key also depends on the referenced key's index: the table says it.
     AND NOT (d.refclassid = 'pg_class'::regclass AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = d.refobjid) IN ('i', 'I'))
     AND ${dependentSchema('d.classid', 'd.objid')} = ANY($1)
-    AND NOT (pg_catalog.pg_identify_object(d.refclassid, d.refobjid, 0)).schema = ANY($1)
-    AND (pg_catalog.pg_identify_object(d.refclassid, d.refobjid, 0)).schema NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+    AND NOT ${objectSchema('d.refclassid', 'd.refobjid')} = ANY($1)
+    AND ${objectSchema('d.refclassid', 'd.refobjid')} NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = d.refclassid AND e.objid = d.refobjid AND e.deptype = 'e')
   GROUP BY 1 ORDER BY 1`;
 
