@@ -140,3 +140,20 @@ test('objects of listed schemas whose names need quoting (comma, quote, dot, spa
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('x,y', 'Ünï', 'a.b "q" C') AND c.relkind IN ('r', 'S', 'v')`);
   assert.equal(made[0].list, 'a.b "q" C.v,x,y.Desc,x,y.desc_seq,Ünï.Ref');
 });
+
+test('the summary says how many of the SCHEMA row are extensions, and the file keeps them after the schemas', async () => {
+  // Measured before: "SCHEMA | 4" for two schemas, the two extensions of public counted as schemas without a word.
+  await source.createDatabase('exts');
+  await source.sql('exts', `CREATE EXTENSION hstore; CREATE EXTENSION citext;
+    CREATE SCHEMA shop; CREATE SCHEMA "Ops";
+    CREATE TABLE shop.items (id int PRIMARY KEY, attrs public.hstore, email public.citext);
+    CREATE TABLE "Ops".log (id int PRIMARY KEY);`);
+  const dir = newExportDir();
+  const r = await runTandem(['export', 'schema', '--export-dir', dir, ...sourceFlags(source, 'exts', 'shop,Ops')], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\| SCHEMA +\| +4 \| +schema\/schemas\/schemas\.sql \|/);
+  assert.match(r.stdout, /^The SCHEMA row counts 2 schema\(s\) and 2 extension\(s\) \(CREATE EXTENSION IF NOT EXISTS citext, hstore, run right after the schemas\)\.$/m);
+  const statements = readFileSync(join(dir, 'schema', 'schemas', 'schemas.sql'), 'utf8').split('\n').filter((l) => l.startsWith('CREATE '));
+  assert.deepEqual(statements, ['CREATE SCHEMA IF NOT EXISTS "Ops";', 'CREATE SCHEMA IF NOT EXISTS shop;',
+    'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;', 'CREATE EXTENSION IF NOT EXISTS hstore WITH SCHEMA public;']);
+});
