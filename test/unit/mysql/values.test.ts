@@ -63,7 +63,7 @@ test('pgToMySql: PostgreSQL text back into MySQL values', () => {
   assert.equal(pgToMySql(null, t('text')), null);
   assert.equal(pgToMySql('', t('text')), '');
   assert.equal(pgToMySql('18446744073709551615', t('integer')), '18446744073709551615');
-  assert.equal(pgToMySql('1.6777216e+07', t('float')), '1.6777216e+07');
+  assert.equal(pgToMySql('1.6777216e+07', t('float')), '16777216');
   assert.deepEqual(pgToMySql('101', t('bit', { bitLength: 3 })), Buffer.from([0x05]));
   assert.deepEqual(pgToMySql('1000000001', t('bit', { bitLength: 10 })), Buffer.from([0x02, 0x01]));
   assert.deepEqual(pgToMySql('\\x00ff', t('binary')), Buffer.from([0x00, 0xff]));
@@ -73,6 +73,25 @@ test('pgToMySql: PostgreSQL text back into MySQL values', () => {
   assert.equal(pgToMySql('2024', t('year')), '2024');
   assert.equal(pgToMySql('838:59:59.999999', t('time')), '838:59:59.999999');
   assert.equal(pgToMySql('2024-02-29 12:34:56', t('datetime')), '2024-02-29 12:34:56');
+});
+
+test('pgToMySql: a real goes to a FLOAT as the float\'s exact double text (PostgreSQL\'s shortest text of FLT_MAX is a double above it, which MySQL refuses); a DOUBLE keeps its text', () => {
+  assert.equal(pgToMySql('3.4028235e+38', t('float')), '3.4028234663852886e+38');
+  assert.equal(pgToMySql('-3.4028235e+38', t('float')), '-3.4028234663852886e+38');
+  assert.equal(pgToMySql('0.1', t('float')), '0.10000000149011612');
+  assert.equal(pgToMySql('1e-45', t('float')), '1.401298464324817e-45');
+  assert.equal(pgToMySql('-0', t('float')), '-0');
+  assert.equal(pgToMySql('1e+300', t('float')), '1e+300', 'no float (a double precision column on the target): left to MySQL, which refuses it');
+  assert.equal(pgToMySql('3.4028235e+38', t('double')), '3.4028235e+38');
+  assert.equal(pgToMySql('0.1', t('double')), '0.1');
+});
+
+test('pgToMySql: timestamptz text into a DATETIME (the source column changed from TIMESTAMP) is its UTC time without an offset, as for TIMESTAMP; timestamp text passes', () => {
+  assert.equal(pgToMySql('2040-01-01 05:30:00.123456+05:30', t('datetime')), '2040-01-01 00:00:00.123456');
+  assert.equal(pgToMySql('2030-01-01 00:00:00+00', t('datetime')), '2030-01-01 00:00:00');
+  assert.equal(pgToMySql('1000-01-01 00:00:00-03', t('datetime')), '1000-01-01 03:00:00');
+  assert.equal(pgToMySql('9999-12-31 23:59:59.999999', t('datetime')), '9999-12-31 23:59:59.999999');
+  assert.throws(() => pgToMySql('infinity', t('datetime')), (e: TandemError) => e.code === 'TANDEM_DATA');
 });
 
 test('bytea in the escape format too', () => {

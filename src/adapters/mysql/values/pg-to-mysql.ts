@@ -73,6 +73,18 @@ export function timestamptzToUtc(text: string, type: MySqlValueType): string {
     + `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${frac ?? ''}`;
 }
 
+/**
+ * A real's text as the float's exact double text. MySQL parses a FLOAT column's string as a double,
+ * then rounds it to a float: PostgreSQL's shortest text of FLT_MAX, `3.4028235e+38`, is a double
+ * above FLT_MAX, which MySQL refuses (error 1264); `3.4028234663852886e+38` is the float itself.
+ * A text that is no float (a double precision column on the target) is sent as it is.
+ */
+function floatText(text: string): string {
+  const float = Math.fround(Number(text));
+  if (!Number.isFinite(float) || Object.is(float, -0)) return text;
+  return String(float);
+}
+
 const INTERVAL = /^(?:(-?\d+) years? ?)?(?:(-?\d+) mons? ?)?(?:(-?\d+) days? ?)?(?:([+-])?(\d+):(\d\d):(\d\d)(?:\.(\d{1,6}))?)?$/;
 
 /** interval text (IntervalStyle postgres) → MySQL TIME text `[-]HH:MM:SS[.ffffff]`. */
@@ -103,6 +115,7 @@ export function intervalToTime(text: string, type: MySqlValueType): string {
  * @example
  * pgToMySql('2024-05-06 09:08:09.5+02', { kind: 'timestamp', column: 't.ts', nullable: true }) // '2024-05-06 07:08:09.5'
  * pgToMySql('-1 days +02:00:00', { kind: 'time', column: 't.t', nullable: true })               // '-22:00:00'
+ * pgToMySql('3.4028235e+38', { kind: 'float', column: 't.f', nullable: true })                    // '3.4028234663852886e+38'
  */
 export function pgToMySql(text: string | null, type: MySqlValueType): string | Buffer | null {
   if (text === null) return null;
@@ -114,6 +127,10 @@ export function pgToMySql(text: string | null, type: MySqlValueType): string | B
     case 'jsonb':
     case 'datetime':
     case 'date':
+      // A DATETIME that was a TIMESTAMP when the migration began (changed on the source since, as the
+      // hint of error 1292 advises) has timestamptz text on the target: its time in UTC, the writer's
+      // session time zone, exactly as a TIMESTAMP is written.
+      if (type.kind === 'datetime' && TIMESTAMPTZ.test(text)) return timestamptzToUtc(text, type);
       if ((type.kind === 'date' || type.kind === 'datetime') && (/infinity/.test(text) || text.endsWith(' BC'))) {
         throw unsupported(type, `the date ${text.endsWith(' BC') ? 'before year 1' : 'infinity'}`);
       }
@@ -126,7 +143,7 @@ export function pgToMySql(text: string | null, type: MySqlValueType): string | B
     case 'float':
     case 'double':
       if (text === 'NaN' || text.endsWith('Infinity')) throw unsupported(type, `the floating-point value ${text}`);
-      return text;
+      return type.kind === 'float' ? floatText(text) : text;
     case 'bit':
       return bitsToBuffer(text, type.bitLength ?? text.length);
     case 'binary':
