@@ -22,12 +22,14 @@ import { describeDb } from '../../../core/db-config.js';
 import { failpoint } from '../../../core/failpoint.js';
 import { log } from '../../../core/logger.js';
 import { planBatch, type AppliedTable, type PlannedStatement } from '../../../core/apply/batch-plan.js';
-import { mysqlIdent, readMySqlCatalog } from '../catalog.js';
+import { readMySqlCatalog } from '../catalog.js';
 import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
 import { connectMySql, type MySqlDbConfig } from '../connection.js';
 import { currentAccount, METADATA_PRIVILEGES, privilegeError } from '../privilege-errors.js';
 import { valueTypeOf } from '../schema/type-map.js';
 import type { MySqlValueType } from '../values/value-type.js';
+import type { MySqlFlavor } from '../server-version.js';
+import { applyErrorHint, STRING_TYPES } from './apply-error-hints.js';
 import {
   describeStatement, ensureChannelsSql, metadataDdl, progressStatements, readChannelsSql, truncateSql, truncatedRowsSql,
   writeStatements, type WriterTable, type WriteStatement,
@@ -68,6 +70,9 @@ export class MySqlChangeTarget implements ChangeTarget {
   private uniques: UniqueKeyInfo[] = [];
   private applied = new Map<string, AppliedTable>();
   private writers = new Map<string, WriterTable>();
+  /** Each migrated table as the source's catalog has it (for the hint of a refused write), by event key. */
+  private sourceTables = new Map<string, MySqlTable>();
+  private flavor: MySqlFlavor | undefined;
   private maxStatementBytes = 4 << 20;
   /** The account for a GRANT in an access-denied error (read in `prepare`). */
   private account = '';
@@ -275,6 +280,8 @@ export class MySqlChangeTarget implements ChangeTarget {
   private loadTables(catalog: MySqlCatalog): void {
     this.applied.clear();
     this.writers.clear();
+    this.sourceTables.clear();
+    this.flavor = catalog.server.flavor;
     const uniques: UniqueKeyInfo[] = [];
     for (const info of this.options.tables) {
       const key = `${info.schema}.${info.name}`;
@@ -301,6 +308,7 @@ export class MySqlChangeTarget implements ChangeTarget {
         key, database: this.config.database, name: t.name, primaryKey: t.primaryKey, types,
         generated: new Set(t.columns.filter((c) => c.generated).map((c) => c.name)),
       });
+      this.sourceTables.set(key, t);
       this.applied.set(key, { schema: info.schema, name: info.name, primaryKey: t.primaryKey, columns: t.columns.map((c) => c.name) });
       uniques.push(...uniqueKeysOf(info.schema, t));
     }
@@ -318,8 +326,11 @@ export class MySqlChangeTarget implements ChangeTarget {
     const from = parts.length ? Math.min(...parts.map((p) => p.vsns.first)) : first;
     const to = parts.length ? Math.max(...parts.map((p) => p.vsns.last)) : last;
     const doing = `Applying changes on channel ${channelNo} failed: ${what} in events ${from}..${to}`;
+    // The source's tables these statements wrote: what the hint says of the column or key MySQL names.
+    const tables = [...new Set(statements.flatMap((s) => (s.kind === 'truncate' ? s.tables : [s.table]).map((t) => this.sourceTables.get(`${t.schema}.${t.name}`))))]
+      .filter((t): t is MySqlTable => t !== undefined);
     return this.privilegeError(e, doing) ?? new TandemError('TANDEM_DATA', `${doing}: MySQL error ${err.errno}${err.code ? ` (${err.code})` : ''}.`,
-      { cause: e, hint: applyErrorHint(err.errno, (e as Error).message) });
+      { cause: e, hint: applyErrorHint(err.errno, (e as Error).message, { tables, ...(this.flavor ? { flavor: this.flavor } : {}) }) });
   }
 
   /** An access-denied error as TANDEM_PRIVILEGE naming the table the server names and the GRANT (undefined for other errors). */
@@ -332,40 +343,6 @@ export class MySqlChangeTarget implements ChangeTarget {
   }
 }
 
-/**
- * What to do about a MySQL error while writing the target's changes back. The change stays queued,
- * so the way out is making the source's table accept it.
- */
-export function applyErrorHint(errno: number, message = ''): string {
-  const rerun = 'then run import data to source again: it resumes after the last committed batch.';
-  // These messages name the column (never the value): "… for column 'c' at row 1", "Column 'c' cannot be null".
-  const column = /column '((?:[^']|'')+)'/i.exec(message)?.[1]?.replace(/''/g, "'");
-  const named = column !== undefined ? `column ${mysqlIdent(column)}` : 'a column';
-  if (errno === 1406) {
-    return `A value written on the target is longer than ${named} of the source's table can hold (Data too long): widen it on the source `
-      + `(ALTER TABLE … MODIFY ${column !== undefined ? mysqlIdent(column) : '…'} with a larger length or type), ${rerun}`;
-  }
-  if (errno === 1264) {
-    return `A number written on the target is outside the range of ${named} of the source's table (Out of range value): widen its type on the source `
-      + `(a larger integer type, more DECIMAL digits), ${rerun}`;
-  }
-  if (errno === 1265) {
-    return `A value written on the target does not fit ${named} of the source's table (Data truncated): for an ENUM or SET, a member the source's column does not have `
-      + `(a label added on the target after the cutover): add it on the source (ALTER TABLE … MODIFY … ENUM(…) with the member), ${rerun}`;
-  }
-  if (errno === 1048) {
-    return `${column !== undefined ? `Column ${mysqlIdent(column)}` : 'A column'} of the source's table is NOT NULL, and the target's row holds NULL there (or the change leaves it out): `
-      + `let it take NULL on the source (ALTER TABLE … MODIFY … NULL), or give the row a value on the target, ${rerun}`;
-  }
-  if (errno === 1366) {
-    return 'A value the column cannot take (for text, a character that its character set cannot store): change the column on the source to a type (for text, CHARACTER SET utf8mb4) '
-      + `that holds the target's value, ${rerun}`;
-  }
-  return 'The statement that failed is in events of that range; the error code says why (see the MySQL error reference). Make the table on the source accept the change '
-    + `(it differs from the target's: a column's type, a constraint the target lacks), ${rerun}`;
-}
-
-const STRING_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
 
 /**
  * The unique keys of a table other than its primary key. `byValue` only when two rows can collide

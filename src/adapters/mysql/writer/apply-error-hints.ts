@@ -1,0 +1,156 @@
+/**
+ * The hint of a MySQL error met while writing the target's changes back (`import data to source`).
+ * The change stays queued, so the way out is making the source's table accept it. Pure.
+ *
+ * The server's message is read only for the names it holds (column, table, key), never for a
+ * value, and never to decide what is written; what a hint says about a column or key comes from
+ * the source's catalog as the writer read it.
+ */
+import type { MySqlColumn, MySqlTable } from '../catalog-types.js';
+import { mysqlIdent } from '../catalog.js';
+import type { MySqlFlavor } from '../server-version.js';
+import { isCaseInsensitiveCollation } from '../schema/table-ddl.js';
+
+/** What the hint may look up: the source's tables the failed statements wrote, and the server's flavor. */
+export interface ApplyErrorContext {
+  readonly tables: readonly MySqlTable[];
+  readonly flavor?: MySqlFlavor;
+}
+
+/** Character types, whose keys compare by collation. */
+export const STRING_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
+
+const unquote = (name: string, quote: string) => name.replaceAll(quote + quote, quote);
+
+/**
+ * The column (and its table when named) of a message ending "… for column 'c' at row 1" (MySQL;
+ * MariaDB for 1406, 1264, 1265), "… for column `db`.`t`.`c` at row 1" (MariaDB's 1292), or
+ * "Column 'c' cannot be null" (1048). Anchored at the end: the value quoted before it is never read.
+ */
+export function columnNamedIn(message: string): { table?: string; column: string } | undefined {
+  const atRow = / for column (?:`((?:[^`]|``)*)`\.`((?:[^`]|``)*)`\.`((?:[^`]|``)+)`|'((?:[^']|'')+)') at row \d+$/.exec(message);
+  if (atRow) return atRow[3] !== undefined ? { table: unquote(atRow[2]!, '`'), column: unquote(atRow[3], '`') } : { column: unquote(atRow[4]!, "'") };
+  const notNull = /^Column '((?:[^']|'')+)' cannot be null$/.exec(message);
+  return notNull ? { column: unquote(notNull[1]!, "'") } : undefined;
+}
+
+/** The key of a message ending "… for key 'k'" (MariaDB) or "… for key 't.k'" (MySQL 8). */
+export function keyNamedIn(message: string): string | undefined {
+  const m = / for key '((?:[^']|'')+)'$/.exec(message);
+  return m ? unquote(m[1]!, "'") : undefined;
+}
+
+function findColumn(ctx: ApplyErrorContext, named: { table?: string; column: string }): { table: MySqlTable; column: MySqlColumn } | undefined {
+  for (const table of ctx.tables) {
+    if (named.table !== undefined && table.name !== named.table) continue;
+    const column = table.columns.find((c) => c.name === named.column);
+    if (column) return { table, column };
+  }
+  return undefined;
+}
+
+function findKey(ctx: ApplyErrorContext, name: string): { table: MySqlTable; key: string; columns: MySqlColumn[] } | undefined {
+  for (const table of ctx.tables) {
+    const key = name.startsWith(`${table.name}.`) ? name.slice(table.name.length + 1) : name;
+    const parts = key === 'PRIMARY' ? table.primaryKey : table.indexes.find((i) => i.unique && i.name === key)?.parts.flatMap((p) => (p.column ? [p.column] : []));
+    if (parts === undefined) continue;
+    return { table, key, columns: parts.map((n) => table.columns.find((c) => c.name === n)).filter((c): c is MySqlColumn => c !== undefined) };
+  }
+  return undefined;
+}
+
+/** `a`, `b` */
+const names = (columns: readonly MySqlColumn[]) => columns.map((c) => mysqlIdent(c.name)).join(', ');
+
+/** Whether a collation pads with spaces when comparing ('a' = 'a '): every one but MariaDB's `_nopad_` and MySQL 8's `_0900_` ones. */
+function padsSpace(collation: string): boolean {
+  return !/_nopad_|_0900_/i.test(collation);
+}
+
+function duplicateHint(ctx: ApplyErrorContext, keyName: string | undefined, rerun: string): string {
+  const found = keyName !== undefined ? findKey(ctx, keyName) : undefined;
+  const label = found ? `key ${mysqlIdent(found.key)} (${names(found.columns)}) of the source's table ${mysqlIdent(found.table.name)}`
+    : keyName !== undefined ? `key ${mysqlIdent(keyName)} of the source's table` : 'a unique key of the source\'s table';
+  const head = `A row written on the target has the same value in ${label} as a row already on the source (Duplicate entry).`;
+  const collated = (found?.columns ?? []).filter((c) => STRING_TYPES.has(c.dataType.toLowerCase()) && c.collation !== null
+    && (isCaseInsensitiveCollation(c.collation) || (padsSpace(c.collation) && c.dataType.toLowerCase() !== 'char')));
+  if (found && collated.length > 0) {
+    const c = collated[0]!;
+    const ci = isCaseInsensitiveCollation(c.collation);
+    const pad = padsSpace(c.collation!) && c.dataType.toLowerCase() !== 'char';
+    const equal = [ci ? "'A' and 'a'" : '', pad ? "'a' and 'a '" : ''].filter(Boolean).join(', or ');
+    const charset = c.charset ?? 'utf8mb4';
+    const bin = `${charset}_bin`;
+    const noPadBin = ctx.flavor === 'mysql' ? 'utf8mb4_0900_bin' : `${charset}_nopad_bin`;
+    const collation = pad ? `${bin} (${noPadBin} to tell 'a' from 'a ' as well: ${bin} pads with spaces)` : bin;
+    return `${head} ${mysqlIdent(c.name)} compares with ${c.collation} on the source (${[ci ? 'case-insensitive' : '', pad ? 'PAD SPACE' : ''].filter(Boolean).join(', ')}): `
+      + `the target's key told apart values that the source's collation treats as equal (${equal}), so the target holds rows the source's key refuses. `
+      + `Changing the column to a binary collation on the source lets the fall-back resume: ALTER TABLE ${mysqlIdent(found.table.name)} MODIFY ${mysqlIdent(c.name)} `
+      + `<its type as in SHOW CREATE TABLE> COLLATE ${collation} (the source's own queries then compare it that way too), ${rerun} `
+      + 'If instead a row only the source has holds the value, remove it there or drop the key on the source, and rerun.';
+  }
+  return `${head} The target lacks this key, or a row only the source has holds the value: drop or change the key on the source, or remove that row there, ${rerun}`;
+}
+
+function outOfRangeHint(named: string, column: MySqlColumn | undefined, rerun: string): string {
+  const type = column?.dataType.toLowerCase();
+  if (type === 'float' || type === 'double') {
+    const name = mysqlIdent(column!.name);
+    const widen = type === 'float'
+      ? `(ALTER TABLE … MODIFY ${name} FLOAT without UNSIGNED and (M,D); widening it to DOUBLE also takes every value, but MySQL converts the column's existing FLOAT values through their 6-digit text, rounding them to 6 significant digits, so values the migration kept exactly would change)`
+      : `(ALTER TABLE … MODIFY ${name} DOUBLE without UNSIGNED and (M,D))`;
+    return `A floating-point number written on the target is outside what ${named} of the source's table, a ${type.toUpperCase()}, can hold (Out of range value): `
+      + `a negative number in an UNSIGNED column, more digits than its (M,D) allows${type === 'float' ? ', or beyond FLOAT\'s range (±3.4028234663852886e+38)' : ''}. `
+      + `Make the column hold it on the source ${widen}, ${rerun}`;
+  }
+  return `A number written on the target is outside the range of ${named} of the source's table (Out of range value): widen its type on the source `
+    + `(a larger integer type, more DECIMAL digits), ${rerun}`;
+}
+
+function wrongValueHint(named: string, column: MySqlColumn | undefined, table: MySqlTable | undefined, rerun: string): string {
+  if (column?.dataType.toLowerCase() === 'timestamp') {
+    const fsp = column.datetimePrecision ? `(${column.datetimePrecision})` : '';
+    return `A time written on the target is outside what ${named} of the source's table, a TIMESTAMP, can hold (Incorrect datetime value): `
+      + 'MySQL\'s TIMESTAMP range is 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC; a DATETIME holds later values (up to 9999-12-31). '
+      + `Change the column to DATETIME on the source, in a session in UTC so that its rows keep the UTC times Tandem writes it in (SET time_zone = '+00:00'; `
+      + `ALTER TABLE ${mysqlIdent(table?.name ?? '…')} MODIFY ${mysqlIdent(column.name)} DATETIME${fsp} …), ${rerun}`;
+  }
+  return `A value written on the target is not one that ${named} of the source's table takes (Incorrect value: for a date or time, outside its type's range): `
+    + `change the column on the source to a type that holds it, ${rerun}`;
+}
+
+/**
+ * What to do about a MySQL error while writing the target's changes back.
+ *
+ * @example
+ * applyErrorHint(1406, "Data too long for column 'b' at row 1", { tables: [pairs] })
+ * // 'A value written on the target is longer than column `b` of the source's table can hold …'
+ */
+export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorContext = { tables: [] }): string {
+  const rerun = 'then run import data to source again: it resumes after the last committed batch.';
+  const columnName = columnNamedIn(message);
+  const column = columnName?.column;
+  const named = column !== undefined ? `column ${mysqlIdent(column)}` : 'a column';
+  const found = columnName !== undefined ? findColumn(ctx, columnName) : undefined;
+  if (errno === 1406) {
+    return `A value written on the target is longer than ${named} of the source's table can hold (Data too long): widen it on the source `
+      + `(ALTER TABLE … MODIFY ${column !== undefined ? mysqlIdent(column) : '…'} with a larger length or type), ${rerun}`;
+  }
+  if (errno === 1264) return outOfRangeHint(named, found?.column, rerun);
+  if (errno === 1292) return wrongValueHint(named, found?.column, found?.table, rerun);
+  if (errno === 1062 || errno === 1586) return duplicateHint(ctx, keyNamedIn(message), rerun);
+  if (errno === 1265) {
+    return `A value written on the target does not fit ${named} of the source's table (Data truncated): for an ENUM or SET, a member the source's column does not have `
+      + `(a label added on the target after the cutover): add it on the source (ALTER TABLE … MODIFY … ENUM(…) with the member), ${rerun}`;
+  }
+  if (errno === 1048) {
+    return `${column !== undefined ? `Column ${mysqlIdent(column)}` : 'A column'} of the source's table is NOT NULL, and the target's row holds NULL there (or the change leaves it out): `
+      + `let it take NULL on the source (ALTER TABLE … MODIFY … NULL), or give the row a value on the target, ${rerun}`;
+  }
+  if (errno === 1366) {
+    return 'A value the column cannot take (for text, a character that its character set cannot store): change the column on the source to a type (for text, CHARACTER SET utf8mb4) '
+      + `that holds the target's value, ${rerun}`;
+  }
+  return 'The statement that failed is in events of that range; the error code says why (see the MySQL error reference). Make the table on the source accept the change '
+    + `(it differs from the target's: a column's type, a constraint the target lacks), ${rerun}`;
+}

@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyErrorHint, columnNamedIn, keyNamedIn } from '../../../src/adapters/mysql/writer/apply-error-hints.js';
+import type { MySqlColumn, MySqlTable } from '../../../src/adapters/mysql/catalog-types.js';
+
+const column = (name: string, dataType: string, extra: Partial<MySqlColumn> = {}) => ({ name, dataType, charset: null, collation: null, datetimePrecision: null, ...extra }) as unknown as MySqlColumn;
+const table = (name: string, columns: MySqlColumn[], primaryKey: string[], indexes: MySqlTable['indexes'] = []) => ({ name, columns, primaryKey, indexes }) as unknown as MySqlTable;
+
+test('the names in MySQL\'s and MariaDB\'s messages are read from the end, never from the quoted value', () => {
+  assert.deepEqual(columnNamedIn("Incorrect datetime value: '2040-01-01 00:00:00' for column `shop`.`my``t`.`ts` at row 1"), { table: 'my`t', column: 'ts' });
+  assert.deepEqual(columnNamedIn("Incorrect datetime value: '2040-01-01 00:00:00' for column 'ts' at row 1"), { column: 'ts' });
+  assert.deepEqual(columnNamedIn("Out of range value for column 'it''s' at row 3"), { column: "it's" });
+  assert.deepEqual(columnNamedIn("Column 'email' cannot be null"), { column: 'email' });
+  assert.equal(columnNamedIn("Truncated incorrect DOUBLE value: 'x for column 'c' at row 1'"), undefined);
+  assert.equal(keyNamedIn("Duplicate entry 'ABC' for key 'PRIMARY'"), 'PRIMARY');
+  assert.equal(keyNamedIn("Duplicate entry 'x' for key 'y'' for key 'ci_pk.PRIMARY'"), 'ci_pk.PRIMARY');
+  assert.equal(keyNamedIn("Can't write; duplicate key in table 't'"), undefined);
+});
+
+test('1062 from MySQL 8 (key named table.key): the key\'s PAD SPACE column gets the NO PAD binary collation MySQL has', () => {
+  const t = table('ci_pk', [column('k', 'varchar', { charset: 'utf8mb4', collation: 'utf8mb4_0900_ai_ci' }), column('name', 'varchar', { charset: 'utf8mb4', collation: 'utf8mb4_bin' })], ['k'],
+    [{ name: 'name_u', unique: true, kind: 'btree', parts: [{ column: 'name', expression: null, prefixLength: null, descending: false }], invisible: false, comment: '' }]);
+  const ci = applyErrorHint(1062, "Duplicate entry 'ABC' for key 'ci_pk.PRIMARY'", { tables: [t], flavor: 'mysql' });
+  assert.match(ci, /^A row written on the target has the same value in key `PRIMARY` \(`k`\) of the source's table `ci_pk` .* `k` compares with utf8mb4_0900_ai_ci on the source \(case-insensitive\): /);
+  assert.match(ci, /COLLATE utf8mb4_bin \(the source's own queries/);
+  const pad = applyErrorHint(1062, "Duplicate entry 'a ' for key 'ci_pk.name_u'", { tables: [t], flavor: 'mysql' });
+  assert.match(pad, /key `name_u` \(`name`\) .* `name` compares with utf8mb4_bin on the source \(PAD SPACE\): .*\('a' and 'a '\).* COLLATE utf8mb4_bin \(utf8mb4_0900_bin to tell 'a' from 'a ' as well/);
+});
+
+test('1264 and 1292 on columns that are not FLOAT or TIMESTAMP keep the general hints', () => {
+  const t = table('t', [column('n', 'int'), column('d', 'date'), column('x', 'double')], ['n']);
+  assert.match(applyErrorHint(1264, "Out of range value for column 'n' at row 1", { tables: [t] }), /^A number written on the target is outside the range of column `n` .*a larger integer type, more DECIMAL digits/);
+  assert.match(applyErrorHint(1264, "Out of range value for column 'x' at row 1", { tables: [t] }), /^A floating-point number .* column `x` of the source's table, a DOUBLE, can hold .*MODIFY `x` DOUBLE without UNSIGNED and \(M,D\)/);
+  assert.match(applyErrorHint(1292, "Incorrect date value: '0000-01-01' for column `db`.`t`.`d` at row 1", { tables: [t] }), /^A value written on the target is not one that column `d` of the source's table takes/);
+});
