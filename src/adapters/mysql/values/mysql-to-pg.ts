@@ -69,7 +69,10 @@ export function mysqlToPg(value: MySqlValue, type: MySqlValueType): string | nul
       const text = asText(value, type);
       if (text.includes('\0')) {
         throw dataError(type, 'a value holds a NUL character (U+0000), which PostgreSQL text cannot store',
-          'Remove the NUL characters on the source (e.g. UPDATE … SET c = REPLACE(c, CHAR(0), \'\')), or change the column to a binary type.');
+          'In the snapshot: remove the NUL characters on the source (UPDATE … SET c = REPLACE(c, CHAR(0), \'\')), then rerun export data: it takes a new snapshot. '
+          + 'In the change stream the row stays in the binlog as written, so removing the characters on the source does not get past it (every rerun reads it again and stops here; '
+          + 'a change of the column\'s type would stop the stream too): start the migration again from a new snapshot (a new export dir, the target\'s tables emptied), '
+          + 'once the NUL characters are removed and the application no longer writes them.');
       }
       return text;
     }
