@@ -56,7 +56,9 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     if (source) {
       reporter.print(source.capabilities.writerSkipsTriggers
         ? 'No need to disable triggers or foreign keys on the source: Tandem writes the target\'s changes there with session_replication_role = replica, so they do not fire (its user must be allowed to set it: "import data to source" refuses to write otherwise, before anything is written), and it checks at the end that nothing was left disabled.'
-        : `Triggers and foreign keys on the ${source.displayName} source would act on the target's changes written back to it (the spec's manual step): "import data to source" prints the script that disables exactly the enabled ones and waits until a DBA has run it (or does it itself when started with --disable-triggers-and-fks true); at the cutover to source it checks that everything is enabled again.`);
+        : `What on the ${source.displayName} source would act on the target's changes written back to it must be switched off first (the spec's manual step): its triggers, and its foreign keys where the writer's own sessions cannot skip them. `
+          + 'Before its first write, "import data to source" prints the script that switches them off (it drops a trigger where the database cannot disable one) and the script that puts them back as they were, and waits until a DBA has run the first '
+          + '(or runs it itself when started with --disable-triggers-and-fks true, and the second at the cutover to source); at the cutover to source it checks that every one is back as it was.');
     }
     // What export data found that matters now that a fall-back is chosen (characters the source
     // cannot store, say): said again here, where the choice is made.

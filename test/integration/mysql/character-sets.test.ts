@@ -87,6 +87,9 @@ test('fall-back into a latin1 column: named at export data and at the cutover; a
     const init = await runTandem(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true', '--export-dir', dir], env);
     assert.equal(init.code, 0, init.stdout + init.stderr);
     assert.match(init.stdout + init.stderr, /WARNING: when export data started: shop: 1 column\(s\) in a character set that stores fewer characters than the target \(UTF-8\): people\.name \(latin1\)/);
+    // What Tandem does for MySQL (docs/mysql.md): triggers dropped and recreated; foreign keys skipped in the writer's sessions.
+    assert.match(init.stdout, /What on the MySQL source would act on the target's changes written back to it must be switched off first \(the spec's manual step\): its triggers, and its foreign keys where the writer's own sessions cannot skip them\. Before its first write, "import data to source" prints the script that switches them off \(it drops a trigger where the database cannot disable one\) and the script that puts them back as they were/);
+    assert.doesNotMatch(init.stdout, /disables exactly the enabled ones|checks that everything is enabled again/);
     await eventually(async () => {
       if (im.exited() && (await im.done) !== 0) throw new Error(tail(im.output()));
       const st = (await cutoverStatus(dir, env)).find((r) => r.direction === 'cutover to target');
