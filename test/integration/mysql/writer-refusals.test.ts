@@ -1,9 +1,9 @@
 /**
  * The fall-back writer into a real MariaDB 10.11 where a value or a key of the target's change is
- * one the source refused before (tester's report /work/reports/mysql-roundtrip.md, 1, 4, 5): FLOAT's
- * extremes as PostgreSQL prints a real; a TIMESTAMP beyond 2038, then the column changed to DATETIME
- * as the hint says; a key a case-insensitive collation makes a duplicate, then the column made
- * binary as the hint says. Values are the text PostgreSQL 15 prints (in a +05:30 session).
+ * one the source refused before: FLOAT's extremes as PostgreSQL prints a real; a TIMESTAMP beyond
+ * 2038, then the column changed to DATETIME as the hint says; a key a case-insensitive collation
+ * makes a duplicate, then the column made binary as the hint says. Values are the text PostgreSQL
+ * 15 prints (in a +05:30 session).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
