@@ -50,7 +50,8 @@ const IMPORT_DATA_OPTIONS = withCommon(
   { name: 'batch-size', kind: 'int', defaultValue: 100000, description: 'rows per batch; each batch commits with its progress record' },
   { name: 'wait-for-export', kind: 'int', defaultValue: 600, description: 'seconds to wait for "export data" to start in this export dir when it has not (the import may be started first), then fail' },
   { name: 'build-indexes', kind: 'bool', defaultValue: true, description: 'build each table\'s secondary indexes (schema/indexes) as soon as its rows are loaded, while other tables load; "import schema --post-snapshot-import" then builds only the rest (false: leave them all to it)' },
-  ...TABLE_FILTERS,
+  // The spec: table-list and exclude-table-list are not supported in live migration (refused there).
+  ...TABLE_FILTERS.map((o) => ({ ...o, description: `${o.description}; offline migration only (a live migration imports every exported table)` })),
 );
 
 const CUTOVER_COMMANDS: CommandSpec[] = [

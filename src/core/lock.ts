@@ -26,8 +26,11 @@ export class CommandLock {
   private db?: Database.Database;
   private readonly onExit = () => this.release();
 
-  /** `description` names the holder in TANDEM_LOCKED messages; default `"<name>" is`. */
-  constructor(metainfoDir: string, readonly name: string, private readonly description = `"${name}" is`) {
+  /**
+   * `description` names the holder in TANDEM_LOCKED messages; default the command's words
+   * (`"import data to source" is` for the lock `import-data-to-source`).
+   */
+  constructor(metainfoDir: string, readonly name: string, private readonly description = `"${name.replace(/-/g, ' ')}" is`) {
     this.path = join(metainfoDir, `${name}.lock`);
     this.pidPath = join(metainfoDir, `${name}.pid`);
   }

@@ -24,8 +24,10 @@ export interface EndMigrationOptions {
 }
 
 const RUNNING_COMMANDS: Record<string, string> = {
-  'export-data': 'export data from source', 'import-data': 'import data to target', 'export-data-from-target': 'export data from target',
-  'import-data-to-source': 'import data to source', 'archive-changes': 'archive changes', 'export-schema': 'export schema', 'import-schema': 'import schema',
+  // The source's exporter goes on as import data to source after a cutover prepared for fall-back.
+  'export-data': '"export data from source" (or "import data to source", which it becomes after a cutover prepared for fall-back)',
+  'import-data': '"import data to target"', 'export-data-from-target': '"export data from target"', 'import-data-to-source': '"import data to source"',
+  'archive-changes': '"archive changes"', 'export-schema': '"export schema"', 'import-schema': '"import schema"',
 };
 
 /** Removes what Tandem created on one database: its change stream (slot and publication), and its metadata tables. */
@@ -122,7 +124,11 @@ export async function runEndMigration(env: CommandEnv, options: EndMigrationOpti
     }
     for (const [lock, name] of Object.entries(RUNNING_COMMANDS)) {
       const pid = CommandLock.holder(exportDir.metainfoDir, lock);
-      if (pid) throw new TandemError('TANDEM_LOCKED', `"${name}" is still running (pid ${pid}); stop it before ending the migration.`);
+      if (pid) {
+        throw new TandemError('TANDEM_LOCKED', `${name} is still running (pid ${pid}); stop it before ending the migration.`, {
+          hint: `Stop it (Ctrl-C in its terminal, or kill ${pid}; what it applied stays applied), then run end migration again.`,
+        });
+      }
     }
     if (meta.getStep('end_migration').status === 'DONE') {
       // An earlier run wrote its backups and cleaned the databases, then stopped while it emptied the export dir.

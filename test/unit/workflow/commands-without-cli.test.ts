@@ -17,6 +17,7 @@ import { runCutoverStatus, runExportDataFromTarget, runImportDataToSource, runIn
 import { CutoverState } from '../../../src/workflow/cutover/cutover-state.js';
 import { INDEXES_BUILT_BY_IMPORT } from '../../../src/workflow/snapshot-index-builds.js';
 import { runEndMigration, type EndMigrationOptions } from '../../../src/workflow/end-migration.js';
+import { CommandLock } from '../../../src/core/lock.js';
 
 /** A Writable that keeps what is written. */
 function collector(): Writable & { text: () => string } {
@@ -137,5 +138,34 @@ test('the fall-back commands in a migration cut over without fall-back: a fix th
     }
   } finally {
     meta.close();
+  }
+});
+
+test('end migration while the source\'s exporter (or the importer to source it became) runs: TANDEM_LOCKED naming both, with the way out', async () => {
+  const root = exportDir();
+  const lock = new CommandLock(new ExportDir(root).metainfoDir, 'export-data');
+  lock.acquire();
+  try {
+    const e = env('end migration');
+    await assert.rejects(runEndMigration(e, {
+      exportDir: root, backupLogFiles: false, backupDataFiles: false, backupSchemaFiles: false, saveMigrationReports: false, confirm: async () => true,
+    }), (err: unknown) => {
+      assert.ok(err instanceof TandemError, String(err));
+      assert.equal(err.code, 'TANDEM_LOCKED');
+      assert.equal(err.message, `"export data from source" (or "import data to source", which it becomes after a cutover prepared for fall-back) is still running (pid ${process.pid}); stop it before ending the migration.`);
+      assert.equal(err.hint, `Stop it (Ctrl-C in its terminal, or kill ${process.pid}; what it applied stays applied), then run end migration again.`);
+      return true;
+    });
+    // A second taker of a lock is told the command's name, not the lock file's.
+    const held = new CommandLock(new ExportDir(root).metainfoDir, 'import-data-to-source');
+    held.acquire();
+    try {
+      assert.throws(() => new CommandLock(new ExportDir(root).metainfoDir, 'import-data-to-source').acquire(),
+        (err: unknown) => err instanceof TandemError && /^"import data to source" is already running on this export dir/.test(err.message));
+    } finally {
+      held.release();
+    }
+  } finally {
+    lock.release();
   }
 });
