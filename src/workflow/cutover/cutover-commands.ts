@@ -179,9 +179,15 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
       const label = r.direction === 'to_target' ? 'Cutover to target' : 'Cutover to source';
       if (w.text) reporter.print(`${label}: ${w.text}.`);
       const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; reason?: string } | undefined;
-      if (v?.verified) reporter.print(`${label}: verification ${v.match ? 'MATCH for every table' : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}.`);
+      // The verification ran when the cutover completed: writes after the marker may postdate it.
+      const late = r.detail.writesAfterMarker !== undefined;
+      const atMarker = late ? ' (when the cutover completed; the writes below were not migrated)' : '';
+      if (v?.verified) reporter.print(`${label}: verification${atMarker} ${v.match ? 'MATCH for every table' : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}.`);
       else if (v) reporter.print(`${label}: not verified (${v.reason}); run tandem compare.`);
-      if (r.detail.writesAfterMarker) reporter.print(`${label}: WARNING: writes arrived after the marker and were not migrated: ${String(r.detail.writesAfterMarker)}; slot kept: ${String(r.detail.keptSlot)}.`);
+      if (late) {
+        reporter.print(`${label}: WARNING: writes arrived after the marker and were not migrated (counted when the stream ended; any later ones are not counted): ${String(r.detail.writesAfterMarker)}; slot kept: ${String(r.detail.keptSlot)}. `
+          + `The two sides differ by these writes: run "tandem compare --export-dir ${m.exportDir.root}" to see where.`);
+      }
       if (Array.isArray(r.detail.disabledOnSource) && r.detail.disabledOnSource.length) reporter.print(`${label}: disabled on the source: ${(r.detail.disabledOnSource as string[]).join('; ')}.`);
     }
   } finally {
