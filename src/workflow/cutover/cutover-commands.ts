@@ -140,18 +140,27 @@ function warnNotRunning(reporter: Reporter, commands: readonly string[]): void {
   for (const c of commands) reporter.warn(`"${c}" is not running; start it and it carries out the cutover.`);
 }
 
-/** What a direction is waiting for while INITIATED. */
-function waitingFor(meta: MetaStore, r: CutoverRecord): { text: string; remaining?: number } {
+/**
+ * What a direction is waiting for while INITIATED, and whether that command runs now: a cutover
+ * waits for ever on a command nobody restarted.
+ */
+function waitingFor(meta: MetaStore, metainfoDir: string, exportDir: string, r: CutoverRecord): { text: string; remaining?: number } {
   if (r.status !== 'INITIATED') return { text: '' };
   const [exporter, consumer] = r.direction === 'to_target' ? ['export data from source', 'target'] : ['export data from target', 'source'];
+  const stopped = (command: string, lock: string) => (CommandLock.holder(metainfoDir, lock) === undefined
+    ? `; "${command}" is not running: start it (tandem ${command} --export-dir ${exportDir}) and it carries out the cutover` : '');
   const applied = QueueConsumers.appliedVsn(meta, consumer) ?? 0;
   if (r.markerVsn === undefined) {
     const queued = readQueueState(meta).lastVsn;
-    return { text: `waiting for "${exporter}" to write the cutover marker; ${Math.max(0, queued - applied)} queued event(s) not yet applied`, remaining: Math.max(0, queued - applied) };
+    return {
+      text: `waiting for "${exporter}" to write the cutover marker; ${Math.max(0, queued - applied)} queued event(s) not yet applied${stopped(exporter, r.direction === 'to_target' ? 'export-data' : 'export-data-from-target')}`,
+      remaining: Math.max(0, queued - applied),
+    };
   }
   const remaining = Math.max(0, r.markerVsn - applied);
   const importer = r.direction === 'to_target' ? 'import data to target' : 'import data to source';
-  return { text: remaining > 0 ? `waiting for "${importer}": ${remaining} event(s) remaining before the marker` : `waiting for "${importer}" to finish the cutover`, remaining };
+  const waiting = remaining > 0 ? `waiting for "${importer}": ${remaining} event(s) remaining before the marker` : `waiting for "${importer}" to finish the cutover`;
+  return { text: waiting + stopped(importer, r.direction === 'to_target' ? 'import-data' : 'import-data-to-source'), remaining };
 }
 
 /** `tandem cutover status`. */
@@ -161,7 +170,7 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
   try {
     const rows = (['to_target', 'to_source'] as CutoverDirection[]).map((d) => {
       const r = CutoverState.get(m.meta, d);
-      const w = waitingFor(m.meta, r);
+      const w = waitingFor(m.meta, m.exportDir.metainfoDir, m.exportDir.root, r);
       return { r, w };
     });
     if (options.outputFormat === 'json') {

@@ -169,3 +169,29 @@ test('end migration while the source\'s exporter (or the importer to source it b
     lock.release();
   }
 });
+
+test('cutover status, while a cutover waits for an importer nobody runs, says so and how to start it', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    CutoverState.request(meta, 'to_target', true);
+    CutoverState.setMarker(meta, 'to_target', 5);
+  } finally {
+    meta.close();
+  }
+  const status = async () => {
+    const e = env('cutover status');
+    await runCutoverStatus(e, { exportDir: root, outputFormat: 'table' });
+    return e.out.text();
+  };
+  assert.match(await status(), new RegExp(`Cutover to target: waiting for "import data to target": 5 event\\(s\\) remaining before the marker; "import data to target" is not running: start it \\(tandem import data to target --export-dir ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) and it carries out the cutover\\.`));
+  const lock = new CommandLock(new ExportDir(root).metainfoDir, 'import-data');
+  lock.acquire();
+  try {
+    const running = await status();
+    assert.match(running, /Cutover to target: waiting for "import data to target": 5 event\(s\) remaining before the marker\.\n/);
+    assert.doesNotMatch(running, /is not running/);
+  } finally {
+    lock.release();
+  }
+});
