@@ -138,7 +138,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     const remaining = Math.max(0, queued - watermark);
     const rate3 = meter.rate(3);
     printer.show(renderMetrics([
-      ['Total Imported events', String(watermark)],
+      // The queue's numbering runs on across directions: a fall-back's events start after the marker.
+      ['Total Imported events', String(Math.max(0, watermark - (opts.startAfterVsn ?? 0)))],
       ['Events Imported in this Run', String(appliedThisRun)],
       ['Ingestion Rate (last 3 mins)', `${Math.round(rate3)} events/sec`],
       ['Ingestion Rate (last 10 mins)', `${Math.round(meter.rate(10))} events/sec`],

@@ -203,10 +203,13 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   let reachedMarker = false;
   const parts = new TransactionParts(meta.getValue<QueuedParts | null>(r.partsKey) ?? undefined);
   const totalAtStart = queue.lastVsn;
+  // The queue's numbering runs on across directions: the target's events come after the source's,
+  // from the cutover marker on, and the spec's totals are this exporter's own.
+  const base = role === 'target' ? CutoverState.get(meta, 'to_target').markerVsn ?? 0 : 0;
   const meter = new RateMeter();
   const printer = new MetricsPrinter(reporter.stdout);
   const show = (force = false) => printer.show(renderMetrics([
-    ['Total Exported Events', String(queue.lastVsn)],
+    ['Total Exported Events', String(Math.max(0, queue.lastVsn - base))],
     ['Total Exported Events (Current Run)', String(queue.lastVsn - totalAtStart)],
     ['Export Rate(Last 3 min)', `${Math.round(meter.rate(3))}/sec`],
     ['Export Rate(Last 10 min)', `${Math.round(meter.rate(10))}/sec`],

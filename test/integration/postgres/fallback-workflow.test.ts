@@ -139,6 +139,15 @@ test('live migration with fall-back: every step checked through the CLI', { time
     assert.equal(exCode, 0, tail(ex.output()));
     assert.equal(imCode, 0, tail(im.output()));
     assert.match(ex.output(), /Cutover to source COMPLETED/);
+    // The fall-back's metrics count its own events, not the queue's numbering that runs on from the
+    // source's (the exporter from the target is what "import data to target" became; the importer
+    // to the source, what "export data from source" became).
+    const metricPairs = (text: string, total: string, run: string) => [...text.matchAll(new RegExp(`\\| ${total} +\\| +(\\d+) \\|\\n\\| ${run} +\\| +(\\d+) \\|`, 'g'))]
+      .map((x) => [Number(x[1]), Number(x[2])] as const);
+    const fromTarget = metricPairs(im.output(), 'Total Exported Events', 'Total Exported Events \\(Current Run\\)');
+    assert.ok(fromTarget.length > 0 && fromTarget.every(([total, run]) => total === run), `export data from target: ${JSON.stringify(fromTarget)}`);
+    const intoSource = metricPairs(ex.output(), 'Total Imported events', 'Events Imported in this Run');
+    assert.ok(intoSource.length > 0 && intoSource.every(([total, run]) => total <= run + 1), `import data to source: ${JSON.stringify(intoSource)}`);
 
     // ---- the report: a source and a target row per table; FINAL_ROW_COUNT is the real count
     const rep = await m.run(['get', 'data-migration-report', '--output-format', 'json']);
