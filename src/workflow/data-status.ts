@@ -27,7 +27,7 @@ export async function runExportDataStatus(env: CommandEnv, options: DataStatusOp
       reporter.print(JSON.stringify({ status: step.status, tables: rows.map((r) => ({ table_name: r.tableName, status: r.status, exported_count: r.exportedRows })) }, null, 2));
       return;
     }
-    reporter.print(`Export data: ${step.status}`);
+    reporter.print(`Export data: ${step.status}${snapshotOnlyNote(m.meta, step.status)}`);
     if (rows.length) reporter.print(renderTable(['TABLE', 'STATUS', 'EXPORTED ROWS'], rows.map((r) => [r.tableName, r.status, String(r.exportedRows)])));
     const live = liveSummary(m.meta, m.exportDir.metainfoDir);
     if (live) reporter.print(live);
@@ -59,7 +59,7 @@ export async function runImportDataStatus(env: CommandEnv, options: DataStatusOp
       }, null, 2));
       return;
     }
-    reporter.print(`Import data: ${step.status}`);
+    reporter.print(`Import data: ${step.status}${snapshotOnlyNote(m.meta, step.status)}`);
     const live = liveSummary(m.meta, m.exportDir.metainfoDir);
     if (live) reporter.print(live);
     if (rows.length) {
@@ -69,6 +69,12 @@ export async function runImportDataStatus(env: CommandEnv, options: DataStatusOp
   } finally {
     m.close();
   }
+}
+
+/** In a live migration the step is the snapshot's: its DONE does not mean the changes have stopped. */
+function snapshotOnlyNote(meta: MetaStore, status: string): string {
+  const type = meta.getValue<string>('export_type');
+  return status === 'DONE' && (type === 'snapshot-and-changes' || type === 'changes-only') ? ' (the snapshot; changes stream on until the cutover)' : '';
 }
 
 /** For a live migration: events queued and applied on each side, and which processes run. */

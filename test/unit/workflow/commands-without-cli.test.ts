@@ -18,6 +18,7 @@ import { CutoverState } from '../../../src/workflow/cutover/cutover-state.js';
 import { INDEXES_BUILT_BY_IMPORT } from '../../../src/workflow/snapshot-index-builds.js';
 import { runEndMigration, type EndMigrationOptions } from '../../../src/workflow/end-migration.js';
 import { CommandLock } from '../../../src/core/lock.js';
+import { runExportDataStatus, runImportDataStatus } from '../../../src/workflow/data-status.js';
 
 /** A Writable that keeps what is written. */
 function collector(): Writable & { text: () => string } {
@@ -193,5 +194,27 @@ test('cutover status, while a cutover waits for an importer nobody runs, says so
     assert.doesNotMatch(running, /is not running/);
   } finally {
     lock.release();
+  }
+});
+
+test('export/import data status of a live migration: DONE is said to be the snapshot\'s, the changes streaming on', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    meta.setStep('export_data', 'DONE');
+    meta.setStep('import_data', 'DONE');
+    const status = async () => {
+      const e = env('export data status');
+      await runExportDataStatus(e, { exportDir: root, outputFormat: 'table' });
+      await runImportDataStatus(e, { exportDir: root, outputFormat: 'table' });
+      return e.out.text();
+    };
+    assert.match(await status(), /^Export data: DONE\n(.|\n)*^Import data: DONE\n/m);
+    meta.setValue('export_type', 'snapshot-and-changes');
+    const live = await status();
+    assert.match(live, /^Export data: DONE \(the snapshot; changes stream on until the cutover\)$/m);
+    assert.match(live, /^Import data: DONE \(the snapshot; changes stream on until the cutover\)$/m);
+  } finally {
+    meta.close();
   }
 });
