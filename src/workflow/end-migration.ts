@@ -8,6 +8,7 @@ import type { CommandEnv } from './command-env.js';
 import { openMigration, sourceSide, targetSide, type Migration, type Side } from './migration-context.js';
 import { buildReport, readAppliedCounts, renderReport } from './data-migration-report.js';
 import { guardNotRestored, writeGuardOf } from './cutover/write-guard-steps.js';
+import { CutoverState } from './cutover/cutover-state.js';
 
 /** Options of `tandem end migration`. */
 export interface EndMigrationOptions {
@@ -78,7 +79,14 @@ async function backUpAndClean(env: CommandEnv, m: Migration, options: EndMigrati
     await at.engine.describeServer(at.db);
     sides.push({ side, at });
   }
-  await confirmOrAbort(options, `End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.`);
+  // A slot kept because writes reached a database after its cutover marker holds the only copy of
+  // those changes in a stream: say so in the question, not only the usual words.
+  const kept = (['to_target', 'to_source'] as const).map((d) => CutoverState.get(meta, d).detail)
+    .filter((d) => d.writesAfterMarker !== undefined).map((d) => `${String(d.keptSlot)} (${String(d.writesAfterMarker)})`);
+  const keptNote = kept.length > 0
+    ? ` Among them the slot(s) kept because writes arrived after a cutover marker and were never migrated: ${kept.join('; ')}; dropping them discards those changes' stream (the rows stay where they were written).`
+    : '';
+  await confirmOrAbort(options, `End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.${keptNote}`);
   if (backupDir) {
     const dest = resolve(backupDir);
     if (options.backupSchemaFiles) cpSync(exportDir.schemaDir, join(dest, 'schema'), { recursive: true });

@@ -218,3 +218,21 @@ test('export/import data status of a live migration: DONE is said to be the snap
     meta.close();
   }
 });
+
+test('end migration\'s question names a slot kept for writes after a cutover marker before it drops it', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    CutoverState.request(meta, 'to_source', false);
+    CutoverState.note(meta, 'to_source', { writesAfterMarker: 'shop.orders: 3 insert(s)', keptSlot: 'target:tandem_fb_x' });
+  } finally {
+    meta.close();
+  }
+  const questions: string[] = [];
+  await assert.rejects(runEndMigration(env('end migration'), {
+    exportDir: root, backupLogFiles: false, backupDataFiles: false, backupSchemaFiles: false, saveMigrationReports: false,
+    confirm: async (q) => { questions.push(q); return false; },
+  }), (err: unknown) => err instanceof TandemError && err.code === 'TANDEM_ABORTED');
+  assert.equal(questions.length, 1);
+  assert.match(questions[0]!, /Among them the slot\(s\) kept because writes arrived after a cutover marker and were never migrated: target:tandem_fb_x \(shop\.orders: 3 insert\(s\)\); dropping them discards those changes' stream/);
+});
