@@ -61,7 +61,7 @@ export class PgSourceCatalog implements SourceCatalog {
   }
 
   /**
-   * Read privileges on every table and its schema; the primary-key rule; for a live export the
+   * Read privileges on every table and its schema, and on the schemas' sequences; the primary-key rule; for a live export the
    * replication settings (wal_level, the REPLICATION attribute, a free slot and WAL sender), what
    * creating the publication needs (CREATE on the database, owning each table), UPDATE on the
    * sequences a fall-back sets (a warning, recorded for the fall-back), and no
@@ -72,16 +72,8 @@ export class PgSourceCatalog implements SourceCatalog {
    */
   async checkPrerequisites(purpose: ExportPurpose): Promise<PrerequisiteFinding[]> {
     const oids = purpose.tables.map((t) => pgTableOf(t).oid);
-    const privilege = await this.client.query(
-      `SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.oid = ANY($1::oid[]) AND NOT (has_table_privilege(c.oid, 'SELECT') AND has_schema_privilege(n.oid, 'USAGE'))`, [oids]);
-    if (privilege.rows.length > 0) {
-      const { user, schemas } = this.db;
-      return [{
-        severity: 'error', code: 'TANDEM_PRIVILEGE', message: `User ${user} cannot read: ${privilege.rows.map((r) => r.t).join(', ')}.`,
-        fix: `As an owner or superuser: GRANT USAGE ON SCHEMA <schema> TO ${user}; GRANT SELECT ON ALL TABLES IN SCHEMA ${schemas.join(', ')} TO ${user};`,
-      }];
-    }
+    const unreadable = await readPrivilegeFinding(this.client, this.db.user, oids, [...new Set([...this.db.schemas, ...purpose.tables.map((t) => t.schema)])]);
+    if (unreadable) return [unreadable];
     const findings: PrerequisiteFinding[] = [];
     if (purpose.live) {
       const encoding = String((await this.client.query("SELECT current_setting('server_encoding') AS e")).rows[0].e);
@@ -254,6 +246,37 @@ export function sourceEncodingWarning(encoding: string): PrerequisiteFinding | u
 }
 
 /**
+ * What reading the snapshot needs: USAGE on each table's schema and SELECT on the table, and SELECT
+ * on every sequence of `schemas` (export data reads their values, before a live export's stream and
+ * at its cutover: without it the export would stop there, a live one after its slot and publication
+ * exist). One finding naming every object, with the GRANTs for the schemas and sequences named.
+ */
+export async function readPrivilegeFinding(client: pg.ClientBase, user: string, oids: readonly number[], schemas: readonly string[]): Promise<PrerequisiteFinding | undefined> {
+  const tables = (await client.query(
+    `SELECT n.nspname AS schema, n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.oid = ANY($1::oid[]) AND NOT (has_table_privilege(c.oid, 'SELECT') AND has_schema_privilege(n.oid, 'USAGE')) ORDER BY 2`, [[...oids]])).rows;
+  const sequences = (await client.query(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS s FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'S' AND n.nspname = ANY($1::text[])
+        -- CASE: the planner may test the privilege before the relkind, and it refuses other relations.
+        AND CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(c.oid, 'SELECT') ELSE false END
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') ORDER BY 1`, [[...schemas]])).rows.map((r) => String(r.s));
+  if (tables.length === 0 && sequences.length === 0) return undefined;
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  if (tables.length > 0) {
+    const inSchemas = [...new Set(tables.map((r) => q(String(r.schema))))].join(', ');
+    problems.push(`User ${user} cannot read: ${tables.map((r) => r.t).join(', ')}.`);
+    fixes.push(`GRANT USAGE ON SCHEMA ${inSchemas} TO ${q(user)}; GRANT SELECT ON ALL TABLES IN SCHEMA ${inSchemas} TO ${q(user)};`);
+  }
+  if (sequences.length > 0) {
+    problems.push(`User ${user} cannot read the sequence(s) ${sequences.join(', ')}: export data reads their values (a live export after creating its replication slot), and would stop there.`);
+    fixes.push(`GRANT SELECT ON SEQUENCE ${sequences.join(', ')} TO ${q(user)};`);
+  }
+  return { severity: 'error', code: 'TANDEM_PRIVILEGE', message: problems.join(' '), fix: `As an owner or superuser: ${fixes.join(' ')}` };
+}
+
+/**
  * CREATE PUBLICATION … FOR TABLE needs CREATE on the database and ownership of every table it
  * lists (being a member of the owner's role counts; a superuser passes both). Without them the
  * publication could not be created, after the slot's wait for open transactions: said here, before
@@ -284,10 +307,6 @@ export async function publicationPrivilegeFinding(client: pg.ClientBase, user: s
   return { severity: 'error', code: 'TANDEM_PRIVILEGE', message: problems.join(' '), fix: `As a superuser (or the owner): ${fixes.join(' ')}` };
 }
 
-/**
- * The sequences of `schemas` the user may not set: a fall-back's cutover restores each of them on
- * the source with setval, which needs UPDATE (its owner, or a superuser, has it).
- */
 /** The tables among `oids` this session's user may not INSERT into, UPDATE or DELETE from, with what each lacks. */
 export async function tableWriteFinding(client: pg.ClientBase, user: string, oids: readonly number[]): Promise<PrerequisiteFinding | undefined> {
   if (oids.length === 0) return undefined;
@@ -305,6 +324,10 @@ export async function tableWriteFinding(client: pg.ClientBase, user: string, oid
   };
 }
 
+/**
+ * The sequences of `schemas` the user may not set: a fall-back's cutover restores each of them on
+ * the source with setval, which needs UPDATE (its owner, or a superuser, has it).
+ */
 export async function sequenceUpdateFinding(client: pg.ClientBase, user: string, schemas: readonly string[]): Promise<PrerequisiteFinding | undefined> {
   const r = await client.query(
     `SELECT format('%I.%I', n.nspname, c.relname) AS s FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -84,7 +84,7 @@ test('catalog: tables with their keys; findings in order (read access, the prima
     const tables = (await asReader.listTables(['app'])).filter((t) => !['quiet', 'swap', 'swap_full'].includes(t.name));
     assert.deepEqual(await asReader.checkPrerequisites({ live: true, tables }), [{
       severity: 'error', code: 'TANDEM_PRIVILEGE', message: 'User reader cannot read: app.log.',
-      fix: 'As an owner or superuser: GRANT USAGE ON SCHEMA <schema> TO reader; GRANT SELECT ON ALL TABLES IN SCHEMA app TO reader;',
+      fix: 'As an owner or superuser: GRANT USAGE ON SCHEMA "app" TO "reader"; GRANT SELECT ON ALL TABLES IN SCHEMA "app" TO "reader";',
     }]);
   } finally {
     await asReader.close();

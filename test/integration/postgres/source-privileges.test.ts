@@ -1,8 +1,10 @@
 /**
- * What a PostgreSQL source user without superuser needs beyond reading its tables, each said as
- * TANDEM_PRIVILEGE with the fix before anything is created: CREATE on the database and ownership
- * of the tables for the publication of a live export, UPDATE on the sequences a fall-back sets,
- * INSERT/UPDATE/DELETE on the tables for a fall-back run as another user.
+ * What a PostgreSQL source user without superuser needs, each said as TANDEM_PRIVILEGE with the
+ * fix before anything is created: CONNECT on the database, SELECT on the tables and on the schemas'
+ * sequences, CREATE on the database and ownership of the tables for the publication of a live
+ * export, UPDATE on the sequences a fall-back sets, INSERT/UPDATE/DELETE on the tables for a
+ * fall-back run as another user; TRUNCATE when a fall-back applies one; and any other "permission
+ * denied" the server gives, as TANDEM_PRIVILEGE rather than an internal error.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,10 +54,10 @@ async function asMigr<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A live export as migr; it must stop before the slot or the publication exists. */
-async function exportLiveFails(): Promise<string> {
+/** A live export as migr (or another command of the source); it must stop before the slot or the publication exists. */
+async function exportLiveFails(command: readonly string[] = ['export', 'data', '--export-type', 'snapshot-and-changes']): Promise<string> {
   const flags = sourceFlags(server, 'shopdb', 'app').map((a, i, all) => (all[i - 1] === '--source-db-user' ? 'migr' : a));
-  const r = await runTandem(['export', 'data', '--export-dir', newExportDir(), '--export-type', 'snapshot-and-changes', ...flags], { SOURCE_DB_PASSWORD: MIGR_PW });
+  const r = await runTandem([...command, '--export-dir', newExportDir(), ...flags], { SOURCE_DB_PASSWORD: MIGR_PW });
   const out = `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
   assert.equal(r.code, 1, out);
   assert.match(r.stderr, /^error \[TANDEM_PRIVILEGE\]: /, out);
@@ -143,5 +145,46 @@ test('import data to source as a user that may not write the tables: TANDEM_PRIV
     }
   } finally {
     await server.sql('shopdb', 'DROP OWNED BY fallback_writer; DROP ROLE fallback_writer');
+  }
+});
+
+test('a sequence the user may not SELECT: live export refused before the slot, naming the sequence and the GRANT (measured before: internal error after the slot and publication existed)', async () => {
+  // As a DBA often creates one: owned by another role, the application granted only USAGE.
+  await server.sql('shopdb', 'GRANT CREATE ON DATABASE shopdb TO migr; GRANT app_owner TO migr; CREATE SEQUENCE app.ticket_no; GRANT USAGE ON SEQUENCE app.ticket_no TO app_owner');
+  try {
+    const stderr = await exportLiveFails();
+    assert.match(stderr, /User migr cannot read the sequence\(s\) app\.ticket_no: export data reads their values/);
+    assert.match(stderr, /fix: As an owner or superuser: GRANT SELECT ON SEQUENCE app\.ticket_no TO "migr";/);
+    // The offline export reads them too: the same finding.
+    const catalog = await PgSourceCatalog.open(migrConfig());
+    try {
+      const findings = await catalog.checkPrerequisites({ live: false, tables: await catalog.listTables(['app']) });
+      assert.deepEqual(findings.filter((f) => f.severity === 'error').map((f) => [f.code, f.fix]), [
+        ['TANDEM_PRIVILEGE', 'As an owner or superuser: GRANT SELECT ON SEQUENCE app.ticket_no TO "migr";'],
+      ]);
+    } finally {
+      await catalog.close();
+    }
+  } finally {
+    await server.sql('shopdb', 'DROP SEQUENCE app.ticket_no; REVOKE app_owner FROM migr; REVOKE CREATE ON DATABASE shopdb FROM migr');
+  }
+});
+
+test('a table and a sequence the user cannot read: one finding whose GRANTs name the schema (measured before: GRANT USAGE ON SCHEMA <schema>)', async () => {
+  await server.sql('shopdb', 'CREATE TABLE app.notes (id int PRIMARY KEY); CREATE SEQUENCE app.note_no');
+  try {
+    const catalog = await PgSourceCatalog.open(migrConfig());
+    try {
+      const findings = await catalog.checkPrerequisites({ live: false, tables: await catalog.listTables(['app']) });
+      assert.deepEqual(findings.map((f) => [f.severity, f.code, f.message, f.fix]), [[
+        'error', 'TANDEM_PRIVILEGE',
+        'User migr cannot read: app.notes. User migr cannot read the sequence(s) app.note_no: export data reads their values (a live export after creating its replication slot), and would stop there.',
+        'As an owner or superuser: GRANT USAGE ON SCHEMA "app" TO "migr"; GRANT SELECT ON ALL TABLES IN SCHEMA "app" TO "migr"; GRANT SELECT ON SEQUENCE app.note_no TO "migr";',
+      ]]);
+    } finally {
+      await catalog.close();
+    }
+  } finally {
+    await server.sql('shopdb', 'DROP TABLE app.notes; DROP SEQUENCE app.note_no');
   }
 });
