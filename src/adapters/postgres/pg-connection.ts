@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { TandemError } from '../../core/errors.js';
 import { describeDb, type DbConfig } from '../../core/db-config.js';
+import { q } from '../../core/sql-names.js';
 import { defaultSslFiles, isServerWithoutTls, loadTlsOptions, planSsl, tlsFailure, type SslPlan } from './ssl-config.js';
 
 // Keep every value in its text form: Tandem copies values, it never interprets them.
@@ -152,6 +153,11 @@ export function mapConnectError(e: unknown, c: DbConfig): unknown {
       });
     case '28000':
       return new TandemError('TANDEM_AUTH', `${where} refused the login: ${err.message}`, { hint: 'Check the user name and pg_hba.conf on the server.' });
+    case '42501':
+      // insufficient_privilege at login: the user lacks CONNECT on the database (PUBLIC's was revoked).
+      return new TandemError('TANDEM_PRIVILEGE', `User "${c.user}" may not connect to ${where}: ${err.message}.`, {
+        hint: `As a superuser or the database's owner: GRANT CONNECT ON DATABASE ${q(c.database)} TO ${q(c.user)}; then rerun the same command.`,
+      });
     case '3D000':
       return new TandemError('TANDEM_DB_MISSING', `The database "${c.database}" does not exist on ${c.host}:${c.port}.`, {
         hint: `Check --${c.role}-db-name${c.role === 'target' ? ', or create it first: CREATE DATABASE ' + c.database + ';' : ''}`,

@@ -188,3 +188,16 @@ test('a table and a sequence the user cannot read: one finding whose GRANTs name
     await server.sql('shopdb', 'DROP TABLE app.notes; DROP SEQUENCE app.note_no');
   }
 });
+
+test('no CONNECT on the source database: TANDEM_PRIVILEGE with GRANT CONNECT (measured before: internal error, exit 70)', async () => {
+  await server.sql('shopdb', 'REVOKE CONNECT ON DATABASE shopdb FROM PUBLIC');
+  try {
+    for (const command of [['export', 'schema'], ['export', 'data', '--export-type', 'snapshot-and-changes']]) {
+      const stderr = await exportLiveFails(command);
+      assert.match(stderr, /^error \[TANDEM_PRIVILEGE\]: User "migr" may not connect to the source database migr@[^ ]+\/shopdb: permission denied for database "shopdb"\./, stderr);
+      assert.match(stderr, /fix: As a superuser or the database's owner: GRANT CONNECT ON DATABASE "shopdb" TO "migr"; then rerun the same command\./, stderr);
+    }
+  } finally {
+    await server.sql('shopdb', 'GRANT CONNECT ON DATABASE shopdb TO PUBLIC');
+  }
+});
