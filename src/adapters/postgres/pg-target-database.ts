@@ -14,7 +14,7 @@ import { applySchemaStatements } from './schema-applier.js';
 import { TRANSIENT_CONFLICTS, sqlStatesOf } from './sql-state.js';
 import {
   DEFAULT_METADATA_SCHEMA, SnapshotFileReader, batchIsRecorded, checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch,
-  loadedSnapshot, restoreSequence, startSnapshot,
+  loadedSnapshot, requireSequenceUpdate, restoreSequence, startSnapshot,
 } from './target-writer.js';
 
 /**
@@ -120,6 +120,10 @@ export class PgTargetDatabase implements TargetDatabase {
   async setSnapshotSequences(values: readonly SequenceValueRow[]): Promise<number> {
     const admin = await this.admin();
     let restored = 0;
+    await requireSequenceUpdate(admin, values.map((s) => {
+      const [schema, ...rest] = s.sequenceKey.split('.');
+      return [schema!, rest.join('.')] as const;
+    }));
     for (const s of values) {
       const [schema, ...rest] = s.sequenceKey.split('.');
       if (await restoreSequence(admin, schema!, rest.join('.'), s.lastValue, s.isCalled)) restored++;

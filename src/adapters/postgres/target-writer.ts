@@ -277,6 +277,24 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
   }
 }
 
+/**
+ * Refuses, naming them all, the sequences among `names` (schema, name) that exist and that this
+ * session's user may not set: setval needs UPDATE (the owner, or a superuser, has it).
+ */
+export async function requireSequenceUpdate(client: pg.Client, names: readonly (readonly [string, string])[]): Promise<void> {
+  if (names.length === 0) return;
+  const r = await client.query(
+    `SELECT current_user AS u, array(SELECT format('%I.%I', v.schema, v.name) FROM unnest($1::text[], $2::text[]) AS v(schema, name)
+        JOIN pg_namespace n ON n.nspname = v.schema JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = v.name AND c.relkind = 'S'
+       WHERE NOT has_sequence_privilege(c.oid, 'UPDATE') ORDER BY 1) AS lacking`, [names.map((n) => n[0]), names.map((n) => n[1])]);
+  const lacking = pgArray(r.rows[0].lacking);
+  if (lacking.length === 0) return;
+  const user = String(r.rows[0].u);
+  throw new TandemError('TANDEM_PRIVILEGE', `User ${user} lacks UPDATE on the sequence(s) ${lacking.join(', ')}, so it cannot set them to the source's values. No sequence was set.`, {
+    hint: `As their owner or a superuser: GRANT UPDATE ON SEQUENCE ${lacking.join(', ')} TO ${q(user)}; then rerun the same command: it resumes and sets the sequences.`,
+  });
+}
+
 /** Sets a target sequence to the source's value. */
 export async function restoreSequence(client: pg.Client, schema: string, name: string, lastValue: string, isCalled: boolean): Promise<boolean> {
   if (!(await relationExists(client, qualified(schema, name)))) return false;
@@ -339,11 +357,29 @@ async function castRefusal(client: pg.Client, t: TargetTable, retyped: readonly 
  */
 const STAGING_TABLE = 'pg_temp.tandem_stage';
 
+/**
+ * Refuses schemas (of those that exist) whose objects this session's user may not reach: without
+ * USAGE every statement naming one of their tables or sequences fails, the tables' privileges
+ * notwithstanding.
+ */
+async function requireSchemaUsage(client: pg.Client, schemas: readonly string[]): Promise<void> {
+  const r = await client.query(
+    `SELECT current_user AS u, current_database() AS db, array(SELECT s FROM unnest($1::text[]) s
+        WHERE EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s) AND NOT has_schema_privilege(s, 'USAGE') ORDER BY 1) AS lacking`, [[...schemas]]);
+  const lacking = pgArray(r.rows[0].lacking);
+  if (lacking.length === 0) return;
+  const user = String(r.rows[0].u);
+  throw new TandemError('TANDEM_PRIVILEGE', `User ${user} lacks USAGE on schema ${lacking.join(', ')} of database ${r.rows[0].db}: it can reach none of the tables or sequences there. Nothing was written.`, {
+    hint: `As the schema's owner or a superuser: GRANT USAGE ON SCHEMA ${lacking.map(q).join(', ')} TO ${q(user)}; then rerun the same command.`,
+  });
+}
+
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
 export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
   const out: TargetTableCheck & { rowSecurity: string[]; requiredExtraColumns: { table: string; columns: string[]; setDefault: string }[];
     retypedBinaryColumns: NonNullable<TargetTableCheck['retypedBinaryColumns']>; castWhileLoading: NonNullable<TargetTableCheck['castWhileLoading']> } =
     { missingTables: [], missingColumns: [], requiredExtraColumns: [], retypedBinaryColumns: [], castWhileLoading: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
+  await requireSchemaUsage(client, [...new Set(tables.map((t) => t.schema))]);
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
     const r = await client.query(

@@ -9,6 +9,7 @@ import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import type { DbConfig } from '../../../src/core/db-config.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { connectPg } from '../../../src/adapters/postgres/pg-connection.js';
+import { PgTargetDatabase } from '../../../src/adapters/postgres/pg-target-database.js';
 
 const TGT_PW = 'tgt-pw-3141';
 
@@ -48,5 +49,40 @@ test('no CONNECT on the target database: TANDEM_PRIVILEGE with GRANT CONNECT (me
     assert.equal(e.hint, 'As a superuser or the database\'s owner: GRANT CONNECT ON DATABASE "shop_yb" TO "tgt"; then rerun the same command.');
   } finally {
     await server.sql('shop_yb', 'GRANT CONNECT ON DATABASE shop_yb TO PUBLIC');
+  }
+});
+
+test('no USAGE on the target schema: TANDEM_PRIVILEGE naming the schema and the GRANT before anything is written (measured before: internal error at checkTargetTables)', async () => {
+  const target = new PgTargetDatabase(tgtConfig(), () => {});
+  try {
+    const e = await refused(target.checkTables([{ schema: 'app', name: 'orders', columns: ['id', 'total'] }], new Set(['app.orders'])));
+    assert.equal(e.message, 'User tgt lacks USAGE on schema app of database shop_yb: it can reach none of the tables or sequences there. Nothing was written.');
+    assert.equal(e.hint, 'As the schema\'s owner or a superuser: GRANT USAGE ON SCHEMA "app" TO "tgt"; then rerun the same command.');
+    await server.sql('shop_yb', 'GRANT USAGE ON SCHEMA app TO tgt');
+    const check = await target.checkTables([{ schema: 'app', name: 'orders', columns: ['id', 'total'] }], new Set(['app.orders']));
+    assert.deepEqual([check.missingTables, check.noInsertPrivilege, check.nonEmptyTables], [[], [], []]);
+  } finally {
+    await target.close();
+    await server.sql('shop_yb', 'REVOKE USAGE ON SCHEMA app FROM tgt');
+  }
+});
+
+test('no UPDATE on the target\'s sequences: TANDEM_PRIVILEGE naming every one and the GRANT, none set (measured before: internal error at restoreSequence)', async () => {
+  await server.sql('shop_yb', 'GRANT USAGE ON SCHEMA app TO tgt');
+  const target = new PgTargetDatabase(tgtConfig(), () => {});
+  try {
+    const values = [
+      { sequenceKey: 'app.orders_id_seq', lastValue: '42', isCalled: true },
+      { sequenceKey: 'app.down_seq', lastValue: '-7', isCalled: true },
+    ];
+    const e = await refused(target.setSnapshotSequences(values));
+    assert.equal(e.message, 'User tgt lacks UPDATE on the sequence(s) app.down_seq, app.orders_id_seq, so it cannot set them to the source\'s values. No sequence was set.');
+    assert.equal(e.hint, 'As their owner or a superuser: GRANT UPDATE ON SEQUENCE app.down_seq, app.orders_id_seq TO "tgt"; then rerun the same command: it resumes and sets the sequences.');
+    assert.deepEqual(await server.sql('shop_yb', 'SELECT (SELECT last_value::int FROM app.orders_id_seq) AS up, (SELECT last_value::int FROM app.down_seq) AS down'), [{ up: 1, down: -1 }]);
+    await server.sql('shop_yb', 'GRANT UPDATE ON ALL SEQUENCES IN SCHEMA app TO tgt');
+    assert.equal(await target.setSnapshotSequences(values), 2);
+    assert.deepEqual(await server.sql('shop_yb', 'SELECT (SELECT last_value::int FROM app.orders_id_seq) AS up, (SELECT last_value::int FROM app.down_seq) AS down'), [{ up: 42, down: -7 }]);
+  } finally {
+    await target.close();
   }
 });
