@@ -431,9 +431,28 @@ export class PgChangeTarget implements ChangeTarget {
     // Messages of class 22 (data exceptions) can quote the offending value; leave them out.
     const reason = err.code.startsWith('22') ? 'invalid value' : err.message;
     const extra = [`SQLSTATE ${err.code}`, err.constraint ? `constraint ${err.constraint}` : '', err.column ? `column ${err.column}` : ''].filter(Boolean).join(', ');
+    if (err.code === '42501') {
+      // insufficient_privilege: the writing user, not the data (the two databases may well agree).
+      return new TandemError('TANDEM_PRIVILEGE',
+        `Applying changes on channel ${channelNo} failed: ${what} events ${vsns.first}..${vsns.last}: ${reason} [${extra}]. Nothing of this batch was written; the changes wait in the export dir's queue.`,
+        { cause: e, hint: this.privilegeHint(s) });
+    }
     return new TandemError('TANDEM_DATA',
       `Applying changes on channel ${channelNo} failed: ${what} events ${vsns.first}..${vsns.last}: ${reason} [${extra}]. Nothing of this batch was written; the changes wait in the export dir's queue.`,
       { cause: e, hint: this.hintFor(err.code, err.message ?? '', s, err.column, err.constraint) });
+  }
+
+  /**
+   * The GRANT a writer refused with insufficient_privilege needs: TRUNCATE on a TRUNCATE's tables,
+   * else what applying rows takes (SELECT finds the rows an UPDATE or DELETE changes).
+   */
+  private privilegeHint(s: PlannedStatement | undefined): string {
+    const user = quoteIdent(this.config.user);
+    const rerun = 'then rerun the same import command: it resumes where it stopped.';
+    if (!s) return `Grant ${user} what the message names on ${describeDb(this.config)} (as its owner or a superuser), ${rerun}`;
+    const [privileges, tables] = s.kind === 'truncate' ? ['TRUNCATE', s.tables] : ['SELECT, INSERT, UPDATE, DELETE', [s.table]];
+    return `As the table's owner or a superuser on ${describeDb(this.config)}: GRANT ${privileges} ON ${tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ')} TO ${user}; `
+      + `(or, if the message names another object, what it names), ${rerun}`;
   }
 
   /** What to do about an apply error, by SQLSTATE (never by the row's values). */

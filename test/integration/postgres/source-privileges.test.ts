@@ -16,6 +16,7 @@ import { TandemError } from '../../../src/core/errors.js';
 import { PgSourceCatalog } from '../../../src/adapters/postgres/pg-catalog.js';
 import { createPublication } from '../../../src/adapters/postgres/replication/publication.js';
 import { restoreSequences } from '../../../src/adapters/postgres/sequence-sync.js';
+import { PgChangeTarget } from '../../../src/adapters/postgres/change-applier.js';
 
 const MIGR_PW = 'migr-pw-2718';
 
@@ -200,4 +201,26 @@ test('no CONNECT on the source database: TANDEM_PRIVILEGE with GRANT CONNECT (me
   } finally {
     await server.sql('shopdb', 'GRANT CONNECT ON DATABASE shopdb TO PUBLIC');
   }
+});
+
+test('a fall-back\'s TRUNCATE refused for lack of TRUNCATE: TANDEM_PRIVILEGE naming the table and the GRANT (measured before: TANDEM_DATA "the databases differ")', async () => {
+  await server.sql('shopdb', 'GRANT CREATE ON DATABASE shopdb TO migr; GRANT INSERT, UPDATE, DELETE ON app.orders TO migr');
+  const orders = { schema: 'app', name: 'orders', primaryKey: ['id'], columns: ['id', 'total'] };
+  // No SET on session_replication_role: orders has no trigger or foreign key, so the writer only warns.
+  const writer = new PgChangeTarget(migrConfig(), { tables: [orders], onWarning: () => {} });
+  try {
+    await writer.prepare('7d1e2c3b-4a5f-4e6d-8c7b-9a0f1e2d3c4b', 1);
+    await assert.rejects(writer.applyBatch(0, [{ schema: 'app', table: 'orders', op: 't', key: {}, vsn: 1, position: '1', txId: '1' }]), (e: unknown) => {
+      assert.ok(e instanceof TandemError, String(e));
+      assert.equal(e.code, 'TANDEM_PRIVILEGE');
+      assert.match(e.message, /TRUNCATE of app\.orders in events 1\.\.1: permission denied for table orders \[SQLSTATE 42501\]\. Nothing of this batch was written/);
+      assert.match(e.hint ?? '', /^As the table's owner or a superuser on migr@[^ ]+\/shopdb: GRANT TRUNCATE ON app\.orders TO migr; /);
+      assert.doesNotMatch(e.hint ?? '', /differs/);
+      return true;
+    });
+  } finally {
+    await writer.close();
+    await server.sql('shopdb', 'DROP SCHEMA ybvoyager_metadata CASCADE; REVOKE INSERT, UPDATE, DELETE ON app.orders FROM migr; REVOKE CREATE ON DATABASE shopdb FROM migr');
+  }
+  assert.deepEqual(await server.sql('shopdb', 'SELECT count(*)::int AS n FROM app.orders'), [{ n: 1 }]);
 });
