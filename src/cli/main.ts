@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { COMMANDS, matchCommand, type CommandSpec } from './command-registry.js';
 import { CommandContext } from './command-context.js';
 import { loadConfigFile, resolveOptions } from './option-resolver.js';
-import { EXIT_INTERNAL, EXIT_USAGE, TandemError, fileSystemError, isTandemError } from '../core/errors.js';
+import { EXIT_INTERNAL, EXIT_USAGE, TandemError, fileSystemError, isTandemError, privilegeError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { TANDEM_VERSION } from './version-command.js';
 import { endOutputQuietlyWhenReaderCloses } from './closed-output.js';
@@ -98,7 +98,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 }
 
 function reportError(error: unknown, commandName: string): number {
-  const e = isTandemError(error) ? error : fileSystemError(error) ?? error;
+  // Safety nets: a full disk or an unwritable export dir, and a privilege the database refused,
+  // are the user's to fix wherever they happen, not bugs.
+  const e = isTandemError(error) ? error : fileSystemError(error) ?? privilegeError(error) ?? error;
   if (isTandemError(e)) {
     const text = log.redact(`error [${e.code}]: ${e.message}${e.hint ? `\n  fix: ${e.hint}` : ''}\n`);
     process.stderr.write(text);

@@ -74,3 +74,28 @@ export function fileSystemError(e: unknown): TandemError | undefined {
   }
   return undefined;
 }
+
+/** MySQL's access-denied error numbers (see privilegeError). */
+const MYSQL_ACCESS_DENIED: ReadonlySet<unknown> = new Set([1044, 1142, 1143, 1227]);
+
+/**
+ * The database's own "permission denied", as a TandemError, for one that no step turned into a
+ * message of its own (those name the object and the GRANT; this one passes on the server's message).
+ * Recognised by code, never by text, on the error or one it wraps:
+ * - PostgreSQL and YugabyteDB: SQLSTATE 42501 (insufficient_privilege), in `code`;
+ * - MySQL: access-denied errors by number, in `errno`: 1044 (database), 1142 (table), 1143 (column),
+ *   1227 (a statement that needs a global privilege such as REPLICATION CLIENT).
+ * Anything else: undefined.
+ */
+export function privilegeError(e: unknown): TandemError | undefined {
+  for (let err = e as { code?: unknown; errno?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+    if (err.code === '42501' || MYSQL_ACCESS_DENIED.has(err.errno)) {
+      return new TandemError('TANDEM_PRIVILEGE', `The database refused: ${String(err.message ?? err.code).split('\n')[0]}.`, {
+        hint: 'Grant the migration user what the message names (as the object\'s owner or a superuser), then rerun the same command: it resumes.',
+        cause: e,
+      });
+    }
+  }
+  return undefined;
+}
+

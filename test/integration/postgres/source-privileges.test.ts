@@ -12,7 +12,7 @@ import pg from 'pg';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { newExportDir, runTandem, sourceFlags } from '../../helpers/cli.js';
 import type { DbConfig } from '../../../src/core/db-config.js';
-import { TandemError } from '../../../src/core/errors.js';
+import { TandemError, privilegeError } from '../../../src/core/errors.js';
 import { PgSourceCatalog } from '../../../src/adapters/postgres/pg-catalog.js';
 import { createPublication } from '../../../src/adapters/postgres/replication/publication.js';
 import { restoreSequences } from '../../../src/adapters/postgres/sequence-sync.js';
@@ -223,4 +223,22 @@ test('a fall-back\'s TRUNCATE refused for lack of TRUNCATE: TANDEM_PRIVILEGE nam
     await server.sql('shopdb', 'DROP SCHEMA ybvoyager_metadata CASCADE; REVOKE INSERT, UPDATE, DELETE ON app.orders FROM migr; REVOKE CREATE ON DATABASE shopdb FROM migr');
   }
   assert.deepEqual(await server.sql('shopdb', 'SELECT count(*)::int AS n FROM app.orders'), [{ n: 1 }]);
+});
+
+test('any other "permission denied" of the server, bare or wrapped: TANDEM_PRIVILEGE with the server\'s message (the CLI\'s safety net)', async () => {
+  await server.sql('shopdb', 'CREATE TABLE app.secrets (id int)');
+  try {
+    const refused = await asMigr((c) => c.query('SELECT * FROM app.secrets').then(() => undefined, (e: unknown) => e));
+    assert.ok(refused, 'migr read app.secrets');
+    for (const e of [refused, new Error('reading the table failed', { cause: refused })]) {
+      const mapped = privilegeError(e);
+      assert.ok(mapped instanceof TandemError, String(e));
+      assert.equal(mapped.code, 'TANDEM_PRIVILEGE');
+      assert.equal(mapped.message, 'The database refused: permission denied for table secrets.');
+      assert.equal(mapped.hint, 'Grant the migration user what the message names (as the object\'s owner or a superuser), then rerun the same command: it resumes.');
+    }
+    assert.equal(privilegeError(new Error('something else')), undefined);
+  } finally {
+    await server.sql('shopdb', 'DROP TABLE app.secrets');
+  }
 });
