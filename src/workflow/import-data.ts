@@ -1,3 +1,4 @@
+import { quoteIdent } from '../core/sql-names.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TandemError } from '../core/errors.js';
@@ -336,7 +337,10 @@ async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbCon
   }
   if (check.noInsertPrivilege.length) {
     throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} lacks INSERT or SELECT on: ${check.noInsertPrivilege.join(', ')}.`, {
-      hint: `GRANT INSERT, SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA <schema> TO ${target.user}; (the spec asks for a superuser on the target)`,
+      hint: `As the tables' owner or a superuser: GRANT INSERT, SELECT, UPDATE, DELETE ON ${check.noInsertPrivilege.map((key) => {
+        const dot = key.indexOf('.');
+        return `${quoteIdent(key.slice(0, dot))}.${quoteIdent(key.slice(dot + 1))}`;
+      }).join(', ')} TO ${quoteIdent(target.user)}; then rerun the same command (the spec asks for a superuser on the target).`,
     });
   }
   if (check.rowSecurity?.length) {

@@ -140,6 +140,8 @@ test('missing privileges: TANDEM_PRIVILEGE naming the table, before anything is 
 
   r = await expectFailure('import without INSERT', user(importArgs(doneDir), 'noins'), 'TANDEM_PRIVILEGE', { env: weakEnv });
   assert.match(r.stderr, /lacks INSERT or SELECT on: .*app\.items/);
+  // The fix runs as typed: the tables and the user, no placeholder.
+  assert.match(r.stderr, /fix: As the tables' owner or a superuser: GRANT INSERT, SELECT, UPDATE, DELETE ON (\S+, )*app\.items(, \S+)* TO noins; then rerun/);
   r = await expectFailure('import without any privilege', user(importArgs(doneDir), 'nopriv'), 'TANDEM_PRIVILEGE', { env: weakEnv });
   assert.match(r.stderr, /app\.items/);
 });
