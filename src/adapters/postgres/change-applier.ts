@@ -16,7 +16,7 @@ import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
-import { describeFiring, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys } from './firing-triggers.js';
+import { describeFiring, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant } from './firing-triggers.js';
 import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
 
@@ -102,7 +102,8 @@ export class PgChangeTarget implements ChangeTarget {
       } catch (e) {
         if (!refused) {
           refused = true;
-          // requireReplicaRole let this through: no written table has a trigger or foreign key now.
+          // requireReplicaRole let this through (only on the source): no written table has a
+          // trigger or foreign key now.
           this.warn(`The ${this.config.role} database refused SET session_replication_role = replica [SQLSTATE ${(e as { code?: string }).code ?? '?'}]: none of the written tables has a trigger or foreign key now, so nothing fires; one added while Tandem writes would fire for replicated rows. As a superuser: GRANT SET ON PARAMETER session_replication_role TO ${quoteIdent(this.config.user)}; (PostgreSQL 15 and later).`);
         }
       }
@@ -355,19 +356,27 @@ export class PgChangeTarget implements ChangeTarget {
    * Without session_replication_role = replica the written tables' triggers fire and their foreign
    * keys are checked and act (ON DELETE CASCADE, SET NULL) for every replicated row, repeating what
    * the other side's already did: an audit row written twice, a cascade that deletes the rows the
-   * stream deletes next. A user who may not set it is refused before anything is written when a
-   * written table has an enabled trigger or a foreign key; with neither, nothing would fire.
+   * stream deletes next. A user who may not set it is refused before anything is written: on the
+   * target always, since `import schema --post-snapshot-import` creates the triggers and foreign
+   * keys while changes stream (a check of what exists now would let them fire later); on the
+   * source (the fall-back's writer) when a written table has an enabled trigger or a foreign key,
+   * as with neither nothing would fire.
    */
   private async requireReplicaRole(client: pg.Client): Promise<void> {
     const specs = [...this.specs.values()];
     if (specs.length === 0) return;
     if (await mayUseReplicaRole(client)) return;
+    const user = this.config.user;
+    if (this.config.role === 'target') {
+      throw new TandemError('TANDEM_PRIVILEGE',
+        `User ${user} may not SET session_replication_role = replica on ${describeDb(this.config)}, so the triggers and foreign keys that "import schema --post-snapshot-import" creates there while changes stream would fire and act for every row Tandem writes, repeating what the source already did (an audit row written twice, a cascade deleting rows the stream deletes next). Nothing was written.`,
+        { hint: `${replicaRoleGrant(user, true)} Then rerun the same import command: it resumes where it stopped.` });
+    }
     const acting = await readTriggersAndForeignKeys(client, { names: specs });
     if (acting.length === 0) return;
-    const user = this.config.user;
     throw new TandemError('TANDEM_PRIVILEGE',
       `User ${user} may not SET session_replication_role = replica on ${describeDb(this.config)}, so the rows Tandem writes there would fire these tables' triggers and foreign-key checks and actions, repeating what the other side already did: ${acting.join(', ')}. Nothing was written.`,
-      { hint: `As a superuser: GRANT SET ON PARAMETER session_replication_role TO ${quoteIdent(user)}; (PostgreSQL 15 and later; before 15 only a superuser may set it: ALTER ROLE ${quoteIdent(user)} SUPERUSER;). Then rerun the same import command: it resumes where it stopped.` });
+      { hint: `${replicaRoleGrant(user)} Then rerun the same import command: it resumes where it stopped.` });
   }
 
   private async loadCatalog(client: pg.Client): Promise<void> {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { quoteIdent } from '../../core/sql-names.js';
 
 /** A trigger or rewrite rule that fires even in a replica-mode session (ENABLE ALWAYS or ENABLE REPLICA). */
 export interface FiringTrigger {
@@ -51,6 +52,16 @@ export async function mayUseReplicaRole(client: pg.Client): Promise<boolean> {
     if ((e as { code?: string }).code === '42501') return false;
     throw e;
   }
+}
+
+/**
+ * How a user comes to be allowed SET session_replication_role = replica, as a fix line; with
+ * `yugabyte`, also how on YugabyteDB (a target).
+ */
+export function replicaRoleGrant(user: string, yugabyte = false): string {
+  const u = quoteIdent(user);
+  return `As a superuser: GRANT SET ON PARAMETER session_replication_role TO ${u}; (PostgreSQL 15 and later; before 15 only a superuser may set it: ALTER ROLE ${u} SUPERUSER;)`
+    + (yugabyte ? `. On YugabyteDB: GRANT yb_superuser TO ${u}; (or make it a superuser).` : '.');
 }
 
 /**

@@ -556,7 +556,7 @@ test('a table with inheritance children: an update, delete or truncate of the pa
   assert.deepEqual(await server.sql('inh_tgt', "SELECT rows_removed::int AS n FROM ybvoyager_metadata.tandem_truncated_rows WHERE table_name = 'public.parent'"), [{ n: 1 }]);
 });
 
-test('a writing user who may not SET session_replication_role: refused before anything is written when a written table has a trigger or a foreign key (measured before: a warning, then the source\'s trigger wrote its row a second time); allowed without them, and once granted SET', async () => {
+test('the fall-back\'s writer (source role) as a user who may not SET session_replication_role: refused before anything is written when a written table has a trigger or a foreign key (measured before: a warning, then the source\'s trigger wrote its row a second time); allowed without them, and once granted SET', async () => {
   await fresh('role_db', `
     CREATE TABLE audited (id int PRIMARY KEY, v text);
     CREATE TABLE audit_log (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, audited_id int);
@@ -568,7 +568,8 @@ test('a writing user who may not SET session_replication_role: refused before an
     CREATE ROLE writer LOGIN PASSWORD 'writer-pw-5521';
     GRANT CREATE ON DATABASE role_db TO writer;
     GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO writer;`);
-  const asWriter = { ...config('role_db'), user: 'writer', password: 'writer-pw-5521' };
+  // The source's writer: the target's refuses such a user whatever exists now (next test).
+  const asWriter = { ...config('role_db'), user: 'writer', password: 'writer-pw-5521', role: 'source' as const };
   const AUDITED: AppliedTable = { schema: 'public', name: 'audited', primaryKey: ['id'], columns: ['id', 'v'] };
   const PARENT: AppliedTable = { schema: 'public', name: 'parent', primaryKey: ['id'], columns: ['id'] };
   const PLAIN: AppliedTable = { schema: 'public', name: 'plain', primaryKey: ['id'], columns: ['id', 'v'] };
@@ -597,6 +598,43 @@ test('a writing user who may not SET session_replication_role: refused before an
   await applyAs(asWriter, [AUDITED], [insert('audited', 7)]);
   assert.deepEqual(await server.sql('role_db', 'SELECT id FROM audited'), [{ id: 7 }]);
   assert.deepEqual(await server.sql('role_db', 'SELECT count(*)::int AS n FROM audit_log'), [{ n: 0 }]);
+});
+
+test('the target\'s writer as a user who may not SET session_replication_role: refused before anything is written even when no written table has a trigger or foreign key yet, since "import schema --post-snapshot-import" creates them while changes stream (measured before: a warning, then the trigger it created wrote every replicated row\'s audit row a second time)', async () => {
+  await fresh('role_tgt', `
+    CREATE TABLE items (id int PRIMARY KEY, v text);
+    CREATE TABLE audit (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, item_id int);
+    CREATE ROLE tgt_writer LOGIN PASSWORD 'writer-pw-5522';
+    GRANT CREATE ON DATABASE role_tgt TO tgt_writer;
+    GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO tgt_writer;`);
+  const asWriter = { ...config('role_tgt'), user: 'tgt_writer', password: 'writer-pw-5522' };
+  assert.equal(asWriter.role, 'target');
+  const ITEMS: AppliedTable = { schema: 'public', name: 'items', primaryKey: ['id'], columns: ['id', 'v'] };
+  const insert = (id: number): ChangeEvent => ({ vsn: ++vsn, schema: 'public', table: 'items', key: { id: String(id) }, op: 'c', after: { id: String(id), v: 'x' }, position: String(vsn).padStart(16, '0'), txId: String(vsn) });
+  const target = new PgChangeTarget(asWriter, { tables: [ITEMS] });
+  try {
+    await assert.rejects(target.prepare(MIGRATION, 1), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE'
+      && /^User tgt_writer may not SET session_replication_role = replica on /.test(e.message)
+      && /"import schema --post-snapshot-import" creates there while changes stream/.test(e.message) && /Nothing was written\.$/.test(e.message)
+      && /GRANT SET ON PARAMETER session_replication_role TO tgt_writer;/.test(e.hint ?? '') && /GRANT yb_superuser TO tgt_writer;/.test(e.hint ?? ''));
+  } finally {
+    await target.close();
+  }
+  assert.deepEqual(await server.sql('role_tgt', "SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'ybvoyager_metadata'"), [{ n: 0 }], 'nothing was written, not even the metadata');
+  // Granted the parameter: written; the trigger the post-snapshot import then creates does not fire for replicated rows.
+  await server.sql('role_tgt', `GRANT SET ON PARAMETER session_replication_role TO tgt_writer;
+    CREATE FUNCTION log_it() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN INSERT INTO audit (item_id) VALUES (NEW.id); RETURN NEW; END';`);
+  const granted = new PgChangeTarget(asWriter, { tables: [ITEMS] });
+  try {
+    await granted.prepare(MIGRATION, 1);
+    await granted.applyBatch(0, [insert(1)]);
+    await server.sql('role_tgt', 'CREATE TRIGGER items_audit AFTER INSERT ON items FOR EACH ROW EXECUTE FUNCTION log_it()');
+    await granted.applyBatch(0, [insert(2)]);
+  } finally {
+    await granted.close();
+  }
+  assert.deepEqual(await server.sql('role_tgt', 'SELECT id FROM items ORDER BY id'), [{ id: 1 }, { id: 2 }]);
+  assert.deepEqual(await server.sql('role_tgt', 'SELECT count(*)::int AS n FROM audit'), [{ n: 0 }]);
 });
 
 async function applyAs(cfg: ReturnType<typeof config>, tables: AppliedTable[], batch: ChangeEvent[]): Promise<void> {
