@@ -66,18 +66,20 @@ export function replicaRoleGrant(user: string, yugabyte = false): string {
 
 /**
  * What acts on the rows written into these tables in an ordinary session (one not in replica
- * role): their enabled triggers ("trigger t on s.x") and the foreign keys on them or referencing
- * them ("foreign key f on s.y").
+ * role): their enabled triggers ("trigger t on s.x", left out with `foreignKeysOnly`) and the
+ * foreign keys on them or referencing them ("foreign key f on s.y").
  */
-export async function readTriggersAndForeignKeys(client: pg.Client, tables: { oids: number[] } | { names: { schema: string; name: string }[] }): Promise<string[]> {
+export async function readTriggersAndForeignKeys(client: pg.Client, tables: { oids: number[] } | { names: readonly { schema: string; name: string }[] },
+  foreignKeysOnly = false): Promise<string[]> {
   const byOid = 'oids' in tables;
   const which = byOid ? 'c.oid = ANY($1::oid[])' : '(n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))';
-  const r = await client.query<{ what: string }>(
-    `WITH w AS (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE ${which})
-     SELECT format('trigger %I on %s', t.tgname, t.tgrelid::regclass) AS what FROM pg_catalog.pg_trigger t
+  const triggers = foreignKeysOnly ? '' : `SELECT format('trigger %I on %s', t.tgname, t.tgrelid::regclass) AS what FROM pg_catalog.pg_trigger t
       WHERE t.tgrelid IN (SELECT oid FROM w) AND NOT t.tgisinternal AND t.tgenabled IN ('O', 'A')
      UNION ALL
-     SELECT format('foreign key %I on %s', co.conname, co.conrelid::regclass) FROM pg_catalog.pg_constraint co
+     `;
+  const r = await client.query<{ what: string }>(
+    `WITH w AS (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE ${which})
+     ${triggers}SELECT format('foreign key %I on %s', co.conname, co.conrelid::regclass) AS what FROM pg_catalog.pg_constraint co
       WHERE co.contype = 'f' AND co.conparentid = 0 AND (co.conrelid IN (SELECT oid FROM w) OR co.confrelid IN (SELECT oid FROM w))
      ORDER BY 1`,
     byOid ? [tables.oids] : [tables.names.map((x) => x.schema), tables.names.map((x) => x.name)]);

@@ -4,12 +4,14 @@ import type { SequenceValueRow } from '../../core/meta-store.js';
 import type {
   SchemaApplyOptions, SchemaApplyResult, SchemaStatement, SnapshotBatch, SnapshotLoader, TargetDatabase, TargetLoad, TargetNode, TargetTable, TargetTableCheck,
 } from '../../core/engine/target.js';
+import { describeDb } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { readYbSettings, ybSettingWarnings } from '../yugabyte/cluster-settings.js';
 import { discoverYbNodes } from '../yugabyte/node-discovery.js';
 import { HAS_CLUSTER_METRICS_SQL, readClusterLoad } from '../yugabyte/cluster-load.js';
 import { connectPg, prepareWritingSession, serverInfo } from './pg-connection.js';
 import { pgBool } from './source-catalog.js';
+import { mayUseReplicaRole, readTriggersAndForeignKeys, replicaRoleGrant } from './firing-triggers.js';
 import { applySchemaStatements } from './schema-applier.js';
 import { TRANSIENT_CONFLICTS, sqlStatesOf } from './sql-state.js';
 import {
@@ -78,7 +80,27 @@ export class PgTargetDatabase implements TargetDatabase {
   }
 
   async checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
-    return checkTargetTables(await this.admin(), tables, fresh);
+    const admin = await this.admin();
+    const check = await checkTargetTables(admin, tables, fresh);
+    if (check.missingTables.length === 0) await this.requireReplicaRoleForForeignKeys(admin, tables);
+    return check;
+  }
+
+  /**
+   * A loading session that may not SET session_replication_role = replica checks foreign keys row
+   * by row. The tables load in no order of theirs (a child before its parent) and each batch
+   * commits on its own, so a row whose parent is not loaded yet fails, and a cycle of keys (even
+   * deferred ones) can never load: refused before anything is written when a loaded table has a
+   * foreign key, referencing or referenced. With none the load goes on (`openLoader` says so).
+   */
+  private async requireReplicaRoleForForeignKeys(admin: pg.Client, tables: readonly TargetTable[]): Promise<void> {
+    if (tables.length === 0 || await mayUseReplicaRole(admin)) return;
+    const keys = await readTriggersAndForeignKeys(admin, { names: tables }, true);
+    if (keys.length === 0) return;
+    const user = this.db.user;
+    throw new TandemError('TANDEM_PRIVILEGE',
+      `User ${user} may not SET session_replication_role = replica on the target ${describeDb(this.db)}, so the snapshot would load with these foreign keys checked row by row: ${keys.join(', ')}. Tables load in no particular order and each batch commits on its own, so a row whose parent is not loaded yet would be refused (and a cycle of keys could never load). Nothing was written.`,
+      { hint: `${replicaRoleGrant(user, true)} Then rerun the same import command.` });
   }
 
   async ensureSnapshotMetadata(): Promise<void> {
@@ -107,7 +129,8 @@ export class PgTargetDatabase implements TargetDatabase {
     } catch (e) {
       if (!this.warnedReplicationRole) {
         this.warnedReplicationRole = true;
-        this.onWarning(`cannot set session_replication_role (${(e as Error).message}); foreign keys are checked while loading.`);
+        // checkTables let this through: no loaded table has a foreign key.
+        this.onWarning(`cannot set session_replication_role (${(e as Error).message}); no loaded table has a foreign key, so the load goes on (a trigger on a loaded table would fire for each row).`);
       }
     }
     return new PgSnapshotLoader(client, migrationUuid);

@@ -1,88 +1,85 @@
 /**
- * What a target user without superuser lacks, said as TANDEM_PRIVILEGE naming the object and the
- * GRANT where it is found, never as an internal error: CONNECT on the database, USAGE on the schema
- * of the tables it loads, UPDATE on the sequences it sets after the snapshot.
+ * What the target user needs, checked before anything is written. A user who may not SET
+ * session_replication_role = replica loaded tables in name order with their foreign keys checked:
+ * a child before its parent failed on the key (TANDEM_DATA, no fix), a deferred cycle could never
+ * load, and every rerun failed the same way with part of the snapshot in.
  */
-import { after, before, test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
-import type { DbConfig } from '../../../src/core/db-config.js';
-import { TandemError } from '../../../src/core/errors.js';
-import { connectPg } from '../../../src/adapters/postgres/pg-connection.js';
-import { PgTargetDatabase } from '../../../src/adapters/postgres/pg-target-database.js';
+import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
 
-const TGT_PW = 'tgt-pw-3141';
-
+const TGT_PW = 'tgt-role-pw-8831';
 let server: PgServer;
 
 before(async () => {
   server = await startPg15();
-  await server.createDatabase('shop_yb');
   await server.sql('postgres', `CREATE ROLE tgt LOGIN PASSWORD '${TGT_PW}'`);
-  // As import schema left it, run by another user: tgt may write the tables, nothing more.
-  await server.sql('shop_yb', `CREATE SCHEMA app;
-    CREATE TABLE app.orders (id serial PRIMARY KEY, total numeric);
-    CREATE SEQUENCE app.down_seq INCREMENT -1;
-    GRANT CREATE ON DATABASE shop_yb TO tgt; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA app TO tgt;`);
 });
 
 after(async () => {
   await server?.stop();
 });
 
-const tgtConfig = (): DbConfig => ({
-  type: 'postgresql', host: server.host, port: server.port, user: 'tgt', password: TGT_PW, database: 'shop_yb', schemas: ['app'], role: 'target',
-});
+/** Target flags as the non-superuser `tgt`. */
+const tgtFlags = (db: string) => targetFlags(server, db).map((a) => (a === server.user ? 'tgt' : a));
+const env = () => ({ SOURCE_DB_PASSWORD: server.password, TARGET_DB_PASSWORD: TGT_PW });
 
-async function refused(promise: Promise<unknown>): Promise<TandemError> {
-  const e = await promise.then(() => undefined, (err: unknown) => err);
-  assert.ok(e instanceof TandemError, `expected a TandemError, got ${String(e)}`);
-  assert.equal(e.code, 'TANDEM_PRIVILEGE', e.message);
-  return e;
+/** export schema, import schema (as tgt, the target database's owner) and an offline export data into a new dir. */
+async function exported(src: string, dst: string, ddl: string, rows: string): Promise<string> {
+  await server.createDatabase(src);
+  await server.createDatabase(dst);
+  await server.sql(src, `CREATE SCHEMA app; ${ddl} ${rows}`);
+  await server.sql('postgres', `ALTER DATABASE ${dst} OWNER TO tgt`);
+  const dir = newExportDir();
+  const SF = sourceFlags(server, src, 'app');
+  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...tgtFlags(dst)], ['export', 'data', '--export-dir', dir, ...SF]]) {
+    const r = await runTandem(args, env());
+    assert.equal(r.code, 0, `${args.slice(0, 2).join(' ')}: ${r.stdout}\n${r.stderr}`);
+  }
+  return dir;
 }
 
-test('no CONNECT on the target database: TANDEM_PRIVILEGE with GRANT CONNECT (measured before: the raw 42501, an internal error)', async () => {
-  await server.sql('shop_yb', 'REVOKE CONNECT ON DATABASE shop_yb FROM PUBLIC');
+test('import data as a target user who may not SET session_replication_role, with foreign keys among the loaded tables: refused before anything is written, with the GRANT; once granted, parent, child and a deferred cycle load (measured before: TANDEM_DATA on the foreign key, no fix)', { timeout: 90_000 }, async () => {
+  const dir = await exported('fk_src', 'fk_dst', `
+    CREATE TABLE app.customers (id int PRIMARY KEY, name text);
+    CREATE TABLE app.audit (id int PRIMARY KEY, what text);
+    CREATE TABLE app.order_items (id int PRIMARY KEY, order_id int);
+    CREATE TABLE app.orders (id int PRIMARY KEY, customer_id int REFERENCES app.customers (id) ON DELETE CASCADE);
+    ALTER TABLE app.order_items ADD FOREIGN KEY (order_id) REFERENCES app.orders (id) ON DELETE CASCADE;
+    CREATE TABLE app.cyc_a (id int PRIMARY KEY, b_id int);
+    CREATE TABLE app.cyc_b (id int PRIMARY KEY, a_id int REFERENCES app.cyc_a (id) DEFERRABLE INITIALLY DEFERRED);
+    ALTER TABLE app.cyc_a ADD FOREIGN KEY (b_id) REFERENCES app.cyc_b (id) DEFERRABLE INITIALLY DEFERRED;`, `
+    INSERT INTO app.customers SELECT g, 'c' || g FROM generate_series(1, 20) g;
+    INSERT INTO app.audit SELECT g, 'a' FROM generate_series(1, 5) g;
+    INSERT INTO app.orders SELECT g, g FROM generate_series(1, 20) g;
+    INSERT INTO app.order_items SELECT g, g FROM generate_series(1, 20) g;
+    BEGIN; INSERT INTO app.cyc_a VALUES (1, 1); INSERT INTO app.cyc_b VALUES (1, 1); COMMIT;`);
+  const r = await runTandem(['import', 'data', '--export-dir', dir, '--parallel-jobs', '1', ...tgtFlags('fk_dst')], env());
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /^error \[TANDEM_PRIVILEGE\]: User tgt may not SET session_replication_role = replica on the target .*, so the snapshot would load with these foreign keys checked row by row: foreign key cyc_a_b_id_fkey on app\.cyc_a, foreign key cyc_b_a_id_fkey on app\.cyc_b, foreign key order_items_order_id_fkey on app\.order_items, foreign key orders_customer_id_fkey on app\.orders\. .*Nothing was written\.$/m);
+  assert.match(r.stderr, /fix: As a superuser: GRANT SET ON PARAMETER session_replication_role TO tgt; .*On YugabyteDB: GRANT yb_superuser TO tgt;/);
+  assert.doesNotMatch(r.stderr, /TANDEM_DATA/);
+  assert.deepEqual(await server.sql('fk_dst', `SELECT (SELECT count(*)::int FROM app.audit) AS audit, (SELECT count(*)::int FROM app.customers) AS customers,
+    (SELECT count(*)::int FROM pg_namespace WHERE nspname = 'ybvoyager_metadata') AS metadata`), [{ audit: 0, customers: 0, metadata: 0 }], 'nothing was written');
+
+  await server.sql('postgres', 'GRANT SET ON PARAMETER session_replication_role TO tgt');
   try {
-    const e = await refused(connectPg(tgtConfig()));
-    assert.match(e.message, /^User "tgt" may not connect to the target database tgt@[^ ]+\/shop_yb: permission denied for database "shop_yb"\.$/);
-    assert.equal(e.hint, 'As a superuser or the database\'s owner: GRANT CONNECT ON DATABASE "shop_yb" TO "tgt"; then rerun the same command.');
+    const ok = await runTandem(['import', 'data', '--export-dir', dir, '--parallel-jobs', '1', ...tgtFlags('fk_dst')], env());
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.deepEqual(await server.sql('fk_dst', `SELECT (SELECT count(*)::int FROM app.customers) AS customers, (SELECT count(*)::int FROM app.orders) AS orders,
+      (SELECT count(*)::int FROM app.order_items) AS items, (SELECT count(*)::int FROM app.cyc_a) + (SELECT count(*)::int FROM app.cyc_b) AS cycle`),
+    [{ customers: 20, orders: 20, items: 20, cycle: 2 }]);
   } finally {
-    await server.sql('shop_yb', 'GRANT CONNECT ON DATABASE shop_yb TO PUBLIC');
+    await server.sql('postgres', 'REVOKE SET ON PARAMETER session_replication_role FROM tgt');
   }
 });
 
-test('no USAGE on the target schema: TANDEM_PRIVILEGE naming the schema and the GRANT before anything is written (measured before: internal error at checkTargetTables)', async () => {
-  const target = new PgTargetDatabase(tgtConfig(), () => {});
-  try {
-    const e = await refused(target.checkTables([{ schema: 'app', name: 'orders', columns: ['id', 'total'] }], new Set(['app.orders'])));
-    assert.equal(e.message, 'User tgt lacks USAGE on schema app of database shop_yb: it can reach none of the tables or sequences there. Nothing was written.');
-    assert.equal(e.hint, 'As the schema\'s owner or a superuser: GRANT USAGE ON SCHEMA "app" TO "tgt"; then rerun the same command.');
-    await server.sql('shop_yb', 'GRANT USAGE ON SCHEMA app TO tgt');
-    const check = await target.checkTables([{ schema: 'app', name: 'orders', columns: ['id', 'total'] }], new Set(['app.orders']));
-    assert.deepEqual([check.missingTables, check.noInsertPrivilege, check.nonEmptyTables], [[], [], []]);
-  } finally {
-    await target.close();
-    await server.sql('shop_yb', 'REVOKE USAGE ON SCHEMA app FROM tgt');
-  }
-});
-
-test('no UPDATE on the target\'s sequences: TANDEM_PRIVILEGE naming every one and the GRANT, none set (measured before: internal error at restoreSequence)', async () => {
-  await server.sql('shop_yb', 'GRANT USAGE ON SCHEMA app TO tgt');
-  const target = new PgTargetDatabase(tgtConfig(), () => {});
-  try {
-    const values = [
-      { sequenceKey: 'app.orders_id_seq', lastValue: '42', isCalled: true },
-      { sequenceKey: 'app.down_seq', lastValue: '-7', isCalled: true },
-    ];
-    const e = await refused(target.setSnapshotSequences(values));
-    assert.equal(e.message, 'User tgt lacks UPDATE on the sequence(s) app.down_seq, app.orders_id_seq, so it cannot set them to the source\'s values. No sequence was set.');
-    assert.equal(e.hint, 'As their owner or a superuser: GRANT UPDATE ON SEQUENCE app.down_seq, app.orders_id_seq TO "tgt"; then rerun the same command: it resumes and sets the sequences.');
-    assert.deepEqual(await server.sql('shop_yb', 'SELECT (SELECT last_value::int FROM app.orders_id_seq) AS up, (SELECT last_value::int FROM app.down_seq) AS down'), [{ up: 1, down: -1 }]);
-    await server.sql('shop_yb', 'GRANT UPDATE ON ALL SEQUENCES IN SCHEMA app TO tgt');
-    assert.equal(await target.setSnapshotSequences(values), 2);
-    assert.deepEqual(await server.sql('shop_yb', 'SELECT (SELECT last_value::int FROM app.orders_id_seq) AS up, (SELECT last_value::int FROM app.down_seq) AS down'), [{ up: 42, down: -7 }]);
-  } finally {
-    await target.close();
-  }
+test('import data as a target user who may not SET session_replication_role, with no foreign key among the loaded tables: loads, saying so once', { timeout: 90_000 }, async () => {
+  const dir = await exported('nofk_src', 'nofk_dst', 'CREATE TABLE app.items (id int PRIMARY KEY, v text); CREATE TABLE app.tags (id int PRIMARY KEY, tag text);',
+    `INSERT INTO app.items SELECT g, 'v' FROM generate_series(1, 30) g; INSERT INTO app.tags SELECT g, 't' FROM generate_series(1, 3) g;`);
+  const r = await runTandem(['import', 'data', '--export-dir', dir, '--parallel-jobs', '2', ...tgtFlags('nofk_dst')], env());
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal((r.stdout + r.stderr).match(/cannot set session_replication_role \(permission denied to set parameter "session_replication_role"\); no loaded table has a foreign key, so the load goes on/g)?.length, 1, r.stdout + r.stderr);
+  assert.deepEqual(await server.sql('nofk_dst', 'SELECT (SELECT count(*)::int FROM app.items) AS items, (SELECT count(*)::int FROM app.tags) AS tags'), [{ items: 30, tags: 3 }]);
 });
