@@ -126,6 +126,21 @@ async function checkTargetReachable(env: CommandEnv, target: Side<TargetEngine>)
 }
 
 /**
+ * What a live migration needs of the target beyond the load (`TargetDatabase.checkLiveImport`),
+ * checked once per run before anything is written: what would stop the change import is refused,
+ * what would stop only a cutover prepared for fall-back (found out while the application is
+ * stopped) is a warning now.
+ */
+async function checkLiveTarget(env: CommandEnv, target: Side<TargetEngine>): Promise<void> {
+  const db = target.engine.targetDatabase(target.db, (m) => env.reporter.warn(m));
+  try {
+    for (const w of await db.checkLiveImport?.() ?? []) env.reporter.warn(w);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
  * Waits until the exporter has registered its tables: up to the time limit for an export that has
  * not started, as long as it runs for one that has. Then the import follows the export, loading
  * each file as soon as it is complete.
@@ -180,9 +195,10 @@ export async function runImportData(env: CommandEnv, options: ImportDataOptions)
   await waitForExportDir(dir, wait);
   const migration = openMigration(env, options.exportDir, { create: false, lock: 'import-data' });
   try {
+    const liveChecked = { done: false };
     for (;;) {
       try {
-        target = await importSnapshot(env, migration, wait, options, target);
+        target = await importSnapshot(env, migration, wait, options, target, liveChecked);
         break;
       } catch (e) {
         if (!(e instanceof SnapshotChanged)) throw e;
@@ -204,7 +220,7 @@ export async function runImportData(env: CommandEnv, options: ImportDataOptions)
 
 /** Loads the snapshot (or sees that it is loaded) and returns the target it was loaded into. */
 async function importSnapshot(env: CommandEnv, migration: Migration, wait: ExportStartWait, options: ImportDataOptions,
-  resolved: Side<TargetEngine> | undefined): Promise<Side<TargetEngine>> {
+  resolved: Side<TargetEngine> | undefined, liveChecked: { done: boolean }): Promise<Side<TargetEngine>> {
   const { reporter } = env;
   const { meta, exportDir, uuid } = migration;
   const target = resolved ?? await targetSide(env, meta);
@@ -217,6 +233,10 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     // them without its snapshot (inserts applied to an empty table, its updates stopping the import).
     throw new TandemError('TANDEM_USAGE', `--${options.tableList !== undefined ? 'table-list' : 'exclude-table-list'} cannot narrow the import of a live migration (export type ${meta.getValue<string>('export_type')}): the change stream carries the changes of every exported table, which need their snapshot on the target. Nothing was changed.`,
       { hint: 'Rerun the same import data command without it. To migrate fewer tables, choose them when exporting (export data --table-list / --exclude-table-list), in a new export dir.' });
+  }
+  if (isLiveExport(meta) && !liveChecked.done) {
+    await checkLiveTarget(env, target);
+    liveChecked.done = true;
   }
   let tables: LoadTable[] = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), options.tableList, options.excludeTableList);
   // Done only for the tables an earlier run loaded (a run with --table-list loads only those): one

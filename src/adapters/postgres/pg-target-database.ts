@@ -12,6 +12,8 @@ import { HAS_CLUSTER_METRICS_SQL, readClusterLoad } from '../yugabyte/cluster-lo
 import { connectPg, prepareWritingSession, serverInfo } from './pg-connection.js';
 import { pgBool } from './source-catalog.js';
 import { mayUseReplicaRole, readTriggersAndForeignKeys, replicaRoleGrant } from './firing-triggers.js';
+import { userMayReplicate } from './replication/replication-prerequisites.js';
+import { quoteIdent } from '../../core/sql-names.js';
 import { applySchemaStatements } from './schema-applier.js';
 import { TRANSIENT_CONFLICTS, sqlStatesOf } from './sql-state.js';
 import {
@@ -77,6 +79,19 @@ export class PgTargetDatabase implements TargetDatabase {
 
   async importedBatchKeys(migrationUuid: string): Promise<Set<string>> {
     return importedBatchKeys(await this.admin(), migrationUuid);
+  }
+
+  async checkLiveImport(): Promise<string[]> {
+    const admin = await this.admin();
+    const user = this.db.user;
+    if (!(await mayUseReplicaRole(admin))) {
+      // The change writer refuses it too (PgChangeTarget); said here before the snapshot is loaded.
+      throw new TandemError('TANDEM_PRIVILEGE',
+        `User ${user} may not SET session_replication_role = replica on the target ${describeDb(this.db)}, which the change import needs: the triggers and foreign keys that "import schema --post-snapshot-import" creates while changes stream would otherwise fire and act for every row Tandem writes, repeating what the source already did. Nothing was written.`,
+        { hint: `${replicaRoleGrant(user, true)} Then rerun the same import command.` });
+    }
+    if (await userMayReplicate(admin)) return [];
+    return [`User ${user} on the target lacks the REPLICATION attribute (or superuser): a fall-back streams the target's changes, so "initiate cutover to target --prepare-for-fall-back true" would stop there, with the application already stopped. Give it now, as a superuser on the target: ALTER ROLE ${quoteIdent(user)} WITH REPLICATION;`];
   }
 
   async checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {

@@ -197,6 +197,14 @@ export interface TargetDatabase {
   loadedSnapshot(migrationUuid: string): Promise<{ snapshotId: string; tables: string[] } | undefined>;
   /** Batches this migration committed on the target (`file#batch`): the truth for resuming. */
   importedBatchKeys(migrationUuid: string): Promise<Set<string>>;
+  /**
+   * What a live migration (snapshot and changes, or changes only) needs of the target beyond the
+   * load, checked when `import data` starts, before anything is written (optional: engines that do
+   * not look leave it out). Throws a TandemError for what would stop the change import; returns
+   * warnings for what would stop only a later step, such as the fall-back stream that
+   * `initiate cutover to target --prepare-for-fall-back true` starts while the application is stopped.
+   */
+  checkLiveImport?(): Promise<readonly string[]>;
   /** Checks the tables before anything is written; `fresh` = tables no batch was loaded into yet (they must be empty). */
   checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck>;
   /** Creates the metadata schema and the batch tables; a user who may not is a TANDEM_PRIVILEGE error. */

@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags } from '../../helpers/cli.js';
+import { startTandem, killAll } from '../../helpers/live-process.js';
 
 const TGT_PW = 'tgt-role-pw-8831';
 let server: PgServer;
@@ -18,6 +19,7 @@ before(async () => {
 });
 
 after(async () => {
+  await killAll();
   await server?.stop();
 });
 
@@ -82,4 +84,45 @@ test('import data as a target user who may not SET session_replication_role, wit
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal((r.stdout + r.stderr).match(/cannot set session_replication_role \(permission denied to set parameter "session_replication_role"\); no loaded table has a foreign key, so the load goes on/g)?.length, 1, r.stdout + r.stderr);
   assert.deepEqual(await server.sql('nofk_dst', 'SELECT (SELECT count(*)::int FROM app.items) AS items, (SELECT count(*)::int FROM app.tags) AS tags'), [{ items: 30, tags: 3 }]);
+});
+
+test('import data of a live migration: a target user who may not SET session_replication_role is refused before the snapshot loads; one without REPLICATION is warned once at the start that a cutover with --prepare-for-fall-back would stop there (measured before: found out only at that cutover, with the application stopped)', { timeout: 120_000 }, async () => {
+  await server.createDatabase('live_src');
+  await server.createDatabase('live_dst');
+  await server.sql('live_src', `CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, v text); INSERT INTO app.items SELECT g, 'v' FROM generate_series(1, 10) g;`);
+  await server.sql('postgres', 'ALTER DATABASE live_dst OWNER TO tgt');
+  const dir = newExportDir();
+  const SF = sourceFlags(server, 'live_src', 'app');
+  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...tgtFlags('live_dst')]]) {
+    const r = await runTandem(args, env());
+    assert.equal(r.code, 0, `${args.slice(0, 2).join(' ')}: ${r.stdout}\n${r.stderr}`);
+  }
+  const ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env());
+  try {
+    await ex.waitFor(/Streaming changes/, 60_000);
+    const refused = await runTandem(['import', 'data', '--export-dir', dir, ...tgtFlags('live_dst')], env());
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /^error \[TANDEM_PRIVILEGE\]: User tgt may not SET session_replication_role = replica on the target .*"import schema --post-snapshot-import" creates while changes stream.* Nothing was written\.$/m);
+    assert.match(refused.stderr, /fix: As a superuser: GRANT SET ON PARAMETER session_replication_role TO tgt;/);
+    assert.deepEqual(await server.sql('live_dst', `SELECT (SELECT count(*)::int FROM app.items) AS items, (SELECT count(*)::int FROM pg_namespace WHERE nspname = 'ybvoyager_metadata') AS metadata`),
+      [{ items: 0, metadata: 0 }], 'nothing was loaded');
+
+    await server.sql('postgres', 'GRANT SET ON PARAMETER session_replication_role TO tgt');
+    const REPLICATION_WARNING = /User tgt on the target lacks the REPLICATION attribute \(or superuser\): a fall-back streams the target's changes, so "initiate cutover to target --prepare-for-fall-back true" would stop there, with the application already stopped\. Give it now, as a superuser on the target: ALTER ROLE tgt WITH REPLICATION;/g;
+    const im = startTandem(['import', 'data', '--export-dir', dir, ...tgtFlags('live_dst')], env());
+    await im.waitFor(/Applying the changes captured on the source/, 60_000);
+    await im.kill();
+    assert.equal(im.output().match(REPLICATION_WARNING)?.length, 1, im.output());
+    assert.deepEqual(await server.sql('live_dst', 'SELECT count(*)::int AS n FROM app.items'), [{ n: 10 }]);
+
+    // With REPLICATION: no such warning (the resumed import checks again).
+    await server.sql('postgres', 'ALTER ROLE tgt REPLICATION');
+    const again = startTandem(['import', 'data', '--export-dir', dir, ...tgtFlags('live_dst')], env());
+    await again.waitFor(/Applying the changes captured on the source/, 60_000);
+    await again.kill();
+    assert.doesNotMatch(again.output(), /lacks the REPLICATION attribute/);
+  } finally {
+    await killAll();
+    await server.sql('postgres', 'REVOKE SET ON PARAMETER session_replication_role FROM tgt; ALTER ROLE tgt NOREPLICATION');
+  }
 });

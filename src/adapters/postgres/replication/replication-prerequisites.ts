@@ -17,6 +17,18 @@ export interface ReplicationSettings {
   readonly serverVersionNum: number;
 }
 
+/** Whether `current_user` may stream changes: a superuser, the REPLICATION attribute, or Amazon RDS's rds_replication. */
+const CAN_REPLICATE_SQL = `r.rolsuper OR r.rolreplication
+             OR (EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'rds_replication')
+                 AND pg_catalog.pg_has_role(current_user, 'rds_replication', 'member'))`;
+
+/** Whether the session's user may stream changes (what `checkReplicationPrerequisites` requires of it). */
+export async function userMayReplicate(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query(`SELECT ${CAN_REPLICATE_SQL} AS can_replicate FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`);
+  // Connections from connectPg return every value as text ('f', 't').
+  return rows[0]?.can_replicate === true || rows[0]?.can_replicate === 't';
+}
+
 /**
  * Throws a TandemError (TANDEM_PREREQUISITE or TANDEM_PRIVILEGE) naming the fix for the first problem.
  * @param slotsNeeded slots and WAL senders the caller is about to use; default 1.
@@ -30,9 +42,7 @@ export async function checkReplicationPrerequisites(client: pg.ClientBase, slots
            (SELECT count(*) FROM pg_catalog.pg_stat_replication)::int AS active_senders,
            current_setting('server_version_num')::int AS version_num,
            current_user AS user_name,
-           r.rolsuper OR r.rolreplication
-             OR (EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'rds_replication')
-                 AND pg_catalog.pg_has_role(current_user, 'rds_replication', 'member')) AS can_replicate
+           ${CAN_REPLICATE_SQL} AS can_replicate
       FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`);
   // Connections from connectPg return every value as text ('f', '10'): never test them for truthiness.
   const raw = rows[0];
