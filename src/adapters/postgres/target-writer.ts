@@ -286,7 +286,8 @@ export async function requireSequenceUpdate(client: pg.Client, names: readonly (
   const r = await client.query(
     `SELECT current_user AS u, array(SELECT format('%I.%I', v.schema, v.name) FROM unnest($1::text[], $2::text[]) AS v(schema, name)
         JOIN pg_namespace n ON n.nspname = v.schema JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = v.name AND c.relkind = 'S'
-       WHERE NOT has_sequence_privilege(c.oid, 'UPDATE') ORDER BY 1) AS lacking`, [names.map((n) => n[0]), names.map((n) => n[1])]);
+       -- CASE: the planner may test the privilege before the relkind, and it refuses other relations.
+       WHERE CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(c.oid, 'UPDATE') ELSE false END ORDER BY 1) AS lacking`, [names.map((n) => n[0]), names.map((n) => n[1])]);
   const lacking = pgArray(r.rows[0].lacking);
   if (lacking.length === 0) return;
   const user = String(r.rows[0].u);
@@ -365,7 +366,8 @@ const STAGING_TABLE = 'pg_temp.tandem_stage';
 async function requireSchemaUsage(client: pg.Client, schemas: readonly string[]): Promise<void> {
   const r = await client.query(
     `SELECT current_user AS u, current_database() AS db, array(SELECT s FROM unnest($1::text[]) s
-        WHERE EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s) AND NOT has_schema_privilege(s, 'USAGE') ORDER BY 1) AS lacking`, [[...schemas]]);
+        -- CASE: the privilege may be tested only on a schema that exists (it refuses another name).
+        WHERE CASE WHEN EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s) THEN NOT has_schema_privilege(s, 'USAGE') ELSE false END ORDER BY 1) AS lacking`, [[...schemas]]);
   const lacking = pgArray(r.rows[0].lacking);
   if (lacking.length === 0) return;
   const user = String(r.rows[0].u);
