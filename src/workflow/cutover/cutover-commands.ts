@@ -197,7 +197,7 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
         reporter.print(`${label}: WARNING: writes arrived after the marker and were not migrated (counted when the stream ended; any later ones are not counted): ${String(r.detail.writesAfterMarker)}; slot kept: ${String(r.detail.keptSlot)}. `
           + `The two sides differ by these writes: run "tandem compare --export-dir ${m.exportDir.root}" to see where.`);
       }
-      if (Array.isArray(r.detail.disabledOnSource) && r.detail.disabledOnSource.length) reporter.print(`${label}: disabled on the source: ${(r.detail.disabledOnSource as string[]).join('; ')}.`);
+      if (Array.isArray(r.detail.disabledOnSource) && r.detail.disabledOnSource.length) reporter.print(`${label}: disabled or missing on the source when the cutover completed (not checked since; put them back as "import data to source" printed, or as they were): ${(r.detail.disabledOnSource as string[]).join('; ')}.`);
     }
   } finally {
     m.close();

@@ -236,3 +236,17 @@ test('end migration\'s question names a slot kept for writes after a cutover mar
   assert.equal(questions.length, 1);
   assert.match(questions[0]!, /Among them the slot\(s\) kept because writes arrived after a cutover marker and were never migrated: target:tandem_fb_x \(shop\.orders: 3 insert\(s\)\); dropping them discards those changes' stream/);
 });
+
+test('cutover status says the triggers found missing at the cutover to source were found then, not since', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    CutoverState.request(meta, 'to_source', false);
+    CutoverState.complete(meta, 'to_source', { disabledOnSource: ['trigger orders_audit on shop.orders (missing)'] });
+  } finally {
+    meta.close();
+  }
+  const e = env('cutover status');
+  await runCutoverStatus(e, { exportDir: root, outputFormat: 'table' });
+  assert.match(e.out.text(), /Cutover to source: disabled or missing on the source when the cutover completed \(not checked since; put them back as "import data to source" printed, or as they were\): trigger orders_audit on shop\.orders \(missing\)\./);
+});
