@@ -2,6 +2,7 @@ import { CommandLock } from '../core/lock.js';
 import type { MetaStore } from '../core/meta-store.js';
 import { QueueConsumers } from '../core/queue/queue-consumers.js';
 import { readQueueState } from '../core/queue/queue-tables.js';
+import { CutoverState } from './cutover/cutover-state.js';
 import type { CommandEnv } from './command-env.js';
 import { openMigration } from './migration-context.js';
 
@@ -87,9 +88,20 @@ function liveSummary(meta: MetaStore, metainfoDir: string): string | undefined {
     const applied = QueueConsumers.appliedVsn(meta, consumer);
     if (applied !== undefined) lines.push(`Applied to the ${consumer}: every event up to ${applied}`);
   }
-  const running = [['export-data', 'export data from source'], ['import-data', 'import data to target'],
-    ['export-data-from-target', 'export data from target'], ['import-data-to-source', 'import data to source']]
-    .filter(([lock]) => CommandLock.holder(metainfoDir, lock!) !== undefined).map(([, name]) => name);
+  const commands = [['export-data', 'export data from source'], ['import-data', 'import data to target'],
+    ['export-data-from-target', 'export data from target'], ['import-data-to-source', 'import data to source']] as const;
+  const isRunning = (lock: string) => CommandLock.holder(metainfoDir, lock) !== undefined;
+  const running = commands.filter(([lock]) => isRunning(lock)).map(([, name]) => name);
   lines.push(`Running now: ${running.length ? running.join(', ') : 'none'}`);
+  // The two commands this phase of the migration needs; one that died (or was never started) is
+  // easy to miss in a list of what runs.
+  const toTarget = CutoverState.get(meta, 'to_target');
+  const toSource = CutoverState.get(meta, 'to_source');
+  const needed = toTarget.status !== 'COMPLETED' ? commands.slice(0, 2)
+    : toTarget.prepareForFallBack && toSource.status !== 'COMPLETED' ? commands.slice(2) : [];
+  // After the cutover to target the source's exporter goes on as import data to source, under its first lock.
+  const stopped = needed.filter(([lock, name]) => !isRunning(lock) && !(name === 'import data to source' && isRunning('export-data')))
+    .map(([, name]) => name);
+  if (stopped.length > 0) lines.push(`Not running: ${stopped.join(', ')} (this phase needs it; run the same command again: it resumes)`);
   return lines.join('\n');
 }

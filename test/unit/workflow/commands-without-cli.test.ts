@@ -214,6 +214,15 @@ test('export/import data status of a live migration: DONE is said to be the snap
     const live = await status();
     assert.match(live, /^Export data: DONE \(the snapshot; changes stream on until the cutover\)$/m);
     assert.match(live, /^Import data: DONE \(the snapshot; changes stream on until the cutover\)$/m);
+    // Neither command of this phase runs: said, not only left out of the running list.
+    assert.match(live, /^Not running: export data from source, import data to target \(this phase needs it; run the same command again: it resumes\)$/m);
+    const lock = new CommandLock(new ExportDir(root).metainfoDir, 'export-data');
+    lock.acquire();
+    try {
+      assert.match(await status(), /^Not running: import data to target \(/m);
+    } finally {
+      lock.release();
+    }
   } finally {
     meta.close();
   }
