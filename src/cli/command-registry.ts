@@ -38,7 +38,7 @@ const DISABLE_TRIGGERS_AND_FKS: OptionSpec = {
 
 const EXPORT_DATA_OPTIONS = withCommon(
   ...SOURCE, ...TARGET_PASSWORD_FOR_VERIFY,
-  { name: 'export-type', kind: 'enum', choices: ['snapshot-only', 'snapshot-and-changes', 'changes-only'], defaultValue: 'snapshot-only', description: 'snapshot-only (offline), snapshot-and-changes or changes-only (live migration)' },
+  { name: 'export-type', kind: 'enum', choices: ['snapshot-only', 'snapshot-and-changes', 'changes-only'], description: 'snapshot-only (offline), snapshot-and-changes or changes-only (live migration) (default: snapshot-only; a rerun in an export dir whose export has begun continues its type)' },
   ...TABLE_FILTERS,
   { name: 'parallel-jobs', kind: 'int', description: 'connections reading the snapshot in parallel (default: chosen from this machine\'s cores and the tables\' sizes; after a cutover with fall-back, 4 channels)' },
   { name: 'start-clean', kind: 'bool', defaultValue: false, description: 'discard a previous data export in this export dir and start again' },

@@ -24,8 +24,11 @@ export type ExportType = 'snapshot-only' | 'snapshot-and-changes' | 'changes-onl
 /** Options of `tandem export data [from source]`. */
 export interface ExportDataOptions {
   readonly exportDir: string;
-  /** `--export-type`: snapshot-only (offline), snapshot-and-changes or changes-only (live). */
-  readonly exportType: ExportType;
+  /**
+   * `--export-type`: snapshot-only (offline), snapshot-and-changes or changes-only (live). Not given:
+   * the type this export dir's export began with (a rerun resumes it), else snapshot-only.
+   */
+  readonly exportType?: ExportType;
   /** `--table-list` / `--exclude-table-list`, in their flag syntax. */
   readonly tableList?: string;
   readonly excludeTableList?: string;
@@ -48,7 +51,6 @@ export interface ExportDataOptions {
 
 /** `tandem export data [from source]`: a consistent snapshot, then (live migration) every change. */
 export async function runExportData(env: CommandEnv, options: ExportDataOptions): Promise<void> {
-  const { exportType } = options;
   segmentBytesFromEnv(); // a bad test knob is refused before the export dir is touched
   const migration = openMigration(env, options.exportDir, { create: true, lock: 'export-data' });
   try {
@@ -56,6 +58,8 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
     let source = await sourceSide(env, meta);
     checkSameDatabase(meta, source.db);
     const recordedType = meta.getValue<ExportType>('export_type');
+    const started = recordedType !== undefined && meta.getStep('export_data').status !== 'NOT_STARTED';
+    const exportType: ExportType = options.exportType ?? (started ? recordedType : undefined) ?? 'snapshot-only';
     if (recordedType && recordedType !== exportType && meta.getStep('export_data').status !== 'NOT_STARTED') {
       throw new TandemError('TANDEM_EXPORT_DIR', `This export dir holds a ${recordedType} export; it cannot continue as ${exportType}.`, {
         hint: `Rerun with --export-type ${recordedType}, or use a new export dir.`,

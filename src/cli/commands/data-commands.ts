@@ -17,7 +17,7 @@ import { runEndMigration } from '../../workflow/end-migration.js';
 export function exportData(ctx: CommandContext): Promise<void> {
   return runExportData(ctx.env(), {
     exportDir: ctx.requireStr('export-dir'),
-    exportType: ctx.value<ExportType>('export-type'),
+    exportType: ctx.has('export-type') ? ctx.value<ExportType>('export-type') : undefined,
     tableList: ctx.str('table-list'),
     excludeTableList: ctx.str('exclude-table-list'),
     parallelJobs: ctx.int('parallel-jobs'),
