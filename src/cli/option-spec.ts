@@ -62,7 +62,7 @@ export function connectionOptions(role: 'source' | 'target', options: { withSche
   }
   specs.push(
     { name: `${role}-db-host`, kind: 'string', description: `${role} database host`, defaultValue: 'localhost', configPath: `${role}.db-host` },
-    { name: `${role}-db-port`, kind: 'int', description: `${role} database port (default: 5432 for PostgreSQL, 5433 for YugabyteDB${role === 'source' ? ', 1521 for Oracle' : ''})`, configPath: `${role}.db-port` },
+    { name: `${role}-db-port`, kind: 'int', description: `${role} database port (default: 5432 for PostgreSQL, 5433 for YugabyteDB${role === 'source' ? ', 3306 for MySQL, 1521 for Oracle' : ''})`, configPath: `${role}.db-port` },
     { name: `${role}-db-user`, kind: 'string', description: `${role} database user`, configPath: `${role}.db-user` },
     { name: `${role}-db-password`, kind: 'string', secret: true, env, description: `${role} database password (or ${env}, or an interactive prompt)`, configPath: `${role}.db-password` },
     { name: `${role}-db-name`, kind: 'string', description: `${role} database name${role === 'target' ? ' (default: yugabyte)' : ' (Oracle: the service name; or give --oracle-db-sid or --oracle-tns-alias instead)'}`, configPath: `${role}.db-name` },
