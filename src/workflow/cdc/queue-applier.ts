@@ -126,6 +126,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     }
   };
   let appliedThisRun = 0;
+  const RATE_WARM_UP_MS = 10_000;
   const show = (force = false) => {
     let queued: number;
     try {
@@ -145,7 +146,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
       ['Ingestion Rate (last 10 mins)', `${Math.round(meter.rate(10))} events/sec`],
       ['Time taken in this Run', `${((Date.now() - meter.startedAt) / 60000).toFixed(2)} mins`],
       ['Remaining Events', String(remaining)],
-      ['Estimated Time to catch up', remaining === 0 ? '0s' : estimateCatchUp(remaining, rate3)],
+      // Seconds after a (re)start the rate has barely begun: an estimate from it read as a day.
+      ['Estimated Time to catch up', remaining === 0 ? '0s' : Date.now() - meter.startedAt < RATE_WARM_UP_MS ? 'measuring' : estimateCatchUp(remaining, rate3)],
     ]), force);
   };
   const timer = setInterval(() => show(), 1000);
