@@ -134,7 +134,8 @@ export const FALL_BACK_WARNINGS_KEY = 'fall_back_warnings';
 /** Prints the warnings among `findings` and stops at the first error (its code, message and fix). */
 export function reportFindings(findings: readonly PrerequisiteFinding[], reporter: Reporter): void {
   for (const f of findings) {
-    if (f.severity === 'warning') reporter.warn(f.message);
+    // A warning's fix (a GRANT, a setting) is printed with it: it is what the user acts on now.
+    if (f.severity === 'warning') reporter.warn(f.fix ? `${f.message} Fix: ${f.fix}` : f.message);
     else throw new TandemError(f.code, f.message, f.fix ? { hint: f.fix } : undefined);
   }
 }

@@ -15,6 +15,7 @@ import { streamReporter } from '../../../src/core/reporter.js';
 import type { CommandEnv } from '../../../src/workflow/command-env.js';
 import { runCutoverStatus, runExportDataFromTarget, runImportDataToSource, runInitiateCutoverToTarget } from '../../../src/workflow/cutover/cutover-commands.js';
 import { CutoverState } from '../../../src/workflow/cutover/cutover-state.js';
+import { reportFindings } from '../../../src/workflow/migration-context.js';
 import { INDEXES_BUILT_BY_IMPORT } from '../../../src/workflow/snapshot-index-builds.js';
 import { runEndMigration, type EndMigrationOptions } from '../../../src/workflow/end-migration.js';
 import { CommandLock } from '../../../src/core/lock.js';
@@ -258,4 +259,17 @@ test('cutover status says the triggers found missing at the cutover to source we
   const e = env('cutover status');
   await runCutoverStatus(e, { exportDir: root, outputFormat: 'table' });
   assert.match(e.out.text(), /Cutover to source: disabled or missing on the source when the cutover completed \(not checked since; put them back as "import data to source" printed, or as they were\): trigger orders_audit on shop\.orders \(missing\)\./);
+});
+
+test('a prerequisite warning is printed with its fix, an error thrown with it as the hint', () => {
+  const e = env('export data');
+  reportFindings([
+    { severity: 'warning', code: 'TANDEM_PRIVILEGE', message: 'User u lacks UPDATE on the sequence(s) app.s.', fix: 'GRANT UPDATE ON SEQUENCE app.s TO "u";', fallBack: true },
+    { severity: 'warning', code: 'TANDEM_PREREQUISITE', message: 'A note without a fix.', fix: '' },
+  ], e.reporter);
+  assert.match(e.err.text(), /User u lacks UPDATE on the sequence\(s\) app\.s\. Fix: GRANT UPDATE ON SEQUENCE app\.s TO "u";\n/);
+  assert.match(e.err.text(), /A note without a fix\.\n/);
+  assert.doesNotMatch(e.err.text(), /A note without a fix\. Fix/);
+  assert.throws(() => reportFindings([{ severity: 'error', code: 'TANDEM_PRIVILEGE', message: 'No.', fix: 'GRANT it;' }], e.reporter),
+    (err: unknown) => err instanceof TandemError && err.hint === 'GRANT it;');
 });
