@@ -16,7 +16,8 @@ const configError = (e: unknown) => e instanceof TandemError && e.code === 'TAND
 
 test('defaults apply when nothing else is given', () => {
   const o = resolve({}, {});
-  assert.equal(o.get('export-type'), 'snapshot-only');
+  // No default here: export data takes the export dir's own type on a rerun, else snapshot-only.
+  assert.equal(o.has('export-type'), false);
   assert.equal(o.has('parallel-jobs'), false, 'no default: export data chooses its readers itself');
   assert.equal(o.get('start-clean'), false);
   assert.equal(o.get('source-db-host'), 'localhost');
