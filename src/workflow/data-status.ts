@@ -1,4 +1,4 @@
-import { CommandLock } from '../core/lock.js';
+import { STREAMING_COMMANDS, isRunning, type StreamingCommand } from './streaming-commands.js';
 import type { MetaStore } from '../core/meta-store.js';
 import { QueueConsumers } from '../core/queue/queue-consumers.js';
 import { readQueueState } from '../core/queue/queue-tables.js';
@@ -88,10 +88,8 @@ function liveSummary(meta: MetaStore, metainfoDir: string): string | undefined {
     const applied = QueueConsumers.appliedVsn(meta, consumer);
     if (applied !== undefined) lines.push(`Applied to the ${consumer}: every event up to ${applied}`);
   }
-  const commands = [['export-data', 'export data from source'], ['import-data', 'import data to target'],
-    ['export-data-from-target', 'export data from target'], ['import-data-to-source', 'import data to source']] as const;
-  const isRunning = (lock: string) => CommandLock.holder(metainfoDir, lock) !== undefined;
-  const running = commands.filter(([lock]) => isRunning(lock)).map(([, name]) => name);
+  const commands = Object.keys(STREAMING_COMMANDS) as StreamingCommand[];
+  const running = commands.filter((c) => isRunning(metainfoDir, c));
   lines.push(`Running now: ${running.length ? running.join(', ') : 'none'}`);
   // The two commands this phase of the migration needs; one that died (or was never started) is
   // easy to miss in a list of what runs.
@@ -100,8 +98,7 @@ function liveSummary(meta: MetaStore, metainfoDir: string): string | undefined {
   const needed = toTarget.status !== 'COMPLETED' ? commands.slice(0, 2)
     : toTarget.prepareForFallBack && toSource.status !== 'COMPLETED' ? commands.slice(2) : [];
   // After the cutover to target the source's exporter goes on as import data to source, under its first lock.
-  const stopped = needed.filter(([lock, name]) => !isRunning(lock) && !(name === 'import data to source' && isRunning('export-data')))
-    .map(([, name]) => name);
+  const stopped = needed.filter((c) => !isRunning(metainfoDir, c) && !(c === 'import data to source' && isRunning(metainfoDir, 'export data from source')));
   if (stopped.length > 0) lines.push(`Not running: ${stopped.join(', ')} (this phase needs it; run the same command again: it resumes)`);
   return lines.join('\n');
 }

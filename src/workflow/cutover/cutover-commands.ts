@@ -1,5 +1,5 @@
 import { TandemError } from '../../core/errors.js';
-import { CommandLock } from '../../core/lock.js';
+import { isRunning, type StreamingCommand } from '../streaming-commands.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
@@ -45,7 +45,7 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     const source = fallBack ? engineFacts(m.meta.getDbConfig('source')?.type ?? 'postgresql') : undefined;
     // Looked at before the request: on a small database both processes can finish the whole cutover
     // and exit within milliseconds of it, and must not then be reported as "not running".
-    const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export-data', 'import-data']);
+    const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export data from source', 'import data to target']);
     const { created, record } = CutoverState.request(m.meta, 'to_target', fallBack);
     if (!created) {
       reporter.print(`Cutover to target was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
@@ -113,7 +113,7 @@ export async function runInitiateCutoverToSource(env: CommandEnv, options: { rea
         toTarget.status !== 'COMPLETED' ? `Cutover to source needs a completed cutover to target (it is ${toTarget.status}).` : 'The cutover to target was not prepared for fall-back, so there is no stream back to the source.',
         { hint: toTarget.status !== 'COMPLETED' ? 'Wait for "tandem cutover status" to show the cutover to target COMPLETED.' : 'Fall-back must be chosen at "initiate cutover to target --prepare-for-fall-back true".' });
     }
-    const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export-data-from-target', 'import-data-to-source']);
+    const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export data from target', 'import data to source']);
     const { created, record } = CutoverState.request(m.meta, 'to_source', false);
     if (!created) {
       reporter.print(`Cutover to source was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
@@ -127,13 +127,9 @@ export async function runInitiateCutoverToSource(env: CommandEnv, options: { rea
   }
 }
 
-/** The commands (by their lock's name) of `locks` that no process runs now, as the user types them. */
-function commandsNotRunning(metainfoDir: string, locks: string[]): string[] {
-  const names: Record<string, string> = {
-    'export-data': 'export data from source', 'import-data': 'import data to target',
-    'export-data-from-target': 'export data from target', 'import-data-to-source': 'import data to source',
-  };
-  return locks.filter((l) => CommandLock.holder(metainfoDir, l) === undefined).map((l) => names[l]!);
+/** The commands of `commands` that no process runs now. */
+function commandsNotRunning(metainfoDir: string, commands: readonly StreamingCommand[]): StreamingCommand[] {
+  return commands.filter((c) => !isRunning(metainfoDir, c));
 }
 
 function warnNotRunning(reporter: Reporter, commands: readonly string[]): void {
@@ -146,21 +142,21 @@ function warnNotRunning(reporter: Reporter, commands: readonly string[]): void {
  */
 function waitingFor(meta: MetaStore, metainfoDir: string, exportDir: string, r: CutoverRecord): { text: string; remaining?: number } {
   if (r.status !== 'INITIATED') return { text: '' };
-  const [exporter, consumer] = r.direction === 'to_target' ? ['export data from source', 'target'] : ['export data from target', 'source'];
-  const stopped = (command: string, lock: string) => (CommandLock.holder(metainfoDir, lock) === undefined
+  const [exporter, consumer] = r.direction === 'to_target' ? ['export data from source', 'target'] as const : ['export data from target', 'source'] as const;
+  const stopped = (command: StreamingCommand) => (!isRunning(metainfoDir, command)
     ? `; "${command}" is not running: start it (tandem ${command} --export-dir ${exportDir}) and it carries out the cutover` : '');
   const applied = QueueConsumers.appliedVsn(meta, consumer) ?? 0;
   if (r.markerVsn === undefined) {
     const queued = readQueueState(meta).lastVsn;
     return {
-      text: `waiting for "${exporter}" to write the cutover marker; ${Math.max(0, queued - applied)} queued event(s) not yet applied${stopped(exporter, r.direction === 'to_target' ? 'export-data' : 'export-data-from-target')}`,
+      text: `waiting for "${exporter}" to write the cutover marker; ${Math.max(0, queued - applied)} queued event(s) not yet applied${stopped(exporter)}`,
       remaining: Math.max(0, queued - applied),
     };
   }
   const remaining = Math.max(0, r.markerVsn - applied);
-  const importer = r.direction === 'to_target' ? 'import data to target' : 'import data to source';
+  const importer: StreamingCommand = r.direction === 'to_target' ? 'import data to target' : 'import data to source';
   const waiting = remaining > 0 ? `waiting for "${importer}": ${remaining} event(s) remaining before the marker` : `waiting for "${importer}" to finish the cutover`;
-  return { text: waiting + stopped(importer, r.direction === 'to_target' ? 'import-data' : 'import-data-to-source'), remaining };
+  return { text: waiting + stopped(importer), remaining };
 }
 
 /** `tandem cutover status`. */
