@@ -133,11 +133,16 @@ export const FALL_BACK_WARNINGS_KEY = 'fall_back_warnings';
 
 /** Prints the warnings among `findings` and stops at the first error (its code, message and fix). */
 export function reportFindings(findings: readonly PrerequisiteFinding[], reporter: Reporter): void {
-  for (const f of findings) {
-    // A warning's fix (a GRANT, a setting) is printed with it: it is what the user acts on now.
-    if (f.severity === 'warning') reporter.warn(f.fix ? `${f.message} Fix: ${f.fix}` : f.message);
-    else throw new TandemError(f.code, f.message, f.fix ? { hint: f.fix } : undefined);
-  }
+  // A warning's fix (a GRANT, a setting) is printed with it: it is what the user acts on now.
+  for (const f of findings) if (f.severity === 'warning') reporter.warn(f.fix ? `${f.message} Fix: ${f.fix}` : f.message);
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0) return;
+  if (errors.length === 1) throw new TandemError(errors[0].code, errors[0].message, errors[0].fix ? { hint: errors[0].fix } : undefined);
+  // Every error at once: fixing one per run, with a rerun between, is what the user would do otherwise.
+  const fixes = errors.filter((f) => f.fix);
+  throw new TandemError(errors[0].code,
+    `${errors.length} problems, each to fix before rerunning: ${errors.map((f, i) => `(${i + 1}) ${f.message}`).join(' ')}`,
+    fixes.length > 0 ? { hint: errors.map((f, i) => (f.fix ? `(${i + 1}) ${f.fix}` : '')).filter((x) => x).join(' ') } : undefined);
 }
 
 /** The schemas of the migrated tables, as the snapshot recorded them. */

@@ -16,7 +16,7 @@ import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
-import { describeFiring, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant } from './firing-triggers.js';
+import { firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
 import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
 
@@ -346,10 +346,8 @@ export class PgChangeTarget implements ChangeTarget {
     if (specs.length === 0) return;
     const firing = await readFiringTriggers(client, { names: specs });
     if (firing.length === 0) return;
-    const rules = firing.some((x) => x.kind === 'RULE');
-    throw new TandemError('TANDEM_PREREQUISITE',
-      `Triggers${rules ? ' and rules' : ''} on ${describeDb(this.config)} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's ${rules ? 'triggers and rules' : 'triggers'} already did${rules ? ' (a DO INSTEAD rule would replace the write)' : ''}: ${firing.map((x) => describeFiring(x)).join(', ')}. Nothing was written.`,
-      { hint: `Disable them while Tandem writes: ${firing.map((x) => `ALTER TABLE ${x.table} DISABLE ${x.kind} ${x.trigger};`).join(' ')} Then rerun the same import command: it resumes. Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${firing.map((x) => `ALTER TABLE ${x.table} ENABLE ${x.mode} ${x.kind} ${x.trigger};`).join(' ')}` });
+    const refusal = firingTriggersRefusal(firing, describeDb(this.config));
+    throw new TandemError('TANDEM_PREREQUISITE', refusal.message, { hint: refusal.hint });
   }
 
   /**
@@ -374,9 +372,8 @@ export class PgChangeTarget implements ChangeTarget {
     }
     const acting = await readTriggersAndForeignKeys(client, { names: specs });
     if (acting.length === 0) return;
-    throw new TandemError('TANDEM_PRIVILEGE',
-      `User ${user} may not SET session_replication_role = replica on ${describeDb(this.config)}, so the rows Tandem writes there would fire these tables' triggers and foreign-key checks and actions, repeating what the other side already did: ${acting.join(', ')}. Nothing was written.`,
-      { hint: `${replicaRoleGrant(user)} Then rerun the same import command: it resumes where it stopped.` });
+    const refusal = replicaRoleRefusal(user, describeDb(this.config), acting);
+    throw new TandemError('TANDEM_PRIVILEGE', refusal.message, { hint: refusal.hint });
   }
 
   private async loadCatalog(client: pg.Client): Promise<void> {

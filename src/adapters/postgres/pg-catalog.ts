@@ -1,12 +1,12 @@
 import type pg from 'pg';
-import type { DbConfig } from '../../core/db-config.js';
+import { describeDb, type DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
 import { connectPg } from './pg-connection.js';
 import { q } from '../../core/sql-names.js';
 import { listSourceTables, pgBool, qualified, type SourceTable } from './source-catalog.js';
 import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
-import { describeFiring, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys } from './firing-triggers.js';
+import { describeFiring, firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleRefusal } from './firing-triggers.js';
 
 /** A table as the PostgreSQL catalog describes it: the engine-neutral facts, and what the snapshot plans with. */
 export interface PgTableInfo extends TableInfo {
@@ -181,12 +181,31 @@ export class PgSourceCatalog implements SourceCatalog {
   /**
    * A fall-back writes the target's changes into the migrated tables (INSERT, UPDATE, DELETE) and
    * sets the migrated sequences at its cutover (setval needs UPDATE on each). The export's user owns
-   * the tables (the publication needs it), but import data to source may run as another user.
+   * the tables (the publication needs it), but import data to source may run as another user. What
+   * the writer itself refuses (triggers that fire in replica mode; no SET session_replication_role
+   * where triggers or foreign keys would act) is found here too, so that one run names everything
+   * to fix rather than one thing per run.
    */
   async checkWritePrerequisites(tables: readonly TableInfo[] = []): Promise<PrerequisiteFinding[]> {
-    const writes = await tableWriteFinding(this.client, this.db.user, tables.map((t) => pgTableOf(t).oid));
+    const oids = tables.map((t) => pgTableOf(t).oid);
+    const writes = await tableWriteFinding(this.client, this.db.user, oids);
     const sequences = await sequenceUpdateFinding(this.client, this.db.user, this.db.schemas);
-    return [writes, sequences].filter((f): f is PrerequisiteFinding => f !== undefined);
+    const findings = [writes, sequences].filter((f): f is PrerequisiteFinding => f !== undefined);
+    if (oids.length === 0) return findings;
+    const where = describeDb(this.db);
+    const firing = await readFiringTriggers(this.client, { oids });
+    if (firing.length > 0) {
+      const refusal = firingTriggersRefusal(firing, where);
+      findings.push({ severity: 'error', code: 'TANDEM_PREREQUISITE', message: refusal.message, fix: refusal.hint });
+    }
+    if (!(await mayUseReplicaRole(this.client))) {
+      const acting = await readTriggersAndForeignKeys(this.client, { oids });
+      if (acting.length > 0) {
+        const refusal = replicaRoleRefusal(this.db.user, where, acting);
+        findings.push({ severity: 'error', code: 'TANDEM_PRIVILEGE', message: refusal.message, fix: refusal.hint });
+      }
+    }
+    return findings;
   }
 
   async disabledObjects(schemas: readonly string[]): Promise<string[]> {

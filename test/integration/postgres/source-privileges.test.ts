@@ -17,8 +17,11 @@ import { PgSourceCatalog } from '../../../src/adapters/postgres/pg-catalog.js';
 import { createPublication } from '../../../src/adapters/postgres/replication/publication.js';
 import { restoreSequences } from '../../../src/adapters/postgres/sequence-sync.js';
 import { PgChangeTarget } from '../../../src/adapters/postgres/change-applier.js';
+import { reportFindings } from '../../../src/workflow/migration-context.js';
+import type { Reporter } from '../../../src/core/reporter.js';
 
 const MIGR_PW = 'migr-pw-2718';
+const silentReporter: Reporter = { print: () => {}, warn: () => {}, stdout: process.stdout, stderr: process.stderr };
 
 let server: PgServer;
 
@@ -146,6 +149,45 @@ test('import data to source as a user that may not write the tables: TANDEM_PRIV
     }
   } finally {
     await server.sql('shopdb', 'DROP OWNED BY fallback_writer; DROP ROLE fallback_writer');
+  }
+});
+
+test('import data to source names every problem of its writer in one run: table privileges, a trigger firing in replica mode, no SET session_replication_role (measured before: one per run)', async () => {
+  await server.sql('shopdb', `CREATE TABLE app.lines (id int PRIMARY KEY, order_id int REFERENCES app.orders (id));
+    CREATE FUNCTION app.noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+    CREATE TRIGGER audit AFTER INSERT ON app.lines FOR EACH ROW EXECUTE FUNCTION app.noop();
+    ALTER TABLE app.lines ENABLE ALWAYS TRIGGER audit;
+    CREATE ROLE fallback_writer LOGIN PASSWORD '${MIGR_PW}'; GRANT USAGE ON SCHEMA app TO fallback_writer;
+    GRANT SELECT, INSERT, UPDATE, DELETE ON app."Event Log", app.orders TO fallback_writer; GRANT SELECT, INSERT, UPDATE ON app.lines TO fallback_writer;
+    GRANT UPDATE ON ALL SEQUENCES IN SCHEMA app TO fallback_writer;`);
+  try {
+    const catalog = await PgSourceCatalog.open({ ...migrConfig(), user: 'fallback_writer' });
+    try {
+      const tables = await catalog.listTables(['app']);
+      const write = await catalog.checkWritePrerequisites(tables);
+      assert.deepEqual(write.map((f) => [f.severity, f.code]), [['error', 'TANDEM_PRIVILEGE'], ['error', 'TANDEM_PREREQUISITE'], ['error', 'TANDEM_PRIVILEGE']]);
+      assert.match(write[0].message, /app\.lines \(lacks DELETE\)/);
+      assert.match(write[1].message, /audit on app\.lines \(ALWAYS\)/);
+      assert.match(write[1].fix, /ALTER TABLE app\.lines DISABLE TRIGGER audit;/);
+      assert.match(write[2].message, /^User fallback_writer may not SET session_replication_role = replica .*foreign key lines_order_id_fkey on app\.lines/);
+      // As the command reports them: one error, every problem and every fix numbered.
+      assert.throws(() => reportFindings(write, silentReporter), (e: unknown) => {
+        assert.ok(e instanceof TandemError, String(e));
+        assert.equal(e.code, 'TANDEM_PRIVILEGE');
+        assert.match(e.message, /^3 problems, each to fix before rerunning: \(1\) User fallback_writer may not write .* \(2\) Triggers on .* \(3\) User fallback_writer may not SET/);
+        assert.match(e.hint ?? '', /^\(1\) As an owner or superuser: GRANT INSERT, UPDATE, DELETE ON app\.lines .* \(2\) Disable them while Tandem writes: .* \(3\) As a superuser: GRANT SET ON PARAMETER session_replication_role/);
+        return true;
+      });
+      // Once each is fixed, nothing is left.
+      await server.sql('shopdb', `GRANT DELETE ON app.lines TO fallback_writer; ALTER TABLE app.lines DISABLE TRIGGER audit;
+        GRANT SET ON PARAMETER session_replication_role TO fallback_writer`);
+      assert.deepEqual(await catalog.checkWritePrerequisites(tables), []);
+    } finally {
+      await catalog.close();
+    }
+  } finally {
+    await server.sql('shopdb', `REVOKE SET ON PARAMETER session_replication_role FROM fallback_writer; DROP OWNED BY fallback_writer; DROP ROLE fallback_writer;
+      DROP TABLE app.lines; DROP FUNCTION app.noop()`);
   }
 });
 
