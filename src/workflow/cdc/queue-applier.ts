@@ -15,6 +15,8 @@ import { failpoint, faultpoint, type FailpointName } from '../../core/failpoint.
 import type { ChangeTarget } from '../../core/change-target.js';
 import { EarlyVerification, type EarlyVerificationOptions } from '../verify/early-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
+import { ProducerWatch } from './producer-watch.js';
+import { isRunning } from '../streaming-commands.js';
 
 export interface QueueApplyOptions {
   /** Which importer this is; its low watermark is kept in meta.db under this name. */
@@ -127,7 +129,22 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   };
   let appliedThisRun = 0;
   const RATE_WARM_UP_MS = 10_000;
+  const direction = opts.stopAtMarker === 'cutover_to_target' ? 'to_target' : 'to_source';
+  const feeder = opts.consumer === 'target' ? 'export data from source' : 'export data from target';
+  const producerWatch = new ProducerWatch({
+    command: feeder,
+    exportDir: exportDir.root,
+    isRunning: () => isRunning(exportDir.metainfoDir, feeder),
+    markerQueued: () => CutoverState.get(meta, direction).markerVsn !== undefined,
+    warn: (line) => reporter.warn(line),
+    print: (line) => reporter.print(line),
+  });
   const show = (force = false) => {
+    try {
+      producerWatch.tick();
+    } catch (e) {
+      sideJobFailed('looking for the command that feeds the queue', e);
+    }
     let queued: number;
     try {
       faultpoint('apply.show-metrics');

@@ -234,6 +234,29 @@ test('the walsender terminated while the exporter has stopped reading it (a fres
   await cutWalsenderAt('cdc.while-paused', 'paused', SEED + 4, 'the exporter never stopped reading its source for a hold 5 times');
 });
 
+test('the exporter killed while the importer streams: the importer says it is not running and how to restart it, then that it runs again; nothing lost', async () => {
+  const pair = await setUp('feeder', 200);
+  const ex = startTandem(pair.exArgs, pair.env);
+  const im = startTandem(pair.imArgs, pair.env);
+  const work = runWorkload(s, pair.db, SEED + 4, { pauseMs: 2 });
+  await running(ex, im, work, async () => {
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await im.waitFor(/Applying the changes captured on the source/, 60_000);
+    await ex.kill('SIGKILL');
+    // Two looks 5 s apart must miss it: said within about 10 s of the kill.
+    await im.waitFor(/"tandem export data from source" is not running .*Start it again \(it resumes where it stopped\): tandem export data from source --export-dir /, 30_000);
+    const again = startTandem(pair.exArgs, pair.env);
+    try {
+      await im.waitFor(/"tandem export data from source" is running again/, 30_000);
+      await work.stop();
+      await bothCatchUp(again, im, pair.db);
+    } finally {
+      await again.kill('SIGKILL');
+    }
+    assert.equal(im.output().match(/is not running \(no process holds its lock/g)?.length, 1, tail(im.output()));
+  });
+});
+
 test('meta.db failing under the importer\'s timers (its applied position, its progress display): it warns once each and applies on', async () => {
   // Both are side jobs on timers: a throw there once ended `import data` with a stack. The fault
   // points make every such meta.db call fail for the whole run.
