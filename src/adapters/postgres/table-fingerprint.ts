@@ -53,9 +53,28 @@ export async function beginComparisonRead(client: pg.Client): Promise<void> {
  * them can never be confused with a value's content. Built with `||` rather than concat_ws, which takes
  * at most 100 arguments.
  */
-export function rowTextExpression(columns: readonly string[], alias = 't'): string {
+export function rowTextExpression(columns: readonly string[], alias = 't', daysAsHours: ReadonlySet<string> = new Set()): string {
   if (columns.length === 0) return "''";
-  return columns.map((c) => `quote_nullable(${alias}.${q(c)}::text)`).join(" || ',' || ");
+  return columns.map((c) => `quote_nullable(${valueTextExpression(alias, c, daysAsHours.has(c))})`).join(" || ',' || ");
+}
+
+/**
+ * One value's text: `col::text`; for an interval column listed in `daysAsHours`, with its days
+ * turned into hours first (`2 days 03:00:00` prints `51:00:00`; months are left as they are), as a
+ * MySQL TIME holds it (`ComparedTable.intervalDaysAsHours`). Exact: fieldwise interval arithmetic.
+ */
+export function valueTextExpression(alias: string, column: string, daysAsHours = false): string {
+  const c = `${alias}.${q(column)}`;
+  if (!daysAsHours) return `${c}::text`;
+  return `(${c} - make_interval(days => extract(day from ${c})::int) + extract(day from ${c})::int * interval '24 hours')::text`;
+}
+
+/** The interval columns of a table (by oid): those whose days a comparison may count as hours. */
+export async function intervalColumns(client: pg.Client, oid: string): Promise<Set<string>> {
+  const r = await client.query(
+    `SELECT a.attname::text AS name FROM pg_catalog.pg_attribute a
+      WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'pg_catalog.interval'::pg_catalog.regtype`, [oid]);
+  return new Set(r.rows.map((x) => String(x.name)));
 }
 
 /**
@@ -87,8 +106,9 @@ function scanSource(schema: string, table: string, columns: readonly string[], s
  * verification MISMATCH). SQL_ASCII text has no known encoding: its bytes are hashed as they are,
  * as the snapshot copied them.
  */
-export function fingerprintQuery(schema: string, table: string, columns: readonly string[], scan: FingerprintScan, serverEncoding = 'UTF8'): string {
-  const text = rowTextExpression(columns);
+export function fingerprintQuery(schema: string, table: string, columns: readonly string[], scan: FingerprintScan, serverEncoding = 'UTF8',
+  daysAsHours: ReadonlySet<string> = new Set()): string {
+  const text = rowTextExpression(columns, 't', daysAsHours);
   const bytes = serverEncoding === 'UTF8' || serverEncoding === 'SQL_ASCII' ? text : `convert_to(${text}, 'UTF8')`;
   return `SELECT count(*)::text AS rows,
        coalesce(sum(('x' || substr(md5(${bytes}), 1, 15))::bit(60)::bigint), 0)::text AS checksum
@@ -112,7 +132,7 @@ async function fingerprintScan(client: pg.Client, oid: string, relkind: string):
  * a plain table with ONLY, as the snapshot copies it without inheritance children.
  * Throws TANDEM_UNKNOWN_TABLE when the table does not exist. The client must be idle.
  */
-export async function fingerprintTable(client: pg.Client, schema: string, table: string, columns: string[]): Promise<TableFingerprint> {
+export async function fingerprintTable(client: pg.Client, schema: string, table: string, columns: string[], intervalDaysAsHours = false): Promise<TableFingerprint> {
   await beginComparisonRead(client);
   try {
     const kind = await client.query(
@@ -122,7 +142,8 @@ export async function fingerprintTable(client: pg.Client, schema: string, table:
       throw new TandemError('TANDEM_UNKNOWN_TABLE', `Table ${schema}.${table} does not exist.`);
     }
     const scan = await fingerprintScan(client, kind.rows[0].oid, kind.rows[0].relkind);
-    const r = await client.query(fingerprintQuery(schema, table, columns, scan, String(kind.rows[0].encoding)));
+    const daysAsHours = intervalDaysAsHours ? await intervalColumns(client, kind.rows[0].oid) : undefined;
+    const r = await client.query(fingerprintQuery(schema, table, columns, scan, String(kind.rows[0].encoding), daysAsHours));
     await client.query('COMMIT');
     return { rows: Number(r.rows[0].rows), checksum: String(r.rows[0].checksum) };
   } catch (e) {

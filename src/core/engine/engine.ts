@@ -48,6 +48,13 @@ export interface EngineCapabilities {
    * (`ChangeWriterOptions.foreignKeyActions`).
    */
   readonly streamOmitsForeignKeyActions: boolean;
+  /**
+   * The source's duration type becomes a PostgreSQL interval of hours only (MySQL's TIME,
+   * `51:00:00`), and a day of an interval on the target is 24 of its hours: the application may
+   * write `2 days 03:00:00` there, which the fall-back writes back as `51:00:00`. The target's
+   * comparison counts each day of an interval as 24 hours (`ComparedTable.intervalDaysAsHours`).
+   */
+  readonly timesAsIntervals: boolean;
 }
 
 /** Options every engine's change writer takes. */

@@ -11,6 +11,11 @@ export interface ComparedTable {
   readonly columns: readonly string[];
   /** A size hint: big tables start first so the run ends sooner; also the progress total. */
   readonly estimatedRows?: number;
+  /**
+   * An interval's days count as 24 hours each on a PostgreSQL side (`2 days 03:00:00` is compared as
+   * `51:00:00`): set when the source's duration type has no days (`EngineCapabilities.timesAsIntervals`).
+   */
+  readonly intervalDaysAsHours?: boolean;
 }
 
 /** Row count and order-independent checksum of one table on one side. */

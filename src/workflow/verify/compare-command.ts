@@ -63,13 +63,14 @@ function snapshotTablesToCompare(meta: MetaStore, options: VerifyOptions): (Snap
  * Each table with the columns to fingerprint: all the source's columns in column order, generated
  * ones included, as they must match too.
  */
-async function withSourceColumns(left: ComparisonSide, snapshot: readonly (SnapshotTableRow & { schema: string; name: string })[]): Promise<ComparedTable[]> {
+async function withSourceColumns(left: ComparisonSide, snapshot: readonly (SnapshotTableRow & { schema: string; name: string })[], intervalDaysAsHours: boolean): Promise<ComparedTable[]> {
   const columns = await left.listColumns(snapshot);
   return snapshot.map((t) => ({
     key: t.tableKey, schema: t.schemaName, name: t.tableName,
     // A table gone from the source keeps its snapshot columns; its scan then reports it missing.
     columns: columns.get(`${t.schemaName}.${t.tableName}`) ?? t.columns,
     estimatedRows: t.exportedRows,
+    ...(intervalDaysAsHours ? { intervalDaysAsHours } : {}),
   }));
 }
 
@@ -90,18 +91,19 @@ export async function openComparison(meta: MetaStore, source: Side, target: Side
   const snapshot = snapshotTablesToCompare(meta, options);
   const left = source.engine.comparisonSide(source.db, 'source', jobs);
   const right = target.engine.comparisonSide(target.db, 'target', jobs);
+  const daysAsHours = source.engine.capabilities.timesAsIntervals;
   const close = async () => {
     await Promise.all([left.close(), right.close()]);
   };
   if (snapshot.length > 0 && snapshot.every((t) => options.stillValid?.get(t.tableKey)?.match)) {
     // Every table matched earlier and has not changed since: nothing will be scanned, so nothing is
     // opened (at a cutover, connecting both sides would only add to the application's downtime).
-    return { left, right, tables: snapshot.map((t) => ({ key: t.tableKey, schema: t.schemaName, name: t.tableName, columns: t.columns, estimatedRows: t.exportedRows })), close };
+    return { left, right, tables: snapshot.map((t) => ({ key: t.tableKey, schema: t.schemaName, name: t.tableName, columns: t.columns, estimatedRows: t.exportedRows, ...(daysAsHours ? { intervalDaysAsHours: true } : {}) })), close };
   }
   try {
     // Both settle before a failure closes the pools, so no connection is left half-open.
     await settleAll([left.open(), right.open()]);
-    return { left, right, tables: await withSourceColumns(left, snapshot), close };
+    return { left, right, tables: await withSourceColumns(left, snapshot, daysAsHours), close };
   } catch (e) {
     await close();
     throw e;

@@ -21,6 +21,7 @@ import { MySqlSnapshotSource } from '../../../src/adapters/mysql/snapshot/mysql-
 import { MySqlComparisonSide } from '../../../src/adapters/mysql/verify/mysql-comparison-side.js';
 import { firstDifferingKeys, keyOrderOf, type KeyedRow, type KeyedRowSource, type KeyOrder } from '../../../src/core/verify/differing-keys.js';
 import { fingerprintTable, listFingerprintColumns } from '../../../src/adapters/postgres/table-fingerprint.js';
+import { PgFingerprintSide } from '../../../src/adapters/postgres/pg-fingerprint-side.js';
 import { canonicalRowText } from '../../../src/core/row-fingerprint.js';
 import type { ComparedTable } from '../../../src/core/engine/verification.js';
 import type { TableInfo } from '../../../src/core/engine/catalog.js';
@@ -187,4 +188,34 @@ test('differing keys in key order on text and composite keys, stopping at the li
   } finally {
     await target.query(`UPDATE public.names SET n = n - 100 WHERE name IN ('é', 'Ω', 'B'); DELETE FROM public.names WHERE name = 'b'`);
   }
+});
+
+test('a TIME the target holds with days (an application wrote \'2 days 03:00:00\' for 51:00:00): equal to MySQL\'s when the comparison counts days as hours, as a MySQL migration\'s does (measured before: a MISMATCH that never cleared)', async () => {
+  const fold = (c: string) => `${c} - make_interval(days => extract(day from ${c})::int) + extract(day from ${c})::int * interval '24 hours'`;
+  const equal = await both('every_type');
+  assert.deepEqual(equal.mysql, equal.pg);
+  const days = await target.query("UPDATE public.every_type SET tm = justify_hours(tm), tm6 = justify_hours(tm6) WHERE tm IS NOT NULL RETURNING tm::text");
+  try {
+    assert.ok(days.rows.some((r) => / days? /.test(String(r.tm))), `no TIME of the fixture holds a day: ${JSON.stringify(days.rows)}`);
+    const t = { ...(await compared('every_type')), intervalDaysAsHours: true };
+    const pgSide = new PgFingerprintSide('target', {
+      type: 'postgresql', role: 'target', host: pgServer.host, port: pgServer.port, user: pgServer.user, password: pgServer.password, database: 'target', schemas: ['public'],
+    }, 1);
+    await pgSide.open();
+    try {
+      assert.deepEqual(await pgSide.fingerprint(t), equal.mysql);
+      assert.deepEqual(await firstDifferingKeys(side, pgSide, t, ['id'], ['numeric'], 5), []);
+      // Without it (a PostgreSQL source's comparison) the text differs: what the user saw.
+      assert.notDeepEqual(await pgSide.fingerprint({ ...t, intervalDaysAsHours: false }), equal.mysql);
+      // A real difference still shows: one microsecond more.
+      await target.query("UPDATE public.every_type SET tm6 = tm6 + interval '1 microsecond' WHERE id = (SELECT min(id) FROM public.every_type WHERE tm6 IS NOT NULL)");
+      assert.notDeepEqual(await pgSide.fingerprint(t), equal.mysql);
+      await target.query("UPDATE public.every_type SET tm6 = tm6 - interval '1 microsecond' WHERE id = (SELECT min(id) FROM public.every_type WHERE tm6 IS NOT NULL)");
+    } finally {
+      await pgSide.close();
+    }
+  } finally {
+    await target.query(`UPDATE public.every_type SET tm = ${fold('tm')}, tm6 = ${fold('tm6')} WHERE tm IS NOT NULL`);
+  }
+  assert.deepEqual(await both('every_type'), equal);
 });

@@ -21,7 +21,7 @@ function sideOf(role: 'source' | 'target', calls: string[]): Side {
     fingerprint: async (t) => { calls.push(`${label}.fingerprint ${t.key}`); return { rows: 1, checksum: '1' }; },
     close: async () => {},
   });
-  const engine = { comparisonSide: (_db: DbConfig, label: string) => comparison(label) } as unknown as SourceEngine;
+  const engine = { comparisonSide: (_db: DbConfig, label: string) => comparison(label), capabilities: { timesAsIntervals: false } } as unknown as SourceEngine;
   const db = { role, type: 'postgresql', host: 'h', port: 1, user: 'u', database: 'd', schemas: ['s'] } as DbConfig;
   return { db, engine };
 }
