@@ -109,14 +109,40 @@ export interface MySqlTable {
   readonly partitioned: boolean;
   /** MariaDB WITH SYSTEM VERSIONING: the current rows are migrated, not the history. */
   readonly systemVersioned: boolean;
+  /**
+   * The row-start and row-end columns of a system-versioned table (MariaDB), which are not in
+   * `columns`: the target has no history, so they are neither created nor written there. Only
+   * change capture needs them, since the binlog carries them in every row.
+   */
+  readonly systemPeriod?: MySqlSystemPeriod;
+  /** The user's columns (a system-versioned table's period columns left out: `systemPeriod`). */
   readonly columns: readonly MySqlColumn[];
-  /** Primary key columns in key order; empty when the table has none. */
+  /**
+   * Primary key columns in key order; empty when the table has none. MariaDB adds the row-end
+   * column to every primary and unique key of a system-versioned table; it is left out here and in
+   * `indexes`.
+   */
   readonly primaryKey: readonly string[];
   /** Every index except the primary key (unique keys included). */
   readonly indexes: readonly MySqlIndex[];
   readonly foreignKeys: readonly MySqlForeignKey[];
   /** CHECK constraints (MariaDB's automatic `json_valid` checks of JSON columns left out). */
   readonly checks: readonly MySqlCheck[];
+}
+
+/**
+ * The period columns of a MariaDB system-versioned table, as the binlog writes them in every row
+ * image. A row whose row end holds its type's maximum is current; any other is history.
+ */
+export interface MySqlSystemPeriod {
+  readonly rowStart: MySqlColumn;
+  readonly rowEnd: MySqlColumn;
+  /**
+   * True for `WITH SYSTEM VERSIONING` without period columns: MariaDB adds hidden `row_start` and
+   * `row_end` TIMESTAMP(6) columns, after every other column, that `information_schema` does not
+   * list (their ordinals here follow the last listed column).
+   */
+  readonly implicit: boolean;
 }
 
 export interface MySqlView {

@@ -9,7 +9,7 @@ import { TandemError } from '../../core/errors.js';
 import { parseColumnDefault } from './catalog-defaults.js';
 import type {
   MySqlCatalog, MySqlCheck, MySqlColumn, MySqlForeignKey, MySqlIndex, MySqlReferentialAction, MySqlSequence, MySqlSourceObject,
-  MySqlTable, MySqlView,
+  MySqlSystemPeriod, MySqlTable, MySqlView,
 } from './catalog-types.js';
 import { parseMemberList } from './schema/mysql-lexer.js';
 import type { MySqlServerInfo } from './server-version.js';
@@ -137,11 +137,14 @@ export async function readMySqlCatalog(connection: Connection, server: MySqlServ
       const m = JSON_VALID.exec(c.clause ?? '');
       if (m && c.level === 'Column' && m[1]!.replace(/``/g, '`') === c.name) jsonColumns.add(c.name!);
     }
-    const columns = (columnsByTable.get(name) ?? [])
-      .filter((c) => !/^ROW (START|END)$/i.test(c.generation ?? ''))
+    const listed = columnsByTable.get(name) ?? [];
+    const columns = listed
+      .filter((c) => !PERIOD_COLUMN.test(c.generation ?? ''))
       .map((c) => toColumn(c, server, jsonColumns))
       .sort((a, b) => a.ordinal - b.ordinal);
-    const { primaryKey, indexes } = toIndexes(statsByTable.get(name) ?? []);
+    const systemPeriod = t.type === 'SYSTEM VERSIONED' ? toSystemPeriod(listed, columns, server) : undefined;
+    const periodNames = new Set(systemPeriod ? [systemPeriod.rowStart.name, systemPeriod.rowEnd.name] : []);
+    const { primaryKey, indexes } = toIndexes((statsByTable.get(name) ?? []).filter((r) => !periodNames.has(r.col ?? '')));
     tables.push({
       name,
       engine: t.engine,
@@ -150,6 +153,7 @@ export async function readMySqlCatalog(connection: Connection, server: MySqlServ
       autoIncrement: columns.some((c) => c.autoIncrement) ? t.autoIncrement : null,
       partitioned: /partitioned/i.test(t.options ?? ''),
       systemVersioned: t.type === 'SYSTEM VERSIONED',
+      ...(systemPeriod && { systemPeriod }),
       columns,
       primaryKey,
       indexes,
@@ -230,6 +234,27 @@ function toColumn(c: Row, server: MySqlServerInfo, jsonColumns: ReadonlySet<stri
     invisible: /\bINVISIBLE\b/i.test(extra),
     comment: c.comment ?? '',
   };
+}
+
+const PERIOD_COLUMN = /^ROW (START|END)$/i;
+
+/**
+ * The period columns of a system-versioned table: the listed `GENERATED ALWAYS AS ROW START/END`
+ * ones, or else MariaDB's hidden `row_start`/`row_end` TIMESTAMP(6), which it keeps after every
+ * other column (a column added later goes before them) and `information_schema` does not list.
+ */
+function toSystemPeriod(listed: readonly Row[], columns: readonly MySqlColumn[], server: MySqlServerInfo): MySqlSystemPeriod {
+  const start = listed.find((c) => /^ROW START$/i.test(c.generation ?? ''));
+  const end = listed.find((c) => /^ROW END$/i.test(c.generation ?? ''));
+  if (start && end) return { rowStart: toColumn(start, server, new Set()), rowEnd: toColumn(end, server, new Set()), implicit: false };
+  const last = columns.reduce((n, c) => Math.max(n, c.ordinal), 0);
+  const hidden = (columnName: string, ordinal: number, expression: string): MySqlColumn => ({
+    name: columnName, ordinal, dataType: 'timestamp', columnType: 'timestamp(6)', nullable: false, unsigned: false,
+    charMaxLength: null, numericPrecision: null, numericScale: null, datetimePrecision: 6, charset: null, collation: null,
+    default: { kind: 'none' }, autoIncrement: false, onUpdateCurrentTimestamp: false, generated: { stored: true, expression },
+    members: null, isJson: false, invisible: true, comment: '',
+  });
+  return { rowStart: hidden('row_start', last + 1, 'ROW START'), rowEnd: hidden('row_end', last + 2, 'ROW END'), implicit: true };
 }
 
 function toIndexes(stats: readonly Row[]): { primaryKey: string[]; indexes: MySqlIndex[] } {
