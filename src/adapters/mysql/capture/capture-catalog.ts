@@ -47,8 +47,10 @@ export function captureTablesFromCatalog(catalog: MySqlCatalog, tables?: readonl
 }
 
 function captureTableFromCatalog(catalog: MySqlCatalog, table: MySqlTable, targetSchema: string): CaptureTable {
-  const columns = [...table.columns].sort((a, b) => a.ordinal - b.ordinal);
-  const omit = generatedOnTarget(catalog, table, { targetSchema });
+  const period = table.systemPeriod;
+  // The binlog writes a system-versioned table's period columns in every row; the target has none.
+  const columns = [...table.columns, ...(period ? [period.rowStart, period.rowEnd] : [])].sort((a, b) => a.ordinal - b.ordinal);
+  const omit = [...generatedOnTarget(catalog, table, { targetSchema }), ...(period ? [period.rowStart.name, period.rowEnd.name] : [])];
   return {
     database: catalog.database,
     table: table.name,
@@ -57,7 +59,13 @@ function captureTableFromCatalog(catalog: MySqlCatalog, table: MySqlTable, targe
     eventSchema: targetSchema,
     eventTable: table.name,
     ...(omit.length > 0 && { omitColumns: omit }),
+    ...(period && { rowEndColumn: period.rowEnd.name }),
   };
+}
+
+/** A table's columns as the binlog writes them: its own and, for a system-versioned one, its period columns. */
+function binlogColumns(table: MySqlTable): readonly MySqlColumn[] {
+  return table.systemPeriod ? [...table.columns, table.systemPeriod.rowStart, table.systemPeriod.rowEnd] : table.columns;
 }
 
 /**
@@ -69,7 +77,7 @@ export function catalogConverters(catalog: MySqlCatalog): ConverterFactory {
   const byTable = new Map(catalog.tables.map((t) => [t.name, t]));
   return (table, column) => {
     const t = byTable.get(table.table);
-    const c = t?.columns.find((x) => x.name === column.name);
+    const c = t && binlogColumns(t).find((x) => x.name === column.name);
     if (!t || !c) throw new Error(`binlog capture: ${table.table}.${column.name} is not in the catalog`);
     const type = valueTypeOf(t.name, c, catalog.server.flavor);
     return (v) => mysqlToPg(v, type);

@@ -19,6 +19,12 @@ export interface CaptureTable {
   readonly eventTable?: string;
   /** Columns left out of change events (for example generated columns the target computes). */
   readonly omitColumns?: readonly string[];
+  /**
+   * The row-end column of a MariaDB system-versioned table (one of `columns`). The server writes
+   * its history into the binlog as rows of the table; only a row whose row end is its type's
+   * maximum is current (`system-versioned-rows.ts`), and only changes of current rows are captured.
+   */
+  readonly rowEndColumn?: string;
 }
 
 /**

@@ -18,6 +18,7 @@ import { compileRowDecoder, decodeRows, isFullImage, type ColumnValue, type RowD
 import { encodeBinlogPosition, type BinlogPosition, type GtidPosition } from './binlog-position.js';
 import { MariaGtidState, MysqlGtidSet } from './gtid-state.js';
 import { classifyQuery, type TableRef } from './query-classifier.js';
+import { currentRowChange, isCurrentRowEnd } from './system-versioned-rows.js';
 import { passThroughConverters, type CaptureTable, type ConverterFactory, type ValueConverter } from './capture-table.js';
 
 /** One committed source transaction. */
@@ -79,13 +80,18 @@ interface CompiledTable {
   readonly keyIndexes: readonly number[];
   /** Column indexes that go into `after`. */
   readonly afterIndexes: readonly number[];
-  /** Per column: part of the primary key. */
-  readonly keyColumns: readonly boolean[];
+  /** Per column: decoded in a row as it was (the primary key, and a system-versioned table's row end). */
+  readonly beforeColumns: readonly boolean[];
+  /** Column index of a system-versioned table's row end; -1 for other tables. */
+  readonly rowEndIndex: number;
   /** Every key column goes into `after` (an insert's key is then taken from its converted `after`). */
   readonly keyInAfter: boolean;
 }
 
 type PendingEvent = Omit<UnnumberedChangeEvent, 'position' | 'txId'>;
+
+/** The change a rows event makes to a table that is not system-versioned. */
+const ROW_OPS = { write: 'c', update: 'u', delete: 'd' } as const;
 
 interface Group {
   /** Applies this group's GTID to the state (undefined: no GTID). */
@@ -373,14 +379,18 @@ export class TransactionAssembler {
     const c = state.columns;
     const schema = table.eventSchema ?? table.database;
     const tableName = table.eventTable ?? table.table;
-    // Of the row as it was, only its primary key is needed.
-    for (const row of decodeRows(ev, state.plan, c.keyColumns)) {
-      if (ev.op === 'write') {
+    // Of the row as it was, only its primary key is needed (and a system-versioned table's row end).
+    for (const row of decodeRows(ev, state.plan, c.beforeColumns)) {
+      const op = c.rowEndIndex < 0 ? ROW_OPS[ev.op] : currentRowChange(
+        row.before && isCurrentRowEnd(row.before[c.rowEndIndex]),
+        row.after && isCurrentRowEnd(row.after[c.rowEndIndex]),
+      );
+      if (op === 'c') {
         const after = record(row.after!, c, c.afterIndexes);
         g.events.push({ op: 'c', schema, table: tableName, key: c.keyInAfter ? pick(after, c) : record(row.after!, c, c.keyIndexes), after });
-      } else if (ev.op === 'update') {
+      } else if (op === 'u') {
         g.events.push({ op: 'u', schema, table: tableName, key: record(row.before!, c, c.keyIndexes), after: record(row.after!, c, c.afterIndexes) });
-      } else {
+      } else if (op === 'd') {
         g.events.push({ op: 'd', schema, table: tableName, key: record(row.before!, c, c.keyIndexes) });
       }
     }
@@ -403,9 +413,11 @@ export class TransactionAssembler {
     const omit = new Set(table.omitColumns ?? []);
     const afterIndexes = names.map((_, i) => i).filter((i) => !omit.has(names[i]!));
     const converters = table.columns.map((col) => this.converters(table, col));
-    const keyColumns = names.map((_, i) => keyIndexes.includes(i));
+    const rowEndIndex = table.rowEndColumn === undefined ? -1 : names.indexOf(table.rowEndColumn);
+    if (table.rowEndColumn !== undefined && rowEndIndex < 0) throw new Error(`binlog capture: row-end column ${table.rowEndColumn} is not a column of ${where}`);
+    const beforeColumns = names.map((_, i) => keyIndexes.includes(i) || i === rowEndIndex);
     const keyInAfter = keyIndexes.every((i) => !omit.has(names[i]!));
-    return { names, converters, keyIndexes, afterIndexes, keyColumns, keyInAfter };
+    return { names, converters, keyIndexes, afterIndexes, beforeColumns, rowEndIndex, keyInAfter };
   }
 
   /**
