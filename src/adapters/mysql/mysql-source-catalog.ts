@@ -87,6 +87,8 @@ export class MySqlSourceCatalog implements SourceCatalog {
       out.push(...captureFindings(report.findings));
       const cascades = cascadeFinding(tables, this.db.database);
       if (cascades) out.push(cascades);
+      const byTransaction = transactionVersionedFinding(tables, this.db.database);
+      if (byTransaction) out.push(byTransaction);
     }
     return out;
   }
@@ -117,4 +119,19 @@ export class MySqlSourceCatalog implements SourceCatalog {
   async close(): Promise<void> {
     await this.session.connection.end().catch(() => this.session.connection.destroy());
   }
+}
+
+/**
+ * MariaDB logs every change of a table versioned by transaction ids (`BIGINT UNSIGNED GENERATED
+ * ALWAYS AS ROW START/END`) as a statement, even under binlog_format=ROW: its changes cannot be
+ * captured, and the capture would stop at the first one. Refused before anything is created.
+ */
+function transactionVersionedFinding(tables: readonly MySqlTable[], database: string): PrerequisiteFinding | undefined {
+  const names = tables.filter((t) => t.systemPeriod !== undefined && t.systemPeriod.rowEnd.dataType.toLowerCase() === 'bigint').map((t) => t.name);
+  if (names.length === 0) return undefined;
+  return {
+    severity: 'error', code: 'TANDEM_UNSUPPORTED',
+    message: `Tables of ${database} versioned by transaction id (WITH SYSTEM VERSIONING on BIGINT UNSIGNED period columns) have every change logged as a statement, even with binlog_format=ROW, so their changes cannot be streamed: ${names.join(', ')}.`,
+    fix: `Leave them out (--exclude-table-list ${names.join(',')}) and move them another way, or migrate offline (--export-type snapshot-only).`,
+  };
 }

@@ -21,6 +21,7 @@ import { readMySqlCatalog } from '../../../src/adapters/mysql/catalog.js';
 import type { MySqlCatalog } from '../../../src/adapters/mysql/catalog-types.js';
 import { captureTablesFromCatalog, catalogConverters } from '../../../src/adapters/mysql/capture/capture-catalog.js';
 import { MySqlChangeTarget } from '../../../src/adapters/mysql/writer/mysql-change-target.js';
+import { loadEngine } from '../../../src/adapters/engines.js';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { captureUntil, eventCount, positionNow, sourceConfig } from './binlog-helpers.js';
 
@@ -174,4 +175,25 @@ test('fall-back writer: inserts, updates, deletes and a truncate into versioned 
   // History: imp's 1 had three versions, 2 and 3 one each, all closed by the truncate (a DELETE); exp's 1 keeps two old versions, 2 and 3 one.
   assert.deepEqual(await rows('SELECT id, v FROM imp FOR SYSTEM_TIME ALL WHERE row_end < NOW(6) ORDER BY id, row_start'), ['1:a', '1:a2', '1:a3', '2:b', '3:c', '20:b']);
   assert.deepEqual(await rows('SELECT id, v FROM exp FOR SYSTEM_TIME ALL WHERE row_end < NOW(6) ORDER BY id, row_start'), ['1:a', '1:a2', '2:b', '3:c']);
+});
+
+test('a table versioned by transaction id (logged as statements): a live export is refused up front naming it, an offline one is not', async () => {
+  await my.createDatabase('trx');
+  await my.sql('trx', `CREATE TABLE by_trx (id int PRIMARY KEY, v int,
+      s BIGINT UNSIGNED GENERATED ALWAYS AS ROW START, e BIGINT UNSIGNED GENERATED ALWAYS AS ROW END,
+      PERIOD FOR SYSTEM_TIME (s, e)) ENGINE=InnoDB WITH SYSTEM VERSIONING;
+    CREATE TABLE by_time (id int PRIMARY KEY, v int) WITH SYSTEM VERSIONING;`);
+  const engine = await loadEngine('mysql');
+  const catalog = await engine.openCatalog({ role: 'source', type: 'mysql', host: my.host, port: my.port, user: my.user, password: my.password, database: 'trx', schemas: ['public'], sslMode: 'disable' });
+  try {
+    const tables = await catalog.listTables(['public']);
+    const errors = async (live: boolean) => (await catalog.checkPrerequisites({ live, tables })).filter((f) => f.severity === 'error');
+    const live = await errors(true);
+    assert.deepEqual(live.map((f) => [f.code, f.message]), [['TANDEM_UNSUPPORTED',
+      'Tables of trx versioned by transaction id (WITH SYSTEM VERSIONING on BIGINT UNSIGNED period columns) have every change logged as a statement, even with binlog_format=ROW, so their changes cannot be streamed: by_trx.']]);
+    assert.match(live[0]!.fix, /--exclude-table-list by_trx/);
+    assert.deepEqual(await errors(false), []);
+  } finally {
+    await catalog.close();
+  }
 });
