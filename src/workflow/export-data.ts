@@ -6,7 +6,7 @@ import { log } from '../core/logger.js';
 import { describeDb, toStored, type DbConfig } from '../core/db-config.js';
 import type { MetaStore } from '../core/meta-store.js';
 import type { Reporter } from '../core/reporter.js';
-import { tableKeyOf, type TableInfo } from '../core/engine/catalog.js';
+import { tableKeyOf, type TableInfo, type TableRef } from '../core/engine/catalog.js';
 import type { SourceEngine } from '../core/engine/engine.js';
 import type { SnapshotChunk, SnapshotSession } from '../core/engine/snapshot.js';
 import type { CommandEnv } from './command-env.js';
@@ -241,7 +241,7 @@ export async function runSnapshot(reporter: Reporter, migration: Migration, { db
   } finally {
     await session.close();
   }
-  await recordSequences(meta, engine, source);
+  await recordSequences(meta, engine, source, tables);
   const formats = new Map(chunks.map((c) => [c.tableKey, c.format]));
   for (const t of tables) {
     const key = tableKeyOf(t);
@@ -257,9 +257,9 @@ export async function runSnapshot(reporter: Reporter, migration: Migration, { db
   return rowsByTable;
 }
 
-/** Source sequence values, read after the snapshot (sequences are not transactional: never lower). */
-export async function recordSequences(meta: MetaStore, engine: SourceEngine, source: DbConfig): Promise<void> {
-  const seqs = await engine.sequences(source).read(source.schemas);
+/** Source sequence values, read after the snapshot (sequences are not transactional: never lower): the snapshot's tables' counters. */
+export async function recordSequences(meta: MetaStore, engine: SourceEngine, source: DbConfig, tables: readonly TableRef[]): Promise<void> {
+  const seqs = await engine.sequences(source).read(source.schemas, { tables: tables.map((t) => ({ schema: t.schema, name: t.name })) });
   meta.putSequenceValues(seqs.map((s) => ({ sequenceKey: tableKeyOf(s), lastValue: s.lastValue, isCalled: s.isCalled })));
 }
 

@@ -8,6 +8,7 @@ import type { Reporter } from '../core/reporter.js';
 import type { PrerequisiteFinding, SourceCatalog } from '../core/engine/catalog.js';
 import { resolveNameRefs, type NameFold } from '../core/identifier-list.js';
 import type { SourceEngine, TargetEngine } from '../core/engine/engine.js';
+import type { SequenceScope } from '../core/engine/sequences.js';
 import { loadEngine, loadTargetEngine } from '../adapters/engines.js';
 import type { CommandEnv } from './command-env.js';
 
@@ -143,6 +144,14 @@ export function reportFindings(findings: readonly PrerequisiteFinding[], reporte
   throw new TandemError(errors[0].code,
     `${errors.length} problems, each to fix before rerunning: ${errors.map((f, i) => `(${i + 1}) ${f.message}`).join(' ')}`,
     fixes.length > 0 ? { hint: errors.map((f, i) => (f.fix ? `(${i + 1}) ${f.fix}` : '')).filter((x) => x).join(' ') } : undefined);
+}
+
+/**
+ * The migrated tables, as the snapshot recorded them: the counters a cutover reads and sets are
+ * theirs (an engine whose counters belong to tables leaves the others alone).
+ */
+export function migratedSequenceScope(meta: MetaStore): SequenceScope {
+  return { tables: meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName })) };
 }
 
 /** The schemas of the migrated tables, as the snapshot recorded them. */

@@ -1,3 +1,5 @@
+import type { TableRef } from './catalog.js';
+
 /**
  * The value of one sequence-like counter: a PostgreSQL/Oracle sequence, an identity column, a MySQL
  * AUTO_INCREMENT counter. `name` is what the engine needs to find it again (for an AUTO_INCREMENT
@@ -19,10 +21,22 @@ export interface SequenceRestoreResult {
   readonly raisedToData: boolean;
 }
 
+/**
+ * The migrated tables (`--table-list`), by their target names. An engine whose counters belong to
+ * tables (MySQL's AUTO_INCREMENT) reads and sets only these tables' counters, plus its standalone
+ * sequences; engines that read sequences by schema ignore it.
+ */
+export interface SequenceScope {
+  readonly tables: readonly TableRef[];
+}
+
 /** Reading and restoring the counters of one database. */
 export interface SequenceSync {
-  /** Current values of every counter in the schemas (read after the data: counters are not transactional). */
-  read(schemas: readonly string[]): Promise<SequenceValue[]>;
+  /**
+   * Current values of every counter in the schemas (read after the data: counters are not
+   * transactional); with `scope`, only the migrated tables' counters (see SequenceScope).
+   */
+  read(schemas: readonly string[], scope?: SequenceScope): Promise<SequenceValue[]>;
   /**
    * Optional: opens now the connection the next `read` or `restore` uses (and then closes), so that
    * it does not wait for a connection during the cutover: the marker waits for the source's read,
@@ -34,7 +48,8 @@ export interface SequenceSync {
   close?(): Promise<void>;
   /**
    * Sets each counter that exists here to the other side's value, never below the data it feeds.
-   * Every value is worked out before any counter is set; a failed read changes nothing.
+   * Every value is worked out before any counter is set; a failed read changes nothing. With
+   * `scope`, only the migrated tables' counters (see SequenceScope).
    */
-  restore(values: readonly SequenceValue[]): Promise<SequenceRestoreResult[]>;
+  restore(values: readonly SequenceValue[], scope?: SequenceScope): Promise<SequenceRestoreResult[]>;
 }

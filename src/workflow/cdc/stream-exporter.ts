@@ -10,7 +10,7 @@ import type { TableInfo } from '../../core/engine/catalog.js';
 import type { CapturedTransaction, ChangeCapture, ChangeStream } from '../../core/engine/change-capture.js';
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import type { CommandEnv } from '../command-env.js';
-import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
+import { migratedSchemas, migratedSequenceScope, type Migration, type Side } from '../migration-context.js';
 import { CutoverState, watchCutover, type CutoverDirection } from '../cutover/cutover-state.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
@@ -373,7 +373,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
               // Everything committed before the marker is in `pending` or already queued. The other
               // side restores its sequences from these values (this side is quiet now).
-              const values = await sequences.read(migratedSchemas(meta));
+              const values = await sequences.read(migratedSchemas(meta), migratedSequenceScope(meta));
               pending.push(markerEvent(r.marker, position));
               // The marker, its record in the cutover table and the sequence values are committed
               // together: a crash leaves either all of them or none (the source then replays the

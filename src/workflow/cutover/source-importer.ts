@@ -4,7 +4,7 @@ import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import type { SequenceSync, SequenceValue } from '../../core/engine/sequences.js';
 import type { CommandEnv } from '../command-env.js';
 import { guardAtCutover, guardBeforeWrites, writeGuardOf } from './write-guard-steps.js';
-import { migratedSchemas, reportFindings, type Migration, type Side } from '../migration-context.js';
+import { migratedSchemas, migratedSequenceScope, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { applyQueue } from '../cdc/queue-applier.js';
 import { CutoverState, watchCutover, whenCutoverRequested } from './cutover-state.js';
 import { openEarlyComparison, verifyAtCutover } from './cutover-verification.js';
@@ -174,7 +174,7 @@ async function completeWithSequences(env: CommandEnv, migration: Migration, sour
   // counters, the catalog check and the verification's reads do not touch what the others do.
   const restoring = (async () => {
     const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_source') ?? [];
-    const restored = await sequences.restore(values);
+    const restored = await sequences.restore(values, migratedSequenceScope(meta));
     failpoint('cutover.after-sequences-restored');
     if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the source from the target's values.`);
   })();

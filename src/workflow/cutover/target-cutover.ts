@@ -2,7 +2,7 @@ import { TandemError } from '../../core/errors.js';
 import { CommandLock } from '../../core/lock.js';
 import type { SequenceSync, SequenceValue } from '../../core/engine/sequences.js';
 import type { CommandEnv } from '../command-env.js';
-import { reportFindings, type Migration, type Side } from '../migration-context.js';
+import { migratedSequenceScope, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { capturedTables, streamChanges } from '../cdc/stream-exporter.js';
 import type { TableInfo } from '../../core/engine/catalog.js';
 import type { ChangeCapture } from '../../core/engine/change-capture.js';
@@ -38,7 +38,7 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
       const restoring = (async () => {
         const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_target') ?? [];
         const started = Date.now();
-        const restored = await sequences.restore(values);
+        const restored = await sequences.restore(values, migratedSequenceScope(meta));
         log.debug(`cutover to target: ${values.length} sequence value(s) restored in ${Date.now() - started} ms`);
         failpoint('cutover.after-sequences-restored');
         if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
