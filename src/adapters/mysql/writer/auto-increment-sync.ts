@@ -1,5 +1,5 @@
 /**
- * AUTO_INCREMENT counters behind the `SequenceSync` role.
+ * AUTO_INCREMENT counters and MariaDB sequences behind the `SequenceSync` role.
  *
  * Names: a counter is found by the name of the PostgreSQL sequence that feeds its column on the
  * target, so that values read on one side restore on the other: `<table>_<column>_seq` as
@@ -12,8 +12,12 @@
  * - `restore` (cutover to source): sets each table's counter from the other side's value, never
  *   below the column's maximum + 1 (InnoDB would refuse to go lower anyway; reading the maximum
  *   first lets the result say so). Every value is worked out before any counter is set.
+ * - With a `SequenceScope`, only the migrated tables' counters: `export schema` creates every
+ *   table on the target, but the others are not the migration's.
+ * - MariaDB sequences, read and set alike (`mariadb-sequence-sync.ts`): all of the database's, as
+ *   `export schema` creates them all on the target.
  */
-import type { SequenceRestoreResult, SequenceSync, SequenceValue } from '../../../core/engine/sequences.js';
+import type { SequenceRestoreResult, SequenceScope, SequenceSync, SequenceValue } from '../../../core/engine/sequences.js';
 import { TandemError } from '../../../core/errors.js';
 import { failpoint } from '../../../core/failpoint.js';
 import { mysqlIdent, readMySqlCatalog } from '../catalog.js';
@@ -23,6 +27,8 @@ import { WarmConnection } from '../../../core/warm-connection.js';
 import { autoIncrementSequenceName } from '../schema/table-ddl.js';
 import { DEFAULT_MYSQL_TARGET_SCHEMA } from '../schema/convert-schema.js';
 import { autoIncrementColumns, readAutoIncrementCounters, setMySqlAutoIncrementSql } from '../sequences.js';
+import type { MySqlCatalog } from '../catalog-types.js';
+import { checkSequencePrivileges, mariaDbSequenceValues, planMariaDbSequences, setMariaDbSequenceSql } from './mariadb-sequence-sync.js';
 
 const NAMEDATALEN = 64;
 
@@ -80,13 +86,17 @@ export class MySqlAutoIncrementSync implements SequenceSync {
     return this.connection.close();
   }
 
-  /** The counters of the database (the schemas argument names the target schema; others give nothing). */
-  async read(schemas: readonly string[]): Promise<SequenceValue[]> {
+  /**
+   * The counters of the database (the schemas argument names the target schema; others give
+   * nothing): the AUTO_INCREMENT counters of the scope's tables (every table without a scope), then
+   * the MariaDB sequences.
+   */
+  async read(schemas: readonly string[], scope?: SequenceScope): Promise<SequenceValue[]> {
     if (!schemas.includes(this.targetSchema) && !schemas.includes(this.config.database)) return [];
     return this.connection.run(async ({ connection, server }) => {
-      const catalog = await readMySqlCatalog(connection, server, this.config.database);
+      const catalog = this.scoped(await readMySqlCatalog(connection, server, this.config.database), scope);
       const counters = await readAutoIncrementCounters(connection, catalog);
-      return counters.map((c) => {
+      return [...counters.map((c) => {
         const next = BigInt(c.nextValue);
         const col = catalog.tables.find((t) => t.name === c.table)?.columns.find((x) => x.name === c.column);
         // A BIGINT UNSIGNED column became numeric(20,0), fed by a sequence of Tandem's own name.
@@ -97,13 +107,21 @@ export class MySqlAutoIncrementSync implements SequenceSync {
           lastValue: next > 1n ? (next - 1n).toString() : '1',
           isCalled: next > 1n,
         };
-      });
+      }), ...mariaDbSequenceValues(catalog, this.targetSchema)];
     });
   }
 
-  async restore(values: readonly SequenceValue[]): Promise<SequenceRestoreResult[]> {
+  /** The catalog with only the scope's tables (by their target names); all of them without a scope. */
+  private scoped(catalog: MySqlCatalog, scope: SequenceScope | undefined): MySqlCatalog {
+    if (!scope) return catalog;
+    const names = new Set(scope.tables.filter((t) => t.schema === this.targetSchema || t.schema === this.config.database).map((t) => t.name));
+    return { ...catalog, tables: catalog.tables.filter((t) => names.has(t.name)) };
+  }
+
+  async restore(values: readonly SequenceValue[], scope?: SequenceScope): Promise<SequenceRestoreResult[]> {
     return this.connection.run(async ({ connection, server }) => {
-      const catalog = await readMySqlCatalog(connection, server, this.config.database);
+      const full = await readMySqlCatalog(connection, server, this.config.database);
+      const catalog = this.scoped(full, scope);
       const byName = new Map(values.filter((v) => v.schema === this.targetSchema || v.schema === this.config.database).map((v) => [v.name, v]));
       const plan: { table: string; column: string; next: bigint; raised: boolean }[] = [];
       for (const { table, column } of autoIncrementColumns(catalog)) {
@@ -121,6 +139,9 @@ export class MySqlAutoIncrementSync implements SequenceSync {
         }
         plan.push({ table, column, next, raised });
       }
+      // Sequences may feed any table's DEFAULT, migrated or not: the maxima of all of them.
+      const sequences = await planMariaDbSequences(connection, full, byName);
+      await checkSequencePrivileges(connection, this.config.database, this.config.user, sequences);
       const out: SequenceRestoreResult[] = [];
       for (const p of plan) {
         if (out.length > 0) failpoint('cutover.between-sequence-restores');
@@ -134,6 +155,12 @@ export class MySqlAutoIncrementSync implements SequenceSync {
           }) ?? e;
         }
         out.push({ sequence: `${this.config.database}.${p.table}.${p.column}`, value: p.next.toString(), raisedToData: p.raised });
+      }
+      for (const s of sequences) {
+        if (out.length > 0) failpoint('cutover.between-sequence-restores');
+        // NULL when the sequence was already past the value (SETVAL never moves it back).
+        await connection.query(setMariaDbSequenceSql(this.config.database, s.sequence.name, s.value, s.used));
+        out.push({ sequence: `${this.config.database}.${s.sequence.name}`, value: s.value.toString(), raisedToData: s.raised });
       }
       return out;
     });
