@@ -1,7 +1,8 @@
 import type { DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog } from '../../core/engine/catalog.js';
-import { readMySqlCatalog } from './catalog.js';
+import { mysqlIdent, readMySqlCatalog } from './catalog.js';
+import { sequencesDeniedSetval } from './writer/mariadb-sequence-sync.js';
 import type { MySqlCatalog, MySqlTable } from './catalog-types.js';
 import { checkCapturePrerequisites, missingPrivileges } from './capture/prerequisites.js';
 import { currentAccount } from './privilege-errors.js';
@@ -84,6 +85,8 @@ export class MySqlSourceCatalog implements SourceCatalog {
       });
       const alter = await this.alterFinding(tables);
       if (alter) out.unshift(alter); // a warning: before any error
+      const setval = await this.setvalFinding(catalog);
+      if (setval) out.unshift(setval);
       out.push(...captureFindings(report.findings));
       const cascades = cascadeFinding(tables, this.db.database);
       if (cascades) out.push(cascades);
@@ -107,6 +110,25 @@ export class MySqlSourceCatalog implements SourceCatalog {
     return {
       severity: 'warning', code: 'TANDEM_PRIVILEGE', fallBack: true, fix: grant,
       message: `User ${this.db.user} may not ALTER the tables of ${this.db.database}: if the migration falls back, the cutover to source cannot set the AUTO_INCREMENT counters of ${counted.join(', ')} `
+        + `and stops there until it is granted. Before a cutover prepared for fall-back: ${grant}`,
+    };
+  }
+
+  /**
+   * For a live export from MariaDB, a fall-back warning when the user may not SETVAL the database's
+   * sequences (INSERT on each): the cutover to source moves them past the target's values and would
+   * stop there. The probe changes nothing (`sequencesDeniedSetval`).
+   */
+  private async setvalFinding(catalog: MySqlCatalog): Promise<PrerequisiteFinding | undefined> {
+    if (catalog.sequences.length === 0) return undefined;
+    const { connection } = this.session;
+    const denied = await sequencesDeniedSetval(connection, this.db.database, catalog.sequences);
+    if (denied.length === 0) return undefined;
+    const account = await currentAccount(connection, this.db.user);
+    const grant = denied.map((n) => `GRANT INSERT ON ${mysqlIdent(this.db.database)}.${mysqlIdent(n)} TO ${account};`).join(' ');
+    return {
+      severity: 'warning', code: 'TANDEM_PRIVILEGE', fallBack: true, fix: grant,
+      message: `User ${this.db.user} may not SETVAL the sequence(s) ${denied.map((n) => `${this.db.database}.${n}`).join(', ')}: if the migration falls back, the cutover to source cannot move them past the target's values `
         + `and stops there until it is granted. Before a cutover prepared for fall-back: ${grant}`,
     };
   }

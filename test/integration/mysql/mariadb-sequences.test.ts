@@ -102,14 +102,28 @@ test('cutover to source: the MariaDB sequence is moved past what the target hand
   assert.ok(Number((await maria.sql('shop', 'SELECT NEXTVAL(seq1) AS n'))[0].n) > 4100);
 });
 
-test('cutover to source: a user who may not SETVAL a sequence (INSERT on it) gets TANDEM_PRIVILEGE naming it and the GRANT before any counter is set', async () => {
+test('cutover to source: a user who may not SETVAL a sequence (INSERT on it) is warned at the export\'s start, and gets TANDEM_PRIVILEGE naming it and the GRANT before any counter is set', async () => {
   await maria.sql(undefined, `CREATE USER 'seqless'@'%' IDENTIFIED BY 'seqless-pw';
     GRANT SELECT, INSERT, UPDATE, DELETE, ALTER ON shop.seq_tab TO 'seqless'@'%';
     GRANT SELECT, INSERT, UPDATE, DELETE, ALTER ON shop.counted TO 'seqless'@'%';
     GRANT SELECT ON shop.seq1 TO 'seqless'@'%';
     GRANT SELECT ON shop.other TO 'seqless'@'%'`);
-  const sync = engine.sequences({ ...source, user: 'seqless', password: 'seqless-pw' });
+  const seqless: DbConfig = { ...source, user: 'seqless', password: 'seqless-pw' };
+  const sync = engine.sequences(seqless);
   const before = await maria.sql('shop', 'SELECT next_not_cached_value AS n FROM seq1');
+  const setvalWarnings = async () => {
+    const catalog = await engine.openCatalog(seqless);
+    try {
+      const tables = (await catalog.listTables(['public'])).filter((t) => t.name !== 'other');
+      return (await catalog.checkPrerequisites({ live: true, tables })).filter((f) => /SETVAL/.test(f.message)).map((f) => [f.severity, f.message, f.fix]);
+    } finally {
+      await catalog.close();
+    }
+  };
+  // A live export warns at its start (the probe changes nothing: checked below).
+  assert.deepEqual(await setvalWarnings(), [['warning',
+    'User seqless may not SETVAL the sequence(s) shop.seq1: if the migration falls back, the cutover to source cannot move them past the target\'s values and stops there until it is granted. '
+    + "Before a cutover prepared for fall-back: GRANT INSERT ON `shop`.`seq1` TO 'seqless'@'%';", "GRANT INSERT ON `shop`.`seq1` TO 'seqless'@'%';"]]);
   const values = [{ schema: 'public', name: 'counted_id_seq', lastValue: '900', isCalled: true }, { schema: 'public', name: 'seq1', lastValue: '90000', isCalled: true }];
   await assert.rejects(sync.restore(values, scope), (e: { code?: string; message: string; hint?: string }) => {
     assert.equal(e.code, 'TANDEM_PRIVILEGE');
@@ -120,6 +134,7 @@ test('cutover to source: a user who may not SETVAL a sequence (INSERT on it) get
   assert.equal(await autoIncrement('counted'), 4);
   assert.deepEqual(await maria.sql('shop', 'SELECT next_not_cached_value AS n FROM seq1'), before);
   await maria.sql(undefined, "GRANT INSERT ON shop.seq1 TO 'seqless'@'%'");
+  assert.deepEqual(await setvalWarnings(), []);
   assert.deepEqual((await sync.restore(values, scope)).map((r) => `${r.sequence}=${r.value}`), ['shop.counted.id=901', 'shop.seq1=90000']);
   assert.deepEqual(await maria.sql('shop', 'SELECT next_not_cached_value AS n FROM seq1'), [{ n: 90001 }]);
   await sync.close?.();

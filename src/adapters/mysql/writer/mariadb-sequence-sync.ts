@@ -100,13 +100,13 @@ export async function planMariaDbSequences(connection: Connection, catalog: MySq
 }
 
 /**
- * TANDEM_PRIVILEGE naming every planned sequence the user may not SETVAL (INSERT on it), checked
- * before anything is set: a SETVAL to the sequence's own lower bound (upper bound when it counts
- * down), which MariaDB checks the privilege of and, the sequence being past it, leaves unchanged.
+ * The sequences the user may not SETVAL (INSERT on each): a SETVAL to the sequence's own lower
+ * bound (upper bound when it counts down), which MariaDB checks the privilege of and, the sequence
+ * being at or past it, leaves unchanged (no binlog event either).
  */
-export async function checkSequencePrivileges(connection: Connection, database: string, user: string, plans: readonly MariaDbSequencePlan[]): Promise<void> {
+export async function sequencesDeniedSetval(connection: Connection, database: string, sequences: readonly MySqlSequence[]): Promise<string[]> {
   const denied: string[] = [];
-  for (const { sequence: s } of plans) {
+  for (const s of sequences) {
     const descending = s.increment.startsWith('-');
     try {
       await connection.query(setMariaDbSequenceSql(database, s.name, BigInt(descending ? s.maxValue : s.minValue), false));
@@ -116,6 +116,12 @@ export async function checkSequencePrivileges(connection: Connection, database: 
       else throw e;
     }
   }
+  return denied;
+}
+
+/** TANDEM_PRIVILEGE naming every planned sequence the user may not SETVAL, checked before anything is set. */
+export async function checkSequencePrivileges(connection: Connection, database: string, user: string, plans: readonly MariaDbSequencePlan[]): Promise<void> {
+  const denied = await sequencesDeniedSetval(connection, database, plans.map((p) => p.sequence));
   if (denied.length === 0) return;
   const account = await currentAccount(connection, user);
   const names = denied.map((n) => `${database}.${n}`);
