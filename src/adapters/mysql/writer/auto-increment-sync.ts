@@ -140,7 +140,7 @@ export class MySqlAutoIncrementSync implements SequenceSync {
         plan.push({ table, column, next, raised });
       }
       // Sequences may feed any table's DEFAULT, migrated or not: the maxima of all of them.
-      const sequences = await planMariaDbSequences(connection, full, byName);
+      const sequences = await planMariaDbSequences(connection, full, byName, this.config.user);
       await checkSequencePrivileges(connection, this.config.database, this.config.user, sequences);
       const out: SequenceRestoreResult[] = [];
       for (const p of plan) {

@@ -20,7 +20,7 @@ import type { SequenceValue } from '../../../core/engine/sequences.js';
 import { TandemError } from '../../../core/errors.js';
 import { mysqlIdent } from '../catalog.js';
 import type { MySqlCatalog, MySqlSequence } from '../catalog-types.js';
-import { currentAccount } from '../privilege-errors.js';
+import { currentAccount, privilegeError } from '../privilege-errors.js';
 
 /** ER_TABLEACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR. */
 const ACCESS_DENIED = new Set([1142, 1044]);
@@ -68,7 +68,7 @@ export function defaultUsesSequence(defaultSql: string, database: string, name: 
  * The SETVAL of each database sequence the target's values name, never below the columns it feeds
  * (their maxima read here). Nothing is set.
  */
-export async function planMariaDbSequences(connection: Connection, catalog: MySqlCatalog, byName: ReadonlyMap<string, SequenceValue>): Promise<MariaDbSequencePlan[]> {
+export async function planMariaDbSequences(connection: Connection, catalog: MySqlCatalog, byName: ReadonlyMap<string, SequenceValue>, user: string): Promise<MariaDbSequencePlan[]> {
   const plans: MariaDbSequencePlan[] = [];
   for (const sequence of catalog.sequences) {
     const v = byName.get(sequence.name);
@@ -81,7 +81,16 @@ export async function planMariaDbSequences(connection: Connection, catalog: MySq
       for (const t of catalog.tables) {
         for (const c of t.columns) {
           if (c.default.kind !== 'expression' || !defaultUsesSequence(c.default.sql, catalog.database, sequence.name)) continue;
-          const [rows] = await connection.query(`SELECT MAX(${mysqlIdent(c.name)}) AS m FROM ${mysqlIdent(catalog.database)}.${mysqlIdent(t.name)}`);
+          let rows: unknown;
+          try {
+            [rows] = await connection.query(`SELECT MAX(${mysqlIdent(c.name)}) AS m FROM ${mysqlIdent(catalog.database)}.${mysqlIdent(t.name)}`);
+          } catch (e) {
+            throw privilegeError(e, {
+              doing: `Reading the highest ${catalog.database}.${t.name}.${c.name}, which sequence ${sequence.name} feeds (no counter or sequence was changed)`, database: catalog.database,
+              account: await currentAccount(connection, user), privilegesFor: () => 'SELECT',
+              then: 'run the cutover again.',
+            }) ?? e;
+          }
           const max = (rows as { m: string | number | null }[])[0]?.m;
           if (max === null || max === undefined || !/^-?\d+/.test(String(max))) continue;
           const top = BigInt(/^-?\d+/.exec(String(max))![0]);
