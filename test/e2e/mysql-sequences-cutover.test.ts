@@ -75,6 +75,8 @@ test('MariaDB sequences cross both cutovers, and only the migrated tables\' coun
     await ok(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
     await waitCompleted('cutover to target', [ex, im]);
     // counted's identity and seq1; not other's or other2's (not in --table-list).
+    // Printed before COMPLETED, but the pipe may deliver it after the status says so.
+    await im.waitFor(/Restored \d+ sequence\(s\) on the target/, 10_000);
     assert.match(im.output(), /Restored 2 sequence\(s\) on the target from the source's values/);
     assert.deepEqual(await pgs.sql('yb', "INSERT INTO public.seq_tab (v) VALUES ('t1'), ('t2') RETURNING id"), [{ id: 3100 }, { id: 3101 }]);
     assert.deepEqual(await pgs.sql('yb', 'INSERT INTO public.counted (v) VALUES (3) RETURNING id'), [{ id: 3 }]);
@@ -85,10 +87,10 @@ test('MariaDB sequences cross both cutovers, and only the migrated tables\' coun
 
     await ok(['initiate', 'cutover', 'to', 'source']);
     await waitCompleted('cutover to source', [ex, im]);
-    assert.match(ex.output(), /Restored 2 sequence\(s\) on the source from the target's values/);
     const [exCode, imCode] = await Promise.all([ex.done, im.done]);
     assert.equal(exCode, 0, tail(ex.output()));
     assert.equal(imCode, 0, tail(im.output()));
+    assert.match(ex.output(), /Restored 2 sequence\(s\) on the source from the target's values/);
     // As after a restart of MariaDB: past every id the target handed out (its session cached up to 4099).
     await my.sql('shop', 'FLUSH TABLES');
     assert.deepEqual(await my.sql('shop', 'SELECT NEXTVAL(seq1) AS n'), [{ n: 4100 }]);
