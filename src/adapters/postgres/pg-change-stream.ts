@@ -59,6 +59,10 @@ export interface CaptureOptions {
  */
 export class PgChangeStream implements ChangeStream {
   private readonly stream: WalStream;
+  /** Between a Begin and its Commit (read, not yet handed out whole). */
+  private inTransaction = false;
+  /** The end of the last transaction handed out (or about to be): what must be acknowledged before an idle keepalive may be. */
+  private handedOutLsn: Lsn = 0n;
   /** Each table's columns as of its last warning (until then: `options.columns`). */
   private readonly knownColumns = new Map<string, readonly string[]>();
   /** Each table's column types in its last Relation message of this session. */
@@ -81,6 +85,7 @@ export class PgChangeStream implements ChangeStream {
       publicationNames: [options.publicationName],
       startLsn: options.startLsn,
       logicalMessages: true,
+      settled: () => !this.inTransaction && this.stream.acknowledgedLsn >= this.handedOutLsn,
     });
   }
 
@@ -147,6 +152,7 @@ export class PgChangeStream implements ChangeStream {
     const xid = open.xid;
     switch (m.tag) {
       case 'begin':
+        this.inTransaction = true;
         open.events = [];
         open.markers = [];
         open.xid = String(m.xid);
@@ -157,7 +163,9 @@ export class PgChangeStream implements ChangeStream {
         const { events, markers } = open;
         open.events = [];
         open.markers = [];
+        this.inTransaction = false;
         if (!(events.length > 0 || markers.length > 0 || open.parted)) return undefined;
+        this.handedOutLsn = m.endLsn;
         // Both times are the server's clock: how long after its commit the server sent it.
         const sourceBehindMs = Math.max(0, Number(ev.sentAt - m.commitTime) / 1000);
         return { events, position: lsnToPosition(m.endLsn), txId: xid, markers, sourceBehindMs };

@@ -50,6 +50,15 @@ export interface WalStreamOptions {
   /** Decoded-but-unread messages buffered before the socket is paused. Default 1024. */
   readonly highWaterMark?: number;
   /**
+   * Whether every transaction handed out so far is settled: acknowledged, or none of the
+   * consumer's business (touching no migrated table). Asked at a keepalive that no undelivered
+   * message precedes; when it says yes, the keepalive's position is acknowledged too. Without it an
+   * idle stream never confirms the WAL after its last transaction, and a fast shutdown of the
+   * server waits for that forever (its walsender exits only once the client has confirmed
+   * everything sent, the shutdown checkpoint's record included). Default: never.
+   */
+  readonly settled?: () => boolean;
+  /**
    * Session settings for the walsender, which formats the text values: default
    * {@link CANONICAL_SESSION_OPTIONS}, so values do not depend on the server's or role's defaults.
    * Used only when `connection.options` is not set.
@@ -127,7 +136,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
     if (options.publicationNames.length === 0) throw new RangeError('WalStream needs at least one publication');
   }
 
-  /** The last position passed to {@link acknowledge} (0n before the first). */
+  /** The last position acknowledged: passed to {@link acknowledge}, or an idle keepalive's (`settled`); 0n before the first. */
   get acknowledgedLsn(): Lsn {
     return this.ackLsn;
   }
@@ -326,7 +335,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
       while (out.length < max) {
         const chunk: Buffer | null = copy.read();
         if (chunk === null) break;
-        const ev = this.handle(chunk);
+        const ev = this.handle(chunk, out.length === 0);
         if (ev) out.push(ev);
       }
       if (out.length > 0) return out;
@@ -342,10 +351,16 @@ export class WalStream implements AsyncIterable<WalEvent> {
     return one ? { done: false, value: one[0]! } : DONE;
   }
 
-  private handle(chunk: Buffer): WalEvent | undefined {
+  /** `nothingUndelivered`: no message decoded before this one waits to be handed out. */
+  private handle(chunk: Buffer, nothingUndelivered: boolean): WalEvent | undefined {
     this.receivedMessages++;
     const env = decodeCopyDataEnvelope(chunk);
     if (env.kind === 'keepalive') {
+      // The server sends a keepalive after everything decoded up to walEnd: when every transaction
+      // handed out is settled and none waits to be, nothing before walEnd is owed, and walEnd may be
+      // confirmed (as PostgreSQL's own subscriber does when it has nothing pending). A transaction
+      // begun before walEnd and committed after it is still sent after a restart from there.
+      if (nothingUndelivered && env.walEnd > this.ackLsn && this.options.settled?.()) this.acknowledge(env.walEnd);
       // Answer with what was acknowledged, never with what was merely received.
       if (env.replyRequested) this.sendStatus(false);
       return undefined;
