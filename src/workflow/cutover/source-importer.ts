@@ -11,7 +11,7 @@ import { openEarlyComparison, verifyAtCutover } from './cutover-verification.js'
 import type { TableComparison } from '../verify/table-comparison.js';
 import { failpoint } from '../../core/failpoint.js';
 import { settleAll } from '../../core/settle.js';
-import { endChangeStream } from './stream-cleanup.js';
+import { endChangeStream, endTargetStream, type TargetStreamEnd } from './stream-cleanup.js';
 
 /** Options of the fall-back importer. */
 export interface SourceImportOptions {
@@ -65,6 +65,9 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     process.off('SIGINT', onSignal);
     if (CutoverState.get(meta, 'to_source').status === 'COMPLETED') {
       reporter.print('The cutover to source is already COMPLETED.');
+      // Ended before COMPLETED unless the target could not be reached then (or a kept stream: its
+      // writes after the marker are said again).
+      await endTargetStream(env, migration);
       return;
     }
     const fromVsn = CutoverState.get(meta, 'to_target').markerVsn;
@@ -192,10 +195,25 @@ async function completeWithSequences(env: CommandEnv, migration: Migration, sour
   const verifying = verifyAtCutover(env, migration, source, 'cutover-to-source', parallelJobs, stillValid);
   // Every step settles before a failure is reported: none is left running behind it.
   const [, , verification] = await settleAll([restoring, checking, verifying]);
+  // After the verification (the longest step), so that the application's writes on the target
+  // until then are counted too; before COMPLETED, so that `cutover status` shows them with it.
+  const ended = await endTargetStream(env, migration);
   failpoint('cutover.before-completed');
   CutoverState.complete(meta, 'to_source', { verification, disabledOnSource: leftDisabled! });
   meta.setStep('import_changes_to_source', 'DONE');
-  reporter.print('Cutover to source COMPLETED: the application can write to the source again.');
+  reporter.print(completionMessage(ended, String(CutoverState.get(meta, 'to_source').detail.keptSlot ?? '')));
+}
+
+/** The cutover to source's last line: never "the application can write to the source again" alone when writes are missing from it. */
+export function completionMessage(ended: TargetStreamEnd, keptSlot: string): string {
+  if (ended.checked && ended.writesAfterMarker !== undefined) {
+    return `Cutover to source COMPLETED, but the source does NOT have the writes the target received after the cutover marker: ${ended.writesAfterMarker}. `
+      + `The target's change stream keeps them (slot kept: ${keptSlot}). Apply them to the source, or accept their loss, before the application writes to the source again; then drop the stream as the warning above says.`;
+  }
+  if (!ended.checked) {
+    return 'Cutover to source COMPLETED: the application can write to the source again, but the target was NOT checked for writes after the cutover marker (see the warning above).';
+  }
+  return 'Cutover to source COMPLETED: the application can write to the source again.';
 }
 
 /** The command that restarts this importer as it was started (the consent to disable triggers included). */

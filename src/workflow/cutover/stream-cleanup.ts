@@ -1,22 +1,25 @@
 import { describeChangeCounts } from '../../core/engine/change-capture.js';
 import type { CommandEnv } from '../command-env.js';
-import type { Migration, Side } from '../migration-context.js';
+import { targetSide, type Migration, type Side } from '../migration-context.js';
 import { EXPORTER_ROLES, type ExporterRole } from '../cdc/stream-exporter.js';
 import { CutoverState } from './cutover-state.js';
+import { isTandemError } from '../../core/errors.js';
 
 /**
  * After a cutover marker, ends one side's change stream: if the stream holds row changes committed
  * after the marker (someone kept writing after the cutover was initiated), they are reported by
  * table and count, recorded in the cutover's status, and the stream is KEPT so nothing is lost
- * silently; otherwise its objects are dropped so it cannot fill the database's disk.
+ * silently; otherwise its objects are dropped so it cannot fill the database's disk. Returns the
+ * writes after the marker by table and count (undefined when there were none, or the stream was
+ * already ended by an earlier run).
  */
-export async function endChangeStream(env: CommandEnv, migration: Migration, { db, engine }: Side, side: ExporterRole): Promise<void> {
+export async function endChangeStream(env: CommandEnv, migration: Migration, { db, engine }: Side, side: ExporterRole): Promise<string | undefined> {
   const { reporter } = env;
   const { meta, uuid } = migration;
   const r = EXPORTER_ROLES[side];
-  if (meta.getValue(r.replicationKey) === undefined) return;
+  if (meta.getValue(r.replicationKey) === undefined) return undefined;
   const capture = engine.changeCapture(db, { id: uuid, side });
-  if (!(await capture.exists())) return; // dropped by an earlier run
+  if (!(await capture.exists())) return undefined; // dropped by an earlier run
   const tables = meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }));
   const pending = await capture.changesAfter(meta.getValue<string>(r.markerPositionKey), tables);
   if (pending.size > 0) {
@@ -24,8 +27,35 @@ export async function endChangeStream(env: CommandEnv, migration: Migration, { d
     CutoverState.note(meta, r.direction, { writesAfterMarker: what, keptSlot: `${side}:${capture.labels.name}` });
     reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${what}.`);
     reporter.warn(`the ${side}'s ${capture.labels.stream} is kept so nothing is lost; inspect it, then drop it: ${capture.labels.dropAll}`);
-    return;
+    return what;
   }
   await capture.drop();
   reporter.print(`Dropped ${capture.labels.objects} on the ${side}.`);
+  return undefined;
+}
+
+/** What ending the target's stream at the cutover to source found. */
+export type TargetStreamEnd =
+  | { readonly checked: true; readonly writesAfterMarker?: string }
+  | { readonly checked: false; readonly reason: string };
+
+/**
+ * Ends the target's (fall-back) change stream from `import data to source`, once every change up to
+ * the cutover-to-source marker is applied to the source and before the cutover is COMPLETED: the
+ * writes the application made on the target after the marker, until now, are counted, and
+ * `cutover status` shows them together with COMPLETED. Never prompts (the application waits): when
+ * the target cannot be reached (no password given to this command, say), the stream is left as it
+ * is, kept, and a rerun of `export data from target` ends it.
+ */
+export async function endTargetStream(env: CommandEnv, migration: Migration): Promise<TargetStreamEnd> {
+  try {
+    const target = await targetSide(env, migration.meta, { prompt: false });
+    const writesAfterMarker = await endChangeStream(env, migration, target, 'target');
+    return { checked: true, writesAfterMarker };
+  } catch (e) {
+    const reason = isTandemError(e) ? e.message : (e as Error).message;
+    env.reporter.warn(`the target's change stream was NOT checked for writes made on the target after the cutover marker, and is kept (${reason}). `
+      + `Run "tandem export data from target --export-dir ${migration.exportDir.root}" with the target's password: it reports any such writes, and drops the stream when there are none.`);
+    return { checked: false, reason };
+  }
 }

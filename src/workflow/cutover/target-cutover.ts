@@ -119,8 +119,17 @@ export async function exportChangesFromTarget(env: CommandEnv, migration: Migrat
     const outcome = await streamChanges(env, migration, target, 'target', { tables });
     if (outcome === 'cutover') {
       meta.setStep('export_changes_from_target', 'DONE');
-      await endChangeStream(env, migration, target, 'target');
-      env.reporter.print('The target stream has ended; "import data to source" completes the cutover to source.');
+      // The target's stream is ended by "import data to source" when it completes the cutover to
+      // source, as the source's is after the cutover to target: checked now, right after the
+      // marker, it missed every write the application made on the target a moment later and
+      // dropped the slot that held them. Only a rerun after that importer could not reach the
+      // target ends it here.
+      if (CutoverState.get(meta, 'to_source').status === 'COMPLETED') {
+        await endChangeStream(env, migration, target, 'target');
+        env.reporter.print('The target stream has ended; the cutover to source is COMPLETED.');
+      } else {
+        env.reporter.print('The target stream has ended; "import data to source" completes the cutover to source and then ends the target\'s change stream (writes made on the target after the marker keep it, and are reported).');
+      }
     }
   } finally {
     lock.release();

@@ -3,7 +3,9 @@
  * to target has completed (and refused without fall-back), a repeated cutover to target harmless, a
  * cutover without fall-back ending the source stream cleanly, a restarted fall-back importer failing
  * at once on a wrong password (before waiting for the cutover), and writes that reach the source after
- * the cutover marker reported by table and count with the source slot kept.
+ * the cutover marker reported by table and count with the source slot kept; the same for writes that
+ * reach the target after the cutover-to-source marker (the target slot kept, the cutover to source
+ * naming them).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -217,5 +219,89 @@ test('writes that reach the source after the cutover marker are reported by tabl
     writing = false;
     await writer?.catch(() => {});
     await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
+
+test('writes that reach the target after the cutover-to-source marker are reported by table and count, and the target slot is kept', { timeout: 180_000 }, async () => {
+  const m = new SampleMigration(s, 'shop4', t, 'yb4');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  let back: TandemProcess | undefined;
+  let writing = true;
+  let writes = 0;
+  let writeError: string | undefined;
+  let writer: Promise<void> | undefined;
+  try {
+    ({ ex, im } = await streaming(m));
+    let r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCompleted(m, 'cutover to target', [ex, im]);
+    await im.waitFor(/Streaming changes from the target/, 60_000);
+    await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+    await sleep(1000); // the applier's Ctrl-C handler is set up just after that line
+    // "import data to source" is stopped (Ctrl-C) while the application writes on the target.
+    assert.equal(await ex.kill('SIGINT'), 0);
+    // An application that forgets to stop: inserts into shop.customers on the target every few milliseconds.
+    writer = (async () => {
+      const c = await t.client('yb4');
+      try {
+        while (writing) {
+          await c.query(`INSERT INTO shop.customers (email, full_name) VALUES ($1, 'late writer')`, [`late-target${writes}@x.io`]).catch((e) => { writeError = (e as Error).message; });
+          writes++;
+          await sleep(5);
+        }
+      } finally {
+        await c.end();
+      }
+    })();
+    await sleep(500);
+    const slot = (await slotsOf(t, 'yb4'))[0]!.slot_name;
+    r = await m.run(['initiate', 'cutover', 'to', 'source']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await im.done, 0, '"export data from target" ends at the marker');
+    await sleep(1000);
+    writing = false;
+    await writer;
+    assert.equal(writeError, undefined);
+    assert.match(im.output(), /The cutover marker is queued/);
+    // The target's stream is not ended at the marker (the application writes on for a while): the
+    // cutover to source ends it, counting every write the target received after the marker until then.
+    assert.doesNotMatch(im.output(), /Dropped replication slot/);
+    assert.deepEqual((await slotsOf(t, 'yb4')).map((x) => x.slot_name), [slot], 'the target slot is still there');
+
+    back = startTandem(['import', 'data', 'to', 'source', '--export-dir', m.dir], m.env);
+    await waitCompleted(m, 'cutover to source', [back]);
+    assert.equal(await back.done, 0);
+    const row = await m.statusOf('cutover to source');
+    const after = String(row.detail.writesAfterMarker ?? '');
+    assert.match(after, /^shop\.customers: \d+ insert\(s\)$/, JSON.stringify(row.detail));
+    assert.equal(String(row.detail.keptSlot), `target:${slot}`);
+    // Exactly the inserts the source did not get are held by the kept slot, and at least one is reported.
+    const [srcN, tgtN] = [Number((await s.sql('shop4', 'SELECT count(*) AS n FROM shop.customers'))[0].n), Number((await t.sql('yb4', 'SELECT count(*) AS n FROM shop.customers'))[0].n)];
+    assert.ok(tgtN > srcN, `the target has rows the source has not: ${tgtN} vs ${srcN}`);
+    const reported = Number(/(\d+) insert/.exec(after)![1]);
+    const pub = (await publicationsOf(t, 'yb4'))[0]!;
+    await t.sql('yb4', `BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_logical_emit_message(true, 'test', 'flush'); COMMIT`);
+    const held = await t.sql('yb4', `SELECT count(*)::int AS n FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)
+      WHERE get_byte(data, 0) = ascii('I')`, [slot, pub]);
+    assert.equal(held[0].n, tgtN - srcN, `the kept slot holds ${held[0].n} inserts; reported ${reported}; the source lacks ${tgtN - srcN}`);
+    // Every write after the marker is counted: the writer had stopped before "import data to source" ran.
+    assert.equal(reported, tgtN - srcN, `reported ${after}; target ${tgtN}, source ${srcN}`);
+    assert.deepEqual((await slotsOf(t, 'yb4')).map((x) => x.slot_name), [slot], 'the target slot is kept');
+    // The cutover to source names the lost writes and the kept slot; it does not simply let the application go.
+    const out = back.output();
+    assert.match(out, new RegExp(`the target received writes AFTER the cutover marker; they are NOT migrated: shop\\.customers: ${reported} insert\\(s\\)`));
+    assert.match(out, new RegExp(`pg_drop_replication_slot\\('${slot}'\\)`));
+    assert.match(out, new RegExp(`Cutover to source COMPLETED, but the source does NOT have the writes the target received after the cutover marker: shop\\.customers: ${reported} insert\\(s\\)\\. The target's change stream keeps them \\(slot kept: target:${slot}\\)`));
+    assert.doesNotMatch(out, /the application can write to the source again/);
+    const text = await m.ok(['cutover', 'status']);
+    assert.match(text, /WARNING: writes arrived after the marker and were not migrated \(counted when the stream ended; any later ones are not counted\): shop\.customers: \d+ insert\(s\); slot kept: target:\S+\. The two sides differ by these writes: run "tandem compare --export-dir /);
+    await t.sql('yb4', `SELECT pg_drop_replication_slot('${slot}')`);
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'import data to target': im, 'import data to source (restarted)': back });
+  } finally {
+    writing = false;
+    await writer?.catch(() => {});
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL'), back?.kill('SIGKILL')]);
   }
 });
