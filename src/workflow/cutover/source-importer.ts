@@ -211,7 +211,7 @@ export function completionMessage(ended: TargetStreamEnd, keptSlot: string): str
       + `The target's change stream keeps them (slot kept: ${keptSlot}). Apply them to the source, or accept their loss, before the application writes to the source again; then drop the stream as the warning above says.`;
   }
   if (!ended.checked) {
-    return 'Cutover to source COMPLETED: the application can write to the source again, but the target was NOT checked for writes after the cutover marker (see the warning above).';
+    return 'Cutover to source COMPLETED, but the target was NOT checked for writes made on it after the cutover marker (see the warning above): check it before the application writes to the source again.';
   }
   return 'Cutover to source COMPLETED: the application can write to the source again.';
 }
