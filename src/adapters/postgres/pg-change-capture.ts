@@ -203,6 +203,23 @@ export class PgChangeCapture implements ChangeCapture {
     if (pending) await pending.then((c) => c.end(), () => {}).catch(() => {});
   }
 
+  /**
+   * Sessions of this database in a transaction that has written (an xid assigned: a read-only one
+   * has none), and transactions prepared for two-phase commit in it.
+   */
+  async openWriters(): Promise<string[]> {
+    return withPg(this.db, async (client) => {
+      const r = await client.query(
+        `SELECT format('session pid %s (user %s, %s, transaction open since %s)', pid, usename, state, to_char(xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')) AS what
+           FROM pg_catalog.pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+         UNION ALL
+         SELECT format('prepared transaction %L (owner %s, prepared at %s)', gid, owner, to_char(prepared AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'))
+           FROM pg_catalog.pg_prepared_xacts WHERE database = current_database()
+         ORDER BY 1`);
+      return r.rows.map((x) => String(x.what));
+    });
+  }
+
   async changesAfter(position: string | undefined, _tables: readonly TableRef[]): Promise<ChangeCounts> {
     return withPg(this.db, async (client) => {
       // Commits that returned to the application but are not flushed yet (synchronous_commit off)

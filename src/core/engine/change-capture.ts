@@ -190,6 +190,12 @@ export interface ChangeCapture {
    * Everything committed before the call is counted. The stream must not be open.
    */
   changesAfter(position: string | undefined, tables: readonly TableRef[]): Promise<ChangeCounts>;
+  /**
+   * Optional: the transactions open on the database now that have written something (and prepared
+   * ones), each described for the user. One open when a cutover ends the stream may commit its
+   * writes later, after the stream is gone: the stream is then kept, as for writes after the marker.
+   */
+  openWriters?(): Promise<string[]>;
   /** A warning when the database keeps (or may purge) too much change log for this stream; undefined when fine. */
   retentionWarning(): Promise<string | undefined>;
   /** A position as the database's own tools print it ("0/1F1B428", "mysql-bin.000004:1543"), for messages. */

@@ -22,10 +22,15 @@ export async function endChangeStream(env: CommandEnv, migration: Migration, { d
   if (!(await capture.exists())) return undefined; // dropped by an earlier run
   const tables = meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }));
   const pending = await capture.changesAfter(meta.getValue<string>(r.markerPositionKey), tables);
-  if (pending.size > 0) {
-    const what = describeChangeCounts(pending);
+  // A transaction still open (a long one, or one prepared for two-phase commit) commits after the
+  // check: its writes would reach the stream once it was gone. It keeps the stream too.
+  const open = (await capture.openWriters?.()) ?? [];
+  if (pending.size > 0 || open.length > 0) {
+    const openText = open.length > 0 ? `transactions still open on the ${side}, whose writes are NOT migrated if they commit: ${open.join(', ')}` : '';
+    const what = [pending.size > 0 ? describeChangeCounts(pending) : '', openText].filter((x) => x).join('; ');
     CutoverState.note(meta, r.direction, { writesAfterMarker: what, keptSlot: `${side}:${capture.labels.name}` });
-    reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${what}.`);
+    if (pending.size > 0) reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${describeChangeCounts(pending)}.`);
+    if (open.length > 0) reporter.warn(`${openText.charAt(0).toUpperCase()}${openText.slice(1)}. End them (COMMIT PREPARED / ROLLBACK PREPARED for a prepared one); what they commit stays in the stream.`);
     reporter.warn(`the ${side}'s ${capture.labels.stream} is kept so nothing is lost; inspect it, then drop it: ${capture.labels.dropAll}`);
     return what;
   }

@@ -305,3 +305,41 @@ test('writes that reach the target after the cutover-to-source marker are report
     await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL'), back?.kill('SIGKILL')]);
   }
 });
+
+test('a transaction open on the source when the cutover ends its stream, committed afterwards: named, and the source slot kept with its write (measured before: dropped, the row lost unreported)', { timeout: 150_000 }, async () => {
+  const m = new SampleMigration(s, 'shop5', t, 'yb5');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  let open: Awaited<ReturnType<PgServer['client']>> | undefined;
+  try {
+    ({ ex, im } = await streaming(m));
+    const c = await s.client('shop5');
+    open = c;
+    // Begun before the cutover, committed after it (a batch job, or a transaction manager's).
+    await c.query('BEGIN');
+    await c.query(`INSERT INTO shop.customers (email, full_name) VALUES ('open@x.io', 'open across the cutover')`);
+    const slot = (await slotsOf(s, 'shop5'))[0]!.slot_name;
+    const r = await m.run(['initiate', 'cutover', 'to', 'target']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await ex.done, 0, 'the exporter ends at the marker');
+    await waitCompleted(m, 'cutover to target', [im]);
+    const row = await m.statusOf('cutover to target');
+    assert.match(String(row.detail.writesAfterMarker ?? ''), /^transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+ \(user \S+, idle in transaction, transaction open since /, JSON.stringify(row.detail));
+    assert.match(String(row.detail.keptSlot), new RegExp(`source:${slot}`));
+    assert.match(ex.output(), /Transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+/);
+    await c.query('COMMIT');
+    // The kept slot holds the committed row (a synchronous commit flushes the WAL before the peek).
+    await s.sql('shop5', `BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_logical_emit_message(true, 'test', 'flush'); COMMIT`);
+    const pub = (await publicationsOf(s, 'shop5'))[0]!;
+    const held = await s.sql('shop5', `SELECT count(*)::int AS n FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)
+      WHERE get_byte(data, 0) = ascii('I')`, [slot, pub]);
+    assert.equal(held[0].n, 1, 'the kept slot holds the open transaction\'s insert');
+    await s.sql('shop5', `SELECT pg_drop_replication_slot('${slot}')`);
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'import data to target': im });
+  } finally {
+    await open?.query('ROLLBACK').catch(() => {});
+    await open?.end().catch(() => {});
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
