@@ -148,6 +148,12 @@ export function mapConnectError(e: unknown, c: DbConfig): unknown {
         hint: `Check --${c.role}-db-host and --${c.role}-db-port and that the server accepts TCP connections.`,
       });
     case '28P01':
+      // No password at all (no flag, no environment variable, no terminal to prompt on) is not a wrong one.
+      if (!c.password) {
+        return new TandemError('TANDEM_AUTH', `User "${c.user}" was rejected by ${where}, and no password was given.`, {
+          hint: `Pass it with --${c.role}-db-password or ${c.role === 'source' ? 'SOURCE' : 'TARGET'}_DB_PASSWORD (Tandem prompts for it only when its input is a terminal).`,
+        });
+      }
       return new TandemError('TANDEM_AUTH', `The password for user "${c.user}" was rejected by ${where}.`, {
         hint: `Pass the right password with --${c.role}-db-password, ${c.role === 'source' ? 'SOURCE' : 'TARGET'}_DB_PASSWORD, or the prompt.`,
       });

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mapConnectError } from '../../../src/adapters/postgres/pg-connection.js';
+import { TandemError } from '../../../src/core/errors.js';
+import type { DbConfig } from '../../../src/core/db-config.js';
+
+const config = (password: string | undefined): DbConfig => ({
+  type: 'postgresql', role: 'source', host: 'db1', port: 5432, user: 'migr', database: 'app', schemas: ['public'], ...(password === undefined ? {} : { password }),
+});
+const refused = () => Object.assign(new Error('password authentication failed for user "migr"'), { code: '28P01' });
+
+test('a password refused by the server (28P01): "rejected" when one was given, "no password was given" when none was (an md5 server refuses an empty one the same way)', () => {
+  const wrong = mapConnectError(refused(), config('nope'));
+  assert.ok(wrong instanceof TandemError);
+  assert.equal(wrong.code, 'TANDEM_AUTH');
+  assert.match(wrong.message, /^The password for user "migr" was rejected by /);
+  for (const none of [undefined, '']) {
+    const e = mapConnectError(refused(), config(none));
+    assert.ok(e instanceof TandemError);
+    assert.equal(e.code, 'TANDEM_AUTH');
+    assert.match(e.message, /^User "migr" was rejected by .*, and no password was given\.$/);
+    assert.equal(e.hint, 'Pass it with --source-db-password or SOURCE_DB_PASSWORD (Tandem prompts for it only when its input is a terminal).');
+  }
+});
