@@ -44,7 +44,7 @@ export function queueSpaceWarning(space: QueueSpace, lastWarnedAt: number | unde
   const step = Math.floor(space.usedPercent / 5) * 5;
   if (lastWarnedAt !== undefined && step <= lastWarnedAt) return { warnedAt: lastWarnedAt };
   const used = `the export dir's disk is ${space.usedPercent.toFixed(0)}% full`;
-  const queue = `the change queue holds ${size(space.queuedBytes)} in it, ${size(space.freeableBytes)} of that applied by every importer`;
+  const queue = `the change queue holds ${size(space.queuedBytes)} in it, ${size(space.freeableBytes)} of that in closed segments every importer has applied (what "archive changes" can free; the segment being written is freed only once it is full and closed)`;
   const full = 'If the disk fills, the exporter stops with TANDEM_DISK (nothing is lost; a rerun resumes).';
   const message = space.archiverRunning
     ? `${used} while "archive changes" runs; ${queue}. The rest waits for the importers to apply it. ${full}`
