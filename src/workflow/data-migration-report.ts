@@ -1,3 +1,4 @@
+import { isTandemError } from '../core/errors.js';
 import type { MetaStore } from '../core/meta-store.js';
 import type { AppliedEventCounts as ImportedCounts } from '../core/engine/migration-metadata.js';
 import { EventQueueWriter } from '../core/queue/event-queue-writer.js';
@@ -100,7 +101,11 @@ export async function readAppliedCounts(env: CommandEnv, m: Migration): Promise<
       const { db, engine } = side === 'target' ? await targetSide(env, m.meta) : await sourceSide(env, m.meta);
       applied[side] = await engine.migrationMetadata(db).appliedEventCounts(m.uuid);
     } catch (e) {
-      notes.push(`events imported into the ${side} are not shown (${(e as Error).message.split('\n')[0]}); pass --${side}-db-password or ${side.toUpperCase()}_DB_PASSWORD.`);
+      // Only a refused or missing password is fixed by passing one; a server that cannot be reached is not.
+      const fix = isTandemError(e) && e.code === 'TANDEM_AUTH'
+        ? `pass --${side}-db-password or ${side.toUpperCase()}_DB_PASSWORD`
+        : `run the report again once the ${side} can be reached`;
+      notes.push(`events imported into the ${side} are not shown: its rows' IMPORTED_* columns read 0, which here means unknown (${(e as Error).message.split('\n')[0]}); ${fix}.`);
     }
   }
   return { applied, notes };

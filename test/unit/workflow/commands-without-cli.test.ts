@@ -20,6 +20,8 @@ import { INDEXES_BUILT_BY_IMPORT } from '../../../src/workflow/snapshot-index-bu
 import { runEndMigration, type EndMigrationOptions } from '../../../src/workflow/end-migration.js';
 import { CommandLock } from '../../../src/core/lock.js';
 import { runExportDataStatus, runImportDataStatus } from '../../../src/workflow/data-status.js';
+import { runDataMigrationReport } from '../../../src/workflow/data-migration-report.js';
+import { createServer, type AddressInfo } from 'node:net';
 
 /** A Writable that keeps what is written. */
 function collector(): Writable & { text: () => string } {
@@ -272,4 +274,30 @@ test('a prerequisite warning is printed with its fix, an error thrown with it as
   assert.doesNotMatch(e.err.text(), /A note without a fix\. Fix/);
   assert.throws(() => reportFindings([{ severity: 'error', code: 'TANDEM_PRIVILEGE', message: 'No.', fix: 'GRANT it;' }], e.reporter),
     (err: unknown) => err instanceof TandemError && err.hint === 'GRANT it;');
+});
+
+test('data-migration report with the target unreachable: its imported counts said to be unknown, and a password asked for only when the password was the problem', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  meta.setValue('export_type', 'snapshot-and-changes');
+  meta.setDbConfig('source', { type: 'postgresql', host: '127.0.0.1', port: 1, user: 'u', database: 'app', schemas: ['public'] });
+  meta.setDbConfig('target', { type: 'postgresql', host: '127.0.0.1', port: 1, user: 'u', database: 'app', schemas: ['public'] });
+  meta.putSnapshotTable({ tableKey: 'public.a', schemaName: 'public', tableName: 'a', columns: ['id'], format: 'text', exportedRows: 3, status: 'DONE' });
+  meta.close();
+  // A port nothing listens on: the connection is refused.
+  const closed = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+  const run = async (resolveDb: CommandEnv['resolveDb']) => {
+    const e = { ...env('get data-migration-report'), resolveDb };
+    await runDataMigrationReport(e, { exportDir: root, outputFormat: 'table' });
+    return e.err.text();
+  };
+  const down = await run(async () => ({ type: 'postgresql', role: 'target', host: '127.0.0.1', port: closed, user: 'u', password: 'right', database: 'app', schemas: ['public'], sslMode: 'disable' }));
+  assert.match(down, /^WARNING: events imported into the target are not shown: its rows' IMPORTED_\* columns read 0, which here means unknown \(Cannot reach the target database .*\); run the report again once the target can be reached\.\n$/);
+  const refused = await run(async () => { throw new TandemError('TANDEM_AUTH', 'The password for user "u" was rejected by the target database.'); });
+  assert.match(refused, /\(The password for user "u" was rejected by the target database\.\); pass --target-db-password or TARGET_DB_PASSWORD\.\n$/);
 });
