@@ -90,11 +90,37 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     log.level = (options.get('log-level') as 'info' | undefined) ?? 'info';
     const ctx = new CommandContext(commandName, options, new Set(Object.keys(flags)));
     const handler = await spec.handler();
-    await handler(ctx);
+    const stopSignals = sayWhenInterrupted(commandName);
+    try {
+      await handler(ctx);
+    } finally {
+      stopSignals();
+    }
     return 0;
   } catch (e) {
     return reportError(e, commandName);
   }
+}
+
+/**
+ * Ctrl-C (or SIGTERM) at a moment the command has no stop of its own for (a snapshot being read or
+ * loaded, a verification, a wait): says that it stopped and that a rerun goes on, then ends the
+ * process as the signal would have (exit 130 / 143). A command that stops gracefully listens for
+ * the signal itself, and is left to do so. Returns the function that removes the handlers.
+ */
+function sayWhenInterrupted(commandName: string): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = () => {
+      if (process.listenerCount(signal) > 1) return; // the command stops by itself
+      const text = `Interrupted (${signal}): "tandem ${commandName}" stopped. What it had finished is recorded; run the same command again to go on.\n`;
+      process.stderr.write(text);
+      log.warn(text.trim());
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.on(signal, handler);
+    return () => process.off(signal, handler);
+  });
+  return () => handlers.forEach((off) => off());
 }
 
 function reportError(error: unknown, commandName: string): number {

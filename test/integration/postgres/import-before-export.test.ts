@@ -58,6 +58,16 @@ for (const [fresh, db] of [[false, 'dst1'], [true, 'dst2']] as const) {
   });
 }
 
+test('Ctrl-C while a command has no stop of its own (import data waiting for its export): it says it stopped and that a rerun goes on (measured before: no line at all)', { timeout: 60_000 }, async () => {
+  const dir = newExportDir();
+  const schema = await runTandem(['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app')], env);
+  assert.equal(schema.code, 0, schema.stderr);
+  const im = startTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'dst3')], env);
+  await im.waitFor(/Waiting for "export data" to start in this export dir/, 30_000);
+  assert.equal(await im.kill('SIGINT'), 130, tail(im.output()));
+  assert.match(im.output(), /Interrupted \(SIGINT\): "tandem import data" stopped\. What it had finished is recorded; run the same command again to go on\./);
+});
+
 test('import data with nothing ever exported gives up after --wait-for-export with a clear error', { timeout: 60_000 }, async () => {
   const dir = newExportDir();
   const schema = await runTandem(['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app')], env);
