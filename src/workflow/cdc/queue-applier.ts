@@ -13,7 +13,7 @@ import { ChangeDispatcher } from './change-dispatcher.js';
 import { MetricsPrinter, RateMeter, estimateCatchUp, renderMetrics } from './rate-meter.js';
 import { failpoint, faultpoint, type FailpointName } from '../../core/failpoint.js';
 import type { ChangeTarget } from '../../core/change-target.js';
-import { EarlyVerification, type EarlyVerificationOptions } from '../verify/early-verification.js';
+import { EarlyVerification, earlyFindingText, type EarlyVerificationOptions } from '../verify/early-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
 import { ProducerWatch } from './producer-watch.js';
 import { isRunning } from '../streaming-commands.js';
@@ -89,7 +89,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   const producer = meta.getDbConfig(opts.consumer === 'target' ? 'source' : 'target');
   const foreignKeyActions = producer !== undefined && (await loadEngine(producer.type)).capabilities.streamOmitsForeignKeyActions;
   const referentialActions = foreignKeyActions ? meta.getValue<TableReferentialAction[]>('source_referential_actions') : undefined;
-  const target = withFailpointAfterCommit(engine.changeWriter(db, { tables, onWarning: (m) => reporter.warn(m), foreignKeyActions, referentialActions }),
+  const target = withFailpointAfterCommit(engine.changeWriter(db, { tables, onWarning: (m) => reporter.warn(m), onNotice: (m) => reporter.print(m), foreignKeyActions, referentialActions }),
     opts.consumer === 'source' ? 'fallback.after-batch-commit' : 'apply.after-batch-commit');
   QueueConsumers.register(meta, opts.consumer, opts.startAfterVsn ?? 0);
   const startAfter = Math.max(QueueConsumers.appliedVsn(meta, opts.consumer) ?? 0, opts.startAfterVsn ?? 0);
@@ -202,6 +202,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   });
   const reader = new EventQueueReader(exportDir.queueDir, meta);
   log.info(`applying the queue to the ${opts.consumer} after vsn ${startAfter} with ${channels} channels`);
+  const comparedSides = opts.consumer === 'target' ? 'source and the target' : 'target and the source';
   const early = opts.openEarlyComparison ? new EarlyVerification({
     open: opts.openEarlyComparison,
     queuedVsn: () => readQueueState(meta).lastVsn,
@@ -213,10 +214,9 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     onPass: (results) => {
       const bad = results.filter((r) => !r.match);
       if (bad.length < results.length) reporter.print(`Verified ${results.length - bad.length} quiet table(s) ahead of the cutover: row counts and checksums match (the cutover compares only tables that change after this).`);
-      for (const r of bad) {
-        reporter.warn(`${r.table} differs between the ${opts.consumer === 'target' ? 'source and the target' : 'target and the source'} (${r.error ?? `rows ${r.leftRows} vs ${r.rightRows}${r.leftRows === r.rightRows ? ', checksums differ' : ''}`}), found while streaming; the cutover compares it again. Run "tandem compare --export-dir ${exportDir.root}" for details.`);
-      }
+      for (const r of bad) reporter.warn(earlyFindingText(r, comparedSides, exportDir.root));
     },
+    onCompareFailed: (r) => reporter.warn(earlyFindingText(r, comparedSides, exportDir.root)),
   }) : undefined;
   let stillValid: Map<string, TableComparison> | undefined;
   let closed: Promise<void> = Promise.resolve();

@@ -15,8 +15,15 @@ export interface EarlyVerificationOptions {
   readonly quietMs?: number;
   /** How often the importer looks for quiet tables. Default 500 ms. */
   readonly checkMs?: number;
-  /** Told the tables compared in each pass (a mismatch found early is worth saying at once). */
+  /** Told the tables compared in each pass (a mismatch found early is worth saying at once); never a comparison that failed. */
   readonly onPass?: (results: readonly TableComparison[]) => void;
+  /**
+   * Told once when a table could not be compared (a side's read failed: a lost connection, a
+   * restart); says nothing about the data. The table is compared again later (and at the cutover).
+   */
+  readonly onCompareFailed?: (result: TableComparison) => void;
+  /** First wait before a table that could not be compared is compared again (doubling up to 5 minutes). Default 5000 ms. */
+  readonly retryMs?: number;
   /** Told once when both sides cannot be opened (a wrong or missing password): nothing is compared early. */
   readonly onUnavailable?: (reason: string) => void;
 }
@@ -32,6 +39,24 @@ interface Verified {
    * moved on, it is told if it still differs.
    */
   readonly told: boolean;
+  /** For a comparison that failed: when to try again, and the wait after that one. */
+  readonly retryAt?: number;
+  readonly nextRetryMs?: number;
+}
+
+/** Longest wait before comparing again a table whose comparison failed. */
+const MAX_RETRY_MS = 300_000;
+
+/**
+ * What the importer tells the user about one early result that is not a match: a comparison that
+ * failed (a side could not be read) says nothing about the data and is never called a difference.
+ * `direction` is "source and the target" or "target and the source".
+ */
+export function earlyFindingText(r: TableComparison, direction: string, exportDirRoot: string): string {
+  if (r.error !== undefined) {
+    return `could not compare ${r.table} while streaming (${r.error}); it is compared again (and at the cutover, if need be).`;
+  }
+  return `${r.table} differs between the ${direction} (rows ${r.leftRows} vs ${r.rightRows}${r.leftRows === r.rightRows ? ', checksums differ' : ''}), found while streaming; the cutover compares it again. Run "tandem compare --export-dir ${exportDirRoot}" for details.`;
 }
 
 /**
@@ -64,6 +89,7 @@ export class EarlyVerification {
   private readonly stopper = new AbortController();
   private readonly quietMs: number;
   private readonly checkMs: number;
+  private readonly retryMs: number;
   private loop: Promise<void> | undefined;
   /** A table without any event yet counts as changed at the start (a restarted importer knows nothing of the last seconds). */
   private readonly startedAt = Date.now();
@@ -73,6 +99,7 @@ export class EarlyVerification {
   constructor(private readonly options: EarlyVerificationOptions) {
     this.quietMs = options.quietMs ?? 2000;
     this.checkMs = options.checkMs ?? 500;
+    this.retryMs = options.retryMs ?? 5000;
   }
 
   /** Records the tables that `events` change (call with every batch the importer reads, in order). */
@@ -126,16 +153,29 @@ export class EarlyVerification {
   private async run(): Promise<void> {
     const signal = this.stopper.signal;
     let sides = this.sides;
+    let opened = sides !== undefined;
+    let reopenAt = 0;
+    let reopenDelay = this.retryMs;
     try {
       while (!signal.aborted) {
         await sleep(this.checkMs, signal);
         if (signal.aborted) break;
         if (!sides) {
+          if (Date.now() < reopenAt) continue;
           try {
             sides = await this.options.open();
             this.sides = sides;
+            opened = true;
+            reopenDelay = this.retryMs;
             if (signal.aborted) break;
           } catch (e) {
+            if (opened) {
+              // They were open before: the database is restarting or failing over. Try again later.
+              log.info(`early verification: cannot reopen the comparison's connections (${(e as Error).message}); trying again in ${Math.round(reopenDelay / 1000)} s`);
+              reopenAt = Date.now() + reopenDelay;
+              reopenDelay = Math.min(reopenDelay * 2, MAX_RETRY_MS);
+              continue;
+            }
             log.info(`early verification not possible (${(e as Error).message}); every table is compared at the cutover`);
             this.options.onUnavailable?.((e as Error).message);
             return;
@@ -145,8 +185,10 @@ export class EarlyVerification {
         const queued = this.options.queuedVsn();
         const due = sides.tables.filter((t) => {
           const v = this.verified.get(t.key);
+          // A comparison that failed: again once its wait is over (a change since makes it due at its next quiet moment).
+          if (v?.retryAt !== undefined && now < v.retryAt && (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn) return false;
           // Nothing new to learn: no change since, and for a mismatch not yet told, the queue not moved on.
-          if (v && (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn && (v.told || queued <= v.atVsn)) return false;
+          if (v && v.retryAt === undefined && (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn && (v.told || queued <= v.atVsn)) return false;
           return now - (this.lastEvent.get(t.key)?.at ?? this.startedAt) >= this.quietMs;
         });
         const pass: TableComparison[] = [];
@@ -161,11 +203,24 @@ export class EarlyVerification {
           // finish({ cancel }) closed the connections under it: that is not a finding.
           if (signal.aborted && result.error) break;
           const before = this.verified.get(t.key);
-          const again = before !== undefined && !before.result.match && (this.lastEvent.get(t.key)?.vsn ?? 0) <= before.atVsn;
-          const told = result.match || result.error !== undefined || again;
+          if (result.error !== undefined) {
+            // Not a finding about the data (a side could not be read): said once, compared again later.
+            const wait = before?.nextRetryMs ?? this.retryMs;
+            this.verified.set(t.key, { atVsn, result, told: true, retryAt: Date.now() + wait, nextRetryMs: Math.min(wait * 2, MAX_RETRY_MS) });
+            log.info(`early verification of ${t.key} at vsn ${atVsn}: could not compare (${result.error}); again in ${Math.round(wait / 1000)} s`);
+            if (before?.result.error === undefined) this.options.onCompareFailed?.(result);
+            // The connections may be the reason (a restart): open new ones for the next comparison.
+            const old = sides;
+            sides = undefined;
+            this.sides = undefined;
+            await old.close().catch(() => {});
+            break;
+          }
+          const again = before !== undefined && before.result.error === undefined && !before.result.match && (this.lastEvent.get(t.key)?.vsn ?? 0) <= before.atVsn;
+          const told = result.match || again;
           this.verified.set(t.key, { atVsn, result, told });
           if (told) pass.push(result);
-          log.info(`early verification of ${t.key} at vsn ${atVsn}: ${result.match ? 'match' : `MISMATCH${result.error ? ` (${result.error})` : ''}`}`);
+          log.info(`early verification of ${t.key} at vsn ${atVsn}: ${result.match ? 'match' : 'MISMATCH'}`);
         }
         if (pass.length && !signal.aborted) this.options.onPass?.(pass);
       }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
-import { EarlyVerification } from '../../../src/workflow/verify/early-verification.js';
+import { EarlyVerification, earlyFindingText } from '../../../src/workflow/verify/early-verification.js';
 import { compareDatabases, type ComparedTable, type FingerprintingSide, type SideFingerprint, type TableComparison } from '../../../src/workflow/verify/table-comparison.js';
 
 const table = (key: string): ComparedTable => {
@@ -158,4 +158,54 @@ test('compareDatabases scans only the tables without a still-valid match', async
   });
   assert.equal(scans.get('source:s.b'), 2);
   assert.deepEqual(r2.summary.mismatched, ['s.b']);
+});
+
+test('a comparison that fails on a lost connection is never told as a difference: said once as "could not compare", the sides reopened, the table compared again', async () => {
+  const data = new Map([['s.a', fp(1, '10')]]);
+  const scans = new Map<string, number>();
+  let broken = true;
+  let opens = 0;
+  let closes = 0;
+  const passes: TableComparison[][] = [];
+  const failed: TableComparison[] = [];
+  const lost: FingerprintingSide = {
+    label: 'target',
+    async fingerprint(t) {
+      if (broken) throw new Error('Client has encountered a connection error and is not queryable');
+      return data.get(t.key)!;
+    },
+  };
+  const ev = new EarlyVerification({
+    open: async () => {
+      opens++;
+      return { left: side('source', data, scans), right: lost, tables: [table('s.a')], close: async () => { closes++; } };
+    },
+    queuedVsn: () => 0,
+    appliedVsn: () => 0,
+    quietMs: 10,
+    checkMs: 5,
+    retryMs: 40,
+    onPass: (r) => passes.push([...r]),
+    onCompareFailed: (r) => failed.push(r),
+  });
+  ev.start();
+  await until('the failed comparison', () => failed.length >= 1);
+  // While the target stays away, the table is tried again without being told again.
+  await until('another try', () => (scans.get('source:s.a') ?? 0) >= 3);
+  assert.equal(failed.length, 1, 'told once per failure');
+  assert.equal(passes.length, 0, 'a failed comparison is not a finding');
+  broken = false;
+  await until('the comparison once the target is back', () => passes.length >= 1);
+  assert.deepEqual(passes[0]!.map((r) => [r.table, r.match]), [['s.a', true]]);
+  assert.ok(opens >= 2, `the sides were reopened after the failure (${opens} opens)`);
+  const valid = await ev.finish();
+  assert.deepEqual([...valid.keys()], ['s.a']);
+  assert.ok(closes >= 2);
+});
+
+test('the importer\'s text for an early result: a comparison that failed says "could not compare", never "differs"', () => {
+  const failedText = earlyFindingText({ table: 'app.big', match: false, error: 'target: Client has encountered a connection error and is not queryable' } as TableComparison, 'source and the target', '/x');
+  assert.equal(failedText, 'could not compare app.big while streaming (target: Client has encountered a connection error and is not queryable); it is compared again (and at the cutover, if need be).');
+  const differs = earlyFindingText({ table: 'app.big', match: false, leftRows: 3, rightRows: 2 } as TableComparison, 'source and the target', '/x');
+  assert.equal(differs, 'app.big differs between the source and the target (rows 3 vs 2), found while streaming; the cutover compares it again. Run "tandem compare --export-dir /x" for details.');
 });
