@@ -1,3 +1,6 @@
+import { TandemError } from './errors.js';
+import { sleep } from './sleep.js';
+
 /**
  * How long a writer waits for a database it lost while streaming (a restart, a failover) before it
  * stops with TANDEM_CONNECT. A restart or failover easily takes a minute; a rerun resumes anyway,
@@ -27,4 +30,60 @@ export function reconnectDelayMs(attempt: number): number {
 /** Whole seconds for a message ("5 minutes" reads better than 300000 ms). */
 export function describeBudget(ms: number): string {
   return ms >= 120_000 && ms % 60_000 === 0 ? `${ms / 60_000} minutes` : `${Math.round(ms / 1000)} s`;
+}
+
+/** A batch's wait for its lost connection: when it began and how many attempts failed since. */
+export interface LostConnection {
+  readonly since: number;
+  readonly attempts: number;
+}
+
+/**
+ * One writer's outages of its database, shared by its channels: the first channel to lose its
+ * connection says so (once per outage), each lost batch waits before its next attempt until the
+ * budget is spent (then TANDEM_CONNECT with the rerun hint), and the first channel back says so.
+ */
+export class ConnectionOutage {
+  private since: number | undefined;
+
+  /** `database`: as messages name it ("target database u@h:5432/db"). */
+  constructor(private readonly database: string, private readonly warn: (message: string) => void, private readonly notice: (message: string) => void) {}
+
+  /** Whether an outage is open (a channel lost its connection and none got back since). */
+  get open(): boolean {
+    return this.since !== undefined;
+  }
+
+  /** A channel lost its connection (`reason`: the driver's words): said once per outage. */
+  lost(reason: string): void {
+    if (this.since !== undefined) return;
+    this.since = Date.now();
+    this.warn(`Lost the connection to the ${this.database} (${reason}); waiting for it to come back `
+      + `(up to ${describeBudget(reconnectBudgetMs())}, trying again every few seconds). Nothing is lost: the changes are applied once it is back.`);
+  }
+
+  /**
+   * Waits before a lost batch's next attempt; once it has waited the whole budget since `lost.since`,
+   * throws TANDEM_CONNECT instead (`cause`: the error that lost the connection).
+   */
+  async beforeRetry(lost: LostConnection, reason: string, cause: unknown): Promise<void> {
+    const budget = reconnectBudgetMs();
+    if (Date.now() - lost.since >= budget) {
+      this.since = undefined;
+      throw new TandemError('TANDEM_CONNECT', `Lost the connection to the ${this.database} (${reason}) and could not reconnect for ${describeBudget(Date.now() - lost.since)}.`, {
+        hint: `Check that the database is running and reachable, then rerun the same command: it resumes where it stopped (nothing applied is lost or applied twice). `
+          + `To wait longer for a restart or failover, set TANDEM_RECONNECT_BUDGET_MS (now ${budget}).`,
+        cause,
+      });
+    }
+    await sleep(Math.min(reconnectDelayMs(lost.attempts), Math.max(0, lost.since + budget - Date.now())));
+  }
+
+  /** A channel got back: ends the outage and says so (nothing when none was open). */
+  over(): void {
+    if (this.since === undefined) return;
+    const since = this.since;
+    this.since = undefined;
+    this.notice(`The ${this.database} is back after ${Math.round((Date.now() - since) / 1000)} s; applying changes again.`);
+  }
 }

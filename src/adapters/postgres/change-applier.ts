@@ -18,8 +18,7 @@ import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from '
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
 import { firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
 import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
-import { describeBudget, reconnectBudgetMs, reconnectDelayMs } from '../../core/reconnect-budget.js';
-import { sleep } from '../../core/sleep.js';
+import { ConnectionOutage, type LostConnection } from '../../core/reconnect-budget.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
 
 /** Options of `PgChangeTarget`. */
@@ -43,11 +42,6 @@ export interface PgChangeTargetOptions {
 
 const UNIQUE_VIOLATION = '23505';
 
-/** A channel's wait for its lost connection: when it began and how many attempts failed since. */
-interface LostConnection {
-  readonly since: number;
-  readonly attempts: number;
-}
 
 
 /**
@@ -64,8 +58,8 @@ export class PgChangeTarget implements ChangeTarget {
   private readonly specs: ReadonlyMap<string, AppliedTable>;
   private readonly warn: (message: string) => void;
   private readonly notice: (message: string) => void;
-  /** Since when the database is lost (once per outage, whichever channel notices first). */
-  private outageSince: number | undefined;
+  /** The database's outages, shared by the channels. */
+  private readonly outage: ConnectionOutage;
   /** Clients whose connection has ended (the server went away), to replace once it is back. */
   private readonly ended = new WeakSet<pg.Client>();
   private readonly reconnecting = new Map<number, Promise<void>>();
@@ -86,6 +80,7 @@ export class PgChangeTarget implements ChangeTarget {
     this.specs = new Map(options.tables.map((t) => [`${t.schema}.${t.name}`, t]));
     this.warn = options.onWarning ?? ((m) => process.emitWarning(m));
     this.notice = options.onNotice ?? ((m) => log.info(m));
+    this.outage = new ConnectionOutage(`${config.role} database ${describeDb(config)}`, this.warn, this.notice);
     this.foreignKeyActions = options.foreignKeyActions === true;
     this.referentialActions = options.referentialActions;
   }
@@ -167,18 +162,25 @@ export class PgChangeTarget implements ChangeTarget {
         // and retry for as long as the budget allows. The batch may have committed just before the
         // cut, so the channel's recorded progress is read again and the committed prefix skipped:
         // still exactly once.
+        const reason = (e as Error).message;
+        if (!lost) {
+          log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${reason}); reconnecting`);
+          this.outage.lost(reason);
+        }
         const since = lost?.since ?? Date.now();
-        if (!lost) this.connectionLost(channelNo, e);
-        const budget = reconnectBudgetMs();
-        if (Date.now() - since >= budget) throw this.lostFor(e, since, budget);
         const attempts = lost?.attempts ?? 0;
-        await sleep(Math.min(reconnectDelayMs(attempts), Math.max(0, since + budget - Date.now())));
+        await this.outage.beforeRetry({ since, attempts }, reason, e);
         const back = await this.reconnect(channelNo).then(() => true, (re) => {
           log.warn(`channel ${channelNo}: reconnect failed: ${(re as Error).message}`);
           return false;
         });
         if (!back) return this.applyBatch(channelNo, events, { since, attempts: attempts + 1 });
-        await this.connectionBack();
+        if (this.outage.open) {
+          // Idle channels' connections died in the same outage: replaced now, so that they do not
+          // report an outage of their own at their next batch.
+          await Promise.all(this.clients.map((c, i) => (this.ended.has(c) ? this.reconnect(i).catch(() => {}) : undefined)));
+          this.outage.over();
+        }
         return this.applyBatch(channelNo, events);
       }
       if (!oneTrip) throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
@@ -188,36 +190,6 @@ export class PgChangeTarget implements ChangeTarget {
       return this.applyBatch(channelNo, events, undefined, true);
     }
     this.lastApplied[channelNo] = lastVsn;
-  }
-
-  /** Notes a lost connection; the first channel to notice one tells the user (once per outage). */
-  private connectionLost(channelNo: number, e: unknown): void {
-    log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${(e as Error).message}); reconnecting`);
-    if (this.outageSince !== undefined) return;
-    this.outageSince = Date.now();
-    this.warn(`Lost the connection to the ${this.config.role} database ${describeDb(this.config)} (${(e as Error).message}); waiting for it to come back `
-      + `(up to ${describeBudget(reconnectBudgetMs())}, trying again every few seconds). Nothing is lost: the changes are applied once it is back.`);
-  }
-
-  /** After a channel reconnected: replaces the other channels' ended connections, then says the outage is over. */
-  private async connectionBack(): Promise<void> {
-    if (this.outageSince === undefined) return;
-    const since = this.outageSince;
-    this.outageSince = undefined;
-    // Idle channels' connections died in the same outage: replace them now, so that they do not
-    // report an outage of their own at their next batch.
-    await Promise.all(this.clients.map((c, i) => (this.ended.has(c) ? this.reconnect(i).catch(() => {}) : undefined)));
-    this.notice(`The ${this.config.role} database ${describeDb(this.config)} is back after ${Math.round((Date.now() - since) / 1000)} s; applying changes again.`);
-  }
-
-  /** The error that stops the importer once the database stayed away for the whole budget. */
-  private lostFor(e: unknown, since: number, budget: number): TandemError {
-    this.outageSince = undefined;
-    return new TandemError('TANDEM_CONNECT', `Lost the connection to the ${this.config.role} database ${describeDb(this.config)} (${(e as Error).message}) and could not reconnect for ${describeBudget(Date.now() - since)}.`, {
-      hint: `Check that the ${this.config.role} database is running and reachable, then rerun the same command: it resumes where it stopped (nothing applied is lost or applied twice). `
-        + `To wait longer for a restart or failover, set TANDEM_RECONNECT_BUDGET_MS (now ${budget}).`,
-      cause: e,
-    });
   }
 
   /** Marks the client when its connection ends (the server went away), and keeps its error quiet. */

@@ -38,17 +38,11 @@ import {
 /** The metadata database on MySQL unless told otherwise. */
 export const DEFAULT_MYSQL_METADATA_DATABASE = 'ybvoyager_metadata';
 
-import { describeBudget, reconnectBudgetMs, reconnectDelayMs } from '../../../core/reconnect-budget.js';
-import { sleep } from '../../../core/sleep.js';
+import { ConnectionOutage, type LostConnection } from '../../../core/reconnect-budget.js';
 /** ER_DUP_ENTRY, ER_DUP_ENTRY_WITH_KEY_NAME, ER_DUP_KEY. */
 const UNIQUE_VIOLATIONS = new Set([1062, 1586, 1022]);
 /** ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, ER_CHECKREAD (MariaDB: record changed since last read). */
 const TRANSIENT_CONFLICTS = new Set([1213, 1205, 1020]);
-/** A channel's wait for its lost connection: when it began and how many attempts failed since. */
-interface LostConnection {
-  readonly since: number;
-  readonly attempts: number;
-}
 
 /** The errno of an error or of the errors it wraps (`cause`), outermost first. */
 export function mysqlErrnosOf(error: unknown): number[] {
@@ -81,11 +75,12 @@ export class MySqlChangeTarget implements ChangeTarget {
   private maxStatementBytes = 4 << 20;
   /** The account for a GRANT in an access-denied error (read in `prepare`). */
   private account = '';
-  /** Since when the database is lost (once per outage, whichever channel notices first). */
-  private outageSince: number | undefined;
+  /** The database's outages, shared by the channels. */
+  private readonly outage: ConnectionOutage;
 
   constructor(private readonly config: MySqlDbConfig, private readonly options: MySqlChangeTargetOptions) {
     this.metadataDb = options.metadataSchema ?? DEFAULT_MYSQL_METADATA_DATABASE;
+    this.outage = new ConnectionOutage(`${config.role} database ${describeDb(config)}`, options.onWarning ?? ((m) => process.emitWarning(m)), options.onNotice ?? ((m) => log.info(m)));
   }
 
   async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
@@ -188,18 +183,27 @@ export class MySqlChangeTarget implements ChangeTarget {
         // The connection was cut (server restart, failover, KILL, network): reconnect and retry for
         // as long as the budget allows. The batch may have committed just before the cut, so the
         // channel's progress is read again and the committed prefix skipped: still exactly once.
+        const reason = (e as { code?: string }).code ?? (e as Error).message;
+        if (!lost) {
+          log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${reason}); reconnecting`);
+          this.outage.lost(reason);
+        }
         const since = lost?.since ?? Date.now();
-        if (!lost) this.connectionLost(channelNo, e);
-        const budget = reconnectBudgetMs();
-        if (Date.now() - since >= budget) throw this.lostFor(e, since, budget);
         const attempts = lost?.attempts ?? 0;
-        await sleep(Math.min(reconnectDelayMs(attempts), Math.max(0, since + budget - Date.now())));
+        await this.outage.beforeRetry({ since, attempts }, reason, e);
         const back = await this.reconnect(channelNo).then(() => true, (re) => {
           log.warn(`channel ${channelNo}: reconnect failed: ${(re as { code?: string }).code ?? (re as Error).message}`);
           return false;
         });
         if (!back) return this.applyBatch(channelNo, events, { since, attempts: attempts + 1 });
-        await this.connectionBack(channelNo);
+        if (this.outage.open) {
+          // Idle channels' connections died in the same outage: replaced now (a ping tells), so that
+          // they do not report an outage of their own at their next batch.
+          await Promise.all(this.connections.map(async (c, i) => {
+            if (i !== channelNo && !(await c.ping().then(() => true, () => false))) await this.reconnect(i).catch(() => {});
+          }));
+          this.outage.over();
+        }
         return this.applyBatch(channelNo, events);
       }
       throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
@@ -268,42 +272,6 @@ export class MySqlChangeTarget implements ChangeTarget {
       channelNo: Number(r.channel_no), lastAppliedVsn: Number(r.last_applied_vsn),
       inserts: Number(r.num_inserts), updates: Number(r.num_updates), deletes: Number(r.num_deletes),
     }));
-  }
-
-  /** Notes a lost connection; the first channel to notice one tells the user (once per outage). */
-  private connectionLost(channelNo: number, e: unknown): void {
-    const why = (e as { code?: string }).code ?? (e as Error).message;
-    log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${why}); reconnecting`);
-    if (this.outageSince !== undefined) return;
-    this.outageSince = Date.now();
-    (this.options.onWarning ?? ((m: string) => process.emitWarning(m)))(`Lost the connection to the ${this.config.role} database ${describeDb(this.config)} (${why}); waiting for it to come back `
-      + `(up to ${describeBudget(reconnectBudgetMs())}, trying again every few seconds). Nothing is lost: the changes are applied once it is back.`);
-  }
-
-  /** After a channel reconnected: replaces the other channels' dead connections, then says the outage is over. */
-  private async connectionBack(channelNo: number): Promise<void> {
-    if (this.outageSince === undefined) return;
-    const since = this.outageSince;
-    this.outageSince = undefined;
-    // Idle channels' connections died in the same outage: replaced now (a ping tells), so that they
-    // do not report an outage of their own at their next batch.
-    await Promise.all(this.connections.map(async (c, i) => {
-      if (i === channelNo) return;
-      const alive = await c.ping().then(() => true, () => false);
-      if (!alive) await this.reconnect(i).catch(() => {});
-    }));
-    (this.options.onNotice ?? ((m: string) => log.info(m)))(`The ${this.config.role} database ${describeDb(this.config)} is back after ${Math.round((Date.now() - since) / 1000)} s; applying changes again.`);
-  }
-
-  /** The error that stops the writer once the database stayed away for the whole budget. */
-  private lostFor(e: unknown, since: number, budget: number): TandemError {
-    this.outageSince = undefined;
-    const why = (e as { code?: string }).code ?? (e as Error).message;
-    return new TandemError('TANDEM_CONNECT', `Lost the connection to the ${this.config.role} database ${describeDb(this.config)} (${why}) and could not reconnect for ${describeBudget(Date.now() - since)}.`, {
-      hint: `Check that the ${this.config.role} database is running and reachable, then rerun the same command: it resumes where it stopped (nothing applied is lost or applied twice). `
-        + `To wait longer for a restart or failover, set TANDEM_RECONNECT_BUDGET_MS (now ${budget}).`,
-      cause: e,
-    });
   }
 
   /** Replaces a channel's connection and reloads its committed progress. */
