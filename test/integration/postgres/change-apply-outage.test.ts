@@ -19,7 +19,7 @@ const ITEMS: AppliedTable = { schema: 'public', name: 'items', primaryKey: ['id'
  * die. (Checked once with 46 s, longer than the 12 reconnections, about 43 s of backoff, after which
  * the importer used to fail with the raw driver error; kept short here for CI's time.)
  */
-const LONG_OUTAGE_MS = 6_000;
+const LONG_OUTAGE_MS = 3_000;
 
 let server: StoppablePgServer;
 let vsn = 0;
