@@ -309,3 +309,20 @@ export async function withMySql<T>(c: MySqlDbConfig, fn: (session: MySqlSession)
     await session.connection.end().catch(() => session.connection.destroy());
   }
 }
+
+/** Error codes after which a connection is gone (a restart, a failover, a cut network, a KILL). */
+const CONNECTION_LOSS_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'HEARTBEAT_TIMEOUT', 'ECONNREFUSED']);
+const CONNECTION_LOSS_ERRNOS = new Set([
+  1053, // ER_SERVER_SHUTDOWN
+  1152, 1153, 1154, 1155, 1156, 1157, 1158, 1159, 1160, 1161, // aborted connection, packet and net errors
+  1927, // MariaDB ER_CONNECTION_KILLED
+  2013, // CR_SERVER_LOST
+  3169, // MySQL ER_SESSION_WAS_KILLED
+]);
+
+/** True when a mysql2 error says the connection was lost (its code or errno, never its text). */
+export function isMySqlConnectionLoss(e: unknown): boolean {
+  const err = e as { code?: unknown; errno?: unknown } | undefined;
+  if (typeof err?.code === 'string' && CONNECTION_LOSS_CODES.has(err.code)) return true;
+  return typeof err?.errno === 'number' && CONNECTION_LOSS_ERRNOS.has(err.errno);
+}

@@ -12,7 +12,7 @@ import type { Connection as PromiseConnection } from 'mysql2/promise';
 import { TandemError, isTandemError } from '../../../core/errors.js';
 import { log } from '../../../core/logger.js';
 import { sleep } from '../../../core/sleep.js';
-import { connectMySql, type MySqlDbConfig } from '../connection.js';
+import { connectMySql, isMySqlConnectionLoss, type MySqlDbConfig } from '../connection.js';
 import type { MySqlFlavor } from '../server-version.js';
 import { BinlogEventDecoder } from './binlog-event-decoder.js';
 import { BinlogDump, BinlogDumpError, type DumpStart } from './binlog-dump-connection.js';
@@ -57,15 +57,6 @@ export interface BinlogCaptureOptions {
   readonly connect?: (source: MySqlDbConfig) => Promise<{ connection: PromiseConnection; flavor: MySqlFlavor }>;
 }
 
-/** Errors after which the same position can simply be read again on a new connection. */
-const RETRYABLE_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'HEARTBEAT_TIMEOUT', 'ECONNREFUSED']);
-const RETRYABLE_ERRNOS = new Set([
-  1053, // ER_SERVER_SHUTDOWN
-  1152, 1153, 1154, 1155, 1156, 1157, 1158, 1159, 1160, 1161, // aborted connection, packet and net errors
-  1927, // MariaDB ER_CONNECTION_KILLED
-  2013, // CR_SERVER_LOST
-  3169, // MySQL ER_SESSION_WAS_KILLED
-]);
 const ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
 const ER_SPECIFIC_ACCESS_DENIED = 1227;
 const ER_ACCESS_DENIED = 1045;
@@ -346,7 +337,6 @@ function errorCodeOf(e: unknown): string {
 
 function retryable(e: unknown): boolean {
   if (isTandemError(e)) return e.code === 'TANDEM_CONNECT';
-  const err = e as { code?: unknown; errno?: unknown } | undefined;
-  if (typeof err?.code === 'string' && RETRYABLE_CODES.has(err.code)) return true;
-  return typeof err?.errno === 'number' && RETRYABLE_ERRNOS.has(err.errno);
+  // After a lost connection the same position can simply be read again on a new one.
+  return isMySqlConnectionLoss(e);
 }

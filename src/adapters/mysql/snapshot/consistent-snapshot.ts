@@ -30,6 +30,7 @@ import { TandemError } from '../../../core/errors.js';
 import { readMySqlCatalog, mysqlIdent } from '../catalog.js';
 import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
 import { connectMySql, type MySqlDbConfig, type MySqlSession } from '../connection.js';
+import { describeDb } from '../../../core/db-config.js';
 import { MySqlSnapshotReader } from './mysql-snapshot-reader.js';
 
 /**
@@ -181,7 +182,7 @@ export async function openMySqlSnapshot(config: MySqlDbConfig, tables: readonly 
         hint: 'Start the server with log_bin, binlog_format=ROW and binlog_row_image=FULL (and GTIDs if you can), then export again.',
       });
     }
-    const readers = sessions.map((s) => new MySqlSnapshotReader(s, byName as ReadonlyMap<string, MySqlTable>));
+    const readers = sessions.map((s) => new MySqlSnapshotReader(s, byName as ReadonlyMap<string, MySqlTable>, `the ${config.role} database ${describeDb(config)}`));
     const description = `${describePosition(position)}; ${point.how}`;
     return {
       readers, position, description, catalog,

@@ -8,7 +8,8 @@
 import type { CopyToFilesOptions, SnapshotChunk, SnapshotReader } from '../../../core/engine/snapshot.js';
 import { SnapshotFileWriter } from '../../../core/snapshot-file-writer.js';
 import type { MySqlTable } from '../catalog-types.js';
-import type { MySqlSession } from '../connection.js';
+import { isMySqlConnectionLoss, type MySqlSession } from '../connection.js';
+import { TandemError } from '../../../core/errors.js';
 import { valueTypeOf } from '../schema/type-map.js';
 import { chunkSelectSql, isMySqlChunk } from './chunk-plan.js';
 import { CopyRowEncoder } from './copy-row-encoder.js';
@@ -24,7 +25,7 @@ export class MySqlSnapshotReader implements SnapshotReader {
    * @param session a connection already inside `START TRANSACTION WITH CONSISTENT SNAPSHOT`
    * @param tables the catalog's tables by name (the chunks' `table`)
    */
-  constructor(readonly session: MySqlSession, private readonly tables: ReadonlyMap<string, MySqlTable>) {}
+  constructor(readonly session: MySqlSession, private readonly tables: ReadonlyMap<string, MySqlTable>, private readonly where = 'the source database') {}
 
   async copyToFiles(chunk: SnapshotChunk, options: CopyToFilesOptions): Promise<{ rows: number; parts: number }> {
     if (!isMySqlChunk(chunk)) throw new Error(`internal: ${chunk.tableKey} chunk ${chunk.chunkNo} was not planned by the MySQL snapshot source`);
@@ -81,6 +82,14 @@ export class MySqlSnapshotReader implements SnapshotReader {
       this.broken = true;
       this.session.connection.destroy();
       await writer.abort();
+      // The snapshot's transaction died with its connection (a restart or failover of the source):
+      // no connection can finish it, only a new snapshot.
+      if (isMySqlConnectionLoss(e)) {
+        throw new TandemError('TANDEM_CONNECT', `${this.where.charAt(0).toUpperCase()}${this.where.slice(1)} went away during the snapshot (${String((e as { code?: unknown }).code ?? (e as { errno?: unknown }).errno)}): the snapshot's transaction ended with its connection, so this snapshot cannot be finished.`, {
+          hint: 'Once the source database accepts connections again, rerun the same command: it starts the snapshot over.',
+          cause: e,
+        });
+      }
       throw e;
     }
   }
