@@ -23,6 +23,8 @@ export async function continueLiveExport(env: CommandEnv, migration: Migration, 
   }
   // With fall-back, "import data to source" ends the source stream once the cutover to target has completed.
   const { importChangesToSource, restartCommand } = await import('../cutover/source-importer.js');
-  reporter.print(`Preparing for fall-back: this process continues as "import data to source" (if it stops, restart it with: ${restartCommand(migration.exportDir.root, options)}).`);
+  if (CutoverState.get(meta, 'to_source').status !== 'COMPLETED') {
+    reporter.print(`Preparing for fall-back: this process continues as "import data to source" (if it stops, restart it with: ${restartCommand(migration.exportDir.root, options)}).`);
+  }
   await importChangesToSource(env, migration, source, options);
 }

@@ -60,7 +60,10 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
     await sequences.close?.();
   }
   if (!record.prepareForFallBack) return;
-  reporter.print(`Fall-back: this process continues as "export data from target" (if it stops, restart it with: tandem export data from target --export-dir ${migration.exportDir.root}).`);
+  // After the cutover to source there is no fall-back left to stream (a rerun only ends the target's stream, if still there).
+  if (CutoverState.get(meta, 'to_source').status !== 'COMPLETED') {
+    reporter.print(`Fall-back: this process continues as "export data from target" (if it stops, restart it with: tandem export data from target --export-dir ${migration.exportDir.root}).`);
+  }
   await exportChangesFromTarget(env, migration, target, await listing);
 }
 
