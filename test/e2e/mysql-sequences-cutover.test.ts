@@ -65,8 +65,15 @@ test('MariaDB sequences cross both cutovers, and only the migrated tables\' coun
     im = startTandem(['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
     await ex.waitFor(/Streaming changes/, 120_000);
     await im.waitFor(/Applying the changes captured on the source/, 120_000);
-    // Two restarts while streaming: the application's rows take 1100, then 2100 and 2101 (next not cached: 3100).
-    await my.sql('shop', "FLUSH TABLES; INSERT INTO seq_tab (v) VALUES ('r1'); FLUSH TABLES; INSERT INTO seq_tab (v) VALUES ('r2'), ('r3'); INSERT INTO counted (v) VALUES (2)");
+    // While streaming the application uses a thousand values of the sequence (and MariaDB drops its
+    // cache at a restart, FLUSH TABLES here, when it does: not every time, measured): its rows' ids
+    // pass the target sequence's START WITH 1100, which the cutover must move past them.
+    await my.sql('shop', "FLUSH TABLES; SELECT NEXTVAL(seq1) FROM seq_1_to_1000; INSERT INTO seq_tab (v) VALUES ('r1'); FLUSH TABLES; INSERT INTO seq_tab (v) VALUES ('r2'), ('r3'); INSERT INTO counted (v) VALUES (2)");
+    const maxSource = Number((await my.sql('shop', 'SELECT MAX(id) AS m FROM seq_tab'))[0].m);
+    assert.ok(maxSource >= 1100, `the source's ids did not pass the target's start: ${maxSource}`);
+    // The first value no MariaDB session can have been given: where the target must go on.
+    const next = Number((await my.sql('shop', 'SELECT next_not_cached_value AS n FROM seq1'))[0].n);
+    assert.ok(next > maxSource);
     await eventually(async () => {
       const n = (await pgs.sql('yb', 'SELECT count(*)::int AS n FROM public.seq_tab'))[0].n;
       return n === 5 ? true : `${n} rows on the target`;
@@ -78,7 +85,7 @@ test('MariaDB sequences cross both cutovers, and only the migrated tables\' coun
     // Printed before COMPLETED, but the pipe may deliver it after the status says so.
     await im.waitFor(/Restored \d+ sequence\(s\) on the target/, 10_000);
     assert.match(im.output(), /Restored 2 sequence\(s\) on the target from the source's values/);
-    assert.deepEqual(await pgs.sql('yb', "INSERT INTO public.seq_tab (v) VALUES ('t1'), ('t2') RETURNING id"), [{ id: 3100 }, { id: 3101 }]);
+    assert.deepEqual(await pgs.sql('yb', "INSERT INTO public.seq_tab (v) VALUES ('t1'), ('t2') RETURNING id"), [{ id: next }, { id: next + 1 }]);
     assert.deepEqual(await pgs.sql('yb', 'INSERT INTO public.counted (v) VALUES (3) RETURNING id'), [{ id: 3 }]);
     await eventually(async () => {
       const n = (await my.sql('shop', 'SELECT COUNT(*) AS n FROM seq_tab'))[0].n;
@@ -91,9 +98,9 @@ test('MariaDB sequences cross both cutovers, and only the migrated tables\' coun
     assert.equal(exCode, 0, tail(ex.output()));
     assert.equal(imCode, 0, tail(im.output()));
     assert.match(ex.output(), /Restored 2 sequence\(s\) on the source from the target's values/);
-    // As after a restart of MariaDB: past every id the target handed out (its session cached up to 4099).
+    // As after a restart of MariaDB: past every id the target handed out (its session cached a thousand from `next`).
     await my.sql('shop', 'FLUSH TABLES');
-    assert.deepEqual(await my.sql('shop', 'SELECT NEXTVAL(seq1) AS n'), [{ n: 4100 }]);
+    assert.deepEqual(await my.sql('shop', 'SELECT NEXTVAL(seq1) AS n'), [{ n: next + 1000 }]);
     await my.sql('shop', "INSERT INTO seq_tab (v) VALUES ('m1')");
     assert.deepEqual(await my.sql('shop', "SELECT TABLE_NAME AS t, AUTO_INCREMENT AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME IN ('counted', 'other', 'other2') ORDER BY 1"),
       [{ t: 'counted', n: 4 }, { t: 'other', n: 2 }, { t: 'other2', n: 2 }]);
