@@ -1,5 +1,6 @@
 import { TandemError } from './errors.js';
 import { sleep } from './sleep.js';
+import { log } from './logger.js';
 
 /**
  * How long a writer waits for a database it lost while streaming (a restart, a failover) before it
@@ -46,44 +47,53 @@ export interface LostConnection {
 export class ConnectionOutage {
   private since: number | undefined;
 
-  /** `database`: as messages name it ("target database u@h:5432/db"). */
-  constructor(private readonly database: string, private readonly warn: (message: string) => void, private readonly notice: (message: string) => void) {}
+  private readonly database: string;
 
-  /** Whether an outage is open (a channel lost its connection and none got back since). */
-  get open(): boolean {
-    return this.since !== undefined;
-  }
-
-  /** A channel lost its connection (`reason`: the driver's words): said once per outage. */
-  lost(reason: string): void {
-    if (this.since !== undefined) return;
-    this.since = Date.now();
-    this.warn(`Lost the connection to the ${this.database} (${reason}); waiting for it to come back `
-      + `(up to ${describeBudget(reconnectBudgetMs())}, trying again every few seconds). Nothing is lost: the changes are applied once it is back.`);
+  /** `role`: the written database's ("source", "target"); `described`: as `describeDb` names it. */
+  constructor(private readonly role: string, described: string, private readonly warn: (message: string) => void, private readonly notice: (message: string) => void) {
+    this.database = `${role} database ${described}`;
   }
 
   /**
-   * Waits before a lost batch's next attempt; once it has waited the whole budget since `lost.since`,
-   * throws TANDEM_CONNECT instead (`cause`: the error that lost the connection).
+   * One step of a channel's recovery after its connection was lost (`lost`: undefined at the first
+   * loss; `reason`: the driver's words): the first loss of an outage is said once, then it waits
+   * (TANDEM_CONNECT once the budget is spent) and tries `reconnect`. Resolves the state to retry the
+   * batch with: undefined when the channel is back (after `replaceDead` replaced the other channels'
+   * connections that died in the same outage, the outage is said to be over), else one more attempt.
    */
-  async beforeRetry(lost: LostConnection, reason: string, cause: unknown): Promise<void> {
+  async retry(channel: string, lost: LostConnection | undefined, reason: string, cause: unknown,
+    reconnect: () => Promise<void>, replaceDead: () => Promise<void>): Promise<LostConnection | undefined> {
+    if (!lost) {
+      log.warn(`${channel}: connection to the ${this.role} lost (${reason}); reconnecting`);
+      if (this.since === undefined) {
+        this.since = Date.now();
+        this.warn(`Lost the connection to the ${this.database} (${reason}); waiting for it to come back `
+          + `(up to ${describeBudget(reconnectBudgetMs())}, trying again every few seconds). Nothing is lost: the changes are applied once it is back.`);
+      }
+    }
+    const state = lost ?? { since: Date.now(), attempts: 0 };
     const budget = reconnectBudgetMs();
-    if (Date.now() - lost.since >= budget) {
+    if (Date.now() - state.since >= budget) {
       this.since = undefined;
-      throw new TandemError('TANDEM_CONNECT', `Lost the connection to the ${this.database} (${reason}) and could not reconnect for ${describeBudget(Date.now() - lost.since)}.`, {
+      throw new TandemError('TANDEM_CONNECT', `Lost the connection to the ${this.database} (${reason}) and could not reconnect for ${describeBudget(Date.now() - state.since)}.`, {
         hint: `Check that the database is running and reachable, then rerun the same command: it resumes where it stopped (nothing applied is lost or applied twice). `
           + `To wait longer for a restart or failover, set TANDEM_RECONNECT_BUDGET_MS (now ${budget}).`,
         cause,
       });
     }
-    await sleep(Math.min(reconnectDelayMs(lost.attempts), Math.max(0, lost.since + budget - Date.now())));
-  }
-
-  /** A channel got back: ends the outage and says so (nothing when none was open). */
-  over(): void {
-    if (this.since === undefined) return;
-    const since = this.since;
-    this.since = undefined;
-    this.notice(`The ${this.database} is back after ${Math.round((Date.now() - since) / 1000)} s; applying changes again.`);
+    await sleep(Math.min(reconnectDelayMs(state.attempts), Math.max(0, state.since + budget - Date.now())));
+    try {
+      await reconnect();
+    } catch (e) {
+      const err = e as { code?: unknown; message?: unknown };
+      log.warn(`${channel}: reconnect failed: ${String(err.code ?? err.message)}`);
+      return { since: state.since, attempts: state.attempts + 1 };
+    }
+    if (this.since !== undefined) {
+      await replaceDead();
+      this.notice(`The ${this.database} is back after ${Math.round((Date.now() - this.since) / 1000)} s; applying changes again.`);
+      this.since = undefined;
+    }
+    return undefined;
   }
 }

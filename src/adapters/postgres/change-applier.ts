@@ -80,7 +80,7 @@ export class PgChangeTarget implements ChangeTarget {
     this.specs = new Map(options.tables.map((t) => [`${t.schema}.${t.name}`, t]));
     this.warn = options.onWarning ?? ((m) => process.emitWarning(m));
     this.notice = options.onNotice ?? ((m) => log.info(m));
-    this.outage = new ConnectionOutage(`${config.role} database ${describeDb(config)}`, this.warn, this.notice);
+    this.outage = new ConnectionOutage(config.role, describeDb(config), this.warn, this.notice);
     this.foreignKeyActions = options.foreignKeyActions === true;
     this.referentialActions = options.referentialActions;
   }
@@ -162,26 +162,11 @@ export class PgChangeTarget implements ChangeTarget {
         // and retry for as long as the budget allows. The batch may have committed just before the
         // cut, so the channel's recorded progress is read again and the committed prefix skipped:
         // still exactly once.
-        const reason = (e as Error).message;
-        if (!lost) {
-          log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${reason}); reconnecting`);
-          this.outage.lost(reason);
-        }
-        const since = lost?.since ?? Date.now();
-        const attempts = lost?.attempts ?? 0;
-        await this.outage.beforeRetry({ since, attempts }, reason, e);
-        const back = await this.reconnect(channelNo).then(() => true, (re) => {
-          log.warn(`channel ${channelNo}: reconnect failed: ${(re as Error).message}`);
-          return false;
-        });
-        if (!back) return this.applyBatch(channelNo, events, { since, attempts: attempts + 1 });
-        if (this.outage.open) {
+        const next = await this.outage.retry(`channel ${channelNo}`, lost, (e as Error).message, e, () => this.reconnect(channelNo),
           // Idle channels' connections died in the same outage: replaced now, so that they do not
           // report an outage of their own at their next batch.
-          await Promise.all(this.clients.map((c, i) => (this.ended.has(c) ? this.reconnect(i).catch(() => {}) : undefined)));
-          this.outage.over();
-        }
-        return this.applyBatch(channelNo, events);
+          async () => { await Promise.all(this.clients.map((c, i) => (this.ended.has(c) ? this.reconnect(i).catch(() => {}) : undefined))); });
+        return this.applyBatch(channelNo, events, next);
       }
       if (!oneTrip) throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
       // The transaction failed and was rolled back as a whole (nothing of it committed: COMMIT is

@@ -80,7 +80,7 @@ export class MySqlChangeTarget implements ChangeTarget {
 
   constructor(private readonly config: MySqlDbConfig, private readonly options: MySqlChangeTargetOptions) {
     this.metadataDb = options.metadataSchema ?? DEFAULT_MYSQL_METADATA_DATABASE;
-    this.outage = new ConnectionOutage(`${config.role} database ${describeDb(config)}`, options.onWarning ?? ((m) => process.emitWarning(m)), options.onNotice ?? ((m) => log.info(m)));
+    this.outage = new ConnectionOutage(config.role, describeDb(config), options.onWarning ?? ((m) => process.emitWarning(m)), options.onNotice ?? ((m) => log.info(m)));
   }
 
   async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
@@ -183,28 +183,15 @@ export class MySqlChangeTarget implements ChangeTarget {
         // The connection was cut (server restart, failover, KILL, network): reconnect and retry for
         // as long as the budget allows. The batch may have committed just before the cut, so the
         // channel's progress is read again and the committed prefix skipped: still exactly once.
-        const reason = (e as { code?: string }).code ?? (e as Error).message;
-        if (!lost) {
-          log.warn(`channel ${channelNo}: connection to the ${this.config.role} lost (${reason}); reconnecting`);
-          this.outage.lost(reason);
-        }
-        const since = lost?.since ?? Date.now();
-        const attempts = lost?.attempts ?? 0;
-        await this.outage.beforeRetry({ since, attempts }, reason, e);
-        const back = await this.reconnect(channelNo).then(() => true, (re) => {
-          log.warn(`channel ${channelNo}: reconnect failed: ${(re as { code?: string }).code ?? (re as Error).message}`);
-          return false;
-        });
-        if (!back) return this.applyBatch(channelNo, events, { since, attempts: attempts + 1 });
-        if (this.outage.open) {
+        const next = await this.outage.retry(`channel ${channelNo}`, lost, (e as { code?: string }).code ?? (e as Error).message, e, () => this.reconnect(channelNo),
           // Idle channels' connections died in the same outage: replaced now (a ping tells), so that
           // they do not report an outage of their own at their next batch.
-          await Promise.all(this.connections.map(async (c, i) => {
-            if (i !== channelNo && !(await c.ping().then(() => true, () => false))) await this.reconnect(i).catch(() => {});
-          }));
-          this.outage.over();
-        }
-        return this.applyBatch(channelNo, events);
+          async () => {
+            await Promise.all(this.connections.map(async (c, i) => {
+              if (i !== channelNo && !(await c.ping().then(() => true, () => false))) await this.reconnect(i).catch(() => {});
+            }));
+          });
+        return this.applyBatch(channelNo, events, next);
       }
       throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
     }
