@@ -1,7 +1,7 @@
 import type { MarkerKind } from '../../core/change-event.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
-import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, StreamStart } from '../../core/engine/change-capture.js';
+import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import { readMySqlCatalog } from './catalog.js';
 import { BinlogCapture, currentBinlogPosition } from './capture/binlog-capture.js';
@@ -13,6 +13,7 @@ import {
   mysqlStreamId, STREAM_CREATED,
 } from './capture/marker-table.js';
 import { checkCapturePrerequisites } from './capture/prerequisites.js';
+import { readOpenWriters } from './capture/open-transactions.js';
 import { withMySql, type MySqlSession } from './connection.js';
 import { currentAccount, METADATA_PRIVILEGES, privilegeError } from './privilege-errors.js';
 import { binlogCaptureOptions, capturedTransaction, MySqlChangeStream, type StreamScope } from './mysql-change-stream.js';
@@ -192,6 +193,11 @@ export class MySqlChangeCapture implements ChangeCapture {
       }
     }
     return counts;
+  }
+
+  /** Transactions open on the server that have written (or locked) rows, XA ones left prepared included (`INNODB_TRX`). */
+  async openWriters(): Promise<OpenWriters> {
+    return withMySql(this.db, ({ connection }) => readOpenWriters(connection, this.db.user));
   }
 
   /** How long the migration may stop before the server purges the binlog (settings and `SHOW BINARY LOGS`); undefined when binlogs do not expire. */

@@ -1,11 +1,11 @@
 import type { MarkerKind } from '../../core/change-event.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
-import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, StreamStart } from '../../core/engine/change-capture.js';
+import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import type { OracleSession } from './connection.js';
 import { LogMinerCapture, readSnapshotStart } from './capture/logminer-capture.js';
-import { createFlushTableSql, CURRENT_SCN_SQL, FLUSH_TABLE } from './capture/logminer-sql.js';
+import { createFlushTableSql, CURRENT_SCN_SQL, describeOpenTransaction, FLUSH_TABLE, OPEN_TRANSACTIONS_SQL } from './capture/logminer-sql.js';
 import {
   COUNT_ALL_ROWS_SQL, COUNT_STREAM_ROWS_SQL, CREATE_MARKER_TABLE_SQL, DELETE_STREAM_ROWS_SQL, dropOwnTableSql, INSERT_MARKER_SQL, MARKER_TABLE, STREAM_CREATED,
 } from './capture/marker-table.js';
@@ -178,6 +178,11 @@ export class OracleChangeCapture implements ChangeCapture {
       if (mining && !mining.shared) await mining.session.close();
       await data.close();
     }
+  }
+
+  /** The transactions open on the database (`OPEN_TRANSACTIONS_SQL`; every Oracle transaction has written or locked rows). NOT RUN AGAINST A LIVE ORACLE. */
+  async openWriters(): Promise<OpenWriters> {
+    return withDataSession(this.db, async (s) => ({ open: (await s.query(OPEN_TRANSACTIONS_SQL)).map((r) => describeOpenTransaction(r as Parameters<typeof describeOpenTransaction>[0])) }));
   }
 
   /** Oracle removes archived redo on its own schedule (RMAN, RDS retention): nothing Tandem can read says how close that is. */

@@ -1,7 +1,7 @@
 import type { MarkerKind } from '../../core/change-event.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
-import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, StreamStart } from '../../core/engine/change-capture.js';
+import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import { tableKeyOf } from '../../core/engine/catalog.js';
 import pg from 'pg';
@@ -207,7 +207,7 @@ export class PgChangeCapture implements ChangeCapture {
    * Sessions of this database in a transaction that has written (an xid assigned: a read-only one
    * has none), and transactions prepared for two-phase commit in it.
    */
-  async openWriters(): Promise<string[]> {
+  async openWriters(): Promise<OpenWriters> {
     return withPg(this.db, async (client) => {
       const r = await client.query(
         `SELECT format('session pid %s (user %s, %s, transaction open since %s)', pid, usename, state, to_char(xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')) AS what
@@ -216,7 +216,7 @@ export class PgChangeCapture implements ChangeCapture {
          SELECT format('prepared transaction %L (owner %s, prepared at %s)', gid, owner, to_char(prepared AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'))
            FROM pg_catalog.pg_prepared_xacts WHERE database = current_database()
          ORDER BY 1`);
-      return r.rows.map((x) => String(x.what));
+      return { open: r.rows.map((x) => String(x.what)) };
     });
   }
 

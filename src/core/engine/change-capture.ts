@@ -132,6 +132,12 @@ export interface ChangeStreamLabels {
   readonly dropAll: string;
 }
 
+/** What `ChangeCapture.openWriters` found: the open transactions, or why they could not be looked for. */
+export interface OpenWriters {
+  readonly open: readonly string[];
+  readonly unknown?: string;
+}
+
 /**
  * Change capture on one database: creating the stream's objects at a consistent point shared with
  * the snapshot, streaming, markers, the look for writes after a marker, and dropping it all.
@@ -194,8 +200,9 @@ export interface ChangeCapture {
    * Optional: the transactions open on the database now that have written something (and prepared
    * ones), each described for the user. One open when a cutover ends the stream may commit its
    * writes later, after the stream is gone: the stream is then kept, as for writes after the marker.
+   * `unknown` when they could not be looked for (a privilege missing: the reason with its fix).
    */
-  openWriters?(): Promise<string[]>;
+  openWriters?(): Promise<OpenWriters>;
   /** A warning when the database keeps (or may purge) too much change log for this stream; undefined when fine. */
   retentionWarning(): Promise<string | undefined>;
   /** A position as the database's own tools print it ("0/1F1B428", "mysql-bin.000004:1543"), for messages. */

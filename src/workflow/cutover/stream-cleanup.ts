@@ -21,16 +21,21 @@ export async function endChangeStream(env: CommandEnv, migration: Migration, { d
   const capture = engine.changeCapture(db, { id: uuid, side });
   if (!(await capture.exists())) return undefined; // dropped by an earlier run
   const tables = meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }));
-  const pending = await capture.changesAfter(meta.getValue<string>(r.markerPositionKey), tables);
   // A transaction still open (a long one, or one prepared for two-phase commit) commits after the
-  // check: its writes would reach the stream once it was gone. It keeps the stream too.
-  const open = (await capture.openWriters?.()) ?? [];
-  if (pending.size > 0 || open.length > 0) {
+  // check: its writes would reach the stream once it was gone. It keeps the stream too. Looked for
+  // BEFORE the writes after the marker are counted: one that commits between the two looks is then
+  // counted (the other order would miss it). When they cannot be looked for (a privilege missing),
+  // one may be open: the stream is kept too.
+  const { open, unknown } = (await capture.openWriters?.()) ?? { open: [] };
+  const pending = await capture.changesAfter(meta.getValue<string>(r.markerPositionKey), tables);
+  if (pending.size > 0 || open.length > 0 || unknown !== undefined) {
     const openText = open.length > 0 ? `transactions still open on the ${side}, whose writes are NOT migrated if they commit: ${open.join(', ')}` : '';
-    const what = [pending.size > 0 ? describeChangeCounts(pending) : '', openText].filter((x) => x).join('; ');
+    const unknownText = unknown !== undefined ? `transactions still open on the ${side} could not be looked for (${unknown}); the writes of one that commits now are NOT migrated` : '';
+    const what = [pending.size > 0 ? describeChangeCounts(pending) : '', openText, unknownText].filter((x) => x).join('; ');
     CutoverState.note(meta, r.direction, { writesAfterMarker: what, keptSlot: `${side}:${capture.labels.name}` });
     if (pending.size > 0) reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${describeChangeCounts(pending)}.`);
-    if (open.length > 0) reporter.warn(`${openText.charAt(0).toUpperCase()}${openText.slice(1)}. End them (COMMIT PREPARED / ROLLBACK PREPARED for a prepared one); what they commit stays in the stream.`);
+    if (open.length > 0) reporter.warn(`${openText.charAt(0).toUpperCase()}${openText.slice(1)}. End them (commit or roll back, prepared ones too); what they commit stays in the stream.`);
+    if (unknownText) reporter.warn(`${unknownText.charAt(0).toUpperCase()}${unknownText.slice(1)}.`);
     reporter.warn(`the ${side}'s ${capture.labels.stream} is kept so nothing is lost; inspect it, then drop it: ${capture.labels.dropAll}`);
     return what;
   }

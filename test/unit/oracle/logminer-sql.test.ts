@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  addLogFilesSql, contentsQuery, nextWindow, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL, type RedoLogFile,
+  addLogFilesSql, contentsQuery, describeOpenTransaction, nextWindow, OPEN_TRANSACTIONS_SQL, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL, type RedoLogFile,
 } from '../../../src/adapters/oracle/capture/logminer-sql.js';
 import { TandemError } from '../../../src/core/errors.js';
 
@@ -51,4 +51,14 @@ test('the LogMiner statements', () => {
   assert.match(contentsQuery({ pdb: true }), /, SRC_CON_NAME\n[\s\S]*\n {3}AND SRC_CON_NAME = :pdb$/);
   assert.deepEqual(redoLogFileFromRecord({ NAME: '/a', FIRST_CHANGE: '10', NEXT_CHANGE: null, THREAD: 1, SEQUENCE: 7, KIND: 'ONLINE' }),
     { name: '/a', firstChange: 10n, nextChange: null, thread: 1, sequence: 7, kind: 'ONLINE' });
+});
+
+test('open transactions at a cutover: every row of V$TRANSACTION (Oracle has one only once rows are written or locked), oldest first, each named by its XID', () => {
+  assert.match(OPEN_TRANSACTIONS_SQL, /^SELECT XIDUSN \|\| '\.' \|\| XIDSLOT \|\| '\.' \|\| XIDSQN AS XID, STATUS, START_TIME, USED_UREC\s+FROM V\$TRANSACTION ORDER BY START_SCN, XIDUSN, XIDSLOT, XIDSQN$/);
+  assert.doesNotMatch(OPEN_TRANSACTIONS_SQL, /WHERE/, 'no transaction is left out');
+  // Rows as node-oracledb returns them (upper-case keys; USED_UREC a number; START_TIME V$TRANSACTION's text).
+  assert.equal(describeOpenTransaction({ XID: '7.21.3190', STATUS: 'ACTIVE', START_TIME: '12/05/26 15:17:02', USED_UREC: 1 }),
+    'transaction 7.21.3190 (started 12/05/26 15:17:02, 1 undo record; V$TRANSACTION XIDUSN.XIDSLOT.XIDSQN)');
+  assert.equal(describeOpenTransaction({ XID: '3.4.55', STATUS: 'PREPARED', START_TIME: '12/05/26 09:00:00', USED_UREC: 12 }),
+    'transaction 3.4.55 (prepared, started 12/05/26 09:00:00, 12 undo records; V$TRANSACTION XIDUSN.XIDSLOT.XIDSQN)');
 });

@@ -28,6 +28,7 @@ export type CapturePrerequisite =
   | 'privilege_replication_client'
   | 'privilege_select'
   | 'privilege_metadata'
+  | 'privilege_process'
   | 'primary_key'
   | 'retention';
 
@@ -258,6 +259,18 @@ export async function checkCapturePrerequisites(options: CapturePrerequisiteOpti
           fix: `GRANT REPLICATION SLAVE ON *.* TO ${grantee};`,
         });
       }
+    }
+
+    // PROCESS: a cutover looks for transactions still open (INNODB_TRX) before it ends the stream.
+    try {
+      await connection.query('SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX'); // LIMIT 0 is answered without the check
+    } catch (e) {
+      if (errnoOf(e) !== ER_SPECIFIC_ACCESS_DENIED) throw e;
+      findings.push({
+        check: 'privilege_process', severity: 'warning',
+        message: `User ${grantee} may not see other sessions' transactions (PROCESS privilege missing): at the cutover Tandem cannot tell whether one still open would commit writes after the stream ends, and keeps the stream as if one were.`,
+        fix: `GRANT PROCESS ON *.* TO ${grantee};`,
+      });
     }
 
     // SELECT on every table (the snapshot reads them; capture reads their catalog).

@@ -26,6 +26,20 @@ export const FLASHBACK_SCN_SQL = 'SELECT TO_CHAR(DBMS_FLASHBACK.GET_SYSTEM_CHANG
  */
 export const OLDEST_OPEN_TRANSACTION_SQL = 'SELECT TO_CHAR(MIN(START_SCN)) AS START_SCN, COUNT(*) AS OPEN_TRANSACTIONS FROM V$TRANSACTION';
 
+/**
+ * The transactions open now, oldest first: in Oracle a transaction exists only once it has written
+ * (or locked) rows, so every one listed may commit writes. A prepared distributed transaction has
+ * STATUS PREPARED. Needs SELECT on V_$TRANSACTION (granted for `OLDEST_OPEN_TRANSACTION_SQL`).
+ */
+export const OPEN_TRANSACTIONS_SQL = `SELECT XIDUSN || '.' || XIDSLOT || '.' || XIDSQN AS XID, STATUS, START_TIME, USED_UREC
+  FROM V$TRANSACTION ORDER BY START_SCN, XIDUSN, XIDSLOT, XIDSQN`;
+
+/** One row of `OPEN_TRANSACTIONS_SQL` as a DBA finds it (`V$SESSION.TADDR = V$TRANSACTION.ADDR` names its session). */
+export function describeOpenTransaction(row: { readonly XID: string; readonly STATUS: string; readonly START_TIME: string; readonly USED_UREC: number | string }): string {
+  const undo = Number(row.USED_UREC);
+  return `transaction ${row.XID} (${row.STATUS === 'PREPARED' ? 'prepared, ' : ''}started ${row.START_TIME}, ${undo} undo record${undo === 1 ? '' : 's'}; V$TRANSACTION XIDUSN.XIDSLOT.XIDSQN)`;
+}
+
 /** Online and archived redo files with the SCN range each holds. */
 export const LOG_FILES_SQL = `SELECT MIN(f.MEMBER) AS NAME, TO_CHAR(l.FIRST_CHANGE#) AS FIRST_CHANGE, TO_CHAR(l.NEXT_CHANGE#) AS NEXT_CHANGE,
        l.THREAD# AS THREAD, l.SEQUENCE# AS SEQUENCE, 'ONLINE' AS KIND, l.STATUS AS STATUS

@@ -1,0 +1,116 @@
+/**
+ * Transactions open on a MariaDB source when a cutover ends its stream: one that commits afterwards
+ * would have its rows lost (the stream ends at the marker), so the cutover names it and keeps the
+ * stream, as on PostgreSQL. Read-only transactions are not named; an XA transaction left prepared by
+ * its session is; a user without PROCESS (which INNODB_TRX needs) is warned at the export's start
+ * and the cutover keeps the stream, saying it could not look.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Connection } from 'mysql2/promise';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
+import { runTandem, targetFlags } from '../../helpers/cli.js';
+import { cutoverStatus, eventually, killAll, startLiveMigration, tail, type TandemProcess } from '../../helpers/live-process.js';
+import { sourceConfig } from './binlog-helpers.js';
+import { MySqlChangeCapture } from '../../../src/adapters/mysql/mysql-change-capture.js';
+import { checkCapturePrerequisites } from '../../../src/adapters/mysql/capture/prerequisites.js';
+
+let my: MariaDbServer;
+let pgs: PgServer;
+
+before(async () => {
+  [my, pgs] = await Promise.all([startMariaDb(), startPg15()]);
+  await my.createDatabase('shop');
+  await my.sql('shop', 'CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO items VALUES (1, \'one\')');
+});
+after(async () => {
+  await killAll();
+  await Promise.all([my?.stop(), pgs?.stop()]);
+});
+
+const capture = (user?: string, password?: string) => new MySqlChangeCapture(sourceConfig(my, 'shop', user, password), { id: '00000000-0000-4000-8000-000000000001', side: 'source' });
+
+test('openWriters names a writing session and an XA transaction left prepared, not a reader or an idle session', async () => {
+  const sessions: Connection[] = [];
+  try {
+    const [reader, writer, xa, idle] = await Promise.all([my.connect('shop'), my.connect('shop'), my.connect('shop'), my.connect('shop')]);
+    sessions.push(reader!, writer!, idle!);
+    await reader!.query('BEGIN');
+    await reader!.query('SELECT * FROM items');
+    assert.deepEqual(await capture().openWriters(), { open: [] }, 'a read-only transaction has written nothing');
+    await writer!.query('BEGIN');
+    await writer!.query("INSERT INTO items VALUES (2, 'two'), (3, 'three')");
+    await xa!.query("XA START 'tandem-xa'");
+    await xa!.query("UPDATE items SET v = 'uno' WHERE id = 1");
+    await xa!.query("XA END 'tandem-xa'");
+    await xa!.query("XA PREPARE 'tandem-xa'");
+    await xa!.end(); // MariaDB keeps a prepared XA transaction after its session ends
+    const [[{ id }]] = await writer!.query('SELECT CONNECTION_ID() AS id') as unknown as [[{ id: number }]];
+    const { open, unknown } = await capture().openWriters();
+    assert.equal(unknown, undefined);
+    assert.equal(open.length, 2, JSON.stringify(open));
+    assert.match(open.find((o) => o.startsWith('session'))!, new RegExp(`^session ${id} \\(user root@127\\.0\\.0\\.1:\\d+, database shop, 2 rows modified, transaction open since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d server time\\)$`));
+    assert.match(open.find((o) => !o.startsWith('session'))!, /^a transaction prepared with XA and left by its session \(1 row modified, open since .+ server time; XA RECOVER lists it\)$/);
+    await writer!.query('ROLLBACK');
+    await my.sql('shop', "XA ROLLBACK 'tandem-xa'");
+    assert.deepEqual(await capture().openWriters(), { open: [] });
+  } finally {
+    for (const s of sessions) await s.end().catch(() => {});
+  }
+});
+
+test('without PROCESS: a warning at the export\'s start, and openWriters says it could not look, with the GRANT', async () => {
+  await my.sql(undefined, "CREATE USER 'noproc'@'%' IDENTIFIED BY 'np-pw'; GRANT SELECT ON shop.* TO 'noproc'@'%'");
+  const report = await checkCapturePrerequisites({ source: sourceConfig(my, 'shop', 'noproc', 'np-pw'), tables: [{ database: 'shop', table: 'items', primaryKey: ['id'] }] });
+  assert.deepEqual(report.findings.find((f) => f.check === 'privilege_process'), {
+    check: 'privilege_process', severity: 'warning',
+    message: "User 'noproc'@'%' may not see other sessions' transactions (PROCESS privilege missing): at the cutover Tandem cannot tell whether one still open would commit writes after the stream ends, and keeps the stream as if one were.",
+    fix: "GRANT PROCESS ON *.* TO 'noproc'@'%';",
+  });
+  assert.deepEqual(await capture('noproc', 'np-pw').openWriters(), {
+    open: [], unknown: "user 'noproc'@'%' may not see other sessions' transactions, PROCESS privilege missing: GRANT PROCESS ON *.* TO 'noproc'@'%';",
+  });
+  // root has PROCESS: no such finding.
+  const ok = await checkCapturePrerequisites({ source: sourceConfig(my, 'shop'), tables: [{ database: 'shop', table: 'items', primaryKey: ['id'] }] });
+  assert.equal(ok.findings.find((f) => f.check === 'privilege_process'), undefined);
+});
+
+test('a transaction open on the MariaDB source when the cutover ends its stream, committed afterwards: named, and the stream kept (measured before: its markers dropped, the row lost unreported)', { timeout: 240_000 }, async () => {
+  await pgs.createDatabase('yb');
+  const env = { SOURCE_DB_PASSWORD: my.password, TARGET_DB_PASSWORD: pgs.password, TANDEM_METRICS_INTERVAL_MS: '2000' };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', my.user, '--source-db-name', 'shop'];
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  const open = await my.connect('shop');
+  try {
+    let dir: string;
+    ({ dir, ex, im } = await startLiveMigration(SF, targetFlags(pgs, 'yb'), env));
+    // Begun before the cutover, committed after it (a batch job, or a transaction manager's).
+    await open.query('BEGIN');
+    await open.query("INSERT INTO items VALUES (10, 'open across')");
+    const r = await runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await ex.done, 0, `the exporter ends at the marker:\n${tail(ex.output())}`);
+    await eventually(async () => {
+      if (im!.exited() && (await im!.done) !== 0) throw new Error(`import data exited with ${await im!.done}:\n${tail(im!.output())}`);
+      const s = (await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target');
+      return s?.status === 'COMPLETED' ? true : JSON.stringify(s);
+    }, 90_000, 300);
+    const row = (await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target')!;
+    const detail = row.detail as { writesAfterMarker?: string; keptSlot?: string };
+    assert.match(String(detail.writesAfterMarker), /^transactions still open on the source, whose writes are NOT migrated if they commit: session \d+ \(user root@127\.0\.0\.1:\d+, database shop, 1 row modified, transaction open since /, JSON.stringify(detail));
+    assert.match(String(detail.keptSlot), /^source:tandem_/);
+    assert.match(ex.output(), /Transactions still open on the source, whose writes are NOT migrated if they commit: session \d+/);
+    assert.match(ex.output(), /is kept so nothing is lost/);
+    // The stream's markers are kept (not dropped), so its position can still be read from.
+    const markers = await my.sql(undefined, 'SELECT COUNT(*) AS n FROM ybvoyager_metadata.tandem_markers');
+    assert.ok(Number(markers[0].n) > 0, 'the stream\'s marker rows are kept');
+    await open.query('COMMIT');
+    assert.deepEqual(await pgs.sql('yb', 'SELECT count(*)::int AS n FROM public.items WHERE id = 10'), [{ n: 0 }], 'committed after the stream ended: not on the target (as reported)');
+  } finally {
+    await open.query('ROLLBACK').catch(() => {});
+    await open.end().catch(() => {});
+    await killAll();
+  }
+});
