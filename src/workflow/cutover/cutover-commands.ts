@@ -155,7 +155,9 @@ function waitingFor(meta: MetaStore, metainfoDir: string, exportDir: string, r: 
   }
   const remaining = Math.max(0, r.markerVsn - applied);
   const importer: StreamingCommand = r.direction === 'to_target' ? 'import data to target' : 'import data to source';
-  const waiting = remaining > 0 ? `waiting for "${importer}": ${remaining} event(s) remaining before the marker` : `waiting for "${importer}" to finish the cutover`;
+  // Set while the fall-back stream's creation waits for transactions open on the target (prepareReverseStream).
+  const held = typeof r.detail.fallBackStreamWaitsFor === 'string' ? `: ${r.detail.fallBackStreamWaitsFor.replace(/\.$/, '')}` : '';
+  const waiting = remaining > 0 ? `waiting for "${importer}": ${remaining} event(s) remaining before the marker` : `waiting for "${importer}" to finish the cutover${held}`;
   return { text: waiting + stopped(importer), remaining };
 }
 

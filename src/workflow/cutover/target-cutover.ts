@@ -101,8 +101,15 @@ async function prepareReverseStream(env: CommandEnv, migration: Migration, targe
   const capture = await (prepared ?? prepareReverseStreamObjects(env, migration, target));
   failpoint('cutover.before-reverse-slot');
   const started = Date.now();
-  // The application waits meanwhile: a transaction left open on the target holds the slot's creation, and says so.
-  const start = await capture.createWithoutSnapshot((m) => env.reporter.warn(m));
+  // The application waits meanwhile: a transaction left open on the target holds the slot's creation,
+  // and says so, here and in `cutover status` (which the one who initiated the cutover watches).
+  let waited = false;
+  const start = await capture.createWithoutSnapshot((m) => {
+    waited = true;
+    CutoverState.note(meta, 'to_target', { fallBackStreamWaitsFor: m });
+    env.reporter.warn(m);
+  });
+  if (waited) CutoverState.note(meta, 'to_target', { fallBackStreamWaitsFor: undefined });
   log.debug(`cutover to target: the fall-back stream's ${capture.labels.stream} created in ${Date.now() - started} ms`);
   failpoint('cutover.after-reverse-slot');
   meta.setValue('target_cdc_start_position', start.startPosition);

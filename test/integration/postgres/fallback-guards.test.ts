@@ -343,3 +343,35 @@ test('a transaction open on the source when the cutover ends its stream, committ
     await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
   }
 });
+
+test('a transaction open on the target holds the fall-back stream\'s creation at the cutover to target: cutover status names it while it waits, and not once it has ended (was: only "waiting for import data to target")', { timeout: 150_000 }, async () => {
+  const m = new SampleMigration(s, 'shop6', t, 'yb6');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  const open = await t.client('postgres');
+  try {
+    ({ ex, im } = await streaming(m));
+    // Another database of the target's server: PostgreSQL starts a logical slot only once every transaction on the server has ended.
+    await open.query('BEGIN');
+    const pid = (await open.query('SELECT txid_current(), pg_backend_pid() AS pid')).rows[0].pid as number;
+    const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    await im.waitFor(/Creating the replication slot on .* has waited \d+ s/, 60_000);
+    const row = await m.statusOf('cutover to target');
+    assert.equal(row.status, 'INITIATED');
+    assert.match(String(row.waiting_for), new RegExp(`^waiting for "import data to target" to finish the cutover: Creating the replication slot on .* has waited \\d+ s: .*Waiting for: pid ${pid} \\(user \\S+, database postgres, idle in transaction, open for \\d+ s\\)`));
+    const text = await m.ok(['cutover', 'status']);
+    assert.match(text, new RegExp(`Cutover to target: waiting for "import data to target" to finish the cutover: Creating the replication slot .*pid ${pid} `));
+    await open.query('COMMIT');
+    await waitCompleted(m, 'cutover to target', [im]);
+    const done = await m.statusOf('cutover to target');
+    assert.equal(done.detail.fallBackStreamWaitsFor, undefined, JSON.stringify(done.detail));
+    assert.equal(done.waiting_for, null);
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'import data to target': im });
+  } finally {
+    await open.query('ROLLBACK').catch(() => {});
+    await open.end().catch(() => {});
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
