@@ -8,6 +8,7 @@ import { CommandContext } from './command-context.js';
 import { loadConfigFile, resolveOptions } from './option-resolver.js';
 import { EXIT_INTERNAL, EXIT_USAGE, TandemError, fileSystemError, isTandemError, privilegeError } from '../core/errors.js';
 import { log } from '../core/logger.js';
+import { describeRunningCommand } from '../core/process-role.js';
 import { TANDEM_VERSION } from './version-command.js';
 import { endOutputQuietlyWhenReaderCloses } from './closed-output.js';
 
@@ -112,7 +113,7 @@ function sayWhenInterrupted(commandName: string): () => void {
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
     const handler = () => {
       if (process.listenerCount(signal) > 1) return; // the command stops by itself
-      const text = `Interrupted (${signal}): "tandem ${commandName}" stopped. What it had finished is recorded; run the same command again to go on.\n`;
+      const text = `Interrupted (${signal}): ${describeRunningCommand(commandName)} stopped. What it had finished is recorded; run the same command again to go on.\n`;
       process.stderr.write(text);
       log.warn(text.trim());
       process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -134,7 +135,7 @@ function reportError(error: unknown, commandName: string): number {
     return e.exitCode;
   }
   const err = e as Error;
-  const text = log.redact(`internal error in "tandem ${commandName}": ${err?.stack ?? String(e)}\nThis is a bug in Tandem; please report it with the log file from <export-dir>/logs.\n`);
+  const text = log.redact(`internal error in ${describeRunningCommand(commandName)}: ${err?.stack ?? String(e)}\nThis is a bug in Tandem; please report it with the log file from <export-dir>/logs.\n`);
   process.stderr.write(text);
   log.error(text);
   return EXIT_INTERNAL;

@@ -2,6 +2,7 @@ import type { CommandEnv } from '../command-env.js';
 import type { Migration, Side } from '../migration-context.js';
 import { CutoverState } from '../cutover/cutover-state.js';
 import { endChangeStream } from '../cutover/stream-cleanup.js';
+import { continueAs } from '../../core/process-role.js';
 import { streamChanges } from './stream-exporter.js';
 import type { SourceImportOptions } from '../cutover/source-importer.js';
 
@@ -26,5 +27,6 @@ export async function continueLiveExport(env: CommandEnv, migration: Migration, 
   if (CutoverState.get(meta, 'to_source').status !== 'COMPLETED') {
     reporter.print(`Preparing for fall-back: this process continues as "import data to source" (if it stops, restart it with: ${restartCommand(migration.exportDir.root, options)}).`);
   }
+  continueAs('import data to source');
   await importChangesToSource(env, migration, source, options);
 }

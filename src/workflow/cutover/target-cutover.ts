@@ -7,6 +7,7 @@ import { capturedTables, streamChanges } from '../cdc/stream-exporter.js';
 import type { TableInfo } from '../../core/engine/catalog.js';
 import type { ChangeCapture } from '../../core/engine/change-capture.js';
 import { CutoverState } from './cutover-state.js';
+import { continueAs } from '../../core/process-role.js';
 import { endChangeStream } from './stream-cleanup.js';
 import { verifyAtCutover } from './cutover-verification.js';
 import { failpoint } from '../../core/failpoint.js';
@@ -64,6 +65,7 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
   if (CutoverState.get(meta, 'to_source').status !== 'COMPLETED') {
     reporter.print(`Fall-back: this process continues as "export data from target" (if it stops, restart it with: tandem export data from target --export-dir ${migration.exportDir.root}).`);
   }
+  continueAs('export data from target');
   await exportChangesFromTarget(env, migration, target, await listing);
 }
 

@@ -344,13 +344,19 @@ test('a transaction open on the source when the cutover ends its stream, committ
   }
 });
 
-test('a transaction open on the target holds the fall-back stream\'s creation at the cutover to target: cutover status names it while it waits, and not once it has ended (was: only "waiting for import data to target")', { timeout: 150_000 }, async () => {
+test('a transaction open on the target holds the fall-back stream\'s creation at the cutover to target: cutover status names it while it waits, and not once it has ended (was: only "waiting for import data to target"); an internal error after the exporter continues as the fall-back\'s importer names both commands', { timeout: 150_000 }, async () => {
   const m = new SampleMigration(s, 'shop6', t, 'yb6');
   let ex: TandemProcess | undefined;
   let im: TandemProcess | undefined;
   const open = await t.client('postgres');
   try {
-    ({ ex, im } = await streaming(m));
+    await m.createDatabases();
+    await m.schema();
+    // Reached only once the exporter applies the target's changes to the source (as "import data to source").
+    ex = startTandem(m.exportArgs(), { ...m.env, TANDEM_FAILPOINTS: 'fallback.after-batch-commit=error' });
+    im = startTandem(m.importArgs(), m.env);
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await im.waitFor(/Applying the changes captured on the source/, 60_000);
     // Another database of the target's server: PostgreSQL starts a logical slot only once every transaction on the server has ended.
     await open.query('BEGIN');
     const pid = (await open.query('SELECT txid_current(), pg_backend_pid() AS pid')).rows[0].pid as number;
@@ -367,6 +373,9 @@ test('a transaction open on the target holds the fall-back stream\'s creation at
     const done = await m.statusOf('cutover to target');
     assert.equal(done.detail.fallBackStreamWaitsFor, undefined, JSON.stringify(done.detail));
     assert.equal(done.waiting_for, null);
+    await t.sql('yb6', `INSERT INTO shop.customers (email, full_name) VALUES ('after@x.io', 'written on the target')`);
+    assert.notEqual(await ex.done, 0);
+    assert.match(ex.output(), /internal error in "tandem export data from source" \(continuing as "import data to source"\): Error: failpoint fallback\.after-batch-commit/);
   } catch (e) {
     withOutput(e, { 'export data from source': ex, 'import data to target': im });
   } finally {

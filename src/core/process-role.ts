@@ -1,0 +1,17 @@
+/**
+ * The command this process carries out now. A streaming command can continue as another one (at a
+ * cutover with fall-back, `import data to target` goes on as `export data from target`, and `export
+ * data` as `import data to source`): messages written after that (an interruption, an internal
+ * error) name both, so that the user knows which step stopped.
+ */
+let role: string | undefined;
+
+/** Called where a process turns into another command (with the words it prints). */
+export function continueAs(command: string): void {
+  role = command;
+}
+
+/** How messages name the running command: `"tandem export data"`, or `"tandem export data" (continuing as "import data to source")`. */
+export function describeRunningCommand(started: string): string {
+  return role === undefined || role === started ? `"tandem ${started}"` : `"tandem ${started}" (continuing as "${role}")`;
+}
