@@ -210,8 +210,13 @@ export class PgChangeCapture implements ChangeCapture {
   async openWriters(): Promise<OpenWriters> {
     return withPg(this.db, async (client) => {
       const r = await client.query(
-        `SELECT format('session pid %s (user %s, %s, transaction open since %s)', pid, usename, state, to_char(xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')) AS what
-           FROM pg_catalog.pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+        `SELECT format('session pid %s (user %s, %s, transaction open since %s)', pid, usename, coalesce(state, 'state hidden from this user'),
+                  coalesce(to_char(xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'), 'a time hidden from this user')) AS what
+           FROM pg_catalog.pg_stat_activity
+          WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+            -- Another role's session shows a user without pg_read_all_stats its transaction id but
+            -- not its type (nor its state and start): it counts.
+            AND coalesce(backend_type, 'client backend') = 'client backend'
          UNION ALL
          SELECT format('prepared transaction %L (owner %s, prepared at %s)', gid, owner, to_char(prepared AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'))
            FROM pg_catalog.pg_prepared_xacts WHERE database = current_database()

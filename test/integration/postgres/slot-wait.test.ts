@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
 import { eventually } from '../../helpers/live-process.js';
 import { ReplicationConnection } from '../../../src/adapters/postgres/replication/replication-connection.js';
-import { slotWaitMessage, watchSlotCreation } from '../../../src/adapters/postgres/replication/slot-wait.js';
+import { blockingTransactions, slotWaitMessage, watchSlotCreation } from '../../../src/adapters/postgres/replication/slot-wait.js';
+import { PgChangeCapture } from '../../../src/adapters/postgres/pg-change-capture.js';
+import pg from 'pg';
 
 let server: PgServer;
 
@@ -63,4 +65,32 @@ test('a slot waiting for an idle transaction in another database and a prepared 
 test('with no transaction visible, the message says where to look', () => {
   assert.match(slotWaitMessage('postgres@h:5/db', 35, []), /has waited 35 s: .* No open transaction is visible to this user; look for long transactions as a superuser \(pg_stat_activity with backend_xid set, pg_prepared_xacts\)/);
   assert.match(slotWaitMessage('db', 5, [{ pid: 7, user: 'app', database: 'shop', state: null, seconds: 7300 }]), /pid 7 \(user app, database shop, state hidden, open for 2\.0 h\)/);
+});
+
+test('open writers as a user who may not see other roles\' sessions (no pg_read_all_stats): another role\'s writing transaction is named all the same (measured before: its session type is hidden, it was left out and the stream dropped)', { timeout: 60_000 }, async () => {
+  await server.sql('app', `CREATE ROLE mig LOGIN PASSWORD 'mig-pw'; CREATE ROLE appuser LOGIN PASSWORD 'app-pw'; GRANT ALL ON t TO appuser`);
+  const mig = { ...targetDbConfig(server, 'app'), user: 'mig', password: 'mig-pw', role: 'source' as const };
+  const capture = new PgChangeCapture(mig, { id: '00000000-0000-4000-8000-000000000002', side: 'source' });
+  assert.deepEqual(await capture.openWriters(), { open: [] });
+  const app = new pg.Client({ host: server.host, port: server.port, user: 'appuser', password: 'app-pw', database: 'app' });
+  await app.connect();
+  try {
+    await app.query('BEGIN');
+    await app.query('SELECT * FROM t');
+    assert.deepEqual(await capture.openWriters(), { open: [] }, 'a reader has no transaction id');
+    await app.query('INSERT INTO t VALUES (42)');
+    const pid = (await app.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+    assert.deepEqual(await capture.openWriters(), {
+      open: [`session pid ${pid} (user appuser, state hidden from this user, transaction open since a time hidden from this user)`],
+    });
+    // The same session holds a slot's creation: named too (was: "No open transaction is visible to this user").
+    assert.deepEqual(await blockingTransactions(mig), [{ pid, user: 'appuser', database: 'app', state: null, seconds: null }]);
+    await server.sql('app', 'GRANT pg_read_all_stats TO mig');
+    const seen = await capture.openWriters();
+    assert.equal(seen.open.length, 1);
+    assert.match(seen.open[0]!, new RegExp(`^session pid ${pid} \\(user appuser, idle in transaction, transaction open since \\d{4}-`));
+  } finally {
+    await app.query('ROLLBACK').catch(() => {});
+    await app.end();
+  }
 });

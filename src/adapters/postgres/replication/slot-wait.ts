@@ -18,8 +18,8 @@ export interface BlockingTransaction {
 /**
  * The transactions that hold an xid (so a logical slot being created waits for them: it starts
  * after every transaction that was running, in every database of the server) and prepared
- * transactions, oldest first. Without `pg_read_all_stats` another user's session shows no xid:
- * then only the user's own (and prepared ones) are listed. No query text is read (it may hold
+ * transactions, oldest first. Without `pg_read_all_stats` another user's session shows its xid but
+ * not its type, state or start: it is listed with those unknown. No query text is read (it may hold
  * values or passwords).
  */
 export async function blockingTransactions(db: DbConfig): Promise<BlockingTransaction[]> {
@@ -28,7 +28,7 @@ export async function blockingTransactions(db: DbConfig): Promise<BlockingTransa
       SELECT pid, usename AS user, datname AS database, state,
              extract(epoch FROM now() - xact_start)::int AS seconds, NULL AS gid
         FROM pg_stat_activity
-       WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+       WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND coalesce(backend_type, 'client backend') = 'client backend'
       UNION ALL
       SELECT NULL, owner, database, 'prepared', extract(epoch FROM now() - prepared)::int, gid
         FROM pg_prepared_xacts
