@@ -5,7 +5,7 @@
 export const ERROR_CODES = {
   TANDEM_USAGE: 'A command-line flag or argument is missing or malformed. Run the command with --help to see its flags.',
   TANDEM_CONFIG: 'The --config-file could not be read or holds a key Tandem does not know. Fix the YAML file.',
-  TANDEM_CONNECT: 'Tandem could not reach the database server. Check --*-db-host, --*-db-port, that the server is running and that a firewall lets you through. Also raised when a database lost while streaming did not come back within the importer\'s wait (5 minutes; TANDEM_RECONNECT_BUDGET_MS), or the source went away during the snapshot\'s copy: rerun the same command once the server is up (an importer resumes, a snapshot starts over).',
+  TANDEM_CONNECT: 'Tandem could not reach the database server. Check --*-db-host, --*-db-port, that the server is running and that a firewall lets you through. Also raised when a database lost while streaming did not come back within the importer\'s wait (5 minutes; TANDEM_RECONNECT_BUDGET_MS), the source went away during the snapshot\'s copy, or any other connection to a database was lost: rerun the same command once the server is up (an importer resumes, a snapshot starts over).',
   TANDEM_TLS: 'A TLS (SSL) connection could not be made as --*-ssl-mode asks: the server does not accept TLS, its certificate did not verify against --*-ssl-root-cert (or, with verify-full, is for another host name), it refused the client certificate, or a certificate or key file cannot be read. The message names the mode and what failed; fix the file or flag it names, or the server\'s ssl settings.',
   TANDEM_AUTH: 'The database rejected the user name or password. Check --*-db-user and the password (flag, SOURCE_DB_PASSWORD / TARGET_DB_PASSWORD, or the prompt).',
   TANDEM_DB_MISSING: 'The database named by --*-db-name does not exist on the server.',
@@ -99,3 +99,38 @@ export function privilegeError(e: unknown): TandemError | undefined {
   return undefined;
 }
 
+
+/** Node's socket errors that mean the server went away or cannot be reached. */
+const SOCKET_LOST: ReadonlySet<unknown> = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** PostgreSQL's connection exceptions (class 08) and server shutdowns (57P01-57P03), by SQLSTATE. */
+const PG_CONNECTION_LOST = /^(08...|57P0[123])$/;
+/** mysql2's lost connections, by code, and the server's by number: shutdown (1053), connection killed (1927), gone away (2006), lost (2013). */
+const MYSQL_LOST_CODES: ReadonlySet<unknown> = new Set(['PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED']);
+const MYSQL_LOST_ERRNOS: ReadonlySet<unknown> = new Set([1053, 1927, 2006, 2013]);
+/** node-oracledb's broken connections and Oracle's end-of-file on the channel. */
+const ORACLE_LOST: ReadonlySet<unknown> = new Set(['NJS-500', 'NJS-501', 'NJS-503', 'ORA-03113', 'ORA-03114', 'ORA-03135']);
+/** node-postgres and mysql2 say so in messages of their own, without a code (a query on a connection already lost). */
+const DRIVER_LOST_MESSAGES: ReadonlySet<unknown> = new Set([
+  'Connection terminated unexpectedly', 'Connection terminated', 'Client has encountered a connection error and is not queryable',
+  'Can\'t add new command when connection is in closed state',
+]);
+
+/**
+ * A database connection lost where no step turned it into a message of its own (the streams, the
+ * writers and the snapshot's copy do), as TANDEM_CONNECT: never an internal error. Recognised by
+ * the drivers' and servers' codes (a few fixed messages of the drivers aside), on the error or one
+ * it wraps. Anything else: undefined.
+ */
+export function connectionLostError(e: unknown, command: string): TandemError | undefined {
+  for (let err = e as { code?: unknown; errno?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+    const lost = SOCKET_LOST.has(err.code) || (typeof err.code === 'string' && PG_CONNECTION_LOST.test(err.code))
+      || MYSQL_LOST_CODES.has(err.code) || MYSQL_LOST_ERRNOS.has(err.errno) || ORACLE_LOST.has(err.code) || DRIVER_LOST_MESSAGES.has(err.message);
+    if (lost) {
+      return new TandemError('TANDEM_CONNECT', `A database connection was lost: ${String(err.message ?? err.code).split('\n')[0]}.`, {
+        hint: `Check that the database server is running and reachable, then rerun "tandem ${command}": what it had finished is kept (an importer resumes, a snapshot starts over).`,
+        cause: e,
+      });
+    }
+  }
+  return undefined;
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ERROR_CODES, TandemError, EXIT_USAGE, EXIT_USER_ERROR } from '../../../src/core/errors.js';
+import { ERROR_CODES, TandemError, EXIT_USAGE, EXIT_USER_ERROR, connectionLostError } from '../../../src/core/errors.js';
 
 test('every error code is TANDEM_UPPER_SNAKE and documents itself in one or more full sentences', () => {
   for (const [code, text] of Object.entries(ERROR_CODES)) {
@@ -18,4 +18,12 @@ test('docs/errors.md lists every code with its text (regenerate with node script
 test('usage errors exit 2, the others 1', () => {
   assert.equal(new TandemError('TANDEM_USAGE', 'x').exitCode, EXIT_USAGE);
   assert.equal(new TandemError('TANDEM_AUTH', 'x').exitCode, EXIT_USER_ERROR);
+});
+
+test('a lost Oracle connection (node-oracledb thin NJS-500, ORA-03113) is TANDEM_CONNECT with the rerun hint; another Oracle error is not (no Oracle server here: errors shaped as node-oracledb documents them)', () => {
+  const broken = Object.assign(new Error('NJS-500: connection to the Oracle Database was broken'), { code: 'NJS-500' });
+  assert.equal(connectionLostError(broken, 'export data')?.code, 'TANDEM_CONNECT');
+  const eof = Object.assign(new Error('ORA-03113: end-of-file on communication channel'), { code: 'ORA-03113', errorNum: 3113 });
+  assert.match(connectionLostError(new Error('mining failed', { cause: eof }), 'export data')?.message ?? '', /^A database connection was lost: ORA-03113: end-of-file on communication channel\.$/);
+  assert.equal(connectionLostError(Object.assign(new Error('ORA-00001: unique constraint violated'), { code: 'ORA-00001' }), 'export data'), undefined);
 });
