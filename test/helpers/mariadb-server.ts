@@ -9,8 +9,8 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { chownSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyOfTemplate } from './data-dir-template.js';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -79,35 +79,16 @@ const INSTALL_ARGS = [
   '--innodb-buffer-pool-size=32M', '--innodb-log-file-size=8M',
 ];
 
-/**
- * Makes a new data directory: a copy of one made by mariadb-install-db once per machine and MariaDB
- * build (the install takes about a second; every test file starts its own servers). Made in a
- * directory of its own and renamed into place, so that a crash never leaves half of one and two
- * processes making it at once both succeed.
- */
+/** A new data directory: a copy of one mariadb-install-db made once per machine and MariaDB build (`copyOfTemplate`). */
 function newDataDir(dataDir: string): void {
-  const build = `${statSync(MARIADBD).mtimeMs}|${INSTALL_ARGS.join(' ')}`;
-  const template = join(tmpdir(), `tandem-mariadb-template-${createHash('sha256').update(build).digest('hex').slice(0, 16)}`);
-  if (!existsSync(join(template, 'mysql'))) {
-    const work = mkdtempSync(join(tmpdir(), 'tandem-mariadb-install-'));
-    try {
-      if (userInfo().uid === 0) {
-        const { uid, gid } = mysqlIds();
-        chownSync(work, uid, gid);
-      }
-      const install = spawnSync(INSTALL_DB, ['--no-defaults', `--datadir=${join(work, 'data')}`, ...INSTALL_ARGS], { encoding: 'utf8' });
-      if (install.status !== 0) throw new Error(`mariadb-install-db failed (${install.status}): ${install.stderr}${install.stdout}`);
-      try {
-        renameSync(join(work, 'data'), template);
-      } catch (e) {
-        if (!existsSync(join(template, 'mysql'))) throw e; // not another process's template
-      }
-    } finally {
-      rmSync(work, { recursive: true, force: true });
+  copyOfTemplate('mariadb', `${statSync(MARIADBD).mtimeMs}|${INSTALL_ARGS.join(' ')}`, 'mysql', dataDir, (work, dir) => {
+    if (userInfo().uid === 0) {
+      const { uid, gid } = mysqlIds();
+      chownSync(work, uid, gid);
     }
-  }
-  const r = spawnSync('cp', ['-a', template, dataDir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`copying the data directory template ${template} failed: ${r.stderr}`);
+    const install = spawnSync(INSTALL_DB, ['--no-defaults', `--datadir=${dir}`, ...INSTALL_ARGS], { encoding: 'utf8' });
+    if (install.status !== 0) throw new Error(`mariadb-install-db failed (${install.status}): ${install.stderr}${install.stdout}`);
+  });
 }
 
 const running = new Set<() => void>();

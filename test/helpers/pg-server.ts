@@ -5,8 +5,8 @@
  * exits. Host connections need the password (scram), so wrong-password cases are testable.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, chownSync, writeFileSync, mkdirSync, existsSync, renameSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { appendFileSync, mkdtempSync, rmSync, chownSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { copyOfTemplate } from './data-dir-template.js';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -58,33 +58,15 @@ function run(cmd: string, args: string[], env?: Record<string, string>): void {
 
 const INITDB_ARGS = ['-U', SUPERUSER, '-E', 'UTF8', '--locale', 'C.UTF-8', '--auth-local', 'trust', '--auth-host', 'scram-sha-256', '--no-sync'];
 
-/**
- * Makes a new data directory: a copy of one made by initdb once per machine and PostgreSQL build
- * (initdb takes about a second, the copy a quarter of that, and every test file starts its own
- * servers). The template is made in a directory of its own and renamed into place, so that a crash
- * never leaves half of one and two processes making it at once both succeed.
- */
+/** A new data directory: a copy of one initdb made once per machine and PostgreSQL build (`copyOfTemplate`). */
 function newDataDir(dataDir: string): void {
   const build = `${statSync(`${PG15_BIN}/postgres`).mtimeMs}|${INITDB_ARGS.join(' ')}|${SUPERUSER_PASSWORD}|${userInfo().uid}`;
-  const template = join(tmpdir(), `tandem-pg15-template-${createHash('sha256').update(build).digest('hex').slice(0, 16)}`);
-  if (!existsSync(join(template, 'PG_VERSION'))) {
-    const work = mkdtempSync(join(tmpdir(), 'tandem-pg15-initdb-'));
-    try {
-      const pwFile = join(work, 'pw');
-      writeFileSync(pwFile, SUPERUSER_PASSWORD + '\n');
-      for (const p of [work, pwFile]) giveToPostgresUser(p);
-      run(`${PG15_BIN}/initdb`, ['-D', join(work, 'data'), '--pwfile', pwFile, ...INITDB_ARGS]);
-      try {
-        renameSync(join(work, 'data'), template);
-      } catch (e) {
-        if (!existsSync(join(template, 'PG_VERSION'))) throw e; // not another process's template
-      }
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }
-  const r = spawnSync('cp', ['-a', template, dataDir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`copying the data directory template ${template} failed: ${r.stderr}`);
+  copyOfTemplate('pg15', build, 'PG_VERSION', dataDir, (work, dir) => {
+    const pwFile = join(work, 'pw');
+    writeFileSync(pwFile, SUPERUSER_PASSWORD + '\n');
+    for (const p of [work, pwFile]) giveToPostgresUser(p);
+    run(`${PG15_BIN}/initdb`, ['-D', dir, '--pwfile', pwFile, ...INITDB_ARGS]);
+  });
 }
 
 const DEFAULT_SETTINGS: Record<string, string> = {
