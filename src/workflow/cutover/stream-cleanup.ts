@@ -20,6 +20,15 @@ export async function endChangeStream(env: CommandEnv, migration: Migration, { d
   if (meta.getValue(r.replicationKey) === undefined) return undefined;
   const capture = engine.changeCapture(db, { id: uuid, side });
   if (!(await capture.exists())) return undefined; // dropped by an earlier run
+  // With fall-back, the source's stream kept when it ended (writes after the marker, a transaction
+  // still open) is not counted again by a rerun: the fall-back's own writes to the source, after the
+  // marker too, would count as the application's. What was found then is said again.
+  const noted = CutoverState.get(meta, r.direction).detail;
+  if (side === 'source' && CutoverState.get(meta, 'to_target').prepareForFallBack && typeof noted.keptSlot === 'string' && noted.keptSlot.startsWith('source:')) {
+    const found = String(noted.writesAfterMarker);
+    reporter.warn(`the source's change stream (${capture.labels.stream}) was kept when it ended (found then: ${found}); it is not counted again, as the fall-back's own writes to the source would count. Inspect it, then drop it: ${capture.labels.dropAll}`);
+    return found;
+  }
   const tables = meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }));
   // A transaction still open (a long one, or one prepared for two-phase commit) commits after the
   // check: its writes would reach the stream once it was gone. It keeps the stream too. Looked for

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PgServer } from '../../helpers/pg-server.js';
-import { startTandem, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
+import { eventually, startTandem, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
 import { runTandem } from '../../helpers/cli.js';
 import { sourceAndTargetServers, SampleMigration, slotsOf, publicationsOf, runApp, waitCompleted } from '../../helpers/fallback-kit.js';
 
@@ -382,5 +382,47 @@ test('a transaction open on the target holds the fall-back stream\'s creation at
     await open.query('ROLLBACK').catch(() => {});
     await open.end().catch(() => {});
     await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
+
+test('with fall-back, a source stream kept at its end is not counted again by a restarted import data to source: Tandem\'s own writes to the source are not "writes after the marker" (measured before: a restart reported the fall-back\'s rows as NOT migrated)', { timeout: 180_000 }, async () => {
+  const m = new SampleMigration(s, 'shop7', t, 'yb7');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  let back: TandemProcess | undefined;
+  try {
+    ({ ex, im } = await streaming(m));
+    const c = await s.client('shop7');
+    try {
+      // Open across the cutover, so the source's stream is kept when import data to source ends it.
+      await c.query('BEGIN');
+      await c.query(`INSERT INTO shop.customers (email, full_name) VALUES ('open7@x.io', 'open across the cutover')`);
+      const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+      assert.equal(r.code, 0, r.stderr);
+      await waitCompleted(m, 'cutover to target', [ex, im]);
+      await ex.waitFor(/Transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+/, 30_000);
+      await c.query('COMMIT');
+    } finally {
+      await c.end();
+    }
+    const recorded = String((await m.statusOf('cutover to target')).detail.writesAfterMarker);
+    assert.match(recorded, /^transactions still open on the source/);
+    // The application on the target; the fall-back writes its rows into the source.
+    await t.sql('yb7', `INSERT INTO shop.customers (email, full_name) SELECT 'fb' || g || '@x.io', 'fall-back' FROM generate_series(1, 25) g`);
+    await eventually(async () => {
+      const n = Number((await s.sql('shop7', `SELECT count(*) AS n FROM shop.customers WHERE full_name = 'fall-back'`))[0].n);
+      return n === 25 ? true : `${n} of 25 fall-back rows on the source`;
+    }, 60_000, 200);
+    await ex.kill('SIGKILL');
+    back = startTandem(['import', 'data', 'to', 'source', '--export-dir', m.dir], m.env);
+    await back.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+    const out = back.output();
+    assert.doesNotMatch(out, /received writes AFTER the cutover marker/, 'the fall-back\'s own 25 inserts are not writes after the marker');
+    assert.match(out, /the source's change stream \(replication slot \S+\) was kept when it ended \(found then: transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+ .*\); it is not counted again/);
+    assert.equal(String((await m.statusOf('cutover to target')).detail.writesAfterMarker), recorded, 'what was found when the stream ended stays as it was');
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'import data to target': im, 'import data to source (restarted)': back });
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL'), back?.kill('SIGKILL')]);
   }
 });
