@@ -209,9 +209,13 @@ export class ChangeDispatcher {
           }
           this.holding = e.vsn;
           if (e.op === 't' || (e.op as string) === 'm' || changesPrimaryKey(e) || this.options.isBarrier?.(e) || this.target.changesOtherRows?.(e)) {
-            // A source TRUNCATE of several tables arrives as consecutive events of one transaction.
+            // A source TRUNCATE of several tables arrives as consecutive events of one transaction;
+            // so do keys exchanged in one transaction (a swap, a shift of a DEFERRABLE key): applied
+            // one by one, in transactions of their own, the first would leave two rows with one key
+            // (a DEFERRABLE key is not checked in the writer's replica-role session).
             let end = i + 1;
             if (e.op === 't') while (end < chunk.length && chunk[end]!.op === 't' && chunk[end]!.txId === e.txId) end++;
+            else if (changesPrimaryKey(e)) while (end < chunk.length && changesPrimaryKey(chunk[end]!) && chunk[end]!.txId === e.txId) end++;
             await this.applyBarrier(ch, chunk.slice(i, end));
             i = end - 1;
             continue;
