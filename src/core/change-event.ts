@@ -31,6 +31,12 @@ export interface ChangeEvent {
   readonly txId: string;
   /** Only for op 'm'. */
   readonly marker?: MarkerKind;
+  /**
+   * u and d only: the source carried out no foreign-key actions for this change (a MySQL session
+   * with `foreign_key_checks = 0`: the binlog's NO_FOREIGN_KEY_CHECKS flag), so a writer that carries
+   * them out for a stream that leaves them out must not either.
+   */
+  readonly noForeignKeyActions?: true;
 }
 
 /** The markers the queue can hold. */

@@ -51,6 +51,12 @@ export interface ChangeTarget {
    */
   changesOtherRows?(event: ChangeEvent): boolean;
   /**
+   * The tables (`schema.table`, as events name them) whose rows applying this event may also change
+   * through the actions `changesOtherRows` stands for (the referencing tables, and theirs in turn):
+   * a comparison made before the event no longer holds for them. Empty when it changes no others.
+   */
+  tablesAlsoChanged?(event: ChangeEvent): readonly string[];
+  /**
    * Applies events (all of one channel, in vsn order) in ONE transaction together with the
    * channel's progress row and the per-table counts. Events at or below the channel's
    * lastAppliedVsn are skipped, so re-sending after a restart changes nothing. On failure nothing

@@ -133,6 +133,11 @@ export class PgChangeTarget implements ChangeTarget {
     return table !== undefined && this.actions.changesOtherRows(e, table);
   }
 
+  tablesAlsoChanged(e: ChangeEvent): readonly string[] {
+    if (!this.actions || !this.changesOtherRows(e)) return [];
+    return this.actions.reachedFrom(this.typedByName.get(e.schema)!.get(e.table)!).map((t) => `${t.schema}.${t.name}`);
+  }
+
   async applyBatch(channelNo: number, events: readonly ChangeEvent[], lost?: LostConnection, stepwise = false): Promise<void> {
     const client = this.clients[channelNo];
     if (!client) throw new Error(`channel ${channelNo} is not prepared`);

@@ -207,6 +207,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     open: opts.openEarlyComparison,
     queuedVsn: () => readQueueState(meta).lastVsn,
     appliedVsn: () => watermark,
+    ...(target.tablesAlsoChanged ? { alsoChanged: (e: ChangeEvent) => target.tablesAlsoChanged!(e) } : {}),
     onUnavailable: (reason) => {
       reporter.warn(`The tables cannot be compared while streaming (${reason}); the cutover's verification needs the same connection, and without it the cutover completes unverified. `
         + `Fix it and restart this command (it resumes), or run "tandem compare --export-dir ${exportDir.root}" after the cutover.`);
@@ -270,6 +271,7 @@ function withFailpointAfterCommit(target: ChangeTarget, name: FailpointName): Ch
     prepare: (uuid, channels) => target.prepare(uuid, channels),
     uniqueKeys: () => target.uniqueKeys(),
     changesOtherRows: target.changesOtherRows ? (e) => target.changesOtherRows!(e) : undefined,
+    tablesAlsoChanged: target.tablesAlsoChanged ? (e) => target.tablesAlsoChanged!(e) : undefined,
     async applyBatch(channelNo, events) {
       const t0 = log.level === 'debug' ? Date.now() : 0;
       await target.applyBatch(channelNo, events);

@@ -11,6 +11,12 @@ export interface EarlyVerificationOptions {
   readonly queuedVsn: () => number;
   /** Every event at or below this vsn is committed on the written database (the importer's low watermark). */
   readonly appliedVsn: () => number;
+  /**
+   * The other tables an event changes on the written database (the foreign-key actions a writer
+   * carries out: `ChangeTarget.tablesAlsoChanged`): noted as changed by it too, so that a match
+   * found before it is compared again.
+   */
+  readonly alsoChanged?: (e: ChangeEvent) => readonly string[];
   /** A table is compared once no event for it has been read for this long. Default 2000 ms. */
   readonly quietMs?: number;
   /** How often the importer looks for quiet tables. Default 500 ms. */
@@ -115,13 +121,19 @@ export class EarlyVerification {
         table = e.table;
         key = `${schema}.${table}`;
       }
-      const last = this.lastEvent.get(key);
-      if (last) {
-        last.vsn = e.vsn;
-        last.at = at;
-      } else {
-        this.lastEvent.set(key, { vsn: e.vsn, at });
-      }
+      this.touch(key, e.vsn, at);
+      const others = this.options.alsoChanged?.(e);
+      if (others) for (const other of others) this.touch(other, e.vsn, at);
+    }
+  }
+
+  private touch(key: string, vsn: number, at: number): void {
+    const last = this.lastEvent.get(key);
+    if (last) {
+      last.vsn = vsn;
+      last.at = at;
+    } else {
+      this.lastEvent.set(key, { vsn, at });
     }
   }
 

@@ -21,6 +21,9 @@ import { classifyQuery, type TableRef } from './query-classifier.js';
 import { currentRowChange, isCurrentRowEnd } from './system-versioned-rows.js';
 import { passThroughConverters, type CaptureTable, type ConverterFactory, type ValueConverter } from './capture-table.js';
 
+/** A rows event's flag: the statement ran with foreign_key_checks = 0 (MySQL's and MariaDB's NO_FOREIGN_KEY_CHECKS_F). */
+const ROWS_NO_FOREIGN_KEY_CHECKS = 0x2;
+
 /** One committed source transaction. */
 export interface AssembledTransaction {
   /** Change events of migrated tables, in binlog order; each carries `position`. */
@@ -379,6 +382,8 @@ export class TransactionAssembler {
     const c = state.columns;
     const schema = table.eventSchema ?? table.database;
     const tableName = table.eventTable ?? table.table;
+    // InnoDB carried out no foreign-key actions for these rows (foreign_key_checks = 0): nor may the target's writer.
+    const noActions = (ev.flags & ROWS_NO_FOREIGN_KEY_CHECKS) !== 0 ? { noForeignKeyActions: true as const } : {};
     // Of the row as it was, only its primary key is needed (and a system-versioned table's row end).
     for (const row of decodeRows(ev, state.plan, c.beforeColumns)) {
       const op = c.rowEndIndex < 0 ? ROW_OPS[ev.op] : currentRowChange(
@@ -389,9 +394,9 @@ export class TransactionAssembler {
         const after = record(row.after!, c, c.afterIndexes);
         g.events.push({ op: 'c', schema, table: tableName, key: c.keyInAfter ? pick(after, c) : record(row.after!, c, c.keyIndexes), after });
       } else if (op === 'u') {
-        g.events.push({ op: 'u', schema, table: tableName, key: record(row.before!, c, c.keyIndexes), after: record(row.after!, c, c.afterIndexes) });
+        g.events.push({ op: 'u', schema, table: tableName, key: record(row.before!, c, c.keyIndexes), after: record(row.after!, c, c.afterIndexes), ...noActions });
       } else if (op === 'd') {
-        g.events.push({ op: 'd', schema, table: tableName, key: record(row.before!, c, c.keyIndexes) });
+        g.events.push({ op: 'd', schema, table: tableName, key: record(row.before!, c, c.keyIndexes), ...noActions });
       }
     }
   }

@@ -84,6 +84,7 @@ export async function readForeignKeyActions(client: pg.Client): Promise<TableRef
  */
 export class ForeignKeyActions {
   private readonly byParent = new Map<TypedTable, ForeignKeyAction[]>();
+  private readonly reach = new Map<TypedTable, readonly TypedTable[]>();
 
   constructor(readonly keys: readonly ForeignKeyAction[]) {
     for (const k of keys) {
@@ -109,15 +110,40 @@ export class ForeignKeyActions {
    * True when the event, applied to `table`, can set off an action: a delete of a row that a key
    * with an ON DELETE action references, or an update carrying a referenced column of a key with an
    * ON UPDATE action (a primary-key column only when its value changes; any other column whenever
-   * the event carries it, since the event does not carry its old value).
+   * the event carries it, since the event does not carry its old value). Never for a change the
+   * source made without its actions (`noForeignKeyActions`).
    */
   changesOtherRows(e: ChangeEvent, table: TypedTable): boolean {
     const keys = this.byParent.get(table);
-    if (!keys) return false;
+    if (!keys || e.noForeignKeyActions) return false;
     if (e.op === 'd') return keys.some((k) => k.onDelete !== undefined);
     if (e.op !== 'u' || !e.after) return false;
     const after = e.after;
     return keys.some((k) => k.onUpdate !== undefined && k.parentColumns.some((c) => c in after && (!(c in e.key) || after[c] !== e.key[c])));
+  }
+
+  /**
+   * The tables the actions of a change to `table` may reach: the referencing tables of its keys
+   * with an action, and theirs in turn (a cascade goes on; a SET NULL changes a row that may be
+   * referenced). Worked out once per table.
+   */
+  reachedFrom(table: TypedTable): readonly TypedTable[] {
+    let reached = this.reach.get(table);
+    if (!reached) {
+      const seen = new Set<TypedTable>();
+      const todo = [table];
+      while (todo.length > 0) {
+        for (const k of this.byParent.get(todo.pop()!) ?? []) {
+          if (!seen.has(k.child)) {
+            seen.add(k.child);
+            todo.push(k.child);
+          }
+        }
+      }
+      reached = [...seen];
+      this.reach.set(table, reached);
+    }
+    return reached;
   }
 
   /**
