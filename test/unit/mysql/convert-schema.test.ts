@@ -45,6 +45,8 @@ test('a table: identity at the AUTO_INCREMENT counter, range CHECKs, defaults, e
     '  CONSTRAINT qty_mysql_range CHECK (qty BETWEEN 0 AND 255),',
     "  CONSTRAINT flags_mysql_set CHECK (flags = '' OR (',' || flags || ',') ~ '^,(a,)?(b,)?$'),",
     "  CONSTRAINT made_mysql_range CHECK (made BETWEEN '1970-01-01 00:00:01+00' AND '2038-01-19 03:14:07.999999+00'),",
+    // DATETIME: no year 10000 or later and no infinity, which MySQL cannot hold (a fall-back could not write them).
+    "  CONSTRAINT seen_mysql_range CHECK (seen > '-infinity' AND seen < '10000-01-01'),",
     '  CONSTRAINT qty_positive CHECK (qty > 0)',
     ');',
   ].join('\n'));
@@ -120,7 +122,8 @@ test('defaults that cannot be kept are left out with a note: zero dates, unknown
     column('n', 'int(11)', { default: { kind: 'expression', sql: '(1 + 1)' } }),
   ]);
   const { objects, notes } = convertMySqlSchema(catalog([t]));
-  assert.equal(withoutNotes(sqlOf(objects, 'TABLE', 't')), 'CREATE TABLE public.t (\n  d1 date,\n  d2 date NOT NULL,\n  u varchar(36),\n  n integer DEFAULT ((1 + 1))\n);');
+  assert.equal(withoutNotes(sqlOf(objects, 'TABLE', 't')), 'CREATE TABLE public.t (\n  d1 date,\n  d2 date NOT NULL,\n  u varchar(36),\n  n integer DEFAULT ((1 + 1)),\n'
+    + "  CONSTRAINT d1_mysql_range CHECK (d1 > '-infinity' AND d1 < '10000-01-01'),\n  CONSTRAINT d2_mysql_range CHECK (d2 > '-infinity' AND d2 < '10000-01-01')\n);");
   assert.deepEqual(notes.map((n) => `${n.rule}: ${n.detail}`), [
     'mysql-zero-date-default: DEFAULT is a zero date; it became DEFAULT NULL',
     'mysql-zero-date-default: DEFAULT is a zero date in a NOT NULL column; the column has no default on the target',

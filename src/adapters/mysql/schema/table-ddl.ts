@@ -32,7 +32,8 @@ function setCheck(qc: string, members: readonly string[]): string {
 /**
  * What a fall-back could not write back unchanged, refused on the target when the application
  * writes it: a TIMESTAMP outside MySQL's range (to 2038-01-19 03:14:07 UTC; MariaDB 11.5+ to
- * 2106-02-07 06:28:15 UTC), a BINARY(n) value of another length than n (MySQL pads it with 0x00), a
+ * 2106-02-07 06:28:15 UTC), a DATETIME or DATE in year 10000 or later or an infinity (a DOUBLE or
+ * FLOAT NaN or infinity is refused by a CHECK of its own), a BINARY(n) value of another length than n (MySQL pads it with 0x00), a
  * VARBINARY(n) value longer than n bytes.
  */
 function valueRangeCheck(c: MySqlColumn, qc: string, server: { readonly flavor: MySqlFlavor; readonly major: number; readonly minor: number }): string | undefined {
@@ -41,6 +42,10 @@ function valueRangeCheck(c: MySqlColumn, qc: string, server: { readonly flavor: 
     const wide = server.flavor === 'mariadb' && (server.major > 11 || (server.major === 11 && server.minor >= 5));
     return `${qc} BETWEEN '1970-01-01 00:00:01+00' AND '${wide ? '2106-02-07 06:28:15.999999' : '2038-01-19 03:14:07.999999'}+00'`;
   }
+  // MySQL stores years 0 to 9999 and no infinity; PostgreSQL takes years to 294276 and infinity.
+  // (Years before 1 stay allowed: what the snapshot makes of a MySQL year 0 must load.)
+  if (type === 'datetime') return `${qc} > '-infinity' AND ${qc} < '10000-01-01'`;
+  if (type === 'date') return `${qc} > '-infinity' AND ${qc} < '10000-01-01'`;
   if (type === 'binary' && c.charMaxLength !== null) return `octet_length(${qc}) = ${c.charMaxLength}`;
   if (type === 'varbinary' && c.charMaxLength !== null) return `octet_length(${qc}) <= ${c.charMaxLength}`;
   return undefined;
@@ -234,6 +239,11 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
     if (t.setMembers) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_set'))} CHECK (${setCheck(qc, t.setMembers)})`);
     const fallBackRange = valueRangeCheck(c, qc, ctx.catalog.server);
     if (fallBackRange) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_range'))} CHECK (${fallBackRange})`);
+    // Nor NaN or an infinity in a DOUBLE or FLOAT (an UNSIGNED one has its range CHECK besides).
+    const floating = c.dataType.toLowerCase();
+    if (floating === 'double' || floating === 'float' || floating === 'real') {
+      checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_finite'))} CHECK (${qc} <> 'NaN' AND ${qc} <> 'Infinity' AND ${qc} <> '-Infinity')`);
+    }
     if (c.comment) comments.push(`COMMENT ON COLUMN ${qTable}.${qc} IS ${pgString(c.comment)};`);
     tableNotes.push(...columnNotes);
   }
