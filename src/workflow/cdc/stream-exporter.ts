@@ -115,6 +115,23 @@ export const GROUPING: GroupingSettings = {
  * Pure; the times are milliseconds since the last append and since the group began gathering (its
  * first transaction arrived, or its last hold ended: what collected during a hold is read before it goes).
  */
+/**
+ * A change holding a value larger than Node.js can hold as one string or buffer (a text form of
+ * more than about 512 million characters: a PostgreSQL bytea of more than about 256 MB, whose hex
+ * text is twice its size), as TANDEM_UNSUPPORTED: every reconnection would meet it again (found by
+ * an exploratory run: `export data` reconnected every 15 s for ever while the cutover waited for
+ * its marker). Anything else: undefined.
+ */
+export function valueTooLargeError(e: unknown, side: string): TandemError | undefined {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  const tooLarge = code === 'ERR_STRING_TOO_LONG' || code === 'ERR_BUFFER_TOO_LARGE'
+    || (e instanceof RangeError && /^(Invalid string length|Array buffer allocation failed)/.test(e.message));
+  if (!tooLarge) return undefined;
+  return new TandemError('TANDEM_UNSUPPORTED',
+    `A change on the ${side} holds a value too large for Tandem to carry (${(e as Error).message}): one value of more than about 512 million characters as text (a bytea of more than about 256 MB). The stream cannot get past it; everything before it is queued.`,
+    { hint: `Such a value cannot be migrated live. Leave its table out (--exclude-table-list) and migrate it offline at the cutover, or make the value smaller on the ${side}; either way start again from a new snapshot (export data --start-clean true).` });
+}
+
 export function groupStep(g: {
   readonly pendingEvents: number; readonly socketEmpty: boolean; readonly sinceAppendMs: number; readonly sinceGroupMs: number;
   /** Events of the last append: a backlog-sized one (behindGroup or more) means the stream is behind, and is never held. */
@@ -420,6 +437,9 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         if (isTandemError(e) && e.code !== 'TANDEM_CONNECT') throw e;
         const fsError = fileSystemError(e); // meta.db on a full disk, say: not a stream interruption
         if (fsError) throw fsError;
+        // The same change would fail the same way after every reconnection: stop, saying why.
+        const tooLarge = valueTooLargeError(e, role);
+        if (tooLarge) throw tooLarge;
         log.warn(`change stream interrupted: ${(e as Error).message}; reconnecting in ${delay} ms`);
         reporter.warn(`change stream interrupted (${(e as { code?: string }).code ?? (e as Error).message}); reconnecting in ${Math.round(delay / 1000)} s`);
         await new Promise((resolve) => setTimeout(resolve, delay));

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GROUPING, groupStep, freshSource, holdGroup } from '../../../src/workflow/cdc/stream-exporter.js';
+import { GROUPING, groupStep, freshSource, holdGroup, valueTooLargeError } from '../../../src/workflow/cdc/stream-exporter.js';
 
 const quietSpell = { sinceAppendMs: 60_000, sinceGroupMs: 0, lastAppendEvents: 20 };
 
@@ -134,4 +134,24 @@ test('the exporter\'s hold stops reading the source only for a fresh group, read
   assert.equal(await held, true);
   assert.ok(Date.now() - t2 < 5_000, 'the abort ended the hold');
   assert.deepEqual(calls, ['pause', 'resume']);
+});
+
+test('a value too large for one string stops the stream with TANDEM_UNSUPPORTED instead of reconnecting for ever; other errors are left to the reconnection', () => {
+  // The errors Node.js itself raises (the exploratory run's 300 MB bytea: ERR_STRING_TOO_LONG).
+  const caught = (f: () => unknown): unknown => {
+    try {
+      f();
+    } catch (e) {
+      return e;
+    }
+    throw new Error('expected an error');
+  };
+  const tooLong = caught(() => Buffer.allocUnsafe(0x1fffffe8 + 1).toString('latin1'));
+  const e = valueTooLargeError(tooLong, 'source');
+  assert.equal(e?.code, 'TANDEM_UNSUPPORTED');
+  assert.match(e!.message, /^A change on the source holds a value too large for Tandem to carry \(Cannot create a string longer than 0x1fffffe8 characters\): .*a bytea of more than about 256 MB\)\. The stream cannot get past it/);
+  assert.match(e!.hint ?? '', /--exclude-table-list.*new snapshot/);
+  assert.equal(valueTooLargeError(caught(() => 'x'.repeat(2 ** 30)), 'target')?.code, 'TANDEM_UNSUPPORTED');
+  assert.equal(valueTooLargeError(new Error('Connection terminated unexpectedly'), 'source'), undefined);
+  assert.equal(valueTooLargeError(caught(() => new Array(-1)), 'source'), undefined, 'another RangeError');
 });
