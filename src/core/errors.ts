@@ -75,6 +75,15 @@ export function fileSystemError(e: unknown): TandemError | undefined {
   return undefined;
 }
 
+/** An error's fields the safety nets read. */
+type ErrorFields = { code?: unknown; errno?: unknown; message?: unknown; cause?: unknown };
+
+/** The error and those it wraps (`cause`), at most five deep. */
+function* causeChain(e: unknown): Generator<ErrorFields> {
+  let err = e as ErrorFields | undefined;
+  for (let depth = 0; err && depth < 5; depth++, err = err.cause as ErrorFields | undefined) yield err;
+}
+
 /** MySQL's access-denied error numbers (see privilegeError). */
 const MYSQL_ACCESS_DENIED: ReadonlySet<unknown> = new Set([1044, 1142, 1143, 1227]);
 
@@ -88,7 +97,7 @@ const MYSQL_ACCESS_DENIED: ReadonlySet<unknown> = new Set([1044, 1142, 1143, 122
  * Anything else: undefined.
  */
 export function privilegeError(e: unknown): TandemError | undefined {
-  for (let err = e as { code?: unknown; errno?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+  for (const err of causeChain(e)) {
     if (err.code === '42501' || MYSQL_ACCESS_DENIED.has(err.errno)) {
       return new TandemError('TANDEM_PRIVILEGE', `The database refused: ${String(err.message ?? err.code).split('\n')[0]}.`, {
         hint: 'Grant the migration user what the message names (as the object\'s owner or a superuser), then rerun the same command: it resumes.',
@@ -122,7 +131,7 @@ const DRIVER_LOST_MESSAGES: ReadonlySet<unknown> = new Set([
  * it wraps. Anything else: undefined.
  */
 export function connectionLostError(e: unknown, command: string): TandemError | undefined {
-  for (let err = e as { code?: unknown; errno?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+  for (const err of causeChain(e)) {
     const lost = SOCKET_LOST.has(err.code) || (typeof err.code === 'string' && PG_CONNECTION_LOST.test(err.code))
       || MYSQL_LOST_CODES.has(err.code) || MYSQL_LOST_ERRNOS.has(err.errno) || ORACLE_LOST.has(err.code) || DRIVER_LOST_MESSAGES.has(err.message);
     if (lost) {
