@@ -35,11 +35,18 @@ export const EXIT_INTERNAL = 70;
 export class TandemError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
-  constructor(code: ErrorCode, message: string, options?: { hint?: string; cause?: unknown }) {
+  /**
+   * Set on a change stream's failure that no rerun can get past (the binlog, redo or slot it needs
+   * is gone): the exporter records it, so that the importer and the reports say so instead of
+   * "rerun: it resumes".
+   */
+  readonly streamLost: boolean;
+  constructor(code: ErrorCode, message: string, options?: { hint?: string; cause?: unknown; streamLost?: boolean }) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'TandemError';
     this.code = code;
     this.hint = options?.hint;
+    this.streamLost = options?.streamLost ?? false;
   }
 
   get exitCode(): number {

@@ -6,6 +6,7 @@ import type { CommandEnv } from './command-env.js';
 import { openMigration, sourceSide, targetSide, type Migration } from './migration-context.js';
 import { renderTable } from './text-table.js';
 import { CutoverState } from './cutover/cutover-state.js';
+import { startOverHint, streamLost } from './cdc/stream-lost.js';
 
 /** One line of the data-migration report: one table on one database. */
 export interface ReportRow {
@@ -111,6 +112,28 @@ export async function readAppliedCounts(env: CommandEnv, m: Migration): Promise<
   return { applied, notes };
 }
 
+/**
+ * What the counts cannot hold, said under the report: a change stream lost for good (its changes
+ * since are counted nowhere) and writes after a cutover marker (kept in a stream, not migrated).
+ */
+export function uncountedNotes(m: Pick<Migration, 'meta' | 'exportDir'>): string[] {
+  const notes: string[] = [];
+  for (const role of ['source', 'target'] as const) {
+    const lost = streamLost(m.meta, role);
+    if (lost) {
+      notes.push(`the ${role}'s change stream stopped for good at ${lost.at} (${lost.message}): the ${role}'s changes since are counted nowhere, so FINAL_ROW_COUNT is not what the tables hold; run "tandem compare --export-dir ${m.exportDir.root}". ${startOverHint(m.exportDir.root)}`);
+    }
+  }
+  for (const direction of ['to_target', 'to_source'] as const) {
+    const late = CutoverState.get(m.meta, direction).detail.writesAfterMarker;
+    if (late !== undefined) {
+      const side = direction === 'to_target' ? 'source' : 'target';
+      notes.push(`the ${side} received writes after the marker of the cutover ${direction.replace('_', ' ')} (${String(late)}): they were not migrated and are not in these counts; run "tandem compare --export-dir ${m.exportDir.root}" to see where the two sides differ.`);
+    }
+  }
+  return notes;
+}
+
 /** `tandem get data-migration-report`. */
 export async function runDataMigrationReport(env: CommandEnv, options: { readonly exportDir: string; readonly outputFormat: 'table' | 'json' }): Promise<void> {
   const { reporter } = env;
@@ -122,7 +145,7 @@ export async function runDataMigrationReport(env: CommandEnv, options: { readonl
     }
     const { applied, notes } = await readAppliedCounts(env, m);
     reporter.print(renderReport(buildReport(m.meta, applied), options.outputFormat));
-    for (const n of notes) reporter.warn(n);
+    for (const n of [...notes, ...uncountedNotes(m)]) reporter.warn(n);
   } finally {
     m.close();
   }

@@ -18,6 +18,7 @@ import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
 import { renderTable } from './text-table.js';
 import { copySnapshot, removeOldSnapshots } from './snapshot-export.js';
 import { DEFAULT_PARALLEL_JOBS, chooseExportJobs, clientCores } from '../core/parallelism.js';
+import { startOverHint, streamLost } from './cdc/stream-lost.js';
 
 export type ExportType = 'snapshot-only' | 'snapshot-and-changes' | 'changes-only';
 
@@ -70,8 +71,9 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
       // A restart of a live export: the snapshot is done, the stream keeps every later change. Its
       // tables and snapshot are fixed from here on: flags that would change them are refused, not ignored.
       if (options.startClean) {
+        const lost = streamLost(meta, 'source');
         throw new TandemError('TANDEM_EXPORT_DIR', 'This live migration is already streaming changes; --start-clean cannot take a new snapshot for it (the target holds the old one and the changes since).', {
-          hint: `Rerun without --start-clean to resume streaming. To start over, use a new export dir and empty the target tables; to stop this migration, run "tandem end migration --export-dir ${options.exportDir}".`,
+          hint: lost ? `Its change stream stopped for good at ${lost.at} (${lost.message}). ${startOverHint(options.exportDir)}` : `Rerun without --start-clean to resume streaming. To start over, use a new export dir and empty the target tables; to stop this migration, run "tandem end migration --export-dir ${options.exportDir}".`,
         });
       }
       const recordedFilter = meta.getValue<TableFilter>(TABLE_FILTER_KEY);

@@ -7,11 +7,15 @@ import { TandemError, type ErrorCode } from '../../core/errors.js';
  * the precision…), and row values must not reach logs. The original error stays as `cause`.
  */
 
+const REDO_GONE_HINT = 'An archived log Tandem needs was deleted. Restore it (a rerun then resumes), or start the migration again from a new snapshot (tandem end migration, then a new export dir and empty target tables); keep archived logs longer while a migration runs.';
+
 interface Rule {
   readonly code: ErrorCode;
   readonly message: (where: string) => string;
   /** The fix; `column` is the column Oracle's message names (`"HR"."EMP"."NAME"`), when it names one. */
   readonly hint: string | ((column: string | undefined) => string);
+  /** The change stream cannot go on past it (`TandemError.streamLost`). */
+  readonly streamLost?: true;
 }
 
 /**
@@ -59,8 +63,8 @@ const RULES: Record<string, Rule> = {
   'NJS-520': { code: 'TANDEM_CONFIG', message: (w) => `tnsnames.ora was not found for ${w} (NJS-520).`, hint: 'Set TNS_ADMIN to its directory or pass --oracle-home.' },
   'ORA-01031': { code: 'TANDEM_PRIVILEGE', message: (w) => `The Oracle user lacks a privilege on ${w} (ORA-01031).`, hint: 'Run `tandem`\'s preparation check: it lists every grant of the spec that is missing, with the GRANT that fixes it.' },
   'ORA-00942': { code: 'TANDEM_PRIVILEGE', message: (w) => `A table or view does not exist or is not visible to the Oracle user on ${w} (ORA-00942).`, hint: 'Usually a missing grant (SELECT on V_$… views, SELECT ANY TABLE, the spec\'s list): run the preparation check. Otherwise check the table and schema names.' },
-  'ORA-01291': { code: 'TANDEM_PREREQUISITE', message: (w) => `LogMiner misses a redo file on ${w} (ORA-01291).`, hint: 'An archived log Tandem needs was deleted. Restore it or export again from a new snapshot (--start-clean true), and keep archived logs longer while a migration runs.' },
-  'ORA-01292': { code: 'TANDEM_PREREQUISITE', message: (w) => `LogMiner has no redo file for the SCN range on ${w} (ORA-01292).`, hint: 'An archived log Tandem needs was deleted. Restore it or export again from a new snapshot (--start-clean true).' },
+  'ORA-01291': { code: 'TANDEM_PREREQUISITE', message: (w) => `LogMiner misses a redo file on ${w} (ORA-01291).`, hint: REDO_GONE_HINT, streamLost: true },
+  'ORA-01292': { code: 'TANDEM_PREREQUISITE', message: (w) => `LogMiner has no redo file for the SCN range on ${w} (ORA-01292).`, hint: REDO_GONE_HINT, streamLost: true },
   'ORA-01555': { code: 'TANDEM_DATA', message: (w) => `Oracle could no longer reconstruct the snapshot on ${w} (ORA-01555: snapshot too old).`, hint: 'The undo needed to read AS OF the snapshot SCN was overwritten. Raise UNDO_RETENTION (and undo tablespace size) above the snapshot\'s duration, then export again (--start-clean true).' },
   'ORA-08181': { code: 'TANDEM_DATA', message: (w) => `The snapshot SCN is not valid on ${w} (ORA-08181).`, hint: 'Export again from a new snapshot (--start-clean true).' },
   'ORA-01466': { code: 'TANDEM_DATA', message: (w) => `A table changed its definition after the snapshot SCN on ${w} (ORA-01466).`, hint: 'DDL ran on a migrated table during the snapshot. Export again (--start-clean true) and avoid DDL until the migration ends.' },
@@ -101,7 +105,7 @@ export function mapOracleError(e: unknown, where: string): TandemError | undefin
   if (!code) return undefined;
   const rule = RULES[code];
   if (!rule) return undefined;
-  return new TandemError(rule.code, rule.message(where), { hint: typeof rule.hint === 'string' ? rule.hint : rule.hint(namedColumn(e)), cause: e });
+  return new TandemError(rule.code, rule.message(where), { hint: typeof rule.hint === 'string' ? rule.hint : rule.hint(namedColumn(e)), cause: e, streamLost: rule.streamLost });
 }
 
 /** True for the unique-constraint violation (ORA-00001), by code. */

@@ -1,4 +1,5 @@
 import type { StreamingCommand } from '../streaming-commands.js';
+import { startOverHint, type StreamLost } from './stream-lost.js';
 
 /** How often the producer is looked for, and how many looks in a row must miss it before it is said. */
 const LOOK_EVERY_MS = 5_000;
@@ -12,6 +13,8 @@ export interface ProducerWatchOptions {
   readonly isRunning: () => boolean;
   /** Whether the marker this import stops at is queued: the producer's work is then done. */
   readonly markerQueued: () => boolean;
+  /** What the producer recorded when its stream failed for good, if it did (`stream-lost.ts`). */
+  readonly lost?: () => StreamLost | undefined;
   readonly warn: (line: string) => void;
   readonly print: (line: string) => void;
   readonly now?: () => number;
@@ -45,6 +48,11 @@ export class ProducerWatch {
     this.misses += 1;
     if (this.misses < MISSES_TO_SAY || this.said) return;
     this.said = true;
+    const lost = this.opts.lost?.();
+    if (lost) {
+      this.opts.warn(`"tandem ${this.opts.command}" stopped for good at ${lost.at} and cannot resume: ${lost.message} No new changes reach this import; it applies what is queued. ${startOverHint(this.opts.exportDir)}`);
+      return;
+    }
     this.opts.warn(`"tandem ${this.opts.command}" is not running (no process holds its lock in this export dir), so no new changes reach this import: it applies what is queued and waits. `
       + `Start it again (it resumes where it stopped): tandem ${this.opts.command} --export-dir ${this.opts.exportDir}`);
   }

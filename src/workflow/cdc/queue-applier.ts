@@ -16,6 +16,7 @@ import type { ChangeTarget } from '../../core/change-target.js';
 import { EarlyVerification, earlyFindingText, type EarlyVerificationOptions } from '../verify/early-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
 import { ProducerWatch } from './producer-watch.js';
+import { streamLost } from './stream-lost.js';
 import { isRunning } from '../streaming-commands.js';
 
 export interface QueueApplyOptions {
@@ -136,6 +137,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     exportDir: exportDir.root,
     isRunning: () => isRunning(exportDir.metainfoDir, feeder),
     markerQueued: () => CutoverState.get(meta, direction).markerVsn !== undefined,
+    lost: () => streamLost(meta, opts.consumer === 'target' ? 'source' : 'target'),
     warn: (line) => reporter.warn(line),
     print: (line) => reporter.print(line),
   });

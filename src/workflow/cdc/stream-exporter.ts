@@ -18,6 +18,7 @@ import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
 import { columnsChangedSinceSnapshot, goneTablesWarning, listMigratedTables, matchSnapshotTables, newTablesWarning, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
 import { segmentBytesFromEnv } from './queue-segment-size.js';
+import { clearStreamLost, recordStreamLost } from './stream-lost.js';
 
 export type ExporterRole = 'source' | 'target';
 
@@ -129,7 +130,7 @@ export function valueTooLargeError(e: unknown, side: string): TandemError | unde
   if (!tooLarge) return undefined;
   return new TandemError('TANDEM_UNSUPPORTED',
     `A change on the ${side} holds a value too large for Tandem to carry (${(e as Error).message}): one value of more than about 512 million characters as text (a bytea of more than about 256 MB). The stream cannot get past it; everything before it is queued.`,
-    { hint: `Such a value cannot be migrated live. Leave its table out (--exclude-table-list) and migrate it offline at the cutover, or make the value smaller on the ${side}; either way start again from a new snapshot (export data --start-clean true).` });
+    { hint: `Such a value cannot be migrated live. Leave its table out (--exclude-table-list) and migrate it offline at the cutover, or make the value smaller on the ${side}; either way start the migration again from a new snapshot (tandem end migration, then a new export dir and empty target tables).`, streamLost: true });
 }
 
 export function groupStep(g: {
@@ -284,6 +285,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
       try {
         await stream.start();
         log.info(`change stream started at ${capture.describePosition(resumeFrom)}`);
+        clearStreamLost(meta, role); // an earlier run's lost stream is back (a purged file restored, say)
         // A heartbeat now also opens the connection a cutover marker is written through.
         void capture.writeMarker('heartbeat').catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));
         delay = 500;
@@ -434,12 +436,16 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         if (!reachedMarker) await flush();
       } catch (e) {
         if (abort.signal.aborted) break;
+        if (isTandemError(e) && e.streamLost) recordStreamLost(meta, role, e);
         if (isTandemError(e) && e.code !== 'TANDEM_CONNECT') throw e;
         const fsError = fileSystemError(e); // meta.db on a full disk, say: not a stream interruption
         if (fsError) throw fsError;
         // The same change would fail the same way after every reconnection: stop, saying why.
         const tooLarge = valueTooLargeError(e, role);
-        if (tooLarge) throw tooLarge;
+        if (tooLarge) {
+          recordStreamLost(meta, role, tooLarge);
+          throw tooLarge;
+        }
         log.warn(`change stream interrupted: ${(e as Error).message}; reconnecting in ${delay} ms`);
         reporter.warn(`change stream interrupted (${(e as { code?: string }).code ?? (e as Error).message}); reconnecting in ${Math.round(delay / 1000)} s`);
         await new Promise((resolve) => setTimeout(resolve, delay));

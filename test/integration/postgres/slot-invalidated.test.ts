@@ -50,6 +50,15 @@ test('an invalidated slot: the restarted exporter names it and says the migratio
   assert.match(r.stderr, /error \[TANDEM_PREREQUISITE\]: Starting the change stream: the server refused replication slot tandem_\w+: .*invalidated because it exceeded the maximum reserved size\./);
   assert.match(r.stderr, /fix: .*wal_status = 'lost'.*start it again from a new snapshot/);
   assert.doesNotMatch(r.stderr, /wal_level/);
+  // Recorded: the report says the counts stop there, and --start-clean's refusal gives the way out
+  // instead of "rerun without it to resume".
+  const report = await runTandem(['get', 'data-migration-report', '--export-dir', dir], env);
+  assert.equal(report.code, 0, report.stderr);
+  assert.match(report.stderr, /WARNING: the source's change stream stopped for good at \S+ \(Starting the change stream: the server refused replication slot tandem_\w+: .*\): the source's changes since are counted nowhere, so FINAL_ROW_COUNT is not what the tables hold; run "tandem compare --export-dir [^"]+"\. This migration cannot go on from its change stream: start it again from a new snapshot \(tandem end migration --export-dir /);
+  const clean = await runTandem([...exportArgs, '--start-clean', 'true'], env);
+  assert.equal(clean.code, 1, clean.stderr);
+  assert.match(clean.stderr, /fix: Its change stream stopped for good at .*start it again from a new snapshot/);
+  assert.doesNotMatch(clean.stderr, /to resume streaming/);
 });
 
 test('a slot past max_slot_wal_keep_size before a checkpoint (wal_status unreserved), then invalidated: the retention check says each, with what to do', { timeout: 120_000 }, async () => {

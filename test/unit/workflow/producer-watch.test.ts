@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { CommandLock } from '../../../src/core/lock.js';
 import { ProducerWatch } from '../../../src/workflow/cdc/producer-watch.js';
 import { isRunning } from '../../../src/workflow/streaming-commands.js';
+import type { StreamLost } from '../../../src/workflow/cdc/stream-lost.js';
 
 /** A watch over a real metainfo dir's lock, on a clock the test moves. */
-function watchOver(dir: string, markerQueued: () => boolean) {
+function watchOver(dir: string, markerQueued: () => boolean, lost?: () => StreamLost | undefined) {
   const lines: string[] = [];
   let now = 0;
   const watch = new ProducerWatch({
     command: 'export data from source', exportDir: '/m/exp',
-    isRunning: () => isRunning(dir, 'export data from source'), markerQueued,
+    isRunning: () => isRunning(dir, 'export data from source'), markerQueued, lost,
     warn: (l) => lines.push(`WARNING: ${l}`), print: (l) => lines.push(l), now: () => now,
   });
   return { lines, tick: (atMs: number) => { now = atMs; watch.tick(); } };
@@ -64,4 +65,14 @@ test('an exporter restarted between two looks, or one whose marker is queued, is
   w.tick(20_000);
   w.tick(25_000);
   assert.deepEqual(w.lines, []);
+});
+
+test('an exporter whose stream was lost for good is said to be unable to resume, with the way out, not "it resumes"', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-producer-'));
+  const w = watchOver(dir, () => false, () => ({ message: 'The source cannot stream its binlog from binlog.000005:4 (error 1236).', at: '2026-12-05T19:00:00.000Z' }));
+  w.tick(0);
+  w.tick(5_000);
+  assert.deepEqual(w.lines, ['WARNING: "tandem export data from source" stopped for good at 2026-12-05T19:00:00.000Z and cannot resume: The source cannot stream its binlog from binlog.000005:4 (error 1236). '
+    + 'No new changes reach this import; it applies what is queued. This migration cannot go on from its change stream: start it again from a new snapshot '
+    + '(tandem end migration --export-dir /m/exp, then a new export dir and empty target tables).']);
 });

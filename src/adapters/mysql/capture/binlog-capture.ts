@@ -306,8 +306,9 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
     const where = this.last.gtid ? `${this.last.file}:${this.last.offset} (GTID ${this.lastText.split('|')[2]})` : `${this.last.file}:${this.last.offset}`;
     if (e.errno === ER_MASTER_FATAL_ERROR_READING_BINLOG) {
       return new TandemError('TANDEM_PREREQUISITE', `The source cannot stream its binlog from ${where}: ${e.message} (error 1236). The binlog the migration needs has probably been purged, so changes since then are lost to it.`, {
-        hint: 'Start the migration again from a new snapshot, and keep binlogs longer than the migration may be stopped (binlog_expire_logs_seconds).',
+        hint: 'This migration cannot go on from its binlog stream: start it again from a new snapshot (tandem end migration, then a new export dir and empty target tables), and keep binlogs longer than a migration may be stopped (binlog_expire_logs_seconds).',
         cause: e,
+        streamLost: true,
       });
     }
     if (e.errno === ER_SPECIFIC_ACCESS_DENIED || e.errno === ER_ACCESS_DENIED) {

@@ -109,7 +109,8 @@ export function selectLogFiles(files: readonly RedoLogFile[], from: bigint, to: 
 
 function missingRedo(from: bigint, thread?: number, sequence?: number): TandemError {
   return new TandemError('TANDEM_PREREQUISITE', `The redo Tandem must mine from SCN ${from} is no longer available${thread !== undefined ? ` (thread ${thread}, log sequence ${sequence} is missing)` : ''}.`, {
-    hint: 'Its archived log was deleted (RMAN or an archive retention such as RDS\'s "archivelog retention hours") before Tandem read it. Restore the archived logs, or export again from a new snapshot (--start-clean true), and keep archived logs longer while a migration runs.',
+    hint: 'Its archived log was deleted (RMAN or an archive retention such as RDS\'s "archivelog retention hours") before Tandem read it. Restore the archived logs (a rerun then resumes), or start the migration again from a new snapshot (tandem end migration, then a new export dir and empty target tables), and keep archived logs longer while a migration runs.',
+    streamLost: true,
   });
 }
 

@@ -40,6 +40,7 @@ export function toReplicationError(err: unknown, ctx: ReplicationErrorContext): 
         return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: the server refused replication slot ${slot}: ${e.message ?? 'object not in prerequisite state'}${e.detail ? ` ${e.detail}` : ''}`, {
           hint: SLOT_INVALIDATED_HINT,
           cause: err,
+          streamLost: true,
         });
       }
       return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: the server is not set up for logical decoding (wal_level must be logical).`, {
@@ -63,8 +64,9 @@ export function toReplicationError(err: unknown, ctx: ReplicationErrorContext): 
       });
     case '42704': // undefined_object: "replication slot … does not exist"
       return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: replication slot ${slot} does not exist.`, {
-        hint: 'The slot was dropped or never created; the change stream cannot resume without it. Restart the migration from the snapshot.',
+        hint: 'The slot was dropped or never created; the change stream cannot resume without it: start the migration again from a new snapshot (tandem end migration, then a new export dir and empty target tables).',
         cause: err,
+        streamLost: true,
       });
     case '28000': // invalid_authorization_specification: no pg_hba.conf entry for replication
       return new TandemError('TANDEM_PREREQUISITE', `${ctx.action}: the server does not accept replication connections from this host.`, {
