@@ -192,7 +192,7 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
       if (v?.verified) reporter.print(`${label}: verification${atMarker} ${v.match ? 'MATCH for every table' : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}.`);
       else if (v) reporter.print(`${label}: not verified (${v.reason}); run tandem compare.`);
       if (late) {
-        reporter.print(`${label}: WARNING: writes arrived after the marker and were not migrated (counted when the stream ended; any later ones are not counted): ${String(r.detail.writesAfterMarker)}; slot kept: ${String(r.detail.keptSlot)}. `
+        reporter.print(`${label}: WARNING: writes arrived after the marker and were not migrated (counted when the stream ended; any later ones are not counted): ${String(r.detail.writesAfterMarker)}; change stream kept: ${String(r.detail.keptSlot)}. `
           + `The two sides differ by these writes: run "tandem compare --export-dir ${m.exportDir.root}" to see where.`);
       }
       if (Array.isArray(r.detail.disabledOnSource) && r.detail.disabledOnSource.length) reporter.print(`${label}: disabled or missing on the source when the cutover completed (not checked since; put them back as "import data to source" printed, or as they were): ${(r.detail.disabledOnSource as string[]).join('; ')}.`);

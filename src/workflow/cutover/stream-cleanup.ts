@@ -1,4 +1,4 @@
-import { describeChangeCounts } from '../../core/engine/change-capture.js';
+import { describeChangeCounts, type ChangeCounts } from '../../core/engine/change-capture.js';
 import type { CommandEnv } from '../command-env.js';
 import { targetSide, type Migration, type Side } from '../migration-context.js';
 import { EXPORTER_ROLES, type ExporterRole } from '../cdc/stream-exporter.js';
@@ -42,7 +42,7 @@ export async function endChangeStream(env: CommandEnv, migration: Migration, { d
     const unknownText = unknown !== undefined ? `transactions still open on the ${side} could not be looked for (${unknown}); the writes of one that commits now are NOT migrated` : '';
     const what = [pending.size > 0 ? describeChangeCounts(pending) : '', openText, unknownText].filter((x) => x).join('; ');
     CutoverState.note(meta, r.direction, { writesAfterMarker: what, keptSlot: `${side}:${capture.labels.name}` });
-    if (pending.size > 0) reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${describeChangeCounts(pending)}.`);
+    if (pending.size > 0) reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${describeChangeCounts(pending)}.${lateInsertsCollide(pending, side, CutoverState.get(meta, 'to_target').prepareForFallBack === true)}`);
     if (open.length > 0) reporter.warn(`${openText.charAt(0).toUpperCase()}${openText.slice(1)}. End them (commit or roll back, prepared ones too); what they commit stays in the stream.`);
     if (unknownText) reporter.warn(`${unknownText.charAt(0).toUpperCase()}${unknownText.slice(1)}.`);
     reporter.warn(`the ${side}'s ${capture.labels.stream} is kept so nothing is lost; inspect it, then drop it: ${capture.labels.dropAll}`);
@@ -51,6 +51,18 @@ export async function endChangeStream(env: CommandEnv, migration: Migration, { d
   await capture.drop();
   reporter.print(`Dropped ${capture.labels.objects} on the ${side}.`);
   return undefined;
+}
+
+/**
+ * With fall-back, a row inserted on the source after the marker may hold a key value the target's
+ * identity or sequence (set past the migrated rows at the cutover) hands out next: the fall-back
+ * then stops at the target's row with a duplicate key. Said beside the late writes, before it happens.
+ */
+export function lateInsertsCollide(pending: ChangeCounts, side: ExporterRole, fallBack: boolean): string {
+  if (side !== 'source' || !fallBack) return '';
+  const inserted = [...pending].filter(([, c]) => c.inserts > 0).map(([t]) => t);
+  if (inserted.length === 0) return '';
+  return ` A row inserted there may hold a key value that the target's identity or sequence hands out next (${inserted.join(', ')}): import data to source would then stop at the target's row with a duplicate key. Delete such rows on the source (their data is in the stream kept below), or move them to the target yourself, before the application writes to the target.`;
 }
 
 /** What ending the target's stream at the cutover to source found. */

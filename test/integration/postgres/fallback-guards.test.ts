@@ -210,7 +210,7 @@ test('writes that reach the source after the cutover marker are reported by tabl
     assert.match(ex.output(), /AFTER the cutover marker; they are NOT migrated: shop\.customers: \d+ insert/);
     assert.match(ex.output(), new RegExp(`pg_drop_replication_slot\\('${slot}'\\)`));
     const text = await m.ok(['cutover', 'status']);
-    assert.match(text, /WARNING: writes arrived after the marker and were not migrated \(counted when the stream ended; any later ones are not counted\): shop\.customers: \d+ insert\(s\); slot kept: source:\S+\. The two sides differ by these writes: run "tandem compare --export-dir /);
+    assert.match(text, /WARNING: writes arrived after the marker and were not migrated \(counted when the stream ended; any later ones are not counted\): shop\.customers: \d+ insert\(s\); change stream kept: source:\S+\. The two sides differ by these writes: run "tandem compare --export-dir /);
     assert.match(text, /verification \(when the cutover completed; the writes below were not migrated\) MISMATCH in 1 table\(s\): shop\.customers/);
     await s.sql('shop3', `SELECT pg_drop_replication_slot('${slot}')`);
   } catch (e) {
@@ -295,7 +295,7 @@ test('writes that reach the target after the cutover-to-source marker are report
     assert.match(out, new RegExp(`Cutover to source COMPLETED, but the source does NOT have the writes the target received after the cutover marker: shop\\.customers: ${reported} insert\\(s\\)\\. The target's change stream keeps them \\(slot kept: target:${slot}\\)`));
     assert.doesNotMatch(out, /the application can write to the source again/);
     const text = await m.ok(['cutover', 'status']);
-    assert.match(text, /WARNING: writes arrived after the marker and were not migrated \(counted when the stream ended; any later ones are not counted\): shop\.customers: \d+ insert\(s\); slot kept: target:\S+\. The two sides differ by these writes: run "tandem compare --export-dir /);
+    assert.match(text, /WARNING: writes arrived after the marker and were not migrated \(counted when the stream ended; any later ones are not counted\): shop\.customers: \d+ insert\(s\); change stream kept: target:\S+\. The two sides differ by these writes: run "tandem compare --export-dir /);
     await t.sql('yb4', `SELECT pg_drop_replication_slot('${slot}')`);
   } catch (e) {
     withOutput(e, { 'export data from source': ex, 'import data to target': im, 'import data to source (restarted)': back });
