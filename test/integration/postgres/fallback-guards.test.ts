@@ -212,6 +212,9 @@ test('writes that reach the source after the cutover marker are reported by tabl
     const text = await m.ok(['cutover', 'status']);
     assert.match(text, /WARNING: writes arrived after the marker and were not migrated \(counted when the stream ended; any later ones are not counted\): shop\.customers: \d+ insert\(s\); change stream kept: source:\S+\. The two sides differ by these writes: run "tandem compare --export-dir /);
     assert.match(text, /verification \(when the cutover completed; the writes below were not migrated\) MISMATCH in 1 table\(s\): shop\.customers/);
+    const report = await m.run(['get', 'data-migration-report']);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stderr, /WARNING: the source received writes after the marker of the cutover to target \(shop\.customers: \d+ insert\(s\)\): they were not migrated and are not in these counts; run "tandem compare --export-dir /);
     await s.sql('shop3', `SELECT pg_drop_replication_slot('${slot}')`);
   } catch (e) {
     withOutput(e, { 'export data from source': ex, 'import data to target': im });
