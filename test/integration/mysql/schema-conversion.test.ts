@@ -26,7 +26,7 @@ CREATE TABLE \`Customer\` (\`CustomerId\` int NOT NULL AUTO_INCREMENT PRIMARY KE
   vat_id varchar(100) AS (ucase(email)) VIRTUAL, UNIQUE KEY email_uq (email)) AUTO_INCREMENT = 42 COMMENT 'who buys';
 CREATE TABLE hist (id int PRIMARY KEY, v int) WITH SYSTEM VERSIONING;
 CREATE TABLE legacy (id int PRIMARY KEY, body text, name varchar(20) CHARACTER SET latin1, FULLTEXT KEY body_ft (body)) ENGINE = MyISAM;
-CREATE TABLE places (id int PRIMARY KEY, pos point NOT NULL, SPATIAL KEY pos_sp (pos));
+CREATE TABLE places (id int PRIMARY KEY, pos point NOT NULL, label varchar(20), SPATIAL KEY pos_sp (pos), KEY label_idx (label) COMMENT 'find by label');
 CREATE TABLE events_log (id int NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (YEAR(at)) (PARTITION p0 VALUES LESS THAN (2020), PARTITION p1 VALUES LESS THAN MAXVALUE);
 CREATE SEQUENCE invoice_seq START WITH 100 INCREMENT BY 5;
 CREATE TABLE orders (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -123,6 +123,9 @@ test('the exported files apply to PostgreSQL 15 in both import phases without an
     assert.deepEqual(views.rows.map((r) => r.relname), ['customer_orders', 'halves']);
     const triggers = await client.query('SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1');
     assert.deepEqual(triggers.rows.map((r) => r.tgname), ['orders_mysql_on_update']);
+    // An index's comment is kept, as the table's and the columns' are (it was dropped without a note).
+    const indexComment = await client.query("SELECT obj_description('public.places_label_idx'::regclass, 'pg_class') AS c");
+    assert.equal(indexComment.rows[0].c, 'find by label');
     // The identity continues at the source's counter; the sequence keeps its next value.
     const next = await client.query("INSERT INTO public.\"Customer\" (email) VALUES ('a@b.c') RETURNING \"CustomerId\", e, note, vat_id");
     assert.deepEqual(next.rows[0], { CustomerId: 42, e: 'x,y', note: 'a\\b', vat_id: 'A@B.C' });
@@ -254,6 +257,52 @@ test('the target refuses what a fall-back could not write back unchanged: a SET 
     for (const f of ['NaN', 'Infinity', '-Infinity']) {
       await refused('f = $1', [f]);
       await refused('r = $1', [f]);
+    }
+  } finally {
+    await client.end();
+  }
+});
+
+test('generated columns and CHECKs compute on PostgreSQL what MariaDB computed: 64-bit integer arithmetic, exact division (NULL by zero), ROUND of a double, CONCAT_WS (found by an exploratory run: an overflow stopped the load, 0.00 for 0.78, 2.3 for 2.2, import schema failed)', async () => {
+  await maria.createDatabase('gen');
+  await maria.sql('gen', `CREATE TABLE g (id int PRIMARY KEY, n int, m int, len smallint unsigned, price decimal(8,2), f double, r float,
+    name varchar(20) COLLATE utf8mb4_general_ci, code varchar(10) COLLATE utf8mb4_bin,
+    prod bigint AS (n * m) STORED, sumint bigint AS (n + 2147483647) STORED, hours decimal(5,2) AS (len / 60) STORED,
+    ratio decimal(12,6) AS (price / n) STORED, sevenths decimal(20,8) AS (len / 7) STORED, quotient decimal(16,4) AS (n / m) STORED,
+    dq double AS (len / 7) STORED, pq decimal(30,12) AS (price * n / 7) STORED, nested decimal(30,20) AS (len / 3 / 7) STORED,
+    rf double AS (round(f, 1)) STORED, rr double AS (round(r, 2)) STORED,
+    cw varchar(120) AS (concat_ws('-', name, n, m)) STORED, cwc varchar(120) AS (concat_ws(code, name, n)) STORED,
+    CONSTRAINT hours_exact CHECK (len / 60 * 60 >= len - 0.01))`);
+  // sql_mode '' for a division by zero: NULL in MariaDB (strict mode refuses the row).
+  await maria.sql('gen', `SET SESSION sql_mode = ''; INSERT INTO g (id, n, m, len, price, f, r, name, code) VALUES
+    (1, 2147483647, 2, 47, 12.34, 2.25, 1.005, 'ABC', '+'),
+    (2, 5, 0, 59, -0.05, -0.05, 0.125, NULL, NULL),
+    (3, -7, 3, 1, 99999.99, 2.35, 2.675, 'x', ''),
+    (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    (5, -2147483648, -1, 59999, 0.01, 1e300, -1.5, 'ü', 'é')`);
+  const { connection, server } = await connectMySql({ role: 'source', type: 'mysql', host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: 'gen', schemas: [], sslMode: 'disable' });
+  let gen: MySqlCatalog;
+  try {
+    gen = await readMySqlCatalog(connection, server, 'gen');
+  } finally {
+    await connection.end();
+  }
+  const converted = convertMySqlSchema(gen);
+  assert.deepEqual(converted.notes.filter((n) => n.rule === 'mysql-generated-not-converted' || n.rule === 'mysql-check-not-converted').map((n) => `${n.objectName}: ${n.detail}`), [], 'every expression converts');
+  const generated = ['prod', 'sumint', 'hours', 'ratio', 'sevenths', 'quotient', 'dq', 'pq', 'nested', 'rf', 'rr', 'cw', 'cwc'];
+  const rows = await maria.sql('gen', `SELECT id, n, m, len, price, f, r, name, code, ${generated.join(', ')} FROM g ORDER BY id`);
+  await pgServer.createDatabase('gen');
+  const client = await pgServer.client('gen');
+  try {
+    for (const o of converted.objects.filter((x) => x.type === 'TABLE')) await client.query(o.sql);
+    for (const row of rows) {
+      await client.query('INSERT INTO public.g (id, n, m, len, price, f, r, name, code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        [row.id, row.n, row.m, row.len, row.price, row.f, row.r, row.name, row.code]);
+    }
+    const onTarget = (await client.query(`SELECT id, ${generated.join(', ')} FROM public.g ORDER BY id`)).rows;
+    const text = (v: unknown) => (v === null ? 'NULL' : typeof v === 'number' || /^-?[\d.]+(e[+-]?\d+)?$/i.test(String(v)) ? String(Number(v)) : String(v));
+    for (const [i, row] of rows.entries()) {
+      for (const c of generated) assert.equal(text(onTarget[i][c]), text(row[c]), `row ${row.id}, column ${c}`);
     }
   } finally {
     await client.end();

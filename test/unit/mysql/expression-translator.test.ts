@@ -54,9 +54,9 @@ test('view queries: the database becomes the schema, MySQL join syntax and LIMIT
   assert.equal(ok('select `t`.* from `shop`.`t`'), 'SELECT t.* FROM public.t');
 });
 
-test('division converts with a warning; MySQL-only constructs do not convert, and say why', () => {
+test('division of operands of unknown type is exact, with a warning; MySQL-only constructs do not convert, and say why', () => {
   const r = translateMySqlExpression('`a` / 2', ctx);
-  assert.deepEqual(r, { ok: true, sql: 'a / 2', warnings: ['division: MySQL divides integers exactly (5 / 2 = 2.5000), PostgreSQL truncates them (5 / 2 = 2)'] });
+  assert.deepEqual(r, { ok: true, sql: '(CAST(a AS numeric) / NULLIF(2, 0))', warnings: ['division: MySQL keeps the quotient of exact numbers to a multiple of 9 decimal places, cut, and PostgreSQL to its own precision: a result rounded to fewer places can differ in its last digit'] });
   assert.equal(reason('group_concat(distinct `a` order by `b`)'), 'it uses group_concat(DISTINCT …) ordered by another expression');
   assert.equal(reason("`code` regexp '^[A-Z]+$'"), 'it uses the word regexp');
   assert.equal(reason('`a` div 2'), 'it uses the word div');
@@ -207,7 +207,7 @@ test('a BIT column compared with a number compares with a bit string of its widt
   const plus = 'not converted: it uses the + operator on text: MySQL adds the numbers the strings start with (usually 0), PostgreSQL has no such operator (to join text, CONCAT() converts)';
   assert.equal(translate("select (`s`.`name` + ' ' + `s`.`id`) AS `n` from `shop`.`shelf` `s`"), plus);
   assert.equal(translate('select `i`.`label` + `i`.`id` AS `n` from `shop`.`item` `i`'), plus);
-  assert.equal(translate('`id` + 1', { table: 'item' }), 'id + 1');
+  assert.equal(translate('`id` + 1', { table: 'item' }), 'CAST(id AS bigint) + 1');
   // A string plus or minus an INTERVAL is a date to MySQL: the literal is cast (PostgreSQL would read it as an interval).
   assert.equal(translate("'2024-01-31' + interval 1 day"), "CAST('2024-01-31' AS timestamp) + (1 * INTERVAL '1 day')");
   assert.equal(translate("select ('2024-01-31 10:00' - interval 90 minute) AS `t`"), "SELECT (CAST('2024-01-31 10:00' AS timestamp) - (90 * INTERVAL '1 minute')) AS t");
@@ -226,4 +226,51 @@ test('a BIT column compared with a number compares with a bit string of its widt
   assert.equal(translate('`retired` is null or `flags`', { table: 'item' }), "retired IS NULL OR flags <> B'0000'");
   assert.equal(translate('(`retired`) = 1', { table: 'item' }), '(retired) = 1');
   assert.equal(translate('select `i`.`retired` AS `r` from `shop`.`item` `i`'), 'SELECT i.retired AS r FROM public.item i');
+});
+
+/**
+ * Found by an exploratory run on a sakila-style MariaDB schema: generated columns that overflowed
+ * on the target (`n * m` of two INTs), computed other values (`length / 60`: 0.00 for 0.78;
+ * ROUND of a DOUBLE: 2.3 for MariaDB's 2.2), or failed import schema (CONCAT_WS, not immutable in
+ * PostgreSQL). Each translation below was also run on PostgreSQL 15 against MariaDB 10.11's values
+ * (test/integration/mysql/schema-conversion.test.ts).
+ */
+test('arithmetic as MySQL computes it: integers in 64 bits, exact division cut at a multiple of 9 places, ROUND of a double in binary', () => {
+  const columns = new Map([['film', new Map<string, { dataType: string; numericScale?: number; collation?: string }>([
+    ['n', { dataType: 'int' }], ['m', { dataType: 'mediumint' }], ['big', { dataType: 'bigint' }], ['length', { dataType: 'smallint' }],
+    ['price', { dataType: 'decimal', numericScale: 2 }], ['f', { dataType: 'double' }], ['r', { dataType: 'float' }],
+    ['title', { dataType: 'varchar', collation: 'utf8mb4_general_ci' }], ['code', { dataType: 'varchar', collation: 'utf8mb4_bin' }],
+  ])]]);
+  const t = (sql: string) => {
+    const r = translateMySqlExpression(sql, { ...ctx, columns, table: 'film' });
+    return r.ok ? { sql: r.sql, warnings: r.warnings } : { reason: r.reason };
+  };
+  // 32-bit columns are widened where they meet + - *; bigint is already 64 bits.
+  assert.deepEqual(t('`n` * `m`'), { sql: 'CAST(n AS bigint) * CAST(m AS bigint)', warnings: [] });
+  assert.deepEqual(t('`n` + 2147483647'), { sql: 'CAST(n AS bigint) + 2147483647', warnings: [] });
+  assert.deepEqual(t('`big` - 1'), { sql: 'big - 1', warnings: [] });
+  assert.deepEqual(t('abs(`n`)'), { sql: 'abs(n)', warnings: [] });
+  // Exact division: cut where MySQL cuts it (9 x ceil((scales + 4) / 9) places); NULL for a zero divisor, as MySQL gives.
+  assert.deepEqual(t('`length` / 60'), { sql: 'trunc(round(CAST(length AS numeric), 19) / NULLIF(60, 0), 9)', warnings: [] });
+  assert.deepEqual(t('`price` / `n`'), { sql: 'trunc(round(CAST(price AS numeric), 19) / NULLIF(n, 0), 9)', warnings: [] });
+  assert.deepEqual(t('`length` / 60 / 2'), { sql: 'trunc(round(CAST(trunc(round(CAST(length AS numeric), 19) / NULLIF(60, 0), 9) AS numeric), 28) / NULLIF(2, 0), 18)', warnings: [] });
+  assert.deepEqual(t('`n` + `length` / -60'), { sql: 'CAST(n AS bigint) + trunc(round(CAST(CAST(length AS bigint) AS numeric), 19) / NULLIF(- 60, 0), 9)', warnings: [] });
+  assert.deepEqual(t('`price` / 1.000005'), { sql: 'trunc(round(CAST(price AS numeric), 28) / NULLIF(1.000005, 0), 18)', warnings: [] });
+  // A product's scale is the sum of its factors'.
+  assert.deepEqual(t('`price` * `price` / 7'), { sql: 'trunc(round(CAST(price * price AS numeric), 19) / NULLIF(7, 0), 9)', warnings: [] });
+  // A float on either side: a double division on both sides.
+  assert.deepEqual(t('`f` / `n`'), { sql: '(f / NULLIF(n, 0))', warnings: [] });
+  assert.deepEqual(t('`n` / `f`'), { sql: '(n / NULLIF(f, 0))', warnings: [] });
+  // An operand of unknown type: exact, without the cut, with the caveat.
+  assert.equal(t('abs(`n`) / 7').sql, '(CAST(abs(n) AS numeric) / NULLIF(7, 0))');
+  // ROUND of a double or float: rint(x * 10^d) / 10^d; of an exact number: numeric round.
+  assert.deepEqual(t('round(`f`,1)'), { sql: "(round(CAST(f AS double precision) * CAST('1e1' AS double precision)) / CAST('1e1' AS double precision))", warnings: [] });
+  assert.deepEqual(t('round(`r`)'), { sql: 'round(r)', warnings: [] });
+  assert.deepEqual(t('round(`price`,1)'), { sql: 'round(CAST(price AS numeric), 1)', warnings: [] });
+  // CONCAT_WS: immutable, NULL arguments skipped, NULL only for a NULL separator.
+  assert.deepEqual(t("concat_ws('-',`title`,`n`)"), { sql: "substr(coalesce(CAST('-' AS text) || CAST(title AS text), '') || coalesce(CAST('-' AS text) || CAST(n AS text), ''), 2)", warnings: [] });
+  assert.deepEqual(t('concat_ws(`code`,`title`)'), { sql: "CASE WHEN code IS NULL THEN NULL ELSE substr(coalesce(CAST(code AS text) || CAST(title AS text), ''), char_length(CAST(code AS text)) + 1) END", warnings: [] });
+  // Text compared in a case-insensitive collation: said; in a binary one: not.
+  assert.deepEqual(t("`title` = 'abc'"), { sql: "title = 'abc'", warnings: ['text compared in the collation utf8mb4_general_ci: MySQL ignores letter case (and accents) and trailing spaces there, PostgreSQL compares exactly'] });
+  assert.deepEqual(t("`code` = 'abc'"), { sql: "code = 'abc'", warnings: [] });
 });

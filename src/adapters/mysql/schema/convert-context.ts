@@ -6,6 +6,7 @@ import type { MySqlCatalog } from '../catalog-types.js';
 import type { ConversionNote, ConversionNoteRule } from './conversion-note.js';
 import { derivedName, qualifiedName } from './pg-names.js';
 import type { TranslateContext } from './expression-translator.js';
+import type { OperandColumn } from './typed-operands.js';
 
 export class ConvertContext {
   readonly notes: ConversionNote[] = [];
@@ -21,6 +22,7 @@ export class ConvertContext {
     this.storedFunctions ??= new Set(this.catalog.routines.filter((r) => r.kind === 'FUNCTION').map((r) => r.name.toLowerCase()));
     this.columns ??= new Map(this.catalog.tables.map((t) => [t.name, new Map(t.columns.map((c) => [c.name, {
       dataType: c.dataType, ...(c.dataType === 'bit' ? { bitWidth: c.numericPrecision ?? 1 } : {}),
+      ...(c.numericScale !== null ? { numericScale: c.numericScale } : {}), ...(c.collation ? { collation: c.collation } : {}),
     }]))]));
     return { database: this.catalog.database, targetSchema: this.targetSchema, primaryKeys: this.primaryKeys, storedFunctions: this.storedFunctions, columns: this.columns };
   }
@@ -32,7 +34,7 @@ export class ConvertContext {
 
   private primaryKeys: Map<string, readonly string[]> | undefined;
   private storedFunctions: Set<string> | undefined;
-  private columns: Map<string, Map<string, { dataType: string; bitWidth?: number }>> | undefined;
+  private columns: Map<string, Map<string, OperandColumn>> | undefined;
 
   /** Names of relations (tables, views, sequences, indexes) in the target schema, taken so far. */
   private relations: Set<string> | undefined;

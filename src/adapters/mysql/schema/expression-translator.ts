@@ -13,7 +13,7 @@
 import { quoteIdent } from '../../../core/sql-names.js';
 import { completeGroupBy } from './group-by-completion.js';
 import { MySqlLexError, tokenizeMySql, type MySqlToken } from './mysql-lexer.js';
-import { typedOperands, type OperandTypes } from './typed-operands.js';
+import { typedOperands, type OperandColumn, type OperandTypes } from './typed-operands.js';
 
 /** Where the expression lives, for name qualification. */
 export interface TranslateContext {
@@ -98,7 +98,18 @@ const FUNCTIONS: Record<string, FunctionHandler> = {
     if (a.length === 0) throw new Unconvertible('concat() without arguments');
     return a.length === 1 ? `CAST(${a[0]} AS text)` : `(${a.map((x) => `CAST(${x} AS text)`).join(' || ')})`;
   },
-  concat_ws: same('concat_ws'),
+  // PostgreSQL's concat_ws is not immutable (a generated column refuses it). MySQL skips NULL
+  // arguments and is NULL only for a NULL separator: each part is the separator and the argument
+  // (NULL when the argument is), the first separator cut off.
+  concat_ws: (a) => {
+    if (a.length < 2) throw new Unconvertible(`concat_ws() with ${a.length} argument${a.length === 1 ? '' : 's'}`);
+    const [sep, ...parts] = a as [string, ...string[]];
+    const sepText = `CAST(${sep} AS text)`;
+    const joined = parts.map((x) => `coalesce(${sepText} || CAST(${x} AS text), '')`).join(' || ');
+    const literal = /^'((?:[^']|'')*)'$/.exec(sep);
+    if (literal) return `substr(${joined}, ${[...literal[1]!.replace(/''/g, "'")].length + 1})`;
+    return `CASE WHEN ${sep} IS NULL THEN NULL ELSE substr(${joined}, char_length(${sepText}) + 1) END`;
+  },
   left: same('left', [2]), right: same('right', [2]), replace: same('replace', [3]), reverse: same('reverse', [1]),
   lpad: same('lpad', [3]), rpad: same('rpad', [3]), repeat: same('repeat', [2]), ltrim: same('ltrim', [1]), rtrim: same('rtrim', [1]),
   locate: (a) => {
@@ -241,6 +252,33 @@ const INTERVAL_UNITS: Record<string, string> = {
 /** TIMESTAMPDIFF units counted in seconds (months and years are calendar arithmetic: not converted). */
 const DIFF_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 };
 
+/** A number's kind for MySQL's arithmetic: exact (integer, DECIMAL) with its scale, or floating-point. */
+interface NumberKind {
+  readonly exact: boolean;
+  readonly scale: number;
+}
+
+const NARROW_INTEGERS = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'year']);
+const INTEGER_ARITHMETIC = new Set(['+', '-', '*']);
+const TEXT_COLLATED = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
+const TEXT_COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '<=>', 'like', 'in', 'between']);
+
+function columnKind(c: OperandColumn): NumberKind | undefined {
+  if (NARROW_INTEGERS.has(c.dataType) || c.dataType === 'bigint') return { exact: true, scale: 0 };
+  if (c.dataType === 'decimal' || c.dataType === 'numeric') return c.numericScale === undefined ? undefined : { exact: true, scale: c.numericScale };
+  if (c.dataType === 'float' || c.dataType === 'double' || c.dataType === 'real') return { exact: false, scale: 0 };
+  return undefined;
+}
+
+/** A numeric literal's kind: 12 and 1.50 are exact (scale 0 and 2), 1e3 is a double in MySQL. */
+function numberKind(text: string): NumberKind | undefined {
+  if (/^\d+$/.test(text)) return { exact: true, scale: 0 };
+  const m = /^\d*\.(\d*)$/.exec(text);
+  if (m) return { exact: true, scale: m[1]!.length };
+  if (/e/i.test(text)) return { exact: false, scale: 0 };
+  return undefined;
+}
+
 /** Comparison operators as the translation writes them. */
 const COMPARISONS = new Set(['=', '<>', '<', '>', '<=', '>=']);
 
@@ -301,6 +339,8 @@ function castType(words: MySqlToken[]): string {
 class Translator {
   private i = 0;
   readonly warnings = new Set<string>();
+  /** The kind of number the last name translated holds, when it is a known column. */
+  private lastKind: NumberKind | undefined;
 
   constructor(private readonly tokens: MySqlToken[], private readonly ctx: TranslateContext) {}
 
@@ -312,6 +352,8 @@ class Translator {
     const out: string[] = [];
     // Which entries of `out` are string literals (a literal plus an INTERVAL is cast below).
     const literal: boolean[] = [];
+    // What kind of number each entry of `out` is, where known (a number, or a column of one table).
+    const kinds: (NumberKind | undefined)[] = [];
     while (this.i < this.tokens.length) {
       const t = this.tokens[this.i]!;
       if (t.type === 'op' && t.value === ')') break;
@@ -323,11 +365,14 @@ class Translator {
         this.i += 2;
         out.push(`(CAST(${out.pop()} AS jsonb) ${t.value === '->' ? '#>' : '#>>'} ${pgString(jsonPath(path.value))})`);
         literal[out.length - 1] = false;
+        kinds[out.length - 1] = undefined;
         this.warnings.add('JSON paths: a JSON null gives SQL NULL on PostgreSQL where MySQL\'s ->> and JSON_UNQUOTE give the text null');
         continue;
       }
+      this.lastKind = undefined;
       out.push(this.one());
       literal[out.length - 1] = t.type === 'string';
+      kinds[out.length - 1] = t.type === 'number' ? numberKind(t.value) : t.type === 'ident' ? this.lastKind : undefined;
       // MySQL reads a string plus or minus an INTERVAL as a date; PostgreSQL takes the string for an
       // interval and fails: the literal is cast to a timestamp.
       const n = out.length;
@@ -342,7 +387,58 @@ class Translator {
         }
       }
     }
-    return join(numericSelectItems(coerceConditions(out)));
+    return join(numericSelectItems(coerceConditions(this.exactDivision(out, kinds))));
+  }
+
+  /**
+   * MySQL's `/` divides exact numbers (integers, DECIMAL) exactly, and keeps the quotient to
+   * 9 × ⌈(a's scale + b's scale + 4) / 9⌉ decimal places, cut (not rounded): 2 / 3 is
+   * 0.666666666, which a DECIMAL(5,2) column rounds to 0.67 and a DOUBLE column holds as it is
+   * (measured on MariaDB 10.11). PostgreSQL divides integers by truncating (`length / 60` gave 0
+   * for 47). Floating-point operands divide alike on both sides. A division by zero is NULL in
+   * MySQL and an error in PostgreSQL (which would refuse the row). Each `/` of `out`, left to right,
+   * becomes one entry: `trunc(a / NULLIF(b, 0), n)` (the dividend's scale raised first, so that
+   * PostgreSQL computes past the cut) when both operands' scales are known, `a / NULLIF(b, 0)` when
+   * one is a float, and otherwise the exact division without the cut, reported.
+   */
+  private exactDivision(out: string[], kinds: (NumberKind | undefined)[]): string[] {
+    const pieces = [...out];
+    const known = [...kinds];
+    for (let i = 1; i < pieces.length - 1; i++) {
+      if (pieces[i] !== '/') continue;
+      // The dividend: the operands before, joined by operators that bind as tightly (`a * b / c`).
+      let k = i - 1;
+      while (k >= 2 && ['*', '%'].includes(pieces[k - 1]!)) k -= 2;
+      // Its scale as MySQL computes it: a product's is the sum of its factors', a remainder's the larger.
+      let dividendKind: NumberKind | undefined = known[k];
+      for (let n = k + 2; n < i && dividendKind; n += 2) {
+        const factor = known[n];
+        dividendKind = !factor ? undefined : !dividendKind.exact || !factor.exact ? { exact: false, scale: 0 }
+          : { exact: true, scale: pieces[n - 1] === '*' ? dividendKind.scale + factor.scale : Math.max(dividendKind.scale, factor.scale) };
+      }
+      // The divisor, with a sign in front.
+      const j = (pieces[i + 1] === '-' || pieces[i + 1] === '+') && i + 2 < pieces.length ? i + 2 : i + 1;
+      const dividend = join(pieces.slice(k, i));
+      const divisor = join(pieces.slice(i + 1, j + 1));
+      const divisorKind = known[j];
+      const places = dividendKind?.exact && divisorKind?.exact ? 9 * Math.ceil((dividendKind.scale + divisorKind.scale + 4) / 9) : undefined;
+      let sql: string;
+      let kind: NumberKind | undefined;
+      if (places !== undefined && places <= 27) {
+        sql = `trunc(round(CAST(${dividend} AS numeric), ${places + 10}) / NULLIF(${divisor}, 0), ${places})`;
+        kind = { exact: true, scale: places };
+      } else if (dividendKind?.exact === false || divisorKind?.exact === false) {
+        sql = `(${dividend} / NULLIF(${divisor}, 0))`;
+        kind = { exact: false, scale: 0 };
+      } else {
+        sql = `(CAST(${dividend} AS numeric) / NULLIF(${divisor}, 0))`;
+        this.warnings.add('division: MySQL keeps the quotient of exact numbers to a multiple of 9 decimal places, cut, and PostgreSQL to its own precision: a result rounded to fewer places can differ in its last digit');
+      }
+      pieces.splice(k, j - k + 1, sql);
+      known.splice(k, j - k + 1, kind);
+      i = k;
+    }
+    return pieces;
   }
 
   private peek(offset = 0): MySqlToken | undefined {
@@ -405,7 +501,33 @@ class Translator {
     const before = this.tokens[this.i - parts.length * 2];
     const isAlias = before !== undefined && (this.isOp(before, ')') || (before.type === 'word' && before.value.toLowerCase() === 'as'));
     if (this.isOp(this.peek(), '(') && !isAlias) throw new Unconvertible(this.storedCall(parts));
-    return this.qualified(parts);
+    const sql = this.qualified(parts);
+    const column = this.column(parts);
+    if (!column) return sql;
+    this.lastKind = columnKind(column);
+    const next = this.peek();
+    const touches = (set: ReadonlySet<string>) => [before, next].some((t) => (t?.type === 'op' || t?.type === 'word') && set.has(t.value.toLowerCase()));
+    if (TEXT_COLLATED.has(column.dataType) && column.collation && !/(_bin|^binary)$/.test(column.collation) && touches(TEXT_COMPARISONS)) {
+      this.warnings.add(`text compared in the collation ${column.collation}: MySQL ignores letter case${/_ai_|_general_|_unicode_/.test(column.collation) ? ' (and accents)' : ''} and trailing spaces there, PostgreSQL compares exactly`);
+    }
+    // MySQL computes integer + - * in 64 bits; PostgreSQL's integer and smallint overflow in 32 or 16.
+    if (NARROW_INTEGERS.has(column.dataType) && touches(INTEGER_ARITHMETIC)) return `CAST(${sql} AS bigint)`;
+    return sql;
+  }
+
+  /** The catalog's entry for a column named in an expression of one table (a CHECK, a generated column, a default). */
+  private column(parts: readonly string[]): OperandColumn | undefined {
+    if (parts.length !== 1 || this.ctx.table === undefined) return undefined;
+    return this.ctx.columns?.get(this.ctx.table)?.get(parts[0]!);
+  }
+
+  /** Whether the call whose `(` was just consumed has one column of a floating-point type as its first argument. */
+  private firstArgumentIsFloat(): boolean {
+    const name = this.peek();
+    const after = this.peek(1);
+    if (name?.type !== 'ident' || !(this.isOp(after, ',') || this.isOp(after, ')'))) return false;
+    const column = this.column([name.value]);
+    return column !== undefined && columnKind(column)?.exact === false;
   }
 
   /** Why a call of a function that is not MySQL's own cannot be translated. */
@@ -436,9 +558,7 @@ class Translator {
       }
       case '=': case '<': case '>': case '<=': case '>=': case '<>': case '+': case '-': case '*': case '%': case ',': return value;
       case '.': throw new Unconvertible('a qualified unquoted name');
-      case '/':
-        this.warnings.add('division: MySQL divides integers exactly (5 / 2 = 2.5000), PostgreSQL truncates them (5 / 2 = 2)');
-        return '/';
+      case '/': return '/'; // made MySQL's division by exactDivision, once both operands are known
       case '!=': return '<>';
       case '&&': return 'AND';
       case '||': return 'OR';
@@ -465,6 +585,17 @@ class Translator {
       if (w === 'count' && this.isOp(this.peek(), '*') && this.isOp(this.peek(1), ')')) {
         this.i += 2;
         return 'count(*)';
+      }
+      if (w === 'round' && this.firstArgumentIsFloat()) {
+        // MySQL rounds a double as rint(x * 10^d) / 10^d (ties to even, in binary): 2.25 → 2.2,
+        // -0.05 → -0; round() of a numeric rounds ties away from zero.
+        const a = this.args();
+        if (a.length === 1) return `round(${a[0]})`;
+        if (a.length === 2 && /^\d+$/.test(a[1]!)) {
+          const power = `CAST('1e${a[1]}' AS double precision)`;
+          return `(round(CAST(${a[0]} AS double precision) * ${power}) / ${power})`;
+        }
+        return handler(a);
       }
       const sql = handler(this.args());
       if (w === 'json_unquote') this.warnings.add('JSON paths: a JSON null gives SQL NULL on PostgreSQL where MySQL\'s ->> and JSON_UNQUOTE give the text null');

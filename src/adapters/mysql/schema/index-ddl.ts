@@ -15,7 +15,7 @@ import { quoteIdent } from '../../../core/sql-names.js';
 import type { MySqlIndex, MySqlTable } from '../catalog-types.js';
 import type { ConvertContext } from './convert-context.js';
 import { noteComments, type ConversionNote } from './conversion-note.js';
-import { translateMySqlExpression } from './expression-translator.js';
+import { pgString, translateMySqlExpression } from './expression-translator.js';
 import { derivedName } from './pg-names.js';
 import { isCaseInsensitiveCollation } from './table-ddl.js';
 import { pgColumnType } from './type-map.js';
@@ -77,7 +77,8 @@ function convertIndex(ctx: ConvertContext, table: MySqlTable, index: MySqlIndex,
     type: index.unique ? 'UNIQUE' : 'INDEX',
     schema: ctx.targetSchema,
     name,
-    sql: `${noteComments(notes)}CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(name)} ON ${ctx.q(table.name)} (${parts.join(', ')});`,
+    sql: `${noteComments(notes)}CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(name)} ON ${ctx.q(table.name)} (${parts.join(', ')});`
+      + (index.comment ? `\nCOMMENT ON INDEX ${ctx.q(name)} IS ${pgString(index.comment)};` : ''),
   };
 }
 

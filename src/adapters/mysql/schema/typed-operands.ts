@@ -17,11 +17,22 @@
 import { tableAliases } from './group-by-completion.js';
 import type { MySqlToken } from './mysql-lexer.js';
 
+/** What the translation knows of one column. */
+export interface OperandColumn {
+  readonly dataType: string;
+  /** BIT's width. */
+  readonly bitWidth?: number;
+  /** DECIMAL's scale. */
+  readonly numericScale?: number;
+  /** A text column's collation. */
+  readonly collation?: string;
+}
+
 /** What the pass needs to know about the database's columns. */
 export interface OperandTypes {
   readonly database: string;
   /** MySQL DATA_TYPE and, for BIT, the width of each column, by table name and column name. */
-  readonly columns?: ReadonlyMap<string, ReadonlyMap<string, { readonly dataType: string; readonly bitWidth?: number }>>;
+  readonly columns?: ReadonlyMap<string, ReadonlyMap<string, OperandColumn>>;
   /** The table an unqualified name belongs to (a CHECK, a generated column, a default). */
   readonly table?: string;
 }
