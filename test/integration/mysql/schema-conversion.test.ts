@@ -47,6 +47,16 @@ CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY DO CALL purge_orders();
 `;
 
 let maria: MariaDbServer;
+
+/** The catalog of one MariaDB database, as export schema reads it. */
+async function catalogOf(database: string): Promise<MySqlCatalog> {
+  const { connection, server } = await connectMySql({ role: 'source', type: 'mysql', host: maria.host, port: maria.port, user: maria.user, password: maria.password, database, schemas: [], sslMode: 'disable' });
+  try {
+    return await readMySqlCatalog(connection, server, database);
+  } finally {
+    await connection.end();
+  }
+}
 let pgServer: PgServer;
 let catalog: MySqlCatalog;
 let conversion: MySqlSchemaConversion;
@@ -57,12 +67,7 @@ before(async () => {
   await maria.createDatabase('shop');
   await maria.sql('shop', FIXTURE);
   await pgServer.createDatabase('target');
-  const { connection, server } = await connectMySql({ role: 'source', type: 'mysql', host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: 'shop', schemas: [], sslMode: 'disable' });
-  try {
-    catalog = await readMySqlCatalog(connection, server, 'shop');
-  } finally {
-    await connection.end();
-  }
+  catalog = await catalogOf('shop');
   conversion = convertMySqlSchema(catalog);
   exportDir = mkdtempSync(join(tmpdir(), 'tandem-mysql-schema-'));
 });
@@ -219,13 +224,7 @@ function listSql(dir: string): string[] {
 test('the target refuses what a fall-back could not write back unchanged: a SET out of MySQL\'s order or repeated, a TIMESTAMP past MySQL\'s range, a DATETIME or DATE past year 9999 or infinite, a DOUBLE or FLOAT NaN or infinite, a BINARY(n) of another length', async () => {
   await maria.createDatabase('kept');
   await maria.sql('kept', "CREATE TABLE k (id int PRIMARY KEY, s set('a','b','c d','ü','x.y','(p)'), ts timestamp(6) NULL, bn binary(4), vb varbinary(8), dt datetime(6), d date, f double, r float)");
-  const { connection, server } = await connectMySql({ role: 'source', type: 'mysql', host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: 'kept', schemas: [], sslMode: 'disable' });
-  let kept: MySqlCatalog;
-  try {
-    kept = await readMySqlCatalog(connection, server, 'kept');
-  } finally {
-    await connection.end();
-  }
+  const kept = await catalogOf('kept');
   // Every subset of the members, written to MariaDB in reverse order: what MariaDB stores is its canonical form.
   const members = ['a', 'b', 'c d', 'ü', 'x.y', '(p)'];
   const subsets = Array.from({ length: 1 << members.length }, (_, bits) => members.filter((_, i) => bits & (1 << i)).reverse().join(','));
@@ -280,14 +279,7 @@ test('generated columns and CHECKs compute on PostgreSQL what MariaDB computed: 
     (3, -7, 3, 1, 99999.99, 2.35, 2.675, 'x', ''),
     (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
     (5, -2147483648, -1, 59999, 0.01, 1e300, -1.5, 'ü', 'é')`);
-  const { connection, server } = await connectMySql({ role: 'source', type: 'mysql', host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: 'gen', schemas: [], sslMode: 'disable' });
-  let gen: MySqlCatalog;
-  try {
-    gen = await readMySqlCatalog(connection, server, 'gen');
-  } finally {
-    await connection.end();
-  }
-  const converted = convertMySqlSchema(gen);
+  const converted = convertMySqlSchema(await catalogOf('gen'));
   assert.deepEqual(converted.notes.filter((n) => n.rule === 'mysql-generated-not-converted' || n.rule === 'mysql-check-not-converted').map((n) => `${n.objectName}: ${n.detail}`), [], 'every expression converts');
   const generated = ['prod', 'sumint', 'hours', 'ratio', 'sevenths', 'quotient', 'dq', 'pq', 'nested', 'rf', 'rr', 'cw', 'cwc'];
   const rows = await maria.sql('gen', `SELECT id, n, m, len, price, f, r, name, code, ${generated.join(', ')} FROM g ORDER BY id`);
