@@ -158,8 +158,8 @@ export class MySqlChangeCapture implements ChangeCapture {
     });
   }
 
-  open(from: string, tables: readonly TableInfo[]): ChangeStream {
-    return new MySqlChangeStream(this.db, from, this.scope(tables.map((t) => t.name)));
+  open(from: string, tables: readonly TableInfo[], onWarning?: (message: string) => void): ChangeStream {
+    return new MySqlChangeStream(this.db, from, this.scope(tables.map((t) => t.name)), onWarning);
   }
 
   /** A heartbeat needs no row: the capture passes quiet transactions on with their positions. A marker is a committed row. */

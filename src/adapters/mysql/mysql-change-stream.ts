@@ -75,7 +75,8 @@ export class MySqlChangeStream implements ChangeStream {
   /** The server's clock minus this process's, read when the stream starts (undefined: not known). */
   private clockOffsetMs: number | undefined;
 
-  constructor(private readonly db: DbConfig, private readonly from: string, private readonly scope: StreamScope) {}
+  constructor(private readonly db: DbConfig, private readonly from: string, private readonly scope: StreamScope,
+    private readonly onNotice?: (message: string) => void) {}
 
   /** Reads the catalog (a wrong password fails here) and starts reading the binlog in the background. */
   async start(): Promise<void> {
@@ -83,7 +84,7 @@ export class MySqlChangeStream implements ChangeStream {
     // Without the server's clock the exporter judges groups by size alone, as before it was read.
     this.clockOffsetMs = await serverClockOffsetMs(this.db).catch(() => undefined);
     if (this.stopped) return;
-    const capture = BinlogCapture.start(options, this.from);
+    const capture = BinlogCapture.start({ ...options, ...(this.onNotice && { onNotice: this.onNotice }) }, this.from);
     this.capture = capture;
     this.running = this.pump(capture).then(() => this.finish(undefined), (e: unknown) => this.finish(e));
   }

@@ -55,6 +55,11 @@ export interface BinlogCaptureOptions {
   readonly nonBlocking?: boolean;
   /** Opens the connection the dump runs on (default: `connectMySql(source)`); for tests. */
   readonly connect?: (source: MySqlDbConfig) => Promise<{ connection: PromiseConnection; flavor: MySqlFlavor }>;
+  /**
+   * Told, for the user's screen, when the stream is interrupted and reconnects on its own (once per
+   * outage), and when it is back: without it the metrics only stop moving.
+   */
+  readonly onNotice?: (message: string) => void;
 }
 
 const ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
@@ -188,18 +193,30 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
     let lastYield = Date.now();
     let failingSince: number | undefined;
     let delay = 500;
+    // When an outage was said (onNotice), and since when: its end is said once the stream is back.
+    let saidSince: number | undefined;
+    const say = (e: unknown) => {
+      if (saidSince !== undefined) return;
+      saidSince = Date.now();
+      o.onNotice?.(`the binlog stream from the ${o.source.role} was interrupted (${errorCodeOf(e)}); reconnecting for up to ${Math.round(reconnectFor / 1000)} s, to resume after ${this.last.file}:${this.last.offset}`);
+    };
     while (!this.stopping) {
       let assembler: TransactionAssembler;
       try {
         const opened = await this.open();
         assembler = opened.assembler;
         this.dump = opened.dump;
+        if (saidSince !== undefined) {
+          o.onNotice?.(`the binlog stream from the ${o.source.role} is back after ${Math.round((Date.now() - saidSince) / 1000)} s; it resumes after ${this.last.file}:${this.last.offset}`);
+          saidSince = undefined;
+        }
         if (this.stopping) this.dump.close();
         else if (this.readingHeld) this.dump.holdReading(true);
       } catch (e) {
         if (this.stopping) return;
         if (!retryable(e) || (failingSince !== undefined && Date.now() - failingSince > reconnectFor)) throw this.fatal(e);
         failingSince ??= Date.now();
+        say(e);
         await sleep(delay);
         delay = Math.min(delay * 2, 10_000);
         continue;
@@ -256,6 +273,7 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
         failingSince ??= Date.now();
         if (Date.now() - failingSince > reconnectFor) throw this.fatal(e);
         log.warn(`binlog stream from the ${o.source.role} interrupted (${errorCodeOf(e)}); resuming after ${this.last.file}:${this.last.offset}`);
+        say(e);
         await sleep(delay);
         delay = Math.min(delay * 2, 10_000);
       }
