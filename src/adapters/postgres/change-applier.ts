@@ -11,6 +11,7 @@ import { pgArray, pgBool, qualified } from './source-catalog.js';
 import { DEFAULT_METADATA_SCHEMA } from './target-writer.js';
 import { planBatch } from '../../core/apply/batch-plan.js';
 import type { AppliedTable, BatchPlan, PlannedStatement } from '../../core/apply/batch-plan.js';
+import { jsonRefusedHint } from './apply/json-refused.js';
 import { sqlLiteral, statementName, statementSql, writtenTable } from './apply/apply-sql.js';
 import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
@@ -508,6 +509,16 @@ export class PgChangeTarget implements ChangeTarget {
       + `(or, if the message names another object, what it names), ${rerun}`;
   }
 
+  /** The json columns of the statement's table on the written database (their names only). */
+  private jsonColumns(s: PlannedStatement | undefined): string[] {
+    if (!s || s.kind === 'truncate') return [];
+    try {
+      return [...this.typedTable(s).types].filter(([, type]) => type === 'json').map(([name]) => name);
+    } catch {
+      return [];
+    }
+  }
+
   /** What to do about an apply error, by SQLSTATE (never by the row's values). */
   private hintFor(code: string, message: string, s: PlannedStatement | undefined, column?: string, constraint?: string): string {
     const where = describeDb(this.config);
@@ -554,6 +565,7 @@ export class PgChangeTarget implements ChangeTarget {
       return `A value is not a label of enum type ${enumType} on ${where}: was a label added to it on the database being read during the migration (ALTER TYPE … ADD VALUE)? `
         + `Add the same label on ${where} (ALTER TYPE ${enumType} ADD VALUE '…', in the same place: BEFORE/AFTER), ${rerun}`;
     }
+    if (code === '22P02' && /type json\b/.test(message)) return jsonRefusedHint(table, sqlTable, this.jsonColumns(s), where, rerun);
     if (code.startsWith('22')) {
       return `A value does not fit the column on ${where}: was the column's type changed on the database being read during the migration? Change it the same way on ${where}, ${rerun}`;
     }

@@ -1,3 +1,4 @@
+import { jsonRefusedHint } from './apply/json-refused.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import type pg from 'pg';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, COPY_DATA_TYPE, copyDataMessage } from '../../core/copy-batch-planner.js';
@@ -268,10 +269,15 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
     return copy.rowCount;
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
-    const err = e as { code?: string; message?: string; table?: string; constraint?: string };
+    const err = e as { code?: string; message?: string; table?: string; constraint?: string; where?: string };
     if (err.code && !(e instanceof TandemError)) {
-      // The driver's message can quote row values (in detail); keep only the message line.
-      throw new TandemError('TANDEM_DATA', `Loading ${b.schema}.${b.table} (batch ${b.batchNo} of ${b.fileName}) failed: ${err.message} [SQLSTATE ${err.code}${err.constraint ? `, constraint ${err.constraint}` : ''}]`, { cause: e });
+      // The driver's message can quote row values (in detail, and after the column in where); keep
+      // only the message line, and the column's name from where.
+      const column = /(?:^|\n)COPY [^,\n]+, line \d+, column ([^:\n]+):/.exec(err.where ?? '')?.[1];
+      const hint = err.code === '22P02' && /type json\b/.test(err.message ?? '')
+        ? jsonRefusedHint(`${b.schema}.${b.table}`, qualified(b.schema, b.table), column !== undefined ? [column] : [], 'the target', 'then rerun import data: it loads this batch again.')
+        : undefined;
+      throw new TandemError('TANDEM_DATA', `Loading ${b.schema}.${b.table} (batch ${b.batchNo} of ${b.fileName}) failed: ${err.message}${column !== undefined ? ` (column ${column})` : ''} [SQLSTATE ${err.code}${err.constraint ? `, constraint ${err.constraint}` : ''}]`, { cause: e, ...(hint && { hint }) });
     }
     throw e;
   }

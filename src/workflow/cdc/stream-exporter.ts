@@ -358,8 +358,20 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           // Caught up: the server follows a commit with a keepalive, so `buffered` is rarely 0 right
           // after it. When no next transaction arrives within the wait `groupStep` chose, make the
           // pending ones durable now instead of holding them until the next commit.
-          if (pendingTx && await Promise.race([step.then(() => false), sleep(flushWaitMs).then(() => true)])) await flush();
-          const next = await step;
+          // (A step that fails is not a wait that ended: its error is taken below.)
+          if (pendingTx && await Promise.race([step.then(() => false, () => false), sleep(flushWaitMs).then(() => true)])) await flush();
+          let next: Awaited<typeof step>;
+          try {
+            next = await step;
+          } catch (e) {
+            // A stream that stops for good (a partial row image, XA, a purged binlog…) stops after
+            // every whole transaction it handed out before: they are queued first, as the docs say.
+            // (A flush that fails then does not hide the stream's error.)
+            if (pendingTx && isTandemError(e) && e.code !== 'TANDEM_CONNECT' && !abort.signal.aborted) {
+              await flush().catch((f) => log.warn(`queuing the transactions before the stream's error failed: ${(f as Error).message}`));
+            }
+            throw e;
+          }
           if (next.done) break;
           lastActivity = Date.now();
           for (const tx of next.value) {

@@ -313,6 +313,13 @@ test('a label the target enum lacks (added on the source mid-migration): the hin
     }, "ALTER TYPE app_mood ADD VALUE 'secret-label'", 'SELECT id, m::text FROM t', [{ id: 1, m: 'secret-label' }]);
 });
 
+test('JSON text the source took and PostgreSQL\'s json refuses (MariaDB\'s json_valid accepts "\\x41" and 1.): the hint names the json column and ALTER … TYPE text, never the value (was: "was the column\'s type changed")', async () => {
+  await stopsUntilFixed('json_tgt', 'CREATE TABLE t (id int PRIMARY KEY, v text, doc json)', { id: '1', v: 'secret-text', doc: '"\\x41-secret"' }, 'x41-secret', {
+    message: /INSERT of public\.t in events 1\.\.1: invalid value \[SQLSTATE 22P02\]/,
+    hint: /^A value for the json column doc of public\.t is text that the database being read accepts as JSON and PostgreSQL's json refuses .*Make the column text on .* \(ALTER TABLE public\.t ALTER COLUMN doc TYPE text;\), then rerun the same import command/,
+  }, 'ALTER TABLE t ALTER COLUMN doc TYPE text', 'SELECT id, v, doc FROM t', [{ id: 1, v: 'secret-text', doc: '"\\x41-secret"' }]);
+});
+
 test('a NOT NULL column the change leaves out (dropped on the source mid-migration): the hint names the column and the way on', async () => {
   await stopsUntilFixed('notnull_tgt', 'CREATE TABLE t (id int PRIMARY KEY, v text, "Gone" int NOT NULL)', { id: '1', v: 'secret-text' }, 'secret-text', {
     message: /INSERT of public\.t in events 1\.\.1: .*\[SQLSTATE 23502, column Gone\]/,
