@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { ERROR_CODES } from '../dist/src/core/errors.js';
 
 export function renderErrorDocs() {
-  const lines = ['# Error codes', '', 'Every failure a user can cause ends with one line `error [CODE]: message` on stderr, a `fix:` line where there is a fix, and a non-zero exit: 2 for a usage error, 1 for everything else, 70 for an internal bug (with a stack trace: please report it).', '', '| Code | What it means and how to fix it |', '| --- | --- |'];
+  const lines = ['# Error codes', '', 'Every failure a user can cause ends with one line `error [CODE]: message` on stderr, a `fix:` line where there is a fix, and a non-zero exit: 2 for a usage error, 1 for everything else, 70 for an internal bug (with a stack trace: please report it). Interrupted by Ctrl-C (SIGINT) or SIGTERM, a command says what it had finished and exits 130 or 143; a streaming command (export data, import data, archive changes) stops cleanly and exits 0. A closed terminal (SIGHUP) ends a command at once, without a message (exit 129): run long commands under nohup, tmux or screen. A rerun of the same command goes on in every case.', '', '| Code | What it means and how to fix it |', '| --- | --- |'];
   for (const [code, text] of Object.entries(ERROR_CODES)) lines.push(`| \`${code}\` | ${text} |`);
   return lines.join('\n') + '\n';
 }

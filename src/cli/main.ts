@@ -90,6 +90,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     log.level = (options.get('log-level') as 'info' | undefined) ?? 'info';
     const ctx = new CommandContext(commandName, options, new Set(Object.keys(flags)));
+    // A password on the command line is in `ps` for everyone on the machine as long as the command runs.
+    for (const o of spec.options) {
+      if (o.secret && flags[o.name] !== undefined) {
+        ctx.warn(`--${o.name} is visible to every user of this machine (ps) while the command runs; ${o.env ? `set ${o.env} instead, or leave it out to be asked` : 'leave it out to be asked'}.`);
+      }
+    }
     const handler = await spec.handler();
     const stopSignals = sayWhenInterrupted(commandName);
     try {

@@ -88,6 +88,12 @@ export function resolveOptions(
     if (raw === undefined && config) {
       raw = lookup(config, `${section}.${spec.name}`);
       if (raw === undefined && spec.configPath) raw = lookup(config, spec.configPath);
+      // YAML reads an unquoted 0123450 as the number 123450: the password would be another one.
+      if (spec.secret && raw !== undefined && raw !== null && typeof raw !== 'string') {
+        throw new TandemError('TANDEM_CONFIG', `The config file's ${spec.configPath ?? spec.name} is not text (YAML read it as a ${typeof raw}, which may not be the password as written).`, {
+          hint: 'Quote it: db-password: "0123450".',
+        });
+      }
     }
     if (raw === undefined || raw === null) {
       if (spec.defaultValue !== undefined) out.set(spec.name, spec.defaultValue);

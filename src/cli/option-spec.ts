@@ -38,7 +38,9 @@ export function coerce(spec: OptionSpec, raw: unknown): string | number | boolea
       const s = String(raw).trim();
       if (!/^\d+$/.test(s)) throw new TandemError('TANDEM_USAGE', `--${spec.name} takes a positive whole number, not "${String(raw)}".`);
       const n = Number(s);
-      if (n < 1 && spec.name !== 'source-db-port' && spec.name !== 'target-db-port') throw new TandemError('TANDEM_USAGE', `--${spec.name} must be at least 1.`);
+      // A port 0 was taken for "the default" by the driver (5432: another server than the one named).
+      if (spec.name.endsWith('-db-port') && (n < 1 || n > 65535)) throw new TandemError('TANDEM_USAGE', `--${spec.name} takes a port from 1 to 65535, not ${s}.`);
+      if (n < 1) throw new TandemError('TANDEM_USAGE', `--${spec.name} must be at least 1.`);
       return n;
     }
     case 'enum': {
@@ -47,6 +49,10 @@ export function coerce(spec: OptionSpec, raw: unknown): string | number | boolea
       return s;
     }
     default:
+      // An empty list (an unset shell variable: --table-list "$TABLES") was taken for no flag: every table.
+      if ((spec.name === 'table-list' || spec.name === 'exclude-table-list') && String(raw).trim() === '') {
+        throw new TandemError('TANDEM_USAGE', `--${spec.name} is empty.`, { hint: `Name the tables (--${spec.name} orders,customers), or leave the flag out${spec.name === 'table-list' ? ' to take every table' : ''}.` });
+      }
       return String(raw);
   }
 }

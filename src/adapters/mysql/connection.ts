@@ -196,10 +196,10 @@ export function mapMySqlConnectError(e: unknown, c: Pick<MySqlDbConfig, 'role' |
     return make('TANDEM_CONNECT', `${where} closed the connection during the login.`, `Check that --${role}-db-host/--${role}-db-port point at a MySQL or MariaDB server.`);
   }
   if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
-    return make('TANDEM_CONNECT', `${where} does not offer TLS, and --${role}-ssl-mode ${c.sslMode} requires it.`, `Enable TLS on the server, or choose --${role}-ssl-mode prefer or disable.`);
+    return make('TANDEM_TLS', `${where} does not offer TLS, and --${role}-ssl-mode ${c.sslMode} requires it.`, `Enable TLS on the server, or choose --${role}-ssl-mode prefer or disable.`);
   }
   if (code && TLS_CODES.has(code)) {
-    return make('TANDEM_CONNECT', `The TLS handshake with ${where} failed (${code}).`, `Check --${role}-ssl-root-cert (the CA that signed the server certificate) and, for verify-full, that the certificate names ${c.host}.`);
+    return make('TANDEM_TLS', `The TLS handshake with ${where} failed (${code}).`, `Check --${role}-ssl-root-cert (the CA that signed the server certificate) and, for verify-full, that the certificate names ${c.host}.`);
   }
   switch (errno) {
     case ERRNO.ACCESS_DENIED:
@@ -226,7 +226,7 @@ export function mapMySqlConnectError(e: unknown, c: Pick<MySqlDbConfig, 'role' |
     case ERRNO.MARIADB_ACCOUNT_LOCKED:
       return make('TANDEM_AUTH', `The account "${c.user}" is locked on ${where}.`, `Unlock it: ALTER USER '${c.user}'@'<host>' ACCOUNT UNLOCK.`);
     case ERRNO.SECURE_TRANSPORT_REQUIRED:
-      return make('TANDEM_CONNECT', `${where} accepts only TLS connections.`, `Use --${role}-ssl-mode prefer, require, verify-ca or verify-full.`);
+      return make('TANDEM_TLS', `${where} accepts only TLS connections.`, `Use --${role}-ssl-mode prefer, require, verify-ca or verify-full.`);
     case ERRNO.BAD_DB:
       return make('TANDEM_DB_MISSING', `The database "${c.database}" does not exist on ${c.host}:${c.port}.`,
         `Check --${role}-db-name (MySQL database names are case-sensitive on most systems); SHOW DATABASES lists them.`);
@@ -248,7 +248,7 @@ function checkIpIdentity(connection: Connection, c: MySqlDbConfig): void {
   const problem = cert && Object.keys(cert).length > 0 ? checkServerIdentity(c.host, cert) : new Error('no peer certificate');
   if (problem) {
     connection.destroy();
-    throw new TandemError('TANDEM_CONNECT', `The certificate of the ${c.role} database ${describeDb(c)} does not name ${c.host} (--${c.role}-ssl-mode verify-full).`, {
+    throw new TandemError('TANDEM_TLS', `The certificate of the ${c.role} database ${describeDb(c)} does not name ${c.host} (--${c.role}-ssl-mode verify-full).`, {
       hint: `Connect with the name or address the certificate lists, or use --${c.role}-ssl-mode verify-ca.`,
     });
   }

@@ -172,6 +172,12 @@ export function mapConnectError(e: unknown, c: DbConfig): unknown {
   if (err.message && /timeout/i.test(err.message)) {
     return new TandemError('TANDEM_CONNECT', `Timed out connecting to ${where}.`, { hint: `Check --${c.role}-db-host and --${c.role}-db-port.` });
   }
+  // pg-protocol's parser meets a first byte no PostgreSQL server sends (a MySQL server's greeting, say).
+  if (err.message && /^received invalid response: /.test(err.message)) {
+    return new TandemError('TANDEM_CONNECT', `The server at ${c.host}:${c.port} does not answer as PostgreSQL does (${err.message}): another kind of server listens there.`, {
+      hint: `Check --${c.role}-db-port${c.role === 'source' ? ' and --source-db-type (mysql for a MySQL or MariaDB server)' : ''}.`,
+    });
+  }
   if (err.message && /password/i.test(err.message) && /SASL|client password/i.test(err.message)) {
     return new TandemError('TANDEM_AUTH', `${where} asks for a password and none was given.`, {
       hint: `Pass it with --${c.role}-db-password or ${c.role === 'source' ? 'SOURCE' : 'TARGET'}_DB_PASSWORD.`,

@@ -100,6 +100,14 @@ test('a database that does not exist, a wrong password, two target schemas', asy
   assert.match(r.stderr, /A MySQL database becomes one PostgreSQL schema; --source-db-schema names 2 \(a, b\)\./);
 });
 
+test('a PostgreSQL source pointed at this MariaDB (the --source-db-type forgotten): TANDEM_CONNECT naming the port and the flag (measured before: an internal error with a stack trace)', async () => {
+  const dir = newExportDir();
+  const r = await expectRefused('postgresql at a MariaDB port', ['export', 'schema', '--export-dir', dir, '--source-db-type', 'postgresql', '--source-db-host', maria.host,
+    '--source-db-port', String(maria.port), '--source-db-user', maria.user, '--source-db-name', 'shop'], 'TANDEM_CONNECT');
+  assert.match(r.stderr, new RegExp(`The server at ${maria.host.replaceAll('.', '\\.')}:${maria.port} does not answer as PostgreSQL does \\(received invalid response: \\d+\\): another kind of server listens there\\.`));
+  assert.match(r.stderr, /fix: Check --source-db-port and --source-db-type \(mysql for a MySQL or MariaDB server\)\./);
+});
+
 test('import schema --target-db-schema naming another schema than the exported one: TANDEM_USAGE (measured before: accepted, and everything went into public anyway)', async () => {
   const dir = newExportDir();
   const ex = await runTandem(['export', 'schema', '--export-dir', dir, ...flags('shop')], { SOURCE_DB_PASSWORD: maria.password });

@@ -136,7 +136,7 @@ test('ssl-mode prefer falls back to plain on a server without TLS; require refus
     const [rows] = await connection.query<any[]>("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
     assert.equal(rows[0].Value, '');
   });
-  await rejectsWith(connectMySql(config(plain, { sslMode: 'require' })), 'TANDEM_CONNECT');
+  await rejectsWith(connectMySql(config(plain, { sslMode: 'require' })), 'TANDEM_TLS');
 });
 
 test('TLS: prefer and verify-full encrypt; a certificate from another CA is refused; a client certificate logs in a REQUIRE X509 user', async () => {
@@ -146,13 +146,13 @@ test('TLS: prefer and verify-full encrypt; a certificate from another CA is refu
   });
   assert.notEqual(await cipher(config(tls, { sslMode: 'prefer' })), '');
   assert.notEqual(await cipher(config(tls, { sslMode: 'verify-full', sslRootCert: join(certDir, 'ca.pem') })), '');
-  await rejectsWith(connectMySql(config(tls, { sslMode: 'verify-ca', sslRootCert: join(certDir, 'other-ca.pem') })), 'TANDEM_CONNECT');
+  await rejectsWith(connectMySql(config(tls, { sslMode: 'verify-ca', sslRootCert: join(certDir, 'other-ca.pem') })), 'TANDEM_TLS');
   // The certificate names localhost and 127.0.0.1, not 127.0.0.2 (where the server listens too):
   // verify-ca accepts it there, verify-full does not. By name, mysql2 checks; by address, connectMySql.
   const ca = join(certDir, 'ca.pem');
   assert.notEqual(await cipher(config(tls, { host: 'localhost', sslMode: 'verify-full', sslRootCert: ca })), '');
   assert.notEqual(await cipher(config(tls, { host: '127.0.0.2', sslMode: 'verify-ca', sslRootCert: ca })), '');
-  const e = await rejectsWith(connectMySql(config(tls, { host: '127.0.0.2', sslMode: 'verify-full', sslRootCert: ca })), 'TANDEM_CONNECT');
+  const e = await rejectsWith(connectMySql(config(tls, { host: '127.0.0.2', sslMode: 'verify-full', sslRootCert: ca })), 'TANDEM_TLS');
   assert.match(e.message, /does not name 127\.0\.0\.2/);
   // Unverified TLS without a client certificate: the X509 user is refused, with the certificate it logs in.
   await rejectsWith(connectMySql(config(tls, { user: 'certuser', password: 'c-pw', sslMode: 'require' })), 'TANDEM_AUTH');

@@ -73,7 +73,7 @@ function assertCleanFailure(r: CliResult, code: ErrorCode | 'unknown command', w
   assert.doesNotMatch(r.stderr, /internal error|\n\s+at .+:\d+:\d+/, `a stack trace: ${out}`);
   if (code === 'unknown command') assert.match(r.stderr, /^error \[TANDEM_USAGE\]: unknown command "[^"]*"\n {2}fix: Use one of the commands below\.\n/, out);
   else {
-    assert.match(r.stderr, new RegExp(`^error \\[${code}\\]: \\S`), out);
+    assert.match(r.stderr, new RegExp(`^error \\[${code}\\]: \\S`, 'm'), out); // after a warning, if any
     assert.equal(r.stderr.match(/^error/gm)?.length, 1, `one error message: ${out}`);
   }
   for (const pw of [pg.password, WEAK_PW, WRONG_PW]) {
@@ -113,7 +113,9 @@ test('unreachable host: TANDEM_CONNECT for export and import', async () => {
 
 test('wrong password: TANDEM_AUTH, by environment or flag, and the password is never echoed', async () => {
   await expectFailure('export, wrong env password', reExport(), 'TANDEM_AUTH', { env: { ...env, SOURCE_DB_PASSWORD: WRONG_PW } });
-  await expectFailure('export, wrong flag password', [...reExport(), '--source-db-password', WRONG_PW], 'TANDEM_AUTH');
+  const byFlag = await expectFailure('export, wrong flag password', [...reExport(), '--source-db-password', WRONG_PW], 'TANDEM_AUTH');
+  // A password on the command line is in ps for everyone while the command runs: said, with the alternatives.
+  assert.match(byFlag.stderr, /WARNING: --source-db-password is visible to every user of this machine \(ps\) while the command runs; set SOURCE_DB_PASSWORD instead, or leave it out to be asked\./);
   await expectFailure('import, wrong password', [...importArgs(doneDir), '--target-db-password', WRONG_PW], 'TANDEM_AUTH');
   await expectFailure('export, unknown user', [...reExport(), '--source-db-user', 'nobody'], 'TANDEM_AUTH');
   await expectFailure('export, no password at all', reExport(), 'TANDEM_AUTH', { env: { SOURCE_DB_PASSWORD: '' } });
@@ -275,6 +277,14 @@ test('malformed flags: TANDEM_USAGE with exit code 2', async () => {
   r = await expectFailure('bad --batch-size', importArgs(doneDir, ['--batch-size', '0']), 'TANDEM_USAGE', { dirs, exit: 2 });
   r = await expectFailure('bad --parallel-jobs', importArgs(doneDir, ['--parallel-jobs', 'many']), 'TANDEM_USAGE', { dirs, exit: 2 });
   r = await expectFailure('bad port', [...importArgs(doneDir), '--target-db-port', 'x'], 'TANDEM_USAGE', { dirs, exit: 2 });
+  // Out of range: was an internal error with a stack trace (65536), or the driver's default port 5432 (0).
+  for (const port of ['0', '65536']) {
+    r = await expectFailure(`port ${port}`, [...importArgs(doneDir), '--target-db-port', port], 'TANDEM_USAGE', { dirs, exit: 2 });
+    assert.match(r.stderr, new RegExp(`--target-db-port takes a port from 1 to 65535, not ${port}\\.`));
+  }
+  // An empty table list (an unset shell variable) was taken for every table.
+  r = await expectFailure('empty --table-list', exportArgs(fresh, ['--table-list', '']), 'TANDEM_USAGE', { dirs, exit: 2 });
+  assert.match(r.stderr, /--table-list is empty\./);
   // An empty schema list (measured before: "Exported 0 objects", exit 0).
   r = await expectFailure('empty --source-db-schema', ['export', 'schema', '--export-dir', fresh, ...sourceFlags(pg, 'srcdb', 'app'), '--source-db-schema', ' , '], 'TANDEM_USAGE', { dirs, exit: 2 });
   assert.match(r.stderr, /--source-db-schema is empty\./);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile, resolveOptions } from '../../../src/cli/option-resolver.js';
 import { COMMANDS } from '../../../src/cli/command-registry.js';
+import { connectionOptions } from '../../../src/cli/option-spec.js';
 import { TandemError } from '../../../src/core/errors.js';
 
 const exportData = COMMANDS.find((c) => c.words.join(' ') === 'export data')!;
@@ -86,4 +87,12 @@ test('loadConfigFile reads YAML and reports unreadable or malformed files as TAN
   writeFileSync(list, '- a\n- b\n');
   assert.throws(() => loadConfigFile(list), configError);
   assert.throws(() => loadConfigFile(join(dir, 'missing.yaml')), configError);
+});
+
+test('a password in the config file that YAML did not read as text is refused, not used as another password', () => {
+  const specs = connectionOptions('source');
+  assert.throws(() => resolveOptions(specs, {}, {}, { source: { 'db-password': 123450 } }, 'export-schema', new Set(['export-schema'])),
+    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_CONFIG' && /source\.db-password is not text \(YAML read it as a number/.test(e.message) && /Quote it/.test(e.hint ?? ''));
+  const quoted = resolveOptions(specs, {}, {}, { source: { 'db-password': '0123450' } }, 'export-schema', new Set(['export-schema']));
+  assert.equal(quoted.get('source-db-password'), '0123450');
 });

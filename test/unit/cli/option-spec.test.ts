@@ -32,7 +32,11 @@ test('coerce checks ints and enums', () => {
   assert.equal(coerce(int, '500'), 500);
   assert.equal(coerce(int, 7), 7);
   for (const bad of ['0', '-1', '1.5', 'ten', '', '1e3']) assert.throws(() => coerce(int, bad), usage, bad);
-  assert.equal(coerce(port, '0'), 0);
+  // A port is 1 to 65535: 0 was taken by the driver for its default (5432, another server), 65536 crashed.
+  assert.equal(coerce(port, '65535'), 65535);
+  for (const bad of ['0', '65536', '99999']) assert.throws(() => coerce(port, bad), (e: unknown) => usage(e) && /takes a port from 1 to 65535/.test((e as Error).message), bad);
+  // An empty table list was taken for no flag (every table).
+  assert.throws(() => coerce({ name: 'table-list', kind: 'string', description: '' }, ' '), (e: unknown) => usage(e) && /--table-list is empty/.test((e as Error).message));
   assert.equal(coerce(en, ' b '), 'b');
   assert.throws(() => coerce(en, 'c'), (e: unknown) => usage(e) && /one of a, b/.test((e as Error).message));
   assert.equal(coerce({ name: 'x', kind: 'bool', description: '' }, 'No'), false);

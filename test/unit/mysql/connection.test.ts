@@ -85,8 +85,8 @@ test('driver errors map to TandemErrors by errno and code, never by message, nev
     [{ code: 'ECONNREFUSED', errno: -111 }, 'TANDEM_CONNECT'],
     [{ code: 'ENOTFOUND' }, 'TANDEM_CONNECT'],
     [{ code: 'ETIMEDOUT' }, 'TANDEM_CONNECT'],
-    [{ code: 'HANDSHAKE_NO_SSL_SUPPORT' }, 'TANDEM_CONNECT'],
-    [{ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'TANDEM_CONNECT'],
+    [{ code: 'HANDSHAKE_NO_SSL_SUPPORT' }, 'TANDEM_TLS'], // TLS failures: TANDEM_TLS, as for PostgreSQL (was TANDEM_CONNECT)
+    [{ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'TANDEM_TLS'],
   ];
   for (const [fields, code] of cases) {
     const mapped = mapMySqlConnectError(Object.assign(new Error('Access denied … s3cret-pw'), fields), { ...base, sslMode: 'require' });
