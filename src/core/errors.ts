@@ -150,3 +150,24 @@ export function connectionLostError(e: unknown, command: string): TandemError | 
   }
   return undefined;
 }
+
+/**
+ * A native module (better-sqlite3, which keeps meta.db) that cannot load: npm 11 installs it
+ * without running its build unless allowed (`bindings` then finds no file), or it was built for
+ * another Node.js (ERR_DLOPEN_FAILED, NODE_MODULE_VERSION). The user's to fix, not a bug.
+ * Anything else: undefined.
+ */
+export function nativeModuleError(e: unknown): TandemError | undefined {
+  const err = e as { code?: unknown; message?: unknown } | undefined;
+  const message = typeof err?.message === 'string' ? err.message : '';
+  const unbuilt = /^Could not locate the bindings file\b/.test(message);
+  const mismatched = err?.code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION \d+/.test(message);
+  if (!unbuilt && !mismatched) return undefined;
+  const what = unbuilt ? 'was installed without being built (npm 11 runs a package\'s install script only when allowed)' : `was built for another Node.js than this one (${process.version})`;
+  return new TandemError('TANDEM_PREREQUISITE', `Tandem's native module better-sqlite3 cannot load: it ${what}.`, {
+    hint: unbuilt
+      ? 'Install Tandem again allowing its build: npm install -g --allow-scripts=better-sqlite3,oracledb <tandem package> (in a project with a package.json: "allowScripts": {"better-sqlite3": true, "oracledb": true}); it compiles with make, g++ and python3 when no prebuilt binary can be downloaded.'
+      : 'Rebuild it for this Node.js: npm rebuild better-sqlite3, in the directory Tandem is installed in (or install Tandem again).',
+    cause: e,
+  });
+}

@@ -13,7 +13,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,4 +123,21 @@ test('through the installed symlink, an unknown command, no command and a failin
   const missing = await run('tandem', ['export', 'schema', '--export-dir', join(tmp, 'does-not-exist'), '--source-db-type', 'postgresql'], { cwd: tmp, env: userEnv });
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /^error \[TANDEM_/m);
+});
+
+test('an install whose native module was never built (npm 11 without --allow-scripts): TANDEM_PREREQUISITE saying how to install, not an internal error', async () => {
+  const built = join(prefix, 'lib', 'node_modules', 'tandem', 'node_modules', 'better-sqlite3', 'build');
+  const aside = `${built}.aside`;
+  renameSync(built, aside);
+  try {
+    await pg.createDatabase('unbuilt');
+    const dir = mkdtempSync(join(tmp, 'export-'));
+    const r = await run('tandem', ['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'unbuilt')], { cwd: tmp, env: { ...userEnv, SOURCE_DB_PASSWORD: pg.password } });
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /^error \[TANDEM_PREREQUISITE\]: Tandem's native module better-sqlite3 cannot load: it was installed without being built/m);
+    assert.match(r.stderr, /fix: Install Tandem again allowing its build: npm install -g --allow-scripts=better-sqlite3,oracledb/);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  } finally {
+    renameSync(aside, built);
+  }
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ERROR_CODES, TandemError, EXIT_USAGE, EXIT_USER_ERROR, connectionLostError } from '../../../src/core/errors.js';
+import { ERROR_CODES, TandemError, EXIT_USAGE, EXIT_USER_ERROR, connectionLostError, nativeModuleError } from '../../../src/core/errors.js';
 
 test('every error code is TANDEM_UPPER_SNAKE and documents itself in one or more full sentences', () => {
   for (const [code, text] of Object.entries(ERROR_CODES)) {
@@ -26,4 +26,16 @@ test('a lost Oracle connection (node-oracledb thin NJS-500, ORA-03113) is TANDEM
   const eof = Object.assign(new Error('ORA-03113: end-of-file on communication channel'), { code: 'ORA-03113', errorNum: 3113 });
   assert.match(connectionLostError(new Error('mining failed', { cause: eof }), 'export data')?.message ?? '', /^A database connection was lost: ORA-03113: end-of-file on communication channel\.$/);
   assert.equal(connectionLostError(Object.assign(new Error('ORA-00001: unique constraint violated'), { code: 'ORA-00001' }), 'export data'), undefined);
+});
+
+test('a native module that cannot load (installed unbuilt by npm 11, or built for another Node.js) is TANDEM_PREREQUISITE with the way to build it, not an internal error', () => {
+  // As the bindings package (better-sqlite3's loader) words it when no built file exists.
+  const unbuilt = new Error('Could not locate the bindings file. Tried:\n → /p/node_modules/better-sqlite3/build/better_sqlite3.node');
+  const a = nativeModuleError(unbuilt);
+  assert.equal(a?.code, 'TANDEM_PREREQUISITE');
+  assert.match(a?.message ?? '', /better-sqlite3 cannot load: it was installed without being built/);
+  assert.match(a?.hint ?? '', /npm install -g --allow-scripts=better-sqlite3,oracledb/);
+  const mismatched = Object.assign(new Error('The module was compiled against a different Node.js version using NODE_MODULE_VERSION 115.'), { code: 'ERR_DLOPEN_FAILED' });
+  assert.match(nativeModuleError(mismatched)?.hint ?? '', /npm rebuild better-sqlite3/);
+  assert.equal(nativeModuleError(new Error('something else')), undefined);
 });
