@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
-import { newExportDir } from '../../helpers/cli.js';
+import { newExportDir, runTandem } from '../../helpers/cli.js';
 import { killAll, startTandem, tail } from '../../helpers/live-process.js';
 
 let my: MariaDbServer;
@@ -46,6 +46,10 @@ test('a partial row image stops the export after queuing every transaction commi
   const code = await ex.done;
   assert.equal(code, 1, tail(ex.output()));
   assert.match(ex.output(), /error \[TANDEM_PREREQUISITE\]: The binlog holds a partial row image for img\.x /);
+  // It stays in the binlog, so the stream is lost for good: recorded, and said by the report.
+  const report = await runTandem(['get', 'data-migration-report', '--export-dir', dir]);
+  assert.equal(report.code, 0, report.stderr);
+  assert.match(report.stderr, /WARNING: the source's change stream stopped for good at \S+ \(The binlog holds a partial row image for img\.x /);
   const queueDir = join(dir, 'data', 'queue');
   const queued = readdirSync(queueDir).filter((f) => f.endsWith('.ndjson'))
     .flatMap((f) => readFileSync(join(queueDir, f), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { op: string; table: string; key: Record<string, string> }))

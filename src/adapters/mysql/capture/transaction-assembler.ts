@@ -218,6 +218,7 @@ export class TransactionAssembler {
         if (ev.compression !== 'none' || !this.options.openPayload) {
           throw new TandemError('TANDEM_PREREQUISITE', `The binlog holds a ${ev.compression}-compressed transaction payload (binlog_transaction_compression=ON), which Tandem cannot read.`, {
             hint: 'Run SET PERSIST binlog_transaction_compression = OFF; on the source. Transactions already written compressed stay so: start the migration again from a new snapshot after the change.',
+            streamLost: true, // it stays in the binlog: every rerun stops here again
           });
         }
         let done: AssembledTransaction | undefined;
@@ -298,6 +299,7 @@ export class TransactionAssembler {
         if (hit) {
           throw new TandemError('TANDEM_UNSUPPORTED', `${q.verb} on ${hit.database}.${hit.table} at ${this.here(ev)}: the table's definition changed on the source during the migration, so it would no longer match the target. Capture stopped before this statement; everything before it was captured.`, {
             hint: 'Schema changes to migrated tables are not replicated, and this statement stays in the binlog: every rerun reads it again and stops here, so undoing the change on the source does not get past it. Start the migration again from a new snapshot (a new export dir, the target\'s tables emptied), with the same change made on the target if you keep it.',
+            streamLost: true, // it stays in the binlog: every rerun stops here again
           });
         }
         return g.begun ? undefined : this.finish(ev);
@@ -307,6 +309,7 @@ export class TransactionAssembler {
         if (hit) {
           throw new TandemError('TANDEM_PREREQUISITE', `A ${q.verb} on ${hit.database}.${hit.table} was logged as a statement (binlog_format STATEMENT or MIXED in that session) at ${this.here(ev)}; its row changes are not in the binlog.`, {
             hint: "Set binlog_format=ROW globally and make sure no session overrides it (SET SESSION binlog_format needs SUPER/BINLOG ADMIN: revoke it from applications), then start the migration again from a new snapshot.",
+            streamLost: true, // it stays in the binlog: every rerun stops here again
           });
         }
         return g.begun ? undefined : this.finish(ev);
@@ -319,7 +322,8 @@ export class TransactionAssembler {
   private refuseXa(g: Group): void {
     if (g.migratedRows) {
       throw new TandemError('TANDEM_UNSUPPORTED', `XA transaction ${g.txId} changed migrated tables; Tandem does not capture XA (two-phase) transactions.`, {
-        hint: 'Change the application so that it does not use XA transactions on migrated tables during the migration.',
+        hint: 'It stays in the binlog, so this migration cannot go on past it: start it again from a new snapshot (tandem end migration, then a new export dir and empty target tables), with the application using no XA transactions on migrated tables during the migration.',
+        streamLost: true,
       });
     }
   }
@@ -332,10 +336,12 @@ export class TransactionAssembler {
       case 'partial-json-update':
         throw new TandemError('TANDEM_PREREQUISITE', `The binlog holds a partial JSON update at ${this.here(ev)} (binlog_row_value_options=PARTIAL_JSON): the full row is not in it.`, {
           hint: "Run SET PERSIST binlog_row_value_options = ''; on the source, then start the migration again from a new snapshot.",
+          streamLost: true, // it stays in the binlog: every rerun stops here again
         });
       case 'incident':
         throw new TandemError('TANDEM_DATA', `The source's binlog records an incident at ${this.here(ev)}: the server lost changes it should have logged, so the change stream has a gap.`, {
           hint: 'Start the migration again from a new snapshot.',
+          streamLost: true, // it stays in the binlog: every rerun stops here again
         });
       case 'encrypted':
         throw new TandemError('TANDEM_UNSUPPORTED', 'The binlog is encrypted and the server sent it without decrypting.', { hint: 'Read the binlog through a replication connection of a server that decrypts it.' });
@@ -375,6 +381,7 @@ export class TransactionAssembler {
     if (!isFullImage(ev.present, ev.columnCount) || (ev.presentAfter && !isFullImage(ev.presentAfter, ev.columnCount))) {
       throw new TandemError('TANDEM_PREREQUISITE', `The binlog holds a partial row image for ${where} at ${this.here(ev)} (binlog_row_image is not FULL); Tandem needs every column of every changed row.`, {
         hint: 'Run SET GLOBAL binlog_row_image = FULL; (and binlog_row_image=FULL in my.cnf) on the source, then start the migration again from a new snapshot.',
+        streamLost: true, // it stays in the binlog: every rerun stops here again
       });
     }
     state.plan ??= compileRowDecoder(state.map, table.columns);
