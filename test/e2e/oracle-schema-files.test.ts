@@ -76,7 +76,7 @@ async function refused(args: string[], code: string, message: RegExp, env: Recor
   const out = `tandem ${args.join(' ')}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
   assert.notEqual(r.code, 0, out);
   assert.notEqual(r.code, 70, `internal error: ${out}`);
-  assert.match(r.stderr, new RegExp(`^error \\[${code}\\]: `), out);
+  assert.match(r.stderr, new RegExp(`^error \\[${code}\\]: `, 'm'), out); // after the warning about a password given by flag
   assert.match(r.stderr, message, out);
   assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/, out);
   assert.ok(!(r.stdout + r.stderr).includes('s3cret-pw-9'), 'no password in the output');
