@@ -1,8 +1,6 @@
 import type { MetaStore } from '../../core/meta-store.js';
 import type { TandemError } from '../../core/errors.js';
-
-/** The two change streams of a migration: the source's (to the target) and, with fall-back, the target's. */
-export type StreamRole = 'source' | 'target';
+import type { ExporterRole as StreamRole } from './stream-exporter.js';
 
 /** What an exporter recorded when its change stream failed for good (`TandemError.streamLost`). */
 export interface StreamLost {

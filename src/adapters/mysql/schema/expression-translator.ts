@@ -13,7 +13,7 @@
 import { quoteIdent } from '../../../core/sql-names.js';
 import { completeGroupBy } from './group-by-completion.js';
 import { MySqlLexError, tokenizeMySql, type MySqlToken } from './mysql-lexer.js';
-import { typedOperands, type OperandColumn, type OperandTypes } from './typed-operands.js';
+import { TEXT_TYPES, typedOperands, type OperandColumn, type OperandTypes } from './typed-operands.js';
 
 /** Where the expression lives, for name qualification. */
 export interface TranslateContext {
@@ -260,7 +260,6 @@ interface NumberKind {
 
 const NARROW_INTEGERS = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'year']);
 const INTEGER_ARITHMETIC = new Set(['+', '-', '*']);
-const TEXT_COLLATED = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
 const TEXT_COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '<=>', 'like', 'in', 'between']);
 
 function columnKind(c: OperandColumn): NumberKind | undefined {
@@ -507,7 +506,7 @@ class Translator {
     this.lastKind = columnKind(column);
     const next = this.peek();
     const touches = (set: ReadonlySet<string>) => [before, next].some((t) => (t?.type === 'op' || t?.type === 'word') && set.has(t.value.toLowerCase()));
-    if (TEXT_COLLATED.has(column.dataType) && column.collation && !/(_bin|^binary)$/.test(column.collation) && touches(TEXT_COMPARISONS)) {
+    if (TEXT_TYPES.has(column.dataType) && column.collation && !/(_bin|^binary)$/.test(column.collation) && touches(TEXT_COMPARISONS)) {
       this.warnings.add(`text compared in the collation ${column.collation}: MySQL ignores letter case${/_ai_|_general_|_unicode_/.test(column.collation) ? ' (and accents)' : ''} and trailing spaces there, PostgreSQL compares exactly`);
     }
     // MySQL computes integer + - * in 64 bits; PostgreSQL's integer and smallint overflow in 32 or 16.

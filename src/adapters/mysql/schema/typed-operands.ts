@@ -43,7 +43,8 @@ export type TypedOperandsResult =
 
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '<=>']);
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^', '&', '|', '<<', '>>', '~']);
-const TEXT_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
+/** MySQL's text types (a collation applies to them). */
+export const TEXT_TYPES: ReadonlySet<string> = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
 const CLAUSE_END = new Set(['where', 'group', 'having', 'order', 'limit', 'window', 'union', 'for', 'into', 'lock']);
 /** Words after which, and before which, an operand is a whole condition. */
 const CONDITION_BEFORE = new Set(['where', 'and', 'or', 'not', 'when', 'on', 'having', 'xor']);
