@@ -10,6 +10,9 @@ import { resolveDbConfig } from './db-config-resolver.js';
  * `env()`; the workflow never sees it.
  */
 export class CommandContext implements Reporter {
+  /** Passwords typed at a prompt during this command, by database: asked once, kept in memory only. */
+  private readonly typedPasswords = new Map<string, string | undefined>();
+
   constructor(
     readonly commandName: string,
     readonly options: OptionValues,
@@ -72,6 +75,6 @@ export class CommandContext implements Reporter {
 
   /** The workflow's view of this command: its name, this reporter, and connections resolved from these options. */
   env(): CommandEnv {
-    return { commandName: this.commandName, reporter: this, resolveDb: (meta, role, options) => resolveDbConfig(this, meta, role, options) };
+    return { commandName: this.commandName, reporter: this, resolveDb: (meta, role, options) => resolveDbConfig(this, meta, role, options, this.typedPasswords) };
   }
 }

@@ -56,7 +56,7 @@ export function engineConnectionSettings(
  * command, then defaults. The password is only ever in memory; without one, a terminal is asked
  * (unless `prompt` is false or --yes is given).
  */
-export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore | undefined, role: 'source' | 'target', options: ResolveDbOptions = {}): Promise<DbConfig> {
+export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore | undefined, role: 'source' | 'target', options: ResolveDbOptions = {}, asked?: Map<string, string | undefined>): Promise<DbConfig> {
   const stored = meta?.getDbConfig(role);
   const flag = (n: string) => (ctx.explicitFlags.has(`${role}-${n}`) || ctx.has(`${role}-${n}`) ? ctx.str(`${role}-${n}`) : undefined);
   const explicit = (n: string) => ctx.explicitFlags.has(`${role}-${n}`);
@@ -103,9 +103,14 @@ export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore | und
   const sslKey = sslPath('ssl-key', stored?.sslKey);
   const sslCrl = sslPath('ssl-crl', stored?.sslCrl);
   let password = ctx.str(`${role}-db-password`);
-  if (password === undefined && !options.offline && options.prompt !== false && process.stdin.isTTY && !ctx.bool('yes')) {
+  // One command asks once per database: a command that connects twice (end migration's report
+  // after its confirmation) reuses the answer typed the first time.
+  const askedKey = `${role} ${user}@${host}:${port}/${database}`;
+  if (password === undefined && asked?.has(askedKey)) password = asked.get(askedKey);
+  else if (password === undefined && !options.offline && options.prompt !== false && process.stdin.isTTY && !ctx.bool('yes')) {
     password = await promptSecret(`Password for ${role} user ${user}@${host}:${port}/${database} (empty for none): `);
     if (password === '') password = undefined;
+    asked?.set(askedKey, password);
   }
   log.addSecret(password);
   for (const secret of Object.values(engineSettings.secrets)) log.addSecret(secret);
