@@ -1,4 +1,5 @@
 import type { MarkerKind } from '../../core/change-event.js';
+import { log } from '../../core/logger.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
 import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart } from '../../core/engine/change-capture.js';
@@ -15,7 +16,7 @@ import {
 import { checkCapturePrerequisites } from './capture/prerequisites.js';
 import { readOpenWriters } from './capture/open-transactions.js';
 import { withMySql, type MySqlSession } from './connection.js';
-import { currentAccount, METADATA_PRIVILEGES, privilegeError } from './privilege-errors.js';
+import { accessDeniedErrno, currentAccount, METADATA_PRIVILEGES, privilegeError } from './privilege-errors.js';
 import { binlogCaptureOptions, capturedTransaction, MySqlChangeStream, type StreamScope } from './mysql-change-stream.js';
 import { captureFindings } from './mysql-prerequisite-findings.js';
 import { openMySqlSnapshot, type MySqlSnapshotPosition } from './snapshot/consistent-snapshot.js';
@@ -221,7 +222,13 @@ export class MySqlChangeCapture implements ChangeCapture {
     return describeMySqlPosition(position);
   }
 
-  /** Removes the stream's marker rows; when no stream has rows left, the marker table too. Resolves true when the stream had rows. */
+  /**
+   * Removes the stream's marker rows; when no stream has rows left, the marker table too. Resolves
+   * true when the stream had rows. A user without DROP on the metadata database (the up-front check
+   * asks for CREATE, SELECT, INSERT, UPDATE, DELETE only) keeps the empty table: the cutover that
+   * ends the stream must not fail over it, and end migration, which drops the whole metadata
+   * database, names the GRANT it needs.
+   */
   async drop(): Promise<boolean> {
     return withMySql(this.db, async ({ connection }) => {
       let existed: boolean;
@@ -233,7 +240,14 @@ export class MySqlChangeCapture implements ChangeCapture {
         throw e;
       }
       const [rows] = await connection.query(countAllRowsSql(this.metadataDb));
-      if (Number((rows as { n: string | number }[])[0]?.n ?? 0) === 0) await connection.query(`DROP TABLE IF EXISTS ${markerTableName(this.metadataDb)}`);
+      if (Number((rows as { n: string | number }[])[0]?.n ?? 0) === 0) {
+        try {
+          await connection.query(`DROP TABLE IF EXISTS ${markerTableName(this.metadataDb)}`);
+        } catch (e) {
+          if (accessDeniedErrno(e) === undefined) throw e;
+          log.info(`the empty marker table ${markerTableName(this.metadataDb)} is kept: the user may not drop it (${(e as Error).message}); end migration removes it`);
+        }
+      }
       return existed;
     });
   }

@@ -172,3 +172,20 @@ test('end migration by a user without DROP on ybvoyager_metadata: its rows remov
   assert.equal(await metadata.drop(UUID), 'database ybvoyager_metadata');
   assert.equal(await metadataDatabaseExists(), false);
 });
+
+test('the stream\'s end (at a cutover) by a user without DROP on ybvoyager_metadata: its marker rows removed, the empty marker table kept, no error; with DROP the table goes', async () => {
+  await maria.sql(undefined, `CREATE USER 'mig3d'@'%' IDENTIFIED BY 'mig3d-pw';
+    GRANT SELECT, INSERT, UPDATE, DELETE ON shop3.* TO 'mig3d'@'%';
+    GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'mig3d'@'%';
+    GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON ybvoyager_metadata.* TO 'mig3d'@'%'`);
+  const markerTable = async () => (await maria.sql(undefined, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'ybvoyager_metadata' AND TABLE_NAME = 'tandem_markers'")).length > 0;
+  const capture = new MySqlChangeCapture(sourceConfig(maria, 'shop3', 'mig3d', 'mig3d-pw'), { id: UUID, side: 'source' });
+  await capture.prepare([{ schema: 'public', name: 't1' }]);
+  assert.ok(await markerTable());
+  assert.equal(await capture.drop(), true, 'the stream had rows');
+  assert.ok(await markerTable(), 'the table is kept');
+  assert.deepEqual(await maria.sql(undefined, 'SELECT * FROM ybvoyager_metadata.tandem_markers'), []);
+  await maria.sql(undefined, "GRANT DROP ON ybvoyager_metadata.* TO 'mig3d'@'%'");
+  assert.equal(await capture.drop(), false);
+  assert.equal(await markerTable(), false);
+});
