@@ -1,4 +1,4 @@
-import { STREAMING_COMMANDS, isRunning, type StreamingCommand } from './streaming-commands.js';
+import { STREAMING_COMMANDS, isRunning, neededButStopped, type StreamingCommand } from './streaming-commands.js';
 import type { MetaStore } from '../core/meta-store.js';
 import { QueueConsumers } from '../core/queue/queue-consumers.js';
 import { readQueueState } from '../core/queue/queue-tables.js';
@@ -75,7 +75,10 @@ export async function runImportDataStatus(env: CommandEnv, options: DataStatusOp
 /** In a live migration the step is the snapshot's: its DONE does not mean the changes have stopped. */
 function snapshotOnlyNote(meta: MetaStore, status: string): string {
   const type = meta.getValue<string>('export_type');
-  return status === 'DONE' && (type === 'snapshot-and-changes' || type === 'changes-only') ? ' (the snapshot; changes stream on until the cutover)' : '';
+  if (status !== 'DONE' || (type !== 'snapshot-and-changes' && type !== 'changes-only')) return '';
+  const toTarget = CutoverState.get(meta, 'to_target');
+  return toTarget.status === 'COMPLETED' ? ` (the snapshot; the changes streamed until the cutover to target, completed at ${toTarget.completedAt ?? '?'})`
+    : ' (the snapshot; changes stream on until the cutover)';
 }
 
 /** For a live migration: events queued and applied on each side, and which processes run. */
@@ -91,14 +94,7 @@ function liveSummary(meta: MetaStore, metainfoDir: string): string | undefined {
   const commands = Object.keys(STREAMING_COMMANDS) as StreamingCommand[];
   const running = commands.filter((c) => isRunning(metainfoDir, c));
   lines.push(`Running now: ${running.length ? running.join(', ') : 'none'}`);
-  // The two commands this phase of the migration needs; one that died (or was never started) is
-  // easy to miss in a list of what runs.
-  const toTarget = CutoverState.get(meta, 'to_target');
-  const toSource = CutoverState.get(meta, 'to_source');
-  const needed = toTarget.status !== 'COMPLETED' ? commands.slice(0, 2)
-    : toTarget.prepareForFallBack && toSource.status !== 'COMPLETED' ? commands.slice(2) : [];
-  // After the cutover to target the source's exporter goes on as import data to source, under its first lock.
-  const stopped = needed.filter((c) => !isRunning(metainfoDir, c) && !(c === 'import data to source' && isRunning(metainfoDir, 'export data from source')));
+  const stopped = neededButStopped(meta, metainfoDir);
   if (stopped.length > 0) lines.push(`Not running: ${stopped.join(', ')} (this phase needs it; run the same command again: it resumes)`);
   return lines.join('\n');
 }

@@ -1,4 +1,6 @@
 import { CommandLock } from '../core/lock.js';
+import type { MetaStore } from '../core/meta-store.js';
+import { CutoverState } from './cutover/cutover-state.js';
 
 /** The four long-running commands of a live migration, as the user types them, by the lock each holds in metainfo/. */
 export const STREAMING_COMMANDS = {
@@ -13,4 +15,23 @@ export type StreamingCommand = keyof typeof STREAMING_COMMANDS;
 /** Whether a process runs `command` in the export dir whose metainfo/ this is. */
 export function isRunning(metainfoDir: string, command: StreamingCommand): boolean {
   return CommandLock.holder(metainfoDir, STREAMING_COMMANDS[command]) !== undefined;
+}
+
+/**
+ * The streaming commands this phase of a live migration needs that no process runs now: the
+ * source's exporter and the target's importer until the cutover to target completes; with a
+ * fall-back, then the target's exporter and the source's importer until the cutover to source
+ * completes. (After the cutover to target, the source's exporter goes on as import data to source
+ * under its first lock.) A command that died, or was never started, is easy to miss in a list of
+ * what runs, and a fall-back that stopped leaves the source behind with nothing said.
+ */
+export function neededButStopped(meta: MetaStore, metainfoDir: string): StreamingCommand[] {
+  const type = meta.getValue<string>('export_type');
+  if (type !== 'snapshot-and-changes' && type !== 'changes-only') return [];
+  const commands = Object.keys(STREAMING_COMMANDS) as StreamingCommand[];
+  const toTarget = CutoverState.get(meta, 'to_target');
+  const toSource = CutoverState.get(meta, 'to_source');
+  const needed = toTarget.status !== 'COMPLETED' ? commands.slice(0, 2)
+    : toTarget.prepareForFallBack && toSource.status !== 'COMPLETED' ? commands.slice(2) : [];
+  return needed.filter((c) => !isRunning(metainfoDir, c) && !(c === 'import data to source' && isRunning(metainfoDir, 'export data from source')));
 }

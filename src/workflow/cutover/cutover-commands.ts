@@ -1,5 +1,5 @@
 import { TandemError } from '../../core/errors.js';
-import { isRunning, type StreamingCommand } from '../streaming-commands.js';
+import { isRunning, neededButStopped, type StreamingCommand } from '../streaming-commands.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
@@ -171,11 +171,16 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
       const w = waitingFor(m.meta, m.exportDir.metainfoDir, m.exportDir.root, r);
       return { r, w };
     });
+    // After a completed cutover to target with fall-back, the fall-back stream must run until the
+    // cutover to source: one that stopped (a missing privilege, a crash) leaves the source behind.
+    const fallBackStopped = rows[0]!.r.status === 'COMPLETED' && rows[1]!.r.status === 'NOT_INITIATED'
+      ? neededButStopped(m.meta, m.exportDir.metainfoDir) : [];
     if (options.outputFormat === 'json') {
       reporter.print(JSON.stringify(rows.map(({ r, w }) => ({
         direction: r.direction === 'to_target' ? 'cutover to target' : 'cutover to source', status: r.status,
         requested_at: r.requestedAt ?? null, completed_at: r.completedAt ?? null, prepare_for_fall_back: r.prepareForFallBack,
         waiting_for: w.text || null, remaining_events: w.remaining ?? null, detail: r.detail,
+        ...(r.direction === 'to_source' && fallBackStopped.length > 0 ? { fall_back_not_running: fallBackStopped } : {}),
       })), null, 2));
       return;
     }
@@ -194,6 +199,10 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
       if (late) {
         reporter.print(`${label}: WARNING: writes arrived after the marker and were not migrated (counted when the stream ended; any later ones are not counted): ${String(r.detail.writesAfterMarker)}; change stream kept: ${String(r.detail.keptSlot)}. `
           + `The two sides differ by these writes: run "tandem compare --export-dir ${m.exportDir.root}" to see where.`);
+      }
+      if (r.direction === 'to_source' && fallBackStopped.length > 0) {
+        reporter.print(`WARNING: the fall-back stream is not running: ${fallBackStopped.map((c) => `"${c}"`).join(' and ')} stopped, so changes made on the target are not reaching the source. `
+          + `Start ${fallBackStopped.length > 1 ? 'each' : 'it'} again (${fallBackStopped.map((c) => `tandem ${c} --export-dir ${m.exportDir.root}`).join('; ')}): it resumes where it stopped; its log in ${m.exportDir.logsDir} says why it stopped.`);
       }
       if (Array.isArray(r.detail.disabledOnSource) && r.detail.disabledOnSource.length) reporter.print(`${label}: disabled or missing on the source when the cutover completed (not checked since; put them back as "import data to source" printed, or as they were): ${(r.detail.disabledOnSource as string[]).join('; ')}.`);
     }

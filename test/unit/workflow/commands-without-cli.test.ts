@@ -226,6 +226,34 @@ test('export/import data status of a live migration: DONE is said to be the snap
     } finally {
       lock.release();
     }
+
+    // After the cutover to target, with fall-back: the snapshot's note says the stream ended, and
+    // cutover status warns that the fall-back stream is not running, naming what to start.
+    CutoverState.request(meta, 'to_target', true);
+    CutoverState.complete(meta, 'to_target');
+    const after = await status();
+    assert.match(after, /^Export data: DONE \(the snapshot; the changes streamed until the cutover to target, completed at \d{4}-/m);
+    assert.match(after, /^Not running: export data from target, import data to source \(/m);
+    const cutoverStatus = async (format: 'table' | 'json') => {
+      const e = env('cutover status');
+      await runCutoverStatus(e, { exportDir: root, outputFormat: format });
+      return e.out.text();
+    };
+    assert.match(await cutoverStatus('table'), new RegExp(`^WARNING: the fall-back stream is not running: "export data from target" and "import data to source" stopped, so changes made on the target are not reaching the source\\. Start each again \\(tandem export data from target --export-dir ${root}; tandem import data to source --export-dir ${root}\\): it resumes`, 'm'));
+    // The source's exporter goes on as import data to source under its own lock.
+    const exporter = new CommandLock(new ExportDir(root).metainfoDir, 'export-data');
+    const targetExporter = new CommandLock(new ExportDir(root).metainfoDir, 'export-data-from-target');
+    exporter.acquire();
+    try {
+      assert.deepEqual(JSON.parse(await cutoverStatus('json'))[1].fall_back_not_running, ['export data from target']);
+      targetExporter.acquire();
+      const running = await cutoverStatus('table');
+      assert.doesNotMatch(running, /fall-back stream is not running/);
+      assert.equal(JSON.parse(await cutoverStatus('json'))[1].fall_back_not_running, undefined);
+    } finally {
+      targetExporter.release();
+      exporter.release();
+    }
   } finally {
     meta.close();
   }
