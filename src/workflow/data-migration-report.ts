@@ -1,4 +1,4 @@
-import { isTandemError } from '../core/errors.js';
+import { isTandemError, TandemError } from '../core/errors.js';
 import type { MetaStore } from '../core/meta-store.js';
 import type { AppliedEventCounts as ImportedCounts } from '../core/engine/migration-metadata.js';
 import { EventQueueWriter } from '../core/queue/event-queue-writer.js';
@@ -18,10 +18,12 @@ export interface ReportRow {
   readonly exportedInserts: number;
   readonly exportedUpdates: number;
   readonly exportedDeletes: number;
-  readonly importedInserts: number;
-  readonly importedUpdates: number;
-  readonly importedDeletes: number;
-  readonly finalRowCount: number;
+  /** null: the database's own counters could not be read (unknown, not 0). */
+  readonly importedInserts: number | null;
+  readonly importedUpdates: number | null;
+  readonly importedDeletes: number | null;
+  /** null when it depends on counters that could not be read. */
+  readonly finalRowCount: number | null;
 }
 
 const HEADERS = ['TABLE_NAME', 'DB_TYPE', 'EXPORTED_SNAPSHOT_ROWS', 'IMPORTED_SNAPSHOT_ROWS', 'ERRORED_IMPORT_EVENTS', 'EXPORTED_INSERTS',
@@ -29,10 +31,12 @@ const HEADERS = ['TABLE_NAME', 'DB_TYPE', 'EXPORTED_SNAPSHOT_ROWS', 'IMPORTED_SN
 
 const ZERO: ImportedCounts = { inserts: 0, updates: 0, deletes: 0, truncatedRows: 0 };
 
-/** Change events applied to each database, read from that database (the truth); undefined = not reachable. */
+/** Change events applied to each database, read from that database (the truth); undefined = none applied there. */
 export interface AppliedCounts {
   readonly target?: Map<string, ImportedCounts>;
   readonly source?: Map<string, ImportedCounts>;
+  /** Databases that received change events but whose counters could not be read: their counts are unknown. */
+  readonly unknown?: ReadonlySet<'source' | 'target'>;
 }
 
 /**
@@ -56,19 +60,25 @@ export function buildReport(meta: MetaStore, applied: AppliedCounts = {}): Repor
     const exT = fromTarget.get(key) ?? ZERO;
     const inS = applied.source?.get(key) ?? ZERO;
     const inT = applied.target?.get(key) ?? ZERO;
+    // Each database's final count needs both databases' truncate counters and its own imports.
+    const noS = applied.unknown?.has('source') === true;
+    const noT = applied.unknown?.has('target') === true;
+    const importedOf = (c: ImportedCounts, unknown: boolean) => (unknown
+      ? { importedInserts: null, importedUpdates: null, importedDeletes: null }
+      : { importedInserts: c.inserts, importedUpdates: c.updates, importedDeletes: c.deletes });
     rows.push({
       tableName: key, dbType: 'source', exportedSnapshotRows: t.exportedRows, importedSnapshotRows: 0, erroredImportEvents: 0,
       exportedInserts: exS.inserts, exportedUpdates: exS.updates, exportedDeletes: exS.deletes,
-      importedInserts: inS.inserts, importedUpdates: inS.updates, importedDeletes: inS.deletes,
+      ...importedOf(inS, noS),
       // A TRUNCATE removed the same rows on both sides; the database that applied it counted them.
-      finalRowCount: t.exportedRows + exS.inserts - exS.deletes + inS.inserts - inS.deletes - inS.truncatedRows - inT.truncatedRows,
+      finalRowCount: noS || noT ? null : t.exportedRows + exS.inserts - exS.deletes + inS.inserts - inS.deletes - inS.truncatedRows - inT.truncatedRows,
     });
     if (importStarted) {
       rows.push({
         tableName: key, dbType: 'target', exportedSnapshotRows: 0, importedSnapshotRows: imported, erroredImportEvents: 0,
         exportedInserts: exT.inserts, exportedUpdates: exT.updates, exportedDeletes: exT.deletes,
-        importedInserts: inT.inserts, importedUpdates: inT.updates, importedDeletes: inT.deletes,
-        finalRowCount: imported + inT.inserts - inT.deletes + exT.inserts - exT.deletes - inT.truncatedRows - inS.truncatedRows,
+        ...importedOf(inT, noT),
+        finalRowCount: noS || noT ? null : imported + inT.inserts - inT.deletes + exT.inserts - exT.deletes - inT.truncatedRows - inS.truncatedRows,
       });
     }
   }
@@ -85,14 +95,16 @@ export function renderReport(rows: ReportRow[], format: 'table' | 'json'): strin
     })), null, 2);
   }
   return renderTable(HEADERS, rows.map((r) => [r.tableName, r.dbType, r.exportedSnapshotRows, r.importedSnapshotRows, r.erroredImportEvents,
-    r.exportedInserts, r.exportedUpdates, r.exportedDeletes, r.importedInserts, r.importedUpdates, r.importedDeletes, r.finalRowCount].map(String)));
+    r.exportedInserts, r.exportedUpdates, r.exportedDeletes, r.importedInserts, r.importedUpdates, r.importedDeletes, r.finalRowCount].map((v) => (v === null ? '-' : String(v)))));
 }
 
 /** Reads the applied-event counters from the databases that received change events. */
-export async function readAppliedCounts(env: CommandEnv, m: Migration): Promise<{ applied: AppliedCounts; notes: string[] }> {
+export async function readAppliedCounts(env: CommandEnv, m: Migration): Promise<{ applied: AppliedCounts; notes: string[]; failure?: unknown }> {
   const notes: string[] = [];
   const live = m.meta.getValue<string>('export_type');
-  const applied: { target?: Map<string, ImportedCounts>; source?: Map<string, ImportedCounts> } = {};
+  const unknown = new Set<'source' | 'target'>();
+  let failure: unknown;
+  const applied: { target?: Map<string, ImportedCounts>; source?: Map<string, ImportedCounts>; unknown: Set<'source' | 'target'> } = { unknown };
   if (live !== 'snapshot-and-changes' && live !== 'changes-only') return { applied, notes };
   const sides: ('target' | 'source')[] = ['target'];
   if (CutoverState.get(m.meta, 'to_target').prepareForFallBack) sides.push('source');
@@ -106,10 +118,12 @@ export async function readAppliedCounts(env: CommandEnv, m: Migration): Promise<
       const fix = isTandemError(e) && e.code === 'TANDEM_AUTH'
         ? `pass --${side}-db-password or ${side.toUpperCase()}_DB_PASSWORD`
         : `run the report again once the ${side} can be reached`;
-      notes.push(`events imported into the ${side} are not shown: its rows' IMPORTED_* columns read 0, which here means unknown (${(e as Error).message.split('\n')[0]}); ${fix}.`);
+      notes.push(`events imported into the ${side} are not known: its counters could not be read (${(e as Error).message.split('\n')[0]}), so its rows' IMPORTED_* columns and every FINAL_ROW_COUNT show "-" (null in json); ${fix}.`);
+      unknown.add(side);
+      failure ??= e;
     }
   }
-  return { applied, notes };
+  return { applied, notes, ...(failure !== undefined ? { failure } : {}) };
 }
 
 /**
@@ -143,9 +157,16 @@ export async function runDataMigrationReport(env: CommandEnv, options: { readonl
       reporter.print('No data has been exported yet: run "tandem export data" first.');
       return;
     }
-    const { applied, notes } = await readAppliedCounts(env, m);
+    const { applied, notes, failure } = await readAppliedCounts(env, m);
     reporter.print(renderReport(buildReport(m.meta, applied), options.outputFormat));
     for (const n of [...notes, ...uncountedNotes(m)]) reporter.warn(n);
+    if (failure !== undefined) {
+      // Printed as far as it is known; the exit code says it is incomplete.
+      const code = isTandemError(failure) ? failure.code : 'TANDEM_CONNECT';
+      throw new TandemError(code, 'The report is incomplete: the counts of events imported into a database could not be read (see the warning above).', {
+        hint: 'Fix what the warning names and run the report again.',
+      });
+    }
   } finally {
     m.close();
   }

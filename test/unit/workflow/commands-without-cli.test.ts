@@ -319,13 +319,20 @@ test('data-migration report with the target unreachable: its imported counts sai
       srv.close(() => resolve(port));
     });
   });
-  const run = async (resolveDb: CommandEnv['resolveDb']) => {
+  const run = async (resolveDb: CommandEnv['resolveDb'], code: string, format: 'table' | 'json' = 'table') => {
     const e = { ...env('get data-migration-report'), resolveDb };
-    await runDataMigrationReport(e, { exportDir: root, outputFormat: 'table' });
-    return e.err.text();
+    // Printed as far as known, then an error: the exit code says the report is incomplete.
+    await assert.rejects(runDataMigrationReport(e, { exportDir: root, outputFormat: format }), (err: unknown) => err instanceof TandemError && err.code === code && /^The report is incomplete/.test(err.message));
+    return { out: e.out.text(), err: e.err.text() };
   };
-  const down = await run(async () => ({ type: 'postgresql', role: 'target', host: '127.0.0.1', port: closed, user: 'u', password: 'right', database: 'app', schemas: ['public'], sslMode: 'disable' }));
-  assert.match(down, /^WARNING: events imported into the target are not shown: its rows' IMPORTED_\* columns read 0, which here means unknown \(Cannot reach the target database .*\); run the report again once the target can be reached\.\n$/);
-  const refused = await run(async () => { throw new TandemError('TANDEM_AUTH', 'The password for user "u" was rejected by the target database.'); });
-  assert.match(refused, /\(The password for user "u" was rejected by the target database\.\); pass --target-db-password or TARGET_DB_PASSWORD\.\n$/);
+  const down = await run(async () => ({ type: 'postgresql', role: 'target', host: '127.0.0.1', port: closed, user: 'u', password: 'right', database: 'app', schemas: ['public'], sslMode: 'disable' }), 'TANDEM_CONNECT');
+  assert.match(down.err, /^WARNING: events imported into the target are not known: its counters could not be read \(Cannot reach the target database .*\), so its rows' IMPORTED_\* columns and every FINAL_ROW_COUNT show "-" \(null in json\); run the report again once the target can be reached\.\n$/);
+  // The source's snapshot rows are known; nothing computed from the unread counters is printed as a number.
+  assert.match(down.out, /^\| public\.a +\| +source \| +3 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +- \|$/m);
+  const failPassword = async () => { throw new TandemError('TANDEM_AUTH', 'The password for user "u" was rejected by the target database.'); };
+  const refused = await run(failPassword, 'TANDEM_AUTH');
+  assert.match(refused.err, /\(The password for user "u" was rejected by the target database\.\), so .*; pass --target-db-password or TARGET_DB_PASSWORD\.\n$/);
+  const json = JSON.parse((await run(failPassword, 'TANDEM_AUTH', 'json')).out);
+  assert.equal(json[0].final_row_count, null);
+  assert.equal(json[0].exported_snapshot_rows, 3);
 });
