@@ -211,7 +211,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     appliedVsn: () => watermark,
     ...(target.tablesAlsoChanged ? { alsoChanged: (e: ChangeEvent) => target.tablesAlsoChanged!(e) } : {}),
     onUnavailable: (reason) => {
-      reporter.warn(`The tables cannot be compared while streaming (${reason}); the cutover's verification needs the same connection, and without it the cutover completes unverified. `
+      reporter.warn(`The tables cannot be compared while streaming (${reason}), so the cutover compares every table itself; it needs the same connection, and if this is not fixed by then the cutover completes unverified. `
         + `Fix it and restart this command (it resumes), or run "tandem compare --export-dir ${exportDir.root}" after the cutover.`);
     },
     onPass: (results) => {

@@ -1,6 +1,7 @@
 import type { ChangeEvent } from '../../core/change-event.js';
 import { log } from '../../core/logger.js';
 import { sleep } from '../../core/sleep.js';
+import { isTandemError } from '../../core/errors.js';
 import { compareOne, type ComparedTable, type FingerprintingSide, type TableComparison } from './table-comparison.js';
 
 /** What an early verification needs from the importer that runs it. */
@@ -52,6 +53,23 @@ interface Verified {
 
 /** Longest wait before comparing again a table whose comparison failed. */
 const MAX_RETRY_MS = 300_000;
+
+/** Node's network errors and SQLSTATE classes 08 (connection) and 57P (shutdown, starting up). */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'PROTOCOL_CONNECTION_LOST']);
+
+/**
+ * Whether a failure to open the comparison's connections is a database that cannot be reached
+ * now (restarting, failing over: worth trying again) rather than one that refuses the comparison
+ * (a password, a privilege: the same every time).
+ */
+function unreachable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (isTandemError(e) && e.code === 'TANDEM_CONNECT') return true;
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (NETWORK_CODES.has(code) || code.startsWith('08') || code.startsWith('57P')) return true;
+  }
+  return false;
+}
 
 /**
  * What the importer tells the user about one early result that is not a match: a comparison that
@@ -181,8 +199,9 @@ export class EarlyVerification {
             reopenDelay = this.retryMs;
             if (signal.aborted) break;
           } catch (e) {
-            if (opened) {
-              // They were open before: the database is restarting or failing over. Try again later.
+            if (opened || unreachable(e)) {
+              // They were open before, or a database cannot be reached now: it is restarting or
+              // failing over. Try again later.
               log.info(`early verification: cannot reopen the comparison's connections (${(e as Error).message}); trying again in ${Math.round(reopenDelay / 1000)} s`);
               reopenAt = Date.now() + reopenDelay;
               reopenDelay = Math.min(reopenDelay * 2, MAX_RETRY_MS);

@@ -203,6 +203,50 @@ test('a comparison that fails on a lost connection is never told as a difference
   assert.ok(closes >= 2);
 });
 
+test('the first open failing because a database cannot be reached (restarting) is tried again, not given up; one refused (a password) gives up at once', async () => {
+  const { TandemError } = await import('../../../src/core/errors.js');
+  const data = new Map([['s.a', fp(1, '10')]]);
+  const scans = new Map<string, number>();
+  const run = async (failure: () => Error, failures: number) => {
+    let opens = 0;
+    const passes: TableComparison[][] = [];
+    const unavailable: string[] = [];
+    const ev = new EarlyVerification({
+      open: async () => {
+        if (++opens <= failures) throw failure();
+        return { left: side('source', data, scans), right: side('target', data, scans), tables: [table('s.a')], close: async () => {} };
+      },
+      queuedVsn: () => 0,
+      appliedVsn: () => 0,
+      quietMs: 10,
+      checkMs: 5,
+      retryMs: 20,
+      onPass: (r) => passes.push([...r]),
+      onUnavailable: (reason) => unavailable.push(reason),
+    });
+    ev.start();
+    return { ev, passes, unavailable, opens: () => opens };
+  };
+  // Refused connections twice (a target restarting), then back: compared, nothing said.
+  const down = await run(() => new TandemError('TANDEM_CONNECT', 'Cannot reach the target database (ECONNREFUSED).'), 2);
+  await until('the comparison once the target is back', () => down.passes.length >= 1);
+  assert.deepEqual(down.unavailable, []);
+  assert.equal(down.opens(), 3);
+  await down.ev.finish();
+  // A reset read (a raw driver error with a network code): the same.
+  const reset = await run(() => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 1);
+  await until('the comparison after the reset', () => reset.passes.length >= 1);
+  assert.deepEqual(reset.unavailable, []);
+  await reset.ev.finish();
+  // A refused password is the same every time: said once, given up.
+  const refused = await run(() => new TandemError('TANDEM_AUTH', 'The password for user "u" was rejected.'), 99);
+  await until('the refusal to be said', () => refused.unavailable.length >= 1);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(refused.opens(), 1, 'not tried again');
+  assert.equal(refused.passes.length, 0);
+  await refused.ev.finish();
+});
+
 test('the importer\'s text for an early result: a comparison that failed says "could not compare", never "differs"', () => {
   const failedText = earlyFindingText({ table: 'app.big', match: false, error: 'target: Client has encountered a connection error and is not queryable' } as TableComparison, 'source and the target', '/x');
   assert.equal(failedText, 'could not compare app.big while streaming (target: Client has encountered a connection error and is not queryable); it is compared again (and at the cutover, if need be).');
