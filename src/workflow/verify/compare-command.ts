@@ -13,6 +13,10 @@ import { VerificationStore, type VerificationOccasion, type VerificationRun } fr
 import { renderVerificationReport, verdictLine } from './verification-report.js';
 import { firstDifferingKeys, type KeyDifference } from '../../core/verify/differing-keys.js';
 import { settleAll } from '../../core/settle.js';
+import { QueueConsumers } from '../../core/queue/queue-consumers.js';
+import { readQueueState } from '../../core/queue/queue-tables.js';
+import { CutoverState } from '../cutover/cutover-state.js';
+import { STREAMING_COMMANDS, isRunning, type StreamingCommand } from '../streaming-commands.js';
 
 /** Options of {@link verifyMigration}; table lists use the --table-list syntax. */
 export interface VerifyOptions {
@@ -212,11 +216,30 @@ export async function runCompare(env: CommandEnv, options: CompareOptions): Prom
     if (!json) reporter.print('');
     reporter.print(renderVerificationReport(run, json ? 'json' : 'table', run.differingKeys));
     if (!run.match) {
+      const streaming = stillStreaming(m.meta, m.exportDir.metainfoDir);
       throw new TandemError('TANDEM_DATA', verdictLine(run), {
-        hint: 'Source and target differ in these tables. Compare them row by row (for example by primary key) before a cutover.',
+        hint: streaming
+          ? `Changes are still streaming (${streaming}): each database was read as it was at that moment, so a table being written differs by the changes still on their way. Compare again once writes have stopped (the cutover verifies every table itself); a difference that stays after that is real.`
+          : 'Source and target differ in these tables. Compare them row by row (for example by primary key) before a cutover.',
       });
     }
   } finally {
     m.close();
   }
+}
+
+/**
+ * While a live migration streams (before its last cutover completes, with a streaming command
+ * running), what is still on its way, for the message; undefined when nothing streams.
+ */
+export function stillStreaming(meta: MetaStore, metainfoDir: string): string | undefined {
+  const type = meta.getValue<string>('export_type');
+  if (type !== 'snapshot-and-changes' && type !== 'changes-only') return undefined;
+  const toTarget = CutoverState.get(meta, 'to_target');
+  const consumer = toTarget.status !== 'COMPLETED' ? 'target' : toTarget.prepareForFallBack && CutoverState.get(meta, 'to_source').status !== 'COMPLETED' ? 'source' : undefined;
+  if (!consumer) return undefined;
+  const running = (Object.keys(STREAMING_COMMANDS) as StreamingCommand[]).filter((c) => isRunning(metainfoDir, c));
+  if (running.length === 0) return undefined;
+  const pending = Math.max(0, readQueueState(meta).lastVsn - (QueueConsumers.appliedVsn(meta, consumer) ?? 0));
+  return `${running.join(' and ')} running; about ${pending} queued change event(s) not yet applied to the ${consumer} when the comparison ended, and the application may still be writing`;
 }

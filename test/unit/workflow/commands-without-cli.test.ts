@@ -336,3 +336,27 @@ test('data-migration report with the target unreachable: its imported counts sai
   assert.equal(json[0].final_row_count, null);
   assert.equal(json[0].exported_snapshot_rows, 3);
 });
+
+test('compare\'s mismatch hint: while a live migration streams, what is still on its way; after the last cutover, or with nothing running, none', async () => {
+  const { stillStreaming } = await import('../../../src/workflow/verify/compare-command.js');
+  const root = exportDir();
+  const dir = new ExportDir(root);
+  const meta = MetaStore.open(dir.metaDbPath);
+  try {
+    assert.equal(stillStreaming(meta, dir.metainfoDir), undefined, 'an offline migration');
+    meta.setValue('export_type', 'snapshot-and-changes');
+    assert.equal(stillStreaming(meta, dir.metainfoDir), undefined, 'nothing running');
+    const importer = new CommandLock(dir.metainfoDir, 'import-data');
+    importer.acquire();
+    try {
+      assert.match(stillStreaming(meta, dir.metainfoDir) ?? '', /^import data to target running; about 0 queued change event\(s\) not yet applied to the target when the comparison ended, and the application may still be writing$/);
+      CutoverState.request(meta, 'to_target', false);
+      CutoverState.complete(meta, 'to_target');
+      assert.equal(stillStreaming(meta, dir.metainfoDir), undefined, 'the last cutover completed');
+    } finally {
+      importer.release();
+    }
+  } finally {
+    meta.close();
+  }
+});
