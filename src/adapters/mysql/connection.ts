@@ -190,7 +190,10 @@ export function mapMySqlConnectError(e: unknown, c: Pick<MySqlDbConfig, 'role' |
   const variable = `${role === 'source' ? 'SOURCE' : 'TARGET'}_DB_PASSWORD`;
   const make = (code: ConstructorParameters<typeof TandemError>[0], message: string, hint: string) => new TandemError(code, message, { hint, cause: e });
   if (code && NETWORK_CODES.has(code)) {
-    return make('TANDEM_CONNECT', `Cannot reach ${where} (${code}).`, `Check --${role}-db-host and --${role}-db-port (MySQL's default is 3306) and that the server accepts TCP connections.`);
+    // A server that accepts the connection but never sends MySQL's greeting (PostgreSQL waits for
+    // the client to speak first) ends in the same timeout.
+    const silent = code === 'ETIMEDOUT' ? ` A server that accepts the connection but does not greet as MySQL does (a PostgreSQL server, say) ends this way too: check${role === 'source' ? ' --source-db-type and' : ''} the port.` : '';
+    return make('TANDEM_CONNECT', `Cannot reach ${where} (${code}).`, `Check --${role}-db-host and --${role}-db-port (MySQL's default is 3306) and that the server accepts TCP connections.${silent}`);
   }
   if (code === 'PROTOCOL_CONNECTION_LOST') {
     return make('TANDEM_CONNECT', `${where} closed the connection during the login.`, `Check that --${role}-db-host/--${role}-db-port point at a MySQL or MariaDB server.`);

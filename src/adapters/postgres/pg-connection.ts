@@ -178,6 +178,14 @@ export function mapConnectError(e: unknown, c: DbConfig): unknown {
       hint: `Check --${c.role}-db-port${c.role === 'source' ? ' and --source-db-type (mysql for a MySQL or MariaDB server)' : ''}.`,
     });
   }
+  // Closed by the server before any PostgreSQL answer: another kind of server (a MariaDB that
+  // took the SSL request for a bad handshake), or one that refuses this host.
+  if (err.message === 'Connection terminated unexpectedly') {
+    return new TandemError('TANDEM_CONNECT', `The server at ${c.host}:${c.port} closed the connection as Tandem connected, without a PostgreSQL answer.`, {
+      hint: `Check --${c.role}-db-port${c.role === 'source' ? ' and --source-db-type (mysql for a MySQL or MariaDB server)' : ''}, that the server runs, and its log (it may refuse this host).`,
+      cause: e,
+    });
+  }
   if (err.message && /password/i.test(err.message) && /SASL|client password/i.test(err.message)) {
     return new TandemError('TANDEM_AUTH', `${where} asks for a password and none was given.`, {
       hint: `Pass it with --${c.role}-db-password or ${c.role === 'source' ? 'SOURCE' : 'TARGET'}_DB_PASSWORD.`,

@@ -100,4 +100,9 @@ test('driver errors map to TandemErrors by errno and code, never by message, nev
   assert.equal(auth.message, 'The user name or password for user "tandem" was rejected by the source database tandem@db1:3306/shop.');
   const missing = mapMySqlConnectError(Object.assign(new Error(''), { errno: 1049 }), base) as TandemError;
   assert.equal(missing.message, 'The database "shop" does not exist on db1:3306.');
+  // A timeout may be a server that never greets as MySQL does (a PostgreSQL port): the hint says so; a refusal does not.
+  const silent = mapMySqlConnectError(Object.assign(new Error(''), { code: 'ETIMEDOUT' }), base) as TandemError;
+  assert.match(silent.hint ?? '', /does not greet as MySQL does \(a PostgreSQL server, say\) ends this way too: check --source-db-type and the port\.$/);
+  const refused = mapMySqlConnectError(Object.assign(new Error(''), { code: 'ECONNREFUSED' }), base) as TandemError;
+  assert.doesNotMatch(refused.hint ?? '', /greet/);
 });

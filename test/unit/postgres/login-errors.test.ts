@@ -22,3 +22,11 @@ test('a password refused by the server (28P01): "rejected" when one was given, "
     assert.equal(e.hint, 'Pass it with --source-db-password or SOURCE_DB_PASSWORD (Tandem prompts for it only when its input is a terminal).');
   }
 });
+
+test('a server that closes the connection before any PostgreSQL answer (a MariaDB port, say): TANDEM_CONNECT naming the port and --source-db-type, not "a connection was lost"', () => {
+  const e = mapConnectError(new Error('Connection terminated unexpectedly'), config('pw'));
+  assert.ok(e instanceof TandemError);
+  assert.equal(e.code, 'TANDEM_CONNECT');
+  assert.equal(e.message, 'The server at db1:5432 closed the connection as Tandem connected, without a PostgreSQL answer.');
+  assert.match(e.hint ?? '', /^Check --source-db-port and --source-db-type \(mysql for a MySQL or MariaDB server\), that the server runs/);
+});
