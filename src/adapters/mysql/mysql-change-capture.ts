@@ -75,6 +75,7 @@ function orderKey(position: string): string {
 
 export class MySqlChangeCapture implements ChangeCapture {
   readonly labels: ChangeStreamLabels;
+  readonly changesAfterMiss = 'rows that foreign-key actions (ON DELETE/UPDATE CASCADE, SET NULL) changed in child tables are not in the binlog, so they are not counted here: compare the tables that reference these';
   readonly record: Readonly<Record<string, string>>;
   private readonly streamId: string;
   private readonly metadataDb = DEFAULT_MYSQL_METADATA_DATABASE;

@@ -151,6 +151,11 @@ export interface OpenWriters {
 export interface ChangeCapture {
   readonly labels: ChangeStreamLabels;
   /**
+   * What `changesAfter` cannot count on this database, said beside the writes it found after a
+   * marker (MySQL: rows that foreign-key actions changed, which InnoDB does not log in the binlog).
+   */
+  readonly changesAfterMiss?: string;
+  /**
    * The names of what the capture creates (a PostgreSQL slot and publication), as the workflow
    * records them in meta.db before creating anything, so a failure leaves nothing unexplained and
    * `end migration` knows this side has a stream to drop.

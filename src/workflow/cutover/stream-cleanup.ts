@@ -40,9 +40,10 @@ export async function endChangeStream(env: CommandEnv, migration: Migration, { d
   if (pending.size > 0 || open.length > 0 || unknown !== undefined) {
     const openText = open.length > 0 ? `transactions still open on the ${side}, whose writes are NOT migrated if they commit: ${open.join(', ')}` : '';
     const unknownText = unknown !== undefined ? `transactions still open on the ${side} could not be looked for (${unknown}); the writes of one that commits now are NOT migrated` : '';
-    const what = [pending.size > 0 ? describeChangeCounts(pending) : '', openText, unknownText].filter((x) => x).join('; ');
+    const missed = pending.size > 0 && capture.changesAfterMiss ? ` (${capture.changesAfterMiss})` : '';
+    const what = [pending.size > 0 ? `${describeChangeCounts(pending)}${missed}` : '', openText, unknownText].filter((x) => x).join('; ');
     CutoverState.note(meta, r.direction, { writesAfterMarker: what, keptSlot: `${side}:${capture.labels.name}` });
-    if (pending.size > 0) reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${describeChangeCounts(pending)}.${lateInsertsCollide(pending, side, CutoverState.get(meta, 'to_target').prepareForFallBack === true)}`);
+    if (pending.size > 0) reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${describeChangeCounts(pending)}${missed}.${lateInsertsCollide(pending, side, CutoverState.get(meta, 'to_target').prepareForFallBack === true)}`);
     if (open.length > 0) reporter.warn(`${openText.charAt(0).toUpperCase()}${openText.slice(1)}. End them (commit or roll back, prepared ones too); what they commit stays in the stream.`);
     if (unknownText) reporter.warn(`${unknownText.charAt(0).toUpperCase()}${unknownText.slice(1)}.`);
     reporter.warn(`the ${side}'s ${capture.labels.stream} is kept so nothing is lost; inspect it, then drop it: ${capture.labels.dropAll}`);

@@ -289,3 +289,33 @@ test('change capture: each transaction tells at least how long ago it committed 
     await maria.sql('shop', 'DROP TABLE aged');
   }
 });
+
+test('writes after a marker: rows a foreign-key action deleted are not in the binlog, so not counted, and the capture says so beside its counts', async () => {
+  await maria.sql('shop', `
+    CREATE TABLE parent (id int NOT NULL PRIMARY KEY) ENGINE=InnoDB;
+    CREATE TABLE child (id int NOT NULL PRIMARY KEY, parent_id int NOT NULL, FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE) ENGINE=InnoDB;
+    INSERT INTO parent VALUES (1), (2); INSERT INTO child VALUES (10, 1), (11, 1), (12, 2);`);
+  const capture = engine.changeCapture(db, { id: '3c1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b', side: 'source' });
+  await capture.prepare([{ schema: 'public', name: 'parent' }, { schema: 'public', name: 'child' }]);
+  const { startPosition } = await capture.createWithoutSnapshot();
+  const catalog = await engine.openCatalog(db);
+  const tables = (await catalog.listTables(['public'])).filter((t) => t.name === 'parent' || t.name === 'child');
+  await catalog.close();
+  const stream = capture.open(startPosition, tables);
+  await stream.start();
+  let marker: CapturedTransaction;
+  try {
+    await capture.writeMarker('cutover_to_target');
+    const txs = await readUntilMarker(stream.transactions(), 'cutover_to_target');
+    marker = txs[txs.length - 1]!;
+  } finally {
+    await stream.stop();
+  }
+  await maria.sql('shop', 'DELETE FROM parent WHERE id = 1');
+  assert.deepEqual((await maria.sql('shop', 'SELECT COUNT(*) AS n FROM child'))[0].n, 1, 'the cascade deleted two child rows');
+  assert.deepEqual(Object.fromEntries(await capture.changesAfter(marker.position, tables)), {
+    'public.parent': { inserts: 0, updates: 0, deletes: 1, truncates: 0 },
+  }, 'the two cascaded deletes of child are not in the binlog');
+  assert.match(capture.changesAfterMiss ?? '', /^rows that foreign-key actions \(ON DELETE\/UPDATE CASCADE, SET NULL\) changed in child tables are not in the binlog, so they are not counted here/);
+  assert.equal(await capture.drop(), true);
+});
