@@ -57,18 +57,19 @@ export function coerce(spec: OptionSpec, raw: unknown): string | number | boolea
   }
 }
 
-const DB_TYPES = ['postgresql', 'mysql', 'oracle', 'yugabytedb'] as const;
+/** Source types the CLI accepts (YugabyteDB is the migration's target: never offered as a source). */
+const SOURCE_DB_TYPES = ['postgresql', 'mysql', 'oracle'] as const;
 
 /** The connection flags of one side (`source` or `target`), mapped to the config file's sections. */
 export function connectionOptions(role: 'source' | 'target', options: { withSchema?: boolean; withType?: boolean } = {}): OptionSpec[] {
   const env = role === 'source' ? 'SOURCE_DB_PASSWORD' : 'TARGET_DB_PASSWORD';
   const specs: OptionSpec[] = [];
   if (options.withType !== false) {
-    specs.push({ name: `${role}-db-type`, kind: 'enum', choices: role === 'source' ? DB_TYPES : ['yugabytedb', 'postgresql'], description: `${role} database type`, configPath: `${role}.db-type` });
+    specs.push({ name: `${role}-db-type`, kind: 'enum', choices: role === 'source' ? SOURCE_DB_TYPES : ['yugabytedb', 'postgresql'], description: `${role} database type`, configPath: `${role}.db-type` });
   }
   specs.push(
     { name: `${role}-db-host`, kind: 'string', description: `${role} database host`, defaultValue: 'localhost', configPath: `${role}.db-host` },
-    { name: `${role}-db-port`, kind: 'int', description: `${role} database port (default: 5432 for PostgreSQL, 5433 for YugabyteDB${role === 'source' ? ', 3306 for MySQL, 1521 for Oracle' : ''})`, configPath: `${role}.db-port` },
+    { name: `${role}-db-port`, kind: 'int', description: `${role} database port (default: 5432 for PostgreSQL${role === 'source' ? ', 3306 for MySQL, 1521 for Oracle' : ', 5433 for YugabyteDB'})`, configPath: `${role}.db-port` },
     { name: `${role}-db-user`, kind: 'string', description: `${role} database user`, configPath: `${role}.db-user` },
     { name: `${role}-db-password`, kind: 'string', secret: true, env, description: `${role} database password (or ${env}, or an interactive prompt)`, configPath: `${role}.db-password` },
     { name: `${role}-db-name`, kind: 'string', description: `${role} database name${role === 'target' ? ' (default: yugabyte)' : ' (Oracle: the service name; or give --oracle-db-sid or --oracle-tns-alias instead)'}`, configPath: `${role}.db-name` },

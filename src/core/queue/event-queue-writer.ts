@@ -225,8 +225,8 @@ export class EventQueueWriter {
       this.dropTornTail(seg);
       // Nothing of this append counts (the tail is cut back, the source is not acknowledged).
       if (fileSystemError(e)?.code === 'TANDEM_DISK') {
-        throw new TandemError('TANDEM_DISK', `The disk holding the change queue is full (${join(this.queueDir, seg.fileName)}); the source's slot keeps the changes not yet queued.`, {
-          hint: 'Free space (tandem archive changes moves or deletes the closed segments both importers have applied; the segment being written is not among them), or move the export dir to a bigger disk, then rerun the same command: it resumes.',
+        throw new TandemError('TANDEM_DISK', `The disk holding the change queue is full (${join(this.queueDir, seg.fileName)}); the ${this.exporter}'s change stream keeps the changes not yet queued.`, {
+          hint: 'Free space (tandem archive changes moves or deletes the closed segments every importer has applied; the segment being written is not among them), or move the export dir to a bigger disk, then rerun the same command: it resumes.',
           cause: e,
         });
       }

@@ -111,7 +111,8 @@ export async function runInitiateCutoverToSource(env: CommandEnv, options: { rea
     if (toTarget.status !== 'COMPLETED' || !toTarget.prepareForFallBack) {
       throw new TandemError('TANDEM_EXPORT_DIR',
         toTarget.status !== 'COMPLETED' ? `Cutover to source needs a completed cutover to target (it is ${toTarget.status}).` : 'The cutover to target was not prepared for fall-back, so there is no stream back to the source.',
-        { hint: toTarget.status !== 'COMPLETED' ? 'Wait for "tandem cutover status" to show the cutover to target COMPLETED.' : 'Fall-back must be chosen at "initiate cutover to target --prepare-for-fall-back true".' });
+        { hint: toTarget.status === 'NOT_INITIATED' ? `Cut over to the target first: tandem initiate cutover to target --export-dir ${m.exportDir.root} --prepare-for-fall-back true (or check --export-dir).`
+          : toTarget.status !== 'COMPLETED' ? 'Wait for "tandem cutover status" to show the cutover to target COMPLETED.' : 'Fall-back must be chosen at "initiate cutover to target --prepare-for-fall-back true".' });
     }
     const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export data from target', 'import data to source']);
     const { created, record } = CutoverState.request(m.meta, 'to_source', false);
@@ -211,9 +212,16 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
   }
 }
 
-/** What to do when a fall-back command meets a migration whose cutover to target has no fall-back (yet). */
-function fallBackHint(toTarget: { readonly status: string; readonly prepareForFallBack?: boolean }): string {
-  if (toTarget.status === 'NOT_INITIATED') return 'Use: tandem initiate cutover to target --prepare-for-fall-back true (import data to target then starts the fall-back stream itself).';
+/**
+ * What to do when a fall-back command meets a migration whose cutover to target has no fall-back
+ * (yet). Before any cutover, `command` is started by another one: the target's exporter by import
+ * data to target, the source's importer by export data from source, once the cutover completes.
+ */
+function fallBackHint(toTarget: { readonly status: string; readonly prepareForFallBack?: boolean }, command: 'export data from target' | 'import data to source', exportDir: string): string {
+  if (toTarget.status === 'NOT_INITIATED') {
+    const startedBy = command === 'export data from target' ? 'import data to target' : 'export data from source';
+    return `If ${exportDir} is the migration you mean: no cutover to target has been initiated in it yet; "tandem initiate cutover to target --prepare-for-fall-back true" starts it, and "${startedBy}" then goes on as "${command}" by itself. Otherwise check --export-dir.`;
+  }
   if (toTarget.prepareForFallBack) return 'Wait for "tandem cutover status" to show the cutover to target COMPLETED: import data to target then starts the fall-back stream itself.';
   // The choice is made once, at initiate cutover to target, and stays.
   return 'This migration\'s cutover to target was initiated without --prepare-for-fall-back, which cannot be changed afterwards: there is no fall-back in this migration. To keep the source in step, start a new migration (with --prepare-for-fall-back true at its cutover).';
@@ -225,8 +233,8 @@ export async function runExportDataFromTarget(env: CommandEnv, options: { readon
   try {
     const toTarget = CutoverState.get(m.meta, 'to_target');
     if (toTarget.status !== 'COMPLETED' || !toTarget.prepareForFallBack) {
-      throw new TandemError('TANDEM_EXPORT_DIR', 'export data from target runs after a cutover to target prepared for fall-back has completed.', {
-        hint: fallBackHint(toTarget),
+      throw new TandemError('TANDEM_EXPORT_DIR', 'export data from target runs only after a cutover to target prepared for fall-back has completed.', {
+        hint: fallBackHint(toTarget, 'export data from target', m.exportDir.root),
       });
     }
     const target = await targetSide(env, m.meta);
@@ -252,8 +260,8 @@ export async function runImportDataToSource(env: CommandEnv, options: ImportData
   try {
     const toTarget = CutoverState.get(m.meta, 'to_target');
     if (toTarget.status === 'NOT_INITIATED' || !toTarget.prepareForFallBack) {
-      throw new TandemError('TANDEM_EXPORT_DIR', 'import data to source runs in a migration whose cutover to target was prepared for fall-back.', {
-        hint: fallBackHint(toTarget),
+      throw new TandemError('TANDEM_EXPORT_DIR', 'import data to source runs only in a migration whose cutover to target was initiated with --prepare-for-fall-back true.', {
+        hint: fallBackHint(toTarget, 'import data to source', m.exportDir.root),
       });
     }
     const source = await sourceSide(env, m.meta);

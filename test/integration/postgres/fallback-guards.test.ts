@@ -52,6 +52,7 @@ test('cutover to source is refused before the cutover to target completes; a rep
     let r = await m.run(['initiate', 'cutover', 'to', 'source']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Cutover to source needs a completed cutover to target \(it is NOT_INITIATED\)/);
+    assert.match(r.stderr, /fix: Cut over to the target first: tandem initiate cutover to target --export-dir .* --prepare-for-fall-back true \(or check --export-dir\)\./);
     assert.deepEqual((await m.status()).map((x) => x.status), ['NOT_INITIATED', 'NOT_INITIATED']);
 
     // Initiated but not completed: the importer is stopped, so the cutover to target waits.

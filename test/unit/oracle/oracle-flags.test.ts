@@ -38,7 +38,7 @@ test('the commands that connect to the source with all its settings take the Ora
   const wallet = command('export data').options.find((o) => o.name === 'oracle-wallet-password')!;
   assert.deepEqual([wallet.secret, wallet.env], [true, 'ORACLE_WALLET_PASSWORD']);
   const port = command('export data').options.find((o) => o.name === 'source-db-port')!;
-  assert.equal(port.description, 'source database port (default: 5432 for PostgreSQL, 5433 for YugabyteDB, 3306 for MySQL, 1521 for Oracle)');
+  assert.equal(port.description, 'source database port (default: 5432 for PostgreSQL, 3306 for MySQL, 1521 for Oracle)');
   assert.equal(command('export data').options.find((o) => o.name === 'oracle-db-sid')!.description,
     'Oracle only: the System Identifier (SID) of the database, instead of its service name in --source-db-name');
 });

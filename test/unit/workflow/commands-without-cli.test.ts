@@ -133,12 +133,16 @@ test('the fall-back commands in a migration cut over without fall-back: a fix th
       await refusal(() => runExportDataFromTarget(env('export data from target'), { exportDir: root })),
       await refusal(() => runImportDataToSource(env('import data to source'), { exportDir: root, parallelJobs: 1 })),
     ];
-    for (const hint of await both()) assert.match(hint, /^Use: tandem initiate cutover to target --prepare-for-fall-back true/);
+    // Before any cutover: the command that goes on as the one asked for, and the export dir to check.
+    const [fromTarget, toSource] = await both();
+    const initiate = `If ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is the migration you mean: no cutover to target has been initiated in it yet; "tandem initiate cutover to target --prepare-for-fall-back true" starts it`;
+    assert.match(fromTarget!, new RegExp(`^${initiate}, and "import data to target" then goes on as "export data from target" by itself\\. Otherwise check --export-dir\\.$`));
+    assert.match(toSource!, new RegExp(`^${initiate}, and "export data from source" then goes on as "import data to source" by itself\\. Otherwise check --export-dir\\.$`));
     CutoverState.request(meta, 'to_target', false);
     CutoverState.complete(meta, 'to_target');
     for (const hint of await both()) {
       assert.match(hint, /initiated without --prepare-for-fall-back, which cannot be changed afterwards: there is no fall-back in this migration/);
-      assert.doesNotMatch(hint, /^Use: tandem initiate cutover/);
+      assert.doesNotMatch(hint, /initiate cutover to target --prepare-for-fall-back true" starts it/);
     }
   } finally {
     meta.close();
