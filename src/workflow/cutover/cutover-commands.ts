@@ -66,6 +66,10 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     reporter.print('"export data from source" writes a marker after the last change and stops; "import data to target" applies everything up to it, restores sequences' +
       (fallBack ? ', starts the reverse stream on the target,' : '') + ' and completes the cutover.');
     warnNotRunning(reporter, notRunning);
+    const unloaded = snapshotNotImported(m.meta);
+    if (unloaded) {
+      reporter.warn(`the snapshot is not wholly imported into the target yet (${unloaded}): the cutover completes only once "import data to target" has loaded it and applied the changes after it, so the application waits that long.`);
+    }
     // After the request: reading the schema files must not delay the cutover itself.
     const pending = await postSnapshotPending(m.meta, m.exportDir.schemaDir);
     if (pending) {
@@ -76,6 +80,17 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
   } finally {
     m.close();
   }
+}
+
+/**
+ * While the snapshot is not wholly imported into the target: how much is ("120000 of 205497 rows");
+ * undefined once import data has finished it. A cutover to target completes only after it.
+ */
+function snapshotNotImported(meta: MetaStore): string | undefined {
+  if (meta.getStep('import_data').status === 'DONE') return undefined;
+  const total = meta.snapshotTables().reduce((s, t) => s + t.exportedRows, 0);
+  const loaded = meta.importBatches().reduce((s, b) => s + (b.imported ? b.rows : 0), 0);
+  return `${loaded} of ${total} row(s) loaded`;
 }
 
 /**
@@ -147,10 +162,13 @@ function waitingFor(meta: MetaStore, metainfoDir: string, exportDir: string, r: 
   const stopped = (command: StreamingCommand) => (!isRunning(metainfoDir, command)
     ? `; "${command}" is not running: start it (tandem ${command} --export-dir ${exportDir}) and it carries out the cutover` : '');
   const applied = QueueConsumers.appliedVsn(meta, consumer) ?? 0;
+  // Events are counted after the snapshot: "1 event remaining" must not hide a snapshot not loaded.
+  const unloaded = r.direction === 'to_target' ? snapshotNotImported(meta) : undefined;
+  const snapshot = unloaded ? `; the snapshot is not wholly imported yet (${unloaded})` : '';
   if (r.markerVsn === undefined) {
     const queued = readQueueState(meta).lastVsn;
     return {
-      text: `waiting for "${exporter}" to write the cutover marker; ${Math.max(0, queued - applied)} queued event(s) not yet applied${stopped(exporter)}`,
+      text: `waiting for "${exporter}" to write the cutover marker; ${Math.max(0, queued - applied)} queued event(s) not yet applied${snapshot}${stopped(exporter)}`,
       remaining: Math.max(0, queued - applied),
     };
   }
@@ -158,7 +176,7 @@ function waitingFor(meta: MetaStore, metainfoDir: string, exportDir: string, r: 
   const importer: StreamingCommand = r.direction === 'to_target' ? 'import data to target' : 'import data to source';
   // Set while the fall-back stream's creation waits for transactions open on the target (prepareReverseStream).
   const held = typeof r.detail.fallBackStreamWaitsFor === 'string' ? `: ${r.detail.fallBackStreamWaitsFor.replace(/\.$/, '')}` : '';
-  const waiting = remaining > 0 ? `waiting for "${importer}": ${remaining} event(s) remaining before the marker` : `waiting for "${importer}" to finish the cutover${held}`;
+  const waiting = remaining > 0 ? `waiting for "${importer}": ${remaining} event(s) remaining before the marker${snapshot}` : `waiting for "${importer}" to finish the cutover${held}${snapshot}`;
   return { text: waiting + stopped(importer), remaining };
 }
 

@@ -182,6 +182,7 @@ test('cutover status, while a cutover waits for an importer nobody runs, says so
   const root = exportDir();
   const meta = MetaStore.open(new ExportDir(root).metaDbPath);
   try {
+    meta.setStep('import_data', 'DONE');
     CutoverState.request(meta, 'to_target', true);
     CutoverState.setMarker(meta, 'to_target', 5);
   } finally {
@@ -363,4 +364,22 @@ test('compare\'s mismatch hint: while a live migration streams, what is still on
   } finally {
     meta.close();
   }
+});
+
+test('a cutover to target initiated before the snapshot is loaded: initiate warns, and cutover status says how much is loaded beside the events remaining', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    meta.setValue('export_type', 'snapshot-and-changes');
+    meta.setValue('cdc_phase', 'streaming');
+    meta.putSnapshotTable({ tableKey: 'public.a', schemaName: 'public', tableName: 'a', columns: ['id'], format: 'text', exportedRows: 205497, status: 'DONE' });
+  } finally {
+    meta.close();
+  }
+  const e = env('initiate cutover to target');
+  await runInitiateCutoverToTarget(e, { exportDir: root, prepareForFallBack: false });
+  assert.match(e.err.text(), /WARNING: the snapshot is not wholly imported into the target yet \(0 of 205497 row\(s\) loaded\): the cutover completes only once "import data to target" has loaded it/);
+  const s = env('cutover status');
+  await runCutoverStatus(s, { exportDir: root, outputFormat: 'table' });
+  assert.match(s.out.text(), /Cutover to target: waiting for "export data from source" to write the cutover marker; 0 queued event\(s\) not yet applied; the snapshot is not wholly imported yet \(0 of 205497 row\(s\) loaded\); "export data from source" is not running/);
 });
