@@ -441,8 +441,19 @@ export class PgChangeTarget implements ChangeTarget {
         throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} does not exist on the ${this.config.role} database.`, { hint: 'Import the schema first (import schema).' });
       }
       const types = new Map<string, string>(cols.rows.map((r) => [String(r.col), String(r.type)]));
-      const missing = [...spec.primaryKey, ...spec.columns].filter((c) => !types.has(c));
-      if (missing.length) throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} on the ${this.config.role} database lacks the columns ${[...new Set(missing)].join(', ')}.`);
+      // The key finds every row; a column the snapshot had and the table lacks now (renamed or
+      // dropped on both sides during the migration) matters only to the changes that still carry
+      // it, which stop with the table and column named (assertColumns).
+      const missingKey = spec.primaryKey.filter((c) => !types.has(c));
+      if (missingKey.length) {
+        throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} on the ${this.config.role} database lacks the key column(s) ${missingKey.join(', ')} that the snapshot recorded.`, {
+          hint: `Give ${spec.schema}.${spec.name} its key columns under the snapshot's names (the key of a migrated table cannot change during the migration), then rerun the same command: it resumes.`,
+        });
+      }
+      const missing = spec.columns.filter((c) => !types.has(c) && !spec.primaryKey.includes(c));
+      if (missing.length) {
+        log.info(`${spec.schema}.${spec.name} on the ${this.config.role} database lacks column(s) the snapshot had: ${missing.join(', ')} (renamed or dropped there); changes that still carry them stop the import`);
+      }
       const always = cols.rows.find((r) => pgBool(r.always_identity) && !spec.primaryKey.includes(String(r.col)));
       const typed: TypedTable = { ...spec, types, plain: cols.rows[0].relkind !== 'p', ...(always ? { alwaysIdentity: String(always.col) } : {}) };
       this.typed.set(`${spec.schema}.${spec.name}`, typed);
