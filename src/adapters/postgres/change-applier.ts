@@ -530,6 +530,16 @@ export class PgChangeTarget implements ChangeTarget {
     }
   }
 
+  /** The columns of the statement's table on the written database whose type is `type` as an error message names it ("timestamp" for timestamp without time zone). */
+  private columnsOfType(s: PlannedStatement | undefined, type: string): string[] {
+    if (!s || s.kind === 'truncate') return [];
+    try {
+      return [...this.typedTable(s).types].filter(([, t]) => t === type || t.startsWith(`${type} `)).map(([name]) => name);
+    } catch {
+      return [];
+    }
+  }
+
   /** What to do about an apply error, by SQLSTATE (never by the row's values). */
   private hintFor(code: string, message: string, s: PlannedStatement | undefined, column?: string, constraint?: string): string {
     const where = describeDb(this.config);
@@ -578,7 +588,13 @@ export class PgChangeTarget implements ChangeTarget {
     }
     if (code === '22P02' && /type json\b/.test(message)) return jsonRefusedHint(table, sqlTable, this.jsonColumns(s), where, rerun);
     if (code.startsWith('22')) {
-      return `A value does not fit the column on ${where}: was the column's type changed on the database being read during the migration? Change it the same way on ${where}, ${rerun}`;
+      // The message names the type ("invalid input syntax for type numeric: …"), never the column:
+      // the table's columns of that type on the written database are the candidates.
+      const type = /^invalid input syntax for type (.+?):/.exec(message)?.[1];
+      const columns = type !== undefined ? this.columnsOfType(s, type) : [];
+      const which = columns.length > 0 ? `the ${columns.length > 1 ? 'columns' : 'column'} of type ${type} of ${table} (${columns.join(', ')})` : 'the column';
+      return `A value does not fit ${which} on ${where}: was the column's type changed on the database being read during the migration? Change it the same way on ${where}`
+        + `${columns.length === 1 ? ` (ALTER TABLE ${sqlTable} ALTER COLUMN ${quoteIdent(columns[0]!)} TYPE …)` : ''}, ${rerun}`;
     }
     return `Make ${table} on ${where} accept the change (it differs from the database being read), ${rerun}`;
   }

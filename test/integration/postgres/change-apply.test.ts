@@ -320,6 +320,13 @@ test('JSON text the source took and PostgreSQL\'s json refuses (MariaDB\'s json_
   }, 'ALTER TABLE t ALTER COLUMN doc TYPE text', 'SELECT id, v, doc FROM t', [{ id: 1, v: 'secret-text', doc: '"\\x41-secret"' }]);
 });
 
+test('a value the target column\'s type refuses (the type changed on the source mid-migration): the hint names the columns of the type the error names, never the value (was: "the column")', async () => {
+  await stopsUntilFixed('type_tgt', 'CREATE TABLE t (id int PRIMARY KEY, v text, n numeric(12,2))', { id: '1', v: 'secret-text', n: 'abc-secret' }, 'abc-secret', {
+    message: /INSERT of public\.t in events 1\.\.1: invalid value \[SQLSTATE 22P02\]/,
+    hint: /^A value does not fit the column of type numeric of public\.t \(n\) on .*: was the column's type changed on the database being read during the migration\? Change it the same way on .* \(ALTER TABLE public\.t ALTER COLUMN n TYPE …\), then rerun/,
+  }, 'ALTER TABLE t ALTER COLUMN n TYPE text', 'SELECT id, v, n FROM t', [{ id: 1, v: 'secret-text', n: 'abc-secret' }]);
+});
+
 test('a NOT NULL column the change leaves out (dropped on the source mid-migration): the hint names the column and the way on', async () => {
   await stopsUntilFixed('notnull_tgt', 'CREATE TABLE t (id int PRIMARY KEY, v text, "Gone" int NOT NULL)', { id: '1', v: 'secret-text' }, 'secret-text', {
     message: /INSERT of public\.t in events 1\.\.1: .*\[SQLSTATE 23502, column Gone\]/,
