@@ -275,16 +275,29 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   await checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
   await checkNewTables().catch((e) => log.debug(`new-table check failed: ${(e as Error).message}`));
   let delay = 500;
+  // When the stream was interrupted (undefined while it runs): its return is said on screen too.
+  let interruptedAt: number | undefined;
+  // A reconnected stream describes the tables again, and would warn again about a change already said.
+  const streamWarnings = new Set<string>();
+  const streamWarning = (m: string) => {
+    if (streamWarnings.has(m)) return;
+    streamWarnings.add(m);
+    reporter.warn(m);
+  };
   try {
     while (!abort.signal.aborted) {
       const resumeFrom = queue.lastPosition ?? startPosition;
-      const stream = capture.open(resumeFrom, tables, (m) => reporter.warn(m));
+      const stream = capture.open(resumeFrom, tables, streamWarning);
       const stopOnAbort = () => void stream.stop().catch(() => {}); // the loop's finally stops it again and waits
       let idleTimer: NodeJS.Timeout | undefined;
       abort.signal.addEventListener('abort', stopOnAbort);
       try {
         await stream.start();
         log.info(`change stream started at ${capture.describePosition(resumeFrom)}`);
+        if (interruptedAt !== undefined) {
+          reporter.print(`The change stream from the ${role} is back after ${Math.round((Date.now() - interruptedAt) / 1000)} s; streaming again from where it was queued.`);
+          interruptedAt = undefined;
+        }
         clearStreamLost(meta, role); // an earlier run's lost stream is back (a purged file restored, say)
         // A heartbeat now also opens the connection a cutover marker is written through.
         void capture.writeMarker('heartbeat').catch((e) => log.warn(`heartbeat failed: ${(e as Error).message}`));
@@ -459,7 +472,8 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           throw tooLarge;
         }
         log.warn(`change stream interrupted: ${(e as Error).message}; reconnecting in ${delay} ms`);
-        reporter.warn(`change stream interrupted (${(e as { code?: string }).code ?? (e as Error).message}); reconnecting in ${Math.round(delay / 1000)} s`);
+        interruptedAt ??= Date.now();
+        reporter.warn(`the change stream from the ${role} was interrupted (${String((e as Error).message).split('\n')[0]!.replace(/\.$/, '')}); reconnecting in ${Math.round(delay / 1000)} s (nothing queued is lost)`);
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       } finally {
