@@ -1,6 +1,7 @@
 import { scanSync } from 'libpg-query';
 import type { CreateFunctionStmt, Node, TypeName } from 'libpg-query';
 import { embeddedCodeOf } from '../body-scanner.js';
+import type { RoutineVariable } from '../body-scanner.js';
 import { columnTypeOf, nodeAs, relationName, stringValues, unwrap, walkAst } from '../ast-helpers.js';
 import type { ParsedStatement } from '../ddl-parser.js';
 import { identifyObject } from '../object-identity.js';
@@ -51,15 +52,37 @@ function jsonbColumnsOf(ast: unknown, ctx: RuleContext): Set<string> {
   return out;
 }
 
-/** Whether a subscripted expression is a jsonb value: a cast to jsonb or a known jsonb column. */
-function isJsonb(arg: Node | undefined, jsonbColumns: ReadonlySet<string>): boolean {
+/**
+ * For each parameter and variable name, whether it is jsonb (domains resolved). A name declared more than
+ * once (nested blocks) is jsonb only if every declaration is, so that a text[] variable is never taken for one.
+ */
+function jsonbVariablesOf(variables: readonly RoutineVariable[], ctx: RuleContext): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const variable of variables) {
+    const type = variable.type === undefined ? undefined : ctx.catalog.resolveDomain(variable.type);
+    const jsonb = type?.name === 'jsonb' && !type.isArray;
+    out.set(variable.name, jsonb && out.get(variable.name) !== false);
+  }
+  return out;
+}
+
+/**
+ * Whether a subscripted expression is a jsonb value: a cast to jsonb, a jsonb parameter or variable
+ * (by its bare name or as `$n`), or a known jsonb column. A bare name that is a variable is the variable,
+ * whatever the columns of the tables are called.
+ */
+function isJsonb(arg: Node | undefined, jsonbColumns: ReadonlySet<string>, variables: ReadonlyMap<string, boolean>): boolean {
   if (arg === undefined) return false;
   const [kind, body] = unwrap(arg);
   if (kind === 'TypeCast') return columnTypeOf(body['typeName'] as TypeName | undefined).name === 'jsonb';
   if (kind === 'ColumnRef') {
-    const last = stringValues(body['fields'] as Node[] | undefined).pop();
-    return last !== undefined && jsonbColumns.has(last);
+    const fields = stringValues(body['fields'] as Node[] | undefined);
+    const last = fields[fields.length - 1];
+    if (last === undefined) return false;
+    const variable = fields.length === 1 ? variables.get(last) : undefined;
+    return variable ?? jsonbColumns.has(last);
   }
+  if (kind === 'ParamRef') return variables.get(`$${String(body['number'])}`) === true;
   return false;
 }
 
@@ -91,12 +114,14 @@ export const codeRules: SchemaRule[] = [
     gate: PG11_BASED_ONLY,
     check: (s, ctx) => {
       const found = new Set<string>();
-      for (const ast of embeddedCodeOf(s).asts) {
+      const code = embeddedCodeOf(s);
+      const jsonbVariables = jsonbVariablesOf(code.variables, ctx);
+      for (const ast of code.asts) {
         const jsonbColumns = jsonbColumnsOf(ast, ctx);
         walkAst(ast, (kind, value) => {
           if (kind !== 'A_Indirection') return;
           const subscripted = ((value['indirection'] as Node[] | undefined) ?? []).some((n) => unwrap(n)[0] === 'A_Indices');
-          if (subscripted && isJsonb(value['arg'] as Node | undefined, jsonbColumns)) found.add('jsonb[…]');
+          if (subscripted && isJsonb(value['arg'] as Node | undefined, jsonbColumns, jsonbVariables)) found.add('jsonb[…]');
         });
       }
       return hitFor(s, found);

@@ -42,14 +42,15 @@ export const SCHEMA_FILES: Readonly<Record<SchemaObjectType, string>> = {
  * Aggregates come after their functions and the
  * tables (an argument or state type may be a table's row type) and before the views that call
  * them; rules and extended statistics after the tables and views they are on. (COPY does not fire
- * rules, so they do not touch the snapshot load.) A dependency that crosses this order (a view on a
+ * rules, so they do not touch the snapshot load.) Policies come before the comments, which may be on them.
+ * A dependency that crosses this order (a view on a
  * materialized view, a function taking a table's row type, …) makes its statement wait and be
  * retried after the rest: see `applySchemaStatements`.
  */
 export const PRE_SNAPSHOT_ORDER: readonly SchemaObjectType[] = [
   'SCHEMA', 'COLLATION', 'TYPE', 'DOMAIN', 'SEQUENCE', 'FUNCTION', 'PROCEDURE', 'OPERATOR', 'CAST', 'TEXT_SEARCH', 'TABLE',
   'PARTITION', 'FOREIGN_TABLE', 'SEQUENCE_OWNED_BY',
-  'UNIQUE', 'FOREIGN_KEY', 'AGGREGATE', 'VIEW', 'MVIEW', 'RULE', 'STATISTICS', 'COMMENT', 'POLICY', 'GRANT',
+  'UNIQUE', 'FOREIGN_KEY', 'AGGREGATE', 'VIEW', 'MVIEW', 'RULE', 'STATISTICS', 'POLICY', 'COMMENT', 'GRANT',
 ];
 
 /**

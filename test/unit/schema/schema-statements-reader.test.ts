@@ -57,7 +57,7 @@ test('pre-snapshot order, then post-snapshot indexes, triggers and materialized 
     const pre = await readSchemaStatements(dir, { postSnapshot: false });
     assert.deepEqual(pre.map((s) => s.objectType), [
       'SCHEMA', 'TYPE', 'DOMAIN', 'SEQUENCE', 'FUNCTION', 'TABLE', 'PARTITION', 'SEQUENCE_OWNED_BY', 'UNIQUE',
-      'FOREIGN_KEY', 'VIEW', 'MVIEW', 'COMMENT', 'POLICY', 'GRANT',
+      'FOREIGN_KEY', 'VIEW', 'MVIEW', 'POLICY', 'COMMENT', 'GRANT',
     ]);
     assert.deepEqual(pre.find((s) => s.objectType === 'COMMENT'),
       { objectType: 'COMMENT', file: 'comments/comments.sql', line: 4, sql: "COMMENT ON TABLE s.t IS 'a; b'" });
@@ -73,7 +73,7 @@ test('pre-snapshot order, then post-snapshot indexes, triggers and materialized 
     assert.equal(onlyIndexes.length, 3);
     const noTables = await readSchemaStatements(dir, { postSnapshot: false, excludeObjectTypeList: ['TABLE', 'grant'] });
     assert.deepEqual(noTables.map((s) => s.objectType),
-      ['SCHEMA', 'TYPE', 'DOMAIN', 'SEQUENCE', 'FUNCTION', 'VIEW', 'MVIEW', 'COMMENT', 'POLICY']);
+      ['SCHEMA', 'TYPE', 'DOMAIN', 'SEQUENCE', 'FUNCTION', 'VIEW', 'MVIEW', 'POLICY', 'COMMENT']);
   });
 });
 

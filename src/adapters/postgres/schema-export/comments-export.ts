@@ -1,10 +1,11 @@
-import { catalogRows, notExcluded, notExcludedObject, type ExportContext } from './export-context.js';
+import { catalogRows, exportable, notExcluded, notExcludedObject, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
 import { NOT_VALIDATED } from './not-valid-constraints-export.js';
 
 /**
  * `COMMENT ON` for schemas, tables, partitions, views, materialized views, sequences, columns,
- * types, domains, functions, procedures and constraints (table and domain). Comments on indexes
+ * types, domains, functions, procedures, constraints (table and domain) and row-level security
+ * policies (the policies file runs before this one on import). Comments on indexes
  * and triggers travel with their object (they are created after the snapshot). Comments on
  * objects that belong to an extension, and the default comment on `public`, are skipped; those on
  * constraints the source has not validated travel with the constraint (created after the data).
@@ -47,6 +48,12 @@ export async function exportComments(ctx: ExportContext): Promise<SchemaObject[]
       LEFT JOIN pg_catalog.pg_class c ON c.oid = co.conrelid LEFT JOIN pg_catalog.pg_type t ON t.oid = co.contypid
       JOIN pg_catalog.pg_namespace n ON n.oid = coalesce(c.relnamespace, t.typnamespace)
       WHERE n.nspname = ANY($1) AND co.conparentid = 0 AND NOT ${NOT_VALIDATED}${notExcluded(ctx, 'co.conrelid', 'pg_class')}${notExcluded(ctx, 'co.contypid', 'pg_type')}
+    UNION ALL
+      SELECT n.nspname, po.polname, 6, 'POLICY ' || quote_ident(po.polname) || ' ON ' || format('%I.%I', n.nspname, c.relname),
+             d.description, d.classoid, d.objoid
+      FROM pg_catalog.pg_description d JOIN pg_catalog.pg_policy po ON d.classoid = 'pg_policy'::regclass AND d.objoid = po.oid
+      JOIN pg_catalog.pg_class c ON c.oid = po.polrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1) AND ${exportable(ctx, 'c.oid', 'pg_class')}${notExcluded(ctx, 'po.oid', 'pg_policy')}
     )
     SELECT schema, name, 'COMMENT ON ' || target || ' IS ' || quote_literal(description) || ';' AS sql
     FROM c WHERE description IS NOT NULL${notExcludedObject(ctx, 'c.classoid', 'c.objoid')}
