@@ -3,6 +3,8 @@ import { TandemError } from '../core/errors.js';
 import type { Reporter } from '../core/reporter.js';
 import type { CommandEnv } from '../workflow/command-env.js';
 import { resolveDbConfig } from './db-config-resolver.js';
+import { existsSync } from 'node:fs';
+import { ExportDir } from '../core/export-dir.js';
 
 /**
  * What a command handler gets: its resolved options (flags, environment, config file, defaults
@@ -63,6 +65,17 @@ export class CommandContext implements Reporter {
     const v = this.str(name);
     if (v === undefined) throw new Error(`internal: --${name} has no value and no default in the option spec of "${this.commandName}"`);
     return v as T;
+  }
+
+  /**
+   * A command that starts a migration in a new export dir needs --source-db-type (an export dir
+   * already set up remembers it): refused here, before the export dir is set up, so that a usage
+   * error leaves nothing behind.
+   */
+  requireSourceTypeForNewExportDir(): void {
+    const dir = this.str('export-dir');
+    if (this.has('source-db-type') || !dir || existsSync(new ExportDir(dir).metaDbPath)) return;
+    throw new TandemError('TANDEM_USAGE', '--source-db-type is required (postgresql, mysql or oracle).');
   }
 
   print(line = ''): void {

@@ -15,6 +15,7 @@ import { runEndMigration } from '../../workflow/end-migration.js';
 
 /** `tandem export data [from source]`. */
 export function exportData(ctx: CommandContext): Promise<void> {
+  ctx.requireSourceTypeForNewExportDir();
   return runExportData(ctx.env(), {
     exportDir: ctx.requireStr('export-dir'),
     exportType: ctx.has('export-type') ? ctx.value<ExportType>('export-type') : undefined,

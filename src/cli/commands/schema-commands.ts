@@ -12,6 +12,7 @@ const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).f
 
 /** `tandem export schema`. */
 export function exportSchema(ctx: CommandContext): Promise<void> {
+  ctx.requireSourceTypeForNewExportDir();
   return runExportSchema(ctx.env(), {
     exportDir: ctx.requireStr('export-dir'), includeGrants: ctx.bool('include-grants'), startClean: ctx.bool('start-clean'),
     ddlFiles: ctx.str('source-ddl-files'),

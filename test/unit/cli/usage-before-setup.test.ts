@@ -1,0 +1,14 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { newExportDir, runTandem } from '../../helpers/cli.js';
+
+test('export schema and export data without --source-db-type in a new export dir: a usage error that leaves the dir as it was (measured before: meta.db, the lock, logs/ and the other folders were created first)', async () => {
+  for (const command of [['export', 'schema'], ['export', 'data'], ['export', 'data', 'from', 'source']]) {
+    const dir = newExportDir();
+    const r = await runTandem([...command, '--export-dir', dir, '--source-db-host', '127.0.0.1', '--source-db-name', 'shop']);
+    assert.equal(r.code, 2, `${command.join(' ')}:\n${r.stderr}`);
+    assert.match(r.stderr, /error \[TANDEM_USAGE\]: --source-db-type is required \(postgresql, mysql or oracle\)\./);
+    assert.deepEqual(readdirSync(dir), [], `${command.join(' ')} left the export dir empty`);
+  }
+});
