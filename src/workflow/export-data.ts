@@ -23,6 +23,9 @@ import { startOverHint, streamLost } from './cdc/stream-lost.js';
 export type ExportType = 'snapshot-only' | 'snapshot-and-changes' | 'changes-only';
 
 /** Options of `tandem export data [from source]`. */
+/** meta.db: the --disable-triggers-and-fks consent the live export started with (a restart without the flag keeps it). */
+const DISABLE_TRIGGERS_KEY = 'disable_triggers_and_fks';
+
 export interface ExportDataOptions {
   readonly exportDir: string;
   /**
@@ -82,8 +85,13 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
           hint: 'Rerun with the same table flags (or none). To migrate other tables, start a new migration in a new export dir.',
         });
       }
+      // The consent given at the export's start stays for a restart that does not repeat the flag
+      // (the fall-back this process becomes would else print the scripts and wait for a DBA).
+      const consent = options.disableTriggersAndFks ?? meta.getValue<boolean>(DISABLE_TRIGGERS_KEY);
+      if (options.disableTriggersAndFks !== undefined) meta.setValue(DISABLE_TRIGGERS_KEY, options.disableTriggersAndFks);
+      else if (consent === true) env.reporter.print('--disable-triggers-and-fks true, as given when this export started (give it as false to withdraw it).');
       const { continueLiveExport } = await import('./cdc/source-after-cutover.js');
-      await continueLiveExport(env, migration, source, { parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS, disableTriggersAndFks: options.disableTriggersAndFks });
+      await continueLiveExport(env, migration, source, { parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS, disableTriggersAndFks: consent });
       return;
     }
     if (meta.getStep('export_data').status === 'DONE' && !options.startClean) {
@@ -104,6 +112,7 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
     const snapshotJobs = options.parallelJobs ?? chooseExportJobs({ clientCores: clientCores() }, tables.map((t) => t.estimatedBytes));
     if (options.parallelJobs === undefined) log.info(`export data: ${snapshotJobs} snapshot reader(s), chosen from ${clientCores()} cores and ${tables.length} table(s)`);
     if (live) {
+      if (options.disableTriggersAndFks !== undefined) meta.setValue(DISABLE_TRIGGERS_KEY, options.disableTriggersAndFks);
       const { exportLive } = await import('./cdc/source-change-exporter.js');
       await exportLive(env, migration, source, tables, {
         exportType, snapshotJobs, parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS, disableTriggersAndFks: options.disableTriggersAndFks,

@@ -23,7 +23,8 @@ export function exportData(ctx: CommandContext): Promise<void> {
     excludeTableList: ctx.str('exclude-table-list'),
     parallelJobs: ctx.int('parallel-jobs'),
     startClean: ctx.bool('start-clean'),
-    disableTriggersAndFks: ctx.bool('disable-triggers-and-fks'),
+    // Undefined when not given: a restart keeps what the export started with.
+    disableTriggersAndFks: ctx.explicitFlags.has('disable-triggers-and-fks') ? ctx.bool('disable-triggers-and-fks') : undefined,
   });
 }
 
