@@ -57,7 +57,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-v') argv = ['version'];
   const match = matchCommand(argv);
   if (!match) {
-    process.stderr.write(`error [TANDEM_USAGE]: unknown command "${argv.filter((a) => !a.startsWith('-')).join(' ')}"\n  fix: Use one of the commands below.\n\n${topLevelHelp()}`);
+    process.stderr.write(`error [TANDEM_USAGE]: unknown command "${commandWords(argv).join(' ')}"\n  fix: Use one of the commands below.\n\n${topLevelHelp()}`);
     return EXIT_USAGE;
   }
   const { spec, rest } = match;
@@ -189,3 +189,9 @@ function isThisFile(script: string | undefined): boolean {
 
 // `node dist/src/cli/main.js …` runs the CLI too (tests and the demo do); importing this module does not.
 if (isThisFile(process.argv[1])) runMain();
+
+/** The words typed before the first flag: the command as the user meant it (a flag's value is not part of it). */
+function commandWords(argv: readonly string[]): string[] {
+  const first = argv.findIndex((a) => a.startsWith('-'));
+  return first < 0 ? [...argv] : argv.slice(0, first);
+}
