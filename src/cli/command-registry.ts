@@ -170,7 +170,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'fs-utilization-threshold', kind: 'string', defaultValue: '70', description: 'percent of the export dir\'s filesystem in use above which applied segments are deleted' },
       { name: 'policy', kind: 'enum', choices: ['archive', 'delete'], description: 'archive (needs --move-to / --archive-dir) or delete; default from the flags above' },
       { name: 'archive-dir', kind: 'path', description: 'same as --move-to' },
-      { name: 'once', kind: 'bool', defaultValue: false, description: 'make one pass and exit instead of running until interrupted' }),
+      { name: 'once', kind: 'bool', defaultValue: false, description: 'make one pass and exit instead of running until interrupted (or until no importer will read the queue again: then it exits by itself)' }),
     handler: async () => (await import('./commands/data-commands.js')).archiveChanges,
   },
   {

@@ -1,10 +1,18 @@
+interface ProgressItem {
+  done: number;
+  total: number;
+  finished: boolean;
+  /** What the finished line says after the count: `done`, or why the item stopped short. */
+  outcome?: string;
+}
+
 /**
  * Progress bars for long work, one line per item. On a terminal the block is redrawn in place a few
  * times a second; elsewhere (logs, CI, tests) a line is printed when an item finishes and a summary
  * every 10 seconds, so output stays readable.
  */
 export class ProgressBoard {
-  private readonly items = new Map<string, { done: number; total: number; finished: boolean }>();
+  private readonly items = new Map<string, ProgressItem>();
   private drawnLines = 0;
   private timer?: NodeJS.Timeout;
   private lastPlain = Date.now();
@@ -41,19 +49,32 @@ export class ProgressBoard {
     if (!this.tty) this.out.write(`${this.line(label, it)}\n`);
   }
 
+  /**
+   * Ends an item that stopped short (a failure): unlike {@link finish}, the total stays, so the bar
+   * shows what was really done, and `outcome` replaces "done" (e.g. `run, 1 failed, 3 not run`).
+   */
+  finishShort(label: string, done: number, outcome: string): void {
+    const it = this.items.get(label);
+    if (!it) return;
+    it.done = done;
+    it.finished = true;
+    it.outcome = outcome;
+    if (!this.tty) this.out.write(`${this.line(label, it)}\n`);
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.tty) this.render();
   }
 
-  private line(label: string, it: { done: number; total: number; finished: boolean }): string {
+  private line(label: string, it: ProgressItem): string {
     const total = it.total || (it.finished ? it.done : 0);
-    const frac = total > 0 ? Math.min(it.done / total, 1) : it.finished ? 1 : 0;
+    const frac = total > 0 ? Math.min(it.done / total, 1) : it.finished && !it.outcome ? 1 : 0;
     const width = 30;
     const filled = Math.round(frac * width);
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
     const pct = `${(frac * 100).toFixed(0).padStart(3)}%`;
-    return `${label.padEnd(40)} [${bar}] ${pct} ${groupDigits(it.done)}${total ? '/' + groupDigits(total) : ''} ${this.unit}${it.finished ? ' done' : ''}`;
+    return `${label.padEnd(40)} [${bar}] ${pct} ${groupDigits(it.done)}${total ? '/' + groupDigits(total) : ''} ${this.unit}${it.finished ? ` ${it.outcome ?? 'done'}` : ''}`;
   }
 
   private render(): void {

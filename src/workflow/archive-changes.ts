@@ -23,17 +23,24 @@ export interface ArchiveChangesOptions {
   readonly policy?: 'archive' | 'delete';
   /** `--once`: one pass, then exit. */
   readonly once: boolean;
+  /** How long the continuous mode waits between passes, in ms. Default 2000 (not a flag: tests shorten it). */
+  readonly passIntervalMs?: number;
 }
 import { sleep } from '../core/sleep.js';
 
 /** How long the continuous mode waits between passes. */
 const PASS_INTERVAL_MS = 2000;
 
+/** Why a pass did nothing: the same kind is said once, however its numbers move. */
+type IdleKind = 'no-importer' | 'all-finished' | 'not-applied' | 'below-threshold';
+
 /**
  * `tandem archive changes`: keeps the change queue from filling the disk by moving (`--move-to`) or
  * deleting (`--delete-changes-without-archiving true`, only above `--fs-utilization-threshold`)
- * segments that every importer has applied. Runs until interrupted or the migration ends;
- * `--once true` does a single pass (for scripts and tests).
+ * segments that every importer has applied. Runs until interrupted, the migration ends, or no
+ * importer will read the queue again (see {@link queueReadersFinished}: it then makes a last pass
+ * and exits 0); `--once true` does a single pass (for scripts and tests). While idle it says why
+ * once per reason, not at every pass: it is meant to run for days under nohup.
  */
 export async function runArchiveChanges(env: CommandEnv, options: ArchiveChangesOptions): Promise<void> {
   const { reporter } = env;
@@ -51,21 +58,31 @@ export async function runArchiveChanges(env: CommandEnv, options: ArchiveChanges
       ? `Moving applied change segments to ${policy.archiveDir}${once ? '' : ' (Ctrl-C to stop)'}.`
       : `Deleting applied change segments while the export dir's filesystem is over ${policy.fsUtilizationThreshold}% full${once ? '' : ' (Ctrl-C to stop)'}.`);
     let total = { segments: 0, bytes: 0 };
-    let lastReason = '';
+    let lastIdle: IdleKind | undefined;
     while (!ac.signal.aborted) {
+      // Read before the pass: once no importer reads, the pass's limit is the whole queue.
+      const finished = queueReadersFinished(m.meta);
       const result = await archiver.runOnce((a) => {
         total = { segments: total.segments + 1, bytes: total.bytes + a.bytesFreed };
         const line = describeAction(a);
         log.info(line);
         reporter.print(line);
       });
-      const reason = result.actions.length ? '' : idleReason(result, policy);
-      if (once || (reason && reason !== lastReason)) {
-        if (reason) reporter.print(reason);
-        lastReason = reason;
+      const idle = result.actions.length || finished ? undefined : idleReason(result, policy);
+      // A new reason is said; the same one with other numbers (an importer moving on) is not.
+      if (idle && (once || idle.kind !== lastIdle)) {
+        log.info(idle.text);
+        reporter.print(idle.text);
+      }
+      lastIdle = idle?.kind;
+      if (finished) {
+        const line = `${finished}: no importer will read the change queue again, so archive changes is done.`;
+        log.info(line);
+        reporter.print(line);
+        break;
       }
       if (once || migrationEnded(m)) break;
-      await sleep(PASS_INTERVAL_MS, ac.signal);
+      await sleep(options.passIntervalMs ?? PASS_INTERVAL_MS, ac.signal);
     }
     const verb = policy.kind === 'archive' ? 'moved' : 'deleted';
     reporter.print(`archive changes: ${total.segments} segment${total.segments === 1 ? '' : 's'} ${verb}, ${formatBytes(total.bytes)} freed in the export dir.`);
@@ -136,14 +153,32 @@ function describeAction(a: ArchiveAction): string {
     : `Deleted ${what}; freed ${formatBytes(a.bytesFreed)}.`;
 }
 
-function idleReason(r: ArchivePassResult, policy: ArchivePolicy): string {
-  if (r.minAppliedVsn === undefined) return 'Nothing to archive: no importer has registered with the change queue yet.';
-  if (r.eligible === 0 && r.minAppliedVsn === Infinity) return 'Nothing to archive: no closed segment is left (every importer has finished).';
-  if (r.eligible === 0) return `Nothing to archive: no closed segment is fully applied yet (every importer has applied up to event ${r.minAppliedVsn}).`;
-  if (policy.kind === 'delete') {
-    return `Nothing deleted: ${r.eligible} applied segment${r.eligible === 1 ? '' : 's'} kept, the filesystem is ${r.fsUsedPercent?.toFixed(1)}% full (threshold ${policy.fsUtilizationThreshold}%).`;
+function idleReason(r: ArchivePassResult, policy: ArchivePolicy): { kind: IdleKind; text: string } | undefined {
+  if (r.minAppliedVsn === undefined) return { kind: 'no-importer', text: 'Nothing to archive: no importer has registered with the change queue yet.' };
+  if (r.eligible === 0 && r.minAppliedVsn === Infinity) return { kind: 'all-finished', text: 'Nothing to archive: no closed segment is left (every importer has finished).' };
+  if (r.eligible === 0) {
+    return { kind: 'not-applied', text: `Nothing to archive: no closed segment is fully applied yet (every importer has applied up to event ${r.minAppliedVsn}).` };
   }
-  return '';
+  if (policy.kind === 'delete') {
+    return {
+      kind: 'below-threshold',
+      text: `Nothing deleted: ${r.eligible} applied segment${r.eligible === 1 ? '' : 's'} kept, the filesystem is ${r.fsUsedPercent?.toFixed(1)}% full (threshold ${policy.fsUtilizationThreshold}%).`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Whether no importer will read the change queue again, and why (undefined while one still may):
+ * the cutover to target has completed without fall-back, or both cutovers have completed with it.
+ */
+export function queueReadersFinished(meta: MetaStore): string | undefined {
+  return meta.db.transaction(() => {
+    const toTarget = CutoverState.get(meta, 'to_target');
+    if (toTarget.status !== 'COMPLETED') return undefined;
+    if (!toTarget.prepareForFallBack) return 'The cutover to target has completed without fall-back';
+    return CutoverState.get(meta, 'to_source').status === 'COMPLETED' ? 'The cutovers to target and back to source have completed' : undefined;
+  })();
 }
 
 /**

@@ -89,7 +89,10 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
         onWaiting: (s, error, pass) => log.info(`${s.file}:${s.line} waits for an object created later `
           + `(${pass === 0 ? 'first run' : `retry pass ${pass}`}) [${error.sqlState}] ${error.message}: ${firstLine(s.sql)}`),
       }, jobs);
-      progress.finish(label, result.results.length);
+      // What really ran: after a failure the statements not run are not done.
+      const ran = result.results.length - result.notExecuted;
+      if (result.failed === 0) progress.finish(label, ran);
+      else progress.finishShort(label, ran, `run, ${result.failed} failed${result.notExecuted ? `, ${result.notExecuted} not run` : ''}`);
       progress.stop();
     }
     if (prebuilt.length) {

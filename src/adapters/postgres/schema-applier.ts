@@ -3,6 +3,7 @@ import type {
   MissingObjectError, SchemaApplyOptions, SchemaApplyResult, SchemaStatement, StatementOutcome, StatementResult,
 } from '../../core/engine/target.js';
 import { MISSING_OBJECT_SQLSTATES } from './missing-object-errors.js';
+import { quoteIdent } from '../../core/sql-names.js';
 
 /**
  * SQLSTATEs that mean "this object is already there": duplicate_table (relations, indexes,
@@ -78,7 +79,7 @@ class StatementRun {
   settle(index: number, outcome: StatementOutcome, waitedPasses?: number): void {
     this.results[index] = { statement: this.statements[index]!, ...outcome, ...(waitedPasses === undefined ? {} : { waitedPasses }) };
     if (outcome.status === 'failed' && !this.options.continueOnError) this.stopped = true;
-    this.options.onProgress?.(++this.done, this.statements.length);
+    if (outcome.status !== 'not-executed') this.options.onProgress?.(++this.done, this.statements.length);
   }
 
   /** Runs every statement in file order; returns those set aside. */
@@ -170,8 +171,26 @@ async function run(client: pg.Client, statement: SchemaStatement, ignoreExist: b
     const textSearchDuplicate = code === '23505' && /^pg_ts_/.test(String((error as { constraint?: unknown }).constraint));
     if (ignoreExist && (ALREADY_EXISTS_SQLSTATES.has(code) || textSearchDuplicate)) return { status: 'skipped', sqlState: code, message };
     if (mayWait && MISSING_OBJECT_SQLSTATES.has(code)) return { status: 'waiting', sqlState: code, message };
+    if (code === INSUFFICIENT_PRIVILEGE) return { status: 'failed', sqlState: code, message, grant: createGrant(message, client.user) };
     return { status: 'failed', sqlState: code, message };
   }
+}
+
+/** SQLSTATE insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/**
+ * The GRANT of CREATE that a DDL statement refused with 42501 lacks, when the server names a
+ * database or a schema (CREATE SCHEMA without CREATE on the database; CREATE TABLE in a schema
+ * without CREATE on it, as PostgreSQL 15's public schema is for users other than its owner);
+ * undefined for anything else (a table it does not own, a server with translated messages). The
+ * SQLSTATE says that it is a privilege; only the object's name is read from the message, which
+ * carries it nowhere else.
+ */
+export function createGrant(message: string, user: string | undefined): string | undefined {
+  const m = /^permission denied for (database|schema) (.+)$/.exec(message);
+  if (!m) return undefined;
+  return `GRANT CREATE ON ${m[1]!.toUpperCase()} ${quoteIdent(m[2]!)} TO ${user ? quoteIdent(user) : '<migration user>'};`;
 }
 
 async function searchPathOf(client: pg.Client): Promise<string> {

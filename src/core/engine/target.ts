@@ -133,7 +133,14 @@ export interface SchemaStatement {
 export type StatementOutcome =
   | { readonly status: 'applied' }
   | { readonly status: 'skipped'; readonly sqlState: string; readonly message: string }
-  | { readonly status: 'failed'; readonly sqlState?: string; readonly message: string }
+  | {
+    readonly status: 'failed'; readonly sqlState?: string; readonly message: string;
+    /**
+     * The GRANT that lets the migration user run the statement, when it failed for a missing
+     * privilege on an object the engine can name (e.g. `GRANT CREATE ON SCHEMA public TO app;`).
+     */
+    readonly grant?: string;
+  }
   | { readonly status: 'not-executed' };
 
 /**
@@ -168,7 +175,10 @@ export interface SchemaApplyOptions {
   readonly ignoreExistFor?: ReadonlySet<string>;
   /** Go on after a failure (`--continue-on-error`); otherwise stop and mark the rest not executed. */
   readonly continueOnError: boolean;
-  /** Called each time a statement's outcome is final (so once per statement). */
+  /**
+   * Called each time a statement that ran has its final outcome (so at most once per statement);
+   * not for the statements left not executed after a failure, which were not done.
+   */
   readonly onProgress?: (done: number, total: number) => void;
   /** Called each time a statement is set aside; `pass` is 0 for the first run through the files. */
   readonly onWaiting?: (statement: SchemaStatement, error: MissingObjectError, pass: number) => void;

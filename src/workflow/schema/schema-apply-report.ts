@@ -1,21 +1,34 @@
 import { TandemError } from '../../core/errors.js';
 import type { SchemaApplyResult } from '../../core/engine/target.js';
 
+/** SQLSTATE insufficient_privilege (PostgreSQL, YugabyteDB). */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+const RERUN = 'rerun the same import schema: what its earlier runs created is found done.';
+
 /**
- * Throws `TANDEM_SCHEMA_IMPORT` if any statement failed, naming each failure's file, line,
- * SQLSTATE and message (DDL only, never row values).
+ * Throws if any statement failed, naming each failure's file, line, SQLSTATE and message (DDL
+ * only, never row values): `TANDEM_PRIVILEGE` when every failure is a missing privilege (the hint
+ * gives the GRANTs the target named), `TANDEM_SCHEMA_IMPORT` otherwise.
  */
 export function assertSchemaApplied(result: SchemaApplyResult): void {
-  const failures = result.results.filter((r) => r.status === 'failed');
+  const failures = result.results.flatMap((r) => (r.status === 'failed' ? [r] : []));
   if (failures.length === 0) return;
-  const lines = failures.map((r) => r.status === 'failed'
-    ? `${r.statement.file}:${r.statement.line} [${r.sqlState ?? '?'}] ${r.message}\n    ${firstLine(r.statement.sql)}`
-    : '');
+  const lines = failures.map((r) => `${r.statement.file}:${r.statement.line} [${r.sqlState ?? '?'}] ${r.message}\n    ${firstLine(r.statement.sql)}`);
   const tail = result.notExecuted > 0 ? `\n${result.notExecuted} later statement(s) were not run.` : '';
-  throw new TandemError('TANDEM_SCHEMA_IMPORT',
-    `${failures.length} schema statement(s) failed:\n  ${lines.join('\n  ')}${tail}`,
-    { hint: 'Fix the files under schema/ (or the target) and rerun the same import schema: what its earlier runs created is found done. '
-      + 'Add --ignore-exist true only to keep objects the target had before (look at them first).' });
+  const message = `${failures.length} schema statement(s) failed:\n  ${lines.join('\n  ')}${tail}`;
+  const grants = [...new Set(failures.flatMap((r) => (r.grant ? [r.grant] : [])))];
+  if (failures.every((r) => r.sqlState === INSUFFICIENT_PRIVILEGE)) {
+    throw new TandemError('TANDEM_PRIVILEGE', message, {
+      hint: grants.length > 0
+        ? `As the object's owner or a superuser: ${grants.join(' ')} then ${RERUN}`
+        : `Grant the migration user what the message names (as the object's owner or a superuser), then ${RERUN}`,
+    });
+  }
+  throw new TandemError('TANDEM_SCHEMA_IMPORT', message, {
+    hint: `Fix the files under schema/ (or the target)${grants.length > 0 ? `, run ${grants.join(' ')}` : ''} and ${RERUN} `
+      + 'Add --ignore-exist true only to keep objects the target had before (look at them first).',
+  });
 }
 
 /** The statement's first line, cut at 120 characters: how reports and logs name a statement. */

@@ -31,3 +31,11 @@ test('an item finished below its estimated total shows its real count as whole, 
   board.finish('analytics.daily_totals', 196);
   assert.match(text(), /^analytics\.daily_totals\s+\[#{30}\] 100% 196\/196 rows done\n$/);
 });
+
+test('an item that stopped short keeps its total and says why instead of "done"', () => {
+  const { board, text } = plainBoard();
+  board.add('schema objects', 8);
+  board.update('schema objects', 3);
+  board.finishShort('schema objects', 3, 'run, 1 failed, 5 not run');
+  assert.equal(text(), `schema objects${' '.repeat(26)} [###########...................]  38% 3/8 rows run, 1 failed, 5 not run\n`);
+});
