@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   TANDEM_EXPORT_DIR: 'The --export-dir is missing, not writable, belongs to another migration, or is in the wrong state for this command. The message says which step must run first.',
   TANDEM_LOCKED: 'Another Tandem process is running the same command on this export dir. Wait for it or stop it; if it crashed, the lock is released automatically.',
   TANDEM_TARGET_NOT_EMPTY: 'Tables on the target already hold rows, so importing the snapshot would duplicate or conflict. Empty them (TRUNCATE) or choose another target database.',
-  TANDEM_SCHEMA_IMPORT: 'Some DDL statements failed on the target. The report lists each statement and its error; fix the files under schema/ and rerun the same command (what earlier runs created is found done; --ignore-exist true also keeps objects the target had before).',
+  TANDEM_SCHEMA_IMPORT: 'Some DDL statements failed on the target. The report lists each statement and its error; fix the files under schema/ and rerun the same command (what earlier runs created is found done; --ignore-exist true also keeps objects the target had before). When every failure is a missing privilege (SQLSTATE 42501), the error is TANDEM_PRIVILEGE instead, naming the GRANT.',
   TANDEM_SCHEMA_PARSE: 'A DDL file under schema/ is not valid SQL. The message names the file and the position of the syntax error.',
   TANDEM_DATA: 'A row could not be read or written. The message names the table and the database error (never the row values).',
   TANDEM_UNSUPPORTED: 'The source uses a feature Tandem cannot migrate in this mode. The message names it and the ways out.',

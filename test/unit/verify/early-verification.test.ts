@@ -34,7 +34,7 @@ const until = async (what: string, cond: () => boolean, ms = 10_000) => {
   }
 };
 
-function setup(left: Map<string, SideFingerprint>, right: Map<string, SideFingerprint>) {
+function setup(left: Map<string, SideFingerprint>, right: Map<string, SideFingerprint>, quietMs = 30) {
   const scans = new Map<string, number>();
   const state = { queued: 0, applied: 0, passes: [] as TableComparison[][], closed: 0 };
   const ev = new EarlyVerification({
@@ -44,7 +44,7 @@ function setup(left: Map<string, SideFingerprint>, right: Map<string, SideFinger
     }),
     queuedVsn: () => state.queued,
     appliedVsn: () => state.applied,
-    quietMs: 30,
+    quietMs,
     checkMs: 5,
     onPass: (r) => state.passes.push([...r]),
   });
@@ -111,15 +111,17 @@ test('a mismatch that was only a delay (the exporter behind: the table\'s change
 
 test('nothing is compared before every queued event is applied; a table is compared only once quiet', async () => {
   const data = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '20')], ['s.c', fp(3, '30')]]);
-  const { ev, scans, state } = setup(data, new Map(data));
+  // Quiet means 600 ms without a change: the busy table's changes, 5 ms apart, never leave such a
+  // gap even on a loaded machine (with 30 ms, a stalled timer let it be compared now and then).
+  const { ev, scans, state } = setup(data, new Map(data), 600);
   state.queued = 5;
   state.applied = 3;
   ev.start();
-  await new Promise((r) => setTimeout(r, 150));
+  await new Promise((r) => setTimeout(r, 800));
   assert.equal(scans.size, 0, 'the importer is behind: the target does not hold the queued changes yet');
   state.applied = 5;
   await until('the first pass', () => state.passes.length >= 1);
-  // s.b keeps changing: it is never quiet for 30 ms, so it is not compared.
+  // s.b keeps changing: it is never quiet for 600 ms, so it is not compared.
   const busy = setInterval(() => {
     state.queued++;
     state.applied = state.queued;
