@@ -133,24 +133,24 @@ test('a column added on the source mid-migration stops import data at once with 
 });
 
 test('a column renamed on the source mid-migration stops import data naming it; once renamed on the target too, a rerun (and every later restart) goes on (measured before: every rerun refused, wanting the old column)', { timeout: 120_000 }, async () => {
-  const { ex, im } = await keyedTableStreaming('ren');
-  await pg.sql('src', "ALTER TABLE ren.t RENAME COLUMN v TO v2; UPDATE ren.t SET v2 = 'renamed' WHERE id <= 5;");
+  const { ex, im } = await keyedTableStreaming('colren');
+  await pg.sql('src', "ALTER TABLE colren.t RENAME COLUMN v TO v2; UPDATE colren.t SET v2 = 'renamed' WHERE id <= 5;");
   const code = await Promise.race([im.done, new Promise<string>((r) => setTimeout(() => r('still running'), 30_000).unref())]);
   assert.equal(code, 1, tail(im.output()));
-  assert.match(im.output(), /Change events for ren\.t carry columns that ren\.t on .*\/dst_ren lacks: v2\./);
-  await pg.sql('dst_ren', 'ALTER TABLE ren.t RENAME COLUMN v TO v2');
+  assert.match(im.output(), /Change events for colren\.t carry columns that colren\.t on .*\/dst_colren lacks: v2\./);
+  await pg.sql('dst_colren', 'ALTER TABLE colren.t RENAME COLUMN v TO v2');
   const dir = ex.args[ex.args.indexOf('--export-dir') + 1]!;
-  const TF = targetFlags(pg, 'dst_ren');
+  const TF = targetFlags(pg, 'dst_colren');
   let again = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
   await again.waitFor(/Applying the changes captured on the source/, 60_000);
-  await untilEqual('ren', 'dst_ren');
+  await untilEqual('colren', 'dst_colren');
   // A later restart goes on too, the old name gone for good on both sides.
   await again.kill('SIGINT');
-  await pg.sql('src', "UPDATE ren.t SET v2 = 'after restart' WHERE id = 6");
+  await pg.sql('src', "UPDATE colren.t SET v2 = 'after restart' WHERE id = 6");
   again = startTandem(['import', 'data', '--export-dir', dir, ...TF], env);
   await again.waitFor(/Applying the changes captured on the source/, 60_000);
-  await untilEqual('ren', 'dst_ren');
-  assert.deepEqual(await pg.sql('dst_ren', 'SELECT v2 FROM ren.t WHERE id IN (5, 6) ORDER BY id'), [{ v2: 'renamed' }, { v2: 'after restart' }]);
+  await untilEqual('colren', 'dst_colren');
+  assert.deepEqual(await pg.sql('dst_colren', 'SELECT v2 FROM colren.t WHERE id IN (5, 6) ORDER BY id'), [{ v2: 'renamed' }, { v2: 'after restart' }]);
   await Promise.all([again.kill('SIGKILL'), ex.kill('SIGKILL')]);
 });
 
