@@ -12,6 +12,15 @@ import type { SequenceScope } from '../core/engine/sequences.js';
 import { loadEngine, loadTargetEngine } from '../adapters/engines.js';
 import type { CommandEnv } from './command-env.js';
 
+/**
+ * How a TANDEM_LOCKED message names the holder of the two locks whose command goes on as another
+ * after a cutover prepared for fall-back (the others name their command).
+ */
+const LOCK_HOLDERS: Readonly<Record<string, string>> = {
+  'export-data': '"export data from source" (or "import data to source", which it becomes after a cutover prepared for fall-back) is',
+  'import-data': '"import data to target" (or "export data from target", which it becomes after a cutover prepared for fall-back) is',
+};
+
 /** An open export dir with its meta.db and, for long commands, the command's lock. */
 export interface Migration {
   readonly exportDir: ExportDir;
@@ -46,7 +55,7 @@ export function openMigration(env: CommandEnv, exportDirPath: string, opts: { cr
     meta.close();
     throw new TandemError('TANDEM_EXPORT_DIR', `The migration in ${exportDir.root} has ended.`, { hint: 'Start a new migration in a new export dir.' });
   }
-  const lock = opts.lock ? new CommandLock(exportDir.metainfoDir, opts.lock) : undefined;
+  const lock = opts.lock ? new CommandLock(exportDir.metainfoDir, opts.lock, LOCK_HOLDERS[opts.lock]) : undefined;
   try {
     lock?.acquire();
   } catch (e) {
