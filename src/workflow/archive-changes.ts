@@ -27,6 +27,7 @@ export interface ArchiveChangesOptions {
   readonly passIntervalMs?: number;
 }
 import { sleep } from '../core/sleep.js';
+import { queueConsumerNow } from './streaming-commands.js';
 
 /** How long the continuous mode waits between passes. */
 const PASS_INTERVAL_MS = 2000;
@@ -174,10 +175,8 @@ function idleReason(r: ArchivePassResult, policy: ArchivePolicy): { kind: IdleKi
  */
 export function queueReadersFinished(meta: MetaStore): string | undefined {
   return meta.db.transaction(() => {
-    const toTarget = CutoverState.get(meta, 'to_target');
-    if (toTarget.status !== 'COMPLETED') return undefined;
-    if (!toTarget.prepareForFallBack) return 'The cutover to target has completed without fall-back';
-    return CutoverState.get(meta, 'to_source').status === 'COMPLETED' ? 'The cutovers to target and back to source have completed' : undefined;
+    if (queueConsumerNow(meta) !== undefined) return undefined;
+    return CutoverState.get(meta, 'to_target').prepareForFallBack ? 'The cutovers to target and back to source have completed' : 'The cutover to target has completed without fall-back';
   })();
 }
 

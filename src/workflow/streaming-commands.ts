@@ -18,6 +18,17 @@ export function isRunning(metainfoDir: string, command: StreamingCommand): boole
 }
 
 /**
+ * Which database the change queue is applied to in this phase of a live migration: the target until
+ * the cutover to target completes; with a fall-back, then the source until the cutover to source
+ * completes; undefined once no importer will read the queue again.
+ */
+export function queueConsumerNow(meta: MetaStore): 'target' | 'source' | undefined {
+  const toTarget = CutoverState.get(meta, 'to_target');
+  if (toTarget.status !== 'COMPLETED') return 'target';
+  return toTarget.prepareForFallBack && CutoverState.get(meta, 'to_source').status !== 'COMPLETED' ? 'source' : undefined;
+}
+
+/**
  * The streaming commands this phase of a live migration needs that no process runs now: the
  * source's exporter and the target's importer until the cutover to target completes; with a
  * fall-back, then the target's exporter and the source's importer until the cutover to source
@@ -29,9 +40,7 @@ export function neededButStopped(meta: MetaStore, metainfoDir: string): Streamin
   const type = meta.getValue<string>('export_type');
   if (type !== 'snapshot-and-changes' && type !== 'changes-only') return [];
   const commands = Object.keys(STREAMING_COMMANDS) as StreamingCommand[];
-  const toTarget = CutoverState.get(meta, 'to_target');
-  const toSource = CutoverState.get(meta, 'to_source');
-  const needed = toTarget.status !== 'COMPLETED' ? commands.slice(0, 2)
-    : toTarget.prepareForFallBack && toSource.status !== 'COMPLETED' ? commands.slice(2) : [];
+  const consumer = queueConsumerNow(meta);
+  const needed = consumer === 'target' ? commands.slice(0, 2) : consumer === 'source' ? commands.slice(2) : [];
   return needed.filter((c) => !isRunning(metainfoDir, c) && !(c === 'import data to source' && isRunning(metainfoDir, 'export data from source')));
 }

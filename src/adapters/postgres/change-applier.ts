@@ -520,16 +520,6 @@ export class PgChangeTarget implements ChangeTarget {
       + `(or, if the message names another object, what it names), ${rerun}`;
   }
 
-  /** The json columns of the statement's table on the written database (their names only). */
-  private jsonColumns(s: PlannedStatement | undefined): string[] {
-    if (!s || s.kind === 'truncate') return [];
-    try {
-      return [...this.typedTable(s).types].filter(([, type]) => type === 'json').map(([name]) => name);
-    } catch {
-      return [];
-    }
-  }
-
   /** The columns of the statement's table on the written database whose type is `type` as an error message names it ("timestamp" for timestamp without time zone). */
   private columnsOfType(s: PlannedStatement | undefined, type: string): string[] {
     if (!s || s.kind === 'truncate') return [];
@@ -586,7 +576,7 @@ export class PgChangeTarget implements ChangeTarget {
       return `A value is not a label of enum type ${enumType} on ${where}: was a label added to it on the database being read during the migration (ALTER TYPE … ADD VALUE)? `
         + `Add the same label on ${where} (ALTER TYPE ${enumType} ADD VALUE '…', in the same place: BEFORE/AFTER), ${rerun}`;
     }
-    if (code === '22P02' && /type json\b/.test(message)) return jsonRefusedHint(table, sqlTable, this.jsonColumns(s), where, rerun);
+    if (code === '22P02' && /type json\b/.test(message)) return jsonRefusedHint(table, sqlTable, this.columnsOfType(s, 'json'), where, rerun);
     if (code.startsWith('22')) {
       // The message names the type ("invalid input syntax for type numeric: …"), never the column:
       // the table's columns of that type on the written database are the candidates.

@@ -15,8 +15,7 @@ import { firstDifferingKeys, type KeyDifference } from '../../core/verify/differ
 import { settleAll } from '../../core/settle.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import { readQueueState } from '../../core/queue/queue-tables.js';
-import { CutoverState } from '../cutover/cutover-state.js';
-import { STREAMING_COMMANDS, isRunning, type StreamingCommand } from '../streaming-commands.js';
+import { STREAMING_COMMANDS, isRunning, queueConsumerNow, type StreamingCommand } from '../streaming-commands.js';
 
 /** Options of {@link verifyMigration}; table lists use the --table-list syntax. */
 export interface VerifyOptions {
@@ -235,8 +234,7 @@ export async function runCompare(env: CommandEnv, options: CompareOptions): Prom
 export function stillStreaming(meta: MetaStore, metainfoDir: string): string | undefined {
   const type = meta.getValue<string>('export_type');
   if (type !== 'snapshot-and-changes' && type !== 'changes-only') return undefined;
-  const toTarget = CutoverState.get(meta, 'to_target');
-  const consumer = toTarget.status !== 'COMPLETED' ? 'target' : toTarget.prepareForFallBack && CutoverState.get(meta, 'to_source').status !== 'COMPLETED' ? 'source' : undefined;
+  const consumer = queueConsumerNow(meta);
   if (!consumer) return undefined;
   const running = (Object.keys(STREAMING_COMMANDS) as StreamingCommand[]).filter((c) => isRunning(metainfoDir, c));
   if (running.length === 0) return undefined;

@@ -1,7 +1,7 @@
 import type { ChangeEvent } from '../../core/change-event.js';
 import { log } from '../../core/logger.js';
 import { sleep } from '../../core/sleep.js';
-import { isTandemError } from '../../core/errors.js';
+import { connectionLostError, isTandemError } from '../../core/errors.js';
 import { compareOne, type ComparedTable, type FingerprintingSide, type TableComparison } from './table-comparison.js';
 
 /** What an early verification needs from the importer that runs it. */
@@ -54,21 +54,14 @@ interface Verified {
 /** Longest wait before comparing again a table whose comparison failed. */
 const MAX_RETRY_MS = 300_000;
 
-/** Node's network errors and SQLSTATE classes 08 (connection) and 57P (shutdown, starting up). */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'PROTOCOL_CONNECTION_LOST']);
-
 /**
  * Whether a failure to open the comparison's connections is a database that cannot be reached
  * now (restarting, failing over: worth trying again) rather than one that refuses the comparison
- * (a password, a privilege: the same every time).
+ * (a password, a privilege: the same every time). The drivers' lost connections are told apart as
+ * everywhere else (`connectionLostError`).
  */
 function unreachable(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (isTandemError(e) && e.code === 'TANDEM_CONNECT') return true;
-    const code = typeof e.code === 'string' ? e.code : '';
-    if (NETWORK_CODES.has(code) || code.startsWith('08') || code.startsWith('57P')) return true;
-  }
-  return false;
+  return (isTandemError(error) && error.code === 'TANDEM_CONNECT') || connectionLostError(error, '') !== undefined;
 }
 
 /**
