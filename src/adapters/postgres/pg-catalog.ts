@@ -5,7 +5,7 @@ import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type S
 import { connectPg } from './pg-connection.js';
 import { q } from '../../core/sql-names.js';
 import { listSourceTables, pgBool, qualified, type SourceTable } from './source-catalog.js';
-import { checkReplicationPrerequisites } from './replication/replication-prerequisites.js';
+import { replicationProblems } from './replication/replication-prerequisites.js';
 import { describeFiring, firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleRefusal } from './firing-triggers.js';
 
 /** A table as the PostgreSQL catalog describes it: the engine-neutral facts, and what the snapshot plans with. */
@@ -72,9 +72,11 @@ export class PgSourceCatalog implements SourceCatalog {
    */
   async checkPrerequisites(purpose: ExportPurpose): Promise<PrerequisiteFinding[]> {
     const oids = purpose.tables.map((t) => pgTableOf(t).oid);
-    const unreadable = await readPrivilegeFinding(this.client, this.db.user, oids, [...new Set([...this.db.schemas, ...purpose.tables.map((t) => t.schema)])]);
-    if (unreadable) return [unreadable];
+    // Every problem is collected (the checks below read only the catalog), so that one run names
+    // everything a new user must grant rather than one round of fixes per run.
     const findings: PrerequisiteFinding[] = [];
+    const unreadable = await readPrivilegeFinding(this.client, this.db.user, oids, [...new Set([...this.db.schemas, ...purpose.tables.map((t) => t.schema)])]);
+    if (unreadable) findings.push(unreadable);
     if (purpose.live) {
       const encoding = String((await this.client.query("SELECT current_setting('server_encoding') AS e")).rows[0].e);
       const warning = sourceEncodingWarning(encoding);
@@ -113,18 +115,13 @@ export class PgSourceCatalog implements SourceCatalog {
         message: `User ${this.db.user} reads ${rls.map((r) => r.t).join(', ')} through row-level security: the snapshot (and the verification) would see only the rows its policies allow.`,
         fix: `As a superuser: ALTER ROLE ${this.db.user} BYPASSRLS; (or migrate as the tables' owner, where they are not FORCE ROW LEVEL SECURITY).`,
       });
-      return findings;
     }
     const pk = primaryKeyFinding(purpose);
     if (pk) findings.push(pk);
-    if (!purpose.live || pk?.severity === 'error') return findings;
-    try {
-      await checkReplicationPrerequisites(this.client, 1);
-    } catch (e) {
-      return [...findings, findingOf(e)];
-    }
+    if (!purpose.live) return findings;
+    findings.push(...(await replicationProblems(this.client, 1)).problems.map(findingOf));
     const publishing = await publicationPrivilegeFinding(this.client, this.db.user, oids);
-    if (publishing) return [...findings, publishing];
+    if (publishing) findings.push(publishing);
     const sequences = await sequenceUpdateFinding(this.client, this.db.user, this.db.schemas);
     if (sequences) findings.push({ ...sequences, severity: 'warning', fallBack: true });
     // Unlogged tables write no WAL: logical decoding never sees their changes (a publication refuses them).
@@ -272,7 +269,7 @@ export function sourceEncodingWarning(encoding: string): PrerequisiteFinding | u
  */
 export async function readPrivilegeFinding(client: pg.ClientBase, user: string, oids: readonly number[], schemas: readonly string[]): Promise<PrerequisiteFinding | undefined> {
   const tables = (await client.query(
-    `SELECT n.nspname AS schema, n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    `SELECT n.nspname AS schema, format('%I.%I', n.nspname, c.relname) AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.oid = ANY($1::oid[]) AND NOT (has_table_privilege(c.oid, 'SELECT') AND has_schema_privilege(n.oid, 'USAGE')) ORDER BY 2`, [[...oids]])).rows;
   const sequences = (await client.query(
     `SELECT format('%I.%I', n.nspname, c.relname) AS s FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

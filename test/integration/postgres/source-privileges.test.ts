@@ -64,7 +64,7 @@ async function exportLiveFails(command: readonly string[] = ['export', 'data', '
   const r = await runTandem([...command, '--export-dir', newExportDir(), ...flags], { SOURCE_DB_PASSWORD: MIGR_PW });
   const out = `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
   assert.equal(r.code, 1, out);
-  assert.match(r.stderr, /^error \[TANDEM_PRIVILEGE\]: /, out);
+  assert.match(r.stderr, /^error \[TANDEM_PRIVILEGE\]: /m, out);
   assert.doesNotMatch(r.stderr, /internal error|\n\s+at .+:\d+:\d+/, out);
   assert.deepEqual(await server.sql('shopdb', 'SELECT slot_name FROM pg_replication_slots'), [], 'a slot was left');
   assert.deepEqual(await server.sql('shopdb', 'SELECT pubname FROM pg_publication'), [], 'a publication was left');
@@ -229,6 +229,27 @@ test('a table and a sequence the user cannot read: one finding whose GRANTs name
     }
   } finally {
     await server.sql('shopdb', 'DROP TABLE app.notes; DROP SEQUENCE app.note_no');
+  }
+});
+
+test('a new user lacking every grant: one live export run names all of them, reading, REPLICATION, CREATE on the database and ownership (measured before: one round per run, 3 reruns)', async () => {
+  await server.sql('postgres', "CREATE ROLE fresh LOGIN PASSWORD 'fresh-pw-31'");
+  await server.sql('shopdb', 'GRANT USAGE ON SCHEMA app TO fresh');
+  try {
+    const flags = sourceFlags(server, 'shopdb', 'app').map((a, i, all) => (all[i - 1] === '--source-db-user' ? 'fresh' : a));
+    const r = await runTandem(['export', 'data', '--export-type', 'snapshot-and-changes', '--export-dir', newExportDir(), ...flags], { SOURCE_DB_PASSWORD: 'fresh-pw-31' });
+    const out = `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+    assert.equal(r.code, 1, out);
+    assert.match(r.stderr, /^error \[TANDEM_PRIVILEGE\]: 3 problems, each to fix before rerunning: \(1\) User fresh cannot read: app\."Event Log", app\.orders\./m, out);
+    assert.match(r.stderr, /\(2\) The database user "fresh" lacks the REPLICATION attribute/, out);
+    assert.match(r.stderr, /\(3\) User fresh lacks CREATE on database shopdb/, out);
+    assert.match(r.stderr, / User fresh neither owns nor is a member of the owner of app\."Event Log" \(owner app_owner\)/, out);
+    assert.match(r.stderr, /GRANT SELECT ON ALL TABLES IN SCHEMA "app" TO "fresh";.*ALTER ROLE "fresh" WITH REPLICATION;.*GRANT CREATE ON DATABASE "shopdb" TO "fresh";/s, out);
+    assert.deepEqual(await server.sql('shopdb', 'SELECT slot_name FROM pg_replication_slots'), [], 'a slot was left');
+    assert.deepEqual(await server.sql('shopdb', 'SELECT pubname FROM pg_publication'), [], 'a publication was left');
+  } finally {
+    await server.sql('shopdb', 'REVOKE USAGE ON SCHEMA app FROM fresh; REVOKE ALL ON ALL SEQUENCES IN SCHEMA app FROM fresh');
+    await server.sql('postgres', 'DROP ROLE fresh');
   }
 });
 

@@ -30,10 +30,12 @@ export async function userMayReplicate(client: pg.ClientBase): Promise<boolean> 
 }
 
 /**
- * Throws a TandemError (TANDEM_PREREQUISITE or TANDEM_PRIVILEGE) naming the fix for the first problem.
+ * Every problem that would keep the source from streaming (wal_level, the REPLICATION attribute,
+ * a free slot, a free WAL sender), each a TandemError naming its fix, with the settings read: the
+ * prerequisite check names them all in one run.
  * @param slotsNeeded slots and WAL senders the caller is about to use; default 1.
  */
-export async function checkReplicationPrerequisites(client: pg.ClientBase, slotsNeeded = 1): Promise<ReplicationSettings> {
+export async function replicationProblems(client: pg.ClientBase, slotsNeeded = 1): Promise<{ settings: ReplicationSettings; problems: TandemError[] }> {
   const { rows } = await client.query(`
     SELECT current_setting('wal_level') AS wal_level,
            current_setting('max_replication_slots')::int AS max_slots,
@@ -52,22 +54,23 @@ export async function checkReplicationPrerequisites(client: pg.ClientBase, slots
     max_slots: Number(raw.max_slots), used_slots: Number(raw.used_slots),
     max_senders: Number(raw.max_senders), active_senders: Number(raw.active_senders), version_num: Number(raw.version_num),
   };
+  const problems: TandemError[] = [];
   if (row.wal_level !== 'logical') {
-    throw new TandemError('TANDEM_PREREQUISITE', `wal_level is '${row.wal_level}', but live migration needs 'logical'.`, { hint: WAL_LEVEL_HINT });
+    problems.push(new TandemError('TANDEM_PREREQUISITE', `wal_level is '${row.wal_level}', but live migration needs 'logical'.`, { hint: WAL_LEVEL_HINT }));
   }
   if (!row.can_replicate) {
     const user = q(row.user_name);
-    throw new TandemError('TANDEM_PRIVILEGE', `The database user ${user} lacks the REPLICATION attribute needed to stream changes.`, {
+    problems.push(new TandemError('TANDEM_PRIVILEGE', `The database user ${user} lacks the REPLICATION attribute needed to stream changes.`, {
       hint: `Run as a superuser: ALTER ROLE ${user} WITH REPLICATION; (on Amazon RDS: GRANT rds_replication TO ${user};)`,
-    });
+    }));
   }
   if (row.max_slots - row.used_slots < slotsNeeded) {
-    throw new TandemError('TANDEM_PREREQUISITE', `No free replication slot: ${row.used_slots} of max_replication_slots = ${row.max_slots} are in use.`, { hint: SLOTS_HINT });
+    problems.push(new TandemError('TANDEM_PREREQUISITE', `No free replication slot: ${row.used_slots} of max_replication_slots = ${row.max_slots} are in use.`, { hint: SLOTS_HINT }));
   }
   if (row.max_senders - row.active_senders < slotsNeeded) {
-    throw new TandemError('TANDEM_PREREQUISITE', `No free WAL sender: ${row.active_senders} of max_wal_senders = ${row.max_senders} are in use.`, { hint: SENDERS_HINT });
+    problems.push(new TandemError('TANDEM_PREREQUISITE', `No free WAL sender: ${row.active_senders} of max_wal_senders = ${row.max_senders} are in use.`, { hint: SENDERS_HINT }));
   }
-  return {
+  const settings = {
     walLevel: row.wal_level,
     maxReplicationSlots: row.max_slots,
     usedReplicationSlots: row.used_slots,
@@ -75,4 +78,15 @@ export async function checkReplicationPrerequisites(client: pg.ClientBase, slots
     activeWalSenders: row.active_senders,
     serverVersionNum: row.version_num,
   };
+  return { settings, problems };
+}
+
+/**
+ * Throws a TandemError (TANDEM_PREREQUISITE or TANDEM_PRIVILEGE) naming the fix for the first problem.
+ * @param slotsNeeded slots and WAL senders the caller is about to use; default 1.
+ */
+export async function checkReplicationPrerequisites(client: pg.ClientBase, slotsNeeded = 1): Promise<ReplicationSettings> {
+  const { settings, problems } = await replicationProblems(client, slotsNeeded);
+  if (problems.length > 0) throw problems[0];
+  return settings;
 }
