@@ -1,3 +1,4 @@
+import { cappedSequenceWarning } from '../core/engine/sequences.js';
 import { quoteIdent } from '../core/sql-names.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -300,7 +301,8 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
 
   try {
     const restored = await db.setSnapshotSequences(meta.sequenceValues());
-    if (restored) reporter.print(`Restored ${restored} sequence value(s) from the source.`);
+    if (restored.length > 0) reporter.print(`Restored ${restored.length} sequence value(s) from the source.`);
+    for (const r of restored.filter((x) => x.cappedFrom !== undefined)) reporter.warn(cappedSequenceWarning(r));
   } finally {
     await db.close();
   }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { DbConfig } from '../../core/db-config.js';
 import type { SequenceValueRow } from '../../core/meta-store.js';
+import type { SequenceRestoreResult } from '../../core/engine/sequences.js';
 import type {
   SchemaApplyOptions, SchemaApplyResult, SchemaStatement, SnapshotBatch, SnapshotLoader, TargetDatabase, TargetLoad, TargetNode, TargetTable, TargetTableCheck,
 } from '../../core/engine/target.js';
@@ -155,16 +156,17 @@ export class PgTargetDatabase implements TargetDatabase {
     return sqlStatesOf(error).find((c) => TRANSIENT_CONFLICTS.includes(c));
   }
 
-  async setSnapshotSequences(values: readonly SequenceValueRow[]): Promise<number> {
+  async setSnapshotSequences(values: readonly SequenceValueRow[]): Promise<SequenceRestoreResult[]> {
     const admin = await this.admin();
-    let restored = 0;
+    const restored: SequenceRestoreResult[] = [];
     await requireSequenceUpdate(admin, values.map((s) => {
       const [schema, ...rest] = s.sequenceKey.split('.');
       return [schema!, rest.join('.')] as const;
     }));
     for (const s of values) {
       const [schema, ...rest] = s.sequenceKey.split('.');
-      if (await restoreSequence(admin, schema!, rest.join('.'), s.lastValue, s.isCalled)) restored++;
+      const result = await restoreSequence(admin, schema!, rest.join('.'), s.lastValue, s.isCalled);
+      if (result) restored.push(result);
     }
     return restored;
   }

@@ -60,6 +60,12 @@ export async function restoreSequences(client: pg.Client, values: readonly Seque
         raised = true;
       }
     }
+    // Beyond bigint (a MySQL BIGINT UNSIGNED counter): no definition of the sequence could hold it,
+    // so it is set to its limit, its next value failing as the source's would past its own.
+    if (value > BIGINT_MAX && f.max < value) {
+      plan.push({ name: qualified(s.schema, s.name), called: true, result: { sequence: `${s.schema}.${s.name}`, value: f.max.toString(), raisedToData: raised, cappedFrom: value.toString() } });
+      return;
+    }
     if (value < f.min || value > f.max) outOfBounds.push(`${s.schema}.${s.name} (${value} is outside ${f.min}..${f.max})`);
     plan.push({ name: qualified(s.schema, s.name), called, result: { sequence: `${s.schema}.${s.name}`, value: value.toString(), raisedToData: raised } });
   });
@@ -87,6 +93,8 @@ export async function restoreSequences(client: pg.Client, values: readonly Seque
   log.debug(`sequences: planned in ${planned - started} ms, ${out.length} set in ${Date.now() - planned} ms`);
   return out;
 }
+
+const BIGINT_MAX = 9223372036854775807n;
 
 /** A column (pg_attribute a, its pg_type t) whose type, or its domain's base type, is an integer or numeric. */
 const NUMBER_TYPE = `coalesce(NULLIF(t.typbasetype, 0), t.oid) IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype)`;

@@ -8,6 +8,7 @@ import { TandemError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
 import { q, quoteIdent } from '../../core/sql-names.js';
 import { pgArray, qualified, relationExists } from './source-catalog.js';
+import type { SequenceRestoreResult } from '../../core/engine/sequences.js';
 
 export const DEFAULT_METADATA_SCHEMA = 'ybvoyager_metadata';
 export const BATCHES_TABLE = 'ybvoyager_import_data_batches_metainfo_v3';
@@ -302,11 +303,22 @@ export async function requireSequenceUpdate(client: pg.Client, names: readonly (
   });
 }
 
-/** Sets a target sequence to the source's value. */
-export async function restoreSequence(client: pg.Client, schema: string, name: string, lastValue: string, isCalled: boolean): Promise<boolean> {
-  if (!(await relationExists(client, qualified(schema, name)))) return false;
-  await client.query('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [qualified(schema, name), lastValue, isCalled]);
-  return true;
+/**
+ * Sets a target sequence to the source's value (undefined when the target has no such sequence).
+ * A value beyond the sequence's bounds (a MySQL BIGINT UNSIGNED counter above 2^63 - 1, which the
+ * schema export already capped the sequence's START at; or a sequence defined with other bounds)
+ * sets it to the bound it passed, as called: its next value then fails as the source's would,
+ * rather than setval failing on every rerun of the import. The cutover sets every sequence again.
+ */
+export async function restoreSequence(client: pg.Client, schema: string, name: string, lastValue: string, isCalled: boolean): Promise<SequenceRestoreResult | undefined> {
+  const bounds = (await client.query(
+    `SELECT seq.seqmin::text AS min, seq.seqmax::text AS max FROM pg_sequence seq WHERE seq.seqrelid = to_regclass($1)`, [qualified(schema, name)])).rows[0];
+  if (!bounds) return undefined;
+  const wanted = BigInt(lastValue);
+  const [min, max] = [BigInt(bounds.min), BigInt(bounds.max)];
+  const value = wanted > max ? max : wanted < min ? min : wanted;
+  await client.query('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [qualified(schema, name), value.toString(), value === wanted ? isCalled : true]);
+  return { sequence: `${schema}.${name}`, value: value.toString(), raisedToData: false, ...(value === wanted ? {} : { cappedFrom: lastValue }) };
 }
 
 /**

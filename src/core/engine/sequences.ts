@@ -19,6 +19,18 @@ export interface SequenceRestoreResult {
   readonly value: string;
   /** True when the data already held a higher value than the other side's counter. */
   readonly raisedToData: boolean;
+  /**
+   * The other side's value when it is beyond what any counter here can hold (a MySQL BIGINT
+   * UNSIGNED counter above 2^63 - 1, for a PostgreSQL sequence): the counter was set to its own
+   * limit instead (`value`), so its next value fails rather than hands out a taken key.
+   */
+  readonly cappedFrom?: string;
+}
+
+/** What a counter set to its limit (`cappedFrom`) means for the application, as a warning. */
+export function cappedSequenceWarning(r: SequenceRestoreResult): string {
+  return `Sequence ${r.sequence} was set to ${r.value}, its highest value: the source's counter is at ${r.cappedFrom}, beyond what it can hold. `
+    + 'Its next value fails (as the source\'s would past its own limit) rather than reuse a taken key; widen the key or restart the counter if the application still inserts there.';
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { SchemaObjectType } from '../schema-object.js';
 import type { SequenceValueRow } from '../meta-store.js';
+import type { SequenceRestoreResult } from './sequences.js';
 import type { TableRef } from './catalog.js';
 
 /**
@@ -228,8 +229,11 @@ export interface TargetDatabase {
   openLoader(migrationUuid: string, node?: TargetNode): Promise<SnapshotLoader>;
   /** The SQLSTATE when the error (or one it wraps) only says two transactions met: the batch may simply run again. */
   transientConflict(error: unknown): string | undefined;
-  /** Sets each sequence that exists on the target to the source's value at the snapshot; returns how many were set. */
-  setSnapshotSequences(values: readonly SequenceValueRow[]): Promise<number>;
+  /**
+   * Sets each sequence that exists on the target to the source's value at the snapshot; returns
+   * those set (a value beyond what the sequence can hold is set to its limit, with `cappedFrom`).
+   */
+  setSnapshotSequences(values: readonly SequenceValueRow[]): Promise<SequenceRestoreResult[]>;
   /**
    * Runs the statements one by one; a statement that needs an object created later is set aside
    * and retried. Never throws for a failed statement: the result says what happened to each.

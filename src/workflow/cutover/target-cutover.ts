@@ -1,6 +1,6 @@
 import { TandemError } from '../../core/errors.js';
 import { CommandLock } from '../../core/lock.js';
-import type { SequenceSync, SequenceValue } from '../../core/engine/sequences.js';
+import { cappedSequenceWarning, type SequenceSync, type SequenceValue } from '../../core/engine/sequences.js';
 import type { CommandEnv } from '../command-env.js';
 import { migratedSequenceScope, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { capturedTables, streamChanges } from '../cdc/stream-exporter.js';
@@ -43,6 +43,7 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
         log.debug(`cutover to target: ${values.length} sequence value(s) restored in ${Date.now() - started} ms`);
         failpoint('cutover.after-sequences-restored');
         if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
+        for (const r of restored.filter((x) => x.cappedFrom !== undefined)) reporter.warn(cappedSequenceWarning(r));
       })();
       const reverse = record.prepareForFallBack ? prepareReverseStream(env, migration, target, options.reversePrepared) : Promise.resolve();
       // The reverse stream's tables, listed meanwhile: "export data from target" then starts streaming

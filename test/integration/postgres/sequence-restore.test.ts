@@ -4,6 +4,8 @@ import pg from 'pg';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { restoreSequences } from '../../../src/adapters/postgres/sequence-sync.js';
 import { TandemError } from '../../../src/core/errors.js';
+import { PgTargetDatabase } from '../../../src/adapters/postgres/pg-target-database.js';
+import { cappedSequenceWarning } from '../../../src/core/engine/sequences.js';
 
 let server: PgServer;
 
@@ -273,6 +275,39 @@ test('a text column built from nextval does not stop the restore; a value out of
     });
     const [row] = await server.sql('seq', "SELECT last_value::text AS v FROM public.ref_seq");
     assert.equal(row.v, '3', 'no sequence was set');
+  } finally {
+    await client.end();
+  }
+});
+
+test('a MySQL BIGINT UNSIGNED counter above 2^63 - 1: the sequence is set to its limit with a warning, at the snapshot\'s import and at the cutover (measured before: internal error in setval on every rerun of import data)', async () => {
+  await server.sql('seq', `
+    CREATE SEQUENCE public.nums_id_seq AS bigint START WITH 9223372036854775807;
+    CREATE TABLE public.nums (id numeric(20) PRIMARY KEY DEFAULT nextval('public.nums_id_seq'));
+    INSERT INTO public.nums VALUES (18446744073709551615), (5);
+    CREATE SEQUENCE public.plain_seq;`);
+  const target = new PgTargetDatabase({ type: 'postgresql', host: server.host, port: server.port, user: server.user, password: server.password, database: 'seq', schemas: ['public'], role: 'target' }, () => {});
+  try {
+    const set = await target.setSnapshotSequences([
+      { sequenceKey: 'public.nums_id_seq', lastValue: '18446744073709551614', isCalled: true },
+      { sequenceKey: 'public.plain_seq', lastValue: '12', isCalled: true },
+    ]);
+    assert.deepEqual(set, [
+      { sequence: 'public.nums_id_seq', value: '9223372036854775807', raisedToData: false, cappedFrom: '18446744073709551614' },
+      { sequence: 'public.plain_seq', value: '12', raisedToData: false },
+    ]);
+    assert.match(cappedSequenceWarning(set[0]!), /^Sequence public\.nums_id_seq was set to 9223372036854775807, its highest value: the source's counter is at 18446744073709551614/);
+  } finally {
+    await target.close();
+  }
+  await assert.rejects(server.sql('seq', 'INSERT INTO public.nums DEFAULT VALUES'), /reached maximum value of sequence "nums_id_seq"/);
+  const client = await server.client('seq');
+  try {
+    await server.sql('seq', "SELECT setval('public.nums_id_seq', 7)");
+    const r = await restoreSequences(client, [{ schema: 'public', name: 'nums_id_seq', lastValue: '18446744073709551615', isCalled: true }]);
+    assert.deepEqual(r, [{ sequence: 'public.nums_id_seq', value: '9223372036854775807', raisedToData: false, cappedFrom: '18446744073709551615' }]);
+    const [row] = await server.sql('seq', 'SELECT last_value::text AS v, is_called FROM public.nums_id_seq');
+    assert.deepEqual(row, { v: '9223372036854775807', is_called: true });
   } finally {
     await client.end();
   }
