@@ -349,6 +349,11 @@ async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbCon
       hint: `Give each a default (${check.requiredExtraColumns[0]!.setDefault}), let it take NULL (… DROP NOT NULL, or a type other than the domain) or drop it, then rerun import data.`,
     });
   }
+  if (check.unfilledColumns?.length) {
+    reporter.warn(`Target column(s) that the source's data does not fill, with no default or generation expression: ${check.unfilledColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. `
+      + 'They stay NULL in every migrated row. If one was generated on the source and its expression was made an ordinary column on the target by hand, the snapshot and the stream leave it out: '
+      + 'give it back its generation expression, or a default, before the import (or drop it if it is not wanted).');
+  }
   const retypedList = (m: { table: string; columns: { column: string; source: string; target: string }[] }) =>
     `${m.table} (${m.columns.map((c) => `${c.column}: ${c.source} on the source, ${c.target} here`).join(', ')})`;
   if (check.retypedBinaryColumns?.length) {

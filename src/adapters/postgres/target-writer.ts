@@ -397,8 +397,9 @@ async function requireSchemaUsage(client: pg.Client, schemas: readonly string[])
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
 export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
   const out: TargetTableCheck & { rowSecurity: string[]; requiredExtraColumns: { table: string; columns: string[]; setDefault: string }[];
+    unfilledColumns: { table: string; columns: string[] }[];
     retypedBinaryColumns: NonNullable<TargetTableCheck['retypedBinaryColumns']>; castWhileLoading: NonNullable<TargetTableCheck['castWhileLoading']> } =
-    { missingTables: [], missingColumns: [], requiredExtraColumns: [], retypedBinaryColumns: [], castWhileLoading: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
+    { missingTables: [], missingColumns: [], requiredExtraColumns: [], unfilledColumns: [], retypedBinaryColumns: [], castWhileLoading: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
   await requireSchemaUsage(client, [...new Set(tables.map((t) => t.schema))]);
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
@@ -424,7 +425,11 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
                     WITH RECURSIVE chain (oid) AS (SELECT a.atttypid
                       UNION ALL SELECT ty.typbasetype FROM pg_type ty JOIN chain ON ty.oid = chain.oid WHERE ty.typtype = 'd')
                     SELECT 1 FROM chain JOIN pg_type ty ON ty.oid = chain.oid WHERE ty.typtype = 'd' AND ty.typnotnull))
-                  AND NOT EXISTS (SELECT 1 FROM pg_type ty WHERE ty.oid = a.atttypid AND ty.typtype = 'd' AND ty.typdefaultbin IS NOT NULL)) AS required
+                  AND NOT EXISTS (SELECT 1 FROM pg_type ty WHERE ty.oid = a.atttypid AND ty.typtype = 'd' AND ty.typdefaultbin IS NOT NULL)) AS required,
+              -- Every column with no value of its own (no default, not generated, not identity, no domain default).
+              (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                  AND NOT a.atthasdef AND a.attidentity = ''
+                  AND NOT EXISTS (SELECT 1 FROM pg_type ty WHERE ty.oid = a.atttypid AND ty.typtype = 'd' AND ty.typdefaultbin IS NOT NULL)) AS valueless
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
       [t.schema, t.name]);
     if (r.rows.length === 0) {
@@ -465,6 +470,8 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
     const exported = new Set(t.columns);
     const extra = pgArray(row.required).filter((c) => !exported.has(c));
     if (extra.length) out.requiredExtraColumns.push({ table: key, columns: extra, setDefault: `ALTER TABLE ${sqlTable} ALTER COLUMN ${quoteIdent(extra[0]!)} SET DEFAULT …` });
+    const unfilled = pgArray(row.valueless).filter((c) => !exported.has(c) && !extra.includes(c));
+    if (unfilled.length) out.unfilledColumns.push({ table: key, columns: unfilled });
     if (fresh.has(key) && privileged) {
       // A plain table's own rows (ONLY): its inheritance children are tables of their own, loaded apart.
       const e = await client.query(`SELECT EXISTS (SELECT 1 FROM ${row.relkind === 'r' ? 'ONLY ' : ''}${qualified(t.schema, t.name)}) AS e`);

@@ -81,6 +81,13 @@ export interface TargetTableCheck {
    */
   readonly requiredExtraColumns?: { table: string; columns: string[]; setDefault: string }[];
   /**
+   * Target columns the snapshot does not carry that take NULL and have no default, no generation
+   * expression and no identity (optional): every migrated row leaves them NULL. Said as a warning:
+   * a column the user added on purpose is fine, but a source's generated column made an ordinary
+   * column by hand (the export leaves out what the target was meant to compute) is not.
+   */
+  readonly unfilledColumns?: { table: string; columns: string[] }[];
+  /**
    * Columns of tables held in binary COPY format whose target type cannot read the source type's
    * binary form and cannot take it by a cast either (optional: engines that do not look leave it
    * out); `reason` says why. `alter` is the target's statement giving the first one the source's

@@ -264,6 +264,19 @@ test('a column retyped after its table loaded (as the hint says) does not stop t
   assert.deepEqual(await pg.sql('retypedb', 'SELECT (SELECT count(*)::int FROM app.items) AS items, (SELECT count(*)::int FROM app.secret) AS secret'), [{ items: 200, secret: 20 }]);
 });
 
+test('a nullable target column the snapshot does not fill, with no default: a warning naming it, and the import goes on (measured before: silent; a generated column made plain by hand stayed NULL)', async () => {
+  await pg.createDatabase('unfilleddb');
+  await pg.sql('unfilleddb', `CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, name text NOT NULL, label text, tagged text DEFAULT 'x',
+    doubled int GENERATED ALWAYS AS (id * 2) STORED); CREATE TABLE app.secret (id int PRIMARY KEY, v text);`);
+  const dir = newExportDir();
+  cpSync(doneDir, dir, { recursive: true });
+  const r = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'unfilleddb')], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /WARNING: Target column\(s\) that the source's data does not fill, with no default or generation expression: app\.items \(label\)\. They stay NULL in every migrated row\./);
+  assert.doesNotMatch(r.stderr, /tagged|doubled/);
+  assert.deepEqual(await pg.sql('unfilleddb', 'SELECT count(*)::int AS n, count(label)::int AS labelled FROM app.items'), [{ n: 200, labelled: 0 }]);
+});
+
 test('malformed flags: TANDEM_USAGE with exit code 2', async () => {
   const fresh = newExportDir();
   const dirs = [doneDir, fresh];

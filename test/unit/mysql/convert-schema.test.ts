@@ -259,6 +259,26 @@ test('generated columns fit their PostgreSQL type: numbers and JSON cast to it, 
   ]);
 });
 
+test('a generated column that reads an ENUM column, or turns a date into text, is an ordinary column filled from the source: PostgreSQL refuses it as not IMMUTABLE (measured before: import schema failed on it, and a column made plain by hand stayed NULL)', async () => {
+  const { generatedOnTarget } = await import('../../../src/adapters/mysql/schema/convert-schema.js');
+  const t = table('t', [
+    column('e', "enum('small','big')"),
+    column('d', 'date'),
+    column('label', 'varchar(200)', { generated: { stored: true, expression: "concat(ifnull(`e`,_utf8mb4'none'),_utf8mb4'/')" } }),
+    column('big', 'tinyint(1)', { generated: { stored: true, expression: "(`e` = _utf8mb4'big')" } }),
+    column('day', 'varchar(20)', { generated: { stored: true, expression: "concat(`d`,_utf8mb4'!')" } }),
+    column('yr', 'int(11)', { generated: { stored: true, expression: 'year(`d`)' } }),
+  ]);
+  const { notes } = convertMySqlSchema(catalog([t]));
+  assert.deepEqual(notes.filter((n) => n.rule === 'mysql-generated-not-converted').map((n) => n.detail.replace(/^.*filled from the source: /, '')), [
+    'it reads the ENUM column e, whose text PostgreSQL computes only as STABLE, and a generated column must be IMMUTABLE',
+    'it reads the ENUM column e, whose text PostgreSQL computes only as STABLE, and a generated column must be IMMUTABLE',
+    'it turns the DATE column d into text, which PostgreSQL computes only as STABLE (it depends on DateStyle), and a generated column must be IMMUTABLE',
+  ]);
+  // The data path copies them (the snapshot and the stream send what the target does not compute).
+  assert.deepEqual(generatedOnTarget(catalog([t]), t), ['yr']);
+});
+
 test('a view that reads a view left unconverted is left unconverted too, saying which one (its CREATE would fail)', () => {
   const t = table('t', [column('id', 'int(11)', { nullable: false }), column('code', 'varchar(10)')], { primaryKey: ['id'] });
   const views = [

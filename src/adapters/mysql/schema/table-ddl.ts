@@ -13,6 +13,7 @@ import { noteComments, type ConversionNote } from './conversion-note.js';
 import { isBooleanShaped, pgString, translateMySqlExpression, type TranslateContext, type TranslateResult } from './expression-translator.js';
 import type { MySqlFlavor } from '../server-version.js';
 import { derivedName } from './pg-names.js';
+import { tokenizeMySql } from './mysql-lexer.js';
 import { pgColumnType, valueTypeOf, type PgColumnType } from './type-map.js';
 
 /** The largest value a PostgreSQL sequence (bigint) can reach. */
@@ -135,6 +136,8 @@ export function translateGeneratedColumn(c: MySqlColumn, flavor: MySqlFlavor, tr
   if (!c.generated) return { ok: false, reason: 'not a generated column' };
   const r = translateMySqlExpression(c.generated.expression, translate);
   if (!r.ok) return r;
+  const unstable = notImmutableRead(c.generated.expression, r.sql, translate);
+  if (unstable) return { ok: false, reason: unstable };
   const t = pgColumnType(c, flavor);
   if (t.kind === 'binary' || t.kind === 'bit' || t.sql === null) {
     return { ok: false, reason: `it computes a ${c.dataType} column, which PostgreSQL cannot compute from an expression of another type` };
@@ -142,6 +145,38 @@ export function translateGeneratedColumn(c: MySqlColumn, flavor: MySqlFlavor, tr
   if (!CAST_TO_COLUMN_KINDS.has(t.kind)) return r;
   const value = isBooleanShaped(r.sql) && t.kind !== 'json' && t.kind !== 'jsonb' ? `CAST((${r.sql}) AS integer)` : r.sql;
   return { ...r, sql: `CAST((${value}) AS ${t.sql})` };
+}
+
+/** MySQL temporal types whose PostgreSQL text form depends on the session's DateStyle or IntervalStyle. */
+const TEMPORAL_TYPES = new Set(['date', 'datetime', 'timestamp', 'time']);
+
+/**
+ * Why a translated generation expression would not be IMMUTABLE in PostgreSQL, which refuses such
+ * a generated column (and, with it, the whole CREATE TABLE): it reads an ENUM column (an enum's
+ * text, and a literal compared or COALESCEd with it, go through enum_out / enum_in, which are only
+ * STABLE; `coalesce(e, 'none')` even takes 'none' for a member), or it turns a date or time column
+ * into text (its form depends on DateStyle). Such a column becomes an ordinary one filled from the
+ * source. Undefined when neither is read.
+ */
+function notImmutableRead(expression: string, translated: string, translate: TranslateContext): string | undefined {
+  const own = translate.table !== undefined ? translate.columns?.get(translate.table) : undefined;
+  if (!own) return undefined;
+  let named: Set<string>;
+  try {
+    named = new Set(tokenizeMySql(expression).filter((t) => t.type === 'ident' || t.type === 'word').map((t) => String(t.value).toLowerCase()));
+  } catch {
+    return undefined; // the translation read it; a lexer error here cannot happen
+  }
+  for (const [name, column] of own) {
+    if (!named.has(name.toLowerCase())) continue;
+    if (column.dataType === 'enum') {
+      return `it reads the ENUM column ${name}, whose text PostgreSQL computes only as STABLE, and a generated column must be IMMUTABLE`;
+    }
+    if (TEMPORAL_TYPES.has(column.dataType) && translated.includes(`CAST(${quoteIdent(name)} AS text)`)) {
+      return `it turns the ${column.dataType.toUpperCase()} column ${name} into text, which PostgreSQL computes only as STABLE (it depends on DateStyle), and a generated column must be IMMUTABLE`;
+    }
+  }
+  return undefined;
 }
 
 interface TableParts {
