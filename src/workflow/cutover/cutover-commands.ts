@@ -48,6 +48,14 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export data from source', 'import data to target']);
     const { created, record } = CutoverState.request(m.meta, 'to_target', fallBack);
     if (!created) {
+      // Asked for a fall-back the cutover was not prepared for: an exit 0 would let a script go on
+      // as if the source were kept in step. The choice cannot change once requested (the exporter
+      // and the importer may already be acting on it).
+      if (fallBack && !record.prepareForFallBack) {
+        throw new TandemError('TANDEM_USAGE', `Cutover to target was already initiated at ${record.requestedAt} without --prepare-for-fall-back (status ${record.status}): it cannot be prepared for fall-back now, and nothing changed.`, {
+          hint: 'The cutover goes on without a fall-back: after it, nothing keeps the source in step with the target. If a fall-back is needed, do not move the application to the target; start a new migration (a new export dir) and initiate its cutover with --prepare-for-fall-back true.',
+        });
+      }
       reporter.print(`Cutover to target was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
       if (record.prepareForFallBack !== fallBack) reporter.warn(`it was initiated with --prepare-for-fall-back ${record.prepareForFallBack}; that setting stays.`);
       return;

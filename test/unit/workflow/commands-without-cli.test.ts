@@ -118,6 +118,40 @@ test('initiate cutover to target warns, after recording the request, when the po
   assert.doesNotMatch(d.err.text(), /post-snapshot/);
 });
 
+test('initiate cutover to target asked again with --prepare-for-fall-back after one without: TANDEM_USAGE, nothing changed (measured before: a warning and exit 0, so a script went on as if fall-back were set up)', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  meta.setValue('export_type', 'snapshot-and-changes');
+  meta.setValue('cdc_phase', 'streaming');
+  meta.close();
+  await runInitiateCutoverToTarget(env('initiate cutover to target'), { exportDir: root, prepareForFallBack: false });
+  const again = env('initiate cutover to target');
+  await assert.rejects(runInitiateCutoverToTarget(again, { exportDir: root, prepareForFallBack: true }), (e: unknown) => {
+    assert.ok(e instanceof TandemError, String(e));
+    assert.equal(e.code, 'TANDEM_USAGE');
+    assert.match(e.message, /^Cutover to target was already initiated at .* without --prepare-for-fall-back \(status INITIATED\): it cannot be prepared for fall-back now, and nothing changed\.$/);
+    assert.match(e.hint ?? '', /start a new migration/);
+    return true;
+  });
+  const m = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    const record = CutoverState.get(m, 'to_target');
+    assert.equal(record.prepareForFallBack, false);
+  } finally {
+    m.close();
+  }
+  // The other way round (prepared, asked without): it stays prepared, a warning, exit 0.
+  const root2 = exportDir();
+  const meta2 = MetaStore.open(new ExportDir(root2).metaDbPath);
+  meta2.setValue('export_type', 'snapshot-and-changes');
+  meta2.setValue('cdc_phase', 'streaming');
+  meta2.close();
+  await runInitiateCutoverToTarget(env('initiate cutover to target'), { exportDir: root2, prepareForFallBack: true });
+  const lesser = env('initiate cutover to target');
+  await runInitiateCutoverToTarget(lesser, { exportDir: root2, prepareForFallBack: false });
+  assert.match(lesser.err.text(), /it was initiated with --prepare-for-fall-back true; that setting stays\./);
+});
+
 test('the fall-back commands in a migration cut over without fall-back: a fix that can work, not the flag that can no longer be set', async () => {
   const root = exportDir();
   const meta = MetaStore.open(new ExportDir(root).metaDbPath);
