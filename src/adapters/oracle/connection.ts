@@ -71,6 +71,8 @@ function bindDbType(d: OracleDb, t: OracleBindType): DbType {
   switch (t) {
     case 'varchar': return d.DB_TYPE_VARCHAR;
     case 'nvarchar': return d.DB_TYPE_NVARCHAR;
+    case 'char': return d.DB_TYPE_CHAR;
+    case 'nchar': return d.DB_TYPE_NCHAR;
     case 'long': return d.DB_TYPE_LONG;
     case 'clob': return d.DB_TYPE_CLOB;
     case 'nclob': return d.DB_TYPE_NCLOB;

@@ -6,7 +6,7 @@ import {
 } from '../../../src/adapters/oracle/capture/oracle-position.js';
 import { ContinuationJoiner, TransactionAssembler } from '../../../src/adapters/oracle/capture/transaction-assembler.js';
 import { TandemError } from '../../../src/core/errors.js';
-import type { LogMinerRow } from '../../../src/adapters/oracle/capture/logminer-row.js';
+import { locatorOrXmlOperation, type LogMinerRow } from '../../../src/adapters/oracle/capture/logminer-row.js';
 
 const P = (scn: number, ord: number, restart: number) => encodeOraclePosition({ commitScn: BigInt(scn), ordinal: ord, restartScn: BigInt(restart) });
 
@@ -167,4 +167,39 @@ test('rows going back in SCN order are refused', () => {
   const row: LogMinerRow = { scn: '10', xid: 'X', operationCode: 6, segOwner: null, tableName: null, rowId: null, sqlRedo: '', csf: 0, rsId: '', ssn: 0, rollback: 0 };
   a.push(row);
   assert.throws(() => a.push({ ...row, scn: '9' }), TandemError);
+});
+
+// Measured before: the XML DOC rows were not selected and, fed in anyway, skipped (`default: break`);
+// the insert of SCOTT.XML_CLOB_COL_TAB reached the queue as {F1: '5010', …, F3: null, F4: null} and the
+// update of only F4 produced no event (the oracle-review report, item 1).
+test('an XMLType value (XML DOC rows after the INSERT that leaves the column out) stops the capture, naming table and column, instead of queuing NULL', () => {
+  const f = loadFixture('xmltype');
+  const tx = (xid: string) => assemble(f.rows.filter((r) => r.xid === xid), f.snapshot).transactions;
+  const refused = (at: string, column: string) => (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED'
+    && e.message.startsWith(`An XMLType value of SCOTT.XML_CLOB_COL_TAB at SCN ${at} (column ${column}) was written`)
+    && /--exclude-table-list XML_CLOB_COL_TAB/.test(e.hint ?? '');
+  assert.throws(() => eventsOf(tx('0E00010001000000')), refused('7000011 (transaction 0E00010001000000)', 'F3'));
+  // An update of only the XMLType column: nothing but XML DOC rows.
+  assert.throws(() => eventsOf(tx('0E00020002000000')), refused('7000021 (transaction 0E00020002000000)', 'F4'));
+  // XML DOC WRITE / END rows alone (no BEGIN to name the column) name the table's XMLType columns.
+  const writeOnly = f.rows.filter((r) => r.xid === '0E00020002000000' && r.operation !== 'XML DOC BEGIN');
+  assert.throws(() => eventsOf(assemble(writeOnly, f.snapshot).transactions), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED' && /\(columns F3, F4\)/.test(e.message));
+});
+
+// Measured before: LOB_ERASE was selected and dispatched by code 28 only; a row coded 29 (Debezium's
+// value) was neither selected nor refused, and its transaction was queued without the change.
+test('a LOB_ERASE row is refused by its OPERATION name whatever its code (28 in Oracle\'s reference, 29 in Debezium\'s)', () => {
+  const f = loadFixture('xmltype');
+  const lob = (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED' && /^A LOB of HR\.EMP at SCN 70000\d1 .*LOB locator/.test(e.message);
+  assert.throws(() => eventsOf(assemble(f.rows.filter((r) => r.xid === '0E00040004000000'), f.snapshot).transactions), lob);
+  assert.throws(() => eventsOf(assemble(f.rows.filter((r) => r.xid === '0E00030003000000'), f.snapshot).transactions), lob);
+  // The name decides where there is one; without it (rows spilled before it was selected) Oracle's codes do.
+  assert.equal(locatorOrXmlOperation({ operationCode: 29, operation: 'LOB_ERASE' }), 'lob');
+  assert.equal(locatorOrXmlOperation({ operationCode: 28, operation: 'LOB_ERASE' }), 'lob');
+  assert.equal(locatorOrXmlOperation({ operationCode: 28, operation: null }), 'lob');
+  assert.equal(locatorOrXmlOperation({ operationCode: 29, operation: null }), undefined);
+  assert.equal(locatorOrXmlOperation({ operationCode: 28, operation: 'INTERNAL' }), undefined);
+  assert.equal(locatorOrXmlOperation({ operationCode: 70, operation: 'XML DOC WRITE' }), 'xml');
+  assert.equal(locatorOrXmlOperation({ operationCode: 71 }), 'xml');
+  assert.equal(locatorOrXmlOperation({ operationCode: 1, operation: 'INSERT' }), undefined);
 });

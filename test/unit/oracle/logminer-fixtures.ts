@@ -19,7 +19,7 @@ export function loadFixture(name: string): LogMinerFixture {
   return { rows: raw.rows.map(logMinerRowFromRecord), snapshot: snapshotPosition(BigInt(raw.snapshotScn), BigInt(raw.mineFromScn)) };
 }
 
-/** HR.EMP and SHOP.ALL_TYPES, as the catalog query would describe them. */
+/** HR.EMP, SHOP.ALL_TYPES and SCOTT.XML_CLOB_COL_TAB (Oracle Utilities' XMLType example), as the catalog query would describe them. */
 export const TABLES: Record<string, OracleTable> = {
   'HR.EMP': {
     schema: 'HR', name: 'EMP', primaryKey: ['ID'],
@@ -53,6 +53,16 @@ export const TABLES: Record<string, OracleTable> = {
       { name: 'BL', nullable: true, type: { dataType: 'BLOB' } },
       { name: 'RID', nullable: true, type: { dataType: 'ROWID' } },
       { name: 'V_COMPUTED', nullable: true, virtual: true, type: { dataType: 'NUMBER' } },
+    ],
+  },
+  'SCOTT.XML_CLOB_COL_TAB': {
+    schema: 'SCOTT', name: 'XML_CLOB_COL_TAB', primaryKey: ['F1'],
+    columns: [
+      { name: 'F1', nullable: false, type: { dataType: 'NUMBER' } },
+      { name: 'F2', nullable: true, type: { dataType: 'VARCHAR2', charLength: 100 } },
+      { name: 'F3', nullable: true, type: { dataType: 'XMLTYPE' } },
+      { name: 'F4', nullable: true, type: { dataType: 'XMLTYPE' } },
+      { name: 'F5', nullable: true, type: { dataType: 'VARCHAR2', charLength: 10 } },
     ],
   },
 };

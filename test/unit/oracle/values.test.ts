@@ -9,8 +9,13 @@ import { oracleDaySecondBind, oracleYearMonthBind } from '../../../src/adapters/
 import { parseBytea } from '../../../src/adapters/oracle/values/binary-text.js';
 import { oracleToPgText } from '../../../src/adapters/oracle/values/oracle-to-pg.js';
 import { bindExpression, pgTextToOracle } from '../../../src/adapters/oracle/values/pg-to-oracle.js';
-import { oracleTypeFamily } from '../../../src/adapters/oracle/values/oracle-type.js';
+import { readFileSync } from 'node:fs';
+import { oracleTypeFamily, type OracleColumnType } from '../../../src/adapters/oracle/values/oracle-type.js';
 import { pgTypeFor } from '../../../src/adapters/oracle/values/type-map.js';
+import { parseOracleType } from '../../../src/adapters/oracle/schema/oracle-type.js';
+import { tokenizeOracle } from '../../../src/adapters/oracle/schema/oracle-tokenizer.js';
+import { TokenCursor } from '../../../src/adapters/oracle/schema/token-cursor.js';
+import { mapOracleType } from '../../../src/adapters/oracle/schema/type-mapping.js';
 import { OracleValueError } from '../../../src/adapters/oracle/values/value-error.js';
 import { ValueConversionError } from '../../../src/core/values/value-conversion-error.js';
 
@@ -161,8 +166,8 @@ test('type families and the type-map contract', () => {
   assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 4, scale: 0 }), 'smallint');
   assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 10, scale: 0 }), 'bigint');
   assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 19, scale: 0 }), 'numeric(19)');
-  assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 5, scale: -2 }), 'integer');
-  assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 3, scale: 5 }), 'numeric(5,5)');
+  assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 5, scale: -2 }), 'numeric(5,-2)');
+  assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 3, scale: 5 }), 'numeric(3,5)');
   assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: null, scale: 0 }), 'numeric(38)');
   assert.equal(pgTypeFor({ dataType: 'NUMBER' }), 'numeric');
   assert.equal(pgTypeFor({ dataType: 'FLOAT', precision: 126 }), 'numeric');
@@ -187,4 +192,66 @@ test('what core/values cannot read reaches Oracle\'s callers as an OracleValueEr
     [() => pgTextToOracle('timestamp', '-infinity'), 'infinite timestamps cannot be stored in Oracle'],
   ];
   for (const [f, message] of refused) assert.throws(f, (e: unknown) => e instanceof OracleValueError && e.message === message, message);
+});
+
+// Measured before (the oracle-review report, item 3): pgTypeFor gave bigint for NUMBER(10,-2) and
+// numeric(5,5) for NUMBER(2,5), where the converter's DDL says numeric(10,-2) and numeric(2,5).
+test('the type-map contract is the schema converter\'s: pgTypeFor on catalog columns gives the type the converter writes for the same DDL, on PostgreSQL 15 and 11', () => {
+  /** The type as DDL writes it, and as ALL_TAB_COLS describes the column. */
+  const SAME: [string, OracleColumnType][] = [
+    ['NUMBER', { dataType: 'NUMBER', precision: null, scale: null }],
+    ['NUMBER(4)', { dataType: 'NUMBER', precision: 4, scale: 0 }],
+    ['NUMBER(9)', { dataType: 'NUMBER', precision: 9, scale: 0 }],
+    ['NUMBER(18)', { dataType: 'NUMBER', precision: 18, scale: 0 }],
+    ['NUMBER(19)', { dataType: 'NUMBER', precision: 19, scale: 0 }],
+    ['NUMBER(*,0)', { dataType: 'NUMBER', precision: null, scale: 0 }],
+    ['NUMBER(*,2)', { dataType: 'NUMBER', precision: null, scale: 2 }],
+    ['NUMBER(8,2)', { dataType: 'NUMBER', precision: 8, scale: 2 }],
+    ['NUMBER(5,5)', { dataType: 'NUMBER', precision: 5, scale: 5 }],
+    ['NUMBER(2,5)', { dataType: 'NUMBER', precision: 2, scale: 5 }],
+    ['NUMBER(2,-3)', { dataType: 'NUMBER', precision: 2, scale: -3 }],
+    ['NUMBER(10,-2)', { dataType: 'NUMBER', precision: 10, scale: -2 }],
+    ['FLOAT(126)', { dataType: 'FLOAT', precision: 126, scale: null }],
+    ['BINARY_FLOAT', { dataType: 'BINARY_FLOAT' }],
+    ['BINARY_DOUBLE', { dataType: 'BINARY_DOUBLE' }],
+    ['CHAR(10 BYTE)', { dataType: 'CHAR', dataLength: 10, charLength: 10, charUsed: 'B' }],
+    ['NCHAR(4)', { dataType: 'NCHAR', dataLength: 8, charLength: 4, charUsed: 'C' }],
+    ['VARCHAR2(30 CHAR)', { dataType: 'VARCHAR2', dataLength: 120, charLength: 30, charUsed: 'C' }],
+    ['NVARCHAR2(20)', { dataType: 'NVARCHAR2', dataLength: 40, charLength: 20, charUsed: 'C' }],
+    ['CLOB', { dataType: 'CLOB' }],
+    ['NCLOB', { dataType: 'NCLOB' }],
+    ['LONG', { dataType: 'LONG' }],
+    ['DATE', { dataType: 'DATE' }],
+    ['TIMESTAMP(9)', { dataType: 'TIMESTAMP(9)', scale: 9 }],
+    ['TIMESTAMP(3) WITH TIME ZONE', { dataType: 'TIMESTAMP(3) WITH TIME ZONE', scale: 3 }],
+    ['TIMESTAMP WITH LOCAL TIME ZONE', { dataType: 'TIMESTAMP(6) WITH LOCAL TIME ZONE', scale: 6 }],
+    ['INTERVAL YEAR(2) TO MONTH', { dataType: 'INTERVAL YEAR(2) TO MONTH', precision: 2 }],
+    ['INTERVAL DAY(2) TO SECOND(9)', { dataType: 'INTERVAL DAY(2) TO SECOND(9)', precision: 2, scale: 9 }],
+    ['RAW(16)', { dataType: 'RAW', dataLength: 16 }],
+    ['LONG RAW', { dataType: 'LONG RAW' }],
+    ['BLOB', { dataType: 'BLOB' }],
+    ['ROWID', { dataType: 'ROWID' }],
+    ['UROWID', { dataType: 'UROWID' }],
+    ['XMLTYPE', { dataType: 'XMLTYPE' }],
+  ];
+  for (const major of [15, 11]) {
+    for (const [ddl, catalog] of SAME) {
+      const cursor = new TokenCursor(tokenizeOracle(ddl));
+      const converter = mapOracleType(parseOracleType(cursor), { targetPgMajor: major }).pg;
+      assert.equal(pgTypeFor(catalog, { targetPgMajor: major }), converter, `${ddl} on PostgreSQL ${major}`);
+    }
+  }
+  // The rows the report found apart, written down.
+  assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 10, scale: -2 }), 'numeric(10,-2)');
+  assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 2, scale: 5 }), 'numeric(2,5)');
+  assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 10, scale: -2 }, { targetPgMajor: 11 }), 'numeric(12)');
+  assert.equal(pgTypeFor({ dataType: 'NUMBER', precision: 2, scale: 5 }, { targetPgMajor: 11 }), 'numeric(5,5)');
+});
+
+test('docs/oracle.md\'s type-map table says what pgTypeFor does for NUMBER', () => {
+  const doc = readFileSync(new URL('../../../../docs/oracle.md', import.meta.url), 'utf8');
+  const table = doc.slice(doc.indexOf('### Type-map contract'), doc.indexOf('## Snapshot at one SCN'));
+  assert.match(table, /\| NUMBER\(p,s\), s < 0 or s > p \| numeric\(p,s\) /);
+  assert.doesNotMatch(table, /NUMBER\(p,s<0\) \| smallint/);
+  assert.doesNotMatch(table, /numeric\(max\(p,s\),s\)/);
 });

@@ -270,3 +270,36 @@ test('a virtual column the target holds as an ordinary column (its expression di
   assert.equal(update!.expectedRows, 1);
   assert.deepEqual(write([ev('u', { id: '1' }, { pay_label: 'y' })]), [], 'an update of the virtual column alone writes nothing');
 });
+
+// Measured before (the oracle-review report, item 2): `UPDATE "HR"."CUST" SET "CITY" = :c0 WHERE "CODE" = :k0`
+// with :k0 = 'Zoë       ' and :c0 = 'Köln      ' (10 characters, 11 bytes in AL32UTF8), both bound as
+// VARCHAR2: ORA-12899 for CITY CHAR(10 BYTE), and the key compared nonpadded with CODE's 10 stored bytes
+// found no row, which the writer reported as diverged databases.
+test('CHAR/NCHAR columns: the blank padding PostgreSQL counts in characters is dropped before binding, and keys are bound as CHAR/NCHAR so the WHERE compares blank-padded', () => {
+  const cust = writerTable({
+    schema: 'HR', name: 'CUST', primaryKey: ['CODE'],
+    columns: [
+      { name: 'CODE', nullable: false, type: { dataType: 'CHAR', dataLength: 10, charLength: 10, charUsed: 'B' } },
+      { name: 'CITY', nullable: true, type: { dataType: 'CHAR', dataLength: 10, charLength: 10, charUsed: 'B' } },
+      { name: 'LABEL', nullable: true, type: { dataType: 'NCHAR', dataLength: 8, charLength: 4, charUsed: 'C' } },
+      { name: 'NOTE', nullable: true, type: { dataType: 'VARCHAR2', dataLength: 20, charLength: 20, charUsed: 'B' } },
+    ],
+  }, lower);
+  const applied: AppliedTable = { schema: 'hr', name: 'cust', primaryKey: ['code'], columns: ['code', 'city', 'label', 'note'] };
+  const at = (op: ChangeEvent['op'], key: Record<string, string | null>, after?: Record<string, string | null>): ChangeEvent =>
+    ({ vsn: ++vsn, op, schema: 'hr', table: 'cust', key, ...(after ? { after } : {}), position: 'T1', txId: 't' });
+  const write = (events: ChangeEvent[]) => planBatch(events, () => applied).statements.flatMap((p) => oracleWriteStatements(p, () => cust, new Map()));
+  // As PostgreSQL char(10) / char(4) print them: padded to 10 (4) characters.
+  const upd = write([at('u', { code: 'Zoë       ' }, { city: 'Köln      ', label: 'ñ   ', note: 'kept  ' })]);
+  assert.deepEqual(upd.map((s) => [s.sql, s.rows, s.bindTypes]), [[
+    'UPDATE "HR"."CUST" SET "CITY" = :c0, "LABEL" = :c1, "NOTE" = :c2 WHERE "CODE" = :k0',
+    [{ k0: 'Zoë', c0: 'Köln', c1: 'ñ', c2: 'kept  ' }],
+    { k0: { type: 'char', maxSize: 4 }, c0: { type: 'char', maxSize: 5 }, c1: { type: 'nchar', maxSize: 2 }, c2: { type: 'varchar', maxSize: 6 } },
+  ]]);
+  const del = write([at('d', { code: 'AB        ' })]);
+  assert.deepEqual(del.map((s) => [s.sql, s.rows, s.bindTypes]), [['DELETE FROM "HR"."CUST" WHERE "CODE" = :k0', [{ k0: 'AB' }], { k0: { type: 'char', maxSize: 2 } }]]);
+  // An all-blank CHAR value stays a (blank) value: '' would be NULL in Oracle. Leading blanks are kept.
+  const ins = write([at('c', { code: '          ' }, { code: '          ', city: '  x       ', label: null, note: null })]);
+  assert.deepEqual(ins[0]!.rows, [{ c0: '  x', c1: ' ', c2: null, c3: null }]);
+  assert.equal(ins[0]!.sql, 'INSERT INTO "HR"."CUST" ("CITY", "CODE", "LABEL", "NOTE") VALUES (:c0, :c1, :c2, :c3)');
+});

@@ -9,6 +9,11 @@ export interface LogMinerRow {
   readonly xid: string;
   /** See OPERATION below. */
   readonly operationCode: number;
+  /**
+   * OPERATION: the name LogMiner gives the row ('INSERT', 'LOB_ERASE', 'XML DOC BEGIN', …). Where the
+   * codes are in doubt it decides (`locatorOrXmlOperation`); absent in rows read before it was selected.
+   */
+  readonly operation?: string | null;
   readonly segOwner: string | null;
   readonly tableName: string | null;
   /** ROW_ID: the changed row's ROWID (AAAAAAAAAAAAAAAAAA for rows without one). */
@@ -40,16 +45,59 @@ export const OPERATION = {
   LOB_WRITE: 10,
   LOB_TRIM: 11,
   SELECT_FOR_UPDATE: 25,
+  /** Oracle Database Reference ("V$LOGMNR_CONTENTS"): 28. Debezium's and oracdc's enums say 29: see below. */
   LOB_ERASE: 28,
+  /** The code Debezium's (and oracdc's) enums give LOB_ERASE; selected too, and judged by OPERATION. */
+  LOB_ERASE_ALTERNATIVE: 29,
   ROLLBACK: 36,
+  /**
+   * An XMLType column's value: an INSERT's SQL_REDO leaves XMLType columns out, and an UPDATE of one
+   * shows no UPDATE row; the value comes in the rows that follow, XML DOC BEGIN (`update … set
+   * a."F3" = XMLType(:1) where …`), XML DOC WRITE (a piece of the document, repeated), XML DOC END
+   * (Oracle Database Utilities, "Querying V$LOGMNR_CONTENTS Based on XMLType Columns and Tables").
+   */
+  XML_DOC_BEGIN: 68,
+  XML_DOC_WRITE: 70,
+  XML_DOC_END: 71,
   UNSUPPORTED: 255,
 } as const;
 
-/** The operation codes of row changes and LOB operations that belong to a captured table. */
+/**
+ * The OPERATION names of the rows Tandem cannot carry and must refuse: LOB changes made through a
+ * LOB locator, and the pieces of an XMLType value. The contents query selects them by name as well
+ * as by code, and `locatorOrXmlOperation` dispatches on the name when it is there: LOB_ERASE's code
+ * is 28 in Oracle's reference and 29 in Debezium's enum, and a row missed here is a change lost
+ * without a word, so neither code is trusted alone.
+ */
+export const LOB_LOCATOR_OPERATION_NAMES: readonly string[] = ['SELECT_LOB_LOCATOR', 'LOB_WRITE', 'LOB_TRIM', 'LOB_ERASE'];
+export const XML_DOCUMENT_OPERATION_NAMES: readonly string[] = ['XML DOC BEGIN', 'XML DOC WRITE', 'XML DOC END'];
+
+/** The operation codes of row changes, LOB and XML operations that belong to a captured table. */
 export const ROW_OPERATIONS: readonly number[] = [
   OPERATION.INSERT, OPERATION.DELETE, OPERATION.UPDATE, OPERATION.DDL,
-  OPERATION.SELECT_LOB_LOCATOR, OPERATION.LOB_WRITE, OPERATION.LOB_TRIM, OPERATION.LOB_ERASE, OPERATION.UNSUPPORTED,
+  OPERATION.SELECT_LOB_LOCATOR, OPERATION.LOB_WRITE, OPERATION.LOB_TRIM, OPERATION.LOB_ERASE, OPERATION.LOB_ERASE_ALTERNATIVE,
+  OPERATION.XML_DOC_BEGIN, OPERATION.XML_DOC_WRITE, OPERATION.XML_DOC_END, OPERATION.UNSUPPORTED,
 ];
+
+/**
+ * Whether a row of a captured table is a LOB change made through a locator (`lob`) or a piece of an
+ * XMLType value (`xml`), both of which Tandem refuses; undefined for any other row. OPERATION, when
+ * the row has it, decides: a code 28 or 29 row is a LOB_ERASE only if LogMiner names it so. Rows
+ * without it (spilled or written before it was selected) fall back on the codes of Oracle's reference.
+ */
+export function locatorOrXmlOperation(row: { readonly operationCode: number; readonly operation?: string | null }): 'lob' | 'xml' | undefined {
+  const name = row.operation?.trim().toUpperCase();
+  if (name) {
+    if (XML_DOCUMENT_OPERATION_NAMES.includes(name)) return 'xml';
+    if (LOB_LOCATOR_OPERATION_NAMES.includes(name)) return 'lob';
+    return undefined;
+  }
+  switch (row.operationCode) {
+    case OPERATION.XML_DOC_BEGIN: case OPERATION.XML_DOC_WRITE: case OPERATION.XML_DOC_END: return 'xml';
+    case OPERATION.SELECT_LOB_LOCATOR: case OPERATION.LOB_WRITE: case OPERATION.LOB_TRIM: case OPERATION.LOB_ERASE: return 'lob';
+    default: return undefined;
+  }
+}
 
 /** The transaction-control operation codes (rows without an owner). */
 export const CONTROL_OPERATIONS: readonly number[] = [OPERATION.START, OPERATION.COMMIT, OPERATION.ROLLBACK];
@@ -74,6 +122,7 @@ export function logMinerRowFromRecord(r: Readonly<Record<string, unknown>>): Log
     scn,
     xid: text('XID') ?? '',
     operationCode: num('OPERATION_CODE'),
+    operation: text('OPERATION'),
     segOwner: text('SEG_OWNER'),
     tableName: text('TABLE_NAME'),
     rowId: text('ROW_ID'),

@@ -1,5 +1,5 @@
 import { TandemError } from '../../../core/errors.js';
-import { CONTROL_OPERATIONS, OPERATION, ROW_OPERATIONS } from './logminer-row.js';
+import { CONTROL_OPERATIONS, LOB_LOCATOR_OPERATION_NAMES, OPERATION, ROW_OPERATIONS, XML_DOCUMENT_OPERATION_NAMES } from './logminer-row.js';
 
 /**
  * The SQL of a LogMiner session, as text (pure). The capture loop (`logminer-capture.ts`) runs it.
@@ -134,20 +134,23 @@ export const END_LOGMNR_SQL = 'BEGIN DBMS_LOGMNR.END_LOGMNR; END;';
 
 /**
  * The contents query for one window: transaction control rows of every transaction (their COMMIT
- * rows give the ordinals of positions), and the row changes, DDL and LOB operations of the migrated
- * schema. With `markers`, also the inserts and deletes of Tandem's marker table in the migration
+ * rows give the ordinals of positions), and the row changes, DDL, LOB and XML operations of the
+ * migrated schema. The LOB and XML operations, which stop the capture, are selected by OPERATION
+ * name as well as by code (`LOB_LOCATOR_OPERATION_NAMES`: LOB_ERASE's code is in doubt), so that
+ * none is skipped because its code is not the one expected. With `markers`, also the inserts and deletes of Tandem's marker table in the migration
  * user's schema (`marker-table.ts`). In a CDB root, `pdb` keeps the rows of that PDB only. Binds:
  * :fromScn, :toScn, :owner [, :markerOwner, :markerTable] [, :pdb]. NUMBER columns come back as
  * text (TO_CHAR), never as JavaScript numbers.
  */
 export function contentsQuery(opts: { pdb?: boolean; markers?: boolean } = {}): string {
   const markers = opts.markers ? `\n        OR (SEG_OWNER = :markerOwner AND TABLE_NAME = :markerTable AND OPERATION_CODE IN (${OPERATION.INSERT}, ${OPERATION.DELETE}))` : '';
-  return `SELECT TO_CHAR(SCN) AS SCN, RAWTOHEX(XID) AS XID, OPERATION_CODE, SEG_OWNER, TABLE_NAME, ROW_ID,
+  const names = [...LOB_LOCATOR_OPERATION_NAMES, ...XML_DOCUMENT_OPERATION_NAMES].map((n) => `'${n}'`).join(', ');
+  return `SELECT TO_CHAR(SCN) AS SCN, RAWTOHEX(XID) AS XID, OPERATION_CODE, OPERATION, SEG_OWNER, TABLE_NAME, ROW_ID,
        SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO${opts.pdb ? ', SRC_CON_NAME' : ''}
   FROM V$LOGMNR_CONTENTS
  WHERE SCN >= :fromScn AND SCN <= :toScn
    AND (OPERATION_CODE IN (${CONTROL_OPERATIONS.join(', ')})
-        OR (SEG_OWNER = :owner AND OPERATION_CODE IN (${ROW_OPERATIONS.join(', ')}))${markers})${opts.pdb ? '\n   AND SRC_CON_NAME = :pdb' : ''}`;
+        OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (${ROW_OPERATIONS.join(', ')}) OR OPERATION IN (${names})))${markers})${opts.pdb ? '\n   AND SRC_CON_NAME = :pdb' : ''}`;
 }
 
 /**

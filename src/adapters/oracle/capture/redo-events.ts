@@ -3,7 +3,7 @@ import { TandemError } from '../../../core/errors.js';
 import { OracleValueError } from '../values/value-error.js';
 import { oracleToPgText } from '../values/oracle-to-pg.js';
 import { oracleTypeFamily, type OracleColumn, type OracleTable, type OracleTypeFamily } from '../values/oracle-type.js';
-import { OPERATION } from './logminer-row.js';
+import { locatorOrXmlOperation, OPERATION } from './logminer-row.js';
 import { encodeOraclePosition } from './oracle-position.js';
 import { parseRedoSql, RedoParseError, type RedoStatement, type RedoValue } from './redo-sql-parser.js';
 import type { CommittedTransaction, RowChange } from './transaction-assembler.js';
@@ -84,6 +84,13 @@ interface Context {
   readonly names: NameMapper;
 }
 
+/** A LOB change made through a LOB locator (SELECT_LOB_LOCATOR, LOB_WRITE, LOB_TRIM, LOB_ERASE rows). */
+function lobLocatorChange(ctx: Context): TandemError {
+  return new TandemError('TANDEM_UNSUPPORTED', `A LOB of ${where(ctx)} was changed through a LOB locator (DBMS_LOB / OCI LOB writes).`, {
+    hint: 'Tandem captures LOB values written whole by INSERT and UPDATE statements; piecewise LOB writes are not captured yet. Leave the table out (--exclude-table-list) and copy it at cutover.',
+  });
+}
+
 function where(ctx: Context): string {
   return `${ctx.table.schema}.${ctx.table.name} at SCN ${ctx.change.scn} (transaction ${ctx.tx.xid})`;
 }
@@ -153,10 +160,24 @@ function rowEvent(ctx: Context, stmt: RedoStatement, base: Omit<UnnumberedChange
 }
 
 /**
+ * The XMLType column(s) an XML DOC row of `ctx` writes: the one its XML DOC BEGIN statement sets
+ * (`update "S"."T" a set a."F3" = XMLType(:1) where …`), else (XML DOC WRITE / END rows carry only the
+ * document) every XMLTYPE column of the table, as the catalog describes it.
+ */
+function xmlColumnsOf(ctx: Context): string {
+  const set = /\bset\s+(?:[A-Za-z_][\w$#]*\.)?"((?:[^"]|"")+)"\s*=\s*XMLType\s*\(/i.exec(ctx.change.sqlRedo);
+  if (set) return `column ${set[1]!.replace(/""/g, '"')}`;
+  const xml = ctx.table.columns.filter((c) => oracleTypeFamily(c.type) === 'xmltype').map((c) => c.name);
+  return xml.length === 0 ? 'an XMLType column' : `column${xml.length > 1 ? 's' : ''} ${xml.join(', ')}`;
+}
+
+/**
  * The events of one committed transaction, in redo order, all with the transaction's position.
  * Throws TandemError for what Tandem cannot carry: DDL other than TRUNCATE on a captured table,
- * LOB changes made through LOB locators (DBMS_LOB writes), statements LogMiner marks UNSUPPORTED,
- * values without a PostgreSQL form.
+ * LOB changes made through LOB locators (DBMS_LOB writes), XMLType values (LogMiner leaves them out
+ * of the INSERT or UPDATE and writes them in XML DOC rows: carried on, the insert would reach the
+ * target with the column NULL and an update of only that column would not reach it at all),
+ * statements LogMiner marks UNSUPPORTED, values without a PostgreSQL form.
  */
 export function transactionEvents(tx: CommittedTransaction, tables: TableLookup, names: NameMapper = ORACLE_NAMES): UnnumberedChangeEvent[] {
   const position = encodeOraclePosition(tx.position);
@@ -166,6 +187,15 @@ export function transactionEvents(tx: CommittedTransaction, tables: TableLookup,
     if (!table) continue;
     const ctx: Context = { tx, change, table, names };
     const base = { schema: names.schema(table.schema), table: names.table(table.schema, table.name), position, txId: tx.xid };
+    // LOB and XML rows first, by their OPERATION name where the row has one (LOB_ERASE's code is 28
+    // in Oracle's reference, 29 in Debezium's; see `locatorOrXmlOperation`).
+    const refused = locatorOrXmlOperation(change);
+    if (refused === 'lob') throw lobLocatorChange(ctx);
+    if (refused === 'xml') {
+      throw new TandemError('TANDEM_UNSUPPORTED', `An XMLType value of ${where(ctx)} (${xmlColumnsOf(ctx)}) was written; LogMiner shows it apart from its INSERT or UPDATE (XML DOC rows).`, {
+        hint: `Tandem does not assemble XMLType values from the redo, and carrying the row without it would leave the target's column NULL or stale. Leave the table out (--exclude-table-list ${table.name}) and copy it at cutover, or migrate it offline (export data --export-type snapshot-only).`,
+      });
+    }
     switch (change.operationCode) {
       case OPERATION.INSERT: case OPERATION.UPDATE: case OPERATION.DELETE: {
         if (table.primaryKey.length === 0) {
@@ -188,10 +218,6 @@ export function transactionEvents(tx: CommittedTransaction, tables: TableLookup,
         }
         throw new TandemError('TANDEM_UNSUPPORTED', `DDL on ${where(ctx)}: ${change.sqlRedo.trim().split(/\s+/).slice(0, 2).join(' ').toUpperCase()} …`, {
           hint: 'Tandem does not follow schema changes during a live migration. Apply the same change to the target by hand, then export again from a new snapshot (--start-clean true).',
-        });
-      case OPERATION.SELECT_LOB_LOCATOR: case OPERATION.LOB_WRITE: case OPERATION.LOB_TRIM: case OPERATION.LOB_ERASE:
-        throw new TandemError('TANDEM_UNSUPPORTED', `A LOB of ${where(ctx)} was changed through a LOB locator (DBMS_LOB / OCI LOB writes).`, {
-          hint: 'Tandem captures LOB values written whole by INSERT and UPDATE statements; piecewise LOB writes are not captured yet. Leave the table out (--exclude-table-list) and copy it at cutover.',
         });
       case OPERATION.UNSUPPORTED:
         throw new TandemError('TANDEM_UNSUPPORTED', `LogMiner cannot show a change to ${where(ctx)}${change.info ? ` (${change.info})` : ''}.`, {

@@ -29,6 +29,8 @@ import type { ChangeSpill } from './transaction-spill.js';
 /** One change of a captured table, kept until its transaction commits. */
 export interface RowChange {
   readonly operationCode: number;
+  /** V$LOGMNR_CONTENTS.OPERATION (`LogMinerRow.operation`): decides what a LOB or XML row is. */
+  readonly operation?: string | null;
   readonly scn: bigint;
   readonly owner: string;
   readonly table: string;
@@ -169,7 +171,7 @@ export class TransactionAssembler {
     if (!tx) this.open.set(row.xid, (tx = { xid: row.xid, startScn: scn, sawStart: false, changes: [], spilled: 0 }));
     if (row.rollback === 1) {
       if (!DML.has(row.operationCode)) {
-        tx.inconsistency ??= `a rollback of a ${row.operationCode === OPERATION.DDL ? 'DDL statement' : 'LOB operation'} at SCN ${scn}`;
+        tx.inconsistency ??= `a rollback of a ${row.operationCode === OPERATION.DDL ? 'DDL statement' : 'LOB or XML operation'} at SCN ${scn}`;
         return;
       }
       for (let i = tx.changes.length - 1; i >= 0; i--) {
@@ -187,7 +189,7 @@ export class TransactionAssembler {
       return;
     }
     tx.changes.push({
-      operationCode: row.operationCode, scn, owner: row.segOwner!, table: row.tableName!, rowId: row.rowId,
+      operationCode: row.operationCode, operation: row.operation ?? null, scn, owner: row.segOwner!, table: row.tableName!, rowId: row.rowId,
       sqlRedo: row.sqlRedo ?? '', info: row.info ?? null,
     });
     if (this.spill && tx.changes.length >= (this.spill.inMemory ?? CHANGES_IN_MEMORY)) {

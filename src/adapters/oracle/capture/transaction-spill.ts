@@ -31,6 +31,7 @@ export interface ChangeSpill {
 interface SpillRow {
   seq: number;
   op: number;
+  operation: string | null;
   scn: string;
   owner: string;
   tbl: string;
@@ -46,7 +47,7 @@ export function openChangeSpill(path: string): ChangeSpill {
   try {
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
-    db.exec(`CREATE TABLE spill (seq INTEGER PRIMARY KEY, xid TEXT NOT NULL, op INTEGER NOT NULL, scn TEXT NOT NULL,
+    db.exec(`CREATE TABLE spill (seq INTEGER PRIMARY KEY, xid TEXT NOT NULL, op INTEGER NOT NULL, operation TEXT, scn TEXT NOT NULL,
                owner TEXT NOT NULL, tbl TEXT NOT NULL, row_id TEXT, sql_redo TEXT NOT NULL, info TEXT);
              CREATE INDEX spill_row ON spill (xid, owner, tbl, row_id, seq);
              CREATE INDEX spill_xid ON spill (xid, seq);`);
@@ -54,14 +55,14 @@ export function openChangeSpill(path: string): ChangeSpill {
     db.close();
     throw e;
   }
-  const insert = db.prepare('INSERT INTO spill (xid, op, scn, owner, tbl, row_id, sql_redo, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare('INSERT INTO spill (xid, op, operation, scn, owner, tbl, row_id, sql_redo, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const appendAll = db.transaction((xid: string, changes: readonly RowChange[]) => {
-    for (const c of changes) insert.run(xid, c.operationCode, c.scn.toString(), c.owner, c.table, c.rowId, c.sqlRedo, c.info);
+    for (const c of changes) insert.run(xid, c.operationCode, c.operation ?? null, c.scn.toString(), c.owner, c.table, c.rowId, c.sqlRedo, c.info);
   });
   const latest = db.prepare(`SELECT seq FROM spill WHERE xid = ? AND owner = ? AND tbl = ? AND row_id IS ?
                                 AND op IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT 1`);
   const remove = db.prepare('DELETE FROM spill WHERE seq = ?');
-  const page = db.prepare('SELECT seq, op, scn, owner, tbl, row_id, sql_redo, info FROM spill WHERE xid = ? AND seq > ? ORDER BY seq LIMIT ?');
+  const page = db.prepare('SELECT seq, op, operation, scn, owner, tbl, row_id, sql_redo, info FROM spill WHERE xid = ? AND seq > ? ORDER BY seq LIMIT ?');
   const dropXid = db.prepare('DELETE FROM spill WHERE xid = ?');
   return {
     append(xid, changes) {
@@ -79,7 +80,7 @@ export function openChangeSpill(path: string): ChangeSpill {
         if (rows.length === 0) return;
         after = rows[rows.length - 1]!.seq;
         yield rows.map((r) => ({
-          operationCode: r.op, scn: BigInt(r.scn), owner: r.owner, table: r.tbl, rowId: r.row_id, sqlRedo: r.sql_redo, info: r.info,
+          operationCode: r.op, operation: r.operation, scn: BigInt(r.scn), owner: r.owner, table: r.tbl, rowId: r.row_id, sqlRedo: r.sql_redo, info: r.info,
         }));
         if (rows.length < size) return;
       }

@@ -22,7 +22,7 @@ import type { OracleTypeFamily } from './oracle-type.js';
  */
 
 /** The driver-level type of a bind (mapped to oracledb's DB_TYPE_* in the I/O layer). */
-export type OracleBindType = 'varchar' | 'nvarchar' | 'long' | 'clob' | 'nclob' | 'raw' | 'long_raw' | 'blob' | 'binary_double' | 'binary_float' | 'number';
+export type OracleBindType = 'varchar' | 'nvarchar' | 'char' | 'nchar' | 'long' | 'clob' | 'nclob' | 'raw' | 'long_raw' | 'blob' | 'binary_double' | 'binary_float' | 'number';
 
 /** Why a written value differs from the PostgreSQL value (counted and reported per table and column). */
 export type ValueLoss =
@@ -40,10 +40,21 @@ export interface OracleBindValue {
   readonly loss?: ValueLoss;
 }
 
-/** The bind type used for a column of this family. */
+/**
+ * The bind type used for a column of this family. CHAR and NCHAR columns get CHAR and NCHAR binds
+ * (oracledb's DB_TYPE_CHAR / DB_TYPE_NCHAR), not VARCHAR2 ones: Oracle compares a CHAR column with a
+ * VARCHAR2 value by nonpadded semantics, with a CHAR value by blank-padded semantics (SQL Language
+ * Reference, "Data Type Comparison Rules", "Blank-Padded and Nonpadded Comparison Semantics"). The
+ * writer finds a row by its key (`WHERE "CODE" = :k0`): a CHAR(10 BYTE) key holds 'Zoë' and six
+ * blanks (10 bytes), PostgreSQL's char(10) gives 'Zoë' and seven (10 characters, 11 bytes), and only
+ * blank-padded comparison finds the row. (An `RTRIM(col) = :k` would too, but no index on the key
+ * could serve it.)
+ */
 export function bindTypeOf(family: OracleTypeFamily): OracleBindType {
   switch (family) {
-    case 'nchar': case 'nvarchar2': return 'nvarchar';
+    case 'char': return 'char';
+    case 'nchar': return 'nchar';
+    case 'nvarchar2': return 'nvarchar';
     case 'clob': case 'xmltype': return 'clob';
     case 'nclob': return 'nclob';
     case 'long': return 'long';
@@ -102,7 +113,14 @@ export function pgTextToOracle(family: OracleTypeFamily, text: string | null): O
     }
     case 'binary_double': case 'binary_float':
       return { value: parseFloatText(text) };
-    case 'char': case 'varchar2': case 'nchar': case 'nvarchar2': case 'long': case 'rowid': case 'urowid': case 'xmltype':
+    case 'char': case 'nchar':
+      // PostgreSQL's char(n) text keeps its blank padding to n CHARACTERS; Oracle's CHAR(n) counts
+      // BYTES by default (NLS_LENGTH_SEMANTICS BYTE), so 'Zoë' padded to 10 characters is 11 bytes
+      // and ORA-12899 for a CHAR(10 BYTE) column. Oracle pads what it stores to the column's length
+      // itself: the trailing blanks are dropped (one kept for an all-blank value: '' would be NULL).
+      if (text === '') return { value: null, loss: 'empty-string-as-null' };
+      return { value: text.replace(/ +$/, '') || ' ' };
+    case 'varchar2': case 'nvarchar2': case 'long': case 'rowid': case 'urowid': case 'xmltype':
       return text === '' ? { value: null, loss: 'empty-string-as-null' } : { value: text };
     case 'clob': case 'nclob':
       return text === '' ? { value: null, emptyLob: true } : { value: text };

@@ -9,10 +9,11 @@ import { fractionalPrecision, oracleTypeFamily, type OracleColumnType } from './
  *
  * | Oracle | PostgreSQL |
  * | --- | --- |
- * | NUMBER(p,0), NUMBER(p,s<0) | smallint (≤4 integer digits), integer (≤9), bigint (≤18), else numeric(p-s) |
- * | NUMBER(p,s>0) | numeric(max(p,s),s) |
+ * | NUMBER(p,0) | smallint (p ≤ 4), integer (≤ 9), bigint (≤ 18), else numeric(p) |
+ * | NUMBER(p,s), 0 < s ≤ p | numeric(p,s) |
+ * | NUMBER(p,s), s < 0 or s > p | numeric(p,s) (PostgreSQL 15: Oracle's meaning, rounding to 10^-s included); before 15 numeric(p-s) / numeric(s,s) |
  * | NUMBER, FLOAT(b) | numeric (exact; FLOAT is a decimal NUMBER in Oracle, not IEEE) |
- * | NUMBER(*,0) (INTEGER) | numeric(38) |
+ * | NUMBER(*,0) (INTEGER), NUMBER(*,s) | numeric(38), numeric(38,s) |
  * | BINARY_FLOAT / BINARY_DOUBLE | real / double precision |
  * | CHAR(n), NCHAR(n) | char(n) (n characters) |
  * | VARCHAR2(n), NVARCHAR2(n) | varchar(n) (n characters; byte semantics fit: n bytes are at most n characters) |
@@ -26,25 +27,33 @@ import { fractionalPrecision, oracleTypeFamily, type OracleColumnType } from './
  * | ROWID, UROWID | text |
  * | XMLTYPE | xml |
  *
+ * The NUMBER rows are the schema converter's (`../schema/type-mapping.ts`, `mapNumber`), which
+ * writes the DDL, read here from the catalog's DATA_PRECISION / DATA_SCALE instead of the DDL text:
+ * `targetPgMajor` (default 15, the converter's default) chooses between PostgreSQL 15's numeric with
+ * a negative scale or a scale above the precision and the widened types before it. The test
+ * "the type-map contract is the schema converter's" (test/unit/oracle/values.test.ts) holds the two
+ * together.
+ *
  * Returns undefined for types Tandem does not migrate (BFILE, object types, JSON, VECTOR…).
  */
-export function pgTypeFor(t: OracleColumnType): string | undefined {
+export function pgTypeFor(t: OracleColumnType, options: { readonly targetPgMajor?: number } = {}): string | undefined {
   const family = oracleTypeFamily(t);
   switch (family) {
     case 'number': {
-      const p = t.precision ?? null;
+      // Catalog: NUMBER has neither precision nor scale, NUMBER(*,s) a scale without a precision.
       const s = t.scale ?? null;
-      if (t.dataType.toUpperCase() === 'FLOAT' || (p === null && s === null)) return 'numeric';
-      if (p === null) return s === 0 ? 'numeric(38)' : 'numeric';
+      if (t.dataType.toUpperCase() === 'FLOAT' || (t.precision == null && s === null)) return 'numeric';
+      const p = t.precision ?? 38;
       const scale = s ?? 0;
-      if (scale <= 0) {
-        const digits = p - scale;
-        if (digits <= 4) return 'smallint';
-        if (digits <= 9) return 'integer';
-        if (digits <= 18) return 'bigint';
-        return `numeric(${digits})`;
+      if (scale === 0) {
+        if (p <= 4) return 'smallint';
+        if (p <= 9) return 'integer';
+        if (p <= 18) return 'bigint';
+        return `numeric(${p})`;
       }
-      return `numeric(${Math.max(p, scale)},${scale})`;
+      if ((scale > 0 && scale <= p) || (options.targetPgMajor ?? 15) >= 15) return `numeric(${p},${scale})`;
+      // Before PostgreSQL 15: the same range without Oracle's rounding (NEGATIVE_SCALE, SCALE_ABOVE_PRECISION).
+      return scale < 0 ? `numeric(${p - scale})` : `numeric(${scale},${scale})`;
     }
     case 'binary_float': return 'real';
     case 'binary_double': return 'double precision';

@@ -19,8 +19,12 @@ import { qualifiedOracleName } from '../snapshot/snapshot-sql.js';
  *   (absent = unchanged) and finds the row by its old primary key; DELETE by primary key.
  * - A TRUNCATE is written as `DELETE FROM`: Oracle's TRUNCATE commits on its own and would break the
  *   batch's single transaction with the progress rows.
- * - Values go through `pgTextToOracle`: dates keep their time of day, NUMBER its digits. Values Oracle
- *   stores differently ('' becomes NULL…) are counted per table and column in `losses`.
+ * - Values go through `pgTextToOracle`: dates keep their time of day, NUMBER its digits, CHAR/NCHAR
+ *   text loses the blank padding PostgreSQL counted in characters (Oracle pads again, in its own
+ *   length semantics). Values Oracle stores differently ('' becomes NULL…) are counted per table and
+ *   column in `losses`.
+ * - CHAR/NCHAR values are bound as CHAR/NCHAR (`bindTypeOf`), so a key `WHERE` on such a column
+ *   compares blank-padded, as Oracle compares CHAR with CHAR, and finds the row.
  */
 
 /** One statement with its bind rows. */
@@ -134,7 +138,7 @@ class StatementBuilder {
     const out: Record<string, { type: OracleBindType; maxSize?: number }> = {};
     for (const c of columns) {
       const type = bindTypeOf(c.family);
-      const sized = type === 'varchar' || type === 'nvarchar' || type === 'raw' || type === 'long' || type === 'long_raw';
+      const sized = type === 'varchar' || type === 'nvarchar' || type === 'char' || type === 'nchar' || type === 'raw' || type === 'long' || type === 'long_raw';
       out[c.bind] = sized ? { type, maxSize: Math.max(1, this.sizes.get(c.bind) ?? 0) } : { type };
       if (takesEmptyLobFlag(c.family)) out[`${c.bind}_e`] = { type: 'number' };
     }
