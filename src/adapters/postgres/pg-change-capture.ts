@@ -82,7 +82,8 @@ export class PgChangeCapture implements ChangeCapture {
       if (leftover) {
         const rc = await ReplicationConnection.open(connectionPlan(this.db));
         try {
-          await rc.dropSlot(this.slot, { wait: true });
+          // Gone meanwhile is fine: an interrupted run's half-created slot ends with its creation.
+          await rc.dropSlot(this.slot, { wait: true, missingOk: true });
         } finally {
           await rc.close().catch(() => {});
         }

@@ -4,6 +4,7 @@
  * (prepare, create, stream, marker, writes after the marker, drop).
  */
 import { after, before, test } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
 import { startTcpRelay } from '../../helpers/tcp-relay.js';
@@ -248,5 +249,39 @@ test('change capture: each transaction tells how long after its commit the serve
   } finally {
     await stream.stop();
     await capture.drop();
+  }
+});
+
+test('change capture: a slot whose creation a killed process left waiting on an open transaction is taken as gone once its drop ends it, and prepare goes on (measured before: TANDEM_PREREQUISITE "does not exist", start the migration again)', async () => {
+  const capture = engine.changeCapture(source, { id: '5c4b3a29-1807-4f6e-9d5c-4b3a29180706', side: 'target' });
+  const { slot } = capture.record;
+  const blocker = await server.client(DB);
+  let orphan: ReturnType<typeof spawn> | undefined;
+  try {
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT txid_current()');
+    // The interrupted run: its CREATE_REPLICATION_SLOT waits for the open transaction, then its client dies.
+    orphan = spawn('psql', [`host=${server.host} port=${server.port} user=${server.user} dbname=${DB} replication=database`, '-c', `CREATE_REPLICATION_SLOT ${slot} LOGICAL pgoutput`],
+      { env: { ...process.env, PGPASSWORD: server.password }, stdio: 'ignore' });
+    for (let i = 0; (await server.sql(DB, 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot])).length === 0; i++) {
+      assert.ok(i < 200, 'the orphan never started its slot');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    orphan.kill('SIGKILL');
+    const prepared = capture.prepare([{ schema: 'app', name: 'items' }]);
+    // The drop waits for the orphan's walsender, which waits for the transaction: end it once the drop waits.
+    for (let i = 0; (await server.sql(DB, "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'ReplicationSlotDrop'")).length === 0; i++) {
+      assert.ok(i < 400, 'the drop never waited');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await blocker.query('COMMIT');
+    assert.deepEqual(await prepared, { droppedLeftover: true });
+    const start = await capture.createWithoutSnapshot();
+    assert.match(start.startPosition, /^[0-9A-F]{16}$/);
+    await capture.drop();
+  } finally {
+    orphan?.kill('SIGKILL');
+    await blocker.query('ROLLBACK').catch(() => {});
+    await blocker.end();
   }
 });

@@ -146,9 +146,20 @@ export class ReplicationConnection {
    * Drops a slot. With `wait` (PostgreSQL 13+), waits for a walsender still using it to stop instead
    * of failing; the default fails if the slot is active.
    */
-  async dropSlot(slotName: string, options: { wait?: boolean } = {}): Promise<void> {
+  /**
+   * Drops the slot. With `missingOk`, a slot that is gone by the time the server drops it is no
+   * error: a slot a killed process was still creating (its walsender waiting for open transactions
+   * and not noticing its client is gone) vanishes by itself when that creation ends, which is what
+   * a WAIT drop waits for.
+   */
+  async dropSlot(slotName: string, options: { wait?: boolean; missingOk?: boolean } = {}): Promise<void> {
     assertSlotName(slotName);
-    await this.run(`DROP_REPLICATION_SLOT ${slotName}${options.wait ? ' WAIT' : ''}`, 'Dropping the replication slot', slotName);
+    try {
+      await this.run(`DROP_REPLICATION_SLOT ${slotName}${options.wait ? ' WAIT' : ''}`, 'Dropping the replication slot', slotName);
+    } catch (e) {
+      const code = (e as { cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code;
+      if (!(options.missingOk && code === '42704')) throw e;
+    }
   }
 
   /** True when a replication slot of this name exists on the server (any database). */
