@@ -8,7 +8,8 @@ import { appendFileSync } from 'node:fs';
  * - `kill`: SIGKILL this process at the first hit (`kill@3`: at the third hit);
  * - `pause:<ms>`: wait that long (synchronously: the event loop stops too) at every hit
  *   (`pause:<ms>@3`: at the third hit only);
- * - `error`: throw an error at every hit (for paths that must survive a failure, not a crash);
+ * - `error`: throw an error at every hit (for paths that must survive a failure, not a crash;
+ *   `error@3`: at the third hit only);
  * - `delay:<ms>` (`delay:<ms>@3`: at the third hit only), for {@link PAUSE_POINTS} only: wait that
  *   long asynchronously (the event loop runs on, so a connection can fail meanwhile);
  * - `error` is also the only action of the {@link FAULT_POINTS}.
@@ -72,6 +73,8 @@ export const FAULT_POINTS = [
   'apply.record-watermark',
   // The importer's metrics display, which reads the queue's state from meta.db.
   'apply.show-metrics',
+  // A cutover's verification reading one table on the right side (the target, or at the cutover to source the source).
+  'cutover.verify-read',
 ] as const;
 
 /**
@@ -94,7 +97,7 @@ export type FailpointName = (typeof FAILPOINTS)[number];
 export type PausePointName = (typeof PAUSE_POINTS)[number];
 export type FaultPointName = (typeof FAULT_POINTS)[number];
 
-type Action = { kind: 'kill'; at: number } | { kind: 'pause' | 'delay'; ms: number; at?: number } | { kind: 'error' };
+type Action = { kind: 'kill'; at: number } | { kind: 'pause' | 'delay'; ms: number; at?: number } | { kind: 'error'; at?: number };
 
 let armed: Map<string, Action> | undefined;
 const hits = new Map<string, number>();
@@ -108,7 +111,7 @@ function parse(spec: string | undefined): Map<string, Action> {
     const pause = /^(pause|delay):(\d+)(?:@(\d+))?$/.exec(action);
     if (kill) out.set(name!, { kind: 'kill', at: Number(kill[1] ?? 1) });
     else if (pause) out.set(name!, { kind: pause[1] as 'pause' | 'delay', ms: Number(pause[2]), ...(pause[3] ? { at: Number(pause[3]) } : {}) });
-    else if (action === 'error') out.set(name!, { kind: 'error' });
+    else if (/^error(?:@\d+)?$/.test(action)) out.set(name!, { kind: 'error', ...(action.includes('@') ? { at: Number(action.split('@')[1]) } : {}) });
     else throw new Error(`TANDEM_FAILPOINTS: unknown action "${action}" for ${name}`);
     const isPausePoint = (PAUSE_POINTS as readonly string[]).includes(name!);
     if (isPausePoint !== (out.get(name!)!.kind === 'delay')) {
@@ -148,12 +151,12 @@ export function faultpoint(name: FaultPointName): void {
 
 /**
  * Counts a hit of an armed point and says whether its action runs at this one (`kill@n`: from the
- * n-th on; `pause`/`delay` with `@n`: at the n-th only; otherwise every hit), logging it if so.
+ * n-th on; `pause`/`delay`/`error` with `@n`: at the n-th only; otherwise every hit), logging it if so.
  */
 function acts(name: string, action: Action): boolean {
   const n = (hits.get(name) ?? 0) + 1;
   hits.set(name, n);
-  if (action.kind === 'kill' ? n < action.at : action.kind !== 'error' && action.at !== undefined && n !== action.at) return false;
+  if (action.kind === 'kill' ? n < action.at : action.at !== undefined && n !== action.at) return false;
   if (process.env.TANDEM_FAILPOINT_LOG) appendFileSync(process.env.TANDEM_FAILPOINT_LOG, `${name}\n`);
   return true;
 }

@@ -217,11 +217,11 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
     for (const { r, w } of rows) {
       const label = r.direction === 'to_target' ? 'Cutover to target' : 'Cutover to source';
       if (w.text) reporter.print(`${label}: ${w.text}.`);
-      const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; reason?: string } | undefined;
+      const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; unreadable?: string[]; reason?: string } | undefined;
       // The verification ran when the cutover completed: writes after the marker may postdate it.
       const late = r.detail.writesAfterMarker !== undefined;
       const atMarker = late ? ' (when the cutover completed; the writes below were not migrated)' : '';
-      if (v?.verified) reporter.print(`${label}: verification${atMarker} ${v.match ? 'MATCH for every table' : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}.`);
+      if (v?.verified) reporter.print(`${label}: verification${atMarker} ${v.match ? 'MATCH for every table' : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}${v.unreadable?.length ? ` (and ${v.unreadable.length} table(s) could not be read: ${v.unreadable.join(', ')})` : ''}.`);
       else if (v) reporter.print(`${label}: not verified (${v.reason}); run tandem compare.`);
       if (late) {
         reporter.print(`${label}: WARNING: writes arrived after the marker and were not migrated (counted when the stream ended; any later ones are not counted): ${String(r.detail.writesAfterMarker)}; change stream kept: ${String(r.detail.keptSlot)}. `

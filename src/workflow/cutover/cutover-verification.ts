@@ -1,5 +1,7 @@
 import { isTandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
+import { sleep } from '../../core/sleep.js';
+import { unreachable } from '../verify/early-verification.js';
 import type { CommandEnv } from '../command-env.js';
 import { sourceSide, targetSide, type Migration, type Side } from '../migration-context.js';
 import { openComparison, verifyMigration, type OpenedComparison } from '../verify/compare-command.js';
@@ -10,10 +12,20 @@ import type { VerificationOccasion } from '../verify/verification-store.js';
 export interface CutoverVerification {
   readonly verified: boolean;
   readonly match?: boolean;
+  /** Tables whose rows differ (read on both sides). */
   readonly mismatched?: string[];
+  /** Tables a side could not be read for, after the retries: not verified, never called a difference. */
+  readonly unreadable?: string[];
   readonly runId?: number;
   readonly reason?: string;
 }
+
+/**
+ * How long a cutover's verification keeps comparing again the tables a side could not be read for
+ * (a database restarting or failing over during it): the application waits for the cutover
+ * meanwhile, but a read failure reported as a mismatch would tell it that the data differs.
+ */
+const READ_RETRY_BUDGET_MS = 30_000;
 
 /** Both sides of the migration, `one` being the side this process writes; never prompts for the other's password. */
 async function bothSides(env: CommandEnv, migration: Migration, one: Side): Promise<[Side, Side]> {
@@ -46,13 +58,41 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
     reporter.print(early
       ? `Verifying: comparing row counts and checksums of the tables that changed since they were verified (${early} verified before the marker and unchanged since)…`
       : 'Verifying: comparing row counts and checksums of every table on both databases…');
-    const run = await verifyMigration(migration.meta, source, target, occasion, { parallelJobs, stillValid });
-    const mismatched = run.summary.mismatched;
+    // A side that cannot be reached, or a table a side could not be read for (a restart during the
+    // scan), is compared again with backoff for a while: only what failed is scanned again.
+    const valid = new Map(stillValid ?? []);
+    const started = Date.now();
+    let wait = 500;
+    let run: Awaited<ReturnType<typeof verifyMigration>>;
+    for (;;) {
+      try {
+        run = await verifyMigration(migration.meta, source, target, occasion, { parallelJobs, stillValid: valid });
+      } catch (e) {
+        if (!unreachable(e) || Date.now() - started + wait > READ_RETRY_BUDGET_MS) throw e;
+        log.warn(`verification at ${occasion}: cannot reach a database (${(e as Error).message}); again in ${wait} ms`);
+        await sleep(wait);
+        wait = Math.min(wait * 2, 8_000);
+        continue;
+      }
+      const failed = run.results.filter((r) => r.error !== undefined);
+      if (failed.length === 0 || Date.now() - started + wait > READ_RETRY_BUDGET_MS) break;
+      reporter.print(`Could not read ${failed.length} table(s) for the verification (${failed[0]!.error}); comparing them again in ${(wait / 1000).toFixed(1)} s…`);
+      for (const r of run.results) if (r.match) valid.set(r.table, r);
+      await sleep(wait);
+      wait = Math.min(wait * 2, 8_000);
+    }
+    const unreadable = run.results.filter((r) => r.error !== undefined);
+    const mismatched = run.results.filter((r) => !r.match && r.error === undefined).map((r) => r.table);
     if (run.match) reporter.print(`Verification: all ${run.summary.tables} tables MATCH (row counts and checksums${early ? `; ${early} of them verified before the marker and unchanged since` : ''}).`);
-    else {
+    if (mismatched.length > 0) {
       reporter.warn(`VERIFICATION MISMATCH in ${mismatched.length} table(s): ${mismatched.join(', ')}. Run "tandem compare --export-dir ${migration.exportDir.root}" for details.`);
     }
-    return { verified: true, match: run.match, mismatched, runId: run.runId };
+    if (unreadable.length > 0) {
+      const reason = `could not read ${unreadable.length} table(s) at the cutover: ${unreadable.map((r) => r.table).join(', ')} (${unreadable[0]!.error})`;
+      reporter.warn(`verification INCOMPLETE: ${reason}. That says nothing about the data: run "tandem compare --export-dir ${migration.exportDir.root}" once both databases can be read.`);
+      if (mismatched.length === 0) return { verified: false, unreadable: unreadable.map((r) => r.table), runId: run.runId, reason };
+    }
+    return { verified: true, match: run.match, mismatched, ...(unreadable.length > 0 ? { unreadable: unreadable.map((r) => r.table) } : {}), runId: run.runId };
   } catch (e) {
     const reason = isTandemError(e) ? e.message : (e as Error).message;
     log.warn(`verification at ${occasion} skipped: ${reason}`);

@@ -2,6 +2,7 @@ import type { MetaStore } from '../../core/meta-store.js';
 import { describeDb } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
+import { faultpoint } from '../../core/failpoint.js';
 import { ProgressBoard } from '../../core/progress.js';
 import type { SnapshotTableRow } from '../../core/meta-store.js';
 import type { ComparisonSide } from '../../core/engine/verification.js';
@@ -130,7 +131,10 @@ export async function verifyMigration(
   const { left, right, tables, close } = await openComparison(meta, source, target, jobs, options);
   try {
     log.info(`compare (${occasion}): ${tables.length} tables between ${describeDb(source.db)} and ${describeDb(target.db)}, ${jobs} jobs${options.stillValid?.size ? `, ${options.stillValid.size} verified earlier and unchanged since` : ''}`);
-    const result = await compareDatabases({ left, right, tables, parallelJobs: jobs, onProgress: options.onProgress, stillValid: options.stillValid });
+    const result = await compareDatabases({
+      left, right, tables, parallelJobs: jobs, onProgress: options.onProgress, stillValid: options.stillValid,
+      ...(occasion === 'compare' ? {} : { beforeRightRead: () => faultpoint('cutover.verify-read') }),
+    });
     const run = new VerificationStore(meta).record(occasion, result);
     log.info(`compare (${occasion}) run ${run.runId}: ${verdictLine(run)}`);
     if (!options.differingKeys || run.match) return run;

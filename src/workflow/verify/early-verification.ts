@@ -60,7 +60,7 @@ const MAX_RETRY_MS = 300_000;
  * (a password, a privilege: the same every time). The drivers' lost connections are told apart as
  * everywhere else (`connectionLostError`).
  */
-function unreachable(error: unknown): boolean {
+export function unreachable(error: unknown): boolean {
   return (isTandemError(error) && error.code === 'TANDEM_CONNECT') || connectionLostError(error, '') !== undefined;
 }
 

@@ -50,6 +50,8 @@ export interface CompareDatabasesOptions {
    */
   readonly stillValid?: ReadonlyMap<string, TableComparison>;
   readonly onProgress?: (event: ComparisonProgress) => void;
+  /** Called before the right side's read of each table; a throw is that side's read failure (tests' fault points). */
+  readonly beforeRightRead?: () => void;
 }
 
 /**
@@ -75,7 +77,7 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       onProgress?.({ kind: 'start', table: next.t });
-      const result = await compareOne(left, right, next.t);
+      const result = await compareOne(left, right, next.t, opts.beforeRightRead);
       results[next.i] = result;
       onProgress?.({ kind: 'done', table: next.t, result });
     }
@@ -95,8 +97,11 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
 }
 
 /** Compares one table: both fingerprints taken at the same time; a side's error makes it a mismatch. */
-export async function compareOne(left: FingerprintingSide, right: FingerprintingSide, table: ComparedTable): Promise<TableComparison> {
-  const [l, r] = await Promise.allSettled([left.fingerprint(table), right.fingerprint(table)]);
+export async function compareOne(left: FingerprintingSide, right: FingerprintingSide, table: ComparedTable, beforeRightRead?: () => void): Promise<TableComparison> {
+  const [l, r] = await Promise.allSettled([left.fingerprint(table), (async () => {
+    beforeRightRead?.();
+    return right.fingerprint(table);
+  })()]);
   const errors: string[] = [];
   if (l.status === 'rejected') errors.push(`${left.label}: ${errorText(l.reason)}`);
   if (r.status === 'rejected') errors.push(`${right.label}: ${errorText(r.reason)}`);
