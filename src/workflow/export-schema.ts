@@ -78,6 +78,15 @@ export async function runExportSchema(env: CommandEnv, options: ExportSchemaOpti
         hint: 'Add --start-clean true to replace it.',
       });
     }
+    // Once the data export has begun, its tables and the recorded source (schemas included) are the
+    // migration's: a new schema export would replace schema/ and the recorded schema list under it
+    // (a stream carries on with the old tables, and import schema would create tables nothing fills).
+    const dataExport = meta.getStep('export_data').status;
+    if (options.startClean && dataExport !== 'NOT_STARTED') {
+      throw new TandemError('TANDEM_EXPORT_DIR', `The data export of this export dir has begun (${dataExport}${meta.getValue<string>('cdc_phase') === 'streaming' ? ', streaming changes' : ''}): --start-clean cannot replace its schema export now; nothing was changed.`, {
+        hint: `The migration's tables were fixed when export data began. To migrate other schemas or tables, start a new migration in a new export dir (and "tandem end migration --export-dir ${m.exportDir.root}" for this one when it is done); to change a DDL file of this one, edit it under schema/ and rerun import schema.`,
+      });
+    }
     if (options.ddlFiles !== undefined) {
       await exportFromFiles(env, m, options.ddlFiles);
       return;

@@ -118,7 +118,9 @@ export async function checkTargetSchemaFlag(meta: MetaStore, target: DbConfig): 
   }
   throw new TandemError('TANDEM_USAGE', `--target-db-schema ${named}: this migration's tables are in the target schema ${onTarget.join(', ')} (chosen by export schema), so the flag would be ignored.`, {
     hint: engine.type === 'mysql'
-      ? `Leave --target-db-schema out, or export the schema again into that schema: tandem export schema --start-clean true --source-db-schema ${named} …`
+      ? meta.getStep('export_data').status === 'NOT_STARTED'
+        ? `Leave --target-db-schema out, or export the schema again into that schema: tandem export schema --start-clean true --source-db-schema ${named} …`
+        : `Leave --target-db-schema out: the data export has begun, so the target schema can change only in a new migration (a new export dir, exported with --source-db-schema ${named}).`
       : `Leave --target-db-schema out, or give --target-db-schema ${onTarget[0]}: the converter names the ${engine.displayName} schema on the target.`,
   });
 }

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -18,6 +18,7 @@ import { CutoverState } from '../../../src/workflow/cutover/cutover-state.js';
 import { reportFindings } from '../../../src/workflow/migration-context.js';
 import { INDEXES_BUILT_BY_IMPORT } from '../../../src/workflow/snapshot-index-builds.js';
 import { runEndMigration, type EndMigrationOptions } from '../../../src/workflow/end-migration.js';
+import { runExportSchema } from '../../../src/workflow/export-schema.js';
 import { CommandLock } from '../../../src/core/lock.js';
 import { runExportDataStatus, runImportDataStatus } from '../../../src/workflow/data-status.js';
 import { runDataMigrationReport } from '../../../src/workflow/data-migration-report.js';
@@ -150,6 +151,33 @@ test('initiate cutover to target asked again with --prepare-for-fall-back after 
   const lesser = env('initiate cutover to target');
   await runInitiateCutoverToTarget(lesser, { exportDir: root2, prepareForFallBack: false });
   assert.match(lesser.err.text(), /it was initiated with --prepare-for-fall-back true; that setting stays\./);
+});
+
+test('export schema --start-clean once the data export has begun: TANDEM_EXPORT_DIR, schema/ and the recorded schemas untouched (measured before: accepted while streaming and after a cutover, replacing both)', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  meta.setDbConfig('source', { type: 'postgresql', host: '127.0.0.1', port: 1, user: 'u', database: 'shop', schemas: ['shop'] });
+  meta.setStep('export_schema', 'DONE');
+  meta.setStep('export_data', 'IN_PROGRESS');
+  meta.setValue('cdc_phase', 'streaming');
+  meta.close();
+  mkdirSync(join(root, 'schema', 'tables'), { recursive: true });
+  writeFileSync(join(root, 'schema', 'tables', 'tables.sql'), '-- edited by hand\n');
+  const e = env('export schema');
+  await assert.rejects(runExportSchema(e, { exportDir: root, includeGrants: false, startClean: true }), (err: unknown) => {
+    assert.ok(err instanceof TandemError, String(err));
+    assert.equal(err.code, 'TANDEM_EXPORT_DIR');
+    assert.equal(err.message, 'The data export of this export dir has begun (IN_PROGRESS, streaming changes): --start-clean cannot replace its schema export now; nothing was changed.');
+    assert.match(err.hint ?? '', /start a new migration in a new export dir/);
+    return true;
+  });
+  assert.equal(readFileSync(join(root, 'schema', 'tables', 'tables.sql'), 'utf8'), '-- edited by hand\n');
+  const after = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    assert.deepEqual(after.getDbConfig('source')?.schemas, ['shop']);
+  } finally {
+    after.close();
+  }
 });
 
 test('the fall-back commands in a migration cut over without fall-back: a fix that can work, not the flag that can no longer be set', async () => {
