@@ -1,6 +1,11 @@
 import type { DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
-import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog } from '../../core/engine/catalog.js';
+import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
+
+/** The server's refusals of a statement for a privilege (table, column, database). */
+const ER_DBACCESS_DENIED = 1044;
+const ER_TABLEACCESS_DENIED = 1142;
+const ER_COLUMNACCESS_DENIED = 1143;
 import { mysqlIdent, readMySqlCatalog } from './catalog.js';
 import { sequencesDeniedSetval } from './writer/mariadb-sequence-sync.js';
 import type { MySqlCatalog, MySqlTable } from './catalog-types.js';
@@ -85,6 +90,8 @@ export class MySqlSourceCatalog implements SourceCatalog {
       });
       const alter = await this.alterFinding(tables);
       if (alter) out.unshift(alter); // a warning: before any error
+      const writes = await this.writeFinding(tables);
+      if (writes) out.unshift({ ...writes, severity: 'warning', fallBack: true });
       const setval = await this.setvalFinding(catalog);
       if (setval) out.unshift(setval);
       out.push(...captureFindings(report.findings));
@@ -131,6 +138,68 @@ export class MySqlSourceCatalog implements SourceCatalog {
       message: `User ${this.db.user} may not SETVAL the sequence(s) ${denied.map((n) => `${this.db.database}.${n}`).join(', ')}: if the migration falls back, the cutover to source cannot move them past the target's values `
         + `and stops there until it is granted. Before a cutover prepared for fall-back: ${grant}`,
     };
+  }
+
+  /**
+   * A fall-back writes the target's changes into the migrated tables (INSERT, UPDATE, DELETE): what
+   * the user lacks there is an error before `import data to source` writes anything (said here
+   * rather than at its first change, after the application moved to the target), and a fall-back
+   * warning when a live export starts.
+   */
+  async checkWritePrerequisites(tables: readonly TableInfo[] = []): Promise<PrerequisiteFinding[]> {
+    const names = new Set(tables.map((t) => t.name));
+    const finding = await this.writeFinding((await this.read()).tables.filter((t) => names.has(t.name)));
+    return finding ? [finding] : [];
+  }
+
+  /**
+   * The migrated tables the user may not INSERT into, UPDATE or DELETE from, each probed with a
+   * statement that matches no row (the server checks the privilege first, and writes nothing: no
+   * row, no binlog event, no trigger), as one error finding with the GRANT.
+   */
+  private async writeFinding(tables: readonly MySqlTable[]): Promise<PrerequisiteFinding | undefined> {
+    const { connection } = this.session;
+    const lacking: { table: string; missing: string[] }[] = [];
+    // In a transaction rolled back: a statement-format binlog would log even a statement that
+    // matches no row, and nothing of a rolled-back transaction on InnoDB tables is logged.
+    await connection.query('START TRANSACTION');
+    try {
+      await this.probeWrites(tables, lacking);
+    } finally {
+      await connection.query('ROLLBACK');
+    }
+    if (lacking.length === 0) return undefined;
+    const account = await currentAccount(connection, this.db.user);
+    return {
+      severity: 'error', code: 'TANDEM_PRIVILEGE',
+      message: `User ${this.db.user} may not write the target's changes into ${lacking.map((l) => `${l.table} (lacks ${l.missing.join(', ')})`).join(', ')}: if the migration falls back, `
+        + '"import data to source" would stop at its first change there.',
+      fix: `GRANT INSERT, UPDATE, DELETE ON ${mysqlIdent(this.db.database)}.* TO ${account}; (or on each of those tables)`,
+    };
+  }
+
+  private async probeWrites(tables: readonly MySqlTable[], lacking: { table: string; missing: string[] }[]): Promise<void> {
+    const { connection } = this.session;
+    for (const t of tables) {
+      const name = `${mysqlIdent(this.db.database)}.${mysqlIdent(t.name)}`;
+      const column = t.columns.find((c) => !c.generated);
+      if (!column) continue;
+      const c = mysqlIdent(column.name);
+      const missing: string[] = [];
+      for (const [privilege, sql] of [
+        ['INSERT', `INSERT INTO ${name} (${c}) SELECT NULL FROM DUAL WHERE 1 = 0`],
+        ['UPDATE', `UPDATE ${name} SET ${c} = ${c} WHERE 1 = 0`],
+        ['DELETE', `DELETE FROM ${name} WHERE 1 = 0`],
+      ] as const) {
+        try {
+          await connection.query(sql);
+        } catch (e) {
+          const errno = (e as { errno?: number }).errno;
+          if (errno === ER_TABLEACCESS_DENIED || errno === ER_COLUMNACCESS_DENIED || errno === ER_DBACCESS_DENIED) missing.push(privilege);
+        }
+      }
+      if (missing.length > 0) lacking.push({ table: `${this.db.database}.${t.name}`, missing });
+    }
   }
 
   /** MySQL cannot disable a trigger or a constraint (only drop it): nothing is ever left disabled. */

@@ -135,6 +135,34 @@ test('the fall-back writer without UPDATE on ybvoyager_metadata, or INSERT on a 
   }
 });
 
+test('a user who may not write the migrated tables: a fall-back warning at a live export, and an error before import data to source writes (measured before: found at the fall-back\'s first change, after the application moved)', async () => {
+  await maria.sql(undefined, `CREATE USER 'mig3w'@'%' IDENTIFIED BY 'mig3w-pw';
+    GRANT SELECT, INSERT, UPDATE, DELETE ON shop3.t1 TO 'mig3w'@'%';
+    GRANT SELECT, UPDATE ON shop3.t2 TO 'mig3w'@'%';
+    GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'mig3w'@'%';
+    GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON ybvoyager_metadata.* TO 'mig3w'@'%'`);
+  const config = { ...sourceConfig(maria, 'shop3', 'mig3w', 'mig3w-pw'), schemas: ['public'] };
+  const catalog = await engine.openCatalog(config);
+  try {
+    const tables = await catalog.listTables(['public']);
+    const findings = await catalog.checkPrerequisites({ live: true, tables });
+    const writes = findings.filter((f) => /may not write the target's changes/.test(f.message));
+    assert.deepEqual(writes.map((f) => [f.severity, f.code, f.fallBack, f.message, f.fix]), [[
+      'warning', 'TANDEM_PRIVILEGE', true,
+      'User mig3w may not write the target\'s changes into shop3.t2 (lacks INSERT, DELETE): if the migration falls back, "import data to source" would stop at its first change there.',
+      "GRANT INSERT, UPDATE, DELETE ON `shop3`.* TO 'mig3w'@'%'; (or on each of those tables)",
+    ]]);
+    const before = await catalog.checkWritePrerequisites!(tables);
+    assert.deepEqual(before.map((f) => [f.severity, f.code]), [['error', 'TANDEM_PRIVILEGE']]);
+    assert.match(before[0]!.message, /shop3\.t2 \(lacks INSERT, DELETE\)/);
+    await maria.sql(undefined, "GRANT INSERT, DELETE ON shop3.t2 TO 'mig3w'@'%'");
+    assert.deepEqual(await catalog.checkWritePrerequisites!(tables), []);
+  } finally {
+    await catalog.close();
+  }
+  assert.deepEqual(await maria.sql('shop3', 'SELECT * FROM t1 UNION ALL SELECT id, v FROM t2'), [], 'the probes wrote nothing');
+});
+
 test('the cutover to source without ALTER: setting an AUTO_INCREMENT counter is TANDEM_PRIVILEGE with GRANT ALTER; granted, the rerun sets it', async () => {
   const sync = new MySqlAutoIncrementSync(sourceConfig(maria, 'shop3', 'mig3', 'mig3-pw'));
   const counter = [{ schema: 'public', name: 't1_id_seq', lastValue: '100', isCalled: true }];
