@@ -11,6 +11,7 @@ import { log } from '../core/logger.js';
 import { describeRunningCommand } from '../core/process-role.js';
 import { TANDEM_VERSION } from './version-command.js';
 import { endOutputQuietlyWhenReaderCloses } from './closed-output.js';
+import { PromptInterrupted } from './prompt.js';
 
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
@@ -105,8 +106,21 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
+    // Ctrl-C at a prompt (raw mode: a key, not a signal) ends the command as a SIGINT does.
+    if (e instanceof PromptInterrupted) return reportInterrupted(e.signal, commandName);
     return reportError(e, commandName);
   }
+}
+
+/**
+ * Says that the command stopped at a signal (or at Ctrl-C typed at a prompt) and that a rerun goes
+ * on; returns the exit status of a process ended by that signal (130 / 143).
+ */
+function reportInterrupted(signal: 'SIGINT' | 'SIGTERM', commandName: string): number {
+  const text = `Interrupted (${signal}): ${describeRunningCommand(commandName)} stopped. What it had finished is recorded; run the same command again to go on.\n`;
+  process.stderr.write(text);
+  log.warn(text.trim());
+  return signal === 'SIGINT' ? 130 : 143;
 }
 
 /**
@@ -119,10 +133,7 @@ function sayWhenInterrupted(commandName: string): () => void {
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
     const handler = () => {
       if (process.listenerCount(signal) > 1) return; // the command stops by itself
-      const text = `Interrupted (${signal}): ${describeRunningCommand(commandName)} stopped. What it had finished is recorded; run the same command again to go on.\n`;
-      process.stderr.write(text);
-      log.warn(text.trim());
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.exit(reportInterrupted(signal, commandName));
     };
     process.on(signal, handler);
     return () => process.off(signal, handler);
