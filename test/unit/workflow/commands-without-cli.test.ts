@@ -79,6 +79,21 @@ test('end migration asks its caller to confirm: no answers TANDEM_ABORTED with n
   assert.deepEqual(readdirSync(root), []);
 });
 
+test('end migration refuses a --backup-dir that is a regular file, before it asks and before anything changes (measured before: ENOTDIR from cpSync after the confirmation, exit 70)', async () => {
+  const root = exportDir();
+  const file = join(mkdtempSync(join(tmpdir(), 'tandem-backup-')), 'afile');
+  writeFileSync(file, '');
+  const questions: string[] = [];
+  const e = env('end migration');
+  await assert.rejects(runEndMigration(e, {
+    exportDir: root, backupLogFiles: true, backupDataFiles: false, backupSchemaFiles: true, saveMigrationReports: false, backupDir: file,
+    confirm: async (q) => { questions.push(q); return true; },
+  }), (err: unknown) => err instanceof TandemError && err.code === 'TANDEM_USAGE' && err.message === `--backup-dir ${file} is not a directory.`
+    && err.hint === 'Name a directory for the backups (mkdir -p <dir> creates one), outside the export dir.');
+  assert.deepEqual(questions, [], 'refused before the prompt');
+  assert.ok(existsSync(join(root, 'metainfo', 'meta.db')), 'the export dir is as it was');
+});
+
 test('initiate cutover to target warns, after recording the request, when the post-snapshot schema import has not run', async () => {
   /** A live export dir whose schema Tandem imported, with post-snapshot objects in its files. */
   const streaming = (postSnapshotDone: boolean): string => {
