@@ -59,14 +59,14 @@ async function warnIfGuardNotRestored(reporter: Reporter, migration: Migration, 
  * stop the command after the user confirmed.
  */
 function checkBackupDir(abs: string): void {
-  if (!existsSync(abs)) throw new TandemError('TANDEM_USAGE', `--backup-dir ${abs} does not exist; create it first.`, { hint: `mkdir -p ${abs}` });
+  if (!existsSync(abs)) throw new TandemError('TANDEM_USAGE', `--backup-dir ${abs} does not exist; create it first.`, { hint: `Create it first: mkdir -p ${abs}` });
   if (!statSync(abs).isDirectory()) {
     throw new TandemError('TANDEM_USAGE', `--backup-dir ${abs} is not a directory.`, { hint: 'Name a directory for the backups (mkdir -p <dir> creates one), outside the export dir.' });
   }
   try {
     accessSync(abs, constants.W_OK | constants.X_OK);
   } catch {
-    throw new TandemError('TANDEM_USAGE', `--backup-dir ${abs} is not writable by this user.`, { hint: 'Name a directory this user may write in, or change its owner or permissions.' });
+    throw new TandemError('TANDEM_USAGE', `--backup-dir ${abs} is not writable by this user.`, { hint: `Name a directory this user may write in, or let it write there (chown or chmod u+w ${abs}).` });
   }
 }
 
