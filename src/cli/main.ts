@@ -12,6 +12,7 @@ import { describeRunningCommand } from '../core/process-role.js';
 import { TANDEM_VERSION } from './version-command.js';
 import { endOutputQuietlyWhenReaderCloses } from './closed-output.js';
 import { PromptInterrupted } from './prompt.js';
+import { strayWordError, suggestCommands, unknownCommandError } from './command-suggestions.js';
 
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
@@ -36,7 +37,8 @@ function buildParser(spec: CommandSpec): Command {
     .configureOutput({
       outputError: (text, write) => write(`error [TANDEM_USAGE]: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n  fix: See the flags of this command: tandem ${spec.words.join(' ')} --help\n`),
     })
-    .allowExcessArguments(false)
+    // Words no flag takes are found after parsing (runCli): a mistyped command, or a stray word.
+    .allowExcessArguments(true)
     .helpOption('-h, --help', 'show the flags of this command');
   for (const o of spec.options) {
     const valueName = o.kind === 'bool' ? '[bool]' : o.kind === 'enum' ? `<${o.choices!.join('|')}>` : `<${o.kind === 'int' ? 'n' : 'value'}>`;
@@ -58,6 +60,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-v') argv = ['version'];
   const match = matchCommand(argv);
   if (!match) {
+    const suggestions = suggestCommands(commandWords(argv));
+    if (suggestions.length > 0) return reportError(unknownCommandError(commandWords(argv), suggestions), commandWords(argv).join(' '));
     process.stderr.write(`error [TANDEM_USAGE]: unknown command "${commandWords(argv).join(' ')}"\n  fix: Use one of the commands below.\n\n${topLevelHelp()}`);
     return EXIT_USAGE;
   }
@@ -70,6 +74,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     throw e;
+  }
+  if (parser.args.length > 0) {
+    // `import data to targe` matched `import data` and left `to targe`: a mistyped longer command.
+    const suggestions = suggestCommands(commandWords(argv));
+    return reportError(suggestions.length > 0 ? unknownCommandError(commandWords(argv), suggestions) : strayWordError(spec, parser.args), spec.words.join(' '));
   }
   const raw = parser.opts();
   const flags: Record<string, unknown> = {};
