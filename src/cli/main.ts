@@ -11,6 +11,8 @@ import { log } from '../core/logger.js';
 import { describeRunningCommand } from '../core/process-role.js';
 import { TANDEM_VERSION } from './version-command.js';
 import { endOutputQuietlyWhenReaderCloses } from './closed-output.js';
+import { PromptInterrupted } from './prompt.js';
+import { strayWordError, suggestCommands, unknownCommandError } from './command-suggestions.js';
 
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
@@ -35,7 +37,8 @@ function buildParser(spec: CommandSpec): Command {
     .configureOutput({
       outputError: (text, write) => write(`error [TANDEM_USAGE]: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n  fix: See the flags of this command: tandem ${spec.words.join(' ')} --help\n`),
     })
-    .allowExcessArguments(false)
+    // Words no flag takes are found after parsing (runCli): a mistyped command, or a stray word.
+    .allowExcessArguments(true)
     .helpOption('-h, --help', 'show the flags of this command');
   for (const o of spec.options) {
     const valueName = o.kind === 'bool' ? '[bool]' : o.kind === 'enum' ? `<${o.choices!.join('|')}>` : `<${o.kind === 'int' ? 'n' : 'value'}>`;
@@ -57,6 +60,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-v') argv = ['version'];
   const match = matchCommand(argv);
   if (!match) {
+    const suggestions = suggestCommands(commandWords(argv));
+    if (suggestions.length > 0) return reportError(unknownCommandError(commandWords(argv), suggestions), commandWords(argv).join(' '));
     process.stderr.write(`error [TANDEM_USAGE]: unknown command "${commandWords(argv).join(' ')}"\n  fix: Use one of the commands below.\n\n${topLevelHelp()}`);
     return EXIT_USAGE;
   }
@@ -69,6 +74,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     throw e;
+  }
+  if (parser.args.length > 0) {
+    // `import data to targe` matched `import data` and left `to targe`: a mistyped longer command.
+    const suggestions = suggestCommands(commandWords(argv));
+    return reportError(suggestions.length > 0 ? unknownCommandError(commandWords(argv), suggestions) : strayWordError(spec, parser.args), spec.words.join(' '));
   }
   const raw = parser.opts();
   const flags: Record<string, unknown> = {};
@@ -105,8 +115,21 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
+    // Ctrl-C at a prompt (raw mode: a key, not a signal) ends the command as a SIGINT does.
+    if (e instanceof PromptInterrupted) return reportInterrupted(e.signal, commandName);
     return reportError(e, commandName);
   }
+}
+
+/**
+ * Says that the command stopped at a signal (or at Ctrl-C typed at a prompt) and that a rerun goes
+ * on; returns the exit status of a process ended by that signal (130 / 143).
+ */
+function reportInterrupted(signal: 'SIGINT' | 'SIGTERM', commandName: string): number {
+  const text = `Interrupted (${signal}): ${describeRunningCommand(commandName)} stopped. What it had finished is recorded; run the same command again to go on.\n`;
+  process.stderr.write(text);
+  log.warn(text.trim());
+  return signal === 'SIGINT' ? 130 : 143;
 }
 
 /**
@@ -119,10 +142,7 @@ function sayWhenInterrupted(commandName: string): () => void {
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
     const handler = () => {
       if (process.listenerCount(signal) > 1) return; // the command stops by itself
-      const text = `Interrupted (${signal}): ${describeRunningCommand(commandName)} stopped. What it had finished is recorded; run the same command again to go on.\n`;
-      process.stderr.write(text);
-      log.warn(text.trim());
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.exit(reportInterrupted(signal, commandName));
     };
     process.on(signal, handler);
     return () => process.off(signal, handler);

@@ -69,7 +69,10 @@ export function connectionOptions(role: 'source' | 'target', options: { withSche
   }
   specs.push(
     { name: `${role}-db-host`, kind: 'string', description: `${role} database host`, defaultValue: 'localhost', configPath: `${role}.db-host` },
-    { name: `${role}-db-port`, kind: 'int', description: `${role} database port (default: 5432 for PostgreSQL${role === 'source' ? ', 3306 for MySQL, 1521 for Oracle' : ', 5433 for YugabyteDB'})`, configPath: `${role}.db-port` },
+    { name: `${role}-db-port`, kind: 'int', description: role === 'source'
+      ? 'source database port (default: 5432 for PostgreSQL, 3306 for MySQL, 1521 for Oracle)'
+      // The target is always YugabyteDB (db-config-resolver.ts): a PostgreSQL standing in for it needs its port given.
+      : 'target database port (default: 5433, YugabyteDB\'s; give it for a PostgreSQL target, usually 5432)', configPath: `${role}.db-port` },
     { name: `${role}-db-user`, kind: 'string', description: `${role} database user`, configPath: `${role}.db-user` },
     { name: `${role}-db-password`, kind: 'string', secret: true, env, description: `${role} database password (or ${env}, or an interactive prompt)`, configPath: `${role}.db-password` },
     { name: `${role}-db-name`, kind: 'string', description: `${role} database name${role === 'target' ? ' (default: yugabyte)' : ' (Oracle: the service name; or give --oracle-db-sid or --oracle-tns-alias instead)'}`, configPath: `${role}.db-name` },

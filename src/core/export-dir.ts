@@ -41,12 +41,16 @@ export class ExportDir {
       });
     }
     if (!statSync(this.root).isDirectory()) {
-      throw new TandemError('TANDEM_EXPORT_DIR', `--export-dir ${this.root} is not a directory.`);
+      throw new TandemError('TANDEM_EXPORT_DIR', `--export-dir ${this.root} is not a directory.`, {
+        hint: 'Name a directory as --export-dir (mkdir -p <dir> creates one).',
+      });
     }
     try {
       accessSync(this.root, constants.W_OK);
     } catch {
-      throw new TandemError('TANDEM_EXPORT_DIR', `The export dir ${this.root} is not writable by this user.`);
+      throw new TandemError('TANDEM_EXPORT_DIR', `The export dir ${this.root} is not writable by this user.`, {
+        hint: `Run Tandem as the user who owns it, or let this user write there (chown or chmod u+w ${this.root}).`,
+      });
     }
     for (const sub of EXPORT_DIR_LAYOUT) mkdirSync(join(this.root, sub), { recursive: true });
     mkdirSync(this.queueDir, { recursive: true });

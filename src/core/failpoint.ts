@@ -46,6 +46,8 @@ export const FAILPOINTS = [
   'schema.after-statement',
   // end migration: before each entry of the export dir is removed (test/e2e/offline-migration.test.ts).
   'end.before-removing',
+  // A command's lock: its file opened, not yet locked (test/unit/core/lock.test.ts removes the dir there).
+  'lock.after-open',
   // MySQL/MariaDB source only (a PostgreSQL migration never reaches them).
   'mysql.fallback-before-commit',
   'mysql.between-trigger-drops',
@@ -85,10 +87,11 @@ export const LARGE_TRANSACTION_FAILPOINTS: readonly FailpointName[] = ['queue.af
 
 /**
  * The failpoints of the commands before and after the data moves (`import schema`, `end
- * migration`), which the crash suites do not run under kills: test/integration/postgres/
- * schema-import-resume.test.ts and test/e2e/offline-migration.test.ts kill there.
+ * migration`), and of taking a command's lock (before anything is done), which the crash suites do
+ * not run under kills: test/integration/postgres/schema-import-resume.test.ts and
+ * test/e2e/offline-migration.test.ts kill there, test/unit/core/lock.test.ts pauses at the lock's.
  */
-export const SCHEMA_AND_END_FAILPOINTS: readonly FailpointName[] = ['schema.after-statement', 'end.before-removing'];
+export const SCHEMA_AND_END_FAILPOINTS: readonly FailpointName[] = ['schema.after-statement', 'end.before-removing', 'lock.after-open'];
 
 /** The failpoints only a MySQL/MariaDB source reaches. */
 export const MYSQL_FAILPOINTS: readonly FailpointName[] = FAILPOINTS.filter((f) => f.startsWith('mysql.'));

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TandemError } from './errors.js';
+import { failpoint } from './failpoint.js';
 
 /** How long `acquire` waits out another process's momentary `holder` probe before it reports a holder. */
 const ACQUIRE_WAIT_MS = 2000;
@@ -30,19 +31,31 @@ export class CommandLock {
    * `description` names the holder in TANDEM_LOCKED messages; default the command's words
    * (`"import data to source" is` for the lock `import-data-to-source`).
    */
-  constructor(metainfoDir: string, readonly name: string, private readonly description = `"${name.replace(/-/g, ' ')}" is`) {
+  constructor(private readonly metainfoDir: string, readonly name: string, private readonly description = `"${name.replace(/-/g, ' ')}" is`) {
     this.path = join(metainfoDir, `${name}.lock`);
     this.pidPath = join(metainfoDir, `${name}.pid`);
   }
 
-  /** Takes the lock, or throws TANDEM_LOCKED naming the live holder. Taking a lock this object holds does nothing. */
+  /**
+   * Takes the lock, or throws TANDEM_LOCKED naming the live holder. Taking a lock this object holds
+   * does nothing. A metainfo dir that is gone, or removed while the lock is taken (another `end
+   * migration` emptying the export dir), is TANDEM_EXPORT_DIR saying so, not SQLite's "disk I/O error".
+   */
   acquire(): void {
     if (this.db) return;
-    const db = new Database(this.path, { timeout: ACQUIRE_WAIT_MS });
+    let db: Database.Database | undefined;
     try {
+      db = new Database(this.path, { timeout: ACQUIRE_WAIT_MS });
+      failpoint('lock.after-open');
       db.exec('BEGIN EXCLUSIVE');
     } catch (e) {
-      db.close();
+      try { db?.close(); } catch { /* its file may be gone: nothing is held */ }
+      if (!existsSync(this.path)) {
+        throw new TandemError('TANDEM_EXPORT_DIR', `The export dir's metainfo (${this.metainfoDir}) was removed while "${this.name.replace(/-/g, ' ')}" was starting: another "end migration" ended this migration and emptied its export dir, or something else deleted it.`, {
+          hint: 'If an end migration ran on this export dir, the migration has ended and nothing is left to do; otherwise start a new migration in a new export dir.',
+          cause: e,
+        });
+      }
       if ((e as { code?: unknown }).code === 'SQLITE_NOTADB' || (e as { code?: unknown }).code === 'SQLITE_CORRUPT') {
         throw new TandemError('TANDEM_EXPORT_DIR', `The lock file ${this.path} is damaged.`, {
           hint: `If no "${this.name}" runs on this export dir, delete ${this.path} and run the command again.`,

@@ -132,11 +132,11 @@ function checkArchiveDir(dir: string, exportRoot: string): string {
   if (!existsSync(abs)) {
     throw new TandemError('TANDEM_USAGE', `The archive directory ${abs} does not exist.`, { hint: `Create it first: mkdir -p ${abs}` });
   }
-  if (!statSync(abs).isDirectory()) throw new TandemError('TANDEM_USAGE', `--move-to ${abs} is not a directory.`);
+  if (!statSync(abs).isDirectory()) throw new TandemError('TANDEM_USAGE', `--move-to ${abs} is not a directory.`, { hint: 'Name a directory to move the segments to (mkdir -p <dir> creates one).' });
   try {
     accessSync(abs, constants.W_OK);
   } catch {
-    throw new TandemError('TANDEM_USAGE', `The archive directory ${abs} is not writable by this user.`);
+    throw new TandemError('TANDEM_USAGE', `The archive directory ${abs} is not writable by this user.`, { hint: `Name a directory this user may write in, or let it write there (chown or chmod u+w ${abs}).` });
   }
   const rel = relative(exportRoot, abs);
   if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {

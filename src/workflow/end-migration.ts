@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { TandemError } from '../core/errors.js';
 import { CommandLock } from '../core/lock.js';
@@ -51,6 +51,23 @@ async function warnIfGuardNotRestored(reporter: Reporter, migration: Migration, 
   const missing = await guardNotRestored(migration, guard);
   if (!missing || missing.length === 0) return;
   reporter.warn(`on the source, these were enabled when the migration started and are not now: ${missing.map((m) => m.what).join('; ')}. To enable them: ${missing.map((m) => m.fix).join(' ')}`);
+}
+
+/**
+ * Refuses a --backup-dir the backups cannot be written into (missing, not a directory, not writable
+ * by this user), before the prompt and before anything changes: found only while copying, it would
+ * stop the command after the user confirmed.
+ */
+function checkBackupDir(abs: string): void {
+  if (!existsSync(abs)) throw new TandemError('TANDEM_USAGE', `--backup-dir ${abs} does not exist; create it first.`, { hint: `Create it first: mkdir -p ${abs}` });
+  if (!statSync(abs).isDirectory()) {
+    throw new TandemError('TANDEM_USAGE', `--backup-dir ${abs} is not a directory.`, { hint: 'Name a directory for the backups (mkdir -p <dir> creates one), outside the export dir.' });
+  }
+  try {
+    accessSync(abs, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new TandemError('TANDEM_USAGE', `--backup-dir ${abs} is not writable by this user.`, { hint: `Name a directory this user may write in, or let it write there (chown or chmod u+w ${abs}).` });
+  }
 }
 
 /** Asks the user (or takes --yes); a no stops the command before anything is changed. */
@@ -128,7 +145,7 @@ export async function runEndMigration(env: CommandEnv, options: EndMigrationOpti
       if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
         throw new TandemError('TANDEM_USAGE', '--backup-dir must be outside the export dir, which end migration clears.');
       }
-      if (!existsSync(abs)) throw new TandemError('TANDEM_USAGE', `--backup-dir ${abs} does not exist; create it first.`);
+      checkBackupDir(abs);
     }
     for (const [lock, name] of Object.entries(RUNNING_COMMANDS)) {
       const pid = CommandLock.holder(exportDir.metainfoDir, lock);

@@ -10,7 +10,7 @@ import { tableKeyOf, type TableInfo, type TableRef } from '../core/engine/catalo
 import type { SourceEngine } from '../core/engine/engine.js';
 import type { SnapshotChunk, SnapshotSession } from '../core/engine/snapshot.js';
 import type { CommandEnv } from './command-env.js';
-import { FALL_BACK_WARNINGS_KEY, checkSameDatabase, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
+import { FALL_BACK_WARNINGS_KEY, checkSameDatabase, findingWarning, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { parseNameRefList } from '../core/identifier-list.js';
 import { SNAPSHOT_COLUMN_TYPES_KEY, SNAPSHOT_TABLE_IDS_KEY, TABLE_FILTER_KEY, type TableFilter } from './cdc/schema-drift.js';
@@ -166,7 +166,7 @@ async function checkSource(reporter: Reporter, side: Side, options: ExportDataOp
     }
     const findings = await catalog.checkPrerequisites({ live, tables });
     reportFindings(findings, reporter);
-    return { tables, db, fallBackWarnings: findings.filter((f) => f.fallBack).map((f) => f.message) };
+    return { tables, db, fallBackWarnings: findings.filter((f) => f.fallBack).map(findingWarning) };
   } finally {
     await catalog.close();
   }

@@ -138,15 +138,23 @@ export function checkSameDatabase(meta: MetaStore, config: DbConfig): void {
 }
 
 /**
- * meta.db key: the messages of the source's findings that matter for a fall-back
- * (`PrerequisiteFinding.fallBack`), recorded by `export data` for `initiate cutover to target`.
+ * meta.db key: the warnings (message and fix, {@link findingWarning}) of the source's findings that
+ * matter for a fall-back (`PrerequisiteFinding.fallBack`), recorded by `export data` for `initiate
+ * cutover to target`.
  */
 export const FALL_BACK_WARNINGS_KEY = 'fall_back_warnings';
 
+/**
+ * A warning's text: its message, then its fix (a GRANT, a setting), which is what the user acts on
+ * now. The message itself never repeats the fix: it would be printed twice.
+ */
+export function findingWarning(f: PrerequisiteFinding): string {
+  return f.fix ? `${f.message} Fix: ${f.fix}` : f.message;
+}
+
 /** Prints the warnings among `findings` and stops at the first error (its code, message and fix). */
 export function reportFindings(findings: readonly PrerequisiteFinding[], reporter: Reporter): void {
-  // A warning's fix (a GRANT, a setting) is printed with it: it is what the user acts on now.
-  for (const f of findings) if (f.severity === 'warning') reporter.warn(f.fix ? `${f.message} Fix: ${f.fix}` : f.message);
+  for (const f of findings) if (f.severity === 'warning') reporter.warn(findingWarning(f));
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length === 0) return;
   if (errors.length === 1) throw new TandemError(errors[0].code, errors[0].message, errors[0].fix ? { hint: errors[0].fix } : undefined);

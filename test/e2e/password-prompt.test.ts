@@ -5,13 +5,15 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startPg15 } from '../helpers/pg-server.js';
+import { exportDirState } from '../helpers/export-dir-state.js';
 import { CLI_PATH, runTandem, newExportDir, sourceFlags, targetFlags } from '../helpers/cli.js';
 import { startTandem } from '../helpers/live-process.js';
 
 /**
  * Runs the CLI in a terminal (util-linux `script` gives it a pty) and answers each prompt as it
- * appears: `answers` maps a pattern of the prompt to the line typed. Returns the whole screen. A
- * command still running after 60 s (waiting at a prompt not answered) is killed.
+ * appears: `answers` maps a pattern of the prompt to the line typed (followed by Enter; a control key,
+ * Ctrl-C '\x03' or Ctrl-D '\x04', is typed alone). Returns the whole screen. A command still running
+ * after 60 s (waiting at a prompt not answered) is killed.
  */
 function runInTerminal(args: string[], answers: [RegExp, string][]): Promise<{ code: number | null; screen: string }> {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -31,7 +33,8 @@ function runInTerminal(args: string[], answers: [RegExp, string][]): Promise<{ c
         const seen = screen.match(new RegExp(answers[answered][0].source, 'g'))?.length ?? 0;
         const earlier = answers.slice(0, answered).filter(([p]) => p.source === answers[answered][0].source).length;
         if (seen <= earlier) break;
-        child.stdin.write(answers[answered][1] + '\r');
+        const typed = answers[answered][1];
+        child.stdin.write(/^[\x03\x04]$/.test(typed) ? typed : typed + '\r');
         answered++;
       }
     };
@@ -90,6 +93,40 @@ test('a command that connects to one database twice asks for its password once (
     const report = readFileSync(join(backup, 'reports', 'data-migration-report.json'), 'utf8');
     assert.match(report, /"final_row_count": ?"?100/, report);
     assert.deepEqual(readdirSync(dir), [], 'the export dir is cleared');
+  } finally {
+    await pg.stop();
+  }
+});
+
+test('Ctrl-C typed at a password prompt or a [y/N] confirmation stops the command as a SIGINT does (exit 130); Ctrl-D gives no answer (exit 1); nothing changes (measured before: "internal error … the command stopped before it finished", exit 70)', async () => {
+  const pg = await startPg15();
+  try {
+    await pg.createDatabase('src');
+    await pg.sql('src', 'CREATE TABLE t (id int PRIMARY KEY);');
+    // The password prompt comes before any connection: a fresh export dir, no password in the environment.
+    for (const [key, code, says] of [['\x03', 130, /Interrupted \(SIGINT\): "tandem export schema/], ['\x04', 1, /error \[TANDEM_ABORTED\]: No password was given[^\n]*\n\s*fix: Run the command again and type the password/]] as const) {
+      const dir = newExportDir();
+      const empty = exportDirState(dir);
+      const { code: rc, screen } = await runInTerminal(['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'src')], [[/Password for source user/, key]]);
+      assert.equal(rc, code, screen);
+      assert.match(screen, says, screen);
+      assert.doesNotMatch(screen, /internal error|This is a bug/, screen);
+      assert.deepEqual(exportDirState(dir), empty, `${screen}\nnothing was exported or recorded`);
+    }
+
+    // A [y/N] confirmation: end migration of a migration whose schema alone was exported (it connects to no database).
+    const dir = newExportDir();
+    const exported = await runTandem(['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'src')], { SOURCE_DB_PASSWORD: pg.password });
+    assert.equal(exported.code, 0, exported.stderr);
+    const before = exportDirState(dir);
+    for (const [key, code, says] of [['\x03', 130, /Interrupted \(SIGINT\): "tandem end migration/], ['\x04', 1, /error \[TANDEM_ABORTED\]: end migration was not confirmed; nothing was changed/]] as const) {
+      const { code: rc, screen } = await runInTerminal(['end', 'migration', '--export-dir', dir, '--backup-log-files', 'false', '--backup-data-files', 'false',
+        '--backup-schema-files', 'false', '--save-migration-reports', 'false'], [[/\[y\/N\]/, key]]);
+      assert.equal(rc, code, screen);
+      assert.match(screen, says, screen);
+      assert.doesNotMatch(screen, /internal error|This is a bug/, screen);
+      assert.deepEqual(exportDirState(dir), before, `${screen}\nthe export dir is left as it was`);
+    }
   } finally {
     await pg.stop();
   }

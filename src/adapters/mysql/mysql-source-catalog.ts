@@ -117,7 +117,7 @@ export class MySqlSourceCatalog implements SourceCatalog {
     return {
       severity: 'warning', code: 'TANDEM_PRIVILEGE', fallBack: true, fix: grant,
       message: `User ${this.db.user} may not ALTER the tables of ${this.db.database}: if the migration falls back, the cutover to source cannot set the AUTO_INCREMENT counters of ${counted.join(', ')} `
-        + `and stops there until it is granted. Before a cutover prepared for fall-back: ${grant}`,
+        + 'and stops there until it is granted: grant it before a cutover prepared for fall-back.',
     };
   }
 
@@ -136,7 +136,7 @@ export class MySqlSourceCatalog implements SourceCatalog {
     return {
       severity: 'warning', code: 'TANDEM_PRIVILEGE', fallBack: true, fix: grant,
       message: `User ${this.db.user} may not SETVAL the sequence(s) ${denied.map((n) => `${this.db.database}.${n}`).join(', ')}: if the migration falls back, the cutover to source cannot move them past the target's values `
-        + `and stops there until it is granted. Before a cutover prepared for fall-back: ${grant}`,
+        + 'and stops there until it is granted: grant it before a cutover prepared for fall-back.',
     };
   }
 

@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Connection, DbType, Metadata, OracleDb } from 'oracledb';
 import { TandemError } from '../../core/errors.js';
 import { connectTarget, tnsAdminDirectory, type OracleConnectOptions, type OracleConnectTarget } from './connect-descriptor.js';
-import { mapOracleError } from './oracle-errors.js';
+import { mapOracleConnectError, mapOracleError } from './oracle-errors.js';
 import { sessionSettingsSql } from './session-settings.js';
 import { parseTnsnames, type TnsnamesFile, type TnsEntry } from './tnsnames.js';
 import type { OracleBindType } from './values/pg-to-oracle.js';
@@ -189,6 +189,9 @@ export interface OracleLogin {
   readonly connectTimeoutSeconds?: number;
 }
 
+/** The connect strings this process has opened a session on: an Oracle listener answers there. */
+const reached = new Set<string>();
+
 /**
  * Opens a session on the database holding the data (`pdb`) or on its container (`cdb`, for
  * LogMiner), with Tandem's session settings. Errors are TandemErrors by ORA-/NJS- code.
@@ -212,8 +215,13 @@ export async function openOracleSession(options: OracleConnectOptions, login: Or
       connectTimeout: login.connectTimeoutSeconds ?? 30,
     });
   } catch (e) {
-    throw wrap(e, target.describe);
+    // Before this process ever connected there, a connection closed at once is more likely the
+    // wrong kind of server than a dropped one; after, it is a drop (a rerun resumes).
+    if (reached.has(target.connectString)) throw wrap(e, target.describe);
+    const byAlias = which === 'cdb' ? options.cdbTnsAlias ?? options.tnsAlias : options.tnsAlias;
+    throw mapOracleConnectError(e, target.describe, byAlias !== undefined ? undefined : options.port ?? 1521) ?? e;
   }
+  reached.add(target.connectString);
   const session = new ThinSession(d, conn, target.describe);
   try {
     await session.execute(sessionSettingsSql());

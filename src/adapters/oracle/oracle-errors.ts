@@ -108,6 +108,28 @@ export function mapOracleError(e: unknown, where: string): TandemError | undefin
   return new TandemError(rule.code, rule.message(where), { hint: typeof rule.hint === 'string' ? rule.hint : rule.hint(namedColumn(e)), cause: e, streamLost: rule.streamLost });
 }
 
+/**
+ * Driver codes for a connection the server closed. At connect time, before any Oracle answer, that
+ * is what a server of another kind does with the listener's connect packet (measured: a PostgreSQL
+ * and a MariaDB port both give NJS-500 at once), so "rerun: it resumes" would send the user round.
+ */
+const CLOSED_CODES = new Set(['NJS-500', 'NJS-501']);
+
+/**
+ * {@link mapOracleError} for the error of opening a connection, before any connection succeeded: a
+ * connection closed there says that another kind of server may listen at the address, and names
+ * --source-db-type and the port (`port`; undefined when a TNS alias gives the address).
+ */
+export function mapOracleConnectError(e: unknown, where: string, port: number | undefined): TandemError | undefined {
+  const code = codeOf(e);
+  if (!code || !CLOSED_CODES.has(code)) return mapOracleError(e, where);
+  const address = port === undefined ? 'the address of the TNS alias' : `--source-db-port (${port}; an Oracle listener's default is 1521)`;
+  return new TandemError('TANDEM_CONNECT', `The server at ${where} closed the connection as Tandem connected, without an Oracle listener's answer (${code}): another kind of server may listen there.`, {
+    hint: `Check --source-db-type (postgresql or mysql for those servers) and ${address}, that the Oracle listener runs there (lsnrctl status), and for a port that expects TCPS, --source-ssl-mode.`,
+    cause: e,
+  });
+}
+
 /** True for the unique-constraint violation (ORA-00001), by code. */
 export function isOracleUniqueViolation(e: unknown): boolean {
   return codeOf(e) === 'ORA-00001';

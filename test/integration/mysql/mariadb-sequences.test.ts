@@ -122,8 +122,8 @@ test('cutover to source: a user who may not SETVAL a sequence (INSERT on it) is 
   };
   // A live export warns at its start (the probe changes nothing: checked below).
   assert.deepEqual(await setvalWarnings(), [['warning',
-    'User seqless may not SETVAL the sequence(s) shop.seq1: if the migration falls back, the cutover to source cannot move them past the target\'s values and stops there until it is granted. '
-    + "Before a cutover prepared for fall-back: GRANT INSERT ON `shop`.`seq1` TO 'seqless'@'%';", "GRANT INSERT ON `shop`.`seq1` TO 'seqless'@'%';"]]);
+    'User seqless may not SETVAL the sequence(s) shop.seq1: if the migration falls back, the cutover to source cannot move them past the target\'s values and stops there until it is granted: '
+    + 'grant it before a cutover prepared for fall-back.', "GRANT INSERT ON `shop`.`seq1` TO 'seqless'@'%';"]]);
   const values = [{ schema: 'public', name: 'counted_id_seq', lastValue: '900', isCalled: true }, { schema: 'public', name: 'seq1', lastValue: '90000', isCalled: true }];
   await assert.rejects(sync.restore(values, scope), (e: { code?: string; message: string; hint?: string }) => {
     assert.equal(e.code, 'TANDEM_PRIVILEGE');

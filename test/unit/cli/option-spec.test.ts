@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { coerce, parseBool, type OptionSpec } from '../../../src/cli/option-spec.js';
 import { TandemError } from '../../../src/core/errors.js';
+import { COMMANDS } from '../../../src/cli/command-registry.js';
+import { CommandContext } from '../../../src/cli/command-context.js';
+import { resolveDbConfig } from '../../../src/cli/db-config-resolver.js';
 
 const usage = (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_USAGE' && e.exitCode === 2;
 
@@ -41,4 +44,18 @@ test('coerce checks ints and enums', () => {
   assert.throws(() => coerce(en, 'c'), (e: unknown) => usage(e) && /one of a, b/.test((e as Error).message));
   assert.equal(coerce({ name: 'x', kind: 'bool', description: '' }, 'No'), false);
   assert.equal(coerce({ name: 'x', kind: 'string', description: '' }, 12), '12');
+});
+
+test('every --*-db-port help names the default the resolver uses: the target, always YugabyteDB, 5433 (measured before: "default: 5432 for PostgreSQL, 5433 for YugabyteDB" for a target that has no type flag)', async () => {
+  const helps = new Set(COMMANDS.flatMap((c) => c.options.filter((o) => o.name.endsWith('-db-port')).map((o) => `--${o.name}: ${o.description}`)));
+  assert.deepEqual([...helps].sort(), [
+    '--source-db-port: source database port (default: 5432 for PostgreSQL, 3306 for MySQL, 1521 for Oracle)',
+    '--target-db-port: target database port (default: 5433, YugabyteDB\'s; give it for a PostgreSQL target, usually 5432)',
+  ]);
+  assert.equal(COMMANDS.some((c) => c.options.some((o) => o.name === 'target-db-type')), false, 'no command takes a target type');
+  const resolvedPort = async (role: 'source' | 'target', type?: string) => {
+    const flags: Record<string, string | boolean> = { [`${role}-db-user`]: 'app', [`${role}-db-name`]: 'shop', [`${role}-db-password`]: 'port-test-pw', yes: true, ...(type ? { [`${role}-db-type`]: type } : {}) };
+    return (await resolveDbConfig(new CommandContext('export data', new Map(Object.entries(flags)), new Set(Object.keys(flags))), undefined, role)).port;
+  };
+  assert.deepEqual([await resolvedPort('source', 'postgresql'), await resolvedPort('source', 'mysql'), await resolvedPort('target')], [5432, 3306, 5433]);
 });

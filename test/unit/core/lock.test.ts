@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -127,4 +127,38 @@ test('a probe that meets another probe does not take it for a holder, and does n
     otherProbe.exec('COMMIT');
     otherProbe.close();
   }
+});
+
+test('taking a lock in a metainfo dir that is gone is TANDEM_EXPORT_DIR saying it was removed (measured before: better-sqlite3\'s "Cannot open database because the directory does not exist", exit 70)', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'tandem-lock-')), 'metainfo');
+  assert.throws(() => new CommandLock(dir, 'end-migration').acquire(), (e: unknown) => {
+    assert.ok(e instanceof TandemError);
+    assert.equal(e.code, 'TANDEM_EXPORT_DIR');
+    assert.equal(e.message, `The export dir's metainfo (${dir}) was removed while "end migration" was starting: another "end migration" ended this migration and emptied its export dir, or something else deleted it.`);
+    assert.equal(e.hint, 'If an end migration ran on this export dir, the migration has ended and nothing is left to do; otherwise start a new migration in a new export dir.');
+    return true;
+  });
+});
+
+test('a metainfo dir removed between opening the lock file and locking it (another end migration emptying the export dir) is TANDEM_EXPORT_DIR (measured before: SqliteError "disk I/O error" at CommandLock.acquire, exit 70)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tandem-lock-'));
+  const dir = join(root, 'metainfo');
+  mkdirSync(dir);
+  const hits = join(root, 'failpoints.log');
+  // The child stops at the failpoint (its log line written first) until the directory is removed.
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `import { CommandLock } from ${JSON.stringify(LOCK_MODULE)};
+    try { new CommandLock(${JSON.stringify(dir)}, 'end-migration').acquire(); process.stdout.write('acquired'); }
+    catch (e) { process.stdout.write(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }`], {
+    env: { ...process.env, TANDEM_FAILPOINTS: 'lock.after-open=pause:4000', TANDEM_FAILPOINT_LOG: hits },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  while (!existsSync(hits)) await new Promise((r) => setTimeout(r, 20));
+  rmSync(dir, { recursive: true });
+  await once(child, 'close');
+  assert.deepEqual(JSON.parse(out), {
+    name: 'TandemError', code: 'TANDEM_EXPORT_DIR',
+    message: `The export dir's metainfo (${dir}) was removed while "end migration" was starting: another "end migration" ended this migration and emptied its export dir, or something else deleted it.`,
+  });
 });

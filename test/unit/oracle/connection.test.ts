@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPair, parseTnsnames, summarizeDescriptor, withConnectData, serializePair } from '../../../src/adapters/oracle/tnsnames.js';
 import { connectTarget, tnsAdminDirectory, validateOracleOptions } from '../../../src/adapters/oracle/connect-descriptor.js';
-import { isOracleTransientConflict, isOracleUniqueViolation, mapOracleError, oracleErrorCode } from '../../../src/adapters/oracle/oracle-errors.js';
+import { isOracleTransientConflict, isOracleUniqueViolation, mapOracleConnectError, mapOracleError, oracleErrorCode } from '../../../src/adapters/oracle/oracle-errors.js';
 import { sessionSettingsSql } from '../../../src/adapters/oracle/session-settings.js';
 import { loadOracleDriver, readTnsnames } from '../../../src/adapters/oracle/connection.js';
 import { TandemError } from '../../../src/core/errors.js';
@@ -200,4 +200,17 @@ test('only src/adapters/oracle/connection.ts imports oracledb, and only with a d
   walk(root);
   assert.deepEqual(offenders, []);
   assert.match(readFileSync(join(root, 'adapters/oracle/connection.ts'), 'utf8'), /import\('oracledb'\)/);
+});
+
+test('a connection closed while it is being opened (NJS-500/501) names another kind of server, --source-db-type and the port, not "rerun: it resumes" (measured before: "The server or the network dropped the connection; rerun the command: it resumes.")', () => {
+  const closed = Object.assign(new Error('NJS-500: connection to Oracle Database was closed or broken'), { code: 'NJS-500' });
+  const t = mapOracleConnectError(closed, '127.0.0.1:27001/shop', 27001);
+  assert.ok(t instanceof TandemError);
+  assert.equal(t.code, 'TANDEM_CONNECT');
+  assert.equal(t.message, 'The server at 127.0.0.1:27001/shop closed the connection as Tandem connected, without an Oracle listener\'s answer (NJS-500): another kind of server may listen there.');
+  assert.equal(t.hint, 'Check --source-db-type (postgresql or mysql for those servers) and --source-db-port (27001; an Oracle listener\'s default is 1521), that the Oracle listener runs there (lsnrctl status), and for a port that expects TCPS, --source-ssl-mode.');
+  assert.match(mapOracleConnectError(Object.assign(new Error('x'), { code: 'NJS-501' }), 'ORCL (service ORCLCDB)', undefined)!.hint ?? '', /--source-db-type \(postgresql or mysql for those servers\) and the address of the TNS alias,/);
+  // Other connect errors keep their own mapping; a drop after the connection was made keeps "rerun".
+  assert.equal(mapOracleConnectError(Object.assign(new Error('x'), { code: 'ORA-01017' }), 'db1:1521/ORCLPDB1', 1521)!.code, 'TANDEM_AUTH');
+  assert.match(mapOracleError(closed, 'db1:1521/ORCLPDB1')!.hint ?? '', /rerun the command: it resumes/);
 });

@@ -15,7 +15,7 @@ import { streamReporter } from '../../../src/core/reporter.js';
 import type { CommandEnv } from '../../../src/workflow/command-env.js';
 import { runCutoverStatus, runExportDataFromTarget, runImportDataToSource, runInitiateCutoverToTarget } from '../../../src/workflow/cutover/cutover-commands.js';
 import { CutoverState } from '../../../src/workflow/cutover/cutover-state.js';
-import { reportFindings } from '../../../src/workflow/migration-context.js';
+import { findingWarning, reportFindings } from '../../../src/workflow/migration-context.js';
 import { INDEXES_BUILT_BY_IMPORT } from '../../../src/workflow/snapshot-index-builds.js';
 import { runEndMigration, type EndMigrationOptions } from '../../../src/workflow/end-migration.js';
 import { runExportSchema } from '../../../src/workflow/export-schema.js';
@@ -78,6 +78,21 @@ test('end migration asks its caller to confirm: no answers TANDEM_ABORTED with n
   await runEndMigration(e, options(true));
   assert.equal(e.out.text(), `Migration ended; ${root} is now empty.\n`);
   assert.deepEqual(readdirSync(root), []);
+});
+
+test('end migration refuses a --backup-dir that is a regular file, before it asks and before anything changes (measured before: ENOTDIR from cpSync after the confirmation, exit 70)', async () => {
+  const root = exportDir();
+  const file = join(mkdtempSync(join(tmpdir(), 'tandem-backup-')), 'afile');
+  writeFileSync(file, '');
+  const questions: string[] = [];
+  const e = env('end migration');
+  await assert.rejects(runEndMigration(e, {
+    exportDir: root, backupLogFiles: true, backupDataFiles: false, backupSchemaFiles: true, saveMigrationReports: false, backupDir: file,
+    confirm: async (q) => { questions.push(q); return true; },
+  }), (err: unknown) => err instanceof TandemError && err.code === 'TANDEM_USAGE' && err.message === `--backup-dir ${file} is not a directory.`
+    && err.hint === 'Name a directory for the backups (mkdir -p <dir> creates one), outside the export dir.');
+  assert.deepEqual(questions, [], 'refused before the prompt');
+  assert.ok(existsSync(join(root, 'metainfo', 'meta.db')), 'the export dir is as it was');
 });
 
 test('initiate cutover to target warns, after recording the request, when the post-snapshot schema import has not run', async () => {
@@ -369,6 +384,14 @@ test('a prerequisite warning is printed with its fix, an error thrown with it as
   assert.doesNotMatch(e.err.text(), /A note without a fix\. Fix/);
   assert.throws(() => reportFindings([{ severity: 'error', code: 'TANDEM_PRIVILEGE', message: 'No.', fix: 'GRANT it;' }], e.reporter),
     (err: unknown) => err instanceof TandemError && err.hint === 'GRANT it;');
+});
+
+test('a fall-back warning is recorded for initiate cutover with its fix, as export data printed it (measured before: the message only, so MySQL\'s repeated its GRANT, which then printed twice)', () => {
+  const f = { severity: 'warning', code: 'TANDEM_PRIVILEGE', message: 'User u may not ALTER the tables of shop.', fix: "GRANT ALTER ON `shop`.* TO 'u'@'%';", fallBack: true } as const;
+  assert.equal(findingWarning(f), "User u may not ALTER the tables of shop. Fix: GRANT ALTER ON `shop`.* TO 'u'@'%';");
+  const e = env('export data');
+  reportFindings([f], e.reporter);
+  assert.equal(e.err.text().match(/GRANT ALTER/g)?.length, 1, e.err.text());
 });
 
 test('data-migration report with the target unreachable: its imported counts said to be unknown, and a password asked for only when the password was the problem', async () => {

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { editDistance, suggestCommands } from '../../../src/cli/command-suggestions.js';
+import { runTandem } from '../../helpers/cli.js';
+
+test('editDistance counts a swap of neighbouring letters as one edit, as commander does for flags', () => {
+  assert.equal(editDistance('analyse-schema', 'analyze-schema'), 1);
+  assert.equal(editDistance('targte', 'target'), 1);
+  assert.equal(editDistance('import data to targe', 'import data to target'), 1);
+  assert.equal(editDistance('', 'abc'), 3);
+});
+
+test('suggestCommands: a command a few edits away, or the few that the words begin; nothing for an exact command or far-off words', () => {
+  assert.deepEqual(suggestCommands(['import', 'data', 'to', 'targe']), ['import data to target']);
+  assert.deepEqual(suggestCommands(['analyse-schema']), ['analyze-schema']);
+  assert.deepEqual(suggestCommands(['import', 'data', 'to']), ['import data to target', 'import data to source']);
+  assert.deepEqual(suggestCommands(['import']), [], 'five commands begin with import: the whole list is shown instead');
+  assert.deepEqual(suggestCommands(['export', 'schema']), []);
+  assert.deepEqual(suggestCommands(['migrate', 'everything']), []);
+});
+
+test('a mistyped command word is an unknown command with the command meant, exit 2 (measured before: "too many arguments. Expected 0 arguments but got 2", and "unknown command" without a suggestion)', async () => {
+  const targe = await runTandem(['import', 'data', 'to', 'targe', '--export-dir', '/nonexistent']);
+  assert.equal(targe.code, 2, targe.stderr);
+  assert.equal(targe.stderr, 'error [TANDEM_USAGE]: unknown command "import data to targe". Did you mean "import data to target"?\n'
+    + '  fix: Run "tandem import data to target" (tandem import data to target --help lists its flags).\n');
+  const analyse = await runTandem(['analyse-schema']);
+  assert.equal(analyse.code, 2, analyse.stderr);
+  assert.equal(analyse.stderr, 'error [TANDEM_USAGE]: unknown command "analyse-schema". Did you mean "analyze-schema"?\n'
+    + '  fix: Run "tandem analyze-schema" (tandem analyze-schema --help lists its flags).\n');
+});
+
+test('a stray word after a complete command is named, with the flag probably meant, exit 2 (measured before: "too many arguments. Expected 0 arguments but got 1")', async () => {
+  const path = await runTandem(['export', 'schema', '/tmp/shop-export', '--source-db-type', 'postgresql']);
+  assert.equal(path.code, 2, path.stderr);
+  assert.equal(path.stderr, 'error [TANDEM_USAGE]: "/tmp/shop-export" after "tandem export schema" is not expected: the command takes no words of its own, only flags, which start with --.\n'
+    + '  fix: Did you mean --export-dir /tmp/shop-export? See the flags of this command: tandem export schema --help\n');
+  const dashless = await runTandem(['compare', 'export-dir', '/x']);
+  assert.equal(dashless.code, 2, dashless.stderr);
+  assert.match(dashless.stderr, /^error \[TANDEM_USAGE\]: "export-dir" after "tandem compare" is not expected: [^\n]*\n {2}fix: Did you mean --export-dir\? See the flags of this command: tandem compare --help\n$/);
+});
