@@ -272,6 +272,10 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
     }
     if (t.year) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_range'))} CHECK (${qc} = 0 OR ${qc} BETWEEN 1901 AND 2155)`);
     if (t.setMembers) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_set'))} CHECK (${setCheck(qc, t.setMembers)})`);
+    // PostgreSQL's inet takes either family and a netmask; MariaDB's INET6 only IPv6 host addresses
+    // (an IPv4 one as ::ffff:a.b.c.d), INET4 only IPv4 ones: a value written on the target must go back.
+    const inet = c.dataType.toLowerCase() === 'inet6' ? [6, 128] : c.dataType.toLowerCase() === 'inet4' ? [4, 32] : undefined;
+    if (inet) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_inet'))} CHECK (family(${qc}) = ${inet[0]} AND masklen(${qc}) = ${inet[1]})`);
     const fallBackRange = valueRangeCheck(c, qc, ctx.catalog.server);
     if (fallBackRange) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_range'))} CHECK (${fallBackRange})`);
     // Nor NaN or an infinity in a DOUBLE or FLOAT (an UNSIGNED one has its range CHECK besides).
