@@ -19,7 +19,10 @@ export async function continueLiveExport(env: CommandEnv, migration: Migration, 
   meta.setStep('export_changes', 'DONE');
   if (!CutoverState.get(meta, 'to_target').prepareForFallBack) {
     await endChangeStream(env, migration, source, 'source');
-    reporter.print('Cutover to target: the source stream has ended. "import data to target" completes the cutover.');
+    // A rerun after the cutover completed says so, rather than that the importer still has to.
+    reporter.print(CutoverState.get(meta, 'to_target').status === 'COMPLETED'
+      ? 'Cutover to target COMPLETED (without fall-back): the source stream has ended; nothing is left for export data to do.'
+      : 'Cutover to target: the source stream has ended. "import data to target" completes the cutover.');
     return;
   }
   // With fall-back, "import data to source" ends the source stream once the cutover to target has completed.

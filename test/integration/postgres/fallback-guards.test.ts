@@ -136,6 +136,11 @@ test('cutover to target without fall-back ends the source stream; cutover to sou
     assert.deepEqual(await slotsOf(t, 'yb2'), [], 'no fall-back slot on the target');
     assert.deepEqual(await publicationsOf(t, 'yb2'), []);
     assert.equal(await m.diff(), '');
+    // Run again after the cutover completed: it says so (measured before: that the importer still completes it).
+    const again = await runTandem(m.exportArgs(), m.env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Cutover to target COMPLETED \(without fall-back\): the source stream has ended; nothing is left for export data to do\./);
+    assert.doesNotMatch(again.stdout, /"import data to target" completes the cutover/);
 
     r = await m.run(['initiate', 'cutover', 'to', 'source']);
     assert.notEqual(r.code, 0);
