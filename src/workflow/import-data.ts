@@ -14,7 +14,7 @@ import { assignConnections, type SnapshotBatch, type SnapshotLoader, type Target
 import { CommandLock } from '../core/lock.js';
 import { ExportDir } from '../core/export-dir.js';
 import type { CommandEnv } from './command-env.js';
-import { checkSameDatabase, openMigration, targetSide, type Migration, type Side } from './migration-context.js';
+import { checkSameDatabase, openMigration, reportFindings, targetSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
 import { sleep } from '../core/sleep.js';
@@ -132,10 +132,15 @@ async function checkTargetReachable(env: CommandEnv, target: Side<TargetEngine>)
  * what would stop only a cutover prepared for fall-back (found out while the application is
  * stopped) is a warning now.
  */
-async function checkLiveTarget(env: CommandEnv, target: Side<TargetEngine>): Promise<void> {
+async function checkLiveTarget(env: CommandEnv, target: Side<TargetEngine>): Promise<TandemError | undefined> {
   const db = target.engine.targetDatabase(target.db, (m) => env.reporter.warn(m));
   try {
     for (const w of await db.checkLiveImport?.() ?? []) env.reporter.warn(w);
+    return undefined;
+  } catch (e) {
+    // A privilege refusal is named with the snapshot's own checks, in one error (`checkTarget`).
+    if (e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE') return e;
+    throw e;
   } finally {
     await db.close();
   }
@@ -235,8 +240,9 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     throw new TandemError('TANDEM_USAGE', `--${options.tableList !== undefined ? 'table-list' : 'exclude-table-list'} cannot narrow the import of a live migration (export type ${meta.getValue<string>('export_type')}): the change stream carries the changes of every exported table, which need their snapshot on the target. Nothing was changed.`,
       { hint: 'Rerun the same import data command without it. To migrate fewer tables, choose them when exporting (export data --table-list / --exclude-table-list), in a new export dir.' });
   }
+  let liveRefusal: TandemError | undefined;
   if (isLiveExport(meta) && !liveChecked.done) {
-    await checkLiveTarget(env, target);
+    liveRefusal = await checkLiveTarget(env, target);
     liveChecked.done = true;
   }
   let tables: LoadTable[] = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), options.tableList, options.excludeTableList);
@@ -246,6 +252,7 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   const doneTables = meta.getValue<string[]>('imported_snapshot_tables'); // absent: an export dir of an earlier version, whose runs loaded every table
   if (meta.getStep('import_data').status === 'DONE' && snapshotDone !== undefined && snapshotDone === meta.getValue<string>('snapshot_id')
     && (doneTables === undefined || tables.every((t) => doneTables.includes(t.tableKey)))) {
+    if (liveRefusal) throw liveRefusal;
     reporter.print('The snapshot is already imported.');
     return target;
   }
@@ -271,7 +278,7 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     const freshTables = new Set(changesOnly ? [] : tables.map((t) => t.tableKey).filter((k) => !startedTables.has(k)));
     // Tables an earlier run of this snapshot loaded whole (with --table-list) have nothing left to load in binary form.
     const loadedWhole = new Set(snapshotDone === snapshotId ? doneTables ?? [] : []);
-    const staged = await checkTarget(reporter, db, target.db, meta, tables, freshTables, loadedWhole);
+    const staged = await checkTarget(reporter, db, target.db, meta, tables, freshTables, loadedWhole, liveRefusal);
     tables = tables.map((t) => staged.has(t.tableKey) ? { ...t, stagedTypes: staged.get(t.tableKey) } : t);
     // Checks passed: from here on the target changes.
     if (previous && previous.snapshotId !== snapshotId && previous.tables.length > 0) {
@@ -329,56 +336,62 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
  * of the source's column types (by table key: those types), see `TargetTableCheck.castWhileLoading`.
  */
 async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbConfig, meta: MetaStore, tables: LoadTable[], freshTables: Set<string>,
-  loadedWhole: ReadonlySet<string>): Promise<Map<string, readonly string[]>> {
+  loadedWhole: ReadonlySet<string>, liveRefusal: TandemError | undefined): Promise<Map<string, readonly string[]>> {
   const sourceTypes = meta.getValue<Record<string, readonly string[]>>(SNAPSHOT_COLUMN_TYPES_KEY) ?? {};
   const check = await db.checkTables(tables.map((t) => ({
     schema: t.schemaName, name: t.tableName, columns: t.columns, binaryTypes: t.format === 'binary' && !loadedWhole.has(t.tableKey) ? sourceTypes[t.tableKey] : undefined,
   })), freshTables);
+  // Every problem is collected and named in one error (measured before: one per run, three reruns
+  // for a new user's grants); the live import's refusal (session_replication_role) comes first, and
+  // makes the loading one, fixed by the same GRANT, needless to repeat.
+  const problems: TandemError[] = liveRefusal ? [liveRefusal] : [];
+  problems.push(...(check.refusals ?? []).filter((r) => !(liveRefusal && r.replicaRole)).map((r) => r.error));
   if (check.missingTables.length) {
-    throw new TandemError('TANDEM_PREREQUISITE', `Table(s) missing on the target ${describeDb(target)}: ${check.missingTables.join(', ')}.`, {
+    problems.push(new TandemError('TANDEM_PREREQUISITE', `Table(s) missing on the target ${describeDb(target)}: ${check.missingTables.join(', ')}.`, {
       hint: 'Run "tandem import schema" first (or create the tables), then rerun import data.',
-    });
+    }));
   }
   if (check.missingColumns.length) {
-    throw new TandemError('TANDEM_PREREQUISITE', `Target tables lack exported columns: ${check.missingColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}.`, {
+    problems.push(new TandemError('TANDEM_PREREQUISITE', `Target tables lack exported columns: ${check.missingColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}.`, {
       hint: 'Make the target tables match the exported schema (see schema/tables) and rerun.',
-    });
+    }));
   }
   if (check.requiredExtraColumns?.length) {
-    throw new TandemError('TANDEM_PREREQUISITE', `Target tables have columns that refuse NULL (NOT NULL, or of a NOT NULL domain) and have no default, which the source does not export: ${check.requiredExtraColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. Loading or streaming rows into them would fail (or, for a NOT NULL domain, COPY would load the NULL the domain forbids).`, {
+    problems.push(new TandemError('TANDEM_PREREQUISITE', `Target tables have columns that refuse NULL (NOT NULL, or of a NOT NULL domain) and have no default, which the source does not export: ${check.requiredExtraColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. Loading or streaming rows into them would fail (or, for a NOT NULL domain, COPY would load the NULL the domain forbids).`, {
       hint: `Give each a default (${check.requiredExtraColumns[0]!.setDefault}), let it take NULL (… DROP NOT NULL, or a type other than the domain) or drop it, then rerun import data.`,
-    });
-  }
-  if (check.unfilledColumns?.length) {
-    reporter.warn(`Target column(s) that the source's data does not fill, with no default or generation expression: ${check.unfilledColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. `
-      + 'They stay NULL in every migrated row. If one was generated on the source and its expression was made an ordinary column on the target by hand, the snapshot and the stream leave it out: '
-      + 'give it back its generation expression, or a default, before the import (or drop it if it is not wanted).');
+    }));
   }
   const retypedList = (m: { table: string; columns: { column: string; source: string; target: string }[] }) =>
     `${m.table} (${m.columns.map((c) => `${c.column}: ${c.source} on the source, ${c.target} here`).join(', ')})`;
   if (check.retypedBinaryColumns?.length) {
     const list = check.retypedBinaryColumns.map((m) => `${retypedList(m)}: ${m.reason}`).join('; ');
-    throw new TandemError('TANDEM_PREREQUISITE', `Target columns have another type than the source's that the snapshot cannot be loaded into: ${list}.`, {
+    problems.push(new TandemError('TANDEM_PREREQUISITE', `Target columns have another type than the source's that the snapshot cannot be loaded into: ${list}.`, {
       hint: `Give each its source type for the load (${check.retypedBinaryColumns[0]!.alter}; the changes stream as text and take the new type), rerun import data, and change the type once the snapshot is loaded.`,
-    });
+    }));
   }
   if (check.noInsertPrivilege.length) {
-    throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} lacks INSERT or SELECT on: ${check.noInsertPrivilege.join(', ')}.`, {
+    problems.push(new TandemError('TANDEM_PRIVILEGE', `User ${target.user} lacks INSERT or SELECT on: ${check.noInsertPrivilege.join(', ')}.`, {
       hint: `As the tables' owner or a superuser: GRANT INSERT, SELECT, UPDATE, DELETE ON ${check.noInsertPrivilege.map((key) => {
         const dot = key.indexOf('.');
         return `${quoteIdent(key.slice(0, dot))}.${quoteIdent(key.slice(dot + 1))}`;
       }).join(', ')} TO ${quoteIdent(target.user)}; then rerun the same command (the spec asks for a superuser on the target).`,
-    });
+    }));
   }
   if (check.rowSecurity?.length) {
-    throw new TandemError('TANDEM_PRIVILEGE', `User ${target.user} writes ${check.rowSecurity.join(', ')} on the target through row-level security (FORCE ROW LEVEL SECURITY, or tables it does not own): loading would fail, and changes to rows its policies hide would be skipped.`, {
+    problems.push(new TandemError('TANDEM_PRIVILEGE', `User ${target.user} writes ${check.rowSecurity.join(', ')} on the target through row-level security (FORCE ROW LEVEL SECURITY, or tables it does not own): loading would fail, and changes to rows its policies hide would be skipped.`, {
       hint: `As a superuser on the target: ALTER ROLE ${target.user} BYPASSRLS; (or import as a superuser, as the spec asks), then rerun.`,
-    });
+    }));
   }
   if (check.nonEmptyTables.length) {
-    throw new TandemError('TANDEM_TARGET_NOT_EMPTY', `Target table(s) already hold rows that this migration did not load: ${check.nonEmptyTables.join(', ')}.`, {
+    problems.push(new TandemError('TANDEM_TARGET_NOT_EMPTY', `Target table(s) already hold rows that this migration did not load: ${check.nonEmptyTables.join(', ')}.`, {
       hint: 'Empty them (TRUNCATE) or use another target database; Tandem does not load over existing rows.',
-    });
+    }));
+  }
+  reportFindings(problems.map((e) => ({ severity: 'error', code: e.code, message: e.message, fix: e.hint ?? '' })), reporter);
+  if (check.unfilledColumns?.length) {
+    reporter.warn(`Target column(s) that the source's data does not fill, with no default or generation expression: ${check.unfilledColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. `
+      + 'They stay NULL in every migrated row. If one was generated on the source and its expression was made an ordinary column on the target by hand, the snapshot and the stream leave it out: '
+      + 'give it back its generation expression, or a default, before the import (or drop it if it is not wanted).');
   }
   await db.ensureSnapshotMetadata();
   const staged = new Map<string, readonly string[]>();

@@ -98,8 +98,27 @@ export class PgTargetDatabase implements TargetDatabase {
   async checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
     const admin = await this.admin();
     const check = await checkTargetTables(admin, tables, fresh);
-    if (check.missingTables.length === 0) await this.requireReplicaRoleForForeignKeys(admin, tables);
-    return check;
+    const refusals: { error: TandemError; replicaRole?: boolean }[] = [];
+    if (check.missingTables.length === 0) {
+      try {
+        await this.requireReplicaRoleForForeignKeys(admin, tables);
+      } catch (e) {
+        if (!(e instanceof TandemError)) throw e;
+        refusals.push({ error: e, replicaRole: true });
+      }
+    }
+    // The metadata schema is created right after the checks: a user who may not is told with them.
+    const meta = (await admin.query(
+      `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS present,
+              has_database_privilege(current_database(), 'CREATE') AS may_create`, [DEFAULT_METADATA_SCHEMA])).rows[0];
+    if (!pgBool(meta.present) && !pgBool(meta.may_create)) refusals.push({ error: this.metadataSchemaRefusal() });
+    return refusals.length > 0 ? { ...check, refusals } : check;
+  }
+
+  private metadataSchemaRefusal(): TandemError {
+    return new TandemError('TANDEM_PRIVILEGE', `User ${this.db.user} cannot create the schema ${DEFAULT_METADATA_SCHEMA} on the target.`, {
+      hint: `GRANT CREATE ON DATABASE ${this.db.database} TO ${this.db.user};`,
+    });
   }
 
   /**
@@ -123,11 +142,7 @@ export class PgTargetDatabase implements TargetDatabase {
     try {
       await ensureSnapshotMetadata(await this.admin());
     } catch (e) {
-      if ((e as { code?: string }).code === '42501') {
-        throw new TandemError('TANDEM_PRIVILEGE', `User ${this.db.user} cannot create the schema ${DEFAULT_METADATA_SCHEMA} on the target.`, {
-          hint: `GRANT CREATE ON DATABASE ${this.db.database} TO ${this.db.user};`,
-        });
-      }
+      if ((e as { code?: string }).code === '42501') throw this.metadataSchemaRefusal();
       throw e;
     }
   }

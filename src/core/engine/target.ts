@@ -2,6 +2,7 @@ import type { SchemaObjectType } from '../schema-object.js';
 import type { SequenceValueRow } from '../meta-store.js';
 import type { SequenceRestoreResult } from './sequences.js';
 import type { TableRef } from './catalog.js';
+import type { TandemError } from '../errors.js';
 
 /**
  * The roles only the migration's target plays (PostgreSQL, or YugabyteDB, which speaks its wire
@@ -102,6 +103,12 @@ export interface TargetTableCheck {
   readonly castWhileLoading?: { table: string; columns: { column: string; source: string; target: string }[] }[];
   readonly nonEmptyTables: string[];
   readonly noInsertPrivilege: string[];
+  /**
+   * Other refusals the check found (optional): a loading session that may not skip foreign keys
+   * (`replicaRole`: fixed by the same GRANT as the live import's), no CREATE for the metadata schema.
+   * Named with the other problems, in one error.
+   */
+  readonly refusals?: { error: TandemError; replicaRole?: boolean }[];
   /**
    * Tables whose row-level security applies to the user (optional: engines without it leave it
    * out): loading into them fails, the emptiness check sees only the rows policies allow, and

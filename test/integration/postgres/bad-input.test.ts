@@ -143,7 +143,9 @@ test('missing privileges: TANDEM_PRIVILEGE naming the table, before anything is 
   r = await expectFailure('import without INSERT', user(importArgs(doneDir), 'noins'), 'TANDEM_PRIVILEGE', { env: weakEnv });
   assert.match(r.stderr, /lacks INSERT or SELECT on: .*app\.items/);
   // The fix runs as typed: the tables and the user, no placeholder.
-  assert.match(r.stderr, /fix: As the tables' owner or a superuser: GRANT INSERT, SELECT, UPDATE, DELETE ON (\S+, )*app\.items(, \S+)* TO noins; then rerun/);
+  assert.match(r.stderr, /As the tables' owner or a superuser: GRANT INSERT, SELECT, UPDATE, DELETE ON (\S+, )*app\.items(, \S+)* TO noins; then rerun/);
+  // With what it will need next, in the same run: CREATE for Tandem's metadata schema.
+  assert.match(r.stderr, /User noins cannot create the schema ybvoyager_metadata on the target\..*fix: .*GRANT CREATE ON DATABASE dstdb TO noins;/s);
   r = await expectFailure('import without any privilege', user(importArgs(doneDir), 'nopriv'), 'TANDEM_PRIVILEGE', { env: weakEnv });
   assert.match(r.stderr, /app\.items/);
 });
