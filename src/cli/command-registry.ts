@@ -58,7 +58,8 @@ const CUTOVER_COMMANDS: CommandSpec[] = [
   {
     words: ['initiate', 'cutover', 'to', 'target'], summary: 'switch to the target: stop the source stream at a marker, apply the rest, restore sequences',
     configSection: 'initiate-cutover-to-target',
-    options: withCommon({ name: 'prepare-for-fall-back', kind: 'bool', defaultValue: false, description: 'keep the source in step with the target afterwards, so that you can switch back' }),
+    options: withCommon({ name: 'prepare-for-fall-back', kind: 'bool', defaultValue: false, description: 'keep the source in step with the target afterwards, so that you can switch back' },
+      ...TARGET_PASSWORD.map((o) => ({ ...o, description: `${o.description}; used only with --prepare-for-fall-back true, to check again that the target user may stream changes when import data found it may not` }))),
     handler: async () => (await import('./commands/cutover-commands.js')).initiateCutoverToTarget,
   },
   {

@@ -14,7 +14,7 @@ import { assignConnections, type SnapshotBatch, type SnapshotLoader, type Target
 import { CommandLock } from '../core/lock.js';
 import { ExportDir } from '../core/export-dir.js';
 import type { CommandEnv } from './command-env.js';
-import { checkSameDatabase, openMigration, reportFindings, targetSide, type Migration, type Side } from './migration-context.js';
+import { checkSameDatabase, openMigration, reportFindings, TARGET_MAY_STREAM_KEY, targetSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
 import { sleep } from '../core/sleep.js';
@@ -132,10 +132,12 @@ async function checkTargetReachable(env: CommandEnv, target: Side<TargetEngine>)
  * what would stop only a cutover prepared for fall-back (found out while the application is
  * stopped) is a warning now.
  */
-async function checkLiveTarget(env: CommandEnv, target: Side<TargetEngine>): Promise<TandemError | undefined> {
+async function checkLiveTarget(env: CommandEnv, meta: MetaStore, target: Side<TargetEngine>): Promise<TandemError | undefined> {
   const db = target.engine.targetDatabase(target.db, (m) => env.reporter.warn(m));
   try {
     for (const w of await db.checkLiveImport?.() ?? []) env.reporter.warn(w);
+    // For initiate cutover to target --prepare-for-fall-back true, which has no connection of its own to ask.
+    if (db.mayStreamChanges) meta.setValue(TARGET_MAY_STREAM_KEY, await db.mayStreamChanges());
     return undefined;
   } catch (e) {
     // A privilege refusal is named with the snapshot's own checks, in one error (`checkTarget`).
@@ -242,7 +244,7 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   }
   let liveRefusal: TandemError | undefined;
   if (isLiveExport(meta) && !liveChecked.done) {
-    liveRefusal = await checkLiveTarget(env, target);
+    liveRefusal = await checkLiveTarget(env, meta, target);
     liveChecked.done = true;
   }
   let tables: LoadTable[] = filterTables(meta.snapshotTables().map((t) => ({ ...t, schema: t.schemaName, name: t.tableName })), options.tableList, options.excludeTableList);

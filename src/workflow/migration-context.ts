@@ -145,6 +145,12 @@ export function checkSameDatabase(meta: MetaStore, config: DbConfig): void {
 export const FALL_BACK_WARNINGS_KEY = 'fall_back_warnings';
 
 /**
+ * meta.db key: whether the target's user may stream the target's changes (a fall-back's stream), as
+ * import data last found when it started (`TargetDatabase.mayStreamChanges`).
+ */
+export const TARGET_MAY_STREAM_KEY = 'target_may_stream_changes';
+
+/**
  * A warning's text: its message, then its fix (a GRANT, a setting), which is what the user acts on
  * now. The message itself never repeats the fix: it would be printed twice.
  */

@@ -95,6 +95,10 @@ export class PgTargetDatabase implements TargetDatabase {
     return [`User ${user} on the target lacks the REPLICATION attribute (or superuser): a fall-back streams the target's changes, so "initiate cutover to target --prepare-for-fall-back true" would stop there, with the application already stopped. Give it now, as a superuser on the target: ALTER ROLE ${quoteIdent(user)} WITH REPLICATION;`];
   }
 
+  async mayStreamChanges(): Promise<boolean> {
+    return userMayReplicate(await this.admin());
+  }
+
   async checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
     const admin = await this.admin();
     const check = await checkTargetTables(admin, tables, fresh);

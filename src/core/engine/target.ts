@@ -230,6 +230,12 @@ export interface TargetDatabase {
    * `initiate cutover to target --prepare-for-fall-back true` starts while the application is stopped.
    */
   checkLiveImport?(): Promise<readonly string[]>;
+  /**
+   * Optional: whether the user may stream this database's changes (the fall-back's stream, which
+   * the cutover to target with fall-back starts). Recorded by import data for `initiate cutover to
+   * target --prepare-for-fall-back true`, which refuses before the cutover while it is false.
+   */
+  mayStreamChanges?(): Promise<boolean>;
   /** Checks the tables before anything is written; `fresh` = tables no batch was loaded into yet (they must be empty). */
   checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck>;
   /** Creates the metadata schema and the batch tables; a user who may not is a TANDEM_PRIVILEGE error. */

@@ -6,7 +6,7 @@ import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import { readQueueState } from '../../core/queue/queue-tables.js';
 import { engineFacts } from '../../adapters/engines.js';
 import type { CommandEnv } from '../command-env.js';
-import { FALL_BACK_WARNINGS_KEY, openMigration, sourceSide, targetSide } from '../migration-context.js';
+import { FALL_BACK_WARNINGS_KEY, openMigration, sourceSide, TARGET_MAY_STREAM_KEY, targetSide } from '../migration-context.js';
 import { renderTable } from '../text-table.js';
 import { CutoverState, type CutoverDirection, type CutoverRecord } from './cutover-state.js';
 import { readSchemaStatements } from '../schema/schema-statements-reader.js';
@@ -46,6 +46,7 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     // Looked at before the request: on a small database both processes can finish the whole cutover
     // and exit within milliseconds of it, and must not then be reported as "not running".
     const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export data from source', 'import data to target']);
+    if (fallBack && CutoverState.get(m.meta, 'to_target').status === 'NOT_INITIATED') await requireTargetMayStream(env, m.meta);
     const { created, record } = CutoverState.request(m.meta, 'to_target', fallBack);
     if (!created) {
       // Asked for a fall-back the cutover was not prepared for: an exit 0 would let a script go on
@@ -88,6 +89,39 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
   } finally {
     m.close();
   }
+}
+
+/**
+ * A cutover prepared for fall-back starts a change stream on the target: a target user who may not
+ * stream (no REPLICATION attribute) would stop the cutover there, with the application already
+ * stopped. import data records what it found when it started (`TARGET_MAY_STREAM_KEY`); when that
+ * was "may not", the target is asked again (with the password from TARGET_DB_PASSWORD or the
+ * config file, never a prompt: the grant may have been given since), and the cutover is refused,
+ * with nothing changed, unless it may now.
+ */
+async function requireTargetMayStream(env: CommandEnv, meta: MetaStore): Promise<void> {
+  if (meta.getValue<boolean>(TARGET_MAY_STREAM_KEY) !== false) return;
+  const user = meta.getDbConfig('target')?.user ?? 'the target user';
+  let askedAgain: boolean | undefined;
+  let why = '';
+  try {
+    const target = await targetSide(env, meta, { prompt: false });
+    const db = target.engine.targetDatabase(target.db, () => {});
+    try {
+      askedAgain = await db.mayStreamChanges?.();
+    } finally {
+      await db.close();
+    }
+  } catch (e) {
+    why = ` (asking the target again failed: ${e instanceof Error ? e.message : String(e)})`;
+  }
+  if (askedAgain) {
+    meta.setValue(TARGET_MAY_STREAM_KEY, true);
+    return;
+  }
+  throw new TandemError('TANDEM_PRIVILEGE', `User ${user} on the target lacks the REPLICATION attribute${askedAgain === false ? '' : ', as import data found when it started'}${why}: the cutover prepared for fall-back starts the target's change stream and would stop there, with the application stopped. Nothing was changed.`, {
+    hint: `As a superuser on the target: ALTER ROLE ${user} WITH REPLICATION; then run this command again${askedAgain === false ? '' : ' with TARGET_DB_PASSWORD set (so that it can check), or restart import data to target (it checks when it starts)'}.`,
+  });
 }
 
 /**

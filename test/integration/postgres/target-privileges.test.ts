@@ -133,6 +133,20 @@ test('import data of a live migration: a target user who may not SET session_rep
     assert.equal(im.output().match(REPLICATION_WARNING)?.length, 1, im.output());
     assert.deepEqual(await server.sql('live_dst', 'SELECT count(*)::int AS n FROM app.items'), [{ n: 10 }]);
 
+    // The cutover with fall-back is refused before it starts, not when it reaches the target's stream
+    // (measured before: accepted; the importer then stopped there with the application stopped).
+    const initiate = (withPassword: boolean) => runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir, '--prepare-for-fall-back', 'true'],
+      withPassword ? env() : { SOURCE_DB_PASSWORD: server.password });
+    let cut = await initiate(true);
+    assert.equal(cut.code, 1, cut.stdout + cut.stderr);
+    assert.match(cut.stderr, /^error \[TANDEM_PRIVILEGE\]: User tgt on the target lacks the REPLICATION attribute: the cutover prepared for fall-back starts the target's change stream and would stop there, with the application stopped\. Nothing was changed\./m);
+    cut = await initiate(false);
+    assert.equal(cut.code, 1, cut.stdout + cut.stderr);
+    assert.match(cut.stderr, /lacks the REPLICATION attribute, as import data found when it started \(asking the target again failed: .*\)/);
+    assert.match(cut.stderr, /with TARGET_DB_PASSWORD set \(so that it can check\), or restart import data to target/);
+    const status = await runTandem(['cutover', 'status', '--export-dir', dir, '--output-format', 'json'], env());
+    assert.equal(JSON.parse(status.stdout)[0].status, 'NOT_INITIATED');
+
     // With REPLICATION: no such warning (the resumed import checks again).
     await server.sql('postgres', 'ALTER ROLE tgt REPLICATION');
     const again = startTandem(['import', 'data', '--export-dir', dir, ...tgtFlags('live_dst')], env());
