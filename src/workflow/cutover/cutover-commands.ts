@@ -216,8 +216,9 @@ function waitingFor(meta: MetaStore, metainfoDir: string, exportDir: string, r: 
   }
   const remaining = Math.max(0, r.markerVsn - applied);
   const importer: StreamingCommand = r.direction === 'to_target' ? 'import data to target' : 'import data to source';
-  // Set while the fall-back stream's creation waits for transactions open on the target (prepareReverseStream).
-  const held = typeof r.detail.fallBackStreamWaitsFor === 'string' ? `: ${r.detail.fallBackStreamWaitsFor.replace(/\.$/, '')}` : '';
+  // Set while the fall-back stream's creation waits for transactions open on the target
+  // (prepareReverseStream); a stopped importer's is stale (the transaction may have ended since).
+  const held = typeof r.detail.fallBackStreamWaitsFor === 'string' && isRunning(metainfoDir, importer) ? `: ${r.detail.fallBackStreamWaitsFor.replace(/\.$/, '')}` : '';
   const waiting = remaining > 0 ? `waiting for "${importer}": ${remaining} event(s) remaining before the marker${snapshot}` : `waiting for "${importer}" to finish the cutover${held}${snapshot}`;
   return { text: waiting + stopped(importer), remaining };
 }

@@ -195,6 +195,25 @@ test('export schema --start-clean once the data export has begun: TANDEM_EXPORT_
   }
 });
 
+test('cutover status: what a stopped importer was waiting for is not shown as if it still waited (measured before: a transaction long committed, named after the importer was killed)', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    meta.setValue('export_type', 'snapshot-and-changes');
+    meta.setStep('import_data', 'DONE');
+    CutoverState.request(meta, 'to_target', true);
+    CutoverState.setMarker(meta, 'to_target', 0);
+    CutoverState.note(meta, 'to_target', { fallBackStreamWaitsFor: 'Creating the replication slot has waited 5 s: Waiting for: pid 4242 (open for 20 s).' });
+  } finally {
+    meta.close();
+  }
+  const e = env('cutover status');
+  await runCutoverStatus(e, { exportDir: root, outputFormat: 'json' });
+  const row = JSON.parse(e.out.text())[0];
+  assert.match(row.waiting_for, /^waiting for "import data to target" to finish the cutover; "import data to target" is not running: start it/);
+  assert.doesNotMatch(row.waiting_for, /pid 4242/);
+});
+
 test('the fall-back commands in a migration cut over without fall-back: a fix that can work, not the flag that can no longer be set', async () => {
   const root = exportDir();
   const meta = MetaStore.open(new ExportDir(root).metaDbPath);
