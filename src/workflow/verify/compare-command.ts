@@ -3,6 +3,7 @@ import { describeDb } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 import { faultpoint } from '../../core/failpoint.js';
+import { CutoverState } from '../cutover/cutover-state.js';
 import { ProgressBoard } from '../../core/progress.js';
 import type { SnapshotTableRow } from '../../core/meta-store.js';
 import type { ComparisonSide } from '../../core/engine/verification.js';
@@ -223,12 +224,21 @@ export async function runCompare(env: CommandEnv, options: CompareOptions): Prom
       throw new TandemError('TANDEM_DATA', verdictLine(run), {
         hint: streaming
           ? `Changes are still streaming (${streaming}): each database was read as it was at that moment, so a table being written differs by the changes still on their way. Compare again once writes have stopped (the cutover verifies every table itself); a difference that stays after that is real.`
-          : 'Source and target differ in these tables. Compare them row by row (for example by primary key) before a cutover.',
+          : `Source and target differ in these tables (the report above names their first differing keys where it can). ${lastCutoverDone(m.meta)
+            ? 'The migration has cut over: the application writes only one side now, and the other one needs those rows fixed (or this difference explained) before it is relied on.'
+            : 'Find the cause before a cutover (a write that bypassed the stream, a trigger on one side, a value the target stores differently).'}`,
       });
     }
   } finally {
     m.close();
   }
+}
+
+/** True once the migration's last cutover has completed: to target without fall-back, or to source. */
+function lastCutoverDone(meta: MetaStore): boolean {
+  const toTarget = CutoverState.get(meta, 'to_target');
+  if (toTarget.status !== 'COMPLETED') return false;
+  return !toTarget.prepareForFallBack || CutoverState.get(meta, 'to_source').status === 'COMPLETED';
 }
 
 /**

@@ -74,6 +74,8 @@ test('quiet tables verified while streaming are not compared again; a table chan
     // The comparison run recorded at the cutover lists all 8 tables, 7 of them matching.
     const cmp = await m.run(['compare', '--output-format', 'json']);
     assert.equal(cmp.code, 1, 'tandem compare confirms the difference');
+    // After the last cutover, the hint speaks of the side the application no longer writes (measured before: "before a cutover").
+    assert.match(cmp.stderr, /The migration has cut over: the application writes only one side now/);
     const report = JSON.parse(cmp.stdout) as { table_count: number; mismatched_tables: string[] };
     assert.equal(report.table_count, 8);
     assert.deepEqual(report.mismatched_tables, ['shop.customers']);
