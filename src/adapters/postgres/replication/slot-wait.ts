@@ -54,7 +54,7 @@ function age(seconds: number | null): string {
 export function slotWaitMessage(where: string, waitedS: number, blocking: readonly BlockingTransaction[]): string {
   const head = `Creating the replication slot on ${where} has waited ${waitedS} s: PostgreSQL starts a logical slot only once every transaction that was open on the server (any database) has ended.`;
   if (blocking.length === 0) {
-    return `${head} No open transaction is visible to this user; look for long transactions as a superuser (pg_stat_activity with backend_xid set, pg_prepared_xacts). Nothing has been exported yet; it goes on by itself once they end.`;
+    return `${head} No open transaction is visible to this user; look for long transactions as a superuser (pg_stat_activity with backend_xid set, pg_prepared_xacts). Nothing is lost meanwhile: it goes on by itself once they end.`;
   }
   const list = blocking.map((b) => (b.gid !== undefined
     ? `prepared transaction '${b.gid}' (user ${b.user ?? '?'}, database ${b.database ?? '?'}, ${age(b.seconds)})`
@@ -64,7 +64,7 @@ export function slotWaitMessage(where: string, waitedS: number, blocking: readon
     pids.length ? `end them (COMMIT or ROLLBACK in their sessions, or SELECT pg_terminate_backend(pid) for ${pids.join(', ')})` : '',
     blocking.some((b) => b.gid !== undefined) ? 'COMMIT PREPARED or ROLLBACK PREPARED the prepared ones' : '',
   ].filter(Boolean).join('; ');
-  return `${head} Waiting for: ${list}. To go on, ${fix}, or wait for them. Nothing has been exported yet; it goes on by itself once they end.`;
+  return `${head} Waiting for: ${list}. To go on, ${fix}, or wait for them. Nothing is lost meanwhile: it goes on by itself once they end.`;
 }
 
 /**
