@@ -154,8 +154,10 @@ export async function runDataMigrationReport(env: CommandEnv, options: { readonl
   const m = openMigration(env, options.exportDir, { create: false });
   try {
     if (m.meta.snapshotTables().length === 0) {
-      reporter.print('No data has been exported yet: run "tandem export data" first.');
-      return;
+      // An error, not a line on stdout: a script (or a JSON reader) must not take it for a report.
+      throw new TandemError('TANDEM_EXPORT_DIR', `No data has been exported into ${m.exportDir.root} yet: there is nothing to report.`, {
+        hint: 'Run "tandem export data" first (or check --export-dir).',
+      });
     }
     const { applied, notes, failure } = await readAppliedCounts(env, m);
     reporter.print(renderReport(buildReport(m.meta, applied), options.outputFormat));

@@ -214,6 +214,18 @@ test('cutover status: what a stopped importer was waiting for is not shown as if
   assert.doesNotMatch(row.waiting_for, /pid 4242/);
 });
 
+test('get data-migration-report before any data export: TANDEM_EXPORT_DIR, nothing on stdout (measured before: a line on stdout and exit 0, which a JSON reader took for the report)', async () => {
+  const root = exportDir();
+  const e = env('get data-migration-report');
+  await assert.rejects(runDataMigrationReport(e, { exportDir: root, outputFormat: 'json' }), (err: unknown) => {
+    assert.ok(err instanceof TandemError, String(err));
+    assert.equal(err.code, 'TANDEM_EXPORT_DIR');
+    assert.equal(err.message, `No data has been exported into ${root} yet: there is nothing to report.`);
+    return true;
+  });
+  assert.equal(e.out.text(), '');
+});
+
 test('the fall-back commands in a migration cut over without fall-back: a fix that can work, not the flag that can no longer be set', async () => {
   const root = exportDir();
   const meta = MetaStore.open(new ExportDir(root).metaDbPath);
