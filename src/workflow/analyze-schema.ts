@@ -50,8 +50,16 @@ export async function runAnalyzeSchema(env: CommandEnv, options: AnalyzeSchemaOp
     for (const i of result.issues) byCategory.set(i.category, (byCategory.get(i.category) ?? 0) + 1);
     if (result.issues.length) reporter.print(renderTable(['CATEGORY', 'ISSUES'], [...byCategory].map(([c, n]) => [c, String(n)])));
     for (const e of result.parseErrors) reporter.warn(`${e.file}:${e.line}: ${e.message}`);
-    reporter.print(`${result.issues.length} issue(s) found for YugabyteDB ${result.targetDbVersion}. Report: ${reportPath}`);
+    const unparsed = result.parseErrors.length;
+    reporter.print(`${result.issues.length} issue(s) found for YugabyteDB ${result.targetDbVersion}${unparsed ? `, and ${unparsed} statement(s) that do not parse, so were not analyzed` : ''}. Report: ${reportPath}`);
     if (result.issues.length) reporter.print('Edit the files under schema/ as the report suggests, then run analyze-schema again.');
+    if (unparsed) {
+      // Not a clean schema: import schema would stop at the same statements.
+      const first = result.parseErrors[0]!;
+      throw new TandemError('TANDEM_SCHEMA_PARSE', `${unparsed} statement(s) under schema/ are not valid SQL (the first: ${first.file} at line ${first.line}: ${first.message}); analyze-schema could not check them, and import schema would stop there.`, {
+        hint: 'Fix the statements the warnings above name, then run analyze-schema again.',
+      });
+    }
   } finally {
     m.close();
   }

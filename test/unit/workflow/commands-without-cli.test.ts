@@ -19,6 +19,7 @@ import { findingWarning, reportFindings } from '../../../src/workflow/migration-
 import { INDEXES_BUILT_BY_IMPORT } from '../../../src/workflow/snapshot-index-builds.js';
 import { runEndMigration, type EndMigrationOptions } from '../../../src/workflow/end-migration.js';
 import { runExportSchema } from '../../../src/workflow/export-schema.js';
+import { runAnalyzeSchema } from '../../../src/workflow/analyze-schema.js';
 import { CommandLock } from '../../../src/core/lock.js';
 import { runExportDataStatus, runImportDataStatus } from '../../../src/workflow/data-status.js';
 import { runDataMigrationReport } from '../../../src/workflow/data-migration-report.js';
@@ -224,6 +225,21 @@ test('get data-migration-report before any data export: TANDEM_EXPORT_DIR, nothi
     return true;
   });
   assert.equal(e.out.text(), '');
+});
+
+test('analyze-schema with a statement that does not parse: the report is written, the summary counts it, and TANDEM_SCHEMA_PARSE (measured before: "0 issue(s) found" and exit 0)', async () => {
+  const root = exportDir();
+  mkdirSync(join(root, 'schema', 'tables'), { recursive: true });
+  writeFileSync(join(root, 'schema', 'tables', 'tables.sql'), 'CREATE TABLE shop.a (id int PRIMARY KEY);\nCREATE TABLE shop.x (id int primary key\n');
+  const e = env('analyze-schema');
+  await assert.rejects(runAnalyzeSchema(e, { exportDir: root, outputFormat: 'json' }), (err: unknown) => {
+    assert.ok(err instanceof TandemError, String(err));
+    assert.equal(err.code, 'TANDEM_SCHEMA_PARSE');
+    assert.match(err.message, /^1 statement\(s\) under schema\/ are not valid SQL \(the first: schema\/tables\/tables\.sql at line \d+: syntax error/);
+    return true;
+  });
+  assert.match(e.out.text(), /0 issue\(s\) found for YugabyteDB .*, and 1 statement\(s\) that do not parse, so were not analyzed\. Report: /);
+  assert.ok(existsSync(join(root, 'reports', 'schema_analysis_report.json')), 'the report is written');
 });
 
 test('the fall-back commands in a migration cut over without fall-back: a fix that can work, not the flag that can no longer be set', async () => {
