@@ -36,6 +36,7 @@ export function mysqlTableInfos(catalog: MySqlCatalog, targetSchema: string, siz
       estimatedRows: size?.rows ?? 0,
       estimatedBytes: size?.bytes ?? 0,
       referentialActions: referentialActionsOf(t, catalog.database, targetSchema),
+      sourceLabel: `${catalog.database}.${t.name}`,
       mysql: t,
     };
   });

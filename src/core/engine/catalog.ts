@@ -34,6 +34,11 @@ export interface TableInfo {
    * target's importer carries them out from these definitions.
    */
   readonly referentialActions?: readonly ReferentialActionKey[];
+  /**
+   * Optional: the table as its source names it, where that differs from `schema.name` (a MySQL
+   * table: `database.table`, its schema being the target's): what messages about fixing it there say.
+   */
+  readonly sourceLabel?: string;
 }
 
 /** What a foreign key does to its referencing rows when the referenced row goes or changes key. */
@@ -109,7 +114,7 @@ export interface ExportPurpose {
  * `checkPrerequisites` returns it after its read-access findings and before its change-capture ones.
  */
 export function primaryKeyFinding(purpose: ExportPurpose): PrerequisiteFinding | undefined {
-  const noPk = purpose.tables.filter((t) => t.primaryKey.length === 0).map(tableKeyOf);
+  const noPk = purpose.tables.filter((t) => t.primaryKey.length === 0).map((t) => t.sourceLabel ?? tableKeyOf(t));
   if (noPk.length === 0) return undefined;
   if (!purpose.live) {
     return { severity: 'warning', code: 'TANDEM_PREREQUISITE', message: `tables without a primary key (fine offline, refused for live migration): ${noPk.join(', ')}`, fix: '' };
