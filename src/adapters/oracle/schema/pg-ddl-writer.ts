@@ -18,7 +18,7 @@ import type { OracleType } from './oracle-type.js';
 import { sequenceClause } from './sequence-options-writer.js';
 import type { Expr } from './sql-ast.js';
 import { SqlParser } from './sql-parser.js';
-import { SqlPrinter, literal, type ExprMode, type RelationInfo, type SqlEnvironment } from './sql-printer.js';
+import { SqlPrinter, blankPaddedType, literal, type BlankPaddedColumn, type ExprMode, type RelationInfo, type SqlEnvironment } from './sql-printer.js';
 import { mapOracleType, type TypeMapping, type ValueKind } from './type-mapping.js';
 import { DdlSyntaxError } from './token-cursor.js';
 import { isInventoryKind, orderTypes, orderViews, qualifyRef, queryRelations, selectNames, typeFamily } from './ddl-writer-helpers.js';
@@ -511,7 +511,12 @@ class PgDdlWriter {
 
   private registerTableRelation(plan: TablePlan): void {
     const columns = new Map<string, ValueKind>(plan.columns.map((c) => [c.def.name, c.kind]));
-    this.relations.set(key(plan.def.name), { sql: plan.sql, columns });
+    const blankPadded = new Map<string, BlankPaddedColumn>();
+    for (const c of plan.columns) {
+      const padded = blankPaddedType(c.def.type);
+      if (padded) blankPadded.set(c.def.name, padded);
+    }
+    this.relations.set(key(plan.def.name), { sql: plan.sql, columns, blankPadded });
   }
 
   /**
@@ -545,7 +550,7 @@ class PgDdlWriter {
     if (s.dblink !== undefined) return;
     const target = this.relations.get(key(s.target));
     const schema = this.pgSchema(s.name.schema);
-    this.relations.set(key(s.name), { sql: this.qualified(schema, oracleNameToPg(s.name.name)), columns: target?.columns ?? new Map() });
+    this.relations.set(key(s.name), { sql: this.qualified(schema, oracleNameToPg(s.name.name)), columns: target?.columns ?? new Map(), ...(target?.blankPadded ? { blankPadded: target.blankPadded } : {}) });
   }
 
   private printer(mode: ExprMode, plan?: TablePlan, targetKind?: ValueKind): SqlPrinter {

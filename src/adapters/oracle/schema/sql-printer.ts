@@ -8,6 +8,7 @@ import { UnconvertibleError, type PendingNote } from './conversion-note.js';
 import { literalDateTime, pgDateFormat } from './date-format.js';
 import { andAll, conjuncts, fromKey, mapExpr, rewriteOuterJoins } from './outer-join-rewriter.js';
 import type { CallExpr, Expr, FrameBound, FromItem, JsonTableColumn, NameRef, OrderItem, Query, Select, SetExpr, WindowSpec } from './sql-ast.js';
+import type { OracleType } from './oracle-type.js';
 import { mapOracleType, type ValueKind } from './type-mapping.js';
 import {
   concatParts, dateTruncUnit, hasAggregate, ident, isDual, jsonColumnNames, literal, precedence, queryReadsTable, rownumBound,
@@ -24,6 +25,23 @@ export interface RelationInfo {
   readonly sql: string;
   /** Column kinds by Oracle stored column name. */
   readonly columns: ReadonlyMap<string, ValueKind>;
+  /**
+   * The blank-padded columns (CHAR, NCHAR) by Oracle stored column name: their declared length and
+   * whether it counts bytes (`CHAR(n BYTE)`, or no semantics written: Oracle's default is BYTE).
+   */
+  readonly blankPadded?: ReadonlyMap<string, BlankPaddedColumn>;
+}
+
+/** A CHAR or NCHAR column as expressions on it need to know it. */
+export interface BlankPaddedColumn {
+  readonly length: number;
+  readonly byteSemantics: boolean;
+}
+
+/** A CHAR/NCHAR type as a {@link BlankPaddedColumn}; undefined for every other type. */
+export function blankPaddedType(t: OracleType): BlankPaddedColumn | undefined {
+  if ((t.name !== 'CHAR' && t.name !== 'NCHAR') || t.userDefined) return undefined;
+  return { length: t.length ?? 1, byteSemantics: t.name === 'CHAR' && t.semantics !== 'CHAR' };
 }
 
 /** What the printer needs to know about the DDL being converted. */
@@ -798,6 +816,7 @@ export class SqlPrinter {
           this.fail('FUNCTION_ARGUMENTS', 'INSTR with a start position or occurrence other than 1');
         }
         return `strpos(${arg(0)}, ${arg(1)})`;
+      case 'LENGTH': need(1); return this.length(a[0]!);
       case 'LENGTHB': need(1); return `octet_length(${arg(0)})`;
       case 'REPLACE': need(2, 3); return `replace(${arg(0)}, ${arg(1)}, ${a.length === 2 ? "''" : this.replacement(a[2]!)})`;
       case 'NLS_UPPER': case 'NLS_LOWER': case 'NLS_INITCAP':
@@ -989,6 +1008,43 @@ export class SqlPrinter {
     }
     this.note('SUBSTR_START', 'SUBSTR with a computed start: Oracle reads 0 as 1 and counts a negative start from the end, PostgreSQL does not');
     return `substr(${s}, ${this.expr(start)}${len})`;
+  }
+
+  /**
+   * LENGTH(x). Oracle's LENGTH of a CHAR(n) value counts its blank padding: n (characters) for any
+   * non-NULL value. PostgreSQL's length(character) ignores trailing blanks (`length('A'::char(3))`
+   * is 1, measured on PostgreSQL 15), so a CHECK (LENGTH(code) = 3) would refuse the rows Oracle
+   * holds and a view would show other numbers. For a CHAR/NCHAR column the converter writes
+   * `length(rpad(x, n))`: rpad pads the (blank-stripped) text back to n, so the result is n, and
+   * NULL for NULL, as in Oracle. With BYTE semantics Oracle pads to n bytes, which is n characters
+   * only when every character is one byte in the database character set (CHAR_PADDED_LENGTH note).
+   */
+  private length(x: Expr): string {
+    const padded = this.blankPaddedColumn(x);
+    if (!padded) return `length(${this.expr(x)})`;
+    if (padded.byteSemantics) {
+      this.note('CHAR_PADDED_LENGTH', `LENGTH of a CHAR(${padded.length} BYTE) column is ${padded.length}, the padded length, as in Oracle for single-byte characters; Oracle pads a value with multi-byte characters to ${padded.length} bytes, which are fewer characters`);
+    }
+    return `length(rpad(${this.expr(x)}, ${padded.length}))`;
+  }
+
+  /** The CHAR/NCHAR column a (parenthesised) column reference names, when the converter knows it. */
+  private blankPaddedColumn(e: Expr): BlankPaddedColumn | undefined {
+    if (e.k === 'paren') return this.blankPaddedColumn(e.e);
+    if (e.k !== 'name') return undefined;
+    const parts = e.name.parts;
+    const column = parts[parts.length - 1]!;
+    const qualifier = parts.length >= 2 ? parts[parts.length - 2]! : undefined;
+    for (let s: Scope | undefined = this.scope; s; s = s.parent) {
+      if (qualifier !== undefined) {
+        if (s.relations.has(qualifier)) return s.relations.get(qualifier)?.blankPadded?.get(column);
+        continue;
+      }
+      const hits = [...s.relations.values()].filter((info) => info?.columns.has(column));
+      if (hits.length === 1) return hits[0]!.blankPadded?.get(column);
+      if (hits.length > 1) return undefined;
+    }
+    return undefined;
   }
 
   private toChar(a: readonly Expr[]): string {

@@ -273,3 +273,13 @@ CREATE TABLE acct (id NUMBER(10) PRIMARY KEY, region VARCHAR2(2) NOT NULL) PARTI
   assert.match(message('pair'), /^range key column\(s\) b of app\.pair may be NULL: .*\(SELECT COUNT\(\*\) FROM "APP"\."PAIR" WHERE "B" IS NULL\); if there are any, add a DEFAULT partition on the target$/);
   assert.match(message('customers.customers_pk'), /^partition column country of app\.customers may be NULL in Oracle, .* PRIMARY KEY customers_pk NOT NULL: .*\(SELECT COUNT\(\*\) FROM "APP"\."CUSTOMERS" WHERE "COUNTRY" IS NULL\)/);
 });
+
+test('LENGTH of a CHAR column in a CHECK constraint and a view (also through a synonym) counts the padding (measured before on PostgreSQL 15: length(code) refused the row \'A\' that Oracle holds as \'A  \')', async () => {
+  const r = await convert(`
+CREATE TABLE codes (code CHAR(3 CHAR) NOT NULL, descr VARCHAR2(20), CONSTRAINT codes_len CHECK (LENGTH(code) = 3));
+CREATE SYNONYM codes_syn FOR codes;
+CREATE VIEW codes_v AS SELECT c.code, LENGTH(c.code) len, LENGTH(descr) dlen FROM codes_syn c;`);
+  assert.match(sqlOf(r, 'codes_len'), /CHECK \(length\(rpad\(code, 3\)\) = 3\);$/);
+  assert.equal(sqlOf(r, 'codes_v'), 'CREATE VIEW app.codes_v AS\nSELECT c.code,\n  length(rpad(c.code, 3)) AS len,\n  length(descr) AS dlen\nFROM app.codes_syn c;');
+  assert.deepEqual(notesOf(r).filter((n) => n.includes('LENGTH')), []);
+});

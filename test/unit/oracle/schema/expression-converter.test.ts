@@ -212,3 +212,15 @@ test('what has no PostgreSQL form is refused with a code', () => {
   assert.equal(failure("TRUNC(tz, 'DD')", { ...EMP, mode: 'index' }), 'NOT_IMMUTABLE');
   assert.equal(failure('REGEXP_SUBSTR(name, \'a\')', { ...EMP, targetPgMajor: 11 }), 'UNSUPPORTED_FUNCTION');
 });
+
+test('LENGTH of a CHAR/NCHAR column counts its blank padding as Oracle does: length(rpad(col, n)); BYTE semantics noted (measured before on PostgreSQL 15: CHECK (length(code) = 3) refused \'A\' in a char(3), and a view showed 1 where Oracle shows 3)', () => {
+  const CODES: ExpressionOptions = { tables: { CODES: { CODE: 'CHAR(3)', U: 'CHAR(2 CHAR)', N: 'NCHAR(4)', V: 'VARCHAR2(5)' } }, mode: 'check' };
+  assert.equal(sql('LENGTH(code) = 3', CODES), 'length(rpad(code, 3)) = 3');
+  assert.deepEqual(codes('LENGTH(code) = 3', CODES), ['CHAR_PADDED_LENGTH']);
+  assert.equal(sql('LENGTH(u)', CODES), 'length(rpad(u, 2))');
+  assert.equal(sql('LENGTH((n))', CODES), 'length(rpad((n), 4))');
+  assert.deepEqual(codes('LENGTH(u) + LENGTH(n)', CODES), []);
+  // Not a CHAR column: PostgreSQL's length is Oracle's.
+  assert.equal(sql('LENGTH(v)', CODES), 'length(v)');
+  assert.equal(sql('LENGTH(TRIM(code))', CODES), 'length(TRIM(code))');
+});
