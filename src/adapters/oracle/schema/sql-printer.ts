@@ -120,6 +120,20 @@ const PSEUDO_UNSUPPORTED: Readonly<Record<string, string>> = {
 /** Pseudo-columns the printer converts. */
 const PSEUDO_NAMES = new Set(['SYSDATE', 'CURRENT_DATE', 'SYSTIMESTAMP', 'CURRENT_TIMESTAMP', 'LOCALTIMESTAMP', 'USER', 'SESSIONTIMEZONE', 'DBTIMEZONE', 'LEVEL']);
 
+/**
+ * A NUMBER as text the way Oracle writes it without a format (TO_CHAR(n), `n || text`: the TM
+ * "text minimum" form, only the significant digits): no trailing zeros after the point and no 0
+ * before it (`2975`, `5000.5`, `.5`, `-.5`), where PostgreSQL's numeric output keeps the column's
+ * scale and a leading 0 (`2975.00`, `5000.50`, `0.5`). The first regexp drops the trailing zeros
+ * (and a point left alone), the second the 0 before the point; both are immutable and exist on
+ * PostgreSQL 11 (trim_scale needs 13). Measured on PostgreSQL 15 for 2975.00, 5000.50, 0.5, -0.5,
+ * 0.00, 1.250, 100, 2970.0, 0.05, -12.340, 0.000001000. Not matched: values whose TM form exceeds 64
+ * characters, which Oracle writes in scientific notation.
+ */
+export function oracleNumberText(numericSql: string): string {
+  return `regexp_replace(regexp_replace(CAST(${numericSql} AS text), '(\\.[0-9]*[1-9])0+$|\\.0+$', '\\1'), '^(-?)0\\.', '\\1.')`;
+}
+
 /** SYSDATE: statement time to the second, as Oracle's DATE (no fractional seconds, no time zone). */
 export const PG_SYSDATE = "date_trunc('second', statement_timestamp())::timestamp(0)";
 
@@ -767,17 +781,19 @@ export class SqlPrinter {
     if (nonText.some((p) => DATE_KINDS.has(this.kindOf(p)!))) {
       this.note('IMPLICIT_TO_CHAR', 'a date is concatenated as text: PostgreSQL writes it as YYYY-MM-DD HH24:MI:SS, not in the Oracle session\'s NLS_DATE_FORMAT');
     }
+    if (nonText.some((p) => this.kindOf(p) === 'float')) this.floatAsTextNote();
     let body: string;
     if (this.options.mode === 'index' || this.options.mode === 'generated') {
       body = parts.map((p) => {
         if (p.k === 'str') return this.expr(p);
         const k = this.kindOf(p);
         if (k !== undefined && DATE_KINDS.has(k)) this.requireImmutable('a date concatenated as text');
-        const asText = k === 'text' ? this.expr(p) : `CAST(${this.expr(p)} AS text)`;
+        const asText = k === 'text' ? this.expr(p) : k === 'number' ? oracleNumberText(this.expr(p)) : `CAST(${this.expr(p)} AS text)`;
         return `COALESCE(${asText}, '')`;
       }).join(' || ');
     } else {
-      body = `concat(${parts.map((p) => this.expr(p)).join(', ')})`;
+      // concat() writes a numeric in PostgreSQL's form; a NUMBER part needs Oracle's (oracleNumberText).
+      body = `concat(${parts.map((p) => (this.kindOf(p) === 'number' ? oracleNumberText(this.expr(p)) : this.expr(p))).join(', ')})`;
     }
     return hasLiteral ? (body.startsWith('concat(') ? body : `(${body})`) : `NULLIF(${body}, '')`;
   }
@@ -1047,6 +1063,10 @@ export class SqlPrinter {
     return undefined;
   }
 
+  private floatAsTextNote(): void {
+    this.note('IMPLICIT_TO_CHAR', 'a BINARY_FLOAT/BINARY_DOUBLE value is converted to text: Oracle and PostgreSQL write floats in different forms');
+  }
+
   private toChar(a: readonly Expr[]): string {
     if (a.length < 1 || a.length > 3) this.fail('FUNCTION_ARGUMENTS', `TO_CHAR with ${a.length} arguments`);
     const k = this.kindOf(a[0]!);
@@ -1056,6 +1076,8 @@ export class SqlPrinter {
         this.requireImmutable('TO_CHAR of a date');
         this.note('IMPLICIT_TO_CHAR', 'TO_CHAR of a date without a format: PostgreSQL writes YYYY-MM-DD HH24:MI:SS, not the NLS_DATE_FORMAT');
       }
+      if (k === 'number') return oracleNumberText(this.expr(a[0]!));
+      if (k === 'float') this.floatAsTextNote();
       return `CAST(${this.expr(a[0]!)} AS text)`;
     }
     this.requireImmutable('TO_CHAR with a format (to_char)');

@@ -283,3 +283,12 @@ CREATE VIEW codes_v AS SELECT c.code, LENGTH(c.code) len, LENGTH(descr) dlen FRO
   assert.equal(sqlOf(r, 'codes_v'), 'CREATE VIEW app.codes_v AS\nSELECT c.code,\n  length(rpad(c.code, 3)) AS len,\n  length(descr) AS dlen\nFROM app.codes_syn c;');
   assert.deepEqual(notesOf(r).filter((n) => n.includes('LENGTH')), []);
 });
+
+test('a view building text from NUMBER columns writes Oracle\'s digits (measured before on PostgreSQL 15: Total: 2975.00 EUR and 0.5 where Oracle shows Total: 2975 EUR and .5)', async () => {
+  const r = await convert(`
+CREATE TABLE inv (id NUMBER(6) PRIMARY KEY, amount NUMBER(10,2), rate NUMBER);
+CREATE VIEW inv_label AS SELECT id, TO_CHAR(amount) amount_txt, 'Total: ' || amount || ' EUR' label, TO_CHAR(rate) rate_txt, TO_CHAR(id) id_txt FROM inv;`);
+  const text = (x: string) => `regexp_replace(regexp_replace(CAST(${x} AS text), '(\\.[0-9]*[1-9])0+$|\\.0+$', '\\1'), '^(-?)0\\.', '\\1.')`;
+  assert.equal(sqlOf(r, 'inv_label'), `CREATE VIEW app.inv_label AS\nSELECT id,\n  ${text('amount')} AS amount_txt,\n  concat('Total: ', ${text('amount')}, ' EUR') AS label,\n  ${text('rate')} AS rate_txt,\n  CAST(id AS text) AS id_txt\nFROM app.inv;`);
+  assert.deepEqual(notesOf(r), []);
+});

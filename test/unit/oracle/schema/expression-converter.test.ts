@@ -224,3 +224,17 @@ test('LENGTH of a CHAR/NCHAR column counts its blank padding as Oracle does: len
   assert.equal(sql('LENGTH(v)', CODES), 'length(v)');
   assert.equal(sql('LENGTH(TRIM(code))', CODES), 'length(TRIM(code))');
 });
+
+test('TO_CHAR(number) and number || text write Oracle\'s digits: no trailing zeros, no 0 before the point; floats are noted (measured before on PostgreSQL 15: TO_CHAR(amount) of NUMBER(10,2) gave 2975.00 and 0.5 where Oracle gives 2975 and .5)', () => {
+  const ORACLE_TEXT = (x: string) => `regexp_replace(regexp_replace(CAST(${x} AS text), '(\\.[0-9]*[1-9])0+$|\\.0+$', '\\1'), '^(-?)0\\.', '\\1.')`;
+  assert.equal(sql('TO_CHAR(salary)'), ORACLE_TEXT('salary'));
+  assert.equal(sql('TO_CHAR(limit)'), ORACLE_TEXT('"limit"'));
+  assert.equal(sql("'Total: ' || salary || ' EUR'"), `concat('Total: ', ${ORACLE_TEXT('salary')}, ' EUR')`);
+  assert.equal(sql("'N' || salary", { ...EMP, mode: 'index' }), `('N' || COALESCE(${ORACLE_TEXT('salary')}, ''))`);
+  // Integers print alike on both sides.
+  assert.equal(sql('TO_CHAR(n)'), 'CAST(n AS text)');
+  assert.equal(sql("name || '-' || n"), "concat(name, '-', n)");
+  assert.deepEqual(codes('TO_CHAR(salary)'), []);
+  assert.deepEqual(codes('TO_CHAR(f)'), ['IMPLICIT_TO_CHAR']);
+  assert.deepEqual(codes("f || 'x'"), ['IMPLICIT_TO_CHAR']);
+});
