@@ -12,12 +12,24 @@ export const TABLES_SQL = `SELECT TABLE_NAME, IOT_TYPE, PARTITIONED FROM ALL_TAB
    AND TABLE_NAME NOT LIKE 'BIN$%' AND TABLE_NAME NOT LIKE 'MLOG$\\_%' ESCAPE '\\' AND TABLE_NAME NOT LIKE 'RUPD$\\_%' ESCAPE '\\'
  ORDER BY TABLE_NAME`;
 
+/**
+ * Every column the schema converter creates on the target: the visible ones and the INVISIBLE ones
+ * (12c+), which the converter makes visible (`INVISIBLE_COLUMN`). ALL_TAB_COLS shows an invisible
+ * column with HIDDEN_COLUMN = 'YES', COLUMN_ID NULL and USER_GENERATED = 'YES' (the Reference's
+ * USER_TAB_COLS: "invisible columns, which are user-generated hidden columns"); system-generated
+ * hidden columns (unused columns, function-based index and extended-statistics expressions) have
+ * USER_GENERATED = 'NO' and stay out. Filtering on HIDDEN_COLUMN = 'NO' alone (ALL_TAB_COLUMNS'
+ * view of the table) left the invisible columns NULL on the target, and the verification, which
+ * compares the source's columns, did not see them. Invisible columns come last (COLUMN_ID is NULL),
+ * in the order the table holds them (INTERNAL_COLUMN_ID); every reader names its columns, so the
+ * order is only for reports.
+ */
 export const COLUMNS_SQL = `SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.DATA_LENGTH, c.CHAR_LENGTH, c.DATA_PRECISION, c.DATA_SCALE,
-       c.CHAR_USED, c.NULLABLE, c.COLUMN_ID, c.VIRTUAL_COLUMN, c.HIDDEN_COLUMN, i.GENERATION_TYPE
+       c.CHAR_USED, c.NULLABLE, c.COLUMN_ID, c.VIRTUAL_COLUMN, c.HIDDEN_COLUMN, c.USER_GENERATED, i.GENERATION_TYPE
   FROM ALL_TAB_COLS c
   LEFT JOIN ALL_TAB_IDENTITY_COLS i ON i.OWNER = c.OWNER AND i.TABLE_NAME = c.TABLE_NAME AND i.COLUMN_NAME = c.COLUMN_NAME
- WHERE c.OWNER = :schema AND c.HIDDEN_COLUMN = 'NO'
- ORDER BY c.TABLE_NAME, c.COLUMN_ID`;
+ WHERE c.OWNER = :schema AND (c.HIDDEN_COLUMN = 'NO' OR c.USER_GENERATED = 'YES')
+ ORDER BY c.TABLE_NAME, c.COLUMN_ID NULLS LAST, c.INTERNAL_COLUMN_ID`;
 
 export const PRIMARY_KEYS_SQL = `SELECT k.TABLE_NAME, cc.COLUMN_NAME, cc.POSITION
   FROM ALL_CONSTRAINTS k JOIN ALL_CONS_COLUMNS cc ON cc.OWNER = k.OWNER AND cc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND cc.TABLE_NAME = k.TABLE_NAME
@@ -42,6 +54,8 @@ export function oracleTablesFromRows(
 ): OracleTable[] {
   const cols = new Map<string, OracleColumn[]>();
   for (const r of columns) {
+    // The query leaves system-generated hidden columns out; rows from an older query would not.
+    if (r.HIDDEN_COLUMN === 'YES' && r.USER_GENERATED !== 'YES') continue;
     const t = String(r.TABLE_NAME);
     let list = cols.get(t);
     if (!list) cols.set(t, (list = []));

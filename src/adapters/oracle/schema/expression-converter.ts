@@ -8,7 +8,7 @@ import { oracleNameToPg } from './oracle-name.js';
 import { parseOracleType } from './oracle-type.js';
 import { tokenizeOracle } from './oracle-tokenizer.js';
 import { parseExpressionTokens, parseQueryTokens } from './sql-parser.js';
-import { SqlPrinter, ident, type ExprMode, type RelationInfo, type SqlEnvironment } from './sql-printer.js';
+import { SqlPrinter, blankPaddedType, ident, type ExprMode, type RelationInfo, type SqlEnvironment } from './sql-printer.js';
 import { TokenCursor } from './token-cursor.js';
 import { mapOracleType, type ValueKind } from './type-mapping.js';
 
@@ -67,7 +67,11 @@ function makePrinter(options: ExpressionOptions): SqlPrinter {
   const relations = new Map<string, RelationInfo>();
   for (const [table, columns] of Object.entries(options.tables ?? {})) {
     const kinds = new Map(Object.entries(columns).map(([c, t]) => [c, kindOf(t)]));
-    relations.set(table, { sql: `${ident(schema)}.${ident(table)}`, columns: kinds });
+    const blankPadded = new Map(Object.entries(columns).flatMap(([c, t]) => {
+      const padded = blankPaddedType(parseOracleType(new TokenCursor(tokenizeOracle(t))));
+      return padded ? [[c, padded] as const] : [];
+    }));
+    relations.set(table, { sql: `${ident(schema)}.${ident(table)}`, columns: kinds, blankPadded });
   }
   const plsql = new Set(options.plsql ?? []);
   const env: SqlEnvironment = {

@@ -18,7 +18,7 @@ import type { OracleType } from './oracle-type.js';
 import { sequenceClause } from './sequence-options-writer.js';
 import type { Expr } from './sql-ast.js';
 import { SqlParser } from './sql-parser.js';
-import { SqlPrinter, literal, type ExprMode, type RelationInfo, type SqlEnvironment } from './sql-printer.js';
+import { SqlPrinter, blankPaddedType, literal, type BlankPaddedColumn, type ExprMode, type RelationInfo, type SqlEnvironment } from './sql-printer.js';
 import { mapOracleType, type TypeMapping, type ValueKind } from './type-mapping.js';
 import { DdlSyntaxError } from './token-cursor.js';
 import { isInventoryKind, orderTypes, orderViews, qualifyRef, queryRelations, selectNames, typeFamily } from './ddl-writer-helpers.js';
@@ -66,6 +66,7 @@ interface TablePlan {
 
 const key = (q: QualifiedName) => `${q.schema}\u0000${q.name}`;
 const display = (q: QualifiedName) => `"${q.schema}"."${q.name}"`;
+const isMaxvalue = (v: BoundValue) => v.tokens.length === 1 && v.tokens[0]!.kind === 'word' && v.tokens[0]!.value === 'MAXVALUE';
 
 /** Schemas Oracle creates and maintains itself (its packages, dictionary views, options). */
 const ORACLE_MAINTAINED_SCHEMAS = new Set([
@@ -458,6 +459,25 @@ class PgDdlWriter {
     return plan.columns.find((c) => c.def.name === oracleName);
   }
 
+  /**
+   * Whether Oracle lets the column hold NULL: no enabled NOT NULL and no enabled primary key on it
+   * (a primary key column is NOT NULL in Oracle too).
+   */
+  private oracleNullable(plan: TablePlan, oracleName: string): boolean {
+    const col = this.column(plan, oracleName);
+    if (!col || (col.def.notNull && col.def.notNull.state.enabled)) return false;
+    return !plan.def.constraints.some((k) => k.kind === 'PRIMARY KEY' && k.state.enabled && k.columns.includes(oracleName));
+  }
+
+  /**
+   * Whether the converted table can hold NULL in a partition column: nullable in Oracle and no
+   * primary key on the target, since PostgreSQL adds every partition column to the primary key
+   * (`PARTITION_KEY_IN_KEY`), which makes it NOT NULL (that case has its own note, in `keyClause`).
+   */
+  private targetPartitionNullable(plan: TablePlan, oracleName: string): boolean {
+    return this.oracleNullable(plan, oracleName) && !plan.def.constraints.some((k) => k.kind === 'PRIMARY KEY' && k.state.enabled);
+  }
+
   private primaryKey(plan: TablePlan): ConstraintDef | undefined {
     return plan.def.constraints.find((k) => k.kind === 'PRIMARY KEY');
   }
@@ -491,7 +511,12 @@ class PgDdlWriter {
 
   private registerTableRelation(plan: TablePlan): void {
     const columns = new Map<string, ValueKind>(plan.columns.map((c) => [c.def.name, c.kind]));
-    this.relations.set(key(plan.def.name), { sql: plan.sql, columns });
+    const blankPadded = new Map<string, BlankPaddedColumn>();
+    for (const c of plan.columns) {
+      const padded = blankPaddedType(c.def.type);
+      if (padded) blankPadded.set(c.def.name, padded);
+    }
+    this.relations.set(key(plan.def.name), { sql: plan.sql, columns, blankPadded });
   }
 
   /**
@@ -525,7 +550,7 @@ class PgDdlWriter {
     if (s.dblink !== undefined) return;
     const target = this.relations.get(key(s.target));
     const schema = this.pgSchema(s.name.schema);
-    this.relations.set(key(s.name), { sql: this.qualified(schema, oracleNameToPg(s.name.name)), columns: target?.columns ?? new Map() });
+    this.relations.set(key(s.name), { sql: this.qualified(schema, oracleNameToPg(s.name.name)), columns: target?.columns ?? new Map(), ...(target?.blankPadded ? { blankPadded: target.blankPadded } : {}) });
   }
 
   private printer(mode: ExprMode, plan?: TablePlan, targetKind?: ValueKind): SqlPrinter {
@@ -701,6 +726,15 @@ class PgDdlWriter {
       columns.push(...missingPartitionColumns);
       this.addNotePg('CONSTRAINT', plan.schema, `${plan.name}.${name}`, 'PARTITION_KEY_IN_KEY', 'changed',
         `PostgreSQL needs the partition key in every key of a partitioned table: ${missingPartitionColumns.map(oracleNameToPg).join(', ')} added to ${k.kind} ${name}, which is now unique per partition key value only`);
+      // NULL_PARTITION_KEY: Oracle keeps a row whose partition key is NULL (in the MAXVALUE range
+      // partition, the VALUES (NULL) list partition, a hash partition); a PostgreSQL primary key
+      // makes the added column NOT NULL, so the snapshot load or a streamed insert of that row fails.
+      const nullable = k.kind === 'PRIMARY KEY' ? missingPartitionColumns.filter((c) => this.oracleNullable(plan, c)) : [];
+      for (const c of nullable) {
+        const count = `SELECT COUNT(*) FROM ${display(plan.def.name)} WHERE "${c.replace(/"/g, '""')}" IS NULL`;
+        this.addNotePg('CONSTRAINT', plan.schema, `${plan.name}.${name}`, 'NULL_PARTITION_KEY', 'unsupported',
+          `partition column ${oracleNameToPg(c)} of ${plan.schema}.${plan.name} may be NULL in Oracle, which keeps such rows in a partition, but PostgreSQL makes every column of PRIMARY KEY ${name} NOT NULL: a row with a NULL ${oracleNameToPg(c)} cannot be loaded or streamed. Count them on Oracle (${count}); if there are any, give them a value (and the column NOT NULL) before the export, or leave the table out of the migration and copy it yourself`);
+      }
     }
     if (k.kind === 'UNIQUE' && k.columns.length > 1 && k.columns.some((c) => !this.column(plan, c)!.def.notNull)) {
       this.addNotePg('CONSTRAINT', plan.schema, `${plan.name}.${name}`, 'UNIQUE_NULLS', 'changed', 'PostgreSQL accepts two rows whose key has a NULL in it; Oracle rejects them unless every key column is NULL');
@@ -808,6 +842,19 @@ class PgDdlWriter {
     parts: readonly PartitionDef[], scheme: PartitionScheme, top: boolean,
   ): void {
     let previous: string[] | undefined;
+    const nullableKey = method === 'RANGE' ? columns.filter((c) => this.targetPartitionNullable(plan, c)) : [];
+    const last = parts[parts.length - 1];
+    // NULL_PARTITION_KEY: Oracle sorts a NULL range key above every value but MAXVALUE, so a row
+    // whose key is NULL goes to the partition VALUES LESS THAN (MAXVALUE). A PostgreSQL range
+    // partition never holds NULL, but the DEFAULT partition does, and with the partitions before it
+    // starting at MINVALUE, DEFAULT holds exactly what Oracle's MAXVALUE partition holds: the values
+    // from the previous bound up, and the NULL keys.
+    const maxvalueAsDefault = nullableKey.length > 0 && last !== undefined && !last.isDefault && last.values.length > 0 && isMaxvalue(last.values[0]!);
+    if (nullableKey.length > 0 && !maxvalueAsDefault && columns.slice(1).some((c) => nullableKey.includes(c))) {
+      const later = columns.slice(1).filter((c) => nullableKey.includes(c));
+      this.addNotePg('TABLE', plan.schema, parentName, 'NULL_PARTITION_KEY', 'unsupported',
+        `range key column(s) ${later.map(oracleNameToPg).join(', ')} of ${plan.schema}.${parentName} may be NULL: Oracle keeps such a row in the partition its earlier key columns choose, PostgreSQL refuses it (no partition for the row). Count them on Oracle (SELECT COUNT(*) FROM ${display(plan.def.name)} WHERE ${later.map((c) => `"${c.replace(/"/g, '""')}" IS NULL`).join(' OR ')}); if there are any, add a DEFAULT partition on the target`);
+    }
     parts.forEach((part, i) => {
       // Oracle (sub)partition names are unique per table; PostgreSQL partitions are tables of the schema.
       const base = part.name ? `${plan.name}_${oracleNameToPg(part.name)}` : `${parentName}_${top ? 'p' : 'sp'}${i + 1}`;
@@ -818,7 +865,13 @@ class PgDdlWriter {
       try {
         if (method === 'HASH') bound = `FOR VALUES WITH (MODULUS ${parts.length}, REMAINDER ${i})`;
         else if (part.isDefault) bound = 'DEFAULT';
-        else if (method === 'LIST') bound = `FOR VALUES IN (${part.values.map((v) => this.boundValue(v, boundNotes)).join(', ')})`;
+        else if (maxvalueAsDefault && part === last) {
+          bound = 'DEFAULT';
+          boundNotes.push({
+            code: 'NULL_PARTITION_KEY', severity: 'changed',
+            message: `Oracle keeps rows whose range key (${nullableKey.map(oracleNameToPg).join(', ')}) is NULL in this MAXVALUE partition; a PostgreSQL range partition cannot hold NULL, so it is the DEFAULT partition${previous ? ` (the keys from (${previous.join(', ')}) up, and NULL keys)` : ''}${columns.length > 1 ? '; a row with a NULL in a later key column, which Oracle keeps in the partition its earlier key columns choose, is in this one' : ''}`,
+          });
+        } else if (method === 'LIST') bound = `FOR VALUES IN (${part.values.map((v) => this.boundValue(v, boundNotes)).join(', ')})`;
         else {
           const upper = part.values.map((v) => this.boundValue(v, boundNotes));
           const lower = previous ?? columns.map(() => 'MINVALUE');
@@ -847,7 +900,7 @@ class PgDdlWriter {
   }
 
   private boundValue(v: BoundValue, notes: PendingNote[]): string {
-    if (v.tokens.length === 1 && v.tokens[0]!.kind === 'word' && v.tokens[0]!.value === 'MAXVALUE') return 'MAXVALUE';
+    if (isMaxvalue(v)) return 'MAXVALUE';
     let expr: Expr;
     try {
       const p = new SqlParser(v.tokens, v.text);

@@ -8,6 +8,7 @@ import { UnconvertibleError, type PendingNote } from './conversion-note.js';
 import { literalDateTime, pgDateFormat } from './date-format.js';
 import { andAll, conjuncts, fromKey, mapExpr, rewriteOuterJoins } from './outer-join-rewriter.js';
 import type { CallExpr, Expr, FrameBound, FromItem, JsonTableColumn, NameRef, OrderItem, Query, Select, SetExpr, WindowSpec } from './sql-ast.js';
+import type { OracleType } from './oracle-type.js';
 import { mapOracleType, type ValueKind } from './type-mapping.js';
 import {
   concatParts, dateTruncUnit, hasAggregate, ident, isDual, jsonColumnNames, literal, precedence, queryReadsTable, rownumBound,
@@ -24,6 +25,23 @@ export interface RelationInfo {
   readonly sql: string;
   /** Column kinds by Oracle stored column name. */
   readonly columns: ReadonlyMap<string, ValueKind>;
+  /**
+   * The blank-padded columns (CHAR, NCHAR) by Oracle stored column name: their declared length and
+   * whether it counts bytes (`CHAR(n BYTE)`, or no semantics written: Oracle's default is BYTE).
+   */
+  readonly blankPadded?: ReadonlyMap<string, BlankPaddedColumn>;
+}
+
+/** A CHAR or NCHAR column as expressions on it need to know it. */
+export interface BlankPaddedColumn {
+  readonly length: number;
+  readonly byteSemantics: boolean;
+}
+
+/** A CHAR/NCHAR type as a {@link BlankPaddedColumn}; undefined for every other type. */
+export function blankPaddedType(t: OracleType): BlankPaddedColumn | undefined {
+  if ((t.name !== 'CHAR' && t.name !== 'NCHAR') || t.userDefined) return undefined;
+  return { length: t.length ?? 1, byteSemantics: t.name === 'CHAR' && t.semantics !== 'CHAR' };
 }
 
 /** What the printer needs to know about the DDL being converted. */
@@ -101,6 +119,20 @@ const PSEUDO_UNSUPPORTED: Readonly<Record<string, string>> = {
 
 /** Pseudo-columns the printer converts. */
 const PSEUDO_NAMES = new Set(['SYSDATE', 'CURRENT_DATE', 'SYSTIMESTAMP', 'CURRENT_TIMESTAMP', 'LOCALTIMESTAMP', 'USER', 'SESSIONTIMEZONE', 'DBTIMEZONE', 'LEVEL']);
+
+/**
+ * A NUMBER as text the way Oracle writes it without a format (TO_CHAR(n), `n || text`: the TM
+ * "text minimum" form, only the significant digits): no trailing zeros after the point and no 0
+ * before it (`2975`, `5000.5`, `.5`, `-.5`), where PostgreSQL's numeric output keeps the column's
+ * scale and a leading 0 (`2975.00`, `5000.50`, `0.5`). The first regexp drops the trailing zeros
+ * (and a point left alone), the second the 0 before the point; both are immutable and exist on
+ * PostgreSQL 11 (trim_scale needs 13). Measured on PostgreSQL 15 for 2975.00, 5000.50, 0.5, -0.5,
+ * 0.00, 1.250, 100, 2970.0, 0.05, -12.340, 0.000001000. Not matched: values whose TM form exceeds 64
+ * characters, which Oracle writes in scientific notation.
+ */
+export function oracleNumberText(numericSql: string): string {
+  return `regexp_replace(regexp_replace(CAST(${numericSql} AS text), '(\\.[0-9]*[1-9])0+$|\\.0+$', '\\1'), '^(-?)0\\.', '\\1.')`;
+}
 
 /** SYSDATE: statement time to the second, as Oracle's DATE (no fractional seconds, no time zone). */
 export const PG_SYSDATE = "date_trunc('second', statement_timestamp())::timestamp(0)";
@@ -749,17 +781,19 @@ export class SqlPrinter {
     if (nonText.some((p) => DATE_KINDS.has(this.kindOf(p)!))) {
       this.note('IMPLICIT_TO_CHAR', 'a date is concatenated as text: PostgreSQL writes it as YYYY-MM-DD HH24:MI:SS, not in the Oracle session\'s NLS_DATE_FORMAT');
     }
+    if (nonText.some((p) => this.kindOf(p) === 'float')) this.floatAsTextNote();
     let body: string;
     if (this.options.mode === 'index' || this.options.mode === 'generated') {
       body = parts.map((p) => {
         if (p.k === 'str') return this.expr(p);
         const k = this.kindOf(p);
         if (k !== undefined && DATE_KINDS.has(k)) this.requireImmutable('a date concatenated as text');
-        const asText = k === 'text' ? this.expr(p) : `CAST(${this.expr(p)} AS text)`;
+        const asText = k === 'text' ? this.expr(p) : k === 'number' ? oracleNumberText(this.expr(p)) : `CAST(${this.expr(p)} AS text)`;
         return `COALESCE(${asText}, '')`;
       }).join(' || ');
     } else {
-      body = `concat(${parts.map((p) => this.expr(p)).join(', ')})`;
+      // concat() writes a numeric in PostgreSQL's form; a NUMBER part needs Oracle's (oracleNumberText).
+      body = `concat(${parts.map((p) => (this.kindOf(p) === 'number' ? oracleNumberText(this.expr(p)) : this.expr(p))).join(', ')})`;
     }
     return hasLiteral ? (body.startsWith('concat(') ? body : `(${body})`) : `NULLIF(${body}, '')`;
   }
@@ -798,6 +832,7 @@ export class SqlPrinter {
           this.fail('FUNCTION_ARGUMENTS', 'INSTR with a start position or occurrence other than 1');
         }
         return `strpos(${arg(0)}, ${arg(1)})`;
+      case 'LENGTH': need(1); return this.length(a[0]!);
       case 'LENGTHB': need(1); return `octet_length(${arg(0)})`;
       case 'REPLACE': need(2, 3); return `replace(${arg(0)}, ${arg(1)}, ${a.length === 2 ? "''" : this.replacement(a[2]!)})`;
       case 'NLS_UPPER': case 'NLS_LOWER': case 'NLS_INITCAP':
@@ -991,6 +1026,47 @@ export class SqlPrinter {
     return `substr(${s}, ${this.expr(start)}${len})`;
   }
 
+  /**
+   * LENGTH(x). Oracle's LENGTH of a CHAR(n) value counts its blank padding: n (characters) for any
+   * non-NULL value. PostgreSQL's length(character) ignores trailing blanks (`length('A'::char(3))`
+   * is 1, measured on PostgreSQL 15), so a CHECK (LENGTH(code) = 3) would refuse the rows Oracle
+   * holds and a view would show other numbers. For a CHAR/NCHAR column the converter writes
+   * `length(rpad(x, n))`: rpad pads the (blank-stripped) text back to n, so the result is n, and
+   * NULL for NULL, as in Oracle. With BYTE semantics Oracle pads to n bytes, which is n characters
+   * only when every character is one byte in the database character set (CHAR_PADDED_LENGTH note).
+   */
+  private length(x: Expr): string {
+    const padded = this.blankPaddedColumn(x);
+    if (!padded) return `length(${this.expr(x)})`;
+    if (padded.byteSemantics) {
+      this.note('CHAR_PADDED_LENGTH', `LENGTH of a CHAR(${padded.length} BYTE) column is ${padded.length}, the padded length, as in Oracle for single-byte characters; Oracle pads a value with multi-byte characters to ${padded.length} bytes, which are fewer characters`);
+    }
+    return `length(rpad(${this.expr(x)}, ${padded.length}))`;
+  }
+
+  /** The CHAR/NCHAR column a (parenthesised) column reference names, when the converter knows it. */
+  private blankPaddedColumn(e: Expr): BlankPaddedColumn | undefined {
+    if (e.k === 'paren') return this.blankPaddedColumn(e.e);
+    if (e.k !== 'name') return undefined;
+    const parts = e.name.parts;
+    const column = parts[parts.length - 1]!;
+    const qualifier = parts.length >= 2 ? parts[parts.length - 2]! : undefined;
+    for (let s: Scope | undefined = this.scope; s; s = s.parent) {
+      if (qualifier !== undefined) {
+        if (s.relations.has(qualifier)) return s.relations.get(qualifier)?.blankPadded?.get(column);
+        continue;
+      }
+      const hits = [...s.relations.values()].filter((info) => info?.columns.has(column));
+      if (hits.length === 1) return hits[0]!.blankPadded?.get(column);
+      if (hits.length > 1) return undefined;
+    }
+    return undefined;
+  }
+
+  private floatAsTextNote(): void {
+    this.note('IMPLICIT_TO_CHAR', 'a BINARY_FLOAT/BINARY_DOUBLE value is converted to text: Oracle and PostgreSQL write floats in different forms');
+  }
+
   private toChar(a: readonly Expr[]): string {
     if (a.length < 1 || a.length > 3) this.fail('FUNCTION_ARGUMENTS', `TO_CHAR with ${a.length} arguments`);
     const k = this.kindOf(a[0]!);
@@ -1000,6 +1076,8 @@ export class SqlPrinter {
         this.requireImmutable('TO_CHAR of a date');
         this.note('IMPLICIT_TO_CHAR', 'TO_CHAR of a date without a format: PostgreSQL writes YYYY-MM-DD HH24:MI:SS, not the NLS_DATE_FORMAT');
       }
+      if (k === 'number') return oracleNumberText(this.expr(a[0]!));
+      if (k === 'float') this.floatAsTextNote();
       return `CAST(${this.expr(a[0]!)} AS text)`;
     }
     this.requireImmutable('TO_CHAR with a format (to_char)');

@@ -78,10 +78,11 @@ CREATE TABLE child (id NUMBER, pid NUMBER NOT NULL, CONSTRAINT child_fk FOREIGN 
     'CREATE TABLE app.c_y2_c PARTITION OF app.c_y2 FOR VALUES WITH (MODULUS 3, REMAINDER 2);',
     "CREATE TABLE app.tl_north PARTITION OF app.tl FOR VALUES IN ('N') PARTITION BY RANGE (m);",
     "CREATE TABLE app.tl_north_h1 PARTITION OF app.tl_north FOR VALUES FROM (MINVALUE) TO (TIMESTAMP '2023-07-01 00:00:00');",
-    "CREATE TABLE app.tl_north_h2 PARTITION OF app.tl_north FOR VALUES FROM (TIMESTAMP '2023-07-01 00:00:00') TO (MAXVALUE);",
+    // M may be NULL: the MAXVALUE subpartition becomes the DEFAULT one (see the NULL partition key test).
+    'CREATE TABLE app.tl_north_h2 PARTITION OF app.tl_north DEFAULT;',
   ]);
   assert.match(sqlOf(r, 'child'), /^CREATE TABLE app\.child \([^)]*\);$/);
-  assert.deepEqual(notesOf(r), ['unsupported:PARTITIONING_NOT_CONVERTED@child']);
+  assert.deepEqual(notesOf(r), ['changed:NULL_PARTITION_KEY@tl_north_h2', 'unsupported:PARTITIONING_NOT_CONVERTED@child']);
 });
 
 test('views: FORCE EDITIONABLE with column list, WITH CHECK OPTION kept, WITH READ ONLY noted, views reading unconverted ones follow them', async () => {
@@ -240,4 +241,54 @@ CREATE TABLE t (d DATE);`);
 
 test('an empty schema name is a usage error', async () => {
   await assert.rejects(convert('CREATE TABLE t (a NUMBER);', { schema: ' ' }), { code: 'TANDEM_USAGE' });
+});
+
+test('NULL partition keys: the MAXVALUE partition of a nullable range key becomes the DEFAULT partition, a nullable key added to a primary key is noted with the count query (measured before on PostgreSQL 15: "no partition of relation events found for row" and "null value in column country … violates not-null constraint" for rows Oracle holds, without a note)', async () => {
+  const r = await convert(`
+CREATE TABLE events (id NUMBER(10) NOT NULL, closed_on DATE, payload VARCHAR2(100)) PARTITION BY RANGE (closed_on)
+  (PARTITION p2023 VALUES LESS THAN (TO_DATE('2024-01-01','YYYY-MM-DD')), PARTITION pmax VALUES LESS THAN (MAXVALUE));
+CREATE TABLE closed (id NUMBER(10) NOT NULL, closed_on DATE NOT NULL) PARTITION BY RANGE (closed_on)
+  (PARTITION p2023 VALUES LESS THAN (DATE '2024-01-01'), PARTITION pmax VALUES LESS THAN (MAXVALUE));
+CREATE TABLE pair (a NUMBER(4) NOT NULL, b NUMBER(4)) PARTITION BY RANGE (a, b)
+  (PARTITION p1 VALUES LESS THAN (10, 10), PARTITION p2 VALUES LESS THAN (20, 20));
+CREATE TABLE customers (id NUMBER(10) NOT NULL, country VARCHAR2(2), name VARCHAR2(50), CONSTRAINT customers_pk PRIMARY KEY (id))
+  PARTITION BY LIST (country) (PARTITION p_eu VALUES ('DE','FR'), PARTITION p_null VALUES (NULL), PARTITION p_rest VALUES (DEFAULT));
+CREATE TABLE acct (id NUMBER(10) PRIMARY KEY, region VARCHAR2(2) NOT NULL) PARTITION BY HASH (region) PARTITIONS 2;`);
+  assert.deepEqual(r.objects.filter((o) => o.type === 'PARTITION' && /^app\.(events|closed)_/.test(o.sql.slice(13))).map((o) => o.sql), [
+    "CREATE TABLE app.events_p2023 PARTITION OF app.events FOR VALUES FROM (MINVALUE) TO (TIMESTAMP '2024-01-01 00:00:00');",
+    'CREATE TABLE app.events_pmax PARTITION OF app.events DEFAULT;',
+    // A NOT NULL key keeps its MAXVALUE range partition.
+    "CREATE TABLE app.closed_p2023 PARTITION OF app.closed FOR VALUES FROM (MINVALUE) TO (TIMESTAMP '2024-01-01 00:00:00');",
+    "CREATE TABLE app.closed_pmax PARTITION OF app.closed FOR VALUES FROM (TIMESTAMP '2024-01-01 00:00:00') TO (MAXVALUE);",
+  ]);
+  // The list partition for NULL is PostgreSQL's FOR VALUES IN (NULL), but the primary key forbids it.
+  assert.equal(sqlOf(r, 'customers_p_null'), 'CREATE TABLE app.customers_p_null PARTITION OF app.customers FOR VALUES IN (NULL);');
+  assert.deepEqual(notesOf(r), [
+    'changed:NULL_PARTITION_KEY@events_pmax', 'unsupported:NULL_PARTITION_KEY@pair',
+    'changed:PARTITION_KEY_IN_KEY@customers.customers_pk', 'unsupported:NULL_PARTITION_KEY@customers.customers_pk',
+    'changed:PARTITION_KEY_IN_KEY@acct.acct_pkey',
+  ]);
+  const message = (name: string) => r.notes.find((n) => n.code === 'NULL_PARTITION_KEY' && n.name === name)!.message;
+  assert.match(message('events_pmax'), /range key \(closed_on\) is NULL in this MAXVALUE partition; .* DEFAULT partition \(the keys from \(TIMESTAMP '2024-01-01 00:00:00'\) up, and NULL keys\)$/);
+  assert.match(message('pair'), /^range key column\(s\) b of app\.pair may be NULL: .*\(SELECT COUNT\(\*\) FROM "APP"\."PAIR" WHERE "B" IS NULL\); if there are any, add a DEFAULT partition on the target$/);
+  assert.match(message('customers.customers_pk'), /^partition column country of app\.customers may be NULL in Oracle, .* PRIMARY KEY customers_pk NOT NULL: .*\(SELECT COUNT\(\*\) FROM "APP"\."CUSTOMERS" WHERE "COUNTRY" IS NULL\)/);
+});
+
+test('LENGTH of a CHAR column in a CHECK constraint and a view (also through a synonym) counts the padding (measured before on PostgreSQL 15: length(code) refused the row \'A\' that Oracle holds as \'A  \')', async () => {
+  const r = await convert(`
+CREATE TABLE codes (code CHAR(3 CHAR) NOT NULL, descr VARCHAR2(20), CONSTRAINT codes_len CHECK (LENGTH(code) = 3));
+CREATE SYNONYM codes_syn FOR codes;
+CREATE VIEW codes_v AS SELECT c.code, LENGTH(c.code) len, LENGTH(descr) dlen FROM codes_syn c;`);
+  assert.match(sqlOf(r, 'codes_len'), /CHECK \(length\(rpad\(code, 3\)\) = 3\);$/);
+  assert.equal(sqlOf(r, 'codes_v'), 'CREATE VIEW app.codes_v AS\nSELECT c.code,\n  length(rpad(c.code, 3)) AS len,\n  length(descr) AS dlen\nFROM app.codes_syn c;');
+  assert.deepEqual(notesOf(r).filter((n) => n.includes('LENGTH')), []);
+});
+
+test('a view building text from NUMBER columns writes Oracle\'s digits (measured before on PostgreSQL 15: Total: 2975.00 EUR and 0.5 where Oracle shows Total: 2975 EUR and .5)', async () => {
+  const r = await convert(`
+CREATE TABLE inv (id NUMBER(6) PRIMARY KEY, amount NUMBER(10,2), rate NUMBER);
+CREATE VIEW inv_label AS SELECT id, TO_CHAR(amount) amount_txt, 'Total: ' || amount || ' EUR' label, TO_CHAR(rate) rate_txt, TO_CHAR(id) id_txt FROM inv;`);
+  const text = (x: string) => `regexp_replace(regexp_replace(CAST(${x} AS text), '(\\.[0-9]*[1-9])0+$|\\.0+$', '\\1'), '^(-?)0\\.', '\\1.')`;
+  assert.equal(sqlOf(r, 'inv_label'), `CREATE VIEW app.inv_label AS\nSELECT id,\n  ${text('amount')} AS amount_txt,\n  concat('Total: ', ${text('amount')}, ' EUR') AS label,\n  ${text('rate')} AS rate_txt,\n  CAST(id AS text) AS id_txt\nFROM app.inv;`);
+  assert.deepEqual(notesOf(r), []);
 });

@@ -212,3 +212,29 @@ test('what has no PostgreSQL form is refused with a code', () => {
   assert.equal(failure("TRUNC(tz, 'DD')", { ...EMP, mode: 'index' }), 'NOT_IMMUTABLE');
   assert.equal(failure('REGEXP_SUBSTR(name, \'a\')', { ...EMP, targetPgMajor: 11 }), 'UNSUPPORTED_FUNCTION');
 });
+
+test('LENGTH of a CHAR/NCHAR column counts its blank padding as Oracle does: length(rpad(col, n)); BYTE semantics noted (measured before on PostgreSQL 15: CHECK (length(code) = 3) refused \'A\' in a char(3), and a view showed 1 where Oracle shows 3)', () => {
+  const CODES: ExpressionOptions = { tables: { CODES: { CODE: 'CHAR(3)', U: 'CHAR(2 CHAR)', N: 'NCHAR(4)', V: 'VARCHAR2(5)' } }, mode: 'check' };
+  assert.equal(sql('LENGTH(code) = 3', CODES), 'length(rpad(code, 3)) = 3');
+  assert.deepEqual(codes('LENGTH(code) = 3', CODES), ['CHAR_PADDED_LENGTH']);
+  assert.equal(sql('LENGTH(u)', CODES), 'length(rpad(u, 2))');
+  assert.equal(sql('LENGTH((n))', CODES), 'length(rpad((n), 4))');
+  assert.deepEqual(codes('LENGTH(u) + LENGTH(n)', CODES), []);
+  // Not a CHAR column: PostgreSQL's length is Oracle's.
+  assert.equal(sql('LENGTH(v)', CODES), 'length(v)');
+  assert.equal(sql('LENGTH(TRIM(code))', CODES), 'length(TRIM(code))');
+});
+
+test('TO_CHAR(number) and number || text write Oracle\'s digits: no trailing zeros, no 0 before the point; floats are noted (measured before on PostgreSQL 15: TO_CHAR(amount) of NUMBER(10,2) gave 2975.00 and 0.5 where Oracle gives 2975 and .5)', () => {
+  const ORACLE_TEXT = (x: string) => `regexp_replace(regexp_replace(CAST(${x} AS text), '(\\.[0-9]*[1-9])0+$|\\.0+$', '\\1'), '^(-?)0\\.', '\\1.')`;
+  assert.equal(sql('TO_CHAR(salary)'), ORACLE_TEXT('salary'));
+  assert.equal(sql('TO_CHAR(limit)'), ORACLE_TEXT('"limit"'));
+  assert.equal(sql("'Total: ' || salary || ' EUR'"), `concat('Total: ', ${ORACLE_TEXT('salary')}, ' EUR')`);
+  assert.equal(sql("'N' || salary", { ...EMP, mode: 'index' }), `('N' || COALESCE(${ORACLE_TEXT('salary')}, ''))`);
+  // Integers print alike on both sides.
+  assert.equal(sql('TO_CHAR(n)'), 'CAST(n AS text)');
+  assert.equal(sql("name || '-' || n"), "concat(name, '-', n)");
+  assert.deepEqual(codes('TO_CHAR(salary)'), []);
+  assert.deepEqual(codes('TO_CHAR(f)'), ['IMPLICIT_TO_CHAR']);
+  assert.deepEqual(codes("f || 'x'"), ['IMPLICIT_TO_CHAR']);
+});
