@@ -6,8 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { startPg15, type PgServer } from '../../../helpers/pg-server.js';
-import { convertOracleExpression } from '../../../../src/adapters/oracle/schema/expression-converter.js';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { convertOracleExpression } from '../../../src/adapters/oracle/schema/expression-converter.js';
 
 let server: PgServer;
 let client: pg.Client;
