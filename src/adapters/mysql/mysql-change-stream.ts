@@ -39,10 +39,11 @@ export interface StreamScope {
  * converted as the snapshot converts them) plus the marker table, and a replica server id stable
  * per stream and purpose (a restarted exporter ends its predecessor's dump at once).
  */
-export async function binlogCaptureOptions(db: DbConfig, scope: StreamScope, purpose: string): Promise<BinlogCaptureOptions> {
+export async function binlogCaptureOptions(db: DbConfig, scope: StreamScope, purpose: string,
+  onNulledDate?: (column: string, value: string) => void): Promise<BinlogCaptureOptions> {
   const catalog = await withMySql(db, ({ connection, server }) => readMySqlCatalog(connection, server, db.database));
   const tables = captureTablesFromCatalog(catalog, scope.tables, { targetSchema: mysqlTargetSchemaOf(db) });
-  const byCatalog = catalogConverters(catalog);
+  const byCatalog = catalogConverters(catalog, onNulledDate);
   const converters: ConverterFactory = (table, column) => (table.database === scope.metadataDb && table.table === MARKER_TABLE
     ? passThroughConverters(table, column) : byCatalog(table, column));
   return {
@@ -80,7 +81,7 @@ export class MySqlChangeStream implements ChangeStream {
 
   /** Reads the catalog (a wrong password fails here) and starts reading the binlog in the background. */
   async start(): Promise<void> {
-    const options = await binlogCaptureOptions(this.db, this.scope, 'stream');
+    const options = await binlogCaptureOptions(this.db, this.scope, 'stream', this.onNotice && ((column, value) => this.nulledDate(column, value)));
     // Without the server's clock the exporter judges groups by size alone, as before it was read.
     this.clockOffsetMs = await serverClockOffsetMs(this.db).catch(() => undefined);
     if (this.stopped) return;
@@ -110,6 +111,18 @@ export class MySqlChangeStream implements ChangeStream {
     const markers = [...this.partMarkers, ...c.markers];
     this.partMarkers = [];
     return { ...c, markers };
+  }
+
+  /** Columns a streamed date was made NULL in, with how many: said at the first of each column, then at every power of ten. */
+  private readonly nulledDates = new Map<string, number>();
+
+  private nulledDate(column: string, value: string): void {
+    const n = (this.nulledDates.get(column) ?? 0) + 1;
+    this.nulledDates.set(column, n);
+    if (n === 1 || Number.isInteger(Math.log10(n))) {
+      this.onNotice?.(`${this.db.database}.${column}: ${n === 1 ? `a date written on the source that PostgreSQL cannot hold (${value}: a zero date, a zero month or day, or a day its month does not have) was` : `${n} such dates were`} `
+        + 'streamed as NULL, as the snapshot\'s are: the two sides now differ in that value (compare counts it as equal, since both mean "no date"). Set a sql_mode with NO_ZERO_DATE, NO_ZERO_IN_DATE and without ALLOW_INVALID_DATES on the source to stop them.');
+    }
   }
 
   private finish(error: unknown): void {

@@ -319,3 +319,34 @@ test('writes after a marker: rows a foreign-key action deleted are not in the bi
   assert.match(capture.changesAfterMiss ?? '', /^rows that foreign-key actions \(ON DELETE\/UPDATE CASCADE, SET NULL\) changed in child tables are not in the binlog, so they are not counted here/);
   assert.equal(await capture.drop(), true);
 });
+
+test('change stream: a zero date and a day its month does not have (ALLOW_INVALID_DATES), in nullable columns, stream as NULL and are said, by column (measured before: 2024-02-30 stopped the importer for good with no column named; zero dates went NULL unsaid)', async () => {
+  await maria.sql('shop', 'CREATE TABLE dated (id int NOT NULL PRIMARY KEY, d date, dt datetime(3))');
+  const capture = engine.changeCapture(db, { id: '4d1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b', side: 'source' });
+  await capture.prepare([{ schema: 'public', name: 'dated' }]);
+  const { startPosition } = await capture.createWithoutSnapshot();
+  await maria.sql('shop', `SET SESSION sql_mode = 'ALLOW_INVALID_DATES';
+    INSERT INTO dated VALUES (1, '2024-02-30', '2023-04-31 10:00:00'), (2, '2024-02-29', '2024-02-29 23:59:59');
+    SET SESSION sql_mode = '';
+    INSERT INTO dated VALUES (3, '0000-00-00', '2024-00-10 00:00:00');
+    SET SESSION sql_mode = DEFAULT`);
+  await capture.writeMarker('cutover_to_target');
+  const catalog = await engine.openCatalog(db);
+  const tables = (await catalog.listTables(['public'])).filter((t) => t.name === 'dated');
+  await catalog.close();
+  const notices: string[] = [];
+  const stream = capture.open(startPosition, tables, (m) => notices.push(m));
+  await stream.start();
+  try {
+    const txs = await readUntilMarker(stream.transactions(), 'cutover_to_target');
+    assert.deepEqual(txs.flatMap((t) => t.events).map((e) => e.after), [
+      { id: '1', d: null, dt: null }, { id: '2', d: '2024-02-29', dt: '2024-02-29 23:59:59.000' }, { id: '3', d: null, dt: null },
+    ]);
+  } finally {
+    await stream.stop();
+    await capture.drop();
+  }
+  assert.equal(notices.length, 2, notices.join('\n'));
+  assert.match(notices[0]!, /^shop\.dated\.d: a date written on the source that PostgreSQL cannot hold \(2024-02-30: .*\) was streamed as NULL/);
+  assert.match(notices[1]!, /^shop\.dated\.dt: a date written on the source that PostgreSQL cannot hold \(2023-04-31: /);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isZeroDate, mysqlToPg } from '../../../src/adapters/mysql/values/mysql-to-pg.js';
+import { isImpossibleDate, isZeroDate, mysqlToPg } from '../../../src/adapters/mysql/values/mysql-to-pg.js';
 import { byteaToBuffer, intervalToTime, pgToMySql, timestamptzToUtc } from '../../../src/adapters/mysql/values/pg-to-mysql.js';
 import type { MySqlValueKind, MySqlValueType } from '../../../src/adapters/mysql/values/value-type.js';
 import { TandemError } from '../../../src/core/errors.js';
@@ -142,4 +142,11 @@ test('pgToMySql refuses a character the column\'s character set cannot store, na
       && !e.message.includes(text) && !(e.hint ?? '').includes(text), `${charset}`);
   }
   assert.equal(pgToMySql('😀', t('text')), '😀', 'utf8mb4 (no charset recorded): anything');
+});
+
+test('a day its month does not have (ALLOW_INVALID_DATES) is an impossible date: NULL in a nullable column, TANDEM_DATA naming the column in a NOT NULL one; leap days and month ends are kept', () => {
+  for (const bad of ['2024-02-30', '2023-02-29', '1900-02-29', '2023-04-31 10:00:00', '2023-11-31 00:00:00.000']) assert.equal(isImpossibleDate(bad), true, bad);
+  for (const good of ['2024-02-29', '2000-02-29', '2023-01-31', '2023-04-30 23:59:59', '9999-12-31', '2024-02-28']) assert.equal(isImpossibleDate(good), false, good);
+  assert.equal(mysqlToPg('2024-02-30 10:00:00', { kind: 'datetime', column: 't.dt', nullable: true }), null);
+  assert.throws(() => mysqlToPg('2023-04-31', { kind: 'date', column: 't.d', nullable: false }), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_DATA' && /^t\.d: a day its month does not have \(2023-04-31, stored under ALLOW_INVALID_DATES\) in a NOT NULL column/.test(e.message));
 });

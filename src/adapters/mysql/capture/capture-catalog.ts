@@ -73,13 +73,19 @@ function binlogColumns(table: MySqlTable): readonly MySqlColumn[] {
  * column's PostgreSQL type (zero dates become NULL; a zero date in a NOT NULL column or a NUL in
  * text is a TANDEM_DATA error naming the column).
  */
-export function catalogConverters(catalog: MySqlCatalog): ConverterFactory {
+export function catalogConverters(catalog: MySqlCatalog, onNulledDate?: (column: string, value: string) => void): ConverterFactory {
   const byTable = new Map(catalog.tables.map((t) => [t.name, t]));
   return (table, column) => {
     const t = byTable.get(table.table);
     const c = t && binlogColumns(t).find((x) => x.name === column.name);
     if (!t || !c) throw new Error(`binlog capture: ${table.table}.${column.name} is not in the catalog`);
     const type = valueTypeOf(t.name, c, catalog.server.flavor);
-    return (v) => mysqlToPg(v, type);
+    if (!onNulledDate || (type.kind !== 'date' && type.kind !== 'datetime' && type.kind !== 'timestamp')) return (v) => mysqlToPg(v, type);
+    // A date the target cannot hold becomes NULL: said (the snapshot's are counted at export).
+    return (v) => {
+      const out = mysqlToPg(v, type);
+      if (out === null && v !== null) onNulledDate(type.column, String(v).slice(0, 10));
+      return out;
+    };
   };
 }

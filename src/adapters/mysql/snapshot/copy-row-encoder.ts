@@ -18,7 +18,7 @@
  * UTF-8 never puts the bytes 0x00, 0x09, 0x0A, 0x0D or 0x5C inside a multi-byte character, so
  * escaping bytes is escaping characters.
  */
-import { mysqlToPg } from '../values/mysql-to-pg.js';
+import { isImpossibleDate, mysqlToPg } from '../values/mysql-to-pg.js';
 import type { MySqlValueType } from '../values/value-type.js';
 import { readLengthEncoded } from './raw-row-query.js';
 
@@ -146,7 +146,7 @@ export class CopyRowEncoder {
           break;
         case Mode.Date:
         case Mode.Timestamp:
-          if (isZeroDateBytes(src, s, e)) {
+          if (isZeroDateBytes(src, s, e) || (e - s >= 10 && src[s + 8]! >= 0x32 && isImpossibleDate(src.toString('latin1', s, s + 10)))) {
             mysqlToPg(src.toString('latin1', s, e), this.types[f]!); // throws for a NOT NULL column
             out[pos++] = BACKSLASH;
             out[pos++] = 0x4e;

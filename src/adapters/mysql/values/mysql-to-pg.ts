@@ -22,6 +22,27 @@ export function isZeroDate(text: string): boolean {
   return text.startsWith('0000-') || text.startsWith('-00', 4) || text.startsWith('-00', 7);
 }
 
+/**
+ * True for a date whose day its month does not have (`2024-02-30`, `2023-04-31`): MySQL stores one
+ * under sql_mode ALLOW_INVALID_DATES, PostgreSQL holds none. Treated as a zero date (NULL, counted).
+ */
+export function isImpossibleDate(text: string): boolean {
+  if (text.length < 10 || text[4] !== '-' || text[7] !== '-') return false;
+  const day = Number(text.slice(8, 10));
+  if (!(day > 28)) return false;
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  if (!(month >= 1 && month <= 12)) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return day > days;
+}
+
+/** A DATE/DATETIME/TIMESTAMP text PostgreSQL cannot hold, which becomes NULL (a zero date or an impossible one). */
+export function isUnstorableDate(text: string): boolean {
+  return isZeroDate(text) || isImpossibleDate(text);
+}
+
 function dataError(type: MySqlValueType, what: string, hint: string): TandemError {
   return new TandemError('TANDEM_DATA', `${type.column}: ${what}.`, { hint });
 }
@@ -95,9 +116,10 @@ export function mysqlToPg(value: MySqlValue, type: MySqlValueType): string | nul
     case 'datetime':
     case 'timestamp': {
       const text = asText(value, type);
-      if (isZeroDate(text)) {
+      if (isUnstorableDate(text)) {
         if (!type.nullable) {
-          throw dataError(type, 'a zero date (0000-00-00, or a zero month or day) in a NOT NULL column',
+          throw dataError(type, isZeroDate(text) ? 'a zero date (0000-00-00, or a zero month or day) in a NOT NULL column'
+            : `a day its month does not have (${text.slice(0, 10)}, stored under ALLOW_INVALID_DATES) in a NOT NULL column`,
             'PostgreSQL cannot store it and NULL is not allowed. In the snapshot: set real dates on the source (or make the column nullable there), then rerun. In the change stream the row stays in the binlog as written, so every rerun stops here: start again from a new snapshot once the source no longer writes zero dates (sql_mode with NO_ZERO_DATE and NO_ZERO_IN_DATE, or strict mode).');
         }
         return null;
