@@ -30,6 +30,8 @@ export class ProducerWatch {
   private lastLook = -Infinity;
   private misses = 0;
   private said = false;
+  /** Whether the lost stream was said (it can be recorded after "not running" was: a rerun that found its stream gone). */
+  private saidLost = false;
 
   constructor(private readonly opts: ProducerWatchOptions) {}
 
@@ -46,10 +48,12 @@ export class ProducerWatch {
       return;
     }
     this.misses += 1;
-    if (this.misses < MISSES_TO_SAY || this.said) return;
-    this.said = true;
+    if (this.misses < MISSES_TO_SAY) return;
     const lost = this.opts.lost?.();
+    if (this.said && (this.saidLost || !lost)) return;
+    this.said = true;
     if (lost) {
+      this.saidLost = true;
       this.opts.warn(`"tandem ${this.opts.command}" stopped for good at ${lost.at} and cannot resume: ${lost.message} No new changes reach this import; it applies what is queued. ${startOverHint(this.opts.exportDir)}`);
       return;
     }

@@ -11,6 +11,7 @@ import { renderTable } from '../text-table.js';
 import { CutoverState, type CutoverDirection, type CutoverRecord } from './cutover-state.js';
 import { readSchemaStatements } from '../schema/schema-statements-reader.js';
 import { splitBuiltByImport } from '../snapshot-index-builds.js';
+import { startOverHint, streamLost } from '../cdc/stream-lost.js';
 
 function requireLiveMigration(meta: MetaStore): void {
   const type = meta.getValue<string>('export_type');
@@ -46,6 +47,7 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     // Looked at before the request: on a small database both processes can finish the whole cutover
     // and exit within milliseconds of it, and must not then be reported as "not running".
     const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export data from source', 'import data to target']);
+    if (CutoverState.get(m.meta, 'to_target').status === 'NOT_INITIATED') requireStreamNotLost(m.meta, 'source', m.exportDir.root);
     if (fallBack && CutoverState.get(m.meta, 'to_target').status === 'NOT_INITIATED') await requireTargetMayStream(env, m.meta);
     const { created, record } = CutoverState.request(m.meta, 'to_target', fallBack);
     if (!created) {
@@ -89,6 +91,19 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
   } finally {
     m.close();
   }
+}
+
+/**
+ * A cutover needs its exporter to queue the marker after the last change: with that exporter's
+ * stream lost for good (its binlog purged, its slot dropped), no marker can come, and an initiated
+ * cutover would wait for ever on a command told to "start again". Refused, with nothing changed.
+ */
+function requireStreamNotLost(meta: MetaStore, role: 'source' | 'target', exportDir: string): void {
+  const lost = streamLost(meta, role);
+  if (!lost) return;
+  throw new TandemError('TANDEM_EXPORT_DIR', `The ${role}'s change stream stopped for good at ${lost.at} (${lost.message.replace(/\.$/, '')}): no cutover marker can come through it, so a cutover cannot complete. Nothing was changed.`, {
+    hint: startOverHint(exportDir),
+  });
 }
 
 /**
@@ -172,6 +187,7 @@ export async function runInitiateCutoverToSource(env: CommandEnv, options: { rea
           : toTarget.status !== 'COMPLETED' ? 'Wait for "tandem cutover status" to show the cutover to target COMPLETED.' : 'Fall-back must be chosen at "initiate cutover to target --prepare-for-fall-back true".' });
     }
     const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export data from target', 'import data to source']);
+    if (CutoverState.get(m.meta, 'to_source').status === 'NOT_INITIATED') requireStreamNotLost(m.meta, 'target', m.exportDir.root);
     const { created, record } = CutoverState.request(m.meta, 'to_source', false);
     if (!created) {
       reporter.print(`Cutover to source was already initiated at ${record.requestedAt} (status ${record.status}); nothing changed.`);
@@ -201,8 +217,10 @@ function warnNotRunning(reporter: Reporter, commands: readonly string[]): void {
 function waitingFor(meta: MetaStore, metainfoDir: string, exportDir: string, r: CutoverRecord): { text: string; remaining?: number } {
   if (r.status !== 'INITIATED') return { text: '' };
   const [exporter, consumer] = r.direction === 'to_target' ? ['export data from source', 'target'] as const : ['export data from target', 'source'] as const;
-  const stopped = (command: StreamingCommand) => (!isRunning(metainfoDir, command)
-    ? `; "${command}" is not running: start it (tandem ${command} --export-dir ${exportDir}) and it carries out the cutover` : '');
+  const lost = streamLost(meta, r.direction === 'to_target' ? 'source' : 'target');
+  const stopped = (command: StreamingCommand) => (isRunning(metainfoDir, command) ? ''
+    : command === exporter && lost ? `; "${command}" stopped for good at ${lost.at} and cannot resume, so this cutover cannot complete: ${startOverHint(exportDir)}`
+      : `; "${command}" is not running: start it (tandem ${command} --export-dir ${exportDir}) and it carries out the cutover`);
   const applied = QueueConsumers.appliedVsn(meta, consumer) ?? 0;
   // Events are counted after the snapshot: "1 event remaining" must not hide a snapshot not loaded.
   const unloaded = r.direction === 'to_target' ? snapshotNotImported(meta) : undefined;

@@ -15,6 +15,7 @@ import { streamReporter } from '../../../src/core/reporter.js';
 import type { CommandEnv } from '../../../src/workflow/command-env.js';
 import { runCutoverStatus, runExportDataFromTarget, runImportDataToSource, runInitiateCutoverToTarget } from '../../../src/workflow/cutover/cutover-commands.js';
 import { CutoverState } from '../../../src/workflow/cutover/cutover-state.js';
+import { recordStreamLost } from '../../../src/workflow/cdc/stream-lost.js';
 import { findingWarning, reportFindings } from '../../../src/workflow/migration-context.js';
 import { INDEXES_BUILT_BY_IMPORT } from '../../../src/workflow/snapshot-index-builds.js';
 import { runEndMigration, type EndMigrationOptions } from '../../../src/workflow/end-migration.js';
@@ -240,6 +241,44 @@ test('analyze-schema with a statement that does not parse: the report is written
   });
   assert.match(e.out.text(), /0 issue\(s\) found for YugabyteDB .*, and 1 statement\(s\) that do not parse, so were not analyzed\. Report: /);
   assert.ok(existsSync(join(root, 'reports', 'schema_analysis_report.json')), 'the report is written');
+});
+
+test('a source stream lost for good: initiate cutover refused with the way out, and cutover status of one initiated before says it cannot complete (measured before: accepted, and "start it and it carries out the cutover")', async () => {
+  const streamingDir = (): string => {
+    const root = exportDir();
+    const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+    meta.setValue('export_type', 'snapshot-and-changes');
+    meta.setValue('cdc_phase', 'streaming');
+    meta.setStep('import_data', 'DONE');
+    meta.close();
+    return root;
+  };
+  const lose = (root: string) => {
+    const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+    recordStreamLost(meta, 'source', new TandemError('TANDEM_PREREQUISITE', 'The source cannot stream its binlog from binlog.000054:18817770 (error 1236).'));
+    meta.close();
+  };
+  const root = streamingDir();
+  lose(root);
+  await assert.rejects(runInitiateCutoverToTarget(env('initiate cutover to target'), { exportDir: root, prepareForFallBack: true }), (e: unknown) => {
+    assert.ok(e instanceof TandemError, String(e));
+    assert.equal(e.code, 'TANDEM_EXPORT_DIR');
+    assert.match(e.message, /^The source's change stream stopped for good at \S+ \(The source cannot stream its binlog from binlog\.000054:18817770 \(error 1236\)\): no cutover marker can come through it, so a cutover cannot complete\. Nothing was changed\.$/);
+    assert.match(e.hint ?? '', /start it again from a new snapshot/);
+    return true;
+  });
+  const m = MetaStore.open(new ExportDir(root).metaDbPath);
+  assert.equal(CutoverState.get(m, 'to_target').status, 'NOT_INITIATED');
+  m.close();
+
+  const initiated = streamingDir();
+  await runInitiateCutoverToTarget(env('initiate cutover to target'), { exportDir: initiated, prepareForFallBack: false });
+  lose(initiated);
+  const e = env('cutover status');
+  await runCutoverStatus(e, { exportDir: initiated, outputFormat: 'json' });
+  const row = JSON.parse(e.out.text())[0];
+  assert.match(row.waiting_for, /"export data from source" stopped for good at \S+ and cannot resume, so this cutover cannot complete: This migration cannot go on from its change stream/);
+  assert.doesNotMatch(row.waiting_for, /start it \(tandem export data from source/);
 });
 
 test('the fall-back commands in a migration cut over without fall-back: a fix that can work, not the flag that can no longer be set', async () => {

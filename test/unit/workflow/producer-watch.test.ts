@@ -76,3 +76,20 @@ test('an exporter whose stream was lost for good is said to be unable to resume,
     + 'No new changes reach this import; it applies what is queued. This migration cannot go on from its change stream: start it again from a new snapshot '
     + '(tandem end migration --export-dir /m/exp, then a new export dir and empty target tables).']);
 });
+
+test('a stream found lost after "not running" was said (the rerun found its binlog purged, too briefly to be seen running) is said then, once (measured before: only "start it again, it resumes")', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-producer-'));
+  let lost: StreamLost | undefined;
+  const w = watchOver(dir, () => false, () => lost);
+  w.tick(0);
+  w.tick(5_000);
+  assert.equal(w.lines.length, 1);
+  assert.match(w.lines[0]!, /Start it again \(it resumes where it stopped\)/);
+  lost = { message: 'The source cannot stream its binlog (error 1236).', at: '2026-12-06T01:00:00.000Z' };
+  w.tick(10_000);
+  assert.equal(w.lines.length, 2);
+  assert.match(w.lines[1]!, /^WARNING: "tandem export data from source" stopped for good at 2026-12-06T01:00:00\.000Z and cannot resume/);
+  w.tick(15_000);
+  w.tick(20_000);
+  assert.equal(w.lines.length, 2, 'said once');
+});
