@@ -46,7 +46,12 @@ export async function endChangeStream(env: CommandEnv, migration: Migration, { d
     if (pending.size > 0) reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${describeChangeCounts(pending)}${missed}.${lateInsertsCollide(pending, side, CutoverState.get(meta, 'to_target').prepareForFallBack === true)}`);
     if (open.length > 0) reporter.warn(`${openText.charAt(0).toUpperCase()}${openText.slice(1)}. End them (commit or roll back, prepared ones too); what they commit stays in the stream.`);
     if (unknownText) reporter.warn(`${unknownText.charAt(0).toUpperCase()}${unknownText.slice(1)}.`);
-    reporter.warn(`the ${side}'s ${capture.labels.stream} is kept so nothing is lost; inspect it, then drop it: ${capture.labels.dropAll}`);
+    // Where the stream holds the changes for Tandem (a slot), they can be read from it; where the
+    // server keeps nothing for Tandem (MySQL's binlog expires on its own schedule), only the marker
+    // rows are kept: those writes must be carried over by hand.
+    reporter.warn(engine.capabilities.acknowledgesPositions
+      ? `the ${side}'s ${capture.labels.stream} is kept so nothing is lost; inspect it, then drop it: ${capture.labels.dropAll}`
+      : `the ${side}'s ${capture.labels.stream} (its marker rows) is kept, to show where the writes above start; the ${side} keeps no change for Tandem, and no Tandem command applies them: carry them over by hand, then drop it: ${capture.labels.dropAll}`);
     return what;
   }
   await capture.drop();
