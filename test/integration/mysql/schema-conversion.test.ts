@@ -221,7 +221,7 @@ function listSql(dir: string): string[] {
   });
 }
 
-test('the target refuses what a fall-back could not write back unchanged: a SET out of MySQL\'s order or repeated, a TIMESTAMP past MySQL\'s range, a DATETIME or DATE past year 9999 or infinite, a DOUBLE or FLOAT NaN or infinite, a BINARY(n) of another length', async () => {
+test('the target refuses what a fall-back could not write back unchanged: a SET out of MySQL\'s order or repeated, a TIMESTAMP past MySQL\'s range, a DATETIME or DATE before year 1 or past year 9999 or infinite, a DOUBLE or FLOAT NaN or infinite, a BINARY(n) of another length', async () => {
   await maria.createDatabase('kept');
   await maria.sql('kept', "CREATE TABLE k (id int PRIMARY KEY, s set('a','b','c d','ü','x.y','(p)'), ts timestamp(6) NULL, bn binary(4), vb varbinary(8), dt datetime(6), d date, f double, r float)");
   const kept = await catalogOf('kept');
@@ -248,11 +248,13 @@ test('the target refuses what a fall-back could not write back unchanged: a SET 
     for (const ts of ['2038-01-19 03:14:08+00', '2040-01-01 00:00:00+00', '1970-01-01 00:00:00+00']) await refused('ts = $1', [ts]);
     for (const bn of [Buffer.from('a'), Buffer.from('abcde'), Buffer.alloc(0)]) await refused('bn = $1', [bn]);
     await refused('vb = $1', [Buffer.alloc(9)]);
-    // The extremes MariaDB holds are taken (its year 0 comes as 1 BC); what it cannot hold is refused.
+    // The extremes MariaDB holds are taken (years 1 to 9999: its year 0 is a zero date, NULL here);
+    // what it cannot hold is refused, a BC date too, which the fall-back could not write (measured
+    // before: 44 BC was taken here and stopped the fall-back for good).
     await client.query("UPDATE public.k SET dt = '9999-12-31 23:59:59.999999', d = '9999-12-31', f = 1.7976931348623157e308, r = -3.4e38 WHERE id = 1");
-    await client.query("UPDATE public.k SET dt = '0001-01-01 00:00:00 BC', d = '0001-01-01 BC' WHERE id = 1");
-    for (const dt of ['10000-01-01 00:00:00', 'infinity', '-infinity']) await refused('dt = $1', [dt]);
-    for (const d of ['10000-01-01', 'infinity', '-infinity']) await refused('d = $1', [d]);
+    await client.query("UPDATE public.k SET dt = '0001-01-01 00:00:00', d = '0001-01-01' WHERE id = 1");
+    for (const dt of ['10000-01-01 00:00:00', 'infinity', '-infinity', '0001-01-01 00:00:00 BC', '0044-03-15 12:00:00 BC']) await refused('dt = $1', [dt]);
+    for (const d of ['10000-01-01', 'infinity', '-infinity', '0001-01-01 BC']) await refused('d = $1', [d]);
     for (const f of ['NaN', 'Infinity', '-Infinity']) {
       await refused('f = $1', [f]);
       await refused('r = $1', [f]);
