@@ -3,14 +3,11 @@ import { TandemError } from '../../core/errors.js';
 import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
 
 /** The server's refusals of a statement for a privilege (table, column, database). */
-const ER_DBACCESS_DENIED = 1044;
-const ER_TABLEACCESS_DENIED = 1142;
-const ER_COLUMNACCESS_DENIED = 1143;
 import { mysqlIdent, readMySqlCatalog } from './catalog.js';
 import { sequencesDeniedSetval } from './writer/mariadb-sequence-sync.js';
 import type { MySqlCatalog, MySqlTable } from './catalog-types.js';
 import { checkCapturePrerequisites, missingPrivileges } from './capture/prerequisites.js';
-import { currentAccount } from './privilege-errors.js';
+import { currentAccount, isAccessDenied } from './privilege-errors.js';
 import { connectMySql, type MySqlSession } from './connection.js';
 import { mysqlTargetSchemaOf, namesMySqlSchema } from './mysql-config.js';
 import { captureFindings, cascadeFinding, characterSetFinding, newZeroDateFinding, nonTransactionalFinding, zeroDateFindings } from './mysql-prerequisite-findings.js';
@@ -194,8 +191,7 @@ export class MySqlSourceCatalog implements SourceCatalog {
         try {
           await connection.query(sql);
         } catch (e) {
-          const errno = (e as { errno?: number }).errno;
-          if (errno === ER_TABLEACCESS_DENIED || errno === ER_COLUMNACCESS_DENIED || errno === ER_DBACCESS_DENIED) missing.push(privilege);
+          if (isAccessDenied((e as { errno?: number }).errno)) missing.push(privilege);
         }
       }
       if (missing.length > 0) lacking.push({ table: `${this.db.database}.${t.name}`, missing });

@@ -8,7 +8,12 @@ import { TandemError } from '../../core/errors.js';
 import { mysqlIdent } from './catalog.js';
 
 /** ER_DBACCESS_DENIED_ERROR, ER_TABLEACCESS_DENIED_ERROR, ER_COLUMNACCESS_DENIED_ERROR. */
-const ACCESS_DENIED = new Set([1044, 1142, 1143]);
+const ACCESS_DENIED: ReadonlySet<number> = new Set([1044, 1142, 1143]);
+
+/** True when `errno` says the user lacks a privilege on a database, a table or a column. */
+export function isAccessDenied(errno: unknown): boolean {
+  return typeof errno === 'number' && ACCESS_DENIED.has(errno);
+}
 
 /** What Tandem does in its metadata database (marker table, the fall-back writer's progress tables). */
 export const METADATA_PRIVILEGES = 'CREATE, SELECT, INSERT, UPDATE, DELETE';
@@ -16,7 +21,7 @@ export const METADATA_PRIVILEGES = 'CREATE, SELECT, INSERT, UPDATE, DELETE';
 /** The access-denied errno of an error or of the errors it wraps (`cause`), if any. */
 export function accessDeniedErrno(error: unknown): number | undefined {
   for (let e = error as { errno?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.errno === 'number' && ACCESS_DENIED.has(e.errno)) return e.errno;
+    if (isAccessDenied(e.errno)) return e.errno as number;
   }
   return undefined;
 }

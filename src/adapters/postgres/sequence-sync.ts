@@ -62,8 +62,9 @@ export async function restoreSequences(client: pg.Client, values: readonly Seque
     }
     // Beyond bigint (a MySQL BIGINT UNSIGNED counter): no definition of the sequence could hold it,
     // so it is set to its limit, its next value failing as the source's would past its own.
-    if (value > BIGINT_MAX && f.max < value) {
-      plan.push({ name: qualified(s.schema, s.name), called: true, result: { sequence: `${s.schema}.${s.name}`, value: f.max.toString(), raisedToData: raised, cappedFrom: value.toString() } });
+    if (value > BIGINT_MAX) {
+      const c = withinSequenceBounds(value, called, f.min, f.max);
+      plan.push({ name: qualified(s.schema, s.name), called: c.called, result: { sequence: `${s.schema}.${s.name}`, value: c.value.toString(), raisedToData: raised, ...(c.cappedFrom === undefined ? {} : { cappedFrom: c.cappedFrom }) } });
       return;
     }
     if (value < f.min || value > f.max) outOfBounds.push(`${s.schema}.${s.name} (${value} is outside ${f.min}..${f.max})`);
@@ -95,6 +96,16 @@ export async function restoreSequences(client: pg.Client, values: readonly Seque
 }
 
 const BIGINT_MAX = 9223372036854775807n;
+
+/**
+ * A sequence value brought within the sequence's bounds [min, max], for setval: a capped value is
+ * set as called (its next value then fails as the source's would past its own limit), and names the
+ * value it was capped from. Used at the snapshot import (`restoreSequence`) and at the cutover.
+ */
+export function withinSequenceBounds(value: bigint, isCalled: boolean, min: bigint, max: bigint): { value: bigint; called: boolean; cappedFrom?: string } {
+  const capped = value > max ? max : value < min ? min : value;
+  return capped === value ? { value, called: isCalled } : { value: capped, called: true, cappedFrom: value.toString() };
+}
 
 /** A column (pg_attribute a, its pg_type t) whose type, or its domain's base type, is an integer or numeric. */
 const NUMBER_TYPE = `coalesce(NULLIF(t.typbasetype, 0), t.oid) IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype)`;

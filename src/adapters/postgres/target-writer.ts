@@ -9,6 +9,7 @@ import { failpoint } from '../../core/failpoint.js';
 import { q, quoteIdent } from '../../core/sql-names.js';
 import { pgArray, qualified, relationExists } from './source-catalog.js';
 import type { SequenceRestoreResult } from '../../core/engine/sequences.js';
+import { withinSequenceBounds } from './sequence-sync.js';
 
 export const DEFAULT_METADATA_SCHEMA = 'ybvoyager_metadata';
 export const BATCHES_TABLE = 'ybvoyager_import_data_batches_metainfo_v3';
@@ -314,11 +315,9 @@ export async function restoreSequence(client: pg.Client, schema: string, name: s
   const bounds = (await client.query(
     `SELECT seq.seqmin::text AS min, seq.seqmax::text AS max FROM pg_sequence seq WHERE seq.seqrelid = to_regclass($1)`, [qualified(schema, name)])).rows[0];
   if (!bounds) return undefined;
-  const wanted = BigInt(lastValue);
-  const [min, max] = [BigInt(bounds.min), BigInt(bounds.max)];
-  const value = wanted > max ? max : wanted < min ? min : wanted;
-  await client.query('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [qualified(schema, name), value.toString(), value === wanted ? isCalled : true]);
-  return { sequence: `${schema}.${name}`, value: value.toString(), raisedToData: false, ...(value === wanted ? {} : { cappedFrom: lastValue }) };
+  const set = withinSequenceBounds(BigInt(lastValue), isCalled, BigInt(bounds.min), BigInt(bounds.max));
+  await client.query('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [qualified(schema, name), set.value.toString(), set.called]);
+  return { sequence: `${schema}.${name}`, value: set.value.toString(), raisedToData: false, ...(set.cappedFrom === undefined ? {} : { cappedFrom: set.cappedFrom }) };
 }
 
 /**

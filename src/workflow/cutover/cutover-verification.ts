@@ -1,6 +1,7 @@
 import { isTandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 import { sleep } from '../../core/sleep.js';
+import { reconnectDelayMs } from '../../core/reconnect-budget.js';
 import { unreachable } from '../verify/early-verification.js';
 import type { CommandEnv } from '../command-env.js';
 import { sourceSide, targetSide, type Migration, type Side } from '../migration-context.js';
@@ -62,24 +63,26 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
     // scan), is compared again with backoff for a while: only what failed is scanned again.
     const valid = new Map(stillValid ?? []);
     const started = Date.now();
-    let wait = 500;
+    // The reconnection backoff from its second step (500 ms doubling, capped): a read that failed once
+    // rarely succeeds 250 ms later.
+    let attempt = 1;
+    const outOfTime = (): boolean => Date.now() - started + reconnectDelayMs(attempt) > READ_RETRY_BUDGET_MS;
     let run: Awaited<ReturnType<typeof verifyMigration>>;
-    for (;;) {
+    for (;; attempt++) {
+      const wait = reconnectDelayMs(attempt);
       try {
         run = await verifyMigration(migration.meta, source, target, occasion, { parallelJobs, stillValid: valid });
       } catch (e) {
-        if (!unreachable(e) || Date.now() - started + wait > READ_RETRY_BUDGET_MS) throw e;
+        if (!unreachable(e) || outOfTime()) throw e;
         log.warn(`verification at ${occasion}: cannot reach a database (${(e as Error).message}); again in ${wait} ms`);
         await sleep(wait);
-        wait = Math.min(wait * 2, 8_000);
         continue;
       }
       const failed = run.results.filter((r) => r.error !== undefined);
-      if (failed.length === 0 || Date.now() - started + wait > READ_RETRY_BUDGET_MS) break;
+      if (failed.length === 0 || outOfTime()) break;
       reporter.print(`Could not read ${failed.length} table(s) for the verification (${failed[0]!.error}); comparing them again in ${(wait / 1000).toFixed(1)} s…`);
       for (const r of run.results) if (r.match) valid.set(r.table, r);
       await sleep(wait);
-      wait = Math.min(wait * 2, 8_000);
     }
     const unreadable = run.results.filter((r) => r.error !== undefined);
     const mismatched = run.results.filter((r) => !r.match && r.error === undefined).map((r) => r.table);

@@ -8,7 +8,7 @@ import type { Connection as PromiseConnection } from 'mysql2/promise';
 import { TandemError } from '../../../core/errors.js';
 import { mysqlIdent } from '../catalog.js';
 import { connectMySql, type MySqlDbConfig } from '../connection.js';
-import { grantAccount, METADATA_PRIVILEGES } from '../privilege-errors.js';
+import { grantAccount, isAccessDenied, METADATA_PRIVILEGES } from '../privilege-errors.js';
 import type { MySqlFlavor } from '../server-version.js';
 import { BinlogDump } from './binlog-dump-connection.js';
 import { binlogRetention, type RetentionVerdict } from './binlog-retention.js';
@@ -160,9 +160,7 @@ export interface CapturePrerequisiteReport {
 }
 
 const ER_SPECIFIC_ACCESS_DENIED = 1227;
-const ER_TABLEACCESS_DENIED = 1142;
 const ER_NO_SUCH_TABLE = 1146;
-const ER_DBACCESS_DENIED = 1044;
 const ER_NO_BINARY_LOGGING = 1381;
 const ER_BAD_DB = 1049;
 const ER_DUP_FIELDNAME = 1060;
@@ -173,7 +171,7 @@ const PROBE_TABLE = 'tandem_privilege_probe';
 /**
  * Statements that test one privilege on a database and change nothing: the server checks the
  * privilege first, then refuses the statement (no such table, a duplicate column); a user without
- * it gets ER_TABLEACCESS_DENIED / ER_DBACCESS_DENIED instead.
+ * it gets an access-denied error (`isAccessDenied`) instead.
  */
 export function privilegeProbes(database: string): ReadonlyArray<{ readonly privilege: string; readonly sql: string }> {
   const t = `${mysqlIdent(database)}.${mysqlIdent(PROBE_TABLE)}`;
@@ -196,7 +194,7 @@ export async function missingPrivileges(connection: PromiseConnection, database:
       await connection.query(probe.sql);
     } catch (e) {
       const n = errnoOf(e);
-      if (n === ER_TABLEACCESS_DENIED || n === ER_DBACCESS_DENIED) missing.push(probe.privilege);
+      if (isAccessDenied(n)) missing.push(probe.privilege);
       else if (n !== ER_NO_SUCH_TABLE && n !== ER_BAD_DB && n !== ER_DUP_FIELDNAME) throw e;
     }
   }
@@ -279,7 +277,7 @@ export async function checkCapturePrerequisites(options: CapturePrerequisiteOpti
         await connection.query(`SELECT 1 FROM ${q(t.database)}.${q(t.table)} LIMIT 0`);
       } catch (e) {
         const n = errnoOf(e);
-        if (n === ER_TABLEACCESS_DENIED || n === ER_DBACCESS_DENIED) {
+        if (isAccessDenied(n)) {
           findings.push({
             check: 'privilege_select', severity: 'error',
             message: `User ${grantee} may not read ${t.database}.${t.table} (SELECT privilege missing).`,

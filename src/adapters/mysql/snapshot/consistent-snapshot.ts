@@ -32,6 +32,7 @@ import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
 import { connectMySql, type MySqlDbConfig, type MySqlSession } from '../connection.js';
 import { describeDb } from '../../../core/db-config.js';
 import { MySqlSnapshotReader } from './mysql-snapshot-reader.js';
+import { isAccessDenied } from '../privilege-errors.js';
 
 /**
  * The binlog position of a snapshot: where the change stream starts (every event at or after it is
@@ -82,8 +83,6 @@ export interface OpenMySqlSnapshotOptions {
   readonly beforeSnapshot?: (reader: number, attempt: number) => Promise<void>;
 }
 
-const ER_DBACCESS_DENIED = 1044;
-const ER_TABLEACCESS_DENIED = 1142;
 const ER_SPECIFIC_ACCESS_DENIED = 1227;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 
@@ -94,7 +93,7 @@ function errnoOf(e: unknown): number | undefined {
 
 function isPrivilegeError(e: unknown): boolean {
   const n = errnoOf(e);
-  return n === ER_DBACCESS_DENIED || n === ER_TABLEACCESS_DENIED || n === ER_SPECIFIC_ACCESS_DENIED;
+  return isAccessDenied(n) || n === ER_SPECIFIC_ACCESS_DENIED;
 }
 
 /** `file:offset` for messages. */

@@ -146,7 +146,10 @@ export class CopyRowEncoder {
           break;
         case Mode.Date:
         case Mode.Timestamp:
-          if (isZeroDateBytes(src, s, e) || (e - s >= 10 && src[s + 8]! >= 0x32 && isImpossibleDate(src.toString('latin1', s, s + 10)))) {
+          // Only a day past 28 can be one its month lacks (2024-02-30): tested on the bytes, so that the
+          // text is made only for those.
+          if (isZeroDateBytes(src, s, e) || (e - s >= 10 && (src[s + 8]! - 0x30) * 10 + src[s + 9]! - 0x30 > 28
+            && isImpossibleDate(src.toString('latin1', s, s + 10)))) {
             mysqlToPg(src.toString('latin1', s, e), this.types[f]!); // throws for a NOT NULL column
             out[pos++] = BACKSLASH;
             out[pos++] = 0x4e;

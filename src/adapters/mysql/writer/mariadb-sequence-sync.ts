@@ -20,10 +20,8 @@ import type { SequenceValue } from '../../../core/engine/sequences.js';
 import { TandemError } from '../../../core/errors.js';
 import { mysqlIdent } from '../catalog.js';
 import type { MySqlCatalog, MySqlSequence } from '../catalog-types.js';
-import { currentAccount, privilegeError } from '../privilege-errors.js';
+import { currentAccount, isAccessDenied, privilegeError } from '../privilege-errors.js';
 
-/** ER_TABLEACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR. */
-const ACCESS_DENIED = new Set([1142, 1044]);
 
 /** One sequence's SETVAL, worked out before any is run. */
 export interface MariaDbSequencePlan {
@@ -121,7 +119,7 @@ export async function sequencesDeniedSetval(connection: Connection, database: st
       await connection.query(setMariaDbSequenceSql(database, s.name, BigInt(descending ? s.maxValue : s.minValue), false));
     } catch (e) {
       const errno = (e as { errno?: unknown }).errno;
-      if (typeof errno === 'number' && ACCESS_DENIED.has(errno)) denied.push(s.name);
+      if (isAccessDenied(errno)) denied.push(s.name);
       else throw e;
     }
   }
