@@ -147,6 +147,10 @@ export class MySqlChangeStream implements ChangeStream {
    * flushes its batch to the queue (an fsync) when this is 0, so counting only whole transactions
    * here would flush after nearly every one of a backlog of small ones.
    */
+  get interruptedSince(): number | undefined {
+    return this.capture?.outageSince;
+  }
+
   get buffered(): number {
     return this.buffer.size + (this.capture?.pendingEvents ?? 0);
   }

@@ -85,6 +85,12 @@ export interface ChangeStream {
   /** Transactions decoded but not yet consumed: 0 means the consumer has caught up. */
   readonly buffered: number;
   /**
+   * Optional: when the stream's own reconnection began (Date.now()), while the engine retries a lost
+   * source connection itself; undefined otherwise. An exporter that gets the stream's error only
+   * once the engine gives up counts the outage from then, so that "back after N s" is its whole length.
+   */
+  readonly interruptedSince?: number;
+  /**
    * Optional: stop reading from the source until `resumeReading` (the exporter's hold between two
    * appends of a live stream: `freshSource`), so that what arrives meanwhile is read at once
    * afterwards instead of waking the exporter once per transaction. Nothing is lost: the source's

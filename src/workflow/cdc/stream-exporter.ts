@@ -472,7 +472,8 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
           throw tooLarge;
         }
         log.warn(`change stream interrupted: ${(e as Error).message}; reconnecting in ${delay} ms`);
-        interruptedAt ??= Date.now();
+        // From when the engine began reconnecting by itself, if it did: the outage began then.
+        interruptedAt ??= stream.interruptedSince ?? Date.now();
         reporter.warn(`the change stream from the ${role} was interrupted (${String((e as Error).message).split('\n')[0]!.replace(/\.$/, '')}); reconnecting in ${Math.round(delay / 1000)} s (nothing queued is lost)`);
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, RETRY_MAX_MS);

@@ -12,6 +12,7 @@ import type { Connection as PromiseConnection } from 'mysql2/promise';
 import { TandemError, isTandemError } from '../../../core/errors.js';
 import { log } from '../../../core/logger.js';
 import { sleep } from '../../../core/sleep.js';
+import { reconnectBudgetMs } from '../../../core/reconnect-budget.js';
 import { connectMySql, isMySqlConnectionLoss, type MySqlDbConfig } from '../connection.js';
 import type { MySqlFlavor } from '../server-version.js';
 import { BinlogEventDecoder } from './binlog-event-decoder.js';
@@ -46,7 +47,7 @@ export interface BinlogCaptureOptions {
    * (default 5000 ms; 0 passes every one on).
    */
   readonly idleProgressMs?: number;
-  /** How long to keep reconnecting after a lost connection before giving up (default 60 s). */
+  /** How long to keep reconnecting after a lost connection before giving up (default 60 s, less when TANDEM_RECONNECT_BUDGET_MS says less). */
   readonly reconnectForMs?: number;
   /**
    * End at the end of the source's binlog instead of waiting for more (BINLOG_DUMP_NON_BLOCK): the
@@ -156,6 +157,14 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
     return this.dump?.threadId;
   }
 
+  /** When an outage was said (onNotice), and since when: its end is said once the stream is back. */
+  private saidSince: number | undefined;
+
+  /** When the current outage began, while reconnecting (and after giving up on it); else undefined. */
+  get outageSince(): number | undefined {
+    return this.saidSince;
+  }
+
   /** Stops reading the binlog connection while `on` (see `BinlogDump.holdReading`); a reconnected dump starts as it says. */
   holdReading(on: boolean): void {
     this.readingHeld = on;
@@ -188,16 +197,14 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
    */
   async *transactionBatches(): AsyncGenerator<AssembledTransaction[]> {
     const idleMs = this.options.idleProgressMs ?? 5000;
-    const reconnectFor = this.options.reconnectForMs ?? 60_000;
+    const reconnectFor = this.options.reconnectForMs ?? Math.min(60_000, reconnectBudgetMs());
     const o = this.options;
     let lastYield = Date.now();
     let failingSince: number | undefined;
     let delay = 500;
-    // When an outage was said (onNotice), and since when: its end is said once the stream is back.
-    let saidSince: number | undefined;
     const say = (e: unknown) => {
-      if (saidSince !== undefined) return;
-      saidSince = Date.now();
+      if (this.saidSince !== undefined) return;
+      this.saidSince = Date.now();
       o.onNotice?.(`the binlog stream from the ${o.source.role} was interrupted (${errorCodeOf(e)}); reconnecting for up to ${Math.round(reconnectFor / 1000)} s, to resume after ${this.last.file}:${this.last.offset}`);
     };
     while (!this.stopping) {
@@ -206,9 +213,9 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
         const opened = await this.open();
         assembler = opened.assembler;
         this.dump = opened.dump;
-        if (saidSince !== undefined) {
-          o.onNotice?.(`the binlog stream from the ${o.source.role} is back after ${Math.round((Date.now() - saidSince) / 1000)} s; it resumes after ${this.last.file}:${this.last.offset}`);
-          saidSince = undefined;
+        if (this.saidSince !== undefined) {
+          o.onNotice?.(`the binlog stream from the ${o.source.role} is back after ${Math.round((Date.now() - this.saidSince) / 1000)} s; it resumes after ${this.last.file}:${this.last.offset}`);
+          this.saidSince = undefined;
         }
         if (this.stopping) this.dump.close();
         else if (this.readingHeld) this.dump.holdReading(true);
