@@ -88,3 +88,27 @@ export function strayWordError(spec: CommandSpec, stray: readonly string[]): Tan
     hint: `${guess}See the flags of this command: ${command} --help`,
   });
 }
+
+/**
+ * The error for a connection flag (`--source-db-host`, `--target-ssl-mode`, `--oracle-db-sid`, …)
+ * given to a command that takes no such flag because it reads the connection the export dir
+ * recorded (`import data to source`, `export data from target`, `compare`, …): restart scripts pass
+ * one set of connection flags to every command, and "unknown option" alone does not say why.
+ * Undefined for any other flag.
+ */
+export function recordedConnectionFlagError(spec: CommandSpec, flag: string): TandemError | undefined {
+  const m = /^--(?:(source|target)-(?:db|ssl)-[a-z-]+|oracle-[a-z-]+)$/.exec(flag);
+  if (!m || spec.options.some((o) => `--${o.name}` === flag)) return undefined;
+  const side = m[1] === 'target' ? 'target' : 'source';
+  const command = `tandem ${spec.words.join(' ')}`;
+  const password = spec.options.find((o) => o.name === `${side}-db-password`);
+  const recordedBy = side === 'source' ? 'the one "export data from source" read' : 'the one "import data to target" wrote';
+  return new TandemError('TANDEM_USAGE', `${flag} is not a flag of "${command}": `
+    + (password
+      ? `it connects to the ${side} recorded in the export dir (${recordedBy}) and takes only its password.`
+      : `it reads the ${side}'s connection, if it needs one, from the export dir.`), {
+    hint: password
+      ? `Leave ${flag} out; give the password with --${password.name}${password.env ? ` or ${password.env}` : ''}. See: ${command} --help`
+      : `Leave ${flag} out. See: ${command} --help`,
+  });
+}

@@ -12,7 +12,7 @@ import { describeRunningCommand } from '../core/process-role.js';
 import { TANDEM_VERSION } from './version-command.js';
 import { endOutputQuietlyWhenReaderCloses } from './closed-output.js';
 import { PromptInterrupted } from './prompt.js';
-import { strayWordError, suggestCommands, unknownCommandError } from './command-suggestions.js';
+import { recordedConnectionFlagError, strayWordError, suggestCommands, unknownCommandError } from './command-suggestions.js';
 
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
@@ -35,7 +35,13 @@ function buildParser(spec: CommandSpec): Command {
     // A flag the command does not know, or a bad value: the one-line error format of every other
     // failure (docs/errors.md), with the command's help as the fix.
     .configureOutput({
-      outputError: (text, write) => write(`error [TANDEM_USAGE]: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n  fix: See the flags of this command: tandem ${spec.words.join(' ')} --help\n`),
+      outputError: (text, write) => {
+        const flag = /^error: unknown option '([^']+)'/.exec(text)?.[1];
+        const recorded = flag === undefined ? undefined : recordedConnectionFlagError(spec, flag.replace(/=.*$/, ''));
+        write(recorded
+          ? `error [TANDEM_USAGE]: ${recorded.message}\n  fix: ${recorded.hint}\n`
+          : `error [TANDEM_USAGE]: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n  fix: See the flags of this command: tandem ${spec.words.join(' ')} --help\n`);
+      },
     })
     // Words no flag takes are found after parsing (runCli): a mistyped command, or a stray word.
     .allowExcessArguments(true)

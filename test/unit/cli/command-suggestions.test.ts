@@ -39,3 +39,24 @@ test('a stray word after a complete command is named, with the flag probably mea
   assert.equal(dashless.code, 2, dashless.stderr);
   assert.match(dashless.stderr, /^error \[TANDEM_USAGE\]: "export-dir" after "tandem compare" is not expected: [^\n]*\n {2}fix: Did you mean --export-dir\? See the flags of this command: tandem compare --help\n$/);
 });
+
+test('a connection flag given to a command that reads the connection from the export dir says why it is refused and what to give instead, exit 2, nothing read (measured before: "unknown option" alone, found by the mysql-live run with restart scripts passing $SRC/$TGT to every command)', async () => {
+  const dir = '/nonexistent-tandem-dir';
+  const fallBack = await runTandem(['import', 'data', 'to', 'source', '--export-dir', dir, '--source-db-host', '127.0.0.1']);
+  assert.equal(fallBack.code, 2, fallBack.stderr);
+  assert.equal(fallBack.stderr, 'error [TANDEM_USAGE]: --source-db-host is not a flag of "tandem import data to source": it connects to the source recorded in the export dir '
+    + '(the one "export data from source" read) and takes only its password.\n'
+    + '  fix: Leave --source-db-host out; give the password with --source-db-password or SOURCE_DB_PASSWORD. See: tandem import data to source --help\n');
+  const fromTarget = await runTandem(['export', 'data', 'from', 'target', '--export-dir', dir, '--target-db-port=5433']);
+  assert.equal(fromTarget.code, 2, fromTarget.stderr);
+  assert.match(fromTarget.stderr, /^error \[TANDEM_USAGE\]: --target-db-port is not a flag of "tandem export data from target": it connects to the target recorded in the export dir \(the one "import data to target" wrote\)/);
+  const oracle = await runTandem(['compare', '--export-dir', dir, '--oracle-db-sid', 'ORCL']);
+  assert.match(oracle.stderr, /^error \[TANDEM_USAGE\]: --oracle-db-sid is not a flag of "tandem compare": it connects to the source recorded/);
+  const status = await runTandem(['cutover', 'status', '--export-dir', dir, '--source-db-user', 'u']);
+  assert.equal(status.code, 2, status.stderr);
+  assert.equal(status.stderr, 'error [TANDEM_USAGE]: --source-db-user is not a flag of "tandem cutover status": it reads the source\'s connection, if it needs one, from the export dir.\n'
+    + '  fix: Leave --source-db-user out. See: tandem cutover status --help\n');
+  // Any other unknown flag keeps commander's words.
+  const other = await runTandem(['import', 'data', 'to', 'source', '--export-dir', dir, '--bogus']);
+  assert.equal(other.stderr, "error [TANDEM_USAGE]: unknown option '--bogus'\n  fix: See the flags of this command: tandem import data to source --help\n");
+});
