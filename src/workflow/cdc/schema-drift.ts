@@ -55,7 +55,8 @@ export async function tableDriftSinceSnapshot({ db, engine }: Side, meta: MetaSt
     const migrated = new Set(snapshot);
     // A migrated table renamed since is not a new one.
     const ids = new Set(Object.values(recordedIds));
-    return { created: wanted.filter((t) => t.id === undefined || !ids.has(t.id)).map(tableKeyOf).filter((k) => !migrated.has(k)), gone };
+    // Named as on the source (MySQL: database.table) where the engine says so.
+    return { created: wanted.filter((t) => (t.id === undefined || !ids.has(t.id)) && !migrated.has(tableKeyOf(t))).map((t) => t.sourceLabel ?? tableKeyOf(t)), gone };
   } finally {
     await catalog.close();
   }

@@ -38,6 +38,8 @@ export const EXPORTER_ROLES: Record<ExporterRole, { replicationKey: string; star
 const MAX_EVENTS_PER_APPEND = 5000;
 const RETRY_MAX_MS = 15_000;
 const RETENTION_CHECK_MS = 60_000;
+/** How often a streaming exporter looks for tables created (or dropped) on the source: one catalog read. */
+const TABLE_DRIFT_CHECK_MS = 15_000;
 const IDLE_ACK_MS = 5_000;
 /** With a working watch, look anyway this often (a missed notification costs no more). */
 const CUTOVER_FALLBACK_MS = 1000;
@@ -268,8 +270,10 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
       (w) => { if (w) reporter.warn(w); },
       () => { /* a failed check is not a reason to stop streaming */ });
     checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
-    checkNewTables().catch((e) => log.debug(`new-table check failed: ${(e as Error).message}`));
   }, RETENTION_CHECK_MS);
+  const driftTimer = setInterval(() => {
+    checkNewTables().catch((e) => log.debug(`new-table check failed: ${(e as Error).message}`));
+  }, TABLE_DRIFT_CHECK_MS);
   reporter.print(`Streaming changes from the ${role} ${describeDb(db)} (${capture.labels.brief}) into ${exportDir.queueDir}. Stop with Ctrl-C; a restart resumes.`);
   // At once, then with every retention check: a disk already nearly full is said before it fills.
   await checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
@@ -488,6 +492,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     cutoverWatch.stop();
     await sequences.close?.().catch(() => {});
     clearInterval(retentionTimer);
+    clearInterval(driftTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     show(true);
