@@ -1,7 +1,7 @@
 import { isTandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 import { sleep } from '../../core/sleep.js';
-import { reconnectDelayMs } from '../../core/reconnect-budget.js';
+import { reconnectBudgetMs, reconnectDelayMs } from '../../core/reconnect-budget.js';
 import { unreachable } from '../verify/early-verification.js';
 import type { CommandEnv } from '../command-env.js';
 import { sourceSide, targetSide, type Migration, type Side } from '../migration-context.js';
@@ -24,9 +24,10 @@ export interface CutoverVerification {
 /**
  * How long a cutover's verification keeps comparing again the tables a side could not be read for
  * (a database restarting or failing over during it): the application waits for the cutover
- * meanwhile, but a read failure reported as a mismatch would tell it that the data differs.
+ * meanwhile, but a read failure reported as a mismatch would tell it that the data differs. 30 s, or
+ * TANDEM_RECONNECT_BUDGET_MS when that is shorter.
  */
-const READ_RETRY_BUDGET_MS = 30_000;
+const readRetryBudgetMs = (): number => Math.min(30_000, reconnectBudgetMs());
 
 /** Both sides of the migration, `one` being the side this process writes; never prompts for the other's password. */
 async function bothSides(env: CommandEnv, migration: Migration, one: Side): Promise<[Side, Side]> {
@@ -66,7 +67,8 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
     // The reconnection backoff from its second step (500 ms doubling, capped): a read that failed once
     // rarely succeeds 250 ms later.
     let attempt = 1;
-    const outOfTime = (): boolean => Date.now() - started + reconnectDelayMs(attempt) > READ_RETRY_BUDGET_MS;
+    const budget = readRetryBudgetMs();
+    const outOfTime = (): boolean => Date.now() - started + reconnectDelayMs(attempt) > budget;
     let run: Awaited<ReturnType<typeof verifyMigration>>;
     for (;; attempt++) {
       const wait = reconnectDelayMs(attempt);

@@ -120,3 +120,21 @@ test('a table the cutover\'s verification could not read is compared again, and 
     assert.match(text, /verification MISMATCH in 1 table\(s\): shop\.customers\.(?! \(and)/);
   }, { TANDEM_FAILPOINTS: 'cutover.verify-read=error@1' });
 });
+
+test('a table the cutover\'s verification cannot read at all is reported as verification INCOMPLETE once the retries are spent, never as a mismatch, and cutover status says not verified', { timeout: 150_000 }, async () => {
+  await withLiveMigration('shop5', 'yb5', async (m, ex, im) => {
+    await im.waitFor(/Verified 8 quiet table\(s\) ahead of the cutover/, 90_000);
+    // A change after the early pass: shop.customers must be read again at the cutover, and every read of the target fails.
+    await s.sql('shop5', "INSERT INTO shop.customers (email, full_name) VALUES ('never@x.io', 'Never Read')");
+    const r = await m.run(['initiate', 'cutover', 'to', 'target']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCompleted(m, 'cutover to target', [im, ex]);
+    assert.match(im.output(), /Could not read 1 table\(s\) for the verification \(target: failpoint cutover\.verify-read\); comparing them again/);
+    assert.match(im.output(), /verification INCOMPLETE: could not read 1 table\(s\) at the cutover: shop\.customers \(target: failpoint cutover\.verify-read\)\. That says nothing about the data: run "tandem compare --export-dir/);
+    assert.doesNotMatch(im.output(), /MISMATCH/);
+    const text = await m.ok(['cutover', 'status']);
+    assert.match(text, /not verified/);
+    assert.doesNotMatch(text, /MISMATCH/);
+    assert.equal(await m.diff(), '', 'the data itself is equal');
+  }, { TANDEM_FAILPOINTS: 'cutover.verify-read=error', TANDEM_RECONNECT_BUDGET_MS: '3000' });
+});
