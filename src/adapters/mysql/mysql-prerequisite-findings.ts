@@ -2,7 +2,7 @@ import type { PrerequisiteFinding } from '../../core/engine/catalog.js';
 import type { MySqlReferentialAction, MySqlTable } from './catalog-types.js';
 import { rowChangingAction } from './mysql-table-info.js';
 import type { CapturePrerequisiteFinding } from './capture/prerequisites.js';
-import { zeroDateColumns, type ZeroDateScan } from './zero-dates.js';
+import { ZERO_DATES_FIX, zeroDateColumns, zeroDatesInNotNullMessage, type ZeroDateScan } from './zero-dates.js';
 import { holdsLessThanUnicode } from './values/charset-repertoire.js';
 
 /**
@@ -23,8 +23,8 @@ export function zeroDateFindings(scan: ZeroDateScan, database: string): Prerequi
   if (blocking.length > 0) {
     out.push({
       severity: 'error', code: 'TANDEM_PREREQUISITE',
-      message: `Zero dates in NOT NULL columns of ${database}: ${blocking.map((c) => `${c.table}.${c.column} (${c.count} row${c.count === 1 ? '' : 's'})`).join(', ')}. PostgreSQL can store neither the zero date nor NULL there.`,
-      fix: 'On the source, set real dates in those rows (e.g. UPDATE t SET c = \'1970-01-01\' WHERE YEAR(c) = 0 OR MONTH(c) = 0 OR DAYOFMONTH(c) = 0), or make the columns nullable, then rerun. Nothing was exported.',
+      message: zeroDatesInNotNullMessage(blocking, database),
+      fix: ZERO_DATES_FIX,
     });
   }
   return out;

@@ -1,6 +1,7 @@
 /**
  * MySQL's zero dates (`0000-00-00`, and dates with a zero month or day such as `2024-00-10`; also
- * year 0000, which PostgreSQL does not have) cannot be stored in PostgreSQL. In a nullable column
+ * year 0000, which PostgreSQL does not have; and, here, days their month does not have, such as
+ * `2024-02-30` under ALLOW_INVALID_DATES) cannot be stored in PostgreSQL. In a nullable column
  * they become NULL and are reported; in a NOT NULL column they stop the export before anything
  * changes, naming the table, the column and the count. This module finds them.
  *
@@ -46,17 +47,23 @@ export function zeroDatesAllowed(sqlMode: string): boolean {
 }
 
 /**
- * One query counting the zero dates of each column (`z0`, `z1`, … in column order).
+ * True (1) for a value of column `q` (quoted) PostgreSQL cannot hold: a zero date, a zero year, month
+ * or day, or a day its month does not have (`2024-02-30`, stored under ALLOW_INVALID_DATES): the
+ * last day of the month is read from the month's first day, which is always a valid date.
+ */
+export function unstorableDateSql(q: string): string {
+  return `(YEAR(${q}) = 0 OR MONTH(${q}) = 0 OR DAYOFMONTH(${q}) = 0 OR DAYOFMONTH(${q}) > DAYOFMONTH(LAST_DAY(CONCAT(YEAR(${q}), '-', MONTH(${q}), '-01'))))`;
+}
+
+/**
+ * One query counting the zero (or impossible) dates of each column (`z0`, `z1`, … in column order).
  *
  * @example
  * zeroDateCountSql('shop', 'orders', ['placed_on'])
- * // SELECT SUM(YEAR(`placed_on`) = 0 OR MONTH(`placed_on`) = 0 OR DAYOFMONTH(`placed_on`) = 0) AS z0 FROM `shop`.`orders`
+ * // SELECT SUM((YEAR(`placed_on`) = 0 OR … OR DAYOFMONTH(`placed_on`) > DAYOFMONTH(LAST_DAY(…)))) AS z0 FROM `shop`.`orders`
  */
 export function zeroDateCountSql(database: string, table: string, columns: readonly string[]): string {
-  const sums = columns.map((c, i) => {
-    const q = mysqlIdent(c);
-    return `SUM(YEAR(${q}) = 0 OR MONTH(${q}) = 0 OR DAYOFMONTH(${q}) = 0) AS z${i}`;
-  });
+  const sums = columns.map((c, i) => `SUM(${unstorableDateSql(mysqlIdent(c))}) AS z${i}`);
   return `SELECT ${sums.join(', ')} FROM ${mysqlIdent(database)}.${mysqlIdent(table)}`;
 }
 
@@ -87,11 +94,18 @@ export async function scanZeroDates(connection: Connection, catalog: MySqlCatalo
 export function assertNoZeroDatesInNotNull(scan: ZeroDateScan, database: string): void {
   const blocking = scan.counts.filter((c) => !c.nullable);
   if (blocking.length === 0) return;
-  const list = blocking.map((c) => `${c.table}.${c.column} (${c.count} row${c.count === 1 ? '' : 's'})`).join(', ');
-  throw new TandemError('TANDEM_PREREQUISITE', `Zero dates in NOT NULL columns of ${database}: ${list}. PostgreSQL can store neither the zero date nor NULL there.`, {
-    hint: 'On the source, set real dates in those rows (e.g. UPDATE t SET c = \'1970-01-01\' WHERE YEAR(c) = 0 OR MONTH(c) = 0 OR DAYOFMONTH(c) = 0), or make the columns nullable, then rerun. Nothing was exported.',
-  });
+  throw new TandemError('TANDEM_PREREQUISITE', zeroDatesInNotNullMessage(blocking, database), { hint: ZERO_DATES_FIX });
 }
+
+/** The error's text for NOT NULL columns holding zero dates (`blocking`: their counts). */
+export function zeroDatesInNotNullMessage(blocking: readonly ZeroDateCount[], database: string): string {
+  const list = blocking.map((c) => `${c.table}.${c.column} (${c.count} row${c.count === 1 ? '' : 's'})`).join(', ');
+  return `Zero dates in NOT NULL columns of ${database}: ${list}. PostgreSQL can store neither the zero date nor NULL there.`;
+}
+
+/** What to do about zero dates in NOT NULL columns; the UPDATE finds exactly the rows the scan counted. */
+export const ZERO_DATES_FIX = `On the source, set real dates in those rows (e.g. UPDATE t SET c = '1970-01-01' WHERE ${unstorableDateSql('c')}), or make the columns nullable, then rerun. `
+  + 'A zero date here is also one with a zero year, month or day, or a day its month does not have (2024-02-30, stored under ALLOW_INVALID_DATES). Nothing was exported.';
 
 /** One line per nullable column whose zero dates will become NULL, for the export's report. */
 export function describeNullableZeroDates(scan: ZeroDateScan): string[] {

@@ -19,7 +19,8 @@ before(async () => {
   for (const d of ['shop', 'nopk', 'zeros']) await maria.createDatabase(d);
   await maria.sql('shop', 'CREATE TABLE t (id int PRIMARY KEY, v varchar(10)); INSERT INTO t VALUES (1, \'a\')');
   await maria.sql('nopk', 'CREATE TABLE keyed (id int PRIMARY KEY); CREATE TABLE loose (v int); INSERT INTO loose VALUES (1)');
-  await maria.sql('zeros', "SET SESSION sql_mode = ''; CREATE TABLE d (id int PRIMARY KEY, born date NOT NULL, seen datetime NULL); INSERT INTO d VALUES (1, '0000-00-00', NULL), (2, '2024-01-01', '0000-00-00 00:00:00'), (3, '2024-00-10', NULL)");
+  await maria.sql('zeros', "SET SESSION sql_mode = ''; CREATE TABLE d (id int PRIMARY KEY, born date NOT NULL, seen datetime NULL); INSERT INTO d VALUES (1, '0000-00-00', NULL), (2, '2024-01-01', '0000-00-00 00:00:00'), (3, '2024-00-10', NULL); "
+    + "SET SESSION sql_mode = 'ALLOW_INVALID_DATES'; INSERT INTO d VALUES (4, '2023-02-29', '2024-02-30 10:00:00'), (5, '2024-02-29', '2024-02-29 23:59:59'), (6, '2024-12-31', '2023-04-31 00:00:00')");
   await maria.sql(undefined, `CREATE USER 'weak'@'%' IDENTIFIED BY '${WEAK_PW}'; GRANT SELECT ON shop.* TO 'weak'@'%'`);
 });
 after(async () => {
@@ -87,10 +88,15 @@ test('a table without a primary key: refused for a live export, named offline', 
   assert.match(ok.stderr, /tables without a primary key \(fine offline, refused for live migration\): nopk\.loose/);
 });
 
-test('zero dates in a NOT NULL column: TANDEM_PREREQUISITE naming table, column and count; nullable ones are warned about', async () => {
+test('zero dates in a NOT NULL column: TANDEM_PREREQUISITE naming table, column and count, days their month lacks (ALLOW_INVALID_DATES) counted too; nullable ones are warned about (measured before: 2023-02-29 was not counted, and stopped the snapshot half-way)', async () => {
   const r = await expectRefused('zero dates', ['export', 'data', '--export-dir', newExportDir(), ...flags('zeros'), '--export-type', 'snapshot-only'], 'TANDEM_PREREQUISITE');
-  assert.match(r.stderr, /Zero dates in NOT NULL columns of zeros: d\.born \(2 rows\)\./);
-  assert.match(r.stderr, /zeros\.d\.seen: 1 zero date\(s\) will become NULL on the target/);
+  assert.match(r.stderr, /Zero dates in NOT NULL columns of zeros: d\.born \(3 rows\)\./);
+  assert.match(r.stderr, /zeros\.d\.seen: 3 zero date\(s\) will become NULL on the target/);
+  // The hint's UPDATE finds exactly those rows (2024-02-29, a leap day, is a real date).
+  const where = /WHERE (\(YEAR\(c\).*?\)\)\)\))\)/.exec(r.stderr)?.[1];
+  assert.ok(where, r.stderr);
+  const rows = await maria.sql('zeros', `SELECT id FROM d WHERE ${where.replace(/\bc\b/g, 'born')} ORDER BY id`);
+  assert.deepEqual(rows.map((x: { id: number }) => Number(x.id)), [1, 3, 4]);
 });
 
 test('a database that does not exist, a wrong password, two target schemas', async () => {

@@ -10,7 +10,8 @@ test('the columns that can hold zero dates: DATE, DATETIME, TIMESTAMP (not gener
   const t = table('t', [column('id', 'int(11)'), column('d', 'date', { nullable: false }), column('dt', 'datetime(6)'), column('ts', 'timestamp'),
     column('g', 'date', { generated: { stored: true, expression: '`d`' } }), column('tm', 'time')]);
   assert.deepEqual(zeroDateColumns(t), [{ name: 'd', nullable: false }, { name: 'dt', nullable: true }, { name: 'ts', nullable: true }]);
-  assert.equal(zeroDateCountSql('shop', 'o`t', ['d']), 'SELECT SUM(YEAR(`d`) = 0 OR MONTH(`d`) = 0 OR DAYOFMONTH(`d`) = 0) AS z0 FROM `shop`.`o``t`');
+  assert.equal(zeroDateCountSql('shop', 'o`t', ['d']), 'SELECT SUM((YEAR(`d`) = 0 OR MONTH(`d`) = 0 OR DAYOFMONTH(`d`) = 0 '
+    + "OR DAYOFMONTH(`d`) > DAYOFMONTH(LAST_DAY(CONCAT(YEAR(`d`), '-', MONTH(`d`), '-01'))))) AS z0 FROM `shop`.`o``t`");
 });
 
 test('whether the sql_mode lets applications write new zero dates', () => {
