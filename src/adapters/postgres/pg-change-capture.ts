@@ -1,7 +1,7 @@
 import type { MarkerKind } from '../../core/change-event.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
-import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart } from '../../core/engine/change-capture.js';
+import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart, WriteHold } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import { tableKeyOf } from '../../core/engine/catalog.js';
 import pg from 'pg';
@@ -224,6 +224,42 @@ export class PgChangeCapture implements ChangeCapture {
          ORDER BY 1`);
       return { open: r.rows.map((x) => String(x.what)) };
     });
+  }
+
+  /**
+   * LOCK TABLE … IN SHARE MODE on the tables that exist, in a transaction held open until released:
+   * SHARE conflicts with the ROW EXCLUSIVE lock every INSERT, UPDATE, DELETE takes (and TRUNCATE's),
+   * not with reads, the slot's peek or its drop. Then the WAL is flushed (`changesAfter` also does):
+   * a commit that returned before the lock, with synchronous_commit off, is readable by the peek.
+   */
+  async holdWrites(tables: readonly TableRef[], timeoutMs: number): Promise<WriteHold> {
+    const client = await connectPg(this.db);
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+      const existing = await client.query(
+        `SELECT format('%I.%I', n.nspname, c.relname) AS name
+           FROM unnest($1::text[], $2::text[]) AS v(schema, name)
+           JOIN pg_namespace n ON n.nspname = v.schema JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = v.name
+          WHERE c.relkind IN ('r', 'p')`, [tables.map((t) => t.schema), tables.map((t) => t.name)]);
+      const names = existing.rows.map((r) => String(r.name));
+      if (names.length > 0) await client.query(`LOCK TABLE ${names.join(', ')} IN SHARE MODE`);
+    } catch (e) {
+      await client.end().catch(() => {});
+      throw e;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await client.query('COMMIT');
+        } finally {
+          await client.end().catch(() => {});
+        }
+      },
+    };
   }
 
   async changesAfter(position: string | undefined, _tables: readonly TableRef[]): Promise<ChangeCounts> {

@@ -154,6 +154,11 @@ export interface OpenWriters {
  * at once (the fall-back stream's preparation at a cutover does, while the application waits); what
  * `prepare` makes before a failed check is made again by a rerun.
  */
+/** Writes blocked by `ChangeCapture.holdWrites`, until released (idempotent). */
+export interface WriteHold {
+  release(): Promise<void>;
+}
+
 export interface ChangeCapture {
   readonly labels: ChangeStreamLabels;
   /**
@@ -214,6 +219,16 @@ export interface ChangeCapture {
    * `unknown` when they could not be looked for (a privilege missing: the reason with its fix).
    */
   openWriters?(): Promise<OpenWriters>;
+  /**
+   * Optional: blocks writes to `tables` on this database (those that exist) until `release`, and
+   * resolves once every commit made before is readable by `changesAfter`. The end of a stream looks
+   * for writes after the marker and drops the stream under it, and keeps it until the cutover is
+   * recorded COMPLETED: a write committed between the look and the drop would otherwise be in
+   * neither the stream nor the report. A writer waits (never fails) and commits after COMPLETED.
+   * Rejects when writes cannot be blocked within `timeoutMs` (a privilege missing, a lock held by a
+   * long transaction): the stream is then kept.
+   */
+  holdWrites?(tables: readonly TableRef[], timeoutMs: number): Promise<WriteHold>;
   /** A warning when the database keeps (or may purge) too much change log for this stream; undefined when fine. */
   retentionWarning(): Promise<string | undefined>;
   /** A position as the database's own tools print it ("0/1F1B428", "mysql-bin.000004:1543"), for messages. */

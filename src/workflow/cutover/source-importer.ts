@@ -197,10 +197,13 @@ async function completeWithSequences(env: CommandEnv, migration: Migration, sour
   const [, , verification] = await settleAll([restoring, checking, verifying]);
   // After the verification (the longest step), so that the application's writes on the target
   // until then are counted too; before COMPLETED, so that `cutover status` shows them with it.
-  const ended = await endTargetStream(env, migration);
-  failpoint('cutover.before-completed');
-  CutoverState.complete(meta, 'to_source', { verification, disabledOnSource: leftDisabled! });
-  meta.setStep('import_changes_to_source', 'DONE');
+  // COMPLETED is recorded while the target's writes are held (endChangeStream): a write committed
+  // before it is in the stream's report; one after it, after the cutover.
+  const ended = await endTargetStream(env, migration, () => {
+    failpoint('cutover.before-completed');
+    CutoverState.complete(meta, 'to_source', { verification, disabledOnSource: leftDisabled! });
+    meta.setStep('import_changes_to_source', 'DONE');
+  });
   reporter.print(completionMessage(ended, String(CutoverState.get(meta, 'to_source').detail.keptSlot ?? '')));
 }
 
