@@ -49,6 +49,11 @@ export interface DispatchProgress {
   readonly elapsedMs: number;
   /** applied / elapsed time. */
   readonly eventsPerSecond: number;
+  /**
+   * Per channel, the highest vsn its committed batches hold on the written database (its progress
+   * row): what a restart must find there again, or the database went back (restored, recreated).
+   */
+  readonly channelApplied: readonly number[];
 }
 
 /** What `run` returns: the final progress and whether an AbortSignal stopped it early. */
@@ -142,6 +147,8 @@ export class ChangeDispatcher {
   private conflicts = 0;
   private serialEvents = 0;
   private startedAt = 0;
+  /** Per channel, the highest vsn committed on the written database (see DispatchProgress.channelApplied). */
+  private channelApplied: number[] = [];
   private wake: () => void = () => {};
   /** Ends `run`'s current wait for the source's next chunk (set by `run` for each wait). */
   private interrupt: () => void = () => {};
@@ -168,6 +175,7 @@ export class ChangeDispatcher {
     const n = this.options.channels;
     const progress = await this.target.prepare(this.options.migrationUuid, n);
     const done = progress.map((p) => p.lastAppliedVsn);
+    this.channelApplied = [...done];
     this.tracker = new ChangeUniqueTracker(this.target.uniqueKeys());
     for (let no = 0; no < n; no++) this.channels.push({ no, events: [], tokens: [], head: 0, running: false });
     this.startedAt = Date.now();
@@ -255,7 +263,7 @@ export class ChangeDispatcher {
     const elapsedMs = Math.max(1, Date.now() - this.startedAt);
     return {
       lowWatermark: this.watermark(), applied: this.applied, skipped: this.skipped, conflicts: this.conflicts,
-      serialEvents: this.serialEvents, elapsedMs, eventsPerSecond: Math.round(this.applied / (elapsedMs / 1000)),
+      serialEvents: this.serialEvents, elapsedMs, eventsPerSecond: Math.round(this.applied / (elapsedMs / 1000)), channelApplied: [...this.channelApplied],
     };
   }
 
@@ -281,7 +289,7 @@ export class ChangeDispatcher {
     if (this.stopping || this.fatal) return;
     const first = events[0]!;
     if (this.options.onBarrier && ((first.op as string) === 'm' || this.options.isBarrier?.(first))) await this.options.onBarrier(first);
-    else await this.target.applyBatch(ch, events);
+    else await this.commitBatch(ch, events);
     this.applied += events.length;
     this.holding = undefined;
     this.seen(events[events.length - 1]!.vsn);
@@ -346,7 +354,7 @@ export class ChangeDispatcher {
     const end = Math.min(c.events.length, c.head + this.batchSize);
     const batch = c.events.slice(c.head, end);
     try {
-      await this.target.applyBatch(c.no, batch);
+      await this.commitBatch(c.no, batch);
       c.running = false;
       this.committed(c, batch.length);
       this.adapt();
@@ -391,13 +399,13 @@ export class ChangeDispatcher {
         while (end < c.events.length && end - c.head < this.batchSize && c.events[end]!.vsn < next) end++;
         const run = c.events.slice(c.head, end);
         try {
-          await this.target.applyBatch(c.no, run);
+          await this.commitBatch(c.no, run);
           this.committed(c, run.length);
         } catch (e) {
           if (!(this.target.isUniqueViolation(e) || this.target.isTransientConflict(e)) || run.length === 1) throw e;
           // Reordered inside a set-based statement; one event per transaction is the source's order.
           for (const one of run) {
-            await this.target.applyBatch(c.no, [one]);
+            await this.commitBatch(c.no, [one]);
             this.committed(c, 1);
           }
         }
@@ -414,6 +422,13 @@ export class ChangeDispatcher {
   }
 
   /** Removes n committed events from the head of c's queue. */
+  /** One batch applied on its channel, in one transaction with the channel's progress row. */
+  private async commitBatch(ch: number, events: readonly ChangeEvent[]): Promise<void> {
+    await this.target.applyBatch(ch, events);
+    const last = events[events.length - 1]?.vsn;
+    if (last !== undefined && last > this.channelApplied[ch]!) this.channelApplied[ch] = last;
+  }
+
   private committed(c: Channel, n: number): void {
     for (let i = c.head; i < c.head + n; i++) {
       const t = c.tokens[i];

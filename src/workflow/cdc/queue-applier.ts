@@ -12,7 +12,8 @@ import { loadEngine } from '../../adapters/engines.js';
 import { ChangeDispatcher } from './change-dispatcher.js';
 import { MetricsPrinter, RateMeter, estimateCatchUp, renderMetrics } from './rate-meter.js';
 import { failpoint, faultpoint, type FailpointName } from '../../core/failpoint.js';
-import type { ChangeTarget } from '../../core/change-target.js';
+import type { ChangeTarget, ChannelProgress } from '../../core/change-target.js';
+import { describeDb } from '../../core/db-config.js';
 import { EarlyVerification, earlyFindingText, type EarlyVerificationOptions } from '../verify/early-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
 import { ProducerWatch } from './producer-watch.js';
@@ -91,7 +92,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   const foreignKeyActions = producer !== undefined && (await loadEngine(producer.type)).capabilities.streamOmitsForeignKeyActions;
   const referentialActions = foreignKeyActions ? meta.getValue<TableReferentialAction[]>('source_referential_actions') : undefined;
   const target = withFailpointAfterCommit(engine.changeWriter(db, { tables, onWarning: (m) => reporter.warn(m), onNotice: (m) => reporter.print(m), foreignKeyActions, referentialActions }),
-    opts.consumer === 'source' ? 'fallback.after-batch-commit' : 'apply.after-batch-commit');
+    opts.consumer === 'source' ? 'fallback.after-batch-commit' : 'apply.after-batch-commit',
+    (progress) => assertNotBehind(meta.getValue<number[]>(channelAppliedKey), progress, opts.consumer, describeDb(db)));
   QueueConsumers.register(meta, opts.consumer, opts.startAfterVsn ?? 0);
   const startAfter = Math.max(QueueConsumers.appliedVsn(meta, opts.consumer) ?? 0, opts.startAfterVsn ?? 0);
   const abort = new AbortController();
@@ -116,12 +118,17 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     warnedFor.add(what);
     reporter.warn(`${what} failed (${(e as Error).message}); applying goes on, and it is tried again.`);
   };
+  // What each channel had committed on the database, as last recorded: a restart finding less there
+  // (the database restored from a backup, or recreated) would skip the changes in between.
+  const channelAppliedKey = `applied_by_channel_${opts.consumer}`;
+  let channelApplied: readonly number[] | undefined;
   const recordWatermark = () => {
     recordTimer = undefined;
     if (watermark <= recorded) return;
     try {
       faultpoint('apply.record-watermark');
       QueueConsumers.setAppliedVsn(meta, opts.consumer, watermark);
+      if (channelApplied) meta.setValue(channelAppliedKey, channelApplied);
       recorded = watermark;
     } catch (e) {
       // Only meta.db's copy is behind (the queue's files are then kept longer); the next applied batch tries again.
@@ -196,6 +203,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     onProgress: (p) => {
       if (p.applied > appliedThisRun) meter.add(p.applied - appliedThisRun);
       appliedThisRun = p.applied;
+      channelApplied = p.channelApplied;
       if (p.lowWatermark > watermark) {
         watermark = p.lowWatermark;
         recordTimer ??= setTimeout(recordWatermark, WATERMARK_RECORD_MS);
@@ -268,9 +276,13 @@ async function* noted(events: AsyncIterable<ChangeEvent[]>, early: EarlyVerifica
 }
 
 /** The same target, stopping at the named failpoint after each committed batch (a crash test arms it). */
-function withFailpointAfterCommit(target: ChangeTarget, name: FailpointName): ChangeTarget {
+function withFailpointAfterCommit(target: ChangeTarget, name: FailpointName, afterPrepare: (progress: readonly ChannelProgress[]) => void): ChangeTarget {
   return {
-    prepare: (uuid, channels) => target.prepare(uuid, channels),
+    async prepare(uuid, channels) {
+      const progress = await target.prepare(uuid, channels);
+      afterPrepare(progress);
+      return progress;
+    },
     uniqueKeys: () => target.uniqueKeys(),
     changesOtherRows: target.changesOtherRows ? (e) => target.changesOtherRows!(e) : undefined,
     tablesAlsoChanged: target.tablesAlsoChanged ? (e) => target.tablesAlsoChanged!(e) : undefined,
@@ -284,4 +296,32 @@ function withFailpointAfterCommit(target: ChangeTarget, name: FailpointName): Ch
     isTransientConflict: (e) => target.isTransientConflict(e),
     close: () => target.close(),
   };
+}
+
+/** The channels whose progress rows on the written database are below what the export dir recorded them at. */
+export function channelsBehind(recorded: readonly number[] | undefined, found: readonly ChannelProgress[]): { channel: number; recorded: number; found: number }[] {
+  if (!recorded) return []; // an export dir from before the record, or nothing applied yet
+  return found.filter((p) => p.lastAppliedVsn < (recorded[p.channelNo] ?? 0))
+    .map((p) => ({ channel: p.channelNo, recorded: recorded[p.channelNo]!, found: p.lastAppliedVsn }));
+}
+
+/**
+ * Refuses to apply to a database that went back (restored from a backup, recreated) after changes
+ * were applied to it: the queue is read from the export dir's watermark, so the changes between what
+ * the database holds and that watermark would be skipped without a word (measured before: 100 rows
+ * missing on a restored target, and the report showing them; found by the ops-edges run).
+ */
+export function assertNotBehind(recorded: readonly number[] | undefined, found: readonly ChannelProgress[], consumer: string, where: string): void {
+  const behind = channelsBehind(recorded, found);
+  if (behind.length === 0) return;
+  const gone = found.every((p) => p.lastAppliedVsn === 0);
+  const first = behind[0]!;
+  throw new TandemError('TANDEM_DATA', `The ${consumer} database ${where} holds less than this migration applied to it: `
+    + `${gone ? 'Tandem\'s progress rows are gone from it' : `its progress rows say channel ${first.channel} applied changes up to vsn ${first.found}, but up to vsn ${first.recorded} were applied (the export dir recorded it)`}`
+    + `${behind.length > 1 && !gone ? `, and ${behind.length - 1} more channel(s) likewise` : ''}. `
+    + 'It was recreated or restored from a backup after changes were applied: the changes in between are not on it, and resuming would skip them. Nothing was applied.', {
+    hint: gone
+      ? 'Its data cannot be trusted either: start the migration again in a new export dir (export schema, import schema, export data, import data), or restore the database to its latest state and rerun this command.'
+      : 'Restore the database to its latest state (a backup taken after the changes were applied) and rerun this command, or start the migration again in a new export dir. Never edit the progress rows: they are how each change is applied exactly once.',
+  });
 }

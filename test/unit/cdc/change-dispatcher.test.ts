@@ -7,6 +7,7 @@ import { ChangeDispatcher } from '../../../src/workflow/cdc/change-dispatcher.js
 import type { DispatchProgress } from '../../../src/workflow/cdc/change-dispatcher.js';
 import { channelOf } from '../../../src/workflow/cdc/channel-hash.js';
 import { FakeChangeTarget, replay } from './fake-change-target.js';
+import { channelsBehind } from '../../../src/workflow/cdc/queue-applier.js';
 
 const UUID = '00000000-0000-0000-0000-000000000001';
 
@@ -221,6 +222,16 @@ test('a restart skips what each channel committed and applies the rest exactly o
   assert.equal(s2.applied + s1.applied, events.length);
   assert.equal(s2.skipped, s1.applied);
   assert.deepEqual(restarted.rows, replay(events));
+  // What each channel committed, as the progress reports it, is exactly the database's progress rows.
+  assert.deepEqual(s1.channelApplied, target.lastApplied.slice(0, 4));
+  assert.deepEqual(s2.channelApplied, restarted.lastApplied.slice(0, 4));
+  // A restart on that state is not behind; on the state before the second run it is, by channel.
+  const rows = (applied: readonly number[]) => applied.map((v, channelNo) => ({ channelNo, lastAppliedVsn: v, inserts: 0, updates: 0, deletes: 0 }));
+  assert.deepEqual(channelsBehind(s2.channelApplied, rows(s2.channelApplied)), []);
+  assert.deepEqual(channelsBehind(undefined, rows([0, 0, 0, 0])), [], 'nothing recorded: nothing to compare');
+  const behind = channelsBehind(s2.channelApplied, rows(s1.channelApplied));
+  assert.ok(behind.length > 0);
+  for (const b of behind) assert.ok(b.found === s1.channelApplied[b.channel] && b.recorded === s2.channelApplied[b.channel] && b.found < b.recorded);
 });
 
 test('backpressure keeps the events in flight bounded', async () => {
