@@ -80,14 +80,15 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
         await sleep(wait);
         continue;
       }
-      const failed = run.results.filter((r) => r.error !== undefined);
+      // A table a side does not have is a difference, not a read to try again.
+      const failed = run.results.filter((r) => r.error !== undefined && !r.missing);
       if (failed.length === 0 || outOfTime()) break;
       reporter.print(`Could not read ${failed.length} table(s) for the verification (${failed[0]!.error}); comparing them again in ${(wait / 1000).toFixed(1)} s…`);
       for (const r of run.results) if (r.match) valid.set(r.table, r);
       await sleep(wait);
     }
-    const unreadable = run.results.filter((r) => r.error !== undefined);
-    const mismatched = run.results.filter((r) => !r.match && r.error === undefined).map((r) => r.table);
+    const unreadable = run.results.filter((r) => r.error !== undefined && !r.missing);
+    const mismatched = run.results.filter((r) => !r.match && (r.error === undefined || r.missing)).map((r) => r.table);
     if (run.match) reporter.print(`Verification: all ${run.summary.tables} tables MATCH (row counts and checksums${early ? `; ${early} of them verified before the marker and unchanged since` : ''}).`);
     if (mismatched.length > 0) {
       reporter.warn(`VERIFICATION MISMATCH in ${mismatched.length} table(s): ${mismatched.join(', ')}. Run "tandem compare --export-dir ${migration.exportDir.root}" for details.`);

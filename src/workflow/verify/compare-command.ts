@@ -68,12 +68,13 @@ function snapshotTablesToCompare(meta: MetaStore, options: VerifyOptions): (Snap
  * Each table with the columns to fingerprint: all the source's columns in column order, generated
  * ones included, as they must match too.
  */
-async function withSourceColumns(left: ComparisonSide, snapshot: readonly (SnapshotTableRow & { schema: string; name: string })[], intervalDaysAsHours: boolean): Promise<ComparedTable[]> {
+async function withSourceColumns(left: ComparisonSide, snapshot: readonly (SnapshotTableRow & { schema: string; name: string })[], intervalDaysAsHours: boolean): Promise<(ComparedTable & { missingOnLeft: boolean })[]> {
   const columns = await left.listColumns(snapshot);
   return snapshot.map((t) => ({
     key: t.tableKey, schema: t.schemaName, name: t.tableName,
     // A table gone from the source keeps its snapshot columns; its scan then reports it missing.
     columns: columns.get(`${t.schemaName}.${t.tableName}`) ?? t.columns,
+    missingOnLeft: !columns.has(`${t.schemaName}.${t.tableName}`),
     estimatedRows: t.exportedRows,
     ...(intervalDaysAsHours ? { intervalDaysAsHours } : {}),
   }));
@@ -84,6 +85,8 @@ export interface OpenedComparison {
   readonly left: ComparisonSide;
   readonly right: ComparisonSide;
   readonly tables: ComparedTable[];
+  /** Keys of the tables a side does not have (compared anyway: the scan reports them missing). */
+  readonly missing: ReadonlySet<string>;
   close(): Promise<void>;
 }
 
@@ -100,15 +103,14 @@ export async function openComparison(meta: MetaStore, source: Side, target: Side
   const close = async () => {
     await Promise.all([left.close(), right.close()]);
   };
-  if (snapshot.length > 0 && snapshot.every((t) => options.stillValid?.get(t.tableKey)?.match)) {
-    // Every table matched earlier and has not changed since: nothing will be scanned, so nothing is
-    // opened (at a cutover, connecting both sides would only add to the application's downtime).
-    return { left, right, tables: snapshot.map((t) => ({ key: t.tableKey, schema: t.schemaName, name: t.tableName, columns: t.columns, estimatedRows: t.exportedRows, ...(daysAsHours ? { intervalDaysAsHours: true } : {}) })), close };
-  }
   try {
-    // Both settle before a failure closes the pools, so no connection is left half-open.
+    // Both settle before a failure closes the pools, so no connection is left half-open. Opened even
+    // when every table matched earlier and no change to it was streamed since: a table dropped on a
+    // side (DDL does not travel through the stream) must not be taken as still matching (measured
+    // before: "all 8 tables MATCH" at a cutover after a migrated table was dropped on the source).
     await settleAll([left.open(), right.open()]);
-    return { left, right, tables: await withSourceColumns(left, snapshot, daysAsHours), close };
+    const [tables, onRight] = await Promise.all([withSourceColumns(left, snapshot, daysAsHours), right.listColumns(snapshot)]);
+    return { left, right, tables, close, missing: new Set(tables.filter((t) => t.missingOnLeft || !onRight.has(`${t.schema}.${t.name}`)).map((t) => t.key)) };
   } catch (e) {
     await close();
     throw e;
@@ -129,11 +131,13 @@ export async function verifyMigration(
 ): Promise<VerificationRunWithKeys> {
   checkVerifiable(meta);
   const jobs = Math.max(1, options.parallelJobs ?? 4);
-  const { left, right, tables, close } = await openComparison(meta, source, target, jobs, options);
+  const { left, right, tables, close, missing } = await openComparison(meta, source, target, jobs, options);
   try {
+    // An earlier match of a table a side no longer has does not hold.
+    const stillValid = options.stillValid && new Map([...options.stillValid].filter(([key]) => !missing.has(key)));
     log.info(`compare (${occasion}): ${tables.length} tables between ${describeDb(source.db)} and ${describeDb(target.db)}, ${jobs} jobs${options.stillValid?.size ? `, ${options.stillValid.size} verified earlier and unchanged since` : ''}`);
     const result = await compareDatabases({
-      left, right, tables, parallelJobs: jobs, onProgress: options.onProgress, stillValid: options.stillValid,
+      left, right, tables, parallelJobs: jobs, onProgress: options.onProgress, stillValid,
       ...(occasion === 'compare' ? {} : { beforeRightRead: () => faultpoint('cutover.verify-read') }),
     });
     const run = new VerificationStore(meta).record(occasion, result);

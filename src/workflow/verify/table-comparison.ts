@@ -1,4 +1,5 @@
 import type { ComparedTable, ComparisonSide } from '../../core/engine/verification.js';
+import { isTandemError } from '../../core/errors.js';
 
 export type { ComparedTable, ComparisonSide, SideFingerprint } from '../../core/engine/verification.js';
 
@@ -11,6 +12,11 @@ export interface TableComparison {
   readonly rightChecksum: string | null;
   readonly match: boolean;
   readonly error?: string;
+  /**
+   * True when the error is only that a side has no such table (TANDEM_UNKNOWN_TABLE: dropped on the
+   * source, say): a definite difference, not a read that may succeed when tried again.
+   */
+  readonly missing?: boolean;
 }
 
 export interface ComparisonSummary {
@@ -108,12 +114,15 @@ export async function compareOne(left: FingerprintingSide, right: Fingerprinting
   const lv = l.status === 'fulfilled' ? l.value : undefined;
   const rv = r.status === 'fulfilled' ? r.value : undefined;
   const match = errors.length === 0 && lv!.rows === rv!.rows && lv!.checksum === rv!.checksum;
+  const failures = [l, r].filter((x): x is PromiseRejectedResult => x.status === 'rejected');
+  const missing = failures.length > 0 && failures.every((x) => isTandemError(x.reason) && x.reason.code === 'TANDEM_UNKNOWN_TABLE');
   return {
     table: table.key,
     leftRows: lv?.rows ?? null, rightRows: rv?.rows ?? null,
     leftChecksum: lv?.checksum ?? null, rightChecksum: rv?.checksum ?? null,
     match,
     ...(errors.length ? { error: errors.join('; ') } : {}),
+    ...(missing ? { missing: true } : {}),
   };
 }
 

@@ -138,3 +138,19 @@ test('a table the cutover\'s verification cannot read at all is reported as veri
     assert.equal(await m.diff(), '', 'the data itself is equal');
   }, { TANDEM_FAILPOINTS: 'cutover.verify-read=error', TANDEM_RECONNECT_BUDGET_MS: '3000' });
 });
+
+test('a table dropped on the source during streaming is a VERIFICATION MISMATCH at the cutover at once, as the exporter warned: not read again for 30 s and reported INCOMPLETE (found by the ops-edges run)', { timeout: 150_000 }, async () => {
+  await withLiveMigration('shop6', 'yb6', async (m, ex, im) => {
+    await im.waitFor(/Verified 8 quiet table\(s\) ahead of the cutover/, 90_000);
+    await s.sql('shop6', 'DROP TABLE "Ops"."AuditLog"');
+    const started = Date.now();
+    const r = await m.run(['initiate', 'cutover', 'to', 'target']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCompleted(m, 'cutover to target', [im, ex]);
+    assert.ok(Date.now() - started < 25_000, `completed in ${Date.now() - started} ms: the missing table was not read again and again`);
+    assert.match(im.output(), /VERIFICATION MISMATCH in 1 table\(s\): Ops\.AuditLog\./);
+    assert.doesNotMatch(im.output(), /Could not read|verification INCOMPLETE/);
+    const text = await m.ok(['cutover', 'status']);
+    assert.match(text, /verification MISMATCH in 1 table\(s\): Ops\.AuditLog/);
+  });
+});
