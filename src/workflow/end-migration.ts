@@ -1,4 +1,4 @@
-import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { TandemError } from '../core/errors.js';
 import { CommandLock } from '../core/lock.js';
@@ -70,6 +70,29 @@ function checkBackupDir(abs: string): void {
   }
 }
 
+/** The file naming the migration whose backups a --backup-dir holds. */
+const BACKUP_OWNER_FILE = 'tandem-backup.json';
+const BACKUP_PARTS = ['schema', 'data', 'logs', 'reports'];
+
+/**
+ * Refuses a --backup-dir holding another migration's backups (or backups of unknown origin): they
+ * would be overwritten file by file, mixed with this one's (measured before: an earlier migration's
+ * logs and reports silently replaced). The same migration's (a rerun after a failure) are rewritten.
+ */
+function checkBackupDirFree(abs: string, uuid: string): void {
+  const owner = join(abs, BACKUP_OWNER_FILE);
+  let ownerUuid: string | undefined;
+  try {
+    ownerUuid = String((JSON.parse(readFileSync(owner, 'utf8')) as { migrationUuid?: unknown }).migrationUuid);
+  } catch { /* no such file, or not ours */ }
+  if (ownerUuid === uuid) return;
+  const held = BACKUP_PARTS.filter((d) => existsSync(join(abs, d)));
+  if (ownerUuid === undefined && held.length === 0) return;
+  throw new TandemError('TANDEM_USAGE', `--backup-dir ${abs} already holds ${ownerUuid ? `the backups of another migration (${ownerUuid})` : `backups of another origin (${held.join('/, ')}/)`}; this migration's would overwrite and mix with them.`, {
+    hint: `Name an empty directory for this migration's backups (mkdir -p ${abs}-2, say). Nothing was changed.`,
+  });
+}
+
 /** Asks the user (or takes --yes); a no stops the command before anything is changed. */
 async function confirmOrAbort(options: EndMigrationOptions, question: string): Promise<void> {
   if (!(await options.confirm(question))) {
@@ -106,16 +129,26 @@ async function backUpAndClean(env: CommandEnv, m: Migration, options: EndMigrati
   await confirmOrAbort(options, `End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.${keptNote}`);
   if (backupDir) {
     const dest = resolve(backupDir);
-    if (options.backupSchemaFiles) cpSync(exportDir.schemaDir, join(dest, 'schema'), { recursive: true });
-    if (options.backupDataFiles) cpSync(exportDir.dataDir, join(dest, 'data'), { recursive: true });
-    if (options.backupLogFiles) cpSync(exportDir.logsDir, join(dest, 'logs'), { recursive: true });
-    if (options.saveMigrationReports) {
-      mkdirSync(join(dest, 'reports'), { recursive: true });
-      cpSync(exportDir.reportsDir, join(dest, 'reports'), { recursive: true });
-      const { applied } = await readAppliedCounts(env, m);
-      const rows = buildReport(meta, applied);
-      writeFileSync(join(dest, 'reports', 'data-migration-report.txt'), renderReport(rows, 'table') + '\n');
-      writeFileSync(join(dest, 'reports', 'data-migration-report.json'), renderReport(rows, 'json') + '\n');
+    try {
+      writeFileSync(join(dest, BACKUP_OWNER_FILE), JSON.stringify({ migrationUuid: m.uuid, exportDir: exportDir.root, writtenAt: new Date().toISOString() }) + '\n');
+      if (options.backupSchemaFiles) cpSync(exportDir.schemaDir, join(dest, 'schema'), { recursive: true });
+      if (options.backupDataFiles) cpSync(exportDir.dataDir, join(dest, 'data'), { recursive: true });
+      if (options.backupLogFiles) cpSync(exportDir.logsDir, join(dest, 'logs'), { recursive: true });
+      if (options.saveMigrationReports) {
+        mkdirSync(join(dest, 'reports'), { recursive: true });
+        cpSync(exportDir.reportsDir, join(dest, 'reports'), { recursive: true });
+        const { applied } = await readAppliedCounts(env, m);
+        const rows = buildReport(meta, applied);
+        writeFileSync(join(dest, 'reports', 'data-migration-report.txt'), renderReport(rows, 'table') + '\n');
+        writeFileSync(join(dest, 'reports', 'data-migration-report.json'), renderReport(rows, 'json') + '\n');
+      }
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
+      // Said as the backup dir's disk, not the export dir's (measured before: "the export dir's disk is full").
+      throw new TandemError('TANDEM_DISK', `The --backup-dir ${dest} is full (${code}) while writing the backups: nothing was removed from the databases or the export dir.`, {
+        hint: `Free space there or name another --backup-dir, then run end migration again (it writes the backups again).`, cause: e,
+      });
     }
     reporter.print(`Backups written to ${dest}.`);
   }
@@ -146,6 +179,7 @@ export async function runEndMigration(env: CommandEnv, options: EndMigrationOpti
         throw new TandemError('TANDEM_USAGE', '--backup-dir must be outside the export dir, which end migration clears.');
       }
       checkBackupDir(abs);
+      checkBackupDirFree(abs, m.uuid);
     }
     for (const [lock, name] of Object.entries(RUNNING_COMMANDS)) {
       const pid = CommandLock.holder(exportDir.metainfoDir, lock);

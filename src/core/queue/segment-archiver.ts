@@ -1,3 +1,4 @@
+import { TandemError } from '../errors.js';
 import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -107,11 +108,15 @@ export class SegmentArchiver {
     const tmp = `${dest}.partial`;
     // Copy then remove, rather than rename: the archive dir is usually another filesystem, and a
     // crash half-way must leave either the whole file in the export dir or a whole copy outside it.
-    copyFileSync(src, tmp);
-    truncateSync(tmp, seg.committedBytes); // only whole, committed lines leave the export dir
-    fsyncPath(tmp);
-    renameSync(tmp, dest);
-    fsyncPath(archiveDir);
+    try {
+      copyFileSync(src, tmp);
+      truncateSync(tmp, seg.committedBytes); // only whole, committed lines leave the export dir
+      fsyncPath(tmp);
+      renameSync(tmp, dest);
+      fsyncPath(archiveDir);
+    } catch (e) {
+      throw archiveDirError(e, archiveDir, seg.fileName, tmp);
+    }
     const bytesFreed = statSync(src).size;
     this.mark(seg, 'archived', dest);
     unlinkSync(src);
@@ -154,4 +159,34 @@ function fsyncPath(path: string): void {
     const fd = openSync(path, 'r');
     try { fsyncSync(fd); } finally { closeSync(fd); }
   } catch { /* some filesystems refuse fsync on a directory */ }
+}
+
+/**
+ * A failure to write a segment's copy into the archive directory, named as the archive
+ * directory's (measured before: a full archive disk was reported as the export dir's, with
+ * "run archive changes" as the fix; a removed one as an internal error). The segment stays in the
+ * export dir, still recorded as pending: nothing is lost, and the next run moves it.
+ */
+function archiveDirError(e: unknown, archiveDir: string, fileName: string, partial: string): unknown {
+  try {
+    if (existsSync(partial)) unlinkSync(partial);
+  } catch { /* the directory may be gone */ }
+  const code = (e as { code?: string }).code;
+  const stays = `${fileName} stays in the export dir, not yet moved (nothing is lost).`;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new TandemError('TANDEM_DISK', `The archive directory ${archiveDir} is full (${code}) while moving ${fileName} there: ${stays}`, {
+      hint: `Free space in ${archiveDir} (or name another directory with --move-to), then rerun archive changes.`, cause: e,
+    });
+  }
+  if (code === 'ENOENT' && !existsSync(archiveDir)) {
+    return new TandemError('TANDEM_USAGE', `The archive directory ${archiveDir} no longer exists (it was removed while archive changes ran): ${stays}`, {
+      hint: `Create it again (mkdir -p ${archiveDir}) or name another directory with --move-to, then rerun archive changes.`, cause: e,
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new TandemError('TANDEM_USAGE', `Cannot write into the archive directory ${archiveDir} (${code}): ${stays}`, {
+      hint: `Let this user write there (chown or chmod u+w ${archiveDir}), or name another directory with --move-to, then rerun archive changes.`, cause: e,
+    });
+  }
+  return e;
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TandemError } from '../../../src/core/errors.js';
@@ -137,4 +138,37 @@ test('archive copies only the committed bytes of a segment', async () => {
 test('filesystemUsedPercent reads the filesystem of a path', async () => {
   const p = await filesystemUsedPercent(tmpdir());
   assert.ok(p >= 0 && p <= 100, String(p));
+});
+
+test('archive: an archive dir removed while archive changes runs is TANDEM_USAGE naming it, the segment kept in the export dir as not yet moved (measured before: an internal error, exit 70)', async () => {
+  const q = await queueWithSegments(2);
+  const dest = join(mkdtempSync(join(tmpdir(), 'tandem-archive-')), 'gone');
+  QueueConsumers.setAppliedVsn(q.meta, 'target', 25);
+  const archiver = new SegmentArchiver(q.queueDir, q.meta, { kind: 'archive', archiveDir: dest });
+  await assert.rejects(archiver.runOnce(), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_USAGE'
+    && e.message === `The archive directory ${dest} no longer exists (it was removed while archive changes ran): segment.1.ndjson stays in the export dir, not yet moved (nothing is lost).`
+    && e.hint === `Create it again (mkdir -p ${dest}) or name another directory with --move-to, then rerun archive changes.`);
+  assert.equal(listSegments(q.meta)[0]!.status, 'closed');
+  assert.ok(existsSync(join(q.queueDir, 'segment.1.ndjson')));
+});
+
+test('archive: a full archive dir is TANDEM_DISK naming the archive dir, not the export dir; the segment kept, its partial copy removed (measured before: "the export dir\'s disk is full", fix "run archive changes")', {
+  skip: process.getuid?.() === 0 ? false : 'mounting a tiny tmpfs to fill needs root',
+}, async () => {
+  const q = await queueWithSegments(2);
+  const dest = mkdtempSync(join(tmpdir(), 'tandem-archive-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', dest]);
+  try {
+    writeFileSync(join(dest, 'filler'), Buffer.alloc(4096)); // the one page of the file system
+    QueueConsumers.setAppliedVsn(q.meta, 'target', 25);
+    const archiver = new SegmentArchiver(q.queueDir, q.meta, { kind: 'archive', archiveDir: dest });
+    await assert.rejects(archiver.runOnce(), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_DISK'
+      && e.message === `The archive directory ${dest} is full (ENOSPC) while moving segment.1.ndjson there: segment.1.ndjson stays in the export dir, not yet moved (nothing is lost).`
+      && e.hint === `Free space in ${dest} (or name another directory with --move-to), then rerun archive changes.`);
+    assert.equal(listSegments(q.meta)[0]!.status, 'closed');
+    assert.ok(existsSync(join(q.queueDir, 'segment.1.ndjson')));
+    assert.ok(!existsSync(join(dest, 'segment.1.ndjson.partial')), 'no partial copy left');
+  } finally {
+    execFileSync('umount', [dest]);
+  }
 });

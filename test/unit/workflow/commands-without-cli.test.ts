@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -95,6 +95,34 @@ test('end migration refuses a --backup-dir that is a regular file, before it ask
     && err.hint === 'Name a directory for the backups (mkdir -p <dir> creates one), outside the export dir.');
   assert.deepEqual(questions, [], 'refused before the prompt');
   assert.ok(existsSync(join(root, 'metainfo', 'meta.db')), 'the export dir is as it was');
+});
+
+test('end migration refuses a --backup-dir holding another migration\'s backups, before it asks (measured before: its logs and reports silently overwritten, found by the ops-edges run); its own are written with an owner file', async () => {
+  const backups = mkdtempSync(join(tmpdir(), 'tandem-backup-'));
+  const end = (root: string, questions: string[]) => runEndMigration(env('end migration'), {
+    exportDir: root, backupLogFiles: true, backupDataFiles: false, backupSchemaFiles: false, saveMigrationReports: false, backupDir: backups,
+    confirm: async (q) => { questions.push(q); return true; },
+  });
+  const first: string[] = [];
+  await end(exportDir(), first);
+  assert.equal(first.length, 1, 'the first migration\'s backups are written');
+  assert.ok(existsSync(join(backups, 'logs')));
+  assert.match(readFileSync(join(backups, 'tandem-backup.json'), 'utf8'), /"migrationUuid":"[0-9a-f-]{36}"/);
+  const firstOwner = JSON.parse(readFileSync(join(backups, 'tandem-backup.json'), 'utf8')).migrationUuid;
+
+  const second: string[] = [];
+  const root2 = exportDir();
+  await assert.rejects(end(root2, second), (err: unknown) => err instanceof TandemError && err.code === 'TANDEM_USAGE'
+    && err.message === `--backup-dir ${backups} already holds the backups of another migration (${firstOwner}); this migration's would overwrite and mix with them.`
+    && err.hint === `Name an empty directory for this migration's backups (mkdir -p ${backups}-2, say). Nothing was changed.`);
+  assert.deepEqual(second, [], 'refused before the prompt');
+  assert.ok(existsSync(join(root2, 'metainfo', 'meta.db')), 'the export dir is as it was');
+
+  // Backups without an owner file (written by hand, or by an older Tandem): refused too.
+  rmSync(join(backups, 'tandem-backup.json'));
+  await assert.rejects(end(root2, second), (err: unknown) => err instanceof TandemError && err.code === 'TANDEM_USAGE'
+    && err.message === `--backup-dir ${backups} already holds backups of another origin (logs/); this migration's would overwrite and mix with them.`);
+  assert.deepEqual(second, []);
 });
 
 test('initiate cutover to target warns, after recording the request, when the post-snapshot schema import has not run', async () => {
