@@ -374,7 +374,7 @@ export class PgChangeTarget implements ChangeTarget {
     const unknown = s.kind === 'delete' ? [] : s.columns.filter((c) => !table.types.has(c));
     if (unknown.length) {
       const name = `${table.schema}.${table.name}`;
-      throw new TandemError('TANDEM_DATA', `Change events for ${name} carry columns that ${name} on ${describeDb(this.config)} lacks: ${unknown.join(', ')}. Was the table changed on the database being read (a column added or renamed) during the migration? Nothing of these changes was written; they wait in the export dir's queue.`, {
+      throw new TandemError('TANDEM_DATA', `Change events for ${name} carry columns that ${name} on ${describeDb(this.config)} lacks: ${unknown.join(', ')}. Was the table changed during the migration (a column added or renamed on the database being read, or dropped on this one)? Nothing of these changes was written; they wait in the export dir's queue.`, {
         hint: `Make ${name} on ${describeDb(this.config)} match: add each missing column with the same name and type (ALTER TABLE … ADD COLUMN …), or rename it as on the other side; then rerun the same import command: it resumes where it stopped.`,
       });
     }

@@ -257,5 +257,8 @@ export function stillStreaming(meta: MetaStore, metainfoDir: string): string | u
   const running = (Object.keys(STREAMING_COMMANDS) as StreamingCommand[]).filter((c) => isRunning(metainfoDir, c));
   if (running.length === 0) return undefined;
   const pending = Math.max(0, readQueueState(meta).lastVsn - (QueueConsumers.appliedVsn(meta, consumer) ?? 0));
-  return `${running.join(' and ')} running; about ${pending} queued change event(s) not yet applied to the ${consumer} when the comparison ended, and the application may still be writing`;
+  // With nothing queued, only a write made during the comparison can explain a difference.
+  return pending === 0
+    ? `${running.join(' and ')} running, but no queued change was waiting to be applied to the ${consumer} when the comparison ended: unless the application wrote during the comparison, the difference is not the stream's delay`
+    : `${running.join(' and ')} running; about ${pending} queued change event(s) not yet applied to the ${consumer} when the comparison ended, and the application may still be writing`;
 }
