@@ -11,6 +11,7 @@ import type { CapturedTransaction, ChangeCapture, ChangeStream } from '../../cor
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import type { CommandEnv } from '../command-env.js';
 import { migratedSchemas, migratedSequenceScope, type Migration, type Side } from '../migration-context.js';
+import { recordSourceWriteProblems } from '../cutover/source-write-check.js';
 import { CutoverState, watchCutover, type CutoverDirection } from '../cutover/cutover-state.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
@@ -265,7 +266,23 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     if (fresh.length > 0) reporter.warn(newTablesWarning(fresh, describeDb(db)));
     if (gone.length > 0) reporter.warn(goneTablesWarning(gone, describeDb(db)));
   };
+  // What would stop the fall-back's writes into the source (a trigger set to fire in replica
+  // sessions, a privilege taken away) is looked at while streaming, so that initiate cutover with
+  // fall-back can refuse before the application stops (measured before: found by import data to
+  // source only after the cutover completed). Said here when it appears after the first look.
+  let writeProblemsSeen: string | undefined;
+  const checkSourceWrites = async (say: boolean) => {
+    if (role !== 'source') return;
+    const problems = await recordSourceWriteProblems(meta, side);
+    const text = problems?.findings.map((f) => f.message).join(' ');
+    if (say && text && text !== writeProblemsSeen) {
+      reporter.warn(`"import data to source" could not write a fall-back into the source now: ${text} Fix: ${problems!.findings.map((f) => f.fix).join(' ')} `
+        + 'Until it is fixed, "initiate cutover to target --prepare-for-fall-back true" is refused (this is looked at again every minute).');
+    }
+    writeProblemsSeen = text;
+  };
   const retentionTimer = setInterval(() => {
+    checkSourceWrites(true).catch((e) => log.debug(`source write check failed: ${(e as Error).message}`));
     void capture.retentionWarning().then(
       (w) => { if (w) reporter.warn(w); },
       () => { /* a failed check is not a reason to stop streaming */ });
@@ -278,6 +295,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   // At once, then with every retention check: a disk already nearly full is said before it fills.
   await checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
   await checkNewTables().catch((e) => log.debug(`new-table check failed: ${(e as Error).message}`));
+  void checkSourceWrites(false).catch((e) => log.debug(`source write check failed: ${(e as Error).message}`));
   let delay = 500;
   // When the stream was interrupted (undefined while it runs): its return is said on screen too.
   let interruptedAt: number | undefined;

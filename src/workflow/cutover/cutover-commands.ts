@@ -7,6 +7,7 @@ import { readQueueState } from '../../core/queue/queue-tables.js';
 import { engineFacts } from '../../adapters/engines.js';
 import type { CommandEnv } from '../command-env.js';
 import { FALL_BACK_WARNINGS_KEY, openMigration, sourceSide, TARGET_MAY_STREAM_KEY, targetSide } from '../migration-context.js';
+import { SOURCE_WRITE_PROBLEMS_KEY, type SourceWriteProblems } from './source-write-check.js';
 import { renderTable } from '../text-table.js';
 import { CutoverState, type CutoverDirection, type CutoverRecord } from './cutover-state.js';
 import { readSchemaStatements } from '../schema/schema-statements-reader.js';
@@ -48,7 +49,10 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     // and exit within milliseconds of it, and must not then be reported as "not running".
     const notRunning = commandsNotRunning(m.exportDir.metainfoDir, ['export data from source', 'import data to target']);
     if (CutoverState.get(m.meta, 'to_target').status === 'NOT_INITIATED') requireStreamNotLost(m.meta, 'source', m.exportDir.root);
-    if (fallBack && CutoverState.get(m.meta, 'to_target').status === 'NOT_INITIATED') await requireTargetMayStream(env, m.meta);
+    if (fallBack && CutoverState.get(m.meta, 'to_target').status === 'NOT_INITIATED') {
+      requireSourceWritable(m.meta, m.exportDir.root);
+      await requireTargetMayStream(env, m.meta);
+    }
     const { created, record } = CutoverState.request(m.meta, 'to_target', fallBack);
     if (!created) {
       // Asked for a fall-back the cutover was not prepared for: an exit 0 would let a script go on
@@ -91,6 +95,22 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
   } finally {
     m.close();
   }
+}
+
+/**
+ * A fall-back writes the target's changes into the source: what the streaming exporter last found
+ * would stop those writes (`SOURCE_WRITE_PROBLEMS_KEY`) refuses the cutover with fall-back, with
+ * nothing changed, rather than being found by "import data to source" once the application writes
+ * to the target.
+ */
+function requireSourceWritable(meta: MetaStore, exportDir: string): void {
+  const problems = meta.getValue<SourceWriteProblems | null>(SOURCE_WRITE_PROBLEMS_KEY);
+  if (!problems || problems.findings.length === 0) return;
+  throw new TandemError('TANDEM_PREREQUISITE', `A fall-back could not write into the source: ${problems.findings.map((f) => f.message).join(' ')} `
+    + `("export data from source" found it at ${problems.at}.) Nothing was changed.`, {
+    hint: `${problems.findings.map((f) => f.fix).join(' ')} "export data from source" looks again every minute (restart it to look at once: it resumes); once it no longer finds this, initiate the cutover again. `
+      + `Or cut over without fall-back. Export dir: ${exportDir}`,
+  });
 }
 
 /**

@@ -12,6 +12,7 @@ import type { TableComparison } from '../verify/table-comparison.js';
 import { failpoint } from '../../core/failpoint.js';
 import { settleAll } from '../../core/settle.js';
 import { endChangeStream, endTargetStream, type TargetStreamEnd } from './stream-cleanup.js';
+import { sourceWriteFindings } from './source-write-check.js';
 
 /** Options of the fall-back importer. */
 export interface SourceImportOptions {
@@ -141,15 +142,7 @@ async function checkSourceReachable(source: Side): Promise<void> {
 
 /** The source's own checks before fall-back writes (Oracle: the spec's metadata user and tables, the writer role; PostgreSQL: UPDATE on the sequences). */
 async function checkWritePrerequisites(env: CommandEnv, migration: Migration, source: Side): Promise<void> {
-  const catalog = await source.engine.openCatalog(source.db);
-  try {
-    if (!catalog.checkWritePrerequisites) return;
-    const tables = (await catalog.listTables(migratedSchemas(migration.meta)))
-      .filter((t) => migration.meta.snapshotTables().some((s) => s.schemaName === t.schema && s.tableName === t.name));
-    reportFindings(await catalog.checkWritePrerequisites(tables), env.reporter);
-  } finally {
-    await catalog.close();
-  }
+  reportFindings(await sourceWriteFindings(migration.meta, source), env.reporter);
 }
 
 async function completeCutoverToSource(env: CommandEnv, migration: Migration, source: Side, parallelJobs: number,

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { PgServer } from '../../helpers/pg-server.js';
 import { eventually, startTandem, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
@@ -489,5 +490,49 @@ test('a write on the target while the cutover to source ends the target stream w
     withOutput(e, { 'export data from source': ex, 'export data from target': im, 'import data to source (restarted)': back });
   } finally {
     await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL'), back?.kill('SIGKILL')]);
+  }
+});
+
+test('a source trigger set to fire in replica sessions while streaming: initiate cutover with fall-back is refused before anything changes, and accepted once it is fixed (measured before: accepted, and import data to source refused only after the cutover; found by the pg-hostile run)', { timeout: 180_000 }, async () => {
+  const m = new SampleMigration(s, 'shop9', t, 'yb9');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  const problems = (): unknown => {
+    const db = new Database(join(m.dir, 'metainfo', 'meta.db'), { readonly: true });
+    try {
+      const row = db.prepare("SELECT value_json FROM kv WHERE key = 'source_write_problems'").get() as { value_json: string } | undefined;
+      return row ? JSON.parse(row.value_json) : undefined;
+    } finally {
+      db.close();
+    }
+  };
+  /** Restarts the exporter (its first look at the source's write prerequisites is at its start) and waits for that look's record. */
+  const restartExporter = async (want: 'found' | 'clear') => {
+    assert.equal(await ex!.kill('SIGINT'), 0);
+    ex = startTandem(m.exportArgs(), m.env);
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await eventually(async () => ((problems() ? 'found' : 'clear') === want ? true : `source_write_problems not ${want} yet`), 30_000, 100);
+  };
+  try {
+    ({ ex, im } = await streaming(m));
+    await s.sql('shop9', `CREATE FUNCTION shop.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+      CREATE TRIGGER touch BEFORE UPDATE ON shop.customers FOR EACH ROW EXECUTE FUNCTION shop.touch();
+      ALTER TABLE shop.customers ENABLE ALWAYS TRIGGER touch;`);
+    await restartExporter('found');
+    const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /error \[TANDEM_PREREQUISITE\]: A fall-back could not write into the source: .*touch on shop\.customers \(ALWAYS\).*\("export data from source" found it at \S+\.\) Nothing was changed\./);
+    assert.match(r.stderr, /fix: .*ALTER TABLE shop\.customers DISABLE TRIGGER touch;.*"export data from source" looks again every minute/);
+    assert.equal((await m.statusOf('cutover to target')).status, 'NOT_INITIATED');
+
+    await s.sql('shop9', 'ALTER TABLE shop.customers ENABLE TRIGGER touch');
+    await restartExporter('clear');
+    const ok = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.equal(ok.code, 0, ok.stderr);
+    await waitCompleted(m, 'cutover to target', [ex, im]);
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'import data to target': im });
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
   }
 });

@@ -1,0 +1,42 @@
+import type { PrerequisiteFinding } from '../../core/engine/catalog.js';
+import type { MetaStore } from '../../core/meta-store.js';
+import { migratedSchemas, type Side } from '../migration-context.js';
+
+/**
+ * meta.db key: what would stop `import data to source` from writing the fall-back into the source
+ * (its `SourceCatalog.checkWritePrerequisites` errors: a trigger set to fire in replica sessions, a
+ * privilege missing), as the streaming exporter last found it, with when. `initiate cutover to
+ * target --prepare-for-fall-back true` refuses while it holds any: found only after the cutover,
+ * the application would already be writing to the target with nothing going back.
+ */
+export const SOURCE_WRITE_PROBLEMS_KEY = 'source_write_problems';
+
+export interface SourceWriteProblems {
+  readonly at: string;
+  readonly findings: readonly { readonly message: string; readonly fix: string }[];
+}
+
+/** The source's own checks before fall-back writes, for the migrated tables (none: the engine has no such checks). */
+export async function sourceWriteFindings(meta: MetaStore, source: Side): Promise<PrerequisiteFinding[]> {
+  const catalog = await source.engine.openCatalog(source.db);
+  try {
+    if (!catalog.checkWritePrerequisites) return [];
+    const migrated = new Set(meta.snapshotTables().map((s) => `${s.schemaName}.${s.tableName}`));
+    const tables = (await catalog.listTables(migratedSchemas(meta))).filter((t) => migrated.has(`${t.schema}.${t.name}`));
+    return await catalog.checkWritePrerequisites(tables);
+  } finally {
+    await catalog.close();
+  }
+}
+
+/** Looks at the source's fall-back write prerequisites and records their errors (or clears them). */
+export async function recordSourceWriteProblems(meta: MetaStore, source: Side): Promise<SourceWriteProblems | undefined> {
+  const errors = (await sourceWriteFindings(meta, source)).filter((f) => f.severity === 'error');
+  if (errors.length === 0) {
+    if (meta.getValue(SOURCE_WRITE_PROBLEMS_KEY)) meta.setValue(SOURCE_WRITE_PROBLEMS_KEY, null);
+    return undefined;
+  }
+  const problems: SourceWriteProblems = { at: new Date().toISOString(), findings: errors.map((f) => ({ message: f.message, fix: f.fix })) };
+  meta.setValue(SOURCE_WRITE_PROBLEMS_KEY, problems);
+  return problems;
+}
