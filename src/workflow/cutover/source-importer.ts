@@ -13,6 +13,7 @@ import { failpoint } from '../../core/failpoint.js';
 import { settleAll } from '../../core/settle.js';
 import { endChangeStream, endTargetStream, type TargetStreamEnd } from './stream-cleanup.js';
 import { sourceWriteFindings } from './source-write-check.js';
+import { waitUntilReachable } from '../wait-reachable.js';
 
 /** Options of the fall-back importer. */
 export interface SourceImportOptions {
@@ -51,6 +52,8 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   try {
+    // Restarted by hand (a restart loop after a failover, say): a source still coming back is waited for.
+    if (options.checkConnectionFirst) await waitUntilReachable(reporter, source);
     if (CutoverState.get(meta, 'to_target').status !== 'COMPLETED') {
       // Started by hand (a restart) before the cutover: a wrong host, port, user or password is an
       // error now, not when the cutover completes and the target's changes are waiting to be applied.
