@@ -69,7 +69,7 @@ export function fileSystemError(e: unknown): TandemError | undefined {
   const where = typeof err?.path === 'string' ? ` (${err.path})` : '';
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
     return new TandemError('TANDEM_DISK', `The disk holding the export dir is full${where}.`, {
-      hint: 'Free space on it (tandem archive changes moves or deletes applied change segments) or move the export dir to a bigger disk, then rerun the same command: it resumes.',
+      hint: 'Free space on it, or move the export dir to a bigger disk, then rerun the same command: it resumes. Once changes stream, tandem archive changes moves or deletes the change segments already applied; it frees nothing during the snapshot.',
       cause: e,
     });
   }

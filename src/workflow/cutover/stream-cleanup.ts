@@ -38,13 +38,14 @@ export async function endChangeStream(env: CommandEnv, migration: Migration, { d
   const tables = meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }));
   // Writes to the tables wait from here until the stream is ended (and `whileHeld` has recorded the
   // cutover): one committed between the look below and the drop would be in neither the stream nor
-  // the report (measured before: a write 20 ms before COMPLETED was lost unsaid, 2 times in 3). Not
-  // tried while a transaction that wrote is open: it holds the tables (the hold would wait for it in
-  // vain), and it keeps the stream anyway.
+  // the report (measured before: a write 20 ms before COMPLETED was lost unsaid, 2 times in 3).
+  // Always tried: skipped while any transaction was open in the database (which keeps the stream),
+  // one that ended before the look below left the drop without a hold (found by the cutover-hold
+  // run). A transaction holding a migrated table for longer than the timeout fails it: the stream is
+  // then kept, and that transaction named.
   let hold: WriteHold | undefined;
   let holdFailed: string | undefined;
-  const openBefore = capture.holdWrites ? await capture.openWriters?.() : undefined;
-  if (capture.holdWrites && !(openBefore && (openBefore.open.length > 0 || openBefore.unknown !== undefined))) {
+  if (capture.holdWrites) {
     try {
       hold = await capture.holdWrites(tables, WRITE_HOLD_TIMEOUT_MS);
     } catch (e) {
