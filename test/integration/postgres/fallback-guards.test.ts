@@ -536,3 +536,34 @@ test('a source trigger set to fire in replica sessions while streaming: initiate
     await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
   }
 });
+
+test('writes that cannot be held while the source stream ends (a session holding a migrated table, with nothing written): the stream is kept and the reason said, never dropped unheld', { timeout: 150_000 }, async () => {
+  const m = new SampleMigration(s, 'shop10', t, 'yb10');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  let locker: Awaited<ReturnType<PgServer['client']>> | undefined;
+  try {
+    ({ ex, im } = await streaming(m));
+    // ROW EXCLUSIVE, what a writer takes, in a transaction that has written nothing (no transaction id: not "open" to openWriters).
+    locker = await s.client('shop10');
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE shop.products IN ROW EXCLUSIVE MODE');
+    const slot = (await slotsOf(s, 'shop10'))[0]!.slot_name;
+    const r = await m.run(['initiate', 'cutover', 'to', 'target']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await ex.done, 0, tail(ex.output()));
+    await waitCompleted(m, 'cutover to target', [im]);
+    assert.match(ex.output(), /WARNING: No write after the cutover marker was found on the source, but writes to the migrated tables could not be held while its stream ended \(canceling statement due to lock timeout\): a write committed meanwhile would be in the stream only\./);
+    assert.match(ex.output(), new RegExp(`the source's replication slot ${slot} is kept so nothing is lost`));
+    assert.match(String((await m.statusOf('cutover to target')).detail.writesAfterMarker), /^none found, but writes to the tables could not be held while the stream ended \(canceling statement due to lock timeout\)/);
+    assert.deepEqual((await slotsOf(s, 'shop10')).map((x) => x.slot_name), [slot], 'the source slot is kept');
+    await locker.query('ROLLBACK');
+    await s.sql('shop10', `SELECT pg_drop_replication_slot('${slot}')`);
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'import data to target': im });
+  } finally {
+    await locker?.query('ROLLBACK').catch(() => {});
+    await locker?.end().catch(() => {});
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
