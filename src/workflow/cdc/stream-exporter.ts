@@ -286,13 +286,15 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     void capture.retentionWarning().then(
       (w) => { if (w) reporter.warn(w); },
       () => { /* a failed check is not a reason to stop streaming */ });
-    checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
   }, RETENTION_CHECK_MS);
+  // The disk every 15 s too (one statfs): once a minute, a fast fill got no warning before it was
+  // full (found by the ops-edges run); the warning itself is rate-limited (queueSpaceWarning).
   const driftTimer = setInterval(() => {
+    checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
     checkNewTables().catch((e) => log.debug(`new-table check failed: ${(e as Error).message}`));
   }, TABLE_DRIFT_CHECK_MS);
   reporter.print(`Streaming changes from the ${role} ${describeDb(db)} (${capture.labels.brief}) into ${exportDir.queueDir}. Stop with Ctrl-C; a restart resumes.`);
-  // At once, then with every retention check: a disk already nearly full is said before it fills.
+  // At once, then every 15 s: a disk already nearly full is said before it fills.
   await checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
   await checkNewTables().catch((e) => log.debug(`new-table check failed: ${(e as Error).message}`));
   void checkSourceWrites(false).catch((e) => log.debug(`source write check failed: ${(e as Error).message}`));
