@@ -1,7 +1,9 @@
 /**
- * Tables created or dropped on a MariaDB source while `export data` streams are named by the running
- * exporter within its check interval (15 s), without a restart (measured before: the mysql-live run
- * saw a new table named only when the exporter restarted; the check ran once a minute).
+ * A table created on a MariaDB source while `export data` streams is named by the running exporter
+ * within its check interval (15 s), without a restart (measured before: the mysql-live run saw a new
+ * table named only when the exporter restarted; the check ran once a minute). (A migrated table
+ * dropped mid-stream is not part of this test: the binlog carries the DROP, and the capture stops
+ * there with TANDEM_UNSUPPORTED, which may come before or after the check's warning.)
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,14 +16,14 @@ let my: MariaDbServer;
 before(async () => {
   my = await startMariaDb();
   await my.createDatabase('drift');
-  await my.sql('drift', 'CREATE TABLE kept (id int NOT NULL PRIMARY KEY); CREATE TABLE doomed (id int NOT NULL PRIMARY KEY); INSERT INTO kept VALUES (1);');
+  await my.sql('drift', 'CREATE TABLE kept (id int NOT NULL PRIMARY KEY); INSERT INTO kept VALUES (1);');
 });
 
 after(async () => {
   await my?.stop();
 });
 
-test('MariaDB: a table created and one dropped while streaming are named by the running exporter, without a restart', { timeout: 120_000 }, async () => {
+test('MariaDB: a table created while streaming is named by the running exporter, without a restart', { timeout: 120_000 }, async () => {
   const dir = newExportDir();
   const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', my.user, '--source-db-name', 'drift'];
   const env = { SOURCE_DB_PASSWORD: my.password };
@@ -31,10 +33,9 @@ test('MariaDB: a table created and one dropped while streaming are named by the 
   try {
     await ex.waitFor(/Streaming changes/, 60_000);
     assert.doesNotMatch(ex.output(), /created on|no longer on/);
-    await my.sql('drift', 'CREATE TABLE fresh (id int NOT NULL PRIMARY KEY); INSERT INTO fresh VALUES (1); DROP TABLE doomed;');
+    await my.sql('drift', 'CREATE TABLE fresh (id int NOT NULL PRIMARY KEY); INSERT INTO fresh VALUES (1);');
     // Named as on the source (database.table), not by its target schema.
     await ex.waitFor(/WARNING: drift\.fresh was created on .*\/drift after the migration's snapshot: its rows are not migrated/, 30_000);
-    await ex.waitFor(/WARNING: public\.doomed is no longer on .*\/drift \(dropped since the migration's snapshot\?\)/, 30_000);
     assert.equal(ex.exited(), false, ex.output());
   } finally {
     await ex.kill('SIGKILL');
