@@ -29,6 +29,9 @@ export interface CutoverVerification {
  */
 const readRetryBudgetMs = (): number => Math.min(30_000, reconnectBudgetMs());
 
+/** A table a side could not be read for: compared again. A table a side does not have is a difference, not a read to try again. */
+const unreadableResult = (r: TableComparison): boolean => r.error !== undefined && !r.missing;
+
 /** Both sides of the migration, `one` being the side this process writes; never prompts for the other's password. */
 async function bothSides(env: CommandEnv, migration: Migration, one: Side): Promise<[Side, Side]> {
   // Never prompt here: the cutover must not wait for someone to type a password.
@@ -80,14 +83,13 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
         await sleep(wait);
         continue;
       }
-      // A table a side does not have is a difference, not a read to try again.
-      const failed = run.results.filter((r) => r.error !== undefined && !r.missing);
+      const failed = run.results.filter(unreadableResult);
       if (failed.length === 0 || outOfTime()) break;
       reporter.print(`Could not read ${failed.length} table(s) for the verification (${failed[0]!.error}); comparing them again in ${(wait / 1000).toFixed(1)} s…`);
       for (const r of run.results) if (r.match) valid.set(r.table, r);
       await sleep(wait);
     }
-    const unreadable = run.results.filter((r) => r.error !== undefined && !r.missing);
+    const unreadable = run.results.filter(unreadableResult);
     const mismatched = run.results.filter((r) => !r.match && (r.error === undefined || r.missing)).map((r) => r.table);
     if (run.match) reporter.print(`Verification: all ${run.summary.tables} tables MATCH (row counts and checksums${early ? `; ${early} of them verified before the marker and unchanged since` : ''}).`);
     if (mismatched.length > 0) {

@@ -52,12 +52,11 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   try {
-    // Restarted by hand (a restart loop after a failover, say): a source still coming back is waited for.
+    // Started by hand (a restart): a wrong user or password is an error now, not when the cutover
+    // completes and the target's changes are waiting to be applied; a source still coming back (a
+    // restart loop after a failover, say) is waited for.
     if (options.checkConnectionFirst) await waitUntilReachable(reporter, source);
     if (CutoverState.get(meta, 'to_target').status !== 'COMPLETED') {
-      // Started by hand (a restart) before the cutover: a wrong host, port, user or password is an
-      // error now, not when the cutover completes and the target's changes are waiting to be applied.
-      if (options.checkConnectionFirst) await checkSourceReachable(source);
       reporter.print('Waiting for "import data to target" to complete the cutover to target…');
       // Woken by meta.db's commits: the source's stream is ended right after COMPLETED.
       if (!abort.signal.aborted) await new Promise<void>((resolve) => {
@@ -135,12 +134,6 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     process.off('SIGINT', onSignal);
     lock.release();
   }
-}
-
-/** Opens one connection to the source and closes it: the engine's own error when it cannot connect. */
-async function checkSourceReachable(source: Side): Promise<void> {
-  const catalog = await source.engine.openCatalog(source.db);
-  await catalog.close();
 }
 
 /** The source's own checks before fall-back writes (Oracle: the spec's metadata user and tables, the writer role; PostgreSQL: UPDATE on the sequences). */

@@ -68,13 +68,11 @@ function snapshotTablesToCompare(meta: MetaStore, options: VerifyOptions): (Snap
  * Each table with the columns to fingerprint: all the source's columns in column order, generated
  * ones included, as they must match too.
  */
-async function withSourceColumns(left: ComparisonSide, snapshot: readonly (SnapshotTableRow & { schema: string; name: string })[], intervalDaysAsHours: boolean): Promise<(ComparedTable & { missingOnLeft: boolean })[]> {
-  const columns = await left.listColumns(snapshot);
+function withSourceColumns(columns: ReadonlyMap<string, string[]>, snapshot: readonly (SnapshotTableRow & { schema: string; name: string })[], intervalDaysAsHours: boolean): ComparedTable[] {
   return snapshot.map((t) => ({
     key: t.tableKey, schema: t.schemaName, name: t.tableName,
     // A table gone from the source keeps its snapshot columns; its scan then reports it missing.
     columns: columns.get(`${t.schemaName}.${t.tableName}`) ?? t.columns,
-    missingOnLeft: !columns.has(`${t.schemaName}.${t.tableName}`),
     estimatedRows: t.exportedRows,
     ...(intervalDaysAsHours ? { intervalDaysAsHours } : {}),
   }));
@@ -109,8 +107,9 @@ export async function openComparison(meta: MetaStore, source: Side, target: Side
     // side (DDL does not travel through the stream) must not be taken as still matching (measured
     // before: "all 8 tables MATCH" at a cutover after a migrated table was dropped on the source).
     await settleAll([left.open(), right.open()]);
-    const [tables, onRight] = await Promise.all([withSourceColumns(left, snapshot, daysAsHours), right.listColumns(snapshot)]);
-    return { left, right, tables, close, missing: new Set(tables.filter((t) => t.missingOnLeft || !onRight.has(`${t.schema}.${t.name}`)).map((t) => t.key)) };
+    const [onLeft, onRight] = await Promise.all([left.listColumns(snapshot), right.listColumns(snapshot)]);
+    const missing = snapshot.filter((t) => !onLeft.has(`${t.schemaName}.${t.tableName}`) || !onRight.has(`${t.schemaName}.${t.tableName}`)).map((t) => t.tableKey);
+    return { left, right, tables: withSourceColumns(onLeft, snapshot, daysAsHours), close, missing: new Set(missing) };
   } catch (e) {
     await close();
     throw e;

@@ -13,6 +13,7 @@ import { MySqlChangeTarget } from '../../../src/adapters/mysql/writer/mysql-chan
 import type { MySqlDbConfig } from '../../../src/adapters/mysql/connection.js';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { TandemError } from '../../../src/core/errors.js';
+import { withReconnectBudget } from '../../helpers/reconnect-budget-env.js';
 
 let maria: MariaDbServer;
 let relay: TcpRelay;
@@ -36,23 +37,12 @@ const config = (): MySqlDbConfig => ({
 });
 const insert = (id: number): ChangeEvent => ({ vsn: ++vsn, op: 'c', schema: 'public', table: 'items', key: { id: String(id) }, after: { id: String(id), v: `v${id}` }, position: '', txId: `tx${vsn}` });
 
-async function withBudget<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  const before = process.env.TANDEM_RECONNECT_BUDGET_MS;
-  process.env.TANDEM_RECONNECT_BUDGET_MS = String(ms);
-  try {
-    return await fn();
-  } finally {
-    if (before === undefined) delete process.env.TANDEM_RECONNECT_BUDGET_MS;
-    else process.env.TANDEM_RECONNECT_BUDGET_MS = before;
-  }
-}
-
 test('MySQL writer: a database gone for a while and back: it waits, says so once, says it is back, and applies the batch once; the idle channel carries on', { timeout: 60_000 }, async () => {
   const warnings: string[] = [];
   const notices: string[] = [];
   const w = new MySqlChangeTarget(config(), { tables: [TABLE], onWarning: (m) => warnings.push(m), onNotice: (m) => notices.push(m) });
   try {
-    await withBudget(60_000, async () => {
+    await withReconnectBudget(60_000, async () => {
       await w.prepare('1c4f3a52-27d9-4f55-9f3e-6b1d3f0e8a21', 2);
       await w.applyBatch(0, [insert(1)]);
       await w.applyBatch(1, [insert(2)]);
@@ -79,7 +69,7 @@ test('MySQL writer: a database away longer than TANDEM_RECONNECT_BUDGET_MS stops
   const warnings: string[] = [];
   const w = new MySqlChangeTarget(config(), { tables: [TABLE], onWarning: (m) => warnings.push(m) });
   try {
-    await withBudget(1_500, async () => {
+    await withReconnectBudget(1_500, async () => {
       await w.prepare('1c4f3a52-27d9-4f55-9f3e-6b1d3f0e8a22', 1);
       await relay.cut();
       try {

@@ -10,6 +10,7 @@ import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { PgChangeTarget } from '../../../src/adapters/postgres/change-applier.js';
 import type { AppliedTable } from '../../../src/core/apply/batch-plan.js';
+import { withReconnectBudget } from '../../helpers/reconnect-budget-env.js';
 
 const MIGRATION = '0c4f3a52-27d9-4f55-9f3e-6b1d3f0e8a21';
 const MIGRATION_2 = '0c4f3a52-27d9-4f55-9f3e-6b1d3f0e8a22';
@@ -40,18 +41,6 @@ const insert = (id: number): ChangeEvent => {
   return { vsn, schema: 'public', table: 'items', op: 'c', key: { id: String(id) }, after: { id: String(id), v: `row ${id}` }, position: String(vsn).padStart(16, '0'), txId: String(vsn) };
 };
 
-/** Runs `body` with TANDEM_RECONNECT_BUDGET_MS set, restoring the environment after. */
-async function withBudget<T>(ms: number, body: () => Promise<T>): Promise<T> {
-  const before = process.env.TANDEM_RECONNECT_BUDGET_MS;
-  process.env.TANDEM_RECONNECT_BUDGET_MS = String(ms);
-  try {
-    return await body();
-  } finally {
-    if (before === undefined) delete process.env.TANDEM_RECONNECT_BUDGET_MS;
-    else process.env.TANDEM_RECONNECT_BUDGET_MS = before;
-  }
-}
-
 test('a target that stays away longer than the budget stops the writer with TANDEM_CONNECT (exit 1), never the raw driver error', async () => {
   const warnings: string[] = [];
   const target = new PgChangeTarget(targetDbConfig(server, 'outage'), { tables: [ITEMS], onWarning: (m) => warnings.push(m) });
@@ -60,7 +49,7 @@ test('a target that stays away longer than the budget stops the writer with TAND
     await target.applyBatch(0, [insert(1)]);
     server.halt();
     const t0 = Date.now();
-    const err = await withBudget(1500, () => target.applyBatch(0, [insert(2)]).then(() => undefined, (e: unknown) => e));
+    const err = await withReconnectBudget(1500, () => target.applyBatch(0, [insert(2)]).then(() => undefined, (e: unknown) => e));
     assert.ok(Date.now() - t0 < 15_000, `gave up after ${Date.now() - t0} ms with a 1.5 s budget`);
     assert.ok(err instanceof TandemError, `not a TandemError: ${String((err as Error)?.stack ?? err)}`);
     assert.equal(err.code, 'TANDEM_CONNECT');
@@ -88,7 +77,7 @@ test('a target stopped for a while and started again: the writer waits, says so 
   const notices: string[] = [];
   const target = new PgChangeTarget(targetDbConfig(server, 'outage'), { tables: [ITEMS], onWarning: (m) => warnings.push(m), onNotice: (m) => notices.push(m) });
   try {
-    await withBudget(120_000, async () => {
+    await withReconnectBudget(120_000, async () => {
       await target.prepare(MIGRATION_2, 2);
       await target.applyBatch(0, [insert(10)]);
       await target.applyBatch(1, [insert(11)]);

@@ -12,6 +12,7 @@ import type { DbConfig } from '../../../src/core/db-config.js';
 import type { SourceEngine } from '../../../src/core/engine/engine.js';
 import type { Reporter } from '../../../src/core/reporter.js';
 import { waitUntilReachable } from '../../../src/workflow/wait-reachable.js';
+import { withReconnectBudget } from '../../helpers/reconnect-budget-env.js';
 
 function recorder(): Reporter & { lines: string[] } {
   const lines: string[] = [];
@@ -27,23 +28,12 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function withBudget<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  const before = process.env.TANDEM_RECONNECT_BUDGET_MS;
-  process.env.TANDEM_RECONNECT_BUDGET_MS = String(ms);
-  try {
-    return await fn();
-  } finally {
-    if (before === undefined) delete process.env.TANDEM_RECONNECT_BUDGET_MS;
-    else process.env.TANDEM_RECONNECT_BUDGET_MS = before;
-  }
-}
-
 test('a source nobody answers on: said once with the budget, tried again until the budget is spent, then TANDEM_CONNECT (the real PostgreSQL driver)', async () => {
   const engine = await loadEngine('postgresql');
   const db = { role: 'source', type: 'postgresql', host: '127.0.0.1', port: await closedPort(), user: 'u', password: 'p', database: 'd', schemas: ['public'] } as DbConfig;
   const reporter = recorder();
   const started = Date.now();
-  await withBudget(1500, () => assert.rejects(waitUntilReachable(reporter, { db, engine }), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_CONNECT'));
+  await withReconnectBudget(1500, () => assert.rejects(waitUntilReachable(reporter, { db, engine }), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_CONNECT'));
   assert.ok(Date.now() - started >= 1400, `gave up after ${Date.now() - started} ms, before its budget`);
   assert.equal(reporter.lines.length, 1, reporter.lines.join('\n'));
   assert.match(reporter.lines[0]!, /^WARNING: Cannot reach the source database u@127\.0\.0\.1:\d+\/d \(.*ECONNREFUSED.*\); waiting for it, up to 2 s \(TANDEM_RECONNECT_BUDGET_MS sets another limit; Ctrl-C stops\)\.$/);
@@ -57,7 +47,7 @@ test('a database back after two refusals: said when it is back; any other error 
   } } as unknown as SourceEngine;
   const db = { role: 'source', type: 'postgresql', host: 'h', port: 1, user: 'u', database: 'd', schemas: ['public'] } as DbConfig;
   const reporter = recorder();
-  await withBudget(10_000, () => waitUntilReachable(reporter, { db, engine: refusing }));
+  await withReconnectBudget(10_000, () => waitUntilReachable(reporter, { db, engine: refusing }));
   assert.equal(calls, 3);
   assert.match(reporter.lines[0]!, /^WARNING: Cannot reach the source database/);
   assert.match(reporter.lines[1]!, /^The source database u@h:1\/d is back after \d+ s\.$/);
