@@ -342,10 +342,10 @@ test('a column of a NOT NULL domain that the change leaves out: the hint names t
 });
 
 test('a CHECK constraint only the target has: the hint names it and says how to drop it, never the value', async () => {
-  await stopsUntilFixed('check_tgt', 'CREATE TABLE t (id int PRIMARY KEY, n int CONSTRAINT n_small CHECK (n < 10))', { id: '1', n: '4711' }, '4711', {
+  await stopsUntilFixed('check_tgt', 'CREATE TABLE t (id int PRIMARY KEY, n int CONSTRAINT n_small CHECK (n < 10))', { id: '1', n: '9876543' }, '9876543', {
     message: /\[SQLSTATE 23514, constraint n_small\]/,
     hint: /^CHECK constraint n_small of public\.t on .* refuses a row that the database being read holds: .*ALTER TABLE public\.t DROP CONSTRAINT n_small;/,
-  }, 'ALTER TABLE t DROP CONSTRAINT n_small', 'SELECT id, n FROM t', [{ id: 1, n: 4711 }]);
+  }, 'ALTER TABLE t DROP CONSTRAINT n_small', 'SELECT id, n FROM t', [{ id: 1, n: 9876543 }]);
 });
 
 test('errors name table, operation, vsns and SQLSTATE but never row values; unique violations are recognised by code', async () => {
