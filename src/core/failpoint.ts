@@ -64,6 +64,8 @@ export const PAUSE_POINTS = [
   'cdc.before-hold',
   // The same hold after it stopped reading the source (a fresh group: `holdGroup`); the reads resume after the delay.
   'cdc.while-paused',
+  // The end of a change stream at a cutover: writes after the marker looked for, none found, the stream not yet dropped (under the write hold).
+  'stream.before-drop',
 ] as const;
 
 /**

@@ -2,7 +2,7 @@ import type { MarkerKind } from '../../core/change-event.js';
 import { log } from '../../core/logger.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
-import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart } from '../../core/engine/change-capture.js';
+import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart, WriteHold } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import { readMySqlCatalog } from './catalog.js';
 import { BinlogCapture, currentBinlogPosition } from './capture/binlog-capture.js';
@@ -15,11 +15,11 @@ import {
 } from './capture/marker-table.js';
 import { checkCapturePrerequisites } from './capture/prerequisites.js';
 import { readOpenWriters } from './capture/open-transactions.js';
-import { withMySql, type MySqlSession } from './connection.js';
+import { connectMySql, withMySql, type MySqlSession } from './connection.js';
 import { accessDeniedErrno, currentAccount, METADATA_PRIVILEGES, privilegeError } from './privilege-errors.js';
 import { binlogCaptureOptions, capturedTransaction, MySqlChangeStream, type StreamScope } from './mysql-change-stream.js';
 import { captureFindings } from './mysql-prerequisite-findings.js';
-import { openMySqlSnapshot, type MySqlSnapshotPosition } from './snapshot/consistent-snapshot.js';
+import { lockTablesReadSql, openMySqlSnapshot, type MySqlSnapshotPosition } from './snapshot/consistent-snapshot.js';
 import { DEFAULT_MYSQL_METADATA_DATABASE } from './writer/mysql-change-target.js';
 
 /**
@@ -195,6 +195,46 @@ export class MySqlChangeCapture implements ChangeCapture {
       }
     }
     return counts;
+  }
+
+  /**
+   * `LOCK TABLES … READ` on the migrated tables that exist, from a session of its own until
+   * released: a READ lock conflicts with every writer's (an INSERT, UPDATE, DELETE or TRUNCATE
+   * waits for it, up to its own lock_wait_timeout), not with readers, the binlog reading of
+   * `changesAfter` or the marker table (not locked). It waits at most `timeoutMs` for transactions
+   * that have written to these tables and not ended. A commit that returned before the lock is in
+   * the binlog (written at commit), so `changesAfter` reads it. Needs the LOCK TABLES privilege
+   * (the export's prerequisites warn without it).
+   */
+  async holdWrites(tables: readonly TableRef[], timeoutMs: number): Promise<WriteHold> {
+    const session = await connectMySql(this.db);
+    const { connection } = session;
+    try {
+      await connection.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.ceil(timeoutMs / 1000))}`);
+      const names = tables.map((t) => t.name);
+      if (names.length > 0) {
+        const [rows] = await connection.query(
+          "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')",
+          [this.db.database, names]);
+        const existing = (rows as { t: string }[]).map((r) => r.t);
+        if (existing.length > 0) await connection.query(lockTablesReadSql(this.db.database, existing));
+      }
+    } catch (e) {
+      await connection.end().catch(() => connection.destroy());
+      throw e;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await connection.query('UNLOCK TABLES');
+        } finally {
+          await connection.end().catch(() => connection.destroy());
+        }
+      },
+    };
   }
 
   /** Transactions open on the server that have written (or locked) rows, XA ones left prepared included (`INNODB_TRX`). */

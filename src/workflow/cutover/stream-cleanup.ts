@@ -6,6 +6,7 @@ import { targetSide, type Migration, type Side } from '../migration-context.js';
 import { EXPORTER_ROLES, type ExporterRole } from '../cdc/stream-exporter.js';
 import { CutoverState } from './cutover-state.js';
 import { isTandemError } from '../../core/errors.js';
+import { failpointDelay } from '../../core/failpoint.js';
 
 /**
  * After a cutover marker, ends one side's change stream: if the stream holds row changes committed
@@ -99,6 +100,7 @@ async function lookAndEnd(c: {
     whileHeld?.();
     return what;
   }
+  await failpointDelay('stream.before-drop');
   await capture.drop();
   reporter.print(`Dropped ${capture.labels.objects} on the ${side}.`);
   whileHeld?.();

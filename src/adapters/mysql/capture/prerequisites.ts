@@ -29,6 +29,7 @@ export type CapturePrerequisite =
   | 'privilege_select'
   | 'privilege_metadata'
   | 'privilege_process'
+  | 'privilege_lock_tables'
   | 'primary_key'
   | 'retention';
 
@@ -269,6 +270,23 @@ export async function checkCapturePrerequisites(options: CapturePrerequisiteOpti
         message: `User ${grantee} may not see other sessions' transactions (PROCESS privilege missing): at the cutover Tandem cannot tell whether one still open would commit writes after the stream ends, and keeps the stream as if one were.`,
         fix: `GRANT PROCESS ON *.* TO ${grantee};`,
       });
+    }
+
+    // LOCK TABLES: a cutover holds writes to the migrated tables while it ends the stream
+    // (MySqlChangeCapture.holdWrites). Probed on a table that does not exist: the server checks the
+    // privilege before it opens the table (measured on MariaDB 10.11), so nothing is ever locked.
+    try {
+      await connection.query(`LOCK TABLES ${q(options.source.database)}.${q(PROBE_TABLE)} READ`);
+      await connection.query('UNLOCK TABLES'); // only if such a table existed
+    } catch (e) {
+      const n = errnoOf(e);
+      if (isAccessDenied(n)) {
+        findings.push({
+          check: 'privilege_lock_tables', severity: 'warning',
+          message: `User ${grantee} may not LOCK TABLES on ${options.source.database}: at the cutover Tandem cannot hold writes to the migrated tables while it ends the stream (a write committed at that moment would be neither migrated nor reported), so it keeps the stream's markers and says so, as if a write had been found.`,
+          fix: `GRANT LOCK TABLES ON ${q(options.source.database)}.* TO ${grantee};`,
+        });
+      } else if (n !== ER_NO_SUCH_TABLE) throw e;
     }
 
     // SELECT on every table (the snapshot reads them; capture reads their catalog).

@@ -136,9 +136,9 @@ async function mysqlBinlogStatus(s: MySqlSession): Promise<MySqlSnapshotPosition
   return { file: String(r.File), offset: Number(r.Position), ...(gtid !== '' ? { gtid: { flavor: 'mysql' as const, text: gtid } } : {}) };
 }
 
-function lockTablesSql(database: string, tables: readonly TableInfo[]): string {
-  const names = [...new Set(tables.map((t) => t.name))];
-  return `LOCK TABLES ${names.map((n) => `${mysqlIdent(database)}.${mysqlIdent(n)} READ`).join(', ')}`;
+/** `LOCK TABLES` with a READ lock on each of `tables` (names) of `database`: blocks their writers, not their readers (pure). */
+export function lockTablesReadSql(database: string, tables: readonly string[]): string {
+  return `LOCK TABLES ${[...new Set(tables)].map((n) => `${mysqlIdent(database)}.${mysqlIdent(n)} READ`).join(', ')}`;
 }
 
 async function closeAll(sessions: readonly MySqlSession[]): Promise<void> {
@@ -247,7 +247,7 @@ async function lockedPoint(config: MySqlDbConfig, sessions: MySqlSession[], tabl
     let method: SnapshotMethod;
     const t0 = Date.now();
     try {
-      await coordinator.connection.query(lockTablesSql(config.database, tables));
+      await coordinator.connection.query(lockTablesReadSql(config.database, tables.map((t) => t.name)));
       method = 'lock-tables';
     } catch (e) {
       if (errnoOf(e) === ER_LOCK_WAIT_TIMEOUT) throw lockTimeout(config, e, 'LOCK TABLES … READ');
