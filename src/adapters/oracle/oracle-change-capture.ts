@@ -1,11 +1,11 @@
 import type { MarkerKind } from '../../core/change-event.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
-import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart } from '../../core/engine/change-capture.js';
+import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart, WriteHold } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import type { OracleSession } from './connection.js';
 import { LogMinerCapture, readSnapshotStart } from './capture/logminer-capture.js';
-import { createFlushTableSql, CURRENT_SCN_SQL, describeOpenTransaction, FLUSH_TABLE, OPEN_TRANSACTIONS_SQL } from './capture/logminer-sql.js';
+import { createFlushTableSql, CURRENT_SCN_SQL, describeOpenTransaction, FLUSH_TABLE, lockTablesInShareModeSql, OPEN_TRANSACTIONS_SQL } from './capture/logminer-sql.js';
 import {
   COUNT_ALL_ROWS_SQL, COUNT_STREAM_ROWS_SQL, CREATE_MARKER_TABLE_SQL, DELETE_STREAM_ROWS_SQL, dropOwnTableSql, INSERT_MARKER_SQL, MARKER_TABLE, STREAM_CREATED,
 } from './capture/marker-table.js';
@@ -183,6 +183,38 @@ export class OracleChangeCapture implements ChangeCapture {
   /** The transactions open on the database (`OPEN_TRANSACTIONS_SQL`; every Oracle transaction has written or locked rows). NOT RUN AGAINST A LIVE ORACLE. */
   async openWriters(): Promise<OpenWriters> {
     return withDataSession(this.db, async (s) => ({ open: (await s.query(OPEN_TRANSACTIONS_SQL)).map((r) => describeOpenTransaction(r as Parameters<typeof describeOpenTransaction>[0])) }));
+  }
+
+  /**
+   * `LOCK TABLE … IN SHARE MODE WAIT n` on the migrated tables that exist, in a transaction of a
+   * session of its own, rolled back at release (`lockTablesInShareModeSql`). The tables are matched
+   * by the names the workflow gives them (the target's) and locked by their Oracle names. A commit
+   * that returned before the lock is in the redo, which `changesAfter` mines to the current SCN.
+   * NOT RUN AGAINST A LIVE ORACLE.
+   */
+  async holdWrites(tables: readonly TableRef[], timeoutMs: number): Promise<WriteHold> {
+    const data = await openDataSession(this.db);
+    try {
+      const schema = oracleSchemaOf(this.db);
+      const wanted = new Set(tables.map((t) => t.name));
+      const names = (await readOracleTables(data, schema)).filter((t) => wanted.has(toOracleTableInfo(t).name)).map((t) => t.name);
+      if (names.length > 0) await data.execute(lockTablesInShareModeSql(schema, names, timeoutMs / 1000));
+    } catch (e) {
+      await data.close().catch(() => {});
+      throw e;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await data.rollback();
+        } finally {
+          await data.close().catch(() => {});
+        }
+      },
+    };
   }
 
   /** Oracle removes archived redo on its own schedule (RMAN, RDS retention): nothing Tandem can read says how close that is. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  addLogFilesSql, contentsQuery, describeOpenTransaction, nextWindow, OPEN_TRANSACTIONS_SQL, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL, type RedoLogFile,
+  addLogFilesSql, contentsQuery, describeOpenTransaction, lockTablesInShareModeSql, nextWindow, OPEN_TRANSACTIONS_SQL, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL, type RedoLogFile,
 } from '../../../src/adapters/oracle/capture/logminer-sql.js';
 import { TandemError } from '../../../src/core/errors.js';
 
@@ -63,4 +63,11 @@ test('open transactions at a cutover: every row of V$TRANSACTION (Oracle has one
     'transaction 7.21.3190 (started 12/05/26 15:17:02, 1 undo record; V$TRANSACTION XIDUSN.XIDSLOT.XIDSQN)');
   assert.equal(describeOpenTransaction({ XID: '3.4.55', STATUS: 'PREPARED', START_TIME: '12/05/26 09:00:00', USED_UREC: 12 }),
     'transaction 3.4.55 (prepared, started 12/05/26 09:00:00, 12 undo records; V$TRANSACTION XIDUSN.XIDSLOT.XIDSQN)');
+});
+
+test('the write hold at the end of a stream: every table once, names quoted as Oracle stores them, the wait in whole seconds (at least 1)', () => {
+  assert.equal(lockTablesInShareModeSql('HR', ['EMPLOYEES', 'Mixed"Case', 'EMPLOYEES'], 5),
+    'LOCK TABLE "HR"."EMPLOYEES", "HR"."Mixed""Case" IN SHARE MODE WAIT 5');
+  assert.equal(lockTablesInShareModeSql('HR', ['T'], 0.2), 'LOCK TABLE "HR"."T" IN SHARE MODE WAIT 1');
+  assert.equal(lockTablesInShareModeSql('HR', ['T'], 2.5), 'LOCK TABLE "HR"."T" IN SHARE MODE WAIT 3');
 });

@@ -181,3 +181,16 @@ export function nextWindow(minedThrough: bigint, endScn: bigint, maxScns: bigint
   const to = endScn - from + 1n > maxScns ? from + maxScns - 1n : endScn;
   return { from, to };
 }
+
+/**
+ * Blocks writes to `tables` (Oracle names) of `owner` until the transaction ends: SHARE conflicts
+ * with the ROW EXCLUSIVE lock every INSERT, UPDATE, DELETE and MERGE takes, not with queries or
+ * LogMiner. Waits at most `waitSeconds` for transactions that hold such a lock (ORA-30006 after).
+ * Needs the table in the user's schema, LOCK ANY TABLE, or an object privilege on it other than READ
+ * (SELECT, which the snapshot needs, will do). NOT RUN AGAINST A LIVE ORACLE.
+ */
+export function lockTablesInShareModeSql(owner: string, tables: readonly string[], waitSeconds: number): string {
+  const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
+  const names = [...new Set(tables)].map((t) => `${q(owner)}.${q(t)}`);
+  return `LOCK TABLE ${names.join(', ')} IN SHARE MODE WAIT ${Math.max(1, Math.ceil(waitSeconds))}`;
+}
