@@ -1,0 +1,80 @@
+/**
+ * A MariaDB source the fall-back could not write into (a privilege taken away while streaming):
+ * `export data` finds it, and `initiate cutover to target --prepare-for-fall-back true` is refused
+ * with nothing changed, then accepted once the GRANT is back. The same rule as on PostgreSQL
+ * (`test/integration/postgres/fallback-guards.test.ts`), through MySQL's `checkWritePrerequisites`.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
+import { runTandem, targetFlags } from '../../helpers/cli.js';
+import { cutoverStatus, eventually, killAll, startLiveMigration, startTandem, tail, type TandemProcess } from '../../helpers/live-process.js';
+
+let my: MariaDbServer;
+let pgs: PgServer;
+
+before(async () => {
+  [my, pgs] = await Promise.all([startMariaDb(), startPg15()]);
+  await my.createDatabase('shopw');
+  await my.sql('shopw', "CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO items VALUES (1, 'one'), (2, 'two')");
+  // Every privilege docs/mysql.md lists for a live migration with fall-back.
+  await my.sql(undefined, `CREATE USER 'migw'@'%' IDENTIFIED BY 'migw-pw';
+    GRANT SELECT, INSERT, UPDATE, DELETE, ALTER, TRIGGER, LOCK TABLES ON shopw.* TO 'migw'@'%';
+    GRANT REPLICATION SLAVE, BINLOG MONITOR, PROCESS ON *.* TO 'migw'@'%';
+    GRANT CREATE, SELECT, INSERT, UPDATE, DELETE, DROP ON ybvoyager_metadata.* TO 'migw'@'%'`);
+  await pgs.createDatabase('ybw');
+});
+after(async () => {
+  await killAll();
+  await Promise.all([my?.stop(), pgs?.stop()]);
+});
+
+test('a privilege taken away from the MariaDB migration user while streaming: initiate cutover with fall-back is refused before anything changes, and accepted once it is granted again', { timeout: 240_000 }, async () => {
+  const env = { SOURCE_DB_PASSWORD: 'migw-pw', TARGET_DB_PASSWORD: pgs.password };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migw', '--source-db-name', 'shopw'];
+  let ex: TandemProcess | undefined;
+  let dir = '';
+  const problems = (): unknown => {
+    const db = new Database(join(dir, 'metainfo', 'meta.db'), { readonly: true });
+    try {
+      const row = db.prepare("SELECT value_json FROM kv WHERE key = 'source_write_problems'").get() as { value_json: string } | undefined;
+      return row ? JSON.parse(row.value_json) : undefined;
+    } finally {
+      db.close();
+    }
+  };
+  /** Restarts the exporter (it looks at the source's write prerequisites at its start) and waits for that look's record. */
+  const restartExporter = async (want: 'found' | 'clear') => {
+    assert.equal(await ex!.kill('SIGINT'), 0);
+    ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env);
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await eventually(async () => ((problems() ? 'found' : 'clear') === want ? true : `source_write_problems not ${want} yet`), 30_000, 100);
+  };
+  try {
+    let im: TandemProcess;
+    ({ dir, ex, im } = await startLiveMigration(SF, targetFlags(pgs, 'ybw'), env));
+    await my.sql(undefined, "REVOKE DELETE ON shopw.* FROM 'migw'@'%'");
+    await restartExporter('found');
+    const r = await runTandem(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true', '--export-dir', dir], env);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /error \[TANDEM_PREREQUISITE\]: A fall-back could not write into the source: User migw may not write the target's changes into shopw\.items \(lacks DELETE\).*\("export data from source" found it at \S+\.\) Nothing was changed\./);
+    assert.match(r.stderr, /fix: GRANT INSERT, UPDATE, DELETE ON `shopw`\.\* TO 'migw'@'%';.*"export data from source" looks again every minute/);
+    assert.equal((await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target')?.status, 'NOT_INITIATED');
+
+    await my.sql(undefined, "GRANT DELETE ON shopw.* TO 'migw'@'%'");
+    await restartExporter('clear');
+    const ok = await runTandem(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true', '--export-dir', dir], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    await eventually(async () => {
+      if (im.exited() && (await im.done) !== 0) throw new Error(`import data exited with ${await im.done}:\n${tail(im.output())}`);
+      const st = (await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target');
+      return st?.status === 'COMPLETED' ? true : JSON.stringify(st);
+    }, 90_000, 300);
+    assert.deepEqual(await pgs.sql('ybw', 'SELECT id, v FROM public.items ORDER BY id'), [{ id: 1, v: 'one' }, { id: 2, v: 'two' }]);
+  } finally {
+    await killAll();
+  }
+});
