@@ -41,3 +41,14 @@ export function exportDirState(dir: string, opts: { mtimes?: boolean; ignoreTabl
   }
   return { files, meta };
 }
+
+/** A value meta.db's key-value table holds for `key` (parsed JSON), read-only; undefined when there is none. */
+export function metaValue(dir: string, key: string): unknown {
+  const db = new Database(join(dir, 'metainfo', 'meta.db'), { readonly: true });
+  try {
+    const row = db.prepare('SELECT value_json FROM kv WHERE key = ?').get(key) as { value_json: string } | undefined;
+    return row ? JSON.parse(row.value_json) : undefined;
+  } finally {
+    db.close();
+  }
+}

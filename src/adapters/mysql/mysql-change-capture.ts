@@ -3,6 +3,7 @@ import { log } from '../../core/logger.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
 import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart, WriteHold } from '../../core/engine/change-capture.js';
+import { writeHold } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import { readMySqlCatalog } from './catalog.js';
 import { BinlogCapture, currentBinlogPosition } from './capture/binlog-capture.js';
@@ -223,18 +224,7 @@ export class MySqlChangeCapture implements ChangeCapture {
       await connection.end().catch(() => connection.destroy());
       throw e;
     }
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        try {
-          await connection.query('UNLOCK TABLES');
-        } finally {
-          await connection.end().catch(() => connection.destroy());
-        }
-      },
-    };
+    return writeHold(async () => { await connection.query('UNLOCK TABLES'); }, async () => { await connection.end().catch(() => connection.destroy()); });
   }
 
   /** Transactions open on the server that have written (or locked) rows, XA ones left prepared included (`INNODB_TRX`). */

@@ -2,6 +2,7 @@ import type { MarkerKind } from '../../core/change-event.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
 import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart, WriteHold } from '../../core/engine/change-capture.js';
+import { writeHold } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import type { OracleSession } from './connection.js';
 import { LogMinerCapture, readSnapshotStart } from './capture/logminer-capture.js';
@@ -203,18 +204,7 @@ export class OracleChangeCapture implements ChangeCapture {
       await data.close().catch(() => {});
       throw e;
     }
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        try {
-          await data.rollback();
-        } finally {
-          await data.close().catch(() => {});
-        }
-      },
-    };
+    return writeHold(async () => { await data.rollback(); }, async () => { await data.close().catch(() => {}); });
   }
 
   /** Oracle removes archived redo on its own schedule (RMAN, RDS retention): nothing Tandem can read says how close that is. */

@@ -2,6 +2,7 @@ import type { MarkerKind } from '../../core/change-event.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
 import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart, WriteHold } from '../../core/engine/change-capture.js';
+import { writeHold } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import { tableKeyOf } from '../../core/engine/catalog.js';
 import pg from 'pg';
@@ -248,18 +249,7 @@ export class PgChangeCapture implements ChangeCapture {
       await client.end().catch(() => {});
       throw e;
     }
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        try {
-          await client.query('COMMIT');
-        } finally {
-          await client.end().catch(() => {});
-        }
-      },
-    };
+    return writeHold(async () => { await client.query('COMMIT'); }, async () => { await client.end().catch(() => {}); });
   }
 
   async changesAfter(position: string | undefined, _tables: readonly TableRef[]): Promise<ChangeCounts> {

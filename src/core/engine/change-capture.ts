@@ -159,6 +159,25 @@ export interface WriteHold {
   release(): Promise<void>;
 }
 
+/**
+ * A hold whose `release` ends what blocks the writes (`unblock`: the transaction, the table locks),
+ * then closes its session (`close`, also when `unblock` fails), once however often it is called.
+ */
+export function writeHold(unblock: () => Promise<void>, close: () => Promise<void>): WriteHold {
+  let released = false;
+  return {
+    release: async () => {
+      if (released) return;
+      released = true;
+      try {
+        await unblock();
+      } finally {
+        await close();
+      }
+    },
+  };
+}
+
 export interface ChangeCapture {
   readonly labels: ChangeStreamLabels;
   /**

@@ -6,11 +6,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
 import { runTandem, targetFlags } from '../../helpers/cli.js';
+import { metaValue } from '../../helpers/export-dir-state.js';
 import { cutoverStatus, eventually, killAll, startLiveMigration, startTandem, tail, type TandemProcess } from '../../helpers/live-process.js';
 
 let my: MariaDbServer;
@@ -37,15 +36,7 @@ test('a privilege taken away from the MariaDB migration user while streaming: in
   const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migw', '--source-db-name', 'shopw'];
   let ex: TandemProcess | undefined;
   let dir = '';
-  const problems = (): unknown => {
-    const db = new Database(join(dir, 'metainfo', 'meta.db'), { readonly: true });
-    try {
-      const row = db.prepare("SELECT value_json FROM kv WHERE key = 'source_write_problems'").get() as { value_json: string } | undefined;
-      return row ? JSON.parse(row.value_json) : undefined;
-    } finally {
-      db.close();
-    }
-  };
+  const problems = () => metaValue(dir, 'source_write_problems');
   /** Restarts the exporter (it looks at the source's write prerequisites at its start) and waits for that look's record. */
   const restartExporter = async (want: 'found' | 'clear') => {
     assert.equal(await ex!.kill('SIGINT'), 0);

@@ -11,11 +11,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { PgServer } from '../../helpers/pg-server.js';
 import { eventually, startTandem, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
 import { runTandem } from '../../helpers/cli.js';
+import { metaValue } from '../../helpers/export-dir-state.js';
 import { sourceAndTargetServers, SampleMigration, slotsOf, publicationsOf, runApp, waitCompleted } from '../../helpers/fallback-kit.js';
 
 let s: PgServer;
@@ -497,15 +497,7 @@ test('a source trigger set to fire in replica sessions while streaming: initiate
   const m = new SampleMigration(s, 'shop9', t, 'yb9');
   let ex: TandemProcess | undefined;
   let im: TandemProcess | undefined;
-  const problems = (): unknown => {
-    const db = new Database(join(m.dir, 'metainfo', 'meta.db'), { readonly: true });
-    try {
-      const row = db.prepare("SELECT value_json FROM kv WHERE key = 'source_write_problems'").get() as { value_json: string } | undefined;
-      return row ? JSON.parse(row.value_json) : undefined;
-    } finally {
-      db.close();
-    }
-  };
+  const problems = () => metaValue(m.dir, 'source_write_problems');
   /** Restarts the exporter (its first look at the source's write prerequisites is at its start) and waits for that look's record. */
   const restartExporter = async (want: 'found' | 'clear') => {
     assert.equal(await ex!.kill('SIGINT'), 0);
