@@ -219,6 +219,15 @@ export class MetaStore {
     return row ? (JSON.parse(row.value_json) as T) : undefined;
   }
 
+  /**
+   * Runs `fn` (calls of this store) as one commit: all of it is recorded, or none. BEGIN IMMEDIATE:
+   * the write lock is waited for (busy_timeout) at the start, so a read inside `fn` cannot make the
+   * commit fail with SQLITE_BUSY against another process's write.
+   */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   setValue(key: string, value: unknown): void {
     this.db.prepare('INSERT INTO kv (key, value_json) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json').run(key, JSON.stringify(value));
   }

@@ -127,8 +127,11 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     if (watermark <= recorded) return;
     try {
       faultpoint('apply.record-watermark');
-      QueueConsumers.setAppliedVsn(meta, opts.consumer, watermark);
-      if (channelApplied) meta.setValue(channelAppliedKey, channelApplied);
+      // One commit a second, both together (a crash between two would record one without the other).
+      meta.atomically(() => {
+        QueueConsumers.setAppliedVsn(meta, opts.consumer, watermark);
+        if (channelApplied) meta.setValue(channelAppliedKey, channelApplied);
+      });
       recorded = watermark;
     } catch (e) {
       // Only meta.db's copy is behind (the queue's files are then kept longer); the next applied batch tries again.

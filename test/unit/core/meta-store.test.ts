@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -159,5 +159,28 @@ test('opening an existing meta.db writes nothing: it opens and reads while anoth
   } finally {
     writer.exec('COMMIT');
     writer.close();
+  }
+});
+
+test('atomically: everything recorded in one commit, or nothing when it throws', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-meta-atomic-'));
+  try {
+    const meta = MetaStore.open(join(dir, 'meta.db'));
+    try {
+      meta.atomically(() => {
+        meta.setValue('a', 1);
+        meta.setValue('b', 2);
+      });
+      assert.deepEqual([meta.getValue('a'), meta.getValue('b')], [1, 2]);
+      assert.throws(() => meta.atomically(() => {
+        meta.setValue('a', 10);
+        throw new Error('crash between the two');
+      }), /crash between the two/);
+      assert.equal(meta.getValue('a'), 1, 'the first write went back with the failure');
+    } finally {
+      meta.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
