@@ -99,6 +99,10 @@ export function strayWordError(spec: CommandSpec, stray: readonly string[]): Tan
 export function recordedConnectionFlagError(spec: CommandSpec, flag: string): TandemError | undefined {
   const m = /^--(?:(source|target)-(?:db|ssl)-[a-z-]+|oracle-[a-z-]+)$/.exec(flag);
   if (!m || spec.options.some((o) => `--${o.name}` === flag)) return undefined;
+  // A misspelled one (--source-db-scheme) is not a connection flag of any command: the usual
+  // "unknown option", with its "Did you mean", says it (measured before: "takes only its password",
+  // untrue for export schema; found by the new-user run).
+  if (!COMMANDS.some((c) => c.options.some((o) => `--${o.name}` === flag))) return undefined;
   const side = m[1] === 'target' ? 'target' : 'source';
   const command = `tandem ${spec.words.join(' ')}`;
   const password = spec.options.find((o) => o.name === `${side}-db-password`);

@@ -80,6 +80,9 @@ const START_POLL_MS = 250;
 class ExportStartWait {
   private readonly deadline: number;
   private announced = false;
+  /** When an offline export was found stopped before it finished (undefined while one runs). */
+  private stoppedSince: number | undefined;
+  private rerunAnnounced = false;
 
   constructor(private readonly env: CommandEnv, private readonly seconds: number) {
     this.deadline = Date.now() + seconds * 1000;
@@ -96,6 +99,29 @@ class ExportStartWait {
     if (!this.announced) this.env.reporter.print(`Waiting for "${exporter}" to start in this export dir… (up to ${this.seconds} s, see --wait-for-export; Ctrl-C to stop)`);
     this.announced = true;
     await sleep(START_POLL_MS);
+  }
+
+  /**
+   * An offline export that stopped before it finished (interrupted, or failed): waits a moment for
+   * it to be run again, up to the same time limit counted from when it was found stopped, as a live
+   * import waits for its exporter (measured before: the import exited at once, although the README
+   * says it waits for the export; the new-user run). Throws once the limit has passed.
+   */
+  async rerun(status: string): Promise<void> {
+    this.stoppedSince ??= Date.now();
+    if (Date.now() - this.stoppedSince >= this.seconds * 1000) {
+      throw new TandemError('TANDEM_EXPORT_DIR', `The data export stopped before it finished (its step is ${status}, and no "export data" has run in this export dir for ${this.seconds} s).`, {
+        hint: 'Rerun "tandem export data" with this --export-dir, then "tandem import data": the import reloads the tables from the new snapshot (--wait-for-export <seconds> lets an import wait longer).',
+      });
+    }
+    if (!this.rerunAnnounced) this.env.reporter.print(`"export data" stopped before it finished; waiting for it to be run again in this export dir (up to ${this.seconds} s, see --wait-for-export; Ctrl-C to stop): this import then follows the new snapshot…`);
+    this.rerunAnnounced = true;
+    await sleep(START_POLL_MS);
+  }
+
+  /** The export runs (again). */
+  running(): void {
+    this.stoppedSince = undefined;
   }
 }
 
@@ -160,6 +186,7 @@ async function waitForExport(reporter: Reporter, meta: MetaStore, metainfoDir: s
     // set DONE before it let go of its lock.
     const running = CommandLock.holder(metainfoDir, 'export-data') !== undefined;
     const status = meta.getStep('export_data').status;
+    if (running) wait.running();
     if (status === 'DONE' || (status === 'IN_PROGRESS' && running)) return;
     if (!running && status === 'NOT_STARTED') {
       await wait.moment();
@@ -173,8 +200,8 @@ async function waitForExport(reporter: Reporter, meta: MetaStore, metainfoDir: s
       continue;
     }
     if (!running) {
-      throw new TandemError('TANDEM_EXPORT_DIR', `The data export stopped before it finished (status ${status}).`,
-        { hint: 'Rerun "tandem export data"; the import then reloads from the new snapshot.' });
+      await wait.rerun(status);
+      continue;
     }
     await sleep(FOLLOW_POLL_MS); // the exporter holds its lock but is still checking the source
   }
@@ -306,7 +333,7 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
 
   const indexes = await planIndexBuilds(reporter, migration, tables, options.buildIndexes);
   const openSession = () => target.engine.targetDatabase(target.db, (m) => reporter.warn(m));
-  const rows = await loadFollowingExport(reporter, { db, target: target.db, nodes, jobs, tables, batchSize, loaded, meta, uuid, dataDir: exportDir.dataDir, metainfoDir: exportDir.metainfoDir, snapshotId, indexes, openSession });
+  const rows = await loadFollowingExport(reporter, { db, target: target.db, nodes, jobs, tables, batchSize, loaded, meta, uuid, dataDir: exportDir.dataDir, metainfoDir: exportDir.metainfoDir, snapshotId, indexes, openSession, wait });
 
   try {
     const restored = await db.setSnapshotSequences(meta.sequenceValues());
@@ -575,6 +602,8 @@ interface LoadPlan {
   readonly indexes?: SnapshotIndexBuilds;
   /** A new target session for an index build. */
   readonly openSession: () => TargetDatabase;
+  /** How long to wait for an offline export that stopped to be run again. */
+  readonly wait: ExportStartWait;
 }
 
 /**
@@ -678,9 +707,10 @@ async function loadFollowingExport(reporter: Reporter, p: LoadPlan): Promise<Map
               if (!waitingAnnounced) reporter.print('"export data from source" stopped during the snapshot; waiting for it to be restarted (the snapshot then starts over and this import follows it)…');
               waitingAnnounced = true;
             } else if (exporterGone) {
-              throw new TandemError('TANDEM_EXPORT_DIR', 'The data export stopped before it finished.', {
-                hint: 'Rerun "tandem export data", then "tandem import data": the import reloads the tables from the new snapshot.',
-              });
+              await p.wait.rerun(p.meta.getStep('export_data').status);
+              continue;
+            } else {
+              p.wait.running();
             }
             await sleep(FOLLOW_POLL_MS);
           }

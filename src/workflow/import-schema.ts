@@ -124,7 +124,9 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
     meta.setStep(step, result.failed ? 'FAILED' : 'DONE', { applied: result.applied, skipped: result.skipped, failed: result.failed });
     assertSchemaApplied(result);
     reporter.print(`Schema ${postSnapshot ? '(indexes and triggers) ' : ''}imported into ${describeDb(target)}: ${result.applied} statement(s) applied, ${result.skipped} already done.`);
-    if (!postSnapshot) reporter.print(`Next: tandem export data --export-dir ${exportDir.root} (if not done), then tandem import data.`);
+    // Both forms: the offline export is the default, and an export dir begun offline cannot turn live
+    // (measured before: a live-migration user who copied the hint had to start over; the new-user run).
+    if (!postSnapshot) reporter.print(`Next: tandem export data --export-dir ${exportDir.root} (offline), or with --export-type snapshot-and-changes for a live migration (if not done), then tandem import data.`);
   } finally {
     m.close();
   }

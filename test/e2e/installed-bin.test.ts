@@ -87,12 +87,17 @@ test('npm puts a symlink named tandem on the PATH, into the installed package', 
   assert.ok(realpathSync(tandemBin).startsWith(realpathSync(join(prefix, 'lib', 'node_modules', 'tandem')) + '/'), realpathSync(tandemBin));
 });
 
-test('the package ships the compiled CLI, and neither the tests nor the sources', () => {
+test('the package ships the compiled CLI and the docs the README links to, and neither the tests nor the sources', () => {
   assert.ok(packedFiles.includes('package.json'));
   assert.ok(packedFiles.includes('dist/src/cli/bin-entry.js'));
   assert.ok(packedFiles.includes('dist/src/cli/main.js'));
-  assert.deepEqual(packedFiles.filter((f) => !f.startsWith('dist/src/') && f !== 'package.json' && f !== 'README.md'), []);
-  assert.deepEqual(packedFiles.filter((f) => !f.endsWith('.js') && f !== 'package.json' && f !== 'README.md'), []);
+  const isDoc = (f: string) => f === 'README.md' || /^docs\/[^/]+\.md$/.test(f);
+  assert.deepEqual(packedFiles.filter((f) => !f.startsWith('dist/src/') && f !== 'package.json' && !isDoc(f)), []);
+  assert.deepEqual(packedFiles.filter((f) => !f.endsWith('.js') && f !== 'package.json' && !isDoc(f)), []);
+  // Every docs/ page the README links to is in the package (measured before: none was; the new-user run).
+  const linked = [...new Set([...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]!))];
+  assert.ok(linked.length >= 5, `README links to ${linked.length} docs pages`);
+  assert.deepEqual(linked.filter((l) => !packedFiles.includes(l)), []);
 });
 
 test('tandem version, run by its name through the installed symlink, prints the version', async () => {

@@ -35,8 +35,14 @@ for (const sourceVersion of [15, 18] as const) {
       const report = JSON.parse(readFileSync(join(dir, 'reports', 'schema_analysis_report.json'), 'utf8'));
       assert.ok(Array.isArray(report.issues));
 
-      await ok(['import', 'schema', '--export-dir', dir, ...targetFlags(target, 'shopdb_yb')]);
+      const imported = await ok(['import', 'schema', '--export-dir', dir, ...targetFlags(target, 'shopdb_yb')]);
+      // The hint names both exports: an offline one (the default) cannot turn live later (the new-user run).
+      assert.match(imported.stdout, /Next: tandem export data --export-dir \S+ \(offline\), or with --export-type snapshot-and-changes for a live migration/);
       await ok(['export', 'data', 'from', 'source', '--export-dir', dir, '--parallel-jobs', '3', ...sourceFlags(source, 'shopdb', SCHEMA_FLAG)]);
+      // A cutover asked of this offline export dir: refused, and the fix is a new export dir, not a command refused in this one.
+      const cut = await runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir], env);
+      assert.equal(cut.code, 1, cut.stderr);
+      assert.match(cut.stderr, /error \[TANDEM_EXPORT_DIR\]: Cutover applies to a live migration; this export dir holds an offline \(snapshot-only\) export\.\n {2}fix: Start a live migration in a new, empty export dir:/);
       const es = await ok(['export', 'data', 'status', '--export-dir', dir, '--output-format', 'json']);
       assert.equal(JSON.parse(es.stdout).status, 'DONE');
       await ok(['import', 'data', 'to', 'target', '--export-dir', dir, '--batch-size', '500', '--parallel-jobs', '3', ...targetFlags(target, 'shopdb_yb')]);

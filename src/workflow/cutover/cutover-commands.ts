@@ -17,8 +17,10 @@ import { startOverHint, streamLost } from '../cdc/stream-lost.js';
 function requireLiveMigration(meta: MetaStore): void {
   const type = meta.getValue<string>('export_type');
   if (type !== 'snapshot-and-changes' && type !== 'changes-only') {
-    throw new TandemError('TANDEM_EXPORT_DIR', 'Cutover applies to a live migration; this export dir holds no live export.', {
-      hint: 'Start one with: tandem export data from source --export-type snapshot-and-changes',
+    // An export dir that began as an offline export cannot become a live one (export data refuses):
+    // the hint names a new one (measured before: it proposed a command refused in this one; the new-user run).
+    throw new TandemError('TANDEM_EXPORT_DIR', `Cutover applies to a live migration; this export dir holds ${type ? `an offline (${type}) export` : 'no live export'}.`, {
+      hint: 'Start a live migration in a new, empty export dir: tandem export schema, tandem import schema, then tandem export data from source --export-type snapshot-and-changes (see the README\'s live migration).',
     });
   }
 }

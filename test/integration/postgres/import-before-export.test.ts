@@ -18,10 +18,10 @@ const DDL = 'CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, note
 before(async () => {
   pg = await startPg15();
   env = { SOURCE_DB_PASSWORD: pg.password, TARGET_DB_PASSWORD: pg.password };
-  await Promise.all(['src', 'dst1', 'dst2', 'dst3'].map((d) => pg.createDatabase(d)));
+  await Promise.all(['src', 'dst1', 'dst2', 'dst3', 'dst4'].map((d) => pg.createDatabase(d)));
   await pg.sql('src', `${DDL} INSERT INTO app.items SELECT g, 'note ' || g FROM generate_series(1, 5000) g;
     INSERT INTO app.tags SELECT g, 'tag ' || (g % 7) FROM generate_series(1, 1200) g;`);
-  await Promise.all(['dst1', 'dst2', 'dst3'].map((d) => pg.sql(d, DDL)));
+  await Promise.all(['dst1', 'dst2', 'dst3', 'dst4'].map((d) => pg.sql(d, DDL)));
 });
 
 after(async () => {
@@ -57,6 +57,21 @@ for (const [fresh, db] of [[false, 'dst1'], [true, 'dst2']] as const) {
     await assertExactlyOnce(db);
   });
 }
+
+test('an offline export killed before it finished: import data started then waits for it to be run again, follows the new snapshot and loads every row once (measured before: it exited at once, although the README says it waits; the new-user run)', { timeout: 120_000 }, async () => {
+  const dir = newExportDir();
+  const exportArgs = ['export', 'data', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app')];
+  const killed = await runTandem(exportArgs, { ...env, TANDEM_FAILPOINTS: 'snapshot.after-file-before-record=kill' });
+  assert.equal(killed.signal, 'SIGKILL', `the exporter was not killed:\n${killed.stdout}\n${killed.stderr}`);
+  const im = startTandem(['import', 'data', '--export-dir', dir, '--batch-size', '1000', '--wait-for-export', '60', ...targetFlags(pg, 'dst4')], env);
+  await im.waitFor(/"export data" stopped before it finished; waiting for it to be run again in this export dir \(up to 60 s, see --wait-for-export; Ctrl-C to stop\)/, 30_000);
+  assert.equal(im.exited(), false, tail(im.output()));
+  const ex = await runTandem(exportArgs, env);
+  assert.equal(ex.code, 0, ex.stderr);
+  assert.equal(await im.done, 0, tail(im.output()));
+  assert.match(im.output(), /Import of the snapshot is complete/);
+  await assertExactlyOnce('dst4');
+});
 
 test('Ctrl-C while a command has no stop of its own (import data waiting for its export): it says it stopped and that a rerun goes on (measured before: no line at all)', { timeout: 60_000 }, async () => {
   const dir = newExportDir();

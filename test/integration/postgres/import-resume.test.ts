@@ -96,9 +96,10 @@ test('export data killed mid-way, then import data killed six times at random mo
     }
   });
   assert.equal(killed.signal, 'SIGKILL', `the exporter finished before it could be killed:\n${killed.stdout}`);
-  const notDone = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'dst')], env);
+  // It waits for the export to be run again, up to --wait-for-export, then gives up.
+  const notDone = await runTandem(['import', 'data', '--export-dir', dir, '--wait-for-export', '1', ...targetFlags(pg, 'dst')], env);
   assert.equal(notDone.code, 1, notDone.stderr);
-  assert.match(notDone.stderr, /^error \[TANDEM_EXPORT_DIR\]: The data export (is not complete|stopped before it finished)/);
+  assert.match(notDone.stderr, /^error \[TANDEM_EXPORT_DIR\]: The data export (is not complete|stopped before it finished \(its step is IN_PROGRESS, and no "export data" has run in this export dir for 1 s\))/);
   assert.match(notDone.stderr, /tandem export data/);
   assert.equal(await committedBatches(), 0);
   // The rerun takes over the dead exporter's lock and exports everything again, consistently.

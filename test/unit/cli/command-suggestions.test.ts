@@ -56,6 +56,12 @@ test('a connection flag given to a command that reads the connection from the ex
   assert.equal(status.code, 2, status.stderr);
   assert.equal(status.stderr, 'error [TANDEM_USAGE]: --source-db-user is not a flag of "tandem cutover status": it reads the source\'s connection, if it needs one, from the export dir.\n'
     + '  fix: Leave --source-db-user out. See: tandem cutover status --help\n');
+  // A misspelled connection flag is no command's: commander's words and its "Did you mean" (measured before: "takes only its password", untrue for export schema; the new-user run).
+  const typo = await runTandem(['export', 'schema', '--export-dir', dir, '--source-db-scheme', 'app']);
+  assert.equal(typo.code, 2, typo.stderr);
+  assert.equal(typo.stderr, "error [TANDEM_USAGE]: unknown option '--source-db-scheme' (Did you mean --source-db-schema?)\n  fix: See the flags of this command: tandem export schema --help\n");
+  const typoRecorded = await runTandem(['compare', '--export-dir', dir, '--source-db-pasword', 'x']);
+  assert.match(typoRecorded.stderr, /^error \[TANDEM_USAGE\]: unknown option '--source-db-pasword' \(Did you mean --source-db-password\?\)/);
   // Any other unknown flag keeps commander's words.
   const other = await runTandem(['import', 'data', 'to', 'source', '--export-dir', dir, '--bogus']);
   assert.equal(other.stderr, "error [TANDEM_USAGE]: unknown option '--bogus'\n  fix: See the flags of this command: tandem import data to source --help\n");
