@@ -24,7 +24,7 @@ export type ExportType = 'snapshot-only' | 'snapshot-and-changes' | 'changes-onl
 
 /** Options of `tandem export data [from source]`. */
 /** meta.db: the --disable-triggers-and-fks consent the live export started with (a restart without the flag keeps it). */
-const DISABLE_TRIGGERS_KEY = 'disable_triggers_and_fks';
+import { DISABLE_TRIGGERS_KEY } from './cutover/write-guard-steps.js';
 
 export interface ExportDataOptions {
   readonly exportDir: string;

@@ -273,7 +273,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   let writeProblemsSeen: string | undefined;
   const checkSourceWrites = async (say: boolean) => {
     if (role !== 'source') return;
-    const problems = await recordSourceWriteProblems(meta, side);
+    const problems = await recordSourceWriteProblems(migration, side);
     const text = problems?.findings.map((f) => f.message).join(' ');
     if (say && text && text !== writeProblemsSeen) {
       reporter.warn(`"import data to source" could not write a fall-back into the source now: ${text} Fix: ${problems!.findings.map((f) => f.fix).join(' ')} `

@@ -1,6 +1,7 @@
 import type { PrerequisiteFinding } from '../../core/engine/catalog.js';
 import type { MetaStore } from '../../core/meta-store.js';
-import { migratedSchemas, type Side } from '../migration-context.js';
+import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
+import { guardRefusal } from './write-guard-steps.js';
 
 /**
  * meta.db key: what would stop `import data to source` from writing the fall-back into the source
@@ -29,9 +30,15 @@ export async function sourceWriteFindings(meta: MetaStore, source: Side): Promis
   }
 }
 
-/** Looks at the source's fall-back write prerequisites and records their errors (or clears them). */
-export async function recordSourceWriteProblems(meta: MetaStore, source: Side): Promise<SourceWriteProblems | undefined> {
-  const errors = (await sourceWriteFindings(meta, source)).filter((f) => f.severity === 'error');
+/**
+ * Looks at the source's fall-back write prerequisites, and at what would make the consented switch-off
+ * of its triggers and keys refuse (`guardRefusal`: measured before, initiate went ahead and the
+ * fall-back refused after the cutover; the mysql-hostile run), and records their errors (or clears them).
+ */
+export async function recordSourceWriteProblems(migration: Migration, source: Side): Promise<SourceWriteProblems | undefined> {
+  const { meta } = migration;
+  const guard = await guardRefusal(migration, source);
+  const errors = [...(await sourceWriteFindings(meta, source)).filter((f) => f.severity === 'error'), ...(guard ? [guard] : [])];
   if (errors.length === 0) {
     if (meta.getValue(SOURCE_WRITE_PROBLEMS_KEY)) meta.setValue(SOURCE_WRITE_PROBLEMS_KEY, null);
     return undefined;

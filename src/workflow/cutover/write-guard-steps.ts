@@ -1,7 +1,7 @@
 import { log } from '../../core/logger.js';
 import { isTandemError } from '../../core/errors.js';
 import type { Reporter } from '../../core/reporter.js';
-import type { TableRef } from '../../core/engine/catalog.js';
+import type { PrerequisiteFinding, TableRef } from '../../core/engine/catalog.js';
 import type { GuardState, WriteGuard } from '../../core/engine/write-guard.js';
 import { sleep } from '../../core/sleep.js';
 import type { Migration, Side } from '../migration-context.js';
@@ -26,6 +26,31 @@ import type { Migration, Side } from '../migration-context.js';
 
 /** The meta.db key of the record. */
 export const GUARD_KEY = 'source_write_guard';
+
+/** The meta.db key of the export's `--disable-triggers-and-fks` (the consent to switch them off at the fall-back). */
+export const DISABLE_TRIGGERS_KEY = 'disable_triggers_and_fks';
+
+/**
+ * With the consent recorded (`--disable-triggers-and-fks true` given to the export), what would make
+ * `import data to source` refuse to switch off the triggers and keys that act on the written tables
+ * now (`WriteGuard.checkDisable`: a trigger of another DEFINER the user may not recreate), as an
+ * error finding; undefined when nothing would. Without consent the fall-back waits for a DBA to run
+ * the script (the spec's manual step), which is no refusal.
+ */
+export async function guardRefusal(migration: Migration, side: Side): Promise<PrerequisiteFinding | undefined> {
+  const guard = writeGuardOf(side);
+  if (!guard?.checkDisable || migration.meta.getValue<boolean>(DISABLE_TRIGGERS_KEY) !== true) return undefined;
+  const tables = migratedTables(migration);
+  const now = await guard.read(tables);
+  if (guard.active(now, tables).length === 0) return undefined;
+  try {
+    await guard.checkDisable(now);
+    return undefined;
+  } catch (e) {
+    if (!isTandemError(e)) throw e;
+    return { severity: 'error', code: e.code, message: `--disable-triggers-and-fks true: ${e.message}`, fix: e.hint ?? '' };
+  }
+}
 
 const GUARD_POLL_MS = 10_000;
 

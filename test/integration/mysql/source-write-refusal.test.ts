@@ -25,6 +25,17 @@ before(async () => {
     GRANT REPLICATION SLAVE, BINLOG MONITOR, PROCESS ON *.* TO 'migw'@'%';
     GRANT CREATE, SELECT, INSERT, UPDATE, DELETE, DROP ON ybvoyager_metadata.* TO 'migw'@'%'`);
   await pgs.createDatabase('ybw');
+  // A table with a trigger created by root (another DEFINER), and a user with the documented grants but not SET USER.
+  await my.createDatabase('shopt');
+  await my.sql('shopt', `CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(20)); CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, item INT);
+    CREATE TRIGGER items_ai AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (item) VALUES (NEW.id);
+    INSERT INTO items VALUES (1, 'one')`);
+  await my.sql(undefined, `SET GLOBAL log_bin_trust_function_creators = 1;
+    CREATE USER 'migt'@'%' IDENTIFIED BY 'migt-pw';
+    GRANT SELECT, INSERT, UPDATE, DELETE, ALTER, TRIGGER, LOCK TABLES ON shopt.* TO 'migt'@'%';
+    GRANT REPLICATION SLAVE, BINLOG MONITOR, PROCESS ON *.* TO 'migt'@'%';
+    GRANT CREATE, SELECT, INSERT, UPDATE, DELETE, DROP ON ybvoyager_metadata.* TO 'migt'@'%'`);
+  await pgs.createDatabase('ybt');
 });
 after(async () => {
   await killAll();
@@ -65,6 +76,47 @@ test('a privilege taken away from the MariaDB migration user while streaming: in
       return st?.status === 'COMPLETED' ? true : JSON.stringify(st);
     }, 90_000, 300);
     assert.deepEqual(await pgs.sql('ybw', 'SELECT id, v FROM public.items ORDER BY id'), [{ id: 1, v: 'one' }, { id: 2, v: 'two' }]);
+  } finally {
+    await killAll();
+  }
+});
+
+test('--disable-triggers-and-fks true with a trigger of another DEFINER the user may not recreate: initiate cutover with fall-back is refused before anything changes, and accepted once SET USER is granted (measured before: the cutover completed and import data to source refused after it; the mysql-hostile run)', { timeout: 240_000 }, async () => {
+  const env = { SOURCE_DB_PASSWORD: 'migt-pw', TARGET_DB_PASSWORD: pgs.password };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migt', '--source-db-name', 'shopt'];
+  const exportArgs = (dir: string) => ['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes', '--disable-triggers-and-fks', 'true'];
+  try {
+    const dir = (await import('../../helpers/cli.js')).newExportDir();
+    for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...targetFlags(pgs, 'ybt')]]) {
+      const r = await runTandem(args, env);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    let ex = startTandem(exportArgs(dir), env);
+    await ex.waitFor(/Streaming changes/, 60_000);
+    assert.match(ex.output(), /--disable-triggers-and-fks true: fix this before the cutover to target/);
+    const im = startTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pgs, 'ybt')], env);
+    await im.waitFor(/Applying the changes captured on the source/, 60_000);
+    await eventually(async () => (metaValue(dir, 'source_write_problems') ? true : 'not recorded yet'), 30_000, 100);
+    const r = await runTandem(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true', '--export-dir', dir], env);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /error \[TANDEM_PREREQUISITE\]: A fall-back could not write into the source: --disable-triggers-and-fks true: Trigger\(s\) items_ai \(DEFINER `root`@`[^`]+`\) on shopt belong to another user, and 'migt' may not create a trigger for another DEFINER.* Nothing was changed\./);
+    assert.match(r.stderr, /fix: GRANT SET USER ON \*\.\* TO 'migt'@'<host>';/);
+    assert.equal((await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target')?.status, 'NOT_INITIATED');
+
+    await my.sql(undefined, "GRANT SET USER ON *.* TO 'migt'@'%'");
+    assert.equal(await ex.kill('SIGINT'), 0);
+    ex = startTandem(exportArgs(dir), env);
+    await ex.waitFor(/Streaming changes/, 60_000);
+    await eventually(async () => (metaValue(dir, 'source_write_problems') ? 'still recorded' : true), 30_000, 100);
+    const ok = await runTandem(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true', '--export-dir', dir], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    await eventually(async () => {
+      if (im.exited() && (await im.done) !== 0) throw new Error(`import data exited with ${await im.done}:\n${tail(im.output())}`);
+      const st = (await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target');
+      return st?.status === 'COMPLETED' ? true : JSON.stringify(st);
+    }, 90_000, 300);
+    // The fall-back starts: the trigger is switched off by Tandem (it may now recreate it).
+    await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
   } finally {
     await killAll();
   }
