@@ -317,7 +317,10 @@ export async function withMySql<T>(c: MySqlDbConfig, fn: (session: MySqlSession)
 const CONNECTION_LOSS_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'HEARTBEAT_TIMEOUT', 'ECONNREFUSED']);
 const CONNECTION_LOSS_ERRNOS = new Set([
   1053, // ER_SERVER_SHUTDOWN
-  1152, 1153, 1154, 1155, 1156, 1157, 1158, 1159, 1160, 1161, // aborted connection, packet and net errors
+  // Aborted connection, packet and net errors; not 1153 (ER_NET_PACKET_TOO_LARGE): the server closes
+  // the connection, but a statement over max_allowed_packet fails again on every new one (measured
+  // before: the fall-back writer reconnected and resent it 694 times in 5 minutes; the mysql-hostile run).
+  1152, 1154, 1155, 1156, 1157, 1158, 1159, 1160, 1161,
   1927, // MariaDB ER_CONNECTION_KILLED
   2013, // CR_SERVER_LOST
   3169, // MySQL ER_SESSION_WAS_KILLED

@@ -90,3 +90,29 @@ test('MySQL writer: a database away longer than TANDEM_RECONNECT_BUDGET_MS stops
   assert.equal(warnings.length, 1, warnings.join('\n'));
   assert.deepEqual((await maria.sql('shop', 'SELECT count(*) AS n FROM items WHERE id = 10')).map((r) => Number(r.n)), [0]);
 });
+
+test('MySQL writer: a row larger than the source\'s max_allowed_packet stops the batch at once with TANDEM_DATA naming the setting, nothing applied (measured before: taken for a lost connection and resent without end; the mysql-hostile run)', { timeout: 60_000 }, async () => {
+  await maria.sql(undefined, 'SET GLOBAL max_allowed_packet = 1048576');
+  const warnings: string[] = [];
+  const direct: MySqlDbConfig = { ...config(), port: maria.port };
+  const w = new MySqlChangeTarget(direct, { tables: [{ ...TABLE, name: 'blobs', columns: ['id', 'b'] }], onWarning: (m) => warnings.push(m) });
+  try {
+    await maria.sql('shop', 'CREATE TABLE blobs (id int NOT NULL PRIMARY KEY, b longtext)');
+    await w.prepare('6a0d1c2e-3f4a-4b5c-8d6e-7f8091a2b3c4', 1);
+    const big: ChangeEvent = { vsn: ++vsn, op: 'c', schema: 'public', table: 'blobs', key: { id: '1' }, after: { id: '1', b: 'x'.repeat(2 << 20) }, position: '', txId: `tx${vsn}` };
+    const started = Date.now();
+    await assert.rejects(w.applyBatch(0, [big]), (e: unknown) => {
+      assert.ok(e instanceof TandemError, String(e));
+      assert.equal(e.code, 'TANDEM_DATA');
+      assert.match(e.message, /^Applying changes on channel 0 failed: INSERT of public\.blobs in events \d+\.\.\d+: its statement takes \d+ bytes, more than the source's max_allowed_packet \(1048576\); MySQL would refuse it \(error 1153, ER_NET_PACKET_TOO_LARGE\)\. Nothing of the batch was applied\.$/);
+      assert.match(e.hint ?? '', /max_allowed_packet .*SET GLOBAL max_allowed_packet = 1073741824;/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 10_000, `stopped after ${Date.now() - started} ms`);
+    assert.deepEqual(warnings, [], 'no "lost the connection" warning');
+    assert.deepEqual((await maria.sql('shop', 'SELECT count(*) AS n FROM blobs')).map((r) => Number(r.n)), [0]);
+  } finally {
+    await w.close().catch(() => {});
+    await maria.sql(undefined, 'SET GLOBAL max_allowed_packet = 16777216');
+  }
+});

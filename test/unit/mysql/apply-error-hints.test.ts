@@ -33,3 +33,10 @@ test('1264 and 1292 on columns that are not FLOAT or TIMESTAMP keep the general 
   assert.match(applyErrorHint(1264, "Out of range value for column 'x' at row 1", { tables: [t] }), /^A floating-point number .* column `x` of the source's table, a DOUBLE, can hold .*MODIFY `x` DOUBLE without UNSIGNED and \(M,D\)/);
   assert.match(applyErrorHint(1292, "Incorrect date value: '0000-01-01' for column `db`.`t`.`d` at row 1", { tables: [t] }), /^A value written on the target is not one that column `d` of the source's table takes/);
 });
+
+test('1153 (a statement over max_allowed_packet) names the setting and its fix, and is not a lost connection to wait for (measured before: retried without end; the mysql-hostile run)', async () => {
+  const { isMySqlConnectionLoss } = await import('../../../src/adapters/mysql/connection.js');
+  assert.match(applyErrorHint(1153, "Got a packet bigger than 'max_allowed_packet' bytes"), /larger than the source server's max_allowed_packet .* SET GLOBAL max_allowed_packet = 1073741824; .*then run import data to source again/);
+  assert.equal(isMySqlConnectionLoss({ errno: 1153, code: 'ER_NET_PACKET_TOO_LARGE' }), false);
+  assert.equal(isMySqlConnectionLoss({ errno: 2013 }), true);
+});

@@ -148,6 +148,11 @@ export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorConte
     return `${column !== undefined ? `Column ${mysqlIdent(column)}` : 'A column'} of the source's table is NOT NULL, and the target's row holds NULL there (or the change leaves it out): `
       + `let it take NULL on the source (ALTER TABLE … MODIFY … NULL), or give the row a value on the target, ${rerun}`;
   }
+  if (errno === 1153) {
+    return 'A statement of this batch is larger than the source server\'s max_allowed_packet (a large value written on the target: a BLOB or TEXT of several MB; one row is never split), '
+      + 'so MySQL refuses it and closes the connection. Raise it on the source, as an administrator: SET GLOBAL max_allowed_packet = 1073741824; (the largest MySQL allows; also in the server\'s configuration, to survive a restart; new sessions take it), '
+      + rerun;
+  }
   if (errno === 1366) {
     return 'A value the column cannot take (for text, a character that its character set cannot store): change the column on the source to a type (for text, CHARACTER SET utf8mb4) '
       + `that holds the target's value, ${rerun}`;

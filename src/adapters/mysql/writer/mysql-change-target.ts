@@ -56,6 +56,16 @@ export function mysqlErrnosOf(error: unknown): number[] {
 /** Options of `MySqlChangeTarget`: the common ones (`metadataSchema` names the metadata database). */
 export type MySqlChangeTargetOptions = ChangeWriterOptions;
 
+/** MySQL's error for a packet over max_allowed_packet. */
+const ER_NET_PACKET_TOO_LARGE = 1153;
+
+/** A statement found too large for the source's max_allowed_packet before it was sent. */
+class PacketTooLarge extends Error {
+  constructor(readonly bytes: number, readonly limit: number) {
+    super(`statement of ${bytes} bytes over max_allowed_packet ${limit}`);
+  }
+}
+
 /**
  * @example
  * const target = new MySqlChangeTarget(sourceConfig, { tables, onWarning: (m) => reporter.warn(m) });
@@ -73,6 +83,8 @@ export class MySqlChangeTarget implements ChangeTarget {
   private sourceTables = new Map<string, MySqlTable>();
   private flavor: MySqlFlavor | undefined;
   private maxStatementBytes = 4 << 20;
+  /** The source's max_allowed_packet when the writer prepared (undefined before). */
+  private maxPacketBytes: number | undefined;
   /** The account for a GRANT in an access-denied error (read in `prepare`). */
   private account = '';
   /** The database's outages, shared by the channels. */
@@ -109,6 +121,7 @@ export class MySqlChangeTarget implements ChangeTarget {
       const [rows] = await admin.connection.query('SELECT @@max_allowed_packet AS m');
       const packet = Number((rows as { m: string }[])[0]!.m);
       this.maxStatementBytes = Math.max(64 << 10, Math.min(16 << 20, Math.floor(packet / 4)));
+      this.maxPacketBytes = packet;
     } finally {
       await admin.connection.end().catch(() => admin.connection.destroy());
     }
@@ -179,7 +192,7 @@ export class MySqlChangeTarget implements ChangeTarget {
       await this.send(connection, pending);
     } catch (e) {
       const alive = await connection.query('ROLLBACK').then(() => true, () => false);
-      if (!alive && !(e instanceof TandemError)) {
+      if (!alive && !(e instanceof TandemError) && !(e instanceof PacketTooLarge) && (e as { errno?: number }).errno !== ER_NET_PACKET_TOO_LARGE) {
         // The connection was cut (server restart, failover, KILL, network): reconnect and retry for
         // as long as the budget allows. The batch may have committed just before the cut, so the
         // channel's progress is read again and the committed prefix skipped: still exactly once.
@@ -215,7 +228,12 @@ export class MySqlChangeTarget implements ChangeTarget {
   /** Runs statements as one multi-statement packet (one round trip); the result of each. */
   private async send(connection: Connection, statements: readonly string[]): Promise<readonly unknown[]> {
     if (statements.length === 0) return [];
-    const [results] = await connection.query(statements.join(';\n'));
+    const text = statements.join(';\n');
+    // One row's statement is never split: over max_allowed_packet the server refuses it, closes the
+    // connection, and refuses it again on every new one. Said before it is sent (measured before:
+    // taken for a lost connection and resent without end; the mysql-hostile run).
+    if (this.maxPacketBytes !== undefined && Buffer.byteLength(text) > this.maxPacketBytes) throw new PacketTooLarge(Buffer.byteLength(text), this.maxPacketBytes);
+    const [results] = await connection.query(text);
     return statements.length === 1 ? [results] : results as unknown[];
   }
 
@@ -325,7 +343,7 @@ export class MySqlChangeTarget implements ChangeTarget {
   /** A TandemError naming channel, operation, vsns and the MySQL errno and code, never row values (MySQL's messages quote them). */
   private describe(e: unknown, channelNo: number, statements: readonly PlannedStatement[], first: number, last: number): unknown {
     if (e instanceof TandemError) return e;
-    const err = e as { errno?: number; code?: string };
+    const err = e instanceof PacketTooLarge ? { errno: ER_NET_PACKET_TOO_LARGE, code: 'ER_NET_PACKET_TOO_LARGE' } : e as { errno?: number; code?: string };
     if (typeof err.errno !== 'number') return e;
     // A packet holds several statements; MySQL does not say which one failed: name them all.
     const parts = statements.map(describeStatement);
@@ -336,6 +354,10 @@ export class MySqlChangeTarget implements ChangeTarget {
     // The source's tables these statements wrote: what the hint says of the column or key MySQL names.
     const tables = [...new Set(statements.flatMap((s) => (s.kind === 'truncate' ? s.tables : [s.table]).map((t) => this.sourceTables.get(`${t.schema}.${t.name}`))))]
       .filter((t): t is MySqlTable => t !== undefined);
+    if (e instanceof PacketTooLarge) {
+      return new TandemError('TANDEM_DATA', `${doing}: its statement takes ${e.bytes} bytes, more than the source's max_allowed_packet (${e.limit}); MySQL would refuse it (error 1153, ER_NET_PACKET_TOO_LARGE). Nothing of the batch was applied.`,
+        { hint: applyErrorHint(ER_NET_PACKET_TOO_LARGE, '', { tables, ...(this.flavor ? { flavor: this.flavor } : {}) }) });
+    }
     return this.privilegeError(e, doing) ?? new TandemError('TANDEM_DATA', `${doing}: MySQL error ${err.errno}${err.code ? ` (${err.code})` : ''}.`,
       { cause: e, hint: applyErrorHint(err.errno, (e as Error).message, { tables, ...(this.flavor ? { flavor: this.flavor } : {}) }) });
   }
