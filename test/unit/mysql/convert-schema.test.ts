@@ -47,6 +47,8 @@ test('a table: identity at the AUTO_INCREMENT counter, range CHECKs, defaults, e
     "  CONSTRAINT made_mysql_range CHECK (made BETWEEN '1970-01-01 00:00:01+00' AND '2038-01-19 03:14:07.999999+00'),",
     // DATETIME: no year 10000 or later and no infinity, which MySQL cannot hold (a fall-back could not write them).
     "  CONSTRAINT seen_mysql_range CHECK (seen >= '0001-01-01' AND seen < '10000-01-01'),",
+    // TIME: no month and no more hours than MySQL's TIME holds (a value written on the target must go back; the mysql-hostile run).
+    "  CONSTRAINT wait_mysql_range CHECK (extract(year FROM wait) = 0 AND extract(month FROM wait) = 0 AND wait BETWEEN interval '-838:59:59.999999' AND interval '838:59:59.999999'),",
     '  CONSTRAINT qty_positive CHECK (qty > 0)',
     ');',
   ].join('\n'));

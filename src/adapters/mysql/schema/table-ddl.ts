@@ -47,6 +47,14 @@ function valueRangeCheck(c: MySqlColumn, qc: string, server: { readonly flavor: 
   // PostgreSQL takes 4713 BC to 294276 and infinity: a BC date written on the target would stop the fall-back.
   if (type === 'datetime') return `${qc} >= '0001-01-01' AND ${qc} < '10000-01-01'`;
   if (type === 'date') return `${qc} >= '0001-01-01' AND ${qc} < '10000-01-01'`;
+  // TIME is an interval here, which holds months and any number of hours: MySQL's TIME holds
+  // -838:59:59 to 838:59:59 (MariaDB with the fraction .999999), no month (measured before: a value
+  // written on the target stopped the fall-back; the mysql-hostile run). Intervals without months
+  // compare by their length.
+  if (type === 'time') {
+    const end = server.flavor === 'mariadb' ? '838:59:59.999999' : '838:59:59';
+    return `extract(year FROM ${qc}) = 0 AND extract(month FROM ${qc}) = 0 AND ${qc} BETWEEN interval '-${end}' AND interval '${end}'`;
+  }
   if (type === 'binary' && c.charMaxLength !== null) return `octet_length(${qc}) = ${c.charMaxLength}`;
   if (type === 'varbinary' && c.charMaxLength !== null) return `octet_length(${qc}) <= ${c.charMaxLength}`;
   return undefined;
