@@ -5,7 +5,7 @@ import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine
 import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart, WriteHold } from '../../core/engine/change-capture.js';
 import { writeHold } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
-import { readMySqlCatalog } from './catalog.js';
+import { mysqlIdent, readMySqlCatalog } from './catalog.js';
 import { BinlogCapture, currentBinlogPosition } from './capture/binlog-capture.js';
 import { decodeBinlogPosition, encodeBinlogPosition, type BinlogPosition } from './capture/binlog-position.js';
 import { binlogRetention } from './capture/binlog-retention.js';
@@ -222,6 +222,8 @@ export class MySqlChangeCapture implements ChangeCapture {
       }
     } catch (e) {
       await connection.end().catch(() => connection.destroy());
+      // Said as the privilege and its GRANT (measured before: the server's "Access denied … to database" alone; the mysql-hostile run).
+      if (accessDeniedErrno(e) !== undefined) throw new Error(`the user may not LOCK TABLES on ${this.db.database}: GRANT LOCK TABLES ON ${mysqlIdent(this.db.database)}.* TO '${this.db.user}'@'<host>';`, { cause: e });
       throw e;
     }
     return writeHold(async () => { await connection.query('UNLOCK TABLES'); }, async () => { await connection.end().catch(() => connection.destroy()); });

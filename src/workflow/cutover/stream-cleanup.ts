@@ -86,8 +86,8 @@ async function lookAndEnd(c: {
     const unknownText = unknown !== undefined ? `transactions still open on the ${side} could not be looked for (${unknown}); the writes of one that commits now are NOT migrated` : '';
     const missed = pending.size > 0 && capture.changesAfterMiss ? ` (${capture.changesAfterMiss})` : '';
     const what = [pending.size > 0 ? `${describeChangeCounts(pending)}${missed}` : '', openText, unknownText, heldText].filter((x) => x).join('; ');
-    CutoverState.note(meta, c.direction, { writesAfterMarker: what, keptSlot: `${side}:${capture.labels.name}` });
-    if (pending.size > 0) reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${describeChangeCounts(pending)}${missed}.${lateInsertsCollide(pending, side, CutoverState.get(meta, 'to_target').prepareForFallBack === true)}`);
+    CutoverState.note(meta, c.direction, { writesAfterMarker: what, writesCounted: pending.size > 0, keptSlot: `${side}:${capture.labels.name}` });
+    if (pending.size > 0) reporter.warn(`the ${side} received writes AFTER the cutover marker; they are NOT migrated: ${describeChangeCounts(pending)}${missed} (${LATE_WRITES_LOWER_BOUND}).${lateInsertsCollide(pending, side, CutoverState.get(meta, 'to_target').prepareForFallBack === true)}`);
     if (open.length > 0) reporter.warn(`${openText.charAt(0).toUpperCase()}${openText.slice(1)}. End them (commit or roll back, prepared ones too); what they commit stays in the stream.`);
     if (unknownText) reporter.warn(`${unknownText.charAt(0).toUpperCase()}${unknownText.slice(1)}.`);
     if (heldText) reporter.warn(`No write after the cutover marker was found on the ${side}, but writes to the migrated tables could not be held while its stream ended (${c.holdFailed}): a write committed meanwhile would be in the stream only.`);
@@ -105,6 +105,19 @@ async function lookAndEnd(c: {
   reporter.print(`Dropped ${capture.labels.objects} on the ${side}.`);
   whileHeld?.();
   return undefined;
+}
+
+/** What a count of writes after a marker is (measured before: "1 insert" read as the whole damage, where 30 transactions were missing; the new-user run). */
+export const LATE_WRITES_LOWER_BOUND = 'at least: counted when the stream ended, now; writes after that are neither migrated nor counted; "tandem compare" shows every difference';
+
+/**
+ * What the end of a side's stream recorded, for a cutover's last line and its status (undefined:
+ * nothing): the writes after the marker it counted, or why it was kept without any (a transaction
+ * still open, writes that could not be held). Records before `writesCounted` are taken as counts.
+ */
+export function streamEndFinding(detail: Readonly<Record<string, unknown>>): { readonly counted: boolean; readonly text: string } | undefined {
+  if (detail.writesAfterMarker === undefined) return undefined;
+  return { counted: detail.writesCounted !== false, text: String(detail.writesAfterMarker) };
 }
 
 /** How long ending a stream waits to block writes to its tables (a writer's open transaction holds them). */

@@ -6,9 +6,9 @@ import { migratedSequenceScope, reportFindings, type Migration, type Side } from
 import { capturedTables, streamChanges } from '../cdc/stream-exporter.js';
 import type { TableInfo } from '../../core/engine/catalog.js';
 import type { ChangeCapture } from '../../core/engine/change-capture.js';
-import { CutoverState } from './cutover-state.js';
+import { CutoverState, watchCutover } from './cutover-state.js';
 import { continueAs } from '../../core/process-role.js';
-import { endChangeStream } from './stream-cleanup.js';
+import { endChangeStream, LATE_WRITES_LOWER_BOUND, streamEndFinding } from './stream-cleanup.js';
 import { verifyAtCutover } from './cutover-verification.js';
 import { failpoint } from '../../core/failpoint.js';
 import { log } from '../../core/logger.js';
@@ -55,8 +55,8 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
       failpoint('cutover.before-completed');
       CutoverState.complete(meta, 'to_target', { verification });
       meta.setStep('import_changes', 'DONE');
-      reporter.print('Cutover to target COMPLETED: the application can now write to the target.');
       record = CutoverState.get(meta, 'to_target');
+      reporter.print(completedToTargetMessage(record.detail));
     }
   } finally {
     await sequences.close?.();
@@ -67,7 +67,20 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
     reporter.print(`Fall-back: this process continues as "export data from target" (if it stops, restart it with: tandem export data from target --export-dir ${migration.exportDir.root}).`);
   }
   continueAs('export data from target');
-  await exportChangesFromTarget(env, migration, target, await listing);
+  // With fall-back the source's stream ends after COMPLETED (in "import data to source"): what it
+  // finds is said here too, where the application was told it may write to the target (measured
+  // before: only in the other terminal; the new-user run followed this one and the fall-back stopped
+  // on a duplicate key).
+  let said = streamEndFinding(record.detail) !== undefined;
+  const watch = said ? undefined : watchCutover(meta, migration.exportDir.metainfoDir, 'to_target', (r) => !said && streamEndFinding(r.detail) !== undefined, (r) => {
+    said = true;
+    reporter.warn(lateSourceWritesWarning(streamEndFinding(r.detail)!));
+  });
+  try {
+    await exportChangesFromTarget(env, migration, target, await listing);
+  } finally {
+    watch?.stop();
+  }
 }
 
 /**
@@ -147,4 +160,18 @@ export async function exportChangesFromTarget(env: CommandEnv, migration: Migrat
   } finally {
     lock.release();
   }
+}
+
+/** What the end of the source's stream found, said where the cutover to target was said COMPLETED. */
+function lateSourceWritesWarning(found: { readonly counted: boolean; readonly text: string }): string {
+  return found.counted
+    ? `the source received writes after the cutover marker, which are NOT on the target: ${found.text} (${LATE_WRITES_LOWER_BOUND}). Deal with them before the application writes to the target (a row inserted there may hold a key value the target hands out next): "tandem cutover status" says more.`
+    : `the source's change stream was kept when it ended: ${found.text}. Check the two sides ("tandem compare") before the application writes to the target.`;
+}
+
+/** The cutover to target's last line: never "the application can now write to the target" alone when the source's stream found writes after the marker. */
+export function completedToTargetMessage(detail: Readonly<Record<string, unknown>>): string {
+  const found = streamEndFinding(detail);
+  if (!found) return 'Cutover to target COMPLETED: the application can now write to the target.';
+  return `Cutover to target COMPLETED, but ${lateSourceWritesWarning(found)}`;
 }

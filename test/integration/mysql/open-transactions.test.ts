@@ -81,7 +81,7 @@ test('without PROCESS: a warning at the export\'s start, and openWriters says it
     message: "User 'noproc'@'%' may not LOCK TABLES on shop: at the cutover Tandem cannot hold writes to the migrated tables while it ends the stream (a write committed at that moment would be neither migrated nor reported), so it keeps the stream's markers and says so, as if a write had been found.",
     fix: "GRANT LOCK TABLES ON `shop`.* TO 'noproc'@'%';",
   });
-  await assert.rejects(capture('noproc', 'np-pw').holdWrites([{ schema: 'shop', name: 'items' }], 1000), /Access denied/);
+  await assert.rejects(capture('noproc', 'np-pw').holdWrites([{ schema: 'shop', name: 'items' }], 1000), { message: "the user may not LOCK TABLES on shop: GRANT LOCK TABLES ON `shop`.* TO 'noproc'@'<host>';" });
   // root has PROCESS and LOCK TABLES: no such findings.
   const ok = await checkCapturePrerequisites({ source: sourceConfig(my, 'shop'), tables: [{ database: 'shop', table: 'items', primaryKey: ['id'] }] });
   assert.equal(ok.findings.find((f) => f.check === 'privilege_process'), undefined);

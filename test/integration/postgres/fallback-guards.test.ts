@@ -220,7 +220,7 @@ test('writes that reach the source after the cutover marker are reported by tabl
     assert.match(ex.output(), /AFTER the cutover marker; they are NOT migrated: shop\.customers: \d+ insert/);
     assert.match(ex.output(), new RegExp(`pg_drop_replication_slot\\('${slot}'\\)`));
     const text = await m.ok(['cutover', 'status']);
-    assert.match(text, /WARNING: writes arrived after the marker and were not migrated \(counted when the stream ended; any later ones are not counted\): shop\.customers: \d+ insert\(s\); change stream kept: source:\S+\. The two sides differ by these writes: run "tandem compare --export-dir /);
+    assert.match(text, /WARNING: writes arrived after the marker and were not migrated: shop\.customers: \d+ insert\(s\) \(at least: counted when the stream ended, now; writes after that are neither migrated nor counted; "tandem compare" shows every difference\); change stream kept: source:\S+\. The two sides differ by these writes and any later ones: run "tandem compare --export-dir /);
     assert.match(text, /verification \(when the cutover completed; the writes below were not migrated\) MISMATCH in 1 table\(s\): shop\.customers/);
     const report = await m.run(['get', 'data-migration-report']);
     assert.equal(report.code, 0, report.stderr);
@@ -308,7 +308,7 @@ test('writes that reach the target after the cutover-to-source marker are report
     assert.match(out, new RegExp(`Cutover to source COMPLETED, but the source does NOT have the writes the target received after the cutover marker: shop\\.customers: ${reported} insert\\(s\\)\\. The target's change stream keeps them \\(slot kept: target:${slot}\\)`));
     assert.doesNotMatch(out, /the application can write to the source again/);
     const text = await m.ok(['cutover', 'status']);
-    assert.match(text, /WARNING: writes arrived after the marker and were not migrated \(counted when the stream ended; any later ones are not counted\): shop\.customers: \d+ insert\(s\); change stream kept: target:\S+\. The two sides differ by these writes: run "tandem compare --export-dir /);
+    assert.match(text, /WARNING: writes arrived after the marker and were not migrated: shop\.customers: \d+ insert\(s\) \(at least: counted when the stream ended, now; writes after that are neither migrated nor counted; "tandem compare" shows every difference\); change stream kept: target:\S+\. The two sides differ by these writes and any later ones: run "tandem compare --export-dir /);
     await t.sql('yb4', `SELECT pg_drop_replication_slot('${slot}')`);
   } catch (e) {
     withOutput(e, { 'export data from source': ex, 'import data to target': im, 'import data to source (restarted)': back });
@@ -414,6 +414,8 @@ test('with fall-back, a source stream kept at its end is not counted again by a 
       assert.equal(r.code, 0, r.stderr);
       await waitCompleted(m, 'cutover to target', [ex, im]);
       await ex.waitFor(/Transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+/, 30_000);
+      // Said where COMPLETED was said too (with fall-back the source's stream ends after it): the new-user run followed that terminal.
+      await im.waitFor(/WARNING: the source's change stream was kept when it ended: transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+.*Check the two sides \("tandem compare"\) before the application writes to the target\./, 30_000);
       await c.query('COMMIT');
     } finally {
       await c.end();

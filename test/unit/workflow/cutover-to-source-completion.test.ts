@@ -22,3 +22,15 @@ test('the target not reached: said on the same line', () => {
   assert.equal(completionMessage({ checked: false, reason: 'password authentication failed' }, ''),
     'Cutover to source COMPLETED, but the target was NOT checked for writes made on it after the cutover marker (see the warning above): check it before the application writes to the source again.');
 });
+
+test('the cutover to target\'s last line: the application is told to go ahead only when the source\'s stream found nothing (measured before: said alone after late writes; the new-user run)', async () => {
+  const { completedToTargetMessage } = await import('../../../src/workflow/cutover/target-cutover.js');
+  assert.equal(completedToTargetMessage({}), 'Cutover to target COMPLETED: the application can now write to the target.');
+  const counted = completedToTargetMessage({ writesAfterMarker: 'shop.customers: 1 insert(s)', writesCounted: true, keptSlot: 'source:s' });
+  assert.match(counted, /^Cutover to target COMPLETED, but the source received writes after the cutover marker, which are NOT on the target: shop\.customers: 1 insert\(s\) \(at least: counted when the stream ended, now; writes after that are neither migrated nor counted; "tandem compare" shows every difference\)\. Deal with them before the application writes to the target/);
+  assert.doesNotMatch(counted, /can now write to the target/);
+  // A record written before writesCounted existed is a count.
+  assert.match(completedToTargetMessage({ writesAfterMarker: 'shop.orders: 2 update(s)' }), /received writes after the cutover marker, which are NOT on the target: shop\.orders: 2 update\(s\)/);
+  assert.match(completedToTargetMessage({ writesAfterMarker: 'transactions still open on the source, …', writesCounted: false }),
+    /^Cutover to target COMPLETED, but the source's change stream was kept when it ended: transactions still open on the source, …\. Check the two sides \("tandem compare"\) before the application writes to the target\.$/);
+});
