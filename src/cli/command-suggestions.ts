@@ -53,7 +53,12 @@ export function suggestCommands(words: readonly string[]): string[] {
   const phrases = COMMANDS.map((c) => c.words.join(' '));
   if (phrases.includes(typed)) return [];
   const completions = phrases.filter((p) => p.startsWith(`${typed} `));
-  if (completions.length > 0) return completions.length <= MAX_COMPLETIONS ? completions : [];
+  if (completions.length > MAX_COMPLETIONS) {
+    // Too many to list (`tandem export`): the next word of each, where that is a command of its own or leads to one.
+    const next = [...new Set(completions.map((p) => p.split(' ').slice(0, words.length + 1).join(' ')))];
+    return next.length <= MAX_COMPLETIONS ? next : [];
+  }
+  if (completions.length > 0) return completions;
   const near = closest(typed, phrases);
   return near ? [near] : [];
 }

@@ -59,6 +59,8 @@ function buildParser(spec: CommandSpec): Command {
 
 /** Runs one tandem invocation and returns its exit code; never calls process.exit itself. */
 export async function runCli(argv: readonly string[]): Promise<number> {
+  // `tandem help import data`: that command's help (measured before: the general help; the new-user run).
+  if (argv[0] === 'help' && argv.length > 1 && matchCommand(argv.slice(1))?.rest.length === 0) return runCli([...argv.slice(1), '--help']);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(topLevelHelp());
     return argv.length === 0 ? EXIT_USAGE : 0;

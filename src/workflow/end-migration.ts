@@ -127,6 +127,8 @@ async function backUpAndClean(env: CommandEnv, m: Migration, options: EndMigrati
     ? ` Among them the slot(s) kept because writes arrived after a cutover marker and were never migrated: ${kept.join('; ')}; dropping them discards those changes' stream (the rows stay where they were written).`
     : '';
   await confirmOrAbort(options, `End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.${keptNote}`);
+  // Also said when --yes answered the question (measured before: only "Dropped replication slot …"; the new-user run).
+  if (kept.length > 0) env.reporter.warn(`dropping the stream(s) kept because writes arrived after a cutover marker and were never migrated: ${kept.join('; ')}. Their changes' stream is discarded; the rows stay where they were written.`);
   if (backupDir) {
     const dest = resolve(backupDir);
     try {

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { ExportDir } from '../core/export-dir.js';
 import { MetaStore } from '../core/meta-store.js';
 import { CommandLock } from '../core/lock.js';
@@ -39,8 +40,12 @@ export function openMigration(env: CommandEnv, exportDirPath: string, opts: { cr
   const exportDir = new ExportDir(exportDirPath);
   if (!exportDir.isInitialized()) {
     if (!opts.create) {
-      throw new TandemError('TANDEM_EXPORT_DIR', `${exportDir.root} is not a Tandem export dir (no metainfo/meta.db).`, {
-        hint: 'Run "tandem export schema" or "tandem export data" with this --export-dir first.',
+      // An empty one is also what end migration leaves (measured before: a rerun was told only to export first; the new-user run).
+      const empty = existsSync(exportDir.root) && readdirSync(exportDir.root).length === 0;
+      throw new TandemError('TANDEM_EXPORT_DIR', `${exportDir.root} is not a Tandem export dir (no metainfo/meta.db)${empty ? ': it is empty, as "end migration" leaves the export dir of a migration it ended' : ''}.`, {
+        hint: empty
+          ? 'If "end migration" ran here, that migration has ended and nothing is left to do. Otherwise run "tandem export schema" or "tandem export data" with this --export-dir first.'
+          : 'Run "tandem export schema" or "tandem export data" with this --export-dir first.',
       });
     }
     if (exportDir.hasForeignContent()) {

@@ -309,7 +309,11 @@ test('writes that reach the target after the cutover-to-source marker are report
     assert.doesNotMatch(out, /the application can write to the source again/);
     const text = await m.ok(['cutover', 'status']);
     assert.match(text, /WARNING: writes arrived after the marker and were not migrated: shop\.customers: \d+ insert\(s\) \(at least: counted when the stream ended, now; writes after that are neither migrated nor counted; "tandem compare" shows every difference\); change stream kept: target:\S+\. The two sides differ by these writes and any later ones: run "tandem compare --export-dir /);
-    await t.sql('yb4', `SELECT pg_drop_replication_slot('${slot}')`);
+    // end migration --yes drops the kept slot, and says what it discards (measured before: only "Dropped replication slot"; the new-user run).
+    const end = await m.run(['end', 'migration', '--backup-log-files', 'false', '--backup-data-files', 'false', '--backup-schema-files', 'false', '--save-migration-reports', 'false', '--yes', 'true']);
+    assert.equal(end.code, 0, end.stdout + end.stderr);
+    assert.match(end.stdout + end.stderr, new RegExp(`WARNING: dropping the stream\\(s\\) kept because writes arrived after a cutover marker and were never migrated: target:${slot} \\(shop\\.customers: ${reported} insert\\(s\\)\\)\\. Their changes' stream is discarded; the rows stay where they were written\\.`));
+    assert.deepEqual(await slotsOf(t, 'yb4'), [], 'the kept slot is dropped');
   } catch (e) {
     withOutput(e, { 'export data from source': ex, 'import data to target': im, 'import data to source (restarted)': back });
   } finally {

@@ -14,7 +14,7 @@ test('suggestCommands: a command a few edits away, or the few that the words beg
   assert.deepEqual(suggestCommands(['import', 'data', 'to', 'targe']), ['import data to target']);
   assert.deepEqual(suggestCommands(['analyse-schema']), ['analyze-schema']);
   assert.deepEqual(suggestCommands(['import', 'data', 'to']), ['import data to target', 'import data to source']);
-  assert.deepEqual(suggestCommands(['import']), [], 'five commands begin with import: the whole list is shown instead');
+  assert.deepEqual(suggestCommands(['import']), ['import schema', 'import data'], 'five commands begin with import: their next words');
   assert.deepEqual(suggestCommands(['export', 'schema']), []);
   assert.deepEqual(suggestCommands(['migrate', 'everything']), []);
 });
@@ -65,4 +65,17 @@ test('a connection flag given to a command that reads the connection from the ex
   // Any other unknown flag keeps commander's words.
   const other = await runTandem(['import', 'data', 'to', 'source', '--export-dir', dir, '--bogus']);
   assert.equal(other.stderr, "error [TANDEM_USAGE]: unknown option '--bogus'\n  fix: See the flags of this command: tandem import data to source --help\n");
+});
+
+test('"tandem export" names the commands it begins (their next word), and "tandem help <command>" shows that command\'s help (measured before: no suggestion; the general help; the new-user run)', async () => {
+  const r = await runTandem(['export']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr, 'error [TANDEM_USAGE]: unknown command "export". Did you mean one of "export schema", "export data"?\n  fix: Run one of them (tandem <command> --help lists its flags).\n');
+  const help = await runTandem(['help', 'import', 'data', 'to', 'source']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: tandem import data to source \[options\]/);
+  assert.equal(help.stdout, (await runTandem(['import', 'data', 'to', 'source', '--help'])).stdout);
+  const general = await runTandem(['help']);
+  assert.equal(general.code, 0);
+  assert.match(general.stdout, /^tandem \d+\.\d+\.\d+: live migration into YugabyteDB with fall-back/);
 });
