@@ -32,7 +32,7 @@ test('through the CLI: with the password x every message stays readable, and x n
   const r = await runTandem(['import', 'schema', '--export-dir', dir, '--target-db-password', 'x', '--target-db-host', '127.0.0.1']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /error \[TANDEM_EXPORT_DIR\]: .* is not a Tandem export dir/);
-  assert.match(r.stderr, /Run "tandem export schema" or "tandem export data" with this --export-dir first/);
+  assert.match(r.stderr, /[Rr]un "tandem export schema" or "tandem export data" with this --export-dir first/);
   assert.doesNotMatch(r.stderr, /\*{8}/, 'nothing needed masking');
 });
 
