@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
-import { runTandem, targetFlags } from '../../helpers/cli.js';
+import { newExportDir, runTandem, targetFlags } from '../../helpers/cli.js';
 import { metaValue } from '../../helpers/export-dir-state.js';
 import { cutoverStatus, eventually, killAll, startLiveMigration, startTandem, tail, type TandemProcess } from '../../helpers/live-process.js';
 
@@ -42,6 +42,17 @@ after(async () => {
   await Promise.all([my?.stop(), pgs?.stop()]);
 });
 
+/** Initiates the cutover to target with fall-back (accepted) and waits until import data completes it. */
+async function cutOverWithFallBack(dir: string, env: Record<string, string>, im: TandemProcess): Promise<void> {
+  const ok = await runTandem(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true', '--export-dir', dir], env);
+  assert.equal(ok.code, 0, ok.stderr);
+  await eventually(async () => {
+    if (im.exited() && (await im.done) !== 0) throw new Error(`import data exited with ${await im.done}:\n${tail(im.output())}`);
+    const st = (await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target');
+    return st?.status === 'COMPLETED' ? true : JSON.stringify(st);
+  }, 90_000, 300);
+}
+
 test('a privilege taken away from the MariaDB migration user while streaming: initiate cutover with fall-back is refused before anything changes, and accepted once it is granted again', { timeout: 240_000 }, async () => {
   const env = { SOURCE_DB_PASSWORD: 'migw-pw', TARGET_DB_PASSWORD: pgs.password };
   const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migw', '--source-db-name', 'shopw'];
@@ -68,13 +79,7 @@ test('a privilege taken away from the MariaDB migration user while streaming: in
 
     await my.sql(undefined, "GRANT DELETE ON shopw.* TO 'migw'@'%'");
     await restartExporter('clear');
-    const ok = await runTandem(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true', '--export-dir', dir], env);
-    assert.equal(ok.code, 0, ok.stderr);
-    await eventually(async () => {
-      if (im.exited() && (await im.done) !== 0) throw new Error(`import data exited with ${await im.done}:\n${tail(im.output())}`);
-      const st = (await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target');
-      return st?.status === 'COMPLETED' ? true : JSON.stringify(st);
-    }, 90_000, 300);
+    await cutOverWithFallBack(dir, env, im);
     assert.deepEqual(await pgs.sql('ybw', 'SELECT id, v FROM public.items ORDER BY id'), [{ id: 1, v: 'one' }, { id: 2, v: 'two' }]);
   } finally {
     await killAll();
@@ -86,7 +91,7 @@ test('--disable-triggers-and-fks true with a trigger of another DEFINER the user
   const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migt', '--source-db-name', 'shopt'];
   const exportArgs = (dir: string) => ['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes', '--disable-triggers-and-fks', 'true'];
   try {
-    const dir = (await import('../../helpers/cli.js')).newExportDir();
+    const dir = newExportDir();
     for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...targetFlags(pgs, 'ybt')]]) {
       const r = await runTandem(args, env);
       assert.equal(r.code, 0, r.stderr);
@@ -108,13 +113,7 @@ test('--disable-triggers-and-fks true with a trigger of another DEFINER the user
     ex = startTandem(exportArgs(dir), env);
     await ex.waitFor(/Streaming changes/, 60_000);
     await eventually(async () => (metaValue(dir, 'source_write_problems') ? 'still recorded' : true), 30_000, 100);
-    const ok = await runTandem(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true', '--export-dir', dir], env);
-    assert.equal(ok.code, 0, ok.stderr);
-    await eventually(async () => {
-      if (im.exited() && (await im.done) !== 0) throw new Error(`import data exited with ${await im.done}:\n${tail(im.output())}`);
-      const st = (await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target');
-      return st?.status === 'COMPLETED' ? true : JSON.stringify(st);
-    }, 90_000, 300);
+    await cutOverWithFallBack(dir, env, im);
     // The fall-back starts: the trigger is switched off by Tandem (it may now recreate it).
     await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
   } finally {
