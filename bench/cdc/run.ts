@@ -218,8 +218,13 @@ async function main(): Promise<void> {
           await waitCaughtUp(meta, [ex, im], 120_000);
         }
         await vacuum(source, DB);
-        // A fresh heartbeat on the target first (it still holds the backlog's sentinel).
+        // A fresh heartbeat on the target first (it still holds the backlog's sentinel). Queued and
+        // applied by these processes before the heartbeat log's trigger is created below: the importer
+        // refuses to start beside it (a slow start under load once met it, when "caught up" was read
+        // from the earlier run's records before this importer had begun).
+        const queuedBefore = meta.lastVsn();
         await source.sql(DB, 'UPDATE bench_heartbeat SET ts = clock_timestamp() WHERE id = 1');
+        await waitFor('the fresh heartbeat to be queued', () => meta.lastVsn() > queuedBefore, 60_000, 25, () => [ex, im].map((p) => p!.tail()).join('\n'));
         await waitCaughtUp(meta, [ex, im], 60_000);
         const vsn0 = meta.lastVsn();
         await logAppliedHeartbeats(target, 'tandem', 'bench_heartbeat', 'timestamptz');
