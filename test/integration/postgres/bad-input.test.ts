@@ -331,11 +331,14 @@ test('a source type that is no source (yugabytedb, the target; no longer offered
 });
 
 test('unknown command: exit 2 with the list of commands', async () => {
-  for (const words of [['migrate', 'everything'], ['export', 'tables'], ['import']]) {
+  for (const words of [['migrate', 'everything'], ['export', 'tables']]) {
     const r = await expectFailure(`tandem ${words.join(' ')}`, words, 'unknown command', { exit: 2 });
     assert.match(r.stderr, /Commands:/);
     assert.match(r.stderr, /import data/);
   }
+  // The first word of several commands: the commands it begins, by their next word.
+  const r = await expectFailure('tandem import', ['import'], 'TANDEM_USAGE', { exit: 2 });
+  assert.match(r.stderr, /^error \[TANDEM_USAGE\]: unknown command "import"\. Did you mean one of "import schema", "import data"\?/);
 });
 
 test('--help on every command exits 0 and lists each of its flags; tandem version works', async () => {

@@ -172,8 +172,8 @@ test('initiate cutover to target before a live export exists: TANDEM_EXPORT_DIR'
   const ok = await runTandem(['export', 'data', '--export-dir', offline, ...sourceFlags(good, 'src', 'app')], env);
   assert.equal(ok.code, 0, ok.stderr);
   r = await expectFailure('cutover after an offline export', ['initiate', 'cutover', 'to', 'target', '--export-dir', offline], 'TANDEM_EXPORT_DIR', { server: good, db: 'src', dir: offline });
-  assert.match(r.stderr, /no live export/);
-  assert.match(r.stderr, /fix: .*snapshot-and-changes/);
+  assert.match(r.stderr, /this export dir holds an offline \(snapshot-only\) export/);
+  assert.match(r.stderr, /fix: Start a live migration in a new, empty export dir: .*snapshot-and-changes/);
 });
 
 test('initiate cutover to target names the command that is not running, and only that one', async () => {
