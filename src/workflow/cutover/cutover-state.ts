@@ -62,10 +62,15 @@ export class CutoverState {
   /** Records the request; a second request for the same direction changes nothing. */
   static request(meta: MetaStore, direction: CutoverDirection, prepareForFallBack: boolean): { created: boolean; record: CutoverRecord } {
     ensureTable(meta);
-    const existing = CutoverState.get(meta, direction);
-    if (existing.status !== 'NOT_INITIATED') return { created: false, record: existing };
-    meta.prepare('INSERT INTO cutover (direction, status, requested_at, prepare_for_fall_back) VALUES (?, ?, ?, ?)')
-      .run(direction, 'INITIATED', new Date().toISOString(), prepareForFallBack ? 1 : 0);
+    // The look and the insert in one write transaction: two requests at once record one.
+    const existing = meta.atomically(() => {
+      const found = CutoverState.get(meta, direction);
+      if (found.status !== 'NOT_INITIATED') return found;
+      meta.prepare('INSERT INTO cutover (direction, status, requested_at, prepare_for_fall_back) VALUES (?, ?, ?, ?)')
+        .run(direction, 'INITIATED', new Date().toISOString(), prepareForFallBack ? 1 : 0);
+      return undefined;
+    });
+    if (existing) return { created: false, record: existing };
     signalChange(meta);
     return { created: true, record: CutoverState.get(meta, direction) };
   }
@@ -77,19 +82,29 @@ export class CutoverState {
     // Nothing watches for the marker's vsn (the importer finds the marker in the queue).
   }
 
-  /** Merges facts into the direction's detail. */
+  /**
+   * Merges facts into the direction's detail. The read and the write are one write transaction
+   * (BEGIN IMMEDIATE): two processes merging at once (the exporter's note of late writes, the
+   * importer's COMPLETED with its verification) each keep the other's facts (measured before: the
+   * note read-modified-written away by the COMPLETED of a process that had read the detail first,
+   * and cutover status showed no late writes; a CI run).
+   */
   static note(meta: MetaStore, direction: CutoverDirection, facts: Record<string, unknown>): void {
     ensureTable(meta);
-    const cur = CutoverState.get(meta, direction);
-    meta.prepare('UPDATE cutover SET detail_json = ? WHERE direction = ?').run(JSON.stringify({ ...cur.detail, ...facts }), direction);
+    meta.atomically(() => {
+      const cur = CutoverState.get(meta, direction);
+      meta.prepare('UPDATE cutover SET detail_json = ? WHERE direction = ?').run(JSON.stringify({ ...cur.detail, ...facts }), direction);
+    });
     signalChange(meta);
   }
 
   static complete(meta: MetaStore, direction: CutoverDirection, facts: Record<string, unknown> = {}): void {
     ensureTable(meta);
-    const cur = CutoverState.get(meta, direction);
-    meta.prepare("UPDATE cutover SET status = 'COMPLETED', completed_at = ?, detail_json = ? WHERE direction = ?")
-      .run(new Date().toISOString(), JSON.stringify({ ...cur.detail, ...facts }), direction);
+    meta.atomically(() => {
+      const cur = CutoverState.get(meta, direction);
+      meta.prepare("UPDATE cutover SET status = 'COMPLETED', completed_at = ?, detail_json = ? WHERE direction = ?")
+        .run(new Date().toISOString(), JSON.stringify({ ...cur.detail, ...facts }), direction);
+    });
     signalChange(meta);
   }
 }
