@@ -1,8 +1,7 @@
 import type { MarkerKind } from '../../core/change-event.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
-import type { ChangeCapture, ChangeCounts, ChangeStream, ChangeStreamLabels, ChangeStreamNames, OpenWriters, StreamStart, WriteHold } from '../../core/engine/change-capture.js';
-import { writeHold } from '../../core/engine/change-capture.js';
+import { type ChangeCapture, type ChangeCounts, type ChangeStream, type ChangeStreamLabels, type ChangeStreamNames, type OpenWriters, type StreamStart, type WriteHold, writeHold } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import { tableKeyOf } from '../../core/engine/catalog.js';
 import pg from 'pg';

@@ -232,7 +232,8 @@ export class MySqlChangeTarget implements ChangeTarget {
     // One row's statement is never split: over max_allowed_packet the server refuses it, closes the
     // connection, and refuses it again on every new one. Said before it is sent (measured before:
     // taken for a lost connection and resent without end; the mysql-hostile run).
-    if (this.maxPacketBytes !== undefined && Buffer.byteLength(text) > this.maxPacketBytes) throw new PacketTooLarge(Buffer.byteLength(text), this.maxPacketBytes);
+    const bytes = this.maxPacketBytes === undefined ? 0 : Buffer.byteLength(text);
+    if (this.maxPacketBytes !== undefined && bytes > this.maxPacketBytes) throw new PacketTooLarge(bytes, this.maxPacketBytes);
     const [results] = await connection.query(text);
     return statements.length === 1 ? [results] : results as unknown[];
   }
