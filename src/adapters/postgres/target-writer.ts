@@ -276,13 +276,39 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
       // The driver's message can quote row values (in detail, and after the column in where); keep
       // only the message line, and the column's name from where.
       const column = /(?:^|\n)COPY [^,\n]+, line \d+, column ([^:\n]+):/.exec(err.where ?? '')?.[1];
+      // A data exception that names no loaded column: the server computed the value that failed,
+      // a generated column's (the mysql-hostile run: "integer out of range" and nothing else).
+      const generated = column === undefined && err.code.startsWith('22') ? await generatedColumns(client, b.schema, b.table).catch(() => []) : [];
       const hint = err.code === '22P02' && /type json\b/.test(err.message ?? '')
         ? jsonRefusedHint(`${b.schema}.${b.table}`, qualified(b.schema, b.table), column !== undefined ? [column] : [], 'the target', 'then rerun import data: it loads this batch again.')
-        : undefined;
-      throw new TandemError('TANDEM_DATA', `Loading ${b.schema}.${b.table} (batch ${b.batchNo} of ${b.fileName}) failed: ${err.message}${column !== undefined ? ` (column ${column})` : ''} [SQLSTATE ${err.code}${err.constraint ? `, constraint ${err.constraint}` : ''}]`, { cause: e, ...(hint && { hint }) });
+        : generated.length > 0 ? generatedColumnHint(qualified(b.schema, b.table), generated) : undefined;
+      const where = column !== undefined ? ` (column ${column})` : generated.length > 0 ? ` (computing the generated column${generated.length > 1 ? 's' : ''} ${generated.map((g) => q(g.name)).join(', ')}, not a value of the file)` : '';
+      throw new TandemError('TANDEM_DATA', `Loading ${b.schema}.${b.table} (batch ${b.batchNo} of ${b.fileName}) failed: ${err.message}${where} [SQLSTATE ${err.code}${err.constraint ? `, constraint ${err.constraint}` : ''}]`, { cause: e, ...(hint && { hint }) });
     }
     throw e;
   }
+}
+
+/** A target table's stored generated columns: their names, types and expressions. */
+async function generatedColumns(client: pg.Client, schema: string, table: string): Promise<{ name: string; type: string; expression: string }[]> {
+  const r = await client.query(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, pg_get_expr(d.adbin, d.adrelid) AS expression
+       FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = to_regclass($1) AND a.attgenerated = 's' AND NOT a.attisdropped ORDER BY a.attnum`, [qualified(schema, table)]);
+  return r.rows.map((row) => ({ name: String(row.name), type: String(row.type), expression: String(row.expression) }));
+}
+
+/**
+ * What to do when the target failed computing a generated column from a row's loaded values: the
+ * source kept (or, for a MySQL VIRTUAL column, never stored) a value the target's expression or
+ * type cannot hold.
+ */
+export function generatedColumnHint(table: string, generated: readonly { name: string; type: string; expression: string }[]): string {
+  const g = generated[0]!;
+  return `The target computes ${generated.length > 1 ? 'these columns' : 'this column'} from each row's other values (${generated.map((c) => `${q(c.name)} ${c.type} GENERATED ALWAYS AS (${c.expression})`).join('; ')}), `
+    + 'and a row\'s result does not fit its type or its expression fails on PostgreSQL (the source computed it otherwise, or, for a MySQL VIRTUAL column, never stored it). '
+    + `Give the column a type and an expression (without a cast to the narrower type) that hold every row's result, on the target: ALTER TABLE ${table} DROP COLUMN ${q(g.name)}, ADD COLUMN ${q(g.name)} <wider type> GENERATED ALWAYS AS (<expression>) STORED; `
+    + '(and in the export dir\'s schema files, so that another import of the schema makes it the same way), then rerun import data: it loads this batch again.';
 }
 
 /**

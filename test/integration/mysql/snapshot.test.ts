@@ -393,3 +393,36 @@ test('a row of 17 MB arrives in several packets and is joined; a value PostgreSQ
     await s2.close();
   }
 });
+
+test('a generated column the target cannot compute for a loaded row (a MariaDB VIRTUAL column never stored it): TANDEM_DATA names the column, its expression, and the way on; nothing of the batch stays', async () => {
+  // sql_mode '': MariaDB takes the row; it computes the VIRTUAL column only when read (and clamps it there).
+  await maria.sql('shop', "CREATE TABLE gv (id int PRIMARY KEY, n int, v tinyint AS (n * 1000) VIRTUAL); SET SESSION sql_mode = ''; INSERT INTO gv (id, n) VALUES (1, 0), (2, 100)");
+  const s = await connectMySql(config());
+  let gvCatalog: MySqlCatalog;
+  try {
+    gvCatalog = await readMySqlCatalog(s.connection, s.server, 'shop');
+  } finally {
+    await s.connection.end();
+  }
+  const table = convertMySqlSchema(gvCatalog).objects.find((o) => o.type === 'TABLE' && o.name === 'gv')!;
+  await target.query(table.sql);
+  const t = gvCatalog.tables.find((x) => x.name === 'gv')!;
+  const info: TableInfo = { schema: 'public', name: 'gv', columns: t.columns.filter((c) => !generatedOnTarget(gvCatalog, t).includes(c.name)).map((c) => c.name), primaryKey: ['id'], estimatedRows: 2, estimatedBytes: 0 };
+  assert.deepEqual(info.columns, ['id', 'n']);
+  const source = new MySqlSnapshotSource(config());
+  const session = await source.open([info], 1);
+  let parts;
+  try {
+    parts = await exportChunks(session.readers, await source.planChunks([info], 1), freshDir('gv'));
+  } finally {
+    await session.close();
+  }
+  await assert.rejects(loadParts(target, parts, 'public'), (e: TandemError) => {
+    assert.equal(e.code, 'TANDEM_DATA');
+    assert.match(e.message, /^Loading public\.gv \(batch 1 of \S+\) failed: smallint out of range \(computing the generated column "v", not a value of the file\) \[SQLSTATE 22003\]$/);
+    assert.match(e.hint ?? '', /"v" smallint GENERATED ALWAYS AS \(\(\(\(n\)::bigint \* 1000\)\)::smallint\)\)/);
+    assert.match(e.hint ?? '', /ALTER TABLE "public"\."gv" DROP COLUMN "v", ADD COLUMN "v" <wider type> GENERATED ALWAYS AS \(<expression>\) STORED;.*then rerun import data: it loads this batch again\./);
+    return true;
+  });
+  assert.equal((await target.query('SELECT count(*) AS n FROM public.gv')).rows[0].n, '0'); // the client reads every value as text
+});

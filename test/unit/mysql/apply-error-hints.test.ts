@@ -40,3 +40,12 @@ test('1153 (a statement over max_allowed_packet) names the setting and its fix, 
   assert.equal(isMySqlConnectionLoss({ errno: 1153, code: 'ER_NET_PACKET_TOO_LARGE' }), false);
   assert.equal(isMySqlConnectionLoss({ errno: 2013 }), true);
 });
+
+test('an error on a generated column says MySQL computed it from the row\'s other values, and how to widen it (it said "written on the target"; the mysql-hostile run)', () => {
+  const t = table('g', [column('n', 'int'), column('v', 'tinyint', { generated: { stored: false, expression: '`n` * 1000' } })], ['n']);
+  const hint = applyErrorHint(1264, "Out of range value for column 'v' at row 1", { tables: [t] });
+  assert.match(hint, /^Column `v` of the source's table `g` is generated \(AS \(`n` \* 1000\) VIRTUAL\): the fall-back does not write it, MySQL computes it from the values the target's row holds/);
+  assert.match(hint, /ALTER TABLE `g` MODIFY `v` <wider type> AS \(`n` \* 1000\) VIRTUAL\), or change that row on the target, then run import data to source again/);
+  assert.doesNotMatch(hint, /written on the target/);
+  assert.match(applyErrorHint(1264, "Out of range value for column 'n' at row 1", { tables: [t] }), /^A number written on the target/);
+});

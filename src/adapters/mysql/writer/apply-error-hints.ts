@@ -132,6 +132,15 @@ export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorConte
   const column = columnName?.column;
   const named = column !== undefined ? `column ${mysqlIdent(column)}` : 'a column';
   const found = columnName !== undefined ? findColumn(ctx, columnName) : undefined;
+  const generated = found?.column.generated;
+  if (generated && [1406, 1264, 1292, 1265, 1366, 1048].includes(errno)) {
+    // Never written by Tandem: MySQL computed it from the other values of the target's row.
+    const kind = generated.stored ? 'STORED' : 'VIRTUAL';
+    return `Column ${mysqlIdent(found!.column.name)} of the source's table ${mysqlIdent(found!.table.name)} is generated (AS (${generated.expression}) ${kind}): the fall-back does not write it, `
+      + `MySQL computes it from the values the target's row holds in the other columns, and for this row the result does not fit the column's type on the source. `
+      + `Widen the generated column on the source (ALTER TABLE ${mysqlIdent(found!.table.name)} MODIFY ${mysqlIdent(found!.column.name)} <wider type> AS (${generated.expression}) ${kind}), `
+      + `or change that row on the target, ${rerun}`;
+  }
   if (errno === 1406) {
     return `A value written on the target is longer than ${named} of the source's table can hold (Data too long): widen it on the source `
       + `(ALTER TABLE … MODIFY ${column !== undefined ? mysqlIdent(column) : '…'} with a larger length or type), ${rerun}`;
