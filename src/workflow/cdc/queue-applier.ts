@@ -169,7 +169,9 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     const rate3 = meter.rate(3);
     printer.show(renderMetrics([
       // The queue's numbering runs on across directions: a fall-back's events start after the marker.
-      ['Total Imported events', String(Math.max(0, watermark - (opts.startAfterVsn ?? 0)))],
+      // The watermark trails the channels that ran ahead of the slowest one; what this run applied
+      // on top of the start's watermark counts them (a total below "this Run": the mysql-hostile run).
+      ['Total Imported events', String(Math.max(0, watermark - (opts.startAfterVsn ?? 0), startAfter - (opts.startAfterVsn ?? 0) + appliedThisRun))],
       ['Events Imported in this Run', String(appliedThisRun)],
       ['Ingestion Rate (last 3 mins)', `${Math.round(rate3)} events/sec`],
       ['Ingestion Rate (last 10 mins)', `${Math.round(meter.rate(10))} events/sec`],

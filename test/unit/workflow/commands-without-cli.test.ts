@@ -271,6 +271,24 @@ test('analyze-schema with a statement that does not parse: the report is written
   assert.ok(existsSync(join(root, 'reports', 'schema_analysis_report.json')), 'the report is written');
 });
 
+test('analyze-schema ends with the next command: import schema when nothing was found, and with issues the choice of editing or accepting them (measured before: no next step with 0 issues; the new-user run)', async () => {
+  const clean = exportDir();
+  mkdirSync(join(clean, 'schema', 'tables'), { recursive: true });
+  writeFileSync(join(clean, 'schema', 'tables', 'tables.sql'), 'CREATE TABLE shop.a (id int PRIMARY KEY);\n');
+  const e = env('analyze-schema');
+  await runAnalyzeSchema(e, { exportDir: clean, outputFormat: 'json' });
+  assert.match(e.out.text(), /^0 issue\(s\) found for YugabyteDB [^\n]*\nNext: tandem import schema --export-dir (\S+) \(with the target's connection flags\)\n$/);
+  assert.equal(/--export-dir (\S+)/.exec(e.out.text())![1], clean);
+  const issues = exportDir();
+  mkdirSync(join(issues, 'schema', 'tables'), { recursive: true });
+  writeFileSync(join(issues, 'schema', 'tables', 'tables.sql'), 'CREATE TABLE shop.b (id int PRIMARY KEY, g point);\nCREATE INDEX b_g ON shop.b USING gist (g);\n');
+  const e2 = env('analyze-schema');
+  await runAnalyzeSchema(e2, { exportDir: issues, outputFormat: 'json' });
+  assert.match(e2.out.text(), /[1-9]\d* issue\(s\) found/);
+  assert.match(e2.out.text(), /\nEdit the files under schema\/ as the report suggests, then run analyze-schema again; or, when every issue is one you accept: tandem import schema --export-dir \S+\n$/);
+  assert.doesNotMatch(e2.out.text(), /\nNext: /);
+});
+
 test('a source stream lost for good: initiate cutover refused with the way out, and cutover status of one initiated before says it cannot complete (measured before: accepted, and "start it and it carries out the cutover")', async () => {
   const streamingDir = (): string => {
     const root = exportDir();
