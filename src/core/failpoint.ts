@@ -48,6 +48,9 @@ export const FAILPOINTS = [
   'end.before-removing',
   // A command's lock: its file opened, not yet locked (test/unit/core/lock.test.ts removes the dir there).
   'lock.after-open',
+  // A cutover record read inside its write transaction, the merged facts not yet written
+  // (test/unit/workflow/cutover-record-merge.test.ts pauses there while another process merges).
+  'cutover.record-merge',
   // MySQL/MariaDB source only (a PostgreSQL migration never reaches them).
   'mysql.fallback-before-commit',
   'mysql.between-trigger-drops',
@@ -89,11 +92,13 @@ export const LARGE_TRANSACTION_FAILPOINTS: readonly FailpointName[] = ['queue.af
 
 /**
  * The failpoints of the commands before and after the data moves (`import schema`, `end
- * migration`), and of taking a command's lock (before anything is done), which the crash suites do
+ * migration`), of taking a command's lock (before anything is done), and of merging facts into a
+ * cutover record (inside one meta.db transaction, which a kill rolls back), which the crash suites do
  * not run under kills: test/integration/postgres/schema-import-resume.test.ts and
- * test/e2e/offline-migration.test.ts kill there, test/unit/core/lock.test.ts pauses at the lock's.
+ * test/e2e/offline-migration.test.ts kill there, test/unit/core/lock.test.ts pauses at the lock's,
+ * test/unit/workflow/cutover-record-merge.test.ts at the merge's.
  */
-export const SCHEMA_AND_END_FAILPOINTS: readonly FailpointName[] = ['schema.after-statement', 'end.before-removing', 'lock.after-open'];
+export const SCHEMA_AND_END_FAILPOINTS: readonly FailpointName[] = ['schema.after-statement', 'end.before-removing', 'lock.after-open', 'cutover.record-merge'];
 
 /** The failpoints only a MySQL/MariaDB source reaches. */
 export const MYSQL_FAILPOINTS: readonly FailpointName[] = FAILPOINTS.filter((f) => f.startsWith('mysql.'));

@@ -2,6 +2,7 @@ import type { MetaStore } from '../../core/meta-store.js';
 import { dirname } from 'node:path';
 import { FileChangeWatch, writeSignalFile } from '../../core/file-change-watch.js';
 import { log } from '../../core/logger.js';
+import { failpoint } from '../../core/failpoint.js';
 
 export type CutoverDirection = 'to_target' | 'to_source';
 export type CutoverStatus = 'NOT_INITIATED' | 'INITIATED' | 'COMPLETED';
@@ -93,6 +94,7 @@ export class CutoverState {
     ensureTable(meta);
     meta.atomically(() => {
       const cur = CutoverState.get(meta, direction);
+      failpoint('cutover.record-merge');
       meta.prepare('UPDATE cutover SET detail_json = ? WHERE direction = ?').run(JSON.stringify({ ...cur.detail, ...facts }), direction);
     });
     signalChange(meta);
@@ -102,6 +104,7 @@ export class CutoverState {
     ensureTable(meta);
     meta.atomically(() => {
       const cur = CutoverState.get(meta, direction);
+      failpoint('cutover.record-merge');
       meta.prepare("UPDATE cutover SET status = 'COMPLETED', completed_at = ?, detail_json = ? WHERE direction = ?")
         .run(new Date().toISOString(), JSON.stringify({ ...cur.detail, ...facts }), direction);
     });
