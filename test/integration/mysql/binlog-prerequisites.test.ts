@@ -145,3 +145,55 @@ test('log_bin_compress=ON: compressed row and query events through a live dump',
   const events = await good.sql(undefined, 'SHOW BINLOG EVENTS');
   assert.ok(events.some((e) => /_compressed/i.test(String(e.Event_type))), 'the server wrote compressed events');
 });
+
+test('binlog filters that leave out the migrated database or the metadata database are an error naming the setting (before: every change after the snapshot silently missing)', async () => {
+  const ignoring = await startMariaDb({ 'binlog-ignore-db': 'shop' });
+  try {
+    await ignoring.createDatabase('shop');
+    await ignoring.sql('shop', 'CREATE TABLE orders (id int PRIMARY KEY)');
+    const report = await checkCapturePrerequisites({ source: sourceConfig(ignoring, 'shop'), tables: [TABLES[0]!] });
+    const filter = report.findings.filter((f) => f.check === 'binlog_filter');
+    assert.deepEqual(filter.map((f) => f.severity), ['error']);
+    assert.equal(filter[0]!.message, "The source's binlog leaves out the changes of shop (binlog-ignore-db (shop)), so capture would never see them: the snapshot would be migrated and every later change lost.");
+    assert.match(filter[0]!.fix!, /^Remove binlog-ignore-db = shop from the \[mariadbd\] section/);
+    assert.throws(() => requireCapturePrerequisites(report), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE' && /binlog-ignore-db/.test(e.message));
+    // The filter is real: a change of shop is not in the binlog.
+    const from = await positionNow(ignoring, 'shop');
+    await ignoring.sql('shop', 'INSERT INTO orders VALUES (1)');
+    assert.equal(await positionNow(ignoring, 'shop'), from, 'nothing was logged');
+  } finally {
+    await ignoring.stop();
+  }
+});
+
+test('a source that is a replica without log_slave_updates is an error (its primary\'s changes are not in its binlog); read with the replication list, or from Slaves_running by a user who may not list it', async () => {
+  await good.sql(undefined, "CREATE USER 'repl'@'%' IDENTIFIED BY 'repl-pw'; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%'");
+  const replica = await startMariaDb({ 'binlog-do-db': 'shop', 'log-slave-updates': 'OFF' });
+  try {
+    // The replica replays the primary's binlog from its start: shop and its tables included.
+    await replica.sql(undefined, `CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = ${good.port}, MASTER_USER = 'repl', MASTER_PASSWORD = 'repl-pw', MASTER_USE_GTID = current_pos;
+      START SLAVE`);
+    const from = await positionNow(replica, 'mysql');
+    await good.sql('shop', 'INSERT INTO orders VALUES (7, 7)');
+    // shop itself arrives by replication: until then, not seen.
+    const seen = async () => (await replica.sql(undefined, 'SELECT count(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = \'shop\' AND TABLE_NAME = \'orders\'') as Array<{ n: number }>)[0]!.n > 0
+      ? (await replica.sql('shop', 'SELECT count(*) AS n FROM orders WHERE id = 7') as Array<{ n: number }>)[0]!.n : 0;
+    for (let i = 0; i < 100 && Number(await seen()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(Number(await seen()), 1, 'the replica applied its primary\'s change');
+    assert.equal(await positionNow(replica, 'mysql'), from, 'and did not log it');
+    const report = await checkCapturePrerequisites({ source: sourceConfig(replica, 'shop'), tables: [TABLES[0]!] });
+    const errors = report.findings.filter((f) => f.severity === 'error');
+    assert.deepEqual(errors.map((f) => f.check), ['binlog_filter', 'replica']);
+    assert.match(errors[0]!.message, /^The source's binlog leaves out the changes of ybvoyager_metadata \(binlog-do-db \(shop\)\)/);
+    assert.equal(errors[1]!.message, `The source is a replica of 127.0.0.1:${good.port} and log_slave_updates is OFF: the changes it applies from its primary (the application's writes) are not written to its binlog, so capture would never see them.`);
+    assert.match(errors[1]!.fix!, /^Add log_slave_updates = ON to the \[mariadbd\] section of the server configuration and restart the server \(or migrate from the primary itself\)/);
+    // A user without SLAVE MONITOR: the running replication thread still tells.
+    await replica.sql(undefined, "SET SESSION sql_log_bin = 0; CREATE USER 'tandem'@'%' IDENTIFIED BY 'tandem-pw'; GRANT SELECT, BINLOG MONITOR, REPLICATION SLAVE ON *.* TO 'tandem'@'%'");
+    const weak = await checkCapturePrerequisites({ source: sourceConfig(replica, 'shop', 'tandem', 'tandem-pw'), tables: [TABLES[0]!] });
+    const replicaFinding = weak.findings.find((f) => f.check === 'replica');
+    assert.equal(replicaFinding?.severity, 'error');
+    assert.match(replicaFinding!.message, /^The source is a replica and log_slave_updates is OFF/);
+  } finally {
+    await replica.stop();
+  }
+});

@@ -31,7 +31,9 @@ export type CapturePrerequisite =
   | 'privilege_process'
   | 'privilege_lock_tables'
   | 'primary_key'
-  | 'retention';
+  | 'retention'
+  | 'binlog_filter'
+  | 'replica';
 
 /** One result of the checks. */
 export interface CapturePrerequisiteFinding {
@@ -50,7 +52,7 @@ export type ServerVariables = Readonly<Record<string, string | undefined>>;
 export const CAPTURE_VARIABLES = [
   'log_bin', 'binlog_format', 'binlog_row_image', 'binlog_checksum', 'log_bin_compress', 'binlog_row_value_options',
   'binlog_transaction_compression', 'binlog_row_metadata', 'server_id', 'gtid_mode', 'binlog_expire_logs_seconds',
-  'expire_logs_days', 'max_binlog_total_size', 'lower_case_table_names',
+  'expire_logs_days', 'max_binlog_total_size', 'lower_case_table_names', 'log_slave_updates', 'log_replica_updates',
 ] as const;
 
 function upper(v: string | undefined): string {
@@ -127,6 +129,65 @@ export function evaluateBinlogSettings(vars: ServerVariables, flavor: MySqlFlavo
   return out;
 }
 
+/**
+ * The server's binlog filters (`binlog-do-db`, `binlog-ignore-db`, from SHOW MASTER STATUS), judged
+ * for the databases whose changes capture must read (pure). With row-based logging a change is
+ * logged by the database of its table: only the do-list's when there is one, else every database
+ * but the ignore-list's. A database left out has its changes missing from the binlog, with no sign
+ * of them: the snapshot would be migrated and every later change of it lost.
+ *
+ * @param databases the migrated database and the metadata database (whose marker rows end the streams).
+ */
+export function evaluateBinlogFilters(doDb: readonly string[], ignoreDb: readonly string[], databases: readonly string[], caseInsensitive: boolean, flavor: MySqlFlavor): CapturePrerequisiteFinding[] {
+  const norm = (n: string) => (caseInsensitive ? n.toLowerCase() : n);
+  const doSet = new Set(doDb.map(norm));
+  const ignoreSet = new Set(ignoreDb.map(norm));
+  const unlogged = databases.filter((d) => (doSet.size > 0 ? !doSet.has(norm(d)) : ignoreSet.has(norm(d))));
+  if (unlogged.length === 0) return [];
+  const cnf = flavor === 'mariadb' ? 'the [mariadbd] section of the server configuration' : 'my.cnf ([mysqld])';
+  const setting = doSet.size > 0 ? `binlog-do-db (${doDb.join(', ')})` : `binlog-ignore-db (${ignoreDb.join(', ')})`;
+  return [{
+    check: 'binlog_filter', severity: 'error',
+    message: `The source's binlog leaves out the changes of ${unlogged.join(' and ')} (${setting}), so capture would never see them: the snapshot would be migrated and every later change lost.`,
+    fix: doSet.size > 0
+      ? `Add binlog-do-db = ${unlogged.join(' and binlog-do-db = ')} to ${cnf} (one line each), or remove every binlog-do-db line; then restart the server and export again.`
+      : `Remove binlog-ignore-db = ${unlogged.join(' and binlog-ignore-db = ')} from ${cnf}; then restart the server and export again.`,
+  }];
+}
+
+/** What {@link evaluateReplica} reads: whether the server replicates from a primary, and from which. */
+export interface ReplicaState {
+  /** Sources it replicates from (host:port), as SHOW ALL SLAVES STATUS / SHOW REPLICA STATUS list them; undefined when unknown. */
+  readonly primaries: readonly string[] | undefined;
+  /** Replication threads running (MariaDB's Slaves_running), when the list could not be read. */
+  readonly running?: number;
+}
+
+/**
+ * A source that is itself a replica (pure): without log_slave_updates (log_replica_updates) the
+ * changes it applies from its primary, the application's writes, never reach its binlog. With it,
+ * the binlog has them, but the application writes to the primary: the cutover must wait for this
+ * server to catch up, and a fall-back writes into this replica, not the primary.
+ */
+export function evaluateReplica(state: ReplicaState, vars: ServerVariables, flavor: MySqlFlavor): CapturePrerequisiteFinding[] {
+  const isReplica = state.primaries !== undefined ? state.primaries.length > 0 : (state.running ?? 0) > 0;
+  if (!isReplica) return [];
+  const from = state.primaries && state.primaries.length > 0 ? ` of ${state.primaries.join(', ')}` : '';
+  const logsUpdates = ['ON', '1'].includes(upper(vars.log_replica_updates ?? vars.log_slave_updates));
+  if (!logsUpdates) {
+    const name = flavor === 'mariadb' ? 'log_slave_updates' : 'log_replica_updates';
+    return [{
+      check: 'replica', severity: 'error',
+      message: `The source is a replica${from} and ${name} is OFF: the changes it applies from its primary (the application's writes) are not written to its binlog, so capture would never see them.`,
+      fix: `Add ${name} = ON to ${flavor === 'mariadb' ? 'the [mariadbd] section of the server configuration' : 'my.cnf ([mysqld])'} and restart the server (or migrate from the primary itself); then export again.`,
+    }];
+  }
+  return [{
+    check: 'replica', severity: 'warning',
+    message: `The source is a replica${from}: its binlog has the primary's changes once it has applied them. Before initiating the cutover, stop the application on the primary and wait until this server has caught up (SHOW ${flavor === 'mariadb' ? 'SLAVE' : 'REPLICA'} STATUS: Seconds_Behind_${flavor === 'mariadb' ? 'Master' : 'Source'} 0); a change applied after the cutover's marker is reported as a late write. A fall-back writes the target's changes into this replica, not into its primary.`,
+  }];
+}
+
 /** The tables capture will read: their primary keys decide the events' keys. */
 export interface CaptureTableRef {
   readonly database: string;
@@ -165,6 +226,7 @@ const ER_NO_SUCH_TABLE = 1146;
 const ER_NO_BINARY_LOGGING = 1381;
 const ER_BAD_DB = 1049;
 const ER_DUP_FIELDNAME = 1060;
+const ER_PARSE_ERROR = 1064;
 
 /** A table name no database holds: the probes below are refused before (or because) it is not found. */
 const PROBE_TABLE = 'tandem_privilege_probe';
@@ -246,6 +308,16 @@ export async function checkCapturePrerequisites(options: CapturePrerequisiteOpti
           });
         } else if (errnoOf(e) !== ER_NO_BINARY_LOGGING) throw e;
       }
+    }
+
+    // Binlog filters: a database they leave out has no changes in the binlog at all.
+    if (binlogOn) {
+      const status = await binlogStatus(connection);
+      if (status) {
+        findings.push(...evaluateBinlogFilters(status.doDb, status.ignoreDb, [options.source.database, options.metadataDatabase ?? 'ybvoyager_metadata'],
+          (vars.lower_case_table_names ?? '0') !== '0', flavor));
+      }
+      findings.push(...evaluateReplica(await replicaState(connection, flavor), vars, flavor));
     }
 
     // REPLICATION SLAVE: start a dump that ends at once, as capture will.
@@ -360,6 +432,46 @@ async function replicationProbe(options: CapturePrerequisiteOptions, flavor: MyS
     dump?.close();
     connection.destroy();
   }
+}
+
+/** The binlog filters from SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4); undefined when the user may not read it. */
+async function binlogStatus(connection: PromiseConnection): Promise<{ doDb: string[]; ignoreDb: string[] } | undefined> {
+  const list = (v: unknown) => String(v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  for (const sql of ['SHOW MASTER STATUS', 'SHOW BINARY LOG STATUS']) {
+    try {
+      const [rows] = await connection.query(sql);
+      const r = (rows as Array<Record<string, unknown>>)[0];
+      return r ? { doDb: list(r.Binlog_Do_DB), ignoreDb: list(r.Binlog_Ignore_DB) } : undefined;
+    } catch (e) {
+      const n = errnoOf(e);
+      if (n === ER_SPECIFIC_ACCESS_DENIED || isAccessDenied(n)) return undefined; // reported with the missing BINLOG MONITOR / REPLICATION CLIENT
+      if (n !== ER_PARSE_ERROR) throw e; // MySQL 8.4 removed SHOW MASTER STATUS
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether the server replicates from a primary: the replication channels it lists (MariaDB: SHOW
+ * ALL SLAVES STATUS, which needs SLAVE MONITOR; MySQL: SHOW REPLICA STATUS, REPLICATION CLIENT), or,
+ * when the user may not list them, MariaDB's count of running replication threads (no privilege).
+ */
+async function replicaState(connection: PromiseConnection, flavor: MySqlFlavor): Promise<ReplicaState> {
+  const statements = flavor === 'mariadb' ? ['SHOW ALL SLAVES STATUS'] : ['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS'];
+  for (const sql of statements) {
+    try {
+      const [rows] = await connection.query(sql);
+      return {
+        primaries: (rows as Array<Record<string, unknown>>).map((r) => `${String(r.Master_Host ?? r.Source_Host ?? '?')}:${String(r.Master_Port ?? r.Source_Port ?? '?')}`),
+      };
+    } catch (e) {
+      const n = errnoOf(e);
+      if (n !== ER_SPECIFIC_ACCESS_DENIED && !isAccessDenied(n) && n !== ER_PARSE_ERROR) throw e;
+    }
+  }
+  if (flavor !== 'mariadb') return { primaries: undefined };
+  const [rows] = await connection.query("SHOW GLOBAL STATUS LIKE 'Slaves_running'");
+  return { primaries: undefined, running: Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0) };
 }
 
 async function globalChecksum(connection: PromiseConnection): Promise<'NONE' | 'CRC32'> {
