@@ -23,6 +23,8 @@ export interface ColumnInfo {
   readonly type: ColumnType;
   /** serial/bigserial or an identity column: values come from a sequence and only grow. */
   readonly fromSequence: boolean;
+  /** Declared NOT NULL (in its definition, or by a later ALTER COLUMN … SET NOT NULL). */
+  notNull: boolean;
 }
 
 /** What the whole schema says about one table. */
@@ -191,6 +193,9 @@ export class SchemaCatalog {
       if (added !== undefined) {
         const info = keyConstraintIndex(added);
         if (info !== undefined) table.indexes.push(info);
+      } else if (cmd.subtype === 'AT_SetNotNull') {
+        const col = cmd.name !== undefined ? table.columns.get(cmd.name) : undefined;
+        if (col !== undefined) col.notNull = true;
       } else if (cmd.subtype === 'AT_AddColumn') {
         const col = nodeAs<ColumnDef>(cmd.def, 'ColumnDef');
         if (col !== undefined) this.addColumn(table, col);
@@ -251,7 +256,9 @@ export class SchemaCatalog {
       ['serial', 'bigserial', 'smallserial', 'serial4', 'serial8', 'serial2'].includes(type.name) ||
       (col.constraints ?? []).some((c) => nodeAs<Constraint>(c, 'Constraint')?.contype === 'CONSTR_IDENTITY') ||
       defaultsToNextval(col);
-    table.columns.set(col.colname, { name: col.colname, type, fromSequence });
+    const notNull = col.is_not_null === true
+      || (col.constraints ?? []).some((c) => ['CONSTR_NOTNULL', 'CONSTR_PRIMARY', 'CONSTR_IDENTITY'].includes(nodeAs<Constraint>(c, 'Constraint')?.contype ?? ''));
+    table.columns.set(col.colname, { name: col.colname, type, fromSequence, notNull });
   }
 
   private addUserType(name: string, kind: UserTypeKind): void {

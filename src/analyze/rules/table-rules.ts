@@ -77,7 +77,13 @@ export const tableRules: SchemaRule[] = [
       if (create === undefined || create.relation?.relpersistence === 't') return [];
       const table = ctx.catalog.findTable(create.relation);
       if (table === undefined || ctx.catalog.hasPrimaryKeyInHierarchy(table)) return [];
-      return [{ objectType: 'TABLE', objectName: relationName(create.relation) }];
+      // A unique key on NOT NULL columns identifies each row as a primary key would: name it.
+      const candidate = table.indexes.find((i) => i.unique && !i.special && i.method === 'btree' && i.columns.length > 0
+        && i.columns.every((c) => table.columns.get(c)?.notNull === true));
+      return [{
+        objectType: 'TABLE', objectName: relationName(create.relation),
+        ...(candidate && { detail: `its unique key ${candidate.name ? `${candidate.name} ` : ''}(${candidate.columns.join(', ')}) is on NOT NULL columns: declare those columns the PRIMARY KEY in its CREATE TABLE instead` }),
+      }];
     },
   },
   {

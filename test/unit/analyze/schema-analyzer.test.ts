@@ -70,6 +70,25 @@ test('partitions of a table without a primary key are flagged', async () => {
   assert.deepEqual(r.issues.filter((i) => i.ruleId === 'table-without-primary-key').map((i) => i.objectName).sort(), ['p', 'p1']);
 });
 
+test('a table without a primary key but with a unique key on NOT NULL columns: the issue names that key as the one to declare PRIMARY KEY (the reference\'s advice)', async () => {
+  const r = await analyzeSchema([
+    { path: 'schema/tables/table.sql', sql: [
+      'CREATE TABLE public.a (code text NOT NULL, region int, note text);',
+      'CREATE TABLE public.b (code text, region int NOT NULL, CONSTRAINT b_code_region UNIQUE (code, region));',
+      'CREATE TABLE public.c (x int);',
+      'CREATE TABLE public.d (k int GENERATED ALWAYS AS IDENTITY, v text, UNIQUE (k));',
+    ].join('\n') },
+    { path: 'schema/tables/INDEXES_table.sql', sql: 'CREATE UNIQUE INDEX a_code_region ON public.a USING btree (code, region);\nCREATE UNIQUE INDEX a_code ON public.a USING btree (code) WHERE (note IS NULL);' },
+    { path: 'schema/tables/constraints.sql', sql: 'ALTER TABLE ONLY public.a ALTER COLUMN region SET NOT NULL;' },
+  ]);
+  const byTable = new Map(r.issues.filter((i) => i.ruleId === 'table-without-primary-key').map((i) => [i.objectName, /^Table without a primary key(?: \((.*)\))?$/.exec(i.title)?.[1]]));
+  assert.deepEqual([...byTable.keys()].sort(), ['public.a', 'public.b', 'public.c', 'public.d']);
+  assert.equal(byTable.get('public.a'), 'its unique key a_code_region (code, region) is on NOT NULL columns: declare those columns the PRIMARY KEY in its CREATE TABLE instead');
+  assert.equal(byTable.get('public.b'), undefined, 'code may be NULL');
+  assert.equal(byTable.get('public.c'), undefined);
+  assert.equal(byTable.get('public.d'), 'its unique key (k) is on NOT NULL columns: declare those columns the PRIMARY KEY in its CREATE TABLE instead');
+});
+
 test('key and index type checks resolve column types, domains, arrays and user types', async () => {
   const sql = [
     'CREATE DOMAIN public.doc AS jsonb;',
