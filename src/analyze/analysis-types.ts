@@ -1,3 +1,7 @@
+import type { ColumnStatistic } from '../core/engine/schema-export.js';
+
+export type { ColumnStatistic };
+
 /** One exported DDL file, as `analyzeSchema` reads it. */
 export interface SchemaFile {
   /** Path relative to the export dir, e.g. `schema/tables/tables.sql`. */
@@ -12,7 +16,10 @@ export interface AnalyzeOptions {
    * Default: `DEFAULT_TARGET_DB_VERSION`.
    */
   readonly targetDbVersion?: string;
+  /** The source's statistics of indexed columns, as `export schema` read them (none: the rules that need them say nothing). */
+  readonly statistics?: readonly ColumnStatistic[];
 }
+
 
 /** How an issue is grouped in the report. */
 export type IssueCategory =

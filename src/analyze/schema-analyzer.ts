@@ -33,11 +33,15 @@ export async function analyzeSchema(files: readonly SchemaFile[], options: Analy
 
   const catalog = SchemaCatalog.fromStatements(statements);
   const rules = ALL_RULES.filter((r) => r.gate.appliesTo(target));
+  const byColumn = new Map((options.statistics ?? []).map((c) => [`${c.table}\u0000${c.column}`, c]));
+  const statistic = (table: string, column: string) => byColumn.get(`${table}\u0000${column}`)
+    // A statement without a schema names a table of the default one.
+    ?? (table.includes('.') ? undefined : byColumn.get(`public.${table}\u0000${column}`));
   const issues: AnalysisIssue[] = [];
   const seen = new Set<string>();
   for (const statement of statements) {
     for (const rule of rules) {
-      for (const hit of rule.check(statement, { catalog, target })) {
+      for (const hit of rule.check(statement, { catalog, target, statistic })) {
         const issue = toIssue(rule, statement, hit);
         const key = `${issue.ruleId}\u0000${issue.file}\u0000${issue.line}\u0000${issue.objectName}\u0000${issue.title}`;
         if (seen.has(key)) continue;

@@ -2,6 +2,8 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TandemError } from '../core/errors.js';
 import { analyzeSchema, renderAnalysisReport, type SchemaFile } from '../analyze/index.js';
+import type { ColumnStatistic } from '../core/engine/schema-export.js';
+import { SOURCE_STATISTICS_KEY } from './export-schema.js';
 import { isManualConversionFile, manualConversionIssues } from '../analyze/rules/manual-conversion-files.js';
 import type { CommandEnv } from './command-env.js';
 import { openMigration } from './migration-context.js';
@@ -39,7 +41,8 @@ export async function runAnalyzeSchema(env: CommandEnv, options: AnalyzeSchemaOp
     const { targetDbVersion } = options;
     // The source engine's own DDL left for manual conversion (schema/<engine>_manual/) is not
     // PostgreSQL: each of its objects and notes is an issue instead of a parse error.
-    const analyzed = await analyzeSchema(files.filter((f) => !isManualConversionFile(f.path)), targetDbVersion ? { targetDbVersion } : {});
+    const statistics = meta.getValue<ColumnStatistic[]>(SOURCE_STATISTICS_KEY) ?? [];
+    const analyzed = await analyzeSchema(files.filter((f) => !isManualConversionFile(f.path)), { ...(targetDbVersion && { targetDbVersion }), statistics });
     const result = { ...analyzed, issues: [...analyzed.issues, ...manualConversionIssues(files)] };
     const format = options.outputFormat;
     const source = meta.getDbConfig('source') ?? meta.getValue<{ type: string }>('schema_export_source');

@@ -31,6 +31,9 @@ export interface SchemaFromFiles {
   readonly ddlFiles: string;
 }
 
+/** The meta.db key of the source's statistics of indexed columns (`ColumnStatistic[]`), read by analyze-schema. */
+export const SOURCE_STATISTICS_KEY = 'source_index_statistics';
+
 /** The directories of files for a person under schema/ (`<engine>_manual/`), which export schema replaces as a whole. */
 const MANUAL_DIR = /^[a-z0-9]+_manual$/;
 
@@ -114,6 +117,8 @@ export async function runExportSchema(env: CommandEnv, options: ExportSchemaOpti
     // server that will not say is no reason to fail.
     const server = await engine.describeServer(source).then((name) => `${name}, `, () => '');
     await writeExport(env, m, result, `${describeDb(source)} (${server}schemas ${source.schemas.join(', ')})`);
+    // For analyze-schema's advice on skewed indexes; replaced (or removed) with every export.
+    meta.setValue(SOURCE_STATISTICS_KEY, result.statistics ?? []);
     meta.setStep('export_schema', 'DONE', { objects: result.objects.length });
   } finally {
     m.close();
@@ -137,6 +142,7 @@ async function exportFromFiles(env: CommandEnv, m: Migration, ddlFiles: string):
   const result = await engine.convertSchemaFiles(ddlFiles, { schemas: source.schemas });
   const record: SchemaFromFiles = { type: source.type, schemas: source.schemas, ddlFiles };
   meta.setValue('schema_export_source', record);
+  meta.setValue(SOURCE_STATISTICS_KEY, []); // DDL files carry no statistics
   await writeExport(env, m, result, `the ${engine.displayName} DDL in ${ddlFiles} (schema ${source.schemas.join(', ')}; no connection)`);
   meta.setStep('export_schema', 'DONE', { objects: result.objects.length, from: 'ddl-files' });
 }

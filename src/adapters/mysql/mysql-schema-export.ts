@@ -1,5 +1,6 @@
 import type { DbConfig } from '../../core/db-config.js';
-import type { SchemaExportOptions, SchemaExportResult } from '../../core/engine/schema-export.js';
+import type { Connection } from 'mysql2/promise';
+import type { ColumnStatistic, SchemaExportOptions, SchemaExportResult } from '../../core/engine/schema-export.js';
 import { readMySqlCatalog } from './catalog.js';
 import type { MySqlCatalog } from './catalog-types.js';
 import { withMySql } from './connection.js';
@@ -24,6 +25,26 @@ export function mysqlSchemaExportResult(catalog: MySqlCatalog, targetSchema: str
 
 /** `export schema` on a connection. */
 export async function exportMySqlSchema(db: DbConfig, _options: SchemaExportOptions): Promise<SchemaExportResult> {
-  const catalog = await withMySql(db, ({ connection, server }) => readMySqlCatalog(connection, server, db.database));
-  return mysqlSchemaExportResult(catalog, mysqlTargetSchemaOf(db));
+  const targetSchema = mysqlTargetSchemaOf(db);
+  const [catalog, statistics] = await withMySql(db, async ({ connection, server }) => [
+    await readMySqlCatalog(connection, server, db.database),
+    await indexedColumnStatistics(connection, db.database, targetSchema),
+  ] as const);
+  return { ...mysqlSchemaExportResult(catalog, targetSchema), statistics };
+}
+
+/**
+ * The distinct values of each index's first column (`STATISTICS.CARDINALITY` of its first part, an
+ * estimate InnoDB samples; NULL until the table was analyzed) and the table's estimated rows, under
+ * the names the converted DDL gives them. MySQL keeps no NULL fraction.
+ */
+export async function indexedColumnStatistics(connection: Connection, database: string, targetSchema: string): Promise<ColumnStatistic[]> {
+  const [rows] = await connection.query(
+    `SELECT s.TABLE_NAME AS t, s.COLUMN_NAME AS c, MAX(s.CARDINALITY) AS d, MAX(t.TABLE_ROWS) AS n
+       FROM information_schema.STATISTICS s JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.TABLE_SCHEMA AND t.TABLE_NAME = s.TABLE_NAME
+      WHERE s.TABLE_SCHEMA = ? AND s.SEQ_IN_INDEX = 1 AND s.COLUMN_NAME IS NOT NULL AND s.CARDINALITY IS NOT NULL AND t.TABLE_ROWS > 0
+      GROUP BY s.TABLE_NAME, s.COLUMN_NAME ORDER BY 1, 2`, [database]);
+  return (rows as Array<{ t: string; c: string; d: number | string; n: number | string }>).map((r) => ({
+    table: `${targetSchema}.${r.t}`, column: r.c, rows: Number(r.n), distinct: Number(r.d), nullFraction: null,
+  }));
 }

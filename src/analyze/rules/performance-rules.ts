@@ -1,4 +1,5 @@
 import type { IndexStmt } from 'libpg-query';
+import type { ColumnStatistic } from '../analysis-types.js';
 import { nodeAs, relationName, stringValues } from '../ast-helpers.js';
 import { indexName } from '../object-identity.js';
 import type { IndexInfo } from '../schema-catalog.js';
@@ -36,6 +37,41 @@ function hotspotRule(id: string, title: string, suggestion: string, matches: (in
   };
 }
 
+/** Below this many rows a skewed index costs little: the statistics rules stay quiet. */
+export const STATISTICS_MIN_ROWS = 10_000;
+/** At most this many distinct values in an index's first column: every one of them is a hotspot. */
+export const LOW_CARDINALITY_MAX_DISTINCT = 10;
+/** At least this fraction of rows NULL in an index's first column. */
+export const MOSTLY_NULL_MIN_FRACTION = 0.5;
+
+/**
+ * A rule on an index's first column as the source's statistics describe it (export schema reads
+ * them; files analyzed without them, or a column they do not cover, give nothing). Indexes of
+ * methods that do not shard by their first column (GIN, GiST, …) and partial ones (whose rows the
+ * statistics do not describe) are left out.
+ */
+function statisticsRule(id: string, title: string, suggestion: string, matches: (stat: ColumnStatistic, index: IndexStmt) => string | undefined): SchemaRule {
+  return {
+    id,
+    category: 'performance',
+    title,
+    suggestion,
+    docsLink: DOCS.indexes,
+    gate: ALL_VERSIONS,
+    check: (s, ctx) => {
+      const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
+      if (index === undefined || ctx.statistic === undefined || index.whereClause !== undefined || !['btree', 'lsm', 'hash'].includes(accessMethod(index))) return [];
+      const column = indexElems(index)[0]?.name;
+      const stat = column !== undefined ? ctx.statistic(relationName(index.relation), column) : undefined;
+      if (stat === undefined || stat.rows < STATISTICS_MIN_ROWS) return [];
+      const detail = matches(stat, index);
+      return detail === undefined ? [] : [{ objectType: 'INDEX', objectName: indexName(index), detail: `column ${column}: ${detail}` }];
+    },
+  };
+}
+
+const rounded = (n: number) => Math.round(n).toLocaleString('en-US');
+
 /** serial types are integers with a default: compare them as such. */
 const SERIAL_BASE: Readonly<Record<string, string>> = { serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8', smallserial: 'int2', serial2: 'int2' };
 const baseName = (name: string): string => SERIAL_BASE[name] ?? name;
@@ -58,6 +94,24 @@ export const performanceRules: SchemaRule[] = [
     'Range-sharded index led by a serial/identity column',
     'Sequence values only grow, so one tablet takes every insert. Make the first column HASH sharded (drop ASC/DESC), or use colocation for a small table.',
     (index, column, ctx) => ctx.catalog.column(index.relation, column)?.fromSequence === true,
+  ),
+  statisticsRule(
+    'low-cardinality-index',
+    'Index led by a column with few distinct values',
+    'YugabyteDB shards an index by its first column: with only a handful of values, all entries of one value live in one tablet, which takes every write and read of that value (a hotspot), and the index cannot spread as the table grows. '
+      + 'Lead the index with a column of many distinct values, or add one after it and shard by both (YugabyteDB: CREATE INDEX … ON t ((col, id) HASH)); if the queries only filter on one rare value, a partial index (WHERE col = …) is smaller.',
+    (stat, index) => (stat.distinct <= LOW_CARDINALITY_MAX_DISTINCT && !(index.unique === true)
+      ? `about ${rounded(stat.distinct)} distinct value${Math.round(stat.distinct) === 1 ? '' : 's'} in ${rounded(stat.rows)} rows, per the source's statistics`
+      : undefined),
+  ),
+  statisticsRule(
+    'mostly-null-index',
+    'Index led by a column that is mostly NULL',
+    'YugabyteDB stores every NULL entry of an index under the same key, so one tablet holds them all (a hotspot for inserts of rows without a value). '
+      + 'If the queries never look for NULL, make it a partial index: CREATE INDEX … WHERE col IS NOT NULL (smaller, and spread by the values it keeps).',
+    (stat) => (stat.nullFraction !== null && stat.nullFraction >= MOSTLY_NULL_MIN_FRACTION
+      ? `${Math.round(stat.nullFraction * 100)}% of ${rounded(stat.rows)} rows NULL, per the source's statistics`
+      : undefined),
   ),
   {
     id: 'redundant-index',

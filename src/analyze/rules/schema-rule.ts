@@ -1,4 +1,4 @@
-import type { IssueCategory } from '../analysis-types.js';
+import type { ColumnStatistic, IssueCategory } from '../analysis-types.js';
 import type { ParsedStatement } from '../ddl-parser.js';
 import type { SchemaCatalog } from '../schema-catalog.js';
 import type { TargetVersion, VersionGate } from '../target-version.js';
@@ -7,6 +7,8 @@ import type { TargetVersion, VersionGate } from '../target-version.js';
 export interface RuleContext {
   readonly catalog: SchemaCatalog;
   readonly target: TargetVersion;
+  /** The source's statistics of a column (`table` as `relationName` gives it), when export schema read them. */
+  readonly statistic?: (table: string, column: string) => ColumnStatistic | undefined;
 }
 
 /** One occurrence a rule found in a statement. */

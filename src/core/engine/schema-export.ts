@@ -22,4 +22,22 @@ export interface SchemaExportResult {
    * replaces as a whole and `analyze-schema` reports from (instead of parsing it as PostgreSQL).
    */
   readonly manualFiles?: readonly { readonly path: string; readonly text: string }[];
+  /** The source's statistics of its indexed columns, for analyze-schema's advice on skewed indexes (when the engine reads them). */
+  readonly statistics?: readonly ColumnStatistic[];
 }
+
+/**
+ * What the source's planner statistics say about one indexed column, under its name on the target
+ * (`table` as the exported DDL writes it: `schema.table`). Estimates, as of the source's last ANALYZE.
+ */
+export interface ColumnStatistic {
+  readonly table: string;
+  readonly column: string;
+  /** The table's estimated rows. */
+  readonly rows: number;
+  /** Estimated distinct values (not NULL). */
+  readonly distinct: number;
+  /** Estimated fraction of rows where the column is NULL; null when the source does not say (MySQL). */
+  readonly nullFraction: number | null;
+}
+

@@ -14,6 +14,7 @@ import { connectMySql } from '../../../src/adapters/mysql/connection.js';
 import { readMySqlCatalog } from '../../../src/adapters/mysql/catalog.js';
 import type { MySqlCatalog } from '../../../src/adapters/mysql/catalog-types.js';
 import { convertMySqlSchema, type MySqlSchemaConversion } from '../../../src/adapters/mysql/schema/convert-schema.js';
+import { indexedColumnStatistics } from '../../../src/adapters/mysql/mysql-schema-export.js';
 import { readAutoIncrementCounters, setMySqlAutoIncrementSql, setPgIdentitySql } from '../../../src/adapters/mysql/sequences.js';
 import { writeSchemaFiles } from '../../../src/workflow/schema/schema-files-writer.js';
 import { readSchemaStatements } from '../../../src/workflow/schema/schema-statements-reader.js';
@@ -304,5 +305,35 @@ test('generated columns and CHECKs compute on PostgreSQL what MariaDB computed: 
     }
   } finally {
     await client.end();
+  }
+});
+
+test('the index statistics MariaDB keeps reach analyze-schema under the converted names: an index led by a column of few values is advised on', async () => {
+  await maria.createDatabase('skew');
+  await maria.sql('skew', `CREATE TABLE Orders (id int PRIMARY KEY, status varchar(10) NOT NULL, email varchar(40), KEY orders_status (status), KEY orders_email (email, status));
+    INSERT INTO Orders SELECT seq, ELT(1 + seq % 3, 'new', 'paid', 'sent'), CONCAT('u', seq, '@example.com') FROM seq_1_to_20000;
+    ANALYZE TABLE Orders`);
+  const { connection } = await connectMySql({ role: 'source', type: 'mysql', host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: 'skew', schemas: [], sslMode: 'disable' });
+  let statistics;
+  try {
+    statistics = await indexedColumnStatistics(connection, 'skew', 'public');
+  } finally {
+    await connection.end();
+  }
+  const status = statistics.find((s) => s.column === 'status')!;
+  assert.equal(status.table, 'public.Orders');
+  assert.ok(status.distinct >= 1 && status.distinct <= 10, `InnoDB's estimate: ${status.distinct}`);
+  assert.ok(status.rows > 10_000, `rows ${status.rows}`);
+  assert.equal(status.nullFraction, null);
+  assert.ok(statistics.find((s) => s.column === 'email')!.distinct > 1000);
+  const converted = convertMySqlSchema(await catalogOf('skew'));
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-skew-'));
+  try {
+    await writeSchemaFiles(dir, converted.objects);
+    const files = listSql(dir).map((p) => ({ path: relative(dir, p), sql: readFileSync(p, 'utf8') }));
+    const result = await analyzeSchema(files, { statistics });
+    assert.deepEqual(result.issues.filter((i) => i.ruleId === 'low-cardinality-index').map((i) => i.objectName), ['public.Orders_orders_status']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

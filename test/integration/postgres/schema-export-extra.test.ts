@@ -319,3 +319,29 @@ test('from PostgreSQL 18: ICU rules and builtin collations, aggregates, rules an
   const [sorted] = await pg18.sql('tgt', "SELECT string_agg(w, '' ORDER BY w COLLATE app.tailored) AS s FROM unnest(ARRAY['b', 'g', 'a']) w");
   assert.equal(sorted.s, 'agb');
 });
+
+test('the source\'s statistics reach analyze-schema: an index led by a column of few values, and one led by a mostly NULL column, are advised on; a selective one, a partial one and a small table\'s are not', async () => {
+  await pg15.createDatabase('skew');
+  await pg15.sql('skew', `CREATE SCHEMA sk;
+    CREATE TABLE sk.orders (id int PRIMARY KEY, status text NOT NULL, email text, cancelled_at timestamptz);
+    INSERT INTO sk.orders SELECT g, (ARRAY['new', 'paid', 'sent'])[1 + g % 3], 'u' || g || '@example.com', CASE WHEN g % 20 = 0 THEN now() - g * interval '1 minute' END FROM generate_series(1, 30000) g;
+    CREATE INDEX orders_status ON sk.orders (status);
+    CREATE INDEX orders_email ON sk.orders (email, status);
+    CREATE INDEX orders_cancelled ON sk.orders (cancelled_at);
+    CREATE INDEX orders_cancelled_set ON sk.orders (cancelled_at) WHERE cancelled_at IS NOT NULL;
+    CREATE TABLE sk.tiny (id int PRIMARY KEY, kind int);
+    INSERT INTO sk.tiny SELECT g, g % 2 FROM generate_series(1, 100) g;
+    CREATE INDEX tiny_kind ON sk.tiny (kind);
+    ANALYZE sk.orders, sk.tiny;`);
+  const dir = newExportDir();
+  exportDirs.push(dir);
+  await tandem(pg15, ['export', 'schema', '--export-dir', dir, ...sourceFlags(pg15, 'skew', 'sk')]);
+  await tandem(pg15, ['analyze-schema', '--export-dir', dir, '--output-format', 'json']);
+  const report = JSON.parse(await readFile(join(dir, 'reports', 'schema_analysis_report.json'), 'utf8'));
+  const advice = (report.issues as { ruleId: string; objectName: string; title: string }[])
+    .filter((i) => i.ruleId === 'low-cardinality-index' || i.ruleId === 'mostly-null-index').map((i) => `${i.ruleId} ${i.objectName}: ${i.title}`).sort();
+  assert.deepEqual(advice, [
+    'low-cardinality-index sk.orders_status: Index led by a column with few distinct values (column status: about 3 distinct values in 30,000 rows, per the source\'s statistics)',
+    'mostly-null-index sk.orders_cancelled: Index led by a column that is mostly NULL (column cancelled_at: 95% of 30,000 rows NULL, per the source\'s statistics)',
+  ]);
+});

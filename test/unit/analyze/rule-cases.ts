@@ -1,3 +1,5 @@
+import type { ColumnStatistic } from '../../../src/analyze/analysis-types.js';
+
 /** One rule's trigger and its look-alike that must stay quiet. */
 export interface RuleCase {
   readonly ruleId: string;
@@ -7,6 +9,8 @@ export interface RuleCase {
   readonly version?: string;
   /** A target version in which the problem is fixed: the offending DDL must not be reported there. */
   readonly fixedIn?: string;
+  /** The source's statistics both texts are analyzed with (the rules that read them). */
+  readonly statistics?: readonly ColumnStatistic[];
 }
 
 const PG11 = '2.20.1.0';
@@ -31,6 +35,27 @@ export const RULE_CASES: readonly RuleCase[] = [
     ruleId: 'table-inheritance',
     triggers: 'CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (x int) INHERITS (p);',
     clean: 'CREATE TABLE p (id int PRIMARY KEY) PARTITION BY RANGE (id); CREATE TABLE c PARTITION OF p FOR VALUES FROM (1) TO (10);',
+  },
+  {
+    ruleId: 'low-cardinality-index',
+    statistics: [
+      { table: 'public.t', column: 'status', rows: 50_000, distinct: 4, nullFraction: 0 },
+      { table: 'public.t', column: 'email', rows: 50_000, distinct: 49_000, nullFraction: 0 },
+      { table: 'public.small', column: 'status', rows: 500, distinct: 4, nullFraction: 0 },
+    ],
+    triggers: 'CREATE TABLE public.t (id int PRIMARY KEY, status text, email text); CREATE INDEX t_status ON public.t (status, email);',
+    clean: 'CREATE TABLE public.t (id int PRIMARY KEY, status text, email text); CREATE INDEX t_email ON public.t (email, status); '
+      + "CREATE INDEX t_rare ON public.t (status) WHERE status = 'failed'; CREATE TABLE public.small (id int PRIMARY KEY, status text); CREATE INDEX s_status ON public.small (status);",
+  },
+  {
+    ruleId: 'mostly-null-index',
+    statistics: [
+      { table: 'public.t', column: 'cancelled_at', rows: 20_000, distinct: 900, nullFraction: 0.93 },
+      { table: 'public.t', column: 'created_at', rows: 20_000, distinct: 19_000, nullFraction: 0.01 },
+    ],
+    triggers: 'CREATE TABLE t (id int PRIMARY KEY, cancelled_at timestamptz, created_at timestamptz); CREATE INDEX t_c ON t (cancelled_at);',
+    clean: 'CREATE TABLE t (id int PRIMARY KEY, cancelled_at timestamptz, created_at timestamptz); CREATE INDEX t_c ON t (cancelled_at) WHERE cancelled_at IS NOT NULL; '
+      + 'CREATE INDEX t_cr ON t (created_at, cancelled_at);',
   },
   {
     ruleId: 'table-without-primary-key',

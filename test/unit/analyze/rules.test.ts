@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALL_RULES, analyzeSchema } from '../../../src/analyze/index.js';
-import { RULE_CASES } from './rule-cases.js';
+import { RULE_CASES, type RuleCase } from './rule-cases.js';
 
-async function ruleIdsFor(sql: string, version?: string): Promise<string[]> {
-  const result = await analyzeSchema([{ path: 'schema/test.sql', sql }], version === undefined ? {} : { targetDbVersion: version });
+async function ruleIdsFor(sql: string, version?: string, statistics?: RuleCase['statistics']): Promise<string[]> {
+  const result = await analyzeSchema([{ path: 'schema/test.sql', sql }], { ...(version !== undefined && { targetDbVersion: version }), ...(statistics && { statistics }) });
   assert.deepEqual(result.parseErrors, [], `test SQL must parse: ${sql}`);
   return result.issues.map((i) => i.ruleId);
 }
@@ -23,17 +23,17 @@ test('every rule has a trigger case and a clean case', () => {
 
 for (const c of RULE_CASES) {
   test(`${c.ruleId}: fires on the offending DDL`, async () => {
-    const ids = await ruleIdsFor(c.triggers, c.version);
+    const ids = await ruleIdsFor(c.triggers, c.version, c.statistics);
     assert.ok(ids.includes(c.ruleId), `expected ${c.ruleId}, got [${ids.join(', ')}]`);
   });
   test(`${c.ruleId}: stays quiet on similar valid DDL`, async () => {
-    const ids = await ruleIdsFor(c.clean, c.version);
+    const ids = await ruleIdsFor(c.clean, c.version, c.statistics);
     assert.ok(!ids.includes(c.ruleId), `unexpected ${c.ruleId} in [${ids.join(', ')}]`);
   });
   const fixedIn = c.fixedIn;
   if (fixedIn !== undefined) {
     test(`${c.ruleId}: not reported for YugabyteDB ${fixedIn}, where it is fixed`, async () => {
-      const ids = await ruleIdsFor(c.triggers, fixedIn);
+      const ids = await ruleIdsFor(c.triggers, fixedIn, c.statistics);
       assert.ok(!ids.includes(c.ruleId), `unexpected ${c.ruleId} for ${fixedIn} in [${ids.join(', ')}]`);
     });
   }

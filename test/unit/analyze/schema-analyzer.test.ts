@@ -89,6 +89,18 @@ test('a table without a primary key but with a unique key on NOT NULL columns: t
   assert.equal(byTable.get('public.d'), 'its unique key (k) is on NOT NULL columns: declare those columns the PRIMARY KEY in its CREATE TABLE instead');
 });
 
+test('the statistics rules need the source\'s statistics: files analyzed without them get no advice on skewed indexes', async () => {
+  const r = await analyzeSchema([{ path: 'a.sql', sql: 'CREATE TABLE t (id int PRIMARY KEY, status text, gone timestamptz);\nCREATE INDEX t_s ON t (status);\nCREATE INDEX t_g ON t (gone);' }]);
+  assert.deepEqual(r.issues.filter((i) => i.ruleId === 'low-cardinality-index' || i.ruleId === 'mostly-null-index'), []);
+  const withStats = await analyzeSchema([{ path: 'a.sql', sql: 'CREATE TABLE t (id int PRIMARY KEY, status text, gone timestamptz);\nCREATE INDEX t_s ON t (status);\nCREATE INDEX t_g ON t (gone);' }], {
+    statistics: [{ table: 'public.t', column: 'status', rows: 1e6, distinct: 2, nullFraction: 0 }, { table: 'public.t', column: 'gone', rows: 1e6, distinct: 5000, nullFraction: 0.5 }],
+  });
+  assert.deepEqual(withStats.issues.filter((i) => i.ruleId === 'low-cardinality-index' || i.ruleId === 'mostly-null-index').map((i) => `${i.objectName}: ${i.title}`), [
+    't_s: Index led by a column with few distinct values (column status: about 2 distinct values in 1,000,000 rows, per the source\'s statistics)',
+    't_g: Index led by a column that is mostly NULL (column gone: 50% of 1,000,000 rows NULL, per the source\'s statistics)',
+  ]);
+});
+
 test('key and index type checks resolve column types, domains, arrays and user types', async () => {
   const sql = [
     'CREATE DOMAIN public.doc AS jsonb;',
