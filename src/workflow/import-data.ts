@@ -282,8 +282,15 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   if (meta.getStep('import_data').status === 'DONE' && snapshotDone !== undefined && snapshotDone === meta.getValue<string>('snapshot_id')
     && (doneTables === undefined || tables.every((t) => doneTables.includes(t.tableKey)))) {
     if (liveRefusal) throw liveRefusal;
-    reporter.print('The snapshot is already imported.');
-    return target;
+    // meta.db's record is a copy: the target's is the truth. A target recreated or restored since
+    // lacks batches meta.db marks loaded: the load below follows the target's record (measured
+    // before: "already imported" and exit 0 over a recreated, empty target; the docs-claims run).
+    const missing = await batchesMissingOnTarget(target, meta, uuid, snapshotDone, tables.map((t) => t.tableKey));
+    if (missing === 0) {
+      reporter.print('The snapshot is already imported.');
+      return target;
+    }
+    reporter.warn(`meta.db records the snapshot as imported, but the target ${describeDb(target.db)} has no record of ${missing} of its loaded batches (the database was recreated, or restored from a backup, since): loading what the target lacks; a table that holds rows without their record is refused below.`);
   }
   const requested = options.batchSize;
   const batchSize = meta.getValue<number>('import_batch_size') ?? requested;
@@ -346,15 +353,24 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   // SQLite refuses at once (database is locked) when the exporter committed meanwhile. This
   // process holds the import's lock, so nothing else writes these keys.
   const earlier = meta.getValue<string>('imported_snapshot_id') === snapshotId ? meta.getValue<string[]>('imported_snapshot_tables') ?? [] : [];
+  const importedTables = [...new Set([...earlier, ...tables.map((t) => t.tableKey)])].sort();
+  // After --table-list / --exclude-table-list, the exported tables no run has loaded yet: the
+  // import is not done (measured before: "complete" and DONE with a table left unloaded).
+  const notLoaded = meta.snapshotTables().map((t) => t.tableKey).filter((k) => !importedTables.includes(k));
   meta.db.transaction(() => {
-    meta.setValue('imported_snapshot_tables', [...new Set([...earlier, ...tables.map((t) => t.tableKey)])].sort());
+    meta.setValue('imported_snapshot_tables', importedTables);
     meta.setValue('imported_snapshot_id', snapshotId);
-    meta.setStep('import_data', 'DONE', { finishedAt: new Date().toISOString() });
+    if (notLoaded.length === 0) meta.setStep('import_data', 'DONE', { finishedAt: new Date().toISOString() });
   })();
   reporter.print('');
   reporter.print(renderTable(['TABLE', 'ROWS IMPORTED'], tables.map((t) => [t.tableKey, String(rows.get(t.tableKey) ?? 0)])));
   if (indexes && (indexes.built || indexes.failed)) {
     reporter.print(`Built ${indexes.built} secondary index(es) as their tables finished loading${indexes.failed ? `; ${indexes.failed} could not be built now and are left for "import schema --post-snapshot-import" (see the log)` : ''}.`);
+  }
+  if (notLoaded.length > 0) {
+    reporter.print(`Imported the ${tables.length} table(s) asked for; ${notLoaded.length} exported table(s) are not loaded yet: ${notLoaded.join(', ')}. `
+      + 'Run import data again without --table-list / --exclude-table-list (or naming them) to load them; the snapshot import is not complete until then.');
+    return target;
   }
   reporter.print('Import of the snapshot is complete. Next: tandem import schema --post-snapshot-import true, then tandem get data-migration-report.');
   return target;
@@ -503,6 +519,21 @@ function checkSnapshotLayout(meta: MetaStore, files: readonly unknown[] = meta.s
     throw new TandemError('TANDEM_DATA', `The snapshot files in this export dir have the layout ${layout ?? '(unrecorded, from an older Tandem)'}; this Tandem reads ${SNAPSHOT_FILE_LAYOUT}.`, {
       hint: 'Export the data again into a new export dir with this version of Tandem.',
     });
+  }
+}
+
+/** How many batches of `tables` that meta.db marks loaded the target has no record of (it keeps one per batch, committed with its rows). */
+async function batchesMissingOnTarget(target: Side<TargetEngine>, meta: MetaStore, uuid: string, snapshotId: string, tables: readonly string[]): Promise<number> {
+  const inScope = new Set(tables);
+  const files = new Set(meta.snapshotFiles().filter((f) => inScope.has(f.tableKey)).map((f) => f.fileName));
+  const marked = meta.importBatches().filter((b) => b.imported && files.has(b.fileName));
+  const db = target.engine.targetDatabase(target.db, () => {});
+  try {
+    const onTarget = await db.loadedSnapshot(uuid);
+    const keys = onTarget?.snapshotId === snapshotId ? await db.importedBatchKeys(uuid) : new Set<string>();
+    return marked.filter((b) => !keys.has(`${b.fileName}#${b.batchNo}`)).length;
+  } finally {
+    await db.close();
   }
 }
 
