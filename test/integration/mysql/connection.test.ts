@@ -115,6 +115,13 @@ test('no password at all (no flag, no variable, no terminal): TANDEM_AUTH saying
   assert.equal(e.hint, 'Pass it with --source-db-password or SOURCE_DB_PASSWORD (Tandem prompts for it only when run in a terminal); check --source-db-user.');
 });
 
+test('an expired password is TANDEM_AUTH (MariaDB logs the account in and refuses its first statement; measured before: an internal error, exit 70)', async () => {
+  await plain.sql(undefined, "CREATE USER 'expired'@'%' IDENTIFIED BY 'ex-pw' PASSWORD EXPIRE; GRANT SELECT ON shop.* TO 'expired'@'%'");
+  const e = await rejectsWith(connectMySql(config(plain, { user: 'expired', password: 'ex-pw' })), 'TANDEM_AUTH');
+  assert.match(e.message, /^The password of user "expired" on the source database .* has expired\.$/);
+  assert.match(e.hint ?? '', /ALTER USER/);
+});
+
 test('a missing database is TANDEM_DB_MISSING, naming it', async () => {
   const e = await rejectsWith(connectMySql(config(plain, { database: 'nosuchdb' })), 'TANDEM_DB_MISSING');
   assert.equal(e.message, `The database "nosuchdb" does not exist on 127.0.0.1:${plain.port}.`);
