@@ -91,7 +91,7 @@ export async function runExportData(env: CommandEnv, options: ExportDataOptions)
       if (options.disableTriggersAndFks !== undefined) meta.setValue(DISABLE_TRIGGERS_KEY, options.disableTriggersAndFks);
       else if (consent === true) env.reporter.print('--disable-triggers-and-fks true, as given when this export started (give it as false to withdraw it).');
       const { continueLiveExport } = await import('./cdc/source-after-cutover.js');
-      await continueLiveExport(env, migration, source, { parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS, disableTriggersAndFks: consent });
+      await continueLiveExport(env, migration, source, { parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS, disableTriggersAndFks: consent }, { restart: true });
       return;
     }
     if (meta.getStep('export_data').status === 'DONE' && !options.startClean) {

@@ -11,9 +11,10 @@ import type { SourceImportOptions } from '../cutover/source-importer.js';
  * changes until the cutover marker, then ends the source stream, or with fall-back turns into
  * `import data to source` (with `parallelJobs` channels), which ends it after the cutover to target.
  */
-export async function continueLiveExport(env: CommandEnv, migration: Migration, source: Side, options: SourceImportOptions): Promise<void> {
+export async function continueLiveExport(env: CommandEnv, migration: Migration, source: Side, options: SourceImportOptions, run: { readonly restart?: boolean } = {}): Promise<void> {
   const { reporter } = env;
-  const outcome = await streamChanges(env, migration, source, 'source');
+  // A restart has not warned at its start (the first run did, before its snapshot): its stream says at once what would stop a fall-back.
+  const outcome = await streamChanges(env, migration, source, 'source', { sayWriteProblemsAtOnce: run.restart === true });
   if (outcome === 'stopped') return;
   const { meta } = migration;
   meta.setStep('export_changes', 'DONE');

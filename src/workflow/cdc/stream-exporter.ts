@@ -204,7 +204,7 @@ export async function holdGroup(stream: Pick<ChangeStream, 'pauseReading' | 'res
  * the retention check. This function keeps the queue, the timers and the protocol.
  */
 export async function streamChanges(env: CommandEnv, migration: Migration, side: Side, role: ExporterRole,
-  options: { readonly tables?: TableInfo[] } = {}): Promise<'stopped' | 'cutover'> {
+  options: { readonly tables?: TableInfo[]; readonly sayWriteProblemsAtOnce?: boolean } = {}): Promise<'stopped' | 'cutover'> {
   const { reporter } = env;
   const { meta, exportDir, uuid } = migration;
   const { db, engine } = side;
@@ -269,7 +269,8 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   // What would stop the fall-back's writes into the source (a trigger set to fire in replica
   // sessions, a privilege taken away) is looked at while streaming, so that initiate cutover with
   // fall-back can refuse before the application stops (measured before: found by import data to
-  // source only after the cutover completed). Said here when it appears after the first look.
+  // source only after the cutover completed). Said here when it appears after the first look, and
+  // at the first look of a restart.
   let writeProblemsSeen: string | undefined;
   const checkSourceWrites = async (say: boolean) => {
     if (role !== 'source') return;
@@ -297,7 +298,8 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   // At once, then every 15 s: a disk already nearly full is said before it fills.
   await checkQueueSpace().catch((e) => log.debug(`queue space check failed: ${(e as Error).message}`));
   await checkNewTables().catch((e) => log.debug(`new-table check failed: ${(e as Error).message}`));
-  void checkSourceWrites(false).catch((e) => log.debug(`source write check failed: ${(e as Error).message}`));
+  // Measured before: a restarted export never warned, and initiate with fall-back was refused later (the docs-claims run).
+  void checkSourceWrites(options.sayWriteProblemsAtOnce === true).catch((e) => log.debug(`source write check failed: ${(e as Error).message}`));
   let delay = 500;
   // When the stream was interrupted (undefined while it runs): its return is said on screen too.
   let interruptedAt: number | undefined;
