@@ -174,7 +174,7 @@ test('the cutover to source without ALTER: setting an AUTO_INCREMENT counter is 
       assert.ok(e instanceof TandemError, String(e));
       assert.equal(e.code, 'TANDEM_PRIVILEGE');
       assert.match(e.message, /^Setting the AUTO_INCREMENT counter of shop3\.t1 to 101: user 'mig3'@'%' lacks a privilege on the table shop3\.t1 \(MySQL error 1142/);
-      assert.match(e.hint ?? '', /^GRANT ALTER ON `shop3`\.\* TO 'mig3'@'%'; then run the cutover again/);
+      assert.match(e.hint ?? '', /^GRANT ALTER ON `shop3`\.\* TO 'mig3'@'%'; then rerun "import data to source", which completes the cutover to source/);
       return true;
     });
     await maria.sql(undefined, "GRANT ALTER ON shop3.* TO 'mig3'@'%'");

@@ -151,7 +151,7 @@ export class MySqlAutoIncrementSync implements SequenceSync {
           throw privilegeError(e, {
             doing: `Setting the AUTO_INCREMENT counter of ${this.config.database}.${p.table} to ${p.next}`, database: this.config.database,
             account: await currentAccount(connection, this.config.user), privilegesFor: () => 'ALTER',
-            then: 'run the cutover again (the counters are set once more; the data is already there).',
+            then: 'rerun "import data to source", which completes the cutover to source (the counters are set once more; the data is already there; initiating the cutover again changes nothing).',
           }) ?? e;
         }
         out.push({ sequence: `${this.config.database}.${p.table}.${p.column}`, value: p.next.toString(), raisedToData: p.raised });

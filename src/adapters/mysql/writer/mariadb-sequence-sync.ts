@@ -86,7 +86,7 @@ export async function planMariaDbSequences(connection: Connection, catalog: MySq
             throw privilegeError(e, {
               doing: `Reading the highest ${catalog.database}.${t.name}.${c.name}, which sequence ${sequence.name} feeds (no counter or sequence was changed)`, database: catalog.database,
               account: await currentAccount(connection, user), privilegesFor: () => 'SELECT',
-              then: 'run the cutover again.',
+              then: 'rerun "import data to source", which completes the cutover to source.',
             }) ?? e;
           }
           const max = (rows as { m: string | number | null }[])[0]?.m;
@@ -134,5 +134,5 @@ export async function checkSequencePrivileges(connection: Connection, database: 
   const names = denied.map((n) => `${database}.${n}`);
   throw new TandemError('TANDEM_PRIVILEGE',
     `Setting the source's sequences past the target's values: user ${account} may not SETVAL ${names.join(', ')} (it needs INSERT on ${denied.length === 1 ? 'it' : 'them'}); no counter or sequence was changed.`,
-    { hint: `${denied.map((n) => `GRANT INSERT ON ${mysqlIdent(database)}.${mysqlIdent(n)} TO ${account};`).join(' ')} Then run the cutover again (the counters are set once more; the data is already there).` });
+    { hint: `${denied.map((n) => `GRANT INSERT ON ${mysqlIdent(database)}.${mysqlIdent(n)} TO ${account};`).join(' ')} Then rerun "import data to source", which completes the cutover to source (the counters are set once more; the data is already there; initiating the cutover again changes nothing).` });
 }
