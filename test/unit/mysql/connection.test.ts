@@ -63,11 +63,16 @@ test('ssl modes map onto mysql2 ssl options', () => {
       { ca: 'CA-PEM', cert: 'CERT-PEM', key: 'KEY-PEM', rejectUnauthorized: true, verifyIdentity: true });
     // To an IP address mysql2 cannot check the name; connectMySql does it after the handshake.
     assert.deepEqual(sslOptions({ ...base, host: '10.1.2.3', sslMode: 'verify-full', sslRootCert: ca }), { ca: 'CA-PEM', rejectUnauthorized: true, verifyIdentity: false });
+    // TANDEM_TLS as for PostgreSQL (measured before: TANDEM_USAGE, exit 2, on MySQL only; the docs-claims run).
     const usage = (e: TandemError) => e.code === 'TANDEM_USAGE';
-    assert.throws(() => sslOptions({ ...base, sslMode: 'verify-ca' }), usage);
-    assert.throws(() => sslOptions({ ...base, sslMode: 'require', sslCert: join(dir, 'cert.pem') }), usage);
-    assert.throws(() => sslOptions({ ...base, sslMode: 'verify-full', sslRootCert: join(dir, 'missing.pem') }), usage);
+    const tls = (e: TandemError) => e.code === 'TANDEM_TLS';
+    assert.throws(() => sslOptions({ ...base, sslMode: 'verify-ca' }), tls);
+    assert.throws(() => sslOptions({ ...base, sslMode: 'require', sslCert: join(dir, 'cert.pem') }), tls);
+    assert.throws(() => sslOptions({ ...base, sslMode: 'verify-full', sslRootCert: join(dir, 'missing.pem') }),
+      (e: TandemError) => tls(e) && e.message === `Cannot read --source-ssl-root-cert ${join(dir, 'missing.pem')} (ENOENT).`);
     assert.throws(() => sslOptions({ ...base, sslMode: 'sometimes' }), usage);
+    // A CRL mysql2 would never check: refused, not ignored.
+    assert.throws(() => sslOptions({ ...base, sslMode: 'verify-ca', sslRootCert: ca, sslCrl: join(dir, 'x.crl') }), (e: TandemError) => usage(e) && /--source-ssl-crl does not apply to a MySQL\/MariaDB source/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
