@@ -13,6 +13,11 @@ export async function exportPgSchema(db: DbConfig, options: SchemaExportOptions)
   // The catalog reader wants the driver's usual type parsing (arrays as arrays).
   const client = await connectPg(db, { types: pg.types });
   try {
+    // The server writes constants (partition bounds, CHECKs, defaults) in the session's styles, and
+    // a database or role may set them: in ISO, UTC and full float precision, any target reads them
+    // back as they were (measured before: 'SQL, DMY' exported 02/03/2024, read as 3 February, and
+    // Asia/Kolkata's 'IST', read as Israel time; the pg-chaos run).
+    await client.query("SET DateStyle = 'ISO, YMD'; SET IntervalStyle = postgres; SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = hex");
     const objects = await exportPostgresSchema(client, options);
     const unexported = await listUnexportedPostgresObjects(client, options);
     const outside = objects.filter((o) => (o.type === 'TYPE' || o.type === 'DOMAIN') && !options.schemas.includes(o.schema));

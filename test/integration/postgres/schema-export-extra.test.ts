@@ -345,3 +345,26 @@ test('the source\'s statistics reach analyze-schema: an index led by a column of
     'mostly-null-index sk.orders_cancelled: Index led by a column that is mostly NULL (column cancelled_at: 95% of 30,000 rows NULL, per the source\'s statistics)',
   ]);
 });
+
+test('constants are exported in ISO dates and UTC whatever the source database\'s DateStyle and TimeZone, and read back the same by a target with other settings (measured before: 02/03/2024 read as 3 February, IST read as Israel time; the pg-chaos run)', async () => {
+  await pg15.createDatabase('styled');
+  await pg15.sql('styled', `ALTER DATABASE styled SET datestyle = 'SQL, DMY'; ALTER DATABASE styled SET timezone = 'Asia/Kolkata'; ALTER DATABASE styled SET extra_float_digits = -10`);
+  await pg15.sql('styled', `CREATE SCHEMA st;
+    CREATE TABLE st.days (d date NOT NULL, v int, CONSTRAINT recent CHECK (d > '2024-01-05'::date)) PARTITION BY RANGE (d);
+    CREATE TABLE st.days_q1 PARTITION OF st.days FOR VALUES FROM ('2024-01-06') TO ('2024-03-02');
+    CREATE TABLE st.moments (t timestamptz NOT NULL, ratio float8 DEFAULT 0.1234567890123) PARTITION BY RANGE (t);
+    CREATE TABLE st.moments_a PARTITION OF st.moments FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-01-02 00:00:00+00');`);
+  await pg15.createDatabase('styled_yb');
+  await pg15.sql('styled_yb', "ALTER DATABASE styled_yb SET datestyle = 'SQL, MDY'");
+  const dir = newExportDir();
+  exportDirs.push(dir);
+  await tandem(pg15, ['export', 'schema', '--export-dir', dir, ...sourceFlags(pg15, 'styled', 'st')]);
+  await tandem(pg15, ['import', 'schema', '--export-dir', dir, ...targetFlags(pg15, 'styled_yb')]);
+  const definitions = async (db: string) => pg15.sql(db, `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD';
+    SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'st' AND c.relispartition
+    UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'recent'
+    UNION ALL SELECT 'ratio default', pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid WHERE c.relname = 'moments' ORDER BY 1`);
+  const onSource = await definitions('styled');
+  assert.deepEqual(await definitions('styled_yb'), onSource);
+  assert.ok(onSource.some((r: { bound: string }) => r.bound === "FOR VALUES FROM ('2024-01-06') TO ('2024-03-02')"), JSON.stringify(onSource));
+});
