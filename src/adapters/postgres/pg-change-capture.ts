@@ -1,7 +1,7 @@
 import type { MarkerKind } from '../../core/change-event.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { PrerequisiteFinding, TableInfo, TableRef } from '../../core/engine/catalog.js';
-import { type ChangeCapture, type ChangeCounts, type ChangeStream, type ChangeStreamLabels, type ChangeStreamNames, type OpenWriters, type StreamStart, type WriteHold, writeHold } from '../../core/engine/change-capture.js';
+import { type ChangeCapture, type ChangeCounts, type ChangeStream, type ChangeStreamLabels, type ChangeStreamNames, type OpenWriters, type StreamConfirmations, type StreamStart, type WriteHold, writeHold } from '../../core/engine/change-capture.js';
 import type { SnapshotSession } from '../../core/engine/snapshot.js';
 import { tableKeyOf } from '../../core/engine/catalog.js';
 import pg from 'pg';
@@ -143,8 +143,9 @@ export class PgChangeCapture implements ChangeCapture {
     return withPg(this.db, async (client) => (await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [this.slot])).rows.length > 0);
   }
 
-  open(from: string, tables: readonly TableInfo[], onWarning?: (message: string) => void): ChangeStream {
+  open(from: string, tables: readonly TableInfo[], onWarning?: (message: string) => void, confirmations?: StreamConfirmations): ChangeStream {
     return new PgChangeStream({
+      ...(confirmations ? { confirmations } : {}),
       source: this.db, slotName: this.slot, publicationName: this.publication, startLsn: positionToLsn(from),
       primaryKeys: new Map(tables.map((t) => [tableKeyOf(t), t.primaryKey])),
       columns: new Map(tables.map((t) => [tableKeyOf(t), t.columns])),

@@ -1,11 +1,11 @@
 import type { UnnumberedChangeEvent } from '../../core/change-event.js';
-import { TRANSACTION_PART_EVENTS, type CapturedTransaction, type ChangeStream } from '../../core/engine/change-capture.js';
+import { TRANSACTION_PART_EVENTS, type CapturedTransaction, type ChangeStream, type StreamConfirmations } from '../../core/engine/change-capture.js';
 import { TandemError } from '../../core/errors.js';
 import { describeDb, type DbConfig } from '../../core/db-config.js';
 import { columnChange } from '../../core/engine/catalog.js';
-import { connectionPlan } from './pg-connection.js';
+import { connectionPlan, withPg } from './pg-connection.js';
 import { WalStream, type WalEvent } from './replication/wal-stream.js';
-import { lsnToPosition, positionToLsn, type Lsn } from './replication/lsn.js';
+import { formatLsn, lsnToPosition, parseLsn, positionToLsn, type Lsn } from './replication/lsn.js';
 import { UNCHANGED_TOAST, type RelationMessage, type Tuple } from './replication/pgoutput-messages.js';
 
 /** The logical-message prefix Tandem writes its markers with. */
@@ -45,6 +45,8 @@ export interface CaptureOptions {
    * migration keeps its changes going to the table of the migration's name.
    */
   readonly namesByOid?: ReadonlyMap<number, { readonly schema: string; readonly name: string }>;
+  /** The idle positions confirmed beyond the last queued transaction, recorded by the exporter (`StreamConfirmations`). */
+  readonly confirmations?: StreamConfirmations;
 }
 
 /**
@@ -86,11 +88,33 @@ export class PgChangeStream implements ChangeStream {
       startLsn: options.startLsn,
       logicalMessages: true,
       settled: () => !this.inTransaction && this.stream.acknowledgedLsn >= this.handedOutLsn,
+      ...(options.confirmations ? { beforeIdleAcknowledge: (lsn: Lsn) => options.confirmations!.record(lsnToPosition(lsn)) } : {}),
     });
   }
 
   async start(): Promise<void> {
+    if (this.options.confirmations && this.options.startLsn > 0n) await this.checkNotBehindSlot();
     await this.stream.start();
+  }
+
+  /**
+   * The slot never goes back behind what it confirmed, and it confirmed only what the export dir
+   * recorded first (a queued transaction, or an idle position): confirmed beyond both, the export
+   * dir is older than the stream, and the server would silently start after changes that are in no
+   * queue. Refused, nothing read.
+   */
+  private async checkNotBehindSlot(): Promise<void> {
+    const { source, slotName, startLsn, confirmations } = this.options;
+    const row = await withPg(source, async (client) => (await client.query('SELECT confirmed_flush_lsn::text AS c FROM pg_replication_slots WHERE slot_name = $1', [slotName])).rows[0]);
+    if (!row?.c) return; // a missing slot is the stream's own error
+    const confirmed = parseLsn(String(row.c));
+    const idle = confirmations?.lastRecorded !== undefined ? positionToLsn(confirmations.lastRecorded) : 0n;
+    const known = startLsn > idle ? startLsn : idle;
+    if (confirmed <= known) return;
+    throw new TandemError('TANDEM_EXPORT_DIR', `The replication slot ${slotName} on ${describeDb(source)} has confirmed changes up to ${formatLsn(confirmed)}, but this export dir knows of them only up to ${formatLsn(known)}: `
+      + 'the export dir is older than the stream (put back from an earlier copy, or its meta.db lost writes), and the changes in between are in no queue. Nothing was read; resuming would skip them.', {
+      hint: 'Put back the export dir as it was last (not an earlier copy) and rerun. If it is lost, this migration cannot go on: start it again from a new snapshot (tandem end migration, then a new export dir, with empty target tables).',
+    });
   }
 
   /** Tells the source that everything up to the end of `tx` is durably queued. */

@@ -7,7 +7,7 @@ import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../core/change-event.js';
 import type { TableInfo } from '../../core/engine/catalog.js';
-import type { CapturedTransaction, ChangeCapture, ChangeStream } from '../../core/engine/change-capture.js';
+import type { CapturedTransaction, ChangeCapture, ChangeStream, StreamConfirmations } from '../../core/engine/change-capture.js';
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
 import type { CommandEnv } from '../command-env.js';
 import { migratedSchemas, migratedSequenceScope, type Migration, type Side } from '../migration-context.js';
@@ -300,6 +300,19 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   await checkNewTables().catch((e) => log.debug(`new-table check failed: ${(e as Error).message}`));
   // Measured before: a restarted export never warned, and initiate with fall-back was refused later (the docs-claims run).
   void checkSourceWrites(options.sayWriteProblemsAtOnce === true).catch((e) => log.debug(`source write check failed: ${(e as Error).message}`));
+  // Idle positions the source may confirm beyond the last queued transaction: in meta.db first, so
+  // that a restart can tell an export dir older than the stream (StreamConfirmations). At most one
+  // fsynced record a second; a keepalive skipped meanwhile is confirmed with the next one.
+  const idleKey = `${role}_stream_idle_confirmed`;
+  let idleRecordedAt = 0;
+  const confirmations: StreamConfirmations = {
+    get lastRecorded() { return meta.getValue<string>(idleKey); },
+    record: (position) => {
+      if (Date.now() - idleRecordedAt < 1000) throw new Error('recorded less than a second ago');
+      meta.setValue(idleKey, position);
+      idleRecordedAt = Date.now();
+    },
+  };
   let delay = 500;
   // When the stream was interrupted (undefined while it runs): its return is said on screen too.
   let interruptedAt: number | undefined;
@@ -313,7 +326,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   try {
     while (!abort.signal.aborted) {
       const resumeFrom = queue.lastPosition ?? startPosition;
-      const stream = capture.open(resumeFrom, tables, streamWarning);
+      const stream = capture.open(resumeFrom, tables, streamWarning, confirmations);
       const stopOnAbort = () => void stream.stop().catch(() => {}); // the loop's finally stops it again and waits
       let idleTimer: NodeJS.Timeout | undefined;
       abort.signal.addEventListener('abort', stopOnAbort);

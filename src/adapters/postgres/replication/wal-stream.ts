@@ -59,6 +59,11 @@ export interface WalStreamOptions {
    */
   readonly settled?: () => boolean;
   /**
+   * Called with an idle keepalive's position before it is acknowledged (`settled`), to record it
+   * durably; a throw leaves it unacknowledged (it is tried again at the next keepalive).
+   */
+  readonly beforeIdleAcknowledge?: (lsn: Lsn) => void;
+  /**
    * Session settings for the walsender, which formats the text values: default
    * {@link CANONICAL_SESSION_OPTIONS}, so values do not depend on the server's or role's defaults.
    * Used only when `connection.options` is not set.
@@ -351,6 +356,16 @@ export class WalStream implements AsyncIterable<WalEvent> {
     return one ? { done: false, value: one[0]! } : DONE;
   }
 
+  /** Whether an idle position may be acknowledged: recorded by `beforeIdleAcknowledge` (when given). */
+  private recordIdle(lsn: Lsn): boolean {
+    try {
+      this.options.beforeIdleAcknowledge?.(lsn);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** `nothingUndelivered`: no message decoded before this one waits to be handed out. */
   private handle(chunk: Buffer, nothingUndelivered: boolean): WalEvent | undefined {
     this.receivedMessages++;
@@ -360,7 +375,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
       // handed out is settled and none waits to be, nothing before walEnd is owed, and walEnd may be
       // confirmed (as PostgreSQL's own subscriber does when it has nothing pending). A transaction
       // begun before walEnd and committed after it is still sent after a restart from there.
-      if (nothingUndelivered && env.walEnd > this.ackLsn && this.options.settled?.()) this.acknowledge(env.walEnd);
+      if (nothingUndelivered && env.walEnd > this.ackLsn && this.options.settled?.() && this.recordIdle(env.walEnd)) this.acknowledge(env.walEnd);
       // Answer with what was acknowledged, never with what was merely received.
       if (env.replyRequested) this.sendStatus(false);
       return undefined;
