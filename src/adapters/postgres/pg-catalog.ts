@@ -154,7 +154,11 @@ export class PgSourceCatalog implements SourceCatalog {
       findings.push({
         severity: 'error', code: 'TANDEM_PREREQUISITE',
         message: `Tables whose REPLICA IDENTITY is an index other than the primary key would stream deletes and primary-key changes without the primary key, so they could not be applied to their rows: ${otherIndex.rows.map((r) => `${r.t} (index ${r.idx})`).join(', ')}.`,
-        fix: 'ALTER TABLE … REPLICA IDENTITY DEFAULT; on each of them (or FULL).',
+        // A table without a primary key needs one first: REPLICA IDENTITY DEFAULT or FULL alone
+        // leaves it refused as keyless (measured before: the pg-chaos run followed this fix in vain).
+        fix: otherIndex.rows.some((r) => purpose.tables.find((t) => `${t.schema}.${t.name}` === r.t)?.primaryKey.length === 0)
+          ? 'On a table without a primary key, add one (ALTER TABLE … DROP CONSTRAINT <the unique key>, ADD PRIMARY KEY (<its columns>); a constraint\'s index cannot become the key with USING INDEX), then ALTER TABLE … REPLICA IDENTITY DEFAULT; on the others, ALTER TABLE … REPLICA IDENTITY DEFAULT; (or FULL).'
+          : 'ALTER TABLE … REPLICA IDENTITY DEFAULT; on each of them (or FULL).',
       });
     }
     // A deferrable primary key cannot be a replica identity: once the table is in the publication,

@@ -122,7 +122,7 @@ export function primaryKeyFinding(purpose: ExportPurpose): PrerequisiteFinding |
   return {
     severity: 'error', code: 'TANDEM_PREREQUISITE',
     message: `Live migration needs a primary key on every table; these have none: ${noPk.join(', ')}.`,
-    fix: 'Add a primary key on the source (ALTER TABLE … ADD PRIMARY KEY), leave the tables out with --exclude-table-list, or migrate offline with --export-type snapshot-only.',
+    fix: 'Add a primary key on the source (ALTER TABLE … ADD PRIMARY KEY (…); a unique key on NOT NULL columns can become it: DROP CONSTRAINT <the unique key>, ADD PRIMARY KEY (<its columns>) in one ALTER TABLE), leave the tables out with --exclude-table-list, or migrate offline with --export-type snapshot-only.',
   };
 }
 

@@ -60,7 +60,7 @@ test('catalog: tables with their keys; findings in order (read access, the prima
     ]);
     assert.deepEqual(await catalog.checkPrerequisites({ live: true, tables: pick('items', 'log') }), [{
       severity: 'error', code: 'TANDEM_PREREQUISITE', message: 'Live migration needs a primary key on every table; these have none: app.log.',
-      fix: 'Add a primary key on the source (ALTER TABLE … ADD PRIMARY KEY), leave the tables out with --exclude-table-list, or migrate offline with --export-type snapshot-only.',
+      fix: 'Add a primary key on the source (ALTER TABLE … ADD PRIMARY KEY (…); a unique key on NOT NULL columns can become it: DROP CONSTRAINT <the unique key>, ADD PRIMARY KEY (<its columns>) in one ALTER TABLE), leave the tables out with --exclude-table-list, or migrate offline with --export-type snapshot-only.',
     }]);
     assert.deepEqual(await catalog.checkPrerequisites({ live: true, tables: pick('items', 'quiet') }), [{
       severity: 'error', code: 'TANDEM_PREREQUISITE', message: 'Tables with REPLICA IDENTITY NOTHING cannot stream updates or deletes: app.quiet.',

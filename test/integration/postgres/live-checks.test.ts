@@ -153,6 +153,20 @@ test('a replica identity index other than the primary key: refused before anythi
   assert.match(r.stderr, /fix: ALTER TABLE … REPLICA IDENTITY DEFAULT;/);
 });
 
+test('a table whose only key is UNIQUE NOT NULL, as its replica identity: the fix says to make that key the primary key, which REPLICA IDENTITY DEFAULT or FULL alone does not (measured before: the pg-chaos run followed it in vain)', async () => {
+  await good.createDatabase('keyless');
+  await good.sql('keyless', `${DDL}
+    CREATE TABLE app.products (sku text NOT NULL UNIQUE, name text);
+    ALTER TABLE app.products REPLICA IDENTITY USING INDEX products_sku_key;`);
+  const dir = newExportDir();
+  const r = await expectFailure('live export, keyless identity', liveExport(good, 'keyless', dir), 'TANDEM_PREREQUISITE', { server: good, db: 'keyless', dir });
+  assert.match(r.stderr, /Live migration needs a primary key on every table; these have none: app\.products\./);
+  assert.match(r.stderr, /a unique key on NOT NULL columns can become it: DROP CONSTRAINT <the unique key>, ADD PRIMARY KEY \(<its columns>\) in one ALTER TABLE/);
+  assert.match(r.stderr, /On a table without a primary key, add one \(ALTER TABLE … DROP CONSTRAINT <the unique key>, ADD PRIMARY KEY \(<its columns>\)/);
+  // The fix as written runs on PostgreSQL 15 (the key becomes primary; the identity follows it).
+  await good.sql('keyless', 'ALTER TABLE app.products DROP CONSTRAINT products_sku_key, ADD PRIMARY KEY (sku); ALTER TABLE app.products REPLICA IDENTITY DEFAULT');
+});
+
 test('an unlogged table: refused before anything starts (its changes are never in the WAL), with the ways out', async () => {
   await good.createDatabase('unlogged');
   await good.sql('unlogged', `${DDL} CREATE UNLOGGED TABLE app.scratch (id int PRIMARY KEY); INSERT INTO app.scratch VALUES (1);`);
