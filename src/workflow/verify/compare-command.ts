@@ -17,7 +17,7 @@ import { firstDifferingKeys, type KeyDifference } from '../../core/verify/differ
 import { settleAll } from '../../core/settle.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import { readQueueState } from '../../core/queue/queue-tables.js';
-import { STREAMING_COMMANDS, isRunning, queueConsumerNow, type StreamingCommand } from '../streaming-commands.js';
+import { isRunning, queueConsumerNow, type StreamingCommand } from '../streaming-commands.js';
 
 /** Options of {@link verifyMigration}; table lists use the --table-list syntax. */
 export interface VerifyOptions {
@@ -253,9 +253,16 @@ export function stillStreaming(meta: MetaStore, metainfoDir: string): string | u
   if (type !== 'snapshot-and-changes' && type !== 'changes-only') return undefined;
   const consumer = queueConsumerNow(meta);
   if (!consumer) return undefined;
-  const running = (Object.keys(STREAMING_COMMANDS) as StreamingCommand[]).filter((c) => isRunning(metainfoDir, c));
+  // The two commands of this phase: after a cutover the earlier phase's names are held by the same
+  // processes under their new roles (measured before: four commands named, two processes; the pg-chaos run).
+  const [producer, importer]: [StreamingCommand, StreamingCommand] = consumer === 'target'
+    ? ['export data from source', 'import data to target'] : ['export data from target', 'import data to source'];
+  const running = [producer, importer].filter((c) => isRunning(metainfoDir, c));
   if (running.length === 0) return undefined;
   const pending = Math.max(0, readQueueState(meta).lastVsn - (QueueConsumers.appliedVsn(meta, consumer) ?? 0));
+  if (!running.includes(importer) && pending > 0) {
+    return `${producer} running, but ${importer} is not: about ${pending} queued change event(s) wait for it to apply them to the ${consumer} (start it again; if it stopped with an error, its last lines and logs/ say why)`;
+  }
   // With nothing queued, only a write made during the comparison can explain a difference.
   return pending === 0
     ? `${running.join(' and ')} running, but no queued change was waiting to be applied to the ${consumer} when the comparison ended: unless the application wrote during the comparison, the difference is not the stream's delay`

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ExportDir } from '../../../src/core/export-dir.js';
+import { ensureQueueTables } from '../../../src/core/queue/queue-tables.js';
 import { MetaStore } from '../../../src/core/meta-store.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { streamReporter } from '../../../src/core/reporter.js';
@@ -559,6 +560,12 @@ test('data-migration report with the target unreachable: its imported counts sai
   assert.equal(json[0].exported_snapshot_rows, 3);
 });
 
+/** The queue's state as an exporter that queued `n` events leaves it. */
+function appendQueued(meta: MetaStore, n: number): void {
+  ensureQueueTables(meta);
+  meta.db.prepare("INSERT INTO queue_state (id, last_vsn, updated_at) VALUES (1, ?, 'now') ON CONFLICT (id) DO UPDATE SET last_vsn = excluded.last_vsn").run(n);
+}
+
 test('compare\'s mismatch hint: while a live migration streams, what is still on its way; after the last cutover, or with nothing running, none', async () => {
   const { stillStreaming } = await import('../../../src/workflow/verify/compare-command.js');
   const root = exportDir();
@@ -572,9 +579,30 @@ test('compare\'s mismatch hint: while a live migration streams, what is still on
     importer.acquire();
     try {
       assert.match(stillStreaming(meta, dir.metainfoDir) ?? '', /^import data to target running, but no queued change was waiting to be applied to the target when the comparison ended: unless the application wrote during the comparison, the difference is not the stream's delay$/);
-      CutoverState.request(meta, 'to_target', false);
-      CutoverState.complete(meta, 'to_target');
-      assert.equal(stillStreaming(meta, dir.metainfoDir), undefined, 'the last cutover completed');
+      // The importer stopped while changes wait: said as such, not as streaming (the pg-chaos run).
+      importer.release();
+      const exporter = new CommandLock(dir.metainfoDir, 'export-data');
+      exporter.acquire();
+      try {
+        appendQueued(meta, 3);
+        assert.equal(stillStreaming(meta, dir.metainfoDir), 'export data from source running, but import data to target is not: about 3 queued change event(s) wait for it to apply them to the target (start it again; if it stopped with an error, its last lines and logs/ say why)');
+        // After a cutover with fall-back, the same two processes hold the next phase's names too: only that phase's are named.
+        importer.acquire();
+        const fallBack = new CommandLock(dir.metainfoDir, 'import-data-to-source');
+        fallBack.acquire();
+        try {
+          CutoverState.request(meta, 'to_target', true);
+          CutoverState.complete(meta, 'to_target');
+          assert.match(stillStreaming(meta, dir.metainfoDir) ?? '', /^import data to source running; about 3 queued change event\(s\) not yet applied to the source/);
+          CutoverState.request(meta, 'to_source', false);
+          CutoverState.complete(meta, 'to_source');
+          assert.equal(stillStreaming(meta, dir.metainfoDir), undefined, 'the last cutover completed');
+        } finally {
+          fallBack.release();
+        }
+      } finally {
+        exporter.release();
+      }
     } finally {
       importer.release();
     }
