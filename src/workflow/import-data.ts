@@ -243,7 +243,7 @@ export async function runImportData(env: CommandEnv, options: ImportDataOptions)
     const exportType = migration.meta.getValue<string>('export_type');
     if (exportType === 'snapshot-and-changes' || exportType === 'changes-only') {
       const { importChangesToTarget } = await import('./cdc/target-change-importer.js');
-      await importChangesToTarget(env, migration, target, { parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS });
+      await importChangesToTarget(env, migration, target, { parallelJobs: options.parallelJobs ?? DEFAULT_PARALLEL_JOBS, parallelJobsGiven: options.parallelJobs !== undefined });
     }
   } catch (e) {
     if (migration.meta.getStep('import_data').status === 'IN_PROGRESS') migration.meta.setStep('import_data', 'FAILED');

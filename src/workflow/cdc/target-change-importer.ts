@@ -16,7 +16,7 @@ import type { TableComparison } from '../verify/table-comparison.js';
  * cutover marker (or until stopped; a rerun resumes exactly where the channels left off), then
  * completes the cutover to target. `parallelJobs` is the channel count (fixed at the first run).
  */
-export async function importChangesToTarget(env: CommandEnv, migration: Migration, target: Side<TargetEngine>, options: { parallelJobs: number }): Promise<void> {
+export async function importChangesToTarget(env: CommandEnv, migration: Migration, target: Side<TargetEngine>, options: { parallelJobs: number; parallelJobsGiven?: boolean }): Promise<void> {
   const { reporter } = env;
   const { meta } = migration;
   const marker = CutoverState.get(meta, 'to_target').markerVsn;
@@ -43,7 +43,7 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
     let result: Awaited<ReturnType<typeof applyQueue>>;
     try {
       result = await applyQueue(env, migration, {
-        consumer: 'target', side: target, channels: options.parallelJobs, batchSize: 2000, stopAtMarker: 'cutover_to_target',
+        consumer: 'target', side: target, channels: options.parallelJobs, ...(options.parallelJobsGiven ? { channelsGiven: true } : {}), batchSize: 2000, stopAtMarker: 'cutover_to_target',
         openEarlyComparison: () => openEarlyComparison(env, migration, target),
       });
     } finally {
