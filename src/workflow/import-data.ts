@@ -24,6 +24,7 @@ import { readTableIndexes, type TableIndexStatement } from './schema/schema-stat
 import { INDEXES_BUILT_BY_IMPORT, INDEXES_STARTED_BY_IMPORT, SnapshotIndexBuilds } from './snapshot-index-builds.js';
 import { TargetLoadWatch } from './target-load-watch.js';
 import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
+import { QueueConsumers } from '../core/queue/queue-consumers.js';
 import { SNAPSHOT_COLUMN_TYPES_KEY } from './cdc/schema-drift.js';
 
 /** Options of `tandem import data [to target]`. */
@@ -286,7 +287,10 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     // lacks batches meta.db marks loaded: the load below follows the target's record (measured
     // before: "already imported" and exit 0 over a recreated, empty target; the docs-claims run).
     const missing = await batchesMissingOnTarget(target, meta, uuid, snapshotDone, tables.map((t) => t.tableKey));
-    if (missing === 0) {
+    // Once changes were applied, a snapshot loaded again would lack them: the change import refuses
+    // such a target (TANDEM_DATA, nothing applied) instead.
+    const changesApplied = (QueueConsumers.appliedVsn(meta, 'target') ?? 0) > 0;
+    if (missing === 0 || changesApplied) {
       reporter.print('The snapshot is already imported.');
       return target;
     }

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
  * and first bytes, with `mtimes` also the modification time) and meta.db's rows that hold state.
  * 'absent' when the directory does not exist.
  */
-export function exportDirState(dir: string, opts: { mtimes?: boolean; ignoreTables?: readonly string[] } = {}): unknown {
+export function exportDirState(dir: string, opts: { mtimes?: boolean; ignoreTables?: readonly string[]; ignoreKeys?: readonly string[] } = {}): unknown {
   if (!existsSync(dir)) return 'absent';
   const files: Record<string, string> = {};
   const walk = (d: string) => {
@@ -32,7 +32,8 @@ export function exportDirState(dir: string, opts: { mtimes?: boolean; ignoreTabl
         const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all() as Record<string, unknown>[];
         // The migration's identity row appears on first use of a directory; by itself it records no
         // progress, so only rows that hold state count.
-        const state = name === 'migration' ? rows.filter((r) => r.source_json !== null || r.target_json !== null) : rows;
+        const state = name === 'migration' ? rows.filter((r) => r.source_json !== null || r.target_json !== null)
+          : name === 'kv' && opts.ignoreKeys ? rows.filter((r) => !opts.ignoreKeys!.includes(String(r.key))) : rows;
         if (state.length > 0) meta[name] = state;
       }
     } finally {
