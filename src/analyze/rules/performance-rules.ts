@@ -18,23 +18,29 @@ function rangeShardedFirstColumn(index: IndexStmt): string | undefined {
   return first.ordering === 'SORTBY_ASC' || first.ordering === 'SORTBY_DESC' ? first.name : undefined;
 }
 
-function hotspotRule(id: string, title: string, suggestion: string, matches: (index: IndexStmt, column: string, ctx: RuleContext) => boolean): SchemaRule {
+/** A performance rule on CREATE INDEX statements: `detail` says what is wrong with the index, or undefined. */
+function indexRule(id: string, title: string, suggestion: string, docsLink: string, detail: (index: IndexStmt, ctx: RuleContext) => string | undefined): SchemaRule {
   return {
     id,
     category: 'performance',
     title,
     suggestion,
-    docsLink: DOCS.sharding,
+    docsLink,
     gate: ALL_VERSIONS,
     check: (s, ctx) => {
       const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
-      if (index === undefined || ['gin', 'gist', 'brin', 'spgist'].includes(accessMethod(index))) return [];
-      const column = rangeShardedFirstColumn(index);
-      return column !== undefined && matches(index, column, ctx)
-        ? [{ objectType: 'INDEX', objectName: indexName(index), detail: `column ${column}` }]
-        : [];
+      const found = index === undefined ? undefined : detail(index, ctx);
+      return found === undefined ? [] : [{ objectType: 'INDEX', objectName: indexName(index!), detail: found }];
     },
   };
+}
+
+function hotspotRule(id: string, title: string, suggestion: string, matches: (index: IndexStmt, column: string, ctx: RuleContext) => boolean): SchemaRule {
+  return indexRule(id, title, suggestion, DOCS.sharding, (index, ctx) => {
+    if (['gin', 'gist', 'brin', 'spgist'].includes(accessMethod(index))) return undefined;
+    const column = rangeShardedFirstColumn(index);
+    return column !== undefined && matches(index, column, ctx) ? `column ${column}` : undefined;
+  });
 }
 
 /** Below this many rows a skewed index costs little: the statistics rules stay quiet. */
@@ -51,23 +57,14 @@ export const MOSTLY_NULL_MIN_FRACTION = 0.5;
  * statistics do not describe) are left out.
  */
 function statisticsRule(id: string, title: string, suggestion: string, matches: (stat: ColumnStatistic, index: IndexStmt) => string | undefined): SchemaRule {
-  return {
-    id,
-    category: 'performance',
-    title,
-    suggestion,
-    docsLink: DOCS.indexes,
-    gate: ALL_VERSIONS,
-    check: (s, ctx) => {
-      const index = nodeAs<IndexStmt>(s.node, 'IndexStmt');
-      if (index === undefined || ctx.statistic === undefined || index.whereClause !== undefined || !['btree', 'lsm', 'hash'].includes(accessMethod(index))) return [];
-      const column = indexElems(index)[0]?.name;
-      const stat = column !== undefined ? ctx.statistic(relationName(index.relation), column) : undefined;
-      if (stat === undefined || stat.rows < STATISTICS_MIN_ROWS) return [];
-      const detail = matches(stat, index);
-      return detail === undefined ? [] : [{ objectType: 'INDEX', objectName: indexName(index), detail: `column ${column}: ${detail}` }];
-    },
-  };
+  return indexRule(id, title, suggestion, DOCS.indexes, (index, ctx) => {
+    if (ctx.statistic === undefined || index.whereClause !== undefined || !['btree', 'lsm', 'hash'].includes(accessMethod(index))) return undefined;
+    const column = indexElems(index)[0]?.name;
+    const stat = column !== undefined ? ctx.statistic(relationName(index.relation), column) : undefined;
+    if (stat === undefined || stat.rows < STATISTICS_MIN_ROWS) return undefined;
+    const found = matches(stat, index);
+    return found === undefined ? undefined : `column ${column}: ${found}`;
+  });
 }
 
 const rounded = (n: number) => Math.round(n).toLocaleString('en-US');
