@@ -13,7 +13,7 @@ import { mysqlTargetSchemaOf, namesMySqlSchema } from './mysql-config.js';
 import { captureFindings, cascadeFinding, characterSetFinding, newZeroDateFinding, nonTransactionalFinding, zeroDateFindings } from './mysql-prerequisite-findings.js';
 import { mysqlTableInfos, TABLE_SIZES_SQL, type MySqlTableInfo, type MySqlTableSize } from './mysql-table-info.js';
 import { scanZeroDates } from './zero-dates.js';
-import { PG_MAX_NAME_BYTES, tooLongForPg } from './schema/pg-names.js';
+import { longNamesRefusal, tableNamesTooLong } from './schema/convert-schema.js';
 
 /**
  * The MySQL/MariaDB source's catalog over one connection (`SourceCatalog`): the tables of the
@@ -81,13 +81,10 @@ export class MySqlSourceCatalog implements SourceCatalog {
     out.push(...zeroDateFindings(zeroDates, this.db.database));
     // What export schema refuses, refused here too (measured before: export data streamed a table
     // whose name PostgreSQL would cut short; the docs-claims run).
-    const long = tables.flatMap((t) => [...(tooLongForPg(t.name) ? [t.name] : []), ...t.columns.filter((c) => tooLongForPg(c.name)).map((c) => `${t.name}.${c.name}`)]);
+    const long = tableNamesTooLong(tables);
     if (long.length > 0) {
-      out.push({
-        severity: 'error', code: 'TANDEM_UNSUPPORTED',
-        message: `${long.length} name(s) in ${this.db.database} are longer than PostgreSQL's ${PG_MAX_NAME_BYTES} bytes: ${long.join(', ')}.`,
-        fix: 'PostgreSQL would cut them short (and two could become one). Rename them on the source (RENAME TABLE / ALTER TABLE … RENAME COLUMN), or leave their tables out with --exclude-table-list; then export again.',
-      });
+      const { message, hint } = longNamesRefusal(this.db.database, long, true);
+      out.push({ severity: 'error', code: 'TANDEM_UNSUPPORTED', message, fix: hint });
     }
     const pk = primaryKeyFinding(purpose);
     if (pk) out.push(pk);

@@ -165,20 +165,23 @@ export class MySqlWriteGuard implements WriteGuard {
     const has = (p: string) => rights.privileges.has(p);
     const foreign = s.triggers.filter((t) => (definerOf(t.createSql!) ?? rights.definer) !== rights.definer);
     const needsSetUser = foreign.length > 0 && !has('SUPER') && !has('SET USER') && !has('SET_USER_ID');
+    const foreignNames = foreign.map((t) => `${t.name} (DEFINER ${definerOf(t.createSql!)})`).join(', ');
+    const orByHand = 'Then rerun. Or run the printed DROP TRIGGER script yourself, without --disable-triggers-and-fks.';
+    const trusted = "SET GLOBAL log_bin_trust_function_creators = 1; (also in the server's configuration, to survive a restart).";
     if (rights.binlogNeedsSuper && !has('SUPER')) {
       // The server's error 1419, for DROP and CREATE TRIGGER alike. The way round SUPER does not
       // give the other DEFINER's right: both said at once (measured before: the second only at the
       // cutover, after the first was fixed; the docs-claims run).
-      const alsoDefiner = needsSetUser ? ` Trigger(s) ${foreign.map((t) => `${t.name} (DEFINER ${definerOf(t.createSql!)})`).join(', ')} also belong to another user, which needs SET USER (or SUPER) as well.` : '';
+      const alsoDefiner = needsSetUser ? ` Trigger(s) ${foreignNames} also belong to another user, which needs SET USER (or SUPER) as well.` : '';
       throw new TandemError('TANDEM_PRIVILEGE', `The source has binary logging on and log_bin_trust_function_creators off, and '${this.db.user}' lacks the SUPER privilege: the server refuses it DROP and CREATE TRIGGER, so Tandem drops none of the triggers (${names}) on ${s.database}.${alsoDefiner}`, {
         hint: needsSetUser
-          ? `GRANT SUPER ON *.* TO '${this.db.user}'@'<host>'; or both GRANT SET USER ON *.* TO '${this.db.user}'@'<host>'; (MySQL: SET_USER_ID) and, as an administrator, SET GLOBAL log_bin_trust_function_creators = 1; (also in the server's configuration, to survive a restart). Then rerun. Or run the printed DROP TRIGGER script yourself, without --disable-triggers-and-fks.`
-          : `GRANT SUPER ON *.* TO '${this.db.user}'@'<host>'; or, as an administrator, SET GLOBAL log_bin_trust_function_creators = 1; (also in the server's configuration, to survive a restart). Then rerun. Or run the printed DROP TRIGGER script yourself, without --disable-triggers-and-fks.`,
+          ? `GRANT SUPER ON *.* TO '${this.db.user}'@'<host>'; or both GRANT SET USER ON *.* TO '${this.db.user}'@'<host>'; (MySQL: SET_USER_ID) and, as an administrator, ${trusted} ${orByHand}`
+          : `GRANT SUPER ON *.* TO '${this.db.user}'@'<host>'; or, as an administrator, ${trusted} ${orByHand}`,
       });
     }
     if (needsSetUser) {
-      throw new TandemError('TANDEM_PRIVILEGE', `Trigger(s) ${foreign.map((t) => `${t.name} (DEFINER ${definerOf(t.createSql!)})`).join(', ')} on ${s.database} belong to another user, and '${this.db.user}' may not create a trigger for another DEFINER: Tandem drops none of the triggers (${names}).`, {
-        hint: `GRANT SET USER ON *.* TO '${this.db.user}'@'<host>'; (MariaDB 10.5 and later; MySQL: SET_USER_ID, or SUPER). Then rerun. Or run the printed DROP TRIGGER script yourself, without --disable-triggers-and-fks.`,
+      throw new TandemError('TANDEM_PRIVILEGE', `Trigger(s) ${foreignNames} on ${s.database} belong to another user, and '${this.db.user}' may not create a trigger for another DEFINER: Tandem drops none of the triggers (${names}).`, {
+        hint: `GRANT SET USER ON *.* TO '${this.db.user}'@'<host>'; (MariaDB 10.5 and later; MySQL: SET_USER_ID, or SUPER). ${orByHand}`,
       });
     }
   }

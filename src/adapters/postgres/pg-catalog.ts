@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { describeDb, type DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
-import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
+import { primaryKeyFinding, tableKeyOf, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
 import { connectPg } from './pg-connection.js';
 import { q } from '../../core/sql-names.js';
 import { listSourceTables, pgBool, qualified, type SourceTable } from './source-catalog.js';
@@ -156,7 +156,7 @@ export class PgSourceCatalog implements SourceCatalog {
         message: `Tables whose REPLICA IDENTITY is an index other than the primary key would stream deletes and primary-key changes without the primary key, so they could not be applied to their rows: ${otherIndex.rows.map((r) => `${r.t} (index ${r.idx})`).join(', ')}.`,
         // A table without a primary key needs one first: REPLICA IDENTITY DEFAULT or FULL alone
         // leaves it refused as keyless (measured before: the pg-chaos run followed this fix in vain).
-        fix: otherIndex.rows.some((r) => purpose.tables.find((t) => `${t.schema}.${t.name}` === r.t)?.primaryKey.length === 0)
+        fix: otherIndex.rows.some((r) => purpose.tables.find((t) => tableKeyOf(t) === r.t)?.primaryKey.length === 0)
           ? 'On a table without a primary key, add one (ALTER TABLE … DROP CONSTRAINT <the unique key>, ADD PRIMARY KEY (<its columns>); a constraint\'s index cannot become the key with USING INDEX), then ALTER TABLE … REPLICA IDENTITY DEFAULT; on the others, ALTER TABLE … REPLICA IDENTITY DEFAULT; (or FULL).'
           : 'ALTER TABLE … REPLICA IDENTITY DEFAULT; on each of them (or FULL).',
       });

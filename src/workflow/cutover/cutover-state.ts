@@ -91,22 +91,22 @@ export class CutoverState {
    * and cutover status showed no late writes; a CI run).
    */
   static note(meta: MetaStore, direction: CutoverDirection, facts: Record<string, unknown>): void {
-    ensureTable(meta);
-    meta.atomically(() => {
-      const cur = CutoverState.get(meta, direction);
-      failpoint('cutover.record-merge');
-      meta.prepare('UPDATE cutover SET detail_json = ? WHERE direction = ?').run(JSON.stringify({ ...cur.detail, ...facts }), direction);
-    });
-    signalChange(meta);
+    CutoverState.merge(meta, direction, facts, false);
   }
 
   static complete(meta: MetaStore, direction: CutoverDirection, facts: Record<string, unknown> = {}): void {
+    CutoverState.merge(meta, direction, facts, true);
+  }
+
+  /** `facts` merged into the direction's detail (and, with `complete`, its status COMPLETED), read and written in one write transaction. */
+  private static merge(meta: MetaStore, direction: CutoverDirection, facts: Record<string, unknown>, complete: boolean): void {
     ensureTable(meta);
     meta.atomically(() => {
       const cur = CutoverState.get(meta, direction);
       failpoint('cutover.record-merge');
-      meta.prepare("UPDATE cutover SET status = 'COMPLETED', completed_at = ?, detail_json = ? WHERE direction = ?")
-        .run(new Date().toISOString(), JSON.stringify({ ...cur.detail, ...facts }), direction);
+      const detail = JSON.stringify({ ...cur.detail, ...facts });
+      if (complete) meta.prepare("UPDATE cutover SET status = 'COMPLETED', completed_at = ?, detail_json = ? WHERE direction = ?").run(new Date().toISOString(), detail, direction);
+      else meta.prepare('UPDATE cutover SET detail_json = ? WHERE direction = ?').run(detail, direction);
     });
     signalChange(meta);
   }

@@ -55,6 +55,11 @@ export const CAPTURE_VARIABLES = [
   'expire_logs_days', 'max_binlog_total_size', 'lower_case_table_names', 'log_slave_updates', 'log_replica_updates',
 ] as const;
 
+/** Where a server setting goes to survive a restart. */
+function configFile(flavor: MySqlFlavor): string {
+  return flavor === 'mariadb' ? 'the [mariadbd] section of the server configuration' : 'my.cnf ([mysqld])';
+}
+
 function upper(v: string | undefined): string {
   return (v ?? '').trim().toUpperCase();
 }
@@ -62,7 +67,7 @@ function upper(v: string | undefined): string {
 /** The server settings, judged (pure). */
 export function evaluateBinlogSettings(vars: ServerVariables, flavor: MySqlFlavor): CapturePrerequisiteFinding[] {
   const out: CapturePrerequisiteFinding[] = [];
-  const cnf = flavor === 'mariadb' ? 'the [mariadbd] section of the server configuration' : 'my.cnf ([mysqld])';
+  const cnf = configFile(flavor);
   const persist = flavor === 'mysql' ? 'SET PERSIST' : 'SET GLOBAL';
   if (upper(vars.log_bin) !== 'ON' && upper(vars.log_bin) !== '1') {
     out.push({
@@ -144,7 +149,7 @@ export function evaluateBinlogFilters(doDb: readonly string[], ignoreDb: readonl
   const ignoreSet = new Set(ignoreDb.map(norm));
   const unlogged = databases.filter((d) => (doSet.size > 0 ? !doSet.has(norm(d)) : ignoreSet.has(norm(d))));
   if (unlogged.length === 0) return [];
-  const cnf = flavor === 'mariadb' ? 'the [mariadbd] section of the server configuration' : 'my.cnf ([mysqld])';
+  const cnf = configFile(flavor);
   const setting = doSet.size > 0 ? `binlog-do-db (${doDb.join(', ')})` : `binlog-ignore-db (${ignoreDb.join(', ')})`;
   return [{
     check: 'binlog_filter', severity: 'error',
@@ -179,7 +184,7 @@ export function evaluateReplica(state: ReplicaState, vars: ServerVariables, flav
     return [{
       check: 'replica', severity: 'error',
       message: `The source is a replica${from} and ${name} is OFF: the changes it applies from its primary (the application's writes) are not written to its binlog, so capture would never see them.`,
-      fix: `Add ${name} = ON to ${flavor === 'mariadb' ? 'the [mariadbd] section of the server configuration' : 'my.cnf ([mysqld])'} and restart the server (or migrate from the primary itself); then export again.`,
+      fix: `Add ${name} = ON to ${configFile(flavor)} and restart the server (or migrate from the primary itself); then export again.`,
     }];
   }
   return [{
@@ -434,6 +439,11 @@ async function replicationProbe(options: CapturePrerequisiteOptions, flavor: MyS
   }
 }
 
+/** A statement refused for a missing privilege: a global one (1227) or one on an object. */
+function deniedStatement(errno: number | undefined): boolean {
+  return errno === ER_SPECIFIC_ACCESS_DENIED || isAccessDenied(errno);
+}
+
 /** The binlog filters from SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4); undefined when the user may not read it. */
 async function binlogStatus(connection: PromiseConnection): Promise<{ doDb: string[]; ignoreDb: string[] } | undefined> {
   const list = (v: unknown) => String(v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -444,7 +454,7 @@ async function binlogStatus(connection: PromiseConnection): Promise<{ doDb: stri
       return r ? { doDb: list(r.Binlog_Do_DB), ignoreDb: list(r.Binlog_Ignore_DB) } : undefined;
     } catch (e) {
       const n = errnoOf(e);
-      if (n === ER_SPECIFIC_ACCESS_DENIED || isAccessDenied(n)) return undefined; // reported with the missing BINLOG MONITOR / REPLICATION CLIENT
+      if (deniedStatement(n)) return undefined; // reported with the missing BINLOG MONITOR / REPLICATION CLIENT
       if (n !== ER_PARSE_ERROR) throw e; // MySQL 8.4 removed SHOW MASTER STATUS
     }
   }
@@ -466,7 +476,7 @@ async function replicaState(connection: PromiseConnection, flavor: MySqlFlavor):
       };
     } catch (e) {
       const n = errnoOf(e);
-      if (n !== ER_SPECIFIC_ACCESS_DENIED && !isAccessDenied(n) && n !== ER_PARSE_ERROR) throw e;
+      if (!deniedStatement(n) && n !== ER_PARSE_ERROR) throw e;
     }
   }
   if (flavor !== 'mariadb') return { primaries: undefined };

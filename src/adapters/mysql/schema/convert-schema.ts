@@ -37,13 +37,24 @@ export interface MySqlSchemaConversion {
 }
 
 /** Refuses, before anything is written, what cannot be migrated at all: names PostgreSQL would truncate, types Tandem does not know. */
+/** The names of `tables` and of their columns that PostgreSQL would cut short (`table`, `table.column`). */
+export function tableNamesTooLong(tables: readonly MySqlTable[]): string[] {
+  return tables.flatMap((t) => [...(tooLongForPg(t.name) ? [t.name] : []), ...t.columns.filter((c) => tooLongForPg(c.name)).map((c) => `${t.name}.${c.name}`)]);
+}
+
+/** What export schema and export data say of names PostgreSQL would cut short. */
+export function longNamesRefusal(database: string, long: readonly string[], alsoLeaveOut: boolean): { message: string; hint: string } {
+  return {
+    message: `${long.length} name(s) in ${database} are longer than PostgreSQL's ${PG_MAX_NAME_BYTES} bytes: ${long.join(', ')}.`,
+    hint: `PostgreSQL would cut them short (and two could become one). Rename them on the source (RENAME TABLE / ALTER TABLE … RENAME COLUMN)${alsoLeaveOut ? ', or leave their tables out with --exclude-table-list;' : ','} then export again.`,
+  };
+}
+
 function checkConvertible(catalog: MySqlCatalog): void {
-  const long: string[] = [];
+  const long = tableNamesTooLong(catalog.tables);
   const unknown: string[] = [];
   for (const t of catalog.tables) {
-    if (tooLongForPg(t.name)) long.push(t.name);
     for (const c of t.columns) {
-      if (tooLongForPg(c.name)) long.push(`${t.name}.${c.name}`);
       try {
         pgColumnType(c, catalog.server.flavor);
       } catch (e) {
@@ -55,9 +66,8 @@ function checkConvertible(catalog: MySqlCatalog): void {
   for (const v of catalog.views) if (tooLongForPg(v.name)) long.push(v.name);
   for (const s of catalog.sequences) if (tooLongForPg(s.name)) long.push(s.name);
   if (long.length) {
-    throw new TandemError('TANDEM_UNSUPPORTED', `${long.length} name(s) in ${catalog.database} are longer than PostgreSQL's ${PG_MAX_NAME_BYTES} bytes: ${long.join(', ')}.`, {
-      hint: 'PostgreSQL would cut them short (and two could become one). Rename them on the source (RENAME TABLE / ALTER TABLE … RENAME COLUMN), then export again.',
-    });
+    const { message, hint } = longNamesRefusal(catalog.database, long, false);
+    throw new TandemError('TANDEM_UNSUPPORTED', message, { hint });
   }
   if (unknown.length) {
     throw new TandemError('TANDEM_UNSUPPORTED', `Tandem cannot migrate these column types of ${catalog.database}: ${unknown.join(', ')}.`, {
