@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { startPg15, type PgServer } from '../helpers/pg-server.js';
 import { startMariaDb, type MariaDbServer } from '../helpers/mariadb-server.js';
 import { newExportDir, runTandem, targetFlags, type CliResult } from '../helpers/cli.js';
+import { metaValue } from '../helpers/export-dir-state.js';
 import { cutoverStatus, eventually, killAll, startTandem, tail, type TandemProcess } from '../helpers/live-process.js';
 import { createShop, runMariaApp, runTargetApp, shopDiff, SHOP_TABLES } from '../helpers/mariadb-workload.js';
 
@@ -91,6 +92,9 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     const appStats = await app.stop();
     assert.equal(appStats.errors, 0, `application errors on MariaDB: ${appStats.lastError}`);
     assert.match(ex.output(), /Created binlog stream tandem_\w+ at binlog binlog\.\d+:\d+ \(GTID 0-\d+-\d+\)/);
+    // The early verification's proof that the queue holds what a scan saw: the binlog's commit second, recorded as queued.
+    const queuedAt = Number(metaValue(dir, 'source_queued_commit_ms'));
+    assert.ok(queuedAt % 1000 === 0 && Math.abs(queuedAt - Date.now()) < 120_000, `source_queued_commit_ms ${queuedAt}: the binlog's whole seconds, in milliseconds`);
     await ok(['import', 'schema', ...TF, '--post-snapshot-import', 'true']);
 
     // ---- cutover to target
@@ -114,6 +118,9 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     const tgtStats = await tgtApp.stop();
     assert.equal(tgtStats.errors, 0, `application errors on the target: ${tgtStats.lastError}`);
     await eventually(async () => (await diff()) || true, 90_000, 1000);
+    // The fall-back stream (from the PostgreSQL target) records its commit times too.
+    const fallBackQueuedAt = Number(metaValue(dir, 'target_queued_commit_ms'));
+    assert.ok(Math.abs(fallBackQueuedAt - Date.now()) < 120_000, `target_queued_commit_ms ${fallBackQueuedAt}`);
     assert.deepEqual(await triggerDef(), [], 'Tandem dropped the source\'s trigger for the fall-back (--disable-triggers-and-fks true)');
     assert.match(ex.output(), /Disabling on the source \(--disable-triggers-and-fks true\): trigger on shop\.orders: AFTER INSERT trigger orders_audit/);
     // The restart command it gives keeps the consent (measured before: it left the flag out, and run as printed the importer waited for a DBA).

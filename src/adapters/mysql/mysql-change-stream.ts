@@ -62,6 +62,7 @@ export function capturedTransaction(tx: AssembledTransaction, streamId: string, 
   const { events, markers } = markersOf(tx.events, streamId);
   return {
     events, position: tx.position, txId: tx.txId, markers, ...(tx.continues && { continues: true as const }),
+    commitTimeMs: tx.timestamp * 1000,
     ...(serverNowMs !== undefined && { sourceBehindMs: commitAgeLowerBoundMs(serverNowMs, tx.timestamp) }),
   };
 }

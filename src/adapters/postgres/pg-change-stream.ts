@@ -192,7 +192,7 @@ export class PgChangeStream implements ChangeStream {
         this.handedOutLsn = m.endLsn;
         // Both times are the server's clock: how long after its commit the server sent it.
         const sourceBehindMs = Math.max(0, Number(ev.sentAt - m.commitTime) / 1000);
-        return { events, position: lsnToPosition(m.endLsn), txId: xid, markers, sourceBehindMs };
+        return { events, position: lsnToPosition(m.endLsn), txId: xid, markers, sourceBehindMs, commitTimeMs: Number(m.commitTime / 1000n) };
       }
       case 'message':
         if (m.prefix === MARKER_PREFIX && m.transactional) open.markers.push(m.content.toString('utf8'));

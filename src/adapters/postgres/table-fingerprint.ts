@@ -8,6 +8,8 @@ export interface TableFingerprint {
   readonly rows: number;
   /** Sum of a 60-bit slice of each row's md5, as decimal text (equal multisets of rows give equal sums). */
   readonly checksum: string;
+  /** The server's clock read after the scan's snapshot was taken (`SideFingerprint.readAtMs`). */
+  readonly readAtMs: number;
 }
 
 /**
@@ -136,7 +138,9 @@ export async function fingerprintTable(client: pg.Client, schema: string, table:
   await beginComparisonRead(client);
   try {
     const kind = await client.query(
-      `SELECT c.oid::text AS oid, c.relkind, current_setting('server_encoding') AS encoding FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      // The snapshot is taken by this first statement: clock_timestamp() is read after it (readAtMs).
+      `SELECT c.oid::text AS oid, c.relkind, current_setting('server_encoding') AS encoding,
+              (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS "readAtMs" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'm', 'v')`, [schema, table]);
     if (kind.rows.length === 0) {
       throw new TandemError('TANDEM_UNKNOWN_TABLE', `Table ${schema}.${table} does not exist.`);
@@ -145,7 +149,7 @@ export async function fingerprintTable(client: pg.Client, schema: string, table:
     const daysAsHours = intervalDaysAsHours ? await intervalColumns(client, kind.rows[0].oid) : undefined;
     const r = await client.query(fingerprintQuery(schema, table, columns, scan, String(kind.rows[0].encoding), daysAsHours));
     await client.query('COMMIT');
-    return { rows: Number(r.rows[0].rows), checksum: String(r.rows[0].checksum) };
+    return { rows: Number(r.rows[0].rows), checksum: String(r.rows[0].checksum), readAtMs: Number(kind.rows[0].readAtMs) };
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
     throw e;

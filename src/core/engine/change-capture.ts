@@ -60,6 +60,14 @@ export interface CapturedTransaction {
    * group's size alone.
    */
   readonly sourceBehindMs?: number;
+  /**
+   * When the source committed this transaction, by its own clock (milliseconds since the Unix
+   * epoch), or a lower bound of it (MySQL: the whole second its commit statement started). A
+   * transaction committed after an instant T follows, in the stream, every transaction a snapshot
+   * taken before T could see: the early verification relies on it (`EarlyVerification`). Undefined
+   * when the engine cannot tell (Oracle).
+   */
+  readonly commitTimeMs?: number;
 }
 
 /** A running stream of committed transactions. */

@@ -22,6 +22,11 @@ export interface ComparedTable {
 export interface SideFingerprint {
   readonly rows: number;
   readonly checksum: string;
+  /**
+   * The database's clock (milliseconds since the Unix epoch) read after the scan's snapshot was
+   * taken, where the side can tell: every transaction the scan saw committed before it.
+   */
+  readonly readAtMs?: number;
 }
 
 /**

@@ -182,3 +182,12 @@ export function exportedEventCounts(meta: MetaStore): Map<string, TableEventCoun
     { table_key: string; inserts: number; updates: number; deletes: number }[];
   return new Map(rows.map((r) => [r.table_key, { inserts: r.inserts, updates: r.updates, deletes: r.deletes }]));
 }
+
+/**
+ * The meta.db key of the latest commit time (milliseconds, by the read database's clock) among the
+ * transactions `exporter` has queued, written in each append's commit where the engine tells commit
+ * times: the early verification's proof that the queue holds everything one of its scans saw.
+ */
+export function queuedCommitTimeKey(exporter: QueueExporter): string {
+  return `${exporter}_queued_commit_ms`;
+}

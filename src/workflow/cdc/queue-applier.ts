@@ -5,7 +5,7 @@ import { tableKeyOf, type TableInfo, type TableReferentialAction } from '../../c
 import { CutoverState } from '../cutover/cutover-state.js';
 import { EventQueueReader } from '../../core/queue/event-queue-reader.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
-import { readQueueState } from '../../core/queue/queue-tables.js';
+import { queuedCommitTimeKey, readQueueState } from '../../core/queue/queue-tables.js';
 import type { CommandEnv } from '../command-env.js';
 import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
 import { loadEngine } from '../../adapters/engines.js';
@@ -228,6 +228,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   const early = opts.openEarlyComparison ? new EarlyVerification({
     open: opts.openEarlyComparison,
     queuedVsn: () => readQueueState(meta).lastVsn,
+    // The queue this importer applies is filled by the other side's exporter.
+    queuedCommitMs: () => meta.getValue<number>(queuedCommitTimeKey(opts.consumer === 'target' ? 'source' : 'target')),
     appliedVsn: () => watermark,
     ...(target.tablesAlsoChanged ? { alsoChanged: (e: ChangeEvent) => target.tablesAlsoChanged!(e) } : {}),
     onUnavailable: (reason) => {

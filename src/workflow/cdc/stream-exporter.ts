@@ -9,6 +9,7 @@ import { markerEvent, type MarkerKind, type UnnumberedChangeEvent } from '../../
 import type { TableInfo } from '../../core/engine/catalog.js';
 import type { CapturedTransaction, ChangeCapture, ChangeStream, StreamConfirmations } from '../../core/engine/change-capture.js';
 import { EventQueueWriter } from '../../core/queue/event-queue-writer.js';
+import { queuedCommitTimeKey } from '../../core/queue/queue-tables.js';
 import type { CommandEnv } from '../command-env.js';
 import { migratedSchemas, migratedSequenceScope, type Migration, type Side } from '../migration-context.js';
 import { recordSourceWriteProblems } from '../cutover/source-write-check.js';
@@ -304,6 +305,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   // that a restart can tell an export dir older than the stream (StreamConfirmations). At most one
   // fsynced record a second; a keepalive skipped meanwhile is confirmed with the next one.
   const idleKey = `${role}_stream_idle_confirmed`;
+  const commitTimeKey = queuedCommitTimeKey(role);
   let idleRecordedAt = 0;
   const confirmations: StreamConfirmations = {
     get lastRecorded() { return meta.getValue<string>(idleKey); },
@@ -344,6 +346,8 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         let pending: UnnumberedChangeEvent[] = [];
         // The last transaction of `pending`: what is acknowledged once the group is durable.
         let pendingTx: CapturedTransaction | undefined;
+        // The latest source commit time among `pending`'s transactions (where the engine tells it).
+        let pendingCommitMs: number | undefined;
         // When the group's first transaction arrived (it is the one that has waited longest).
         let groupSince = 0;
         let flushing = false;
@@ -357,7 +361,11 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             const t0 = Date.now();
             // A group that holds a transaction's last part clears, in its commit, the record of its earlier parts.
             const clears = parts.clearsRecord;
-            await queue.append(pending, pendingTx.position, clears ? () => meta.setValue(r.partsKey, null) : undefined);
+            const committedAt = pendingCommitMs;
+            await queue.append(pending, pendingTx.position, clears || committedAt !== undefined ? () => {
+              if (clears) meta.setValue(r.partsKey, null);
+              if (committedAt !== undefined) meta.setValue(commitTimeKey, committedAt);
+            } : undefined);
             if (clears) parts.lastPartQueued();
             lastAppendAt = Date.now();
             lastAppendEvents = pending.length;
@@ -370,6 +378,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             meter.add(pending.length);
             pending = [];
             pendingTx = undefined;
+            pendingCommitMs = undefined;
           } finally {
             flushing = false;
           }
@@ -453,6 +462,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             for (const e of events) pending.push(e.position === position ? e : { ...e, position });
             if (!pendingTx) groupSince = Date.now();
             pendingTx = tx;
+            if (tx.commitTimeMs !== undefined && !(tx.commitTimeMs <= (pendingCommitMs ?? -Infinity))) pendingCommitMs = tx.commitTimeMs;
             if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
               // Everything committed before the marker is in `pending` or already queued. The other
               // side restores its sequences from these values (this side is quiet now).

@@ -82,7 +82,7 @@ async function lookAndEnd(c: {
   if (pending.size > 0 || open.length > 0 || unknown !== undefined || c.holdFailed !== undefined) {
     const heldText = c.holdFailed !== undefined && pending.size === 0 && open.length === 0 && unknown === undefined
       ? `none found, but writes to the tables could not be held while the stream ended (${c.holdFailed}): one committed meanwhile would be in the stream only` : '';
-    const openText = open.length > 0 ? `transactions still open on the ${side}, whose writes are NOT migrated if they commit: ${open.join(', ')}` : '';
+    const openText = open.length > 0 ? `transactions open on the ${side} when its change stream ended (what they commit is NOT migrated): ${open.join(', ')}` : '';
     const unknownText = unknown !== undefined ? `transactions still open on the ${side} could not be looked for (${unknown}); the writes of one that commits now are NOT migrated` : '';
     const missed = pending.size > 0 && capture.changesAfterMiss ? ` (${capture.changesAfterMiss})` : '';
     const what = [pending.size > 0 ? `${describeChangeCounts(pending)}${missed}` : '', openText, unknownText, heldText].filter((x) => x).join('; ');

@@ -13,6 +13,11 @@ export interface EarlyVerificationOptions {
   /** Every event at or below this vsn is committed on the written database (the importer's low watermark). */
   readonly appliedVsn: () => number;
   /**
+   * The latest commit time, by the read database's clock, among the transactions queued so far
+   * (`queuedCommitTimeKey`); undefined where the engine does not tell. Read before `queuedVsn`.
+   */
+  readonly queuedCommitMs?: () => number | undefined;
+  /**
    * The other tables an event changes on the written database (the foreign-key actions a writer
    * carries out: `ChangeTarget.tablesAlsoChanged`): noted as changed by it too, so that a match
    * found before it is compared again.
@@ -40,12 +45,17 @@ interface Verified {
   readonly atVsn: number;
   readonly result: TableComparison;
   /**
-   * Told (onPass): a match, an error, or a mismatch found twice with no change to the table in
-   * between. A first mismatch is not told: the source may hold changes of the table that the stream
-   * has not delivered yet (an exporter restarting or behind); compared again once the queue has
-   * moved on, it is told if it still differs.
+   * Told (onPass): a match, an error, or a mismatch once proven. A mismatch is not told at once: the
+   * read database may hold changes of the table that the stream has not delivered yet (an exporter
+   * restarting or behind). Proven when the queue has caught up with its scan (`readAtMs`) and none
+   * of the changes up to there is to the table; where the times are not known, when found again
+   * with no change to the table in between, once the queue has moved on.
    */
-  readonly told: boolean;
+  told: boolean;
+  /** For a mismatch not told: the read side's clock after its scan's snapshot, where both it and the queue's commit times are known. */
+  readonly readAtMs?: number;
+  /** The queue's last vsn once it held a transaction committed after `readAtMs`: every change the scan saw is at or below it. */
+  caughtVsn?: number;
   /** For a comparison that failed: when to try again, and the wait after that one. */
   readonly retryAt?: number;
   readonly nextRetryMs?: number;
@@ -88,10 +98,10 @@ export function earlyFindingText(r: TableComparison, direction: string, exportDi
  * neither side's T changed through the stream since its scan, and the early match is the match at
  * the marker. A table with such an event, a mismatch or an error is compared again at the cutover.
  *
- * A mismatch is said only once found twice, the table unchanged in between and the queue moved on
- * (see `Verified.told`): while the exporter restarts or lags, a table quiet in the queue may have
- * changed on the source, and a first comparison would report a difference that is only a delay.
- * Either way the cutover compares it again.
+ * A mismatch is said only once proven (see `Verified.told` and `provenMismatches`): while the
+ * exporter restarts or lags, a table quiet in the queue may have changed on the source, and a
+ * comparison would report a difference that is only a delay. Either way the cutover compares it
+ * again.
  *
  * What this does not see: a write that bypasses the stream (someone writing to the target by hand
  * before the cutover completed) into a table after its early scan; the source's writes after the
@@ -205,6 +215,7 @@ export class EarlyVerification {
             return;
           }
         }
+        const pass: TableComparison[] = this.provenMismatches();
         const now = Date.now();
         const queued = this.options.queuedVsn();
         const due = sides.tables.filter((t) => {
@@ -212,10 +223,10 @@ export class EarlyVerification {
           // A comparison that failed: again once its wait is over (a change since makes it due at its next quiet moment).
           if (v?.retryAt !== undefined && now < v.retryAt && (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn) return false;
           // Nothing new to learn: no change since, and for a mismatch not yet told, the queue not moved on.
-          if (v && v.retryAt === undefined && (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn && (v.told || queued <= v.atVsn)) return false;
+          // (A mismatch with a read time waits for the queue to catch up with its scan instead: provenMismatches.)
+          if (v && v.retryAt === undefined && (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn && (v.told || v.readAtMs !== undefined || queued <= v.atVsn)) return false;
           return now - (this.lastEvent.get(t.key)?.at ?? this.startedAt) >= this.quietMs;
         });
-        const pass: TableComparison[] = [];
         for (const t of due) {
           if (signal.aborted) break;
           const atVsn = this.options.queuedVsn();
@@ -223,7 +234,15 @@ export class EarlyVerification {
           if (signal.aborted) break;
           // Changed again since it was found quiet: compare it at its next quiet moment instead.
           if ((this.lastEvent.get(t.key)?.vsn ?? 0) > atVsn) continue;
-          const result = await compareOne(sides.left, sides.right, t);
+          let readAtMs: number | undefined;
+          const left: FingerprintingSide = { label: sides.left.label, fingerprint: async (table) => {
+            const f = await sides!.left.fingerprint(table);
+            readAtMs = f.readAtMs;
+            return f;
+          } };
+          // Whether the queue tells commit times: read before the scan (an exporter that starts telling later is not waited for).
+          const timed = this.options.queuedCommitMs?.() !== undefined;
+          const result = await compareOne(left, sides.right, t);
           // finish({ cancel }) closed the connections under it: that is not a finding.
           if (signal.aborted && result.error) break;
           const before = this.verified.get(t.key);
@@ -240,9 +259,10 @@ export class EarlyVerification {
             await old.close().catch(() => {});
             break;
           }
-          const again = before !== undefined && before.result.error === undefined && !before.result.match && (this.lastEvent.get(t.key)?.vsn ?? 0) <= before.atVsn;
+          const proof = !result.match && timed && readAtMs !== undefined ? { readAtMs } : undefined;
+          const again = !proof && before !== undefined && before.result.error === undefined && !before.result.match && (this.lastEvent.get(t.key)?.vsn ?? 0) <= before.atVsn;
           const told = result.match || again;
-          this.verified.set(t.key, { atVsn, result, told });
+          this.verified.set(t.key, { atVsn, result, told, ...proof });
           if (told) pass.push(result);
           log.info(`early verification of ${t.key} at vsn ${atVsn}: ${result.match ? 'match' : 'MISMATCH'}`);
         }
@@ -252,6 +272,37 @@ export class EarlyVerification {
       // Not waited for by finish() (at a cutover the results are needed at once); closed() waits.
       this.closing = sides?.close().catch(() => {});
     }
+  }
+
+  /**
+   * The mismatches proven since the last look, marked told. A mismatch found at `atVsn` with its
+   * read side's scan at `readAtMs` is proven once the queue holds a transaction committed after
+   * `readAtMs` (then every change that scan saw is queued at or below that vsn, `caughtVsn`: a
+   * stream delivers in commit order), every event up to `caughtVsn` is applied (and so noted), and
+   * none of them above `atVsn` is to the table: the read side's table at its scan is then what the
+   * stream carried up to `atVsn`, which the written side held at its own scan. Measured before:
+   * found twice while the exporter worked through a backlog, a table written every second was told
+   * as different (the pg-chaos run).
+   */
+  private provenMismatches(): TableComparison[] {
+    const proven: TableComparison[] = [];
+    let commitMs: number | undefined;
+    let queued: number | undefined;
+    for (const [key, v] of this.verified) {
+      if (v.told || v.readAtMs === undefined || (this.lastEvent.get(key)?.vsn ?? 0) > v.atVsn) continue;
+      if (v.caughtVsn === undefined) {
+        commitMs ??= this.options.queuedCommitMs?.();
+        if (commitMs === undefined || !(commitMs > v.readAtMs)) continue;
+        queued ??= this.options.queuedVsn();
+        v.caughtVsn = queued;
+      }
+      if (this.options.appliedVsn() < v.caughtVsn) continue;
+      if ((this.lastEvent.get(key)?.vsn ?? 0) > v.atVsn) continue;
+      v.told = true;
+      proven.push(v.result);
+      log.info(`early verification of ${key} at vsn ${v.atVsn}: MISMATCH proven (the queue holds every change its scan saw, up to vsn ${v.caughtVsn})`);
+    }
+    return proven;
   }
 
   /** Resolves once the comparison's connections are closed (after finish). */

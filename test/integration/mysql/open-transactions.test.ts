@@ -181,9 +181,9 @@ test('a transaction open on the MariaDB source when the cutover ends its stream,
     }, 90_000, 300);
     const row = (await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target')!;
     const detail = row.detail as { writesAfterMarker?: string; keptSlot?: string };
-    assert.match(String(detail.writesAfterMarker), /^transactions still open on the source, whose writes are NOT migrated if they commit: session \d+ \(user root@127\.0\.0\.1:\d+, database shop, 1 row modified, transaction open since /, JSON.stringify(detail));
+    assert.match(String(detail.writesAfterMarker), /^transactions open on the source when its change stream ended \(what they commit is NOT migrated\): session \d+ \(user root@127\.0\.0\.1:\d+, database shop, 1 row modified, transaction open since /, JSON.stringify(detail));
     assert.match(String(detail.keptSlot), /^source:tandem_/);
-    assert.match(ex.output(), /Transactions still open on the source, whose writes are NOT migrated if they commit: session \d+/);
+    assert.match(ex.output(), /Transactions open on the source when its change stream ended \(what they commit is NOT migrated\): session \d+/);
     // MySQL keeps no change for Tandem: the message says the writes are carried over by hand (measured before: "kept so nothing is lost").
     assert.match(ex.output(), /\(its marker rows\) is kept, to show where the writes above start; the source keeps no change for Tandem, and no Tandem command applies them: carry them over by hand/);
     // The stream's markers are kept (not dropped), so its position can still be read from.

@@ -72,7 +72,8 @@ after(async () => {
 
 async function both(table: string, columns?: string[]) {
   const cols = columns ?? (await listFingerprintColumns(ca, [{ schema: 'public', name: table }])).get(`public.${table}`)!;
-  return Promise.all([fingerprintTable(ca, 'public', table, cols), fingerprintTable(cb, 'public', table, cols)]);
+  // The rows and checksum only: each side's read time differs.
+  return (await Promise.all([fingerprintTable(ca, 'public', table, cols), fingerprintTable(cb, 'public', table, cols)])).map(({ rows, checksum }) => ({ rows, checksum }));
 }
 
 test('every type gives the same fingerprint on PostgreSQL 15 and 18 despite other settings and row order', LIMIT, async () => {

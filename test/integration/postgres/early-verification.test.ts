@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { PgServer } from '../../helpers/pg-server.js';
 import { startTandem, tail, type TandemProcess } from '../../helpers/live-process.js';
 import { sourceAndTargetServers, SampleMigration, waitCompleted } from '../../helpers/fallback-kit.js';
+import { metaValue } from '../../helpers/export-dir-state.js';
 
 let s: PgServer;
 let t: PgServer;
@@ -52,14 +53,18 @@ test('quiet tables verified while streaming are not compared again; a table chan
     await t.sql('yb1', "UPDATE shop.customers SET city = 'tampered' WHERE customer_id = (SELECT min(customer_id) FROM shop.customers)");
     await s.sql('shop1', "INSERT INTO shop.customers (email, full_name) VALUES ('early@x.io', 'Early Check')");
     // Once quiet again, the importer compares it again while streaming; a difference is said once
-    // found a second time after the stream delivered more (other tables' changes here), the table
-    // unchanged in between: a first one may be the stream's delay.
+    // the queue holds a transaction committed after the source's scan (other tables' changes here),
+    // applied, with no change to the table in between: before that it may be the stream's delay.
     const others = setInterval(() => void s.sql('shop1', "UPDATE shop.products SET rating = coalesce(rating, 0) + 1 WHERE product_id = (SELECT min(product_id) FROM shop.products)").catch(() => {}), 300);
     try {
       await im.waitFor(/shop\.customers differs between the source and the target \(rows \d+ vs \d+, checksums differ\), found while streaming/, 60_000);
     } finally {
       clearInterval(others);
     }
+    // The proof's clock: the exporter records the latest source commit time it queued (the source's clock, this machine's).
+    const committed = metaValue(m.dir, 'source_queued_commit_ms');
+    assert.equal(typeof committed, 'number', String(committed));
+    assert.ok(Math.abs(Number(committed) - Date.now()) < 60_000, `the queued commit time ${String(committed)} is the source's clock, in milliseconds`);
     // shop.products goes quiet again and matches (its early match is valid at the marker).
     await new Promise((r) => setTimeout(r, 4000));
 

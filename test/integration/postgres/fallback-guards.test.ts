@@ -341,9 +341,9 @@ test('a transaction open on the source when the cutover ends its stream, committ
     assert.equal(await ex.done, 0, 'the exporter ends at the marker');
     await waitCompleted(m, 'cutover to target', [im]);
     const row = await m.statusOf('cutover to target');
-    assert.match(String(row.detail.writesAfterMarker ?? ''), /^transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+ \(user \S+, idle in transaction, transaction open since /, JSON.stringify(row.detail));
+    assert.match(String(row.detail.writesAfterMarker ?? ''), /^transactions open on the source when its change stream ended \(what they commit is NOT migrated\): session pid \d+ \(user \S+, idle in transaction, transaction open since /, JSON.stringify(row.detail));
     assert.match(String(row.detail.keptSlot), new RegExp(`source:${slot}`));
-    assert.match(ex.output(), /Transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+/);
+    assert.match(ex.output(), /Transactions open on the source when its change stream ended \(what they commit is NOT migrated\): session pid \d+/);
     await c.query('COMMIT');
     // The kept slot holds the committed row (a synchronous commit flushes the WAL before the peek).
     await s.sql('shop5', `BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_logical_emit_message(true, 'test', 'flush'); COMMIT`);
@@ -417,15 +417,15 @@ test('with fall-back, a source stream kept at its end is not counted again by a 
       const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
       assert.equal(r.code, 0, r.stderr);
       await waitCompleted(m, 'cutover to target', [ex, im]);
-      await ex.waitFor(/Transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+/, 30_000);
+      await ex.waitFor(/Transactions open on the source when its change stream ended \(what they commit is NOT migrated\): session pid \d+/, 30_000);
       // Said where COMPLETED was said too (with fall-back the source's stream ends after it): the new-user run followed that terminal.
-      await im.waitFor(/WARNING: the source's change stream was kept when it ended: transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+.*Check the two sides \("tandem compare"\) before the application writes to the target\./, 30_000);
+      await im.waitFor(/WARNING: the source's change stream was kept when it ended: transactions open on the source when its change stream ended \(what they commit is NOT migrated\): session pid \d+.*Check the two sides \("tandem compare"\) before the application writes to the target\./, 30_000);
       await c.query('COMMIT');
     } finally {
       await c.end();
     }
     const recorded = String((await m.statusOf('cutover to target')).detail.writesAfterMarker);
-    assert.match(recorded, /^transactions still open on the source/);
+    assert.match(recorded, /^transactions open on the source when its change stream ended/);
     // The application on the target; the fall-back writes its rows into the source.
     await t.sql('yb7', `INSERT INTO shop.customers (email, full_name) SELECT 'fb' || g || '@x.io', 'fall-back' FROM generate_series(1, 25) g`);
     await eventually(async () => {
@@ -437,7 +437,7 @@ test('with fall-back, a source stream kept at its end is not counted again by a 
     await back.waitFor(/Applying the changes captured on the target to the source/, 60_000);
     const out = back.output();
     assert.doesNotMatch(out, /received writes AFTER the cutover marker/, 'the fall-back\'s own 25 inserts are not writes after the marker');
-    assert.match(out, /the source's change stream \(replication slot \S+\) was kept when it ended \(found then: transactions still open on the source, whose writes are NOT migrated if they commit: session pid \d+ .*\); it is not counted again/);
+    assert.match(out, /the source's change stream \(replication slot \S+\) was kept when it ended \(found then: transactions open on the source when its change stream ended \(what they commit is NOT migrated\): session pid \d+ .*\); it is not counted again/);
     assert.equal(String((await m.statusOf('cutover to target')).detail.writesAfterMarker), recorded, 'what was found when the stream ended stays as it was');
   } catch (e) {
     withOutput(e, { 'export data from source': ex, 'import data to target': im, 'import data to source (restarted)': back });

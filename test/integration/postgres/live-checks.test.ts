@@ -64,7 +64,7 @@ async function expectFailure(what: string, args: string[], code: string,
   opts: { server: PgServer; db: string; dir: string; env?: Record<string, string>; streaming?: boolean }): Promise<CliResult> {
   // A streaming exporter records its position in meta.db whenever it likes (idle progress, and the
   // idle positions its slot may confirm): those records are its own, not the failed command's.
-  const state = () => exportDirState(opts.dir, opts.streaming ? { ignoreTables: ['queue_state', 'queue_positions'], ignoreKeys: ['source_stream_idle_confirmed'] } : {});
+  const state = () => exportDirState(opts.dir, opts.streaming ? { ignoreTables: ['queue_state', 'queue_positions'], ignoreKeys: ['source_stream_idle_confirmed', 'source_queued_commit_ms'] } : {});
   const before = { repl: await replicationObjects(opts.server, opts.db), dir: state() };
   const r = await runTandem(args, opts.env ?? env);
   assertCleanFailure(r, code, what);

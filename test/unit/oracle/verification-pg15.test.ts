@@ -101,7 +101,7 @@ test('Oracle rows and their PostgreSQL copy have the same fingerprint: server-si
   for (const r of ROWS) oracle.add(oracleCanonicalRow(r, columns, pgTypes));
   const server15 = await fingerprintTable(client, 'public', 'v', names);
   assert.equal(server15.rows, 3);
-  assert.deepEqual(oracle.result(), server15);
+  assert.deepEqual(oracle.result(), { rows: server15.rows, checksum: server15.checksum });
 });
 
 test('the PostgreSQL side computed by Tandem from its rows gives the same fingerprint', async () => {
@@ -128,5 +128,7 @@ test('after a write on the target with trailing zeros in an unconstrained numeri
   await client.query('COMMIT');
   assert.deepEqual({ rows: r.rows[0].rows, checksum: r.rows[0].checksum }, oracle.result());
   // The plain ::text fingerprint sees the difference in scale.
-  assert.notDeepEqual(await fingerprintTable(client, 'public', 'v', names), oracle.result());
+  const plain = await fingerprintTable(client, 'public', 'v', names);
+  assert.equal(plain.rows, oracle.result().rows);
+  assert.notEqual(plain.checksum, oracle.result().checksum);
 });

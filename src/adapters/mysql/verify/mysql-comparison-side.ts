@@ -89,6 +89,9 @@ export class MySqlComparisonSide implements ComparisonSide, KeyedRowSource {
   async fingerprint(table: ComparedTable): Promise<SideFingerprint> {
     const plan = this.plan(table, []);
     return this.withSnapshot(async (s) => {
+      // After the consistent snapshot was taken: every transaction the scan sees committed before it.
+      const [clock] = await s.connection.query('SELECT UNIX_TIMESTAMP(NOW(6)) * 1000 AS read_at_ms');
+      const readAtMs = Number((clock as { read_at_ms: string | number }[])[0]!.read_at_ms);
       const fp = new RowFingerprint();
       const values: (string | null)[] = new Array(plan.canonical.length);
       const q = rawRowQuery(s.connection, plan.sql, (buf, start, end) => {
@@ -97,7 +100,7 @@ export class MySqlComparisonSide implements ComparisonSide, KeyedRowSource {
         fp.add(values);
       });
       await q.done;
-      return fp.result();
+      return { ...fp.result(), readAtMs };
     });
   }
 
