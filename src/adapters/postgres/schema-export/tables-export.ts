@@ -19,6 +19,8 @@ interface TableRow {
   readonly parentKeys: string[];
   readonly parentNames: string[];
   readonly replicaIdentity: string;
+  /** A typed table's type (`CREATE TABLE … OF type`), qualified; null otherwise. */
+  readonly ofType: string | null;
 }
 
 interface ColumnRow {
@@ -55,7 +57,8 @@ const tablesSql = (ctx: ExportContext): string => `
     coalesce((SELECT array_agg(format('%I.%I', pn.nspname, p.relname) ORDER BY i.inhseqno) FROM pg_catalog.pg_inherits i
       JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
       WHERE i.inhrelid = c.oid), '{}') AS "parentNames",
-    c.relreplident AS "replicaIdentity"
+    c.relreplident AS "replicaIdentity",
+    CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END AS "ofType"
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND ${exportable(ctx, 'c.oid', 'pg_class')}
   ORDER BY n.nspname, c.relname`;
@@ -101,8 +104,8 @@ const CONSTRAINTS_SQL = `
 /**
  * Tables (`TABLE`) and partitions (`PARTITION`) with their columns, defaults, identity and
  * generated columns, NOT NULL, collations, primary keys and (validated) CHECK constraints, UNLOGGED, storage
- * options, PARTITION BY / PARTITION OF, INHERITS and REPLICA IDENTITY FULL/NOTHING. Parents
- * come before their children.
+ * options, PARTITION BY / PARTITION OF, INHERITS, typed tables (`OF type`, with what each column
+ * adds `WITH OPTIONS`) and REPLICA IDENTITY FULL/NOTHING. Parents come before their children.
  */
 export async function exportTables(ctx: ExportContext): Promise<SchemaObject[]> {
   const tables = await catalogRows<TableRow>(ctx, tablesSql(ctx));
@@ -118,16 +121,23 @@ export async function exportTables(ctx: ExportContext): Promise<SchemaObject[]> 
 function renderTable(t: TableRow, columns: readonly ColumnRow[], constraints: readonly ConstraintRow[]): string {
   const elements: string[] = [];
   const after: string[] = [];
-  if (!t.isPartition) {
+  if (t.ofType && !t.isPartition) {
+    // A typed table's columns are its type's: only what the table adds to one is written.
+    for (const c of columns) {
+      const options = columnOptions(c);
+      if (options) elements.push(`${c.name} WITH OPTIONS${options}`);
+    }
+  } else if (!t.isPartition) {
     for (const c of columns) {
       if (c.isLocal) elements.push(renderColumn(c));
       else after.push(...inheritedColumnChanges(t, c));
     }
   }
   for (const k of constraints) elements.push(`CONSTRAINT ${k.name} ${k.definition}`);
-  const body = elements.length > 0 ? ` (\n    ${elements.join(',\n    ')}\n)` : t.isPartition ? '' : ' (\n)';
+  const body = elements.length > 0 ? ` (\n    ${elements.join(',\n    ')}\n)` : t.isPartition || t.ofType ? '' : ' (\n)';
   let sql = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${t.qname}`;
   if (t.isPartition) sql += ` PARTITION OF ${t.parentNames[0]}${body}\n${t.partitionBound}`;
+  else if (t.ofType) sql += ` OF ${t.ofType}${body}`;
   else sql += body + (t.parentNames.length > 0 ? `\nINHERITS (${t.parentNames.join(', ')})` : '');
   if (t.partitionKey) sql += `\nPARTITION BY ${t.partitionKey}`;
   if (t.reloptions) sql += `\nWITH (${t.reloptions})`;
@@ -140,6 +150,12 @@ function renderTable(t: TableRow, columns: readonly ColumnRow[], constraints: re
 function renderColumn(c: ColumnRow): string {
   let def = `${c.name} ${c.type}`;
   if (c.collation) def += ` COLLATE ${c.collation}`;
+  return def + columnOptions(c);
+}
+
+/** What a column adds to its name and type, each part with a leading space ('' for none). */
+function columnOptions(c: ColumnRow): string {
+  let def = '';
   if (c.generated === 's') def += ` GENERATED ALWAYS AS (${c.defaultExpr}) STORED`;
   else if (c.generated === 'v') def += ` GENERATED ALWAYS AS (${c.defaultExpr}) VIRTUAL`;
   else if (c.defaultExpr !== null) def += ` DEFAULT ${c.defaultExpr}`;
