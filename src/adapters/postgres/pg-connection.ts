@@ -238,8 +238,14 @@ export async function withPg<T>(c: DbConfig, fn: (client: pg.Client) => Promise<
  *   German lc_monetary sent `1.234,56 €`, which a target in C refused).
  * - array_nulls on: an unquoted NULL in an array's text is a null element (with it off, as a
  *   server may be configured for old applications, it was read as the text 'NULL', silently).
+ * - standard_conforming_strings on: a name or value quoted in a statement's text keeps its
+ *   backslashes (values travel dollar-quoted or as parameters anyway).
+ * - xmloption content: an `xml` value is read as XML content, as the source's default wrote it
+ *   (with DOCUMENT, as a database may be set, a value like `just text` stopped the load: the
+ *   pg-fidelity run). YugabyteDB has no xml type; a server without the setting keeps its own.
  */
 export async function prepareWritingSession(client: pg.Client): Promise<void> {
   await client.query('SET row_security = off').catch(() => {});
-  await client.query("SET lc_monetary = 'C'; SET array_nulls = on").catch(() => {});
+  await client.query("SET lc_monetary = 'C'; SET array_nulls = on; SET standard_conforming_strings = on").catch(() => {});
+  await client.query('SET xmloption = content').catch(() => {});
 }

@@ -17,7 +17,7 @@ export async function exportPgSchema(db: DbConfig, options: SchemaExportOptions)
     // a database or role may set them: in ISO, UTC and full float precision, any target reads them
     // back as they were (measured before: 'SQL, DMY' exported 02/03/2024, read as 3 February, and
     // Asia/Kolkata's 'IST', read as Israel time; the pg-chaos run).
-    await client.query("SET DateStyle = 'ISO, YMD'; SET IntervalStyle = postgres; SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = hex");
+    await client.query("SET DateStyle = 'ISO, YMD'; SET IntervalStyle = postgres; SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = hex; SET standard_conforming_strings = on");
     const objects = await exportPostgresSchema(client, options);
     const unexported = await listUnexportedPostgresObjects(client, options);
     const outside = objects.filter((o) => (o.type === 'TYPE' || o.type === 'DOMAIN') && !options.schemas.includes(o.schema));

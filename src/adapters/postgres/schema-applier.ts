@@ -47,6 +47,12 @@ export async function applySchemaStatements(
   options: SchemaApplyOptions,
 ): Promise<SchemaApplyResult> {
   await client.query('SET check_function_bodies = off');
+  // The exported statements write string constants in standard form ('C:\temp' is a backslash and a
+  // t): a target whose server, database or role sets standard_conforming_strings off read them as
+  // escapes, and created defaults, CHECKs, generated columns and views with other text, silently
+  // (the pg-fidelity run). pg_dump pins it the same way, and xmloption with it.
+  await client.query('SET standard_conforming_strings = on');
+  await client.query('SET xmloption = content').catch(() => {});
   const run = new StatementRun(client, statements, options);
   const waiting = await run.firstPass();
   const left = waiting.length > 0 ? await run.retryPasses(waiting) : { waiting, passes: 0 };
