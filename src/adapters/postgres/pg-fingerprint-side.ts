@@ -8,7 +8,7 @@ import { q } from '../../core/sql-names.js';
 import { keyOrderOf, type KeyedRow, type KeyOrder } from '../../core/verify/differing-keys.js';
 import { connectPg } from './pg-connection.js';
 import { qualified } from './source-catalog.js';
-import { beginComparisonRead, fingerprintTable, intervalColumns, listFingerprintColumns, valueTextExpression } from './table-fingerprint.js';
+import { beginComparisonRead, columnForms, fingerprintTable, listFingerprintColumns, NO_FORMS, valueTextExpression } from './table-fingerprint.js';
 
 /** Rows fetched at a time while streaming a table by key. */
 const KEYED_FETCH = 2000;
@@ -64,8 +64,8 @@ export class PgFingerprintSide implements ComparisonSide {
       // A plain table's own rows (ONLY), as the fingerprint counts them: not its inheritance children's.
       const kind = await client.query("SELECT oid::text AS oid, relkind FROM pg_catalog.pg_class WHERE oid = to_regclass($1)", [qualified(table.schema, table.name)]);
       const only = kind.rows[0]?.relkind === 'r' ? 'ONLY ' : '';
-      const daysAsHours = table.intervalDaysAsHours && kind.rows[0] ? await intervalColumns(client, kind.rows[0].oid) : new Set<string>();
-      await client.query(`DECLARE tandem_keyed NO SCROLL CURSOR FOR SELECT ${table.columns.map((c) => valueTextExpression('t', c, daysAsHours.has(c))).join(', ')} FROM ${only}${qualified(table.schema, table.name)} t ORDER BY ${order}`);
+      const forms = kind.rows[0] ? await columnForms(client, kind.rows[0].oid, table.intervalDaysAsHours === true) : NO_FORMS;
+      await client.query(`DECLARE tandem_keyed NO SCROLL CURSOR FOR SELECT ${table.columns.map((c) => valueTextExpression('t', c, forms.daysAsHours.has(c), forms.padded.has(c))).join(', ')} FROM ${only}${qualified(table.schema, table.name)} t ORDER BY ${order}`);
       const at = key.map((k) => table.columns.indexOf(k));
       if (at.some((i) => i < 0)) throw new Error(`internal: the key of ${table.key} is not among its compared columns`);
       for (;;) {

@@ -55,9 +55,32 @@ export async function beginComparisonRead(client: pg.Client): Promise<void> {
  * them can never be confused with a value's content. Built with `||` rather than concat_ws, which takes
  * at most 100 arguments.
  */
-export function rowTextExpression(columns: readonly string[], alias = 't', daysAsHours: ReadonlySet<string> = new Set()): string {
+export function rowTextExpression(columns: readonly string[], alias = 't', forms: ColumnForms = NO_FORMS): string {
   if (columns.length === 0) return "''";
-  return columns.map((c) => `quote_nullable(${valueTextExpression(alias, c, daysAsHours.has(c))})`).join(" || ',' || ");
+  return columns.map((c) => `quote_nullable(${valueTextExpression(alias, c, forms.daysAsHours.has(c), forms.padded.has(c))})`).join(" || ',' || ");
+}
+
+/**
+ * Columns whose text is not `col::text`: intervals whose days count as hours (`daysAsHours`), and
+ * `padded`: unbounded `bpchar` columns (or domains over one), whose stored trailing spaces the cast
+ * to text strips (`'ab   '` and `'ab'` compared equal: the pg-fidelity run). A `char(n)` value is
+ * always padded to n, so `::text` is kept there, as the other engines' CHAR is compared.
+ */
+export interface ColumnForms {
+  readonly daysAsHours: ReadonlySet<string>;
+  readonly padded: ReadonlySet<string>;
+}
+
+export const NO_FORMS: ColumnForms = { daysAsHours: new Set(), padded: new Set() };
+
+/** The table's columns of an unbounded bpchar type, directly or through a domain ({@link ColumnForms}). */
+export async function paddedColumns(client: pg.Client, oid: string): Promise<Set<string>> {
+  const r = await client.query(
+    `SELECT a.attname::text AS name FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+      WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped
+        AND (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END) = 'pg_catalog.bpchar'::pg_catalog.regtype
+        AND (CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) = -1`, [oid]);
+  return new Set(r.rows.map((x) => String(x.name)));
 }
 
 /**
@@ -65,10 +88,17 @@ export function rowTextExpression(columns: readonly string[], alias = 't', daysA
  * turned into hours first (`2 days 03:00:00` prints `51:00:00`; months are left as they are), as a
  * MySQL TIME holds it (`ComparedTable.intervalDaysAsHours`). Exact: fieldwise interval arithmetic.
  */
-export function valueTextExpression(alias: string, column: string, daysAsHours = false): string {
+export function valueTextExpression(alias: string, column: string, daysAsHours = false, padded = false): string {
   const c = `${alias}.${q(column)}`;
+  // format() prints a value with its type's output function, which keeps a bpchar's stored spaces.
+  if (padded) return `format('%s', ${c})`;
   if (!daysAsHours) return `${c}::text`;
   return `(${c} - make_interval(days => extract(day from ${c})::int) + extract(day from ${c})::int * interval '24 hours')::text`;
+}
+
+/** The {@link ColumnForms} of a table (by oid); interval columns only with `intervalDaysAsHours`. */
+export async function columnForms(client: pg.Client, oid: string, intervalDaysAsHours: boolean): Promise<ColumnForms> {
+  return { daysAsHours: intervalDaysAsHours ? await intervalColumns(client, oid) : new Set(), padded: await paddedColumns(client, oid) };
 }
 
 /** The interval columns of a table (by oid): those whose days a comparison may count as hours. */
@@ -109,8 +139,8 @@ function scanSource(schema: string, table: string, columns: readonly string[], s
  * as the snapshot copied them.
  */
 export function fingerprintQuery(schema: string, table: string, columns: readonly string[], scan: FingerprintScan, serverEncoding = 'UTF8',
-  daysAsHours: ReadonlySet<string> = new Set()): string {
-  const text = rowTextExpression(columns, 't', daysAsHours);
+  forms: ColumnForms = NO_FORMS): string {
+  const text = rowTextExpression(columns, 't', forms);
   const bytes = serverEncoding === 'UTF8' || serverEncoding === 'SQL_ASCII' ? text : `convert_to(${text}, 'UTF8')`;
   return `SELECT count(*)::text AS rows,
        coalesce(sum(('x' || substr(md5(${bytes}), 1, 15))::bit(60)::bigint), 0)::text AS checksum
@@ -146,8 +176,8 @@ export async function fingerprintTable(client: pg.Client, schema: string, table:
       throw new TandemError('TANDEM_UNKNOWN_TABLE', `Table ${schema}.${table} does not exist.`);
     }
     const scan = await fingerprintScan(client, kind.rows[0].oid, kind.rows[0].relkind);
-    const daysAsHours = intervalDaysAsHours ? await intervalColumns(client, kind.rows[0].oid) : undefined;
-    const r = await client.query(fingerprintQuery(schema, table, columns, scan, String(kind.rows[0].encoding), daysAsHours));
+    const forms = await columnForms(client, kind.rows[0].oid, intervalDaysAsHours);
+    const r = await client.query(fingerprintQuery(schema, table, columns, scan, String(kind.rows[0].encoding), forms));
     await client.query('COMMIT');
     return { rows: Number(r.rows[0].rows), checksum: String(r.rows[0].checksum), readAtMs: Number(kind.rows[0].readAtMs) };
   } catch (e) {

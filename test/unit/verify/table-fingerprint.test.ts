@@ -7,6 +7,10 @@ test('the row text quotes every column name and value, with NULL as a bare word 
   assert.equal(rowTextExpression([]), "''");
 });
 
+test('an unbounded bpchar column is printed by its output function (its stored trailing spaces kept), the others cast to text', () => {
+  assert.equal(rowTextExpression(['id', 'v'], 't', { daysAsHours: new Set(), padded: new Set(['v']) }), `quote_nullable(t."id"::text) || ',' || quote_nullable(format('%s', t."v"))`);
+});
+
 test('more than 100 columns stay one expression (concat_ws would stop at 100 arguments)', () => {
   const cols = Array.from({ length: 250 }, (_, i) => `c${i}`);
   const expr = rowTextExpression(cols);
