@@ -8,6 +8,7 @@ import type { CopyToFilesOptions, SnapshotChunk, SnapshotReader } from '../../co
 import { connectPg } from './pg-connection.js';
 import { isConnectionLoss } from './sql-state.js';
 import { TandemError } from '../../core/errors.js';
+import { NOT_UTF8_HINT } from './replication/replication-errors.js';
 import { describeDb } from '../../core/db-config.js';
 import { qualified, tableKey, type SourceTable } from './source-catalog.js';
 import { q } from '../../core/sql-names.js';
@@ -170,6 +171,14 @@ export class PgSnapshotReader implements SnapshotReader {
       // Leaving the loop by a throw destroyed the stream, which cuts the connection if the COPY
       // was still running on it.
       file?.destroy();
+      const code = (e as { code?: unknown }).code;
+      if (code === '22021' || code === '22P05') {
+        // Measured before: an internal error with a stack trace (an SQL_ASCII source; the pg-fidelity run).
+        throw new TandemError('TANDEM_DATA', `${chunk.tableKey} holds text the ${this.config.role} server could not send as UTF-8 (${(e as Error).message}); nothing of it is imported.`, {
+          hint: `${NOT_UTF8_HINT} Correct the values on the ${this.config.role} (convert them to UTF-8), or leave the table out (--exclude-table-list), then rerun the same command.`,
+          cause: e,
+        });
+      }
       throw isConnectionLoss(e) ? snapshotLost(this.config, e) : e;
     } finally {
       clearTimeout(flushTimer);

@@ -73,6 +73,14 @@ export function toReplicationError(err: unknown, ctx: ReplicationErrorContext): 
         hint: `Add a line such as "host replication ${ctx.user ?? 'all'} <client-address>/32 scram-sha-256" to pg_hba.conf and reload.`,
         cause: err,
       });
+    case '22021': // character_not_in_repertoire: "invalid byte sequence for encoding "UTF8": 0xe9"
+    case '22P05': // untranslatable_character
+      // Raised by the walsender while it sends one change: every reconnection meets it again.
+      return new TandemError('TANDEM_UNSUPPORTED', `${ctx.action}: the server could not send a changed value as UTF-8 (${e.message ?? 'invalid byte sequence'}). The stream cannot get past this change; everything before it is queued.`, {
+        hint: `${NOT_UTF8_HINT} The stream cannot resume past the change: correct the values on the source, then start the migration again from a new snapshot (tandem end migration, then a new export dir and empty target tables), or leave the table out (--exclude-table-list).`,
+        cause: err,
+        streamLost: true,
+      });
     case '28P01':
       return new TandemError('TANDEM_AUTH', `${ctx.action}: the database rejected the user name or password.`, { cause: err });
     case 'ECONNREFUSED':
@@ -84,6 +92,10 @@ export function toReplicationError(err: unknown, ctx: ReplicationErrorContext): 
       return err;
   }
 }
+
+/** Why a value cannot be sent as UTF-8 (SQLSTATE 22021 or 22P05), for the stream's and the snapshot's errors. */
+export const NOT_UTF8_HINT =
+  'Text stored in the source database is not valid in the encoding it is sent in (a database whose encoding is SQL_ASCII keeps any bytes it is given): the target stores UTF-8 and cannot hold it.';
 
 export const WAL_LEVEL_HINT =
   "Run ALTER SYSTEM SET wal_level = 'logical'; and restart PostgreSQL (on Amazon RDS / Aurora set rds.logical_replication = 1 in the parameter group; on Cloud SQL set the flag cloudsql.logical_decoding = on).";

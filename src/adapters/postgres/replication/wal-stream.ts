@@ -333,7 +333,6 @@ export class WalStream implements AsyncIterable<WalEvent> {
     this.iterating = true;
     const out: WalEvent[] = [];
     for (;;) {
-      if (this.failure) throw this.failure;
       if (this.stopping) return undefined;
       const copy = this.copy;
       if (!copy) throw new Error('WalStream not started');
@@ -344,6 +343,10 @@ export class WalStream implements AsyncIterable<WalEvent> {
         if (ev) out.push(ev);
       }
       if (out.length > 0) return out;
+      // What arrived before the server's error is handed out first: the transactions it sent
+      // whole are then queued before the stream stops (measured before: a transaction committed
+      // just before a change the server could not send was dropped with it; the pg-fidelity run).
+      if (this.failure) throw this.failure;
       if (this.ended) throw new Error('replication stream ended by the server');
       await new Promise<void>((resolve) => {
         this.wake = resolve;
