@@ -80,14 +80,19 @@ export function notRestoredGuard(before: GuardState, now: GuardState): GuardedOb
 
 /** `recorded` with each hidden definition (null) taken from the same trigger in `now` when it is readable there (pure). */
 export function completeTriggerDefinitions(recorded: MySqlGuardState, now: MySqlGuardState): MySqlGuardState {
-  if (!recorded.triggers.some((t) => t.createSql === null)) return recorded;
+  const known = new Set(recorded.triggers.map((t) => t.name));
+  // A trigger created on a written table since the record was made is recorded too: else the
+  // fall-back would drop it (or ask for its drop) and nothing would create it again (measured
+  // before: the mysql-chaos run).
+  const created = now.triggers.filter((t) => !known.has(t.name));
+  if (!recorded.triggers.some((t) => t.createSql === null) && created.length === 0) return recorded;
   const seen = new Map(now.triggers.map((t) => [t.name, t]));
   const triggers = recorded.triggers.map((t) => {
     const n = seen.get(t.name);
     if (t.createSql !== null || !n || n.createSql === null || n.table !== t.table) return t;
     return { ...t, createSql: n.createSql, ...(n.sqlMode !== undefined ? { sqlMode: n.sqlMode } : {}) };
   });
-  return { ...recorded, triggers };
+  return { ...recorded, triggers: [...triggers, ...created] };
 }
 
 /** What decides whether the server lets this user drop and create the triggers. */
@@ -186,7 +191,7 @@ export class MySqlWriteGuard implements WriteGuard {
     }
   }
 
-  /** `recorded` with the definitions it could not read taken from `now` (the same trigger on the same table). */
+  /** `recorded` with the definitions it could not read taken from `now` (the same trigger on the same table), and the triggers created since. */
   completeRecord(recorded: GuardState, now: GuardState): GuardState {
     return completeTriggerDefinitions(asState(recorded), asState(now));
   }

@@ -108,8 +108,32 @@ export async function readGuardState(session: OracleSession, schema: string, tab
   return { ...safety, identities, tables: [...tables] };
 }
 
+/**
+ * `recorded` with the triggers, foreign keys and identity columns of `now` that it does not hold
+ * (created since it was recorded, while the export streamed), in their state now: switched off for
+ * the fall-back and on again after it like the others (measured before on MySQL: a trigger created
+ * while streaming was dropped for the fall-back and never created again, the mysql-chaos run).
+ */
+export function withObjectsCreatedSince(recorded: GuardState, now: GuardState): GuardState {
+  const r = asState(recorded);
+  const n = asState(now);
+  const triggerKey = (t: { owner: string; name: string }) => `${t.owner}.${t.name}`;
+  const keyKey = (f: { owner: string; table: string; name: string }) => `${f.owner}.${f.table}.${f.name}`;
+  const identityKey = (c: IdentityColumn) => `${c.schema}.${c.table}.${c.column}`;
+  const known = new Set([...r.triggers.map(triggerKey), ...r.foreignKeys.map(keyKey), ...r.identities.map(identityKey)]);
+  const triggers = n.triggers.filter((t) => !known.has(triggerKey(t)));
+  const foreignKeys = n.foreignKeys.filter((f) => !known.has(keyKey(f)));
+  const identities = n.identities.filter((c) => !known.has(identityKey(c)));
+  if (triggers.length + foreignKeys.length + identities.length === 0) return recorded;
+  return { ...r, triggers: [...r.triggers, ...triggers], foreignKeys: [...r.foreignKeys, ...foreignKeys], identities: [...r.identities, ...identities] } satisfies OracleGuardState;
+}
+
 export class OracleWriteGuard implements WriteGuard {
   constructor(private readonly db: DbConfig) {}
+
+  completeRecord(recorded: GuardState, now: GuardState): GuardState {
+    return withObjectsCreatedSince(recorded, now);
+  }
 
   async read(tables: readonly TableRef[]): Promise<GuardState> {
     const schema = oracleSchemaOf(this.db);

@@ -42,8 +42,9 @@ export interface WriteGuard {
   checkDisable?(state: GuardState): Promise<void>;
   /**
    * `recorded` with what could not be read when it was recorded taken from `now` (e.g. a trigger
-   * definition hidden by a privilege granted since), so that what is switched off can be switched on
-   * again. Optional: a guard that always reads its whole state has none.
+   * definition hidden by a privilege granted since), and with the objects created since (a trigger
+   * added while the export streamed), so that what is switched off can be switched on again.
+   * Optional: a guard without it switches on again only what was recorded.
    */
   completeRecord?(recorded: GuardState, now: GuardState): GuardState;
   /** Runs the disable script (only with the user's explicit consent). */

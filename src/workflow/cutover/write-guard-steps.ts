@@ -102,8 +102,9 @@ export async function guardBeforeWrites(reporter: Reporter, migration: Migration
     record = { before: now };
     meta.setValue(GUARD_KEY, record);
   } else if (guard.completeRecord) {
-    // What was hidden when it was recorded (a privilege granted since) is recorded now, before
-    // anything is switched off: else the cutover to source could not switch it on again.
+    // What was hidden when it was recorded (a privilege granted since), and what was created since,
+    // is recorded now, before anything is switched off: else the cutover to source could not
+    // switch it on again.
     const completed: GuardRecord = { ...record, before: guard.completeRecord(record.before, now), ...(record.disabledByTandem ? { disabledByTandem: guard.completeRecord(record.disabledByTandem, now) } : {}) };
     if (JSON.stringify(completed) !== JSON.stringify(record)) {
       record = completed;
@@ -130,7 +131,7 @@ export async function guardBeforeWrites(reporter: Reporter, migration: Migration
   }
   reporter.warn(`the source's triggers and foreign keys would act on the target's changes written back to it (the spec's manual step): ${active.map((a) => a.what).join('; ')}.`);
   reporter.print(`Run this on the source as a privileged user (or restart with --disable-triggers-and-fks true):\n${guard.disableScript(now)}`);
-  reporter.print(`After the cutover to source, this enables exactly what was enabled when the export started:\n${guard.enableScript(record.before)}`);
+  reporter.print(`After the cutover to source, this enables exactly what was enabled when the export started (and what was created since):\n${guard.enableScript(record.before)}`);
   reporter.print('Waiting until they are disabled; nothing is written to the source before (Ctrl-C to stop; the changes stay queued)…');
   log.info(`waiting for the source's triggers and foreign keys to be disabled: ${active.map((a) => a.what).join('; ')}`);
   while (!signal.aborted) {

@@ -140,3 +140,43 @@ test('without SUPER, with binary logging on and log_bin_trust_function_creators 
     s.meta.close();
   }
 });
+
+test('a trigger created on a written table after the export started is recorded before the fall-back drops it: the printed recreate script holds it, and the cutover to source creates it again or names it (measured before: dropped as told and never recreated, the mysql-chaos run)', { timeout: 120_000 }, async () => {
+  const s = await setup('shop5', 'mig5', "ALL ON shop5.* TO 'mig5'@'%'; GRANT SUPER ON *.*");
+  try {
+    await recordGuardBaseline(s.migration, s.side, TABLES);
+    assert.deepEqual(s.record()!.before.triggers.map((t) => t.name), ['t2_ai']);
+    // Created while the export streams.
+    await maria.sql('shop5', 'CREATE TRIGGER t1_bu BEFORE UPDATE ON t1 FOR EACH ROW SET NEW.v = NEW.v + 1');
+    // Without consent: the drop script and the recreate script both name it, and it is recorded.
+    const stop = new AbortController();
+    const waiting = guardBeforeWrites(s.reporter, s.migration, s.guard, false, stop.signal, 20);
+    await new Promise((r) => setTimeout(r, 300));
+    const printed = s.out.text();
+    assert.match(printed, /DROP TRIGGER `shop5`\.`t1_bu`;/);
+    assert.match(printed, /this enables exactly what was enabled when the export started \(and what was created since\):\n-- recreate the triggers[^\n]*\n(?:.*\n)*.*TRIGGER t1_bu BEFORE UPDATE ON t1 FOR EACH ROW SET NEW\.v = NEW\.v \+ 1/);
+    assert.deepEqual(s.record()!.before.triggers.map((t) => t.name).sort(), ['t1_bu', 't2_ai']);
+    // The DBA drops both as told; the cutover to source then names the new one too while it is missing.
+    await maria.sql('shop5', 'DROP TRIGGER t1_bu; DROP TRIGGER t2_ai');
+    assert.equal(await waiting, true);
+    const missing = await guardAtCutover(s.reporter, s.migration, s.guard);
+    assert.equal(missing.length, 2, missing.join('; '));
+    assert.ok(missing.some((m) => /t1_bu/.test(m)), missing.join('; '));
+    stop.abort();
+  } finally {
+    s.meta.close();
+  }
+  // With consent: Tandem drops it and creates it again at the cutover to source.
+  const c = await setup('shop6', 'mig6', "ALL ON shop6.* TO 'mig6'@'%'; GRANT SUPER ON *.*");
+  try {
+    await recordGuardBaseline(c.migration, c.side, TABLES, { reporter: c.reporter });
+    await maria.sql('shop6', 'CREATE TRIGGER t1_bu BEFORE UPDATE ON t1 FOR EACH ROW SET NEW.v = NEW.v + 1');
+    assert.equal(await guardBeforeWrites(c.reporter, c.migration, c.guard, true, new AbortController().signal, 20), true);
+    assert.deepEqual(await c.triggers(), []);
+    assert.match(c.out.text(), /The script that does it by hand:\n-- recreate the triggers[^\n]*\n(?:.*\n)*.*TRIGGER t1_bu BEFORE UPDATE ON t1/);
+    assert.deepEqual(await guardAtCutover(c.reporter, c.migration, c.guard), []);
+    assert.deepEqual((await c.triggers()).sort(), ['t1_bu: SET NEW.v = NEW.v + 1', T2_AI]);
+  } finally {
+    c.meta.close();
+  }
+});
