@@ -142,7 +142,7 @@ export function connectionLostError(e: unknown, command: string): TandemError | 
     const lost = SOCKET_LOST.has(err.code) || (typeof err.code === 'string' && PG_CONNECTION_LOST.test(err.code))
       || MYSQL_LOST_CODES.has(err.code) || MYSQL_LOST_ERRNOS.has(err.errno) || ORACLE_LOST.has(err.code) || DRIVER_LOST_MESSAGES.has(err.message);
     if (lost) {
-      return new TandemError('TANDEM_CONNECT', `A database connection was lost: ${String(err.message ?? err.code).split('\n')[0]}.`, {
+      return new TandemError('TANDEM_CONNECT', `A database connection was lost: ${String(err.message ?? err.code).split('\n')[0]!.replace(/\.+$/, '')}.`, {
         hint: `Check that the database server is running and reachable, then rerun "tandem ${command}": what it had finished is kept (an importer resumes, a snapshot starts over).`,
         cause: e,
       });

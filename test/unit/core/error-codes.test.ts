@@ -26,6 +26,9 @@ test('a lost Oracle connection (node-oracledb thin NJS-500, ORA-03113) is TANDEM
   const eof = Object.assign(new Error('ORA-03113: end-of-file on communication channel'), { code: 'ORA-03113', errorNum: 3113 });
   assert.match(connectionLostError(new Error('mining failed', { cause: eof }), 'export data')?.message ?? '', /^A database connection was lost: ORA-03113: end-of-file on communication channel\.$/);
   assert.equal(connectionLostError(Object.assign(new Error('ORA-00001: unique constraint violated'), { code: 'ORA-00001' }), 'export data'), undefined);
+  // mysql2's own message ends with a period: one period, not two (the mysql-chaos run).
+  assert.equal(connectionLostError(Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' }), 'export data')?.message,
+    'A database connection was lost: Connection lost: The server closed the connection.');
 });
 
 test('a native module that cannot load (installed unbuilt by npm 11, or built for another Node.js) is TANDEM_PREREQUISITE with the way to build it, not an internal error', () => {
