@@ -113,6 +113,7 @@ export async function resolveDbConfig(ctx: CommandContext, meta: MetaStore | und
     asked?.set(askedKey, password);
   }
   log.addSecret(password);
+  log.addPublicNames([user, database, host, ...schemas]);
   for (const secret of Object.values(engineSettings.secrets)) log.addSecret(secret);
   return {
     role, type, host, port, user, database, schemas, ...(schemaRefs ? { schemaRefs } : {}), sslMode, sslRootCert, sslCert, sslKey, sslCrl, password,

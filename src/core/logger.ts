@@ -11,6 +11,7 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 export class Logger {
   private file?: string;
   private readonly secrets = new Set<string>();
+  private readonly publicNames = new Set<string>();
   private writeFailed = false;
   level: LogLevel = 'info';
 
@@ -25,6 +26,16 @@ export class Logger {
   }
 
   /**
+   * Names the messages print as names (a schema, a database, a user, a host): a secret equal to one
+   * is masked only where it stands as a password (`password=…`), not wherever the name appears.
+   * Measured before: with the password `x`, "Loading ********.t" hid the schema `x`, and so told
+   * every reader what the password was.
+   */
+  addPublicNames(names: readonly (string | undefined)[]): void {
+    for (const n of names) if (n) this.publicNames.add(n);
+  }
+
+  /**
    * Masks the registered secrets where they can really occur: Tandem never puts a password into its
    * own messages, but a driver's error or a connection string might. A secret is masked where it
    * stands as a token of its own (`user:x@host`, `password=x`, `'x'`), not where its text is part of
@@ -32,8 +43,9 @@ export class Logger {
    */
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) out = maskToken(out, s);
-    return out.replace(/(password\s*[=:]\s*)\S+/gi, '$1********');
+    for (const s of this.secrets) if (!this.publicNames.has(s)) out = maskToken(out, s);
+    // A URL's password (`//user:…@host`) and `password=…` are masked whatever they hold.
+    return out.replace(/(\/\/[^\s:@/]*:)[^\s@/]+@/g, '$1********@').replace(/(password\s*[=:]\s*)\S+/gi, '$1********');
   }
 
   debug(msg: string): void { this.write('debug', msg); }

@@ -16,6 +16,15 @@ test('a short password is masked where it stands as a token, never inside longer
   assert.equal(log.redact('x'), '********');
 });
 
+test('a password that is also a name the messages print (a schema, a user) is masked only where it stands as a password (measured before: "Loading ********.t", the pg-fidelity run)', () => {
+  const log = new Logger();
+  log.addSecret('x');
+  log.addPublicNames(['x', 'tandem', undefined]);
+  assert.equal(log.redact('Loading x.t (batch 1 of snapshot-79e389b0/x.t.0.0.bin) failed'), 'Loading x.t (batch 1 of snapshot-79e389b0/x.t.0.0.bin) failed');
+  assert.equal(log.redact('postgres://tandem:x@db1:5432/shop'), 'postgres://tandem:********@db1:5432/shop');
+  assert.equal(log.redact('host=h password=x user=u'), 'host=h password=******** user=u');
+});
+
 test('secrets with symbols at their edges, and the password= form, are masked', () => {
   const log = new Logger();
   log.addSecret('p@ss!');
