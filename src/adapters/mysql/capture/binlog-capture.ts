@@ -305,6 +305,7 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
       const assembler = new TransactionAssembler({
         tables: o.tables,
         start: this.last,
+        resumedByGtid: start.mode !== 'file',
         ...(o.converters && { converters: o.converters }),
         caseInsensitiveNames: Number(row.lctn) !== 0,
         openPayload: (p) => decoder.decodePayload(p),

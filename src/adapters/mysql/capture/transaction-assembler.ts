@@ -66,6 +66,13 @@ export interface TransactionAssemblerOptions {
   readonly openPayload?: (payload: Buffer) => BinlogEvent[];
   /** Events per part of a large group; default TRANSACTION_PART_EVENTS. */
   readonly partEvents?: number;
+  /**
+   * The dump was started from `start`'s GTID state, not its file and offset: the server then sends
+   * only transactions after that state, so one whose position sorts at or before `start` is not an
+   * overlap but a binlog numbered anew (a failover to a server whose files are numbered lower, a
+   * RESET MASTER), and capture stops (`renumberedBinlog`).
+   */
+  readonly resumedByGtid?: boolean;
 }
 
 interface TableState {
@@ -446,12 +453,19 @@ export class TransactionAssembler {
     const events = g.events as Array<UnnumberedChangeEvent>;
     g.events = [];
     g.parted = true;
-    if (position.slice(0, 23) < this.startKey) return undefined;
+    if (position.slice(0, 23) < this.startKey) {
+      if (this.options.resumedByGtid) throw this.renumberedBinlog(binlogPosition);
+      return undefined;
+    }
     for (const e of events) {
       (e as { position: string }).position = position;
       (e as { txId: string }).txId = g.txId;
     }
     return { events, position, binlogPosition, txId: g.txId, timestamp: ev.header.timestamp, continues: true };
+  }
+
+  private renumberedBinlog(at: BinlogPosition): TandemError {
+    return renumberedBinlogError(this.options.start, at);
   }
 
   private finish(ev: BinlogEvent): AssembledTransaction | undefined {
@@ -466,7 +480,10 @@ export class TransactionAssembler {
       : { file: this.file, offset: ev.header.nextPosition };
     const position = encodeBinlogPosition(binlogPosition);
     // Already captured before the start (a resume that overlaps): drop it, position included.
-    if (position.slice(0, 23) <= this.startKey) return undefined;
+    if (position.slice(0, 23) <= this.startKey) {
+      if (this.options.resumedByGtid) throw this.renumberedBinlog(binlogPosition);
+      return undefined;
+    }
     // The events were made for this group alone: stamp them in place.
     const events = g.events as Array<UnnumberedChangeEvent>;
     for (const e of events) {
@@ -475,6 +492,15 @@ export class TransactionAssembler {
     }
     return { events, position, binlogPosition, txId: g.txId, timestamp: ev.header.timestamp, ...(g.parted && { endsParts: true as const }) };
   }
+}
+
+/** See `TransactionAssemblerOptions.resumedByGtid`. */
+function renumberedBinlogError(start: BinlogPosition, at: BinlogPosition): TandemError {
+  return new TandemError('TANDEM_PREREQUISITE',
+    `The source's binlog goes on after the migration's GTID state, but at ${at.file}:${at.offset}, before the position the migration had reached (${start.file}:${start.offset}): the source was failed over to a server whose binlog files are numbered lower, or its binlog was reset (RESET MASTER). Tandem orders the changes by binlog file and offset and cannot go on from there without losing them; nothing after the migration's position was queued.`, {
+      hint: 'Start the migration again from a new snapshot (tandem end migration, then a new export dir and empty target tables). A failover to a server whose binlog files are numbered higher goes on by itself.',
+      streamLost: true,
+    });
 }
 
 function newGroup(txId: string, start: { readonly file: string; readonly offset: number }, nextGtid?: Group['nextGtid']): Group {
