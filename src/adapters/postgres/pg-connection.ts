@@ -164,6 +164,12 @@ export function mapConnectError(e: unknown, c: DbConfig): unknown {
       return new TandemError('TANDEM_PRIVILEGE', `User "${c.user}" may not connect to ${where}: ${err.message}.`, {
         hint: `As a superuser or the database's owner: GRANT CONNECT ON DATABASE ${q(c.database)} TO ${q(c.user)}; then rerun the same command.`,
       });
+    case '57P03':
+      // cannot_connect_now: "the database system is starting up" (or in recovery, or shutting down).
+      // Measured before: "A database connection was lost", for a connection never made (the mysql-chaos run).
+      return new TandemError('TANDEM_CONNECT', `${where.charAt(0).toUpperCase()}${where.slice(1)} does not accept connections yet: ${err.message}.`, {
+        hint: 'It is starting up or recovering after a crash: rerun the same command once it accepts connections (a few seconds, usually). A command already running waits for it by itself.',
+      });
     case '3D000':
       return new TandemError('TANDEM_DB_MISSING', `The database "${c.database}" does not exist on ${c.host}:${c.port}.`, {
         hint: `Check --${c.role}-db-name${c.role === 'target' ? ', or create it first: CREATE DATABASE ' + c.database + ';' : ''}`,

@@ -30,3 +30,11 @@ test('a server that closes the connection before any PostgreSQL answer (a MariaD
   assert.equal(e.message, 'The server at db1:5432 closed the connection as Tandem connected, without a PostgreSQL answer.');
   assert.match(e.hint ?? '', /^Check --source-db-port and --source-db-type \(mysql for a MySQL or MariaDB server\), that the server runs/);
 });
+
+test('a server starting up or recovering (57P03) at connect: TANDEM_CONNECT saying it does not accept connections yet, not "a connection was lost" (the mysql-chaos run)', () => {
+  const e = mapConnectError(Object.assign(new Error('the database system is starting up'), { code: '57P03' }), config('pw'));
+  assert.ok(e instanceof TandemError);
+  assert.equal(e.code, 'TANDEM_CONNECT');
+  assert.match(e.message, /^The source database .* does not accept connections yet: the database system is starting up\.$/);
+  assert.match(e.hint ?? '', /rerun the same command once it accepts connections/);
+});
