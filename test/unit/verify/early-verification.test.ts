@@ -283,13 +283,19 @@ function timedSetup(left: Map<string, SideFingerprint>, right: Map<string, SideF
   return { ev, scans, state };
 }
 
+/** s.a equal on both sides, s.b as given on the target; started, and finished when the test ends (a failed wait must not leave the loop running). */
+function startTimed(t: { after(fn: () => unknown): void }, targetB: SideFingerprint) {
+  const left = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '20')]]);
+  const right = new Map([['s.a', fp(1, '10')], ['s.b', targetB]]);
+  const setup = timedSetup(left, right);
+  setup.ev.start();
+  t.after(() => setup.ev.finish());
+  return { ...setup, right };
+}
+
 test('with commit times, a mismatch while the exporter works through a backlog is not told when the queue moves on by other tables\' changes only (measured before: told, the pg-chaos run)', async (t) => {
   // The source's s.b holds a change the stream has not delivered yet (the exporter behind).
-  const left = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '20')]]);
-  const right = new Map([['s.a', fp(1, '10')], ['s.b', fp(1, '19')]]);
-  const { ev, scans, state } = timedSetup(left, right);
-  ev.start();
-  t.after(() => ev.finish()); // a failed wait below must not leave the loop running
+  const { ev, scans, state, right } = startTimed(t, fp(1, '19'));
   await until('the first pass', () => state.passes.length >= 1);
   assert.equal(scans.get('source:s.b'), 1);
   // The backlog delivers a little: other tables' changes, committed before the scan (900 < 1000).
@@ -316,11 +322,7 @@ test('with commit times, a mismatch while the exporter works through a backlog i
 });
 
 test('with commit times, a real mismatch is told once the queue holds a commit after the scan, everything up to it is applied, and none of it is to the table', async (t) => {
-  const left = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '20')]]);
-  const right = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '21')]]);
-  const { ev, scans, state } = timedSetup(left, right);
-  ev.start();
-  t.after(() => ev.finish()); // a failed wait below must not leave the loop running
+  const { ev, scans, state } = startTimed(t, fp(2, '21'));
   await until('the first pass', () => state.passes.length >= 1);
   // Caught up in time (a commit at 1001 > the scan's 1000), but not yet applied: not told.
   state.queued = 5;
@@ -340,11 +342,7 @@ test('with commit times, a real mismatch is told once the queue holds a commit a
 });
 
 test('with commit times, a mismatch whose table changes before the queue catches up is not told: compared again at its next quiet moment', async (t) => {
-  const left = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '20')]]);
-  const right = new Map([['s.a', fp(1, '10')], ['s.b', fp(2, '21')]]);
-  const { ev, scans, state } = timedSetup(left, right);
-  ev.start();
-  t.after(() => ev.finish()); // a failed wait below must not leave the loop running
+  const { ev, scans, state } = startTimed(t, fp(2, '21'));
   await until('the first pass', () => state.passes.length >= 1);
   // s.b's change (vsn 2) is among those up to the caught-up vsn: the first result proves nothing.
   state.queued = 2;
