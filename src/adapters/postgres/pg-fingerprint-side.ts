@@ -8,7 +8,7 @@ import { q } from '../../core/sql-names.js';
 import { keyOrderOf, type KeyedRow, type KeyOrder } from '../../core/verify/differing-keys.js';
 import { connectPg } from './pg-connection.js';
 import { qualified } from './source-catalog.js';
-import { beginComparisonRead, columnForms, fingerprintTable, listFingerprintColumns, NO_FORMS, valueTextExpression } from './table-fingerprint.js';
+import { beginComparisonRead, COLUMN_FORMS_SELECT, columnFormsOf, fingerprintTable, listFingerprintColumns, NO_FORMS, valueTextExpression } from './table-fingerprint.js';
 
 /** Rows fetched at a time while streaming a table by key. */
 const KEYED_FETCH = 2000;
@@ -62,9 +62,9 @@ export class PgFingerprintSide implements ComparisonSide {
       await beginComparisonRead(client);
       const order = key.map((k, i) => (orders[i] === 'text' ? `t.${q(k)}::text COLLATE "C"` : `t.${q(k)}`)).join(', ');
       // A plain table's own rows (ONLY), as the fingerprint counts them: not its inheritance children's.
-      const kind = await client.query("SELECT oid::text AS oid, relkind FROM pg_catalog.pg_class WHERE oid = to_regclass($1)", [qualified(table.schema, table.name)]);
+      const kind = await client.query(`SELECT c.relkind, ${COLUMN_FORMS_SELECT} FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)`, [qualified(table.schema, table.name)]);
       const only = kind.rows[0]?.relkind === 'r' ? 'ONLY ' : '';
-      const forms = kind.rows[0] ? await columnForms(client, kind.rows[0].oid, table.intervalDaysAsHours === true) : NO_FORMS;
+      const forms = kind.rows[0] ? columnFormsOf(kind.rows[0], table.intervalDaysAsHours === true) : NO_FORMS;
       await client.query(`DECLARE tandem_keyed NO SCROLL CURSOR FOR SELECT ${table.columns.map((c) => valueTextExpression('t', c, forms.daysAsHours.has(c), forms.padded.has(c))).join(', ')} FROM ${only}${qualified(table.schema, table.name)} t ORDER BY ${order}`);
       const at = key.map((k) => table.columns.indexOf(k));
       if (at.some((i) => i < 0)) throw new Error(`internal: the key of ${table.key} is not among its compared columns`);

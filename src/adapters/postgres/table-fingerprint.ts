@@ -73,14 +73,22 @@ export interface ColumnForms {
 
 export const NO_FORMS: ColumnForms = { daysAsHours: new Set(), padded: new Set() };
 
-/** The table's columns of an unbounded bpchar type, directly or through a domain ({@link ColumnForms}). */
-export async function paddedColumns(client: pg.Client, oid: string): Promise<Set<string>> {
-  const r = await client.query(
-    `SELECT a.attname::text AS name FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-      WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped
-        AND (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END) = 'pg_catalog.bpchar'::pg_catalog.regtype
-        AND (CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) = -1`, [oid]);
-  return new Set(r.rows.map((x) => String(x.name)));
+/**
+ * Select-list items that give a table's {@link ColumnForms} (`c` its pg_class row), read by the
+ * catalog query a scan makes anyway: its interval columns and its unbounded bpchar ones (directly
+ * or through a domain).
+ */
+export const COLUMN_FORMS_SELECT = `
+  ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.atttypid = 'pg_catalog.interval'::pg_catalog.regtype) AS "intervalColumns",
+  ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+           AND (CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END) = 'pg_catalog.bpchar'::pg_catalog.regtype
+           AND (CASE WHEN ty.typtype = 'd' THEN ty.typtypmod ELSE a.atttypmod END) = -1) AS "paddedColumns"`;
+
+/** The {@link ColumnForms} of a row read with {@link COLUMN_FORMS_SELECT}; interval columns only with `intervalDaysAsHours`. */
+export function columnFormsOf(row: { intervalColumns: unknown; paddedColumns: unknown }, intervalDaysAsHours: boolean): ColumnForms {
+  return { daysAsHours: new Set(intervalDaysAsHours ? pgArray(row.intervalColumns) : []), padded: new Set(pgArray(row.paddedColumns)) };
 }
 
 /**
@@ -94,19 +102,6 @@ export function valueTextExpression(alias: string, column: string, daysAsHours =
   if (padded) return `format('%s', ${c})`;
   if (!daysAsHours) return `${c}::text`;
   return `(${c} - make_interval(days => extract(day from ${c})::int) + extract(day from ${c})::int * interval '24 hours')::text`;
-}
-
-/** The {@link ColumnForms} of a table (by oid); interval columns only with `intervalDaysAsHours`. */
-export async function columnForms(client: pg.Client, oid: string, intervalDaysAsHours: boolean): Promise<ColumnForms> {
-  return { daysAsHours: intervalDaysAsHours ? await intervalColumns(client, oid) : new Set(), padded: await paddedColumns(client, oid) };
-}
-
-/** The interval columns of a table (by oid): those whose days a comparison may count as hours. */
-export async function intervalColumns(client: pg.Client, oid: string): Promise<Set<string>> {
-  const r = await client.query(
-    `SELECT a.attname::text AS name FROM pg_catalog.pg_attribute a
-      WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'pg_catalog.interval'::pg_catalog.regtype`, [oid]);
-  return new Set(r.rows.map((x) => String(x.name)));
 }
 
 /**
@@ -170,13 +165,13 @@ export async function fingerprintTable(client: pg.Client, schema: string, table:
     const kind = await client.query(
       // The snapshot is taken by this first statement: clock_timestamp() is read after it (readAtMs).
       `SELECT c.oid::text AS oid, c.relkind, current_setting('server_encoding') AS encoding,
-              (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS "readAtMs" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS "readAtMs", ${COLUMN_FORMS_SELECT} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f', 'm', 'v')`, [schema, table]);
     if (kind.rows.length === 0) {
       throw new TandemError('TANDEM_UNKNOWN_TABLE', `Table ${schema}.${table} does not exist.`);
     }
     const scan = await fingerprintScan(client, kind.rows[0].oid, kind.rows[0].relkind);
-    const forms = await columnForms(client, kind.rows[0].oid, intervalDaysAsHours);
+    const forms = columnFormsOf(kind.rows[0], intervalDaysAsHours);
     const r = await client.query(fingerprintQuery(schema, table, columns, scan, String(kind.rows[0].encoding), forms));
     await client.query('COMMIT');
     return { rows: Number(r.rows[0].rows), checksum: String(r.rows[0].checksum), readAtMs: Number(kind.rows[0].readAtMs) };

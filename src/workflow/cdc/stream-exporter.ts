@@ -462,7 +462,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             for (const e of events) pending.push(e.position === position ? e : { ...e, position });
             if (!pendingTx) groupSince = Date.now();
             pendingTx = tx;
-            if (tx.commitTimeMs !== undefined && !(tx.commitTimeMs <= (pendingCommitMs ?? -Infinity))) pendingCommitMs = tx.commitTimeMs;
+            if (tx.commitTimeMs !== undefined) pendingCommitMs = Math.max(pendingCommitMs ?? tx.commitTimeMs, tx.commitTimeMs);
             if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
               // Everything committed before the marker is in `pending` or already queued. The other
               // side restores its sequences from these values (this side is quiet now).

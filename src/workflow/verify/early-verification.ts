@@ -289,15 +289,15 @@ export class EarlyVerification {
     let commitMs: number | undefined;
     let queued: number | undefined;
     for (const [key, v] of this.verified) {
-      if (v.told || v.readAtMs === undefined || (this.lastEvent.get(key)?.vsn ?? 0) > v.atVsn) continue;
+      if (v.told || v.readAtMs === undefined) continue;
       if (v.caughtVsn === undefined) {
         commitMs ??= this.options.queuedCommitMs?.();
         if (commitMs === undefined || !(commitMs > v.readAtMs)) continue;
         queued ??= this.options.queuedVsn();
         v.caughtVsn = queued;
       }
-      if (this.options.appliedVsn() < v.caughtVsn) continue;
-      if ((this.lastEvent.get(key)?.vsn ?? 0) > v.atVsn) continue;
+      // Changed since its scan (an event noted above atVsn): compared again at its next quiet moment.
+      if (this.options.appliedVsn() < v.caughtVsn || (this.lastEvent.get(key)?.vsn ?? 0) > v.atVsn) continue;
       v.told = true;
       proven.push(v.result);
       log.info(`early verification of ${key} at vsn ${v.atVsn}: MISMATCH proven (the queue holds every change its scan saw, up to vsn ${v.caughtVsn})`);

@@ -453,10 +453,7 @@ export class TransactionAssembler {
     const events = g.events as Array<UnnumberedChangeEvent>;
     g.events = [];
     g.parted = true;
-    if (position.slice(0, 23) < this.startKey) {
-      if (this.options.resumedByGtid) throw this.renumberedBinlog(binlogPosition);
-      return undefined;
-    }
+    if (this.alreadyCaptured(position, binlogPosition, false)) return undefined;
     for (const e of events) {
       (e as { position: string }).position = position;
       (e as { txId: string }).txId = g.txId;
@@ -464,8 +461,16 @@ export class TransactionAssembler {
     return { events, position, binlogPosition, txId: g.txId, timestamp: ev.header.timestamp, continues: true };
   }
 
-  private renumberedBinlog(at: BinlogPosition): TandemError {
-    return renumberedBinlogError(this.options.start, at);
+  /**
+   * Whether `position` sorts before the start (`orAt`: or at it), so was captured before a resume
+   * that overlaps. Resumed by GTID, nothing overlaps: such a position is a binlog numbered anew,
+   * and capture stops (`TransactionAssemblerOptions.resumedByGtid`).
+   */
+  private alreadyCaptured(position: string, at: BinlogPosition, orAt: boolean): boolean {
+    const key = position.slice(0, 23);
+    if (!(key < this.startKey || (orAt && key === this.startKey))) return false;
+    if (this.options.resumedByGtid) throw renumberedBinlogError(this.options.start, at);
+    return true;
   }
 
   private finish(ev: BinlogEvent): AssembledTransaction | undefined {
@@ -480,10 +485,7 @@ export class TransactionAssembler {
       : { file: this.file, offset: ev.header.nextPosition };
     const position = encodeBinlogPosition(binlogPosition);
     // Already captured before the start (a resume that overlaps): drop it, position included.
-    if (position.slice(0, 23) <= this.startKey) {
-      if (this.options.resumedByGtid) throw this.renumberedBinlog(binlogPosition);
-      return undefined;
-    }
+    if (this.alreadyCaptured(position, binlogPosition, true)) return undefined;
     // The events were made for this group alone: stamp them in place.
     const events = g.events as Array<UnnumberedChangeEvent>;
     for (const e of events) {
