@@ -36,3 +36,14 @@ export function createCopyBothStream(text: string, highWaterMark = DEFAULT_MESSA
     readableHighWaterMark: highWaterMark,
   });
 }
+
+/**
+ * Whether the server has answered START_REPLICATION (CopyBothResponse): from then on an error is one
+ * of streaming (a change the server could not decode or send), not of starting. pg-copy-streams
+ * keeps this in its own field, and calls a write's callback only a tick later, by which time the
+ * server's first changes and an error after them may have arrived (the pinned 7.0.0; the unit test
+ * copy-both-stream.test.ts fails if the field goes).
+ */
+export function copyBothStarted(stream: CopyBothStream): boolean {
+  return (stream as unknown as { _gotCopyInResponse?: boolean })._gotCopyInResponse === true;
+}

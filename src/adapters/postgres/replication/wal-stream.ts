@@ -21,7 +21,7 @@
  *   Errors the user must fix (missing slot, privileges) are TandemErrors.
  */
 import pg from 'pg';
-import { createCopyBothStream } from './copy-both-stream.js';
+import { copyBothStarted, createCopyBothStream } from './copy-both-stream.js';
 import type { CopyBothStream } from './copy-both-stream.js';
 import { decodeCopyDataEnvelope, encodeStandbyStatusUpdate } from './copy-data-envelope.js';
 import { formatLsn } from './lsn.js';
@@ -32,6 +32,7 @@ import { assertSlotName, replicationUser } from './replication-connection.js';
 import { openPgClient, toConnectionPlan } from '../pg-connection.js';
 import type { ReplicationConnectionConfig } from './replication-connection.js';
 import { quoteLiteral, toReplicationError } from './replication-errors.js';
+import { failpointDelay } from '../../../core/failpoint.js';
 
 /** Settings of a {@link WalStream}. Immutable once passed in. */
 export interface WalStreamOptions {
@@ -194,18 +195,26 @@ export class WalStream implements AsyncIterable<WalEvent> {
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       const onError = (err: unknown) => {
-        if (!settled) {
-          settled = true;
-          reject(toReplicationError(err, { action: 'Starting the change stream', user, slotName }));
-        }
+        if (settled) return;
+        settled = true;
+        // After the server's answer the error is one of streaming, already recorded by fail(): start
+        // resolves, and nextBatch hands out what arrived before the error, then throws it (measured
+        // before: called an error of starting, and the transactions before it were dropped unqueued).
+        if (copyBothStarted(copy)) resolve();
+        else reject(toReplicationError(err, { action: 'Starting the change stream', user, slotName }));
       };
       copy.once('error', onError);
       copy.write(this.statusUpdate(false), (err) => {
-        copy.off('error', onError);
-        if (settled) return;
-        settled = true;
-        if (err) reject(err);
-        else resolve();
+        const settle = () => {
+          copy.off('error', onError);
+          if (settled) return;
+          settled = true;
+          if (err) reject(err);
+          else resolve();
+        };
+        const delayed = failpointDelay('stream.before-started');
+        if (delayed) void delayed.then(settle);
+        else settle();
       });
     }).catch(async (err) => {
       this.stopping = true;
