@@ -175,7 +175,12 @@ async function run(client: pg.Client, statement: SchemaStatement, ignoreExist: b
     if (code === undefined) return { status: 'failed', message };
     // Text search objects and mappings have no duplicate check: a pg_ts_* catalog index reports them (23505).
     const textSearchDuplicate = code === '23505' && /^pg_ts_/.test(String((error as { constraint?: unknown }).constraint));
-    if (ignoreExist && (ALREADY_EXISTS_SQLSTATES.has(code) || textSearchDuplicate)) return { status: 'skipped', sqlState: code, message };
+    // 42701 is also a column named like a system column (xmin) or named twice in one statement:
+    // nothing exists then, and the statement must fail (measured before: such a table was counted
+    // "already done" and never created).
+    const notThere = code === '42701' && (/conflicts with a system column name|specified more than once/.test(message)
+      || /^CREATE\s+(?:(?:GLOBAL|LOCAL|TEMP|TEMPORARY|UNLOGGED)\s+)*TABLE\b/i.test(statement.sql.replace(/^(?:\s*--[^\n]*\n)*\s*/, '')));
+    if (ignoreExist && !notThere && (ALREADY_EXISTS_SQLSTATES.has(code) || textSearchDuplicate)) return { status: 'skipped', sqlState: code, message };
     if (mayWait && MISSING_OBJECT_SQLSTATES.has(code)) return { status: 'waiting', sqlState: code, message };
     if (code === INSUFFICIENT_PRIVILEGE) return { status: 'failed', sqlState: code, message, grant: createGrant(message, client.user) };
     return { status: 'failed', sqlState: code, message };

@@ -134,7 +134,7 @@ test('character sets and collations: CONVERT … USING, CAST … CHARSET and COL
 
 test('strings and JSON: SUBSTR with a positive start, JSON paths as jsonb operators', () => {
   assert.equal(ok('ucase(substr(`n`,1,1))'), 'upper(substr(n, 1, 1))');
-  assert.equal(ok('lcase(substr(`n`,2,length(`n`)))'), 'lower(substr(n, 2, greatest(octet_length(n), 0)))');
+  assert.equal(ok('lcase(substr(`n`,2,length(`n`)))'), 'lower(substr(n, 2, CASE WHEN octet_length(n) < 0 THEN 0 ELSE octet_length(n) END))');
   assert.equal(reason('substr(`n`,-3)'), 'it uses substr() with a start that is not a positive literal');
   assert.equal(ok("json_unquote(json_extract(`doc`,_utf8mb4'$._id'))"), "(CAST(doc AS jsonb) #>> '{_id}')");
   assert.equal(ok(`json_extract(\`doc\`,'$.geo."sub region"[0]')`), `(CAST(doc AS jsonb) #> '{geo,"sub region",0}')`);
@@ -152,7 +152,8 @@ test('a view that selects columns it does not group by: GROUP BY completed, unle
     sql: "SELECT (CAST(g.name AS text) || CAST(',' AS text) || CAST(b.city AS text)) AS branch, b.opened AS opened, sum(s.amount) AS total "
       + 'FROM ((public.sale s JOIN public.branch b ON ((s.branch_id = b.id))) JOIN public.region g ON ((b.region_id = g.id))) '
       + 'GROUP BY b.id, g.name, g.code ORDER BY g.code, total DESC',
-    warnings: ["GROUP BY completed with g.name, g.code: PostgreSQL groups by every selected column; the rows are the same when these columns depend on the grouped ones (MySQL's ONLY_FULL_GROUP_BY rule)"],
+    warnings: ["GROUP BY completed with g.name, g.code: PostgreSQL groups by every selected column; the rows are the same when these columns depend on the grouped ones (MySQL's ONLY_FULL_GROUP_BY rule)",
+      'ORDER BY: MySQL sorts NULLs first in ascending order and last in descending, PostgreSQL the other way round (with LIMIT, other rows are returned): add NULLS FIRST / NULLS LAST where a sorted column can be NULL'],
   });
   // Without the primary keys (or grouped by something else) every selected column is added.
   assert.equal(ok('select `shop`.`t`.`k` AS `k`,`shop`.`t`.`v` AS `v`,count(0) AS `n` from `shop`.`t` group by `shop`.`t`.`k`'),
@@ -273,4 +274,13 @@ test('arithmetic as MySQL computes it: integers in 64 bits, exact division cut a
   // Text compared in a case-insensitive collation: said; in a binary one: not.
   assert.deepEqual(t("`title` = 'abc'"), { sql: "title = 'abc'", warnings: ['text compared in the collation utf8mb4_general_ci: MySQL ignores letter case (and accents) and trailing spaces there, PostgreSQL compares exactly'] });
   assert.deepEqual(t("`code` = 'abc'"), { sql: "code = 'abc'", warnings: [] });
+});
+
+test('GREATEST and LEAST are NULL when an argument is, as in MySQL; CURDATE() and CURRENT_DATE() are CURRENT_DATE (found by the mysql-schema run)', () => {
+  assert.equal(ok('greatest(`a`,`b`)'), 'CASE WHEN (a) IS NULL OR (b) IS NULL THEN NULL ELSE greatest(a, b) END');
+  assert.equal(ok('least(`a`,`b` + 1,3)'), 'CASE WHEN (a) IS NULL OR (b + 1) IS NULL OR (3) IS NULL THEN NULL ELSE least(a, b + 1, 3) END');
+  assert.equal(reason('greatest(`a`)'), 'it uses greatest() with 1 argument');
+  assert.equal(ok('curdate()'), 'CURRENT_DATE');
+  assert.equal(ok('current_date()'), 'CURRENT_DATE');
+  assert.equal(ok('curdate() + interval 1 year'), "CURRENT_DATE + (1 * INTERVAL '1 year')");
 });

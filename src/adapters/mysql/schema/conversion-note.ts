@@ -28,6 +28,7 @@ export type ConversionNoteRule =
   | 'mysql-invisible-index'
   | 'mysql-index-not-converted'
   | 'mysql-index-renamed'
+  | 'mysql-constraint-renamed'
   | 'mysql-foreign-key-not-converted'
   | 'mysql-case-insensitive-key'
   | 'mysql-mixed-case-name'

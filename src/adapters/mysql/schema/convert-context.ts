@@ -4,7 +4,7 @@
  */
 import type { MySqlCatalog } from '../catalog-types.js';
 import type { ConversionNote, ConversionNoteRule } from './conversion-note.js';
-import { derivedName, qualifiedName } from './pg-names.js';
+import { derivedName, PG_MAX_NAME_BYTES, pgIdentitySequenceName, qualifiedName, tooLongForPg } from './pg-names.js';
 import type { TranslateContext } from './expression-translator.js';
 import type { OperandColumn } from './typed-operands.js';
 
@@ -58,6 +58,47 @@ export class ConvertContext {
     for (let n = 1; this.relations.has(candidate); n++) candidate = derivedName(name, n === 1 ? 'idx' : `idx${n}`);
     this.relations.add(candidate);
     return candidate;
+  }
+
+  /**
+   * The target's name of a CHECK or foreign key: its own, or past PostgreSQL's 63 bytes (MySQL allows
+   * 64 characters) cut with a hash of the full name, noted in `notes` (measured before: PostgreSQL cut
+   * two such names into one, and a rerun with --ignore-exist lost a foreign key).
+   */
+  constraintName(table: string, name: string, objectType: 'CONSTRAINT' | 'FOREIGN_KEY', notes: ConversionNote[]): string {
+    if (!tooLongForPg(name)) return name;
+    const short = derivedName(name);
+    notes.push(this.note('mysql-constraint-renamed', objectType, this.label(table, name), `named ${short}: the name is longer than PostgreSQL's ${PG_MAX_NAME_BYTES} bytes`));
+    return short;
+  }
+
+  /** The enum type of each ENUM column, by `[table, column]` as JSON. */
+  private enumNames: Map<string, string> | undefined;
+
+  /**
+   * The name of an ENUM column's type: `<table>_<column>_enum`, or when that is taken (by a table's,
+   * view's or sequence's row type, an AUTO_INCREMENT column's sequence, or an earlier ENUM's type:
+   * `t.s_x` and `t_s.x`), `_enum2`, `_enum3`, … (measured before: two types of one name were
+   * exported, and with --ignore-exist a column got the other table's members).
+   */
+  enumTypeName(table: string, column: string): string {
+    if (!this.enumNames) {
+      const taken = new Set([...this.catalog.tables.map((t) => t.name), ...this.catalog.views.map((v) => v.name), ...this.catalog.sequences.map((s) => s.name)]);
+      for (const t of this.catalog.tables) for (const c of t.columns) if (c.autoIncrement) taken.add(pgIdentitySequenceName(t.name, c.name)).add(derivedName(t.name, c.name, 'seq'));
+      this.enumNames = new Map();
+      for (const t of this.catalog.tables) {
+        for (const c of t.columns) {
+          if (c.dataType.toLowerCase() !== 'enum') continue;
+          let name = derivedName(t.name, c.name, 'enum');
+          for (let n = 2; taken.has(name); n++) name = derivedName(t.name, c.name, `enum${n}`);
+          taken.add(name);
+          this.enumNames.set(JSON.stringify([t.name, c.name]), name);
+        }
+      }
+    }
+    const name = this.enumNames.get(JSON.stringify([table, column]));
+    if (name === undefined) throw new Error(`${table}.${column} is not an ENUM column of the catalog`);
+    return name;
   }
 
   /** `schema.name` on the target. */

@@ -6,13 +6,14 @@
 import type { SchemaObject, SchemaObjectType } from '../../../core/schema-object.js';
 import { TandemError } from '../../../core/errors.js';
 import { quoteIdent } from '../../../core/sql-names.js';
-import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
+import type { MySqlCatalog, MySqlColumn, MySqlTable } from '../catalog-types.js';
+import type { MySqlFlavor } from '../server-version.js';
 import { ConvertContext } from './convert-context.js';
 import type { ConversionNote } from './conversion-note.js';
 import { convertForeignKeys, convertIndexes } from './index-ddl.js';
-import { PG_MAX_NAME_BYTES, tooLongForPg } from './pg-names.js';
+import { PG_MAX_NAME_BYTES, pgIdentitySequenceName, tooLongForPg } from './pg-names.js';
 import { convertStoredProgram } from './stored-programs.js';
-import { convertTable, translateGeneratedColumn } from './table-ddl.js';
+import { autoIncrementSequenceName, convertTable, translateGeneratedColumn } from './table-ddl.js';
 import { pgColumnType, UnknownMySqlTypeError } from './type-map.js';
 import { convertViews } from './view-ddl.js';
 
@@ -74,6 +75,59 @@ function checkConvertible(catalog: MySqlCatalog): void {
       hint: 'Change the columns to a supported type on the source, or leave their tables out with --exclude-table-list.',
     });
   }
+  // Measured before: CREATE TABLE failed at import, and with --ignore-exist the table was skipped unsaid.
+  const system = catalog.tables.flatMap((t) => t.columns.filter((c) => SYSTEM_COLUMNS.has(c.name)).map((c) => `${t.name}.${c.name}`));
+  if (system.length) {
+    throw new TandemError('TANDEM_UNSUPPORTED', `${system.length} column(s) of ${catalog.database} have a name PostgreSQL and YugabyteDB keep for a system column: ${system.join(', ')}.`, {
+      hint: `No table there can have a column named ${[...SYSTEM_COLUMNS].join(', ')}. Rename the columns on the source (ALTER TABLE … RENAME COLUMN) and in the application, then export again.`,
+    });
+  }
+  const collisions = sequenceNameCollisions(catalog);
+  if (collisions.length) {
+    throw new TandemError('TANDEM_UNSUPPORTED', `${collisions.length} AUTO_INCREMENT column(s) of ${catalog.database} would be fed on the target by a sequence whose name is already taken: ${collisions.join('; ')}.`, {
+      hint: 'Each counter is found on the target by its sequence\'s name <table>_<column>_seq (cut to 63 bytes), so two cannot share one. Rename one of the tables, columns or sequences on the source, then export again.',
+    });
+  }
+}
+
+/** Column names of PostgreSQL's system columns: no user column can have them. */
+const SYSTEM_COLUMNS: ReadonlySet<string> = new Set(['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid']);
+
+/**
+ * The name of the sequence that feeds an AUTO_INCREMENT column on the target: PostgreSQL's name
+ * for an identity's, or the one Tandem creates for a BIGINT UNSIGNED column; undefined when the
+ * counter is not kept (a column of another type).
+ */
+export function autoIncrementSequenceOf(table: MySqlTable, column: MySqlColumn, flavor: MySqlFlavor): string | undefined {
+  const sql = pgColumnType(column, flavor).sql;
+  if (sql === 'numeric(20,0)') return autoIncrementSequenceName(table.name, column.name);
+  if (sql === 'smallint' || sql === 'integer' || sql === 'bigint') return pgIdentitySequenceName(table.name, column.name);
+  return undefined;
+}
+
+/**
+ * AUTO_INCREMENT columns whose sequence's name is taken by a table, view or sequence of the
+ * database or by another such column's sequence (`w.a_id` and `w_a.id` both need `w_a_id_seq`).
+ * Measured before (the mysql-schema run): two tables drew from one sequence, or an identity's
+ * sequence was renamed by PostgreSQL (`z_id_seq1`), where the counters' restore would not find it.
+ */
+export function sequenceNameCollisions(catalog: MySqlCatalog): string[] {
+  const owners = new Map<string, string>();
+  for (const t of catalog.tables) owners.set(t.name, `the table ${t.name}`);
+  for (const v of catalog.views) owners.set(v.name, `the view ${v.name}`);
+  for (const s of catalog.sequences) owners.set(s.name, `the sequence ${s.name}`);
+  const out: string[] = [];
+  for (const t of catalog.tables) {
+    for (const c of t.columns) {
+      if (!c.autoIncrement) continue;
+      const name = autoIncrementSequenceOf(t, c, catalog.server.flavor);
+      if (name === undefined) continue;
+      const other = owners.get(name);
+      if (other) out.push(`${t.name}.${c.name} needs ${name}, which is ${other}`);
+      else owners.set(name, `the sequence of ${t.name}.${c.name}`);
+    }
+  }
+  return out;
 }
 
 /**

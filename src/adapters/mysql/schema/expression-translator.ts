@@ -80,7 +80,9 @@ const FUNCTIONS: Record<string, FunctionHandler> = {
     if (a.length === 2) return `round(CAST(${a[0]} AS numeric), ${a[1]})`;
     throw new Unconvertible('round() with more than 2 arguments');
   },
-  greatest: same('greatest'), least: same('least'), coalesce: same('coalesce'), nullif: same('nullif', [2]),
+  // MySQL's GREATEST and LEAST are NULL when any argument is; PostgreSQL's skip NULLs (measured by the
+  // mysql-schema run: a generated column, a CHECK and a view computed 5 where MariaDB had NULL).
+  greatest: nullIfAnyNull('greatest'), least: nullIfAnyNull('least'), coalesce: same('coalesce'), nullif: same('nullif', [2]),
   ifnull: same('coalesce', [2]),
   if: (a) => {
     if (a.length !== 3) throw new Unconvertible('if() without 3 arguments');
@@ -124,7 +126,8 @@ const FUNCTIONS: Record<string, FunctionHandler> = {
   current_timestamp: (a) => (a.length ? `LOCALTIMESTAMP(${a[0]})` : 'LOCALTIMESTAMP'),
   localtimestamp: (a) => (a.length ? `LOCALTIMESTAMP(${a[0]})` : 'LOCALTIMESTAMP'),
   localtime: (a) => (a.length ? `LOCALTIMESTAMP(${a[0]})` : 'LOCALTIMESTAMP'),
-  curdate: same('CURRENT_DATE', [0]), current_date: () => 'CURRENT_DATE',
+  curdate: (a) => { if (a.length) throw new Unconvertible('curdate() with arguments'); return 'CURRENT_DATE'; },
+  current_date: (a) => { if (a.length) throw new Unconvertible('current_date() with arguments'); return 'CURRENT_DATE'; },
   year: extract('YEAR'), month: extract('MONTH'), day: extract('DAY'), dayofmonth: extract('DAY'),
   hour: extract('HOUR'), minute: extract('MINUTE'), second: extract('SECOND'),
   // MariaDB's NEXTVAL(seq) / NEXT VALUE FOR seq default; the argument is the translated sequence name.
@@ -176,6 +179,14 @@ function dateArithmetic(name: string, op: '+' | '-', a: readonly string[]): stri
   return `(${date} ${op} ${amount})`;
 }
 
+/** `name(args…)`, NULL when any argument is NULL (each argument is a deterministic expression here: it is written twice). */
+function nullIfAnyNull(name: string): FunctionHandler {
+  return (a) => {
+    if (a.length < 2) throw new Unconvertible(`${name}() with ${a.length} argument${a.length === 1 ? '' : 's'}`);
+    return `CASE WHEN ${a.map((x) => `(${x}) IS NULL`).join(' OR ')} THEN NULL ELSE ${name}(${a.join(', ')}) END`;
+  };
+}
+
 function one(name: string, a: readonly string[]): void {
   if (a.length !== 1) throw new Unconvertible(`${name}() with ${a.length} arguments`);
 }
@@ -185,7 +196,8 @@ function substring(name: string): FunctionHandler {
     if (a.length !== 2 && a.length !== 3) throw new Unconvertible(`${name}() with ${a.length} arguments`);
     if (!/^[1-9]\d*$/.test(a[1]!)) throw new Unconvertible(`${name}() with a start that is not a positive literal`);
     // MySQL returns '' for a length below 1; PostgreSQL refuses a negative one.
-    if (a.length === 3 && !/^\d+$/.test(a[2]!)) return `substr(${a[0]}, ${a[1]}, greatest(${a[2]}, 0))`;
+    // (NULL stays NULL: greatest() would make it 0, and '' where MySQL gives NULL.)
+    if (a.length === 3 && !/^\d+$/.test(a[2]!)) return `substr(${a[0]}, ${a[1]}, CASE WHEN ${a[2]} < 0 THEN 0 ELSE ${a[2]} END)`;
     return `substr(${a.join(', ')})`;
   };
 }
@@ -334,6 +346,13 @@ function castType(words: MySqlToken[]): string {
   if (text === 'json') return 'jsonb';
   throw new Unconvertible(`CAST to ${text}`);
 }
+
+/**
+ * ORDER BY is kept as it is: MySQL sorts NULLs first in ascending order and last in descending, PostgreSQL
+ * the other way round. Adding NULLS FIRST / LAST would keep the order but stop PostgreSQL from reading a
+ * plain index in order (a view's `ORDER BY … LIMIT` would sort the whole table), so it is reported instead.
+ */
+const NULLS_ORDER = 'ORDER BY: MySQL sorts NULLs first in ascending order and last in descending, PostgreSQL the other way round (with LIMIT, other rows are returned): add NULLS FIRST / NULLS LAST where a sorted column can be NULL';
 
 class Translator {
   private i = 0;
@@ -601,6 +620,8 @@ class Translator {
       return sql;
     }
     if (w === 'mod') return '%';
+    const next = this.peek();
+    if (w === 'order' && next?.type === 'word' && next.value.toLowerCase() === 'by') this.warnings.add(NULLS_ORDER);
     if (w === 'limit') return this.limit();
     if (w === 'interval') return this.interval();
     if (w === 'collate') {
@@ -663,6 +684,7 @@ class Translator {
       const by = this.tokens[this.i++];
       if (by?.type !== 'word' || by.value.toLowerCase() !== 'by') throw new Unconvertible('group_concat() with ORDER without BY');
       order = this.sequence(false, new Set(['separator']));
+      this.warnings.add(NULLS_ORDER);
     }
     let separator = ',';
     const sep = this.peek();

@@ -124,9 +124,11 @@ export function convertForeignKeys(ctx: ConvertContext, table: MySqlTable): Conv
       continue;
     }
     const cols = (c: readonly string[]) => c.map(quoteIdent).join(', ');
+    const notes: ConversionNote[] = [];
+    const name = ctx.constraintName(table.name, fk.name, 'FOREIGN_KEY', notes);
     out.push({
-      type: 'FOREIGN_KEY', schema: ctx.targetSchema, name: fk.name,
-      sql: `ALTER TABLE ${ctx.q(table.name)} ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${cols(fk.columns)}) REFERENCES ${ctx.q(fk.refTable)} (${cols(fk.refColumns)}) ON UPDATE ${fk.onUpdate} ON DELETE ${fk.onDelete};`,
+      type: 'FOREIGN_KEY', schema: ctx.targetSchema, name,
+      sql: `${noteComments(notes)}ALTER TABLE ${ctx.q(table.name)} ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (${cols(fk.columns)}) REFERENCES ${ctx.q(fk.refTable)} (${cols(fk.refColumns)}) ON UPDATE ${fk.onUpdate} ON DELETE ${fk.onDelete};`,
     });
   }
   return { objects: out, detached };

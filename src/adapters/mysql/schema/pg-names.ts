@@ -35,3 +35,33 @@ export function derivedName(...parts: string[]): string {
   }
   return `${prefix}_${hash}`;
 }
+
+/** Cuts a name to `bytes` UTF-8 bytes without splitting a character (PostgreSQL's pg_mbcliplen). */
+function clip(name: string, bytes: number): string {
+  let out = '';
+  for (const ch of name) {
+    if (Buffer.byteLength(out + ch, 'utf8') > bytes) break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * The name PostgreSQL gives the sequence of an identity (or serial) column: `table_column_seq`,
+ * the longer of table and column names cut until it fits 63 bytes (makeObjectName). PostgreSQL adds
+ * a digit when that name is taken: `export schema` refuses a schema where it would be
+ * (`sequenceNameCollisions` in convert-schema.ts), as the counters are found by this name.
+ *
+ * @example
+ * pgIdentitySequenceName('orders', 'id') // 'orders_id_seq'
+ */
+export function pgIdentitySequenceName(table: string, column: string): string {
+  let t = Buffer.byteLength(table, 'utf8');
+  let c = Buffer.byteLength(column, 'utf8');
+  const overhead = 1 + 1 + 3; // "_", "_", "seq"
+  while (t + c + overhead > PG_MAX_NAME_BYTES) {
+    if (t > c) t--;
+    else c--;
+  }
+  return `${clip(table, t)}_${clip(column, c)}_seq`;
+}

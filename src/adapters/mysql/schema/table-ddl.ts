@@ -55,6 +55,7 @@ function valueRangeCheck(c: MySqlColumn, qc: string, server: { readonly flavor: 
     const end = server.flavor === 'mariadb' ? '838:59:59.999999' : '838:59:59';
     return `extract(year FROM ${qc}) = 0 AND extract(month FROM ${qc}) = 0 AND ${qc} BETWEEN interval '-${end}' AND interval '${end}'`;
   }
+  if ((type === 'char' || type === 'varchar') && c.charMaxLength === 0) return `${qc} = ''`;
   if (type === 'binary' && c.charMaxLength !== null) return `octet_length(${qc}) = ${c.charMaxLength}`;
   if (type === 'varbinary' && c.charMaxLength !== null) return `octet_length(${qc}) <= ${c.charMaxLength}`;
   return undefined;
@@ -63,18 +64,13 @@ function valueRangeCheck(c: MySqlColumn, qc: string, server: { readonly flavor: 
 /** The largest value of each integer type an identity can have. */
 const IDENTITY_MAX: Record<'smallint' | 'integer' | 'bigint', bigint> = { smallint: 32767n, integer: 2147483647n, bigint: 9223372036854775807n };
 
-/** Name of the enum type created for an ENUM column. */
-export function enumTypeName(table: string, column: string): string {
-  return derivedName(table, column, 'enum');
-}
-
 /** Name of the sequence feeding a BIGINT UNSIGNED AUTO_INCREMENT column. */
 export function autoIncrementSequenceName(table: string, column: string): string {
   return derivedName(table, column, 'seq');
 }
 
 function pgTypeSql(ctx: ConvertContext, table: MySqlTable, c: MySqlColumn, t: PgColumnType): string {
-  return t.sql ?? ctx.q(enumTypeName(table.name, c.name));
+  return t.sql ?? ctx.q(ctx.enumTypeName(table.name, c.name));
 }
 
 /** DEFAULT clause (without the keyword), or undefined; notes what it could not keep. */
@@ -83,6 +79,10 @@ function defaultSql(ctx: ConvertContext, table: MySqlTable, c: MySqlColumn, t: P
   const where = ctx.label(table.name, c.name);
   switch (d.kind) {
     case 'none':
+      // MySQL's implicit default of a NOT NULL ENUM is its first member, also in strict mode
+      // (measured before: an insert leaving the column out worked on MariaDB and failed on the target).
+      if (t.enumLabels && !c.nullable && c.members?.length) return pgString(c.members[0]!);
+      return undefined;
     case 'null':
       return undefined;
     case 'current_timestamp':
@@ -235,8 +235,8 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
     }
     if (t.enumLabels) {
       objects.push({
-        type: 'TYPE', schema, name: enumTypeName(table.name, c.name),
-        sql: `CREATE TYPE ${ctx.q(enumTypeName(table.name, c.name))} AS ENUM (${t.enumLabels.map(pgString).join(', ')});`,
+        type: 'TYPE', schema, name: ctx.enumTypeName(table.name, c.name),
+        sql: `CREATE TYPE ${ctx.q(ctx.enumTypeName(table.name, c.name))} AS ENUM (${t.enumLabels.map(pgString).join(', ')});`,
       });
     }
     let line = `${quoteIdent(c.name)} ${pgTypeSql(ctx, table, c, t)}`;
@@ -319,7 +319,7 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
       continue;
     }
     for (const w of r.warnings) tableNotes.push(ctx.note('mysql-expression-caveat', 'CONSTRAINT', where, `CHECK (${check.clause}): ${w}`));
-    checks.push(`CONSTRAINT ${quoteIdent(check.name)} CHECK (${r.sql})`);
+    checks.push(`CONSTRAINT ${quoteIdent(ctx.constraintName(table.name, check.name, 'CONSTRAINT', tableNotes))} CHECK (${r.sql})`);
   }
 
   const body = [...columnLines];
@@ -353,27 +353,29 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
 function onUpdateTrigger(ctx: ConvertContext, table: MySqlTable, columns: readonly MySqlColumn[]): SchemaObject[] {
   const fn = derivedName(table.name, 'mysql_on_update');
   const trigger = derivedName(table.name, 'mysql_on_update');
-  const targets = new Set(columns.map((c) => c.name));
-  const others = table.columns.filter((c) => !targets.has(c.name) && !c.generated);
   const ref = (row: string, c: MySqlColumn) => {
     const kind = pgColumnType(c, ctx.flavor).kind;
     return kind === 'json' ? `${row}.${quoteIdent(c.name)}::text` : `${row}.${quoteIdent(c.name)}`;
   };
-  const changed = others.length
-    ? `ROW(${others.map((c) => ref('NEW', c)).join(', ')}) IS DISTINCT FROM ROW(${others.map((c) => ref('OLD', c)).join(', ')})`
-    : 'false';
+  // Each column is compared with every other one, the other ON UPDATE columns included (measured
+  // before: with two, a change of one did not touch the other, where MariaDB sets it). Setting one
+  // here counts as a change for the next, as in MySQL, where both follow the same other change.
   const assignments = columns.map((c) => {
+    const others = table.columns.filter((o) => o.name !== c.name && !o.generated);
+    const changed = others.length
+      ? `ROW(${others.map((o) => ref('NEW', o)).join(', ')}) IS DISTINCT FROM ROW(${others.map((o) => ref('OLD', o)).join(', ')})`
+      : 'false';
     const kind = pgColumnType(c, ctx.flavor).kind;
     const now = `${kind === 'timestamp' ? 'CURRENT_TIMESTAMP' : 'LOCALTIMESTAMP'}(${Math.min(6, c.datetimePrecision ?? 0)})`;
     const qc = quoteIdent(c.name);
-    return `  IF NEW.${qc} IS NOT DISTINCT FROM OLD.${qc} THEN\n    NEW.${qc} := ${now};\n  END IF;`;
+    return `IF NEW.${qc} IS NOT DISTINCT FROM OLD.${qc} AND ${changed} THEN\n    NEW.${qc} := ${now};\n  END IF;`;
   });
   const notes = [ctx.note('mysql-on-update-timestamp', 'TRIGGER', ctx.label(table.name, trigger),
     `ON UPDATE CURRENT_TIMESTAMP of ${columns.map((c) => c.name).join(', ')} is done by this trigger (it does not fire for Tandem's own writes)`)];
   return [
     {
       type: 'FUNCTION', schema: ctx.targetSchema, name: fn,
-      sql: `CREATE FUNCTION ${ctx.q(fn)}() RETURNS trigger LANGUAGE plpgsql AS $tandem$\nBEGIN\n  IF ${changed} THEN\n${assignments.map((a) => a.replace(/^/gm, '  ')).join('\n')}\n  END IF;\n  RETURN NEW;\nEND\n$tandem$;`,
+      sql: `CREATE FUNCTION ${ctx.q(fn)}() RETURNS trigger LANGUAGE plpgsql AS $tandem$\nBEGIN\n${assignments.map((a) => `  ${a}`).join('\n')}\n  RETURN NEW;\nEND\n$tandem$;`,
     },
     {
       type: 'TRIGGER', schema: ctx.targetSchema, name: trigger,

@@ -47,6 +47,22 @@ function fsp(c: MySqlColumn): number {
 }
 
 /**
+ * The range of a FLOAT or DOUBLE: FLOAT(M,D) and DOUBLE(M,D) hold M digits, D of them decimals, and
+ * MySQL refuses a value past ±(10^(M-D) - 10^-D) (measured before: the target took 1000 in a
+ * FLOAT(7,4), which a fall-back could not write back). UNSIGNED: not below 0. The bounds are compared
+ * in the column's own type, as the values are.
+ */
+function floatRange(c: MySqlColumn): { range?: { min: string; max?: string } } {
+  const m = c.numericPrecision;
+  const d = c.numericScale;
+  if (m !== null && d !== null && m > 0 && d >= 0 && d <= m) {
+    const max = `${'9'.repeat(m - d) || '0'}${d > 0 ? `.${'9'.repeat(d)}` : ''}`;
+    return { range: { min: c.unsigned ? '0' : `-${max}`, max } };
+  }
+  return c.unsigned ? { range: { min: '0' } } : {};
+}
+
+/**
  * The PostgreSQL type of a MySQL column.
  *
  * @example
@@ -67,19 +83,20 @@ export function pgColumnType(c: MySqlColumn, flavor: MySqlFlavor): PgColumnType 
       return { sql: `numeric(${p},${s})`, kind: 'decimal', ...(c.unsigned ? { range: { min: '0' } } : {}), notes: [] };
     }
     case 'float':
-      return { sql: 'real', kind: 'float', ...(c.unsigned ? { range: { min: '0' } } : {}), notes: [] };
+      return { sql: 'real', kind: 'float', ...floatRange(c), notes: [] };
     case 'double':
     case 'double precision':
     case 'real':
-      return { sql: 'double precision', kind: 'double', ...(c.unsigned ? { range: { min: '0' } } : {}), notes: [] };
+      return { sql: 'double precision', kind: 'double', ...floatRange(c), notes: [] };
     case 'bit': {
       const n = c.numericPrecision ?? 1;
       return { sql: `bit(${n})`, kind: 'bit', bitLength: n, notes: [] };
     }
+    // CHAR(0) and VARCHAR(0) hold '' or NULL; PostgreSQL has no length 0 (a CHECK keeps it to '').
     case 'char':
-      return { sql: `char(${c.charMaxLength ?? 1})`, kind: 'text', notes: [] };
+      return { sql: c.charMaxLength === 0 ? 'varchar(1)' : `char(${c.charMaxLength ?? 1})`, kind: 'text', notes: [] };
     case 'varchar':
-      return { sql: `varchar(${c.charMaxLength ?? 1})`, kind: 'text', notes: [] };
+      return { sql: `varchar(${Math.max(1, c.charMaxLength ?? 1)})`, kind: 'text', notes: [] };
     case 'date':
       return { sql: 'date', kind: 'date', notes: [] };
     case 'datetime':

@@ -25,41 +25,13 @@ import { connectMySql, type MySqlDbConfig, type MySqlSession } from '../connecti
 import { currentAccount, privilegeError } from '../privilege-errors.js';
 import { WarmConnection } from '../../../core/warm-connection.js';
 import { autoIncrementSequenceName } from '../schema/table-ddl.js';
+import { pgIdentitySequenceName } from '../schema/pg-names.js';
+
+export { pgIdentitySequenceName };
 import { DEFAULT_MYSQL_TARGET_SCHEMA } from '../schema/convert-schema.js';
 import { autoIncrementColumns, readAutoIncrementCounters, setMySqlAutoIncrementSql } from '../sequences.js';
 import type { MySqlCatalog } from '../catalog-types.js';
 import { checkSequencePrivileges, mariaDbSequenceValues, planMariaDbSequences, setMariaDbSequenceSql } from './mariadb-sequence-sync.js';
-
-const NAMEDATALEN = 64;
-
-/** Cuts a name to `bytes` UTF-8 bytes without splitting a character (PostgreSQL's pg_mbcliplen). */
-function clip(name: string, bytes: number): string {
-  let out = '';
-  for (const ch of name) {
-    if (Buffer.byteLength(out + ch, 'utf8') > bytes) break;
-    out += ch;
-  }
-  return out;
-}
-
-/**
- * The name PostgreSQL gives the sequence of an identity (or serial) column: `table_column_seq`,
- * the longer of table and column names cut until it fits 63 bytes (makeObjectName). PostgreSQL adds
- * a digit when that name is taken, which Tandem's converted schemas never cause.
- *
- * @example
- * pgIdentitySequenceName('orders', 'id') // 'orders_id_seq'
- */
-export function pgIdentitySequenceName(table: string, column: string): string {
-  let t = Buffer.byteLength(table, 'utf8');
-  let c = Buffer.byteLength(column, 'utf8');
-  const overhead = 1 + 1 + 3; // "_", "_", "seq"
-  while (t + c + overhead > NAMEDATALEN - 1) {
-    if (t > c) t--;
-    else c--;
-  }
-  return `${clip(table, t)}_${clip(column, c)}_seq`;
-}
 
 /** The names under which a counter is found (see the file's comment). */
 export function counterNames(table: string, column: string): string[] {

@@ -1,0 +1,200 @@
+/**
+ * A converted MySQL schema means on PostgreSQL what it meant on MariaDB, or the export says why not.
+ * Each case was found by the mysql-schema exploratory run: the schema landed with another meaning and
+ * no word (GREATEST with a NULL, a NOT NULL ENUM's implicit default, two ON UPDATE columns, a
+ * FLOAT(M,D)'s range, long constraint names cut into one, made-up names colliding), or could not be
+ * created at all (CURDATE() as a default, CHAR(0), a column named xmin).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
+import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { newExportDir, runTandem } from '../../helpers/cli.js';
+import { connectMySql } from '../../../src/adapters/mysql/connection.js';
+import { readMySqlCatalog } from '../../../src/adapters/mysql/catalog.js';
+import { convertMySqlSchema, type MySqlSchemaConversion } from '../../../src/adapters/mysql/schema/convert-schema.js';
+import { applySchemaStatements } from '../../../src/adapters/postgres/schema-applier.js';
+import { TandemError } from '../../../src/core/errors.js';
+
+let maria: MariaDbServer;
+let pgServer: PgServer;
+const dirs: string[] = [];
+
+before(async () => {
+  [maria, pgServer] = await Promise.all([startMariaDb(), startPg15()]);
+});
+
+after(async () => {
+  await Promise.all([maria?.stop(), pgServer?.stop()]);
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A MariaDB database made by `sql`, converted as export schema converts it. */
+async function convert(db: string, sql: string): Promise<MySqlSchemaConversion> {
+  await maria.createDatabase(db);
+  await maria.sql(db, sql);
+  const { connection, server } = await connectMySql({ role: 'source', type: 'mysql', host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: db, schemas: [], sslMode: 'disable' });
+  try {
+    return convertMySqlSchema(await readMySqlCatalog(connection, server, db));
+  } finally {
+    await connection.end();
+  }
+}
+
+/** The converted objects created in a new PostgreSQL database `db`, in import order; a client on it. */
+async function applied(db: string, conversion: MySqlSchemaConversion): Promise<pg.Client> {
+  await pgServer.createDatabase(db);
+  const client = await pgServer.client(db);
+  for (const o of conversion.objects) await client.query(o.sql);
+  return client;
+}
+
+/** The error convertMySqlSchema throws for the database `sql` makes. */
+async function refusal(db: string, sql: string): Promise<TandemError> {
+  try {
+    await convert(db, sql);
+  } catch (e) {
+    if (e instanceof TandemError) return e;
+    throw e;
+  }
+  assert.fail(`${db}: the export was not refused`);
+}
+
+test('GREATEST and LEAST with a NULL argument are NULL on the target too, in a generated column, a CHECK and a view; CURDATE() is a default that works', async () => {
+  const conversion = await convert('gl', `CREATE TABLE e (id int PRIMARY KEY, a int, b int,
+      g int AS (GREATEST(a, b)) STORED, l int AS (LEAST(a, b)) STORED, s varchar(10), n int,
+      sub varchar(10) AS (SUBSTRING(s, 2, n)) STORED,
+      d date NOT NULL DEFAULT (CURDATE()), y date DEFAULT (CURRENT_DATE + INTERVAL 1 YEAR),
+      CONSTRAINT small CHECK (GREATEST(a, b) < 1000));
+    CREATE VIEW v AS SELECT id, GREATEST(a, b) AS gr, LEAST(a, b, 3) AS le FROM e;
+    INSERT INTO e (id, a, b, s, n) VALUES (1, 5, NULL, 'abc', NULL), (2, 5, 7, 'abc', 2), (3, 2000, NULL, 'abc', -1)`);
+  const client = await applied('gl', conversion);
+  try {
+    for (const r of await maria.sql('gl', 'SELECT id, a, b, s, n FROM e ORDER BY id')) {
+      await client.query('INSERT INTO public.e (id, a, b, s, n) VALUES ($1, $2, $3, $4, $5)', [r.id, r.a, r.b, r.s, r.n]);
+    }
+    const source = await maria.sql('gl', "SELECT e.id, g, l, sub, gr, le, d = CURDATE() AS today FROM e JOIN v ON v.id = e.id ORDER BY e.id");
+    const target = (await client.query('SELECT e.id, g, l, sub, gr, le, (d = CURRENT_DATE)::int AS today FROM public.e JOIN public.v ON v.id = e.id ORDER BY e.id')).rows;
+    assert.deepEqual(target, source.map((r: Record<string, unknown>) => ({ ...r })));
+    assert.deepEqual(target.map((r) => [r.g, r.l, r.sub]), [[null, null, null], [7, 5, 'bc'], [null, null, '']]);
+    // The CHECK lets (2000, NULL) in on both sides: GREATEST is NULL, which passes.
+    await assert.rejects(client.query('INSERT INTO public.e (id, a, b) VALUES (4, 2000, 1)'), /violates check constraint "small"/);
+  } finally {
+    await client.end();
+  }
+});
+
+test('a NOT NULL ENUM without a default gets its first member, as on MariaDB; two ON UPDATE columns each follow a change of the other; FLOAT(M,D) and CHAR(0) keep their range', async () => {
+  const conversion = await convert('dflt', `CREATE TABLE en (id int PRIMARY KEY, e enum('x','y') NOT NULL, o enum('p','q'));
+    CREATE TABLE two (id int PRIMARY KEY, v int,
+      a timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+      b datetime(3) NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP(3));
+    CREATE TABLE fl (id int PRIMARY KEY, f float(7,4), d double(10,2) unsigned, c0 char(0));
+    SET SESSION sql_mode = 'STRICT_ALL_TABLES';
+    INSERT INTO en (id) VALUES (1);
+    INSERT INTO two (id, v) VALUES (1, 1);
+    UPDATE two SET a = '2020-01-01 00:00:00' WHERE id = 1;
+    INSERT INTO fl VALUES (1, 999.9999, 99999999.99, ''), (2, -999.9999, 0, NULL)`);
+  const client = await applied('dflt', conversion);
+  try {
+    assert.deepEqual(await maria.sql('dflt', 'SELECT e, o FROM en'), [{ e: 'x', o: null }]);
+    await client.query('INSERT INTO public.en (id) VALUES (1)');
+    assert.deepEqual((await client.query('SELECT e::text, o::text FROM public.en')).rows, [{ e: 'x', o: null }]);
+
+    assert.notEqual((await maria.sql('dflt', 'SELECT b FROM two'))[0].b, null, 'MariaDB set b when a changed');
+    await client.query('INSERT INTO public.two (id, v) VALUES (1, 1)');
+    await client.query("UPDATE public.two SET a = '2020-01-01 00:00:00+00' WHERE id = 1");
+    const [row] = (await client.query('SELECT a, b FROM public.two')).rows;
+    assert.equal(row.a.toISOString(), '2020-01-01T00:00:00.000Z', 'a as the UPDATE set it');
+    assert.notEqual(row.b, null, 'b set when a changed (measured before: it stayed NULL)');
+    await client.query('UPDATE public.two SET v = 2 WHERE id = 1');
+    assert.notEqual((await client.query('SELECT a FROM public.two')).rows[0].a.toISOString(), '2020-01-01T00:00:00.000Z', 'a follows a change of v');
+
+    for (const r of await maria.sql('dflt', 'SELECT id, CAST(f AS DOUBLE) AS f, d, c0 FROM fl ORDER BY id')) {
+      await client.query('INSERT INTO public.fl VALUES ($1, $2, $3, $4)', [r.id, r.f, r.d, r.c0]);
+    }
+    await assert.rejects(maria.sql('dflt', "SET SESSION sql_mode = 'STRICT_ALL_TABLES'; INSERT INTO fl (id, f) VALUES (3, 1000)"), /Out of range/);
+    await assert.rejects(client.query('INSERT INTO public.fl (id, f) VALUES (3, 1000)'), /f_mysql_range/);
+    await assert.rejects(client.query('INSERT INTO public.fl (id, d) VALUES (3, -0.01)'), /d_mysql_range/);
+    await assert.rejects(client.query('INSERT INTO public.fl (id, d) VALUES (3, 100000000)'), /d_mysql_range/);
+    await assert.rejects(client.query("INSERT INTO public.fl (id, c0) VALUES (3, 'x')"), /c0_mysql_range/);
+    await client.query("INSERT INTO public.fl (id, f, d, c0) VALUES (3, -999.9999, 99999999.99, '')");
+  } finally {
+    await client.end();
+  }
+});
+
+test('CHECK and foreign key names past 63 bytes are shortened with a hash, each its own, and reported; made-up enum type names that are taken get another', async () => {
+  const x = 'x'.repeat(63);
+  const f = 'f'.repeat(63);
+  const conversion = await convert('names', `CREATE TABLE parent (id int PRIMARY KEY);
+    CREATE TABLE child (id int PRIMARY KEY, p1 int, p2 int, a int, b int,
+      CONSTRAINT \`${x}1\` CHECK (a > 0), CONSTRAINT \`${x}2\` CHECK (b > 0),
+      CONSTRAINT \`${f}1\` FOREIGN KEY (p1) REFERENCES parent (id) ON DELETE CASCADE,
+      CONSTRAINT \`${f}2\` FOREIGN KEY (p2) REFERENCES parent (id) ON DELETE SET NULL);
+    CREATE TABLE t (id int PRIMARY KEY, s_x enum('a','b'));
+    CREATE TABLE t_s (id int PRIMARY KEY, x enum('c','d'));
+    CREATE TABLE t_s_x_enum (id int PRIMARY KEY)`);
+  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-constraint-renamed').map((n) => n.objectName).sort(),
+    [`public.child.${f}1`, `public.child.${f}2`, `public.child.${x}1`, `public.child.${x}2`]);
+  const client = await applied('names', conversion);
+  try {
+    const constraints = (await client.query("SELECT conname, contype, confdeltype FROM pg_constraint WHERE conrelid = 'public.child'::regclass AND contype IN ('c', 'f') ORDER BY conname")).rows;
+    assert.equal(constraints.length, 4, JSON.stringify(constraints));
+    assert.deepEqual(constraints.filter((c) => c.contype === 'f').map((c) => c.confdeltype).sort(), ['c', 'n'], 'both foreign keys, with their actions');
+    for (const c of constraints) assert.ok(Buffer.byteLength(c.conname) <= 63 && /_[0-9a-f]{8}$/.test(c.conname), c.conname);
+    const enums = (await client.query(`SELECT c.relname, a.attname, (SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = a.atttypid) AS members
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname IN ('t', 't_s') AND a.attname IN ('s_x', 'x') ORDER BY 1`)).rows;
+    assert.deepEqual(enums, [{ relname: 't', attname: 's_x', members: ',a,b' }, { relname: 't_s', attname: 'x', members: ',c,d' }]);
+    assert.equal((await client.query("SELECT to_regclass('public.t_s_x_enum') IS NOT NULL AS there")).rows[0].there, true, 'the table named like a made-up type exists');
+  } finally {
+    await client.end();
+  }
+});
+
+test('export schema refuses, before writing anything, a column named like a system column and two counters that would need one sequence; import schema --ignore-exist fails such a table instead of skipping it', async () => {
+  const system = await refusal('geo', 'CREATE TABLE bbox (id int PRIMARY KEY, xmin double, ymin double, xmax double, ymax double)');
+  assert.equal(system.code, 'TANDEM_UNSUPPORTED');
+  assert.match(system.message, /2 column\(s\) of geo have a name PostgreSQL and YugabyteDB keep for a system column: bbox\.xmin, bbox\.xmax\./);
+  const seq = await refusal('seqs', `CREATE TABLE w_a (id bigint unsigned PRIMARY KEY AUTO_INCREMENT);
+    CREATE TABLE w (a_id bigint unsigned PRIMARY KEY AUTO_INCREMENT) AUTO_INCREMENT = 500;
+    CREATE SEQUENCE z_id_seq; CREATE TABLE z (id int PRIMARY KEY AUTO_INCREMENT)`);
+  assert.match(seq.message, /2 AUTO_INCREMENT column\(s\) of seqs would be fed on the target by a sequence whose name is already taken: w_a\.id needs w_a_id_seq, which is the sequence of w\.a_id; z\.id needs z_id_seq, which is the sequence z_id_seq\./);
+
+  // Through the command: the error and the exit code, and no schema written.
+  const dir = newExportDir();
+  dirs.push(dir);
+  const r = await runTandem(['export', 'schema', '--export-dir', dir, '--source-db-type', 'mysql', '--source-db-host', maria.host, '--source-db-port', String(maria.port),
+    '--source-db-user', maria.user, '--source-db-name', 'geo'], { SOURCE_DB_PASSWORD: maria.password });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /error \[TANDEM_UNSUPPORTED\]: 2 column\(s\) of geo have a name/);
+  assert.match(r.stderr, /Rename the columns on the source/);
+  assert.equal(existsSync(join(dir, 'schema', 'tables', 'tables.sql')), false);
+
+  await pgServer.createDatabase('ignore');
+  const client = await pgServer.client('ignore');
+  try {
+    const statements = [
+      { objectType: 'TABLE' as const, file: 'tables/tables.sql', line: 1, sql: '-- tandem-note {"rule": "x"}\nCREATE TABLE public.bbox (id int PRIMARY KEY, xmin double precision)' },
+      { objectType: 'TABLE' as const, file: 'tables/tables.sql', line: 3, sql: 'CREATE TABLE public.twice (id int, id int)' },
+      { objectType: 'TABLE' as const, file: 'tables/tables.sql', line: 4, sql: 'CREATE TABLE public.ok (id int)' },
+      { objectType: 'TABLE' as const, file: 'tables/tables.sql', line: 5, sql: 'ALTER TABLE public.ok ADD COLUMN id int' },
+    ];
+    const result = await applySchemaStatements(client, statements, { ignoreExist: true, continueOnError: true });
+    assert.deepEqual(result.results.map((x) => x.status), ['failed', 'failed', 'applied', 'skipped'], JSON.stringify(result.results));
+  } finally {
+    await client.end();
+  }
+});
+
+test('a view with ORDER BY is reported: NULLs sort at the other end on PostgreSQL', async () => {
+  const conversion = await convert('ord', `CREATE TABLE o (id int PRIMARY KEY, s varchar(10));
+    CREATE VIEW first_two AS SELECT id, s FROM o ORDER BY s LIMIT 2;
+    CREATE VIEW plain AS SELECT id, s FROM o`);
+  const caveats = conversion.notes.filter((n) => n.rule === 'mysql-view-caveat');
+  assert.deepEqual(caveats.map((n) => n.objectName), ['public.first_two']);
+  assert.match(caveats[0]!.detail, /MySQL sorts NULLs first in ascending order and last in descending, PostgreSQL the other way round/);
+});
