@@ -198,3 +198,16 @@ test('a view with ORDER BY is reported: NULLs sort at the other end on PostgreSQ
   assert.deepEqual(caveats.map((n) => n.objectName), ['public.first_two']);
   assert.match(caveats[0]!.detail, /MySQL sorts NULLs first in ascending order and last in descending, PostgreSQL the other way round/);
 });
+
+test('an AUTO_INCREMENT that Aria or MyISAM numbers per group is reported; one first in a key is not', async () => {
+  const conversion = await convert('grp', `CREATE TABLE grp_ai (grp int NOT NULL, id int NOT NULL AUTO_INCREMENT, PRIMARY KEY (grp, id)) ENGINE = Aria;
+    CREATE TABLE grp_my (grp int NOT NULL, id int NOT NULL AUTO_INCREMENT, PRIMARY KEY (grp, id)) ENGINE = MyISAM;
+    CREATE TABLE own_key (grp int NOT NULL, id int NOT NULL AUTO_INCREMENT, PRIMARY KEY (grp, id), KEY (id)) ENGINE = MyISAM;
+    CREATE TABLE inno (grp int NOT NULL, id int NOT NULL AUTO_INCREMENT, PRIMARY KEY (grp, id), KEY (id)) ENGINE = InnoDB;
+    INSERT INTO grp_ai (grp) VALUES (1), (1), (2)`);
+  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-auto-increment-per-group').map((n) => `${n.objectName}: ${n.detail}`), [
+    "public.grp_ai.id: Aria numbers id per group of the key's columns before it; the target's identity numbers the whole table, and its next value repeats a loaded row's",
+    "public.grp_my.id: MyISAM numbers id per group of the key's columns before it; the target's identity numbers the whole table, and its next value repeats a loaded row's",
+  ]);
+  assert.deepEqual(await maria.sql('grp', 'SELECT grp, id FROM grp_ai ORDER BY grp, id'), [{ grp: 1, id: 1 }, { grp: 1, id: 2 }, { grp: 2, id: 1 }], 'per group, as the note says');
+});

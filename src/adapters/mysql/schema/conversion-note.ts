@@ -22,6 +22,7 @@ export type ConversionNoteRule =
   | 'mysql-on-update-timestamp'
   | 'mysql-auto-increment-sequence'
   | 'mysql-auto-increment-not-integer'
+  | 'mysql-auto-increment-per-group'
   | 'mysql-fulltext-index'
   | 'mysql-spatial-index'
   | 'mysql-prefix-index'

@@ -216,6 +216,16 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
   if (table.engine !== null && !/^innodb$/i.test(table.engine)) {
     tableNotes.push(ctx.note('mysql-non-transactional-table', 'TABLE', tableLabel, `engine ${table.engine} is not transactional: its snapshot is not consistent with the other tables and the binlog position`));
   }
+  // MyISAM and Aria number an AUTO_INCREMENT column that is not first in any of its keys per group of
+  // the columns before it ((1,1), (1,2), (2,1)): one identity numbers the whole table, and its first
+  // value after the load meets a loaded row (found by the mysql-schema run).
+  const perGroup = table.engine !== null && /^(myisam|aria)$/i.test(table.engine)
+    ? table.columns.find((c) => c.autoIncrement && table.primaryKey[0] !== c.name && !table.indexes.some((i) => i.parts[0]?.column === c.name))
+    : undefined;
+  if (perGroup) {
+    tableNotes.push(ctx.note('mysql-auto-increment-per-group', 'COLUMN', ctx.label(table.name, perGroup.name),
+      `${table.engine} numbers ${perGroup.name} per group of the key's columns before it; the target's identity numbers the whole table, and its next value repeats a loaded row's`));
+  }
   if (table.partitioned) tableNotes.push(ctx.note('mysql-partitioned-table', 'TABLE', tableLabel, 'MySQL partitioning was not converted; the table is created unpartitioned'));
   if (table.systemVersioned) tableNotes.push(ctx.note('mysql-system-versioned-table', 'TABLE', tableLabel, 'WITH SYSTEM VERSIONING: only the current rows are migrated, not the history'));
   if (/[A-Z]/.test(table.name)) tableNotes.push(ctx.note('mysql-mixed-case-name', 'TABLE', tableLabel, `the name ${table.name} keeps its case: PostgreSQL needs it double-quoted (${quoteIdent(table.name)})`));
