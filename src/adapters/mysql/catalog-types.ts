@@ -152,6 +152,8 @@ export interface MySqlView {
   /** NONE, CASCADED or LOCAL. */
   readonly checkOption: string;
   readonly updatable: boolean;
+  /** SQL SECURITY INVOKER (the view runs with the caller's rights, not its definer's). */
+  readonly securityInvoker?: boolean;
 }
 
 /** A MariaDB SEQUENCE object. Numbers as text (they may exceed 2^53). */

@@ -167,10 +167,10 @@ export async function readMySqlCatalog(connection: Connection, server: MySqlServ
   tables.sort(byName);
   sequences.sort(byName);
 
-  const views = (await rows(connection, `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, VIEW_DEFINITION AS def, CHECK_OPTION AS checkOption, IS_UPDATABLE AS updatable
-    FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?`, where))
+  const views = (await rows(connection, `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, VIEW_DEFINITION AS def, CHECK_OPTION AS checkOption, IS_UPDATABLE AS updatable,
+      SECURITY_TYPE AS security FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?`, where))
     .filter((r) => r.db === database)
-    .map((v): MySqlView => ({ name: v.name!, definition: v.def, checkOption: v.checkOption ?? 'NONE', updatable: v.updatable === 'YES' }))
+    .map((v): MySqlView => ({ name: v.name!, definition: v.def, checkOption: v.checkOption ?? 'NONE', updatable: v.updatable === 'YES', securityInvoker: v.security === 'INVOKER' }))
     .sort(byName);
 
   const qualified = (n: string) => `${mysqlIdent(database)}.${mysqlIdent(n)}`;

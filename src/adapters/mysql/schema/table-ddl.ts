@@ -121,6 +121,14 @@ function defaultSql(ctx: ConvertContext, table: MySqlTable, c: MySqlColumn, t: P
       }
     }
     case 'expression': {
+      // MariaDB lets a default read another column of the row; PostgreSQL refuses it (measured before:
+      // import schema failed on the CREATE TABLE).
+      const names = new Set(table.columns.map((x) => x.name.toLowerCase()));
+      const reads = [...new Set(tokenizeMySql(d.sql).filter((x) => x.type === 'ident' && names.has(String(x.value).toLowerCase())).map((x) => String(x.value)))];
+      if (reads.length) {
+        notes.push(ctx.note('mysql-default-not-converted', 'COLUMN', where, `DEFAULT (${d.sql}) was left out: it reads ${reads.join(', ')} of the same row, which a PostgreSQL default cannot (set it in a BEFORE INSERT trigger)`));
+        return undefined;
+      }
       const r = translateMySqlExpression(d.sql, ctx.translateIn(table.name));
       if (!r.ok) {
         notes.push(ctx.note('mysql-default-not-converted', 'COLUMN', where, `DEFAULT (${d.sql}) was left out: ${r.reason}`));
