@@ -138,10 +138,10 @@ export async function readMySqlCatalog(connection: Connection, server: MySqlServ
       if (m && c.level === 'Column' && m[1]!.replace(/``/g, '`') === c.name) jsonColumns.add(c.name!);
     }
     const listed = columnsByTable.get(name) ?? [];
-    const columns = listed
+    const columns = await withExactMembers(connection, database, name, listed
       .filter((c) => !PERIOD_COLUMN.test(c.generation ?? ''))
       .map((c) => toColumn(c, server, jsonColumns))
-      .sort((a, b) => a.ordinal - b.ordinal);
+      .sort((a, b) => a.ordinal - b.ordinal));
     const systemPeriod = t.type === 'SYSTEM VERSIONED' ? toSystemPeriod(listed, columns, server) : undefined;
     const periodNames = new Set(systemPeriod ? [systemPeriod.rowStart.name, systemPeriod.rowEnd.name] : []);
     const { primaryKey, indexes } = toIndexes((statsByTable.get(name) ?? []).filter((r) => !periodNames.has(r.col ?? '')));
@@ -202,6 +202,69 @@ export async function readMySqlCatalog(connection: Connection, server: MySqlServ
     routines: routines.sort(byName),
     events: events.sort(byName),
   };
+}
+
+/** Character sets in which an ENUM or SET member can hold a character the catalog's utf8mb3 cannot show. */
+const SUPPLEMENTARY_CHARSETS = new Set(['utf8mb4', 'utf16', 'utf16le', 'utf32']);
+
+/**
+ * The columns with the members of their ENUMs and SETs as the table holds them. The catalog shows
+ * column definitions in utf8mb3, where a member with a character outside the Basic Multilingual
+ * Plane (an emoji) is `?` (measured on MariaDB 10.11: COLUMN_TYPE and SHOW CREATE TABLE both), and
+ * the change stream, which carries members by number, wrote `?` for them on the target (the
+ * mysql-fidelity run). The table's own definition has them right: a temporary copy of the columns
+ * (no rows, not written to a row-based binlog) is given each member by number and read back. Only
+ * for members that show a `?`, so a table without one costs nothing.
+ */
+async function withExactMembers(connection: Connection, database: string, table: string, columns: MySqlColumn[]): Promise<MySqlColumn[]> {
+  const lossy = columns.filter((c) => c.members?.some((m) => m.includes('?')) && SUPPLEMENTARY_CHARSETS.has((c.charset ?? '').toLowerCase()));
+  if (lossy.length === 0) return columns;
+  const temp = mysqlIdent(`tandem_members_${process.pid}`);
+  const count = Math.max(...lossy.map((c) => c.members!.length));
+  const values = Array.from({ length: count }, (_, i) => `(${i + 1}, ${lossy.map((c) => (i < c.members!.length ? (c.dataType === 'set' ? (1n << BigInt(i)).toString() : String(i + 1)) : '1')).join(', ')})`);
+  const sql = (db: string) => [
+    `CREATE TEMPORARY TABLE ${mysqlIdent(db)}.${temp} (tandem_i int) SELECT ${lossy.map((c) => mysqlIdent(c.name)).join(', ')} FROM ${mysqlIdent(database)}.${mysqlIdent(table)} LIMIT 0`,
+    `INSERT INTO ${mysqlIdent(db)}.${temp} (tandem_i, ${lossy.map((c) => mysqlIdent(c.name)).join(', ')}) VALUES ${values.join(', ')}`,
+  ];
+  // In the source database, or in Tandem's metadata database (which a live migration may write).
+  let usedDb: string | undefined;
+  let lastError: unknown;
+  for (const db of [database, 'ybvoyager_metadata']) {
+    try {
+      for (const statement of sql(db)) await connection.query(statement);
+      usedDb = db;
+      break;
+    } catch (e) {
+      lastError = e;
+      await connection.query(`DROP TEMPORARY TABLE IF EXISTS ${mysqlIdent(db)}.${temp}`).catch(() => {});
+    }
+  }
+  if (usedDb === undefined) {
+    const names = lossy.map((c) => `${table}.${c.name}`).join(', ');
+    throw new TandemError('TANDEM_PRIVILEGE', `The members of ${names} hold characters the source's catalog shows as "?", and reading them from the table needs a temporary table, which was refused (${(lastError as Error).message}).`, {
+      hint: `Grant it for the time of the export (GRANT CREATE TEMPORARY TABLES ON ${mysqlIdent(database)}.* TO the source user), then run the command again.`,
+    });
+  }
+  try {
+    const read = await rows(connection, `SELECT tandem_i AS i, ${lossy.map((c, k) => `HEX(CONVERT(${mysqlIdent(c.name)} USING utf8mb4)) AS m${k}`).join(', ')} FROM ${mysqlIdent(usedDb)}.${temp} ORDER BY tandem_i`);
+    return columns.map((c) => {
+      const k = lossy.indexOf(c);
+      if (k < 0) return c;
+      const members = c.members!.map((m, i) => {
+        const hex = read[i]?.[`m${k}`];
+        return hex === null || hex === undefined ? m : Buffer.from(hex, 'hex').toString('utf8');
+      });
+      // A default that is such a member shows the same "?": the member of the same place.
+      const shown = c.members!;
+      const exact = (v: string) => { const i = shown.indexOf(v); return i < 0 ? v : members[i]!; };
+      const d = c.default;
+      const fixed = d.kind === 'literal' && typeof d.value === 'string' && d.value.includes('?')
+        ? { ...d, value: c.dataType === 'set' ? d.value.split(',').map(exact).join(',') : exact(d.value) } : d;
+      return { ...c, members, default: fixed };
+    });
+  } finally {
+    await connection.query(`DROP TEMPORARY TABLE IF EXISTS ${mysqlIdent(usedDb)}.${temp}`).catch(() => {});
+  }
 }
 
 function toColumn(c: Row, server: MySqlServerInfo, jsonColumns: ReadonlySet<string>): MySqlColumn {

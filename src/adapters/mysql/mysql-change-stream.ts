@@ -4,6 +4,7 @@ import type { CapturedTransaction, ChangeStream } from '../../core/engine/change
 import { readMySqlCatalog } from './catalog.js';
 import { BinlogCapture, replicaServerId, type AssembledTransaction, type BinlogCaptureOptions } from './capture/binlog-capture.js';
 import { captureTablesFromCatalog, catalogConverters } from './capture/capture-catalog.js';
+import { loadServerCharsetTables } from './capture/charset-tables.js';
 import { passThroughConverters, type ConverterFactory } from './capture/capture-table.js';
 import { MARKER_TABLE, markerCaptureTable, markersOf } from './capture/marker-table.js';
 import { withMySql } from './connection.js';
@@ -41,7 +42,13 @@ export interface StreamScope {
  */
 export async function binlogCaptureOptions(db: DbConfig, scope: StreamScope, purpose: string,
   onNulledDate?: (column: string, value: string) => void): Promise<BinlogCaptureOptions> {
-  const catalog = await withMySql(db, ({ connection, server }) => readMySqlCatalog(connection, server, db.database));
+  const catalog = await withMySql(db, async ({ connection, server }) => {
+    const read = await readMySqlCatalog(connection, server, db.database);
+    // The character sets that Node's tables decode otherwise than the server, as the server converts them.
+    const charsets = read.tables.filter((t) => scope.tables.includes(t.name)).flatMap((t) => t.columns.map((c) => c.charset ?? ''));
+    await loadServerCharsetTables(connection, charsets);
+    return read;
+  });
   const tables = captureTablesFromCatalog(catalog, scope.tables, { targetSchema: mysqlTargetSchemaOf(db) });
   const byCatalog = catalogConverters(catalog, onNulledDate);
   const converters: ConverterFactory = (table, column) => (table.database === scope.metadataDb && table.table === MARKER_TABLE

@@ -43,6 +43,49 @@ export type TextDecodeFn = (bytes: Buffer) => string;
 
 const cache = new Map<string, TextDecodeFn>();
 
+/** A character set as the source server converts it (`charset-tables.ts` reads it). */
+export interface ServerCharsetTable {
+  /** The length of the sequence a byte starts. */
+  readonly sequenceLength: (b: number) => number;
+  /** The text of each single byte that starts no longer sequence. */
+  readonly single: (string | undefined)[];
+  /** The text of each longer sequence, keyed by its bytes as one number. */
+  readonly multi: Map<number, string>;
+}
+
+const serverTables = new Map<string, ServerCharsetTable>();
+
+/** From now on, `charset` is decoded with the server's own table. */
+export function setServerCharsetTable(charset: string, table: ServerCharsetTable): void {
+  serverTables.set(charset.toLowerCase(), table);
+  cache.delete(charset.toLowerCase());
+}
+
+/** A decoder from the server's table; sequences it lacks go to `fallback`. */
+function tableDecoder(table: ServerCharsetTable, fallback: TextDecodeFn | undefined): TextDecodeFn {
+  return (bytes) => {
+    let out = '';
+    for (let i = 0; i < bytes.length;) {
+      const b = bytes[i]!;
+      const n = table.sequenceLength(b);
+      let text: string | undefined;
+      if (n === 1 || i + n > bytes.length) {
+        text = table.single[b];
+        if (text === undefined) text = fallback ? fallback(bytes.subarray(i, i + 1)) : '?';
+        out += text;
+        i++;
+        continue;
+      }
+      let key = 0;
+      for (let k = 0; k < n; k++) key = key * 256 + bytes[i + k]!;
+      text = table.multi.get(key);
+      out += text ?? (fallback ? fallback(bytes.subarray(i, i + n)) : '?');
+      i += n;
+    }
+    return out;
+  };
+}
+
 /**
  * MySQL's latin1 is cp1252, with the five bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90,
  * 0x9D) mapped to the C1 controls of the same number. (Node 20's TextDecoder('windows-1252')
@@ -87,6 +130,8 @@ export function textDecoderFor(charset: string): TextDecodeFn | undefined {
     const d = new TextDecoder(ENCODINGS[name]);
     fn = (b) => d.decode(b);
   }
+  const table = serverTables.get(name);
+  if (table) fn = tableDecoder(table, fn);
   if (fn) cache.set(name, fn);
   return fn;
 }
