@@ -293,11 +293,14 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
     for (const { r, w } of rows) {
       const label = r.direction === 'to_target' ? 'Cutover to target' : 'Cutover to source';
       if (w.text) reporter.print(`${label}: ${w.text}.`);
-      const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; unreadable?: string[]; reason?: string } | undefined;
+      const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; unreadable?: string[]; reason?: string; earlyUnchanged?: number } | undefined;
       // The verification ran when the cutover completed: writes after the marker may postdate it.
       const late = r.detail.writesAfterMarker !== undefined;
       const atMarker = late ? ' (when the cutover completed; the writes below were not migrated)' : '';
-      if (v?.verified) reporter.print(`${label}: verification${atMarker} ${v.match ? 'MATCH for every table' : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}${v.unreadable?.length ? ` (and ${v.unreadable.length} table(s) could not be read: ${v.unreadable.join(', ')})` : ''}.`);
+      // Tables matched early and unchanged through the stream since were not scanned again: a write
+      // that bypassed the stream there is not seen (the mysql-fidelity run read "MATCH for every table").
+      const early = v?.earlyUnchanged ? ` (${v.earlyUnchanged} of them matched before the marker and were not scanned again, having no change in the stream since: "tandem compare" scans every table)` : '';
+      if (v?.verified) reporter.print(`${label}: verification${atMarker} ${v.match ? `MATCH for every table${early}` : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}${v.unreadable?.length ? ` (and ${v.unreadable.length} table(s) could not be read: ${v.unreadable.join(', ')})` : ''}.`);
       else if (v) reporter.print(`${label}: not verified (${v.reason}); run tandem compare.`);
       const ended = streamEndFinding(r.detail);
       if (ended?.counted) {

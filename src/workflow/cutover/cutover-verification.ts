@@ -19,6 +19,8 @@ export interface CutoverVerification {
   readonly unreadable?: string[];
   readonly runId?: number;
   readonly reason?: string;
+  /** Tables matched before the marker and not changed through the stream since: not scanned again at the cutover. */
+  readonly earlyUnchanged?: number;
 }
 
 /**
@@ -100,7 +102,8 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
       reporter.warn(`verification INCOMPLETE: ${reason}. That says nothing about the data: run "tandem compare --export-dir ${migration.exportDir.root}" once both databases can be read.`);
       if (mismatched.length === 0) return { verified: false, unreadable: unreadable.map((r) => r.table), runId: run.runId, reason };
     }
-    return { verified: true, match: run.match, mismatched, ...(unreadable.length > 0 ? { unreadable: unreadable.map((r) => r.table) } : {}), runId: run.runId };
+    return { verified: true, match: run.match, mismatched, ...(unreadable.length > 0 ? { unreadable: unreadable.map((r) => r.table) } : {}), runId: run.runId,
+      ...(early > 0 ? { earlyUnchanged: early } : {}) };
   } catch (e) {
     const reason = isTandemError(e) ? e.message : (e as Error).message;
     log.warn(`verification at ${occasion} skipped: ${reason}`);

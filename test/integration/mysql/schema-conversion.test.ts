@@ -154,6 +154,7 @@ test('analyze-schema parses every file and reports each MySQL object that needs 
     'mysql-check-not-converted public.orders.code_format',
     'mysql-default-not-converted public.orders.ref',
     'mysql-event public.nightly',
+    'mysql-expression-caveat public.Customer.vat_id',
     'mysql-foreign-key-not-converted public.shipments.ship_code',
     'mysql-fulltext-index public.legacy.body_ft',
     'mysql-generated-not-converted public.orders.code_hash',

@@ -284,3 +284,8 @@ test('GREATEST and LEAST are NULL when an argument is, as in MySQL; CURDATE() an
   assert.equal(ok('current_date()'), 'CURRENT_DATE');
   assert.equal(ok('curdate() + interval 1 year'), "CURRENT_DATE + (1 * INTERVAL '1 year')");
 });
+
+test('UPPER and LOWER carry the caveat of letters beyond the Basic Multilingual Plane (found by the mysql-fidelity run)', () => {
+  const r = translateMySqlExpression('ucase(`n`)', ctx);
+  assert.deepEqual(r, { ok: true, sql: 'upper(n)', warnings: ["upper()/lower(): MySQL's general_ci and unicode_ci collations leave letters beyond the Basic Multilingual Plane (such as Deseret 𐐨) as they are, PostgreSQL changes their case"] });
+});

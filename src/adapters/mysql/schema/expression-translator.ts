@@ -354,6 +354,14 @@ function castType(words: MySqlToken[]): string {
  */
 const NULLS_ORDER = 'ORDER BY: MySQL sorts NULLs first in ascending order and last in descending, PostgreSQL the other way round (with LIMIT, other rows are returned): add NULLS FIRST / NULLS LAST where a sorted column can be NULL';
 
+/**
+ * UPPER and LOWER: MySQL's older collations (utf8mb4_general_ci, _unicode_ci) leave the letters
+ * beyond the Basic Multilingual Plane as they are, PostgreSQL maps them (found by the mysql-fidelity
+ * run: 𐐨 stayed 𐐨 on MariaDB and became 𐐀 in a generated column on the target).
+ */
+const CASE_MAPPING = new Set(['upper', 'ucase', 'lower', 'lcase']);
+const CASE_MAPPING_CAVEAT = 'upper()/lower(): MySQL\'s general_ci and unicode_ci collations leave letters beyond the Basic Multilingual Plane (such as Deseret 𐐨) as they are, PostgreSQL changes their case';
+
 class Translator {
   private i = 0;
   readonly warnings = new Set<string>();
@@ -616,6 +624,7 @@ class Translator {
         return handler(a);
       }
       const sql = handler(this.args());
+      if (CASE_MAPPING.has(w)) this.warnings.add(CASE_MAPPING_CAVEAT);
       if (w === 'json_unquote') this.warnings.add('JSON paths: a JSON null gives SQL NULL on PostgreSQL where MySQL\'s ->> and JSON_UNQUOTE give the text null');
       return sql;
     }
