@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SchemaStatement } from '../../core/engine/target.js';
+import { NOT_POPULATED_MARK } from '../../core/schema-object.js';
 import { objectTypeFilter } from './object-type-filter.js';
 import { POST_SNAPSHOT_ORDER, PRE_SNAPSHOT_ORDER, SCHEMA_FILES } from './schema-layout.js';
 import { quoteIdent } from '../../core/sql-names.js';
@@ -24,7 +25,7 @@ export interface ReadSchemaOptions {
  * the user's edits (statements added, removed, commented out) are what runs. Missing files are
  * empty groups. In post-snapshot mode a `REFRESH MATERIALIZED VIEW` follows for every
  * materialized view in `mviews/mviews.sql` (they are created WITH NO DATA), unless MVIEW is
- * filtered out.
+ * filtered out or the statement holds {@link NOT_POPULATED_MARK} (not filled on the source).
  *
  * @example
  * const statements = await readSchemaStatements(join(exportDir, 'schema'), { postSnapshot: false });
@@ -44,7 +45,7 @@ export async function readSchemaStatements(schemaDir: string, options: ReadSchem
     const file = SCHEMA_FILES.MVIEW;
     for (const s of splitSqlStatements(await readIfExists(join(schemaDir, file)), file)) {
       const name = materializedViewName(s.node);
-      if (name) out.push({ objectType: 'MVIEW', file, line: s.line, sql: `REFRESH MATERIALIZED VIEW ${name}` });
+      if (name && !s.sql.includes(NOT_POPULATED_MARK)) out.push({ objectType: 'MVIEW', file, line: s.line, sql: `REFRESH MATERIALIZED VIEW ${name}` });
     }
   }
   return out;

@@ -3,8 +3,10 @@ import type { SchemaObject } from '../../../core/schema-object.js';
 
 /**
  * Functions (`FUNCTION`, including window functions) and procedures (`PROCEDURE`) as rendered by
- * pg_get_functiondef (`CREATE OR REPLACE …`). Aggregates and routines that belong to an extension
- * are skipped.
+ * pg_get_functiondef, as `CREATE …` rather than its `CREATE OR REPLACE …`: a routine the target
+ * already had stops the import like any object it had (measured before, the pg-schema run: it was
+ * replaced without a word; `--ignore-exist true` keeps it). Aggregates and routines that belong to an
+ * extension are skipped.
  */
 export async function exportRoutines(ctx: ExportContext): Promise<SchemaObject[]> {
   const rows = await catalogRows<{ schema: string; name: string; kind: string; definition: string }>(ctx, `
@@ -14,6 +16,6 @@ export async function exportRoutines(ctx: ExportContext): Promise<SchemaObject[]
     ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)`);
   return rows.map((r): SchemaObject => ({
     type: r.kind === 'p' ? 'PROCEDURE' : 'FUNCTION', schema: r.schema, name: r.name,
-    sql: `${r.definition.trim()};`,
+    sql: `${r.definition.trim().replace(/^CREATE OR REPLACE (FUNCTION|PROCEDURE)\b/, 'CREATE $1')};`,
   }));
 }

@@ -132,6 +132,11 @@ function renderTable(t: TableRow, columns: readonly ColumnRow[], constraints: re
       if (c.isLocal) elements.push(renderColumn(c));
       else after.push(...inheritedColumnChanges(t, c));
     }
+  } else {
+    // A partition's columns are its parent's, but it may have its own default and NOT NULL (measured
+    // before, the pg-schema run: dropped, so the target gave direct inserts the parent's default and
+    // took NULLs the source refused).
+    for (const c of columns) after.push(...inheritedColumnChanges(t, c));
   }
   for (const k of constraints) elements.push(`CONSTRAINT ${k.name} ${k.definition}`);
   const body = elements.length > 0 ? ` (\n    ${elements.join(',\n    ')}\n)` : t.isPartition || t.ofType ? '' : ' (\n)';
@@ -167,12 +172,19 @@ function columnOptions(c: ColumnRow): string {
   return def;
 }
 
-/** A column inherited from a parent (not listed in CREATE TABLE) may still carry its own NOT NULL or default. */
+/**
+ * A column inherited from a parent (not listed in CREATE TABLE), or a partition's, may still carry
+ * its own NOT NULL or default, or have dropped the default it was given from the parent (which
+ * CREATE TABLE … INHERITS / PARTITION OF gives it again: measured before, the pg-schema run).
+ */
 function inheritedColumnChanges(t: TableRow, c: ColumnRow): string[] {
   const out: string[] = [];
   if (c.notNull && !c.parentNotNull) out.push(`ALTER TABLE ONLY ${t.qname} ALTER COLUMN ${c.name} SET NOT NULL;`);
   if (c.defaultExpr !== null && c.defaultExpr !== c.parentDefault && !c.generated) {
     out.push(`ALTER TABLE ONLY ${t.qname} ALTER COLUMN ${c.name} SET DEFAULT ${c.defaultExpr};`);
+  }
+  if (c.defaultExpr === null && c.parentDefault !== null && !c.generated && !c.identity) {
+    out.push(`ALTER TABLE ONLY ${t.qname} ALTER COLUMN ${c.name} DROP DEFAULT;`);
   }
   return out;
 }
