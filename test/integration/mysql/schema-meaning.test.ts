@@ -237,3 +237,17 @@ test('said at export, not first at import: a DEFAULT that reads another column (
     await client.end();
   }
 });
+
+test('a view that reads a table of another database is reported and left commented out, as a foreign key to one is', async () => {
+  await maria.createDatabase('otherdb');
+  await maria.sql('otherdb', 'CREATE TABLE country (country_id int PRIMARY KEY, code char(2))');
+  const conversion = await convert('xdb', `CREATE TABLE xref (id int PRIMARY KEY, cid int);
+    CREATE VIEW v_xdb AS SELECT c.code, x.id FROM xref x JOIN otherdb.country c ON c.country_id = x.cid;
+    CREATE VIEW v_first AS SELECT c.code FROM otherdb.country c;
+    CREATE VIEW v_own AS SELECT x.id FROM xref x`);
+  const notes = conversion.notes.filter((n) => n.rule === 'mysql-view-not-converted').map((n) => `${n.objectName}: ${n.detail}`);
+  assert.deepEqual(notes, [
+    'public.v_first: the query did not convert: it uses a reference to the database otherdb (the table otherdb.country)',
+    'public.v_xdb: the query did not convert: it uses a reference to the database otherdb (the table otherdb.country)',
+  ]);
+});
