@@ -1,5 +1,6 @@
 import { catalogRows, exportable, type ExportContext } from './export-context.js';
 import type { SchemaObject } from '../../../core/schema-object.js';
+import { PUBLIC_DEFAULTS_REVOKED_SQL } from './grants-export.js';
 
 /** `n` normal, `o` ordered-set, `h` hypothetical-set. */
 type AggregateKind = 'n' | 'o' | 'h';
@@ -111,17 +112,31 @@ function aggregateOptions(r: AggregateRow): string[] {
 
 /**
  * `GRANT EXECUTE ON FUNCTION` for aggregates whose ACL is set (the owner's own privilege is
- * implicit and skipped), in the same form the other grants take; only with grants requested.
+ * implicit and skipped), in the same form the other grants take, after a `REVOKE EXECUTE … FROM
+ * PUBLIC` where the ACL no longer gives PUBLIC its default EXECUTE (as for functions, see
+ * `exportGrants`); only with grants requested.
  */
 export async function exportAggregateGrants(ctx: ExportContext): Promise<SchemaObject[]> {
   const rows = await catalogRows<{ schema: string; name: string; sql: string }>(ctx, `
-    SELECT n.nspname AS schema, p.proname AS name,
-      'GRANT EXECUTE ON FUNCTION ' || p.oid::regprocedure::text || ' TO '
-        || CASE WHEN acl.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END
-        || CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END || ';' AS sql
-    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-    CROSS JOIN LATERAL aclexplode(p.proacl) acl LEFT JOIN pg_catalog.pg_roles r ON r.oid = acl.grantee
-    WHERE n.nspname = ANY($1) AND p.prokind = 'a' AND acl.grantee <> p.proowner AND ${exportable(ctx, 'p.oid', 'pg_proc')}
-    ORDER BY n.nspname, p.proname, sql`);
+    WITH objects AS (
+      SELECT 'pg_proc'::regclass AS classid, p.oid, n.nspname AS schema, p.proname AS name,
+             'FUNCTION ' || p.oid::regprocedure::text AS target, p.proacl AS acl, p.proowner AS owner, 'f'::"char" AS aclkind
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = ANY($1) AND p.prokind = 'a' AND ${exportable(ctx, 'p.oid', 'pg_proc')}
+    )
+    SELECT schema, name, sql FROM (
+      SELECT o.schema, o.name, o.target, 0 AS step,
+        'REVOKE ' || string_agg(r.privilege_type, ', ' ORDER BY r.privilege_type) || ' ON ' || o.target || ' FROM PUBLIC;' AS sql
+      FROM objects o CROSS JOIN LATERAL (${PUBLIC_DEFAULTS_REVOKED_SQL}) r
+      GROUP BY o.schema, o.name, o.target
+    UNION ALL
+      SELECT o.schema, o.name, o.target, 1,
+        'GRANT EXECUTE ON ' || o.target || ' TO '
+          || CASE WHEN acl.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END
+          || CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END || ';'
+      FROM objects o CROSS JOIN LATERAL aclexplode(o.acl) acl LEFT JOIN pg_catalog.pg_roles r ON r.oid = acl.grantee
+      WHERE acl.grantee <> o.owner
+    ) statements
+    ORDER BY schema, name, target, step, sql`);
   return rows.map((r): SchemaObject => ({ type: 'GRANT', schema: r.schema, name: r.name, sql: r.sql }));
 }

@@ -54,6 +54,31 @@ export function exportable(ctx: ExportContext, oidExpr: string, catalog: string)
   return `${notExtensionMember(oidExpr, catalog)}${notExcluded(ctx, oidExpr, catalog)}`;
 }
 
+/**
+ * SQL condition: the relation (pg_class row) with oid `oidExpr` is to be exported ({@link exportable}),
+ * or is the implicit part of an exported object whose DDL creates it again under the same name:
+ * the sequence of an identity column of a table (not a partition: the table's DDL names it with
+ * `SEQUENCE NAME`), the row of a composite type (`CREATE TYPE … AS (…)`), the index behind a
+ * primary key, unique or exclusion constraint of a table (named as its constraint). Each of these
+ * depends internally (deptype i) on its owner, which {@link notExtensionMember} takes for "not the
+ * user's own": measured before, their grants and comments were left out without a word (the
+ * pg-schema run's F5). Parts of an extension's objects stay out with their owner.
+ */
+export function exportableRelation(ctx: ExportContext, oidExpr: string): string {
+  const identityOf = `part.refclassid = 'pg_class'::regclass AND part.refobjsubid > 0 AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute pa ` +
+    `JOIN pg_catalog.pg_class pt ON pt.oid = pa.attrelid WHERE pa.attrelid = part.refobjid AND pa.attnum = part.refobjsubid ` +
+    `AND pa.attidentity <> '' AND pa.attislocal AND pt.relkind IN ('r', 'p') AND NOT pt.relispartition) ` +
+    `AND ${exportable(ctx, 'part.refobjid', 'pg_class')}`;
+  const rowOf = `part.refclassid = 'pg_type'::regclass AND ${exportable(ctx, 'part.refobjid', 'pg_type')}`;
+  const indexOf = `part.refclassid = 'pg_constraint'::regclass AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint pc ` +
+    `JOIN pg_catalog.pg_class pt ON pt.oid = pc.conrelid WHERE pc.oid = part.refobjid AND pc.contype IN ('p', 'u', 'x') ` +
+    `AND pc.conparentid = 0 AND pt.relkind IN ('r', 'p') AND ${exportable(ctx, 'pc.conrelid', 'pg_class')}${notExcluded(ctx, 'pc.oid', 'pg_constraint')})`;
+  return `(${exportable(ctx, oidExpr, 'pg_class')} OR (NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend ext ` +
+    `WHERE ext.classid = 'pg_class'::regclass AND ext.objid = ${oidExpr} AND ext.deptype = 'e')${notExcluded(ctx, oidExpr, 'pg_class')} ` +
+    `AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend part WHERE part.classid = 'pg_class'::regclass AND part.objid = ${oidExpr} ` +
+    `AND part.deptype = 'i' AND ((${identityOf}) OR (${rowOf}) OR (${indexOf})))))`;
+}
+
 /** SQL condition (with a leading AND, or empty): the oid is not among `ctx.excluded` of that catalog. */
 export function notExcluded(ctx: ExportContext, oidExpr: string, catalog: string): string {
   const oids = ctx.excluded.get(catalog);
