@@ -40,7 +40,7 @@ export interface PrerequisiteFinding {
 
 /** The queries, with their binds (`:schema`, `:usr`, `:role`). Run as the migration user. */
 export const PREREQUISITE_QUERIES = {
-  database: `SELECT d.LOG_MODE, d.SUPPLEMENTAL_LOG_DATA_MIN, d.SUPPLEMENTAL_LOG_DATA_PK, d.SUPPLEMENTAL_LOG_DATA_ALL, d.CDB,
+  database: `SELECT d.LOG_MODE, d.FORCE_LOGGING, d.SUPPLEMENTAL_LOG_DATA_MIN, d.SUPPLEMENTAL_LOG_DATA_PK, d.SUPPLEMENTAL_LOG_DATA_ALL, d.CDB,
        SYS_CONTEXT('USERENV', 'CON_NAME') AS CON_NAME,
        (SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME = 'RDSADMIN') AS RDSADMIN_USERS,
        (SELECT MAX(VERSION) FROM PRODUCT_COMPONENT_VERSION WHERE PRODUCT LIKE 'Oracle Database%') AS VERSION,
@@ -50,7 +50,12 @@ export const PREREQUISITE_QUERIES = {
        (SELECT COUNT(*) FROM ALL_CONSTRAINTS c WHERE c.OWNER = t.OWNER AND c.TABLE_NAME = t.TABLE_NAME AND c.CONSTRAINT_TYPE = 'P') AS PRIMARY_KEYS,
        (SELECT COUNT(*) FROM ALL_LOG_GROUPS g WHERE g.OWNER = t.OWNER AND g.TABLE_NAME = t.TABLE_NAME AND g.LOG_GROUP_TYPE = 'ALL COLUMN LOGGING') AS ALL_COLUMN_LOG_GROUPS,
        (SELECT COUNT(*) FROM ALL_POLICIES p WHERE p.OBJECT_OWNER = t.OWNER AND p.OBJECT_NAME = t.TABLE_NAME AND p.SEL = 'YES' AND p.ENABLE = 'YES') AS SELECT_POLICIES,
-       (SELECT COUNT(*) FROM ALL_TAB_COLS x WHERE x.OWNER = t.OWNER AND x.TABLE_NAME = t.TABLE_NAME AND (x.HIDDEN_COLUMN = 'NO' OR x.USER_GENERATED = 'YES') AND x.DATA_TYPE IN ('XMLTYPE', 'SYS.XMLTYPE')) AS XMLTYPE_COLUMNS
+       (SELECT COUNT(*) FROM ALL_TAB_COLS x WHERE x.OWNER = t.OWNER AND x.TABLE_NAME = t.TABLE_NAME AND (x.HIDDEN_COLUMN = 'NO' OR x.USER_GENERATED = 'YES') AND x.DATA_TYPE IN ('XMLTYPE', 'SYS.XMLTYPE')) AS XMLTYPE_COLUMNS,
+       (SELECT COUNT(*) FROM ALL_TAB_COLS x WHERE x.OWNER = t.OWNER AND x.TABLE_NAME = t.TABLE_NAME AND (x.HIDDEN_COLUMN = 'NO' OR x.USER_GENERATED = 'YES') AND x.DATA_TYPE LIKE 'TIMESTAMP%WITH LOCAL TIME ZONE') AS LTZ_COLUMNS,
+       (SELECT COUNT(*) FROM ALL_LOBS l WHERE l.OWNER = t.OWNER AND l.TABLE_NAME = t.TABLE_NAME) AS LOB_COLUMNS,
+       t.LOGGING AS TABLE_LOGGING,
+       (SELECT COUNT(*) FROM ALL_TAB_PARTITIONS p WHERE p.TABLE_OWNER = t.OWNER AND p.TABLE_NAME = t.TABLE_NAME AND p.LOGGING = 'NO') AS NOLOGGING_PARTITIONS,
+       (SELECT COUNT(*) FROM ALL_LOBS l WHERE l.OWNER = t.OWNER AND l.TABLE_NAME = t.TABLE_NAME AND l.LOGGING = 'NO') AS NOLOGGING_LOBS
   FROM ALL_TABLES t WHERE t.OWNER = :schema AND t.NESTED = 'NO' AND t.SECONDARY = 'N'`,
   privileges: `SELECT 'SYSTEM' AS KIND, PRIVILEGE AS NAME FROM SESSION_PRIVS
 UNION ALL SELECT 'ROLE', ROLE FROM SESSION_ROLES
@@ -244,13 +249,57 @@ export function evaluatePrerequisites(rows: PrerequisiteRows, ctx: PrerequisiteC
     }
   }
 
+  // NOLOGGING: a direct-path load (INSERT /*+ APPEND */, SQL*Loader direct) into a NOLOGGING table,
+  // partition or LOB writes no row changes to redo (Oracle's logging_clause; error OCI-26767), so
+  // LogMiner never shows them and the target would miss those rows without a word (found by the
+  // oracle-review run). FORCE LOGGING on the database overrides NOLOGGING.
+  if (ctx.live && str(db.FORCE_LOGGING) !== 'YES') {
+    const unlogged = tables.filter((t) => str(t.TABLE_LOGGING) === 'NO' || num(t.NOLOGGING_PARTITIONS) > 0 || num(t.NOLOGGING_LOBS) > 0)
+      .map((t) => str(t.TABLE_NAME)).sort();
+    if (unlogged.length > 0) {
+      out.push({
+        id: 'nologging', severity: 'error',
+        message: `${unlogged.length} table(s) are NOLOGGING, or have NOLOGGING partitions or LOBs (${unlogged.slice(0, 10).join(', ')}${unlogged.length > 10 ? ', …' : ''}), and the database is not in FORCE LOGGING mode: a direct-path load into them (INSERT /*+ APPEND */, SQL*Loader) writes no row changes to redo, so LogMiner would never show those rows and the target would miss them.`,
+        fixSql: `${rds ? 'exec rdsadmin.rdsadmin_util.force_logging(p_enable => true);' : 'ALTER DATABASE FORCE LOGGING;'}
+-- or for these tables only (and each NOLOGGING partition or LOB):
+${unlogged.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} LOGGING;`).join('\n')}`,
+      });
+    }
+  }
+
+  // TIMESTAMP WITH LOCAL TIME ZONE: LogMiner writes these values as TO_TIMESTAMP_ITZ(…) (seen by other
+  // LogMiner readers), in a time zone Tandem has not verified against a server, and the capture
+  // refuses the form: the first change to such a table would stop the stream (the oracle-review run).
+  const ltz = tables.filter((t) => num(t.LTZ_COLUMNS) > 0).map((t) => str(t.TABLE_NAME)).sort();
+  if (ctx.live && ltz.length > 0) {
+    out.push({
+      id: 'local-time-zone-columns', severity: 'error',
+      message: `${ltz.length} table(s) have TIMESTAMP WITH LOCAL TIME ZONE columns (${ltz.slice(0, 10).join(', ')}${ltz.length > 10 ? ', …' : ''}): the snapshot copies them, but their changes cannot be streamed yet (LogMiner's form for these values has not been verified against a server), so the first change would stop the stream.`,
+      fixSql: `-- leave them out of the live migration and copy them at cutover:
+--exclude-table-list ${ltz.join(',')}
+-- or migrate them offline (export data --export-type snapshot-only)`,
+    });
+  }
+
+  // LOBs: LogMiner shows a value past about 2 KB (or in SecureFile storage) as LOB_WRITE rows apart
+  // from its statement, which the capture does not assemble: it stops at the first one.
+  const lobs = tables.filter((t) => num(t.LOB_COLUMNS) > 0).map((t) => str(t.TABLE_NAME)).sort();
+  if (ctx.live && lobs.length > 0) {
+    out.push({
+      id: 'lob-columns', severity: 'warning',
+      message: `${lobs.length} table(s) have CLOB, NCLOB or BLOB columns (${lobs.slice(0, 10).join(', ')}${lobs.length > 10 ? ', …' : ''}): the snapshot copies their values, but LogMiner shows a LOB value larger than about 2 KB (or stored as a SecureFile) written later as LOB_WRITE rows apart from its row, which Tandem does not assemble yet, so such a change stops the stream (TANDEM_UNSUPPORTED) and the export must start again without the table.`,
+      fixSql: `-- leave them out of the live migration and copy them at cutover:
+--exclude-table-list ${lobs.join(',')}
+-- or migrate them offline (export data --export-type snapshot-only)`,
+    });
+  }
+
   // XMLType columns: LogMiner shows an XMLType value apart from its INSERT or UPDATE (XML DOC BEGIN /
   // WRITE / END rows), which the capture does not assemble: it stops at the first such change with
-  // TANDEM_UNSUPPORTED rather than queue the row with the column NULL. A warning, as for LOB columns
-  // (whose piecewise DBMS_LOB writes stop it the same way, and which get no finding at all): the
+  // TANDEM_UNSUPPORTED rather than queue the row with the column NULL. A warning, as for LOB columns: the
   // snapshot copies XMLType values, and a table whose XML is not written after it streams normally;
   // but where it is written, the stream stops and the export starts again, so the tables are named
-  // with the two ways round it.
+  // with the two ways round it. (LOB columns get the same warning, above.)
   const xml = tables.filter((t) => num(t.XMLTYPE_COLUMNS) > 0).map((t) => str(t.TABLE_NAME)).sort();
   if (ctx.live && xml.length > 0) {
     out.push({

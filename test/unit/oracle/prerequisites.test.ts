@@ -160,3 +160,27 @@ test('tables with XMLTYPE columns in a live migration: a warning naming them, wi
   assert.equal(f[0]!.fixSql, '-- leave them out of the live migration and copy them at cutover:\n--exclude-table-list EMP\n-- or migrate them offline (export data --export-type snapshot-only) while their XML is not written');
   assert.deepEqual(evaluatePrerequisites(rows, { ...CTX, live: false, fallBack: false }), [], 'offline: the snapshot copies XMLType values');
 });
+
+test('a live migration: NOLOGGING tables, partitions or LOBs without FORCE LOGGING are an error; TIMESTAMP WITH LOCAL TIME ZONE an error; LOB columns a warning (found by the oracle-review run)', () => {
+  const rows: PrerequisiteRows = {
+    ...PREPARED,
+    database: { ...PREPARED.database, FORCE_LOGGING: 'NO' },
+    tables: [
+      { TABLE_NAME: 'EMP', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '1', TABLE_LOGGING: 'NO', LOB_COLUMNS: '1', NOLOGGING_LOBS: '0', NOLOGGING_PARTITIONS: '0', LTZ_COLUMNS: '0' },
+      { TABLE_NAME: 'DEPT', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '1', TABLE_LOGGING: 'YES', LOB_COLUMNS: '2', NOLOGGING_LOBS: '1', NOLOGGING_PARTITIONS: '0', LTZ_COLUMNS: '1' },
+    ],
+  };
+  const f = evaluatePrerequisites(rows, CTX);
+  assert.deepEqual(f.map((x) => `${x.id} ${x.severity}`), ['nologging error', 'local-time-zone-columns error', 'lob-columns warning']);
+  assert.match(f[0]!.message, /^2 table\(s\) are NOLOGGING, or have NOLOGGING partitions or LOBs \(DEPT, EMP\), and the database is not in FORCE LOGGING mode: a direct-path load/);
+  assert.match(f[0]!.fixSql, /^ALTER DATABASE FORCE LOGGING;\n/);
+  assert.match(f[1]!.message, /^1 table\(s\) have TIMESTAMP WITH LOCAL TIME ZONE columns \(DEPT\)/);
+  assert.match(f[2]!.fixSql, /--exclude-table-list DEPT,EMP/);
+  // FORCE LOGGING covers NOLOGGING objects; an offline export checks none of it.
+  const forced = evaluatePrerequisites({ ...rows, database: { ...rows.database, FORCE_LOGGING: 'YES' } }, CTX);
+  assert.deepEqual(forced.map((x) => x.id), ['local-time-zone-columns', 'lob-columns']);
+  assert.deepEqual(evaluatePrerequisites(rows, { ...CTX, live: false, fallBack: false }).map((x) => x.id), []);
+  // RDS: its procedure.
+  const rds = evaluatePrerequisites({ ...rows, database: { ...rows.database, RDSADMIN_USERS: '1', CDB: 'NO' } }, { ...CTX, fallBack: false });
+  assert.match(rds.find((x) => x.id === 'nologging')!.fixSql, /^exec rdsadmin\.rdsadmin_util\.force_logging\(p_enable => true\);/);
+});
