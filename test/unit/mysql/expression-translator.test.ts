@@ -289,3 +289,8 @@ test('UPPER and LOWER carry the caveat of letters beyond the Basic Multilingual 
   const r = translateMySqlExpression('ucase(`n`)', ctx);
   assert.deepEqual(r, { ok: true, sql: 'upper(n)', warnings: ["upper()/lower(): MySQL's general_ci and unicode_ci collations leave letters beyond the Basic Multilingual Plane (such as Deseret 𐐨) as they are, PostgreSQL changes their case"] });
 });
+
+test('AVG carries the caveat of its scale (MySQL keeps the argument\'s scale plus 4; found by the mysql-schema run)', () => {
+  const r = translateMySqlExpression('avg(`amount`)', ctx);
+  assert.ok(r.ok && r.warnings.some((w) => w.startsWith('avg(): MySQL keeps the scale of the argument plus div_precision_increment')), JSON.stringify(r));
+});

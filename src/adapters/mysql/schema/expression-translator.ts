@@ -634,6 +634,9 @@ class Translator {
       }
       const sql = handler(this.args());
       if (CASE_MAPPING.has(w)) this.warnings.add(CASE_MAPPING_CAVEAT);
+      // MySQL's AVG of exact numbers keeps the argument's scale plus div_precision_increment (4):
+      // 75.250000 where PostgreSQL prints 75.2500000000000000 (found by the mysql-schema run).
+      if (w === 'avg') this.warnings.add('avg(): MySQL keeps the scale of the argument plus div_precision_increment (4 by default), PostgreSQL about 16 decimal places: round() the result where the number of decimals matters');
       if (w === 'json_unquote') this.warnings.add('JSON paths: a JSON null gives SQL NULL on PostgreSQL where MySQL\'s ->> and JSON_UNQUOTE give the text null');
       return sql;
     }
