@@ -41,6 +41,28 @@ export class PgFingerprintSide implements ComparisonSide {
     return this.withClient((client) => fingerprintTable(client, table.schema, table.name, [...table.columns], table.intervalDaysAsHours === true));
   }
 
+  /**
+   * The oid and file (relfilenode) of each table and of each relation below it (partitions, and
+   * inheritance children, which only makes a rescan likelier): TRUNCATE, DROP and re-CREATE, ATTACH and
+   * DETACH change them, and logical decoding carries none of them for a partition (see
+   * `ComparisonSide.storageStamps`). pg_inherits rather than pg_partition_tree, which YugabyteDB's
+   * PostgreSQL 11 lacks.
+   */
+  async storageStamps(tables: readonly TableRef[]): Promise<Map<string, string>> {
+    const r = await this.withClient((client) => client.query(
+      `WITH RECURSIVE wanted(key, relid) AS (
+         SELECT w.key, to_regclass(w.name) FROM unnest($1::text[], $2::text[]) AS w(key, name) WHERE to_regclass(w.name) IS NOT NULL
+       ), tree(key, relid) AS (
+         SELECT key, relid::oid FROM wanted
+         UNION ALL
+         SELECT t.key, i.inhrelid FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.relid
+       )
+       SELECT t.key, string_agg(c.oid::text || ':' || c.relfilenode::text, ',' ORDER BY c.oid) AS stamp
+         FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.relid GROUP BY t.key`,
+      [tables.map((t) => `${t.schema}.${t.name}`), tables.map((t) => qualified(t.schema, t.name))]));
+    return new Map(r.rows.map((x) => [String(x.key), String(x.stamp)]));
+  }
+
   async keyOf(table: ComparedTable): Promise<{ key: string[]; orders: KeyOrder[] } | undefined> {
     const r = await this.withClient((client) => client.query(
       `SELECT a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type

@@ -55,5 +55,16 @@ export interface ComparisonSide {
   rowsByKey?(table: ComparedTable, key: readonly string[], orders: readonly KeyOrder[]): AsyncIterable<KeyedRow>;
   /** The table's primary key on this side, with the portable order of each column (from its type); undefined without one. */
   keyOf?(table: ComparedTable): Promise<{ readonly key: string[]; readonly orders: KeyOrder[] } | undefined>;
+  /**
+   * An identity of each table's storage, keyed `schema.table` (a table missing here is left out), that
+   * changes when something the change stream does not carry empties or replaces the table or one of
+   * its partitions: PostgreSQL's logical decoding carries no TRUNCATE of one partition, no DROP and
+   * re-CREATE, no ATTACH or DETACH (its stamp is the oid and the file of the table and of each of its
+   * partitions, which all of these change). Read before an early verification's scan and again at the
+   * cutover: an early match holds only while both sides' stamps are unchanged (measured before, the
+   * pg-live-edges run: the cutover said MATCH for a table whose partition was truncated on the source
+   * after its early match). Engines whose streams carry such changes, or stop at them, leave it out.
+   */
+  storageStamps?(tables: readonly TableRef[]): Promise<Map<string, string>>;
   close(): Promise<void>;
 }

@@ -93,7 +93,9 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
     }
     const unreadable = run.results.filter(unreadableResult);
     const mismatched = run.results.filter((r) => !r.match && (r.error === undefined || r.missing)).map((r) => r.table);
-    if (run.match) reporter.print(`Verification: all ${run.summary.tables} tables MATCH (row counts and checksums${early ? `; ${early} of them verified before the marker and unchanged since` : ''}).`);
+    // Of the early matches, those whose storage changed since were scanned again (see ComparisonSide.storageStamps).
+    const reused = run.summary.reused ?? 0;
+    if (run.match) reporter.print(`Verification: all ${run.summary.tables} tables MATCH (row counts and checksums${reused ? `; ${reused} of them verified before the marker and unchanged since` : ''}).`);
     if (mismatched.length > 0) {
       reporter.warn(`VERIFICATION MISMATCH in ${mismatched.length} table(s): ${mismatched.join(', ')}. Run "tandem compare --export-dir ${migration.exportDir.root}" for details.`);
     }
@@ -103,7 +105,7 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
       if (mismatched.length === 0) return { verified: false, unreadable: unreadable.map((r) => r.table), runId: run.runId, reason };
     }
     return { verified: true, match: run.match, mismatched, ...(unreadable.length > 0 ? { unreadable: unreadable.map((r) => r.table) } : {}), runId: run.runId,
-      ...(early > 0 ? { earlyUnchanged: early } : {}) };
+      ...((run.summary.reused ?? 0) > 0 ? { earlyUnchanged: run.summary.reused } : {}) };
   } catch (e) {
     const reason = isTandemError(e) ? e.message : (e as Error).message;
     log.warn(`verification at ${occasion} skipped: ${reason}`);

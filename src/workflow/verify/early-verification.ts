@@ -103,9 +103,12 @@ export function earlyFindingText(r: TableComparison, direction: string, exportDi
  * comparison would report a difference that is only a delay. Either way the cutover compares it
  * again.
  *
- * What this does not see: a write that bypasses the stream (someone writing to the target by hand
- * before the cutover completed) into a table after its early scan; the source's writes after the
- * marker are reported by the end of the source's stream (`endChangeStream`).
+ * What the stream does not carry but empties or replaces a table (a partition truncated or
+ * detached, the table dropped and created again: PostgreSQL) changes its storage stamps
+ * (`ComparisonSide.storageStamps`), read before the scans and again at the cutover, which then
+ * scans the table. What this does not see: a write that bypasses the stream (someone writing to a
+ * side by hand) into a table after its early scan; the source's writes after the marker are
+ * reported by the end of the source's stream (`endChangeStream`).
  *
  * Cost: one scan per quiet table on each side, one table at a time with one connection per side,
  * and again only after the table changed and went quiet again.
@@ -234,6 +237,16 @@ export class EarlyVerification {
           if (signal.aborted) break;
           // Changed again since it was found quiet: compare it at its next quiet moment instead.
           if ((this.lastEvent.get(t.key)?.vsn ?? 0) > atVsn) continue;
+          // The storage stamps before the scans: a change the stream does not carry (a partition
+          // truncated, the table replaced) after them shows at the cutover, which then scans the table.
+          let stamps: TableComparison['stamps'];
+          try {
+            const [l, r] = await Promise.all([sides.left.storageStamps?.([t]), sides.right.storageStamps?.([t])]);
+            stamps = { ...(l?.has(t.key) && { left: l.get(t.key)! }), ...(r?.has(t.key) && { right: r.get(t.key)! }) };
+          } catch (e) {
+            log.info(`early verification of ${t.key}: could not read its storage stamps (${(e as Error).message}); compared at the cutover`);
+            continue;
+          }
           let readAtMs: number | undefined;
           const left: FingerprintingSide = { label: sides.left.label, fingerprint: async (table) => {
             const f = await sides!.left.fingerprint(table);
@@ -242,7 +255,8 @@ export class EarlyVerification {
           } };
           // Whether the queue tells commit times: read before the scan (an exporter that starts telling later is not waited for).
           const timed = this.options.queuedCommitMs?.() !== undefined;
-          const result = await compareOne(left, sides.right, t);
+          const compared = await compareOne(left, sides.right, t);
+          const result: TableComparison = compared.match ? { ...compared, stamps } : compared;
           // finish({ cancel }) closed the connections under it: that is not a finding.
           if (signal.aborted && result.error) break;
           const before = this.verified.get(t.key);

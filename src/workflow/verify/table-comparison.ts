@@ -1,5 +1,6 @@
 import type { ComparedTable, ComparisonSide } from '../../core/engine/verification.js';
 import { isTandemError } from '../../core/errors.js';
+import { log } from '../../core/logger.js';
 
 export type { ComparedTable, ComparisonSide, SideFingerprint } from '../../core/engine/verification.js';
 
@@ -17,6 +18,11 @@ export interface TableComparison {
    * source, say): a definite difference, not a read that may succeed when tried again.
    */
   readonly missing?: boolean;
+  /**
+   * The sides' storage stamps read before the scans (`ComparisonSide.storageStamps`), where the sides
+   * tell them: an early match holds at the cutover only while they are unchanged.
+   */
+  readonly stamps?: { readonly left?: string; readonly right?: string };
 }
 
 export interface ComparisonSummary {
@@ -27,6 +33,8 @@ export interface ComparisonSummary {
   readonly match: boolean;
   readonly startedAt: string;
   readonly finishedAt: string;
+  /** Tables not scanned again: matched earlier (`stillValid`), unchanged since, their storage too. */
+  readonly reused?: number;
 }
 
 export interface ComparisonResult {
@@ -42,7 +50,7 @@ export type ComparisonProgress =
   | { readonly kind: 'done'; readonly table: ComparedTable; readonly result: TableComparison };
 
 /** What {@link compareDatabases} needs of a side (`ComparisonSide`, opened by the caller). */
-export type FingerprintingSide = Pick<ComparisonSide, 'label' | 'fingerprint'>;
+export type FingerprintingSide = Pick<ComparisonSide, 'label' | 'fingerprint' | 'storageStamps'>;
 
 export interface CompareDatabasesOptions {
   readonly left: FingerprintingSide;
@@ -73,11 +81,14 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   const results = new Array<TableComparison>(tables.length);
   // Largest first: the longest scan should not be the one that starts last.
   const queue = tables.map((t, i) => ({ t, i })).sort((a, b) => (b.t.estimatedRows ?? 0) - (a.t.estimatedRows ?? 0));
+  const unchanged = await unchangedStorage(left, right, tables, opts.stillValid);
+  let reused = 0;
   for (let k = queue.length - 1; k >= 0; k--) {
     const earlier = opts.stillValid?.get(queue[k]!.t.key);
-    if (!earlier?.match) continue;
+    if (!earlier?.match || !unchanged.has(queue[k]!.t.key)) continue;
     results[queue[k]!.i] = earlier;
     queue.splice(k, 1);
+    reused++;
   }
 
   const worker = async (): Promise<void> => {
@@ -97,9 +108,30 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
     results,
     summary: {
       tables: results.length, matched: results.length - mismatched.length, mismatched, match: mismatched.length === 0,
-      startedAt, finishedAt: new Date().toISOString(),
+      startedAt, finishedAt: new Date().toISOString(), ...(reused > 0 ? { reused } : {}),
     },
   };
+}
+
+/**
+ * The keys of the earlier matches whose tables' storage stamps are what they were before their scans,
+ * on both sides (where a stamp was recorded). A table emptied or replaced by something the
+ * stream does not carry since its early match is scanned again (see `ComparisonSide.storageStamps`).
+ */
+async function unchangedStorage(left: FingerprintingSide, right: FingerprintingSide, tables: readonly ComparedTable[],
+  stillValid: ReadonlyMap<string, TableComparison> | undefined): Promise<Set<string>> {
+  const earlier = tables.filter((t) => stillValid?.get(t.key)?.match);
+  if (earlier.length === 0) return new Set();
+  const [l, r] = await Promise.all([left.storageStamps?.(earlier), right.storageStamps?.(earlier)]);
+  const out = new Set<string>();
+  for (const t of earlier) {
+    const stamps = stillValid!.get(t.key)!.stamps;
+    // No stamp recorded (a side without stamps; a match found by this cutover's own earlier pass): nothing to check.
+    const same = (now: Map<string, string> | undefined, then: string | undefined) => then === undefined || now?.get(t.key) === then;
+    if (same(l, stamps?.left) && same(r, stamps?.right)) out.add(t.key);
+    else log.info(`verification: ${t.key} matched earlier, but its storage changed since (emptied or replaced by something the stream does not carry): compared again`);
+  }
+  return out;
 }
 
 /** Compares one table: both fingerprints taken at the same time; a side's error makes it a mismatch. */
