@@ -67,7 +67,10 @@ export function newTablesWarning(tables: readonly string[], where: string): stri
   return `${tables.join(', ')} ${tables.length === 1 ? 'was' : 'were'} created on ${where} after the migration's snapshot: `
     + `${tables.length === 1 ? 'its' : 'their'} rows are not migrated (the change stream carries only the tables the migration started with, and schema changes are not replicated). `
     + 'If the application needs it on the target, create it there and copy its rows while nothing writes to it (at the cutover, say), or start a new migration in a new export dir; '
-    + 'if not, this warning is all there is.';
+    + 'if not, this warning is all there is. '
+    // A partition detached from a migrated partitioned table looks the same here (found by the
+    // pg-live-edges run, where this warning said only the above): it was migrated inside that table.
+    + 'Unless it is a partition detached since from a migrated partitioned table (DETACH PARTITION is not streamed either): then it was migrated inside that table, where the target still holds its rows; detach it there too, so that both sides agree.';
 }
 
 /**

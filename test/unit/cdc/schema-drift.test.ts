@@ -15,4 +15,5 @@ test('retyped columns: only columns in both lists, named with both types; nothin
 test('the new-table warning names the tables and what to do, in the singular and the plural', () => {
   assert.match(newTablesWarning(['app.c'], 'postgres@h:5/src'), /^app\.c was created on postgres@h:5\/src after the migration's snapshot: its rows are not migrated .*create it there and copy its rows while nothing writes to it/);
   assert.match(newTablesWarning(['app.c', 'app.d'], 'db'), /^app\.c, app\.d were created on db after the migration's snapshot: their rows are not migrated/);
+  assert.match(newTablesWarning(['app.c'], 'db'), /Unless it is a partition detached since from a migrated partitioned table \(DETACH PARTITION is not streamed either\): then it was migrated inside that table, where the target still holds its rows; detach it there too/);
 });
