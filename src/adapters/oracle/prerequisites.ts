@@ -270,27 +270,26 @@ ${unlogged.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} LOGGING;`).join('
   // TIMESTAMP WITH LOCAL TIME ZONE: LogMiner writes these values as TO_TIMESTAMP_ITZ(…) (seen by other
   // LogMiner readers), in a time zone Tandem has not verified against a server, and the capture
   // refuses the form: the first change to such a table would stop the stream (the oracle-review run).
-  const ltz = tables.filter((t) => num(t.LTZ_COLUMNS) > 0).map((t) => str(t.TABLE_NAME)).sort();
+  const withAny = (count: string) => tables.filter((t) => num(t[count]) > 0).map((t) => str(t.TABLE_NAME)).sort();
+  const listed = (names: readonly string[]) => `${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`;
+  const leaveOut = (names: readonly string[]) => `-- leave them out of the live migration and copy them at cutover:\n--exclude-table-list ${names.join(',')}\n-- or migrate them offline (export data --export-type snapshot-only)`;
+  const ltz = withAny('LTZ_COLUMNS');
   if (ctx.live && ltz.length > 0) {
     out.push({
       id: 'local-time-zone-columns', severity: 'error',
-      message: `${ltz.length} table(s) have TIMESTAMP WITH LOCAL TIME ZONE columns (${ltz.slice(0, 10).join(', ')}${ltz.length > 10 ? ', …' : ''}): the snapshot copies them, but their changes cannot be streamed yet (LogMiner's form for these values has not been verified against a server), so the first change would stop the stream.`,
-      fixSql: `-- leave them out of the live migration and copy them at cutover:
---exclude-table-list ${ltz.join(',')}
--- or migrate them offline (export data --export-type snapshot-only)`,
+      message: `${ltz.length} table(s) have TIMESTAMP WITH LOCAL TIME ZONE columns (${listed(ltz)}): the snapshot copies them, but their changes cannot be streamed yet (LogMiner's form for these values has not been verified against a server), so the first change would stop the stream.`,
+      fixSql: leaveOut(ltz),
     });
   }
 
   // LOBs: LogMiner shows a value past about 2 KB (or in SecureFile storage) as LOB_WRITE rows apart
   // from its statement, which the capture does not assemble: it stops at the first one.
-  const lobs = tables.filter((t) => num(t.LOB_COLUMNS) > 0).map((t) => str(t.TABLE_NAME)).sort();
+  const lobs = withAny('LOB_COLUMNS');
   if (ctx.live && lobs.length > 0) {
     out.push({
       id: 'lob-columns', severity: 'warning',
-      message: `${lobs.length} table(s) have CLOB, NCLOB or BLOB columns (${lobs.slice(0, 10).join(', ')}${lobs.length > 10 ? ', …' : ''}): the snapshot copies their values, but LogMiner shows a LOB value larger than about 2 KB (or stored as a SecureFile) written later as LOB_WRITE rows apart from its row, which Tandem does not assemble yet, so such a change stops the stream (TANDEM_UNSUPPORTED) and the export must start again without the table.`,
-      fixSql: `-- leave them out of the live migration and copy them at cutover:
---exclude-table-list ${lobs.join(',')}
--- or migrate them offline (export data --export-type snapshot-only)`,
+      message: `${lobs.length} table(s) have CLOB, NCLOB or BLOB columns (${listed(lobs)}): the snapshot copies their values, but LogMiner shows a LOB value larger than about 2 KB (or stored as a SecureFile) written later as LOB_WRITE rows apart from its row, which Tandem does not assemble yet, so such a change stops the stream (TANDEM_UNSUPPORTED) and the export must start again without the table.`,
+      fixSql: leaveOut(lobs),
     });
   }
 
