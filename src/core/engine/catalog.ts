@@ -39,6 +39,12 @@ export interface TableInfo {
    * table: `database.table`, its schema being the target's): what messages about fixing it there say.
    */
   readonly sourceLabel?: string;
+  /**
+   * A partitioned table's leaf partitions (`schema.name`), where the engine has them (PostgreSQL):
+   * the exporter says which were attached or detached since the snapshot (partitions are DDL, which
+   * the stream does not carry).
+   */
+  readonly partitions?: readonly string[];
 }
 
 /** What a foreign key does to its referencing rows when the referenced row goes or changes key. */

@@ -15,6 +15,9 @@ export const SNAPSHOT_COLUMN_TYPES_KEY = 'snapshot_column_types';
 /** meta.db key: each snapshot table's identity on the source (`TableInfo.id`), by table key, where the engine gives one. */
 export const SNAPSHOT_TABLE_IDS_KEY = 'snapshot_table_ids';
 
+/** meta.db key: each snapshot table's leaf partitions (`TableInfo.partitions`), by table key, where the engine gives them. */
+export const SNAPSHOT_PARTITIONS_KEY = 'snapshot_partitions';
+
 /** meta.db key: the table flags `export data` chose its tables with (`TableFilter`). */
 export const TABLE_FILTER_KEY = 'source_table_filter';
 
@@ -35,31 +38,86 @@ export interface TableFilter {
  * - `gone`: migrated tables the source has under neither their name nor (where the snapshot recorded
  *   one) their identity: dropped.
  */
-export async function tableDriftSinceSnapshot({ db, engine }: Side, meta: MetaStore): Promise<{ created: string[]; gone: string[] }> {
+export async function tableDriftSinceSnapshot({ db, engine }: Side, meta: MetaStore): Promise<TableDrift> {
   const catalog = await engine.openCatalog(db);
   try {
     const byIdentity = db.role === 'source';
     const all = await listMigratedTables(catalog, meta, byIdentity);
     const snapshot = meta.snapshotTables().map((t) => t.tableKey);
     const recordedIds = meta.getValue<Record<string, string>>(SNAPSHOT_TABLE_IDS_KEY) ?? {};
-    const { gone } = matchSnapshotTables(meta, all, byIdentity);
+    const { gone, tables } = matchSnapshotTables(meta, all, byIdentity);
+    const { attached, detached } = partitionDrift(meta, tables);
+    const detachedKeys = new Set(detached.map((d) => d.partition));
     const filter = meta.getValue<TableFilter>(TABLE_FILTER_KEY);
-    if (!filter || (filter.tableList !== undefined && filter.tableList.trim() !== '')) return { created: [], gone };
+    if (!filter || (filter.tableList !== undefined && filter.tableList.trim() !== '')) return { created: [], gone, attached, detached };
     let wanted;
     try {
       wanted = filterTables(all, undefined, filter.excludeTableList);
     } catch (e) {
       log.debug(`new-table check skipped: ${(e as Error).message}`);
-      return { created: [], gone };
+      return { created: [], gone, attached, detached };
     }
     const migrated = new Set(snapshot);
-    // A migrated table renamed since is not a new one.
+    // A migrated table renamed since is not a new one; nor is a partition detached since (said apart).
     const ids = new Set(Object.values(recordedIds));
     // Named as on the source (MySQL: database.table) where the engine says so.
-    return { created: wanted.filter((t) => (t.id === undefined || !ids.has(t.id)) && !migrated.has(tableKeyOf(t))).map((t) => t.sourceLabel ?? tableKeyOf(t)), gone };
+    const created = wanted.filter((t) => (t.id === undefined || !ids.has(t.id)) && !migrated.has(tableKeyOf(t)) && !detachedKeys.has(tableKeyOf(t)))
+      .map((t) => t.sourceLabel ?? tableKeyOf(t));
+    return { created, gone, attached, detached };
   } finally {
     await catalog.close();
   }
+}
+
+/** How the streamed database's tables drifted from the snapshot's (`tableDriftSinceSnapshot`). */
+export interface TableDrift {
+  readonly created: string[];
+  readonly gone: string[];
+  /** Partitions of migrated tables that the snapshot did not have (`partitionDrift`). */
+  readonly attached: readonly PartitionChange[];
+  /** Partitions the snapshot had that are no longer partitions of their migrated table. */
+  readonly detached: readonly PartitionChange[];
+}
+
+export interface PartitionChange {
+  readonly table: string;
+  readonly partition: string;
+}
+
+/**
+ * Partitions attached to or detached from the migrated partitioned tables since the snapshot, from
+ * the partitions it recorded (`SNAPSHOT_PARTITIONS_KEY`; none where the engine gives none, or an
+ * export dir from before). Measured before, the pg-live-edges run: an attached partition's rows went
+ * into the target's DEFAULT partition without a word, and a detached one was called a table created
+ * since, whose rows were not migrated (they were, inside its table).
+ */
+export function partitionDrift(meta: MetaStore, tables: readonly TableInfo[]): { attached: PartitionChange[]; detached: PartitionChange[] } {
+  const recorded = meta.getValue<Record<string, readonly string[]>>(SNAPSHOT_PARTITIONS_KEY);
+  const attached: PartitionChange[] = [];
+  const detached: PartitionChange[] = [];
+  if (!recorded) return { attached, detached };
+  for (const t of tables) {
+    const table = tableKeyOf(t);
+    const was = recorded[table];
+    if (!was || !t.partitions) continue;
+    const now = new Set(t.partitions);
+    const before = new Set(was);
+    for (const p of t.partitions) if (!before.has(p)) attached.push({ table, partition: p });
+    for (const p of was) if (!now.has(p)) detached.push({ table, partition: p });
+  }
+  return { attached, detached };
+}
+
+/** The warnings about partitions `partitionDrift` found. */
+export function partitionDriftWarnings(drift: { readonly attached: readonly PartitionChange[]; readonly detached: readonly PartitionChange[] }, where: string): string[] {
+  return [
+    ...drift.attached.map(({ table, partition }) => `${partition} was attached to ${table} on ${where} after the migration's snapshot (partitions are schema, which is not replicated): `
+      + `its rows are streamed as ${table}'s. Create the same partition on the target before rows for it are written there: without it the import stops at its first row, `
+      + `or, where the target's ${table} has a DEFAULT partition, the rows go into that one without a word (every comparison still matches, and the partition cannot be created there afterwards until they are moved out).`),
+    ...drift.detached.map(({ table, partition }) => `${partition} was detached from ${table} on ${where} after the migration's snapshot (not replicated): `
+      + `its rows were migrated inside ${table}, where the target still holds them, and its later changes are not streamed. `
+      + `Detach it on the target too, so that both sides agree (the cutover's verification reports ${table} as different until then).`),
+  ];
 }
 
 /** The warning about the tables `tableDriftSinceSnapshot` found created. */

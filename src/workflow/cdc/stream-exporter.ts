@@ -18,7 +18,7 @@ import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
-import { columnsChangedSinceSnapshot, goneTablesWarning, listMigratedTables, matchSnapshotTables, newTablesWarning, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
+import { columnsChangedSinceSnapshot, goneTablesWarning, listMigratedTables, matchSnapshotTables, newTablesWarning, partitionDriftWarnings, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
 import { segmentBytesFromEnv } from './queue-segment-size.js';
 import { clearStreamLost, recordStreamLost } from './stream-lost.js';
 
@@ -266,6 +266,11 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     for (const t of gone) driftSaid.add(`gone ${t}`);
     if (fresh.length > 0) reporter.warn(newTablesWarning(fresh, describeDb(db)));
     if (gone.length > 0) reporter.warn(goneTablesWarning(gone, describeDb(db)));
+    const attached = drift.attached.filter((c) => !driftSaid.has(`attached ${c.partition}`));
+    const detached = drift.detached.filter((c) => !driftSaid.has(`detached ${c.partition}`));
+    for (const c of attached) driftSaid.add(`attached ${c.partition}`);
+    for (const c of detached) driftSaid.add(`detached ${c.partition}`);
+    for (const w of partitionDriftWarnings({ attached, detached }, describeDb(db))) reporter.warn(w);
   };
   // What would stop the fall-back's writes into the source (a trigger set to fire in replica
   // sessions, a privilege taken away) is looked at while streaming, so that initiate cutover with

@@ -197,7 +197,19 @@ test('a table created on the source after the snapshot is named by the exporter 
   await again.waitFor(/Streaming changes/, 60_000);
   await again.waitFor(/WARNING: fresh\.c was created on .*\/src after the migration's snapshot: its rows are not migrated/, 10_000);
   assert.doesNotMatch(again.output(), /fresh\.(b|p_2025|p)\b[^\n]*created on/);
+  // The new partition is named for what it is (measured before: nothing was said, and its rows went
+  // into the target's DEFAULT partition where it has one; the pg-live-edges run).
+  await again.waitFor(/WARNING: fresh\.p_2025 was attached to fresh\.p on .*\/src after the migration's snapshot \(partitions are schema, which is not replicated\): its rows are streamed as fresh\.p's\. Create the same partition on the target/, 10_000);
   await again.kill('SIGKILL');
+  // A partition detached since is not "created after the snapshot" (measured before: it was, "its rows are not migrated").
+  await pg.sql('src', 'ALTER TABLE fresh.p DETACH PARTITION fresh.p_2024');
+  const third = startTandem(exportArgs, env);
+  try {
+    await third.waitFor(/WARNING: fresh\.p_2024 was detached from fresh\.p on .*\/src after the migration's snapshot \(not replicated\): its rows were migrated inside fresh\.p, where the target still holds them/, 60_000);
+    assert.doesNotMatch(third.output(), /fresh\.p_2024[^\n]*created on/);
+  } finally {
+    await third.kill('SIGKILL');
+  }
 });
 
 test('REPLICA IDENTITY set to a non-key index mid-migration: warned at once, inserts go on, the next delete stops the capture before it (it would be lost); set and undone with no change between, nothing stops', { timeout: 120_000 }, async () => {
