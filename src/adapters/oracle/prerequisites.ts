@@ -195,6 +195,11 @@ function grantSql(kind: 'SYSTEM' | 'ROLE' | 'OBJECT', name: string, ctx: Prerequ
   return `GRANT ${name} TO ${ctx.user}${container};`;
 }
 
+/** Up to ten names, and `…` when there are more. */
+function listed(names: readonly string[]): string {
+  return `${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`;
+}
+
 /**
  * Findings from the query results: empty when everything the spec asks for (and the full row images
  * Tandem needs) is in place. Errors block the command; warnings are printed.
@@ -206,6 +211,8 @@ export function evaluatePrerequisites(rows: PrerequisiteRows, ctx: PrerequisiteC
   const cdb = str(db.CDB) === 'YES';
   const wanted = new Set(ctx.tables);
   const tables = rows.tables.filter((t) => wanted.has(str(t.TABLE_NAME)));
+  /** The tables whose `count` column is above 0, sorted. */
+  const withAny = (count: string) => tables.filter((t) => num(t[count]) > 0).map((t) => str(t.TABLE_NAME)).sort();
 
   if (ctx.live && str(db.LOG_MODE) !== 'ARCHIVELOG') {
     out.push({
@@ -234,7 +241,7 @@ export function evaluatePrerequisites(rows: PrerequisiteRows, ctx: PrerequisiteC
           : '-- or for the whole database:\n-- ALTER DATABASE ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS;';
         out.push({
           id: 'supplemental-logging-all', severity: 'error',
-          message: `${missing.length} table(s) lack supplemental logging of all columns (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}). The spec adds primary-key logging; Tandem needs complete row images (unique keys other than the primary key, whole-row verification).`,
+          message: `${missing.length} table(s) lack supplemental logging of all columns (${listed(missing)}). The spec adds primary-key logging; Tandem needs complete row images (unique keys other than the primary key, whole-row verification).`,
           fixSql: `${missing.map((t) => `ALTER TABLE ${q(ctx.schema)}.${q(t)} ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS;`).join('\n')}\n${dbLevel}`,
         });
       }
@@ -243,7 +250,7 @@ export function evaluatePrerequisites(rows: PrerequisiteRows, ctx: PrerequisiteC
     if (noPk.length > 0) {
       out.push({
         id: 'primary-keys', severity: 'error',
-        message: `${noPk.length} table(s) have no primary key (${noPk.slice(0, 10).join(', ')}${noPk.length > 10 ? ', …' : ''}): their changes cannot be applied exactly once.`,
+        message: `${noPk.length} table(s) have no primary key (${listed(noPk)}): their changes cannot be applied exactly once.`,
         fixSql: `${noPk.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} ADD PRIMARY KEY (<columns>);`).join('\n')}\n-- or leave them out: --exclude-table-list ${noPk.join(',')}`,
       });
     }
@@ -259,7 +266,7 @@ export function evaluatePrerequisites(rows: PrerequisiteRows, ctx: PrerequisiteC
     if (unlogged.length > 0) {
       out.push({
         id: 'nologging', severity: 'error',
-        message: `${unlogged.length} table(s) are NOLOGGING, or have NOLOGGING partitions or LOBs (${unlogged.slice(0, 10).join(', ')}${unlogged.length > 10 ? ', …' : ''}), and the database is not in FORCE LOGGING mode: a direct-path load into them (INSERT /*+ APPEND */, SQL*Loader) writes no row changes to redo, so LogMiner would never show those rows and the target would miss them.`,
+        message: `${unlogged.length} table(s) are NOLOGGING, or have NOLOGGING partitions or LOBs (${listed(unlogged)}), and the database is not in FORCE LOGGING mode: a direct-path load into them (INSERT /*+ APPEND */, SQL*Loader) writes no row changes to redo, so LogMiner would never show those rows and the target would miss them.`,
         fixSql: `${rds ? 'exec rdsadmin.rdsadmin_util.force_logging(p_enable => true);' : 'ALTER DATABASE FORCE LOGGING;'}
 -- or for these tables only (and each NOLOGGING partition or LOB):
 ${unlogged.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} LOGGING;`).join('\n')}`,
@@ -270,8 +277,6 @@ ${unlogged.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} LOGGING;`).join('
   // TIMESTAMP WITH LOCAL TIME ZONE: LogMiner writes these values as TO_TIMESTAMP_ITZ(…) (seen by other
   // LogMiner readers), in a time zone Tandem has not verified against a server, and the capture
   // refuses the form: the first change to such a table would stop the stream (the oracle-review run).
-  const withAny = (count: string) => tables.filter((t) => num(t[count]) > 0).map((t) => str(t.TABLE_NAME)).sort();
-  const listed = (names: readonly string[]) => `${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`;
   const leaveOut = (names: readonly string[]) => `-- leave them out of the live migration and copy them at cutover:\n--exclude-table-list ${names.join(',')}\n-- or migrate them offline (export data --export-type snapshot-only)`;
   const ltz = withAny('LTZ_COLUMNS');
   if (ctx.live && ltz.length > 0) {
@@ -299,11 +304,11 @@ ${unlogged.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} LOGGING;`).join('
   // snapshot copies XMLType values, and a table whose XML is not written after it streams normally;
   // but where it is written, the stream stops and the export starts again, so the tables are named
   // with the two ways round it. (LOB columns get the same warning, above.)
-  const xml = tables.filter((t) => num(t.XMLTYPE_COLUMNS) > 0).map((t) => str(t.TABLE_NAME)).sort();
+  const xml = withAny('XMLTYPE_COLUMNS');
   if (ctx.live && xml.length > 0) {
     out.push({
       id: 'xmltype-columns', severity: 'warning',
-      message: `${xml.length} table(s) have XMLTYPE columns (${xml.slice(0, 10).join(', ')}${xml.length > 10 ? ', …' : ''}): the snapshot copies their values, but LogMiner shows an XMLType value written later apart from its row (XML DOC rows), which Tandem does not assemble, so the first change after the snapshot that writes one stops the stream (TANDEM_UNSUPPORTED) and the export must start again without the table.`,
+      message: `${xml.length} table(s) have XMLTYPE columns (${listed(xml)}): the snapshot copies their values, but LogMiner shows an XMLType value written later apart from its row (XML DOC rows), which Tandem does not assemble, so the first change after the snapshot that writes one stops the stream (TANDEM_UNSUPPORTED) and the export must start again without the table.`,
       fixSql: `-- leave them out of the live migration and copy them at cutover:
 --exclude-table-list ${xml.join(',')}
 -- or migrate them offline (export data --export-type snapshot-only) while their XML is not written`,
@@ -334,11 +339,11 @@ ${unlogged.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} LOGGING;`).join('
 
   // Virtual Private Database policies on queries: every read (the snapshot, the verification) would
   // see only the rows they allow, and the two would agree on the subset. EXEMPT ACCESS POLICY lifts them.
-  const policed = tables.filter((t) => num(t.SELECT_POLICIES) > 0).map((t) => str(t.TABLE_NAME)).sort();
+  const policed = withAny('SELECT_POLICIES');
   if (policed.length > 0 && !have.SYSTEM.has('EXEMPT ACCESS POLICY')) {
     out.push({
       id: 'row-level-security', severity: 'error',
-      message: `${policed.length} table(s) have Virtual Private Database policies on queries (${policed.slice(0, 10).join(', ')}${policed.length > 10 ? ', …' : ''}): ${ctx.user} would read only the rows they allow, and the snapshot and the verification would both miss the rest.`,
+      message: `${policed.length} table(s) have Virtual Private Database policies on queries (${listed(policed)}): ${ctx.user} would read only the rows they allow, and the snapshot and the verification would both miss the rest.`,
       fixSql: `GRANT EXEMPT ACCESS POLICY TO ${q(ctx.user)};  -- for the migration; revoke it afterwards`,
     });
   }
@@ -400,7 +405,7 @@ ${unlogged.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} LOGGING;`).join('
       if (lacking.length > 0) {
         out.push({
           id: 'writer-role-privileges', severity: 'error',
-          message: `Role ${role} lacks ${lacking.length} privilege(s): ${lacking.slice(0, 10).join(', ')}${lacking.length > 10 ? ', …' : ''}. (Tables created after the role was set up are not covered by it.)`,
+          message: `Role ${role} lacks ${lacking.length} privilege(s): ${listed(lacking)}. (Tables created after the role was set up are not covered by it.)`,
           fixSql: writerRoleSql(ctx.schema, ctx.user).split('\n\n').slice(1).join('\n\n'),
         });
       }

@@ -260,17 +260,19 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   const checkNewTables = async () => {
     if (role !== 'source') return;
     const drift = await tableDriftSinceSnapshot(side, meta);
-    const fresh = drift.created.filter((t) => !driftSaid.has(`new ${t}`));
-    const gone = drift.gone.filter((t) => !driftSaid.has(`gone ${t}`));
-    for (const t of fresh) driftSaid.add(`new ${t}`);
-    for (const t of gone) driftSaid.add(`gone ${t}`);
+    // Each said once per run: the items not said yet, now marked said.
+    const unsaid = <T>(kind: string, items: readonly T[], name: (item: T) => string): T[] => items.filter((item) => {
+      const key = `${kind} ${name(item)}`;
+      if (driftSaid.has(key)) return false;
+      driftSaid.add(key);
+      return true;
+    });
+    const fresh = unsaid('new', drift.created, (t) => t);
+    const gone = unsaid('gone', drift.gone, (t) => t);
     if (fresh.length > 0) reporter.warn(newTablesWarning(fresh, describeDb(db)));
     if (gone.length > 0) reporter.warn(goneTablesWarning(gone, describeDb(db)));
-    const attached = drift.attached.filter((c) => !driftSaid.has(`attached ${c.partition}`));
-    const detached = drift.detached.filter((c) => !driftSaid.has(`detached ${c.partition}`));
-    for (const c of attached) driftSaid.add(`attached ${c.partition}`);
-    for (const c of detached) driftSaid.add(`detached ${c.partition}`);
-    for (const w of partitionDriftWarnings({ attached, detached }, describeDb(db))) reporter.warn(w);
+    const partitions = { attached: unsaid('attached', drift.attached, (c) => c.partition), detached: unsaid('detached', drift.detached, (c) => c.partition) };
+    for (const w of partitionDriftWarnings(partitions, describeDb(db))) reporter.warn(w);
   };
   // What would stop the fall-back's writes into the source (a trigger set to fire in replica
   // sessions, a privilege taken away) is looked at while streaming, so that initiate cutover with

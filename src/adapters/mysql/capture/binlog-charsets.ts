@@ -55,6 +55,11 @@ export interface ServerCharsetTable {
 
 const serverTables = new Map<string, ServerCharsetTable>();
 
+/** Whether `charset` is decoded with a server's table already (read once per process). */
+export function hasServerCharsetTable(charset: string): boolean {
+  return serverTables.has(charset.toLowerCase());
+}
+
 /** From now on, `charset` is decoded with the server's own table. */
 export function setServerCharsetTable(charset: string, table: ServerCharsetTable): void {
   serverTables.set(charset.toLowerCase(), table);

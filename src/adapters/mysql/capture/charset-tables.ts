@@ -13,32 +13,23 @@
  * 0x40, which these character sets never use) falls back to the WHATWG decoder.
  */
 import type { Connection } from 'mysql2/promise';
-import { setServerCharsetTable, type ServerCharsetTable } from './binlog-charsets.js';
+import { hasServerCharsetTable, setServerCharsetTable, type ServerCharsetTable } from './binlog-charsets.js';
 
+const SJIS = (b: number) => ((b >= 0x81 && b <= 0x9f) || (b >= 0xe0 && b <= 0xfc) ? 2 : 1);
+const EUC_JP = (b: number) => (b === 0x8f ? 3 : b === 0x8e || (b >= 0xa1 && b <= 0xfe) ? 2 : 1);
+const SINGLE_BYTE = () => 1;
 /** How many bytes a sequence starting with `b` has, for each character set decoded by table. */
 const SEQUENCE_LENGTH: Readonly<Record<string, (b: number) => number>> = {
-  sjis: (b) => ((b >= 0x81 && b <= 0x9f) || (b >= 0xe0 && b <= 0xfc) ? 2 : 1),
-  cp932: (b) => ((b >= 0x81 && b <= 0x9f) || (b >= 0xe0 && b <= 0xfc) ? 2 : 1),
-  ujis: (b) => (b === 0x8f ? 3 : b === 0x8e || (b >= 0xa1 && b <= 0xfe) ? 2 : 1),
-  eucjpms: (b) => (b === 0x8f ? 3 : b === 0x8e || (b >= 0xa1 && b <= 0xfe) ? 2 : 1),
+  sjis: SJIS,
+  cp932: SJIS,
+  ujis: EUC_JP,
+  eucjpms: EUC_JP,
   big5: (b) => (b >= 0xa1 && b <= 0xf9 ? 2 : 1),
   gb2312: (b) => (b >= 0xa1 && b <= 0xf7 ? 2 : 1),
   gbk: (b) => (b >= 0x81 && b <= 0xfe ? 2 : 1),
   euckr: (b) => (b >= 0x81 && b <= 0xfe ? 2 : 1),
-  greek: () => 1,
-  hebrew: () => 1,
-  latin5: () => 1,
-  latin7: () => 1,
-  latin2: () => 1,
-  koi8r: () => 1,
-  koi8u: () => 1,
-  cp866: () => 1,
-  cp1250: () => 1,
-  cp1251: () => 1,
-  cp1256: () => 1,
-  cp1257: () => 1,
-  macroman: () => 1,
-  tis620: () => 1,
+  ...Object.fromEntries(['greek', 'hebrew', 'latin5', 'latin7', 'latin2', 'koi8r', 'koi8u', 'cp866', 'cp1250', 'cp1251', 'cp1256', 'cp1257', 'macroman', 'tis620']
+    .map((name) => [name, SINGLE_BYTE])),
 };
 
 /** Whether Tandem decodes `charset` (a MySQL name) with the server's table. */
@@ -73,43 +64,36 @@ async function convertAll(connection: Connection, charset: string, sequences: re
   return pieces.length === sequences.length + 1 ? pieces.slice(0, -1) : undefined;
 }
 
-/**
- * Reads the server's table of each of `charsets` that is decoded by table and not read yet in this
- * process. A character set whose table cannot be read in one piece is read lead byte by lead byte.
- */
-export async function loadServerCharsetTables(connection: Connection, charsets: Iterable<string>, loaded: Set<string> = LOADED): Promise<void> {
-  for (const raw of new Set([...charsets].map((c) => c.toLowerCase()))) {
-    if (!decodedByServerTable(raw) || loaded.has(raw)) continue;
-    const lengthOf = SEQUENCE_LENGTH[raw]!;
-    const sequences = sequencesOf(lengthOf);
-    let texts = await convertAll(connection, raw, sequences);
-    if (!texts) {
-      texts = [];
-      const byLead = new Map<number, number[][]>();
-      for (const s of sequences) {
-        const lead = s.length === 1 ? -1 : s[0]!;
-        const group = byLead.get(lead);
-        if (group) group.push(s);
-        else byLead.set(lead, [s]);
-      }
-      const ordered: number[][] = [];
-      for (const group of byLead.values()) {
-        const got = await convertAll(connection, raw, group);
-        if (!got) continue; // left to the fallback decoder
-        ordered.push(...group);
-        texts.push(...got);
-      }
-      sequences.splice(0, sequences.length, ...ordered);
-    }
-    const table: ServerCharsetTable = { sequenceLength: lengthOf, single: new Array<string | undefined>(256), multi: new Map() };
-    table.single[DELIMITER] = '\n';
-    sequences.forEach((s, i) => {
-      if (s.length === 1) table.single[s[0]!] = texts![i]!;
-      else table.multi.set(s.reduce((k, b) => k * 256 + b, 0), texts![i]!);
-    });
-    setServerCharsetTable(raw, table);
-    loaded.add(raw);
+/** Each sequence with its text, by one query, or lead byte by lead byte when that fails (a sequence of a failed lead is left to the fallback decoder). */
+async function converted(connection: Connection, charset: string, sequences: readonly number[][]): Promise<[number[], string][]> {
+  const all = await convertAll(connection, charset, sequences);
+  if (all) return sequences.map((s, i) => [s, all[i]!]);
+  const byLead = new Map<number, number[][]>();
+  for (const s of sequences) {
+    const lead = s.length === 1 ? -1 : s[0]!;
+    const group = byLead.get(lead);
+    if (group) group.push(s);
+    else byLead.set(lead, [s]);
   }
+  const out: [number[], string][] = [];
+  for (const group of byLead.values()) {
+    const got = await convertAll(connection, charset, group);
+    if (got) group.forEach((s, i) => out.push([s, got[i]!]));
+  }
+  return out;
 }
 
-const LOADED = new Set<string>();
+/** Reads the server's table of each of `charsets` that is decoded by table and not read yet in this process. */
+export async function loadServerCharsetTables(connection: Connection, charsets: Iterable<string>): Promise<void> {
+  for (const raw of new Set([...charsets].map((c) => c.toLowerCase()))) {
+    if (!decodedByServerTable(raw) || hasServerCharsetTable(raw)) continue;
+    const lengthOf = SEQUENCE_LENGTH[raw]!;
+    const table: ServerCharsetTable = { sequenceLength: lengthOf, single: new Array<string | undefined>(256), multi: new Map() };
+    table.single[DELIMITER] = '\n';
+    for (const [s, text] of await converted(connection, raw, sequencesOf(lengthOf))) {
+      if (s.length === 1) table.single[s[0]!] = text;
+      else table.multi.set(s.reduce((k, b) => k * 256 + b, 0), text);
+    }
+    setServerCharsetTable(raw, table);
+  }
+}

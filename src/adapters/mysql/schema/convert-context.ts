@@ -47,12 +47,9 @@ export class ConvertContext {
    */
   uniqueRelationName(name: string): string {
     if (!this.relations) {
-      this.relations = new Set([...this.catalog.tables.map((t) => t.name), ...this.catalog.views.map((v) => v.name), ...this.catalog.sequences.map((s) => s.name)]);
-      for (const t of this.catalog.tables) {
-        // PostgreSQL names a primary key's index <table>_pkey, an identity's sequence <table>_<column>_seq.
-        if (t.primaryKey.length) this.relations.add(derivedName(t.name, 'pkey'));
-        for (const c of t.columns) if (c.autoIncrement) this.relations.add(derivedName(t.name, c.name, 'seq'));
-      }
+      this.relations = this.catalogRelationNames();
+      // PostgreSQL names a primary key's index <table>_pkey.
+      for (const t of this.catalog.tables) if (t.primaryKey.length) this.relations.add(derivedName(t.name, 'pkey'));
     }
     let candidate = name;
     for (let n = 1; this.relations.has(candidate); n++) candidate = derivedName(name, n === 1 ? 'idx' : `idx${n}`);
@@ -83,8 +80,8 @@ export class ConvertContext {
    */
   enumTypeName(table: string, column: string): string {
     if (!this.enumNames) {
-      const taken = new Set([...this.catalog.tables.map((t) => t.name), ...this.catalog.views.map((v) => v.name), ...this.catalog.sequences.map((s) => s.name)]);
-      for (const t of this.catalog.tables) for (const c of t.columns) if (c.autoIncrement) taken.add(pgIdentitySequenceName(t.name, c.name)).add(derivedName(t.name, c.name, 'seq'));
+      const taken = this.catalogRelationNames();
+      for (const t of this.catalog.tables) for (const c of t.columns) if (c.autoIncrement) taken.add(pgIdentitySequenceName(t.name, c.name));
       this.enumNames = new Map();
       for (const t of this.catalog.tables) {
         for (const c of t.columns) {
@@ -99,6 +96,13 @@ export class ConvertContext {
     const name = this.enumNames.get(JSON.stringify([table, column]));
     if (name === undefined) throw new Error(`${table}.${column} is not an ENUM column of the catalog`);
     return name;
+  }
+
+  /** The catalog's tables, views and sequences, and the sequence of each AUTO_INCREMENT column (`<table>_<column>_seq`): names taken on the target. */
+  private catalogRelationNames(): Set<string> {
+    const names = new Set([...this.catalog.tables.map((t) => t.name), ...this.catalog.views.map((v) => v.name), ...this.catalog.sequences.map((s) => s.name)]);
+    for (const t of this.catalog.tables) for (const c of t.columns) if (c.autoIncrement) names.add(derivedName(t.name, c.name, 'seq'));
+    return names;
   }
 
   /** `schema.name` on the target. */
