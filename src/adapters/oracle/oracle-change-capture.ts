@@ -130,8 +130,8 @@ export class OracleChangeCapture implements ChangeCapture {
     });
   }
 
-  open(from: string, tables: readonly TableInfo[]): ChangeStream {
-    return new OracleChangeStream(this.db, { from, tables, streamId: this.streamId, ...(this.spillDir ? { spillDir: this.spillDir } : {}) });
+  open(from: string, tables: readonly TableInfo[], onWarning?: (message: string) => void): ChangeStream {
+    return new OracleChangeStream(this.db, { from, tables, streamId: this.streamId, ...(this.spillDir ? { spillDir: this.spillDir } : {}), ...(onWarning ? { onWarning } : {}) });
   }
 
   /** A heartbeat needs no row: the capture's checkpoints move the position. A marker is a committed row. */

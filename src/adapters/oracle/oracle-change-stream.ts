@@ -79,7 +79,7 @@ export class OracleChangeStream implements ChangeStream {
   private readonly pacer: CheckpointPacer;
 
   /** `spillDir`: where open transactions too large to hold in memory wait for their commit (without it, in memory). */
-  constructor(private readonly db: DbConfig, private readonly options: { readonly from: string; readonly tables: readonly TableInfo[]; readonly streamId: string; readonly spillDir?: string }) {
+  constructor(private readonly db: DbConfig, private readonly options: { readonly from: string; readonly tables: readonly TableInfo[]; readonly streamId: string; readonly spillDir?: string; readonly onWarning?: (message: string) => void }) {
     this.pacer = new CheckpointPacer(options.from);
   }
 
@@ -98,6 +98,7 @@ export class OracleChangeStream implements ChangeStream {
       names: TARGET_NAMES,
       markers: { owner: user, streamId: this.options.streamId },
       ...(this.spill ? { spill: this.spill } : {}),
+      ...(this.options.onWarning ? { onWarning: this.options.onWarning } : {}),
     }, decodeOraclePosition(this.options.from));
     await capture.prepare();
     this.running = capture.run((tx) => this.push(tx), (p) => this.checkpoint(p), this.abort.signal).then(

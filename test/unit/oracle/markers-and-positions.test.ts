@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MinedRowPipeline } from '../../../src/adapters/oracle/capture/logminer-capture.js';
-import { contentsQuery } from '../../../src/adapters/oracle/capture/logminer-sql.js';
+import { explainMissingRedo, longOpenTransactionWarning, MinedRowPipeline } from '../../../src/adapters/oracle/capture/logminer-capture.js';
+import { contentsQuery, selectLogFiles } from '../../../src/adapters/oracle/capture/logminer-sql.js';
 import {
   COUNT_STREAM_ROWS_SQL, CREATE_MARKER_TABLE_SQL, DELETE_STREAM_ROWS_SQL, dropOwnTableSql, INSERT_MARKER_SQL, MARKER_TABLE,
 } from '../../../src/adapters/oracle/capture/marker-table.js';
@@ -129,4 +129,39 @@ test('stream ids, labels and positions as messages show them', () => {
   });
   assert.equal(describeOraclePosition(P(48812233, AFTER_ALL, 48812000)), 'SCN 48812233');
   assert.equal(describeOraclePosition(P(48812233, 1, 48812000)), 'SCN 48812233 (commit 2 at that SCN)');
+});
+
+test('a transaction left open is reported once it has stayed open for the threshold, once, naming its XID, start SCN and how to find its session; one that ends is forgotten', () => {
+  const p = new MinedRowPipeline(OPTIONS, snapshotPosition(2000000n, 2000000n));
+  for (const r of [start(2000010, '0A00110034050000'), empInsert(2000011, '0A00110034050000', 30), start(2000012, 'B2'), commit(2000013, 'B2')]) [...p.push(r)];
+  p.endWindow(2000050n);
+  const MIN = 60_000;
+  assert.deepEqual(p.longOpenTransactions(0, 30 * MIN), [], 'first seen now: not long yet');
+  assert.deepEqual(p.longOpenTransactions(29 * MIN, 30 * MIN), []);
+  const long = p.longOpenTransactions(31 * MIN, 30 * MIN);
+  assert.deepEqual(long, [{ xid: '0A00110034050000', startScn: 2000010n, changes: 1, openMs: 31 * MIN }]);
+  assert.deepEqual(p.longOpenTransactions(90 * MIN, 30 * MIN), [], 'said once');
+  assert.equal(longOpenTransactionWarning(long[0]!),
+    'Oracle transaction 0A00110034050000 (any schema; 1 change to migrated tables so far) has been open for at least 31 minutes, since SCN 2000010. '
+    + 'Until it ends, a restart of the export mines the redo from SCN 2000010 on, so the archived logs from there must be kept (a deleted one loses the stream). '
+    + "If it was left open by mistake, end it: its session is found with SELECT s.SID, s.SERIAL#, s.USERNAME, s.MACHINE, s.PROGRAM FROM V$TRANSACTION t JOIN V$SESSION s ON s.TADDR = t.ADDR WHERE t.XID = HEXTORAW('0A00110034050000').");
+  // It commits; a new transaction with another XID starts: counted from when it is first seen.
+  [...p.push(commit(2000060, '0A00110034050000'))];
+  [...p.push(start(2000061, 'C3'))];
+  p.endWindow(2000070n);
+  assert.deepEqual(p.longOpenTransactions(100 * MIN, 30 * MIN), []);
+  assert.deepEqual(p.longOpenTransactions(130 * MIN, 30 * MIN).map((t) => [t.xid, t.changes]), [['C3', 0]]);
+});
+
+test('redo missing where a restart must begin: the error says an open transaction held the restart SCN back when it did, and stays a lost stream', () => {
+  let lost: unknown;
+  try { selectLogFiles([], 1999000n, 2000100n); } catch (e) { lost = e; }
+  const held = explainMissingRedo(lost, { commitScn: 2000500n, ordinal: 0, restartScn: 1999000n });
+  assert.ok(held instanceof TandemError && held.streamLost && held.code === 'TANDEM_PREREQUISITE');
+  assert.match(held.message, /^The redo Tandem must mine from SCN 1999000 is no longer available\. Mining restarts at SCN 1999000, 1500 SCNs before the last position reached \(SCN 2000500\), because a transaction \(of any schema, not only the migrated one\) that was open there began at SCN 1999000/);
+  assert.match(held.hint!, /V\$TRANSACTION shows it \(START_SCN = 1999000\)/);
+  // Nothing held it back (restart at the commit itself), or another error: unchanged.
+  assert.equal(explainMissingRedo(lost, { commitScn: 1999000n, ordinal: 0, restartScn: 1999000n }), lost);
+  const other = new TandemError('TANDEM_CONNECT', 'x');
+  assert.equal(explainMissingRedo(other, { commitScn: 2000500n, ordinal: 0, restartScn: 1999000n }), other);
 });

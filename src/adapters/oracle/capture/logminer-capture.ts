@@ -45,6 +45,46 @@ export interface LogMinerCaptureOptions {
   readonly markers?: MarkerSource;
   /** Where open transactions' changes beyond CHANGES_IN_MEMORY wait for their commit (without it, all are held in memory). */
   readonly spill?: ChangeSpill;
+  /** Told once of each transaction that stays open LONG_OPEN_TRANSACTION_MS (`MinedRowPipeline.longOpenTransactions`). */
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * How long a transaction may stay open, as the capture sees it, before the user is told: an open
+ * transaction (of any schema) holds back the SCN every restart mines from, so its redo must be kept.
+ */
+export const LONG_OPEN_TRANSACTION_MS = 30 * 60_000;
+
+/** A transaction open for long, as `MinedRowPipeline.longOpenTransactions` reports it. */
+export interface LongOpenTransaction {
+  readonly xid: string;
+  readonly startScn: bigint;
+  /** Its changes to migrated tables so far. */
+  readonly changes: number;
+  /** How long the capture has seen it open (a lower bound: mining may have begun after its start). */
+  readonly openMs: number;
+}
+
+/** The warning for a transaction left open (`LongOpenTransaction`), naming where a DBA finds it. */
+export function longOpenTransactionWarning(t: LongOpenTransaction): string {
+  const minutes = Math.floor(t.openMs / 60_000);
+  return `Oracle transaction ${t.xid} (any schema; ${t.changes} change${t.changes === 1 ? '' : 's'} to migrated tables so far) has been open for at least ${minutes} minutes, since SCN ${t.startScn}. `
+    + `Until it ends, a restart of the export mines the redo from SCN ${t.startScn} on, so the archived logs from there must be kept (a deleted one loses the stream). `
+    + `If it was left open by mistake, end it: its session is found with SELECT s.SID, s.SERIAL#, s.USERNAME, s.MACHINE, s.PROGRAM FROM V$TRANSACTION t JOIN V$SESSION s ON s.TADDR = t.ADDR WHERE t.XID = HEXTORAW('${t.xid}').`;
+}
+
+/**
+ * The error for redo missing at the first window after a resume: when mining had to start before the
+ * resume position's commit because a transaction was open there (`restartScn` < `commitScn`), it says
+ * so, which a DBA cannot tell from the SCN alone. Other errors are returned as they are.
+ */
+export function explainMissingRedo(error: unknown, resume: OraclePosition): unknown {
+  if (!(error instanceof TandemError) || !error.streamLost || resume.restartScn >= resume.commitScn) return error;
+  return new TandemError(error.code, `${error.message} Mining restarts at SCN ${resume.restartScn}, ${resume.commitScn - resume.restartScn} SCNs before the last position reached (SCN ${resume.commitScn}), because a transaction (of any schema, not only the migrated one) that was open there began at SCN ${resume.restartScn}: its earlier changes are in that redo. (At the snapshot's own position the restart SCN may instead be the SCN read just before the snapshot.)`, {
+    hint: `${error.hint ?? ''} If that transaction is still open, V$TRANSACTION shows it (START_SCN = ${resume.restartScn}); a transaction left open holds back the redo a restart needs.`.trim(),
+    cause: error,
+    streamLost: true,
+  });
 }
 
 /** One committed transaction as the capture hands it on. */
@@ -84,6 +124,8 @@ export async function readSnapshotStart(session: OracleSession): Promise<OracleP
 export class MinedRowPipeline {
   private readonly joiner = new ContinuationJoiner();
   private readonly assembler: TransactionAssembler;
+  /** Open transactions by XID: when the capture first saw each open, and whether it was reported. */
+  private readonly seenOpen = new Map<string, { since: number; told: boolean }>();
 
   /**
    * `spill`: where open transactions' changes beyond `inMemory` wait for their commit; such a
@@ -158,13 +200,34 @@ export class MinedRowPipeline {
   checkpoint(): string {
     return encodeOraclePosition(this.assembler.checkpoint());
   }
+
+  /**
+   * The transactions open for `afterMs` or longer since the capture first saw them open (at a
+   * window's end, clock `nowMs`), each returned once. A transaction the capture has seen end is
+   * forgotten.
+   */
+  longOpenTransactions(nowMs: number, afterMs: number = LONG_OPEN_TRANSACTION_MS): LongOpenTransaction[] {
+    const out: LongOpenTransaction[] = [];
+    const open = this.assembler.openTransactions();
+    const still = new Set(open.map((t) => t.xid));
+    for (const xid of this.seenOpen.keys()) if (!still.has(xid)) this.seenOpen.delete(xid);
+    for (const t of open) {
+      let seen = this.seenOpen.get(t.xid);
+      if (!seen) this.seenOpen.set(t.xid, (seen = { since: nowMs, told: false }));
+      if (!seen.told && nowMs - seen.since >= afterMs) {
+        seen.told = true;
+        out.push({ xid: t.xid, startScn: t.startScn, changes: t.changes, openMs: nowMs - seen.since });
+      }
+    }
+    return out;
+  }
 }
 
 export class LogMinerCapture {
   private readonly pipeline: MinedRowPipeline;
   private minedThrough: bigint;
 
-  constructor(private readonly session: OracleSession, private readonly options: LogMinerCaptureOptions, resume: OraclePosition) {
+  constructor(private readonly session: OracleSession, private readonly options: LogMinerCaptureOptions, private readonly resume: OraclePosition) {
     const { tables, names, markers, spill } = options;
     this.pipeline = new MinedRowPipeline({ tables, names, markers, spill: spill ? { store: spill } : undefined }, resume);
     this.minedThrough = resume.restartScn - 1n;
@@ -205,7 +268,13 @@ export class LogMinerCapture {
         await sleep(o.pollMs ?? 1000, signal);
         continue;
       }
-      const files = selectLogFiles((await this.session.query(LOG_FILES_SQL)).map(redoLogFileFromRecord), w.from, w.to);
+      const redo = (await this.session.query(LOG_FILES_SQL)).map(redoLogFileFromRecord);
+      let files: string[];
+      try {
+        files = selectLogFiles(redo, w.from, w.to);
+      } catch (e) {
+        throw w.from === this.resume.restartScn ? explainMissingRedo(e, this.resume) : e;
+      }
       await this.session.execute(addLogFilesSql(files));
       await this.session.execute(START_LOGMNR_SQL, { startScn: w.from.toString(), endScn: w.to.toString() });
       try {
@@ -225,6 +294,7 @@ export class LogMinerCapture {
       const checkpoint = this.pipeline.endWindow(w.to);
       this.minedThrough = w.to;
       await onCheckpoint(checkpoint);
+      for (const t of this.pipeline.longOpenTransactions(Date.now())) o.onWarning?.(longOpenTransactionWarning(t));
       // Caught up: wait before the next window. (The SCN always moves, if only by the flush's own
       // commit, so without this pause the loop would mine a few SCNs again and again.)
       if (w.to === current && (untilScn === undefined || w.to < untilScn)) await sleep(o.pollMs ?? 1000, signal);
