@@ -5,6 +5,7 @@ import type { TableInfo } from '../../core/engine/catalog.js';
 import type { OracleSession } from './connection.js';
 import { LogMinerCapture, type MinedTransaction } from './capture/logminer-capture.js';
 import { decodeOraclePosition } from './capture/oracle-position.js';
+import { TABLE_OBJECTS_SQL } from './capture/logminer-sql.js';
 import type { TableLookup } from './capture/redo-events.js';
 import { oracleSchemaOf } from './oracle-config.js';
 import { oracleTableOf, TARGET_NAMES } from './oracle-names.js';
@@ -91,10 +92,16 @@ export class OracleChangeStream implements ChangeStream {
     if (!mining.shared) this.sessions.push(mining.session);
     this.spill?.close(); // a start retried after a failure
     if (this.options.spillDir) this.spill = openChangeSpill(join(this.options.spillDir, `${this.options.streamId}-open-transactions.sqlite`));
+    const owner = oracleSchemaOf(this.db);
+    const tables = tableLookupOf(this.options.tables);
+    const objects = (await data.query(TABLE_OBJECTS_SQL, { owner }))
+      .filter((r) => tables(owner, String(r.OBJECT_NAME)) !== undefined)
+      .map((r) => BigInt(String(r.OBJECT_ID)));
     const capture = new LogMinerCapture(mining.session, {
-      owner: oracleSchemaOf(this.db),
+      owner,
+      unnamedObjects: objects,
       ...(mining.target.pdb ? { pdb: mining.target.pdb } : {}),
-      tables: tableLookupOf(this.options.tables),
+      tables,
       names: TARGET_NAMES,
       markers: { owner: user, streamId: this.options.streamId },
       ...(this.spill ? { spill: this.spill } : {}),

@@ -7,6 +7,7 @@ import {
 import { ContinuationJoiner, TransactionAssembler } from '../../../src/adapters/oracle/capture/transaction-assembler.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { locatorOrXmlOperation, type LogMinerRow } from '../../../src/adapters/oracle/capture/logminer-row.js';
+import { contentsQuery, TABLE_OBJECTS_SQL } from '../../../src/adapters/oracle/capture/logminer-sql.js';
 
 const P = (scn: number, ord: number, restart: number) => encodeOraclePosition({ commitScn: BigInt(scn), ordinal: ord, restartScn: BigInt(restart) });
 
@@ -160,6 +161,41 @@ test('TRUNCATE becomes a table event; other DDL on a captured table stops the ca
   assert.deepEqual(eventsOf(first), [{ schema: 'HR', table: 'EMP', op: 't', key: {}, position: P(6000012, 0, 6000012), txId: '0D00010001000000' }]);
   const second = assemble(f.rows, f.snapshot).transactions;
   assert.throws(() => eventsOf(second), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED' && /DDL on HR\.EMP at SCN 6000021.*ALTER TABLE/.test(e.message));
+});
+
+// Read, not run (the oracle-review run): with the online catalog a DDL row may carry the table's
+// name at mining time (after ALTER TABLE … RENAME TO, the new one; after DROP TABLE, the recycle
+// bin's), and rows of a table dropped since show as 'UNKNOWN'.'OBJ# n'. Before, both were skipped as
+// another table's, and the transactions around them went on without their changes.
+test('DDL that names a migrated table in its text stops the capture whatever name LogMiner gives the row; rows LogMiner cannot name (selected only for the migrated objects) stop it too', () => {
+  const row = (scn: number, xid: string, op: number, owner: string | null, table: string | null, sql: string): LogMinerRow =>
+    ({ scn: String(scn), xid, operationCode: op, segOwner: owner, tableName: table, rowId: owner ? 'AAAR3sAAEAAAACXAAB' : null, sqlRedo: sql, csf: 0, rsId: ` 0x${scn}.0010 `, ssn: 0, rollback: 0 });
+  const tx = (scn: number, xid: string, change: LogMinerRow) => [row(scn, xid, 6, null, null, 'set transaction read write;'), change, row(scn + 1, xid, 7, null, null, 'commit;')];
+  const stops = (change: LogMinerRow, message: RegExp) => assert.throws(() => eventsOf(assemble(tx(7000010, 'AA', change), snapshotPosition(7000000n, 7000000n)).transactions),
+    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED' && message.test(e.message));
+  const passes = (change: LogMinerRow) => assert.deepEqual(eventsOf(assemble(tx(7000010, 'AA', change), snapshotPosition(7000000n, 7000000n)).transactions), []);
+  stops(row(7000010, 'AA', 5, 'HR', 'EMPLOYEES_OLD', 'ALTER TABLE "HR"."EMP" RENAME TO "EMPLOYEES_OLD";'), /DDL on HR\.EMP at SCN 7000010.*ALTER TABLE/);
+  stops(row(7000010, 'AA', 5, 'HR', 'BIN$3jZ1Hh+7Ab3gYwEAAH/0ig==$0', 'drop table emp AS "BIN$3jZ1Hh+7Ab3gYwEAAH/0ig==$0" ;'), /DDL on HR\.EMP .*DROP TABLE/);
+  stops(row(7000010, 'AA', 5, 'HR', 'STAFF', 'rename emp to staff;'), /DDL on HR\.EMP .*RENAME EMP/);
+  stops(row(7000010, 'AA', 1, 'UNKNOWN', 'OBJ# 73541', 'insert into "UNKNOWN"."OBJ# 73541"("COL 1","COL 2") values (HEXTORAW(\'c102\'),HEXTORAW(\'41\'));'),
+    /could not name the table of a change at SCN 7000010 \(transaction AA\): OBJ# 73541, the object number of a migrated table/);
+  // Another table's DDL, even when it refers to a migrated table, another schema's table of the same name, and TRUNCATE of another table: not stopped.
+  passes(row(7000010, 'AA', 5, 'HR', 'DEPT', 'ALTER TABLE "HR"."DEPT" ADD CONSTRAINT "FK_E" FOREIGN KEY ("BOSS") REFERENCES "HR"."EMP" ("ID");'));
+  passes(row(7000010, 'AA', 5, 'HR', 'EMP_COPY', 'create table emp_copy as select * from emp;'));
+  passes(row(7000010, 'AA', 5, 'SCOTT', 'EMP', 'drop table "SCOTT"."EMP";'));
+  passes(row(7000010, 'AA', 5, 'HR', 'DEPT', 'truncate table dept;'));
+  // Quoted names keep their case: "emp" is not EMP.
+  passes(row(7000010, 'AA', 5, 'HR', 'emp', 'drop table "HR"."emp";'));
+});
+
+test('the contents query selects rows LogMiner cannot name only for the migrated objects, in lists of at most 1000', () => {
+  const one = contentsQuery({ unnamedObjects: [73541n, 73542n] });
+  assert.match(one, /\n {8}OR \(SEG_OWNER = 'UNKNOWN' AND OPERATION_CODE IN \(1, 2, 3\) AND \(DATA_OBJ# IN \(73541, 73542\)\)\)\)$/);
+  const many = contentsQuery({ unnamedObjects: Array.from({ length: 1001 }, (_, i) => BigInt(i + 1)) });
+  assert.match(many, /DATA_OBJ# IN \(1, 2, [\d, ]+, 1000\) OR DATA_OBJ# IN \(1001\)\)\)\)$/);
+  assert.equal(contentsQuery({ unnamedObjects: [] }), contentsQuery());
+  assert.equal(TABLE_OBJECTS_SQL, `SELECT TO_CHAR(OBJECT_ID) AS OBJECT_ID, OBJECT_NAME FROM ALL_OBJECTS
+ WHERE OWNER = :owner AND OBJECT_TYPE IN ('TABLE', 'TABLE PARTITION', 'TABLE SUBPARTITION')`);
 });
 
 test('rows going back in SCN order are refused', () => {

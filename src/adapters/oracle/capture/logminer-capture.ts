@@ -45,6 +45,8 @@ export interface LogMinerCaptureOptions {
   readonly markers?: MarkerSource;
   /** Where open transactions' changes beyond CHANGES_IN_MEMORY wait for their commit (without it, all are held in memory). */
   readonly spill?: ChangeSpill;
+  /** Object numbers of the migrated tables and their partitions (`TABLE_OBJECTS_SQL`): their changes LogMiner cannot name stop the capture. */
+  readonly unnamedObjects?: readonly bigint[];
   /** Told once of each transaction that stays open LONG_OPEN_TRANSACTION_MS (`MinedRowPipeline.longOpenTransactions`). */
   readonly onWarning?: (message: string) => void;
 }
@@ -283,7 +285,7 @@ export class LogMinerCapture {
           ...(o.markers ? { markerOwner: o.markers.owner, markerTable: MARKER_TABLE } : {}),
           ...(o.pdb ? { pdb: o.pdb } : {}),
         };
-        await this.session.stream(contentsQuery({ pdb: o.pdb !== undefined, markers: o.markers !== undefined }), binds, o.fetchRows ?? 2000, async (rows) => {
+        await this.session.stream(contentsQuery({ pdb: o.pdb !== undefined, markers: o.markers !== undefined, ...(o.unnamedObjects ? { unnamedObjects: o.unnamedObjects } : {}) }), binds, o.fetchRows ?? 2000, async (rows) => {
           for (const record of rows) {
             for (const tx of this.pipeline.push(record)) await onTransaction(tx);
           }

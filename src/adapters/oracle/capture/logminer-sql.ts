@@ -138,20 +138,40 @@ export const END_LOGMNR_SQL = 'BEGIN DBMS_LOGMNR.END_LOGMNR; END;';
  * migrated schema. The LOB and XML operations, which stop the capture, are selected by OPERATION
  * name as well as by code (`LOB_LOCATOR_OPERATION_NAMES`: LOB_ERASE's code is in doubt), so that
  * none is skipped because its code is not the one expected. With `markers`, also the inserts and deletes of Tandem's marker table in the migration
- * user's schema (`marker-table.ts`). In a CDB root, `pdb` keeps the rows of that PDB only. Binds:
+ * user's schema (`marker-table.ts`). With `unnamedObjects` (object numbers of the migrated tables and
+ * their partitions, `TABLE_OBJECTS_SQL`), also the row changes LogMiner could not name
+ * ('UNKNOWN'.'OBJ# n') of those objects, which stop the capture rather than be skipped. In a CDB root, `pdb` keeps the rows of that PDB only. Binds:
  * :fromScn, :toScn, :owner [, :markerOwner, :markerTable] [, :pdb]. NUMBER columns come back as
  * text (TO_CHAR), never as JavaScript numbers.
  */
-export function contentsQuery(opts: { pdb?: boolean; markers?: boolean } = {}): string {
+export function contentsQuery(opts: { pdb?: boolean; markers?: boolean; unnamedObjects?: readonly bigint[] } = {}): string {
   const markers = opts.markers ? `\n        OR (SEG_OWNER = :markerOwner AND TABLE_NAME = :markerTable AND OPERATION_CODE IN (${OPERATION.INSERT}, ${OPERATION.DELETE}))` : '';
+  const unnamed = opts.unnamedObjects && opts.unnamedObjects.length > 0
+    ? `\n        OR (SEG_OWNER = 'UNKNOWN' AND OPERATION_CODE IN (${OPERATION.INSERT}, ${OPERATION.DELETE}, ${OPERATION.UPDATE}) AND (${inLists('DATA_OBJ#', opts.unnamedObjects)}))`
+    : '';
   const names = [...LOB_LOCATOR_OPERATION_NAMES, ...XML_DOCUMENT_OPERATION_NAMES].map((n) => `'${n}'`).join(', ');
   return `SELECT TO_CHAR(SCN) AS SCN, RAWTOHEX(XID) AS XID, OPERATION_CODE, OPERATION, SEG_OWNER, TABLE_NAME, ROW_ID,
        SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO${opts.pdb ? ', SRC_CON_NAME' : ''}
   FROM V$LOGMNR_CONTENTS
  WHERE SCN >= :fromScn AND SCN <= :toScn
    AND (OPERATION_CODE IN (${CONTROL_OPERATIONS.join(', ')})
-        OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (${ROW_OPERATIONS.join(', ')}) OR OPERATION IN (${names})))${markers})${opts.pdb ? '\n   AND SRC_CON_NAME = :pdb' : ''}`;
+        OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (${ROW_OPERATIONS.join(', ')}) OR OPERATION IN (${names})))${markers}${unnamed})${opts.pdb ? '\n   AND SRC_CON_NAME = :pdb' : ''}`;
 }
+
+/** `column IN (…) OR column IN (…)`, at most 1000 numbers a list (ORA-01795). */
+function inLists(column: string, values: readonly bigint[]): string {
+  const lists: string[] = [];
+  for (let i = 0; i < values.length; i += 1000) lists.push(`${column} IN (${values.slice(i, i + 1000).join(', ')})`);
+  return lists.join(' OR ');
+}
+
+/**
+ * The object numbers of a schema's tables, partitions and subpartitions (OBJECT_NAME is the table's
+ * name for all three), which LogMiner shows as 'UNKNOWN'.'OBJ# n' once the online catalog no longer
+ * matches the redo (`contentsQuery`'s `unnamedObjects`). Bind: :owner.
+ */
+export const TABLE_OBJECTS_SQL = `SELECT TO_CHAR(OBJECT_ID) AS OBJECT_ID, OBJECT_NAME FROM ALL_OBJECTS
+ WHERE OWNER = :owner AND OBJECT_TYPE IN ('TABLE', 'TABLE PARTITION', 'TABLE SUBPARTITION')`;
 
 /**
  * Tandem's flush table, in the mining user's own schema: before each window the capture updates its

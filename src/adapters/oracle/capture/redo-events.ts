@@ -175,6 +175,38 @@ function xmlColumnsOf(ctx: Context): string {
   return xml.length === 0 ? 'an XMLType column' : `column${xml.length > 1 ? 's' : ''} ${xml.join(', ')}`;
 }
 
+/** An Oracle identifier as DDL text writes it: "Quoted" (as is) or plain (upper-cased). */
+const IDENT = String.raw`(?:"((?:[^"]|"")+)"|([A-Za-z][\w$#]*))`;
+/** DDL that names its table first: ALTER TABLE (… RENAME TO among others), RENAME … TO, DROP TABLE. */
+const NAME_LOSING_DDL = new RegExp(String.raw`^\s*(?:alter\s+table|rename|drop\s+table)\s+(?:${IDENT}\s*\.\s*)?${IDENT}(?=\s|;|$)`, 'i');
+
+/**
+ * The migrated table a DDL row alters, renames or drops when LogMiner names it otherwise (with the online
+ * catalog, a row may carry the table's name at mining time: its new name, or the recycle bin's
+ * BIN$… name): read from the statement itself, so that the change stops the capture like any DDL
+ * on a migrated table instead of being skipped as another table's. Undefined for anything else.
+ */
+export function tableNamedByDdl(change: RowChange, tables: TableLookup): OracleTable | undefined {
+  if (change.operationCode !== OPERATION.DDL) return undefined;
+  const m = NAME_LOSING_DDL.exec(change.sqlRedo);
+  if (!m) return undefined;
+  const ident = (quoted: string | undefined, plain: string | undefined) => quoted !== undefined ? quoted.replace(/""/g, '"') : plain?.toUpperCase();
+  const owner = ident(m[1], m[2]) ?? change.owner;
+  const name = ident(m[3], m[4])!;
+  return tables(owner, name);
+}
+
+/** A row LogMiner could not name ('UNKNOWN'.'OBJ# n'): the contents query selects them only for the migrated tables' objects. */
+export function isUnnamedObject(change: RowChange): boolean {
+  return change.owner === 'UNKNOWN' && /^OBJ# \d+$/.test(change.table);
+}
+
+function unnamedObjectChange(tx: CommittedTransaction, change: RowChange): TandemError {
+  return new TandemError('TANDEM_UNSUPPORTED', `LogMiner could not name the table of a change at SCN ${change.scn} (transaction ${tx.xid}): ${change.table}, the object number of a migrated table or partition when the stream started. Its definition in the online catalog no longer matches the redo (the table was dropped, or changed by DDL, after the change was written), so the change cannot be read.`, {
+    hint: 'Tandem does not follow schema changes during a live migration, and carrying on would lose this change. Export again from a new snapshot (--start-clean true) once the schema is settled.',
+  });
+}
+
 /**
  * The events of one committed transaction, in redo order, all with the transaction's position.
  * Throws TandemError for what Tandem cannot carry: DDL other than TRUNCATE on a captured table,
@@ -187,8 +219,11 @@ export function transactionEvents(tx: CommittedTransaction, tables: TableLookup,
   const position = encodeOraclePosition(tx.position);
   const events: UnnumberedChangeEvent[] = [];
   for (const change of tx.changes) {
-    const table = tables(change.owner, change.table);
-    if (!table) continue;
+    const table = tables(change.owner, change.table) ?? tableNamedByDdl(change, tables);
+    if (!table) {
+      if (isUnnamedObject(change)) throw unnamedObjectChange(tx, change);
+      continue;
+    }
     const ctx: Context = { tx, change, table, names };
     const base = { schema: names.schema(table.schema), table: names.table(table.schema, table.name), position, txId: tx.xid };
     // LOB and XML rows first, by their OPERATION name where the row has one (LOB_ERASE's code is 28
