@@ -31,6 +31,7 @@ const LOG: CaptureTable = {
   database: 'shop', table: 'log_myisam',
   columns: [{ name: 'id', unsigned: false }, { name: 'note', charset: 'utf8mb4' }],
   primaryKey: ['id'],
+  transactional: false, // MyISAM, as captureTablesFromCatalog describes it
 };
 const BIG: CaptureTable = {
   database: 'shop', table: 'big',
@@ -46,7 +47,9 @@ before(async () => {
     CREATE TABLE other (id int PRIMARY KEY);
     CREATE TABLE log_myisam (id int PRIMARY KEY, note varchar(40)) ENGINE=MyISAM;
     CREATE TABLE big (id int PRIMARY KEY, payload longblob);
-    CREATE TABLE stream (id int PRIMARY KEY, owner varchar(40), balance decimal(12,2));`);
+    CREATE TABLE stream (id int PRIMARY KEY, owner varchar(40), balance decimal(12,2));
+    CREATE TABLE trig_src (id int PRIMARY KEY);
+    CREATE TRIGGER trig_src_ai AFTER INSERT ON trig_src FOR EACH ROW INSERT INTO log_myisam VALUES (NEW.id, 'trigger');`);
 });
 
 after(async () => {
@@ -103,6 +106,78 @@ test('inserts, updates, a key change, deletes, TRUNCATE and multi-statement tran
   // The committed state agrees with the stream's last word on each row.
   const rows = await maria.sql('shop', 'SELECT id, owner, balance FROM acct ORDER BY id');
   assert.deepEqual(rows.map((r) => ({ ...r })), [{ id: 5, owner: 'eve', balance: '5.00' }]);
+});
+
+// The mysql-live-edges run: a transaction that also wrote a temporary or non-transactional table is
+// logged whole by MariaDB, ending in ROLLBACK (or with ROLLBACK TO inside), and its InnoDB rows were
+// applied on the target as if committed: phantom rows, changed values, deleted rows.
+test('rolled-back InnoDB rows that MariaDB logs (the transaction also wrote a temporary or MyISAM table) are dropped; a MyISAM row stands; ROLLBACK TO drops only what followed its savepoint', async () => {
+  await maria.sql('shop', 'DELETE FROM acct; DELETE FROM log_myisam; INSERT INTO acct VALUES (1, \'ann\', 1), (2, \'bob\', 2)');
+  const from = await positionNow(maria, 'shop');
+  await maria.sql('shop', `
+    BEGIN; INSERT INTO acct VALUES (90, 'phantom', 0); UPDATE acct SET owner = 'RB' WHERE id = 1; DELETE FROM acct WHERE id = 2; CREATE TEMPORARY TABLE tmp1 (a int); ROLLBACK;
+    BEGIN; INSERT INTO acct VALUES (10, 'keep', 0); SAVEPOINT \`S1\`; INSERT INTO acct VALUES (91, 'phantom', 0); UPDATE acct SET owner = 'PH' WHERE id = 1;
+      INSERT INTO log_myisam VALUES (7, 'stands'); SAVEPOINT s2; INSERT INTO acct VALUES (92, 'phantom', 0); ROLLBACK TO s1; INSERT INTO acct VALUES (11, 'after', 0); COMMIT;
+    BEGIN; INSERT INTO acct VALUES (12, 'kept', 0); SAVEPOINT a; INSERT INTO acct VALUES (93, 'phantom', 0); CREATE TEMPORARY TABLE tmp2 (a int); RELEASE SAVEPOINT a; COMMIT;
+    BEGIN; INSERT INTO acct VALUES (95, 'phantom', 0); INSERT INTO trig_src VALUES (8); ROLLBACK;`);
+  // A client gone inside a transaction that created a temporary table: the server's rollback logs it too.
+  await maria.sql('shop', "BEGIN; INSERT INTO acct VALUES (94, 'disconnected', 0); CREATE TEMPORARY TABLE tmp3 (a int);");
+  await maria.sql('shop', "INSERT INTO acct VALUES (13, 'last', 0)");
+  const binlog = (await maria.sql('shop', 'SHOW BINARY LOGS')).at(-1)!.Log_name as string;
+  const shown = (await maria.sql('shop', `SHOW BINLOG EVENTS IN '${binlog}'`)).map((r) => String(r.Info));
+  assert.ok(shown.includes('ROLLBACK') && shown.some((i) => /^ROLLBACK TO `?s1`?$/i.test(i)), `the rollbacks are in the binlog: ${shown.join(' | ')}`);
+  const txs = await captureUntil(options([ACCT, LOG], { idleProgressMs: 0 }), from, (all) => all.some((t) => t.events.some((e) => e.key.id === '13')));
+  assert.deepEqual(txs.filter((t) => t.events.length > 0).map((t) => lines([t])), [
+    // MariaDB logs a MyISAM statement of its own ahead of its transaction.
+    ['c log_myisam {"id":"7"} {"id":"7","note":"stands"}'],
+    ['c acct {"id":"10"} {"id":"10","owner":"keep","balance":"0.00"}', 'c acct {"id":"11"} {"id":"11","owner":"after","balance":"0.00"}'],
+    ['c acct {"id":"12"} {"id":"12","owner":"kept","balance":"0.00"}', 'c acct {"id":"93"} {"id":"93","owner":"phantom","balance":"0.00"}'],
+    // A trigger's MyISAM row in the rolled-back transaction's own group: it stands, the InnoDB row does not.
+    ['c log_myisam {"id":"8"} {"id":"8","note":"trigger"}'],
+    ['c acct {"id":"13"} {"id":"13","owner":"last","balance":"0.00"}'],
+  ]);
+  // What the source holds agrees.
+  assert.deepEqual((await maria.sql('shop', 'SELECT id, owner FROM acct ORDER BY id')).map((r) => `${r.id} ${r.owner}`), ['1 ann', '2 bob', '10 keep', '11 after', '12 kept', '13 last', '93 phantom']);
+  assert.deepEqual((await maria.sql('shop', 'SELECT id FROM log_myisam ORDER BY id')).map((r) => r.id), [7, 8]);
+  await maria.sql('shop', 'DELETE FROM acct; DELETE FROM log_myisam');
+});
+
+test('a rollback reaching changes already handed over in parts stops the stream rather than leave them applied', async () => {
+  await maria.sql('shop', 'DELETE FROM acct');
+  const from = await positionNow(maria, 'shop');
+  const n = TRANSACTION_PART_EVENTS + 5; // handed over in parts
+  await maria.sql('shop', `BEGIN; INSERT INTO acct SELECT seq, 'big', 0 FROM seq_1_to_${n}; SAVEPOINT p; INSERT INTO acct VALUES (${n + 100}, 'x', 0); CREATE TEMPORARY TABLE tmp4 (a int); ROLLBACK TO p; COMMIT;
+    BEGIN; INSERT INTO acct VALUES (${n + 200}, 'y', 0); INSERT INTO acct SELECT seq + ${n + 1000}, 'big', 0 FROM seq_1_to_${n}; CREATE TEMPORARY TABLE tmp5 (a int); ROLLBACK;`);
+  const got: AssembledTransaction[] = [];
+  await assert.rejects(
+    captureUntil(options([ACCT]), from, () => false, 30_000, (tx) => { got.push(tx); }),
+    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED' && e.streamLost && /^Transaction 0-\d+-\d+ was rolled back on the source at binlog\.\d+:\d+ after Tandem had queued part of its changes/.test(e.message),
+  );
+  // The first: a part handed over, the rollback to p reaching nothing handed: every committed row, not the one after p.
+  // The second: its rows queued in a part before the ROLLBACK: stopped, nothing of it after the part.
+  const ids = got.flatMap((t) => t.events).map((e) => Number(e.key.id));
+  assert.deepEqual(ids.filter((id) => id <= n + 100), Array.from({ length: n }, (_, i) => i + 1));
+  assert.ok(ids.includes(n + 200), 'the second\'s first part was handed over');
+  assert.equal(got.at(-1)!.continues, true, 'and its end never');
+  await maria.sql('shop', 'DELETE FROM acct');
+});
+
+test('statements MariaDB logs as SET STATEMENT … FOR <statement> are read as that statement; a statement-logged call of stored code in a migrated database stops the stream', async () => {
+  await maria.sql('shop', 'DELETE FROM acct; INSERT INTO acct VALUES (1, \'a\', 1)');
+  let from = await positionNow(maria, 'shop');
+  await maria.sql('shop', 'SET STATEMENT max_statement_time = 100 FOR TRUNCATE TABLE acct; INSERT INTO acct VALUES (3, \'c\', 3)');
+  const txs = await captureUntil(options([ACCT], { idleProgressMs: 0 }), from, (all) => all.some((t) => t.events.some((e) => e.key.id === '3')));
+  assert.deepEqual(lines(txs), ['t acct {}', 'c acct {"id":"3"} {"id":"3","owner":"c","balance":"3.00"}']);
+  from = await positionNow(maria, 'shop');
+  await maria.sql('shop', "SET STATEMENT binlog_format = 'STATEMENT' FOR UPDATE acct SET owner = 'stmt' WHERE id = 3");
+  await assert.rejects(captureUntil(options([ACCT]), from, () => false),
+    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE' && /UPDATE on shop\.acct was logged as a statement/.test(e.message));
+  await maria.sql('shop', `CREATE FUNCTION bump(x int) RETURNS int DETERMINISTIC MODIFIES SQL DATA BEGIN INSERT INTO acct VALUES (x, 'f', 0); RETURN x; END`);
+  from = await positionNow(maria, 'shop');
+  await maria.sql('shop', "SET SESSION binlog_format = 'STATEMENT'; SELECT bump(50)");
+  await assert.rejects(captureUntil(options([ACCT]), from, () => false),
+    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE' && e.streamLost && /A SELECT of stored code was logged as a statement .* in database shop of the migrated tables/.test(e.message));
+  await maria.sql('shop', 'DROP FUNCTION bump; DELETE FROM acct');
 });
 
 /** Runs 30 transactions on `stream` (inserts, updates, deletes; some with two statements), with a binlog rotation in the middle. */

@@ -227,9 +227,17 @@ test('MySQL 8: DDL on another table passes as its own group; on a migrated table
   const b = assembler();
   b.push(m.gtid(13n));
   assert.throws(() => b.push(m.query('DROP DATABASE shop', 'other')), /DROP DATABASE on shop\.items/);
-  const c = assembler();
+  // Names compare as the server compares them (the mysql-live-edges run: with lower_case_table_names
+  // = 0, DDL on `Orders`, not migrated, stopped the migration of `orders` for good).
+  const c = new TransactionAssembler({ tables: [ITEMS], start: START, caseInsensitiveNames: true });
   c.push(m.gtid(14n));
   assert.throws(() => c.push(m.query('rename table other.x to SHOP.ITEMS', 'other')), /RENAME TABLE on shop\.items/);
+  const d = assembler();
+  d.push(m.gtid(15n));
+  const other = d.push(m.query('ALTER TABLE `Items` ADD COLUMN note TEXT'));
+  assert.ok(other && other.events.length === 0, 'another table on a server that tells names by case');
+  d.push(m.gtid(16n));
+  assert.ok(d.push(m.query('DROP DATABASE SHOP', 'other')), 'another database too');
 });
 
 test('statement-based DML on a migrated table stops capture: its rows are not in the binlog', () => {
@@ -282,11 +290,21 @@ test('XA transactions on migrated tables are refused; elsewhere they pass', () =
   assert.ok(b.push(m.query("XA COMMIT 'x2'")));
 });
 
-test('a ROLLBACK that reaches the binlog ends its group with the logged (non-transactional) changes', () => {
+test('a ROLLBACK that reaches the binlog ends its group with its changes to non-transactional tables only; ROLLBACK TO drops what followed the savepoint', () => {
   const m = new Mysql8();
+  const rolledBack = (tables: CaptureTable[], tail: string[]) => {
+    const a = assembler(tables);
+    const txs = [m.gtid(11n), m.query('BEGIN'), m.map(), m.rows(30, img(5, 'm', 1)), ...tail.map((q) => m.query(q))].map((e) => a.push(e)).filter(Boolean);
+    return txs.map((t) => t!.events.map((e) => `${e.op}${e.key.id}`));
+  };
+  assert.deepEqual(rolledBack([ITEMS], ['ROLLBACK']), [[]], 'InnoDB: undone');
+  assert.deepEqual(rolledBack([{ ...ITEMS, transactional: false }], ['ROLLBACK']), [['c5']], 'MyISAM: stands');
   const a = assembler();
-  const txs = [m.gtid(11n), m.query('BEGIN'), m.map(), m.rows(30, img(5, 'm', 1)), m.query('ROLLBACK')].map((e) => a.push(e)).filter(Boolean);
-  assert.deepEqual(txs.map((t) => t!.events.map((e) => e.op)), [['c']]);
+  const txs = [m.gtid(12n), m.query('BEGIN'), m.map(), m.rows(30, img(1, 'a', 1)), m.query('SAVEPOINT `Sp`'), m.rows(30, img(2, 'b', 1)),
+    m.query('SAVEPOINT later'), m.rows(30, img(3, 'c', 1)), m.query('ROLLBACK WORK TO SAVEPOINT sp'), m.rows(30, img(4, 'd', 1)),
+    m.query('ROLLBACK TO later'), m.query('COMMIT')].map((e) => a.push(e)).filter(Boolean);
+  // ROLLBACK TO later: forgotten with the rollback to sp, so back to the group's start (as a savepoint never logged).
+  assert.deepEqual(txs.map((t) => t!.events.map((e) => `${e.op}${e.key.id}`)), [[]]);
 });
 
 test('PARTIAL_UPDATE_ROWS, INCIDENT and compressed payloads stop capture with the fix', () => {

@@ -7,10 +7,22 @@ test('transaction control', () => {
   assert.deepEqual(classifyQuery('START TRANSACTION'), { kind: 'begin' });
   assert.deepEqual(classifyQuery('COMMIT'), { kind: 'commit' });
   assert.deepEqual(classifyQuery('ROLLBACK'), { kind: 'rollback' });
-  assert.deepEqual(classifyQuery('ROLLBACK TO SAVEPOINT s1'), { kind: 'other' });
-  assert.deepEqual(classifyQuery('ROLLBACK WORK TO s1'), { kind: 'other' });
+  assert.deepEqual(classifyQuery('ROLLBACK TO SAVEPOINT s1'), { kind: 'rollbackTo', name: 's1' });
+  assert.deepEqual(classifyQuery('ROLLBACK WORK TO `S1`'), { kind: 'rollbackTo', name: 's1' });
   assert.deepEqual(classifyQuery("XA START 'x'"), { kind: 'xa' });
-  assert.deepEqual(classifyQuery('SAVEPOINT s1'), { kind: 'other' });
+  assert.deepEqual(classifyQuery('SAVEPOINT s1'), { kind: 'savepoint', name: 's1' });
+  assert.deepEqual(classifyQuery('RELEASE SAVEPOINT `a b`'), { kind: 'release', name: 'a b' });
+});
+
+test('MariaDB\'s SET STATEMENT … FOR <statement> is the statement; statement-logged calls of stored code', () => {
+  assert.deepEqual(classifyQuery('SET STATEMENT max_statement_time=100 FOR TRUNCATE TABLE b'), { kind: 'truncate', tables: [{ table: 'b' }] });
+  assert.deepEqual(classifyQuery("SET STATEMENT sql_mode = 'NO_ENGINE_SUBSTITUTION,STRICT_TRANS_TABLES', lock_wait_timeout = (1 + 2) FOR ALTER TABLE t ADD COLUMN c INT"),
+    { kind: 'ddl', verb: 'ALTER TABLE', tables: [{ table: 't' }], databases: [] });
+  assert.deepEqual(classifyQuery("SET STATEMENT binlog_format='STATEMENT' FOR UPDATE a SET v = -1"), { kind: 'dml', verb: 'UPDATE', tables: [{ table: 'a' }, { table: 'SET' }, { table: 'v' }, { table: '1' }] });
+  assert.deepEqual(classifyQuery('SET @x = 1'), { kind: 'other' });
+  assert.deepEqual(classifyQuery('SELECT `s5`.`f`(1)'), { kind: 'call', verb: 'SELECT', tables: [{ database: 's5', table: 'f' }, { table: '1' }] });
+  assert.deepEqual(classifyQuery('CALL p()'), { kind: 'call', verb: 'CALL', tables: [{ table: 'p' }] });
+  assert.deepEqual(classifyQuery('DO f(2)'), { kind: 'call', verb: 'DO', tables: [{ table: 'f' }, { table: '2' }] });
 });
 
 test('TRUNCATE with and without TABLE, qualified, quoted', () => {

@@ -9,7 +9,7 @@ import { DEFAULT_MYSQL_TARGET_SCHEMA, generatedOnTarget } from '../schema/conver
 import { valueTypeOf } from '../schema/type-map.js';
 import { mysqlToPg } from '../values/mysql-to-pg.js';
 import type { CatalogColumn } from './binlog-row-decoder.js';
-import type { CaptureTable, ConverterFactory } from './capture-table.js';
+import { isTransactionalEngine, type CaptureTable, type ConverterFactory } from './capture-table.js';
 
 /** Options for {@link captureTablesFromCatalog}. */
 export interface CaptureCatalogOptions {
@@ -60,6 +60,7 @@ function captureTableFromCatalog(catalog: MySqlCatalog, table: MySqlTable, targe
     eventTable: table.name,
     ...(omit.length > 0 && { omitColumns: omit }),
     ...(period && { rowEndColumn: period.rowEnd.name }),
+    ...(!isTransactionalEngine(table.engine) && { transactional: false }),
   };
 }
 

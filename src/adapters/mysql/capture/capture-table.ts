@@ -25,6 +25,19 @@ export interface CaptureTable {
    * maximum is current (`system-versioned-rows.ts`), and only changes of current rows are captured.
    */
   readonly rowEndColumn?: string;
+  /**
+   * False for a table whose engine cannot roll back (MyISAM, Aria, MEMORY, …): its changes stand
+   * when their transaction rolls back. Default true (InnoDB).
+   */
+  readonly transactional?: boolean;
+}
+
+/** Engines whose changes a ROLLBACK undoes (information_schema.TABLES.ENGINE, compared without case). */
+const TRANSACTIONAL_ENGINES = new Set(['innodb', 'xtradb', 'rocksdb', 'tokudb', 'ndbcluster', 'ndb']);
+
+/** Whether a table of this engine is rolled back with its transaction (unknown engine: yes, as InnoDB, the default). */
+export function isTransactionalEngine(engine: string | null | undefined): boolean {
+  return engine === null || engine === undefined || engine === '' || TRANSACTIONAL_ENGINES.has(engine.toLowerCase());
 }
 
 /**

@@ -16,6 +16,13 @@ export type QueryClass =
   | { readonly kind: 'commit' }
   | { readonly kind: 'rollback' }
   | { readonly kind: 'xa' }
+  /** SAVEPOINT name, ROLLBACK [WORK] TO [SAVEPOINT] name, RELEASE SAVEPOINT name (`name` folded to lower case, as the server compares them). */
+  | { readonly kind: 'savepoint' | 'rollbackTo' | 'release'; readonly name: string }
+  /**
+   * A statement-logged call of stored code (SELECT f(…), DO f(…), CALL p(…)): logged as a statement
+   * only when the session logs statements, and then whatever it changed is not in the binlog as rows.
+   */
+  | { readonly kind: 'call'; readonly verb: string; readonly tables: readonly TableRef[] }
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
   /** A statement that changes or removes the definition of these tables or databases. */
   | { readonly kind: 'ddl'; readonly verb: string; readonly tables: readonly TableRef[]; readonly databases: readonly string[] }
@@ -136,7 +143,16 @@ class Cursor {
 
 /** Classifies one statement. */
 export function classifyQuery(sql: string): QueryClass {
-  const c = new Cursor(tokenize(sql));
+  return classify(new Cursor(tokenize(sql)));
+}
+
+/** The name after SAVEPOINT (and its kind), or other when there is none. */
+function savepoint(c: Cursor, kind: 'savepoint' | 'rollbackTo' | 'release'): QueryClass {
+  const t = c.peek();
+  return t && t.ident ? { kind, name: t.text.toLowerCase() } : { kind: 'other' };
+}
+
+function classify(c: Cursor): QueryClass {
   const first = c.peek();
   if (!first || !first.ident || first.quoted) return { kind: 'other' };
   const verb = first.text.toUpperCase();
@@ -150,7 +166,35 @@ export function classifyQuery(sql: string): QueryClass {
       return { kind: 'commit' };
     case 'ROLLBACK':
       // ROLLBACK TO [SAVEPOINT] x only undoes part of a transaction that goes on.
-      return c.isKw('TO') || (c.isKw('WORK') && c.isKw('TO', 1)) ? { kind: 'other' } : { kind: 'rollback' };
+      c.kw('WORK');
+      if (c.kw('TO')) {
+        c.kw('SAVEPOINT');
+        return savepoint(c, 'rollbackTo');
+      }
+      return { kind: 'rollback' };
+    case 'SAVEPOINT':
+      return savepoint(c, 'savepoint');
+    case 'RELEASE':
+      return c.kw('SAVEPOINT') ? savepoint(c, 'release') : { kind: 'other' };
+    case 'SET':
+      // MariaDB logs SET STATEMENT var = value [, …] FOR <statement> as written: the statement counts.
+      if (c.kw('STATEMENT')) {
+        let depth = 0;
+        for (; c.peek(); c.i++) {
+          const t = c.peek()!;
+          if (!t.ident && t.text === '(') depth++;
+          else if (!t.ident && t.text === ')') depth--;
+          else if (depth === 0 && c.isKw('FOR')) {
+            c.i++;
+            return classify(c);
+          }
+        }
+      }
+      return { kind: 'other' };
+    case 'SELECT':
+    case 'DO':
+    case 'CALL':
+      return { kind: 'call', verb, tables: allNames(c) };
     case 'XA':
       return { kind: 'xa' };
     case 'TRUNCATE': {
@@ -171,6 +215,7 @@ export function classifyQuery(sql: string): QueryClass {
     case 'UPDATE':
     case 'DELETE':
     case 'LOAD':
+    case 'WITH': // WITH … UPDATE / DELETE (MySQL 8)
       return { kind: 'dml', verb, tables: allNames(c) };
     default:
       return { kind: 'other' };

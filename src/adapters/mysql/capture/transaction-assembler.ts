@@ -119,6 +119,12 @@ interface Group {
   parted: boolean;
   /** True once a row of a migrated table was seen (whatever became of it). */
   migratedRows: boolean;
+  /** Events handed over in parts so far. */
+  handed: number;
+  /** The events up to this count (handed ones included) that a rollback must not reach: a transactional table's event was handed over among them. */
+  committedThrough: number;
+  /** Savepoints in the order set: name → the count of events before it (handed ones included). */
+  readonly savepoints: Map<string, number>;
 }
 
 export class TransactionAssembler {
@@ -131,13 +137,18 @@ export class TransactionAssembler {
   private readonly fold: (s: string) => string;
   private readonly startKey: string;
   private inPayload = false;
+  /** Event schema and table (`schema\u0000table`) of migrated tables whose engine cannot roll back. */
+  private readonly nonTransactional = new Set<string>();
 
   constructor(private readonly options: TransactionAssemblerOptions) {
     this.file = options.start.file;
     this.gtid = options.start.gtid;
     this.converters = options.converters ?? passThroughConverters;
     this.fold = options.caseInsensitiveNames ? (s) => s.toLowerCase() : (s) => s;
-    for (const t of options.tables) this.byName.set(this.key(t.database, t.table), t);
+    for (const t of options.tables) {
+      this.byName.set(this.key(t.database, t.table), t);
+      if (t.transactional === false) this.nonTransactional.add(`${t.eventSchema ?? t.database}\u0000${t.eventTable ?? t.table}`);
+    }
     this.startKey = encodeBinlogPosition(options.start).slice(0, 23);
   }
 
@@ -276,10 +287,26 @@ export class TransactionAssembler {
         g.begun = true;
         return undefined;
       case 'commit':
-      case 'rollback':
-        // A ROLLBACK in the binlog ends a group whose logged changes happened anyway (changes to
-        // non-transactional tables are logged, with ROLLBACK, because they cannot be undone).
         return this.finish(ev);
+      case 'rollback':
+        // A group in the binlog that ends in ROLLBACK also wrote a temporary or non-transactional
+        // table (MariaDB cannot drop such a group from its binlog cache): its changes to
+        // non-transactional tables stand, those to InnoDB tables were undone.
+        this.rollBack(g, 0, 'rolled back', ev);
+        return this.finish(ev);
+      case 'savepoint':
+        g.savepoints.delete(q.name); // set again: moves
+        g.savepoints.set(q.name, g.handed + g.events.length);
+        return undefined;
+      case 'rollbackTo': {
+        // A savepoint the group did not log was set before anything of it was logged: back to its start.
+        this.rollBack(g, g.savepoints.get(q.name) ?? 0, `rolled back to savepoint \`${q.name}\``, ev);
+        this.forgetSavepointsAfter(g, q.name, false);
+        return undefined;
+      }
+      case 'release':
+        this.forgetSavepointsAfter(g, q.name, true);
+        return undefined;
       case 'xa': {
         const word = /^\s*XA\s+(\w+)/i.exec(ev.statement)?.[1]?.toUpperCase();
         if (word === 'START' || word === 'BEGIN') {
@@ -301,8 +328,8 @@ export class TransactionAssembler {
         }
         return g.begun ? undefined : this.finish(ev);
       case 'ddl': {
-        const hit = q.tables.map((t) => this.migratedLoose(t, ev.database)).find((t) => t !== undefined)
-          ?? this.options.tables.find((t) => q.databases.some((d) => d.toLowerCase() === t.database.toLowerCase()));
+        const hit = q.tables.map((t) => this.migrated(t, ev.database)).find((t) => t !== undefined)
+          ?? this.options.tables.find((t) => q.databases.some((d) => this.fold(d) === this.fold(t.database)));
         if (hit) {
           throw new TandemError('TANDEM_UNSUPPORTED', `${q.verb} on ${hit.database}.${hit.table} at ${this.here(ev)}: the table's definition changed on the source during the migration, so it would no longer match the target. Capture stopped before this statement; everything before it was captured.`, {
             hint: 'Schema changes to migrated tables are not replicated, and this statement stays in the binlog: every rerun reads it again and stops here, so undoing the change on the source does not get past it. Start the migration again from a new snapshot (a new export dir, the target\'s tables emptied), with the same change made on the target if you keep it.',
@@ -311,8 +338,21 @@ export class TransactionAssembler {
         }
         return g.begun ? undefined : this.finish(ev);
       }
+      case 'call': {
+        // Logged as a statement: whatever the routine changed is not in the binlog as rows. Stopped
+        // when it ran in a migrated table's database or names one (the routine may write anywhere).
+        const dbs = [ev.database, ...q.tables.map((t) => t.database)].filter((d): d is string => d !== undefined && d !== '');
+        const hit = this.options.tables.find((t) => dbs.some((d) => this.fold(d) === this.fold(t.database)));
+        if (hit) {
+          throw new TandemError('TANDEM_PREREQUISITE', `A ${q.verb} of stored code was logged as a statement (binlog_format STATEMENT or MIXED in that session) at ${this.here(ev)}, in database ${hit.database} of the migrated tables; whatever it changed is not in the binlog as rows.`, {
+            hint: "Set binlog_format=ROW globally and make sure no session overrides it (SET SESSION binlog_format needs SUPER/BINLOG ADMIN: revoke it from applications), then start the migration again from a new snapshot.",
+            streamLost: true, // it stays in the binlog: every rerun stops here again
+          });
+        }
+        return g.begun ? undefined : this.finish(ev);
+      }
       case 'dml': {
-        const hit = q.tables.map((t) => this.migratedLoose(t, ev.database)).find((t) => t !== undefined);
+        const hit = q.tables.map((t) => this.migrated(t, ev.database)).find((t) => t !== undefined);
         if (hit) {
           throw new TandemError('TANDEM_PREREQUISITE', `A ${q.verb} on ${hit.database}.${hit.table} was logged as a statement (binlog_format STATEMENT or MIXED in that session) at ${this.here(ev)}; its row changes are not in the binlog.`, {
             hint: "Set binlog_format=ROW globally and make sure no session overrides it (SET SESSION binlog_format needs SUPER/BINLOG ADMIN: revoke it from applications), then start the migration again from a new snapshot.",
@@ -323,6 +363,36 @@ export class TransactionAssembler {
       }
       default:
         return g.begun ? undefined : this.finish(ev);
+    }
+  }
+
+  /**
+   * Undoes the group's changes to transactional tables after the first `from` of its events (a
+   * ROLLBACK: 0; a ROLLBACK TO: the savepoint's count). Those already handed over in parts cannot be
+   * taken back: the capture then stops.
+   */
+  private rollBack(g: Group, from: number, what: string, ev: BinlogEvent): void {
+    if (from < g.committedThrough) {
+      throw new TandemError('TANDEM_UNSUPPORTED', `Transaction ${g.txId} was ${what} on the source at ${this.here(ev)} after Tandem had queued part of its changes (it made more than ${this.options.partEvents ?? TRANSACTION_PART_EVENTS} row changes before the rollback). MariaDB logs the rows of a transaction that also wrote a temporary or non-transactional (MyISAM, Aria, MEMORY) table, and a rollback then undoes its InnoDB rows, which Tandem cannot take back once queued.`, {
+        hint: 'The target would keep rows the source rolled back, and this transaction stays in the binlog: start the migration again from a new snapshot, with the application not mixing temporary or non-transactional tables into large transactions that roll back.',
+        streamLost: true,
+      });
+    }
+    const keep = Math.max(0, from - g.handed);
+    if (keep >= g.events.length) return;
+    const undone = g.events.slice(keep).filter((e) => this.nonTransactional.has(`${e.schema}\u0000${e.table}`));
+    g.events.length = keep;
+    for (const e of undone) g.events.push(e);
+  }
+
+  /** Forgets the savepoints set after `name` (ROLLBACK TO keeps `name`; RELEASE, `inclusive`, forgets it too). */
+  private forgetSavepointsAfter(g: Group, name: string, inclusive: boolean): void {
+    let after = false;
+    for (const key of [...g.savepoints.keys()]) {
+      if (key === name) {
+        after = true;
+        if (inclusive) g.savepoints.delete(key);
+      } else if (after) g.savepoints.delete(key);
     }
   }
 
@@ -363,13 +433,6 @@ export class TransactionAssembler {
   private migrated(ref: TableRef, defaultDb: string): CaptureTable | undefined {
     const db = ref.database ?? defaultDb;
     return this.byName.get(this.key(db, ref.table));
-  }
-
-  /** Like `migrated`, but ignoring case: for statements that stop capture, a false alarm is safer than a miss. */
-  private migratedLoose(ref: TableRef, defaultDb: string): CaptureTable | undefined {
-    const db = (ref.database ?? defaultDb).toLowerCase();
-    const name = ref.table.toLowerCase();
-    return this.options.tables.find((t) => t.database.toLowerCase() === db && t.table.toLowerCase() === name);
   }
 
   private rows(ev: RowsEvent & { readonly header: EventHeader }): void {
@@ -451,6 +514,14 @@ export class TransactionAssembler {
       : { file: g.startFile, offset: g.startOffset };
     const position = encodeBinlogPosition(binlogPosition);
     const events = g.events as Array<UnnumberedChangeEvent>;
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i]!;
+      if (!this.nonTransactional.has(`${e.schema}\u0000${e.table}`)) {
+        g.committedThrough = g.handed + i + 1;
+        break;
+      }
+    }
+    g.handed += events.length;
     g.events = [];
     g.parted = true;
     if (this.alreadyCaptured(position, binlogPosition, false)) return undefined;
@@ -506,7 +577,10 @@ function renumberedBinlogError(start: BinlogPosition, at: BinlogPosition): Tande
 }
 
 function newGroup(txId: string, start: { readonly file: string; readonly offset: number }, nextGtid?: Group['nextGtid']): Group {
-  return { txId, begun: false, xa: false, events: [], migratedRows: false, startFile: start.file, startOffset: start.offset, parted: false, ...(nextGtid && { nextGtid }) };
+  return {
+    txId, begun: false, xa: false, events: [], migratedRows: false, startFile: start.file, startOffset: start.offset, parted: false,
+    handed: 0, committedThrough: 0, savepoints: new Map(), ...(nextGtid && { nextGtid }),
+  };
 }
 
 function sameShape(a: TableMapEvent, b: TableMapEvent): boolean {
