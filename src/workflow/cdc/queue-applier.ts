@@ -36,6 +36,8 @@ export interface QueueApplyOptions {
   readonly startAfterVsn?: number;
   /** Verify quiet tables while streaming (`EarlyVerification`); opens the comparison's sides. */
   readonly openEarlyComparison?: EarlyVerificationOptions['open'];
+  /** Stops the apply as Ctrl-C does (what is committed stays; a rerun resumes). */
+  readonly signal?: AbortSignal;
 }
 
 export interface QueueApplyResult {
@@ -107,6 +109,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  if (opts.signal?.aborted) abort.abort();
+  opts.signal?.addEventListener('abort', onSignal, { once: true });
   let marker: ChangeEvent | undefined;
   const meter = new RateMeter();
   const printer = new MetricsPrinter(reporter.stdout);
@@ -263,6 +267,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     clearInterval(timer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    opts.signal?.removeEventListener('abort', onSignal);
     closed = Promise.all([
       reached ? early?.closed() : early?.finish({ cancel: true }),
       target.close().catch(() => {}),

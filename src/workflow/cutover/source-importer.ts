@@ -3,7 +3,7 @@ import { CommandLock } from '../../core/lock.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import type { SequenceSync, SequenceValue } from '../../core/engine/sequences.js';
 import type { CommandEnv } from '../command-env.js';
-import { guardAtCutover, guardBeforeWrites, writeGuardOf } from './write-guard-steps.js';
+import { activeOnSource, GUARD_ACTED_KEY, guardAtCutover, guardBeforeWrites, watchGuard, writeGuardOf } from './write-guard-steps.js';
 import { migratedSchemas, migratedSequenceScope, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { applyQueue } from '../cdc/queue-applier.js';
 import { CutoverState, watchCutover, whenCutoverRequested } from './cutover-state.js';
@@ -94,41 +94,61 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     if (toSourceMarker === undefined || applied < toSourceMarker) {
       await checkWritePrerequisites(env, migration, source);
       const guard = writeGuardOf(source);
-      if (guard) {
-        process.once('SIGINT', onSignal);
-        const ready = await guardBeforeWrites(reporter, migration, guard, options.disableTriggersAndFks === true, abort.signal);
-        process.off('SIGINT', onSignal);
-        if (!ready) {
-          reporter.print(`Import to source stopped before writing. Restart it with: ${restartCommand(exportDir.root, options)}`);
-          return;
-        }
-      }
       meta.setStep('import_changes_to_source', 'IN_PROGRESS');
-      reporter.print('Applying the changes captured on the target to the source (Ctrl-C to stop; a rerun resumes).');
       // The sequence restore's connection opens as soon as the cutover to source is requested.
       const request = whenCutoverRequested(meta, exportDir.metainfoDir, 'to_source', (r) => {
         if (r.status !== 'INITIATED') return;
         sequences = source.engine.sequences(source.db);
         sequences.warm?.();
       });
-      let result: Awaited<ReturnType<typeof applyQueue>>;
+      let result: Awaited<ReturnType<typeof applyQueue>> | undefined;
       try {
-        result = await applyQueue(env, migration, {
-          consumer: 'source', side: source, channels: options.parallelJobs, batchSize: 2000, stopAtMarker: 'cutover_to_source', startAfterVsn: fromVsn,
-          openEarlyComparison: () => openEarlyComparison(env, migration, source),
-        });
+        // Round again when a trigger or key starts acting on the written tables while writing (`watchGuard`).
+        for (;;) {
+          if (guard) {
+            process.once('SIGINT', onSignal);
+            const ready = await guardBeforeWrites(reporter, migration, guard, options.disableTriggersAndFks === true, abort.signal);
+            process.off('SIGINT', onSignal);
+            if (!ready) {
+              reporter.print(`Import to source stopped before writing. Restart it with: ${restartCommand(exportDir.root, options)}`);
+              break;
+            }
+          }
+          reporter.print('Applying the changes captured on the target to the source (Ctrl-C to stop; a rerun resumes).');
+          const watch = guard ? watchGuard(migration, guard) : undefined;
+          try {
+            result = await applyQueue(env, migration, {
+              consumer: 'source', side: source, channels: options.parallelJobs, batchSize: 2000, stopAtMarker: 'cutover_to_source', startAfterVsn: fromVsn,
+              openEarlyComparison: () => openEarlyComparison(env, migration, source),
+              ...(watch ? { signal: watch.signal } : {}),
+            });
+          } finally {
+            watch?.stop();
+          }
+          const found = watch?.found();
+          if (result.marker || !found) break;
+          meta.setValue(GUARD_ACTED_KEY, true);
+          reporter.warn(`on the source, something now acts on the tables the target's changes are written to, which Tandem's writes would set off: ${found.join('; ')}. Writing stopped; it goes on once that is off again (what it did meanwhile is outside the stream: the cutover to source compares every table).`);
+        }
       } finally {
         request.stop();
       }
-      if (!result.marker) {
+      if (!result?.marker) {
         await sequences?.close?.();
-        reporter.print(`Import to source stopped. Restart it with: ${restartCommand(exportDir.root, options)}`);
+        if (result) reporter.print(`Import to source stopped. Restart it with: ${restartCommand(exportDir.root, options)}`);
         return;
       }
       failpoint('cutover.after-marker-applied');
       stillValid = result.stillValid;
       closed = result.closed;
+      // One that came in after the watch's last look, before the marker, may have acted on the last writes.
+      const late = guard ? await activeOnSource(migration, guard).catch(() => [] as string[]) : [];
+      if (late.length > 0) {
+        meta.setValue(GUARD_ACTED_KEY, true);
+        reporter.warn(`on the source, something acts on the tables the target's changes were written to, which Tandem's last writes may have set off: ${late.join('; ')}. The cutover to source compares every table.`);
+      }
     }
+    if (meta.getValue<boolean>(GUARD_ACTED_KEY) === true) stillValid = undefined;
     await Promise.all([completeCutoverToSource(env, migration, source, options.parallelJobs, stillValid, sequences), closed]);
   } finally {
     process.off('SIGINT', onSignal);

@@ -27,6 +27,9 @@ import type { Migration, Side } from '../migration-context.js';
 /** The meta.db key of the record. */
 export const GUARD_KEY = 'source_write_guard';
 
+/** The meta.db key set once a trigger or key acted on the written tables while the target's changes were written back: the cutover to source then trusts no early match. */
+export const GUARD_ACTED_KEY = 'source_guard_acted';
+
 /** The meta.db key of the export's `--disable-triggers-and-fks` (the consent to switch them off at the fall-back). */
 export const DISABLE_TRIGGERS_KEY = 'disable_triggers_and_fks';
 
@@ -144,6 +147,49 @@ export async function guardBeforeWrites(reporter: Reporter, migration: Migration
     }
   }
   return false;
+}
+
+/** How often the source's triggers and keys are read while the target's changes are written back (TANDEM_GUARD_WATCH_MS for tests). */
+function guardWatchMs(): number {
+  const v = Number(process.env.TANDEM_GUARD_WATCH_MS);
+  return Number.isFinite(v) && v > 0 ? v : 5_000;
+}
+
+/** What acts on the written tables now (a trigger created or enabled, a key enforced), in words; empty when nothing does. */
+export async function activeOnSource(migration: Migration, guard: WriteGuard): Promise<string[]> {
+  const tables = migratedTables(migration);
+  return guard.active(await guard.read(tables), tables).map((a) => a.what);
+}
+
+/**
+ * While the target's changes are written back to the source: reads the triggers and keys now and
+ * then (`guardBeforeWrites` made sure nothing acted when writing began). One that acts on the written
+ * tables again (a trigger created or enabled by a DBA, a deployment run against both databases)
+ * aborts `signal` and is named by `found()`: the writes stop, to go on only once it is off again;
+ * and whatever it did meanwhile is outside the stream, so early matches are not trusted any more.
+ * A failed read is logged and tried again.
+ */
+export function watchGuard(migration: Migration, guard: WriteGuard, everyMs = guardWatchMs()): { readonly signal: AbortSignal; found(): string[] | undefined; stop(): void } {
+  const abort = new AbortController();
+  const stopped = new AbortController();
+  let found: string[] | undefined;
+  void (async () => {
+    while (!stopped.signal.aborted) {
+      await sleep(everyMs, stopped.signal);
+      if (stopped.signal.aborted) return;
+      try {
+        const active = await activeOnSource(migration, guard);
+        if (active.length > 0 && !stopped.signal.aborted) {
+          found = active;
+          abort.abort();
+          return;
+        }
+      } catch (e) {
+        log.warn(`reading the source's triggers and keys while writing back failed (tried again): ${(e as Error).message}`);
+      }
+    }
+  })();
+  return { signal: abort.signal, found: () => found, stop: () => stopped.abort() };
 }
 
 /** What was enabled when the export started and is not now, in words with fixes; undefined when nothing was recorded. */

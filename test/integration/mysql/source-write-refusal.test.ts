@@ -10,7 +10,7 @@ import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { startMariaDb, type MariaDbServer } from '../../helpers/mariadb-server.js';
 import { newExportDir, runTandem, targetFlags } from '../../helpers/cli.js';
 import { metaValue } from '../../helpers/export-dir-state.js';
-import { cutoverStatus, eventually, killAll, startLiveMigration, startTandem, tail, type TandemProcess } from '../../helpers/live-process.js';
+import { cutoverStatus, eventually, killAll, startLiveMigration, startTandem, tail, waitCutover, type TandemProcess } from '../../helpers/live-process.js';
 
 let my: MariaDbServer;
 let pgs: PgServer;
@@ -36,6 +36,19 @@ before(async () => {
     GRANT REPLICATION SLAVE, BINLOG MONITOR, PROCESS ON *.* TO 'migt'@'%';
     GRANT CREATE, SELECT, INSERT, UPDATE, DELETE, DROP ON ybvoyager_metadata.* TO 'migt'@'%'`);
   await pgs.createDatabase('ybt');
+  await my.createDatabase('shopg');
+  await my.sql('shopg', `CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(20)); CREATE TABLE counters (name VARCHAR(10) PRIMARY KEY, n INT);
+    INSERT INTO items VALUES (1, 'one'); INSERT INTO counters VALUES ('ins', 0)`);
+  await my.sql(undefined, `CREATE USER 'migg'@'%' IDENTIFIED BY 'migg-pw';
+    GRANT SELECT, INSERT, UPDATE, DELETE, ALTER, TRIGGER, LOCK TABLES ON shopg.* TO 'migg'@'%';
+    GRANT REPLICATION SLAVE, BINLOG MONITOR, PROCESS ON *.* TO 'migg'@'%';
+    GRANT CREATE, SELECT, INSERT, UPDATE, DELETE, DROP ON ybvoyager_metadata.* TO 'migg'@'%'`);
+  await pgs.createDatabase('ybg');
+  await my.createDatabase('shoph');
+  await my.sql('shoph', `CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(20)); CREATE TABLE counters (name VARCHAR(10) PRIMARY KEY, n INT);
+    INSERT INTO items VALUES (1, 'one'); INSERT INTO counters VALUES ('ins', 0)`);
+  await my.sql(undefined, `GRANT SELECT, INSERT, UPDATE, DELETE, ALTER, TRIGGER, LOCK TABLES ON shoph.* TO 'migg'@'%'`);
+  await pgs.createDatabase('ybh');
 });
 after(async () => {
   await killAll();
@@ -120,6 +133,58 @@ test('--disable-triggers-and-fks true with a trigger of another DEFINER the user
     await cutOverWithFallBack(dir, env, im);
     // The fall-back starts: the trigger is switched off by Tandem (it may now recreate it).
     await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+  } finally {
+    await killAll();
+  }
+});
+
+// The mysql-live-edges run: a trigger created on the source after "import data to source" had
+// checked them fired for every write of the fall-back (100,776 extra increments), and the cutover to
+// source said "verification MATCH for every table": the table it wrote had matched early.
+test('a trigger created on the MariaDB source while the fall-back writes: the writes stop, naming it, and go on once it is gone; the cutover to source then compares every table', { timeout: 240_000 }, async () => {
+  const env = { SOURCE_DB_PASSWORD: 'migg-pw', TARGET_DB_PASSWORD: pgs.password, TANDEM_GUARD_WATCH_MS: '300' };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migg', '--source-db-name', 'shopg'];
+  try {
+    const { dir, ex, im } = await startLiveMigration(SF, targetFlags(pgs, 'ybg'), env);
+    await cutOverWithFallBack(dir, env, im);
+    await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+    await ex.waitFor(/Verified \d+ quiet table\(s\) ahead of the cutover/, 60_000);
+    await my.sql('shopg', "CREATE TRIGGER items_ai AFTER INSERT ON items FOR EACH ROW UPDATE counters SET n = n + 1 WHERE name = 'ins'");
+    await ex.waitFor(/something now acts on the tables the target's changes are written to, which Tandem's writes would set off: trigger on shopg.items: AFTER INSERT trigger items_ai\. Writing stopped/, 30_000);
+    await ex.waitFor(/Waiting until they are disabled; nothing is written to the source before/, 30_000);
+    await pgs.sql('ybg', "INSERT INTO public.items VALUES (2, 'two'), (3, 'three')");
+    await my.sql('shopg', 'DROP TRIGGER items_ai');
+    await ex.waitFor(/Nothing acts on the written tables any more/, 30_000);
+    await eventually(async () => ((await my.sql('shopg', 'SELECT count(*) AS n FROM items'))[0]!.n === 3 ? true : 'not applied yet'), 30_000, 200);
+    assert.deepEqual((await my.sql('shopg', "SELECT n FROM counters WHERE name = 'ins'")).map((r) => r.n), [0], 'the trigger never fired');
+    const r = await runTandem(['initiate', 'cutover', 'to', 'source', '--export-dir', dir], env);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCutover(dir, env, 'cutover to source');
+    const st = await runTandem(['cutover', 'status', '--export-dir', dir], env);
+    assert.match(st.stdout, /Cutover to source: verification MATCH for every table/);
+    assert.doesNotMatch(st.stdout, /matched before the marker and were not scanned again/, 'no early match trusted');
+  } finally {
+    await killAll();
+  }
+});
+
+test('a trigger created on the MariaDB source just before the cutover to source, which the watch has not seen yet, fires on the last writes: the cutover names it and compares every table, so the table it wrote is a MISMATCH (measured before: MATCH, the table having matched early)', { timeout: 240_000 }, async () => {
+  // The watch looks only every 10 minutes here: the trigger is found by the look after the marker.
+  const env = { SOURCE_DB_PASSWORD: 'migg-pw', TARGET_DB_PASSWORD: pgs.password, TANDEM_GUARD_WATCH_MS: '600000' };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migg', '--source-db-name', 'shoph'];
+  try {
+    const { dir, ex, im } = await startLiveMigration(SF, targetFlags(pgs, 'ybh'), env);
+    await cutOverWithFallBack(dir, env, im);
+    await ex.waitFor(/Verified 2 quiet table\(s\) ahead of the cutover/, 60_000);
+    await my.sql('shoph', "CREATE TRIGGER items_ai AFTER INSERT ON items FOR EACH ROW UPDATE counters SET n = n + 1 WHERE name = 'ins'");
+    await pgs.sql('ybh', "INSERT INTO public.items VALUES (2, 'two'), (3, 'three')");
+    await eventually(async () => ((await my.sql('shoph', "SELECT n FROM counters WHERE name = 'ins'"))[0]!.n === 2 ? true : 'not fired yet'), 30_000, 200);
+    const r = await runTandem(['initiate', 'cutover', 'to', 'source', '--export-dir', dir], env);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCutover(dir, env, 'cutover to source');
+    assert.match(ex.output(), /something acts on the tables the target's changes were written to, which Tandem's last writes may have set off: trigger on shoph\.items: AFTER INSERT trigger items_ai\. The cutover to source compares every table\./);
+    const st = await runTandem(['cutover', 'status', '--export-dir', dir], env);
+    assert.match(st.stdout, /Cutover to source: verification MISMATCH in 1 table\(s\): public\.counters/);
   } finally {
     await killAll();
   }
