@@ -15,6 +15,9 @@ import { jsonRefusedHint } from './apply/json-refused.js';
 import { sqlLiteral, statementName, statementSql, writtenTable } from './apply/apply-sql.js';
 import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
+
+/** SQLSTATE of PostgreSQL's refusal to truncate a table a foreign key references (without the referencing table). */
+const FEATURE_NOT_SUPPORTED = '0A000';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
 import { firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
@@ -290,7 +293,19 @@ export class PgChangeTarget implements ChangeTarget {
         const removed: number[] = [];
         const written = s.tables.map((t) => writtenTable(this.typed.get(`${t.schema}.${t.name}`)!));
         for (const w of written) removed.push(Number((await client.query(`SELECT count(*) AS n FROM ${w}`)).rows[0].n));
-        await client.query(`TRUNCATE ${written.join(', ')}`);
+        await client.query('SAVEPOINT tandem_truncate');
+        try {
+          await client.query(`TRUNCATE ${written.join(', ')}`);
+        } catch (e) {
+          // 0A000: a table another table's foreign key references, which PostgreSQL truncates only
+          // with the referencing one. The source truncated it alone (MySQL with foreign_key_checks = 0):
+          // its rows go as that did, the referencing rows untouched (DELETE: under
+          // session_replication_role = replica no foreign-key trigger fires).
+          if (!hasSqlState(e, [FEATURE_NOT_SUPPORTED])) throw e;
+          await client.query('ROLLBACK TO SAVEPOINT tandem_truncate');
+          for (const w of written) await client.query(`DELETE FROM ${w}`);
+        }
+        await client.query('RELEASE SAVEPOINT tandem_truncate');
         for (let i = 0; i < s.tables.length; i++) {
           await client.query(truncatedRowsSql(this.metadataSchema), [this.migrationUuid, `${s.tables[i]!.schema}.${s.tables[i]!.name}`, s.vsns.first, removed[i]]);
         }
