@@ -46,6 +46,8 @@ export const FAILPOINTS = [
   'schema.after-statement',
   // end migration: before each entry of the export dir is removed (test/e2e/offline-migration.test.ts).
   'end.before-removing',
+  // end migration: after one database's state is removed, before the next one's.
+  'end.between-databases',
   // A command's lock: its file opened, not yet locked (test/unit/core/lock.test.ts removes the dir there).
   'lock.after-open',
   // A cutover record read inside its write transaction, the merged facts not yet written
@@ -98,10 +100,11 @@ export const LARGE_TRANSACTION_FAILPOINTS: readonly FailpointName[] = ['queue.af
  * migration`), of taking a command's lock (before anything is done), and of merging facts into a
  * cutover record (inside one meta.db transaction, which a kill rolls back), which the crash suites do
  * not run under kills: test/integration/postgres/schema-import-resume.test.ts and
- * test/e2e/offline-migration.test.ts kill there, test/unit/core/lock.test.ts pauses at the lock's,
+ * test/e2e/offline-migration.test.ts kill there, test/integration/postgres/fallback-workflow.test.ts errs
+ * between end migration's databases, test/unit/core/lock.test.ts pauses at the lock's,
  * test/unit/workflow/cutover-record-merge.test.ts at the merge's.
  */
-export const SCHEMA_AND_END_FAILPOINTS: readonly FailpointName[] = ['schema.after-statement', 'end.before-removing', 'lock.after-open', 'cutover.record-merge'];
+export const SCHEMA_AND_END_FAILPOINTS: readonly FailpointName[] = ['schema.after-statement', 'end.before-removing', 'end.between-databases', 'lock.after-open', 'cutover.record-merge'];
 
 /** The failpoints only a MySQL/MariaDB source reaches. */
 export const MYSQL_FAILPOINTS: readonly FailpointName[] = FAILPOINTS.filter((f) => f.startsWith('mysql.'));

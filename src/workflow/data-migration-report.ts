@@ -5,6 +5,7 @@ import { EventQueueWriter } from '../core/queue/event-queue-writer.js';
 import type { CommandEnv } from './command-env.js';
 import { openMigration, sourceSide, targetSide, type Migration } from './migration-context.js';
 import { renderTable } from './text-table.js';
+import { streamEndFinding } from './cutover/stream-cleanup.js';
 import { CutoverState } from './cutover/cutover-state.js';
 import { startOverHint, streamLost } from './cdc/stream-lost.js';
 
@@ -98,8 +99,36 @@ export function renderReport(rows: ReportRow[], format: 'table' | 'json'): strin
     r.exportedInserts, r.exportedUpdates, r.exportedDeletes, r.importedInserts, r.importedUpdates, r.importedDeletes, r.finalRowCount].map((v) => (v === null ? '-' : String(v)))));
 }
 
-/** Reads the applied-event counters from the databases that received change events. */
+/**
+ * The meta.db key of the applied-event counters as `end migration` read them just before removing
+ * them from the databases: from then on they are read from here (a rerun of an `end migration` that
+ * stopped part-way, a report after it), not from databases that no longer hold them all.
+ */
+export const FINAL_COUNTS_KEY = 'applied_counts_at_end';
+
+interface StoredCounts {
+  readonly target?: [string, ImportedCounts][];
+  readonly source?: [string, ImportedCounts][];
+}
+
+/** Keeps `applied` (fully read) in meta.db for `readAppliedCounts` from now on; kept once. */
+export function keepFinalCounts(m: Migration, applied: AppliedCounts): void {
+  if (m.meta.getValue<StoredCounts>(FINAL_COUNTS_KEY) !== undefined) return;
+  m.meta.setValue(FINAL_COUNTS_KEY, {
+    ...(applied.target ? { target: [...applied.target] } : {}),
+    ...(applied.source ? { source: [...applied.source] } : {}),
+  } satisfies StoredCounts);
+}
+
+/** Reads the applied-event counters from the databases that received change events (or, once `end migration` removed them, its copy). */
 export async function readAppliedCounts(env: CommandEnv, m: Migration): Promise<{ applied: AppliedCounts; notes: string[]; failure?: unknown }> {
+  const stored = m.meta.getValue<StoredCounts>(FINAL_COUNTS_KEY);
+  if (stored !== undefined) {
+    return {
+      applied: { ...(stored.target ? { target: new Map(stored.target) } : {}), ...(stored.source ? { source: new Map(stored.source) } : {}) },
+      notes: ['the events imported into each database are the counts "end migration" read before it removed them from the databases.'],
+    };
+  }
   const notes: string[] = [];
   const live = m.meta.getValue<string>('export_type');
   const unknown = new Set<'source' | 'target'>();
@@ -139,11 +168,12 @@ export function uncountedNotes(m: Pick<Migration, 'meta' | 'exportDir'>): string
     }
   }
   for (const direction of ['to_target', 'to_source'] as const) {
-    const late = CutoverState.get(m.meta, direction).detail.writesAfterMarker;
-    if (late !== undefined) {
-      const side = direction === 'to_target' ? 'source' : 'target';
-      notes.push(`the ${side} received writes after the marker of the cutover ${direction.replace('_', ' ')} (${String(late)}): they were not migrated and are not in these counts; run "tandem compare --export-dir ${m.exportDir.root}" to see where the two sides differ.`);
-    }
+    const late = streamEndFinding(CutoverState.get(m.meta, direction).detail);
+    if (!late) continue;
+    const side = direction === 'to_target' ? 'source' : 'target';
+    notes.push(late.counted
+      ? `the ${side} received writes after the marker of the cutover ${direction.replace('_', ' ')} (${late.text}): they were not migrated and are not in these counts; run "tandem compare --export-dir ${m.exportDir.root}" to see where the two sides differ.`
+      : `no write after the marker of the cutover ${direction.replace('_', ' ')} was counted on the ${side}, but its change stream was kept because one could still arrive (${late.text}): one that did is not in these counts; run "tandem compare --export-dir ${m.exportDir.root}" to see whether the two sides differ.`);
   }
   return notes;
 }

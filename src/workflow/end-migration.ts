@@ -6,7 +6,8 @@ import { failpoint } from '../core/failpoint.js';
 import type { Reporter } from '../core/reporter.js';
 import type { CommandEnv } from './command-env.js';
 import { openMigration, sourceSide, targetSide, type Migration, type Side } from './migration-context.js';
-import { buildReport, readAppliedCounts, renderReport } from './data-migration-report.js';
+import { buildReport, keepFinalCounts, readAppliedCounts, renderReport } from './data-migration-report.js';
+import { streamEndFinding } from './cutover/stream-cleanup.js';
 import { guardNotRestored, writeGuardOf } from './cutover/write-guard-steps.js';
 import { CutoverState } from './cutover/cutover-state.js';
 
@@ -121,14 +122,26 @@ async function backUpAndClean(env: CommandEnv, m: Migration, options: EndMigrati
   }
   // A slot kept because writes reached a database after its cutover marker holds the only copy of
   // those changes in a stream: say so in the question, not only the usual words.
-  const kept = (['to_target', 'to_source'] as const).map((d) => CutoverState.get(meta, d).detail)
-    .filter((d) => d.writesAfterMarker !== undefined).map((d) => `${String(d.keptSlot)} (${String(d.writesAfterMarker)})`);
-  const keptNote = kept.length > 0
+  // Kept with writes counted after the marker, or kept without any counted (a transaction open, or
+  // one that could not be looked for): said as what it is (measured before: "writes arrived" for a
+  // stream kept only because open transactions could not be looked for; the new-user run).
+  const findings = (['to_target', 'to_source'] as const).map((d) => CutoverState.get(meta, d).detail)
+    .map((d) => ({ d, f: streamEndFinding(d) })).filter((x) => x.f !== undefined);
+  const kept = findings.filter((x) => x.f!.counted).map((x) => `${String(x.d.keptSlot)} (${x.f!.text})`);
+  const keptUncounted = findings.filter((x) => !x.f!.counted).map((x) => `${String(x.d.keptSlot)} (${x.f!.text})`);
+  const keptNote = (kept.length > 0
     ? ` Among them the slot(s) kept because writes arrived after a cutover marker and were never migrated: ${kept.join('; ')}; dropping them discards those changes' stream (the rows stay where they were written).`
-    : '';
+    : '') + (keptUncounted.length > 0
+    ? ` Among them the stream(s) kept, with no write counted after the marker, because one could still arrive: ${keptUncounted.join('; ')}.`
+    : '');
   await confirmOrAbort(options, `End the migration in ${exportDir.root}? This drops Tandem's replication slots, publications and metadata from the databases and clears the export dir.${keptNote}`);
   // Also said when --yes answered the question (measured before: only "Dropped replication slot …"; the new-user run).
   if (kept.length > 0) env.reporter.warn(`dropping the stream(s) kept because writes arrived after a cutover marker and were never migrated: ${kept.join('; ')}. Their changes' stream is discarded; the rows stay where they were written.`);
+  if (keptUncounted.length > 0) env.reporter.warn(`dropping the stream(s) kept, with no write counted after the cutover marker, because one could still arrive: ${keptUncounted.join('; ')}. "tandem compare" (before this) shows whether anything is missing.`);
+  // Read once, before anything is removed: a rerun after a stop part-way, and the report after it,
+  // use these (measured before: the source's counters, already removed, read as 0, and the rerun's
+  // backup replaced the right report with that one; the new-user run).
+  const counts = await readAppliedCounts(env, m);
   if (backupDir) {
     const dest = resolve(backupDir);
     try {
@@ -139,8 +152,7 @@ async function backUpAndClean(env: CommandEnv, m: Migration, options: EndMigrati
       if (options.saveMigrationReports) {
         mkdirSync(join(dest, 'reports'), { recursive: true });
         cpSync(exportDir.reportsDir, join(dest, 'reports'), { recursive: true });
-        const { applied } = await readAppliedCounts(env, m);
-        const rows = buildReport(meta, applied);
+        const rows = buildReport(meta, counts.applied);
         writeFileSync(join(dest, 'reports', 'data-migration-report.txt'), renderReport(rows, 'table') + '\n');
         writeFileSync(join(dest, 'reports', 'data-migration-report.json'), renderReport(rows, 'json') + '\n');
       }
@@ -155,7 +167,11 @@ async function backUpAndClean(env: CommandEnv, m: Migration, options: EndMigrati
     reporter.print(`Backups written to ${dest}.`);
   }
   for (const { side, at } of sides) if (side === 'source') await warnIfGuardNotRestored(reporter, m, at);
-  for (const { side, at } of sides) await cleanDatabase(reporter, m, at, side);
+  if (counts.failure === undefined) keepFinalCounts(m, counts.applied);
+  for (const [i, { side, at }] of sides.entries()) {
+    if (i > 0) failpoint('end.between-databases');
+    await cleanDatabase(reporter, m, at, side);
+  }
   meta.setStep('end_migration', 'DONE');
 }
 

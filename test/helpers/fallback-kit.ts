@@ -51,8 +51,8 @@ export class SampleMigration {
     await this.s.sql(this.sdb, SAMPLE_SQL);
   }
 
-  run(args: string[]): Promise<CliResult> {
-    return runTandem([...args, '--export-dir', this.dir], this.env);
+  run(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return runTandem([...args, '--export-dir', this.dir], { ...this.env, ...env });
   }
 
   /** Runs a command that must succeed; returns its stdout. */

@@ -8,6 +8,9 @@
  * the data-migration report's row counts; end migration leaving nothing behind.
  */
 import { test } from 'node:test';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { PgServer } from '../../helpers/pg-server.js';
 import { startTandem, tail, eventually, type TandemProcess } from '../../helpers/live-process.js';
@@ -176,10 +179,21 @@ test('live migration with fall-back: every step checked through the CLI', { time
       && Number(onSource.shipment) > Number(maxTgt.sh) && Number(onSource.audit) > Number(maxTgt.a),
     `source sequences continue after the target's values: ${JSON.stringify(onSource)} vs ${JSON.stringify(maxTgt)}`);
 
-    // ---- end migration
+    // ---- end migration, stopped after the source's state is removed (the new-user run: the report
+    // then read the source's counters as 0, and the rerun's saved report was that one)
+    const stopped = await m.run(['end', 'migration', '--backup-log-files', 'false', '--backup-data-files', 'false', '--backup-schema-files', 'false',
+      '--save-migration-reports', 'false', '--yes', 'true'], { TANDEM_FAILPOINTS: 'end.between-databases=error' });
+    assert.notEqual(stopped.code, 0, stopped.stdout + stopped.stderr);
+    assert.deepEqual(await s.sql('shopdb', `SELECT nspname FROM pg_namespace WHERE nspname = 'ybvoyager_metadata'`), [], 'the source\'s state was removed');
+    const imported = (text: string) => (JSON.parse(text) as Record<string, unknown>[]).map((x) => [x.table_name, x.db_type, x.imported_inserts, x.imported_updates, x.imported_deletes, x.final_row_count].join(' '));
+    const after = await m.run(['get', 'data-migration-report', '--output-format', 'json']);
+    assert.equal(after.code, 0, after.stderr);
+    assert.deepEqual(imported(after.stdout), imported(rep.stdout), 'the report after a stopped end migration');
+    const backups = mkdtempSync(join(tmpdir(), 'tandem-end-backup-'));
     const end = await m.run(['end', 'migration', '--backup-log-files', 'false', '--backup-data-files', 'false', '--backup-schema-files', 'false',
-      '--save-migration-reports', 'false', '--yes', 'true']);
+      '--save-migration-reports', 'true', '--backup-dir', backups, '--yes', 'true']);
     assert.equal(end.code, 0, end.stdout + end.stderr);
+    assert.deepEqual(imported(readFileSync(join(backups, 'reports', 'data-migration-report.json'), 'utf8')), imported(rep.stdout), 'the saved report');
     for (const [server, db] of [[s, 'shopdb'], [t, 'yb']] as const) {
       assert.deepEqual(await server.sql(db, `SELECT nspname FROM pg_namespace WHERE nspname = 'ybvoyager_metadata'`), [], `metadata schema dropped (${db})`);
       assert.deepEqual(await slotsOf(server), [], `no slot left on the server of ${db}`);

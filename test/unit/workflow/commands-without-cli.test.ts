@@ -24,7 +24,7 @@ import { runExportSchema } from '../../../src/workflow/export-schema.js';
 import { runAnalyzeSchema } from '../../../src/workflow/analyze-schema.js';
 import { CommandLock } from '../../../src/core/lock.js';
 import { runExportDataStatus, runImportDataStatus } from '../../../src/workflow/data-status.js';
-import { runDataMigrationReport } from '../../../src/workflow/data-migration-report.js';
+import { runDataMigrationReport, uncountedNotes } from '../../../src/workflow/data-migration-report.js';
 import { createServer, type AddressInfo } from 'node:net';
 
 /** A Writable that keeps what is written. */
@@ -490,6 +490,30 @@ test('end migration\'s question names a slot kept for writes after a cutover mar
   }), (err: unknown) => err instanceof TandemError && err.code === 'TANDEM_ABORTED');
   assert.equal(questions.length, 1);
   assert.match(questions[0]!, /Among them the slot\(s\) kept because writes arrived after a cutover marker and were never migrated: target:tandem_fb_x \(shop\.orders: 3 insert\(s\)\); dropping them discards those changes' stream/);
+});
+
+// The new-user run: a stream kept only because open transactions could not be looked for (no
+// PROCESS on MariaDB) was called "kept because writes arrived … never migrated" by end migration
+// and the report, while cutover status said no write was counted.
+test('a stream kept with no write counted after the marker is said as such by end migration and the report, not as writes that arrived', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    CutoverState.request(meta, 'to_target', true);
+    CutoverState.note(meta, 'to_target', { writesAfterMarker: 'transactions still open on the source could not be looked for (PROCESS missing)', writesCounted: false, keptSlot: 'source:tandem_x' });
+    assert.deepEqual(uncountedNotes({ meta, exportDir: new ExportDir(root) }), [
+      `no write after the marker of the cutover to target was counted on the source, but its change stream was kept because one could still arrive (transactions still open on the source could not be looked for (PROCESS missing)): one that did is not in these counts; run "tandem compare --export-dir ${root}" to see whether the two sides differ.`,
+    ]);
+  } finally {
+    meta.close();
+  }
+  const questions: string[] = [];
+  await assert.rejects(runEndMigration(env('end migration'), {
+    exportDir: root, backupLogFiles: false, backupDataFiles: false, backupSchemaFiles: false, saveMigrationReports: false,
+    confirm: async (q) => { questions.push(q); return false; },
+  }), (err: unknown) => err instanceof TandemError && err.code === 'TANDEM_ABORTED');
+  assert.doesNotMatch(questions[0]!, /writes arrived/);
+  assert.match(questions[0]!, /Among them the stream\(s\) kept, with no write counted after the marker, because one could still arrive: source:tandem_x \(transactions still open/);
 });
 
 test('cutover status says the triggers found missing at the cutover to source were found then, not since', async () => {
