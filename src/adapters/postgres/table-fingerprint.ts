@@ -76,15 +76,18 @@ export const NO_FORMS: ColumnForms = { daysAsHours: new Set(), padded: new Set()
 /**
  * Select-list items that give a table's {@link ColumnForms} (`c` its pg_class row), read by the
  * catalog query a scan makes anyway: its interval columns and its unbounded bpchar ones (directly
- * or through a domain).
+ * or through domains, however many: none of them sets a length).
  */
 export const COLUMN_FORMS_SELECT = `
   ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
           AND a.atttypid = 'pg_catalog.interval'::pg_catalog.regtype) AS "intervalColumns",
-  ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
-         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-           AND (CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END) = 'pg_catalog.bpchar'::pg_catalog.regtype
-           AND (CASE WHEN ty.typtype = 'd' THEN ty.typtypmod ELSE a.atttypmod END) = -1) AS "paddedColumns"`;
+  ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypmod = -1
+           AND (WITH RECURSIVE chain(oid, base, typmod, typtype) AS (
+                  SELECT t.oid, t.typbasetype, t.typtypmod, t.typtype FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid
+                  UNION ALL
+                  SELECT t.oid, t.typbasetype, t.typtypmod, t.typtype FROM chain JOIN pg_catalog.pg_type t ON t.oid = chain.base WHERE chain.typtype = 'd')
+                SELECT bool_and(typtype <> 'd' OR typmod = -1) AND bool_or(oid = 'pg_catalog.bpchar'::pg_catalog.regtype) FROM chain)) AS "paddedColumns"`;
 
 /** The {@link ColumnForms} of a row read with {@link COLUMN_FORMS_SELECT}; interval columns only with `intervalDaysAsHours`. */
 export function columnFormsOf(row: { intervalColumns: unknown; paddedColumns: unknown }, intervalDaysAsHours: boolean): ColumnForms {

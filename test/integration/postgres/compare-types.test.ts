@@ -138,18 +138,20 @@ test('a missing table is a TANDEM_UNKNOWN_TABLE error and leaves the connection 
 });
 
 test('unbounded bpchar values that differ only in their stored trailing spaces differ, directly and through a domain, in the checksum and in the first differing keys; char(n) compares as before (measured before: MATCH, the pg-fidelity run)', LIMIT, async () => {
-  const ddl = `CREATE DOMAIN padded AS bpchar; CREATE TABLE bp (id int PRIMARY KEY, v bpchar, d padded, c char(4), a bpchar[]);`;
+  // A domain over a domain over bpchar too (the pg-values-roundtrip run: MATCH, one level only was looked through).
+  const ddl = `CREATE DOMAIN padded AS bpchar; CREATE DOMAIN padded2 AS padded; CREATE DOMAIN fixed AS char(4); CREATE DOMAIN fixed2 AS fixed;
+    CREATE TABLE bp (id int PRIMARY KEY, v bpchar, d padded, c char(4), a bpchar[], dd padded2, f fixed2);`;
   await Promise.all([ca.query(ddl), cb.query(ddl)]);
   const load = async (c: pg.Client, rows: string) => {
     await c.query('TRUNCATE bp');
     await c.query(`INSERT INTO bp VALUES ${rows}`);
   };
   const sums = async () => (await both('bp')).map((f) => f.checksum);
-  await load(ca, `(1, 'ab   ', 'x ', 'ab', ARRAY['q '::bpchar])`);
-  await load(cb, `(1, 'ab   ', 'x ', 'ab', ARRAY['q '::bpchar])`);
+  await load(ca, `(1, 'ab   ', 'x ', 'ab', ARRAY['q '::bpchar], 'y  ', 'ab')`);
+  await load(cb, `(1, 'ab   ', 'x ', 'ab', ARRAY['q '::bpchar], 'y  ', 'ab')`);
   let [sa, sb] = await sums();
   assert.equal(sb, sa, 'equal rows, equal checksums');
-  for (const [column, value] of [['v', "'ab'"], ['d', "'x'"]] as const) {
+  for (const [column, value] of [['v', "'ab'"], ['d', "'x'"], ['dd', "'y'"]] as const) {
     await cb.query(`UPDATE bp SET ${column} = ${value} WHERE id = 1`);
     [sa, sb] = await sums();
     assert.notEqual(sb, sa, `${column}: trailing spaces stripped on one side`);
@@ -158,15 +160,15 @@ test('unbounded bpchar values that differ only in their stored trailing spaces d
     const side = (s: PgServer, label: string) => new PgFingerprintSide(label, { type: 'postgresql', role: 'target', host: s.host, port: s.port, user: s.user, password: s.password, database: 'typesdb', schemas: ['public'] }, 1);
     const [left, right] = [side(a, 'source'), side(b, 'target')];
     try {
-      const table = { key: 'public.bp', schema: 'public', name: 'bp', columns: ['id', 'v', 'd', 'c', 'a'] };
+      const table = { key: 'public.bp', schema: 'public', name: 'bp', columns: ['id', 'v', 'd', 'c', 'a', 'dd', 'f'] };
       assert.deepEqual((await firstDifferingKeys(left, right, table, ['id'], ['numeric'], 5)).map((k) => k.key), [{ id: '1' }]);
     } finally {
       await Promise.all([left.close(), right.close()]);
     }
-    await load(cb, `(1, 'ab   ', 'x ', 'ab', ARRAY['q '::bpchar])`);
+    await load(cb, `(1, 'ab   ', 'x ', 'ab', ARRAY['q '::bpchar], 'y  ', 'ab')`);
   }
   // char(4) pads every value: its text compares as the other engines' CHAR does (trailing spaces not significant).
-  await cb.query(`UPDATE bp SET c = 'ab  ' WHERE id = 1`);
+  await cb.query(`UPDATE bp SET c = 'ab  ', f = 'ab  ' WHERE id = 1`);
   [sa, sb] = await sums();
   assert.equal(sb, sa);
 });
