@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { interruptNotes } from '../core/interrupt-notes.js';
 import './runtime-setup.js'; // first: before any dependency is loaded
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -134,7 +135,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
  * on; returns the exit status of a process ended by that signal (130 / 143).
  */
 function reportInterrupted(signal: 'SIGINT' | 'SIGTERM', commandName: string): number {
-  const text = `Interrupted (${signal}): ${describeRunningCommand(commandName)} stopped. What it had finished is recorded; run the same command again to go on.\n`;
+  const left = interruptNotes().map((n) => `${n}\n`).join('');
+  const text = `Interrupted (${signal}): ${describeRunningCommand(commandName)} stopped. What it had finished is recorded; run the same command again to go on.\n${left}`;
   process.stderr.write(text);
   log.warn(text.trim());
   return signal === 'SIGINT' ? 130 : 143;

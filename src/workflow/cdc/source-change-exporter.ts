@@ -5,6 +5,7 @@ import type { Migration, Side } from '../migration-context.js';
 import { beginSnapshot, readersFor, runSnapshot, type ExportType } from '../export-data.js';
 import { continueLiveExport } from './source-after-cutover.js';
 import { recordGuardBaseline } from '../cutover/write-guard-steps.js';
+import { noteForInterrupt } from '../../core/interrupt-notes.js';
 import type { SourceImportOptions } from '../cutover/source-importer.js';
 
 /**
@@ -23,6 +24,10 @@ export async function exportLive(env: CommandEnv, migration: Migration, source: 
   const capture = source.engine.changeCapture(source.db, { id: uuid, side: 'source' });
   // From here on the source changes: say what we create, so a failure leaves nothing unexplained.
   meta.setValue('source_replication', capture.record);
+  // Until the stream runs (it stops by itself, and a rerun resumes it), a stop leaves these behind:
+  // say what, and how to get rid of them (measured before: only "run the same command again"; the
+  // crash-resume and new-user runs).
+  const clearNote = noteForInterrupt(`The ${capture.labels.objects} on the source stay there${source.engine.capabilities.acknowledgesPositions ? `, keeping its ${capture.labels.changeLog}` : ''}: running "tandem export data" again drops them and starts the snapshot over. To give up instead, run "tandem end migration --export-dir ${migration.exportDir.root}", or remove them by hand: ${capture.labels.dropAll}`);
   const { droppedLeftover } = await capture.prepare(tables);
   if (droppedLeftover) reporter.print(`Dropping ${capture.labels.stream} left by an interrupted snapshot; the snapshot starts over.`);
   const withSnapshot = exportType === 'snapshot-and-changes';
@@ -47,6 +52,8 @@ export async function exportLive(env: CommandEnv, migration: Migration, source: 
   } catch (e) {
     reporter.warn(`${capture.labels.stream} may be left on the source; the next export data drops and recreates it. To remove it by hand: ${capture.labels.dropStream}`);
     throw e;
+  } finally {
+    clearNote();
   }
   meta.db.transaction(() => {
     meta.setValue('cdc_start_position', start.startPosition);

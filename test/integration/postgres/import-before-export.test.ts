@@ -133,3 +133,22 @@ test('import data about to wait for its export says at once that the target cann
   const rows = await pg.sql('dst3', 'SELECT count(*)::int AS n FROM app.items');
   assert.equal(rows[0].n, 0);
 });
+
+test('Ctrl-C during a live export\'s snapshot: it names the slot and publication it leaves on the source and the ways to remove them (measured before: only "run the same command again"; the crash-resume run)', { timeout: 60_000 }, async () => {
+  const dir = newExportDir();
+  const schema = await runTandem(['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app')], env);
+  assert.equal(schema.code, 0, schema.stderr);
+  // Held inside the snapshot's copy (a synchronous pause: the signal is handled as it ends).
+  const ex = startTandem(['export', 'data', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app'), '--export-type', 'snapshot-and-changes'],
+    { ...env, TANDEM_FAILPOINTS: 'snapshot.after-file-before-record=pause:3000@1' });
+  await ex.waitFor(/copying its snapshot/, 30_000);
+  assert.equal(await ex.kill('SIGINT'), 130, tail(ex.output()));
+  const slots = (await pg.sql('src', "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'tandem%'")).map((r) => String(r.slot_name));
+  assert.equal(slots.length, 1);
+  const slot = slots[0]!;
+  const publication = slot.replace(/^tandem_/, 'tandem_pub_');
+  assert.ok(ex.output().includes(`Interrupted (SIGINT): "tandem export data" stopped. What it had finished is recorded; run the same command again to go on.\n`
+    + `The replication slot ${slot} and publication ${publication} on the source stay there, keeping its WAL: running "tandem export data" again drops them and starts the snapshot over. `
+    + `To give up instead, run "tandem end migration --export-dir ${dir}", or remove them by hand: SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION ${publication};`), tail(ex.output()));
+  await pg.sql('src', `SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION ${publication};`);
+});
