@@ -1,4 +1,6 @@
 import type { CommandEnv } from '../command-env.js';
+import { CommandLock } from '../../core/lock.js';
+import { STREAMING_COMMANDS } from '../streaming-commands.js';
 import type { Migration, Side } from '../migration-context.js';
 import { CutoverState } from '../cutover/cutover-state.js';
 import { endChangeStream } from '../cutover/stream-cleanup.js';
@@ -28,6 +30,13 @@ export async function continueLiveExport(env: CommandEnv, migration: Migration, 
   }
   // With fall-back, "import data to source" ends the source stream once the cutover to target has completed.
   const { importChangesToSource, restartCommand } = await import('../cutover/source-importer.js');
+  // Started by hand meanwhile (as a stop of this process told the user to): it carries on from here
+  // (measured before: TANDEM_LOCKED, an error after the marker was queued; the crash-resume run).
+  const running = CommandLock.holder(migration.exportDir.metainfoDir, STREAMING_COMMANDS['import data to source']);
+  if (running !== undefined) {
+    reporter.print(`"import data to source" already runs on this export dir (pid ${running}) and carries on from here: nothing more for this process to do.`);
+    return;
+  }
   if (CutoverState.get(meta, 'to_source').status !== 'COMPLETED') {
     reporter.print(`Preparing for fall-back: this process continues as "import data to source" (if it stops, restart it with: ${restartCommand(migration.exportDir.root, options)}).`);
   }

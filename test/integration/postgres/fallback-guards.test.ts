@@ -565,3 +565,28 @@ test('writes that cannot be held while the source stream ends (a session holding
     await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
   }
 });
+
+test('the source exporter restarted (as cutover status tells) while "import data to source" already runs: it queues the marker and leaves the rest to it, exit 0 (measured before: TANDEM_LOCKED after the marker was queued; the crash-resume run)', { timeout: 150_000 }, async () => {
+  const m = new SampleMigration(s, 'shop12', t, 'yb12');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  let back: TandemProcess | undefined;
+  try {
+    ({ ex, im } = await streaming(m));
+    await ex.kill('SIGKILL');
+    const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    back = startTandem(['import', 'data', 'to', 'source', '--export-dir', m.dir], m.env);
+    await back.waitFor(/Waiting for "import data to target" to complete the cutover to target/, 60_000);
+    const again = await runTandem(m.exportArgs(), m.env);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /The cutover marker is queued/);
+    assert.match(again.stdout, /"import data to source" already runs on this export dir \(pid \d+\) and carries on from here: nothing more for this process to do\./);
+    await waitCompleted(m, 'cutover to target', [im, back]);
+    await back.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'import data to target': im, 'import data to source': back });
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL'), back?.kill('SIGKILL')]);
+  }
+});
