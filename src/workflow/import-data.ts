@@ -322,7 +322,14 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     tables = tables.map((t) => staged.has(t.tableKey) ? { ...t, stagedTypes: staged.get(t.tableKey) } : t);
     // Checks passed: from here on the target changes.
     if (previous && previous.snapshotId !== snapshotId && previous.tables.length > 0) {
-      reporter.print(`The export was restarted with a new snapshot: reloading ${previous.tables.length} table(s) loaded from the old one (${previous.tables.join(', ')}).`);
+      // A table the new snapshot no longer exports (a restart with another --table-list) is emptied, not reloaded (measured before: "reloading" it; the crash-resume run).
+      const exported = new Set(tables.map((t) => t.tableKey));
+      const reloaded = previous.tables.filter((t) => exported.has(t));
+      const dropped = previous.tables.filter((t) => !exported.has(t));
+      reporter.print(`The export was restarted with a new snapshot: ${[
+        reloaded.length > 0 ? `reloading ${reloaded.length} table(s) loaded from the old one (${reloaded.join(', ')})` : '',
+        dropped.length > 0 ? `emptying ${dropped.length} table(s) loaded from the old one that the new snapshot does not export (${dropped.join(', ')})` : '',
+      ].filter((x) => x).join('; ')}.`);
     }
     await db.startSnapshot(uuid, snapshotId, previous?.snapshotId !== snapshotId ? previous?.tables ?? [] : []);
   } finally {
