@@ -53,6 +53,9 @@ export const PREREQUISITE_QUERIES = {
        (SELECT COUNT(*) FROM ALL_TAB_COLS x WHERE x.OWNER = t.OWNER AND x.TABLE_NAME = t.TABLE_NAME AND (x.HIDDEN_COLUMN = 'NO' OR x.USER_GENERATED = 'YES') AND x.DATA_TYPE IN ('XMLTYPE', 'SYS.XMLTYPE')) AS XMLTYPE_COLUMNS,
        (SELECT COUNT(*) FROM ALL_TAB_COLS x WHERE x.OWNER = t.OWNER AND x.TABLE_NAME = t.TABLE_NAME AND (x.HIDDEN_COLUMN = 'NO' OR x.USER_GENERATED = 'YES') AND x.DATA_TYPE LIKE 'TIMESTAMP%WITH LOCAL TIME ZONE') AS LTZ_COLUMNS,
        (SELECT COUNT(*) FROM ALL_LOBS l WHERE l.OWNER = t.OWNER AND l.TABLE_NAME = t.TABLE_NAME) AS LOB_COLUMNS,
+       (SELECT COUNT(*) FROM ALL_TAB_COLS x WHERE x.OWNER = t.OWNER AND x.TABLE_NAME = t.TABLE_NAME AND (x.HIDDEN_COLUMN = 'NO' OR x.USER_GENERATED = 'YES') AND x.DATA_TYPE IN ('LONG', 'LONG RAW')) AS LONG_COLUMNS,
+       (SELECT COUNT(*) FROM ALL_TAB_COLS x WHERE x.OWNER = t.OWNER AND x.TABLE_NAME = t.TABLE_NAME AND (x.HIDDEN_COLUMN = 'NO' OR x.USER_GENERATED = 'YES')
+          AND ((x.DATA_TYPE IN ('VARCHAR2', 'NVARCHAR2') AND x.DATA_LENGTH > 4000) OR (x.DATA_TYPE = 'RAW' AND x.DATA_LENGTH > 2000))) AS EXTENDED_COLUMNS,
        t.LOGGING AS TABLE_LOGGING,
        (SELECT COUNT(*) FROM ALL_TAB_PARTITIONS p WHERE p.TABLE_OWNER = t.OWNER AND p.TABLE_NAME = t.TABLE_NAME AND p.LOGGING = 'NO') AS NOLOGGING_PARTITIONS,
        (SELECT COUNT(*) FROM ALL_LOBS l WHERE l.OWNER = t.OWNER AND l.TABLE_NAME = t.TABLE_NAME AND l.LOGGING = 'NO') AS NOLOGGING_LOBS
@@ -284,6 +287,29 @@ ${unlogged.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} LOGGING;`).join('
       id: 'local-time-zone-columns', severity: 'error',
       message: `${ltz.length} table(s) have TIMESTAMP WITH LOCAL TIME ZONE columns (${listed(ltz)}): the snapshot copies them, but their changes cannot be streamed yet (LogMiner's form for these values has not been verified against a server), so the first change would stop the stream.`,
       fixSql: leaveOut(ltz),
+    });
+  }
+
+  // LONG and LONG RAW: past a size LogMiner writes the text 'LONG DATA' in SQL_REDO instead of the
+  // value (other LogMiner readers' observation), which would reach the target as the value: refused
+  // rather than risk it (the oracle-review-2 run; never seen on a server).
+  const longs = withAny('LONG_COLUMNS');
+  if (ctx.live && longs.length > 0) {
+    out.push({
+      id: 'long-columns', severity: 'error',
+      message: `${longs.length} table(s) have LONG or LONG RAW columns (${listed(longs)}): the snapshot copies them, but LogMiner shows a long value written later as the text 'LONG DATA' instead of the value, which would reach the target as the value.`,
+      fixSql: `${leaveOut(longs)}\n-- or convert the columns on the source first: ALTER TABLE … MODIFY (col CLOB) (LONG RAW: BLOB)`,
+    });
+  }
+
+  // Extended strings (MAX_STRING_SIZE = EXTENDED): LogMiner treats a VARCHAR2/NVARCHAR2/RAW value
+  // over 4000 bytes as a LOB, in rows apart from its statement, which the capture refuses.
+  const extended = withAny('EXTENDED_COLUMNS');
+  if (ctx.live && extended.length > 0) {
+    out.push({
+      id: 'extended-string-columns', severity: 'warning',
+      message: `${extended.length} table(s) have VARCHAR2, NVARCHAR2 or RAW columns longer than 4000 bytes (MAX_STRING_SIZE = EXTENDED: ${listed(extended)}): the snapshot copies their values, but LogMiner shows a value over 4000 bytes written later apart from its row, as a LOB, which Tandem does not assemble, so such a change stops the stream (TANDEM_UNSUPPORTED) and the export must start again without the table.`,
+      fixSql: leaveOut(extended),
     });
   }
 

@@ -59,6 +59,14 @@ export const OPERATION = {
   XML_DOC_BEGIN: 68,
   XML_DOC_WRITE: 70,
   XML_DOC_END: 71,
+  /**
+   * A VARCHAR2/NVARCHAR2/RAW value over 4000 bytes (MAX_STRING_SIZE = EXTENDED), which LogMiner treats
+   * as a LOB and shows apart from its row. The codes are other LogMiner readers' (Debezium's enum),
+   * not Oracle's reference: selected by OPERATION name too (`EXTENDED_STRING_OPERATION_NAMES`).
+   */
+  EXTENDED_STRING_BEGIN: 91,
+  EXTENDED_STRING_WRITE: 92,
+  EXTENDED_STRING_END: 93,
   UNSUPPORTED: 255,
 } as const;
 
@@ -71,12 +79,18 @@ export const OPERATION = {
  */
 export const LOB_LOCATOR_OPERATION_NAMES: readonly string[] = ['SELECT_LOB_LOCATOR', 'LOB_WRITE', 'LOB_TRIM', 'LOB_ERASE'];
 export const XML_DOCUMENT_OPERATION_NAMES: readonly string[] = ['XML DOC BEGIN', 'XML DOC WRITE', 'XML DOC END'];
+/** The pieces of an extended string value (the names other LogMiner readers report; both spellings seen). */
+export const EXTENDED_STRING_OPERATION_NAMES: readonly string[] = ['32K_BEGIN', '32K_WRITE', '32K_END', 'EXTENDED_STRING_BEGIN', 'EXTENDED_STRING_WRITE', 'EXTENDED_STRING_END'];
+
+/** The ROW_ID LogMiner gives a row whose ROWID it does not show (the first row of a statement on a table with LOB, XMLType or extended-string columns). */
+export const PLACEHOLDER_ROW_ID = 'AAAAAAAAAAAAAAAAAA';
 
 /** The operation codes of row changes, LOB and XML operations that belong to a captured table. */
 export const ROW_OPERATIONS: readonly number[] = [
   OPERATION.INSERT, OPERATION.DELETE, OPERATION.UPDATE, OPERATION.DDL,
   OPERATION.SELECT_LOB_LOCATOR, OPERATION.LOB_WRITE, OPERATION.LOB_TRIM, OPERATION.LOB_ERASE, OPERATION.LOB_ERASE_ALTERNATIVE,
-  OPERATION.XML_DOC_BEGIN, OPERATION.XML_DOC_WRITE, OPERATION.XML_DOC_END, OPERATION.UNSUPPORTED,
+  OPERATION.XML_DOC_BEGIN, OPERATION.XML_DOC_WRITE, OPERATION.XML_DOC_END,
+  OPERATION.EXTENDED_STRING_BEGIN, OPERATION.EXTENDED_STRING_WRITE, OPERATION.EXTENDED_STRING_END, OPERATION.UNSUPPORTED,
 ];
 
 /**
@@ -85,14 +99,16 @@ export const ROW_OPERATIONS: readonly number[] = [
  * the row has it, decides: a code 28 or 29 row is a LOB_ERASE only if LogMiner names it so. Rows
  * without it (spilled or written before it was selected) fall back on the codes of Oracle's reference.
  */
-export function locatorOrXmlOperation(row: { readonly operationCode: number; readonly operation?: string | null }): 'lob' | 'xml' | undefined {
+export function locatorOrXmlOperation(row: { readonly operationCode: number; readonly operation?: string | null }): 'lob' | 'xml' | 'extended' | undefined {
   const name = row.operation?.trim().toUpperCase();
   if (name) {
     if (XML_DOCUMENT_OPERATION_NAMES.includes(name)) return 'xml';
     if (LOB_LOCATOR_OPERATION_NAMES.includes(name)) return 'lob';
+    if (EXTENDED_STRING_OPERATION_NAMES.includes(name)) return 'extended';
     return undefined;
   }
   switch (row.operationCode) {
+    case OPERATION.EXTENDED_STRING_BEGIN: case OPERATION.EXTENDED_STRING_WRITE: case OPERATION.EXTENDED_STRING_END: return 'extended';
     case OPERATION.XML_DOC_BEGIN: case OPERATION.XML_DOC_WRITE: case OPERATION.XML_DOC_END: return 'xml';
     case OPERATION.SELECT_LOB_LOCATOR: case OPERATION.LOB_WRITE: case OPERATION.LOB_TRIM: case OPERATION.LOB_ERASE: return 'lob';
     default: return undefined;

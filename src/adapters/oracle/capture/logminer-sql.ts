@@ -1,5 +1,5 @@
 import { TandemError } from '../../../core/errors.js';
-import { CONTROL_OPERATIONS, LOB_LOCATOR_OPERATION_NAMES, OPERATION, ROW_OPERATIONS, XML_DOCUMENT_OPERATION_NAMES } from './logminer-row.js';
+import { CONTROL_OPERATIONS, EXTENDED_STRING_OPERATION_NAMES, LOB_LOCATOR_OPERATION_NAMES, OPERATION, ROW_OPERATIONS, XML_DOCUMENT_OPERATION_NAMES } from './logminer-row.js';
 
 /**
  * The SQL of a LogMiner session, as text (pure). The capture loop (`logminer-capture.ts`) runs it.
@@ -147,9 +147,9 @@ export const END_LOGMNR_SQL = 'BEGIN DBMS_LOGMNR.END_LOGMNR; END;';
 export function contentsQuery(opts: { pdb?: boolean; markers?: boolean; unnamedObjects?: readonly bigint[] } = {}): string {
   const markers = opts.markers ? `\n        OR (SEG_OWNER = :markerOwner AND TABLE_NAME = :markerTable AND OPERATION_CODE IN (${OPERATION.INSERT}, ${OPERATION.DELETE}))` : '';
   const unnamed = opts.unnamedObjects && opts.unnamedObjects.length > 0
-    ? `\n        OR (SEG_OWNER = 'UNKNOWN' AND OPERATION_CODE IN (${OPERATION.INSERT}, ${OPERATION.DELETE}, ${OPERATION.UPDATE}) AND (${inLists('DATA_OBJ#', opts.unnamedObjects)}))`
+    ? `\n        OR (SEG_OWNER = 'UNKNOWN' AND (${inLists('DATA_OBJ#', opts.unnamedObjects)}))`
     : '';
-  const names = [...LOB_LOCATOR_OPERATION_NAMES, ...XML_DOCUMENT_OPERATION_NAMES].map((n) => `'${n}'`).join(', ');
+  const names = [...LOB_LOCATOR_OPERATION_NAMES, ...XML_DOCUMENT_OPERATION_NAMES, ...EXTENDED_STRING_OPERATION_NAMES].map((n) => `'${n}'`).join(', ');
   return `SELECT TO_CHAR(SCN) AS SCN, RAWTOHEX(XID) AS XID, OPERATION_CODE, OPERATION, SEG_OWNER, TABLE_NAME, ROW_ID,
        SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO${opts.pdb ? ', SRC_CON_NAME' : ''}
   FROM V$LOGMNR_CONTENTS

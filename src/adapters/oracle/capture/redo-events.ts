@@ -198,11 +198,13 @@ export function tableNamedByDdl(change: RowChange, tables: TableLookup): OracleT
 
 /** A row LogMiner could not name ('UNKNOWN'.'OBJ# n'): the contents query selects them only for the migrated tables' objects. */
 export function isUnnamedObject(change: RowChange): boolean {
-  return change.owner === 'UNKNOWN' && /^OBJ# \d+$/.test(change.table);
+  // Its TABLE_NAME is 'OBJ# n' after a drop, 'UNKNOWN' after a dictionary version mismatch (other
+  // LogMiner readers' observations): whichever, the row is one of the migrated objects'.
+  return change.owner === 'UNKNOWN';
 }
 
 function unnamedObjectChange(tx: CommittedTransaction, change: RowChange): TandemError {
-  return new TandemError('TANDEM_UNSUPPORTED', `LogMiner could not name the table of a change at SCN ${change.scn} (transaction ${tx.xid}): ${change.table}, the object number of a migrated table or partition when the stream started. Its definition in the online catalog no longer matches the redo (the table was dropped, or changed by DDL, after the change was written), so the change cannot be read.`, {
+  return new TandemError('TANDEM_UNSUPPORTED', `LogMiner could not name the table of a change at SCN ${change.scn} (transaction ${tx.xid}): ${change.table}, a migrated table or partition by its object number (DATA_OBJ#) when the stream started. Its definition in the online catalog no longer matches the redo (the table was dropped, or changed by DDL, after the change was written), so the change cannot be read.`, {
     hint: 'Tandem does not follow schema changes during a live migration, and carrying on would lose this change. Export again from a new snapshot (--start-clean true) once the schema is settled.',
   });
 }
@@ -230,6 +232,11 @@ export function transactionEvents(tx: CommittedTransaction, tables: TableLookup,
     // in Oracle's reference, 29 in Debezium's; see `locatorOrXmlOperation`).
     const refused = locatorOrXmlOperation(change);
     if (refused === 'lob') throw lobLocatorChange(ctx);
+    if (refused === 'extended') {
+      throw new TandemError('TANDEM_UNSUPPORTED', `A VARCHAR2, NVARCHAR2 or RAW value of ${where(ctx)} longer than 4000 bytes (MAX_STRING_SIZE = EXTENDED) was written; LogMiner shows such a value apart from its row, as a LOB, which Tandem does not assemble.`, {
+        hint: `Carrying the row without it would leave the target's column NULL or stale. Leave the table out (--exclude-table-list ${table.name}) and copy it at cutover, or migrate it offline (export data --export-type snapshot-only).`,
+      });
+    }
     if (refused === 'xml') {
       throw new TandemError('TANDEM_UNSUPPORTED', `An XMLType value of ${where(ctx)} (${xmlColumnsOf(ctx)}) was written; LogMiner shows it apart from its INSERT or UPDATE (XML DOC rows).`, {
         hint: `Tandem does not assemble XMLType values from the redo, and carrying the row without it would leave the target's column NULL or stale. Leave the table out (--exclude-table-list ${table.name}) and copy it at cutover, or migrate it offline (export data --export-type snapshot-only).`,

@@ -1,5 +1,5 @@
 import { TandemError } from '../../../core/errors.js';
-import { OPERATION, type LogMinerRow } from './logminer-row.js';
+import { OPERATION, PLACEHOLDER_ROW_ID, type LogMinerRow } from './logminer-row.js';
 import { AFTER_ALL, commitIsAfter, type OraclePosition } from './oracle-position.js';
 import type { ChangeSpill } from './transaction-spill.js';
 
@@ -78,6 +78,8 @@ interface OpenTransaction {
   spilled: number;
   /** Set when a rollback row matched no earlier change: emitting it would be wrong. */
   inconsistency?: string;
+  /** `owner.table` of its changes LogMiner showed without their ROWID (`PLACEHOLDER_ROW_ID`). */
+  placeholders?: Set<string>;
 }
 
 const DML = new Set<number>([OPERATION.INSERT, OPERATION.DELETE, OPERATION.UPDATE]);
@@ -160,8 +162,10 @@ export class TransactionAssembler {
       case OPERATION.COMMIT:
         return this.commit(row.xid, scn);
       default:
-        if (row.segOwner === null || row.tableName === null) return undefined;
-        this.change(row, scn);
+        // A row LogMiner could not name (SEG_OWNER 'UNKNOWN') is kept whatever its TABLE_NAME: the
+        // contents query selects those only for the migrated objects (`transactionEvents` refuses them).
+        if (row.segOwner === null || (row.tableName === null && row.segOwner !== 'UNKNOWN')) return undefined;
+        this.change(row.tableName === null ? { ...row, tableName: 'UNKNOWN' } : row, scn);
         return undefined;
     }
   }
@@ -170,6 +174,13 @@ export class TransactionAssembler {
     let tx = this.open.get(row.xid);
     if (!tx) this.open.set(row.xid, (tx = { xid: row.xid, startScn: scn, sawStart: false, changes: [], spilled: 0 }));
     if (row.rollback === 1) {
+      // LogMiner splits a statement on a table with LOB, XMLType or extended-string columns into rows
+      // whose first has no ROWID, and one rollback row then undoes them all: which of the changes it
+      // undoes cannot be told by ROWID (the oracle-review-2 run, from other LogMiner readers' recordings).
+      if (tx.placeholders?.has(`${row.segOwner}.${row.tableName}`)) {
+        tx.inconsistency ??= `a partial rollback at SCN ${scn} in ${row.segOwner}.${row.tableName}, whose changes LogMiner shows partly without their ROWID (a table with LOB, XMLType or extended-string columns), so which changes it undoes cannot be told`;
+        return;
+      }
       if (!DML.has(row.operationCode)) {
         tx.inconsistency ??= `a rollback of a ${row.operationCode === OPERATION.DDL ? 'DDL statement' : 'LOB or XML operation'} at SCN ${scn}`;
         return;
@@ -188,6 +199,7 @@ export class TransactionAssembler {
       tx.inconsistency ??= `a partial rollback at SCN ${scn} of a change that was not mined`;
       return;
     }
+    if (row.rowId === PLACEHOLDER_ROW_ID) (tx.placeholders ??= new Set()).add(`${row.segOwner}.${row.tableName}`);
     tx.changes.push({
       operationCode: row.operationCode, operation: row.operation ?? null, scn, owner: row.segOwner!, table: row.tableName!, rowId: row.rowId,
       sqlRedo: row.sqlRedo ?? '', info: row.info ?? null,
