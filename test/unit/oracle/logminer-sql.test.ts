@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  addLogFilesSql, contentsQuery, describeOpenTransaction, lockTablesInShareModeSql, nextWindow, OPEN_TRANSACTIONS_SQL, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL, type RedoLogFile,
+  addLogFilesSql, contentsQuery, describeOpenTransaction, lockTablesInShareModeSql, nextWindow, OPEN_TRANSACTIONS_SQL, redoCoveredTo, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL, type RedoLogFile,
 } from '../../../src/adapters/oracle/capture/logminer-sql.js';
 import { TandemError } from '../../../src/core/errors.js';
+import { isRedoListingRace } from '../../../src/adapters/oracle/capture/logminer-capture.js';
 
 const f = (thread: number, sequence: number, first: number, next: number | null, kind: 'ONLINE' | 'ARCHIVED', name = `${kind === 'ONLINE' ? '/redo' : '/arch'}/t${thread}_s${sequence}`): RedoLogFile =>
   ({ name, thread, sequence, firstChange: BigInt(first), nextChange: next === null ? null : BigInt(next), kind });
@@ -70,4 +71,25 @@ test('the write hold at the end of a stream: every table once, names quoted as O
     'LOCK TABLE "HR"."EMPLOYEES", "HR"."Mixed""Case" IN SHARE MODE WAIT 5');
   assert.equal(lockTablesInShareModeSql('HR', ['T'], 0.2), 'LOCK TABLE "HR"."T" IN SHARE MODE WAIT 1');
   assert.equal(lockTablesInShareModeSql('HR', ['T'], 2.5), 'LOCK TABLE "HR"."T" IN SHARE MODE WAIT 3');
+});
+
+// The oracle-review-2 run: LogMiner stops at the end of its last file without a word, and the
+// window's checkpoint then moved past redo never read (a current log missing from the listing).
+test('a window goes only as far as the files listed reach in every thread; the current log is open-ended', () => {
+  assert.equal(redoCoveredTo(FILES, 2500n, 9000n), 9000n, 'the current log (NEXT_CHANGE# NULL) reaches any end');
+  const noCurrent = FILES.filter((x) => x.sequence !== 13);
+  assert.equal(redoCoveredTo(noCurrent, 2500n, 9000n), 3999n);
+  assert.equal(redoCoveredTo(noCurrent, 2500n, 3500n), 3500n);
+  assert.equal(redoCoveredTo(noCurrent, 4000n, 4100n), 3999n, 'nothing of it: below from');
+  // NEXT_CHANGE# of the current log shown as 2^64 - 1 counts as open-ended too; two threads: the shorter decides.
+  const two = [...noCurrent, f(1, 13, 4000, Number.MAX_SAFE_INTEGER, 'ONLINE'), f(2, 5, 1000, 5000, 'ARCHIVED')].map((x) => x.nextChange === BigInt(Number.MAX_SAFE_INTEGER) ? { ...x, nextChange: 18446744073709551615n } : x);
+  assert.equal(redoCoveredTo(two, 2500n, 9000n), 4999n);
+});
+
+test('a log switched under LogMiner (ORA-01291, ORA-01292, ORA-00310) is a race to mine again, not a lost stream, as the driver raises it or as Tandem maps it', () => {
+  assert.equal(isRedoListingRace({ errorNum: 1291, message: 'ORA-01291: missing logfile' }), true);
+  assert.equal(isRedoListingRace(new TandemError('TANDEM_PREREQUISITE', 'x', { cause: { code: 'ORA-00310' }, streamLost: true })), true);
+  assert.equal(isRedoListingRace({ code: 'ORA-01292' }), true);
+  assert.equal(isRedoListingRace({ code: 'ORA-01555' }), false);
+  assert.equal(isRedoListingRace(new Error('x')), false);
 });

@@ -3,9 +3,10 @@ import { TandemError } from '../../../core/errors.js';
 import { sleep } from '../../../core/sleep.js';
 import type { OracleSession } from '../connection.js';
 import { logMinerRowFromRecord } from './logminer-row.js';
+import { oracleErrorCode } from '../oracle-errors.js';
 import {
   addLogFilesSql, contentsQuery, createFlushTableSql, CURRENT_SCN_SQL, END_LOGMNR_SQL, FLUSH_SQL, LOG_FILES_SQL, nextWindow,
-  OLDEST_OPEN_TRANSACTION_SQL, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL,
+  OLDEST_OPEN_TRANSACTION_SQL, redoCoveredTo, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL,
 } from './logminer-sql.js';
 import { encodeOraclePosition, snapshotStart, type OraclePosition } from './oracle-position.js';
 import { transactionEvents, ORACLE_NAMES, type NameMapper, type TableLookup } from './redo-events.js';
@@ -225,6 +226,15 @@ export class MinedRowPipeline {
   }
 }
 
+/** Windows mined again in a row after a log switched under them, before the error is the user's. */
+const REDO_RACE_RETRIES = 3;
+
+/** ORA-01291 / ORA-01292 (a listed log missing when LogMiner reads it), ORA-00310 (a log switched while read). */
+export function isRedoListingRace(e: unknown): boolean {
+  const code = oracleErrorCode((e as { cause?: unknown })?.cause ?? e) ?? oracleErrorCode(e);
+  return code === 'ORA-01291' || code === 'ORA-01292' || code === 'ORA-00310';
+}
+
 export class LogMinerCapture {
   private readonly pipeline: MinedRowPipeline;
   private minedThrough: bigint;
@@ -259,40 +269,62 @@ export class LogMinerCapture {
   ): Promise<void> {
     const o = this.options;
     const windowScns = o.windowScns ?? 100_000n;
+    let retries = 0;
     while (!signal.aborted) {
       if (untilScn !== undefined && this.minedThrough >= untilScn) return;
       const current = BigInt(String((await this.session.query(CURRENT_SCN_SQL))[0]!.SCN));
       await this.session.execute(FLUSH_SQL, { scn: current.toString() });
       await this.session.commit();
       const endScn = untilScn !== undefined && untilScn < current ? untilScn : current;
-      const w = nextWindow(this.minedThrough, endScn, windowScns);
-      if (!w) {
+      const next = nextWindow(this.minedThrough, endScn, windowScns);
+      if (!next) {
         await sleep(o.pollMs ?? 1000, signal);
         continue;
       }
       const redo = (await this.session.query(LOG_FILES_SQL)).map(redoLogFileFromRecord);
       let files: string[];
       try {
-        files = selectLogFiles(redo, w.from, w.to);
+        files = selectLogFiles(redo, next.from, next.to);
       } catch (e) {
-        throw w.from === this.resume.restartScn ? explainMissingRedo(e, this.resume) : e;
+        throw next.from === this.resume.restartScn ? explainMissingRedo(e, this.resume) : e;
       }
-      await this.session.execute(addLogFilesSql(files));
-      await this.session.execute(START_LOGMNR_SQL, { startScn: w.from.toString(), endScn: w.to.toString() });
+      // Only as far as the files listed reach (LogMiner would stop at their end without a word).
+      const w = { from: next.from, to: redoCoveredTo(redo, next.from, next.to) };
+      if (w.to < w.from) {
+        await sleep(o.pollMs ?? 1000, signal);
+        continue;
+      }
+      let pushed = false;
       try {
-        const binds: Record<string, unknown> = {
-          fromScn: w.from.toString(), toScn: w.to.toString(), owner: o.owner,
-          ...(o.markers ? { markerOwner: o.markers.owner, markerTable: MARKER_TABLE } : {}),
-          ...(o.pdb ? { pdb: o.pdb } : {}),
-        };
-        await this.session.stream(contentsQuery({ pdb: o.pdb !== undefined, markers: o.markers !== undefined, ...(o.unnamedObjects ? { unnamedObjects: o.unnamedObjects } : {}) }), binds, o.fetchRows ?? 2000, async (rows) => {
-          for (const record of rows) {
-            for (const tx of this.pipeline.push(record)) await onTransaction(tx);
-          }
-        });
-      } finally {
-        await this.session.execute(END_LOGMNR_SQL).catch(() => {});
+        await this.session.execute(addLogFilesSql(files));
+        await this.session.execute(START_LOGMNR_SQL, { startScn: w.from.toString(), endScn: w.to.toString() });
+        try {
+          const binds: Record<string, unknown> = {
+            fromScn: w.from.toString(), toScn: w.to.toString(), owner: o.owner,
+            ...(o.markers ? { markerOwner: o.markers.owner, markerTable: MARKER_TABLE } : {}),
+            ...(o.pdb ? { pdb: o.pdb } : {}),
+          };
+          await this.session.stream(contentsQuery({ pdb: o.pdb !== undefined, markers: o.markers !== undefined, ...(o.unnamedObjects ? { unnamedObjects: o.unnamedObjects } : {}) }), binds, o.fetchRows ?? 2000, async (rows) => {
+            for (const record of rows) {
+              pushed = true;
+              for (const tx of this.pipeline.push(record)) await onTransaction(tx);
+            }
+          });
+        } finally {
+          await this.session.execute(END_LOGMNR_SQL).catch(() => {});
+        }
+      } catch (e) {
+        // A log switched (and archived or renamed) between the listing and LogMiner's read: listed
+        // again and mined again, while nothing of the window was pushed (the oracle-review-2 run:
+        // called a lost stream). A log really gone is found by the listing (`selectLogFiles`).
+        if (!pushed && retries < REDO_RACE_RETRIES && isRedoListingRace(e)) {
+          retries += 1;
+          await sleep(o.pollMs ?? 1000, signal);
+          continue;
+        }
+        throw e;
       }
+      retries = 0;
       const checkpoint = this.pipeline.endWindow(w.to);
       this.minedThrough = w.to;
       await onCheckpoint(checkpoint);

@@ -107,6 +107,24 @@ export function selectLogFiles(files: readonly RedoLogFile[], from: bigint, to: 
   return out;
 }
 
+/**
+ * The last SCN of [from, to] that the redo files listed now cover in every thread: LogMiner stops
+ * without a word at the end of its last file, and a window checkpointed past it would skip redo it
+ * never read (the oracle-review-2 run: a current log's only member STALE, or the current log missing
+ * from V$LOG for a moment). `to` when the files reach it; below `from` when they reach nothing of it.
+ */
+export function redoCoveredTo(files: readonly RedoLogFile[], from: bigint, to: bigint): bigint {
+  const ends = new Map<number, bigint | null>();
+  for (const f of files) {
+    const end = f.nextChange === null || f.nextChange >= 2n ** 63n ? null : f.nextChange; // the current log: open-ended
+    const have = ends.get(f.thread);
+    if (have === undefined || (have !== null && (end === null || end > have))) ends.set(f.thread, end);
+  }
+  let covered = to;
+  for (const end of ends.values()) if (end !== null && end - 1n < covered) covered = end - 1n;
+  return covered < from ? from - 1n : covered;
+}
+
 function missingRedo(from: bigint, thread?: number, sequence?: number): TandemError {
   return new TandemError('TANDEM_PREREQUISITE', `The redo Tandem must mine from SCN ${from} is no longer available${thread !== undefined ? ` (thread ${thread}, log sequence ${sequence} is missing)` : ''}.`, {
     hint: 'Its archived log was deleted (RMAN or an archive retention such as RDS\'s "archivelog retention hours") before Tandem read it. Restore the archived logs (a rerun then resumes), or start the migration again from a new snapshot (tandem end migration, then a new export dir and empty target tables), and keep archived logs longer while a migration runs.',
