@@ -20,8 +20,12 @@ function requireLiveMigration(meta: MetaStore): void {
   if (type !== 'snapshot-and-changes' && type !== 'changes-only') {
     // An export dir that began as an offline export cannot become a live one (export data refuses):
     // the hint names a new one (measured before: it proposed a command refused in this one; the new-user run).
+    // No export yet: this export dir can still become a live one (measured before: told to start
+    // over in a new one, schema steps included; the new-user run).
     throw new TandemError('TANDEM_EXPORT_DIR', `Cutover applies to a live migration; this export dir holds ${type ? `an offline (${type}) export` : 'no live export'}.`, {
-      hint: 'Start a live migration in a new, empty export dir: tandem export schema, tandem import schema, then tandem export data from source --export-type snapshot-and-changes (see the README\'s live migration).',
+      hint: type
+        ? 'Start a live migration in a new, empty export dir: tandem export schema, tandem import schema, then tandem export data from source --export-type snapshot-and-changes (see the README\'s live migration).'
+        : 'Start the live migration in this export dir first: tandem export data from source --export-type snapshot-and-changes, with tandem import data to target beside it; initiate the cutover once both stream (see the README\'s live migration).',
     });
   }
 }
@@ -106,12 +110,21 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
  * nothing changed, rather than being found by "import data to source" once the application writes
  * to the target.
  */
+/** A writer's fix without its "rerun the same import command" (the cutover says what to do instead). */
+export function withoutImportRerun(fix: string): string {
+  return fix
+    .replace(/,\s*then rerun the same import command(: it resumes( where it stopped)?)?\./g, '.')
+    .replace(/\s*Then rerun the same import command(: it resumes( where it stopped)?)?\./g, '')
+    .trim();
+}
+
 function requireSourceWritable(meta: MetaStore, exportDir: string): void {
   const problems = meta.getValue<SourceWriteProblems | null>(SOURCE_WRITE_PROBLEMS_KEY);
   if (!problems || problems.findings.length === 0) return;
   throw new TandemError('TANDEM_PREREQUISITE', `A fall-back could not write into the source: ${problems.findings.map((f) => f.message).join(' ')} `
     + `("export data from source" found it at ${problems.at}.) Nothing was changed.`, {
-    hint: `${problems.findings.map((f) => f.fix).join(' ')} "export data from source" looks again every minute (restart it to look at once: it resumes); once it no longer finds this, initiate the cutover again. `
+    // A writer's own fix ends with "rerun the same import command", which the user has not run here (the new-user run).
+    hint: `${problems.findings.map((f) => withoutImportRerun(f.fix)).join(' ')} "export data from source" looks again every minute (restart it to look at once: it resumes); once it no longer finds this, initiate the cutover again. `
       + `Or cut over without fall-back. Export dir: ${exportDir}`,
   });
 }
