@@ -4,6 +4,8 @@ interface ProgressItem {
   finished: boolean;
   /** What the finished line says after the count: `done`, or why the item stopped short. */
   outcome?: string;
+  /** For work that reports no count until it ends (one query's scan): when it began, shown as time spent. */
+  since?: number;
 }
 
 /**
@@ -29,6 +31,15 @@ export class ProgressBoard {
 
   add(label: string, total: number, done = 0): void {
     this.items.set(label, { done, total: Math.max(total, 0), finished: false });
+  }
+
+  /**
+   * An item whose work tells nothing until it ends (a table's checksum, one query): shown as running,
+   * with the time it has taken, rather than a bar that sits at 0% (the new-user run: a slow compare
+   * looked like a hung one). `total` is the estimate shown beside it.
+   */
+  addRunning(label: string, total: number): void {
+    this.items.set(label, { done: 0, total: Math.max(total, 0), finished: false, since: Date.now() });
   }
 
   update(label: string, done: number, total?: number): void {
@@ -68,6 +79,11 @@ export class ProgressBoard {
   }
 
   private line(label: string, it: ProgressItem): string {
+    if (it.since !== undefined && !it.finished) {
+      const seconds = Math.floor((Date.now() - it.since) / 1000);
+      const spin = '-\\|/'[seconds % 4];
+      return `${label.padEnd(40)} [${spin}${' '.repeat(29)}] scanning${it.total ? ` about ${groupDigits(it.total)} ${this.unit}` : ''}, ${seconds} s so far`;
+    }
     const total = it.total || (it.finished ? it.done : 0);
     const frac = total > 0 ? Math.min(it.done / total, 1) : it.finished && !it.outcome ? 1 : 0;
     const width = 30;

@@ -213,7 +213,7 @@ export async function runCompare(env: CommandEnv, options: CompareOptions): Prom
         excludeTableList: options.excludeTableList,
         parallelJobs: options.parallelJobs,
         onProgress: (e) => {
-          if (e.kind === 'start') progress.add(e.table.key, e.table.estimatedRows ?? 0);
+          if (e.kind === 'start') progress.addRunning(e.table.key, e.table.estimatedRows ?? 0);
           else progress.finish(e.table.key, Math.max(e.result.leftRows ?? 0, e.result.rightRows ?? 0));
         },
       });

@@ -39,3 +39,27 @@ test('an item that stopped short keeps its total and says why instead of "done"'
   board.finishShort('schema objects', 3, 'run, 1 failed, 5 not run');
   assert.equal(text(), `schema objects${' '.repeat(26)} [###########...................]  38% 3/8 rows run, 1 failed, 5 not run\n`);
 });
+
+test('an item that tells nothing until it ends is shown running with the time taken, not at 0%; finished, as any other (the new-user run: a slow compare looked hung)', () => {
+  const out = new PassThrough() as PassThrough & { isTTY: boolean };
+  out.isTTY = true;
+  let text = '';
+  out.on('data', (d) => (text += d));
+  const board = new ProgressBoard(out);
+  const realNow = Date.now;
+  let now = 1_000_000;
+  Date.now = () => now;
+  try {
+    board.addRunning('public.orders', 300250);
+    now += 12_000;
+    board.stop(); // draws the block once
+    assert.match(text, /public\.orders\s+\[[-\\|/] {29}\] scanning about 300,250 rows, 12 s so far\n/);
+    assert.doesNotMatch(text, /0%/);
+    board.finish('public.orders', 300251);
+    text = '';
+    board.stop();
+    assert.match(text, /public\.orders\s+\[#{30}\] 100% 300,251\/300,251 rows done\n/);
+  } finally {
+    Date.now = realNow;
+  }
+});
