@@ -84,3 +84,30 @@ test('a live export warns that ENABLE ALWAYS / REPLICA triggers on the source wo
     await ex.kill();
   }
 });
+
+// The docs-claims-2 run: the snapshot load fired the target's ENABLE ALWAYS / REPLICA triggers for
+// every row (only the change writer refused them, after the load; an offline import never did).
+test('import data refuses, before loading anything, a target table with a trigger or rule set to fire in replica sessions; once it is set back, the load runs', { timeout: 60_000 }, async () => {
+  await pg.createDatabase('dst_fire');
+  const dir = newExportDir();
+  const env = { SOURCE_DB_PASSWORD: pg.password, TARGET_DB_PASSWORD: pg.password };
+  for (const args of [['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app')], ['import', 'schema', '--export-dir', dir, ...targetFlags(pg, 'dst_fire')]]) {
+    const r = await runTandem(args, env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  await pg.sql('src', 'INSERT INTO app.log (what) SELECT g::text FROM generate_series(1, 5) g');
+  const exported = await runTandem(['export', 'data', '--export-dir', dir, ...sourceFlags(pg, 'src', 'app')], env);
+  assert.equal(exported.code, 0, exported.stderr);
+  // A DBA sets the exported (ordinary) trigger to fire always on the target before the load.
+  await pg.sql('dst_fire', 'CREATE TABLE public.fired (n int); CREATE FUNCTION public.count_it() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO public.fired VALUES (1); RETURN NEW; END$$;'
+    + ' CREATE TRIGGER log_fire AFTER INSERT ON app.log FOR EACH ROW EXECUTE FUNCTION public.count_it(); ALTER TABLE app.log ENABLE ALWAYS TRIGGER log_fire;');
+  const refused = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'dst_fire')], env);
+  assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /Triggers on postgres@127\.0\.0\.1:\d+\/dst_fire fire for the rows Tandem writes \(ENABLE ALWAYS or ENABLE REPLICA.*log_fire on app\.log.*Nothing was written\./);
+  assert.match(refused.stderr, /ALTER TABLE app\.log DISABLE TRIGGER log_fire;/);
+  assert.deepEqual(await pg.sql('dst_fire', 'SELECT (SELECT count(*)::int FROM app.log) AS rows, (SELECT count(*)::int FROM public.fired) AS fired'), [{ rows: 0, fired: 0 }]);
+  await pg.sql('dst_fire', 'ALTER TABLE app.log ENABLE TRIGGER log_fire');
+  const loaded = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'dst_fire')], env);
+  assert.equal(loaded.code, 0, loaded.stderr);
+  assert.deepEqual(await pg.sql('dst_fire', 'SELECT (SELECT count(*)::int FROM app.log) AS rows, (SELECT count(*)::int FROM public.fired) AS fired'), [{ rows: 5, fired: 0 }]);
+});
