@@ -30,6 +30,7 @@ CREATE TABLE legacy (id int PRIMARY KEY, body text, name varchar(20) CHARACTER S
 CREATE TABLE places (id int PRIMARY KEY, pos point NOT NULL, label varchar(20), SPATIAL KEY pos_sp (pos), KEY label_idx (label) COMMENT 'find by label');
 CREATE TABLE events_log (id int NOT NULL, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (YEAR(at)) (PARTITION p0 VALUES LESS THAN (2020), PARTITION p1 VALUES LESS THAN MAXVALUE);
 CREATE SEQUENCE invoice_seq START WITH 100 INCREMENT BY 5;
+CREATE SEQUENCE ticket_seq INCREMENT BY 0;
 CREATE TABLE orders (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
   customer_id int NOT NULL, ref varchar(36) DEFAULT (uuid()), invoice_no bigint DEFAULT nextval(invoice_seq),
   code varchar(10) NOT NULL, placed date NOT NULL DEFAULT '0000-00-00', wait time DEFAULT '-00:30:00',
@@ -103,7 +104,7 @@ test('the catalog reads MariaDB as it is: JSON alias, escaped defaults and membe
   assert.equal(catalog.tables.find((t) => t.name === 'events_log')!.partitioned, true);
   assert.equal(catalog.tables.find((t) => t.name === 'hist')!.systemVersioned, true);
   assert.deepEqual(catalog.tables.find((t) => t.name === 'hist')!.columns.map((c) => c.name), ['id', 'v']);
-  assert.deepEqual(catalog.sequences.map((s) => `${s.name} ${s.nextValue} +${s.increment}`), ['invoice_seq 100 +5']);
+  assert.deepEqual(catalog.sequences.map((s) => `${s.name} ${s.nextValue} +${s.increment}`), ['invoice_seq 100 +5', 'ticket_seq 1 +0']);
   assert.deepEqual(catalog.views.map((v) => v.name), ['codes', 'customer_orders', 'halves']);
   assert.deepEqual([...catalog.triggers, ...catalog.routines, ...catalog.events].map((o) => `${o.kind} ${o.name} ${o.createSql !== null}`),
     ['TRIGGER orders_bi true', 'PROCEDURE purge_orders true', 'FUNCTION twice true', 'EVENT nightly true']);
@@ -137,6 +138,10 @@ test('the exported files apply to PostgreSQL 15 in both import phases without an
     assert.deepEqual(next.rows[0], { CustomerId: 42, e: 'x,y', note: 'a\\b', vat_id: 'A@B.C' });
     const seq = await client.query("SELECT nextval('public.invoice_seq') AS a, nextval('public.invoice_seq') AS b");
     assert.deepEqual(seq.rows[0], { a: '100', b: '105' });
+    // MariaDB's CACHE 1000 (its default) is the server's; PostgreSQL's is each session's (each new
+    // connection skipped 1000 ids: the mysql-live-edges-2 run). INCREMENT BY 0, which PostgreSQL refuses, is 1.
+    const cache = await client.query("SELECT sequencename AS s, cache_size::int AS c, increment_by::int AS i FROM pg_sequences WHERE schemaname = 'public' AND sequencename IN ('invoice_seq', 'ticket_seq') ORDER BY 1");
+    assert.deepEqual(cache.rows, [{ s: 'invoice_seq', c: 1, i: 5 }, { s: 'ticket_seq', c: 1, i: 1 }]);
   } finally {
     await client.end();
   }
@@ -165,6 +170,7 @@ test('analyze-schema parses every file and reports each MySQL object that needs 
     'mysql-partitioned-table public.events_log',
     'mysql-routine public.purge_orders',
     'mysql-routine public.twice',
+    'mysql-sequence-increment-0 public.ticket_seq',
     'mysql-spatial-column public.places.pos',
     'mysql-spatial-index public.places.pos_sp',
     'mysql-system-versioned-table public.hist',

@@ -23,6 +23,7 @@ export type ConversionNoteRule =
   | 'mysql-auto-increment-sequence'
   | 'mysql-auto-increment-not-integer'
   | 'mysql-auto-increment-per-group'
+  | 'mysql-sequence-increment-0'
   | 'mysql-fulltext-index'
   | 'mysql-spatial-index'
   | 'mysql-prefix-index'

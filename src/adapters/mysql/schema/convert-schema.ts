@@ -3,6 +3,7 @@
  * not convert as it is. The database maps to one PostgreSQL schema (`public` unless told
  * otherwise, as in YugabyteDB Voyager). Pure: the catalog comes from `readMySqlCatalog`.
  */
+import { noteComments } from './conversion-note.js';
 import type { SchemaObject, SchemaObjectType } from '../../../core/schema-object.js';
 import { TandemError } from '../../../core/errors.js';
 import { quoteIdent } from '../../../core/sql-names.js';
@@ -156,10 +157,17 @@ export function convertMySqlSchema(catalog: MySqlCatalog, options: ConvertMySqlS
     objects.push({ type: 'SCHEMA', schema: targetSchema, name: targetSchema, sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(targetSchema)};` });
   }
   for (const s of catalog.sequences) {
+    // CACHE 1: MariaDB's cache is the server's, PostgreSQL's each session's, so a MariaDB CACHE 1000
+    // skipped 1000 values per new connection on the target (the mysql-live-edges-2 run). INCREMENT 0
+    // is MariaDB's "auto_increment_increment" (1 unless set), which PostgreSQL refuses.
+    const increment = Number(s.increment) === 0 ? 1 : s.increment;
+    const notes = Number(s.increment) === 0
+      ? [ctx.note('mysql-sequence-increment-0', 'SEQUENCE', ctx.label(s.name), 'INCREMENT BY 0 (MariaDB: auto_increment_increment) created as INCREMENT BY 1')]
+      : [];
     objects.push({
       type: 'SEQUENCE', schema: targetSchema, name: s.name,
-      sql: `CREATE SEQUENCE ${ctx.q(s.name)} AS bigint INCREMENT BY ${s.increment} MINVALUE ${s.minValue} MAXVALUE ${s.maxValue} `
-        + `START WITH ${s.nextValue} CACHE ${Math.max(1, Number(s.cache))}${s.cycle ? ' CYCLE' : ''};`,
+      sql: `${noteComments(notes)}CREATE SEQUENCE ${ctx.q(s.name)} AS bigint INCREMENT BY ${increment} MINVALUE ${s.minValue} MAXVALUE ${s.maxValue} `
+        + `START WITH ${s.nextValue}${s.cycle ? ' CYCLE' : ''};`,
     });
   }
   const later: SchemaObject[] = [];
