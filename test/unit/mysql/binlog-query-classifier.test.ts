@@ -44,6 +44,12 @@ test('DDL that changes a table: every name it touches', () => {
   assert.deepEqual(classifyQuery('CREATE UNIQUE INDEX ix ON t (a)'), { kind: 'ddl', verb: 'CREATE INDEX', tables: [{ table: 't' }], databases: [] });
   assert.deepEqual(classifyQuery('DROP INDEX ix ON s.t'), { kind: 'ddl', verb: 'DROP INDEX', tables: [{ database: 's', table: 't' }], databases: [] });
   assert.deepEqual(classifyQuery('DROP DATABASE IF EXISTS shop'), { kind: 'ddl', verb: 'DROP DATABASE', tables: [], databases: ['shop'] });
+  // Only the counter or the comment: no change to columns, keys or rows (the mysql-live-edges-2 run).
+  assert.deepEqual(classifyQuery('ALTER TABLE t AUTO_INCREMENT = 5000'), { kind: 'other' });
+  assert.deepEqual(classifyQuery("ALTER TABLE `s`.`t` COMMENT = 'orders, it''s', AUTO_INCREMENT 7"), { kind: 'other' });
+  assert.deepEqual(classifyQuery("ALTER TABLE t COMMENT 'x', ADD COLUMN c INT"), { kind: 'ddl', verb: 'ALTER TABLE', tables: [{ table: 't' }], databases: [] });
+  assert.deepEqual(classifyQuery("ALTER TABLE t MODIFY c INT COMMENT 'x'"), { kind: 'ddl', verb: 'ALTER TABLE', tables: [{ table: 't' }], databases: [] });
+  assert.deepEqual(classifyQuery('ALTER TABLE t ENGINE = MyISAM'), { kind: 'ddl', verb: 'ALTER TABLE', tables: [{ table: 't' }], databases: [] });
 });
 
 test('executable comments count; plain comments and strings do not', () => {

@@ -234,6 +234,13 @@ function alter(c: Cursor): QueryClass {
   if (c.kw('IF')) c.kw('EXISTS');
   const t = c.name();
   if (!t) return { kind: 'other' };
+  // Only the table's counter or comment (ALTER TABLE t AUTO_INCREMENT = n, COMMENT = '…'): no
+  // column, key or row changes (the mysql-live-edges-2 run: either stopped the migration for good).
+  // String literals are not tokens: COMMENT's text is gone here.
+  const rest = c.t.slice(c.i);
+  if (rest.length > 0 && rest.every((x) => (x.ident && !x.quoted && /^(AUTO_INCREMENT|COMMENT|\d+)$/i.test(x.text)) || (!x.ident && (x.text === '=' || x.text === ',')))) {
+    return { kind: 'other' };
+  }
   const tables = [t];
   // ALTER TABLE a RENAME [TO|AS] b: the new name matters too.
   for (; c.peek(); c.i++) {
