@@ -83,7 +83,9 @@ export function earlyFindingText(r: TableComparison, direction: string, exportDi
   if (r.error !== undefined) {
     return `could not compare ${r.table} while streaming (${r.error}); it is compared again (and at the cutover, if need be).`;
   }
-  return `${r.table} differs between the ${direction} (rows ${r.leftRows} vs ${r.rightRows}${r.leftRows === r.rightRows ? ', checksums differ' : ''}), found while streaming; the cutover compares it again. Run "tandem compare --export-dir ${exportDirRoot}" for details.`;
+  // The comparison's left side is always the source: each count is named (measured before: "between
+  // the target and the source (rows 169 vs 81)" gave the source's first; the mysql-live-edges-2 run).
+  return `${r.table} differs between the ${direction} (rows: source ${r.leftRows}, target ${r.rightRows}${r.leftRows === r.rightRows ? '; checksums differ' : ''}), found while streaming; the cutover compares it again. Run "tandem compare --export-dir ${exportDirRoot}" for details.`;
 }
 
 /**

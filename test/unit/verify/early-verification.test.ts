@@ -253,7 +253,7 @@ test('the importer\'s text for an early result: a comparison that failed says "c
   const failedText = earlyFindingText({ table: 'app.big', match: false, error: 'target: Client has encountered a connection error and is not queryable' } as TableComparison, 'source and the target', '/x');
   assert.equal(failedText, 'could not compare app.big while streaming (target: Client has encountered a connection error and is not queryable); it is compared again (and at the cutover, if need be).');
   const differs = earlyFindingText({ table: 'app.big', match: false, leftRows: 3, rightRows: 2 } as TableComparison, 'source and the target', '/x');
-  assert.equal(differs, 'app.big differs between the source and the target (rows 3 vs 2), found while streaming; the cutover compares it again. Run "tandem compare --export-dir /x" for details.');
+  assert.equal(differs, 'app.big differs between the source and the target (rows: source 3, target 2), found while streaming; the cutover compares it again. Run "tandem compare --export-dir /x" for details.');
 });
 
 /**
