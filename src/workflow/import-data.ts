@@ -14,7 +14,7 @@ import { assignConnections, type SnapshotBatch, type SnapshotLoader, type Target
 import { CommandLock } from '../core/lock.js';
 import { ExportDir } from '../core/export-dir.js';
 import type { CommandEnv } from './command-env.js';
-import { checkSameDatabase, openMigration, reportFindings, TARGET_MAY_STREAM_KEY, targetSide, type Migration, type Side } from './migration-context.js';
+import { checkSameDatabase, openMigration, reportFindings, TARGET_MAY_STREAM_KEY, TARGET_STREAM_PROBLEMS_KEY, targetSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { renderTable } from './text-table.js';
 import { sleep } from '../core/sleep.js';
@@ -162,9 +162,15 @@ async function checkTargetReachable(env: CommandEnv, target: Side<TargetEngine>)
 async function checkLiveTarget(env: CommandEnv, meta: MetaStore, target: Side<TargetEngine>): Promise<TandemError | undefined> {
   const db = target.engine.targetDatabase(target.db, (m) => env.reporter.warn(m));
   try {
-    for (const w of await db.checkLiveImport?.() ?? []) env.reporter.warn(w);
+    const tables = meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }));
+    const warnings = await db.checkLiveImport?.(tables) ?? [];
+    for (const w of warnings) env.reporter.warn(w);
     // For initiate cutover to target --prepare-for-fall-back true, which has no connection of its own to ask.
-    if (db.mayStreamChanges) meta.setValue(TARGET_MAY_STREAM_KEY, await db.mayStreamChanges());
+    if (db.mayStreamChanges) {
+      const may = await db.mayStreamChanges(tables);
+      meta.setValue(TARGET_MAY_STREAM_KEY, may);
+      meta.setValue(TARGET_STREAM_PROBLEMS_KEY, may ? [] : warnings);
+    }
     return undefined;
   } catch (e) {
     // A privilege refusal is named with the snapshot's own checks, in one error (`checkTarget`).

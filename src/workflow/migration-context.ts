@@ -155,6 +155,9 @@ export const FALL_BACK_WARNINGS_KEY = 'fall_back_warnings';
  */
 export const TARGET_MAY_STREAM_KEY = 'target_may_stream_changes';
 
+/** What import data found would keep the target from streaming (its warnings), when it may not. */
+export const TARGET_STREAM_PROBLEMS_KEY = 'target_stream_problems';
+
 /**
  * A warning's text: its message, then its fix (a GRANT, a setting), which is what the user acts on
  * now. The message itself never repeats the fix: it would be printed twice.

@@ -2,6 +2,8 @@ import type pg from 'pg';
 import type { DbConfig } from '../../core/db-config.js';
 import type { SequenceValueRow } from '../../core/meta-store.js';
 import type { SequenceRestoreResult } from '../../core/engine/sequences.js';
+import type { PrerequisiteFinding, TableRef } from '../../core/engine/catalog.js';
+import { publicationPrivilegeFinding } from './pg-catalog.js';
 import type {
   SchemaApplyOptions, SchemaApplyResult, SchemaStatement, SnapshotBatch, SnapshotLoader, TargetDatabase, TargetLoad, TargetNode, TargetTable, TargetTableCheck,
 } from '../../core/engine/target.js';
@@ -82,7 +84,7 @@ export class PgTargetDatabase implements TargetDatabase {
     return importedBatchKeys(await this.admin(), migrationUuid);
   }
 
-  async checkLiveImport(): Promise<string[]> {
+  async checkLiveImport(tables: readonly TableRef[] = []): Promise<string[]> {
     const admin = await this.admin();
     const user = this.db.user;
     if (!(await mayUseReplicaRole(admin))) {
@@ -91,12 +93,27 @@ export class PgTargetDatabase implements TargetDatabase {
         `User ${user} may not SET session_replication_role = replica on the target ${describeDb(this.db)}, which the change import needs: the triggers and foreign keys that "import schema --post-snapshot-import" creates while changes stream would otherwise fire and act for every row Tandem writes, repeating what the source already did. Nothing was written.`,
         { hint: `${replicaRoleGrant(user, true)} Then rerun the same import command.` });
     }
-    if (await userMayReplicate(admin)) return [];
-    return [`User ${user} on the target lacks the REPLICATION attribute (or superuser): a fall-back streams the target's changes, so "initiate cutover to target --prepare-for-fall-back true" would stop there, with the application already stopped. Give it now, as a superuser on the target: ALTER ROLE ${quoteIdent(user)} WITH REPLICATION;`];
+    const warnings: string[] = [];
+    if (!(await userMayReplicate(admin))) {
+      warnings.push(`User ${user} on the target lacks the REPLICATION attribute (or superuser): a fall-back streams the target's changes, so "initiate cutover to target --prepare-for-fall-back true" would stop there, with the application already stopped. Give it now, as a superuser on the target: ALTER ROLE ${quoteIdent(user)} WITH REPLICATION;`);
+    }
+    const publication = await this.publicationProblem(admin, tables);
+    if (publication) warnings.push(`${publication.message} A fall-back streams the target's changes through a publication of the migrated tables, so "initiate cutover to target --prepare-for-fall-back true" would stop there, with the application already stopped. Fix it now: ${publication.fix}`);
+    return warnings;
   }
 
-  async mayStreamChanges(): Promise<boolean> {
-    return userMayReplicate(await this.admin());
+  /** Whether the fall-back's publication of `tables` could be created on the target (CREATE on the database, ownership of each table). */
+  private async publicationProblem(admin: pg.Client, tables: readonly TableRef[]): Promise<PrerequisiteFinding | undefined> {
+    if (tables.length === 0) return undefined;
+    const oids = (await admin.query(
+      `SELECT c.oid::int AS oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [tables.map((t) => t.schema), tables.map((t) => t.name)])).rows.map((r) => Number(r.oid));
+    return publicationPrivilegeFinding(admin, this.db.user, oids);
+  }
+
+  async mayStreamChanges(tables: readonly TableRef[] = []): Promise<boolean> {
+    const admin = await this.admin();
+    return (await userMayReplicate(admin)) && (await this.publicationProblem(admin, tables)) === undefined;
   }
 
   async checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {

@@ -229,13 +229,13 @@ export interface TargetDatabase {
    * warnings for what would stop only a later step, such as the fall-back stream that
    * `initiate cutover to target --prepare-for-fall-back true` starts while the application is stopped.
    */
-  checkLiveImport?(): Promise<readonly string[]>;
+  checkLiveImport?(tables?: readonly TableRef[]): Promise<readonly string[]>;
   /**
    * Optional: whether the user may stream this database's changes (the fall-back's stream, which
    * the cutover to target with fall-back starts). Recorded by import data for `initiate cutover to
    * target --prepare-for-fall-back true`, which refuses before the cutover while it is false.
    */
-  mayStreamChanges?(): Promise<boolean>;
+  mayStreamChanges?(tables?: readonly TableRef[]): Promise<boolean>;
   /** Checks the tables before anything is written; `fresh` = tables no batch was loaded into yet (they must be empty). */
   checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck>;
   /** Creates the metadata schema and the batch tables; a user who may not is a TANDEM_PRIVILEGE error. */

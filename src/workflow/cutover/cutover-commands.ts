@@ -6,7 +6,7 @@ import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import { readQueueState } from '../../core/queue/queue-tables.js';
 import { engineFacts } from '../../adapters/engines.js';
 import type { CommandEnv } from '../command-env.js';
-import { FALL_BACK_WARNINGS_KEY, openMigration, sourceSide, TARGET_MAY_STREAM_KEY, targetSide } from '../migration-context.js';
+import { FALL_BACK_WARNINGS_KEY, openMigration, sourceSide, TARGET_MAY_STREAM_KEY, TARGET_STREAM_PROBLEMS_KEY, targetSide } from '../migration-context.js';
 import { SOURCE_WRITE_PROBLEMS_KEY, type SourceWriteProblems } from './source-write-check.js';
 import { renderTable } from '../text-table.js';
 import { LATE_WRITES_LOWER_BOUND, streamEndFinding } from './stream-cleanup.js';
@@ -159,7 +159,7 @@ async function requireTargetMayStream(env: CommandEnv, meta: MetaStore): Promise
     const target = await targetSide(env, meta, { prompt: false });
     const db = target.engine.targetDatabase(target.db, () => {});
     try {
-      askedAgain = await db.mayStreamChanges?.();
+      askedAgain = await db.mayStreamChanges?.(meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName })));
     } finally {
       await db.close();
     }
@@ -169,6 +169,16 @@ async function requireTargetMayStream(env: CommandEnv, meta: MetaStore): Promise
   if (askedAgain) {
     meta.setValue(TARGET_MAY_STREAM_KEY, true);
     return;
+  }
+  // Other than REPLICATION (the fall-back's publication: ownership of the tables, CREATE on the
+  // database), said as import data found it (measured before: accepted, and the cutover stopped at
+  // "must be owner" with the application stopped; the docs-claims-2 run).
+  const problems = meta.getValue<string[]>(TARGET_STREAM_PROBLEMS_KEY) ?? [];
+  const others = problems.filter((p) => !/lacks the REPLICATION attribute/.test(p));
+  if (others.length > 0) {
+    throw new TandemError('TANDEM_PRIVILEGE', `The target may not stream its changes for a fall-back, as import data found when it started${why}: ${problems.join(' ')} Nothing was changed.`, {
+      hint: `Fix what is named above, then run this command again${askedAgain === false ? '' : ' with TARGET_DB_PASSWORD set (so that it can check), or restart import data to target (it checks when it starts)'}.`,
+    });
   }
   throw new TandemError('TANDEM_PRIVILEGE', `User ${user} on the target lacks the REPLICATION attribute${askedAgain === false ? '' : ', as import data found when it started'}${why}: the cutover prepared for fall-back starts the target's change stream and would stop there, with the application stopped. Nothing was changed.`, {
     hint: `As a superuser on the target: ALTER ROLE ${user} WITH REPLICATION; then run this command again${askedAgain === false ? '' : ' with TARGET_DB_PASSWORD set (so that it can check), or restart import data to target (it checks when it starts)'}.`,

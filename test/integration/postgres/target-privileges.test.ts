@@ -158,3 +158,41 @@ test('import data of a live migration: a target user who may not SET session_rep
     await server.sql('postgres', 'REVOKE SET ON PARAMETER session_replication_role FROM tgt; ALTER ROLE tgt NOREPLICATION');
   }
 });
+
+// The docs-claims-2 run: a target user with REPLICATION who does not own the migrated tables was not
+// warned, the cutover with fall-back was accepted and stopped at "must be owner of table" while
+// creating the fall-back's publication, with the application stopped.
+test('import data of a live migration: a target user with REPLICATION who does not own the migrated tables is warned at the start, and the cutover with fall-back is refused before anything changes', { timeout: 120_000 }, async () => {
+  await server.createDatabase('own_src');
+  await server.createDatabase('own_dst');
+  await server.sql('own_src', `CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, v text); INSERT INTO app.items SELECT g, 'v' FROM generate_series(1, 10) g;`);
+  const dir = newExportDir();
+  const SF = sourceFlags(server, 'own_src', 'app');
+  // The schema imported by the superuser: it owns the tables; tgt may write them and stream.
+  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...targetFlags(server, 'own_dst')]]) {
+    const r = await runTandem(args, { SOURCE_DB_PASSWORD: server.password, TARGET_DB_PASSWORD: server.password });
+    assert.equal(r.code, 0, `${args.slice(0, 2).join(' ')}: ${r.stdout}\n${r.stderr}`);
+  }
+  await server.sql('own_dst', `GRANT CREATE ON DATABASE own_dst TO tgt; GRANT USAGE, CREATE ON SCHEMA app TO tgt; GRANT ALL ON ALL TABLES IN SCHEMA app TO tgt;
+    GRANT SET ON PARAMETER session_replication_role TO tgt; ALTER ROLE tgt REPLICATION;`);
+  const ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], env());
+  try {
+    await ex.waitFor(/Streaming changes/, 60_000);
+    const im = startTandem(['import', 'data', '--export-dir', dir, ...tgtFlags('own_dst')], env());
+    await im.waitFor(/Applying the changes captured on the source/, 60_000);
+    assert.match(im.output(), /WARNING: User tgt neither owns nor is a member of the owner of app\.items \(owner postgres\): a publication lists only tables its creator owns\. A fall-back streams the target's changes through a publication of the migrated tables, so "initiate cutover to target --prepare-for-fall-back true" would stop there/);
+    await im.kill();
+    const cut = await runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir, '--prepare-for-fall-back', 'true'], env());
+    assert.equal(cut.code, 1, cut.stdout + cut.stderr);
+    assert.match(cut.stderr, /^error \[TANDEM_PRIVILEGE\]: The target may not stream its changes for a fall-back, as import data found when it started: User tgt neither owns .*app\.items.* Nothing was changed\./m);
+    const status = await runTandem(['cutover', 'status', '--export-dir', dir, '--output-format', 'json'], env());
+    assert.equal(JSON.parse(status.stdout)[0].status, 'NOT_INITIATED');
+    // Owned now: accepted (asked again).
+    await server.sql('own_dst', 'ALTER TABLE app.items OWNER TO tgt');
+    const ok = await runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir, '--prepare-for-fall-back', 'true'], env());
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  } finally {
+    await killAll();
+    await server.sql('postgres', 'REVOKE SET ON PARAMETER session_replication_role FROM tgt; ALTER ROLE tgt NOREPLICATION');
+  }
+});
