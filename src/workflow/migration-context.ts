@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { ExportDir } from '../core/export-dir.js';
 import { MetaStore } from '../core/meta-store.js';
 import { CommandLock } from '../core/lock.js';
@@ -38,6 +38,11 @@ export interface Migration {
  */
 export function openMigration(env: CommandEnv, exportDirPath: string, opts: { create: boolean; lock?: string; allowEnded?: boolean }): Migration {
   const exportDir = new ExportDir(exportDirPath);
+  // A file, not a directory (measured before: an internal error with a stack, exit 70, in every
+  // command but the exports; the docs-claims-2 run).
+  if (existsSync(exportDir.root) && !statSync(exportDir.root).isDirectory()) {
+    throw new TandemError('TANDEM_EXPORT_DIR', `--export-dir ${exportDir.root} is not a directory.`, { hint: 'Name the migration\'s export dir (a directory), or create an empty one for a new migration.' });
+  }
   if (!exportDir.isInitialized()) {
     if (!opts.create) {
       // An empty one is also what end migration leaves (measured before: a rerun was told only to export first; the new-user run).

@@ -668,3 +668,13 @@ test('initiate cutover before any export data: the fix is to start the live migr
     'Disable them: ALTER TABLE t DISABLE TRIGGER x; Once Tandem no longer writes, set them back.');
   assert.equal(withoutImportRerun('Widen the column, then rerun the same import command: it resumes where it stopped.'), 'Widen the column.');
 });
+
+test('an --export-dir that is a file is TANDEM_EXPORT_DIR in every command that opens it, not an internal error (the docs-claims-2 run: exit 70 with a stack)', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'tandem-file-')), 'afile');
+  writeFileSync(file, 'x');
+  const isNotDir = (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_EXPORT_DIR' && e.message === `--export-dir ${file} is not a directory.`;
+  await assert.rejects(runCutoverStatus(env('cutover status'), { exportDir: file, outputFormat: 'table' }), isNotDir);
+  await assert.rejects(runDataMigrationReport(env('get data-migration-report'), { exportDir: file, outputFormat: 'table' }), isNotDir);
+  await assert.rejects(runExportDataStatus(env('export data status'), { exportDir: file, outputFormat: 'table' }), isNotDir);
+  await assert.rejects(runEndMigration(env('end migration'), { exportDir: file, backupLogFiles: false, backupDataFiles: false, backupSchemaFiles: false, saveMigrationReports: false, confirm: async () => true }), isNotDir);
+});
