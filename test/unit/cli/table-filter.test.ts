@@ -71,3 +71,11 @@ test('unquoted names as YugabyteDB Voyager takes them: exactly as typed first, t
     return true;
   });
 });
+
+test('a quoted name that is a table\'s whole name means that table alone, its * a character; a quoted pattern still matches (the docs-claims-2 run: \'"star*"\' also took starX)', () => {
+  const S = [{ schema: 'shop', name: 'star*' }, { schema: 'shop', name: 'starX' }, { schema: 'shop', name: 'Stars' }];
+  assert.deepEqual(keys(filterTables(S, '"star*"')), ['shop.star*']);
+  assert.deepEqual(keys(filterTables(S, undefined, '"star*"')), ['shop.starX', 'shop.Stars']);
+  assert.deepEqual(keys(filterTables(S, '"Star*"')), ['shop.Stars'], 'no table of that whole name: a pattern, case kept');
+  assert.deepEqual(keys(filterTables(S, 'star*')), ['shop.star*', 'shop.starX']);
+});
