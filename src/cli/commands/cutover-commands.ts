@@ -30,6 +30,6 @@ export function exportDataFromTarget(ctx: CommandContext): Promise<void> {
 /** `tandem import data to source`. */
 export function importDataToSource(ctx: CommandContext): Promise<void> {
   return runImportDataToSource(ctx.env(), {
-    exportDir: ctx.requireStr('export-dir'), parallelJobs: ctx.num('parallel-jobs'), disableTriggersAndFks: ctx.bool('disable-triggers-and-fks'),
+    exportDir: ctx.requireStr('export-dir'), parallelJobs: ctx.num('parallel-jobs'), parallelJobsGiven: ctx.explicitFlags.has('parallel-jobs'), disableTriggersAndFks: ctx.bool('disable-triggers-and-fks'),
   });
 }

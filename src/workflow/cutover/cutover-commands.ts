@@ -383,6 +383,8 @@ export interface ImportDataToSourceOptions {
   readonly exportDir: string;
   /** `--parallel-jobs`: channels (fixed at the first run) and the verification's connections. */
   readonly parallelJobs: number;
+  /** `--parallel-jobs` was given: said when the kept channel count differs from it. */
+  readonly parallelJobsGiven?: boolean;
   /** `--disable-triggers-and-fks`: see `SourceImportOptions`. */
   readonly disableTriggersAndFks?: boolean;
 }
@@ -400,7 +402,7 @@ export async function runImportDataToSource(env: CommandEnv, options: ImportData
     const source = await sourceSide(env, m.meta);
     // It also ends the source's stream if the exporter died before it could.
     const { importChangesToSource } = await import('./source-importer.js');
-    await importChangesToSource(env, m, source, { parallelJobs: options.parallelJobs, disableTriggersAndFks: options.disableTriggersAndFks, checkConnectionFirst: true });
+    await importChangesToSource(env, m, source, { parallelJobs: options.parallelJobs, ...(options.parallelJobsGiven ? { parallelJobsGiven: true } : {}), disableTriggersAndFks: options.disableTriggersAndFks, checkConnectionFirst: true });
   } finally {
     m.close();
   }

@@ -19,6 +19,8 @@ import { waitUntilReachable } from '../wait-reachable.js';
 export interface SourceImportOptions {
   /** Channels (fixed at the first run) and the verification's connections. */
   readonly parallelJobs: number;
+  /** `--parallel-jobs` was given: said when the kept channel count differs from it. */
+  readonly parallelJobsGiven?: boolean;
   /**
    * `--disable-triggers-and-fks`: for a source whose writer cannot skip triggers and foreign keys,
    * Tandem switches them off itself before the first write (and on again at the cutover to source).
@@ -118,7 +120,7 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
           const watch = guard ? watchGuard(migration, guard) : undefined;
           try {
             result = await applyQueue(env, migration, {
-              consumer: 'source', side: source, channels: options.parallelJobs, batchSize: 2000, stopAtMarker: 'cutover_to_source', startAfterVsn: fromVsn,
+              consumer: 'source', side: source, channels: options.parallelJobs, ...(options.parallelJobsGiven ? { channelsGiven: true } : {}), batchSize: 2000, stopAtMarker: 'cutover_to_source', startAfterVsn: fromVsn,
               openEarlyComparison: () => openEarlyComparison(env, migration, source),
               ...(watch ? { signal: watch.signal } : {}),
             });
