@@ -76,15 +76,18 @@ export async function runExportSchema(env: CommandEnv, options: ExportSchemaOpti
   const m = openMigration(env, options.exportDir, { create: true, lock: 'export-schema' });
   try {
     const { meta } = m;
-    if (meta.getStep('export_schema').status === 'DONE' && !options.startClean) {
-      throw new TandemError('TANDEM_EXPORT_DIR', 'The schema was already exported into this export dir; exporting again would overwrite your edits under schema/.', {
-        hint: 'Add --start-clean true to replace it.',
-      });
-    }
     // Once the data export has begun, its tables and the recorded source (schemas included) are the
     // migration's: a new schema export would replace schema/ and the recorded schema list under it
     // (a stream carries on with the old tables, and import schema would create tables nothing fills).
     const dataExport = meta.getStep('export_data').status;
+    if (meta.getStep('export_schema').status === 'DONE' && !options.startClean) {
+      // Never offer --start-clean where it would be refused (the docs-claims-2 run).
+      throw new TandemError('TANDEM_EXPORT_DIR', 'The schema was already exported into this export dir; exporting again would overwrite your edits under schema/.', {
+        hint: dataExport === 'NOT_STARTED'
+          ? 'Add --start-clean true to replace it.'
+          : `Nothing to do: the data export has begun, so this migration's schema export is the one it has (to change a DDL file, edit it under schema/ and rerun import schema; to migrate other schemas or tables, start a new migration in a new export dir).`,
+      });
+    }
     if (options.startClean && dataExport !== 'NOT_STARTED') {
       throw new TandemError('TANDEM_EXPORT_DIR', `The data export of this export dir has begun (${dataExport}${meta.getValue<string>('cdc_phase') === 'streaming' ? ', streaming changes' : ''}): --start-clean cannot replace its schema export now; nothing was changed.`, {
         hint: `The migration's tables were fixed when export data began. To migrate other schemas or tables, start a new migration in a new export dir (and "tandem end migration --export-dir ${m.exportDir.root}" for this one when it is done); to change a DDL file of this one, edit it under schema/ and rerun import schema.`,

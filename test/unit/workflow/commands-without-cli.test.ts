@@ -217,6 +217,13 @@ test('export schema --start-clean once the data export has begun: TANDEM_EXPORT_
     assert.match(err.hint ?? '', /start a new migration in a new export dir/);
     return true;
   });
+  // Without --start-clean: the fix does not offer it (the docs-claims-2 run: offered, then refused).
+  await assert.rejects(runExportSchema(env('export schema'), { exportDir: root, includeGrants: false, startClean: false }), (err: unknown) => {
+    assert.ok(err instanceof TandemError && err.code === 'TANDEM_EXPORT_DIR', String(err));
+    assert.doesNotMatch(err.hint ?? '', /--start-clean/);
+    assert.match(err.hint ?? '', /^Nothing to do: the data export has begun/);
+    return true;
+  });
   assert.equal(readFileSync(join(root, 'schema', 'tables', 'tables.sql'), 'utf8'), '-- edited by hand\n');
   const after = MetaStore.open(new ExportDir(root).metaDbPath);
   try {
