@@ -197,3 +197,24 @@ test('a source that is a replica without log_slave_updates is an error (its prim
     await replica.stop();
   }
 });
+
+// The mysql-live-edges-2 run: an event of the scheduler kept writing the source after the cutover
+// to target, and nothing named it.
+test('enabled events of the migrated database, with the event scheduler on, are a warning naming them and the ALTER EVENT that stops them; disabled ones, or with the scheduler off, are not', async () => {
+  await good.sql('shop', `CREATE EVENT purge_audit ON SCHEDULE EVERY 1 DAY DO DELETE FROM audit WHERE at < now() - INTERVAL 1 YEAR;
+    CREATE EVENT off_one ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM audit`);
+  try {
+    await good.sql(undefined, 'SET GLOBAL event_scheduler = OFF');
+    const off = await checkCapturePrerequisites({ source: sourceConfig(good, 'shop'), tables: [TABLES[0]!] });
+    assert.equal(off.findings.some((f) => f.check === 'scheduled_events'), false);
+    await good.sql(undefined, 'SET GLOBAL event_scheduler = ON');
+    const on = await checkCapturePrerequisites({ source: sourceConfig(good, 'shop'), tables: [TABLES[0]!] });
+    const f = on.findings.find((x) => x.check === 'scheduled_events');
+    assert.equal(f?.severity, 'warning');
+    assert.match(f!.message, /^The event scheduler runs 1 enabled event\(s\) in shop \(purge_audit\): they write on their own schedule/);
+    assert.match(f!.fix ?? '', /^At the cutover to target, with the application: ALTER EVENT `shop`\.`purge_audit` DISABLE;/);
+  } finally {
+    await good.sql(undefined, 'SET GLOBAL event_scheduler = OFF');
+    await good.sql('shop', 'DROP EVENT purge_audit; DROP EVENT off_one');
+  }
+});
