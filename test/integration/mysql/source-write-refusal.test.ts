@@ -138,17 +138,26 @@ test('--disable-triggers-and-fks true with a trigger of another DEFINER the user
   }
 });
 
+/**
+ * A live migration of `db` (as migg) into `yb`, cut over with fall-back, its fall-back writing and
+ * both tables verified early; the write guard's watch looks every `watchMs`.
+ */
+async function fallBackVerifiedEarly(db: string, yb: string, watchMs: number): Promise<{ dir: string; ex: TandemProcess; env: Record<string, string> }> {
+  const env = { SOURCE_DB_PASSWORD: 'migg-pw', TARGET_DB_PASSWORD: pgs.password, TANDEM_GUARD_WATCH_MS: String(watchMs) };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migg', '--source-db-name', db];
+  const { dir, ex, im } = await startLiveMigration(SF, targetFlags(pgs, yb), env);
+  await cutOverWithFallBack(dir, env, im);
+  await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+  await ex.waitFor(/Verified 2 quiet table\(s\) ahead of the cutover/, 60_000);
+  return { dir, ex, env };
+}
+
 // The mysql-live-edges run: a trigger created on the source after "import data to source" had
 // checked them fired for every write of the fall-back (100,776 extra increments), and the cutover to
 // source said "verification MATCH for every table": the table it wrote had matched early.
 test('a trigger created on the MariaDB source while the fall-back writes: the writes stop, naming it, and go on once it is gone; the cutover to source then compares every table', { timeout: 240_000 }, async () => {
-  const env = { SOURCE_DB_PASSWORD: 'migg-pw', TARGET_DB_PASSWORD: pgs.password, TANDEM_GUARD_WATCH_MS: '300' };
-  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migg', '--source-db-name', 'shopg'];
   try {
-    const { dir, ex, im } = await startLiveMigration(SF, targetFlags(pgs, 'ybg'), env);
-    await cutOverWithFallBack(dir, env, im);
-    await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
-    await ex.waitFor(/Verified \d+ quiet table\(s\) ahead of the cutover/, 60_000);
+    const { dir, ex, env } = await fallBackVerifiedEarly('shopg', 'ybg', 300);
     await my.sql('shopg', "CREATE TRIGGER items_ai AFTER INSERT ON items FOR EACH ROW UPDATE counters SET n = n + 1 WHERE name = 'ins'");
     await ex.waitFor(/something now acts on the tables the target's changes are written to, which Tandem's writes would set off: trigger on shopg.items: AFTER INSERT trigger items_ai\. Writing stopped/, 30_000);
     await ex.waitFor(/Waiting until they are disabled; nothing is written to the source before/, 30_000);
@@ -170,12 +179,8 @@ test('a trigger created on the MariaDB source while the fall-back writes: the wr
 
 test('a trigger created on the MariaDB source just before the cutover to source, which the watch has not seen yet, fires on the last writes: the cutover names it and compares every table, so the table it wrote is a MISMATCH (measured before: MATCH, the table having matched early)', { timeout: 240_000 }, async () => {
   // The watch looks only every 10 minutes here: the trigger is found by the look after the marker.
-  const env = { SOURCE_DB_PASSWORD: 'migg-pw', TARGET_DB_PASSWORD: pgs.password, TANDEM_GUARD_WATCH_MS: '600000' };
-  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migg', '--source-db-name', 'shoph'];
   try {
-    const { dir, ex, im } = await startLiveMigration(SF, targetFlags(pgs, 'ybh'), env);
-    await cutOverWithFallBack(dir, env, im);
-    await ex.waitFor(/Verified 2 quiet table\(s\) ahead of the cutover/, 60_000);
+    const { dir, ex, env } = await fallBackVerifiedEarly('shoph', 'ybh', 600_000);
     await my.sql('shoph', "CREATE TRIGGER items_ai AFTER INSERT ON items FOR EACH ROW UPDATE counters SET n = n + 1 WHERE name = 'ins'");
     await pgs.sql('ybh', "INSERT INTO public.items VALUES (2, 'two'), (3, 'three')");
     await eventually(async () => ((await my.sql('shoph', "SELECT n FROM counters WHERE name = 'ins'"))[0]!.n === 2 ? true : 'not fired yet'), 30_000, 200);
