@@ -185,17 +185,20 @@ test('a live migration: NOLOGGING tables, partitions or LOBs without FORCE LOGGI
   assert.match(rds.find((x) => x.id === 'nologging')!.fixSql, /^exec rdsadmin\.rdsadmin_util\.force_logging\(p_enable => true\);/);
 });
 
-test('a live migration: LONG or LONG RAW columns are an error, extended strings (over 4000 bytes) a warning; offline, neither (the oracle-review-2 run)', () => {
+test('a live migration: names over 30 bytes and LONG or LONG RAW columns are errors, extended strings (over 4000 bytes) a warning; offline, none (the oracle-review-2 run)', () => {
   const rows: PrerequisiteRows = {
     ...PREPARED,
     tables: [
+      { TABLE_NAME: 'A_TABLE_NAME_LONGER_THAN_THIRTY_BYTES', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '1', TABLE_LOGGING: 'YES', LOB_COLUMNS: '0', NOLOGGING_LOBS: '0', NOLOGGING_PARTITIONS: '0', LTZ_COLUMNS: '0', LONG_COLUMNS: '0', EXTENDED_COLUMNS: '0', LONG_NAMES: '1' },
       { TABLE_NAME: 'NOTES', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '1', TABLE_LOGGING: 'YES', LOB_COLUMNS: '0', NOLOGGING_LOBS: '0', NOLOGGING_PARTITIONS: '0', LTZ_COLUMNS: '0', LONG_COLUMNS: '1', EXTENDED_COLUMNS: '0' },
       { TABLE_NAME: 'DOCS', PRIMARY_KEYS: '1', ALL_COLUMN_LOG_GROUPS: '1', TABLE_LOGGING: 'YES', LOB_COLUMNS: '0', NOLOGGING_LOBS: '0', NOLOGGING_PARTITIONS: '0', LTZ_COLUMNS: '0', LONG_COLUMNS: '0', EXTENDED_COLUMNS: '2' },
     ],
   };
-  const ctx = { ...CTX, fallBack: false, tables: ['NOTES', 'DOCS'] };
-  const f = evaluatePrerequisites(rows, ctx);
-  assert.deepEqual(f.map((x) => `${x.id} ${x.severity}`), ['long-columns error', 'extended-string-columns warning']);
+  const ctx = { ...CTX, fallBack: false, tables: ['NOTES', 'DOCS', 'A_TABLE_NAME_LONGER_THAN_THIRTY_BYTES'] };
+  const all = evaluatePrerequisites(rows, ctx);
+  assert.deepEqual(all.map((x) => `${x.id} ${x.severity}`), ['long-names error', 'long-columns error', 'extended-string-columns warning']);
+  assert.match(all[0]!.message, /^1 table\(s\) have a name, a column name or a schema name longer than 30 bytes \(A_TABLE_NAME_LONGER_THAN_THIRTY_BYTES\), which LogMiner does not support/);
+  const f = all.slice(1);
   assert.match(f[0]!.message, /^1 table\(s\) have LONG or LONG RAW columns \(NOTES\): .* as the text 'LONG DATA' instead of the value/);
   assert.match(f[0]!.fixSql, /--exclude-table-list NOTES\n[\s\S]*ALTER TABLE … MODIFY \(col CLOB\)/);
   assert.match(f[1]!.message, /^1 table\(s\) have VARCHAR2, NVARCHAR2 or RAW columns longer than 4000 bytes \(MAX_STRING_SIZE = EXTENDED: DOCS\)/);
