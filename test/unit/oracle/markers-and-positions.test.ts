@@ -144,7 +144,8 @@ test('a transaction left open is reported once it has stayed open for the thresh
   assert.equal(longOpenTransactionWarning(long[0]!),
     'Oracle transaction 0A00110034050000 (any schema; 1 change to migrated tables so far) has been open for at least 31 minutes, since SCN 2000010. '
     + 'Until it ends, a restart of the export mines the redo from SCN 2000010 on, so the archived logs from there must be kept (a deleted one loses the stream). '
-    + "If it was left open by mistake, end it: its session is found with SELECT s.SID, s.SERIAL#, s.USERNAME, s.MACHINE, s.PROGRAM FROM V$TRANSACTION t JOIN V$SESSION s ON s.TADDR = t.ADDR WHERE t.XID = HEXTORAW('0A00110034050000').");
+    + "If it was left open by mistake, end it: its session is found with SELECT s.SID, s.SERIAL#, s.USERNAME, s.MACHINE, s.PROGRAM FROM V$TRANSACTION t JOIN V$SESSION s ON s.TADDR = t.ADDR WHERE t.XID = HEXTORAW('0A00110034050000'). "
+    + 'If that finds nothing, the transaction ended without LogMiner showing its end (other LogMiner readers report such cases): Tandem still counts it open, so every restart mines from its start; report it.');
   // It commits; a new transaction with another XID starts: counted from when it is first seen.
   [...p.push(commit(2000060, '0A00110034050000'))];
   [...p.push(start(2000061, 'C3'))];

@@ -73,7 +73,8 @@ export function longOpenTransactionWarning(t: LongOpenTransaction): string {
   const minutes = Math.floor(t.openMs / 60_000);
   return `Oracle transaction ${t.xid} (any schema; ${t.changes} change${t.changes === 1 ? '' : 's'} to migrated tables so far) has been open for at least ${minutes} minutes, since SCN ${t.startScn}. `
     + `Until it ends, a restart of the export mines the redo from SCN ${t.startScn} on, so the archived logs from there must be kept (a deleted one loses the stream). `
-    + `If it was left open by mistake, end it: its session is found with SELECT s.SID, s.SERIAL#, s.USERNAME, s.MACHINE, s.PROGRAM FROM V$TRANSACTION t JOIN V$SESSION s ON s.TADDR = t.ADDR WHERE t.XID = HEXTORAW('${t.xid}').`;
+    + `If it was left open by mistake, end it: its session is found with SELECT s.SID, s.SERIAL#, s.USERNAME, s.MACHINE, s.PROGRAM FROM V$TRANSACTION t JOIN V$SESSION s ON s.TADDR = t.ADDR WHERE t.XID = HEXTORAW('${t.xid}'). `
+    + 'If that finds nothing, the transaction ended without LogMiner showing its end (other LogMiner readers report such cases): Tandem still counts it open, so every restart mines from its start; report it.';
 }
 
 /**
