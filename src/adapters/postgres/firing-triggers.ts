@@ -18,18 +18,27 @@ export function describeFiring(f: FiringTrigger, enable = false): string {
 }
 
 /**
- * The triggers and rewrite rules of the given tables (by oid, or by schema and name) that
+ * The triggers and rewrite rules of the given tables (by oid, or by schema and name) and of their
+ * partitions that
  * session_replication_role = replica does not switch off: the writers' sessions would fire them for
  * every replicated row (a rule rewrites the writer's statement: DO ALSO repeats what the other
  * side's rule did, DO INSTEAD replaces the write).
  */
 export async function readFiringTriggers(client: pg.Client, tables: { oids: number[] } | { names: { schema: string; name: string }[] }): Promise<FiringTrigger[]> {
   const byOid = 'oids' in tables;
-  const which = byOid ? 'c.oid = ANY($1::oid[])' : '(n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))';
+  const named = byOid ? 'SELECT unnest($1::oid[])' : `SELECT c0.oid FROM pg_catalog.pg_class c0 JOIN pg_catalog.pg_namespace n0 ON n0.oid = c0.relnamespace
+      WHERE (n0.nspname, c0.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
+  // The tables and their partitions (and inheritance children), at every level: a trigger set on a
+  // partition fires for the rows routed into it (the fix-verify run: one on a partition fired for
+  // every loaded and streamed row).
+  const which = `c.oid IN (WITH RECURSIVE tree(oid) AS (${named} UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent = tree.oid) SELECT oid FROM tree)`;
   const r = await client.query(
     `SELECT format('%I.%I', n.nspname, c.relname) AS tbl, quote_ident(t.tgname) AS trg, t.tgenabled AS mode, 'TRIGGER' AS kind
        FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE ${which} AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R')
+        -- a partition's clone of its parent's trigger, in the parent's mode, is the parent's (named once)
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_trigger pt ON pt.tgrelid = i.inhparent
+                         WHERE i.inhrelid = t.tgrelid AND pt.tgname = t.tgname AND pt.tgenabled = t.tgenabled)
      UNION ALL
      SELECT format('%I.%I', n.nspname, c.relname), quote_ident(w.rulename), w.ev_enabled, 'RULE'
        FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_class c ON c.oid = w.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -14,6 +14,11 @@ import type { SourceImportOptions } from '../cutover/source-importer.js';
  * stream. A crash before the snapshot is complete starts over with a new stream and a new snapshot
  * id (the importer reloads).
  */
+/** "replication slot x and …" as "The replication slot x and …"; "the marker rows …" as "The marker rows …". */
+function capitalized(objects: string): string {
+  return /^the /i.test(objects) ? `T${objects.slice(1)}` : `The ${objects}`;
+}
+
 export async function exportLive(env: CommandEnv, migration: Migration, source: Side, tables: TableInfo[],
   options: SourceImportOptions & { exportType: ExportType; snapshotJobs: number }): Promise<void> {
   const { reporter } = env;
@@ -27,7 +32,7 @@ export async function exportLive(env: CommandEnv, migration: Migration, source: 
   // Until the stream runs (it stops by itself, and a rerun resumes it), a stop leaves these behind:
   // say what, and how to get rid of them (measured before: only "run the same command again"; the
   // crash-resume and new-user runs).
-  const clearNote = noteForInterrupt(`The ${capture.labels.objects} on the source stay there${source.engine.capabilities.acknowledgesPositions ? `, keeping its ${capture.labels.changeLog}` : ''}: running "tandem export data" again drops them and starts the snapshot over. To give up instead, run "tandem end migration --export-dir ${migration.exportDir.root}", or remove them by hand: ${capture.labels.dropAll}`);
+  const clearNote = noteForInterrupt(`${capitalized(capture.labels.objects)} on the source, as far as they were created, stay there${source.engine.capabilities.acknowledgesPositions ? `, keeping its ${capture.labels.changeLog}` : ''}: running "tandem export data" again drops them and starts the snapshot over. To give up instead, run "tandem end migration --export-dir ${migration.exportDir.root}", or remove those that exist by hand: ${capture.labels.dropAll}`);
   const { droppedLeftover } = await capture.prepare(tables);
   if (droppedLeftover) reporter.print(`Dropping ${capture.labels.stream} left by an interrupted snapshot; the snapshot starts over.`);
   const withSnapshot = exportType === 'snapshot-and-changes';

@@ -148,7 +148,7 @@ test('Ctrl-C during a live export\'s snapshot: it names the slot and publication
   const slot = slots[0]!;
   const publication = slot.replace(/^tandem_/, 'tandem_pub_');
   assert.ok(ex.output().includes(`Interrupted (SIGINT): "tandem export data" stopped. What it had finished is recorded; run the same command again to go on.\n`
-    + `The replication slot ${slot} and publication ${publication} on the source stay there, keeping its WAL: running "tandem export data" again drops them and starts the snapshot over. `
-    + `To give up instead, run "tandem end migration --export-dir ${dir}", or remove them by hand: SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION ${publication};`), tail(ex.output()));
+    + `The replication slot ${slot} and publication ${publication} on the source, as far as they were created, stay there, keeping its WAL: running "tandem export data" again drops them and starts the snapshot over. `
+    + `To give up instead, run "tandem end migration --export-dir ${dir}", or remove those that exist by hand: SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION ${publication};`), tail(ex.output()));
   await pg.sql('src', `SELECT pg_drop_replication_slot('${slot}'); DROP PUBLICATION ${publication};`);
 });

@@ -107,6 +107,13 @@ test('import data refuses, before loading anything, a target table with a trigge
   assert.match(refused.stderr, /ALTER TABLE app\.log DISABLE TRIGGER log_fire;/);
   assert.deepEqual(await pg.sql('dst_fire', 'SELECT (SELECT count(*)::int FROM app.log) AS rows, (SELECT count(*)::int FROM public.fired) AS fired'), [{ rows: 0, fired: 0 }]);
   await pg.sql('dst_fire', 'ALTER TABLE app.log ENABLE TRIGGER log_fire');
+  // On one partition only (a partitioned table's trigger, set to fire always on that partition's clone): refused too (the fix-verify run).
+  await pg.sql('dst_fire', 'CREATE TRIGGER p_fire AFTER INSERT ON app.p FOR EACH ROW EXECUTE FUNCTION public.count_it(); ALTER TABLE app.p_2024 ENABLE ALWAYS TRIGGER p_fire');
+  const partition = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'dst_fire')], env);
+  assert.equal(partition.code, 1, partition.stdout + partition.stderr);
+  assert.match(partition.stderr, /p_fire on app\.p_2024 \(ALWAYS\)/);
+  assert.doesNotMatch(partition.stderr, /p_fire on app\.p \(/, 'the parent\'s own trigger, in its ordinary mode, is not named');
+  await pg.sql('dst_fire', 'DROP TRIGGER p_fire ON app.p');
   const loaded = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'dst_fire')], env);
   assert.equal(loaded.code, 0, loaded.stderr);
   assert.deepEqual(await pg.sql('dst_fire', 'SELECT (SELECT count(*)::int FROM app.log) AS rows, (SELECT count(*)::int FROM public.fired) AS fired'), [{ rows: 5, fired: 0 }]);
