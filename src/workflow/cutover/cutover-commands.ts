@@ -318,8 +318,9 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
       if (w.text) reporter.print(`${label}: ${w.text}.`);
       const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; unreadable?: string[]; reason?: string; earlyUnchanged?: number } | undefined;
       // The verification ran when the cutover completed: writes after the marker may postdate it.
-      const late = r.detail.writesAfterMarker !== undefined;
-      const atMarker = late ? ' (when the cutover completed; the writes below were not migrated)' : '';
+      // Only writes counted are "the writes below" (the fix-verify run: said beside "no write … was counted").
+      const late = streamEndFinding(r.detail);
+      const atMarker = late ? ` (when the cutover completed; ${late.counted ? 'the writes below were not migrated' : 'a write after it, if one came, would not be in it'})` : '';
       // Tables matched early and unchanged through the stream since were not scanned again: a write
       // that bypassed the stream there is not seen (the mysql-fidelity run read "MATCH for every table").
       const early = v?.earlyUnchanged ? ` (${v.earlyUnchanged} of them matched before the marker and were not scanned again, having no change in the stream since: "tandem compare" scans every table)` : '';
