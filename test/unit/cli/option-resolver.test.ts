@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile, resolveOptions } from '../../../src/cli/option-resolver.js';
 import { COMMANDS } from '../../../src/cli/command-registry.js';
-import { connectionOptions } from '../../../src/cli/option-spec.js';
+import { connectionOptions, type OptionSpec } from '../../../src/cli/option-spec.js';
 import { TandemError } from '../../../src/core/errors.js';
 
 const exportData = COMMANDS.find((c) => c.words.join(' ') === 'export data')!;
@@ -95,4 +95,11 @@ test('a password in the config file that YAML did not read as text is refused, n
     (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_CONFIG' && /source\.db-password is not text \(YAML read it as a number/.test(e.message) && /Quote it/.test(e.hint ?? ''));
   const quoted = resolveOptions(specs, {}, {}, { source: { 'db-password': '0123450' } }, 'export-schema', new Set(['export-schema']));
   assert.equal(quoted.get('source-db-password'), '0123450');
+});
+
+test('an unknown top-level key in the config file is refused naming the known keys and sections (the docs-claims-2 run: none were named)', () => {
+  const specs: OptionSpec[] = [{ name: 'parallel-jobs', kind: 'int', description: 'x' }];
+  assert.throws(() => resolveOptions(specs, {}, {}, { 'import-data-to-target': { 'parallel-jobs': 3 } }, 'import-data', new Set(['import-data', 'import-data-to-source', 'export-data'])),
+    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_CONFIG'
+      && e.message === 'Unknown top-level key "import-data-to-target" in the config file. Known: source, target, export-dir, log-level, and the commands\' sections export-data, import-data, import-data-to-source.');
 });
