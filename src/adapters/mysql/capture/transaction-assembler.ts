@@ -341,35 +341,18 @@ export class TransactionAssembler {
       case 'call': {
         // Logged as a statement: whatever the routine changed is not in the binlog as rows. Stopped
         // when it ran in a migrated table's database or names one (the routine may write anywhere).
-        const dbs = [ev.database, ...q.tables.map((t) => t.database)].filter((d): d is string => d !== undefined && d !== '');
-        const hit = this.options.tables.find((t) => dbs.some((d) => this.fold(d) === this.fold(t.database)));
-        if (hit) {
-          throw new TandemError('TANDEM_PREREQUISITE', `${article(q.verb)} ${q.verb} of stored code was logged as a statement (binlog_format STATEMENT or MIXED in that session) at ${this.here(ev)}, in database ${hit.database} of the migrated tables; whatever it changed is not in the binlog as rows.`, {
-            hint: "Set binlog_format=ROW globally and make sure no session overrides it (SET SESSION binlog_format needs SUPER/BINLOG ADMIN: revoke it from applications), then start the migration again from a new snapshot.",
-            streamLost: true, // it stays in the binlog: every rerun stops here again
-          });
-        }
+        const hit = this.migratedDatabase(q.tables, ev.database);
+        if (hit) throw statementLogged(`${article(q.verb)} ${q.verb} of stored code`, this.here(ev), `, in database ${hit.database} of the migrated tables; whatever it changed is not in the binlog as rows.`);
         return g.begun ? undefined : this.finish(ev);
       }
       case 'dml': {
         const hit = q.tables.map((t) => this.migrated(t, ev.database)).find((t) => t !== undefined);
-        if (hit) {
-          throw new TandemError('TANDEM_PREREQUISITE', `${article(q.verb)} ${q.verb} on ${hit.database}.${hit.table} was logged as a statement (binlog_format STATEMENT or MIXED in that session) at ${this.here(ev)}; its row changes are not in the binlog.`, {
-            hint: "Set binlog_format=ROW globally and make sure no session overrides it (SET SESSION binlog_format needs SUPER/BINLOG ADMIN: revoke it from applications), then start the migration again from a new snapshot.",
-            streamLost: true, // it stays in the binlog: every rerun stops here again
-          });
-        }
+        if (hit) throw statementLogged(`${article(q.verb)} ${q.verb} on ${hit.database}.${hit.table}`, this.here(ev), '; its row changes are not in the binlog.');
         // On another table of a migrated table's database (a view on one, a table whose trigger
         // writes one, a routine called in it): what reached the migrated tables is not in the binlog
         // as rows either (the mysql-live-edges-2 run: lost, and the cutover said MATCH).
-        const dbs = [ev.database, ...q.tables.map((t) => t.database)].filter((d): d is string => d !== undefined && d !== '');
-        const near = this.options.tables.find((t) => dbs.some((d) => this.fold(d) === this.fold(t.database)));
-        if (near) {
-          throw new TandemError('TANDEM_PREREQUISITE', `${article(q.verb)} ${q.verb} was logged as a statement (binlog_format STATEMENT or MIXED in that session) at ${this.here(ev)}, in database ${near.database} of the migrated tables; what it changed there (through a view, a trigger or a routine too) is not in the binlog as rows.`, {
-            hint: "Set binlog_format=ROW globally and make sure no session overrides it (SET SESSION binlog_format needs SUPER/BINLOG ADMIN: revoke it from applications), then start the migration again from a new snapshot.",
-            streamLost: true, // it stays in the binlog: every rerun stops here again
-          });
-        }
+        const near = this.migratedDatabase(q.tables, ev.database);
+        if (near) throw statementLogged(`${article(q.verb)} ${q.verb}`, this.here(ev), `, in database ${near.database} of the migrated tables; what it changed there (through a view, a trigger or a routine too) is not in the binlog as rows.`);
         return g.begun ? undefined : this.finish(ev);
       }
       default:
@@ -438,6 +421,12 @@ export class TransactionAssembler {
       case 'statement-based':
         throw new TandemError('TANDEM_PREREQUISITE', 'The binlog holds statement-based changes.', { hint: 'Set binlog_format=ROW.' });
     }
+  }
+
+  /** A migrated table of the statement's default database or of a database it names (compared as the server compares names). */
+  private migratedDatabase(refs: readonly TableRef[], defaultDb: string): CaptureTable | undefined {
+    const dbs = [defaultDb, ...refs.map((t) => t.database)].filter((d): d is string => d !== undefined && d !== '');
+    return this.options.tables.find((t) => dbs.some((d) => this.fold(d) === this.fold(t.database)));
   }
 
   /** The migrated table a statement's name refers to (exact, or per lower_case_table_names). */
@@ -576,6 +565,14 @@ export class TransactionAssembler {
     }
     return { events, position, binlogPosition, txId: g.txId, timestamp: ev.header.timestamp, ...(g.parted && { endsParts: true as const }) };
   }
+}
+
+/** A statement logged as one (binlog_format STATEMENT or MIXED in its session): `what` at `where`, then `consequence`. */
+function statementLogged(what: string, where: string, consequence: string): TandemError {
+  return new TandemError('TANDEM_PREREQUISITE', `${what} was logged as a statement (binlog_format STATEMENT or MIXED in that session) at ${where}${consequence}`, {
+    hint: 'Set binlog_format=ROW globally and make sure no session overrides it (SET SESSION binlog_format needs SUPER/BINLOG ADMIN: revoke it from applications), then start the migration again from a new snapshot.',
+    streamLost: true, // it stays in the binlog: every rerun stops here again
+  });
 }
 
 /** "A" or "An" before a statement's verb. */
