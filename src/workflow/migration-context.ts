@@ -172,16 +172,20 @@ export function findingWarning(f: PrerequisiteFinding): string {
 }
 
 /** Prints the warnings among `findings` and stops at the first error (its code, message and fix). */
-export function reportFindings(findings: readonly PrerequisiteFinding[], reporter: Reporter): void {
+export function reportFindings(findings: readonly PrerequisiteFinding[], reporter: Reporter, rerun?: string): void {
   for (const f of findings) if (f.severity === 'warning') reporter.warn(findingWarning(f));
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length === 0) return;
-  if (errors.length === 1) throw new TandemError(errors[0].code, errors[0].message, errors[0].fix ? { hint: errors[0].fix } : undefined);
+  const withRerun = (fix: string): string | undefined => (fix ? [fix, rerun].filter((x) => x).join(' ') : undefined);
+  if (errors.length === 1) {
+    const hint = withRerun(errors[0].fix);
+    throw new TandemError(errors[0].code, errors[0].message, hint ? { hint } : undefined);
+  }
   // Every error at once: fixing one per run, with a rerun between, is what the user would do otherwise.
   const fixes = errors.filter((f) => f.fix);
   throw new TandemError(errors[0].code,
     `${errors.length} problems, each to fix before rerunning: ${errors.map((f, i) => `(${i + 1}) ${f.message}`).join(' ')}`,
-    fixes.length > 0 ? { hint: errors.map((f, i) => (f.fix ? `(${i + 1}) ${f.fix}` : '')).filter((x) => x).join(' ') } : undefined);
+    fixes.length > 0 ? { hint: withRerun(errors.map((f, i) => (f.fix ? `(${i + 1}) ${f.fix}` : '')).filter((x) => x).join(' ')) } : undefined);
 }
 
 /**

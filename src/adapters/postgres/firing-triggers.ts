@@ -96,21 +96,36 @@ export async function readTriggersAndForeignKeys(client: pg.Client, tables: { oi
 }
 
 /**
+ * A writer's refusal: `hint` is what its error says (the fix, then "rerun the same import command");
+ * `fix` is the fix alone, for a check that reports it before any import runs (a finding of
+ * `checkWritePrerequisites`, which the cutover with fall-back repeats in its own refusal).
+ */
+export interface Refusal {
+  readonly message: string;
+  readonly fix: string;
+  readonly hint: string;
+}
+
+/**
  * The refusal of a writer whose tables have triggers or rules that fire in replica mode, as the
  * writer throws it and as `import data to source` reports it before starting one.
  */
-export function firingTriggersRefusal(firing: readonly FiringTrigger[], where: string): { message: string; hint: string } {
+export function firingTriggersRefusal(firing: readonly FiringTrigger[], where: string): Refusal {
   const rules = firing.some((x) => x.kind === 'RULE');
+  const disable = `Disable them while Tandem writes: ${firing.map((x) => `ALTER TABLE ${x.table} DISABLE ${x.kind} ${x.trigger};`).join(' ')}`;
+  const restore = `Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${firing.map((x) => `ALTER TABLE ${x.table} ENABLE ${x.mode} ${x.kind} ${x.trigger};`).join(' ')}`;
   return {
     message: `Triggers${rules ? ' and rules' : ''} on ${where} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's ${rules ? 'triggers and rules' : 'triggers'} already did${rules ? ' (a DO INSTEAD rule would replace the write)' : ''}: ${firing.map((x) => describeFiring(x)).join(', ')}. Nothing was written.`,
-    hint: `Disable them while Tandem writes: ${firing.map((x) => `ALTER TABLE ${x.table} DISABLE ${x.kind} ${x.trigger};`).join(' ')} Then rerun the same import command: it resumes. Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${firing.map((x) => `ALTER TABLE ${x.table} ENABLE ${x.mode} ${x.kind} ${x.trigger};`).join(' ')}`,
+    fix: `${disable} ${restore}`,
+    hint: `${disable} Then rerun the same import command: it resumes. ${restore}`,
   };
 }
 
 /** The refusal of a writer that may not SET session_replication_role where `acting` (triggers, foreign keys) would act on its rows. */
-export function replicaRoleRefusal(user: string, where: string, acting: readonly string[]): { message: string; hint: string } {
+export function replicaRoleRefusal(user: string, where: string, acting: readonly string[]): Refusal {
   return {
     message: `User ${user} may not SET session_replication_role = replica on ${where}, so the rows Tandem writes there would fire these tables' triggers and foreign-key checks and actions, repeating what the other side already did: ${acting.join(', ')}. Nothing was written.`,
+    fix: replicaRoleGrant(user),
     hint: `${replicaRoleGrant(user)} Then rerun the same import command: it resumes where it stopped.`,
   };
 }

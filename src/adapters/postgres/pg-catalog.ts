@@ -198,13 +198,13 @@ export class PgSourceCatalog implements SourceCatalog {
     const firing = await readFiringTriggers(this.client, { oids });
     if (firing.length > 0) {
       const refusal = firingTriggersRefusal(firing, where);
-      findings.push({ severity: 'error', code: 'TANDEM_PREREQUISITE', message: refusal.message, fix: refusal.hint });
+      findings.push({ severity: 'error', code: 'TANDEM_PREREQUISITE', message: refusal.message, fix: refusal.fix });
     }
     if (!(await mayUseReplicaRole(this.client))) {
       const acting = await readTriggersAndForeignKeys(this.client, { oids });
       if (acting.length > 0) {
         const refusal = replicaRoleRefusal(this.db.user, where, acting);
-        findings.push({ severity: 'error', code: 'TANDEM_PRIVILEGE', message: refusal.message, fix: refusal.hint });
+        findings.push({ severity: 'error', code: 'TANDEM_PRIVILEGE', message: refusal.message, fix: refusal.fix });
       }
     }
     return findings;
@@ -341,7 +341,7 @@ export async function tableWriteFinding(client: pg.ClientBase, user: string, oid
   return {
     severity: 'error', code: 'TANDEM_PRIVILEGE',
     message: `User ${user} may not write the target's changes into ${lacking.map((row) => `${row.t} (lacks ${row.missing})`).join(', ')}: the fall-back would stop at its first change there. Nothing was written.`,
-    fix: `As an owner or superuser: GRANT INSERT, UPDATE, DELETE ON ${names.join(', ')} TO ${q(user)}; then rerun the same command.`,
+    fix: `As an owner or superuser: GRANT INSERT, UPDATE, DELETE ON ${names.join(', ')} TO ${q(user)};`,
   };
 }
 

@@ -110,21 +110,13 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
  * nothing changed, rather than being found by "import data to source" once the application writes
  * to the target.
  */
-/** A writer's fix without its "rerun the same import command" (the cutover says what to do instead). */
-export function withoutImportRerun(fix: string): string {
-  return fix
-    .replace(/,\s*then rerun the same import command(: it resumes( where it stopped)?)?\./g, '.')
-    .replace(/\s*Then rerun the same import command(: it resumes( where it stopped)?)?\./g, '')
-    .trim();
-}
-
 function requireSourceWritable(meta: MetaStore, exportDir: string): void {
   const problems = meta.getValue<SourceWriteProblems | null>(SOURCE_WRITE_PROBLEMS_KEY);
   if (!problems || problems.findings.length === 0) return;
   throw new TandemError('TANDEM_PREREQUISITE', `A fall-back could not write into the source: ${problems.findings.map((f) => f.message).join(' ')} `
     + `("export data from source" found it at ${problems.at}.) Nothing was changed.`, {
-    // A writer's own fix ends with "rerun the same import command", which the user has not run here (the new-user run).
-    hint: `${problems.findings.map((f) => withoutImportRerun(f.fix)).join(' ')} "export data from source" looks again every minute (restart it to look at once: it resumes); once it no longer finds this, initiate the cutover again. `
+    // A finding's fix is the fix alone: the writer's "rerun the same import command" is not this command's (the new-user run).
+    hint: `${problems.findings.map((f) => f.fix).join(' ')} "export data from source" looks again every minute (restart it to look at once: it resumes); once it no longer finds this, initiate the cutover again. `
       + `Or cut over without fall-back. Export dir: ${exportDir}`,
   });
 }

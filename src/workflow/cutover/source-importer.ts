@@ -160,7 +160,7 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
 
 /** The source's own checks before fall-back writes (Oracle: the spec's metadata user and tables, the writer role; PostgreSQL: UPDATE on the sequences). */
 async function checkWritePrerequisites(env: CommandEnv, migration: Migration, source: Side): Promise<void> {
-  reportFindings(await sourceWriteFindings(migration.meta, source), env.reporter);
+  reportFindings(await sourceWriteFindings(migration.meta, source), env.reporter, 'Then rerun the same import command.');
 }
 
 async function completeCutoverToSource(env: CommandEnv, migration: Migration, source: Side, parallelJobs: number,
