@@ -14,7 +14,7 @@ import { oracleSchemaOf } from './oracle-config.js';
 import { isOracleMissingTable } from './oracle-errors.js';
 import { readOracleTables } from './oracle-catalog.js';
 import { exportFindings } from './oracle-prerequisite-findings.js';
-import { tableLookupOf, OracleChangeStream } from './oracle-change-stream.js';
+import { objectNumbersOf, tableLookupOf, OracleChangeStream } from './oracle-change-stream.js';
 import { toOracleTableInfo, TARGET_NAMES } from './oracle-names.js';
 import { CURRENT_USER_SQL, openDataSession, openMiningSession, withDataSession } from './oracle-sessions.js';
 import { openSnapshotReaders } from './oracle-snapshot-source.js';
@@ -155,12 +155,14 @@ export class OracleChangeCapture implements ChangeCapture {
     let mining: { session: OracleSession; shared: boolean } | undefined;
     try {
       const schema = oracleSchemaOf(this.db);
-      const tables = (await readOracleTables(data, schema)).map((t) => toOracleTableInfo(t));
+      const tables = tableLookupOf((await readOracleTables(data, schema)).map((t) => toOracleTableInfo(t)));
+      // Rows LogMiner cannot name count too (they stop the count with the reason, as in the stream).
+      const unnamedObjects = await objectNumbersOf(data, schema, tables);
       const m = await openMiningSession(this.db, data);
       mining = m;
       const until = BigInt(String((await m.session.query(CURRENT_SCN_SQL))[0]!.SCN));
       const capture = new LogMinerCapture(m.session, {
-        owner: schema, ...(m.target.pdb ? { pdb: m.target.pdb } : {}), tables: tableLookupOf(tables), names: TARGET_NAMES,
+        owner: schema, unnamedObjects, ...(m.target.pdb ? { pdb: m.target.pdb } : {}), tables, names: TARGET_NAMES,
       }, decodeOraclePosition(position));
       await capture.run(async (tx) => {
         for (const e of tx.events) {

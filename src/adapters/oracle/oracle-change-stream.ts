@@ -94,9 +94,7 @@ export class OracleChangeStream implements ChangeStream {
     if (this.options.spillDir) this.spill = openChangeSpill(join(this.options.spillDir, `${this.options.streamId}-open-transactions.sqlite`));
     const owner = oracleSchemaOf(this.db);
     const tables = tableLookupOf(this.options.tables);
-    const objects = (await data.query(TABLE_OBJECTS_SQL, { owner }))
-      .filter((r) => tables(owner, String(r.OBJECT_NAME)) !== undefined)
-      .map((r) => BigInt(String(r.OBJECT_ID)));
+    const objects = await objectNumbersOf(data, owner, tables);
     const capture = new LogMinerCapture(mining.session, {
       owner,
       unnamedObjects: objects,
@@ -152,4 +150,14 @@ export class OracleChangeStream implements ChangeStream {
     this.spill = undefined;
     this.buffer.end();
   }
+}
+
+/**
+ * The object numbers of `owner`'s tables (with their partitions and subpartitions) that `tables`
+ * captures: rows LogMiner cannot name are selected by them (`contentsQuery`'s `unnamedObjects`).
+ */
+export async function objectNumbersOf(data: OracleSession, owner: string, tables: TableLookup): Promise<bigint[]> {
+  return (await data.query(TABLE_OBJECTS_SQL, { owner }))
+    .filter((r) => tables(owner, String(r.OBJECT_NAME)) !== undefined)
+    .map((r) => BigInt(String(r.OBJECT_ID)));
 }

@@ -6,7 +6,7 @@ import {
 } from '../../../src/adapters/oracle/capture/oracle-position.js';
 import { ContinuationJoiner, TransactionAssembler } from '../../../src/adapters/oracle/capture/transaction-assembler.js';
 import { TandemError } from '../../../src/core/errors.js';
-import { locatorOrXmlOperation, type LogMinerRow } from '../../../src/adapters/oracle/capture/logminer-row.js';
+import { locatorOrXmlOperation, logMinerRowFromRecord, type LogMinerRow } from '../../../src/adapters/oracle/capture/logminer-row.js';
 import { contentsQuery, TABLE_OBJECTS_SQL } from '../../../src/adapters/oracle/capture/logminer-sql.js';
 
 const P = (scn: number, ord: number, restart: number) => encodeOraclePosition({ commitScn: BigInt(scn), ordinal: ord, restartScn: BigInt(restart) });
@@ -225,9 +225,9 @@ test('a value of an extended string column (MAX_STRING_SIZE = EXTENDED) written 
 
 test('the contents query selects rows LogMiner cannot name only for the migrated objects, in lists of at most 1000', () => {
   const one = contentsQuery({ unnamedObjects: [73541n, 73542n] });
-  assert.match(one, /\n {8}OR \(SEG_OWNER = 'UNKNOWN' AND \(DATA_OBJ# IN \(73541, 73542\)\)\)\)$/);
+  assert.match(one, /\n {8}OR \(SEG_OWNER = 'UNKNOWN' AND \(DATA_OBJ# IN \(73541, 73542\)\)\)\)\n/);
   const many = contentsQuery({ unnamedObjects: Array.from({ length: 1001 }, (_, i) => BigInt(i + 1)) });
-  assert.match(many, /DATA_OBJ# IN \(1, 2, [\d, ]+, 1000\) OR DATA_OBJ# IN \(1001\)\)\)\)$/);
+  assert.match(many, /DATA_OBJ# IN \(1, 2, [\d, ]+, 1000\) OR DATA_OBJ# IN \(1001\)\)\)\)\n/);
   assert.equal(contentsQuery({ unnamedObjects: [] }), contentsQuery());
   assert.equal(TABLE_OBJECTS_SQL, `SELECT TO_CHAR(OBJECT_ID) AS OBJECT_ID, OBJECT_NAME FROM ALL_OBJECTS
  WHERE OWNER = :owner AND OBJECT_TYPE IN ('TABLE', 'TABLE PARTITION', 'TABLE SUBPARTITION')`);
@@ -273,4 +273,60 @@ test('a LOB_ERASE row is refused by its OPERATION name whatever its code (28 in 
   assert.equal(locatorOrXmlOperation({ operationCode: 70, operation: 'XML DOC WRITE' }), 'xml');
   assert.equal(locatorOrXmlOperation({ operationCode: 71 }), 'xml');
   assert.equal(locatorOrXmlOperation({ operationCode: 1, operation: 'INSERT' }), undefined);
+});
+
+// Found by the oracle-review-2 run (a review, no server): a MISSING_SCN row (LogMiner was not given
+// every redo file of the range) was never selected, so the changes in the gap were skipped without a
+// word; a STATUS 2 row (SQL_REDO rebuilt with a dictionary that no longer matches the redo) was read
+// as if it were the statement run.
+test('a MISSING_SCN row stops the capture before going past the gap (a rerun mines it again: not a lost stream), by code or by OPERATION name', () => {
+  const row = (scn: number, xid: string, op: number, owner: string | null, table: string | null, sql: string, extra: Partial<LogMinerRow> = {}): LogMinerRow =>
+    ({ scn: String(scn), xid, operationCode: op, segOwner: owner, tableName: table, rowId: owner ? 'AAAR3sAAEAAAACXAAB' : null, sqlRedo: sql, csf: 0, rsId: ` 0x${scn}.0010 `, ssn: 0, rollback: 0, ...extra });
+  const ins = `insert into "HR"."EMP"("ID","NAME","HIRED","SALARY","NOTE") values ('3','C',NULL,'1',NULL);`;
+  const before = [row(7100001, 'AA', 6, null, null, 'set transaction read write;'), row(7100002, 'AA', 1, 'HR', 'EMP', ins), row(7100003, 'AA', 7, null, null, 'commit;')];
+  for (const gap of [
+    row(7100004, '0000000000000000', 34, null, null, '', { operation: 'MISSING_SCN', info: 'Missing SCN 7100004 - 7100400', status: 1291 }),
+    row(7100004, '0000000000000000', 0, null, null, '', { operation: 'MISSING_SCN', info: null }),
+  ]) {
+    const a = new TransactionAssembler(snapshotPosition(7100000n, 7100000n));
+    assert.equal(a.push(before[0]!), undefined);
+    a.push(before[1]!);
+    assert.ok(a.push(before[2]!), 'the transaction before the gap is handed on');
+    assert.throws(() => a.push(gap), (e: unknown) => {
+      assert.ok(e instanceof TandemError && e.code === 'TANDEM_DATA', String(e));
+      assert.equal(e.streamLost, false);
+      assert.match(e.message, new RegExp(`^LogMiner found a gap in the redo it was given at SCN 7100004${gap.info ? ' \\(Missing SCN 7100004 - 7100400\\)' : ''}: the changes in it would be missed`));
+      assert.match(e.hint ?? '', /Rerun the same export command: it lists the files again and mines that range again from the last checkpoint/);
+      return true;
+    });
+  }
+  // Code 34 named otherwise is not a gap (the name decides where there is one).
+  assert.equal(new TransactionAssembler(snapshotPosition(7100000n, 7100000n)).push(row(7100004, 'AB', 34, null, null, '', { operation: 'OTHER' })), undefined);
+});
+
+test('a row change LogMiner could not rebuild (STATUS not 0) stops the capture naming the table and LogMiner\'s remark; STATUS 0 and rows without it are read as before', () => {
+  const row = (scn: number, op: number, owner: string | null, table: string | null, sql: string, extra: Partial<LogMinerRow> = {}): LogMinerRow =>
+    ({ scn: String(scn), xid: 'S2', operationCode: op, segOwner: owner, tableName: table, rowId: owner ? 'AAAR3sAAEAAAACXAAB' : null, sqlRedo: sql, csf: 0, rsId: ` 0x${scn}.0010 `, ssn: 0, rollback: 0, ...extra });
+  const upd = `update "HR"."EMP" set "COL 4" = HEXTORAW('c20b') where "ID" = '1' and ROWID = 'AAAR3sAAEAAAACXAAB';`;
+  const mined = (change: LogMinerRow) => () => eventsOf(assemble([row(7200001, 6, null, null, 'set transaction read write;'), change, row(7200003, 7, null, null, 'commit;')], snapshotPosition(7200000n, 7200000n)).transactions);
+  assert.throws(mined(row(7200002, 3, 'HR', 'EMP', upd, { status: 2, info: 'Dictionary Version Mismatch' })),
+    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED'
+      && /^LogMiner could not rebuild the change to HR\.EMP at SCN 7200002 .*\(STATUS 2: Dictionary Version Mismatch\): its SQL_REDO is not the statement that was run/.test(e.message)
+      && /Export again from a new snapshot/.test(e.hint ?? ''));
+  const good = `update "HR"."EMP" set "SALARY" = '10' where "ID" = '1' and ROWID = 'AAAR3sAAEAAAACXAAB';`;
+  for (const status of [0, null, undefined]) {
+    assert.deepEqual(mined(row(7200002, 3, 'HR', 'EMP', good, status === undefined ? {} : { status }))().map((e) => [e.op, e.after]), [['u', { SALARY: '10' }]]);
+  }
+  // Another schema's row is not ours, whatever its STATUS.
+  assert.deepEqual(mined(row(7200002, 3, 'SCOTT', 'BONUS', upd, { status: 2 }))(), []);
+  // STATUS is read from the contents query's rows.
+  assert.equal(logMinerRowFromRecord({ SCN: '1', OPERATION_CODE: '3', STATUS: '2' }).status, 2);
+  assert.equal(logMinerRowFromRecord({ SCN: '1', OPERATION_CODE: '3' }).status, null);
+});
+
+test('the contents query reads STATUS and selects every MISSING_SCN row, also outside the PDB filter', () => {
+  assert.match(contentsQuery(), /^SELECT .*\n {7}SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO, STATUS\n/);
+  assert.match(contentsQuery(), /\n {8}OR OPERATION_CODE = 34 OR OPERATION = 'MISSING_SCN'\)$/);
+  const pdb = contentsQuery({ pdb: true });
+  assert.match(pdb, /\n {8}AND SRC_CON_NAME = :pdb\)\n {8}OR OPERATION_CODE = 34 OR OPERATION = 'MISSING_SCN'\)$/);
 });

@@ -46,12 +46,13 @@ test('the LogMiner statements', () => {
   // XML DOC BEGIN/WRITE/END (68, 70, 71) and LOB_ERASE under both codes seen (28, 29), and by OPERATION
   // name too (measured before: codes 1, 2, 3, 5, 9, 10, 11, 28, 255 only, no OPERATION column).
   assert.equal(contentsQuery(), `SELECT TO_CHAR(SCN) AS SCN, RAWTOHEX(XID) AS XID, OPERATION_CODE, OPERATION, SEG_OWNER, TABLE_NAME, ROW_ID,
-       SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO
+       SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO, STATUS
   FROM V$LOGMNR_CONTENTS
  WHERE SCN >= :fromScn AND SCN <= :toScn
-   AND (OPERATION_CODE IN (6, 7, 36)
-        OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (1, 2, 3, 5, 9, 10, 11, 28, 29, 68, 70, 71, 91, 92, 93, 255) OR OPERATION IN ('SELECT_LOB_LOCATOR', 'LOB_WRITE', 'LOB_TRIM', 'LOB_ERASE', 'XML DOC BEGIN', 'XML DOC WRITE', 'XML DOC END', '32K_BEGIN', '32K_WRITE', '32K_END', 'EXTENDED_STRING_BEGIN', 'EXTENDED_STRING_WRITE', 'EXTENDED_STRING_END'))))`);
-  assert.match(contentsQuery({ pdb: true }), /, SRC_CON_NAME\n[\s\S]*\n {3}AND SRC_CON_NAME = :pdb$/);
+   AND ((OPERATION_CODE IN (6, 7, 36)
+        OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (1, 2, 3, 5, 9, 10, 11, 28, 29, 68, 70, 71, 91, 92, 93, 255) OR OPERATION IN ('SELECT_LOB_LOCATOR', 'LOB_WRITE', 'LOB_TRIM', 'LOB_ERASE', 'XML DOC BEGIN', 'XML DOC WRITE', 'XML DOC END', '32K_BEGIN', '32K_WRITE', '32K_END', 'EXTENDED_STRING_BEGIN', 'EXTENDED_STRING_WRITE', 'EXTENDED_STRING_END'))))
+        OR OPERATION_CODE = 34 OR OPERATION = 'MISSING_SCN')`);
+  assert.match(contentsQuery({ pdb: true }), /, SRC_CON_NAME\n[\s\S]*\n {8}AND SRC_CON_NAME = :pdb\)\n/);
   assert.deepEqual(redoLogFileFromRecord({ NAME: '/a', FIRST_CHANGE: '10', NEXT_CHANGE: null, THREAD: 1, SEQUENCE: 7, KIND: 'ONLINE' }),
     { name: '/a', firstChange: 10n, nextChange: null, thread: 1, sequence: 7, kind: 'ONLINE' });
 });

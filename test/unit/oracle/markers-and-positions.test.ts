@@ -64,13 +64,14 @@ EXCEPTION WHEN OTHERS THEN IF SQLCODE != -942 THEN RAISE; END IF;
 END;`);
   assert.throws(() => dropOwnTableSql('X; DROP USER HR'), RangeError);
   assert.equal(contentsQuery({ markers: true, pdb: true }), `SELECT TO_CHAR(SCN) AS SCN, RAWTOHEX(XID) AS XID, OPERATION_CODE, OPERATION, SEG_OWNER, TABLE_NAME, ROW_ID,
-       SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO, SRC_CON_NAME
+       SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO, STATUS, SRC_CON_NAME
   FROM V$LOGMNR_CONTENTS
  WHERE SCN >= :fromScn AND SCN <= :toScn
-   AND (OPERATION_CODE IN (6, 7, 36)
+   AND (((OPERATION_CODE IN (6, 7, 36)
         OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (1, 2, 3, 5, 9, 10, 11, 28, 29, 68, 70, 71, 91, 92, 93, 255) OR OPERATION IN ('SELECT_LOB_LOCATOR', 'LOB_WRITE', 'LOB_TRIM', 'LOB_ERASE', 'XML DOC BEGIN', 'XML DOC WRITE', 'XML DOC END', '32K_BEGIN', '32K_WRITE', '32K_END', 'EXTENDED_STRING_BEGIN', 'EXTENDED_STRING_WRITE', 'EXTENDED_STRING_END')))
         OR (SEG_OWNER = :markerOwner AND TABLE_NAME = :markerTable AND OPERATION_CODE IN (1, 2)))
-   AND SRC_CON_NAME = :pdb`);
+        AND SRC_CON_NAME = :pdb)
+        OR OPERATION_CODE = 34 OR OPERATION = 'MISSING_SCN')`);
 });
 
 test('a stream\'s markers come through in commit order with the changes around them; other streams\' markers and deletes are ignored', () => {

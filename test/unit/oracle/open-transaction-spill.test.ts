@@ -189,7 +189,9 @@ test('the spill file is created empty and removed when closed', () => {
     a.append('X', [{ operationCode: 1, scn: 5n, owner: 'HR', table: 'EMP', rowId: null, sqlRedo: 'insert', info: null }]);
     // OPERATION goes through the file too: a spilled LOB_ERASE coded 29 is still refused by its name.
     a.append('X', [{ operationCode: 29, operation: 'LOB_ERASE', scn: 6n, owner: 'HR', table: 'EMP', rowId: null, sqlRedo: '', info: null }]);
-    assert.deepEqual([...a.chunks('X', 10)].flat().map((c) => [c.operationCode, c.operation]), [[1, null], [29, 'LOB_ERASE']]);
+    // And STATUS: a spilled change LogMiner could not rebuild is still refused.
+    a.append('X', [{ operationCode: 3, scn: 7n, owner: 'HR', table: 'EMP', rowId: null, sqlRedo: 'update', info: 'Dictionary Version Mismatch', status: 2 }]);
+    assert.deepEqual([...a.chunks('X', 10)].flat().map((c) => [c.operationCode, c.operation, c.status]), [[1, null, null], [29, 'LOB_ERASE', null], [3, null, 2]]);
     a.close();
     assert.equal(existsSync(path), false);
     const left = openChangeSpill(path);

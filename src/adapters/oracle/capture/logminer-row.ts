@@ -30,6 +30,12 @@ export interface LogMinerRow {
   readonly srcConName?: string | null;
   /** INFO: LogMiner's remark, e.g. why a statement is unsupported. */
   readonly info?: string | null;
+  /**
+   * STATUS: 0 when SQL_REDO is a valid statement; otherwise LogMiner could not rebuild it (2: its
+   * dictionary does not match the redo; 1291 on a MISSING_SCN row). Absent in rows read before it
+   * was selected.
+   */
+  readonly status?: number | null;
 }
 
 /** OPERATION_CODE values of V$LOGMNR_CONTENTS that Tandem reads (Oracle Database Reference). */
@@ -49,6 +55,11 @@ export const OPERATION = {
   LOB_ERASE: 28,
   /** The code Debezium's (and oracdc's) enums give LOB_ERASE; selected too, and judged by OPERATION. */
   LOB_ERASE_ALTERNATIVE: 29,
+  /**
+   * MISSING_SCN: LogMiner found a gap in the redo it was given (a log of the range not registered);
+   * STATUS 1291, INFO 'Missing SCN <from> - <to>' (Oracle Database Utilities, "Querying V$LOGMNR_LOGS").
+   */
+  MISSING_SCN: 34,
   ROLLBACK: 36,
   /**
    * An XMLType column's value: an INSERT's SQL_REDO leaves XMLType columns out, and an UPDATE of one
@@ -118,6 +129,12 @@ export function locatorOrXmlOperation(row: { readonly operationCode: number; rea
 /** The transaction-control operation codes (rows without an owner). */
 export const CONTROL_OPERATIONS: readonly number[] = [OPERATION.START, OPERATION.COMMIT, OPERATION.ROLLBACK];
 
+/** Whether a row is LogMiner's MISSING_SCN (by OPERATION name where it has one, else by code). */
+export function isMissingScn(row: { readonly operationCode: number; readonly operation?: string | null }): boolean {
+  const name = row.operation?.trim().toUpperCase();
+  return name ? name === 'MISSING_SCN' : row.operationCode === OPERATION.MISSING_SCN;
+}
+
 /**
  * Maps one result row of the contents query (oracledb's OUT_FORMAT_OBJECT: upper-case column names,
  * NUMBER columns fetched as strings) to a LogMinerRow. The fixtures under
@@ -149,5 +166,6 @@ export function logMinerRowFromRecord(r: Readonly<Record<string, unknown>>): Log
     rollback: num('ROLLBACK'),
     srcConName: text('SRC_CON_NAME'),
     info: text('INFO'),
+    status: r.STATUS === null || r.STATUS === undefined ? null : num('STATUS'),
   };
 }

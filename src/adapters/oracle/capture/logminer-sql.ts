@@ -152,13 +152,14 @@ export const END_LOGMNR_SQL = 'BEGIN DBMS_LOGMNR.END_LOGMNR; END;';
 
 /**
  * The contents query for one window: transaction control rows of every transaction (their COMMIT
- * rows give the ordinals of positions), and the row changes, DDL, LOB and XML operations of the
+ * rows give the ordinals of positions), LogMiner's MISSING_SCN rows (a gap in the redo it read,
+ * which stops the capture), and the row changes, DDL, LOB and XML operations of the
  * migrated schema. The LOB and XML operations, which stop the capture, are selected by OPERATION
  * name as well as by code (`LOB_LOCATOR_OPERATION_NAMES`: LOB_ERASE's code is in doubt), so that
  * none is skipped because its code is not the one expected. With `markers`, also the inserts and deletes of Tandem's marker table in the migration
  * user's schema (`marker-table.ts`). With `unnamedObjects` (object numbers of the migrated tables and
  * their partitions, `TABLE_OBJECTS_SQL`), also the row changes LogMiner could not name
- * ('UNKNOWN'.'OBJ# n') of those objects, which stop the capture rather than be skipped. In a CDB root, `pdb` keeps the rows of that PDB only. Binds:
+ * ('UNKNOWN'.'OBJ# n') of those objects, which stop the capture rather than be skipped. In a CDB root, `pdb` keeps the rows of that PDB only (and every MISSING_SCN row). Binds:
  * :fromScn, :toScn, :owner [, :markerOwner, :markerTable] [, :pdb]. NUMBER columns come back as
  * text (TO_CHAR), never as JavaScript numbers.
  */
@@ -168,12 +169,16 @@ export function contentsQuery(opts: { pdb?: boolean; markers?: boolean; unnamedO
     ? `\n        OR (SEG_OWNER = 'UNKNOWN' AND (${inLists('DATA_OBJ#', opts.unnamedObjects)}))`
     : '';
   const names = [...LOB_LOCATOR_OPERATION_NAMES, ...XML_DOCUMENT_OPERATION_NAMES, ...EXTENDED_STRING_OPERATION_NAMES].map((n) => `'${n}'`).join(', ');
+  const rows = `(OPERATION_CODE IN (${CONTROL_OPERATIONS.join(', ')})
+        OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (${ROW_OPERATIONS.join(', ')}) OR OPERATION IN (${names})))${markers}${unnamed})`;
+  // A gap is the whole database's, whichever container: never filtered out by the PDB.
   return `SELECT TO_CHAR(SCN) AS SCN, RAWTOHEX(XID) AS XID, OPERATION_CODE, OPERATION, SEG_OWNER, TABLE_NAME, ROW_ID,
-       SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO${opts.pdb ? ', SRC_CON_NAME' : ''}
+       SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO, STATUS${opts.pdb ? ', SRC_CON_NAME' : ''}
   FROM V$LOGMNR_CONTENTS
  WHERE SCN >= :fromScn AND SCN <= :toScn
-   AND (OPERATION_CODE IN (${CONTROL_OPERATIONS.join(', ')})
-        OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (${ROW_OPERATIONS.join(', ')}) OR OPERATION IN (${names})))${markers}${unnamed})${opts.pdb ? '\n   AND SRC_CON_NAME = :pdb' : ''}`;
+   AND (${opts.pdb ? `(${rows}
+        AND SRC_CON_NAME = :pdb)` : rows}
+        OR OPERATION_CODE = ${OPERATION.MISSING_SCN} OR OPERATION = 'MISSING_SCN')`;
 }
 
 /** `column IN (…) OR column IN (…)`, at most 1000 numbers a list (ORA-01795). */

@@ -203,6 +203,13 @@ export function isUnnamedObject(change: RowChange): boolean {
   return change.owner === 'UNKNOWN';
 }
 
+function invalidRedo(ctx: Context): TandemError {
+  const { change } = ctx;
+  return new TandemError('TANDEM_UNSUPPORTED', `LogMiner could not rebuild the change to ${where(ctx)} (STATUS ${change.status}${change.info ? `: ${change.info}` : ''}): its SQL_REDO is not the statement that was run, so the change cannot be read.`, {
+    hint: 'LogMiner reads the redo with the online catalog: a table changed by DDL after the change was written no longer matches it. Tandem does not follow schema changes during a live migration, and carrying on would lose this change. Export again from a new snapshot (--start-clean true) once the schema is settled.',
+  });
+}
+
 function unnamedObjectChange(tx: CommittedTransaction, change: RowChange): TandemError {
   return new TandemError('TANDEM_UNSUPPORTED', `LogMiner could not name the table of a change at SCN ${change.scn} (transaction ${tx.xid}): ${change.table}, a migrated table or partition by its object number (DATA_OBJ#) when the stream started. Its definition in the online catalog no longer matches the redo (the table was dropped, or changed by DDL, after the change was written), so the change cannot be read.`, {
     hint: 'Tandem does not follow schema changes during a live migration, and carrying on would lose this change. Export again from a new snapshot (--start-clean true) once the schema is settled.',
@@ -247,6 +254,9 @@ export function transactionEvents(tx: CommittedTransaction, tables: TableLookup,
         if (table.primaryKey.length === 0) {
           throw new TandemError('TANDEM_UNSUPPORTED', `${table.schema}.${table.name} has no primary key; its changes cannot be applied exactly once.`, { hint: 'Add a primary key, or leave the table out with --exclude-table-list.' });
         }
+        // STATUS not 0: LogMiner could not rebuild the statement (its dictionary, the online catalog,
+        // no longer matches the redo), and what SQL_REDO shows is not the change (the oracle-review-2 run).
+        if (change.status !== undefined && change.status !== null && change.status !== 0) throw invalidRedo(ctx);
         let stmt: RedoStatement;
         try {
           stmt = parseRedoSql(change.sqlRedo);

@@ -1,5 +1,5 @@
 import { TandemError } from '../../../core/errors.js';
-import { OPERATION, PLACEHOLDER_ROW_ID, type LogMinerRow } from './logminer-row.js';
+import { isMissingScn, OPERATION, PLACEHOLDER_ROW_ID, type LogMinerRow } from './logminer-row.js';
 import { AFTER_ALL, commitIsAfter, type OraclePosition } from './oracle-position.js';
 import type { ChangeSpill } from './transaction-spill.js';
 
@@ -26,6 +26,17 @@ import type { ChangeSpill } from './transaction-spill.js';
  *   the latest matching spilled one. Its commit hands them on through `spilled`, before `changes`.
  */
 
+/**
+ * LogMiner's MISSING_SCN row: the redo it was given has a gap, so changes in it would be missed. Not
+ * a lost stream: the window is not checkpointed, and a rerun lists the redo files again and mines it
+ * again (a file really gone is then found by the listing, `selectLogFiles`).
+ */
+export function missingScn(scn: bigint, info: string | null): TandemError {
+  return new TandemError('TANDEM_DATA', `LogMiner found a gap in the redo it was given at SCN ${scn}${info ? ` (${info})` : ''}: the changes in it would be missed, so the capture stopped before going past it.`, {
+    hint: 'A redo log of that range was not among the files listed for LogMiner (switched or archived while the window was listed, or an archived log not registered in V$ARCHIVED_LOG). Rerun the same export command: it lists the files again and mines that range again from the last checkpoint. If the gap comes again, check V$ARCHIVED_LOG for the SCN range named, on every thread.',
+  });
+}
+
 /** One change of a captured table, kept until its transaction commits. */
 export interface RowChange {
   readonly operationCode: number;
@@ -37,6 +48,8 @@ export interface RowChange {
   readonly rowId: string | null;
   readonly sqlRedo: string;
   readonly info: string | null;
+  /** `LogMinerRow.status`: not 0 when LogMiner could not rebuild SQL_REDO (absent in rows spilled before it was kept). */
+  readonly status?: number | null;
 }
 
 /** A committed transaction, its changes in redo order (partial rollbacks already taken out). */
@@ -140,6 +153,7 @@ export class TransactionAssembler {
    */
   push(row: LogMinerRow): CommittedTransaction | undefined {
     const scn = BigInt(row.scn);
+    if (isMissingScn(row)) throw missingScn(scn, row.info ?? null);
     if (scn < this.lastScn) throw new TandemError('TANDEM_DATA', `LogMiner rows went back from SCN ${this.lastScn} to ${scn}.`, { hint: 'This is a bug in the mining windows: report it with both SCNs.' });
     this.lastScn = scn;
     switch (row.operationCode) {
@@ -202,7 +216,7 @@ export class TransactionAssembler {
     if (row.rowId === PLACEHOLDER_ROW_ID) (tx.placeholders ??= new Set()).add(`${row.segOwner}.${row.tableName}`);
     tx.changes.push({
       operationCode: row.operationCode, operation: row.operation ?? null, scn, owner: row.segOwner!, table: row.tableName!, rowId: row.rowId,
-      sqlRedo: row.sqlRedo ?? '', info: row.info ?? null,
+      sqlRedo: row.sqlRedo ?? '', info: row.info ?? null, status: row.status ?? null,
     });
     if (this.spill && tx.changes.length >= (this.spill.inMemory ?? CHANGES_IN_MEMORY)) {
       this.spill.store.append(tx.xid, tx.changes);

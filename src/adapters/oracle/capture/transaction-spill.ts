@@ -38,6 +38,7 @@ interface SpillRow {
   row_id: string | null;
   sql_redo: string;
   info: string | null;
+  status: number | null;
 }
 
 /** A `ChangeSpill` in a SQLite file at `path` (any file there is replaced). */
@@ -48,21 +49,21 @@ export function openChangeSpill(path: string): ChangeSpill {
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.exec(`CREATE TABLE spill (seq INTEGER PRIMARY KEY, xid TEXT NOT NULL, op INTEGER NOT NULL, operation TEXT, scn TEXT NOT NULL,
-               owner TEXT NOT NULL, tbl TEXT NOT NULL, row_id TEXT, sql_redo TEXT NOT NULL, info TEXT);
+               owner TEXT NOT NULL, tbl TEXT NOT NULL, row_id TEXT, sql_redo TEXT NOT NULL, info TEXT, status INTEGER);
              CREATE INDEX spill_row ON spill (xid, owner, tbl, row_id, seq);
              CREATE INDEX spill_xid ON spill (xid, seq);`);
   } catch (e) {
     db.close();
     throw e;
   }
-  const insert = db.prepare('INSERT INTO spill (xid, op, operation, scn, owner, tbl, row_id, sql_redo, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare('INSERT INTO spill (xid, op, operation, scn, owner, tbl, row_id, sql_redo, info, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const appendAll = db.transaction((xid: string, changes: readonly RowChange[]) => {
-    for (const c of changes) insert.run(xid, c.operationCode, c.operation ?? null, c.scn.toString(), c.owner, c.table, c.rowId, c.sqlRedo, c.info);
+    for (const c of changes) insert.run(xid, c.operationCode, c.operation ?? null, c.scn.toString(), c.owner, c.table, c.rowId, c.sqlRedo, c.info, c.status ?? null);
   });
   const latest = db.prepare(`SELECT seq FROM spill WHERE xid = ? AND owner = ? AND tbl = ? AND row_id IS ?
                                 AND op IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT 1`);
   const remove = db.prepare('DELETE FROM spill WHERE seq = ?');
-  const page = db.prepare('SELECT seq, op, operation, scn, owner, tbl, row_id, sql_redo, info FROM spill WHERE xid = ? AND seq > ? ORDER BY seq LIMIT ?');
+  const page = db.prepare('SELECT seq, op, operation, scn, owner, tbl, row_id, sql_redo, info, status FROM spill WHERE xid = ? AND seq > ? ORDER BY seq LIMIT ?');
   const dropXid = db.prepare('DELETE FROM spill WHERE xid = ?');
   return {
     append(xid, changes) {
@@ -80,7 +81,7 @@ export function openChangeSpill(path: string): ChangeSpill {
         if (rows.length === 0) return;
         after = rows[rows.length - 1]!.seq;
         yield rows.map((r) => ({
-          operationCode: r.op, operation: r.operation, scn: BigInt(r.scn), owner: r.owner, table: r.tbl, rowId: r.row_id, sqlRedo: r.sql_redo, info: r.info,
+          operationCode: r.op, operation: r.operation, scn: BigInt(r.scn), owner: r.owner, table: r.tbl, rowId: r.row_id, sqlRedo: r.sql_redo, info: r.info, status: r.status,
         }));
         if (rows.length < size) return;
       }
