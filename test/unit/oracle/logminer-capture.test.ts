@@ -189,6 +189,12 @@ test('DDL that names a migrated table in its text stops the capture whatever nam
   passes(row(7000010, 'AA', 5, 'HR', 'DEPT', 'truncate table dept;'));
   // Quoted names keep their case: "emp" is not EMP.
   passes(row(7000010, 'AA', 5, 'HR', 'emp', 'drop table "HR"."emp";'));
+  // A partition exchange run from another table swaps the migrated table's rows: its row carries the
+  // other table's owner and name (selected now: DDL rows of every schema), its text names ours.
+  stops(row(7000010, 'AA', 5, 'STAGE', 'EMP_LOAD', 'ALTER TABLE "STAGE"."EMP_LOAD" EXCHANGE PARTITION "P2024" WITH TABLE "HR"."EMP" INCLUDING INDEXES WITHOUT VALIDATION;'), /DDL on HR\.EMP at SCN 7000010/);
+  stops(row(7000010, 'AA', 5, 'HR', 'EMP_LOAD', 'alter table emp_load exchange subpartition for (2024) with table emp;'), /DDL on HR\.EMP/);
+  passes(row(7000010, 'AA', 5, 'STAGE', 'EMP_LOAD', 'alter table stage.emp_load exchange partition p2024 with table stage.emp;'));
+  passes(row(7000010, 'AA', 5, 'STAGE', 'EMP_LOAD', 'alter table stage.emp_load exchange partition p2024 with table emp;'));
 });
 
 // The oracle-review-2 run, from the LogMiner sequences Debezium recorded on Oracle 23.26: a statement

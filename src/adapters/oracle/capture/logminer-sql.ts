@@ -152,7 +152,8 @@ export const END_LOGMNR_SQL = 'BEGIN DBMS_LOGMNR.END_LOGMNR; END;';
 
 /**
  * The contents query for one window: transaction control rows of every transaction (their COMMIT
- * rows give the ordinals of positions), LogMiner's MISSING_SCN rows (a gap in the redo it read,
+ * rows give the ordinals of positions), DDL rows of every schema (`tableNamedByDdl` reads which
+ * table their text acts on), LogMiner's MISSING_SCN rows (a gap in the redo it read,
  * which stops the capture), and the row changes, DDL, LOB and XML operations of the
  * migrated schema. The LOB and XML operations, which stop the capture, are selected by OPERATION
  * name as well as by code (`LOB_LOCATOR_OPERATION_NAMES`: LOB_ERASE's code is in doubt), so that
@@ -169,7 +170,9 @@ export function contentsQuery(opts: { pdb?: boolean; markers?: boolean; unnamedO
     ? `\n        OR (SEG_OWNER = 'UNKNOWN' AND (${inLists('DATA_OBJ#', opts.unnamedObjects)}))`
     : '';
   const names = [...LOB_LOCATOR_OPERATION_NAMES, ...XML_DOCUMENT_OPERATION_NAMES, ...EXTENDED_STRING_OPERATION_NAMES].map((n) => `'${n}'`).join(', ');
-  const rows = `(OPERATION_CODE IN (${CONTROL_OPERATIONS.join(', ')})
+  // DDL of every schema: one run from another table can act on a migrated one (`ALTER TABLE other
+  // EXCHANGE PARTITION p WITH TABLE migrated`, whose row carries the other table's owner and name).
+  const rows = `(OPERATION_CODE IN (${[OPERATION.DDL, ...CONTROL_OPERATIONS].join(', ')})
         OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (${ROW_OPERATIONS.join(', ')}) OR OPERATION IN (${names})))${markers}${unnamed})`;
   // A gap is the whole database's, whichever container: never filtered out by the PDB.
   return `SELECT TO_CHAR(SCN) AS SCN, RAWTOHEX(XID) AS XID, OPERATION_CODE, OPERATION, SEG_OWNER, TABLE_NAME, ROW_ID,

@@ -179,6 +179,8 @@ function xmlColumnsOf(ctx: Context): string {
 const IDENT = String.raw`(?:"((?:[^"]|"")+)"|([A-Za-z][\w$#]*))`;
 /** DDL that names its table first: ALTER TABLE (… RENAME TO among others), RENAME … TO, DROP TABLE. */
 const NAME_LOSING_DDL = new RegExp(String.raw`^\s*(?:alter\s+table|rename|drop\s+table)\s+(?:${IDENT}\s*\.\s*)?${IDENT}(?=\s|;|$)`, 'i');
+/** The table an `ALTER TABLE … EXCHANGE [SUB]PARTITION … WITH TABLE <table>` swaps in. */
+const EXCHANGE_WITH = new RegExp(String.raw`^\s*alter\s+table\s[\s\S]*?\bexchange\s+(?:sub)?partition\b[\s\S]*?\bwith\s+table\s+(?:${IDENT}\s*\.\s*)?${IDENT}(?=\s|;|$)`, 'i');
 
 /**
  * The migrated table a DDL row alters, renames or drops when LogMiner names it otherwise (with the online
@@ -188,12 +190,11 @@ const NAME_LOSING_DDL = new RegExp(String.raw`^\s*(?:alter\s+table|rename|drop\s
  */
 export function tableNamedByDdl(change: RowChange, tables: TableLookup): OracleTable | undefined {
   if (change.operationCode !== OPERATION.DDL) return undefined;
-  const m = NAME_LOSING_DDL.exec(change.sqlRedo);
-  if (!m) return undefined;
   const ident = (quoted: string | undefined, plain: string | undefined) => quoted !== undefined ? quoted.replace(/""/g, '"') : plain?.toUpperCase();
-  const owner = ident(m[1], m[2]) ?? change.owner;
-  const name = ident(m[3], m[4])!;
-  return tables(owner, name);
+  const named = (m: RegExpExecArray | null) => (m ? tables(ident(m[1], m[2]) ?? change.owner, ident(m[3], m[4])!) : undefined);
+  // `ALTER TABLE other EXCHANGE PARTITION p WITH TABLE migrated` swaps the migrated table's rows with
+  // the partition's, and its row carries the other table's name and owner (the oracle-review-2 run).
+  return named(NAME_LOSING_DDL.exec(change.sqlRedo)) ?? named(EXCHANGE_WITH.exec(change.sqlRedo));
 }
 
 /** A row LogMiner could not name ('UNKNOWN'.'OBJ# n'): the contents query selects them only for the migrated tables' objects. */
