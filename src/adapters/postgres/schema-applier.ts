@@ -153,13 +153,42 @@ class StatementRun {
   }
 }
 
-/** Runs one statement and classifies its error, if any. */
+/**
+ * How long a statement an earlier command had started (`ignoreExistFor`) is tried again while it
+ * fails on a concurrent creation of the same object (`isConcurrentCreation`), once a second.
+ */
+export const CONCURRENT_CREATION_RETRIES = 30;
+const CONCURRENT_CREATION_WAIT_MS = 1000;
+
+/**
+ * The errors of a statement whose object another session was creating at the same time: the unique
+ * index of a catalog (23505: `CREATE EXTENSION IF NOT EXISTS` while another session's creation of it
+ * is not yet committed), a catalog row changed under it (XX000 "tuple concurrently updated"), a
+ * deadlock between the two (40P01). A killed `import schema`'s server session goes on with its last
+ * statement for a while after the client died (the pg-schema run: a rerun right after a kill -9
+ * failed once this way).
+ */
+function isConcurrentCreation(outcome: Attempt): boolean {
+  if (outcome.status !== 'failed' || outcome.sqlState === undefined) return false;
+  return outcome.sqlState === '23505' || outcome.sqlState === '40P01'
+    || (outcome.sqlState === 'XX000' && /tuple concurrently (?:updated|deleted)/.test(outcome.message ?? ''));
+}
+
+/**
+ * Runs one statement and classifies its error, if any. A statement an earlier command had started
+ * that fails on a concurrent creation of its object is tried again (rolled back, so harmless) until
+ * that other session is done: then it is found done, or applies.
+ */
 async function attempt(client: pg.Client, statement: SchemaStatement, options: SchemaApplyOptions, ignoreExist: boolean): Promise<Attempt> {
-  options.beforeRun?.(statement);
-  const outcome = await run(client, statement, ignoreExist);
-  // Rejected by the server (an SQLSTATE): rolled back. No answer at all: it may have committed.
-  options.afterRun?.(statement, !((outcome.status === 'failed' && outcome.sqlState !== undefined) || outcome.status === 'waiting'));
-  return outcome;
+  const startedElsewhere = options.ignoreExistFor?.has(statement.sql) ?? false;
+  for (let retries = 0; ; retries++) {
+    options.beforeRun?.(statement);
+    const outcome = await run(client, statement, ignoreExist);
+    // Rejected by the server (an SQLSTATE): rolled back. No answer at all: it may have committed.
+    options.afterRun?.(statement, !((outcome.status === 'failed' && outcome.sqlState !== undefined) || outcome.status === 'waiting'));
+    if (!startedElsewhere || retries >= CONCURRENT_CREATION_RETRIES || !isConcurrentCreation(outcome)) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, options.concurrentCreationWaitMs ?? CONCURRENT_CREATION_WAIT_MS));
+  }
 }
 
 async function run(client: pg.Client, statement: SchemaStatement, ignoreExist: boolean): Promise<Attempt> {

@@ -186,8 +186,15 @@ export interface MissingObjectError {
 export interface SchemaApplyOptions {
   /** Count "already exists" errors as skipped instead of failed (`--ignore-exist`). */
   readonly ignoreExist: boolean;
-  /** The same for these statements only (by their SQL): objects an earlier command may have created. */
+  /**
+   * The same for these statements only (by their SQL): objects an earlier command may have created.
+   * One of them that fails because another session is creating the same object at that moment (the
+   * earlier command's server session, still running after the command was killed) is tried again
+   * once a second, up to 30 times.
+   */
   readonly ignoreExistFor?: ReadonlySet<string>;
+  /** The wait between those tries (tests), 1 s unless set. */
+  readonly concurrentCreationWaitMs?: number;
   /** Go on after a failure (`--continue-on-error`); otherwise stop and mark the rest not executed. */
   readonly continueOnError: boolean;
   /**

@@ -14,8 +14,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type pg from 'pg';
 import { applySchemaStatements } from '../../../src/adapters/postgres/schema-applier.js';
-import type { SchemaApplyResult } from '../../../src/core/engine/target.js';
+import type { SchemaApplyResult, SchemaStatement } from '../../../src/core/engine/target.js';
 import { readSchemaStatements } from '../../../src/workflow/schema/schema-statements-reader.js';
 import { newExportDir, runTandem, sourceFlags, targetFlags, type CliResult } from '../../helpers/cli.js';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
@@ -219,15 +220,20 @@ test('a statement whose object exists nowhere still fails with its statement and
   }
 });
 
-/** Writes hand-written schema files into a new schema dir and applies them to a fresh database. */
-async function applyFiles(files: Record<string, string>, continueOnError: boolean): Promise<{ result: SchemaApplyResult; database: string }> {
+/** Writes hand-written schema files into a new schema dir and reads their statements. */
+async function statementsOf(files: Record<string, string>): Promise<SchemaStatement[]> {
   const schemaDir = await mkdtemp(join(tmpdir(), 'tandem-order-'));
   exportDirs.push(schemaDir);
   for (const [file, text] of Object.entries(files)) {
     await mkdir(dirname(join(schemaDir, file)), { recursive: true });
     await writeFile(join(schemaDir, file), text);
   }
-  const statements = await readSchemaStatements(schemaDir, { postSnapshot: false });
+  return readSchemaStatements(schemaDir, { postSnapshot: false });
+}
+
+/** Writes hand-written schema files into a new schema dir and applies them to a fresh database. */
+async function applyFiles(files: Record<string, string>, continueOnError: boolean): Promise<{ result: SchemaApplyResult; database: string }> {
+  const statements = await statementsOf(files);
   const database = await freshTarget();
   const client = await pg15.client(database);
   try {
@@ -293,4 +299,44 @@ test('inside BEGIN … COMMIT, in DO, and after a failure that stops the run, st
   assert.equal(all.result.waited, 1);
   assert.deepEqual(await pg15.sql(all.database, `SELECT proname FROM pg_catalog.pg_proc WHERE proname LIKE 'f\\_%' ORDER BY 1`),
     [{ proname: 'f_waits' }]);
+});
+
+// The pg-schema run: "import schema" rerun right after a kill -9 of the previous run failed once
+// with a duplicate key on CREATE EXTENSION IF NOT EXISTS: the killed run's server session was still
+// creating it. Here another session holds the same creation uncommitted, as that one did.
+test('a statement an earlier run had started, failing because another session creates the same object at that moment, is tried again until that session is done', async () => {
+  const statements = await statementsOf({ 'schemas/schemas.sql': 'CREATE SCHEMA IF NOT EXISTS raced; CREATE TABLE raced.t (id int);' });
+  const [createSchema] = statements;
+  const database = await freshTarget();
+  const killedRun = await pg15.client(database);
+  const client = await pg15.client(database);
+  try {
+    const pid = Number((await client.query('SELECT pg_backend_pid() AS p')).rows[0].p);
+    await killedRun.query('BEGIN');
+    await killedRun.query('CREATE SCHEMA IF NOT EXISTS raced');
+    const apply = (startedBefore: boolean) => applySchemaStatements(client, statements, {
+      ignoreExist: false, continueOnError: false, concurrentCreationWaitMs: 50,
+      ...(startedBefore ? { ignoreExistFor: new Set([createSchema!.sql]) } : {}),
+    });
+    /** Lets the other session commit once this one waits for its lock (so the race is certain, not won by timing). */
+    const commitOnceBlocked = async (other: pg.Client, sql: string) => {
+      for (;;) {
+        const waiting = await pg15.sql(database, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid]);
+        if (waiting[0]!.n === 1) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await other.query(sql);
+    };
+    const [result] = await Promise.all([apply(true), commitOnceBlocked(killedRun, 'COMMIT')]);
+    assert.deepEqual(summary(result), ['applied: CREATE SCHEMA IF NOT', 'applied: CREATE TABLE raced.t (id']);
+    // A statement no earlier run had started is not tried again: the error is the user's to see.
+    await pg15.sql(database, 'DROP SCHEMA raced CASCADE');
+    await killedRun.query('BEGIN');
+    await killedRun.query('CREATE SCHEMA IF NOT EXISTS raced');
+    const [fresh] = await Promise.all([apply(false), commitOnceBlocked(killedRun, 'COMMIT')]);
+    assert.deepEqual(summary(fresh), ['failed [23505]: CREATE SCHEMA IF NOT', 'not-executed: CREATE TABLE raced.t (id']);
+  } finally {
+    await killedRun.end();
+    await client.end();
+  }
 });
