@@ -13,7 +13,7 @@ import type { CommandEnv } from './command-env.js';
 import { FALL_BACK_WARNINGS_KEY, checkSameDatabase, findingWarning, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { parseNameRefList } from '../core/identifier-list.js';
-import { SNAPSHOT_COLUMN_TYPES_KEY, SNAPSHOT_PARTITIONS_KEY, SNAPSHOT_TABLE_IDS_KEY, TABLE_FILTER_KEY, type TableFilter } from './cdc/schema-drift.js';
+import { SNAPSHOT_COLUMN_TYPES_KEY, SNAPSHOT_GENERATED_COLUMNS_KEY, SNAPSHOT_PARTITIONS_KEY, SNAPSHOT_TABLE_IDS_KEY, TABLE_FILTER_KEY, type TableFilter } from './cdc/schema-drift.js';
 import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
 import { renderTable } from './text-table.js';
 import { copySnapshot, removeOldSnapshots } from './snapshot-export.js';
@@ -200,6 +200,7 @@ export function beginSnapshot(reporter: Reporter, migration: Migration, source: 
     meta.setValue(SNAPSHOT_TABLE_IDS_KEY, Object.fromEntries(tables.filter((t) => t.id !== undefined).map((t) => [tableKeyOf(t), t.id])));
     meta.setValue(SNAPSHOT_PARTITIONS_KEY, Object.fromEntries(tables.filter((t) => t.partitions).map((t) => [tableKeyOf(t), t.partitions])));
     meta.setValue(SNAPSHOT_COLUMN_TYPES_KEY, Object.fromEntries(tables.filter((t) => t.columnTypes).map((t) => [tableKeyOf(t), t.columnTypes])));
+    meta.setValue(SNAPSHOT_GENERATED_COLUMNS_KEY, Object.fromEntries(tables.filter((t) => t.generatedColumns?.length).map((t) => [tableKeyOf(t), t.generatedColumns])));
     meta.setValue('source_referential_actions', tables.flatMap((t) => (t.referentialActions ?? []).map((k) => ({ schema: t.schema, table: t.name, ...k }))));
     meta.setStep('export_data', 'IN_PROGRESS', { exportType, startedAt: new Date().toISOString() });
     for (const t of tables) {

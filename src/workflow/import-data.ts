@@ -25,7 +25,7 @@ import { INDEXES_BUILT_BY_IMPORT, INDEXES_STARTED_BY_IMPORT, SnapshotIndexBuilds
 import { TargetLoadWatch } from './target-load-watch.js';
 import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
 import { QueueConsumers } from '../core/queue/queue-consumers.js';
-import { SNAPSHOT_COLUMN_TYPES_KEY } from './cdc/schema-drift.js';
+import { SNAPSHOT_COLUMN_TYPES_KEY, SNAPSHOT_GENERATED_COLUMNS_KEY } from './cdc/schema-drift.js';
 
 /** Options of `tandem import data [to target]`. */
 export interface ImportDataOptions {
@@ -400,8 +400,10 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
 async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbConfig, meta: MetaStore, tables: LoadTable[], freshTables: Set<string>,
   loadedWhole: ReadonlySet<string>, liveRefusal: TandemError | undefined): Promise<Map<string, readonly string[]>> {
   const sourceTypes = meta.getValue<Record<string, readonly string[]>>(SNAPSHOT_COLUMN_TYPES_KEY) ?? {};
+  const generated = meta.getValue<Record<string, readonly string[]>>(SNAPSHOT_GENERATED_COLUMNS_KEY) ?? {};
   const check = await db.checkTables(tables.map((t) => ({
     schema: t.schemaName, name: t.tableName, columns: t.columns, binaryTypes: t.format === 'binary' && !loadedWhole.has(t.tableKey) ? sourceTypes[t.tableKey] : undefined,
+    ...(generated[t.tableKey] ? { generatedOnSource: generated[t.tableKey] } : {}),
   })), freshTables);
   // Every problem is collected and named in one error (measured before: one per run, three reruns
   // for a new user's grants); the live import's refusal (session_replication_role) comes first, and
@@ -416,6 +418,16 @@ async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbCon
   if (check.missingColumns.length) {
     problems.push(new TandemError('TANDEM_PREREQUISITE', `Target tables lack exported columns: ${check.missingColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}.`, {
       hint: 'Make the target tables match the exported schema (see schema/tables) and rerun.',
+    }));
+  }
+  if (check.plainGeneratedColumns?.length) {
+    const first = check.plainGeneratedColumns[0]!;
+    const dot = first.table.indexOf('.');
+    const name = `${quoteIdent(first.table.slice(0, dot))}.${quoteIdent(first.table.slice(dot + 1))}`;
+    problems.push(new TandemError('TANDEM_PREREQUISITE', `Columns generated on the source are ordinary columns on the target: ${check.plainGeneratedColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. `
+      + 'The snapshot and the change stream leave a generated column\'s values out (the target is to compute them), so every migrated row would hold NULL (or the column\'s default) there. Nothing was written.', {
+      hint: `Give each its generation expression back on the target (ALTER TABLE ${name} DROP COLUMN ${quoteIdent(first.columns[0]!)}, ADD COLUMN ${quoteIdent(first.columns[0]!)} <type> GENERATED ALWAYS AS (<expression>) STORED; as in the export dir's schema/tables; YugabyteDB 2025.1 or later), `
+        + 'or drop the column on the target and compute it where it is read (a view, the application); then rerun import data.',
     }));
   }
   if (check.requiredExtraColumns?.length) {

@@ -32,6 +32,7 @@ export function mysqlTableInfos(catalog: MySqlCatalog, targetSchema: string, siz
       schema: targetSchema,
       name: t.name,
       columns: [...t.columns].sort((a, b) => a.ordinal - b.ordinal).filter((c) => !skip.has(c.name)).map((c) => c.name),
+      ...(skip.size > 0 ? { generatedColumns: [...t.columns].sort((a, b) => a.ordinal - b.ordinal).filter((c) => skip.has(c.name)).map((c) => c.name) } : {}),
       primaryKey: [...t.primaryKey],
       estimatedRows: size?.rows ?? 0,
       estimatedBytes: size?.bytes ?? 0,

@@ -24,6 +24,7 @@ export function pgTableOf(t: TableInfo): SourceTable {
 export function toTableInfo(t: SourceTable): PgTableInfo {
   return {
     schema: t.schema, name: t.name, id: String(t.oid), columns: t.columns, columnTypes: t.columnTypes, primaryKey: t.primaryKey,
+    ...(t.generated.length > 0 ? { generatedColumns: t.generated } : {}),
     estimatedRows: t.estimatedRows, estimatedBytes: t.pages * 8192, pg: t,
     ...(t.partitioned ? { partitions: t.leaves.map((l) => `${l.schema}.${l.name}`).sort() } : {}),
   };

@@ -12,6 +12,8 @@ export interface SourceTable {
   readonly columns: string[];
   /** Their types (`format_type`), in the same order. */
   readonly columnTypes: string[];
+  /** The generated columns left out of `columns`. */
+  readonly generated: string[];
   readonly hasPrimaryKey: boolean;
   readonly primaryKey: string[];
   /** Binary COPY is safe unless a value embeds an OID that differs between servers (a composite's or a user array's type, a regclass…). */
@@ -64,6 +66,8 @@ export async function listSourceTables(client: pg.Client, which: string[] | { re
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
            (SELECT array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) FROM pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS column_types,
+           (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> '') AS generated,
            (SELECT array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum)) FROM pg_index i
              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
              WHERE i.indrelid = c.oid AND i.indisprimary) AS pk,
@@ -102,7 +106,7 @@ export async function listSourceTables(client: pg.Client, which: string[] | { re
       pages = leaves.reduce((s, l) => s + l.pages, 0);
     }
     tables.push({
-      schema: row.schema, name: row.name, oid: row.oid, partitioned, columns: pgArray(row.columns), columnTypes: pgArray(row.column_types),
+      schema: row.schema, name: row.name, oid: row.oid, partitioned, columns: pgArray(row.columns), columnTypes: pgArray(row.column_types), generated: pgArray(row.generated),
       primaryKey: pgArray(row.pk), hasPrimaryKey: row.pk !== null, binarySafe: pgBool(row.binary_safe),
       estimatedRows: Math.round(est), pages, leaves,
     });

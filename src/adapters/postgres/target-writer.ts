@@ -422,9 +422,9 @@ async function requireSchemaUsage(client: pg.Client, schemas: readonly string[])
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
 export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
   const out: TargetTableCheck & { rowSecurity: string[]; requiredExtraColumns: { table: string; columns: string[]; setDefault: string }[];
-    unfilledColumns: { table: string; columns: string[] }[];
+    unfilledColumns: { table: string; columns: string[] }[]; plainGeneratedColumns: { table: string; columns: string[] }[];
     retypedBinaryColumns: NonNullable<TargetTableCheck['retypedBinaryColumns']>; castWhileLoading: NonNullable<TargetTableCheck['castWhileLoading']> } =
-    { missingTables: [], missingColumns: [], requiredExtraColumns: [], unfilledColumns: [], retypedBinaryColumns: [], castWhileLoading: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
+    { missingTables: [], missingColumns: [], requiredExtraColumns: [], unfilledColumns: [], plainGeneratedColumns: [], retypedBinaryColumns: [], castWhileLoading: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
   await requireSchemaUsage(client, [...new Set(tables.map((t) => t.schema))]);
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
@@ -432,6 +432,7 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
       `SELECT c.oid::int AS oid, c.relkind, has_table_privilege(c.oid, 'INSERT') AS ins, has_table_privilege(c.oid, 'SELECT') AS sel,
               c.relrowsecurity AND row_security_active(c.oid) AS rls,
               (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS cols,
+              (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped AND attgenerated <> '') AS generated,
               -- Each column's type and, for a domain, the type at the bottom of its chain (what its binary form is),
               -- in the order of cols.
               (SELECT array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS col_types,
@@ -492,7 +493,13 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
         }
       }
     }
-    const exported = new Set(t.columns);
+    // A column the source generates, left out of the snapshot for the target to compute, made an
+    // ordinary column here (as analyze-schema's advice for a target without stored generated columns
+    // once said): every migrated row would hold NULL or its default (the schema-fidelity run).
+    const generatedHere = new Set(pgArray(row.generated));
+    const plain = (t.generatedOnSource ?? []).filter((c) => cols.has(c) && !generatedHere.has(c));
+    if (plain.length) out.plainGeneratedColumns.push({ table: key, columns: plain });
+    const exported = new Set([...t.columns, ...plain]);
     const extra = pgArray(row.required).filter((c) => !exported.has(c));
     if (extra.length) out.requiredExtraColumns.push({ table: key, columns: extra, setDefault: `ALTER TABLE ${sqlTable} ALTER COLUMN ${quoteIdent(extra[0]!)} SET DEFAULT …` });
     const unfilled = pgArray(row.valueless).filter((c) => !exported.has(c) && !extra.includes(c));

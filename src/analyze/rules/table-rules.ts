@@ -12,7 +12,8 @@ export const tableRules: SchemaRule[] = [
     category: 'unsupported_feature',
     title: 'Stored generated column',
     suggestion:
-      'PG11-based YugabyteDB has no GENERATED ALWAYS AS ... STORED columns. Target 2025.1 or later, or make it a plain column filled by a BEFORE INSERT OR UPDATE trigger.',
+      'PG11-based YugabyteDB has no GENERATED ALWAYS AS ... STORED columns. Target 2025.1 or later, or drop the column from the table and compute it where it is read (a view, the application). '
+      + 'Not an ordinary column filled by a trigger: the snapshot and the change stream leave a generated column\'s values out, and Tandem writes with triggers off, so it would stay NULL in every migrated row (import data refuses it).',
     docsLink: DOCS.pg15,
     gate: PG11_BASED_ONLY,
     check: (s) =>

@@ -13,6 +13,15 @@ export interface TableInfo {
   /** Columns copied, in order (columns the target computes, such as generated ones, are left out). */
   readonly columns: readonly string[];
   /**
+   * Optional: the columns left out of `columns` because the target computes them (generated on the
+   * source, and made generated on the target by the schema export). Recorded with the snapshot, so
+   * that `import data` refuses a target where one of them is an ordinary column: neither the snapshot
+   * nor the stream carries its values, and every migrated row would hold NULL or its default there.
+   * (Oracle leaves it unset: its schema conversion makes a virtual column it cannot convert an
+   * ordinary column on purpose, with a note, and its data path never copies virtual columns.)
+   */
+  readonly generatedColumns?: readonly string[];
+  /**
    * Optional: each column's type as the engine names it, in `columns` order. Recorded with the
    * snapshot, so that a restarted exporter can say which columns changed type while none ran.
    */

@@ -89,6 +89,12 @@ export interface TargetTableCheck {
    */
   readonly unfilledColumns?: { table: string; columns: string[] }[];
   /**
+   * Columns the snapshot left out as generated (`TargetTable.generatedOnSource`) that are ordinary
+   * columns on the target (optional): neither the snapshot nor the stream carries their values, so
+   * every migrated row would hold NULL or the column's default there. Refused.
+   */
+  readonly plainGeneratedColumns?: { table: string; columns: string[] }[];
+  /**
    * Columns of tables held in binary COPY format whose target type cannot read the source type's
    * binary form and cannot take it by a cast either (optional: engines that do not look leave it
    * out); `reason` says why. `alter` is the target's statement giving the first one the source's
@@ -125,6 +131,8 @@ export interface TargetTable extends TableRef {
    * holds the table in PostgreSQL's binary COPY format, which only a column of the same type reads.
    */
   readonly binaryTypes?: readonly string[];
+  /** The columns the snapshot left out because the target was to compute them (`TableInfo.generatedColumns`). */
+  readonly generatedOnSource?: readonly string[];
 }
 
 /** One statement of the exported schema, ready to run on the target, with where it came from. */

@@ -11,6 +11,8 @@ import { filterTables } from '../table-filter.js';
 
 /** meta.db key: each snapshot table's column types (`TableInfo.columnTypes`), by table key, where the engine gives them. */
 export const SNAPSHOT_COLUMN_TYPES_KEY = 'snapshot_column_types';
+/** meta.db key: the columns each table's snapshot left out because the target computes them (`TableInfo.generatedColumns`), by table key. */
+export const SNAPSHOT_GENERATED_COLUMNS_KEY = 'snapshot_generated_columns';
 
 /** meta.db key: each snapshot table's identity on the source (`TableInfo.id`), by table key, where the engine gives one. */
 export const SNAPSHOT_TABLE_IDS_KEY = 'snapshot_table_ids';

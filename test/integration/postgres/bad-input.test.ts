@@ -279,6 +279,30 @@ test('a nullable target column the snapshot does not fill, with no default: a wa
   assert.deepEqual(await pg.sql('unfilleddb', 'SELECT count(*)::int AS n, count(label)::int AS labelled FROM app.items'), [{ n: 200, labelled: 0 }]);
 });
 
+// The schema-fidelity run: analyze-schema advised a target without stored generated columns to make
+// one an ordinary column filled by a trigger; the snapshot leaves a generated column's values out
+// and the load runs with triggers off, so every row held NULL there, and import data said nothing
+// but the warning about unfilled columns.
+test('a column generated on the source but ordinary on the target: import data refuses before writing, naming it; once generated again, the rows load with its values', async () => {
+  await Promise.all(['gensrc', 'gentgt'].map((d) => pg.createDatabase(d)));
+  await pg.sql('gensrc', `CREATE SCHEMA gen; CREATE TABLE gen.g (id int PRIMARY KEY, name text, slug text GENERATED ALWAYS AS (lower(name)) STORED);
+    INSERT INTO gen.g (id, name) VALUES (1, 'ABC'), (2, 'Def');`);
+  await pg.sql('gentgt', `CREATE SCHEMA gen; CREATE TABLE gen.g (id int PRIMARY KEY, name text, slug text);`);
+  const dir = newExportDir();
+  let r = await runTandem(['export', 'data', '--export-dir', dir, ...sourceFlags(pg, 'gensrc', 'gen')], env);
+  assert.equal(r.code, 0, r.stderr);
+  r = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'gentgt')], env);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /error \[TANDEM_PREREQUISITE\]: Columns generated on the source are ordinary columns on the target: gen\.g \(slug\)\. The snapshot and the change stream leave a generated column's values out .* Nothing was written\./);
+  assert.match(r.stderr, /fix: Give each its generation expression back on the target \(ALTER TABLE gen\.g DROP COLUMN slug, ADD COLUMN slug <type> GENERATED ALWAYS AS \(<expression>\) STORED;/);
+  assert.doesNotMatch(r.stderr, /does not fill/, 'one finding, not a warning beside it');
+  assert.deepEqual(await pg.sql('gentgt', 'SELECT count(*)::int AS n FROM gen.g'), [{ n: 0 }]);
+  await pg.sql('gentgt', 'ALTER TABLE gen.g DROP COLUMN slug, ADD COLUMN slug text GENERATED ALWAYS AS (lower(name)) STORED');
+  r = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'gentgt')], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(await pg.sql('gentgt', 'SELECT id, slug FROM gen.g ORDER BY id'), [{ id: 1, slug: 'abc' }, { id: 2, slug: 'def' }]);
+});
+
 test('malformed flags: TANDEM_USAGE with exit code 2', async () => {
   const fresh = newExportDir();
   const dirs = [doneDir, fresh];
