@@ -281,6 +281,27 @@ test('a generated column that reads an ENUM column, or turns a date into text, i
   assert.deepEqual(generatedOnTarget(catalog([t]), t), ['yr']);
 });
 
+// The schema-fidelity run: each was exported as a generated column and stopped import schema
+// ("cannot use generated column in column generation expression", "generation expression is not immutable").
+test('a generated column that reads another generated column, or calls a clock or random function, is an ordinary column filled from the source', async () => {
+  const { generatedOnTarget } = await import('../../../src/adapters/mysql/schema/convert-schema.js');
+  const t = table('gen2', [
+    column('a', 'int(11)', { nullable: false }),
+    column('b', 'int(11)', { generated: { stored: true, expression: '`a` * 2' } }),
+    column('c', 'int(11)', { generated: { stored: false, expression: '`b` + 1' } }),
+    column('d', 'varchar(20)', { generated: { stored: false, expression: "date_format(current_timestamp(),'%Y')" } }),
+    column('r', 'double', { generated: { stored: false, expression: 'rand()' } }),
+  ], { primaryKey: ['a'] });
+  const { objects, notes } = convertMySqlSchema(catalog([t]));
+  assert.deepEqual(notes.filter((n) => n.rule === 'mysql-generated-not-converted').map((n) => n.detail.replace(/^.*filled from the source: /, '')), [
+    'it reads the generated column b, and a PostgreSQL generated column cannot read another one',
+    'it calls LOCALTIMESTAMP, which PostgreSQL computes only as STABLE or VOLATILE (its value depends on when it is read), and a generated column must be IMMUTABLE',
+    'it uses the function rand()',
+  ]);
+  assert.match(withoutNotes(sqlOf(objects, 'TABLE', 'gen2')), /\n {2}b integer GENERATED ALWAYS AS \(CAST\(\(CAST\(a AS bigint\) \* 2\) AS integer\)\) STORED,\n {2}c integer,\n {2}d varchar\(20\),\n {2}r double precision,?\n/);
+  assert.deepEqual(generatedOnTarget(catalog([t]), t), ['b']);
+});
+
 test('MariaDB INET6 and INET4 columns get a CHECK for their family and a host mask, so that a value written on the target goes back (measured before: an IPv4 address in an INET6 column stopped the fall-back with error 1292)', () => {
   const t = table('hosts', [column('id', 'int(11)', { nullable: false }), column('v6', 'inet6'), column('v4', 'inet4')], { primaryKey: ['id'] });
   const sql = withoutNotes(sqlOf(convertMySqlSchema(catalog([t])).objects, 'TABLE', 'hosts'));

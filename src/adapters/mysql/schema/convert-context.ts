@@ -23,6 +23,7 @@ export class ConvertContext {
     this.columns ??= new Map(this.catalog.tables.map((t) => [t.name, new Map(t.columns.map((c) => [c.name, {
       dataType: c.dataType, ...(c.dataType === 'bit' ? { bitWidth: c.numericPrecision ?? 1 } : {}),
       ...(c.numericScale !== null ? { numericScale: c.numericScale } : {}), ...(c.collation ? { collation: c.collation } : {}),
+      ...(c.generated ? { generated: true as const } : {}),
     }]))]));
     return { database: this.catalog.database, targetSchema: this.targetSchema, primaryKeys: this.primaryKeys, storedFunctions: this.storedFunctions, columns: this.columns };
   }

@@ -155,7 +155,7 @@ export function translateGeneratedColumn(c: MySqlColumn, flavor: MySqlFlavor, tr
   if (!c.generated) return { ok: false, reason: 'not a generated column' };
   const r = translateMySqlExpression(c.generated.expression, translate);
   if (!r.ok) return r;
-  const unstable = notImmutableRead(c.generated.expression, r.sql, translate);
+  const unstable = notImmutableRead(c.name, c.generated.expression, r.sql, translate);
   if (unstable) return { ok: false, reason: unstable };
   const t = pgColumnType(c, flavor);
   if (t.kind === 'binary' || t.kind === 'bit' || t.sql === null) {
@@ -166,6 +166,13 @@ export function translateGeneratedColumn(c: MySqlColumn, flavor: MySqlFlavor, tr
   return { ...r, sql: `CAST((${value}) AS ${t.sql})` };
 }
 
+/**
+ * Calls whose value depends on when (or how often) they run, as the translation writes them (NOW(),
+ * CURDATE(), UTC_TIMESTAMP() … become LOCALTIMESTAMP, CURRENT_DATE, …; RAND(), UUID()): MariaDB
+ * computes a VIRTUAL column with them on every read, PostgreSQL refuses them in a generated column.
+ */
+const VOLATILE_CALL = /\b(localtimestamp|localtime|current_date|current_time|current_timestamp|now|clock_timestamp|statement_timestamp|transaction_timestamp|timeofday|random|gen_random_uuid|uuid_generate_v[14])\b/i;
+
 /** MySQL temporal types whose PostgreSQL text form depends on the session's DateStyle or IntervalStyle. */
 const TEMPORAL_TYPES = new Set(['date', 'datetime', 'timestamp', 'time']);
 
@@ -174,10 +181,15 @@ const TEMPORAL_TYPES = new Set(['date', 'datetime', 'timestamp', 'time']);
  * a generated column (and, with it, the whole CREATE TABLE): it reads an ENUM column (an enum's
  * text, and a literal compared or COALESCEd with it, go through enum_out / enum_in, which are only
  * STABLE; `coalesce(e, 'none')` even takes 'none' for a member), or it turns a date or time column
- * into text (its form depends on DateStyle). Such a column becomes an ordinary one filled from the
- * source. Undefined when neither is read.
+ * into text (its form depends on DateStyle), or it calls a clock or a random function (NOW(),
+ * CURDATE(), RAND()), or it reads another generated column (PostgreSQL refuses that). Such a column
+ * becomes an ordinary one filled from the source. Undefined when none of these.
  */
-function notImmutableRead(expression: string, translated: string, translate: TranslateContext): string | undefined {
+function notImmutableRead(self: string, expression: string, translated: string, translate: TranslateContext): string | undefined {
+  const clock = VOLATILE_CALL.exec(translated);
+  if (clock) {
+    return `it calls ${clock[1]!.toUpperCase()}, which PostgreSQL computes only as STABLE or VOLATILE (its value depends on when it is read), and a generated column must be IMMUTABLE`;
+  }
   const own = translate.table !== undefined ? translate.columns?.get(translate.table) : undefined;
   if (!own) return undefined;
   let named: Set<string>;
@@ -188,6 +200,9 @@ function notImmutableRead(expression: string, translated: string, translate: Tra
   }
   for (const [name, column] of own) {
     if (!named.has(name.toLowerCase())) continue;
+    if (column.generated && name !== self) {
+      return `it reads the generated column ${name}, and a PostgreSQL generated column cannot read another one`;
+    }
     if (column.dataType === 'enum') {
       return `it reads the ENUM column ${name}, whose text PostgreSQL computes only as STABLE, and a generated column must be IMMUTABLE`;
     }

@@ -26,6 +26,8 @@ export interface OperandColumn {
   readonly numericScale?: number;
   /** A text column's collation. */
   readonly collation?: string;
+  /** Set for a generated column (a PostgreSQL generated column cannot read one). */
+  readonly generated?: true;
 }
 
 /** What the pass needs to know about the database's columns. */
