@@ -49,3 +49,22 @@ test('an error on a generated column says MySQL computed it from the row\'s othe
   assert.doesNotMatch(hint, /written on the target/);
   assert.match(applyErrorHint(1264, "Out of range value for column 'n' at row 1", { tables: [t] }), /^A number written on the target/);
 });
+
+// The mysql-values-roundtrip run: MariaDB's 4025 (a CHECK that failed: a JSON column's json_valid())
+// was named ER_INNODB_AUTOEXTEND_SIZE_OUT_OF_RANGE (MySQL 8's 4025) with the generic hint; a
+// 400-byte text in a utf8mb4 TINYTEXT (MariaDB's 1366) was told to change its character set.
+test('a failed CHECK on MariaDB is named as MariaDB names it and explained (a JSON column\'s json_valid(), or the constraint); 1366 on a TINYTEXT names its bytes', async () => {
+  const { errorName } = await import('../../../src/adapters/mysql/writer/mysql-change-target.js');
+  assert.equal(errorName(4025, 'ER_INNODB_AUTOEXTEND_SIZE_OUT_OF_RANGE', 'mariadb'), 'ER_CONSTRAINT_FAILED');
+  assert.equal(errorName(4025, 'ER_INNODB_AUTOEXTEND_SIZE_OUT_OF_RANGE', 'mysql'), 'ER_INNODB_AUTOEXTEND_SIZE_OUT_OF_RANGE');
+  assert.equal(errorName(4100, 'ER_SOMETHING_OF_MYSQL', 'mariadb'), undefined);
+  assert.equal(errorName(1406, 'ER_DATA_TOO_LONG', 'mariadb'), 'ER_DATA_TOO_LONG');
+  const t = table('strs', [column('id', 'int'), column('j', 'longtext', { isJson: true }), column('n', 'int'), column('tt', 'tinytext', { charset: 'utf8mb4' })], ['id']);
+  assert.match(applyErrorHint(4025, 'CONSTRAINT `strs.j` failed for `vals`.`strs`', { tables: [t], flavor: 'mariadb' }),
+    /^Column `j` of the source's table `strs` is JSON, which MariaDB checks with json_valid\(\): it refuses JSON that PostgreSQL accepts \(nested deeper than 32 levels.*MODIFY `j` LONGTEXT.*then run import data to source again/);
+  assert.match(applyErrorHint(4025, 'CONSTRAINT `n_positive` failed for `vals`.`strs`', { tables: [t], flavor: 'mariadb' }),
+    /^The CHECK constraint `n_positive` of the source's table refuses the target's row .*DROP CONSTRAINT `n_positive`\), then run import data to source again/);
+  assert.match(applyErrorHint(3819, "Check constraint 'n_positive' is violated.", { tables: [t], flavor: 'mysql' }), /^The CHECK constraint `n_positive`/);
+  assert.match(applyErrorHint(1366, "Incorrect string value: '\\xC3\\xA9\\xC3\\xA9...' for column `vals`.`strs`.`tt` at row 1", { tables: [t], flavor: 'mariadb' }),
+    /^A value written on the target does not fit column `tt` of the source's table: a TINYTEXT holds 255 bytes .*MODIFY `tt` TEXT/);
+});

@@ -253,6 +253,7 @@ test('generated columns fit their PostgreSQL type: numbers and JSON cast to it, 
     "  version bigint GENERATED ALWAYS AS (CAST(((CAST(doc AS jsonb) #> '{_v}')) AS bigint)) STORED,",
     '  CONSTRAINT in_stock_mysql_range CHECK (in_stock BETWEEN -128 AND 127),',
     '  CONSTRAINT doc_id_mysql_range CHECK (octet_length(doc_id) <= 32),',
+    "  CONSTRAINT lat_mysql_finite CHECK (lat <> 'NaN'),",
     '  CONSTRAINT version_mysql_range CHECK (version BETWEEN 0 AND 4294967295)',
     ');',
   ].join('\n'));
@@ -279,6 +280,38 @@ test('a generated column that reads an ENUM column, or turns a date into text, i
   ]);
   // The data path copies them (the snapshot and the stream send what the target does not compute).
   assert.deepEqual(generatedOnTarget(catalog([t]), t), ['yr']);
+});
+
+// The mysql-values-roundtrip run: a FLOAT(7,3) column's own maximum (stored as 9999.9990234375) failed
+// its range CHECK, a DECIMAL took NaN on the target, and a TINYTEXT 400 bytes long: each stopped
+// the snapshot load or the fall-back.
+test('the fall-back CHECKs: a FLOAT(M,D) range in real, NaN refused in a DECIMAL, the bytes of TEXT and BLOB types', () => {
+  const t = table('lim', [
+    column('id', 'int(11)', { nullable: false }),
+    column('fmd', 'float(7,3)', { numericPrecision: 7, numericScale: 3 }), column('dmd', 'double(7,3)', { numericPrecision: 7, numericScale: 3 }), column('fu', 'float unsigned'),
+    column('d', 'decimal(10,2)'), column('du', 'decimal(5,2) unsigned'),
+    column('tt', 'tinytext'), column('tx', 'text'), column('mt', 'mediumtext'), column('lt', 'longtext'),
+    column('l1', 'tinytext', { charset: 'latin1' }), column('sj', 'text', { charset: 'sjis' }),
+    column('tb', 'tinyblob'), column('bb', 'blob'), column('lb', 'longblob'),
+  ], { primaryKey: ['id'] });
+  const checks = withoutNotes(sqlOf(convertMySqlSchema(catalog([t])).objects, 'TABLE', 'lim')).split('\n').filter((l) => /CONSTRAINT/.test(l)).map((l) => l.trim().replace(/,$/, ''));
+  assert.deepEqual(checks, [
+    "CONSTRAINT fmd_mysql_range CHECK (fmd BETWEEN CAST(-9999.999 AS real) AND CAST(9999.999 AS real))",
+    "CONSTRAINT fmd_mysql_finite CHECK (fmd <> 'NaN' AND fmd <> 'Infinity' AND fmd <> '-Infinity')",
+    'CONSTRAINT dmd_mysql_range CHECK (dmd BETWEEN -9999.999 AND 9999.999)',
+    "CONSTRAINT dmd_mysql_finite CHECK (dmd <> 'NaN' AND dmd <> 'Infinity' AND dmd <> '-Infinity')",
+    'CONSTRAINT fu_mysql_range CHECK (fu >= CAST(0 AS real))',
+    "CONSTRAINT fu_mysql_finite CHECK (fu <> 'NaN' AND fu <> 'Infinity' AND fu <> '-Infinity')",
+    "CONSTRAINT d_mysql_finite CHECK (d <> 'NaN')",
+    'CONSTRAINT du_mysql_range CHECK (du >= 0)',
+    "CONSTRAINT du_mysql_finite CHECK (du <> 'NaN')",
+    'CONSTRAINT tt_mysql_range CHECK (octet_length(tt) <= 255)',
+    'CONSTRAINT tx_mysql_range CHECK (octet_length(tx) <= 65535)',
+    'CONSTRAINT mt_mysql_range CHECK (octet_length(mt) <= 16777215)',
+    'CONSTRAINT l1_mysql_range CHECK (char_length(l1) <= 255)',
+    'CONSTRAINT tb_mysql_range CHECK (octet_length(tb) <= 255)',
+    'CONSTRAINT bb_mysql_range CHECK (octet_length(bb) <= 65535)',
+  ]);
 });
 
 // The schema-fidelity run: each was exported as a generated column and stopped import schema

@@ -58,8 +58,25 @@ function valueRangeCheck(c: MySqlColumn, qc: string, server: { readonly flavor: 
   if ((type === 'char' || type === 'varchar') && c.charMaxLength === 0) return `${qc} = ''`;
   if (type === 'binary' && c.charMaxLength !== null) return `octet_length(${qc}) = ${c.charMaxLength}`;
   if (type === 'varbinary' && c.charMaxLength !== null) return `octet_length(${qc}) <= ${c.charMaxLength}`;
+  // TINY/plain/MEDIUM TEXT and BLOB hold so many bytes: a longer value written on the target would
+  // stop the fall-back (measured before: no CHECK, and a 400-byte TINYTEXT stopped it with a hint
+  // blaming the character set; the mysql-values-roundtrip run). In UTF-8 the bytes are PostgreSQL's
+  // too; in a one-byte character set each character is one byte; others are not checked.
+  const bytes = LOB_BYTES[type];
+  if (bytes !== undefined && !c.isJson) {
+    if (BLOB_TYPES.has(type)) return `octet_length(${qc}) <= ${bytes}`;
+    const charset = (c.charset ?? '').toLowerCase();
+    if (/^utf8(mb[34])?$/.test(charset)) return `octet_length(${qc}) <= ${bytes}`;
+    if (ONE_BYTE_CHARSETS.has(charset)) return `char_length(${qc}) <= ${bytes}`;
+  }
   return undefined;
 }
+
+/** The bytes a MySQL TINY/plain/MEDIUM TEXT or BLOB holds (LONG ones hold 4 GB, more than PostgreSQL's 1 GB). */
+const LOB_BYTES: Record<string, number> = { tinytext: 255, tinyblob: 255, text: 65535, blob: 65535, mediumtext: 16777215, mediumblob: 16777215 };
+const BLOB_TYPES = new Set(['tinyblob', 'blob', 'mediumblob']);
+/** MySQL character sets of one byte per character. */
+const ONE_BYTE_CHARSETS = new Set(['latin1', 'latin2', 'latin5', 'latin7', 'ascii', 'cp1250', 'cp1251', 'cp1256', 'cp1257', 'cp850', 'cp852', 'cp866', 'koi8r', 'koi8u', 'greek', 'hebrew', 'armscii8', 'geostd8', 'keybcs2', 'macce', 'macroman', 'swe7', 'dec8', 'hp8', 'tis620']);
 
 /** The largest value of each integer type an identity can have. */
 const IDENTITY_MAX: Record<'smallint' | 'integer' | 'bigint', bigint> = { smallint: 32767n, integer: 2147483647n, bigint: 9223372036854775807n };
@@ -320,7 +337,12 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
 
     const qc = quoteIdent(c.name);
     if (t.range) {
-      const cond = t.range.max !== undefined ? `${qc} BETWEEN ${t.range.min} AND ${t.range.max}` : `${qc} >= ${t.range.min}`;
+      // A FLOAT(M,D)'s bounds as a real, as MySQL stores them: compared as numeric literals (in double
+      // precision) the column's own maximum, stored as 9999.9990234375, was past 9999.999 (the
+      // mysql-values-roundtrip run: the snapshot load refused it).
+      const bound = (v: string) => (t.kind === 'float' ? `CAST(${v} AS real)` : v);
+      const { min, max } = t.range as { min: string; max?: string };
+      const cond = max !== undefined ? `${qc} BETWEEN ${bound(min)} AND ${bound(max)}` : `${qc} >= ${bound(min)}`;
       checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_range'))} CHECK (${cond})`);
     }
     if (t.year) checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_range'))} CHECK (${qc} = 0 OR ${qc} BETWEEN 1901 AND 2155)`);
@@ -335,6 +357,11 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
     const floating = c.dataType.toLowerCase();
     if (floating === 'double' || floating === 'float' || floating === 'real') {
       checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_finite'))} CHECK (${qc} <> 'NaN' AND ${qc} <> 'Infinity' AND ${qc} <> '-Infinity')`);
+    }
+    // Nor NaN in a DECIMAL, which PostgreSQL's numeric takes (and an UNSIGNED one's >= 0 lets by: NaN
+    // sorts above every number) and no MySQL numeric type holds (the mysql-values-roundtrip run).
+    if (floating === 'decimal' || floating === 'numeric') {
+      checks.push(`CONSTRAINT ${quoteIdent(derivedName(c.name, 'mysql_finite'))} CHECK (${qc} <> 'NaN')`);
     }
     if (c.comment) comments.push(`COMMENT ON COLUMN ${qTable}.${qc} IS ${pgString(c.comment)};`);
     tableNotes.push(...columnNotes);

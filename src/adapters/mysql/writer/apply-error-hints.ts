@@ -59,6 +59,32 @@ function findKey(ctx: ApplyErrorContext, name: string): { table: MySqlTable; key
   return undefined;
 }
 
+/** MariaDB's ER_CONSTRAINT_FAILED (4025, which MySQL 8 numbers another error) and MySQL 8's ER_CHECK_CONSTRAINT_VIOLATED. */
+export const CHECK_FAILED_MARIADB = 4025;
+const CHECK_FAILED_MYSQL = 3819;
+
+/** The bytes of MySQL's TINY/plain/MEDIUM TEXT and BLOB. */
+const LOB_LIMITS: Record<string, number> = { tinytext: 255, tinyblob: 255, text: 65535, blob: 65535, mediumtext: 16777215, mediumblob: 16777215 };
+
+/**
+ * A CHECK of the source's table refused the target's value. MariaDB names it `table.column` for a
+ * column's own check, which a JSON column has (`json_valid()`): it refuses JSON PostgreSQL accepts
+ * (nested deeper than 32 levels, a lone surrogate escape such as \ud800; the mysql-values-roundtrip run).
+ */
+function checkFailedHint(ctx: ApplyErrorContext, message: string, rerun: string): string {
+  const named = /CONSTRAINT [`'"]?([^`'"]+)[`'"]? (?:failed|is violated)/i.exec(message)?.[1];
+  const dot = named?.indexOf('.') ?? -1;
+  const column = named !== undefined && dot > 0 ? findColumn(ctx, { table: named.slice(0, dot), column: named.slice(dot + 1) }) : undefined;
+  if (column?.column.isJson || column?.column.dataType.toLowerCase() === 'json') {
+    return `Column ${mysqlIdent(column.column.name)} of the source's table ${mysqlIdent(column.table.name)} is JSON, which MariaDB checks with json_valid(): it refuses JSON that PostgreSQL accepts `
+      + '(nested deeper than 32 levels, or a lone surrogate escape such as \\ud800). Change the value on the target, '
+      + `or let the source's column take it (ALTER TABLE ${mysqlIdent(column.table.name)} MODIFY ${mysqlIdent(column.column.name)} LONGTEXT: no check, no JSON functions' validation), ${rerun}`;
+  }
+  const what = named !== undefined ? `The CHECK constraint ${mysqlIdent(named)}` : 'A CHECK constraint';
+  return `${what} of the source's table refuses the target's row (the target lacks it, or computes it otherwise): change the row on the target, or drop or change the constraint on the source `
+    + `(ALTER TABLE … DROP CONSTRAINT ${named !== undefined && dot < 0 ? mysqlIdent(named) : '…'}), ${rerun}`;
+}
+
 /** `a`, `b` */
 const names = (columns: readonly MySqlColumn[]) => columns.map((c) => mysqlIdent(c.name)).join(', ');
 
@@ -162,6 +188,13 @@ export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorConte
       + 'so MySQL refuses it and closes the connection. Raise it on the source, as an administrator: SET GLOBAL max_allowed_packet = 1073741824; (the largest MySQL allows; also in the server\'s configuration, to survive a restart; new sessions take it), '
       + rerun;
   }
+  if (errno === 1366 && found && LOB_LIMITS[found.column.dataType.toLowerCase()] !== undefined) {
+    // MariaDB says 1366 (not 1406) for a multibyte text longer than a TINYTEXT or TEXT holds.
+    const type = found.column.dataType.toUpperCase();
+    return `A value written on the target does not fit ${named} of the source's table: a ${type} holds ${LOB_LIMITS[found.column.dataType.toLowerCase()]} bytes (a longer text, or one with characters its character set cannot store). `
+      + `Give it a larger type on the source (ALTER TABLE ${mysqlIdent(found.table.name)} MODIFY ${mysqlIdent(found.column.name)} ${type.startsWith('TINY') ? 'TEXT' : 'MEDIUMTEXT'} …, with its character set) and the target's CHECK, if any, the same limit, ${rerun}`;
+  }
+  if (errno === CHECK_FAILED_MARIADB || errno === CHECK_FAILED_MYSQL) return checkFailedHint(ctx, message, rerun);
   if (errno === 1366) {
     return 'A value the column cannot take (for text, a character that its character set cannot store): change the column on the source to a type (for text, CHARACTER SET utf8mb4) '
       + `that holds the target's value, ${rerun}`;
