@@ -49,6 +49,13 @@ export interface TableInfo {
 export interface IndexInfo {
   readonly name: string;
   readonly columns: string[];
+  /**
+   * Each key element as it orders: its column (or `(expression)`), its ASC/DESC as written (on
+   * YugabyteDB an element without one is HASH-sharded when it leads, so `id` and `id ASC` are not
+   * the same key), NULLS, collation and operator class: two indexes serve the same lookups only
+   * where these agree.
+   */
+  readonly keys: string[];
   readonly unique: boolean;
   readonly method: string;
   /** True for a partial index (WHERE) or one with INCLUDE columns: not interchangeable with others. */
@@ -175,6 +182,7 @@ export class SchemaCatalog {
       this.findTable(index.relation)?.indexes.push({
         name: index.idxname ?? '',
         columns: (index.indexParams ?? []).map((p) => nodeAs<IndexElem>(p, 'IndexElem')?.name ?? '(expression)'),
+        keys: (index.indexParams ?? []).map((p) => keyOf(nodeAs<IndexElem>(p, 'IndexElem'))),
         unique: index.unique === true,
         method: (index.accessMethod ?? 'btree').toLowerCase(),
         special: index.whereClause !== undefined || (index.indexIncludingParams?.length ?? 0) > 0,
@@ -287,7 +295,14 @@ function keyConstraintIndex(con: Constraint, ownerColumn?: string): IndexInfo | 
   if (con.contype !== 'CONSTR_PRIMARY' && con.contype !== 'CONSTR_UNIQUE') return undefined;
   const keys = stringValues(con.keys);
   const columns = keys.length > 0 ? keys : ownerColumn !== undefined ? [ownerColumn] : [];
-  return { name: con.conname ?? '', columns, unique: true, method: 'btree', special: (con.including?.length ?? 0) > 0 };
+  return { name: con.conname ?? '', columns, keys: columns.map((c) => keyOf({ name: c })), unique: true, method: 'btree', special: (con.including?.length ?? 0) > 0 };
+}
+
+/** `IndexInfo.keys`' form of one element. */
+function keyOf(e: IndexElem | undefined): string {
+  if (e === undefined) return '(expression)';
+  const names = (list: unknown) => stringValues(list as Parameters<typeof stringValues>[0]).join('.');
+  return [e.name ?? '(expression)', e.ordering ?? 'SORTBY_DEFAULT', e.nulls_ordering ?? 'SORTBY_NULLS_DEFAULT', names(e.collation), names(e.opclass)].join('|');
 }
 
 function tableKeyConstraints(create: CreateStmt): IndexInfo[] {

@@ -128,10 +128,12 @@ export const performanceRules: SchemaRule[] = [
         (other: IndexInfo) =>
           other !== mine &&
           !other.special &&
-          (other.method === mine.method || other.unique) &&
-          startsWith(other.columns, mine.columns) &&
+          // Another method answers other operators (a unique btree does not serve a GIN's @>), and
+          // another order, collation or operator class other lookups (the schema-fidelity run).
+          other.method === mine.method &&
+          startsWith(other.keys, mine.keys) &&
           // Of two identical indexes report only the second one.
-          (other.columns.length > mine.columns.length || table.indexes.indexOf(other) < table.indexes.indexOf(mine)),
+          (other.keys.length > mine.keys.length || table.indexes.indexOf(other) < table.indexes.indexOf(mine)),
       );
       return covering === undefined
         ? []

@@ -376,3 +376,18 @@ test('--target-db-version decides what is reported, release by release, as Yugab
   assert.deepEqual(await reported('2.25.1.0'), ['column-compression', 'non-deterministic-collation', 'advisory-lock']);
   assert.deepEqual(await reported('2025.1.0.0'), ['column-compression', 'non-deterministic-collation']);
 });
+
+// The schema-fidelity run: each was said to be covered, with "Drop this one".
+test('redundant-index: only an index of the same method whose leading keys order, collate and compare the same covers another', async () => {
+  const redundant = async (sql: string) => (await analyzeSchema([{ path: 'a.sql', sql }])).issues.filter((i) => i.ruleId === 'redundant-index').map((i) => `${i.objectName}: ${i.title}`);
+  const base = 'CREATE TABLE docs (id int PRIMARY KEY, tags text[], name text, a int, b int);';
+  assert.deepEqual(await redundant(`${base} CREATE UNIQUE INDEX docs_tags_uq ON docs (tags); CREATE INDEX docs_tags_gin ON docs USING gin (tags);`), []);
+  assert.deepEqual(await redundant(`${base} CREATE INDEX docs_id_desc ON docs (id DESC);`), []);
+  assert.deepEqual(await redundant(`${base} CREATE INDEX docs_id_asc ON docs (id ASC);`), [], 'range-sharded on YugabyteDB, where the key is HASH');
+  assert.deepEqual(await redundant(`${base} CREATE INDEX t_pat ON docs (name text_pattern_ops); CREATE INDEX t_coll ON docs ((name COLLATE "C") DESC);`), []);
+  assert.deepEqual(await redundant(`${base} CREATE INDEX t_c ON docs (name COLLATE "C"); CREATE INDEX t_plain ON docs (name);`), []);
+  // What is redundant still is.
+  assert.deepEqual(await redundant(`${base} CREATE INDEX d_ab ON docs (a, b); CREATE INDEX d_a ON docs (a);`), ['d_a: Redundant index (covered by d_ab (a, b))']);
+  assert.deepEqual(await redundant(`${base} CREATE INDEX d_id ON docs (id);`), ['d_id: Redundant index (covered by the primary key (id))']);
+  assert.deepEqual(await redundant(`${base} CREATE INDEX d_x ON docs (b DESC, a); CREATE INDEX d_y ON docs (b DESC);`), ['d_y: Redundant index (covered by d_x (b, a))']);
+});
