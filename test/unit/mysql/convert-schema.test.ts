@@ -365,3 +365,27 @@ test('a view that reads a view left unconverted is left unconverted too, saying 
     'mysql-view-not-converted public.well_formed_half: it reads the view well_formed, which did not convert: convert that one first',
   ]);
 });
+
+// The schema-fidelity run: `st <> 'legacy'` (a retired status) and `st = 'Done'` were exported as they
+// were, and PostgreSQL's enum refused the text: import schema stopped ("invalid input value for enum").
+test('an ENUM compared with a text: a label stays, a label in another case (a _ci collation) becomes that label, any other text or a number leaves the CHECK or view unconverted with the reason', () => {
+  const st = column('st', "enum('new','done')", { members: ['new', 'done'], collation: 'utf8mb4_general_ci', nullable: false });
+  const t = table('e1', [column('id', 'int(11)', { nullable: false }), st], {
+    primaryKey: ['id'],
+    checks: [
+      { name: 'ok_chk', clause: "`st` in ('new',_utf8mb4'DONE')", enforced: true },
+      { name: 'legacy_chk', clause: "`st` <> 'legacy'", enforced: true },
+      { name: 'num_chk', clause: '`st` >= 1', enforced: true },
+      { name: 'empty_chk', clause: "`st` <> ''", enforced: true },
+    ],
+  });
+  const { objects, notes } = convertMySqlSchema(catalog([t]));
+  const sql = withoutNotes(sqlOf(objects, 'TABLE', 'e1'));
+  assert.match(sql, /CONSTRAINT ok_chk CHECK \(st IN \('new', 'done'\)\)/);
+  assert.match(sql, /CONSTRAINT empty_chk CHECK \(st <> ''\)/);
+  assert.doesNotMatch(sql, /legacy|>= 1/);
+  assert.deepEqual(notes.filter((n) => n.rule === 'mysql-check-not-converted').map((n) => n.detail.replace(/^.* was left out: /, '')), [
+    "it uses a comparison of the ENUM column st with 'legacy', which is not one of its labels: PostgreSQL's enum type refuses that text",
+    "it uses a comparison of the ENUM column st with a number, which MySQL takes for the member's position and PostgreSQL's enum does not",
+  ]);
+});

@@ -24,6 +24,7 @@ export class ConvertContext {
       dataType: c.dataType, ...(c.dataType === 'bit' ? { bitWidth: c.numericPrecision ?? 1 } : {}),
       ...(c.numericScale !== null ? { numericScale: c.numericScale } : {}), ...(c.collation ? { collation: c.collation } : {}),
       ...(c.generated ? { generated: true as const } : {}),
+      ...(c.dataType === 'enum' && c.members ? { members: c.members } : {}),
     }]))]));
     return { database: this.catalog.database, targetSchema: this.targetSchema, primaryKeys: this.primaryKeys, storedFunctions: this.storedFunctions, columns: this.columns };
   }

@@ -28,6 +28,8 @@ export interface OperandColumn {
   readonly collation?: string;
   /** Set for a generated column (a PostgreSQL generated column cannot read one). */
   readonly generated?: true;
+  /** An ENUM's labels: the only texts its PostgreSQL enum type takes. */
+  readonly members?: readonly string[];
 }
 
 /** What the pass needs to know about the database's columns. */
@@ -128,6 +130,8 @@ export function typedOperands(tokens: MySqlToken[], types: OperandTypes): TypedO
     !(before?.type === 'op' && ARITHMETIC.has(before.value)) && !(after?.type === 'op' && (ARITHMETIC.has(after.value) || after.value === '.'));
 
   const out = [...tokens];
+  const enumProblem = enumLiterals(out, columnOf);
+  if (enumProblem) return { ok: false, reason: enumProblem };
   for (let k = 0; k < out.length; k++) {
     const op = out[k]!;
     if (op.type !== 'op') continue;
@@ -158,6 +162,58 @@ export function typedOperands(tokens: MySqlToken[], types: OperandTypes): TypedO
     }
   }
   return { ok: true, tokens: bareBitConditions(out, columnOf) };
+}
+
+/**
+ * An ENUM column compared with a text (`=`, `<>`, …, `IN (…)`): MySQL compares the member's text in
+ * the column's collation, PostgreSQL casts the text to the enum type and refuses one that is no
+ * label (the schema-fidelity run: `st <> 'legacy'` stopped import schema). A text that is a label
+ * stays; one equal to a label in a case-insensitive collation becomes that label (the same
+ * comparison); any other text, or a number (MySQL compares the member's index), makes the
+ * expression unconvertible, said with the reason (rewritten in place; undefined when all is well).
+ */
+function enumLiterals(tokens: MySqlToken[], columnOf: (parts: readonly string[]) => OperandColumn | undefined): string | undefined {
+  const fix = (column: OperandColumn, name: string, at: number): string | undefined => {
+    const t = tokens[at]!;
+    if (t.type === 'number') return `a comparison of the ENUM column ${name} with a number, which MySQL takes for the member's position and PostgreSQL's enum does not`;
+    if (t.type !== 'string' || column.members === undefined) return undefined;
+    const members = column.members;
+    // '' is a label of every converted enum (MySQL's index 0).
+    if (t.value === '' || members.includes(t.value)) return undefined;
+    const ci = /_ci$/i.test(column.collation ?? '');
+    const same = ci ? members.filter((m) => m.toLowerCase() === t.value.toLowerCase()) : [];
+    if (same.length === 1) {
+      tokens[at] = { ...t, value: same[0]! };
+      return undefined;
+    }
+    return `a comparison of the ENUM column ${name} with '${t.value}', which is not one of its labels: PostgreSQL's enum type refuses that text`;
+  };
+  for (let k = 0; k < tokens.length; k++) {
+    const op = tokens[k]!;
+    if (op.type === 'op' && COMPARISONS.has(op.value)) {
+      for (const [ref, at] of [[nameEndingAt(tokens, k - 1), k + 1], [nameStartingAt(tokens, k + 1), k - 1]] as const) {
+        const column = ref ? columnOf(ref.parts) : undefined;
+        if (column?.dataType !== 'enum') continue;
+        // Only a literal standing alone on the other side: `e = 'a' || x` is left as it was.
+        const other = tokens[at];
+        const next = at > k ? tokens[at + 1] : tokens[at - 1];
+        if ((other?.type === 'string' || other?.type === 'number') && !(next?.type === 'op' && (ARITHMETIC.has(next.value) || next.value === '||'))) {
+          const problem = fix(column, ref!.parts[ref!.parts.length - 1]!, at);
+          if (problem) return problem;
+        }
+      }
+    } else if (isWord(op, 'in') && isOp(tokens[k + 1], '(')) {
+      const ref = nameEndingAt(tokens, isWord(tokens[k - 1], 'not') ? k - 2 : k - 1);
+      const column = ref ? columnOf(ref.parts) : undefined;
+      if (column?.dataType !== 'enum') continue;
+      for (let i = k + 2; i < tokens.length && !isOp(tokens[i], ')'); i += 2) {
+        if (!(tokens[i]?.type === 'string' || tokens[i]?.type === 'number') || !(isOp(tokens[i + 1], ',') || isOp(tokens[i + 1], ')'))) break;
+        const problem = fix(column, ref!.parts[ref!.parts.length - 1]!, i);
+        if (problem) return problem;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** `flag` alone as a condition, for a BIT column: `flag <> B'0…'` (see the file comment). */
