@@ -56,8 +56,13 @@ export async function applySchemaStatements(
   const run = new StatementRun(client, statements, options);
   const waiting = await run.firstPass();
   const left = waiting.length > 0 ? await run.retryPasses(waiting) : { waiting, passes: 0 };
+  // Each ran and waited in vain: all are failures, each with its own error (measured before: after
+  // the first, the rest were "not run", and a table and a function waiting for each other showed
+  // only the function's "relation does not exist"; the schema-fidelity run). Stopped before the
+  // retries (an earlier failure), they were never retried: not run.
+  const retried = left.passes > 0;
   for (const w of left.waiting) {
-    run.settle(w.index, run.stopped ? { status: 'not-executed' } : { status: 'failed', ...w.error }, left.passes);
+    run.settle(w.index, retried || !run.stopped ? { status: 'failed', ...w.error } : { status: 'not-executed' }, left.passes);
   }
   const results = run.results;
   const count = (status: StatementResult['status']) => results.filter((r) => r.status === status).length;

@@ -25,8 +25,15 @@ export function assertSchemaApplied(result: SchemaApplyResult): void {
         : `Grant the migration user what the message names (as the object's owner or a superuser), then ${RERUN}`,
     });
   }
+  // Two or more statements still waiting for a missing object after the retries: each needs what
+  // another creates (a table whose DEFAULT or CHECK calls a function whose body reads the table).
+  const waiting = failures.filter((r) => r.waitedPasses !== undefined && r.waitedPasses > 0);
+  const cycle = waiting.length >= 2
+    ? `The ${waiting.length} statements that waited to the end may need one another's objects (a cycle: a table whose DEFAULT or CHECK calls a function whose body reads that table): `
+      + 'create the table without that DEFAULT or CHECK in tables.sql, and add it after the function (ALTER TABLE … ALTER COLUMN … SET DEFAULT …; ALTER TABLE … ADD CHECK …). '
+    : '';
   throw new TandemError('TANDEM_SCHEMA_IMPORT', message, {
-    hint: `Fix the files under schema/ (or the target)${grants.length > 0 ? `, run ${grants.join(' ')}` : ''} and ${RERUN} `
+    hint: `${cycle}Fix the files under schema/ (or the target)${grants.length > 0 ? `, run ${grants.join(' ')}` : ''} and ${RERUN} `
       + 'Add --ignore-exist true only to keep objects the target had before (look at them first).',
   });
 }

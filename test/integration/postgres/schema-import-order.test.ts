@@ -340,3 +340,21 @@ test('a statement an earlier run had started, failing because another session cr
     await client.end();
   }
 });
+
+// The schema-fidelity run: a BEGIN ATOMIC function reading a table, called by that table's DEFAULT,
+// stopped import schema with the function's "relation does not exist" alone; the table's own error
+// ("function does not exist") was hidden as "not run".
+test('statements that wait for each other to the end each fail with their own error, and the fix names the cycle', async () => {
+  const { result } = await applyFiles({
+    'tables/tables.sql': 'CREATE TABLE c7_t (id int PRIMARY KEY, v bigint DEFAULT c7_cnt());',
+    'functions/functions.sql': 'CREATE FUNCTION c7_cnt() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM c7_t; END;',
+  }, false);
+  assert.deepEqual(summary(result), ['failed [42P01] waited=1: CREATE FUNCTION c7_cnt() RETURNS', 'failed [42883] waited=1: CREATE TABLE c7_t (id']);
+  const { assertSchemaApplied } = await import('../../../src/workflow/schema/schema-apply-report.js');
+  assert.throws(() => assertSchemaApplied(result), (e: unknown) => {
+    const err = e as { message: string; hint?: string };
+    assert.match(err.message, /^2 schema statement\(s\) failed:\n {2}functions\/functions\.sql:1 \[42P01\] relation "c7_t" does not exist\n.*\n {2}tables\/tables\.sql:1 \[42883\] function c7_cnt\(\) does not exist/);
+    assert.match(err.hint ?? '', /^The 2 statements that waited to the end may need one another's objects \(a cycle: a table whose DEFAULT or CHECK calls a function whose body reads that table\)/);
+    return true;
+  });
+});
