@@ -1,8 +1,9 @@
-import { columnTypeOf, relationName } from '../ast-helpers.js';
+import type { ColumnDef, CompositeTypeStmt, CreateDomainStmt, Node } from 'libpg-query';
+import { columnTypeOf, dottedName, nodeAs, relationName } from '../ast-helpers.js';
 import { ALL_VERSIONS, PG11_BASED_ONLY } from '../target-version.js';
 import type { VersionGate } from '../target-version.js';
 import { DOCS } from './schema-rule.js';
-import type { SchemaRule } from './schema-rule.js';
+import type { RuleContext, RuleHit, SchemaRule } from './schema-rule.js';
 import { columnDefsOf } from './table-constraints.js';
 
 /** A rule that flags columns (in CREATE TABLE / ALTER TABLE) of the given types, arrays included. */
@@ -15,8 +16,8 @@ function columnTypeRule(id: string, title: string, types: readonly string[], sug
     suggestion,
     docsLink: DOCS.dataTypes,
     gate,
-    check: (s, ctx) =>
-      columnDefsOf(s.node)
+    check: (s, ctx) => [
+      ...columnDefsOf(s.node)
         .map(({ table, column }) => ({ table, column, type: ctx.catalog.resolveDomain(columnTypeOf(column.typeName)) }))
         .filter(({ type }) => wanted.has(type.name))
         .map(({ table, column, type }) => ({
@@ -24,7 +25,28 @@ function columnTypeRule(id: string, title: string, types: readonly string[], sug
           objectName: relationName(table),
           detail: `column ${column.colname ?? ''} ${type.name}${type.isArray ? '[]' : ''}`,
         })),
+      // A domain or a composite type built on it cannot be created either (the schema-fidelity run:
+      // only table columns were looked at).
+      ...typesBuiltOn(s.node, ctx, wanted),
+    ],
   };
+}
+
+/** A CREATE DOMAIN over one of `wanted`, or a CREATE TYPE … AS (…) with an attribute of one, as hits. */
+function typesBuiltOn(node: Node, ctx: RuleContext, wanted: ReadonlySet<string>): RuleHit[] {
+  const domain = nodeAs<CreateDomainStmt>(node, 'CreateDomainStmt');
+  if (domain !== undefined) {
+    const type = ctx.catalog.resolveDomain(columnTypeOf(domain.typeName));
+    return wanted.has(type.name) ? [{ objectType: 'DOMAIN', objectName: dottedName(domain.domainname), detail: `over ${type.name}${type.isArray ? '[]' : ''}` }] : [];
+  }
+  const composite = nodeAs<CompositeTypeStmt>(node, 'CompositeTypeStmt');
+  if (composite === undefined) return [];
+  return (composite.coldeflist ?? []).flatMap((n) => {
+    const column = nodeAs<ColumnDef>(n, 'ColumnDef');
+    if (column === undefined) return [];
+    const type = ctx.catalog.resolveDomain(columnTypeOf(column.typeName));
+    return wanted.has(type.name) ? [{ objectType: 'TYPE', objectName: relationName(composite.typevar), detail: `attribute ${column.colname ?? ''} ${type.name}${type.isArray ? '[]' : ''}` }] : [];
+  });
 }
 
 /** Column data types YugabyteDB does not have. */

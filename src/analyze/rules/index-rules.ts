@@ -1,5 +1,5 @@
 import type { AlterTableStmt, IndexElem, IndexStmt, Node } from 'libpg-query';
-import { dottedName, nodeAs, relationName, unwrap } from '../ast-helpers.js';
+import { dottedName, nodeAs, relationName, stringValues, unwrap } from '../ast-helpers.js';
 import { indexName } from '../object-identity.js';
 import { ALL_VERSIONS, onlyBetween } from '../target-version.js';
 import { unorderableKeyReason } from './key-types.js';
@@ -160,7 +160,13 @@ export const indexRules: SchemaRule[] = [
       if (index === undefined || NON_LSM_METHODS.has(accessMethod(index))) return [];
       const hits: RuleHit[] = [];
       for (const elem of indexElems(index)) {
-        if (elem.name === undefined) continue;
+        if (elem.name === undefined) {
+          // An expression whose value is json/jsonb (`d -> 'a'`, `d #> '{a}'`): the same as a jsonb
+          // column (the schema-fidelity run: only plain columns were looked at).
+          const op = jsonValueOperator(elem.expr);
+          if (op !== undefined) hits.push({ objectType: 'INDEX', objectName: indexName(index), detail: `expression with ${op} (a json/jsonb value)` });
+          continue;
+        }
         const reason = unorderableKeyReason(ctx.catalog.columnType(index.relation, elem.name), ctx.catalog);
         if (reason !== undefined) hits.push({ objectType: 'INDEX', objectName: indexName(index), detail: `column ${elem.name} (${reason})` });
       }
@@ -168,3 +174,11 @@ export const indexRules: SchemaRule[] = [
     },
   },
 ];
+
+/** The operator of an index expression that yields a json/jsonb value (`->`, `#>`, `-`, `||` on json), if it is one at the top. */
+function jsonValueOperator(expr: unknown): string | undefined {
+  const e = nodeAs<{ kind?: string; name?: unknown[] }>(expr as Node, 'A_Expr');
+  if (e === undefined || e.kind !== 'AEXPR_OP') return undefined;
+  const op = stringValues(e.name as Parameters<typeof stringValues>[0]).join('.');
+  return op === '->' || op === '#>' ? op : undefined;
+}

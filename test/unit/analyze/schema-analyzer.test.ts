@@ -391,3 +391,16 @@ test('redundant-index: only an index of the same method whose leading keys order
   assert.deepEqual(await redundant(`${base} CREATE INDEX d_id ON docs (id);`), ['d_id: Redundant index (covered by the primary key (id))']);
   assert.deepEqual(await redundant(`${base} CREATE INDEX d_x ON docs (b DESC, a); CREATE INDEX d_y ON docs (b DESC);`), ['d_y: Redundant index (covered by d_x (b, a))']);
 });
+
+// The schema-fidelity run: only table columns of these types were reported.
+test('xml in a domain or a composite type, and an lsm index keyed on a json value expression, are reported too', async () => {
+  const r = await analyzeSchema([{ path: 'a.sql', sql: `CREATE DOMAIN a2.xd AS xml; CREATE TYPE a2.withxml AS (a int, b xml);
+    CREATE TABLE a2.k4 (id int PRIMARY KEY, d jsonb); CREATE INDEX k4_expr ON a2.k4 ((d -> 'a')); CREATE INDEX k4_path ON a2.k4 ((d #> '{a,b}'));
+    CREATE INDEX k4_text ON a2.k4 ((d ->> 'a')); CREATE INDEX k4_gin ON a2.k4 USING gin ((d -> 'a'));` }]);
+  assert.deepEqual(r.issues.filter((i) => i.ruleId === 'xml-datatype').map((i) => `${i.objectType} ${i.objectName}: ${i.title}`),
+    ['DOMAIN a2.xd: xml column (over xml)', 'TYPE a2.withxml: xml column (attribute b xml)']);
+  assert.deepEqual(r.issues.filter((i) => i.ruleId === 'index-on-unsupported-type').map((i) => `${i.objectName}: ${i.title}`), [
+    "a2.k4_expr: Index on a column type YugabyteDB cannot order (expression with -> (a json/jsonb value))",
+    "a2.k4_path: Index on a column type YugabyteDB cannot order (expression with #> (a json/jsonb value))",
+  ]);
+});
