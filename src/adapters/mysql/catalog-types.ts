@@ -123,6 +123,8 @@ export interface MySqlTable {
    * `indexes`.
    */
   readonly primaryKey: readonly string[];
+  /** The primary key's columns ordered descending (MariaDB 10.8+, MySQL 8: `PRIMARY KEY (id DESC)`); absent when none is. */
+  readonly primaryKeyDescending?: readonly string[];
   /** Every index except the primary key (unique keys included). */
   readonly indexes: readonly MySqlIndex[];
   readonly foreignKeys: readonly MySqlForeignKey[];

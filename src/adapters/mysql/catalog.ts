@@ -144,7 +144,7 @@ export async function readMySqlCatalog(connection: Connection, server: MySqlServ
       .sort((a, b) => a.ordinal - b.ordinal));
     const systemPeriod = t.type === 'SYSTEM VERSIONED' ? toSystemPeriod(listed, columns, server) : undefined;
     const periodNames = new Set(systemPeriod ? [systemPeriod.rowStart.name, systemPeriod.rowEnd.name] : []);
-    const { primaryKey, indexes } = toIndexes((statsByTable.get(name) ?? []).filter((r) => !periodNames.has(r.col ?? '')));
+    const { primaryKey, primaryKeyDescending, indexes } = toIndexes((statsByTable.get(name) ?? []).filter((r) => !periodNames.has(r.col ?? '')));
     tables.push({
       name,
       engine: t.engine,
@@ -156,6 +156,7 @@ export async function readMySqlCatalog(connection: Connection, server: MySqlServ
       ...(systemPeriod && { systemPeriod }),
       columns,
       primaryKey,
+      ...(primaryKeyDescending.length > 0 ? { primaryKeyDescending } : {}),
       indexes,
       foreignKeys: toForeignKeys(fksByTable.get(name) ?? []),
       checks: checks
@@ -320,13 +321,15 @@ function toSystemPeriod(listed: readonly Row[], columns: readonly MySqlColumn[],
   return { rowStart: hidden('row_start', last + 1, 'ROW START'), rowEnd: hidden('row_end', last + 2, 'ROW END'), implicit: true };
 }
 
-function toIndexes(stats: readonly Row[]): { primaryKey: string[]; indexes: MySqlIndex[] } {
+function toIndexes(stats: readonly Row[]): { primaryKey: string[]; primaryKeyDescending: string[]; indexes: MySqlIndex[] } {
   const byIndex = groupBy([...stats].sort((a, b) => Number(a.seq) - Number(b.seq)), (r) => r.name!);
   let primaryKey: string[] = [];
+  let primaryKeyDescending: string[] = [];
   const indexes: MySqlIndex[] = [];
   for (const [name, parts] of byIndex) {
     if (name === 'PRIMARY') {
       primaryKey = parts.map((p) => p.col!);
+      primaryKeyDescending = parts.filter((p) => p.direction === 'D').map((p) => p.col!);
       continue;
     }
     const type = (parts[0]!.indexType ?? 'BTREE').toUpperCase();
@@ -344,7 +347,7 @@ function toIndexes(stats: readonly Row[]): { primaryKey: string[]; indexes: MySq
       comment: parts[0]!.comment ?? '',
     });
   }
-  return { primaryKey, indexes: indexes.sort(byName) };
+  return { primaryKey, primaryKeyDescending, indexes: indexes.sort(byName) };
 }
 
 function toForeignKeys(fkRows: readonly Row[]): MySqlForeignKey[] {

@@ -149,6 +149,12 @@ test('a FLOAT(M,D) holds its own maximum on the target; a DECIMAL refuses NaN an
   }
 });
 
+test('MariaDB\'s PRIMARY KEY (id DESC, k) is read with its order and noted (measured before: dropped without a word; the schema-fidelity run)', async () => {
+  const conversion = await convert('descpk', 'CREATE TABLE descpk (id int, k int, PRIMARY KEY (id DESC, k)); CREATE TABLE ascpk (id int PRIMARY KEY)');
+  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-key-order').map((n) => n.detail.replace(/:.*$/, '')),
+    ['the primary key orders id descending on the source; the target\'s primary key is ascending (PostgreSQL\'s keys have no order)']);
+});
+
 test('CHECK and foreign key names past 63 bytes are shortened with a hash, each its own, and reported; made-up enum type names that are taken get another', async () => {
   const x = 'x'.repeat(63);
   const f = 'f'.repeat(63);

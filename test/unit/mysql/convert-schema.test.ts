@@ -389,3 +389,13 @@ test('an ENUM compared with a text: a label stays, a label in another case (a _c
     "it uses a comparison of the ENUM column st with a number, which MySQL takes for the member's position and PostgreSQL's enum does not",
   ]);
 });
+
+// The schema-fidelity run: MariaDB's PRIMARY KEY (id DESC, k) became (id, k) without a word.
+test('a primary key with a DESC column is created ascending, with a note giving the YugabyteDB form', () => {
+  const t = table('descpk', [column('id', 'int(11)', { nullable: false }), column('k', 'int(11)', { nullable: false })], { primaryKey: ['id', 'k'], primaryKeyDescending: ['id'] });
+  const { objects, notes } = convertMySqlSchema(catalog([t]));
+  assert.match(withoutNotes(sqlOf(objects, 'TABLE', 'descpk')), /PRIMARY KEY \(id, k\)/);
+  assert.deepEqual(notes.filter((n) => n.rule === 'mysql-key-order').map((n) => n.detail),
+    ['the primary key orders id descending on the source; the target\'s primary key is ascending (PostgreSQL\'s keys have no order): on YugabyteDB, write PRIMARY KEY (id DESC, k) in the schema file to keep its range order']);
+  assert.deepEqual(convertMySqlSchema(catalog([table('asc', [column('id', 'int(11)', { nullable: false })], { primaryKey: ['id'] })])).notes.filter((n) => n.rule === 'mysql-key-order'), []);
+});

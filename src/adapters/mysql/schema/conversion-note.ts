@@ -29,6 +29,7 @@ export type ConversionNoteRule =
   | 'mysql-prefix-index'
   | 'mysql-invisible-index'
   | 'mysql-index-not-converted'
+  | 'mysql-key-order'
   | 'mysql-index-renamed'
   | 'mysql-constraint-renamed'
   | 'mysql-foreign-key-not-converted'

@@ -385,6 +385,11 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
   const body = [...columnLines];
   if (table.primaryKey.length) {
     body.push(`PRIMARY KEY (${table.primaryKey.map(quoteIdent).join(', ')})`);
+    if (table.primaryKeyDescending?.length) {
+      // PostgreSQL's key constraints have no order (the schema-fidelity run: dropped without a word).
+      tableNotes.push(ctx.note('mysql-key-order', 'TABLE', tableLabel,
+        `the primary key orders ${table.primaryKeyDescending.join(', ')} descending on the source; the target's primary key is ascending (PostgreSQL's keys have no order): on YugabyteDB, write PRIMARY KEY (${table.primaryKey.map((c) => `${quoteIdent(c)}${table.primaryKeyDescending!.includes(c) ? ' DESC' : ''}`).join(', ')}) in the schema file to keep its range order`));
+    }
     const ciKey = table.primaryKey.map((n) => table.columns.find((c) => c.name === n)).filter((c) => c && isCaseInsensitiveCollation(c.collation));
     if (ciKey.length) {
       tableNotes.push(ctx.note('mysql-case-insensitive-key', 'TABLE', tableLabel,
