@@ -72,6 +72,12 @@ export interface MySqlIndex {
   readonly parts: readonly MySqlIndexPart[];
   /** MySQL 8 INVISIBLE / MariaDB IGNORED: maintained but not used by the optimizer. */
   readonly invisible: boolean;
+  /**
+   * MariaDB's `UNIQUE (…, period WITHOUT OVERLAPS)`: the application-time period's name. Its parts
+   * list the period's end and start columns; no two rows with the other parts equal may have
+   * overlapping periods, which a unique index does not say.
+   */
+  readonly withoutOverlaps?: string;
   readonly comment: string;
 }
 

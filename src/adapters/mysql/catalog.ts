@@ -144,7 +144,13 @@ export async function readMySqlCatalog(connection: Connection, server: MySqlServ
       .sort((a, b) => a.ordinal - b.ordinal));
     const systemPeriod = t.type === 'SYSTEM VERSIONED' ? toSystemPeriod(listed, columns, server) : undefined;
     const periodNames = new Set(systemPeriod ? [systemPeriod.rowStart.name, systemPeriod.rowEnd.name] : []);
-    const { primaryKey, primaryKeyDescending, indexes } = toIndexes((statsByTable.get(name) ?? []).filter((r) => !periodNames.has(r.col ?? '')));
+    const read = toIndexes((statsByTable.get(name) ?? []).filter((r) => !periodNames.has(r.col ?? '')));
+    const { primaryKey, primaryKeyDescending } = read;
+    // An application-time period shows as a CHECK (`s` < `e`); only then is SHOW CREATE TABLE read,
+    // for its keys WITHOUT OVERLAPS (information_schema lists them as plain unique keys).
+    const indexes = mariadb && checks.some((c) => c.level === 'Table' && PERIOD_CHECK.test(c.clause ?? ''))
+      ? withOverlapRules(read.indexes, await showCreateTable(connection, database, name))
+      : read.indexes;
     tables.push({
       name,
       engine: t.engine,
@@ -370,4 +376,21 @@ async function readSequence(connection: Connection, database: string, name: stri
     name, nextValue: s!.nextValue!, minValue: s!.minValue!, maxValue: s!.maxValue!, start: s!.start!,
     increment: s!.increment!, cache: s!.cache!, cycle: s!.cycle === '1',
   };
+}
+
+/** The CHECK MariaDB keeps for an application-time period: `start` < `end`. */
+const PERIOD_CHECK = /^`(?:[^`]|``)+` < `(?:[^`]|``)+`$/;
+
+async function showCreateTable(connection: Connection, database: string, table: string): Promise<string> {
+  const [row] = await rows(connection, `SHOW CREATE TABLE ${mysqlIdent(database)}.${mysqlIdent(table)}`);
+  return String((row as Record<string, unknown> | undefined)?.['Create Table'] ?? '');
+}
+
+/** `indexes` with `withoutOverlaps` set on the unique keys SHOW CREATE TABLE writes `… period WITHOUT OVERLAPS)`. */
+export function withOverlapRules(indexes: readonly MySqlIndex[], createTable: string): MySqlIndex[] {
+  const rules = new Map<string, string>();
+  for (const m of createTable.matchAll(/UNIQUE KEY `((?:[^`]|``)+)` \((?:[^()]|\([^()]*\))*?`((?:[^`]|``)+)` WITHOUT OVERLAPS\)/g)) {
+    rules.set(m[1]!.replace(/``/g, '`'), m[2]!.replace(/``/g, '`'));
+  }
+  return indexes.map((i) => (rules.has(i.name) ? { ...i, withoutOverlaps: rules.get(i.name)! } : i));
 }

@@ -155,6 +155,18 @@ test('MariaDB\'s PRIMARY KEY (id DESC, k) is read with its order and noted (meas
     ['the primary key orders id descending on the source; the target\'s primary key is ascending (PostgreSQL\'s keys have no order)']);
 });
 
+test('MariaDB\'s UNIQUE (id, period WITHOUT OVERLAPS) becomes a plain index with a note, not a unique index that says nothing (the schema-fidelity run)', async () => {
+  const conversion = await convert('overlaps', `CREATE TABLE app_period (id INT, s DATE, e DATE, PERIOD FOR valid(s, e), PRIMARY KEY (id, s, e), UNIQUE (id, valid WITHOUT OVERLAPS));
+    CREATE TABLE plain_check (id INT PRIMARY KEY, a INT, b INT, CHECK (a < b), UNIQUE (a, b))`);
+  const sql = conversion.objects.map((o) => o.sql).join('\n');
+  assert.match(sql, /CREATE INDEX app_period_id ON public\.app_period \(id, e, s\);/);
+  assert.match(sql, /CREATE UNIQUE INDEX plain_check_a ON public\.plain_check \(a, b\);/, 'a CHECK that looks like a period changes nothing else');
+  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-without-overlaps').map((n) => n.detail.replace(/:.*$/, '')),
+    ['UNIQUE (id, valid WITHOUT OVERLAPS) became a plain index']);
+  const client = await applied('overlaps', conversion);
+  await client.end();
+});
+
 test('CHECK and foreign key names past 63 bytes are shortened with a hash, each its own, and reported; made-up enum type names that are taken get another', async () => {
   const x = 'x'.repeat(63);
   const f = 'f'.repeat(63);

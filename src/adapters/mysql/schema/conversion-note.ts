@@ -30,6 +30,7 @@ export type ConversionNoteRule =
   | 'mysql-invisible-index'
   | 'mysql-index-not-converted'
   | 'mysql-key-order'
+  | 'mysql-without-overlaps'
   | 'mysql-index-renamed'
   | 'mysql-constraint-renamed'
   | 'mysql-foreign-key-not-converted'

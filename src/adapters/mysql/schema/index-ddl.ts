@@ -73,11 +73,21 @@ function convertIndex(ctx: ConvertContext, table: MySqlTable, index: MySqlIndex,
     notes.push(ctx.note('mysql-index-renamed', 'INDEX', where, `named ${name}: ${pgIndexName(table.name, index.name)} is already the name of another table, view, sequence or index in the schema`));
   }
   if (index.invisible) notes.push(ctx.note('mysql-invisible-index', 'INDEX', where, 'invisible (ignored) on the source; PostgreSQL has no such state, so the planner will use it'));
+  // MariaDB's rule that no two rows' periods overlap is no unique index: on PostgreSQL it would be an
+  // exclusion constraint, which YugabyteDB does not support (the schema-fidelity run: a unique index
+  // on (id, e, s) was created without a word, and the target took overlapping periods).
+  const unique = index.unique && index.withoutOverlaps === undefined;
+  if (index.withoutOverlaps !== undefined) {
+    const keys = index.parts.slice(0, -2).map((p) => p.column ?? '…');
+    notes.push(ctx.note('mysql-without-overlaps', 'INDEX', where,
+      `UNIQUE (${[...keys, `${index.withoutOverlaps} WITHOUT OVERLAPS`].join(', ')}) became a plain index: the target does not refuse rows whose periods overlap `
+      + `(PostgreSQL would need EXCLUDE USING gist (${[...keys.map((k) => `${k} WITH =`), 'daterange(<start>, <end>) WITH &&'].join(', ')}), which YugabyteDB does not support), and a fall-back would stop on such a row`));
+  }
   return {
-    type: index.unique ? 'UNIQUE' : 'INDEX',
+    type: unique ? 'UNIQUE' : 'INDEX',
     schema: ctx.targetSchema,
     name,
-    sql: `${noteComments(notes)}CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(name)} ON ${ctx.q(table.name)} (${parts.join(', ')});`
+    sql: `${noteComments(notes)}CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(name)} ON ${ctx.q(table.name)} (${parts.join(', ')});`
       + (index.comment ? `\nCOMMENT ON INDEX ${ctx.q(name)} IS ${pgString(index.comment)};` : ''),
   };
 }
@@ -99,7 +109,7 @@ export function convertIndexes(ctx: ConvertContext, table: MySqlTable): Converte
 function isReferenceable(table: MySqlTable, columns: readonly string[]): boolean {
   const same = (a: readonly string[]) => a.length === columns.length && a.every((c) => columns.includes(c));
   if (same(table.primaryKey)) return true;
-  return table.indexes.some((i) => i.unique && i.kind !== 'fulltext' && i.parts.every((p) => p.column !== null && p.prefixLength === null)
+  return table.indexes.some((i) => i.unique && i.withoutOverlaps === undefined && i.kind !== 'fulltext' && i.parts.every((p) => p.column !== null && p.prefixLength === null)
     && same(i.parts.map((p) => p.column!)));
 }
 
