@@ -281,12 +281,24 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
       const generated = column === undefined && err.code.startsWith('22') ? await generatedColumns(client, b.schema, b.table).catch(() => []) : [];
       const hint = err.code === '22P02' && /type json\b/.test(err.message ?? '')
         ? jsonRefusedHint(`${b.schema}.${b.table}`, qualified(b.schema, b.table), column !== undefined ? [column] : [], 'the target', 'then rerun import data: it loads this batch again.')
-        : generated.length > 0 ? generatedColumnHint(qualified(b.schema, b.table), generated) : undefined;
+        : generated.length > 0 ? generatedColumnHint(qualified(b.schema, b.table), generated)
+          : err.code === '54000' && /index row (?:requires|size)/.test(err.message ?? '') ? indexRowHint(qualified(b.schema, b.table)) : undefined;
       const where = column !== undefined ? ` (column ${column})` : generated.length > 0 ? ` (computing the generated column${generated.length > 1 ? 's' : ''} ${generated.map((g) => q(g.name)).join(', ')}, not a value of the file)` : '';
       throw new TandemError('TANDEM_DATA', `Loading ${b.schema}.${b.table} (batch ${b.batchNo} of ${b.fileName}) failed: ${err.message}${where} [SQLSTATE ${err.code}${err.constraint ? `, constraint ${err.constraint}` : ''}]`, { cause: e, ...(hint && { hint }) });
     }
     throw e;
   }
+}
+
+/**
+ * A loaded value too large for an index entry of the target's (a btree keeps one under about 2700
+ * bytes; the schema-fidelity run: a MariaDB UNIQUE on a TEXT column, which MariaDB keeps with a
+ * hidden hash, became a btree unique index and the load stopped with the server's words only).
+ */
+function indexRowHint(table: string): string {
+  return `A value of ${table} is too large for an index entry on the target: PostgreSQL keeps a btree entry under about 2700 bytes (a server's error names the size, not the index). `
+    + `Find the index on a long text or bytea column (\\d ${table} in psql) and replace it with one on a hash of the value (CREATE UNIQUE INDEX … ON ${table} (md5(<column>)) keeps a UNIQUE rule) or on a prefix, or drop it; `
+    + 'and change the export dir\'s schema files the same way; then rerun import data: it loads this batch again.';
 }
 
 /** A target table's stored generated columns: their names, types and expressions. */

@@ -303,6 +303,20 @@ test('a column generated on the source but ordinary on the target: import data r
   assert.deepEqual(await pg.sql('gentgt', 'SELECT id, slug FROM gen.g ORDER BY id'), [{ id: 1, slug: 'abc' }, { id: 2, slug: 'def' }]);
 });
 
+test('a value too large for a btree entry of the target: the load error says so and how to index it instead (measured before: the server\'s words only; the schema-fidelity run)', async () => {
+  await Promise.all(['bigsrc', 'bigtgt'].map((d) => pg.createDatabase(d)));
+  await pg.sql('bigsrc', `CREATE SCHEMA lu; CREATE TABLE lu.lu (id int PRIMARY KEY, body text);
+    INSERT INTO lu.lu SELECT 1, string_agg(md5(g::text), '') FROM generate_series(1, 400) g;`);
+  await pg.sql('bigtgt', 'CREATE SCHEMA lu; CREATE TABLE lu.lu (id int PRIMARY KEY, body text); CREATE UNIQUE INDEX lu_body ON lu.lu (body);');
+  const dir = newExportDir();
+  let r = await runTandem(['export', 'data', '--export-dir', dir, ...sourceFlags(pg, 'bigsrc', 'lu')], env);
+  assert.equal(r.code, 0, r.stderr);
+  r = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'bigtgt')], env);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /index row (requires|size)/);
+  assert.match(r.stderr, /fix: A value of "lu"\."lu" is too large for an index entry on the target: .*md5\(<column>\)\) keeps a UNIQUE rule.*then rerun import data: it loads this batch again\./);
+});
+
 test('malformed flags: TANDEM_USAGE with exit code 2', async () => {
   const fresh = newExportDir();
   const dirs = [doneDir, fresh];
