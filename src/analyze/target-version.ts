@@ -25,6 +25,13 @@ export function parseTargetVersion(text: string): TargetVersion {
   const parts = core.split('.').map(Number);
   while (parts.length < 4) parts.push(0);
   const [major = 0, minor = 0] = parts;
+  // YugabyteDB numbers its releases 2.x or by year (2024.2): anything else is no release of it (a
+  // PostgreSQL version such as 15 was taken for an old release, the schema-fidelity run).
+  if (major !== 2 && (major < 2024 || major > 2099)) {
+    throw new TandemError('TANDEM_USAGE', `--target-db-version "${text}" is no YugabyteDB release: YugabyteDB numbers them 2.x (2.20.1.0) or by year (2024.2.0.0, 2025.1.0.0)${major >= 9 && major <= 18 ? `; ${major} looks like a PostgreSQL version (YugabyteDB 2025.1 and later are based on PostgreSQL 15, earlier ones on 11)` : ''}.`, {
+      hint: 'Give the YugabyteDB version the target runs (SELECT version() on it shows it after "-YB-").',
+    });
+  }
   return { text: text.trim(), parts, pg15Based: major >= 2025 || (major === 2 && minor >= 25) };
 }
 
