@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { COMMANDS, matchCommand, type CommandSpec } from './command-registry.js';
 import { CommandContext } from './command-context.js';
 import { loadConfigFile, resolveOptions } from './option-resolver.js';
-import { EXIT_INTERNAL, EXIT_USAGE, TandemError, connectionLostError, nativeModuleError, fileSystemError, isTandemError, privilegeError } from '../core/errors.js';
+import { EXIT_INTERNAL, EXIT_USAGE, TandemError, connectionLostError, nativeModuleError, fileSystemError, isTandemError, privilegeError, readOnlyError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { describeRunningCommand } from '../core/process-role.js';
 import { TANDEM_VERSION } from './version-command.js';
@@ -163,7 +163,7 @@ function sayWhenInterrupted(commandName: string): () => void {
 function reportError(error: unknown, commandName: string): number {
   // Safety nets: a full disk or an unwritable export dir, a privilege the database refused, and a
   // lost database connection are the user's to fix wherever they happen, not bugs.
-  const e = isTandemError(error) ? error : fileSystemError(error) ?? privilegeError(error) ?? connectionLostError(error, commandName) ?? nativeModuleError(error) ?? error;
+  const e = isTandemError(error) ? error : fileSystemError(error) ?? privilegeError(error) ?? readOnlyError(error) ?? connectionLostError(error, commandName) ?? nativeModuleError(error) ?? error;
   if (isTandemError(e)) {
     const text = log.redact(`error [${e.code}]: ${e.message}${e.hint ? `\n  fix: ${e.hint}` : ''}\n`);
     process.stderr.write(text);

@@ -115,6 +115,31 @@ export function privilegeError(e: unknown): TandemError | undefined {
   return undefined;
 }
 
+/** MySQL's read-only refusals: --read-only / super_read_only (1290, ER_OPTION_PREVENTS_STATEMENT) and InnoDB's (1836, ER_READ_ONLY_MODE). */
+const MYSQL_READ_ONLY: ReadonlySet<unknown> = new Set([1290, 1836]);
+
+/** What to do about a read-only database Tandem must write to. */
+export const READ_ONLY_HINT = 'Tandem writes there (its progress, and the changes it carries): make it writable '
+  + '(PostgreSQL: ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf(); or ALTER DATABASE/ROLE … RESET it, and a primary, not a hot standby; '
+  + 'MySQL/MariaDB: SET GLOBAL read_only = 0, or give the migration user READ ONLY ADMIN on MariaDB), then rerun the same command: it resumes. '
+  + 'To stop the application\'s writes before a cutover, stop the application or revoke its own privileges instead.';
+
+/**
+ * A database that refuses writes because it is read-only, as a TandemError, where no step turned it
+ * into a message of its own (measured before: an internal error, "This is a bug in Tandem", when a
+ * source was made read-only to stop the application before a cutover with fall-back; the
+ * server-restarts run). By code: PostgreSQL's SQLSTATE 25006 (read_only_sql_transaction), MySQL's
+ * 1290 and 1836, Oracle's ORA-16000. Anything else: undefined.
+ */
+export function readOnlyError(e: unknown): TandemError | undefined {
+  for (const err of causeChain(e)) {
+    const mysqlReadOnly = MYSQL_READ_ONLY.has(err.errno) && (err.errno === 1836 || /read.only/i.test(String(err.message ?? '')));
+    if (err.code === '25006' || mysqlReadOnly || /^ORA-16000\b/.test(String(err.message ?? ''))) {
+      return new TandemError('TANDEM_PREREQUISITE', `The database is read-only: ${String(err.message ?? err.code).split('\n')[0]}.`, { hint: READ_ONLY_HINT, cause: e });
+    }
+  }
+  return undefined;
+}
 
 /** Node's socket errors that mean the server went away or cannot be reached. */
 const SOCKET_LOST: ReadonlySet<unknown> = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -162,8 +162,12 @@ export class MySqlSourceCatalog implements SourceCatalog {
    * statement that matches no row (the server checks the privilege first, and writes nothing: no
    * row, no binlog event, no trigger), as one error finding with the GRANT.
    */
+  /** The server's read-only refusal the write probe met, if any. */
+  private readOnly: string | undefined;
+
   private async writeFinding(tables: readonly MySqlTable[]): Promise<PrerequisiteFinding | undefined> {
     const { connection } = this.session;
+    this.readOnly = undefined;
     const lacking: { database: string; table: string; missing: string[] }[] = [];
     // In a transaction rolled back: a statement-format binlog would log even a statement that
     // matches no row, and nothing of a rolled-back transaction on InnoDB tables is logged.
@@ -172,6 +176,13 @@ export class MySqlSourceCatalog implements SourceCatalog {
       await this.probeWrites(tables, lacking);
     } finally {
       await connection.query('ROLLBACK');
+    }
+    if (this.readOnly !== undefined) {
+      return {
+        severity: 'error', code: 'TANDEM_PREREQUISITE',
+        message: `The source ${this.db.database} is read-only for user ${this.db.user} (${this.readOnly}): if the migration falls back, "import data to source" could write nothing into it.`,
+        fix: 'Make it writable: SET GLOBAL read_only = 0; (and super_read_only), or on MariaDB GRANT READ ONLY ADMIN ON *.* to the migration user. To stop the application\'s writes before the cutover, stop the application or revoke its own privileges instead.',
+      };
     }
     if (lacking.length === 0) return undefined;
     const account = await currentAccount(connection, this.db.user);
@@ -199,7 +210,13 @@ export class MySqlSourceCatalog implements SourceCatalog {
         try {
           await connection.query(sql);
         } catch (e) {
-          if (!isAccessDenied((e as { errno?: number }).errno)) continue;
+          const errno = (e as { errno?: number }).errno;
+          // read_only (for a user without READ ONLY ADMIN or SUPER) refuses even a write of no row.
+          if (errno === 1836 || (errno === 1290 && /read.only/i.test((e as Error).message))) {
+            this.readOnly ??= (e as Error).message.split('\n')[0];
+            continue;
+          }
+          if (!isAccessDenied(errno)) continue;
           // An INSERT into a table whose DEFAULT takes NEXT VALUE FOR a MariaDB sequence is refused
           // for the sequence (measured before: the table blamed; the docs-claims run).
           const denied = deniedObject(e, this.db.database);

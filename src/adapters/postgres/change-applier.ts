@@ -4,7 +4,7 @@ import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../core/ch
 import type { DbConfig } from '../../core/db-config.js';
 import { describeDb } from '../../core/db-config.js';
 import { quoteIdent } from '../../core/sql-names.js';
-import { TandemError } from '../../core/errors.js';
+import { READ_ONLY_HINT, TandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 import { connectPg, prepareWritingSession } from './pg-connection.js';
 import { pgArray, pgBool, qualified } from './source-catalog.js';
@@ -552,6 +552,7 @@ export class PgChangeTarget implements ChangeTarget {
     // The names as SQL (quoted where they must be), for the statements the hints suggest.
     const sqlTable = s && s.kind !== 'truncate' ? `${quoteIdent(s.table.schema)}.${quoteIdent(s.table.name)}` : table;
     const rerun = 'then rerun the same import command: it resumes where it stopped.';
+    if (code === '25006') return `${where} is read-only. ${READ_ONLY_HINT}`;
     if (code === '23514' && /no partition of relation/.test(message)) {
       return `A partition was added on the database being read during the migration: create the same partition of ${table} on ${where}, ${rerun}`;
     }

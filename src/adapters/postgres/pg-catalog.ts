@@ -191,6 +191,8 @@ export class PgSourceCatalog implements SourceCatalog {
    */
   async checkWritePrerequisites(tables: readonly TableInfo[] = []): Promise<PrerequisiteFinding[]> {
     const oids = tables.map((t) => pgTableOf(t).oid);
+    const readOnly = await readOnlyFinding(this.client, describeDb(this.db));
+    if (readOnly) return [readOnly];
     const writes = await tableWriteFinding(this.client, this.db.user, oids);
     const sequences = await sequenceUpdateFinding(this.client, this.db.user, this.db.schemas);
     const findings = [writes, sequences].filter((f): f is PrerequisiteFinding => f !== undefined);
@@ -327,6 +329,23 @@ export async function publicationPrivilegeFinding(client: pg.ClientBase, user: s
     fixes.push(`GRANT ${owners.join(', ')} TO ${q(user)}; (membership in the tables' owner) or ALTER TABLE … OWNER TO ${q(user)}; on each of them`);
   }
   return { severity: 'error', code: 'TANDEM_PRIVILEGE', message: problems.join(' '), fix: `As a superuser (or the owner): ${fixes.join(' ')}` };
+}
+
+/**
+ * A database its sessions cannot write (a hot standby, or default_transaction_read_only on for the
+ * server, database or role, as a DBA may set it to stop the application before a cutover): a
+ * fall-back could write nothing there (measured before: an internal error once the application had
+ * moved to the target; the server-restarts run).
+ */
+async function readOnlyFinding(client: pg.ClientBase, where: string): Promise<PrerequisiteFinding | undefined> {
+  const r = (await client.query(`SELECT pg_is_in_recovery() AS standby, current_setting('default_transaction_read_only') AS ro`)).rows[0];
+  const standby = pgBool(r.standby);
+  if (!standby && r.ro !== 'on') return undefined;
+  return {
+    severity: 'error', code: 'TANDEM_PREREQUISITE',
+    message: `${where} is read-only (${standby ? 'a hot standby' : 'default_transaction_read_only = on'}): the fall-back could write nothing into it.`,
+    fix: standby ? 'Point Tandem at the primary.' : 'Make it writable: ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf(); (or ALTER DATABASE/ROLE … RESET default_transaction_read_only). To stop the application\'s writes, stop the application or revoke its own privileges instead.',
+  };
 }
 
 /** The tables among `oids` this session's user may not INSERT into, UPDATE or DELETE from, with what each lacks. */

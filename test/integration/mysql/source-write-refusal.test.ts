@@ -194,3 +194,24 @@ test('a trigger created on the MariaDB source just before the cutover to source,
     await killAll();
   }
 });
+
+// The server-restarts run: a source made read-only to stop the application before the cutover left
+// the fall-back writer failing with a hint about a schema difference.
+test('a read-only MariaDB source (read_only = 1, a user without READ ONLY ADMIN) is a fall-back write problem named as such, and the writer\'s hint says so', async () => {
+  const { MySqlSourceCatalog } = await import('../../../src/adapters/mysql/mysql-source-catalog.js');
+  const { applyErrorHint } = await import('../../../src/adapters/mysql/writer/apply-error-hints.js');
+  const catalog = await MySqlSourceCatalog.open({ role: 'source', type: 'mysql', host: my.host, port: my.port, user: 'migw', password: 'migw-pw', database: 'shopw', schemas: [], sslMode: 'disable' });
+  try {
+    const tables = await catalog.listTables(['public']);
+    assert.deepEqual(await catalog.checkWritePrerequisites(tables), []);
+    await my.sql(undefined, 'SET GLOBAL read_only = 1');
+    const found = await catalog.checkWritePrerequisites(tables);
+    assert.deepEqual(found.map((f) => [f.severity, f.code]), [['error', 'TANDEM_PREREQUISITE']]);
+    assert.match(found[0]!.message, /^The source shopw is read-only for user migw \(.*read-only.*\): if the migration falls back, "import data to source" could write nothing into it\.$/);
+    assert.match(found[0]!.fix, /SET GLOBAL read_only = 0;.*READ ONLY ADMIN/);
+    assert.match(applyErrorHint(1290, 'The MariaDB server is running with the --read-only option so it cannot execute this statement'), /^The source is read-only \(The MariaDB server is running with the --read-only option/);
+  } finally {
+    await my.sql(undefined, 'SET GLOBAL read_only = 0');
+    await catalog.close();
+  }
+});

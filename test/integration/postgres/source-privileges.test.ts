@@ -309,3 +309,37 @@ test('any other "permission denied" of the server, bare or wrapped: TANDEM_PRIVI
     await server.sql('shopdb', 'DROP TABLE app.secrets');
   }
 });
+
+// The server-restarts run: a source made read-only to stop the application before a cutover with
+// fall-back crashed "import data to source" with an internal error once the application had moved.
+test('a read-only source (default_transaction_read_only for its database) is a fall-back write problem named as such; its errors are a prerequisite, not an internal error', async () => {
+  const { readOnlyError } = await import('../../../src/core/errors.js');
+  await server.sql('postgres', 'ALTER DATABASE shopdb SET default_transaction_read_only = on');
+  try {
+    const catalog = await PgSourceCatalog.open(migrConfig());
+    try {
+      const found = await catalog.checkWritePrerequisites(await catalog.listTables(['app']));
+      assert.deepEqual(found.map((f) => [f.severity, f.code]), [['error', 'TANDEM_PREREQUISITE']]);
+      assert.match(found[0]!.message, /is read-only \(default_transaction_read_only = on\): the fall-back could write nothing into it\.$/);
+      assert.match(found[0]!.fix, /ALTER SYSTEM RESET default_transaction_read_only;/);
+    } finally {
+      await catalog.close();
+    }
+    // What a write there fails with, as every command reports it.
+    await assert.rejects(server.sql('shopdb', 'CREATE SCHEMA ro_probe'), (e: unknown) => {
+      const mapped = readOnlyError(e);
+      assert.equal(mapped?.code, 'TANDEM_PREREQUISITE');
+      assert.match(mapped!.message, /^The database is read-only: cannot execute CREATE SCHEMA in a read-only transaction\.$/);
+      assert.match(mapped!.hint ?? '', /make it writable .*then rerun the same command: it resumes/);
+      return true;
+    });
+  } finally {
+    await server.sql('postgres', 'ALTER DATABASE shopdb RESET default_transaction_read_only');
+  }
+  const catalog = await PgSourceCatalog.open(migrConfig());
+  try {
+    assert.deepEqual((await catalog.checkWritePrerequisites(await catalog.listTables(['app']))).filter((f) => /read-only/.test(f.message)), []);
+  } finally {
+    await catalog.close();
+  }
+});

@@ -195,6 +195,9 @@ export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorConte
       + `Give it a larger type on the source (ALTER TABLE ${mysqlIdent(found.table.name)} MODIFY ${mysqlIdent(found.column.name)} ${type.startsWith('TINY') ? 'TEXT' : 'MEDIUMTEXT'} …, with its character set) and the target's CHECK, if any, the same limit, ${rerun}`;
   }
   if (errno === CHECK_FAILED_MARIADB || errno === CHECK_FAILED_MYSQL) return checkFailedHint(ctx, message, rerun);
+  if (errno === 1836 || (errno === 1290 && /read.only/i.test(message))) {
+    return `The source is read-only (${message.split('\n')[0]}): the fall-back writes the target's changes there. Make it writable (SET GLOBAL read_only = 0; or, on MariaDB, GRANT READ ONLY ADMIN ON *.* to the migration user), ${rerun}`;
+  }
   if (errno === 1366) {
     return 'A value the column cannot take (for text, a character that its character set cannot store): change the column on the source to a type (for text, CHARACTER SET utf8mb4) '
       + `that holds the target's value, ${rerun}`;
