@@ -57,7 +57,10 @@ export class PgFingerprintSide implements ComparisonSide {
          UNION ALL
          SELECT t.key, i.inhrelid FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.relid
        )
-       SELECT t.key, string_agg(c.oid::text || ':' || c.relfilenode::text, ',' ORDER BY c.oid) AS stamp
+       SELECT t.key, string_agg(c.oid::text || ':' || c.relfilenode::text || ':' || (
+                -- The columns too: ADD or DROP COLUMN rewrites nothing (the pg-live-edges run).
+                SELECT md5(coalesce(string_agg(a.attname || ' ' || a.atttypid::text || ' ' || a.atttypmod::text, ',' ORDER BY a.attnum), ''))
+                  FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), ',' ORDER BY c.oid) AS stamp
          FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.relid GROUP BY t.key`,
       [tables.map((t) => `${t.schema}.${t.name}`), tables.map((t) => qualified(t.schema, t.name))]));
     return new Map(r.rows.map((x) => [String(x.key), String(x.stamp)]));

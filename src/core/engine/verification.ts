@@ -16,6 +16,12 @@ export interface ComparedTable {
    * `51:00:00`): set when the source's duration type has no days (`EngineCapabilities.timesAsIntervals`).
    */
   readonly intervalDaysAsHours?: boolean;
+  /**
+   * Columns the right side's table has and the left side's does not (a column added there during the
+   * migration: DDL does not travel through the stream): never fingerprinted, so the table is a
+   * mismatch, named (measured before: MATCH, at the cutover to source too; the pg-live-edges run).
+   */
+  readonly onlyRight?: readonly string[];
 }
 
 /** Row count and order-independent checksum of one table on one side. */

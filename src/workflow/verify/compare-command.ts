@@ -109,7 +109,13 @@ export async function openComparison(meta: MetaStore, source: Side, target: Side
     await settleAll([left.open(), right.open()]);
     const [onLeft, onRight] = await Promise.all([left.listColumns(snapshot), right.listColumns(snapshot)]);
     const missing = snapshot.filter((t) => !onLeft.has(`${t.schemaName}.${t.tableName}`) || !onRight.has(`${t.schemaName}.${t.tableName}`)).map((t) => t.tableKey);
-    return { left, right, tables: withSourceColumns(onLeft, snapshot, daysAsHours), close, missing: new Set(missing) };
+    const tables = withSourceColumns(onLeft, snapshot, daysAsHours).map((t) => {
+      const l = onLeft.get(`${t.schema}.${t.name}`);
+      const r = onRight.get(`${t.schema}.${t.name}`);
+      const onlyRight = l && r ? r.filter((c) => !l.includes(c)) : [];
+      return onlyRight.length > 0 ? { ...t, onlyRight } : t;
+    });
+    return { left, right, tables, close, missing: new Set(missing) };
   } catch (e) {
     await close();
     throw e;

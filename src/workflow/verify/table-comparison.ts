@@ -14,8 +14,9 @@ export interface TableComparison {
   readonly match: boolean;
   readonly error?: string;
   /**
-   * True when the error is only that a side has no such table (TANDEM_UNKNOWN_TABLE: dropped on the
-   * source, say): a definite difference, not a read that may succeed when tried again.
+   * True when the error is a definite difference, not a read that may succeed when tried again: a
+   * side has no such table (TANDEM_UNKNOWN_TABLE: dropped on the source, say), or the sides' columns
+   * differ (one lacks a compared column, SQLSTATE 42703; or has one the other lacks, `onlyRight`).
    */
   readonly missing?: boolean;
   /**
@@ -85,7 +86,7 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   let reused = 0;
   for (let k = queue.length - 1; k >= 0; k--) {
     const earlier = opts.stillValid?.get(queue[k]!.t.key);
-    if (!earlier?.match || !unchanged.has(queue[k]!.t.key)) continue;
+    if (!earlier?.match || !unchanged.has(queue[k]!.t.key) || queue[k]!.t.onlyRight?.length) continue;
     results[queue[k]!.i] = earlier;
     queue.splice(k, 1);
     reused++;
@@ -143,11 +144,18 @@ export async function compareOne(left: FingerprintingSide, right: Fingerprinting
   const errors: string[] = [];
   if (l.status === 'rejected') errors.push(`${left.label}: ${errorText(l.reason)}`);
   if (r.status === 'rejected') errors.push(`${right.label}: ${errorText(r.reason)}`);
+  const onlyRight = table.onlyRight ?? [];
+  if (onlyRight.length > 0) {
+    errors.push(`${right.label}: column${onlyRight.length > 1 ? 's' : ''} ${onlyRight.join(', ')} only there (added during the migration? DDL does not travel through the stream): not compared, so the table cannot match`);
+  }
   const lv = l.status === 'fulfilled' ? l.value : undefined;
   const rv = r.status === 'fulfilled' ? r.value : undefined;
   const match = errors.length === 0 && lv!.rows === rv!.rows && lv!.checksum === rv!.checksum;
   const failures = [l, r].filter((x): x is PromiseRejectedResult => x.status === 'rejected');
-  const missing = failures.length > 0 && failures.every((x) => isTandemError(x.reason) && x.reason.code === 'TANDEM_UNKNOWN_TABLE');
+  // A side without the table, or without a column the other has: definite (retrying reads the same).
+  const definite = (e: unknown) => (isTandemError(e) && e.code === 'TANDEM_UNKNOWN_TABLE') || (e as { code?: unknown })?.code === '42703'
+    || ((e as { cause?: { code?: unknown } })?.cause?.code === '42703');
+  const missing = (failures.length > 0 || onlyRight.length > 0) && failures.every((x) => definite(x.reason));
   return {
     table: table.key,
     leftRows: lv?.rows ?? null, rightRows: rv?.rows ?? null,

@@ -179,3 +179,24 @@ test('a table dropped on the source during streaming is a VERIFICATION MISMATCH 
     assert.match(text, /verification MISMATCH in 1 table\(s\): Ops\.AuditLog/);
   });
 });
+
+// The pg-live-edges run: a column added on the source after a table's early match rewrites nothing
+// (its storage stamp held), and a column only the target has was never fingerprinted: both said
+// "MATCH for every table", the second even in tandem compare.
+test('a column added on the source, and one added on the target, after the tables\' early match: both tables are a VERIFICATION MISMATCH at the cutover, at once, naming the columns', { timeout: 150_000 }, async () => {
+  await withLiveMigration('shop10', 'yb10', async (m, ex, im) => {
+    await im.waitFor(/Verified 8 quiet table\(s\) ahead of the cutover/, 90_000);
+    await s.sql('shop10', 'ALTER TABLE analytics.daily_totals ADD COLUMN c int DEFAULT 7');
+    await t.sql('yb10', 'ALTER TABLE "Ops"."AuditLog" ADD COLUMN z int DEFAULT 3');
+    const started = Date.now();
+    const r = await m.run(['initiate', 'cutover', 'to', 'target']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCompleted(m, 'cutover to target', [im, ex]);
+    assert.ok(Date.now() - started < 25_000, `completed in ${Date.now() - started} ms: a column difference is not read again and again`);
+    assert.match(im.output(), /VERIFICATION MISMATCH in 2 table\(s\): (Ops\.AuditLog, analytics\.daily_totals|analytics\.daily_totals, Ops\.AuditLog)\./);
+    assert.doesNotMatch(im.output(), /Could not read|verification INCOMPLETE/);
+    const compare = await m.run(['compare']);
+    assert.match(compare.stdout, /analytics\.daily_totals: target: column .*c.* does not exist/);
+    assert.match(compare.stdout, /Ops\.AuditLog: target: column z only there \(added during the migration\?/);
+  });
+});
