@@ -18,7 +18,7 @@ import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
-import { columnsChangedSinceSnapshot, goneTablesWarning, listMigratedTables, matchSnapshotTables, newTablesWarning, partitionDriftWarnings, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
+import { columnsChangedSinceSnapshot, goneTablesWarning, listMigratedTables, matchSnapshotTables, newTablesWarning, partitionDrift, partitionDriftWarnings, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
 import { segmentBytesFromEnv } from './queue-segment-size.js';
 import { clearStreamLost, recordStreamLost } from './stream-lost.js';
 
@@ -217,7 +217,9 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   const capture = engine.changeCapture(db, { id: uuid, side: role, spillDir: exportDir.tempDir });
   const queue = EventQueueWriter.open(exportDir.queueDir, meta, { exporter: role, segmentBytes: segmentBytesFromEnv() });
   const tables = options.tables ?? await capturedTables(side, meta);
-  const goneAtStart = role === 'source' ? tablesGoneSinceSnapshot(meta, tables) : [];
+  // A migrated table attached since as a partition of another is not gone: its rows stream as that one's.
+  const attachedAtStart = new Set(role === 'source' ? partitionDrift(meta, tables).attached.map((c) => c.partition) : []);
+  const goneAtStart = role === 'source' ? tablesGoneSinceSnapshot(meta, tables).filter((t) => !attachedAtStart.has(t)) : [];
   if (role === 'source') {
     for (const w of columnsChangedSinceSnapshot(meta, tables, describeDb(db))) reporter.warn(w);
     if (goneAtStart.length > 0) reporter.warn(goneTablesWarning(goneAtStart, describeDb(db)));
@@ -268,11 +270,12 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
       return true;
     });
     const fresh = unsaid('new', drift.created, (t) => t);
-    const gone = unsaid('gone', drift.gone, (t) => t);
+    const attachedNow = new Set(drift.attached.map((c) => c.partition));
+    const gone = unsaid('gone', drift.gone.filter((t) => !attachedNow.has(t)), (t) => t);
     if (fresh.length > 0) reporter.warn(newTablesWarning(fresh, describeDb(db)));
     if (gone.length > 0) reporter.warn(goneTablesWarning(gone, describeDb(db)));
     const partitions = { attached: unsaid('attached', drift.attached, (c) => c.partition), detached: unsaid('detached', drift.detached, (c) => c.partition) };
-    for (const w of partitionDriftWarnings(partitions, describeDb(db))) reporter.warn(w);
+    for (const w of partitionDriftWarnings(partitions, describeDb(db), new Set(meta.snapshotTables().map((t) => t.tableKey)))) reporter.warn(w);
   };
   // What would stop the fall-back's writes into the source (a trigger set to fire in replica
   // sessions, a privilege taken away) is looked at while streaming, so that initiate cutover with

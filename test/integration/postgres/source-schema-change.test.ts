@@ -343,7 +343,7 @@ test('a row deleted on the target by something else: the source\'s next update o
   const code = await Promise.race([im.done, new Promise<string>((r) => setTimeout(() => r('still running'), 30_000).unref())]);
   assert.equal(code, 1, tail(im.output()));
   assert.match(im.output(), /error \[TANDEM_DATA\]: 1 of the \d rows of lostrow\.t to update \(events \d+\.\.\d+\) are not on .*\/dst_lostrow: id=4\. Something other than Tandem changed that table there during the migration/);
-  assert.match(im.output(), /fix: Only Tandem may write to .*\/dst_lostrow until the cutover to it\. .*Put these rows back .* then rerun the same import command: it resumes where it stopped/);
+  assert.match(im.output(), /fix: If the database being read had a partition attached to .*Otherwise: only Tandem may write to .*\/dst_lostrow until the cutover to it\. .*Put these rows back .* then rerun the same import command: it resumes where it stopped/);
   // (Its channel's batch was rolled back; other channels may have applied their own rows of the transaction.)
   assert.deepEqual(await pg.sql('dst_lostrow', 'SELECT count(*)::int AS n FROM lostrow.t WHERE id = 4'), [{ n: 0 }]);
   // Put back as it is on the source: the rerun applies the queued changes once.
@@ -415,4 +415,33 @@ test('import data --table-list of a live migration is refused before anything is
   await im.waitFor(/Applying the changes captured on the source/, 60_000);
   await untilEqual('narrow', 'dst_narrow');
   await Promise.all([ex.kill('SIGKILL'), im.kill('SIGKILL')]);
+});
+
+// The pg-live-edges run: a migrated table attached as a partition of another migrated table was
+// also called "no longer on the source (dropped?)", advising to drop it on the target, where its rows are.
+test('a migrated table attached as a partition of another: named as attached, to attach the same way on the target (its rows are there), never as dropped', { timeout: 120_000 }, async () => {
+  await pg.createDatabase('dst_attach');
+  await pg.sql('src', `CREATE SCHEMA att;
+    CREATE TABLE att.p (id int, k int, PRIMARY KEY (id, k)) PARTITION BY RANGE (k);
+    CREATE TABLE att.p_1 PARTITION OF att.p FOR VALUES FROM (0) TO (100);
+    CREATE TABLE att.x (id int, k int, PRIMARY KEY (id, k)); INSERT INTO att.x VALUES (1, 150);`);
+  const dir = newExportDir();
+  const SF = sourceFlags(pg, 'src', 'att');
+  for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...targetFlags(pg, 'dst_attach')]]) {
+    const r = await runTandem(args, env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const exportArgs = ['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'];
+  const ex = startTandem(exportArgs, env);
+  await ex.waitFor(/Streaming changes/, 60_000);
+  await pg.sql('src', 'ALTER TABLE att.p ATTACH PARTITION att.x FOR VALUES FROM (100) TO (200)');
+  await ex.kill('SIGTERM');
+  const again = startTandem(exportArgs, env);
+  try {
+    await again.waitFor(/Streaming changes/, 60_000);
+    await again.waitFor(/WARNING: att\.x was attached to att\.p on .*\/src after the migration's snapshot .*It was migrated as a table of its own, so the target holds its rows in att\.x: attach it there the same way \(ALTER TABLE att\.p ATTACH PARTITION att\.x FOR VALUES …\) before rows for it are written there; do not drop it\./, 10_000);
+    assert.doesNotMatch(again.output(), /att\.x is no longer on/);
+  } finally {
+    await again.kill('SIGKILL');
+  }
 });
