@@ -1,5 +1,6 @@
 import { describeDb } from '../core/db-config.js';
-import { isTandemError } from '../core/errors.js';
+import { connectionLostError, isTandemError } from '../core/errors.js';
+import { log } from '../core/logger.js';
 import { describeBudget, reconnectBudgetMs, reconnectDelayMs } from '../core/reconnect-budget.js';
 import type { Reporter } from '../core/reporter.js';
 import { sleep } from '../core/sleep.js';
@@ -30,6 +31,30 @@ export async function waitUntilReachable(reporter: Reporter, { db, engine }: Sid
         said = true;
       }
       await sleep(Math.min(reconnectDelayMs(attempt + 1), Math.max(0, started + budget - Date.now())));
+    }
+  }
+}
+
+/** Tries of {@link retryWhileUnreachable} after the first, each after the database was reached again. */
+const UNREACHABLE_RETRIES = 5;
+
+/**
+ * Runs `step` (one that is safe to run again: it starts over where it failed), and when it fails
+ * because `side`'s database went away (a restart, a failover: TANDEM_CONNECT, or a connection lost),
+ * waits for the database (`waitUntilReachable`) and runs it again, a few times. For the cutover's
+ * steps, which the application waits for (measured before: a restart of the target during the
+ * cutover to target, or of the source right after it, stopped the command, which the user had to
+ * rerun; the server-restarts run). `what` names the step in the log.
+ */
+export async function retryWhileUnreachable<T>(reporter: Reporter, side: Side, what: string, step: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step(attempt);
+    } catch (e) {
+      const lost = (isTandemError(e) && e.code === 'TANDEM_CONNECT') || connectionLostError(e, '') !== undefined;
+      if (!lost || attempt >= UNREACHABLE_RETRIES) throw e;
+      log.warn(`${what}: the ${side.db.role} database went away (${(e as Error).message.split('\n')[0]}); waiting for it, then again`);
+      await waitUntilReachable(reporter, side);
     }
   }
 }

@@ -13,7 +13,7 @@ import { failpoint } from '../../core/failpoint.js';
 import { settleAll } from '../../core/settle.js';
 import { endChangeStream, endTargetStream, type TargetStreamEnd } from './stream-cleanup.js';
 import { sourceWriteFindings } from './source-write-check.js';
-import { waitUntilReachable } from '../wait-reachable.js';
+import { retryWhileUnreachable, waitUntilReachable } from '../wait-reachable.js';
 
 /** Options of the fall-back importer. */
 export interface SourceImportOptions {
@@ -86,7 +86,8 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     // the marker, dropping the slot) would otherwise take the servers' CPU and connections from the
     // cutover's own steps, which the application waits for. Also what a restart does when the
     // exporter died between queuing the marker and ending the stream.
-    await endChangeStream(env, migration, source, 'source');
+    // A source restarting right after the cutover (the application already writes to the target) is waited for.
+    await retryWhileUnreachable(reporter, source, 'ending the source\'s change stream', () => endChangeStream(env, migration, source, 'source'));
     const toSourceMarker = CutoverState.get(meta, 'to_source').markerVsn;
     const applied = QueueConsumers.appliedVsn(meta, 'source') ?? 0;
     // Matches found while streaming, still valid at the marker (a restarted importer has none).

@@ -14,6 +14,7 @@ import { failpoint } from '../../core/failpoint.js';
 import { log } from '../../core/logger.js';
 import { settleAll } from '../../core/settle.js';
 import type { TableComparison } from '../verify/table-comparison.js';
+import { retryWhileUnreachable } from '../wait-reachable.js';
 
 /**
  * Runs in `import data to target` once every change before the cutover marker is applied: restores
@@ -39,13 +40,25 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
       const restoring = (async () => {
         const values = meta.getValue<SequenceValue[]>('sequences_at_cutover_to_target') ?? [];
         const started = Date.now();
-        const restored = await sequences.restore(values, migratedSequenceScope(meta));
+        // A target restarting meanwhile is waited for, on a connection of its own (setval is safe to repeat).
+        const restored = await retryWhileUnreachable(reporter, target, 'restoring the sequences', async (attempt) => {
+          if (attempt === 0) return sequences.restore(values, migratedSequenceScope(meta));
+          const fresh = target.engine.sequences(target.db);
+          try {
+            return await fresh.restore(values, migratedSequenceScope(meta));
+          } finally {
+            await fresh.close?.();
+          }
+        });
         log.debug(`cutover to target: ${values.length} sequence value(s) restored in ${Date.now() - started} ms`);
         failpoint('cutover.after-sequences-restored');
         if (restored.length) reporter.print(`Restored ${restored.length} sequence(s) on the target from the source's values${restored.some((r) => r.raisedToData) ? ' (some raised to the highest value in their column)' : ''}.`);
         for (const r of restored.filter((x) => x.cappedFrom !== undefined)) reporter.warn(cappedSequenceWarning(r));
       })();
-      const reverse = record.prepareForFallBack ? prepareReverseStream(env, migration, target, options.reversePrepared) : Promise.resolve();
+      // Made again from the start after a restart of the target (a rerun of the command does the same).
+      const reverse = record.prepareForFallBack
+        ? retryWhileUnreachable(reporter, target, 'creating the fall-back stream', (attempt) => prepareReverseStream(env, migration, target, attempt === 0 ? options.reversePrepared : undefined))
+        : Promise.resolve();
       // The reverse stream's tables, listed meanwhile: "export data from target" then starts streaming
       // right after COMPLETED. A failure here is not the cutover's: the stream lists them again.
       if (record.prepareForFallBack) listing = capturedTables(target, meta).catch(() => undefined);
