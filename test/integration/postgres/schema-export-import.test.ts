@@ -84,7 +84,7 @@ async function catalogSnapshot(server: PgServer, database: string, schemas: stri
                || coalesce(' inherits ' || (SELECT string_agg(inhparent::regclass::text, ',' ORDER BY inhseqno)
                                             FROM pg_inherits WHERE inhrelid = rels.oid AND relkind IN ('r', 'p')), '')
                || coalesce(' options ' || array_to_string(reloptions, ','), '')
-               || ' rls=' || relrowsecurity || ' replident=' || relreplident::text AS line
+               || ' rls=' || relrowsecurity || ' force=' || relforcerowsecurity || ' replident=' || relreplident::text AS line
         FROM rels WHERE relkind IN ('r', 'p', 'v', 'm', 'S', 'c', 'f')
       UNION ALL
         SELECT 'column ' || r.qname || '.' || quote_ident(a.attname) || ' #' || a.attnum || ' ' || format_type(a.atttypid, a.atttypmod)
@@ -289,6 +289,7 @@ const FEATURES_SQL = `
   ALTER TABLE extra.scratch REPLICA IDENTITY FULL;
   ALTER TABLE extra.scratch ENABLE ROW LEVEL SECURITY;
   ALTER TABLE extra.scratch FORCE ROW LEVEL SECURITY;
+  CREATE TABLE extra.forced (id int PRIMARY KEY); ALTER TABLE extra.forced FORCE ROW LEVEL SECURITY;
   CREATE POLICY scratch_read ON extra.scratch FOR SELECT TO tandem_reader USING (id > 0);
   CREATE POLICY scratch_all ON extra.scratch AS RESTRICTIVE TO PUBLIC USING (true) WITH CHECK (note IS NOT NULL);
   CREATE PROCEDURE extra.bump(p int) LANGUAGE plpgsql AS $$ BEGIN UPDATE extra.scratch SET id = id + p; END $$;
@@ -325,13 +326,13 @@ for (const sourceVersion of [15, 18] as const) {
     assert.deepEqual(byType('DOMAIN'), ['small_positive', 'tiny_positive']);
     assert.deepEqual(byType('FUNCTION'), ['add', 'add', 'log_change']);
     assert.deepEqual(byType('PROCEDURE'), ['bump']);
-    assert.deepEqual(byType('TABLE'), ['base', 'child', 'gen', 'measurements', 'order', 'scratch']);
+    assert.deepEqual(byType('TABLE'), ['base', 'child', 'forced', 'gen', 'measurements', 'order', 'scratch']);
     assert.deepEqual(byType('PARTITION'), ['measurements_eu', 'measurements_eu_0', 'measurements_eu_1', 'measurements_us']);
     assert.deepEqual(byType('UNIQUE'), ['gen_c_key', 'order_during_excl', 'measurements_uq']);
     assert.deepEqual(byType('INDEX'), ['base_kinds_kind', 'measurements_at_idx', 'measurements_us_v_idx']);
     assert.deepEqual(byType('VIEW'), ['v_child', 'v_child_kinds']);
     assert.deepEqual(byType('TRIGGER'), ['measurements_log', 'scratch_log']);
-    assert.deepEqual(byType('POLICY'), ['scratch', 'scratch_all', 'scratch_read']);
+    assert.deepEqual(byType('POLICY'), ['forced', 'scratch', 'scratch_all', 'scratch_read']);
     assert.deepEqual(objects.filter((o) => o.type === 'GRANT').map((o) => o.sql), [
       'GRANT USAGE ON SCHEMA extra TO tandem_reader;',
       'GRANT INSERT, SELECT ON TABLE extra.scratch TO tandem_reader WITH GRANT OPTION;',

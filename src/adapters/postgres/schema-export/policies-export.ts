@@ -8,11 +8,12 @@ import type { SchemaObject } from '../../../core/schema-object.js';
 export async function exportPolicies(ctx: ExportContext): Promise<SchemaObject[]> {
   const tables = await catalogRows<{ schema: string; name: string; sql: string }>(ctx, `
     SELECT n.nspname AS schema, c.relname AS name,
-      'ALTER TABLE ' || format('%I.%I', n.nspname, c.relname) || ' ENABLE ROW LEVEL SECURITY;'
-        || CASE WHEN c.relforcerowsecurity THEN E'\\nALTER TABLE ' || format('%I.%I', n.nspname, c.relname)
-                || ' FORCE ROW LEVEL SECURITY;' ELSE '' END AS sql
+      concat_ws(E'\\n',
+        CASE WHEN c.relrowsecurity THEN 'ALTER TABLE ' || format('%I.%I', n.nspname, c.relname) || ' ENABLE ROW LEVEL SECURITY;' END,
+        -- FORCE holds on its own, inert until RLS is enabled (measured before: left out without ENABLE; the schema-fidelity run).
+        CASE WHEN c.relforcerowsecurity THEN 'ALTER TABLE ' || format('%I.%I', n.nspname, c.relname) || ' FORCE ROW LEVEL SECURITY;' END) AS sql
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND c.relrowsecurity
+    WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity)
       AND ${exportable(ctx, 'c.oid', 'pg_class')}
     ORDER BY n.nspname, c.relname`);
   const policies = await catalogRows<{ schema: string; name: string; sql: string }>(ctx, `
