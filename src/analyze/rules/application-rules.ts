@@ -66,6 +66,12 @@ const funcNamed = (test: (name: string) => boolean): NodeMatcher => (kind, value
   return test(name) ? name : undefined;
 };
 
+const TRANSACTION_ID_FUNCTIONS: ReadonlySet<string> = new Set([
+  'txid_current', 'txid_current_if_assigned', 'txid_current_snapshot', 'txid_status', 'txid_visible_in_snapshot', 'txid_snapshot_xmin',
+  'txid_snapshot_xmax', 'txid_snapshot_xip', 'pg_current_xact_id', 'pg_current_xact_id_if_assigned', 'pg_xact_status', 'pg_current_snapshot',
+  'pg_snapshot_xmin', 'pg_snapshot_xmax', 'pg_snapshot_xip', 'pg_visible_in_snapshot',
+]);
+
 const LARGE_OBJECT_FUNCTIONS = new Set([
   'lo_create', 'lo_creat', 'lo_import', 'lo_export', 'lo_unlink', 'lo_open', 'lo_close', 'loread', 'lowrite',
   'lo_get', 'lo_put', 'lo_from_bytea', 'lo_truncate', 'lo_truncate64', 'lo_lseek', 'lo_lseek64', 'lo_tell',
@@ -97,6 +103,17 @@ export const applicationRules: SchemaRule[] = [
     gate: fixedIn('2025.1.0.0'),
     matchNode: funcNamed((n) => /^pg_(try_)?advisory_/.test(n)),
     matchText: /\bpg_(try_)?advisory_\w*\s*\(/,
+  }),
+  applicationRule({
+    id: 'transaction-id-function',
+    title: 'Transaction id or snapshot functions (txid_current, pg_current_xact_id, …)',
+    suggestion:
+      'YugabyteDB has no transaction ids (it orders transactions by hybrid time; issue 15638): txid_current(), pg_current_xact_id() and the snapshot functions built on them are not supported. '
+      + 'For a default or a version, use a sequence (nextval) or clock_timestamp(); to see whether a row changed, an explicit version column.',
+    gate: ALL_VERSIONS,
+    // The schema-fidelity run: a column DEFAULT txid_current()::text was not reported (only columns of type xid were).
+    matchNode: funcNamed((n) => TRANSACTION_ID_FUNCTIONS.has(n)),
+    matchText: /\b(txid_current(_if_assigned|_snapshot)?|txid_status|txid_visible_in_snapshot|txid_snapshot_(xmin|xmax|xip)|pg_current_xact_id(_if_assigned)?|pg_xact_status|pg_current_snapshot|pg_snapshot_(xmin|xmax|xip)|pg_visible_in_snapshot)\s*\(/,
   }),
   applicationRule({
     id: 'system-column',

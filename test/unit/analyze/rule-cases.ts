@@ -252,6 +252,11 @@ export const RULE_CASES: readonly RuleCase[] = [
     clean: 'CREATE TABLE t (id int PRIMARY KEY, owner text); CREATE POLICY p ON t TO PUBLIC USING (owner = current_user);',
   },
   {
+    ruleId: 'transaction-id-function',
+    triggers: 'CREATE TABLE t (id int PRIMARY KEY, snap text DEFAULT txid_current()::text);',
+    clean: 'CREATE TABLE t (id int PRIMARY KEY, snap text DEFAULT clock_timestamp()::text);',
+  },
+  {
     ruleId: 'advisory-lock',
     fixedIn: PG15,
     triggers: 'CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(42); END $$;',
