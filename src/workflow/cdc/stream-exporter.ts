@@ -600,16 +600,30 @@ async function writeMarkerRetrying(reporter: Reporter, meta: MetaStore, capture:
   for (;;) {
     try {
       await capture.writeMarker(r.marker);
+      if (warned) noteMarkerProblem(meta, r.direction, undefined);
       reporter.print(`Cutover requested: waiting for the marker to come through the ${role} stream.`);
       return;
     } catch (e) {
       // Retry, but not at once: the database may be briefly unreachable.
-      if (!warned) reporter.warn(`could not write the cutover marker into the ${role}'s ${capture.labels.changeLog} (${(e as Error).message}); retrying every 5 s.`);
+      if (!warned) {
+        reporter.warn(`could not write the cutover marker into the ${role}'s ${capture.labels.changeLog} (${(e as Error).message}); retrying every 5 s.`);
+        // cutover status says why too (measured before: only "waiting for … to write the cutover marker"; the server-restarts run).
+        noteMarkerProblem(meta, r.direction, (e as Error).message.split('\n')[0]!);
+      }
       warned = true;
       log.warn(`could not write the cutover marker: ${(e as Error).message}`);
     }
     await sleep(retryMs, signal);
     if (signal.aborted || !stillRequested(meta, r.direction)) return;
+  }
+}
+
+/** Records (or clears) why the marker cannot be written, for cutover status; a busy meta.db only loses the note. */
+function noteMarkerProblem(meta: MetaStore, direction: CutoverDirection, problem: string | undefined): void {
+  try {
+    CutoverState.note(meta, direction, { markerWriteFails: problem });
+  } catch (e) {
+    log.warn(`could not note the marker's problem in meta.db: ${(e as Error).message}`);
   }
 }
 

@@ -265,8 +265,10 @@ function waitingFor(meta: MetaStore, metainfoDir: string, exportDir: string, r: 
   const snapshot = unloaded ? `; the snapshot is not wholly imported yet (${unloaded})` : '';
   if (r.markerVsn === undefined) {
     const queued = readQueueState(meta).lastVsn;
+    // Set while the exporter cannot write the marker (a read-only source, say); a stopped exporter's is stale.
+    const fails = typeof r.detail.markerWriteFails === 'string' && isRunning(metainfoDir, exporter) ? ` (it cannot yet: ${r.detail.markerWriteFails.replace(/\.$/, '')}; it tries again every 5 s)` : '';
     return {
-      text: `waiting for "${exporter}" to write the cutover marker; ${Math.max(0, queued - applied)} queued event(s) not yet applied${snapshot}${stopped(exporter)}`,
+      text: `waiting for "${exporter}" to write the cutover marker${fails}; ${Math.max(0, queued - applied)} queued event(s) not yet applied${snapshot}${stopped(exporter)}`,
       remaining: Math.max(0, queued - applied),
     };
   }

@@ -215,3 +215,27 @@ test('a read-only MariaDB source (read_only = 1, a user without READ ONLY ADMIN)
     await catalog.close();
   }
 });
+
+// The server-restarts run: while a read-only MariaDB refused the cutover marker, cutover status said
+// only "waiting for … to write the cutover marker"; the exporter's warning was the only word of why.
+test('a read-only MariaDB refusing the cutover marker: cutover status says why while the exporter retries, and the cutover completes once it is writable', { timeout: 240_000 }, async () => {
+  const env = { SOURCE_DB_PASSWORD: 'migw-pw', TARGET_DB_PASSWORD: pgs.password };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', 'migw', '--source-db-name', 'shopw'];
+  await pgs.createDatabase('ybro');
+  try {
+    const { dir, ex, im } = await startLiveMigration(SF, targetFlags(pgs, 'ybro'), env);
+    await im.waitFor(/Applying the changes captured on the source/, 90_000);
+    await my.sql(undefined, 'SET GLOBAL read_only = 1');
+    const r = await runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir], env);
+    assert.equal(r.code, 0, r.stderr);
+    await ex.waitFor(/could not write the cutover marker into the source's .*read-only.*retrying every 5 s/, 30_000);
+    const status = await runTandem(['cutover', 'status', '--export-dir', dir], env);
+    assert.match(status.stdout, /waiting for "export data from source" to write the cutover marker \(it cannot yet: .*read-only.*; it tries again every 5 s\)/);
+    await my.sql(undefined, 'SET GLOBAL read_only = 0');
+    await eventually(async () => ((await cutoverStatus(dir, env)).find((x) => x.direction === 'cutover to target')?.status === 'COMPLETED' ? true : 'not yet'), 90_000, 300);
+    assert.doesNotMatch((await runTandem(['cutover', 'status', '--export-dir', dir], env)).stdout, /it cannot yet/);
+  } finally {
+    await my.sql(undefined, 'SET GLOBAL read_only = 0');
+    await killAll();
+  }
+});

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { StoppablePgServer } from '../../helpers/pg-server.js';
 import { startTandem, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
 import { sourceAndTargetServers, SampleMigration, waitCompleted } from '../../helpers/fallback-kit.js';
+import { runTandem } from '../../helpers/cli.js';
 
 let s: StoppablePgServer;
 let t: StoppablePgServer;
@@ -52,6 +53,41 @@ test('the target restarted while the cutover to target restores the sequences: t
     for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
     throw e;
   } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});
+
+// The server-restarts run: a source made read-only to stop the application before the cutover made
+// the exporter's end of the stream an internal error ("This is a bug in Tandem"). PostgreSQL takes
+// the marker (a logical message) read-only; dropping the publication is what it refuses.
+test('a source made read-only before the cutover: the cutover completes, the exporter stops on the end of its stream with a read-only error and the fix, and once writable a rerun ends the stream', { timeout: 180_000 }, async () => {
+  const m = new SampleMigration(s, 'shop_ro', t, 'yb_ro');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    await m.createDatabases();
+    await m.schema();
+    ex = startTandem(m.exportArgs(), m.env);
+    im = startTandem(m.importArgs(), m.env);
+    await im.waitFor(/Applying the changes captured on the source/, 90_000);
+    await s.sql('postgres', 'ALTER SYSTEM SET default_transaction_read_only = on');
+    await s.sql('postgres', 'SELECT pg_reload_conf()');
+    const r = await m.run(['initiate', 'cutover', 'to', 'target']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCompleted(m, 'cutover to target', [im]);
+    assert.equal(await ex.done, 1, tail(ex.output()));
+    assert.match(ex.output(), /error \[TANDEM_PREREQUISITE\]: The database is read-only: cannot execute DROP PUBLICATION in a read-only transaction\.\n\s+fix: Tandem writes there .*make it writable .*then rerun the same command: it resumes/);
+    assert.doesNotMatch(ex.output(), /bug in Tandem/);
+    await s.sql('postgres', 'ALTER SYSTEM RESET default_transaction_read_only');
+    await s.sql('postgres', 'SELECT pg_reload_conf()');
+    const again = await runTandem(m.exportArgs(), m.env);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.deepEqual(await s.sql('shop_ro', "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'tandem%'"), [{ n: 0 }]);
+  } catch (e) {
+    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
+    throw e;
+  } finally {
+    await s.sql('postgres', 'ALTER SYSTEM RESET default_transaction_read_only').then(() => s.sql('postgres', 'SELECT pg_reload_conf()')).catch(() => {});
     await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
   }
 });
