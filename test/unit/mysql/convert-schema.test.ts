@@ -399,3 +399,15 @@ test('a primary key with a DESC column is created ascending, with a note giving 
     ['the primary key orders id descending on the source; the target\'s primary key is ascending (PostgreSQL\'s keys have no order): on YugabyteDB, write PRIMARY KEY (id DESC, k) in the schema file to keep its range order']);
   assert.deepEqual(convertMySqlSchema(catalog([table('asc', [column('id', 'int(11)', { nullable: false })], { primaryKey: ['id'] })])).notes.filter((n) => n.rule === 'mysql-key-order'), []);
 });
+
+// The schema-fidelity run: MariaDB's UNIQUE on a TEXT column (kept with a hidden hash, INDEX_TYPE HASH)
+// became a B-tree unique index without a word, and the load stopped on a 12 KB value.
+test('a MariaDB UNIQUE on a long TEXT column (its hidden hash) is noted with the md5 index to use for long values', () => {
+  const t = table('lu', [column('id', 'int(11)', { nullable: false }), column('body', 'text')], {
+    primaryKey: ['id'],
+    indexes: [{ name: 'uk_body', unique: true, kind: 'hash', parts: [{ column: 'body', expression: null, prefixLength: null, descending: false }], invisible: false, comment: '' }],
+  });
+  const { notes } = convertMySqlSchema(catalog([t]));
+  assert.deepEqual(notes.filter((n) => /hidden hash/.test(n.detail)).map((n) => n.detail.replace(/^.*refuses/, 'refuses')),
+    ["refuses values over about 2700 bytes; if the values are that long, make it CREATE UNIQUE INDEX … (md5(body)) on PostgreSQL"]);
+});

@@ -73,6 +73,13 @@ function convertIndex(ctx: ConvertContext, table: MySqlTable, index: MySqlIndex,
     notes.push(ctx.note('mysql-index-renamed', 'INDEX', where, `named ${name}: ${pgIndexName(table.name, index.name)} is already the name of another table, view, sequence or index in the schema`));
   }
   if (index.invisible) notes.push(ctx.note('mysql-invisible-index', 'INDEX', where, 'invisible (ignored) on the source; PostgreSQL has no such state, so the planner will use it'));
+  // MariaDB keeps a UNIQUE on a long TEXT or BLOB column (no prefix) with a hidden hash, because its
+  // values are too long for a B-tree: so are they on PostgreSQL (the schema-fidelity run: the load
+  // stopped on "index row requires 12816 bytes").
+  if (index.unique && index.kind === 'hash' && index.parts.some((p) => p.column !== null && /text|blob/i.test(table.columns.find((c) => c.name === p.column)?.dataType ?? ''))) {
+    notes.push(ctx.note('mysql-prefix-index', 'INDEX', where,
+      `UNIQUE on a long column, which MariaDB keeps with a hidden hash: a PostgreSQL B-tree refuses values over about 2700 bytes; if the values are that long, make it CREATE UNIQUE INDEX … (md5(${index.parts.map((p) => p.column ?? '…').join(' || ')})) on PostgreSQL`));
+  }
   // MariaDB's rule that no two rows' periods overlap is no unique index: on PostgreSQL it would be an
   // exclusion constraint, which YugabyteDB does not support (the schema-fidelity run: a unique index
   // on (id, e, s) was created without a word, and the target took overlapping periods).
