@@ -120,7 +120,7 @@ const MYSQL_READ_ONLY: ReadonlySet<unknown> = new Set([1290, 1836]);
 
 /** What to do about a read-only database Tandem must write to. */
 export const READ_ONLY_HINT = 'Tandem writes there (its progress, and the changes it carries): make it writable '
-  + '(PostgreSQL: ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf(); or ALTER DATABASE/ROLE … RESET it, and a primary, not a hot standby; '
+  + '(PostgreSQL: ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf(); or ALTER DATABASE/ROLE … RESET it from a session of another database, and a primary, not a hot standby; '
   + 'MySQL/MariaDB: SET GLOBAL read_only = 0, or give the migration user READ ONLY ADMIN on MariaDB), then rerun the same command: it resumes. '
   + 'To stop the application\'s writes before a cutover, stop the application or revoke its own privileges instead.';
 

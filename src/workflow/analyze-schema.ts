@@ -42,7 +42,7 @@ export async function runAnalyzeSchema(env: CommandEnv, options: AnalyzeSchemaOp
     // The source engine's own DDL left for manual conversion (schema/<engine>_manual/) is not
     // PostgreSQL: each of its objects and notes is an issue instead of a parse error.
     const statistics = meta.getValue<ColumnStatistic[]>(SOURCE_STATISTICS_KEY) ?? [];
-    const analyzed = await analyzeSchema(files.filter((f) => !isManualConversionFile(f.path)), { ...(targetDbVersion && { targetDbVersion }), statistics });
+    const analyzed = await analyzeSchema(files.filter((f) => !isManualConversionFile(f.path)), { ...(targetDbVersion !== undefined && { targetDbVersion }), statistics });
     const result = { ...analyzed, issues: [...analyzed.issues, ...manualConversionIssues(files)] };
     const format = options.outputFormat;
     const source = meta.getDbConfig('source') ?? meta.getValue<{ type: string }>('schema_export_source');

@@ -431,6 +431,15 @@ async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbCon
         + 'or drop the column on the target and compute it where it is read (a view, the application); then rerun import data.',
     }));
   }
+  if (check.generatedExportedColumns?.length) {
+    const first = check.generatedExportedColumns[0]!;
+    const dot = first.table.indexOf('.');
+    const name = `${quoteIdent(first.table.slice(0, dot))}.${quoteIdent(first.table.slice(dot + 1))}`;
+    problems.push(new TandemError('TANDEM_PREREQUISITE', `Columns the source exports are generated on the target: ${check.generatedExportedColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. `
+      + 'A generated column takes no value, so every row of the snapshot and every change would be refused there. Nothing was written.', {
+      hint: `Make each an ordinary column on the target, as on the source (ALTER TABLE ${name} ALTER COLUMN ${quoteIdent(first.columns[0]!)} DROP EXPRESSION;), or generate it on the source too; then rerun import data.`,
+    }));
+  }
   if (check.requiredExtraColumns?.length) {
     problems.push(new TandemError('TANDEM_PREREQUISITE', `Target tables have columns that refuse NULL (NOT NULL, or of a NOT NULL domain) and have no default, which the source does not export: ${check.requiredExtraColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. Loading or streaming rows into them would fail (or, for a NOT NULL domain, COPY would load the NULL the domain forbids).`, {
       hint: `Give each a default (${check.requiredExtraColumns[0]!.setDefault}), let it take NULL (… DROP NOT NULL, or a type other than the domain) or drop it, then rerun import data.`,

@@ -344,7 +344,7 @@ async function readOnlyFinding(client: pg.ClientBase, where: string): Promise<Pr
   return {
     severity: 'error', code: 'TANDEM_PREREQUISITE',
     message: `${where} is read-only (${standby ? 'a hot standby' : 'default_transaction_read_only = on'}): the fall-back could write nothing into it.`,
-    fix: standby ? 'Point Tandem at the primary.' : 'Make it writable: ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf(); (or ALTER DATABASE/ROLE … RESET default_transaction_read_only). To stop the application\'s writes, stop the application or revoke its own privileges instead.',
+    fix: standby ? 'Point Tandem at the primary.' : 'Make it writable: ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf(); (or ALTER DATABASE/ROLE … RESET default_transaction_read_only, run while connected to another database: a session of a read-only database cannot change it). To stop the application\'s writes, stop the application or revoke its own privileges instead.',
   };
 }
 

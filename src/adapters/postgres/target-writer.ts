@@ -434,9 +434,9 @@ async function requireSchemaUsage(client: pg.Client, schemas: readonly string[])
 /** Checks the target tables before anything is written. `fresh` = tables with no batch loaded yet. */
 export async function checkTargetTables(client: pg.Client, tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
   const out: TargetTableCheck & { rowSecurity: string[]; requiredExtraColumns: { table: string; columns: string[]; setDefault: string }[];
-    unfilledColumns: { table: string; columns: string[] }[]; plainGeneratedColumns: { table: string; columns: string[] }[];
+    unfilledColumns: { table: string; columns: string[] }[]; plainGeneratedColumns: { table: string; columns: string[] }[]; generatedExportedColumns: { table: string; columns: string[] }[];
     retypedBinaryColumns: NonNullable<TargetTableCheck['retypedBinaryColumns']>; castWhileLoading: NonNullable<TargetTableCheck['castWhileLoading']> } =
-    { missingTables: [], missingColumns: [], requiredExtraColumns: [], unfilledColumns: [], plainGeneratedColumns: [], retypedBinaryColumns: [], castWhileLoading: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
+    { missingTables: [], missingColumns: [], requiredExtraColumns: [], unfilledColumns: [], plainGeneratedColumns: [], generatedExportedColumns: [], retypedBinaryColumns: [], castWhileLoading: [], nonEmptyTables: [], noInsertPrivilege: [], rowSecurity: [] };
   await requireSchemaUsage(client, [...new Set(tables.map((t) => t.schema))]);
   for (const t of tables) {
     const key = `${t.schema}.${t.name}`;
@@ -511,6 +511,9 @@ export async function checkTargetTables(client: pg.Client, tables: readonly Targ
     const generatedHere = new Set(pgArray(row.generated));
     const plain = (t.generatedOnSource ?? []).filter((c) => cols.has(c) && !generatedHere.has(c));
     if (plain.length) out.plainGeneratedColumns.push({ table: key, columns: plain });
+    // The other way: a column the source exports made generated here, which refuses every value (the fix-verify run).
+    const computed = t.columns.filter((c) => generatedHere.has(c));
+    if (computed.length) out.generatedExportedColumns.push({ table: key, columns: computed });
     const exported = new Set([...t.columns, ...plain]);
     const extra = pgArray(row.required).filter((c) => !exported.has(c));
     if (extra.length) out.requiredExtraColumns.push({ table: key, columns: extra, setDefault: `ALTER TABLE ${sqlTable} ALTER COLUMN ${quoteIdent(extra[0]!)} SET DEFAULT …` });

@@ -95,6 +95,11 @@ export interface TargetTableCheck {
    */
   readonly plainGeneratedColumns?: { table: string; columns: string[] }[];
   /**
+   * Columns the snapshot carries that are generated on the target (optional): every loaded row would
+   * be refused ("is a generated column"), and every change streamed to them. Refused before the load.
+   */
+  readonly generatedExportedColumns?: { table: string; columns: string[] }[];
+  /**
    * Columns of tables held in binary COPY format whose target type cannot read the source type's
    * binary form and cannot take it by a cast either (optional: engines that do not look leave it
    * out); `reason` says why. `alter` is the target's statement giving the first one the source's

@@ -230,8 +230,12 @@ export async function runCompare(env: CommandEnv, options: CompareOptions): Prom
     reporter.print(renderVerificationReport(run, json ? 'json' : 'table', run.differingKeys));
     if (!run.match) {
       const streaming = stillStreaming(m.meta, m.exportDir.metainfoDir);
+      // A table or column one side lacks does not go away when the stream catches up.
+      const definite = run.results.filter((r) => !r.match).every((r) => r.missing);
       throw new TandemError('TANDEM_DATA', verdictLine(run), {
-        hint: streaming
+        hint: definite
+          ? 'These tables differ in their tables or columns (the report names them): DDL does not travel through the stream, so this lasts until someone makes both sides the same (ALTER TABLE … on the side that lacks it, with its default), then compare again.'
+          : streaming
           ? `Changes are still streaming (${streaming}): each database was read as it was at that moment, so a table being written differs by the changes still on their way. Compare again once writes have stopped (the cutover verifies every table itself); a difference that stays after that is real.`
           : `Source and target differ in these tables (the report above names their first differing keys where it can). ${lastCutoverDone(m.meta)
             ? 'The migration has cut over: the application writes only one side now, and the other one needs those rows fixed (or this difference explained) before it is relied on.'

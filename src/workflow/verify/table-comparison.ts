@@ -142,8 +142,11 @@ export async function compareOne(left: FingerprintingSide, right: Fingerprinting
     return right.fingerprint(table);
   })()]);
   const errors: string[] = [];
-  if (l.status === 'rejected') errors.push(`${left.label}: ${errorText(l.reason)}`);
-  if (r.status === 'rejected') errors.push(`${right.label}: ${errorText(r.reason)}`);
+  const sideError = (label: string, e: unknown) => (isUndefinedColumn(e)
+    ? `${label}: ${(e as Error).message.replace(/^column \S+?\.(\S+) does not exist$/, 'column $1 is not there')} (the other side has it: a column added or dropped by DDL during the migration, which does not travel through the stream)`
+    : `${label}: ${errorText(e)}`);
+  if (l.status === 'rejected') errors.push(sideError(left.label, l.reason));
+  if (r.status === 'rejected') errors.push(sideError(right.label, r.reason));
   const onlyRight = table.onlyRight ?? [];
   if (onlyRight.length > 0) {
     errors.push(`${right.label}: column${onlyRight.length > 1 ? 's' : ''} ${onlyRight.join(', ')} only there (added during the migration? DDL does not travel through the stream): not compared, so the table cannot match`);
@@ -153,8 +156,7 @@ export async function compareOne(left: FingerprintingSide, right: Fingerprinting
   const match = errors.length === 0 && lv!.rows === rv!.rows && lv!.checksum === rv!.checksum;
   const failures = [l, r].filter((x): x is PromiseRejectedResult => x.status === 'rejected');
   // A side without the table, or without a column the other has: definite (retrying reads the same).
-  const definite = (e: unknown) => (isTandemError(e) && e.code === 'TANDEM_UNKNOWN_TABLE') || (e as { code?: unknown })?.code === '42703'
-    || ((e as { cause?: { code?: unknown } })?.cause?.code === '42703');
+  const definite = (e: unknown) => (isTandemError(e) && e.code === 'TANDEM_UNKNOWN_TABLE') || isUndefinedColumn(e);
   const missing = (failures.length > 0 || onlyRight.length > 0) && failures.every((x) => definite(x.reason));
   return {
     table: table.key,
@@ -164,6 +166,11 @@ export async function compareOne(left: FingerprintingSide, right: Fingerprinting
     ...(errors.length ? { error: errors.join('; ') } : {}),
     ...(missing ? { missing: true } : {}),
   };
+}
+
+/** PostgreSQL's undefined_column (42703), on the error or the one it wraps. */
+function isUndefinedColumn(e: unknown): boolean {
+  return (e as { code?: unknown })?.code === '42703' || (e as { cause?: { code?: unknown } })?.cause?.code === '42703';
 }
 
 /** The message only: database errors' detail fields can quote row values, so they are left out. */

@@ -301,6 +301,17 @@ test('a column generated on the source but ordinary on the target: import data r
   r = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'gentgt')], env);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await pg.sql('gentgt', 'SELECT id, slug FROM gen.g ORDER BY id'), [{ id: 1, slug: 'abc' }, { id: 2, slug: 'def' }]);
+  // The other way (the fix-verify run): a column the source exports made generated on the target
+  // failed the load at that table, after the others, with the server's words only.
+  await pg.createDatabase('gentgt2');
+  await pg.sql('gentgt2', `CREATE SCHEMA gen; CREATE TABLE gen.g (id int PRIMARY KEY, name text GENERATED ALWAYS AS ('x') STORED, slug text GENERATED ALWAYS AS (lower(id::text)) STORED);`);
+  const dir2 = newExportDir();
+  r = await runTandem(['export', 'data', '--export-dir', dir2, ...sourceFlags(pg, 'gensrc', 'gen')], env);
+  assert.equal(r.code, 0, r.stderr);
+  r = await runTandem(['import', 'data', '--export-dir', dir2, ...targetFlags(pg, 'gentgt2')], env);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /error \[TANDEM_PREREQUISITE\]: Columns the source exports are generated on the target: gen\.g \(name\)\. A generated column takes no value/);
+  assert.match(r.stderr, /fix: Make each an ordinary column on the target, as on the source \(ALTER TABLE gen\.g ALTER COLUMN name DROP EXPRESSION;\)/);
 });
 
 test('a value too large for a btree entry of the target: the load error says so and how to index it instead (measured before: the server\'s words only; the schema-fidelity run)', async () => {
