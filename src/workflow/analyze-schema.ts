@@ -55,10 +55,12 @@ export async function runAnalyzeSchema(env: CommandEnv, options: AnalyzeSchemaOp
     for (const e of result.parseErrors) reporter.warn(`${e.file}:${e.line}: ${e.message}`);
     const unparsed = result.parseErrors.length;
     reporter.print(`${result.issues.length} issue(s) found for YugabyteDB ${result.targetDbVersion}${unparsed ? `, and ${unparsed} statement(s) that do not parse, so were not analyzed` : ''}. Report: ${reportPath}`);
+    // The target's flags are needed until a command has recorded them (the docs-claims-3 run: the command printed alone failed).
+    const targetFlags = meta.getDbConfig('target') ? '' : ' --target-db-host … --target-db-user … --target-db-name …';
     if (result.issues.length) {
-      reporter.print(`Edit the files under schema/ as the report suggests, then run analyze-schema again; or, when every issue is one you accept: tandem import schema --export-dir ${exportDir.root}`);
+      reporter.print(`Edit the files under schema/ as the report suggests, then run analyze-schema again; or, when every issue is one you accept: tandem import schema --export-dir ${exportDir.root}${targetFlags}`);
     } else if (!unparsed) {
-      reporter.print(`Next: tandem import schema --export-dir ${exportDir.root} (with the target's connection flags)`);
+      reporter.print(`Next: tandem import schema --export-dir ${exportDir.root}${targetFlags}`);
     }
     if (unparsed) {
       // Not a clean schema: import schema would stop at the same statements.

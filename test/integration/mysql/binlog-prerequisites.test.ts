@@ -43,7 +43,7 @@ test('a good source: only the table without a primary key is an error; checksum,
   ]);
   const pk = report.findings.find((f) => f.check === 'primary_key')!;
   assert.equal(pk.message, 'shop.audit has no primary key, so a change to one of its rows cannot be applied to exactly that row on the target.');
-  assert.equal(pk.fix, 'ALTER TABLE `shop`.`audit` ADD PRIMARY KEY (…); or leave the table out with --exclude-table-list.');
+  assert.equal(pk.fix, 'ALTER TABLE `shop`.`audit` ADD PRIMARY KEY (…); or leave the table out with --exclude-table-list audit (table lists name it without the MySQL database, or with the target\'s schema).');
   assert.equal(report.findings.find((f) => f.check === 'binlog_checksum')!.message, 'binlog_checksum is CRC32: every event is verified.');
   assert.equal(report.retention?.setting, 'binlog_expire_logs_seconds = 0');
   assert.equal(report.retention?.safeStopSeconds, null);

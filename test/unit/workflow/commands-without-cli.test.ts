@@ -285,7 +285,7 @@ test('analyze-schema ends with the next command: import schema when nothing was 
   writeFileSync(join(clean, 'schema', 'tables', 'tables.sql'), 'CREATE TABLE shop.a (id int PRIMARY KEY);\n');
   const e = env('analyze-schema');
   await runAnalyzeSchema(e, { exportDir: clean, outputFormat: 'json' });
-  assert.match(e.out.text(), /^0 issue\(s\) found for YugabyteDB [^\n]*\nNext: tandem import schema --export-dir (\S+) \(with the target's connection flags\)\n$/);
+  assert.match(e.out.text(), /^0 issue\(s\) found for YugabyteDB [^\n]*\nNext: tandem import schema --export-dir (\S+) --target-db-host … --target-db-user … --target-db-name …\n$/);
   assert.equal(/--export-dir (\S+)/.exec(e.out.text())![1], clean);
   const issues = exportDir();
   mkdirSync(join(issues, 'schema', 'tables'), { recursive: true });
@@ -293,7 +293,7 @@ test('analyze-schema ends with the next command: import schema when nothing was 
   const e2 = env('analyze-schema');
   await runAnalyzeSchema(e2, { exportDir: issues, outputFormat: 'json' });
   assert.match(e2.out.text(), /[1-9]\d* issue\(s\) found/);
-  assert.match(e2.out.text(), /\nEdit the files under schema\/ as the report suggests, then run analyze-schema again; or, when every issue is one you accept: tandem import schema --export-dir \S+\n$/);
+  assert.match(e2.out.text(), /\nEdit the files under schema\/ as the report suggests, then run analyze-schema again; or, when every issue is one you accept: tandem import schema --export-dir \S+ --target-db-host … --target-db-user … --target-db-name …\n$/);
   assert.doesNotMatch(e2.out.text(), /\nNext: /);
 });
 

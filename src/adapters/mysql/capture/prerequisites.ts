@@ -386,7 +386,7 @@ export async function checkCapturePrerequisites(options: CapturePrerequisiteOpti
         findings.push({
           check: 'primary_key', severity: 'error',
           message: `${t.database}.${t.table} has no primary key, so a change to one of its rows cannot be applied to exactly that row on the target.`,
-          fix: `ALTER TABLE ${q(t.database)}.${q(t.table)} ADD PRIMARY KEY (…); or leave the table out with --exclude-table-list.`,
+          fix: `ALTER TABLE ${q(t.database)}.${q(t.table)} ADD PRIMARY KEY (…); or leave the table out with --exclude-table-list ${t.table} (table lists name it without the MySQL database, or with the target's schema).`,
         });
       }
     }

@@ -482,7 +482,7 @@ export class TransactionAssembler {
     const where = `${table.database}.${table.table}`;
     if (table.primaryKey.length === 0) {
       throw new TandemError('TANDEM_PREREQUISITE', `${where} has no primary key, so its changes cannot be applied to one row on the target.`, {
-        hint: `Add a primary key (ALTER TABLE ${where} ADD PRIMARY KEY (…)), or leave the table out with --exclude-table-list.`,
+        hint: `Add a primary key (ALTER TABLE ${where} ADD PRIMARY KEY (…)), or leave the table out with --exclude-table-list ${table.table} (table lists name it without the MySQL database, or with the target's schema).`,
       });
     }
     const names = table.columns.map((c) => c.name);
