@@ -10,7 +10,7 @@ import { before, after } from 'node:test';
 import { startPg15, type PgServer } from './pg-server.js';
 import { runTandem, newExportDir, sourceFlags, targetFlags, type CliResult } from './cli.js';
 import { tableChecksums } from './table-checksum.js';
-import { cutoverStatus, killAll, tail, type CutoverRow, type TandemProcess } from './live-process.js';
+import { cutoverStatus, killAll, startTandem, tail, type CutoverRow, type TandemProcess } from './live-process.js';
 import { prng, runSteps, type WorkloadStats } from './live-workload.js';
 
 export const SAMPLE_SCHEMAS = ['shop', 'analytics', 'Ops'];
@@ -190,4 +190,28 @@ export async function waitCompleted(m: SampleMigration, direction: 'cutover to t
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`timeout waiting for ${direction} COMPLETED; last: ${JSON.stringify(last)}`);
+}
+
+/**
+ * Runs `body` with the exporter and importer of a fresh migration of the sample (databases `sdb` on
+ * `s` and `tdb` on `t`) started; adds both outputs to the error if it fails; kills both at the end.
+ * `importerEnv` adds to the importer's environment.
+ */
+export async function withSampleLiveMigration(s: PgServer, t: PgServer, sdb: string, tdb: string,
+  body: (m: SampleMigration, ex: TandemProcess, im: TandemProcess) => Promise<void>, importerEnv: Record<string, string> = {}): Promise<void> {
+  const m = new SampleMigration(s, sdb, t, tdb);
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    await m.createDatabases();
+    await m.schema();
+    ex = startTandem(m.exportArgs(), m.env);
+    im = startTandem(m.importArgs(), { ...m.env, ...importerEnv });
+    await body(m, ex, im);
+  } catch (e) {
+    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
+    throw e;
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
 }

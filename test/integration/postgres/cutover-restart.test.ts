@@ -10,9 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import type { StoppablePgServer } from '../../helpers/pg-server.js';
-import { startTandem, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
-import { sourceAndTargetServers, SampleMigration, waitCompleted } from '../../helpers/fallback-kit.js';
+import { tail, sleep } from '../../helpers/live-process.js';
+import { sourceAndTargetServers, waitCompleted, withSampleLiveMigration } from '../../helpers/fallback-kit.js';
 import { runTandem } from '../../helpers/cli.js';
 
 let s: StoppablePgServer;
@@ -24,15 +25,8 @@ sourceAndTargetServers((source, target) => {
 });
 
 test('the target restarted while the cutover to target restores the sequences: the importer waits for it, makes again what the restart broke, and completes the cutover, verified, without a rerun', { timeout: 180_000 }, async () => {
-  const m = new SampleMigration(s, 'shop_rs', t, 'yb_rs');
-  let ex: TandemProcess | undefined;
-  let im: TandemProcess | undefined;
-  const log = join(m.dir, 'failpoints.log');
-  try {
-    await m.createDatabases();
-    await m.schema();
-    ex = startTandem(m.exportArgs(), m.env);
-    im = startTandem(m.importArgs(), { ...m.env, TANDEM_FAILPOINTS: 'cutover.between-sequence-restores=pause:4000@1', TANDEM_FAILPOINT_LOG: log });
+  const log = join(tmpdir(), `tandem-cutover-restart-${process.pid}.log`);
+  await withSampleLiveMigration(s, t, 'shop_rs', 'yb_rs', async (m, ex, im) => {
     await im.waitFor(/Applying the changes captured on the source/, 90_000);
     const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
     assert.equal(r.code, 0, r.stderr);
@@ -47,47 +41,33 @@ test('the target restarted while the cutover to target restores the sequences: t
     const status = await m.ok(['cutover', 'status']);
     assert.match(status, /cutover to target \(fall-back prepared\) \|\s+COMPLETED/);
     assert.match(status, /Cutover to target: verification MATCH for every table/);
-    // The restart did land in the step: it was waited for, and made again.
+    // The restart did land in a step: it was waited for, and the step made again.
     assert.match(readFileSync(join(m.dir, 'logs', 'import-data-to-target.log'), 'utf8'), /(restoring the sequences|creating the fall-back stream): the target database went away/);
-  } catch (e) {
-    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
-    throw e;
-  } finally {
-    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
-  }
+  }, { TANDEM_FAILPOINTS: 'cutover.between-sequence-restores=pause:4000@1', TANDEM_FAILPOINT_LOG: log });
 });
 
 // The server-restarts run: a source made read-only to stop the application before the cutover made
 // the exporter's end of the stream an internal error ("This is a bug in Tandem"). PostgreSQL takes
 // the marker (a logical message) read-only; dropping the publication is what it refuses.
 test('a source made read-only before the cutover: the cutover completes, the exporter stops on the end of its stream with a read-only error and the fix, and once writable a rerun ends the stream', { timeout: 180_000 }, async () => {
-  const m = new SampleMigration(s, 'shop_ro', t, 'yb_ro');
-  let ex: TandemProcess | undefined;
-  let im: TandemProcess | undefined;
   try {
-    await m.createDatabases();
-    await m.schema();
-    ex = startTandem(m.exportArgs(), m.env);
-    im = startTandem(m.importArgs(), m.env);
-    await im.waitFor(/Applying the changes captured on the source/, 90_000);
-    await s.sql('postgres', 'ALTER SYSTEM SET default_transaction_read_only = on');
-    await s.sql('postgres', 'SELECT pg_reload_conf()');
-    const r = await m.run(['initiate', 'cutover', 'to', 'target']);
-    assert.equal(r.code, 0, r.stderr);
-    await waitCompleted(m, 'cutover to target', [im]);
-    assert.equal(await ex.done, 1, tail(ex.output()));
-    assert.match(ex.output(), /error \[TANDEM_PREREQUISITE\]: The database is read-only: cannot execute DROP PUBLICATION in a read-only transaction\.\n\s+fix: Tandem writes there .*make it writable .*then rerun the same command: it resumes/);
-    assert.doesNotMatch(ex.output(), /bug in Tandem/);
-    await s.sql('postgres', 'ALTER SYSTEM RESET default_transaction_read_only');
-    await s.sql('postgres', 'SELECT pg_reload_conf()');
-    const again = await runTandem(m.exportArgs(), m.env);
-    assert.equal(again.code, 0, again.stdout + again.stderr);
-    assert.deepEqual(await s.sql('shop_ro', "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'tandem%'"), [{ n: 0 }]);
-  } catch (e) {
-    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
-    throw e;
+    await withSampleLiveMigration(s, t, 'shop_ro', 'yb_ro', async (m, ex, im) => {
+      await im.waitFor(/Applying the changes captured on the source/, 90_000);
+      await s.sql('postgres', 'ALTER SYSTEM SET default_transaction_read_only = on');
+      await s.sql('postgres', 'SELECT pg_reload_conf()');
+      const r = await m.run(['initiate', 'cutover', 'to', 'target']);
+      assert.equal(r.code, 0, r.stderr);
+      await waitCompleted(m, 'cutover to target', [im]);
+      assert.equal(await ex.done, 1, tail(ex.output()));
+      assert.match(ex.output(), /error \[TANDEM_PREREQUISITE\]: The database is read-only: cannot execute DROP PUBLICATION in a read-only transaction\.\n\s+fix: Tandem writes there .*make it writable .*then rerun the same command: it resumes/);
+      assert.doesNotMatch(ex.output(), /bug in Tandem/);
+      await s.sql('postgres', 'ALTER SYSTEM RESET default_transaction_read_only');
+      await s.sql('postgres', 'SELECT pg_reload_conf()');
+      const again = await runTandem(m.exportArgs(), m.env);
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.deepEqual(await s.sql('shop_ro', "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'tandem%'"), [{ n: 0 }]);
+    });
   } finally {
     await s.sql('postgres', 'ALTER SYSTEM RESET default_transaction_read_only').then(() => s.sql('postgres', 'SELECT pg_reload_conf()')).catch(() => {});
-    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
   }
 });

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PgServer } from '../../helpers/pg-server.js';
-import { startTandem, tail, type TandemProcess } from '../../helpers/live-process.js';
-import { sourceAndTargetServers, SampleMigration, waitCompleted } from '../../helpers/fallback-kit.js';
+import type { TandemProcess } from '../../helpers/live-process.js';
+import { sourceAndTargetServers, SampleMigration, waitCompleted, withSampleLiveMigration } from '../../helpers/fallback-kit.js';
 import { metaValue } from '../../helpers/export-dir-state.js';
 
 let s: PgServer;
@@ -18,27 +18,9 @@ sourceAndTargetServers((source, target) => {
   t = target;
 });
 
-/**
- * Runs `body` with the exporter and importer of a fresh migration of the sample (databases `sdb` and
- * `tdb`) started; prints both outputs if it fails; kills both at the end. `importerEnv` adds to
- * the importer's environment.
- */
-async function withLiveMigration(sdb: string, tdb: string, body: (m: SampleMigration, ex: TandemProcess, im: TandemProcess) => Promise<void>, importerEnv: Record<string, string> = {}): Promise<void> {
-  const m = new SampleMigration(s, sdb, t, tdb);
-  let ex: TandemProcess | undefined;
-  let im: TandemProcess | undefined;
-  try {
-    await m.createDatabases();
-    await m.schema();
-    ex = startTandem(m.exportArgs(), m.env);
-    im = startTandem(m.importArgs(), { ...m.env, ...importerEnv });
-    await body(m, ex, im);
-  } catch (e) {
-    for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
-    throw e;
-  } finally {
-    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
-  }
+/** `withSampleLiveMigration` on this file's servers. */
+function withLiveMigration(sdb: string, tdb: string, body: (m: SampleMigration, ex: TandemProcess, im: TandemProcess) => Promise<void>, importerEnv: Record<string, string> = {}): Promise<void> {
+  return withSampleLiveMigration(s, t, sdb, tdb, body, importerEnv);
 }
 
 test('quiet tables verified while streaming are not compared again; a table changed after its early match is, and its mismatch stops nothing from being reported', { timeout: 150_000 }, async () => {
