@@ -195,17 +195,17 @@ export async function waitCompleted(m: SampleMigration, direction: 'cutover to t
 /**
  * Runs `body` with the exporter and importer of a fresh migration of the sample (databases `sdb` on
  * `s` and `tdb` on `t`) started; adds both outputs to the error if it fails; kills both at the end.
- * `importerEnv` adds to the importer's environment.
+ * `importerEnv` and `exporterEnv` add to the processes' environments.
  */
 export async function withSampleLiveMigration(s: PgServer, t: PgServer, sdb: string, tdb: string,
-  body: (m: SampleMigration, ex: TandemProcess, im: TandemProcess) => Promise<void>, importerEnv: Record<string, string> = {}): Promise<void> {
+  body: (m: SampleMigration, ex: TandemProcess, im: TandemProcess) => Promise<void>, importerEnv: Record<string, string> = {}, exporterEnv: Record<string, string> = {}): Promise<void> {
   const m = new SampleMigration(s, sdb, t, tdb);
   let ex: TandemProcess | undefined;
   let im: TandemProcess | undefined;
   try {
     await m.createDatabases();
     await m.schema();
-    ex = startTandem(m.exportArgs(), m.env);
+    ex = startTandem(m.exportArgs(), { ...m.env, ...exporterEnv });
     im = startTandem(m.importArgs(), { ...m.env, ...importerEnv });
     await body(m, ex, im);
   } catch (e) {

@@ -71,3 +71,26 @@ test('a source made read-only before the cutover: the cutover completes, the exp
     await s.sql('postgres', 'ALTER SYSTEM RESET default_transaction_read_only').then(() => s.sql('postgres', 'SELECT pg_reload_conf()')).catch(() => {});
   }
 });
+
+// The server-restarts run: the source restarted right after the cutover to target with fall-back
+// stopped the source's exporter (now "import data to source") 5 ms after COMPLETED, with a fix about
+// host and port flags, while the application already wrote to the target.
+test('the source restarted while its stream ends right after the cutover with fall-back: the process waits for it, ends the stream and goes on as the fall-back\'s importer', { timeout: 180_000 }, async () => {
+  const log = join(tmpdir(), `tandem-stream-end-restart-${process.pid}.log`);
+  await withSampleLiveMigration(s, t, 'shop_se', 'yb_se', async (m, ex, im) => {
+    await im.waitFor(/Applying the changes captured on the source/, 90_000);
+    const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    while (!(existsSync(log) && readFileSync(log, 'utf8').includes('stream.before-drop')) && !ex.exited()) await sleep(10);
+    assert.equal(ex.exited(), false, tail(ex.output()));
+    // Down past the delay: the drop meets no server.
+    s.halt();
+    await sleep(6_000);
+    s.resume();
+    await ex.waitFor(/Dropped replication slot \S+ and publication \S+ on the source\./, 60_000);
+    await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+    assert.equal(ex.exited(), false, tail(ex.output()));
+    assert.deepEqual(await s.sql('shop_se', "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'tandem%'"), [{ n: 0 }]);
+    assert.match(readFileSync(join(m.dir, 'logs', 'export-data-from-source.log'), 'utf8'), /ending the source's change stream: the source database went away/);
+  }, {}, { TANDEM_FAILPOINTS: 'stream.before-drop=delay:4000@1', TANDEM_FAILPOINT_LOG: log });
+});
