@@ -3,12 +3,12 @@
  * completes the cutover itself (measured before: it stopped with TANDEM_CONNECT right after its
  * verification matched, and the user had to rerun it while the application waited; the
  * server-restarts run). No race decides where the restart lands: the failpoint
- * `cutover.between-sequence-restores` stands the importer still (its event loop too) between two
- * sequences it sets on the target, and the test restarts the target then.
+ * `cutover.before-reverse-slot` stands the importer still (its event loop too) right before it
+ * creates the fall-back stream, and the test keeps the target down past that pause.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { StoppablePgServer } from '../../helpers/pg-server.js';
@@ -24,15 +24,18 @@ sourceAndTargetServers((source, target) => {
   t = target as StoppablePgServer;
 });
 
-test('the target restarted while the cutover to target restores the sequences: the importer waits for it, makes again what the restart broke, and completes the cutover, verified, without a rerun', { timeout: 180_000 }, async () => {
+test('the target down while the cutover to target creates the fall-back stream: the importer waits for it, makes the stream again, and completes the cutover, verified, without a rerun', { timeout: 180_000 }, async () => {
   const log = join(tmpdir(), `tandem-cutover-restart-${process.pid}.log`);
+  rmSync(log, { force: true });
   await withSampleLiveMigration(s, t, 'shop_rs', 'yb_rs', async (m, ex, im) => {
     await im.waitFor(/Applying the changes captured on the source/, 90_000);
     const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
     assert.equal(r.code, 0, r.stderr);
-    while (!(existsSync(log) && readFileSync(log, 'utf8').includes('cutover.between-sequence-restores')) && !im.exited()) await sleep(10);
+    while (!(existsSync(log) && readFileSync(log, 'utf8').includes('cutover.before-reverse-slot')) && !im.exited()) await sleep(10);
     assert.equal(im.exited(), false, tail(im.output()));
+    // Down past the pause: the fall-back stream's creation meets no server.
     t.halt();
+    await sleep(5_000);
     t.resume();
     await waitCompleted(m, 'cutover to target', [im, ex]);
     assert.equal(im.exited(), false, `the importer stopped:\n${tail(im.output())}`);
@@ -41,9 +44,9 @@ test('the target restarted while the cutover to target restores the sequences: t
     const status = await m.ok(['cutover', 'status']);
     assert.match(status, /cutover to target \(fall-back prepared\) \|\s+COMPLETED/);
     assert.match(status, /Cutover to target: verification MATCH for every table/);
-    // The restart did land in a step: it was waited for, and the step made again.
-    assert.match(readFileSync(join(m.dir, 'logs', 'import-data-to-target.log'), 'utf8'), /(restoring the sequences|creating the fall-back stream): the target database went away/);
-  }, { TANDEM_FAILPOINTS: 'cutover.between-sequence-restores=pause:4000@1', TANDEM_FAILPOINT_LOG: log });
+    // The restart did land in the step: it was waited for, and the step made again.
+    assert.match(readFileSync(join(m.dir, 'logs', 'import-data-to-target.log'), 'utf8'), /creating the fall-back stream: the target database went away/);
+  }, { TANDEM_FAILPOINTS: 'cutover.before-reverse-slot=pause:2000@1', TANDEM_FAILPOINT_LOG: log });
 });
 
 // The server-restarts run: a source made read-only to stop the application before the cutover made
@@ -77,6 +80,7 @@ test('a source made read-only before the cutover: the cutover completes, the exp
 // host and port flags, while the application already wrote to the target.
 test('the source restarted while its stream ends right after the cutover with fall-back: the process waits for it, ends the stream and goes on as the fall-back\'s importer', { timeout: 180_000 }, async () => {
   const log = join(tmpdir(), `tandem-stream-end-restart-${process.pid}.log`);
+  rmSync(log, { force: true });
   await withSampleLiveMigration(s, t, 'shop_se', 'yb_se', async (m, ex, im) => {
     await im.waitFor(/Applying the changes captured on the source/, 90_000);
     const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
