@@ -115,8 +115,13 @@ export function privilegeError(e: unknown): TandemError | undefined {
   return undefined;
 }
 
-/** MySQL's read-only refusals: --read-only / super_read_only (1290, ER_OPTION_PREVENTS_STATEMENT) and InnoDB's (1836, ER_READ_ONLY_MODE). */
-const MYSQL_READ_ONLY: ReadonlySet<unknown> = new Set([1290, 1836]);
+/**
+ * MySQL's read-only refusals: InnoDB's (1836, ER_READ_ONLY_MODE), and --read-only / super_read_only
+ * (1290, ER_OPTION_PREVENTS_STATEMENT, which other options raise too: told apart by its message).
+ */
+export function isMySqlReadOnly(errno: unknown, message: unknown): boolean {
+  return errno === 1836 || (errno === 1290 && /read.only/i.test(String(message ?? '')));
+}
 
 /** What to do about a read-only database Tandem must write to. */
 export const READ_ONLY_HINT = 'Tandem writes there (its progress, and the changes it carries): make it writable '
@@ -133,8 +138,7 @@ export const READ_ONLY_HINT = 'Tandem writes there (its progress, and the change
  */
 export function readOnlyError(e: unknown): TandemError | undefined {
   for (const err of causeChain(e)) {
-    const mysqlReadOnly = MYSQL_READ_ONLY.has(err.errno) && (err.errno === 1836 || /read.only/i.test(String(err.message ?? '')));
-    if (err.code === '25006' || mysqlReadOnly || /^ORA-16000\b/.test(String(err.message ?? ''))) {
+    if (err.code === '25006' || isMySqlReadOnly(err.errno, err.message) || /^ORA-16000\b/.test(String(err.message ?? ''))) {
       return new TandemError('TANDEM_PREREQUISITE', `The database is read-only: ${String(err.message ?? err.code).split('\n')[0]}.`, { hint: READ_ONLY_HINT, cause: e });
     }
   }

@@ -1,5 +1,5 @@
 import type { DbConfig } from '../../core/db-config.js';
-import { TandemError } from '../../core/errors.js';
+import { isMySqlReadOnly, TandemError } from '../../core/errors.js';
 import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
 
 /** The server's refusals of a statement for a privilege (table, column, database). */
@@ -212,7 +212,7 @@ export class MySqlSourceCatalog implements SourceCatalog {
         } catch (e) {
           const errno = (e as { errno?: number }).errno;
           // read_only (for a user without READ ONLY ADMIN or SUPER) refuses even a write of no row.
-          if (errno === 1836 || (errno === 1290 && /read.only/i.test((e as Error).message))) {
+          if (isMySqlReadOnly(errno, (e as Error).message)) {
             this.readOnly ??= (e as Error).message.split('\n')[0];
             continue;
           }

@@ -14,7 +14,7 @@ import { isBooleanShaped, pgString, translateMySqlExpression, type TranslateCont
 import type { MySqlFlavor } from '../server-version.js';
 import { derivedName } from './pg-names.js';
 import { tokenizeMySql } from './mysql-lexer.js';
-import { pgColumnType, valueTypeOf, type PgColumnType } from './type-map.js';
+import { MYSQL_LOB_BYTES, pgColumnType, valueTypeOf, type PgColumnType } from './type-map.js';
 
 /** The largest value a PostgreSQL sequence (bigint) can reach. */
 const PG_BIGINT_MAX = 9223372036854775807n;
@@ -62,7 +62,7 @@ function valueRangeCheck(c: MySqlColumn, qc: string, server: { readonly flavor: 
   // stop the fall-back (measured before: no CHECK, and a 400-byte TINYTEXT stopped it with a hint
   // blaming the character set; the mysql-values-roundtrip run). In UTF-8 the bytes are PostgreSQL's
   // too; in a one-byte character set each character is one byte; others are not checked.
-  const bytes = LOB_BYTES[type];
+  const bytes = MYSQL_LOB_BYTES[type];
   if (bytes !== undefined && !c.isJson) {
     if (BLOB_TYPES.has(type)) return `octet_length(${qc}) <= ${bytes}`;
     const charset = (c.charset ?? '').toLowerCase();
@@ -72,8 +72,6 @@ function valueRangeCheck(c: MySqlColumn, qc: string, server: { readonly flavor: 
   return undefined;
 }
 
-/** The bytes a MySQL TINY/plain/MEDIUM TEXT or BLOB holds (LONG ones hold 4 GB, more than PostgreSQL's 1 GB). */
-const LOB_BYTES: Record<string, number> = { tinytext: 255, tinyblob: 255, text: 65535, blob: 65535, mediumtext: 16777215, mediumblob: 16777215 };
 const BLOB_TYPES = new Set(['tinyblob', 'blob', 'mediumblob']);
 /** MySQL character sets of one byte per character. */
 const ONE_BYTE_CHARSETS = new Set(['latin1', 'latin2', 'latin5', 'latin7', 'ascii', 'cp1250', 'cp1251', 'cp1256', 'cp1257', 'cp850', 'cp852', 'cp866', 'koi8r', 'koi8u', 'greek', 'hebrew', 'armscii8', 'geostd8', 'keybcs2', 'macce', 'macroman', 'swe7', 'dec8', 'hp8', 'tis620']);

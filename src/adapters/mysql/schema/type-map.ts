@@ -156,3 +156,6 @@ export function valueTypeOf(table: string, c: MySqlColumn, flavor: MySqlFlavor):
 export function mysqlSelectExpression(c: MySqlColumn, quoted: string): string {
   return c.dataType.toLowerCase() === 'float' ? `CAST(${quoted} AS DOUBLE)` : quoted;
 }
+
+/** The bytes a MySQL TINY/plain/MEDIUM TEXT or BLOB holds (LONG ones hold 4 GB, more than PostgreSQL's 1 GB). */
+export const MYSQL_LOB_BYTES: Readonly<Record<string, number>> = { tinytext: 255, tinyblob: 255, text: 65535, blob: 65535, mediumtext: 16777215, mediumblob: 16777215 };

@@ -10,6 +10,8 @@ import type { MySqlColumn, MySqlTable } from '../catalog-types.js';
 import { mysqlIdent } from '../catalog.js';
 import type { MySqlFlavor } from '../server-version.js';
 import { isCaseInsensitiveCollation } from '../schema/table-ddl.js';
+import { MYSQL_LOB_BYTES } from '../schema/type-map.js';
+import { isMySqlReadOnly } from '../../../core/errors.js';
 
 /** What the hint may look up: the source's tables the failed statements wrote, and the server's flavor. */
 export interface ApplyErrorContext {
@@ -63,8 +65,6 @@ function findKey(ctx: ApplyErrorContext, name: string): { table: MySqlTable; key
 export const CHECK_FAILED_MARIADB = 4025;
 const CHECK_FAILED_MYSQL = 3819;
 
-/** The bytes of MySQL's TINY/plain/MEDIUM TEXT and BLOB. */
-const LOB_LIMITS: Record<string, number> = { tinytext: 255, tinyblob: 255, text: 65535, blob: 65535, mediumtext: 16777215, mediumblob: 16777215 };
 
 /**
  * A CHECK of the source's table refused the target's value. MariaDB names it `table.column` for a
@@ -188,14 +188,14 @@ export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorConte
       + 'so MySQL refuses it and closes the connection. Raise it on the source, as an administrator: SET GLOBAL max_allowed_packet = 1073741824; (the largest MySQL allows; also in the server\'s configuration, to survive a restart; new sessions take it), '
       + rerun;
   }
-  if (errno === 1366 && found && LOB_LIMITS[found.column.dataType.toLowerCase()] !== undefined) {
+  if (errno === 1366 && found && MYSQL_LOB_BYTES[found.column.dataType.toLowerCase()] !== undefined) {
     // MariaDB says 1366 (not 1406) for a multibyte text longer than a TINYTEXT or TEXT holds.
     const type = found.column.dataType.toUpperCase();
-    return `A value written on the target does not fit ${named} of the source's table: a ${type} holds ${LOB_LIMITS[found.column.dataType.toLowerCase()]} bytes (a longer text, or one with characters its character set cannot store). `
+    return `A value written on the target does not fit ${named} of the source's table: a ${type} holds ${MYSQL_LOB_BYTES[found.column.dataType.toLowerCase()]} bytes (a longer text, or one with characters its character set cannot store). `
       + `Give it a larger type on the source (ALTER TABLE ${mysqlIdent(found.table.name)} MODIFY ${mysqlIdent(found.column.name)} ${type.startsWith('TINY') ? 'TEXT' : 'MEDIUMTEXT'} …, with its character set) and the target's CHECK, if any, the same limit, ${rerun}`;
   }
   if (errno === CHECK_FAILED_MARIADB || errno === CHECK_FAILED_MYSQL) return checkFailedHint(ctx, message, rerun);
-  if (errno === 1836 || (errno === 1290 && /read.only/i.test(message))) {
+  if (isMySqlReadOnly(errno, message)) {
     return `The source is read-only (${message.split('\n')[0]}): the fall-back writes the target's changes there. Make it writable (SET GLOBAL read_only = 0; or, on MariaDB, GRANT READ ONLY ADMIN ON *.* to the migration user), ${rerun}`;
   }
   if (errno === 1366) {
