@@ -12,7 +12,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { StoppablePgServer } from '../../helpers/pg-server.js';
-import { tail, sleep } from '../../helpers/live-process.js';
+import { tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
 import { sourceAndTargetServers, waitCompleted, withSampleLiveMigration } from '../../helpers/fallback-kit.js';
 import { runTandem } from '../../helpers/cli.js';
 
@@ -24,6 +24,15 @@ sourceAndTargetServers((source, target) => {
   t = target as StoppablePgServer;
 });
 
+/** Once `proc` has logged a hit of failpoint `point` in `log`, takes `server` down for `ms`, then brings it back. */
+async function downPastFailpoint(server: StoppablePgServer, log: string, point: string, proc: TandemProcess, ms: number): Promise<void> {
+  while (!(existsSync(log) && readFileSync(log, 'utf8').includes(point)) && !proc.exited()) await sleep(10);
+  assert.equal(proc.exited(), false, tail(proc.output()));
+  server.halt();
+  await sleep(ms);
+  server.resume();
+}
+
 test('the target down while the cutover to target creates the fall-back stream: the importer waits for it, makes the stream again, and completes the cutover, verified, without a rerun', { timeout: 180_000 }, async () => {
   const log = join(tmpdir(), `tandem-cutover-restart-${process.pid}.log`);
   rmSync(log, { force: true });
@@ -31,12 +40,8 @@ test('the target down while the cutover to target creates the fall-back stream: 
     await im.waitFor(/Applying the changes captured on the source/, 90_000);
     const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
     assert.equal(r.code, 0, r.stderr);
-    while (!(existsSync(log) && readFileSync(log, 'utf8').includes('cutover.before-reverse-slot')) && !im.exited()) await sleep(10);
-    assert.equal(im.exited(), false, tail(im.output()));
     // Down past the pause: the fall-back stream's creation meets no server.
-    t.halt();
-    await sleep(5_000);
-    t.resume();
+    await downPastFailpoint(t, log, 'cutover.before-reverse-slot', im, 5_000);
     await waitCompleted(m, 'cutover to target', [im, ex]);
     assert.equal(im.exited(), false, `the importer stopped:\n${tail(im.output())}`);
     assert.match(im.output(), /Created .* on the target .* for the fall-back stream/);
@@ -85,12 +90,8 @@ test('the source restarted while its stream ends right after the cutover with fa
     await im.waitFor(/Applying the changes captured on the source/, 90_000);
     const r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
     assert.equal(r.code, 0, r.stderr);
-    while (!(existsSync(log) && readFileSync(log, 'utf8').includes('stream.before-drop')) && !ex.exited()) await sleep(10);
-    assert.equal(ex.exited(), false, tail(ex.output()));
     // Down past the delay: the drop meets no server.
-    s.halt();
-    await sleep(6_000);
-    s.resume();
+    await downPastFailpoint(s, log, 'stream.before-drop', ex, 6_000);
     await ex.waitFor(/Dropped replication slot \S+ and publication \S+ on the source\./, 60_000);
     await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
     assert.equal(ex.exited(), false, tail(ex.output()));
