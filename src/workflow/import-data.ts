@@ -26,6 +26,7 @@ import { INDEXES_BUILT_BY_IMPORT, INDEXES_STARTED_BY_IMPORT, SnapshotIndexBuilds
 import { TargetLoadWatch } from './target-load-watch.js';
 import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
 import { QueueConsumers } from '../core/queue/queue-consumers.js';
+import { CutoverState } from './cutover/cutover-state.js';
 import { SNAPSHOT_COLUMN_TYPES_KEY, SNAPSHOT_GENERATED_COLUMNS_KEY } from './cdc/schema-drift.js';
 
 /** Options of `tandem import data [to target]`. */
@@ -299,6 +300,7 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     const changesApplied = (QueueConsumers.appliedVsn(meta, 'target') ?? 0) > 0;
     if (missing === 0 || changesApplied) {
       reporter.print('The snapshot is already imported.');
+      if (isLiveExport(meta) && !cutoverMarkerApplied(meta)) await recheckStreamingTarget(reporter, target, meta, tables);
       return target;
     }
     reporter.warn(`meta.db records the snapshot as imported, but the target ${describeDb(target.db)} has no record of ${missing} of its loaded batches (the database was recreated, or restored from a backup, since): loading what the target lacks; a table that holds rows without their record is refused below.`);
@@ -392,6 +394,28 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   }
   reporter.print('Import of the snapshot is complete. Next: tandem import schema --post-snapshot-import true, then tandem get data-migration-report.');
   return target;
+}
+
+/** The cutover to target's marker is applied: no change is left to stream into the target. */
+function cutoverMarkerApplied(meta: MetaStore): boolean {
+  const marker = CutoverState.get(meta, 'to_target').markerVsn;
+  return marker !== undefined && (QueueConsumers.appliedVsn(meta, 'target') ?? 0) >= marker;
+}
+
+/**
+ * A restarted import whose snapshot is loaded checks the target's tables again before it streams:
+ * they may have changed while it was stopped (measured before: a generated column made ordinary
+ * on the target mid-stream held NULL in every row streamed after, found only by the cutover's
+ * verification as differing values, without the cause). Nothing is loaded, so the column types
+ * and emptiness are not checked.
+ */
+async function recheckStreamingTarget(reporter: Reporter, target: Side<TargetEngine>, meta: MetaStore, tables: LoadTable[]): Promise<void> {
+  const db = target.engine.targetDatabase(target.db, (m) => reporter.warn(m));
+  try {
+    await checkTarget(reporter, db, target.db, meta, tables, new Set(), new Set(tables.map((t) => t.tableKey)), undefined);
+  } finally {
+    await db.close();
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { StoppablePgServer } from '../../helpers/pg-server.js';
-import { tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
+import { eventually, startTandem, tail, sleep, type TandemProcess } from '../../helpers/live-process.js';
 import { sourceAndTargetServers, waitCompleted, withSampleLiveMigration } from '../../helpers/fallback-kit.js';
 import { runTandem } from '../../helpers/cli.js';
 
@@ -98,4 +98,40 @@ test('the source restarted while its stream ends right after the cutover with fa
     assert.deepEqual(await s.sql('shop_se', "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'tandem%'"), [{ n: 0 }]);
     assert.match(readFileSync(join(m.dir, 'logs', 'export-data-from-source.log'), 'utf8'), /ending the source's change stream: the source database went away/);
   }, {}, { TANDEM_FAILPOINTS: 'stream.before-drop=delay:4000@1', TANDEM_FAILPOINT_LOG: log });
+});
+
+// fix-verify-46: a restarted import data whose snapshot was loaded went straight to streaming, so a
+// generated column made ordinary on the target while it was stopped held NULL in every row streamed
+// after; only the cutover's verification saw the values differ, without the cause.
+test('a generated column made ordinary on the target while the importer was stopped: the restarted importer refuses before applying a change, naming it; once generated again, the change streams with its value', { timeout: 180_000 }, async () => {
+  await withSampleLiveMigration(s, t, 'shop_gc', 'yb_gc', async (m, _ex, im) => {
+    await im.waitFor(/Applying the changes captured on the source/, 90_000);
+    await im.kill('SIGKILL');
+    await t.sql('yb_gc', 'ALTER TABLE shop.order_items ALTER COLUMN line_total DROP EXPRESSION');
+    await s.sql('shop_gc', `INSERT INTO shop.order_items (order_id, line_no, product_id, quantity, unit_price)
+      SELECT min(order_id), 9001, (SELECT min(product_id) FROM shop.products), 3, 2.50 FROM shop.orders`);
+    const refused = startTandem(m.importArgs(), m.env);
+    try {
+      // Without the check it streams on: the race's other side ends the wait.
+      const code = await Promise.race([refused.done, sleep(60_000).then(() => 'still running')]);
+      assert.ok(typeof code === 'number' && code !== 0, `exit ${code}:\n${tail(refused.output())}`);
+    } finally {
+      await refused.kill('SIGKILL');
+    }
+    assert.match(refused.output(), /TANDEM_PREREQUISITE/);
+    assert.match(refused.output(), /Columns generated on the source are ordinary columns on the target: shop\.order_items \(line_total\)/);
+    assert.doesNotMatch(refused.output(), /Applying the changes/);
+    assert.deepEqual(await t.sql('yb_gc', 'SELECT count(*)::int AS n FROM shop.order_items WHERE line_no = 9001'), [{ n: 0 }]);
+    await t.sql('yb_gc', 'ALTER TABLE shop.order_items DROP COLUMN line_total, ADD COLUMN line_total numeric(14,2) GENERATED ALWAYS AS (quantity * unit_price) STORED');
+    const again = startTandem(m.importArgs(), m.env);
+    try {
+      await eventually(async () => {
+        const rows = await t.sql('yb_gc', 'SELECT line_total::text AS v FROM shop.order_items WHERE line_no = 9001');
+        return rows.length === 1 && rows[0].v === '7.50' ? true : `target row: ${JSON.stringify(rows)}`;
+      }, 60_000);
+      assert.equal(again.exited(), false, tail(again.output()));
+    } finally {
+      await again.kill('SIGKILL');
+    }
+  });
 });
