@@ -92,7 +92,8 @@ export function resolveOptions(
       // YAML reads an unquoted 0123450 as the number 123450: the password would be another one.
       if (spec.secret && raw !== undefined && raw !== null && typeof raw !== 'string') {
         throw new TandemError('TANDEM_CONFIG', `The config file's ${spec.configPath ?? spec.name} is not text (YAML read it as a ${typeof raw}, which may not be the password as written).`, {
-          hint: 'Quote it: db-password: "0123450".',
+          // Not "db-password: …": the log and the terminal mask whatever follows "password:" (the input-secrets run saw the example masked).
+          hint: 'Put the password in double quotes in the config file, so that YAML reads it as text: "0123450", not 0123450.',
         });
       }
     }

@@ -1,8 +1,28 @@
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { TandemError } from './errors.js';
 
 /** The sub-directories of an export dir, as the spec lists them. */
+/**
+ * Whether `dir` is `root` or lies inside it, symbolic links followed on both (measured before: a
+ * --backup-dir linked into the export dir got past a check on the names, and end migration copied
+ * the logs into themselves until ENAMETOOLONG; the input-secrets run).
+ */
+export function isInsideDir(root: string, dir: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  for (const [r, d] of [[resolve(root), resolve(dir)], [real(root), real(dir)]] as const) {
+    const rel = relative(r, d);
+    if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return true;
+  }
+  return false;
+}
+
 export const EXPORT_DIR_LAYOUT = ['reports', 'schema', 'data', 'metainfo', 'temp', 'logs'] as const;
 
 /**

@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { isInsideDir } from '../core/export-dir.js';
 import { TandemError } from '../core/errors.js';
 import { log } from '../core/logger.js';
 import { SegmentArchiver, type ArchiveAction, type ArchivePassResult, type ArchivePolicy } from '../core/queue/segment-archiver.js';
@@ -138,8 +139,7 @@ function checkArchiveDir(dir: string, exportRoot: string): string {
   } catch {
     throw new TandemError('TANDEM_USAGE', `The archive directory ${abs} is not writable by this user.`, { hint: `Name a directory this user may write in, or let it write there (chown or chmod u+w ${abs}).` });
   }
-  const rel = relative(exportRoot, abs);
-  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+  if (isInsideDir(exportRoot, abs)) {
     // Inside the export dir the files would free no space, and end migration would delete them.
     throw new TandemError('TANDEM_USAGE', `--move-to ${abs} is inside the export dir; choose a directory outside it.`);
   }

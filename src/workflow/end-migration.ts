@@ -1,5 +1,6 @@
 import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { isInsideDir } from '../core/export-dir.js';
 import { TandemError } from '../core/errors.js';
 import { CommandLock } from '../core/lock.js';
 import { failpoint } from '../core/failpoint.js';
@@ -192,8 +193,7 @@ export async function runEndMigration(env: CommandEnv, options: EndMigrationOpti
     }
     if (backupDir) {
       const abs = resolve(backupDir);
-      const rel = relative(exportDir.root, abs);
-      if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+      if (isInsideDir(exportDir.root, abs)) {
         throw new TandemError('TANDEM_USAGE', '--backup-dir must be outside the export dir, which end migration clears.');
       }
       checkBackupDir(abs);

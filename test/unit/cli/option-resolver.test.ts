@@ -7,6 +7,7 @@ import { loadConfigFile, resolveOptions } from '../../../src/cli/option-resolver
 import { COMMANDS } from '../../../src/cli/command-registry.js';
 import { connectionOptions, type OptionSpec } from '../../../src/cli/option-spec.js';
 import { TandemError } from '../../../src/core/errors.js';
+import { Logger } from '../../../src/core/logger.js';
 
 const exportData = COMMANDS.find((c) => c.words.join(' ') === 'export data')!;
 const SPECS = exportData.options;
@@ -92,7 +93,7 @@ test('loadConfigFile reads YAML and reports unreadable or malformed files as TAN
 test('a password in the config file that YAML did not read as text is refused, not used as another password', () => {
   const specs = connectionOptions('source');
   assert.throws(() => resolveOptions(specs, {}, {}, { source: { 'db-password': 123450 } }, 'export-schema', new Set(['export-schema'])),
-    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_CONFIG' && /source\.db-password is not text \(YAML read it as a number/.test(e.message) && /Quote it/.test(e.hint ?? ''));
+    (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_CONFIG' && /source\.db-password is not text \(YAML read it as a number/.test(e.message) && /Put the password in double quotes/.test(e.hint ?? '') && new Logger().redact(e.hint ?? '') === e.hint);
   const quoted = resolveOptions(specs, {}, {}, { source: { 'db-password': '0123450' } }, 'export-schema', new Set(['export-schema']));
   assert.equal(quoted.get('source-db-password'), '0123450');
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExportDir } from '../../../src/core/export-dir.js';
@@ -26,6 +26,12 @@ async function exportDirWithQueue(closed: number): Promise<{ dir: ExportDir; met
 }
 
 const archiveDir = () => mkdtempSync(join(tmpdir(), 'tandem-archive-'));
+/** A symbolic link outside the export dir that leads to `target`. */
+function linkTo(target: string): string {
+  const link = join(archiveDir(), 'link');
+  symlinkSync(target, link);
+  return link;
+}
 
 test('archive changes: an export dir without meta.db is refused', async () => {
   const r = await runTandem(['archive', 'changes', '--export-dir', newExportDir(), '--move-to', archiveDir(), '--once', 'true']);
@@ -56,6 +62,8 @@ test('archive changes: contradictory or missing policy flags are usage errors', 
     [['--policy', 'archive'], /needs --move-to/],
     [['--delete-changes-without-archiving', 'true', '--fs-utilization-threshold', '120'], /0 to 100/],
     [['--move-to', join(dir.root, 'data')], /inside the export dir/],
+    // A link into the export dir is inside it too (the input-secrets run: a check on names let it by).
+    [['--move-to', linkTo(join(dir.root, 'data'))], /inside the export dir/],
   ];
   for (const [flags, message] of cases) {
     const r = await runTandem([...base, ...flags]);

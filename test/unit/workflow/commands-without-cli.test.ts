@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -81,6 +81,23 @@ test('end migration asks its caller to confirm: no answers TANDEM_ABORTED with n
   await runEndMigration(e, options(true));
   assert.equal(e.out.text(), `Migration ended; ${root} is now empty.\n`);
   assert.deepEqual(readdirSync(root), []);
+});
+
+// The input-secrets run: a --backup-dir that was a symbolic link into the export dir got past a
+// check on the names, and end migration copied the logs into themselves until ENAMETOOLONG (exit 70).
+test('end migration refuses a --backup-dir that is a symbolic link into the export dir, before it asks and before anything changes', async () => {
+  const root = exportDir();
+  const link = join(mkdtempSync(join(tmpdir(), 'tandem-backup-')), 'into-logs');
+  symlinkSync(join(root, 'logs'), link);
+  const questions: string[] = [];
+  const e = env('end migration');
+  await assert.rejects(runEndMigration(e, {
+    exportDir: root, backupLogFiles: true, backupDataFiles: false, backupSchemaFiles: true, saveMigrationReports: false, backupDir: link,
+    confirm: async (q) => { questions.push(q); return true; },
+  }), (err: unknown) => err instanceof TandemError && err.code === 'TANDEM_USAGE' && err.message === '--backup-dir must be outside the export dir, which end migration clears.');
+  assert.deepEqual(questions, [], 'refused before the prompt');
+  assert.deepEqual(readdirSync(join(root, 'logs')).filter((f) => f.startsWith('into-logs') || f === 'logs'), [], 'nothing was copied');
+  assert.ok(existsSync(join(root, 'metainfo', 'meta.db')), 'the export dir is as it was');
 });
 
 test('end migration refuses a --backup-dir that is a regular file, before it asks and before anything changes (measured before: ENOTDIR from cpSync after the confirmation, exit 70)', async () => {
