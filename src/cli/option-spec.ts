@@ -1,6 +1,9 @@
 import { TandemError } from '../core/errors.js';
 import { SSL_MODES } from '../core/db-config.js';
 
+/** The most connections one --parallel-jobs may ask for. */
+export const MAX_PARALLEL_JOBS = 256;
+
 export type OptionKind = 'string' | 'int' | 'bool' | 'enum' | 'path';
 
 /** One command-line flag. `name` is the flag without dashes, e.g. `source-db-host`. */
@@ -41,6 +44,13 @@ export function coerce(spec: OptionSpec, raw: unknown): string | number | boolea
       // A port 0 was taken for "the default" by the driver (5432: another server than the one named).
       if (spec.name.endsWith('-db-port') && (n < 1 || n > 65535)) throw new TandemError('TANDEM_USAGE', `--${spec.name} takes a port from 1 to 65535, not ${s}.`);
       if (n < 1) throw new TandemError('TANDEM_USAGE', `--${spec.name} must be at least 1.`);
+      // Each job is a connection: 100000 were opened at once and the import stopped after 53 s with
+      // "Timed out connecting", which names the wrong cause (the input-secrets run).
+      if (spec.name === 'parallel-jobs' && n > MAX_PARALLEL_JOBS) {
+        throw new TandemError('TANDEM_USAGE', `--parallel-jobs takes at most ${MAX_PARALLEL_JOBS} (each job is a database connection), not ${s}.`, {
+          hint: 'Leave it out to let Tandem choose from the cores and the tables, or give a number the databases\' max_connections allows beside the application.',
+        });
+      }
       return n;
     }
     case 'enum': {

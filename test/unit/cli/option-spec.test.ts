@@ -38,6 +38,10 @@ test('coerce checks ints and enums', () => {
   // A port is 1 to 65535: 0 was taken by the driver for its default (5432, another server), 65536 crashed.
   assert.equal(coerce(port, '65535'), 65535);
   for (const bad of ['0', '65536', '99999']) assert.throws(() => coerce(port, bad), (e: unknown) => usage(e) && /takes a port from 1 to 65535/.test((e as Error).message), bad);
+  // Each job is a connection: 100000 stopped the import after 53 s with a time-out naming host and port.
+  const jobs: OptionSpec = { name: 'parallel-jobs', kind: 'int', description: '' };
+  assert.equal(coerce(jobs, '256'), 256);
+  assert.throws(() => coerce(jobs, '100000'), (e: unknown) => usage(e) && /--parallel-jobs takes at most 256 \(each job is a database connection\), not 100000\./.test((e as Error).message));
   // An empty table list was taken for no flag (every table).
   assert.throws(() => coerce({ name: 'table-list', kind: 'string', description: '' }, ' '), (e: unknown) => usage(e) && /--table-list is empty/.test((e as Error).message));
   assert.equal(coerce(en, ' b '), 'b');
