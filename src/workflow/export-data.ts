@@ -10,7 +10,7 @@ import { tableKeyOf, type TableInfo, type TableRef } from '../core/engine/catalo
 import type { SourceEngine } from '../core/engine/engine.js';
 import type { SnapshotChunk, SnapshotSession } from '../core/engine/snapshot.js';
 import type { CommandEnv } from './command-env.js';
-import { FALL_BACK_WARNINGS_KEY, checkSameDatabase, findingWarning, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
+import { FALL_BACK_WARNINGS_KEY, checkNewSourceFlags, checkSameDatabase, findingWarning, openMigration, reportFindings, resolveTypedSchemas, sourceSide, type Migration, type Side } from './migration-context.js';
 import { filterTables } from './table-filter.js';
 import { parseNameRefList } from '../core/identifier-list.js';
 import { SNAPSHOT_COLUMN_TYPES_KEY, SNAPSHOT_GENERATED_COLUMNS_KEY, SNAPSHOT_PARTITIONS_KEY, SNAPSHOT_TABLE_IDS_KEY, TABLE_FILTER_KEY, type TableFilter } from './cdc/schema-drift.js';
@@ -56,6 +56,7 @@ export interface ExportDataOptions {
 /** `tandem export data [from source]`: a consistent snapshot, then (live migration) every change. */
 export async function runExportData(env: CommandEnv, options: ExportDataOptions): Promise<void> {
   segmentBytesFromEnv(); // a bad test knob is refused before the export dir is touched
+  await checkNewSourceFlags(env, options.exportDir);
   const migration = openMigration(env, options.exportDir, { create: true, lock: 'export-data' });
   try {
     const { meta } = migration;

@@ -7,7 +7,7 @@ import type { SchemaExportResult } from '../core/engine/schema-export.js';
 import { loadEngine } from '../adapters/engines.js';
 import type { CommandEnv } from './command-env.js';
 import { writeSchemaFiles } from './schema/schema-files-writer.js';
-import { checkSameDatabase, openMigration, resolveTypedSchemas, sourceSide, type Migration } from './migration-context.js';
+import { checkNewSourceFlags, checkSameDatabase, openMigration, resolveTypedSchemas, sourceSide, type Migration } from './migration-context.js';
 import { renderTable } from './text-table.js';
 
 /** Options of `tandem export schema`. */
@@ -73,6 +73,7 @@ async function writeExport(env: CommandEnv, m: Migration, result: SchemaExportRe
 
 /** `tandem export schema`: the source schema as editable PostgreSQL DDL under schema/. */
 export async function runExportSchema(env: CommandEnv, options: ExportSchemaOptions): Promise<void> {
+  if (options.ddlFiles === undefined) await checkNewSourceFlags(env, options.exportDir);
   const m = openMigration(env, options.exportDir, { create: true, lock: 'export-schema' });
   try {
     const { meta } = m;

@@ -83,6 +83,19 @@ export function openMigration(env: CommandEnv, exportDirPath: string, opts: { cr
   };
 }
 
+/**
+ * Before a new export dir is set up: the source's connection flags are complete (type, user,
+ * database, the engine's own settings), so that a usage error leaves the directory as it was
+ * (measured before: folders, meta.db and a log written, then "--source-db-user is required"; the
+ * input-secrets run). Nothing is asked and nothing connects; an export dir already set up
+ * remembers the source, and is checked by the command itself.
+ */
+export async function checkNewSourceFlags(env: CommandEnv, exportDirPath: string): Promise<void> {
+  if (new ExportDir(exportDirPath).isInitialized()) return;
+  const db = await env.resolveDb(undefined, 'source', { prompt: false });
+  (await loadEngine(db.type)).checkConfig?.(db);
+}
+
 /** One database of the migration: its resolved connection and its engine (from the registry). */
 export interface Side<E extends SourceEngine = SourceEngine> {
   readonly db: DbConfig;

@@ -13,6 +13,24 @@ test('export schema and export data without --source-db-type in a new export dir
   }
 });
 
+// The input-secrets run: the type alone was checked first; a missing user or database was named
+// only after folders, meta.db and a log were written.
+test('export schema and export data without the source user or database in a new export dir: a usage error that leaves the dir as it was', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--source-db-type', 'postgresql', '--source-db-name', 'shop'], /error \[TANDEM_USAGE\]: --source-db-user is required\./],
+    [['--source-db-type', 'mysql', '--source-db-user', 'u'], /error \[TANDEM_USAGE\]: --source-db-name is required for MySQL: name the database to migrate\./],
+  ];
+  for (const command of [['export', 'schema'], ['export', 'data', 'from', 'source']]) {
+    for (const [flags, message] of cases) {
+      const dir = newExportDir();
+      const r = await runTandem([...command, '--export-dir', dir, '--source-db-host', '127.0.0.1', '--source-db-port', '1', ...flags], { SOURCE_DB_PASSWORD: '' });
+      assert.equal(r.code, 2, `${command.join(' ')} ${flags.join(' ')}:\n${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.deepEqual(readdirSync(dir), [], `${command.join(' ')} ${flags.join(' ')} left the export dir empty`);
+    }
+  }
+});
+
 test('an unknown command is named as typed, without the value of a flag after it (measured before: "export schem /x")', async () => {
   const r = await runTandem(['export', 'schem', '--export-dir', '/x']);
   assert.equal(r.code, 2);
