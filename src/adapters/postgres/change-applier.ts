@@ -12,7 +12,7 @@ import { DEFAULT_METADATA_SCHEMA } from './target-writer.js';
 import { planBatch } from '../../core/apply/batch-plan.js';
 import type { AppliedTable, BatchPlan, PlannedStatement } from '../../core/apply/batch-plan.js';
 import { jsonRefusedHint } from './apply/json-refused.js';
-import { sqlLiteral, statementName, statementSql, writtenTable } from './apply/apply-sql.js';
+import { rowsDocument, sqlLiteral, statementName, statementSql, writtenTable, type RowsDocument } from './apply/apply-sql.js';
 import type { TypedTable } from './apply/apply-sql.js';
 import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 
@@ -42,6 +42,8 @@ export interface PgChangeTargetOptions {
   readonly foreignKeyActions?: boolean;
   /** With `foreignKeyActions`: the source's keys to carry out (else the written database's own). */
   readonly referentialActions?: readonly TableReferentialAction[];
+  /** Tests: the JSON size above which rows travel as json, not jsonb (`rowsDocument`). */
+  readonly jsonbLimitBytes?: number;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -78,6 +80,8 @@ export class PgChangeTarget implements ChangeTarget {
   private actions: ForeignKeyActions | undefined;
   private readonly foreignKeyActions: boolean;
   private readonly referentialActions: readonly TableReferentialAction[] | undefined;
+  /** See `rowsDocument`; `PgChangeTargetOptions.jsonbLimitBytes`. */
+  private readonly jsonbLimit: number | undefined;
 
   constructor(private readonly config: DbConfig, options: PgChangeTargetOptions) {
     this.metadataSchema = options.metadataSchema ?? DEFAULT_METADATA_SCHEMA;
@@ -87,6 +91,7 @@ export class PgChangeTarget implements ChangeTarget {
     this.outage = new ConnectionOutage(config.role, describeDb(config), this.warn, this.notice);
     this.foreignKeyActions = options.foreignKeyActions === true;
     this.referentialActions = options.referentialActions;
+    this.jsonbLimit = options.jsonbLimitBytes;
   }
 
   async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
@@ -229,7 +234,9 @@ export class PgChangeTarget implements ChangeTarget {
       if (s.kind === 'truncate') throw new Error('a truncate is applied step by step');
       // An UPDATE or DELETE that misses a row fails the whole text (nothing commits); the step-by-step
       // rerun that follows names the rows.
-      parts.push(statementSql(s, this.typedTable(s), `${sqlLiteral(JSON.stringify(s.rows))}::jsonb`, s.kind === 'insert' ? undefined : 'count'));
+      const json = JSON.stringify(s.rows);
+      const doc = rowsDocument(json, this.jsonbLimit);
+      parts.push(statementSql(s, this.typedTable(s), `${sqlLiteral(json)}::${doc}`, s.kind === 'insert' ? undefined : 'count', doc));
     }
     // Parameters 2-6 are integers; the uuid must be typed (an untyped literal in a SELECT list is text).
     const values = progressParams(this.migrationUuid, channelNo, lastVsn, plan);
@@ -310,8 +317,9 @@ export class PgChangeTarget implements ChangeTarget {
           await client.query(truncatedRowsSql(this.metadataSchema), [this.migrationUuid, `${s.tables[i]!.schema}.${s.tables[i]!.name}`, s.vsns.first, removed[i]]);
         }
       } else {
-        const { text, name } = this.sql(s);
-        const res = await client.query({ name, text, values: [JSON.stringify(s.rows)] });
+        const json = JSON.stringify(s.rows);
+        const { text, name } = this.sql(s, rowsDocument(json, this.jsonbLimit));
+        const res = await client.query({ name, text, values: [json] });
         if (s.kind !== 'insert' && (res.rowCount ?? 0) > s.rows.length) throw this.keyNotUnique(s, res.rowCount ?? 0);
         if (s.kind !== 'insert' && res.rowCount !== s.rows.length) throw this.rowsNotFound(s, res.rows);
       }
@@ -339,11 +347,11 @@ export class PgChangeTarget implements ChangeTarget {
     return t;
   }
 
-  private sql(s: Exclude<PlannedStatement, { kind: 'truncate' }>): { text: string; name: string } {
-    const shape = `${s.kind}\u0000${s.table.schema}\u0000${s.table.name}\u0000${s.kind === 'delete' ? '' : s.columns.join('\u0000')}`;
+  private sql(s: Exclude<PlannedStatement, { kind: 'truncate' }>, doc: RowsDocument): { text: string; name: string } {
+    const shape = `${doc}\u0000${s.kind}\u0000${s.table.schema}\u0000${s.table.name}\u0000${s.kind === 'delete' ? '' : s.columns.join('\u0000')}`;
     let cached = this.sqlCache.get(shape);
     if (!cached) {
-      const text = statementSql(s, this.typedTable(s), undefined, s.kind === 'insert' ? undefined : 'keys');
+      const text = statementSql(s, this.typedTable(s), `$1::${doc}`, s.kind === 'insert' ? undefined : 'keys', doc);
       cached = { text, name: statementName(text) };
       this.sqlCache.set(shape, cached);
     }

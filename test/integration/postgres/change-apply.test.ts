@@ -1,6 +1,7 @@
 /** PgChangeTarget against a throw-away PostgreSQL 15: values, TOAST, keys, metadata, restart, FKs, triggers. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { startPg15, targetDbConfig } from '../../helpers/pg-server.js';
 import type { PgServer } from '../../helpers/pg-server.js';
@@ -86,19 +87,54 @@ test('every type round-trips exactly through insert, update and delete', async (
   } finally {
     await src.end();
   }
-  const target = new PgChangeTarget(config('types_tgt'), { tables: [ALL_TYPES] });
+  // The rows travel as jsonb; as json when jsonb could not hold them (forced here by a 1-byte
+  // limit), in one round trip and step by step.
+  for (const [db, jsonbLimitBytes, stepwise] of [['types_tgt', undefined, false], ['types_json', 1, false], ['types_json_step', 1, true]] as const) {
+    if (db !== 'types_tgt') await fresh(db, TYPES_DDL);
+    const target = new PgChangeTarget(config(db), { tables: [ALL_TYPES], ...(jsonbLimitBytes ? { jsonbLimitBytes } : {}) });
+    try {
+      await target.prepare(MIGRATION, 2);
+      // First event alone, the rest in one batch: single rows and set-based groups both.
+      await target.applyBatch(0, events.slice(0, 1), undefined, stepwise);
+      await target.applyBatch(0, events.slice(1), undefined, stepwise);
+    } finally {
+      await target.close();
+    }
+    assert.deepEqual(await tableChecksums(server, db, ['public']), await tableChecksums(server, 'types_src', ['public']), db);
+    const rows = await server.sql(db, `SELECT id, e IS NULL AS e_null, e, js::text AS js FROM all_types ORDER BY id`);
+    assert.deepEqual(rows.map((r) => [r.id, r.e_null, r.e]), [[1, true, null], [2, false, ''], [4, true, null]], db);
+    assert.equal(rows[0].js, '{ "z" : 1,  "z": 2 }', `${db}: json keeps its text byte for byte`);
+  }
+});
+
+// The big-things run: a 200 MB bytea stopped the import for good ("string too long to represent
+// as jsonb string", SQLSTATE 54000): one jsonb string or array holds at most 256 MB.
+test('values too large for jsonb: a 270-million-character text, a 136 MB bytea and two 150 MB values in one batch are applied whole', { timeout: 300_000 }, async () => {
+  await fresh('huge_tgt', 'CREATE TABLE huge (id int PRIMARY KEY, t text, b bytea)');
+  const HUGE: AppliedTable = { schema: 'public', name: 'huge', primaryKey: ['id'], columns: ['id', 't', 'b'] };
+  const base = { schema: 'public', table: 'huge', position: '0', txId: '1' };
+  const text = `é${'x'.repeat(270_000_000)}🚀`;
+  const hex = `\\x${'0f'.repeat(136_000_000)}`;
+  const half = 'y'.repeat(150_000_000);
+  const md5 = (v: string | Buffer) => createHash('md5').update(v).digest('hex');
+  const target = new PgChangeTarget(config('huge_tgt'), { tables: [HUGE] });
   try {
-    await target.prepare(MIGRATION, 2);
-    // First event alone, the rest in one batch: single rows and set-based groups both.
-    await target.applyBatch(0, events.slice(0, 1));
-    await target.applyBatch(0, events.slice(1));
+    await target.prepare(MIGRATION, 1);
+    await target.applyBatch(0, [{ ...base, vsn: 1, op: 'c', key: { id: '1' }, after: { id: '1', t: text, b: null } }]);
+    await target.applyBatch(0, [{ ...base, vsn: 2, op: 'u', key: { id: '1' }, after: { id: '1', b: hex } }]);
+    await target.applyBatch(0, [
+      { ...base, vsn: 3, op: 'c', key: { id: '2' }, after: { id: '2', t: `a${half}`, b: null } },
+      { ...base, vsn: 4, op: 'c', key: { id: '3' }, after: { id: '3', t: `b${half}`, b: null } },
+    ]);
   } finally {
     await target.close();
   }
-  assert.deepEqual(await tableChecksums(server, 'types_tgt', ['public']), await tableChecksums(server, 'types_src', ['public']));
-  const rows = await server.sql('types_tgt', `SELECT id, e IS NULL AS e_null, e, js::text AS js FROM all_types ORDER BY id`);
-  assert.deepEqual(rows.map((r) => [r.id, r.e_null, r.e]), [[1, true, null], [2, false, ''], [4, true, null]]);
-  assert.equal(rows[0].js, '{ "z" : 1,  "z": 2 }', 'json keeps its text byte for byte');
+  const rows = await server.sql('huge_tgt', 'SELECT id, md5(t) AS t, length(b) AS b, md5(b) AS bm FROM huge ORDER BY id');
+  assert.deepEqual(rows, [
+    { id: 1, t: md5(text), b: 136_000_000, bm: md5(Buffer.alloc(136_000_000, 0x0f)) },
+    { id: 2, t: md5(`a${half}`), b: null, bm: null },
+    { id: 3, t: md5(`b${half}`), b: null, bm: null },
+  ]);
 });
 
 test('an update leaves absent columns unchanged (TOAST) and sets present nulls to NULL', async () => {

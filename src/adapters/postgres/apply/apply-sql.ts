@@ -33,6 +33,29 @@ export function writtenTable(table: TypedTable): string {
  */
 export type RowCheck = 'count' | 'keys';
 
+/** What a statement's rows travel in: see `rowsDocument`. */
+export type RowsDocument = 'jsonb' | 'json';
+
+/**
+ * jsonb holds at most 256 MB in one string and in one array (2^28 - 1 bytes: SQLSTATE 54000,
+ * "string too long to represent as jsonb string"); below this many bytes of JSON text the rows'
+ * jsonb is surely smaller than that (each string is stored unescaped, with a 4-byte entry for the
+ * 3 bytes of quotes and comma the text spends on it).
+ */
+const JSONB_SAFE_BYTES = 192 * 1024 * 1024;
+
+/**
+ * The document type for rows whose JSON text is `json`: jsonb (each value found at once), or json
+ * (text, up to 1 GB, each value found by reading the row's array up to it) when jsonb might not
+ * hold them (measured before: a 200 MB bytea stopped the import for good with SQLSTATE 54000; the
+ * big-things run). `limitBytes` is for tests.
+ */
+export function rowsDocument(json: string, limitBytes = JSONB_SAFE_BYTES): RowsDocument {
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8 (a pair of them, 4): counted only when it may matter.
+  if (json.length * 3 <= limitBytes) return 'jsonb';
+  return Buffer.byteLength(json) <= limitBytes ? 'jsonb' : 'json';
+}
+
 /**
  * The SQL of one planned statement. Values travel as one jsonb parameter (an array of positional
  * text arrays, which JSON.stringify builds fast) and each value is cast from text by the column's
@@ -42,9 +65,9 @@ export type RowCheck = 'count' | 'keys';
  * as text with others in one round trip. `check`: how an UPDATE or DELETE reports what it found.
  * Every name the SQL adds is qualified (`t.col`, `r.v`): a table's column named `r` or `v` would
  * otherwise be read in place of the change's values (measured: an update looked for under a jsonb
- * column `r`'s own elements).
+ * column `r`'s own elements). `doc`: json for rows too large for jsonb (`rowsDocument`).
  */
-export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>, table: TypedTable, rows = '$1::jsonb', check?: RowCheck): string {
+export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>, table: TypedTable, rows = '$1::jsonb', check?: RowCheck, doc: RowsDocument = 'jsonb'): string {
   const t = qualified(table.schema, table.name);
   const cast = (i: number, col: string) => {
     const type = table.types.get(col);
@@ -56,7 +79,7 @@ export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>,
   switch (s.kind) {
     case 'insert':
       // OVERRIDING SYSTEM VALUE: the row keeps its key also in a GENERATED ALWAYS identity column.
-      return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM jsonb_array_elements(${rows}) AS r(v)`;
+      return `INSERT INTO ${t} (${s.columns.map(q).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${s.columns.map((c, i) => cast(i, c)).join(', ')} FROM ${doc}_array_elements(${rows}) AS r(v)`;
     case 'update': {
       const n = table.primaryKey.length;
       // A GENERATED ALWAYS identity column cannot be written by an UPDATE (SQLSTATE 428C9): its value
@@ -71,11 +94,11 @@ export function statementSql(s: Exclude<PlannedStatement, { kind: 'truncate' }>,
       });
       // Nothing else to set: the key set to itself (the identity column is not in it).
       if (assignments.length === 0) assignments.push(`${q(table.primaryKey[0]!)} = t.${q(table.primaryKey[0]!)}`);
-      sql = `UPDATE ${writtenTable(table)} t SET ${assignments.join(', ')} FROM jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}${guard}`;
+      sql = `UPDATE ${writtenTable(table)} t SET ${assignments.join(', ')} FROM ${doc}_array_elements(${rows}) AS r(v) WHERE ${pkMatch}${guard}`;
       break;
     }
     case 'delete':
-      sql = `DELETE FROM ${writtenTable(table)} t USING jsonb_array_elements(${rows}) AS r(v) WHERE ${pkMatch}`;
+      sql = `DELETE FROM ${writtenTable(table)} t USING ${doc}_array_elements(${rows}) AS r(v) WHERE ${pkMatch}`;
       break;
   }
   if (check === 'keys') return `${sql} RETURNING ${table.primaryKey.map((_, i) => `r.v->>${i} AS k${i}`).join(', ')}`;
