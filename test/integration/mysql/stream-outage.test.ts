@@ -42,7 +42,7 @@ test('MariaDB unreachable for longer than the capture reconnects: the exporter g
     await ex.waitFor(/\| Total Exported Events +\| +1 \|/, 30_000);
     await relay.cut();
     const cutAt = Date.now();
-    await ex.waitFor(/the binlog stream from the source was interrupted \(\w+\); reconnecting for up to 4 s/, 30_000);
+    await ex.waitFor(/the binlog stream from the source was interrupted \(\w+\); reconnecting \(for as long as the exporter runs/, 30_000);
     // The capture gave up and the exporter took the outage over.
     await ex.waitFor(/the change stream from the source was interrupted \(.*\); reconnecting in \d+ s/, 30_000);
     await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 8000 - Date.now())));

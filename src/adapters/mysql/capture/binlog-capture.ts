@@ -205,7 +205,7 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
     const say = (e: unknown) => {
       if (this.saidSince !== undefined) return;
       this.saidSince = Date.now();
-      o.onNotice?.(`the binlog stream from the ${o.source.role} was interrupted (${errorCodeOf(e)}); reconnecting for up to ${Math.round(reconnectFor / 1000)} s, to resume after ${this.last.file}:${this.last.offset}`);
+      o.onNotice?.(`the binlog stream from the ${o.source.role} was interrupted (${errorCodeOf(e)}); reconnecting (for as long as the exporter runs; nothing queued is lost), to resume after ${this.last.file}:${this.last.offset}`);
     };
     while (!this.stopping) {
       let assembler: TransactionAssembler;
