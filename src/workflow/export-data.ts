@@ -185,8 +185,11 @@ export function readersFor(chunks: readonly SnapshotChunk[], parallelJobs: numbe
  */
 export function beginSnapshot(reporter: Reporter, migration: Migration, source: DbConfig, tables: readonly TableInfo[], chunks: readonly SnapshotChunk[], exportType: ExportType): string {
   const { meta, exportDir } = migration;
-  if (meta.getStep('import_data').status !== 'NOT_STARTED') {
-    reporter.print('The previous export was interrupted after the import had started: import data reloads those tables from this new snapshot.');
+  // Only when something was loaded (measured before: said while the importer had only waited; the kill-mysql run).
+  const tableOf = new Map(meta.snapshotFiles().map((f) => [f.fileName, f.tableKey]));
+  const loaded = meta.importBatches().filter((b) => b.imported).map((b) => tableOf.get(b.fileName) ?? b.fileName);
+  if (meta.getStep('import_data').status !== 'NOT_STARTED' && loaded.length > 0) {
+    reporter.print(`The previous export was interrupted after the import had loaded part of its snapshot: import data reloads those tables (${[...new Set(loaded)].sort().join(', ')}) from this new snapshot.`);
   }
   const formats = new Map(chunks.map((c) => [c.tableKey, c.format]));
   const snapshotId = randomUUID();

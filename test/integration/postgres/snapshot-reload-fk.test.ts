@@ -72,6 +72,7 @@ test('a new snapshot after a referenced table was loaded: the reload empties it 
   try {
     await im.waitFor(/Applying the changes captured on the source/, 90_000);
     assert.match(im.output(), /restarted with a new snapshot: reloading 1 table\(s\) loaded from the old one \(app\.a_parent\)/);
+    assert.match(ex.output(), /The previous export was interrupted after the import had loaded part of its snapshot: import data reloads those tables \(app\.a_parent\) from this new snapshot\./);
     await eventually(async () => {
       assert.ok(!im.exited(), `import data exited:\n${tail(im.output())}`);
       const [src, dst] = await Promise.all([tableChecksums(pg, 'src', ['app']), tableChecksums(pg, 'dst', ['app'])]);
