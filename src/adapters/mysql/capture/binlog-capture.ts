@@ -309,6 +309,7 @@ export class BinlogCapture implements AsyncIterable<AssembledTransaction> {
         ...(o.converters && { converters: o.converters }),
         caseInsensitiveNames: Number(row.lctn) !== 0,
         openPayload: (p) => decoder.decodePayload(p),
+        ...(o.onNotice && { onIndexChange: o.onNotice }),
       });
       return { dump, assembler };
     } catch (e) {

@@ -26,6 +26,12 @@ export type QueryClass =
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
   /** A statement that changes or removes the definition of these tables or databases. */
   | { readonly kind: 'ddl'; readonly verb: string; readonly tables: readonly TableRef[]; readonly databases: readonly string[] }
+  /**
+   * A statement that changes only a table's secondary indexes or CHECK constraints (CREATE INDEX,
+   * DROP INDEX, ALTER TABLE … ADD/DROP/RENAME/ALTER INDEX, ADD CHECK): no column, key, foreign key
+   * or row changes, so the rows that follow decode as before.
+   */
+  | { readonly kind: 'index'; readonly verb: string; readonly tables: readonly TableRef[] }
   /** Statement-based DML (someone logged with binlog_format=STATEMENT): every name it mentions. */
   | { readonly kind: 'dml'; readonly verb: string; readonly tables: readonly TableRef[] }
   | { readonly kind: 'other' };
@@ -229,18 +235,18 @@ function ddl(verb: string, tables: TableRef[], databases: string[] = []): QueryC
 function alter(c: Cursor): QueryClass {
   c.kw('ONLINE');
   c.kw('OFFLINE');
-  c.kw('IGNORE');
+  // ALTER IGNORE TABLE … ADD UNIQUE deletes the rows that break the new key, below the binlog.
+  const ignore = c.kw('IGNORE');
   if (!c.kw('TABLE')) return { kind: 'other' }; // ALTER DATABASE/VIEW/USER/EVENT/…: no table changes shape
   if (c.kw('IF')) c.kw('EXISTS');
   const t = c.name();
   if (!t) return { kind: 'other' };
+  const specs = alterSpecs(c.t.slice(c.i));
   // Only the table's counter or comment (ALTER TABLE t AUTO_INCREMENT = n, COMMENT = '…'): no
   // column, key or row changes (the mysql-live-edges-2 run: either stopped the migration for good).
-  // String literals are not tokens: COMMENT's text is gone here.
-  const rest = c.t.slice(c.i);
-  if (rest.length > 0 && rest.every((x) => (x.ident && !x.quoted && /^(AUTO_INCREMENT|COMMENT|\d+)$/i.test(x.text)) || (!x.ident && (x.text === '=' || x.text === ',')))) {
-    return { kind: 'other' };
-  }
+  if (specs.length > 0 && specs.every(isTableOption)) return { kind: 'other' };
+  // Indexes and CHECKs only (the migration stopped for good at a CREATE INDEX on the source).
+  if (!ignore && specs.length > 0 && specs.every((s) => isTableOption(s) || isIndexSpec(s))) return { kind: 'index', verb: 'ALTER TABLE', tables: [t] };
   const tables = [t];
   // ALTER TABLE a RENAME [TO|AS] b: the new name matters too.
   for (; c.peek(); c.i++) {
@@ -253,6 +259,60 @@ function alter(c: Cursor): QueryClass {
     }
   }
   return ddl('ALTER TABLE', tables);
+}
+
+/** An ALTER TABLE's specifications: its tokens split at the commas outside parentheses. */
+function alterSpecs(tokens: readonly Token[]): Token[][] {
+  const specs: Token[][] = [[]];
+  let depth = 0;
+  for (const t of tokens) {
+    if (!t.ident && t.text === '(') depth++;
+    else if (!t.ident && t.text === ')') depth--;
+    if (depth === 0 && !t.ident && t.text === ',') specs.push([]);
+    else specs[specs.length - 1]!.push(t);
+  }
+  return specs.filter((s) => s.length > 0);
+}
+
+const word = (t: Token | undefined, ...words: string[]) => !!t && t.ident && !t.quoted && words.includes(t.text.toUpperCase());
+
+/**
+ * `AUTO_INCREMENT [=] n`, `COMMENT [=] '…'` (string literals are not tokens: the text is gone
+ * here), `ALGORITHM [=] x`, `LOCK [=] x`: how the statement runs or the table's counter and comment.
+ */
+function isTableOption(s: readonly Token[]): boolean {
+  if (word(s[0], 'AUTO_INCREMENT', 'COMMENT')) return s.slice(1).every((x) => (!x.ident && x.text === '=') || (x.ident && !x.quoted && /^\d+$/.test(x.text)));
+  if (word(s[0], 'ALGORITHM', 'LOCK')) return s.length <= 3 && s.slice(1).every((x) => x.text === '=' || (x.ident && !x.quoted));
+  return false;
+}
+
+/**
+ * A specification that changes a secondary index or a CHECK only: ADD {INDEX|KEY|UNIQUE|FULLTEXT|
+ * SPATIAL|CHECK} (also after CONSTRAINT [name]), DROP {INDEX|KEY} other than PRIMARY, DROP CHECK,
+ * RENAME {INDEX|KEY}, ALTER {INDEX|KEY} (visibility, IGNORED). Not a primary or foreign key: the
+ * capture finds rows by the primary key, and the target carries out the source's foreign-key
+ * actions, which InnoDB leaves out of the binlog. Not DROP CONSTRAINT (of any kind, a foreign key too).
+ */
+function isIndexSpec(s: readonly Token[]): boolean {
+  let i = 1;
+  if (word(s[0], 'ADD')) {
+    if (word(s[i], 'CONSTRAINT')) {
+      i++;
+      // CONSTRAINT [symbol]: the symbol is any name but the kind's keyword (or a quoted one).
+      if (!word(s[i], 'UNIQUE', 'CHECK', 'PRIMARY', 'FOREIGN')) i++;
+    }
+    return word(s[i], 'INDEX', 'KEY', 'UNIQUE', 'FULLTEXT', 'SPATIAL', 'CHECK');
+  }
+  if (word(s[0], 'DROP')) {
+    if (word(s[i], 'CHECK')) return true;
+    if (!word(s[i], 'INDEX', 'KEY')) return false;
+    i++;
+    if (word(s[i], 'IF') && word(s[i + 1], 'EXISTS')) i += 2;
+    const name = s[i];
+    return !!name && name.ident && name.text.toUpperCase() !== 'PRIMARY' && s.length === i + 1;
+  }
+  if (word(s[0], 'RENAME', 'ALTER')) return word(s[1], 'INDEX', 'KEY');
+  return false;
 }
 
 function drop(c: Cursor): QueryClass {
@@ -270,10 +330,13 @@ function drop(c: Cursor): QueryClass {
   c.kw('OFFLINE');
   if (c.kw('INDEX')) {
     if (c.kw('IF')) c.kw('EXISTS');
+    const index = c.peek();
     c.name();
     if (!c.kw('ON')) return { kind: 'other' };
     const t = c.name();
-    return t ? ddl('DROP INDEX', [t]) : { kind: 'other' };
+    if (!t) return { kind: 'other' };
+    // DROP INDEX `PRIMARY` ON t drops the primary key.
+    return index && index.text.toUpperCase() !== 'PRIMARY' ? { kind: 'index', verb: 'DROP INDEX', tables: [t] } : ddl('DROP INDEX', [t]);
   }
   return { kind: 'other' };
 }
@@ -300,7 +363,7 @@ function create(c: Cursor): QueryClass {
     while (c.peek() && !c.isKw('ON')) c.i++;
     if (!c.kw('ON')) return { kind: 'other' };
     const t = c.name();
-    return t ? ddl('CREATE INDEX', [t]) : { kind: 'other' };
+    return t ? { kind: 'index', verb: 'CREATE INDEX', tables: [t] } : { kind: 'other' };
   }
   return { kind: 'other' };
 }

@@ -73,6 +73,8 @@ export interface TransactionAssemblerOptions {
    * RESET MASTER), and capture stops (`renumberedBinlog`).
    */
   readonly resumedByGtid?: boolean;
+  /** Told of a statement that changed only a migrated table's indexes or CHECKs (capture goes on past it). */
+  readonly onIndexChange?: (message: string) => void;
 }
 
 interface TableState {
@@ -335,6 +337,14 @@ export class TransactionAssembler {
             hint: 'Schema changes to migrated tables are not replicated, and this statement stays in the binlog: every rerun reads it again and stops here, so undoing the change on the source does not get past it. Start the migration again from a new snapshot (a new export dir, the target\'s tables emptied), with the same change made on the target if you keep it.',
             streamLost: true, // it stays in the binlog: every rerun stops here again
           });
+        }
+        return g.begun ? undefined : this.finish(ev);
+      }
+      case 'index': {
+        const hit = q.tables.map((t) => this.migrated(t, ev.database)).find((t) => t !== undefined);
+        if (hit) {
+          this.options.onIndexChange?.(`${q.verb} on ${hit.database}.${hit.table} at ${this.here(ev)} changed only its indexes or CHECK constraints on the source; the rows stream on as before. `
+            + 'Indexes and constraints are not replicated: make the same change on the target if you want it there.');
         }
         return g.begun ? undefined : this.finish(ev);
       }
