@@ -85,6 +85,8 @@ export class ConnectionOutage {
     try {
       await reconnect();
     } catch (e) {
+      // The database is back but refuses what the writer needs (a privilege lost meanwhile): no wait mends that.
+      if (e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE') throw e;
       const err = e as { code?: unknown; message?: unknown };
       log.warn(`${channel}: reconnect failed: ${String(err.code ?? err.message)}`);
       return { since: state.since, attempts: state.attempts + 1 };

@@ -47,6 +47,7 @@ export interface PgChangeTargetOptions {
 }
 
 const UNIQUE_VIOLATION = '23505';
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 
 
@@ -82,6 +83,8 @@ export class PgChangeTarget implements ChangeTarget {
   private readonly referentialActions: readonly TableReferentialAction[] | undefined;
   /** See `rowsDocument`; `PgChangeTargetOptions.jsonbLimitBytes`. */
   private readonly jsonbLimit: number | undefined;
+  /** The warning that a session may not set session_replication_role was given. */
+  private replicaRoleRefusedSaid = false;
 
   constructor(private readonly config: DbConfig, options: PgChangeTargetOptions) {
     this.metadataSchema = options.metadataSchema ?? DEFAULT_METADATA_SCHEMA;
@@ -110,26 +113,39 @@ export class PgChangeTarget implements ChangeTarget {
       await admin.end().catch(() => {});
     }
     this.lastApplied = progress.map((p) => p.lastAppliedVsn);
-    let refused = false;
     this.clients = await Promise.all(progress.map(async () => {
       const c = await connectPg(this.config);
-      this.watchEnd(c);
-      await prepareWritingSession(c);
       try {
-        // Rows arrive in the order their own channel commits them, not the source's: foreign keys
-        // and triggers on the written database would misfire on such replicated rows.
-        await c.query('SET session_replication_role = replica');
+        this.watchEnd(c);
+        await prepareWritingSession(c);
+        await this.setReplicaRole(c);
       } catch (e) {
-        if (!refused) {
-          refused = true;
-          // requireReplicaRole let this through (only on the source): no written table has a
-          // trigger or foreign key now.
-          this.warn(`The ${this.config.role} database refused SET session_replication_role = replica [SQLSTATE ${(e as { code?: string }).code ?? '?'}]: none of the written tables has a trigger or foreign key now, so nothing fires; one added while Tandem writes would fire for replicated rows. As a superuser: GRANT SET ON PARAMETER session_replication_role TO ${quoteIdent(this.config.user)}; (PostgreSQL 15 and later).`);
-        }
+        await c.end().catch(() => {});
+        throw e;
       }
       return c;
     }));
     return progress;
+  }
+
+  /**
+   * Rows arrive in the order their own channel commits them, not the source's: foreign keys and
+   * triggers on the written database would misfire on such replicated rows, so every session sets
+   * session_replication_role = replica. A session refused it (a privilege lost since the writer
+   * started, as on a reconnection) goes on only while no written table has a trigger or foreign
+   * key, as at the start (measured before: a reconnected session went on with triggers on, and the
+   * source's audit trigger added a row for every replicated insert; the grants run).
+   */
+  private async setReplicaRole(c: pg.Client): Promise<void> {
+    try {
+      await c.query('SET session_replication_role = replica');
+    } catch (e) {
+      if (!hasSqlState(e, [INSUFFICIENT_PRIVILEGE])) throw e;
+      await this.refuseWithoutReplicaRole(c);
+      if (this.replicaRoleRefusedSaid) return;
+      this.replicaRoleRefusedSaid = true;
+      this.warn(`The ${this.config.role} database refused SET session_replication_role = replica [SQLSTATE ${(e as { code?: string }).code ?? '?'}]: none of the written tables has a trigger or foreign key now, so nothing fires; one added while Tandem writes would fire for replicated rows. As a superuser: GRANT SET ON PARAMETER session_replication_role TO ${quoteIdent(this.config.user)}; (PostgreSQL 15 and later).`);
+    }
   }
 
   uniqueKeys(): readonly UniqueKeyInfo[] {
@@ -213,7 +229,7 @@ export class PgChangeTarget implements ChangeTarget {
     try {
       this.watchEnd(c);
       await prepareWritingSession(c);
-      await c.query('SET session_replication_role = replica').catch(() => {});
+      await this.setReplicaRole(c);
       progress = await prepareChannels(c, this.metadataSchema, this.migrationUuid, this.clients.length);
     } catch (e) {
       await c.end().catch(() => {});
@@ -432,9 +448,14 @@ export class PgChangeTarget implements ChangeTarget {
    * as with neither nothing would fire.
    */
   private async requireReplicaRole(client: pg.Client): Promise<void> {
+    if (this.specs.size === 0 || await mayUseReplicaRole(client)) return;
+    await this.refuseWithoutReplicaRole(client);
+  }
+
+  /** For a session that may not SET session_replication_role: refused unless no written table has a trigger or foreign key (a source). */
+  private async refuseWithoutReplicaRole(client: pg.Client): Promise<void> {
     const specs = [...this.specs.values()];
     if (specs.length === 0) return;
-    if (await mayUseReplicaRole(client)) return;
     const user = this.config.user;
     if (this.config.role === 'target') {
       throw new TandemError('TANDEM_PRIVILEGE',

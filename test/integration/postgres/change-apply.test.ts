@@ -670,6 +670,39 @@ test('the fall-back\'s writer (source role) as a user who may not SET session_re
   assert.deepEqual(await server.sql('role_db', 'SELECT count(*)::int AS n FROM audit_log'), [{ n: 0 }]);
 });
 
+// The grants run: the privilege revoked while the fall-back streamed, and the writer's sessions
+// cut; the reconnected session went on with triggers on (its SET's failure ignored), and the
+// source's audit trigger added a row for every replicated insert.
+test('a writer whose reconnected session may no longer SET session_replication_role: stopped with the grant to give, nothing written by it; the source\'s trigger never fires for a replicated row', async () => {
+  await fresh('role_lost', `
+    CREATE TABLE audited (id int PRIMARY KEY, v text);
+    CREATE TABLE audit_log (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, audited_id int);
+    CREATE FUNCTION log_it() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN INSERT INTO audit_log (audited_id) VALUES (NEW.id); RETURN NEW; END';
+    CREATE TRIGGER audited_log AFTER INSERT ON audited FOR EACH ROW EXECUTE FUNCTION log_it();
+    CREATE ROLE lost_writer LOGIN PASSWORD 'writer-pw-5523';
+    GRANT CREATE ON DATABASE role_lost TO lost_writer;
+    GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO lost_writer;
+    GRANT SET ON PARAMETER session_replication_role TO lost_writer;`);
+  const AUDITED: AppliedTable = { schema: 'public', name: 'audited', primaryKey: ['id'], columns: ['id', 'v'] };
+  const insert = (id: number): ChangeEvent => ({ vsn: ++vsn, schema: 'public', table: 'audited', key: { id: String(id) }, op: 'c', after: { id: String(id), v: 'x' }, position: String(vsn).padStart(16, '0'), txId: String(vsn) });
+  for (const role of ['source', 'target'] as const) {
+    await server.sql('role_lost', 'GRANT SET ON PARAMETER session_replication_role TO lost_writer; TRUNCATE audited, audit_log');
+    const writer = new PgChangeTarget({ ...config('role_lost'), user: 'lost_writer', password: 'writer-pw-5523', role }, { tables: [AUDITED], metadataSchema: `meta_${role}` });
+    try {
+      await writer.prepare(MIGRATION, 1);
+      await writer.applyBatch(0, [insert(1)]);
+      await server.sql('role_lost', `REVOKE SET ON PARAMETER session_replication_role FROM lost_writer;
+        SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'lost_writer'`);
+      await assert.rejects(writer.applyBatch(0, [insert(2)]), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PRIVILEGE'
+        && /session_replication_role/.test(e.message) && /GRANT SET ON PARAMETER session_replication_role TO lost_writer/.test(e.hint ?? ''), role);
+    } finally {
+      await writer.close();
+    }
+    assert.deepEqual(await server.sql('role_lost', 'SELECT id FROM audited ORDER BY id'), [{ id: 1 }], role);
+    assert.deepEqual(await server.sql('role_lost', 'SELECT count(*)::int AS n FROM audit_log'), [{ n: 0 }], `${role}: the trigger never fired`);
+  }
+});
+
 test('the target\'s writer as a user who may not SET session_replication_role: refused before anything is written even when no written table has a trigger or foreign key yet, since "import schema --post-snapshot-import" creates them while changes stream (measured before: a warning, then the trigger it created wrote every replicated row\'s audit row a second time)', async () => {
   await fresh('role_tgt', `
     CREATE TABLE items (id int PRIMARY KEY, v text);
