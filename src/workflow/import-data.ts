@@ -168,10 +168,10 @@ async function checkLiveTarget(env: CommandEnv, meta: MetaStore, target: Side<Ta
     const warnings = await db.checkLiveImport?.(tables) ?? [];
     for (const w of warnings) env.reporter.warn(w);
     // For initiate cutover to target --prepare-for-fall-back true, which has no connection of its own to ask.
-    if (db.mayStreamChanges) {
-      const may = await db.mayStreamChanges(tables);
-      meta.setValue(TARGET_MAY_STREAM_KEY, may);
-      meta.setValue(TARGET_STREAM_PROBLEMS_KEY, may ? [] : warnings);
+    if (db.streamProblems) {
+      const problems = await db.streamProblems(tables);
+      meta.setValue(TARGET_MAY_STREAM_KEY, problems.length === 0);
+      meta.setValue(TARGET_STREAM_PROBLEMS_KEY, problems);
     }
     return undefined;
   } catch (e) {

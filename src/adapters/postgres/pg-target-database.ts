@@ -111,9 +111,15 @@ export class PgTargetDatabase implements TargetDatabase {
     return publicationPrivilegeFinding(admin, this.db.user, oids);
   }
 
-  async mayStreamChanges(tables: readonly TableRef[] = []): Promise<boolean> {
+  async streamProblems(tables: readonly TableRef[] = []): Promise<string[]> {
     const admin = await this.admin();
-    return (await userMayReplicate(admin)) && (await this.publicationProblem(admin, tables)) === undefined;
+    const problems: string[] = [];
+    if (!(await userMayReplicate(admin))) {
+      problems.push(`User ${this.db.user} lacks the REPLICATION attribute (or superuser); as a superuser on the target: ALTER ROLE ${quoteIdent(this.db.user)} WITH REPLICATION;`);
+    }
+    const publication = await this.publicationProblem(admin, tables);
+    if (publication) problems.push(`${publication.message} Fix: ${publication.fix}`);
+    return problems;
   }
 
   async checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {

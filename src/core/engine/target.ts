@@ -251,11 +251,12 @@ export interface TargetDatabase {
    */
   checkLiveImport?(tables?: readonly TableRef[]): Promise<readonly string[]>;
   /**
-   * Optional: whether the user may stream this database's changes (the fall-back's stream, which
-   * the cutover to target with fall-back starts). Recorded by import data for `initiate cutover to
-   * target --prepare-for-fall-back true`, which refuses before the cutover while it is false.
+   * Optional: what keeps the user from streaming this database's changes (the fall-back's stream,
+   * which the cutover to target with fall-back starts), each with its fix; empty when nothing does.
+   * Asked by `initiate cutover to target --prepare-for-fall-back true`, which refuses before the
+   * cutover while any is left, and recorded by import data for when it cannot ask.
    */
-  mayStreamChanges?(tables?: readonly TableRef[]): Promise<boolean>;
+  streamProblems?(tables?: readonly TableRef[]): Promise<string[]>;
   /** Checks the tables before anything is written; `fresh` = tables no batch was loaded into yet (they must be empty). */
   checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck>;
   /** Creates the metadata schema and the batch tables; a user who may not is a TANDEM_PRIVILEGE error. */

@@ -28,3 +28,12 @@ test('55000 from elsewhere is the slot the server refused, with its words and th
   assert.match(e.hint ?? '', /wal_status = 'lost'.*start it again from a new snapshot.*raise max_slot_wal_keep_size/);
   assert.doesNotMatch(e.message, /wal_level/);
 });
+
+test('42501 (no REPLICATION attribute) names ALTER ROLE, and Amazon RDS\'s grant only for a source (the grants run: named for the target)', () => {
+  const err = Object.assign(new Error('must be superuser or replication role to start walsender'), { code: '42501' });
+  const source = toReplicationError(err, { ...ctx, role: 'source' }) as TandemError;
+  assert.equal(source.hint, 'Run as a superuser: ALTER ROLE "tandem" WITH REPLICATION; (on Amazon RDS: GRANT rds_replication TO "tandem";)');
+  const target = toReplicationError(err, { ...ctx, role: 'target' }) as TandemError;
+  assert.ok(target instanceof TandemError && target.code === 'TANDEM_PRIVILEGE');
+  assert.equal(target.hint, 'Run as a superuser: ALTER ROLE "tandem" WITH REPLICATION;');
+});

@@ -28,6 +28,11 @@ export function replicationUser(config: ReplicationConnectionConfig): string | u
   return plan.db?.user ?? plan.attempts[0]?.config.user;
 }
 
+/** The role of the database streamed from ("source", "target"), when the config says it. */
+export function replicationRole(config: ReplicationConnectionConfig): string | undefined {
+  return toConnectionPlan(config).db?.role;
+}
+
 /** The server's answer to IDENTIFY_SYSTEM. */
 export interface SystemIdentity {
   /** Unique identifier of the cluster, as the decimal text the server sends. */
@@ -76,6 +81,7 @@ export class ReplicationConnection {
   private constructor(
     private readonly client: pg.Client,
     private readonly user: string | undefined,
+    private readonly role: string | undefined,
   ) {
     // Without a listener, an error while idle (pg_terminate_backend, network) would crash the process.
     client.on('error', (err) => {
@@ -89,13 +95,14 @@ export class ReplicationConnection {
    */
   static async open(config: ReplicationConnectionConfig): Promise<ReplicationConnection> {
     const user = replicationUser(config);
+    const role = replicationRole(config);
     const client = await openPgClient(
       toConnectionPlan(config),
       // @types/pg does not declare `replication`, which pg passes on in the startup packet.
       (c) => new pg.Client({ ...c, replication: 'database' } as pg.ClientConfig),
-      (err) => toReplicationError(err, { action: 'Opening a replication connection', user }),
+      (err) => toReplicationError(err, { action: 'Opening a replication connection', user, role }),
     );
-    return new ReplicationConnection(client, user);
+    return new ReplicationConnection(client, user, role);
   }
 
   /** Runs IDENTIFY_SYSTEM. */
@@ -188,7 +195,7 @@ export class ReplicationConnection {
     try {
       return await this.client.query(sql);
     } catch (err) {
-      throw toReplicationError(err, { action, user: this.user, slotName });
+      throw toReplicationError(err, { action, user: this.user, role: this.role, slotName });
     }
   }
 }

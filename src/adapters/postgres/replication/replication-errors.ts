@@ -18,6 +18,8 @@ interface ServerError {
 export interface ReplicationErrorContext {
   readonly action: string;
   readonly user?: string;
+  /** The database streamed from ("source", "target"): Amazon RDS's grant is named for a source only. */
+  readonly role?: string;
   readonly slotName?: string;
 }
 
@@ -30,7 +32,7 @@ export function toReplicationError(err: unknown, ctx: ReplicationErrorContext): 
   switch (e?.code) {
     case '42501': // insufficient_privilege: "must be superuser or replication role to start walsender"
       return new TandemError('TANDEM_PRIVILEGE', `${ctx.action}: the database user lacks the REPLICATION attribute.`, {
-        hint: `Run as a superuser: ALTER ROLE ${user} WITH REPLICATION; (on Amazon RDS: GRANT rds_replication TO ${user};)`,
+        hint: `Run as a superuser: ALTER ROLE ${user} WITH REPLICATION;${ctx.role === 'target' ? '' : ` (on Amazon RDS: GRANT rds_replication TO ${user};)`}`,
         cause: err,
       });
     case '55000': // object_not_in_prerequisite_state: "logical decoding requires wal_level >= logical" …

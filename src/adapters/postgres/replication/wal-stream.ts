@@ -28,7 +28,7 @@ import { formatLsn } from './lsn.js';
 import type { Lsn } from './lsn.js';
 import { decodePgoutputMessage } from './pgoutput-decoder.js';
 import type { PgoutputMessage, RelationMessage } from './pgoutput-messages.js';
-import { assertSlotName, replicationUser } from './replication-connection.js';
+import { assertSlotName, replicationRole, replicationUser } from './replication-connection.js';
 import { openPgClient, toConnectionPlan } from '../pg-connection.js';
 import type { ReplicationConnectionConfig } from './replication-connection.js';
 import { quoteLiteral, toReplicationError } from './replication-errors.js';
@@ -167,11 +167,12 @@ export class WalStream implements AsyncIterable<WalEvent> {
     const { connection, slotName } = this.options;
     const plan = toConnectionPlan(connection);
     const user = replicationUser(connection);
+    const role = replicationRole(connection);
     const options = plan.attempts[0]?.config.options ?? this.options.sessionOptions ?? CANONICAL_SESSION_OPTIONS;
     const client = await openPgClient(
       plan,
       (c) => new pg.Client({ ...c, options, replication: 'database' } as pg.ClientConfig),
-      (err) => toReplicationError(err, { action: 'Starting the change stream', user, slotName }),
+      (err) => toReplicationError(err, { action: 'Starting the change stream', user, role, slotName }),
     );
     if (this.stopping) {
       await client.end().catch(() => {});
@@ -201,7 +202,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
         // resolves, and nextBatch hands out what arrived before the error, then throws it (measured
         // before: called an error of starting, and the transactions before it were dropped unqueued).
         if (copyBothStarted(copy)) resolve();
-        else reject(toReplicationError(err, { action: 'Starting the change stream', user, slotName }));
+        else reject(toReplicationError(err, { action: 'Starting the change stream', user, role, slotName }));
       };
       copy.once('error', onError);
       copy.write(this.statusUpdate(false), (err) => {
@@ -430,7 +431,7 @@ export class WalStream implements AsyncIterable<WalEvent> {
 
   private fail(err: unknown): void {
     if (this.stopping || this.failure) return;
-    this.failure = toReplicationError(err, { action: 'Streaming changes', user: replicationUser(this.options.connection), slotName: this.options.slotName });
+    this.failure = toReplicationError(err, { action: 'Streaming changes', user: replicationUser(this.options.connection), role: replicationRole(this.options.connection), slotName: this.options.slotName });
     clearInterval(this.timer);
     this.signal();
   }
