@@ -330,9 +330,12 @@ test('a row change LogMiner could not rebuild (STATUS not 0) stops the capture n
   assert.equal(logMinerRowFromRecord({ SCN: '1', OPERATION_CODE: '3' }).status, null);
 });
 
-test('the contents query reads STATUS and selects every MISSING_SCN row, also outside the PDB filter', () => {
+test('the contents query reads STATUS and selects every MISSING_SCN row and every START, COMMIT and ROLLBACK, also outside the PDB filter (oracle-review-3: SRC_CON_NAME may be empty on them)', () => {
   assert.match(contentsQuery(), /^SELECT .*\n {7}SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO, STATUS\n/);
-  assert.match(contentsQuery(), /\n {8}OR OPERATION_CODE = 34 OR OPERATION = 'MISSING_SCN'\)$/);
+  assert.match(contentsQuery(), /\n {8}OR OPERATION_CODE IN \(6, 7, 36\)\n {8}OR OPERATION_CODE = 34 OR OPERATION = 'MISSING_SCN'\)$/);
   const pdb = contentsQuery({ pdb: true });
-  assert.match(pdb, /\n {8}AND SRC_CON_NAME = :pdb\)\n {8}OR OPERATION_CODE = 34 OR OPERATION = 'MISSING_SCN'\)$/);
+  assert.match(pdb, /\n {8}AND SRC_CON_NAME = :pdb\)\n {8}OR OPERATION_CODE IN \(6, 7, 36\)\n {8}OR OPERATION_CODE = 34 OR OPERATION = 'MISSING_SCN'\)$/);
+  // Only row changes and DDL are the PDB's to filter.
+  const filtered = pdb.slice(pdb.indexOf('AND ((') , pdb.indexOf('AND SRC_CON_NAME'));
+  assert.doesNotMatch(filtered, /\b(6|7|36)\b(?=[,)])/);
 });

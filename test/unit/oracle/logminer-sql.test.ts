@@ -49,8 +49,9 @@ test('the LogMiner statements', () => {
        SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO, STATUS
   FROM V$LOGMNR_CONTENTS
  WHERE SCN >= :fromScn AND SCN <= :toScn
-   AND ((OPERATION_CODE IN (5, 6, 7, 36)
+   AND ((OPERATION_CODE = 5
         OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (1, 2, 3, 5, 9, 10, 11, 28, 29, 68, 70, 71, 91, 92, 93, 255) OR OPERATION IN ('SELECT_LOB_LOCATOR', 'LOB_WRITE', 'LOB_TRIM', 'LOB_ERASE', 'XML DOC BEGIN', 'XML DOC WRITE', 'XML DOC END', '32K_BEGIN', '32K_WRITE', '32K_END', 'EXTENDED_STRING_BEGIN', 'EXTENDED_STRING_WRITE', 'EXTENDED_STRING_END'))))
+        OR OPERATION_CODE IN (6, 7, 36)
         OR OPERATION_CODE = 34 OR OPERATION = 'MISSING_SCN')`);
   assert.match(contentsQuery({ pdb: true }), /, SRC_CON_NAME\n[\s\S]*\n {8}AND SRC_CON_NAME = :pdb\)\n/);
   assert.deepEqual(redoLogFileFromRecord({ NAME: '/a', FIRST_CHANGE: '10', NEXT_CHANGE: null, THREAD: 1, SEQUENCE: 7, KIND: 'ONLINE' }),

@@ -172,15 +172,20 @@ export function contentsQuery(opts: { pdb?: boolean; markers?: boolean; unnamedO
   const names = [...LOB_LOCATOR_OPERATION_NAMES, ...XML_DOCUMENT_OPERATION_NAMES, ...EXTENDED_STRING_OPERATION_NAMES].map((n) => `'${n}'`).join(', ');
   // DDL of every schema: one run from another table can act on a migrated one (`ALTER TABLE other
   // EXCHANGE PARTITION p WITH TABLE migrated`, whose row carries the other table's owner and name).
-  const rows = `(OPERATION_CODE IN (${[OPERATION.DDL, ...CONTROL_OPERATIONS].join(', ')})
+  const rows = `(OPERATION_CODE = ${OPERATION.DDL}
         OR (SEG_OWNER = :owner AND (OPERATION_CODE IN (${ROW_OPERATIONS.join(', ')}) OR OPERATION IN (${names})))${markers}${unnamed})`;
-  // A gap is the whole database's, whichever container: never filtered out by the PDB.
+  // A gap is the whole database's, whichever container: never filtered out by the PDB. Nor are a
+  // transaction's START, COMMIT and ROLLBACK rows: Oracle leaves SRC_CON_NAME empty where it is
+  // "not meaningful" (The V$LOGMNR_CONTENTS View in a CDB), and a transaction whose COMMIT the
+  // filter dropped would never reach the target (the oracle-review-3 run). A transaction id is
+  // the whole database's, and a commit of a transaction without captured changes yields nothing.
   return `SELECT TO_CHAR(SCN) AS SCN, RAWTOHEX(XID) AS XID, OPERATION_CODE, OPERATION, SEG_OWNER, TABLE_NAME, ROW_ID,
        SQL_REDO, CSF, RS_ID, SSN, ROLLBACK, INFO, STATUS${opts.pdb ? ', SRC_CON_NAME' : ''}
   FROM V$LOGMNR_CONTENTS
  WHERE SCN >= :fromScn AND SCN <= :toScn
    AND (${opts.pdb ? `(${rows}
         AND SRC_CON_NAME = :pdb)` : rows}
+        OR OPERATION_CODE IN (${CONTROL_OPERATIONS.join(', ')})
         OR OPERATION_CODE = ${OPERATION.MISSING_SCN} OR OPERATION = 'MISSING_SCN')`;
 }
 
