@@ -66,6 +66,9 @@ const RULES: Record<string, Rule> = {
   'ORA-01291': { code: 'TANDEM_PREREQUISITE', message: (w) => `LogMiner misses a redo file on ${w} (ORA-01291).`, hint: REDO_GONE_HINT, streamLost: true },
   'ORA-01292': { code: 'TANDEM_PREREQUISITE', message: (w) => `LogMiner has no redo file for the SCN range on ${w} (ORA-01292).`, hint: REDO_GONE_HINT, streamLost: true },
   'ORA-01555': { code: 'TANDEM_DATA', message: (w) => `Oracle could no longer reconstruct the snapshot on ${w} (ORA-01555: snapshot too old).`, hint: 'The undo needed to read AS OF the snapshot SCN was overwritten. Raise UNDO_RETENTION (and undo tablespace size) above the snapshot\'s duration, then export again (--start-clean true).' },
+  // A LOB's own "snapshot too old": its old versions are kept in the LOB segment (RETENTION or
+  // PCTVERSION), not in undo, so UNDO_RETENTION alone does not help (oracle-review-3).
+  'ORA-22924': { code: 'TANDEM_DATA', message: (w) => `Oracle could no longer read a LOB as of the snapshot on ${w} (ORA-22924: snapshot too old).`, hint: 'The LOB\'s old version was overwritten: a LOB keeps its old versions in its own segment. Raise its retention (ALTER TABLE … MODIFY LOB (<column>) (RETENTION), with UNDO_RETENTION above the snapshot\'s duration, or PCTVERSION for a BasicFile LOB), then export again (--start-clean true).' },
   'ORA-08181': { code: 'TANDEM_DATA', message: (w) => `The snapshot SCN is not valid on ${w} (ORA-08181).`, hint: 'Export again from a new snapshot (--start-clean true).' },
   'ORA-01466': { code: 'TANDEM_DATA', message: (w) => `A table changed its definition after the snapshot SCN on ${w} (ORA-01466).`, hint: 'DDL ran on a migrated table during the snapshot. Export again (--start-clean true) and avoid DDL until the migration ends.' },
   'ORA-00054': { code: 'TANDEM_DATA', message: (w) => `A table on ${w} is locked by another session (ORA-00054).`, hint: 'Retry when the other session has finished.' },

@@ -134,7 +134,7 @@ test('Oracle errors map by code (never by message text), and the message carries
     ['ORA-01017', 'TANDEM_AUTH'], ['ORA-28000', 'TANDEM_AUTH'], ['ORA-12514', 'TANDEM_DB_MISSING'], ['NJS-518', 'TANDEM_DB_MISSING'],
     ['ORA-12505', 'TANDEM_DB_MISSING'], ['NJS-519', 'TANDEM_DB_MISSING'], ['ORA-12541', 'TANDEM_CONNECT'], ['NJS-511', 'TANDEM_CONNECT'],
     ['NJS-503', 'TANDEM_CONNECT'], ['NJS-506', 'TANDEM_CONNECT'], ['ORA-01031', 'TANDEM_PRIVILEGE'], ['ORA-00942', 'TANDEM_PRIVILEGE'],
-    ['ORA-01045', 'TANDEM_PRIVILEGE'], ['ORA-01291', 'TANDEM_PREREQUISITE'], ['ORA-01555', 'TANDEM_DATA'], ['NJS-529', 'TANDEM_CONNECT'],
+    ['ORA-01045', 'TANDEM_PRIVILEGE'], ['ORA-01291', 'TANDEM_PREREQUISITE'], ['ORA-01555', 'TANDEM_DATA'], ['ORA-22924', 'TANDEM_DATA'], ['NJS-529', 'TANDEM_CONNECT'],
   ];
   for (const [code, expected] of cases) {
     const t = mapOracleError(err(code), 'db1:1521/ORCLPDB1');

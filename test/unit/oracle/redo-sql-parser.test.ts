@@ -54,6 +54,9 @@ test('literals must fit the column type; TO_DATE must use Tandem\'s session form
   const call = (name: string, ...args: string[]) => ({ kind: 'call' as const, name, args: args.map((text) => ({ kind: 'text' as const, text })) });
   assert.equal(redoLiteral('date', call('TO_DATE', ' 2024-01-15 10:30:00', 'SYYYY-MM-DD HH24:MI:SS')), ' 2024-01-15 10:30:00');
   assert.throws(() => redoLiteral('date', call('TO_DATE', '15-JAN-24', 'DD-MON-RR')), OracleValueError);
+  // An unsigned year cannot tell 44 BC from AD 44 (oracle-review-3: accepted, and read as AD).
+  assert.throws(() => redoLiteral('date', call('TO_DATE', '0044-03-15 00:00:00', 'YYYY-MM-DD HH24:MI:SS')), OracleValueError);
+  assert.equal(redoLiteral('date', call('TO_DATE', '-0044-03-15 00:00:00', 'SYYYY-MM-DD HH24:MI:SS')), '-0044-03-15 00:00:00');
   assert.equal(redoLiteral('raw', call('HEXTORAW', '0A0B')), '0A0B');
   assert.throws(() => redoLiteral('varchar2', call('HEXTORAW', '0A0B')), OracleValueError);
   assert.equal(redoLiteral('clob', { kind: 'call', name: 'EMPTY_CLOB', args: [] }), '');

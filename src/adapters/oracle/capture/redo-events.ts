@@ -43,7 +43,8 @@ export function redoLiteral(family: OracleTypeFamily, v: RedoValue): string | nu
       switch (v.name) {
         case 'TO_DATE': {
           const fmt = v.args[1];
-          if (fmt && !(fmt.kind === 'text' && [ORACLE_SESSION_DATE_FORMAT, 'YYYY-MM-DD HH24:MI:SS'].includes(fmt.text.toUpperCase()))) {
+          // Only the session's signed year: YYYY prints 44 BC as 0044, read as AD 44 (oracle-review-3).
+          if (fmt && !(fmt.kind === 'text' && fmt.text.toUpperCase() === ORACLE_SESSION_DATE_FORMAT)) {
             throw new OracleValueError('TO_DATE in SQL_REDO uses a date format other than the one Tandem sets for its mining session');
           }
           if (fits(['date', 'timestamp', 'timestamp_tz', 'timestamp_ltz'])) return text!;
