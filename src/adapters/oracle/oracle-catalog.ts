@@ -1,7 +1,7 @@
 import type { DbConfig } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
 import { primaryKeyFinding, type ExportPurpose, type PrerequisiteFinding, type SourceCatalog, type TableInfo } from '../../core/engine/catalog.js';
-import { COLUMNS_SQL, oracleTablesFromRows, PRIMARY_KEYS_SQL, TABLES_SQL } from './catalog.js';
+import { COLUMNS_SQL, OBJECT_TABLES_SQL, oracleTablesFromRows, PRIMARY_KEYS_SQL, TABLES_SQL } from './catalog.js';
 import { FLUSH_TABLE } from './capture/logminer-sql.js';
 import { MARKER_TABLE } from './capture/marker-table.js';
 import type { OracleSession } from './connection.js';
@@ -70,6 +70,17 @@ export function unsupportedColumnsFinding(tables: readonly OracleTable[]): Prere
   };
 }
 
+/** A warning naming the schema's object tables (rows of OBJECT_TABLES_SQL), which Tandem does not list or migrate; undefined when there are none. */
+export function objectTablesFinding(rows: readonly Record<string, unknown>[]): PrerequisiteFinding | undefined {
+  if (rows.length === 0) return undefined;
+  const names = rows.map((r) => `${String(r.TABLE_NAME)} (OF ${String(r.TABLE_TYPE ?? '?')})`);
+  return {
+    severity: 'warning', code: 'TANDEM_UNSUPPORTED',
+    message: `Object tables, which Tandem does not migrate (they are not among the schema's tables, and will be missing on the target): ${names.join(', ')}.`,
+    fix: 'Copy them another way, or make them relational tables on the source (CREATE TABLE … AS SELECT … FROM the object table) before the migration starts.',
+  };
+}
+
 export class OracleSourceCatalog implements SourceCatalog {
   private readonly schema: string;
 
@@ -122,7 +133,8 @@ export class OracleSourceCatalog implements SourceCatalog {
     const findings = await checkOraclePrerequisites(this.session, { schema: this.schema, user, live: purpose.live, fallBack: purpose.live, tables: tables.map((t) => t.name) });
     const out = exportFindings(findings, purpose.live, primaryKeyFinding(purpose));
     const types = unsupportedColumnsFinding(tables);
-    return types ? [...out, types] : out;
+    const objectTables = objectTablesFinding(await this.session.query(OBJECT_TABLES_SQL, { schema: this.schema }));
+    return [...out, ...(types ? [types] : []), ...(objectTables ? [objectTables] : [])];
   }
 
   /** The fall-back steps of the spec (metadata user and tables, writer role with its grants), as errors. */
