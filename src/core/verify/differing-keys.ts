@@ -8,8 +8,12 @@
  * from its PostgreSQL type, that both engines produce and this file compares:
  * - `numeric`: integers, numeric, floats: both sides order natively; compared as numbers (exact
  *   for decimal text);
- * - `lexical`: bytea, date, timestamp(tz), bit: both sides order natively, which for their
- *   canonical text (`\x…` hex, ISO dates, fixed-width bits) is the order of the text;
+ * - `lexical`: bytea, bit: both sides order natively, which for their canonical text (`\x…` hex,
+ *   fixed-width bits) is the order of the text;
+ * - `temporal`: date, timestamp(tz): both natively; compared as points in time (ISO text with the
+ *   year as a number: `-infinity`, BC years counting down, years past 9999, `infinity`; measured
+ *   before: compared as text, BC and infinite keys stopped `tandem compare` with "did not arrive
+ *   in key order"; the pg-values run);
  * - `text`: character types and everything else: ordered by the bytes of the text's UTF-8 form
  *   (PostgreSQL `col::text COLLATE "C"`, MySQL `CAST(CONVERT(col USING utf8mb4) AS BINARY)`);
  * - `interval`: both natively; compared as a length of time.
@@ -19,7 +23,7 @@ import { parsePgInterval } from '../values/interval-text.js';
 import type { ComparedTable } from '../engine/verification.js';
 
 /** How a key column is ordered (see the file's comment). */
-export type KeyOrder = 'numeric' | 'lexical' | 'text' | 'interval';
+export type KeyOrder = 'numeric' | 'lexical' | 'temporal' | 'text' | 'interval';
 
 /** One row of a side: its key's canonical values and the canonical text of the whole row. */
 export interface KeyedRow {
@@ -54,7 +58,8 @@ export interface KeyDifference {
 export function keyOrderOf(pgType: string): KeyOrder {
   const s = pgType.trim().toLowerCase();
   if (/^(smallint|integer|int|int2|int4|int8|bigint|numeric|decimal|real|float4|float8|double precision)\b/.test(s)) return 'numeric';
-  if (/^(bytea|date|timestamp|bit)\b/.test(s) || /^timestamptz\b/.test(s)) return 'lexical';
+  if (/^(date|timestamp)\b/.test(s) || /^timestamptz\b/.test(s)) return 'temporal';
+  if (/^(bytea|bit)\b/.test(s)) return 'lexical';
   if (/^interval\b/.test(s)) return 'interval';
   return 'text';
 }
@@ -95,6 +100,26 @@ function intervalMicros(text: string): bigint {
   return (BigInt(v.months) * 30n + BigInt(v.days)) * 86_400_000_000n + v.micros;
 }
 
+/**
+ * Compares two dates or timestamps as PostgreSQL prints them in ISO style (`2024-01-31 10:00:00`,
+ * `0044-03-15 BC`, `294276-12-31`, `infinity`): by era, then the year as a number (BC years count
+ * down), then the rest of the text, whose fields are fixed-width.
+ */
+export function compareTemporalText(a: string, b: string): number {
+  const rank = (t: string) => {
+    if (t === '-infinity') return { era: -2, year: 0, rest: '' };
+    if (t === 'infinity') return { era: 2, year: 0, rest: '' };
+    const m = /^(\d+)(.*?)( BC)?$/.exec(t);
+    if (!m) return { era: 0, year: 0, rest: t };
+    return { era: m[3] ? -1 : 1, year: Number(m[1]), rest: m[2]! };
+  };
+  const x = rank(a);
+  const y = rank(b);
+  if (x.era !== y.era) return x.era < y.era ? -1 : 1;
+  if (x.year !== y.year) return (x.year < y.year ? -1 : 1) * (x.era === -1 ? -1 : 1);
+  return x.rest < y.rest ? -1 : x.rest > y.rest ? 1 : 0;
+}
+
 /** Compares two keys (canonical text) in the portable order. */
 export function compareKeys(a: readonly (string | null)[], b: readonly (string | null)[], orders: readonly KeyOrder[]): number {
   for (let i = 0; i < orders.length; i++) {
@@ -107,6 +132,7 @@ export function compareKeys(a: readonly (string | null)[], b: readonly (string |
     switch (orders[i]) {
       case 'numeric': c = compareNumericText(x, y); break;
       case 'lexical': c = x < y ? -1 : x > y ? 1 : 0; break;
+      case 'temporal': c = compareTemporalText(x, y); break;
       case 'interval': { const p = intervalMicros(x); const q = intervalMicros(y); c = p < q ? -1 : p > q ? 1 : 0; break; }
       default: c = Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8'));
     }

@@ -58,7 +58,8 @@ test('a text-protocol row decodes into text and bytes', () => {
 test('key orders and comparisons: numbers exactly, text by UTF-8 bytes, lexical, intervals', () => {
   assert.equal(keyOrderOf('numeric(20,0)'), 'numeric');
   assert.equal(keyOrderOf('integer'), 'numeric');
-  assert.equal(keyOrderOf('timestamp(6) with time zone'), 'lexical');
+  assert.equal(keyOrderOf('timestamp(6) with time zone'), 'temporal');
+  assert.equal(keyOrderOf('date'), 'temporal');
   assert.equal(keyOrderOf('bytea'), 'lexical');
   assert.equal(keyOrderOf('interval(6)'), 'interval');
   assert.equal(keyOrderOf('character varying(40)'), 'text');
@@ -74,8 +75,15 @@ test('key orders and comparisons: numbers exactly, text by UTF-8 bytes, lexical,
   assert.equal(compareKeys(['B'], ['b'], ['text']), -1);
   assert.equal(compareKeys(['b'], ['é'], ['text']), -1);
   assert.equal(compareKeys(['\uffff'], ['😀'], ['text']), -1); // UTF-16 order would say the opposite
-  assert.equal(compareKeys(['2024-01-01 00:00:00+00'], ['2024-01-01 00:00:00.5+00'], ['lexical']), -1);
+  assert.equal(compareKeys(['\\x00ff'], ['\\x01'], ['lexical']), -1);
   assert.equal(compareKeys(['-838:59:59'], ['-01:00:00'], ['interval']), -1);
+  // Dates and timestamps in PostgreSQL's order (the pg-values run: BC and infinite keys stopped compare).
+  const chronological = ['-infinity', '0045-12-31 BC', '0044-03-15 BC', '0044-03-16 BC', '0044-03-16 00:00:01 BC', '0001-01-01', '2024-01-01 00:00:00+00', '2024-01-01 00:00:00.5+00', '9999-12-31', '10000-01-01', '294276-12-31', 'infinity'];
+  for (let i = 0; i < chronological.length; i++) {
+    for (let j = 0; j < chronological.length; j++) {
+      assert.equal(compareKeys([chronological[i]!], [chronological[j]!], ['temporal']), Math.sign(i - j), `${chronological[i]} vs ${chronological[j]}`);
+    }
+  }
   assert.equal(compareKeys(['1', 'b'], ['1', 'a'], ['numeric', 'text']), 1);
 });
 
