@@ -406,13 +406,13 @@ function cutoverMarkerApplied(meta: MetaStore): boolean {
  * A restarted import whose snapshot is loaded checks the target's tables again before it streams:
  * they may have changed while it was stopped (measured before: a generated column made ordinary
  * on the target mid-stream held NULL in every row streamed after, found only by the cutover's
- * verification as differing values, without the cause). Nothing is loaded, so the column types
- * and emptiness are not checked.
+ * verification as differing values, without the cause). Only what would lose values silently is
+ * refused (`checkTarget`'s `streaming`).
  */
 async function recheckStreamingTarget(reporter: Reporter, target: Side<TargetEngine>, meta: MetaStore, tables: LoadTable[]): Promise<void> {
   const db = target.engine.targetDatabase(target.db, (m) => reporter.warn(m));
   try {
-    await checkTarget(reporter, db, target.db, meta, tables, new Set(), new Set(tables.map((t) => t.tableKey)), undefined);
+    await checkTarget(reporter, db, target.db, meta, tables, new Set(), new Set(tables.map((t) => t.tableKey)), undefined, true);
   } finally {
     await db.close();
   }
@@ -423,7 +423,7 @@ async function recheckStreamingTarget(reporter: Reporter, target: Side<TargetEng
  * of the source's column types (by table key: those types), see `TargetTableCheck.castWhileLoading`.
  */
 async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbConfig, meta: MetaStore, tables: LoadTable[], freshTables: Set<string>,
-  loadedWhole: ReadonlySet<string>, liveRefusal: TandemError | undefined): Promise<Map<string, readonly string[]>> {
+  loadedWhole: ReadonlySet<string>, liveRefusal: TandemError | undefined, streaming = false): Promise<Map<string, readonly string[]>> {
   const sourceTypes = meta.getValue<Record<string, readonly string[]>>(SNAPSHOT_COLUMN_TYPES_KEY) ?? {};
   const generated = meta.getValue<Record<string, readonly string[]>>(SNAPSHOT_GENERATED_COLUMNS_KEY) ?? {};
   const check = await db.checkTables(tables.map((t) => ({
@@ -434,6 +434,12 @@ async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbCon
   // for a new user's grants); the live import's refusal (session_replication_role) comes first, and
   // makes the loading one, fixed by the same GRANT, needless to repeat.
   const problems: TandemError[] = liveRefusal ? [liveRefusal] : [];
+  /** The problems that would lose values without a word (the others stop the import at the first change they touch). */
+  const silentLoss = new Set<TandemError>();
+  const silently = (e: TandemError) => {
+    silentLoss.add(e);
+    return e;
+  };
   problems.push(...(check.refusals ?? []).filter((r) => !(liveRefusal && r.replicaRole)).map((r) => r.error));
   if (check.missingTables.length) {
     problems.push(new TandemError('TANDEM_PREREQUISITE', `Table(s) missing on the target ${describeDb(target)}: ${check.missingTables.join(', ')}.`, {
@@ -449,11 +455,11 @@ async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbCon
     const first = check.plainGeneratedColumns[0]!;
     const dot = first.table.indexOf('.');
     const name = `${quoteIdent(first.table.slice(0, dot))}.${quoteIdent(first.table.slice(dot + 1))}`;
-    problems.push(new TandemError('TANDEM_PREREQUISITE', `Columns generated on the source are ordinary columns on the target: ${check.plainGeneratedColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. `
+    problems.push(silently(new TandemError('TANDEM_PREREQUISITE', `Columns generated on the source are ordinary columns on the target: ${check.plainGeneratedColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. `
       + 'The snapshot and the change stream leave a generated column\'s values out (the target is to compute them), so every migrated row would hold NULL (or the column\'s default) there. Nothing was written.', {
       hint: `Give each its generation expression back on the target (ALTER TABLE ${name} DROP COLUMN ${quoteIdent(first.columns[0]!)}, ADD COLUMN ${quoteIdent(first.columns[0]!)} <type> GENERATED ALWAYS AS (<expression>) STORED; as in the export dir's schema/tables; YugabyteDB 2025.1 or later), `
         + 'or drop the column on the target and compute it where it is read (a view, the application); then rerun import data.',
-    }));
+    })));
   }
   if (check.generatedExportedColumns?.length) {
     const first = check.generatedExportedColumns[0]!;
@@ -486,16 +492,20 @@ async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbCon
     }));
   }
   if (check.rowSecurity?.length) {
-    problems.push(new TandemError('TANDEM_PRIVILEGE', `User ${target.user} writes ${check.rowSecurity.join(', ')} on the target through row-level security (FORCE ROW LEVEL SECURITY, or tables it does not own): loading would fail, and changes to rows its policies hide would be skipped.`, {
+    problems.push(silently(new TandemError('TANDEM_PRIVILEGE', `User ${target.user} writes ${check.rowSecurity.join(', ')} on the target through row-level security (FORCE ROW LEVEL SECURITY, or tables it does not own): loading would fail, and changes to rows its policies hide would be skipped.`, {
       hint: `As a superuser on the target: ALTER ROLE ${target.user} BYPASSRLS; (or import as a superuser, as the spec asks), then rerun.`,
-    }));
+    })));
   }
   if (check.nonEmptyTables.length) {
     problems.push(new TandemError('TANDEM_TARGET_NOT_EMPTY', `Target table(s) already hold rows that this migration did not load: ${check.nonEmptyTables.join(', ')}.`, {
       hint: 'Empty them (TRUNCATE) or use another target database; Tandem does not load over existing rows.',
     }));
   }
-  reportFindings(problems.map((e) => ({ severity: 'error', code: e.code, message: e.message, fix: e.hint ?? '' })), reporter);
+  // While streaming, only what would lose values without a word (a change that the target refuses
+  // stops the import by itself, naming it; and the snapshot's column names are not the target's
+  // after a column renamed on both sides, which the change import follows).
+  const refused = streaming ? problems.filter((e) => silentLoss.has(e)) : problems;
+  reportFindings(refused.map((e) => ({ severity: 'error', code: e.code, message: e.message, fix: e.hint ?? '' })), reporter);
   if (check.unfilledColumns?.length) {
     reporter.warn(`Target column(s) that the source's data does not fill, with no default or generation expression: ${check.unfilledColumns.map((m) => `${m.table} (${m.columns.join(', ')})`).join('; ')}. `
       + 'They stay NULL in every migrated row. If one was generated on the source and its expression was made an ordinary column on the target by hand, the snapshot and the stream leave it out: '
