@@ -1,7 +1,8 @@
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import type { TargetEngine } from '../../core/engine/engine.js';
 import type { CommandEnv } from '../command-env.js';
-import type { Migration, Side } from '../migration-context.js';
+import { TARGET_MAY_STREAM_KEY, TARGET_STREAM_PROBLEMS_KEY, type Migration, type Side } from '../migration-context.js';
+import { log } from '../../core/logger.js';
 import { CutoverState, whenCutoverRequested } from '../cutover/cutover-state.js';
 import { completeCutoverToTarget, prepareReverseStreamObjects } from '../cutover/target-cutover.js';
 import type { ChangeCapture } from '../../core/engine/change-capture.js';
@@ -40,6 +41,7 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
       reversePrepared = prepareReverseStreamObjects(env, migration, target);
       reversePrepared.catch(() => {}); // reported where it is awaited, at the cutover
     });
+    const streamCheck = watchTargetStreamProblems(env, migration, target);
     let result: Awaited<ReturnType<typeof applyQueue>>;
     try {
       result = await applyQueue(env, migration, {
@@ -48,6 +50,7 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
       });
     } finally {
       request.stop();
+      streamCheck.stop();
     }
     if (!result.marker) {
       await reversePrepared?.catch(() => {});
@@ -62,4 +65,49 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
   }
   // The apply's connections close while the cutover goes on.
   await Promise.all([completeCutoverToTarget(env, migration, target, { ...options, stillValid, reversePrepared, sequences }), closed]);
+}
+
+/** How often the target's streaming privileges are looked at again (TANDEM_STREAM_CHECK_MS for tests). */
+function streamCheckMs(): number {
+  const n = Number(process.env.TANDEM_STREAM_CHECK_MS);
+  return Number.isFinite(n) && n > 0 ? n : 60_000;
+}
+
+/**
+ * What would stop the fall-back's stream from the target (the REPLICATION attribute, ownership of
+ * the migrated tables for its publication) is looked at again every minute while changes stream,
+ * and recorded, so that `initiate cutover to target --prepare-for-fall-back true` refuses from what
+ * is true now without connecting itself, which would add to the application's downtime (measured
+ * before: a table's ownership lost after import data started was not seen, the cutover was
+ * accepted and stopped midway with the application stopped; the grants run). Said when it appears
+ * or changes.
+ */
+function watchTargetStreamProblems(env: CommandEnv, migration: Migration, target: Side<TargetEngine>): { stop(): void } {
+  const { meta } = migration;
+  let said = (meta.getValue<string[]>(TARGET_STREAM_PROBLEMS_KEY) ?? []).join(' ');
+  let running = false;
+  const check = async () => {
+    if (running) return;
+    running = true;
+    const db = target.engine.targetDatabase(target.db, () => {});
+    try {
+      if (!db.streamProblems) return;
+      const problems = await db.streamProblems(meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName })));
+      meta.setValue(TARGET_MAY_STREAM_KEY, problems.length === 0);
+      meta.setValue(TARGET_STREAM_PROBLEMS_KEY, problems);
+      const text = problems.join(' ');
+      if (text && text !== said) {
+        env.reporter.warn(`A fall-back could not stream the target's changes now: ${text} Until it is fixed, "initiate cutover to target --prepare-for-fall-back true" is refused (this is looked at again every minute).`);
+      }
+      said = text;
+    } finally {
+      running = false;
+      await db.close();
+    }
+  };
+  const timer = setInterval(() => {
+    check().catch((e) => log.debug(`target stream check failed: ${(e as Error).message}`));
+  }, streamCheckMs());
+  timer.unref?.();
+  return { stop: () => clearInterval(timer) };
 }

@@ -137,14 +137,16 @@ function requireStreamNotLost(meta: MetaStore, role: 'source' | 'target', export
 /**
  * A cutover prepared for fall-back starts a change stream on the target: a target user who may not
  * stream (no REPLICATION attribute, tables it does not own for the publication) would stop the
- * cutover there, with the application already stopped. The target is asked now (with the password
- * from TARGET_DB_PASSWORD or the config file, never a prompt), and the cutover refused, with
- * nothing changed, naming what is missing now (measured before: a privilege lost after import data
- * started was not seen, and a REPLICATION granted since was still named instead of the ownership
- * lost; the grants run). When the target cannot be asked, what import data found when it started
- * (`TARGET_MAY_STREAM_KEY`) decides.
+ * cutover there, with the application already stopped. import data records what it finds when it
+ * starts and again every minute while changes stream (`TARGET_MAY_STREAM_KEY`): with nothing
+ * missing, nothing is asked here (a connection would add to the downtime). When something was, the
+ * target is asked again (with the password from TARGET_DB_PASSWORD or the config file, never a
+ * prompt: the grant may have been given since), and the cutover is refused, with nothing changed,
+ * naming what is missing now (measured before: a REPLICATION granted since was still named instead
+ * of a table's ownership lost; the grants run).
  */
 async function requireTargetMayStream(env: CommandEnv, meta: MetaStore): Promise<void> {
+  if (meta.getValue<boolean>(TARGET_MAY_STREAM_KEY) !== false) return;
   let now: string[] | undefined;
   let why = '';
   try {
@@ -166,12 +168,8 @@ async function requireTargetMayStream(env: CommandEnv, meta: MetaStore): Promise
       hint: 'Fix what is named above, then run this command again.',
     });
   }
-  if (meta.getValue<boolean>(TARGET_MAY_STREAM_KEY) !== false) {
-    if (why) env.reporter.warn(`Could not check that the target may stream its changes for the fall-back${why}; import data found nothing missing when it started.`);
-    return;
-  }
   const problems = meta.getValue<string[]>(TARGET_STREAM_PROBLEMS_KEY) ?? [];
-  throw new TandemError('TANDEM_PRIVILEGE', `The target may not stream its changes for a fall-back, as import data found when it started${why}: ${problems.join(' ')} The cutover prepared for fall-back starts the target's change stream and would stop there, with the application stopped. Nothing was changed.`, {
+  throw new TandemError('TANDEM_PRIVILEGE', `The target may not stream its changes for a fall-back, as import data last found${why}: ${problems.join(' ')} The cutover prepared for fall-back starts the target's change stream and would stop there, with the application stopped. Nothing was changed.`, {
     hint: 'Fix what is named above, then run this command again with TARGET_DB_PASSWORD set (so that it can check), or restart import data to target (it checks when it starts).',
   });
 }
