@@ -431,7 +431,7 @@ test('statements that change only a migrated table\'s indexes or CHECKs pass, ea
   const from = await positionNow(maria, 'shop');
   await maria.sql('shop', `INSERT INTO acct VALUES (50, 'a', 1);
     CREATE INDEX acct_owner ON acct (owner);
-    ALTER TABLE acct ADD UNIQUE KEY acct_ob (owner, balance), ALGORITHM = INPLACE, LOCK = NONE;
+    ALTER TABLE acct ADD INDEX acct_ob (owner, balance) COMMENT 'two, columns', ALGORITHM = INPLACE, LOCK = NONE;
     ALTER TABLE acct ADD CONSTRAINT acct_pos CHECK (balance >= -100), RENAME INDEX acct_owner TO acct_owner2;
     INSERT INTO acct VALUES (51, 'b', 2);
     ALTER TABLE acct DROP INDEX acct_ob;

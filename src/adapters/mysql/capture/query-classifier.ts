@@ -108,7 +108,18 @@ export function tokenize(sql: string): Token[] {
 
 class Cursor {
   i = 0;
-  constructor(readonly t: Token[]) {}
+  /**
+   * The statement holds no backslash and no double quote, so its strings and quoted names split
+   * the same under every sql_mode (NO_BACKSLASH_ESCAPES, ANSI_QUOTES change how those read; the
+   * tokenizer reads the default way). Only such a statement is read as changing nothing but
+   * indexes, a CHECK, the counter or the comment (measured before: under NO_BACKSLASH_ESCAPES,
+   * `COMMENT 'C:\', MODIFY a INT … AFTER id` hid the MODIFY, and the target's rows were wrong; the
+   * index-ddl run).
+   */
+  readonly plain: boolean;
+  constructor(readonly t: Token[], sql = '') {
+    this.plain = !/[\\"]/.test(sql);
+  }
   peek(k = 0): Token | undefined {
     return this.t[this.i + k];
   }
@@ -149,7 +160,7 @@ class Cursor {
 
 /** Classifies one statement. */
 export function classifyQuery(sql: string): QueryClass {
-  return classify(new Cursor(tokenize(sql)));
+  return classify(new Cursor(tokenize(sql), sql));
 }
 
 /** The name after SAVEPOINT (and its kind), or other when there is none. */
@@ -244,9 +255,9 @@ function alter(c: Cursor): QueryClass {
   const specs = alterSpecs(c.t.slice(c.i));
   // Only the table's counter or comment (ALTER TABLE t AUTO_INCREMENT = n, COMMENT = '…'): no
   // column, key or row changes (the mysql-live-edges-2 run: either stopped the migration for good).
-  if (specs.length > 0 && specs.every(isTableOption)) return { kind: 'other' };
+  if (c.plain && specs.length > 0 && specs.every(isTableOption)) return { kind: 'other' };
   // Indexes and CHECKs only (the migration stopped for good at a CREATE INDEX on the source).
-  if (!ignore && specs.length > 0 && specs.every((s) => isTableOption(s) || isIndexSpec(s))) return { kind: 'index', verb: 'ALTER TABLE', tables: [t] };
+  if (c.plain && !ignore && specs.length > 0 && specs.every((s) => isTableOption(s) || isIndexSpec(s))) return { kind: 'index', verb: 'ALTER TABLE', tables: [t] };
   const tables = [t];
   // ALTER TABLE a RENAME [TO|AS] b: the new name matters too.
   for (; c.peek(); c.i++) {
@@ -286,12 +297,40 @@ function isTableOption(s: readonly Token[]): boolean {
   return false;
 }
 
+/** Words that may follow an index's or a CHECK's parenthesised part (index options). */
+const INDEX_OPTION_WORDS = new Set(['USING', 'BTREE', 'HASH', 'RTREE', 'KEY_BLOCK_SIZE', 'COMMENT', 'VISIBLE', 'INVISIBLE', 'IGNORED', 'NOT', 'WITH', 'PARSER', 'ENFORCED']);
+
 /**
- * A specification that changes a secondary index or a CHECK only: ADD {INDEX|KEY|UNIQUE|FULLTEXT|
- * SPATIAL|CHECK} (also after CONSTRAINT [name]), DROP {INDEX|KEY} other than PRIMARY, DROP CHECK,
+ * The tokens after an ADD's keyword: a name (or IF NOT EXISTS, USING …), one parenthesised part,
+ * then index options only. Anything else (a partitioning clause, which takes no comma: `ADD INDEX
+ * i (a) PARTITION BY …`; the index-ddl run) is not an index's.
+ */
+function indexBodyOnly(s: readonly Token[], from: number): boolean {
+  let i = from;
+  while (i < s.length && !(!s[i]!.ident && s[i]!.text === '(')) {
+    if (!s[i]!.ident && s[i]!.text !== '.') return false;
+    i++;
+  }
+  if (i >= s.length) return false;
+  let depth = 0;
+  for (; i < s.length; i++) {
+    const t = s[i]!;
+    if (!t.ident && t.text === '(') depth++;
+    else if (!t.ident && t.text === ')' && --depth === 0) break;
+  }
+  return s.slice(i + 1).every((t) => (t.ident && !t.quoted && (INDEX_OPTION_WORDS.has(t.text.toUpperCase()) || /^\d+$/.test(t.text))) || (!t.ident && t.text === '=')
+    || (t.ident && s[s.indexOf(t) - 1]?.text.toUpperCase() === 'PARSER'));
+}
+
+/**
+ * A specification that changes a secondary index or a CHECK only: ADD {INDEX|KEY|FULLTEXT|SPATIAL|
+ * CHECK} (also after CONSTRAINT [name]), DROP {INDEX|KEY} other than PRIMARY, DROP CHECK (MySQL 8),
  * RENAME {INDEX|KEY}, ALTER {INDEX|KEY} (visibility, IGNORED). Not a primary or foreign key: the
  * capture finds rows by the primary key, and the target carries out the source's foreign-key
- * actions, which InnoDB leaves out of the binlog. Not DROP CONSTRAINT (of any kind, a foreign key too).
+ * actions, which InnoDB leaves out of the binlog. Not a UNIQUE key: MariaDB gives a long one (on a
+ * TEXT or BLOB column, or USING HASH) a hidden column that the binlog's rows then carry (the
+ * index-ddl run: the stream stopped at the next row). Not DROP CONSTRAINT (of any kind, a foreign
+ * key too).
  */
 function isIndexSpec(s: readonly Token[]): boolean {
   let i = 1;
@@ -301,17 +340,19 @@ function isIndexSpec(s: readonly Token[]): boolean {
       // CONSTRAINT [symbol]: the symbol is any name but the kind's keyword (or a quoted one).
       if (!word(s[i], 'UNIQUE', 'CHECK', 'PRIMARY', 'FOREIGN')) i++;
     }
-    return word(s[i], 'INDEX', 'KEY', 'UNIQUE', 'FULLTEXT', 'SPATIAL', 'CHECK');
+    if (word(s[i], 'FULLTEXT', 'SPATIAL') && word(s[i + 1], 'INDEX', 'KEY')) i++;
+    return word(s[i], 'INDEX', 'KEY', 'FULLTEXT', 'SPATIAL', 'CHECK') && indexBodyOnly(s, i + 1);
   }
   if (word(s[0], 'DROP')) {
-    if (word(s[i], 'CHECK')) return true;
+    if (word(s[i], 'CHECK')) return s.length === 3 && s[2]!.ident;
     if (!word(s[i], 'INDEX', 'KEY')) return false;
     i++;
     if (word(s[i], 'IF') && word(s[i + 1], 'EXISTS')) i += 2;
     const name = s[i];
     return !!name && name.ident && name.text.toUpperCase() !== 'PRIMARY' && s.length === i + 1;
   }
-  if (word(s[0], 'RENAME', 'ALTER')) return word(s[1], 'INDEX', 'KEY');
+  if (word(s[0], 'RENAME')) return word(s[1], 'INDEX', 'KEY') && s.length === 5 && word(s[3], 'TO') && s[2]!.ident && s[4]!.ident;
+  if (word(s[0], 'ALTER')) return word(s[1], 'INDEX', 'KEY') && s.length >= 4 && s.length <= 5 && s.slice(3).every((t) => word(t, 'IGNORED', 'VISIBLE', 'INVISIBLE', 'NOT')) && word(s[s.length - 1], 'IGNORED', 'VISIBLE', 'INVISIBLE');
   return false;
 }
 
@@ -336,7 +377,7 @@ function drop(c: Cursor): QueryClass {
     const t = c.name();
     if (!t) return { kind: 'other' };
     // DROP INDEX `PRIMARY` ON t drops the primary key.
-    return index && index.text.toUpperCase() !== 'PRIMARY' ? { kind: 'index', verb: 'DROP INDEX', tables: [t] } : ddl('DROP INDEX', [t]);
+    return c.plain && index && index.text.toUpperCase() !== 'PRIMARY' ? { kind: 'index', verb: 'DROP INDEX', tables: [t] } : ddl('DROP INDEX', [t]);
   }
   return { kind: 'other' };
 }
@@ -354,7 +395,9 @@ function create(c: Cursor): QueryClass {
   }
   c.kw('ONLINE');
   c.kw('OFFLINE');
-  c.kw('UNIQUE') || c.kw('FULLTEXT') || c.kw('SPATIAL');
+  // A UNIQUE key may come with a hidden column the binlog's rows carry (see isIndexSpec).
+  const unique = c.kw('UNIQUE');
+  if (!unique) c.kw('FULLTEXT') || c.kw('SPATIAL');
   if (c.kw('INDEX')) {
     if (c.kw('IF')) {
       c.kw('NOT');
@@ -363,7 +406,8 @@ function create(c: Cursor): QueryClass {
     while (c.peek() && !c.isKw('ON')) c.i++;
     if (!c.kw('ON')) return { kind: 'other' };
     const t = c.name();
-    return t ? { kind: 'index', verb: 'CREATE INDEX', tables: [t] } : { kind: 'other' };
+    if (!t) return { kind: 'other' };
+    return c.plain && !unique ? { kind: 'index', verb: 'CREATE INDEX', tables: [t] } : ddl('CREATE INDEX', [t]);
   }
   return { kind: 'other' };
 }
