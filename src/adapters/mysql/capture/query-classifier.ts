@@ -318,8 +318,9 @@ function indexBodyOnly(s: readonly Token[], from: number): boolean {
     if (!t.ident && t.text === '(') depth++;
     else if (!t.ident && t.text === ')' && --depth === 0) break;
   }
-  return s.slice(i + 1).every((t) => (t.ident && !t.quoted && (INDEX_OPTION_WORDS.has(t.text.toUpperCase()) || /^\d+$/.test(t.text))) || (!t.ident && t.text === '=')
-    || (t.ident && s[s.indexOf(t) - 1]?.text.toUpperCase() === 'PARSER'));
+  // A parser's name (WITH PARSER ngram) is any word.
+  return s.slice(i + 1).every((t, k, rest) => (t.ident && !t.quoted && (INDEX_OPTION_WORDS.has(t.text.toUpperCase()) || /^\d+$/.test(t.text))) || (!t.ident && t.text === '=')
+    || (t.ident && word(rest[k - 1], 'PARSER')));
 }
 
 /**
