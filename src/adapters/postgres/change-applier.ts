@@ -20,7 +20,7 @@ import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 const FEATURE_NOT_SUPPORTED = '0A000';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
-import { firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
+import { FIRING_CHECK_SQLSTATE, firingCheckSql, firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
 import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
 import { ConnectionOutage, type LostConnection } from '../../core/reconnect-budget.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
@@ -198,6 +198,12 @@ export class PgChangeTarget implements ChangeTarget {
           async () => { await Promise.all(this.clients.map((c, i) => (this.ended.has(c) ? this.reconnect(i).catch(() => {}) : undefined))); });
         return this.applyBatch(channelNo, events, next);
       }
+      // A trigger or rule enabled in replica mode since the start fired in this transaction (the
+      // end-of-transaction check raised), or made a statement fail (a DO INSTEAD rule, a BEFORE
+      // trigger that skips or refuses the row): named, and the import stops before writing more.
+      const firing = await this.firingWhileWriting(client, plan);
+      if (firing) throw firing;
+      if (hasSqlState(e, [FIRING_CHECK_SQLSTATE]) && !stepwise) return this.applyBatch(channelNo, events, undefined, true); // disabled again since
       if (!oneTrip) throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
       // The transaction failed and was rolled back as a whole (nothing of it committed: COMMIT is
       // its last statement). Run it again one statement at a time: the error then names the
@@ -205,6 +211,23 @@ export class PgChangeTarget implements ChangeTarget {
       return this.applyBatch(channelNo, events, undefined, true);
     }
     this.lastApplied[channelNo] = lastVsn;
+  }
+
+  /** The tables a batch writes (truncated ones included), as the catalog names them. */
+  private static writtenBy(plan: BatchPlan): { schema: string; name: string }[] {
+    const out = new Map<string, { schema: string; name: string }>();
+    for (const s of plan.statements) {
+      for (const t of s.kind === 'truncate' ? s.tables : [s.table]) out.set(`${t.schema}.${t.name}`, { schema: t.schema, name: t.name });
+    }
+    return [...out.values()];
+  }
+
+  /** The refusal for triggers or rules on the batch's tables that fire in replica sessions, once the batch was rolled back; undefined when there are none. */
+  private async firingWhileWriting(client: pg.Client, plan: BatchPlan): Promise<TandemError | undefined> {
+    const firing = await readFiringTriggers(client, { names: PgChangeTarget.writtenBy(plan) }).catch(() => []);
+    if (firing.length === 0) return undefined;
+    const refusal = firingTriggersRefusal(firing, describeDb(this.config), true);
+    return new TandemError('TANDEM_PREREQUISITE', refusal.message, { hint: refusal.hint });
   }
 
   /** Marks the client when its connection ends (the server went away), and keeps its error quiet. */
@@ -254,6 +277,7 @@ export class PgChangeTarget implements ChangeTarget {
       const doc = rowsDocument(json, this.jsonbLimit);
       parts.push(statementSql(s, this.typedTable(s), `${sqlLiteral(json)}::${doc}`, s.kind === 'insert' ? undefined : 'count', doc));
     }
+    parts.push(firingCheckSql(PgChangeTarget.writtenBy(plan)));
     // Parameters 2-6 are integers; the uuid must be typed (an untyped literal in a SELECT list is text).
     const values = progressParams(this.migrationUuid, channelNo, lastVsn, plan);
     parts.push(progressSql(this.metadataSchema, (n) => (n === 1 ? `${sqlLiteral(String(values[0]))}::uuid` : n === 7 ? sqlLiteral(String(values[6])) : String(Number(values[n - 1])))));
@@ -270,6 +294,7 @@ export class PgChangeTarget implements ChangeTarget {
     await client.query('BEGIN; SET CONSTRAINTS ALL DEFERRED');
     await this.runStatements(client, plan.statements, onStatement);
     onStatement(undefined);
+    await client.query(firingCheckSql(PgChangeTarget.writtenBy(plan)));
     await client.query({ name: 'tandem_apply_progress', text: this.progressText, values: progressParams(this.migrationUuid, channelNo, lastVsn, plan) });
     await client.query('COMMIT');
   }
@@ -301,6 +326,7 @@ export class PgChangeTarget implements ChangeTarget {
     }
     if (run.length) await this.runStatements(client, planBatch(run, tableOf).statements, onStatement);
     onStatement(undefined);
+    await client.query(firingCheckSql(PgChangeTarget.writtenBy(plan)));
     await client.query({ name: 'tandem_apply_progress', text: this.progressText, values: progressParams(this.migrationUuid, channelNo, lastVsn, plan) });
     await client.query('COMMIT');
   }

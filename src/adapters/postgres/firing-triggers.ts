@@ -48,6 +48,30 @@ export async function readFiringTriggers(client: pg.Client, tables: { oids: numb
   return r.rows.map((x) => ({ table: String(x.tbl), trigger: String(x.trg), mode: x.mode === 'A' ? 'ALWAYS' : 'REPLICA', kind: x.kind === 'RULE' ? 'RULE' : 'TRIGGER' }));
 }
 
+/** The SQLSTATE that `firingCheckSql` raises. */
+export const FIRING_CHECK_SQLSTATE = 'TDFIR';
+
+/**
+ * A statement for the end of a writer's transaction, before its COMMIT: it raises
+ * `FIRING_CHECK_SQLSTATE` when a trigger or rule on one of `tables` (or on their partitions) fires
+ * in replica-mode sessions. Exact on PostgreSQL: the transaction's writes hold a lock on each
+ * written table that ALTER TABLE … ENABLE ALWAYS/REPLICA (and CREATE TRIGGER, CREATE RULE) waits
+ * for, so such a trigger either existed when a row was written, and fired, and is seen here (the
+ * transaction then rolls back), or it cannot exist before the commit (measured before: one set to
+ * ENABLE ALWAYS while the fall-back wrote fired for every replicated row until the writer restarted;
+ * fix-verify-47).
+ */
+export function firingCheckSql(tables: readonly { schema: string; name: string }[]): string {
+  const names = tables.map((t) => `'${`${quoteIdent(t.schema)}.${quoteIdent(t.name)}`.replace(/'/g, "''")}'`).join(', ');
+  const tree = `WITH RECURSIVE tree(oid) AS (SELECT unnest(ARRAY[${names}]::pg_catalog.regclass[])::pg_catalog.oid UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent = tree.oid) SELECT oid FROM tree`;
+  const body = `BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid IN (${tree}) AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R'))`
+    + ` OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class IN (${tree}) AND w.rulename <> '_RETURN' AND w.ev_enabled IN ('A', 'R'))`
+    + ` THEN RAISE EXCEPTION USING ERRCODE = '${FIRING_CHECK_SQLSTATE}', MESSAGE = 'a trigger or rule on a written table fires in replica sessions'; END IF; END`;
+  let tag = '$tandem_check$';
+  for (let n = 0; body.includes(tag); n++) tag = `$tandem_check${n}$`;
+  return `DO ${tag}${body}${tag}`;
+}
+
 /**
  * Whether this session may SET session_replication_role = replica (a superuser, or on PostgreSQL
  * 15+ a user granted SET on the parameter); the setting is put back at once.
@@ -110,12 +134,14 @@ export interface Refusal {
  * The refusal of a writer whose tables have triggers or rules that fire in replica mode, as the
  * writer throws it and as `import data to source` reports it before starting one.
  */
-export function firingTriggersRefusal(firing: readonly FiringTrigger[], where: string): Refusal {
+export function firingTriggersRefusal(firing: readonly FiringTrigger[], where: string, whileWriting = false): Refusal {
   const rules = firing.some((x) => x.kind === 'RULE');
   const disable = `Disable them while Tandem writes: ${firing.map((x) => `ALTER TABLE ${x.table} DISABLE ${x.kind} ${x.trigger};`).join(' ')}`;
   const restore = `Once Tandem no longer writes to this database (after the cutover away from it), set them back: ${firing.map((x) => `ALTER TABLE ${x.table} ENABLE ${x.mode} ${x.kind} ${x.trigger};`).join(' ')}`;
   return {
-    message: `Triggers${rules ? ' and rules' : ''} on ${where} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's ${rules ? 'triggers and rules' : 'triggers'} already did${rules ? ' (a DO INSTEAD rule would replace the write)' : ''}: ${firing.map((x) => describeFiring(x)).join(', ')}. Nothing was written.`,
+    message: `Triggers${rules ? ' and rules' : ''} on ${where} fire for the rows Tandem writes (ENABLE ALWAYS or ENABLE REPLICA: session_replication_role = replica does not stop them), and would repeat what the other side's ${rules ? 'triggers and rules' : 'triggers'} already did${rules ? ' (a DO INSTEAD rule would replace the write)' : ''}: ${firing.map((x) => describeFiring(x)).join(', ')}. ${whileWriting
+      ? 'They were enabled while Tandem was writing there: the transaction that met them was rolled back, so nothing of it was written (PostgreSQL enables a trigger or rule on a table only once the transactions writing it have ended, so it fired for none of the rows written before).'
+      : 'Nothing was written.'}`,
     fix: `${disable} ${restore}`,
     hint: `${disable} Then rerun the same import command: it resumes. ${restore}`,
   };

@@ -1,4 +1,5 @@
 import type { TableRef } from './catalog.js';
+import { TandemError } from '../errors.js';
 
 /**
  * The state of what fires or checks on a database when replayed writes reach it: its triggers,
@@ -53,4 +54,17 @@ export interface WriteGuard {
   enable(before: GuardState): Promise<void>;
   /** What `before` had on that is not on in `now` (off, unvalidated or gone), each with its fix. */
   notRestored(before: GuardState, now: GuardState): GuardedObject[];
+}
+
+/**
+ * Thrown by a change writer whose transaction met a trigger (or whatever else acts on its writes)
+ * that came into being while it wrote: the transaction was rolled back, so nothing of it was
+ * written. `what` names what acts, as `GuardedObject.what` does; the workflow then waits for it to be
+ * off again, as when its periodic look finds one.
+ */
+export class ActingWhileWriting extends TandemError {
+  constructor(readonly what: readonly string[], message: string, hint: string) {
+    super('TANDEM_PREREQUISITE', message, { hint });
+    this.name = 'ActingWhileWriting';
+  }
 }

@@ -3,6 +3,7 @@ import { CommandLock } from '../../core/lock.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
 import type { SequenceSync, SequenceValue } from '../../core/engine/sequences.js';
 import type { CommandEnv } from '../command-env.js';
+import { ActingWhileWriting } from '../../core/engine/write-guard.js';
 import { activeOnSource, GUARD_ACTED_KEY, guardAtCutover, guardBeforeWrites, watchGuard, writeGuardOf } from './write-guard-steps.js';
 import { migratedSchemas, migratedSequenceScope, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { applyQueue } from '../cdc/queue-applier.js';
@@ -119,17 +120,28 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
           }
           reporter.print('Applying the changes captured on the target to the source (Ctrl-C to stop; a rerun resumes).');
           const watch = guard ? watchGuard(migration, guard) : undefined;
+          // A writer that checks in each transaction (MySQL's triggers) stops at the first one that
+          // met what acts, rolled back: nothing it did is in the source, unlike what the watch finds.
+          let metInTransaction: readonly string[] | undefined;
           try {
             result = await applyQueue(env, migration, {
               consumer: 'source', side: source, channels: options.parallelJobs, ...(options.parallelJobsGiven ? { channelsGiven: true } : {}), batchSize: 2000, stopAtMarker: 'cutover_to_source', startAfterVsn: fromVsn,
               openEarlyComparison: () => openEarlyComparison(env, migration, source),
               ...(watch ? { signal: watch.signal } : {}),
             });
+          } catch (e) {
+            if (!guard || !(e instanceof ActingWhileWriting)) throw e;
+            metInTransaction = e.what;
+            result = undefined;
           } finally {
             watch?.stop();
           }
+          if (metInTransaction) {
+            reporter.warn(`on the source, something now acts on the tables the target's changes are written to, which Tandem's writes would set off: ${metInTransaction.join('; ')}. The transaction that met it was rolled back, so it acted on none of Tandem's writes; writing goes on once it is off again.`);
+            continue;
+          }
           const found = watch?.found();
-          if (result.marker || !found) break;
+          if (result!.marker || !found) break;
           meta.setValue(GUARD_ACTED_KEY, true);
           reporter.warn(`on the source, something now acts on the tables the target's changes are written to, which Tandem's writes would set off: ${found.join('; ')}. Writing stopped; it goes on once that is off again (what it did meanwhile is outside the stream: the cutover to source compares every table).`);
         }

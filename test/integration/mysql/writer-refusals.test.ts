@@ -16,6 +16,7 @@ import { MySqlChangeTarget } from '../../../src/adapters/mysql/writer/mysql-chan
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import type { TableInfo } from '../../../src/core/engine/catalog.js';
 import { TandemError } from '../../../src/core/errors.js';
+import { ActingWhileWriting } from '../../../src/core/engine/write-guard.js';
 
 const UUID = '0b8c1f7e-2a3d-4e5f-8a9b-0c1d2e3f4a5b';
 let maria: MariaDbServer;
@@ -32,6 +33,8 @@ CREATE TABLE floats (id int NOT NULL PRIMARY KEY, f float, fu float unsigned, d 
 CREATE TABLE stamps (id int NOT NULL PRIMARY KEY, ts timestamp(6) NULL);
 CREATE TABLE ci_pk (k varchar(20) COLLATE utf8mb4_general_ci NOT NULL PRIMARY KEY, v int);
 CREATE TABLE codes (id int NOT NULL PRIMARY KEY, code int NOT NULL, UNIQUE KEY code_u (code));
+CREATE TABLE watched (id int NOT NULL PRIMARY KEY, v int);
+CREATE TABLE audit (n int NOT NULL AUTO_INCREMENT PRIMARY KEY, what varchar(40));
 `;
 
 async function writer(tables: string[]): Promise<MySqlChangeTarget> {
@@ -167,4 +170,35 @@ test('a key the source\'s case-insensitive collation makes a duplicate: the hint
     await w.close();
   }
   assert.deepEqual((await maria.sql('shop', 'SELECT k, v FROM ci_pk ORDER BY k')).map((r) => [r.k, r.v]), [['ABC', 99], ['abc', 1]]);
+});
+
+test('a trigger created on a written table while the fall-back writes: the batch that meets it is rolled back and the writer stops naming it with its DROP (inserts in one trip, updates after the found-rows check); dropped, the same batches apply and it never fired (measured before: it fired for every row written until the workflow\'s look every 5 s found it)', async () => {
+  const w = await writer(['watched']);
+  try {
+    await w.applyBatch(0, [ev('c', 'watched', { id: '1' }, { id: '1', v: '1' })]);
+    const batches: [string, ChangeEvent[], { id: number; v: number }[]][] = [
+      ['CREATE TRIGGER watched_ai AFTER INSERT ON watched FOR EACH ROW INSERT INTO audit (what) VALUES (CONCAT(\'insert \', NEW.id))',
+        [ev('c', 'watched', { id: '2' }, { id: '2', v: '2' }), ev('c', 'watched', { id: '3' }, { id: '3', v: '3' })], [{ id: 1, v: 1 }]],
+      ['CREATE TRIGGER watched_bu BEFORE UPDATE ON watched FOR EACH ROW SET NEW.v = NEW.v * 100',
+        [ev('u', 'watched', { id: '1' }, { id: '1', v: '7' })], [{ id: 1, v: 1 }, { id: 2, v: 2 }, { id: 3, v: 3 }]],
+    ];
+    for (const [create, batch, before] of batches) {
+      await maria.sql('shop', create);
+      const name = /TRIGGER (\w+)/.exec(create)![1]!;
+      const e = await w.applyBatch(0, batch).then(() => undefined, (x: unknown) => x);
+      assert.ok(e instanceof ActingWhileWriting, String(e));
+      assert.equal(e.code, 'TANDEM_PREREQUISITE');
+      assert.match(e.what.join(' '), new RegExp(`trigger on shop\\.watched: \\w+ \\w+ trigger ${name}`));
+      assert.match(e.message, /created on .* while Tandem was writing there.*The transaction that met them was rolled back, so nothing of it was written/);
+      assert.ok(e.hint!.includes(`DROP TRIGGER \`shop\`.\`${name}\`;`), e.hint);
+      assert.deepEqual(await maria.sql('shop', 'SELECT id, v FROM watched ORDER BY id'), before, `${name}: nothing of the batch was written`);
+      assert.deepEqual(await maria.sql('shop', 'SELECT count(*) AS n FROM audit'), [{ n: 0 }]);
+      await maria.sql('shop', `DROP TRIGGER ${name}`);
+      await w.applyBatch(0, batch);
+    }
+  } finally {
+    await w.close();
+  }
+  assert.deepEqual(await maria.sql('shop', 'SELECT id, v FROM watched ORDER BY id'), [{ id: 1, v: 7 }, { id: 2, v: 2 }, { id: 3, v: 3 }]);
+  assert.deepEqual(await maria.sql('shop', 'SELECT count(*) AS n FROM audit'), [{ n: 0 }], 'no trigger ever fired for a written row');
 });

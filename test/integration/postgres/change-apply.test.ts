@@ -319,6 +319,50 @@ test('rules marked ENABLE ALWAYS or ENABLE REPLICA (they rewrite writes even in 
   assert.deepEqual(await server.sql('rules_tgt', 'SELECT id, v, (SELECT count(*)::int FROM log) AS logged FROM kept ORDER BY id'), [{ id: 1, v: 5, logged: 0 }]);
 });
 
+test('a trigger or rule set to fire in replica sessions while the writer runs: the batch that meets it is rolled back and the import stops naming it, by each path (one trip, step by step), on a partition too; disabled, the same batches apply (measured before: an ENABLE ALWAYS trigger set on the source during the fall-back fired for every replicated row until import data to source restarted)', async () => {
+  await fresh('late_firing', `CREATE TABLE child (id int PRIMARY KEY, v int); CREATE TABLE audit (n serial PRIMARY KEY, what text);
+    CREATE TABLE parted (id int PRIMARY KEY, v int) PARTITION BY RANGE (id); CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (100);
+    CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit (what) VALUES (TG_OP || ' ' || TG_TABLE_NAME); RETURN NEW; END $$;
+    CREATE TRIGGER late_note AFTER INSERT ON child FOR EACH ROW EXECUTE FUNCTION note();
+    CREATE TRIGGER trunc_note AFTER TRUNCATE ON child FOR EACH STATEMENT EXECUTE FUNCTION note();
+    CREATE TRIGGER part_note AFTER INSERT ON parted_low FOR EACH ROW EXECUTE FUNCTION note();
+    CREATE RULE swallow AS ON UPDATE TO child DO INSTEAD NOTHING;`);
+  const tables: AppliedTable[] = [{ schema: 'public', name: 'child', primaryKey: ['id'], columns: ['id', 'v'] },
+    { schema: 'public', name: 'parted', primaryKey: ['id'], columns: ['id', 'v'] }];
+  const base = { position: '0', txId: '1', schema: 'public' };
+  const ins = (table: string, vsn: number, id: number): ChangeEvent => ({ ...base, table, vsn, op: 'c', key: { id: String(id) }, after: { id: String(id), v: String(id) } });
+  const cases: { enable: string; disable: string; batch: ChangeEvent[]; named: RegExp }[] = [
+    { enable: 'ALTER TABLE child ENABLE ALWAYS TRIGGER late_note', disable: 'ALTER TABLE child DISABLE TRIGGER late_note',
+      batch: [ins('child', 2, 2), ins('child', 3, 3)], named: /late_note on public\.child \(ALWAYS\)\. They were enabled while Tandem was writing/ },
+    { enable: 'ALTER TABLE parted_low ENABLE REPLICA TRIGGER part_note', disable: 'ALTER TABLE parted_low DISABLE TRIGGER part_note',
+      batch: [ins('parted', 4, 4)], named: /part_note on public\.parted_low \(REPLICA\)\. They were enabled/ },
+    { enable: 'ALTER TABLE child ENABLE ALWAYS RULE swallow', disable: 'ALTER TABLE child DISABLE RULE swallow',
+      batch: [{ ...base, table: 'child', vsn: 5, op: 'u', key: { id: '1' }, after: { id: '1', v: '10' } }], named: /rule swallow on public\.child \(ALWAYS\)\. They were enabled/ },
+    { enable: 'ALTER TABLE child ENABLE REPLICA TRIGGER trunc_note', disable: 'ALTER TABLE child DISABLE TRIGGER trunc_note',
+      batch: [{ ...base, table: 'child', vsn: 6, op: 't', key: {} }, ins('child', 7, 7)],
+      named: /trunc_note on public\.child \(REPLICA\)\. They were enabled/ },
+  ];
+  const target = new PgChangeTarget(config('late_firing'), { tables });
+  try {
+    await target.prepare(MIGRATION, 1);
+    await target.applyBatch(0, [ins('child', 1, 1)]);
+    for (const c of cases) {
+      await server.sql('late_firing', c.enable);
+      await assert.rejects(target.applyBatch(0, c.batch), (e: any) => e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE'
+        && c.named.test(e.message) && e.hint!.includes(`${c.disable.replace('child', 'public.child').replace('parted_low', 'public.parted_low')};`), c.enable);
+      assert.deepEqual(await server.sql('late_firing', 'SELECT (SELECT count(*)::int FROM audit) AS a, (SELECT string_agg(id || \':\' || v, \',\' ORDER BY id) FROM child) AS c, (SELECT count(*)::int FROM parted) AS p'),
+        [{ a: 0, c: '1:1', p: 0 }], `${c.enable}: nothing of the batch was written and nothing fired`);
+      await server.sql('late_firing', c.disable);
+    }
+    // Disabled as the hint says: the same batches apply, and nothing fires.
+    for (const c of cases) await target.applyBatch(0, c.batch);
+  } finally {
+    await target.close();
+  }
+  assert.deepEqual(await server.sql('late_firing', 'SELECT (SELECT count(*)::int FROM audit) AS a, (SELECT string_agg(id || \':\' || v, \',\' ORDER BY id) FROM child) AS c, (SELECT count(*)::int FROM parted) AS p'),
+    [{ a: 0, c: '7:7', p: 1 }]);
+});
+
 /**
  * A target table that differs from the source's (`ddl`): inserting `after` into public.t stops with
  * TANDEM_DATA, `message` and `hint` matching and `secret` in neither; after `fix` the same batch

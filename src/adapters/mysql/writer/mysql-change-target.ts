@@ -17,6 +17,8 @@ import type { ChangeEvent } from '../../../core/change-event.js';
 import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../../core/change-target.js';
 import type { ChangeWriterOptions } from '../../../core/engine/engine.js';
 import { TandemError } from '../../../core/errors.js';
+import { ActingWhileWriting } from '../../../core/engine/write-guard.js';
+import { readTriggers, triggerBlockers, type MySqlTriggerState } from './triggers.js';
 import { rowsNotFoundError } from '../../../core/apply/rows-not-found.js';
 import { describeDb } from '../../../core/db-config.js';
 import { failpoint } from '../../../core/failpoint.js';
@@ -31,7 +33,7 @@ import type { MySqlValueType } from '../values/value-type.js';
 import type { MySqlFlavor } from '../server-version.js';
 import { applyErrorHint, CHECK_FAILED_MARIADB, STRING_TYPES } from './apply-error-hints.js';
 import {
-  describeStatement, ensureChannelsSql, metadataDdl, progressStatements, readChannelsSql, truncateSql, truncatedRowsSql,
+  describeStatement, ensureChannelsSql, ER_SUBQUERY_NO_1_ROW, metadataDdl, noTriggerSql, progressStatements, readChannelsSql, truncateSql, truncatedRowsSql,
   writeStatements, type WriterTable, type WriteStatement,
 } from './writer-sql.js';
 
@@ -188,6 +190,7 @@ export class MySqlChangeTarget implements ChangeTarget {
       failpoint('mysql.fallback-before-commit');
       // COMMIT only once every UPDATE and DELETE found its rows (one more round trip when there are any).
       if (checks.size > 0) await flush();
+      pending.push(noTriggerSql(this.config.database, writtenTables(plan, this.writers)));
       pending.push('COMMIT');
       await this.send(connection, pending);
     } catch (e) {
@@ -205,6 +208,10 @@ export class MySqlChangeTarget implements ChangeTarget {
             }));
           });
         return this.applyBatch(channelNo, events, next);
+      }
+      if (alive && mysqlErrnosOf(e).includes(ER_SUBQUERY_NO_1_ROW)) {
+        const triggers = await readTriggers(connection, this.config.database, writtenTables(plan, this.writers)).catch(() => []);
+        if (triggers.length > 0) throw triggerCreatedWhileWriting(this.config.database, describeDb(this.config), triggers);
       }
       throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
     }
@@ -374,6 +381,23 @@ export class MySqlChangeTarget implements ChangeTarget {
   }
 }
 
+
+/** The MySQL names of the tables a batch writes (truncated ones included). */
+function writtenTables(plan: { statements: readonly PlannedStatement[] }, writers: ReadonlyMap<string, WriterTable>): string[] {
+  const out = new Set<string>();
+  for (const s of plan.statements) {
+    for (const t of s.kind === 'truncate' ? s.tables : [s.table]) out.add(writers.get(`${t.schema}.${t.name}`)!.name);
+  }
+  return [...out];
+}
+
+/** The error of a batch that met triggers created while Tandem wrote (rolled back, nothing of it written). */
+function triggerCreatedWhileWriting(database: string, where: string, triggers: readonly MySqlTriggerState[]): ActingWhileWriting {
+  const { lines, dropSql } = triggerBlockers(database, triggers);
+  return new ActingWhileWriting(lines.map((l) => `trigger on ${database}.${l}`),
+    `Triggers were created on ${where} while Tandem was writing there, and would fire for every row it writes (MySQL cannot switch them off for a session), repeating what the target's own writes already did: ${lines.join('; ')}. The transaction that met them was rolled back, so nothing of it was written (MySQL creates a trigger on a table only once the transactions writing it have ended, so they fired for none of the rows written before).`,
+    `Keep their definitions (SHOW CREATE TRIGGER) and drop them while Tandem writes: ${dropSql.join(' ')} Then rerun the same import command: it resumes. Create them again after the cutover to the source.`);
+}
 
 /**
  * The unique keys of a table other than its primary key. `byValue` only when two rows can collide

@@ -226,6 +226,23 @@ export function progressStatements(database: string, migrationUuid: string, chan
   return out;
 }
 
+/** MySQL's error for a scalar subquery that returns more than one row: how `noTriggerSql` refuses. */
+export const ER_SUBQUERY_NO_1_ROW = 1242;
+
+/**
+ * A statement for the end of a fall-back batch, before its COMMIT, that fails (error 1242) when a
+ * trigger exists on one of the written tables. MySQL has no session switch for triggers, so one
+ * created while Tandem writes fires for its rows (the workflow's periodic look finds it only
+ * seconds later). Exact: the batch's writes hold a metadata lock on each written table that CREATE
+ * TRIGGER waits for, so a trigger either existed when a row was written, fired and is seen here
+ * (the batch then rolls back), or cannot exist before the commit. One equality lookup per table,
+ * which information_schema answers by opening that table's triggers only.
+ */
+export function noTriggerSql(database: string, tables: readonly string[]): string {
+  const each = tables.map((t) => ` UNION ALL SELECT 1 FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ${mysqlLiteral(database)} AND EVENT_OBJECT_TABLE = ${mysqlLiteral(t)}`);
+  return `SELECT (SELECT 1 FROM DUAL${each.join('')}) AS tandem_no_trigger`;
+}
+
 /** Records the rows a truncate (at `vsn`) removed from `tableKey`. */
 export function truncatedRowsSql(database: string, migrationUuid: string, tableKey: string, vsn: number, removed: number): string {
   return `INSERT INTO ${mysqlIdent(database)}.${mysqlIdent(TRUNCATED_ROWS_TABLE)} (migration_uuid, table_name, vsn, rows_removed) VALUES (${mysqlLiteral(migrationUuid)}, ${mysqlLiteral(tableKey)}, ${vsn}, ${removed})`;
