@@ -268,7 +268,11 @@ export class PgChangeTarget implements ChangeTarget {
    * the rows as dollar-quoted literals in place of parameters, the progress row last, then COMMIT.
    */
   private transactionText(plan: BatchPlan, channelNo: number, lastVsn: number): string {
-    const parts = ['BEGIN', 'SET CONSTRAINTS ALL DEFERRED'];
+    // READ COMMITTED whatever the server's default: the look for firing triggers before COMMIT
+    // (`firingCheckSql`) must read the catalog as it is then, not as a REPEATABLE READ snapshot
+    // taken at the batch's first write had it (measured before: a trigger enabled while the batch
+    // waited for its table fired, and that older snapshot did not show it).
+    const parts = ['BEGIN ISOLATION LEVEL READ COMMITTED', 'SET CONSTRAINTS ALL DEFERRED'];
     for (const s of plan.statements) {
       if (s.kind === 'truncate') throw new Error('a truncate is applied step by step');
       // An UPDATE or DELETE that misses a row fails the whole text (nothing commits); the step-by-step
@@ -291,7 +295,7 @@ export class PgChangeTarget implements ChangeTarget {
    */
   private async applyStepwise(client: pg.Client, plan: BatchPlan, channelNo: number, lastVsn: number, onStatement: (s: PlannedStatement | undefined) => void): Promise<void> {
     // Deferrable unique keys are then checked at commit, as the source checked them per statement.
-    await client.query('BEGIN; SET CONSTRAINTS ALL DEFERRED');
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED; SET CONSTRAINTS ALL DEFERRED');
     await this.runStatements(client, plan.statements, onStatement);
     onStatement(undefined);
     await client.query(firingCheckSql(PgChangeTarget.writtenBy(plan)));
@@ -307,7 +311,7 @@ export class PgChangeTarget implements ChangeTarget {
   private async applyWithActions(client: pg.Client, events: readonly ChangeEvent[], plan: BatchPlan, channelNo: number, lastVsn: number,
     onStatement: (s: PlannedStatement | undefined) => void): Promise<void> {
     const tableOf = (e: ChangeEvent) => this.tableOf(e);
-    await client.query('BEGIN; SET CONSTRAINTS ALL DEFERRED');
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED; SET CONSTRAINTS ALL DEFERRED');
     let run: ChangeEvent[] = [];
     for (const e of events) {
       if (!this.changesOtherRows(e)) {

@@ -363,6 +363,37 @@ test('a trigger or rule set to fire in replica sessions while the writer runs: t
     [{ a: 0, c: '7:7', p: 1 }]);
 });
 
+test('a trigger enabled while the batch waits for the table (its transaction begun on another table) is still met under a server default of REPEATABLE READ: the writer\'s transactions are READ COMMITTED, so the look before COMMIT sees it (measured before the pin: the look read the transaction\'s older snapshot and the trigger\'s row was committed)', async () => {
+  await fresh('late_rr', `CREATE TABLE first_t (id int PRIMARY KEY); CREATE TABLE second_t (id int PRIMARY KEY); CREATE TABLE audit (n serial PRIMARY KEY, what text);
+    CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit (what) VALUES (TG_TABLE_NAME); RETURN NEW; END $$;
+    CREATE TRIGGER second_note AFTER INSERT ON second_t FOR EACH ROW EXECUTE FUNCTION note();
+    ALTER DATABASE late_rr SET default_transaction_isolation = 'repeatable read';`);
+  const tables: AppliedTable[] = ['first_t', 'second_t'].map((name) => ({ schema: 'public', name, primaryKey: ['id'], columns: ['id'] }));
+  const ins = (table: string, v: number): ChangeEvent => ({ position: '0', txId: '1', schema: 'public', table, vsn: v, op: 'c', key: { id: String(v) }, after: { id: String(v) } });
+  const target = new PgChangeTarget(config('late_rr'), { tables });
+  const dba = await server.client('late_rr');
+  try {
+    await target.prepare(MIGRATION, 1);
+    // The DBA's ALTER holds second_t until it commits: the batch writes first_t (its snapshot
+    // taken), then waits for second_t, and gets it only with the trigger enabled.
+    await dba.query('BEGIN; ALTER TABLE second_t ENABLE ALWAYS TRIGGER second_note');
+    const applying = target.applyBatch(0, [ins('first_t', 1), ins('second_t', 2)]).then(() => undefined, (e: unknown) => e);
+    for (let waited = 0; ; waited += 20) {
+      const r = await dba.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'late_rr' AND wait_event_type = 'Lock'");
+      if (r.rows[0].n > 0) break;
+      assert.ok(waited < 30_000, 'the batch never waited for second_t');
+      await new Promise((r2) => setTimeout(r2, 20));
+    }
+    await dba.query('COMMIT');
+    const e = await applying;
+    assert.ok(e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE' && /second_note on public\.second_t \(ALWAYS\)\. They were enabled while Tandem was writing/.test(e.message), String(e));
+  } finally {
+    await dba.end();
+    await target.close();
+  }
+  assert.deepEqual(await server.sql('late_rr', 'SELECT (SELECT count(*)::int FROM audit) AS a, (SELECT count(*)::int FROM first_t) + (SELECT count(*)::int FROM second_t) AS rows'), [{ a: 0, rows: 0 }]);
+});
+
 /**
  * A target table that differs from the source's (`ddl`): inserting `after` into public.t stops with
  * TANDEM_DATA, `message` and `hint` matching and `secret` in neither; after `fix` the same batch
