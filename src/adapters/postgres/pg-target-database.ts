@@ -15,7 +15,7 @@ import { HAS_CLUSTER_METRICS_SQL, readClusterLoad } from '../yugabyte/cluster-lo
 import { connectPg, prepareWritingSession, serverInfo } from './pg-connection.js';
 import { pgBool } from './source-catalog.js';
 import { firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant } from './firing-triggers.js';
-import { userMayReplicate } from './replication/replication-prerequisites.js';
+import { replicationProblems, userMayReplicate } from './replication/replication-prerequisites.js';
 import { quoteIdent } from '../../core/sql-names.js';
 import { applySchemaStatements } from './schema-applier.js';
 import { TRANSIENT_CONFLICTS, sqlStatesOf } from './sql-state.js';
@@ -97,6 +97,9 @@ export class PgTargetDatabase implements TargetDatabase {
     if (!(await userMayReplicate(admin))) {
       warnings.push(`User ${user} on the target lacks the REPLICATION attribute (or superuser): a fall-back streams the target's changes, so "initiate cutover to target --prepare-for-fall-back true" would stop there, with the application already stopped. Give it now, as a superuser on the target: ALTER ROLE ${quoteIdent(user)} WITH REPLICATION;`);
     }
+    for (const p of await this.replicationSetupProblems(admin)) {
+      warnings.push(`${p.message} A fall-back streams the target's changes, so "initiate cutover to target --prepare-for-fall-back true" would stop there, with the application already stopped. Fix it now: ${p.hint ?? ''}`.trimEnd());
+    }
     const publication = await this.publicationProblem(admin, tables);
     if (publication) warnings.push(`${publication.message} A fall-back streams the target's changes through a publication of the migrated tables, so "initiate cutover to target --prepare-for-fall-back true" would stop there, with the application already stopped. Fix it now: ${publication.fix}`);
     return warnings;
@@ -117,9 +120,23 @@ export class PgTargetDatabase implements TargetDatabase {
     if (!(await userMayReplicate(admin))) {
       problems.push(`User ${this.db.user} lacks the REPLICATION attribute (or superuser); as a superuser on the target: ALTER ROLE ${quoteIdent(this.db.user)} WITH REPLICATION;`);
     }
+    for (const p of await this.replicationSetupProblems(admin)) problems.push(`${p.message} Fix: ${p.hint ?? ''}`.trimEnd());
     const publication = await this.publicationProblem(admin, tables);
     if (publication) problems.push(`${publication.message} Fix: ${publication.fix}`);
     return problems;
+  }
+
+  /**
+   * What in a PostgreSQL target's settings would keep the fall-back from streaming: wal_level not
+   * logical, no free replication slot or WAL sender (the user's REPLICATION attribute is looked at
+   * apart). Before, none was looked at, and a target at wal_level = replica stopped the cutover with
+   * fall-back at its slot, with the application stopped (fix-verify-47). Not on YugabyteDB, whose
+   * change stream is set up otherwise (not testable here).
+   */
+  private async replicationSetupProblems(admin: pg.Client): Promise<TandemError[]> {
+    if ((await serverInfo(admin)).isYugabyte) return [];
+    const { problems } = await replicationProblems(admin, 1);
+    return problems.filter((p) => p.code !== 'TANDEM_PRIVILEGE');
   }
 
   async checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {

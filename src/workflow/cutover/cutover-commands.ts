@@ -164,14 +164,22 @@ async function requireTargetMayStream(env: CommandEnv, meta: MetaStore): Promise
     meta.setValue(TARGET_MAY_STREAM_KEY, now.length === 0);
     meta.setValue(TARGET_STREAM_PROBLEMS_KEY, now);
     if (now.length === 0) return;
-    throw new TandemError('TANDEM_PRIVILEGE', `The target may not stream its changes for a fall-back: ${now.join(' ')} The cutover prepared for fall-back starts the target's change stream and would stop there, with the application stopped. Nothing was changed.`, {
+    throw new TandemError(problemsCode(now), `The target may not stream its changes for a fall-back: ${now.join(' ')} The cutover prepared for fall-back starts the target's change stream and would stop there, with the application stopped. Nothing was changed.`, {
       hint: 'Fix what is named above, then run this command again.',
     });
   }
   const problems = meta.getValue<string[]>(TARGET_STREAM_PROBLEMS_KEY) ?? [];
-  throw new TandemError('TANDEM_PRIVILEGE', `The target may not stream its changes for a fall-back, as import data last found${why}: ${problems.join(' ')} The cutover prepared for fall-back starts the target's change stream and would stop there, with the application stopped. Nothing was changed.`, {
+  throw new TandemError(problemsCode(problems), `The target may not stream its changes for a fall-back, as import data last found${why}: ${problems.join(' ')} The cutover prepared for fall-back starts the target's change stream and would stop there, with the application stopped. Nothing was changed.`, {
     hint: 'Fix what is named above, then run this command again with TARGET_DB_PASSWORD set (so that it can check), or restart import data to target (it checks when it starts).',
   });
+}
+
+/**
+ * TANDEM_PRIVILEGE when every problem is the user's ("User … lacks", "User … neither owns"), else
+ * TANDEM_PREREQUISITE (a server setting: wal_level, no free slot or WAL sender).
+ */
+function problemsCode(problems: readonly string[]): 'TANDEM_PRIVILEGE' | 'TANDEM_PREREQUISITE' {
+  return problems.every((p) => p.startsWith('User ')) ? 'TANDEM_PRIVILEGE' : 'TANDEM_PREREQUISITE';
 }
 
 /**

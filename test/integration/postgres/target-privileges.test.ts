@@ -219,3 +219,34 @@ test('import data of a live migration: a target user with REPLICATION who does n
     await server.sql('postgres', 'REVOKE SET ON PARAMETER session_replication_role FROM tgt; ALTER ROLE tgt NOREPLICATION');
   }
 });
+
+// The fix-verify-47 run: a PostgreSQL target at wal_level = replica was never looked at, and the
+// cutover with fall-back was accepted and stopped at the target's slot, the application stopped.
+test('import data of a live migration into a PostgreSQL target at wal_level = replica: warned at the start, and the cutover with fall-back is refused before anything changes, naming wal_level', { timeout: 120_000 }, async () => {
+  const replicaOnly = await startPg15({ wal_level: 'replica' });
+  try {
+    await server.createDatabase('wal_src');
+    await replicaOnly.createDatabase('wal_dst');
+    await server.sql('wal_src', `CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, v text); INSERT INTO app.items SELECT g, 'v' FROM generate_series(1, 10) g;`);
+    const dir = newExportDir();
+    const SF = sourceFlags(server, 'wal_src', 'app');
+    const TF = targetFlags(replicaOnly, 'wal_dst');
+    const e = { SOURCE_DB_PASSWORD: server.password, TARGET_DB_PASSWORD: replicaOnly.password };
+    for (const args of [['export', 'schema', '--export-dir', dir, ...SF], ['import', 'schema', '--export-dir', dir, ...TF]]) {
+      const r = await runTandem(args, e);
+      assert.equal(r.code, 0, `${args.slice(0, 2).join(' ')}: ${r.stdout}\n${r.stderr}`);
+    }
+    startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes'], e);
+    const im = startTandem(['import', 'data', '--export-dir', dir, ...TF], e);
+    await im.waitFor(/Applying the changes captured on the source/, 60_000);
+    assert.match(im.output(), /wal_level is 'replica', but live migration needs 'logical'\. A fall-back streams the target's changes, so "initiate cutover to target --prepare-for-fall-back true" would stop there, with the application already stopped\. Fix it now: Run ALTER SYSTEM SET wal_level = 'logical';/);
+    const cut = await runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir, '--prepare-for-fall-back', 'true'], e);
+    assert.equal(cut.code, 1, cut.stdout + cut.stderr);
+    assert.match(cut.stderr, /^error \[TANDEM_PREREQUISITE\]: The target may not stream its changes for a fall-back: wal_level is 'replica', but live migration needs 'logical'\./m);
+    const status = await runTandem(['cutover', 'status', '--export-dir', dir, '--output-format', 'json'], e);
+    assert.equal(JSON.parse(status.stdout)[0].status, 'NOT_INITIATED');
+  } finally {
+    await killAll();
+    await replicaOnly.stop();
+  }
+});
