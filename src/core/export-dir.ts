@@ -55,6 +55,13 @@ export class ExportDir {
    * directory itself must exist: a typo in --export-dir should not silently create a new migration.
    */
   ensureLayout(): void {
+    this.checkUsable();
+    for (const sub of EXPORT_DIR_LAYOUT) mkdirSync(join(this.root, sub), { recursive: true });
+    mkdirSync(this.queueDir, { recursive: true });
+  }
+
+  /** Throws unless the directory exists, is a directory and this user may write in it (nothing is created). */
+  checkUsable(): void {
     if (!existsSync(this.root)) {
       throw new TandemError('TANDEM_EXPORT_DIR', `The export dir ${this.root} does not exist.`, {
         hint: `Create it first: mkdir -p ${this.root}`,
@@ -72,8 +79,6 @@ export class ExportDir {
         hint: `Run Tandem as the user who owns it, or let this user write there (chown or chmod u+w ${this.root}).`,
       });
     }
-    for (const sub of EXPORT_DIR_LAYOUT) mkdirSync(join(this.root, sub), { recursive: true });
-    mkdirSync(this.queueDir, { recursive: true });
   }
 
   /** Whether the directory holds anything at all (an unrelated non-empty dir is refused). */

@@ -38,11 +38,7 @@ export interface Migration {
  */
 export function openMigration(env: CommandEnv, exportDirPath: string, opts: { create: boolean; lock?: string; allowEnded?: boolean }): Migration {
   const exportDir = new ExportDir(exportDirPath);
-  // A file, not a directory (measured before: an internal error with a stack, exit 70, in every
-  // command but the exports; the docs-claims-2 run).
-  if (existsSync(exportDir.root) && !statSync(exportDir.root).isDirectory()) {
-    throw new TandemError('TANDEM_EXPORT_DIR', `--export-dir ${exportDir.root} is not a directory.`, { hint: 'Name the migration\'s export dir (a directory), or create an empty one for a new migration.' });
-  }
+  refuseNonDirectory(exportDir);
   if (!exportDir.isInitialized()) {
     if (!opts.create) {
       // An empty one is also what end migration leaves (measured before: a rerun was told only to export first; the new-user run).
@@ -53,11 +49,7 @@ export function openMigration(env: CommandEnv, exportDirPath: string, opts: { cr
           : 'Run "tandem export schema" or "tandem export data" with this --export-dir first.',
       });
     }
-    if (exportDir.hasForeignContent()) {
-      throw new TandemError('TANDEM_EXPORT_DIR', `${exportDir.root} already holds files that are not Tandem's.`, {
-        hint: 'Use an empty directory as the export dir.',
-      });
-    }
+    refuseForeignContent(exportDir);
   }
   exportDir.ensureLayout();
   const meta = MetaStore.open(exportDir.metaDbPath);
@@ -83,17 +75,44 @@ export function openMigration(env: CommandEnv, exportDirPath: string, opts: { cr
   };
 }
 
+/** A file, not a directory (measured before: an internal error with a stack, exit 70, in every command but the exports; the docs-claims-2 run). */
+function refuseNonDirectory(exportDir: ExportDir): void {
+  if (existsSync(exportDir.root) && !statSync(exportDir.root).isDirectory()) {
+    throw new TandemError('TANDEM_EXPORT_DIR', `--export-dir ${exportDir.root} is not a directory.`, { hint: 'Name the migration\'s export dir (a directory), or create an empty one for a new migration.' });
+  }
+}
+
+function refuseForeignContent(exportDir: ExportDir): void {
+  if (exportDir.hasForeignContent()) {
+    throw new TandemError('TANDEM_EXPORT_DIR', `${exportDir.root} already holds files that are not Tandem's.`, {
+      hint: 'Use an empty directory as the export dir.',
+    });
+  }
+}
+
 /**
  * Before a new export dir is set up: the source's connection flags are complete (type, user,
  * database, the engine's own settings), so that a usage error leaves the directory as it was
  * (measured before: folders, meta.db and a log written, then "--source-db-user is required"; the
- * input-secrets run). Nothing is asked and nothing connects; an export dir already set up
- * remembers the source, and is checked by the command itself.
+ * input-secrets run), and the source answers (one connection, unless the command will prompt for
+ * the password). Nothing is asked; an export dir already set up remembers the source, and is
+ * checked by the command itself.
  */
 export async function checkNewSourceFlags(env: CommandEnv, exportDirPath: string): Promise<void> {
-  if (new ExportDir(exportDirPath).isInitialized()) return;
+  const exportDir = new ExportDir(exportDirPath);
+  if (exportDir.isInitialized()) return;
   const db = await env.resolveDb(undefined, 'source', { prompt: false });
-  (await loadEngine(db.type)).checkConfig?.(db);
+  const engine = await loadEngine(db.type);
+  engine.checkConfig?.(db);
+  // What openMigration would refuse in the directory is said before anything connects.
+  refuseNonDirectory(exportDir);
+  refuseForeignContent(exportDir);
+  exportDir.checkUsable();
+  // A wrong host, port, database or password is said before the directory is set up too (measured
+  // before: the export dir was set up, then the connection failed; fix-verify-47). Not when the
+  // command will ask for the password: the connection is then tried after the prompt.
+  if (db.password === undefined && process.stdin.isTTY) return;
+  await engine.describeServer(db);
 }
 
 /** One database of the migration: its resolved connection and its engine (from the registry). */

@@ -36,3 +36,18 @@ test('an unknown command is named as typed, without the value of a flag after it
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error \[TANDEM_USAGE\]: unknown command "export schem"[.\n]/);
 });
+
+// The fix-verify-47 run: with every flag given but a port where nothing listens, the export dir was
+// set up first, then the connection failed.
+test('export schema and export data in a new export dir with a source that does not answer (a port where nothing listens): the connection error, and the dir left as it was', async () => {
+  for (const command of [['export', 'schema'], ['export', 'data', 'from', 'source']]) {
+    for (const type of ['postgresql', 'mysql']) {
+      const dir = newExportDir();
+      const r = await runTandem([...command, '--export-dir', dir, '--source-db-type', type, '--source-db-host', '127.0.0.1', '--source-db-port', '1',
+        '--source-db-user', 'u', '--source-db-name', 'shop'], { SOURCE_DB_PASSWORD: 'pw' });
+      assert.equal(r.code, 1, `${command.join(' ')} ${type}:\n${r.stderr}`);
+      assert.match(r.stderr, /^error \[TANDEM_CONNECT\]: .*127\.0\.0\.1:1/m, `${command.join(' ')} ${type}`);
+      assert.deepEqual(readdirSync(dir), [], `${command.join(' ')} ${type} left the export dir empty`);
+    }
+  }
+});
