@@ -12,6 +12,7 @@ import {
   allowExplicitIdentitySql, identityColumnsFromRows, nextAfterTarget, restoreIdentitySql, restoreSequenceSql,
 } from '../../../src/adapters/oracle/writer/identity-sequences.js';
 import { TABLES } from './logminer-fixtures.js';
+import { ActingWhileWriting } from '../../../src/core/engine/write-guard.js';
 import { TandemError } from '../../../src/core/errors.js';
 
 // Events name the target's (lower-case) tables and columns; the writer maps them back to Oracle's.
@@ -209,9 +210,16 @@ test('sequencing (no Oracle here, a scripted session): a data error names statem
   // What ThinSession does with an Oracle error (connection.ts): maps it by code, the original as cause.
   let failWith: unknown;
   let affected = (n: number) => n;
+  let triggers: Record<string, unknown>[] = [];
+  const looks: { sql: string; binds: Record<string, unknown> }[] = [];
   const session = {
     describe: 'db1:1521/ORCLPDB1',
-    async query(sql: string) {
+    async query(sql: string, binds: Record<string, unknown> = {}) {
+      if (sql.includes('ALL_TRIGGERS')) {
+        calls.push('query triggers');
+        looks.push({ sql, binds });
+        return triggers;
+      }
       calls.push(`query ${sql.split(/\s+/)[0]}`);
       return sql.startsWith('SELECT') ? [{ CHANNEL_NO: 0, LAST_APPLIED_VSN: 0, NUM_INSERTS: 0, NUM_UPDATES: 0, NUM_DELETES: 0 }] : [];
     },
@@ -252,7 +260,21 @@ test('sequencing (no Oracle here, a scripted session): a data error names statem
   assert.equal(calls[0], 'executeMany UPDATE');
   assert.equal(calls.at(-1), 'commit');
   assert.equal(calls.filter((c) => c === 'commit').length, 1);
-  assert.ok(calls.slice(1, -1).every((c) => c.startsWith('executeMany MERGE') || c.startsWith('executeMany UPDATE')), calls.join(', '));
+  assert.equal(calls[1], 'query triggers', 'the look for enabled triggers comes after the writes, before the progress rows');
+  assert.ok(calls.slice(2, -1).every((c) => c.startsWith('executeMany MERGE') || c.startsWith('executeMany UPDATE')), calls.join(', '));
+  assert.match(looks[0]!.sql, /FROM ALL_TRIGGERS WHERE STATUS = 'ENABLED' AND BASE_OBJECT_TYPE = 'TABLE' AND \(\(TABLE_OWNER = :o0 AND TABLE_NAME = :t0\)\)/);
+  assert.deepEqual(looks[0]!.binds, { o0: 'HR', t0: 'EMP' });
+  // A trigger enabled while Tandem writes: the batch is rolled back, nothing committed, the trigger named with its DISABLE.
+  triggers = [{ OWNER: 'HR', TRIGGER_NAME: 'EMP_AUDIT', TABLE_OWNER: 'HR', TABLE_NAME: 'EMP' }];
+  calls.length = 0;
+  await assert.rejects(target.applyBatch(0, [ev('u', { id: '7' }, { name: 'y' })]), (e: unknown) => {
+    assert.ok(e instanceof ActingWhileWriting && e.code === 'TANDEM_PREREQUISITE', String(e));
+    assert.deepEqual(e.what, ['trigger HR.EMP_AUDIT on HR.EMP']);
+    assert.match(e.message, /were enabled or created while Tandem was writing there.*HR\.EMP_AUDIT on HR\.EMP\. The transaction that met them was rolled back/);
+    assert.match(e.hint ?? '', /ALTER TRIGGER "HR"\."EMP_AUDIT" DISABLE;/);
+    return true;
+  });
+  assert.deepEqual(calls, ['executeMany UPDATE', 'query triggers', 'rollback']);
   await target.close();
 });
 

@@ -1,12 +1,15 @@
 import type { ChangeEvent } from '../../../core/change-event.js';
 import type { ChangeTarget, ChannelProgress, UniqueKeyInfo } from '../../../core/change-target.js';
 import { TandemError } from '../../../core/errors.js';
+import { ActingWhileWriting } from '../../../core/engine/write-guard.js';
+import { qualifiedOracleName } from '../snapshot/snapshot-sql.js';
 import { rowsNotFoundError } from '../../../core/apply/rows-not-found.js';
-import { planBatch, type AppliedTable } from '../../../core/apply/batch-plan.js';
+import { planBatch, type AppliedTable, type PlannedStatement } from '../../../core/apply/batch-plan.js';
+import type { OracleTable } from '../values/oracle-type.js';
 import type { OracleSession } from '../connection.js';
 import { isOracleTransientConflict, isOracleUniqueViolation } from '../oracle-errors.js';
 import {
-  CHANNELS_READ_SQL, CHANNELS_TABLE, describeLosses, oracleWriteStatements, progressStatements,
+  CHANNELS_READ_SQL, CHANNELS_TABLE, describeLosses, enabledTriggersLook, oracleWriteStatements, progressStatements,
   type LossCounts, type WriterTable,
 } from './writer-sql.js';
 
@@ -101,6 +104,7 @@ export class OracleChangeTarget implements ChangeTarget {
           }
         }
       }
+      await this.refuseEnabledTriggers(session, plan.statements);
       const last = fresh[fresh.length - 1]!.vsn;
       for (const s of progressStatements(this.migrationUuid, channelNo, last, plan)) await session.executeMany(s.sql, s.rows, s.bindTypes);
       await session.commit();
@@ -113,6 +117,26 @@ export class OracleChangeTarget implements ChangeTarget {
       mergeLosses(this.losses, batchLosses);
       this.options.onLoss?.(describeLosses(batchLosses));
     }
+  }
+
+  /** Throws ActingWhileWriting (the caller rolls back) when a written table has an enabled trigger now (`enabledTriggersLook`). */
+  private async refuseEnabledTriggers(session: OracleSession, statements: readonly PlannedStatement[]): Promise<void> {
+    const written = new Map<string, OracleTable>();
+    for (const p of statements) {
+      for (const t of p.kind === 'truncate' ? p.tables : [p.table]) {
+        const o = this.table(`${t.schema}.${t.name}`).writer.oracle;
+        written.set(`${o.schema}.${o.name}`, o);
+      }
+    }
+    if (written.size === 0) return;
+    const look = enabledTriggersLook([...written.values()]);
+    const rows = await session.query(look.sql, look.binds);
+    if (rows.length === 0) return;
+    const found = rows.map((r) => ({ owner: String(r.OWNER), name: String(r.TRIGGER_NAME), on: `${String(r.TABLE_OWNER)}.${String(r.TABLE_NAME)}` }));
+    const where = this.options.where ?? 'the Oracle database';
+    throw new ActingWhileWriting(found.map((f) => `trigger ${f.owner}.${f.name} on ${f.on}`),
+      `Triggers on ${where} were enabled or created while Tandem was writing there, and would fire for every row it writes: ${found.map((f) => `${f.owner}.${f.name} on ${f.on}`).join(', ')}. The transaction that met them was rolled back, so nothing of it was written.`,
+      `Disable them while Tandem writes: ${found.map((f) => `ALTER TRIGGER ${qualifiedOracleName(f.owner, f.name)} DISABLE;`).join(' ')} Then rerun the same import command: it resumes. Enable them again after the cutover to the source.`);
   }
 
   isUniqueViolation(error: unknown): boolean {

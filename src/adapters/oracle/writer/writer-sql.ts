@@ -269,3 +269,23 @@ export function describeLosses(losses: LossCounts): string[] {
   }
   return out;
 }
+
+/**
+ * The enabled triggers on the tables a batch writes, read at the end of the batch, before its
+ * COMMIT: one created or enabled while Tandem writes fires for its rows (the workflow's periodic
+ * look finds it only seconds later), so a batch that sees one rolls back instead. Whether Oracle's
+ * CREATE/ALTER TRIGGER waits for the batch's open transaction, which would make the look exact as
+ * it is on PostgreSQL and MySQL, has not been checked (no Oracle here).
+ */
+export function enabledTriggersLook(tables: readonly OracleTable[]): { sql: string; binds: Record<string, string> } {
+  const binds: Record<string, string> = {};
+  const each = tables.map((t, i) => {
+    binds[`o${i}`] = t.schema;
+    binds[`t${i}`] = t.name;
+    return `(TABLE_OWNER = :o${i} AND TABLE_NAME = :t${i})`;
+  });
+  return {
+    sql: `SELECT OWNER, TRIGGER_NAME, TABLE_OWNER, TABLE_NAME FROM ALL_TRIGGERS WHERE STATUS = 'ENABLED' AND BASE_OBJECT_TYPE = 'TABLE' AND (${each.join(' OR ')}) ORDER BY TABLE_OWNER, TABLE_NAME, OWNER, TRIGGER_NAME`,
+    binds,
+  };
+}
