@@ -315,6 +315,12 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
     for (const { r, w } of rows) {
       const label = r.direction === 'to_target' ? 'Cutover to target' : 'Cutover to source';
       if (w.text) reporter.print(`${label}: ${w.text}.`);
+      // With fall-back, the source's exporter carries on as "import data to source" once it wrote the
+      // marker: one killed then was named only after the cutover completed (the kill-pg-48 run).
+      if (r.direction === 'to_target' && r.status === 'INITIATED' && r.prepareForFallBack && r.markerVsn !== undefined
+        && !isRunning(m.exportDir.metainfoDir, 'import data to source') && !isRunning(m.exportDir.metainfoDir, 'export data from source')) {
+        reporter.print(`${label}: "import data to source" (what "export data from source" became at the marker) is not running: start it (tandem import data to source --export-dir ${m.exportDir.root}) so that the target's changes reach the source once the cutover completes.`);
+      }
       const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; unreadable?: string[]; reason?: string; earlyUnchanged?: number } | undefined;
       // The verification ran when the cutover completed: writes after the marker may postdate it.
       // Only writes counted are "the writes below" (the fix-verify run: said beside "no write … was counted").

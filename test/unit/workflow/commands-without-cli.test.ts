@@ -427,14 +427,23 @@ test('cutover status, while a cutover waits for an importer nobody runs, says so
     await runCutoverStatus(e, { exportDir: root, outputFormat: 'table' });
     return e.out.text();
   };
-  assert.match(await status(), new RegExp(`Cutover to target: waiting for "import data to target": 5 event\\(s\\) remaining before the marker; "import data to target" is not running: start it \\(tandem import data to target --export-dir ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) and it carries out the cutover\\.`));
+  const stopped = await status();
+  assert.match(stopped, new RegExp(`Cutover to target: waiting for "import data to target": 5 event\\(s\\) remaining before the marker; "import data to target" is not running: start it \\(tandem import data to target --export-dir ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) and it carries out the cutover\\.`));
+  // Prepared for fall-back: the source's exporter, which carries on as "import data to source" after the marker, is named too.
+  const FALL_BACK_STOPPED = /Cutover to target: "import data to source" \(what "export data from source" became at the marker\) is not running: start it \(tandem import data to source --export-dir \S+\) so that the target's changes reach the source once the cutover completes\./;
+  assert.match(stopped, FALL_BACK_STOPPED);
   const lock = new CommandLock(new ExportDir(root).metainfoDir, 'import-data');
+  const exporter = new CommandLock(new ExportDir(root).metainfoDir, 'export-data');
   lock.acquire();
   try {
-    const running = await status();
-    assert.match(running, /Cutover to target: waiting for "import data to target": 5 event\(s\) remaining before the marker\.\n/);
-    assert.doesNotMatch(running, /is not running/);
+    const importerOnly = await status();
+    assert.match(importerOnly, /Cutover to target: waiting for "import data to target": 5 event\(s\) remaining before the marker\.\n/);
+    assert.doesNotMatch(importerOnly, /"import data to target" is not running/);
+    assert.match(importerOnly, FALL_BACK_STOPPED);
+    exporter.acquire();
+    assert.doesNotMatch(await status(), /is not running/);
   } finally {
+    exporter.release();
     lock.release();
   }
 });
