@@ -213,18 +213,27 @@ export class PgChangeTarget implements ChangeTarget {
     this.lastApplied[channelNo] = lastVsn;
   }
 
-  /** The tables a batch writes (truncated ones included), as the catalog names them. */
-  private static writtenBy(plan: BatchPlan): { schema: string; name: string }[] {
+  /**
+   * The tables a batch writes (truncated ones included), and those the foreign-key actions Tandem
+   * carries out may reach from them (the fix-verify-48 run: a trigger on a table only a cascade
+   * wrote fired unseen), as the catalog names them.
+   */
+  private writtenBy(plan: BatchPlan): { schema: string; name: string }[] {
     const out = new Map<string, { schema: string; name: string }>();
+    const add = (t: { schema: string; name: string }) => out.set(`${t.schema}.${t.name}`, { schema: t.schema, name: t.name });
     for (const s of plan.statements) {
-      for (const t of s.kind === 'truncate' ? s.tables : [s.table]) out.set(`${t.schema}.${t.name}`, { schema: t.schema, name: t.name });
+      for (const t of s.kind === 'truncate' ? s.tables : [s.table]) {
+        add(t);
+        const typed = this.actions && this.typed.get(`${t.schema}.${t.name}`);
+        if (typed) for (const r of this.actions!.reachedFrom(typed)) add(r);
+      }
     }
     return [...out.values()];
   }
 
   /** The refusal for triggers or rules on the batch's tables that fire in replica sessions, once the batch was rolled back; undefined when there are none. */
   private async firingWhileWriting(client: pg.Client, plan: BatchPlan): Promise<TandemError | undefined> {
-    const firing = await readFiringTriggers(client, { names: PgChangeTarget.writtenBy(plan) }).catch(() => []);
+    const firing = await readFiringTriggers(client, { names: this.writtenBy(plan) }).catch(() => []);
     if (firing.length === 0) return undefined;
     const refusal = firingTriggersRefusal(firing, describeDb(this.config), true);
     return new TandemError('TANDEM_PREREQUISITE', refusal.message, { hint: refusal.hint });
@@ -281,7 +290,7 @@ export class PgChangeTarget implements ChangeTarget {
       const doc = rowsDocument(json, this.jsonbLimit);
       parts.push(statementSql(s, this.typedTable(s), `${sqlLiteral(json)}::${doc}`, s.kind === 'insert' ? undefined : 'count', doc));
     }
-    parts.push(firingCheckSql(PgChangeTarget.writtenBy(plan)));
+    parts.push(firingCheckSql(this.writtenBy(plan)));
     // Parameters 2-6 are integers; the uuid must be typed (an untyped literal in a SELECT list is text).
     const values = progressParams(this.migrationUuid, channelNo, lastVsn, plan);
     parts.push(progressSql(this.metadataSchema, (n) => (n === 1 ? `${sqlLiteral(String(values[0]))}::uuid` : n === 7 ? sqlLiteral(String(values[6])) : String(Number(values[n - 1])))));
@@ -298,7 +307,7 @@ export class PgChangeTarget implements ChangeTarget {
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED; SET CONSTRAINTS ALL DEFERRED');
     await this.runStatements(client, plan.statements, onStatement);
     onStatement(undefined);
-    await client.query(firingCheckSql(PgChangeTarget.writtenBy(plan)));
+    await client.query(firingCheckSql(this.writtenBy(plan)));
     await client.query({ name: 'tandem_apply_progress', text: this.progressText, values: progressParams(this.migrationUuid, channelNo, lastVsn, plan) });
     await client.query('COMMIT');
   }
@@ -330,7 +339,7 @@ export class PgChangeTarget implements ChangeTarget {
     }
     if (run.length) await this.runStatements(client, planBatch(run, tableOf).statements, onStatement);
     onStatement(undefined);
-    await client.query(firingCheckSql(PgChangeTarget.writtenBy(plan)));
+    await client.query(firingCheckSql(this.writtenBy(plan)));
     await client.query({ name: 'tandem_apply_progress', text: this.progressText, values: progressParams(this.migrationUuid, channelNo, lastVsn, plan) });
     await client.query('COMMIT');
   }

@@ -8,6 +8,7 @@ import { TandemError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
 import { q, quoteIdent } from '../../core/sql-names.js';
 import { pgArray, qualified, relationExists } from './source-catalog.js';
+import { FIRING_CHECK_SQLSTATE, firingCheckSql, firingTriggersRefusal, readFiringTriggers } from './firing-triggers.js';
 import type { SequenceRestoreResult } from '../../core/engine/sequences.js';
 import { withinSequenceBounds } from './sequence-sync.js';
 
@@ -235,7 +236,9 @@ async function sendBatchRows(send: SendMessages, b: BatchToLoad, files: Snapshot
  * as they are (they are CopyData messages already), behind a header message in binary format.
  */
 export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid: string, files: SnapshotFileReader, schema = DEFAULT_METADATA_SCHEMA): Promise<number> {
-  await client.query('BEGIN');
+  // READ COMMITTED whatever the server's default, so that the look for firing triggers below reads
+  // the catalog as it is then (see PgChangeTarget's transactions).
+  await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
   try {
     // A retyped table: COPY into a staging table of the source's types, then INSERT from it with the casts.
     const stage = b.stagedTypes ? STAGING_TABLE : undefined;
@@ -260,6 +263,10 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
         throw new TandemError('TANDEM_DATA', `Batch ${b.batchNo} of ${b.fileName} moved ${moved.rowCount} rows from its staging table, expected ${b.rows}.`);
       }
     }
+    // A trigger or rule set to fire in replica sessions since the load's check (it fires for every
+    // loaded row): the batch rolls back (measured before: an ENABLE ALWAYS BEFORE trigger enabled
+    // while loading changed all 400,000 rows and the import said complete; the fix-verify-48 run).
+    await client.query(firingCheckSql([{ schema: b.schema, name: b.table }]));
     await client.query(
       `INSERT INTO ${q(schema)}.${BATCHES_TABLE} (migration_uuid, data_file_name, batch_number, schema_name, table_name, rows_imported) VALUES ($1, $2, $3, $4, $5, $6)`,
       [migrationUuid, b.fileName, b.batchNo, b.schema, b.table, b.rows]);
@@ -271,6 +278,11 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
     return copy.rowCount;
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
+    if ((e as { code?: string }).code === FIRING_CHECK_SQLSTATE) {
+      const firing = await readFiringTriggers(client, { names: [{ schema: b.schema, name: b.table }] }).catch(() => []);
+      const refusal = firingTriggersRefusal(firing, 'the target', true);
+      throw new TandemError('TANDEM_PREREQUISITE', `Loading ${b.schema}.${b.table} (batch ${b.batchNo} of ${b.fileName}): ${refusal.message}`, { hint: refusal.hint });
+    }
     const err = e as { code?: string; message?: string; table?: string; constraint?: string; where?: string };
     if (err.code && !(e instanceof TandemError)) {
       // The driver's message can quote row values (in detail, and after the column in where); keep

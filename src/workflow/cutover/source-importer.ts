@@ -130,7 +130,7 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
               ...(watch ? { signal: watch.signal } : {}),
             });
           } catch (e) {
-            if (!guard || !(e instanceof ActingWhileWriting)) throw e;
+            if (!guard || !(e instanceof ActingWhileWriting)) throw namingRestart(e, restartCommand(exportDir.root, options));
             metInTransaction = e.what;
             result = undefined;
           } finally {
@@ -244,6 +244,16 @@ export function completionMessage(ended: TargetStreamEnd, keptSlot: string): str
 }
 
 /** The command that restarts this importer as it was started (the consent to disable triggers included). */
+/**
+ * A writer's error whose fix ends "rerun the same import command", with the command named: this
+ * process may have been started as "export data from source" (the fix-verify-48 run: the command to
+ * run was printed only far above).
+ */
+function namingRestart(e: unknown, command: string): unknown {
+  if (!(e instanceof TandemError) || !e.hint?.includes('the same import command')) return e;
+  return new TandemError(e.code, e.message, { hint: e.hint.replace(/the same import command/g, `"${command}"`), ...(e.cause !== undefined ? { cause: e.cause } : {}), streamLost: e.streamLost });
+}
+
 export function restartCommand(exportDir: string, options: { readonly disableTriggersAndFks?: boolean }): string {
   return `tandem import data to source --export-dir ${exportDir}${options.disableTriggersAndFks === true ? ' --disable-triggers-and-fks true' : ''}`;
 }

@@ -532,6 +532,25 @@ test('a source trigger set to fire in replica sessions while streaming: initiate
     const ok = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
     assert.equal(ok.code, 0, ok.stderr);
     await waitCompleted(m, 'cutover to target', [ex, im]);
+
+    // The fix-verify-47 run: one set to ENABLE ALWAYS while the fall-back writes fired for every
+    // replicated row until "import data to source" restarted. Now the batch that meets it rolls back
+    // and the writer (the exporter, carried on as "import data to source") stops naming it, and the
+    // command to rerun.
+    await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+    await s.sql('shop9', `CREATE TABLE public.audit (n serial PRIMARY KEY, what text);
+      CREATE FUNCTION shop.audited() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.audit (what) VALUES (NEW.full_name); RETURN NEW; END $$;
+      CREATE TRIGGER audited AFTER INSERT ON shop.customers FOR EACH ROW EXECUTE FUNCTION shop.audited();
+      ALTER TABLE shop.customers ENABLE ALWAYS TRIGGER audited;`);
+    await t.sql('yb9', "INSERT INTO shop.customers (customer_id, email, full_name) VALUES (90001, 'late@example.com', 'Late Trigger')");
+    assert.equal(await ex.done, 1, tail(ex.output()));
+    assert.match(ex.output(), /error \[TANDEM_PREREQUISITE\]: Triggers on .* fire for the rows Tandem writes .*audited on shop\.customers \(ALWAYS\)\. They were enabled while Tandem was writing there: the transaction that met them was rolled back/);
+    assert.match(ex.output(), new RegExp(`fix: Disable them while Tandem writes: ALTER TABLE shop\\.customers DISABLE TRIGGER audited; Then rerun "tandem import data to source --export-dir ${m.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}": it resumes\\.`));
+    assert.deepEqual(await s.sql('shop9', 'SELECT (SELECT count(*)::int FROM public.audit) AS audit, (SELECT count(*)::int FROM shop.customers WHERE customer_id = 90001) AS row'), [{ audit: 0, row: 0 }]);
+    await s.sql('shop9', 'ALTER TABLE shop.customers DISABLE TRIGGER audited');
+    ex = startTandem(['import', 'data', 'to', 'source', '--export-dir', m.dir], m.env);
+    await eventually(async () => ((await s.sql('shop9', 'SELECT count(*)::int AS n FROM shop.customers WHERE customer_id = 90001'))[0].n === 1 ? true : 'not written back yet'), 60_000, 200);
+    assert.deepEqual(await s.sql('shop9', 'SELECT count(*)::int AS n FROM public.audit'), [{ n: 0 }], 'the trigger never fired for a replicated row');
   } catch (e) {
     withOutput(e, { 'export data from source': ex, 'import data to target': im });
   } finally {

@@ -128,3 +128,28 @@ test('the source\'s recorded keys are carried out when the target has none of th
     await target.close();
   }
 });
+
+// The fix-verify-48 run: an ENABLE ALWAYS trigger on a table only a cascade Tandem carried out wrote
+// fired for every row it deleted; the look before COMMIT covered only the tables events named.
+test('a trigger set to fire in replica sessions on a table only the actions reach, enabled while the writer runs: the batch is rolled back and the import stops naming it; disabled, the same batch applies and it never fired', { timeout: 60_000 }, async () => {
+  await server.createDatabase('cascade_firing');
+  await server.sql('cascade_firing', `${DDL}
+    CREATE TABLE audit (n serial PRIMARY KEY, what text);
+    CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit (what) VALUES (TG_OP || ' ' || TG_TABLE_NAME); RETURN OLD; END $$;
+    CREATE TRIGGER lines_gone AFTER DELETE ON lines FOR EACH ROW EXECUTE FUNCTION note();`);
+  const target = new PgChangeTarget(targetDbConfig(server, 'cascade_firing'), { tables: TABLES, foreignKeyActions: true });
+  try {
+    await target.prepare(MIGRATION, 1);
+    await server.sql('cascade_firing', 'ALTER TABLE lines ENABLE ALWAYS TRIGGER lines_gone');
+    const drop = ev('d', 'orders', { id: '1' });
+    await assert.rejects(target.applyBatch(0, [drop]), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE'
+      && /lines_gone on public\.lines \(ALWAYS\)\. They were enabled while Tandem was writing/.test(e.message));
+    assert.deepEqual(await rows('cascade_firing', 'SELECT count(*) FROM audit'), ['0']);
+    assert.deepEqual(await rows('cascade_firing', "SELECT count(*) FROM lines WHERE order_ref = 'A-1'"), ['2'], 'the cascade was rolled back with the batch');
+    await server.sql('cascade_firing', 'ALTER TABLE lines DISABLE TRIGGER lines_gone');
+    await target.applyBatch(0, [drop]);
+  } finally {
+    await target.close();
+  }
+  assert.deepEqual(await rows('cascade_firing', "SELECT (SELECT count(*) FROM audit) AS a, (SELECT count(*) FROM lines WHERE order_ref = 'A-1') AS l, (SELECT count(*) FROM orders WHERE id = 1) AS o"), ['0|0|0']);
+});
