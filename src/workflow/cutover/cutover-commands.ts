@@ -7,7 +7,7 @@ import { readQueueState } from '../../core/queue/queue-tables.js';
 import { engineFacts } from '../../adapters/engines.js';
 import type { CommandEnv } from '../command-env.js';
 import { FALL_BACK_WARNINGS_KEY, openMigration, sourceSide, TARGET_MAY_STREAM_KEY, TARGET_STREAM_PROBLEMS_KEY, targetSide } from '../migration-context.js';
-import { SOURCE_WRITE_PROBLEMS_KEY, type SourceWriteProblems } from './source-write-check.js';
+import { SOURCE_GUARD_ACTIVE_KEY, SOURCE_WRITE_PROBLEMS_KEY, type SourceGuardActive, type SourceWriteProblems } from './source-write-check.js';
 import { renderTable } from '../text-table.js';
 import { LATE_WRITES_LOWER_BOUND, streamEndFinding } from './stream-cleanup.js';
 import { CutoverState, type CutoverDirection, type CutoverRecord } from './cutover-state.js';
@@ -76,11 +76,14 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     }
     reporter.print(`Cutover to target initiated${fallBack ? ' (prepared for fall-back)' : ''}.`);
     if (source) {
+      const active = source.capabilities.writerSkipsTriggers ? undefined : m.meta.getValue<SourceGuardActive>(SOURCE_GUARD_ACTIVE_KEY);
       reporter.print(source.capabilities.writerSkipsTriggers
         ? 'No need to disable triggers or foreign keys on the source: Tandem writes the target\'s changes there with session_replication_role = replica, so they do not fire (its user must be allowed to set it: "import data to source" refuses to write otherwise, before anything is written), and it checks at the end that nothing was left disabled.'
-        : `What on the ${source.displayName} source would act on the target's changes written back to it must be switched off first (the spec's manual step): its triggers, and its foreign keys where the writer's own sessions cannot skip them. `
-          + 'Before its first write, "import data to source" prints the script that switches them off (it drops a trigger where the database cannot disable one) and the script that puts them back as they were, and waits until a DBA has run the first '
-          + '(or runs it itself when started with --disable-triggers-and-fks true, and the second at the cutover to source); at the cutover to source it checks that every one is back as it was.');
+        : active && active.what.length === 0
+          ? `Nothing on the ${source.displayName} source acts on the target's changes written back to it (no trigger on the migrated tables${source.displayName === 'Oracle' ? ', no enabled foreign key' : ''}), as "export data from source" last found at ${active.at}: nothing to switch off. "import data to source" looks again before its first write and before each commit, and waits if one has appeared.`
+          : `What on the ${source.displayName} source would act on the target's changes written back to it must be switched off first (the spec's manual step): ${active ? `${active.what.join('; ')} (as "export data from source" last found at ${active.at})` : 'its triggers, and its foreign keys where the writer\'s own sessions cannot skip them'}. `
+            + 'Before its first write, "import data to source" prints the script that switches them off (it drops a trigger where the database cannot disable one) and the script that puts them back as they were, and waits until a DBA has run the first '
+            + '(or runs it itself when started with --disable-triggers-and-fks true, and the second at the cutover to source); at the cutover to source it checks that every one is back as it was.');
     }
     // What export data found that matters now that a fall-back is chosen (characters the source
     // cannot store, say): said again here, where the choice is made.

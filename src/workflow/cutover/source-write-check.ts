@@ -1,7 +1,7 @@
 import type { PrerequisiteFinding } from '../../core/engine/catalog.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
-import { guardRefusal } from './write-guard-steps.js';
+import { guardRefusal, migratedTables, writeGuardOf } from './write-guard-steps.js';
 
 /**
  * meta.db key: what would stop `import data to source` from writing the fall-back into the source
@@ -11,6 +11,20 @@ import { guardRefusal } from './write-guard-steps.js';
  * the application would already be writing to the target with nothing going back.
  */
 export const SOURCE_WRITE_PROBLEMS_KEY = 'source_write_problems';
+
+/**
+ * meta.db key: what on the source would act on the fall-back's writes (`WriteGuard.active`: its
+ * triggers, foreign keys…), in words, as the streaming exporter last found it, with when; only where
+ * the writer cannot skip them (MySQL, Oracle). `initiate cutover to target --prepare-for-fall-back
+ * true` says from it whether a DBA has anything to switch off (measured before: it said triggers
+ * "must be switched off first" where the source had none; the soak-mysql-48 run).
+ */
+export const SOURCE_GUARD_ACTIVE_KEY = 'source_guard_active';
+
+export interface SourceGuardActive {
+  readonly at: string;
+  readonly what: readonly string[];
+}
 
 export interface SourceWriteProblems {
   readonly at: string;
@@ -37,6 +51,12 @@ export async function sourceWriteFindings(meta: MetaStore, source: Side): Promis
  */
 export async function recordSourceWriteProblems(migration: Migration, source: Side): Promise<SourceWriteProblems | undefined> {
   const { meta } = migration;
+  const writeGuard = writeGuardOf(source);
+  if (writeGuard) {
+    const tables = migratedTables(migration);
+    const active: SourceGuardActive = { at: new Date().toISOString(), what: writeGuard.active(await writeGuard.read(tables), tables).map((a) => a.what) };
+    meta.setValue(SOURCE_GUARD_ACTIVE_KEY, active);
+  }
   const guard = await guardRefusal(migration, source);
   const errors = [...(await sourceWriteFindings(meta, source)).filter((f) => f.severity === 'error'), ...(guard ? [guard] : [])];
   if (errors.length === 0) {

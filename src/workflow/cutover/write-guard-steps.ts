@@ -64,7 +64,7 @@ export interface GuardRecord {
 }
 
 /** The migrated tables, as the snapshot recorded them. */
-function migratedTables(migration: Migration): TableRef[] {
+export function migratedTables(migration: Migration): TableRef[] {
   return migration.meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }));
 }
 
