@@ -538,6 +538,8 @@ test('a source trigger set to fire in replica sessions while streaming: initiate
     // and the writer (the exporter, carried on as "import data to source") stops naming it, and the
     // command to rerun.
     await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+    // What ps shows follows the command the process carries out now (the soak-mysql-48 run).
+    assert.equal(readFileSync(`/proc/${ex.child.pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0')[0], `tandem import data to source --export-dir ${m.dir}`);
     await s.sql('shop9', `CREATE TABLE public.audit (n serial PRIMARY KEY, what text);
       CREATE FUNCTION shop.audited() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.audit (what) VALUES (NEW.full_name); RETURN NEW; END $$;
       CREATE TRIGGER audited AFTER INSERT ON shop.customers FOR EACH ROW EXECUTE FUNCTION shop.audited();
