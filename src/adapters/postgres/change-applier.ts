@@ -20,7 +20,7 @@ import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 const FEATURE_NOT_SUPPORTED = '0A000';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
-import { FIRING_CHECK_SQLSTATE, firingCheckSql, firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
+import { FIRING_CHECK_SQLSTATE, GENERATION_CHECK_SQLSTATE, firingCheckSql, firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
 import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
 import { ConnectionOutage, type LostConnection } from '../../core/reconnect-budget.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
@@ -203,6 +203,7 @@ export class PgChangeTarget implements ChangeTarget {
       // trigger that skips or refuses the row): named, and the import stops before writing more.
       const firing = await this.firingWhileWriting(client, plan);
       if (firing) throw firing;
+      if (hasSqlState(e, [GENERATION_CHECK_SQLSTATE])) throw await this.generationLost(client, plan);
       if (hasSqlState(e, [FIRING_CHECK_SQLSTATE]) && !stepwise) return this.applyBatch(channelNo, events, undefined, true); // disabled again since
       if (!oneTrip) throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
       // The transaction failed and was rolled back as a whole (nothing of it committed: COMMIT is
@@ -218,9 +219,12 @@ export class PgChangeTarget implements ChangeTarget {
    * carries out may reach from them (the fix-verify-48 run: a trigger on a table only a cascade
    * wrote fired unseen), as the catalog names them.
    */
-  private writtenBy(plan: BatchPlan): { schema: string; name: string }[] {
-    const out = new Map<string, { schema: string; name: string }>();
-    const add = (t: { schema: string; name: string }) => out.set(`${t.schema}.${t.name}`, { schema: t.schema, name: t.name });
+  private writtenBy(plan: BatchPlan): { schema: string; name: string; generated?: readonly string[] }[] {
+    const out = new Map<string, { schema: string; name: string; generated?: readonly string[] }>();
+    const add = (t: { schema: string; name: string }) => {
+      const generated = this.typed.get(`${t.schema}.${t.name}`)?.generated;
+      out.set(`${t.schema}.${t.name}`, { schema: t.schema, name: t.name, ...(generated ? { generated } : {}) });
+    };
     for (const s of plan.statements) {
       for (const t of s.kind === 'truncate' ? s.tables : [s.table]) {
         add(t);
@@ -237,6 +241,26 @@ export class PgChangeTarget implements ChangeTarget {
     if (firing.length === 0) return undefined;
     const refusal = firingTriggersRefusal(firing, describeDb(this.config), true);
     return new TandemError('TANDEM_PREREQUISITE', refusal.message, { hint: refusal.hint });
+  }
+
+  /** The error for columns generated when the writer started and ordinary now (`firingCheckSql`), once the batch was rolled back. */
+  private async generationLost(client: pg.Client, plan: BatchPlan): Promise<TandemError> {
+    const lost: { table: string; qualified: string; columns: string[] }[] = [];
+    for (const t of this.writtenBy(plan)) {
+      if (!t.generated) continue;
+      const r = await client.query(`SELECT a.attname AS col FROM pg_catalog.pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attname = ANY($2::text[]) AND a.attgenerated = '' AND NOT a.attisdropped ORDER BY a.attnum`,
+        [qualified(t.schema, t.name), [...t.generated]]).catch(() => ({ rows: [] as { col: string }[] }));
+      if (r.rows.length) lost.push({ table: `${t.schema}.${t.name}`, qualified: `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`, columns: r.rows.map((x) => String(x.col)) });
+    }
+    const first = lost[0];
+    const where = describeDb(this.config);
+    return new TandemError('TANDEM_PREREQUISITE', `Columns generated on ${where} when Tandem started writing there are ordinary columns now: ${lost.map((l) => `${l.table} (${l.columns.join(', ')})`).join('; ') || '(changed back since)'}. `
+      + 'The changes leave a generated column\'s values out (this database is to compute them), so every row written now would hold NULL there. The transaction that met it was rolled back, so nothing of it was written '
+      + '(PostgreSQL drops a generation expression only once the transactions writing the table have ended, so no row written before holds NULL).', {
+      hint: first
+        ? `Give each its generation expression back (ALTER TABLE ${first.qualified} DROP COLUMN ${quoteIdent(first.columns[0]!)}, ADD COLUMN ${quoteIdent(first.columns[0]!)} <type> GENERATED ALWAYS AS (<expression>) STORED; as in the export dir's schema/tables), or drop the column and compute it where it is read; then rerun the same import command: it resumes.`
+        : 'Rerun the same import command: it resumes.',
+    });
   }
 
   /** Marks the client when its connection ends (the server went away), and keeps its error quiet. */
@@ -518,7 +542,7 @@ export class PgChangeTarget implements ChangeTarget {
         // where the bare name means length 1: character and bit (and their arrays).
         `SELECT a.attname AS col, CASE a.atttypid WHEN 'bpchar'::regtype THEN 'bpchar' WHEN 'bpchar[]'::regtype THEN 'bpchar[]'
                 WHEN 'bit'::regtype THEN 'varbit' WHEN 'bit[]'::regtype THEN 'varbit[]' ELSE format_type(a.atttypid, NULL) END AS type,
-                a.attidentity = 'a' AS always_identity, (SELECT c.relkind FROM pg_class c WHERE c.oid = a.attrelid) AS relkind FROM pg_attribute a
+                a.attidentity = 'a' AS always_identity, a.attgenerated = 's' AS generated, (SELECT c.relkind FROM pg_class c WHERE c.oid = a.attrelid) AS relkind FROM pg_attribute a
           WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, [name]);
       if (cols.rows.length === 0) {
         throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} does not exist on the ${this.config.role} database.`, { hint: 'Import the schema first (import schema).' });
@@ -538,7 +562,8 @@ export class PgChangeTarget implements ChangeTarget {
         log.info(`${spec.schema}.${spec.name} on the ${this.config.role} database lacks column(s) the snapshot had: ${missing.join(', ')} (renamed or dropped there); changes that still carry them stop the import`);
       }
       const always = cols.rows.find((r) => pgBool(r.always_identity) && !spec.primaryKey.includes(String(r.col)));
-      const typed: TypedTable = { ...spec, types, plain: cols.rows[0].relkind !== 'p', ...(always ? { alwaysIdentity: String(always.col) } : {}) };
+      const generated = cols.rows.filter((r) => pgBool(r.generated)).map((r) => String(r.col));
+      const typed: TypedTable = { ...spec, types, plain: cols.rows[0].relkind !== 'p', ...(always ? { alwaysIdentity: String(always.col) } : {}), ...(generated.length ? { generated } : {}) };
       this.typed.set(`${spec.schema}.${spec.name}`, typed);
       let bySchema = this.typedByName.get(spec.schema);
       if (!bySchema) this.typedByName.set(spec.schema, (bySchema = new Map()));

@@ -48,8 +48,10 @@ export async function readFiringTriggers(client: pg.Client, tables: { oids: numb
   return r.rows.map((x) => ({ table: String(x.tbl), trigger: String(x.trg), mode: x.mode === 'A' ? 'ALWAYS' : 'REPLICA', kind: x.kind === 'RULE' ? 'RULE' : 'TRIGGER' }));
 }
 
-/** The SQLSTATE that `firingCheckSql` raises. */
+/** The SQLSTATE that `firingCheckSql` raises for a firing trigger or rule. */
 export const FIRING_CHECK_SQLSTATE = 'TDFIR';
+/** The SQLSTATE that `firingCheckSql` raises for a column no longer generated. */
+export const GENERATION_CHECK_SQLSTATE = 'TDGEN';
 
 /**
  * A statement for the end of a writer's transaction, before its COMMIT: it raises
@@ -61,12 +63,21 @@ export const FIRING_CHECK_SQLSTATE = 'TDFIR';
  * ENABLE ALWAYS while the fall-back wrote fired for every replicated row until the writer restarted;
  * fix-verify-47).
  */
-export function firingCheckSql(tables: readonly { schema: string; name: string }[]): string {
-  const names = tables.map((t) => `'${`${quoteIdent(t.schema)}.${quoteIdent(t.name)}`.replace(/'/g, "''")}'`).join(', ');
+export function firingCheckSql(tables: readonly { schema: string; name: string; generated?: readonly string[] }[]): string {
+  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  const regclass = (t: { schema: string; name: string }) => `${literal(`${quoteIdent(t.schema)}.${quoteIdent(t.name)}`)}::pg_catalog.regclass`;
+  const names = tables.map((t) => literal(`${quoteIdent(t.schema)}.${quoteIdent(t.name)}`)).join(', ');
+  // Columns generated on this database when the writer started that are ordinary now (ALTER TABLE
+  // … DROP EXPRESSION, which waits for the writer's open transactions too): the other side's changes
+  // leave their values out, so every row written now would hold NULL there (measured before: found
+  // only by the cutover's verification; fix-verify-47).
+  const plain = tables.filter((t) => t.generated && t.generated.length > 0).map((t) => `(a.attrelid = ${regclass(t)} AND a.attname IN (${t.generated!.map(literal).join(', ')}))`);
+  const generated = plain.length === 0 ? '' : ` IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE (${plain.join(' OR ')}) AND a.attgenerated = '' AND NOT a.attisdropped)`
+    + ` THEN RAISE EXCEPTION USING ERRCODE = '${GENERATION_CHECK_SQLSTATE}', MESSAGE = 'a column generated when Tandem started writing is an ordinary column now'; END IF;`;
   const tree = `WITH RECURSIVE tree(oid) AS (SELECT unnest(ARRAY[${names}]::pg_catalog.regclass[])::pg_catalog.oid UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent = tree.oid) SELECT oid FROM tree`;
   const body = `BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid IN (${tree}) AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R'))`
     + ` OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class IN (${tree}) AND w.rulename <> '_RETURN' AND w.ev_enabled IN ('A', 'R'))`
-    + ` THEN RAISE EXCEPTION USING ERRCODE = '${FIRING_CHECK_SQLSTATE}', MESSAGE = 'a trigger or rule on a written table fires in replica sessions'; END IF; END`;
+    + ` THEN RAISE EXCEPTION USING ERRCODE = '${FIRING_CHECK_SQLSTATE}', MESSAGE = 'a trigger or rule on a written table fires in replica sessions'; END IF;${generated} END`;
   let tag = '$tandem_check$';
   for (let n = 0; body.includes(tag); n++) tag = `$tandem_check${n}$`;
   return `DO ${tag}${body}${tag}`;

@@ -394,6 +394,28 @@ test('a trigger enabled while the batch waits for the table (its transaction beg
   assert.deepEqual(await server.sql('late_rr', 'SELECT (SELECT count(*)::int FROM audit) AS a, (SELECT count(*)::int FROM first_t) + (SELECT count(*)::int FROM second_t) AS rows'), [{ a: 0, rows: 0 }]);
 });
 
+test('a generated column made ordinary on the written database while the writer runs (DROP EXPRESSION): the batch that meets it is rolled back and the import stops naming the column and the way back; restored, the same batch applies with the column computed (measured before: every row written after held NULL there, found only by the cutover\'s verification)', async () => {
+  await fresh('gen_lost', `CREATE TABLE priced (id int PRIMARY KEY, net numeric, gross numeric GENERATED ALWAYS AS (net * 1.2) STORED)`);
+  const tables: AppliedTable[] = [{ schema: 'public', name: 'priced', primaryKey: ['id'], columns: ['id', 'net'] }];
+  const ins = (v: number): ChangeEvent => ({ position: '0', txId: '1', schema: 'public', table: 'priced', vsn: v, op: 'c', key: { id: String(v) }, after: { id: String(v), net: '10' } });
+  const target = new PgChangeTarget(config('gen_lost'), { tables });
+  try {
+    await target.prepare(MIGRATION, 1);
+    await target.applyBatch(0, [ins(1)]);
+    await server.sql('gen_lost', 'ALTER TABLE priced ALTER COLUMN gross DROP EXPRESSION');
+    const e = await target.applyBatch(0, [ins(2)]).then(() => undefined, (x: unknown) => x);
+    assert.ok(e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE', String(e));
+    assert.match(e.message, /^Columns generated on .* when Tandem started writing there are ordinary columns now: public\.priced \(gross\)\. .*The transaction that met it was rolled back, so nothing of it was written/);
+    assert.match(e.hint ?? '', /ALTER TABLE public\.priced DROP COLUMN gross, ADD COLUMN gross <type> GENERATED ALWAYS AS \(<expression>\) STORED;/);
+    assert.deepEqual(await server.sql('gen_lost', 'SELECT id, gross::text AS gross FROM priced ORDER BY id'), [{ id: 1, gross: '12.0' }]);
+    await server.sql('gen_lost', 'ALTER TABLE priced DROP COLUMN gross, ADD COLUMN gross numeric GENERATED ALWAYS AS (net * 1.2) STORED');
+    await target.applyBatch(0, [ins(2)]);
+  } finally {
+    await target.close();
+  }
+  assert.deepEqual(await server.sql('gen_lost', 'SELECT id, gross::text AS gross FROM priced ORDER BY id'), [{ id: 1, gross: '12.0' }, { id: 2, gross: '12.0' }]);
+});
+
 /**
  * A target table that differs from the source's (`ddl`): inserting `after` into public.t stops with
  * TANDEM_DATA, `message` and `hint` matching and `secret` in neither; after `fix` the same batch

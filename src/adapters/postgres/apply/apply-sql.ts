@@ -17,6 +17,8 @@ export interface TypedTable extends AppliedTable {
    * (a child's rows are its own table's changes). A partitioned table is written through its root.
    */
   readonly plain?: boolean;
+  /** Its columns generated (GENERATED ALWAYS AS … STORED) when the writer started: the changes leave their values out. */
+  readonly generated?: readonly string[];
 }
 
 /** `ONLY schema.table` for a plain table, `schema.table` for a partitioned one (see `TypedTable.plain`). */
