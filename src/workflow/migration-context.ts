@@ -94,9 +94,9 @@ function refuseForeignContent(exportDir: ExportDir): void {
  * Before a new export dir is set up: the source's connection flags are complete (type, user,
  * database, the engine's own settings), so that a usage error leaves the directory as it was
  * (measured before: folders, meta.db and a log written, then "--source-db-user is required"; the
- * input-secrets run), and the source answers (one connection, unless the command will prompt for
- * the password). Nothing is asked; an export dir already set up remembers the source, and is
- * checked by the command itself.
+ * input-secrets run), and the source answers (one connection; the password is asked for first
+ * where the command would ask). An export dir already set up remembers the source, and is checked
+ * by the command itself.
  */
 export async function checkNewSourceFlags(env: CommandEnv, exportDirPath: string): Promise<void> {
   const exportDir = new ExportDir(exportDirPath);
@@ -109,10 +109,10 @@ export async function checkNewSourceFlags(env: CommandEnv, exportDirPath: string
   refuseForeignContent(exportDir);
   exportDir.checkUsable();
   // A wrong host, port, database or password is said before the directory is set up too (measured
-  // before: the export dir was set up, then the connection failed; fix-verify-47). Not when the
-  // command will ask for the password: the connection is then tried after the prompt.
-  if (db.password === undefined && process.stdin.isTTY) return;
-  await engine.describeServer(db);
+  // before: the export dir was set up, then the connection failed; fix-verify-47). The password is
+  // asked for here where the command would ask for it (a terminal, no --yes), once: the command
+  // reuses the answer (measured before: asked after the dir was set up; fix-verify-48b).
+  await engine.describeServer(db.password === undefined ? await env.resolveDb(undefined, 'source') : db);
 }
 
 /** One database of the migration: its resolved connection and its engine (from the registry). */

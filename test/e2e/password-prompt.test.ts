@@ -131,3 +131,26 @@ test('Ctrl-C typed at a password prompt or a [y/N] confirmation stops the comman
     await pg.stop();
   }
 });
+
+// The fix-verify-48b run: in a terminal with no password given, a wrong one was asked for after the
+// new export dir was set up, and the connection's failure left meta.db, a lock and logs behind.
+test('export schema in a terminal asks for the source password once, before the new export dir is set up: a wrong one leaves the dir empty, the right one exports', async () => {
+  const pg = await startPg15();
+  try {
+    await pg.createDatabase('src');
+    await pg.sql('src', 'CREATE TABLE t (id int PRIMARY KEY)');
+    const dir = newExportDir();
+    const args = ['export', 'schema', '--export-dir', dir, ...sourceFlags(pg, 'src')];
+    const wrong = await runInTerminal(args, [[/Password for source user/, 'not-the-password']]);
+    assert.equal(wrong.code, 1, wrong.screen);
+    assert.equal(wrong.screen.match(/Password for source user/g)?.length, 1, wrong.screen);
+    assert.match(wrong.screen, /TANDEM_AUTH/);
+    assert.deepEqual(readdirSync(dir), [], 'nothing set up');
+    const right = await runInTerminal(args, [[/Password for source user/, pg.password]]);
+    assert.equal(right.code, 0, right.screen);
+    assert.equal(right.screen.match(/Password for source user/g)?.length, 1, `asked once: ${right.screen}`);
+    assert.ok(readdirSync(dir).includes('schema'), right.screen);
+  } finally {
+    await pg.stop();
+  }
+});

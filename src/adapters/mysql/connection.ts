@@ -217,7 +217,7 @@ export function mapMySqlConnectError(e: unknown, c: Pick<MySqlDbConfig, 'role' |
       // No flag, no variable and no terminal to prompt in (a script): said as such, not as a wrong password.
       if (!c.password) {
         return make('TANDEM_AUTH', `The user "${c.user}" was rejected by ${where}, and no password was given.`,
-          `Pass it with --${role}-db-password or ${variable} (Tandem prompts for it only when run in a terminal); check --${role}-db-user.`);
+          `Pass it with --${role}-db-password or ${variable} (Tandem prompts for it only when run in a terminal, and not with --yes); check --${role}-db-user.`);
       }
       return make('TANDEM_AUTH', `The user name or password for user "${c.user}" was rejected by ${where}.`,
         `Check --${role}-db-user and pass the right password with --${role}-db-password, ${variable}, or the prompt. A user may also be limited to certain client hosts ('${c.user}'@'host').`);

@@ -151,7 +151,7 @@ export function mapConnectError(e: unknown, c: DbConfig): unknown {
       // No password at all (no flag, no environment variable, no terminal to prompt on) is not a wrong one.
       if (!c.password) {
         return new TandemError('TANDEM_AUTH', `User "${c.user}" was rejected by ${where}, and no password was given.`, {
-          hint: `Pass it with --${c.role}-db-password or ${c.role === 'source' ? 'SOURCE' : 'TARGET'}_DB_PASSWORD (Tandem prompts for it only when its input is a terminal).`,
+          hint: `Pass it with --${c.role}-db-password or ${c.role === 'source' ? 'SOURCE' : 'TARGET'}_DB_PASSWORD (Tandem prompts for it only when its input is a terminal, and not with --yes).`,
         });
       }
       return new TandemError('TANDEM_AUTH', `The password for user "${c.user}" was rejected by ${where}.`, {

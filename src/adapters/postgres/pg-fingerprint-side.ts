@@ -43,8 +43,9 @@ export class PgFingerprintSide implements ComparisonSide {
 
   /**
    * The oid and file (relfilenode) of each table and of each relation below it (partitions, and
-   * inheritance children, which only makes a rescan likelier): TRUNCATE, DROP and re-CREATE, ATTACH and
-   * DETACH change them, and logical decoding carries none of them for a partition (see
+   * inheritance children, which only makes a rescan likelier), with its columns (number, name, type)
+   * and their enums' labels: TRUNCATE, DROP and re-CREATE, ATTACH and DETACH, a column dropped or
+   * added, an enum label renamed change them, and logical decoding carries none of them for a partition (see
    * `ComparisonSide.storageStamps`). pg_inherits rather than pg_partition_tree, which YugabyteDB's
    * PostgreSQL 11 lacks.
    */
@@ -58,8 +59,14 @@ export class PgFingerprintSide implements ComparisonSide {
          SELECT t.key, i.inhrelid FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.relid
        )
        SELECT t.key, string_agg(c.oid::text || ':' || c.relfilenode::text || ':' || (
-                -- The columns too: ADD or DROP COLUMN rewrites nothing (the pg-live-edges run).
-                SELECT md5(coalesce(string_agg(a.attname || ' ' || a.atttypid::text || ' ' || a.atttypmod::text, ',' ORDER BY a.attnum), ''))
+                -- The columns too: ADD or DROP COLUMN rewrites nothing (the pg-live-edges run); with their
+                -- numbers, as a column dropped and added again under its name and type holds the new
+                -- column's default in every row, and with an enum's labels, which ALTER TYPE … RENAME
+                -- VALUE changes in every row that holds one (the pg-ddl-48 run: both said MATCH).
+                SELECT md5(coalesce(string_agg(a.attnum::text || ' ' || a.attname || ' ' || a.atttypid::text || ' ' || a.atttypmod::text || coalesce(' ' || (
+                         SELECT string_agg(e.enumlabel::text, ',' ORDER BY e.enumtypid, e.enumsortorder) FROM pg_catalog.pg_enum e
+                          WHERE e.enumtypid IN (a.atttypid, (SELECT ty.typelem FROM pg_catalog.pg_type ty WHERE ty.oid = a.atttypid),
+                                                (SELECT ty.typbasetype FROM pg_catalog.pg_type ty WHERE ty.oid = a.atttypid))), ''), ',' ORDER BY a.attnum), ''))
                   FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), ',' ORDER BY c.oid) AS stamp
          FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.relid GROUP BY t.key`,
       [tables.map((t) => `${t.schema}.${t.name}`), tables.map((t) => qualified(t.schema, t.name))]));

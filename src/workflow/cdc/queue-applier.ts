@@ -73,6 +73,9 @@ const WATERMARK_RECORD_MS = 1000;
  * until the given marker (a cutover) has been reached or the user stops it (Ctrl-C; a rerun resumes).
  * Shows the spec's import metrics.
  */
+/** Per migration, the tables whose early match was said (`applyQueue`'s onPass). */
+const SAID_MATCHED = new WeakMap<Migration, Set<string>>();
+
 export async function applyQueue(env: CommandEnv, migration: Migration, opts: QueueApplyOptions): Promise<QueueApplyResult> {
   const { reporter } = env;
   const { meta, exportDir, uuid } = migration;
@@ -229,8 +232,10 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
   const reader = new EventQueueReader(exportDir.queueDir, meta);
   log.info(`applying the queue to the ${opts.consumer} after vsn ${startAfter} with ${channels} channels`);
   const comparedSides = opts.consumer === 'target' ? 'source and the target' : 'target and the source';
-  /** The tables whose early match was said (`onPass`). */
-  const saidMatched = new Set<string>();
+  // The tables whose early match was said (`onPass`), kept for the process's later rounds of the same
+  // migration (the fall-back importer's, after waiting for a trigger's drop; fix-verify-48b).
+  let saidMatched = SAID_MATCHED.get(migration);
+  if (!saidMatched) SAID_MATCHED.set(migration, (saidMatched = new Set<string>()));
   const early = opts.openEarlyComparison ? new EarlyVerification({
     open: opts.openEarlyComparison,
     queuedVsn: () => readQueueState(meta).lastVsn,

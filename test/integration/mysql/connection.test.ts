@@ -112,7 +112,7 @@ test('a wrong password is TANDEM_AUTH and the message never holds it', async () 
 test('no password at all (no flag, no variable, no terminal): TANDEM_AUTH saying none was given, not a wrong one', async () => {
   const e = await rejectsWith(connectMySql(config(plain, { password: undefined })), 'TANDEM_AUTH');
   assert.match(e.message, /The user "root" was rejected by the source database .*, and no password was given\./);
-  assert.equal(e.hint, 'Pass it with --source-db-password or SOURCE_DB_PASSWORD (Tandem prompts for it only when run in a terminal); check --source-db-user.');
+  assert.equal(e.hint, 'Pass it with --source-db-password or SOURCE_DB_PASSWORD (Tandem prompts for it only when run in a terminal, and not with --yes); check --source-db-user.');
 });
 
 test('an expired password is TANDEM_AUTH (MariaDB logs the account in and refuses its first statement; measured before: an internal error, exit 70)', async () => {

@@ -19,7 +19,7 @@ test('a password refused by the server (28P01): "rejected" when one was given, "
     assert.ok(e instanceof TandemError);
     assert.equal(e.code, 'TANDEM_AUTH');
     assert.match(e.message, /^User "migr" was rejected by .*, and no password was given\.$/);
-    assert.equal(e.hint, 'Pass it with --source-db-password or SOURCE_DB_PASSWORD (Tandem prompts for it only when its input is a terminal).');
+    assert.equal(e.hint, 'Pass it with --source-db-password or SOURCE_DB_PASSWORD (Tandem prompts for it only when its input is a terminal, and not with --yes).');
   }
 });
 
