@@ -545,7 +545,13 @@ export class PgChangeTarget implements ChangeTarget {
                 a.attidentity = 'a' AS always_identity, a.attgenerated = 's' AS generated, (SELECT c.relkind FROM pg_class c WHERE c.oid = a.attrelid) AS relkind FROM pg_attribute a
           WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, [name]);
       if (cols.rows.length === 0) {
-        throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} does not exist on the ${this.config.role} database.`, { hint: 'Import the schema first (import schema).' });
+        // On the source (the fall-back's writer) it existed when the export started: renamed or dropped
+        // since (the pg-ddl-48 run: "import the schema first" pointed the wrong way).
+        throw new TandemError('TANDEM_PREREQUISITE', `The table ${spec.schema}.${spec.name} does not exist on the ${this.config.role} database.`, {
+          hint: this.config.role === 'source'
+            ? `It was there when the export started: if it was renamed since, give it its name back (ALTER TABLE … RENAME TO ${quoteIdent(spec.name)}; the exporter named the new one in a warning), or create it as the export dir's schema/tables has it; then rerun the same import command: it resumes.`
+            : `Import the schema first (import schema); if the table was renamed on the target, give it its name back (ALTER TABLE … RENAME TO ${quoteIdent(spec.name)}). Then rerun the same import command.`,
+        });
       }
       const types = new Map<string, string>(cols.rows.map((r) => [String(r.col), String(r.type)]));
       // The key finds every row; a column the snapshot had and the table lacks now (renamed or

@@ -115,10 +115,10 @@ export function partitionDriftWarnings(drift: { readonly attached: readonly Part
   migrated: ReadonlySet<string> = new Set()): string[] {
   return [
     ...drift.attached.map(({ table, partition }) => `${partition} was attached to ${table} on ${where} after the migration's snapshot (partitions are schema, which is not replicated): `
-      + `its rows are streamed as ${table}'s. ${migrated.has(partition)
+      + `rows written to it from now on are streamed as ${table}'s. ${migrated.has(partition)
         // A migrated table attached as a partition (the pg-live-edges run: it was also called "dropped", advising to drop it on the target, where its rows are).
         ? `It was migrated as a table of its own, so the target holds its rows in ${partition}: attach it there the same way (ALTER TABLE ${table} ATTACH PARTITION ${partition} FOR VALUES …) before rows for it are written there; do not drop it. Without it the import stops at the first change of one of its rows, `
-        : `Create the same partition on the target before rows for it are written there: without it the import stops at its first row, `}`
+        : `The rows it held when it was attached are not (ATTACH PARTITION writes no change; the pg-ddl-48 run): create the same partition on the target, and copy those rows into it while nothing writes to them, before rows for it are written there. Without the partition the import stops at its first row, `}`
       + `or, where the target's ${table} has a DEFAULT partition, the rows go into that one without a word (every comparison still matches, and the partition cannot be created there afterwards until they are moved out).`),
     ...drift.detached.map(({ table, partition }) => `${partition} was detached from ${table} on ${where} after the migration's snapshot (not replicated): `
       + `its rows were migrated inside ${table}, where the target still holds them, and its later changes are not streamed. `
