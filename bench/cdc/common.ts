@@ -241,30 +241,16 @@ export function loadAvg(): string {
 }
 
 /**
- * The exact lag of every heartbeat, which a sampled age overstates by up to the heartbeat's period:
- * an ALWAYS trigger on the target's `public.<table>` (it fires for replicated rows too: Tandem's
- * importer and PostgreSQL's apply worker both write as `replica`) logs each applied heartbeat's
- * source timestamp (its `ts` column, of type `tsType`; a `timestamp` holds UTC) with the target's
- * clock_timestamp() into `public.<table>_applied` (one machine, one clock). The row is logged when
- * its statement runs, just before its transaction commits: Tandem sends a batch's COMMIT in the same
- * round trip, the apply worker commits at the source transaction's end. (The function names its
- * table in full: the apply worker runs with an empty search_path.) Create it only once the importer
- * runs: the importer refuses to start beside a trigger that fires for its rows. Running it again
- * replaces the trigger and keeps what was logged.
+ * Applied minus written (ms) of the heartbeat rows of `table` written from `fromMs` to `toMs` (epoch
+ * ms): each row's `ts` is its write time on the source, and its transaction's commit time on the
+ * target (`pg_xact_commit_timestamp`, the target server runs with `track_commit_timestamp = on`) is
+ * when it was applied. Before, an ENABLE ALWAYS trigger on the target logged each heartbeat as it was
+ * applied; Tandem's writers now stop at such a trigger (it would fire for every replicated row), so
+ * the heartbeats are rows of their own, inserted, which both Tandem and native replication commit
+ * as they apply them.
  */
-export async function logAppliedHeartbeats(target: PgServer, db: string, table: string, tsType: 'timestamptz' | 'timestamp'): Promise<void> {
-  await target.sql(db, `
-    CREATE TABLE IF NOT EXISTS public.${table}_applied (ts ${tsType} NOT NULL, applied timestamptz NOT NULL);
-    CREATE OR REPLACE FUNCTION public.${table}_log() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$
-      BEGIN INSERT INTO public.${table}_applied VALUES (NEW.ts, clock_timestamp()); RETURN NULL; END $$;
-    DROP TRIGGER IF EXISTS ${table}_log ON public.${table};
-    CREATE TRIGGER ${table}_log AFTER INSERT OR UPDATE ON public.${table} FOR EACH ROW EXECUTE FUNCTION public.${table}_log();
-    ALTER TABLE public.${table} ENABLE ALWAYS TRIGGER ${table}_log;`);
-}
-
-/** Applied minus written (ms) of the heartbeats logged by logAppliedHeartbeats that were written from `fromMs` to `toMs` (epoch ms). */
 export async function appliedLags(target: PgServer, db: string, table: string, fromMs: number, toMs: number): Promise<number[]> {
-  const rows = await target.sql(db, `SELECT extract(epoch FROM ts) * 1000 AS ts, extract(epoch FROM applied) * 1000 AS applied FROM public.${table}_applied`);
+  const rows = await target.sql(db, `SELECT extract(epoch FROM ts) * 1000 AS ts, extract(epoch FROM pg_catalog.pg_xact_commit_timestamp(xmin)) * 1000 AS applied FROM public.${table}`);
   return rows.map((r) => ({ ts: Number(r.ts), applied: Number(r.applied) }))
-    .filter((r) => r.ts >= fromMs && r.ts <= toMs).map((r) => r.applied - r.ts);
+    .filter((r) => r.ts >= fromMs && r.ts <= toMs && Number.isFinite(r.applied)).map((r) => r.applied - r.ts);
 }
