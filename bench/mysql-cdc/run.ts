@@ -344,7 +344,7 @@ async function main(): Promise<void> {
     if (live) {
       const pct = (q: number) => percentile(live!.lags, q).toFixed(0);
       say(`live, ${LIVE_CLIENTS} sessions for ${LIVE_S} s${LIVE_RATE > 0 ? ` at ${LIVE_RATE} transactions/s in all (BENCH_LIVE_RATE)` : ', unthrottled'}: the source wrote ${rate(live.alone, LIVE_S * 1000)} transactions/s alone, ${rate(live.withTandem, LIVE_S * 1000)}/s while Tandem streamed (${((live.withTandem / live.alone) * 100).toFixed(0)}% kept)`);
-      say(`  lag per heartbeat, source UPDATE to applied on the target (${live.lags.length} heartbeats): p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${Math.max(...live.lags).toFixed(0)} ms`);
+      say(`  lag per heartbeat, source INSERT to its commit on the target (${live.lags.length} heartbeats): p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${Math.max(...live.lags).toFixed(0)} ms`);
       say(`  CPU per event: export ${(live.cpu[0]! / Math.max(1, live.events) * 1e6).toFixed(1)} µs, import ${(live.cpu[1]! / Math.max(1, live.events) * 1e6).toFixed(1)} µs (${live.events} events)`);
     }
   } finally {
