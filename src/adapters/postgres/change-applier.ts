@@ -20,7 +20,7 @@ import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 const FEATURE_NOT_SUPPORTED = '0A000';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
-import { FIRING_CHECK_SQLSTATE, GENERATION_CHECK_SQLSTATE, firingCheckSql, firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
+import { FIRING_CHECK_SQLSTATE, firingCheckSql, type LookedAtTable, firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
 import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
 import { ConnectionOutage, type LostConnection } from '../../core/reconnect-budget.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
@@ -203,7 +203,8 @@ export class PgChangeTarget implements ChangeTarget {
       // trigger that skips or refuses the row): named, and the import stops before writing more.
       const firing = await this.firingWhileWriting(client, plan);
       if (firing) throw firing;
-      if (hasSqlState(e, [GENERATION_CHECK_SQLSTATE])) throw await this.generationLost(client, plan);
+      const generationLost = await this.generationLost(client, plan);
+      if (generationLost) throw generationLost;
       if (hasSqlState(e, [FIRING_CHECK_SQLSTATE]) && !stepwise) return this.applyBatch(channelNo, events, undefined, true); // disabled again since
       if (!oneTrip) throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
       // The transaction failed and was rolled back as a whole (nothing of it committed: COMMIT is
@@ -219,11 +220,11 @@ export class PgChangeTarget implements ChangeTarget {
    * carries out may reach from them (the fix-verify-48 run: a trigger on a table only a cascade
    * wrote fired unseen), as the catalog names them.
    */
-  private writtenBy(plan: BatchPlan): { schema: string; name: string; generated?: readonly string[] }[] {
-    const out = new Map<string, { schema: string; name: string; generated?: readonly string[] }>();
+  private writtenBy(plan: BatchPlan): LookedAtTable[] {
+    const out = new Map<string, LookedAtTable>();
     const add = (t: { schema: string; name: string }) => {
-      const generated = this.typed.get(`${t.schema}.${t.name}`)?.generated;
-      out.set(`${t.schema}.${t.name}`, { schema: t.schema, name: t.name, ...(generated ? { generated } : {}) });
+      const typed = this.typed.get(`${t.schema}.${t.name}`);
+      out.set(`${t.schema}.${t.name}`, { schema: t.schema, name: t.name, ...(typed?.generated ? { generated: typed.generated } : {}), ...(typed?.plain === false ? { partitioned: true } : {}) });
     };
     for (const s of plan.statements) {
       for (const t of s.kind === 'truncate' ? s.tables : [s.table]) {
@@ -243,8 +244,8 @@ export class PgChangeTarget implements ChangeTarget {
     return new TandemError('TANDEM_PREREQUISITE', refusal.message, { hint: refusal.hint });
   }
 
-  /** The error for columns generated when the writer started and ordinary now (`firingCheckSql`), once the batch was rolled back. */
-  private async generationLost(client: pg.Client, plan: BatchPlan): Promise<TandemError> {
+  /** The error for columns generated when the writer started and ordinary now (`firingCheckSql`), once the batch was rolled back; undefined when there are none. */
+  private async generationLost(client: pg.Client, plan: BatchPlan): Promise<TandemError | undefined> {
     const lost: { table: string; qualified: string; columns: string[] }[] = [];
     for (const t of this.writtenBy(plan)) {
       if (!t.generated) continue;
@@ -253,13 +254,12 @@ export class PgChangeTarget implements ChangeTarget {
       if (r.rows.length) lost.push({ table: `${t.schema}.${t.name}`, qualified: `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`, columns: r.rows.map((x) => String(x.col)) });
     }
     const first = lost[0];
+    if (!first) return undefined;
     const where = describeDb(this.config);
-    return new TandemError('TANDEM_PREREQUISITE', `Columns generated on ${where} when Tandem started writing there are ordinary columns now: ${lost.map((l) => `${l.table} (${l.columns.join(', ')})`).join('; ') || '(changed back since)'}. `
+    return new TandemError('TANDEM_PREREQUISITE', `Columns generated on ${where} when Tandem started writing there are ordinary columns now: ${lost.map((l) => `${l.table} (${l.columns.join(', ')})`).join('; ')}. `
       + 'The changes leave a generated column\'s values out (this database is to compute them), so every row written now would hold NULL there. The transaction that met it was rolled back, so nothing of it was written '
       + '(PostgreSQL drops a generation expression only once the transactions writing the table have ended, so no row written before holds NULL).', {
-      hint: first
-        ? `Give each its generation expression back (ALTER TABLE ${first.qualified} DROP COLUMN ${quoteIdent(first.columns[0]!)}, ADD COLUMN ${quoteIdent(first.columns[0]!)} <type> GENERATED ALWAYS AS (<expression>) STORED; as in the export dir's schema/tables), or drop the column and compute it where it is read; then rerun the same import command: it resumes.`
-        : 'Rerun the same import command: it resumes.',
+      hint: `Give each its generation expression back (ALTER TABLE ${first.qualified} DROP COLUMN ${quoteIdent(first.columns[0]!)}, ADD COLUMN ${quoteIdent(first.columns[0]!)} <type> GENERATED ALWAYS AS (<expression>) STORED; as in the export dir's schema/tables), or drop the column and compute it where it is read; then rerun the same import command: it resumes.`,
     });
   }
 
