@@ -695,8 +695,14 @@ export class PgChangeTarget implements ChangeTarget {
     if (code.startsWith('22')) {
       // The message names the type ("invalid input syntax for type numeric: …"), never the column:
       // the table's columns of that type on the written database are the candidates.
-      const type = /^invalid input syntax for type (.+?):/.exec(message)?.[1];
-      const columns = type !== undefined ? this.columnsOfType(s, type) : [];
+      // Too long and out of range name it too (the pg-ddl-48 run: their hints named no column).
+      const type = /^invalid input syntax for type (.+?):/.exec(message)?.[1]
+        ?? /^value too long for type (.+?)(?:\(\d+\))?$/.exec(message)?.[1]
+        ?? /^(smallint|integer|bigint) out of range/.exec(message)?.[1]
+        ?? /out of range for type (\w+(?: \w+)*)$/.exec(message)?.[1]
+        ?? (/^numeric field overflow/.test(message) ? 'numeric' : undefined);
+      // The catalog names character(n) bpchar (see loadCatalog).
+      const columns = type !== undefined ? this.columnsOfType(s, type === 'character' ? 'bpchar' : type) : [];
       const which = columns.length > 0 ? `the ${columns.length > 1 ? 'columns' : 'column'} of type ${type} of ${table} (${columns.join(', ')})` : 'the column';
       return `A value does not fit ${which} on ${where}: was the column's type changed on the database being read during the migration? Change it the same way on ${where}`
         + `${columns.length === 1 ? ` (ALTER TABLE ${sqlTable} ALTER COLUMN ${quoteIdent(columns[0]!)} TYPE …)` : ''}, ${rerun}`;

@@ -234,7 +234,7 @@ export async function runCompare(env: CommandEnv, options: CompareOptions): Prom
       const definite = run.results.filter((r) => !r.match).every((r) => r.missing);
       throw new TandemError('TANDEM_DATA', verdictLine(run), {
         hint: definite
-          ? 'These tables differ in their tables or columns (the report names them): DDL does not travel through the stream, so this lasts until someone makes both sides the same (ALTER TABLE … on the side that lacks it, with its default), then compare again.'
+          ? 'These tables differ in their tables or columns (the report names them): DDL does not travel through the stream, so this lasts until someone makes both sides the same (a column only one side has: add it on the other with its default where it was added, or drop it where it is if the other side dropped it), then compare again.'
           : streaming
           ? `Changes are still streaming (${streaming}): each database was read as it was at that moment, so a table being written differs by the changes still on their way. Compare again once writes have stopped (the cutover verifies every table itself); a difference that stays after that is real.`
           : `Source and target differ in these tables (the report above names their first differing keys where it can). ${lastCutoverDone(m.meta)

@@ -460,6 +460,19 @@ test('a value the target column\'s type refuses (the type changed on the source 
   }, 'ALTER TABLE t ALTER COLUMN n TYPE text', 'SELECT id, v, n FROM t', [{ id: 1, v: 'secret-text', n: 'abc-secret' }]);
 });
 
+// The pg-ddl-48 run: a type widened on the source only (varchar(10) to varchar(20), int to bigint)
+// stopped the import with a hint that named no column.
+test('a value too long or out of range for the target column (widened on the source mid-migration): the hint names the columns of that type, never the value', async () => {
+  await stopsUntilFixed('long_tgt', 'CREATE TABLE t (id int PRIMARY KEY, code varchar(3), note text)', { id: '1', code: 'secret-long', note: 'x' }, 'secret-long', {
+    message: /INSERT of public\.t in events 1\.\.1: invalid value \[SQLSTATE 22001\]/,
+    hint: /^A value does not fit the column of type character varying of public\.t \(code\) on .* \(ALTER TABLE public\.t ALTER COLUMN code TYPE …\), then rerun/,
+  }, 'ALTER TABLE t ALTER COLUMN code TYPE varchar(20)', 'SELECT id, code FROM t', [{ id: 1, code: 'secret-long' }]);
+  await stopsUntilFixed('range_tgt', 'CREATE TABLE t (id int PRIMARY KEY, qty int, small smallint)', { id: '1', qty: '5000000000', small: '1' }, '5000000000', {
+    message: /INSERT of public\.t in events 1\.\.1: invalid value \[SQLSTATE 22003\]/,
+    hint: /^A value does not fit the columns of type integer of public\.t \(id, qty\) on .*, then rerun/,
+  }, 'ALTER TABLE t ALTER COLUMN qty TYPE bigint', 'SELECT id, qty::text AS qty FROM t', [{ id: 1, qty: '5000000000' }]);
+});
+
 test('a NOT NULL column the change leaves out (dropped on the source mid-migration): the hint names the column and the way on', async () => {
   await stopsUntilFixed('notnull_tgt', 'CREATE TABLE t (id int PRIMARY KEY, v text, "Gone" int NOT NULL)', { id: '1', v: 'secret-text' }, 'secret-text', {
     message: /INSERT of public\.t in events 1\.\.1: .*\[SQLSTATE 23502, column Gone\]/,
