@@ -477,7 +477,7 @@ export class PgChangeTarget implements ChangeTarget {
     if (unknown.length) {
       const name = `${table.schema}.${table.name}`;
       throw new TandemError('TANDEM_DATA', `Change events for ${name} carry columns that ${name} on ${describeDb(this.config)} lacks: ${unknown.join(', ')}. Was the table changed during the migration (a column added or renamed on the database being read, or dropped on this one)? Nothing of these changes was written; they wait in the export dir's queue.`, {
-        hint: `Make ${name} on ${describeDb(this.config)} match: add each missing column with the same name, type and default (ALTER TABLE … ADD COLUMN … DEFAULT …: the rows already there hold the default on the other side too), or rename it as on the other side; then rerun the same import command: it resumes where it stopped.`,
+        hint: `Make ${name} on ${describeDb(this.config)} match: add each missing column with the same name, type and default (ALTER TABLE … ADD COLUMN … DEFAULT …: the rows already there then hold the same value on both sides, unless the default is volatile, now() or a sequence, when copy the column's values from the other side afterwards), or rename it as on the other side; then rerun the same import command: it resumes where it stopped.`,
       });
     }
     return table;

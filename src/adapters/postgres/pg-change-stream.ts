@@ -308,7 +308,11 @@ export class PgChangeStream implements ChangeStream {
     }
     if (this.foreignIdentity.get(key) === how) return;
     this.foreignIdentity.set(key, how);
-    this.options.onWarning?.(`${key} on ${describeDb(this.options.source)} was given ${how} during the migration: its next update or delete would be logged without the migration's key and stop the capture, and the migration could not go past it. Now, before the table's next update or delete: ${restore} Inserts go on as they are.`);
+    // With NOTHING, PostgreSQL itself refuses the table's updates and deletes while it is published (the pg-ddl-48 run).
+    const effect = rel.replicaIdentity === 'n'
+      ? 'PostgreSQL now refuses the application\'s updates and deletes of it (the table is published for the migration and has no replica identity)'
+      : 'its next update or delete would be logged without the migration\'s key and stop the capture, and the migration could not go past it';
+    this.options.onWarning?.(`${key} on ${describeDb(this.options.source)} was given ${how} during the migration: ${effect}. Now, before the table's next update or delete: ${restore} Inserts go on as they are.`);
   }
 
   /** Stops the capture at an update or delete of a table described with another identity than the migration's key (see {@link checkIdentity}). */
@@ -340,7 +344,7 @@ export class PgChangeStream implements ChangeStream {
     if (this.renamesSaid.has(said) || !this.options.onWarning) return;
     this.renamesSaid.add(said);
     const key = `${migrated.schema}.${migrated.name}`;
-    this.options.onWarning(`${key} is named ${now.schema}.${now.name} on ${describeDb(this.options.source)} now (renamed during the migration): its changes keep going to ${key} on the database being written. Rename it back on the source before the cutover: the cutover's verification and the fall-back find tables by name (renaming the written table too would make these changes fail there).`);
+    this.options.onWarning(`${key} is named ${now.schema}.${now.name} on ${describeDb(this.options.source)} now (renamed during the migration): its changes keep going to ${key} on the database being written. Rename it back on the ${this.options.source.role} before the cutover: the cutover's verification and the fall-back find tables by name (renaming the written table too would make these changes fail there).`);
   }
 
   private pkOf(rel: RelationMessage): readonly string[] {

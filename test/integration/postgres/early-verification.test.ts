@@ -104,11 +104,11 @@ test('a partition truncated and a table replaced on the source after their early
 // The pg-ddl-48 run: both of these change every row without a write the stream carries, and the
 // cutover said "MATCH for every table" on the strength of the tables' early matches.
 test('an enum label renamed on the target and a column dropped and added again (same name and type, a default) on the source after their tables\' early match: both are compared again at the cutover and reported', { timeout: 150_000 }, async () => {
-  await withLiveMigration('shop10', 'yb10', async (m, ex, im) => {
+  await withLiveMigration('shop11', 'yb11', async (m, ex, im) => {
     await im.waitFor(/Verified 8 quiet table\(s\) ahead of the cutover: row counts and checksums match/, 90_000);
-    assert.ok((await t.sql('yb10', "SELECT count(*)::int AS n FROM shop.orders WHERE status = 'cancelled'"))[0].n > 0, 'rows hold the label');
-    await t.sql('yb10', "ALTER TYPE shop.order_status RENAME VALUE 'cancelled' TO 'voided'");
-    await s.sql('shop10', "ALTER TABLE shop.products DROP COLUMN legacy_attrs; ALTER TABLE shop.products ADD COLUMN legacy_attrs json DEFAULT '{\"was\": \"dropped\"}'");
+    assert.ok((await t.sql('yb11', "SELECT count(*)::int AS n FROM shop.orders WHERE status = 'cancelled'"))[0].n > 0, 'rows hold the label');
+    await t.sql('yb11', "ALTER TYPE shop.order_status RENAME VALUE 'cancelled' TO 'voided'");
+    await s.sql('shop11', "ALTER TABLE shop.products DROP COLUMN legacy_attrs; ALTER TABLE shop.products ADD COLUMN legacy_attrs json DEFAULT '{\"was\": \"dropped\"}'");
     const r = await m.run(['initiate', 'cutover', 'to', 'target']);
     assert.equal(r.code, 0, r.stderr);
     await waitCompleted(m, 'cutover to target', [im, ex]);
