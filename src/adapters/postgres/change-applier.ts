@@ -9,7 +9,7 @@ import { log } from '../../core/logger.js';
 import { connectPg, prepareWritingSession } from './pg-connection.js';
 import { pgArray, pgBool, qualified } from './source-catalog.js';
 import { DEFAULT_METADATA_SCHEMA } from './target-writer.js';
-import { planBatch } from '../../core/apply/batch-plan.js';
+import { planBatch, writtenTables } from '../../core/apply/batch-plan.js';
 import type { AppliedTable, BatchPlan, PlannedStatement } from '../../core/apply/batch-plan.js';
 import { jsonRefusedHint } from './apply/json-refused.js';
 import { rowsDocument, sqlLiteral, statementName, statementSql, writtenTable, type RowsDocument } from './apply/apply-sql.js';
@@ -18,9 +18,16 @@ import { TRANSIENT_CONFLICTS, hasSqlState } from './sql-state.js';
 
 /** SQLSTATE of PostgreSQL's refusal to truncate a table a foreign key references (without the referencing table). */
 const FEATURE_NOT_SUPPORTED = '0A000';
+/**
+ * How a batch's transaction begins: READ COMMITTED whatever the server's default, as the look for
+ * firing triggers before COMMIT (`firingCheckSql`) must read the catalog as it is then, not as a
+ * REPEATABLE READ snapshot taken at the batch's first write had it (measured before: a trigger
+ * enabled while the batch waited for its table fired, and that older snapshot did not show it).
+ */
+const BEGIN_BATCH = 'BEGIN ISOLATION LEVEL READ COMMITTED';
 import { prepareChannels, progressParams, progressSql, truncatedRowsSql } from './apply/apply-metadata.js';
 import { ForeignKeyActions, readForeignKeyActions } from './apply/foreign-key-actions.js';
-import { FIRING_CHECK_SQLSTATE, firingCheckSql, type LookedAtTable, firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
+import { FIRING_CHECK_SQLSTATE, firingCheckSql, type LookedAtTable, firingTriggersError, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant, replicaRoleRefusal } from './firing-triggers.js';
 import { rowsNotFoundError } from '../../core/apply/rows-not-found.js';
 import { ConnectionOutage, type LostConnection } from '../../core/reconnect-budget.js';
 import type { TableReferentialAction } from '../../core/engine/catalog.js';
@@ -226,12 +233,10 @@ export class PgChangeTarget implements ChangeTarget {
       const typed = this.typed.get(`${t.schema}.${t.name}`);
       out.set(`${t.schema}.${t.name}`, { schema: t.schema, name: t.name, ...(typed?.generated ? { generated: typed.generated } : {}), ...(typed?.plain === false ? { partitioned: true } : {}) });
     };
-    for (const s of plan.statements) {
-      for (const t of s.kind === 'truncate' ? s.tables : [s.table]) {
-        add(t);
-        const typed = this.actions && this.typed.get(`${t.schema}.${t.name}`);
-        if (typed) for (const r of this.actions!.reachedFrom(typed)) add(r);
-      }
+    for (const t of writtenTables(plan.statements)) {
+      add(t);
+      const typed = this.actions && this.typed.get(`${t.schema}.${t.name}`);
+      if (typed) for (const r of this.actions!.reachedFrom(typed)) add(r);
     }
     return [...out.values()];
   }
@@ -240,8 +245,7 @@ export class PgChangeTarget implements ChangeTarget {
   private async firingWhileWriting(client: pg.Client, plan: BatchPlan): Promise<TandemError | undefined> {
     const firing = await readFiringTriggers(client, { names: this.writtenBy(plan) }).catch(() => []);
     if (firing.length === 0) return undefined;
-    const refusal = firingTriggersRefusal(firing, describeDb(this.config), true);
-    return new TandemError('TANDEM_PREREQUISITE', refusal.message, { hint: refusal.hint });
+    return firingTriggersError(firing, describeDb(this.config), true);
   }
 
   /** The error for columns generated when the writer started and ordinary now (`firingCheckSql`), once the batch was rolled back; undefined when there are none. */
@@ -301,11 +305,7 @@ export class PgChangeTarget implements ChangeTarget {
    * the rows as dollar-quoted literals in place of parameters, the progress row last, then COMMIT.
    */
   private transactionText(plan: BatchPlan, channelNo: number, lastVsn: number): string {
-    // READ COMMITTED whatever the server's default: the look for firing triggers before COMMIT
-    // (`firingCheckSql`) must read the catalog as it is then, not as a REPEATABLE READ snapshot
-    // taken at the batch's first write had it (measured before: a trigger enabled while the batch
-    // waited for its table fired, and that older snapshot did not show it).
-    const parts = ['BEGIN ISOLATION LEVEL READ COMMITTED', 'SET CONSTRAINTS ALL DEFERRED'];
+    const parts = [BEGIN_BATCH, 'SET CONSTRAINTS ALL DEFERRED'];
     for (const s of plan.statements) {
       if (s.kind === 'truncate') throw new Error('a truncate is applied step by step');
       // An UPDATE or DELETE that misses a row fails the whole text (nothing commits); the step-by-step
@@ -328,7 +328,7 @@ export class PgChangeTarget implements ChangeTarget {
    */
   private async applyStepwise(client: pg.Client, plan: BatchPlan, channelNo: number, lastVsn: number, onStatement: (s: PlannedStatement | undefined) => void): Promise<void> {
     // Deferrable unique keys are then checked at commit, as the source checked them per statement.
-    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED; SET CONSTRAINTS ALL DEFERRED');
+    await client.query(`${BEGIN_BATCH}; SET CONSTRAINTS ALL DEFERRED`);
     await this.runStatements(client, plan.statements, onStatement);
     onStatement(undefined);
     await client.query(firingCheckSql(this.writtenBy(plan)));
@@ -344,7 +344,7 @@ export class PgChangeTarget implements ChangeTarget {
   private async applyWithActions(client: pg.Client, events: readonly ChangeEvent[], plan: BatchPlan, channelNo: number, lastVsn: number,
     onStatement: (s: PlannedStatement | undefined) => void): Promise<void> {
     const tableOf = (e: ChangeEvent) => this.tableOf(e);
-    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED; SET CONSTRAINTS ALL DEFERRED');
+    await client.query(`${BEGIN_BATCH}; SET CONSTRAINTS ALL DEFERRED`);
     let run: ChangeEvent[] = [];
     for (const e of events) {
       if (!this.changesOtherRows(e)) {
@@ -496,8 +496,7 @@ export class PgChangeTarget implements ChangeTarget {
     if (specs.length === 0) return;
     const firing = await readFiringTriggers(client, { names: specs });
     if (firing.length === 0) return;
-    const refusal = firingTriggersRefusal(firing, describeDb(this.config));
-    throw new TandemError('TANDEM_PREREQUISITE', refusal.message, { hint: refusal.hint });
+    throw firingTriggersError(firing, describeDb(this.config));
   }
 
   /**

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { quoteIdent } from '../../core/sql-names.js';
+import { TandemError } from '../../core/errors.js';
 
 /** A trigger or rewrite rule that fires even in a replica-mode session (ENABLE ALWAYS or ENABLE REPLICA). */
 export interface FiringTrigger {
@@ -173,6 +174,12 @@ export function firingTriggersRefusal(firing: readonly FiringTrigger[], where: s
     fix: `${disable} ${restore}`,
     hint: `${disable} Then rerun the same import command: it resumes. ${restore}`,
   };
+}
+
+/** `firingTriggersRefusal` as the writer throws it (TANDEM_PREREQUISITE), `prefix` before its message. */
+export function firingTriggersError(firing: readonly FiringTrigger[], where: string, whileWriting = false, prefix = ''): TandemError {
+  const refusal = firingTriggersRefusal(firing, where, whileWriting);
+  return new TandemError('TANDEM_PREREQUISITE', `${prefix}${refusal.message}`, { hint: refusal.hint });
 }
 
 /** The refusal of a writer that may not SET session_replication_role where `acting` (triggers, foreign keys) would act on its rows. */

@@ -14,7 +14,7 @@ import { discoverYbNodes } from '../yugabyte/node-discovery.js';
 import { HAS_CLUSTER_METRICS_SQL, readClusterLoad } from '../yugabyte/cluster-load.js';
 import { connectPg, prepareWritingSession, serverInfo } from './pg-connection.js';
 import { pgBool } from './source-catalog.js';
-import { firingTriggersRefusal, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant } from './firing-triggers.js';
+import { firingTriggersError, mayUseReplicaRole, readFiringTriggers, readTriggersAndForeignKeys, replicaRoleGrant } from './firing-triggers.js';
 import { replicationProblems, userMayReplicate } from './replication/replication-prerequisites.js';
 import { quoteIdent } from '../../core/sql-names.js';
 import { applySchemaStatements } from './schema-applier.js';
@@ -59,6 +59,8 @@ class PgSnapshotLoader implements SnapshotLoader {
 export class PgTargetDatabase implements TargetDatabase {
   private client?: Promise<pg.Client>;
   private warnedReplicationRole = false;
+  /** `replicationSetupProblems`, once per instance. */
+  private setupProblems?: Promise<TandemError[]>;
   /** Whether the server has `yb_servers_metrics()` (looked up once). */
   private clusterMetrics?: boolean;
 
@@ -133,10 +135,14 @@ export class PgTargetDatabase implements TargetDatabase {
    * fall-back at its slot, with the application stopped (fix-verify-47). Not on YugabyteDB, whose
    * change stream is set up otherwise (not testable here).
    */
-  private async replicationSetupProblems(admin: pg.Client): Promise<TandemError[]> {
-    if ((await serverInfo(admin)).isYugabyte) return [];
-    const { problems } = await replicationProblems(admin, 1);
-    return problems.filter((p) => p.code !== 'TANDEM_PRIVILEGE');
+  private replicationSetupProblems(admin: pg.Client): Promise<TandemError[]> {
+    // Asked once per instance: import data's start asks for its warnings and its record in turn.
+    this.setupProblems ??= (async () => {
+      if ((await serverInfo(admin)).isYugabyte) return [];
+      const { problems } = await replicationProblems(admin, 1);
+      return problems.filter((p) => p.code !== 'TANDEM_PRIVILEGE');
+    })();
+    return this.setupProblems;
   }
 
   async checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck> {
@@ -156,8 +162,7 @@ export class PgTargetDatabase implements TargetDatabase {
       // import never did; the docs-claims-2 run).
       const firing = tables.length === 0 ? [] : await readFiringTriggers(admin, { names: [...tables] });
       if (firing.length > 0) {
-        const refusal = firingTriggersRefusal(firing, describeDb(this.db));
-        refusals.push({ error: new TandemError('TANDEM_PREREQUISITE', refusal.message, { hint: refusal.hint }) });
+        refusals.push({ error: firingTriggersError(firing, describeDb(this.db)) });
       }
     }
     // The metadata schema is created right after the checks: a user who may not is told with them.

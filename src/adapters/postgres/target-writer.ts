@@ -8,7 +8,7 @@ import { TandemError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
 import { q, quoteIdent } from '../../core/sql-names.js';
 import { pgArray, qualified, relationExists } from './source-catalog.js';
-import { FIRING_CHECK_SQLSTATE, firingCheckSql, firingTriggersRefusal, readFiringTriggers } from './firing-triggers.js';
+import { FIRING_CHECK_SQLSTATE, firingCheckSql, firingTriggersError, readFiringTriggers } from './firing-triggers.js';
 import type { SequenceRestoreResult } from '../../core/engine/sequences.js';
 import { withinSequenceBounds } from './sequence-sync.js';
 
@@ -282,8 +282,7 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
     const firing = (e as { code?: string }).code === FIRING_CHECK_SQLSTATE
       ? (await readFiringTriggers(client, { names: [{ schema: b.schema, name: b.table }] }).catch(() => [])).filter((f) => f.kind === 'TRIGGER') : [];
     if (firing.length > 0) {
-      const refusal = firingTriggersRefusal(firing, 'the target', true);
-      throw new TandemError('TANDEM_PREREQUISITE', `Loading ${b.schema}.${b.table} (batch ${b.batchNo} of ${b.fileName}): ${refusal.message}`, { hint: refusal.hint });
+      throw firingTriggersError(firing, 'the target', true, `Loading ${b.schema}.${b.table} (batch ${b.batchNo} of ${b.fileName}): `);
     }
     const err = e as { code?: string; message?: string; table?: string; constraint?: string; where?: string };
     if (err.code && !(e instanceof TandemError)) {

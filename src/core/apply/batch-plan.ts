@@ -41,6 +41,15 @@ interface RowOp {
   vsns: VsnRange;
 }
 
+/** The tables the statements write (each once, truncated ones included), in the order they first come. */
+export function writtenTables(statements: readonly PlannedStatement[]): AppliedTable[] {
+  const out = new Map<string, AppliedTable>();
+  for (const s of statements) {
+    for (const t of s.kind === 'truncate' ? s.tables : [s.table]) if (!out.has(`${t.schema}.${t.name}`)) out.set(`${t.schema}.${t.name}`, t);
+  }
+  return [...out.values()];
+}
+
 /**
  * Turns a batch of events (one channel, vsn order) into few set-based statements while keeping
  * what a row-by-row replay would leave behind.

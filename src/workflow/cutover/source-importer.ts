@@ -137,13 +137,13 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
             watch?.stop();
           }
           if (metInTransaction) {
-            reporter.warn(`on the source, something now acts on the tables the target's changes are written to, which Tandem's writes would set off: ${metInTransaction.join('; ')}. The transaction that met it was rolled back, so it acted on none of Tandem's writes; writing goes on once it is off again.`);
+            reporter.warn(`${ACTING_NOW}${metInTransaction.join('; ')}. The transaction that met it was rolled back, so it acted on none of Tandem's writes; writing goes on once it is off again.`);
             continue;
           }
           const found = watch?.found();
           if (result!.marker || !found) break;
           meta.setValue(GUARD_ACTED_KEY, true);
-          reporter.warn(`on the source, something now acts on the tables the target's changes are written to, which Tandem's writes would set off: ${found.join('; ')}. Writing stopped; it goes on once that is off again (what it did meanwhile is outside the stream: the cutover to source compares every table).`);
+          reporter.warn(`${ACTING_NOW}${found.join('; ')}. Writing stopped; it goes on once that is off again (what it did meanwhile is outside the stream: the cutover to source compares every table).`);
         }
       } finally {
         request.stop();
@@ -243,7 +243,9 @@ export function completionMessage(ended: TargetStreamEnd, keptSlot: string): str
   return 'Cutover to source COMPLETED: the application can write to the source again.';
 }
 
-/** The command that restarts this importer as it was started (the consent to disable triggers included). */
+/** How the fall-back's warnings begin when something acts on the written tables while it writes. */
+const ACTING_NOW = 'on the source, something now acts on the tables the target\'s changes are written to, which Tandem\'s writes would set off: ';
+
 /**
  * A writer's error whose fix ends "rerun the same import command", with the command named: this
  * process may have been started as "export data from source" (the fix-verify-48 run: the command to
@@ -254,6 +256,7 @@ function namingRestart(e: unknown, command: string): unknown {
   return new TandemError(e.code, e.message, { hint: e.hint.replace(/the same import command/g, `"${command}"`), ...(e.cause !== undefined ? { cause: e.cause } : {}), streamLost: e.streamLost });
 }
 
+/** The command that restarts this importer as it was started (the consent to disable triggers included). */
 export function restartCommand(exportDir: string, options: { readonly disableTriggersAndFks?: boolean }): string {
   return `tandem import data to source --export-dir ${exportDir}${options.disableTriggersAndFks === true ? ' --disable-triggers-and-fks true' : ''}`;
 }

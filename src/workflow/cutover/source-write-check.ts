@@ -1,5 +1,6 @@
 import type { PrerequisiteFinding } from '../../core/engine/catalog.js';
 import type { MetaStore } from '../../core/meta-store.js';
+import type { GuardState } from '../../core/engine/write-guard.js';
 import { migratedSchemas, type Migration, type Side } from '../migration-context.js';
 import { guardRefusal, migratedTables, writeGuardOf } from './write-guard-steps.js';
 
@@ -51,13 +52,16 @@ export async function sourceWriteFindings(meta: MetaStore, source: Side): Promis
  */
 export async function recordSourceWriteProblems(migration: Migration, source: Side): Promise<SourceWriteProblems | undefined> {
   const { meta } = migration;
+  // The guard's state is read once here, for both uses.
   const writeGuard = writeGuardOf(source);
+  let state: GuardState | undefined;
   if (writeGuard) {
     const tables = migratedTables(migration);
-    const active: SourceGuardActive = { at: new Date().toISOString(), what: writeGuard.active(await writeGuard.read(tables), tables).map((a) => a.what) };
+    state = await writeGuard.read(tables);
+    const active: SourceGuardActive = { at: new Date().toISOString(), what: writeGuard.active(state, tables).map((a) => a.what) };
     meta.setValue(SOURCE_GUARD_ACTIVE_KEY, active);
   }
-  const guard = await guardRefusal(migration, source);
+  const guard = await guardRefusal(migration, source, state);
   const errors = [...(await sourceWriteFindings(meta, source)).filter((f) => f.severity === 'error'), ...(guard ? [guard] : [])];
   if (errors.length === 0) {
     if (meta.getValue(SOURCE_WRITE_PROBLEMS_KEY)) meta.setValue(SOURCE_WRITE_PROBLEMS_KEY, null);

@@ -40,11 +40,11 @@ export const DISABLE_TRIGGERS_KEY = 'disable_triggers_and_fks';
  * error finding; undefined when nothing would. Without consent the fall-back waits for a DBA to run
  * the script (the spec's manual step), which is no refusal.
  */
-export async function guardRefusal(migration: Migration, side: Side): Promise<PrerequisiteFinding | undefined> {
+export async function guardRefusal(migration: Migration, side: Side, read?: GuardState): Promise<PrerequisiteFinding | undefined> {
   const guard = writeGuardOf(side);
   if (!guard?.checkDisable || migration.meta.getValue<boolean>(DISABLE_TRIGGERS_KEY) !== true) return undefined;
   const tables = migratedTables(migration);
-  const now = await guard.read(tables);
+  const now = read ?? await guard.read(tables);
   if (guard.active(now, tables).length === 0) return undefined;
   try {
     await guard.checkDisable(now);

@@ -23,7 +23,7 @@ import { rowsNotFoundError } from '../../../core/apply/rows-not-found.js';
 import { describeDb } from '../../../core/db-config.js';
 import { failpoint } from '../../../core/failpoint.js';
 import { log } from '../../../core/logger.js';
-import { planBatch, type AppliedTable, type PlannedStatement } from '../../../core/apply/batch-plan.js';
+import { planBatch, writtenTables, type AppliedTable, type PlannedStatement } from '../../../core/apply/batch-plan.js';
 import { readMySqlCatalog } from '../catalog.js';
 import type { MySqlCatalog, MySqlTable } from '../catalog-types.js';
 import { connectMySql, type MySqlDbConfig } from '../connection.js';
@@ -190,7 +190,7 @@ export class MySqlChangeTarget implements ChangeTarget {
       failpoint('mysql.fallback-before-commit');
       // COMMIT only once every UPDATE and DELETE found its rows (one more round trip when there are any).
       if (checks.size > 0) await flush();
-      pending.push(noTriggerSql(this.config.database, writtenTables(plan, this.writers)));
+      pending.push(noTriggerSql(this.config.database, writtenNames(plan, this.writers)));
       pending.push('COMMIT');
       await this.send(connection, pending);
     } catch (e) {
@@ -210,7 +210,7 @@ export class MySqlChangeTarget implements ChangeTarget {
         return this.applyBatch(channelNo, events, next);
       }
       if (alive && mysqlErrnosOf(e).includes(ER_SUBQUERY_NO_1_ROW)) {
-        const triggers = await readTriggers(connection, this.config.database, writtenTables(plan, this.writers)).catch(() => []);
+        const triggers = await readTriggers(connection, this.config.database, writtenNames(plan, this.writers)).catch(() => []);
         if (triggers.length > 0) throw triggerCreatedWhileWriting(this.config.database, describeDb(this.config), triggers);
       }
       throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
@@ -383,12 +383,8 @@ export class MySqlChangeTarget implements ChangeTarget {
 
 
 /** The MySQL names of the tables a batch writes (truncated ones included). */
-function writtenTables(plan: { statements: readonly PlannedStatement[] }, writers: ReadonlyMap<string, WriterTable>): string[] {
-  const out = new Set<string>();
-  for (const s of plan.statements) {
-    for (const t of s.kind === 'truncate' ? s.tables : [s.table]) out.add(writers.get(`${t.schema}.${t.name}`)!.name);
-  }
-  return [...out];
+function writtenNames(plan: { statements: readonly PlannedStatement[] }, writers: ReadonlyMap<string, WriterTable>): string[] {
+  return [...new Set(writtenTables(plan.statements).map((t) => writers.get(`${t.schema}.${t.name}`)!.name))];
 }
 
 /** The error of a batch that met triggers created while Tandem wrote (rolled back, nothing of it written). */

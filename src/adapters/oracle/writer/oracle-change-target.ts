@@ -4,7 +4,7 @@ import { TandemError } from '../../../core/errors.js';
 import { ActingWhileWriting } from '../../../core/engine/write-guard.js';
 import { qualifiedOracleName } from '../snapshot/snapshot-sql.js';
 import { rowsNotFoundError } from '../../../core/apply/rows-not-found.js';
-import { planBatch, type AppliedTable, type PlannedStatement } from '../../../core/apply/batch-plan.js';
+import { planBatch, writtenTables, type AppliedTable, type PlannedStatement } from '../../../core/apply/batch-plan.js';
 import type { OracleTable } from '../values/oracle-type.js';
 import type { OracleSession } from '../connection.js';
 import { isOracleTransientConflict, isOracleUniqueViolation } from '../oracle-errors.js';
@@ -122,11 +122,9 @@ export class OracleChangeTarget implements ChangeTarget {
   /** Throws ActingWhileWriting (the caller rolls back) when a written table has an enabled trigger now (`enabledTriggersLook`). */
   private async refuseEnabledTriggers(session: OracleSession, statements: readonly PlannedStatement[]): Promise<void> {
     const written = new Map<string, OracleTable>();
-    for (const p of statements) {
-      for (const t of p.kind === 'truncate' ? p.tables : [p.table]) {
-        const o = this.table(`${t.schema}.${t.name}`).writer.oracle;
-        written.set(`${o.schema}.${o.name}`, o);
-      }
+    for (const t of writtenTables(statements)) {
+      const o = this.table(`${t.schema}.${t.name}`).writer.oracle;
+      written.set(`${o.schema}.${o.name}`, o);
     }
     if (written.size === 0) return;
     const look = enabledTriggersLook([...written.values()]);
