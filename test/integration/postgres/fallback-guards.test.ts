@@ -540,6 +540,10 @@ test('a source trigger set to fire in replica sessions while streaming: initiate
     await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
     // What ps shows follows the command the process carries out now (the soak-mysql-48 run).
     assert.equal(readFileSync(`/proc/${ex.child.pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0')[0], `tandem import data to source --export-dir ${m.dir}`);
+    // A first row written back shows the writer has started (its start refuses such a trigger as
+    // "Nothing was written", before any batch: CI once created the trigger before that look).
+    await t.sql('yb9', "INSERT INTO shop.customers (customer_id, email, full_name) VALUES (90000, 'first@example.com', 'First Back')");
+    await eventually(async () => ((await s.sql('shop9', 'SELECT count(*)::int AS n FROM shop.customers WHERE customer_id = 90000'))[0].n === 1 ? true : 'the first row not written back yet'), 60_000, 100);
     await s.sql('shop9', `CREATE TABLE public.audit (n serial PRIMARY KEY, what text);
       CREATE FUNCTION shop.audited() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.audit (what) VALUES (NEW.full_name); RETURN NEW; END $$;
       CREATE TRIGGER audited AFTER INSERT ON shop.customers FOR EACH ROW EXECUTE FUNCTION shop.audited();
