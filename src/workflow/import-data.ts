@@ -429,7 +429,7 @@ async function checkTarget(reporter: Reporter, db: TargetDatabase, target: DbCon
   const check = await db.checkTables(tables.map((t) => ({
     schema: t.schemaName, name: t.tableName, columns: t.columns, binaryTypes: t.format === 'binary' && !loadedWhole.has(t.tableKey) ? sourceTypes[t.tableKey] : undefined,
     ...(generated[t.tableKey] ? { generatedOnSource: generated[t.tableKey] } : {}),
-  })), freshTables);
+  })), freshTables, isLiveExport(meta));
   // Every problem is collected and named in one error (measured before: one per run, three reruns
   // for a new user's grants); the live import's refusal (session_replication_role) comes first, and
   // makes the loading one, fixed by the same GRANT, needless to repeat.

@@ -257,8 +257,12 @@ export interface TargetDatabase {
    * cutover while any is left, and recorded by import data for when it cannot ask.
    */
   streamProblems?(tables?: readonly TableRef[]): Promise<string[]>;
-  /** Checks the tables before anything is written; `fresh` = tables no batch was loaded into yet (they must be empty). */
-  checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>): Promise<TargetTableCheck>;
+  /**
+   * Checks the tables before anything is written; `fresh` = tables no batch was loaded into yet (they
+   * must be empty). `changes`: changes will be written too (a live migration), not only the load,
+   * whose bulk path may run less of what a table has (PostgreSQL's COPY runs no rules).
+   */
+  checkTables(tables: readonly TargetTable[], fresh: ReadonlySet<string>, changes: boolean): Promise<TargetTableCheck>;
   /** Creates the metadata schema and the batch tables; a user who may not is a TANDEM_PRIVILEGE error. */
   ensureSnapshotMetadata(): Promise<void>;
   /**

@@ -55,11 +55,11 @@ test('no CONNECT on the target database: TANDEM_PRIVILEGE with GRANT CONNECT (me
 test('no USAGE on the target schema: TANDEM_PRIVILEGE naming the schema and the GRANT before anything is written (measured before: internal error at checkTargetTables)', async () => {
   const target = new PgTargetDatabase(tgtConfig(), () => {});
   try {
-    const e = await refused(target.checkTables([{ schema: 'app', name: 'orders', columns: ['id', 'total'] }], new Set(['app.orders'])));
+    const e = await refused(target.checkTables([{ schema: 'app', name: 'orders', columns: ['id', 'total'] }], new Set(['app.orders']), false));
     assert.equal(e.message, 'User tgt lacks USAGE on schema app of database shop_yb: it can reach none of the tables or sequences there. Nothing was written.');
     assert.equal(e.hint, 'As the schema\'s owner or a superuser: GRANT USAGE ON SCHEMA "app" TO "tgt"; then rerun the same command.');
     await server.sql('shop_yb', 'GRANT USAGE ON SCHEMA app TO tgt');
-    const check = await target.checkTables([{ schema: 'app', name: 'orders', columns: ['id', 'total'] }], new Set(['app.orders']));
+    const check = await target.checkTables([{ schema: 'app', name: 'orders', columns: ['id', 'total'] }], new Set(['app.orders']), false);
     assert.deepEqual([check.missingTables, check.noInsertPrivilege, check.nonEmptyTables], [[], [], []]);
   } finally {
     await target.close();

@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { newExportDir, runTandem, sourceFlags, targetFlags } from '../../helpers/cli.js';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
 import { startTandem, killAll } from '../../helpers/live-process.js';
+import { PgTargetDatabase } from '../../../src/adapters/postgres/pg-target-database.js';
 
 let pg: PgServer;
 
@@ -114,6 +115,18 @@ test('import data refuses, before loading anything, a target table with a trigge
   assert.match(partition.stderr, /p_fire on app\.p_2024 \(ALWAYS\)/);
   assert.doesNotMatch(partition.stderr, /p_fire on app\.p \(/, 'the parent\'s own trigger, in its ordinary mode, is not named');
   await pg.sql('dst_fire', 'DROP TRIGGER p_fire ON app.p');
+  // A rule set to fire always: a change written would run it, the load's COPY runs none. Refused
+  // where changes are written too, and not for an offline load (measured before: refused; the 48th session's runs).
+  await pg.sql('dst_fire', 'CREATE RULE log_noted AS ON INSERT TO app.log DO ALSO INSERT INTO public.fired VALUES (2); ALTER TABLE app.log ENABLE ALWAYS RULE log_noted;');
+  const db = new PgTargetDatabase({ type: 'postgresql', host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'dst_fire', schemas: ['app'], role: 'target' }, () => {});
+  try {
+    const log = [{ schema: 'app', name: 'log', columns: ['n', 'what'] }];
+    const live = await db.checkTables(log, new Set(), true);
+    assert.match(String(live.refusals?.map((r) => r.error.message)), /log_noted on app\.log \(ALWAYS\)/);
+    assert.equal((await db.checkTables(log, new Set(), false)).refusals, undefined);
+  } finally {
+    await db.close();
+  }
   const loaded = await runTandem(['import', 'data', '--export-dir', dir, ...targetFlags(pg, 'dst_fire')], env);
   assert.equal(loaded.code, 0, loaded.stderr);
   assert.deepEqual(await pg.sql('dst_fire', 'SELECT (SELECT count(*)::int FROM app.log) AS rows, (SELECT count(*)::int FROM public.fired) AS fired'), [{ rows: 5, fired: 0 }]);
