@@ -234,3 +234,84 @@ export function matchSnapshotTables(meta: MetaStore, listed: readonly TableInfo[
   }
   return { tables, gone };
 }
+
+/** meta.db key: the target's tables and partitions in the migrated schemas when its fall-back stream began (`StreamLayout`). */
+export const FALLBACK_STREAM_LAYOUT_KEY = 'fallback_stream_layout';
+
+/** The tables of the migrated schemas on a streamed database, and each partitioned one's leaf partitions. */
+export interface StreamLayout {
+  readonly tables: readonly string[];
+  readonly partitions: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The layout of the migrated schemas on `side` now (by name: the target's tables go by name). */
+export async function readStreamLayout({ db, engine }: Side, meta: MetaStore): Promise<StreamLayout> {
+  const catalog = await engine.openCatalog(db);
+  try {
+    const listed = await listMigratedTables(catalog, meta, false);
+    return {
+      tables: listed.map((t) => tableKeyOf(t)),
+      partitions: Object.fromEntries(listed.flatMap((t) => (t.partitions ? [[tableKeyOf(t), t.partitions]] : []))),
+    };
+  } finally {
+    await catalog.close();
+  }
+}
+
+/**
+ * How the target drifted since its fall-back stream began (`was`, recorded then): tables created or
+ * dropped in the migrated schemas, partitions attached to or detached from its partitioned tables.
+ * Before, nothing was said on the target's side, where the application runs after the cutover (a
+ * partition attached there; the pg-ddl-48 run): its rows streamed back into a source table with no
+ * place for them. A detached partition is not also a created table, nor an attached table a
+ * dropped one.
+ */
+export function layoutDrift(was: StreamLayout, now: StreamLayout): TableDrift {
+  const attached: PartitionChange[] = [];
+  const detached: PartitionChange[] = [];
+  for (const [table, partitions] of Object.entries(now.partitions)) {
+    const before = new Set(was.partitions[table] ?? []);
+    for (const p of partitions) if (!before.has(p)) attached.push({ table, partition: p });
+  }
+  for (const [table, partitions] of Object.entries(was.partitions)) {
+    // A partitioned table dropped altogether is said as dropped, not partition by partition.
+    if (!now.tables.includes(table)) continue;
+    const after = new Set(now.partitions[table] ?? []);
+    for (const p of partitions) if (!after.has(p)) detached.push({ table, partition: p });
+  }
+  const detachedNow = new Set(detached.map((d) => d.partition));
+  const attachedNow = new Set(attached.map((a) => a.partition));
+  const before = new Set(was.tables);
+  const after = new Set(now.tables);
+  return {
+    created: now.tables.filter((t) => !before.has(t) && !detachedNow.has(t)),
+    gone: was.tables.filter((t) => !after.has(t) && !attachedNow.has(t)),
+    attached,
+    detached,
+  };
+}
+
+/**
+ * The warnings about the target's drift since its fall-back stream began (`layoutDrift`): what the
+ * fall-back will not carry back to the source, and what would stop it there. `migrated`: the
+ * migration's tables (only their loss matters to the fall-back).
+ */
+export function fallbackDriftWarnings(drift: TableDrift, where: string, migrated: ReadonlySet<string>): string[] {
+  const since = `on ${where} after the cutover to it`;
+  const gone = drift.gone.filter((t) => migrated.has(t));
+  return [
+    ...(drift.created.length === 0 ? [] : [`${drift.created.join(', ')} ${drift.created.length === 1 ? 'was' : 'were'} created ${since}: `
+      + `${drift.created.length === 1 ? 'its' : 'their'} rows are not streamed back to the source (the fall-back stream carries only the migrated tables, and schema changes are not replicated). `
+      + 'If a fall-back needs it, create it on the source and copy its rows there at the cutover to source; if not, this warning is all there is.']),
+    ...(gone.length === 0 ? [] : [`${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} no longer on ${where} (dropped or renamed after the cutover to it?): `
+      + `nothing more of ${gone.length === 1 ? 'it' : 'them'} is streamed back, the source keeps ${gone.length === 1 ? 'its' : 'their'} rows as they were, `
+      + `and the cutover to source's verification will report ${gone.length === 1 ? 'it' : 'them'} as a mismatch. If it was renamed, give it its name back.`]),
+    ...drift.attached.map(({ table, partition }) => `${partition} was attached to ${table} ${since} (partitions are schema, which is not replicated): `
+      + `rows written to it are streamed back as ${table}'s, and "import data to source" writes them into the source's ${table}. Give that table a place for them before such rows are written `
+      + '(on PostgreSQL the same partition, on MySQL a partition whose range or list holds them): without one the fall-back stops at the first such row, or, where the source\'s table has a DEFAULT partition, '
+      + 'puts the rows there without a word. The rows the partition held when it was attached are not streamed (ATTACH PARTITION writes no change): copy them to the source while nothing writes to them.'),
+    ...drift.detached.map(({ table, partition }) => `${partition} was detached from ${table} ${since} (not replicated): `
+      + `its rows stay in the source's ${table}, and its later changes are not streamed back. Detach it (or delete those rows) on the source too, so that both sides agree `
+      + `(the cutover to source's verification reports ${table} as different until then).`),
+  ];
+}

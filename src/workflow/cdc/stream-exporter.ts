@@ -18,7 +18,7 @@ import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
-import { columnsChangedSinceSnapshot, goneTablesWarning, listMigratedTables, matchSnapshotTables, newTablesWarning, partitionDrift, partitionDriftWarnings, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
+import { columnsChangedSinceSnapshot, FALLBACK_STREAM_LAYOUT_KEY, fallbackDriftWarnings, goneTablesWarning, layoutDrift, listMigratedTables, matchSnapshotTables, newTablesWarning, partitionDrift, partitionDriftWarnings, readStreamLayout, type StreamLayout, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
 import { segmentBytesFromEnv } from './queue-segment-size.js';
 import { clearStreamLost, recordStreamLost } from './stream-lost.js';
 
@@ -260,7 +260,25 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   // Tables created on the source after the snapshot, and migrated ones dropped, each said once per run.
   const driftSaid = new Set<string>(goneAtStart.map((t) => `gone ${t}`));
   const checkNewTables = async () => {
-    if (role !== 'source') return;
+    if (role !== 'source') {
+      // The target's layout when its fall-back stream began, recorded by the cutover (or here, by a first run of an export dir from before it was).
+      const was = meta.getValue<StreamLayout>(FALLBACK_STREAM_LAYOUT_KEY);
+      const now = await readStreamLayout(side, meta);
+      if (!was) {
+        meta.setValue(FALLBACK_STREAM_LAYOUT_KEY, now);
+        return;
+      }
+      const drift = layoutDrift(was, now);
+      const unsaid = (kind: string, items: readonly string[]) => items.filter((item) => !driftSaid.has(`${kind} ${item}`) && driftSaid.add(`${kind} ${item}`));
+      const attached = new Set(unsaid('attached', drift.attached.map((c) => c.partition)));
+      const detached = new Set(unsaid('detached', drift.detached.map((c) => c.partition)));
+      const fresh = {
+        created: unsaid('new', drift.created), gone: unsaid('gone', drift.gone),
+        attached: drift.attached.filter((c) => attached.has(c.partition)), detached: drift.detached.filter((c) => detached.has(c.partition)),
+      };
+      for (const w of fallbackDriftWarnings(fresh, describeDb(db), new Set(meta.snapshotTables().map((t) => t.tableKey)))) reporter.warn(w);
+      return;
+    }
     const drift = await tableDriftSinceSnapshot(side, meta);
     // Each said once per run: the items not said yet, now marked said.
     const unsaid = <T>(kind: string, items: readonly T[], name: (item: T) => string): T[] => items.filter((item) => {

@@ -4,6 +4,7 @@ import { cappedSequenceWarning, type SequenceSync, type SequenceValue } from '..
 import type { CommandEnv } from '../command-env.js';
 import { migratedSequenceScope, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { capturedTables, streamChanges } from '../cdc/stream-exporter.js';
+import { FALLBACK_STREAM_LAYOUT_KEY, readStreamLayout } from '../cdc/schema-drift.js';
 import type { TableInfo } from '../../core/engine/catalog.js';
 import type { ChangeCapture } from '../../core/engine/change-capture.js';
 import { CutoverState, watchCutover } from './cutover-state.js';
@@ -118,7 +119,10 @@ export async function prepareReverseStreamObjects(env: CommandEnv, migration: Mi
   const timed = <T>(what: string, p: Promise<T>) => p.finally(() => log.debug(`cutover to target: the fall-back stream's ${what} after ${Date.now() - started} ms`));
   const checking = timed('prerequisites checked', capture.checkPrerequisites());
   const making = timed('objects made', capture.prepare(meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName }))));
-  const [checked, made] = await Promise.allSettled([checking, making]);
+  // What "export data from target" later says the target's tables and partitions drifted from (no
+  // application write can reach the target yet). A failed read leaves it to that command's first look.
+  const layout = readStreamLayout(target, meta).then((l) => meta.setValue(FALLBACK_STREAM_LAYOUT_KEY, l), (e) => log.debug(`the target's layout not read: ${(e as Error).message}`));
+  const [checked, made] = await Promise.allSettled([checking, making, layout]);
   if (checked.status === 'rejected') throw checked.reason;
   reportFindings(checked.value, env.reporter);
   if (made.status === 'rejected') throw made.reason;

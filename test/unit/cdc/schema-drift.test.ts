@@ -1,7 +1,7 @@
 /** The restarted exporter's comparison of a table's column types with its snapshot's, and the new-table warning's wording. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newTablesWarning, retypedColumns } from '../../../src/workflow/cdc/schema-drift.js';
+import { fallbackDriftWarnings, layoutDrift, newTablesWarning, retypedColumns } from '../../../src/workflow/cdc/schema-drift.js';
 
 test('retyped columns: only columns in both lists, named with both types; nothing when either side has no types', () => {
   assert.deepEqual(retypedColumns(['id', 'qty', 'note'], ['integer', 'integer', 'text'], ['id', 'note', 'qty', 'extra'], ['bigint', 'text', 'numeric(12,2)', 'date']),
@@ -16,4 +16,24 @@ test('the new-table warning names the tables and what to do, in the singular and
   assert.match(newTablesWarning(['app.c'], 'postgres@h:5/src'), /^app\.c was created on postgres@h:5\/src after the migration's snapshot: its rows are not migrated .*create it there and copy its rows while nothing writes to it/);
   assert.match(newTablesWarning(['app.c', 'app.d'], 'db'), /^app\.c, app\.d were created on db after the migration's snapshot: their rows are not migrated/);
   assert.match(newTablesWarning(['app.c'], 'db'), /Unless it is a partition detached since from a migrated partitioned table \(DETACH PARTITION is not streamed either\): then it was migrated inside that table, where the target still holds its rows; detach it there too/);
+});
+
+test('the target\'s drift since its fall-back stream began: a detached partition is not a new table, an attached table not a dropped one, a dropped partitioned table not its partitions', () => {
+  const was = { tables: ['app.a', 'app.p', 'app.q', 'app.x', 'app.gone'], partitions: { 'app.p': ['app.p_1', 'app.p_2'], 'app.q': ['app.q_1'] } };
+  const now = { tables: ['app.a', 'app.p', 'app.p_1', 'app.new'], partitions: { 'app.p': ['app.p_2', 'app.p_3', 'app.x'] } };
+  assert.deepEqual(layoutDrift(was, now), {
+    created: ['app.new'],
+    gone: ['app.q', 'app.gone'],
+    attached: [{ table: 'app.p', partition: 'app.p_3' }, { table: 'app.p', partition: 'app.x' }],
+    detached: [{ table: 'app.p', partition: 'app.p_1' }],
+  });
+  assert.deepEqual(layoutDrift(was, was), { created: [], gone: [], attached: [], detached: [] });
+  // Only the migration's tables dropped matter to the fall-back; a table created after the cutover and dropped again is not named.
+  const warnings = fallbackDriftWarnings(layoutDrift(was, now), 'db', new Set(['app.a', 'app.p', 'app.q', 'app.x']));
+  assert.equal(warnings.length, 5);
+  assert.match(warnings[0]!, /^app\.new was created on db after the cutover to it: its rows are not streamed back to the source/);
+  assert.match(warnings[1]!, /^app\.q is no longer on db \(dropped or renamed after the cutover to it\?\)/);
+  assert.doesNotMatch(warnings[1]!, /app\.gone/);
+  assert.match(warnings[2]!, /^app\.p_3 was attached to app\.p on db after the cutover to it .*Give that table a place for them/);
+  assert.match(warnings[4]!, /^app\.p_1 was detached from app\.p on db after the cutover to it \(not replicated\): its rows stay in the source's app\.p/);
 });
