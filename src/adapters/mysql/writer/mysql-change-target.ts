@@ -6,7 +6,7 @@
  * connection changes nothing.
  *
  * Sessions: the pinned settings of every Tandem connection (UTC, strict sql_mode, utf8mb4), plus
- * `foreign_key_checks = 0` (rows arrive in their channel's order, not the application's; MySQL then
+ * ALLOW_INVALID_DATES (see `openChannel`) and `foreign_key_checks = 0` (rows arrive in their channel's order, not the application's; MySQL then
  * also skips cascades, whose effects arrive as events of their own) and READ COMMITTED (no gap
  * locks between channels). MySQL has no session switch for triggers: they fire for these writes,
  * which is why the workflow refuses a fall-back while the source has triggers on migrated tables
@@ -270,7 +270,10 @@ export class MySqlChangeTarget implements ChangeTarget {
   private async openChannel(): Promise<Connection> {
     const { connection } = await connectMySql(this.config, { multipleStatements: true });
     try {
-      await connection.query('SET SESSION foreign_key_checks = 0');
+      // ALLOW_INVALID_DATES: an update keeps a day its month does not have (2024-02-30, written under
+      // that mode on the source; the target holds it as NULL), which strict mode refuses to assign
+      // even unchanged (`writer-sql.ts`, updatedValue). Every value from the target is a real date.
+      await connection.query("SET SESSION foreign_key_checks = 0, sql_mode = CONCAT(@@SESSION.sql_mode, ',ALLOW_INVALID_DATES')");
       await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
     } catch (e) {
       connection.destroy();
