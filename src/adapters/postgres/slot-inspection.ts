@@ -22,7 +22,9 @@ export async function peekPendingChanges(client: pg.Client, slot: string, public
   for (let attempt = 0; ; attempt++) {
     try {
       const r = await client.query(
-        "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)", [slot, publication]);
+        // As hex text whatever the session's bytea_output (measured before: a database default of
+        // escape made every decode fail, and the cutovers with it; the pg-types-49 run).
+        "SELECT encode(data, 'hex') AS data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)", [slot, publication]);
       rows = r.rows;
       break;
     } catch (e) {
@@ -42,8 +44,7 @@ export async function peekPendingChanges(client: pg.Client, slot: string, public
     out.set(key, c);
   };
   for (const row of rows) {
-    const hex = String(row.data);
-    const buf = Buffer.from(hex.startsWith('\\x') ? hex.slice(2) : hex, 'hex');
+    const buf = Buffer.from(String(row.data), 'hex');
     const m = decodePgoutputMessage(buf);
     // A transaction's commit record lies at or after the end of every transaction committed before it.
     if (m.tag === 'begin') counting = options.after === undefined || m.finalLsn >= options.after;

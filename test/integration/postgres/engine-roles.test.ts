@@ -204,6 +204,14 @@ test('change capture: the stream after its start, a marker, the writes after it 
   const marker = seen[1]!.position;
   assert.deepEqual(await capture.changesAfter(marker, published), new Map([['app.items', { inserts: 1, updates: 1, deletes: 1, truncates: 0 }]]));
   assert.deepEqual(await capture.changesAfter(undefined, published), new Map([['app.items', { inserts: 2, updates: 1, deletes: 1, truncates: 0 }]]));
+  // The same under a database default of bytea_output = escape (measured before: every decode failed,
+  // and both cutovers with it; the pg-types-49 run).
+  await server.sql(DB, `ALTER DATABASE ${DB} SET bytea_output = escape`);
+  try {
+    assert.deepEqual(await capture.changesAfter(marker, published), new Map([['app.items', { inserts: 1, updates: 1, deletes: 1, truncates: 0 }]]));
+  } finally {
+    await server.sql(DB, `ALTER DATABASE ${DB} RESET bytea_output`);
+  }
 
   // A second start finds the first stream left over and drops it.
   assert.deepEqual(await capture.prepare(published), { droppedLeftover: true });
