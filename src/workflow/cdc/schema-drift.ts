@@ -158,14 +158,24 @@ export function columnsChangedSinceSnapshot(meta: MetaStore, tables: readonly Ta
   return warnings;
 }
 
-/** Columns in both lists whose type differs, as `name (was to now)`; none when either side's types are unknown. */
+/**
+ * Columns in both lists whose type differs, as `name (was to now)`; none when either side's types
+ * are unknown. A type's schema is left out of the comparison: PostgreSQL names a type with its schema
+ * only when the session's search_path lacks that schema (measured before: a search_path set on the
+ * database since the snapshot was called "hstore to public.hstore"; the pg-types-49 run).
+ */
 export function retypedColumns(wasColumns: readonly string[], wasTypes: readonly string[] | undefined, columns: readonly string[], types: readonly string[] | undefined): string[] {
   if (!wasTypes || !types || wasTypes.length !== wasColumns.length || types.length !== columns.length) return [];
   const before = new Map(wasColumns.map((c, i) => [c, wasTypes[i]!]));
   return columns.flatMap((c, i) => {
     const was = before.get(c);
-    return was !== undefined && was !== types[i] ? [`${c} (${was} to ${types[i]})`] : [];
+    return was !== undefined && unqualifiedType(was) !== unqualifiedType(types[i]!) ? [`${c} (${was} to ${types[i]})`] : [];
   });
+}
+
+/** A type's name without its schema (`public.hstore[]` → `hstore[]`, `"My S"."T"` → `"T"`). */
+function unqualifiedType(type: string): string {
+  return type.replace(/^(?:"(?:[^"]|"")*"|[^".\s()]+)\./, '');
 }
 
 /** Migrated tables the source no longer has (by name, or by identity where the snapshot recorded one): dropped since the snapshot. */

@@ -10,6 +10,9 @@ test('retyped columns: only columns in both lists, named with both types; nothin
   assert.deepEqual(retypedColumns(['id'], undefined, ['id'], ['bigint']), [], 'a snapshot recorded before types were');
   assert.deepEqual(retypedColumns(['id'], ['integer'], ['id'], undefined), [], 'an engine that does not name types');
   assert.deepEqual(retypedColumns(['id', 'x'], ['integer'], ['id'], ['bigint']), [], 'lists that do not match their columns are not trusted');
+  // A type named with its schema or without it, as the session's search_path decides, is the same type (the pg-types-49 run).
+  assert.deepEqual(retypedColumns(['h', 'e', 'q'], ['hstore', 'gamma.email[]', '"My Type"'], ['h', 'e', 'q'], ['public.hstore', 'email[]', '"S.x"."My Type"']), []);
+  assert.deepEqual(retypedColumns(['h'], ['hstore'], ['h'], ['public.citext']), ['h (hstore to public.citext)']);
 });
 
 test('the new-table warning names the tables and what to do, in the singular and the plural', () => {
