@@ -132,7 +132,7 @@ export function lateInsertsCollide(pending: ChangeCounts, side: ExporterRole, fa
   if (side !== 'source' || !fallBack) return '';
   const inserted = [...pending].filter(([, c]) => c.inserts > 0).map(([t]) => t);
   if (inserted.length === 0) return '';
-  return ` A row inserted there may hold a key value that the target's identity or sequence hands out next (${inserted.join(', ')}): import data to source would then stop at the target's row with a duplicate key. Delete such rows on the source (their data is in the stream kept below), or move them to the target yourself, before the application writes to the target.`;
+  return ` A row inserted there may hold a key that a new row on the target gets too (from the target's identity or sequence, or chosen by the application) (${inserted.join(', ')}): import data to source would then stop at the target's row with a duplicate key. Delete such rows on the source (their data is in the stream kept below), or move them to the target yourself, before the application writes to the target.`;
 }
 
 /** What ending the target's stream at the cutover to source found. */

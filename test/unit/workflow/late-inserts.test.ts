@@ -9,7 +9,7 @@ const counts = (entries: [string, number, number][]): ChangeCounts =>
 test('late inserts on the source with fall-back: the duplicate key they may cause in import data to source is said, naming the tables inserted into', () => {
   const pending = counts([['shop.audit', 1, 0], ['shop.customers', 0, 1], ['shop.orders', 2, 3]]);
   assert.equal(lateInsertsCollide(pending, 'source', true),
-    ' A row inserted there may hold a key value that the target\'s identity or sequence hands out next (shop.audit, shop.orders): import data to source would then stop at the target\'s row with a duplicate key. '
+    ' A row inserted there may hold a key that a new row on the target gets too (from the target\'s identity or sequence, or chosen by the application) (shop.audit, shop.orders): import data to source would then stop at the target\'s row with a duplicate key. '
     + 'Delete such rows on the source (their data is in the stream kept below), or move them to the target yourself, before the application writes to the target.');
 });
 
