@@ -684,7 +684,7 @@ class Translator {
 
   /**
    * GROUP_CONCAT([DISTINCT] expr[, expr…] [ORDER BY …] [SEPARATOR 's']) as string_agg: both skip
-   * NULLs; MySQL cuts the result at group_concat_max_len (1024 bytes by default), string_agg does
+   * NULLs; MySQL cuts the result at group_concat_max_len (1024 bytes by default on MySQL, 1 MB on MariaDB), string_agg does
    * not (reported). The `(` is consumed.
    */
   private groupConcat(): string {
@@ -724,7 +724,7 @@ class Translator {
       order = `${arg}${m[2] ?? ''}`;
       this.warnings.add('group_concat(DISTINCT … ORDER BY …): the values are ordered as text');
     }
-    this.warnings.add('group_concat: MySQL cuts the result at group_concat_max_len (1024 bytes by default), string_agg does not');
+    this.warnings.add('group_concat: MySQL cuts the result at group_concat_max_len (1024 bytes by default on MySQL, 1 MB on MariaDB), string_agg does not');
     return `string_agg(${distinct ? 'DISTINCT ' : ''}${arg}, ${pgString(separator)}${order ? ` ORDER BY ${order}` : ''})`;
   }
 

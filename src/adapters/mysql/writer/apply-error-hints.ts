@@ -177,7 +177,8 @@ export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorConte
   if (errno === 1265) {
     return `A value written on the target does not fit ${named} of the source's table (Data truncated): for an ENUM or SET, a member the source's column does not have `
       + `(a label added on the target after the cutover, or the empty string '', MySQL's index-0 value for an invalid member, which the target's type keeps as a label so that it round-trips): `
-      + `add it on the source (ALTER TABLE … MODIFY … ENUM(…) with the member; for '': as the first member, which also gives the rows that hold index 0 that member), ${rerun}`;
+      + `add it on the source (ALTER TABLE … MODIFY … ENUM(…) with the member; for '': rows that hold index 0 keep it, and read as '' but sort and group apart from the new member, `
+      + `until UPDATE … SET ${column !== undefined ? mysqlIdent(column) : 'the column'} = '' WHERE ${column !== undefined ? mysqlIdent(column) : 'the column'} + 0 = 0 gives them the member), ${rerun}`;
   }
   if (errno === 1048) {
     return `${column !== undefined ? `Column ${mysqlIdent(column)}` : 'A column'} of the source's table is NOT NULL, and the target's row holds NULL there (or the change leaves it out): `
