@@ -42,5 +42,10 @@ export function neededButStopped(meta: MetaStore, metainfoDir: string): Streamin
   const commands = Object.keys(STREAMING_COMMANDS) as StreamingCommand[];
   const consumer = queueConsumerNow(meta);
   const needed = consumer === 'target' ? commands.slice(0, 2) : consumer === 'source' ? commands.slice(2) : [];
-  return needed.filter((c) => !isRunning(metainfoDir, c) && !(c === 'import data to source' && isRunning(metainfoDir, 'export data from source')));
+  return needed.filter((c) => !carriedOut(metainfoDir, c));
+}
+
+/** Whether a process carries out `command` now: its own, or (import data to source) the source's exporter gone on as it. */
+export function carriedOut(metainfoDir: string, command: StreamingCommand): boolean {
+  return isRunning(metainfoDir, command) || (command === 'import data to source' && isRunning(metainfoDir, 'export data from source'));
 }

@@ -1,5 +1,5 @@
 import { TandemError } from '../../core/errors.js';
-import { isRunning, neededButStopped, type StreamingCommand } from '../streaming-commands.js';
+import { carriedOut, isRunning, neededButStopped, type StreamingCommand } from '../streaming-commands.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
@@ -90,7 +90,7 @@ export async function runInitiateCutoverToTarget(env: CommandEnv, options: Cutov
     if (fallBack) for (const w of m.meta.getValue<string[]>(FALL_BACK_WARNINGS_KEY) ?? []) reporter.warn(`when export data started: ${w}`);
     reporter.print('"export data from source" writes a marker after the last change and stops; "import data to target" applies everything up to it, restores sequences' +
       (fallBack ? ', starts the reverse stream on the target,' : '') + ' and completes the cutover.');
-    warnNotRunning(reporter, notRunning);
+    warnNotRunning(reporter, notRunning, m.exportDir.root);
     const unloaded = snapshotNotImported(m.meta);
     if (unloaded) {
       reporter.warn(`the snapshot is not wholly imported into the target yet (${unloaded}): the cutover completes only once "import data to target" has loaded it and applied the changes after it, so the application waits that long.`);
@@ -240,7 +240,7 @@ export async function runInitiateCutoverToSource(env: CommandEnv, options: { rea
       return;
     }
     reporter.print('Cutover to source initiated: "export data from target" writes a marker after the last change on the target; "import data to source" applies everything up to it, restores the source\'s sequences and completes.');
-    warnNotRunning(reporter, notRunning);
+    warnNotRunning(reporter, notRunning, m.exportDir.root);
     reporter.print(`Monitor it with: tandem cutover status --export-dir ${m.exportDir.root}`);
   } finally {
     m.close();
@@ -252,8 +252,8 @@ function commandsNotRunning(metainfoDir: string, commands: readonly StreamingCom
   return commands.filter((c) => !isRunning(metainfoDir, c));
 }
 
-function warnNotRunning(reporter: Reporter, commands: readonly string[]): void {
-  for (const c of commands) reporter.warn(`"${c}" is not running; start it and it carries out the cutover.`);
+function warnNotRunning(reporter: Reporter, commands: readonly string[], exportDir: string): void {
+  for (const c of commands) reporter.warn(`"${c}" is not running; start it (tandem ${c} --export-dir ${exportDir}) and it carries out the cutover.`);
 }
 
 /**
@@ -264,7 +264,7 @@ function waitingFor(meta: MetaStore, metainfoDir: string, exportDir: string, r: 
   if (r.status !== 'INITIATED') return { text: '' };
   const [exporter, consumer] = r.direction === 'to_target' ? ['export data from source', 'target'] as const : ['export data from target', 'source'] as const;
   const lost = streamLost(meta, r.direction === 'to_target' ? 'source' : 'target');
-  const stopped = (command: StreamingCommand) => (isRunning(metainfoDir, command) ? ''
+  const stopped = (command: StreamingCommand) => (carriedOut(metainfoDir, command) ? ''
     : command === exporter && lost ? `; "${command}" stopped for good at ${lost.at} and cannot resume, so this cutover cannot complete: ${startOverHint(exportDir)}`
       : `; "${command}" is not running: start it (tandem ${command} --export-dir ${exportDir}) and it carries out the cutover`);
   const applied = QueueConsumers.appliedVsn(meta, consumer) ?? 0;
@@ -275,8 +275,13 @@ function waitingFor(meta: MetaStore, metainfoDir: string, exportDir: string, r: 
     const queued = readQueueState(meta).lastVsn;
     // Set while the exporter cannot write the marker (a read-only source, say); a stopped exporter's is stale.
     const fails = typeof r.detail.markerWriteFails === 'string' && isRunning(metainfoDir, exporter) ? ` (it cannot yet: ${r.detail.markerWriteFails.replace(/\.$/, '')}; it tries again every 5 s)` : '';
+    // The importer is needed too: both stopped are both named (measured before: only the exporter,
+    // and a user who started it alone waited for a cutover that could not complete; the kill-mysql-49 run).
+    const importer: StreamingCommand = r.direction === 'to_target' ? 'import data to target' : 'import data to source';
+    const importerToo = carriedOut(metainfoDir, importer) ? '' : carriedOut(metainfoDir, exporter) ? stopped(importer)
+      : `; "${importer}" is not running either: start it too (tandem ${importer} --export-dir ${exportDir}), it applies the queued events and completes the cutover`;
     return {
-      text: `waiting for "${exporter}" to write the cutover marker${fails}; ${Math.max(0, queued - applied)} queued event(s) not yet applied${snapshot}${stopped(exporter)}`,
+      text: `waiting for "${exporter}" to write the cutover marker${fails}; ${Math.max(0, queued - applied)} queued event(s) not yet applied${snapshot}${stopped(exporter)}${importerToo}`,
       remaining: Math.max(0, queued - applied),
     };
   }

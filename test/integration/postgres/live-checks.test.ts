@@ -197,7 +197,7 @@ test('initiate cutover to target names the command that is not running, and only
     await ex.waitFor(/Streaming changes/, 60_000);
     const r = await runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout + r.stderr, /"import data to target" is not running; start it and it carries out the cutover\./);
+    assert.match(r.stdout + r.stderr, new RegExp(`"import data to target" is not running; start it \\(tandem import data to target --export-dir ${dir}\\) and it carries out the cutover\\.`));
     assert.doesNotMatch(r.stdout + r.stderr, /"export data from source" is not running/);
     assert.equal(await Promise.race([ex.done, sleep(30_000).then(() => 'still running')]), 0, tail(ex.output()));
   } finally {

@@ -683,9 +683,25 @@ test('a cutover to target initiated before the snapshot is loaded: initiate warn
   const e = env('initiate cutover to target');
   await runInitiateCutoverToTarget(e, { exportDir: root, prepareForFallBack: false });
   assert.match(e.err.text(), /WARNING: the snapshot is not wholly imported into the target yet \(0 of 205497 row\(s\) loaded\): the cutover completes only once "import data to target" has loaded it/);
+  // Each stopped command named with the command that starts it (the kill-mysql-49 run: without it).
+  assert.ok(e.err.text().includes(`WARNING: "export data from source" is not running; start it (tandem export data from source --export-dir ${root}) and it carries out the cutover.`), e.err.text());
+  assert.ok(e.err.text().includes(`WARNING: "import data to target" is not running; start it (tandem import data to target --export-dir ${root})`), e.err.text());
   const s = env('cutover status');
   await runCutoverStatus(s, { exportDir: root, outputFormat: 'table' });
   assert.match(s.out.text(), /Cutover to target: waiting for "export data from source" to write the cutover marker; 0 queued event\(s\) not yet applied; the snapshot is not wholly imported yet \(0 of 205497 row\(s\) loaded\); "export data from source" is not running/);
+  // Both stopped: both named (measured before: only the exporter; the kill-mysql-49 run).
+  assert.ok(s.out.text().includes(`; "import data to target" is not running either: start it too (tandem import data to target --export-dir ${root}), it applies the queued events and completes the cutover.`), s.out.text());
+  // The exporter running, the importer not: the importer named.
+  const exporter = new CommandLock(new ExportDir(root).metainfoDir, 'export-data');
+  exporter.acquire();
+  try {
+    const again = env('cutover status');
+    await runCutoverStatus(again, { exportDir: root, outputFormat: 'table' });
+    assert.doesNotMatch(again.out.text(), /"export data from source" is not running/);
+    assert.ok(again.out.text().includes(`loaded); "import data to target" is not running: start it (tandem import data to target --export-dir ${root}) and it carries out the cutover.`), again.out.text());
+  } finally {
+    exporter.release();
+  }
 });
 
 test('initiate cutover before any export data: the fix is to start the live migration in this export dir, not a new one (the new-user run)', async () => {
