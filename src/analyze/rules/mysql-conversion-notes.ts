@@ -54,6 +54,8 @@ export const MYSQL_NOTE_RULES: Readonly<Record<ConversionNoteRule, NoteRule>> = 
   'mysql-spatial-column': { category: 'unsupported_datatype', title: 'Spatial column kept as bytes', suggestion: 'The column is bytea with MySQL\'s internal value (SRID + WKB). With PostGIS, convert it with ST_GeomFromWKB(substring(col from 5), …).' },
   'mysql-charset': { category: 'migration_caveat', title: 'Column in a character set other than utf8mb4', suggestion: 'The target stores UTF-8; text it accepts but the source\'s character set cannot hold stops a fall-back. Convert the source column to utf8mb4, or keep such text out.' },
   'mysql-binary-default': { category: 'migration_caveat', title: 'Binary default read from the catalog as text', suggestion: 'Check the default bytes against SHOW CREATE TABLE on the source.' },
+  'mysql-zerofill': { category: 'migration_caveat', title: 'ZEROFILL number stored without its leading zeros', suggestion: 'The target holds the number; an application that shows the padded form formats it there (lpad(col::text, width, \'0\')).' },
+  'mysql-set-order': { category: 'migration_caveat', title: 'SET value accepted only as MySQL stores it', suggestion: 'The target\'s CHECK accepts a SET\'s members in their definition order, each once (the form MySQL stores, which keeps a fall-back exact); MySQL also accepts them in another order or repeated and stores them sorted. An application that writes them otherwise must sort them first.' },
 };
 
 const MARKER = /^--\s*tandem-note\s+(\{.*\})\s*$/;

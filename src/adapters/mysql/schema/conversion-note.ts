@@ -42,7 +42,9 @@ export type ConversionNoteRule =
   | 'mysql-invisible-column'
   | 'mysql-spatial-column'
   | 'mysql-charset'
-  | 'mysql-binary-default';
+  | 'mysql-binary-default'
+  | 'mysql-zerofill'
+  | 'mysql-set-order';
 
 export interface ConversionNote {
   readonly rule: ConversionNoteRule;

@@ -281,6 +281,12 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
     if (c.charset && !/^(utf8mb4|utf8mb3|utf8|ascii|binary)$/i.test(c.charset)) {
       columnNotes.push(ctx.note('mysql-charset', 'COLUMN', where, `character set ${c.charset}: text written on the target that ${c.charset} cannot hold cannot be written back during a fall-back`));
     }
+    // Found without a note by the mysql-schema-49 run.
+    const zerofill = /\bzerofill\b/i.test(c.columnType) ? /\((\d+)\)/.exec(c.columnType) : null;
+    if (zerofill) columnNotes.push(ctx.note('mysql-zerofill', 'COLUMN', where, `ZEROFILL: MySQL shows it padded with zeros to ${zerofill[1]} digits, the target as a plain number`));
+    if (t.setMembers) {
+      columnNotes.push(ctx.note('mysql-set-order', 'COLUMN', where, 'SET: the target accepts its members only in their definition order, each once (as MySQL stores them); MySQL also accepts another order or repeats, and sorts them'));
+    }
     if (t.enumLabels) {
       objects.push({
         type: 'TYPE', schema, name: ctx.enumTypeName(table.name, c.name),
