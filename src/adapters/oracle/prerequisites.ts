@@ -44,7 +44,8 @@ export const PREREQUISITE_QUERIES = {
        SYS_CONTEXT('USERENV', 'CON_NAME') AS CON_NAME,
        (SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME = 'RDSADMIN') AS RDSADMIN_USERS,
        (SELECT MAX(VERSION) FROM PRODUCT_COMPONENT_VERSION WHERE PRODUCT LIKE 'Oracle Database%') AS VERSION,
-       (SELECT VALUE FROM NLS_DATABASE_PARAMETERS WHERE PARAMETER = 'NLS_CHARACTERSET') AS CHARACTERSET
+       (SELECT VALUE FROM NLS_DATABASE_PARAMETERS WHERE PARAMETER = 'NLS_CHARACTERSET') AS CHARACTERSET,
+       (SELECT COUNT(DISTINCT THREAD#) FROM V$LOG) AS REDO_THREADS
   FROM V$DATABASE d`,
   tables: `SELECT t.TABLE_NAME,
        (SELECT COUNT(*) FROM ALL_CONSTRAINTS c WHERE c.OWNER = t.OWNER AND c.TABLE_NAME = t.TABLE_NAME AND c.CONSTRAINT_TYPE = 'P') AS PRIMARY_KEYS,
@@ -259,6 +260,23 @@ export function evaluatePrerequisites(rows: PrerequisiteRows, ctx: PrerequisiteC
         fixSql: `${noPk.map((t) => `-- ALTER TABLE ${q(ctx.schema)}.${q(t)} ADD PRIMARY KEY (<columns>);`).join('\n')}\n-- or leave them out: --exclude-table-list ${noPk.join(',')}`,
       });
     }
+  }
+
+  // More than one redo thread (Real Application Clusters, or the thread of an instance removed
+  // since): each mining window ends at an SCN that only this instance's redo is known to have
+  // reached on disk (the flush row's commit); another instance may not have written its redo for
+  // the same SCNs yet, and a window checkpointed past it would skip those transactions for good
+  // (the oracle-review-49 run; other LogMiner readers cap the window at every open thread's last
+  // written SCN). Never run here, so refused rather than trusted.
+  if (ctx.live && num(db.REDO_THREADS) > 1) {
+    out.push({
+      id: 'redo-threads', severity: 'error',
+      message: `The database has ${num(db.REDO_THREADS)} redo threads (Real Application Clusters, or log groups left by an instance removed since). Tandem's LogMiner capture reads each window up to an SCN that only its own instance's redo is known to have reached, so a change committed on another instance could be skipped for good; it has never run against RAC and refuses it.`,
+      fixSql: `-- The threads and their log groups:
+-- SELECT THREAD#, STATUS, ENABLED, INSTANCE FROM V$THREAD;  SELECT GROUP#, THREAD#, STATUS FROM V$LOG ORDER BY THREAD#;
+-- A thread of an instance that no longer runs (STATUS CLOSED): ALTER DATABASE DISABLE THREAD <n>; then drop its log groups: ALTER DATABASE DROP LOGFILE GROUP <g>;
+-- Several instances open (RAC): Tandem cannot migrate it live; migrate offline (export data --export-type snapshot-only) while the application is stopped`,
+    });
   }
 
   // NOLOGGING: a direct-path load (INSERT /*+ APPEND */, SQL*Loader direct) into a NOLOGGING table,

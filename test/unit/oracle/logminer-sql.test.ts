@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  addLogFilesSql, contentsQuery, describeOpenTransaction, lockTablesInShareModeSql, nextWindow, OPEN_TRANSACTIONS_SQL, redoCoveredTo, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL, type RedoLogFile,
+  addLogFilesSql, contentsQuery, describeOpenTransaction, lockTablesInShareModeSql, LOG_FILES_SQL, nextWindow, OPEN_TRANSACTIONS_SQL, redoCoveredTo, redoLogFileFromRecord, selectLogFiles, START_LOGMNR_SQL, type RedoLogFile,
 } from '../../../src/adapters/oracle/capture/logminer-sql.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { isRedoListingRace } from '../../../src/adapters/oracle/capture/logminer-capture.js';
@@ -94,4 +94,8 @@ test('a log switched under LogMiner (ORA-01291, ORA-01292, ORA-00310) is a race 
   assert.equal(isRedoListingRace({ code: 'ORA-01292' }), true);
   assert.equal(isRedoListingRace({ code: 'ORA-01555' }), false);
   assert.equal(isRedoListingRace(new Error('x')), false);
+});
+
+test('the redo file list takes archived logs of the current incarnation only: after a RESETLOGS the old incarnation\'s logs reuse its sequence numbers (the oracle-review-49 run)', () => {
+  assert.match(LOG_FILES_SQL, /FROM V\$ARCHIVED_LOG a\n WHERE .*\n.*\n   AND a\.RESETLOGS_CHANGE# = \(SELECT db\.RESETLOGS_CHANGE# FROM V\$DATABASE db\)$/);
 });

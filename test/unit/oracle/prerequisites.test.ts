@@ -204,3 +204,14 @@ test('a live migration: names over 30 bytes and LONG or LONG RAW columns are err
   assert.match(f[1]!.message, /^1 table\(s\) have VARCHAR2, NVARCHAR2 or RAW columns longer than 4000 bytes \(MAX_STRING_SIZE = EXTENDED: DOCS\)/);
   assert.deepEqual(evaluatePrerequisites(rows, { ...ctx, live: false, fallBack: false }).map((x) => x.id), []);
 });
+
+test('more than one redo thread (RAC, or an instance removed since) is refused for a live export, with how to find and drop a stale thread; a snapshot-only export is not (the oracle-review-49 run)', () => {
+  const rac: PrerequisiteRows = { ...PREPARED, database: { ...PREPARED.database, REDO_THREADS: '2' } };
+  const f = evaluatePrerequisites(rac, CTX);
+  assert.deepEqual(f.map((x) => [x.id, x.severity]), [['redo-threads', 'error']]);
+  assert.match(f[0]!.message, /^The database has 2 redo threads \(Real Application Clusters, .*a change committed on another instance could be skipped for good; it has never run against RAC and refuses it\.$/);
+  assert.match(f[0]!.fixSql, /ALTER DATABASE DISABLE THREAD <n>;/);
+  assert.match(f[0]!.fixSql, /export data --export-type snapshot-only/);
+  assert.deepEqual(evaluatePrerequisites(rac, { ...CTX, live: false, fallBack: false }).filter((x) => x.id === 'redo-threads'), []);
+  assert.deepEqual(evaluatePrerequisites({ ...PREPARED, database: { ...PREPARED.database, REDO_THREADS: '1' } }, CTX), []);
+});

@@ -40,7 +40,13 @@ export function describeOpenTransaction(row: { readonly XID: string; readonly ST
   return `transaction ${row.XID} (${row.STATUS === 'PREPARED' ? 'prepared, ' : ''}started ${row.START_TIME}, ${undo} undo record${undo === 1 ? '' : 's'}; V$TRANSACTION XIDUSN.XIDSLOT.XIDSQN)`;
 }
 
-/** Online and archived redo files with the SCN range each holds. */
+/**
+ * Online and archived redo files with the SCN range each holds. Archived logs of the current
+ * incarnation only: after a RESETLOGS (a flashback or point-in-time recovery) log sequences start
+ * again at 1 while the old incarnation's archived logs stay listed, and one of them could stand in
+ * for the current log of the same thread and sequence (the oracle-review-49 run; other LogMiner
+ * readers filter the same way).
+ */
 export const LOG_FILES_SQL = `SELECT MIN(f.MEMBER) AS NAME, TO_CHAR(l.FIRST_CHANGE#) AS FIRST_CHANGE, TO_CHAR(l.NEXT_CHANGE#) AS NEXT_CHANGE,
        l.THREAD# AS THREAD, l.SEQUENCE# AS SEQUENCE, 'ONLINE' AS KIND, l.STATUS AS STATUS
   FROM V$LOG l JOIN V$LOGFILE f ON f.GROUP# = l.GROUP#
@@ -50,7 +56,8 @@ UNION ALL
 SELECT a.NAME, TO_CHAR(a.FIRST_CHANGE#), TO_CHAR(a.NEXT_CHANGE#), a.THREAD#, a.SEQUENCE#, 'ARCHIVED', a.STATUS
   FROM V$ARCHIVED_LOG a
  WHERE a.NAME IS NOT NULL AND a.STANDBY_DEST = 'NO' AND a.DELETED = 'NO' AND a.STATUS = 'A'
-   AND a.DEST_ID IN (SELECT d.DEST_ID FROM V$ARCHIVE_DEST_STATUS d WHERE d.STATUS = 'VALID' AND d.TYPE = 'LOCAL')`;
+   AND a.DEST_ID IN (SELECT d.DEST_ID FROM V$ARCHIVE_DEST_STATUS d WHERE d.STATUS = 'VALID' AND d.TYPE = 'LOCAL')
+   AND a.RESETLOGS_CHANGE# = (SELECT db.RESETLOGS_CHANGE# FROM V$DATABASE db)`;
 
 /** One row of LOG_FILES_SQL. */
 export interface RedoLogFile {
