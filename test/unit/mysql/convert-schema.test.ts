@@ -4,6 +4,7 @@ import { convertMySqlSchema } from '../../../src/adapters/mysql/schema/convert-s
 import { derivedName } from '../../../src/adapters/mysql/schema/pg-names.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { catalog, column, table } from './catalog-builders.js';
+import { parseServerVersion } from '../../../src/adapters/mysql/server-version.js';
 
 const sqlOf = (objects: { type: string; name: string; sql: string }[], type: string, name: string) => {
   const o = objects.find((x) => x.type === type && x.name === name);
@@ -46,7 +47,7 @@ test('a table: identity at the AUTO_INCREMENT counter, range CHECKs, defaults, e
     '  CONSTRAINT id_mysql_range CHECK (id BETWEEN 0 AND 4294967295),',
     '  CONSTRAINT qty_mysql_range CHECK (qty BETWEEN 0 AND 255),',
     "  CONSTRAINT flags_mysql_set CHECK (flags = '' OR (',' || flags || ',') ~ '^,(a,)?(b,)?$'),",
-    "  CONSTRAINT made_mysql_range CHECK (made BETWEEN '1970-01-01 00:00:01+00' AND '2038-01-19 03:14:07.999999+00'),",
+    "  CONSTRAINT made_mysql_range CHECK (made BETWEEN '1970-01-01 00:00:00.000001+00' AND '2038-01-19 03:14:07.999999+00'),",
     // DATETIME: no year 10000 or later and no infinity, which MySQL cannot hold (a fall-back could not write them).
     "  CONSTRAINT seen_mysql_range CHECK (seen >= '0001-01-01' AND seen < '10000-01-01'),",
     // TIME: no month and no more hours than MySQL's TIME holds (a value written on the target must go back; the mysql-hostile run).
@@ -419,4 +420,10 @@ test('a ZEROFILL number is noted: the target holds it without its padding (the m
   const { notes } = convertMySqlSchema(catalog([t]));
   assert.deepEqual(notes.filter((n) => n.rule === 'mysql-zerofill').map((n) => [n.objectName, n.detail]),
     [['public.codes.zip', 'ZEROFILL: MySQL shows it padded with zeros to 5 digits, the target as a plain number']]);
+});
+
+test('a TIMESTAMP\'s range: from a fraction of 1970\'s first second on MariaDB (it stores one, even in a strict session: the mysql-fallback-49 run), from 00:00:01 on MySQL', () => {
+  const t = table('t', [column('id', 'int(11)', { nullable: false }), column('ts', 'timestamp(6)')], { primaryKey: ['id'] });
+  assert.match(sqlOf(convertMySqlSchema(catalog([t])).objects, 'TABLE', 't'), /CHECK \(ts BETWEEN '1970-01-01 00:00:00\.000001\+00' AND '2038-01-19 03:14:07\.999999\+00'\)/);
+  assert.match(sqlOf(convertMySqlSchema(catalog([t], { server: parseServerVersion('8.0.36', '') })).objects, 'TABLE', 't'), /CHECK \(ts BETWEEN '1970-01-01 00:00:01\+00' AND '2038-01-19 03:14:07\.999999\+00'\)/);
 });
