@@ -252,6 +252,8 @@ export const FALLBACK_STREAM_LAYOUT_KEY = 'fallback_stream_layout';
 export interface StreamLayout {
   readonly tables: readonly string[];
   readonly partitions: Readonly<Record<string, readonly string[]>>;
+  /** Each table's identity where the engine gives one (PostgreSQL: its oid): a renamed table is the same table, and its changes still stream. */
+  readonly ids?: Readonly<Record<string, string>>;
 }
 
 /** The layout of the migrated schemas on `side` now (by name: the target's tables go by name). */
@@ -262,6 +264,7 @@ export async function readStreamLayout({ db, engine }: Side, meta: MetaStore): P
     return {
       tables: listed.map((t) => tableKeyOf(t)),
       partitions: Object.fromEntries(listed.flatMap((t) => (t.partitions ? [[tableKeyOf(t), t.partitions]] : []))),
+      ids: Object.fromEntries(listed.flatMap((t) => (t.id === undefined ? [] : [[tableKeyOf(t), t.id]]))),
     };
   } finally {
     await catalog.close();
@@ -274,12 +277,16 @@ export async function readStreamLayout({ db, engine }: Side, meta: MetaStore): P
  * Before, nothing was said on the target's side, where the application runs after the cutover (a
  * partition attached there; the pg-ddl-48 run): its rows streamed back into a source table with no
  * place for them. A detached partition is not also a created table, nor an attached table a
- * dropped one.
+ * dropped one; a table renamed (the same identity) is neither created nor dropped (its changes
+ * still stream; the exporter says so at its next change); the partitions of a table created since
+ * are not attached ones (the fix-verify-49 run: both were said).
  */
 export function layoutDrift(was: StreamLayout, now: StreamLayout): TableDrift {
   const attached: PartitionChange[] = [];
   const detached: PartitionChange[] = [];
+  const existed = new Set(was.tables);
   for (const [table, partitions] of Object.entries(now.partitions)) {
+    if (!existed.has(table)) continue;
     const before = new Set(was.partitions[table] ?? []);
     for (const p of partitions) if (!before.has(p)) attached.push({ table, partition: p });
   }
@@ -293,9 +300,14 @@ export function layoutDrift(was: StreamLayout, now: StreamLayout): TableDrift {
   const attachedNow = new Set(attached.map((a) => a.partition));
   const before = new Set(was.tables);
   const after = new Set(now.tables);
+  // Renamed: the identity it had is there under another name.
+  const nowIds = new Set(Object.values(now.ids ?? {}));
+  const wasIds = new Set(Object.values(was.ids ?? {}));
+  const renamedAway = (t: string) => was.ids?.[t] !== undefined && nowIds.has(was.ids[t]!);
+  const renamedTo = (t: string) => now.ids?.[t] !== undefined && wasIds.has(now.ids[t]!);
   return {
-    created: now.tables.filter((t) => !before.has(t) && !detachedNow.has(t)),
-    gone: was.tables.filter((t) => !after.has(t) && !attachedNow.has(t)),
+    created: now.tables.filter((t) => !before.has(t) && !detachedNow.has(t) && !renamedTo(t)),
+    gone: was.tables.filter((t) => !after.has(t) && !attachedNow.has(t) && !renamedAway(t)),
     attached,
     detached,
   };
@@ -308,19 +320,22 @@ export function layoutDrift(was: StreamLayout, now: StreamLayout): TableDrift {
  */
 export function fallbackDriftWarnings(drift: TableDrift, where: string, migrated: ReadonlySet<string>): string[] {
   const since = `on ${where} after the cutover to it`;
+  // Only the migration's tables stream: another table's loss or partitions mean nothing to the fall-back.
   const gone = drift.gone.filter((t) => migrated.has(t));
+  const attached = drift.attached.filter((c) => migrated.has(c.table));
+  const detached = drift.detached.filter((c) => migrated.has(c.table));
   return [
     ...(drift.created.length === 0 ? [] : [`${drift.created.join(', ')} ${drift.created.length === 1 ? 'was' : 'were'} created ${since}: `
       + `${drift.created.length === 1 ? 'its' : 'their'} rows are not streamed back to the source (the fall-back stream carries only the migrated tables, and schema changes are not replicated). `
       + 'If a fall-back needs it, create it on the source and copy its rows there at the cutover to source; if not, this warning is all there is.']),
-    ...(gone.length === 0 ? [] : [`${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} no longer on ${where} (dropped or renamed after the cutover to it?): `
+    ...(gone.length === 0 ? [] : [`${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} no longer on ${where} (dropped after the cutover to it?): `
       + `nothing more of ${gone.length === 1 ? 'it' : 'them'} is streamed back, the source keeps ${gone.length === 1 ? 'its' : 'their'} rows as they were, `
-      + `and the cutover to source's verification will report ${gone.length === 1 ? 'it' : 'them'} as a mismatch. If it was renamed, give it its name back.`]),
-    ...drift.attached.map(({ table, partition }) => `${partition} was attached to ${table} ${since} (partitions are schema, which is not replicated): `
+      + `and the cutover to source's verification will report ${gone.length === 1 ? 'it' : 'them'} as a mismatch.`]),
+    ...attached.map(({ table, partition }) => `${partition} was attached to ${table} ${since} (partitions are schema, which is not replicated): `
       + `rows written to it are streamed back as ${table}'s, and "import data to source" writes them into the source's ${table}. Give that table a place for them before such rows are written `
       + '(on PostgreSQL the same partition, on MySQL a partition whose range or list holds them): without one the fall-back stops at the first such row, or, where the source\'s table has a DEFAULT partition, '
       + 'puts the rows there without a word. The rows the partition held when it was attached are not streamed (ATTACH PARTITION writes no change): copy them to the source while nothing writes to them.'),
-    ...drift.detached.map(({ table, partition }) => `${partition} was detached from ${table} ${since} (not replicated): `
+    ...detached.map(({ table, partition }) => `${partition} was detached from ${table} ${since} (not replicated): `
       + `its rows stay in the source's ${table}, and its later changes are not streamed back. Detach it (or delete those rows) on the source too, so that both sides agree `
       + `(the cutover to source's verification reports ${table} as different until then).`),
   ];

@@ -43,17 +43,22 @@ test('partitions attached and detached, and a table created, on the target while
 
     await t.sql('yb1', `CREATE TABLE analytics.events_2040 PARTITION OF analytics.events FOR VALUES FROM ('2040-01-01 00:00:00+00') TO ('2041-01-01 00:00:00+00');
       ALTER TABLE analytics.events DETACH PARTITION analytics.events_2024_q1;
-      CREATE TABLE shop.coupons (id int PRIMARY KEY);`);
+      CREATE TABLE shop.coupons (id int PRIMARY KEY);
+      CREATE TABLE shop.np (id int, k int, PRIMARY KEY (id, k)) PARTITION BY RANGE (k);
+      CREATE TABLE shop.np_1 PARTITION OF shop.np FOR VALUES FROM (0) TO (10);
+      ALTER TABLE shop.shipments RENAME TO shipments_x;`);
     // Looked at when streaming starts and every 15 s: a restart says it at once.
     assert.equal(await im.kill('SIGINT'), 0);
     again = startTandem(['export', 'data', 'from', 'target', '--export-dir', m.dir], m.env);
     await again.waitFor(/Streaming changes from the target/, 60_000);
     await again.waitFor(/WARNING: analytics\.events_2040 was attached to analytics\.events on .*\/yb1 after the cutover to it \(partitions are schema, which is not replicated\): rows written to it are streamed back as analytics\.events's, and "import data to source" writes them into the source's analytics\.events\. Give that table a place for them/, 15_000);
     await again.waitFor(/WARNING: analytics\.events_2024_q1 was detached from analytics\.events on .*\/yb1 after the cutover to it \(not replicated\): its rows stay in the source's analytics\.events.*Detach it \(or delete those rows\) on the source too/, 15_000);
-    await again.waitFor(/WARNING: shop\.coupons was created on .*\/yb1 after the cutover to it: its rows are not streamed back to the source/, 15_000);
+    await again.waitFor(/WARNING: shop\.coupons, shop\.np were created on .*\/yb1 after the cutover to it: their rows are not streamed back to the source/, 15_000);
     const out = again.output();
     assert.doesNotMatch(out, /events_2024_q1 was created/, 'a detached partition is not also a new table');
-    assert.doesNotMatch(out, /no longer on/, 'nothing migrated was dropped');
+    // The fix-verify-49 run: a new table's partitions were called attached, a renamed table dropped and created.
+    assert.doesNotMatch(out, /np_1 was attached/, 'a new table\'s partitions are part of the new table');
+    assert.doesNotMatch(out, /no longer on|shipments_x/, 'a renamed table is the same table: its changes still stream');
   } catch (e) {
     for (const [name, p] of Object.entries({ 'export data from source': ex, 'import data to target': im, 'export data from target (restarted)': again })) (e as Error).message += `\n--- ${name}:\n${tail(p?.output() ?? '')}`;
     throw e;
