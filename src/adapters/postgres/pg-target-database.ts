@@ -159,9 +159,13 @@ export class PgTargetDatabase implements TargetDatabase {
       // Triggers and rules set to fire in replica sessions (ENABLE ALWAYS / REPLICA) fire for every
       // snapshot row too: refused with the other checks, before the load (measured before: only the
       // change writer refused them, after the snapshot had fired them for every row, and an offline
-      // import never did; the docs-claims-2 run). Rules only where changes are written too: COPY
-      // runs none (measured before: one refused an offline import; the 48th session's runs).
+      // import never did; the docs-claims-2 run). Rules only where changes are written too, or
+      // where a table is loaded through a staging table (its INSERT … SELECT runs them): COPY runs
+      // none (measured before: one refused an offline import; the 48th session's runs; and with
+      // only COPY in mind, an ALWAYS rule fired for every row of a staged load: fix-verify-49).
+      const staged = tables.filter((t) => check.castWhileLoading?.some((c) => c.table === `${t.schema}.${t.name}`));
       const firing = tables.length === 0 ? [] : (await readFiringTriggers(admin, { names: [...tables] })).filter((f) => changes || f.kind === 'TRIGGER');
+      if (!changes && staged.length > 0) firing.push(...(await readFiringTriggers(admin, { names: staged })).filter((f) => f.kind === 'RULE'));
       if (firing.length > 0) {
         refusals.push({ error: firingTriggersError(firing, describeDb(this.db)) });
       }

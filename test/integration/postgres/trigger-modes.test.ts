@@ -124,6 +124,13 @@ test('import data refuses, before loading anything, a target table with a trigge
     const live = await db.checkTables(log, new Set(), true);
     assert.match(String(live.refusals?.map((r) => r.error.message)), /log_noted on app\.log \(ALWAYS\)/);
     assert.equal((await db.checkTables(log, new Set(), false)).refusals, undefined);
+    // Loaded through a staging table (a column retyped on the target), the load's INSERT … SELECT
+    // runs the rule: refused then too (the fix-verify-49 run: it fired for every loaded row).
+    await pg.sql('dst_fire', 'ALTER TABLE app.log ALTER COLUMN n TYPE bigint');
+    const staged = await db.checkTables([{ ...log[0]!, binaryTypes: ['integer', 'text'] }], new Set(), false);
+    assert.deepEqual(staged.castWhileLoading?.map((c) => c.table), ['app.log']);
+    assert.match(String(staged.refusals?.map((r) => r.error.message)), /log_noted on app\.log \(ALWAYS\)/);
+    await pg.sql('dst_fire', 'ALTER TABLE app.log ALTER COLUMN n TYPE integer');
   } finally {
     await db.close();
   }
