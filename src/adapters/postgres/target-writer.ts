@@ -266,7 +266,8 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
     // A trigger or rule set to fire in replica sessions since the load's check (it fires for every
     // loaded row): the batch rolls back (measured before: an ENABLE ALWAYS BEFORE trigger enabled
     // while loading changed all 400,000 rows and the import said complete; the fix-verify-48 run).
-    await client.query(firingCheckSql([{ schema: b.schema, name: b.table, partitioned: true }], { rules: false }));
+    // Rules only for a staged batch: its INSERT … SELECT runs them, COPY does not (fix-verify-49).
+    await client.query(firingCheckSql([{ schema: b.schema, name: b.table, partitioned: true }], { rules: b.stagedTypes !== undefined }));
     await client.query(
       `INSERT INTO ${q(schema)}.${BATCHES_TABLE} (migration_uuid, data_file_name, batch_number, schema_name, table_name, rows_imported) VALUES ($1, $2, $3, $4, $5, $6)`,
       [migrationUuid, b.fileName, b.batchNo, b.schema, b.table, b.rows]);
@@ -280,7 +281,7 @@ export async function loadBatch(client: pg.Client, b: BatchToLoad, migrationUuid
     await client.query('ROLLBACK').catch(() => {});
     // The look above failed (or a division by zero elsewhere: a trigger found decides).
     const firing = (e as { code?: string }).code === FIRING_CHECK_SQLSTATE
-      ? (await readFiringTriggers(client, { names: [{ schema: b.schema, name: b.table }] }).catch(() => [])).filter((f) => f.kind === 'TRIGGER') : [];
+      ? (await readFiringTriggers(client, { names: [{ schema: b.schema, name: b.table }] }).catch(() => [])).filter((f) => f.kind === 'TRIGGER' || b.stagedTypes !== undefined) : [];
     if (firing.length > 0) {
       throw firingTriggersError(firing, 'the target', true, `Loading ${b.schema}.${b.table} (batch ${b.batchNo} of ${b.fileName}): `);
     }

@@ -74,3 +74,27 @@ test('a trigger set to fire in replica sessions between two batches of the snaps
     [{ id: -1, note: 'minus one' }, { id: 0, note: 'zero' }, { id: 1, note: 'one' }, { id: 2, note: 'two' }, { id: 3, note: 'three' }, { id: 4, note: 'four' }]);
   assert.deepEqual(await server.sql('load_firing', 'SELECT count(*)::int AS n FROM app.log'), [{ n: 0 }], 'the rule never ran');
 });
+
+test('a batch loaded through a staging table (a column retyped on the target) runs rules: one set to fire in replica sessions rolls it back, named; set back, the batch loads (the fix-verify-49 run: it ran for every loaded row)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-load-firing-'));
+  const rows = Buffer.concat(['5\tfive', '6\tsix'].map((r) => copyDataMessage(Buffer.from(`${r}\n`))));
+  const path = join(dir, 'items-staged.txt');
+  writeFileSync(path, rows);
+  const staged = {
+    schema: 'app', table: 'items', columns: ['id', 'note'], format: 'text' as const, filePath: path, fileName: 'items-staged.txt', batchNo: 0, startOffset: 0, endOffset: rows.length, rows: 2,
+    stagedTypes: ['integer', 'text'],
+  };
+  const files = new SnapshotFileReader();
+  try {
+    await server.sql('load_firing', 'ALTER TABLE app.items ENABLE ALWAYS RULE noted');
+    await assert.rejects(loadBatch(client, staged, MIGRATION, files), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_PREREQUISITE'
+      && /^Loading app\.items \(batch 0 of items-staged\.txt\): Triggers and rules on the target fire for the rows Tandem writes .*noted on app\.items/.test(e.message)
+      && (e.hint ?? '').includes('ALTER TABLE app.items DISABLE RULE noted;'));
+    assert.deepEqual(await server.sql('load_firing', 'SELECT (SELECT count(*)::int FROM app.items WHERE id > 4) AS items, (SELECT count(*)::int FROM app.log) AS log'), [{ items: 0, log: 0 }]);
+    await server.sql('load_firing', 'ALTER TABLE app.items DISABLE RULE noted');
+    assert.equal(await loadBatch(client, staged, MIGRATION, files), 2);
+    assert.deepEqual(await server.sql('load_firing', 'SELECT (SELECT count(*)::int FROM app.items WHERE id > 4) AS items, (SELECT count(*)::int FROM app.log) AS log'), [{ items: 2, log: 0 }]);
+  } finally {
+    await files.close();
+  }
+});
