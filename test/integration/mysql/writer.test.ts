@@ -57,6 +57,7 @@ CREATE TABLE counter_t (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, x int);
 CREATE TABLE bit_keys (k bit(64) NOT NULL PRIMARY KEY, v int);
 CREATE TABLE bit_pairs (k bit(3) NOT NULL, j int NOT NULL, v int, PRIMARY KEY (k, j));
 CREATE TABLE dated (id int NOT NULL PRIMARY KEY, d date, dt datetime(3), ts timestamp(3) NULL DEFAULT NULL, note varchar(10));
+CREATE TABLE charsets (id int NOT NULL PRIMARY KEY, s varchar(10) CHARACTER SET sjis, a varchar(10) CHARACTER SET ascii, l varchar(10) CHARACTER SET latin1, note varchar(10));
 `;
 
 function info(name: string): TableInfo {
@@ -77,7 +78,7 @@ before(async () => {
   await maria.createDatabase('shop');
   await maria.createDatabase('shop_back');
   await maria.sql('shop', EVERY_TYPE_DDL + EVERY_TYPE_ROWS + EXTRA_DDL);
-  for (const t of ['every_type', 'accounts', 'pairs', 'kept_pairs', 'parent', 'child', 'counter_t', 'bit_keys', 'bit_pairs', 'dated']) {
+  for (const t of ['every_type', 'accounts', 'pairs', 'kept_pairs', 'parent', 'child', 'counter_t', 'bit_keys', 'bit_pairs', 'dated', 'charsets']) {
     const [create] = await maria.sql('shop', `SHOW CREATE TABLE ${t}`);
     await maria.sql('shop_back', create['Create Table']);
   }
@@ -527,6 +528,33 @@ test('an update from the target keeps a date PostgreSQL cannot hold (zero date, 
       '6||||b',
       '7|2025-01-01|||b',
     ]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('an update from the target keeps a text column\'s bytes in a non-Unicode character set where they read as the value it carries (sjis 0x5C, a backslash); a new value is written converted (measured before: rewritten by MySQL\'s conversion in every updated row; the mysql-fallback-49 run); bytes the column\'s character set does not define stop the batch with the fix', async () => {
+  await maria.sql('shop_back', `SET SESSION sql_mode = '';
+    INSERT INTO charsets VALUES (1, X'5C', 'ok', X'E9', 'a'), (2, 'x', 'x', 'x', 'a'), (3, 'z', X'80', 'z', 'a')`);
+  const w = writer(['charsets']);
+  try {
+    await w.prepare(UUID, 2);
+    // As the target holds them: what the migration read (sjis 0x5C as a backslash).
+    await w.applyBatch(0, [
+      ev('u', 'charsets', { id: '1' }, { id: '1', s: '\\', a: 'ok', l: 'é', note: 'b' }),
+      ev('u', 'charsets', { id: '2' }, { id: '2', s: 'ア', a: 'y', l: 'ü', note: 'b' }),
+    ]);
+    assert.deepEqual(await maria.sql('shop_back', 'SELECT id, HEX(s) AS s, HEX(a) AS a, HEX(l) AS l, note FROM charsets WHERE id < 3 ORDER BY id'), [
+      { id: 1, s: '5C', a: '6F6B', l: 'E9', note: 'b' },
+      { id: 2, s: '8341', a: '79', l: 'FC', note: 'b' },
+    ]);
+    // An ascii byte 0x80, which the migration read as "?": the comparison cannot convert it, so the batch stops with what to do.
+    const third = ev('u', 'charsets', { id: '3' }, { id: '3', s: 'z', a: '?', l: 'z', note: 'b' });
+    await assert.rejects(w.applyBatch(0, [third]), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_DATA'
+      && /MySQL error 1977/.test(e.message) && /^A row on the source holds bytes \(0x80\) in column `a` of `charsets` that ascii does not define .*CONVERT\(CONVERT\(`a` USING utf8mb4\) USING ascii\)/.test(e.hint ?? ''));
+    await maria.sql('shop_back', "SET SESSION sql_mode = ''; UPDATE charsets SET a = CONVERT(CONVERT(a USING utf8mb4) USING ascii) WHERE id = 3");
+    await w.applyBatch(0, [third]);
+    assert.deepEqual(await maria.sql('shop_back', 'SELECT HEX(a) AS a, note FROM charsets WHERE id = 3'), [{ a: '3F', note: 'b' }]);
   } finally {
     await w.close();
   }

@@ -145,6 +145,9 @@ function wrongValueHint(named: string, column: MySqlColumn | undefined, table: M
     + `change the column on the source to a type that holds it, ${rerun}`;
 }
 
+/** MariaDB's "Cannot convert 'x' character 0x… to 'y'" (a strict session's conversion of text between character sets). */
+const ER_CANNOT_CONVERT_CHARACTER = 1977;
+
 /**
  * What to do about a MySQL error while writing the target's changes back.
  *
@@ -199,7 +202,21 @@ export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorConte
   if (isMySqlReadOnly(errno, message)) {
     return `The source is read-only (${message.split('\n')[0]}): the fall-back writes the target's changes there. Make it writable (SET GLOBAL read_only = 0; or, on MariaDB, GRANT READ ONLY ADMIN ON *.* to the migration user), ${rerun}`;
   }
-  if (errno === 1366) {
+  // Cannot convert 'ascii' character 0x80 to 'utf8mb4': the source row's own bytes, which the
+  // fall-back converts to compare them with the target's value (writer-sql.ts, keptText).
+  const unconvertible = errno === ER_CANNOT_CONVERT_CHARACTER ? /Cannot convert '(\w+)' character (0x[0-9A-Fa-f]+) to 'utf8mb4'/.exec(message) : null;
+  if (unconvertible) {
+    const [, charset, bytes] = unconvertible;
+    // MySQL names no column: the batch's tables' columns of that character set are the candidates.
+    const candidates = ctx.tables.flatMap((t) => t.columns.filter((c) => c.charset?.toLowerCase() === charset!.toLowerCase()).map((c) => ({ t, c })));
+    const col = candidates.length === 1 ? mysqlIdent(candidates[0]!.c.name) : '<column>';
+    const which = candidates.length === 1 ? `column ${col} of ${mysqlIdent(candidates[0]!.t.name)}`
+      : candidates.length > 1 ? `one of the ${charset} columns ${candidates.map((x) => `${mysqlIdent(x.t.name)}.${mysqlIdent(x.c.name)}`).join(', ')}` : `a ${charset} column`;
+    return `A row on the source holds bytes (${bytes}) in ${which} that ${charset} does not define (written by a session that was not strict); the migration read them as "?". `
+      + `The fall-back keeps a ${charset} column's bytes where they read as the target's value, which needs them converted: give the row readable text on the source, `
+      + `in a session that is not strict, as the target holds it (SET SESSION sql_mode = ''; UPDATE … SET ${col} = CONVERT(CONVERT(${col} USING utf8mb4) USING ${charset}) WHERE <the row's key>;), ${rerun}`;
+  }
+  if (errno === 1366 || errno === ER_CANNOT_CONVERT_CHARACTER) {
     return 'A value the column cannot take (for text, a character that its character set cannot store): change the column on the source to a type (for text, CHARACTER SET utf8mb4) '
       + `that holds the target's value, ${rerun}`;
   }

@@ -173,12 +173,28 @@ export function writeStatements(s: Exclude<PlannedStatement, { kind: 'truncate' 
  * // IF(`shipped` IS NOT NULL AND (SUBSTR(`shipped`, 1, 4) = '0000' OR …), `shipped`, NULL)
  */
 function updatedValue(t: WriterTable, column: string, text: string | null): string {
-  const kind = typeOf(t, column).kind;
+  const type = typeOf(t, column);
+  const kind = type.kind;
+  if (text !== null && kind === 'text' && type.charset !== undefined && /^[a-z0-9_]+$/.test(type.charset)) return keptText(column, type.charset, valueLiteral(t, column, text));
   if (text !== null || (kind !== 'date' && kind !== 'datetime' && kind !== 'timestamp')) return valueLiteral(t, column, text);
   const c = mysqlIdent(column);
   const part = (from: number, length: number) => `SUBSTR(${c}, ${from}, ${length})`;
   return `IF(${c} IS NOT NULL AND (${part(1, 4)} = '0000' OR ${part(6, 2)} = '00' OR ${part(9, 2)} = '00' `
     + `OR ${part(9, 2)} + 0 > DAYOFMONTH(LAST_DAY(CONCAT(${part(1, 7)}, '-01')))), ${c}, NULL)`;
+}
+
+/**
+ * The value an UPDATE sets a text column of a character set other than Unicode's to: its own bytes
+ * when they read as the value the change carries (what the migration read from them), the value
+ * converted into the column's character set otherwise. MySQL's own conversion does not always give
+ * the bytes back (sjis 0x5C reads as a backslash and is written back as 0x815F; an unmapped byte
+ * reads as "?"), and an update on the target carries every column: before, such bytes were rewritten
+ * in every row the application touched there, without a word (the mysql-fallback-49 run). Both of
+ * IF's results are in the column's character set, so the kept bytes are not converted on the way.
+ */
+function keptText(column: string, charset: string, literal: string): string {
+  const c = mysqlIdent(column);
+  return `IF(CAST(CONVERT(${c} USING utf8mb4) AS BINARY) = CAST(${literal} AS BINARY), ${c}, CONVERT(${literal} USING ${charset}))`;
 }
 
 /** A truncate event: MySQL's TRUNCATE commits implicitly, so the writer deletes every row instead. */
