@@ -33,7 +33,7 @@ const withCommon = (...opts: OptionSpec[]): OptionSpec[] => [EXPORT_DIR_OPTION, 
 /** For a source whose writer cannot skip triggers and foreign keys (Oracle, MySQL): consent to switching them off for fall-back writes. */
 const DISABLE_TRIGGERS_AND_FKS: OptionSpec = {
   name: 'disable-triggers-and-fks', kind: 'bool', defaultValue: false,
-  description: 'fall-back into an Oracle or MySQL source: before the first fall-back write let Tandem switch off what acts on the written tables (Oracle: disable the triggers, foreign keys and GENERATED ALWAYS identities; MySQL: drop the triggers, their definitions recorded) and switch exactly those on again at the cutover to source (without it, Tandem prints the scripts and waits for a DBA to run them)',
+  description: 'fall-back into an Oracle or MySQL source: before the first fall-back write let Tandem switch off what acts on the written tables (Oracle: disable the triggers, foreign keys and GENERATED ALWAYS identities; MySQL: drop the triggers, their definitions recorded) and switch exactly those on again at the cutover to source (without it, Tandem prints the scripts and waits for a DBA to run them; left out on a later run, the choice an earlier one recorded holds)',
 };
 
 const EXPORT_DATA_OPTIONS = withCommon(

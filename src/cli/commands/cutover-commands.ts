@@ -30,6 +30,8 @@ export function exportDataFromTarget(ctx: CommandContext): Promise<void> {
 /** `tandem import data to source`. */
 export function importDataToSource(ctx: CommandContext): Promise<void> {
   return runImportDataToSource(ctx.env(), {
-    exportDir: ctx.requireStr('export-dir'), parallelJobs: ctx.num('parallel-jobs'), parallelJobsGiven: ctx.explicitFlags.has('parallel-jobs'), disableTriggersAndFks: ctx.bool('disable-triggers-and-fks'),
+    exportDir: ctx.requireStr('export-dir'), parallelJobs: ctx.num('parallel-jobs'), parallelJobsGiven: ctx.explicitFlags.has('parallel-jobs'),
+    // Not given: what export data (or an earlier run) recorded, so a restart as cutover status prints it keeps the consent (the fix-verify-49 run).
+    disableTriggersAndFks: ctx.explicitFlags.has('disable-triggers-and-fks') ? ctx.bool('disable-triggers-and-fks') : undefined,
   });
 }

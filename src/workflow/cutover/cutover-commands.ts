@@ -1,5 +1,6 @@
 import { TandemError } from '../../core/errors.js';
 import { carriedOut, isRunning, neededButStopped, type StreamingCommand } from '../streaming-commands.js';
+import { DISABLE_TRIGGERS_KEY } from './write-guard-steps.js';
 import type { MetaStore } from '../../core/meta-store.js';
 import type { Reporter } from '../../core/reporter.js';
 import { QueueConsumers } from '../../core/queue/queue-consumers.js';
@@ -416,7 +417,12 @@ export async function runImportDataToSource(env: CommandEnv, options: ImportData
     const source = await sourceSide(env, m.meta);
     // It also ends the source's stream if the exporter died before it could.
     const { importChangesToSource } = await import('./source-importer.js');
-    await importChangesToSource(env, m, source, { parallelJobs: options.parallelJobs, ...(options.parallelJobsGiven ? { parallelJobsGiven: true } : {}), disableTriggersAndFks: options.disableTriggersAndFks, checkConnectionFirst: true });
+    // The flag left out: the consent export data (or an earlier run) recorded, so that a restart as
+    // "cutover status" prints it does as the run it replaces (measured before: it waited for a DBA
+    // to run the trigger script instead; the fix-verify-49 run). Given: recorded for later runs.
+    if (options.disableTriggersAndFks !== undefined) m.meta.setValue(DISABLE_TRIGGERS_KEY, options.disableTriggersAndFks);
+    const consent = options.disableTriggersAndFks ?? m.meta.getValue<boolean>(DISABLE_TRIGGERS_KEY) ?? false;
+    await importChangesToSource(env, m, source, { parallelJobs: options.parallelJobs, ...(options.parallelJobsGiven ? { parallelJobsGiven: true } : {}), disableTriggersAndFks: consent, checkConnectionFirst: true });
   } finally {
     m.close();
   }

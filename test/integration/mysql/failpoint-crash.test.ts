@@ -82,7 +82,8 @@ test('MariaDB: SIGKILL of all four processes at every failpoint, at least 10 tim
     name: 'E',
     async command() {
       return (await toTargetDone())
-        ? ['import', 'data', 'to', 'source', '--export-dir', dir, '--disable-triggers-and-fks', 'true']
+        // Without the flag, as cutover status prints it: the consent export data recorded holds (the fix-verify-49 run).
+        ? ['import', 'data', 'to', 'source', '--export-dir', dir]
         : ['export', 'data', 'from', 'source', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes', '--disable-triggers-and-fks', 'true'];
     },
     async plays() { return (await toTargetDone()) ? 'import data to source' : 'export data from source'; },
