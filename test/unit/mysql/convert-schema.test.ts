@@ -427,3 +427,10 @@ test('a TIMESTAMP\'s range: from a fraction of 1970\'s first second on MariaDB (
   assert.match(sqlOf(convertMySqlSchema(catalog([t])).objects, 'TABLE', 't'), /CHECK \(ts BETWEEN '1970-01-01 00:00:00\.000001\+00' AND '2038-01-19 03:14:07\.999999\+00'\)/);
   assert.match(sqlOf(convertMySqlSchema(catalog([t], { server: parseServerVersion('8.0.36', '') })).objects, 'TABLE', 't'), /CHECK \(ts BETWEEN '1970-01-01 00:00:01\+00' AND '2038-01-19 03:14:07\.999999\+00'\)/);
 });
+
+test('a YEAR(2) column, which MariaDB still creates, takes its two digits on the target (the mysql-fallback-49 run: its CHECK refused them)', () => {
+  const t = table('y', [column('id', 'int(11)', { nullable: false }), column('y2', 'year(2)'), column('y4', 'year(4)')], { primaryKey: ['id'] });
+  const sql = sqlOf(convertMySqlSchema(catalog([t])).objects, 'TABLE', 'y');
+  assert.match(sql, /CONSTRAINT y2_mysql_range CHECK \(y2 BETWEEN 0 AND 99\)/);
+  assert.match(sql, /CONSTRAINT y4_mysql_range CHECK \(y4 = 0 OR y4 BETWEEN 1901 AND 2155\)/);
+});
