@@ -57,6 +57,7 @@ CREATE TABLE counter_t (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, x int);
 CREATE TABLE bit_keys (k bit(64) NOT NULL PRIMARY KEY, v int);
 CREATE TABLE bit_pairs (k bit(3) NOT NULL, j int NOT NULL, v int, PRIMARY KEY (k, j));
 CREATE TABLE dated (id int NOT NULL PRIMARY KEY, d date, dt datetime(3), ts timestamp(3) NULL DEFAULT NULL, note varchar(10));
+CREATE TABLE enums (id int NOT NULL PRIMARY KEY, e enum('a','b'), note varchar(10));
 CREATE TABLE charsets (id int NOT NULL PRIMARY KEY, s varchar(10) CHARACTER SET sjis, a varchar(10) CHARACTER SET ascii, l varchar(10) CHARACTER SET latin1, note varchar(10));
 `;
 
@@ -78,7 +79,7 @@ before(async () => {
   await maria.createDatabase('shop');
   await maria.createDatabase('shop_back');
   await maria.sql('shop', EVERY_TYPE_DDL + EVERY_TYPE_ROWS + EXTRA_DDL);
-  for (const t of ['every_type', 'accounts', 'pairs', 'kept_pairs', 'parent', 'child', 'counter_t', 'bit_keys', 'bit_pairs', 'dated', 'charsets']) {
+  for (const t of ['every_type', 'accounts', 'pairs', 'kept_pairs', 'parent', 'child', 'counter_t', 'bit_keys', 'bit_pairs', 'dated', 'charsets', 'enums']) {
     const [create] = await maria.sql('shop', `SHOW CREATE TABLE ${t}`);
     await maria.sql('shop_back', create['Create Table']);
   }
@@ -555,6 +556,26 @@ test('an update from the target keeps a text column\'s bytes in a non-Unicode ch
     await maria.sql('shop_back', "SET SESSION sql_mode = ''; UPDATE charsets SET a = CONVERT(CONVERT(a USING utf8mb4) USING ascii) WHERE id = 3");
     await w.applyBatch(0, [third]);
     assert.deepEqual(await maria.sql('shop_back', 'SELECT HEX(a) AS a, note FROM charsets WHERE id = 3'), [{ a: '3F', note: 'b' }]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('an update from the target of a row whose ENUM holds MySQL\'s index-0 value (read as \'\'): the value is kept and the other columns written; a real member replaces it; \'\' for a real member still stops the batch (measured before: every such update stopped the fall-back; the mysql-fallback-49 run)', async () => {
+  await maria.sql('shop_back', `SET SESSION sql_mode = ''; INSERT INTO enums VALUES (1, 'zzz', 'x'), (2, 'a', 'x'), (3, 'zzz', 'x')`);
+  assert.deepEqual((await maria.sql('shop_back', 'SELECT e + 0 AS i FROM enums ORDER BY id')).map((r) => Number(r.i)), [0, 1, 0]);
+  const w = writer(['enums']);
+  try {
+    await w.prepare(UUID, 2);
+    await w.applyBatch(0, [
+      ev('u', 'enums', { id: '1' }, { id: '1', e: '', note: 'y' }),
+      ev('u', 'enums', { id: '2' }, { id: '2', e: 'b', note: 'y' }),
+      ev('u', 'enums', { id: '3' }, { id: '3', e: 'a', note: 'y' }),
+      ev('u', 'enums', { id: '1' }, { id: '10', e: '' }),
+    ]);
+    assert.deepEqual((await maria.sql('shop_back', 'SELECT id, e + 0 AS i, note FROM enums ORDER BY id')).map((r) => `${r.id}:${r.i}:${r.note}`), ['2:2:y', '3:1:y', '10:0:y']);
+    await assert.rejects(w.applyBatch(0, [ev('u', 'enums', { id: '2' }, { id: '2', e: '' })]), (e: unknown) => e instanceof TandemError && /MySQL error 1265/.test(e.message));
+    assert.deepEqual((await maria.sql('shop_back', 'SELECT e + 0 AS i FROM enums WHERE id = 2')).map((r) => Number(r.i)), [2], 'nothing of the refused batch');
   } finally {
     await w.close();
   }

@@ -44,4 +44,6 @@ export interface MySqlValueType {
   readonly bitLength?: number;
   /** Text columns in a character set that stores fewer characters than UTF-8 (latin1, utf8mb3, …). */
   readonly charset?: string;
+  /** An ENUM column (kind text): its index-0 value reads as '' and cannot be written back in a strict session. */
+  readonly isEnum?: boolean;
 }

@@ -145,7 +145,22 @@ export function writeStatements(s: Exclude<PlannedStatement, { kind: 'truncate' 
       const n = t.primaryKey.length;
       const keep = s.columns.map((c, i) => [c, n + i] as const).filter(([c]) => !t.generated.has(c));
       if (keep.length === 0) return [];
-      return s.rows.map((r) => ({ sql: `UPDATE ${qualified(t)} SET ${keep.map(([c, i]) => `${mysqlIdent(c)} = ${updatedValue(t, c, r[i] ?? null)}`).join(', ')} WHERE ${keyMatch(t, r)}`, mustFind: 1, row: r }));
+      return s.rows.flatMap((r) => {
+        // An ENUM the change sets to '': a row whose value reads as '' (MySQL's index 0, which a
+        // strict session cannot write) keeps it, so it is set apart, and only where it reads
+        // otherwise; first, while the row still has the key the change names (measured before:
+        // every update on the target of a row holding index 0 stopped the fall-back, whatever
+        // column it changed; the mysql-fallback-49 run).
+        const emptyEnum = ([c, i]: readonly [string, number]) => r[i] === '' && typeOf(t, c).isEnum === true && !t.primaryKey.includes(c);
+        const apart = keep.filter(emptyEnum);
+        const set = keep.filter((x) => !emptyEnum(x));
+        const k = mysqlIdent(t.primaryKey[0]!);
+        const assignments = set.length > 0 ? set.map(([c, i]) => `${mysqlIdent(c)} = ${updatedValue(t, c, r[i] ?? null)}`).join(', ') : `${k} = ${k}`;
+        return [
+          ...apart.map(([c]) => ({ sql: `UPDATE ${qualified(t)} SET ${mysqlIdent(c)} = '' WHERE ${keyMatch(t, r)} AND ${mysqlIdent(c)} <> ''` })),
+          { sql: `UPDATE ${qualified(t)} SET ${assignments} WHERE ${keyMatch(t, r)}`, mustFind: 1, row: r },
+        ];
+      });
     }
     case 'delete': {
       if (t.primaryKey.length === 1) {
