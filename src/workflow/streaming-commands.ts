@@ -32,8 +32,7 @@ export function queueConsumerNow(meta: MetaStore): 'target' | 'source' | undefin
  * The streaming commands this phase of a live migration needs that no process runs now: the
  * source's exporter and the target's importer until the cutover to target completes; with a
  * fall-back, then the target's exporter and the source's importer until the cutover to source
- * completes. (After the cutover to target, the source's exporter goes on as import data to source
- * under its first lock.) A command that died, or was never started, is easy to miss in a list of
+ * completes (`carriedOut`: each may be carried out by the process that went on as it). A command that died, or was never started, is easy to miss in a list of
  * what runs, and a fall-back that stopped leaves the source behind with nothing said.
  */
 export function neededButStopped(meta: MetaStore, metainfoDir: string): StreamingCommand[] {
@@ -45,7 +44,14 @@ export function neededButStopped(meta: MetaStore, metainfoDir: string): Streamin
   return needed.filter((c) => !carriedOut(metainfoDir, c));
 }
 
-/** Whether a process carries out `command` now: its own, or (import data to source) the source's exporter gone on as it. */
+/**
+ * Whether a process carries out `command` now: its own, or one that goes on as it after the cutover
+ * to target: the source's exporter as import data to source, the target's importer as export data
+ * from target (which takes that command's lock only once it starts streaming: measured before,
+ * cutover status said the fall-back stream was stopped in that moment; the soak-pg-49 run).
+ */
 export function carriedOut(metainfoDir: string, command: StreamingCommand): boolean {
-  return isRunning(metainfoDir, command) || (command === 'import data to source' && isRunning(metainfoDir, 'export data from source'));
+  return isRunning(metainfoDir, command)
+    || (command === 'import data to source' && isRunning(metainfoDir, 'export data from source'))
+    || (command === 'export data from target' && isRunning(metainfoDir, 'import data to target'));
 }

@@ -502,6 +502,14 @@ test('export/import data status of a live migration: DONE is said to be the snap
       targetExporter.release();
       exporter.release();
     }
+    // The target's importer going on as export data from target, before it takes that command's lock (the soak-pg-49 run: called stopped).
+    const importer = new CommandLock(new ExportDir(root).metainfoDir, 'import-data');
+    importer.acquire();
+    try {
+      assert.deepEqual(JSON.parse(await cutoverStatus('json'))[1].fall_back_not_running, ['import data to source']);
+    } finally {
+      importer.release();
+    }
   } finally {
     meta.close();
   }
