@@ -58,7 +58,7 @@ CREATE TABLE bit_keys (k bit(64) NOT NULL PRIMARY KEY, v int);
 CREATE TABLE bit_pairs (k bit(3) NOT NULL, j int NOT NULL, v int, PRIMARY KEY (k, j));
 CREATE TABLE dated (id int NOT NULL PRIMARY KEY, d date, dt datetime(3), ts timestamp(3) NULL DEFAULT NULL, note varchar(10));
 CREATE TABLE enums (id int NOT NULL PRIMARY KEY, e enum('a','b'), note varchar(10));
-CREATE TABLE charsets (id int NOT NULL PRIMARY KEY, s varchar(10) CHARACTER SET sjis, a varchar(10) CHARACTER SET ascii, l varchar(10) CHARACTER SET latin1, note varchar(10));
+CREATE TABLE charsets (id int NOT NULL PRIMARY KEY, s varchar(10) CHARACTER SET sjis, a varchar(10) CHARACTER SET ascii, l varchar(10) CHARACTER SET latin1, note varchar(10), c char(5) CHARACTER SET sjis);
 `;
 
 function info(name: string): TableInfo {
@@ -536,21 +536,24 @@ test('an update from the target keeps a date PostgreSQL cannot hold (zero date, 
 
 test('an update from the target keeps a text column\'s bytes in a non-Unicode character set where they read as the value it carries (sjis 0x5C, a backslash); a new value is written converted (measured before: rewritten by MySQL\'s conversion in every updated row; the mysql-fallback-49 run); bytes the column\'s character set does not define stop the batch with the fix', async () => {
   await maria.sql('shop_back', `SET SESSION sql_mode = '';
-    INSERT INTO charsets VALUES (1, X'5C', 'ok', X'E9', 'a'), (2, 'x', 'x', 'x', 'a'), (3, 'z', X'80', 'z', 'a')`);
+    INSERT INTO charsets VALUES (1, X'5C', 'ok', X'E9', 'a', X'615C'), (2, 'x', 'x', 'x', 'a', 'x'), (3, 'z', X'80', 'z', 'a', 'z')`);
   const w = writer(['charsets']);
   try {
     await w.prepare(UUID, 2);
-    // As the target holds them: what the migration read (sjis 0x5C as a backslash).
+    // As the target holds them: what the migration read (sjis 0x5C as a backslash; a CHAR padded by character(n)).
     await w.applyBatch(0, [
-      ev('u', 'charsets', { id: '1' }, { id: '1', s: '\\', a: 'ok', l: 'é', note: 'b' }),
-      ev('u', 'charsets', { id: '2' }, { id: '2', s: 'ア', a: 'y', l: 'ü', note: 'b' }),
+      ev('u', 'charsets', { id: '1' }, { id: '1', s: '\\', a: 'ok', l: 'é', note: 'b', c: 'a\\   ' }),
+      ev('u', 'charsets', { id: '2' }, { id: '2', s: 'ア', a: 'y', l: 'ü', note: 'b', c: 'ア    ' }),
     ]);
-    assert.deepEqual(await maria.sql('shop_back', 'SELECT id, HEX(s) AS s, HEX(a) AS a, HEX(l) AS l, note FROM charsets WHERE id < 3 ORDER BY id'), [
-      { id: 1, s: '5C', a: '6F6B', l: 'E9', note: 'b' },
-      { id: 2, s: '8341', a: '79', l: 'FC', note: 'b' },
+    assert.deepEqual(await maria.sql('shop_back', 'SELECT id, HEX(s) AS s, HEX(a) AS a, HEX(l) AS l, note, HEX(c) AS c FROM charsets WHERE id < 3 ORDER BY id'), [
+      { id: 1, s: '5C', a: '6F6B', l: 'E9', note: 'b', c: '615C' },
+      { id: 2, s: '8341', a: '79', l: 'FC', note: 'b', c: '8341' },
     ]);
+    // A character the column's set cannot store, from the target: the hint names the columns it may be in.
+    await assert.rejects(w.applyBatch(0, [ev('u', 'charsets', { id: '2' }, { id: '2', s: '😀' })]), (e: unknown) => e instanceof TandemError
+      && /^A value written on the target holds a character \(UTF-8 0xF09F9880\) that sjis cannot store, in one of the sjis columns `charsets`\.`s`, `charsets`\.`c` of the source: change the column on the source to CHARACTER SET utf8mb4/.test(e.hint ?? ''));
     // An ascii byte 0x80, which the migration read as "?": the comparison cannot convert it, so the batch stops with what to do.
-    const third = ev('u', 'charsets', { id: '3' }, { id: '3', s: 'z', a: '?', l: 'z', note: 'b' });
+    const third = ev('u', 'charsets', { id: '3' }, { id: '3', s: 'z', a: '?', l: 'z', note: 'b', c: 'z    ' });
     await assert.rejects(w.applyBatch(0, [third]), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_DATA'
       && /MySQL error 1977/.test(e.message) && /^A row on the source holds bytes \(0x80\) in column `a` of `charsets` that ascii does not define .*CONVERT\(CONVERT\(`a` USING utf8mb4\) USING ascii\)/.test(e.hint ?? ''));
     await maria.sql('shop_back', "SET SESSION sql_mode = ''; UPDATE charsets SET a = CONVERT(CONVERT(a USING utf8mb4) USING ascii) WHERE id = 3");

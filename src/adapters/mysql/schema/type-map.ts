@@ -145,7 +145,7 @@ export function valueTypeOf(table: string, c: MySqlColumn, flavor: MySqlFlavor):
   return {
     kind: t.kind, column: `${table}.${c.name}`, nullable: c.nullable,
     ...(t.bitLength !== undefined ? { bitLength: t.bitLength } : {}), ...(limited ? { charset: c.charset!.toLowerCase() } : {}),
-    ...(t.enumLabels ? { isEnum: true } : {}),
+    ...(t.enumLabels ? { isEnum: true } : {}), ...(c.dataType.toLowerCase() === 'char' ? { padded: true } : {}),
   };
 }
 

@@ -46,4 +46,6 @@ export interface MySqlValueType {
   readonly charset?: string;
   /** An ENUM column (kind text): its index-0 value reads as '' and cannot be written back in a strict session. */
   readonly isEnum?: boolean;
+  /** CHAR(n): MySQL reads it without trailing spaces, PostgreSQL's character(n) pads it with them. */
+  readonly padded?: boolean;
 }

@@ -216,6 +216,15 @@ export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorConte
       + `The fall-back keeps a ${charset} column's bytes where they read as the target's value, which needs them converted: give the row readable text on the source, `
       + `in a session that is not strict, as the target holds it (SET SESSION sql_mode = ''; UPDATE … SET ${col} = CONVERT(CONVERT(${col} USING utf8mb4) USING ${charset}) WHERE <the row's key>;), ${rerun}`;
   }
+  // Cannot convert 'utf8mb4' character 0xF09F9880 to 'sjis': a value from the target (converted by
+  // the writer, keptText), which MySQL would have refused as 1366 naming the column.
+  const unstorable = errno === ER_CANNOT_CONVERT_CHARACTER ? /Cannot convert 'utf8mb4' character (0x[0-9A-Fa-f]+) to '(\w+)'/.exec(message) : null;
+  if (unstorable) {
+    const [, bytes, charset] = unstorable;
+    const candidates = ctx.tables.flatMap((t) => t.columns.filter((c) => c.charset?.toLowerCase() === charset!.toLowerCase()).map((c) => `${mysqlIdent(t.name)}.${mysqlIdent(c.name)}`));
+    return `A value written on the target holds a character (UTF-8 ${bytes}) that ${charset} cannot store, in ${candidates.length === 1 ? `column ${candidates[0]}` : candidates.length > 1 ? `one of the ${charset} columns ${candidates.join(', ')}` : `a ${charset} column`} of the source: `
+      + `change the column on the source to CHARACTER SET utf8mb4 (ALTER TABLE … MODIFY … CHARACTER SET utf8mb4), or the value on the target, ${rerun}`;
+  }
   if (errno === 1366 || errno === ER_CANNOT_CONVERT_CHARACTER) {
     return 'A value the column cannot take (for text, a character that its character set cannot store): change the column on the source to a type (for text, CHARACTER SET utf8mb4) '
       + `that holds the target's value, ${rerun}`;

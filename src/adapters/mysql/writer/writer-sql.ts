@@ -13,6 +13,7 @@
  * an UPDATE sets only the columns its event carries, one statement per row (they travel together
  * in one multi-statement packet). Each is kept below `maxBytes` (half of max_allowed_packet).
  */
+import { createHash } from 'node:crypto';
 import type { EventCounts, PlannedStatement, VsnRange } from '../../../core/apply/batch-plan.js';
 import { TandemError } from '../../../core/errors.js';
 import { mysqlIdent } from '../catalog.js';
@@ -190,7 +191,9 @@ export function writeStatements(s: Exclude<PlannedStatement, { kind: 'truncate' 
 function updatedValue(t: WriterTable, column: string, text: string | null): string {
   const type = typeOf(t, column);
   const kind = type.kind;
-  if (text !== null && kind === 'text' && type.charset !== undefined && /^[a-z0-9_]+$/.test(type.charset)) return keptText(column, type.charset, valueLiteral(t, column, text));
+  if (text !== null && kind === 'text' && type.charset !== undefined && /^[a-z0-9_]+$/.test(type.charset)) {
+    return keptText(column, type.charset, valueLiteral(t, column, text), type.padded === true ? text.replace(/ +$/, '') : text);
+  }
   if (text !== null || (kind !== 'date' && kind !== 'datetime' && kind !== 'timestamp')) return valueLiteral(t, column, text);
   const c = mysqlIdent(column);
   const part = (from: number, length: number) => `SUBSTR(${c}, ${from}, ${length})`;
@@ -206,10 +209,14 @@ function updatedValue(t: WriterTable, column: string, text: string | null): stri
  * reads as "?"), and an update on the target carries every column: before, such bytes were rewritten
  * in every row the application touched there, without a word (the mysql-fallback-49 run). Both of
  * IF's results are in the column's character set, so the kept bytes are not converted on the way.
+ * The bytes are compared by their MD5 in UTF-8 with `read`'s (the value as MySQL reads it: a CHAR's
+ * without the padding PostgreSQL adds), so the value is in the statement once (measured before: a
+ * statement twice the value's size, past max_allowed_packet; a padded CHAR never matched; the
+ * fix-verify-49b run).
  */
-function keptText(column: string, charset: string, literal: string): string {
+function keptText(column: string, charset: string, literal: string, read: string): string {
   const c = mysqlIdent(column);
-  return `IF(CAST(CONVERT(${c} USING utf8mb4) AS BINARY) = CAST(${literal} AS BINARY), ${c}, CONVERT(${literal} USING ${charset}))`;
+  return `IF(MD5(CONVERT(${c} USING utf8mb4)) = '${createHash('md5').update(read, 'utf8').digest('hex')}', ${c}, CONVERT(${literal} USING ${charset}))`;
 }
 
 /** A truncate event: MySQL's TRUNCATE commits implicitly, so the writer deletes every row instead. */
