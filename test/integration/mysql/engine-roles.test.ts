@@ -151,6 +151,25 @@ test('the write guard: triggers of migrated tables dropped and recreated exactly
   assert.equal(Number(n), 1);
 });
 
+test('the write guard recreates a table\'s triggers in the order they fired (FOLLOWS / PRECEDES), not by name (the fix-verify-49b run)', async () => {
+  await maria.sql('shop', `CREATE TABLE ord_t (id int PRIMARY KEY); CREATE TABLE ord_log (n int AUTO_INCREMENT PRIMARY KEY, what varchar(10));
+    CREATE TRIGGER ord_a AFTER INSERT ON ord_t FOR EACH ROW INSERT INTO ord_log (what) VALUES ('a');
+    CREATE TRIGGER ord_c AFTER INSERT ON ord_t FOR EACH ROW INSERT INTO ord_log (what) VALUES ('c');
+    CREATE TRIGGER ord_b AFTER INSERT ON ord_t FOR EACH ROW PRECEDES ord_a INSERT INTO ord_log (what) VALUES ('b');`);
+  const order = async () => (await maria.sql('shop', "SELECT TRIGGER_NAME AS t FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_TABLE = 'ord_t' ORDER BY ACTION_ORDER")).map((r) => String(r.t));
+  assert.deepEqual(await order(), ['ord_b', 'ord_a', 'ord_c']);
+  const guard = engine.writeGuard!(db);
+  const refs = [{ schema: 'public', name: 'ord_t' }];
+  const before = await guard.read(refs);
+  await guard.disable(before);
+  assert.deepEqual(await order(), []);
+  await guard.enable(before);
+  assert.deepEqual(await order(), ['ord_b', 'ord_a', 'ord_c']);
+  await maria.sql('shop', 'INSERT INTO ord_t VALUES (1)');
+  assert.deepEqual((await maria.sql('shop', 'SELECT what FROM ord_log ORDER BY n')).map((r) => String(r.what)), ['b', 'a', 'c']);
+  await maria.sql('shop', 'DROP TABLE ord_t, ord_log');
+});
+
 test('the write guard recreates a trigger under the sql_mode it was created with, so its body behaves as before', async () => {
   await maria.sql('shop', `CREATE TABLE cat_t (id int PRIMARY KEY, a varchar(10), s varchar(20));
     SET SESSION sql_mode = 'PIPES_AS_CONCAT,STRICT_TRANS_TABLES';

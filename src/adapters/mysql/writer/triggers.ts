@@ -35,7 +35,10 @@ export interface MySqlTriggerState {
 export async function readTriggers(connection: Connection, database: string, tables: readonly string[]): Promise<MySqlTriggerState[]> {
   const [rows] = await connection.query(
     `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS tbl, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event
-       FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, TRIGGER_NAME`, [database, database]);
+       FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_SCHEMA = ?
+      -- In the order they fire (FOLLOWS / PRECEDES), which recreating them in this order gives back
+      -- (measured before: by name, and a trigger created PRECEDES another fired after it once recreated; the fix-verify-49b run).
+      ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER, TRIGGER_NAME`, [database, database]);
   const wanted = new Set(tables);
   const out: MySqlTriggerState[] = [];
   for (const r of rows as { name: string; tbl: string; timing: string; event: string }[]) {
