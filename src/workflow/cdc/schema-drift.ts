@@ -297,7 +297,8 @@ export function layoutDrift(was: StreamLayout, now: StreamLayout): TableDrift {
     for (const p of partitions) if (!after.has(p)) detached.push({ table, partition: p });
   }
   const detachedNow = new Set(detached.map((d) => d.partition));
-  const attachedNow = new Set(attached.map((a) => a.partition));
+  // Any table that is a partition now, of a table created since too (its changes still stream: the fix-verify-49b run).
+  const attachedNow = new Set(Object.values(now.partitions).flat());
   const before = new Set(was.tables);
   const after = new Set(now.tables);
   // Renamed: the identity it had is there under another name.

@@ -52,4 +52,6 @@ test('the target\'s drift: a migrated table renamed there is neither created nor
   assert.deepEqual(drift, { created: ['app.np'], gone: [], attached: [{ table: 'app.other', partition: 'app.other_2' }], detached: [] });
   const warnings = fallbackDriftWarnings(drift, 'db', new Set(['app.pk', 'app.p']));
   assert.deepEqual(warnings.map((w) => w.slice(0, 40)), ['app.np was created on db after the cutov'], 'app.other is not migrated: its partitions mean nothing to the fall-back');
+  // A migrated table attached as a partition of a table created since is not gone (its changes still stream).
+  assert.deepEqual(layoutDrift(was, { tables: ['app.p', 'app.other', 'app.np'], partitions: { ...was.partitions, 'app.np': ['app.np_1', 'app.pk'] }, ids: { 'app.p': '16410', 'app.other': '16420', 'app.np': '16500' } }).gone, []);
 });

@@ -77,7 +77,9 @@ test('value types carry table.column, nullability and the BIT length; FLOAT is r
   assert.equal(mysqlSelectExpression(column('f', 'float'), '`f`'), 'CAST(`f` AS DOUBLE)');
   // A text column's character set, when it stores fewer characters than UTF-8 (for the fall-back writer's check).
   assert.deepEqual(valueTypeOf('t', column('l', 'varchar(9)', { charset: 'latin1' }), 'mariadb'), { kind: 'text', column: 't.l', nullable: true, charset: 'latin1' });
-  assert.deepEqual(valueTypeOf('t', column('e', "enum('a')", { charset: 'UTF8MB3' }), 'mariadb'), { kind: 'text', column: 't.e', nullable: true, charset: 'utf8mb3' });
+  assert.deepEqual(valueTypeOf('t', column('e', "enum('a')", { charset: 'UTF8MB3' }), 'mariadb'), { kind: 'text', column: 't.e', nullable: true, charset: 'utf8mb3', isEnum: true });
+  // A CHAR, which character(n) pads on the target (the fall-back's kept text compares it without the padding).
+  assert.deepEqual(valueTypeOf('t', column('c', 'char(5)', { charset: 'sjis' }), 'mariadb'), { kind: 'text', column: 't.c', nullable: true, charset: 'sjis', padded: true });
   assert.deepEqual(valueTypeOf('t', column('u', 'text'), 'mariadb'), { kind: 'text', column: 't.u', nullable: true });
   assert.equal(mysqlSelectExpression(column('d', 'double'), '`d`'), '`d`');
 });
