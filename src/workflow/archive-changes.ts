@@ -26,12 +26,20 @@ export interface ArchiveChangesOptions {
   readonly once: boolean;
   /** How long the continuous mode waits between passes, in ms. Default 2000 (not a flag: tests shorten it). */
   readonly passIntervalMs?: number;
+  /** How long the same idle reason goes unsaid, in ms. Default 10 minutes (not a flag: tests shorten it). */
+  readonly idleRepeatMs?: number;
 }
 import { sleep } from '../core/sleep.js';
 import { queueConsumerNow } from './streaming-commands.js';
 
 /** How long the continuous mode waits between passes. */
 const PASS_INTERVAL_MS = 2000;
+/**
+ * The same idle reason is said again after this long, with its numbers now (measured before: once
+ * only, so "applied up to event 0" stood for 16 minutes in a log while the importer applied 200,000
+ * events, and read like a stalled importer; the soak-pg-49 run).
+ */
+const IDLE_REPEAT_MS = 10 * 60_000;
 
 /** Why a pass did nothing: the same kind is said once, however its numbers move. */
 type IdleKind = 'no-importer' | 'all-finished' | 'not-applied' | 'below-threshold';
@@ -61,6 +69,7 @@ export async function runArchiveChanges(env: CommandEnv, options: ArchiveChanges
       : `Deleting applied change segments while the export dir's filesystem is over ${policy.fsUtilizationThreshold}% full${once ? '' : ' (Ctrl-C to stop)'}.`);
     let total = { segments: 0, bytes: 0 };
     let lastIdle: IdleKind | undefined;
+    let idleSaidAt = 0;
     while (!ac.signal.aborted) {
       // Read before the pass: once no importer reads, the pass's limit is the whole queue.
       const finished = queueReadersFinished(m.meta);
@@ -71,10 +80,11 @@ export async function runArchiveChanges(env: CommandEnv, options: ArchiveChanges
         reporter.print(line);
       });
       const idle = result.actions.length || finished ? undefined : idleReason(result, policy);
-      // A new reason is said; the same one with other numbers (an importer moving on) is not.
-      if (idle && (once || idle.kind !== lastIdle)) {
+      // A new reason is said; the same one with other numbers (an importer moving on) only every IDLE_REPEAT_MS.
+      if (idle && (once || idle.kind !== lastIdle || Date.now() - idleSaidAt >= (options.idleRepeatMs ?? IDLE_REPEAT_MS))) {
         log.info(idle.text);
         reporter.print(idle.text);
+        idleSaidAt = Date.now();
       }
       lastIdle = idle?.kind;
       if (finished) {

@@ -54,6 +54,30 @@ async function waitFor(cond: () => boolean, what: () => string): Promise<void> {
 
 const idleLines = (text: string) => text.split('\n').filter((l) => l.startsWith('Nothing to archive'));
 
+test('archive changes says the same idle reason again, with its numbers now, after a while (the soak-pg-49 run: "applied up to event 0" stood for 16 minutes)', { timeout: 30_000 }, async () => {
+  const { dir, meta } = await exportDirWithQueue();
+  const archiveDir = mkdtempSync(join(tmpdir(), 'tandem-archive-dest-'));
+  QueueConsumers.register(meta, 'target');
+  QueueConsumers.setAppliedVsn(meta, 'target', 3);
+  const env = capturingEnv();
+  const run = runArchiveChanges(env, {
+    exportDir: dir.root, moveTo: archiveDir, deleteChangesWithoutArchiving: false, fsUtilizationThreshold: '70', once: false, passIntervalMs: 10, idleRepeatMs: 400,
+  });
+  await waitFor(() => env.stdout().includes('applied up to event 3'), env.stdout);
+  QueueConsumers.setAppliedVsn(meta, 'target', 5);
+  await waitFor(() => env.stdout().includes('applied up to event 5'), env.stdout);
+  const said = (n: number) => `Nothing to archive: no closed segment is fully applied yet (every importer has applied up to event ${n}).`;
+  const lines = idleLines(env.stdout());
+  // Said again with the number now (a slow machine may have said 3 twice meanwhile, never anything else).
+  assert.equal(lines[0], said(3));
+  assert.equal(lines.at(-1), said(5));
+  assert.ok(lines.every((l) => l === said(3) || l === said(5)), lines.join('\n'));
+  CutoverState.request(meta, 'to_target', false);
+  CutoverState.complete(meta, 'to_target');
+  await run;
+  meta.close();
+});
+
 test('archive changes says why it is idle once per reason, and exits after the cutover to target without fall-back', { timeout: 30_000 }, async () => {
   const { dir, meta } = await exportDirWithQueue();
   const archiveDir = mkdtempSync(join(tmpdir(), 'tandem-archive-dest-'));
