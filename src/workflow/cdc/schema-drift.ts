@@ -306,9 +306,12 @@ export function layoutDrift(was: StreamLayout, now: StreamLayout): TableDrift {
   const wasIds = new Set(Object.values(was.ids ?? {}));
   const renamedAway = (t: string) => was.ids?.[t] !== undefined && nowIds.has(was.ids[t]!);
   const renamedTo = (t: string) => now.ids?.[t] !== undefined && wasIds.has(now.ids[t]!);
+  // A table of a migrated name with another identity: created since, under the name of one renamed
+  // or dropped (the stream follows the migrated table, not the name; the fix-verify-49b run: unsaid).
+  const replaced = (t: string) => was.ids?.[t] !== undefined && now.ids?.[t] !== undefined && was.ids[t] !== now.ids[t];
   return {
-    created: now.tables.filter((t) => !before.has(t) && !detachedNow.has(t) && !renamedTo(t)),
-    gone: was.tables.filter((t) => !after.has(t) && !attachedNow.has(t) && !renamedAway(t)),
+    created: now.tables.filter((t) => (!before.has(t) || replaced(t)) && !detachedNow.has(t) && !renamedTo(t)),
+    gone: was.tables.filter((t) => (!after.has(t) || replaced(t)) && !attachedNow.has(t) && !renamedAway(t)),
     attached,
     detached,
   };

@@ -52,6 +52,12 @@ test('the target\'s drift: a migrated table renamed there is neither created nor
   assert.deepEqual(drift, { created: ['app.np'], gone: [], attached: [{ table: 'app.other', partition: 'app.other_2' }], detached: [] });
   const warnings = fallbackDriftWarnings(drift, 'db', new Set(['app.pk', 'app.p']));
   assert.deepEqual(warnings.map((w) => w.slice(0, 40)), ['app.np was created on db after the cutov'], 'app.other is not migrated: its partitions mean nothing to the fall-back');
+  // A new table under a renamed table's name is a created one (its rows are not streamed back), the renamed one neither created nor gone.
+  assert.deepEqual(layoutDrift(was, { ...now, tables: [...now.tables, 'app.pk'], ids: { ...now.ids, 'app.pk': '16600' } }),
+    { created: ['app.np', 'app.pk'], gone: [], attached: [{ table: 'app.other', partition: 'app.other_2' }], detached: [] });
+  // Dropped and created again under its name: the migrated one is gone, the new one created.
+  const recreated = layoutDrift(was, { tables: ['app.pk', 'app.p', 'app.other'], partitions: was.partitions, ids: { 'app.pk': '16700', 'app.p': '16410', 'app.other': '16420' } });
+  assert.deepEqual([recreated.created, recreated.gone], [['app.pk'], ['app.pk']]);
   // A migrated table attached as a partition of a table created since is not gone (its changes still stream).
   assert.deepEqual(layoutDrift(was, { tables: ['app.p', 'app.other', 'app.np'], partitions: { ...was.partitions, 'app.np': ['app.np_1', 'app.pk'] }, ids: { 'app.p': '16410', 'app.other': '16420', 'app.np': '16500' } }).gone, []);
 });
