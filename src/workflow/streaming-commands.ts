@@ -32,8 +32,9 @@ export function queueConsumerNow(meta: MetaStore): 'target' | 'source' | undefin
  * The streaming commands this phase of a live migration needs that no process runs now: the
  * source's exporter and the target's importer until the cutover to target completes; with a
  * fall-back, then the target's exporter and the source's importer until the cutover to source
- * completes (`carriedOut`: each may be carried out by the process that went on as it). A command that died, or was never started, is easy to miss in a list of
- * what runs, and a fall-back that stopped leaves the source behind with nothing said.
+ * completes (`carriedOut`: each may be carried out by the process that went on as it). A command
+ * that died, or was never started, is easy to miss in a list of what runs, and a fall-back that
+ * stopped leaves the source behind with nothing said.
  */
 export function neededButStopped(meta: MetaStore, metainfoDir: string): StreamingCommand[] {
   const type = meta.getValue<string>('export_type');

@@ -284,23 +284,22 @@ export async function readStreamLayout({ db, engine }: Side, meta: MetaStore): P
 export function layoutDrift(was: StreamLayout, now: StreamLayout): TableDrift {
   const attached: PartitionChange[] = [];
   const detached: PartitionChange[] = [];
-  const existed = new Set(was.tables);
+  const before = new Set(was.tables);
+  const after = new Set(now.tables);
   for (const [table, partitions] of Object.entries(now.partitions)) {
-    if (!existed.has(table)) continue;
-    const before = new Set(was.partitions[table] ?? []);
-    for (const p of partitions) if (!before.has(p)) attached.push({ table, partition: p });
+    if (!before.has(table)) continue;
+    const had = new Set(was.partitions[table] ?? []);
+    for (const p of partitions) if (!had.has(p)) attached.push({ table, partition: p });
   }
   for (const [table, partitions] of Object.entries(was.partitions)) {
     // A partitioned table dropped altogether is said as dropped, not partition by partition.
-    if (!now.tables.includes(table)) continue;
-    const after = new Set(now.partitions[table] ?? []);
-    for (const p of partitions) if (!after.has(p)) detached.push({ table, partition: p });
+    if (!after.has(table)) continue;
+    const has = new Set(now.partitions[table] ?? []);
+    for (const p of partitions) if (!has.has(p)) detached.push({ table, partition: p });
   }
   const detachedNow = new Set(detached.map((d) => d.partition));
   // Any table that is a partition now, of a table created since too (its changes still stream: the fix-verify-49b run).
   const attachedNow = new Set(Object.values(now.partitions).flat());
-  const before = new Set(was.tables);
-  const after = new Set(now.tables);
   // Renamed: the identity it had is there under another name.
   const nowIds = new Set(Object.values(now.ids ?? {}));
   const wasIds = new Set(Object.values(was.ids ?? {}));

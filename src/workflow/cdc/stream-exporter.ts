@@ -259,6 +259,13 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   };
   // Tables created on the source after the snapshot, and migrated ones dropped, each said once per run.
   const driftSaid = new Set<string>(goneAtStart.map((t) => `gone ${t}`));
+  // Each said once per run: the items not said yet, now marked said.
+  const unsaid = <T>(kind: string, items: readonly T[], name: (item: T) => string): T[] => items.filter((item) => {
+    const key = `${kind} ${name(item)}`;
+    if (driftSaid.has(key)) return false;
+    driftSaid.add(key);
+    return true;
+  });
   const checkNewTables = async () => {
     if (role !== 'source') {
       // The target's layout when its fall-back stream began, recorded by the cutover (or here, by a first run of an export dir from before it was).
@@ -269,24 +276,14 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         return;
       }
       const drift = layoutDrift(was, now);
-      const unsaid = (kind: string, items: readonly string[]) => items.filter((item) => !driftSaid.has(`${kind} ${item}`) && driftSaid.add(`${kind} ${item}`));
-      const attached = new Set(unsaid('attached', drift.attached.map((c) => c.partition)));
-      const detached = new Set(unsaid('detached', drift.detached.map((c) => c.partition)));
       const fresh = {
-        created: unsaid('new', drift.created), gone: unsaid('gone', drift.gone),
-        attached: drift.attached.filter((c) => attached.has(c.partition)), detached: drift.detached.filter((c) => detached.has(c.partition)),
+        created: unsaid('new', drift.created, (t) => t), gone: unsaid('gone', drift.gone, (t) => t),
+        attached: unsaid('attached', drift.attached, (c) => c.partition), detached: unsaid('detached', drift.detached, (c) => c.partition),
       };
       for (const w of fallbackDriftWarnings(fresh, describeDb(db), new Set(meta.snapshotTables().map((t) => t.tableKey)))) reporter.warn(w);
       return;
     }
     const drift = await tableDriftSinceSnapshot(side, meta);
-    // Each said once per run: the items not said yet, now marked said.
-    const unsaid = <T>(kind: string, items: readonly T[], name: (item: T) => string): T[] => items.filter((item) => {
-      const key = `${kind} ${name(item)}`;
-      if (driftSaid.has(key)) return false;
-      driftSaid.add(key);
-      return true;
-    });
     const fresh = unsaid('new', drift.created, (t) => t);
     const attachedNow = new Set(drift.attached.map((c) => c.partition));
     const gone = unsaid('gone', drift.gone.filter((t) => !attachedNow.has(t)), (t) => t);

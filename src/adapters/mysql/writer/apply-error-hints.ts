@@ -148,6 +148,18 @@ function wrongValueHint(named: string, column: MySqlColumn | undefined, table: M
 /** MariaDB's "Cannot convert 'x' character 0x… to 'y'" (a strict session's conversion of text between character sets). */
 const ER_CANNOT_CONVERT_CHARACTER = 1977;
 
+/** The batch's tables' columns in `charset`: MySQL's conversion errors name no column, so these are the candidates. */
+function charsetColumns(ctx: ApplyErrorContext, charset: string): { t: MySqlTable; c: MySqlColumn }[] {
+  return ctx.tables.flatMap((t) => t.columns.filter((c) => c.charset?.toLowerCase() === charset.toLowerCase()).map((c) => ({ t, c })));
+}
+
+const qualifiedColumn = (x: { t: MySqlTable; c: MySqlColumn }) => `${mysqlIdent(x.t.name)}.${mysqlIdent(x.c.name)}`;
+
+/** Where a value of one of several (or no known) `charset` columns is, said without naming one. */
+function someColumn(candidates: readonly { t: MySqlTable; c: MySqlColumn }[], charset: string): string {
+  return candidates.length > 1 ? `one of the ${charset} columns ${candidates.map(qualifiedColumn).join(', ')}` : `a ${charset} column`;
+}
+
 /**
  * What to do about a MySQL error while writing the target's changes back.
  *
@@ -207,11 +219,9 @@ export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorConte
   const unconvertible = errno === ER_CANNOT_CONVERT_CHARACTER ? /Cannot convert '(\w+)' character (0x[0-9A-Fa-f]+) to 'utf8mb4'/.exec(message) : null;
   if (unconvertible) {
     const [, charset, bytes] = unconvertible;
-    // MySQL names no column: the batch's tables' columns of that character set are the candidates.
-    const candidates = ctx.tables.flatMap((t) => t.columns.filter((c) => c.charset?.toLowerCase() === charset!.toLowerCase()).map((c) => ({ t, c })));
+    const candidates = charsetColumns(ctx, charset!);
     const col = candidates.length === 1 ? mysqlIdent(candidates[0]!.c.name) : '<column>';
-    const which = candidates.length === 1 ? `column ${col} of ${mysqlIdent(candidates[0]!.t.name)}`
-      : candidates.length > 1 ? `one of the ${charset} columns ${candidates.map((x) => `${mysqlIdent(x.t.name)}.${mysqlIdent(x.c.name)}`).join(', ')}` : `a ${charset} column`;
+    const which = candidates.length === 1 ? `column ${col} of ${mysqlIdent(candidates[0]!.t.name)}` : someColumn(candidates, charset!);
     return `A row on the source holds bytes (${bytes}) in ${which} that ${charset} does not define (written by a session that was not strict); the migration read them as "?". `
       + `The fall-back keeps a ${charset} column's bytes where they read as the target's value, which needs them converted: give the row readable text on the source, `
       + `in a session that is not strict, as the target holds it (SET SESSION sql_mode = ''; UPDATE … SET ${col} = CONVERT(CONVERT(${col} USING utf8mb4) USING ${charset}) WHERE <the row's key>;), ${rerun}`;
@@ -221,8 +231,8 @@ export function applyErrorHint(errno: number, message = '', ctx: ApplyErrorConte
   const unstorable = errno === ER_CANNOT_CONVERT_CHARACTER ? /Cannot convert 'utf8mb4' character (0x[0-9A-Fa-f]+) to '(\w+)'/.exec(message) : null;
   if (unstorable) {
     const [, bytes, charset] = unstorable;
-    const candidates = ctx.tables.flatMap((t) => t.columns.filter((c) => c.charset?.toLowerCase() === charset!.toLowerCase()).map((c) => `${mysqlIdent(t.name)}.${mysqlIdent(c.name)}`));
-    return `A value written on the target holds a character (UTF-8 ${bytes}) that ${charset} cannot store, in ${candidates.length === 1 ? `column ${candidates[0]}` : candidates.length > 1 ? `one of the ${charset} columns ${candidates.join(', ')}` : `a ${charset} column`} of the source: `
+    const candidates = charsetColumns(ctx, charset!);
+    return `A value written on the target holds a character (UTF-8 ${bytes}) that ${charset} cannot store, in ${candidates.length === 1 ? `column ${qualifiedColumn(candidates[0]!)}` : someColumn(candidates, charset!)} of the source: `
       + `change the column on the source to CHARACTER SET utf8mb4 (ALTER TABLE … MODIFY … CHARACTER SET utf8mb4), or the value on the target, ${rerun}`;
   }
   if (errno === 1366 || errno === ER_CANNOT_CONVERT_CHARACTER) {
