@@ -248,9 +248,9 @@ export async function runInitiateCutoverToSource(env: CommandEnv, options: { rea
   }
 }
 
-/** The commands of `commands` that no process runs now. */
+/** The commands of `commands` that no process carries out now (`carriedOut`, as cutover status asks). */
 function commandsNotRunning(metainfoDir: string, commands: readonly StreamingCommand[]): StreamingCommand[] {
-  return commands.filter((c) => !isRunning(metainfoDir, c));
+  return commands.filter((c) => !carriedOut(metainfoDir, c));
 }
 
 function warnNotRunning(reporter: Reporter, commands: readonly string[], exportDir: string): void {

@@ -14,7 +14,7 @@ import { MetaStore } from '../../../src/core/meta-store.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { streamReporter } from '../../../src/core/reporter.js';
 import type { CommandEnv } from '../../../src/workflow/command-env.js';
-import { runCutoverStatus, runExportDataFromTarget, runImportDataToSource, runInitiateCutoverToTarget } from '../../../src/workflow/cutover/cutover-commands.js';
+import { runCutoverStatus, runExportDataFromTarget, runImportDataToSource, runInitiateCutoverToSource, runInitiateCutoverToTarget } from '../../../src/workflow/cutover/cutover-commands.js';
 import { CutoverState } from '../../../src/workflow/cutover/cutover-state.js';
 import { recordStreamLost } from '../../../src/workflow/cdc/stream-lost.js';
 import { findingWarning, reportFindings } from '../../../src/workflow/migration-context.js';
@@ -731,4 +731,30 @@ test('an --export-dir that is a file is TANDEM_EXPORT_DIR in every command that 
   await assert.rejects(runDataMigrationReport(env('get data-migration-report'), { exportDir: file, outputFormat: 'table' }), isNotDir);
   await assert.rejects(runExportDataStatus(env('export data status'), { exportDir: file, outputFormat: 'table' }), isNotDir);
   await assert.rejects(runEndMigration(env('end migration'), { exportDir: file, backupLogFiles: false, backupDataFiles: false, backupSchemaFiles: false, saveMigrationReports: false, confirm: async () => true }), isNotDir);
+});
+
+test('initiate cutover to source does not call "import data to source" stopped while the source\'s exporter carries it out, as cutover status does not', async () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    meta.setValue('export_type', 'snapshot-and-changes');
+    CutoverState.request(meta, 'to_target', true);
+    CutoverState.complete(meta, 'to_target');
+  } finally {
+    meta.close();
+  }
+  const metainfo = new ExportDir(root).metainfoDir;
+  const exporter = new CommandLock(metainfo, 'export-data');
+  const targetExporter = new CommandLock(metainfo, 'export-data-from-target');
+  exporter.acquire();
+  targetExporter.acquire();
+  try {
+    const e = env('initiate cutover to source');
+    await runInitiateCutoverToSource(e, { exportDir: root });
+    assert.match(e.out.text(), /Cutover to source initiated/);
+    assert.doesNotMatch(e.err.text(), /is not running/);
+  } finally {
+    targetExporter.release();
+    exporter.release();
+  }
 });
