@@ -327,7 +327,7 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
       // With fall-back, the source's exporter carries on as "import data to source" once it wrote the
       // marker: one killed then was named only after the cutover completed (the kill-pg-48 run).
       if (r.direction === 'to_target' && r.status === 'INITIATED' && r.prepareForFallBack && r.markerVsn !== undefined
-        && !isRunning(m.exportDir.metainfoDir, 'import data to source') && !isRunning(m.exportDir.metainfoDir, 'export data from source')) {
+        && !carriedOut(m.exportDir.metainfoDir, 'import data to source')) {
         reporter.print(`${label}: "import data to source" (what "export data from source" became at the marker) is not running: start it (tandem import data to source --export-dir ${m.exportDir.root}) so that the target's changes reach the source once the cutover completes.`);
       }
       const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; unreadable?: string[]; reason?: string; earlyUnchanged?: number } | undefined;
