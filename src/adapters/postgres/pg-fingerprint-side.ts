@@ -2,9 +2,9 @@ import pg from 'pg';
 import { isTandemError } from '../../core/errors.js';
 import type { DbConfig } from '../../core/db-config.js';
 import type { TableRef } from '../../core/engine/catalog.js';
-import type { ComparedTable, ComparisonSide, SideFingerprint } from '../../core/engine/verification.js';
+import type { ComparedTable, ComparisonSide, SideFingerprint, ValueReading } from '../../core/engine/verification.js';
 import { canonicalRowText } from '../../core/row-fingerprint.js';
-import { q } from '../../core/sql-names.js';
+import { q, quoteIdent } from '../../core/sql-names.js';
 import { keyOrderOf, type KeyedRow, type KeyOrder } from '../../core/verify/differing-keys.js';
 import { connectPg } from './pg-connection.js';
 import { qualified } from './source-catalog.js';
@@ -71,6 +71,27 @@ export class PgFingerprintSide implements ComparisonSide {
          FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.relid GROUP BY t.key`,
       [tables.map((t) => `${t.schema}.${t.name}`), tables.map((t) => qualified(t.schema, t.name))]));
     return new Map(r.rows.map((x) => [String(x.key), String(x.stamp)]));
+  }
+
+  /**
+   * The tables with a `money` column (of a domain over it, or an array of either), each with the
+   * decimal places a session of this database reads money with by default: its lc_monetary's, which
+   * the database, the role or the server sets (`reset_val`: Tandem's own sessions set lc_monetary C
+   * with SET, which leaves it). A composite type holding money is not looked into.
+   */
+  async valueReadings(tables: readonly TableRef[]): Promise<Map<string, ValueReading>> {
+    return this.withClient(async (client) => {
+      const r = await client.query(
+        `SELECT DISTINCT w.key FROM unnest($1::text[], $2::text[]) AS w(key, name)
+           JOIN pg_catalog.pg_attribute a ON a.attrelid = to_regclass(w.name) AND a.attnum > 0 AND NOT a.attisdropped
+           JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+           LEFT JOIN pg_catalog.pg_type b ON b.oid = ty.typbasetype
+          WHERE 'pg_catalog.money'::pg_catalog.regtype IN (ty.oid, ty.typelem, b.oid, b.typelem)`,
+        [tables.map((t) => `${t.schema}.${t.name}`), tables.map((t) => qualified(t.schema, t.name))]);
+      if (r.rows.length === 0) return new Map();
+      const reading = await moneyReading(client);
+      return new Map(r.rows.map((x) => [String(x.key), reading]));
+    });
   }
 
   async keyOf(table: ComparedTable): Promise<{ key: string[]; orders: KeyOrder[] } | undefined> {
@@ -178,5 +199,27 @@ export class PgFingerprintSide implements ComparisonSide {
     c.end().catch(() => {});
     const waiter = this.waiters.shift();
     if (waiter) this.connect().then(waiter.resolve, waiter.reject);
+  }
+}
+
+/**
+ * The decimal places money is read with under the database's default lc_monetary (money's cast to
+ * numeric takes them as its scale), read in a transaction of its own that sets it locally.
+ */
+async function moneyReading(client: pg.Client): Promise<ValueReading> {
+  await client.query('BEGIN');
+  try {
+    const setting = String((await client.query(
+      "SELECT pg_catalog.set_config('lc_monetary', reset_val, true) AS s FROM pg_catalog.pg_settings WHERE name = 'lc_monetary'")).rows[0].s);
+    const places = Number((await client.query('SELECT pg_catalog.scale(1::money::numeric) AS p')).rows[0].p);
+    const db = String((await client.query('SELECT pg_catalog.current_database() AS d')).rows[0].d);
+    return {
+      same: String(places),
+      said: `money with ${places} decimal place${places === 1 ? '' : 's'} (lc_monetary ${setting || "''"})`,
+      setting,
+      setTo: (other) => `ALTER DATABASE ${quoteIdent(db)} SET lc_monetary = '${other.replace(/'/g, "''")}' (a locale its server has), then reconnect the application`,
+    };
+  } finally {
+    await client.query('COMMIT').catch(() => {});
   }
 }

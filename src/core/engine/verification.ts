@@ -22,6 +22,24 @@ export interface ComparedTable {
    * mismatch, named (measured before: MATCH, at the cutover to source too; the pg-live-edges run).
    */
   readonly onlyRight?: readonly string[];
+  /**
+   * Set when the sides' sessions read some of the table's values differently by default
+   * (`ComparisonSide.valueReadings`): the stored values may be equal, yet the application reads
+   * other amounts on each side, so the table cannot match; the text says how each side reads them.
+   */
+  readonly readingDiffers?: string;
+}
+
+/** How a side's sessions read some of a table's values by default, where a setting of the database decides it (see `ComparisonSide.valueReadings`). */
+export interface ValueReading {
+  /** What must be the same on both sides (`2`: money's decimal places). */
+  readonly same: string;
+  /** The reading in words, naming the setting (`money with 2 decimal places (lc_monetary de_DE.UTF-8)`). */
+  readonly said: string;
+  /** The setting's value on this side (`de_DE.UTF-8`). */
+  readonly setting: string;
+  /** What gives this side another side's `setting` (the statement to run on it). */
+  setTo(setting: string): string;
 }
 
 /** Row count and order-independent checksum of one table on one side. */
@@ -72,5 +90,14 @@ export interface ComparisonSide {
    * after its early match). Engines whose streams carry such changes, or stop at them, leave it out.
    */
   storageStamps?(tables: readonly TableRef[]): Promise<Map<string, string>>;
+  /**
+   * Optional: for each table (keyed `schema.table`; left out when nothing depends on a setting) how
+   * an application's session reads its values by default where a setting of the database, not the
+   * stored value, decides it. PostgreSQL stores a `money` amount as a count of the currency's smallest
+   * unit and reads it with the decimal places of the session's lc_monetary: the same count reads 1,234.56
+   * with two and 123,456 with none. Comparisons read under fixed settings and would find such sides
+   * equal (measured before: MATCH, with every amount read 100 times larger on the target).
+   */
+  valueReadings?(tables: readonly TableRef[]): Promise<Map<string, ValueReading>>;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { CutoverState } from '../cutover/cutover-state.js';
 import { ProgressBoard } from '../../core/progress.js';
 import type { SnapshotTableRow } from '../../core/meta-store.js';
 import type { ComparisonSide } from '../../core/engine/verification.js';
+import type { TableRef } from '../../core/engine/catalog.js';
 import type { CommandEnv } from '../command-env.js';
 import { filterTables } from '../table-filter.js';
 import { openMigration, sourceSide, targetSide, type Side } from '../migration-context.js';
@@ -109,17 +110,37 @@ export async function openComparison(meta: MetaStore, source: Side, target: Side
     await settleAll([left.open(), right.open()]);
     const [onLeft, onRight] = await Promise.all([left.listColumns(snapshot), right.listColumns(snapshot)]);
     const missing = snapshot.filter((t) => !onLeft.has(`${t.schemaName}.${t.tableName}`) || !onRight.has(`${t.schemaName}.${t.tableName}`)).map((t) => t.tableKey);
+    const readings = await differentReadings(left, right, snapshot);
     const tables = withSourceColumns(onLeft, snapshot, daysAsHours).map((t) => {
       const l = onLeft.get(`${t.schema}.${t.name}`);
       const r = onRight.get(`${t.schema}.${t.name}`);
       const onlyRight = l && r ? r.filter((c) => !l.includes(c)) : [];
-      return onlyRight.length > 0 ? { ...t, onlyRight } : t;
+      const readingDiffers = readings.get(`${t.schema}.${t.name}`);
+      return { ...t, ...(onlyRight.length > 0 ? { onlyRight } : {}), ...(readingDiffers ? { readingDiffers } : {}) };
     });
     return { left, right, tables, close, missing: new Set(missing) };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/**
+ * The tables whose values both sides read, by default, under settings that differ
+ * (`ComparisonSide.valueReadings`), keyed `schema.table`, each with the words that say how; a side
+ * that cannot tell, or a table only one side's reading names, is left out.
+ */
+async function differentReadings(left: ComparisonSide, right: ComparisonSide, tables: readonly TableRef[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!left.valueReadings || !right.valueReadings || tables.length === 0) return out;
+  const [l, r] = await Promise.all([left.valueReadings(tables), right.valueReadings(tables)]);
+  for (const [key, lv] of l) {
+    const rv = r.get(key);
+    if (rv && rv.same !== lv.same) {
+      out.set(key, `read as ${lv.said} on the ${left.label} and ${rv.said} on the ${right.label}: the same stored amounts, but an application reads other figures on each (for the ${right.label} to read them as the ${left.label} does: ${rv.setTo(lv.setting)})`);
+    }
+  }
+  return out;
 }
 
 /**
@@ -234,7 +255,7 @@ export async function runCompare(env: CommandEnv, options: CompareOptions): Prom
       const definite = run.results.filter((r) => !r.match).every((r) => r.missing);
       throw new TandemError('TANDEM_DATA', verdictLine(run), {
         hint: definite
-          ? 'These tables differ in their tables or columns (the report names them): DDL does not travel through the stream, so this lasts until someone makes both sides the same (a column only one side has: add it on the other with its default where it was added, or drop it where it is if the other side dropped it), then compare again.'
+          ? 'These tables differ in their tables, columns or the settings their values are read with (the report names each): neither DDL nor a setting travels through the stream, so this lasts until someone makes both sides the same (a column only one side has: add it on the other with its default where it was added, or drop it where it is if the other side dropped it; a setting: the statement the report gives), then compare again.'
           : streaming
           ? `Changes are still streaming (${streaming}): each database was read as it was at that moment, so a table being written differs by the changes still on their way. Compare again once writes have stopped (the cutover verifies every table itself); a difference that stays after that is real.`
           : `Source and target differ in these tables (the report above names their first differing keys where it can). ${lastCutoverDone(m.meta)

@@ -86,7 +86,7 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   let reused = 0;
   for (let k = queue.length - 1; k >= 0; k--) {
     const earlier = opts.stillValid?.get(queue[k]!.t.key);
-    if (!earlier?.match || !unchanged.has(queue[k]!.t.key) || queue[k]!.t.onlyRight?.length) continue;
+    if (!earlier?.match || !unchanged.has(queue[k]!.t.key) || queue[k]!.t.onlyRight?.length || queue[k]!.t.readingDiffers) continue;
     results[queue[k]!.i] = earlier;
     queue.splice(k, 1);
     reused++;
@@ -151,13 +151,15 @@ export async function compareOne(left: FingerprintingSide, right: Fingerprinting
   if (onlyRight.length > 0) {
     errors.push(`${right.label}: column${onlyRight.length > 1 ? 's' : ''} ${onlyRight.join(', ')} only there (added during the migration? DDL does not travel through the stream): not compared, so the table cannot match`);
   }
+  // Definite too: reading again reads the same, whatever the stored values.
+  if (table.readingDiffers) errors.push(`values ${table.readingDiffers}: the table cannot match`);
   const lv = l.status === 'fulfilled' ? l.value : undefined;
   const rv = r.status === 'fulfilled' ? r.value : undefined;
   const match = errors.length === 0 && lv!.rows === rv!.rows && lv!.checksum === rv!.checksum;
   const failures = [l, r].filter((x): x is PromiseRejectedResult => x.status === 'rejected');
   // A side without the table, or without a column the other has: definite (retrying reads the same).
   const definite = (e: unknown) => (isTandemError(e) && e.code === 'TANDEM_UNKNOWN_TABLE') || isUndefinedColumn(e);
-  const missing = (failures.length > 0 || onlyRight.length > 0) && failures.every((x) => definite(x.reason));
+  const missing = (failures.length > 0 || onlyRight.length > 0 || table.readingDiffers !== undefined) && failures.every((x) => definite(x.reason));
   return {
     table: table.key,
     leftRows: lv?.rows ?? null, rightRows: rv?.rows ?? null,

@@ -16,7 +16,7 @@ let src: PgServer;
 let dst: PgServer;
 
 before(async () => {
-  const LOCPATH = compiledLocales(['de_DE.UTF-8', 'fr_FR.UTF-8']);
+  const LOCPATH = compiledLocales(['de_DE.UTF-8', 'fr_FR.UTF-8', 'ja_JP.UTF-8']);
   [src, dst] = await Promise.all([startPg15({ lc_monetary: "'de_DE.UTF-8'" }, { env: { LOCPATH } }), startPg15({ lc_monetary: "'fr_FR.UTF-8'" }, { env: { LOCPATH } })]);
   await src.createDatabase('src');
   await dst.createDatabase('dst');
@@ -30,7 +30,7 @@ after(async () => {
 const READ = `SELECT id, (m::numeric * 100)::bigint AS cents, ms::text AS ms FROM app.m ORDER BY id`;
 const CENTS = "SET lc_monetary = 'C'; " + READ;
 
-test('money from a source whose lc_monetary is German arrives as the same amounts, in the snapshot copied as text and streamed (a fall-back writes the same way)', { timeout: 120_000 }, async () => {
+test('money from a source whose lc_monetary is German arrives as the same amounts, in the snapshot copied as text and streamed (a fall-back writes the same way); a target reading money with other decimal places does not match', { timeout: 120_000 }, async () => {
   assert.deepEqual(await src.sql('src', "SELECT 1234.56::money::text AS t"), [{ t: '1.234,56 €' }], 'the source prints money the German way');
   assert.match((await dst.sql('dst', "SELECT 1234.56::money::text AS t"))[0].t, /^1\s234,56 €$/, 'the target the French way');
   await src.sql('src', `CREATE SCHEMA app; CREATE TABLE app.m (id int PRIMARY KEY, m money, ms money[], r regclass);
@@ -47,4 +47,19 @@ test('money from a source whose lc_monetary is German arrives as the same amount
   assert.equal(ex.exited() || im.exited(), false, tail(ex.output() + im.output()));
   const r = await runTandem(['compare', '--export-dir', dir], env);
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+
+  // The yen has no decimal places: a target database read with ja_JP's lc_monetary shows every
+  // stored amount 100 times larger (1.234,56 € as ￥123,456), though the stored counts are equal.
+  await dst.sql('dst', "ALTER DATABASE dst SET lc_monetary = 'ja_JP.UTF-8'");
+  assert.deepEqual(await dst.sql('dst', 'SELECT m::text AS m FROM app.m WHERE id = 1'), [{ m: '￥123,456' }], 'an application on the target reads the amount scaled');
+  const scaled = await runTandem(['compare', '--export-dir', dir], env);
+  assert.equal(scaled.code, 1, `a target that reads every amount scaled is a mismatch:\n${scaled.stdout}\n${scaled.stderr}`);
+  const said = scaled.stdout + scaled.stderr;
+  assert.match(said, /app\.m/);
+  assert.match(said, /money with 2 decimal places \(lc_monetary de_DE\.UTF-8\) on the source and money with 0 decimal places \(lc_monetary ja_JP\.UTF-8\) on the target/, said);
+  assert.match(said, /ALTER DATABASE dst SET lc_monetary = 'de_DE\.UTF-8'/, 'the fix for the target is given');
+  // The fix it gives makes the sides read alike again.
+  await dst.sql('dst', "ALTER DATABASE dst SET lc_monetary = 'de_DE.UTF-8'");
+  const fixed = await runTandem(['compare', '--export-dir', dir], env);
+  assert.equal(fixed.code, 0, `${fixed.stdout}\n${fixed.stderr}`);
 });
