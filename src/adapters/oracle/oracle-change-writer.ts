@@ -120,8 +120,8 @@ export class OracleChangeWriter implements ChangeTarget {
     return this.inner.applyBatch(channelNo, events);
   }
 
-  isUniqueViolation(error: unknown): boolean {
-    return this.inner?.isUniqueViolation(error) ?? false;
+  isKeyConflict(error: unknown): boolean {
+    return this.inner?.isKeyConflict(error) ?? false;
   }
 
   isTransientConflict(error: unknown): boolean {

@@ -54,6 +54,7 @@ export interface PgChangeTargetOptions {
 }
 
 const UNIQUE_VIOLATION = '23505';
+const EXCLUSION_VIOLATION = '23P01';
 const INSUFFICIENT_PRIVILEGE = '42501';
 
 
@@ -405,8 +406,8 @@ export class PgChangeTarget implements ChangeTarget {
     }
   }
 
-  isUniqueViolation(error: unknown): boolean {
-    return hasSqlState(error, [UNIQUE_VIOLATION]);
+  isKeyConflict(error: unknown): boolean {
+    return hasSqlState(error, [UNIQUE_VIOLATION, EXCLUSION_VIOLATION]);
   }
 
   isTransientConflict(error: unknown): boolean {
@@ -574,7 +575,7 @@ export class PgChangeTarget implements ChangeTarget {
       if (!bySchema) this.typedByName.set(spec.schema, (bySchema = new Map()));
       bySchema.set(spec.name, typed);
       const idx = await client.query(
-        `SELECT ic.relname AS name, (i.indexprs IS NULL AND i.indpred IS NULL) AS by_value,
+        `SELECT ic.relname AS name, (i.indisunique AND i.indexprs IS NULL AND i.indpred IS NULL) AS by_value,
                 array(SELECT a.attname::text FROM pg_attribute a
                        WHERE a.attrelid = i.indrelid AND (a.attnum = ANY(i.indkey::int2[]) OR a.attnum IN (
                              -- columns read by index expressions and predicates
@@ -582,7 +583,7 @@ export class PgChangeTarget implements ChangeTarget {
                               WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid AND d.refobjid = i.indrelid AND d.refobjsubid > 0))
                        ORDER BY 1) AS cols
            FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-          WHERE i.indrelid = to_regclass($1) AND i.indisunique AND NOT i.indisprimary`, [name]);
+          WHERE i.indrelid = to_regclass($1) AND (i.indisunique OR i.indisexclusion) AND NOT i.indisprimary`, [name]);
       for (const r of idx.rows) {
         uniques.push({ schema: spec.schema, table: spec.name, name: String(r.name), columns: pgArray(r.cols), byValue: r.by_value === true || r.by_value === 't' });
       }

@@ -1,5 +1,6 @@
 import type { ChangeEvent } from '../change-event.js';
 import { eventTableKey } from '../change-event.js';
+import { TandemError } from '../errors.js';
 
 /** A table the applier writes: its primary key and columns, in catalog order. */
 export interface AppliedTable {
@@ -83,6 +84,7 @@ export function planBatch(events: readonly ChangeEvent[], tableOf: (e: ChangeEve
     const table = tableOf(e);
     let c = countsOf.get(table);
     if (!c) countsOf.set(table, (c = { key: eventTableKey(e), total: 0, inserts: 0, updates: 0, deletes: 0 }));
+    if (c.total === 0 && e.op !== 't') checkKeyColumns(e, table);
     c.total++;
     if (e.op === 'c') { c.inserts++; inserts++; }
     else if (e.op === 'u') { c.updates++; updates++; }
@@ -112,6 +114,28 @@ export function planBatch(events: readonly ChangeEvent[], tableOf: (e: ChangeEve
   const counts = new Map<string, EventCounts>();
   for (const { key, total, inserts: i, updates: u, deletes: d } of countsOf.values()) counts.set(key, { total, inserts: i, updates: u, deletes: d });
   return { statements, counts, inserts, updates, deletes };
+}
+
+/**
+ * A row is found by the written table's primary key, read from the event's key: the key of the
+ * database the change was made on. A written table without a key, or whose key has a column the
+ * event's lacks (a key changed in the schema files, or added on one side only), would address no row
+ * or the wrong rows (measured before, the pg-schema-50 run: a syntax error at `WHERE RETURNING` for
+ * a target without a key, and "rows not on the target" blamed on another writer for a key with one
+ * more column): refused, naming both keys. A written key that is a part of the event's still finds
+ * exactly its row. Checked on a table's first event in each batch (its key columns are the same in
+ * every event of the stream).
+ */
+function checkKeyColumns(e: ChangeEvent, table: AppliedTable): void {
+  const carried = Object.keys(e.key);
+  const lacking = table.primaryKey.filter((c) => !(c in e.key));
+  if (table.primaryKey.length > 0 && lacking.length === 0) return;
+  const written = table.primaryKey.length > 0 ? `is (${table.primaryKey.join(', ')})` : 'has no primary key';
+  throw new TandemError('TANDEM_PREREQUISITE',
+    `${table.schema}.${table.name} on the database being written ${written}, but its changes carry the key (${carried.join(', ')}) of the database they were made on: `
+    + `its rows are found by their key, so ${table.primaryKey.length > 0 ? `${lacking.join(', ')} would be looked for as NULL` : 'no row could be found'}. Nothing of this batch was written.`, {
+      hint: `Give ${table.schema}.${table.name} on the database being written the primary key (${carried.join(', ')}) (ALTER TABLE … ${table.primaryKey.length > 0 ? 'DROP CONSTRAINT <its key>, ' : ''}ADD PRIMARY KEY (${carried.join(', ')})), then rerun the same import command: it resumes.`,
+    });
 }
 
 function movesPrimaryKey(e: ChangeEvent, table: AppliedTable): boolean {

@@ -42,7 +42,7 @@ export interface DispatchProgress {
   readonly applied: number;
   /** Events skipped because an earlier run had applied them. */
   readonly skipped: number;
-  /** Batches rolled back on a unique violation and replayed in vsn order. */
+  /** Batches rolled back on a unique or exclusion violation (`isKeyConflict`) or a transient conflict and replayed in vsn order. */
   readonly conflicts: number;
   /** Events applied one group at a time in vsn order while resolving conflicts. */
   readonly serialEvents: number;
@@ -89,8 +89,10 @@ interface Channel {
  *        and uncommitted (`ChangeUniqueTracker`). So a channel never commits taking value u while
  *        an older taking of u by another row is still pending.
  *    (b) Releases are not tracked (a delete or update carries no old unique values), so a channel
- *        that runs ahead can take u before another channel has released it. That fails with a
- *        unique violation: the batch is rolled back, every channel finishes its running batch,
+ *        that runs ahead can take u before another channel has released it (or, inside one
+ *        set-based statement, before another row of the batch has: an exclusion constraint
+ *        likewise, whose ranges are not tracked at all). That fails with a
+ *        unique (or exclusion) violation: the batch is rolled back, every channel finishes its running batch,
  *        and the queued events of all channels are applied in global vsn order (runs of
  *        consecutive events of one channel as one transaction, event by event if such a run fails
  *        again), until past the failed batch. Then parallel batching resumes.
@@ -361,7 +363,7 @@ export class ChangeDispatcher {
     } catch (e) {
       if (this.stopping) {
         // Rolled back; the events stay above the low-watermark and come again after a restart.
-      } else if (this.target.isUniqueViolation(e) || this.target.isTransientConflict(e)) {
+      } else if (this.target.isKeyConflict(e) || this.target.isTransientConflict(e)) {
         this.conflicts++;
         this.mode = 'conflict';
         this.conflictUntil = Math.max(this.conflictUntil, batch[batch.length - 1]!.vsn);
@@ -402,7 +404,7 @@ export class ChangeDispatcher {
           await this.commitBatch(c.no, run);
           this.committed(c, run.length);
         } catch (e) {
-          if (!(this.target.isUniqueViolation(e) || this.target.isTransientConflict(e)) || run.length === 1) throw e;
+          if (!(this.target.isKeyConflict(e) || this.target.isTransientConflict(e)) || run.length === 1) throw e;
           // Reordered inside a set-based statement; one event per transaction is the source's order.
           for (const one of run) {
             await this.commitBatch(c.no, [one]);

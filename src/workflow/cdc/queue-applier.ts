@@ -323,7 +323,7 @@ function withFailpointAfterCommit(target: ChangeTarget, name: FailpointName, aft
       if (t0) log.debug(`channel ${channelNo}: ${events.length} events (vsn ${events[0]?.vsn}..${events[events.length - 1]?.vsn}) committed in ${Date.now() - t0} ms`);
       failpoint(name);
     },
-    isUniqueViolation: (e) => target.isUniqueViolation(e),
+    isKeyConflict: (e) => target.isKeyConflict(e),
     isTransientConflict: (e) => target.isTransientConflict(e),
     close: () => target.close(),
   };

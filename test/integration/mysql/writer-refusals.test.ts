@@ -151,7 +151,7 @@ test('a key the source\'s case-insensitive collation makes a duplicate: the hint
   let w = await writer(['ci_pk', 'codes']);
   try {
     const e = await refusal(w, batch);
-    assert.equal(w.isUniqueViolation(e), true);
+    assert.equal(w.isKeyConflict(e), true);
     assert.match(e.message, /MySQL error 1062 \(ER_DUP_ENTRY\)\.$/);
     assert.match(e.hint ?? '', /^A row written on the target has the same value in key `PRIMARY` \(`k`\) of the source's table `ci_pk` as a row already on the source \(Duplicate entry\)\. `k` compares with utf8mb4_general_ci on the source \(case-insensitive, PAD SPACE\): the target's key told apart values that the source's collation treats as equal/);
     assert.match(e.hint ?? '', /ALTER TABLE `ci_pk` MODIFY `k` <its type as in SHOW CREATE TABLE> COLLATE utf8mb4_bin \(utf8mb4_nopad_bin to tell 'a' from 'a ' as well/);

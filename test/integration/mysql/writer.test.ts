@@ -270,7 +270,7 @@ test('a unique value swapped across channels: the out-of-order batch is a unique
     // Channel 1 runs ahead: takes 100 before channel 0 has released it.
     const err = await w.applyBatch(1, [e11]).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof TandemError);
-    assert.equal(w.isUniqueViolation(err), true);
+    assert.equal(w.isKeyConflict(err), true);
     assert.equal(w.isTransientConflict(err), false);
     assert.equal(err.message, `Applying changes on channel 1 failed: UPDATE of public.accounts in events ${e11.vsn}..${e11.vsn}: MySQL error 1062 (ER_DUP_ENTRY).`);
     assert.deepEqual(await maria.sql('shop_back', 'SELECT id, code, balance FROM accounts ORDER BY id'), [{ id: 1, code: 100, balance: '1.00' }, { id: 2, code: 200, balance: '2.00' }]);
@@ -324,7 +324,7 @@ test('a lock wait is a transient conflict (errno 1205), the batch keeps nothing,
     const e = ev('u', 'accounts', { id: '1' }, { balance: '99.00' });
     const err = await w.applyBatch(0, [ev('c', 'accounts', { id: '50' }, { id: '50', email: 'c@x', code: '50', balance: '0.00' }), e]).then(() => undefined, (x: unknown) => x);
     assert.equal(w.isTransientConflict(err), true);
-    assert.equal(w.isUniqueViolation(err), false);
+    assert.equal(w.isKeyConflict(err), false);
     await holder.query('COMMIT');
     assert.deepEqual(await maria.sql('shop_back', 'SELECT id FROM accounts WHERE id = 50'), []);
     await w.applyBatch(0, [e]);

@@ -20,11 +20,13 @@ const MIGRATION = '0b7f3c52-2f55-4a43-8f57-4c8f6f2d1a01';
 const DDL = `
   CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL UNIQUE, balance numeric(12,2), note text);
   CREATE TABLE orders (id bigint PRIMARY KEY, account_id int NOT NULL REFERENCES accounts, amount numeric(12,2), placed timestamptz);
-  CREATE TABLE items (a int, b text, qty int, tags text[], code text UNIQUE, PRIMARY KEY (a, b));`;
+  CREATE TABLE items (a int, b text, qty int, tags text[], code text UNIQUE, PRIMARY KEY (a, b));
+  CREATE TABLE bookings (id int PRIMARY KEY, during int4range NOT NULL, EXCLUDE USING gist (during WITH &&));`;
 const TABLES: AppliedTable[] = [
   { schema: 'public', name: 'accounts', primaryKey: ['id'], columns: ['id', 'email', 'balance', 'note'] },
   { schema: 'public', name: 'orders', primaryKey: ['id'], columns: ['id', 'account_id', 'amount', 'placed'] },
   { schema: 'public', name: 'items', primaryKey: ['a', 'b'], columns: ['a', 'b', 'qty', 'tags', 'code'] },
+  { schema: 'public', name: 'bookings', primaryKey: ['id'], columns: ['id', 'during'] },
 ];
 const byName = new Map(TABLES.map((t) => [t.name, t]));
 
@@ -204,6 +206,48 @@ test('a unique value swapped between rows in different channels applies and ends
     await target.close();
   }
   assert.deepEqual(await tableChecksums(server, 'swap_tgt', ['public']), await tableChecksums(server, 'swap_src', ['public']));
+});
+
+// Measured before (the pg-schema-50 run): a set-based UPDATE checked the exclusion constraint in
+// another order than the source's statements and failed with 23P01, stopping the import for good.
+test('ranges moved past each other under an exclusion constraint apply in the source\'s order and end as on the source', async () => {
+  await server.createDatabase('excl_src');
+  await server.createDatabase('excl_tgt');
+  await server.sql('excl_src', DDL);
+  await server.sql('excl_tgt', DDL);
+  const src = await server.client('excl_src');
+  const rec = new SourceRecorder(src);
+  try {
+    await rec.transaction(async () => {
+      await rec.row('bookings', 'c', 'INSERT INTO bookings VALUES ($1, $2)', [3, '[1,2)']);
+      await rec.row('bookings', 'c', 'INSERT INTO bookings VALUES ($1, $2)', [13, '[3,4)']);
+      await rec.row('bookings', 'c', 'INSERT INTO bookings VALUES ($1, $2)', [50, '[50,51)']);
+    });
+    for (let i = 0; i < 20; i++) {
+      // Row 3 is parked out of the way, row 13 takes its range, row 3 takes row 13's: valid at every statement.
+      const [from, to] = [3, 13];
+      const [a, b] = i % 2 === 0 ? ['[1,2)', '[3,4)'] : ['[3,4)', '[1,2)'];
+      await rec.transaction(async () => {
+        await rec.row('bookings', 'u', 'UPDATE bookings SET during = $2 WHERE id = $1', [from, '[100,101)']);
+        await rec.row('bookings', 'u', 'UPDATE bookings SET during = $2 WHERE id = $1', [to, a]);
+        await rec.row('bookings', 'u', 'UPDATE bookings SET during = $2 WHERE id = $1', [from, b]);
+      });
+    }
+  } finally {
+    await src.end();
+  }
+  const target = new PgChangeTarget(config('excl_tgt'), { tables: TABLES });
+  try {
+    // One channel, a batch per transaction: row 3's two updates fold into one, and one set-based
+    // UPDATE moves both rows, checking the constraint for the first row while the other still holds its range.
+    const stats = await new ChangeDispatcher(target, { migrationUuid: MIGRATION, channels: 1, batchSize: 3 }).run(chunks(rec.events, 10));
+    assert.ok(stats.serialEvents > 0, 'a batch met the constraint and was applied in the source\'s order');
+    // Across channels, its takers are ordered as a unique key's are, as a whole (ranges cannot be compared by value).
+    assert.deepEqual(target.uniqueKeys().filter((k) => k.table === 'bookings').map((k) => ({ columns: k.columns, byValue: k.byValue })), [{ columns: ['during'], byValue: false }]);
+  } finally {
+    await target.close();
+  }
+  assert.deepEqual(await tableChecksums(server, 'excl_tgt', ['public']), await tableChecksums(server, 'excl_src', ['public']));
 });
 
 test('a random history applies with 4 channels, survives an interruption and re-application, and counts every event once', async () => {

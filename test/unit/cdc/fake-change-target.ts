@@ -78,7 +78,7 @@ export class FakeChangeTarget implements ChangeTarget {
     }
   }
 
-  isUniqueViolation(error: unknown): boolean {
+  isKeyConflict(error: unknown): boolean {
     return (error as { code?: string })?.code === '23505';
   }
 

@@ -110,12 +110,12 @@ test('unique keys for the dispatcher: by value only for plain non-character colu
 test('errors are classified by errno, also when wrapped', () => {
   const target = new MySqlChangeTarget({ role: 'source', type: 'mysql', host: 'h', port: 1, user: 'u', database: 'd', schemas: [] }, { tables: [], onWarning: () => {} });
   const dup = Object.assign(new Error('Duplicate entry'), { errno: 1062, code: 'ER_DUP_ENTRY' });
-  assert.equal(target.isUniqueViolation(dup), true);
-  assert.equal(target.isUniqueViolation(new TandemError('TANDEM_DATA', 'x', { cause: dup })), true);
+  assert.equal(target.isKeyConflict(dup), true);
+  assert.equal(target.isKeyConflict(new TandemError('TANDEM_DATA', 'x', { cause: dup })), true);
   assert.equal(target.isTransientConflict(dup), false);
   assert.equal(target.isTransientConflict({ errno: 1213 }), true);
   assert.equal(target.isTransientConflict(new TandemError('TANDEM_DATA', 'x', { cause: { errno: 1205 } })), true);
-  assert.equal(target.isUniqueViolation({ errno: 1452 }), false);
+  assert.equal(target.isKeyConflict({ errno: 1452 }), false);
   assert.deepEqual(mysqlErrnosOf(new TandemError('TANDEM_DATA', 'x', { cause: dup })), [1062]);
 });
 

@@ -218,7 +218,7 @@ export class MySqlChangeTarget implements ChangeTarget {
     this.lastApplied[channelNo] = lastVsn;
   }
 
-  isUniqueViolation(error: unknown): boolean {
+  isKeyConflict(error: unknown): boolean {
     return mysqlErrnosOf(error).some((n) => UNIQUE_VIOLATIONS.has(n));
   }
 

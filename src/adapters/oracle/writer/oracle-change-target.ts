@@ -137,7 +137,7 @@ export class OracleChangeTarget implements ChangeTarget {
       `Disable them while Tandem writes: ${found.map((f) => `ALTER TRIGGER ${qualifiedOracleName(f.owner, f.name)} DISABLE;`).join(' ')} Then rerun the same import command: it resumes. Enable them again after the cutover to the source.`);
   }
 
-  isUniqueViolation(error: unknown): boolean {
+  isKeyConflict(error: unknown): boolean {
     return isOracleUniqueViolation(error);
   }
 
