@@ -1,7 +1,7 @@
 import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isInsideDir } from '../core/export-dir.js';
-import { TandemError } from '../core/errors.js';
+import { isTandemError, TandemError } from '../core/errors.js';
 import { CommandLock } from '../core/lock.js';
 import { failpoint } from '../core/failpoint.js';
 import type { Reporter } from '../core/reporter.js';
@@ -9,7 +9,7 @@ import type { CommandEnv } from './command-env.js';
 import { openMigration, sourceSide, targetSide, type Migration, type Side } from './migration-context.js';
 import { buildReport, keepFinalCounts, readAppliedCounts, renderReport } from './data-migration-report.js';
 import { streamEndFinding } from './cutover/stream-cleanup.js';
-import { guardNotRestored, writeGuardOf } from './cutover/write-guard-steps.js';
+import { GUARD_KEY, guardNotRestored, writeGuardOf, type GuardRecord } from './cutover/write-guard-steps.js';
 import { CutoverState } from './cutover/cutover-state.js';
 
 /** Options of `tandem end migration`. */
@@ -44,12 +44,28 @@ async function cleanDatabase(reporter: Reporter, migration: Migration, { db, eng
 }
 
 /**
- * For a source whose triggers and foreign keys had to be switched off for the fall-back: warns about
- * anything enabled when the export started that is not enabled now (the spec's last manual step).
+ * For a source whose triggers and foreign keys had to be switched off for the fall-back: when no
+ * cutover to source enabled them again (the migration ends on the target), enables again what Tandem
+ * switched off, since nothing writes the source through Tandem any more (measured before: the
+ * triggers stayed dropped, and the warning's script was their only copy once the export dir was
+ * cleared; the newuser-50 run). After a cutover to source it leaves them as they are: what is off
+ * now was switched off since, by someone else. Then warns about anything enabled when the export
+ * started that is not enabled now, with the script (the spec's last manual step).
  */
-async function warnIfGuardNotRestored(reporter: Reporter, migration: Migration, side: Side): Promise<void> {
+async function restoreGuard(reporter: Reporter, migration: Migration, side: Side): Promise<void> {
   const guard = writeGuardOf(side);
   if (!guard) return;
+  const record = migration.meta.getValue<GuardRecord>(GUARD_KEY);
+  if (record?.disabledByTandem && CutoverState.get(migration.meta, 'to_source').status !== 'COMPLETED') {
+    try {
+      await guard.enable(record.disabledByTandem);
+      reporter.print('Enabled again on the source what Tandem had switched off for the fall-back (no cutover to source did).');
+    } catch (e) {
+      // What stays off is named below with its script.
+      if (!isTandemError(e) || e.code !== 'TANDEM_DATA') throw e;
+      reporter.warn(e.message);
+    }
+  }
   const missing = await guardNotRestored(migration, guard);
   if (!missing || missing.length === 0) return;
   reporter.warn(`on the source, these were enabled when the migration started and are not now: ${missing.map((m) => m.what).join('; ')}. To enable them: ${missing.map((m) => m.fix).join(' ')}`);
@@ -167,7 +183,7 @@ async function backUpAndClean(env: CommandEnv, m: Migration, options: EndMigrati
     }
     reporter.print(`Backups written to ${dest}.`);
   }
-  for (const { side, at } of sides) if (side === 'source') await warnIfGuardNotRestored(reporter, m, at);
+  for (const { side, at } of sides) if (side === 'source') await restoreGuard(reporter, m, at);
   if (counts.failure === undefined) keepFinalCounts(m, counts.applied);
   for (const [i, { side, at }] of sides.entries()) {
     if (i > 0) failpoint('end.between-databases');

@@ -283,3 +283,49 @@ test('the spec\'s manual trigger step (and a restarted exporter): import data to
     await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
   }
 });
+
+// Measured before (the newuser-50 run): ending the migration on the target left the triggers that
+// --disable-triggers-and-fks had dropped dropped, with the warning's script (lacking its USE) their
+// only copy once the export dir was cleared.
+test('a migration that ends on the target (no cutover to source) gets the triggers Tandem dropped for the fall-back back at end migration', { timeout: 300_000 }, async () => {
+  await createDatabases('shop3', 'yb3');
+  const dir = newExportDir();
+  const env = { SOURCE_DB_PASSWORD: my.password, TARGET_DB_PASSWORD: pgs.password, TANDEM_METRICS_INTERVAL_MS: '2000' };
+  const SF = ['--source-db-type', 'mysql', '--source-db-host', my.host, '--source-db-port', String(my.port), '--source-db-user', my.user, '--source-db-name', 'shop3'];
+  const TF = targetFlags(pgs, 'yb3');
+  const ok = async (args: string[]): Promise<string> => {
+    const r = await runTandem([...args, '--export-dir', dir], env);
+    assert.equal(r.code, 0, `tandem ${args.join(' ')} exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+    return r.stdout + r.stderr;
+  };
+  const triggers = async () => (await my.sql('shop3', "SELECT TRIGGER_NAME AS n, ACTION_STATEMENT AS s FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop3'"))
+    .map((r) => `${r.n}: ${r.s}`);
+  const original = await triggers();
+  assert.deepEqual(original, ["orders_audit: INSERT INTO audit (order_id, what) VALUES (NEW.id, 'order placed')"]);
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    await ok(['export', 'schema', ...SF]);
+    await ok(['import', 'schema', ...TF]);
+    ex = startTandem(['export', 'data', '--export-dir', dir, ...SF, '--export-type', 'snapshot-and-changes', '--disable-triggers-and-fks', 'true'], env);
+    im = startTandem(['import', 'data', 'to', 'target', '--export-dir', dir, ...TF], env);
+    await ex.waitFor(/Streaming changes/, 120_000);
+    await ok(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    await eventually(async () => ((await triggers()).length === 0 ? true : `triggers still there: ${(await triggers()).join('; ')}`), 120_000, 300);
+    // The target works: the user stops both streams and ends the migration there.
+    ex.child.kill('SIGINT');
+    im.child.kill('SIGINT');
+    await Promise.all([ex.done, im.done]);
+    const end = await runTandem(['end', 'migration', '--export-dir', dir, '--backup-log-files', 'false', '--backup-data-files', 'false', '--backup-schema-files', 'false',
+      '--save-migration-reports', 'false', '--yes', 'true'], env);
+    assert.equal(end.code, 0, end.stdout + end.stderr);
+    assert.match(end.stdout, /Enabled again on the source what Tandem had switched off for the fall-back \(no cutover to source did\)\./);
+    assert.doesNotMatch(end.stdout + end.stderr, /are not now/, 'nothing is left to enable by hand');
+    assert.deepEqual(await triggers(), original, 'the trigger is back as it was');
+  } catch (e) {
+    (e as Error).message += `\n--- export data from source:\n${tail(ex?.output() ?? '')}\n--- import data to target:\n${tail(im?.output() ?? '')}`;
+    throw e;
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
+  }
+});

@@ -72,7 +72,9 @@ export function notRestoredGuard(before: GuardState, now: GuardState): GuardedOb
   const n = asState(now);
   const out: GuardedObject[] = checkTriggersRestored(b.triggers, n.triggers).map((f) => ({
     what: `trigger ${f.name} on ${b.database}.${f.table} (${f.problem})`,
-    fix: f.problem === 'changed' ? `DROP TRIGGER ${mysqlIdent(b.database)}.${mysqlIdent(f.name)}; then:\n${f.fixSql}` : f.fixSql,
+    // With its database named (measured before: pasted into the mysql client without a default
+    // database, "No database selected"; the newuser-50 run).
+    fix: `${f.problem === 'changed' ? `DROP TRIGGER ${mysqlIdent(b.database)}.${mysqlIdent(f.name)}; then:\n` : ''}USE ${mysqlIdent(b.database)};\n${f.fixSql}`,
   }));
   if (b.globalForeignKeyChecks && !n.globalForeignKeyChecks) out.push({ what: 'the server\'s global foreign_key_checks (OFF)', fix: 'SET GLOBAL foreign_key_checks = 1;' });
   return out;

@@ -88,6 +88,8 @@ test('the write guard: triggers of written tables act on fall-back writes; scrip
   assert.equal(createTriggersScript(before).split('\n').slice(1).join('\n'), `USE \`shop\`;\nDELIMITER $$\n${trig.createSql}$$\nDELIMITER ;`);
   assert.deepEqual(notRestoredGuard(before, before), []);
   assert.deepEqual(notRestoredGuard(before, { ...before, triggers: [] }).map((g) => g.what), ['trigger audit_ins on shop.orders (missing)']);
+  // Runs in a mysql client without a default database (measured before: "No database selected").
+  assert.match(notRestoredGuard(before, { ...before, triggers: [] })[0]!.fix, /^USE `shop`;\n/);
   assert.deepEqual(notRestoredGuard(before, { ...before, globalForeignKeyChecks: false }), [{ what: 'the server\'s global foreign_key_checks (OFF)', fix: 'SET GLOBAL foreign_key_checks = 1;' }]);
   assert.throws(() => activeTriggers({ triggers: [] }), (e: TandemError) => e.code === 'TANDEM_EXPORT_DIR');
 });
