@@ -31,6 +31,11 @@ export interface SchemaObject {
   readonly name: string;
   /** One or more complete SQL statements, each ending in `;`. */
   readonly sql: string;
+  /**
+   * Written commented out, with its note, for conversion by hand (a MySQL trigger or routine): nothing
+   * of it runs, so `export schema` does not count it as exported.
+   */
+  readonly commentedOut?: boolean;
 }
 
 /**

@@ -37,7 +37,7 @@ const RUNNING_COMMANDS: Record<string, string> = {
 async function cleanDatabase(reporter: Reporter, migration: Migration, { db, engine }: Side, side: 'source' | 'target'): Promise<void> {
   if (migration.meta.getValue(`${side}_replication`) !== undefined) {
     const capture = engine.changeCapture(db, { id: migration.uuid, side });
-    if (await capture.drop()) reporter.print(`Dropped ${capture.labels.stream} on the ${side}.`);
+    if (await capture.drop()) reporter.print(`Dropped ${capture.labels.objects} on the ${side}.`);
   }
   const dropped = await engine.migrationMetadata(db).drop(migration.uuid);
   if (dropped) reporter.print(`Dropped ${dropped} on the ${side}.`);

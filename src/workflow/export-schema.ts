@@ -52,8 +52,11 @@ async function writeExport(env: CommandEnv, m: Migration, result: SchemaExportRe
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, f.text, 'utf8');
   }
-  reporter.print(renderTable(['OBJECT TYPE', 'COUNT', 'FILE'], written.map((w) => [w.type, String(w.count), `schema/${w.file}`])));
-  reporter.print(`Exported ${objects.length} objects from ${from} into ${exportDir.schemaDir}.`);
+  // Objects written commented out, for conversion by hand, are not counted as exported (measured
+  // before: "TRIGGER 1" beside the warning that it was not exported; the newuser-50 run).
+  reporter.print(renderTable(['OBJECT TYPE', 'COUNT', 'FILE'], written.map((w) => [w.type, w.commentedOut ? `${w.count} (+${w.commentedOut} commented out)` : String(w.count), `schema/${w.file}`])));
+  const byHand = objects.filter((o) => o.commentedOut).length;
+  reporter.print(`Exported ${objects.length - byHand} objects from ${from} into ${exportDir.schemaDir}${byHand ? `; ${byHand} more written there commented out, for conversion by hand` : ''}.`);
   for (const note of result.notes ?? []) {
     reporter.print(note);
     log.info(note);

@@ -43,9 +43,11 @@ export function openMigration(env: CommandEnv, exportDirPath: string, opts: { cr
     if (!opts.create) {
       // An empty one is also what end migration leaves (measured before: a rerun was told only to export first; the new-user run).
       const empty = existsSync(exportDir.root) && readdirSync(exportDir.root).length === 0;
-      throw new TandemError('TANDEM_EXPORT_DIR', `${exportDir.root} is not a Tandem export dir (no metainfo/meta.db)${empty ? ': it is empty, as "end migration" leaves the export dir of a migration it ended' : ''}.`, {
+      // Said for a new directory first (measured before: a new user who skipped export schema was
+      // told about an ended migration first; the newuser-50 run).
+      throw new TandemError('TANDEM_EXPORT_DIR', `${exportDir.root} is not a Tandem export dir (no metainfo/meta.db)${empty ? ': it is empty (a new directory, or one that "end migration" cleared when it ended its migration)' : ''}.`, {
         hint: empty
-          ? 'If "end migration" ran here, that migration has ended and nothing is left to do. Otherwise run "tandem export schema" or "tandem export data" with this --export-dir first.'
+          ? 'Run "tandem export schema" or "tandem export data" with this --export-dir first. If "end migration" ran here, that migration has ended and nothing is left to do.'
           : 'Run "tandem export schema" or "tandem export data" with this --export-dir first.',
       });
     }

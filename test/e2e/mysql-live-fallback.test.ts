@@ -72,7 +72,9 @@ test('MariaDB -> PostgreSQL and back: the whole live workflow with fall-back thr
     // ---- schema
     const exported = await ok(['export', 'schema', ...SF]);
     assert.match(exported, /trigger shop\.orders_audit/, 'the trigger is named for conversion by hand');
-    assert.match(exported, /Exported \d+ objects from root@127\.0\.0\.1:\d+\/shop \(MariaDB 10\.\d+\.\d+, schemas public\)/, 'which server it is, said');
+    assert.match(exported, /Exported \d+ objects from root@127\.0\.0\.1:\d+\/shop \(MariaDB 10\.\d+\.\d+, schemas public\) into \S+; 1 more written there commented out, for conversion by hand\./, 'which server it is, said');
+    // Not counted as exported (measured before: "TRIGGER 1" beside the warning; the newuser-50 run).
+    assert.match(exported, /\| TRIGGER +\| 0 \(\+1 commented out\) \| +schema\/triggers\/triggers\.sql \|/);
     await ok(['import', 'schema', ...TF]);
     assert.equal((await pgs.sql('yb', "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'"))[0].n, 4);
 

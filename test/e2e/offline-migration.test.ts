@@ -97,7 +97,7 @@ for (const sourceVersion of [15, 18] as const) {
       // Once more: the emptied export dir is said to be what end migration leaves (the new-user run).
       const again = await runTandem(end, env);
       assert.equal(again.code, 1, again.stderr);
-      assert.match(again.stderr, /is not a Tandem export dir \(no metainfo\/meta\.db\): it is empty, as "end migration" leaves the export dir of a migration it ended\.\n {2}fix: If "end migration" ran here, that migration has ended/);
+      assert.match(again.stderr, /is not a Tandem export dir \(no metainfo\/meta\.db\): it is empty \(a new directory, or one that "end migration" cleared when it ended its migration\)\.\n {2}fix: Run "tandem export schema" or "tandem export data" with this --export-dir first\. If "end migration" ran here, that migration has ended/);
       const meta = await target.sql('shopdb_yb', "SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'ybvoyager_metadata'");
       assert.equal(meta[0].n, 0);
     } finally {

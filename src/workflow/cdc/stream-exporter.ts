@@ -576,7 +576,8 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   const kept = engine.capabilities.acknowledgesPositions
     ? `The ${capture.labels.stream} keeps the ${role}'s ${capture.labels.changeLog} until then.`
     : `The ${role} purges its ${capture.labels.changeLog} on its own schedule: restart before it removes what the stream still needs.`;
-  reporter.print(`Export stopped; ${queue.lastVsn} events are queued. Run the same command again to continue streaming. ${kept}`);
+  // This stream's own, as its metrics count them (measured before: the target's stream said both directions' sum; the newuser-50 run).
+  reporter.print(`Export stopped; ${Math.max(0, queue.lastVsn - base)} events are queued. Run the same command again to continue streaming. ${kept}`);
   return 'stopped';
 }
 

@@ -8,8 +8,10 @@ export interface WrittenSchemaFile {
   readonly type: SchemaObjectType;
   /** Path relative to the schema dir, e.g. `tables/tables.sql`. */
   readonly file: string;
-  /** Number of objects in the file. */
+  /** Number of objects in the file that run (those commented out left out). */
   readonly count: number;
+  /** Objects written commented out, for conversion by hand (`SchemaObject.commentedOut`). */
+  readonly commentedOut?: number;
 }
 
 /**
@@ -32,7 +34,8 @@ export async function writeSchemaFiles(schemaDir: string, objects: readonly Sche
     const header = `-- ${type} objects exported by tandem. Edit freely: import schema runs the statements in this file in order.\n\n`;
     await mkdir(dirname(join(schemaDir, file)), { recursive: true });
     await writeFile(join(schemaDir, file), header + body.join('\n'), 'utf8');
-    written.push({ type, file, count: ofType.length });
+    const commentedOut = ofType.filter((o) => o.commentedOut).length;
+    written.push({ type, file, count: ofType.length - commentedOut, ...(commentedOut > 0 ? { commentedOut } : {}) });
   }
   return written;
 }

@@ -23,5 +23,5 @@ export function convertStoredProgram(ctx: ConvertContext, o: MySqlSourceObject):
   const detail = o.createSql === null ? `${r.what}; its definition is not visible to this user (grant it SHOW_ROUTINE / SELECT on mysql.proc, or TRIGGER / EVENT)` : r.what;
   const note = ctx.note(r.rule, o.kind, name, detail);
   const body = o.createSql === null ? '' : `-- MySQL definition:\n${commentOut(o.createSql)}`;
-  return { type: r.type, schema: ctx.targetSchema, name: o.name, sql: noteComments([note]) + body };
+  return { type: r.type, schema: ctx.targetSchema, name: o.name, sql: noteComments([note]) + body, commentedOut: true };
 }
