@@ -441,13 +441,13 @@ export class PgChangeTarget implements ChangeTarget {
   /**
    * An UPDATE or DELETE by primary key that met more rows than it names: two rows share a key on the
    * written database. Only a DEFERRABLE key allows that, and only within a transaction: the
-   * source exchanged key values within one statement (a swap, `SET pos = pos + 1`), and replayed
+   * source exchanged key values within one transaction (a swap, `SET pos = pos + 1`), and replayed
    * row by row, in the source's order, the first change takes a key a later one still holds.
    */
   private keyNotUnique(s: Extract<PlannedStatement, { kind: 'update' | 'delete' }>, matched: number): TandemError {
     const table = `${s.table.schema}.${s.table.name}`;
     return new TandemError('TANDEM_DATA',
-      `The ${s.kind} of ${s.rows.length} row(s) of ${table} by primary key (events ${s.vsns.first}..${s.vsns.last}) met ${matched} rows on ${describeDb(this.config)}: its primary key is DEFERRABLE, and the database being read exchanged key values within one statement (a swap, or a shift such as SET id = id + 1), which cannot be replayed row by row (the change events name each row by its key only). Nothing of these changes was written; they wait in the export dir's queue.`,
+      `The ${s.kind} of ${s.rows.length} row(s) of ${table} by primary key (events ${s.vsns.first}..${s.vsns.last}) met ${matched} rows on ${describeDb(this.config)}: its primary key is DEFERRABLE, and the database being read exchanged key values within one transaction (a swap, or a shift such as SET id = id + 1, in one statement or several), which cannot be replayed row by row: rows are found by their key, which two rows share midway. Nothing of these changes was written; they wait in the export dir's queue.`,
       { hint: `This table cannot go on streaming. Start the migration again from a new snapshot with ${table}'s primary key NOT DEFERRABLE on the database being read (then such a statement fails there instead), or with the table left out (--exclude-table-list) and migrated offline at the cutover.` });
   }
 
