@@ -402,7 +402,7 @@ export class TransactionAssembler {
 
   private refuseXa(g: Group): void {
     if (g.migratedRows) {
-      throw new TandemError('TANDEM_UNSUPPORTED', `XA transaction ${g.txId} changed migrated tables; Tandem does not capture XA (two-phase) transactions.`, {
+      throw new TandemError('TANDEM_UNSUPPORTED', `XA transaction ${g.txId} prepared changes to migrated tables (XA PREPARE writes them to the binlog, whether the transaction later commits or rolls back); Tandem does not capture XA (two-phase) transactions.`, {
         hint: 'It stays in the binlog, so this migration cannot go on past it: start it again from a new snapshot (tandem end migration, then a new export dir and empty target tables), with the application using no XA transactions on migrated tables during the migration.',
         streamLost: true,
       });
