@@ -3,7 +3,7 @@ import { interruptNotes } from '../core/interrupt-notes.js';
 import './runtime-setup.js'; // first: before any dependency is loaded
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { COMMANDS, matchCommand, type CommandSpec } from './command-registry.js';
 import { CommandContext } from './command-context.js';
 import { loadConfigFile, resolveOptions } from './option-resolver.js';
@@ -29,6 +29,25 @@ function topLevelHelp(): string {
   ].join('\n');
 }
 
+/**
+ * The widest flag column of a command's help. A connection flag with its choices is 72 columns wide,
+ * which left commander no room to wrap the descriptions (measured before: lines of 200 columns in the
+ * commands that take connection flags, wrapped at 80 in the others; the newuser-50 run): a flag wider
+ * than this stands on a line of its own, its description below it in the usual column.
+ */
+const HELP_FLAG_COLUMN = 36;
+
+function helpPadWidth(cmd: Command, helper: Help): number {
+  return Math.min(HELP_FLAG_COLUMN, Help.prototype.padWidth.call(helper, cmd, helper));
+}
+
+function formatHelpItem(term: string, termWidth: number, description: string, helper: Help): string {
+  if (!description || helper.displayWidth(term) <= termWidth) return Help.prototype.formatItem.call(helper, term, termWidth, description, helper);
+  const indent = ' '.repeat(2 + termWidth + 2);
+  const wrapped = helper.boxWrap(description, (helper.helpWidth ?? 80) - indent.length);
+  return `  ${term}\n${indent}${wrapped.replace(/\n/g, `\n${indent}`)}`;
+}
+
 function buildParser(spec: CommandSpec): Command {
   const cmd = new Command(`tandem ${spec.words.join(' ')}`)
     .description(spec.summary)
@@ -46,7 +65,8 @@ function buildParser(spec: CommandSpec): Command {
     })
     // Words no flag takes are found after parsing (runCli): a mistyped command, or a stray word.
     .allowExcessArguments(true)
-    .helpOption('-h, --help', 'show the flags of this command');
+    .helpOption('-h, --help', 'show the flags of this command')
+    .configureHelp({ padWidth: helpPadWidth, formatItem: formatHelpItem });
   for (const o of spec.options) {
     const valueName = o.kind === 'bool' ? '[bool]' : o.kind === 'enum' ? `<${o.choices!.join('|')}>` : `<${o.kind === 'int' ? 'n' : 'value'}>`;
     let description = o.description;
