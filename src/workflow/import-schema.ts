@@ -123,7 +123,11 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
     const step = postSnapshot ? 'import_schema_post_snapshot' : 'import_schema';
     meta.setStep(step, result.failed ? 'FAILED' : 'DONE', { applied: result.applied, skipped: result.skipped, failed: result.failed });
     assertSchemaApplied(result);
-    reporter.print(`Schema ${postSnapshot ? '(indexes and triggers) ' : ''}imported into ${describeDb(target)}: ${result.applied} statement(s) applied, ${result.skipped} already done.`);
+    // Statements that succeed when run twice (CREATE SCHEMA IF NOT EXISTS, ALTER SEQUENCE … OWNED BY,
+    // COMMENT) run again on a rerun: said as such (measured before: "4 statement(s) applied" on a
+    // rerun that found nothing missing; the newuser-50 run).
+    const again = result.results.filter((r) => r.status === 'applied' && startedBefore.has(r.statement.sql)).length;
+    reporter.print(`Schema ${postSnapshot ? '(indexes and triggers) ' : ''}imported into ${describeDb(target)}: ${result.applied} statement(s) applied${again ? ` (${again} of them run again: an earlier run of import schema had applied them)` : ''}, ${result.skipped} already done.`);
     // Both forms: the offline export is the default, and an export dir begun offline cannot turn live
     // (measured before: a live-migration user who copied the hint had to start over; the new-user run).
     if (!postSnapshot) reporter.print(`Next: tandem export data --export-dir ${exportDir.root} (offline), or with --export-type snapshot-and-changes for a live migration (if not done), then tandem import data.`);
