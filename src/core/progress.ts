@@ -6,6 +6,21 @@ interface ProgressItem {
   outcome?: string;
   /** For work that reports no count until it ends (one query's scan): when it began, shown as time spent. */
   since?: number;
+  /** The first count reported above 0, and when: the rate and the time left are measured from there. */
+  firstDone?: number;
+  firstAt?: number;
+}
+
+/** The rate and the time left are shown once this much has passed since an item's first count. */
+const RATE_AFTER_MS = 2000;
+
+/** 95 s as "1 min 35 s", 4000 s as "1 h 7 min". */
+export function spokenDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
 }
 
 /**
@@ -45,6 +60,10 @@ export class ProgressBoard {
   update(label: string, done: number, total?: number): void {
     const it = this.items.get(label);
     if (!it) return;
+    if (it.firstAt === undefined && done > 0) {
+      it.firstDone = done;
+      it.firstAt = Date.now();
+    }
     it.done = done;
     if (total !== undefined) it.total = total;
   }
@@ -90,7 +109,20 @@ export class ProgressBoard {
     const filled = Math.round(frac * width);
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
     const pct = `${(frac * 100).toFixed(0).padStart(3)}%`;
-    return `${label.padEnd(40)} [${bar}] ${pct} ${groupDigits(it.done)}${total ? '/' + groupDigits(total) : ''} ${this.unit}${it.finished ? ` ${it.outcome ?? 'done'}` : ''}`;
+    return `${label.padEnd(40)} [${bar}] ${pct} ${groupDigits(it.done)}${total ? '/' + groupDigits(total) : ''} ${this.unit}${it.finished ? ` ${it.outcome ?? 'done'}` : this.pace(it)}`;
+  }
+
+  /**
+   * An unfinished item's rate since its first count, and the time left at that rate (measured before:
+   * a 3M-row table showed counts but no rate or time left; the newuser-50 run).
+   */
+  private pace(it: ProgressItem): string {
+    if (it.firstAt === undefined || it.firstDone === undefined) return '';
+    const ms = Date.now() - it.firstAt;
+    if (ms < RATE_AFTER_MS || it.done <= it.firstDone) return '';
+    const rate = ((it.done - it.firstDone) * 1000) / ms;
+    const left = it.total > it.done ? `, about ${spokenDuration((it.total - it.done) / rate)} left` : '';
+    return `, ${groupDigits(Math.round(rate))} ${this.unit}/s${left}`;
   }
 
   private render(): void {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { ProgressBoard, groupDigits } from '../../../src/core/progress.js';
+import { ProgressBoard, groupDigits, spokenDuration } from '../../../src/core/progress.js';
 
 test('groupDigits groups thousands with commas, as en-US does', () => {
   for (const n of [0, 7, 999, 1000, 12345, 999999, 1000000, 1234567, 5000000000, -1234, -999]) {
@@ -62,4 +62,40 @@ test('an item that tells nothing until it ends is shown running with the time ta
   } finally {
     Date.now = realNow;
   }
+});
+
+test('an unfinished item shows its rate since its first count and the time left at that rate; a finished one its count only (the newuser-50 run: no rate, no time left)', () => {
+  const out = new PassThrough() as PassThrough & { isTTY: boolean };
+  out.isTTY = true;
+  let text = '';
+  out.on('data', (d) => (text += d));
+  const board = new ProgressBoard(out);
+  const realNow = Date.now;
+  let now = 1_000_000;
+  Date.now = () => now;
+  try {
+    board.add('public.big', 3_000_000);
+    now += 30_000; // queued behind other tables: not counted in the rate
+    board.update('public.big', 100_000);
+    now += 1_000;
+    board.update('public.big', 300_000);
+    board.stop();
+    assert.match(text, /public\.big\s+\[#{3}\.{27}\]  10% 300,000\/3,000,000 rows\n/, 'no rate before 2 s of counts');
+    now += 3_000;
+    board.update('public.big', 900_000);
+    text = '';
+    board.stop();
+    // 800,000 rows in 4 s since the first count: 200,000 rows/s, 2,100,000 left: 10.5 s.
+    assert.match(text, /public\.big\s+\[#{9}\.{21}\]  30% 900,000\/3,000,000 rows, 200,000 rows\/s, about 11 s left\n/);
+    board.finish('public.big', 3_000_000);
+    text = '';
+    board.stop();
+    assert.match(text, /public\.big\s+\[#{30}\] 100% 3,000,000\/3,000,000 rows done\n/);
+  } finally {
+    Date.now = realNow;
+  }
+});
+
+test('durations are said in seconds, minutes and hours', () => {
+  assert.deepEqual([0.4, 59, 60, 95, 3599, 3600, 4000, 90061].map(spokenDuration), ['0 s', '59 s', '1 min', '1 min 35 s', '59 min 59 s', '1 h', '1 h 7 min', '25 h 1 min']);
 });
