@@ -289,7 +289,7 @@ test('the spec\'s manual trigger step (and a restarted exporter): import data to
 // Measured before (the newuser-50 run): ending the migration on the target left the triggers that
 // --disable-triggers-and-fks had dropped dropped, with the warning's script (lacking its USE) their
 // only copy once the export dir was cleared.
-test('a migration that ends on the target (no cutover to source) gets the triggers Tandem dropped for the fall-back back at end migration', { timeout: 300_000 }, async () => {
+test('a migration that ends on the target (no cutover to source) gets the triggers Tandem dropped for the fall-back back at end migration, in the version a DBA created during the fall-back', { timeout: 300_000 }, async () => {
   await createDatabases('shop3', 'yb3');
   const dir = newExportDir();
   const env = { SOURCE_DB_PASSWORD: my.password, TARGET_DB_PASSWORD: pgs.password, TANDEM_METRICS_INTERVAL_MS: '2000' };
@@ -314,6 +314,16 @@ test('a migration that ends on the target (no cutover to source) gets the trigge
     await ex.waitFor(/Streaming changes/, 120_000);
     await ok(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
     await eventually(async () => ((await triggers()).length === 0 ? true : `triggers still there: ${(await triggers()).join('; ')}`), 120_000, 300);
+    // A DBA creates a new version of the trigger under its name while the fall-back runs: the next
+    // write back stops, Tandem drops it again, and records its new body (measured before: the old
+    // body came back at end migration, the new one was nowhere; the fix-verify-50 run).
+    await my.sql('shop3', "CREATE TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW INSERT INTO audit (order_id, what) VALUES (NEW.id, 'placed, v2')");
+    const disabling = () => (ex!.output().match(/Disabling on the source \(--disable-triggers-and-fks true\)/g) ?? []).length;
+    assert.equal(disabling(), 1);
+    const order = (await pgs.sql('yb3', "INSERT INTO public.orders (customer_id, placed_at) VALUES (5, '2025-06-01') RETURNING id"))[0].id;
+    await eventually(async () => (disabling() === 2 ? true : `not dropped again yet:\n${tail(ex!.output())}`), 60_000, 300);
+    await eventually(async () => ((await my.sql('shop3', 'SELECT id FROM orders WHERE id = ?', [order])).length === 1 ? true : 'the order is not written back yet'), 60_000, 300);
+    assert.deepEqual(await my.sql('shop3', 'SELECT what FROM audit WHERE order_id = ?', [order]), [], 'the new version did not fire for the written-back row');
     // The target works: the user stops both streams and ends the migration there.
     ex.child.kill('SIGINT');
     im.child.kill('SIGINT');
@@ -323,7 +333,7 @@ test('a migration that ends on the target (no cutover to source) gets the trigge
     assert.equal(end.code, 0, end.stdout + end.stderr);
     assert.match(end.stdout, /Enabled again on the source what Tandem had switched off for the fall-back \(no cutover to source did\)\./);
     assert.doesNotMatch(end.stdout + end.stderr, /are not now/, 'nothing is left to enable by hand');
-    assert.deepEqual(await triggers(), original, 'the trigger is back as it was');
+    assert.deepEqual(await triggers(), ["orders_audit: INSERT INTO audit (order_id, what) VALUES (NEW.id, 'placed, v2')"], 'the trigger is back, in the version the DBA created last');
   } catch (e) {
     (e as Error).message += `\n--- export data from source:\n${tail(ex?.output() ?? '')}\n--- import data to target:\n${tail(im?.output() ?? '')}`;
     throw e;

@@ -80,21 +80,30 @@ export function notRestoredGuard(before: GuardState, now: GuardState): GuardedOb
   return out;
 }
 
-/** `recorded` with each hidden definition (null) taken from the same trigger in `now` when it is readable there (pure). */
+/**
+ * `recorded` brought up to what the source has `now`, before anything is dropped (pure): a hidden
+ * definition (null) taken from the same trigger where it is readable now; a trigger whose definition
+ * changed since (a DBA's new version, created again under its name while the fall-back had it
+ * dropped) recorded as it is now, so that its new body is what is created again (measured before:
+ * the old body came back at the cutover to source and at end migration, and the new one was
+ * nowhere; the fix-verify-50 run); and a trigger created since, recorded too.
+ */
 export function completeTriggerDefinitions(recorded: MySqlGuardState, now: MySqlGuardState): MySqlGuardState {
   const known = new Set(recorded.triggers.map((t) => t.name));
   // A trigger created on a written table since the record was made is recorded too: else the
   // fall-back would drop it (or ask for its drop) and nothing would create it again (measured
   // before: the mysql-chaos run).
   const created = now.triggers.filter((t) => !known.has(t.name));
-  if (!recorded.triggers.some((t) => t.createSql === null) && created.length === 0) return recorded;
   const seen = new Map(now.triggers.map((t) => [t.name, t]));
+  let changed = created.length > 0;
   const triggers = recorded.triggers.map((t) => {
     const n = seen.get(t.name);
-    if (t.createSql !== null || !n || n.createSql === null || n.table !== t.table) return t;
-    return { ...t, createSql: n.createSql, ...(n.sqlMode !== undefined ? { sqlMode: n.sqlMode } : {}) };
+    if (!n || n.createSql === null) return t;
+    if (n.createSql === t.createSql && n.table === t.table && (n.sqlMode === undefined || n.sqlMode === t.sqlMode)) return t;
+    changed = true;
+    return n;
   });
-  return { ...recorded, triggers: [...triggers, ...created] };
+  return changed ? { ...recorded, triggers: [...triggers, ...created] } : recorded;
 }
 
 /** What decides whether the server lets this user drop and create the triggers. */

@@ -204,7 +204,11 @@ export class PgFingerprintSide implements ComparisonSide {
 
 /**
  * The decimal places money is read with under the database's default lc_monetary (money's cast to
- * numeric takes them as its scale), read in a transaction of its own that sets it locally.
+ * numeric takes them as its scale), read in a transaction of its own that sets it locally; and where
+ * that default is set, most specific first as PostgreSQL applies them (for this role in this
+ * database, for this role, for the database, the server's), so that the statement given to change it
+ * is one that does (measured before: ALTER DATABASE was given for a setting of the role in the
+ * database, which wins over it, so compare said the same forever; the fix-verify-50 run).
  */
 async function moneyReading(client: pg.Client): Promise<ValueReading> {
   await client.query('BEGIN');
@@ -212,12 +216,25 @@ async function moneyReading(client: pg.Client): Promise<ValueReading> {
     const setting = String((await client.query(
       "SELECT pg_catalog.set_config('lc_monetary', reset_val, true) AS s FROM pg_catalog.pg_settings WHERE name = 'lc_monetary'")).rows[0].s);
     const places = Number((await client.query('SELECT pg_catalog.scale(1::money::numeric) AS p')).rows[0].p);
-    const db = String((await client.query('SELECT pg_catalog.current_database() AS d')).rows[0].d);
+    const at = (await client.query(
+      `SELECT pg_catalog.current_database() AS db, current_user AS usr, (
+         SELECT CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0 THEN 'role-db' WHEN s.setrole <> 0 THEN 'role' ELSE 'db' END
+           FROM pg_catalog.pg_db_role_setting s
+          WHERE s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))
+            AND s.setrole IN (0, (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user))
+            AND NOT (s.setrole = 0 AND s.setdatabase = 0)
+            AND EXISTS (SELECT 1 FROM unnest(s.setconfig) c WHERE c LIKE 'lc\\_monetary=%')
+          ORDER BY (s.setrole <> 0) DESC, (s.setdatabase <> 0) DESC LIMIT 1) AS level`)).rows[0];
+    const db = quoteIdent(String(at.db));
+    const user = quoteIdent(String(at.usr));
+    const level = at.level === null ? 'server' : String(at.level);
+    const where = level === 'role-db' ? `, set for role ${user} in database ${db}` : level === 'role' ? `, set for role ${user}` : '';
+    const statement = level === 'role-db' ? `ALTER ROLE ${user} IN DATABASE ${db}` : level === 'role' ? `ALTER ROLE ${user}` : `ALTER DATABASE ${db}`;
     return {
       same: String(places),
-      said: `money with ${places} decimal place${places === 1 ? '' : 's'} (lc_monetary ${setting || "''"})`,
+      said: `money with ${places} decimal place${places === 1 ? '' : 's'} (lc_monetary ${setting || "''"}${where})`,
       setting,
-      setTo: (other) => `ALTER DATABASE ${quoteIdent(db)} SET lc_monetary = '${other.replace(/'/g, "''")}' (a locale its server has), then reconnect the application`,
+      setTo: (other) => `${statement} SET lc_monetary = '${other.replace(/'/g, "''")}' (a locale its server has), then reconnect the application`,
     };
   } finally {
     await client.query('COMMIT').catch(() => {});

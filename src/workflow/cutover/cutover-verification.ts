@@ -97,7 +97,10 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
     const reused = run.summary.reused ?? 0;
     if (run.match) reporter.print(`Verification: all ${run.summary.tables} tables MATCH (row counts and checksums${reused ? `; ${reused} of them verified before the marker and unchanged since` : ''}).`);
     if (mismatched.length > 0) {
-      reporter.warn(`VERIFICATION MISMATCH in ${mismatched.length} table(s): ${mismatched.join(', ')}. Run "tandem compare --export-dir ${migration.exportDir.root}" for details.`);
+      // With the reason where the comparison knows it (a column only one side has, money read with
+      // other decimal places: measured before, only "run compare" while the cause was known; the fix-verify-50 run).
+      const said = run.results.filter((r) => !r.match && (r.error === undefined || r.missing)).map((r) => (r.error ? `${r.table} (${r.error.replace(/\.$/, "")})` : r.table));
+      reporter.warn(`VERIFICATION MISMATCH in ${mismatched.length} table(s): ${said.join(', ')}. Run "tandem compare --export-dir ${migration.exportDir.root}" for details.`);
     }
     if (unreadable.length > 0) {
       const reason = `could not read ${unreadable.length} table(s) at the cutover: ${unreadable.map((r) => r.table).join(', ')} (${unreadable[0]!.error})`;

@@ -62,4 +62,17 @@ test('money from a source whose lc_monetary is German arrives as the same amount
   await dst.sql('dst', "ALTER DATABASE dst SET lc_monetary = 'de_DE.UTF-8'");
   const fixed = await runTandem(['compare', '--export-dir', dir], env);
   assert.equal(fixed.code, 0, `${fixed.stdout}\n${fixed.stderr}`);
+
+  // Set for the role in the database, which wins over the database's: the statement given is that
+  // one (measured before: ALTER DATABASE, which changed nothing; the fix-verify-50 run).
+  const user = (await dst.sql('dst', 'SELECT current_user AS u'))[0].u;
+  await dst.sql('dst', `ALTER ROLE ${user} IN DATABASE dst SET lc_monetary = 'ja_JP.UTF-8'`);
+  const byRole = await runTandem(['compare', '--export-dir', dir], env);
+  assert.equal(byRole.code, 1, `${byRole.stdout}\n${byRole.stderr}`);
+  const advice = new RegExp(`money with 0 decimal places \\(lc_monetary ja_JP\\.UTF-8, set for role ${user} in database dst\\) on the target: .*(ALTER ROLE ${user} IN DATABASE dst SET lc_monetary = 'de_DE\\.UTF-8')`);
+  const given = advice.exec(byRole.stdout + byRole.stderr);
+  assert.ok(given, byRole.stdout + byRole.stderr);
+  await dst.sql('dst', given[1]!);
+  const fixedByRole = await runTandem(['compare', '--export-dir', dir], env);
+  assert.equal(fixedByRole.code, 0, `the statement given fixes it:\n${fixedByRole.stdout}\n${fixedByRole.stderr}`);
 });

@@ -9,7 +9,7 @@ import { MARKER_EVENT_SCHEMA, markersOf, mysqlStreamId } from '../../../src/adap
 import { commitAgeLowerBoundMs } from '../../../src/adapters/mysql/mysql-change-stream.js';
 import { captureFindings, cascadeFinding, characterSetFinding, newZeroDateFinding, nonTransactionalFinding, zeroDateFindings } from '../../../src/adapters/mysql/mysql-prerequisite-findings.js';
 import { zeroDatesAllowed } from '../../../src/adapters/mysql/zero-dates.js';
-import { activeTriggers, createTriggersScript, dropTriggersScript, notRestoredGuard } from '../../../src/adapters/mysql/mysql-write-guard.js';
+import { activeTriggers, completeTriggerDefinitions, createTriggersScript, dropTriggersScript, notRestoredGuard } from '../../../src/adapters/mysql/mysql-write-guard.js';
 import type { UnnumberedChangeEvent } from '../../../src/core/change-event.js';
 import type { MySqlForeignKey, MySqlTable } from '../../../src/adapters/mysql/catalog-types.js';
 
@@ -161,4 +161,19 @@ test('a live export from a server whose sql_mode allows zero dates warns of the 
   const refusing = 'STRICT_TRANS_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE';
   assert.equal(newZeroDateFinding({ counts: [], newZeroDatesAllowed: zeroDatesAllowed(refusing) }, tables, 'shop', refusing), undefined);
   assert.equal(newZeroDateFinding({ counts: [], newZeroDatesAllowed: true }, [tables[1]!], 'shop', ''), undefined, 'only nullable date columns: a zero date becomes NULL');
+});
+
+test('the recorded triggers are brought up to the source\'s before a drop: a hidden definition filled in, a changed one (a DBA\'s new version under its name) taken as it is now, a new one added (fix-verify-50: the old body came back)', () => {
+  const def = (body: string) => `CREATE DEFINER=\`root\`@\`localhost\` TRIGGER t2_bu BEFORE UPDATE ON t2 FOR EACH ROW SET NEW.v = NEW.v + ${body}`;
+  const trig = (createSql: string | null, name = 't2_bu', sqlMode = 'STRICT_TRANS_TABLES') => ({ name, table: 't2', timing: 'BEFORE', event: 'UPDATE', createSql, sqlMode });
+  const recorded = { database: 'shop', triggers: [trig(def('1000'))], globalForeignKeyChecks: true };
+  assert.equal(completeTriggerDefinitions(recorded, { ...recorded }), recorded, 'unchanged: the same record');
+  const changed = completeTriggerDefinitions(recorded, { ...recorded, triggers: [trig(def('5000'))] });
+  assert.deepEqual(changed.triggers.map((t) => t.createSql), [def('5000')]);
+  assert.deepEqual(completeTriggerDefinitions(recorded, { ...recorded, triggers: [trig(def('1000'), 't2_bu', 'ANSI_QUOTES')] }).triggers.map((t) => t.sqlMode), ['ANSI_QUOTES'], 'created again under another sql_mode');
+  const hidden = { ...recorded, triggers: [trig(null)] };
+  assert.deepEqual(completeTriggerDefinitions(hidden, recorded).triggers.map((t) => t.createSql), [def('1000')]);
+  assert.deepEqual(completeTriggerDefinitions(recorded, hidden).triggers.map((t) => t.createSql), [def('1000')], 'hidden now: the recorded definition stays');
+  assert.deepEqual(completeTriggerDefinitions(recorded, { ...recorded, triggers: [] }).triggers.map((t) => t.createSql), [def('1000')], 'dropped now (by Tandem): the recorded definition stays');
+  assert.deepEqual(completeTriggerDefinitions(recorded, { ...recorded, triggers: [trig(def('1000')), trig(def('7'), 't2_new')] }).triggers.map((t) => t.name), ['t2_bu', 't2_new']);
 });

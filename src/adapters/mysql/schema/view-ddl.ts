@@ -22,6 +22,7 @@ function notConverted(ctx: ConvertContext, view: MySqlView, reason: string): Con
     object: {
       type: 'VIEW', schema: ctx.targetSchema, name: view.name,
       sql: `${noteComments([n])}-- MySQL definition (convert it, then remove the comment markers):\n${commentOut(`CREATE VIEW ${ctx.q(view.name)} AS ${view.definition};`)}`,
+      commentedOut: true,
     },
   };
 }
@@ -31,7 +32,7 @@ function convertView(ctx: ConvertContext, view: MySqlView): ConvertedView {
   const base = { type: 'VIEW' as const, schema: ctx.targetSchema, name: view.name };
   if (view.definition === null || view.definition.trim() === '') {
     const n = ctx.note('mysql-view-not-converted', 'VIEW', where, 'the source did not show the definition to this user (it needs SHOW VIEW and SELECT on the view)');
-    return { view, sql: undefined, object: { ...base, sql: noteComments([n]) } };
+    return { view, sql: undefined, object: { ...base, sql: noteComments([n]), commentedOut: true } };
   }
   const r = translateMySqlExpression(view.definition, ctx.translate);
   if (!r.ok) return notConverted(ctx, view, `the query did not convert: ${r.reason}`);
