@@ -7,6 +7,7 @@ import { quoteIdent } from '../../core/sql-names.js';
 import { READ_ONLY_HINT, TandemError } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 import { connectPg, prepareWritingSession } from './pg-connection.js';
+import { LockWaitWatch } from './lock-wait-watch.js';
 import { pgArray, pgBool, qualified } from './source-catalog.js';
 import { DEFAULT_METADATA_SCHEMA } from './target-writer.js';
 import { planBatch, writtenTables } from '../../core/apply/batch-plan.js';
@@ -51,6 +52,8 @@ export interface PgChangeTargetOptions {
   readonly referentialActions?: readonly TableReferentialAction[];
   /** Tests: the JSON size above which rows travel as json, not jsonb (`rowsDocument`). */
   readonly jsonbLimitBytes?: number;
+  /** How long a batch waits for a lock before what holds it is looked for and said (`LockWaitWatch`). Default 10 s. */
+  readonly lockWaitLookMs?: number;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -93,6 +96,7 @@ export class PgChangeTarget implements ChangeTarget {
   private readonly jsonbLimit: number | undefined;
   /** The warning that a session may not set session_replication_role was given. */
   private replicaRoleRefusedSaid = false;
+  private readonly lockWait: LockWaitWatch;
 
   constructor(private readonly config: DbConfig, options: PgChangeTargetOptions) {
     this.metadataSchema = options.metadataSchema ?? DEFAULT_METADATA_SCHEMA;
@@ -103,6 +107,7 @@ export class PgChangeTarget implements ChangeTarget {
     this.foreignKeyActions = options.foreignKeyActions === true;
     this.referentialActions = options.referentialActions;
     this.jsonbLimit = options.jsonbLimitBytes;
+    this.lockWait = new LockWaitWatch(config, this.warn, options.lockWaitLookMs ?? 10_000);
   }
 
   async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
@@ -189,6 +194,7 @@ export class PgChangeTarget implements ChangeTarget {
     const acting = this.actions !== undefined && todo.some((e) => this.changesOtherRows(e));
     const oneTrip = !stepwise && !acting && !plan.statements.some((s) => s.kind === 'truncate');
     let current: PlannedStatement | undefined;
+    const unwatch = this.lockWait.watch(client);
     try {
       if (oneTrip) await client.query(this.transactionText(plan, channelNo, lastVsn));
       else if (acting) await this.applyWithActions(client, todo, plan, channelNo, lastVsn, (s) => { current = s; });
@@ -219,6 +225,8 @@ export class PgChangeTarget implements ChangeTarget {
       // its last statement). Run it again one statement at a time: the error then names the
       // statement that fails, and a conflict another channel caused may have cleared.
       return this.applyBatch(channelNo, events, undefined, true);
+    } finally {
+      unwatch();
     }
     this.lastApplied[channelNo] = lastVsn;
   }

@@ -78,13 +78,17 @@ export function planBatch(events: readonly ChangeEvent[], tableOf: (e: ChangeEve
   let segment: ChangeEvent[] = [];
   let segmentTables: AppliedTable[] = [];
   let truncateTx: string | undefined;
+  const keysChecked = new Set<AppliedTable>();
   for (const e of events) {
     // Markers (op 'm') carry no row: they only move the channel's progress.
     if (e.op !== 'c' && e.op !== 'u' && e.op !== 'd' && e.op !== 't') continue;
     const table = tableOf(e);
     let c = countsOf.get(table);
     if (!c) countsOf.set(table, (c = { key: eventTableKey(e), total: 0, inserts: 0, updates: 0, deletes: 0 }));
-    if (c.total === 0 && e.op !== 't') checkKeyColumns(e, table);
+    if (e.op !== 't' && !keysChecked.has(table)) {
+      checkKeyColumns(e, table);
+      keysChecked.add(table);
+    }
     c.total++;
     if (e.op === 'c') { c.inserts++; inserts++; }
     else if (e.op === 'u') { c.updates++; updates++; }
@@ -123,14 +127,14 @@ export function planBatch(events: readonly ChangeEvent[], tableOf: (e: ChangeEve
  * or the wrong rows (measured before, the pg-schema-50 run: a syntax error at `WHERE RETURNING` for
  * a target without a key, and "rows not on the target" blamed on another writer for a key with one
  * more column): refused, naming both keys. A written key that is a part of the event's still finds
- * exactly its row. Checked on a table's first event in each batch (its key columns are the same in
- * every event of the stream).
+ * exactly its row. Checked on a table's first row event in each batch (its key columns are the same
+ * in every event of the stream).
  */
 function checkKeyColumns(e: ChangeEvent, table: AppliedTable): void {
   const carried = Object.keys(e.key);
   const lacking = table.primaryKey.filter((c) => !(c in e.key));
   if (table.primaryKey.length > 0 && lacking.length === 0) return;
-  const written = table.primaryKey.length > 0 ? `is (${table.primaryKey.join(', ')})` : 'has no primary key';
+  const written = table.primaryKey.length > 0 ? `has the primary key (${table.primaryKey.join(', ')})` : 'has no primary key';
   throw new TandemError('TANDEM_PREREQUISITE',
     `${table.schema}.${table.name} on the database being written ${written}, but its changes carry the key (${carried.join(', ')}) of the database they were made on: `
     + `its rows are found by their key, so ${table.primaryKey.length > 0 ? `${lacking.join(', ')} would be looked for as NULL` : 'no row could be found'}. Nothing of this batch was written.`, {
