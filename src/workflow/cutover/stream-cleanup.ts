@@ -101,6 +101,10 @@ async function lookAndEnd(c: {
     return what;
   }
   await failpointDelay('stream.before-drop');
+  // Noted before the drop: a run that stops between the drop and `whileHeld` (COMPLETED) leaves no
+  // stream for its rerun to look in, and the rerun says so (measured before: it said nothing and
+  // "the application can write to the source again"; the kill-pg-50 run).
+  CutoverState.note(meta, c.direction, { streamDroppedAt: new Date().toISOString() });
   await capture.drop();
   reporter.print(`Dropped ${capture.labels.objects} on the ${side}.`);
   whileHeld?.();
@@ -159,7 +163,17 @@ export async function endTargetStream(env: CommandEnv, migration: Migration, com
   };
   try {
     const target = await targetSide(env, migration.meta, { prompt: false });
+    const before = CutoverState.get(migration.meta, 'to_source');
     const writesAfterMarker = await endChangeStream(env, migration, target, 'target', completeOnce);
+    const droppedAt = before.detail.streamDroppedAt;
+    if (!completed && before.status !== 'COMPLETED' && typeof droppedAt === 'string' && CutoverState.get(migration.meta, 'to_source').detail.streamDroppedAt === droppedAt) {
+      // No stream was left to end: an earlier run dropped it, then stopped before it recorded the cutover.
+      completeOnce();
+      const at = `${droppedAt.replace('T', ' ').replace(/(\.\d+)?Z$/, '')} UTC`;
+      const reason = `an earlier run dropped the target's change stream at ${at}, after it had found no write after the cutover marker, and stopped before it recorded the cutover: writes made on the target since then were not looked for, and no stream keeps them`;
+      env.reporter.warn(`the target was NOT checked for writes made on it after ${at}: ${reason}. The verification above compared every table as it was then; "tandem compare --export-dir ${migration.exportDir.root}" shows any difference now.`);
+      return { checked: false, reason };
+    }
     completeOnce();
     return { checked: true, writesAfterMarker };
   } catch (e) {

@@ -501,6 +501,48 @@ test('a write on the target while the cutover to source ends the target stream w
   }
 });
 
+// Measured before (the kill-pg-50 run): killed after dropping the target's stream and before
+// recording COMPLETED, the rerun found no stream, looked for nothing, and said "the application can
+// write to the source again" while a late write on the target was in neither the source nor a stream.
+test('a cutover to source killed between the drop of the target\'s stream and COMPLETED: the rerun says the target was not checked for writes since the drop', { timeout: 180_000 }, async () => {
+  const m = new SampleMigration(s, 'shop10', t, 'yb10');
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  let back: TandemProcess | undefined;
+  try {
+    ({ ex, im } = await streaming(m));
+    let r = await m.run(['initiate', 'cutover', 'to', 'target', '--prepare-for-fall-back', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitCompleted(m, 'cutover to target', [ex, im]);
+    await im.waitFor(/Streaming changes from the target/, 60_000);
+    await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+    await sleep(1000); // the applier's Ctrl-C handler is set up just after that line
+    assert.equal(await ex.kill('SIGINT'), 0);
+    back = startTandem(['import', 'data', 'to', 'source', '--export-dir', m.dir], { ...m.env, TANDEM_FAILPOINTS: 'cutover.before-completed=kill' });
+    await back.waitFor(/Applying the changes captured on the target to the source/, 60_000);
+    r = await m.run(['initiate', 'cutover', 'to', 'source']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await im.done, 0, '"export data from target" ends at the marker');
+    await back.done;
+    assert.match(back.output(), /Dropped replication slot \S+ and publication \S+ on the target\./);
+    assert.equal((await m.statusOf('cutover to source')).status, 'INITIATED', 'killed before COMPLETED');
+    assert.deepEqual(await slotsOf(t, 'yb10'), [], 'the target slot was dropped before the kill');
+    // The application forgot to stop: a write on the target now is in no stream.
+    await t.sql('yb10', `INSERT INTO shop.customers (email, full_name) VALUES ('late@x.io', 'late writer')`);
+    back = startTandem(['import', 'data', 'to', 'source', '--export-dir', m.dir], m.env);
+    assert.equal(await back.done, 0, tail(back.output()));
+    const out = back.output();
+    assert.match(out, /WARNING: the target was NOT checked for writes made on it after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: an earlier run dropped the target's change stream at .*, and stopped before it recorded the cutover/);
+    assert.match(out, /Cutover to source COMPLETED, but the target was NOT checked for writes made on it after the cutover marker/);
+    assert.doesNotMatch(out, /the application can write to the source again/);
+    assert.equal((await m.statusOf('cutover to source')).status, 'COMPLETED');
+  } catch (e) {
+    withOutput(e, { 'export data from source': ex, 'export data from target': im, 'import data to source (restarted)': back });
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL'), back?.kill('SIGKILL')]);
+  }
+});
+
 test('a source trigger set to fire in replica sessions while streaming: initiate cutover with fall-back is refused before anything changes, and accepted once it is fixed (measured before: accepted, and import data to source refused only after the cutover; found by the pg-hostile run)', { timeout: 180_000 }, async () => {
   const m = new SampleMigration(s, 'shop9', t, 'yb9');
   let ex: TandemProcess | undefined;
