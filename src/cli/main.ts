@@ -17,7 +17,9 @@ import { recordedConnectionFlagError, strayWordError, suggestCommands, unknownCo
 
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
-  const lines = COMMANDS.map((c) => `  ${c.words.join(' ').padEnd(width)}  ${c.summary}`);
+  // Wrapped at 80 columns, as each command's --help is (the fix-verify-50b run: lines of 148).
+  const indent = ' '.repeat(2 + width + 2);
+  const lines = COMMANDS.map((c) => `  ${c.words.join(' ').padEnd(width)}  ${new Help().boxWrap(c.summary, 80 - indent.length).replace(/\n/g, `\n${indent}`)}`);
   return [
     `tandem ${TANDEM_VERSION}: live migration into YugabyteDB with fall-back`,
     '',

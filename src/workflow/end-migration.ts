@@ -1,7 +1,7 @@
 import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isInsideDir } from '../core/export-dir.js';
-import { isTandemError, TandemError } from '../core/errors.js';
+import { TandemError } from '../core/errors.js';
 import { CommandLock } from '../core/lock.js';
 import { failpoint } from '../core/failpoint.js';
 import type { Reporter } from '../core/reporter.js';
@@ -9,7 +9,7 @@ import type { CommandEnv } from './command-env.js';
 import { openMigration, sourceSide, targetSide, type Migration, type Side } from './migration-context.js';
 import { buildReport, keepFinalCounts, readAppliedCounts, renderReport } from './data-migration-report.js';
 import { streamEndFinding } from './cutover/stream-cleanup.js';
-import { GUARD_KEY, guardNotRestored, writeGuardOf, type GuardRecord } from './cutover/write-guard-steps.js';
+import { GUARD_KEY, enableWhatTandemDisabled, guardNotRestored, writeGuardOf, type GuardRecord } from './cutover/write-guard-steps.js';
 import { CutoverState } from './cutover/cutover-state.js';
 
 /** Options of `tandem end migration`. */
@@ -56,15 +56,8 @@ async function restoreGuard(reporter: Reporter, migration: Migration, side: Side
   const guard = writeGuardOf(side);
   if (!guard) return;
   const record = migration.meta.getValue<GuardRecord>(GUARD_KEY);
-  if (record?.disabledByTandem && CutoverState.get(migration.meta, 'to_source').status !== 'COMPLETED') {
-    try {
-      await guard.enable(record.disabledByTandem);
-      reporter.print('Enabled again on the source what Tandem had switched off for the fall-back (no cutover to source did).');
-    } catch (e) {
-      // What stays off is named below with its script.
-      if (!isTandemError(e) || e.code !== 'TANDEM_DATA') throw e;
-      reporter.warn(e.message);
-    }
+  if (record && CutoverState.get(migration.meta, 'to_source').status !== 'COMPLETED') {
+    await enableWhatTandemDisabled(reporter, guard, record, 'Enabled again on the source what Tandem had switched off for the fall-back (no cutover to source did).');
   }
   const missing = await guardNotRestored(migration, guard);
   if (!missing || missing.length === 0) return;

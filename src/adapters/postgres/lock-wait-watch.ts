@@ -44,8 +44,6 @@ interface Holder {
  * said once, with what ends its hold. Nothing is changed: the batch goes on as soon as the lock is free.
  */
 export class LockWaitWatch {
-  private readonly said = new Set<string>();
-
   constructor(private readonly config: DbConfig, private readonly warn: (message: string) => void, private readonly afterMs: number) {}
 
   /** Watches the batch `client` runs now; the returned function ends the watch when the batch ends. */
@@ -53,13 +51,17 @@ export class LockWaitWatch {
     const pid = (client as unknown as { processID?: number | null }).processID;
     if (!pid) return () => {};
     const started = Date.now();
+    // Each holder is said once per wait: the same session (a pooled connection) holding up a later
+    // batch is said again (measured before: once per process, so a second wait was silent; the
+    // fix-verify-50b run).
+    const said = new Set<string>();
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     const look = async (): Promise<void> => {
       try {
         const holders = await this.holders(pid);
         // A batch that ended while the holders were read waits no more: nothing to say.
-        if (!stopped) this.say(holders, Date.now() - started);
+        if (!stopped) this.say(holders, Date.now() - started, said);
       } catch (e) {
         log.debug(`could not read what holds the lock the batch waits for: ${(e as Error).message}`);
       }
@@ -81,21 +83,24 @@ export class LockWaitWatch {
     }
   }
 
-  private say(holders: readonly Holder[], waitedMs: number): void {
+  private say(holders: readonly Holder[], waitedMs: number, said: Set<string>): void {
     const db = describeDb(this.config);
     const waited = `Writing the changes on the ${this.config.role} ${db} has waited ${Math.round(waitedMs / 1000)} s for a lock`;
     for (const h of holders) {
       const key = `${h.kind}:${h.id}`;
-      if (this.said.has(key)) continue;
-      this.said.add(key);
+      if (said.has(key)) continue;
+      said.add(key);
       if (h.kind === 'prepared') {
         const gid = `'${h.id.replace(/'/g, "''")}'`;
         this.warn(`${waited} held by the prepared transaction ${gid} (two-phase commit, prepared ${h.since ?? '?'} UTC by ${h.who ?? '?'}): it holds rows these changes write, and holds them until it is committed or rolled back. `
           + `Nothing is lost meanwhile, and the import goes on at once when it ends: have its transaction manager finish it, or run COMMIT PREPARED ${gid}; or ROLLBACK PREPARED ${gid}; on that database.`);
       } else {
-        const what = [h.who && `user ${h.who}`, h.app && `application '${h.app}'`, h.state && `${h.state}${h.since ? ` in a transaction since ${h.since} UTC` : ''}`].filter(Boolean).join(', ');
-        this.warn(`${waited} held by session ${h.id} (${what}${h.query ? `; its last statement: ${h.query.replace(/\s+/g, ' ').trim()}` : ''}). `
-          + `The import goes on at once when that transaction ends: commit or roll it back there, or end the session (SELECT pg_terminate_backend(${h.id});).`);
+        // Another user's session shows its state and statement only to a user with pg_read_all_stats (fix-verify-50b: "<insufficient privilege>" said as its statement).
+        const hidden = h.query === '<insufficient privilege>';
+        const what = [h.who && `user ${h.who}`, h.app && `application '${h.app}'`, h.state && (h.since ? `${h.state}, its transaction begun ${h.since} UTC` : h.state)].filter(Boolean).join(', ');
+        const statement = hidden ? `; what it runs is hidden from ${this.config.user} (pg_read_all_stats shows it)` : h.query ? `; its last statement: ${h.query.replace(/\s+/g, ' ').trim()}` : '';
+        this.warn(`${waited} held by session ${h.id} (${what}${statement}). `
+          + `The import goes on at once when that transaction ends: commit or roll it back there, or end the session as a user allowed to (SELECT pg_terminate_backend(${h.id});).`);
       }
     }
   }

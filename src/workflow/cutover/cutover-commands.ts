@@ -349,6 +349,10 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
         reporter.print(`${label}: WARNING: no write after the marker was counted, but the change stream was kept when it ended: ${ended.text}; change stream kept: ${String(r.detail.keptSlot)}. `
           + `Run "tandem compare --export-dir ${m.exportDir.root}" to check the two sides.`);
       }
+      if (typeof r.detail.notCheckedAfter === 'string') {
+        reporter.print(`${label}: WARNING: the target was NOT checked for writes made on it after ${r.detail.notCheckedAfter}: the run that dropped its change stream then stopped before it recorded the cutover, and no stream keeps such writes. `
+          + `Run "tandem compare --export-dir ${m.exportDir.root}" to check the two sides.`);
+      }
       if (r.direction === 'to_source' && fallBackStopped.length > 0) {
         reporter.print(`WARNING: the fall-back stream is not running: ${fallBackStopped.map((c) => `"${c}"`).join(' and ')} stopped, so changes made on the target are not reaching the source. `
           + `Start ${fallBackStopped.length > 1 ? 'each' : 'it'} again (${fallBackStopped.map((c) => `tandem ${c} --export-dir ${m.exportDir.root}`).join('; ')}): it resumes where it stopped; its log in ${m.exportDir.logsDir} says why it stopped.`);

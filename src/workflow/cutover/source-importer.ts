@@ -71,6 +71,8 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     process.off('SIGINT', onSignal);
     if (CutoverState.get(meta, 'to_source').status === 'COMPLETED') {
       reporter.print('The cutover to source is already COMPLETED.');
+      const notChecked = CutoverState.get(meta, 'to_source').detail.notCheckedAfter;
+      if (typeof notChecked === 'string') reporter.warn(`the target was NOT checked for writes made on it after ${notChecked} (the run that dropped its change stream stopped before it recorded the cutover): "tandem compare --export-dir ${migration.exportDir.root}" checks the two sides.`);
       // Ended before COMPLETED unless the target could not be reached then (or a kept stream: its
       // writes after the marker are said again).
       await endTargetStream(env, migration);

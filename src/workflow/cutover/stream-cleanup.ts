@@ -168,8 +168,10 @@ export async function endTargetStream(env: CommandEnv, migration: Migration, com
     const droppedAt = before.detail.streamDroppedAt;
     if (!completed && before.status !== 'COMPLETED' && typeof droppedAt === 'string' && CutoverState.get(migration.meta, 'to_source').detail.streamDroppedAt === droppedAt) {
       // No stream was left to end: an earlier run dropped it, then stopped before it recorded the cutover.
-      completeOnce();
       const at = `${droppedAt.replace('T', ' ').replace(/(\.\d+)?Z$/, '')} UTC`;
+      // Recorded for cutover status and later runs (fix-verify-50b: a second rerun said only "already COMPLETED").
+      CutoverState.note(migration.meta, 'to_source', { notCheckedAfter: at });
+      completeOnce();
       const reason = `an earlier run dropped the target's change stream at ${at}, after it had found no write after the cutover marker, and stopped before it recorded the cutover: writes made on the target since then were not looked for, and no stream keeps them`;
       env.reporter.warn(`the target was NOT checked for writes made on it after ${at}: ${reason}. The verification above compared every table as it was then; "tandem compare --export-dir ${migration.exportDir.root}" shows any difference now.`);
       return { checked: false, reason };

@@ -505,7 +505,7 @@ test('a write on the target while the cutover to source ends the target stream w
 // recording COMPLETED, the rerun found no stream, looked for nothing, and said "the application can
 // write to the source again" while a late write on the target was in neither the source nor a stream.
 test('a cutover to source killed between the drop of the target\'s stream and COMPLETED: the rerun says the target was not checked for writes since the drop', { timeout: 180_000 }, async () => {
-  const m = new SampleMigration(s, 'shop10', t, 'yb10');
+  const m = new SampleMigration(s, 'shop13', t, 'yb13');
   let ex: TandemProcess | undefined;
   let im: TandemProcess | undefined;
   let back: TandemProcess | undefined;
@@ -526,9 +526,9 @@ test('a cutover to source killed between the drop of the target\'s stream and CO
     await back.done;
     assert.match(back.output(), /Dropped replication slot \S+ and publication \S+ on the target\./);
     assert.equal((await m.statusOf('cutover to source')).status, 'INITIATED', 'killed before COMPLETED');
-    assert.deepEqual(await slotsOf(t, 'yb10'), [], 'the target slot was dropped before the kill');
+    assert.deepEqual(await slotsOf(t, 'yb13'), [], 'the target slot was dropped before the kill');
     // The application forgot to stop: a write on the target now is in no stream.
-    await t.sql('yb10', `INSERT INTO shop.customers (email, full_name) VALUES ('late@x.io', 'late writer')`);
+    await t.sql('yb13', `INSERT INTO shop.customers (email, full_name) VALUES ('late@x.io', 'late writer')`);
     back = startTandem(['import', 'data', 'to', 'source', '--export-dir', m.dir], m.env);
     assert.equal(await back.done, 0, tail(back.output()));
     const out = back.output();
@@ -536,6 +536,11 @@ test('a cutover to source killed between the drop of the target\'s stream and CO
     assert.match(out, /Cutover to source COMPLETED, but the target was NOT checked for writes made on it after the cutover marker/);
     assert.doesNotMatch(out, /the application can write to the source again/);
     assert.equal((await m.statusOf('cutover to source')).status, 'COMPLETED');
+    // Recorded: cutover status and a later rerun say it too (fix-verify-50b: only that run's output did).
+    assert.match(await m.ok(['cutover', 'status']), /Cutover to source: WARNING: the target was NOT checked for writes made on it after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    back = startTandem(['import', 'data', 'to', 'source', '--export-dir', m.dir], m.env);
+    assert.equal(await back.done, 0, tail(back.output()));
+    assert.match(back.output(), /The cutover to source is already COMPLETED\.\nWARNING: the target was NOT checked for writes made on it after /);
   } catch (e) {
     withOutput(e, { 'export data from source': ex, 'export data from target': im, 'import data to source (restarted)': back });
   } finally {

@@ -47,7 +47,7 @@ test('a batch held up by an open transaction, then by a prepared one, names each
     const first = target.applyBatch(0, [update(1, 1, 'from the stream')]).then(() => { applied = true; });
     await until(() => warnings.length > 0, 20_000, 'the holder is said');
     assert.equal(applied, false, 'the batch still waits');
-    assert.match(warnings[0]!, new RegExp(`^Writing the changes on the target .* has waited \\d+ s for a lock held by session ${holderPid} \\(user \\S+, application 'billing-app', idle in transaction in a transaction since .* UTC; its last statement: SELECT pg_backend_pid\\(\\) AS p\\)\\. The import goes on at once when that transaction ends: .*SELECT pg_terminate_backend\\(${holderPid}\\);`));
+    assert.match(warnings[0]!, new RegExp(`^Writing the changes on the target .* has waited \\d+ s for a lock held by session ${holderPid} \\(user \\S+, application 'billing-app', idle in transaction, its transaction begun .* UTC; its last statement: SELECT pg_backend_pid\\(\\) AS p\\)\\. The import goes on at once when that transaction ends: .*SELECT pg_terminate_backend\\(${holderPid}\\);`));
     await holder.query('ROLLBACK');
     await first;
     assert.deepEqual(await server.sql('lw', 'SELECT v FROM t WHERE id = 1'), [{ v: 'from the stream' }]);
@@ -60,6 +60,14 @@ test('a batch held up by an open transaction, then by a prepared one, names each
     await second;
     assert.deepEqual(await server.sql('lw', 'SELECT v FROM t ORDER BY id'), [{ v: 'from the stream' }, { v: 'from the stream too' }]);
     assert.equal(warnings.length, 2, `each holder said once: ${warnings.join('\n')}`);
+
+    // The same session holding up a later batch is said again (fix-verify-50b: once per process, so the second wait was silent).
+    await holder.query("BEGIN; UPDATE t SET v = 'held again' WHERE id = 1");
+    const third = target.applyBatch(0, [update(3, 1, 'third')]);
+    await until(() => warnings.length > 2, 20_000, 'the same holder is said again for a new wait');
+    assert.match(warnings[2]!, new RegExp(`held by session ${holderPid} `));
+    await holder.query('ROLLBACK');
+    await third;
   } finally {
     await holder.end().catch(() => {});
     await target.close();

@@ -6,6 +6,13 @@ import { COMMANDS } from '../../../src/cli/command-registry.js';
 
 // Measured before (the newuser-50 run): the commands that take connection flags printed one line of
 // 200 columns and more per flag (a 72-column flag left commander no room to wrap), the others wrapped at 80.
+test('tandem --help wraps its command list at 80 columns (fix-verify-50b: lines of 148)', () => {
+  const r = spawnSync(process.execPath, [CLI_PATH, '--help'], { encoding: 'utf8', env: { ...process.env, TANDEM_NO_TTY: '1' } });
+  assert.equal(r.status, 0, r.stderr);
+  for (const spec of COMMANDS) assert.match(r.stdout, new RegExp(`^  ${spec.words.join(' ')} `, 'm'), `${spec.words.join(' ')} listed`);
+  for (const line of r.stdout.split('\n')) assert.ok(line.length <= 80, `a line of ${line.length} columns:\n${line}`);
+});
+
 test('every command\'s --help wraps its descriptions at 80 columns (a flag wider than its column stands on its own line)', () => {
   for (const spec of COMMANDS) {
     const r = spawnSync(process.execPath, [CLI_PATH, ...spec.words, '--help'], { encoding: 'utf8', env: { ...process.env, TANDEM_NO_TTY: '1' } });

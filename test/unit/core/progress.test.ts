@@ -9,6 +9,15 @@ test('groupDigits groups thousands with commas, as en-US does', () => {
   }
 });
 
+/** A board drawing on a (pretend) terminal with the clock at `now()`, and what it has drawn since `clear()`. */
+function ttyBoard(): { board: ProgressBoard; text: () => string; clear: () => void } {
+  const out = new PassThrough() as PassThrough & { isTTY: boolean };
+  out.isTTY = true;
+  let text = '';
+  out.on('data', (d) => (text += d));
+  return { board: new ProgressBoard(out), text: () => text, clear: () => { text = ''; } };
+}
+
 /** A board writing to a stream off a terminal, and what it has written so far. */
 function plainBoard(): { board: ProgressBoard; text: () => string } {
   const out = new PassThrough();
@@ -41,11 +50,7 @@ test('an item that stopped short keeps its total and says why instead of "done"'
 });
 
 test('an item that tells nothing until it ends is shown running with the time taken, not at 0%; finished, as any other (the new-user run: a slow compare looked hung)', () => {
-  const out = new PassThrough() as PassThrough & { isTTY: boolean };
-  out.isTTY = true;
-  let text = '';
-  out.on('data', (d) => (text += d));
-  const board = new ProgressBoard(out);
+  const { board, text, clear } = ttyBoard();
   const realNow = Date.now;
   let now = 1_000_000;
   Date.now = () => now;
@@ -53,23 +58,19 @@ test('an item that tells nothing until it ends is shown running with the time ta
     board.addRunning('public.orders', 300250);
     now += 12_000;
     board.stop(); // draws the block once
-    assert.match(text, /public\.orders\s+\[[-\\|/] {29}\] scanning about 300,250 rows, 12 s so far\n/);
-    assert.doesNotMatch(text, /0%/);
+    assert.match(text(), /public\.orders\s+\[[-\\|/] {29}\] scanning about 300,250 rows, 12 s so far\n/);
+    assert.doesNotMatch(text(), /0%/);
     board.finish('public.orders', 300251);
-    text = '';
+    clear();
     board.stop();
-    assert.match(text, /public\.orders\s+\[#{30}\] 100% 300,251\/300,251 rows done\n/);
+    assert.match(text(), /public\.orders\s+\[#{30}\] 100% 300,251\/300,251 rows done\n/);
   } finally {
     Date.now = realNow;
   }
 });
 
 test('an unfinished item shows its rate since its first count and the time left at that rate; a finished one its count only (the newuser-50 run: no rate, no time left)', () => {
-  const out = new PassThrough() as PassThrough & { isTTY: boolean };
-  out.isTTY = true;
-  let text = '';
-  out.on('data', (d) => (text += d));
-  const board = new ProgressBoard(out);
+  const { board, text, clear } = ttyBoard();
   const realNow = Date.now;
   let now = 1_000_000;
   Date.now = () => now;
@@ -80,17 +81,17 @@ test('an unfinished item shows its rate since its first count and the time left 
     now += 1_000;
     board.update('public.big', 300_000);
     board.stop();
-    assert.match(text, /public\.big\s+\[#{3}\.{27}\]  10% 300,000\/3,000,000 rows\n/, 'no rate before 2 s of counts');
+    assert.match(text(), /public\.big\s+\[#{3}\.{27}\]  10% 300,000\/3,000,000 rows\n/, 'no rate before 2 s of counts');
     now += 3_000;
     board.update('public.big', 900_000);
-    text = '';
+    clear();
     board.stop();
     // 800,000 rows in 4 s since the first count: 200,000 rows/s, 2,100,000 left: 10.5 s.
-    assert.match(text, /public\.big\s+\[#{9}\.{21}\]  30% 900,000\/3,000,000 rows, 200,000 rows\/s, about 11 s left\n/);
+    assert.match(text(), /public\.big\s+\[#{9}\.{21}\]  30% 900,000\/3,000,000 rows, 200,000 rows\/s, about 11 s left\n/);
     board.finish('public.big', 3_000_000);
-    text = '';
+    clear();
     board.stop();
-    assert.match(text, /public\.big\s+\[#{30}\] 100% 3,000,000\/3,000,000 rows done\n/);
+    assert.match(text(), /public\.big\s+\[#{30}\] 100% 3,000,000\/3,000,000 rows done\n/);
   } finally {
     Date.now = realNow;
   }

@@ -176,7 +176,20 @@ test('an enable that fails (a foreign key that no longer validates) is reported,
     s.guard.failEnable = true;
     assert.deepEqual(await guardAtCutover(s.reporter, s.migration, s.guard), ['fk a']);
     assert.match(s.err.text(), /WARNING: 1 of 2 statement\(s\) enabling .* \(ORA-02298\)\.\n/);
-    assert.match(s.out.text(), /Enable them again as a privileged user \(the spec's last manual step\):\n-- enable\nON fk a\n/);
+    assert.match(s.out.text(), /Enable them again as a privileged user \(the spec's last manual step\):\n-- what is not as it was when the export started \(the rest is\), as it was then\nON fk a\n/);
+  } finally {
+    s.meta.close();
+  }
+});
+
+test('the script printed at the cutover to source holds only what is not as it was: what is back is not created again (fix-verify-50b: "already exists" at its first line)', async () => {
+  const s = setup(['trigger t1']);
+  try {
+    s.meta.setValue(GUARD_KEY, { before: { on: ['trigger t1', 'trigger t2'] } });
+    assert.deepEqual(await guardAtCutover(s.reporter, s.migration, s.guard), ['trigger t2']);
+    const script = s.out.text().slice(s.out.text().indexOf('Enable them again'));
+    assert.match(script, /\nON trigger t2\n/);
+    assert.doesNotMatch(script, /ON trigger t1/);
   } finally {
     s.meta.close();
   }
