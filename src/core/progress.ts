@@ -108,7 +108,8 @@ export class ProgressBoard {
     const width = 30;
     const filled = Math.round(frac * width);
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
-    const pct = `${(frac * 100).toFixed(0).padStart(3)}%`;
+    // No estimate (a table never analyzed): not "0%" while rows are done (the fix-verify-50b run).
+    const pct = total > 0 || it.finished || it.done === 0 ? `${(frac * 100).toFixed(0).padStart(3)}%` : '   ?';
     return `${label.padEnd(40)} [${bar}] ${pct} ${groupDigits(it.done)}${total ? '/' + groupDigits(total) : ''} ${this.unit}${it.finished ? ` ${it.outcome ?? 'done'}` : this.pace(it)}`;
   }
 

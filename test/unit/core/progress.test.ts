@@ -100,3 +100,12 @@ test('an unfinished item shows its rate since its first count and the time left 
 test('durations are said in seconds, minutes and hours', () => {
   assert.deepEqual([0.4, 59, 60, 95, 3599, 3600, 4000, 90061].map(spokenDuration), ['0 s', '59 s', '1 min', '1 min 35 s', '59 min 59 s', '1 h', '1 h 7 min', '25 h 1 min']);
 });
+
+test('an item without an estimate shows its count, not 0%, while rows are done (fix-verify-50b: "0%" beside millions of rows)', () => {
+  const { board, text } = ttyBoard();
+  board.add('public.never_analyzed', 0);
+  board.update('public.never_analyzed', 2_500_000);
+  board.stop();
+  assert.match(text(), /public\.never_analyzed\s+\[\.{30}\]    \? 2,500,000 rows\n/);
+  assert.doesNotMatch(text(), /0%/);
+});
