@@ -10,7 +10,7 @@ import type { CommandEnv } from '../command-env.js';
 import { FALL_BACK_WARNINGS_KEY, openMigration, sourceSide, TARGET_MAY_STREAM_KEY, TARGET_STREAM_PROBLEMS_KEY, targetSide } from '../migration-context.js';
 import { SOURCE_GUARD_ACTIVE_KEY, SOURCE_WRITE_PROBLEMS_KEY, type SourceGuardActive, type SourceWriteProblems } from './source-write-check.js';
 import { renderTable } from '../text-table.js';
-import { LATE_WRITES_LOWER_BOUND, streamEndFinding } from './stream-cleanup.js';
+import { LATE_WRITES_LOWER_BOUND, notCheckedSince, streamEndFinding } from './stream-cleanup.js';
 import { CutoverState, type CutoverDirection, type CutoverRecord } from './cutover-state.js';
 import { readSchemaStatements } from '../schema/schema-statements-reader.js';
 import { splitBuiltByImport } from '../snapshot-index-builds.js';
@@ -350,7 +350,7 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
           + `Run "tandem compare --export-dir ${m.exportDir.root}" to check the two sides.`);
       }
       if (typeof r.detail.notCheckedAfter === 'string') {
-        reporter.print(`${label}: WARNING: the target was NOT checked for writes made on it after ${r.detail.notCheckedAfter}: the run that dropped its change stream then stopped before it recorded the cutover, and no stream keeps such writes. `
+        reporter.print(`${label}: WARNING: ${notCheckedSince(r.detail.notCheckedAfter)}. `
           + `Run "tandem compare --export-dir ${m.exportDir.root}" to check the two sides.`);
       }
       if (r.direction === 'to_source' && fallBackStopped.length > 0) {

@@ -12,7 +12,7 @@ import { openEarlyComparison, verifyAtCutover } from './cutover-verification.js'
 import type { TableComparison } from '../verify/table-comparison.js';
 import { failpoint } from '../../core/failpoint.js';
 import { settleAll } from '../../core/settle.js';
-import { endChangeStream, endTargetStream, type TargetStreamEnd } from './stream-cleanup.js';
+import { endChangeStream, endTargetStream, notCheckedSince, type TargetStreamEnd } from './stream-cleanup.js';
 import { sourceWriteFindings } from './source-write-check.js';
 import { retryWhileUnreachable, waitUntilReachable } from '../wait-reachable.js';
 
@@ -72,7 +72,7 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     if (CutoverState.get(meta, 'to_source').status === 'COMPLETED') {
       reporter.print('The cutover to source is already COMPLETED.');
       const notChecked = CutoverState.get(meta, 'to_source').detail.notCheckedAfter;
-      if (typeof notChecked === 'string') reporter.warn(`the target was NOT checked for writes made on it after ${notChecked} (the run that dropped its change stream stopped before it recorded the cutover): "tandem compare --export-dir ${migration.exportDir.root}" checks the two sides.`);
+      if (typeof notChecked === 'string') reporter.warn(`${notCheckedSince(notChecked)}. "tandem compare --export-dir ${migration.exportDir.root}" checks the two sides.`);
       // Ended before COMPLETED unless the target could not be reached then (or a kept stream: its
       // writes after the marker are said again).
       await endTargetStream(env, migration);

@@ -139,6 +139,15 @@ export function lateInsertsCollide(pending: ChangeCounts, side: ExporterRole, fa
   return ` A row inserted there may hold a key that a new row on the target gets too (from the target's identity or sequence, or chosen by the application) (${inserted.join(', ')}): import data to source would then stop at the target's row with a duplicate key. Delete such rows on the source (their data is in the stream kept below), or move them to the target yourself, before the application writes to the target.`;
 }
 
+/**
+ * What a cutover to source says when a run killed between the drop of the target's stream (at `at`)
+ * and COMPLETED left its rerun no stream to look in (`endTargetStream`, `cutover status`, a rerun).
+ */
+export function notCheckedSince(at: string): string {
+  return `the target was NOT checked for writes made on it after ${at}: an earlier run dropped the target's change stream at ${at}, after it had found no write after the cutover marker, `
+    + 'and stopped before it recorded the cutover: writes made on the target since then were not looked for, and no stream keeps them';
+}
+
 /** What ending the target's stream at the cutover to source found. */
 export type TargetStreamEnd =
   | { readonly checked: true; readonly writesAfterMarker?: string }
@@ -166,15 +175,15 @@ export async function endTargetStream(env: CommandEnv, migration: Migration, com
     const before = CutoverState.get(migration.meta, 'to_source');
     const writesAfterMarker = await endChangeStream(env, migration, target, 'target', completeOnce);
     const droppedAt = before.detail.streamDroppedAt;
-    if (!completed && before.status !== 'COMPLETED' && typeof droppedAt === 'string' && CutoverState.get(migration.meta, 'to_source').detail.streamDroppedAt === droppedAt) {
-      // No stream was left to end: an earlier run dropped it, then stopped before it recorded the cutover.
+    // No stream was left to end (completeOnce not run by it) though one was dropped before: an earlier
+    // run dropped it, then stopped before it recorded the cutover.
+    if (!completed && before.status !== 'COMPLETED' && typeof droppedAt === 'string') {
       const at = `${droppedAt.replace('T', ' ').replace(/(\.\d+)?Z$/, '')} UTC`;
       // Recorded for cutover status and later runs (fix-verify-50b: a second rerun said only "already COMPLETED").
       CutoverState.note(migration.meta, 'to_source', { notCheckedAfter: at });
       completeOnce();
-      const reason = `an earlier run dropped the target's change stream at ${at}, after it had found no write after the cutover marker, and stopped before it recorded the cutover: writes made on the target since then were not looked for, and no stream keeps them`;
-      env.reporter.warn(`the target was NOT checked for writes made on it after ${at}: ${reason}. The verification above compared every table as it was then; "tandem compare --export-dir ${migration.exportDir.root}" shows any difference now.`);
-      return { checked: false, reason };
+      env.reporter.warn(`${notCheckedSince(at)}. The verification above compared every table as it was then; "tandem compare --export-dir ${migration.exportDir.root}" shows any difference now.`);
+      return { checked: false, reason: notCheckedSince(at) };
     }
     completeOnce();
     return { checked: true, writesAfterMarker };
