@@ -8,6 +8,7 @@ import { renderTable } from './text-table.js';
 import { streamEndFinding } from './cutover/stream-cleanup.js';
 import { CutoverState } from './cutover/cutover-state.js';
 import { startOverHint, streamLost } from './cdc/stream-lost.js';
+import { neededButStopped } from './streaming-commands.js';
 
 /** One line of the data-migration report: one table on one database. */
 export interface ReportRow {
@@ -166,6 +167,13 @@ export function uncountedNotes(m: Pick<Migration, 'meta' | 'exportDir'>): string
     if (lost) {
       notes.push(`the ${role}'s change stream stopped for good at ${lost.at} (${lost.message}): the ${role}'s changes since are counted nowhere, so FINAL_ROW_COUNT is not what the tables hold; run "tandem compare --export-dir ${m.exportDir.root}". ${startOverHint(m.exportDir.root)}`);
     }
+  }
+  // A stopped exporter leaves its side's changes in that side's change stream, counted nowhere
+  // yet: the counts look settled while the application goes on writing (the ops-edges-50 run).
+  for (const command of neededButStopped(m.meta, m.exportDir.metainfoDir)) {
+    const side = command === 'export data from source' ? 'source' : command === 'export data from target' ? 'target' : undefined;
+    if (side === undefined || streamLost(m.meta, side)) continue;
+    notes.push(`"${command}" is not running: changes made on the ${side} since it stopped wait in the ${side}'s change stream and are not in these counts yet; start it again (tandem ${command} --export-dir ${m.exportDir.root}): it resumes where it stopped.`);
   }
   for (const direction of ['to_target', 'to_source'] as const) {
     const late = streamEndFinding(CutoverState.get(m.meta, direction).detail);

@@ -559,6 +559,30 @@ test('a stream kept with no write counted after the marker is said as such by en
   assert.match(questions[0]!, /Among them the stream\(s\) kept, with no write counted after the marker, because one could still arrive: source:tandem_x \(transactions still open/);
 });
 
+// The ops-edges-50 run: with the exporter stopped, the report's counts looked settled while the
+// application's changes waited in the slot, with nothing said.
+test('the report says a stopped exporter leaves its side\'s changes uncounted, on each side in its phase', () => {
+  const root = exportDir();
+  const meta = MetaStore.open(new ExportDir(root).metaDbPath);
+  try {
+    meta.setValue('export_type', 'snapshot-and-changes');
+    const notes = () => uncountedNotes({ meta, exportDir: new ExportDir(root) });
+    assert.deepEqual(notes(), [
+      `"export data from source" is not running: changes made on the source since it stopped wait in the source's change stream and are not in these counts yet; start it again (tandem export data from source --export-dir ${root}): it resumes where it stopped.`,
+    ]);
+    CutoverState.request(meta, 'to_target', true);
+    CutoverState.complete(meta, 'to_target', {});
+    assert.deepEqual(notes(), [
+      `"export data from target" is not running: changes made on the target since it stopped wait in the target's change stream and are not in these counts yet; start it again (tandem export data from target --export-dir ${root}): it resumes where it stopped.`,
+    ]);
+    CutoverState.request(meta, 'to_source', false);
+    CutoverState.complete(meta, 'to_source', {});
+    assert.deepEqual(notes(), []);
+  } finally {
+    meta.close();
+  }
+});
+
 test('cutover status says the triggers found missing at the cutover to source were found then, not since', async () => {
   const root = exportDir();
   const meta = MetaStore.open(new ExportDir(root).metaDbPath);
@@ -616,12 +640,12 @@ test('data-migration report with the target unreachable: its imported counts sai
     return { out: e.out.text(), err: e.err.text() };
   };
   const down = await run(async () => ({ type: 'postgresql', role: 'target', host: '127.0.0.1', port: closed, user: 'u', password: 'right', database: 'app', schemas: ['public'], sslMode: 'disable' }), 'TANDEM_CONNECT');
-  assert.match(down.err, /^WARNING: events imported into the target are not known: its counters could not be read \(Cannot reach the target database .*\), so its rows' IMPORTED_\* columns and every FINAL_ROW_COUNT show "-" \(null in json\); run the report again once the target can be reached\.\n$/);
+  assert.match(down.err, /^WARNING: events imported into the target are not known: its counters could not be read \(Cannot reach the target database .*\), so its rows' IMPORTED_\* columns and every FINAL_ROW_COUNT show "-" \(null in json\); run the report again once the target can be reached\.\nWARNING: "export data from source" is not running: changes made on the source since it stopped wait in the source's change stream and are not in these counts yet; [^\n]*\n$/);
   // The source's snapshot rows are known; nothing computed from the unread counters is printed as a number.
   assert.match(down.out, /^\| public\.a +\| +source \| +3 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +- \|$/m);
   const failPassword = async () => { throw new TandemError('TANDEM_AUTH', 'The password for user "u" was rejected by the target database.'); };
   const refused = await run(failPassword, 'TANDEM_AUTH');
-  assert.match(refused.err, /\(The password for user "u" was rejected by the target database\.\), so .*; pass --target-db-password or TARGET_DB_PASSWORD\.\n$/);
+  assert.match(refused.err, /\(The password for user "u" was rejected by the target database\.\), so .*; pass --target-db-password or TARGET_DB_PASSWORD\.\n/);
   const json = JSON.parse((await run(failPassword, 'TANDEM_AUTH', 'json')).out);
   assert.equal(json[0].final_row_count, null);
   assert.equal(json[0].exported_snapshot_rows, 3);
