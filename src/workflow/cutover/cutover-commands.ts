@@ -1,3 +1,4 @@
+import type { CutoverVerification } from './cutover-verification.js';
 import { TandemError } from '../../core/errors.js';
 import { carriedOut, isRunning, neededButStopped, type StreamingCommand } from '../streaming-commands.js';
 import { DISABLE_TRIGGERS_KEY } from './write-guard-steps.js';
@@ -330,7 +331,7 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
         && !carriedOut(m.exportDir.metainfoDir, 'import data to source')) {
         reporter.print(`${label}: "import data to source" (what "export data from source" became at the marker) is not running: start it (tandem import data to source --export-dir ${m.exportDir.root}) so that the target's changes reach the source once the cutover completes.`);
       }
-      const v = r.detail.verification as { verified: boolean; match?: boolean; mismatched?: string[]; unreadable?: string[]; reason?: string; earlyUnchanged?: number } | undefined;
+      const v = r.detail.verification as CutoverVerification | undefined;
       // The verification ran when the cutover completed: writes after the marker may postdate it.
       // Only writes counted are "the writes below" (the fix-verify run: said beside "no write … was counted").
       const late = streamEndFinding(r.detail);
@@ -338,7 +339,7 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
       // Tables matched early and unchanged through the stream since were not scanned again: a write
       // that bypassed the stream there is not seen (the mysql-fidelity run read "MATCH for every table").
       const early = v?.earlyUnchanged ? ` (${v.earlyUnchanged} of them matched before the marker and were not scanned again, having no change in the stream since: "tandem compare" scans every table)` : '';
-      if (v?.verified) reporter.print(`${label}: verification${atMarker} ${v.match ? `MATCH for every table${early}` : `MISMATCH in ${v.mismatched?.length} table(s): ${v.mismatched?.join(', ')}`}${v.unreadable?.length ? ` (and ${v.unreadable.length} table(s) could not be read: ${v.unreadable.join(', ')})` : ''}.`);
+      if (v?.verified) reporter.print(`${label}: verification${atMarker} ${v.match ? `MATCH for every table${early}` : `MISMATCH in ${v.mismatched?.length} table(s): ${(v.mismatchedSaid ?? v.mismatched)?.join(', ')}`}${v.unreadable?.length ? ` (and ${v.unreadable.length} table(s) could not be read: ${v.unreadable.join(', ')})` : ''}.`);
       else if (v) reporter.print(`${label}: not verified (${v.reason}); run tandem compare.`);
       const ended = streamEndFinding(r.detail);
       if (ended?.counted) {

@@ -15,6 +15,8 @@ export interface CutoverVerification {
   readonly match?: boolean;
   /** Tables whose rows differ (read on both sides). */
   readonly mismatched?: string[];
+  /** The same, each with its reason where the comparison knew it (`cutover status` says them as the cutover did). */
+  readonly mismatchedSaid?: string[];
   /** Tables a side could not be read for, after the retries: not verified, never called a difference. */
   readonly unreadable?: string[];
   readonly runId?: number;
@@ -96,10 +98,10 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
     // Of the early matches, those whose storage changed since were scanned again (see ComparisonSide.storageStamps).
     const reused = run.summary.reused ?? 0;
     if (run.match) reporter.print(`Verification: all ${run.summary.tables} tables MATCH (row counts and checksums${reused ? `; ${reused} of them verified before the marker and unchanged since` : ''}).`);
+    const said = run.results.filter((r) => !r.match && (r.error === undefined || r.missing)).map((r) => (r.error ? `${r.table} (${r.error.replace(/\.$/, '')})` : r.table));
     if (mismatched.length > 0) {
       // With the reason where the comparison knows it (a column only one side has, money read with
       // other decimal places: measured before, only "run compare" while the cause was known; the fix-verify-50 run).
-      const said = run.results.filter((r) => !r.match && (r.error === undefined || r.missing)).map((r) => (r.error ? `${r.table} (${r.error.replace(/\.$/, "")})` : r.table));
       reporter.warn(`VERIFICATION MISMATCH in ${mismatched.length} table(s): ${said.join(', ')}. Run "tandem compare --export-dir ${migration.exportDir.root}" for details.`);
     }
     if (unreadable.length > 0) {
@@ -107,7 +109,7 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
       reporter.warn(`verification INCOMPLETE: ${reason}. That says nothing about the data: run "tandem compare --export-dir ${migration.exportDir.root}" once both databases can be read.`);
       if (mismatched.length === 0) return { verified: false, unreadable: unreadable.map((r) => r.table), runId: run.runId, reason };
     }
-    return { verified: true, match: run.match, mismatched, ...(unreadable.length > 0 ? { unreadable: unreadable.map((r) => r.table) } : {}), runId: run.runId,
+    return { verified: true, match: run.match, mismatched, ...(mismatched.length > 0 ? { mismatchedSaid: said } : {}), ...(unreadable.length > 0 ? { unreadable: unreadable.map((r) => r.table) } : {}), runId: run.runId,
       ...((run.summary.reused ?? 0) > 0 ? { earlyUnchanged: run.summary.reused } : {}) };
   } catch (e) {
     const reason = isTandemError(e) ? e.message : (e as Error).message;
