@@ -82,6 +82,8 @@ export interface ChangeWriterOptions {
    * keys are); without them it reads the written database's foreign keys.
    */
   readonly referentialActions?: readonly TableReferentialAction[];
+  /** How long a batch waits for a lock before what holds it is looked for and said. Default 10 s. */
+  readonly lockWaitLookMs?: number;
 }
 
 /**

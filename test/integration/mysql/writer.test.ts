@@ -5,7 +5,7 @@
  * updates carrying some columns, deletes, a primary-key move, truncate; exactly once (re-sent
  * batches, a restarted writer, a killed connection); foreign keys off in its own sessions only;
  * a unique value swapped across channels (unique violation, then one-by-one replay; and through
- * the dispatcher); a lock wait as a transient conflict; triggers; AUTO_INCREMENT counters.
+ * the dispatcher); triggers; AUTO_INCREMENT counters (lock waits: lock-wait.test.ts).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -311,29 +311,6 @@ test('through the dispatcher: 50 swaps of a unique e-mail and a unique code betw
   assert.deepEqual(await maria.sql('shop_back', 'SELECT id, email, code, balance FROM accounts ORDER BY id'), [
     { id: 1, email: 'a@x', code: 1, balance: '49.00' }, { id: b, email: 'b@x', code: 2, balance: '0.00' },
   ]);
-});
-
-test('a lock wait is a transient conflict (errno 1205), the batch keeps nothing, and applies once the lock is gone', async () => {
-  await maria.sql(undefined, 'SET GLOBAL innodb_lock_wait_timeout = 1');
-  const w = writer(['accounts']);
-  const holder = await maria.connect('shop_back');
-  try {
-    await w.prepare(UUID, 2);
-    await holder.query('START TRANSACTION');
-    await holder.query('SELECT * FROM accounts WHERE id = 1 FOR UPDATE');
-    const e = ev('u', 'accounts', { id: '1' }, { balance: '99.00' });
-    const err = await w.applyBatch(0, [ev('c', 'accounts', { id: '50' }, { id: '50', email: 'c@x', code: '50', balance: '0.00' }), e]).then(() => undefined, (x: unknown) => x);
-    assert.equal(w.isTransientConflict(err), true);
-    assert.equal(w.isKeyConflict(err), false);
-    await holder.query('COMMIT');
-    assert.deepEqual(await maria.sql('shop_back', 'SELECT id FROM accounts WHERE id = 50'), []);
-    await w.applyBatch(0, [e]);
-    assert.deepEqual(await maria.sql('shop_back', 'SELECT balance FROM accounts WHERE id = 1'), [{ balance: '99.00' }]);
-  } finally {
-    await holder.end();
-    await w.close();
-    await maria.sql(undefined, 'SET GLOBAL innodb_lock_wait_timeout = 50');
-  }
 });
 
 test('a killed connection (KILL CONNECTION) between batches: the writer reconnects, reads its progress again and applies once', async () => {

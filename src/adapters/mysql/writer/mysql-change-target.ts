@@ -19,6 +19,7 @@ import type { ChangeWriterOptions } from '../../../core/engine/engine.js';
 import { TandemError } from '../../../core/errors.js';
 import { ActingWhileWriting } from '../../../core/engine/write-guard.js';
 import { readTriggers, triggerBlockers, type MySqlTriggerState } from './triggers.js';
+import { MySqlLockWaitWatch } from './lock-wait-watch.js';
 import { rowsNotFoundError } from '../../../core/apply/rows-not-found.js';
 import { describeDb } from '../../../core/db-config.js';
 import { failpoint } from '../../../core/failpoint.js';
@@ -58,6 +59,9 @@ export function mysqlErrnosOf(error: unknown): number[] {
 /** Options of `MySqlChangeTarget`: the common ones (`metadataSchema` names the metadata database). */
 export type MySqlChangeTargetOptions = ChangeWriterOptions;
 
+/** innodb_lock_wait_timeout at MariaDB's largest value (3 years; MySQL takes it too), for the writer's sessions. */
+const LOCK_WAIT_FOREVER_S = 100_000_000;
+
 /** MySQL's error for a packet over max_allowed_packet. */
 const ER_NET_PACKET_TOO_LARGE = 1153;
 
@@ -91,10 +95,13 @@ export class MySqlChangeTarget implements ChangeTarget {
   private account = '';
   /** The database's outages, shared by the channels. */
   private readonly outage: ConnectionOutage;
+  private readonly lockWait: MySqlLockWaitWatch;
 
   constructor(private readonly config: MySqlDbConfig, private readonly options: MySqlChangeTargetOptions) {
     this.metadataDb = options.metadataSchema ?? DEFAULT_MYSQL_METADATA_DATABASE;
-    this.outage = new ConnectionOutage(config.role, describeDb(config), options.onWarning ?? ((m) => process.emitWarning(m)), options.onNotice ?? ((m) => log.info(m)));
+    const warn = options.onWarning ?? ((m) => process.emitWarning(m));
+    this.outage = new ConnectionOutage(config.role, describeDb(config), warn, options.onNotice ?? ((m) => log.info(m)));
+    this.lockWait = new MySqlLockWaitWatch(config, () => this.flavor, warn, options.lockWaitLookMs ?? 10_000);
   }
 
   async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
@@ -149,6 +156,7 @@ export class MySqlChangeTarget implements ChangeTarget {
     const lastVsn = todo[todo.length - 1]!.vsn;
     // The planned statements whose SQL is in the packet being sent (for the error message).
     let current: PlannedStatement[] = [];
+    const unwatch = this.lockWait.watch(connection);
     try {
       let pending: string[] = ['START TRANSACTION'];
       // What each statement of `pending` must find (UPDATE and DELETE), by its index.
@@ -214,6 +222,8 @@ export class MySqlChangeTarget implements ChangeTarget {
         if (triggers.length > 0) throw triggerCreatedWhileWriting(this.config.database, describeDb(this.config), triggers);
       }
       throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
+    } finally {
+      unwatch();
     }
     this.lastApplied[channelNo] = lastVsn;
   }
@@ -275,6 +285,10 @@ export class MySqlChangeTarget implements ChangeTarget {
       // even unchanged (`writer-sql.ts`, updatedValue). Every value from the target is a real date.
       await connection.query("SET SESSION foreign_key_checks = 0, sql_mode = CONCAT(@@SESSION.sql_mode, ',ALLOW_INVALID_DATES')");
       await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      // A row lock is waited for as long as it is held, as on PostgreSQL, and what holds it is said
+      // (`MySqlLockWaitWatch`): a timeout (50 s by default) only stopped the import, to wait again
+      // on its rerun. Deadlocks are still refused at once (errno 1213) and replayed in order.
+      await connection.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_FOREVER_S}`);
     } catch (e) {
       connection.destroy();
       throw e;
