@@ -20,7 +20,7 @@ export const ERROR_CODES = {
   TANDEM_SCHEMA_PARSE: 'A DDL file under schema/ is not valid SQL. The message names the file and the position of the syntax error.',
   TANDEM_DATA: 'A row could not be read or written. The message names the table and the database error (never the row values).',
   TANDEM_UNSUPPORTED: 'The source uses a feature Tandem cannot migrate in this mode. The message names it and the ways out.',
-  TANDEM_DISK: 'The disk that holds the export dir is full. Free space on it (`tandem archive changes` moves or deletes applied change segments) or move the export dir to a bigger disk, then rerun the same command: it resumes.',
+  TANDEM_DISK: 'The disk that holds the export dir is full. Free space on it (`tandem archive changes` moves or deletes applied change segments) or move the export dir to a bigger disk, then rerun the same command: it resumes. A streaming exporter does not stop for it: it pauses, says so, and goes on by itself once the disk has room.',
   TANDEM_ABORTED: 'The user declined a confirmation prompt, or the command was interrupted. Nothing further was changed.',
 } as const;
 

@@ -35,7 +35,7 @@ export function queueSpace(meta: MetaStore, metainfoDir: string, usedPercent: nu
  * Warns, before the disk fills, that the change queue is filling it: at {@link QUEUE_DISK_WARN_PERCENT}
  * and again at every further 5 points (not at every check), saying how much `archive changes` could
  * free and how to start it, or, while it runs, that what is left waits for the importers. A full
- * disk stops the exporter with TANDEM_DISK (nothing lost, a rerun resumes); this says so while there
+ * disk pauses the stream until there is room (nothing lost; `waitForRoom`); this says so while there
  * is still room. Call with the percent last warned at (undefined: none yet, or use fell below the
  * threshold since); returns the warning and the percent to pass next time.
  */
@@ -45,7 +45,7 @@ export function queueSpaceWarning(space: QueueSpace, lastWarnedAt: number | unde
   if (lastWarnedAt !== undefined && step <= lastWarnedAt) return { warnedAt: lastWarnedAt };
   const used = `the export dir's disk is ${space.usedPercent.toFixed(0)}% full`;
   const queue = `the change queue holds ${size(space.queuedBytes)} in it, ${size(space.freeableBytes)} of that in closed segments every importer has applied (what "archive changes" can free; the segment being written is freed only once it is full and closed)`;
-  const full = 'If the disk fills, the exporter stops with TANDEM_DISK (nothing is lost; a rerun resumes).';
+  const full = 'If the disk fills, streaming pauses until there is room again (nothing is lost).';
   const message = space.archiverRunning
     ? `${used} while "archive changes" runs; ${queue}. The rest waits for the importers to apply it. ${full}`
     : `${used}; ${queue}. Start "tandem archive changes --export-dir ${exportRoot} --move-to <dir on another disk>" (or --delete-changes-without-archiving true) to free it as the importers apply it. ${full}`;

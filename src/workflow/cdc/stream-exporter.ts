@@ -16,6 +16,8 @@ import { recordSourceWriteProblems } from '../cutover/source-write-check.js';
 import { CutoverState, watchCutover, type CutoverDirection } from '../cutover/cutover-state.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
+import { statfsSync } from 'node:fs';
+import { spokenDuration } from '../../core/progress.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
 import { columnsChangedSinceSnapshot, FALLBACK_STREAM_LAYOUT_KEY, fallbackDriftWarnings, goneTablesWarning, layoutDrift, listMigratedTables, matchSnapshotTables, newTablesWarning, partitionDrift, partitionDriftWarnings, readStreamLayout, type StreamLayout, tableDriftSinceSnapshot, tablesGoneSinceSnapshot } from './schema-drift.js';
@@ -536,6 +538,18 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
       } catch (e) {
         if (abort.signal.aborted) break;
         if (isTandemError(e) && e.streamLost) recordStreamLost(meta, role, e);
+        // A full disk pauses the stream instead of ending the command: the append that did not fit
+        // was cut back, the source was not told, and the stream resumes from the last queued
+        // transaction once there is room, as after an interruption (measured before: the exporter
+        // stopped with TANDEM_DISK, and with a backlog each rerun filled the disk again before
+        // "archive changes" could free it; the ops-edges-50 run).
+        const full = isTandemError(e) && e.code === 'TANDEM_DISK' ? e : fileSystemError(e)?.code === 'TANDEM_DISK' ? e : undefined;
+        if (full !== undefined) {
+          await waitForRoom(reporter, exportDir.root, exportDir.queueDir, role, engine.capabilities.acknowledgesPositions
+            ? `the ${capture.labels.stream} keeps the ${role}'s changes not yet queued`
+            : `the ${role}'s ${capture.labels.changeLog} holds the changes not yet queued until the ${role} purges it`, (full as Error).message, abort.signal);
+          continue;
+        }
         if (isTandemError(e) && e.code !== 'TANDEM_CONNECT') throw e;
         const fsError = fileSystemError(e); // meta.db on a full disk, say: not a stream interruption
         if (fsError) throw fsError;
@@ -579,6 +593,34 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   // This stream's own, as its metrics count them (measured before: the target's stream said both directions' sum; the newuser-50 run).
   reporter.print(`Export stopped; ${Math.max(0, queue.lastVsn - base)} events are queued. Run the same command again to continue streaming. ${kept}`);
   return 'stopped';
+}
+
+/** Free bytes on the export dir's disk from which a paused stream goes on: 64 MiB, or a tenth of a smaller disk. */
+const ROOM_BYTES = 64 << 20;
+
+/** How often a stream paused on a full disk looks for room. */
+const ROOM_LOOK_MS = 2000;
+
+/**
+ * Waits, on a full disk, until the export dir's disk has room again (`ROOM_BYTES`, or a tenth of
+ * a smaller disk), saying so when the pause begins and when it ends; returns at once on an abort.
+ */
+async function waitForRoom(reporter: Reporter, exportRoot: string, queueDir: string, role: ExporterRole, kept: string, why: string, signal: AbortSignal): Promise<void> {
+  const started = Date.now();
+  const room = () => {
+    try {
+      const fs = statfsSync(queueDir);
+      return fs.bavail * fs.bsize >= Math.min(ROOM_BYTES, (fs.blocks * fs.bsize) / 10);
+    } catch {
+      return false;
+    }
+  };
+  reporter.warn(`${why.replace(/\.$/, '')}: streaming from the ${role} is paused, and nothing is lost (${kept}). It goes on by itself once the disk has room: `
+    + `run "tandem archive changes --export-dir ${exportRoot} --move-to <dir on another disk>" (or --delete-changes-without-archiving true) to free the change segments the importers have applied, or free space on the disk.`);
+  log.warn(`queue disk full (${why}); paused`);
+  while (!signal.aborted && !room()) await sleep(ROOM_LOOK_MS, signal);
+  if (signal.aborted) return;
+  reporter.print(`The export dir's disk has room again after ${spokenDuration((Date.now() - started) / 1000)}: streaming from the ${role} goes on.`);
 }
 
 /** A stream's transactions one at a time, as one-element batches. */

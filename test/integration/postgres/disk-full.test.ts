@@ -112,3 +112,44 @@ test('file-system errors map to what the user can do; others are left alone', ()
   assert.equal(fileSystemError(Object.assign(new Error('boom'), { code: 'ECONNRESET' })), undefined);
   assert.equal(fileSystemError(new Error('plain')), undefined);
 });
+
+// The ops-edges-50 run: the exporter stopped at a full disk, and with a backlog each rerun filled the
+// disk again before "archive changes" could free it. Now the stream pauses and goes on by itself.
+test('a live export whose change queue fills the disk pauses, says how to free it, and goes on by itself once there is room: every change queued once', { timeout: 120_000 }, async () => {
+  await pg.sql('src', 'CREATE TABLE fill (id int PRIMARY KEY, t text); INSERT INTO fill VALUES (0, \'x\');');
+  const mount = mkdtempSync(join(tmpdir(), 'tandem-pausedisk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mount]);
+  let ex: TandemProcess | undefined;
+  try {
+    const dir = join(mount, 'export');
+    execFileSync('mkdir', [dir]);
+    ex = startTandem(['export', 'data', '--export-dir', dir, '--table-list', 'fill', '--export-type', 'snapshot-and-changes', ...sourceFlags(pg, 'src', 'public')], env);
+    await ex.waitFor(/Streaming changes/, 30_000);
+    // What is left of the disk, less 1 MB, taken by ballast; then 4 MB of changes.
+    const free = Number(execFileSync('df', ['--output=avail', '-B1', mount]).toString().split('\n')[1]);
+    execFileSync('dd', ['if=/dev/zero', `of=${join(mount, 'ballast')}`, 'bs=64K', `count=${Math.floor((free - (1 << 20)) / 65536)}`], { stdio: 'ignore' });
+    await pg.sql('src', "INSERT INTO fill SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 4000) g");
+    await ex.waitFor(/WARNING: The disk holding the (change queue|export dir) is full.*: streaming from the source is paused, and nothing is lost \(the replication slot \S+ keeps the source's changes not yet queued\)\. It goes on by itself once the disk has room: run "tandem archive changes --export-dir .*export --move-to <dir on another disk>"/, 30_000);
+    // Paused, not stopped.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.doesNotMatch(ex.output(), /Export stopped|error \[/);
+    rmSync(join(mount, 'ballast'));
+    await ex.waitFor(/The export dir's disk has room again after \d+ s: streaming from the source goes on\./, 30_000);
+    // Every change of the 4,000-row insert is queued, once.
+    const report = async () => JSON.parse((await runTandem(['get', 'data-migration-report', '--export-dir', dir, '--output-format', 'json'], env)).stdout) as { table_name: string; db_type: string; exported_inserts: number }[];
+    const deadline = Date.now() + 30_000;
+    let inserts = 0;
+    while (Date.now() < deadline) {
+      inserts = (await report()).find((r) => r.db_type === 'source')!.exported_inserts;
+      if (inserts >= 4000) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(inserts, 4000);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await report()).find((r) => r.db_type === 'source')!.exported_inserts, 4000);
+  } finally {
+    await ex?.kill('SIGKILL');
+    execFileSync('umount', [mount]);
+    rmSync(mount, { recursive: true, force: true });
+  }
+});

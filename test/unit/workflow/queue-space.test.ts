@@ -48,7 +48,7 @@ test('queueSpaceWarning speaks from 80% and again at every 5 more points, and sa
   assert.equal(first.warnedAt, 80);
   assert.equal(first.message, 'the export dir\'s disk is 81% full; the change queue holds 12.5 GB in it, 11.0 GB of that in closed segments every importer has applied (what "archive changes" can free; the segment being written is freed only once it is full and closed). '
     + 'Start "tandem archive changes --export-dir /exp --move-to <dir on another disk>" (or --delete-changes-without-archiving true) to free it as the importers apply it. '
-    + 'If the disk fills, the exporter stops with TANDEM_DISK (nothing is lost; a rerun resumes).');
+    + 'If the disk fills, streaming pauses until there is room again (nothing is lost).');
   assert.equal(queueSpaceWarning(space(84), 80, '/exp').message, undefined, 'not again within the same 5 points');
   const again = queueSpaceWarning(space(86, true), 80, '/exp');
   assert.equal(again.warnedAt, 85);
