@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { MetaStore } from '../../../src/core/meta-store.js';
 import { VerificationStore } from '../../../src/workflow/verify/verification-store.js';
 import { renderVerificationReport, verdictLine } from '../../../src/workflow/verify/verification-report.js';
+import type { KeyDifference } from '../../../src/core/verify/differing-keys.js';
 import type { ComparisonResult, TableComparison } from '../../../src/workflow/verify/table-comparison.js';
 
 const newDbPath = () => join(mkdtempSync(join(tmpdir(), 'tandem-verify-')), 'meta.db');
@@ -78,4 +79,27 @@ test('a matching run ends with MATCH; JSON has snake_case keys named after the s
   assert.deepEqual(json.tables[0], { table_name: 'shop.orders', source_rows: 1203, target_rows: 1203, source_checksum: '99', target_checksum: '99', result: 'MATCH' });
   assert.equal(json.tables[1].target_rows, null);
   assert.equal(json.tables[1].error, 'target: Table Ops.AuditLog does not exist.');
+});
+
+// The pg-values-51 run: keys '0 ' and '0' || chr(160) both printed as '0 ', control characters went
+// raw to the terminal, and the eleventh table that differed was not mentioned under the keys.
+test('differing keys are printed so that unseen characters show (escaped), and the tables whose keys were not looked for are named', () => {
+  const meta = MetaStore.open(newDbPath());
+  try {
+    const t = (n: number): TableComparison => ({ ...differs, table: `s.t${n}` });
+    const run = new VerificationStore(meta).record('compare', result([t(1), t(2)]));
+    const keys = new Map<string, KeyDifference[]>([['s.t1', [
+      { kind: 'changed', key: { k: '0 ' } },
+      { kind: 'changed', key: { k: '0\u00a0' } },
+      { kind: 'missing', key: { k: 'a\x1b[2J\r\nb\\c' }, presentOn: 'source' },
+      { kind: 'changed', key: { k: "it's C:\\x", n: '12' } },
+      { kind: 'changed', key: { k: 'zero\u200bwidth😀' } },
+    ]]]);
+    const text = renderVerificationReport(run, 'table', keys);
+    assert.ok(text.includes("  s.t1: k='0 ' (different values); k=E'0\\u00A0' (different values); k=E'a\\u001B[2J\\r\\nb\\\\c' (only on source); k='it''s C:\\x', n=12 (different values); k=E'zero\\u200Bwidth😀' (different values)\n"), text);
+    assert.doesNotMatch(text, /[\x1b\r\u00a0\u200b]/);
+    assert.match(text, /\n {2}\(not looked for in 1 more table\(s\) that differ: s\.t2; compare them alone with --table-list to have theirs named\)\n/);
+  } finally {
+    meta.close();
+  }
 });
