@@ -696,8 +696,11 @@ export class PgChangeTarget implements ChangeTarget {
     // The enum's name is the schema's, not the row's: a label added to it on the source (ALTER TYPE … ADD VALUE) is not replicated.
     const enumType = code === '22P02' ? /^invalid input value for enum (.+?): "/.exec(message)?.[1] : undefined;
     if (enumType !== undefined) {
+      // The label is a row's value and is not said; the query that lists both sides' labels is
+      // (measured before: with two labels added, which ones was left to the user; the pg-values-51 run).
+      const labels = `SELECT enumlabel FROM pg_enum WHERE enumtypid = '${enumType.replace(/'/g, "''")}'::regtype ORDER BY enumsortorder;`;
       return `A value is not a label of enum type ${enumType} on ${where}: was a label added to it on the database being read during the migration (ALTER TYPE … ADD VALUE)? `
-        + `Add the same label on ${where} (ALTER TYPE ${enumType} ADD VALUE '…', in the same place: BEFORE/AFTER), ${rerun}`;
+        + `Run ${labels} on both databases to see which labels ${where} lacks, and add each on ${where} (ALTER TYPE ${enumType} ADD VALUE '…', in the same place: BEFORE/AFTER), ${rerun}`;
     }
     if (code === '22P02' && /type json\b/.test(message)) return jsonRefusedHint(table, sqlTable, this.columnsOfType(s, 'json'), where, rerun);
     if (code.startsWith('22')) {

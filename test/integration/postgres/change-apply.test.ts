@@ -442,7 +442,7 @@ test('a label the target enum lacks (added on the source mid-migration): the hin
   await stopsUntilFixed('enum_tgt', "CREATE TYPE app_mood AS ENUM ('sad', 'ok'); CREATE TABLE t (id int PRIMARY KEY, m app_mood)",
     { id: '1', m: 'secret-label' }, 'secret-label', {
       message: /INSERT of public\.t in events 1\.\.1: invalid value \[SQLSTATE 22P02\]/,
-      hint: /not a label of enum type app_mood on .*ALTER TYPE … ADD VALUE.*ALTER TYPE app_mood ADD VALUE '…'/,
+      hint: /not a label of enum type app_mood on .*ALTER TYPE … ADD VALUE.*Run SELECT enumlabel FROM pg_enum WHERE enumtypid = 'app_mood'::regtype ORDER BY enumsortorder; on both databases to see which labels .* lacks, .*ALTER TYPE app_mood ADD VALUE '…'/,
     }, "ALTER TYPE app_mood ADD VALUE 'secret-label'", 'SELECT id, m::text FROM t', [{ id: 1, m: 'secret-label' }]);
 });
 
