@@ -104,7 +104,7 @@ export function connectionOptions(role: 'source' | 'target', options: { withSche
     { name: `${role}-ssl-root-cert`, kind: 'path', description: 'CA certificate file the server\'s certificate must chain to (default: ~/.postgresql/root.crt if it exists; "system" for the publicly trusted CAs, with verify-full)', configPath: `${role}.ssl-root-cert` },
     { name: `${role}-ssl-cert`, kind: 'path', description: 'client certificate file, for a server that asks for one (default: ~/.postgresql/postgresql.crt if it exists)', configPath: `${role}.ssl-cert` },
     { name: `${role}-ssl-key`, kind: 'path', description: 'private key file of --' + role + '-ssl-cert (its path is remembered, never its contents)', configPath: `${role}.ssl-key` },
-    { name: `${role}-ssl-crl`, kind: 'path', description: 'certificate revocation list checked with the server\'s certificate chain (default: ~/.postgresql/root.crl if it exists)', configPath: `${role}.ssl-crl` },
+    { name: `${role}-ssl-crl`, kind: 'path', description: `certificate revocation list checked with the server's certificate chain (default: ~/.postgresql/root.crl if it exists)${role === 'source' ? '; PostgreSQL sources only (refused for MySQL)' : ''}`, configPath: `${role}.ssl-crl` },
   );
   return specs;
 }

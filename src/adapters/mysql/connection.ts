@@ -241,8 +241,9 @@ export function mapMySqlConnectError(e: unknown, c: Pick<MySqlDbConfig, 'role' |
       return make('TANDEM_DB_MISSING', `The database "${c.database}" does not exist on ${c.host}:${c.port}.`,
         `Check --${role}-db-name (MySQL database names are case-sensitive on most systems); SHOW DATABASES lists them.`);
     case ERRNO.DB_ACCESS_DENIED:
-      return make('TANDEM_PRIVILEGE', `User "${c.user}" may not use the database "${c.database}" on ${c.host}:${c.port} (or it does not exist).`,
-        `GRANT SELECT ON \`${c.database}\`.* TO '${c.user}'@'<host>'; and check --${role}-db-name.`);
+      // MySQL says the same to a user without rights there when the database does not exist (the docs-truth-51 run).
+      return make('TANDEM_PRIVILEGE', `User "${c.user}" may not use the database "${c.database}" on ${c.host}:${c.port}, or it does not exist: the server says the same for both to a user without rights on it.`,
+        `Check --${role}-db-name first (MySQL database names are case-sensitive on most systems); if it is right: GRANT SELECT ON \`${c.database}\`.* TO '${c.user}'@'<host>';`);
   }
   return e;
 }

@@ -127,9 +127,13 @@ test('a missing database is TANDEM_DB_MISSING, naming it', async () => {
   assert.equal(e.message, `The database "nosuchdb" does not exist on 127.0.0.1:${plain.port}.`);
 });
 
-test('a user without access to the database is TANDEM_PRIVILEGE', async () => {
+test('a user without access to the database is TANDEM_PRIVILEGE; a database that does not exist is the same to it, and the fix says to check the name first', async () => {
   const e = await rejectsWith(connectMySql(config(plain, { user: 'outsider', password: 'o-pw' })), 'TANDEM_PRIVILEGE');
   assert.match(e.hint ?? '', /GRANT SELECT ON `shop`\.\* TO 'outsider'/);
+  // MariaDB sends 1044 (not 1049) for a missing database to a user without global rights (the docs-truth-51 run).
+  const missing = await rejectsWith(connectMySql(config(plain, { user: 'outsider', password: 'o-pw', database: 'nosuchdb' })), 'TANDEM_PRIVILEGE');
+  assert.match(missing.message, /may not use the database "nosuchdb" on .*, or it does not exist: the server says the same for both to a user without rights on it\.$/);
+  assert.match(missing.hint ?? '', /^Check --source-db-name first .*; if it is right: GRANT SELECT ON `nosuchdb`\.\* TO 'outsider'@'<host>';$/);
 });
 
 test('a port nobody listens on is TANDEM_CONNECT (ECONNREFUSED)', async () => {
