@@ -160,6 +160,21 @@ const DRIVER_LOST_MESSAGES: ReadonlySet<unknown> = new Set([
   'Can\'t add new command when connection is in closed state',
 ]);
 
+/** The drivers' fixed texts for a connection used after it was lost, said in the user's words. */
+const DRIVER_LOST_WORDS: ReadonlyMap<string, string> = new Map([
+  ['Client has encountered a connection error and is not queryable', 'its connection had broken: the server went away or the network failed'],
+  ['Can\'t add new command when connection is in closed state', 'its connection had been closed: the server went away or the network failed'],
+]);
+
+/**
+ * An error's message for the terminal, with a driver's fixed text for a connection already lost
+ * put in words (measured before: node-pg's "is not queryable" and mysql2's "closed state" reached
+ * the screen as they are; the kill-mysql-51 run). Any other message is returned as it is.
+ */
+export function spokenErrorMessage(message: string): string {
+  return DRIVER_LOST_WORDS.get(message) ?? message;
+}
+
 /**
  * A database connection lost where no step turned it into a message of its own (the streams, the
  * writers and the snapshot's copy do), as TANDEM_CONNECT: never an internal error. Recognised by

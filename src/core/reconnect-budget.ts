@@ -1,4 +1,4 @@
-import { TandemError } from './errors.js';
+import { TandemError, spokenErrorMessage } from './errors.js';
 import { sleep } from './sleep.js';
 import { log } from './logger.js';
 
@@ -63,6 +63,7 @@ export class ConnectionOutage {
    */
   async retry(channel: string, lost: LostConnection | undefined, reason: string, cause: unknown,
     reconnect: () => Promise<void>, replaceDead: () => Promise<void>): Promise<LostConnection | undefined> {
+    reason = spokenErrorMessage(reason);
     if (!lost) {
       log.warn(`${channel}: connection to the ${this.role} lost (${reason}); reconnecting`);
       if (this.since === undefined) {

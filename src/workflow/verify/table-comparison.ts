@@ -1,5 +1,5 @@
 import type { ComparedTable, ComparisonSide } from '../../core/engine/verification.js';
-import { isTandemError } from '../../core/errors.js';
+import { isTandemError, spokenErrorMessage } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
 
 export type { ComparedTable, ComparisonSide, SideFingerprint } from '../../core/engine/verification.js';
@@ -178,6 +178,6 @@ function isUndefinedColumn(e: unknown): boolean {
 /** The message only: database errors' detail fields can quote row values, so they are left out. */
 function errorText(e: unknown): string {
   const err = e as { message?: string; code?: string };
-  const msg = err?.message ?? String(e);
+  const msg = err?.message !== undefined ? spokenErrorMessage(err.message) : String(e);
   return err?.code && /^[0-9A-Z]{5}$/.test(err.code) ? `${msg} (SQLSTATE ${err.code})` : msg;
 }

@@ -21,6 +21,7 @@ import { tableChecksums } from '../../helpers/table-checksum.js';
 import { startTandem, killAll, tail, sleep, eventually, type TandemProcess } from '../../helpers/live-process.js';
 import { metaValue } from '../../helpers/export-dir-state.js';
 import { prng, runWorkload, workloadDdl, WORKLOAD_SCHEMA } from '../../helpers/live-workload.js';
+import { startTcpRelay } from '../../helpers/tcp-relay.js';
 
 const SEED = Number(process.env.TANDEM_CRASH_SEED ?? 20241127);
 let s: PgServer;
@@ -38,13 +39,13 @@ after(async () => {
 
 interface Pair { dir: string; env: Record<string, string>; exArgs: string[]; imArgs: string[]; db: string }
 
-async function setUp(db: string, bigRows: number): Promise<Pair> {
+async function setUp(db: string, bigRows: number, targetPort?: number): Promise<Pair> {
   await Promise.all([s.createDatabase(db), t.createDatabase(db)]);
   await s.sql(db, workloadDdl(bigRows));
   const dir = newExportDir();
   const env = { SOURCE_DB_PASSWORD: s.password, TARGET_DB_PASSWORD: t.password, TANDEM_METRICS_INTERVAL_MS: '60000' };
   const SF = sourceFlags(s, db, WORKLOAD_SCHEMA);
-  const TF = targetFlags(t, db);
+  const TF = targetPort === undefined ? targetFlags(t, db) : ['--target-db-host', t.host, '--target-db-port', String(targetPort), '--target-db-user', t.user, '--target-db-name', db];
   let r = await runTandem(['export', 'schema', '--export-dir', dir, ...SF], env);
   assert.equal(r.code, 0, r.stderr);
   r = await runTandem(['import', 'schema', '--export-dir', dir, ...TF], env);
@@ -265,6 +266,36 @@ test('the exporter killed while the importer streams: the importer says it is no
     }
     assert.equal(im.output().match(/is not running \(no process holds its lock/g)?.length, 1, tail(im.output()));
   });
+});
+
+// The kill-mysql-51 run: a restarted importer exited at once while the target restarted (11 exits in
+// 18 s, each pointing at --target-db-host and --target-db-port); a running one waited.
+test('the importer restarted while the target cannot be reached: it waits for it, says so, and goes on once it is back; nothing lost', async () => {
+  const relay = await startTcpRelay(t.host, t.port);
+  const pair = await setUp('restarted', 100, relay.port);
+  const ex = startTandem(pair.exArgs, pair.env);
+  const im = startTandem(pair.imArgs, pair.env);
+  const work = runWorkload(s, pair.db, SEED + 6, { pauseMs: 2 });
+  let again: TandemProcess | undefined;
+  try {
+    await running(ex, im, work, async () => {
+      await ex.waitFor(/Streaming changes/, 60_000);
+      await im.waitFor(/Applying the changes captured on the source/, 60_000);
+      await im.kill('SIGKILL');
+      await relay.cut();
+      again = startTandem(pair.imArgs, pair.env);
+      await again.waitFor(/WARNING: Cannot reach the target database .*; waiting for it, up to 5 min/, 30_000);
+      await sleep(2000);
+      assertAlive(again, 'the restarted import data to target');
+      await relay.restore();
+      await again.waitFor(/The target database .* is back after \d+ s\./, 30_000);
+      await work.stop();
+      await bothCatchUp(ex, again, pair.db);
+    });
+  } finally {
+    await again?.kill('SIGKILL');
+    await relay.close();
+  }
 });
 
 test('meta.db failing under the importer\'s timers (its applied position, its progress display): it warns once each and applies on', async () => {

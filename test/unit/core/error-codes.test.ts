@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ERROR_CODES, TandemError, EXIT_USAGE, EXIT_USER_ERROR, connectionLostError, nativeModuleError } from '../../../src/core/errors.js';
+import { spokenErrorMessage } from '../../../src/core/errors.js';
+import { ConnectionOutage } from '../../../src/core/reconnect-budget.js';
+import { compareOne } from '../../../src/workflow/verify/table-comparison.js';
 
 test('every error code is TANDEM_UPPER_SNAKE and documents itself in one or more full sentences', () => {
   for (const [code, text] of Object.entries(ERROR_CODES)) {
@@ -41,4 +44,20 @@ test('a native module that cannot load (installed unbuilt by npm 11, or built fo
   const mismatched = Object.assign(new Error('The module was compiled against a different Node.js version using NODE_MODULE_VERSION 115.'), { code: 'ERR_DLOPEN_FAILED' });
   assert.match(nativeModuleError(mismatched)?.hint ?? '', /npm rebuild better-sqlite3/);
   assert.equal(nativeModuleError(new Error('something else')), undefined);
+});
+
+// The kill-mysql-51 run: node-pg's and mysql2's texts for a connection used after it broke reached the screen as they are.
+test('a driver\'s text for a connection used after it broke is said in words, in the outage warning and in a comparison\'s error; other messages are kept', async () => {
+  assert.equal(spokenErrorMessage('Client has encountered a connection error and is not queryable'), 'its connection had broken: the server went away or the network failed');
+  assert.equal(spokenErrorMessage('Can\'t add new command when connection is in closed state'), 'its connection had been closed: the server went away or the network failed');
+  assert.equal(spokenErrorMessage('relation "x" does not exist'), 'relation "x" does not exist');
+  const warnings: string[] = [];
+  const outage = new ConnectionOutage('target', 'u@h:5432/db', (m) => warnings.push(m), () => {});
+  const lost = await outage.retry('channel 0', undefined, 'Client has encountered a connection error and is not queryable', new Error('x'), async () => {}, async () => {});
+  assert.equal(lost, undefined);
+  assert.match(warnings[0]!, /^Lost the connection to the target database u@h:5432\/db \(its connection had broken: the server went away or the network failed\); waiting for it to come back/);
+  const side = { label: 'source', fingerprint: async () => { throw new Error('Can\'t add new command when connection is in closed state'); } };
+  const other = { label: 'target', fingerprint: async () => ({ rows: 1, checksum: '1' }) };
+  const r = await compareOne(side as never, other as never, { key: 'public.t', schema: 'public', name: 't', columns: ['id'] } as never);
+  assert.equal(r.error, 'source: its connection had been closed: the server went away or the network failed');
 });
