@@ -343,6 +343,9 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
     },
   };
   let delay = 500;
+  // Why the last turn's queue append failed on a full disk: the next turn waits for room first.
+  let diskFull: string | undefined;
+  let lastRoomAt = -Infinity;
   // When the stream was interrupted (undefined while it runs): its return is said on screen too.
   let interruptedAt: number | undefined;
   // A reconnected stream describes the tables again, and would warn again about a change already said.
@@ -354,6 +357,15 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   };
   try {
     while (!abort.signal.aborted) {
+      if (diskFull !== undefined) {
+        await waitForRoom(reporter, exportDir.root, exportDir.queueDir, role, engine.capabilities.acknowledgesPositions
+          ? `the ${capture.labels.stream} keeps the ${role}'s changes not yet queued`
+          : `the ${role}'s ${capture.labels.changeLog} holds the changes not yet queued until the ${role} purges it`, diskFull,
+          Date.now() - lastRoomAt < 10 * 60_000, abort.signal);
+        diskFull = undefined;
+        lastRoomAt = Date.now();
+        if (abort.signal.aborted) break;
+      }
       const resumeFrom = queue.lastPosition ?? startPosition;
       const stream = capture.open(resumeFrom, tables, streamWarning, confirmations);
       const stopOnAbort = () => void stream.stop().catch(() => {}); // the loop's finally stops it again and waits
@@ -545,9 +557,9 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         // "archive changes" could free it; the ops-edges-50 run).
         const full = isTandemError(e) && e.code === 'TANDEM_DISK' ? e : fileSystemError(e)?.code === 'TANDEM_DISK' ? e : undefined;
         if (full !== undefined) {
-          await waitForRoom(reporter, exportDir.root, exportDir.queueDir, role, engine.capabilities.acknowledgesPositions
-            ? `the ${capture.labels.stream} keeps the ${role}'s changes not yet queued`
-            : `the ${role}'s ${capture.labels.changeLog} holds the changes not yet queued until the ${role} purges it`, (full as Error).message, abort.signal);
+          // Waited for at the next turn, once the stream is stopped (below): a stream left open and
+          // unread would fill memory, or be dropped by the server, while the disk stays full.
+          diskFull = (full as Error).message;
           continue;
         }
         if (isTandemError(e) && e.code !== 'TANDEM_CONNECT') throw e;
@@ -595,29 +607,38 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   return 'stopped';
 }
 
-/** Free bytes on the export dir's disk from which a paused stream goes on: 64 MiB, or a tenth of a smaller disk. */
+/** Room a paused stream waits for beyond what was free when it paused: 64 MiB, or a quarter of a smaller disk. */
 const ROOM_BYTES = 64 << 20;
 
 /** How often a stream paused on a full disk looks for room. */
 const ROOM_LOOK_MS = 2000;
 
+/** The free and total bytes of the disk holding `path` (undefined when it cannot be read). */
+function diskBytes(path: string): { free: number; total: number } | undefined {
+  try {
+    const fs = statfsSync(path);
+    return { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Waits, on a full disk, until the export dir's disk has room again (`ROOM_BYTES`, or a tenth of
- * a smaller disk), saying so when the pause begins and when it ends; returns at once on an abort.
+ * Waits, on a full disk, until the export dir's disk has room again: `ROOM_BYTES` (or a quarter of
+ * a smaller disk) more than was free when the pause began, so that the append that did not fit
+ * fits now (measured before: a tenth of the disk free was taken for room while the append needed
+ * more, and the stream paused and went on in a loop). Says when the pause begins and when it ends;
+ * `again`: a pause soon after the last, said in one line. Returns at once on an abort.
  */
-async function waitForRoom(reporter: Reporter, exportRoot: string, queueDir: string, role: ExporterRole, kept: string, why: string, signal: AbortSignal): Promise<void> {
+async function waitForRoom(reporter: Reporter, exportRoot: string, queueDir: string, role: ExporterRole, kept: string, why: string, again: boolean, signal: AbortSignal): Promise<void> {
   const started = Date.now();
-  const room = () => {
-    try {
-      const fs = statfsSync(queueDir);
-      return fs.bavail * fs.bsize >= Math.min(ROOM_BYTES, (fs.blocks * fs.bsize) / 10);
-    } catch {
-      return false;
-    }
-  };
-  reporter.warn(`${why.replace(/\.$/, '')}: streaming from the ${role} is paused, and nothing is lost (${kept}). It goes on by itself once the disk has room: `
-    + `run "tandem archive changes --export-dir ${exportRoot} --move-to <dir on another disk>" (or --delete-changes-without-archiving true) to free the change segments the importers have applied, or free space on the disk.`);
-  log.warn(`queue disk full (${why}); paused`);
+  const atStart = diskBytes(queueDir);
+  const need = atStart ? atStart.free + Math.min(ROOM_BYTES, atStart.total / 4) : 0;
+  const room = () => (diskBytes(queueDir)?.free ?? -1) >= need;
+  const free = `run "tandem archive changes --export-dir ${exportRoot} --move-to <dir on another disk>" (or --delete-changes-without-archiving true) to free the change segments the importers have applied, or free space on the disk`;
+  if (again) reporter.warn(`The export dir's disk is full again: streaming from the ${role} is paused again, nothing lost; ${free}.`);
+  else reporter.warn(`${why.replace(/\.$/, '')}: streaming from the ${role} is paused, and nothing is lost (${kept}). It goes on by itself once the disk has room: ${free}.`);
+  log.warn(`queue disk full (${why}); paused until ${need} bytes are free`);
   while (!signal.aborted && !room()) await sleep(ROOM_LOOK_MS, signal);
   if (signal.aborted) return;
   reporter.print(`The export dir's disk has room again after ${spokenDuration((Date.now() - started) / 1000)}: streaming from the ${role} goes on.`);

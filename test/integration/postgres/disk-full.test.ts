@@ -130,11 +130,15 @@ test('a live export whose change queue fills the disk pauses, says how to free i
     execFileSync('dd', ['if=/dev/zero', `of=${join(mount, 'ballast')}`, 'bs=64K', `count=${Math.floor((free - (1 << 20)) / 65536)}`], { stdio: 'ignore' });
     await pg.sql('src', "INSERT INTO fill SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 4000) g");
     await ex.waitFor(/WARNING: The disk holding the (change queue|export dir) is full.*: streaming from the source is paused, and nothing is lost \(the replication slot \S+ keeps the source's changes not yet queued\)\. It goes on by itself once the disk has room: run "tandem archive changes --export-dir .*export --move-to <dir on another disk>"/, 30_000);
-    // Paused, not stopped.
+    // Paused, not stopped; its stream closed meanwhile (left open and unread, it would fill memory or be dropped by the server).
     await new Promise((r) => setTimeout(r, 3000));
     assert.doesNotMatch(ex.output(), /Export stopped|error \[/);
+    assert.deepEqual(await pg.sql('src', "SELECT count(*)::int AS n FROM pg_replication_slots WHERE database = 'src' AND active"), [{ n: 0 }]);
+    // Paused once: not going on while the append that did not fit still does not (measured before: a loop of pauses).
+    assert.doesNotMatch(ex.output(), /has room again/);
     rmSync(join(mount, 'ballast'));
     await ex.waitFor(/The export dir's disk has room again after \d+ s: streaming from the source goes on\./, 30_000);
+    assert.equal(ex.output().match(/is paused/g)?.length, 1, ex.output());
     // Every change of the 4,000-row insert is queued, once.
     const report = async () => JSON.parse((await runTandem(['get', 'data-migration-report', '--export-dir', dir, '--output-format', 'json'], env)).stdout) as { table_name: string; db_type: string; exported_inserts: number }[];
     const deadline = Date.now() + 30_000;
