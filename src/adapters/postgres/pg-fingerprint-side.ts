@@ -208,7 +208,8 @@ export class PgFingerprintSide implements ComparisonSide {
  * that default is set, most specific first as PostgreSQL applies them (for this role in this
  * database, for this role, for the database, the server's), so that the statement given to change it
  * is one that does (measured before: ALTER DATABASE was given for a setting of the role in the
- * database, which wins over it, so compare said the same forever; the fix-verify-50 run).
+ * database, which wins over it, so compare said the same forever; the fix-verify-50 run). With the
+ * readings of the roles that set their own, and of a role that sets none.
  */
 async function moneyReading(client: pg.Client): Promise<ValueReading> {
   await client.query('BEGIN');
@@ -230,11 +231,50 @@ async function moneyReading(client: pg.Client): Promise<ValueReading> {
     const level = at.level === null ? 'server' : String(at.level);
     const where = level === 'role-db' ? `, set for role ${user} in database ${db}` : level === 'role' ? `, set for role ${user}` : '';
     const statement = level === 'role-db' ? `ALTER ROLE ${user} IN DATABASE ${db}` : level === 'role' ? `ALTER ROLE ${user}` : `ALTER DATABASE ${db}`;
+    const setTo = (on: string) => (other: string) => `${on} SET lc_monetary = '${other.replace(/'/g, "''")}' (a locale its server has), then reconnect the application`;
+    const reading = (p: number, s: string, said: string, on: string): ValueReading =>
+      ({ same: String(p), said: `money with ${p} decimal place${p === 1 ? '' : 's'} (lc_monetary ${s || "''"}${said})`, setting: s, setTo: setTo(on) });
+    // Each setting read as it reads money: one its server has no locale for is left out.
+    const placesOf = async (s: string): Promise<number | undefined> => {
+      await client.query('SAVEPOINT tandem_money');
+      try {
+        await client.query("SELECT pg_catalog.set_config('lc_monetary', $1, true)", [s]);
+        const p = Number((await client.query('SELECT pg_catalog.scale(1::money::numeric) AS p')).rows[0].p);
+        await client.query('RELEASE SAVEPOINT tandem_money');
+        return p;
+      } catch {
+        await client.query('ROLLBACK TO SAVEPOINT tandem_money');
+        return undefined;
+      }
+    };
+    // The roles that set their own, for this database before for every one (as PostgreSQL applies them).
+    const roleRows = (await client.query(
+      `SELECT r.rolname AS role, s.setdatabase <> 0 AS in_db, substr(c, length('lc_monetary=') + 1) AS setting
+         FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_roles r ON r.oid = s.setrole, unnest(s.setconfig) c
+        WHERE s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))
+          AND c LIKE 'lc\\_monetary=%'
+        ORDER BY r.rolname, (s.setdatabase <> 0) DESC`)).rows as { role: string; in_db: boolean; setting: string }[];
+    const byRole = new Map<string, ValueReading>();
+    for (const r of roleRows) {
+      if (byRole.has(r.role)) continue;
+      const p = await placesOf(r.setting);
+      const role = quoteIdent(r.role);
+      if (p !== undefined) byRole.set(r.role, reading(p, r.setting, r.in_db ? `, set for role ${role} in database ${db}` : `, set for role ${role}`, r.in_db ? `ALTER ROLE ${role} IN DATABASE ${db}` : `ALTER ROLE ${role}`));
+    }
+    // A role that sets none reads the database's setting, else the server's (known here only when
+    // Tandem's own role reads it).
+    const dbSetting = (await client.query(
+      `SELECT substr(c, length('lc_monetary=') + 1) AS s FROM pg_catalog.pg_db_role_setting d, unnest(d.setconfig) c
+        WHERE d.setrole = 0 AND d.setdatabase = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+          AND c LIKE 'lc\\_monetary=%'`)).rows[0]?.s as string | undefined;
+    const dbPlaces = dbSetting === undefined ? undefined : await placesOf(dbSetting);
+    const others = dbSetting !== undefined && dbPlaces !== undefined ? reading(dbPlaces, dbSetting, ', the database\'s default', `ALTER DATABASE ${db}`)
+      : level === 'server' ? reading(places, setting, ', the server\'s default', `ALTER DATABASE ${db}`) : undefined;
     return {
-      same: String(places),
-      said: `money with ${places} decimal place${places === 1 ? '' : 's'} (lc_monetary ${setting || "''"}${where})`,
-      setting,
-      setTo: (other) => `${statement} SET lc_monetary = '${other.replace(/'/g, "''")}' (a locale its server has), then reconnect the application`,
+      ...reading(places, setting, where, statement),
+      byRole,
+      ...(others ? { others } : {}),
+      setToForRole: (role, other) => setTo(`ALTER ROLE ${quoteIdent(role)} IN DATABASE ${db}`)(other),
     };
   } finally {
     await client.query('COMMIT').catch(() => {});

@@ -40,6 +40,16 @@ export interface ValueReading {
   readonly setting: string;
   /** What gives this side another side's `setting` (the statement to run on it). */
   setTo(setting: string): string;
+  /**
+   * The readings of the roles that set their own (for this database, or for every one), by role
+   * name: an application's role reads by its own, not by Tandem's (measured before: a role with
+   * its own lc_monetary on the source was not looked at). Each has `setTo` for that role.
+   */
+  readonly byRole?: ReadonlyMap<string, ValueReading>;
+  /** The reading of a role that sets none (the database's or the server's), when it can be told. */
+  readonly others?: ValueReading;
+  /** The statement that gives the role `role` this side another side's `setting`. */
+  setToForRole?(role: string, setting: string): string;
 }
 
 /** Row count and order-independent checksum of one table on one side. */

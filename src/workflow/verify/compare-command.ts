@@ -136,9 +136,22 @@ async function differentReadings(left: ComparisonSide, right: ComparisonSide, ta
   const [l, r] = await Promise.all([left.valueReadings(tables), right.valueReadings(tables)]);
   for (const [key, lv] of l) {
     const rv = r.get(key);
-    if (rv && rv.same !== lv.same) {
+    if (!rv) continue;
+    if (rv.same !== lv.same) {
       out.set(key, `read as ${lv.said} on the ${left.label} and ${rv.said} on the ${right.label}: the same stored amounts, but an application reads other figures on each (for the ${right.label} to read them as the ${left.label} does: ${rv.setTo(lv.setting)})`);
+      continue;
     }
+    // An application's own role may set its own (a role that sets none reads the database's).
+    const roles = [...new Set([...(lv.byRole?.keys() ?? []), ...(rv.byRole?.keys() ?? [])])].sort();
+    const differ: string[] = [];
+    for (const role of roles) {
+      const a = lv.byRole?.get(role) ?? lv.others;
+      const b = rv.byRole?.get(role) ?? rv.others;
+      if (!a || !b || a.same === b.same) continue;
+      const fix = rv.byRole?.has(role) ? b.setTo(a.setting) : rv.setToForRole?.(role, a.setting);
+      differ.push(`role ${role} reads it as ${a.said} on the ${left.label} and ${b.said} on the ${right.label}${fix ? ` (for the ${right.label} to read it as the ${left.label} does: ${fix})` : ''}`);
+    }
+    if (differ.length > 0) out.set(key, `read differently by a role: ${differ.join('; ')}: the same stored amounts, but an application connecting as that role reads other figures on each side`);
   }
   return out;
 }

@@ -75,4 +75,16 @@ test('money from a source whose lc_monetary is German arrives as the same amount
   await dst.sql('dst', given[1]!);
   const fixedByRole = await runTandem(['compare', '--export-dir', dir], env);
   assert.equal(fixedByRole.code, 0, `the statement given fixes it:\n${fixedByRole.stdout}\n${fixedByRole.stderr}`);
+
+  // An application's own role with its own setting on the source, none on the target: it reads
+  // other figures on the target, whatever Tandem's role reads (measured before: MATCH).
+  await src.sql('src', "CREATE ROLE shop_app LOGIN; ALTER ROLE shop_app IN DATABASE src SET lc_monetary = 'ja_JP.UTF-8'");
+  await dst.sql('dst', 'CREATE ROLE shop_app LOGIN');
+  const appRole = await runTandem(['compare', '--export-dir', dir], env);
+  assert.equal(appRole.code, 1, `${appRole.stdout}\n${appRole.stderr}`);
+  const roleAdvice = /role shop_app reads it as money with 0 decimal places \(lc_monetary ja_JP\.UTF-8, set for role shop_app in database src\) on the source and money with 2 decimal places \(lc_monetary de_DE\.UTF-8, the database's default\) on the target \(for the target to read it as the source does: (ALTER ROLE shop_app IN DATABASE dst SET lc_monetary = 'ja_JP\.UTF-8')/.exec(appRole.stdout + appRole.stderr);
+  assert.ok(roleAdvice, appRole.stdout + appRole.stderr);
+  await dst.sql('dst', roleAdvice[1]!);
+  const fixedAppRole = await runTandem(['compare', '--export-dir', dir], env);
+  assert.equal(fixedAppRole.code, 0, `the statement given fixes it:\n${fixedAppRole.stdout}\n${fixedAppRole.stderr}`);
 });
