@@ -80,6 +80,12 @@ export interface ChangeTarget {
    * the events one transaction at a time succeeds.
    */
   isTransientConflict(error: unknown): boolean;
+  /**
+   * Cancels the batches running now (a stop asked for while one waits, for a lock say, for as long
+   * as it is held): each fails and is rolled back, nothing of it kept, and is applied again by the
+   * next run. A batch that committed meanwhile stays committed (its progress row says so).
+   */
+  cancel?(): Promise<void>;
   /** Closes every connection. */
   close(): Promise<void>;
 }

@@ -97,6 +97,10 @@ export class PgChangeTarget implements ChangeTarget {
   /** The warning that a session may not set session_replication_role was given. */
   private replicaRoleRefusedSaid = false;
   private readonly lockWait: LockWaitWatch;
+  /** The clients whose batch runs now (for `cancel`). */
+  private readonly running = new Set<pg.Client>();
+  /** `cancel` was called: a failed batch is neither retried nor replayed. */
+  private cancelled = false;
 
   constructor(private readonly config: DbConfig, options: PgChangeTargetOptions) {
     this.metadataSchema = options.metadataSchema ?? DEFAULT_METADATA_SCHEMA;
@@ -195,12 +199,15 @@ export class PgChangeTarget implements ChangeTarget {
     const oneTrip = !stepwise && !acting && !plan.statements.some((s) => s.kind === 'truncate');
     let current: PlannedStatement | undefined;
     const unwatch = this.lockWait.watch(client);
+    this.running.add(client);
     try {
       if (oneTrip) await client.query(this.transactionText(plan, channelNo, lastVsn));
       else if (acting) await this.applyWithActions(client, todo, plan, channelNo, lastVsn, (s) => { current = s; });
       else await this.applyStepwise(client, plan, channelNo, lastVsn, (s) => { current = s; });
     } catch (e) {
       const alive = await client.query('ROLLBACK').then(() => true, () => false);
+      // Cancelled for a stop (`cancel`): rolled back, neither retried nor replayed.
+      if (this.cancelled) throw e;
       if (!alive) {
         // The connection was cut (server restart, failover, pg_terminate_backend, network): reconnect
         // and retry for as long as the budget allows. The batch may have committed just before the
@@ -226,6 +233,7 @@ export class PgChangeTarget implements ChangeTarget {
       // statement that fails, and a conflict another channel caused may have cleared.
       return this.applyBatch(channelNo, events, undefined, true);
     } finally {
+      this.running.delete(client);
       unwatch();
     }
     this.lastApplied[channelNo] = lastVsn;
@@ -420,6 +428,19 @@ export class PgChangeTarget implements ChangeTarget {
 
   isTransientConflict(error: unknown): boolean {
     return hasSqlState(error, TRANSIENT_CONFLICTS);
+  }
+
+  /** Cancels the statements of the batches running now (`ChangeTarget.cancel`), from a session of its own. */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    const pids = [...this.running].map((c) => (c as unknown as { processID?: number | null }).processID).filter((p): p is number => !!p);
+    if (pids.length === 0) return;
+    const admin = await connectPg(this.config);
+    try {
+      await admin.query('SELECT pg_catalog.pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+    } finally {
+      await admin.end().catch(() => {});
+    }
   }
 
   async close(): Promise<void> {

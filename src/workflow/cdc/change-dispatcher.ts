@@ -6,6 +6,9 @@ import { log } from '../../core/logger.js';
 import { channelOf } from './channel-hash.js';
 import { ChangeUniqueTracker } from './change-unique-tracker.js';
 
+/** How long after a stop the batches still running are cancelled. */
+const CANCEL_AFTER_STOP_MS = 2000;
+
 /** Options of `ChangeDispatcher`. */
 export interface ChangeDispatcherOptions {
   readonly migrationUuid: string;
@@ -32,6 +35,8 @@ export interface ChangeDispatcherOptions {
   readonly onProgress?: (progress: DispatchProgress) => void;
   /** Stops reading; batches already sent to the database commit first. */
   readonly signal?: AbortSignal;
+  /** How long after a stop the batches still running are cancelled (`ChangeTarget.cancel`). Default 2 s. */
+  readonly cancelAfterMs?: number;
 }
 
 /** Progress of a running dispatcher. */
@@ -270,6 +275,18 @@ export class ChangeDispatcher {
   }
 
   private stop(): void {
+    if (!this.stopping && this.target.cancel) {
+      // A batch still running a moment after the stop waits for something (a lock held by a
+      // session idle in its transaction: for as long as it is held): cancelled, it rolls back and
+      // the next run applies it (measured before: the first Ctrl-C did nothing while the fall-back
+      // waited for a lock; the fix-verify-51 run).
+      const timer = setTimeout(() => {
+        if (!this.channels.some((c) => c.running)) return;
+        log.info('stopping: cancelling the batches still running (rolled back; applied again by the next run)');
+        this.target.cancel!().catch((e) => log.warn(`could not cancel the running batches: ${(e as Error).message}`));
+      }, this.options.cancelAfterMs ?? CANCEL_AFTER_STOP_MS);
+      timer.unref();
+    }
     this.stopping = true;
     this.interrupt();
     this.notify();

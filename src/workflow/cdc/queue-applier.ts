@@ -325,6 +325,7 @@ function withFailpointAfterCommit(target: ChangeTarget, name: FailpointName, aft
     },
     isKeyConflict: (e) => target.isKeyConflict(e),
     isTransientConflict: (e) => target.isTransientConflict(e),
+    cancel: target.cancel ? () => target.cancel!() : undefined,
     close: () => target.close(),
   };
 }

@@ -114,3 +114,41 @@ test('a writer whose user lacks PROCESS says the wait, that its holder cannot be
     await w.close();
   }
 });
+
+// The fix-verify-51 run: with the writer waiting for a lock as long as it is held, the first Ctrl-C
+// did nothing (the stop waited for the batch).
+test('a stop while a batch waits for a lock cancels the batch: the run ends, nothing of it is written, and the next run applies it once', { timeout: 60_000 }, async () => {
+  const { ChangeDispatcher } = await import('../../../src/workflow/cdc/change-dispatcher.js');
+  const uuid = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
+  const w = new MySqlChangeTarget(config(), { tables: [T], onWarning: () => {}, lockWaitLookMs: 60_000 });
+  const holder = await maria.connect('lw');
+  const stop = new AbortController();
+  try {
+    await holder.query("START TRANSACTION; UPDATE t SET v = 'held' WHERE id = 3");
+    const events = [update(2, 'free'), update(3, 'waits')];
+    const source = async function* () {
+      yield events;
+      await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve()));
+    };
+    const run = new ChangeDispatcher(w, { migrationUuid: uuid, channels: 1, batchSize: 10, signal: stop.signal, cancelAfterMs: 300 }).run(source());
+    await new Promise((r) => setTimeout(r, 1000));
+    const asked = Date.now();
+    stop.abort();
+    const summary = await run;
+    assert.ok(Date.now() - asked < 10_000, `stopped in ${Date.now() - asked} ms`);
+    assert.equal(summary.stopped, true);
+    await holder.query('ROLLBACK');
+    assert.deepEqual(await maria.sql('lw', 'SELECT id, v FROM t WHERE id IN (2, 3) ORDER BY id'), [{ id: 2, v: 'two' }, { id: 3, v: 'three' }], 'nothing of the cancelled batch was written');
+    await w.close();
+    const again = new MySqlChangeTarget(config(), { tables: [T], onWarning: () => {} });
+    try {
+      await new ChangeDispatcher(again, { migrationUuid: uuid, channels: 1, batchSize: 10 }).run((async function* () { yield events; })());
+    } finally {
+      await again.close();
+    }
+    assert.deepEqual(await maria.sql('lw', 'SELECT id, v FROM t WHERE id IN (2, 3) ORDER BY id'), [{ id: 2, v: 'free' }, { id: 3, v: 'waits' }]);
+  } finally {
+    await holder.end();
+    await w.close();
+  }
+});

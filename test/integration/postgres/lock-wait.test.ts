@@ -73,3 +73,41 @@ test('a batch held up by an open transaction, then by a prepared one, names each
     await target.close();
   }
 });
+
+// The fix-verify-51 run: the first Ctrl-C did nothing while a batch waited for a lock (the stop waits for running batches).
+test('a stop while a batch waits for a lock cancels the batch: the run ends, nothing of it is written, and the next run applies it once', { timeout: 60_000 }, async () => {
+  const { ChangeDispatcher } = await import('../../../src/workflow/cdc/change-dispatcher.js');
+  const uuid = '8d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a';
+  const target = new PgChangeTarget(targetDbConfig(server, 'lw'), { tables: [T], onWarning: () => {}, lockWaitLookMs: 60_000 });
+  const holder = await server.client('lw');
+  const stop = new AbortController();
+  try {
+    await server.sql('lw', "UPDATE t SET v = 'start' WHERE id IN (1, 2)");
+    await holder.query("BEGIN; UPDATE t SET v = 'held' WHERE id = 2");
+    const events = [update(1, 1, 'free'), update(2, 2, 'waits')];
+    const source = async function* () {
+      yield events;
+      await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve()));
+    };
+    const run = new ChangeDispatcher(target, { migrationUuid: uuid, channels: 1, batchSize: 10, signal: stop.signal, cancelAfterMs: 300 }).run(source());
+    await new Promise((r) => setTimeout(r, 1000));
+    const asked = Date.now();
+    stop.abort();
+    const summary = await run;
+    assert.ok(Date.now() - asked < 10_000, `stopped in ${Date.now() - asked} ms`);
+    assert.equal(summary.stopped, true);
+    await holder.query('ROLLBACK');
+    assert.deepEqual(await server.sql('lw', 'SELECT v FROM t ORDER BY id'), [{ v: 'start' }, { v: 'start' }], 'nothing of the cancelled batch was written');
+    await target.close();
+    const again = new PgChangeTarget(targetDbConfig(server, 'lw'), { tables: [T], onWarning: () => {} });
+    try {
+      await new ChangeDispatcher(again, { migrationUuid: uuid, channels: 1, batchSize: 10 }).run((async function* () { yield events; })());
+    } finally {
+      await again.close();
+    }
+    assert.deepEqual(await server.sql('lw', 'SELECT v FROM t ORDER BY id'), [{ v: 'free' }, { v: 'waits' }]);
+  } finally {
+    await holder.end().catch(() => {});
+    await target.close();
+  }
+});

@@ -96,6 +96,10 @@ export class MySqlChangeTarget implements ChangeTarget {
   /** The database's outages, shared by the channels. */
   private readonly outage: ConnectionOutage;
   private readonly lockWait: MySqlLockWaitWatch;
+  /** The connections whose batch runs now (for `cancel`). */
+  private readonly running = new Set<Connection>();
+  /** `cancel` was called: a failed batch is neither retried nor replayed. */
+  private cancelled = false;
 
   constructor(private readonly config: MySqlDbConfig, private readonly options: MySqlChangeTargetOptions) {
     this.metadataDb = options.metadataSchema ?? DEFAULT_MYSQL_METADATA_DATABASE;
@@ -157,6 +161,7 @@ export class MySqlChangeTarget implements ChangeTarget {
     // The planned statements whose SQL is in the packet being sent (for the error message).
     let current: PlannedStatement[] = [];
     const unwatch = this.lockWait.watch(connection);
+    this.running.add(connection);
     try {
       let pending: string[] = ['START TRANSACTION'];
       // What each statement of `pending` must find (UPDATE and DELETE), by its index.
@@ -203,6 +208,8 @@ export class MySqlChangeTarget implements ChangeTarget {
       await this.send(connection, pending);
     } catch (e) {
       const alive = await connection.query('ROLLBACK').then(() => true, () => false);
+      // Cancelled for a stop (`cancel`): rolled back, neither retried nor replayed.
+      if (this.cancelled) throw e;
       if (!alive && !(e instanceof TandemError) && !(e instanceof PacketTooLarge) && (e as { errno?: number }).errno !== ER_NET_PACKET_TOO_LARGE) {
         // The connection was cut (server restart, failover, KILL, network): reconnect and retry for
         // as long as the budget allows. The batch may have committed just before the cut, so the
@@ -223,6 +230,7 @@ export class MySqlChangeTarget implements ChangeTarget {
       }
       throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
     } finally {
+      this.running.delete(connection);
       unwatch();
     }
     this.lastApplied[channelNo] = lastVsn;
@@ -234,6 +242,19 @@ export class MySqlChangeTarget implements ChangeTarget {
 
   isTransientConflict(error: unknown): boolean {
     return mysqlErrnosOf(error).some((n) => TRANSIENT_CONFLICTS.has(n));
+  }
+
+  /** Cancels the statements of the batches running now (`ChangeTarget.cancel`): KILL QUERY from a session of its own. */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    const threads = [...this.running].map((c) => c.threadId).filter((t): t is number => !!t);
+    if (threads.length === 0) return;
+    const { connection } = await connectMySql(this.config);
+    try {
+      for (const t of threads) await connection.query(`KILL QUERY ${Number(t)}`).catch(() => {});
+    } finally {
+      await connection.end().catch(() => connection.destroy());
+    }
   }
 
   async close(): Promise<void> {
