@@ -111,7 +111,7 @@ export class PgChangeTarget implements ChangeTarget {
     this.foreignKeyActions = options.foreignKeyActions === true;
     this.referentialActions = options.referentialActions;
     this.jsonbLimit = options.jsonbLimitBytes;
-    this.lockWait = new LockWaitWatch(config, this.warn, options.lockWaitLookMs ?? 10_000);
+    this.lockWait = new LockWaitWatch(config, this.warn, options.lockWaitLookMs ?? 10_000, this.notice);
   }
 
   async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
@@ -200,10 +200,12 @@ export class PgChangeTarget implements ChangeTarget {
     let current: PlannedStatement | undefined;
     const unwatch = this.lockWait.watch(client);
     this.running.add(client);
+    let committed = false;
     try {
       if (oneTrip) await client.query(this.transactionText(plan, channelNo, lastVsn));
       else if (acting) await this.applyWithActions(client, todo, plan, channelNo, lastVsn, (s) => { current = s; });
       else await this.applyStepwise(client, plan, channelNo, lastVsn, (s) => { current = s; });
+      committed = true;
     } catch (e) {
       const alive = await client.query('ROLLBACK').then(() => true, () => false);
       // Cancelled for a stop (`cancel`): rolled back, neither retried nor replayed.
@@ -234,7 +236,7 @@ export class PgChangeTarget implements ChangeTarget {
       return this.applyBatch(channelNo, events, undefined, true);
     } finally {
       this.running.delete(client);
-      unwatch();
+      unwatch(committed);
     }
     this.lastApplied[channelNo] = lastVsn;
   }

@@ -39,13 +39,15 @@ interface Holder {
  * application then updated; the pg-dml-50 run).
  */
 export class LockWaitWatch {
-  constructor(private readonly config: DbConfig, private readonly warn: (message: string) => void, private readonly afterMs: number) {}
+  constructor(private readonly config: DbConfig, private readonly warn: (message: string) => void, private readonly afterMs: number,
+    private readonly notice: (message: string) => void = () => {}) {}
 
   /** Watches the batch `client` runs now; the returned function ends the watch when the batch ends. */
-  watch(client: pg.Client): () => void {
+  watch(client: pg.Client): (committed: boolean) => void {
     const pid = (client as unknown as { processID?: number | null }).processID;
     if (!pid) return () => {};
-    return watchLockWait(this.afterMs, async (waitedMs) => (await this.holders(pid)).map((h) => ({ key: `${h.kind}:${h.id}`, text: this.say(h, waitedMs) })), this.warn);
+    return watchLockWait(this.afterMs, async (waitedMs) => (await this.holders(pid)).map((h) => ({ key: `${h.kind}:${h.id}`, text: this.say(h, waitedMs) })), this.warn,
+      (waitedMs) => this.notice(`Writing the changes on the ${this.config.role} ${describeDb(this.config)} goes on: the lock it waited for was released after ${Math.round(waitedMs / 1000)} s.`));
   }
 
   private async holders(pid: number): Promise<Holder[]> {

@@ -17,9 +17,11 @@ export interface LockHolderNote {
  * metrics; the pg-dml-50 run). Once the batch has run `afterMs`, and every 30 s after, `look` reads
  * what its session waits for, on a connection of its own; each holder is warned of once per wait
  * (the same session holding up a later batch is said again: the fix-verify-50b run). Nothing is
- * changed: the batch goes on as soon as the lock is free. Returns the function that ends the watch.
+ * changed: the batch goes on as soon as the lock is free. Returns the function that ends the watch
+ * (`committed`: the batch committed; `resumed` is then told how long it waited, once a holder was said).
  */
-export function watchLockWait(afterMs: number, look: (waitedMs: number) => Promise<readonly LockHolderNote[]>, warn: (message: string) => void): () => void {
+export function watchLockWait(afterMs: number, look: (waitedMs: number) => Promise<readonly LockHolderNote[]>, warn: (message: string) => void,
+  resumed?: (waitedMs: number) => void): (committed: boolean) => void {
   const started = Date.now();
   const said = new Set<string>();
   let stopped = false;
@@ -39,8 +41,10 @@ export function watchLockWait(afterMs: number, look: (waitedMs: number) => Promi
     if (!stopped) timer = setTimeout(() => void once(), LOOK_AGAIN_MS).unref();
   };
   timer = setTimeout(() => void once(), afterMs).unref();
-  return () => {
+  return (committed) => {
     stopped = true;
     clearTimeout(timer);
+    // A wait that was said is said to be over (measured before: nothing, so the warning looked current; the fix-verify-51 run).
+    if (committed && said.size > 0) resumed?.(Date.now() - started);
   };
 }

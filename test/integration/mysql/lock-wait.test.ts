@@ -50,7 +50,8 @@ test('a batch held up by an open transaction past innodb_lock_wait_timeout, then
   // The server's own timeout at its least: the writer's sessions wait longer than it.
   await maria.sql(undefined, 'SET GLOBAL innodb_lock_wait_timeout = 1');
   const warnings: string[] = [];
-  const w = new MySqlChangeTarget(config(), { tables: [T], onWarning: (m) => warnings.push(m), lockWaitLookMs: 300 });
+  const notices: string[] = [];
+  const w = new MySqlChangeTarget(config(), { tables: [T], onWarning: (m) => warnings.push(m), onNotice: (m) => notices.push(m), lockWaitLookMs: 300 });
   const holder = await maria.connect('lw');
   try {
     await w.prepare(UUID, 1);
@@ -67,6 +68,8 @@ test('a batch held up by an open transaction past innodb_lock_wait_timeout, then
     await holder.query('COMMIT');
     await batch;
     assert.deepEqual(await maria.sql('lw', 'SELECT v FROM t WHERE id = 1'), [{ v: 'one' }]);
+    // The end of a wait that was said is said too (fix-verify-51: nothing, so the warning looked current).
+    assert.deepEqual(notices.map((n) => n.replace(/\d+ s\.$/, 'N s.')), [`Writing the changes on the source root@127.0.0.1:${maria.port}/lw goes on: the lock it waited for was released after N s.`]);
 
     // A prepared XA transaction whose client is gone.
     const xa = await maria.connect('lw');
@@ -79,6 +82,18 @@ test('a batch held up by an open transaction past innodb_lock_wait_timeout, then
     await maria.sql(undefined, "XA ROLLBACK 'pay-7'");
     await second;
     assert.deepEqual(await maria.sql('lw', 'SELECT v FROM t WHERE id = 2'), [{ v: 'two' }]);
+
+    // A prepared XA transaction whose client is still connected looks like an idle session: the
+    // prepared ones are named beside it, as KILL leaves them prepared (fix-verify-51).
+    const xa2 = await maria.connect('lw');
+    await xa2.query("XA START 'pay-8'; UPDATE t SET v = 'xa2' WHERE id = 2; XA END 'pay-8'; XA PREPARE 'pay-8'");
+    warnings.length = 0;
+    const xaWait = w.applyBatch(0, [update(2, 'two again')]);
+    await until(() => warnings.length > 0, 10_000, 'the connected XA session said');
+    assert.match(warnings[0]!, new RegExp(`held by session ${xa2.threadId} \\(.*idle in its transaction.*KILL ${xa2.threadId};\\)\\. If it prepared an XA transaction \\(XA RECOVER lists 'pay-8'\\), KILL leaves that prepared: XA COMMIT or XA ROLLBACK it instead\\.$`));
+    await xa2.query("XA ROLLBACK 'pay-8'");
+    await xaWait;
+    await xa2.end();
 
     // A table lock: no row lock to name, the session's state says it.
     await holder.query('LOCK TABLES t WRITE');
@@ -105,7 +120,7 @@ test('a writer whose user lacks PROCESS says the wait, that its holder cannot be
     await holder.query("START TRANSACTION; UPDATE t SET v = 'held' WHERE id = 1");
     const batch = w.applyBatch(0, [update(1, 'uno')]);
     await until(() => warnings.length > 0, 10_000, 'the wait said');
-    assert.match(warnings[0]!, /^Writing the changes on the source nopro@127\.0\.0\.1:\d+\/lw has waited \d+ s for a lock; what holds it cannot be read: nopro lacks PROCESS \(GRANT PROCESS ON \*\.\* TO it to have it named\)\./);
+    assert.match(warnings[0]!, /^Writing the changes on the source nopro@127\.0\.0\.1:\d+\/lw has waited \d+ s for a lock; what holds it cannot be read: nopro lacks PROCESS \(GRANT PROCESS ON \*\.\* TO 'nopro'@'%'; has it named\)\./);
     await holder.query('ROLLBACK');
     await batch;
     assert.deepEqual(await maria.sql('lw', 'SELECT v FROM t WHERE id = 1'), [{ v: 'uno' }]);
@@ -124,6 +139,7 @@ test('a stop while a batch waits for a lock cancels the batch: the run ends, not
   const holder = await maria.connect('lw');
   const stop = new AbortController();
   try {
+    await maria.sql('lw', "UPDATE t SET v = 'two' WHERE id = 2; UPDATE t SET v = 'three' WHERE id = 3");
     await holder.query("START TRANSACTION; UPDATE t SET v = 'held' WHERE id = 3");
     const events = [update(2, 'free'), update(3, 'waits')];
     const source = async function* () {

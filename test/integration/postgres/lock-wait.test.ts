@@ -36,7 +36,8 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
 
 test('a batch held up by an open transaction, then by a prepared one, names each holder and what ends its hold; the batch goes on when it ends', async () => {
   const warnings: string[] = [];
-  const target = new PgChangeTarget(targetDbConfig(server, 'lw'), { tables: [T], onWarning: (m) => warnings.push(m), lockWaitLookMs: 300 });
+  const notices: string[] = [];
+  const target = new PgChangeTarget(targetDbConfig(server, 'lw'), { tables: [T], onWarning: (m) => warnings.push(m), onNotice: (m) => notices.push(m), lockWaitLookMs: 300 });
   const holder = await server.client('lw');
   try {
     await target.prepare(MIGRATION, 1);
@@ -51,6 +52,9 @@ test('a batch held up by an open transaction, then by a prepared one, names each
     await holder.query('ROLLBACK');
     await first;
     assert.deepEqual(await server.sql('lw', 'SELECT v FROM t WHERE id = 1'), [{ v: 'from the stream' }]);
+    // The end of a wait that was said is said too (fix-verify-51).
+    assert.equal(notices.length, 1, notices.join('\n'));
+    assert.match(notices[0]!, /^Writing the changes on the target .* goes on: the lock it waited for was released after \d+ s\.$/);
 
     await holder.query("BEGIN; UPDATE t SET v = 'prepared' WHERE id = 2; PREPARE TRANSACTION 'order-42'");
     const second = target.applyBatch(0, [update(2, 2, 'from the stream too')]);

@@ -45,14 +45,15 @@ function utc(seconds: number | string | null): string {
  * import stopped with MySQL's "Lock wait timeout exceeded" and nothing more).
  */
 export class MySqlLockWaitWatch {
-  constructor(private readonly config: MySqlDbConfig, private readonly flavor: () => MySqlFlavor | undefined,
-    private readonly warn: (message: string) => void, private readonly afterMs: number) {}
+  constructor(private readonly config: MySqlDbConfig, private readonly flavor: () => MySqlFlavor | undefined, private readonly account: () => string,
+    private readonly warn: (message: string) => void, private readonly notice: (message: string) => void, private readonly afterMs: number) {}
 
   /** Watches the batch `connection` runs now; the returned function ends the watch when the batch ends. */
-  watch(connection: Connection): () => void {
+  watch(connection: Connection): (committed: boolean) => void {
     const thread = connection.threadId;
     if (!thread) return () => {};
-    return watchLockWait(this.afterMs, (waitedMs) => this.look(thread, waitedMs), this.warn);
+    return watchLockWait(this.afterMs, (waitedMs) => this.look(thread, waitedMs), this.warn,
+      (waitedMs) => this.notice(`Writing the changes on the ${this.config.role} ${describeDb(this.config)} goes on: the lock it waited for was released after ${Math.round(waitedMs / 1000)} s.`));
   }
 
   private async look(thread: number, waitedMs: number): Promise<LockHolderNote[]> {
@@ -70,12 +71,16 @@ export class MySqlLockWaitWatch {
       } catch (e) {
         const errno = (e as { errno?: number }).errno;
         if (errno !== ER_SPECIFIC_ACCESS_DENIED && !isAccessDenied(errno)) throw e;
-        return [{ key: 'privilege', text: `${waited}; what holds it cannot be read: ${this.config.user} lacks PROCESS (GRANT PROCESS ON *.* TO it to have it named). ${goesOn}: SHOW PROCESSLIST as an administrator shows the sessions with open transactions.` }];
+        const account = this.account() || `'${this.config.user}'@'<host>'`;
+        return [{ key: 'privilege', text: `${waited}; what holds it cannot be read: ${this.config.user} lacks PROCESS (GRANT PROCESS ON *.* TO ${account}; has it named). ${goesOn}: SHOW PROCESSLIST as an administrator shows the sessions with open transactions.` }];
       }
       const notes: LockHolderNote[] = [];
+      // A session that prepared an XA transaction looks like any idle one, but KILL leaves its
+      // transaction prepared (fix-verify-51): the prepared ones are named beside it.
+      const xids = holders.some((h) => Number(h.id) !== 0 && h.command === 'Sleep') ? await this.recoveredXids(connection) : undefined;
       for (const h of holders) {
         if (Number(h.id) === 0) notes.push(...await this.preparedXa(connection, waited, goesOn));
-        else notes.push({ key: `session:${h.id}`, text: this.sessionText(h, waited) });
+        else notes.push({ key: `session:${h.id}`, text: this.sessionText(h, waited, xids) });
       }
       if (notes.length === 0) {
         // No row lock: a table lock (LOCK TABLES, FLUSH TABLES, DDL) shows as the session's state.
@@ -91,17 +96,23 @@ export class MySqlLockWaitWatch {
     }
   }
 
-  private sessionText(h: Holder, waited: string): string {
+  private sessionText(h: Holder, waited: string, xids: readonly string[] | undefined): string {
     const what = [h.who && `user ${h.who}`, h.host && `from ${h.host}`, h.command === 'Sleep' ? 'idle in its transaction' : h.command && `running (${h.command})`,
       `its transaction begun ${utc(h.since)} UTC`].filter(Boolean).join(', ');
     const statement = h.query ? `; its statement: ${h.query.replace(/\s+/g, ' ').trim()}` : '';
+    const xa = xids?.length ? ` If it prepared an XA transaction (XA RECOVER lists ${xids.join(', ')}), KILL leaves that prepared: XA COMMIT or XA ROLLBACK it instead.` : '';
     return `${waited} held by session ${h.id} (${what}${statement}). `
-      + `The import goes on at once when that transaction ends: commit or roll it back there, or end the session as a user allowed to (KILL ${h.id};).`;
+      + `The import goes on at once when that transaction ends: commit or roll it back there, or end the session as a user allowed to (KILL ${h.id};).${xa}`;
+  }
+
+  /** The xids of the prepared XA transactions, in SQL form (undefined when XA RECOVER is refused). */
+  private recoveredXids(connection: Connection): Promise<string[] | undefined> {
+    return connection.query("XA RECOVER FORMAT='SQL'").then(([rows]) => (rows as { data: string }[]).map((r) => r.data), () => undefined);
   }
 
   /** The prepared XA transactions (one of them holds the lock; XA RECOVER does not say which). */
   private async preparedXa(connection: Connection, waited: string, goesOn: string): Promise<LockHolderNote[]> {
-    const xids = await connection.query("XA RECOVER FORMAT='SQL'").then(([rows]) => (rows as { data: string }[]).map((r) => r.data), () => undefined);
+    const xids = await this.recoveredXids(connection);
     const which = xids === undefined ? 'XA RECOVER lists it'
       : xids.length === 1 ? `${xids[0]}` : `one of ${xids.join(', ')}`;
     const end = xids?.length === 1 ? `XA COMMIT ${xids[0]}; or XA ROLLBACK ${xids[0]};` : 'XA COMMIT <xid>; or XA ROLLBACK <xid>;';

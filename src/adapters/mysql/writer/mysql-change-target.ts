@@ -105,7 +105,7 @@ export class MySqlChangeTarget implements ChangeTarget {
     this.metadataDb = options.metadataSchema ?? DEFAULT_MYSQL_METADATA_DATABASE;
     const warn = options.onWarning ?? ((m) => process.emitWarning(m));
     this.outage = new ConnectionOutage(config.role, describeDb(config), warn, options.onNotice ?? ((m) => log.info(m)));
-    this.lockWait = new MySqlLockWaitWatch(config, () => this.flavor, warn, options.lockWaitLookMs ?? 10_000);
+    this.lockWait = new MySqlLockWaitWatch(config, () => this.flavor, () => this.account, warn, options.onNotice ?? ((m) => log.info(m)), options.lockWaitLookMs ?? 10_000);
   }
 
   async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
@@ -162,6 +162,7 @@ export class MySqlChangeTarget implements ChangeTarget {
     let current: PlannedStatement[] = [];
     const unwatch = this.lockWait.watch(connection);
     this.running.add(connection);
+    let committed = false;
     try {
       let pending: string[] = ['START TRANSACTION'];
       // What each statement of `pending` must find (UPDATE and DELETE), by its index.
@@ -206,6 +207,7 @@ export class MySqlChangeTarget implements ChangeTarget {
       pending.push(noTriggerSql(this.config.database, writtenNames(plan, this.writers)));
       pending.push('COMMIT');
       await this.send(connection, pending);
+      committed = true;
     } catch (e) {
       const alive = await connection.query('ROLLBACK').then(() => true, () => false);
       // Cancelled for a stop (`cancel`): rolled back, neither retried nor replayed.
@@ -231,7 +233,7 @@ export class MySqlChangeTarget implements ChangeTarget {
       throw this.describe(e, channelNo, current, todo[0]!.vsn, lastVsn);
     } finally {
       this.running.delete(connection);
-      unwatch();
+      unwatch(committed);
     }
     this.lastApplied[channelNo] = lastVsn;
   }
