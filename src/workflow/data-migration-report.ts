@@ -8,7 +8,8 @@ import { renderTable } from './text-table.js';
 import { streamEndFinding } from './cutover/stream-cleanup.js';
 import { CutoverState } from './cutover/cutover-state.js';
 import { startOverHint, streamLost } from './cdc/stream-lost.js';
-import { neededButStopped } from './streaming-commands.js';
+import { neededButStopped, queueConsumerNow } from './streaming-commands.js';
+import { statfsSync } from 'node:fs';
 
 /** One line of the data-migration report: one table on one database. */
 export interface ReportRow {
@@ -175,6 +176,16 @@ export function uncountedNotes(m: Pick<Migration, 'meta' | 'exportDir'>): string
     if (side === undefined || streamLost(m.meta, side)) continue;
     notes.push(`"${command}" is not running: changes made on the ${side} since it stopped wait in the ${side}'s change stream and are not in these counts yet; start it again (tandem ${command} --export-dir ${m.exportDir.root}): it resumes where it stopped.`);
   }
+  // An exporter paused on a full disk runs, and queues nothing (fix-verify-51: the counts looked final).
+  const consumer = queueConsumerNow(m.meta);
+  const type = m.meta.getValue<string>('export_type');
+  if (consumer !== undefined && (type === 'snapshot-and-changes' || type === 'changes-only')) {
+    const disk = diskBytesOf(m.exportDir.root);
+    if (disk && disk.free < Math.min(64 << 20, disk.total / 4)) {
+      const side = consumer === 'target' ? 'source' : 'target';
+      notes.push(`the export dir's disk is nearly full (${(disk.free / 2 ** 20).toFixed(1)} MiB free): a streaming exporter pauses when it fills, and changes made on the ${side} meanwhile wait in its change stream, not in these counts; free space on that disk.`);
+    }
+  }
   for (const direction of ['to_target', 'to_source'] as const) {
     const late = streamEndFinding(CutoverState.get(m.meta, direction).detail);
     if (!late) continue;
@@ -209,5 +220,15 @@ export async function runDataMigrationReport(env: CommandEnv, options: { readonl
     }
   } finally {
     m.close();
+  }
+}
+
+/** The free and total bytes of the disk holding `path` (undefined when it cannot be read). */
+function diskBytesOf(path: string): { free: number; total: number } | undefined {
+  try {
+    const fs = statfsSync(path);
+    return { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize };
+  } catch {
+    return undefined;
   }
 }

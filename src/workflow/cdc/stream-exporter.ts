@@ -361,7 +361,7 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
         await waitForRoom(reporter, exportDir.root, exportDir.queueDir, role, engine.capabilities.acknowledgesPositions
           ? `the ${capture.labels.stream} keeps the ${role}'s changes not yet queued`
           : `the ${role}'s ${capture.labels.changeLog} holds the changes not yet queued until the ${role} purges it`, diskFull,
-          Date.now() - lastRoomAt < 10 * 60_000, abort.signal);
+          Date.now() - lastRoomAt < 10 * 60_000, () => queueSpace(meta, exportDir.metainfoDir, 100).freeableBytes, abort.signal);
         diskFull = undefined;
         lastRoomAt = Date.now();
         if (abort.signal.aborted) break;
@@ -630,18 +630,38 @@ function diskBytes(path: string): { free: number; total: number } | undefined {
  * more, and the stream paused and went on in a loop). Says when the pause begins and when it ends;
  * `again`: a pause soon after the last, said in one line. Returns at once on an abort.
  */
-async function waitForRoom(reporter: Reporter, exportRoot: string, queueDir: string, role: ExporterRole, kept: string, why: string, again: boolean, signal: AbortSignal): Promise<void> {
+async function waitForRoom(reporter: Reporter, exportRoot: string, queueDir: string, role: ExporterRole, kept: string, why: string, again: boolean,
+  freeable: () => number, signal: AbortSignal): Promise<void> {
   const started = Date.now();
   const atStart = diskBytes(queueDir);
-  const need = atStart ? atStart.free + Math.min(ROOM_BYTES, atStart.total / 4) : 0;
+  const more = atStart ? Math.min(ROOM_BYTES, atStart.total / 4) : 0;
+  const need = atStart ? atStart.free + more : 0;
   const room = () => (diskBytes(queueDir)?.free ?? -1) >= need;
-  const free = `run "tandem archive changes --export-dir ${exportRoot} --move-to <dir on another disk>" (or --delete-changes-without-archiving true) to free the change segments the importers have applied, or free space on the disk`;
-  if (again) reporter.warn(`The export dir's disk is full again: streaming from the ${role} is paused again, nothing lost; ${free}.`);
-  else reporter.warn(`${why.replace(/\.$/, '')}: streaming from the ${role} is paused, and nothing is lost (${kept}). It goes on by itself once the disk has room: ${free}.`);
+  // What "archive changes" could free now (measured before: it was advised when it could free
+  // nothing, the applied changes being in the segment still written; the fix-verify-51 run).
+  let canFree = 0;
+  try {
+    canFree = freeable();
+  } catch {
+    // meta.db unreadable: said as nothing to free.
+  }
+  const archive = canFree > 0
+    ? `with a little room, "tandem archive changes --export-dir ${exportRoot} --move-to <dir on another disk>" (or --delete-changes-without-archiving true) also frees the ${mib(canFree)} of change segments every importer has applied`
+    : '"archive changes" can free nothing now: no segment every importer has applied is closed yet (a segment closes at its full size)';
+  const cutover = 'A cutover cannot be initiated meanwhile: its request is written in the export dir.';
+  if (again) reporter.warn(`The export dir's disk is full again: streaming from the ${role} is paused again, nothing lost; it goes on by itself once ${mib(more)} more are free.`);
+  else {
+    reporter.warn(`The export dir's disk is full (${exportRoot}): streaming from the ${role} is paused, and nothing is lost (${kept}). It goes on by itself once ${mib(more)} more are free on that disk: `
+      + `free space there (delete or move other files; ${archive}). ${cutover}`);
+  }
   log.warn(`queue disk full (${why}); paused until ${need} bytes are free`);
   while (!signal.aborted && !room()) await sleep(ROOM_LOOK_MS, signal);
   if (signal.aborted) return;
   reporter.print(`The export dir's disk has room again after ${spokenDuration((Date.now() - started) / 1000)}: streaming from the ${role} goes on.`);
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /** A stream's transactions one at a time, as one-element batches. */
