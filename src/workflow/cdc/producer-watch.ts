@@ -35,6 +35,11 @@ export class ProducerWatch {
 
   constructor(private readonly opts: ProducerWatchOptions) {}
 
+  /** The feeding command was found not running at the last look (and the marker not queued). */
+  get stopped(): boolean {
+    return this.misses > 0 && !this.opts.markerQueued();
+  }
+
   /** Called often (each metrics refresh); looks at most every 5 s. */
   tick(): void {
     const now = this.opts.now?.() ?? Date.now();

@@ -242,6 +242,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     // The queue this importer applies is filled by the other side's exporter.
     queuedCommitMs: () => meta.getValue<number>(queuedCommitTimeKey(opts.consumer === 'target' ? 'source' : 'target')),
     appliedVsn: () => watermark,
+    paused: () => producerWatch.stopped,
     ...(target.tablesAlsoChanged ? { alsoChanged: (e: ChangeEvent) => target.tablesAlsoChanged!(e) } : {}),
     onUnavailable: (reason) => {
       reporter.warn(`The tables cannot be compared while streaming (${reason}), so the cutover compares every table itself; it needs the same connection, and if this is not fixed by then the cutover completes unverified. `
