@@ -1,5 +1,5 @@
 import { TandemError } from '../errors.js';
-import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, statSync, statfsSync, truncateSync, unlinkSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetaStore } from '../meta-store.js';
@@ -152,6 +152,16 @@ export async function filesystemUsedPercent(path: string): Promise<number> {
   const used = s.blocks - s.bfree;
   const total = used + s.bavail;
   return total === 0 ? 0 : (used * 100) / total;
+}
+
+/** The free (to a user who is not root) and total bytes of the filesystem holding `path`; undefined when it cannot be read. */
+export function diskBytes(path: string): { free: number; total: number } | undefined {
+  try {
+    const fs = statfsSync(path);
+    return { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize };
+  } catch {
+    return undefined;
+  }
 }
 
 function fsyncPath(path: string): void {

@@ -1,5 +1,5 @@
 import { TandemError, fileSystemError, isTandemError } from '../../core/errors.js';
-import { filesystemUsedPercent } from '../../core/queue/segment-archiver.js';
+import { diskBytes, filesystemUsedPercent } from '../../core/queue/segment-archiver.js';
 import { queueSpace, queueSpaceWarning } from './queue-space.js';
 import { log } from '../../core/logger.js';
 import { describeDb } from '../../core/db-config.js';
@@ -16,7 +16,6 @@ import { recordSourceWriteProblems } from '../cutover/source-write-check.js';
 import { CutoverState, watchCutover, type CutoverDirection } from '../cutover/cutover-state.js';
 import { MetricsPrinter, RateMeter, renderMetrics } from './rate-meter.js';
 import { sleep } from '../../core/sleep.js';
-import { statfsSync } from 'node:fs';
 import { spokenDuration } from '../../core/progress.js';
 import { failpoint, failpointDelay } from '../../core/failpoint.js';
 import { TransactionParts, alreadyQueued, type QueuedParts } from './transaction-parts.js';
@@ -613,15 +612,6 @@ const ROOM_BYTES = 64 << 20;
 /** How often a stream paused on a full disk looks for room. */
 const ROOM_LOOK_MS = 2000;
 
-/** The free and total bytes of the disk holding `path` (undefined when it cannot be read). */
-function diskBytes(path: string): { free: number; total: number } | undefined {
-  try {
-    const fs = statfsSync(path);
-    return { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize };
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Waits, on a full disk, until the export dir's disk has room again: `ROOM_BYTES` (or a quarter of
