@@ -27,7 +27,9 @@ export async function waitUntilReachable(reporter: Reporter, { db, engine }: Sid
     } catch (e) {
       if (!isTandemError(e) || e.code !== 'TANDEM_CONNECT' || Date.now() - started >= budget) throw e;
       if (!said) {
-        reporter.warn(`Cannot reach the ${db.role} database ${describeDb(db)} (${e.message.replace(/\.$/, '')}); waiting for it, up to ${describeBudget(budget)} (TANDEM_RECONNECT_BUDGET_MS sets another limit; Ctrl-C stops).`);
+        // The error may already say "Cannot reach the … database …" (fix-verify-51b: said twice): its reason only, then.
+        const reason = /^Cannot reach the \w+ database \S+ \((.*)\)\.?$/.exec(e.message)?.[1] ?? e.message.replace(/\.$/, '');
+        reporter.warn(`Cannot reach the ${db.role} database ${describeDb(db)} (${reason}); waiting for it, up to ${describeBudget(budget)} (TANDEM_RECONNECT_BUDGET_MS sets another limit; Ctrl-C stops).`);
         said = true;
       }
       await sleep(Math.min(reconnectDelayMs(attempt + 1), Math.max(0, started + budget - Date.now())));

@@ -270,9 +270,11 @@ async function moneyReading(client: pg.Client): Promise<ValueReading> {
     const dbPlaces = dbSetting === undefined ? undefined : await placesOf(dbSetting);
     const others = dbSetting !== undefined && dbPlaces !== undefined ? reading(dbPlaces, dbSetting, ', the database\'s default', `ALTER DATABASE ${db}`)
       : level === 'server' ? reading(places, setting, ', the server\'s default', `ALTER DATABASE ${db}`) : undefined;
+    const roles = new Set((await client.query("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname !~ '^pg_'")).rows.map((r) => String(r.rolname)));
     return {
       ...reading(places, setting, where, statement),
       byRole,
+      roles,
       ...(others ? { others } : {}),
       setToForRole: (role, other) => setTo(`ALTER ROLE ${quoteIdent(role)} IN DATABASE ${db}`)(other),
     };

@@ -50,6 +50,8 @@ export interface ValueReading {
   readonly others?: ValueReading;
   /** The statement that gives the role `role` this side another side's `setting`. */
   setToForRole?(role: string, setting: string): string;
+  /** The roles this side has (a role only one side has is not compared: an application cannot log in as it on the other). */
+  readonly roles?: ReadonlySet<string>;
 }
 
 /** Row count and order-independent checksum of one table on one side. */

@@ -164,6 +164,15 @@ export function diskBytes(path: string): { free: number; total: number } | undef
   }
 }
 
+/**
+ * Whether the filesystem holding `path` is nearly full: less than 64 MiB free (or a quarter of a
+ * smaller disk). A streaming exporter pauses on a full disk, and queues nothing meanwhile.
+ */
+export function diskNearlyFull(path: string): boolean {
+  const d = diskBytes(path);
+  return d !== undefined && d.free < Math.min(64 << 20, d.total / 4);
+}
+
 function fsyncPath(path: string): void {
   try {
     const fd = openSync(path, 'r');

@@ -17,6 +17,7 @@ import { describeDb } from '../../core/db-config.js';
 import { EarlyVerification, earlyFindingText, type EarlyVerificationOptions } from '../verify/early-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
 import { ProducerWatch } from './producer-watch.js';
+import { diskNearlyFull } from '../../core/queue/segment-archiver.js';
 import { streamLost } from './stream-lost.js';
 import { isRunning } from '../streaming-commands.js';
 
@@ -242,7 +243,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     // The queue this importer applies is filled by the other side's exporter.
     queuedCommitMs: () => meta.getValue<number>(queuedCommitTimeKey(opts.consumer === 'target' ? 'source' : 'target')),
     appliedVsn: () => watermark,
-    paused: () => producerWatch.stopped,
+    // Nor while the export dir's disk is (nearly) full: an exporter paused there queues nothing (fix-verify-51b).
+    paused: () => producerWatch.stopped || diskNearlyFull(exportDir.queueDir),
     ...(target.tablesAlsoChanged ? { alsoChanged: (e: ChangeEvent) => target.tablesAlsoChanged!(e) } : {}),
     onUnavailable: (reason) => {
       reporter.warn(`The tables cannot be compared while streaming (${reason}), so the cutover compares every table itself; it needs the same connection, and if this is not fixed by then the cutover completes unverified. `

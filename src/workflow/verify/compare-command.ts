@@ -145,6 +145,8 @@ async function differentReadings(left: ComparisonSide, right: ComparisonSide, ta
     const roles = [...new Set([...(lv.byRole?.keys() ?? []), ...(rv.byRole?.keys() ?? [])])].sort();
     const differ: string[] = [];
     for (const role of roles) {
+      // A role only one side has (fix-verify-51b: a false MISMATCH, and an ALTER ROLE for a role the target lacks).
+      if (lv.roles && rv.roles && !(lv.roles.has(role) && rv.roles.has(role))) continue;
       const a = lv.byRole?.get(role) ?? lv.others;
       const b = rv.byRole?.get(role) ?? rv.others;
       if (!a || !b || a.same === b.same) continue;

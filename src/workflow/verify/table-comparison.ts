@@ -151,10 +151,14 @@ export async function compareOne(left: FingerprintingSide, right: Fingerprinting
   if (onlyRight.length > 0) {
     errors.push(`${right.label}: column${onlyRight.length > 1 ? 's' : ''} ${onlyRight.join(', ')} only there (added during the migration? DDL does not travel through the stream): not compared, so the table cannot match`);
   }
-  // Definite too: reading again reads the same, whatever the stored values.
-  if (table.readingDiffers) errors.push(`values ${table.readingDiffers}: the table cannot match`);
   const lv = l.status === 'fulfilled' ? l.value : undefined;
   const rv = r.status === 'fulfilled' ? r.value : undefined;
+  // Definite too: reading again reads the same, whatever the stored values; what the stored rows
+  // are is said beside it (fix-verify-51b: whether they were compared was unclear).
+  if (table.readingDiffers) {
+    const stored = lv && rv ? `; its stored rows ${lv.rows === rv.rows && lv.checksum === rv.checksum ? 'are the same on both sides' : 'differ too'}` : '';
+    errors.push(`values ${table.readingDiffers}: the table cannot match${stored}`);
+  }
   const match = errors.length === 0 && lv!.rows === rv!.rows && lv!.checksum === rv!.checksum;
   const failures = [l, r].filter((x): x is PromiseRejectedResult => x.status === 'rejected');
   // A side without the table, or without a column the other has: definite (retrying reads the same).

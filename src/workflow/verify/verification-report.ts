@@ -77,7 +77,7 @@ export function renderVerificationReport(run: VerificationRun, format: 'table' |
     run.results.map((t) => [t.table, count(t.leftRows), count(t.rightRows), t.match ? 'MATCH' : 'MISMATCH']))];
   const failed = run.results.filter((t) => t.error);
   if (failed.length > 0) {
-    lines.push('', 'Tables that could not be compared:');
+    lines.push('', 'Tables that could not be compared, or cannot match:');
     for (const t of failed) lines.push(`  ${t.table}: ${t.error}`);
   }
   const sameCountDifferentRows = run.results.filter((t) => !t.match && !t.error && t.leftRows === t.rightRows);
