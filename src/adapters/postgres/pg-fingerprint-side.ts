@@ -249,17 +249,19 @@ async function moneyReading(client: pg.Client): Promise<ValueReading> {
     };
     // The roles that set their own, for this database before for every one (as PostgreSQL applies them).
     const roleRows = (await client.query(
-      `SELECT r.rolname AS role, s.setdatabase <> 0 AS in_db, substr(c, length('lc_monetary=') + 1) AS setting
+      `SELECT r.rolname AS role, CASE WHEN s.setdatabase <> 0 THEN 'db' ELSE 'all' END AS scope, substr(c, length('lc_monetary=') + 1) AS setting
          FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_roles r ON r.oid = s.setrole, unnest(s.setconfig) c
         WHERE s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))
           AND c LIKE 'lc\\_monetary=%'
-        ORDER BY r.rolname, (s.setdatabase <> 0) DESC`)).rows as { role: string; in_db: boolean; setting: string }[];
+        ORDER BY r.rolname, (s.setdatabase <> 0) DESC`)).rows as { role: string; scope: 'db' | 'all'; setting: string }[];
     const byRole = new Map<string, ValueReading>();
     for (const r of roleRows) {
       if (byRole.has(r.role)) continue;
       const p = await placesOf(r.setting);
       const role = quoteIdent(r.role);
-      if (p !== undefined) byRole.set(r.role, reading(p, r.setting, r.in_db ? `, set for role ${role} in database ${db}` : `, set for role ${role}`, r.in_db ? `ALTER ROLE ${role} IN DATABASE ${db}` : `ALTER ROLE ${role}`));
+      // A text, not a boolean: this session reads every value as its text (fix-verify-51b: 'f' was true, so a setting for every database was said as one for this one).
+      const inDb = r.scope === 'db';
+      if (p !== undefined) byRole.set(r.role, reading(p, r.setting, inDb ? `, set for role ${role} in database ${db}` : `, set for role ${role}`, inDb ? `ALTER ROLE ${role} IN DATABASE ${db}` : `ALTER ROLE ${role}`));
     }
     // A role that sets none reads the database's setting, else the server's (known here only when
     // Tandem's own role reads it).

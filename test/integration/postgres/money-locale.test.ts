@@ -96,4 +96,11 @@ test('money from a source whose lc_monetary is German arrives as the same amount
   await dst.sql('dst', "CREATE ROLE dst_only_role LOGIN; ALTER ROLE dst_only_role SET lc_monetary = 'ja_JP.UTF-8'");
   const oneSided = await runTandem(['compare', '--export-dir', dir], env);
   assert.equal(oneSided.code, 0, `${oneSided.stdout}\n${oneSided.stderr}`);
+
+  // A role's setting for every database is said as such (fix-verify-51b: "in database dst").
+  await src.sql('src', 'CREATE ROLE both_role LOGIN');
+  await dst.sql('dst', "CREATE ROLE both_role LOGIN; ALTER ROLE both_role SET lc_monetary = 'ja_JP.UTF-8'");
+  const everyDb = await runTandem(['compare', '--export-dir', dir], env);
+  assert.equal(everyDb.code, 1, `${everyDb.stdout}\n${everyDb.stderr}`);
+  assert.match(everyDb.stdout + everyDb.stderr, /role both_role reads it as money with 2 decimal places \(lc_monetary de_DE\.UTF-8, the (database|server)'s default\) on the source and money with 0 decimal places \(lc_monetary ja_JP\.UTF-8, set for role both_role\) on the target \(for the target to read it as the source does: ALTER ROLE both_role SET lc_monetary = 'de_DE\.UTF-8'/);
 });
