@@ -612,7 +612,6 @@ const ROOM_BYTES = 64 << 20;
 /** How often a stream paused on a full disk looks for room. */
 const ROOM_LOOK_MS = 2000;
 
-
 /**
  * Waits, on a full disk, until the export dir's disk has room again: `ROOM_BYTES` (or a quarter of
  * a smaller disk) more than was free when the pause began, so that the append that did not fit
