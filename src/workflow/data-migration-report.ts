@@ -9,7 +9,7 @@ import { streamEndFinding } from './cutover/stream-cleanup.js';
 import { CutoverState } from './cutover/cutover-state.js';
 import { startOverHint, streamLost } from './cdc/stream-lost.js';
 import { neededButStopped, queueConsumerNow } from './streaming-commands.js';
-import { diskBytes, diskNearlyFull } from '../core/queue/segment-archiver.js';
+import { diskNearlyFull } from '../core/queue/segment-archiver.js';
 
 /** One line of the data-migration report: one table on one database. */
 export interface ReportRow {
@@ -180,8 +180,8 @@ export function uncountedNotes(m: Pick<Migration, 'meta' | 'exportDir'>): string
   const consumer = queueConsumerNow(m.meta);
   const type = m.meta.getValue<string>('export_type');
   if (consumer !== undefined && (type === 'snapshot-and-changes' || type === 'changes-only')) {
-    const disk = diskBytes(m.exportDir.root);
-    if (disk && diskNearlyFull(m.exportDir.root)) {
+    const disk = diskNearlyFull(m.exportDir.root);
+    if (disk) {
       const side = consumer === 'target' ? 'source' : 'target';
       notes.push(`the export dir's disk is nearly full (${(disk.free / 2 ** 20).toFixed(1)} MiB free): a streaming exporter pauses when it fills, and changes made on the ${side} meanwhile wait in its change stream, not in these counts; free space on that disk.`);
     }

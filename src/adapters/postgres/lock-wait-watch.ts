@@ -46,8 +46,10 @@ export class LockWaitWatch {
   watch(client: pg.Client): (committed: boolean) => void {
     const pid = (client as unknown as { processID?: number | null }).processID;
     if (!pid) return () => {};
-    return watchLockWait(this.afterMs, async (waitedMs) => (await this.holders(pid)).map((h) => ({ key: `${h.kind}:${h.id}`, text: this.say(h, waitedMs) })), this.warn,
-      (waitedMs) => this.notice(`Writing the changes on the ${this.config.role} ${describeDb(this.config)} goes on: the lock it waited for was released after ${Math.round(waitedMs / 1000)} s.`));
+    return watchLockWait({
+      afterMs: this.afterMs, where: `the ${this.config.role} ${describeDb(this.config)}`, warn: this.warn, notice: this.notice,
+      look: async (waited) => (await this.holders(pid)).map((h) => ({ key: `${h.kind}:${h.id}`, text: this.say(h, waited) })),
+    });
   }
 
   private async holders(pid: number): Promise<Holder[]> {
@@ -59,9 +61,7 @@ export class LockWaitWatch {
     }
   }
 
-  private say(h: Holder, waitedMs: number): string {
-    const db = describeDb(this.config);
-    const waited = `Writing the changes on the ${this.config.role} ${db} has waited ${Math.round(waitedMs / 1000)} s for a lock`;
+  private say(h: Holder, waited: string): string {
     if (h.kind === 'prepared') {
       const gid = `'${h.id.replace(/'/g, "''")}'`;
       return `${waited} held by the prepared transaction ${gid} (two-phase commit, prepared ${h.since ?? '?'} UTC by ${h.who ?? '?'}): it holds rows these changes write, and holds them until it is committed or rolled back. `

@@ -15,20 +15,29 @@ export interface LockHolderNote {
  * Watches one batch for a lock wait on the written database (measured before: a transaction left
  * open held the rows a fall-back wrote, and the import waited on it for minutes saying only its
  * metrics; the pg-dml-50 run). Once the batch has run `afterMs`, and every 30 s after, `look` reads
- * what its session waits for, on a connection of its own; each holder is warned of once per wait
- * (the same session holding up a later batch is said again: the fix-verify-50b run). Nothing is
- * changed: the batch goes on as soon as the lock is free. Returns the function that ends the watch
- * (`committed`: the batch committed; `resumed` is then told how long it waited, once a holder was said).
+ * what its session waits for, on a connection of its own, and is given the sentence that begins
+ * each note (`Writing the changes on <where> has waited N s for a lock`); each holder is warned of
+ * once per wait (the same session holding up a later batch is said again: the fix-verify-50b run).
+ * Nothing is changed: the batch goes on as soon as the lock is free. Returns the function that
+ * ends the watch (`committed`: the batch committed; a wait that was said is then said to be over,
+ * through `notice`).
  */
-export function watchLockWait(afterMs: number, look: (waitedMs: number) => Promise<readonly LockHolderNote[]>, warn: (message: string) => void,
-  resumed?: (waitedMs: number) => void): (committed: boolean) => void {
+export function watchLockWait(options: {
+  readonly afterMs: number;
+  /** The written database, as the notes name it (`the source u@h:3306/shop`). */
+  readonly where: string;
+  readonly look: (waited: string) => Promise<readonly LockHolderNote[]>;
+  readonly warn: (message: string) => void;
+  readonly notice: (message: string) => void;
+}): (committed: boolean) => void {
+  const { afterMs, where, look, warn, notice } = options;
   const started = Date.now();
   const said = new Set<string>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const once = async (): Promise<void> => {
     try {
-      const notes = await look(Date.now() - started);
+      const notes = await look(`Writing the changes on ${where} has waited ${Math.round((Date.now() - started) / 1000)} s for a lock`);
       // A batch that ended while the holders were read waits no more: nothing to say.
       for (const n of notes) {
         if (stopped || said.has(n.key)) continue;
@@ -45,6 +54,6 @@ export function watchLockWait(afterMs: number, look: (waitedMs: number) => Promi
     stopped = true;
     clearTimeout(timer);
     // A wait that was said is said to be over (measured before: nothing, so the warning looked current; the fix-verify-51 run).
-    if (committed && said.size > 0) resumed?.(Date.now() - started);
+    if (committed && said.size > 0) notice(`Writing the changes on ${where} goes on: the lock it waited for was released after ${Math.round((Date.now() - started) / 1000)} s.`);
   };
 }

@@ -164,13 +164,18 @@ export function diskBytes(path: string): { free: number; total: number } | undef
   }
 }
 
+/** Free bytes below which a disk of `total` bytes is nearly full: 64 MiB, or a quarter of a smaller disk. */
+export function nearlyFullBytes(total: number): number {
+  return Math.min(64 << 20, total / 4);
+}
+
 /**
- * Whether the filesystem holding `path` is nearly full: less than 64 MiB free (or a quarter of a
- * smaller disk). A streaming exporter pauses on a full disk, and queues nothing meanwhile.
+ * The filesystem holding `path`, when it is nearly full (`nearlyFullBytes`); undefined otherwise.
+ * A streaming exporter pauses on a full disk, and queues nothing meanwhile.
  */
-export function diskNearlyFull(path: string): boolean {
+export function diskNearlyFull(path: string): { free: number; total: number } | undefined {
   const d = diskBytes(path);
-  return d !== undefined && d.free < Math.min(64 << 20, d.total / 4);
+  return d !== undefined && d.free < nearlyFullBytes(d.total) ? d : undefined;
 }
 
 function fsyncPath(path: string): void {

@@ -244,7 +244,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     queuedCommitMs: () => meta.getValue<number>(queuedCommitTimeKey(opts.consumer === 'target' ? 'source' : 'target')),
     appliedVsn: () => watermark,
     // Nor while the export dir's disk is (nearly) full: an exporter paused there queues nothing (fix-verify-51b).
-    paused: () => producerWatch.stopped || diskNearlyFull(exportDir.queueDir),
+    paused: () => producerWatch.stopped || diskNearlyFull(exportDir.queueDir) !== undefined,
     ...(target.tablesAlsoChanged ? { alsoChanged: (e: ChangeEvent) => target.tablesAlsoChanged!(e) } : {}),
     onUnavailable: (reason) => {
       reporter.warn(`The tables cannot be compared while streaming (${reason}), so the cutover compares every table itself; it needs the same connection, and if this is not fixed by then the cutover completes unverified. `

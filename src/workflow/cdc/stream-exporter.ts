@@ -1,5 +1,5 @@
 import { TandemError, fileSystemError, isTandemError } from '../../core/errors.js';
-import { diskBytes, filesystemUsedPercent } from '../../core/queue/segment-archiver.js';
+import { diskBytes, filesystemUsedPercent, nearlyFullBytes } from '../../core/queue/segment-archiver.js';
 import { queueSpace, queueSpaceWarning } from './queue-space.js';
 import { log } from '../../core/logger.js';
 import { describeDb } from '../../core/db-config.js';
@@ -606,15 +606,12 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
   return 'stopped';
 }
 
-/** Room a paused stream waits for beyond what was free when it paused: 64 MiB, or a quarter of a smaller disk. */
-const ROOM_BYTES = 64 << 20;
-
 /** How often a stream paused on a full disk looks for room. */
 const ROOM_LOOK_MS = 2000;
 
 /**
- * Waits, on a full disk, until the export dir's disk has room again: `ROOM_BYTES` (or a quarter of
- * a smaller disk) more than was free when the pause began, so that the append that did not fit
+ * Waits, on a full disk, until the export dir's disk has room again: `nearlyFullBytes` (64 MiB, or
+ * a quarter of a smaller disk) more than was free when the pause began, so that the append that did not fit
  * fits now (measured before: a tenth of the disk free was taken for room while the append needed
  * more, and the stream paused and went on in a loop). Says when the pause begins and when it ends;
  * `again`: a pause soon after the last, said in one line. Returns at once on an abort.
@@ -623,7 +620,7 @@ async function waitForRoom(reporter: Reporter, exportRoot: string, queueDir: str
   freeable: () => number, signal: AbortSignal): Promise<void> {
   const started = Date.now();
   const atStart = diskBytes(queueDir);
-  const more = atStart ? Math.min(ROOM_BYTES, atStart.total / 4) : 0;
+  const more = atStart ? nearlyFullBytes(atStart.total) : 0;
   const need = atStart ? atStart.free + more : 0;
   const room = () => (diskBytes(queueDir)?.free ?? -1) >= need;
   // What "archive changes" could free now (measured before: it was advised when it could free

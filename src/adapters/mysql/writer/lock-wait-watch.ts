@@ -52,12 +52,13 @@ export class MySqlLockWaitWatch {
   watch(connection: Connection): (committed: boolean) => void {
     const thread = connection.threadId;
     if (!thread) return () => {};
-    return watchLockWait(this.afterMs, (waitedMs) => this.look(thread, waitedMs), this.warn,
-      (waitedMs) => this.notice(`Writing the changes on the ${this.config.role} ${describeDb(this.config)} goes on: the lock it waited for was released after ${Math.round(waitedMs / 1000)} s.`));
+    return watchLockWait({
+      afterMs: this.afterMs, where: `the ${this.config.role} ${describeDb(this.config)}`, warn: this.warn, notice: this.notice,
+      look: (waited) => this.look(thread, waited),
+    });
   }
 
-  private async look(thread: number, waitedMs: number): Promise<LockHolderNote[]> {
-    const waited = `Writing the changes on the ${this.config.role} ${describeDb(this.config)} has waited ${Math.round(waitedMs / 1000)} s for a lock`;
+  private async look(thread: number, waited: string): Promise<LockHolderNote[]> {
     const goesOn = 'Nothing is lost meanwhile, and the import goes on at once when the lock is free';
     if (this.flavor() === 'mysql') {
       // Not run here (no MySQL 8 server): only the place to look is said.

@@ -104,8 +104,9 @@ export class MySqlChangeTarget implements ChangeTarget {
   constructor(private readonly config: MySqlDbConfig, private readonly options: MySqlChangeTargetOptions) {
     this.metadataDb = options.metadataSchema ?? DEFAULT_MYSQL_METADATA_DATABASE;
     const warn = options.onWarning ?? ((m) => process.emitWarning(m));
-    this.outage = new ConnectionOutage(config.role, describeDb(config), warn, options.onNotice ?? ((m) => log.info(m)));
-    this.lockWait = new MySqlLockWaitWatch(config, () => this.flavor, () => this.account, warn, options.onNotice ?? ((m) => log.info(m)), options.lockWaitLookMs ?? 10_000);
+    const notice = options.onNotice ?? ((m) => log.info(m));
+    this.outage = new ConnectionOutage(config.role, describeDb(config), warn, notice);
+    this.lockWait = new MySqlLockWaitWatch(config, () => this.flavor, () => this.account, warn, notice, options.lockWaitLookMs ?? 10_000);
   }
 
   async prepare(migrationUuid: string, channels: number): Promise<ChannelProgress[]> {
