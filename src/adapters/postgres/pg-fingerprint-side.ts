@@ -8,7 +8,8 @@ import { q, quoteIdent } from '../../core/sql-names.js';
 import { keyOrderOf, type KeyedRow, type KeyOrder } from '../../core/verify/differing-keys.js';
 import { connectPg } from './pg-connection.js';
 import { qualified } from './source-catalog.js';
-import { beginComparisonRead, COLUMN_FORMS_SELECT, columnFormsOf, fingerprintTable, listFingerprintColumns, NO_FORMS, valueTextExpression } from './table-fingerprint.js';
+import { beginComparisonRead, COLUMN_FORMS_SELECT, columnFormsOf, fingerprintBuckets, fingerprintTable, integerKeyRange, listFingerprintColumns, NO_FORMS, valueTextExpression } from './table-fingerprint.js';
+import type { BucketFingerprint, BucketPlan } from '../../core/verify/key-buckets.js';
 
 /** Rows fetched at a time while streaming a table by key. */
 const KEYED_FETCH = 2000;
@@ -39,6 +40,14 @@ export class PgFingerprintSide implements ComparisonSide {
 
   async fingerprint(table: ComparedTable): Promise<SideFingerprint> {
     return this.withClient((client) => fingerprintTable(client, table.schema, table.name, [...table.columns], table.intervalDaysAsHours === true));
+  }
+
+  async integerKeyRange(table: ComparedTable): Promise<{ column: string; min: string | null; max: string | null } | undefined> {
+    return this.withClient((client) => integerKeyRange(client, table.schema, table.name));
+  }
+
+  async bucketFingerprints(table: ComparedTable, plan: BucketPlan, only?: readonly string[]): Promise<{ buckets: Map<string, BucketFingerprint>; readAtMs: number }> {
+    return this.withClient((client) => fingerprintBuckets(client, table.schema, table.name, [...table.columns], plan, only, table.intervalDaysAsHours === true));
   }
 
   /**

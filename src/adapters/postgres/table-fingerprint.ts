@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { TandemError } from '../../core/errors.js';
 import { q } from '../../core/sql-names.js';
 import { qualified, pgArray, pgBool } from './source-catalog.js';
+import { boundsOf, type BucketFingerprint, type BucketPlan } from '../../core/verify/key-buckets.js';
 
 /** Row count and order-independent checksum of one table, computed by the server. */
 export interface TableFingerprint {
@@ -199,4 +200,75 @@ export async function listFingerprintColumns(client: pg.Client, tables: readonly
       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.name`,
   [tables.map((t) => t.schema), tables.map((t) => t.name)]);
   return new Map(r.rows.map((row) => [`${row.schema}.${row.name}`, pgArray(row.columns)]));
+}
+
+/**
+ * The first primary-key column of `schema.table` with its smallest and largest values, when that
+ * column is an integer (smallint, integer, bigint) and the table's rows are all local (no foreign
+ * partition); undefined otherwise. The extremes are read through the key's index.
+ */
+export async function integerKeyRange(client: pg.Client, schema: string, table: string): Promise<{ column: string; min: string | null; max: string | null } | undefined> {
+  const k = await client.query(
+    `SELECT a.attname::text AS name, c.relkind, pg_catalog.version() ~ '-YB-' AS yugabyte,
+            EXISTS (WITH RECURSIVE tree(relid) AS (
+                      SELECT c.oid UNION ALL SELECT i.inhrelid FROM tree JOIN pg_catalog.pg_inherits i ON i.inhparent = tree.relid)
+                    SELECT 1 FROM tree JOIN pg_catalog.pg_class x ON x.oid = tree.relid WHERE x.relkind = 'f') AS foreign_leaf
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_index i ON i.indrelid = c.oid AND i.indisprimary
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
+        AND a.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype, 'pg_catalog.int8'::pg_catalog.regtype)`, [schema, table]);
+  const row = k.rows[0];
+  // YugabyteDB shards a key by its hash unless it is declared ASC or DESC: a range of it is read by
+  // scanning the whole table, so its tables are not cut into buckets (untested there: no YugabyteDB here).
+  if (!row || pgBool(row.foreign_leaf) || pgBool(row.yugabyte)) return undefined;
+  const col = q(String(row.name));
+  const from = `${row.relkind === 'r' ? 'ONLY ' : ''}${qualified(schema, table)}`;
+  const r = await client.query(`SELECT (SELECT min(${col}) FROM ${from})::text AS min, (SELECT max(${col}) FROM ${from})::text AS max`);
+  return { column: String(row.name), min: r.rows[0].min ?? null, max: r.rows[0].max ?? null };
+}
+
+/**
+ * Row count and checksum of each key bucket of `schema.table` (see `core/verify/key-buckets.ts`),
+ * in one read-only snapshot: of every bucket in one scan, or of the buckets `only` lists, each read
+ * through the key's index. Buckets without rows are left out. The row text and hash are the
+ * fingerprint's, so the buckets' sums add up to the table's fingerprint.
+ */
+export async function fingerprintBuckets(client: pg.Client, schema: string, table: string, columns: string[], plan: BucketPlan,
+  only: readonly string[] | undefined, intervalDaysAsHours = false): Promise<{ buckets: Map<string, BucketFingerprint>; readAtMs: number }> {
+  if (!/^-?\d+$/.test(plan.base) || !/^\d+$/.test(plan.width)) throw new Error('internal: a bucket plan that is not integers');
+  await beginComparisonRead(client);
+  try {
+    const kind = await client.query(
+      `SELECT c.relkind, current_setting('server_encoding') AS encoding,
+              (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS "readAtMs", ${COLUMN_FORMS_SELECT} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`, [schema, table]);
+    if (kind.rows.length === 0) throw new TandemError('TANDEM_UNKNOWN_TABLE', `Table ${schema}.${table} does not exist.`);
+    const forms = columnFormsOf(kind.rows[0], intervalDaysAsHours);
+    const text = rowTextExpression(columns, 't', forms);
+    const encoding = String(kind.rows[0].encoding);
+    const bytes = encoding === 'UTF8' || encoding === 'SQL_ASCII' ? text : `convert_to(${text}, 'UTF8')`;
+    const hash = `('x' || substr(md5(${bytes}), 1, 15))::bit(60)::bigint`;
+    const from = `${kind.rows[0].relkind === 'r' ? 'ONLY ' : ''}${qualified(schema, table)} t`;
+    const k = `t.${q(plan.column)}`;
+    const sql = only === undefined
+      ? `SELECT floor((${k}::numeric - ${plan.base}) / ${plan.width})::text AS bucket, count(*)::text AS rows, sum(${hash})::text AS checksum
+           FROM ${from} GROUP BY 1`
+      // Each bucket's range read through the key's index (the bounds as bigint: an integer column
+      // compares with them through its index; bounds outside bigint's range are clamped).
+      : `SELECT b.id AS bucket, count(*)::text AS rows, sum(${hash})::text AS checksum
+           FROM unnest($1::text[], $2::numeric[], $3::numeric[]) AS b(id, lo, hi)
+           JOIN ${from} ON ${k} >= greatest(b.lo, -9223372036854775808)::bigint AND ${k} <= least(b.hi - 1, 9223372036854775807)::bigint
+          GROUP BY b.id`;
+    const params = only === undefined ? [] : [only, only.map((b) => boundsOf(plan, b).lo), only.map((b) => boundsOf(plan, b).hi)];
+    const r = await client.query(sql, params);
+    await client.query('COMMIT');
+    return {
+      buckets: new Map(r.rows.map((x) => [String(x.bucket), { rows: Number(x.rows), checksum: String(x.checksum) }])),
+      readAtMs: Number(kind.rows[0].readAtMs),
+    };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
 }

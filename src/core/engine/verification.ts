@@ -1,5 +1,6 @@
 import type { TableRef } from './catalog.js';
 import type { KeyedRow, KeyOrder } from '../verify/differing-keys.js';
+import type { BucketFingerprint, BucketPlan } from '../verify/key-buckets.js';
 
 /** A table to compare, named the same on both sides. */
 export interface ComparedTable {
@@ -91,6 +92,18 @@ export interface ComparisonSide {
   rowsByKey?(table: ComparedTable, key: readonly string[], orders: readonly KeyOrder[]): AsyncIterable<KeyedRow>;
   /** The table's primary key on this side, with the portable order of each column (from its type); undefined without one. */
   keyOf?(table: ComparedTable): Promise<{ readonly key: string[]; readonly orders: KeyOrder[] } | undefined>;
+  /**
+   * Optional, with `bucketFingerprints`: the table's first primary-key column with its smallest and
+   * largest values (decimal texts; null when empty), when that column is an integer and a range of
+   * it is read through an index; undefined otherwise (the table is then fingerprinted whole).
+   */
+  integerKeyRange?(table: ComparedTable): Promise<{ readonly column: string; readonly min: string | null; readonly max: string | null } | undefined>;
+  /**
+   * Row count and checksum of each key bucket of the table (`core/verify/key-buckets.ts`), in one
+   * snapshot: every bucket in one scan, or only the buckets listed, each read by its key range.
+   * Buckets without rows are left out; the buckets' sums add up to `fingerprint`'s.
+   */
+  bucketFingerprints?(table: ComparedTable, plan: BucketPlan, only?: readonly string[]): Promise<{ readonly buckets: Map<string, BucketFingerprint>; readonly readAtMs?: number }>;
   /**
    * An identity of each table's storage, keyed `schema.table` (a table missing here is left out), that
    * changes when something the change stream does not carry empties or replaces the table or one of

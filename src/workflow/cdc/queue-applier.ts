@@ -257,7 +257,7 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
       const fresh = results.filter((r) => r.match && !saidMatched.has(r.table));
       for (const r of fresh) saidMatched.add(r.table);
       for (const r of bad) saidMatched.delete(r.table);
-      if (fresh.length > 0) reporter.print(`Verified ${fresh.length} quiet table(s) ahead of the cutover: row counts and checksums match (the cutover compares only tables that change after this).`);
+      if (fresh.length > 0) reporter.print(`Verified ${fresh.length} table(s) ahead of the cutover: row counts and checksums match (the cutover compares only what changes after this).`);
       for (const r of bad) reporter.warn(earlyFindingText(r, comparedSides, exportDir.root));
     },
     onCompareFailed: (r) => reporter.warn(earlyFindingText(r, comparedSides, exportDir.root)),

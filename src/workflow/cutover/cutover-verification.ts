@@ -23,6 +23,8 @@ export interface CutoverVerification {
   readonly reason?: string;
   /** Tables matched before the marker and not changed through the stream since: not scanned again at the cutover. */
   readonly earlyUnchanged?: number;
+  /** Tables matched before the marker whose key ranges written since were read again at the cutover, and not the rest (`TableComparison.bucketed`). */
+  readonly earlyByRanges?: number;
 }
 
 /**
@@ -64,8 +66,10 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
   try {
     const [source, target] = await bothSides(env, migration, one);
     const early = stillValid?.size ?? 0;
+    // Tables kept by key range (busy ones): only the ranges written since are read again.
+    const byRanges = [...(stillValid?.values() ?? [])].filter((r) => (r.bucketed?.pending.length ?? 0) > 0).length;
     reporter.print(early
-      ? `Verifying: comparing row counts and checksums of the tables that changed since they were verified (${early} verified before the marker and unchanged since)…`
+      ? `Verifying: comparing row counts and checksums of the tables that changed since they were verified (${early - byRanges} verified before the marker and unchanged since${byRanges ? `; ${byRanges} more verified before it, of which only the key ranges written since are read` : ''})…`
       : 'Verifying: comparing row counts and checksums of every table on both databases…');
     // A side that cannot be reached, or a table a side could not be read for (a restart during the
     // scan), is compared again with backoff for a while: only what failed is scanned again.
@@ -96,8 +100,9 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
     const unreadable = run.results.filter(unreadableResult);
     const mismatched = run.results.filter((r) => !r.match && (r.error === undefined || r.missing)).map((r) => r.table);
     // Of the early matches, those whose storage changed since were scanned again (see ComparisonSide.storageStamps).
-    const reused = run.summary.reused ?? 0;
-    if (run.match) reporter.print(`Verification: all ${run.summary.tables} tables MATCH (row counts and checksums${reused ? `; ${reused} of them verified before the marker and unchanged since` : ''}).`);
+    const ranges = run.summary.rangesRead ?? 0;
+    const reused = (run.summary.reused ?? 0) - ranges;
+    if (run.match) reporter.print(`Verification: all ${run.summary.tables} tables MATCH (row counts and checksums${reused ? `; ${reused} of them verified before the marker and unchanged since` : ''}${ranges ? `; ${ranges} verified before it and read again only in the key ranges written since` : ''}).`);
     const said = run.results.filter((r) => !r.match && (r.error === undefined || r.missing)).map((r) => (r.error ? `${r.table} (${r.error.replace(/\.$/, '')})` : r.table));
     if (mismatched.length > 0) {
       // With the reason where the comparison knows it (a column only one side has, money read with
@@ -110,7 +115,7 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
       if (mismatched.length === 0) return { verified: false, unreadable: unreadable.map((r) => r.table), runId: run.runId, reason };
     }
     return { verified: true, match: run.match, mismatched, ...(mismatched.length > 0 ? { mismatchedSaid: said } : {}), ...(unreadable.length > 0 ? { unreadable: unreadable.map((r) => r.table) } : {}), runId: run.runId,
-      ...((run.summary.reused ?? 0) > 0 ? { earlyUnchanged: run.summary.reused } : {}) };
+      ...(reused > 0 ? { earlyUnchanged: reused } : {}), ...(ranges > 0 ? { earlyByRanges: ranges } : {}) };
   } catch (e) {
     const reason = isTandemError(e) ? e.message : (e as Error).message;
     log.warn(`verification at ${occasion} skipped: ${reason}`);

@@ -1,8 +1,9 @@
 import type { ChangeEvent } from '../../core/change-event.js';
 import { log } from '../../core/logger.js';
 import { sleep } from '../../core/sleep.js';
-import { connectionLostError, isTandemError } from '../../core/errors.js';
+import { connectionLostError, isTandemError, spokenErrorMessage } from '../../core/errors.js';
 import { compareOne, type ComparedTable, type FingerprintingSide, type TableComparison } from './table-comparison.js';
+import { bucketOf, bucketPlanFor, bucketTotal, sameBucket, type BucketFingerprint, type BucketPlan } from '../../core/verify/key-buckets.js';
 
 /** What an early verification needs from the importer that runs it. */
 export interface EarlyVerificationOptions {
@@ -63,6 +64,35 @@ interface Verified {
   readonly nextRetryMs?: number;
 }
 
+/**
+ * A table compared bucket by bucket (`core/verify/key-buckets.ts`): written to all the time, it is
+ * never quiet, yet its buckets are. Its first comparison reads every bucket on both sides; a bucket
+ * read differently that was written since its vsn (a change on its way) is pending, as is any
+ * bucket written after it was read; each round reads the pending buckets again. At the marker the
+ * table's match holds but for the buckets still pending, which the cutover reads (see
+ * `compareBucketsAgain`).
+ */
+interface Buckets {
+  readonly plan: BucketPlan;
+  /** The vsn the whole table was read at (every bucket's, until it is read again). */
+  readonly atVsn: number;
+  /** Readings both sides agreed on, by bucket (a bucket left out agreed on no rows). */
+  readonly agreed: Map<string, BucketFingerprint>;
+  /** The vsn each bucket was last read at and agreed, where it was read again after `atVsn`. */
+  readonly readAt: Map<string, number>;
+  /** Buckets whose last reading differed. */
+  readonly differing: Set<string>;
+  /** The last vsn that wrote to each bucket. */
+  readonly touched: Map<string, number>;
+  readonly stamps: TableComparison['stamps'];
+}
+
+/** How long a table's reading by bucket waits for the queue to catch up with its scans before judging a range that differs. */
+const CATCH_UP_MS = 10_000;
+
+/** At most this many buckets of a table are read again in one round (the rest in the next). */
+const BUCKETS_PER_ROUND = 1024;
+
 /** Longest wait before comparing again a table whose comparison failed. */
 const MAX_RETRY_MS = 300_000;
 
@@ -120,6 +150,15 @@ export function earlyFindingText(r: TableComparison, direction: string, exportDi
 export class EarlyVerification {
   private readonly lastEvent = new Map<string, { vsn: number; at: number }>();
   private readonly verified = new Map<string, Verified>();
+  /**
+   * Tables compared by key bucket: a plan before their first reading, then their state; null for a
+   * table that cannot be (no integer key on both sides, or a change that names no bucket: a
+   * TRUNCATE, a cascade the writer carries out), which is compared whole once quiet.
+   */
+  private readonly plans = new Map<string, BucketPlan | null>();
+  private readonly buckets = new Map<string, Buckets>();
+  /** For each table with a plan: the last vsn that wrote to each bucket (kept from the plan on, so that a reading's changes are seen). */
+  private readonly touchedBy = new Map<string, Map<string, number>>();
   private readonly stopper = new AbortController();
   private readonly quietMs: number;
   private readonly checkMs: number;
@@ -142,17 +181,46 @@ export class EarlyVerification {
     let key = '';
     let schema: string | undefined;
     let table: string | undefined;
+    let plan: BucketPlan | null | undefined;
     for (const e of events) {
       if ((e.op as string) === 'm') continue;
       if (e.schema !== schema || e.table !== table) {
         schema = e.schema;
         table = e.table;
         key = `${schema}.${table}`;
+        plan = this.plans.get(key);
       }
       this.touch(key, e.vsn, at);
+      if (plan) {
+        // The buckets of the row's key before and after (an update may move it to another key).
+        const before = bucketOf(plan, e.key[plan.column]);
+        const after = e.op === 'u' && e.after && plan.column in e.after ? bucketOf(plan, e.after[plan.column]) : before;
+        if (e.op === 't' || before === undefined || after === undefined) {
+          this.unbucket(key, `a change that names no key range at vsn ${e.vsn} (${e.op === 't' ? 'a TRUNCATE' : `no integer ${plan.column} in its key`})`);
+          plan = null;
+        } else {
+          this.touchBucket(key, before, e.vsn);
+          if (after !== before) this.touchBucket(key, after, e.vsn);
+        }
+      }
       const others = this.options.alsoChanged?.(e);
-      if (others) for (const other of others) this.touch(other, e.vsn, at);
+      // A cascade the writer carries out changes rows whose keys no event names.
+      if (others) for (const other of others) {
+        this.touch(other, e.vsn, at);
+        if (this.plans.get(other)) this.unbucket(other, `rows changed by a cascade at vsn ${e.vsn}`);
+      }
     }
+  }
+
+  private touchBucket(key: string, bucket: string, vsn: number): void {
+    this.touchedBy.get(key)?.set(bucket, vsn);
+  }
+
+  /** The table is compared whole from now on (its bucket readings no longer say what changed). */
+  private unbucket(key: string, why: string): void {
+    this.plans.set(key, null);
+    this.touchedBy.delete(key);
+    if (this.buckets.delete(key)) log.info(`early verification of ${key}: compared whole from now on: ${why}`);
   }
 
   private touch(key: string, vsn: number, at: number): void {
@@ -163,6 +231,12 @@ export class EarlyVerification {
     } else {
       this.lastEvent.set(key, { vsn, at });
     }
+  }
+
+  /** For a table kept by key range: how many of its ranges are to be read again now (undefined for another table). */
+  pendingRanges(key: string): number | undefined {
+    const b = this.buckets.get(key);
+    return b && pendingOf(b).length;
   }
 
   /** Starts comparing quiet tables in the background. */
@@ -183,6 +257,7 @@ export class EarlyVerification {
     if (options.cancel) await this.closing;
     const out = new Map<string, TableComparison>();
     for (const [key, v] of this.verified) if (this.holds(key, v)) out.set(key, v.result);
+    for (const [key, b] of this.buckets) out.set(key, { ...bucketResult(key, b), bucketed: { plan: b.plan, agreed: new Map(b.agreed), pending: pendingOf(b) } });
     return out;
   }
 
@@ -229,8 +304,30 @@ export class EarlyVerification {
         const pass: TableComparison[] = this.provenMismatches();
         const now = Date.now();
         const queued = this.options.queuedVsn();
+        if (await this.readPendingBuckets(sides, signal) === 'failed') {
+          const old = sides;
+          sides = undefined;
+          this.sides = undefined;
+          await old.close().catch(() => {});
+          continue;
+        }
+        const bucketsPossible = sides.left.integerKeyRange && sides.right.integerKeyRange && sides.left.bucketFingerprints && sides.right.bucketFingerprints;
         const due = sides.tables.filter((t) => {
+          const kept = this.buckets.get(t.key);
+          // A table kept by bucket is read whole again once quiet after a change, as any table is:
+          // a difference outside the buckets written since (a write that bypassed the stream) shows then.
+          if (kept) {
+            const last = this.lastEvent.get(t.key);
+            return last !== undefined && last.vsn > kept.atVsn && now - last.at >= this.quietMs;
+          }
+          if (!bucketsPossible || t.onlyRight?.length || t.readingDiffers) this.plans.set(t.key, null);
           const v = this.verified.get(t.key);
+          // A table that may be compared by bucket needs no quiet moment: what changes during its
+          // reading only leaves buckets to read again. Its first reading waits as a quiet table's
+          // would; a failed one is tried again once its wait is over.
+          if (this.plans.get(t.key) !== null && (v === undefined || v.retryAt !== undefined)) {
+            return v === undefined ? now - this.startedAt >= this.quietMs : now >= v.retryAt!;
+          }
           // A comparison that failed: again once its wait is over (a change since makes it due at its next quiet moment).
           if (v?.retryAt !== undefined && now < v.retryAt && (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn) return false;
           // Nothing new to learn: no change since, and for a mismatch not yet told, the queue not moved on.
@@ -240,11 +337,23 @@ export class EarlyVerification {
         });
         for (const t of due) {
           if (signal.aborted) break;
+          // Decided before the vsn is read, so that every change after it is put in its bucket.
+          let plan = this.plans.get(t.key);
+          if (plan === undefined) {
+            try {
+              plan = await this.planFor(sides, t);
+            } catch (e) {
+              log.info(`early verification of ${t.key}: could not read its key's range (${(e as Error).message}); compared whole`);
+              plan = null;
+            }
+            this.plans.set(t.key, plan);
+            if (plan) this.touchedBy.set(t.key, new Map());
+          }
           const atVsn = this.options.queuedVsn();
           while (this.options.appliedVsn() < atVsn && !signal.aborted) await sleep(20, signal);
           if (signal.aborted) break;
           // Changed again since it was found quiet: compare it at its next quiet moment instead.
-          if ((this.lastEvent.get(t.key)?.vsn ?? 0) > atVsn) continue;
+          if (!plan && (this.lastEvent.get(t.key)?.vsn ?? 0) > atVsn) continue;
           // The storage stamps before the scans: a change the stream does not carry (a partition
           // truncated, the table replaced) after them shows at the cutover, which then scans the table.
           let stamps: TableComparison['stamps'];
@@ -263,7 +372,19 @@ export class EarlyVerification {
           } };
           // Whether the queue tells commit times: read before the scan (an exporter that starts telling later is not waited for).
           const timed = this.options.queuedCommitMs?.() !== undefined;
-          const compared = await compareOne(left, sides.right, t);
+          let compared: TableComparison;
+          if (plan) {
+            const read = await this.readBuckets(sides, t, plan, atVsn, stamps);
+            if (read.kept) {
+              // Told as a match: every range agrees but those with changes on their way, read again.
+              pass.push(bucketResult(t.key, read.kept));
+              continue;
+            }
+            compared = read.compared;
+            readAtMs = read.readAtMs;
+          } else {
+            compared = await compareOne(left, sides.right, t);
+          }
           const result: TableComparison = compared.match ? { ...compared, stamps } : compared;
           // finish({ cancel }) closed the connections under it: that is not a finding.
           if (signal.aborted && result.error) break;
@@ -294,6 +415,110 @@ export class EarlyVerification {
       // Not waited for by finish() (at a cutover the results are needed at once); closed() waits.
       this.closing = sides?.close().catch(() => {});
     }
+  }
+
+  /** The table's bucket plan, where both sides key it by the same integer column; null otherwise. */
+  private async planFor(sides: NonNullable<typeof this.sides>, t: ComparedTable): Promise<BucketPlan | null> {
+    const [l, r] = await Promise.all([sides.left.integerKeyRange!(t), sides.right.integerKeyRange!(t)]);
+    if (!l || !r || l.column !== r.column) return null;
+    const ends = [l.min, r.min, l.max, r.max].filter((x): x is string => x !== null).map(BigInt);
+    if (ends.length === 0) return bucketPlanFor(l.column, null, null);
+    const min = ends.reduce((a, b) => (b < a ? b : a));
+    const max = ends.reduce((a, b) => (b > a ? b : a));
+    return bucketPlanFor(l.column, min.toString(), max.toString());
+  }
+
+  /**
+   * The first reading of a table by bucket, at `atVsn`. Kept (its state made) when every bucket
+   * both sides read differently was written after `atVsn`: a change on its way, read again later.
+   * Otherwise the table's totals, compared as a whole table's (a failure is an error result).
+   */
+  private async readBuckets(sides: NonNullable<typeof this.sides>, t: ComparedTable, plan: BucketPlan, atVsn: number,
+    stamps: TableComparison['stamps']): Promise<{ kept: Buckets } | { kept?: undefined; compared: TableComparison; readAtMs?: number }> {
+    let l: Awaited<ReturnType<NonNullable<FingerprintingSide['bucketFingerprints']>>>;
+    let r: typeof l;
+    const [ls, rs] = await Promise.allSettled([sides.left.bucketFingerprints!(t, plan), sides.right.bucketFingerprints!(t, plan)]);
+    if (ls.status === 'rejected' || rs.status === 'rejected') {
+      // Said as the whole table's comparison says a side that could not be read.
+      const error = [ls.status === 'rejected' ? `${sides.left.label}: ${spokenErrorMessage((ls.reason as Error).message)}` : '',
+        rs.status === 'rejected' ? `${sides.right.label}: ${spokenErrorMessage((rs.reason as Error).message)}` : ''].filter(Boolean).join('; ');
+      return { compared: { table: t.key, leftRows: null, rightRows: null, leftChecksum: null, rightChecksum: null, match: false, error } };
+    }
+    l = ls.value;
+    r = rs.value;
+    const touched = this.touchedBy.get(t.key) ?? new Map<string, number>();
+    const differing = new Set<string>();
+    for (const b of new Set([...l.buckets.keys(), ...r.buckets.keys()])) if (!sameBucket(l.buckets.get(b), r.buckets.get(b))) differing.add(b);
+    const unexplained = () => [...differing].some((b) => (touched.get(b) ?? 0) <= atVsn);
+    // A range the read side's scan saw written may differ before its change is queued (the
+    // exporter's lag): wait until the queue holds a commit after both scans and all of it is
+    // applied (and so noted), then judge. Where the queue tells no commit times, a difference is
+    // kept as a range to read again: the cutover reads it, and compares the whole table if it differs.
+    const readAt = Math.max(l.readAtMs ?? 0, r.readAtMs ?? 0);
+    const timed = this.options.queuedCommitMs?.() !== undefined && readAt > 0;
+    if (unexplained() && timed) {
+      const until = Date.now() + CATCH_UP_MS;
+      while (!this.stopper.signal.aborted && Date.now() < until && !((this.options.queuedCommitMs?.() ?? 0) > readAt)) await sleep(20, this.stopper.signal);
+      const caught = this.options.queuedVsn();
+      while (!this.stopper.signal.aborted && Date.now() < until && this.options.appliedVsn() < caught) await sleep(20, this.stopper.signal);
+    }
+    if ((!timed || !unexplained()) && this.plans.get(t.key) === plan) {
+      const agreed = new Map([...l.buckets].filter(([b]) => !differing.has(b)));
+      const kept: Buckets = { plan, atVsn, agreed, readAt: new Map(), differing, touched, stamps };
+      this.verified.delete(t.key);
+      this.buckets.set(t.key, kept);
+      log.info(`early verification of ${t.key} at vsn ${atVsn}: ${differing.size === 0 ? 'match' : `match but for ${differing.size} key range(s) written since, read again`} (${l.buckets.size} key ranges of ${plan.column})`);
+      return { kept };
+    }
+    // A difference where nothing was written since: compared as a whole table's (said once proven).
+    if (this.buckets.delete(t.key)) log.info(`early verification of ${t.key} at vsn ${atVsn}: read whole again, ${differing.size} key range(s) differ`);
+    const left = bucketTotal(l.buckets.values());
+    const right = bucketTotal(r.buckets.values());
+    const match = left.rows === right.rows && left.checksum === right.checksum;
+    return {
+      compared: { table: t.key, leftRows: left.rows, rightRows: right.rows, leftChecksum: left.checksum, rightChecksum: right.checksum, match },
+      ...(l.readAtMs !== undefined ? { readAtMs: l.readAtMs } : {}),
+    };
+  }
+
+  /**
+   * Reads again, on both sides, the pending buckets of the tables kept by bucket (up to
+   * BUCKETS_PER_ROUND each). 'failed' when a side could not be read: its connections are opened again.
+   */
+  private async readPendingBuckets(sides: NonNullable<typeof this.sides>, signal: AbortSignal): Promise<'failed' | undefined> {
+    for (const [key, b] of this.buckets) {
+      if (signal.aborted) return undefined;
+      const t = sides.tables.find((x) => x.key === key);
+      if (!t || pendingOf(b).length === 0) continue;
+      const atVsn = this.options.queuedVsn();
+      while (this.options.appliedVsn() < atVsn && !signal.aborted) await sleep(20, signal);
+      if (signal.aborted) return undefined;
+      const list = pendingOf(b).slice(0, BUCKETS_PER_ROUND);
+      let l: Map<string, BucketFingerprint>;
+      let r: Map<string, BucketFingerprint>;
+      try {
+        [l, r] = (await Promise.all([sides.left.bucketFingerprints!(t, b.plan, list), sides.right.bucketFingerprints!(t, b.plan, list)])).map((x) => x.buckets) as [typeof l, typeof r];
+      } catch (e) {
+        if (signal.aborted) return undefined;
+        log.info(`early verification of ${key}: could not read ${list.length} key range(s) again (${(e as Error).message}); read again later`);
+        return 'failed';
+      }
+      let agreedNow = 0;
+      for (const x of list) {
+        const lx = l.get(x);
+        if (!sameBucket(lx, r.get(x))) {
+          b.differing.add(x);
+          continue;
+        }
+        agreedNow++;
+        if (lx && lx.rows > 0) b.agreed.set(x, lx);
+        else b.agreed.delete(x);
+        b.readAt.set(x, atVsn);
+        b.differing.delete(x);
+      }
+      log.debug(`early verification of ${key} at vsn ${atVsn}: ${agreedNow} of ${list.length} key range(s) read again agree`);
+    }
+    return undefined;
   }
 
   /**
@@ -332,4 +557,17 @@ export class EarlyVerification {
     await this.loop;
     await this.closing;
   }
+}
+
+/** The buckets of a table kept by bucket that must be read again: read differently, or written since they were read. */
+function pendingOf(b: Buckets): string[] {
+  const out = new Set(b.differing);
+  for (const [bucket, vsn] of b.touched) if (vsn > (b.readAt.get(bucket) ?? b.atVsn)) out.add(bucket);
+  return [...out];
+}
+
+/** A table kept by bucket as a match: its agreed buckets' totals, with the stamps read before its first reading. */
+function bucketResult(key: string, b: Buckets): TableComparison {
+  const total = bucketTotal(b.agreed.values());
+  return { table: key, leftRows: total.rows, rightRows: total.rows, leftChecksum: total.checksum, rightChecksum: total.checksum, match: true, ...(b.stamps ? { stamps: b.stamps } : {}) };
 }

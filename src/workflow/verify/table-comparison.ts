@@ -1,6 +1,7 @@
 import type { ComparedTable, ComparisonSide } from '../../core/engine/verification.js';
 import { isTandemError, spokenErrorMessage } from '../../core/errors.js';
 import { log } from '../../core/logger.js';
+import { bucketTotal, sameBucket, type BucketFingerprint, type BucketPlan } from '../../core/verify/key-buckets.js';
 
 export type { ComparedTable, ComparisonSide, SideFingerprint } from '../../core/engine/verification.js';
 
@@ -24,6 +25,22 @@ export interface TableComparison {
    * tell them: an early match holds at the cutover only while they are unchanged.
    */
   readonly stamps?: { readonly left?: string; readonly right?: string };
+  /**
+   * An early match kept bucket by bucket (`EarlyVerification`, `core/verify/key-buckets.ts`): both
+   * sides agreed on every bucket but `pending`, which were written since they were read and are
+   * compared again (by their key ranges only) instead of the whole table. The counts and checksums
+   * above are the agreed buckets' sums.
+   */
+  readonly bucketed?: BucketedMatch;
+}
+
+/** See `TableComparison.bucketed`. */
+export interface BucketedMatch {
+  readonly plan: BucketPlan;
+  /** The readings both sides agreed on, by bucket (a bucket left out has no rows). */
+  readonly agreed: ReadonlyMap<string, BucketFingerprint>;
+  /** Buckets to compare again: written since they were read, or read differently then (a change on its way). */
+  readonly pending: readonly string[];
 }
 
 export interface ComparisonSummary {
@@ -36,6 +53,8 @@ export interface ComparisonSummary {
   readonly finishedAt: string;
   /** Tables not scanned again: matched earlier (`stillValid`), unchanged since, their storage too. */
   readonly reused?: number;
+  /** Of the `reused`, those of which only the key ranges written since were read again (`TableComparison.bucketed`). */
+  readonly rangesRead?: number;
 }
 
 export interface ComparisonResult {
@@ -51,7 +70,7 @@ export type ComparisonProgress =
   | { readonly kind: 'done'; readonly table: ComparedTable; readonly result: TableComparison };
 
 /** What {@link compareDatabases} needs of a side (`ComparisonSide`, opened by the caller). */
-export type FingerprintingSide = Pick<ComparisonSide, 'label' | 'fingerprint' | 'storageStamps'>;
+export type FingerprintingSide = Pick<ComparisonSide, 'label' | 'fingerprint' | 'storageStamps' | 'integerKeyRange' | 'bucketFingerprints'>;
 
 export interface CompareDatabasesOptions {
   readonly left: FingerprintingSide;
@@ -84,9 +103,16 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   const queue = tables.map((t, i) => ({ t, i })).sort((a, b) => (b.t.estimatedRows ?? 0) - (a.t.estimatedRows ?? 0));
   const unchanged = await unchangedStorage(left, right, tables, opts.stillValid);
   let reused = 0;
+  let rangesRead = 0;
+  // Earlier matches kept by bucket with buckets written since: only those buckets are read again.
+  const byRanges = new Map<string, BucketedMatch>();
   for (let k = queue.length - 1; k >= 0; k--) {
     const earlier = opts.stillValid?.get(queue[k]!.t.key);
     if (!earlier?.match || !unchanged.has(queue[k]!.t.key) || queue[k]!.t.onlyRight?.length || queue[k]!.t.readingDiffers) continue;
+    if (earlier.bucketed && earlier.bucketed.pending.length > 0) {
+      byRanges.set(queue[k]!.t.key, earlier.bucketed);
+      continue;
+    }
     results[queue[k]!.i] = earlier;
     queue.splice(k, 1);
     reused++;
@@ -95,7 +121,15 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       onProgress?.({ kind: 'start', table: next.t });
-      const result = await compareOne(left, right, next.t, opts.beforeRightRead);
+      const bucketed = byRanges.get(next.t.key);
+      let result = bucketed ? await compareBucketsAgain(left, right, next.t, bucketed, opts.beforeRightRead) : undefined;
+      if (result?.match) {
+        reused++;
+        rangesRead++;
+      } else if (!result) {
+        // Without buckets, or a bucket that differs or could not be read: the whole table decides.
+        result = await compareOne(left, right, next.t, opts.beforeRightRead);
+      }
       results[next.i] = result;
       onProgress?.({ kind: 'done', table: next.t, result });
     }
@@ -109,7 +143,7 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
     results,
     summary: {
       tables: results.length, matched: results.length - mismatched.length, mismatched, match: mismatched.length === 0,
-      startedAt, finishedAt: new Date().toISOString(), ...(reused > 0 ? { reused } : {}),
+      startedAt, finishedAt: new Date().toISOString(), ...(reused > 0 ? { reused } : {}), ...(rangesRead > 0 ? { rangesRead } : {}),
     },
   };
 }
@@ -133,6 +167,42 @@ async function unchangedStorage(left: FingerprintingSide, right: FingerprintingS
     else log.info(`verification: ${t.key} matched earlier, but its storage changed since (emptied or replaced by something the stream does not carry): compared again`);
   }
   return out;
+}
+
+/**
+ * An earlier match kept by bucket, brought up to now: both sides read the pending buckets' key
+ * ranges (at the same time), and the table matches when they agree on each; its counts and
+ * checksums are then every bucket's, summed. Undefined when a bucket differs: the caller compares
+ * the whole table, which decides. A side that cannot read them gives an error result.
+ */
+export async function compareBucketsAgain(left: FingerprintingSide, right: FingerprintingSide, table: ComparedTable, earlier: BucketedMatch,
+  beforeRightRead?: () => void): Promise<TableComparison | undefined> {
+  if (!left.bucketFingerprints || !right.bucketFingerprints) return undefined;
+  const [ls, rs] = await Promise.allSettled([left.bucketFingerprints(table, earlier.plan, earlier.pending), (async () => {
+    beforeRightRead?.();
+    return right.bucketFingerprints!(table, earlier.plan, earlier.pending);
+  })()]);
+  // A side that could not be read: said as a whole table's reading says it (compared again, never called a difference).
+  if (ls.status === 'rejected' || rs.status === 'rejected') {
+    const errors = [ls.status === 'rejected' ? `${left.label}: ${errorText(ls.reason)}` : '', rs.status === 'rejected' ? `${right.label}: ${errorText(rs.reason)}` : ''].filter(Boolean);
+    return { table: table.key, leftRows: null, rightRows: null, leftChecksum: null, rightChecksum: null, match: false, error: errors.join('; ') };
+  }
+  const l = ls.value;
+  const r = rs.value;
+  {
+    const agreed = new Map(earlier.agreed);
+    for (const b of earlier.pending) {
+      const lb = l.buckets.get(b);
+      if (!sameBucket(lb, r.buckets.get(b))) {
+        log.info(`verification of ${table.key}: key range ${b} of its buckets differs; comparing the whole table`);
+        return undefined;
+      }
+      if (lb && lb.rows > 0) agreed.set(b, lb);
+      else agreed.delete(b);
+    }
+    const total = bucketTotal(agreed.values());
+    return { table: table.key, leftRows: total.rows, rightRows: total.rows, leftChecksum: total.checksum, rightChecksum: total.checksum, match: true };
+  }
 }
 
 /** Compares one table: both fingerprints taken at the same time; a side's error makes it a mismatch. */

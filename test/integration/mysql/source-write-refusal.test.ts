@@ -151,7 +151,7 @@ async function fallBackVerifiedEarly(db: string, yb: string, watchMs: number): P
   const { dir, ex, im } = await startLiveMigration(SF, targetFlags(pgs, yb), env);
   await cutOverWithFallBack(dir, env, im);
   await ex.waitFor(/Applying the changes captured on the target to the source/, 60_000);
-  await ex.waitFor(/Verified 2 quiet table\(s\) ahead of the cutover/, 60_000);
+  await ex.waitFor(/Verified 2 table\(s\) ahead of the cutover/, 60_000);
   return { dir, ex, env };
 }
 

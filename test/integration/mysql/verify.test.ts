@@ -23,6 +23,7 @@ import { firstDifferingKeys, keyOrderOf, type KeyedRow, type KeyedRowSource, typ
 import { fingerprintTable, listFingerprintColumns } from '../../../src/adapters/postgres/table-fingerprint.js';
 import { PgFingerprintSide } from '../../../src/adapters/postgres/pg-fingerprint-side.js';
 import { canonicalRowText } from '../../../src/core/row-fingerprint.js';
+import { bucketOf, bucketTotal } from '../../../src/core/verify/key-buckets.js';
 import type { ComparedTable } from '../../../src/core/engine/verification.js';
 import type { TableInfo } from '../../../src/core/engine/catalog.js';
 import { EVERY_TYPE_DDL, EVERY_TYPE_ROWS } from './every-type-fixture.js';
@@ -224,4 +225,40 @@ test('a TIME the target holds with days (an application wrote \'2 days 03:00:00\
     await target.query(`UPDATE public.every_type SET tm = ${fold('tm')}, tm6 = ${fold('tm6')} WHERE tm IS NOT NULL`);
   }
   assert.deepEqual(await both('every_type'), equal);
+});
+
+test('key ranges: every range of the every-type table reads the same on MariaDB (rows hashed here) and on PostgreSQL (by the server), the ranges add up to the whole fingerprint, a range read alone reads the same, and a changed row shows in its range only; an unsigned BIGINT key (numeric on PostgreSQL) is not cut into ranges', async () => {
+  const t = await compared('every_type');
+  const pgSide = new PgFingerprintSide('target', {
+    type: 'postgresql', role: 'target', host: pgServer.host, port: pgServer.port, user: pgServer.user, password: pgServer.password, database: 'target', schemas: ['public'],
+  }, 1);
+  await pgSide.open();
+  try {
+    const [mk, pk] = [await side.integerKeyRange(t), await pgSide.integerKeyRange(t)];
+    assert.deepEqual(mk, pk, 'both sides name the same key column and extremes');
+    assert.equal(mk?.column, 'id');
+    const plan = { column: 'id', base: mk!.min!, width: '2' };
+    const [m, p] = [await side.bucketFingerprints(t, plan), await pgSide.bucketFingerprints(t, plan)];
+    assert.ok(m.buckets.size >= 3, `${m.buckets.size} ranges`);
+    assert.deepEqual([...m.buckets].sort(), [...p.buckets].sort());
+    assert.deepEqual(bucketTotal(m.buckets.values()), (await both('every_type')).mysql, 'the ranges add up to the whole fingerprint');
+    const some = [...m.buckets.keys()].slice(0, 2);
+    const [m2, p2] = [await side.bucketFingerprints(t, plan, [...some, '999']), await pgSide.bucketFingerprints(t, plan, [...some, '999'])];
+    assert.deepEqual([...m2.buckets].sort(), [...m.buckets].filter(([b]) => some.includes(b)).sort(), 'a range read alone reads as in the whole reading; an empty range is left out');
+    assert.deepEqual([...p2.buckets].sort(), [...m2.buckets].sort());
+    const id = (await target.query('SELECT max(id)::text AS id FROM public.every_type')).rows[0].id as string;
+    await target.query("UPDATE public.every_type SET tm6 = tm6 + interval '1 microsecond' WHERE id = (SELECT max(id) FROM public.every_type)");
+    try {
+      const after = await pgSide.bucketFingerprints(t, plan);
+      const changed = [...after.buckets.keys()].filter((b) => after.buckets.get(b)!.checksum !== m.buckets.get(b)?.checksum);
+      assert.deepEqual(changed, [bucketOf(plan, id)]);
+    } finally {
+      await target.query("UPDATE public.every_type SET tm6 = tm6 - interval '1 microsecond' WHERE id = (SELECT max(id) FROM public.every_type)");
+    }
+    const pairs = await compared('pairs');
+    assert.equal((await side.integerKeyRange(pairs))?.column, 'a');
+    assert.equal(await pgSide.integerKeyRange(pairs), undefined, 'numeric(20,0) on PostgreSQL: not an integer key there');
+  } finally {
+    await pgSide.close();
+  }
 });

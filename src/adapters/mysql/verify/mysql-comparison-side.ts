@@ -18,6 +18,7 @@ import { rawRowQuery, readLengthEncoded } from '../snapshot/raw-row-query.js';
 import type { MySqlValue } from '../values/mysql-to-pg.js';
 import type { KeyedRow, KeyedRowSource, KeyOrder } from '../../../core/verify/differing-keys.js';
 import { canonicalColumn, type CanonicalColumn } from './mysql-canonical-value.js';
+import { boundsOf, bucketOf, type BucketFingerprint, type BucketPlan } from '../../../core/verify/key-buckets.js';
 
 /**
  * Decodes a text-protocol row packet into mysql2's forms: a Buffer for the columns marked binary,
@@ -101,6 +102,69 @@ export class MySqlComparisonSide implements ComparisonSide, KeyedRowSource {
       });
       await q.done;
       return { ...fp.result(), readAtMs };
+    });
+  }
+
+  /**
+   * The first primary-key column and its extremes when it is an integer column (`ComparisonSide.integerKeyRange`);
+   * an InnoDB key is an index, so a range of it is read without scanning the table.
+   */
+  async integerKeyRange(table: ComparedTable): Promise<{ column: string; min: string | null; max: string | null } | undefined> {
+    if (!this.catalog) throw new Error('internal: MySqlComparisonSide.open first');
+    const t = this.catalog.tables.find((x) => x.name === table.name);
+    const column = t?.primaryKey[0];
+    const c = column === undefined ? undefined : t!.columns.find((x) => x.name === column);
+    if (!t || !c || valueTypeOf(t.name, c, this.catalog.server.flavor).kind !== 'integer' || !table.columns.includes(c.name)) return undefined;
+    const s = await this.acquire();
+    let ok = false;
+    try {
+      const k = mysqlIdent(c.name);
+      const [rows] = await s.connection.query(`SELECT CAST(MIN(${k}) AS CHAR) AS min_key, CAST(MAX(${k}) AS CHAR) AS max_key FROM ${mysqlIdent(this.config.database)}.${mysqlIdent(t.name)}`);
+      ok = true;
+      const r = (rows as { min_key: string | null; max_key: string | null }[])[0]!;
+      return { column: c.name, min: r.min_key === null ? null : String(r.min_key), max: r.max_key === null ? null : String(r.max_key) };
+    } finally {
+      if (ok) this.release(s);
+      else this.discard(s);
+    }
+  }
+
+  /**
+   * Each key bucket's count and checksum (`ComparisonSide.bucketFingerprints`): the rows stream here
+   * as for `fingerprint`, and each is added to its bucket's sum; with `only`, just those buckets'
+   * key ranges are read.
+   */
+  async bucketFingerprints(table: ComparedTable, plan: BucketPlan, only?: readonly string[]): Promise<{ buckets: Map<string, BucketFingerprint>; readAtMs: number }> {
+    const at = table.columns.indexOf(plan.column);
+    if (at < 0) throw new Error(`internal: the key of ${table.key} is not among its compared columns`);
+    const base = this.plan(table, []);
+    const k = `\`t\`.${mysqlIdent(plan.column)}`;
+    const ranges = only?.map((b) => {
+      const { lo, hi } = boundsOf(plan, b);
+      return `(${k} >= ${lo} AND ${k} < ${hi})`;
+    });
+    const sql = ranges === undefined ? base.sql : ranges.length === 0 ? `${base.sql} WHERE FALSE` : `${base.sql} WHERE ${ranges.join(' OR ')}`;
+    return this.withSnapshot(async (s) => {
+      const [clock] = await s.connection.query('SELECT UNIX_TIMESTAMP(NOW(6)) * 1000 AS read_at_ms');
+      const readAtMs = Number((clock as { read_at_ms: string | number }[])[0]!.read_at_ms);
+      const sums = new Map<string, RowFingerprint>();
+      const values: (string | null)[] = new Array(base.canonical.length);
+      let failure: Error | undefined;
+      const q = rawRowQuery(s.connection, sql, (buf, start, end) => {
+        const row = decodeTextRow(buf, start, end, base.binary);
+        for (let i = 0; i < row.length; i++) values[i] = base.canonical[i]!(row[i]!);
+        const bucket = bucketOf(plan, values[at]);
+        if (bucket === undefined) {
+          failure ??= new Error(`a key of ${table.key} is not an integer: ${plan.column} = ${values[at] === null ? 'NULL' : 'a non-integer value'}`);
+          return;
+        }
+        let fp = sums.get(bucket);
+        if (!fp) sums.set(bucket, (fp = new RowFingerprint()));
+        fp.add(values);
+      });
+      await q.done;
+      if (failure) throw failure;
+      return { buckets: new Map([...sums].map(([b, fp]) => [b, fp.result()])), readAtMs };
     });
   }
 
