@@ -5,7 +5,9 @@
  *   npm run build && node dist/bench/cutover/run.js
  *
  * Environment: BENCH_SCALE=5 (pgbench -i -s), BENCH_RUNS=3, BENCH_WARM_SECONDS=3 (pgbench -N before
- * the cutover, so the stream and the sequences have moved).
+ * the cutover, so the stream and the sequences have moved). BENCH_BUSY_TPS=150 keeps a pgbench -N
+ * at that rate running for BENCH_BUSY_SECONDS (10) up to the cutover: the application stops when
+ * the clock starts (a busy database: its tables are never quiet before the marker).
  *
  * Each run is a new migration (new export dir, new target database) of the same source: export
  * schema, import schema, export data from source --export-type snapshot-and-changes, import data to
@@ -37,6 +39,8 @@ import { benchNumber } from '../env.js';
 const SCALE = benchNumber('BENCH_SCALE', 5, { min: 1 });
 const RUNS = benchNumber('BENCH_RUNS', 3, { min: 1 });
 const WARM = benchNumber('BENCH_WARM_SECONDS', 3, { integer: false });
+const BUSY_TPS = benchNumber('BENCH_BUSY_TPS', 0, { min: 0 });
+const BUSY_SECONDS = benchNumber('BENCH_BUSY_SECONDS', 10, { integer: false });
 const LOG_FLAGS = process.env.BENCH_LOG_LEVEL ? ['--log-level', process.env.BENCH_LOG_LEVEL] : [];
 const DB = 'bench';
 
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
     };
     const lines = [
       '',
-      `bench/cutover report (pgbench -s ${SCALE}: ${SCALE * 100000} accounts; ${RUNS} runs; load average now ${loadAvg()}; ${((now() - t00) / 1000).toFixed(0)} s in all)`,
+      `bench/cutover report (pgbench -s ${SCALE}: ${SCALE * 100000} accounts; ${RUNS} runs; ${BUSY_TPS ? `the application writing ${BUSY_TPS} transactions/s up to the cutover; ` : ''}load average now ${loadAvg()}; ${((now() - t00) / 1000).toFixed(0)} s in all)`,
       `  (i)   cutover status COMPLETED:              ${stat((r) => r.completed)}`,
       `  (ii)  insert with a sequence on the target:  ${stat((r) => r.insertOk)}`,
       `  (iii) reverse stream carries a target write: ${stat((r) => r.reverse)}   = total downtime (goal < 1 s)`,
@@ -157,19 +161,25 @@ async function oneRun(run: number, source: PgServer, target: PgServer, env: Reco
     // Steady state also means the importer has verified the tables that went quiet with the
     // workload (it does once a table has been quiet for 2 s; a cutover that meets a check still
     // running waits for it): a pass that ends after the queue went quiet.
-    const verifiedEarly = await waitFor('the importer to verify the quiet tables', () => {
+    // (Tables keyed by an integer are read by key range from the start, and said once: a table read
+    // whole again once quiet is not said again; 2 s quiet and its reading are waited for below.)
+    const verifiedEarly = await waitFor('the importer to verify the tables', () => {
       alive();
-      return im.find(/Verified \d+ quiet table\(s\) ahead of the cutover|differs between the source and the target/, quietSince)?.text;
+      return im.find(/Verified \d+ table\(s\) ahead of the cutover|differs between the source and the target/)?.text;
     }, 120_000, 50, diag);
     process.stdout.write(`    before the cutover: ${verifiedEarly.trim()}\n`);
-    await sleep(500);
-    const maxHid = Number((await source.sql(DB, 'SELECT max(hid) AS m FROM pgbench_history'))[0].m);
+    await sleep(Math.max(500, 4000 - (now() - quietSince)));
+    // A busy database: the application writes up to the cutover (stopped when the clock starts).
+    const app = BUSY_TPS > 0 ? pgbench(['-n', '-N', '-c', '2', '-R', String(BUSY_TPS), '-T', '3600'], source, DB, 'application') : undefined;
+    if (app) await sleep(BUSY_SECONDS * 1000);
 
     // The application's connection to the target is open before the cutover, as a pool's would be:
     // connecting is not part of the downtime Tandem causes.
     const client = await target.client(db);
-    // The cutover.
+    // The cutover: from the application's stop.
     const t0 = now();
+    if (app) await app.stop(5000);
+    const maxHid = Number((await source.sql(DB, 'SELECT max(hid) AS m FROM pgbench_history'))[0].m);
     const wallT0 = Date.now();
     const initiate = runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir, '--prepare-for-fall-back', 'true'], env).then((r) => now() - t0);
     const completedAt = await waitFor('cutover to target COMPLETED', () => {
