@@ -7,7 +7,9 @@
  * Environment: BENCH_SCALE=5 (pgbench -i -s), BENCH_RUNS=3, BENCH_WARM_SECONDS=3 (pgbench -N before
  * the cutover, so the stream and the sequences have moved). BENCH_BUSY_TPS=150 keeps a pgbench -N
  * at that rate running for BENCH_BUSY_SECONDS (10) up to the cutover: the application stops when
- * the clock starts (a busy database: its tables are never quiet before the marker).
+ * the clock starts (a busy database: its tables are never quiet before the marker); each run is then
+ * made twice, with the early verification's key ranges and without them (TANDEM_EARLY_KEY_RANGES=off:
+ * tables compared whole once quiet, as before them), and the ratio of the medians printed.
  *
  * Each run is a new migration (new export dir, new target database) of the same source: export
  * schema, import schema, export data from source --export-type snapshot-and-changes, import data to
@@ -77,15 +79,22 @@ async function main(): Promise<void> {
     await source.sql(DB, 'VACUUM ANALYZE');
 
     const results: RunResult[] = [];
+    const baseline: RunResult[] = [];
     for (let run = 1; run <= RUNS; run++) {
       process.stdout.write(`run ${run}/${RUNS} ...\n`);
-      const r = await oneRun(run, source, target, env, join(work, `export-${run}`), cleanup);
+      const r = await oneRun(String(run), source, target, env, join(work, `export-${run}`), cleanup);
       results.push(r);
       process.stdout.write(formatRun(run, r).join('\n') + '\n');
+      if (BUSY_TPS > 0) {
+        process.stdout.write(`run ${run}/${RUNS} without key ranges (TANDEM_EARLY_KEY_RANGES=off) ...\n`);
+        const b = await oneRun(`${run}w`, source, target, { ...env, TANDEM_EARLY_KEY_RANGES: 'off' }, join(work, `export-${run}w`), cleanup);
+        baseline.push(b);
+        process.stdout.write(formatRun(run, b).join('\n') + '\n');
+      }
     }
 
-    const stat = (f: (r: RunResult) => number) => {
-      const v = results.map(f);
+    const stat = (f: (r: RunResult) => number, of = results) => {
+      const v = of.map(f);
       return `min ${(Math.min(...v) / 1000).toFixed(2)} s, median ${(median(v) / 1000).toFixed(2)} s`;
     };
     const lines = [
@@ -97,6 +106,10 @@ async function main(): Promise<void> {
       `  of which verification at cutover:           ${stat((r) => r.verifyMs ?? NaN)}`,
       `  tandem compare run separately (CLI):        ${stat((r) => r.compareCli)}`,
       `  tandem cutover status (CLI run time):       ${stat((r) => r.statusCli)}`,
+      ...(baseline.length ? [
+        `  without key ranges (the baseline, same runs): total downtime ${stat((r) => r.reverse, baseline)}; verification at cutover ${stat((r) => r.verifyMs ?? NaN, baseline)}`,
+        `  total downtime, key ranges / without: ${(median(results.map((r) => r.reverse)) / median(baseline.map((r) => r.reverse))).toFixed(2)}`,
+      ] : []),
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
@@ -114,7 +127,7 @@ function formatRun(run: number, r: RunResult): string[] {
   ];
 }
 
-async function oneRun(run: number, source: PgServer, target: PgServer, env: Record<string, string>, dir: string, cleanup: Cleanup): Promise<RunResult> {
+async function oneRun(run: string, source: PgServer, target: PgServer, env: Record<string, string>, dir: string, cleanup: Cleanup): Promise<RunResult> {
   const db = `cutover_${run}`;
   await target.createDatabase(db);
   sh(`mkdir -p ${dir}`);

@@ -245,6 +245,8 @@ export async function applyQueue(env: CommandEnv, migration: Migration, opts: Qu
     appliedVsn: () => watermark,
     // Nor while the export dir's disk is (nearly) full: an exporter paused there queues nothing (fix-verify-51b).
     paused: () => producerWatch.stopped || diskNearlyFull(exportDir.queueDir) !== undefined,
+    // TANDEM_EARLY_KEY_RANGES=off: every table compared whole once quiet, as before the key ranges (bench/cutover's baseline).
+    keyRanges: process.env.TANDEM_EARLY_KEY_RANGES !== 'off',
     ...(target.tablesAlsoChanged ? { alsoChanged: (e: ChangeEvent) => target.tablesAlsoChanged!(e) } : {}),
     onUnavailable: (reason) => {
       reporter.warn(`The tables cannot be compared while streaming (${reason}), so the cutover compares every table itself; it needs the same connection, and if this is not fixed by then the cutover completes unverified. `

@@ -41,6 +41,8 @@ export interface EarlyVerificationOptions {
   readonly retryMs?: number;
   /** Told once when both sides cannot be opened (a wrong or missing password): nothing is compared early. */
   readonly onUnavailable?: (reason: string) => void;
+  /** False: no table is read by key range (every table compared whole once quiet; bench/cutover's baseline). Default true. */
+  readonly keyRanges?: boolean;
 }
 
 interface Verified {
@@ -311,7 +313,7 @@ export class EarlyVerification {
           await old.close().catch(() => {});
           continue;
         }
-        const bucketsPossible = sides.left.integerKeyRange && sides.right.integerKeyRange && sides.left.bucketFingerprints && sides.right.bucketFingerprints;
+        const bucketsPossible = this.options.keyRanges !== false && sides.left.integerKeyRange && sides.right.integerKeyRange && sides.left.bucketFingerprints && sides.right.bucketFingerprints;
         const due = sides.tables.filter((t) => {
           const kept = this.buckets.get(t.key);
           // A table kept by bucket is read whole again once quiet after a change, as any table is:
