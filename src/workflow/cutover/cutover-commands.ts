@@ -338,7 +338,7 @@ export async function runCutoverStatus(env: CommandEnv, options: { readonly expo
       const atMarker = late ? ` (when the cutover completed; ${late.counted ? 'the writes below were not migrated' : 'a write after it, if one came, would not be in it'})` : '';
       // Tables matched early and unchanged through the stream since were not scanned again: a write
       // that bypassed the stream there is not seen (the mysql-fidelity run read "MATCH for every table").
-      const ranges = v?.earlyByRanges ? `${v.earlyUnchanged ? '; ' : ' ('}${v.earlyByRanges} matched before the marker and were read again only in the key ranges the stream changed since` : '';
+      const ranges = v?.earlyByRanges ? `${v.earlyUnchanged ? '; ' : ' ('}${v.earlyByRanges} matched before the marker and ${v.earlyByRanges === 1 ? 'was' : 'were'} read again only in the key ranges the stream changed since` : '';
       const early = v?.earlyUnchanged || v?.earlyByRanges
         ? `${v.earlyUnchanged ? ` (${v.earlyUnchanged} of them matched before the marker and were not scanned again, having no change in the stream since` : ''}${ranges}: "tandem compare" scans every table)` : '';
       if (v?.verified) reporter.print(`${label}: verification${atMarker} ${v.match ? `MATCH for every table${early}` : `MISMATCH in ${v.mismatched?.length} table(s): ${(v.mismatchedSaid ?? v.mismatched)?.join(', ')}`}${v.unreadable?.length ? ` (and ${v.unreadable.length} table(s) could not be read: ${v.unreadable.join(', ')})` : ''}.`);

@@ -87,10 +87,27 @@ interface Buckets {
   /** The last vsn that wrote to each bucket. */
   readonly touched: Map<string, number>;
   readonly stamps: TableComparison['stamps'];
+  /** Not read again before this time (Date.now()): the reads take at most a tenth of the time (READ_SHARE). */
+  nextReadAt: number;
 }
 
 /** How long a table's reading by bucket waits for the queue to catch up with its scans before judging a range that differs. */
 const CATCH_UP_MS = 10_000;
+
+/**
+ * The share of the time a table's ranges are read again, at most: after a reading that took d ms,
+ * the next waits 9d. On a database written to faster than the ranges can be read, every range is
+ * written again between two readings: the reads would only load both databases (the source's
+ * application shares it) without shortening the cutover.
+ */
+const READ_SHARE = 0.1;
+
+/**
+ * A table's plan is made again (and the table read whole again) once it has more buckets than this:
+ * its keys outgrew the range its plan was made for (a table nearly empty at its first reading, then
+ * loaded: the ranged-pg-52 run, one bucket per row of 6 million and 4 GB of memory).
+ */
+const MAX_BUCKETS = 16_384;
 
 /** At most this many buckets of a table are read again in one round (the rest in the next). */
 const BUCKETS_PER_ROUND = 1024;
@@ -216,6 +233,15 @@ export class EarlyVerification {
 
   private touchBucket(key: string, bucket: string, vsn: number): void {
     this.touchedBy.get(key)?.set(bucket, vsn);
+  }
+
+  /** The table's ranges are planned again from its keys now, and it is read whole again (its next reading). */
+  private replan(key: string, why: string): void {
+    this.plans.delete(key);
+    this.touchedBy.delete(key);
+    this.buckets.delete(key);
+    this.verified.delete(key);
+    log.info(`early verification of ${key}: key ranges planned again: ${why}`);
   }
 
   /** The table is compared whole from now on (its bucket readings no longer say what changed). */
@@ -382,6 +408,8 @@ export class EarlyVerification {
               pass.push(bucketResult(t.key, read.kept));
               continue;
             }
+            // Planned again: read whole at its next turn (nothing to say about the data).
+            if (read.replanned) continue;
             compared = read.compared;
             readAtMs = read.readAtMs;
           } else {
@@ -436,7 +464,7 @@ export class EarlyVerification {
    * Otherwise the table's totals, compared as a whole table's (a failure is an error result).
    */
   private async readBuckets(sides: NonNullable<typeof this.sides>, t: ComparedTable, plan: BucketPlan, atVsn: number,
-    stamps: TableComparison['stamps']): Promise<{ kept: Buckets } | { kept?: undefined; compared: TableComparison; readAtMs?: number }> {
+    stamps: TableComparison['stamps']): Promise<{ kept: Buckets } | { kept?: undefined; compared: TableComparison; readAtMs?: number; replanned?: true }> {
     let l: Awaited<ReturnType<NonNullable<FingerprintingSide['bucketFingerprints']>>>;
     let r: typeof l;
     const [ls, rs] = await Promise.allSettled([sides.left.bucketFingerprints!(t, plan), sides.right.bucketFingerprints!(t, plan)]);
@@ -464,9 +492,14 @@ export class EarlyVerification {
       const caught = this.options.queuedVsn();
       while (!this.stopper.signal.aborted && Date.now() < until && this.options.appliedVsn() < caught) await sleep(20, this.stopper.signal);
     }
+    if (Math.max(l.buckets.size, r.buckets.size) > MAX_BUCKETS && this.plans.get(t.key) === plan) {
+      // Its keys spread far past the range its plan was made for while it was read: planned again.
+      this.replan(t.key, `${Math.max(l.buckets.size, r.buckets.size)} ranges of ${plan.width} keys`);
+      return { compared: { table: t.key, leftRows: null, rightRows: null, leftChecksum: null, rightChecksum: null, match: false, error: 'its key ranges were planned again' }, replanned: true };
+    }
     if ((!timed || !unexplained()) && this.plans.get(t.key) === plan) {
       const agreed = new Map([...l.buckets].filter(([b]) => !differing.has(b)));
-      const kept: Buckets = { plan, atVsn, agreed, readAt: new Map(), differing, touched, stamps };
+      const kept: Buckets = { plan, atVsn, agreed, readAt: new Map(), differing, touched, stamps, nextReadAt: 0 };
       this.verified.delete(t.key);
       this.buckets.set(t.key, kept);
       log.info(`early verification of ${t.key} at vsn ${atVsn}: ${differing.size === 0 ? 'match' : `match but for ${differing.size} key range(s) written since, read again`} (${l.buckets.size} key ranges of ${plan.column})`);
@@ -491,13 +524,18 @@ export class EarlyVerification {
     for (const [key, b] of this.buckets) {
       if (signal.aborted) return undefined;
       const t = sides.tables.find((x) => x.key === key);
-      if (!t || pendingOf(b).length === 0) continue;
+      if (b.agreed.size > MAX_BUCKETS || b.touched.size > MAX_BUCKETS) {
+        this.replan(key, `its keys outgrew the ${b.plan.width}-wide ranges planned for them`);
+        continue;
+      }
+      if (!t || Date.now() < b.nextReadAt || pendingOf(b).length === 0) continue;
       const atVsn = this.options.queuedVsn();
       while (this.options.appliedVsn() < atVsn && !signal.aborted) await sleep(20, signal);
       if (signal.aborted) return undefined;
       const list = pendingOf(b).slice(0, BUCKETS_PER_ROUND);
       let l: Map<string, BucketFingerprint>;
       let r: Map<string, BucketFingerprint>;
+      const started = Date.now();
       try {
         [l, r] = (await Promise.all([sides.left.bucketFingerprints!(t, b.plan, list), sides.right.bucketFingerprints!(t, b.plan, list)])).map((x) => x.buckets) as [typeof l, typeof r];
       } catch (e) {
@@ -505,6 +543,7 @@ export class EarlyVerification {
         log.info(`early verification of ${key}: could not read ${list.length} key range(s) again (${(e as Error).message}); read again later`);
         return 'failed';
       }
+      b.nextReadAt = Date.now() + (Date.now() - started) * (1 / READ_SHARE - 1);
       let agreedNow = 0;
       for (const x of list) {
         const lx = l.get(x);

@@ -200,3 +200,17 @@ test('without commit times in the queue, a range that differs where the stream w
   const after = await b.ev.finish();
   assert.equal(after.get('s.busy'), undefined, 'a truncated table has no match left to keep');
 });
+
+test('a table nearly empty at its first reading, then loaded far past its planned ranges: its ranges are planned again from its keys and it is read whole again (measured before: one range per row, 4 GB of memory; the ranges-pg-52 run)', async () => {
+  const { source, state, ev, write } = setup(2);
+  ev.start();
+  await until('the table told as matched', () => state.passes.flat().some((r) => r.table === 's.busy' && r.match));
+  for (let id = 3; id <= 20_002; id++) write('c', id);
+  await until('planned again and read whole', () => source.reads.filter((r) => !r.only).length >= 2, 15_000);
+  await until('kept again', () => ev.pendingRanges('s.busy') === 0, 15_000);
+  const valid = await ev.finish();
+  const kept = valid.get('s.busy')!;
+  assert.ok(BigInt(kept.bucketed!.plan.width) >= 4n, `ranges ${kept.bucketed!.plan.width} keys wide`);
+  assert.ok(kept.bucketed!.agreed.size <= 4097, `${kept.bucketed!.agreed.size} ranges`);
+  assert.equal(kept.leftRows, 20_002);
+});
