@@ -252,7 +252,10 @@ export async function fingerprintBuckets(client: pg.Client, schema: string, tabl
     const from = `${kind.rows[0].relkind === 'r' ? 'ONLY ' : ''}${qualified(schema, table)} t`;
     const k = `t.${q(plan.column)}`;
     const sql = only === undefined
-      ? `SELECT floor((${k}::numeric - ${plan.base}) / ${plan.width})::text AS bucket, count(*)::text AS rows, sum(${hash})::text AS checksum
+      // Floor division in exact numeric arithmetic (div and mod; a numeric quotient is rounded to
+      // about 16 digits, which put keys far past the plan into the next bucket: the ranges-mysql-52 run).
+      ? `SELECT (div(${k}::numeric - ${plan.base}, ${plan.width}) - CASE WHEN ${k}::numeric < ${plan.base} AND mod(${k}::numeric - ${plan.base}, ${plan.width}) <> 0 THEN 1 ELSE 0 END)::text AS bucket,
+                count(*)::text AS rows, sum(${hash})::text AS checksum
            FROM ${from} GROUP BY 1`
       // Each bucket's range read through the key's index (the bounds as bigint: an integer column
       // compares with them through its index; bounds outside bigint's range are clamped).
@@ -260,7 +263,9 @@ export async function fingerprintBuckets(client: pg.Client, schema: string, tabl
            FROM unnest($1::text[], $2::numeric[], $3::numeric[]) AS b(id, lo, hi)
            JOIN ${from} ON ${k} >= greatest(b.lo, -9223372036854775808)::bigint AND ${k} <= least(b.hi - 1, 9223372036854775807)::bigint
           GROUP BY b.id`;
-    const params = only === undefined ? [] : [only, only.map((b) => boundsOf(plan, b).lo), only.map((b) => boundsOf(plan, b).hi)];
+    // Each bucket once: a bucket listed twice would count its rows twice.
+    const ids = only === undefined ? [] : [...new Set(only)];
+    const params = only === undefined ? [] : [ids, ids.map((b) => boundsOf(plan, b).lo), ids.map((b) => boundsOf(plan, b).hi)];
     const r = await client.query(sql, params);
     await client.query('COMMIT');
     return {

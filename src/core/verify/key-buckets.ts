@@ -76,3 +76,26 @@ export function bucketTotal(buckets: Iterable<BucketFingerprint>): { rows: numbe
 export function sameBucket(a: BucketFingerprint | undefined, b: BucketFingerprint | undefined): boolean {
   return (a?.rows ?? 0) === (b?.rows ?? 0) && (a?.checksum ?? '0') === (b?.checksum ?? '0');
 }
+
+/** The key ranges of `buckets`, adjacent buckets joined into one range, in key order. */
+export function mergedRanges(plan: BucketPlan, buckets: readonly string[]): { lo: string; hi: string }[] {
+  const sorted = [...new Set(buckets)].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: { lo: string; hi: string }[] = [];
+  let start: bigint | undefined;
+  let last: bigint | undefined;
+  const close = () => {
+    if (start === undefined) return;
+    out.push({ lo: boundsOf(plan, start.toString()).lo, hi: boundsOf(plan, last!.toString()).hi });
+  };
+  for (const b of sorted) {
+    if (last !== undefined && b === last + 1n) {
+      last = b;
+      continue;
+    }
+    close();
+    start = b;
+    last = b;
+  }
+  close();
+  return out;
+}

@@ -69,6 +69,9 @@ export type ComparisonProgress =
   | { readonly kind: 'start'; readonly table: ComparedTable }
   | { readonly kind: 'done'; readonly table: ComparedTable; readonly result: TableComparison };
 
+/** An earlier match kept by key range with more ranges than this to read again is compared whole instead. */
+const MAX_PENDING_RANGES = 4096;
+
 /** What {@link compareDatabases} needs of a side (`ComparisonSide`, opened by the caller). */
 export type FingerprintingSide = Pick<ComparisonSide, 'label' | 'fingerprint' | 'storageStamps' | 'integerKeyRange' | 'bucketFingerprints'>;
 
@@ -109,6 +112,8 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   for (let k = queue.length - 1; k >= 0; k--) {
     const earlier = opts.stillValid?.get(queue[k]!.t.key);
     if (!earlier?.match || !unchanged.has(queue[k]!.t.key) || queue[k]!.t.onlyRight?.length || queue[k]!.t.readingDiffers) continue;
+    // Most of a table's ranges written since: one reading of the whole table costs less.
+    if (earlier.bucketed && earlier.bucketed.pending.length > MAX_PENDING_RANGES) continue;
     if (earlier.bucketed && earlier.bucketed.pending.length > 0) {
       byRanges.set(queue[k]!.t.key, earlier.bucketed);
       continue;

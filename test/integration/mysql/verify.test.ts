@@ -255,6 +255,32 @@ test('key ranges: every range of the every-type table reads the same on MariaDB 
     } finally {
       await target.query("UPDATE public.every_type SET tm6 = tm6 - interval '1 microsecond' WHERE id = (SELECT max(id) FROM public.every_type)");
     }
+    // Keys far past the plan: PostgreSQL's bucket is the exact floor (a numeric quotient rounded
+    // 999999999999999999 / 1e13 up to 100000: the ranges-mysql-52 run), as bucketOf's.
+    await target.query(`CREATE TABLE public.far (id bigint PRIMARY KEY, v text);
+      INSERT INTO public.far VALUES (999999999999999999, 'a'), (1000000000000000000, 'b'), (-1, 'c'), (-10000000000000, 'd'), (-10000000000001, 'e'), (9223372036854775807, 'f')`);
+    const far: ComparedTable = { key: 'public.far', schema: 'public', name: 'far', columns: ['id', 'v'] };
+    const farPlan = { column: 'id', base: '0', width: '10000000000000' };
+    const farBuckets = (await pgSide.bucketFingerprints(far, farPlan)).buckets;
+    const farIds = ['999999999999999999', '1000000000000000000', '-1', '-10000000000000', '-10000000000001', '9223372036854775807'];
+    assert.deepEqual([...farBuckets.keys()].sort(), [...new Set(farIds.map((k) => bucketOf(farPlan, k)!))].sort());
+    assert.deepEqual((await pgSide.bucketFingerprints(far, farPlan, farIds.map((k) => bucketOf(farPlan, k)!))).buckets, farBuckets, 'read by range, the same');
+    // Many ranges on MariaDB: read in several statements, adjacent ones joined, as the whole reading gives them.
+    await maria.sql('shop', 'CREATE TABLE many (id INT PRIMARY KEY, v INT); INSERT INTO many SELECT seq, seq * 7 FROM seq_1_to_3000');
+    const s2 = new MySqlComparisonSide(config(), 'source', 1);
+    await s2.open();
+    try {
+      const many: ComparedTable = { key: 'public.many', schema: 'public', name: 'many', columns: ['id', 'v'] };
+      const unit = { column: 'id', base: '1', width: '1' };
+      const all = (await s2.bucketFingerprints(many, unit)).buckets;
+      assert.equal(all.size, 3000);
+      // 1,000 apart (one statement holds 256) and 1,000 adjacent (one range).
+      const picked = [...Array.from({ length: 1000 }, (_, i) => String(i * 2)), ...Array.from({ length: 1000 }, (_, i) => String(2000 + i))];
+      const some = (await s2.bucketFingerprints(many, unit, picked)).buckets;
+      assert.deepEqual([...some].sort(), [...all].filter(([b]) => picked.includes(b)).sort());
+    } finally {
+      await s2.close();
+    }
     const pairs = await compared('pairs');
     assert.equal((await side.integerKeyRange(pairs))?.column, 'a');
     assert.equal(await pgSide.integerKeyRange(pairs), undefined, 'numeric(20,0) on PostgreSQL: not an integer key there');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
-import { boundsOf, bucketOf, bucketPlanFor, bucketTotal, type BucketFingerprint, type BucketPlan } from '../../../src/core/verify/key-buckets.js';
+import { boundsOf, bucketOf, bucketPlanFor, bucketTotal, mergedRanges, type BucketFingerprint, type BucketPlan } from '../../../src/core/verify/key-buckets.js';
 import { EarlyVerification } from '../../../src/workflow/verify/early-verification.js';
 import { compareDatabases, type ComparedTable, type FingerprintingSide, type TableComparison } from '../../../src/workflow/verify/table-comparison.js';
 
@@ -213,4 +213,10 @@ test('a table nearly empty at its first reading, then loaded far past its planne
   assert.ok(BigInt(kept.bucketed!.plan.width) >= 4n, `ranges ${kept.bucketed!.plan.width} keys wide`);
   assert.ok(kept.bucketed!.agreed.size <= 4097, `${kept.bucketed!.agreed.size} ranges`);
   assert.equal(kept.leftRows, 20_002);
+});
+
+test('adjacent buckets are read as one key range, in key order', () => {
+  const plan = { column: 'id', base: '0', width: '10' };
+  assert.deepEqual(mergedRanges(plan, ['3', '1', '2', '7', '-1', '5', '2']), [{ lo: '-10', hi: '0' }, { lo: '10', hi: '40' }, { lo: '50', hi: '60' }, { lo: '70', hi: '80' }]);
+  assert.deepEqual(mergedRanges(plan, []), []);
 });
