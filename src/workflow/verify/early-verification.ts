@@ -232,7 +232,11 @@ export class EarlyVerification {
   }
 
   private touchBucket(key: string, bucket: string, vsn: number): void {
-    this.touchedBy.get(key)?.set(bucket, vsn);
+    const touched = this.touchedBy.get(key);
+    if (!touched) return;
+    touched.set(bucket, vsn);
+    // Bounded whatever the table's state (fix-verify-52: a table planned, then compared whole, kept recording).
+    if (touched.size > MAX_BUCKETS) this.replan(key, `its keys outgrew the ${this.plans.get(key)?.width ?? '?'}-wide ranges planned for them`);
   }
 
   /** The table's ranges are planned again from its keys now, and it is read whole again (its next reading). */
