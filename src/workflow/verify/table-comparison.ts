@@ -72,6 +72,15 @@ export type ComparisonProgress =
 /** An earlier match kept by key range with more ranges than this to read again is compared whole instead. */
 const MAX_PENDING_RANGES = 4096;
 
+/**
+ * Whether a table kept by key range has too many ranges to read again for the ranges to pay: more
+ * than half of its ranges with rows (at least 64), or more than MAX_PENDING_RANGES. One reading of
+ * the whole table costs less then.
+ */
+export function tooManyPending(pending: number, ranges: number): boolean {
+  return pending > MAX_PENDING_RANGES || pending > Math.max(64, ranges / 2);
+}
+
 /** What {@link compareDatabases} needs of a side (`ComparisonSide`, opened by the caller). */
 export type FingerprintingSide = Pick<ComparisonSide, 'label' | 'fingerprint' | 'storageStamps' | 'integerKeyRange' | 'bucketFingerprints'>;
 
@@ -113,7 +122,7 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
     const earlier = opts.stillValid?.get(queue[k]!.t.key);
     if (!earlier?.match || !unchanged.has(queue[k]!.t.key) || queue[k]!.t.onlyRight?.length || queue[k]!.t.readingDiffers) continue;
     // Most of a table's ranges written since: one reading of the whole table costs less.
-    if (earlier.bucketed && earlier.bucketed.pending.length > MAX_PENDING_RANGES) continue;
+    if (earlier.bucketed && tooManyPending(earlier.bucketed.pending.length, earlier.bucketed.agreed.size)) continue;
     if (earlier.bucketed && earlier.bucketed.pending.length > 0) {
       byRanges.set(queue[k]!.t.key, earlier.bucketed);
       continue;
