@@ -218,11 +218,23 @@ export function runMain(): void {
     settled = true;
     process.exitCode = reportError(new Error('the command stopped before it finished: it was waiting for something that can no longer happen'), process.argv.slice(2).join(' '));
   });
-  runCli(process.argv.slice(2)).then(
-    (code) => { settled = true; process.exitCode = code; },
-    (e) => { settled = true; process.exitCode = reportError(e, process.argv.slice(2).join(' ')); },
-  );
+  const end = (code: number) => {
+    settled = true;
+    process.exitCode = code;
+    // Safety net the other way: a connection or timer an error path left open would keep the
+    // process running after the command ended (seen: an idle connection to the target after an
+    // internal error), and a process manager waiting for the exit would never restart it. The
+    // timer does not itself keep the process alive: it fires only if something else does.
+    setTimeout(() => {
+      log.debug(`the command ended ${LINGER_MS} ms ago and something still held the process open: exiting with ${code}`);
+      process.exit(code);
+    }, LINGER_MS).unref();
+  };
+  runCli(process.argv.slice(2)).then(end, (e) => end(reportError(e, process.argv.slice(2).join(' '))));
 }
+
+/** How long a process whose command has ended may stay up for what is still open (connections closing) before it exits anyway. */
+const LINGER_MS = 3000;
 
 /**
  * Whether `script` (process.argv[1]) is this very file, through any symlink or a name given without

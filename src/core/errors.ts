@@ -13,7 +13,7 @@ export const ERROR_CODES = {
   TANDEM_PREREQUISITE: 'The database is not configured for this step (for example wal_level is not logical, a table has no primary key, or a target table lacks an exported column or has a column refusing NULL without a default that the source does not export, which would refuse every row). The message says what to change.',
   TANDEM_UNKNOWN_TABLE: 'A table named in --table-list or --exclude-table-list does not exist in the selected schemas.',
   TANDEM_UNKNOWN_SCHEMA: 'A schema named in --source-db-schema does not exist in the source database.',
-  TANDEM_EXPORT_DIR: 'The --export-dir is missing, not writable, belongs to another migration, or is in the wrong state for this command. The message says which step must run first.',
+  TANDEM_EXPORT_DIR: 'The --export-dir is missing, not writable, damaged (a file of its state is not a database any more), belongs to another migration, or is in the wrong state for this command. The message says which step must run first.',
   TANDEM_LOCKED: 'Another Tandem process is running the same command on this export dir. Wait for it or stop it; if it crashed, the lock is released automatically.',
   TANDEM_TARGET_NOT_EMPTY: 'Tables on the target already hold rows, so importing the snapshot would duplicate or conflict. Empty them (TRUNCATE) or choose another target database.',
   TANDEM_SCHEMA_IMPORT: 'Some DDL statements failed on the target. The report lists each statement and its error; fix the files under schema/ and rerun the same command (what earlier runs created is found done; --ignore-exist true also keeps objects the target had before). When every failure is a missing privilege (SQLSTATE 42501), the error is TANDEM_PRIVILEGE instead, naming the GRANT.',
@@ -79,7 +79,20 @@ export function fileSystemError(e: unknown): TandemError | undefined {
       cause: e,
     });
   }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return damagedStateError(String(err?.message ?? code), where, e, false);
   return undefined;
+}
+
+/**
+ * One of the export dir's SQLite files (metainfo/meta.db, which holds the migration's state, or a
+ * command's lock file) is not a database or is damaged: a disk fault, or a file written over by
+ * hand. Not a bug of Tandem's, and nothing Tandem can rebuild.
+ */
+export function damagedStateError(message: string, where: string, cause: unknown, atOpen: boolean): TandemError {
+  return new TandemError('TANDEM_EXPORT_DIR', `A file of the export dir${where} is damaged: ${message}. It holds what the migration has done so far; Tandem cannot go on without it${atOpen ? ', and changed nothing' : ''}.`, {
+    hint: 'Restore the whole export dir from a backup (metainfo/ with meta.db and meta.db-wal, and the data files beside it) and run the same command again. Without a backup this migration cannot go on: start it over with a new export dir and empty target tables.',
+    cause,
+  });
 }
 
 /** An error's fields the safety nets read. */

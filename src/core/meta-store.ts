@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { TandemError } from './errors.js';
+import { TandemError, damagedStateError } from './errors.js';
 
 /** Connection facts kept in meta.db so later commands need only the password. Never a password. */
 export interface StoredDbConfig {
@@ -129,6 +129,15 @@ export class MetaStore {
 
   private constructor(path: string) {
     this.db = new Database(path);
+    try {
+      this.setUp();
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+  }
+
+  private setUp(): void {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');
     // FULL: every commit is on disk when it returns (WAL fsynced), also across a power loss. The
@@ -168,7 +177,13 @@ export class MetaStore {
 
 
   static open(path: string): MetaStore {
-    return new MetaStore(path);
+    try {
+      return new MetaStore(path);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw damagedStateError((e as Error).message, ` (${path})`, e, true);
+      throw e;
+    }
   }
 
   close(): void {

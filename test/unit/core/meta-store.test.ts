@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -183,4 +183,12 @@ test('atomically: everything recorded in one commit, or nothing when it throws',
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a meta.db that is not a SQLite database: TANDEM_EXPORT_DIR naming the file, and the file is left as it was', () => {
+  const path = newDbPath();
+  const bytes = Buffer.from('SQLite format 3\u0000' + 'x'.repeat(5000));
+  writeFileSync(path, bytes);
+  assert.throws(() => MetaStore.open(path), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_EXPORT_DIR' && e.message.includes(path) && /is damaged: file is not a database/.test(e.message));
+  assert.deepEqual(readFileSync(path), bytes);
 });
