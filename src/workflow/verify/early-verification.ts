@@ -1,8 +1,8 @@
 import type { ChangeEvent } from '../../core/change-event.js';
 import { log } from '../../core/logger.js';
 import { sleep } from '../../core/sleep.js';
-import { connectionLostError, isTandemError, spokenErrorMessage } from '../../core/errors.js';
-import { compareOne, tooManyPending, type ComparedTable, type FingerprintingSide, type TableComparison } from './table-comparison.js';
+import { connectionLostError, isTandemError } from '../../core/errors.js';
+import { compareOne, tooManyPending, unreadSides, type ComparedTable, type FingerprintingSide, type TableComparison } from './table-comparison.js';
 import { bucketOf, bucketPlanFor, bucketTotal, sameBucket, type BucketFingerprint, type BucketPlan } from '../../core/verify/key-buckets.js';
 
 /** What an early verification needs from the importer that runs it. */
@@ -384,9 +384,8 @@ export class EarlyVerification {
             this.plans.set(t.key, plan);
             if (plan) this.touchedBy.set(t.key, new Map());
           }
-          const atVsn = this.options.queuedVsn();
-          while (this.options.appliedVsn() < atVsn && !signal.aborted) await sleep(20, signal);
-          if (signal.aborted) break;
+          const atVsn = await this.appliedUpToNow(signal);
+          if (atVsn === undefined) break;
           // Changed again since it was found quiet: compare it at its next quiet moment instead.
           if (!plan && (this.lastEvent.get(t.key)?.vsn ?? 0) > atVsn) continue;
           // The storage stamps before the scans: a change the stream does not carry (a partition
@@ -475,12 +474,7 @@ export class EarlyVerification {
     let l: Awaited<ReturnType<NonNullable<FingerprintingSide['bucketFingerprints']>>>;
     let r: typeof l;
     const [ls, rs] = await Promise.allSettled([sides.left.bucketFingerprints!(t, plan), sides.right.bucketFingerprints!(t, plan)]);
-    if (ls.status === 'rejected' || rs.status === 'rejected') {
-      // Said as the whole table's comparison says a side that could not be read.
-      const error = [ls.status === 'rejected' ? `${sides.left.label}: ${spokenErrorMessage((ls.reason as Error).message)}` : '',
-        rs.status === 'rejected' ? `${sides.right.label}: ${spokenErrorMessage((rs.reason as Error).message)}` : ''].filter(Boolean).join('; ');
-      return { compared: { table: t.key, leftRows: null, rightRows: null, leftChecksum: null, rightChecksum: null, match: false, error } };
-    }
+    if (ls.status === 'rejected' || rs.status === 'rejected') return { compared: unreadSides(t.key, [sides.left.label, ls], [sides.right.label, rs]) };
     l = ls.value;
     r = rs.value;
     const touched = this.touchedBy.get(t.key) ?? new Map<string, number>();
@@ -496,8 +490,7 @@ export class EarlyVerification {
     if (unexplained() && timed) {
       const until = Date.now() + CATCH_UP_MS;
       while (!this.stopper.signal.aborted && Date.now() < until && !((this.options.queuedCommitMs?.() ?? 0) > readAt)) await sleep(20, this.stopper.signal);
-      const caught = this.options.queuedVsn();
-      while (!this.stopper.signal.aborted && Date.now() < until && this.options.appliedVsn() < caught) await sleep(20, this.stopper.signal);
+      await this.appliedUpToNow(this.stopper.signal, until);
     }
     if (Math.max(l.buckets.size, r.buckets.size) > MAX_BUCKETS && this.plans.get(t.key) === plan) {
       // Its keys spread far past the range its plan was made for while it was read: planned again.
@@ -524,6 +517,20 @@ export class EarlyVerification {
   }
 
   /**
+   * The queue's last vsn at the call, once every change up to it is applied (and so noted here):
+   * a scan started after that sees at least what the stream had carried. Undefined when stopped
+   * first, or when `until` (a Date.now() time) passed first.
+   */
+  private async appliedUpToNow(signal: AbortSignal, until = Infinity): Promise<number | undefined> {
+    const vsn = this.options.queuedVsn();
+    while (this.options.appliedVsn() < vsn) {
+      if (signal.aborted || Date.now() >= until) return undefined;
+      await sleep(20, signal);
+    }
+    return signal.aborted ? undefined : vsn;
+  }
+
+  /**
    * Reads again, on both sides, the pending buckets of the tables kept by bucket (up to
    * BUCKETS_PER_ROUND each). 'failed' when a side could not be read: its connections are opened again.
    */
@@ -543,9 +550,8 @@ export class EarlyVerification {
         b.nextReadAt = Date.now() + HOT_WAIT_MS;
         continue;
       }
-      const atVsn = this.options.queuedVsn();
-      while (this.options.appliedVsn() < atVsn && !signal.aborted) await sleep(20, signal);
-      if (signal.aborted) return undefined;
+      const atVsn = await this.appliedUpToNow(signal);
+      if (atVsn === undefined) return undefined;
       const list = pendingOf(b).slice(0, BUCKETS_PER_ROUND);
       let l: Map<string, BucketFingerprint>;
       let r: Map<string, BucketFingerprint>;

@@ -196,11 +196,7 @@ export async function compareBucketsAgain(left: FingerprintingSide, right: Finge
     beforeRightRead?.();
     return right.bucketFingerprints!(table, earlier.plan, earlier.pending);
   })()]);
-  // A side that could not be read: said as a whole table's reading says it (compared again, never called a difference).
-  if (ls.status === 'rejected' || rs.status === 'rejected') {
-    const errors = [ls.status === 'rejected' ? `${left.label}: ${errorText(ls.reason)}` : '', rs.status === 'rejected' ? `${right.label}: ${errorText(rs.reason)}` : ''].filter(Boolean);
-    return { table: table.key, leftRows: null, rightRows: null, leftChecksum: null, rightChecksum: null, match: false, error: errors.join('; ') };
-  }
+  if (ls.status === 'rejected' || rs.status === 'rejected') return unreadSides(table.key, [left.label, ls], [right.label, rs]);
   const l = ls.value;
   const r = rs.value;
   {
@@ -217,6 +213,15 @@ export async function compareBucketsAgain(left: FingerprintingSide, right: Finge
     const total = bucketTotal(agreed.values());
     return { table: table.key, leftRows: total.rows, rightRows: total.rows, leftChecksum: total.checksum, rightChecksum: total.checksum, match: true };
   }
+}
+
+/**
+ * The result for a table whose key ranges a side could not read: an error result, said as a whole
+ * table's reading says it (compared again, never called a difference).
+ */
+export function unreadSides(table: string, ...sides: [label: string, outcome: PromiseSettledResult<unknown>][]): TableComparison {
+  const errors = sides.flatMap(([label, o]) => (o.status === 'rejected' ? [`${label}: ${errorText(o.reason)}`] : []));
+  return { table, leftRows: null, rightRows: null, leftChecksum: null, rightChecksum: null, match: false, error: errors.join('; ') };
 }
 
 /** Compares one table: both fingerprints taken at the same time; a side's error makes it a mismatch. */
