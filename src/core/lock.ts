@@ -46,6 +46,10 @@ export class CommandLock {
     let db: Database.Database | undefined;
     try {
       db = new Database(this.path, { timeout: ACQUIRE_WAIT_MS });
+      // Nothing is ever written here: no journal file, so that the lock is taken on a disk full to
+      // the last byte too (measured before: SQLITE_FULL, and archive changes, the command that frees
+      // the disk, could not start).
+      db.pragma('journal_mode = MEMORY');
       failpoint('lock.after-open');
       db.exec('BEGIN EXCLUSIVE');
     } catch (e) {
@@ -68,7 +72,12 @@ export class CommandLock {
       });
     }
     this.db = db;
-    writeFileSync(this.pidPath, String(process.pid));
+    try {
+      writeFileSync(this.pidPath, String(process.pid));
+    } catch {
+      // A full disk: the pid file only names the holder in messages; one left by an earlier run must not name a wrong one.
+      rmSync(this.pidPath, { force: true });
+    }
     process.once('exit', this.onExit);
   }
 

@@ -57,6 +57,13 @@ export interface SegmentArchiverOptions {
  * Crash safety: an archived copy is complete and fsynced before meta.db says "archived", and
  * meta.db says "archived"/"deleted" before the export dir's file is removed. A leftover file of a
  * segment already marked is removed by the next pass.
+ *
+ * On a disk full to the last byte, meta.db cannot record anything until something is freed
+ * (SQLITE_FULL), and this is the command that frees it: the segment's file is removed first, then
+ * marked. Nothing is lost by that order: the segment holds only what every importer has applied
+ * (and, when moved, its copy is complete outside the export dir). A crash in between leaves a
+ * closed segment without its file, which the next pass marks: deleted, or archived where its whole
+ * copy is.
  */
 export class SegmentArchiver {
   private readonly fsUsedPercent: (path: string) => Promise<number>;
@@ -108,6 +115,13 @@ export class SegmentArchiver {
     const tmp = `${dest}.partial`;
     // Copy then remove, rather than rename: the archive dir is usually another filesystem, and a
     // crash half-way must leave either the whole file in the export dir or a whole copy outside it.
+    if (!existsSync(src)) {
+      // Removed on a full disk, and the run stopped before marking it: its copy was complete first.
+      if (existsSync(dest) && statSync(dest).size === seg.committedBytes) {
+        this.mark(seg, 'archived', dest);
+        return { segment: { ...seg, status: 'archived', archivedTo: dest }, action: 'archived', bytesFreed: 0, archivedTo: dest };
+      }
+    }
     try {
       copyFileSync(src, tmp);
       truncateSync(tmp, seg.committedBytes); // only whole, committed lines leave the export dir
@@ -118,17 +132,29 @@ export class SegmentArchiver {
       throw archiveDirError(e, archiveDir, seg.fileName, tmp);
     }
     const bytesFreed = statSync(src).size;
-    this.mark(seg, 'archived', dest);
-    unlinkSync(src);
+    this.markThenRemove(seg, 'archived', dest, src);
     return { segment: { ...seg, status: 'archived', archivedTo: dest }, action: 'archived', bytesFreed, archivedTo: dest };
   }
 
   private deleteSegment(seg: QueueSegment): ArchiveAction {
     const src = join(this.queueDir, seg.fileName);
     const bytesFreed = existsSync(src) ? statSync(src).size : 0;
-    this.mark(seg, 'deleted', null);
-    if (bytesFreed) unlinkSync(src);
+    if (bytesFreed) this.markThenRemove(seg, 'deleted', null, src);
+    else this.mark(seg, 'deleted', null);
     return { segment: { ...seg, status: 'deleted' }, action: 'deleted', bytesFreed };
+  }
+
+  /** Marks the segment, then removes its file; on a full disk the other way round (see the class). */
+  private markThenRemove(seg: QueueSegment, status: 'archived' | 'deleted', archivedTo: string | null, src: string): void {
+    try {
+      this.mark(seg, status, archivedTo);
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      unlinkSync(src);
+      this.mark(seg, status, archivedTo);
+      return;
+    }
+    unlinkSync(src);
   }
 
   private mark(seg: QueueSegment, status: 'archived' | 'deleted', archivedTo: string | null): void {
@@ -144,6 +170,11 @@ export class SegmentArchiver {
       if (existsSync(path)) unlinkSync(path);
     }
   }
+}
+
+function isDiskFull(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /** Used percent of a filesystem, as `df` computes it (blocks reserved for root do not count as free). */

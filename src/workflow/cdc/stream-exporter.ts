@@ -632,7 +632,7 @@ async function waitForRoom(reporter: Reporter, exportRoot: string, queueDir: str
     // meta.db unreadable: said as nothing to free.
   }
   const archive = canFree > 0
-    ? `with a little room, "tandem archive changes --export-dir ${exportRoot} --move-to <dir on another disk>" (or --delete-changes-without-archiving true) also frees the ${mib(canFree)} of change segments every importer has applied`
+    ? `"tandem archive changes --export-dir ${exportRoot} --move-to <dir on another disk>" (or --delete-changes-without-archiving true) also frees the ${mib(canFree)} of change segments every importer has applied`
     : '"archive changes" can free nothing now: no segment every importer has applied is closed yet (a segment closes at its full size)';
   const cutover = 'A cutover cannot be initiated meanwhile: its request is written in the export dir.';
   if (again) reporter.warn(`The export dir's disk is full again: streaming from the ${role} is paused again, nothing lost; it goes on by itself once ${mib(more)} more are free.`);

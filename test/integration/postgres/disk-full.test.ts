@@ -7,11 +7,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
-import { runTandem, sourceFlags } from '../../helpers/cli.js';
+import { runTandem, sourceFlags, targetFlags } from '../../helpers/cli.js';
 import { startTandem, type TandemProcess } from '../../helpers/live-process.js';
 import { fileSystemError } from '../../../src/core/errors.js';
 import { exportSnapshotPoint, PgSnapshotReader, type PgSnapshotChunk } from '../../../src/adapters/postgres/snapshot-reader.js';
@@ -156,6 +157,64 @@ test('a live export whose change queue fills the disk pauses, says how to free i
     assert.equal((await report()).find((r) => r.db_type === 'source')!.exported_inserts, 4000);
   } finally {
     await ex?.kill('SIGKILL');
+    execFileSync('umount', [mount]);
+    rmSync(mount, { recursive: true, force: true });
+  }
+});
+
+test('a disk full to the last byte: archive changes still deletes the applied segments, the paused export goes on by itself, and every change reaches the target once', { timeout: 180_000 }, async () => {
+  await pg.createDatabase('dst');
+  await pg.sql('src', 'CREATE TABLE arch (id int PRIMARY KEY, t text)');
+  await pg.sql('dst', 'CREATE TABLE arch (id int PRIMARY KEY, t text)');
+  const mount = mkdtempSync(join(tmpdir(), 'tandem-lastbyte-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mount]);
+  const liveEnv = { ...env, TARGET_DB_PASSWORD: pg.password, TANDEM_QUEUE_SEGMENT_BYTES: '65536' };
+  let ex: TandemProcess | undefined;
+  let im: TandemProcess | undefined;
+  try {
+    const dir = join(mount, 'export');
+    execFileSync('mkdir', [dir]);
+    ex = startTandem(['export', 'data', '--export-dir', dir, '--table-list', 'arch', '--export-type', 'snapshot-and-changes', ...sourceFlags(pg, 'src', 'public')], liveEnv);
+    await ex.waitFor(/Streaming changes/, 30_000);
+    im = startTandem(['import', 'data', 'to', 'target', '--export-dir', dir, ...targetFlags(pg, 'dst')], liveEnv);
+    // About 7 MiB of changes in many closed segments, all applied: more than the paused export waits for.
+    await pg.sql('src', "INSERT INTO arch SELECT g, repeat(md5(g::text), 16) FROM generate_series(1, 12000) g");
+    const targetRows = async () => (await pg.sql('dst', 'SELECT count(*)::int AS n FROM arch'))[0].n as number;
+    const until = async (what: () => Promise<boolean>, label: string) => {
+      const deadline = Date.now() + 60_000;
+      while (!(await what())) {
+        if (Date.now() > deadline) assert.fail(`${label}\n--- export:\n${ex!.output().slice(-2000)}\n--- import:\n${im!.output().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    };
+    await until(async () => (await targetRows()) === 12000, 'the first 12,000 rows were not applied');
+    // …and recorded as applied in meta.db, which archive changes reads (the importer records it a moment after applying).
+    const recorded = () => {
+      const db = new Database(join(dir, 'metainfo', 'meta.db'), { readonly: true });
+      try {
+        const row = db.prepare("SELECT (SELECT applied_vsn FROM queue_consumers WHERE name = 'target') >= (SELECT last_vsn FROM queue_state) AS done").get() as { done: number | null };
+        return row.done === 1;
+      } finally {
+        db.close();
+      }
+    };
+    await until(async () => recorded(), 'the importer did not record what it applied');
+    // Every byte of the disk taken: the ballast is written until the disk refuses it.
+    execFileSync('sh', ['-c', `dd if=/dev/zero of=${join(mount, 'ballast')} bs=4096 2>/dev/null; dd if=/dev/zero of=${join(mount, 'ballast2')} bs=512 2>/dev/null; true`]);
+    assert.equal(Number(execFileSync('df', ['--output=avail', '-B1', mount]).toString().split('\n')[1]), 0);
+    await pg.sql('src', "INSERT INTO arch SELECT g, repeat(md5(g::text), 16) FROM generate_series(12001, 14000) g");
+    await ex.waitFor(/The export dir's disk is full/, 30_000);
+    const archived = await runTandem(['archive', 'changes', '--export-dir', dir, '--delete-changes-without-archiving', 'true', '--once', 'true'], liveEnv);
+    assert.equal(archived.code, 0, archived.stdout + archived.stderr);
+    const freed = /(\d+) segments? deleted/.exec(archived.stdout);
+    assert.ok(freed && Number(freed[1]) > 0, archived.stdout);
+    await ex.waitFor(/The export dir's disk has room again/, 60_000);
+    await until(async () => (await targetRows()) === 14000, 'the 2,000 rows inserted while the disk was full were not applied');
+    const [src] = await pg.sql('src', 'SELECT count(*)::int AS n, md5(string_agg(id || t, \',\' ORDER BY id)) AS h FROM arch');
+    const [dst] = await pg.sql('dst', 'SELECT count(*)::int AS n, md5(string_agg(id || t, \',\' ORDER BY id)) AS h FROM arch');
+    assert.deepEqual(dst, src);
+  } finally {
+    await Promise.all([ex?.kill('SIGKILL'), im?.kill('SIGKILL')]);
     execFileSync('umount', [mount]);
     rmSync(mount, { recursive: true, force: true });
   }

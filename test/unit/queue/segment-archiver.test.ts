@@ -172,3 +172,24 @@ test('archive: a full archive dir is TANDEM_DISK naming the archive dir, not the
     execFileSync('umount', [dest]);
   }
 });
+
+test('a segment whose file went first (a full disk) and whose run stopped before marking it: the next pass marks it, archived where its whole copy is, deleted otherwise', async () => {
+  const q = await queueWithSegments(3);
+  const dest = mkdtempSync(join(tmpdir(), 'tandem-archive-'));
+  QueueConsumers.setAppliedVsn(q.meta, 'target', 1000);
+  // Segment 1: copied whole, then removed, not marked (the full-disk order, stopped in between).
+  const seg1 = listSegments(q.meta)[0]!;
+  writeFileSync(join(dest, seg1.fileName), readFileSync(join(q.queueDir, seg1.fileName)).subarray(0, seg1.committedBytes));
+  execFileSync('rm', [join(q.queueDir, seg1.fileName)]);
+  const r = await new SegmentArchiver(q.queueDir, q.meta, { kind: 'archive', archiveDir: dest }).runOnce();
+  assert.deepEqual(r.actions.map((a) => [a.segment.segmentNo, a.action, a.bytesFreed === 0]), [[1, 'archived', true], [2, 'archived', false], [3, 'archived', false]]);
+  assert.equal(listSegments(q.meta)[0]!.archivedTo, join(dest, seg1.fileName));
+  // Delete policy: a closed segment without its file is marked deleted.
+  const q2 = await queueWithSegments(2);
+  QueueConsumers.setAppliedVsn(q2.meta, 'target', 1000);
+  execFileSync('rm', [join(q2.queueDir, listSegments(q2.meta)[0]!.fileName)]);
+  const r2 = await new SegmentArchiver(q2.queueDir, q2.meta, { kind: 'delete', fsUtilizationThreshold: 0 }, { fsUsedPercent: async () => 99 }).runOnce();
+  assert.deepEqual(r2.actions.map((a) => [a.segment.segmentNo, a.action, a.bytesFreed]), [[1, 'deleted', 0], [2, 'deleted', r2.actions[1]!.bytesFreed]]);
+  assert.ok(r2.actions[1]!.bytesFreed > 0);
+  assert.deepEqual(listSegments(q2.meta).map((s) => s.status), ['deleted', 'deleted', 'open']);
+});
