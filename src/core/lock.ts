@@ -52,6 +52,8 @@ export class CommandLock {
       db.pragma('journal_mode = MEMORY');
       failpoint('lock.after-open');
       db.exec('BEGIN EXCLUSIVE');
+      // Without a journal to create, locking a file whose directory was removed meanwhile succeeds: a lock on nothing.
+      if (!existsSync(this.path)) throw new Error('the lock file is gone');
     } catch (e) {
       try { db?.close(); } catch { /* its file may be gone: nothing is held */ }
       if (!existsSync(this.path)) {
