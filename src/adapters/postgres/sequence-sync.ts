@@ -37,7 +37,7 @@ export async function restoreSequences(client: pg.Client, values: readonly Seque
        JOIN pg_sequence seq ON seq.seqrelid = c.oid`, [values.map((v) => v.schema), values.map((v) => v.name)]);
   const found = new Map<number, { oid: string; raisable: boolean; min: bigint; max: bigint }>(
     info.rows.map((r) => [Number(r.i) - 1, {
-      oid: String(r.oid), raisable: !String(r.inc).startsWith('-') && r.cycle !== true, min: BigInt(r.min), max: BigInt(r.max),
+      oid: String(r.oid), raisable: !String(r.inc).startsWith('-') && !(r.cycle === true || r.cycle === 't'), min: BigInt(r.min), max: BigInt(r.max),
     }]));
   const raisable = [...found.values()].filter((f) => f.raisable);
   const fed = await columnsFedBy(client, raisable.map((f) => f.oid));

@@ -1,12 +1,16 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { startPg15, type PgServer } from '../../helpers/pg-server.js';
+import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
+import { connectPg } from '../../../src/adapters/postgres/pg-connection.js';
 import { restoreSequences } from '../../../src/adapters/postgres/sequence-sync.js';
 import { TandemError } from '../../../src/core/errors.js';
 import { PgTargetDatabase } from '../../../src/adapters/postgres/pg-target-database.js';
 import { cappedSequenceWarning } from '../../../src/core/engine/sequences.js';
 
+
+/** A connection as Tandem opens it (every value as text: measured before, a CYCLE sequence's flag read as 't' was taken for false; the schema-pg-53 run). */
+const tandemClient = () => connectPg(targetDbConfig(server, 'seq'));
 let server: PgServer;
 
 before(async () => {
@@ -48,7 +52,7 @@ test('a column maximum that cannot be read stops the restore with the table name
 
 test('with SELECT on every fed column the sequence is raised to the data', async () => {
   await server.sql('seq', "INSERT INTO public.items VALUES (250)");
-  const client = await server.client('seq');
+  const client = await tandemClient();
   try {
     const r = await restoreSequences(client, [{ schema: 'public', name: 'orders_id_seq', lastValue: '5', isCalled: true }]);
     assert.deepEqual(r, [{ sequence: 'public.orders_id_seq', value: '250', raisedToData: true }]);
@@ -171,7 +175,7 @@ test('hundreds of sequences: read in one statement per 500, restored from a plan
     CREATE TABLE many.shared_a (id bigint DEFAULT nextval('many.s9'));
     CREATE TABLE many.shared_b (id bigint DEFAULT nextval('many.s9'));
     INSERT INTO many.shared_a VALUES (900); INSERT INTO many.shared_b VALUES (950);`);
-  const client = await server.client('seq');
+  const client = await tandemClient();
   try {
     const read = await readSequences(client, ['many']);
     assert.equal(read.length, 621);
@@ -206,7 +210,7 @@ test('a text column fed by a sequence holds no number to compare: the numeric co
   await server.sql('seq', `CREATE SCHEMA odd; CREATE SEQUENCE odd.s; SELECT setval('odd.s', 3);
     CREATE TABLE odd.fine (id bigint DEFAULT nextval('odd.s')); INSERT INTO odd.fine VALUES (7);
     CREATE TABLE odd.words (code text DEFAULT nextval('odd.s')::text); INSERT INTO odd.words VALUES ('abc'), ('900');`);
-  const client = await server.client('seq');
+  const client = await tandemClient();
   try {
     const r = await restoreSequences(client, [{ schema: 'odd', name: 's', lastValue: '5', isCalled: true }]);
     assert.deepEqual(r, [{ sequence: 'odd.s', value: '7', raisedToData: true }]);
@@ -223,7 +227,7 @@ test('a CYCLE sequence that wrapped keeps the other side\'s value: raising it to
     CREATE TABLE public.slot (id int PRIMARY KEY DEFAULT nextval('public.slot_seq'), v text);
     ALTER SEQUENCE public.slot_seq OWNED BY public.slot.id;
     INSERT INTO public.slot (id, v) VALUES (1, 'b'), (2, 'b'), (6, 'a'), (7, 'a'), (8, 'a'), (9, 'a'), (10, 'a');`);
-  const client = await server.client('seq');
+  const client = await tandemClient();
   try {
     const r = await restoreSequences(client, [{ schema: 'public', name: 'slot_seq', lastValue: '2', isCalled: true }]);
     assert.deepEqual(r, [{ sequence: 'public.slot_seq', value: '2', raisedToData: false }]);
@@ -240,7 +244,7 @@ test('values above MAXVALUE (written explicitly) do not raise the sequence past 
     INSERT INTO public.item (id) VALUES (1), (2), (40), (5000);`);
   const [seq] = await server.sql('seq', "SELECT pg_get_serial_sequence('public.item', 'id') AS s");
   const name = String(seq.s).replace(/^public\./, '');
-  const client = await server.client('seq');
+  const client = await tandemClient();
   try {
     const r = await restoreSequences(client, [{ schema: 'public', name, lastValue: '2', isCalled: true }]);
     assert.deepEqual(r, [{ sequence: `public.${name}`, value: '40', raisedToData: true }]);
@@ -258,7 +262,7 @@ test('a text column built from nextval does not stop the restore; a value out of
     INSERT INTO public.ref VALUES ('ORD-77'), ('manual');
     CREATE SEQUENCE public.small_seq MAXVALUE 50;
     SELECT setval('public.ref_seq', 3);`);
-  const client = await server.client('seq');
+  const client = await tandemClient();
   try {
     const r = await restoreSequences(client, [{ schema: 'public', name: 'ref_seq', lastValue: '9', isCalled: true }]);
     assert.deepEqual(r, [{ sequence: 'public.ref_seq', value: '9', raisedToData: false }]);
@@ -301,7 +305,7 @@ test('a MySQL BIGINT UNSIGNED counter above 2^63 - 1: the sequence is set to its
     await target.close();
   }
   await assert.rejects(server.sql('seq', 'INSERT INTO public.nums DEFAULT VALUES'), /reached maximum value of sequence "nums_id_seq"/);
-  const client = await server.client('seq');
+  const client = await tandemClient();
   try {
     await server.sql('seq', "SELECT setval('public.nums_id_seq', 7)");
     const r = await restoreSequences(client, [{ schema: 'public', name: 'nums_id_seq', lastValue: '18446744073709551615', isCalled: true }]);
