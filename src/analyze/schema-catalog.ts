@@ -6,6 +6,7 @@ import type {
   Constraint,
   CreateDomainStmt,
   CreateRangeStmt,
+  DefElem,
   CreateStmt,
   IndexElem,
   IndexStmt,
@@ -63,7 +64,7 @@ export interface IndexInfo {
 }
 
 /** The kind of a user-defined type, as far as keys and indexes care. */
-export type UserTypeKind = 'composite' | 'range' | 'enum' | 'domain';
+export type UserTypeKind = 'composite' | 'range' | 'multirange' | 'enum' | 'domain';
 
 /**
  * Facts gathered from every statement of every file before the rules run, because many rules need
@@ -158,7 +159,15 @@ export class SchemaCatalog {
     }
     const range = nodeAs<CreateRangeStmt>(node, 'CreateRangeStmt');
     if (range !== undefined) {
-      this.addUserType(dottedName(range.typeName), 'range');
+      const name = dottedName(range.typeName);
+      this.addUserType(name, 'range');
+      // Its multirange type (PostgreSQL 14+): named by MULTIRANGE_TYPE_NAME, else PostgreSQL's default
+      // name in the same schema (the first "range" made "multirange", else "_multirange" appended).
+      const given = (range.params ?? []).map((p) => nodeAs<DefElem>(p, 'DefElem')).find((d) => d?.defname === 'multirange_type_name');
+      const givenName = given?.arg ? dottedName(nodeAs<{ names?: Node[] }>(given.arg, 'TypeName')?.names) : '';
+      const dot = name.lastIndexOf('.');
+      const [schema, bare] = [name.slice(0, dot + 1), name.slice(dot + 1)];
+      this.addUserType(givenName || `${schema}${bare.includes('range') ? bare.replace('range', 'multirange') : `${bare}_multirange`}`, 'multirange');
       return;
     }
     const enumType = nodeAs<{ typeName?: Node[] }>(node, 'CreateEnumStmt');

@@ -1,5 +1,6 @@
 import type { ColumnDef, CompositeTypeStmt, CreateDomainStmt, Node } from 'libpg-query';
-import { columnTypeOf, dottedName, nodeAs, relationName } from '../ast-helpers.js';
+import { columnTypeOf, dottedName, nodeAs, relationName, type ColumnType } from '../ast-helpers.js';
+import type { UserTypeKind } from '../schema-catalog.js';
 import { ALL_VERSIONS, PG11_BASED_ONLY } from '../target-version.js';
 import type { VersionGate } from '../target-version.js';
 import { DOCS } from './schema-rule.js';
@@ -7,8 +8,10 @@ import type { RuleContext, RuleHit, SchemaRule } from './schema-rule.js';
 import { columnDefsOf } from './table-constraints.js';
 
 /** A rule that flags columns (in CREATE TABLE / ALTER TABLE) of the given types, arrays included. */
-function columnTypeRule(id: string, title: string, types: readonly string[], suggestion: string, gate: VersionGate): SchemaRule {
-  const wanted = new Set(types);
+function columnTypeRule(id: string, title: string, types: readonly string[], suggestion: string, gate: VersionGate, userKind?: UserTypeKind): SchemaRule {
+  const builtIn = new Set(types);
+  // Also the schema's own types of `userKind` (a range type's multirange: the schema-pg-53 run).
+  const wanted = (type: ColumnType, ctx: RuleContext) => builtIn.has(type.name) || (userKind !== undefined && ctx.catalog.userTypeKind(type) === userKind);
   return {
     id,
     category: 'unsupported_datatype',
@@ -19,7 +22,7 @@ function columnTypeRule(id: string, title: string, types: readonly string[], sug
     check: (s, ctx) => [
       ...columnDefsOf(s.node)
         .map(({ table, column }) => ({ table, column, type: ctx.catalog.resolveDomain(columnTypeOf(column.typeName)) }))
-        .filter(({ type }) => wanted.has(type.name))
+        .filter(({ type }) => wanted(type, ctx))
         .map(({ table, column, type }) => ({
           objectType: 'TABLE',
           objectName: relationName(table),
@@ -33,11 +36,11 @@ function columnTypeRule(id: string, title: string, types: readonly string[], sug
 }
 
 /** A CREATE DOMAIN over one of `wanted`, or a CREATE TYPE … AS (…) with an attribute of one, as hits. */
-function typesBuiltOn(node: Node, ctx: RuleContext, wanted: ReadonlySet<string>): RuleHit[] {
+function typesBuiltOn(node: Node, ctx: RuleContext, wanted: (type: ColumnType, ctx: RuleContext) => boolean): RuleHit[] {
   const domain = nodeAs<CreateDomainStmt>(node, 'CreateDomainStmt');
   if (domain !== undefined) {
     const type = ctx.catalog.resolveDomain(columnTypeOf(domain.typeName));
-    return wanted.has(type.name) ? [{ objectType: 'DOMAIN', objectName: dottedName(domain.domainname), detail: `over ${type.name}${type.isArray ? '[]' : ''}` }] : [];
+    return wanted(type, ctx) ? [{ objectType: 'DOMAIN', objectName: dottedName(domain.domainname), detail: `over ${type.name}${type.isArray ? '[]' : ''}` }] : [];
   }
   const composite = nodeAs<CompositeTypeStmt>(node, 'CompositeTypeStmt');
   if (composite === undefined) return [];
@@ -45,7 +48,7 @@ function typesBuiltOn(node: Node, ctx: RuleContext, wanted: ReadonlySet<string>)
     const column = nodeAs<ColumnDef>(n, 'ColumnDef');
     if (column === undefined) return [];
     const type = ctx.catalog.resolveDomain(columnTypeOf(column.typeName));
-    return wanted.has(type.name) ? [{ objectType: 'TYPE', objectName: relationName(composite.typevar), detail: `attribute ${column.colname ?? ''} ${type.name}${type.isArray ? '[]' : ''}` }] : [];
+    return wanted(type, ctx) ? [{ objectType: 'TYPE', objectName: relationName(composite.typevar), detail: `attribute ${column.colname ?? ''} ${type.name}${type.isArray ? '[]' : ''}` }] : [];
   });
 }
 
@@ -92,6 +95,7 @@ export const datatypeRules: SchemaRule[] = [
     ['int4multirange', 'int8multirange', 'nummultirange', 'datemultirange', 'tsmultirange', 'tstzmultirange'],
     'Multirange types came with PostgreSQL 14; PG11-based YugabyteDB lacks them. Target 2025.1 or later, or store an array of ranges.',
     PG11_BASED_ONLY,
+    'multirange',
   ),
   columnTypeRule(
     'postgis-datatype',

@@ -10,6 +10,21 @@ interface TypeRow {
 }
 
 /**
+ * A range type's multirange type (PostgreSQL 14+), named where its name is not the one PostgreSQL
+ * gives by default (the first "range" in the range type's name made "multirange", else "_multirange"
+ * appended; in the range type's schema): measured before, a `multirange_type_name` was left out and
+ * the tables using it could not be created on the target (the schema-pg-53 run). Said only where
+ * needed, since a PG11-based YugabyteDB does not know the attribute.
+ */
+const multirangeName = `|| coalesce((SELECT CASE WHEN mt.typnamespace <> t.typnamespace
+                                  OR mt.typname <> CASE WHEN strpos(t.typname, 'range') > 0
+                                                        THEN overlay(t.typname placing 'multirange' from strpos(t.typname, 'range') for 5)
+                                                        ELSE t.typname || '_multirange' END
+                                 THEN ', MULTIRANGE_TYPE_NAME = ' || format('%I.%I', mtn.nspname, mt.typname) ELSE '' END
+                         FROM pg_catalog.pg_type mt JOIN pg_catalog.pg_namespace mtn ON mtn.oid = mt.typnamespace
+                         WHERE mt.oid = r.rngmultitypid), '')`;
+
+/**
  * Enum, composite and range types (kind order: enums, ranges, composites, since a composite may
  * use the others). Base types written in C and array types are not exported. Types of other schemas
  * that exported objects use (`ctx.outsideTypes`) are exported too.
@@ -32,6 +47,7 @@ export async function exportTypes(ctx: ExportContext): Promise<SchemaObject[]> {
                                  THEN ', SUBTYPE_OPCLASS = ' || format('%I.%I', opcn.nspname, opc.opcname) ELSE '' END
                          || CASE WHEN r.rngsubdiff <> 0 THEN ', SUBTYPE_DIFF = ' || r.rngsubdiff::regproc::text ELSE '' END
                          || CASE WHEN r.rngcanonical <> 0 THEN ', CANONICAL = ' || r.rngcanonical::regproc::text ELSE '' END
+                         ${ctx.serverVersionNum >= 140000 ? multirangeName : ''}
                          || ')'
                        FROM pg_catalog.pg_range r JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
                        JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc
