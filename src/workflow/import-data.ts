@@ -25,6 +25,7 @@ import { DEFAULT_PARALLEL_JOBS, ThroughputTuner, chooseImportJobs, clientCores }
 import { readTableIndexes, type TableIndexStatement } from './schema/schema-statements-reader.js';
 import { INDEXES_BUILT_BY_IMPORT, INDEXES_STARTED_BY_IMPORT, SnapshotIndexBuilds } from './snapshot-index-builds.js';
 import { TargetLoadWatch } from './target-load-watch.js';
+import { reportBrokenForeignKeys } from './foreign-key-report.js';
 import { segmentBytesFromEnv } from './cdc/queue-segment-size.js';
 import { QueueConsumers } from '../core/queue/queue-consumers.js';
 import { CutoverState } from './cutover/cutover-state.js';
@@ -371,6 +372,7 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
     const restored = await db.setSnapshotSequences(meta.sequenceValues());
     if (restored.length > 0) reporter.print(`Restored ${restored.length} sequence value(s) from the source.`);
     for (const r of restored.filter((x) => x.cappedFrom !== undefined)) reporter.warn(cappedSequenceWarning(r));
+    await reportBrokenForeignKeys(reporter, meta, db, tables.map((t) => ({ schema: t.schemaName, name: t.tableName })));
   } finally {
     await db.close();
   }

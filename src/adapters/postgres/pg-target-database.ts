@@ -5,7 +5,7 @@ import type { SequenceRestoreResult } from '../../core/engine/sequences.js';
 import type { PrerequisiteFinding, TableRef } from '../../core/engine/catalog.js';
 import { publicationPrivilegeFinding } from './pg-catalog.js';
 import type {
-  SchemaApplyOptions, SchemaApplyResult, SchemaStatement, SnapshotBatch, SnapshotLoader, TargetDatabase, TargetLoad, TargetNode, TargetTable, TargetTableCheck,
+  BrokenForeignKey, SchemaApplyOptions, SchemaApplyResult, SchemaStatement, SnapshotBatch, SnapshotLoader, TargetDatabase, TargetLoad, TargetNode, TargetTable, TargetTableCheck,
 } from '../../core/engine/target.js';
 import { describeDb } from '../../core/db-config.js';
 import { TandemError } from '../../core/errors.js';
@@ -18,6 +18,7 @@ import { firingTriggersError, mayUseReplicaRole, readFiringTriggers, readTrigger
 import { replicationProblems, userMayReplicate } from './replication/replication-prerequisites.js';
 import { quoteIdent } from '../../core/sql-names.js';
 import { applySchemaStatements } from './schema-applier.js';
+import { brokenForeignKeys } from './foreign-key-check.js';
 import { TRANSIENT_CONFLICTS, sqlStatesOf } from './sql-state.js';
 import {
   DEFAULT_METADATA_SCHEMA, SnapshotFileReader, batchIsRecorded, checkTargetTables, ensureSnapshotMetadata, importedBatchKeys, loadBatch,
@@ -251,6 +252,10 @@ export class PgTargetDatabase implements TargetDatabase {
 
   async applySchema(statements: readonly SchemaStatement[], options: SchemaApplyOptions): Promise<SchemaApplyResult> {
     return applySchemaStatements(await this.admin(), statements, options);
+  }
+
+  async brokenForeignKeys(tables: readonly TableRef[]): Promise<BrokenForeignKey[]> {
+    return brokenForeignKeys(await this.admin(), tables);
   }
 
   async targetLoad(): Promise<TargetLoad | undefined> {

@@ -55,6 +55,13 @@ export interface EngineCapabilities {
    * comparison counts each day of an interval as 24 hours (`ComparedTable.intervalDaysAsHours`).
    */
   readonly timesAsIntervals: boolean;
+  /**
+   * The source's foreign keys may hold where the target's do not: MySQL compares a key's values by
+   * their collation (letter case, trailing spaces: `'ABC'` references `'abc'`) and lets a session
+   * turn its checks off (`foreign_key_checks = 0`). The snapshot loads without checking keys, so
+   * `import data` then looks for rows that break the target's (`TargetDatabase.brokenForeignKeys`).
+   */
+  readonly keysLooserThanTarget: boolean;
 }
 
 /** Options every engine's change writer takes. */

@@ -129,6 +129,20 @@ export interface TargetTableCheck {
 }
 
 /** A table as the snapshot import checks it. */
+/** A foreign key the target takes for checked that rows break (`TargetDatabase.brokenForeignKeys`). */
+export interface BrokenForeignKey {
+  readonly name: string;
+  /** The referencing table and its key columns, quoted as SQL names. */
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly referenced: string;
+  /** As the target says it (`FOREIGN KEY (…) REFERENCES …`). */
+  readonly definition: string;
+  /** How many rows break it, and the keys of a few of them (as text; null for NULL). */
+  readonly rows: number;
+  readonly examples: readonly (readonly (string | null)[])[];
+}
+
 export interface TargetTable extends TableRef {
   readonly columns: readonly string[];
   /**
@@ -284,6 +298,12 @@ export interface TargetDatabase {
    * and retried. Never throws for a failed statement: the result says what happened to each.
    */
   applySchema(statements: readonly SchemaStatement[], options: SchemaApplyOptions): Promise<SchemaApplyResult>;
+  /**
+   * Optional: the validated foreign keys of `tables` that loaded rows break (rows referencing no
+   * row), checked after a snapshot from a source whose keys may hold where the target's do not
+   * (`EngineCapabilities.keysLooserThanTarget`).
+   */
+  brokenForeignKeys?(tables: readonly TableRef[]): Promise<BrokenForeignKey[]>;
   /**
    * The target's load now, when it reports one (YugabyteDB 2.21 and later); undefined when it does
    * not (PostgreSQL, older YugabyteDB): the import then tunes from its own throughput alone.
