@@ -71,3 +71,24 @@ test('other failures stay TANDEM_SCHEMA_IMPORT; a privilege failure among them a
 test('nothing failed: nothing thrown', () => {
   assertSchemaApplied(resultOf([{ statement: statement('tables/table.sql', 1, 'CREATE TABLE t (id int)'), status: 'applied' }]));
 });
+
+test('statements that waited for a role, or for an object no failed statement creates, are not told as a cycle: the hint names the role or the object (measured before: the cycle hint; the schema-pg-53 run)', () => {
+  const failed = (file: string, line: number, sql: string, sqlState: string, message: string) => ({ statement: statement(file, line, sql), status: 'failed' as const, sqlState, message, waitedPasses: 2 });
+  const roles = thrown(resultOf([
+    failed('policies/policy.sql', 1, 'CREATE POLICY p ON s2.parent TO app_reader USING (true)', '42704', 'role "app_reader" does not exist'),
+    failed('grants/grant.sql', 3, 'GRANT SELECT ON TABLE s2.parent TO app_reader', '42704', 'role "app_reader" does not exist'),
+  ]));
+  assert.match(roles.hint ?? '', /^Role app_reader does not exist on the target \(roles are not part of a schema export\): create it there \(CREATE ROLE app_reader;\), or take the GRANT and POLICY statements naming it out of schema\/\. Fix the files/);
+  const unmade = thrown(resultOf([
+    failed('tables/tables.sql', 54, 'CREATE TABLE app.bookings (\n  id int PRIMARY KEY, tm app.trange_multi)', '42704', 'type "app.trange_multi" does not exist'),
+    failed('uniques/uniques.sql', 7, 'ALTER TABLE app.bookings ADD CONSTRAINT b_u UNIQUE (id)', '42P01', 'relation "app.bookings" does not exist'),
+  ]));
+  assert.match(unmade.hint ?? '', /^No statement that ran creates type app\.trange_multi: add it to schema\/ \(the statement that should have, edited\), or create it on the target\. Fix the files/);
+  assert.doesNotMatch(unmade.hint ?? '', /cycle/);
+  // A real cycle keeps its hint: each waits for what the other creates.
+  const cycle = thrown(resultOf([
+    failed('tables/tables.sql', 1, 'CREATE TABLE app.t (id int DEFAULT app.next_id())', '42883', 'function app.next_id() does not exist'),
+    failed('functions/function.sql', 1, 'CREATE FUNCTION app.next_id() RETURNS int LANGUAGE sql AS $$ SELECT max(id) + 1 FROM app.t $$', '42P01', 'relation "app.t" does not exist'),
+  ]));
+  assert.match(cycle.hint ?? '', /^The 2 statements that waited to the end may need one another's objects \(a cycle/);
+});
