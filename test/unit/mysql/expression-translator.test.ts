@@ -297,3 +297,20 @@ test('AVG carries the caveat of its scale (MySQL keeps the argument\'s scale plu
   const r = translateMySqlExpression('avg(`amount`)', ctx);
   assert.ok(r.ok && r.warnings.some((w) => w.startsWith('avg(): MySQL keeps the scale of the argument plus div_precision_increment')), JSON.stringify(r));
 });
+
+test('a FLOAT or DOUBLE column made text (CONCAT, a CAST to CHAR) is noted: MySQL and PostgreSQL write floats otherwise (measured before: no note, and 1e20 became v=1e+20 on the target; the schema-mysql-53 run)', () => {
+  const columns = new Map([['gen', new Map<string, { dataType: string }>([['d', { dataType: 'double' }], ['f', { dataType: 'float' }], ['n', { dataType: 'decimal' }], ['s', { dataType: 'varchar' }]])]]);
+  const typed = { ...ctx, columns, table: 'gen' };
+  const noted = (sql: string) => {
+    const r = translateMySqlExpression(sql, typed);
+    assert.ok(r.ok, sql);
+    return r.ok && r.warnings.some((w) => /^a FLOAT or DOUBLE made text: MySQL writes it in its own form \(1e20/.test(w));
+  };
+  assert.equal(noted("concat('v=', `d`)"), true);
+  assert.equal(noted("concat(`f`, '')"), true);
+  assert.equal(noted('cast(`d` as char(20))'), true);
+  assert.equal(noted("concat_ws('-', `s`, `f`)"), true);
+  assert.equal(noted("concat('v=', `n`, `s`)"), false, 'a DECIMAL is written the same way');
+  assert.equal(noted('`d` * 2'), false, 'a float kept a number');
+  assert.equal(noted('cast(`d` as decimal(20,2))'), false);
+});

@@ -370,11 +370,18 @@ const NULLS_ORDER = 'ORDER BY: MySQL sorts NULLs first in ascending order and la
 const CASE_MAPPING = new Set(['upper', 'ucase', 'lower', 'lcase']);
 const CASE_MAPPING_CAVEAT = 'upper()/lower(): MySQL\'s general_ci and unicode_ci collations leave letters beyond the Basic Multilingual Plane (such as Deseret 𐐨) as they are, PostgreSQL changes their case';
 
+/** Functions that make text of their arguments' values. */
+const TEXT_OF_VALUES = new Set(['concat', 'concat_ws', 'lpad', 'rpad', 'left', 'right', 'substr', 'substring', 'replace', 'repeat', 'reverse', 'lower', 'upper', 'lcase', 'ucase']);
+/** Measured (the schema-mysql-53 run): 1e20 → 'v=1e20' on MariaDB, 'v=1e+20' on PostgreSQL; a FLOAT 16777217 → '16777200' and '1.6777216e+07'. */
+const FLOAT_AS_TEXT_CAVEAT = 'a FLOAT or DOUBLE made text: MySQL writes it in its own form (1e20, 0.00000015, a FLOAT to 6 digits) and PostgreSQL in another (1e+20, 1.5e-07, a real to 9 digits), so the text can differ; format it explicitly (a DECIMAL cast, or round()) on both sides, or compute it in the application';
+
 class Translator {
   private i = 0;
   readonly warnings = new Set<string>();
   /** The kind of number the last name translated holds, when it is a known column. */
   private lastKind: NumberKind | undefined;
+  /** How many FLOAT / DOUBLE columns were named so far (a text made of one is written otherwise). */
+  private floatsNamed = 0;
 
   constructor(private readonly tokens: MySqlToken[], private readonly ctx: TranslateContext) {}
 
@@ -548,6 +555,7 @@ class Translator {
     const column = this.column(parts);
     if (!column) return sql;
     this.lastKind = columnKind(column);
+    if (this.lastKind?.exact === false) this.floatsNamed++;
     const next = this.peek();
     const touches = (set: ReadonlySet<string>) => [before, next].some((t) => (t?.type === 'op' || t?.type === 'word') && set.has(t.value.toLowerCase()));
     if (TEXT_TYPES.has(column.dataType) && column.collation && !/(_bin|^binary)$/.test(column.collation) && touches(TEXT_COMPARISONS)) {
@@ -640,7 +648,9 @@ class Translator {
         }
         return handler(a);
       }
+      const floatsBefore = this.floatsNamed;
       const sql = handler(this.args());
+      if (TEXT_OF_VALUES.has(w) && this.floatsNamed > floatsBefore) this.warnings.add(FLOAT_AS_TEXT_CAVEAT);
       if (CASE_MAPPING.has(w)) this.warnings.add(CASE_MAPPING_CAVEAT);
       // MySQL's AVG of exact numbers keeps the argument's scale plus div_precision_increment (4):
       // 75.250000 where PostgreSQL prints 75.2500000000000000 (found by the mysql-schema run).
@@ -681,6 +691,8 @@ class Translator {
           inner.warnings.forEach((x) => this.warnings.add(x));
           if (inner.i !== asAt - start) throw new Unconvertible('unbalanced parentheses');
           const type = castType(this.tokens.slice(asAt + 1, j));
+          this.floatsNamed += inner.floatsNamed;
+          if (inner.floatsNamed > 0 && /^(text|character varying|varchar|char|bpchar)/.test(type)) this.warnings.add(FLOAT_AS_TEXT_CAVEAT);
           this.i = j + 1;
           return `CAST(${expr} AS ${type})`;
         }
