@@ -155,6 +155,15 @@ test('MariaDB\'s PRIMARY KEY (id DESC, k) is read with its order and noted (meas
     ['the primary key orders id descending on the source; the target\'s primary key is ascending (PostgreSQL\'s keys have no order)']);
 });
 
+test('a key MariaDB compares ignoring trailing spaces (a _bin collation is PAD SPACE) is noted, as a _ci one is; a _nopad_ one and a binary column are not (measured before: no note; the schema-mysql-53 run)', async () => {
+  const conversion = await convert('padkeys', `CREATE TABLE pad_pk (code VARCHAR(10) COLLATE utf8mb4_bin PRIMARY KEY);
+    CREATE TABLE pad_uq (id INT PRIMARY KEY, code VARCHAR(10) COLLATE utf8mb4_bin, nopad VARCHAR(10) COLLATE utf8mb4_nopad_bin, raw VARBINARY(10), UNIQUE (code), UNIQUE (nopad), UNIQUE (raw))`);
+  assert.deepEqual(conversion.notes.filter((n) => n.rule === 'mysql-pad-space-key').map((n) => `${n.objectName}: ${n.detail}`).sort(), [
+    'public.pad_pk: the primary key compares code ignoring trailing spaces on the source (utf8mb4_bin, PAD SPACE), exactly on the target',
+    'public.pad_uq.code: unique on code, which the source compares ignoring trailing spaces (utf8mb4_bin, PAD SPACE: \'x\' and \'x \' are one key); the target compares it exactly',
+  ]);
+});
+
 test('MariaDB\'s UNIQUE (id, period WITHOUT OVERLAPS) becomes a plain index with a note, not a unique index that says nothing (the schema-fidelity run)', async () => {
   const conversion = await convert('overlaps', `CREATE TABLE app_period (id INT, s DATE, e DATE, PERIOD FOR valid(s, e), PRIMARY KEY (id, s, e), UNIQUE (id, valid WITHOUT OVERLAPS));
     CREATE TABLE plain_check (id INT PRIMARY KEY, a INT, b INT, CHECK (a < b), UNIQUE (a, b))`);

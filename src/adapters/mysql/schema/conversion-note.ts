@@ -35,6 +35,7 @@ export type ConversionNoteRule =
   | 'mysql-constraint-renamed'
   | 'mysql-foreign-key-not-converted'
   | 'mysql-case-insensitive-key'
+  | 'mysql-pad-space-key'
   | 'mysql-mixed-case-name'
   | 'mysql-non-transactional-table'
   | 'mysql-partitioned-table'

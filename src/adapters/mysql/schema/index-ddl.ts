@@ -17,7 +17,7 @@ import type { ConvertContext } from './convert-context.js';
 import { noteComments, type ConversionNote } from './conversion-note.js';
 import { pgString, translateMySqlExpression } from './expression-translator.js';
 import { derivedName } from './pg-names.js';
-import { isCaseInsensitiveCollation } from './table-ddl.js';
+import { isCaseInsensitiveCollation, isPadSpaceBinaryCollation } from './table-ddl.js';
 import { pgColumnType } from './type-map.js';
 
 /** The PostgreSQL name of a MySQL index. */
@@ -64,6 +64,10 @@ function convertIndex(ctx: ConvertContext, table: MySqlTable, index: MySqlIndex,
       if (index.unique && column && isCaseInsensitiveCollation(column.collation) && pgColumnType(column, ctx.flavor).kind === 'text') {
         notes.push(ctx.note('mysql-case-insensitive-key', 'INDEX', where,
           `unique on ${p.column}, which the source compares case-insensitively (${column.collation}); the target compares it case-sensitively`));
+      }
+      if (index.unique && column && isPadSpaceBinaryCollation(column.collation) && pgColumnType(column, ctx.flavor).kind === 'text') {
+        notes.push(ctx.note('mysql-pad-space-key', 'INDEX', where,
+          `unique on ${p.column}, which the source compares ignoring trailing spaces (${column.collation}, PAD SPACE: 'x' and 'x ' are one key); the target compares it exactly`));
       }
     }
     parts.push(p.descending ? `${sql} DESC` : sql);

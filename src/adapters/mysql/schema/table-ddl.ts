@@ -241,6 +241,15 @@ export function isCaseInsensitiveCollation(collation: string | null): boolean {
   return collation !== null && /_ci$/i.test(collation);
 }
 
+/**
+ * A case-sensitive collation that still ignores trailing spaces in comparisons (PAD SPACE): every
+ * `_bin` collation of MariaDB but the `_nopad_` ones, MySQL 8's but the `_0900_` ones. A
+ * case-insensitive one says so through `isCaseInsensitiveCollation`.
+ */
+export function isPadSpaceBinaryCollation(collation: string | null): boolean {
+  return collation !== null && /_bin$/i.test(collation) && !/_nopad_|_0900_/i.test(collation);
+}
+
 /** Everything created for one table. */
 export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNotes: readonly ConversionNote[] = []): TableParts {
   const objects: SchemaObject[] = [];
@@ -405,6 +414,11 @@ export function convertTable(ctx: ConvertContext, table: MySqlTable, detachedNot
     if (ciKey.length) {
       tableNotes.push(ctx.note('mysql-case-insensitive-key', 'TABLE', tableLabel,
         `the primary key compares ${ciKey.map((c) => c!.name).join(', ')} case-insensitively on the source (${ciKey[0]!.collation}), case-sensitively on the target`));
+    }
+    const padKey = table.primaryKey.map((n) => table.columns.find((c) => c.name === n)).filter((c) => c && isPadSpaceBinaryCollation(c.collation) && pgColumnType(c, ctx.flavor).kind === 'text');
+    if (padKey.length) {
+      tableNotes.push(ctx.note('mysql-pad-space-key', 'TABLE', tableLabel,
+        `the primary key compares ${padKey.map((c) => c!.name).join(', ')} ignoring trailing spaces on the source (${padKey[0]!.collation}, PAD SPACE), exactly on the target`));
     }
   }
   body.push(...checks);
