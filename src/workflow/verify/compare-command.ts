@@ -275,7 +275,7 @@ export async function runCompare(env: CommandEnv, options: CompareOptions): Prom
           ? `Changes are still streaming (${streaming}): each database was read as it was at that moment, so a table being written differs by the changes still on their way. Compare again once writes have stopped (the cutover verifies every table itself); a difference that stays after that is real.`
           : `Source and target differ in these tables (the report above names their first differing keys where it can). ${lastCutoverDone(m.meta)
             ? 'The migration has cut over: the application writes only one side now, and the other one needs those rows fixed (or this difference explained) before it is relied on.'
-            : 'Find the cause before a cutover (a write that bypassed the stream, a trigger on one side, a value the target stores differently).'}`,
+            : 'Find the cause before a cutover (a write that bypassed the stream, a trigger on one side, a value the target stores differently, a stored generated column the target computed anew: its expression differs, or a function it calls changed on the source after those rows were written).'}`,
       });
     }
   } finally {
