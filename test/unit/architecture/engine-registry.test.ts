@@ -10,14 +10,14 @@ test('postgresql and yugabytedb get the PostgreSQL engine, each with its name an
   const yb = await loadTargetEngine('yugabytedb');
   assert.deepEqual([pg.type, pg.displayName, pg.defaultPort], ['postgresql', 'PostgreSQL', 5432]);
   assert.deepEqual([yb.type, yb.displayName, yb.defaultPort], ['yugabytedb', 'YugabyteDB', 5433]);
-  assert.deepEqual(pg.capabilities, { writerSkipsTriggers: true, acknowledgesPositions: true, binarySnapshot: true, namesTargetSchema: false, streamOmitsForeignKeyActions: false, timesAsIntervals: false });
+  assert.deepEqual(pg.capabilities, { writerSkipsTriggers: true, acknowledgesPositions: true, binarySnapshot: true, namesTargetSchema: false, streamOmitsForeignKeyActions: false, timesAsIntervals: false, keysLooserThanTarget: false });
   assert.equal(typeof yb.targetDatabase, 'function');
 });
 
 test('oracle gets the Oracle engine: its capabilities, name case and default port; it is no target', async () => {
   const ora = await loadEngine('oracle');
   assert.deepEqual([ora.type, ora.displayName, ora.defaultPort, ora.unquotedNameCase], ['oracle', 'Oracle', 1521, 'upper']);
-  assert.deepEqual(ora.capabilities, { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true, streamOmitsForeignKeyActions: false, timesAsIntervals: false });
+  assert.deepEqual(ora.capabilities, { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true, streamOmitsForeignKeyActions: false, timesAsIntervals: false, keysLooserThanTarget: false });
   assert.equal(typeof ora.writeGuard, 'function', 'an engine whose writer cannot skip triggers has a write guard');
   assert.equal(typeof ora.convertSchemaFiles, 'function');
   await assert.rejects(loadTargetEngine('oracle'), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED'
@@ -27,7 +27,7 @@ test('oracle gets the Oracle engine: its capabilities, name case and default por
 test('mysql gets the MySQL engine: its capabilities and default port, a write guard; it is no target', async () => {
   const my = await loadEngine('mysql');
   assert.deepEqual([my.type, my.displayName, my.defaultPort, my.unquotedNameCase], ['mysql', 'MySQL', 3306, undefined]);
-  assert.deepEqual(my.capabilities, { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true, streamOmitsForeignKeyActions: true, timesAsIntervals: true });
+  assert.deepEqual(my.capabilities, { writerSkipsTriggers: false, acknowledgesPositions: false, binarySnapshot: false, namesTargetSchema: true, streamOmitsForeignKeyActions: true, timesAsIntervals: true, keysLooserThanTarget: true });
   assert.equal(typeof my.writeGuard, 'function', 'an engine whose writer cannot skip triggers has a write guard');
   assert.equal(my.convertSchemaFiles, undefined, 'MySQL\'s schema comes from its catalog only');
   await assert.rejects(loadTargetEngine('mysql'), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_UNSUPPORTED'
