@@ -4,6 +4,7 @@ import type { BrokenForeignKey, TargetDatabase } from '../core/engine/target.js'
 import { log } from '../core/logger.js';
 import type { MetaStore } from '../core/meta-store.js';
 import type { Reporter } from '../core/reporter.js';
+import { quoteIdent } from '../core/sql-names.js';
 
 /**
  * After a snapshot from a source whose foreign keys may hold where the target's do not
@@ -29,10 +30,10 @@ export async function reportBrokenForeignKeys(reporter: Reporter, meta: MetaStor
 export function brokenKeyText(k: BrokenForeignKey): string {
   const keyOf = (values: readonly (string | null)[]) => (values.length === 1 ? show(values[0]!) : `(${values.map(show).join(', ')})`);
   const examples = k.examples.map(keyOf).join(', ');
-  return `foreign key ${k.name} of ${k.table} (${k.columns.join(', ')}) → ${k.referenced}: ${k.rows} loaded row(s) reference no row there (${k.rows > k.examples.length ? 'e.g. ' : ''}${examples}). `
+  return `foreign key ${quoteIdent(k.name)} of ${k.table} (${k.columns.join(', ')}) → ${k.referenced}: ${k.rows} loaded row(s) reference no row there (${k.rows > k.examples.length ? 'e.g. ' : ''}${examples}). `
     + 'The source accepted them (MySQL matches a key by its collation, ignoring letter case and trailing spaces, and a session may turn foreign_key_checks off); '
     + 'on the target the key is taken for checked, so its ON DELETE / ON UPDATE actions do not reach these rows and a later VALIDATE or restore of the target fails. '
-    + `Correct the rows on the source (a live migration carries the change to the target; after a snapshot-only one, correct them on the target too), or say on the target that old rows are not checked: ALTER TABLE ${k.table} DROP CONSTRAINT ${k.name}, ADD CONSTRAINT ${k.name} ${k.definition} NOT VALID;`;
+    + `Correct the rows on the source (a live migration carries the change to the target; after a snapshot-only one, correct them on the target too), or say on the target that old rows are not checked: ALTER TABLE ${k.table} DROP CONSTRAINT ${quoteIdent(k.name)}, ADD CONSTRAINT ${quoteIdent(k.name)} ${k.definition} NOT VALID;`;
 }
 
 function show(v: string | null): string {

@@ -368,14 +368,6 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   const openSession = () => target.engine.targetDatabase(target.db, (m) => reporter.warn(m));
   const rows = await loadFollowingExport(reporter, { db, target: target.db, nodes, jobs, tables, batchSize, loaded, meta, uuid, dataDir: exportDir.dataDir, metainfoDir: exportDir.metainfoDir, snapshotId, indexes, openSession, wait });
 
-  try {
-    const restored = await db.setSnapshotSequences(meta.sequenceValues());
-    if (restored.length > 0) reporter.print(`Restored ${restored.length} sequence value(s) from the source.`);
-    for (const r of restored.filter((x) => x.cappedFrom !== undefined)) reporter.warn(cappedSequenceWarning(r));
-    await reportBrokenForeignKeys(reporter, meta, db, tables.map((t) => ({ schema: t.schemaName, name: t.tableName })));
-  } finally {
-    await db.close();
-  }
   // Read before the transaction: a read inside it would make its first write an upgrade, which
   // SQLite refuses at once (database is locked) when the exporter committed meanwhile. This
   // process holds the import's lock, so nothing else writes these keys.
@@ -384,6 +376,14 @@ async function importSnapshot(env: CommandEnv, migration: Migration, wait: Expor
   // After --table-list / --exclude-table-list, the exported tables no run has loaded yet: the
   // import is not done (measured before: "complete" and DONE with a table left unloaded).
   const notLoaded = meta.snapshotTables().map((t) => t.tableKey).filter((k) => !importedTables.includes(k));
+  try {
+    const restored = await db.setSnapshotSequences(meta.sequenceValues());
+    if (restored.length > 0) reporter.print(`Restored ${restored.length} sequence value(s) from the source.`);
+    for (const r of restored.filter((x) => x.cappedFrom !== undefined)) reporter.warn(cappedSequenceWarning(r));
+    if (notLoaded.length === 0) await reportBrokenForeignKeys(reporter, meta, db, meta.snapshotTables().map((t) => ({ schema: t.schemaName, name: t.tableName })));
+  } finally {
+    await db.close();
+  }
   meta.db.transaction(() => {
     meta.setValue('imported_snapshot_tables', importedTables);
     meta.setValue('imported_snapshot_id', snapshotId);

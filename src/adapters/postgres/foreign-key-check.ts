@@ -8,7 +8,8 @@ import { quoteIdent } from '../../core/sql-names.js';
 const SAMPLE = 3;
 
 /**
- * The validated foreign keys of `tables` (as the referencing side) that rows now break: rows whose
+ * The validated foreign keys between `tables` (both the referencing and the referenced table among
+ * them: a key to a table that was not loaded would find every row broken) that rows now break: rows whose
  * key references no row of the referenced table. PostgreSQL counts such a key as checked, but a
  * snapshot loads with `session_replication_role = replica`, so the rows were never checked against
  * it: only a source whose keys may hold where PostgreSQL's do not has to be looked at (MySQL compares
@@ -36,6 +37,7 @@ export async function brokenForeignKeys(client: pg.Client, tables: readonly Tabl
       JOIN pg_catalog.pg_class c ON c.relnamespace = cn.oid AND c.relname = t.name
       JOIN pg_catalog.pg_constraint co ON co.conrelid = c.oid AND co.contype = 'f' AND co.convalidated AND co.conparentid = 0
       JOIN pg_catalog.pg_class p ON p.oid = co.confrelid JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+     WHERE (pn.nspname, p.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))
      ORDER BY 2, 1`, [tables.map((t) => t.schema), tables.map((t) => t.name)]);
   } finally {
     await client.query('COMMIT');
