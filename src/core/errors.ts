@@ -89,7 +89,11 @@ export function fileSystemError(e: unknown): TandemError | undefined {
  * hand. Not a bug of Tandem's, and nothing Tandem can rebuild.
  */
 export function damagedStateError(message: string, where: string, cause: unknown, atOpen: boolean): TandemError {
-  return new TandemError('TANDEM_EXPORT_DIR', `A file of the export dir${where} is damaged: ${message}. It holds what the migration has done so far; Tandem cannot go on without it${atOpen ? ', and changed nothing' : ''}.`, {
+  const lockFile = /\.lock\)?$/.test(where);
+  if (lockFile) {
+    return new TandemError('TANDEM_EXPORT_DIR', `The lock file${where} is damaged: ${message}.`, { hint: 'If the command it belongs to is not running, delete the lock file and run the command again.', cause });
+  }
+  return new TandemError('TANDEM_EXPORT_DIR', `A file of the export dir${where} is damaged: ${message}. ${where ? 'It holds what the migration has done so far; Tandem cannot go on without it' : 'If it is a lock file (metainfo/<command>.lock), delete it; if it is metainfo/meta.db, it holds what the migration has done so far'}${atOpen ? ', and nothing was changed' : ''}.`, {
     hint: 'Restore the whole export dir from a backup (metainfo/ with meta.db and meta.db-wal, and the data files beside it) and run the same command again. Without a backup this migration cannot go on: start it over with a new export dir and empty target tables.',
     cause,
   });

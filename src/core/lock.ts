@@ -103,6 +103,10 @@ export class CommandLock {
       db.prepare('SELECT count(*) FROM sqlite_master').get();
       return undefined;
     } catch (e) {
+      // A damaged lock file (not a database) is held by nobody: acquire() says so when it is taken
+      // (measured before: end migration's probe told the whole migration's state as damaged; fix-verify-53).
+      const code = (e as { code?: unknown }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return undefined;
       if (!isBusy(e)) throw e;
       return readPid(join(metainfoDir, `${name}.pid`)) ?? -1;
     } finally {

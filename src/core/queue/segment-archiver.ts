@@ -1,3 +1,4 @@
+import { log } from '../logger.js';
 import { TandemError } from '../errors.js';
 import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, statSync, statfsSync, truncateSync, unlinkSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
@@ -121,6 +122,11 @@ export class SegmentArchiver {
         this.mark(seg, 'archived', dest);
         return { segment: { ...seg, status: 'archived', archivedTo: dest }, action: 'archived', bytesFreed: 0, archivedTo: dest };
       }
+      // Its copy is in the directory that run was given, not this one (fix-verify-53: an internal
+      // error at every rerun): every importer has applied it, so nothing needs it; recorded as gone.
+      log.warn(`archive changes: ${seg.fileName} was moved by an earlier run that stopped before recording it, to the archive directory that run was given (not ${archiveDir}); recorded as deleted`);
+      this.mark(seg, 'deleted', null);
+      return { segment: { ...seg, status: 'deleted' }, action: 'deleted', bytesFreed: 0 };
     }
     try {
       copyFileSync(src, tmp);

@@ -219,3 +219,23 @@ test('a disk full to the last byte: archive changes still deletes the applied se
     rmSync(mount, { recursive: true, force: true });
   }
 });
+
+test('an export dir on a disk full to the last byte that no process has open: archive changes (any command) says the disk is full and what to free, not an internal "disk I/O error" (fix-verify-53)', async () => {
+  const mount = mkdtempSync(join(tmpdir(), 'tandem-closedfull-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount]);
+  try {
+    const dir = join(mount, 'export');
+    execFileSync('mkdir', [dir]);
+    await pg.sql('src', 'CREATE TABLE IF NOT EXISTS arch_closed (id int PRIMARY KEY)');
+    let r = await runTandem(['export', 'data', '--export-dir', dir, '--table-list', 'arch_closed', ...sourceFlags(pg, 'src', 'public')], env);
+    assert.equal(r.code, 0, r.stderr);
+    execFileSync('sh', ['-c', `dd if=/dev/zero of=${join(mount, 'ballast')} bs=4096 2>/dev/null; dd if=/dev/zero of=${join(mount, 'ballast2')} bs=512 2>/dev/null; true`]);
+    r = await runTandem(['archive', 'changes', '--export-dir', dir, '--delete-changes-without-archiving', 'true', '--once', 'true'], env);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /error \[TANDEM_DISK\]: The disk holding the export dir is full: .*meta\.db cannot even be opened .*\n {2}fix: Free a few MiB on that disk/);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  } finally {
+    execFileSync('umount', [mount]);
+    rmSync(mount, { recursive: true, force: true });
+  }
+});

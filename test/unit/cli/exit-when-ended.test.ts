@@ -44,7 +44,7 @@ test('an export dir whose meta.db is damaged: a clear TANDEM_EXPORT_DIR error (n
   writeFileSync(join(dir, 'metainfo', 'meta.db'), 'these bytes were written over the migration state by mistake\n'.repeat(100));
   const r = await runWithSomethingLeftOpen(['import', 'data', 'status', '--export-dir', dir]);
   assert.deepEqual([r.hung, r.code], [false, 1], r.stderr);
-  assert.match(r.stderr, /error \[TANDEM_EXPORT_DIR\]: A file of the export dir \(.*meta\.db\) is damaged: file is not a database\. .*changed nothing/);
+  assert.match(r.stderr, /error \[TANDEM_EXPORT_DIR\]: A file of the export dir \(.*meta\.db\) is damaged: file is not a database\. .*nothing was changed/);
   assert.match(r.stderr, /fix: Restore the whole export dir from a backup/);
   assert.doesNotMatch(r.stderr, /internal error|bug in Tandem/);
 });

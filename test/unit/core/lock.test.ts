@@ -162,3 +162,10 @@ test('a metainfo dir removed between opening the lock file and locking it (anoth
     message: `The export dir's metainfo (${dir}) was removed while "end migration" was starting: another "end migration" ended this migration and emptied its export dir, or something else deleted it.`,
   });
 });
+
+test('a damaged lock file is held by nobody (measured before: end migration\'s probe of it was told as the migration\'s state damaged; fix-verify-53), and taking it says to delete it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-lock-'));
+  writeFileSync(join(dir, 'import-data.lock'), 'not a database, written over by mistake\n'.repeat(200));
+  assert.equal(CommandLock.holder(dir, 'import-data'), undefined);
+  assert.throws(() => new CommandLock(dir, 'import-data').acquire(), (e: unknown) => e instanceof TandemError && e.code === 'TANDEM_EXPORT_DIR' && /lock file .*import-data\.lock is damaged/.test(e.message) && /delete .*import-data\.lock/.test(e.hint ?? ''));
+});

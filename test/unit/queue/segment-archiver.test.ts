@@ -184,6 +184,14 @@ test('a segment whose file went first (a full disk) and whose run stopped before
   const r = await new SegmentArchiver(q.queueDir, q.meta, { kind: 'archive', archiveDir: dest }).runOnce();
   assert.deepEqual(r.actions.map((a) => [a.segment.segmentNo, a.action, a.bytesFreed === 0]), [[1, 'archived', true], [2, 'archived', false], [3, 'archived', false]]);
   assert.equal(listSegments(q.meta)[0]!.archivedTo, join(dest, seg1.fileName));
+  // The rerun given another archive directory (the copy is in the first one): recorded as gone, no error.
+  const q3 = await queueWithSegments(2);
+  QueueConsumers.setAppliedVsn(q3.meta, 'target', 1000);
+  execFileSync('rm', [join(q3.queueDir, listSegments(q3.meta)[0]!.fileName)]);
+  const elsewhere = mkdtempSync(join(tmpdir(), 'tandem-archive-'));
+  const r3 = await new SegmentArchiver(q3.queueDir, q3.meta, { kind: 'archive', archiveDir: elsewhere }).runOnce();
+  assert.deepEqual(r3.actions.map((a) => [a.segment.segmentNo, a.action]), [[1, 'deleted'], [2, 'archived']]);
+  assert.deepEqual(listSegments(q3.meta).map((s) => s.status), ['deleted', 'archived', 'open']);
   // Delete policy: a closed segment without its file is marked deleted.
   const q2 = await queueWithSegments(2);
   QueueConsumers.setAppliedVsn(q2.meta, 'target', 1000);
