@@ -278,7 +278,9 @@ export class SchemaCatalog {
     table.columns.set(col.colname, { name: col.colname, type, fromSequence, notNull });
   }
 
-  private addUserType(name: string, kind: UserTypeKind): void {
+  private addUserType(quotedName: string, kind: UserTypeKind): void {
+    // Column types are looked up lower-cased (`columnTypeOf`): a quoted "Span" must be found too (fix-verify-53).
+    const name = quotedName.toLowerCase();
     this.userTypes.set(name, kind);
     if (name.includes('.')) {
       const bare = name.slice(name.lastIndexOf('.') + 1);

@@ -411,9 +411,11 @@ test('columns of the schema\'s own multirange types are multirange columns too: 
       'CREATE TYPE m.daterng AS RANGE (SUBTYPE = date, MULTIRANGE_TYPE_NAME = m.periods);',
       'CREATE TYPE m.plain AS RANGE (SUBTYPE = int8);',
       'CREATE TYPE m.floatrange AS RANGE (SUBTYPE = float8);',
+      'CREATE TYPE app."Span" AS RANGE (SUBTYPE = int4);',
+      'CREATE TYPE "Other Sch"."R R" AS RANGE (SUBTYPE = int4, MULTIRANGE_TYPE_NAME = "Other Sch"."M R");',
     ].join('\n') },
-    { path: 'schema/tables/table.sql', sql: 'CREATE TABLE m.a (id int PRIMARY KEY, p m.periods, q m.plain_multirange, f m.floatmultirange, d datemultirange, r m.daterng, s m.plain);' },
+    { path: 'schema/tables/table.sql', sql: 'CREATE TABLE m.a (id int PRIMARY KEY, p m.periods, q m.plain_multirange, f m.floatmultirange, d datemultirange, r m.daterng, s m.plain, sp app."Span_multirange", mr "Other Sch"."M R");' },
   ], { targetDbVersion: '2024.2.0.0' });
   assert.deepEqual(r.issues.filter((i) => i.ruleId === 'multirange-datatype').map((i) => i.title).sort(),
-    ['column d datemultirange', 'column f floatmultirange', 'column p periods', 'column q plain_multirange'].map((c) => `Multirange column (${c})`));
+    ['column d datemultirange', 'column f floatmultirange', 'column mr m r', 'column p periods', 'column q plain_multirange', 'column sp span_multirange'].map((c) => `Multirange column (${c})`));
 });
