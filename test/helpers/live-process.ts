@@ -2,6 +2,8 @@
  * Long-running tandem commands for live-migration tests: start as a child process, watch its output,
  * kill it (SIGKILL or SIGINT), and make sure every child is gone when the test ends.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI_PATH, newExportDir, runTandem } from './cli.js';
 
@@ -126,4 +128,12 @@ export async function startLiveMigration(source: string[], target: string[], env
   const im = startTandem(['import', 'data', '--export-dir', dir, ...target], env);
   await im.waitFor(/Applying the changes captured on the source/, 60_000);
   return { dir, ex, im };
+}
+
+/** How many readings by key range of `table` the export dir's logs record (any command's log). */
+export function rangeReadings(dir: string, table: string): number {
+  const logs = join(dir, 'logs');
+  if (!existsSync(logs)) return 0;
+  const line = new RegExp(`early verification of ${table.replace(/\./g, '\\.')} at vsn \\d+: .*key ranges of`, 'g');
+  return readdirSync(logs).reduce((n, f) => n + (readFileSync(join(logs, f), 'utf8').match(line)?.length ?? 0), 0);
 }
