@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ExportDir } from '../core/export-dir.js';
 import { MetaStore } from '../core/meta-store.js';
 import { CommandLock } from '../core/lock.js';
 import { log } from '../core/logger.js';
-import { TandemError } from '../core/errors.js';
+import { TandemError, damagedStateError } from '../core/errors.js';
 import type { DbConfig } from '../core/db-config.js';
 import type { Reporter } from '../core/reporter.js';
 import type { PrerequisiteFinding, SourceCatalog } from '../core/engine/catalog.js';
@@ -31,6 +32,24 @@ export interface Migration {
 }
 
 /**
+ * A meta.db of zero bytes beside exported data or schema files: its state was lost (a disk fault, a
+ * file truncated by hand), and opening it would start a new migration over what is there (measured
+ * before: status commands said NOT_STARTED; fix-verify-53). A zero-byte meta.db alone is a migration
+ * that stopped as it was created, and opens as a new one.
+ */
+function refuseEmptiedState(exportDir: ExportDir): void {
+  let size: number;
+  try {
+    size = statSync(exportDir.metaDbPath).size;
+  } catch {
+    return;
+  }
+  const holds = (dir: string) => existsSync(dir) && readdirSync(dir).length > 0;
+  if (size > 0 || !(holds(join(exportDir.root, 'data')) || holds(join(exportDir.root, 'schema')))) return;
+  throw damagedStateError('it is empty (0 bytes) while the export dir holds exported files', ` (${exportDir.metaDbPath})`, undefined, true);
+}
+
+/**
  * Opens the export dir for a command. `create` allows initialising a new migration there (export
  * schema / export data); other commands refuse an export dir that Tandem has not set up, and one
  * whose migration has ended (`allowEnded`: end migration itself, finishing a run that stopped while
@@ -53,6 +72,7 @@ export function openMigration(env: CommandEnv, exportDirPath: string, opts: { cr
     }
     refuseForeignContent(exportDir);
   }
+  refuseEmptiedState(exportDir);
   exportDir.ensureLayout();
   const meta = MetaStore.open(exportDir.metaDbPath);
   if (meta.getStep('end_migration').status === 'DONE' && !opts.allowEnded) {

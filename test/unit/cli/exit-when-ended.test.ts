@@ -48,3 +48,19 @@ test('an export dir whose meta.db is damaged: a clear TANDEM_EXPORT_DIR error (n
   assert.match(r.stderr, /fix: Restore the whole export dir from a backup/);
   assert.doesNotMatch(r.stderr, /internal error|bug in Tandem/);
 });
+
+test('a meta.db of zero bytes beside exported files is damaged state, not a new migration (measured before: NOT_STARTED, and the file set up again; fix-verify-53); alone, it opens as a new one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-zero-'));
+  mkdirSync(join(dir, 'metainfo'));
+  mkdirSync(join(dir, 'data', 'snapshot-1'), { recursive: true });
+  writeFileSync(join(dir, 'metainfo', 'meta.db'), '');
+  writeFileSync(join(dir, 'data', 'snapshot-1', 'public.t.0.0.bin'), 'rows');
+  const r = await runWithSomethingLeftOpen(['import', 'data', 'status', '--export-dir', dir]);
+  assert.deepEqual([r.hung, r.code], [false, 1], r.stderr);
+  assert.match(r.stderr, /error \[TANDEM_EXPORT_DIR\]: A file of the export dir \(.*meta\.db\) is damaged: it is empty \(0 bytes\) while the export dir holds exported files/);
+  const alone = mkdtempSync(join(tmpdir(), 'tandem-zero-'));
+  mkdirSync(join(alone, 'metainfo'));
+  writeFileSync(join(alone, 'metainfo', 'meta.db'), '');
+  const fresh = await runWithSomethingLeftOpen(['import', 'data', 'status', '--export-dir', alone]);
+  assert.deepEqual([fresh.hung, fresh.code], [false, 0], fresh.stderr);
+});
