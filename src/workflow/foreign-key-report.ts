@@ -33,7 +33,10 @@ export function brokenKeyText(k: BrokenForeignKey): string {
   return `foreign key ${quoteIdent(k.name)} of ${k.table} (${k.columns.join(', ')}) → ${k.referenced}: ${k.rows} loaded row(s) reference no row there (${k.rows > k.examples.length ? 'e.g. ' : ''}${examples}). `
     + 'The source accepted them (MySQL matches a key by its collation, ignoring letter case and trailing spaces, and a session may turn foreign_key_checks off); '
     + 'on the target the key is taken for checked, so its ON DELETE / ON UPDATE actions do not reach these rows and a later VALIDATE or restore of the target fails. '
-    + `Correct the rows on the source (a live migration carries the change to the target; after a snapshot-only one, correct them on the target too), or say on the target that old rows are not checked: ALTER TABLE ${k.table} DROP CONSTRAINT ${quoteIdent(k.name)}, ADD CONSTRAINT ${quoteIdent(k.name)} ${k.definition} NOT VALID;`;
+    + 'Correct the rows on the source (a live migration carries the change to the target; after a snapshot-only one, correct them on the target too), '
+    + (k.partitioned
+      ? `or, since PostgreSQL keeps no NOT VALID key on a partitioned table, drop the key on the target until they are: ALTER TABLE ${k.table} DROP CONSTRAINT ${quoteIdent(k.name)};`
+      : `or say on the target that old rows are not checked: ALTER TABLE ${k.table} DROP CONSTRAINT ${quoteIdent(k.name)}, ADD CONSTRAINT ${quoteIdent(k.name)} ${k.definition} NOT VALID;`);
 }
 
 function show(v: string | null): string {

@@ -31,7 +31,7 @@ export async function brokenForeignKeys(client: pg.Client, tables: readonly Tabl
               JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.n) AS child_columns,
            (SELECT array_agg(a.attname ORDER BY k.i) FROM unnest(co.confkey) WITH ORDINALITY k(n, i)
               JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n) AS parent_columns,
-           co.confmatchtype AS match, pg_catalog.pg_get_constraintdef(co.oid) AS definition
+           co.confmatchtype AS match, pg_catalog.pg_get_constraintdef(co.oid) AS definition, c.relkind = 'p' AS partitioned
       FROM unnest($1::text[], $2::text[]) AS t(schema, name)
       JOIN pg_catalog.pg_namespace cn ON cn.nspname = t.schema
       JOIN pg_catalog.pg_class c ON c.relnamespace = cn.oid AND c.relname = t.name
@@ -57,6 +57,7 @@ export async function brokenForeignKeys(client: pg.Client, tables: readonly Tabl
     if (rows.length === 0) continue;
     out.push({
       name: String(k.name), table: String(k.child), columns: childColumns, referenced: String(k.parent), definition: String(k.definition),
+      partitioned: k.partitioned === true || k.partitioned === 't',
       rows: Number(rows[0].n), examples: rows.map((r) => childColumns.map((_, i) => (r[`k${i}`] === null ? null : String(r[`k${i}`])))),
     });
   }

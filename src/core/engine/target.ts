@@ -138,6 +138,8 @@ export interface BrokenForeignKey {
   readonly referenced: string;
   /** As the target says it (`FOREIGN KEY (…) REFERENCES …`). */
   readonly definition: string;
+  /** The referencing table is partitioned: PostgreSQL cannot keep a NOT VALID key on it. */
+  readonly partitioned: boolean;
   /** How many rows break it, and the keys of a few of them (as text; null for NULL). */
   readonly rows: number;
   readonly examples: readonly (readonly (string | null)[])[];

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startPg15, targetDbConfig, type PgServer } from '../../helpers/pg-server.js';
 import { connectPg } from '../../../src/adapters/postgres/pg-connection.js';
 import { brokenForeignKeys } from '../../../src/adapters/postgres/foreign-key-check.js';
+import { brokenKeyText } from '../../../src/workflow/foreign-key-report.js';
 
 let pg: PgServer;
 before(async () => {
@@ -44,6 +45,12 @@ test('MATCH SIMPLE counts only keys without NULLs, MATCH FULL a partly NULL key 
       ['"App".simple', 2, [['2', 'IT\'S'], ['9', 'x']]],
     ]);
     assert.match(broken[0]!.definition, /^FOREIGN KEY \(a, b\) REFERENCES "App"\."Parent"\(a, b\) MATCH FULL$/);
+    assert.deepEqual(broken.map((k) => k.partitioned), [false, true, false]);
+    // The statement given for a partitioned table drops the key (PostgreSQL keeps no NOT VALID key there); the others' re-create it NOT VALID, and run.
+    assert.match(brokenKeyText(broken[1]!), /drop the key on the target until they are: ALTER TABLE "App"\.parted DROP CONSTRAINT parted_a_b_fkey;$/);
+    const notValid = /ALTER TABLE .* NOT VALID;$/.exec(brokenKeyText(broken[2]!))![0];
+    await client.query(notValid);
+    assert.deepEqual((await client.query("SELECT convalidated FROM pg_constraint WHERE conrelid = '\"App\".simple'::regclass AND contype = 'f'")).rows, [{ convalidated: 'f' }]);
     assert.deepEqual(broken[0]!.columns, ['a', 'b']);
     assert.equal(broken[0]!.referenced, '"App"."Parent"');
     assert.deepEqual(await brokenForeignKeys(client, [{ schema: 'App', name: 'Parent' }]), []);
