@@ -99,24 +99,37 @@ export async function recordGuardBaseline(migration: Migration, side: Side, tabl
 export async function guardBeforeWrites(reporter: Reporter, migration: Migration, guard: WriteGuard, consent: boolean, signal: AbortSignal, pollMs = GUARD_POLL_MS): Promise<boolean> {
   const { meta } = migration;
   const tables = migratedTables(migration);
-  let record = meta.getValue<GuardRecord>(GUARD_KEY);
-  let now = await guard.read(tables);
-  if (!record) {
-    record = { before: now };
-    meta.setValue(GUARD_KEY, record);
-  } else if (guard.completeRecord) {
-    // What was hidden when it was recorded (a privilege granted since), and what was created since,
-    // is recorded now, before anything is switched off: else the cutover to source could not
-    // switch it on again.
-    const completed: GuardRecord = { ...record, before: guard.completeRecord(record.before, now), ...(record.disabledByTandem ? { disabledByTandem: guard.completeRecord(record.disabledByTandem, now) } : {}) };
-    if (JSON.stringify(completed) !== JSON.stringify(record)) {
-      record = completed;
+  let record: GuardRecord;
+  let now: GuardState;
+  let active: ReturnType<WriteGuard['active']>;
+  // With consent, switched off again while something is found on (measured before: a trigger a DBA
+  // created between the drop and the look after it left the importer waiting for a DBA although
+  // it had consent; CI). Three rounds, then waited for as without consent.
+  for (let round = 0; ; round++) {
+    const recorded = meta.getValue<GuardRecord>(GUARD_KEY);
+    now = await guard.read(tables);
+    if (!recorded) {
+      record = { before: now };
       meta.setValue(GUARD_KEY, record);
+    } else {
+      record = recorded;
+      if (guard.completeRecord) {
+        // What was hidden when it was recorded (a privilege granted since), and what was created since,
+        // is recorded now, before anything is switched off: else the cutover to source could not
+        // switch it on again.
+        const completed: GuardRecord = { ...record, before: guard.completeRecord(record.before, now), ...(record.disabledByTandem ? { disabledByTandem: guard.completeRecord(record.disabledByTandem, now) } : {}) };
+        if (JSON.stringify(completed) !== JSON.stringify(record)) {
+          record = completed;
+          meta.setValue(GUARD_KEY, record);
+        }
+      }
     }
-  }
-  let active = guard.active(now, tables);
-  if (active.length === 0) return true;
-  if (consent) {
+    active = guard.active(now, tables);
+    if (active.length === 0) {
+      if (round > 0) reporter.print(`The cutover to source enables them again. The script that does it by hand:\n${guard.enableScript(record.before)}`);
+      return true;
+    }
+    if (!consent || round === 3) break;
     // Refused before anything is recorded as switched off or switched off (what could not be switched on again).
     await guard.checkDisable?.(now);
     reporter.print(`Disabling on the source (--disable-triggers-and-fks true): ${active.map((a) => a.what).join('; ')}.`);
@@ -125,12 +138,6 @@ export async function guardBeforeWrites(reporter: Reporter, migration: Migration
     // or what the crashed run had already switched off would not be switched on again.
     meta.setValue(GUARD_KEY, { ...record, disabledByTandem: record.disabledByTandem ?? now } satisfies GuardRecord);
     await guard.disable(now);
-    now = await guard.read(tables);
-    active = guard.active(now, tables);
-    if (active.length === 0) {
-      reporter.print(`The cutover to source enables them again. The script that does it by hand:\n${guard.enableScript(record.before)}`);
-      return true;
-    }
   }
   reporter.warn(`the source's triggers and foreign keys would act on the target's changes written back to it (the spec's manual step): ${active.map((a) => a.what).join('; ')}.`);
   reporter.print(`Run this on the source as a privileged user (or restart with --disable-triggers-and-fks true):\n${guard.disableScript(now)}`);

@@ -194,3 +194,33 @@ test('the script printed at the cutover to source holds only what is not as it w
     s.meta.close();
   }
 });
+
+test('with consent, what a DBA switches on between Tandem\'s switching off and its look after is switched off too, not waited for (measured before: the importer waited for a DBA although it had consent; CI)', async () => {
+  const s = setup(['trigger t1']);
+  try {
+    const disable = s.guard.disable.bind(s.guard);
+    let created = false;
+    s.guard.disable = async (before) => {
+      await disable(before);
+      if (!created) {
+        created = true;
+        s.guard.on.push('trigger t2'); // the DBA's new trigger, right after the drop
+      }
+    };
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 5000);
+    try {
+      assert.equal(await guardBeforeWrites(s.reporter, s.migration, s.guard, true, abort.signal, 20), true);
+    } finally {
+      clearTimeout(timer);
+    }
+    assert.deepEqual(s.guard.calls, ['disable trigger t1', 'disable trigger t2']);
+    assert.deepEqual(s.guard.on, []);
+    assert.equal(s.out.text().match(/Disabling on the source/g)?.length, 2);
+    assert.equal(s.err.text(), '');
+    // The model has no completeRecord (MySQL's guard has one, which records t2 as well): its first set is kept.
+    assert.deepEqual((s.meta.getValue(GUARD_KEY) as { disabledByTandem: unknown }).disabledByTandem, { on: ['trigger t1'] });
+  } finally {
+    s.meta.close();
+  }
+});
