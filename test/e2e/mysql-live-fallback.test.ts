@@ -319,7 +319,8 @@ test('a migration that ends on the target (no cutover to source) gets the trigge
     // body came back at end migration, the new one was nowhere; the fix-verify-50 run).
     await my.sql('shop3', "CREATE TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW INSERT INTO audit (order_id, what) VALUES (NEW.id, 'placed, v2')");
     const disabling = () => (ex!.output().match(/Disabling on the source \(--disable-triggers-and-fks true\)/g) ?? []).length;
-    assert.equal(disabling(), 1);
+    // Dropped again at the next write back, or at once when it came between Tandem's drop and its look after (either way once more).
+    assert.ok(disabling() >= 1);
     const order = (await pgs.sql('yb3', "INSERT INTO public.orders (customer_id, placed_at) VALUES (5, '2025-06-01') RETURNING id"))[0].id;
     await eventually(async () => (disabling() === 2 ? true : `not dropped again yet:\n${tail(ex!.output())}`), 60_000, 300);
     await eventually(async () => ((await my.sql('shop3', 'SELECT id FROM orders WHERE id = ?', [order])).length === 1 ? true : 'the order is not written back yet'), 60_000, 300);
