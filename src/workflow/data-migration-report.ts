@@ -210,6 +210,10 @@ export async function runDataMigrationReport(env: CommandEnv, options: { readonl
     }
     const { applied, notes, failure } = await readAppliedCounts(env, m);
     reporter.print(renderReport(buildReport(m.meta, applied), options.outputFormat));
+    // What the last column is (the newuser-mysql-53 run took it for a count of the tables).
+    if (options.outputFormat === 'table') {
+      reporter.print('FINAL_ROW_COUNT is the snapshot\'s rows plus the inserts less the deletes the change streams carried, not a count of the tables: rows a MySQL source\'s foreign-key actions delete are in it, under no other column, and writes after the last cutover are not. "tandem compare" counts the tables themselves.');
+    }
     for (const n of [...notes, ...uncountedNotes(m)]) reporter.warn(n);
     if (failure !== undefined) {
       // Printed as far as it is known; the exit code says it is incomplete.

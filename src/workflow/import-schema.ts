@@ -130,7 +130,7 @@ export async function runImportSchema(env: CommandEnv, options: ImportSchemaOpti
     reporter.print(`Schema ${postSnapshot ? '(indexes and triggers) ' : ''}imported into ${describeDb(target)}: ${result.applied} statement(s) applied${again ? ` (${again} of them run again: an earlier run of import schema had applied them)` : ''}, ${result.skipped} already done.`);
     // Both forms: the offline export is the default, and an export dir begun offline cannot turn live
     // (measured before: a live-migration user who copied the hint had to start over; the new-user run).
-    if (!postSnapshot) reporter.print(`Next: tandem export data --export-dir ${exportDir.root} (offline), or with --export-type snapshot-and-changes for a live migration (if not done), then tandem import data.`);
+    if (!postSnapshot) reporter.print(`Next: tandem export data --export-dir ${exportDir.root} with the source flags of export schema (offline), or with --export-type snapshot-and-changes for a live migration (if not done), then tandem import data to target.`);
   } finally {
     m.close();
   }

@@ -37,7 +37,7 @@ for (const sourceVersion of [15, 18] as const) {
 
       const imported = await ok(['import', 'schema', '--export-dir', dir, ...targetFlags(target, 'shopdb_yb')]);
       // The hint names both exports: an offline one (the default) cannot turn live later (the new-user run).
-      assert.match(imported.stdout, /Next: tandem export data --export-dir \S+ \(offline\), or with --export-type snapshot-and-changes for a live migration/);
+      assert.match(imported.stdout, /Next: tandem export data --export-dir \S+ with the source flags of export schema \(offline\), or with --export-type snapshot-and-changes for a live migration \(if not done\), then tandem import data to target\./);
       await ok(['export', 'data', 'from', 'source', '--export-dir', dir, '--parallel-jobs', '3', ...sourceFlags(source, 'shopdb', SCHEMA_FLAG)]);
       // A cutover asked of this offline export dir: refused, and the fix is a new export dir, not a command refused in this one.
       const cut = await runTandem(['initiate', 'cutover', 'to', 'target', '--export-dir', dir], env);
