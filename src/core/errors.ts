@@ -58,6 +58,18 @@ export function isTandemError(e: unknown): e is TandemError {
   return e instanceof TandemError;
 }
 
+/** A full disk, as Node (ENOSPC, EDQUOT) or SQLite (SQLITE_FULL) reports it. */
+export function isDiskFull(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
+}
+
+/** One of the export dir's SQLite files is not a database, or is damaged (SQLITE_NOTADB, SQLITE_CORRUPT). */
+export function isDamagedDatabase(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+}
+
 /**
  * A file-system failure the user can act on, as a TandemError: a full disk (ENOSPC, EDQUOT, or
  * SQLite's SQLITE_FULL for meta.db) or a path Tandem may not write (EACCES, EPERM, EROFS).
@@ -67,7 +79,7 @@ export function fileSystemError(e: unknown): TandemError | undefined {
   const err = e as { code?: unknown; path?: unknown; message?: unknown } | undefined;
   const code = typeof err?.code === 'string' ? err.code : undefined;
   const where = typeof err?.path === 'string' ? ` (${err.path})` : '';
-  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+  if (isDiskFull(e)) {
     return new TandemError('TANDEM_DISK', `The disk holding the export dir is full${where}.`, {
       hint: 'Free space on it, or move the export dir to a bigger disk, then rerun the same command: it resumes. Once changes stream, tandem archive changes moves or deletes the change segments already applied; it frees nothing during the snapshot.',
       cause: e,
@@ -79,7 +91,7 @@ export function fileSystemError(e: unknown): TandemError | undefined {
       cause: e,
     });
   }
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return damagedStateError(String(err?.message ?? code), where, e, false);
+  if (isDamagedDatabase(e)) return damagedStateError(String(err?.message ?? code), where, e, false);
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TandemError } from './errors.js';
+import { TandemError, isDamagedDatabase } from './errors.js';
 import { failpoint } from './failpoint.js';
 
 /** How long `acquire` waits out another process's momentary `holder` probe before it reports a holder. */
@@ -62,7 +62,7 @@ export class CommandLock {
           cause: e,
         });
       }
-      if ((e as { code?: unknown }).code === 'SQLITE_NOTADB' || (e as { code?: unknown }).code === 'SQLITE_CORRUPT') {
+      if (isDamagedDatabase(e)) {
         throw new TandemError('TANDEM_EXPORT_DIR', `The lock file ${this.path} is damaged.`, {
           hint: `If no "${this.name}" runs on this export dir, delete ${this.path} and run the command again.`,
         });
@@ -105,8 +105,7 @@ export class CommandLock {
     } catch (e) {
       // A damaged lock file (not a database) is held by nobody: acquire() says so when it is taken
       // (measured before: end migration's probe told the whole migration's state as damaged; fix-verify-53).
-      const code = (e as { code?: unknown }).code;
-      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return undefined;
+      if (isDamagedDatabase(e)) return undefined;
       if (!isBusy(e)) throw e;
       return readPid(join(metainfoDir, `${name}.pid`)) ?? -1;
     } finally {

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { TandemError, damagedStateError } from './errors.js';
+import { TandemError, damagedStateError, isDamagedDatabase } from './errors.js';
+import { diskBytes } from './disk-space.js';
 
 /** Connection facts kept in meta.db so later commands need only the password. Never a password. */
 export interface StoredDbConfig {
@@ -65,16 +65,6 @@ export interface SequenceValueRow {
   readonly sequenceKey: string; // schema.sequence
   readonly lastValue: string; // bigint as text
   readonly isCalled: boolean;
-}
-
-/** Free bytes on the disk holding `dir` (for a user who is not root); Infinity when it cannot be read. */
-function freeBytes(dir: string): number {
-  try {
-    const fs = statfsSync(dir);
-    return fs.bavail * fs.bsize;
-  } catch {
-    return Infinity;
-  }
 }
 
 const SCHEMA_VERSION = 1;
@@ -193,10 +183,10 @@ export class MetaStore {
       return new MetaStore(path);
     } catch (e) {
       const code = (e as { code?: unknown }).code;
-      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw damagedStateError((e as Error).message, ` (${path})`, e, true);
+      if (isDamagedDatabase(e)) throw damagedStateError((e as Error).message, ` (${path})`, e, true);
       // Opening in WAL mode creates meta.db-wal and meta.db-shm when no other process has it open:
       // on a disk full to the last byte that fails as "disk I/O error" (fix-verify-53: an internal error).
-      if (typeof code === 'string' && (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_CANTOPEN') && freeBytes(dirname(path)) < 1 << 20) {
+      if (typeof code === 'string' && (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_CANTOPEN') && (diskBytes(dirname(path))?.free ?? Infinity) < 1 << 20) {
         throw new TandemError('TANDEM_DISK', `The disk holding the export dir is full: ${path} cannot even be opened (SQLite needs a little room beside it for its write-ahead log).`, {
           hint: 'Free a few MiB on that disk (delete or move any file there), then run the command again; "tandem archive changes" then frees the change segments every importer has applied.',
           cause: e,

@@ -1,11 +1,15 @@
 import { log } from '../logger.js';
-import { TandemError } from '../errors.js';
-import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, statSync, statfsSync, truncateSync, unlinkSync } from 'node:fs';
+import { TandemError, isDiskFull } from '../errors.js';
+import { diskBytes } from '../disk-space.js';
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetaStore } from '../meta-store.js';
 import { ensureQueueTables, listSegments, type QueueSegment } from './queue-tables.js';
 import { QueueConsumers } from './queue-consumers.js';
+
+/** Re-exported for the callers that read it here. */
+export { diskBytes };
 
 /**
  * What to do with segments every consumer has applied:
@@ -178,11 +182,6 @@ export class SegmentArchiver {
   }
 }
 
-function isDiskFull(e: unknown): boolean {
-  const code = (e as { code?: unknown }).code;
-  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT';
-}
-
 /** Used percent of a filesystem, as `df` computes it (blocks reserved for root do not count as free). */
 export async function filesystemUsedPercent(path: string): Promise<number> {
   const s = await statfs(path);
@@ -191,15 +190,6 @@ export async function filesystemUsedPercent(path: string): Promise<number> {
   return total === 0 ? 0 : (used * 100) / total;
 }
 
-/** The free (to a user who is not root) and total bytes of the filesystem holding `path`; undefined when it cannot be read. */
-export function diskBytes(path: string): { free: number; total: number } | undefined {
-  try {
-    const fs = statfsSync(path);
-    return { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize };
-  } catch {
-    return undefined;
-  }
-}
 
 /** Free bytes below which a disk of `total` bytes is nearly full: 64 MiB, or a quarter of a smaller disk. */
 export function nearlyFullBytes(total: number): number {
