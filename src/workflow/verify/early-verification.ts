@@ -3,7 +3,7 @@ import { log } from '../../core/logger.js';
 import { sleep } from '../../core/sleep.js';
 import { connectionLostError, isTandemError } from '../../core/errors.js';
 import { compareOne, tooManyPending, unreadSides, type ComparedTable, type FingerprintingSide, type TableComparison } from './table-comparison.js';
-import { bucketOf, bucketPlanFor, bucketTotal, sameBucket, type BucketFingerprint, type BucketPlan } from '../../core/verify/key-buckets.js';
+import { bucketOf, bucketPlanFor, bucketsPerTable, bucketTotal, sameBucket, TARGET_BUCKETS, type BucketFingerprint, type BucketPlan } from '../../core/verify/key-buckets.js';
 
 /** What an early verification needs from the importer that runs it. */
 export interface EarlyVerificationOptions {
@@ -111,11 +111,12 @@ const CATCH_UP_MS = 10_000;
 const READ_SHARE = 0.1;
 
 /**
- * A table's plan is made again (and the table read whole again) once it has more buckets than this:
- * its keys outgrew the range its plan was made for (a table nearly empty at its first reading, then
- * loaded: the ranged-pg-52 run, one bucket per row of 6 million and 4 GB of memory).
+ * A table's plan is made again (and the table read whole again) once it has more buckets than this
+ * many times the buckets planned: its keys outgrew the range its plan was made for (a table nearly
+ * empty at its first reading, then loaded: the ranged-pg-52 run, one bucket per row of 6 million
+ * and 4 GB of memory).
  */
-const MAX_BUCKETS = 16_384;
+const OUTGROWN = 4;
 
 /** How long a table written all over is left before its ranges are looked at again. */
 const HOT_WAIT_MS = 2000;
@@ -198,6 +199,8 @@ export class EarlyVerification {
   private readonly startedAt = Date.now();
   private sides: Awaited<ReturnType<EarlyVerificationOptions['open']>> | undefined;
   private closing: Promise<void> | undefined;
+  /** Buckets planned per table (`bucketsPerTable` of the tables compared, once the sides are open). */
+  private bucketTarget = TARGET_BUCKETS;
 
   constructor(private readonly options: EarlyVerificationOptions) {
     this.quietMs = options.quietMs ?? 2000;
@@ -247,7 +250,12 @@ export class EarlyVerification {
     if (!touched) return;
     touched.set(bucket, vsn);
     // Bounded whatever the table's state (fix-verify-52: a table planned, then compared whole, kept recording).
-    if (touched.size > MAX_BUCKETS) this.replan(key, `its keys outgrew the ${this.plans.get(key)?.width ?? '?'}-wide ranges planned for them`);
+    if (touched.size > this.maxBuckets) this.replan(key, `its keys outgrew the ${this.plans.get(key)?.width ?? '?'}-wide ranges planned for them`);
+  }
+
+  /** More buckets than this in a table: its keys outgrew its plan (`OUTGROWN`). */
+  private get maxBuckets(): number {
+    return OUTGROWN * this.bucketTarget;
   }
 
   /** The table's ranges are planned again from its keys now, and it is read whole again (its next reading). */
@@ -471,10 +479,11 @@ export class EarlyVerification {
     const [l, r] = await Promise.all([sides.left.integerKeyRange!(t), sides.right.integerKeyRange!(t)]);
     if (!l || !r || l.column !== r.column) return null;
     const ends = [l.min, r.min, l.max, r.max].filter((x): x is string => x !== null).map(BigInt);
-    if (ends.length === 0) return bucketPlanFor(l.column, null, null);
+    this.bucketTarget = bucketsPerTable(sides.tables.length);
+    if (ends.length === 0) return bucketPlanFor(l.column, null, null, this.bucketTarget);
     const min = ends.reduce((a, b) => (b < a ? b : a));
     const max = ends.reduce((a, b) => (b > a ? b : a));
-    return bucketPlanFor(l.column, min.toString(), max.toString());
+    return bucketPlanFor(l.column, min.toString(), max.toString(), this.bucketTarget);
   }
 
   /**
@@ -505,7 +514,7 @@ export class EarlyVerification {
       while (!this.stopper.signal.aborted && Date.now() < until && !((this.options.queuedCommitMs?.() ?? 0) > readAt)) await sleep(20, this.stopper.signal);
       await this.appliedUpToNow(this.stopper.signal, until);
     }
-    if (Math.max(l.buckets.size, r.buckets.size) > MAX_BUCKETS && this.plans.get(t.key) === plan) {
+    if (Math.max(l.buckets.size, r.buckets.size) > this.maxBuckets && this.plans.get(t.key) === plan) {
       // Its keys spread far past the range its plan was made for while it was read: planned again.
       this.replan(t.key, `${Math.max(l.buckets.size, r.buckets.size)} ranges of ${plan.width} keys`);
       return { compared: { table: t.key, leftRows: null, rightRows: null, leftChecksum: null, rightChecksum: null, match: false, error: 'its key ranges were planned again' }, replanned: true };
@@ -551,7 +560,7 @@ export class EarlyVerification {
     for (const [key, b] of this.buckets) {
       if (signal.aborted) return undefined;
       const t = sides.tables.find((x) => x.key === key);
-      if (b.agreed.size > MAX_BUCKETS || b.touched.size > MAX_BUCKETS) {
+      if (b.agreed.size > this.maxBuckets || b.touched.size > this.maxBuckets) {
         this.replan(key, `its keys outgrew the ${b.plan.width}-wide ranges planned for them`);
         continue;
       }

@@ -70,7 +70,7 @@ export type ComparisonProgress =
   | { readonly kind: 'done'; readonly table: ComparedTable; readonly result: TableComparison };
 
 /** An earlier match kept by key range with more ranges than this to read again is compared whole instead. */
-const MAX_PENDING_RANGES = 4096;
+const MAX_PENDING_RANGES = 16_384;
 
 /**
  * Whether a table kept by key range has too many ranges to read again for the ranges to pay: more

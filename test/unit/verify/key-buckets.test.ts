@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
-import { boundsOf, bucketOf, bucketPlanFor, bucketTotal, mergedRanges, type BucketFingerprint, type BucketPlan } from '../../../src/core/verify/key-buckets.js';
+import { boundsOf, bucketOf, bucketPlanFor, bucketsPerTable, bucketTotal, mergedRanges, type BucketFingerprint, type BucketPlan } from '../../../src/core/verify/key-buckets.js';
 import { EarlyVerification } from '../../../src/workflow/verify/early-verification.js';
 import { compareDatabases, type ComparedTable, type FingerprintingSide, type TableComparison } from '../../../src/workflow/verify/table-comparison.js';
 
 test('a key\'s bucket is the floor of its distance from the base over the width, exact past 2^53, and a bucket\'s bounds hold exactly its keys', () => {
-  const plan = bucketPlanFor('id', '1', '1000000');
+  assert.equal(bucketPlanFor('id', '1', '1000000').width, '62', 'about 16,384 buckets span the keys by default');
+  const plan = bucketPlanFor('id', '1', '1000000', 4096);
   assert.equal(plan.width, '245', 'about 4096 buckets span the keys');
   assert.equal(bucketOf(plan, '1'), '0');
   assert.equal(bucketOf(plan, '245'), '0');
@@ -242,14 +243,24 @@ test('a table nearly empty at its first reading, then loaded far past its planne
   const { source, state, ev, write } = setup(2);
   ev.start();
   await until('the table told as matched', () => state.passes.flat().some((r) => r.table === 's.busy' && r.match));
-  for (let id = 3; id <= 20_002; id++) write('c', id);
+  // More than four times the 16,384 buckets planned for one table.
+  for (let id = 3; id <= 70_002; id++) write('c', id);
   await until('planned again and read whole', () => source.reads.filter((r) => !r.only).length >= 2, 15_000);
   await until('kept again', () => ev.pendingRanges('s.busy') === 0, 15_000);
   const valid = await ev.finish();
   const kept = valid.get('s.busy')!;
   assert.ok(BigInt(kept.bucketed!.plan.width) >= 4n, `ranges ${kept.bucketed!.plan.width} keys wide`);
-  assert.ok(kept.bucketed!.agreed.size <= 4097, `${kept.bucketed!.agreed.size} ranges`);
-  assert.equal(kept.leftRows, 20_002);
+  assert.ok(kept.bucketed!.agreed.size <= 16_385, `${kept.bucketed!.agreed.size} ranges`);
+  assert.equal(kept.leftRows, 70_002);
+});
+
+test('the buckets planned per table share a budget: 16,384 each for up to 64 tables, fewer for more, never under 1,024', () => {
+  assert.equal(bucketsPerTable(1), 16_384);
+  assert.equal(bucketsPerTable(64), 16_384);
+  assert.equal(bucketsPerTable(256), 4096);
+  assert.equal(bucketsPerTable(100_000), 1024);
+  assert.equal(bucketsPerTable(0), 16_384);
+  assert.equal(bucketPlanFor('id', '1', '1000000', bucketsPerTable(256)).width, '245');
 });
 
 test('adjacent buckets are read as one key range, in key order', () => {
