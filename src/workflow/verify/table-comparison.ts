@@ -192,6 +192,7 @@ async function unchangedStorage(left: FingerprintingSide, right: FingerprintingS
 export async function compareBucketsAgain(left: FingerprintingSide, right: FingerprintingSide, table: ComparedTable, earlier: BucketedMatch,
   beforeRightRead?: () => void): Promise<TableComparison | undefined> {
   if (!left.bucketFingerprints || !right.bucketFingerprints) return undefined;
+  const started = Date.now();
   const [ls, rs] = await Promise.allSettled([left.bucketFingerprints(table, earlier.plan, earlier.pending), (async () => {
     beforeRightRead?.();
     return right.bucketFingerprints!(table, earlier.plan, earlier.pending);
@@ -211,6 +212,7 @@ export async function compareBucketsAgain(left: FingerprintingSide, right: Finge
       else agreed.delete(b);
     }
     const total = bucketTotal(agreed.values());
+    log.info(`verification of ${table.key}: the ${earlier.pending.length} key range(s) written since their last reading agree (read in ${Date.now() - started} ms)`);
     return { table: table.key, leftRows: total.rows, rightRows: total.rows, leftChecksum: total.checksum, rightChecksum: total.checksum, match: true };
   }
 }
