@@ -118,6 +118,15 @@ const READ_SHARE = 0.1;
  */
 const OUTGROWN = 4;
 
+/**
+ * More ranges than this written since their last reading (two rounds' worth) and the table counts
+ * as written all over too, whatever its share of the table's ranges: the readings, a tenth of the
+ * time, would not catch up with the writes. With 4,096 ranges a table updated thousands of times a
+ * second (bench/cdc) had more than half of them written between two readings and was left alone;
+ * with 16,384, a third or so are, fewer than half, and it would be read again and again for nothing.
+ */
+const HOT_PENDING = 2048;
+
 /** How long a table written all over is left before its ranges are looked at again. */
 const HOT_WAIT_MS = 2000;
 
@@ -568,7 +577,7 @@ export class EarlyVerification {
       // Written all over since its last reading (most of its ranges): reading them would only load
       // both databases (bench/cdc: the source kept 0.80 of its TPS with them, 1.05 without), and
       // the cutover then compares it whole anyway (`tooManyPending`). Read again once it calms down.
-      if (tooManyPending(pendingOf(b).length, b.agreed.size)) {
+      if (tooManyPending(pendingOf(b).length, b.agreed.size) || pendingOf(b).length > HOT_PENDING) {
         b.nextReadAt = Date.now() + HOT_WAIT_MS;
         continue;
       }

@@ -263,6 +263,34 @@ test('the buckets planned per table share a budget: 16,384 each for up to 64 tab
   assert.equal(bucketPlanFor('id', '1', '1000000', bucketsPerTable(256)).width, '245');
 });
 
+test('a table with more ranges written since their last reading than two rounds read (2,048) is left alone too, though they are fewer than half of its ranges; with fewer, they are read again', async () => {
+  // 20,000 keys: 10,000 ranges of 2 keys. Read whole again only after 1 s without changes: not within this test.
+  const { source, state, ev, write } = setup(20_000, 1000);
+  ev.start();
+  await until('the table told as matched', () => state.passes.flat().some((r) => r.table === 's.busy' && r.match));
+  const reads = source.reads.length;
+  try {
+    // 3,000 ranges written: a third of them.
+    for (let id = 1; id <= 18_000; id += 6) write('u', id);
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(source.reads.length, reads, 'no range read again');
+    assert.equal(ev.pendingRanges('s.busy'), 3000);
+  } finally {
+    await ev.finish();
+  }
+
+  const b = setup(20_000, 1000);
+  b.ev.start();
+  await until('the table told as matched', () => b.state.passes.flat().some((r) => r.table === 's.busy' && r.match));
+  const before = b.source.reads.length;
+  try {
+    for (let id = 1; id <= 3_000; id += 6) b.write('u', id);
+    await until('the 500 ranges read again', () => b.source.reads.length > before && b.ev.pendingRanges('s.busy') === 0);
+  } finally {
+    await b.ev.finish();
+  }
+});
+
 test('adjacent buckets are read as one key range, in key order', () => {
   const plan = { column: 'id', base: '0', width: '10' };
   assert.deepEqual(mergedRanges(plan, ['3', '1', '2', '7', '-1', '5', '2']), [{ lo: '-10', hi: '0' }, { lo: '10', hi: '40' }, { lo: '50', hi: '60' }, { lo: '70', hi: '80' }]);
