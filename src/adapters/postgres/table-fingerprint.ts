@@ -236,6 +236,34 @@ export async function integerKeyRange(client: pg.Client, schema: string, table: 
   return { column: String(row.name), min: r.rows[0].min ?? null, max: r.rows[0].max ?? null };
 }
 
+const BIGINT_MIN = -(2n ** 63n);
+const BIGINT_MAX = 2n ** 63n - 1n;
+
+/**
+ * The bucket of integer column `k` under `plan`, as decimal text: floor((k - base) / width). In bigint
+ * arithmetic for the keys where no step of it can overflow (all of them but keys near bigint's ends
+ * far from the base), in exact numeric arithmetic for the rest (div and mod; a numeric quotient is
+ * rounded to about 16 digits, which put keys far past the plan into the next bucket: the
+ * ranges-mysql-52 run). The numeric form made a first reading a fifth slower (2.3 s against 1.9 s
+ * for a million pgbench_accounts rows in 16,384 buckets).
+ */
+export function bucketExpression(k: string, plan: BucketPlan): string {
+  const base = BigInt(plan.base);
+  const width = BigInt(plan.width);
+  const numeric = `(div(${k}::numeric - ${plan.base}, ${plan.width}) - CASE WHEN ${k}::numeric < ${plan.base} AND mod(${k}::numeric - ${plan.base}, ${plan.width}) <> 0 THEN 1 ELSE 0 END)::text`;
+  // d = k - base within [-(2^63 - width), 2^63 - 1]: then d, and -d - 1 + width (the ceiling's
+  // numerator for a negative d, added in that order), stay within bigint.
+  const lo = base - BIGINT_MAX + width - 1n > BIGINT_MIN ? base - BIGINT_MAX + width - 1n : BIGINT_MIN;
+  const hi = base + BIGINT_MAX < BIGINT_MAX ? base + BIGINT_MAX : BIGINT_MAX;
+  if (width < 1n || width > BIGINT_MAX || lo > hi) return numeric;
+  const b = `'${base}'::bigint`;
+  const w = `'${width}'::bigint`;
+  const key = `${k}::bigint`;
+  return `CASE WHEN ${k} BETWEEN '${lo}'::bigint AND '${hi}'::bigint
+            THEN (CASE WHEN ${key} >= ${b} THEN (${key} - ${b}) / ${w} ELSE -((${b} - ${key} - 1 + ${w}) / ${w}) END)::text
+            ELSE ${numeric} END`;
+}
+
 /**
  * Row count and checksum of each key bucket of `schema.table` (see `core/verify/key-buckets.ts`),
  * in one read-only snapshot: of every bucket in one scan, or of the buckets `only` lists, each read
@@ -260,10 +288,7 @@ export async function fingerprintBuckets(client: pg.Client, schema: string, tabl
     const from = `${kind.rows[0].relkind === 'r' ? 'ONLY ' : ''}${qualified(schema, table)} t`;
     const k = `t.${q(plan.column)}`;
     const sql = only === undefined
-      // Floor division in exact numeric arithmetic (div and mod; a numeric quotient is rounded to
-      // about 16 digits, which put keys far past the plan into the next bucket: the ranges-mysql-52 run).
-      ? `SELECT (div(${k}::numeric - ${plan.base}, ${plan.width}) - CASE WHEN ${k}::numeric < ${plan.base} AND mod(${k}::numeric - ${plan.base}, ${plan.width}) <> 0 THEN 1 ELSE 0 END)::text AS bucket,
-                count(*)::text AS rows, sum(${hash})::text AS checksum
+      ? `SELECT ${bucketExpression(k, plan)} AS bucket, count(*)::text AS rows, sum(${hash})::text AS checksum
            FROM ${from} GROUP BY 1`
       // Each bucket's range read through the key's index (the bounds as bigint: an integer column
       // compares with them through its index; bounds outside bigint's range are clamped).

@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPg15, type PgServer } from '../../helpers/pg-server.js';
-import { beginComparisonRead, fingerprintTable } from '../../../src/adapters/postgres/table-fingerprint.js';
+import { beginComparisonRead, bucketExpression, fingerprintBuckets, fingerprintTable } from '../../../src/adapters/postgres/table-fingerprint.js';
+import { bucketOf, type BucketPlan } from '../../../src/core/verify/key-buckets.js';
 
 const ROWS = Number(process.env.TANDEM_FINGERPRINT_ROWS ?? 1_000_000);
 let server: PgServer;
@@ -64,6 +65,38 @@ test('a comparison read is not JIT-compiled: a read of a few key ranges is estim
     assert.deepEqual(s.rows[0], { iso: 'repeatable read', ro: 'on', tz: 'UTC', sp: 'pg_catalog' }, 'the other fixed settings, set in the same round trip');
     await c.query('ROLLBACK');
   } finally {
+    await c.end();
+  }
+});
+
+test('a first reading by key range puts each key in the bucket the plan gives it, in bigint arithmetic and near bigint\'s ends too', async () => {
+  const c = await server.client('bench');
+  try {
+    const keys = ['-9223372036854775808', '-9223372036854775807', '-4611686018427387904', '-1000', '-63', '-62', '-1', '0', '1', '61', '62', '63',
+      '1000000', '4611686018427387904', '9223372036854775806', '9223372036854775807'];
+    await c.query('CREATE TABLE public.extremes (id bigint PRIMARY KEY, v text)');
+    await c.query(`INSERT INTO public.extremes SELECT k::bigint, 'v' || k FROM unnest($1::text[]) k`, [keys]);
+    const plans: BucketPlan[] = [
+      { column: 'id', base: '1', width: '62' },
+      { column: 'id', base: '0', width: '1' },
+      { column: 'id', base: '-9223372036854775808', width: '1125899906842624' },
+      { column: 'id', base: '9223372036854775000', width: '1' },
+      { column: 'id', base: '-9223372036854775808', width: '9223372036854775807' },
+      { column: 'id', base: '5', width: '3' },
+    ];
+    for (const plan of plans) {
+      const { buckets } = await fingerprintBuckets(c, 'public', 'extremes', ['id', 'v'], plan, undefined);
+      const expected = new Map<string, number>();
+      for (const k of keys) expected.set(bucketOf(plan, k)!, (expected.get(bucketOf(plan, k)!) ?? 0) + 1);
+      assert.deepEqual(new Map([...buckets].map(([b, f]) => [b, f.rows])), expected, `plan ${JSON.stringify(plan)}`);
+      // The same buckets read by their key ranges: the same rows and sums.
+      const again = await fingerprintBuckets(c, 'public', 'extremes', ['id', 'v'], plan, [...expected.keys()]);
+      assert.deepEqual(again.buckets, buckets);
+    }
+    // Both forms of the bucket, side by side, for keys the bigint form takes (and one it leaves to numeric).
+    assert.match(bucketExpression('t.k', plans[0]!), /BETWEEN '-9223372036854775745'::bigint AND '9223372036854775807'::bigint/);
+  } finally {
+    await c.query('DROP TABLE IF EXISTS public.extremes').catch(() => {});
     await c.end();
   }
 });
