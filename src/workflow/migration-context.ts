@@ -37,6 +37,21 @@ export interface Migration {
  * before: status commands said NOT_STARTED; fix-verify-53). A zero-byte meta.db alone is a migration
  * that stopped as it was created, and opens as a new one.
  */
+/**
+ * Whether `dir` holds a file, in it or one level down. The layout's own directories (data/queue,
+ * made with meta.db by the first command) are not exported files: counted as such, a command
+ * started while another created meta.db (0 bytes for a moment) refused the export dir as damaged
+ * (found by CI: import data started beside export data).
+ */
+function holdsFiles(dir: string): boolean {
+  if (!existsSync(dir)) return false;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) return true;
+    if (readdirSync(join(dir, e.name)).length > 0) return true;
+  }
+  return false;
+}
+
 function refuseEmptiedState(exportDir: ExportDir): void {
   let size: number;
   try {
@@ -44,8 +59,7 @@ function refuseEmptiedState(exportDir: ExportDir): void {
   } catch {
     return;
   }
-  const holds = (dir: string) => existsSync(dir) && readdirSync(dir).length > 0;
-  if (size > 0 || !(holds(join(exportDir.root, 'data')) || holds(join(exportDir.root, 'schema')))) return;
+  if (size > 0 || !(holdsFiles(join(exportDir.root, 'data')) || holdsFiles(join(exportDir.root, 'schema')))) return;
   throw damagedStateError('it is empty (0 bytes) while the export dir holds exported files', ` (${exportDir.metaDbPath})`, undefined, true);
 }
 

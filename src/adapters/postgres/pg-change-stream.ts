@@ -93,8 +93,11 @@ export class PgChangeStream implements ChangeStream {
   }
 
   async start(): Promise<void> {
-    if (this.options.confirmations && this.options.startLsn > 0n) await this.checkNotBehindSlot();
-    await this.stream.start();
+    // The check on its own connection while the replication connection opens: at a cutover with
+    // fall-back the target's stream starts after COMPLETED, while the application writes there.
+    const check = this.options.confirmations && this.options.startLsn > 0n ? this.checkNotBehindSlot() : undefined;
+    check?.catch(() => {}); // awaited by start below
+    await this.stream.start(check);
   }
 
   /**

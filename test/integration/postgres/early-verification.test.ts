@@ -234,8 +234,11 @@ test('a table written to without a pause up to the cutover is verified by key ra
       // a table written every 20 ms may never be), the other 7 verified as quiet tables are.
       await eventually(async () => (rangeReadings(m.dir, 'shop.customers') > 0 ? true : 'shop.customers not read by key range yet'), 90_000, 300);
       await im.waitFor(/Verified 7 table\(s\) ahead of the cutover: row counts and checksums match/, 90_000);
-      // Long enough for ranges to be written, and read again, while the table stays busy.
+      // Long enough for ranges to be written, and read again, while the table stays busy (by the
+      // writes made, not the time: on a loaded machine 3 s held 44 of them, and the first reading
+      // may come within a second).
       await new Promise((r) => setTimeout(r, 3000));
+      await eventually(async () => (n > 60 ? true : `${n} changes made`), 60_000, 200);
     } finally {
       writing = false;
       await writer;

@@ -63,4 +63,11 @@ test('a meta.db of zero bytes beside exported files is damaged state, not a new 
   writeFileSync(join(alone, 'metainfo', 'meta.db'), '');
   const fresh = await runWithSomethingLeftOpen(['import', 'data', 'status', '--export-dir', alone]);
   assert.deepEqual([fresh.hung, fresh.code], [false, 0], fresh.stderr);
+  // The layout the first command makes beside a meta.db it is creating (data/queue, empty): not
+  // exported files (found by CI: import data started beside export data was refused).
+  const starting = mkdtempSync(join(tmpdir(), 'tandem-zero-'));
+  for (const d of ['metainfo', 'data/queue', 'schema', 'reports', 'temp', 'logs']) mkdirSync(join(starting, d), { recursive: true });
+  writeFileSync(join(starting, 'metainfo', 'meta.db'), '');
+  const beside = await runWithSomethingLeftOpen(['import', 'data', 'status', '--export-dir', starting]);
+  assert.deepEqual([beside.hung, beside.code], [false, 0], beside.stderr);
 });

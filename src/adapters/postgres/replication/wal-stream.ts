@@ -161,7 +161,12 @@ export class WalStream implements AsyncIterable<WalEvent> {
    * Connects and starts replication. Resolves once the server has entered streaming mode; rejects
    * (e.g. with a TandemError for a missing slot) if it does not.
    */
-  async start(): Promise<void> {
+  /**
+   * Opens the replication connection and starts streaming. `gate`: a check that must pass before the
+   * stream starts, run while the connection opens (a failed check wins over a failed connection,
+   * as when it ran first).
+   */
+  async start(gate?: Promise<void>): Promise<void> {
     if (this.started) throw new Error('WalStream already started');
     this.started = true;
     const { connection, slotName } = this.options;
@@ -169,11 +174,23 @@ export class WalStream implements AsyncIterable<WalEvent> {
     const user = replicationUser(connection);
     const role = replicationRole(connection);
     const options = plan.attempts[0]?.config.options ?? this.options.sessionOptions ?? CANONICAL_SESSION_OPTIONS;
-    const client = await openPgClient(
-      plan,
-      (c) => new pg.Client({ ...c, options, replication: 'database' } as pg.ClientConfig),
-      (err) => toReplicationError(err, { action: 'Starting the change stream', user, role, slotName }),
-    );
+    let client: pg.Client;
+    try {
+      client = await openPgClient(
+        plan,
+        (c) => new pg.Client({ ...c, options, replication: 'database' } as pg.ClientConfig),
+        (err) => toReplicationError(err, { action: 'Starting the change stream', user, role, slotName }),
+      );
+    } catch (e) {
+      await gate;
+      throw e;
+    }
+    try {
+      await gate;
+    } catch (e) {
+      await client.end().catch(() => {});
+      throw e;
+    }
     if (this.stopping) {
       await client.end().catch(() => {});
       throw new Error('WalStream stopped while starting');
