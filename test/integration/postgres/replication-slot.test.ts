@@ -155,3 +155,23 @@ test('publication lists the tables, never the metadata schema, with partition ro
     await c.end();
   }
 });
+
+test('a database that limits idle transactions to 100 ms: the exported snapshot outlives a slow reader (measured before: "invalid snapshot identifier", found by CI under load)', async () => {
+  await server.createDatabase('limited');
+  await server.sql('limited', "ALTER DATABASE limited SET idle_in_transaction_session_timeout = '100ms'");
+  const rc = await ReplicationConnection.open({ ...config(), database: 'limited' });
+  const reader = await server.client('limited');
+  try {
+    const slot = await rc.createSlotWithSnapshot('tandem_limited');
+    // Longer than the database's limit before the reader attaches.
+    await new Promise((r) => setTimeout(r, 600));
+    await reader.query('SET idle_in_transaction_session_timeout = 0; BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await reader.query(`SET TRANSACTION SNAPSHOT '${slot.snapshotName}'`);
+    await reader.query('COMMIT');
+    slot.release();
+  } finally {
+    await reader.end();
+    await rc.close();
+    await server.sql('limited', "SELECT pg_drop_replication_slot('tandem_limited') FROM pg_replication_slots WHERE slot_name = 'tandem_limited'").catch(() => {});
+  }
+});

@@ -11,7 +11,8 @@
  */
 import pg from 'pg';
 import { TandemError } from '../../../core/errors.js';
-import { openPgClient, toConnectionPlan, type PgConnectionPlan } from '../pg-connection.js';
+import { openPgClient, SESSION_TIMEOUTS_SQL, toConnectionPlan, type PgConnectionPlan } from '../pg-connection.js';
+import { log } from '../../../core/logger.js';
 import { parseLsn } from './lsn.js';
 import type { Lsn } from './lsn.js';
 import { toReplicationError } from './replication-errors.js';
@@ -102,6 +103,11 @@ export class ReplicationConnection {
       (c) => new pg.Client({ ...c, replication: 'database' } as pg.ClientConfig),
       (err) => toReplicationError(err, { action: 'Opening a replication connection', user, role }),
     );
+    // The database's limits for its applications apply to a replication connection too: an
+    // idle_in_transaction_session_timeout ended the session that exports the snapshot while its
+    // readers were attaching ("invalid snapshot identifier", found by CI under load with 100 ms).
+    // A server that takes no SQL on a replication connection keeps its own settings.
+    await client.query(SESSION_TIMEOUTS_SQL).catch((e: Error) => log.debug(`replication connection: session timeouts not set (${e.message})`));
     return new ReplicationConnection(client, user, role);
   }
 
