@@ -71,6 +71,9 @@ export const PAUSE_POINTS = [
   'cdc.while-paused',
   // The end of a change stream at a cutover: writes after the marker looked for, none found, the stream not yet dropped (under the write hold).
   'stream.before-drop',
+  // The stream exporter has met the cutover marker in the stream and not yet queued it (the importer
+  // has seen the request by then: its fallback look at the cutover record comes within a second).
+  'cdc.before-marker',
   // PostgreSQL: the server has answered START_REPLICATION, the exporter not yet told (the server's
   // first changes, and an error after them, can arrive meanwhile).
   'stream.before-started',

@@ -130,10 +130,14 @@ export async function startLiveMigration(source: string[], target: string[], env
   return { dir, ex, im };
 }
 
-/** How many readings by key range of `table` the export dir's logs record (any command's log). */
-export function rangeReadings(dir: string, table: string): number {
+/** How many lines of the export dir's logs (any command's log) match `line` (a global RegExp). */
+export function logMatches(dir: string, line: RegExp): number {
   const logs = join(dir, 'logs');
   if (!existsSync(logs)) return 0;
-  const line = new RegExp(`early verification of ${table.replace(/\./g, '\\.')} at vsn \\d+: .*key ranges of`, 'g');
   return readdirSync(logs).reduce((n, f) => n + (readFileSync(join(logs, f), 'utf8').match(line)?.length ?? 0), 0);
+}
+
+/** How many readings by key range of `table` the export dir's logs record (any command's log). */
+export function rangeReadings(dir: string, table: string): number {
+  return logMatches(dir, new RegExp(`early verification of ${table.replace(/\./g, '\\.')} at vsn \\d+: .*key ranges of`, 'g'));
 }

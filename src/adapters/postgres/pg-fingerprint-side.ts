@@ -34,6 +34,14 @@ export class PgFingerprintSide implements ComparisonSide {
     if (this.all.size === 0) this.release(await this.connect());
   }
 
+  async warm(connections: number): Promise<void> {
+    const wanted = Math.min(connections, this.maxConnections) - this.all.size - this.opening;
+    const opened = await Promise.allSettled(Array.from({ length: Math.max(0, wanted) }, () => this.connect()));
+    for (const o of opened) if (o.status === 'fulfilled') this.release(o.value);
+    const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed && this.all.size === 0) throw failed.reason;
+  }
+
   async listColumns(tables: readonly TableRef[]): Promise<Map<string, string[]>> {
     return this.withClient((client) => listFingerprintColumns(client, tables));
   }

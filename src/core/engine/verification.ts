@@ -77,6 +77,13 @@ export interface ComparisonSide {
   /** Opens the first connection, so a wrong password or host fails before any table is compared. */
   open(): Promise<void>;
   /**
+   * Optional: opens connections up to `connections` (never more than the side's limit) and reads
+   * nothing. A cutover calls it when the request is seen, while the marker travels, so that its
+   * comparison after the marker does not wait for connections; what the tables are is still read
+   * after the marker. Fails as `open` does when not one connection opens.
+   */
+  warm?(connections: number): Promise<void>;
+  /**
    * All columns of each table that exists on this side (generated ones too: they must match as
    * well), in column order, keyed `schema.table`. The source's columns are what both sides
    * fingerprint.

@@ -507,6 +507,8 @@ export async function streamChanges(env: CommandEnv, migration: Migration, side:
             if (tx.markers.includes(r.marker) && CutoverState.get(meta, r.direction).status === 'INITIATED') {
               // Everything committed before the marker is in `pending` or already queued. The other
               // side restores its sequences from these values (this side is quiet now).
+              const held = failpointDelay('cdc.before-marker');
+              if (held) await held;
               const values = await sequences.read(migratedSchemas(meta), migratedSequenceScope(meta));
               pending.push(markerEvent(r.marker, position));
               // The marker, its record in the cutover table and the sequence values are committed

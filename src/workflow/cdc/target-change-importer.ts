@@ -9,7 +9,7 @@ import type { ChangeCapture } from '../../core/engine/change-capture.js';
 import type { SequenceSync } from '../../core/engine/sequences.js';
 import { applyQueue } from './queue-applier.js';
 import { failpoint } from '../../core/failpoint.js';
-import { openEarlyComparison } from '../cutover/cutover-verification.js';
+import { openEarlyComparison, warmCutoverComparison, type WarmCutoverComparison } from '../cutover/cutover-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
 
 /**
@@ -27,16 +27,18 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
   let closed: Promise<void> = Promise.resolve();
   let reversePrepared: Promise<ChangeCapture> | undefined;
   let sequences: SequenceSync | undefined;
+  let comparison: WarmCutoverComparison | undefined;
   if (marker === undefined || applied < marker) {
     meta.setStep('import_changes', 'IN_PROGRESS');
     reporter.print('Applying the changes captured on the source (Ctrl-C to stop; a rerun resumes).');
     // As soon as the cutover is requested, while the marker travels and the last changes are
-    // applied (part of the application's downtime): the sequence restore's connection opens, and
-    // with fall-back the reverse stream's objects are made.
+    // applied (part of the application's downtime): the sequence restore's connection and the
+    // verification's open, and with fall-back the reverse stream's objects are made.
     const request = whenCutoverRequested(meta, migration.exportDir.metainfoDir, 'to_target', (r) => {
       if (r.status !== 'INITIATED') return;
       sequences = target.engine.sequences(target.db);
       sequences.warm?.();
+      comparison = warmCutoverComparison(env, migration, target, options.parallelJobs);
       if (!r.prepareForFallBack) return;
       reversePrepared = prepareReverseStreamObjects(env, migration, target);
       reversePrepared.catch(() => {}); // reported where it is awaited, at the cutover
@@ -48,6 +50,9 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
         consumer: 'target', side: target, channels: options.parallelJobs, ...(options.parallelJobsGiven ? { channelsGiven: true } : {}), batchSize: 2000, stopAtMarker: 'cutover_to_target',
         openEarlyComparison: () => openEarlyComparison(env, migration, target),
       });
+    } catch (e) {
+      await comparison?.close();
+      throw e;
     } finally {
       request.stop();
       streamCheck.stop();
@@ -55,6 +60,7 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
     if (!result.marker) {
       await reversePrepared?.catch(() => {});
       await sequences?.close?.();
+      await comparison?.close();
       reporter.print('Import of changes stopped. Run the same command again to continue.');
       return;
     }
@@ -64,7 +70,7 @@ export async function importChangesToTarget(env: CommandEnv, migration: Migratio
     closed = result.closed;
   }
   // The apply's connections close while the cutover goes on.
-  await Promise.all([completeCutoverToTarget(env, migration, target, { ...options, stillValid, reversePrepared, sequences }), closed]);
+  await Promise.all([completeCutoverToTarget(env, migration, target, { ...options, stillValid, reversePrepared, sequences, comparison }), closed]);
 }
 
 /** How often the target's streaming privileges are looked at again (TANDEM_STREAM_CHECK_MS for tests). */

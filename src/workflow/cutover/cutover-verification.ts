@@ -5,7 +5,7 @@ import { reconnectBudgetMs, reconnectDelayMs } from '../../core/reconnect-budget
 import { unreachable } from '../verify/early-verification.js';
 import type { CommandEnv } from '../command-env.js';
 import { sourceSide, targetSide, type Migration, type Side } from '../migration-context.js';
-import { openComparison, verifyMigration, type OpenedComparison } from '../verify/compare-command.js';
+import { openComparison, verifyMigration, warmComparisonSides, type OpenedComparison, type WarmSides } from '../verify/compare-command.js';
 import type { TableComparison } from '../verify/table-comparison.js';
 import type { VerificationOccasion } from '../verify/verification-store.js';
 
@@ -53,6 +53,43 @@ export async function openEarlyComparison(env: CommandEnv, migration: Migration,
 }
 
 /**
+ * The cutover's comparison connections, opened when the cutover is requested (while the marker
+ * travels and the last changes are applied) rather than after the marker, which the application
+ * waits for. Nothing is read through them before the marker. `close` ends them when the cutover's
+ * verification did not take them (the importer stopped first).
+ */
+export interface WarmCutoverComparison {
+  /** The sides, for the verification's first comparison (a second call gets undefined). */
+  take(): Promise<WarmSides | undefined>;
+  /** Closes the sides unless they were taken. */
+  close(): Promise<void>;
+}
+
+/** Opens the cutover's comparison connections ahead (see {@link WarmCutoverComparison}); never prompts, never throws. */
+export function warmCutoverComparison(env: CommandEnv, migration: Migration, one: Side, parallelJobs: number): WarmCutoverComparison {
+  let taken = false;
+  const sides = bothSides(env, migration, one)
+    .then(([source, target]) => warmComparisonSides(source, target, Math.max(1, parallelJobs)))
+    .catch((e) => {
+      log.debug(`cutover comparison not opened ahead: ${(e as Error).message}`);
+      return undefined;
+    });
+  return {
+    async take() {
+      if (taken) return undefined;
+      taken = true;
+      return sides;
+    },
+    async close() {
+      if (taken) return;
+      taken = true;
+      const s = await sides;
+      if (s) await Promise.all([s.left.close(), s.right.close()]);
+    },
+  };
+}
+
+/**
  * Compares every migrated table on both sides (row count and an order-independent checksum) right
  * after a cutover, records it, and prints a mismatch so that it cannot be missed. The other side's
  * password comes from its flag or environment variable; without it the check is skipped and the
@@ -61,7 +98,7 @@ export async function openEarlyComparison(env: CommandEnv, migration: Migration,
  * (`EarlyVerification`); only the other tables are scanned now.
  */
 export async function verifyAtCutover(env: CommandEnv, migration: Migration, one: Side, occasion: VerificationOccasion, parallelJobs: number,
-  stillValid?: ReadonlyMap<string, TableComparison>): Promise<CutoverVerification> {
+  stillValid?: ReadonlyMap<string, TableComparison>, warm?: WarmCutoverComparison): Promise<CutoverVerification> {
   const { reporter } = env;
   try {
     const [source, target] = await bothSides(env, migration, one);
@@ -84,7 +121,10 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
     for (;; attempt++) {
       const wait = reconnectDelayMs(attempt);
       try {
-        run = await verifyMigration(migration.meta, source, target, occasion, { parallelJobs, stillValid: valid });
+        // The connections opened when the cutover was requested, for the first comparison only (it closes them).
+        const sides = await warm?.take();
+        if (sides) log.info(`verification at ${occasion}: on the connections opened when the cutover was requested`);
+        run = await verifyMigration(migration.meta, source, target, occasion, { parallelJobs, stillValid: valid, ...(sides ? { sides } : {}) });
       } catch (e) {
         if (!unreachable(e) || outOfTime()) throw e;
         log.warn(`verification at ${occasion}: cannot reach a database (${(e as Error).message}); again in ${wait} ms`);
@@ -121,5 +161,8 @@ export async function verifyAtCutover(env: CommandEnv, migration: Migration, one
     log.warn(`verification at ${occasion} skipped: ${reason}`);
     reporter.warn(`verification skipped (${reason}). Run "tandem compare --export-dir ${migration.exportDir.root}" with both passwords to verify.`);
     return { verified: false, reason };
+  } finally {
+    // Not taken when the verification stopped before its first comparison.
+    await warm?.close();
   }
 }

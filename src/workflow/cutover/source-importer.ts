@@ -8,7 +8,7 @@ import { activeOnSource, GUARD_ACTED_KEY, guardAtCutover, guardBeforeWrites, wat
 import { migratedSchemas, migratedSequenceScope, reportFindings, type Migration, type Side } from '../migration-context.js';
 import { applyQueue } from '../cdc/queue-applier.js';
 import { CutoverState, watchCutover, whenCutoverRequested } from './cutover-state.js';
-import { openEarlyComparison, verifyAtCutover } from './cutover-verification.js';
+import { openEarlyComparison, verifyAtCutover, warmCutoverComparison, type WarmCutoverComparison } from './cutover-verification.js';
 import type { TableComparison } from '../verify/table-comparison.js';
 import { failpoint } from '../../core/failpoint.js';
 import { settleAll } from '../../core/settle.js';
@@ -97,15 +97,17 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
     let stillValid: Map<string, TableComparison> | undefined;
     let closed: Promise<void> = Promise.resolve();
     let sequences: SequenceSync | undefined;
+    let comparison: WarmCutoverComparison | undefined;
     if (toSourceMarker === undefined || applied < toSourceMarker) {
       await checkWritePrerequisites(env, migration, source);
       const guard = writeGuardOf(source);
       meta.setStep('import_changes_to_source', 'IN_PROGRESS');
-      // The sequence restore's connection opens as soon as the cutover to source is requested.
+      // The sequence restore's connection and the verification's open as soon as the cutover to source is requested.
       const request = whenCutoverRequested(meta, exportDir.metainfoDir, 'to_source', (r) => {
         if (r.status !== 'INITIATED') return;
         sequences = source.engine.sequences(source.db);
         sequences.warm?.();
+        comparison = warmCutoverComparison(env, migration, source, options.parallelJobs);
       });
       let result: Awaited<ReturnType<typeof applyQueue>> | undefined;
       try {
@@ -147,11 +149,15 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
           meta.setValue(GUARD_ACTED_KEY, true);
           reporter.warn(`${ACTING_NOW}${found.join('; ')}. Writing stopped; it goes on once that is off again (what it did meanwhile is outside the stream: the cutover to source compares every table).`);
         }
+      } catch (e) {
+        await comparison?.close();
+        throw e;
       } finally {
         request.stop();
       }
       if (!result?.marker) {
         await sequences?.close?.();
+        await comparison?.close();
         if (result) reporter.print(`Import to source stopped. Restart it with: ${restartCommand(exportDir.root, options)}`);
         return;
       }
@@ -166,7 +172,7 @@ export async function importChangesToSource(env: CommandEnv, migration: Migratio
       }
     }
     if (meta.getValue<boolean>(GUARD_ACTED_KEY) === true) stillValid = undefined;
-    await Promise.all([completeCutoverToSource(env, migration, source, options.parallelJobs, stillValid, sequences), closed]);
+    await Promise.all([completeCutoverToSource(env, migration, source, options.parallelJobs, stillValid, sequences, comparison), closed]);
   } finally {
     process.off('SIGINT', onSignal);
     lock.release();
@@ -179,18 +185,19 @@ async function checkWritePrerequisites(env: CommandEnv, migration: Migration, so
 }
 
 async function completeCutoverToSource(env: CommandEnv, migration: Migration, source: Side, parallelJobs: number,
-  stillValid?: ReadonlyMap<string, TableComparison>, warmSequences?: SequenceSync): Promise<void> {
+  stillValid?: ReadonlyMap<string, TableComparison>, warmSequences?: SequenceSync, comparison?: WarmCutoverComparison): Promise<void> {
   // Warmed when the request was seen, if this process saw it.
   const sequences = warmSequences ?? source.engine.sequences(source.db);
   try {
-    await completeWithSequences(env, migration, source, parallelJobs, sequences, stillValid);
+    await completeWithSequences(env, migration, source, parallelJobs, sequences, stillValid, comparison);
   } finally {
     await sequences.close?.();
+    await comparison?.close();
   }
 }
 
 async function completeWithSequences(env: CommandEnv, migration: Migration, source: Side, parallelJobs: number, sequences: SequenceSync,
-  stillValid?: ReadonlyMap<string, TableComparison>): Promise<void> {
+  stillValid?: ReadonlyMap<string, TableComparison>, comparison?: WarmCutoverComparison): Promise<void> {
   const { reporter } = env;
   const { meta } = migration;
   const guard = writeGuardOf(source);
@@ -218,7 +225,7 @@ async function completeWithSequences(env: CommandEnv, migration: Migration, sour
     }
     if (leftDisabled.length) reporter.warn(`on the source, these are disabled or not validated (Tandem did not do this; re-enable them if they should be on): ${leftDisabled.join('; ')}`);
   })();
-  const verifying = verifyAtCutover(env, migration, source, 'cutover-to-source', parallelJobs, stillValid);
+  const verifying = verifyAtCutover(env, migration, source, 'cutover-to-source', parallelJobs, stillValid, comparison);
   // Every step settles before a failure is reported: none is left running behind it.
   const [, , verification] = await settleAll([restoring, checking, verifying]);
   // After the verification (the longest step), so that the application's writes on the target

@@ -10,7 +10,7 @@ import type { ChangeCapture } from '../../core/engine/change-capture.js';
 import { CutoverState, watchCutover } from './cutover-state.js';
 import { continueAs } from '../../core/process-role.js';
 import { endChangeStream, LATE_WRITES_LOWER_BOUND, streamEndFinding } from './stream-cleanup.js';
-import { verifyAtCutover } from './cutover-verification.js';
+import { verifyAtCutover, type WarmCutoverComparison } from './cutover-verification.js';
 import { failpoint } from '../../core/failpoint.js';
 import { log } from '../../core/logger.js';
 import { settleAll } from '../../core/settle.js';
@@ -26,7 +26,8 @@ import { retryWhileUnreachable } from '../wait-reachable.js';
  * safe to repeat after a crash.
  */
 export async function completeCutoverToTarget(env: CommandEnv, migration: Migration, target: Side,
-  options: { parallelJobs: number; stillValid?: ReadonlyMap<string, TableComparison>; reversePrepared?: Promise<ChangeCapture>; sequences?: SequenceSync }): Promise<void> {
+  options: { parallelJobs: number; stillValid?: ReadonlyMap<string, TableComparison>; reversePrepared?: Promise<ChangeCapture>; sequences?: SequenceSync;
+    comparison?: WarmCutoverComparison }): Promise<void> {
   const { reporter } = env;
   const { meta } = migration;
   let record = CutoverState.get(meta, 'to_target');
@@ -63,7 +64,7 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
       // The reverse stream's tables, listed meanwhile: "export data from target" then starts streaming
       // right after COMPLETED. A failure here is not the cutover's: the stream lists them again.
       if (record.prepareForFallBack) listing = capturedTables(target, meta).catch(() => undefined);
-      const verifying = verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs, options.stillValid);
+      const verifying = verifyAtCutover(env, migration, target, 'cutover-to-target', options.parallelJobs, options.stillValid, options.comparison);
       // Every step settles before a failure is reported: none is left running behind it.
       const [, , verification] = await settleAll([restoring, reverse, verifying]);
       failpoint('cutover.before-completed');
@@ -74,6 +75,8 @@ export async function completeCutoverToTarget(env: CommandEnv, migration: Migrat
     }
   } finally {
     await sequences.close?.();
+    // Opened when the request was seen, and not used when the cutover had already completed.
+    await options.comparison?.close();
   }
   if (!record.prepareForFallBack) return;
   // After the cutover to source there is no fall-back left to stream (a rerun only ends the target's stream, if still there).

@@ -32,6 +32,34 @@ export interface VerifyOptions {
    * read the table once more, ordered by key). Default 0: not looked for.
    */
   readonly differingKeys?: number;
+  /**
+   * Both sides made (and their connections opened) beforehand by {@link warmComparisonSides}, used
+   * instead of new ones and closed with the comparison.
+   */
+  readonly sides?: WarmSides;
+}
+
+/** Both comparison sides, made ahead of a comparison (see {@link warmComparisonSides}). */
+export interface WarmSides {
+  readonly left: ComparisonSide;
+  readonly right: ComparisonSide;
+}
+
+/**
+ * Makes both comparison sides of `jobs` connections each and opens their connections (where a side
+ * can open them without reading anything: `ComparisonSide.warm`), for a comparison that starts
+ * later (a cutover's, once its marker is applied). Undefined when a side cannot be opened: the
+ * comparison then opens its own and reports what fails. The caller closes the sides it does not use.
+ */
+export async function warmComparisonSides(source: Side, target: Side, jobs: number): Promise<WarmSides | undefined> {
+  const left = source.engine.comparisonSide(source.db, 'source', jobs);
+  const right = target.engine.comparisonSide(target.db, 'target', jobs);
+  const opened = await Promise.allSettled([left.warm?.(jobs), right.warm?.(jobs)]);
+  const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (!failed) return { left, right };
+  log.debug(`comparison connections not opened ahead: ${(failed.reason as Error).message}`);
+  await Promise.all([left.close(), right.close()]);
+  return undefined;
 }
 
 /** Most tables whose differing keys `verifyMigration` looks for in one run. */
@@ -94,10 +122,10 @@ export interface OpenedComparison {
  * compare. Closes what it opened when it fails.
  */
 export async function openComparison(meta: MetaStore, source: Side, target: Side, jobs: number,
-  options: Pick<VerifyOptions, 'tableList' | 'excludeTableList'> & { readonly stillValid?: ReadonlyMap<string, TableComparison> } = {}): Promise<OpenedComparison> {
+  options: Pick<VerifyOptions, 'tableList' | 'excludeTableList' | 'sides'> & { readonly stillValid?: ReadonlyMap<string, TableComparison> } = {}): Promise<OpenedComparison> {
   const snapshot = snapshotTablesToCompare(meta, options);
-  const left = source.engine.comparisonSide(source.db, 'source', jobs);
-  const right = target.engine.comparisonSide(target.db, 'target', jobs);
+  const left = options.sides?.left ?? source.engine.comparisonSide(source.db, 'source', jobs);
+  const right = options.sides?.right ?? target.engine.comparisonSide(target.db, 'target', jobs);
   const daysAsHours = source.engine.capabilities.timesAsIntervals;
   const close = async () => {
     await Promise.all([left.close(), right.close()]);
@@ -170,7 +198,12 @@ export async function verifyMigration(
   meta: MetaStore, source: Side, target: Side, occasion: VerificationOccasion,
   options: VerifyOptions & { readonly stillValid?: ReadonlyMap<string, TableComparison> } = {},
 ): Promise<VerificationRunWithKeys> {
-  checkVerifiable(meta);
+  try {
+    checkVerifiable(meta);
+  } catch (e) {
+    await Promise.all([options.sides?.left.close(), options.sides?.right.close()]);
+    throw e;
+  }
   const jobs = Math.max(1, options.parallelJobs ?? 4);
   const { left, right, tables, close, missing } = await openComparison(meta, source, target, jobs, options);
   try {

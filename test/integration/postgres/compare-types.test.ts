@@ -172,3 +172,33 @@ test('unbounded bpchar values that differ only in their stored trailing spaces d
   [sa, sb] = await sums();
   assert.equal(sb, sa);
 });
+
+test('a comparison side warmed ahead opens its connections (no more than its limit, reading nothing), and its fingerprints then open none', LIMIT, async () => {
+  const { PgFingerprintSide } = await import('../../../src/adapters/postgres/pg-fingerprint-side.js');
+  const config = { type: 'postgresql' as const, role: 'target' as const, host: a.host, port: a.port, user: a.user, password: a.password, database: 'typesdb', schemas: ['public'] };
+  const backends = async () => (await ca.query(`SELECT pid, state, query FROM pg_stat_activity WHERE application_name = 'tandem' AND datname = 'typesdb' ORDER BY pid`)).rows as { pid: number; query: string }[];
+  const side = new PgFingerprintSide('source', config, 2);
+  try {
+    assert.deepEqual(await backends(), []);
+    await side.warm(3);
+    const warmed = await backends();
+    assert.equal(warmed.length, 2, 'the side\'s limit, not the 3 asked for');
+    // Nothing read yet: only the session's own settings, never a table.
+    for (const b of warmed) assert.doesNotMatch(b.query, /every_type|parted|pg_attribute/);
+    await side.warm(2);
+    assert.equal((await backends()).length, 2, 'warming again opens nothing more');
+    const cols = (await side.listColumns([{ schema: 'public', name: 'parted' }])).get('public.parted')!;
+    const table = (name: string) => ({ key: `public.${name}`, schema: 'public', name, columns: cols });
+    await Promise.all([side.fingerprint(table('parted')), side.fingerprint(table('parted'))]);
+    assert.deepEqual((await backends()).map((b) => b.pid), warmed.map((b) => b.pid), 'the scans ran on the warmed connections');
+  } finally {
+    await side.close();
+  }
+  // A side that cannot connect fails its warm as its open would.
+  const wrong = new PgFingerprintSide('source', { ...config, password: 'wrong' }, 2);
+  try {
+    await assert.rejects(wrong.warm(2), /password/);
+  } finally {
+    await wrong.close();
+  }
+});

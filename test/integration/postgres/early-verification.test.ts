@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PgServer } from '../../helpers/pg-server.js';
-import { eventually, rangeReadings, type TandemProcess } from '../../helpers/live-process.js';
+import { eventually, logMatches, rangeReadings, type TandemProcess } from '../../helpers/live-process.js';
 import { sourceAndTargetServers, SampleMigration, waitCompleted, withSampleLiveMigration } from '../../helpers/fallback-kit.js';
 import { metaValue } from '../../helpers/export-dir-state.js';
 import Database from 'better-sqlite3';
@@ -21,8 +21,9 @@ sourceAndTargetServers((source, target) => {
 });
 
 /** `withSampleLiveMigration` on this file's servers. */
-function withLiveMigration(sdb: string, tdb: string, body: (m: SampleMigration, ex: TandemProcess, im: TandemProcess) => Promise<void>, importerEnv: Record<string, string> = {}): Promise<void> {
-  return withSampleLiveMigration(s, t, sdb, tdb, body, importerEnv);
+function withLiveMigration(sdb: string, tdb: string, body: (m: SampleMigration, ex: TandemProcess, im: TandemProcess) => Promise<void>,
+  importerEnv: Record<string, string> = {}, exporterEnv: Record<string, string> = {}): Promise<void> {
+  return withSampleLiveMigration(s, t, sdb, tdb, body, importerEnv, exporterEnv);
 }
 
 test('quiet tables verified while streaming are not compared again; a table changed after its early match is, and its mismatch stops nothing from being reported', { timeout: 150_000 }, async () => {
@@ -82,8 +83,11 @@ test('without changes after the early pass, the cutover compares no table again 
     // cutover status says so too: "MATCH for every table" alone read as if every table had been scanned (the mysql-fidelity run).
     const status = await m.run(['cutover', 'status']);
     assert.match(status.stdout, /Cutover to target: verification MATCH for every table \(8 of them matched before the marker and were not scanned again, having no change in the stream since: "tandem compare" scans every table\)\./);
+    // Its connections were opened when the request was seen, not after the marker (the exporter
+    // holds the marker 1.5 s, past the importer's fallback look at the request).
+    assert.equal(logMatches(m.dir, /verification at cutover-to-target: on the connections opened when the cutover was requested/g), 1);
     assert.equal(await m.diff(), '');
-  });
+  }, {}, { TANDEM_FAILPOINTS: 'cdc.before-marker=delay:1500' });
 });
 
 test('a partition truncated and a table replaced on the source after their early match (changes the stream does not carry) are compared again at the cutover and reported (measured before: "MATCH for every table", the pg-live-edges run)', { timeout: 150_000 }, async () => {

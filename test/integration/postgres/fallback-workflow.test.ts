@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { PgServer } from '../../helpers/pg-server.js';
-import { startTandem, tail, eventually, type TandemProcess } from '../../helpers/live-process.js';
+import { startTandem, tail, eventually, logMatches, type TandemProcess } from '../../helpers/live-process.js';
 import { sourceAndTargetServers, SampleMigration, slotsOf, publicationsOf, insertWithSequences, runApp, waitCompleted } from '../../helpers/fallback-kit.js';
 
 let s: PgServer;
@@ -33,8 +33,11 @@ test('live migration with fall-back: every step checked through the CLI', { time
   let ex: TandemProcess | undefined;
   let im: TandemProcess | undefined;
   try {
-    ex = startTandem(m.exportArgs(), m.env);
-    im = startTandem(m.importArgs(), m.env);
+    // Each exporter holds its cutover marker 1.5 s, past the importer's fallback look at the
+    // request: each cutover's comparison connections are then opened before its marker.
+    const held = { ...m.env, TANDEM_FAILPOINTS: 'cdc.before-marker=delay:1500' };
+    ex = startTandem(m.exportArgs(), held);
+    im = startTandem(m.importArgs(), held);
     await ex.waitFor(/Streaming changes/, 60_000);
     // The application writes to the source while changes stream, advancing every sequence.
     const app = runApp(s, 'shopdb', 11, 'src', 2);
@@ -142,6 +145,9 @@ test('live migration with fall-back: every step checked through the CLI', { time
     assert.equal(exCode, 0, tail(ex.output()));
     assert.equal(imCode, 0, tail(im.output()));
     assert.match(ex.output(), /Cutover to source COMPLETED/);
+    for (const occasion of ['cutover-to-target', 'cutover-to-source']) {
+      assert.equal(logMatches(m.dir, new RegExp(`verification at ${occasion}: on the connections opened when the cutover was requested`, 'g')), 1, occasion);
+    }
     // The fall-back's metrics count its own events, not the queue's numbering that runs on from the
     // source's (the exporter from the target is what "import data to target" became; the importer
     // to the source, what "export data from source" became).
