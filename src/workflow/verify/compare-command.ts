@@ -11,7 +11,7 @@ import type { TableRef } from '../../core/engine/catalog.js';
 import type { CommandEnv } from '../command-env.js';
 import { filterTables } from '../table-filter.js';
 import { openMigration, sourceSide, targetSide, type Side } from '../migration-context.js';
-import { compareDatabases, type ComparedTable, type ComparisonProgress, type TableComparison } from './table-comparison.js';
+import { compareDatabases, readStorageStamps, type ComparedTable, type ComparisonProgress, type StampsRead, type TableComparison } from './table-comparison.js';
 import { VerificationStore, type VerificationOccasion, type VerificationRun } from './verification-store.js';
 import { renderVerificationReport, verdictLine } from './verification-report.js';
 import { firstDifferingKeys, type KeyDifference } from '../../core/verify/differing-keys.js';
@@ -114,6 +114,8 @@ export interface OpenedComparison {
   readonly tables: ComparedTable[];
   /** Keys of the tables a side does not have (compared anyway: the scan reports them missing). */
   readonly missing: ReadonlySet<string>;
+  /** Both sides' storage stamps of the tables matched earlier (`stillValid`), read beside the columns. */
+  readonly stamps?: Promise<StampsRead>;
   close(): Promise<void>;
 }
 
@@ -136,9 +138,15 @@ export async function openComparison(meta: MetaStore, source: Side, target: Side
     // side (DDL does not travel through the stream) must not be taken as still matching (measured
     // before: "all 8 tables MATCH" at a cutover after a migrated table was dropped on the source).
     await settleAll([left.open(), right.open()]);
-    const [onLeft, onRight] = await Promise.all([left.listColumns(snapshot), right.listColumns(snapshot)]);
+    // The columns, the settings values are read with and the storage stamps at once, each side on
+    // connections of its own (a cutover's were opened at the request): one round trip, not three.
+    const stamps = options.stillValid?.size ? readStorageStamps(left, right, snapshot.map((t) => ({ key: t.tableKey, schema: t.schemaName, name: t.tableName })), options.stillValid) : undefined;
+    stamps?.catch(() => {}); // awaited by the comparison, or dropped with this failure
+    const [[onLeft, onRight], readings] = await Promise.all([
+      Promise.all([left.listColumns(snapshot), right.listColumns(snapshot)]),
+      differentReadings(left, right, snapshot),
+    ]);
     const missing = snapshot.filter((t) => !onLeft.has(`${t.schemaName}.${t.tableName}`) || !onRight.has(`${t.schemaName}.${t.tableName}`)).map((t) => t.tableKey);
-    const readings = await differentReadings(left, right, snapshot);
     const tables = withSourceColumns(onLeft, snapshot, daysAsHours).map((t) => {
       const l = onLeft.get(`${t.schema}.${t.name}`);
       const r = onRight.get(`${t.schema}.${t.name}`);
@@ -146,7 +154,7 @@ export async function openComparison(meta: MetaStore, source: Side, target: Side
       const readingDiffers = readings.get(`${t.schema}.${t.name}`);
       return { ...t, ...(onlyRight.length > 0 ? { onlyRight } : {}), ...(readingDiffers ? { readingDiffers } : {}) };
     });
-    return { left, right, tables, close, missing: new Set(missing) };
+    return { left, right, tables, close, missing: new Set(missing), ...(stamps ? { stamps } : {}) };
   } catch (e) {
     await close();
     throw e;
@@ -205,13 +213,13 @@ export async function verifyMigration(
     throw e;
   }
   const jobs = Math.max(1, options.parallelJobs ?? 4);
-  const { left, right, tables, close, missing } = await openComparison(meta, source, target, jobs, options);
+  const { left, right, tables, close, missing, stamps } = await openComparison(meta, source, target, jobs, options);
   try {
     // An earlier match of a table a side no longer has does not hold.
     const stillValid = options.stillValid && new Map([...options.stillValid].filter(([key]) => !missing.has(key)));
     log.info(`compare (${occasion}): ${tables.length} tables between ${describeDb(source.db)} and ${describeDb(target.db)}, ${jobs} jobs${options.stillValid?.size ? `, ${options.stillValid.size} verified earlier and unchanged since` : ''}`);
     const result = await compareDatabases({
-      left, right, tables, parallelJobs: jobs, onProgress: options.onProgress, stillValid,
+      left, right, tables, parallelJobs: jobs, onProgress: options.onProgress, stillValid, ...(stamps ? { storageStamps: stamps } : {}),
       ...(occasion === 'compare' ? {} : { beforeRightRead: () => faultpoint('cutover.verify-read') }),
     });
     const run = new VerificationStore(meta).record(occasion, result);

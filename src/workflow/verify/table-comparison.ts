@@ -95,6 +95,11 @@ export interface CompareDatabasesOptions {
    * since: see `EarlyVerification`); these tables are not scanned again. Only matches may be passed.
    */
   readonly stillValid?: ReadonlyMap<string, TableComparison>;
+  /**
+   * Both sides' storage stamps of the `stillValid` tables, when the caller started reading them
+   * already (beside its own catalog reads: one round trip less before the scans); read here otherwise.
+   */
+  readonly storageStamps?: Promise<StampsRead>;
   readonly onProgress?: (event: ComparisonProgress) => void;
   /** Called before the right side's read of each table; a throw is that side's read failure (tests' fault points). */
   readonly beforeRightRead?: () => void;
@@ -113,7 +118,7 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   const results = new Array<TableComparison>(tables.length);
   // Largest first: the longest scan should not be the one that starts last.
   const queue = tables.map((t, i) => ({ t, i })).sort((a, b) => (b.t.estimatedRows ?? 0) - (a.t.estimatedRows ?? 0));
-  const unchanged = await unchangedStorage(left, right, tables, opts.stillValid);
+  const unchanged = await unchangedStorage(left, right, tables, opts.stillValid, opts.storageStamps);
   let reused = 0;
   let rangesRead = 0;
   // Earlier matches kept by bucket with buckets written since: only those buckets are read again.
@@ -167,11 +172,22 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
  * on both sides (where a stamp was recorded). A table emptied or replaced by something the
  * stream does not carry since its early match is scanned again (see `ComparisonSide.storageStamps`).
  */
+/** Each side's storage stamps (`ComparisonSide.storageStamps`; undefined for a side without them), left and right. */
+export type StampsRead = readonly [Map<string, string> | undefined, Map<string, string> | undefined];
+
+/** Reads both sides' storage stamps of the tables with an earlier match in `stillValid`. */
+export function readStorageStamps(left: Pick<FingerprintingSide, 'storageStamps'>, right: Pick<FingerprintingSide, 'storageStamps'>,
+  tables: readonly { readonly key: string; readonly schema: string; readonly name: string }[], stillValid: ReadonlyMap<string, TableComparison> | undefined): Promise<StampsRead> {
+  const earlier = tables.filter((t) => stillValid?.get(t.key)?.match).map((t) => ({ schema: t.schema, name: t.name }));
+  if (earlier.length === 0) return Promise.resolve([undefined, undefined]);
+  return Promise.all([left.storageStamps?.(earlier), right.storageStamps?.(earlier)]);
+}
+
 async function unchangedStorage(left: FingerprintingSide, right: FingerprintingSide, tables: readonly ComparedTable[],
-  stillValid: ReadonlyMap<string, TableComparison> | undefined): Promise<Set<string>> {
+  stillValid: ReadonlyMap<string, TableComparison> | undefined, read?: Promise<StampsRead>): Promise<Set<string>> {
   const earlier = tables.filter((t) => stillValid?.get(t.key)?.match);
   if (earlier.length === 0) return new Set();
-  const [l, r] = await Promise.all([left.storageStamps?.(earlier), right.storageStamps?.(earlier)]);
+  const [l, r] = await (read ?? readStorageStamps(left, right, earlier, stillValid));
   const out = new Set<string>();
   for (const t of earlier) {
     const stamps = stillValid!.get(t.key)!.stamps;
