@@ -74,7 +74,7 @@ import { stageReport } from './stages.js';
 import { tableChecksums } from '../../test/helpers/table-checksum.js';
 import { cpuBetween, postmasterPid, processCpuS, readCpu, type CpuReading } from '../offline/cpu-meter.js';
 import {
-  Cleanup, MetaView, PG_DUMP, PSQL, type Proc, appliedLags, loadAvg, now, percentile, pgbench, pgbenchResult, rate, removeDir, runTandem, secs, sh,
+  Cleanup, MetaView, PG_DUMP, PSQL, type Proc, appliedLags, loadAvg, median, now, percentile, pgbench, pgbenchResult, rate, removeDir, runTandem, secs, sh,
   sleep, startTandem, waitFor, cpuProfileArgs,
 } from './common.js';
 import { benchChoice, benchNumber } from '../env.js';
@@ -303,7 +303,7 @@ interface LiveRoundFigures { readonly tpsKept: number; readonly sampledP99: numb
 function summarizeRounds(rounds: readonly LiveRoundFigures[]): string[] {
   const line = (name: string, pick: (r: LiveRoundFigures) => number, digits: number, unit: string, goal: string) => {
     const xs = rounds.map(pick);
-    return `  ${name} median ${percentile(xs, 50).toFixed(digits)}${unit} (rounds: ${xs.map((x) => x.toFixed(digits)).join(', ')})${goal}`;
+    return `  ${name} median ${median(xs).toFixed(digits)}${unit} (rounds: ${xs.map((x) => x.toFixed(digits)).join(', ')})${goal}`;
   };
   return [
     `live, ${rounds.length} rounds (Tandem, then native replication, in turn):`,
