@@ -10,6 +10,7 @@
  * the clock starts (a busy database: its tables are never quiet before the marker); each run is then
  * made twice, with the early verification's key ranges and without them (TANDEM_EARLY_KEY_RANGES=off:
  * tables compared whole once quiet, as before them), and the ratio of the medians printed.
+ * BENCH_PG_LOG_DIR keeps both servers' logs there, with slow statements' plans (`serverLogSettings`).
  *
  * Each run is a new migration (new export dir, new target database) of the same source: export
  * schema, import schema, export data from source --export-type snapshot-and-changes, import data to
@@ -28,7 +29,7 @@
  * created, verification, COMPLETED). `tandem compare` is timed separately after each run.
  * Prints each run and min/median over the runs.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPg15, type PgServer } from '../../test/helpers/pg-server.js';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   const cleanup = new Cleanup();
   const t00 = now();
   try {
-    const [source, target] = await Promise.all([startPg15(), startPg15()]);
+    const [source, target] = await Promise.all([startPg15(serverLogSettings('source')), startPg15(serverLogSettings('target'))]);
     cleanup.add('stop servers', () => Promise.all([source.stop(), target.stop()]));
     const work = mkdtempSync(join(tmpdir(), 'tandem-bench-cutover-'));
     // BENCH_KEEP_DIR=1 keeps the export dirs (their logs/; BENCH_LOG_LEVEL=debug for the exporter's and importer's steps).
@@ -115,6 +116,25 @@ async function main(): Promise<void> {
   } finally {
     await cleanup.run();
   }
+}
+
+/**
+ * BENCH_PG_LOG_DIR=<dir>: each server logs into <dir>/source or <dir>/target (kept after the bench),
+ * with the plan of every statement that took over 200 ms (auto_explain, with actual times) and
+ * every lock wait over the deadlock timeout: where a slow step of the cutover spent its time.
+ */
+function serverLogSettings(role: 'source' | 'target'): Record<string, string> {
+  const base = process.env.BENCH_PG_LOG_DIR;
+  if (!base) return {};
+  const dir = join(base, role);
+  mkdirSync(dir, { recursive: true });
+  sh(`chown postgres ${base} ${dir}`, {});
+  process.stdout.write(`the ${role} server logs into ${dir}\n`);
+  return {
+    logging_collector: 'on', log_directory: dir, log_min_duration_statement: '200', log_lock_waits: 'on', deadlock_timeout: '100ms',
+    session_preload_libraries: 'auto_explain', 'auto_explain.log_min_duration': '200', 'auto_explain.log_analyze': 'on', 'auto_explain.log_buffers': 'on',
+    log_autovacuum_min_duration: '0', log_checkpoints: 'on',
+  };
 }
 
 function formatRun(run: number, r: RunResult): string[] {
