@@ -33,17 +33,22 @@ test('a key\'s bucket is the floor of its distance from the base over the width,
 const hash = (text: string) => BigInt(`0x${createHash('md5').update(text).digest('hex').slice(0, 15)}`);
 
 /** A side holding one table's rows (id → row text), fingerprinting whole or by bucket; counts its reads. */
+const busy: ComparedTable = { key: 's.busy', schema: 's', name: 'busy', columns: ['id', 'v'] };
+
 class RowsSide implements FingerprintingSide {
   readonly rows = new Map<number, string>();
   readonly reads: { only?: readonly string[] }[] = [];
   whole = 0;
   constructor(readonly label: string) {}
-  async fingerprint() {
+  async fingerprint(t?: ComparedTable) {
+    // The other tables of a many-table test: empty on both sides.
+    if (t && t.key !== busy.key) return { rows: 0, checksum: '0' };
     this.whole++;
     await new Promise((r) => setTimeout(r, 1));
     return bucketTotal(this.sums(undefined, undefined).values());
   }
-  async integerKeyRange() {
+  async integerKeyRange(t?: ComparedTable) {
+    if (t && t.key !== busy.key) return undefined;
     const ids = [...this.rows.keys()];
     return { column: 'id', min: ids.length ? String(Math.min(...ids)) : null, max: ids.length ? String(Math.max(...ids)) : null };
   }
@@ -67,9 +72,8 @@ class RowsSide implements FingerprintingSide {
   }
 }
 
-const busy: ComparedTable = { key: 's.busy', schema: 's', name: 'busy', columns: ['id', 'v'] };
 
-function setup(rows = 20_000, quietMs = 50) {
+function setup(rows = 20_000, quietMs = 50, otherTables = 0) {
   const source = new RowsSide('source');
   const target = new RowsSide('target');
   for (let id = 1; id <= rows; id++) {
@@ -78,7 +82,8 @@ function setup(rows = 20_000, quietMs = 50) {
   }
   const state = { queued: 0, applied: 0, passes: [] as TableComparison[][] };
   const ev = new EarlyVerification({
-    open: async () => ({ left: source, right: target, tables: [busy], close: async () => {} }),
+    // Other tables (quiet, read whole; the sides give every table the same rows) share the ranges' budget.
+    open: async () => ({ left: source, right: target, tables: [busy, ...Array.from({ length: otherTables }, (_, i) => ({ ...busy, key: `s.t${i}`, name: `t${i}` }))], close: async () => {} }),
     queuedVsn: () => state.queued,
     appliedVsn: () => state.applied,
     quietMs,
@@ -261,6 +266,26 @@ test('the buckets planned per table share a budget: 16,384 each for up to 64 tab
   assert.equal(bucketsPerTable(100_000), 1024);
   assert.equal(bucketsPerTable(0), 16_384);
   assert.equal(bucketPlanFor('id', '1', '1000000', bucketsPerTable(256)).width, '245');
+});
+
+test('a busy table among 256 tables is planned with the ranges of its share of the budget (4,096), not 16,384', async () => {
+  const { source, ev, write, applyAll } = setup(20_000, 3000, 255);
+  ev.start();
+  // Updates over the keys every 2 ms (its keys stay 1..20,000): never quiet, so read by key range.
+  const writer = setInterval(() => {
+    applyAll();
+    write('u', 1 + Math.floor(Math.random() * 20_000), false);
+  }, 2);
+  try {
+    await until('read by key range', () => source.reads.some((r) => r.only), 20_000);
+  } finally {
+    clearInterval(writer);
+  }
+  applyAll();
+  const kept = (await ev.finish()).get('s.busy');
+  assert.ok(kept?.bucketed, 'kept by bucket');
+  assert.equal(kept.bucketed.plan.width, bucketPlanFor('id', '1', '20000', 4096).width);
+  assert.notEqual(kept.bucketed.plan.width, bucketPlanFor('id', '1', '20000', 16_384).width);
 });
 
 test('a table with more ranges written since their last reading than two rounds read (2,048) is left alone too, though they are fewer than half of its ranges; with fewer, they are read again', async () => {
