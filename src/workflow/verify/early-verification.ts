@@ -404,8 +404,7 @@ export class EarlyVerification {
           const v = this.verified.get(t.key);
           // A table that may be compared by bucket needs no quiet moment: what changes during its
           // reading only leaves buckets to read again. Its first reading waits as a quiet table's
-          // would, and then until its writes have been watched (`readyForFirstReading`); a failed
-          // one is tried again once its wait is over.
+          // would; a failed one is tried again once its wait is over.
           if (this.plans.get(t.key) !== null && (v === undefined || v.retryAt !== undefined)) {
             return (v === undefined ? now - this.startedAt >= this.quietMs : now >= v.retryAt!) && this.readyForFirstReading(t, now);
           }
@@ -529,11 +528,11 @@ export class EarlyVerification {
     let touched = 0;
     for (const vsn of this.touchedBy.get(t.key)?.values() ?? []) if (vsn > look.fromVsn) touched++;
     if (touched > HOT_PENDING) {
-      if (!look.putOff) log.info(`early verification of ${t.key}: ${touched} of its key ranges written in ${((now - look.since) / 1000).toFixed(1)} s, about as long as its first reading would take: put off until its writes touch fewer ranges`);
+      if (!look.putOff) log.info(`early verification of ${t.key}: ${touched} of its key ranges written in ${((now - look.until + readingMs) / 1000).toFixed(1)} s, about as long as its first reading would take: put off until its writes touch fewer ranges`);
       this.watchFirstReading(t.key, now, readingMs, true);
       return false;
     }
-    if (look.putOff) log.info(`early verification of ${t.key}: its writes touch fewer ranges now (${touched} in ${((now - look.since) / 1000).toFixed(1)} s): read by key range`);
+    if (look.putOff) log.info(`early verification of ${t.key}: its writes touch fewer ranges now (${touched} in ${((now - look.until + readingMs) / 1000).toFixed(1)} s): read by key range`);
     this.firstLook.delete(t.key);
     return true;
   }
