@@ -202,7 +202,7 @@ export class EarlyVerification {
    * Tables planned and not yet read by key range: the ranges their writes touch are watched for as
    * long as the reading would take before it starts (`readyForFirstReading`); `putOff` once said.
    */
-  private readonly firstLook = new Map<string, { since: number; until: number; fromVsn: number; putOff: boolean }>();
+  private readonly firstLook = new Map<string, { until: number; fromVsn: number; putOff: boolean }>();
   private readonly verified = new Map<string, Verified>();
   /**
    * Tables compared by key bucket: a plan before their first reading, then their state; null for a
@@ -510,8 +510,8 @@ export class EarlyVerification {
    * over right after it, and the reading of the whole table on both databases would only have taken
    * their CPU from the application (bench/cdc: the source kept 0.72 of native replication's TPS with
    * such readings, 1.11 without). It is then watched again, and read once its writes touch fewer
-   * ranges; a table written as fast but to a few ranges is read, and one not written to at all for
-   * quietMs since the look began is read then. A table never read so is compared whole at the cutover.
+   * ranges; a table written as fast but to a few ranges is read. A table never read so is compared
+   * whole at the cutover.
    */
   private readyForFirstReading(t: ComparedTable, now: number): boolean {
     if (!this.plans.get(t.key)) return true; // planned in the loop, which starts the look
@@ -521,10 +521,7 @@ export class EarlyVerification {
       this.watchFirstReading(t.key, now, readingMs);
       return false;
     }
-    // Not written to at all since the look began, for quietMs: read now (a large quiet table would
-    // otherwise wait as long as its reading takes for nothing).
-    const quiet = (this.lastEvent.get(t.key)?.vsn ?? 0) <= look.fromVsn && now - look.since >= Math.min(this.quietMs, readingMs);
-    if (now < look.until && !quiet) return false;
+    if (now < look.until) return false;
     let touched = 0;
     for (const vsn of this.touchedBy.get(t.key)?.values() ?? []) if (vsn > look.fromVsn) touched++;
     if (touched > HOT_PENDING) {
@@ -539,7 +536,7 @@ export class EarlyVerification {
 
   /** Starts (again) watching the ranges a table's writes touch before its first reading (`readyForFirstReading`). */
   private watchFirstReading(key: string, now: number, readingMs: number, putOff = false): void {
-    this.firstLook.set(key, { since: now, until: now + readingMs, fromVsn: this.lastEvent.get(key)?.vsn ?? 0, putOff });
+    this.firstLook.set(key, { until: now + readingMs, fromVsn: this.lastEvent.get(key)?.vsn ?? 0, putOff });
   }
 
   /** The table's bucket plan, where both sides key it by the same integer column; null otherwise. */
