@@ -136,6 +136,9 @@ const FIRST_READING_US_PER_ROW = 2.5;
 /** The shortest time the first reading of a table is taken to last (a small table's). */
 const FIRST_READING_MIN_MS = 100;
 
+/** How long the writes to a table are counted before their rate is judged (`hotForFirstReading`). */
+const RATE_WINDOW_MS = 1000;
+
 /** How long a table written all over is left before its ranges are looked at again. */
 const HOT_WAIT_MS = 2000;
 
@@ -197,12 +200,12 @@ export function earlyFindingText(r: TableComparison, direction: string, exportDi
  * and again only after the table changed and went quiet again.
  */
 export class EarlyVerification {
-  private readonly lastEvent = new Map<string, { vsn: number; at: number }>();
-  /**
-   * Tables planned and not yet read by key range: the ranges their writes touch are watched for as
-   * long as the reading would take before it starts (`readyForFirstReading`); `putOff` once said.
-   */
-  private readonly firstLook = new Map<string, { until: number; fromVsn: number; putOff: boolean }>();
+  /** Each table's last change, and how many changes to it were noted in all (`hotForFirstReading`). */
+  private readonly lastEvent = new Map<string, { vsn: number; at: number; count: number }>();
+  /** Each table's change count at the start of its current rate window, and the rate of its last window (changes a second). */
+  private readonly rates = new Map<string, { count: number; at: number; perSecond: number }>();
+  /** Tables whose first reading was put off as written too fast (said once each). */
+  private readonly putOff = new Set<string>();
   private readonly verified = new Map<string, Verified>();
   /**
    * Tables compared by key bucket: a plan before their first reading, then their state; null for a
@@ -287,7 +290,6 @@ export class EarlyVerification {
     this.touchedBy.delete(key);
     this.buckets.delete(key);
     this.verified.delete(key);
-    this.firstLook.delete(key);
     log.info(`early verification of ${key}: key ranges planned again: ${why}`);
   }
 
@@ -303,8 +305,9 @@ export class EarlyVerification {
     if (last) {
       last.vsn = vsn;
       last.at = at;
+      last.count++;
     } else {
-      this.lastEvent.set(key, { vsn, at });
+      this.lastEvent.set(key, { vsn, at, count: 1 });
     }
   }
 
@@ -406,7 +409,7 @@ export class EarlyVerification {
           // reading only leaves buckets to read again. Its first reading waits as a quiet table's
           // would; a failed one is tried again once its wait is over.
           if (this.plans.get(t.key) !== null && (v === undefined || v.retryAt !== undefined)) {
-            return (v === undefined ? now - this.startedAt >= this.quietMs : now >= v.retryAt!) && this.readyForFirstReading(t, now);
+            return (v === undefined ? now - this.startedAt >= this.quietMs : now >= v.retryAt!) && !this.hotForFirstReading(t, now);
           }
           // A comparison that failed: again once its wait is over (a change since makes it due at its next quiet moment).
           if (v?.retryAt !== undefined && now < v.retryAt && (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn) return false;
@@ -427,11 +430,7 @@ export class EarlyVerification {
               plan = null;
             }
             this.plans.set(t.key, plan);
-            if (plan) {
-              this.touchedBy.set(t.key, new Map());
-              // Read once its writes have been watched for as long as the reading would take.
-              if (!this.readyForFirstReading(t, Date.now())) continue;
-            }
+            if (plan) this.touchedBy.set(t.key, new Map());
           }
           const atVsn = await this.appliedUpToNow(signal);
           if (atVsn === undefined) break;
@@ -503,40 +502,34 @@ export class EarlyVerification {
   }
 
   /**
-   * Whether a table planned for its first reading by key range may be read now. Its writes are
-   * watched for as long as that reading is expected to take (FIRST_READING_US_PER_ROW; the first
-   * look starts when it is planned): when they touched more than HOT_PENDING of its ranges meanwhile,
-   * as many would be written again during the reading, the table would be left alone as written all
-   * over right after it, and the reading of the whole table on both databases would only have taken
-   * their CPU from the application (bench/cdc: the source kept 0.72 of native replication's TPS with
-   * such readings, 1.11 without). It is then watched again, and read once its writes touch fewer
-   * ranges; a table written as fast but to a few ranges is read. A table never read so is compared
-   * whole at the cutover.
+   * Whether a table that is to be read by key range for the first time is written so fast that more
+   * than HOT_PENDING of its ranges would be written again during that reading (its changes a second,
+   * over the last RATE_WINDOW_MS, times the reading's expected time): it would then be left alone as
+   * written all over right after, and the reading, of the whole table on both databases, would only
+   * have loaded them (bench/cdc: the source's application shares them). Put off until the writes
+   * slow down; the cutover compares a table never read whole, as before.
    */
-  private readyForFirstReading(t: ComparedTable, now: number): boolean {
-    if (!this.plans.get(t.key)) return true; // planned in the loop, which starts the look
+  private hotForFirstReading(t: ComparedTable, now: number): boolean {
+    const count = this.lastEvent.get(t.key)?.count ?? 0;
+    let rate = this.rates.get(t.key);
+    if (!rate) {
+      // Counted from the start (a first reading waits quietMs from then at least).
+      rate = { count, at: now, perSecond: (count * 1000) / Math.max(1, now - this.startedAt) };
+      this.rates.set(t.key, rate);
+    } else if (now - rate.at >= RATE_WINDOW_MS) {
+      rate.perSecond = ((count - rate.count) * 1000) / (now - rate.at);
+      rate.count = count;
+      rate.at = now;
+    }
     const readingMs = Math.max(FIRST_READING_MIN_MS, (t.estimatedRows ?? 0) * FIRST_READING_US_PER_ROW / 1000);
-    const look = this.firstLook.get(t.key);
-    if (!look) {
-      this.watchFirstReading(t.key, now, readingMs);
-      return false;
+    const hot = (rate.perSecond * readingMs) / 1000 > HOT_PENDING;
+    if (hot && !this.putOff.has(t.key)) {
+      this.putOff.add(t.key);
+      log.info(`early verification of ${t.key}: written ${Math.round(rate.perSecond)} times a second, faster than its first reading by key range (about ${(readingMs / 1000).toFixed(1)} s) could keep up with: put off until the writes slow down`);
+    } else if (!hot && this.putOff.delete(t.key)) {
+      log.info(`early verification of ${t.key}: its writes slowed down (${Math.round(rate.perSecond)} a second): read by key range now`);
     }
-    if (now < look.until) return false;
-    let touched = 0;
-    for (const vsn of this.touchedBy.get(t.key)?.values() ?? []) if (vsn > look.fromVsn) touched++;
-    if (touched > HOT_PENDING) {
-      if (!look.putOff) log.info(`early verification of ${t.key}: ${touched} of its key ranges written in ${((now - look.until + readingMs) / 1000).toFixed(1)} s, about as long as its first reading would take: put off until its writes touch fewer ranges`);
-      this.watchFirstReading(t.key, now, readingMs, true);
-      return false;
-    }
-    if (look.putOff) log.info(`early verification of ${t.key}: its writes touch fewer ranges now (${touched} in ${((now - look.until + readingMs) / 1000).toFixed(1)} s): read by key range`);
-    this.firstLook.delete(t.key);
-    return true;
-  }
-
-  /** Starts (again) watching the ranges a table's writes touch before its first reading (`readyForFirstReading`). */
-  private watchFirstReading(key: string, now: number, readingMs: number, putOff = false): void {
-    this.firstLook.set(key, { until: now + readingMs, fromVsn: this.lastEvent.get(key)?.vsn ?? 0, putOff });
+    return hot;
   }
 
   /** The table's bucket plan, where both sides key it by the same integer column; null otherwise. */
