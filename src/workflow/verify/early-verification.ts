@@ -127,18 +127,6 @@ const OUTGROWN = 4;
  */
 const HOT_PENDING = 2048;
 
-/**
- * Roughly how long the first reading of a table by range takes per row, on each side at once
- * (measured: 1.9 s for a million rows alone, 5.3 s for two million under a workload).
- */
-const FIRST_READING_US_PER_ROW = 2.5;
-
-/** The shortest time the first reading of a table is taken to last (a small table's). */
-const FIRST_READING_MIN_MS = 100;
-
-/** How long the writes to a table are counted before their rate is judged (`hotForFirstReading`). */
-const RATE_WINDOW_MS = 1000;
-
 /** How long a table written all over is left before its ranges are looked at again. */
 const HOT_WAIT_MS = 2000;
 
@@ -200,12 +188,7 @@ export function earlyFindingText(r: TableComparison, direction: string, exportDi
  * and again only after the table changed and went quiet again.
  */
 export class EarlyVerification {
-  /** Each table's last change, and how many changes to it were noted in all (`hotForFirstReading`). */
-  private readonly lastEvent = new Map<string, { vsn: number; at: number; count: number }>();
-  /** Each table's change count at the start of its current rate window, and the rate of its last window (changes a second). */
-  private readonly rates = new Map<string, { count: number; at: number; perSecond: number }>();
-  /** Tables whose first reading was put off as written too fast (said once each). */
-  private readonly putOff = new Set<string>();
+  private readonly lastEvent = new Map<string, { vsn: number; at: number }>();
   private readonly verified = new Map<string, Verified>();
   /**
    * Tables compared by key bucket: a plan before their first reading, then their state; null for a
@@ -305,9 +288,8 @@ export class EarlyVerification {
     if (last) {
       last.vsn = vsn;
       last.at = at;
-      last.count++;
     } else {
-      this.lastEvent.set(key, { vsn, at, count: 1 });
+      this.lastEvent.set(key, { vsn, at });
     }
   }
 
@@ -409,7 +391,7 @@ export class EarlyVerification {
           // reading only leaves buckets to read again. Its first reading waits as a quiet table's
           // would; a failed one is tried again once its wait is over.
           if (this.plans.get(t.key) !== null && (v === undefined || v.retryAt !== undefined)) {
-            return (v === undefined ? now - this.startedAt >= this.quietMs : now >= v.retryAt!) && !this.hotForFirstReading(t, now);
+            return v === undefined ? now - this.startedAt >= this.quietMs : now >= v.retryAt!;
           }
           // A comparison that failed: again once its wait is over (a change since makes it due at its next quiet moment).
           if (v?.retryAt !== undefined && now < v.retryAt && (this.lastEvent.get(t.key)?.vsn ?? 0) <= v.atVsn) return false;
@@ -499,37 +481,6 @@ export class EarlyVerification {
       // Not waited for by finish() (at a cutover the results are needed at once); closed() waits.
       this.closing = sides?.close().catch(() => {});
     }
-  }
-
-  /**
-   * Whether a table that is to be read by key range for the first time is written so fast that more
-   * than HOT_PENDING of its ranges would be written again during that reading (its changes a second,
-   * over the last RATE_WINDOW_MS, times the reading's expected time): it would then be left alone as
-   * written all over right after, and the reading, of the whole table on both databases, would only
-   * have loaded them (bench/cdc: the source's application shares them). Put off until the writes
-   * slow down; the cutover compares a table never read whole, as before.
-   */
-  private hotForFirstReading(t: ComparedTable, now: number): boolean {
-    const count = this.lastEvent.get(t.key)?.count ?? 0;
-    let rate = this.rates.get(t.key);
-    if (!rate) {
-      // Counted from the start (a first reading waits quietMs from then at least).
-      rate = { count, at: now, perSecond: (count * 1000) / Math.max(1, now - this.startedAt) };
-      this.rates.set(t.key, rate);
-    } else if (now - rate.at >= RATE_WINDOW_MS) {
-      rate.perSecond = ((count - rate.count) * 1000) / (now - rate.at);
-      rate.count = count;
-      rate.at = now;
-    }
-    const readingMs = Math.max(FIRST_READING_MIN_MS, (t.estimatedRows ?? 0) * FIRST_READING_US_PER_ROW / 1000);
-    const hot = (rate.perSecond * readingMs) / 1000 > HOT_PENDING;
-    if (hot && !this.putOff.has(t.key)) {
-      this.putOff.add(t.key);
-      log.info(`early verification of ${t.key}: written ${Math.round(rate.perSecond)} times a second, faster than its first reading by key range (about ${(readingMs / 1000).toFixed(1)} s) could keep up with: put off until the writes slow down`);
-    } else if (!hot && this.putOff.delete(t.key)) {
-      log.info(`early verification of ${t.key}: its writes slowed down (${Math.round(rate.perSecond)} a second): read by key range now`);
-    }
-    return hot;
   }
 
   /** The table's bucket plan, where both sides key it by the same integer column; null otherwise. */
