@@ -167,11 +167,6 @@ export async function compareDatabases(opts: CompareDatabasesOptions): Promise<C
   };
 }
 
-/**
- * The keys of the earlier matches whose tables' storage stamps are what they were before their scans,
- * on both sides (where a stamp was recorded). A table emptied or replaced by something the
- * stream does not carry since its early match is scanned again (see `ComparisonSide.storageStamps`).
- */
 /** Each side's storage stamps (`ComparisonSide.storageStamps`; undefined for a side without them), left and right. */
 export type StampsRead = readonly [Map<string, string> | undefined, Map<string, string> | undefined];
 
@@ -183,6 +178,11 @@ export function readStorageStamps(left: Pick<FingerprintingSide, 'storageStamps'
   return Promise.all([left.storageStamps?.(earlier), right.storageStamps?.(earlier)]);
 }
 
+/**
+ * The keys of the earlier matches whose tables' storage stamps are what they were before their scans,
+ * on both sides (where a stamp was recorded). A table emptied or replaced by something the
+ * stream does not carry since its early match is scanned again (see `ComparisonSide.storageStamps`).
+ */
 async function unchangedStorage(left: FingerprintingSide, right: FingerprintingSide, tables: readonly ComparedTable[],
   stillValid: ReadonlyMap<string, TableComparison> | undefined, read?: Promise<StampsRead>): Promise<Set<string>> {
   const earlier = tables.filter((t) => stillValid?.get(t.key)?.match);
